@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { commitBackup, type CommittedBackup } from '../backup/commit-backup';
+import { classifyError } from '../runtime/errors';
+import { functionContext } from '../runtime/function-context';
+import { parseInput } from '../runtime/parse-input';
+
+const inputSchema = z.object({ backup: z.object({ backupId: z.string(), planKey: z.string() }) });
+
+export async function handler(event: unknown): Promise<CommittedBackup> {
+  const { backup } = parseInput(inputSchema, event, 'commit request');
+  const ctx = functionContext();
+  try {
+    return await commitBackup(backup, { store: ctx.store, catalog: ctx.catalog });
+  } catch (err) {
+    throw classifyError(err);
+  }
+}

@@ -1,0 +1,8 @@
+import { MissingEnvironmentError } from './errors';
+
+/** Reads a required environment variable, throwing a MissingEnvironmentError that names it. */
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new MissingEnvironmentError(name);
+  return value;
+}

@@ -1,0 +1,52 @@
+/**
+ * Error classes the workflows act on. The state machines retry errors named `TransientError`
+ * (see lib/constructs/workflow-errors.ts) and Catch everything else as permanent.
+ */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Bad input to a handler or runbook: never retried; the message names the field. */
+export class InvalidInputError extends Error {
+  override readonly name = 'InvalidInputError';
+}
+
+/** A required environment variable of a function is missing (a deployment defect). */
+export class MissingEnvironmentError extends Error {
+  override readonly name = 'MissingEnvironmentError';
+  constructor(readonly variable: string) {
+    super(`Environment variable ${variable} is not set; the function was deployed without it.`);
+  }
+}
+
+const TRANSIENT_SDK_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'ServiceUnavailable',
+  'InternalError',
+  'InternalServerError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/** Re-throws SDK and network errors that may pass as TransientError so Step Functions retries them. */
+export function classifyError(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof TransientError) return err;
+  const code = (err as Error & { code?: string }).code;
+  const status = (err as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (TRANSIENT_SDK_ERRORS.has(err.name) || (code !== undefined && TRANSIENT_SDK_ERRORS.has(code)) || (status !== undefined && status >= 500)) {
+    return new TransientError(`${err.name}: ${err.message}`, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,76 @@
+import { lstat, opendir, readlink } from 'node:fs/promises';
+import * as path from 'node:path';
+import { type FileSystemSourceConfig } from '../../lib/config/lifeboat-config';
+import { type ShardSpec } from './shard-spec';
+
+export type DirectoryEntry = {
+  /** Path relative to the source root, '/'-separated; '' is the root itself. */
+  path: string;
+  type: 'file' | 'directory' | 'symlink';
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  linkTarget?: string;
+};
+
+/**
+ * Where a file-system source is on this machine. In AWS the path is the EFS mount point; under
+ * the local executor LIFEBOAT_FS_ROOT stands in for the mount, so '/mnt/x' lives at $ROOT/mnt/x.
+ */
+export function resolveSourceRoot(configuredPath: string, env: NodeJS.ProcessEnv = process.env): string {
+  const fsRoot = env.LIFEBOAT_FS_ROOT;
+  return fsRoot ? path.join(fsRoot, configuredPath) : configuredPath;
+}
+
+/**
+ * Splits a directory by subtree: its top-level entries are dealt to at most `maxShards` shards,
+ * largest subtree first onto the least-loaded shard, so shards carry similar byte counts.
+ */
+export async function planDirectoryShards(
+  source: FileSystemSourceConfig,
+  root: string,
+  options: { maxShards: number; firstIndex: number },
+): Promise<ShardSpec[]> {
+  const top: { name: string; bytes: number }[] = [];
+  const dir = await opendir(root);
+  for await (const dirent of dir) {
+    let bytes = 0;
+    for await (const entry of walkDirectory(root, dirent.name)) bytes += entry.size;
+    top.push({ name: dirent.name, bytes });
+  }
+  top.sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+  const shardCount = Math.max(1, Math.min(options.maxShards, top.length));
+  const loads = Array.from({ length: shardCount }, () => ({ bytes: 0, paths: [] as string[] }));
+  for (const entry of top) {
+    const target = loads.reduce((min, l) => (l.bytes < min.bytes ? l : min));
+    target.bytes += entry.bytes;
+    target.paths.push(entry.name);
+  }
+  return loads.map((load, i) => ({
+    kind: 'filesystem' as const,
+    index: options.firstIndex + i,
+    source: source.name,
+    root: source.path,
+    paths: load.paths.sort(),
+    includeRoot: i === 0,
+  }));
+}
+
+/** Depth-first walk of one subtree (relative path `rel` under root), symlinks not followed. */
+export async function* walkDirectory(root: string, rel: string): AsyncGenerator<DirectoryEntry> {
+  const absolute = path.join(root, rel);
+  const stats = await lstat(absolute);
+  const base = { path: rel.split(path.sep).join('/'), mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs };
+  if (stats.isSymbolicLink()) {
+    yield { ...base, type: 'symlink', size: 0, linkTarget: await readlink(absolute) };
+  } else if (stats.isDirectory()) {
+    yield { ...base, type: 'directory', size: 0 };
+    const names: string[] = [];
+    for await (const dirent of await opendir(absolute)) names.push(dirent.name);
+    names.sort();
+    for (const name of names) yield* walkDirectory(root, rel === '' ? name : path.join(rel, name));
+  } else if (stats.isFile()) {
+    yield { ...base, type: 'file', size: stats.size };
+  }
+  // Sockets, FIFOs and devices are not backed up: they carry no data.
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * One unit of snapshot work, as stored in the backup's plan document in the vault. Only a shard's
+ * index travels through Step Functions; the snapshot Lambda reads its spec from the plan.
+ */
+export const shardSpecSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('s3'),
+    index: z.number().int().min(0),
+    source: z.string(),
+    bucket: z.string(),
+    prefix: z.string(),
+    /** Exclusive lower bound of keys (ListObjectsV2 StartAfter); absent = from the start. */
+    startAfter: z.string().optional(),
+    /** Inclusive upper bound of keys; absent = to the end. */
+    endAt: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('dynamodb'),
+    index: z.number().int().min(0),
+    source: z.string(),
+    table: z.string(),
+    segment: z.number().int().min(0),
+    totalSegments: z.number().int().min(1),
+  }),
+  z.object({
+    kind: z.literal('filesystem'),
+    index: z.number().int().min(0),
+    source: z.string(),
+    root: z.string(),
+    /** Top-level entries (relative to root) whose subtrees this shard covers; '' = files directly in root. */
+    paths: z.array(z.string()),
+    /** Whether this shard also records the root directory itself. */
+    includeRoot: z.boolean(),
+  }),
+]);
+
+export type ShardSpec = z.infer<typeof shardSpecSchema>;

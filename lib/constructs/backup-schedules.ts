@@ -1,0 +1,44 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { type ProtectionPlanConfig } from '../config/lifeboat-config';
+
+export type BackupSchedulesProps = {
+  readonly environmentName: string;
+  readonly plans: readonly ProtectionPlanConfig[];
+  readonly backupStateMachine: sfn.IStateMachine;
+};
+
+/**
+ * One EventBridge Scheduler schedule per protection plan, starting the backup workflow with
+ * `{ "plan": <name> }`. The scheduler's role may start that one state machine and nothing else.
+ */
+export class BackupSchedules extends Construct {
+  readonly schedules: scheduler.CfnSchedule[];
+
+  constructor(scope: Construct, id: string, props: BackupSchedulesProps) {
+    super(scope, id);
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: `Lifeboat ${props.environmentName}: starts scheduled backups`,
+    });
+    props.backupStateMachine.grantStartExecution(role);
+    this.schedules = props.plans.map(
+      (plan) =>
+        new scheduler.CfnSchedule(this, `Plan-${plan.name}`, {
+          name: `lifeboat-${props.environmentName}-${plan.name}`,
+          description: `Lifeboat backup of plan ${plan.name} (${plan.strategy}, RPO ${plan.objectives.rpoMinutes} min)`,
+          scheduleExpression: plan.schedule,
+          scheduleExpressionTimezone: 'UTC',
+          flexibleTimeWindow: { mode: 'OFF' },
+          target: {
+            arn: props.backupStateMachine.stateMachineArn,
+            roleArn: role.roleArn,
+            input: JSON.stringify({ plan: plan.name, trigger: 'schedule' }),
+            retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+          },
+        }),
+    );
+  }
+}

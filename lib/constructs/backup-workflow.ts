@@ -1,0 +1,183 @@
+import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct, type IConstruct } from 'constructs';
+import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { LifeboatFunction } from './lifeboat-function';
+import { grantSourceRead } from './source-access';
+import { TRANSIENT_ERROR_NAMES } from './workflow-errors';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+
+export type BackupWorkflowProps = {
+  readonly environment: EnvironmentConfig;
+  readonly vault: s3.IBucket;
+  readonly vaultKey: kms.IKey;
+  readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
+};
+
+/**
+ * The backup workflow: plan shards → Map(snapshot shard) → commit, with Retry on transient errors
+ * and a Catch that records the failure in the catalog. Payloads stay small: the shard plan is
+ * stored in the vault and only its key and shard indexes travel between states.
+ */
+export class BackupWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<'plan' | 'snapshot' | 'commit' | 'recordFailure', LifeboatFunction>;
+
+  constructor(scope: Construct, id: string, props: BackupWorkflowProps) {
+    super(scope, id);
+    const env = props.environment;
+    const common = {
+      LIFEBOAT_ENVIRONMENT: env.name,
+      VAULT_BUCKET: props.vault.bucketName,
+      CATALOG_TABLE: props.catalog.tableName,
+      // Plans travel as config in the environment, so a deployed function needs nothing else to plan a backup.
+      LIFEBOAT_PLANS: JSON.stringify(env.plans),
+    };
+    assertEnvironmentFits(common.LIFEBOAT_PLANS, env.name);
+
+    const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: common, memorySize: 512 });
+    const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: common, memorySize: 2048 });
+    const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: common, memorySize: 512 });
+    const recordFailure = new LifeboatFunction(this, 'RecordBackupFailure', {
+      handler: 'record-backup-failure',
+      environment: common,
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+    });
+    this.functions = { plan, snapshot, commit, recordFailure };
+
+    // Least privilege, per function.
+    // Least privilege, per function: exact object actions on exact key prefixes of the vault.
+    const vault = { bucket: props.vault, key: props.vaultKey };
+    grantVaultObjects(plan, vault, 'put', ['plans/*']);
+    grantVaultObjects(snapshot, vault, 'get', ['plans/*', 'copies/content/*']);
+    grantVaultObjects(snapshot, vault, 'put', ['copies/content/*', 'copies/backups/*']);
+    // Without ListBucket, HeadObject of a missing key answers 403 instead of 404; dedup needs the 404.
+    snapshot.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.vault.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['copies/content/*'] } },
+      }),
+    );
+    grantVaultObjects(commit, vault, 'get', ['plans/*', 'copies/backups/*']);
+    grantVaultObjects(commit, vault, 'put', ['copies/backups/*']);
+    for (const fn of [plan, commit, recordFailure]) props.catalogKey.grantEncryptDecrypt(fn);
+    // Table ARN only: none of these functions queries an index.
+    grantCatalogItems(plan, props.catalog, ['dynamodb:PutItem']);
+    grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
+    grantCatalogItems(recordFailure, props.catalog, ['dynamodb:UpdateItem']);
+    const sources = env.plans.flatMap((p) => p.sources);
+    grantSourceRead(plan, sources, 'list');
+    grantSourceRead(snapshot, sources, 'read');
+
+    const planTask = invoke(this, 'Plan shards', plan, '$.backup');
+    const snapshotTask = invoke(this, 'Snapshot shard', snapshot, sfn.JsonPath.DISCARD);
+    const snapshotShards = new sfn.Map(this, 'Snapshot shards', {
+      itemsPath: '$.backup.shards',
+      maxConcurrency: Math.max(...env.plans.map((p) => p.maxConcurrency)),
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(snapshotTask);
+    const commitTask = invoke(this, 'Commit backup', commit, '$.committed');
+
+    const recordFailureTask = new tasks.LambdaInvoke(this, 'Record failure', {
+      lambdaFunction: recordFailure,
+      payload: sfn.TaskInput.fromObject({
+        'input.$': '$$.Execution.Input',
+        'backup.$': '$.backup',
+        'error.$': '$.error',
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retryOnServiceExceptions: true,
+    });
+    const failed = new sfn.Fail(this, 'Backup failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    recordFailureTask.next(failed);
+    for (const step of [planTask, snapshotShards, commitTask]) {
+      step.addCatch(recordFailureTask, { errors: ['States.ALL'], resultPath: '$.error' });
+    }
+
+    const definition = planTask.next(snapshotShards).next(commitTask).next(new sfn.Succeed(this, 'Backup committed'));
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/lifeboat-${env.name}-backup`,
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: `lifeboat-${env.name}-backup`,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      timeout: Duration.hours(24),
+    });
+
+    acknowledgeScopedWildcards(this, [
+      ...['plans/*', 'copies/content/*', 'copies/backups/*'].map((prefix) => arnFinding(props.vault, `/${prefix}`)),
+      ...sources.flatMap((s) => (s.type === 's3' ? [`arn:<AWS::Partition>:s3:::${s.bucket}/${s.prefix}*`] : [])),
+      // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.
+      ...[plan, snapshot, commit, recordFailure].map((fn) => arnFinding(fn, ':*')),
+    ]);
+    for (const role of [plan.role, snapshot.role, commit.role, recordFailure.role, this.stateMachine.role]) {
+      if (role) acknowledgeXRayWildcard(role);
+    }
+  }
+}
+
+/**
+ * Object access to key prefixes of the vault: 'get' = GetObject (HeadObject included) and kms:Decrypt;
+ * 'put' = PutObject (multipart included) and kms:GenerateDataKey for SSE-KMS.
+ */
+function grantVaultObjects(fn: LifeboatFunction, vault: { bucket: s3.IBucket; key: kms.IKey }, access: 'get' | 'put', prefixes: string[]): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: access === 'get' ? ['s3:GetObject'] : ['s3:PutObject'],
+      resources: prefixes.map((prefix) => vault.bucket.arnForObjects(prefix)),
+    }),
+  );
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: access === 'get' ? ['kms:Decrypt'] : ['kms:GenerateDataKey'], resources: [vault.key.keyArn] }));
+}
+
+function grantCatalogItems(fn: LifeboatFunction, table: dynamodb.ITable, actions: string[]): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+}
+
+/** The IAM5 finding text for `<LogicalId.Arn>suffix` of a construct's CloudFormation resource. */
+function arnFinding(construct: IConstruct, suffix: string): string {
+  const stack = Stack.of(construct);
+  const cfn = construct.node.defaultChild as CfnElement;
+  return `<${stack.resolve(stack.getLogicalId(cfn)) as string}.Arn>${suffix}`;
+}
+
+/** A Lambda task with the retry policy every Lifeboat task shares. */
+function invoke(scope: Construct, name: string, fn: LifeboatFunction, resultPath: string): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, name, {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    resultPath,
+    retryOnServiceExceptions: true,
+  });
+  task.addRetry({
+    errors: [...TRANSIENT_ERROR_NAMES],
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 4,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return task;
+}
+
+/** Lambda caps all environment variables at 4 KiB together; fail synth rather than deploy. */
+function assertEnvironmentFits(plansJson: string, envName: string): void {
+  if (plansJson.length > 3500) {
+    throw new Error(
+      `Environment "${envName}": its plans take ${plansJson.length} bytes as JSON, more than the 3500 that fit a Lambda environment. Split them into several environments.`,
+    );
+  }
+}

@@ -1,0 +1,42 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+export type CatalogTableProps = {
+  readonly tableName: string;
+  readonly encryptionKey: kms.IKey;
+};
+
+/**
+ * The backup catalog: one table, several item kinds distinguished by key prefixes.
+ *   pk = "SOURCE#<source>"  sk = "BACKUP#<startedAt ISO>#<backupId>"   a backup of a source
+ *   pk = "BACKUP#<backupId>" sk = "BACKUP"                             the same backup by id
+ *   pk = "LOCK#<source>"     sk = "LOCK"                               a lease, expiresAt (TTL)
+ * GSI byPlan (plan, startedAt) answers "all backups of a plan". Point-in-time recovery is on: the
+ * catalog can also be rebuilt from the vault, but restoring it is faster.
+ */
+export class CatalogTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: CatalogTableProps) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      tableName: props.tableName,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: 'byPlan',
+      partitionKey: { name: 'plan', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'startedAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+}

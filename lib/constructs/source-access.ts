@@ -1,0 +1,42 @@
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type SourceConfig } from '../config/lifeboat-config';
+
+/**
+ * Grants a function what it needs of the protected sources and nothing more:
+ * 'list' → enumerate (s3:ListBucket, dynamodb:DescribeTable); 'read' → also read the data
+ * (objects and their tags under the source prefix; Scan of the table). File system sources need
+ * no IAM (they are mounted).
+ */
+export function grantSourceRead(grantee: lambda.IFunction, sources: readonly SourceConfig[], level: 'list' | 'read'): void {
+  const stack = Stack.of(grantee);
+  for (const source of sources) {
+    if (source.type === 's3') {
+      const bucketArn = `arn:${stack.partition}:s3:::${source.bucket}`;
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucketArn],
+          ...(source.prefix ? { conditions: { StringLike: { 's3:prefix': [`${source.prefix}*`] } } } : {}),
+        }),
+      );
+      if (level === 'read') {
+        grantee.grantPrincipal.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'],
+            resources: [`${bucketArn}/${source.prefix}*`],
+          }),
+        );
+      }
+    } else if (source.type === 'dynamodb') {
+      const tableArn = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: source.table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: level === 'read' ? ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan'] : ['dynamodb:DescribeTable'],
+          resources: [tableArn],
+        }),
+      );
+    }
+  }
+}

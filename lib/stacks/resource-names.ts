@@ -1,0 +1,21 @@
+import { type EnvironmentConfig } from '../config/lifeboat-config';
+
+/**
+ * Physical names of an environment's resources. Fixed (not CloudFormation-generated) so runbooks,
+ * the CLI and the local cloud address them by name, and the DR copy is found from the primary.
+ */
+export function resourceNames(env: EnvironmentConfig) {
+  const base = `lifeboat-${env.name}`;
+  return {
+    primaryStack: `Lifeboat-${env.name}-Primary`,
+    drStack: `Lifeboat-${env.name}-DR`,
+    primaryVault: `${base}-vault-${env.account}-${env.primaryRegion}`,
+    drVault: `${base}-vault-${env.account}-${env.drRegion}`,
+    primaryAccessLogs: `${base}-access-logs-${env.account}-${env.primaryRegion}`,
+    drAccessLogs: `${base}-access-logs-${env.account}-${env.drRegion}`,
+    catalogTable: `${base}-catalog`,
+    backupStateMachine: `${base}-backup`,
+  };
+}
+
+export type ResourceNames = ReturnType<typeof resourceNames>;

@@ -1,0 +1,78 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { localEndpointsSchema } from '../../lambdas/runtime/local-endpoints';
+
+/**
+ * The on-disk layout of a local cloud's data directory, and `cloud.json`, the file by which a
+ * running cloud announces itself. The process writes it (atomically) once every server listens and
+ * removes it after closing them; its presence with a live pid means "running".
+ */
+export const DEFAULT_DATA_DIR = '.lifeboat';
+
+export const cloudStateSchema = z.object({
+  pid: z.number().int().positive(),
+  startedAt: z.string(),
+  regions: z.array(z.string()).min(1),
+  endpoints: localEndpointsSchema,
+});
+
+export type CloudState = z.infer<typeof cloudStateSchema>;
+
+export type DataDirLayout = {
+  root: string;
+  stateFile: string;
+  logFile: string;
+  s3Dir: (region: string) => string;
+  dynamoDbDir: (region: string) => string;
+};
+
+export function dataDirLayout(dataDir: string): DataDirLayout {
+  const root = resolve(dataDir);
+  return {
+    root,
+    stateFile: join(root, 'cloud.json'),
+    logFile: join(root, 'cloud.log'),
+    s3Dir: (region) => join(root, 's3', region),
+    dynamoDbDir: (region) => join(root, 'dynamodb', region),
+  };
+}
+
+/** Reads cloud.json; undefined when absent or unreadable (a half-written file never exists: writes are atomic). */
+export function readCloudState(dataDir: string): CloudState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(dataDirLayout(dataDir).stateFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = cloudStateSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeCloudState(dataDir: string, state: CloudState): void {
+  const { root, stateFile } = dataDirLayout(dataDir);
+  mkdirSync(root, { recursive: true });
+  const tmp = `${stateFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(tmp, stateFile);
+}
+
+export function removeCloudState(dataDir: string): void {
+  rmSync(dataDirLayout(dataDir).stateFile, { force: true });
+}
+
+/** True when a process with this pid exists (signal 0 checks without signalling). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,66 @@
+/** Errors of the local cloud. Names end in `Error`; the `cause` is kept where there is one. */
+
+/** The local cloud process did not become ready; `log` holds the tail of its output. */
+export class LocalCloudStartError extends Error {
+  override readonly name = 'LocalCloudStartError';
+  constructor(
+    message: string,
+    readonly log: string,
+    options?: { cause?: unknown },
+  ) {
+    super(log ? `${message}\n--- local cloud output ---\n${log}` : message, options);
+  }
+}
+
+/** A local cloud already runs on this data directory (its LevelDB and buckets cannot be shared). */
+export class LocalCloudAlreadyRunningError extends Error {
+  override readonly name = 'LocalCloudAlreadyRunningError';
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`A local cloud already runs on ${dataDir} (pid ${pid}); stop it with \`lifeboat local down\` first.`);
+  }
+}
+
+/** No local cloud runs on this data directory. */
+export class LocalCloudNotRunningError extends Error {
+  override readonly name = 'LocalCloudNotRunningError';
+  constructor(readonly dataDir: string) {
+    super(`No local cloud is running on ${dataDir}; start it with \`lifeboat local up\`.`);
+  }
+}
+
+/** The local cloud process did not exit in time after SIGTERM (it was then killed). */
+export class LocalCloudStopError extends Error {
+  override readonly name = 'LocalCloudStopError';
+}
+
+/**
+ * A template value could not be resolved to a literal (an intrinsic function or reference the
+ * provisioner does not evaluate). Names the stack, the resource and the property.
+ */
+export class UnresolvableTemplateValueError extends Error {
+  override readonly name = 'UnresolvableTemplateValueError';
+  constructor(
+    readonly stackName: string,
+    readonly logicalId: string,
+    readonly propertyPath: string,
+    reason: string,
+  ) {
+    super(`Cannot provision ${stackName}/${logicalId}: ${propertyPath} ${reason}`);
+  }
+}
+
+/** A template declares a resource the local cloud cannot create as declared. */
+export class ProvisioningError extends Error {
+  override readonly name = 'ProvisioningError';
+  constructor(
+    readonly stackName: string,
+    readonly logicalId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Cannot provision ${stackName}/${logicalId}: ${message}`, options);
+  }
+}

@@ -1,0 +1,253 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { toCloudProcessArgv } from './cloud-process-args';
+import { type CloudState, dataDirLayout, isProcessAlive, readCloudState, removeCloudState } from './cloud-state';
+import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError, LocalCloudStopError } from './errors';
+
+/**
+ * Starting, finding and stopping the local cloud: a child process (cloud-process.ts) that runs the
+ * emulators and announces itself in <dataDir>/cloud.json. Everything else (CLI, tests, demo,
+ * executor) goes through this module.
+ */
+
+export type StartLocalCloudOptions = {
+  /** Where buckets, tables, cloud.json and cloud.log live (created if missing). */
+  dataDir: string;
+  /** Regions to serve, e.g. the environment's primary and DR regions. */
+  regions: readonly string[];
+  /** Own process group and unreferenced: the cloud outlives the caller (`lifeboat local up`). Default false. */
+  detached?: boolean;
+  /** The cloud stops itself when this process exits (tests). Default false. */
+  exitWithParent?: boolean;
+  /** Account id in dynalite's table ARNs. Default 000000000000. */
+  account?: string;
+  /** Fixed ports per region; otherwise free ports are picked. */
+  ports?: { s3?: Record<string, number>; dynamodb?: Record<string, number> };
+  /** How long to wait for cloud.json. Default 20 s. */
+  readyTimeoutMs?: number;
+};
+
+export type LocalCloudHandle = {
+  readonly endpoints: LocalEndpoints;
+  readonly pid: number;
+  readonly dataDir: string;
+  readonly regions: readonly string[];
+  /** Stops the cloud (SIGTERM, then SIGKILL after a timeout); the data stays on disk. */
+  stop(): Promise<void>;
+};
+
+export type StopLocalCloudResult = {
+  /** A live cloud was found and stopped. */
+  stopped: boolean;
+  pid?: number;
+  /** cloud.json was left by a process that no longer exists, and was removed. */
+  staleStateRemoved: boolean;
+  /** The process ignored SIGTERM until the timeout and was killed. */
+  forced: boolean;
+};
+
+export type ServiceCheck = { service: 's3' | 'dynamodb'; region: string; url: string; reachable: boolean; error?: string };
+
+export type LocalCloudStatus = {
+  /** 'stale': cloud.json exists but its process is gone (crashed or killed). */
+  state: 'running' | 'stopped' | 'stale';
+  dataDir: string;
+  pid?: number;
+  startedAt?: string;
+  regions?: string[];
+  endpoints?: LocalEndpoints;
+  services: ServiceCheck[];
+};
+
+const DEFAULT_READY_TIMEOUT_MS = 20_000;
+const DEFAULT_STOP_TIMEOUT_MS = 15_000;
+const POLL_MS = 50;
+const LOG_TAIL_CHARS = 4000;
+
+/** The tsx ESM loader, by absolute URL, so the child does not depend on its working directory. */
+function tsxLoaderUrl(): string {
+  return pathToFileURL(require.resolve('tsx')).href;
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `was killed by ${signal}`;
+  switch (code) {
+    case 2:
+      return 'rejected its arguments (exit code 2)';
+    case 3:
+      return 'found another cloud running on the data directory (exit code 3)';
+    case 4:
+      return 'could not enable the OpenSSL legacy provider (exit code 4)';
+    default:
+      return `exited with code ${String(code)}`;
+  }
+}
+
+function readLogFrom(file: string, offset: number): string {
+  try {
+    const text = readFileSync(file, 'utf8').slice(offset);
+    return text.length > LOG_TAIL_CHARS ? `…${text.slice(-LOG_TAIL_CHARS)}` : text.trimEnd();
+  } catch {
+    return '';
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function handleFor(dataDir: string, state: CloudState): LocalCloudHandle {
+  return {
+    endpoints: state.endpoints,
+    pid: state.pid,
+    dataDir: dataDirLayout(dataDir).root,
+    regions: state.regions,
+    stop: async () => {
+      if (readCloudState(dataDir)?.pid === state.pid || isProcessAlive(state.pid)) await stopLocalCloud(dataDir);
+    },
+  };
+}
+
+/**
+ * Spawns the cloud process and resolves once it has written cloud.json. Rejects with
+ * LocalCloudAlreadyRunningError when a live cloud owns the data directory, and with
+ * LocalCloudStartError (holding the process's output) when it exits early or is not ready in time.
+ */
+export async function startLocalCloud(options: StartLocalCloudOptions): Promise<LocalCloudHandle> {
+  const layout = dataDirLayout(options.dataDir);
+  if (options.regions.length === 0) throw new Error('startLocalCloud: at least one region is required');
+  const existing = readCloudState(layout.root);
+  if (existing) {
+    if (isProcessAlive(existing.pid)) throw new LocalCloudAlreadyRunningError(layout.root, existing.pid);
+    removeCloudState(layout.root);
+  }
+  mkdirSync(layout.root, { recursive: true });
+
+  const argv = toCloudProcessArgv({
+    dataDir: layout.root,
+    regions: [...options.regions],
+    ...(options.account ? { account: options.account } : {}),
+    s3Ports: options.ports?.s3 ?? {},
+    dynamoDbPorts: options.ports?.dynamodb ?? {},
+    ...(options.exitWithParent ? { parentPid: process.pid } : {}),
+  });
+  const logOffset = fileSize(layout.logFile);
+  const logFd = openSync(layout.logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      process.execPath,
+      ['--openssl-legacy-provider', '--import', tsxLoaderUrl(), join(__dirname, 'cloud-process.ts'), ...argv],
+      { cwd: layout.root, detached: options.detached ?? false, stdio: ['ignore', logFd, logFd] },
+    );
+  } finally {
+    closeSync(logFd);
+  }
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: Error | undefined;
+  child.once('exit', (code, signal) => (exit = { code, signal }));
+  child.once('error', (err) => (spawnError = err));
+  // The caller decides the cloud's lifetime through stop(), never by keeping a handle open.
+  child.unref();
+
+  const pid = child.pid;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+  for (;;) {
+    if (spawnError) throw new LocalCloudStartError(`Could not start the local cloud: ${spawnError.message}`, '', { cause: spawnError });
+    const state = readCloudState(layout.root);
+    if (pid !== undefined && state?.pid === pid) return handleFor(layout.root, state);
+    if (exit) {
+      throw new LocalCloudStartError(`The local cloud process ${describeExit(exit.code, exit.signal)} before it was ready.`, readLogFrom(layout.logFile, logOffset));
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new LocalCloudStartError(
+        `The local cloud was not ready after ${options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS} ms (no ${layout.stateFile}); it was killed.`,
+        readLogFrom(layout.logFile, logOffset),
+      );
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/** Endpoints of the cloud running on this data directory; LocalCloudNotRunningError when there is none. */
+export async function connectLocalCloud(dataDir: string): Promise<LocalEndpoints> {
+  const state = readCloudState(dataDir);
+  if (!state || !isProcessAlive(state.pid)) throw new LocalCloudNotRunningError(dataDirLayout(dataDir).root);
+  return state.endpoints;
+}
+
+/** A handle on the cloud running on this data directory (to stop it later); LocalCloudNotRunningError when there is none. */
+export async function attachLocalCloud(dataDir: string): Promise<LocalCloudHandle> {
+  const state = readCloudState(dataDir);
+  if (!state || !isProcessAlive(state.pid)) throw new LocalCloudNotRunningError(dataDirLayout(dataDir).root);
+  return handleFor(dataDir, state);
+}
+
+/**
+ * Stops the cloud on this data directory: SIGTERM, wait for the process to close its servers and
+ * exit, SIGKILL after `timeoutMs`. Not running is not an error (`stopped: false`).
+ */
+export async function stopLocalCloud(dataDir: string, options: { timeoutMs?: number } = {}): Promise<StopLocalCloudResult> {
+  const state = readCloudState(dataDir);
+  if (!state) return { stopped: false, staleStateRemoved: false, forced: false };
+  const { pid } = state;
+  if (!isProcessAlive(pid)) {
+    removeCloudState(dataDir);
+    return { stopped: false, pid, staleStateRemoved: true, forced: false };
+  }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw new LocalCloudStopError(`Cannot signal the local cloud (pid ${pid}).`, { cause: err });
+  }
+  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+  while (isProcessAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      while (isProcessAlive(pid)) await sleep(POLL_MS);
+      if (readCloudState(dataDir)?.pid === pid) removeCloudState(dataDir);
+      return { stopped: true, pid, staleStateRemoved: false, forced: true };
+    }
+    await sleep(POLL_MS);
+  }
+  // The process removes cloud.json itself; this only covers one that died mid-shutdown.
+  if (readCloudState(dataDir)?.pid === pid) removeCloudState(dataDir);
+  return { stopped: true, pid, staleStateRemoved: false, forced: false };
+}
+
+async function checkService(service: 's3' | 'dynamodb', region: string, url: string, timeoutMs: number): Promise<ServiceCheck> {
+  try {
+    // Any HTTP answer (even an auth error) means the emulator listens.
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return { service, region, url, reachable: true };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    return { service, region, url, reachable: false, error: cause ?? (err as Error).message };
+  }
+}
+
+/** Whether a cloud runs on this data directory, and whether each of its endpoints answers. */
+export async function localCloudStatus(dataDir: string, options: { timeoutMs?: number } = {}): Promise<LocalCloudStatus> {
+  const root = dataDirLayout(dataDir).root;
+  const state = readCloudState(dataDir);
+  if (!state) return { state: 'stopped', dataDir: root, services: [] };
+  const base = { dataDir: root, pid: state.pid, startedAt: state.startedAt, regions: state.regions, endpoints: state.endpoints };
+  if (!isProcessAlive(state.pid)) return { state: 'stale', ...base, services: [] };
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const checks = (['s3', 'dynamodb'] as const).flatMap((service) =>
+    Object.entries(state.endpoints[service]).map(([region, url]) => checkService(service, region, url, timeoutMs)),
+  );
+  return { state: 'running', ...base, services: await Promise.all(checks) };
+}
+
+export { localDynamoDbClient, localS3Client } from './local-clients';

@@ -1,0 +1,36 @@
+/** Minimal typings for s3rver 3.7 (the package ships none); only what the local cloud uses. */
+declare module 's3rver' {
+  import { type AddressInfo } from 'node:net';
+  import { type Server } from 'node:http';
+
+  namespace S3rver {
+    type S3rverOptions = {
+      /** Interface to listen on (default localhost). */
+      address?: string;
+      /** Port to listen on; 0 picks a free one (default 4568). */
+      port?: number;
+      /** Suppress the request log. */
+      silent?: boolean;
+      /** Where buckets and objects are stored on disk. */
+      directory?: string;
+      /** Delete every bucket when the server closes. */
+      resetOnClose?: boolean;
+      /** Accept requests whose SigV4 signature does not match S3RVER/S3RVER. */
+      allowMismatchedSignatures?: boolean;
+      /** Resolve buckets from the Host header (virtual-hosted style). */
+      vhostBuckets?: boolean;
+      serviceEndpoint?: string;
+      configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
+    };
+  }
+
+  class S3rver {
+    constructor(options?: S3rver.S3rverOptions);
+    /** Starts listening; resolves with the bound address. */
+    run(): Promise<AddressInfo>;
+    close(): Promise<void>;
+    httpServer?: Server;
+  }
+
+  export = S3rver;
+}

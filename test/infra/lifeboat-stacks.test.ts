@@ -1,0 +1,166 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { loadLifeboatConfig } from '../../lib/config/load-config';
+import { buildLifeboatApp } from '../../lib/lifeboat-app';
+
+const config = loadLifeboatConfig(path.join(__dirname, '..', '..', 'lifeboat.config.json'));
+const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-infra-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const app = new App({ outdir });
+const stacks = buildLifeboatApp(app, config);
+const dev = stacks.get('dev');
+if (!dev) throw new Error('the sample config defines the dev environment');
+// With the AwsSolutions plugin registered, synth throws "Validation failed" on any unacknowledged finding.
+let synthError: unknown;
+try {
+  app.synth();
+} catch (err) {
+  synthError = err;
+}
+const primary = Template.fromStack(dev.primary);
+const dr = Template.fromStack(dev.dr);
+
+type ValidationReport = { pluginReports?: { pluginName?: string; conclusion?: string; violations?: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[] }[] };
+
+function violationsIn(dir: string): string[] {
+  const report = JSON.parse(readFileSync(path.join(dir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  return (report.pluginReports ?? [])
+    .flatMap((r) => r.violations ?? [])
+    .flatMap((v) => (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} at ${c.constructPath ?? '?'}`));
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged finding on any stack', () => {
+    expect(synthError ? violationsIn(outdir) : []).toEqual([]);
+    expect(synthError).toBeUndefined();
+  });
+
+  it('does fail synth on a finding (the check is live)', () => {
+    const probeDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-nag-probe-'));
+    try {
+      const probe = new App({ outdir: probeDir });
+      const stack = new Stack(probe, 'Probe');
+      new s3.Bucket(stack, 'UnencryptedLogless');
+      Validations.of(probe).addPlugins(new AwsSolutionsChecks(probe));
+      expect(() => probe.synth()).toThrow(/AwsSolutions-S1/);
+      expect(violationsIn(probeDir).some((v) => v.startsWith('AwsSolutions-S1'))).toBe(true);
+    } finally {
+      rmSync(probeDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('primary stack', () => {
+  it('places the primary stack in the primary region and the DR stack in the DR region', () => {
+    expect(dev.primary.region).toBe('us-east-1');
+    expect(dev.dr.region).toBe('us-west-2');
+    expect(dev.primary.dependencies).toContain(dev.dr);
+  });
+
+  it('encrypts the vault with its own rotated KMS key, blocks public access and denies non-TLS requests', () => {
+    primary.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'lifeboat-dev-vault-000000000000-us-east-1',
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } }),
+        ],
+      },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    primary.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    primary.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    primary.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+
+  it('creates the catalog table with its key schema, the byPlan index, TTL and point-in-time recovery', () => {
+    primary.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'lifeboat-dev-catalog',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byPlan' })],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+
+  it('defines the backup state machine with a Map fan-out, Retry on transient errors and a Catch', () => {
+    const machines = primary.findResources('AWS::StepFunctions::StateMachine');
+    const [machine] = Object.values(machines);
+    expect(machine?.Properties?.StateMachineName).toBe('lifeboat-dev-backup');
+    const definition = JSON.stringify(machine?.Properties?.DefinitionString);
+    expect(definition).toContain('\\"Type\\":\\"Map\\"');
+    expect(definition).toContain('\\"ErrorEquals\\":[\\"TransientError\\"]');
+    expect(definition).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
+    expect(definition).toContain('\\"MaxConcurrency\\":8');
+    primary.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+    });
+  });
+
+  it('bundles every Lambda for nodejs24.x on arm64 with tracing and its own log group', () => {
+    const functions = Object.values(primary.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(4);
+    for (const fn of functions) {
+      expect(fn.Properties?.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties?.Architectures).toEqual(['arm64']);
+      expect(fn.Properties?.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties?.LoggingConfig?.LogGroup).toBeDefined();
+    }
+  });
+
+  it('gives the snapshot function read access to the sources and only PutObject on its vault prefixes', () => {
+    const policies = primary.findResources('AWS::IAM::Policy');
+    const snapshotPolicy = Object.entries(policies).find(([id]) => id.startsWith('BackupSnapshotShardRole'))?.[1];
+    const statements = snapshotPolicy?.Properties?.PolicyDocument?.Statement as { Action: string | string[]; Resource: unknown }[];
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'dynamodb:Scan', 's3:GetObjectTagging']));
+    expect(actions).not.toContain('s3:DeleteObject');
+    expect(actions.filter((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:Scan' && !a.startsWith('dynamodb:Describe'))).toEqual([]);
+    // The record-failure function touches only the catalog.
+    const failurePolicy = Object.entries(policies).find(([id]) => id.startsWith('BackupRecordBackupFailureRole'))?.[1];
+    const failureActions = JSON.stringify(failurePolicy?.Properties?.PolicyDocument?.Statement);
+    expect(failureActions).not.toContain('s3:');
+  });
+
+  it('schedules each plan with EventBridge Scheduler through a role that may only start the backup workflow', () => {
+    primary.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'lifeboat-dev-demo',
+      ScheduleExpression: 'rate(1 day)',
+      Target: Match.objectLike({ Input: JSON.stringify({ plan: 'demo', trigger: 'schedule' }) }),
+    });
+    primary.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: Match.anyValue() }] },
+    });
+  });
+});
+
+describe('DR stack', () => {
+  it('creates the replica vault in the DR region, KMS-encrypted, TLS-only, public access blocked', () => {
+    dr.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'lifeboat-dev-vault-000000000000-us-west-2',
+      BucketEncryption: Match.objectLike({}),
+      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true }),
+    });
+    dr.resourceCountIs('AWS::Lambda::Function', 0);
+    dr.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny' })]) },
+    });
+  });
+});
