@@ -4,6 +4,7 @@ import { type AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { AwsChunkedDecoder, isAwsChunked, rewriteAwsChunkedHeaders } from './aws-chunked';
 import { dataDirLayout } from './cloud-state';
 
 /**
@@ -96,6 +97,14 @@ export async function startCloudServers(options: CloudServerOptions): Promise<Cl
         silent: true,
         // Path-style only: clients use forcePathStyle, and the Host header is 127.0.0.1.
         vhostBuckets: false,
+      });
+      // First in line: SDK v3 uploads streams as aws-chunked bodies, which s3rver would store verbatim.
+      s3.middleware.unshift(async (ctx, next) => {
+        if (isAwsChunked(ctx.headers)) {
+          rewriteAwsChunkedHeaders(ctx.headers);
+          ctx.req = ctx.req.pipe(new AwsChunkedDecoder());
+        }
+        await next();
       });
       const s3Address = await s3.run();
       closers.push(() => {

@@ -111,7 +111,7 @@ function handleFor(dataDir: string, state: CloudState): LocalCloudHandle {
     dataDir: dataDirLayout(dataDir).root,
     regions: state.regions,
     stop: async () => {
-      if (readCloudState(dataDir)?.pid === state.pid || isProcessAlive(state.pid)) await stopLocalCloud(dataDir);
+      await stopLocalCloud(dataDir, { pid: state.pid });
     },
   };
 }
@@ -196,9 +196,10 @@ export async function attachLocalCloud(dataDir: string): Promise<LocalCloudHandl
  * Stops the cloud on this data directory: SIGTERM, wait for the process to close its servers and
  * exit, SIGKILL after `timeoutMs`. Not running is not an error (`stopped: false`).
  */
-export async function stopLocalCloud(dataDir: string, options: { timeoutMs?: number } = {}): Promise<StopLocalCloudResult> {
+export async function stopLocalCloud(dataDir: string, options: { timeoutMs?: number; pid?: number } = {}): Promise<StopLocalCloudResult> {
   const state = readCloudState(dataDir);
-  if (!state) return { stopped: false, staleStateRemoved: false, forced: false };
+  // With `pid`, only that process is stopped (a handle never stops a cloud started after it).
+  if (!state || (options.pid !== undefined && state.pid !== options.pid)) return { stopped: false, staleStateRemoved: false, forced: false };
   const { pid } = state;
   if (!isProcessAlive(pid)) {
     removeCloudState(dataDir);

@@ -1,7 +1,8 @@
 /** Minimal typings for s3rver 3.7 (the package ships none); only what the local cloud uses. */
 declare module 's3rver' {
   import { type AddressInfo } from 'node:net';
-  import { type Server } from 'node:http';
+  import { type IncomingHttpHeaders, type Server } from 'node:http';
+  import { type Readable } from 'node:stream';
 
   namespace S3rver {
     type S3rverOptions = {
@@ -22,6 +23,9 @@ declare module 's3rver' {
       serviceEndpoint?: string;
       configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
     };
+    /** The part of s3rver's Koa context the local cloud touches: the request body stream and headers. */
+    type Context = { req: Readable; readonly headers: IncomingHttpHeaders };
+    type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
   }
 
   class S3rver {
@@ -30,6 +34,8 @@ declare module 's3rver' {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     httpServer?: Server;
+    /** Koa's middleware list, composed when the server starts listening. */
+    middleware: S3rver.Middleware[];
   }
 
   export = S3rver;

@@ -1,0 +1,27 @@
+import { type Command } from 'commander';
+import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../../lib/config/load-config';
+import { runDemo } from '../../local/demo/run-demo';
+import { type CliIo, processIo } from '../cli-io';
+
+export type DemoCommandOptions = { config: string; env: string; plan: string; dataDir: string; workers?: number };
+
+/** `lifeboat demo`: the whole product on the local cloud, exit 0 only if every source read back equal. */
+export async function demoCommand(options: DemoCommandOptions, io: CliIo = processIo): Promise<number> {
+  const config = loadLifeboatConfig(options.config);
+  const result = await runDemo({ config, envName: options.env, planName: options.plan, dataDir: options.dataDir, workers: options.workers, out: io.out });
+  return result.ok ? 0 : 1;
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('run the backup workflow locally over sample data and verify it reads back equal')
+    .option('--config <file>', 'Lifeboat config file', DEFAULT_CONFIG_FILE)
+    .option('--env <name>', 'environment', 'dev')
+    .option('--plan <name>', 'protection plan', 'demo')
+    .option('--data-dir <dir>', 'local cloud data directory', '.lifeboat')
+    .option('--workers <n>', 'Lambda worker threads (default: cores, at most 2)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: DemoCommandOptions) => {
+      process.exitCode = await demoCommand(opts);
+    });
+}
