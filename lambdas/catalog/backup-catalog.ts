@@ -1,8 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BackupInProgressError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
 import { type BackupRecord } from './backup-record';
 
-/** The backup catalog over its DynamoDB table (key design in lib/constructs/catalog-table.ts). */
+/**
+ * The backup catalog over its DynamoDB table (key design in lib/constructs/catalog-table.ts).
+ * No transactions (the local cloud has none): the BACKUP item is the truth; per-source index items
+ * are written only after it is COMMITTED and idempotently, so a crash in between hides nothing that
+ * a retried commit does not restore, and never shows a backup that did not commit.
+ */
 export class BackupCatalog {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -68,6 +74,119 @@ export class BackupCatalog {
       if (err instanceof ConditionalCheckFailedException) return;
       throw err;
     }
+  }
+
+  /**
+   * Takes the lease on a plan for `holder` until `expiresAt`. Re-entrant for the same holder (a
+   * retried task), and an expired lease of a run that died can be taken over.
+   */
+  async acquireLock(plan: string, holder: string, now: Date, leaseSeconds: number): Promise<void> {
+    const expiresAt = Math.floor(now.getTime() / 1000) + leaseSeconds;
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `LOCK#${plan}`, sk: 'LOCK', holder, acquiredAt: now.toISOString(), expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR holder = :holder OR expiresAt < :now',
+          ExpressionAttributeValues: { ':holder': holder, ':now': Math.floor(now.getTime() / 1000) },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: `LOCK#${plan}`, sk: 'LOCK' }, ConsistentRead: true }));
+      throw new BackupInProgressError(plan, String(Item?.holder ?? 'unknown'), new Date(Number(Item?.expiresAt ?? 0) * 1000).toISOString());
+    }
+  }
+
+  /** Releases the lease if `holder` still has it; returns whether it did. */
+  async releaseLock(plan: string, holder: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: `LOCK#${plan}`, sk: 'LOCK' },
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Breaks a lease whatever its holder (an operator's decision after a run is known dead). */
+  async breakLock(plan: string): Promise<void> {
+    await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { pk: `LOCK#${plan}`, sk: 'LOCK' } }));
+  }
+
+  async lockHolder(plan: string): Promise<string | undefined> {
+    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: `LOCK#${plan}`, sk: 'LOCK' }, ConsistentRead: true }));
+    return Item ? String(Item.holder) : undefined;
+  }
+
+  /** After COMMITTED: one index item per source, so "backups of a source" is one Query. Idempotent. */
+  async indexCommittedBackup(record: BackupRecord): Promise<void> {
+    for (const source of record.sources) {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: `SOURCE#${source}`,
+            sk: `BACKUP#${record.startedAt}#${record.backupId}`,
+            backupId: record.backupId,
+            planName: record.plan,
+            sourceName: source,
+            strategy: record.strategy,
+            startedAt: record.startedAt,
+            endedAt: record.endedAt,
+          },
+        }),
+      );
+    }
+  }
+
+  /** Committed backups of a source, newest first. */
+  async listBackupsOfSource(source: string, options: { startedAtOrBefore?: string; limit?: number } = {}): Promise<BackupRecord[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: options.startedAtOrBefore ? 'pk = :pk AND sk <= :upper' : 'pk = :pk',
+          ExpressionAttributeValues: {
+            ':pk': `SOURCE#${source}`,
+            // '~' sorts after every id character, so this includes backups started exactly at the bound.
+            ...(options.startedAtOrBefore ? { ':upper': `BACKUP#${options.startedAtOrBefore}~` } : {}),
+          },
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) ids.push(String(item.backupId));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (options.limit === undefined || ids.length < options.limit));
+    const records: BackupRecord[] = [];
+    for (const id of ids.slice(0, options.limit ?? ids.length)) {
+      const record = await this.getBackup(id);
+      if (record?.status === 'COMMITTED') records.push(record);
+    }
+    return records;
+  }
+
+  /** The newest committed backup of a source started at or before `at` (ISO time). */
+  async backupAsOf(source: string, at: string): Promise<BackupRecord> {
+    const [record] = await this.listBackupsOfSource(source, { startedAtOrBefore: at, limit: 1 });
+    if (!record) throw new NoBackupAtTimeError(source, at);
+    return record;
+  }
+
+  async requireBackup(backupId: string): Promise<BackupRecord> {
+    const record = await this.getBackup(backupId);
+    if (!record) throw new UnknownBackupError(backupId);
+    return record;
   }
 
   async getBackup(backupId: string): Promise<BackupRecord | undefined> {

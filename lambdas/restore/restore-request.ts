@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { type SourceConfig } from '../../lib/config/lifeboat-config';
+import { InvalidInputError } from '../runtime/errors';
+
+/**
+ * The restore runbook's input, as typed into the Step Functions console or sent by `lifeboat
+ * restore`. Every field is validated; each error names the field and says what would be valid.
+ * docs/RUNBOOKS.md shows examples.
+ */
+const isoInstant = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), {
+    message: 'must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z',
+  });
+
+export const restoreTargetSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('s3'), bucket: z.string().min(3).max(63), prefix: z.string().default('') }),
+    z.strictObject({ type: z.literal('dynamodb'), table: z.string().min(3).max(255) }),
+    z.strictObject({ type: z.literal('filesystem'), path: z.string().startsWith('/', 'must be an absolute path') }),
+  ],
+  { error: 'must have "type" s3 (with "bucket"), dynamodb (with "table") or filesystem (with "path")' },
+);
+export type RestoreTarget = z.infer<typeof restoreTargetSchema>;
+
+export const restoreRequestSchema = z
+  .strictObject({
+    source: z.string({ error: 'is required: the name of the protected source to restore' }).min(1),
+    backupId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'must be a backup id such as 20261124T100000Z-1a2b3c4d').optional(),
+    pointInTime: isoInstant.optional(),
+    target: restoreTargetSchema,
+    overwrite: z.boolean().default(false),
+    vault: z.enum(['primary', 'dr']).default('primary'),
+    filter: z.strictObject({ prefix: z.string().min(1) }).optional(),
+  })
+  .refine((r) => !(r.backupId && r.pointInTime), { message: 'give either backupId or pointInTime, not both', path: ['backupId'] });
+export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const field = i.path.length ? i.path.join('.') : '(input)';
+      return i.code === 'invalid_type' && i.input === undefined ? `${field}: is required` : `${field}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Validates a restore request against the schema and against the environment's sources: the
+ * source must exist, the target must be of its type, and restoring onto the source itself needs
+ * `overwrite: true`.
+ */
+export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig[]): RestoreRequest & { sourceConfig: SourceConfig } {
+  const parsed = restoreRequestSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidInputError(`Invalid restore request: ${describe(parsed.error)}`);
+  const request = parsed.data;
+  const sourceConfig = sources.find((s) => s.name === request.source);
+  if (!sourceConfig) {
+    throw new InvalidInputError(`Invalid restore request: source: unknown source "${request.source}"; known sources: ${sources.map((s) => s.name).join(', ')}`);
+  }
+  if (request.target.type !== sourceConfig.type) {
+    throw new InvalidInputError(
+      `Invalid restore request: target.type: source "${sourceConfig.name}" is a ${sourceConfig.type} source; restore it to a ${sourceConfig.type} target`,
+    );
+  }
+  if (isOriginal(sourceConfig, request.target) && !request.overwrite) {
+    throw new InvalidInputError(
+      `Invalid restore request: target: this is the original ${describeSource(sourceConfig)}; restoring onto it replaces live data, so set "overwrite": true to confirm, or choose a new target`,
+    );
+  }
+  return { ...request, sourceConfig };
+}
+
+function isOriginal(source: SourceConfig, target: RestoreTarget): boolean {
+  if (source.type === 's3' && target.type === 's3') return source.bucket === target.bucket;
+  if (source.type === 'dynamodb' && target.type === 'dynamodb') return source.table === target.table;
+  if (source.type === 'filesystem' && target.type === 'filesystem') return trimSlash(source.path) === trimSlash(target.path);
+  return false;
+}
+
+function trimSlash(p: string): string {
+  return p.replace(/\/+$/, '') || '/';
+}
+
+function describeSource(source: SourceConfig): string {
+  return source.type === 's3' ? `bucket ${source.bucket}` : source.type === 'dynamodb' ? `table ${source.table}` : `directory ${source.path}`;
+}

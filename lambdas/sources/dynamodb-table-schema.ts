@@ -1,0 +1,92 @@
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  type KeySchemaElement,
+  type Projection,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+
+/** What a restore needs to recreate a table: keys, indexes with projections, TTL, billing. Stored in the backup's manifest. */
+export const tableSchemaSchema = z.object({
+  tableName: z.string(),
+  attributeDefinitions: z.array(z.object({ AttributeName: z.string(), AttributeType: z.enum(['S', 'N', 'B']) })),
+  keySchema: z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) })),
+  globalSecondaryIndexes: z.array(z.object({ indexName: z.string(), keySchema: z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) })), projection: z.object({ ProjectionType: z.enum(['ALL', 'KEYS_ONLY', 'INCLUDE']), NonKeyAttributes: z.array(z.string()).optional() }) })),
+  localSecondaryIndexes: z.array(z.object({ indexName: z.string(), keySchema: z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) })), projection: z.object({ ProjectionType: z.enum(['ALL', 'KEYS_ONLY', 'INCLUDE']), NonKeyAttributes: z.array(z.string()).optional() }) })),
+  billingMode: z.enum(['PAY_PER_REQUEST', 'PROVISIONED']),
+  provisionedThroughput: z.object({ read: z.number(), write: z.number() }).optional(),
+  ttlAttribute: z.string().optional(),
+});
+export type TableSchema = z.infer<typeof tableSchemaSchema>;
+
+type Index = TableSchema['globalSecondaryIndexes'][number];
+
+function toIndex(i: { IndexName?: string; KeySchema?: KeySchemaElement[]; Projection?: Projection }): Index {
+  return tableSchemaSchema.shape.globalSecondaryIndexes.element.parse({
+    indexName: i.IndexName,
+    keySchema: i.KeySchema,
+    projection: { ProjectionType: i.Projection?.ProjectionType ?? 'ALL', ...(i.Projection?.NonKeyAttributes ? { NonKeyAttributes: i.Projection.NonKeyAttributes } : {}) },
+  });
+}
+
+/** Reads a table's schema (DescribeTable + DescribeTimeToLive). */
+export async function captureTableSchema(ddb: DynamoDBClient, table: string): Promise<TableSchema> {
+  const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
+  if (!Table) throw new Error(`DescribeTable returned no description for ${table}.`);
+  let ttlAttribute: string | undefined;
+  try {
+    const ttl = await ddb.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    if (ttl.TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED') ttlAttribute = ttl.TimeToLiveDescription.AttributeName;
+  } catch (err) {
+    // Some emulators lack DescribeTimeToLive; a table without TTL is the safe reading.
+    if ((err as Error).name !== 'UnknownOperationException') throw err;
+  }
+  const billingMode = Table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' || (Table.ProvisionedThroughput?.ReadCapacityUnits ?? 0) === 0 ? 'PAY_PER_REQUEST' : 'PROVISIONED';
+  return tableSchemaSchema.parse({
+    tableName: Table.TableName,
+    attributeDefinitions: Table.AttributeDefinitions ?? [],
+    keySchema: Table.KeySchema ?? [],
+    globalSecondaryIndexes: (Table.GlobalSecondaryIndexes ?? []).map(toIndex),
+    localSecondaryIndexes: (Table.LocalSecondaryIndexes ?? []).map(toIndex),
+    billingMode,
+    ...(billingMode === 'PROVISIONED'
+      ? { provisionedThroughput: { read: Table.ProvisionedThroughput?.ReadCapacityUnits ?? 1, write: Table.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } }
+      : {}),
+    ...(ttlAttribute ? { ttlAttribute } : {}),
+  });
+}
+
+/** Creates `tableName` with the schema of the backed-up table and waits until it is ACTIVE. */
+export async function createTableFromSchema(ddb: DynamoDBClient, schema: TableSchema, tableName: string): Promise<void> {
+  const throughput = schema.provisionedThroughput
+    ? { ProvisionedThroughput: { ReadCapacityUnits: schema.provisionedThroughput.read, WriteCapacityUnits: schema.provisionedThroughput.write } }
+    : {};
+  const input: CreateTableCommandInput = {
+    TableName: tableName,
+    AttributeDefinitions: schema.attributeDefinitions as AttributeDefinition[],
+    KeySchema: schema.keySchema,
+    BillingMode: schema.billingMode,
+    ...throughput,
+    ...(schema.globalSecondaryIndexes.length
+      ? { GlobalSecondaryIndexes: schema.globalSecondaryIndexes.map((i) => ({ IndexName: i.indexName, KeySchema: i.keySchema, Projection: i.projection, ...throughput })) }
+      : {}),
+    ...(schema.localSecondaryIndexes.length
+      ? { LocalSecondaryIndexes: schema.localSecondaryIndexes.map((i) => ({ IndexName: i.indexName, KeySchema: i.keySchema, Projection: i.projection })) }
+      : {}),
+  };
+  await ddb.send(new CreateTableCommand(input));
+  await waitUntilTableExists({ client: ddb, maxWaitTime: 120 }, { TableName: tableName });
+  if (schema.ttlAttribute) {
+    try {
+      await ddb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }));
+    } catch (err) {
+      if ((err as Error).name !== 'UnknownOperationException') throw err;
+    }
+  }
+}

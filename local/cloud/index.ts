@@ -1,0 +1,17 @@
+/** The local cloud: s3rver and dynalite on loopback, provisioned from the synthesized templates. */
+export {
+  attachLocalCloud,
+  connectLocalCloud,
+  type LocalCloudHandle,
+  type LocalCloudStatus,
+  localCloudStatus,
+  type ServiceCheck,
+  startLocalCloud,
+  type StartLocalCloudOptions,
+  stopLocalCloud,
+  type StopLocalCloudResult,
+} from './local-cloud';
+export { localDynamoDbClient, localS3Client } from './local-clients';
+export { DEFAULT_DATA_DIR } from './cloud-state';
+export { deriveBucketName, deriveTableName, type ProvisionedBucket, type ProvisionedTable, type ProvisionSummary, provisionFromTemplates } from './provision-from-templates';
+export * from './errors';
