@@ -10,7 +10,6 @@ import {
   type LocalSecondaryIndex,
   ResourceNotFoundException,
   type TableDescription,
-  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type BucketLocationConstraint, CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -25,9 +24,9 @@ import { localDynamoDbClient, localS3Client } from './local-clients';
 /**
  * Creates, in the local cloud, the buckets and tables the synthesized CloudFormation templates
  * declare, with the same names, key schemas and indexes, so local and cloud cannot drift apart.
- * Idempotent: existing buckets and tables are kept with their data; a table whose key schema
- * differs from the template's is an error (it cannot be changed without re-creating it), a missing
- * GSI is added. Properties the emulators cannot honour are listed in `ignoredProperties`.
+ * Idempotent: existing buckets and tables are kept with their data; a table whose key schema or
+ * indexes differ from the template's is an error naming the difference (dynalite cannot add an
+ * index in place; DynamoDB cannot change a key schema). Properties the emulators cannot honour are listed in `ignoredProperties`.
  */
 
 export type ProvisionedBucket = {
@@ -49,8 +48,6 @@ export type ProvisionedTable = {
   tableName: string;
   nameDerived: boolean;
   created: boolean;
-  /** Indexes added to an existing table because the template declares them. */
-  addedIndexes: string[];
   /** The template's TTL attribute; dynalite cannot store or enforce it (see ttlApplied). */
   ttlAttribute?: string;
   ttlApplied: boolean;
@@ -355,13 +352,12 @@ async function ensureTable(
   stackName: string,
   logicalId: string,
   region: string,
-): Promise<{ created: boolean; addedIndexes: string[]; ttlApplied: boolean }> {
+): Promise<{ created: boolean; ttlApplied: boolean }> {
   const fail = (message: string, cause?: unknown): never => {
     throw new ProvisioningError(stackName, logicalId, `table ${spec.tableName} in ${region}: ${message}`, { cause });
   };
   let existing: TableDescription | undefined;
   let created = false;
-  const addedIndexes: string[] = [];
   try {
     existing = await describeTable(client, spec.tableName);
     if (!existing) {
@@ -375,16 +371,12 @@ async function ensureTable(
       const missingLsis = spec.lsis.filter((l) => !existingLsis.has(l.IndexName));
       if (missingLsis.length) fail(`exists without the local secondary indexes ${missingLsis.map((l) => l.IndexName).join(', ')}, which can only be created with the table`);
       const existingGsis = new Set((existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
-      for (const gsi of spec.gsis.filter((g) => !existingGsis.has(g.IndexName))) {
-        await waitActive(client, spec.tableName);
-        await client.send(
-          new UpdateTableCommand({
-            TableName: spec.tableName,
-            AttributeDefinitions: spec.attributeDefinitions,
-            GlobalSecondaryIndexUpdates: [{ Create: toGsi(gsi) }],
-          }),
+      const missingGsis = spec.gsis.filter((g) => !existingGsis.has(g.IndexName));
+      // dynalite accepts UpdateTable GlobalSecondaryIndexUpdates.Create but silently ignores it, so an index cannot be added in place.
+      if (missingGsis.length) {
+        fail(
+          `exists without the global secondary indexes ${missingGsis.map((g) => g.IndexName).join(', ')} the template declares, and dynalite cannot add an index to an existing table; delete the table (or the data directory) to re-create it`,
         );
-        addedIndexes.push(gsi.IndexName ?? '');
       }
     }
     await waitActive(client, spec.tableName);
@@ -403,7 +395,7 @@ async function ensureTable(
       else if ((err as Error).name !== 'UnknownOperationException') fail(`cannot enable TTL: ${(err as Error).message}`, err);
     }
   }
-  return { created, addedIndexes, ttlApplied };
+  return { created, ttlApplied };
 }
 
 function push(map: Record<string, string[]>, key: string, value: string): void {
@@ -502,7 +494,6 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
             tableName,
             nameDerived: derived.has(logicalId),
             created: result.created,
-            addedIndexes: result.addedIndexes,
             ...(spec.ttlAttribute ? { ttlAttribute: spec.ttlAttribute } : {}),
             ttlApplied: result.ttlApplied,
             ignoredProperties: ignored(resource, USED_TABLE_PROPERTIES),

@@ -1,0 +1,171 @@
+import { type Command } from 'commander';
+import * as path from 'node:path';
+import { type LifeboatConfig } from '../../lib/config/lifeboat-config';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
+import { synthesizeEnvironment } from '../../local/assembly/synthesize';
+import { type SynthesizedStack } from '../../local/assembly/synthesized-stack';
+import { DEFAULT_DATA_DIR } from '../../local/cloud/cloud-state';
+import {
+  attachLocalCloud,
+  type LocalCloudHandle,
+  localCloudStatus,
+  startLocalCloud,
+  type StartLocalCloudOptions,
+  stopLocalCloud,
+} from '../../local/cloud/local-cloud';
+import { type ProvisionSummary, provisionFromTemplates } from '../../local/cloud/provision-from-templates';
+import { LOCAL_ENDPOINTS_ENV, type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { type CliIo, processIo } from '../cli-io';
+
+/**
+ * `lifeboat local up | down | status`: the local cloud as a long-lived background process.
+ *
+ * Exit codes: up 0 = running and provisioned, 1 = failed. down 0 = stopped *or was not running*
+ * (idempotent, like `docker compose down`), 1 = failed to stop. status 0 = running and every
+ * endpoint answers, 1 = running but an endpoint does not answer, 3 = not running (the LSB
+ * convention of `systemctl status`), including a stale cloud.json left by a killed process.
+ */
+
+export type SynthesizeFn = (options: { config: LifeboatConfig; envName: string; outdir: string }) => Promise<SynthesizedStack[]>;
+
+export type LocalCommandDeps = {
+  io: CliIo;
+  /** Produces the environment's synthesized stacks (default: the real CDK app). */
+  synthesize: SynthesizeFn;
+  /** Extra options for a cloud `up` starts; tests pass exitWithParent so nothing outlives them. */
+  cloudOptions?: Pick<StartLocalCloudOptions, 'exitWithParent' | 'readyTimeoutMs' | 'ports'>;
+};
+
+export type LocalUpOptions = { dataDir: string; env: string; config: string };
+export type LocalDownOptions = { dataDir: string };
+export type LocalStatusOptions = { dataDir: string; json?: boolean };
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_NOT_RUNNING = 3;
+
+const defaultDeps: LocalCommandDeps = { io: processIo, synthesize: synthesizeEnvironment };
+
+function endpointLines(endpoints: LocalEndpoints): string[] {
+  return (['s3', 'dynamodb'] as const).flatMap((service) =>
+    Object.entries(endpoints[service]).map(([region, url]) => `  ${service.padEnd(9)}${region.padEnd(16)}${url}`),
+  );
+}
+
+function provisionLines(summary: ProvisionSummary): string[] {
+  const lines = [
+    ...summary.buckets.map((b) => `  ${b.region.padEnd(16)}bucket ${b.bucketName} (${b.created ? 'created' : 'exists'})`),
+    ...summary.tables.map((t) => `  ${t.region.padEnd(16)}table  ${t.tableName} (${t.created ? 'created' : 'exists'})`),
+  ];
+  if (summary.notes.length) lines.push('Notes:', ...summary.notes.map((n) => `  - ${n}`));
+  return lines;
+}
+
+/** `local up`: starts the cloud in the background (or reuses a running one) and provisions the environment into it. */
+export async function localUp(options: LocalUpOptions, deps: Partial<LocalCommandDeps> = {}): Promise<number> {
+  const { io, synthesize, cloudOptions } = { ...defaultDeps, ...deps };
+  const dataDir = path.resolve(options.dataDir);
+  try {
+    const config = loadLifeboatConfig(options.config);
+    const env = findEnvironment(config, options.env);
+    const regions = [env.primaryRegion, env.drRegion];
+    const stacks = await synthesize({ config, envName: env.name, outdir: path.join(dataDir, 'cdk.out') });
+
+    let cloud: LocalCloudHandle;
+    const status = await localCloudStatus(dataDir);
+    if (status.state === 'running') {
+      cloud = await attachLocalCloud(dataDir);
+      const missing = regions.filter((r) => !cloud.regions.includes(r));
+      if (missing.length) {
+        io.err(`The local cloud on ${dataDir} (pid ${cloud.pid}) serves ${cloud.regions.join(', ')} but environment ${env.name} needs ${missing.join(', ')}; run \`lifeboat local down\` first.`);
+        return EXIT_FAILED;
+      }
+      io.out(`Local cloud already running (pid ${cloud.pid}, data dir ${dataDir}):`);
+    } else {
+      cloud = await startLocalCloud({ dataDir, regions, account: env.account, detached: true, ...cloudOptions });
+      io.out(`Local cloud started (pid ${cloud.pid}, data dir ${dataDir}):`);
+    }
+    endpointLines(cloud.endpoints).forEach((l) => io.out(l));
+
+    const summary = await provisionFromTemplates(stacks, cloud.endpoints);
+    io.out(`Provisioned from ${stacks.map((s) => s.stackName).join(', ')}:`);
+    provisionLines(summary).forEach((l) => io.out(l));
+    io.out(`Point tools at it with ${LOCAL_ENDPOINTS_ENV}='${JSON.stringify(cloud.endpoints)}'`);
+    io.out('Stop it with `lifeboat local down` (the data stays in the data dir).');
+    return EXIT_OK;
+  } catch (err) {
+    io.err(`lifeboat local up failed: ${(err as Error).message}`);
+    return EXIT_FAILED;
+  }
+}
+
+/** `local down`: stops the cloud; not running is reported and is not an error. */
+export async function localDown(options: LocalDownOptions, deps: Partial<LocalCommandDeps> = {}): Promise<number> {
+  const { io } = { ...defaultDeps, ...deps };
+  const dataDir = path.resolve(options.dataDir);
+  try {
+    const result = await stopLocalCloud(dataDir);
+    if (result.stopped) {
+      io.out(`Local cloud stopped (pid ${result.pid ?? '?'}${result.forced ? ', killed after the shutdown timeout' : ''}); data kept in ${dataDir}.`);
+    } else if (result.staleStateRemoved) {
+      io.out(`The local cloud was not running (removed a stale cloud.json left by pid ${result.pid ?? '?'}).`);
+    } else {
+      io.out(`The local cloud is not running (data dir ${dataDir}).`);
+    }
+    return EXIT_OK;
+  } catch (err) {
+    io.err(`lifeboat local down failed: ${(err as Error).message}`);
+    return EXIT_FAILED;
+  }
+}
+
+/** `local status`: running or not, and whether each endpoint answers. */
+export async function localStatus(options: LocalStatusOptions, deps: Partial<LocalCommandDeps> = {}): Promise<number> {
+  const { io } = { ...defaultDeps, ...deps };
+  const status = await localCloudStatus(path.resolve(options.dataDir));
+  const healthy = status.state === 'running' && status.services.every((s) => s.reachable);
+  const code = status.state !== 'running' ? EXIT_NOT_RUNNING : healthy ? EXIT_OK : EXIT_FAILED;
+  if (options.json) {
+    io.out(JSON.stringify({ ...status, healthy }, null, 2));
+    return code;
+  }
+  if (status.state === 'stopped') {
+    io.out(`The local cloud is not running (data dir ${status.dataDir}).`);
+  } else if (status.state === 'stale') {
+    io.out(`The local cloud is not running: pid ${status.pid ?? '?'} from ${status.dataDir}/cloud.json is gone; \`lifeboat local down\` cleans up.`);
+  } else {
+    io.out(`The local cloud is running (pid ${status.pid ?? '?'}, since ${status.startedAt ?? '?'}, data dir ${status.dataDir}):`);
+    for (const s of status.services) {
+      io.out(`  ${s.service.padEnd(9)}${s.region.padEnd(16)}${s.url.padEnd(26)}${s.reachable ? 'ok' : `NOT ANSWERING (${s.error ?? '?'})`}`);
+    }
+  }
+  return code;
+}
+
+export function registerLocalCommands(program: Command, deps: Partial<LocalCommandDeps> = {}): void {
+  const local = program.command('local').description('the local cloud: S3 (s3rver) and DynamoDB (dynalite) on 127.0.0.1');
+  local
+    .command('up')
+    .description("start the local cloud in the background and create the environment's buckets and tables")
+    .option('--data-dir <dir>', 'where the local cloud keeps its data', DEFAULT_DATA_DIR)
+    .option('--env <name>', 'environment of the config', 'dev')
+    .option('--config <file>', 'Lifeboat config file', process.env.LIFEBOAT_CONFIG ?? DEFAULT_CONFIG_FILE)
+    .action(async (opts: LocalUpOptions) => {
+      process.exitCode = await localUp(opts, deps);
+    });
+  local
+    .command('down')
+    .description('stop the local cloud (its data stays in the data dir)')
+    .option('--data-dir <dir>', 'where the local cloud keeps its data', DEFAULT_DATA_DIR)
+    .action(async (opts: LocalDownOptions) => {
+      process.exitCode = await localDown(opts, deps);
+    });
+  local
+    .command('status')
+    .description('whether the local cloud runs and each endpoint answers (exit 0 healthy, 1 degraded, 3 not running)')
+    .option('--data-dir <dir>', 'where the local cloud keeps its data', DEFAULT_DATA_DIR)
+    .option('--json', 'print the status as JSON', false)
+    .action(async (opts: LocalStatusOptions) => {
+      process.exitCode = await localStatus(opts, deps);
+    });
+}

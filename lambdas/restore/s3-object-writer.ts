@@ -1,0 +1,80 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+
+export type S3ObjectAttributes = { contentType?: string; metadata: Record<string, string>; tags: Record<string, string> };
+
+/** Objects larger than this are uploaded in parts (S3 allows at most 5 GiB in one PutObject). */
+export const DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+const PART_SIZE = 8 * 1024 * 1024;
+
+/**
+ * Writes one restored object: body from an async iterable of chunks (so large objects stream),
+ * content type, user metadata and tags. Bodies above the threshold go up as a multipart upload,
+ * aborted on failure so no orphaned parts are billed.
+ */
+export async function writeS3Object(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: AsyncIterable<Uint8Array>,
+  attributes: S3ObjectAttributes,
+  options: { multipartThreshold?: number } = {},
+): Promise<{ bytes: number }> {
+  const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
+  const common = {
+    Bucket: bucket,
+    Key: key,
+    ...(attributes.contentType !== undefined ? { ContentType: attributes.contentType } : {}),
+    Metadata: attributes.metadata,
+  };
+  let buffered: Buffer[] = [];
+  let bufferedBytes = 0;
+  let total = 0;
+  let uploadId: string | undefined;
+  const parts: { ETag: string; PartNumber: number }[] = [];
+  const flushPart = async (final: boolean) => {
+    while (bufferedBytes >= PART_SIZE || (final && bufferedBytes > 0)) {
+      const all = Buffer.concat(buffered);
+      const part = all.subarray(0, Math.min(PART_SIZE, all.length));
+      const rest = all.subarray(part.length);
+      const partNumber = parts.length + 1;
+      const uploaded = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: part }));
+      parts.push({ ETag: uploaded.ETag ?? '', PartNumber: partNumber });
+      buffered = rest.length ? [Buffer.from(rest)] : [];
+      bufferedBytes = rest.length;
+    }
+  };
+  try {
+    for await (const chunk of body) {
+      buffered.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      bufferedBytes += chunk.byteLength;
+      total += chunk.byteLength;
+      if (uploadId === undefined && bufferedBytes > threshold) {
+        const created = await s3.send(new CreateMultipartUploadCommand(common));
+        uploadId = created.UploadId;
+      }
+      if (uploadId !== undefined) await flushPart(false);
+    }
+    if (uploadId === undefined) {
+      await s3.send(new PutObjectCommand({ ...common, Body: Buffer.concat(buffered) }));
+    } else {
+      await flushPart(true);
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    }
+  } catch (err) {
+    if (uploadId !== undefined) {
+      await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+    }
+    throw err;
+  }
+  const tagSet = Object.entries(attributes.tags).map(([Key, Value]) => ({ Key, Value }));
+  if (tagSet.length > 0) await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: tagSet } }));
+  return { bytes: total };
+}
