@@ -1,6 +1,5 @@
 import { type Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../../lib/config/load-config';
-import { runDemo } from '../../local/demo/run-demo';
 import { type CliIo, processIo } from '../cli-io';
 
 export type DemoCommandOptions = { config: string; env: string; plan: string; dataDir: string; workers?: number };
@@ -8,6 +7,8 @@ export type DemoCommandOptions = { config: string; env: string; plan: string; da
 /** `lifeboat demo`: the whole product on the local cloud, exit 0 only if every source read back equal. */
 export async function demoCommand(options: DemoCommandOptions, io: CliIo = processIo): Promise<number> {
   const config = loadLifeboatConfig(options.config);
+  // Loaded on use: it pulls in the CDK and the executor, which other commands do not need.
+  const { runDemo } = await import('../../local/demo/run-demo');
   const result = await runDemo({ config, envName: options.env, planName: options.plan, dataDir: options.dataDir, workers: options.workers, out: io.out });
   return result.ok ? 0 : 1;
 }

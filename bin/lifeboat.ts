@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { buildProgram } from '../cli/program';
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    process.stderr.write(`lifeboat: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
