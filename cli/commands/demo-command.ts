@@ -8,7 +8,7 @@ export type DemoCommandOptions = { config: string; env: string; plan: string; da
 export async function demoCommand(options: DemoCommandOptions, io: CliIo = processIo): Promise<number> {
   const config = loadLifeboatConfig(options.config);
   // Loaded on use: it pulls in the CDK and the executor, which other commands do not need.
-  const { runDemo } = await import('../../local/demo/run-demo');
+  const { runDemo } = await import('../../local/demo/run-demo.js');
   const result = await runDemo({ config, envName: options.env, planName: options.plan, dataDir: options.dataDir, workers: options.workers, out: io.out });
   return result.ok ? 0 : 1;
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type ProtectionPlanConfig } from '../../lib/config/lifeboat-config';
@@ -10,6 +9,7 @@ import { planS3Shards } from '../sources/s3-bucket-source';
 import { type ShardSpec } from '../sources/shard-spec';
 import { type PlainCopyStore } from '../snapshot/plain-copy-store';
 import { type BackupPlanDocument, type ShardTask, planDocumentKey } from './backup-plan-document';
+import { type BackupRequest } from './backup-lease';
 
 export type PlanBackupDeps = {
   s3: S3Client;
@@ -22,15 +22,9 @@ export type PlanBackupDeps = {
   now?: () => Date;
 };
 
-export type PlanBackupInput = { plan: string; strategy?: 'full' | 'incremental' | 'differential'; trigger?: string };
+export type PlanBackupInput = BackupRequest & { backupId: string };
 
 export type PlannedBackup = { backupId: string; plan: string; planKey: string; shardCount: number; shards: ShardTask[] };
-
-/** A sortable, unique backup id: UTC timestamp plus randomness (two runs in one second never collide). */
-export function newBackupId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${randomBytes(4).toString('hex')}`;
-}
 
 /** Plans a backup: one shard list over all sources of the plan, stored in the vault; catalog RUNNING. */
 export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): Promise<PlannedBackup> {
@@ -39,7 +33,7 @@ export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): 
     throw new InvalidInputError(`Unknown plan "${input.plan}"; this environment's plans are: ${deps.plans.map((p) => p.name).join(', ')}.`);
   }
   const now = (deps.now ?? (() => new Date()))();
-  const backupId = newBackupId(now);
+  const backupId = input.backupId;
   const shards: ShardSpec[] = [];
   for (const source of plan.sources) {
     const firstIndex = shards.length;

@@ -51,7 +51,7 @@ export class BackupCatalog {
         const current = await this.getBackup(backupId);
         // A retried commit after a lost response is fine; anything else is a real conflict.
         if (current?.status === 'COMMITTED') return;
-        throw new Error(`Backup ${backupId} cannot be committed: it is ${current?.status ?? 'not in the catalog'}.`);
+        throw new Error(`Backup ${backupId} cannot be committed: it is ${current?.status ?? 'not in the catalog'}.`, { cause: err });
       }
       throw err;
     }

@@ -4,17 +4,19 @@ import { classifyError } from '../runtime/errors';
 import { functionContext } from '../runtime/function-context';
 import { parseInput } from '../runtime/parse-input';
 
+// The state after "Acquire lock": the execution input plus the lease that names this run.
 const inputSchema = z.object({
   plan: z.string().min(1),
   strategy: z.enum(['full', 'incremental', 'differential']).optional(),
   trigger: z.string().optional(),
+  lock: z.object({ backupId: z.string().min(1), plan: z.string().min(1) }),
 });
 
 export async function handler(event: unknown): Promise<PlannedBackup> {
   const input = parseInput(inputSchema, event, 'backup request');
   const ctx = functionContext();
   try {
-    return await planBackup(input, {
+    return await planBackup({ plan: input.plan, strategy: input.strategy, trigger: input.trigger, backupId: input.lock.backupId }, {
       s3: ctx.clients.s3Client(),
       dynamodb: ctx.clients.dynamoDbClient(),
       store: ctx.store,

@@ -1,4 +1,5 @@
-import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type S3BucketSourceConfig } from '../../lib/config/lifeboat-config';
 import { type ShardSpec } from './shard-spec';
 
@@ -11,14 +12,46 @@ export type S3ObjectSnapshot = S3ObjectSummary & {
   body: Buffer;
 };
 
-/** Every key under the source prefix, in S3's (UTF-8 binary) order, page by page. */
-export async function* listS3Objects(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  range: { startAfter?: string; endAt?: string } = {},
-): AsyncGenerator<S3ObjectSummary> {
+/** An object opened for reading: the body streams, so objects of any size fit in a Lambda's memory. */
+export type S3ObjectStream = {
+  body: AsyncIterable<Uint8Array>;
+  contentType?: string;
+  metadata: Record<string, string>;
+  etag: string;
+  size: number;
+};
+
+/** A key range of one shard: keys k with startAfter < k <= endAt in UTF-8 byte order; absent bounds are open. */
+export type S3KeyRange = { startAfter?: string; endAt?: string };
+
+/**
+ * The endpoint listed keys out of S3's order (UTF-8 bytes, strictly increasing). Key ranges cannot be
+ * trusted then: keys could be skipped or listed twice. Permanent: retrying lists the same way.
+ * s3rver (the local cloud) does this for keys where one is a prefix of another ('a', 'a-b', 'a/b').
+ */
+export class S3ListingOrderError extends Error {
+  override readonly name = 'S3ListingOrderError';
+  constructor(
+    readonly bucket: string,
+    readonly previousKey: string,
+    readonly key: string,
+  ) {
+    super(
+      `Bucket ${bucket} listed key ${JSON.stringify(key)} after ${JSON.stringify(previousKey)}, which is not S3's order (UTF-8 bytes, ascending); ` +
+        'the endpoint is not S3-compatible in its listing order, so the listing cannot be split into key ranges safely.',
+    );
+  }
+}
+
+/**
+ * Every key under the source prefix within `range`, in S3's (UTF-8 binary) order, page by page. The
+ * server does the range start (StartAfter); the listing stops after `endAt`. Every key is checked to
+ * be strictly after the previous one and inside the range, so a server that does not list in S3's
+ * order fails with S3ListingOrderError instead of silently skipping or repeating keys.
+ */
+export async function* listS3Objects(s3: S3Client, bucket: string, prefix: string, range: S3KeyRange = {}): AsyncGenerator<S3ObjectSummary> {
   let token: string | undefined;
+  let previous = range.startAfter;
   do {
     const page = await s3.send(
       new ListObjectsV2Command({
@@ -30,6 +63,8 @@ export async function* listS3Objects(
     );
     for (const object of page.Contents ?? []) {
       if (object.Key === undefined) continue;
+      if (previous !== undefined && compareKeys(object.Key, previous) <= 0) throw new S3ListingOrderError(bucket, previous, object.Key);
+      previous = object.Key;
       if (range.endAt !== undefined && compareKeys(object.Key, range.endAt) > 0) return;
       yield { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '' };
     }
@@ -42,9 +77,30 @@ export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+/** Whether `key` lies in `range` (startAfter exclusive, endAt inclusive, UTF-8 byte order). */
+export function isKeyInRange(key: string, range: S3KeyRange): boolean {
+  return (range.startAfter === undefined || compareKeys(key, range.startAfter) > 0) && (range.endAt === undefined || compareKeys(key, range.endAt) <= 0);
+}
+
+/**
+ * Cuts sorted, distinct keys into `shardCount` contiguous ranges of nearly equal size (none empty
+ * when there are at least as many keys). The first range is open below and the last open above, so
+ * keys written after planning are still covered once: the ranges partition the whole key space.
+ */
+export function splitKeyRanges(sortedKeys: readonly string[], shardCount: number): S3KeyRange[] {
+  const count = Math.max(1, Math.min(shardCount, sortedKeys.length || 1));
+  const ranges: S3KeyRange[] = [];
+  for (let i = 0; i < count; i++) {
+    const startAfter = i === 0 ? undefined : sortedKeys[Math.floor((i * sortedKeys.length) / count) - 1];
+    const endAt = i === count - 1 ? undefined : sortedKeys[Math.floor(((i + 1) * sortedKeys.length) / count) - 1];
+    ranges.push({ ...(startAfter !== undefined ? { startAfter } : {}), ...(endAt !== undefined ? { endAt } : {}) });
+  }
+  return ranges;
+}
+
 /**
  * Splits a bucket into key ranges of about `keysPerShard` keys, at most `maxShards` of them. The
- * planner lists keys once; each shard then lists only its own range.
+ * planner lists keys once and cuts its own sorted list; each shard then lists only its own range.
  */
 export async function planS3Shards(
   s3: S3Client,
@@ -53,37 +109,62 @@ export async function planS3Shards(
 ): Promise<ShardSpec[]> {
   const keys: string[] = [];
   for await (const object of listS3Objects(s3, source.bucket, source.prefix)) keys.push(object.key);
-  const shardCount = Math.max(1, Math.min(options.maxShards, Math.ceil(keys.length / options.keysPerShard)));
-  const perShard = Math.ceil(keys.length / shardCount);
-  const shards: ShardSpec[] = [];
-  for (let i = 0; i < shardCount; i++) {
-    const startAfter = i === 0 ? undefined : keys[i * perShard - 1];
-    const endAt = i === shardCount - 1 ? undefined : keys[(i + 1) * perShard - 1];
-    shards.push({
-      kind: 's3',
-      index: options.firstIndex + i,
-      source: source.name,
-      bucket: source.bucket,
-      prefix: source.prefix,
-      ...(startAfter !== undefined ? { startAfter } : {}),
-      ...(endAt !== undefined ? { endAt } : {}),
-    });
-  }
-  return shards;
+  // listS3Objects guarantees ascending UTF-8 order; the boundaries below rely on it.
+  const shardCount = Math.max(1, Math.min(options.maxShards, Math.ceil(keys.length / Math.max(1, options.keysPerShard))));
+  return splitKeyRanges(keys, shardCount).map((range, i) => ({
+    kind: 's3' as const,
+    index: options.firstIndex + i,
+    source: source.name,
+    bucket: source.bucket,
+    prefix: source.prefix,
+    ...range,
+  }));
 }
 
-/** Reads one object with its metadata and tags. */
-export async function readS3Object(s3: S3Client, bucket: string, summary: S3ObjectSummary): Promise<S3ObjectSnapshot> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: summary.key }));
-  const body = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
-  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: summary.key }));
-  const tags: Record<string, string> = {};
-  for (const tag of tagging.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+/**
+ * Opens one object for streaming. `body` is the SDK's Node Readable (consume it or break out of the
+ * loop, which destroys it and frees the connection). `size` is the Content-Length.
+ */
+export async function openS3ObjectStream(s3: S3Client, bucket: string, key: string): Promise<S3ObjectStream> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return {
-    ...summary,
+    body: bodyChunks(object.Body),
     ...(object.ContentType !== undefined ? { contentType: object.ContentType } : {}),
     metadata: object.Metadata ?? {},
-    tags,
-    body,
+    etag: object.ETag ?? '',
+    size: object.ContentLength ?? 0,
   };
+}
+
+/** The object's tags (GetObjectTagging), as a record. */
+export async function readS3ObjectTags(s3: S3Client, bucket: string, key: string): Promise<Record<string, string>> {
+  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+  const tags: Record<string, string> = {};
+  for (const tag of tagging.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+  return tags;
+}
+
+/** Reads one small object whole, with its metadata and tags. Use openS3ObjectStream for large ones. */
+export async function readS3Object(s3: S3Client, bucket: string, summary: S3ObjectSummary): Promise<S3ObjectSnapshot> {
+  const object = await openS3ObjectStream(s3, bucket, summary.key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  const tags = await readS3ObjectTags(s3, bucket, summary.key);
+  return {
+    ...summary,
+    ...(object.contentType !== undefined ? { contentType: object.contentType } : {}),
+    metadata: object.metadata,
+    tags,
+    body: Buffer.concat(chunks),
+  };
+}
+
+async function* bodyChunks(body: GetObjectCommandOutput['Body']): AsyncGenerator<Uint8Array> {
+  if (body === undefined) return;
+  if (body instanceof Readable) {
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    return;
+  }
+  // Not Node (a browser-style stream or a Blob): fall back to the SDK's whole-body helper.
+  yield await body.transformToByteArray();
 }

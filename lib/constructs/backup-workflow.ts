@@ -22,13 +22,14 @@ export type BackupWorkflowProps = {
 };
 
 /**
- * The backup workflow: plan shards → Map(snapshot shard) → commit, with Retry on transient errors
- * and a Catch that records the failure in the catalog. Payloads stay small: the shard plan is
+ * The backup workflow: acquire lock → plan shards → Map(snapshot shard) → commit → release lock,
+ * with Retry on transient errors and a Catch that records the failure in the catalog and releases
+ * the lock. Payloads stay small: the shard plan is
  * stored in the vault and only its key and shard indexes travel between states.
  */
 export class BackupWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Record<'plan' | 'snapshot' | 'commit' | 'recordFailure', LifeboatFunction>;
+  readonly functions: Record<'lock' | 'plan' | 'snapshot' | 'commit' | 'recordFailure', LifeboatFunction>;
 
   constructor(scope: Construct, id: string, props: BackupWorkflowProps) {
     super(scope, id);
@@ -42,6 +43,7 @@ export class BackupWorkflow extends Construct {
     };
     assertEnvironmentFits(common.LIFEBOAT_PLANS, env.name);
 
+    const lock = new LifeboatFunction(this, 'BackupLock', { handler: 'backup-lock', environment: common, memorySize: 256, timeout: Duration.minutes(1) });
     const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: common, memorySize: 512 });
     const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: common, memorySize: 2048 });
     const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: common, memorySize: 512 });
@@ -51,7 +53,7 @@ export class BackupWorkflow extends Construct {
       memorySize: 256,
       timeout: Duration.minutes(1),
     });
-    this.functions = { plan, snapshot, commit, recordFailure };
+    this.functions = { lock, plan, snapshot, commit, recordFailure };
 
     // Least privilege, per function.
     // Least privilege, per function: exact object actions on exact key prefixes of the vault.
@@ -69,7 +71,9 @@ export class BackupWorkflow extends Construct {
     );
     grantVaultObjects(commit, vault, 'get', ['plans/*', 'copies/backups/*']);
     grantVaultObjects(commit, vault, 'put', ['copies/backups/*']);
-    for (const fn of [plan, commit, recordFailure]) props.catalogKey.grantEncryptDecrypt(fn);
+    for (const fn of [lock, plan, commit, recordFailure]) props.catalogKey.grantEncryptDecrypt(fn);
+    // Acquire is a conditional Put (GetItem names the holder when it fails); release a conditional Delete.
+    grantCatalogItems(lock, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']);
     // Table ARN only: none of these functions queries an index.
     grantCatalogItems(plan, props.catalog, ['dynamodb:PutItem']);
     grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
@@ -78,6 +82,7 @@ export class BackupWorkflow extends Construct {
     grantSourceRead(plan, sources, 'list');
     grantSourceRead(snapshot, sources, 'read');
 
+    const acquireTask = invoke(this, 'Acquire lock', lock, '$.lock', { action: 'acquire', 'request.$': '$' });
     const planTask = invoke(this, 'Plan shards', plan, '$.backup');
     const snapshotTask = invoke(this, 'Snapshot shard', snapshot, sfn.JsonPath.DISCARD);
     const snapshotShards = new sfn.Map(this, 'Snapshot shards', {
@@ -91,19 +96,26 @@ export class BackupWorkflow extends Construct {
       lambdaFunction: recordFailure,
       payload: sfn.TaskInput.fromObject({
         'input.$': '$$.Execution.Input',
-        'backup.$': '$.backup',
+        'lock.$': '$.lock',
         'error.$': '$.error',
       }),
       resultPath: sfn.JsonPath.DISCARD,
       retryOnServiceExceptions: true,
     });
     const failed = new sfn.Fail(this, 'Backup failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    recordFailureTask.next(failed);
-    for (const step of [planTask, snapshotShards, commitTask]) {
+    // Releasing is best effort on the failure path: the lease expires anyway, and the run's own error must reach Fail.
+    const releaseAfterFailure = invoke(this, 'Release lock after failure', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
+    releaseAfterFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.releaseError' });
+    recordFailureTask.addCatch(releaseAfterFailure, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    recordFailureTask.next(releaseAfterFailure).next(failed);
+    // Without the lock nothing was started: fail at once (another run holds the plan, or the request is bad).
+    acquireTask.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    const releaseTask = invoke(this, 'Release lock', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
+    for (const step of [planTask, snapshotShards, commitTask, releaseTask]) {
       step.addCatch(recordFailureTask, { errors: ['States.ALL'], resultPath: '$.error' });
     }
 
-    const definition = planTask.next(snapshotShards).next(commitTask).next(new sfn.Succeed(this, 'Backup committed'));
+    const definition = acquireTask.next(planTask).next(snapshotShards).next(commitTask).next(releaseTask).next(new sfn.Succeed(this, 'Backup committed'));
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/lifeboat-${env.name}-backup`,
@@ -122,9 +134,9 @@ export class BackupWorkflow extends Construct {
       ...['plans/*', 'copies/content/*', 'copies/backups/*'].map((prefix) => arnFinding(props.vault, `/${prefix}`)),
       ...sources.flatMap((s) => (s.type === 's3' ? [`arn:<AWS::Partition>:s3:::${s.bucket}/${s.prefix}*`] : [])),
       // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.
-      ...[plan, snapshot, commit, recordFailure].map((fn) => arnFinding(fn, ':*')),
+      ...[lock, plan, snapshot, commit, recordFailure].map((fn) => arnFinding(fn, ':*')),
     ]);
-    for (const role of [plan.role, snapshot.role, commit.role, recordFailure.role, this.stateMachine.role]) {
+    for (const role of [lock.role, plan.role, snapshot.role, commit.role, recordFailure.role, this.stateMachine.role]) {
       if (role) acknowledgeXRayWildcard(role);
     }
   }
@@ -156,9 +168,10 @@ function arnFinding(construct: IConstruct, suffix: string): string {
 }
 
 /** A Lambda task with the retry policy every Lifeboat task shares. */
-function invoke(scope: Construct, name: string, fn: LifeboatFunction, resultPath: string): tasks.LambdaInvoke {
+function invoke(scope: Construct, name: string, fn: LifeboatFunction, resultPath: string, payload?: Record<string, unknown>): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, name, {
     lambdaFunction: fn,
+    payload: payload ? sfn.TaskInput.fromObject(payload) : undefined,
     payloadResponseOnly: true,
     resultPath,
     retryOnServiceExceptions: true,

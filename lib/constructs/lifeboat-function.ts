@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { type Construct } from 'constructs';
@@ -60,6 +60,8 @@ export class LifeboatFunction extends NodejsFunction {
         target: 'node24',
         // The nodejs24.x runtime ships AWS SDK v3; bundling it would only grow cold starts.
         externalModules: ['@aws-sdk/*'],
+        // Bundle sizes on every synth only drown the output of `lifeboat demo`; warnings still show.
+        logLevel: LogLevel.WARNING,
       },
     });
   }

@@ -14,7 +14,8 @@ import { type CfnTemplate, type SynthesizedStack } from './synthesized-stack';
  */
 export async function synthesizeEnvironment(options: { config: LifeboatConfig; envName: string; outdir: string }): Promise<SynthesizedStack[]> {
   const env = findEnvironment(options.config, options.envName);
-  const app = new App({ outdir: options.outdir });
+  // Asset metadata (as `cdk synth` adds it) tells the local executor where each function was bundled.
+  const app = new App({ outdir: options.outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const stacks = buildLifeboatApp(app, { environments: [env] });
   const assembly = app.synth();
   const built = stacks.get(env.name);

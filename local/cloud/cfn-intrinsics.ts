@@ -16,6 +16,8 @@ export type ResolveContext = {
   physicalIds: Readonly<Record<string, string>>;
   /** Throws; `path` names the offending property, `reason` says why. */
   fail: (path: string, reason: string) => never;
+  /** Fn::GetAtt, where the caller knows attributes (the local executor knows ARNs); absent = unsupported. */
+  getAtt?: (logicalId: string, attribute: string, path: string) => string;
 };
 
 /** AWS::NoValue: the property or list element is removed. */
@@ -103,6 +105,12 @@ function resolveFunction(name: string, arg: unknown, ctx: ResolveContext, path: 
     case 'Fn::Split': {
       if (!Array.isArray(arg) || arg.length !== 2) return ctx.fail(at, 'must be [delimiter, string]');
       return asString(resolveValue(arg[1], ctx, `${at}[1]`), ctx, at).split(asString(arg[0], ctx, at));
+    }
+    case 'Fn::GetAtt': {
+      const [logicalId, attribute] = Array.isArray(arg) ? arg : typeof arg === 'string' ? arg.split('.', 2) : [];
+      if (typeof logicalId !== 'string' || typeof attribute !== 'string') return ctx.fail(at, 'must be [logicalId, attribute]');
+      if (!ctx.getAtt) return ctx.fail(path, `uses Fn::GetAtt ${logicalId}.${attribute}, which the local cloud does not evaluate`);
+      return ctx.getAtt(logicalId, attribute, at);
     }
     default:
       return ctx.fail(path, `uses ${name}, which the local cloud does not evaluate`);

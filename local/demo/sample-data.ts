@@ -75,7 +75,7 @@ export function sampleItems(count: number): Record<string, AttributeValue>[] {
     customer: { M: { name: { S: `Customer ${i} “quoted”` }, vip: { BOOL: i % 3 === 0 }, note: { NULL: true } } },
     lines: { L: [{ M: { sku: { S: `sku-${i}` }, qty: { N: String(i % 7) } } }, { S: 'gift-wrap' }] },
     tags: { SS: ['a', `t${i % 5}`] },
-    scores: { NS: ['1', '2.5', String(i)] },
+    scores: { NS: ['1', '2.5', String(100 + i)] },
     signature: { B: seededBytes(`sig-${i}`, 32) },
     attachments: { BS: [seededBytes(`att-${i}-1`, 8), seededBytes(`att-${i}-2`, 8)] },
   }));

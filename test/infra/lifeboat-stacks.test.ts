@@ -108,6 +108,10 @@ describe('primary stack', () => {
     expect(definition).toContain('\\"ErrorEquals\\":[\\"TransientError\\"]');
     expect(definition).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
     expect(definition).toContain('\\"MaxConcurrency\\":8');
+    // The lease is the first step and is released on both the success and the failure path.
+    expect(definition).toContain('\\"StartAt\\":\\"Acquire lock\\"');
+    expect(definition).toContain('\\"Release lock\\"');
+    expect(definition).toContain('\\"Release lock after failure\\"');
     primary.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
@@ -116,7 +120,7 @@ describe('primary stack', () => {
 
   it('bundles every Lambda for nodejs24.x on arm64 with tracing and its own log group', () => {
     const functions = Object.values(primary.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const fn of functions) {
       expect(fn.Properties?.Runtime).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures).toEqual(['arm64']);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { newBackupId } from '../../lambdas/backup/plan-backup';
+import { newBackupId } from '../../lambdas/backup/backup-id';
 import { TransientError, classifyError } from '../../lambdas/runtime/errors';
 import { requireEnv } from '../../lambdas/runtime/environment';
 import { parseInput } from '../../lambdas/runtime/parse-input';

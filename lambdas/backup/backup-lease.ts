@@ -1,0 +1,34 @@
+import { type BackupCatalog } from '../catalog/backup-catalog';
+import { InvalidInputError } from '../runtime/errors';
+import { type ProtectionPlanConfig } from '../../lib/config/lifeboat-config';
+import { newBackupId } from './backup-id';
+
+/** A lease outlives the longest backup the state machine allows (24 h), so it never expires under a live run. */
+export const BACKUP_LEASE_SECONDS = 24 * 60 * 60 + 15 * 60;
+
+export type BackupRequest = { plan: string; strategy?: 'full' | 'incremental' | 'differential'; trigger?: string };
+
+export type HeldLease = { backupId: string; plan: string };
+
+/**
+ * First step of a backup: names the run (its backup id) and takes the plan's lease for it, so two
+ * runs of one plan never overlap. The second run fails with BackupInProgressError naming the holder.
+ */
+export async function acquireBackupLease(
+  request: BackupRequest,
+  deps: { catalog: BackupCatalog; plans: readonly ProtectionPlanConfig[]; now?: () => Date },
+): Promise<HeldLease> {
+  if (!deps.plans.some((p) => p.name === request.plan)) {
+    throw new InvalidInputError(`Unknown plan "${request.plan}"; this environment's plans are: ${deps.plans.map((p) => p.name).join(', ')}.`);
+  }
+  const now = (deps.now ?? (() => new Date()))();
+  const backupId = newBackupId(now);
+  await deps.catalog.acquireLock(request.plan, backupId, now, BACKUP_LEASE_SECONDS);
+  return { backupId, plan: request.plan };
+}
+
+/** Last step on every path: gives the lease back if this run still holds it. */
+export async function releaseBackupLease(lease: HeldLease | undefined, deps: { catalog: BackupCatalog }): Promise<{ released: boolean }> {
+  if (!lease) return { released: false };
+  return { released: await deps.catalog.releaseLock(lease.plan, lease.backupId) };
+}

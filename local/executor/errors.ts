@@ -1,0 +1,64 @@
+/** Errors of the local executor. Names end in `Error`; the `cause` is kept where there is one. */
+
+/** A template value the executor cannot turn into a literal; names the stack, resource, property and expression. */
+export class UnresolvableIntrinsicError extends Error {
+  override readonly name = 'UnresolvableIntrinsicError';
+  constructor(
+    readonly stackName: string,
+    readonly logicalId: string,
+    readonly propertyPath: string,
+    readonly expression: string,
+    reason: string,
+  ) {
+    super(`${stackName}/${logicalId}: cannot resolve ${propertyPath} = ${expression}: ${reason}`);
+  }
+}
+
+/** No state machine (or more than one) matches what the caller asked for. */
+export class StateMachineNotFoundError extends Error {
+  override readonly name = 'StateMachineNotFoundError';
+  constructor(
+    readonly requested: string,
+    readonly available: readonly string[],
+    reason = 'no state machine has this logical id or StateMachineName',
+  ) {
+    super(`State machine "${requested}": ${reason}. Available: ${available.length ? available.join(', ') : '(none)'}.`);
+  }
+}
+
+/** A Lambda function the local executor cannot run (no bundled asset, inline code, unknown handler file). */
+export class UnsupportedFunctionError extends Error {
+  override readonly name = 'UnsupportedFunctionError';
+  constructor(
+    readonly stackName: string,
+    readonly logicalId: string,
+    reason: string,
+  ) {
+    super(`${stackName}/${logicalId}: the local executor cannot run this function: ${reason}`);
+  }
+}
+
+/** Task states whose Resource is not a Lambda invocation (the only service integration run locally). */
+export class UnsupportedTaskResourceError extends Error {
+  override readonly name = 'UnsupportedTaskResourceError';
+  constructor(
+    readonly stateMachine: string,
+    readonly states: readonly { state: string; resource: string }[],
+  ) {
+    super(
+      `State machine ${stateMachine} has Task states the local executor cannot run (only Lambda functions and arn:aws:states:::lambda:invoke are supported): ` +
+        states.map((s) => `"${s.state}" (${s.resource})`).join(', '),
+    );
+  }
+}
+
+/** No execution with this id under the data directory. */
+export class ExecutionNotFoundError extends Error {
+  override readonly name = 'ExecutionNotFoundError';
+  constructor(
+    readonly dataDir: string,
+    readonly executionId: string,
+  ) {
+    super(`No execution ${executionId} under ${dataDir}; list them with \`lifeboat executions list\`.`);
+  }
+}

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type LocalFunction } from './local-functions';
+
+/** How one invocation went, for the execution history. */
+export type InvocationRecord = {
+  requestId: string;
+  functionName: string;
+  worker: number;
+  queuedMs: number;
+  durationMs: number;
+  errorType?: string;
+};
+
+/** A handler's error, as Lambda reports it: errorType becomes the Step Functions error name. */
+export class LambdaFunctionError extends Error {
+  constructor(
+    readonly errorType: string,
+    readonly errorMessage: string,
+    readonly trace: readonly string[] = [],
+  ) {
+    // The Cause of a Lambda error in Step Functions is this JSON document.
+    super(JSON.stringify({ errorType, errorMessage, trace }));
+    this.name = errorType;
+  }
+}
+
+type WorkerReply =
+  | { id: string; ok: true; payload: unknown; durationMs: number }
+  | { id: string; ok: false; errorType: string; errorMessage: string; trace: string[]; durationMs: number };
+
+type Pending = { resolve: (reply: WorkerReply) => void; timer: NodeJS.Timeout; requestId: string };
+type Slot = { index: number; worker: Worker; busy: boolean; pending?: Pending };
+type Waiter = () => void;
+
+const WORKER_SCRIPT = path.join(__dirname, 'lambda-worker.cjs');
+const PROJECT_NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
+
+/**
+ * Lambda fan-out on this machine: `size` worker threads, each an execution environment that runs
+ * one invocation at a time (as Lambda does), so CPU-bound shards of a Map really use every core.
+ * Invocations beyond `size` wait for a free worker. A worker that crashes or times out is replaced.
+ */
+export class LambdaWorkerPool {
+  readonly records: InvocationRecord[] = [];
+  private readonly slots: Slot[] = [];
+  private readonly waiters: Waiter[] = [];
+  private closed = false;
+
+  constructor(
+    readonly size: number,
+    private readonly onLog: (line: string) => void = () => undefined,
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
+  }
+
+  async invoke(fn: LocalFunction, event: unknown, env: Record<string, string>): Promise<unknown> {
+    const queued = Date.now();
+    const slot = await this.acquire();
+    const requestId = randomUUID();
+    const started = Date.now();
+    try {
+      const reply = await new Promise<WorkerReply>((resolve) => {
+        const timer = setTimeout(() => this.timeOut(slot, fn), fn.timeoutSeconds * 1000);
+        slot.pending = { resolve, timer, requestId };
+        slot.worker.postMessage({
+          id: requestId,
+          modulePath: fn.modulePath,
+          exportName: fn.exportName,
+          env,
+          event,
+          context: { functionName: fn.functionName, functionArn: fn.arn, memoryMb: fn.memoryMb, requestId, deadline: started + fn.timeoutSeconds * 1000 },
+        });
+      });
+      const record: InvocationRecord = { requestId, functionName: fn.functionName, worker: slot.index, queuedMs: started - queued, durationMs: reply.durationMs };
+      if (!reply.ok) record.errorType = reply.errorType;
+      this.records.push(record);
+      if (!reply.ok) throw new LambdaFunctionError(reply.errorType, reply.errorMessage, reply.trace);
+      return reply.payload;
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private spawn(index: number): Slot {
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { nodePath: PROJECT_NODE_MODULES }, stdout: true, stderr: true });
+    const slot: Slot = { index, worker, busy: false };
+    worker.on('message', (reply: WorkerReply) => this.settle(slot, reply));
+    worker.on('error', (err) => this.crashed(slot, `${err.name}: ${err.message}`));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.crashed(slot, `the runtime exited with code ${code}`);
+    });
+    for (const stream of [worker.stdout, worker.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n')) if (line.trim()) this.onLog(`[worker ${index}] ${line}`);
+      });
+    }
+    return slot;
+  }
+
+  private settle(slot: Slot, reply: WorkerReply): void {
+    const pending = slot.pending;
+    if (!pending || pending.requestId !== reply.id) return;
+    clearTimeout(pending.timer);
+    slot.pending = undefined;
+    pending.resolve(reply);
+  }
+
+  private timeOut(slot: Slot, fn: LocalFunction): void {
+    const pending = slot.pending;
+    if (!pending) return;
+    this.replace(slot);
+    pending.resolve({
+      id: pending.requestId,
+      ok: false,
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `Task timed out after ${fn.timeoutSeconds}.00 seconds`,
+      trace: [],
+      durationMs: fn.timeoutSeconds * 1000,
+    });
+  }
+
+  private crashed(slot: Slot, reason: string): void {
+    if (this.closed || this.slots[slot.index] !== slot) return;
+    const pending = slot.pending;
+    this.replace(slot);
+    if (pending) {
+      clearTimeout(pending.timer);
+      pending.resolve({ id: pending.requestId, ok: false, errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${pending.requestId} Error: ${reason}`, trace: [], durationMs: 0 });
+    }
+  }
+
+  /** Swaps a dead or hung worker for a fresh one in the same slot index. */
+  private replace(slot: Slot): void {
+    slot.pending = undefined;
+    const fresh = this.spawn(slot.index);
+    fresh.busy = slot.busy;
+    this.slots[slot.index] = fresh;
+    void slot.worker.terminate();
+  }
+
+  private async acquire(): Promise<Slot> {
+    for (;;) {
+      const free = this.slots.find((s) => !s.busy);
+      if (free) {
+        free.busy = true;
+        return free;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private release(slot: Slot): void {
+    const current = this.slots[slot.index];
+    if (current) current.busy = false;
+    this.waiters.shift()?.();
+  }
+}

@@ -1,0 +1,62 @@
+'use strict';
+/*
+ * One Lambda "sandbox" of the local executor: a worker thread that runs bundled handler modules.
+ * Plain CommonJS on purpose: it loads the esbuild bundles from cdk.out as Lambda's Node runtime does,
+ * and needs no TypeScript loader (the parent may run under tsx, jest or a bundle).
+ * One invocation at a time, like a Lambda execution environment; process.env is set to the invoked
+ * function's environment before each call (each worker has its own copy of process.env).
+ */
+const { parentPort, workerData } = require('node:worker_threads');
+const Module = require('node:module');
+
+// Bundles in a temporary cdk.out keep @aws-sdk/* external (the Lambda runtime provides it): resolve
+// those from the project's node_modules, as NODE_PATH would.
+process.env.NODE_PATH = workerData.nodePath;
+Module._initPaths();
+
+const baseEnv = { ...process.env };
+const modules = new Map();
+
+function setEnvironment(env) {
+  for (const key of Object.keys(process.env)) if (!(key in baseEnv) && !(key in env)) delete process.env[key];
+  Object.assign(process.env, baseEnv, env);
+}
+
+parentPort.on('message', async (msg) => {
+  const started = Date.now();
+  try {
+    setEnvironment(msg.env);
+    let mod = modules.get(msg.modulePath);
+    if (!mod) {
+      mod = require(msg.modulePath);
+      modules.set(msg.modulePath, mod);
+    }
+    const fn = mod[msg.exportName];
+    if (typeof fn !== 'function') throw Object.assign(new Error(`${msg.modulePath} exports no function "${msg.exportName}"`), { name: 'Runtime.HandlerNotFound' });
+    const context = {
+      functionName: msg.context.functionName,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: msg.context.functionArn,
+      memoryLimitInMB: String(msg.context.memoryMb),
+      awsRequestId: msg.context.requestId,
+      logGroupName: `/aws/lambda/${msg.context.functionName}`,
+      logStreamName: 'local',
+      callbackWaitsForEmptyEventLoop: false,
+      getRemainingTimeInMillis: () => Math.max(0, msg.context.deadline - Date.now()),
+    };
+    const result = await fn(msg.event, context);
+    // Lambda returns JSON: undefined becomes null, Dates become strings, functions vanish.
+    const payload = result === undefined ? null : JSON.parse(JSON.stringify(result));
+    parentPort.postMessage({ id: msg.id, ok: true, payload, durationMs: Date.now() - started });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    parentPort.postMessage({
+      id: msg.id,
+      ok: false,
+      errorType: e.name || 'Error',
+      errorMessage: e.message,
+      trace: String(e.stack || '').split('\n').slice(0, 12),
+      durationMs: Date.now() - started,
+    });
+  }
+});

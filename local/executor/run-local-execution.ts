@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV, type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { type SynthesizedStack } from '../assembly/synthesized-stack';
+import { UnsupportedTaskResourceError } from './errors';
+import { type ExecutionHistory, type ExecutionStatus, type HistoryEvent, executionsDir, saveExecutionHistory } from './execution-history';
+import { FaultInjector, type FaultRule } from './fault-injection';
+import { LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
+import { type LocalFunction, localFunctions } from './local-functions';
+import { type AslDefinition, allStates, invokedFunction, locateStateMachine } from './state-machine-definition';
+import { stackResources } from './stack-resources';
+
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export type LocalExecutionOptions = {
+  stack: SynthesizedStack;
+  /** StateMachineName (e.g. lifeboat-dev-backup) or logical id. */
+  stateMachine: string;
+  input: unknown;
+  endpoints: LocalEndpoints;
+  /** History goes to <dataDir>/executions/<executionId>.json, handler logs beside it. */
+  dataDir: string;
+  /** Concurrent Lambda environments; defaults to the number of cores. */
+  workers?: number;
+  faults?: readonly FaultRule[];
+  /** Multiplies every Retry interval (tests: 0.001, so backoff takes milliseconds). Backoff growth is not modelled when scaled. */
+  retryIntervalScale?: number;
+  /** Added to every function's environment (e.g. LIFEBOAT_FS_ROOT for file-system sources). */
+  extraEnv?: Record<string, string>;
+  /** Called with each history event as it happens (progress displays). */
+  onEvent?: (event: HistoryEvent) => void;
+  executionName?: string;
+};
+
+export type LocalExecutionResult = ExecutionHistory & { status: Exclude<ExecutionStatus, 'RUNNING'>; stoppedAt: string; historyFile: string };
+
+/**
+ * Runs a state machine of a synthesized stack locally with aws-local-stepfunctions: the definition
+ * comes from the template, every Lambda task runs the function's bundled handler in a worker-thread
+ * pool with the function's own environment, pointed at the local cloud. Errors keep their names,
+ * so the definition's Retry and Catch behave as in AWS.
+ */
+export async function runLocalExecution(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
+  const resources = stackResources(options.stack);
+  const machine = locateStateMachine(resources, options.stateMachine);
+  const functions = localFunctions(resources);
+  const { definition, handlers: tasks, retryIntervalOverrides } = prepareDefinition(machine.definition, machine.name, functions, options.retryIntervalScale);
+
+  const executionName = options.executionName ?? `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomBytes(4).toString('hex')}`;
+  mkdirSync(executionsDir(options.dataDir), { recursive: true });
+  const logFile = path.join(executionsDir(options.dataDir), `${executionName}.log`);
+  const workers = Math.max(1, options.workers ?? availableParallelism());
+  const pool = new LambdaWorkerPool(workers, (line) => appendFileSync(logFile, line + '\n'));
+  const faults = new FaultInjector(options.faults ?? []);
+  const baseEnv: Record<string, string> = {
+    AWS_REGION: options.stack.region,
+    AWS_DEFAULT_REGION: options.stack.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    [LOCAL_ENDPOINTS_ENV]: JSON.stringify(options.endpoints),
+  };
+
+  const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
+  for (const [stateName, task] of tasks) {
+    taskResourceLocalHandlers[stateName] = async (input: JsonValue): Promise<JsonValue> => {
+      const fn = task.fn;
+      const env = { ...baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb), ...options.extraEnv };
+      const before = faults.take(stateName, input, 'before');
+      if (before) throw new LambdaFunctionError(before.errorName, before.message ?? `fault injected before ${stateName}`);
+      const event = task.integration === 'lambda:invoke' ? (input as { Payload?: JsonValue }).Payload ?? null : input;
+      const payload = (await pool.invoke(fn, event, env)) as JsonValue;
+      const after = faults.take(stateName, input, 'after');
+      if (after) throw new LambdaFunctionError(after.errorName, after.message ?? `fault injected after ${stateName}`);
+      // lambda:invoke returns the Invoke API response; a bare function ARN returns the payload itself.
+      return task.integration === 'lambda:invoke' ? { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 } : payload;
+    };
+  }
+
+  const startedAt = new Date().toISOString();
+  const events: HistoryEvent[] = [];
+  const history: ExecutionHistory = {
+    executionId: executionName,
+    stateMachine: machine.name,
+    stateMachineArn: machine.arn,
+    stackName: options.stack.stackName,
+    status: 'RUNNING',
+    input: options.input,
+    startedAt,
+    workers,
+    events,
+    invocations: pool.records,
+    injectedFaults: faults.injected,
+  };
+  const sm = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
+  const execution = sm.run(options.input as JsonValue, {
+    overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
+    context: {
+      Execution: {
+        Id: `${machine.arn.replace(':stateMachine:', ':execution:')}:${executionName}`,
+        Name: executionName,
+        Input: options.input as JsonValue,
+        StartTime: startedAt,
+        RoleArn: `arn:aws:iam::${options.stack.account}:role/local`,
+      },
+      StateMachine: { Id: machine.arn, Name: machine.name },
+    },
+  });
+  const collecting = (async () => {
+    for await (const log of execution.eventLogs) {
+      const event = toHistoryEvent(log);
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+
+  try {
+    history.output = await execution.result;
+    history.status = 'SUCCEEDED';
+  } catch (err) {
+    if (err instanceof ExecutionTimeoutError) {
+      history.status = 'TIMED_OUT';
+      history.error = 'States.Timeout';
+    } else if (err instanceof ExecutionError) {
+      history.status = 'FAILED';
+      const failure = err.cause as { name?: string; message?: string } | undefined;
+      history.error = failure?.name ?? 'States.Runtime';
+      history.cause = failure?.message ?? err.message;
+    } else {
+      history.status = 'FAILED';
+      history.error = err instanceof Error ? err.name : 'Error';
+      history.cause = err instanceof Error ? err.message : String(err);
+    }
+  } finally {
+    await collecting.catch(() => undefined);
+    await pool.close();
+  }
+  history.stoppedAt = new Date().toISOString();
+  const historyFile = saveExecutionHistory(options.dataDir, history);
+  return { ...history, status: history.status as LocalExecutionResult['status'], stoppedAt: history.stoppedAt, historyFile };
+}
+
+type PreparedTask = { fn: LocalFunction; integration: 'direct' | 'lambda:invoke' };
+
+/**
+ * Checks that every Task invokes a function of the stack and adapts the definition to the local
+ * runner: a Task without TimeoutSeconds gets its function's timeout (aws-local-stepfunctions would
+ * otherwise stop it after 60 s, where AWS lets the function's own timeout decide), and Retry
+ * intervals are scaled when asked.
+ */
+function prepareDefinition(
+  source: AslDefinition,
+  machineName: string,
+  functions: Map<string, LocalFunction>,
+  retryIntervalScale: number | undefined,
+): { definition: AslDefinition; handlers: Map<string, PreparedTask>; retryIntervalOverrides: Record<string, number[]> } {
+  const definition = structuredClone(source);
+  const handlers = new Map<string, PreparedTask>();
+  const retryIntervalOverrides: Record<string, number[]> = {};
+  const unsupported: { state: string; resource: string }[] = [];
+  for (const [name, state] of allStates(definition)) {
+    if (state.Type !== 'Task') continue;
+    const target = invokedFunction(state);
+    const fn = target ? functions.get(target.functionArn) : undefined;
+    if (!target || !fn) {
+      unsupported.push({ state: name, resource: state.Resource ?? '(none)' });
+      continue;
+    }
+    handlers.set(name, { fn, integration: target.integration });
+    state.TimeoutSeconds ??= fn.timeoutSeconds + 1;
+    if (retryIntervalScale !== undefined && state.Retry) {
+      // Per retrier, in ms; an override replaces backoff growth and jitter, which tests do not need.
+      retryIntervalOverrides[name] = state.Retry.map((retrier) => (retrier.IntervalSeconds ?? 1) * 1000 * retryIntervalScale);
+    }
+  }
+  if (unsupported.length) throw new UnsupportedTaskResourceError(machineName, unsupported);
+  return { definition, handlers, retryIntervalOverrides };
+}
+
+type EventLogLike = {
+  type: string;
+  timestamp: number;
+  state?: { name: string; input?: unknown; output?: unknown };
+  parentState?: { name: string };
+  index?: number;
+  Error?: string;
+  Cause?: unknown;
+  retry?: { attempt: number };
+  input?: unknown;
+  output?: unknown;
+};
+
+function toHistoryEvent(log: EventLogLike): HistoryEvent {
+  const event: HistoryEvent = { type: log.type, timestamp: new Date(log.timestamp).toISOString() };
+  const stateName = log.state?.name ?? log.parentState?.name;
+  if (stateName) event.state = stateName;
+  if (log.index !== undefined) event.index = log.index;
+  if (log.type === 'StateEntered' || log.type === 'ExecutionStarted') event.input = log.state?.input ?? log.input;
+  if (log.type === 'StateExited' || log.type === 'ExecutionSucceeded') event.output = log.state?.output ?? log.output;
+  if (log.Error !== undefined) event.error = log.Error;
+  if (log.Cause !== undefined) event.cause = typeof log.Cause === 'string' ? log.Cause : JSON.stringify(log.Cause);
+  if (log.retry) event.retryAttempt = log.retry.attempt;
+  return event;
+}
