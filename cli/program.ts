@@ -1,9 +1,19 @@
 import { Command } from 'commander';
-import { registerDemoCommand } from './commands/demo-command';
-import { registerLocalCommands } from './commands/local-commands';
 
-/** The `lifeboat` command table: each group registers itself from its own file. */
-export function buildProgram(): Command {
+/**
+ * The command groups, each loaded only when its command runs: `lifeboat vault …` must start like a
+ * small program (the benchmark times it against restic), not pay for the CDK that `local` and
+ * `demo` pull in.
+ */
+const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> = {
+  local: async () => (await import('./commands/local-commands.js')).registerLocalCommands,
+  demo: async () => (await import('./commands/demo-command.js')).registerDemoCommand,
+  vault: async () => (await import('./commands/vault-commands.js')).registerVaultCommands,
+  executions: async () => (await import('./commands/execution-commands.js')).registerExecutionCommands,
+};
+
+/** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('lifeboat')
     .description('Lifeboat: serverless backup and disaster recovery for S3, DynamoDB and file systems')
     .showHelpAfterError()
@@ -11,7 +21,11 @@ export function buildProgram(): Command {
       // Commander's own exits (help, version, usage errors) keep their code.
       process.exit(err.exitCode);
     });
-  registerLocalCommands(program);
-  registerDemoCommand(program);
+  const requested = argv[2];
+  const groups = requested !== undefined && requested in COMMAND_GROUPS ? [requested] : Object.keys(COMMAND_GROUPS);
+  for (const group of groups) {
+    const load = COMMAND_GROUPS[group];
+    if (load) (await load())(program);
+  }
   return program;
 }

@@ -157,7 +157,9 @@ function prepareDefinition(
   functions: Map<string, LocalFunction>,
   retryIntervalScale: number | undefined,
 ): { definition: AslDefinition; handlers: Map<string, PreparedTask>; retryIntervalOverrides: Record<string, number[]> } {
-  const definition = structuredClone(source);
+  // A JSON copy, not structuredClone: under jest's vm sandbox structuredClone makes objects of another
+  // realm, which aws-local-stepfunctions does not recognise as payload templates.
+  const definition = JSON.parse(JSON.stringify(source)) as AslDefinition;
   const handlers = new Map<string, PreparedTask>();
   const retryIntervalOverrides: Record<string, number[]> = {};
   const unsupported: { state: string; resource: string }[] = [];

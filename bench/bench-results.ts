@@ -1,0 +1,78 @@
+import { type MachineCeilings } from './ceilings';
+import { type TreeComparison } from './compare-trees';
+import { type FileKind } from './dataset';
+import { type ChangeSummary } from './mutate';
+
+export type StepName = 'init' | 'full' | 'incremental' | 'restore';
+
+export type StepResult = {
+  readonly seconds: number;
+  readonly peakRssBytes: number;
+  readonly gnuTimeMaxRssBytes?: number;
+  readonly sampledTreeRssBytes: number;
+  readonly userSeconds?: number;
+  readonly systemSeconds?: number;
+  /** CPU seconds other processes used meanwhile (see Measurement.otherCpuSeconds). */
+  readonly otherCpuSeconds?: number;
+  readonly argv: readonly string[];
+  readonly snapshotId?: string;
+  /** The tool's own statistics (Lifeboat's --json stats, restic's JSON summary). */
+  readonly stats?: unknown;
+  /** Why the step failed; its figures are then not reported. */
+  readonly error?: string;
+};
+
+export type VaultSize = { readonly apparentBytes: number; readonly allocatedBytes: number };
+
+export type ToolResult = {
+  readonly name: string;
+  version: string;
+  /** Set when the tool could not be prepared or a step failed: the reason, for the report. */
+  error?: string;
+  steps: Partial<Record<StepName, StepResult>>;
+  vaultAfterFull?: VaultSize;
+  vaultAfterIncremental?: VaultSize;
+  restoreCheck?: TreeComparison;
+  /** Tool-specific facts worth keeping (the Lifeboat bundle's size and start-up time). */
+  details: Record<string, unknown>;
+};
+
+export type ReportRow = {
+  readonly figure: string;
+  readonly lifeboat?: number;
+  readonly restic?: number;
+  /** Lifeboat / restic. */
+  readonly ratio?: number;
+  readonly target: string;
+  /** undefined when the figure is missing. */
+  readonly met?: boolean;
+};
+
+export type BenchResults = {
+  readonly startedAt: string;
+  finishedAt?: string;
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly memoryBytes: number;
+    readonly node: string;
+    readonly kernel: string;
+  };
+  readonly options: { readonly seed: string; readonly sizeBytes: number; readonly order: readonly string[] };
+  dataset?: {
+    readonly dir: string;
+    readonly cached: boolean;
+    readonly generationSeconds: number;
+    readonly totalBytes: number;
+    readonly files: number;
+    readonly byKind: Record<FileKind, { files: number; bytes: number }>;
+  };
+  change?: ChangeSummary;
+  ceilings?: MachineCeilings;
+  readonly tools: ToolResult[];
+  rows: ReportRow[];
+  /** Everything that went wrong (a tool missing, a failed step, a restore that differs). */
+  readonly problems: string[];
+  /** Conditions that make the figures less trustworthy without making the run fail. */
+  readonly warnings: string[];
+};

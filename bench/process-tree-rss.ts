@@ -1,0 +1,56 @@
+import * as fs from 'node:fs';
+
+/**
+ * Resident memory of a process tree, read from /proc. GNU time reports the peak of the largest
+ * single process; a tool that fans work out to child processes would look smaller than it is, so
+ * the bench also samples the sum over the tree (worker threads live in their process and are
+ * counted either way).
+ */
+export function treeRssBytes(rootPid: number, includeRoot: boolean): number {
+  const pids = descendants(rootPid);
+  if (includeRoot) pids.push(rootPid);
+  let total = 0;
+  for (const pid of pids) total += rssBytes(pid);
+  return total;
+}
+
+/**
+ * /proc/<pid>/task/<tid>/children is not available on every kernel (it is not here), so the
+ * parent links come from one scan of /proc/<pid>/stat: a few hundred small reads per sample.
+ */
+function descendants(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readOrUndefined(`/proc/${name}/stat`);
+    if (!stat) continue;
+    // The command name is in parentheses and may contain spaces; fields resume after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(name));
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const queue = [...(children.get(rootPid) ?? [])];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+function rssBytes(pid: number): number {
+  const status = readOrUndefined(`/proc/${pid}/status`);
+  const match = status ? /^VmRSS:\s+(\d+) kB/m.exec(status) : null;
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+/** Processes exit between listing and reading; a vanished one simply contributes nothing. */
+function readOrUndefined(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'latin1');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,219 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type BackupTool } from './backup-tool';
+import { type BenchResults, type StepName, type ToolResult } from './bench-results';
+import { measureCeilings } from './ceilings';
+import { compareTrees } from './compare-trees';
+import { ensureCachedDataset } from './dataset';
+import { LifeboatTool, lifeboatVersion, prepareLifeboatCli } from './lifeboat-tool';
+import { failureOf, resolveGnuTime, runMeasured } from './measure';
+import { applyChange } from './mutate';
+import { buildRows, renderReport, writeResultsJson } from './report';
+import { ensureRestic, ResticTool } from './restic';
+import { acquireRunLock } from './run-lock';
+import { diskUsage, readWholeTree } from './tree-walk';
+
+/**
+ * `npm run bench`: Lifeboat against restic on one generated data set, in one run on this machine.
+ * See docs/BENCHMARKS.md for what each figure means and how the run is kept fair.
+ *
+ * Environment: LIFEBOAT_BENCH_SIZE_MIB (default 1024), LIFEBOAT_BENCH_SEED (default "lifeboat"),
+ * LIFEBOAT_BENCH_ORDER ("lifeboat-first", the default, or "restic-first").
+ * Exit code: 0 when both tools ran every step and restored the changed tree exactly (whether or
+ * not the targets are met: targets are reported, not enforced), 1 otherwise.
+ */
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+const OUT_DIR = path.join(REPO_ROOT, 'bench', 'out');
+const RUN_DIR = path.join(OUT_DIR, 'run');
+const RESULTS_FILE = path.join(OUT_DIR, 'results.json');
+const MiB = 2 ** 20;
+
+const log = (line: string): void => {
+  process.stderr.write(`bench: ${line}\n`);
+};
+
+type Options = { seed: string; sizeBytes: number; resticFirst: boolean };
+
+function readOptions(): Options {
+  const sizeText = process.env.LIFEBOAT_BENCH_SIZE_MIB ?? '1024';
+  const sizeMiB = Number(sizeText);
+  // Below a few MiB the 1 % change has too few files to choose from.
+  if (!Number.isInteger(sizeMiB) || sizeMiB < 8) throw new Error(`LIFEBOAT_BENCH_SIZE_MIB must be an integer ≥ 8, not "${sizeText}"`);
+  const order = process.env.LIFEBOAT_BENCH_ORDER ?? 'lifeboat-first';
+  if (order !== 'lifeboat-first' && order !== 'restic-first') {
+    throw new Error(`LIFEBOAT_BENCH_ORDER must be lifeboat-first or restic-first, not "${order}"`);
+  }
+  return { seed: process.env.LIFEBOAT_BENCH_SEED ?? 'lifeboat', sizeBytes: sizeMiB * MiB, resticFirst: order === 'restic-first' };
+}
+
+/** Flushes dirty pages, so write-back left by one step is not paid for inside the next step's time. */
+function flushWrites(): void {
+  spawnSync('sync', { stdio: 'ignore' });
+}
+
+type Contender = { tool: BackupTool; result: ToolResult };
+
+async function main(): Promise<number> {
+  const options = readOptions();
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+      cores: os.availableParallelism(),
+      memoryBytes: os.totalmem(),
+      node: process.version,
+      kernel: os.release(),
+    },
+    options: { seed: options.seed, sizeBytes: options.sizeBytes, order: options.resticFirst ? ['restic', 'Lifeboat'] : ['Lifeboat', 'restic'] },
+    tools: [],
+    rows: [],
+    problems: [],
+    warnings: [],
+  };
+  const problem = (line: string): void => {
+    results.problems.push(line);
+    log(line);
+  };
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  try {
+    acquireRunLock(path.join(OUT_DIR, 'run.lock'));
+  } catch (err) {
+    log((err as Error).message);
+    return 1;
+  }
+  fs.rmSync(RUN_DIR, { recursive: true, force: true });
+  fs.mkdirSync(RUN_DIR, { recursive: true });
+
+  // Tools first: a missing restic or a broken Lifeboat build shows up before minutes of work.
+  const gnuTime = resolveGnuTime();
+  const contenders: Contender[] = [];
+  const lifeboatResult: ToolResult = { name: 'Lifeboat', version: lifeboatVersion(REPO_ROOT), steps: {}, details: {} };
+  log('bundling the Lifeboat CLI with esbuild');
+  const prepared = await prepareLifeboatCli(REPO_ROOT, OUT_DIR);
+  if (prepared.ok) {
+    lifeboatResult.details = { ...prepared.bundle };
+    const tool = new LifeboatTool(prepared.bundle.script, lifeboatResult.version, path.join(RUN_DIR, 'lifeboat-vault'), path.join(RUN_DIR, 'lifeboat.key'));
+    contenders.push({ tool, result: lifeboatResult });
+  } else {
+    lifeboatResult.error = `lifeboat vault CLI not available: ${prepared.error}`;
+    problem(lifeboatResult.error);
+  }
+  const resticResult: ToolResult = { name: 'restic', version: 'unknown', steps: {}, details: {} };
+  try {
+    const restic = ensureRestic();
+    resticResult.version = restic.version;
+    contenders.push({ tool: new ResticTool(restic.bin, restic.version, path.join(RUN_DIR, 'restic-repo'), path.join(RUN_DIR, 'restic-cache')), result: resticResult });
+  } catch (err) {
+    resticResult.error = `restic not available: ${(err as Error).message}`;
+    problem(resticResult.error);
+  }
+  results.tools.push(lifeboatResult, resticResult);
+  if (options.resticFirst) contenders.reverse();
+
+  log('measuring the machine ceilings');
+  results.ceilings = measureCeilings();
+
+  const generationStarted = process.hrtime.bigint();
+  const dataset = ensureCachedDataset(path.join(OUT_DIR, 'data'), options, log);
+  results.dataset = {
+    dir: dataset.treeDir,
+    cached: dataset.cached,
+    generationSeconds: Number(process.hrtime.bigint() - generationStarted) / 1e9,
+    totalBytes: dataset.manifest.totalBytes,
+    files: dataset.manifest.files.length,
+    byKind: dataset.manifest.byKind,
+  };
+  if (os.totalmem() < 4 * dataset.manifest.totalBytes) {
+    results.warnings.push(`only ${(os.totalmem() / MiB).toFixed(0)} MiB of RAM: the source and both vaults may not all stay in the page cache, so timings include disk reads unevenly`);
+    log(results.warnings[results.warnings.length - 1] as string);
+  }
+  // Both tools back up this one copy; it is changed once, after both full backups.
+  const tree = path.join(RUN_DIR, 'tree');
+  log(`copying the data set to ${tree}`);
+  fs.cpSync(dataset.treeDir, tree, { recursive: true });
+
+  const step = async (c: Contender, name: StepName, spec: ReturnType<BackupTool['initCommand']>, parse: boolean): Promise<boolean> => {
+    flushWrites();
+    log(`${c.tool.name}: ${name}`);
+    const m = await runMeasured(spec, gnuTime);
+    const failure = failureOf(m);
+    const output = parse && !failure ? c.tool.parseBackupOutput(m.stdout) : {};
+    c.result.steps[name] = {
+      seconds: m.wallSeconds,
+      peakRssBytes: m.peakRssBytes,
+      sampledTreeRssBytes: m.sampledTreeRssBytes,
+      ...(m.gnuTimeMaxRssBytes !== undefined ? { gnuTimeMaxRssBytes: m.gnuTimeMaxRssBytes } : {}),
+      ...(m.userSeconds !== undefined ? { userSeconds: m.userSeconds, systemSeconds: m.systemSeconds } : {}),
+      ...(m.otherCpuSeconds !== undefined ? { otherCpuSeconds: m.otherCpuSeconds } : {}),
+      argv: m.argv,
+      ...output,
+      ...(failure ? { error: failure } : {}),
+    };
+    if (failure) {
+      c.result.error = `${name} failed: ${failure}`;
+      problem(`${c.tool.name} ${c.result.error}`);
+      return false;
+    }
+    log(`${c.tool.name}: ${name} took ${m.wallSeconds.toFixed(2)} s, peak RSS ${(m.peakRssBytes / MiB).toFixed(0)} MiB`);
+    // A neighbour using more than a tenth of the machine makes this figure unreliable: say so.
+    const capacity = m.wallSeconds * results.machine.cores;
+    if (name !== 'init' && m.otherCpuSeconds !== undefined && m.otherCpuSeconds > 0.1 * capacity) {
+      results.warnings.push(
+        `other processes used ${m.otherCpuSeconds.toFixed(1)} CPU-s (${((100 * m.otherCpuSeconds) / capacity).toFixed(0)} % of the machine) ` +
+          `during ${c.tool.name} ${name}: that figure is slowed by background load; rerun on a quiet machine`,
+      );
+      log(results.warnings[results.warnings.length - 1] as string);
+    }
+    return true;
+  };
+  const active = (): Contender[] => contenders.filter((c) => c.result.error === undefined);
+
+  for (const c of active()) await step(c, 'init', c.tool.initCommand(), false);
+
+  for (const c of active()) {
+    readWholeTree(tree);
+    if (await step(c, 'full', c.tool.backupCommand(tree), true)) c.result.vaultAfterFull = diskUsage(c.tool.vaultDir);
+  }
+
+  log('applying the 1 % change');
+  results.change = applyChange(tree, { seed: options.seed });
+
+  for (const c of active()) {
+    readWholeTree(tree);
+    if (await step(c, 'incremental', c.tool.backupCommand(tree), true)) c.result.vaultAfterIncremental = diskUsage(c.tool.vaultDir);
+  }
+
+  for (const c of active()) {
+    const target = path.join(RUN_DIR, `restore-${c.tool.name.toLowerCase()}`);
+    fs.mkdirSync(target, { recursive: true });
+    readWholeTree(c.tool.vaultDir);
+    if (!(await step(c, 'restore', c.tool.restoreCommand(target), false))) continue;
+    log(`${c.tool.name}: comparing the restored tree with the changed source`);
+    c.result.restoreCheck = compareTrees(tree, c.tool.restoredRoot(target, tree));
+    if (!c.result.restoreCheck.equal) {
+      c.result.error = `restore differs from the source: ${c.result.restoreCheck.differences.slice(0, 5).join('; ')}`;
+      problem(`${c.tool.name} ${c.result.error}`);
+    }
+    // A verified restore is a second copy of the data set; the disk does not need to keep it.
+    fs.rmSync(target, { recursive: true, force: true });
+  }
+
+  results.rows = buildRows(results);
+  results.finishedAt = new Date().toISOString();
+  writeResultsJson(RESULTS_FILE, results);
+  process.stdout.write(`${renderReport(results, RESULTS_FILE)}\n`);
+  return results.problems.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

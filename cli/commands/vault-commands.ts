@@ -1,0 +1,166 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { type Command, Option } from 'commander';
+import { backupDirectory } from '../../lambdas/vault/directory-source';
+import { type KeyProvider } from '../../lambdas/vault/key-provider';
+import { KeyFileKeyProvider } from '../../lambdas/vault/key-file-key-provider';
+import { openVaultStore } from '../../lambdas/vault/open-vault-store';
+import { PassphraseKeyProvider } from '../../lambdas/vault/passphrase-key-provider';
+import { restoreSnapshot } from '../../lambdas/vault/restore';
+import { initVault, openVault, type Vault } from '../../lambdas/vault/vault';
+import { VaultError } from '../../lambdas/vault/vault-errors';
+import { verifyVault } from '../../lambdas/vault/verify';
+import { type VaultStore } from '../../lambdas/vault/vault-store';
+import { type CliIo, processIo } from '../cli-io';
+
+/**
+ * `lifeboat vault init | backup | restore | verify | ls`: the vault engine on a local directory (or
+ * `s3://bucket/prefix`) and a key, as a program. Exit codes: 0 success, 1 failure (for verify:
+ * a problem was found; each is printed with the object it concerns).
+ */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+
+export type VaultAccessOptions = { vault: string; keyFile?: string; passphraseEnv?: string };
+export type VaultInitOptions = VaultAccessOptions & { compression?: string };
+export type VaultBackupOptions = VaultAccessOptions & { parent?: string | false; json?: boolean };
+export type VaultRestoreOptions = VaultAccessOptions & { include?: string; target: string };
+export type VaultVerifyOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
+export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: string };
+
+export type VaultCommandDeps = { io: CliIo; env: NodeJS.ProcessEnv };
+const defaultDeps: VaultCommandDeps = { io: processIo, env: process.env };
+
+function storeFor(location: string, env: NodeJS.ProcessEnv): VaultStore {
+  // The composition root: the S3 client is built here, and only when an s3:// location asks for it.
+  return openVaultStore(location, { s3Client: () => new S3Client({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' }) });
+}
+
+async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, create: boolean): Promise<KeyProvider> {
+  if (options.passphraseEnv !== undefined) {
+    const passphrase = env[options.passphraseEnv];
+    if (!passphrase) throw new VaultError(`environment variable ${options.passphraseEnv} (from --passphrase-env) is empty or not set`);
+    return new PassphraseKeyProvider(passphrase);
+  }
+  if (options.keyFile === undefined) throw new VaultError('give the vault key with --key-file <file> or --passphrase-env <VAR>');
+  return create ? (await KeyFileKeyProvider.loadOrCreate(options.keyFile)).provider : KeyFileKeyProvider.load(options.keyFile);
+}
+
+async function open(options: VaultAccessOptions, env: NodeJS.ProcessEnv): Promise<Vault> {
+  return openVault(storeFor(options.vault, env), await keyProvider(options, env, false));
+}
+
+async function run(io: CliIo, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (err) {
+    io.err(`lifeboat vault: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+}
+
+export function vaultInit(options: VaultInitOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
+  const { io, env } = { ...defaultDeps, ...deps };
+  return run(io, async () => {
+    const compressionLevel = options.compression === undefined ? 3 : options.compression === 'off' ? null : Number(options.compression);
+    if (compressionLevel !== null && !Number.isInteger(compressionLevel)) throw new VaultError(`--compression must be a zstd level or "off", got ${options.compression}`);
+    const vault = await initVault(storeFor(options.vault, env), await keyProvider(options, env, true), { compressionLevel });
+    io.out(`Created vault ${vault.config.id} at ${vault.location}`);
+    return EXIT_OK;
+  });
+}
+
+export function vaultBackup(source: string, options: VaultBackupOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
+  const { io, env } = { ...defaultDeps, ...deps };
+  return run(io, async () => {
+    const vault = await open(options, env);
+    const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
+    const { snapshot, skipped } = await backupDirectory(vault, source, { parent, onSkip: (p, why) => io.err(`skipped ${p}: ${why}`) });
+    const s = snapshot.stats;
+    if (options.json) {
+      io.out(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } }));
+    } else {
+      io.out(snapshot.id);
+    }
+    return EXIT_OK;
+  });
+}
+
+export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
+  const { io, env } = { ...defaultDeps, ...deps };
+  return run(io, async () => {
+    const vault = await open(options, env);
+    const snapshot = await vault.resolveSnapshot(ref);
+    const stats = await restoreSnapshot(vault, snapshot, options.target, { include: options.include ?? '' });
+    io.err(`Restored ${stats.entries} entries (${stats.files} files, ${stats.dirs} directories, ${stats.symlinks} symlinks, ${stats.bytes} bytes) of ${snapshot.id} to ${options.target}`);
+    return EXIT_OK;
+  });
+}
+
+export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
+  const { io, env } = { ...defaultDeps, ...deps };
+  return run(io, async () => {
+    const vault = await open(options, env);
+    const report = await verifyVault(vault, { readData: options.readData ?? false });
+    if (options.json) io.out(JSON.stringify(report));
+    else {
+      for (const p of report.problems) io.out(`CORRUPT ${p.key}: ${p.message}`);
+      io.out(
+        `${report.ok ? 'OK' : 'FAILED'}: ${report.snapshots} snapshots, ${report.entries} manifest entries, ${report.indexes} indexes, ${report.packs} packs, ${report.blobs} blobs${options.readData ? ` (${report.blobsRead} read)` : ''}, ${report.problems.length} problems`,
+      );
+    }
+    return report.ok ? EXIT_OK : EXIT_FAILED;
+  });
+}
+
+export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
+  const { io, env } = { ...defaultDeps, ...deps };
+  return run(io, async () => {
+    const vault = await open(options, env);
+    if (ref === undefined) {
+      const snapshots = await vault.listSnapshots();
+      if (options.json) io.out(JSON.stringify(snapshots));
+      else for (const s of snapshots) io.out(`${s.id.slice(0, 16)}  ${s.time}  ${s.source.kind} ${s.source.id}  ${s.stats.entries} entries  ${s.stats.bytes} bytes`);
+      return EXIT_OK;
+    }
+    const snapshot = await vault.resolveSnapshot(ref);
+    for await (const e of vault.entries(snapshot, options.prefix ?? '')) {
+      if (options.json) io.out(JSON.stringify(e));
+      else io.out(`${e.kind.padEnd(7)} ${String(e.size).padStart(12)}  ${e.path}${e.kind === 'symlink' ? ` -> ${String(e.meta['target'])}` : ''}`);
+    }
+    return EXIT_OK;
+  });
+}
+
+function access(cmd: Command): Command {
+  return cmd
+    .requiredOption('--vault <location>', 'vault directory or s3://bucket/prefix')
+    .option('--key-file <file>', 'key file holding the key that wraps the vault key')
+    .option('--passphrase-env <VAR>', 'environment variable holding the vault passphrase');
+}
+
+export function registerVaultCommands(program: Command): void {
+  const vault = program.command('vault').description('the vault engine: deduplicated, compressed, encrypted snapshots of a directory');
+  const exit = (code: number): void => {
+    process.exitCode = code;
+  };
+  access(vault.command('init').description('create a vault (and the key file when absent, mode 0600)'))
+    .option('--compression <level>', 'zstd level, or "off"', '3')
+    .action(async (o: VaultInitOptions) => exit(await vaultInit(o)));
+  access(vault.command('backup').description('back up a directory into a new snapshot; prints its id').argument('<sourceDir>'))
+    .option('--parent <id>', 'parent snapshot for reusing unchanged files (default: the latest of the same directory)')
+    .addOption(new Option('--no-parent', 'read every file (a full backup)'))
+    .option('--json', 'print {snapshotId, stats} as JSON')
+    .action(async (source: string, o: VaultBackupOptions) => exit(await vaultBackup(source, o)));
+  access(vault.command('restore').description('restore a snapshot (or a path prefix of it) into a directory').argument('<snapshot>', 'snapshot id, unique prefix, or "latest"'))
+    .requiredOption('--target <dir>', 'directory to restore into')
+    .option('--include <pathPrefix>', 'restore only this path and what lies below it')
+    .action(async (ref: string, o: VaultRestoreOptions) => exit(await vaultRestore(ref, o)));
+  access(vault.command('verify').description('check the vault structure; with --read-data, decrypt every blob and check its id'))
+    .option('--read-data', 'read and check every blob')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: VaultVerifyOptions) => exit(await vaultVerify(o)));
+  access(vault.command('ls').description('list snapshots, or the entries of one snapshot').argument('[snapshot]', 'snapshot id, unique prefix, or "latest"'))
+    .option('--prefix <pathPrefix>', 'only entries under this path')
+    .option('--json', 'one JSON object per line')
+    .action(async (ref: string | undefined, o: VaultLsOptions) => exit(await vaultLs(ref, o)));
+}

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { type Dirent } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { VaultObjectNotFoundError } from './vault-errors';
+import { type ByteRange, type VaultStore } from './vault-store';
+
+export type FileVaultStoreOptions = {
+  /** fsync each object (and its directory entry) before it counts as written. @default true */
+  readonly durable?: boolean;
+};
+
+/**
+ * A vault in a local directory (an on-prem disk, a mounted volume, the benchmark). Writes go to a
+ * temporary file in the same directory and are renamed into place, so a reader never sees a partial
+ * object and a crash leaves at worst a `.tmp-*` file that `list` ignores.
+ */
+export class FileVaultStore implements VaultStore {
+  readonly location: string;
+  private readonly durable: boolean;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(
+    readonly root: string,
+    options: FileVaultStoreOptions = {},
+  ) {
+    this.root = path.resolve(root);
+    this.location = this.root;
+    this.durable = options.durable ?? true;
+  }
+
+  private file(key: string): string {
+    if (key.length === 0 || key.startsWith('/') || key.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      throw new Error(`invalid vault object key ${JSON.stringify(key)}`);
+    }
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    const target = this.file(key);
+    const dir = path.dirname(target);
+    if (!this.madeDirs.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    const tmp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    const fh = await fs.open(tmp, 'wx', 0o600);
+    try {
+      await fh.writeFile(body);
+      if (this.durable) await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    await fs.rename(tmp, target);
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Buffer> {
+    const file = this.file(key);
+    try {
+      if (!range) return await fs.readFile(file);
+      const fh = await fs.open(file, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(range.length);
+        let done = 0;
+        while (done < range.length) {
+          const { bytesRead } = await fh.read(buf, done, range.length - done, range.offset + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return done === range.length ? buf : buf.subarray(0, done);
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new VaultObjectNotFoundError(this.location, key);
+      throw err;
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    try {
+      return (await fs.stat(this.file(key))).isFile();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const base = prefix === '' ? this.root : path.join(this.root, ...prefix.split('/').filter((s) => s !== ''));
+    yield* this.walk(base, prefix === '' ? '' : prefix.endsWith('/') ? prefix : `${prefix}/`);
+  }
+
+  private async *walk(dir: string, keyPrefix: string): AsyncGenerator<string> {
+    let names: Dirent[];
+    try {
+      names = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const d of names) {
+      if (d.name.startsWith('.tmp-')) continue;
+      if (d.isDirectory()) yield* this.walk(path.join(dir, d.name), `${keyPrefix}${d.name}/`);
+      else if (d.isFile()) yield `${keyPrefix}${d.name}`;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.file(key), { force: true });
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { manifestEntrySchema } from './manifest-entry';
+
+/**
+ * Manifest pages and roots (docs/FORMAT.md §7). Pages hold sorted entries; a root lists its pages
+ * with their first/last paths so that a lookup or a prefix restore loads only the pages it needs.
+ * Both are sealed, content-addressed objects under `manifest/`; the root's id (SHA-256 of its stored
+ * bytes) is the snapshot's *root hash*: it commits to every page, hence every entry and blob id.
+ */
+const hexId = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const pageRefSchema = z.object({
+  id: hexId,
+  first: z.string(),
+  last: z.string(),
+  count: z.number().int().positive(),
+  /** Sum of the entries' sizes. */
+  bytes: z.number().int().nonnegative(),
+});
+export type PageRef = z.infer<typeof pageRefSchema>;
+
+export const manifestPageSchema = z.object({
+  v: z.literal(1),
+  entries: z.array(manifestEntrySchema).min(1),
+});
+
+export const manifestRootSchema = z.object({
+  v: z.literal(1),
+  entries: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  pages: z.array(pageRefSchema),
+});
+export type ManifestRoot = z.infer<typeof manifestRootSchema>;
+
+/** One sorted run of pages; a manifest part has one or more runs. */
+export type ManifestRun = readonly PageRef[];
+
+/**
+ * What one SnapshotWriter produced: its sorted runs of manifest pages, the index objects it wrote
+ * and its counters. JSON-serialisable, so a shard can hand it to the commit step through a
+ * workflow payload or an object.
+ */
+export const manifestPartSchema = z.object({
+  v: z.literal(1),
+  runs: z.array(z.array(pageRefSchema)),
+  indexes: z.array(hexId),
+  stats: z.object({
+    entries: z.number().int().nonnegative(),
+    bytesScanned: z.number().int().nonnegative(),
+    bytesNew: z.number().int().nonnegative(),
+    bytesStored: z.number().int().nonnegative(),
+    blobsNew: z.number().int().nonnegative(),
+    bytesReused: z.number().int().nonnegative(),
+  }),
+});
+export type ManifestPart = z.infer<typeof manifestPartSchema>;
+export type WriterStats = ManifestPart['stats'];
+
+/** Pages close at this many entries or this many bytes of JSON, whichever comes first. */
+export const PAGE_MAX_ENTRIES = 2000;
+export const PAGE_MAX_JSON_BYTES = 1024 * 1024;

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/**
+ * The snapshot object (docs/FORMAT.md §8): sealed as kind `snapshot`, stored at
+ * `snapshots/<sha256 of the stored bytes>`; that id is the snapshot id. Written last by a commit:
+ * a snapshot exists only once every object it references does.
+ */
+const hexId = z.string().regex(/^[0-9a-f]{64}$/);
+const jsonScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const snapshotSourceSchema = z
+  .object({
+    /** `directory`, `s3-bucket`, `dynamodb-table`, … */
+    kind: z.string().min(1),
+    /** A stable identifier of the source (absolute directory, `s3://bucket/prefix`, table ARN): "same source" for parents. */
+    id: z.string().min(1),
+  })
+  .catchall(z.union([jsonScalar, z.array(jsonScalar), z.record(z.string(), z.unknown())]));
+export type SnapshotSource = z.infer<typeof snapshotSourceSchema>;
+
+export const snapshotStatsSchema = z.object({
+  entries: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  bytesScanned: z.number().int().nonnegative(),
+  bytesNew: z.number().int().nonnegative(),
+  bytesStored: z.number().int().nonnegative(),
+  blobsNew: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+});
+export type SnapshotStats = z.infer<typeof snapshotStatsSchema>;
+
+export const snapshotRecordSchema = z.object({
+  v: z.literal(1),
+  time: z.string(),
+  hostname: z.string(),
+  source: snapshotSourceSchema,
+  parent: hexId.nullable(),
+  tags: z.array(z.string()),
+  /** Root hash: id of the manifest root object. */
+  manifest: hexId,
+  /** Index objects written by this snapshot's writers (informational; every index is loaded on open). */
+  indexes: z.array(hexId),
+  stats: snapshotStatsSchema,
+});
+export type SnapshotRecord = z.infer<typeof snapshotRecordSchema>;
+
+export type Snapshot = SnapshotRecord & { readonly id: string };

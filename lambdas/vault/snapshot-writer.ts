@@ -1,0 +1,279 @@
+import { ByteBudget } from './byte-budget';
+import { type Chunker } from './chunker';
+import { type IndexedPack } from './index-object';
+import { comparePaths, type EntryKind, type EntryMeta, type ManifestEntry } from './manifest-entry';
+import { type ManifestPart, type PageRef, type WriterStats } from './manifest-format';
+import { DuplicateEntryError, PageRunWriter } from './manifest-pages';
+import { type ManifestReader } from './manifest-reader';
+import { PackWriter } from './pack-writer';
+import { seal } from './sealed-codec';
+import { writeIndexObject } from './index-writer';
+import { computeBlobId, type VaultKeys } from './vault-keys';
+import { type VaultIndex } from './vault-index';
+import { type VaultStore } from './vault-store';
+
+/** Content of a new entry: bytes, a stream of buffers, or a function producing either (called only when the content must be read). */
+export type ContentSource = Buffer | AsyncIterable<Buffer> | Iterable<Buffer> | (() => Buffer | AsyncIterable<Buffer> | Iterable<Buffer>);
+
+export type NewEntry = {
+  readonly path: string;
+  readonly kind: EntryKind;
+  readonly meta: EntryMeta;
+  readonly content?: ContentSource;
+  /** Equal to the parent snapshot's token for this path → the parent's content is reused unread. */
+  readonly changeToken?: string;
+};
+
+export type SnapshotWriterContext = {
+  readonly store: VaultStore;
+  readonly keys: VaultKeys;
+  /** The vault's index as loaded at start; blobs this writer stores are added to it. */
+  readonly index: VaultIndex;
+  readonly chunker: Chunker;
+  readonly packSize: number;
+  readonly compressionLevel: number | null;
+};
+
+export type SnapshotWriterOptions = {
+  /** The parent snapshot's manifest, for reuse by change token. */
+  readonly parent?: ManifestReader | null;
+  /** Bytes of chunk data in flight (hashing, compressing, encrypting, waiting to be packed). @default 64 MiB */
+  readonly memoryBudget?: number;
+  /** Entries held in memory before a sorted run of pages is written. @default 100 000 */
+  readonly runEntries?: number;
+  /** Packs written between index objects, so that a crashed backup's uploads are reused by the next. @default 32 */
+  readonly packsPerIndex?: number;
+};
+
+type SealedBlob = { id: Buffer; stored: Buffer; rawLength: number; budget: number };
+
+/**
+ * Writes the data and manifest part of one snapshot (or one shard of it).
+ *
+ * Pipeline per chunk, on both cores: the main thread chunks; HMAC id, zstd and AES-GCM run on the
+ * libuv thread pool (WebCrypto and zlib async). Chunks are numbered and appended to packs in that
+ * order, so a file's blobs lie contiguously in packs and restore reads them in long ranges. A byte
+ * budget bounds the data in flight. Writers in different processes share nothing: packs have random
+ * names, index and manifest objects are content-addressed.
+ *
+ * `add` may be called concurrently; entries may arrive in any order (they are sorted into runs).
+ */
+export class SnapshotWriter {
+  private readonly budget: ByteBudget;
+  private readonly packs: PackWriter;
+  private readonly inFlight = new Set<string>();
+  private readonly ready = new Map<number, SealedBlob | null>();
+  private nextSeq = 0;
+  private appendedSeq = 0;
+  private draining: Promise<void> | null = null;
+  private readonly pendingWork = new Set<Promise<unknown>>();
+  private failure: unknown = null;
+  private unindexed: IndexedPack[] = [];
+  private readonly indexWrites: Array<Promise<string>> = [];
+  private entries: ManifestEntry[] = [];
+  private readonly runs: PageRef[][] = [];
+  private runWrite: Promise<void> = Promise.resolve();
+  private finished = false;
+  readonly stats: WriterStats = { entries: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0, bytesReused: 0 };
+
+  constructor(
+    private readonly ctx: SnapshotWriterContext,
+    private readonly options: SnapshotWriterOptions = {},
+  ) {
+    this.budget = new ByteBudget(options.memoryBudget ?? 64 * 1024 * 1024);
+    this.packs = new PackWriter(ctx.store, ctx.keys, { targetSize: ctx.packSize, maxUploads: 2, onPackStored: (p) => this.packStored(p) });
+  }
+
+  /** True when the parent snapshot has this path with the same kind and change token, and all its blobs are still indexed. */
+  async canReuse(path: string, kind: EntryKind, changeToken: string | undefined): Promise<ManifestEntry | null> {
+    if (!this.options.parent || changeToken === undefined) return null;
+    const prev = await this.options.parent.find(path);
+    if (!prev || prev.kind !== kind || prev.changeToken !== changeToken) return null;
+    for (const id of prev.content) if (!this.ctx.index.has(Buffer.from(id, 'hex'))) return null;
+    return prev;
+  }
+
+  /** Adds an entry. Returns once its content has been read and chunked (storing continues in the background). */
+  async add(entry: NewEntry): Promise<void> {
+    this.throwIfFailed();
+    if (this.finished) throw new Error('SnapshotWriter.add after finish');
+    checkEntryPath(entry.path);
+    const reused = await this.canReuse(entry.path, entry.kind, entry.changeToken);
+    if (reused) {
+      this.stats.bytesReused += reused.size;
+      this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: reused.size, content: reused.content, ...token(entry) });
+      return;
+    }
+    if (entry.content === undefined) {
+      this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: 0, content: [], ...token(entry) });
+      return;
+    }
+    const source = typeof entry.content === 'function' ? entry.content() : entry.content;
+    const ids: Array<Promise<string>> = [];
+    let size = 0;
+    const chunks = Buffer.isBuffer(source) ? this.ctx.chunker.split(source) : this.ctx.chunker.chunkStream(source);
+    for await (const chunk of chunks) {
+      this.throwIfFailed();
+      size += chunk.length;
+      await this.budget.acquire(chunk.length);
+      const id = this.processChunk(chunk, this.nextSeq++);
+      // The failure is reported through Promise.all below; this only keeps it from being "unhandled" meanwhile.
+      id.catch(() => undefined);
+      ids.push(id);
+    }
+    this.stats.bytesScanned += size;
+    const done = Promise.all(ids).then((content) => {
+      this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size, content, ...token(entry) });
+    });
+    this.track(done);
+  }
+
+  /** Waits for every blob, pack, index object and manifest page; returns the part for commit. */
+  async finish(): Promise<ManifestPart> {
+    this.finished = true;
+    while (this.pendingWork.size > 0) await Promise.allSettled([...this.pendingWork]);
+    this.throwIfFailed();
+    if (this.draining) await this.draining;
+    await this.packs.flush();
+    this.flushIndex();
+    const indexes = await Promise.all(this.indexWrites);
+    this.flushRun();
+    await this.runWrite;
+    this.throwIfFailed();
+    return { v: 1, runs: this.runs, indexes, stats: { ...this.stats } };
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked: Promise<unknown> = p
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => this.pendingWork.delete(tracked));
+    this.pendingWork.add(tracked);
+  }
+
+  /** Resolves with the chunk's id as soon as it is known; compression, encryption and packing continue tracked. */
+  private async processChunk(chunk: Buffer, seq: number): Promise<string> {
+    let id: Buffer;
+    try {
+      id = await computeBlobId(this.ctx.keys, chunk);
+    } catch (err) {
+      this.complete(seq, null, chunk.length);
+      throw err;
+    }
+    const hex = id.toString('hex');
+    if (this.ctx.index.has(id) || this.inFlight.has(hex)) {
+      this.complete(seq, null, chunk.length);
+      return hex;
+    }
+    this.inFlight.add(hex);
+    this.stats.blobsNew++;
+    this.stats.bytesNew += chunk.length;
+    this.track(
+      seal(this.ctx.keys, id, chunk, { compressionLevel: this.ctx.compressionLevel }).then(
+        ({ stored }) => this.complete(seq, { id, stored, rawLength: chunk.length, budget: chunk.length }, chunk.length),
+        (err: unknown) => {
+          this.complete(seq, null, chunk.length);
+          throw err;
+        },
+      ),
+    );
+    return hex;
+  }
+
+  /** Marks chunk `seq` processed; blobs are appended to packs strictly in sequence order. */
+  private complete(seq: number, blob: SealedBlob | null, budget: number): void {
+    if (!blob) this.budget.release(budget);
+    this.ready.set(seq, blob);
+    this.kickDrain();
+  }
+
+  /** Starts the (single) drain loop when the next blob in sequence is ready; re-checks when a loop ends. */
+  private kickDrain(): void {
+    if (this.draining || !this.ready.has(this.appendedSeq)) return;
+    const draining = this.drain().finally(() => {
+      this.draining = null;
+      this.kickDrain();
+    });
+    this.draining = draining;
+    this.track(draining);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.ready.has(this.appendedSeq)) {
+      const blob = this.ready.get(this.appendedSeq) ?? null;
+      this.ready.delete(this.appendedSeq);
+      this.appendedSeq++;
+      if (!blob) continue;
+      this.stats.bytesStored += blob.stored.length;
+      try {
+        await this.packs.add(blob.id, blob.stored, blob.rawLength);
+      } finally {
+        this.budget.release(blob.budget);
+      }
+    }
+  }
+
+  private packStored(pack: IndexedPack): void {
+    for (const e of pack.entries) {
+      this.ctx.index.add(e.id, pack.packId, pack.length, e.offset, e.storedLength, e.rawLength);
+      this.inFlight.delete(e.id.toString('hex'));
+    }
+    this.unindexed.push(pack);
+    if (this.unindexed.length >= (this.options.packsPerIndex ?? 32)) this.flushIndex();
+  }
+
+  private flushIndex(): void {
+    if (this.unindexed.length === 0) return;
+    const packs = this.unindexed;
+    this.unindexed = [];
+    const write = writeIndexObject(this.ctx.store, this.ctx.keys, packs);
+    write.catch((err: unknown) => {
+      this.failure ??= err;
+    });
+    this.indexWrites.push(write);
+  }
+
+  private record(entry: ManifestEntry): void {
+    this.entries.push(entry);
+    this.stats.entries++;
+    if (this.entries.length >= (this.options.runEntries ?? 100_000)) this.flushRun();
+  }
+
+  /** Sorts the buffered entries and writes them as one run of pages (chained, so runs are written one at a time). */
+  private flushRun(): void {
+    if (this.entries.length === 0) return;
+    const entries = this.entries.sort((a, b) => comparePaths(a.path, b.path));
+    this.entries = [];
+    this.runWrite = this.runWrite.then(async () => {
+      const writer = new PageRunWriter(this.ctx.store, this.ctx.keys);
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i] as ManifestEntry;
+        if (i > 0 && (entries[i - 1] as ManifestEntry).path === e.path) throw new DuplicateEntryError(e.path);
+        await writer.add(e);
+      }
+      await writer.flush();
+      this.runs.push(writer.pages);
+    });
+    this.track(this.runWrite);
+  }
+}
+
+function token(entry: NewEntry): { changeToken?: string } {
+  return entry.changeToken === undefined ? {} : { changeToken: entry.changeToken };
+}
+
+/** Entry paths are relative, '/'-separated, without empty, '.' or '..' segments or NUL: anything else could not be restored safely. */
+export function checkEntryPath(path: string): void {
+  const bad = (why: string): never => {
+    throw new Error(`invalid entry path ${JSON.stringify(path)}: ${why}`);
+  };
+  if (path.length === 0) bad('it is empty');
+  if (path.includes('\0')) bad('it contains a NUL byte');
+  if (path.startsWith('/')) bad('it is absolute');
+  for (const seg of path.split('/')) if (seg === '' || seg === '.' || seg === '..') bad(`it has a ${JSON.stringify(seg)} segment`);
+}

@@ -1,0 +1,33 @@
+/** Errors of the vault engine. Every message names the vault location and the object concerned. */
+
+export class VaultError extends Error {
+  override name = 'VaultError';
+}
+
+/** An object the vault needs is missing. */
+export class VaultObjectNotFoundError extends VaultError {
+  override name = 'VaultObjectNotFoundError';
+  constructor(
+    readonly location: string,
+    readonly key: string,
+  ) {
+    super(`${location}: object ${key} does not exist`);
+  }
+}
+
+/** An object failed its integrity check (authentication tag, hash or structure): it was changed or damaged. */
+export class VaultCorruptionError extends VaultError {
+  override name = 'VaultCorruptionError';
+  constructor(
+    readonly location: string,
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`${location}: object ${key} is corrupt: ${detail}`);
+  }
+}
+
+/** The master key could not be unwrapped: wrong key file, wrong passphrase, or no access to the KMS key. */
+export class KeyUnwrapError extends VaultError {
+  override name = 'KeyUnwrapError';
+}

@@ -1,0 +1,22 @@
+/**
+ * Where the objects of a vault live. The vault format (docs/FORMAT.md) is the same on every store:
+ * keys are '/'-separated relative paths such as `config`, `keys/<id>`, `data/<2 hex>/<id>`,
+ * `index/<id>`, `snapshots/<id>`. Implementations: a local directory (FileVaultStore) and an S3
+ * bucket with an optional prefix (S3VaultStore).
+ */
+export interface VaultStore {
+  /** Human-readable location for error messages: `/srv/vault` or `s3://bucket/prefix`. */
+  readonly location: string;
+  /** Writes an object whole. Writing a key that exists replaces it (content-addressed keys make that harmless). */
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** Reads an object, or `range.length` bytes of it from `range.offset`. Throws VaultObjectNotFoundError when absent. */
+  get(key: string, range?: ByteRange): Promise<Buffer>;
+  /** True when the object exists. */
+  has(key: string): Promise<boolean>;
+  /** Every key that starts with `prefix` (which ends in '/' or is ''), in no particular order, paginating internally. */
+  list(prefix: string): AsyncIterable<string>;
+  /** Removes an object; removing an absent object is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+export type ByteRange = { readonly offset: number; readonly length: number };

@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import { Chunker, checkChunkerParams, DEFAULT_CHUNKER_PARAMS, deriveGearTable } from './chunker';
+import { decodeIndexObject } from './index-object';
+import { type KeyProvider } from './key-provider';
+import { type ManifestEntry } from './manifest-entry';
+import { type ManifestPart, manifestPartSchema } from './manifest-format';
+import { mergeRuns, writeManifestRoot } from './manifest-merge';
+import { ManifestReader } from './manifest-reader';
+import { decodeJson, encodeJson, getSealedObject, putSealedObject, sha256Hex } from './sealed-object';
+import { objectContext, seal } from './sealed-codec';
+import { type Snapshot, type SnapshotRecord, snapshotRecordSchema, type SnapshotSource } from './snapshot-record';
+import { SnapshotWriter, type SnapshotWriterOptions } from './snapshot-writer';
+import { keyObjectSchema, type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
+import { KeyUnwrapError, VaultCorruptionError, VaultError } from './vault-errors';
+import { VaultIndex } from './vault-index';
+import { importVaultKeys, type VaultKeys } from './vault-keys';
+import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, KEYS_PREFIX, keyObjectKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
+import { type VaultStore } from './vault-store';
+import { mapBounded } from './map-bounded';
+
+/** A vault that already exists where a new one was asked for. */
+export class VaultExistsError extends VaultError {
+  override name = 'VaultExistsError';
+}
+
+/** A snapshot reference that matches no snapshot, or several. */
+export class SnapshotNotFoundError extends VaultError {
+  override name = 'SnapshotNotFoundError';
+}
+
+/** Creates a vault: a wrapped master key under `keys/`, then the sealed `config` (its presence marks the vault as initialised). */
+export async function initVault(store: VaultStore, provider: KeyProvider, tuning: VaultTuning = {}): Promise<Vault> {
+  if (await store.has(CONFIG_KEY)) throw new VaultExistsError(`${store.location} already holds a vault (its config object exists)`);
+  const chunker = tuning.chunker ?? DEFAULT_CHUNKER_PARAMS;
+  checkChunkerParams(chunker);
+  const { plaintext, wrapped } = await provider.createVaultKey();
+  const keyBody = encodeJson({ v: 1, created: new Date().toISOString(), wrapped });
+  await store.put(keyObjectKey(sha256Hex(keyBody)), keyBody);
+  const keys = await importVaultKeys(plaintext);
+  const config: VaultConfig = {
+    v: 1,
+    id: randomBytes(16).toString('hex'),
+    created: new Date().toISOString(),
+    chunker: { ...chunker },
+    packSize: tuning.packSize ?? 16 * 1024 * 1024,
+    compressionLevel: tuning.compressionLevel === undefined ? 3 : tuning.compressionLevel,
+  };
+  const { stored } = await seal(keys, objectContext('config'), encodeJson(config), { compressionLevel: null });
+  await store.put(CONFIG_KEY, stored);
+  return new Vault(store, keys, config);
+}
+
+/** Opens a vault from its store and key alone: unwraps the master key with the first `keys/` object the provider opens, then reads `config`. */
+export async function openVault(store: VaultStore, provider: KeyProvider): Promise<Vault> {
+  if (!(await store.has(CONFIG_KEY))) throw new VaultError(`${store.location} holds no vault (no config object); create one with \`lifeboat vault init\``);
+  const problems: string[] = [];
+  let material: Buffer | null = null;
+  for await (const key of store.list(KEYS_PREFIX)) {
+    if (idFromKey(KEYS_PREFIX, key) === null) continue;
+    const body = await store.get(key);
+    if (sha256Hex(body) !== idFromKey(KEYS_PREFIX, key)) throw new VaultCorruptionError(store.location, key, 'its SHA-256 does not match its name');
+    const keyObject = decodeJson(keyObjectSchema, body, { location: store.location, key });
+    if (keyObject.wrapped.kind !== provider.kind) {
+      problems.push(`${key} is a ${keyObject.wrapped.kind} key`);
+      continue;
+    }
+    try {
+      material = await provider.unwrapVaultKey(keyObject.wrapped);
+      break;
+    } catch (err) {
+      if (!(err instanceof KeyUnwrapError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (!material) throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems.length ? problems.join('; ') : 'it has no key objects'}`);
+  const keys = await importVaultKeys(material);
+  const config = decodeJson(vaultConfigSchema, await getSealedObject(store, keys, CONFIG_KEY, null, 'config'), { location: store.location, key: CONFIG_KEY });
+  return new Vault(store, keys, config);
+}
+
+export type CommitInput = {
+  readonly source: SnapshotSource;
+  /** Manifest parts of every writer (shard) of this snapshot. */
+  readonly parts: readonly ManifestPart[];
+  readonly parent?: string | null;
+  readonly tags?: readonly string[];
+  /** When the backup started; durationMs counts from here. */
+  readonly startedAt?: Date;
+};
+
+/**
+ * An open vault: snapshot writing and committing, listing, reading. Restore and verify live in
+ * their own modules (restore.ts, verify.ts) and take a Vault.
+ */
+export class Vault {
+  private indexLoad: Promise<VaultIndex> | null = null;
+  readonly chunker: Chunker;
+
+  constructor(
+    readonly store: VaultStore,
+    readonly keys: VaultKeys,
+    readonly config: VaultConfig,
+  ) {
+    this.chunker = new Chunker(config.chunker, deriveGearTable(keys.idKeyBytes));
+  }
+
+  get location(): string {
+    return this.store.location;
+  }
+
+  /** Loads every index object once (8 at a time) into the packed blob table. */
+  index(): Promise<VaultIndex> {
+    this.indexLoad ??= this.loadIndex();
+    return this.indexLoad;
+  }
+
+  /** Forgets the loaded index (another process may have written since). */
+  reloadIndex(): Promise<VaultIndex> {
+    this.indexLoad = null;
+    return this.index();
+  }
+
+  private async loadIndex(): Promise<VaultIndex> {
+    const ids: string[] = [];
+    for await (const key of this.store.list(INDEX_PREFIX)) {
+      const id = idFromKey(INDEX_PREFIX, key);
+      if (id) ids.push(id);
+    }
+    const index = new VaultIndex();
+    await mapBounded(ids, 8, async (id) => {
+      const key = indexKey(id);
+      const plain = await getSealedObject(this.store, this.keys, key, id, 'index');
+      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) =>
+        index.add(blobId, packId, packLength, offset, stored, raw),
+      );
+    });
+    return index;
+  }
+
+  /** A writer for one snapshot (or one shard of it). `parent` enables reuse of unchanged entries by change token. */
+  async newSnapshotWriter(options: { parent?: string | null } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<SnapshotWriter> {
+    const index = await this.index();
+    const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
+    return new SnapshotWriter(
+      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel },
+      { ...options, parent },
+    );
+  }
+
+  /**
+   * Commits a snapshot from the parts of its writers: merges the manifest runs into sorted pages,
+   * writes the manifest root (the root hash), then the snapshot object — last, so that a snapshot
+   * is visible only when everything it references is stored.
+   */
+  async commitSnapshot(input: CommitInput): Promise<Snapshot> {
+    const parts = input.parts.map((p) => manifestPartSchema.parse(p));
+    const pages = await mergeRuns(this.store, this.keys, parts.flatMap((p) => p.runs));
+    const root = await writeManifestRoot(this.store, this.keys, pages);
+    const sum = (f: (s: ManifestPart['stats']) => number): number => parts.reduce((n, p) => n + f(p.stats), 0);
+    const record: SnapshotRecord = {
+      v: 1,
+      time: new Date().toISOString(),
+      hostname: os.hostname(),
+      source: input.source,
+      parent: input.parent ?? null,
+      tags: [...(input.tags ?? [])],
+      manifest: root.rootId,
+      indexes: parts.flatMap((p) => p.indexes),
+      stats: {
+        entries: root.entries,
+        bytes: root.bytes,
+        bytesScanned: sum((s) => s.bytesScanned),
+        bytesNew: sum((s) => s.bytesNew),
+        bytesStored: sum((s) => s.bytesStored),
+        blobsNew: sum((s) => s.blobsNew),
+        durationMs: input.startedAt ? Date.now() - input.startedAt.getTime() : 0,
+      },
+    };
+    const id = await putSealedObject(this.store, this.keys, snapshotKey, 'snapshot', encodeJson(record), null);
+    return { ...record, id };
+  }
+
+  async loadSnapshot(id: string): Promise<Snapshot> {
+    const key = snapshotKey(id);
+    const record = decodeJson(snapshotRecordSchema, await getSealedObject(this.store, this.keys, key, id, 'snapshot'), { location: this.location, key });
+    return { ...record, id };
+  }
+
+  /** Every snapshot, oldest first. */
+  async listSnapshots(): Promise<Snapshot[]> {
+    const ids: string[] = [];
+    for await (const key of this.store.list(SNAPSHOTS_PREFIX)) {
+      const id = idFromKey(SNAPSHOTS_PREFIX, key);
+      if (id) ids.push(id);
+    }
+    const snapshots = await mapBounded(ids, 8, (id) => this.loadSnapshot(id));
+    return snapshots.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+  }
+
+  /** The newest snapshot, optionally of one source id. */
+  async latestSnapshot(sourceId?: string): Promise<Snapshot | undefined> {
+    const all = await this.listSnapshots();
+    return all.filter((s) => sourceId === undefined || s.source.id === sourceId).pop();
+  }
+
+  /** Resolves `latest`, a full id or a unique id prefix (≥ 4 hex). */
+  async resolveSnapshot(ref: string): Promise<Snapshot> {
+    if (ref === 'latest') {
+      const latest = await this.latestSnapshot();
+      if (!latest) throw new SnapshotNotFoundError(`${this.location} has no snapshots`);
+      return latest;
+    }
+    if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new SnapshotNotFoundError(`${JSON.stringify(ref)} is not a snapshot id (64 hex, a unique prefix of at least 4, or "latest")`);
+    if (ref.length === 64) return this.loadSnapshot(ref);
+    const matches: string[] = [];
+    for await (const key of this.store.list(SNAPSHOTS_PREFIX)) {
+      const id = idFromKey(SNAPSHOTS_PREFIX, key);
+      if (id?.startsWith(ref)) matches.push(id);
+    }
+    if (matches.length !== 1) throw new SnapshotNotFoundError(`${matches.length === 0 ? 'no' : 'more than one'} snapshot in ${this.location} starts with ${ref}`);
+    return this.loadSnapshot(matches[0] as string);
+  }
+
+  manifest(snapshot: Snapshot): Promise<ManifestReader> {
+    return ManifestReader.open(this.store, this.keys, snapshot.manifest);
+  }
+
+  /** Entries of a snapshot in manifest order, optionally under a path prefix. */
+  async *entries(snapshot: Snapshot, prefix = ''): AsyncGenerator<ManifestEntry> {
+    yield* (await this.manifest(snapshot)).entries(prefix);
+  }
+}

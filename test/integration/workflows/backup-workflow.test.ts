@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { loadLifeboatConfig } from '../../../lib/config/load-config';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { PlainCopyStore, copyManifestSchema } from '../../../lambdas/snapshot/plain-copy-store';
+import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
+import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
+import { verifyCopy } from '../../../local/demo/verify-copy';
+import { loadExecutionHistory } from '../../../local/executor/execution-history';
+import { type FaultRule } from '../../../local/executor/fault-injection';
+import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
+
+/**
+ * The synthesized backup workflow, run by the local executor over the local cloud provisioned from
+ * the same templates: Map fan-out over real shards, a transient failure that Retry absorbs, a
+ * permanent one that Catch records, the lock released on both paths.
+ */
+const config = loadLifeboatConfig(path.join(__dirname, '..', '..', '..', 'lifeboat.config.json'));
+let dataDir: string;
+let local: LocalEnvironment;
+let s3: S3Client;
+let catalog: BackupCatalog;
+let names: ReturnType<typeof resourceNames>;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-workflow-'));
+  local = await openLocalEnvironment({ config, envName: 'dev', dataDir, exitWithParent: true });
+  names = resourceNames(local.environment);
+  s3 = localS3Client(local.endpoints, local.environment.primaryRegion);
+  const ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
+  catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
+  const plan = local.environment.plans[0];
+  if (!plan) throw new Error('lifeboat.config.json defines no plan');
+  for (const source of plan.sources) {
+    if (source.type === 's3') await seedSampleBucket(s3, source.bucket);
+    else if (source.type === 'dynamodb') await seedSampleTable(ddb, source.table);
+    else await seedSampleDirectory(path.join(local.fsRoot, source.path));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await local?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function runBackup(faults: FaultRule[] = []) {
+  const primary = local.stacks.find((s) => s.role === 'primary');
+  if (!primary) throw new Error('no primary stack');
+  return runLocalExecution({
+    stack: primary,
+    stateMachine: names.backupStateMachine,
+    input: { plan: 'demo', trigger: 'test' },
+    endpoints: local.endpoints,
+    dataDir,
+    faults,
+    retryIntervalScale: 0.001,
+    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+  });
+}
+
+async function lockItem(): Promise<Record<string, unknown> | undefined> {
+  const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(local.endpoints, local.environment.primaryRegion));
+  const { Item } = await ddb.send(new GetCommand({ TableName: names.catalogTable, Key: { pk: 'LOCK#demo', sk: 'LOCK' } }));
+  return Item;
+}
+
+it('fans out over every shard, retries a transient shard failure and commits data equal to the sources', async () => {
+  const result = await runBackup([{ state: 'Snapshot shard', errorName: 'TransientError', whenInput: { shardIndex: 1 }, times: 2 }]);
+  expect(result.error).toBeUndefined();
+  expect(result.status).toBe('SUCCEEDED');
+
+  const output = result.output as { committed: { backupId: string; entries: number } };
+  const record = await catalog.getBackup(output.committed.backupId);
+  expect(record?.status).toBe('COMMITTED');
+  expect(record?.shardCount).toBeGreaterThan(3);
+
+  // History: every shard ran as a Map iteration; shard 1 failed twice and was retried twice.
+  const history = loadExecutionHistory(dataDir, result.executionId);
+  const iterations = history.events.filter((e) => e.type === 'MapIterationSucceeded');
+  expect(iterations).toHaveLength(record?.shardCount ?? -1);
+  const retried = history.events.filter((e) => e.type === 'StateRetried' && e.state === 'Snapshot shard');
+  expect(retried).toHaveLength(2);
+  expect(history.injectedFaults).toEqual([
+    { state: 'Snapshot shard', errorName: 'TransientError', at: 'before' },
+    { state: 'Snapshot shard', errorName: 'TransientError', at: 'before' },
+  ]);
+  // Two workers really ran shards.
+  expect(new Set(history.invocations.map((i) => i.worker))).toEqual(new Set([0, 1]));
+
+  // Data: every source reads back equal from what the backup stored.
+  const manifestObject = await s3.send(new GetObjectCommand({ Bucket: names.primaryVault, Key: PlainCopyStore.manifestKey(output.committed.backupId) }));
+  const manifest = copyManifestSchema.parse(JSON.parse((await manifestObject.Body?.transformToString()) ?? '{}'));
+  const store = new PlainCopyStore(s3, names.primaryVault);
+  const ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
+  for (const source of local.environment.plans[0]?.sources ?? []) {
+    const verification = await verifyCopy(manifest, source, { sourceS3: s3, sourceDynamoDb: ddb, store, fsRoot: (p) => path.join(local.fsRoot, p) });
+    expect(verification.mismatches).toEqual([]);
+    expect(verification.entries).toBeGreaterThan(0);
+  }
+  expect(await lockItem()).toBeUndefined();
+}, 120_000);
+
+it('records a permanent shard failure through Catch: backup FAILED, no manifest, lock released, the next run succeeds', async () => {
+  const failed = await runBackup([{ state: 'Snapshot shard', errorName: 'ShardReadError', message: 'disk on fire', whenInput: { shardIndex: 0 } }]);
+  expect(failed.status).toBe('FAILED');
+  expect(failed.error).toBe('ShardReadError');
+  expect(failed.cause).toContain('disk on fire');
+
+  const history = loadExecutionHistory(dataDir, failed.executionId);
+  expect(history.events.some((e) => e.type === 'StateCaught' && e.state === 'Snapshot shards')).toBe(true);
+  // Not retried: only TransientError is.
+  expect(history.events.some((e) => e.type === 'StateRetried')).toBe(false);
+  const entered = history.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  expect(entered).toEqual(expect.arrayContaining(['Record failure', 'Release lock after failure', 'Backup failed']));
+  expect(entered).not.toContain('Commit backup');
+
+  const plannedEvent = history.events.find((e) => e.type === 'StateExited' && e.state === 'Plan shards');
+  const backupId = (plannedEvent?.output as { backup?: { backupId?: string } } | undefined)?.backup?.backupId;
+  expect(backupId).toBeDefined();
+  const record = await catalog.getBackup(backupId ?? '');
+  expect(record?.status).toBe('FAILED');
+  expect(record?.error).toBe('ShardReadError');
+  await expect(s3.send(new HeadObjectCommand({ Bucket: names.primaryVault, Key: PlainCopyStore.manifestKey(backupId ?? '') }))).rejects.toThrow();
+  expect(await lockItem()).toBeUndefined();
+
+  const next = await runBackup();
+  expect(next.status).toBe('SUCCEEDED');
+}, 120_000);
+
+it('refuses a second backup of a plan while a run holds its lock, naming the holder', async () => {
+  await catalog.acquireLock('demo', 'someone-else', new Date(), 600);
+  try {
+    const result = await runBackup();
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('BackupInProgressError');
+    expect(result.cause).toContain('someone-else');
+    expect(loadExecutionHistory(dataDir, result.executionId).events.map((e) => e.state)).not.toContain('Plan shards');
+  } finally {
+    await catalog.releaseLock('demo', 'someone-else');
+  }
+}, 120_000);
