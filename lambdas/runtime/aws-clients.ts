@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV, type LocalEndpoints, localEndpointsSchema } from './local-endpoints';
 import { requireEnv } from './environment';
@@ -12,6 +13,7 @@ import { requireEnv } from './environment';
 export class AwsClients {
   private readonly s3 = new Map<string, S3Client>();
   private dynamo?: DynamoDBClient;
+  private kms?: KMSClient;
   private readonly local?: LocalEndpoints;
   readonly region: string;
 
@@ -42,6 +44,12 @@ export class AwsClients {
       this.dynamo = new DynamoDBClient({ region: this.region, ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}) });
     }
     return this.dynamo;
+  }
+
+  /** KMS has no local emulator in the local cloud; locally the vault key comes from a key file (see backup-vault.ts). */
+  kmsClient(): KMSClient {
+    this.kms ??= new KMSClient({ region: this.region });
+    return this.kms;
   }
 
   documentClient(): DynamoDBDocumentClient {

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV, type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { LOCAL_VAULT_KEY_FILE_ENV } from '../../lambdas/runtime/backup-vault';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { UnsupportedTaskResourceError } from './errors';
 import { type ExecutionHistory, type ExecutionStatus, type HistoryEvent, executionsDir, saveExecutionHistory } from './execution-history';
@@ -62,6 +63,8 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     [LOCAL_ENDPOINTS_ENV]: JSON.stringify(options.endpoints),
+    // No KMS locally: the vault's master key is wrapped by a key file of the data directory.
+    [LOCAL_VAULT_KEY_FILE_ENV]: path.join(path.resolve(options.dataDir), 'vault.key'),
   };
 
   const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};

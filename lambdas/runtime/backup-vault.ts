@@ -1,0 +1,30 @@
+import { type KMSClient } from '@aws-sdk/client-kms';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { type KeyProvider } from '../vault/key-provider';
+import { KeyFileKeyProvider } from '../vault/key-file-key-provider';
+import { KmsKeyProvider } from '../vault/kms-key-provider';
+import { S3VaultStore } from '../vault/s3-vault-store';
+import { initVault, openVault, type Vault } from '../vault/vault';
+import { CONFIG_KEY } from '../vault/vault-layout';
+import { requireEnv } from './environment';
+
+/**
+ * Set only by the local executor: the local cloud has no KMS, so locally the vault's master key is
+ * wrapped by a key file under the data directory instead. In AWS the variable is absent and the
+ * vault key is a KMS data key under the vault's CMK (VAULT_KEY_ARN).
+ */
+export const LOCAL_VAULT_KEY_FILE_ENV = 'LIFEBOAT_LOCAL_VAULT_KEY_FILE';
+
+export async function vaultKeyProvider(env: NodeJS.ProcessEnv, kms: () => KMSClient, bucket: string): Promise<KeyProvider> {
+  const keyFile = env[LOCAL_VAULT_KEY_FILE_ENV];
+  if (keyFile) return (await KeyFileKeyProvider.loadOrCreate(keyFile)).provider;
+  // The encryption context binds the data key to this vault: a key object copied to another bucket does not open.
+  return new KmsKeyProvider({ client: kms(), keyId: requireEnv('VAULT_KEY_ARN', env), encryptionContext: { 'lifeboat:vault': bucket } });
+}
+
+/** The vault in a bucket (the whole bucket is the vault). `create`: initialise it when the bucket holds none yet. */
+export async function openBackupVault(options: { s3: S3Client; bucket: string; provider: KeyProvider; create: boolean }): Promise<Vault> {
+  const store = new S3VaultStore({ client: options.s3, bucket: options.bucket });
+  if (options.create && !(await store.has(CONFIG_KEY))) return initVault(store, options.provider);
+  return openVault(store, options.provider);
+}
