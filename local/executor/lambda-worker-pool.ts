@@ -83,8 +83,20 @@ export class LambdaWorkerPool {
     }
   }
 
+  /**
+   * Ends the pool when the execution has ended. Iterations of a failed Map may still be in flight or
+   * queued: they are settled with an error (nobody reads it) so that no timer keeps the process alive.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    for (const slot of this.slots) {
+      const pending = slot.pending;
+      if (!pending) continue;
+      clearTimeout(pending.timer);
+      slot.pending = undefined;
+      pending.resolve({ id: pending.requestId, ok: false, errorType: 'Lifeboat.ExecutionEnded', errorMessage: 'the execution ended before this invocation finished', trace: [], durationMs: 0 });
+    }
+    for (const wake of this.waiters.splice(0)) wake();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -148,6 +160,7 @@ export class LambdaWorkerPool {
 
   private async acquire(): Promise<Slot> {
     for (;;) {
+      if (this.closed) throw new LambdaFunctionError('Lifeboat.ExecutionEnded', 'the execution ended before this invocation started');
       const free = this.slots.find((s) => !s.busy);
       if (free) {
         free.busy = true;
