@@ -2,6 +2,7 @@ import { type MachineCeilings } from './ceilings';
 import { type TreeComparison } from './compare-trees';
 import { type FileKind } from './dataset';
 import { type ChangeSummary } from './mutate';
+import { type BenchSection, type WorkflowResults } from './workflow-report';
 
 export type StepName = 'init' | 'full' | 'incremental' | 'restore';
 
@@ -58,7 +59,16 @@ export type BenchResults = {
     readonly node: string;
     readonly kernel: string;
   };
-  readonly options: { readonly seed: string; readonly sizeBytes: number; readonly order: readonly string[] };
+  readonly options: {
+    readonly seed: string;
+    readonly sizeBytes: number;
+    readonly order: readonly string[];
+    /** The sections this run measured (LIFEBOAT_BENCH_SECTIONS). */
+    readonly sections: readonly BenchSection[];
+    /** Sizes of the workflow sections (LIFEBOAT_BENCH_S3_MIB, LIFEBOAT_BENCH_DYNAMODB_ITEMS). */
+    readonly s3Bytes: number;
+    readonly dynamoDbItems: number;
+  };
   dataset?: {
     readonly dir: string;
     readonly cached: boolean;
@@ -70,7 +80,10 @@ export type BenchResults = {
   change?: ChangeSummary;
   ceilings?: MachineCeilings;
   readonly tools: ToolResult[];
+  /** The restic table (empty when the restic section was skipped). */
   rows: ReportRow[];
+  /** The second table: S3 and DynamoDB throughput against plain copies, fan-out speed-up. */
+  workflow?: WorkflowResults;
   /** Everything that went wrong (a tool missing, a failed step, a restore that differs). */
   readonly problems: string[];
   /** Conditions that make the figures less trustworthy without making the run fail. */

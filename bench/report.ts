@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Table from 'cli-table3';
 import { type BenchResults, type ReportRow, type StepName, type ToolResult } from './bench-results';
+import { renderWorkflowReport } from './workflow-report';
 
 const MiB = 2 ** 20;
 export const RSS_LIMIT_MIB = 512;
@@ -53,8 +54,18 @@ function peakRssMiB(tool: ToolResult | undefined): number | undefined {
 const fmt = (value: number | undefined, digits: number): string => (value === undefined ? '—' : value.toFixed(digits));
 const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
 
-/** The report printed at the end of a run: one table, then the facts needed to read it. */
+/**
+ * The report printed at the end of a run: the restic table and the facts needed to read it (when
+ * that section ran), then the workflow table, then warnings, problems and where the JSON is.
+ */
 export function renderReport(results: BenchResults, resultsFile: string): string {
+  const lines: string[] = [];
+  if (results.options.sections.includes('restic')) lines.push(...renderResticReport(results));
+  if (results.workflow) lines.push(renderWorkflowReport(results.workflow));
+  return lines;
+}
+
+function renderResticReport(results: BenchResults): string[] {
   const table = new Table({
     head: ['figure', 'Lifeboat', 'restic', 'Lifeboat/restic', 'target', 'met'],
     colAligns: ['left', 'right', 'right', 'right', 'left', 'left'],
@@ -114,10 +125,7 @@ export function renderReport(results: BenchResults, resultsFile: string): string
         .join(' · ')}; text-like data compresses to ${(100 * results.ceilings.textCompressionRatio).toFixed(0)} % with zstd -3`,
     );
   }
-  if (results.warnings.length) lines.push('Warnings:', ...results.warnings.map((w) => `  - ${w}`));
-  if (results.problems.length) lines.push('Problems:', ...results.problems.map((p) => `  - ${p}`));
-  lines.push(`Results as JSON: ${path.relative(process.cwd(), resultsFile) || resultsFile}`);
-  return lines.join('\n');
+  return lines;
 }
 
 export function writeResultsJson(file: string, results: BenchResults): void {

@@ -13,16 +13,24 @@ import { applyChange } from './mutate';
 import { buildRows, renderReport, writeResultsJson } from './report';
 import { ensureRestic, ResticTool } from './restic';
 import { acquireRunLock } from './run-lock';
+import { runS3Section } from './s3-throughput';
+import { runDynamoDbSection } from './dynamodb-throughput';
+import { measureFanout } from './fanout/run-fanout';
+import { type BenchSection, buildWorkflowRows, parseSections, type WorkflowResults } from './workflow-report';
 import { diskUsage, readWholeTree } from './tree-walk';
 
 /**
- * `npm run bench`: Lifeboat against restic on one generated data set, in one run on this machine.
- * See docs/BENCHMARKS.md for what each figure means and how the run is kept fair.
+ * `npm run bench`: Lifeboat against restic on one generated data set, then the workflow figures
+ * (S3 and DynamoDB throughput against plain copies on the local cloud, fan-out with 1 and 2
+ * workers), in one run on this machine. See docs/BENCHMARKS.md for what each figure means and how
+ * the run is kept fair.
  *
- * Environment: LIFEBOAT_BENCH_SIZE_MIB (default 1024), LIFEBOAT_BENCH_SEED (default "lifeboat"),
- * LIFEBOAT_BENCH_ORDER ("lifeboat-first", the default, or "restic-first").
- * Exit code: 0 when both tools ran every step and restored the changed tree exactly (whether or
- * not the targets are met: targets are reported, not enforced), 1 otherwise.
+ * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout; default all),
+ * LIFEBOAT_BENCH_SIZE_MIB (default 1024), LIFEBOAT_BENCH_SEED (default "lifeboat"),
+ * LIFEBOAT_BENCH_ORDER ("lifeboat-first", the default, or "restic-first"), LIFEBOAT_BENCH_S3_MIB
+ * (default 256), LIFEBOAT_BENCH_DYNAMODB_ITEMS (default 20000).
+ * Exit code: 0 when every section ran every step and every restore and copy equals its source
+ * (whether or not the targets are met: targets are reported, not enforced), 1 otherwise.
  */
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -35,7 +43,7 @@ const log = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
 };
 
-type Options = { seed: string; sizeBytes: number; resticFirst: boolean };
+type Options = { seed: string; sizeBytes: number; resticFirst: boolean; sections: BenchSection[]; s3Bytes: number; dynamoDbItems: number };
 
 function readOptions(): Options {
   const sizeText = process.env.LIFEBOAT_BENCH_SIZE_MIB ?? '1024';
@@ -46,7 +54,21 @@ function readOptions(): Options {
   if (order !== 'lifeboat-first' && order !== 'restic-first') {
     throw new Error(`LIFEBOAT_BENCH_ORDER must be lifeboat-first or restic-first, not "${order}"`);
   }
-  return { seed: process.env.LIFEBOAT_BENCH_SEED ?? 'lifeboat', sizeBytes: sizeMiB * MiB, resticFirst: order === 'restic-first' };
+  const s3Text = process.env.LIFEBOAT_BENCH_S3_MIB ?? '256';
+  const s3MiB = Number(s3Text);
+  // Under 16 MiB the bucket holds a handful of objects and the figure is mostly request latency.
+  if (!Number.isInteger(s3MiB) || s3MiB < 16) throw new Error(`LIFEBOAT_BENCH_S3_MIB must be an integer ≥ 16, not "${s3Text}"`);
+  const itemsText = process.env.LIFEBOAT_BENCH_DYNAMODB_ITEMS ?? '20000';
+  const items = Number(itemsText);
+  if (!Number.isInteger(items) || items < 1000) throw new Error(`LIFEBOAT_BENCH_DYNAMODB_ITEMS must be an integer ≥ 1000, not "${itemsText}"`);
+  return {
+    seed: process.env.LIFEBOAT_BENCH_SEED ?? 'lifeboat',
+    sizeBytes: sizeMiB * MiB,
+    resticFirst: order === 'restic-first',
+    sections: parseSections(process.env.LIFEBOAT_BENCH_SECTIONS),
+    s3Bytes: s3MiB * MiB,
+    dynamoDbItems: items,
+  };
 }
 
 /** Flushes dirty pages, so write-back left by one step is not paid for inside the next step's time. */
@@ -67,7 +89,14 @@ async function main(): Promise<number> {
       node: process.version,
       kernel: os.release(),
     },
-    options: { seed: options.seed, sizeBytes: options.sizeBytes, order: options.resticFirst ? ['restic', 'Lifeboat'] : ['Lifeboat', 'restic'] },
+    options: {
+      seed: options.seed,
+      sizeBytes: options.sizeBytes,
+      order: options.resticFirst ? ['restic', 'Lifeboat'] : ['Lifeboat', 'restic'],
+      sections: options.sections,
+      s3Bytes: options.s3Bytes,
+      dynamoDbItems: options.dynamoDbItems,
+    },
     tools: [],
     rows: [],
     problems: [],
@@ -86,7 +115,59 @@ async function main(): Promise<number> {
   }
   fs.rmSync(RUN_DIR, { recursive: true, force: true });
   fs.mkdirSync(RUN_DIR, { recursive: true });
+  log(`sections: ${options.sections.join(', ')}`);
 
+  if (options.sections.includes('restic')) await runResticSection(options, results, problem);
+  const workflowSections = options.sections.filter((s) => s !== 'restic');
+  if (workflowSections.length) results.workflow = await runWorkflowSections(options, workflowSections, problem);
+
+  results.finishedAt = new Date().toISOString();
+  writeResultsJson(RESULTS_FILE, results);
+  process.stdout.write(`${renderReport(results, RESULTS_FILE)}\n`);
+  return results.problems.length === 0 ? 0 : 1;
+}
+
+/**
+ * Issue 4's figures, each section on its own private local cloud (started and removed inside it):
+ * a failed section is reported and the others still run.
+ */
+async function runWorkflowSections(options: Options, sections: readonly BenchSection[], problem: (line: string) => void): Promise<WorkflowResults> {
+  const workflow: WorkflowResults = { errors: {}, rows: [] };
+  const fail = (section: BenchSection, err: unknown): void => {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    workflow.errors[section] = message;
+    problem(`${section} section failed: ${message}`);
+  };
+  if (sections.includes('s3')) {
+    try {
+      workflow.s3 = await runS3Section({ sizeBytes: options.s3Bytes, seed: options.seed, log });
+      for (const m of workflow.s3.mismatches) problem(`s3: ${m}`);
+    } catch (err) {
+      fail('s3', err);
+    }
+  }
+  if (sections.includes('dynamodb')) {
+    try {
+      workflow.dynamodb = await runDynamoDbSection({ items: options.dynamoDbItems, seed: options.seed, log });
+      for (const m of workflow.dynamodb.mismatches) problem(`dynamodb: ${m}`);
+    } catch (err) {
+      fail('dynamodb', err);
+    }
+  }
+  if (sections.includes('fanout')) {
+    try {
+      log('fan-out: synthesizing the fan-out app and running it with 1 and 2 workers');
+      workflow.fanout = await measureFanout({ out: log });
+    } catch (err) {
+      fail('fanout', err);
+    }
+  }
+  workflow.rows = buildWorkflowRows(workflow, sections);
+  return workflow;
+}
+
+/** Issue 3's comparison: Lifeboat's vault CLI against restic on the generated data set. */
+async function runResticSection(options: Options, results: BenchResults, problem: (line: string) => void): Promise<void> {
   // Tools first: a missing restic or a broken Lifeboat build shows up before minutes of work.
   const gnuTime = resolveGnuTime();
   const contenders: Contender[] = [];
@@ -202,10 +283,6 @@ async function main(): Promise<number> {
   }
 
   results.rows = buildRows(results);
-  results.finishedAt = new Date().toISOString();
-  writeResultsJson(RESULTS_FILE, results);
-  process.stdout.write(`${renderReport(results, RESULTS_FILE)}\n`);
-  return results.problems.length === 0 ? 0 : 1;
 }
 
 main().then(

@@ -10,6 +10,10 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   demo: async () => (await import('./commands/demo-command.js')).registerDemoCommand,
   vault: async () => (await import('./commands/vault-commands.js')).registerVaultCommands,
   executions: async () => (await import('./commands/execution-commands.js')).registerExecutionCommands,
+  backup: async () => (await import('./commands/backup-commands.js')).registerBackupCommand,
+  backups: async () => (await import('./commands/backup-commands.js')).registerBackupsCommands,
+  restore: async () => (await import('./commands/restore-commands.js')).registerRestoreCommand,
+  verify: async () => (await import('./commands/restore-commands.js')).registerVerifyCommand,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */

@@ -1,9 +1,9 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { type Command, Option } from 'commander';
+import { CodecPool } from '../../lambdas/vault/codec-pool';
 import { backupDirectory } from '../../lambdas/vault/directory-source';
 import { type KeyProvider } from '../../lambdas/vault/key-provider';
 import { KeyFileKeyProvider } from '../../lambdas/vault/key-file-key-provider';
-import { openVaultStore } from '../../lambdas/vault/open-vault-store';
+import { isS3VaultLocation, openLocalVaultStore } from '../../lambdas/vault/open-local-vault-store';
 import { PassphraseKeyProvider } from '../../lambdas/vault/passphrase-key-provider';
 import { restoreSnapshot } from '../../lambdas/vault/restore';
 import { initVault, openVault, type Vault } from '../../lambdas/vault/vault';
@@ -30,7 +30,10 @@ export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: str
 export type VaultCommandDeps = { io: CliIo; env: NodeJS.ProcessEnv };
 const defaultDeps: VaultCommandDeps = { io: processIo, env: process.env };
 
-function storeFor(location: string, env: NodeJS.ProcessEnv): VaultStore {
+async function storeFor(location: string, env: NodeJS.ProcessEnv): Promise<VaultStore> {
+  // Local vaults never load the AWS SDK (a quarter of a second of start-up); s3:// ones load it here.
+  if (!isS3VaultLocation(location)) return openLocalVaultStore(location);
+  const [{ S3Client }, { openVaultStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../../lambdas/vault/open-vault-store.js')]);
   // The composition root: the S3 client is built here, and only when an s3:// location asks for it.
   return openVaultStore(location, { s3Client: () => new S3Client({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' }) });
 }
@@ -46,7 +49,7 @@ async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, 
 }
 
 async function open(options: VaultAccessOptions, env: NodeJS.ProcessEnv): Promise<Vault> {
-  return openVault(storeFor(options.vault, env), await keyProvider(options, env, false));
+  return openVault(await storeFor(options.vault, env), await keyProvider(options, env, false));
 }
 
 async function run(io: CliIo, fn: () => Promise<number>): Promise<number> {
@@ -63,7 +66,7 @@ export function vaultInit(options: VaultInitOptions, deps: Partial<VaultCommandD
   return run(io, async () => {
     const compressionLevel = options.compression === undefined ? 3 : options.compression === 'off' ? null : Number(options.compression);
     if (compressionLevel !== null && !Number.isInteger(compressionLevel)) throw new VaultError(`--compression must be a zstd level or "off", got ${options.compression}`);
-    const vault = await initVault(storeFor(options.vault, env), await keyProvider(options, env, true), { compressionLevel });
+    const vault = await initVault(await storeFor(options.vault, env), await keyProvider(options, env, true), { compressionLevel });
     io.out(`Created vault ${vault.config.id} at ${vault.location}`);
     return EXIT_OK;
   });
@@ -72,6 +75,7 @@ export function vaultInit(options: VaultInitOptions, deps: Partial<VaultCommandD
 export function vaultBackup(source: string, options: VaultBackupOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return run(io, async () => {
+    CodecPool.prewarm(); // the worker threads boot while the vault, its index and the parent manifest load
     const vault = await open(options, env);
     const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
     const { snapshot, skipped } = await backupDirectory(vault, source, { parent, onSkip: (p, why) => io.err(`skipped ${p}: ${why}`) });
@@ -88,6 +92,7 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
 export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return run(io, async () => {
+    CodecPool.prewarm();
     const vault = await open(options, env);
     const snapshot = await vault.resolveSnapshot(ref);
     const stats = await restoreSnapshot(vault, snapshot, options.target, { include: options.include ?? '' });

@@ -1,20 +1,36 @@
 import { z } from 'zod';
 import { shardSpecSchema } from '../sources/shard-spec';
+import { snapshotSourceSchema } from '../vault/snapshot-record';
 
-/** The plan of one backup run, stored in the vault at plans/<backupId>.json. */
+const strategySchema = z.enum(['full', 'incremental', 'differential']);
+
+/** One source of a planned backup: how its snapshot will be described and what it is written against. */
+export const plannedSourceSchema = z.object({
+  name: z.string(),
+  type: z.enum(['s3', 'dynamodb', 'filesystem']),
+  /** The `source` of the vault snapshot: { kind, id: <source name>, ...description } (bucket/prefix, table/schema, path). */
+  snapshotSource: snapshotSourceSchema,
+  /** The snapshot the shards reuse unchanged entries from, and the backup it belongs to; null = read everything. */
+  parent: z.object({ backupId: z.string(), snapshotId: z.string().regex(/^[0-9a-f]{64}$/) }).nullable(),
+  /** DynamoDB: the table's key attributes (they place the content-defined page boundaries). */
+  keyAttributes: z.array(z.string()).optional(),
+});
+export type PlannedSource = z.infer<typeof plannedSourceSchema>;
+
+/** The plan of one backup run, stored in the vault bucket at plans/<backupId>.json (outside the vault's own layout). */
 export const backupPlanDocumentSchema = z.object({
   backupId: z.string(),
   plan: z.string(),
   environment: z.string(),
-  strategy: z.enum(['full', 'incremental', 'differential']),
+  strategy: strategySchema,
+  requestedStrategy: strategySchema,
+  parentBackupId: z.string().optional(),
+  baseBackupId: z.string().optional(),
   createdAt: z.string(),
+  sources: z.array(plannedSourceSchema),
   shards: z.array(shardSpecSchema),
 });
 export type BackupPlanDocument = z.infer<typeof backupPlanDocumentSchema>;
-
-export function planDocumentKey(backupId: string): string {
-  return `plans/${backupId}.json`;
-}
 
 /** What travels through the state machine per shard: keys, never data. */
 export const shardTaskSchema = z.object({

@@ -1,35 +1,113 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
-import { InvalidInputError } from '../runtime/errors';
-import { type CopyManifest, PlainCopyStore, shardListingSchema } from '../snapshot/plain-copy-store';
-import { backupPlanDocumentSchema } from './backup-plan-document';
+import { type BackupRecord, type BackupSourceRecord, type BackupTotals } from '../catalog/backup-record';
+import { type Vault } from '../vault/vault';
+import { snapshotKey } from '../vault/vault-layout';
+import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
+import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
 
-export type CommitBackupDeps = { store: PlainCopyStore; catalog: BackupCatalog; now?: () => Date };
+export type CommitBackupDeps = { vault: Vault; catalog: BackupCatalog; now?: () => Date };
 
 export type CommitBackupInput = { backupId: string; planKey: string };
 
-export type CommittedBackup = { backupId: string; status: 'COMMITTED'; entries: number; bytesScanned: number; bytesNew: number; manifestKey: string };
+export type CommittedBackup = { backupId: string; status: 'COMMITTED'; strategy: BackupRecord['strategy']; sources: BackupSourceRecord[]; totals: BackupTotals };
 
-/** Commit protocol: every shard listing present → manifest → catalog COMMITTED (last, so a crash before it leaves nothing visible). */
+/** The tags of a backup's vault snapshots, so the vault alone tells which run and plan a snapshot belongs to. */
+export function snapshotTags(plan: Pick<BackupPlanDocument, 'backupId' | 'plan' | 'strategy'>): string[] {
+  return [`backupId:${plan.backupId}`, `plan:${plan.plan}`, `strategy:${plan.strategy}`];
+}
+
+/**
+ * Commit protocol, in this order: every shard's part present → one vault snapshot per source
+ * (manifest pages, manifest root, snapshot object last) → catalog COMMITTED → the catalog's
+ * per-source index items. Nothing is visible as a committed backup before the catalog write.
+ *
+ * Idempotent: each committed source is remembered at parts/<backupId>/committed/<source>.json, so a
+ * retried commit reuses its snapshot instead of writing a second one. If the commit fails for good
+ * part way, the snapshot objects it wrote are removed again, so a FAILED backup leaves no snapshot.
+ */
 export async function commitBackup(input: CommitBackupInput, deps: CommitBackupDeps): Promise<CommittedBackup> {
-  const plan = await deps.store.getJson(input.planKey, backupPlanDocumentSchema);
-  if (plan.backupId !== input.backupId) throw new InvalidInputError(`Plan ${input.planKey} belongs to backup ${plan.backupId}, not ${input.backupId}.`);
-  const manifest: CopyManifest = {
-    backupId: plan.backupId,
-    plan: plan.plan,
-    committedAt: (deps.now ?? (() => new Date()))().toISOString(),
-    shardCount: plan.shards.length,
-    entries: [],
-    stats: { entries: 0, bytesScanned: 0, bytesNew: 0 },
-  };
-  for (const shard of plan.shards) {
-    const listing = await deps.store.getJson(PlainCopyStore.listingKey(plan.backupId, shard.index), shardListingSchema);
-    manifest.entries.push(...listing.entries);
-    manifest.stats.bytesScanned += listing.bytesScanned;
-    manifest.stats.bytesNew += listing.bytesNew;
+  const workspace = new BackupWorkspace(deps.vault.store);
+  const plan = await workspace.getPlan(input.planKey, input.backupId);
+  const parts: ShardPartDocument[] = [];
+  for (const shard of plan.shards) parts.push(await workspace.getPart(plan.backupId, shard.index));
+
+  const written: PlannedSource[] = [];
+  const sources: BackupSourceRecord[] = [];
+  try {
+    for (const source of plan.sources) {
+      const ofSource = parts.filter((p) => p.source === source.name);
+      const done = await workspace.getCommittedSource(plan.backupId, source.name);
+      const snapshot = done
+        ? await deps.vault.loadSnapshot(done.snapshotId)
+        : await deps.vault.commitSnapshot({
+            source: source.snapshotSource,
+            parts: ofSource.map((p) => p.part),
+            parent: source.parent?.snapshotId ?? null,
+            tags: snapshotTags(plan),
+            startedAt: new Date(plan.createdAt),
+          });
+      if (!done) {
+        written.push(source);
+        await workspace.putCommittedSource({ backupId: plan.backupId, source: source.name, snapshotId: snapshot.id });
+      }
+      const observed = (f: (o: ShardPartDocument['observations']) => string[]): number => ofSource.reduce((n, p) => n + f(p.observations).length, 0);
+      sources.push({
+        name: source.name,
+        type: source.type,
+        snapshotId: snapshot.id,
+        rootHash: snapshot.manifest,
+        entries: snapshot.stats.entries,
+        bytes: snapshot.stats.bytes,
+        bytesScanned: snapshot.stats.bytesScanned,
+        bytesNew: snapshot.stats.bytesNew,
+        bytesStored: snapshot.stats.bytesStored,
+        blobsNew: snapshot.stats.blobsNew,
+        ...(source.parent ? { parentSnapshotId: source.parent.snapshotId } : {}),
+        changedDuringRead: observed((o) => o.changedDuringRead),
+        vanished: observed((o) => o.vanished),
+        skipped: observed((o) => o.skipped),
+      });
+    }
+    const totals = sumTotals(sources);
+    const endedAt = (deps.now ?? (() => new Date()))().toISOString();
+    await deps.catalog.markCommitted(plan.backupId, { sources, totals, endedAt });
+    const record = await deps.catalog.requireBackup(plan.backupId);
+    await deps.catalog.indexCommittedBackup(record);
+    return { backupId: plan.backupId, status: 'COMMITTED', strategy: plan.strategy, sources, totals };
+  } catch (err) {
+    await forgetSnapshots(deps, workspace, plan.backupId, written, sources);
+    throw err;
   }
-  manifest.stats.entries = manifest.entries.length;
-  const manifestKey = PlainCopyStore.manifestKey(plan.backupId);
-  await deps.store.putJson(manifestKey, manifest);
-  await deps.catalog.markCommitted(plan.backupId, manifest.stats, manifest.committedAt);
-  return { backupId: plan.backupId, status: 'COMMITTED', ...manifest.stats, manifestKey };
+}
+
+/**
+ * Best effort: removes the snapshot objects this attempt wrote, unless the catalog says the backup
+ * committed after all. Manifest pages stay (unreferenced, collected by prune); packs and indexes
+ * stay on purpose, for the next run to reuse.
+ */
+async function forgetSnapshots(deps: CommitBackupDeps, workspace: BackupWorkspace, backupId: string, written: PlannedSource[], sources: BackupSourceRecord[]): Promise<void> {
+  if (written.length === 0) return;
+  try {
+    if ((await deps.catalog.getBackup(backupId))?.status === 'COMMITTED') return;
+    for (const source of written) {
+      const snapshotId = sources.find((s) => s.name === source.name)?.snapshotId ?? (await workspace.getCommittedSource(backupId, source.name))?.snapshotId;
+      if (snapshotId) await deps.vault.store.delete(snapshotKey(snapshotId));
+      await workspace.deleteCommittedSource(backupId, source.name);
+    }
+  } catch {
+    // The original error matters more; a snapshot left behind is not in the catalog, so no restore offers it.
+  }
+}
+
+function sumTotals(sources: readonly BackupTotals[]): BackupTotals {
+  const totals: BackupTotals = { entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 };
+  for (const s of sources) {
+    totals.entries += s.entries;
+    totals.bytes += s.bytes;
+    totals.bytesScanned += s.bytesScanned;
+    totals.bytesNew += s.bytesNew;
+    totals.bytesStored += s.bytesStored;
+    totals.blobsNew += s.blobsNew;
+  }
+  return totals;
 }

@@ -1,20 +1,25 @@
 import { type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type ProtectionPlanConfig } from '../../lib/config/lifeboat-config';
+import { type ProtectionPlanConfig, type SourceConfig } from '../../lib/config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupStrategy } from '../catalog/backup-record';
 import { InvalidInputError } from '../runtime/errors';
 import { planDirectoryShards, resolveSourceRoot } from '../sources/directory-source';
-import { describeTable, planDynamoDbShards } from '../sources/dynamodb-table-source';
+import { captureTableSchema } from '../sources/dynamodb-table-schema';
+import { planDynamoDbShards } from '../sources/dynamodb-table-source';
 import { planS3Shards } from '../sources/s3-bucket-source';
 import { type ShardSpec } from '../sources/shard-spec';
-import { type PlainCopyStore } from '../snapshot/plain-copy-store';
-import { type BackupPlanDocument, type ShardTask, planDocumentKey } from './backup-plan-document';
+import { type Vault } from '../vault/vault';
+import { type BackupPlanDocument, type PlannedSource, type ShardTask } from './backup-plan-document';
+import { BackupWorkspace } from './backup-workspace';
 import { type BackupRequest } from './backup-lease';
+import { selectParents, type SourceParent } from './parent-selection';
 
 export type PlanBackupDeps = {
   s3: S3Client;
   dynamodb: DynamoDBClient;
-  store: PlainCopyStore;
+  /** The primary vault, opened with create=true (the first backup initialises it). */
+  vault: Vault;
   catalog: BackupCatalog;
   plans: readonly ProtectionPlanConfig[];
   environment: string;
@@ -24,9 +29,28 @@ export type PlanBackupDeps = {
 
 export type PlanBackupInput = BackupRequest & { backupId: string };
 
-export type PlannedBackup = { backupId: string; plan: string; planKey: string; shardCount: number; shards: ShardTask[] };
+export type PlannedBackup = {
+  backupId: string;
+  plan: string;
+  planKey: string;
+  strategy: BackupStrategy;
+  shardCount: number;
+  /** The Map state's MaxConcurrency (MaxConcurrencyPath): the plan's own bound. */
+  maxConcurrency: number;
+  shards: ShardTask[];
+};
 
-/** Plans a backup: one shard list over all sources of the plan, stored in the vault; catalog RUNNING. */
+/** S3 keys per key-range shard: fewer shards than the plan allows when the bucket is small (a shard has a fixed start-up cost). */
+const KEYS_PER_S3_SHARD = 1000;
+/** Parallel-scan segments per table at most (a Scan segment is cheap to split, but each costs a Lambda). */
+const MAX_DYNAMODB_SEGMENTS = 4;
+
+/**
+ * Plans a backup run: chooses each source's parent snapshot by strategy, splits every source into
+ * shards (S3 by key range, DynamoDB by scan segment, directories by subtree), captures what restore
+ * needs beyond the entries (a table's schema), stores the plan in the vault bucket and records the
+ * backup RUNNING in the catalog. Only the plan's key and the shard indexes go back to the workflow.
+ */
 export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): Promise<PlannedBackup> {
   const plan = deps.plans.find((p) => p.name === input.plan);
   if (!plan) {
@@ -34,39 +58,89 @@ export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): 
   }
   const now = (deps.now ?? (() => new Date()))();
   const backupId = input.backupId;
+  const requestedStrategy = input.strategy ?? plan.strategy;
+  const selection = await selectParents(
+    deps.catalog,
+    plan.sources.map((s) => s.name),
+    requestedStrategy,
+  );
+
   const shards: ShardSpec[] = [];
+  const sources: PlannedSource[] = [];
   for (const source of plan.sources) {
-    const firstIndex = shards.length;
-    if (source.type === 's3') {
-      shards.push(...(await planS3Shards(deps.s3, source, { maxShards: plan.maxConcurrency, keysPerShard: 1000, firstIndex })));
-    } else if (source.type === 'dynamodb') {
-      // Fail early with the table's name rather than in every shard.
-      await describeTable(deps.dynamodb, source.table);
-      shards.push(...planDynamoDbShards(source, { segments: Math.min(plan.maxConcurrency, 4), firstIndex }));
-    } else {
-      shards.push(...(await planDirectoryShards(source, resolveSourceRoot(source.path, deps.env), { maxShards: plan.maxConcurrency, firstIndex })));
-    }
+    const parent = selection.parents.get(source.name) ?? null;
+    const planned = await planSource(source, parent, plan, shards.length, deps);
+    sources.push(planned.source);
+    shards.push(...planned.shards);
   }
   const document: BackupPlanDocument = {
     backupId,
     plan: plan.name,
     environment: deps.environment,
-    strategy: input.strategy ?? plan.strategy,
+    strategy: selection.strategy,
+    requestedStrategy,
+    ...(selection.parentBackupId ? { parentBackupId: selection.parentBackupId } : {}),
+    ...(selection.baseBackupId ? { baseBackupId: selection.baseBackupId } : {}),
     createdAt: now.toISOString(),
+    sources,
     shards,
   };
-  const planKey = planDocumentKey(backupId);
-  await deps.store.putJson(planKey, document);
+  const planKey = await new BackupWorkspace(deps.vault.store).putPlan(document);
   await deps.catalog.createBackup({
     backupId,
     plan: plan.name,
     environment: deps.environment,
-    sources: plan.sources.map((s) => s.name),
-    strategy: document.strategy,
+    sourceNames: plan.sources.map((s) => s.name),
+    sources: [],
+    strategy: selection.strategy,
+    ...(requestedStrategy !== selection.strategy ? { requestedStrategy } : {}),
+    ...(selection.parentBackupId ? { parentBackupId: selection.parentBackupId } : {}),
+    ...(selection.baseBackupId ? { baseBackupId: selection.baseBackupId } : {}),
     status: 'RUNNING',
     startedAt: now.toISOString(),
     shardCount: shards.length,
     ...(input.trigger ? { trigger: input.trigger } : {}),
   });
-  return { backupId, plan: plan.name, planKey, shardCount: shards.length, shards: shards.map((s) => ({ backupId, planKey, shardIndex: s.index })) };
+  return {
+    backupId,
+    plan: plan.name,
+    planKey,
+    strategy: selection.strategy,
+    shardCount: shards.length,
+    maxConcurrency: plan.maxConcurrency,
+    shards: shards.map((s) => ({ backupId, planKey, shardIndex: s.index })),
+  };
+}
+
+async function planSource(
+  source: SourceConfig,
+  parent: SourceParent,
+  plan: ProtectionPlanConfig,
+  firstIndex: number,
+  deps: PlanBackupDeps,
+): Promise<{ source: PlannedSource; shards: ShardSpec[] }> {
+  if (source.type === 's3') {
+    return {
+      source: { name: source.name, type: 's3', parent, snapshotSource: { kind: 's3', id: source.name, bucket: source.bucket, prefix: source.prefix } },
+      shards: await planS3Shards(deps.s3, source, { maxShards: plan.maxConcurrency, keysPerShard: KEYS_PER_S3_SHARD, firstIndex }),
+    };
+  }
+  if (source.type === 'dynamodb') {
+    // Fails early, naming the table, rather than in every shard; and restore needs the schema.
+    const schema = await captureTableSchema(deps.dynamodb, source.table);
+    return {
+      source: {
+        name: source.name,
+        type: 'dynamodb',
+        parent,
+        snapshotSource: { kind: 'dynamodb', id: source.name, table: source.table, schema },
+        keyAttributes: schema.keySchema.map((k) => k.AttributeName),
+      },
+      shards: planDynamoDbShards(source, { segments: Math.min(plan.maxConcurrency, MAX_DYNAMODB_SEGMENTS), firstIndex }),
+    };
+  }
+  return {
+    source: { name: source.name, type: 'filesystem', parent, snapshotSource: { kind: 'filesystem', id: source.name, path: source.path } },
+    shards: await planDirectoryShards(source, resolveSourceRoot(source.path, deps.env), { maxShards: plan.maxConcurrency, firstIndex }),
+  };
 }

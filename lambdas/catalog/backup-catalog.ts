@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BackupInProgressError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
-import { type BackupRecord } from './backup-record';
+import { BackupInProgressError, BackupNotCommittableError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
+import { type BackupRecord, type BackupSourceRecord, type BackupStrategy, type BackupTotals } from './backup-record';
 
 /**
  * The backup catalog over its DynamoDB table (key design in lib/constructs/catalog-table.ts).
@@ -15,34 +15,49 @@ export class BackupCatalog {
     private readonly table: string,
   ) {}
 
-  /** Records a new RUNNING backup; fails if the id already exists (a retried plan step must not fork a backup). */
+  /**
+   * Records a new RUNNING backup. The id is unique (conditional put); a retried plan step finds its
+   * own RUNNING record and carries on, anything else under the id is a conflict.
+   */
   async createBackup(record: BackupRecord): Promise<void> {
-    await this.ddb.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: `BACKUP#${record.backupId}`, sk: 'BACKUP', ...record },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `BACKUP#${record.backupId}`, sk: 'BACKUP', ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const current = await this.getBackup(record.backupId);
+      if (current?.status === 'RUNNING' && current.plan === record.plan) return;
+      throw new BackupNotCommittableError(record.backupId, current?.status);
+    }
   }
 
-  /** RUNNING → COMMITTED, exactly once. */
-  async markCommitted(backupId: string, stats: Pick<BackupRecord, 'entries' | 'bytesScanned' | 'bytesNew'>, endedAt: string): Promise<void> {
+  /**
+   * RUNNING → COMMITTED, exactly once, with the per-source snapshots and the totals. A retried
+   * commit (its first response lost) finds the backup COMMITTED and succeeds; a backup already
+   * marked FAILED cannot be committed (BackupNotCommittableError).
+   */
+  async markCommitted(backupId: string, result: { sources: BackupSourceRecord[]; totals: BackupTotals; endedAt: string }): Promise<void> {
+    const copies: NonNullable<BackupRecord['copies']> = { primary: 'COMMITTED' };
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'SET #status = :committed, endedAt = :endedAt, entries = :entries, bytesScanned = :scanned, bytesNew = :new',
+          UpdateExpression: 'SET #status = :committed, endedAt = :endedAt, sources = :sources, totals = :totals, copies = :copies',
           ConditionExpression: '#status = :running',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':committed': 'COMMITTED',
             ':running': 'RUNNING',
-            ':endedAt': endedAt,
-            ':entries': stats.entries ?? 0,
-            ':scanned': stats.bytesScanned ?? 0,
-            ':new': stats.bytesNew ?? 0,
+            ':endedAt': result.endedAt,
+            ':sources': result.sources,
+            ':totals': result.totals,
+            ':copies': copies,
           },
         }),
       );
@@ -51,7 +66,7 @@ export class BackupCatalog {
         const current = await this.getBackup(backupId);
         // A retried commit after a lost response is fine; anything else is a real conflict.
         if (current?.status === 'COMMITTED') return;
-        throw new Error(`Backup ${backupId} cannot be committed: it is ${current?.status ?? 'not in the catalog'}.`, { cause: err });
+        throw new BackupNotCommittableError(backupId, current?.status);
       }
       throw err;
     }
@@ -128,7 +143,7 @@ export class BackupCatalog {
 
   /** After COMMITTED: one index item per source, so "backups of a source" is one Query. Idempotent. */
   async indexCommittedBackup(record: BackupRecord): Promise<void> {
-    for (const source of record.sources) {
+    for (const source of record.sourceNames) {
       await this.ddb.send(
         new PutCommand({
           TableName: this.table,
@@ -174,6 +189,33 @@ export class BackupCatalog {
       if (record?.status === 'COMMITTED') records.push(record);
     }
     return records;
+  }
+
+  /**
+   * The newest committed backup of a source, optionally only among those of one strategy (the last
+   * full backup, for a differential). Reads the source's index items newest first and fetches only
+   * the record it returns.
+   */
+  async latestBackupOfSource(source: string, options: { strategy?: BackupStrategy } = {}): Promise<BackupRecord | undefined> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `SOURCE#${source}` },
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (options.strategy && item.strategy !== options.strategy) continue;
+        const record = await this.getBackup(String(item.backupId));
+        if (record?.status === 'COMMITTED') return record;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return undefined;
   }
 
   /** The newest committed backup of a source started at or before `at` (ISO time). */

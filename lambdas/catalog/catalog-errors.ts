@@ -31,3 +31,17 @@ export class NoBackupAtTimeError extends Error {
     super(`Source "${source}" has no committed backup at or before ${at}.`);
   }
 }
+
+/** A backup id whose catalog record is not RUNNING where a running backup was expected (a commit after the run was marked FAILED). */
+export class BackupNotCommittableError extends Error {
+  override readonly name = 'BackupNotCommittableError';
+  constructor(
+    readonly backupId: string,
+    readonly status: string | undefined,
+  ) {
+    super(
+      `Backup ${backupId} cannot be committed or re-planned: the catalog has it ${status ? `as ${status}` : 'not at all'}. ` +
+        'Start a new backup; what this run uploaded is reused.',
+    );
+  }
+}

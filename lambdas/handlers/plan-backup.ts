@@ -12,6 +12,7 @@ const inputSchema = z.object({
   lock: z.object({ backupId: z.string().min(1), plan: z.string().min(1) }),
 });
 
+/** Plans the run (strategy, parents, shards) into the vault bucket and records it RUNNING; the first backup initialises the vault. */
 export async function handler(event: unknown): Promise<PlannedBackup> {
   const input = parseInput(inputSchema, event, 'backup request');
   const ctx = functionContext();
@@ -19,7 +20,7 @@ export async function handler(event: unknown): Promise<PlannedBackup> {
     return await planBackup({ plan: input.plan, strategy: input.strategy, trigger: input.trigger, backupId: input.lock.backupId }, {
       s3: ctx.clients.s3Client(),
       dynamodb: ctx.clients.dynamoDbClient(),
-      store: ctx.store,
+      vault: await ctx.vault({ create: true }),
       catalog: ctx.catalog,
       plans: ctx.plans,
       environment: ctx.environment,

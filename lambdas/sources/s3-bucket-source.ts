@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type S3BucketSourceConfig } from '../../lib/config/lifeboat-config';
 import { type ShardSpec } from './shard-spec';
 
-export type S3ObjectSummary = { key: string; size: number; etag: string };
+/** `lastModified` is ISO 8601 ('' when the endpoint does not say). */
+export type S3ObjectSummary = { key: string; size: number; etag: string; lastModified?: string };
 
 export type S3ObjectSnapshot = S3ObjectSummary & {
   contentType?: string;
@@ -13,12 +14,19 @@ export type S3ObjectSnapshot = S3ObjectSummary & {
 };
 
 /** An object opened for reading: the body streams, so objects of any size fit in a Lambda's memory. */
-export type S3ObjectStream = {
+export type S3ObjectStream = S3ObjectHead & {
   body: AsyncIterable<Uint8Array>;
+  /** Frees the connection when the body will not be read to its end. */
+  destroy(): void;
+};
+
+/** What GetObject and HeadObject say about an object besides its body. */
+export type S3ObjectHead = {
   contentType?: string;
   metadata: Record<string, string>;
   etag: string;
   size: number;
+  lastModified: string;
 };
 
 /** A key range of one shard: keys k with startAfter < k <= endAt in UTF-8 byte order; absent bounds are open. */
@@ -66,7 +74,7 @@ export async function* listS3Objects(s3: S3Client, bucket: string, prefix: strin
       if (previous !== undefined && compareKeys(object.Key, previous) <= 0) throw new S3ListingOrderError(bucket, previous, object.Key);
       previous = object.Key;
       if (range.endAt !== undefined && compareKeys(object.Key, range.endAt) > 0) return;
-      yield { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '' };
+      yield { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '', lastModified: object.LastModified?.toISOString() ?? '' };
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -129,10 +137,25 @@ export async function openS3ObjectStream(s3: S3Client, bucket: string, key: stri
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return {
     body: bodyChunks(object.Body),
+    destroy: () => {
+      if (object.Body instanceof Readable) object.Body.destroy();
+    },
+    ...headOf(object),
+  };
+}
+
+/** HeadObject: metadata, content type, ETag, size and LastModified without the body. */
+export async function headS3Object(s3: S3Client, bucket: string, key: string): Promise<S3ObjectHead> {
+  return headOf(await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+}
+
+function headOf(object: { ContentType?: string; Metadata?: Record<string, string>; ETag?: string; ContentLength?: number; LastModified?: Date }): S3ObjectHead {
+  return {
     ...(object.ContentType !== undefined ? { contentType: object.ContentType } : {}),
     metadata: object.Metadata ?? {},
     etag: object.ETag ?? '',
     size: object.ContentLength ?? 0,
+    lastModified: object.LastModified?.toISOString() ?? '',
   };
 }
 

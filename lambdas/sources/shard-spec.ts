@@ -31,7 +31,7 @@ export const shardSpecSchema = z.discriminatedUnion('kind', [
     root: z.string(),
     /** Top-level entries (relative to root) whose subtrees this shard covers; '' = files directly in root. */
     paths: z.array(z.string()),
-    /** Whether this shard also records the root directory itself. */
+    /** Whether this is the first shard of its source (informational: the root itself has no entry, as in lambdas/vault/directory-source.ts). */
     includeRoot: z.boolean(),
   }),
 ]);

@@ -3,14 +3,11 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { comparePaths, type EntryMeta } from './manifest-entry';
 import { type Snapshot } from './snapshot-record';
-import { type NewEntry, type SnapshotWriter } from './snapshot-writer';
+import { type SnapshotWriter } from './snapshot-writer';
 import { type Vault } from './vault';
 
-/** Files up to this size are read whole, ahead of the writer; larger ones stream in blocks of this size. */
-const WHOLE_FILE_BYTES = 8 * 1024 * 1024;
-/** Read-ahead window of the walk: entries and bytes prepared before the writer takes them. */
-const READ_AHEAD_ENTRIES = 16;
-const READ_AHEAD_BYTES = 48 * 1024 * 1024;
+/** Entries being read and chunked at once. */
+const FILES_IN_FLIGHT = 4;
 
 export type DirectoryBackupOptions = {
   /** Parent snapshot id; undefined = the latest snapshot of the same source; null = none (full read). */
@@ -45,24 +42,21 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
     options.onSkip?.(rel, reason);
   };
 
-  const window: Array<{ bytes: number; entry: Promise<NewEntry | null> }> = [];
-  let windowBytes = 0;
-  const take = async (): Promise<void> => {
-    const head = window.shift();
-    if (!head) return;
-    windowBytes -= head.bytes;
-    const entry = await head.entry;
-    if (entry) await writer.add(entry);
-  };
+  // Up to FILES_IN_FLIGHT entries are read and chunked at once, so reads overlap chunking and the
+  // workers always have the next file; the writer's shared memory bounds the bytes in flight.
+  const inFlight = new Set<Promise<void>>();
+  let failure: { err: unknown } | null = null;
   for await (const item of walk(root, '', skip)) {
-    const bytes = item.kind === 'file' && item.stat.size <= BigInt(WHOLE_FILE_BYTES) ? Number(item.stat.size) : 0;
-    const entry = prepare(writer, item, skip);
-    entry.catch(() => undefined); // awaited in order by take()
-    window.push({ bytes, entry });
-    windowBytes += bytes;
-    while (window.length > READ_AHEAD_ENTRIES || windowBytes > READ_AHEAD_BYTES) await take();
+    if (failure) break;
+    const added = addItem(writer, item, skip).catch((err: unknown) => {
+      failure ??= { err };
+    });
+    const tracked = added.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    while (inFlight.size >= FILES_IN_FLIGHT) await Promise.race(inFlight);
   }
-  while (window.length > 0) await take();
+  await Promise.all(inFlight);
+  if (failure) throw (failure as { err: unknown }).err;
   const part = await writer.finish();
   const snapshot = await vault.commitSnapshot({
     source: { kind: 'directory', id: root },
@@ -85,12 +79,19 @@ async function* walk(abs: string, rel: string, skip: (rel: string, reason: strin
     return;
   }
   dirents.sort((a, b) => comparePaths(a.name, b.name));
-  for (const d of dirents) {
+  // Every child's lstat at once (the thread pool runs them in parallel), consumed in order.
+  const stats = dirents.map((d) => {
+    const p = fs.lstat(path.join(abs, d.name), { bigint: true });
+    p.catch(() => undefined);
+    return p;
+  });
+  for (let i = 0; i < dirents.length; i++) {
+    const d = dirents[i] as Dirent;
     const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
     const childAbs = path.join(abs, d.name);
     let stat: BigIntStats;
     try {
-      stat = await fs.lstat(childAbs, { bigint: true });
+      stat = await (stats[i] as Promise<BigIntStats>);
     } catch (err) {
       skip(childRel, `cannot stat: ${(err as Error).message}`);
       continue;
@@ -108,78 +109,32 @@ function baseMeta(stat: BigIntStats): Record<string, string | number> {
   return { mode: Number(stat.mode & 0o7777n), mtimeNs: stat.mtimeNs.toString(), uid: Number(stat.uid), gid: Number(stat.gid) };
 }
 
-/** Turns a walked item into an entry; a small changed file is read here, ahead of the writer. */
-async function prepare(writer: SnapshotWriter, item: WalkItem, skip: (rel: string, reason: string) => void): Promise<NewEntry | null> {
+/** Adds one walked item to the writer; a file's content is read by the writer unless the parent's can be reused. */
+async function addItem(writer: SnapshotWriter, item: WalkItem, skip: (rel: string, reason: string) => void): Promise<void> {
   const meta: EntryMeta = baseMeta(item.stat);
-  if (item.kind === 'dir') return { path: item.rel, kind: 'dir', meta };
+  if (item.kind === 'dir') return writer.add({ path: item.rel, kind: 'dir', meta });
   if (item.kind === 'symlink') {
+    let target: string;
     try {
-      return { path: item.rel, kind: 'symlink', meta: { ...meta, target: await fs.readlink(item.abs) } };
+      target = await fs.readlink(item.abs);
     } catch (err) {
       skip(item.rel, `cannot read link: ${(err as Error).message}`);
-      return null;
+      return;
     }
+    return writer.add({ path: item.rel, kind: 'symlink', meta: { ...meta, target } });
   }
   const s = item.stat;
   const changeToken = `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
-  if (await writer.canReuse(item.rel, 'file', changeToken)) return { path: item.rel, kind: 'file', meta, changeToken };
   try {
-    if (s.size <= BigInt(WHOLE_FILE_BYTES)) {
-      return { path: item.rel, kind: 'file', meta, changeToken, content: await readWhole(item.abs, Number(s.size)) };
-    }
-    return { path: item.rel, kind: 'file', meta, changeToken, content: () => readBlocks(item.abs) };
+    await writer.addFile({ path: item.rel, kind: 'file', meta, changeToken }, item.abs, Number(s.size));
   } catch (err) {
-    skip(item.rel, `cannot read: ${(err as Error).message}`);
-    return null;
+    // Only an unreadable file is skipped; anything else (the vault, the workers) fails the backup.
+    if (isFileAccessError(err)) skip(item.rel, `cannot read: ${(err as Error).message}`);
+    else throw err;
   }
 }
 
-/** Reads a file of the expected size in one call (a file that changed size since stat yields what is there now). */
-async function readWhole(file: string, size: number): Promise<Buffer> {
-  const fh = await fs.open(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafeSlow(size);
-    let done = 0;
-    while (done < size) {
-      const { bytesRead } = await fh.read(buf, done, size - done, done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    if (done < size) return buf.subarray(0, done);
-    // Grown since stat: take the rest too, so the entry holds the file as read.
-    const more: Buffer[] = [buf];
-    for (;;) {
-      const extra = Buffer.allocUnsafe(1024 * 1024);
-      const { bytesRead } = await fh.read(extra, 0, extra.length, done);
-      if (bytesRead === 0) break;
-      more.push(extra.subarray(0, bytesRead));
-      done += bytesRead;
-    }
-    return more.length === 1 ? buf : Buffer.concat(more);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Streams a large file in WHOLE_FILE_BYTES blocks, keeping one read ahead. */
-async function* readBlocks(file: string): AsyncGenerator<Buffer> {
-  const fh = await fs.open(file, 'r');
-  try {
-    let position = 0;
-    const readAt = async (pos: number): Promise<Buffer> => {
-      const buf = Buffer.allocUnsafeSlow(WHOLE_FILE_BYTES);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      return buf.subarray(0, bytesRead);
-    };
-    let next = readAt(position);
-    for (;;) {
-      const buf = await next;
-      if (buf.length === 0) break;
-      position += buf.length;
-      next = readAt(position);
-      yield buf;
-    }
-  } finally {
-    await fh.close();
-  }
+function isFileAccessError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ELOOP' || code === 'EIO';
 }

@@ -37,6 +37,11 @@ export class FileVaultStore implements VaultStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
+    await this.putParts(key, [body]);
+  }
+
+  /** Writes the parts with one gathered write (writev) into a temporary file, fsyncs it once, renames it into place. */
+  async putParts(key: string, parts: readonly Uint8Array[]): Promise<void> {
     const target = this.file(key);
     const dir = path.dirname(target);
     if (!this.madeDirs.has(dir)) {
@@ -46,7 +51,7 @@ export class FileVaultStore implements VaultStore {
     const tmp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
     const fh = await fs.open(tmp, 'wx', 0o600);
     try {
-      await fh.writeFile(body);
+      await writeAll(fh, parts);
       if (this.durable) await fh.sync();
     } catch (err) {
       await fh.close();
@@ -55,6 +60,10 @@ export class FileVaultStore implements VaultStore {
     }
     await fh.close();
     await fs.rename(tmp, target);
+  }
+
+  localPath(key: string): string {
+    return this.file(key);
   }
 
   async get(key: string, range?: ByteRange): Promise<Buffer> {
@@ -111,5 +120,24 @@ export class FileVaultStore implements VaultStore {
 
   async delete(key: string): Promise<void> {
     await fs.rm(this.file(key), { force: true });
+  }
+}
+
+/** writev of every part, continuing after partial writes; at most 1024 buffers per call (IOV_MAX). */
+async function writeAll(fh: fs.FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  let queue = parts.filter((p) => p.length > 0);
+  while (queue.length > 0) {
+    const batch = queue.slice(0, 1024);
+    const want = batch.reduce((n, p) => n + p.length, 0);
+    const { bytesWritten } = await fh.writev(batch as Uint8Array[]);
+    if (bytesWritten === want) {
+      queue = queue.slice(batch.length);
+      continue;
+    }
+    // Partial write: drop what was written, keep the rest of the part it stopped in.
+    let done = bytesWritten;
+    let i = 0;
+    while (done >= (queue[i] as Uint8Array).length) done -= (queue[i++] as Uint8Array).length;
+    queue = [(queue[i] as Uint8Array).subarray(done), ...queue.slice(i + 1)];
   }
 }

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { S3VaultStore } from './s3-vault-store';
-import { FileVaultStore, type FileVaultStoreOptions } from './file-vault-store';
+import { type FileVaultStoreOptions } from './file-vault-store';
+import { isS3VaultLocation, openLocalVaultStore } from './open-local-vault-store';
 import { VaultError } from './vault-errors';
 import { type VaultStore } from './vault-store';
 
@@ -15,7 +16,7 @@ export type OpenVaultStoreDeps = {
  * (`file:///abs/path` also accepted). Extend here when a new backend arrives.
  */
 export function openVaultStore(location: string, deps: OpenVaultStoreDeps = {}): VaultStore {
-  if (location.startsWith('s3://')) {
+  if (isS3VaultLocation(location)) {
     const rest = location.slice('s3://'.length);
     const slash = rest.indexOf('/');
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
@@ -24,10 +25,5 @@ export function openVaultStore(location: string, deps: OpenVaultStoreDeps = {}):
     if (!deps.s3Client) throw new VaultError(`vault location ${location}: no S3 client is configured in this program`);
     return new S3VaultStore({ client: deps.s3Client(), bucket, prefix });
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !location.startsWith('file://')) {
-    throw new VaultError(`vault location ${location}: unsupported scheme; use a directory path or s3://bucket/prefix`);
-  }
-  const dir = location.startsWith('file://') ? decodeURIComponent(location.slice('file://'.length)) : location;
-  if (dir === '') throw new VaultError('the vault location is empty');
-  return new FileVaultStore(dir, deps.file);
+  return openLocalVaultStore(location, deps.file);
 }

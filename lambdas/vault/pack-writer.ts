@@ -72,9 +72,11 @@ export class PackWriter {
     const { stored: header } = await seal(this.keys, objectContext('pack-header'), encodePackHeader(entries), { compressionLevel: null });
     const trailer = Buffer.allocUnsafe(PACK_TRAILER_BYTES);
     trailer.writeUInt32LE(header.length, 0);
-    const body = Buffer.concat([...blobs, header, trailer], bodyLength + header.length + PACK_TRAILER_BYTES);
+    const length = bodyLength + header.length + PACK_TRAILER_BYTES;
     const packId = randomBytes(32).toString('hex');
-    await this.store.put(packKey(packId), body);
-    this.options.onPackStored({ packId, length: body.length, entries });
+    // A store that takes parts writes the blobs where they are; otherwise the pack is joined once.
+    if (this.store.putParts) await this.store.putParts(packKey(packId), [...blobs, header, trailer]);
+    else await this.store.put(packKey(packId), Buffer.concat([...blobs, header, trailer], length));
+    this.options.onPackStored({ packId, length, entries });
   }
 }

@@ -1,5 +1,7 @@
+import * as fs from 'node:fs/promises';
 import { ByteBudget } from './byte-budget';
 import { type Chunker } from './chunker';
+import { type CodecPool, type Slab, SlabPool } from './codec-pool';
 import { type IndexedPack } from './index-object';
 import { comparePaths, type EntryKind, type EntryMeta, type ManifestEntry } from './manifest-entry';
 import { type ManifestPart, type PageRef, type WriterStats } from './manifest-format';
@@ -32,7 +34,12 @@ export type SnapshotWriterContext = {
   readonly chunker: Chunker;
   readonly packSize: number;
   readonly compressionLevel: number | null;
+  /** Worker threads for hashing, compression and encryption; null/absent = in-thread (libuv thread pool). */
+  readonly codecs?: CodecPool | null;
 };
+
+/** Files are read in blocks of this size (whole when smaller). */
+export const FILE_READ_BLOCK = 8 * 1024 * 1024;
 
 export type SnapshotWriterOptions = {
   /** The parent snapshot's manifest, for reuse by change token. */
@@ -43,15 +50,19 @@ export type SnapshotWriterOptions = {
   readonly runEntries?: number;
   /** Packs written between index objects, so that a crashed backup's uploads are reused by the next. @default 32 */
   readonly packsPerIndex?: number;
+  /** Process chunks in this thread even when a worker pool is available (tests of both paths). */
+  readonly inline?: boolean;
 };
 
 type SealedBlob = { id: Buffer; stored: Buffer; rawLength: number; budget: number };
+type SharedCodec = { pool: CodecPool; k: number; slabs: SlabPool };
 
 /**
  * Writes the data and manifest part of one snapshot (or one shard of it).
  *
- * Pipeline per chunk, on both cores: the main thread chunks; HMAC id, zstd and AES-GCM run on the
- * libuv thread pool (WebCrypto and zlib async). Chunks are numbered and appended to packs in that
+ * Pipeline per chunk, on every core: the main thread chunks; HMAC id, zstd and AES-GCM run on the
+ * codec worker threads (codec-pool.ts) over shared memory the files were read into — or, without
+ * workers, on the libuv thread pool (WebCrypto and zlib async). Chunks are numbered and appended to packs in that
  * order, so a file's blobs lie contiguously in packs and restore reads them in long ranges. A byte
  * budget bounds the data in flight. Writers in different processes share nothing: packs have random
  * names, index and manifest objects are content-addressed.
@@ -74,6 +85,7 @@ export class SnapshotWriter {
   private readonly runs: PageRef[][] = [];
   private runWrite: Promise<void> = Promise.resolve();
   private finished = false;
+  private readonly shared: SharedCodec | null;
   readonly stats: WriterStats = { entries: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0, bytesReused: 0 };
 
   constructor(
@@ -82,6 +94,13 @@ export class SnapshotWriter {
   ) {
     this.budget = new ByteBudget(options.memoryBudget ?? 64 * 1024 * 1024);
     this.packs = new PackWriter(ctx.store, ctx.keys, { targetSize: ctx.packSize, maxUploads: 2, onPackStored: (p) => this.packStored(p) });
+    const k = ctx.codecs && !options.inline ? ctx.codecs.keySet(ctx.keys) : null;
+    this.shared = ctx.codecs && k !== null ? { pool: ctx.codecs, k, slabs: new SlabPool(ctx.codecs) } : null;
+  }
+
+  /** True when chunks are processed by worker threads. */
+  get usesWorkers(): boolean {
+    return this.shared !== null;
   }
 
   /** True when the parent snapshot has this path with the same kind and change token, and all its blobs are still indexed. */
@@ -116,11 +135,90 @@ export class SnapshotWriter {
       this.throwIfFailed();
       size += chunk.length;
       await this.budget.acquire(chunk.length);
-      const id = this.processChunk(chunk, this.nextSeq++);
+      let id: Promise<string>;
+      if (this.shared) {
+        // Content from elsewhere (S3 objects, item pages) is copied once into memory the workers share.
+        const region = await this.shared.slabs.alloc(chunk.length);
+        chunk.copy(region.bytes);
+        id = this.processShared(region.slab, region.offset, chunk.length, this.nextSeq++);
+        this.shared.slabs.release(region.slab);
+      } else id = this.processChunk(chunk, this.nextSeq++);
       // The failure is reported through Promise.all below; this only keeps it from being "unhandled" meanwhile.
       id.catch(() => undefined);
       ids.push(id);
     }
+    this.finishEntry(entry, size, ids);
+  }
+
+  /**
+   * Adds a regular file read from disk: the same entry as `add` with the file's bytes as content,
+   * but read (in FILE_READ_BLOCK blocks, up to `size`, its size when stat'ed) straight into the
+   * memory the codec workers share, so the data is never copied between threads.
+   */
+  async addFile(entry: Omit<NewEntry, 'content'>, file: string, size: number): Promise<void> {
+    this.throwIfFailed();
+    if (this.finished) throw new Error('SnapshotWriter.add after finish');
+    checkEntryPath(entry.path);
+    const reused = await this.canReuse(entry.path, entry.kind, entry.changeToken);
+    if (reused) {
+      this.stats.bytesReused += reused.size;
+      this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: reused.size, content: reused.content, ...token(entry) });
+      return;
+    }
+    if (!this.shared) {
+      const content = size <= FILE_READ_BLOCK ? await readWhole(file, size) : (): AsyncIterable<Buffer> => readBlocks(file);
+      await this.add({ ...entry, content });
+      return;
+    }
+    const { slabs } = this.shared;
+    const chunker = this.ctx.chunker;
+    const ids: Array<Promise<string>> = [];
+    let total = 0;
+    const fh = await fs.open(file, 'r');
+    try {
+      let carry = null as Buffer | null;
+      let position = 0;
+      for (let eof = false; !eof; ) {
+        const carried: number = carry === null ? 0 : carry.length;
+        const want = Math.min(FILE_READ_BLOCK, Math.max(size - position, 0));
+        if (carried + want === 0) break;
+        const region = await slabs.alloc(carried + want);
+        try {
+          if (carry) carry.copy(region.bytes, 0);
+          let got = 0;
+          while (got < want) {
+            const { bytesRead } = await fh.read(region.bytes, carried + got, want - got, position + got);
+            if (bytesRead === 0) break;
+            got += bytesRead;
+          }
+          position += got;
+          eof = got < want || position >= size;
+          const end: number = carried + got;
+          let start = 0;
+          while (start < end) {
+            const n = chunker.cut(region.bytes, start, end, eof);
+            if (n < 0) break;
+            this.throwIfFailed();
+            await this.budget.acquire(n);
+            const id = this.processShared(region.slab, region.offset + start, n, this.nextSeq++);
+            id.catch(() => undefined);
+            ids.push(id);
+            start += n;
+          }
+          total += start;
+          // The unchunked tail moves to the next block; copied out so no region is held while allocating.
+          carry = start < end ? Buffer.from(region.bytes.subarray(start, end)) : null;
+        } finally {
+          slabs.release(region.slab);
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    this.finishEntry(entry, total, ids);
+  }
+
+  private finishEntry(entry: Omit<NewEntry, 'content'>, size: number, ids: Array<Promise<string>>): void {
     this.stats.bytesScanned += size;
     const done = Promise.all(ids).then((content) => {
       this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size, content, ...token(entry) });
@@ -178,6 +276,43 @@ export class SnapshotWriter {
         ({ stored }) => this.complete(seq, { id, stored, rawLength: chunk.length, budget: chunk.length }, chunk.length),
         (err: unknown) => {
           this.complete(seq, null, chunk.length);
+          throw err;
+        },
+      ),
+    );
+    return hex;
+  }
+
+  /** processChunk for bytes in a shared slab: id and envelope are computed by a codec worker. */
+  private async processShared(slab: Slab, offset: number, length: number, seq: number): Promise<string> {
+    const { pool, k, slabs } = this.shared as SharedCodec;
+    slabs.retain(slab);
+    let id: Buffer;
+    try {
+      id = await pool.hash(k, slab.id, offset, length);
+    } catch (err) {
+      slabs.release(slab);
+      this.complete(seq, null, length);
+      throw err;
+    }
+    const hex = id.toString('hex');
+    if (this.ctx.index.has(id) || this.inFlight.has(hex)) {
+      slabs.release(slab);
+      this.complete(seq, null, length);
+      return hex;
+    }
+    this.inFlight.add(hex);
+    this.stats.blobsNew++;
+    this.stats.bytesNew += length;
+    this.track(
+      pool.seal(k, slab.id, offset, length, id, this.ctx.compressionLevel).then(
+        (stored) => {
+          slabs.release(slab);
+          this.complete(seq, { id, stored, rawLength: length, budget: length }, length);
+        },
+        (err: unknown) => {
+          slabs.release(slab);
+          this.complete(seq, null, length);
           throw err;
         },
       ),
@@ -276,4 +411,44 @@ export function checkEntryPath(path: string): void {
   if (path.includes('\0')) bad('it contains a NUL byte');
   if (path.startsWith('/')) bad('it is absolute');
   for (const seg of path.split('/')) if (seg === '' || seg === '.' || seg === '..') bad(`it has a ${JSON.stringify(seg)} segment`);
+}
+
+/** Reads a file of the expected size in one call (a file that changed size since stat yields what is there now). */
+async function readWhole(file: string, size: number): Promise<Buffer> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafeSlow(size);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await fh.read(buf, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done < size ? buf.subarray(0, done) : buf;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Streams a large file in FILE_READ_BLOCK blocks, keeping one read ahead. */
+async function* readBlocks(file: string): AsyncGenerator<Buffer> {
+  const fh = await fs.open(file, 'r');
+  try {
+    let position = 0;
+    const readAt = async (pos: number): Promise<Buffer> => {
+      const buf = Buffer.allocUnsafeSlow(FILE_READ_BLOCK);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      return buf.subarray(0, bytesRead);
+    };
+    let next = readAt(position);
+    for (;;) {
+      const buf = await next;
+      if (buf.length === 0) break;
+      position += buf.length;
+      next = readAt(position);
+      yield buf;
+    }
+  } finally {
+    await fh.close();
+  }
 }

@@ -14,17 +14,19 @@ export type VaultKeys = {
   readonly idKey: webcrypto.CryptoKey;
   /** Raw id key, for the few synchronous derivations (gear table) that run once per vault. */
   readonly idKeyBytes: Buffer;
+  /** Raw encryption key, for the codec worker threads (codec-pool.ts); absent → in-thread WebCrypto only. */
+  readonly encryptionKeyBytes?: Buffer;
 };
 
 export async function importVaultKeys(material: Buffer): Promise<VaultKeys> {
   if (material.length !== VAULT_KEY_BYTES) {
     throw new RangeError(`vault key material must be ${VAULT_KEY_BYTES} bytes, got ${material.length}`);
   }
-  const aes = material.subarray(0, 32);
+  const aes = Buffer.from(material.subarray(0, 32));
   const mac = Buffer.from(material.subarray(32, 64));
   const encryptionKey = await webcrypto.subtle.importKey('raw', aes, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
   const idKey = await webcrypto.subtle.importKey('raw', mac, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return { encryptionKey, idKey, idKeyBytes: mac };
+  return { encryptionKey, idKey, idKeyBytes: mac, encryptionKeyBytes: aes };
 }
 
 /** Blob id: HMAC-SHA-256 of the plaintext under the id key (32 bytes). Runs on the thread pool. */

@@ -17,6 +17,10 @@ export interface VaultStore {
   list(prefix: string): AsyncIterable<string>;
   /** Removes an object; removing an absent object is not an error. */
   delete(key: string): Promise<void>;
+  /** Optional: writes an object given as consecutive parts (same result as `put` of their concatenation, without building it). */
+  putParts?(key: string, parts: readonly Uint8Array[]): Promise<void>;
+  /** Optional: the local file holding an object, when the store is a directory (readers may then read it directly). */
+  localPath?(key: string): string;
 }
 
 export type ByteRange = { readonly offset: number; readonly length: number };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
+import { CodecPool } from './codec-pool';
 import { Chunker, checkChunkerParams, DEFAULT_CHUNKER_PARAMS, deriveGearTable } from './chunker';
 import { decodeIndexObject } from './index-object';
 import { type KeyProvider } from './key-provider';
@@ -143,7 +144,7 @@ export class Vault {
     const index = await this.index();
     const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
     return new SnapshotWriter(
-      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel },
+      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codecs: CodecPool.shared() },
       { ...options, parent },
     );
   }

@@ -43,10 +43,12 @@ export class BackupWorkflow extends Construct {
     };
     assertEnvironmentFits(common.LIFEBOAT_PLANS, env.name);
 
+    // The functions that open the vault find its KMS key here (in AWS; the local executor uses a key file).
+    const withVault = { ...common, VAULT_KEY_ARN: props.vaultKey.keyArn };
     const lock = new LifeboatFunction(this, 'BackupLock', { handler: 'backup-lock', environment: common, memorySize: 256, timeout: Duration.minutes(1) });
-    const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: common, memorySize: 512 });
-    const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: common, memorySize: 2048 });
-    const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: common, memorySize: 512 });
+    const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: withVault, memorySize: 512 });
+    const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: withVault, memorySize: 2048 });
+    const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: withVault, memorySize: 1024 });
     const recordFailure = new LifeboatFunction(this, 'RecordBackupFailure', {
       handler: 'record-backup-failure',
       environment: common,
@@ -55,28 +57,34 @@ export class BackupWorkflow extends Construct {
     });
     this.functions = { lock, plan, snapshot, commit, recordFailure };
 
-    // Least privilege, per function.
-    // Least privilege, per function: exact object actions on exact key prefixes of the vault.
-    const vault = { bucket: props.vault, key: props.vaultKey };
-    grantVaultObjects(plan, vault, 'put', ['plans/*']);
-    grantVaultObjects(snapshot, vault, 'get', ['plans/*', 'copies/content/*']);
-    grantVaultObjects(snapshot, vault, 'put', ['copies/content/*', 'copies/backups/*']);
-    // Without ListBucket, HeadObject of a missing key answers 403 instead of 404; dedup needs the 404.
-    snapshot.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [props.vault.bucketArn],
-        conditions: { StringLike: { 's3:prefix': ['copies/content/*'] } },
-      }),
-    );
-    grantVaultObjects(commit, vault, 'get', ['plans/*', 'copies/backups/*']);
-    grantVaultObjects(commit, vault, 'put', ['copies/backups/*']);
+    // Least privilege, per function: exact object actions on exact key prefixes of the vault
+    // (docs/FORMAT.md §1 plus the workflow's plans/ and parts/, docs/ARCHITECTURE.md).
+    const vault = props.vault;
+    // Plan: opens the vault, creating it on first use (config + a wrapped key), and stores the plan.
+    grantVaultObjects(plan, vault, ['s3:GetObject'], ['config', 'keys/*']);
+    grantVaultObjects(plan, vault, ['s3:PutObject'], ['config', 'keys/*', 'plans/*']);
+    // Snapshot shard: reads the plan, the index and the parent's manifest; uploads packs, indexes, manifest pages and its part.
+    grantVaultObjects(snapshot, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'index/*', 'manifest/*', 'snapshots/*']);
+    grantVaultObjects(snapshot, vault, ['s3:PutObject'], ['index/*', 'manifest/*', 'parts/*']);
+    grantVaultObjects(snapshot, vault, ['s3:PutObject', 's3:AbortMultipartUpload'], ['data/*']);
+    // Commit: merges parts into manifests and writes snapshots; removes its own snapshot objects again if it fails for good.
+    grantVaultObjects(commit, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'manifest/*', 'snapshots/*']);
+    grantVaultObjects(commit, vault, ['s3:PutObject'], ['manifest/*', 'snapshots/*', 'parts/*']);
+    grantVaultObjects(commit, vault, ['s3:DeleteObject'], ['snapshots/*', 'parts/*']);
+    for (const fn of [plan, snapshot, commit]) {
+      // ListBucket: the vault lists keys/ and index/; and without it S3 answers a missing key with 403
+      // instead of 404, which the vault needs to tell "absent" from "forbidden" (config before init, a part not written).
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
+      // The vault CMK: GenerateDataKey wraps a new vault key and encrypts objects (SSE-KMS); Decrypt unwraps and reads.
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
+    }
     for (const fn of [lock, plan, commit, recordFailure]) props.catalogKey.grantEncryptDecrypt(fn);
     // Acquire is a conditional Put (GetItem names the holder when it fails); release a conditional Delete.
     grantCatalogItems(lock, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']);
-    // Table ARN only: none of these functions queries an index.
-    grantCatalogItems(plan, props.catalog, ['dynamodb:PutItem']);
-    grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
+    // Plan: parents by strategy (Query of a source's index items, GetItem of records), then the RUNNING record.
+    grantCatalogItems(plan, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    // Commit: RUNNING → COMMITTED, then the per-source index items (PutItem). Table ARN only: no index is queried.
+    grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     grantCatalogItems(recordFailure, props.catalog, ['dynamodb:UpdateItem']);
     const sources = env.plans.flatMap((p) => p.sources);
     grantSourceRead(plan, sources, 'list');
@@ -87,7 +95,8 @@ export class BackupWorkflow extends Construct {
     const snapshotTask = invoke(this, 'Snapshot shard', snapshot, sfn.JsonPath.DISCARD);
     const snapshotShards = new sfn.Map(this, 'Snapshot shards', {
       itemsPath: '$.backup.shards',
-      maxConcurrency: Math.max(...env.plans.map((p) => p.maxConcurrency)),
+      // Each plan bounds its own fan-out (maxConcurrency in lifeboat.config.json); the plan step passes it on.
+      maxConcurrencyPath: '$.backup.maxConcurrency',
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(snapshotTask);
     const commitTask = invoke(this, 'Commit backup', commit, '$.committed');
@@ -131,7 +140,7 @@ export class BackupWorkflow extends Construct {
     });
 
     acknowledgeScopedWildcards(this, [
-      ...['plans/*', 'copies/content/*', 'copies/backups/*'].map((prefix) => arnFinding(props.vault, `/${prefix}`)),
+      ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'].map((prefix) => arnFinding(props.vault, `/${prefix}`)),
       ...sources.flatMap((s) => (s.type === 's3' ? [`arn:<AWS::Partition>:s3:::${s.bucket}/${s.prefix}*`] : [])),
       // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.
       ...[lock, plan, snapshot, commit, recordFailure].map((fn) => arnFinding(fn, ':*')),
@@ -142,18 +151,9 @@ export class BackupWorkflow extends Construct {
   }
 }
 
-/**
- * Object access to key prefixes of the vault: 'get' = GetObject (HeadObject included) and kms:Decrypt;
- * 'put' = PutObject (multipart included) and kms:GenerateDataKey for SSE-KMS.
- */
-function grantVaultObjects(fn: LifeboatFunction, vault: { bucket: s3.IBucket; key: kms.IKey }, access: 'get' | 'put', prefixes: string[]): void {
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: access === 'get' ? ['s3:GetObject'] : ['s3:PutObject'],
-      resources: prefixes.map((prefix) => vault.bucket.arnForObjects(prefix)),
-    }),
-  );
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: access === 'get' ? ['kms:Decrypt'] : ['kms:GenerateDataKey'], resources: [vault.key.keyArn] }));
+/** Exact S3 object actions on exact keys or key prefixes of the vault bucket. */
+function grantVaultObjects(fn: LifeboatFunction, vault: s3.IBucket, actions: string[], keys: string[]): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: keys.map((key) => vault.arnForObjects(key)) }));
 }
 
 function grantCatalogItems(fn: LifeboatFunction, table: dynamodb.ITable, actions: string[]): void {

@@ -5,7 +5,8 @@ import { type SourceConfig } from '../config/lifeboat-config';
 
 /**
  * Grants a function what it needs of the protected sources and nothing more:
- * 'list' → enumerate (s3:ListBucket, dynamodb:DescribeTable); 'read' → also read the data
+ * 'list' → enumerate and describe (s3:ListBucket; dynamodb:DescribeTable and DescribeTimeToLive, the
+ * schema a restore recreates); 'read' → also read the data
  * (objects and their tags under the source prefix; Scan of the table). File system sources need
  * no IAM (they are mounted).
  */
@@ -33,7 +34,7 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Sou
       const tableArn = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: source.table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: level === 'read' ? ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan'] : ['dynamodb:DescribeTable'],
+          actions: level === 'read' ? ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan'] : ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive'],
           resources: [tableArn],
         }),
       );

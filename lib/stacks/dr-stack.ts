@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { type Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { VaultBucket, createAccessLogsBucket } from '../constructs/vault-bucket';
@@ -15,6 +16,8 @@ export class DrStack extends Stack {
     const names = resourceNames(props.environment);
     const accessLogs = createAccessLogsBucket(this, 'AccessLogs', names.drAccessLogs);
     this.vault = new VaultBucket(this, 'ReplicaVault', { bucketName: names.drVault, accessLogsBucket: accessLogs });
+    // The restore workflow (primary region) opens the DR vault by this alias: no cross-region reference needed.
+    new kms.Alias(this, 'ReplicaVaultKeyAlias', { aliasName: names.drVaultKeyAlias, targetKey: this.vault.key });
     new CfnOutput(this, 'ReplicaVaultBucketName', { value: this.vault.bucket.bucketName });
   }
 }

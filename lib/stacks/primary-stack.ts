@@ -5,6 +5,7 @@ import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { BackupSchedules } from '../constructs/backup-schedules';
 import { BackupWorkflow } from '../constructs/backup-workflow';
 import { CatalogTable } from '../constructs/catalog-table';
+import { RestoreWorkflow } from '../constructs/restore-workflow';
 import { VaultBucket, createAccessLogsBucket } from '../constructs/vault-bucket';
 import { resourceNames } from './resource-names';
 
@@ -15,6 +16,7 @@ export class PrimaryStack extends Stack {
   readonly vault: VaultBucket;
   readonly catalog: CatalogTable;
   readonly backupWorkflow: BackupWorkflow;
+  readonly restoreWorkflow: RestoreWorkflow;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -31,6 +33,13 @@ export class PrimaryStack extends Stack {
       catalog: this.catalog.table,
       catalogKey,
     });
+    this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', {
+      environment: env,
+      vault: this.vault.bucket,
+      vaultKey: this.vault.key,
+      catalog: this.catalog.table,
+      catalogKey,
+    });
     new BackupSchedules(this, 'Schedules', {
       environmentName: env.name,
       plans: env.plans,
@@ -39,5 +48,6 @@ export class PrimaryStack extends Stack {
     new CfnOutput(this, 'VaultBucketName', { value: this.vault.bucket.bucketName });
     new CfnOutput(this, 'CatalogTableName', { value: this.catalog.table.tableName });
     new CfnOutput(this, 'BackupStateMachineArn', { value: this.backupWorkflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'RestoreStateMachineArn', { value: this.restoreWorkflow.stateMachine.stateMachineArn });
   }
 }

@@ -15,6 +15,11 @@ export function resourceNames(env: EnvironmentConfig) {
     drAccessLogs: `${base}-access-logs-${env.account}-${env.drRegion}`,
     catalogTable: `${base}-catalog`,
     backupStateMachine: `${base}-backup`,
+    restoreStateMachine: `${base}-restore`,
+    /** Alias of the DR vault's KMS key: the restore functions in the primary region name the DR key by it. */
+    drVaultKeyAlias: `alias/${base}-dr-vault`,
+    /** New buckets and tables a restore may create or write start with this (docs/RUNBOOKS.md). */
+    restoreTargetPrefix: `${base}-restore-`,
   };
 }
 

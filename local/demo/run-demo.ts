@@ -1,23 +1,29 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import * as path from 'node:path';
-import { type LifeboatConfig } from '../../lib/config/lifeboat-config';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type LifeboatConfig, type SourceConfig } from '../../lib/config/lifeboat-config';
 import { resourceNames } from '../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
-import { PlainCopyStore, copyManifestSchema } from '../../lambdas/snapshot/plain-copy-store';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type BackupRecord, type BackupStrategy } from '../../lambdas/catalog/backup-record';
 import { localDynamoDbClient, localS3Client } from '../cloud/local-cloud';
 import { runLocalExecution } from '../executor/run-local-execution';
 import { openLocalEnvironment } from '../local-environment';
+import { openLocalVault } from './local-vault';
+import { changeSampleBucket, changeSampleDirectory, changeSampleTable } from './sample-changes';
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from './sample-data';
-import { type SourceVerification, verifyCopy } from './verify-copy';
+import { type SourceVerification, verifyBackup } from './verify-backup';
 
 export type DemoOptions = { config: LifeboatConfig; envName: string; planName: string; dataDir: string; workers?: number; out: (line: string) => void };
 
-export type DemoResult = { ok: boolean; backupId?: string; verifications: SourceVerification[] };
+export type DemoResult = { ok: boolean; backupIds: string[]; verifications: SourceVerification[] };
+
+type Round = { label: string; strategy: BackupStrategy; record?: BackupRecord; durationMs: number; verifications: SourceVerification[] };
 
 /**
- * The main job, locally: local cloud up → sample data seeded → the synthesized backup workflow run
- * by the local executor → every source read back from the backup and compared with the original.
+ * The product, locally: local cloud up → sample bucket, table and directory seeded → a full backup
+ * through the synthesized workflow (real handlers, real vault) → changes → an incremental backup →
+ * more changes → a differential backup. After each backup every source is read back FROM THE VAULT
+ * (vault API only) and compared with the live source; a table of scanned vs new bytes, dedup ratio
+ * and durations follows. Any mismatch fails the demo.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { out } = options;
@@ -32,6 +38,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const s3 = localS3Client(local.endpoints, env.primaryRegion);
     const ddb = localDynamoDbClient(local.endpoints, env.primaryRegion);
+    const fsRoot = (p: string): string => path.join(local.fsRoot, p);
     for (const source of plan.sources) {
       if (source.type === 's3') {
         const seeded = await seedSampleBucket(s3, source.bucket);
@@ -40,57 +47,103 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         const seeded = await seedSampleTable(ddb, source.table);
         out(`Seeded table ${source.table}: ${seeded.items} items`);
       } else {
-        const root = path.join(local.fsRoot, source.path);
-        const seeded = await seedSampleDirectory(root);
-        out(`Seeded directory ${root}: ${seeded.files} files, ${formatBytes(seeded.bytes)}`);
+        const seeded = await seedSampleDirectory(fsRoot(source.path));
+        out(`Seeded directory ${fsRoot(source.path)}: ${seeded.files} files, ${formatBytes(seeded.bytes)}`);
       }
     }
 
     const names = resourceNames(env);
     const primary = local.stacks.find((s) => s.role === 'primary');
     if (!primary) throw new Error('The synthesized environment has no primary stack.');
-    const execution = await runLocalExecution({
-      stack: primary,
-      stateMachine: names.backupStateMachine,
-      input: { plan: plan.name, trigger: 'demo' },
-      endpoints: local.endpoints,
-      dataDir: local.dataDir,
-      workers: options.workers,
-      extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
-    });
-    out(`Backup workflow ${names.backupStateMachine}: ${execution.status} in ${formatMs(Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt))} (execution ${execution.executionId})`);
-    if (execution.status !== 'SUCCEEDED') {
-      out(`  ${execution.error ?? 'error'}: ${execution.cause ?? ''}`);
-      return { ok: false, verifications: [] };
-    }
-    const committed = execution.output as { committed?: { backupId?: string } } | undefined;
-    const backupId = committed?.committed?.backupId;
-    if (!backupId) throw new Error('The backup workflow succeeded without reporting a backup id.');
-
     const catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
-    const record = await catalog.getBackup(backupId);
-    const store = new PlainCopyStore(s3, names.primaryVault);
-    const manifestObject = await s3.send(new GetObjectCommand({ Bucket: names.primaryVault, Key: PlainCopyStore.manifestKey(backupId) }));
-    const manifest = copyManifestSchema.parse(JSON.parse((await manifestObject.Body?.transformToString()) ?? '{}'));
-    out(`Catalog: backup ${backupId} is ${record?.status ?? 'missing'}; ${record?.shardCount ?? 0} shards, ${record?.entries ?? 0} entries, ${formatBytes(record?.bytesScanned ?? 0)} scanned, ${formatBytes(record?.bytesNew ?? 0)} new`);
 
-    const verifications: SourceVerification[] = [];
-    for (const source of plan.sources) {
-      verifications.push(await verifyCopy(manifest, source, { sourceS3: s3, sourceDynamoDb: ddb, store, fsRoot: (p) => path.join(local.fsRoot, p) }));
-    }
+    const changeSources = async (round: number): Promise<void> => {
+      for (const source of plan.sources) out(`  changed ${source.name}: ${await changeSource(source, round)}`);
+    };
+    const changeSource = (source: SourceConfig, round: number): Promise<string> =>
+      source.type === 's3' ? changeSampleBucket(s3, source.bucket, round) : source.type === 'dynamodb' ? changeSampleTable(ddb, source.table, round) : changeSampleDirectory(fsRoot(source.path), round);
+
+    const rounds: Round[] = [];
+    const backup = async (label: string, strategy: BackupStrategy): Promise<Round> => {
+      out('');
+      out(`${label}: ${strategy} backup of plan ${plan.name}`);
+      const execution = await runLocalExecution({
+        stack: primary,
+        stateMachine: names.backupStateMachine,
+        input: { plan: plan.name, strategy, trigger: 'demo' },
+        endpoints: local.endpoints,
+        dataDir: local.dataDir,
+        workers: options.workers,
+        extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+      });
+      const durationMs = Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt);
+      const round: Round = { label, strategy, durationMs, verifications: [] };
+      rounds.push(round);
+      out(`  workflow ${names.backupStateMachine}: ${execution.status} in ${formatMs(durationMs)} (execution ${execution.executionId})`);
+      if (execution.status !== 'SUCCEEDED') {
+        out(`  ${execution.error ?? 'error'}: ${execution.cause ?? ''}`);
+        return round;
+      }
+      const backupId = (execution.output as { committed?: { backupId?: string } } | undefined)?.committed?.backupId;
+      if (!backupId) throw new Error('The backup workflow succeeded without reporting a backup id.');
+      round.record = await catalog.requireBackup(backupId);
+      const record = round.record;
+      out(`  catalog: ${backupId} ${record.status}, strategy ${record.strategy}${record.parentBackupId ? `, parent ${record.parentBackupId}` : ''}${record.baseBackupId ? `, base ${record.baseBackupId}` : ''}`);
+      // Read back from the vault, as a restore would: a fresh vault handle (new index) per round.
+      const vault = await openLocalVault(s3, names.primaryVault, local.dataDir);
+      for (const source of plan.sources) {
+        const inCatalog = record.sources.find((s) => s.name === source.name);
+        if (!inCatalog) {
+          round.verifications.push({ source: source.name, type: source.type, entries: 0, bytes: 0, mismatches: ['no snapshot in the catalog record'] });
+          continue;
+        }
+        const snapshot = await vault.loadSnapshot(inCatalog.snapshotId);
+        const v = await verifyBackup(vault, snapshot, source, { sourceS3: s3, sourceDynamoDb: ddb, fsRoot });
+        if (snapshot.manifest !== inCatalog.rootHash) v.mismatches.push(`root hash ${snapshot.manifest} in the vault, ${inCatalog.rootHash} in the catalog`);
+        round.verifications.push(v);
+        out(
+          `  ${v.mismatches.length === 0 ? 'OK  ' : 'FAIL'} ${v.type.padEnd(10)} ${v.source.padEnd(12)} ${String(v.entries).padStart(5)} entries ${formatBytes(v.bytes).padStart(10)}` +
+            `  snapshot ${inCatalog.snapshotId.slice(0, 12)}  scanned ${formatBytes(inCatalog.bytesScanned)}, new ${formatBytes(inCatalog.bytesNew)}`,
+        );
+        for (const m of v.mismatches.slice(0, 10)) out(`       ${m}`);
+      }
+      return round;
+    };
+
+    await backup('1. Initial', 'full');
     out('');
-    out('Read back and compared with the source:');
-    for (const v of verifications) {
-      out(`  ${v.mismatches.length === 0 ? 'OK  ' : 'FAIL'} ${v.type.padEnd(10)} ${v.source.padEnd(14)} ${String(v.entries).padStart(5)} entries ${formatBytes(v.bytes).padStart(10)}`);
-      for (const m of v.mismatches.slice(0, 10)) out(`       ${m}`);
-    }
-    const ok = record?.status === 'COMMITTED' && verifications.every((v) => v.mismatches.length === 0);
+    out('Changing the sources:');
+    await changeSources(1);
+    await backup('2. After changes', 'incremental');
     out('');
-    out(`${ok ? 'Demo passed' : 'Demo FAILED'} in ${formatMs(Date.now() - started)}. History: lifeboat executions show ${execution.executionId} --data-dir ${options.dataDir}`);
-    return { ok, backupId, verifications };
+    out('Changing the sources again:');
+    await changeSources(2);
+    await backup('3. Against the full', 'differential');
+
+    out('');
+    out('Backup              strategy      duration   logical   scanned       new    stored   dedup');
+    for (const r of rounds) {
+      const t = r.record?.totals;
+      const ratio = t && t.bytesStored > 0 ? `${(t.bytes / t.bytesStored).toFixed(1)}x` : t ? '∞' : '-';
+      out(
+        `${r.label.padEnd(20)}${(r.record?.strategy ?? r.strategy).padEnd(12)}${formatMs(r.durationMs).padStart(10)}` +
+          `${fmt(t?.bytes)}${fmt(t?.bytesScanned)}${fmt(t?.bytesNew)}${fmt(t?.bytesStored)}${ratio.padStart(8)}`,
+      );
+    }
+    out('(logical = what a restore writes; scanned = read from the source; new = chunks the vault lacked; stored = their compressed, encrypted size; dedup = logical / stored)');
+
+    const verifications = rounds.flatMap((r) => r.verifications);
+    const ok = rounds.length === 3 && rounds.every((r) => r.record?.status === 'COMMITTED' && r.verifications.length === plan.sources.length) && verifications.every((v) => v.mismatches.length === 0);
+    out('');
+    out(`${ok ? 'Demo passed' : 'Demo FAILED'} in ${formatMs(Date.now() - started)}. Executions: lifeboat executions list --data-dir ${options.dataDir}`);
+    return { ok, backupIds: rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])), verifications };
   } finally {
     await local.close();
   }
+}
+
+function fmt(bytes: number | undefined): string {
+  return (bytes === undefined ? '-' : formatBytes(bytes)).padStart(10);
 }
 
 export function formatBytes(bytes: number): string {

@@ -107,7 +107,8 @@ describe('primary stack', () => {
     expect(definition).toContain('\\"Type\\":\\"Map\\"');
     expect(definition).toContain('\\"ErrorEquals\\":[\\"TransientError\\"]');
     expect(definition).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
-    expect(definition).toContain('\\"MaxConcurrency\\":8');
+    // Each plan's own bound, passed on by the plan step.
+    expect(definition).toContain('\\"MaxConcurrencyPath\\":\\"$.backup.maxConcurrency\\"');
     // The lease is the first step and is released on both the success and the failure path.
     expect(definition).toContain('\\"StartAt\\":\\"Acquire lock\\"');
     expect(definition).toContain('\\"Release lock\\"');
@@ -120,7 +121,8 @@ describe('primary stack', () => {
 
   it('bundles every Lambda for nodejs24.x on arm64 with tracing and its own log group', () => {
     const functions = Object.values(primary.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    const handlers = functions.map((f) => (f.Properties?.Environment?.Variables as Record<string, string> | undefined)?.LIFEBOAT_HANDLER);
+    expect(handlers).toEqual(expect.arrayContaining(['backup-lock', 'plan-backup', 'snapshot-shard', 'commit-backup', 'record-backup-failure']));
     for (const fn of functions) {
       expect(fn.Properties?.Runtime).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures).toEqual(['arm64']);
@@ -129,18 +131,53 @@ describe('primary stack', () => {
     }
   });
 
-  it('gives the snapshot function read access to the sources and only PutObject on its vault prefixes', () => {
+  type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+  const policyOf = (prefix: string): Statement[] => {
     const policies = primary.findResources('AWS::IAM::Policy');
-    const snapshotPolicy = Object.entries(policies).find(([id]) => id.startsWith('BackupSnapshotShardRole'))?.[1];
-    const statements = snapshotPolicy?.Properties?.PolicyDocument?.Statement as { Action: string | string[]; Resource: unknown }[];
-    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-    expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'dynamodb:Scan', 's3:GetObjectTagging']));
+    const policy = Object.entries(policies).find(([id]) => id.startsWith(prefix))?.[1];
+    return (policy?.Properties?.PolicyDocument?.Statement ?? []) as Statement[];
+  };
+  const actionsOf = (statements: Statement[]): string[] => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  /** The vault key prefixes an action is granted on, e.g. ['data/*', 'index/*']. */
+  const vaultKeysFor = (statements: Statement[], action: string): string[] =>
+    statements
+      .filter((s) => actionsOf([s]).includes(action))
+      .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+      .map((r) => JSON.stringify(r))
+      .flatMap((r) => (/VaultBucket/.test(r) ? [/"\/([^"]+)"\]\]/.exec(r)?.[1] ?? ''] : []))
+      .filter((k) => k !== '')
+      .sort();
+
+  it('gives the snapshot function read access to the sources and exact actions on exact vault prefixes', () => {
+    const statements = policyOf('BackupSnapshotShardRole');
+    const actions = actionsOf(statements);
+    expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'dynamodb:Scan', 's3:GetObjectTagging', 'kms:GenerateDataKey', 'kms:Decrypt']));
     expect(actions).not.toContain('s3:DeleteObject');
     expect(actions.filter((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:Scan' && !a.startsWith('dynamodb:Describe'))).toEqual([]);
+    expect(vaultKeysFor(statements, 's3:PutObject')).toEqual(['data/*', 'index/*', 'manifest/*', 'parts/*']);
+    expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'index/*', 'keys/*', 'manifest/*', 'plans/*', 'snapshots/*']);
     // The record-failure function touches only the catalog.
-    const failurePolicy = Object.entries(policies).find(([id]) => id.startsWith('BackupRecordBackupFailureRole'))?.[1];
-    const failureActions = JSON.stringify(failurePolicy?.Properties?.PolicyDocument?.Statement);
-    expect(failureActions).not.toContain('s3:');
+    expect(JSON.stringify(policyOf('BackupRecordBackupFailureRole'))).not.toContain('s3:');
+  });
+
+  it('lets only the plan step create the vault and only the commit step write and remove snapshots', () => {
+    const plan = policyOf('BackupPlanBackupRole');
+    expect(vaultKeysFor(plan, 's3:PutObject')).toEqual(['config', 'keys/*', 'plans/*']);
+    expect(actionsOf(plan)).not.toContain('s3:DeleteObject');
+    const commit = policyOf('BackupCommitBackupRole');
+    expect(vaultKeysFor(commit, 's3:PutObject')).toEqual(['manifest/*', 'parts/*', 'snapshots/*']);
+    expect(vaultKeysFor(commit, 's3:DeleteObject')).toEqual(['parts/*', 'snapshots/*']);
+    for (const fn of ['BackupPlanBackupRole', 'BackupSnapshotShardRole', 'BackupCommitBackupRole']) {
+      const kms = policyOf(fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('kms:GenerateDataKey') || a === 'kms:Decrypt'));
+      expect(actionsOf(kms)).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']));
+    }
+    const functions = Object.values(primary.findResources('AWS::Lambda::Function'));
+    const withKey = functions.filter((f) => (f.Properties?.Environment?.Variables as Record<string, unknown> | undefined)?.VAULT_KEY_ARN !== undefined);
+    const handlersWithKey = withKey.map((f) => (f.Properties?.Environment?.Variables as Record<string, string>).LIFEBOAT_HANDLER);
+    expect(handlersWithKey).toEqual(expect.arrayContaining(['commit-backup', 'plan-backup', 'snapshot-shard']));
+    // The lock and failure functions never open the vault.
+    expect(handlersWithKey).not.toEqual(expect.arrayContaining(['backup-lock']));
+    expect(handlersWithKey).not.toEqual(expect.arrayContaining(['record-backup-failure']));
   });
 
   it('schedules each plan with EventBridge Scheduler through a role that may only start the backup workflow', () => {

@@ -1,15 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadLifeboatConfig } from '../../../lib/config/load-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
-import { PlainCopyStore, copyManifestSchema } from '../../../lambdas/snapshot/plain-copy-store';
 import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
-import { verifyCopy } from '../../../local/demo/verify-copy';
+import { openLocalVault } from '../../../local/demo/local-vault';
+import { verifyBackup } from '../../../local/demo/verify-backup';
 import { loadExecutionHistory } from '../../../local/executor/execution-history';
 import { type FaultRule } from '../../../local/executor/fault-injection';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
@@ -92,20 +92,27 @@ it('fans out over every shard, retries a transient shard failure and commits dat
   // Two workers really ran shards.
   expect(new Set(history.invocations.map((i) => i.worker))).toEqual(new Set([0, 1]));
 
-  // Data: every source reads back equal from what the backup stored.
-  const manifestObject = await s3.send(new GetObjectCommand({ Bucket: names.primaryVault, Key: PlainCopyStore.manifestKey(output.committed.backupId) }));
-  const manifest = copyManifestSchema.parse(JSON.parse((await manifestObject.Body?.transformToString()) ?? '{}'));
-  const store = new PlainCopyStore(s3, names.primaryVault);
+  // Data: every source reads back from the vault equal to the source, one snapshot per source.
+  const vault = await openLocalVault(s3, names.primaryVault, dataDir);
   const ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
-  for (const source of local.environment.plans[0]?.sources ?? []) {
-    const verification = await verifyCopy(manifest, source, { sourceS3: s3, sourceDynamoDb: ddb, store, fsRoot: (p) => path.join(local.fsRoot, p) });
+  const sources = local.environment.plans[0]?.sources ?? [];
+  expect(record?.sources.map((s) => s.name).sort()).toEqual(sources.map((s) => s.name).sort());
+  for (const source of sources) {
+    const inCatalog = record?.sources.find((s) => s.name === source.name);
+    const snapshot = await vault.loadSnapshot(inCatalog?.snapshotId ?? '');
+    expect(snapshot.source).toMatchObject({ kind: source.type, id: source.name });
+    expect(snapshot.tags).toEqual(expect.arrayContaining([`backupId:${output.committed.backupId}`, 'plan:demo']));
+    expect(snapshot.manifest).toBe(inCatalog?.rootHash);
+    const verification = await verifyBackup(vault, snapshot, source, { sourceS3: s3, sourceDynamoDb: ddb, fsRoot: (p) => path.join(local.fsRoot, p) });
     expect(verification.mismatches).toEqual([]);
     expect(verification.entries).toBeGreaterThan(0);
   }
+  const table = await vault.loadSnapshot(record?.sources.find((s) => s.type === 'dynamodb')?.snapshotId ?? '');
+  expect(table.source.schema).toMatchObject({ keySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }], globalSecondaryIndexes: [expect.objectContaining({ indexName: 'byPlacedAt' })] });
   expect(await lockItem()).toBeUndefined();
 }, 120_000);
 
-it('records a permanent shard failure through Catch: backup FAILED, no manifest, lock released, the next run succeeds', async () => {
+it('records a permanent shard failure through Catch: backup FAILED, no snapshot, lock released, the next run succeeds', async () => {
   const failed = await runBackup([{ state: 'Snapshot shard', errorName: 'ShardReadError', message: 'disk on fire', whenInput: { shardIndex: 0 } }]);
   expect(failed.status).toBe('FAILED');
   expect(failed.error).toBe('ShardReadError');
@@ -125,7 +132,8 @@ it('records a permanent shard failure through Catch: backup FAILED, no manifest,
   const record = await catalog.getBackup(backupId ?? '');
   expect(record?.status).toBe('FAILED');
   expect(record?.error).toBe('ShardReadError');
-  await expect(s3.send(new HeadObjectCommand({ Bucket: names.primaryVault, Key: PlainCopyStore.manifestKey(backupId ?? '') }))).rejects.toThrow();
+  const vault = await openLocalVault(s3, names.primaryVault, dataDir);
+  expect((await vault.listSnapshots()).filter((snap) => snap.tags.includes(`backupId:${backupId ?? ''}`))).toEqual([]);
   expect(await lockItem()).toBeUndefined();
 
   const next = await runBackup();

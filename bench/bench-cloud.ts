@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { CreateTableCommand, type DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
+import { openBackupVault } from '../lambdas/runtime/backup-vault';
+import { KeyFileKeyProvider } from '../lambdas/vault/key-file-key-provider';
+import { type KeyProvider } from '../lambdas/vault/key-provider';
+import { type Vault } from '../lambdas/vault/vault';
+import { localDynamoDbClient, localS3Client, type LocalCloudHandle, startLocalCloud } from '../local/cloud';
+
+export const BENCH_REGION = 'us-east-1';
+
+/**
+ * A private local cloud (s3rver + dynalite on 127.0.0.1, in their own process) in a temp dir, for
+ * the workflow sections of the bench. Not the user's `.lifeboat/` cloud: the bench creates and
+ * deletes everything it times, and the whole directory is removed by close().
+ */
+export type BenchCloud = {
+  readonly dir: string;
+  readonly s3: S3Client;
+  readonly ddb: DynamoDBClient;
+  readonly catalog: BackupCatalog;
+  readonly catalogTable: string;
+  readonly keyFile: string;
+  createBucket(name: string): Promise<void>;
+  /** The vault key provider every "Lambda" of the bench uses (the local executor's key file, LIFEBOAT_LOCAL_VAULT_KEY_FILE). */
+  keyProvider(): Promise<KeyProvider>;
+  /** Opens the vault in `bucket` the way a cold Lambda container does (new S3VaultStore, key unwrapped, config read). */
+  openVault(bucket: string, create: boolean): Promise<Vault>;
+  close(): Promise<void>;
+};
+
+export async function startBenchCloud(label: string): Promise<BenchCloud> {
+  const dir = mkdtempSync(path.join(tmpdir(), `lifeboat-bench-${label}-`));
+  let handle: LocalCloudHandle | undefined;
+  try {
+    // exitWithParent: a bench killed half way does not leave emulators running.
+    handle = await startLocalCloud({ dataDir: path.join(dir, 'cloud'), regions: [BENCH_REGION], exitWithParent: true });
+    const s3 = localS3Client(handle.endpoints, BENCH_REGION);
+    const ddb = localDynamoDbClient(handle.endpoints, BENCH_REGION);
+    const catalogTable = 'lifeboat-bench-catalog';
+    await createCatalogTable(ddb, catalogTable);
+    const keyFile = path.join(dir, 'vault.key');
+    const cloud = handle;
+    let provider: Promise<KeyProvider> | undefined;
+    const keyProvider = (): Promise<KeyProvider> => (provider ??= KeyFileKeyProvider.loadOrCreate(keyFile).then((k) => k.provider));
+    return {
+      dir,
+      s3,
+      ddb,
+      catalog: new BackupCatalog(DynamoDBDocumentClient.from(ddb), catalogTable),
+      catalogTable,
+      keyFile,
+      createBucket: async (name) => {
+        await s3.send(new CreateBucketCommand({ Bucket: name }));
+      },
+      keyProvider,
+      openVault: async (bucket, create) => openBackupVault({ s3, bucket, provider: await keyProvider(), create }),
+      close: async () => {
+        s3.destroy();
+        ddb.destroy();
+        await cloud.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await handle?.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The catalog table as lib/constructs/catalog-table.ts defines it (pk/sk, GSI byPlan), so the catalog code runs unchanged. */
+async function createCatalogTable(ddb: DynamoDBClient, table: string): Promise<void> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'plan', AttributeType: 'S' },
+        { AttributeName: 'startedAt', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byPlan',
+          KeySchema: [
+            { AttributeName: 'plan', KeyType: 'HASH' },
+            { AttributeName: 'startedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client: ddb, maxWaitTime: 60 }, { TableName: table });
+}
+
+/** Seconds since `started` (process.hrtime.bigint()), monotonic. */
+export function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** Runs `fn` over `items` with at most `limit` running at once; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

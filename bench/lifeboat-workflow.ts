@@ -1,0 +1,139 @@
+import { type ProtectionPlanConfig, protectionPlanSchema, type SourceConfig } from '../lib/config/lifeboat-config';
+import { acquireBackupLease, releaseBackupLease } from '../lambdas/backup/backup-lease';
+import { commitBackup, type CommittedBackup } from '../lambdas/backup/commit-backup';
+import { planBackup } from '../lambdas/backup/plan-backup';
+import { type ShardResult, snapshotShard } from '../lambdas/backup/snapshot-shard';
+import { planRestore } from '../lambdas/restore/plan-restore';
+import { type RestoreTarget } from '../lambdas/restore/restore-request';
+import { resolveRestore } from '../lambdas/restore/resolve-restore';
+import { restoreShard, type RestoreShardResult } from '../lambdas/restore/restore-shard';
+import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
+import { type Vault } from '../lambdas/vault/vault';
+import { type BenchCloud, mapLimit, secondsSince } from './bench-cloud';
+
+/**
+ * The backup and restore workflows of lib/constructs/*-workflow.ts, step by step, in this process:
+ * the same core functions the Lambda handlers call (lambdas/backup, lambdas/restore), with SDK
+ * clients aimed at the bench's local cloud injected, and the Map state replaced by running the
+ * shards concurrently up to the plan's MaxConcurrency. What is left out is Step Functions itself
+ * (state transitions, payload passing, Lambda start-up): the bench measures the data path.
+ *
+ * Each shard opens its own Vault, as a cold Lambda container would (its own S3VaultStore, key
+ * unwrap, config and index load); all shards share this process's codec worker pool, as the
+ * invocations of one 2-vCPU Lambda would share its cores.
+ */
+
+export const BENCH_ENVIRONMENT = 'bench';
+
+/** A plan over one source, as lifeboat.config.json would declare it (defaults from the schema, MaxConcurrency 8). */
+export function benchPlan(name: string, source: SourceConfig): ProtectionPlanConfig {
+  return protectionPlanSchema.parse({
+    name,
+    sources: [source],
+    schedule: 'rate(1 day)',
+    strategy: 'full',
+    retention: { keepLast: 1 },
+    objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
+  });
+}
+
+export type BackupRun = {
+  backupId: string;
+  seconds: number;
+  /** Seconds of each step: lease + plan, the Map of shards, commit + release. */
+  phases: { plan: number; shards: number; commit: number };
+  shardCount: number;
+  maxConcurrency: number;
+  shards: ShardResult[];
+  committed: CommittedBackup;
+};
+
+/** Acquire lock → plan shards → Map(snapshot shard) → commit → release lock, timed as a whole. */
+export async function runBackupWorkflow(cloud: BenchCloud, plan: ProtectionPlanConfig, vaultBucket: string): Promise<BackupRun> {
+  const started = process.hrtime.bigint();
+  const plans = [plan];
+  const lease = await acquireBackupLease({ plan: plan.name, strategy: 'full', trigger: 'bench' }, { catalog: cloud.catalog, plans });
+  try {
+    // The plan Lambda opens the vault with create=true (the bench initialised it beforehand, untimed, like `vault init`).
+    const planned = await planBackup(
+      { plan: plan.name, strategy: 'full', trigger: 'bench', backupId: lease.backupId },
+      { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT },
+    );
+    const plannedAt = process.hrtime.bigint();
+    const shards = await mapLimit(planned.shards, planned.maxConcurrency, async (task) =>
+      snapshotShard(task, { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, false) }),
+    );
+    const shardsDone = process.hrtime.bigint();
+    const committed = await commitBackup({ backupId: planned.backupId, planKey: planned.planKey }, { vault: await cloud.openVault(vaultBucket, false), catalog: cloud.catalog });
+    await releaseBackupLease(lease, { catalog: cloud.catalog });
+    const ended = process.hrtime.bigint();
+    return {
+      backupId: planned.backupId,
+      seconds: secondsSince(started),
+      phases: { plan: Number(plannedAt - started) / 1e9, shards: Number(shardsDone - plannedAt) / 1e9, commit: Number(ended - shardsDone) / 1e9 },
+      shardCount: planned.shardCount,
+      maxConcurrency: planned.maxConcurrency,
+      shards,
+      committed,
+    };
+  } catch (err) {
+    await releaseBackupLease(lease, { catalog: cloud.catalog }).catch(() => undefined);
+    throw err;
+  }
+}
+
+export type RestoreRun = {
+  restoreId: string;
+  /** Resolve + plan (which creates a DynamoDB target table from the schema) + the Map of restore shards. */
+  seconds: number;
+  phases: { resolveAndPlan: number; shards: number };
+  shardCount: number;
+  entries: number;
+  bytes: number;
+  shards: RestoreShardResult[];
+  /** The runbook's last step (read the target back against the manifest), timed apart: the plain copy has no such step. */
+  verify: { seconds: number; report: RestoreReport };
+};
+
+/** The restore runbook: resolve → plan (prepare target) → Map(restore shard) → verify. */
+export async function runRestoreWorkflow(
+  cloud: BenchCloud,
+  options: { plan: ProtectionPlanConfig; vaultBucket: string; backupId: string; target: RestoreTarget; restoreId: string },
+): Promise<RestoreRun> {
+  // One vault per "Lambda": each step opens its own, as each function's container does.
+  const coldVault = (): ((side: 'primary' | 'dr') => Promise<Vault>) => {
+    let vault: Promise<Vault> | undefined;
+    return () => (vault ??= cloud.openVault(options.vaultBucket, false));
+  };
+  const directory = (p: string): string => {
+    throw new Error(`the bench restores no directories (asked for ${p})`);
+  };
+  const started = process.hrtime.bigint();
+  const resolved = await resolveRestore(
+    { source: options.plan.sources[0]?.name, backupId: options.backupId, target: options.target },
+    options.restoreId,
+    { environment: BENCH_ENVIRONMENT, sources: options.plan.sources, catalog: cloud.catalog, openVault: coldVault(), s3: cloud.s3, dynamodb: cloud.ddb, directory },
+  );
+  const planned = await planRestore(resolved, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, dynamodb: cloud.ddb, directory });
+  const plannedAt = process.hrtime.bigint();
+  // The restore workflow's Map runs at most the largest plan MaxConcurrency of the environment (restore-workflow.ts).
+  const shards = await mapLimit(planned.shards, options.plan.maxConcurrency, (task) =>
+    restoreShard(task, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, targetS3: cloud.s3, dynamodb: cloud.ddb, directory }),
+  );
+  const seconds = secondsSince(started);
+  const verifyStarted = process.hrtime.bigint();
+  const report = await verifyRestore(
+    { planKey: planned.planKey },
+    { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, targetS3: cloud.s3, dynamodb: cloud.ddb, directory },
+  );
+  return {
+    restoreId: planned.restoreId,
+    seconds,
+    phases: { resolveAndPlan: Number(plannedAt - started) / 1e9, shards: seconds - Number(plannedAt - started) / 1e9 },
+    shardCount: planned.shardCount,
+    entries: planned.entries,
+    bytes: planned.bytes,
+    shards,
+    verify: { seconds: secondsSince(verifyStarted), report },
+  };
+}

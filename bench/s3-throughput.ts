@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mapLimit, secondsSince, startBenchCloud } from './bench-cloud';
+import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
+import { SeededRandom } from './seeded-random';
+import { TextContent } from './text-content';
+
+const MiB = 2 ** 20;
+const MIN_OBJECT_BYTES = 4 * 1024;
+const MAX_OBJECT_BYTES = 8 * MiB;
+/**
+ * Objects in flight per snapshot shard: OBJECTS_IN_FLIGHT of lambdas/sources/s3-object-entries.ts
+ * (not exported there). The plain copy gets shards × this many, so both paths have the same
+ * number of requests open against the same server.
+ */
+export const S3_OBJECTS_IN_FLIGHT_PER_SHARD = 8;
+
+/** Shares of objects (sizes do not depend on the kind, so also roughly of bytes). */
+const KINDS: ReadonlyArray<readonly [kind: 'prose' | 'log' | 'random' | 'duplicate', weight: number, contentType: string]> = [
+  ['prose', 0.25, 'text/plain'],
+  ['log', 0.2, 'text/plain'],
+  ['random', 0.45, 'application/octet-stream'],
+  ['duplicate', 0.1, 'application/octet-stream'],
+];
+
+export type BucketDigest = { objects: number; bytes: number; sha256: string };
+
+export type S3SectionResult = {
+  sizeBytes: number;
+  objects: number;
+  byKind: Record<string, { objects: number; bytes: number }>;
+  seedSeconds: number;
+  lifeboat: {
+    seconds: number;
+    mbPerSecond: number;
+    shardCount: number;
+    maxConcurrency: number;
+    phases: BackupRun['phases'];
+    bytesStored: number;
+    bytesNew: number;
+  };
+  plainCopy: { seconds: number; mbPerSecond: number; concurrency: number };
+  restore: {
+    seconds: number;
+    mbPerSecond: number;
+    shardCount: number;
+    phases: RestoreRun['phases'];
+    verifySeconds: number;
+    verified: RestoreRun['verify']['report']['verified'];
+  };
+  digests: { source: BucketDigest; plainCopy: BucketDigest; restored: BucketDigest };
+  /** Differences between the source and a copy: empty when every copy equals the source. */
+  mismatches: string[];
+};
+
+export type S3SectionOptions = { sizeBytes: number; seed: string; log: (line: string) => void };
+
+const SOURCE_BUCKET = 'bench-source';
+const VAULT_BUCKET = 'bench-vault';
+const COPY_BUCKET = 'bench-plain-copy';
+const RESTORE_BUCKET = 'bench-restored';
+
+/**
+ * S3 bucket → vault throughput: the backup workflow's data path (plan → snapshot shards → commit)
+ * against the ceiling of that path, a plain ListObjectsV2 + GetObject + PutObject copy of the same
+ * objects on the same local S3 with the same number of requests in flight. Then, for the record,
+ * the restore runbook back into a new bucket; every copy is checked against the source.
+ */
+export async function runS3Section(options: S3SectionOptions): Promise<S3SectionResult> {
+  const cloud = await startBenchCloud('s3');
+  try {
+    for (const bucket of [SOURCE_BUCKET, VAULT_BUCKET, COPY_BUCKET, RESTORE_BUCKET]) await cloud.createBucket(bucket);
+    options.log(`s3: seeding ${(options.sizeBytes / MiB).toFixed(0)} MiB into s3://${SOURCE_BUCKET}`);
+    const seedStarted = process.hrtime.bigint();
+    const seeded = await seedBucket(cloud.s3, SOURCE_BUCKET, options);
+    const seedSeconds = secondsSince(seedStarted);
+    const plan = benchPlan('bench-s3', { type: 's3', name: 'bench-bucket', bucket: SOURCE_BUCKET, prefix: '' });
+    // `lifeboat vault init` happens once per vault, outside any backup: not timed.
+    await cloud.openVault(VAULT_BUCKET, true);
+
+    flushWrites();
+    options.log('s3: Lifeboat backup workflow (in-process): bucket → vault');
+    const backup = await runBackupWorkflow(cloud, plan, VAULT_BUCKET);
+    options.log(`s3: Lifeboat backup took ${backup.seconds.toFixed(2)} s over ${backup.shardCount} shard(s)`);
+
+    const concurrency = Math.min(backup.shardCount, backup.maxConcurrency) * S3_OBJECTS_IN_FLIGHT_PER_SHARD;
+    flushWrites();
+    options.log(`s3: plain copy (ListObjectsV2 + GetObject + PutObject, ${concurrency} in flight)`);
+    const copyStarted = process.hrtime.bigint();
+    await plainCopy(cloud.s3, SOURCE_BUCKET, COPY_BUCKET, concurrency);
+    const copySeconds = secondsSince(copyStarted);
+    options.log(`s3: plain copy took ${copySeconds.toFixed(2)} s`);
+
+    flushWrites();
+    options.log('s3: Lifeboat restore runbook (in-process): vault → new bucket');
+    const restore = await runRestoreWorkflow(cloud, {
+      plan,
+      vaultBucket: VAULT_BUCKET,
+      backupId: backup.backupId,
+      target: { type: 's3', bucket: RESTORE_BUCKET, prefix: '' },
+      restoreId: 'bench-s3-restore',
+    });
+    options.log(`s3: Lifeboat restore took ${restore.seconds.toFixed(2)} s (+ ${restore.verify.seconds.toFixed(2)} s verify)`);
+
+    options.log('s3: comparing the plain copy and the restored bucket with the source (count + SHA-256 of every object)');
+    const digests = {
+      source: await digestBucket(cloud.s3, SOURCE_BUCKET),
+      plainCopy: await digestBucket(cloud.s3, COPY_BUCKET),
+      restored: await digestBucket(cloud.s3, RESTORE_BUCKET),
+    };
+    const mismatches: string[] = [];
+    for (const [name, digest] of [['plain copy', digests.plainCopy], ['restored bucket', digests.restored]] as const) {
+      if (digest.sha256 !== digests.source.sha256) {
+        mismatches.push(`${name} differs from the source: ${digest.objects} objects / ${digest.bytes} bytes vs ${digests.source.objects} / ${digests.source.bytes}`);
+      }
+    }
+    const mb = seeded.bytes / 1e6;
+    return {
+      sizeBytes: seeded.bytes,
+      objects: seeded.objects,
+      byKind: seeded.byKind,
+      seedSeconds,
+      lifeboat: {
+        seconds: backup.seconds,
+        mbPerSecond: mb / backup.seconds,
+        shardCount: backup.shardCount,
+        maxConcurrency: backup.maxConcurrency,
+        phases: backup.phases,
+        bytesStored: backup.committed.totals.bytesStored,
+        bytesNew: backup.committed.totals.bytesNew,
+      },
+      plainCopy: { seconds: copySeconds, mbPerSecond: mb / copySeconds, concurrency },
+      restore: {
+        seconds: restore.seconds,
+        mbPerSecond: mb / restore.seconds,
+        shardCount: restore.shardCount,
+        phases: restore.phases,
+        verifySeconds: restore.verify.seconds,
+        verified: restore.verify.report.verified,
+      },
+      digests,
+      mismatches,
+    };
+  } finally {
+    await cloud.close();
+  }
+}
+
+/** Flushes dirty pages (s3rver writes objects to files), so one step's write-back is not paid in the next one's time. */
+export function flushWrites(): void {
+  spawnSync('sync', { stdio: 'ignore' });
+}
+
+/**
+ * Seeded objects of 4 KiB–8 MiB, log-uniform sizes: text that compresses, random bytes that do
+ * not, and some exact copies of earlier objects (buckets hold those too; dedup stores them once).
+ */
+async function seedBucket(s3: S3Client, bucket: string, options: S3SectionOptions): Promise<{ objects: number; bytes: number; byKind: S3SectionResult['byKind'] }> {
+  const random = new SeededRandom(`lifeboat-bench-s3/v1/${options.seed}`);
+  type Planned = { key: string; kind: string; contentType: string; size: number; duplicateOf?: number };
+  const planned: Planned[] = [];
+  let total = 0;
+  while (options.sizeBytes - total >= MIN_OBJECT_BYTES) {
+    const remaining = options.sizeBytes - total;
+    let r = random.next();
+    let pick = KINDS[KINDS.length - 1] as (typeof KINDS)[number];
+    for (const k of KINDS) {
+      if (r < k[1]) {
+        pick = k;
+        break;
+      }
+      r -= k[1];
+    }
+    const originals = pick[0] === 'duplicate' ? planned.map((p, i) => ({ p, i })).filter(({ p }) => p.duplicateOf === undefined && p.size <= remaining) : [];
+    const original = originals.length ? random.pick(originals) : undefined;
+    const kind = pick[0] === 'duplicate' && !original ? 'random' : pick[0];
+    const size = original ? original.p.size : Math.min(random.logUniformInt(MIN_OBJECT_BYTES, MAX_OBJECT_BYTES), remaining);
+    const index = planned.length;
+    planned.push({
+      key: `dir-${String(random.int(0, 15)).padStart(2, '0')}/${kind}-${String(index).padStart(6, '0')}`,
+      kind,
+      contentType: original ? original.p.contentType : (KINDS.find((k) => k[0] === kind)?.[2] ?? 'application/octet-stream'),
+      size,
+      ...(original ? { duplicateOf: original.i } : {}),
+    });
+    total += size;
+  }
+  const byKind: S3SectionResult['byKind'] = {};
+  // Each body comes from its own derived source, so bodies do not depend on upload order (8 at a time).
+  const bodyOf = (p: Planned, i: number): Buffer => {
+    const source = p.duplicateOf !== undefined ? (planned[p.duplicateOf] as Planned) : p;
+    const label = p.duplicateOf !== undefined ? p.duplicateOf : i;
+    if (source.kind === 'prose') return new TextContent(random.derive(`prose-${label}`)).prose(source.size);
+    if (source.kind === 'log') return new TextContent(random.derive(`log-${label}`)).log(source.size);
+    return random.bytes(`object-${label}`, source.size);
+  };
+  await mapLimit(planned, 8, async (p, i) => {
+    const body = bodyOf(p, i);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: p.key, Body: body, ContentType: p.contentType, Metadata: { kind: p.kind, seed: options.seed } }));
+    const entry = (byKind[p.duplicateOf !== undefined ? 'duplicate' : p.kind] ??= { objects: 0, bytes: 0 });
+    entry.objects++;
+    entry.bytes += p.size;
+  });
+  return { objects: planned.length, bytes: total, byKind };
+}
+
+/** Every key, page by page (ListObjectsV2 with continuation tokens). */
+async function listKeys(s3: S3Client, bucket: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
+/** The ceiling: list, then GetObject + PutObject each object (content type and user metadata kept), `concurrency` at a time. */
+async function plainCopy(s3: S3Client, from: string, to: string, concurrency: number): Promise<void> {
+  const keys = await listKeys(s3, from);
+  await mapLimit(keys, concurrency, async (key) => {
+    const got = await s3.send(new GetObjectCommand({ Bucket: from, Key: key }));
+    const body = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
+    await s3.send(new PutObjectCommand({ Bucket: to, Key: key, Body: body, ContentType: got.ContentType, Metadata: got.Metadata }));
+  });
+}
+
+/**
+ * A bucket's contents as one hash: per object its key, size, SHA-256 of the body, content type and
+ * user metadata, sorted by key. Equal digests mean equal buckets, independently of Lifeboat's code.
+ */
+export async function digestBucket(s3: S3Client, bucket: string): Promise<BucketDigest> {
+  const keys = await listKeys(s3, bucket);
+  let bytes = 0;
+  const lines = await mapLimit(keys, 8, async (key) => {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const body = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
+    bytes += body.length;
+    const metadata = Object.entries(got.Metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `${JSON.stringify(key)}\t${body.length}\t${createHash('sha256').update(body).digest('hex')}\t${got.ContentType ?? ''}\t${JSON.stringify(metadata)}\n`;
+  });
+  const hash = createHash('sha256');
+  for (const line of lines.sort()) hash.update(line);
+  return { objects: keys.length, bytes, sha256: hash.digest('hex') };
+}

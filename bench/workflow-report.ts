@@ -1,0 +1,133 @@
+import Table from 'cli-table3';
+import { type DynamoDbSectionResult } from './dynamodb-throughput';
+import { type FanoutMeasurement } from './fanout/run-fanout';
+import { type S3SectionResult } from './s3-throughput';
+
+/** The parts of one `npm run bench`; LIFEBOAT_BENCH_SECTIONS picks some (default: all). */
+export const BENCH_SECTIONS = ['restic', 's3', 'dynamodb', 'fanout'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
+/** Targets of issue 4 item 9. */
+export const THROUGHPUT_TARGET = 0.7;
+export const FANOUT_TARGET = 1.7;
+
+/** One row of the second table: a Lifeboat figure, what it is measured against, their ratio and the target. */
+export type WorkflowRow = {
+  readonly figure: string;
+  readonly lifeboat?: number;
+  /** The ceiling (a plain copy on the same server) or the baseline (1 worker). */
+  readonly baseline?: number;
+  /** Higher is better in every row: throughput / ceiling, or the speed-up 1 worker ÷ 2 workers. */
+  readonly ratio?: number;
+  readonly target: string;
+  /** undefined when the figure is missing or the row has no target (informational). */
+  readonly met?: boolean;
+  readonly digits: number;
+};
+
+export type WorkflowResults = {
+  s3?: S3SectionResult;
+  dynamodb?: DynamoDbSectionResult;
+  fanout?: FanoutMeasurement;
+  /** A section that failed, and why (its rows then show —). */
+  errors: Partial<Record<BenchSection, string>>;
+  rows: WorkflowRow[];
+};
+
+/** Parses LIFEBOAT_BENCH_SECTIONS ("restic,s3,dynamodb,fanout" or any subset; empty or unset = all). */
+export function parseSections(text: string | undefined): BenchSection[] {
+  if (text === undefined || text.trim() === '') return [...BENCH_SECTIONS];
+  const asked = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  const unknown = asked.filter((s) => !(BENCH_SECTIONS as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`LIFEBOAT_BENCH_SECTIONS: unknown section(s) ${unknown.join(', ')}; choose from ${BENCH_SECTIONS.join(', ')}`);
+  return BENCH_SECTIONS.filter((s) => asked.includes(s));
+}
+
+export function buildWorkflowRows(results: WorkflowResults, sections: readonly BenchSection[]): WorkflowRow[] {
+  const rows: WorkflowRow[] = [];
+  const atLeast = (figure: string, lifeboat: number | undefined, baseline: number | undefined, target: number, digits: number): WorkflowRow => {
+    const ratio = lifeboat !== undefined && baseline !== undefined && baseline > 0 ? lifeboat / baseline : undefined;
+    return { figure, lifeboat, baseline, ratio, target: `≥ ${target.toFixed(2)}×`, met: ratio === undefined ? undefined : ratio >= target, digits };
+  };
+  if (sections.includes('s3')) {
+    const s3 = results.s3;
+    rows.push(atLeast('S3 bucket → vault MB/s', s3?.lifeboat.mbPerSecond, s3?.plainCopy.mbPerSecond, THROUGHPUT_TARGET, 1));
+    const restore = s3 ? s3.restore.mbPerSecond : undefined;
+    const copy = s3?.plainCopy.mbPerSecond;
+    // No target in issue 4 for the S3 restore: shown against the same ceiling for the record.
+    rows.push({ figure: 'S3 vault → bucket restore MB/s', lifeboat: restore, baseline: copy, ratio: restore !== undefined && copy ? restore / copy : undefined, target: '(info)', digits: 1 });
+  }
+  if (sections.includes('dynamodb')) {
+    const d = results.dynamodb;
+    rows.push(atLeast('DynamoDB backup items/s', d?.backup.itemsPerSecond, d?.plainCopy.itemsPerSecond, THROUGHPUT_TARGET, 0));
+    rows.push(atLeast('DynamoDB restore items/s', d?.restore.itemsPerSecond, d?.plainCopy.itemsPerSecond, THROUGHPUT_TARGET, 0));
+  }
+  if (sections.includes('fanout')) {
+    const f = results.fanout;
+    const one = f?.seconds['1'];
+    const two = f?.seconds['2'];
+    rows.push({
+      figure: `fan-out ${f?.shards ?? 8} shards s (2 vs 1 worker)`,
+      lifeboat: two,
+      baseline: one,
+      ratio: one !== undefined && two !== undefined && two > 0 ? one / two : undefined,
+      target: `≥ ${FANOUT_TARGET.toFixed(2)}× speed-up`,
+      met: one !== undefined && two !== undefined && two > 0 ? one / two >= FANOUT_TARGET : undefined,
+      digits: 2,
+    });
+  }
+  return rows;
+}
+
+const fmt = (value: number | undefined, digits: number): string => (value === undefined ? '—' : value.toFixed(digits));
+const MiB = 2 ** 20;
+
+/** The second table (workflow figures) and the lines needed to read it. */
+export function renderWorkflowReport(results: WorkflowResults): string {
+  const table = new Table({
+    head: ['figure', 'Lifeboat', 'ceiling/baseline', 'ratio', 'target', 'met'],
+    colAligns: ['left', 'right', 'right', 'right', 'left', 'left'],
+    style: { head: [], border: [] },
+  });
+  for (const row of results.rows) {
+    table.push([
+      row.figure,
+      fmt(row.lifeboat, row.digits),
+      fmt(row.baseline, row.digits),
+      row.ratio === undefined ? '—' : `${row.ratio.toFixed(2)}×`,
+      row.target,
+      row.met === undefined ? '—' : row.met ? 'met' : 'not met',
+    ]);
+  }
+  const lines = ['Workflows on the local cloud (s3rver + dynalite on 127.0.0.1; Lifeboat = the backup/restore core functions in-process, Step Functions left out)', table.toString()];
+  const s3 = results.s3;
+  if (s3) {
+    lines.push(
+      `S3: ${s3.objects} objects, ${(s3.sizeBytes / MiB).toFixed(1)} MiB (${Object.entries(s3.byKind)
+        .map(([k, v]) => `${k} ${(v.bytes / MiB).toFixed(0)} MiB`)
+        .join(', ')}); backup ${s3.lifeboat.seconds.toFixed(2)} s over ${s3.lifeboat.shardCount} shard(s) ` +
+        `(plan ${s3.lifeboat.phases.plan.toFixed(2)} + shards ${s3.lifeboat.phases.shards.toFixed(2)} + commit ${s3.lifeboat.phases.commit.toFixed(2)} s), ` +
+        `${(s3.lifeboat.bytesStored / MiB).toFixed(1)} MiB stored; plain copy ${s3.plainCopy.seconds.toFixed(2)} s with ${s3.plainCopy.concurrency} in flight; ` +
+        `restore ${s3.restore.seconds.toFixed(2)} s over ${s3.restore.shardCount} shard(s) + verify ${s3.restore.verifySeconds.toFixed(2)} s; ` +
+        (s3.mismatches.length ? `MISMATCH: ${s3.mismatches.join('; ')}` : `plain copy and restore equal the source (${s3.digests.source.objects} objects, SHA-256 of each)`),
+    );
+  }
+  const d = results.dynamodb;
+  if (d) {
+    lines.push(
+      `DynamoDB: ${d.items} items, ${(d.itemBytes / MiB).toFixed(1)} MiB canonical; backup ${d.backup.seconds.toFixed(2)} s over ${d.backup.shardCount} segment(s), ` +
+        `restore ${d.restore.seconds.toFixed(2)} s over ${d.restore.shardCount} shard(s) (table created from the schema inside it) + verify ${d.restore.verifySeconds.toFixed(2)} s; ` +
+        `plain copy ${d.plainCopy.seconds.toFixed(2)} s (${d.plainCopy.segments} segments, ${d.plainCopy.writesInFlight} writes in flight); ` +
+        (d.mismatches.length ? `MISMATCH: ${d.mismatches.join('; ')}` : `plain copy and restore equal the source (${d.digests.source.items} items, SHA-256 of each)`),
+    );
+  }
+  const f = results.fanout;
+  if (f) {
+    lines.push(`Fan-out: ${f.shards} CPU-bound shards (${f.rounds} SHA-256 rounds of 64 KiB each) through the local executor; best of 2 runs per worker count`);
+  }
+  for (const [section, error] of Object.entries(results.errors)) lines.push(`Section ${section} failed: ${error}`);
+  return lines.join('\n');
+}

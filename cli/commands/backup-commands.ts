@@ -1,0 +1,110 @@
+import { type Command } from 'commander';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
+import { type CliIo, processIo } from '../cli-io';
+import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { progressLine } from '../progress-line';
+import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
+
+/**
+ * `lifeboat backup --plan P` runs the backup workflow once and waits for it; `lifeboat backups list`
+ * shows the catalog. Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed.
+ */
+export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
+export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; json?: boolean };
+export type BackupCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner; clients?: AccessClients };
+const defaultDeps: BackupCommandDeps = { io: processIo, stderr: process.stderr };
+
+export async function backupCommand(options: BackupCommandOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {
+  const { io, stderr } = { ...defaultDeps, ...deps };
+  try {
+    if (options.strategy !== undefined && !['full', 'incremental', 'differential'].includes(options.strategy)) {
+      io.err(`lifeboat backup: --strategy must be full, incremental or differential, got ${options.strategy}`);
+      return 2;
+    }
+    const config = loadLifeboatConfig(options.config);
+    const runner =
+      deps.runner ??
+      (options.aws
+        ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) })
+        : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) }));
+    const progress = progressLine(stderr, `backup ${options.plan}`);
+    const input = { plan: options.plan, trigger: 'cli', ...(options.strategy ? { strategy: options.strategy } : {}) };
+    const outcome = await runner.run('backup', input, (p) => progress.update(p));
+    progress.done();
+    if (options.json) io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, output: outcome.output, error: outcome.error, cause: causeMessage(outcome.cause) }, null, 2));
+    else if (outcome.status === 'SUCCEEDED') {
+      const committed = (outcome.output as { committed?: Record<string, unknown> } | undefined)?.committed ?? {};
+      io.out(`Backup ${String(committed['backupId'] ?? '?')} of plan ${options.plan} committed.`);
+      for (const key of ['entries', 'bytesScanned', 'bytesNew', 'bytesStored']) if (committed[key] !== undefined) io.out(`  ${key.padEnd(14)}${String(committed[key])}`);
+    } else {
+      io.err(`Backup ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
+    }
+    return outcome.status === 'SUCCEEDED' ? 0 : 1;
+  } catch (err) {
+    io.err(`lifeboat backup: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+type ListedBackup = { backupId: string; plan: string; status: string; strategy?: string; startedAt: string; endedAt?: string; sources: unknown[] };
+
+export async function backupsListCommand(options: BackupsListOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {
+  const { io, clients } = { ...defaultDeps, ...deps };
+  try {
+    const access = await environmentAccess(options, clients);
+    let records: ListedBackup[];
+    if (options.source !== undefined) records = (await access.catalog.listBackupsOfSource(options.source)) as unknown as ListedBackup[];
+    else {
+      const plans = options.plan !== undefined ? [options.plan] : access.environment.plans.map((p) => p.name);
+      records = [];
+      for (const plan of plans) records.push(...((await access.catalog.listBackupsOfPlan(plan)) as unknown as ListedBackup[]));
+      if (options.plan === undefined) records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    }
+    if (options.json) {
+      io.out(JSON.stringify(records, null, 2));
+      return 0;
+    }
+    if (records.length === 0) {
+      io.out('No backups.');
+      return 0;
+    }
+    io.out(`${'BACKUP'.padEnd(28)}${'PLAN'.padEnd(14)}${'STATUS'.padEnd(11)}${'STRATEGY'.padEnd(13)}${'STARTED'.padEnd(26)}SOURCES`);
+    for (const r of records) {
+      const sources = r.sources.map((s) => (typeof s === 'string' ? s : String((s as { name?: unknown }).name))).join(', ');
+      io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${r.status.padEnd(11)}${(r.strategy ?? '').padEnd(13)}${r.startedAt.padEnd(26)}${sources}`);
+    }
+    return 0;
+  } catch (err) {
+    io.err(`lifeboat backups list: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'Lifeboat config file', DEFAULT_CONFIG_FILE)
+    .option('--env <name>', 'environment', 'dev')
+    .option('--data-dir <dir>', 'local cloud data directory', '.lifeboat')
+    .option('--aws', 'act on the deployed environment in AWS instead of the local cloud')
+    .option('--json', 'machine-readable output');
+}
+
+export function registerBackupCommand(program: Command): void {
+  common(program.command('backup').description('run the backup workflow for a protection plan now, and wait for it'))
+    .requiredOption('--plan <name>', 'protection plan')
+    .option('--strategy <strategy>', 'full, incremental or differential (default: the plan\'s)')
+    .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))
+    .action(async (opts: BackupCommandOptions) => {
+      process.exitCode = await backupCommand(opts);
+    });
+}
+
+export function registerBackupsCommands(program: Command): void {
+  const backups = program.command('backups').description('the backup catalog');
+  common(backups.command('list').description('backups, newest first'))
+    .option('--plan <name>', 'only this plan\'s backups')
+    .option('--source <name>', 'only committed backups of this source')
+    .action(async (opts: BackupsListOptions) => {
+      process.exitCode = await backupsListCommand(opts);
+    });
+}

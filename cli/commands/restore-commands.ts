@@ -1,0 +1,171 @@
+import { type Command } from 'commander';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
+import { type RestoreTarget } from '../../lambdas/restore/restore-request';
+import { readBackupRecord } from '../../lambdas/restore/restored-backup';
+import { verifyBackup } from '../../lambdas/restore/verify-backup';
+import { type CliIo, processIo } from '../cli-io';
+import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { progressLine } from '../progress-line';
+import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
+
+/**
+ * `lifeboat restore` starts the restore runbook (the same input JSON as the console, docs/RUNBOOKS.md)
+ * and waits for its report; `lifeboat verify` checks one backup in the vault. Local cloud by
+ * default, AWS with --aws. Exit codes: 0 success, 1 the run failed or verification found problems,
+ * 2 the command line is wrong.
+ */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export type RestoreCommandOptions = TargetOptions & {
+  source: string;
+  backup?: string;
+  at?: string;
+  target: string;
+  overwrite?: boolean;
+  from?: string;
+  prefix?: string;
+  json?: boolean;
+  workers?: number;
+};
+export type VerifyCommandOptions = TargetOptions & { backup: string; readData?: boolean; from?: string; json?: boolean };
+
+export type RestoreCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner; clients?: AccessClients };
+const defaultDeps: RestoreCommandDeps = { io: processIo, stderr: process.stderr };
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** `s3://bucket[/prefix]`, `dynamodb://table`, or an absolute directory (`/path` or `file:///path`). */
+export function parseTargetSpec(spec: string): RestoreTarget {
+  const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(spec);
+  if (s3) return { type: 's3', bucket: s3[1] ?? '', prefix: s3[2] ?? '' };
+  const table = /^dynamodb:(?:\/\/)?(.+)$/.exec(spec);
+  if (table) return { type: 'dynamodb', table: table[1] ?? '' };
+  const dir = spec.startsWith('file://') ? spec.slice('file://'.length) : spec;
+  if (dir.startsWith('/')) return { type: 'filesystem', path: dir };
+  throw new UsageError(`--target ${JSON.stringify(spec)}: give s3://bucket[/prefix], dynamodb://table or an absolute directory path`);
+}
+
+/** The runbook input a command line stands for (docs/RUNBOOKS.md). */
+export function restoreInput(options: RestoreCommandOptions): Record<string, unknown> {
+  if ((options.backup === undefined) === (options.at === undefined)) throw new UsageError('give exactly one of --backup <id> and --at <time>');
+  return {
+    source: options.source,
+    ...(options.backup !== undefined ? { backupId: options.backup } : {}),
+    ...(options.at !== undefined ? { pointInTime: options.at } : {}),
+    target: parseTargetSpec(options.target),
+    ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.from !== undefined ? { vault: options.from } : {}),
+    ...(options.prefix !== undefined ? { filter: { prefix: options.prefix } } : {}),
+  };
+}
+
+function runnerFor(options: TargetOptions & { workers?: number }): WorkflowRunner {
+  const config = loadLifeboatConfig(options.config);
+  if (options.aws) return awsWorkflowRunner({ environment: findEnvironment(config, options.env) });
+  return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+}
+
+type RestoreReportView = { restoreId?: string; backupId?: string; source?: string; targetDescription?: string; vault?: string; entries?: number; bytes?: number; items?: number; durationMs?: number; verified?: { entries: number } };
+
+export async function restoreCommand(options: RestoreCommandOptions, deps: Partial<RestoreCommandDeps> = {}): Promise<number> {
+  const { io, stderr, runner } = { ...defaultDeps, ...deps };
+  let input: Record<string, unknown>;
+  try {
+    input = restoreInput(options);
+  } catch (err) {
+    io.err(`lifeboat restore: ${(err as Error).message}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const progress = progressLine(stderr, 'restore');
+    const outcome = await (runner ?? runnerFor(options)).run('restore', input, (p) => progress.update(p));
+    progress.done();
+    if (options.json) {
+      io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: causeMessage(outcome.cause) }) }, null, 2));
+      return outcome.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED;
+    }
+    if (outcome.status !== 'SUCCEEDED') {
+      io.err(`Restore ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
+      io.err(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
+      return EXIT_FAILED;
+    }
+    const r = (outcome.output ?? {}) as RestoreReportView;
+    const rows: [string, string][] = [
+      ['Restore', r.restoreId ?? outcome.executionId],
+      ['Backup', `${r.backupId ?? '?'} (source ${r.source ?? options.source}, ${r.vault ?? 'primary'} vault)`],
+      ['Target', r.targetDescription ?? options.target],
+      ['Entries', String(r.entries ?? 0)],
+      ...(r.items !== undefined ? [['Items', String(r.items)] as [string, string]] : []),
+      ['Bytes', String(r.bytes ?? 0)],
+      ['Verified', `${r.verified?.entries ?? 0} entries equal to the backup`],
+      ['Duration', `${((r.durationMs ?? 0) / 1000).toFixed(1)} s`],
+    ];
+    for (const [k, v] of rows) io.out(`${k.padEnd(10)}${v}`);
+    return EXIT_OK;
+  } catch (err) {
+    io.err(`lifeboat restore: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+}
+
+export async function verifyCommand(options: VerifyCommandOptions, deps: Partial<RestoreCommandDeps> = {}): Promise<number> {
+  const { io, clients } = { ...defaultDeps, ...deps };
+  try {
+    const access = await environmentAccess(options, clients);
+    const record = readBackupRecord(await access.catalog.requireBackup(options.backup));
+    const side = options.from === 'dr' ? 'dr' : 'primary';
+    const result = await verifyBackup(await access.openVault(side), record, { readData: options.readData ?? false });
+    if (options.json) io.out(JSON.stringify(result, null, 2));
+    else {
+      io.out(`${'SOURCE'.padEnd(20)}${'SNAPSHOT'.padEnd(14)}${'ENTRIES'.padStart(9)}${'BYTES'.padStart(14)}${'BLOBS'.padStart(9)}  RESULT`);
+      for (const s of result.sources) {
+        io.out(`${s.source.padEnd(20)}${s.snapshotId.slice(0, 12).padEnd(14)}${String(s.entries).padStart(9)}${String(s.bytes).padStart(14)}${String(s.blobs).padStart(9)}  ${s.ok ? 'OK' : 'FAILED'}`);
+        for (const p of s.problems) io.out(`    ${p}`);
+      }
+      io.out(`${result.ok ? 'OK' : 'FAILED'}: backup ${result.backupId} in the ${side} vault${result.readData ? ', every blob read and re-hashed' : ' (structure; add --read-data to read every blob)'}`);
+    }
+    return result.ok ? EXIT_OK : EXIT_FAILED;
+  } catch (err) {
+    io.err(`lifeboat verify: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'Lifeboat config file', DEFAULT_CONFIG_FILE)
+    .option('--env <name>', 'environment', 'dev')
+    .option('--data-dir <dir>', 'local cloud data directory', '.lifeboat')
+    .option('--aws', 'act on the deployed environment in AWS instead of the local cloud')
+    .option('--json', 'machine-readable output');
+}
+
+export function registerRestoreCommand(program: Command): void {
+  common(program.command('restore').description('run the restore runbook: a backup (by id or point in time) of one source into a target, verified'))
+    .requiredOption('--source <name>', 'the protected source to restore')
+    .option('--backup <id>', 'backup id (see lifeboat backups list)')
+    .option('--at <time>', 'point in time (ISO 8601 with zone): the newest committed backup at or before it')
+    .requiredOption('--target <spec>', 's3://bucket[/prefix], dynamodb://table or /absolute/directory')
+    .option('--overwrite', 'allow restoring onto the original source or a non-empty target')
+    .option('--from <vault>', 'primary or dr', 'primary')
+    .option('--prefix <prefix>', 'restore only keys / paths under this prefix')
+    .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))
+    .action(async (opts: RestoreCommandOptions) => {
+      process.exitCode = await restoreCommand(opts);
+    });
+}
+
+export function registerVerifyCommand(program: Command): void {
+  common(program.command('verify').description('verify one backup in the vault: snapshots, manifests, blobs (and their data with --read-data)'))
+    .requiredOption('--backup <id>', 'backup id')
+    .option('--read-data', 'read, decrypt and re-hash every blob')
+    .option('--from <vault>', 'primary or dr', 'primary')
+    .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN or alias)')
+    .action(async (opts: VerifyCommandOptions) => {
+      process.exitCode = await verifyCommand(opts);
+    });
+}

@@ -1,0 +1,59 @@
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type EnvironmentConfig } from '../lib/config/lifeboat-config';
+import { findEnvironment, loadLifeboatConfig } from '../lib/config/load-config';
+import { resourceNames } from '../lib/stacks/resource-names';
+import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
+import { type KeyProvider } from '../lambdas/vault/key-provider';
+import { KeyFileKeyProvider } from '../lambdas/vault/key-file-key-provider';
+import { KmsKeyProvider } from '../lambdas/vault/kms-key-provider';
+import { openBackupVault } from '../lambdas/runtime/backup-vault';
+import { type Vault } from '../lambdas/vault/vault';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { connectLocalCloud } from '../local/cloud/local-cloud';
+import { localDynamoDbClient, localS3Client } from '../local/cloud/local-clients';
+import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
+
+/** Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`). */
+export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string };
+
+/**
+ * The catalog and vaults of an environment, as the CLI reaches them: in the local cloud through its
+ * endpoints and the data directory's key file (the one the local executor gives every function), in
+ * AWS through the SDK's default credentials, the vault's key given by --vault-key (ARN or alias).
+ */
+export type EnvironmentAccess = {
+  environment: EnvironmentConfig;
+  catalog: BackupCatalog;
+  openVault(side: 'primary' | 'dr'): Promise<Vault>;
+};
+
+export type AccessClients = { dynamodb?: DynamoDBClient; s3?: (region: string) => S3Client; kms?: (region: string) => KMSClient };
+
+export async function environmentAccess(options: TargetOptions, clients: AccessClients = {}): Promise<EnvironmentAccess> {
+  const environment = findEnvironment(loadLifeboatConfig(options.config), options.env);
+  const names = resourceNames(environment);
+  const regionOf = (side: 'primary' | 'dr') => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
+  const bucketOf = (side: 'primary' | 'dr') => (side === 'primary' ? names.primaryVault : names.drVault);
+  let endpoints: LocalEndpoints | undefined;
+  if (!options.aws) endpoints = await connectLocalCloud(path.resolve(options.dataDir));
+  const dynamodb = clients.dynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.primaryRegion) : new DynamoDBClient({ region: environment.primaryRegion }));
+  const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region }));
+  return {
+    environment,
+    catalog: new BackupCatalog(DynamoDBDocumentClient.from(dynamodb), names.catalogTable),
+    async openVault(side) {
+      let provider: KeyProvider;
+      if (!options.aws) provider = await KeyFileKeyProvider.load(path.join(path.resolve(options.dataDir), 'vault.key'));
+      else {
+        const keyId = side === 'dr' ? `alias/${names.drVaultKeyAlias.replace(/^alias\//, '')}` : options.vaultKey;
+        if (!keyId) throw new Error('Give the primary vault\'s KMS key with --vault-key <key ARN or alias> (the Vault key of the primary stack).');
+        const kms = clients.kms?.(regionOf(side)) ?? new KMSClient({ region: regionOf(side) });
+        provider = new KmsKeyProvider({ client: kms, keyId, encryptionContext: { 'lifeboat:vault': bucketOf(side) } });
+      }
+      return openBackupVault({ s3: s3(regionOf(side)), bucket: bucketOf(side), provider, create: false });
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent as SfnHistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type EnvironmentConfig, type LifeboatConfig } from '../lib/config/lifeboat-config';
+import { resourceNames } from '../lib/stacks/resource-names';
+
+/**
+ * Runs one of an environment's workflows to its end and reports progress: locally (the synthesized
+ * state machine on the local executor, over the local cloud) or in AWS (StartExecution, then
+ * DescribeExecution until it stops). Commands only see this interface.
+ */
+export type WorkflowName = 'backup' | 'restore';
+
+export type WorkflowProgress = { state?: string; shardsDone: number; shardsFailed: number; retries: number; elapsedMs: number };
+
+export type WorkflowOutcome = {
+  executionId: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  /** Local runs: where the history was saved (`lifeboat executions show <id>`). */
+  historyFile?: string;
+};
+
+export type WorkflowRunner = {
+  run(workflow: WorkflowName, input: unknown, onProgress: (p: WorkflowProgress) => void): Promise<WorkflowOutcome>;
+};
+
+/** The error a failed Lambda reports reaches Step Functions as JSON `{errorType, errorMessage, trace}`: keep its message. */
+export function causeMessage(cause: string | undefined): string | undefined {
+  if (cause === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}
+
+/** The local executor. Imported lazily: it pulls in the CDK (synthesis) and the local cloud. */
+export function localWorkflowRunner(options: { config: LifeboatConfig; envName: string; dataDir: string; workers?: number }): WorkflowRunner {
+  return {
+    async run(workflow, input, onProgress) {
+      const { openLocalEnvironment } = await import('../local/local-environment.js');
+      const { runLocalExecution } = await import('../local/executor/run-local-execution.js');
+      const local = await openLocalEnvironment({ config: options.config, envName: options.envName, dataDir: options.dataDir });
+      try {
+        const primary = local.stacks.find((s) => s.role === 'primary');
+        if (!primary) throw new Error('The synthesized environment has no primary stack.');
+        const names = resourceNames(local.environment);
+        const started = Date.now();
+        const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
+        const result = await runLocalExecution({
+          stack: primary,
+          stateMachine: workflow === 'backup' ? names.backupStateMachine : names.restoreStateMachine,
+          input,
+          endpoints: local.endpoints,
+          dataDir: local.dataDir,
+          ...(options.workers !== undefined ? { workers: options.workers } : {}),
+          extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+          onEvent: (event) => {
+            if (event.type === 'MapIterationSucceeded') progress.shardsDone++;
+            else if (event.type === 'MapIterationFailed') progress.shardsFailed++;
+            else if (event.type === 'StateRetried') progress.retries++;
+            else if (event.type === 'StateEntered' && event.state !== undefined) progress.state = event.state;
+            else return;
+            onProgress({ ...progress, elapsedMs: Date.now() - started });
+          },
+        });
+        return {
+          executionId: result.executionId,
+          status: result.status,
+          output: result.output,
+          ...(result.error !== undefined ? { error: result.error } : {}),
+          ...(result.cause !== undefined ? { cause: result.cause } : {}),
+          historyFile: result.historyFile,
+        };
+      } finally {
+        await local.close();
+      }
+    },
+  };
+}
+
+/** Step Functions in AWS: the state machines have fixed names, so their ARNs follow from the config. */
+export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; pollMs?: number; partition?: string }): WorkflowRunner {
+  const env = options.environment;
+  const client = options.client ?? new SFNClient({ region: env.primaryRegion });
+  const names = resourceNames(env);
+  return {
+    async run(workflow, input, onProgress) {
+      const name = workflow === 'backup' ? names.backupStateMachine : names.restoreStateMachine;
+      const stateMachineArn = `arn:${options.partition ?? 'aws'}:states:${env.primaryRegion}:${env.account}:stateMachine:${name}`;
+      const started = Date.now();
+      const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+      if (!executionArn) throw new Error(`StartExecution of ${stateMachineArn} returned no execution ARN.`);
+      const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
+      let nextToken: string | undefined;
+      for (;;) {
+        // History pages since the last poll drive the same progress line as locally.
+        do {
+          const page = await client.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 500 }));
+          for (const event of page.events ?? []) countEvent(progress, event);
+          nextToken = page.nextToken;
+        } while (nextToken);
+        const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+        onProgress({ ...progress, elapsedMs: Date.now() - started });
+        if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
+          return {
+            executionId: executionArn,
+            status: described.status === 'SUCCEEDED' ? 'SUCCEEDED' : described.status === 'TIMED_OUT' ? 'TIMED_OUT' : described.status === 'ABORTED' ? 'ABORTED' : 'FAILED',
+            ...(described.output !== undefined ? { output: JSON.parse(described.output) as unknown } : {}),
+            ...(described.error !== undefined ? { error: described.error } : {}),
+            ...(described.cause !== undefined ? { cause: described.cause } : {}),
+          };
+        }
+        await sleep(options.pollMs ?? 2000);
+      }
+    },
+  };
+}
+
+const seen = new WeakMap<WorkflowProgress, Set<number>>();
+
+function countEvent(progress: WorkflowProgress, event: SfnHistoryEvent): void {
+  let ids = seen.get(progress);
+  if (!ids) seen.set(progress, (ids = new Set()));
+  if (event.id === undefined || ids.has(event.id)) return;
+  ids.add(event.id);
+  if (event.type === 'MapIterationSucceeded') progress.shardsDone++;
+  else if (event.type === 'MapIterationFailed') progress.shardsFailed++;
+  else if (event.type === 'TaskStateEntered' || event.type === 'MapStateEntered') progress.state = event.stateEnteredEventDetails?.name ?? progress.state;
+}

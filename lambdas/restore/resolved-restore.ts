@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { restoreTargetSchema } from './restore-request';
+
+/**
+ * A validated, resolved restore: which snapshot of which vault goes where. The resolve step
+ * produces it, the plan step stores it in the restore plan, every later step reads it from there.
+ */
+export const resolvedRestoreSchema = z.object({
+  restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/),
+  source: z.object({ name: z.string(), type: z.enum(['s3', 'dynamodb', 'filesystem']) }),
+  backupId: z.string(),
+  backupStartedAt: z.string(),
+  snapshotId: z.string().regex(/^[0-9a-f]{64}$/),
+  vault: z.enum(['primary', 'dr']),
+  target: restoreTargetSchema,
+  overwrite: z.boolean(),
+  /** Only entries whose path (S3 key) starts with this; '' = everything. */
+  prefix: z.string(),
+  startedAt: z.string(),
+});
+export type ResolvedRestore = z.infer<typeof resolvedRestoreSchema>;
+
+/** How a target is named in reports and messages. */
+export function describeTarget(target: ResolvedRestore['target']): string {
+  if (target.type === 's3') return `s3://${target.bucket}/${target.prefix}`;
+  if (target.type === 'dynamodb') return `dynamodb table ${target.table}`;
+  return `directory ${target.path}`;
+}

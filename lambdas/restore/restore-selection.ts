@@ -1,0 +1,30 @@
+import { comparePaths, type ManifestEntry, underPrefix } from '../vault/manifest-entry';
+import { type Snapshot } from '../vault/snapshot-record';
+import { type Vault } from '../vault/vault';
+import { type ResolvedRestore } from './resolved-restore';
+import { s3KeyOfEntry } from './restored-entry';
+
+/**
+ * The entries of a snapshot a restore covers, in manifest order. The filter prefix is a plain
+ * string prefix of S3 keys (as S3 itself filters); for a directory it selects a path and what lies
+ * below it. With a shard range, only entries from `first` to `last` inclusive.
+ */
+export async function* selectedEntries(
+  vault: Vault,
+  snapshot: Snapshot,
+  restore: Pick<ResolvedRestore, 'prefix' | 'source'>,
+  range?: { first: string; last: string },
+): AsyncGenerator<ManifestEntry> {
+  const prefix = restore.prefix;
+  // The manifest reader skips pages outside a directory-style prefix; an S3 key prefix is matched here.
+  const readerPrefix = restore.source.type === 'filesystem' ? prefix : '';
+  for await (const entry of vault.entries(snapshot, readerPrefix)) {
+    if (prefix !== '' && restore.source.type === 's3' && !s3KeyOfEntry(entry).startsWith(prefix)) continue;
+    if (prefix !== '' && restore.source.type === 'filesystem' && !underPrefix(entry.path, prefix)) continue;
+    if (range) {
+      if (comparePaths(entry.path, range.first) < 0) continue;
+      if (comparePaths(entry.path, range.last) > 0) return;
+    }
+    yield entry;
+  }
+}

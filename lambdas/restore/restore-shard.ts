@@ -1,0 +1,80 @@
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { decodeItemLines } from '../sources/dynamodb-item-codec';
+import { type ManifestEntry } from '../vault/manifest-entry';
+import { mapBounded } from '../vault/map-bounded';
+import { readEntryContent } from '../vault/restore';
+import { type Vault } from '../vault/vault';
+import { writeDirectoryEntry } from './directory-writer';
+import { writeDynamoDbItems } from './dynamodb-item-writer';
+import { getRestorePlan, type RestoreShardTask } from './restore-plan-document';
+import { SnapshotMismatchError } from './restore-errors';
+import { selectedEntries } from './restore-selection';
+import { directoryEntry, s3Attributes, s3KeyOfEntry } from './restored-entry';
+import { writeS3Object } from './s3-object-writer';
+
+export type RestoreShardDeps = {
+  openVault: (side: 'primary' | 'dr') => Promise<Vault>;
+  planS3: S3Client;
+  planBucket: string;
+  /** The S3 client for the target bucket (the primary region's). */
+  targetS3: S3Client;
+  dynamodb: DynamoDBClient;
+  directory: (configuredPath: string) => string;
+  /** Entries written at once within a shard. @default 4 */
+  concurrency?: number;
+};
+
+export type RestoreShardResult = { shardIndex: number; entries: number; bytes: number; items: number };
+
+/**
+ * Restores one shard (a contiguous range of the manifest) into the target. Idempotent: a retried
+ * shard writes the same objects, items and files again (S3 puts and DynamoDB puts replace, files
+ * are written to a temporary name and renamed), so Retry after a transient failure is safe.
+ */
+export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDeps): Promise<RestoreShardResult> {
+  const plan = await getRestorePlan(deps.planS3, deps.planBucket, task.planKey);
+  const restore = plan.restore;
+  const shard = plan.shards.find((s) => s.index === task.shardIndex);
+  if (!shard || restore.restoreId !== task.restoreId) throw new SnapshotMismatchError(`Restore plan ${task.planKey} has no shard ${task.shardIndex} for restore ${task.restoreId}`);
+  const vault = await deps.openVault(restore.vault);
+  const snapshot = await vault.loadSnapshot(restore.snapshotId);
+  const entries: ManifestEntry[] = [];
+  for await (const entry of selectedEntries(vault, snapshot, restore, shard)) entries.push(entry);
+
+  const result: RestoreShardResult = { shardIndex: shard.index, entries: 0, bytes: 0, items: 0 };
+  const target = restore.target;
+  await mapBounded(entries, deps.concurrency ?? 4, async (entry) => {
+    if (target.type === 's3') {
+      if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
+      // The key is restored verbatim under the target prefix: S3 keys are names, not paths.
+      const { bytes } = await writeS3Object(deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, readEntryContent(vault, entry), s3Attributes(entry));
+      result.bytes += bytes;
+    } else if (target.type === 'dynamodb') {
+      if (entry.kind !== 'page') throw new SnapshotMismatchError(`DynamoDB snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not a page`);
+      const chunks: Buffer[] = [];
+      for await (const chunk of readEntryContent(vault, entry)) chunks.push(chunk);
+      const body = Buffer.concat(chunks);
+      result.items += await writeDynamoDbItems(deps.dynamodb, target.table, decodeItemLines(body));
+      result.bytes += body.length;
+    } else {
+      const dirEntry = directoryEntry(entry);
+      await withExistRetry(() => writeDirectoryEntry(deps.directory(target.path), dirEntry, dirEntry.type === 'file' ? readEntryContent(vault, entry) : undefined));
+      result.bytes += dirEntry.type === 'file' ? entry.size : 0;
+    }
+    result.entries++;
+  });
+  return result;
+}
+
+/** Shards running side by side may create the same parent directory at the same moment: EEXIST then only means "the other one won". */
+async function withExistRetry(write: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { lstat, readdir } from 'node:fs/promises';
+import { type RestoreTarget } from './restore-request';
+import { RestoreTargetMissingError, RestoreTargetNotEmptyError } from './restore-errors';
+
+export type TargetDeps = { s3: S3Client; dynamodb: DynamoDBClient; directory: (configuredPath: string) => string };
+
+/**
+ * Checks, without writing anything, that a target can receive a restore: an S3 bucket must exist;
+ * without `overwrite`, a target must hold no data yet (bucket prefix empty, table absent, directory
+ * absent or empty), so a restore never mixes into live or earlier-restored data unasked.
+ */
+export async function checkTargetState(target: RestoreTarget, overwrite: boolean, deps: TargetDeps): Promise<void> {
+  if (target.type === 's3') {
+    try {
+      await deps.s3.send(new HeadBucketCommand({ Bucket: target.bucket }));
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || (err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchBucket') {
+        throw new RestoreTargetMissingError(`Invalid restore request: target.bucket: bucket ${target.bucket} does not exist; create it (with your encryption and access settings) and start the restore again`);
+      }
+      throw err;
+    }
+    if (overwrite) return;
+    const listed = await deps.s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: target.prefix || undefined, MaxKeys: 1 }));
+    if ((listed.Contents ?? []).length > 0) {
+      throw new RestoreTargetNotEmptyError(
+        `Invalid restore request: target: s3://${target.bucket}/${target.prefix} already holds objects (e.g. ${JSON.stringify(listed.Contents?.[0]?.Key)}); choose an empty bucket or prefix, or set "overwrite": true to write over it`,
+      );
+    }
+    return;
+  }
+  if (target.type === 'dynamodb') {
+    if (overwrite) return;
+    try {
+      await deps.dynamodb.send(new DescribeTableCommand({ TableName: target.table }));
+    } catch (err) {
+      if (err instanceof ResourceNotFoundException || (err as Error).name === 'ResourceNotFoundException') return;
+      throw err;
+    }
+    throw new RestoreTargetNotEmptyError(
+      `Invalid restore request: target.table: table ${target.table} already exists; a restore creates its table from the backup's schema, so name a new table, or set "overwrite": true to write the items into the existing one`,
+    );
+  }
+  if (overwrite) return;
+  const dir = deps.directory(target.path);
+  const stats = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!stats) return;
+  if (!stats.isDirectory()) throw new RestoreTargetNotEmptyError(`Invalid restore request: target.path: ${target.path} exists and is not a directory`);
+  const children = await readdir(dir);
+  if (children.length > 0) {
+    throw new RestoreTargetNotEmptyError(`Invalid restore request: target.path: directory ${target.path} is not empty; choose a new directory, or set "overwrite": true to write into it`);
+  }
+}

@@ -1,0 +1,42 @@
+import { type DirectoryEntry } from '../sources/directory-source';
+import { type ManifestEntry } from '../vault/manifest-entry';
+import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
+import { type S3ObjectAttributes } from './s3-object-writer';
+
+/**
+ * How manifest entries (shared contract with the backup side) map to what the writers take.
+ * S3 objects: meta { contentType?, metadata, tags, etag, size, lastModified }.
+ * Files: meta { mode, mtimeNs, uid, gid, target (symlinks) } as lambdas/vault/directory-source.ts writes it.
+ */
+/**
+ * The object key of an S3 entry. Keys the vault cannot hold as a path ('a//b', '../x', 'folder/')
+ * are stored under an escaped path with the exact key in meta.key (lambdas/sources/s3-entry-path.ts).
+ */
+export function s3KeyOfEntry(entry: ManifestEntry): string {
+  const key = entry.meta['key'];
+  return typeof key === 'string' ? key : s3KeyOfEntryPath(entry.path);
+}
+
+export function s3Attributes(entry: ManifestEntry): S3ObjectAttributes {
+  const meta = entry.meta;
+  return {
+    ...(typeof meta['contentType'] === 'string' ? { contentType: meta['contentType'] } : {}),
+    metadata: stringRecord(meta['metadata']),
+    tags: stringRecord(meta['tags']),
+  };
+}
+
+function stringRecord(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+export function directoryEntry(entry: ManifestEntry): DirectoryEntry {
+  const mode = typeof entry.meta['mode'] === 'number' ? entry.meta['mode'] & 0o7777 : entry.kind === 'dir' ? 0o755 : 0o644;
+  const ns = entry.meta['mtimeNs'];
+  // Milliseconds with a fraction: utimes takes seconds as a double, which keeps about a microsecond today.
+  const mtimeMs = typeof ns === 'string' && /^-?\d+$/.test(ns) ? Number(BigInt(ns) / 1000n) / 1000 : Date.now();
+  const type = entry.kind === 'dir' ? 'directory' : entry.kind === 'symlink' ? 'symlink' : 'file';
+  const target = entry.meta['target'];
+  return { path: entry.path, type, size: entry.size, mode, mtimeMs, ...(type === 'symlink' && typeof target === 'string' ? { linkTarget: target } : {}) };
+}

@@ -1,0 +1,169 @@
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
+import { decodeItemLines, encodeItemText } from '../sources/dynamodb-item-codec';
+import { type ManifestEntry } from '../vault/manifest-entry';
+import { mapBounded } from '../vault/map-bounded';
+import { readEntryContent } from '../vault/restore';
+import { type Vault } from '../vault/vault';
+import { contentIds, sameIds } from './content-ids';
+import { finishDirectories } from './directory-writer';
+import { getRestorePlan } from './restore-plan-document';
+import { RestoreVerificationError } from './restore-errors';
+import { selectedEntries } from './restore-selection';
+import { resolveInsideTarget } from './safe-target-path';
+import { directoryEntry, s3Attributes, s3KeyOfEntry } from './restored-entry';
+import { describeTarget, type ResolvedRestore } from './resolved-restore';
+
+export type VerifyRestoreDeps = {
+  openVault: (side: 'primary' | 'dr') => Promise<Vault>;
+  planS3: S3Client;
+  planBucket: string;
+  targetS3: S3Client;
+  dynamodb: DynamoDBClient;
+  directory: (configuredPath: string) => string;
+  now?: () => Date;
+};
+
+/** The runbook's result: what was restored where, verified against the manifest. */
+export type RestoreReport = {
+  restoreId: string;
+  backupId: string;
+  source: string;
+  snapshotId: string;
+  vault: 'primary' | 'dr';
+  target: ResolvedRestore['target'];
+  targetDescription: string;
+  entries: number;
+  bytes: number;
+  items?: number;
+  /** Items in an overwritten table that the backup does not have (a restore does not delete). */
+  extraItems?: number;
+  verified: { entries: number; mismatches: number };
+  durationMs: number;
+};
+
+/**
+ * Last step of a restore: gives restored directories their modes and mtimes, then reads the target
+ * back and checks it against the manifest. S3: every object's size, content (the vault's chunk ids
+ * recomputed over the bytes read back), content type, user metadata and tags. DynamoDB: the target's
+ * items, canonically encoded, equal the backup's items one for one. Directories: every entry's
+ * kind, mode, size, content and link target. Any difference fails with RestoreVerificationError.
+ */
+export async function verifyRestore(input: { planKey: string }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
+  const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);
+  const restore = plan.restore;
+  const vault = await deps.openVault(restore.vault);
+  const snapshot = await vault.loadSnapshot(restore.snapshotId);
+  const mismatches: string[] = [];
+  let checked = 0;
+  let items: number | undefined;
+  let extraItems: number | undefined;
+  const target = restore.target;
+
+  if (target.type === 'dynamodb') {
+    const expected = new Map<string, number>();
+    let count = 0;
+    for await (const entry of selectedEntries(vault, snapshot, restore)) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of readEntryContent(vault, entry)) chunks.push(chunk);
+      for (const item of decodeItemLines(Buffer.concat(chunks))) {
+        const text = encodeItemText(item);
+        expected.set(text, (expected.get(text) ?? 0) + 1);
+        count++;
+      }
+      checked++;
+    }
+    let extra = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await deps.dynamodb.send(new ScanCommand({ TableName: target.table, ConsistentRead: true, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) {
+        const text = encodeItemText(item);
+        const left = expected.get(text);
+        if (left === undefined) extra++;
+        else if (left === 1) expected.delete(text);
+        else expected.set(text, left - 1);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    for (const [text, n] of expected) mismatches.push(`item ${text.slice(0, 120)} missing or different in ${target.table}${n > 1 ? ` (${n} times)` : ''}`);
+    // A new table holds nothing but the restore; an overwritten one may keep items the backup lacks.
+    if (extra > 0 && !restore.overwrite) mismatches.push(`${extra} items in ${target.table} are not in the backup`);
+    items = count;
+    extraItems = extra;
+  } else {
+    const entries: ManifestEntry[] = [];
+    for await (const entry of selectedEntries(vault, snapshot, restore)) entries.push(entry);
+    if (target.type === 'filesystem') await finishDirectories(deps.directory(target.path), entries.map(directoryEntry));
+    await mapBounded(entries, 4, async (entry) => {
+      const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, deps.directory(target.path), entry);
+      if (problem) mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
+      checked++;
+    });
+  }
+  if (mismatches.length > 0) throw new RestoreVerificationError(mismatches.sort(), checked);
+  return {
+    restoreId: restore.restoreId,
+    backupId: restore.backupId,
+    source: restore.source.name,
+    snapshotId: restore.snapshotId,
+    vault: restore.vault,
+    target,
+    targetDescription: describeTarget(target),
+    entries: plan.entries,
+    bytes: plan.bytes,
+    ...(items !== undefined ? { items } : {}),
+    ...(extraItems !== undefined && extraItems > 0 ? { extraItems } : {}),
+    verified: { entries: checked, mismatches: 0 },
+    durationMs: (deps.now ?? (() => new Date()))().getTime() - Date.parse(restore.startedAt),
+  };
+}
+
+async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: string, entry: ManifestEntry): Promise<string | undefined> {
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((err: Error) => err);
+  if (head instanceof Error) return `not readable in the target (${head.name})`;
+  if ((head.ContentLength ?? -1) !== entry.size) return `size ${head.ContentLength} instead of ${entry.size}`;
+  const want = s3Attributes(entry);
+  if (want.contentType !== undefined && head.ContentType !== want.contentType) return `content type ${head.ContentType} instead of ${want.contentType}`;
+  if (!sameRecord(head.Metadata ?? {}, want.metadata)) return `user metadata ${JSON.stringify(head.Metadata)} instead of ${JSON.stringify(want.metadata)}`;
+  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+  const tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  if (!sameRecord(tags, want.tags)) return `tags ${JSON.stringify(tags)} instead of ${JSON.stringify(want.tags)}`;
+  if (entry.size === 0) return undefined;
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!Body) return 'no body';
+  const { ids } = await contentIds(vault, Body as AsyncIterable<Uint8Array>);
+  return sameIds(ids, entry.content) ? undefined : 'content differs from the backup';
+}
+
+async function checkFile(vault: Vault, root: string, entry: ManifestEntry): Promise<string | undefined> {
+  const file = resolveInsideTarget(root, entry.path);
+  const stats = await lstat(file).catch(() => undefined);
+  if (!stats) return 'missing in the target';
+  const want = directoryEntry(entry);
+  if (want.type === 'directory') return stats.isDirectory() ? checkMode(stats.mode, want.mode) : 'not a directory';
+  if (want.type === 'symlink') {
+    if (!stats.isSymbolicLink()) return 'not a symlink';
+    const link = await readlink(file);
+    return link === want.linkTarget ? undefined : `links to ${link} instead of ${want.linkTarget}`;
+  }
+  if (!stats.isFile()) return 'not a regular file';
+  if (stats.size !== entry.size) return `size ${stats.size} instead of ${entry.size}`;
+  const modeProblem = checkMode(stats.mode, want.mode);
+  if (modeProblem) return modeProblem;
+  if (entry.size === 0) return undefined;
+  const { ids } = await contentIds(vault, createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
+  return sameIds(ids, entry.content) ? undefined : 'content differs from the backup';
+}
+
+function checkMode(actual: number, expected: number): string | undefined {
+  return (actual & 0o7777) === expected ? undefined : `mode ${(actual & 0o7777).toString(8)} instead of ${expected.toString(8)}`;
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}

@@ -1,0 +1,167 @@
+import { type BigIntStats } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { comparePaths, type EntryMeta } from '../vault/manifest-entry';
+import { type NewEntry } from '../vault/snapshot-writer';
+import { type EntrySink, type ShardObservations } from './entry-sink';
+import { forEachBounded } from './for-each-bounded';
+
+/** Files up to this size are read whole (and re-read when they change meanwhile); larger ones stream in blocks of this size. */
+export const WHOLE_FILE_BYTES = 8 * 1024 * 1024;
+/** Files prepared at once: reading small files ahead of the writer keeps both cores busy. */
+const FILES_IN_FLIGHT = 8;
+
+export type DirectoryShardOptions = {
+  /** Test seam: called before each read of a file's content (attempt 0, then 1 for the re-read). */
+  readonly beforeRead?: (absolutePath: string, attempt: number) => Promise<void>;
+};
+
+type WalkItem = { rel: string; abs: string; kind: 'file' | 'dir' | 'symlink'; stat: BigIntStats };
+
+/**
+ * Writes the subtrees `topLevel` (names directly under `root`) as file-system entries — exactly the
+ * entries of lambdas/vault/directory-source.ts (paths relative to the root, kinds file/dir/symlink,
+ * meta mode/mtimeNs/uid/gid and symlink target, change token size:mtime:ctime:inode), so a sharded
+ * backup of a directory equals a `lifeboat vault backup` of it. The root itself has no entry.
+ *
+ * A file that changes while it is read (size, mtime, ctime or inode differ before and after) is read
+ * once more; if it changed again it is kept as read and reported in `changedDuringRead`. Either way
+ * its change token is the one taken *before* the read, so the next incremental backup reads it again.
+ */
+export async function addDirectoryShard(
+  root: string,
+  topLevel: readonly string[],
+  sink: EntrySink,
+  observations: ShardObservations,
+  options: DirectoryShardOptions = {},
+): Promise<void> {
+  await forEachBounded(walkTopLevel(root, topLevel, observations), FILES_IN_FLIGHT, async (item) => {
+    const entry = await prepare(item, sink, observations, options);
+    if (!entry) return;
+    await sink.add(entry);
+    if (entry.content !== undefined && typeof entry.content === 'function') {
+      // Streamed (large) files are checked after the writer has read them; they cannot be re-read.
+      if (changed(item.stat, await lstatOrNull(item.abs))) observations.changedDuringRead.push(item.rel);
+    }
+  });
+}
+
+async function* walkTopLevel(root: string, names: readonly string[], observations: ShardObservations): AsyncGenerator<WalkItem> {
+  for (const name of [...names].sort(comparePaths)) {
+    const abs = path.join(root, name);
+    const stat = await lstatOrNull(abs);
+    if (!stat) {
+      observations.vanished.push(name);
+      continue;
+    }
+    yield* walkItem({ rel: name, abs, stat }, observations);
+  }
+}
+
+async function* walkItem(item: { rel: string; abs: string; stat: BigIntStats }, observations: ShardObservations): AsyncGenerator<WalkItem> {
+  if (item.stat.isDirectory()) {
+    yield { ...item, kind: 'dir' };
+    let names: string[];
+    try {
+      names = await fs.readdir(item.abs);
+    } catch (err) {
+      observations.skipped.push(`${item.rel}: cannot list: ${(err as Error).message}`);
+      return;
+    }
+    for (const name of names.sort(comparePaths)) {
+      const abs = path.join(item.abs, name);
+      const stat = await lstatOrNull(abs);
+      if (!stat) {
+        observations.vanished.push(`${item.rel}/${name}`);
+        continue;
+      }
+      yield* walkItem({ rel: `${item.rel}/${name}`, abs, stat }, observations);
+    }
+  } else if (item.stat.isFile()) yield { ...item, kind: 'file' };
+  else if (item.stat.isSymbolicLink()) yield { ...item, kind: 'symlink' };
+  else observations.skipped.push(`${item.rel}: not a regular file, directory or symlink`);
+}
+
+async function lstatOrNull(abs: string): Promise<BigIntStats | null> {
+  try {
+    return await fs.lstat(abs, { bigint: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** The same meta as lambdas/vault/directory-source.ts. */
+function baseMeta(stat: BigIntStats): EntryMeta {
+  return { mode: Number(stat.mode & 0o7777n), mtimeNs: stat.mtimeNs.toString(), uid: Number(stat.uid), gid: Number(stat.gid) };
+}
+
+export function fileChangeToken(s: BigIntStats): string {
+  return `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
+}
+
+function changed(before: BigIntStats, after: BigIntStats | null): boolean {
+  return !after || fileChangeToken(before) !== fileChangeToken(after);
+}
+
+async function prepare(item: WalkItem, sink: EntrySink, observations: ShardObservations, options: DirectoryShardOptions): Promise<NewEntry | null> {
+  if (item.kind === 'dir') return { path: item.rel, kind: 'dir', meta: baseMeta(item.stat) };
+  if (item.kind === 'symlink') {
+    try {
+      return { path: item.rel, kind: 'symlink', meta: { ...baseMeta(item.stat), target: await fs.readlink(item.abs) } };
+    } catch (err) {
+      return skipOrVanish(item.rel, err, observations);
+    }
+  }
+  let stat = item.stat;
+  if (await sink.canReuse(item.rel, 'file', fileChangeToken(stat))) return { path: item.rel, kind: 'file', meta: baseMeta(stat), changeToken: fileChangeToken(stat) };
+  if (stat.size > BigInt(WHOLE_FILE_BYTES)) {
+    return { path: item.rel, kind: 'file', meta: baseMeta(stat), changeToken: fileChangeToken(stat), content: () => readBlocks(item.abs) };
+  }
+  try {
+    for (let attempt = 0; ; attempt++) {
+      await options.beforeRead?.(item.abs, attempt);
+      const content = await fs.readFile(item.abs);
+      const after = await lstatOrNull(item.abs);
+      const entry: NewEntry = { path: item.rel, kind: 'file', meta: baseMeta(stat), changeToken: fileChangeToken(stat), content };
+      if (!after) return skipOrVanish(item.rel, Object.assign(new Error('deleted while read'), { code: 'ENOENT' }), observations);
+      if (!changed(stat, after)) return entry;
+      if (attempt === 1 || !after.isFile()) {
+        observations.changedDuringRead.push(item.rel);
+        return entry;
+      }
+      stat = after;
+    }
+  } catch (err) {
+    return skipOrVanish(item.rel, err, observations);
+  }
+}
+
+function skipOrVanish(rel: string, err: unknown, observations: ShardObservations): null {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') observations.vanished.push(rel);
+  else observations.skipped.push(`${rel}: ${(err as Error).message}`);
+  return null;
+}
+
+/** Streams a large file in WHOLE_FILE_BYTES blocks, keeping one read ahead. */
+async function* readBlocks(file: string): AsyncGenerator<Buffer> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const readAt = async (pos: number): Promise<Buffer> => {
+      const buf = Buffer.allocUnsafeSlow(WHOLE_FILE_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      return buf.subarray(0, bytesRead);
+    };
+    let position = 0;
+    let next = readAt(position);
+    for (;;) {
+      const buf = await next;
+      if (buf.length === 0) break;
+      position += buf.length;
+      next = readAt(position);
+      yield buf;
+    }
+  } finally {
+    await fh.close();
+  }
+}

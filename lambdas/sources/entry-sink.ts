@@ -1,0 +1,26 @@
+import { type ManifestEntry, type EntryKind } from '../vault/manifest-entry';
+import { type NewEntry } from '../vault/snapshot-writer';
+
+/**
+ * What a source reader writes its entries into: the part of a SnapshotWriter it needs. Sources ask
+ * `canReuse` first so that an unchanged entry (same change token as in the parent snapshot) is
+ * recorded without reading its content.
+ */
+export type EntrySink = {
+  add(entry: NewEntry): Promise<void>;
+  canReuse(path: string, kind: EntryKind, changeToken: string | undefined): Promise<ManifestEntry | null>;
+};
+
+/** What a source reader observed besides its entries (stored with the shard's manifest part, summed into the catalog). */
+export type ShardObservations = {
+  /** Entries whose content changed while they were read (kept as read; see docs/ARCHITECTURE.md). */
+  changedDuringRead: string[];
+  /** Entries listed at planning or walking time that were gone when read. */
+  vanished: string[];
+  /** Entries that could not be read ("path: reason"), e.g. permission denied or a socket. */
+  skipped: string[];
+};
+
+export function newObservations(): ShardObservations {
+  return { changedDuringRead: [], vanished: [], skipped: [] };
+}

@@ -1,0 +1,36 @@
+import { checkEntryPath } from '../vault/snapshot-writer';
+
+/**
+ * Manifest paths of S3 objects. The contract is "path = the object key, exactly". The vault,
+ * however, refuses paths that could not be restored safely into a directory: empty segments
+ * ('a//b', a trailing '/' of a folder marker), '.' and '..' segments, a leading '/', NUL. Such keys
+ * are legal in S3, so they get an escaped path under a reserved first segment, and every object
+ * entry also carries its exact key in `meta.key`. Restore takes `meta.key` (falling back to the path).
+ *
+ * The mapping is injective: a key that itself starts with the reserved segment is escaped too, so
+ * no plain key can collide with an escaped one.
+ */
+export const ESCAPED_KEY_SEGMENT = '%lifeboat-escaped-key';
+
+function isPlainPath(key: string): boolean {
+  try {
+    checkEntryPath(key);
+  } catch {
+    return false;
+  }
+  return !(key === ESCAPED_KEY_SEGMENT || key.startsWith(`${ESCAPED_KEY_SEGMENT}/`));
+}
+
+/** The manifest path of an object key: the key itself when the vault accepts it, else the escaped form. */
+export function s3EntryPath(key: string): string {
+  if (isPlainPath(key)) return key;
+  // base64url has no '/', so the escaped path has exactly two valid segments whatever the key.
+  return `${ESCAPED_KEY_SEGMENT}/${Buffer.from(key, 'utf8').toString('base64url') || '-'}`;
+}
+
+/** The object key of a manifest path (inverse of s3EntryPath), for entries without `meta.key`. */
+export function s3KeyOfEntryPath(entryPath: string): string {
+  if (!entryPath.startsWith(`${ESCAPED_KEY_SEGMENT}/`)) return entryPath;
+  const encoded = entryPath.slice(ESCAPED_KEY_SEGMENT.length + 1);
+  return encoded === '-' ? '' : Buffer.from(encoded, 'base64url').toString('utf8');
+}

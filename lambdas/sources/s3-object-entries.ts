@@ -1,0 +1,94 @@
+import { type S3Client } from '@aws-sdk/client-s3';
+import { type EntryMeta } from '../vault/manifest-entry';
+import { type EntrySink, type ShardObservations } from './entry-sink';
+import { forEachBounded } from './for-each-bounded';
+import { headS3Object, listS3Objects, openS3ObjectStream, readS3ObjectTags, type S3KeyRange, type S3ObjectHead } from './s3-bucket-source';
+import { s3EntryPath } from './s3-entry-path';
+
+/** Objects read at once by one shard: S3 latency, not bandwidth, bounds small objects. */
+const OBJECTS_IN_FLIGHT = 8;
+
+export type S3ShardSpec = S3KeyRange & { bucket: string; prefix: string };
+
+/** The change token of an S3 object: equal ETag and size mean equal content (the next incremental reuses it unread). */
+export function s3ChangeToken(head: Pick<S3ObjectHead, 'etag' | 'size'>): string {
+  return `${head.etag}:${head.size}`;
+}
+
+function isNoSuchKey(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404);
+}
+
+/**
+ * Writes the objects of one key range as `object` entries (docs/ARCHITECTURE.md, "Backups in the
+ * vault"): path = the key (escaped only where the vault cannot hold it), meta = key, content type,
+ * user metadata, tags, ETag, size, LastModified; content = the body, streamed.
+ *
+ * Unchanged objects (same ETag and size as in the parent snapshot) are not downloaded. Their tags
+ * are still read, because tagging an object changes neither its ETag nor its LastModified; their
+ * metadata is taken from the parent when LastModified is unchanged, else from a HeadObject
+ * (replacing metadata with a copy keeps the ETag but moves LastModified).
+ *
+ * Consistency: each object is read in one GetObject, whose ETag and size go into the entry, so an
+ * entry is always one consistent version; the listing itself is not a point-in-time view.
+ */
+export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySink, observations: ShardObservations): Promise<void> {
+  await forEachBounded(listS3Objects(s3, spec.bucket, spec.prefix, spec), OBJECTS_IN_FLIGHT, async (summary) => {
+    const path = s3EntryPath(summary.key);
+    try {
+      const listedToken = s3ChangeToken(summary);
+      const prev = await sink.canReuse(path, 'object', listedToken);
+      if (prev) {
+        const sameVersion = prev.meta.lastModified === summary.lastModified && summary.lastModified !== undefined;
+        const head: S3ObjectHead = sameVersion ? headFromMeta(prev.meta) : await headS3Object(s3, spec.bucket, summary.key);
+        if (s3ChangeToken(head) === listedToken) {
+          const tags = await readS3ObjectTags(s3, spec.bucket, summary.key);
+          await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, head, tags), changeToken: listedToken });
+          return;
+        }
+      }
+      const object = await openS3ObjectStream(s3, spec.bucket, summary.key);
+      try {
+        const tags = await readS3ObjectTags(s3, spec.bucket, summary.key);
+        await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, object, tags), changeToken: s3ChangeToken(object), content: () => buffers(object.body) });
+      } finally {
+        // The writer skips the body when the object turned out unchanged after all; free the connection then.
+        object.destroy();
+      }
+    } catch (err) {
+      // Deleted between listing and reading: the backup is of the bucket as it is, so the key is left out.
+      if (!isNoSuchKey(err)) throw err;
+      observations.vanished.push(summary.key);
+    }
+  });
+}
+
+function objectMeta(key: string, head: S3ObjectHead, tags: Record<string, string>): EntryMeta {
+  return {
+    key,
+    ...(head.contentType !== undefined ? { contentType: head.contentType } : {}),
+    metadata: head.metadata,
+    tags,
+    etag: head.etag,
+    size: head.size,
+    lastModified: head.lastModified,
+  };
+}
+
+function headFromMeta(meta: EntryMeta): S3ObjectHead {
+  const metadata: Record<string, string> = {};
+  const raw = meta.metadata;
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') metadata[k] = v;
+  return {
+    ...(typeof meta.contentType === 'string' ? { contentType: meta.contentType } : {}),
+    metadata,
+    etag: typeof meta.etag === 'string' ? meta.etag : '',
+    size: typeof meta.size === 'number' ? meta.size : -1,
+    lastModified: typeof meta.lastModified === 'string' ? meta.lastModified : '',
+  };
+}
+
+async function* buffers(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}

@@ -1,0 +1,17 @@
+import * as path from 'node:path';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_VAULT_KEY_FILE_ENV, openBackupVault, vaultKeyProvider } from '../../lambdas/runtime/backup-vault';
+import { type Vault } from '../../lambdas/vault/vault';
+
+/**
+ * The primary vault of a local environment, opened from outside the workflows with the same key
+ * the local executor gives the Lambdas (<dataDir>/vault.key): what an operator would do to read a
+ * backup with nothing but the vault bucket and its key.
+ */
+export async function openLocalVault(s3: S3Client, bucket: string, dataDir: string): Promise<Vault> {
+  const env = { [LOCAL_VAULT_KEY_FILE_ENV]: path.join(path.resolve(dataDir), 'vault.key') };
+  const provider = await vaultKeyProvider(env, () => {
+    throw new Error('The local vault uses a key file, not KMS.');
+  }, bucket);
+  return openBackupVault({ s3, bucket, provider, create: false });
+}

@@ -1,0 +1,86 @@
+import * as path from 'node:path';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { findEnvironment, loadLifeboatConfig } from '../../../lib/config/load-config';
+import { backupCommand } from '../../../cli/commands/backup-commands';
+import { parseTargetSpec, restoreCommand, restoreInput } from '../../../cli/commands/restore-commands';
+import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+
+const configFile = path.join(__dirname, '..', '..', '..', 'lifeboat.config.json');
+const environment = findEnvironment(loadLifeboatConfig(configFile), 'dev');
+const sfn = mockClient(SFNClient);
+afterEach(() => sfn.reset());
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stderr: string[] = [];
+  return { out, err, stderr, deps: { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, stderr: { isTTY: false, write: (s: string) => stderr.push(s) > 0 } } };
+}
+
+const report = { restoreId: 'r1', backupId: '20260301T100000Z-1a2b3c4d', source: 'demo-assets', targetDescription: 's3://lifeboat-dev-restore-x/', vault: 'primary', entries: 308, bytes: 1234, durationMs: 4200, verified: { entries: 308, mismatches: 0 } };
+
+describe('lifeboat restore against AWS (Step Functions through the SDK)', () => {
+  it('starts the restore state machine with the runbook input, follows it to the end and prints the report', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:r1' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [{ id: 1, type: 'MapIterationSucceeded', timestamp: new Date() }, { id: 2, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Verify restore' } }] });
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'SUCCEEDED', output: JSON.stringify(report) });
+    const { out, stderr, deps } = capture();
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    const code = await restoreCommand({ config: configFile, env: 'dev', dataDir: '.unused', aws: true, source: 'demo-assets', backup: report.backupId, target: 's3://lifeboat-dev-restore-x', prefix: 'reports/' }, { ...deps, runner });
+    expect(code).toBe(0);
+    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start?.stateMachineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-restore');
+    expect(JSON.parse(start?.input ?? '{}')).toEqual({ source: 'demo-assets', backupId: report.backupId, target: { type: 's3', bucket: 'lifeboat-dev-restore-x', prefix: '' }, filter: { prefix: 'reports/' } });
+    expect(out.join('\n')).toMatch(/Entries\s+308/);
+    expect(out.join('\n')).toMatch(/Verified\s+308 entries equal to the backup/);
+    expect(stderr.join('')).toContain('restore: Verify restore · 1 shard(s) done');
+  });
+
+  it('reports a failed execution with the error name and the handler message, exit 1; --json for scripts', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const cause = JSON.stringify({ errorType: 'UnknownBackupError', errorMessage: 'No backup with id 20990101T000000Z-deadbeef exists in the catalog.' });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'UnknownBackupError', cause });
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    const human = capture();
+    expect(await restoreCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, source: 'demo-assets', backup: '20990101T000000Z-deadbeef', target: 's3://lifeboat-dev-restore-x' }, { ...human.deps, runner })).toBe(1);
+    expect(human.err[0]).toBe('Restore FAILED: UnknownBackupError: No backup with id 20990101T000000Z-deadbeef exists in the catalog.');
+    const json = capture();
+    expect(await restoreCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, json: true, source: 'demo-assets', at: '2026-03-01T10:00:00Z', target: 's3://lifeboat-dev-restore-x' }, { ...json.deps, runner })).toBe(1);
+    expect(JSON.parse(json.out.join('\n'))).toMatchObject({ status: 'FAILED', error: 'UnknownBackupError', cause: expect.stringContaining('No backup with id') });
+  });
+});
+
+describe('lifeboat backup against AWS', () => {
+  it('starts the backup state machine for the plan and prints what committed', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ committed: { backupId: 'b1', entries: 10, bytesScanned: 100, bytesNew: 40 } }) });
+    const { out, deps } = capture();
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo', strategy: 'full' }, { ...deps, runner })).toBe(0);
+    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start?.stateMachineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-backup');
+    expect(JSON.parse(start?.input ?? '{}')).toEqual({ plan: 'demo', trigger: 'cli', strategy: 'full' });
+    expect(out[0]).toBe('Backup b1 of plan demo committed.');
+  });
+});
+
+describe('restore command line → runbook input', () => {
+  it.each([
+    ['s3://b', { type: 's3', bucket: 'b', prefix: '' }],
+    ['s3://b/some/prefix/', { type: 's3', bucket: 'b', prefix: 'some/prefix/' }],
+    ['dynamodb://t', { type: 'dynamodb', table: 't' }],
+    ['/mnt/x', { type: 'filesystem', path: '/mnt/x' }],
+    ['file:///mnt/x', { type: 'filesystem', path: '/mnt/x' }],
+  ])('%s', (spec, target) => expect(parseTargetSpec(spec)).toEqual(target));
+
+  it('refuses a relative directory, and neither or both of --backup/--at, with exit 2', async () => {
+    expect(() => parseTargetSpec('restored')).toThrow('--target "restored"');
+    expect(() => restoreInput({ config: '', env: 'dev', dataDir: '', source: 's', target: '/x' })).toThrow('exactly one of --backup');
+    const { err, deps } = capture();
+    expect(await restoreCommand({ config: configFile, env: 'dev', dataDir: '.', source: 's', backup: 'b', at: 't', target: '/x' }, deps)).toBe(2);
+    expect(err[0]).toContain('exactly one of --backup <id> and --at <time>');
+  });
+});
