@@ -10,6 +10,7 @@ import { openLocalEnvironment } from '../local-environment';
 import { openLocalVault } from './local-vault';
 import { changeSampleBucket, changeSampleDirectory, changeSampleTable } from './sample-changes';
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from './sample-data';
+import { type RestoreOutcome, restoreIntoNewTarget } from './restore-stage';
 import { type SourceVerification, verifyBackup } from './verify-backup';
 
 export type DemoOptions = { config: LifeboatConfig; envName: string; planName: string; dataDir: string; workers?: number; out: (line: string) => void };
@@ -132,8 +133,39 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
     out('(logical = what a restore writes; scanned = read from the source; new = chunks the vault lacked; stored = their compressed, encrypted size; dedup = logical / stored)');
 
+    // The DR runbook: restore every source of the last backup into new targets, compared with the sources
+    // (unchanged since that backup).
+    const restores: RestoreOutcome[] = [];
+    const last = rounds[rounds.length - 1]?.record;
+    if (last?.status === 'COMMITTED') {
+      out('');
+      out(`4. Restore runbook (${names.restoreStateMachine}): every source of backup ${last.backupId} into a new target`);
+      const tag = last.backupId.slice(-8);
+      for (const source of plan.sources) {
+        const r = await restoreIntoNewTarget(source, last.backupId, tag, {
+          stack: primary,
+          stateMachine: names.restoreStateMachine,
+          endpoints: local.endpoints,
+          dataDir: local.dataDir,
+          fsRoot: local.fsRoot,
+          s3,
+          ddb,
+          restoreTargetPrefix: names.restoreTargetPrefix,
+          workers: options.workers,
+        });
+        restores.push(r);
+        out(`  ${r.problems.length === 0 ? 'OK  ' : 'FAIL'} ${r.source.padEnd(12)} → ${r.target}: ${r.status} in ${formatMs(r.durationMs)}, ${r.entries} entries, ${formatBytes(r.bytes)}, equal to the source`.replace(/, equal to the source$/, r.problems.length ? '' : ', equal to the source'));
+        for (const p of r.problems.slice(0, 10)) out(`       ${p}`);
+      }
+    }
+
     const verifications = rounds.flatMap((r) => r.verifications);
-    const ok = rounds.length === 3 && rounds.every((r) => r.record?.status === 'COMMITTED' && r.verifications.length === plan.sources.length) && verifications.every((v) => v.mismatches.length === 0);
+    const ok =
+      rounds.length === 3 &&
+      rounds.every((r) => r.record?.status === 'COMMITTED' && r.verifications.length === plan.sources.length) &&
+      verifications.every((v) => v.mismatches.length === 0) &&
+      restores.length === plan.sources.length &&
+      restores.every((r) => r.problems.length === 0);
     out('');
     out(`${ok ? 'Demo passed' : 'Demo FAILED'} in ${formatMs(Date.now() - started)}. Executions: lifeboat executions list --data-dir ${options.dataDir}`);
     return { ok, backupIds: rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])), verifications };

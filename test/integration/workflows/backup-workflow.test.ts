@@ -13,6 +13,7 @@ import { verifyBackup } from '../../../local/demo/verify-backup';
 import { loadExecutionHistory } from '../../../local/executor/execution-history';
 import { type FaultRule } from '../../../local/executor/fault-injection';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { restoreIntoNewTarget } from '../../../local/demo/restore-stage';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 
 /**
@@ -26,6 +27,8 @@ let local: LocalEnvironment;
 let s3: S3Client;
 let catalog: BackupCatalog;
 let names: ReturnType<typeof resourceNames>;
+/** The backup the first test commits; the sources do not change after it. */
+let firstBackupId: string | undefined;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-workflow-'));
@@ -75,6 +78,7 @@ it('fans out over every shard, retries a transient shard failure and commits dat
   expect(result.status).toBe('SUCCEEDED');
 
   const output = result.output as { committed: { backupId: string; entries: number } };
+  firstBackupId = output.committed.backupId;
   const record = await catalog.getBackup(output.committed.backupId);
   expect(record?.status).toBe('COMMITTED');
   expect(record?.shardCount).toBeGreaterThan(3);
@@ -152,3 +156,25 @@ it('refuses a second backup of a plan while a run holds its lock, naming the hol
     await catalog.releaseLock('demo', 'someone-else');
   }
 }, 120_000);
+
+it('restores every source of a backup the workflow committed through the restore runbook, equal to the live sources', async () => {
+  expect(firstBackupId).toBeDefined();
+  const primary = local.stacks.find((st) => st.role === 'primary');
+  if (!primary || !firstBackupId) throw new Error('needs the primary stack and the first test\'s backup');
+  const ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
+  for (const source of local.environment.plans[0]?.sources ?? []) {
+    const outcome = await restoreIntoNewTarget(source, firstBackupId, 'wf', {
+      stack: primary,
+      stateMachine: names.restoreStateMachine,
+      endpoints: local.endpoints,
+      dataDir,
+      fsRoot: local.fsRoot,
+      s3,
+      ddb,
+      restoreTargetPrefix: names.restoreTargetPrefix,
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.problems).toEqual([]);
+    expect(outcome.entries).toBeGreaterThan(0);
+  }
+}, 180_000);
