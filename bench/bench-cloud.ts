@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CreateTableCommand, type DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
@@ -101,7 +101,7 @@ async function createCatalogTable(ddb: DynamoDBClient, table: string): Promise<v
       ],
     }),
   );
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 60 }, { TableName: table });
+  await waitTableActive(ddb, table);
 }
 
 /** Seconds since `started` (process.hrtime.bigint()), monotonic. */
@@ -121,4 +121,18 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+/**
+ * Polls DescribeTable every 20 ms until the table is ACTIVE. Not the SDK's waitUntilTableExists:
+ * its first retry comes after 20 s, and dynalite (createTableMs 0) still answers CREATING to a
+ * DescribeTable sent right after CreateTable now and then, so the waiter would add 20 s at random.
+ */
+export async function waitTableActive(ddb: DynamoDBClient, table: string): Promise<void> {
+  for (let attempt = 0; attempt < 3000; attempt++) {
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`table ${table} did not become ACTIVE within a minute`);
 }

@@ -6,9 +6,8 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ScanCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { mapLimit, secondsSince, startBenchCloud } from './bench-cloud';
+import { mapLimit, secondsSince, startBenchCloud, waitTableActive } from './bench-cloud';
 import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
 import { flushWrites } from './s3-throughput';
 import { SeededRandom } from './seeded-random';
@@ -17,7 +16,8 @@ type Item = Record<string, AttributeValue>;
 
 const SOURCE_TABLE = 'bench-source';
 const COPY_TABLE = 'bench-plain-copy';
-const RESTORE_TABLE = 'bench-restored';
+// The restore policy (restore-target-policy.ts) allows new targets named lifeboat-<environment>-restore-* only.
+const RESTORE_TABLE = 'lifeboat-bench-restore-table';
 const VAULT_BUCKET = 'bench-vault';
 const BATCH = 25;
 /**
@@ -159,7 +159,7 @@ async function createSourceTable(ddb: DynamoDBClient): Promise<void> {
       ],
     }),
   );
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 60 }, { TableName: SOURCE_TABLE });
+  await waitTableActive(ddb, SOURCE_TABLE);
 }
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november'];
@@ -238,7 +238,7 @@ async function plainCopy(ddb: DynamoDBClient, from: string, to: string, segments
         : {}),
     }),
   );
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 60 }, { TableName: to });
+  await waitTableActive(ddb, to);
   await mapLimit(
     Array.from({ length: segments }, (_, s) => s),
     segments,

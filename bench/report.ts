@@ -62,7 +62,10 @@ export function renderReport(results: BenchResults, resultsFile: string): string
   const lines: string[] = [];
   if (results.options.sections.includes('restic')) lines.push(...renderResticReport(results));
   if (results.workflow) lines.push(renderWorkflowReport(results.workflow));
-  return lines;
+  if (results.warnings.length) lines.push('Warnings:', ...results.warnings.map((w) => `  - ${w}`));
+  if (results.problems.length) lines.push('Problems:', ...results.problems.map((p) => `  - ${p}`));
+  lines.push(`Results as JSON: ${path.relative(process.cwd(), resultsFile) || resultsFile}`);
+  return lines.join('\n');
 }
 
 function renderResticReport(results: BenchResults): string[] {

@@ -59,7 +59,8 @@ export type S3SectionOptions = { sizeBytes: number; seed: string; log: (line: st
 const SOURCE_BUCKET = 'bench-source';
 const VAULT_BUCKET = 'bench-vault';
 const COPY_BUCKET = 'bench-plain-copy';
-const RESTORE_BUCKET = 'bench-restored';
+// The restore policy (restore-target-policy.ts) allows new targets named lifeboat-<environment>-restore-* only.
+const RESTORE_BUCKET = 'lifeboat-bench-restore-bucket';
 
 /**
  * S3 bucket → vault throughput: the backup workflow's data path (plan → snapshot shards → commit)

@@ -123,6 +123,13 @@ export function renderWorkflowReport(results: WorkflowResults): string {
         `plain copy ${d.plainCopy.seconds.toFixed(2)} s (${d.plainCopy.segments} segments, ${d.plainCopy.writesInFlight} writes in flight); ` +
         (d.mismatches.length ? `MISMATCH: ${d.mismatches.join('; ')}` : `plain copy and restore equal the source (${d.digests.source.items} items, SHA-256 of each)`),
     );
+    // createTableFromSchema waits with the SDK's waitUntilTableExists, whose first retry comes 20 s later.
+    if (d.restore.phases.resolveAndPlan > 10) {
+      lines.push(
+        `  note: the restore spent ${d.restore.phases.resolveAndPlan.toFixed(1)} s resolving and planning, most of it in the SDK table waiter's 20 s first delay ` +
+          `(dynalite said CREATING once); without it the restore would take ${(d.restore.seconds - d.restore.phases.resolveAndPlan).toFixed(2)} s + planning`,
+      );
+    }
   }
   const f = results.fanout;
   if (f) {
