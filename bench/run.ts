@@ -119,7 +119,11 @@ async function main(): Promise<number> {
 
   if (options.sections.includes('restic')) await runResticSection(options, results, problem);
   const workflowSections = options.sections.filter((s) => s !== 'restic');
-  if (workflowSections.length) results.workflow = await runWorkflowSections(options, workflowSections, problem);
+  const warn = (line: string): void => {
+    results.warnings.push(line);
+    log(line);
+  };
+  if (workflowSections.length) results.workflow = await runWorkflowSections(options, workflowSections, problem, warn);
 
   results.finishedAt = new Date().toISOString();
   writeResultsJson(RESULTS_FILE, results);
@@ -131,8 +135,18 @@ async function main(): Promise<number> {
  * Issue 4's figures, each section on its own private local cloud (started and removed inside it):
  * a failed section is reported and the others still run.
  */
-async function runWorkflowSections(options: Options, sections: readonly BenchSection[], problem: (line: string) => void): Promise<WorkflowResults> {
-  const workflow: WorkflowResults = { errors: {}, rows: [] };
+async function runWorkflowSections(
+  options: Options,
+  sections: readonly BenchSection[],
+  problem: (line: string) => void,
+  warn: (line: string) => void,
+): Promise<WorkflowResults> {
+  // The sections time in-process work against a local cloud; a machine already busy before they start slows both sides unevenly.
+  const loadAtStart = os.loadavg()[0] ?? 0;
+  const workflow: WorkflowResults = { errors: {}, rows: [], loadAverageAtStart: loadAtStart };
+  if (loadAtStart > 0.5 * os.availableParallelism()) {
+    warn(`the 1-minute load average was ${loadAtStart.toFixed(1)} on ${os.availableParallelism()} cores before the workflow sections started: their figures are slowed by background load; rerun on a quiet machine`);
+  }
   const fail = (section: BenchSection, err: unknown): void => {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     workflow.errors[section] = message;

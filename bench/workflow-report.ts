@@ -32,6 +32,8 @@ export type WorkflowResults = {
   /** A section that failed, and why (its rows then show —). */
   errors: Partial<Record<BenchSection, string>>;
   rows: WorkflowRow[];
+  /** os.loadavg()[0] just before the first workflow section: above half the cores, the figures are disturbed. */
+  loadAverageAtStart?: number;
 };
 
 /** Parses LIFEBOAT_BENCH_SECTIONS ("restic,s3,dynamodb,fanout" or any subset; empty or unset = all). */

@@ -81,7 +81,8 @@ export async function createTableFromSchema(ddb: DynamoDBClient, schema: TableSc
       : {}),
   };
   await ddb.send(new CreateTableCommand(input));
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 120 }, { TableName: tableName });
+  // minDelay 1: the waiter's default first pause is 20 s, longer than most tables take to become ACTIVE.
+  await waitUntilTableExists({ client: ddb, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
   if (schema.ttlAttribute) {
     try {
       await ddb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }));

@@ -106,19 +106,30 @@ export function splitKeyRanges(sortedKeys: readonly string[], shardCount: number
   return ranges;
 }
 
+/** About a minute of one Lambda's hashing, compression and encryption. */
+export const DEFAULT_BYTES_PER_S3_SHARD = 64 * 1024 * 1024;
+
 /**
- * Splits a bucket into key ranges of about `keysPerShard` keys, at most `maxShards` of them. The
+ * Splits a bucket into key ranges of about `keysPerShard` keys (or `bytesPerShard` bytes), at most `maxShards` of them. The
  * planner lists keys once and cuts its own sorted list; each shard then lists only its own range.
  */
 export async function planS3Shards(
   s3: S3Client,
   source: S3BucketSourceConfig,
-  options: { maxShards: number; keysPerShard: number; firstIndex: number },
+  options: { maxShards: number; keysPerShard: number; firstIndex: number; bytesPerShard?: number },
 ): Promise<ShardSpec[]> {
   const keys: string[] = [];
-  for await (const object of listS3Objects(s3, source.bucket, source.prefix)) keys.push(object.key);
+  let bytes = 0;
+  for await (const object of listS3Objects(s3, source.bucket, source.prefix)) {
+    keys.push(object.key);
+    bytes += object.size;
+  }
+  // Few large objects are as much work as many small ones: shard by bytes too, so a bucket of 200
+  // big objects fans out instead of hashing and compressing everything in one Lambda.
+  const byKeys = Math.ceil(keys.length / Math.max(1, options.keysPerShard));
+  const byBytes = Math.ceil(bytes / Math.max(1, options.bytesPerShard ?? DEFAULT_BYTES_PER_S3_SHARD));
   // listS3Objects guarantees ascending UTF-8 order; the boundaries below rely on it.
-  const shardCount = Math.max(1, Math.min(options.maxShards, Math.ceil(keys.length / Math.max(1, options.keysPerShard))));
+  const shardCount = Math.max(1, Math.min(options.maxShards, Math.max(byKeys, byBytes)));
   return splitKeyRanges(keys, shardCount).map((range, i) => ({
     kind: 's3' as const,
     index: options.firstIndex + i,
