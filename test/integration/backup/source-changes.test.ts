@@ -291,6 +291,7 @@ describe('S3 source', () => {
 
   it('incremental: an object overwritten after its shard listed it unchanged keeps the parent’s complete old version, and the next backup reads the new one', async () => {
     const key = bulkKey(10);
+    await runInProcess(S3_PLAN, { strategy: 'full' }); // the parent, whatever the tests before did
     const old = (await liveBucket()).get(key);
     if (!old) throw new Error(`${key} is not in the bucket`);
     const newer = seededBytes('overwritten-under-an-incremental', 4321);
