@@ -86,6 +86,9 @@ function hashAt(b: Uint8Array, g: Int32Array, from: number, end: number): number
   return h;
 }
 
+/** Gathered before cutting a stream; above minSize so most batches end in one or more complete chunks. */
+const STREAM_BATCH_BYTES = 4 * 1024 * 1024;
+
 export class Chunker {
   private readonly maskHard: number;
   private readonly maskEasy: number;
@@ -134,18 +137,23 @@ export class Chunker {
   }
 
   /**
-   * Chunks a stream. Emitted chunks are views into the incoming buffers where possible; a chunk that
-   * straddles two input buffers is copied once. Callers feed large buffers (MiBs) for speed.
+   * Chunks a stream. Emitted chunks are views into the buffers being cut where possible. Small
+   * incoming pieces (an S3 body arrives in 16–64 KiB pieces) are gathered into batches of at least
+   * STREAM_BATCH_BYTES first: cutting each piece as it came would re-concatenate and re-scan the
+   * pending tail for every piece, quadratic in the chunk size.
    */
   async *chunkStream(source: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
     let pending: Buffer | null = null;
-    for await (const piece of source) {
-      if (piece.length === 0) continue;
-      const buf: Buffer = pending ? Buffer.concat([pending, piece]) : piece;
+    let gathered: Buffer[] = [];
+    let gatheredBytes = 0;
+    const cutAvailable = function* (this: Chunker, final: boolean): Generator<Buffer> {
+      const buf: Buffer = gathered.length === 0 && pending ? pending : Buffer.concat(pending ? [pending, ...gathered] : gathered);
+      gathered = [];
+      gatheredBytes = 0;
       pending = null;
       let start = 0;
-      for (;;) {
-        const n = this.cut(buf, start, buf.length, false);
+      while (start < buf.length) {
+        const n = this.cut(buf, start, buf.length, final);
         if (n < 0) break;
         yield buf.subarray(start, start + n);
         start += n;
@@ -155,14 +163,13 @@ export class Chunker {
         const tail = buf.subarray(start);
         pending = tail.length * 4 < buf.length ? Buffer.from(tail) : tail;
       }
+    }.bind(this);
+    for await (const piece of source) {
+      if (piece.length === 0) continue;
+      gathered.push(piece);
+      gatheredBytes += piece.length;
+      if (gatheredBytes >= STREAM_BATCH_BYTES) yield* cutAvailable(false);
     }
-    if (pending && pending.length > 0) {
-      let start = 0;
-      while (start < pending.length) {
-        const n = this.cut(pending, start, pending.length, true);
-        yield pending.subarray(start, start + n);
-        start += n;
-      }
-    }
+    if (gatheredBytes > 0 || pending) yield* cutAvailable(true);
   }
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Chunker, deriveGearTable } from '../../../lambdas/vault/chunker';
+import { Chunker, DEFAULT_CHUNKER_PARAMS, deriveGearTable } from '../../../lambdas/vault/chunker';
 import { pseudoRandomBytes } from './vault-test-helpers';
 import { createHash } from 'node:crypto';
 
@@ -60,6 +60,21 @@ describe('Chunker (FastCDC)', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('gives the same chunks at the default sizes when a long stream arrives in small pieces (as S3 bodies do)', async () => {
+    // Long enough that several 4 MiB gathering batches and several cuts per batch occur.
+    const big = new Chunker(DEFAULT_CHUNKER_PARAMS, deriveGearTable(Buffer.alloc(32, 9)));
+    const data = pseudoRandomBytes(20 * 1024 * 1024, 4);
+    const whole = [...big.split(data)].map(digest);
+    expect(whole.length).toBeGreaterThan(8);
+    for (const pieceSize of [16 * 1024, 65_537, 3 * 1024 * 1024 + 5]) {
+      const pieces: Buffer[] = [];
+      for (let o = 0; o < data.length; o += pieceSize) pieces.push(data.subarray(o, Math.min(data.length, o + pieceSize)));
+      const streamed: string[] = [];
+      for await (const c of big.chunkStream(pieces)) streamed.push(digest(c));
+      expect(streamed).toEqual(whole);
+    }
   });
 
   it('derives a different gear table (and so different boundaries) per key', () => {
