@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,12 +6,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { LifeboatFunction } from './lifeboat-function';
+import { lifeboatTask } from './lifeboat-task';
 import { grantSourceRead } from './source-access';
-import { TRANSIENT_ERROR_NAMES } from './workflow-errors';
-import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard, arnFinding } from './nag-acknowledgements';
 
 export type BackupWorkflowProps = {
   readonly environment: EnvironmentConfig;
@@ -90,16 +90,16 @@ export class BackupWorkflow extends Construct {
     grantSourceRead(plan, sources, 'list');
     grantSourceRead(snapshot, sources, 'read');
 
-    const acquireTask = invoke(this, 'Acquire lock', lock, '$.lock', { action: 'acquire', 'request.$': '$' });
-    const planTask = invoke(this, 'Plan shards', plan, '$.backup');
-    const snapshotTask = invoke(this, 'Snapshot shard', snapshot, sfn.JsonPath.DISCARD);
+    const acquireTask = lifeboatTask(this, 'Acquire lock', lock, '$.lock', { action: 'acquire', 'request.$': '$' });
+    const planTask = lifeboatTask(this, 'Plan shards', plan, '$.backup');
+    const snapshotTask = lifeboatTask(this, 'Snapshot shard', snapshot, sfn.JsonPath.DISCARD);
     const snapshotShards = new sfn.Map(this, 'Snapshot shards', {
       itemsPath: '$.backup.shards',
       // Each plan bounds its own fan-out (maxConcurrency in lifeboat.config.json); the plan step passes it on.
       maxConcurrencyPath: '$.backup.maxConcurrency',
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(snapshotTask);
-    const commitTask = invoke(this, 'Commit backup', commit, '$.committed');
+    const commitTask = lifeboatTask(this, 'Commit backup', commit, '$.committed');
 
     const recordFailureTask = new tasks.LambdaInvoke(this, 'Record failure', {
       lambdaFunction: recordFailure,
@@ -113,13 +113,13 @@ export class BackupWorkflow extends Construct {
     });
     const failed = new sfn.Fail(this, 'Backup failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     // Releasing is best effort on the failure path: the lease expires anyway, and the run's own error must reach Fail.
-    const releaseAfterFailure = invoke(this, 'Release lock after failure', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
+    const releaseAfterFailure = lifeboatTask(this, 'Release lock after failure', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
     releaseAfterFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.releaseError' });
     recordFailureTask.addCatch(releaseAfterFailure, { errors: ['States.ALL'], resultPath: '$.recordError' });
     recordFailureTask.next(releaseAfterFailure).next(failed);
     // Without the lock nothing was started: fail at once (another run holds the plan, or the request is bad).
     acquireTask.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const releaseTask = invoke(this, 'Release lock', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
+    const releaseTask = lifeboatTask(this, 'Release lock', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
     for (const step of [planTask, snapshotShards, commitTask, releaseTask]) {
       step.addCatch(recordFailureTask, { errors: ['States.ALL'], resultPath: '$.error' });
     }
@@ -160,31 +160,7 @@ function grantCatalogItems(fn: LifeboatFunction, table: dynamodb.ITable, actions
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
 }
 
-/** The IAM5 finding text for `<LogicalId.Arn>suffix` of a construct's CloudFormation resource. */
-function arnFinding(construct: IConstruct, suffix: string): string {
-  const stack = Stack.of(construct);
-  const cfn = construct.node.defaultChild as CfnElement;
-  return `<${stack.resolve(stack.getLogicalId(cfn)) as string}.Arn>${suffix}`;
-}
 
-/** A Lambda task with the retry policy every Lifeboat task shares. */
-function invoke(scope: Construct, name: string, fn: LifeboatFunction, resultPath: string, payload?: Record<string, unknown>): tasks.LambdaInvoke {
-  const task = new tasks.LambdaInvoke(scope, name, {
-    lambdaFunction: fn,
-    payload: payload ? sfn.TaskInput.fromObject(payload) : undefined,
-    payloadResponseOnly: true,
-    resultPath,
-    retryOnServiceExceptions: true,
-  });
-  task.addRetry({
-    errors: [...TRANSIENT_ERROR_NAMES],
-    interval: Duration.seconds(2),
-    backoffRate: 2,
-    maxAttempts: 4,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
-  return task;
-}
 
 /** Lambda caps all environment variables at 4 KiB together; fail synth rather than deploy. */
 function assertEnvironmentFits(plansJson: string, envName: string): void {

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
 
 /**
@@ -32,4 +32,11 @@ export function acknowledgeXRayWildcard(role: IConstruct): void {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
   });
+}
+
+/** The IAM5 finding text for `<LogicalId.Arn>suffix` of a construct's CloudFormation resource. */
+export function arnFinding(construct: IConstruct, suffix: string): string {
+  const stack = Stack.of(construct);
+  const cfn = construct.node.defaultChild as CfnElement;
+  return `<${stack.resolve(stack.getLogicalId(cfn)) as string}.Arn>${suffix}`;
 }

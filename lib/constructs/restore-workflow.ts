@@ -1,17 +1,16 @@
-import { Arn, ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { resourceNames } from '../stacks/resource-names';
 import { LifeboatFunction } from './lifeboat-function';
-import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
-import { TRANSIENT_ERROR_NAMES } from './workflow-errors';
+import { lifeboatTask } from './lifeboat-task';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard, arnFinding } from './nag-acknowledgements';
 
 export type RestoreWorkflowProps = {
   readonly environment: EnvironmentConfig;
@@ -119,15 +118,15 @@ export class RestoreWorkflow extends Construct {
     verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: targetTables }));
 
     // The state machine.
-    const resolveTask = invoke(this, 'Validate and resolve', resolve, '$.resolved', { 'request.$': '$', 'restoreId.$': '$$.Execution.Name' });
-    const planTask = invoke(this, 'Plan restore shards', plan, '$.plan', { 'resolved.$': '$.resolved' });
-    const shardTask = invoke(this, 'Restore shard', shard, '$');
+    const resolveTask = lifeboatTask(this, 'Validate and resolve', resolve, '$.resolved', { 'request.$': '$', 'restoreId.$': '$$.Execution.Name' });
+    const planTask = lifeboatTask(this, 'Plan restore shards', plan, '$.plan', { 'resolved.$': '$.resolved' });
+    const shardTask = lifeboatTask(this, 'Restore shard', shard, '$');
     const restoreShards = new sfn.Map(this, 'Restore shards', {
       itemsPath: '$.plan.shards',
       maxConcurrency: Math.max(...env.plans.map((p) => p.maxConcurrency)),
       resultPath: '$.shardResults',
     }).itemProcessor(shardTask);
-    const verifyTask = invoke(this, 'Verify restore', verify, '$.report', { 'planKey.$': '$.plan.planKey' });
+    const verifyTask = lifeboatTask(this, 'Verify restore', verify, '$.report', { 'planKey.$': '$.plan.planKey' });
     const report = new sfn.Succeed(this, 'Restore report', { outputPath: '$.report' });
 
     const failureReport = new sfn.Pass(this, 'Failure report', {
@@ -171,21 +170,4 @@ function findingText(resolved: unknown): string {
   return join[1].map((part) => (typeof part === 'string' ? part : `<${(part as { Ref?: string }).Ref ?? JSON.stringify(part)}>`)).join(join[0]);
 }
 
-function arnFinding(construct: IConstruct, suffix: string): string {
-  const stack = Stack.of(construct);
-  const cfn = construct.node.defaultChild as CfnElement;
-  return `<${stack.resolve(stack.getLogicalId(cfn)) as string}.Arn>${suffix}`;
-}
 
-/** A Lambda task with the retry policy every Lifeboat task shares. */
-function invoke(scope: Construct, name: string, fn: LifeboatFunction, resultPath: string, payload?: Record<string, unknown>): tasks.LambdaInvoke {
-  const task = new tasks.LambdaInvoke(scope, name, {
-    lambdaFunction: fn,
-    payload: payload ? sfn.TaskInput.fromObject(payload) : undefined,
-    payloadResponseOnly: true,
-    resultPath,
-    retryOnServiceExceptions: true,
-  });
-  task.addRetry({ errors: [...TRANSIENT_ERROR_NAMES], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4, jitterStrategy: sfn.JitterType.FULL });
-  return task;
-}
