@@ -2,7 +2,7 @@ import { type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { comparePaths, type EntryMeta } from '../vault/manifest-entry';
-import { type NewEntry } from '../vault/snapshot-writer';
+import { type NewEntry, readBlocks } from '../vault/snapshot-writer';
 import { type EntrySink, type ShardObservations } from './entry-sink';
 import { forEachBounded } from './for-each-bounded';
 
@@ -143,25 +143,3 @@ function skipOrVanish(rel: string, err: unknown, observations: ShardObservations
   return null;
 }
 
-/** Streams a large file in WHOLE_FILE_BYTES blocks, keeping one read ahead. */
-async function* readBlocks(file: string): AsyncGenerator<Buffer> {
-  const fh = await fs.open(file, 'r');
-  try {
-    const readAt = async (pos: number): Promise<Buffer> => {
-      const buf = Buffer.allocUnsafeSlow(WHOLE_FILE_BYTES);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      return buf.subarray(0, bytesRead);
-    };
-    let position = 0;
-    let next = readAt(position);
-    for (;;) {
-      const buf = await next;
-      if (buf.length === 0) break;
-      position += buf.length;
-      next = readAt(position);
-      yield buf;
-    }
-  } finally {
-    await fh.close();
-  }
-}

@@ -431,7 +431,7 @@ async function readWhole(file: string, size: number): Promise<Buffer> {
 }
 
 /** Streams a large file in FILE_READ_BLOCK blocks, keeping one read ahead. */
-async function* readBlocks(file: string): AsyncGenerator<Buffer> {
+export async function* readBlocks(file: string): AsyncGenerator<Buffer> {
   const fh = await fs.open(file, 'r');
   try {
     let position = 0;
