@@ -7,7 +7,8 @@ import {
   type DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { mapLimit, secondsSince, startBenchCloud, waitTableActive } from './bench-cloud';
+import { mapBounded } from '../lambdas/vault/map-bounded';
+import { secondsSince, startBenchCloud, waitTableActive } from './bench-cloud';
 import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
 import { flushWrites } from './s3-throughput';
 import { SeededRandom } from './seeded-random';
@@ -204,7 +205,7 @@ async function seedTable(ddb: DynamoDBClient, options: DynamoDbSectionOptions): 
   const items = Array.from({ length: options.items }, (_, i) => benchItem(random, i));
   const batches: Item[][] = [];
   for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
-  await mapLimit(batches, 8, (batch) => batchWrite(ddb, SOURCE_TABLE, batch));
+  await mapBounded(batches, 8, (batch) => batchWrite(ddb, SOURCE_TABLE, batch));
   return items.reduce((n, item) => n + Buffer.byteLength(canonical(item)), 0);
 }
 
@@ -239,7 +240,7 @@ async function plainCopy(ddb: DynamoDBClient, from: string, to: string, segments
     }),
   );
   await waitTableActive(ddb, to);
-  await mapLimit(
+  await mapBounded(
     Array.from({ length: segments }, (_, s) => s),
     segments,
     async (segment) => {
@@ -249,7 +250,7 @@ async function plainCopy(ddb: DynamoDBClient, from: string, to: string, segments
         const items = page.Items ?? [];
         const batches: Item[][] = [];
         for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
-        await mapLimit(batches, WRITES_IN_FLIGHT_PER_SEGMENT, (batch) => batchWrite(ddb, to, batch));
+        await mapBounded(batches, WRITES_IN_FLIGHT_PER_SEGMENT, (batch) => batchWrite(ddb, to, batch));
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     },
@@ -283,7 +284,7 @@ function canonical(value: Item): string {
 /** Every item of a table (parallel Scan, 4 segments), canonically encoded, sorted and hashed. */
 export async function digestTable(ddb: DynamoDBClient, table: string): Promise<TableDigest> {
   const lines: string[] = [];
-  await mapLimit([0, 1, 2, 3], 4, async (segment) => {
+  await mapBounded([0, 1, 2, 3], 4, async (segment) => {
     let startKey: Item | undefined;
     do {
       const page = await ddb.send(new ScanCommand({ TableName: table, Segment: segment, TotalSegments: 4, ExclusiveStartKey: startKey, ConsistentRead: true }));

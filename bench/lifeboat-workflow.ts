@@ -9,7 +9,8 @@ import { resolveRestore } from '../lambdas/restore/resolve-restore';
 import { restoreShard, type RestoreShardResult } from '../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
 import { type Vault } from '../lambdas/vault/vault';
-import { type BenchCloud, mapLimit, secondsSince } from './bench-cloud';
+import { mapBounded } from '../lambdas/vault/map-bounded';
+import { type BenchCloud, secondsSince } from './bench-cloud';
 
 /**
  * The backup and restore workflows of lib/constructs/*-workflow.ts, step by step, in this process:
@@ -60,7 +61,7 @@ export async function runBackupWorkflow(cloud: BenchCloud, plan: ProtectionPlanC
       { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT },
     );
     const plannedAt = process.hrtime.bigint();
-    const shards = await mapLimit(planned.shards, planned.maxConcurrency, async (task) =>
+    const shards = await mapBounded(planned.shards, planned.maxConcurrency, async (task) =>
       snapshotShard(task, { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, false) }),
     );
     const shardsDone = process.hrtime.bigint();
@@ -117,7 +118,7 @@ export async function runRestoreWorkflow(
   const planned = await planRestore(resolved, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, dynamodb: cloud.ddb, directory });
   const plannedAt = process.hrtime.bigint();
   // The restore workflow's Map runs at most the largest plan MaxConcurrency of the environment (restore-workflow.ts).
-  const shards = await mapLimit(planned.shards, options.plan.maxConcurrency, (task) =>
+  const shards = await mapBounded(planned.shards, options.plan.maxConcurrency, (task) =>
     restoreShard(task, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, targetS3: cloud.s3, dynamodb: cloud.ddb, directory }),
   );
   const seconds = secondsSince(started);

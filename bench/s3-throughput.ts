@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { mapLimit, secondsSince, startBenchCloud } from './bench-cloud';
+import { mapBounded } from '../lambdas/vault/map-bounded';
+import { secondsSince, startBenchCloud } from './bench-cloud';
 import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
 import { SeededRandom } from './seeded-random';
 import { TextContent } from './text-content';
@@ -196,7 +197,7 @@ async function seedBucket(s3: S3Client, bucket: string, options: S3SectionOption
     if (source.kind === 'log') return new TextContent(random.derive(`log-${label}`)).log(source.size);
     return random.bytes(`object-${label}`, source.size);
   };
-  await mapLimit(planned, 8, async (p, i) => {
+  await mapBounded(planned, 8, async (p, i) => {
     const body = bodyOf(p, i);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: p.key, Body: body, ContentType: p.contentType, Metadata: { kind: p.kind, seed: options.seed } }));
     const entry = (byKind[p.duplicateOf !== undefined ? 'duplicate' : p.kind] ??= { objects: 0, bytes: 0 });
@@ -221,7 +222,7 @@ async function listKeys(s3: S3Client, bucket: string): Promise<string[]> {
 /** The ceiling: list, then GetObject + PutObject each object (content type and user metadata kept), `concurrency` at a time. */
 async function plainCopy(s3: S3Client, from: string, to: string, concurrency: number): Promise<void> {
   const keys = await listKeys(s3, from);
-  await mapLimit(keys, concurrency, async (key) => {
+  await mapBounded(keys, concurrency, async (key) => {
     const got = await s3.send(new GetObjectCommand({ Bucket: from, Key: key }));
     const body = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
     await s3.send(new PutObjectCommand({ Bucket: to, Key: key, Body: body, ContentType: got.ContentType, Metadata: got.Metadata }));
@@ -235,7 +236,7 @@ async function plainCopy(s3: S3Client, from: string, to: string, concurrency: nu
 export async function digestBucket(s3: S3Client, bucket: string): Promise<BucketDigest> {
   const keys = await listKeys(s3, bucket);
   let bytes = 0;
-  const lines = await mapLimit(keys, 8, async (key) => {
+  const lines = await mapBounded(keys, 8, async (key) => {
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const body = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
     bytes += body.length;

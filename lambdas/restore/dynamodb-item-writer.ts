@@ -1,6 +1,7 @@
 import { type AttributeValue, BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransientError } from '../runtime/errors';
+import { mapBounded } from '../vault/map-bounded';
 
 const BATCH = 25;
 const MAX_ROUNDS = 10;
@@ -12,14 +13,8 @@ const BATCHES_IN_FLIGHT = 4;
  * Items keep their low-level AttributeValue encoding, so numbers keep full precision.
  */
 export async function writeDynamoDbItems(ddb: DynamoDBClient, table: string, items: readonly Record<string, AttributeValue>[]): Promise<number> {
-  let next = 0;
-  const writeBatches = async (): Promise<void> => {
-    for (let i = next; i < items.length; i = next) {
-      next += BATCH;
-      await writeBatch(ddb, table, items.slice(i, i + BATCH));
-    }
-  };
-  await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, writeBatches));
+  const batches = Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
+  await mapBounded(batches, BATCHES_IN_FLIGHT, (batch) => writeBatch(ddb, table, batch));
   return items.length;
 }
 

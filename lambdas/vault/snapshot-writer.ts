@@ -112,17 +112,21 @@ export class SnapshotWriter {
     return prev;
   }
 
-  /** Adds an entry. Returns once its content has been read and chunked (storing continues in the background). */
-  async add(entry: NewEntry): Promise<void> {
+  /** Checks an entry before it is added; true when the parent's blobs were reused and the entry is recorded already. */
+  private async startEntry(entry: Omit<NewEntry, 'content'>): Promise<boolean> {
     this.throwIfFailed();
     if (this.finished) throw new Error('SnapshotWriter.add after finish');
     checkEntryPath(entry.path);
     const reused = await this.canReuse(entry.path, entry.kind, entry.changeToken);
-    if (reused) {
-      this.stats.bytesReused += reused.size;
-      this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: reused.size, content: reused.content, ...token(entry) });
-      return;
-    }
+    if (!reused) return false;
+    this.stats.bytesReused += reused.size;
+    this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: reused.size, content: reused.content, ...token(entry) });
+    return true;
+  }
+
+  /** Adds an entry. Returns once its content has been read and chunked (storing continues in the background). */
+  async add(entry: NewEntry): Promise<void> {
+    if (await this.startEntry(entry)) return;
     if (entry.content === undefined) {
       this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: 0, content: [], ...token(entry) });
       return;
@@ -156,15 +160,7 @@ export class SnapshotWriter {
    * memory the codec workers share, so the data is never copied between threads.
    */
   async addFile(entry: Omit<NewEntry, 'content'>, file: string, size: number): Promise<void> {
-    this.throwIfFailed();
-    if (this.finished) throw new Error('SnapshotWriter.add after finish');
-    checkEntryPath(entry.path);
-    const reused = await this.canReuse(entry.path, entry.kind, entry.changeToken);
-    if (reused) {
-      this.stats.bytesReused += reused.size;
-      this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: reused.size, content: reused.content, ...token(entry) });
-      return;
-    }
+    if (await this.startEntry(entry)) return;
     if (!this.shared) {
       const content = size <= FILE_READ_BLOCK ? await readWhole(file, size) : (): AsyncIterable<Buffer> => readBlocks(file);
       await this.add({ ...entry, content });
