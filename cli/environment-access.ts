@@ -22,7 +22,8 @@ export type TargetOptions = { config: string; env: string; dataDir: string; aws?
 /**
  * The catalog and vaults of an environment, as the CLI reaches them: in the local cloud through its
  * endpoints and the data directory's key file (the one the local executor gives every function), in
- * AWS through the SDK's default credentials, the vault's key given by --vault-key (ARN or alias).
+ * AWS through the SDK's default credentials and the vaults' KMS keys: the primary one by its alias
+ * `alias/lifeboat-<env>-vault` unless --vault-key names another (ARN, id or alias), the DR one by its alias.
  */
 export type EnvironmentAccess = {
   environment: EnvironmentConfig;
@@ -48,8 +49,7 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
       let provider: KeyProvider;
       if (!options.aws) provider = await KeyFileKeyProvider.load(path.join(path.resolve(options.dataDir), 'vault.key'));
       else {
-        const keyId = side === 'dr' ? `alias/${names.drVaultKeyAlias.replace(/^alias\//, '')}` : options.vaultKey;
-        if (!keyId) throw new Error('Give the primary vault\'s KMS key with --vault-key <key ARN or alias> (the Vault key of the primary stack).');
+        const keyId = side === 'dr' ? names.drVaultKeyAlias : options.vaultKey || names.primaryVaultKeyAlias;
         const kms = clients.kms?.(regionOf(side)) ?? new KMSClient({ region: regionOf(side) });
         provider = new KmsKeyProvider({ client: kms, keyId, encryptionContext: { 'lifeboat:vault': bucketOf(side) } });
       }

@@ -33,9 +33,13 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
     progress.done();
     if (options.json) io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, output: outcome.output, error: outcome.error, cause: causeMessage(outcome.cause) }, null, 2));
     else if (outcome.status === 'SUCCEEDED') {
-      const committed = (outcome.output as { committed?: Record<string, unknown> } | undefined)?.committed ?? {};
+      const output = outcome.output as { committed?: Record<string, unknown>; replication?: { copiedObjects?: number; copiedBytes?: number } } | undefined;
+      const committed = output?.committed ?? {};
+      // The commit step reports sums under `totals`.
+      const totals = (committed['totals'] as Record<string, unknown> | undefined) ?? committed;
       io.out(`Backup ${String(committed['backupId'] ?? '?')} of plan ${options.plan} committed.`);
-      for (const key of ['entries', 'bytesScanned', 'bytesNew', 'bytesStored']) if (committed[key] !== undefined) io.out(`  ${key.padEnd(14)}${String(committed[key])}`);
+      for (const key of ['entries', 'bytesScanned', 'bytesNew', 'bytesStored']) if (totals[key] !== undefined) io.out(`  ${key.padEnd(14)}${String(totals[key])}`);
+      if (output?.replication) io.out(`  ${'drCopy'.padEnd(14)}replicated (${output.replication.copiedObjects ?? 0} objects, ${output.replication.copiedBytes ?? 0} bytes copied)`);
     } else {
       io.err(`Backup ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
     }
@@ -46,7 +50,7 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
   }
 }
 
-type ListedBackup = { backupId: string; plan: string; status: string; strategy?: string; startedAt: string; endedAt?: string; sources: unknown[] };
+type ListedBackup = { backupId: string; plan: string; status: string; strategy?: string; startedAt: string; endedAt?: string; sources: unknown[]; copies?: { dr?: string } };
 
 export async function backupsListCommand(options: BackupsListOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {
   const { io, clients } = { ...defaultDeps, ...deps };
@@ -68,10 +72,11 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       io.out('No backups.');
       return 0;
     }
-    io.out(`${'BACKUP'.padEnd(28)}${'PLAN'.padEnd(14)}${'STATUS'.padEnd(11)}${'STRATEGY'.padEnd(13)}${'STARTED'.padEnd(26)}SOURCES`);
+    io.out(`${'BACKUP'.padEnd(28)}${'PLAN'.padEnd(14)}${'STATUS'.padEnd(11)}${'STRATEGY'.padEnd(13)}${'DR COPY'.padEnd(11)}${'STARTED'.padEnd(26)}SOURCES`);
     for (const r of records) {
       const sources = r.sources.map((s) => (typeof s === 'string' ? s : String((s as { name?: unknown }).name))).join(', ');
-      io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${r.status.padEnd(11)}${(r.strategy ?? '').padEnd(13)}${r.startedAt.padEnd(26)}${sources}`);
+      const drCopy = r.status === 'COMMITTED' ? (r.copies?.dr ?? '-') : '-';
+      io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${r.status.padEnd(11)}${(r.strategy ?? '').padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}`);
     }
     return 0;
   } catch (err) {

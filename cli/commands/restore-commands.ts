@@ -164,7 +164,7 @@ export function registerVerifyCommand(program: Command): void {
     .requiredOption('--backup <id>', 'backup id')
     .option('--read-data', 'read, decrypt and re-hash every blob')
     .option('--from <vault>', 'primary or dr', 'primary')
-    .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN or alias)')
+    .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias); default: alias/lifeboat-<env>-vault')
     .action(async (opts: VerifyCommandOptions) => {
       process.exitCode = await verifyCommand(opts);
     });

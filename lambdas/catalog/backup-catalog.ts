@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BackupInProgressError, BackupNotCommittableError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
-import { type BackupRecord, type BackupSourceRecord, type BackupStrategy, type BackupTotals } from './backup-record';
+import { type BackupRecord, type BackupSourceRecord, type BackupStrategy, type BackupTotals, type CopyStatus } from './backup-record';
 
 /**
  * The backup catalog over its DynamoDB table (key design in lib/constructs/catalog-table.ts).
@@ -42,7 +42,8 @@ export class BackupCatalog {
    * marked FAILED cannot be committed (BackupNotCommittableError).
    */
   async markCommitted(backupId: string, result: { sources: BackupSourceRecord[]; totals: BackupTotals; endedAt: string }): Promise<void> {
-    const copies: NonNullable<BackupRecord['copies']> = { primary: 'COMMITTED' };
+    // The DR copy follows in the workflow's Replicate step (markCopied / markCopyFailed).
+    const copies: NonNullable<BackupRecord['copies']> = { primary: 'COMMITTED', dr: 'PENDING' };
     try {
       await this.ddb.send(
         new UpdateCommand({
@@ -72,8 +73,40 @@ export class BackupCatalog {
     }
   }
 
-  /** Marks a backup FAILED unless it already committed. */
-  async markFailed(backupId: string, error: string, cause: string, endedAt: string): Promise<void> {
+  /**
+   * Records that the DR vault holds a committed backup (copies.dr = COMMITTED). Only a COMMITTED
+   * backup is marked; returns whether it was.
+   */
+  async markCopied(backupId: string): Promise<boolean> {
+    return this.setDrCopy(backupId, 'COMMITTED', '#status = :committed AND attribute_exists(copies)');
+  }
+
+  /** Records that replication of a committed backup failed (copies.dr = FAILED), unless it is already copied. */
+  async markCopyFailed(backupId: string): Promise<boolean> {
+    return this.setDrCopy(backupId, 'FAILED', '#status = :committed AND attribute_exists(copies) AND copies.dr <> :committed');
+  }
+
+  private async setDrCopy(backupId: string, status: CopyStatus, condition: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
+          UpdateExpression: 'SET copies.dr = :copy',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':copy': status, ':committed': 'COMMITTED' },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Marks a backup FAILED unless it already committed. Returns false when it had committed (or does not exist). */
+  async markFailed(backupId: string, error: string, cause: string, endedAt: string): Promise<boolean> {
     try {
       await this.ddb.send(
         new UpdateCommand({
@@ -85,8 +118,9 @@ export class BackupCatalog {
           ExpressionAttributeValues: { ':failed': 'FAILED', ':committed': 'COMMITTED', ':endedAt': endedAt, ':error': error, ':cause': cause.slice(0, 4000) },
         }),
       );
+      return true;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return;
+      if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
   }

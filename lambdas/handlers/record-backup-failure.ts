@@ -8,14 +8,20 @@ const inputSchema = z.object({
   error: z.object({ Error: z.string().default('Unknown'), Cause: z.string().default('') }),
 });
 
-/** Catch target of the backup workflow: marks the backup FAILED (a no-op when planning never created its record). */
-export async function handler(event: unknown): Promise<{ backupId?: string; recorded: boolean }> {
+/**
+ * Catch target of the backup workflow: marks the backup FAILED (a no-op when planning never created
+ * its record). A backup that had already committed stays COMMITTED and restorable from the primary
+ * vault: what failed after the commit is its replication, recorded as copies.dr = FAILED (the next
+ * run's Replicate step copies it).
+ */
+export async function handler(event: unknown): Promise<{ backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED' | false }> {
   const input = parseInput(inputSchema, event, 'failure record');
   if (!input.lock) return { recorded: false };
   const ctx = functionContext();
+  const { backupId } = input.lock;
   try {
-    await ctx.catalog.markFailed(input.lock.backupId, input.error.Error, input.error.Cause, new Date().toISOString());
-    return { backupId: input.lock.backupId, recorded: true };
+    if (await ctx.catalog.markFailed(backupId, input.error.Error, input.error.Cause, new Date().toISOString())) return { backupId, recorded: 'FAILED' };
+    return { backupId, recorded: (await ctx.catalog.markCopyFailed(backupId)) ? 'DR_COPY_FAILED' : false };
   } catch (err) {
     throw classifyError(err);
   }

@@ -16,6 +16,7 @@ export async function handler(event: unknown): Promise<ResolvedRestore> {
   try {
     return await resolveRestore(input.request, input.restoreId, {
       environment: ctx.environment,
+      mountPath: process.env.LIFEBOAT_MOUNT_PATH,
       sources: ctx.sources,
       catalog: ctx.catalog,
       openVault: ctx.openVault,

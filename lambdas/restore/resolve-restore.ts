@@ -3,15 +3,18 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { InvalidInputError } from '../runtime/errors';
 import { type Snapshot } from '../vault/snapshot-record';
 import { type Vault } from '../vault/vault';
+import { VaultNotFoundError, VaultObjectNotFoundError } from '../vault/vault-errors';
 import { parseRestoreRequest } from './restore-request';
-import { SnapshotMismatchError } from './restore-errors';
+import { BackupNotReplicatedError, SnapshotMismatchError } from './restore-errors';
 import { checkTargetAllowed } from './restore-target-policy';
 import { checkTargetState, type TargetDeps } from './restore-target-state';
-import { readBackupRecord, snapshotOfSource } from './restored-backup';
+import { readBackupRecord, type RestorableBackup, snapshotOfSource } from './restored-backup';
 import { type ResolvedRestore } from './resolved-restore';
 
 export type ResolveRestoreDeps = TargetDeps & {
   environment: string;
+  /** Where the EFS file system is mounted (in AWS, when one is configured): directory targets must be inside it. */
+  mountPath?: string | undefined;
   sources: readonly SourceConfig[];
   catalog: Pick<BackupCatalog, 'requireBackup' | 'backupAsOf'>;
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
@@ -36,14 +39,13 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   if (request.filter && source.type === 'dynamodb') {
     throw new InvalidInputError('Invalid restore request: filter: a DynamoDB table is restored whole; remove "filter" (it applies to S3 keys and directory paths)');
   }
-  checkTargetAllowed(deps.environment, source, request.target);
+  checkTargetAllowed(deps.environment, source, request.target, deps.mountPath);
 
   const record = readBackupRecord(
     request.backupId !== undefined ? await deps.catalog.requireBackup(request.backupId) : await deps.catalog.backupAsOf(source.name, new Date(request.pointInTime ?? '').toISOString()),
   );
   const sourceSnapshot = snapshotOfSource(record, source.name);
-  const vault = await deps.openVault(request.vault);
-  const snapshot: Snapshot = await vault.loadSnapshot(sourceSnapshot.snapshotId);
+  const snapshot: Snapshot = await loadSnapshotFrom(deps.openVault, request.vault, sourceSnapshot.snapshotId, record);
   if (!KINDS[source.type].includes(snapshot.source.kind)) {
     throw new SnapshotMismatchError(
       `Snapshot ${snapshot.id.slice(0, 12)} of backup ${record.backupId} holds a ${snapshot.source.kind} source, but "${source.name}" is a ${source.type} source; the catalog and the vault disagree`,
@@ -62,4 +64,18 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
     prefix: request.filter?.prefix ?? '',
     startedAt: (deps.now ?? (() => new Date()))().toISOString(),
   };
+}
+
+/** The snapshot from the chosen vault; from the DR vault, a missing one means the backup was not replicated, and the error says so. */
+async function loadSnapshotFrom(open: ResolveRestoreDeps['openVault'], side: 'primary' | 'dr', snapshotId: string, record: RestorableBackup): Promise<Snapshot> {
+  try {
+    return await (await open(side)).loadSnapshot(snapshotId);
+  } catch (err) {
+    if (side !== 'dr' || !(err instanceof VaultObjectNotFoundError || err instanceof VaultNotFoundError)) throw err;
+    const status = record.copies?.dr ?? 'not recorded';
+    throw new BackupNotReplicatedError(
+      `Backup ${record.backupId} is not in the DR vault (${err.message}; its DR copy status in the catalog: ${status}); restore it from the primary vault ("vault": "primary"), or run a backup of plan "${record.plan}", whose Replicate step copies every backup the DR vault lacks`,
+      { cause: err },
+    );
+  }
 }

@@ -35,3 +35,8 @@ export class RestoreVerificationError extends Error {
 export class SnapshotMismatchError extends Error {
   override readonly name = 'SnapshotMismatchError';
 }
+
+/** A restore from the DR vault of a backup that is not (yet) in it. */
+export class BackupNotReplicatedError extends Error {
+  override readonly name = 'BackupNotReplicatedError';
+}

@@ -55,7 +55,9 @@ export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDep
       const chunks: Buffer[] = [];
       for await (const chunk of readEntryContent(vault, entry)) chunks.push(chunk);
       const body = Buffer.concat(chunks);
-      result.items += await writeDynamoDbItems(deps.dynamodb, target.table, decodeItemLines(body));
+      // Entries run side by side: `result.items += await …` would read the count before the await and lose the others' items.
+      const items = await writeDynamoDbItems(deps.dynamodb, target.table, decodeItemLines(body));
+      result.items += items;
       result.bytes += body.length;
     } else {
       const dirEntry = directoryEntry(entry);

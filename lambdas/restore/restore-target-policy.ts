@@ -1,4 +1,4 @@
-import { type SourceConfig } from '../../lib/config/lifeboat-config';
+import { isAtOrUnder, type SourceConfig } from '../../lib/config/lifeboat-config';
 import { type RestoreTarget } from './restore-request';
 import { RestoreTargetNotAllowedError } from './restore-errors';
 
@@ -19,8 +19,18 @@ export function restoreTargetPrefix(environment: string): string {
   return `lifeboat-${environment}-restore-`;
 }
 
-export function checkTargetAllowed(environment: string, source: SourceConfig, target: RestoreTarget): void {
+/**
+ * `mountPath`: where the environment's EFS file system is mounted into the restore functions (in
+ * AWS, LIFEBOAT_MOUNT_PATH); outside it a Lambda's file system is read-only, so a directory target
+ * elsewhere is refused up front. Absent locally (any directory under the local file-system root).
+ */
+export function checkTargetAllowed(environment: string, source: SourceConfig, target: RestoreTarget, mountPath?: string): void {
   const prefix = restoreTargetPrefix(environment);
+  if (target.type === 'filesystem' && mountPath !== undefined && !isAtOrUnder(target.path, mountPath)) {
+    throw new RestoreTargetNotAllowedError(
+      `Invalid restore request: target.path: directory targets must be inside the mounted file system ${mountPath} (the rest of a Lambda's file system is read-only); "${target.path}" is not`,
+    );
+  }
   if (target.type === 's3' && source.type === 's3' && target.bucket !== source.bucket && !target.bucket.startsWith(prefix)) {
     throw new RestoreTargetNotAllowedError(
       `Invalid restore request: target.bucket: the restore workflow may write only to buckets named ${prefix}* (or to the source's own bucket ${source.bucket} with "overwrite": true); "${target.bucket}" is neither`,

@@ -24,6 +24,8 @@ export const restorableBackupSchema = z.looseObject({
   endedAt: z.string().optional(),
   strategy: z.string().optional(),
   sources: z.array(z.union([z.string(), sourceSnapshotSchema])),
+  /** Per-region copy status (absent on records from before replication existed). */
+  copies: z.looseObject({ dr: z.string().optional() }).optional(),
 });
 export type RestorableBackup = z.infer<typeof restorableBackupSchema>;
 

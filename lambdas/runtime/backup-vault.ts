@@ -4,7 +4,7 @@ import { type KeyProvider } from '../vault/key-provider';
 import { KeyFileKeyProvider } from '../vault/key-file-key-provider';
 import { KmsKeyProvider } from '../vault/kms-key-provider';
 import { S3VaultStore } from '../vault/s3-vault-store';
-import { initVault, openVault, type Vault } from '../vault/vault';
+import { initVault, openVault, type Vault, VaultExistsError } from '../vault/vault';
 import { CONFIG_KEY } from '../vault/vault-layout';
 import { requireEnv } from './environment';
 
@@ -22,9 +22,20 @@ export async function vaultKeyProvider(env: NodeJS.ProcessEnv, kms: () => KMSCli
   return new KmsKeyProvider({ client: kms(), keyId: requireEnv('VAULT_KEY_ARN', env), encryptionContext: { 'lifeboat:vault': bucket } });
 }
 
-/** The vault in a bucket (the whole bucket is the vault). `create`: initialise it when the bucket holds none yet. */
+/**
+ * The vault in a bucket (the whole bucket is the vault). `create`: initialise it when the bucket holds
+ * none yet. Two runs doing so at once (the first backups of an environment, started together) end up
+ * in one vault: initVault lets exactly one config be written and the other run opens that vault; a
+ * run that finds the config appeared between its check and initVault's opens it too.
+ */
 export async function openBackupVault(options: { s3: S3Client; bucket: string; provider: KeyProvider; create: boolean }): Promise<Vault> {
   const store = new S3VaultStore({ client: options.s3, bucket: options.bucket });
-  if (options.create && !(await store.has(CONFIG_KEY))) return initVault(store, options.provider);
+  if (options.create && !(await store.has(CONFIG_KEY))) {
+    try {
+      return await initVault(store, options.provider);
+    } catch (err) {
+      if (!(err instanceof VaultExistsError)) throw err;
+    }
+  }
   return openVault(store, options.provider);
 }

@@ -15,7 +15,7 @@ export type S3ObjectSnapshot = S3ObjectSummary & {
 
 /** An object opened for reading: the body streams, so objects of any size fit in a Lambda's memory. */
 export type S3ObjectStream = S3ObjectHead & {
-  body: AsyncIterable<Uint8Array>;
+  body: AsyncIterable<Buffer>;
   /** Frees the connection when the body will not be read to its end. */
   destroy(): void;
 };
@@ -147,7 +147,7 @@ export async function planS3Shards(
 export async function openS3ObjectStream(s3: S3Client, bucket: string, key: string): Promise<S3ObjectStream> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return {
-    body: bodyChunks(object.Body),
+    body: bodyBuffers(object.Body),
     destroy: () => {
       if (object.Body instanceof Readable) object.Body.destroy();
     },
@@ -182,7 +182,7 @@ export async function readS3ObjectTags(s3: S3Client, bucket: string, key: string
 export async function readS3Object(s3: S3Client, bucket: string, summary: S3ObjectSummary): Promise<S3ObjectSnapshot> {
   const object = await openS3ObjectStream(s3, bucket, summary.key);
   const chunks: Buffer[] = [];
-  for await (const chunk of object.body) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  for await (const chunk of object.body) chunks.push(chunk);
   const tags = await readS3ObjectTags(s3, bucket, summary.key);
   return {
     ...summary,
@@ -193,12 +193,26 @@ export async function readS3Object(s3: S3Client, bucket: string, summary: S3Obje
   };
 }
 
-async function* bodyChunks(body: GetObjectCommandOutput['Body']): AsyncGenerator<Uint8Array> {
+/**
+ * The body as Buffers. The SDK's Node Readable (no encoding, not in object mode) yields Buffers
+ * already and is returned as it is: an S3 body arrives in thousands of pieces, and each wrapping
+ * async generator would add a promise round per piece.
+ */
+function bodyBuffers(body: GetObjectCommandOutput['Body']): AsyncIterable<Buffer> {
+  if (body instanceof Readable && body.readableEncoding === null && !body.readableObjectMode) return body as AsyncIterable<Buffer>;
+  return bodyChunks(body);
+}
+
+async function* bodyChunks(body: GetObjectCommandOutput['Body']): AsyncGenerator<Buffer> {
   if (body === undefined) return;
   if (body instanceof Readable) {
-    for await (const chunk of body as AsyncIterable<Uint8Array | string>) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) yield typeof chunk === 'string' ? Buffer.from(chunk) : asBuffer(chunk);
     return;
   }
   // Not Node (a browser-style stream or a Blob): fall back to the SDK's whole-body helper.
-  yield await body.transformToByteArray();
+  yield asBuffer(await body.transformToByteArray());
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -31,27 +31,30 @@ function isNoSuchKey(err: unknown): boolean {
  * (replacing metadata with a copy keeps the ETag but moves LastModified).
  *
  * Consistency: each object is read in one GetObject, whose ETag and size go into the entry, so an
- * entry is always one consistent version; the listing itself is not a point-in-time view.
+ * entry's body, ETag, size and metadata are always one consistent version. Its tags come from a
+ * GetObjectTagging sent at the same time as the GetObject (or HeadObject), not from that request,
+ * so an object re-tagged or overwritten while it is read may get the tags of the version just
+ * before or just after the one whose body is stored. The listing itself is not a point-in-time view.
  */
 export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySink, observations: ShardObservations): Promise<void> {
-  await forEachBounded(listS3Objects(s3, spec.bucket, spec.prefix, spec), OBJECTS_IN_FLIGHT, async (summary) => {
+  const objects = listS3Objects(s3, spec.bucket, spec.prefix, spec);
+  await forEachBounded(objects, OBJECTS_IN_FLIGHT, async (summary) => {
     const path = s3EntryPath(summary.key);
     try {
       const listedToken = s3ChangeToken(summary);
       const prev = await sink.canReuse(path, 'object', listedToken);
       if (prev) {
         const sameVersion = prev.meta.lastModified === summary.lastModified && summary.lastModified !== undefined;
-        const head: S3ObjectHead = sameVersion ? headFromMeta(prev.meta) : await headS3Object(s3, spec.bucket, summary.key);
+        const [head, tags] = await both(sameVersion ? Promise.resolve(headFromMeta(prev.meta)) : headS3Object(s3, spec.bucket, summary.key), readS3ObjectTags(s3, spec.bucket, summary.key));
         if (s3ChangeToken(head) === listedToken) {
-          const tags = await readS3ObjectTags(s3, spec.bucket, summary.key);
           await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, head, tags), changeToken: listedToken });
           return;
         }
       }
-      const object = await openS3ObjectStream(s3, spec.bucket, summary.key);
+      // The tags are read alongside the body, not after it: one round trip per object instead of two.
+      const [object, tags] = await both(openS3ObjectStream(s3, spec.bucket, summary.key), readS3ObjectTags(s3, spec.bucket, summary.key), (opened) => opened.destroy());
       try {
-        const tags = await readS3ObjectTags(s3, spec.bucket, summary.key);
-        await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, object, tags), changeToken: s3ChangeToken(object), content: () => buffers(object.body) });
+        await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, object, tags), changeToken: s3ChangeToken(object), content: () => object.body });
       } finally {
         // The writer skips the body when the object turned out unchanged after all; free the connection then.
         object.destroy();
@@ -62,6 +65,21 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
       observations.vanished.push(summary.key);
     }
   });
+}
+
+/**
+ * Both results, once both requests have settled (so neither rejection is left unhandled). When
+ * either fails, the first one's error wins and a first result that did arrive is handed to
+ * `discard` (an opened body is destroyed, freeing its connection).
+ */
+async function both<A, B>(first: Promise<A>, second: Promise<B>, discard?: (a: A) => void): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') {
+    discard?.(a.value);
+    throw b.reason;
+  }
+  return [a.value, b.value];
 }
 
 function objectMeta(key: string, head: S3ObjectHead, tags: Record<string, string>): EntryMeta {
@@ -87,8 +105,4 @@ function headFromMeta(meta: EntryMeta): S3ObjectHead {
     size: typeof meta.size === 'number' ? meta.size : -1,
     lastModified: typeof meta.lastModified === 'string' ? meta.lastModified : '',
   };
-}
-
-async function* buffers(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-  for await (const chunk of chunks) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }

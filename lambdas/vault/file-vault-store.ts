@@ -43,7 +43,55 @@ export class FileVaultStore implements VaultStore {
   /** Writes the parts with one gathered write (writev) into a temporary file, fsyncs it once, renames it into place. */
   async putParts(key: string, parts: readonly Uint8Array[]): Promise<void> {
     const target = this.file(key);
-    const dir = path.dirname(target);
+    const tmp = await this.writeTemp(path.dirname(target), parts);
+    await fs.rename(tmp, target);
+  }
+
+  /**
+   * Exclusive create: the object is written whole to a temporary file, which is then hard-linked to
+   * its key. link(2) fails with EEXIST when the key exists, atomically, also between processes, so
+   * exactly one of concurrent writers wins and readers never see a partial object. On a file system without hard links (FAT, some FUSE mounts)
+   * it falls back to creating the key itself with O_CREAT|O_EXCL ('wx'): still exclusive, but a
+   * reader may then see the object while it is being written.
+   */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    const target = this.file(key);
+    const tmp = await this.writeTemp(path.dirname(target), [body]);
+    try {
+      await fs.link(tmp, target);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+      return this.createExclusive(target, body);
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  private async createExclusive(target: string, body: Uint8Array): Promise<boolean> {
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(target, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    try {
+      await writeAll(fh, [body]);
+      if (this.durable) await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await fs.rm(target, { force: true });
+      throw err;
+    }
+    await fh.close();
+    return true;
+  }
+
+  /** Writes the parts to a new `.tmp-*` file in `dir` (created when missing), fsynced when durable; returns its path. */
+  private async writeTemp(dir: string, parts: readonly Uint8Array[]): Promise<string> {
     if (!this.madeDirs.has(dir)) {
       await fs.mkdir(dir, { recursive: true });
       this.madeDirs.add(dir);
@@ -59,7 +107,7 @@ export class FileVaultStore implements VaultStore {
       throw err;
     }
     await fh.close();
-    await fs.rename(tmp, target);
+    return tmp;
   }
 
   localPath(key: string): string {

@@ -64,8 +64,12 @@ export class KeyFileKeyProvider implements KeyProvider {
 
   async createVaultKey(): Promise<{ plaintext: Buffer; wrapped: WrappedVaultKey }> {
     const plaintext = randomBytes(VAULT_KEY_BYTES);
-    const { ciphertext, nonce } = wrapKey(this.fileKey, plaintext, this.kind);
-    return Promise.resolve({ plaintext, wrapped: { kind: this.kind, ciphertext, params: { nonce, fingerprint: this.fingerprint() } } });
+    return { plaintext, wrapped: await this.wrapVaultKey(plaintext) };
+  }
+
+  wrapVaultKey(material: Buffer): Promise<WrappedVaultKey> {
+    const { ciphertext, nonce } = wrapKey(this.fileKey, material, this.kind);
+    return Promise.resolve({ kind: this.kind, ciphertext, params: { nonce, fingerprint: this.fingerprint() } });
   }
 
   async unwrapVaultKey(wrapped: WrappedVaultKey): Promise<Buffer> {

@@ -10,6 +10,11 @@ export interface KeyProvider {
   createVaultKey(): Promise<{ plaintext: Buffer; wrapped: WrappedVaultKey }>;
   /** For an existing vault: the key material, or KeyUnwrapError naming why (wrong key, wrong passphrase, no KMS access). */
   unwrapVaultKey(wrapped: WrappedVaultKey): Promise<Buffer>;
+  /**
+   * Wraps existing key material: a copy of a vault (the DR replica) holds the same master key, so
+   * its objects stay byte-identical, wrapped under that copy's own key (another region's KMS key).
+   */
+  wrapVaultKey(material: Buffer): Promise<WrappedVaultKey>;
 }
 
 /** 32 bytes of AES-256-GCM key followed by 32 bytes of HMAC-SHA-256 (blob id) key. */

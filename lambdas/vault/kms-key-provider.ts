@@ -1,4 +1,4 @@
-import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { type KeyProvider, VAULT_KEY_BYTES, type WrappedVaultKey } from './key-provider';
 import { KeyUnwrapError, VaultError } from './vault-errors';
 
@@ -83,6 +83,21 @@ export class KmsKeyProvider implements KeyProvider {
         params: { keyId: out.KeyId ?? this.keyId },
       },
     };
+  }
+
+  /** kms:Encrypt of existing key material (64 bytes, well under Encrypt's 4 KiB limit) under this provider's key and context. */
+  async wrapVaultKey(material: Buffer): Promise<WrappedVaultKey> {
+    if (material.length !== VAULT_KEY_BYTES) throw new VaultError(`vault key material must be ${VAULT_KEY_BYTES} bytes, got ${material.length}`);
+    let out;
+    try {
+      out = await this.client.send(new EncryptCommand({ KeyId: this.keyId, Plaintext: material, ...(this.encryptionContext ? { EncryptionContext: this.encryptionContext } : {}) }));
+    } catch (err) {
+      const hint = PERMANENT_CREATE_ERRORS[errorName(err) ?? '']?.replace('kms:GenerateDataKey', 'kms:Encrypt');
+      if (hint) throw new VaultError(`Cannot wrap the vault key with KMS key ${this.keyId}: ${hint} (${errorName(err)}: ${(err as Error).message})`, { cause: err });
+      throw err;
+    }
+    if (!out.CiphertextBlob) throw new VaultError(`KMS Encrypt with key ${this.keyId} returned no ciphertext`);
+    return { kind: 'kms', ciphertext: Buffer.from(out.CiphertextBlob).toString('base64'), params: { keyId: out.KeyId ?? this.keyId } };
   }
 
   async unwrapVaultKey(wrapped: WrappedVaultKey): Promise<Buffer> {

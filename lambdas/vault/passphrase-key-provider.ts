@@ -26,10 +26,14 @@ export class PassphraseKeyProvider implements KeyProvider {
 
   async createVaultKey(): Promise<{ plaintext: Buffer; wrapped: WrappedVaultKey }> {
     const plaintext = randomBytes(VAULT_KEY_BYTES);
+    return { plaintext, wrapped: await this.wrapVaultKey(plaintext) };
+  }
+
+  async wrapVaultKey(material: Buffer): Promise<WrappedVaultKey> {
     const salt = randomBytes(16);
     const kek = await deriveKek(this.passphrase, salt, this.cost);
-    const { ciphertext, nonce } = wrapKey(kek, plaintext, this.kind);
-    return { plaintext, wrapped: { kind: this.kind, ciphertext, params: { salt: salt.toString('base64'), N: this.cost.N, r: this.cost.r, p: this.cost.p, nonce } } };
+    const { ciphertext, nonce } = wrapKey(kek, material, this.kind);
+    return { kind: this.kind, ciphertext, params: { salt: salt.toString('base64'), N: this.cost.N, r: this.cost.r, p: this.cost.p, nonce } };
   }
 
   async unwrapVaultKey(wrapped: WrappedVaultKey): Promise<Buffer> {

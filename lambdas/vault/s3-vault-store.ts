@@ -70,6 +70,23 @@ function isNotFound(err: unknown): boolean {
   return err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404;
 }
 
+function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** 412: a conditional write whose condition (here If-None-Match: *, "the key is absent") did not hold. */
+function isPreconditionFailed(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'PreconditionFailed' || httpStatus(err) === 412);
+}
+
+/** 409: S3 saw a conflicting write to the key while the conditional write was in progress; S3 says to retry. */
+function isConditionalConflict(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ConditionalRequestConflict' || httpStatus(err) === 409);
+}
+
+/** Attempts of a conditional write that S3 answers with 409 ConditionalRequestConflict (the SDK does not retry those). */
+const CONDITIONAL_WRITE_ATTEMPTS = 5;
+
 function isInvalidRange(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const status = (err as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -121,6 +138,31 @@ export class S3VaultStore implements VaultStore {
       return;
     }
     await this.putMultipart(key, Key, body);
+  }
+
+  /**
+   * PutObject with `If-None-Match: *` (S3 conditional writes): S3 stores the object only when the key
+   * is absent and answers 412 PreconditionFailed otherwise (→ false), so of concurrent writers of one
+   * key exactly one succeeds. Always a single PutObject (conditional multipart completion exists but
+   * is not needed: the objects written this way, `config`, are small).
+   *
+   * s3rver (the local cloud's S3) ignores If-None-Match on PUT: there this overwrites and returns
+   * true (docs/LOCAL-CLOUD.md). initVault therefore reads `config` back after writing it.
+   */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    const Key = this.objectKey(key);
+    if (body.length > S3_MAX_SINGLE_PUT) throw new VaultError(`${this.location}: object ${key} is too large for a conditional single PutObject (${body.length} bytes)`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, IfNoneMatch: '*' }));
+        return true;
+      } catch (err) {
+        if (isPreconditionFailed(err)) return false;
+        if (!isConditionalConflict(err) || attempt >= CONDITIONAL_WRITE_ATTEMPTS) throw err;
+        // A concurrent write of the key is in flight: retry after it (the retry then usually gets 412).
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt * (0.5 + Math.random())));
+      }
+    }
   }
 
   async get(key: string, range?: ByteRange): Promise<Buffer> {

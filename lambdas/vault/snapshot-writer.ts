@@ -1,14 +1,15 @@
 import * as fs from 'node:fs/promises';
 import { ByteBudget } from './byte-budget';
 import { type Chunker } from './chunker';
-import { type CodecPool, type Slab, SlabPool } from './codec-pool';
+import { type CodecPool, type Slab, type SlabRegion, SlabPool } from './codec-pool';
 import { type IndexedPack } from './index-object';
 import { comparePaths, type EntryKind, type EntryMeta, type ManifestEntry } from './manifest-entry';
 import { type ManifestPart, type PageRef, type WriterStats } from './manifest-format';
 import { DuplicateEntryError, PageRunWriter } from './manifest-pages';
 import { type ManifestReader } from './manifest-reader';
+import { PACK_ENTRY_BYTES, PACK_TRAILER_BYTES } from './pack-format';
 import { PackWriter } from './pack-writer';
-import { seal } from './sealed-codec';
+import { ENVELOPE_OVERHEAD, seal } from './sealed-codec';
 import { writeIndexObject } from './index-writer';
 import { computeBlobId, type VaultKeys } from './vault-keys';
 import { type VaultIndex } from './vault-index';
@@ -38,7 +39,7 @@ export type SnapshotWriterContext = {
   readonly codecs?: CodecPool | null;
 };
 
-/** Files are read in blocks of this size (whole when smaller). */
+/** Files are read, and streamed content is gathered, in blocks of this size (whole when smaller). */
 export const FILE_READ_BLOCK = 8 * 1024 * 1024;
 
 export type SnapshotWriterOptions = {
@@ -57,21 +58,36 @@ export type SnapshotWriterOptions = {
 type SealedBlob = { id: Buffer; stored: Buffer; rawLength: number; budget: number };
 type SharedCodec = { pool: CodecPool; k: number; slabs: SlabPool };
 
+/** Packs uploading at once per writer; with the open one, a writer holds at most about (1 + this) × packSize of packs. */
+const PACK_UPLOADS = 2;
+
+/** The length of a pack object with `blobs` blobs of `bytes` bytes in all: blobs, header envelope (44 bytes a blob, not compressed), trailer. */
+function packObjectLength(bytes: number, blobs: number): number {
+  return bytes + ENVELOPE_OVERHEAD + blobs * PACK_ENTRY_BYTES + PACK_TRAILER_BYTES;
+}
+
 /**
  * Writes the data and manifest part of one snapshot (or one shard of it).
  *
  * Pipeline per chunk, on every core: the main thread chunks; HMAC id, zstd and AES-GCM run on the
  * codec worker threads (codec-pool.ts) over shared memory the files were read into — or, without
  * workers, on the libuv thread pool (WebCrypto and zlib async). Chunks are numbered and appended to packs in that
- * order, so a file's blobs lie contiguously in packs and restore reads them in long ranges. A byte
- * budget bounds the data in flight. Writers in different processes share nothing: packs have random
- * names, index and manifest objects are content-addressed.
+ * order, so a file's blobs lie contiguously in packs and restore reads them in long ranges. A pack
+ * is closed before the next blob would make its object reach the vault's packSize (header
+ * included), so pack objects stay under packSize (with the default 16 MiB: under S3VaultStore's
+ * multipart threshold, one PutObject per pack). A byte budget bounds the data in flight. Writers
+ * in different processes share nothing: packs have random names, index and manifest objects are
+ * content-addressed.
  *
  * `add` may be called concurrently; entries may arrive in any order (they are sorted into runs).
  */
 export class SnapshotWriter {
   private readonly budget: ByteBudget;
-  private readonly packs: PackWriter;
+  /** The open pack (one PackWriter per pack, so that a pack can be closed before a blob overflows it). */
+  private packs: PackWriter;
+  private pack = { bytes: 0, blobs: 0 };
+  /** Closed packs still uploading (at most PACK_UPLOADS). */
+  private readonly packUploads = new Set<Promise<void>>();
   private readonly inFlight = new Set<string>();
   private readonly ready = new Map<number, SealedBlob | null>();
   private nextSeq = 0;
@@ -93,7 +109,7 @@ export class SnapshotWriter {
     private readonly options: SnapshotWriterOptions = {},
   ) {
     this.budget = new ByteBudget(options.memoryBudget ?? 64 * 1024 * 1024);
-    this.packs = new PackWriter(ctx.store, ctx.keys, { targetSize: ctx.packSize, maxUploads: 2, onPackStored: (p) => this.packStored(p) });
+    this.packs = this.newPack();
     const k = ctx.codecs && !options.inline ? ctx.codecs.keySet(ctx.keys) : null;
     this.shared = ctx.codecs && k !== null ? { pool: ctx.codecs, k, slabs: new SlabPool(ctx.codecs) } : null;
   }
@@ -132,6 +148,10 @@ export class SnapshotWriter {
       return;
     }
     const source = typeof entry.content === 'function' ? entry.content() : entry.content;
+    if (this.shared && !Buffer.isBuffer(source)) {
+      await this.addStreamShared(entry, source);
+      return;
+    }
     const ids: Array<Promise<string>> = [];
     let size = 0;
     const chunks = Buffer.isBuffer(source) ? this.ctx.chunker.split(source) : this.ctx.chunker.chunkStream(source);
@@ -167,7 +187,6 @@ export class SnapshotWriter {
       return;
     }
     const { slabs } = this.shared;
-    const chunker = this.ctx.chunker;
     const ids: Array<Promise<string>> = [];
     let total = 0;
     const fh = await fs.open(file, 'r');
@@ -190,17 +209,7 @@ export class SnapshotWriter {
           position += got;
           eof = got < want || position >= size;
           const end: number = carried + got;
-          let start = 0;
-          while (start < end) {
-            const n = chunker.cut(region.bytes, start, end, eof);
-            if (n < 0) break;
-            this.throwIfFailed();
-            await this.budget.acquire(n);
-            const id = this.processShared(region.slab, region.offset + start, n, this.nextSeq++);
-            id.catch(() => undefined);
-            ids.push(id);
-            start += n;
-          }
+          const start = await this.cutRegion(region, end, eof, ids);
           total += start;
           // The unchunked tail moves to the next block; copied out so no region is held while allocating.
           carry = start < end ? Buffer.from(region.bytes.subarray(start, end)) : null;
@@ -211,6 +220,73 @@ export class SnapshotWriter {
     } finally {
       await fh.close();
     }
+    this.finishEntry(entry, total, ids);
+  }
+
+  /**
+   * Cuts the first `end` bytes of a shared region into chunks and hands each to the workers (ids
+   * pushed in order). Returns where the unchunked tail starts: without `final`, the last cut waits
+   * for more data.
+   */
+  private async cutRegion(region: SlabRegion, end: number, final: boolean, ids: Array<Promise<string>>): Promise<number> {
+    let start = 0;
+    while (start < end) {
+      const n = this.ctx.chunker.cut(region.bytes, start, end, final);
+      if (n < 0) break;
+      this.throwIfFailed();
+      await this.budget.acquire(n);
+      const id = this.processShared(region.slab, region.offset + start, n, this.nextSeq++);
+      // The failure is reported through Promise.all in finishEntry; this only keeps it from being "unhandled" meanwhile.
+      id.catch(() => undefined);
+      ids.push(id);
+      start += n;
+    }
+    return start;
+  }
+
+  /**
+   * `add` for streamed content with codec workers: the pieces (an S3 body arrives in 16–64 KiB
+   * pieces) are gathered as they come, then copied once, FILE_READ_BLOCK at a time, straight into
+   * the memory the workers share and cut there, as addFile does with a file's blocks. Chunk
+   * boundaries are those of chunker.chunkStream (a cut never depends on where blocks end), but no
+   * batch is concatenated on the way and no chunk is copied a second time.
+   */
+  private async addStreamShared(entry: Omit<NewEntry, 'content'>, source: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
+    const { slabs } = this.shared as SharedCodec;
+    const ids: Array<Promise<string>> = [];
+    let total = 0;
+    let carry: Buffer | null = null;
+    let pieces: Buffer[] = [];
+    let gathered = 0;
+    const cutGathered = async (final: boolean): Promise<void> => {
+      const carried = carry === null ? 0 : carry.length;
+      const end = carried + gathered;
+      if (end === 0) return;
+      // Nothing is held while allocating: the carry was copied out of its region, the pieces are the source's.
+      const region = await slabs.alloc(end);
+      try {
+        let at = 0;
+        if (carry) at += carry.copy(region.bytes, 0);
+        for (const piece of pieces) at += piece.copy(region.bytes, at);
+        pieces = [];
+        gathered = 0;
+        carry = null;
+        const start = await this.cutRegion(region, end, final, ids);
+        total += start;
+        // The unchunked tail waits for more data, copied out so no region is held while the source is read.
+        carry = start < end ? Buffer.from(region.bytes.subarray(start, end)) : null;
+      } finally {
+        slabs.release(region.slab);
+      }
+    };
+    for await (const piece of source) {
+      if (piece.length === 0) continue;
+      this.throwIfFailed();
+      pieces.push(piece);
+      gathered += piece.length;
+      if (gathered >= FILE_READ_BLOCK) await cutGathered(false);
+    }
+    await cutGathered(true);
     this.finishEntry(entry, total, ids);
   }
 
@@ -228,7 +304,9 @@ export class SnapshotWriter {
     while (this.pendingWork.size > 0) await Promise.allSettled([...this.pendingWork]);
     this.throwIfFailed();
     if (this.draining) await this.draining;
-    await this.packs.flush();
+    await this.closePack();
+    while (this.packUploads.size > 0) await Promise.race(this.packUploads);
+    this.throwIfFailed();
     this.flushIndex();
     const indexes = await Promise.all(this.indexWrites);
     this.flushRun();
@@ -342,11 +420,43 @@ export class SnapshotWriter {
       if (!blob) continue;
       this.stats.bytesStored += blob.stored.length;
       try {
-        await this.packs.add(blob.id, blob.stored, blob.rawLength);
+        await this.appendToPack(blob);
       } finally {
         this.budget.release(blob.budget);
       }
     }
+  }
+
+  private newPack(): PackWriter {
+    // targetSize: the PackWriter closes a pack itself only when one blob alone reaches packSize; appendToPack closes the others.
+    return new PackWriter(this.ctx.store, this.ctx.keys, { targetSize: this.ctx.packSize, maxUploads: 1, onPackStored: (p) => this.packStored(p) });
+  }
+
+  /** Appends a blob to the open pack, closing that pack first when the blob would make it reach packSize. */
+  private async appendToPack(blob: SealedBlob): Promise<void> {
+    const { bytes, blobs } = this.pack;
+    if (blobs > 0 && packObjectLength(bytes + blob.stored.length, blobs + 1) >= this.ctx.packSize) await this.closePack();
+    await this.packs.add(blob.id, blob.stored, blob.rawLength);
+    this.pack.bytes += blob.stored.length;
+    this.pack.blobs++;
+    // A blob of packSize or more is a pack of its own (the PackWriter has closed it already).
+    if (this.pack.bytes >= this.ctx.packSize) await this.closePack();
+  }
+
+  /** Uploads the open pack in the background, waiting first while PACK_UPLOADS packs are uploading. */
+  private async closePack(): Promise<void> {
+    if (this.pack.blobs === 0) return;
+    const full = this.packs;
+    this.packs = this.newPack();
+    this.pack = { bytes: 0, blobs: 0 };
+    while (this.packUploads.size >= PACK_UPLOADS) await Promise.race(this.packUploads);
+    const upload: Promise<void> = full
+      .flush()
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => this.packUploads.delete(upload));
+    this.packUploads.add(upload);
   }
 
   private packStored(pack: IndexedPack): void {

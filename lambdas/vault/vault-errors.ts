@@ -31,3 +31,8 @@ export class VaultCorruptionError extends VaultError {
 export class KeyUnwrapError extends VaultError {
   override name = 'KeyUnwrapError';
 }
+
+/** A store that holds no vault at all (no `config` object). */
+export class VaultNotFoundError extends VaultError {
+  override name = 'VaultNotFoundError';
+}

@@ -38,3 +38,9 @@ export async function computeBlobId(keys: VaultKeys, plaintext: Uint8Array): Pro
 export function hmacIdKey(keys: VaultKeys, data: string | Uint8Array): Buffer {
   return createHmac('sha256', keys.idKeyBytes).update(data).digest();
 }
+
+/** The 64 bytes of master key material back from the working keys (to wrap them for a copy of the vault). */
+export function vaultKeyMaterial(keys: VaultKeys): Buffer {
+  if (!keys.encryptionKeyBytes) throw new RangeError('these vault keys were imported without their raw encryption key; the key material cannot be exported');
+  return Buffer.concat([keys.encryptionKeyBytes, keys.idKeyBytes]);
+}

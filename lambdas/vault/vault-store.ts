@@ -15,6 +15,15 @@ export interface VaultStore {
   has(key: string): Promise<boolean>;
   /** Every key that starts with `prefix` (which ends in '/' or is ''), in no particular order, paginating internally. */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * Optional: writes an object only when no object with that key exists, as one atomic step: of
+   * several concurrent calls for one key at most one returns true (written); the others return false
+   * and change nothing. Used for `config`, whose creation must have exactly one winner
+   * (docs/FORMAT.md §2, "Creating a vault"). Caveat: a store can only be as exclusive as its backend;
+   * an S3 endpoint that ignores `If-None-Match` (the local s3rver) answers true and overwrites, so
+   * callers that need the guarantee also read the object back (initVault does).
+   */
+  putIfAbsent?(key: string, body: Uint8Array): Promise<boolean>;
   /** Removes an object; removing an absent object is not an error. */
   delete(key: string): Promise<void>;
   /** Optional: writes an object given as consecutive parts (same result as `put` of their concatenation, without building it). */

@@ -8,12 +8,12 @@ import { type ManifestEntry } from './manifest-entry';
 import { type ManifestPart, manifestPartSchema } from './manifest-format';
 import { mergeRuns, writeManifestRoot } from './manifest-merge';
 import { ManifestReader } from './manifest-reader';
-import { decodeJson, encodeJson, getSealedObject, putSealedObject, sha256Hex } from './sealed-object';
+import { decodeJson, encodeJson, getSealedObject, openSealed, putSealedObject, sha256Hex } from './sealed-object';
 import { objectContext, seal } from './sealed-codec';
 import { type Snapshot, type SnapshotRecord, snapshotRecordSchema, type SnapshotSource } from './snapshot-record';
 import { SnapshotWriter, type SnapshotWriterOptions } from './snapshot-writer';
 import { keyObjectSchema, type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
-import { KeyUnwrapError, VaultCorruptionError, VaultError } from './vault-errors';
+import { KeyUnwrapError, VaultCorruptionError, VaultError, VaultNotFoundError, VaultObjectNotFoundError } from './vault-errors';
 import { VaultIndex } from './vault-index';
 import { importVaultKeys, type VaultKeys } from './vault-keys';
 import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, KEYS_PREFIX, keyObjectKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
@@ -30,14 +30,22 @@ export class SnapshotNotFoundError extends VaultError {
   override name = 'SnapshotNotFoundError';
 }
 
-/** Creates a vault: a wrapped master key under `keys/`, then the sealed `config` (its presence marks the vault as initialised). */
+/**
+ * Creates a vault: a wrapped master key under `keys/`, then the sealed `config` (its presence marks
+ * the vault as initialised). Safe against concurrent creators of one vault (two first backups
+ * starting together): `config` is written with `putIfAbsent` and read back, and only the run whose
+ * config is stored keeps its key; any other run removes its key object and opens the winner's vault
+ * (docs/FORMAT.md §2, "Creating a vault"). Throws VaultExistsError when the vault exists already
+ * before this call starts writing.
+ */
 export async function initVault(store: VaultStore, provider: KeyProvider, tuning: VaultTuning = {}): Promise<Vault> {
   if (await store.has(CONFIG_KEY)) throw new VaultExistsError(`${store.location} already holds a vault (its config object exists)`);
   const chunker = tuning.chunker ?? DEFAULT_CHUNKER_PARAMS;
   checkChunkerParams(chunker);
   const { plaintext, wrapped } = await provider.createVaultKey();
   const keyBody = encodeJson({ v: 1, created: new Date().toISOString(), wrapped });
-  await store.put(keyObjectKey(sha256Hex(keyBody)), keyBody);
+  const ownKeyObject = keyObjectKey(sha256Hex(keyBody));
+  await store.put(ownKeyObject, keyBody);
   const keys = await importVaultKeys(plaintext);
   const config: VaultConfig = {
     v: 1,
@@ -48,36 +56,100 @@ export async function initVault(store: VaultStore, provider: KeyProvider, tuning
     compressionLevel: tuning.compressionLevel === undefined ? 3 : tuning.compressionLevel,
   };
   const { stored } = await seal(keys, objectContext('config'), encodeJson(config), { compressionLevel: null });
-  await store.put(CONFIG_KEY, stored);
-  return new Vault(store, keys, config);
+  if (await writeConfigOnce(store, stored)) return new Vault(store, keys, config);
+  // Lost the race: another run's config is in place. Our key object opens nothing stored; remove it
+  // (best effort: a role without s3:DeleteObject on keys/ leaves it, and openVault skips it).
+  try {
+    await store.delete(ownKeyObject);
+  } catch {
+    // Ignored on purpose: a stray key object is harmless.
+  }
+  return openVault(store, provider);
 }
 
-/** Opens a vault from its store and key alone: unwraps the master key with the first `keys/` object the provider opens, then reads `config`. */
+/**
+ * Writes `config` unless one exists and tells whether the stored config is ours. Exclusive through
+ * `putIfAbsent` where the store has it; the read-back then decides: it also catches a store that
+ * ignores the condition (s3rver overwrites) and a retried write whose first attempt had succeeded
+ * (reported as "exists"). A store without `putIfAbsent` gets check-then-put, guarded only by the read-back.
+ */
+async function writeConfigOnce(store: VaultStore, stored: Uint8Array): Promise<boolean> {
+  // Checked again right before writing: the key object's creation took a KMS call and a PUT, during
+  // which another run may have finished; this also narrows the window where a store without
+  // conditional writes could let two runs both see their own config on read-back.
+  if (await store.has(CONFIG_KEY)) return false;
+  const written = store.putIfAbsent ? await store.putIfAbsent(CONFIG_KEY, stored) : (await store.put(CONFIG_KEY, stored), true);
+  let current: Buffer;
+  try {
+    current = await store.get(CONFIG_KEY);
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError) throw new VaultError(`${store.location}: the config object just ${written ? 'written' : 'found'} is gone; is another process deleting the vault?`);
+    throw err;
+  }
+  return Buffer.compare(current, stored) === 0;
+}
+
+/**
+ * Opens a vault from its store and key alone: reads `config`, then tries each `keys/` object the
+ * provider can unwrap until one's master key opens `config` (GCM authentication fails under any
+ * other key). A vault normally has one key per provider, but an init that lost a race (initVault)
+ * may have left its own, unrelated key object behind.
+ */
 export async function openVault(store: VaultStore, provider: KeyProvider): Promise<Vault> {
-  if (!(await store.has(CONFIG_KEY))) throw new VaultError(`${store.location} holds no vault (no config object); create one with \`lifeboat vault init\``);
+  let configStored: Buffer;
+  try {
+    configStored = await store.get(CONFIG_KEY);
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError) throw new VaultNotFoundError(`${store.location} holds no vault (no config object); create one with \`lifeboat vault init\``);
+    throw err;
+  }
   const problems: string[] = [];
-  let material: Buffer | null = null;
+  const unwrapped: string[] = [];
   for await (const key of store.list(KEYS_PREFIX)) {
-    if (idFromKey(KEYS_PREFIX, key) === null) continue;
-    const body = await store.get(key);
-    if (sha256Hex(body) !== idFromKey(KEYS_PREFIX, key)) throw new VaultCorruptionError(store.location, key, 'its SHA-256 does not match its name');
+    const id = idFromKey(KEYS_PREFIX, key);
+    if (id === null) continue;
+    let body: Buffer;
+    try {
+      body = await store.get(key);
+    } catch (err) {
+      // Listed, then removed: the key object of an init that lost the race, cleaning up.
+      if (err instanceof VaultObjectNotFoundError) continue;
+      throw err;
+    }
+    if (sha256Hex(body) !== id) throw new VaultCorruptionError(store.location, key, 'its SHA-256 does not match its name');
     const keyObject = decodeJson(keyObjectSchema, body, { location: store.location, key });
     if (keyObject.wrapped.kind !== provider.kind) {
       problems.push(`${key} is a ${keyObject.wrapped.kind} key`);
       continue;
     }
+    let material: Buffer;
     try {
       material = await provider.unwrapVaultKey(keyObject.wrapped);
-      break;
     } catch (err) {
       if (!(err instanceof KeyUnwrapError)) throw err;
       problems.push(err.message);
+      continue;
     }
+    const keys = await importVaultKeys(material);
+    let plain: Buffer;
+    try {
+      plain = await openSealed(store.location, CONFIG_KEY, keys, 'config', configStored);
+    } catch (err) {
+      if (!(err instanceof VaultCorruptionError)) throw err;
+      unwrapped.push(key);
+      continue;
+    }
+    const config = decodeJson(vaultConfigSchema, plain, { location: store.location, key: CONFIG_KEY });
+    return new Vault(store, keys, config);
   }
-  if (!material) throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems.length ? problems.join('; ') : 'it has no key objects'}`);
-  const keys = await importVaultKeys(material);
-  const config = decodeJson(vaultConfigSchema, await getSealedObject(store, keys, CONFIG_KEY, null, 'config'), { location: store.location, key: CONFIG_KEY });
-  return new Vault(store, keys, config);
+  if (unwrapped.length > 0) {
+    throw new VaultCorruptionError(
+      store.location,
+      CONFIG_KEY,
+      `it does not authenticate under the master key of ${unwrapped.join(', ')} (the key objects this provider opens): the config was altered or replaced, or those keys belong to another vault`,
+    );
+  }
+  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems.length ? problems.join('; ') : 'it has no key objects'}`);
 }
 
 export type CommitInput = {

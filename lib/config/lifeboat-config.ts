@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -9,6 +10,16 @@ const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AW
 const resourceName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits or dashes, starting with a letter');
+
+/** Where the EFS access point is mounted in the functions unless the config says otherwise. */
+export const DEFAULT_MOUNT_PATH = '/mnt/lifeboat';
+
+/** Whether an absolute path is `dir` or lies below it (after resolving `.` and `..`). */
+export function isAtOrUnder(absolutePath: string, dir: string): boolean {
+  const p = path.posix.normalize(absolutePath).replace(/\/+$/, '');
+  const d = path.posix.normalize(dir).replace(/\/+$/, '');
+  return p === d || p.startsWith(`${d}/`);
+}
 
 /** EventBridge Scheduler expression: rate(...), cron(...) or at(...). */
 const scheduleExpression = z
@@ -63,6 +74,39 @@ export const protectionPlanSchema = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(1000).default(8),
 });
 
+/** An EC2 resource id: the prefix, then 8 or 17 hex digits. */
+const ec2Id = (prefix: string, what: string) => z.string().regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), `must be ${what} id such as ${prefix}-0123456789abcdef0`);
+
+/**
+ * The Amazon EFS file system that holds an environment's file-system sources in AWS, mounted through
+ * one access point into the functions that read or write files (docs/ARCHITECTURE.md, "File systems
+ * in AWS (EFS)"). Everything is imported by id: Lifeboat creates no VPC, file system or access point.
+ */
+export const efsMountSchema = z.strictObject({
+  fileSystemId: z.string().regex(/^fs-[0-9a-f]{8,40}$/, 'must be an EFS file system id such as fs-0123456789abcdef0'),
+  accessPointId: z.string().regex(/^fsap-[0-9a-f]{8,40}$/, 'must be an EFS access point id such as fsap-0123456789abcdef0'),
+  /** The VPC of the mount targets; the functions that mount the file system run in it. */
+  vpcId: ec2Id('vpc', 'a VPC'),
+  /** Subnets of that VPC for the functions (a mount target in each one's Availability Zone; at most 16, Lambda's limit). */
+  subnetIds: z
+    .array(ec2Id('subnet', 'a subnet'))
+    .min(1, 'the functions need at least one subnet')
+    .max(16, 'Lambda accepts at most 16 subnets')
+    .refine((ids) => new Set(ids).size === ids.length, { message: 'subnet ids must be unique' }),
+  /** The security group of the EFS mount targets: the stack allows NFS (TCP 2049) into it from the functions' own group. */
+  securityGroupId: ec2Id('sg', 'a security group'),
+  /** Where the functions see the access point's root; Lambda requires one directory directly under /mnt/. */
+  mountPath: z
+    .string()
+    .regex(/^\/mnt\/[A-Za-z0-9._-]+$/, 'must be one directory directly under /mnt/, such as /mnt/lifeboat (Lambda mounts file systems there)')
+    .max(160, 'Lambda accepts a mount path of at most 160 characters')
+    .refine((p) => p !== '/mnt/.' && p !== '/mnt/..', { message: 'must name a directory under /mnt/, not . or ..' })
+    .default(DEFAULT_MOUNT_PATH),
+});
+
+/** At most one file system per environment: Lambda mounts at most one into a function. */
+export const fileSystemSchema = z.strictObject({ efs: efsMountSchema });
+
 export const environmentSchema = z
   .strictObject({
     name: resourceName,
@@ -70,6 +114,8 @@ export const environmentSchema = z
     primaryRegion: awsRegion,
     drRegion: awsRegion,
     plans: z.array(protectionPlanSchema).min(1, 'an environment has at least one protection plan'),
+    /** Where the file-system sources are in AWS. Without it they can only be backed up by the local cloud. */
+    fileSystem: fileSystemSchema.optional(),
   })
   .refine((e) => e.primaryRegion !== e.drRegion, { message: 'drRegion must differ from primaryRegion', path: ['drRegion'] })
   .refine((e) => new Set(e.plans.map((p) => p.name)).size === e.plans.length, {
@@ -79,6 +125,21 @@ export const environmentSchema = z
   .refine((e) => new Set(e.plans.flatMap((p) => p.sources.map((s) => s.name))).size === e.plans.flatMap((p) => p.sources).length, {
     message: 'source names must be unique within an environment',
     path: ['plans'],
+  })
+  .superRefine((e, ctx) => {
+    const mountPath = e.fileSystem?.efs.mountPath;
+    if (mountPath === undefined) return;
+    e.plans.forEach((plan, p) =>
+      plan.sources.forEach((source, s) => {
+        if (source.type === 'filesystem' && !isAtOrUnder(source.path, mountPath)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `source "${source.name}" is at ${source.path}, outside the file system's mountPath ${mountPath}: in AWS the functions see files only under the mount, so its path must be ${mountPath} or below it`,
+            path: ['plans', p, 'sources', s, 'path'],
+          });
+        }
+      }),
+    );
   });
 
 export const lifeboatConfigSchema = z
@@ -97,3 +158,5 @@ export type SourceConfig = z.infer<typeof sourceSchema>;
 export type S3BucketSourceConfig = z.infer<typeof s3BucketSourceSchema>;
 export type DynamoDbTableSourceConfig = z.infer<typeof dynamoDbTableSourceSchema>;
 export type FileSystemSourceConfig = z.infer<typeof fileSystemSourceSchema>;
+export type FileSystemConfig = z.infer<typeof fileSystemSchema>;
+export type EfsMountConfig = z.infer<typeof efsMountSchema>;

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { resourceNames } from '../stacks/resource-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { lifeboatTask } from './lifeboat-task';
 import { grantSourceRead } from './source-access';
@@ -22,14 +23,15 @@ export type BackupWorkflowProps = {
 };
 
 /**
- * The backup workflow: acquire lock → plan shards → Map(snapshot shard) → commit → release lock,
+ * The backup workflow: acquire lock → plan shards → Map(snapshot shard) → commit → replicate to the DR
+ * vault (looping while a big first copy needs more than one Lambda run) → release lock,
  * with Retry on transient errors and a Catch that records the failure in the catalog and releases
  * the lock. Payloads stay small: the shard plan is
  * stored in the vault and only its key and shard indexes travel between states.
  */
 export class BackupWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Record<'lock' | 'plan' | 'snapshot' | 'commit' | 'recordFailure', LifeboatFunction>;
+  readonly functions: Record<'lock' | 'plan' | 'snapshot' | 'commit' | 'replicate' | 'recordFailure', LifeboatFunction>;
 
   constructor(scope: Construct, id: string, props: BackupWorkflowProps) {
     super(scope, id);
@@ -46,8 +48,9 @@ export class BackupWorkflow extends Construct {
     // The functions that open the vault find its KMS key here (in AWS; the local executor uses a key file).
     const withVault = { ...common, VAULT_KEY_ARN: props.vaultKey.keyArn };
     const lock = new LifeboatFunction(this, 'BackupLock', { handler: 'backup-lock', environment: common, memorySize: 256, timeout: Duration.minutes(1) });
-    const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: withVault, memorySize: 512 });
-    const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: withVault, memorySize: 2048 });
+    // Plan lists the source directories to cut shards, the shards read them: both mount the file system read-only (when configured).
+    const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: withVault, memorySize: 512, files: { environment: env, access: 'read' } });
+    const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: withVault, memorySize: 2048, files: { environment: env, access: 'read' } });
     const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: withVault, memorySize: 1024 });
     const recordFailure = new LifeboatFunction(this, 'RecordBackupFailure', {
       handler: 'record-backup-failure',
@@ -55,7 +58,21 @@ export class BackupWorkflow extends Construct {
       memorySize: 256,
       timeout: Duration.minutes(1),
     });
-    this.functions = { lock, plan, snapshot, commit, recordFailure };
+    // Replicate: the primary vault's objects into the DR vault (other region, other stack: named, its key by alias).
+    const names = resourceNames(env);
+    const stack = Stack.of(this);
+    const drKeyArns = `arn:${stack.partition}:kms:${env.drRegion}:${env.account}:key/*`;
+    const replicate = new LifeboatFunction(this, 'ReplicateBackup', {
+      handler: 'replicate-backup',
+      environment: {
+        ...withVault,
+        DR_VAULT_BUCKET: names.drVault,
+        DR_REGION: env.drRegion,
+        DR_VAULT_KEY_ARN: `arn:${stack.partition}:kms:${env.drRegion}:${env.account}:${names.drVaultKeyAlias}`,
+      },
+      memorySize: 1024,
+    });
+    this.functions = { lock, plan, snapshot, commit, replicate, recordFailure };
 
     // Least privilege, per function: exact object actions on exact key prefixes of the vault
     // (docs/FORMAT.md §1 plus the workflow's plans/ and parts/, docs/ARCHITECTURE.md).
@@ -71,14 +88,31 @@ export class BackupWorkflow extends Construct {
     grantVaultObjects(commit, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'manifest/*', 'snapshots/*']);
     grantVaultObjects(commit, vault, ['s3:PutObject'], ['manifest/*', 'snapshots/*', 'parts/*']);
     grantVaultObjects(commit, vault, ['s3:DeleteObject'], ['snapshots/*', 'parts/*']);
-    for (const fn of [plan, snapshot, commit]) {
+    // Replicate: reads every committed object kind of the primary; writes them, the config and its own key object into the DR vault.
+    const drVaultArn = `arn:${stack.partition}:s3:::${names.drVault}`;
+    grantVaultObjects(replicate, vault, ['s3:GetObject'], ['config', 'keys/*', ...REPLICATED_PREFIXES]);
+    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['config', 'keys/*'].map((k) => `${drVaultArn}/${k}`) }));
+    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['config', 'keys/*', ...REPLICATED_PREFIXES].map((k) => `${drVaultArn}/${k}`) }));
+    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [drVaultArn] }));
+    // The DR key, on exactly the key that carries the alias: Encrypt wraps the vault key, Decrypt checks an existing
+    // wrapped key and reads the DR vault's SSE-KMS objects, GenerateDataKey encrypts what it writes there.
+    replicate.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [drKeyArns],
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [names.drVaultKeyAlias] } },
+      }),
+    );
+    // Replicate records copies.dr of the backups it copied.
+    grantCatalogItems(replicate, props.catalog, ['dynamodb:UpdateItem']);
+    for (const fn of [plan, snapshot, commit, replicate]) {
       // ListBucket: the vault lists keys/ and index/; and without it S3 answers a missing key with 403
       // instead of 404, which the vault needs to tell "absent" from "forbidden" (config before init, a part not written).
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
       // The vault CMK: GenerateDataKey wraps a new vault key and encrypts objects (SSE-KMS); Decrypt unwraps and reads.
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     }
-    for (const fn of [lock, plan, commit, recordFailure]) props.catalogKey.grantEncryptDecrypt(fn);
+    for (const fn of [lock, plan, commit, replicate, recordFailure]) props.catalogKey.grantEncryptDecrypt(fn);
     // Acquire is a conditional Put (GetItem names the holder when it fails); release a conditional Delete.
     grantCatalogItems(lock, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']);
     // Plan: parents by strategy (Query of a source's index items, GetItem of records), then the RUNNING record.
@@ -100,6 +134,9 @@ export class BackupWorkflow extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(snapshotTask);
     const commitTask = lifeboatTask(this, 'Commit backup', commit, '$.committed');
+    // A big first copy may take longer than one Lambda run: the step returns complete=false in time and runs again.
+    const replicateTask = lifeboatTask(this, 'Replicate to DR vault', replicate, '$.replication', { 'backup.$': '$.backup' });
+    const replicated = new sfn.Choice(this, 'DR vault up to date?');
 
     const recordFailureTask = new tasks.LambdaInvoke(this, 'Record failure', {
       lambdaFunction: recordFailure,
@@ -120,11 +157,13 @@ export class BackupWorkflow extends Construct {
     // Without the lock nothing was started: fail at once (another run holds the plan, or the request is bad).
     acquireTask.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
     const releaseTask = lifeboatTask(this, 'Release lock', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
-    for (const step of [planTask, snapshotShards, commitTask, releaseTask]) {
+    for (const step of [planTask, snapshotShards, commitTask, replicateTask, releaseTask]) {
       step.addCatch(recordFailureTask, { errors: ['States.ALL'], resultPath: '$.error' });
     }
 
-    const definition = acquireTask.next(planTask).next(snapshotShards).next(commitTask).next(releaseTask).next(new sfn.Succeed(this, 'Backup committed'));
+    const finish = releaseTask.next(new sfn.Succeed(this, 'Backup committed'));
+    replicated.when(sfn.Condition.booleanEquals('$.replication.complete', true), finish).otherwise(replicateTask);
+    const definition = acquireTask.next(planTask).next(snapshotShards).next(commitTask).next(replicateTask).next(replicated);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/lifeboat-${env.name}-backup`,
@@ -141,15 +180,20 @@ export class BackupWorkflow extends Construct {
 
     acknowledgeScopedWildcards(this, [
       ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'].map((prefix) => arnFinding(props.vault, `/${prefix}`)),
+      ...['keys/*', ...REPLICATED_PREFIXES].map((prefix) => `arn:<AWS::Partition>:s3:::${names.drVault}/${prefix}`),
+      `arn:<AWS::Partition>:kms:${env.drRegion}:${env.account}:key/*`,
       ...sources.flatMap((s) => (s.type === 's3' ? [`arn:<AWS::Partition>:s3:::${s.bucket}/${s.prefix}*`] : [])),
       // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.
-      ...[lock, plan, snapshot, commit, recordFailure].map((fn) => arnFinding(fn, ':*')),
+      ...[lock, plan, snapshot, commit, replicate, recordFailure].map((fn) => arnFinding(fn, ':*')),
     ]);
-    for (const role of [lock.role, plan.role, snapshot.role, commit.role, recordFailure.role, this.stateMachine.role]) {
+    for (const role of [lock.role, plan.role, snapshot.role, commit.role, replicate.role, recordFailure.role, this.stateMachine.role]) {
       if (role) acknowledgeXRayWildcard(role);
     }
   }
 }
+
+/** What replication copies (docs/FORMAT.md §1): everything a committed snapshot consists of; plans/ and parts/ stay behind. */
+const REPLICATED_PREFIXES = ['data/*', 'index/*', 'manifest/*', 'snapshots/*'];
 
 /** Exact S3 object actions on exact keys or key prefixes of the vault bucket. */
 function grantVaultObjects(fn: LifeboatFunction, vault: s3.IBucket, actions: string[], keys: string[]): void {

@@ -1,10 +1,12 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { type Construct } from 'constructs';
+import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { type FileSystemAccess, FileSystemMount } from './file-system-mount';
 
 export type LifeboatFunctionProps = {
   /** Handler file name under lambdas/handlers, without extension (e.g. 'snapshot-shard'). */
@@ -14,7 +16,31 @@ export type LifeboatFunctionProps = {
   readonly memorySize?: number;
   /** @default 15 minutes — snapshot shards stream whole objects */
   readonly timeout?: Duration;
+  /**
+   * The function reads ('read') or writes ('write') files of the environment's file-system sources:
+   * it mounts the environment's EFS file system (`fileSystem.efs`) when one is configured, and then
+   * runs in its VPC with the mount's security group (FileSystemMount). Only for functions that
+   * touch files. @default no file system, no VPC
+   */
+  readonly files?: { readonly environment: EnvironmentConfig; readonly access: FileSystemAccess };
 };
+
+/**
+ * What Lambda needs of a function's role to attach it to a VPC (the network interfaces it creates,
+ * describes, deletes and assigns addresses on): the ec2 actions of AWSLambdaVPCAccessExecutionRole
+ * without its logs:* (a LifeboatFunction writes only to its own log group) and without
+ * ec2:DescribeSubnets (not among the execution-role permissions the Lambda guide lists).
+ * Resource "*": DescribeNetworkInterfaces accepts nothing else, and Lambda creates the interfaces
+ * under the role with ids unknown in advance (in the subnets' owner account, which for a shared VPC
+ * is another account); the VPC, subnets and security group are fixed by the function's VpcConfig.
+ */
+export const NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
 
 /** Root of the repository, from which handler entries are resolved. */
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -30,14 +56,22 @@ export class LifeboatFunction extends NodejsFunction {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const mount = props.files ? FileSystemMount.of(scope, props.files.environment) : undefined;
     // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Lifeboat ${props.handler} function`,
+      // On the role itself, so it exists before Lambda creates the function's network interfaces.
+      ...(mount
+        ? { inlinePolicies: { VpcNetworkInterfaces: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: NETWORK_INTERFACE_ACTIONS, resources: ['*'] })] }) } }
+        : {}),
     });
     logGroup.grantWrite(role);
     super(scope, id, {
       role,
+      ...(mount && props.files
+        ? { vpc: mount.vpc, vpcSubnets: mount.subnets, securityGroups: [mount.securityGroup], filesystem: mount.lambdaFileSystem(props.files.access) }
+        : {}),
       entry: path.join(PROJECT_ROOT, 'lambdas', 'handlers', `${props.handler}.ts`),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -64,5 +98,13 @@ export class LifeboatFunction extends NodejsFunction {
         logLevel: LogLevel.WARNING,
       },
     });
+    if (mount) {
+      // On the CfnRole that holds the inline policy, so this reason (not the X-Ray one on the role) covers it.
+      Validations.of(role.node.defaultChild as CfnResource).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'VPC attachment: Lambda creates, describes and deletes the function\'s network interfaces with its role; ec2:DescribeNetworkInterfaces supports no resource-level permissions and the interfaces\' ids are not known in advance. The VPC, subnets and security group are fixed by the function\'s VpcConfig.',
+      });
+    }
   }
 }

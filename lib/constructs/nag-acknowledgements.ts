@@ -26,9 +26,13 @@ const SCOPED_ACTION_FINDINGS = [
   'Action::s3:DeleteObject*',
 ];
 
-/** Active tracing grants xray:PutTraceSegments/PutTelemetryRecords, which only accept Resource "*". Acknowledged on one role. */
+/**
+ * Active tracing grants xray:PutTraceSegments/PutTelemetryRecords, which only accept Resource "*".
+ * Acknowledged on the role's default policy (where CDK puts those statements), not the whole role,
+ * so that a `*` in any other policy of the role (the ENI policy of a VPC function) needs its own reason.
+ */
 export function acknowledgeXRayWildcard(role: IConstruct): void {
-  Validations.of(role).acknowledge({
+  Validations.of(role.node.tryFindChild('DefaultPolicy') ?? role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
   });

@@ -35,7 +35,8 @@ const PLAN_PREFIX = 'restore-plans/*';
  * - S3 buckets and DynamoDB tables named `lifeboat-<env>-restore-*` (new targets);
  * - the protected sources themselves (restore onto the original, which the runbook allows only
  *   with `overwrite: true`);
- * - directories of the file system mounted into the functions (no IAM involved).
+ * - directories of the environment's EFS file system, mounted into the functions (IAM: ClientWrite
+ *   through its access point; see FileSystemMount).
  * It reads the primary vault and the DR vault (in the DR region, its key found by alias).
  */
 export class RestoreWorkflow extends Construct {
@@ -57,12 +58,23 @@ export class RestoreWorkflow extends Construct {
       DR_VAULT_KEY_ARN: drKeyAliasArn,
       CATALOG_TABLE: props.catalog.tableName,
       LIFEBOAT_PLANS: JSON.stringify(env.plans),
+      // Resolve refuses directory targets outside the mount (the rest of a Lambda's file system is read-only).
+      ...(env.fileSystem ? { LIFEBOAT_MOUNT_PATH: env.fileSystem.efs.mountPath } : {}),
     };
 
-    const resolve = new LifeboatFunction(this, 'ResolveRestore', { handler: 'resolve-restore', environment: common, memorySize: 512, timeout: Duration.minutes(2) });
-    const plan = new LifeboatFunction(this, 'PlanRestore', { handler: 'plan-restore', environment: common, memorySize: 1024 });
-    const shard = new LifeboatFunction(this, 'RestoreShard', { handler: 'restore-shard', environment: common, memorySize: 2048 });
-    const verify = new LifeboatFunction(this, 'VerifyRestore', { handler: 'verify-restore', environment: common, memorySize: 2048 });
+    // Directory targets (when a file system is configured, docs/ARCHITECTURE.md "File systems in AWS (EFS)"): resolve
+    // only looks (lstat/readdir: absent or empty?); plan creates the directory, shards write entries, verify reads them
+    // back and then gives directories their final mode and mtime (chmod/utimes), so those three write.
+    const resolve = new LifeboatFunction(this, 'ResolveRestore', {
+      handler: 'resolve-restore',
+      environment: common,
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+      files: { environment: env, access: 'read' },
+    });
+    const plan = new LifeboatFunction(this, 'PlanRestore', { handler: 'plan-restore', environment: common, memorySize: 1024, files: { environment: env, access: 'write' } });
+    const shard = new LifeboatFunction(this, 'RestoreShard', { handler: 'restore-shard', environment: common, memorySize: 2048, files: { environment: env, access: 'write' } });
+    const verify = new LifeboatFunction(this, 'VerifyRestore', { handler: 'verify-restore', environment: common, memorySize: 2048, files: { environment: env, access: 'write' } });
     this.functions = { resolve, plan, shard, verify };
     const all = [resolve, plan, shard, verify];
 

@@ -7,8 +7,10 @@ import { type SourceConfig } from '../config/lifeboat-config';
  * Grants a function what it needs of the protected sources and nothing more:
  * 'list' → enumerate and describe (s3:ListBucket; dynamodb:DescribeTable and DescribeTimeToLive, the
  * schema a restore recreates); 'read' → also read the data
- * (objects and their tags under the source prefix; Scan of the table). File system sources need
- * no IAM (they are mounted).
+ * (objects and their tags under the source prefix; Scan of the table). File-system sources get
+ * nothing here: a function that touches files mounts the environment's EFS file system, and its
+ * elasticfilesystem:ClientMount (and ClientWrite) come with that mount (FileSystemMount, via
+ * LifeboatFunction's `files`).
  */
 export function grantSourceRead(grantee: lambda.IFunction, sources: readonly SourceConfig[], level: 'list' | 'read'): void {
   const stack = Stack.of(grantee);

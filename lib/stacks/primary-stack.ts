@@ -24,6 +24,8 @@ export class PrimaryStack extends Stack {
     const names = resourceNames(env);
     const accessLogs = createAccessLogsBucket(this, 'AccessLogs', names.primaryAccessLogs);
     this.vault = new VaultBucket(this, 'Vault', { bucketName: names.primaryVault, accessLogsBucket: accessLogs });
+    // Operators and the CLI (`lifeboat verify --aws`) find the vault's key by this alias instead of its generated key id.
+    new kms.Alias(this, 'VaultKeyAlias', { aliasName: names.primaryVaultKeyAlias, targetKey: this.vault.key });
     const catalogKey = new kms.Key(this, 'CatalogKey', { description: `Lifeboat ${env.name} catalog`, enableKeyRotation: true });
     this.catalog = new CatalogTable(this, 'Catalog', { tableName: names.catalogTable, encryptionKey: catalogKey });
     this.backupWorkflow = new BackupWorkflow(this, 'Backup', {

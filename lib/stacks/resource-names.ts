@@ -16,6 +16,8 @@ export function resourceNames(env: EnvironmentConfig) {
     catalogTable: `${base}-catalog`,
     backupStateMachine: `${base}-backup`,
     restoreStateMachine: `${base}-restore`,
+    /** Alias of the primary vault's KMS key: the CLI (`lifeboat verify --aws`) names the key by it. */
+    primaryVaultKeyAlias: `alias/${base}-vault`,
     /** Alias of the DR vault's KMS key: the restore functions in the primary region name the DR key by it. */
     drVaultKeyAlias: `alias/${base}-dr-vault`,
     /** New buckets and tables a restore may create or write start with this (docs/RUNBOOKS.md). */

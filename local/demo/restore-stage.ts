@@ -19,6 +19,8 @@ type Deps = {
   ddb: DynamoDBClient;
   restoreTargetPrefix: string;
   workers?: number;
+  /** Which vault to restore from. @default 'primary' */
+  vault?: 'primary' | 'dr';
 };
 
 /**
@@ -46,7 +48,7 @@ export async function restoreIntoNewTarget(source: SourceConfig, backupId: strin
   const execution = await runLocalExecution({
     stack: deps.stack,
     stateMachine: deps.stateMachine,
-    input: { source: source.name, backupId, target },
+    input: { source: source.name, backupId, target, ...(deps.vault ? { vault: deps.vault } : {}) },
     endpoints: deps.endpoints,
     dataDir: deps.dataDir,
     workers: deps.workers,

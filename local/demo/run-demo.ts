@@ -90,6 +90,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       round.record = await catalog.requireBackup(backupId);
       const record = round.record;
       out(`  catalog: ${backupId} ${record.status}, strategy ${record.strategy}${record.parentBackupId ? `, parent ${record.parentBackupId}` : ''}${record.baseBackupId ? `, base ${record.baseBackupId}` : ''}`);
+      out(`  DR copy: ${record.copies?.dr ?? 'not recorded'} (replicated into ${names.drVault}, ${local.environment.drRegion})`);
       // Read back from the vault, as a restore would: a fresh vault handle (new index) per round.
       const vault = await openLocalVault(s3, names.primaryVault, local.dataDir);
       for (const source of plan.sources) {
@@ -137,12 +138,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // (unchanged since that backup).
     const restores: RestoreOutcome[] = [];
     const last = rounds[rounds.length - 1]?.record;
-    if (last?.status === 'COMMITTED') {
+    const vaults = [
+      { vault: 'primary', heading: `4. Restore runbook (${names.restoreStateMachine}): every source of backup ${last?.backupId ?? '-'} into a new target` },
+      { vault: 'dr', heading: `5. The same from the DR vault (${names.drVault}, ${local.environment.drRegion}), as a DR restore would` },
+    ] as const;
+    for (const { vault, heading } of last?.status === 'COMMITTED' ? vaults : []) {
       out('');
-      out(`4. Restore runbook (${names.restoreStateMachine}): every source of backup ${last.backupId} into a new target`);
-      const tag = last.backupId.slice(-8);
+      out(heading);
+      const tag = `${last?.backupId.slice(-8) ?? ''}${vault === 'dr' ? '-dr' : ''}`;
       for (const source of plan.sources) {
-        const r = await restoreIntoNewTarget(source, last.backupId, tag, {
+        const r = await restoreIntoNewTarget(source, last?.backupId ?? '', tag, {
           stack: primary,
           stateMachine: names.restoreStateMachine,
           endpoints: local.endpoints,
@@ -152,6 +157,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           ddb,
           restoreTargetPrefix: names.restoreTargetPrefix,
           workers: options.workers,
+          vault,
         });
         restores.push(r);
         out(`  ${r.problems.length === 0 ? 'OK  ' : 'FAIL'} ${r.source.padEnd(12)} → ${r.target}: ${r.status} in ${formatMs(r.durationMs)}, ${r.entries} entries, ${formatBytes(r.bytes)}, equal to the source`.replace(/, equal to the source$/, r.problems.length ? '' : ', equal to the source'));
@@ -162,9 +168,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const verifications = rounds.flatMap((r) => r.verifications);
     const ok =
       rounds.length === 3 &&
-      rounds.every((r) => r.record?.status === 'COMMITTED' && r.verifications.length === plan.sources.length) &&
+      rounds.every((r) => r.record?.status === 'COMMITTED' && r.record.copies?.dr === 'COMMITTED' && r.verifications.length === plan.sources.length) &&
       verifications.every((v) => v.mismatches.length === 0) &&
-      restores.length === plan.sources.length &&
+      restores.length === plan.sources.length * vaults.length &&
       restores.every((r) => r.problems.length === 0);
     out('');
     out(`${ok ? 'Demo passed' : 'Demo FAILED'} in ${formatMs(Date.now() - started)}. Executions: lifeboat executions list --data-dir ${options.dataDir}`);

@@ -122,7 +122,7 @@ describe('primary stack', () => {
   it('bundles every Lambda for nodejs24.x on arm64 with tracing and its own log group', () => {
     const functions = Object.values(primary.findResources('AWS::Lambda::Function'));
     const handlers = functions.map((f) => (f.Properties?.Environment?.Variables as Record<string, string> | undefined)?.LIFEBOAT_HANDLER);
-    expect(handlers).toEqual(expect.arrayContaining(['backup-lock', 'plan-backup', 'snapshot-shard', 'commit-backup', 'record-backup-failure']));
+    expect(handlers).toEqual(expect.arrayContaining(['backup-lock', 'plan-backup', 'snapshot-shard', 'commit-backup', 'replicate-backup', 'record-backup-failure']));
     for (const fn of functions) {
       expect(fn.Properties?.Runtime).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures).toEqual(['arm64']);
@@ -178,6 +178,33 @@ describe('primary stack', () => {
     // The lock and failure functions never open the vault.
     expect(handlersWithKey).not.toEqual(expect.arrayContaining(['backup-lock']));
     expect(handlersWithKey).not.toEqual(expect.arrayContaining(['record-backup-failure']));
+  });
+
+  it('replicates after commit and before the lock is released, looping until the DR vault is up to date', () => {
+    const [machine] = Object.values(primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-backup' } }));
+    const definition = JSON.parse((machine?.Properties?.DefinitionString?.['Fn::Join'] as [string, unknown[]])[1].map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as {
+      States: Record<string, { Type: string; Next?: string; Choices?: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default?: string; Catch?: { Next: string }[] }>;
+    };
+    const states = definition.States;
+    expect(states['Commit backup']?.Next).toBe('Replicate to DR vault');
+    expect(states['Replicate to DR vault']?.Next).toBe('DR vault up to date?');
+    expect(states['Replicate to DR vault']?.Catch?.map((c) => c.Next)).toEqual(['Record failure']);
+    expect(states['DR vault up to date?']).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.replication.complete', BooleanEquals: true, Next: 'Release lock' }], Default: 'Replicate to DR vault' });
+  });
+
+  it('lets the replicate function read the primary vault and only add objects to the DR vault, using the DR key by its alias', () => {
+    const statements = policyOf('BackupReplicateBackupRole');
+    const actions = actionsOf(statements);
+    expect(actions).not.toContain('s3:DeleteObject');
+    expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'snapshots/*']);
+    const drObjects = (action: string) =>
+      statements.filter((st) => actionsOf([st]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource])).map((r) => JSON.stringify(r)).filter((r) => r.includes('us-west-2'));
+    expect(drObjects('s3:PutObject').map((r) => /us-west-2\/([^"]+)"/.exec(r)?.[1]).sort()).toEqual(['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'snapshots/*']);
+    const drKey = statements.find((st) => actionsOf([st]).includes('kms:Encrypt'));
+    expect(actionsOf(drKey ? [drKey] : []).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+    expect(drKey?.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/lifeboat-dev-dr-vault'] } });
+    expect(JSON.stringify(drKey?.Resource)).toContain(':kms:us-west-2:000000000000:key/*');
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
   });
 
   it('schedules each plan with EventBridge Scheduler through a role that may only start the backup workflow', () => {

@@ -8,7 +8,10 @@ import { type SourceConfig } from '../../../lib/config/lifeboat-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
 import { encodeItemText } from '../../../lambdas/sources/dynamodb-item-codec';
+import { replicateVault } from '../../../lambdas/replication/replicate-vault';
 import { KeyFileKeyProvider } from '../../../lambdas/vault/key-file-key-provider';
+import { S3VaultStore } from '../../../lambdas/vault/s3-vault-store';
+import { type Vault } from '../../../lambdas/vault/vault';
 import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { SAMPLE_OBJECT_KEYS, seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
 import { loadExecutionHistory } from '../../../local/executor/execution-history';
@@ -16,7 +19,7 @@ import { type FaultRule } from '../../../local/executor/fault-injection';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { readTree } from '../../unit/vault/vault-test-helpers';
-import { commitFixtureBackup, copyVault } from './vault-backup-fixture';
+import { commitFixtureBackup } from './vault-backup-fixture';
 
 /**
  * The synthesized restore runbook, run by the local executor with the real bundled handlers over
@@ -32,6 +35,8 @@ let ddb: DynamoDBClient;
 let names: ReturnType<typeof resourceNames>;
 let sources: SourceConfig[];
 let backupId: string;
+let primaryVault: Vault;
+let vaultKeys: KeyFileKeyProvider;
 const BACKUP_TIME = new Date('2026-03-01T10:00:00Z');
 
 const source = <T extends SourceConfig['type']>(type: T) => sources.find((s): s is Extract<SourceConfig, { type: T }> => s.type === type) as Extract<SourceConfig, { type: T }>;
@@ -47,9 +52,9 @@ beforeAll(async () => {
   await seedSampleTable(ddb, source('dynamodb').table, 120);
   await seedSampleDirectory(path.join(local.fsRoot, source('filesystem').path));
   // The key file the local executor gives every function (run-local-execution.ts): the same vault key.
-  const provider = (await KeyFileKeyProvider.loadOrCreate(path.join(dataDir, 'vault.key'))).provider;
-  const vault = await openBackupVault({ s3, bucket: names.primaryVault, provider, create: true });
-  backupId = await commitFixtureBackup('demo', sources, { vault, s3, dynamodb: ddb, catalogTable: names.catalogTable, directory: (p) => path.join(local.fsRoot, p) }, BACKUP_TIME);
+  vaultKeys = (await KeyFileKeyProvider.loadOrCreate(path.join(dataDir, 'vault.key'))).provider;
+  primaryVault = await openBackupVault({ s3, bucket: names.primaryVault, provider: vaultKeys, create: true });
+  backupId = await commitFixtureBackup('demo', sources, { vault: primaryVault, s3, dynamodb: ddb, catalogTable: names.catalogTable, directory: (p) => path.join(local.fsRoot, p) }, BACKUP_TIME);
 }, 120_000);
 
 afterAll(async () => {
@@ -150,9 +155,20 @@ it('restores the DynamoDB source as of a point in time into a new table with its
   expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType])).toEqual([['byPlacedAt', 'KEYS_ONLY']]);
 }, 120_000);
 
+it('refuses a restore from the DR vault before the backup is replicated there, saying why and what to do', async () => {
+  const result = await runRestore({ source: source('filesystem').name, backupId, vault: 'dr', target: { type: 'filesystem', path: '/mnt/restored/too-early' } });
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('BackupNotReplicatedError');
+  expect(result.cause).toContain(`Backup ${backupId} is not in the DR vault`);
+  expect(result.cause).toContain('restore it from the primary vault');
+}, 120_000);
+
 it('restores the directory source from the DR vault into a new directory, tree and modes equal', async () => {
+  // The backup workflow's Replicate step, through its core: the DR vault gets the snapshots and its own key object.
   const dr = localS3Client(local.endpoints, local.environment.drRegion);
-  expect(await copyVault({ s3, bucket: names.primaryVault }, { s3: dr, bucket: names.drVault })).toBeGreaterThan(3);
+  const replication = await replicateVault({ source: primaryVault, target: new S3VaultStore({ client: dr, bucket: names.drVault }), targetKeys: vaultKeys });
+  expect(replication).toMatchObject({ complete: true, remainingObjects: 0 });
+  expect(replication.copiedSnapshots).toHaveLength(sources.length);
   const result = await runRestore({ source: source('filesystem').name, backupId, vault: 'dr', target: { type: 'filesystem', path: '/mnt/restored/files' } });
   expect([result.error, result.cause]).toEqual([undefined, undefined]);
   expect(result.status).toBe('SUCCEEDED');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type SourceConfig } from '../../../lib/config/lifeboat-config';
 import { encodeItemLines } from '../../../lambdas/sources/dynamodb-item-codec';
@@ -105,23 +105,4 @@ export async function commitFixtureBackup(plan: string, sources: readonly Source
     );
   }
   return backupId;
-}
-
-/** Stands in for replication (not built yet): copies every vault object into the DR bucket. */
-export async function copyVault(from: { s3: S3Client; bucket: string }, to: { s3: S3Client; bucket: string }): Promise<number> {
-  let copied = 0;
-  let token: string | undefined;
-  do {
-    const page = await from.s3.send(new ListObjectsV2Command({ Bucket: from.bucket, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) {
-      const key = object.Key ?? '';
-      if (key.startsWith('restore-plans/')) continue;
-      const got = await from.s3.send(new GetObjectCommand({ Bucket: from.bucket, Key: key }));
-      const body = Buffer.from((await got.Body?.transformToByteArray()) ?? new Uint8Array());
-      await to.s3.send(new PutObjectCommand({ Bucket: to.bucket, Key: key, Body: body }));
-      copied++;
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return copied;
 }

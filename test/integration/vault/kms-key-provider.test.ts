@@ -8,6 +8,9 @@ import {
   DecryptCommand,
   type DecryptCommandInput,
   type DecryptCommandOutput,
+  EncryptCommand,
+  type EncryptCommandInput,
+  type EncryptCommandOutput,
   GenerateDataKeyCommand,
   type GenerateDataKeyCommandInput,
   type GenerateDataKeyCommandOutput,
@@ -155,6 +158,12 @@ function mockBackend(): KmsBackend {
     ciphertexts.set(blob.toString('hex'), { plaintext, context: canonicalContext(input.EncryptionContext), keyArn });
     return { KeyId: keyArn, Plaintext: new Uint8Array(plaintext), CiphertextBlob: new Uint8Array(blob), $metadata: {} };
   });
+  mock.on(EncryptCommand).callsFake(async (input: EncryptCommandInput): Promise<EncryptCommandOutput> => {
+    const keyArn = resolve(input.KeyId);
+    const blob = randomBytes(48);
+    ciphertexts.set(blob.toString('hex'), { plaintext: Buffer.from(input.Plaintext ?? []), context: canonicalContext(input.EncryptionContext), keyArn });
+    return { KeyId: keyArn, CiphertextBlob: new Uint8Array(blob), $metadata: {} };
+  });
   mock.on(DecryptCommand).callsFake(async (input: DecryptCommandInput): Promise<DecryptCommandOutput> => {
     const entry = ciphertexts.get(Buffer.from(input.CiphertextBlob ?? []).toString('hex'));
     if (!entry) throw new InvalidCiphertextException({ message: 'The ciphertext is invalid', $metadata: {} });
@@ -207,6 +216,18 @@ function kmsProviderContract(backend: KmsBackend): void {
 
     const second = await provider().createVaultKey();
     expect(second.plaintext.equals(created.plaintext)).toBe(false);
+  });
+
+  it('wraps existing key material under another key and context (the DR copy of a vault), which only that key and context unwrap', async () => {
+    const { plaintext } = await provider().createVaultKey();
+    const drContext = { 'lifeboat:vault': 'dr-bucket' };
+    const dr = provider(otherKey.keyId, drContext);
+    const wrapped = JSON.parse(JSON.stringify(await dr.wrapVaultKey(plaintext))) as WrappedVaultKey;
+    expect(wrapped).toMatchObject({ kind: 'kms', params: { keyId: otherKey.arn } });
+    expect((await provider(otherKey.keyId, drContext).unwrapVaultKey(wrapped)).equals(plaintext)).toBe(true);
+    await expect(provider(key.keyId, drContext).unwrapVaultKey(wrapped)).rejects.toBeInstanceOf(KeyUnwrapError);
+    await expect(provider(otherKey.keyId).unwrapVaultKey(wrapped)).rejects.toBeInstanceOf(KeyUnwrapError);
+    await expect(dr.wrapVaultKey(plaintext.subarray(0, 32))).rejects.toThrow(/must be 64 bytes/);
   });
 
   it('refuses to unwrap with a different encryption context, naming the key and the context to check', async () => {

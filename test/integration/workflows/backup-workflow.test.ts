@@ -114,7 +114,40 @@ it('fans out over every shard, retries a transient shard failure and commits dat
   const table = await vault.loadSnapshot(record?.sources.find((s) => s.type === 'dynamodb')?.snapshotId ?? '');
   expect(table.source.schema).toMatchObject({ keySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }], globalSecondaryIndexes: [expect.objectContaining({ indexName: 'byPlacedAt' })] });
   expect(await lockItem()).toBeUndefined();
+
+  // Replicated: the DR vault (other region's bucket) opens on its own and holds every snapshot, equal to the sources.
+  expect(record?.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+  const drVault = await openLocalVault(localS3Client(local.endpoints, local.environment.drRegion), names.drVault, dataDir);
+  for (const source of sources) {
+    const snapshot = await drVault.loadSnapshot(record?.sources.find((s) => s.name === source.name)?.snapshotId ?? '');
+    const verification = await verifyBackup(drVault, snapshot, source, { sourceS3: s3, sourceDynamoDb: ddb, fsRoot: (p) => path.join(local.fsRoot, p) });
+    expect(verification.mismatches).toEqual([]);
+  }
 }, 120_000);
+
+it('keeps a backup whose replication failed COMMITTED and restorable, records copies.dr FAILED, and the next run catches the DR vault up', async () => {
+  const result = await runBackup([{ state: 'Replicate to DR vault', errorName: 'AccessDeniedException', message: 'DR key policy denies kms:Encrypt' }]);
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('AccessDeniedException');
+  const history = loadExecutionHistory(dataDir, result.executionId);
+  const entered = history.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  expect(entered).toEqual(expect.arrayContaining(['Commit backup', 'Replicate to DR vault', 'Record failure', 'Release lock after failure', 'Backup failed']));
+  const committed = (history.events.find((e) => e.type === 'StateExited' && e.state === 'Commit backup')?.output as { committed?: { backupId?: string } } | undefined)?.committed;
+  const failedCopy = await catalog.getBackup(committed?.backupId ?? '');
+  expect(failedCopy?.status).toBe('COMMITTED');
+  expect(failedCopy?.copies).toEqual({ primary: 'COMMITTED', dr: 'FAILED' });
+  expect(await lockItem()).toBeUndefined();
+
+  const next = await runBackup();
+  expect(next.status).toBe('SUCCEEDED');
+  const nextId = (next.output as { committed: { backupId: string } }).committed.backupId;
+  expect((await catalog.getBackup(nextId))?.copies?.dr).toBe('COMMITTED');
+  // Caught up through the snapshots' backupId tags.
+  expect((await catalog.getBackup(failedCopy?.backupId ?? ''))?.copies?.dr).toBe('COMMITTED');
+  const drVault = await openLocalVault(localS3Client(local.endpoints, local.environment.drRegion), names.drVault, dataDir);
+  const inDr = new Set((await drVault.listSnapshots()).map((snap) => snap.id));
+  for (const source of failedCopy?.sources ?? []) expect(inDr.has(source.snapshotId)).toBe(true);
+}, 180_000);
 
 it('records a permanent shard failure through Catch: backup FAILED, no snapshot, lock released, the next run succeeds', async () => {
   const failed = await runBackup([{ state: 'Snapshot shard', errorName: 'ShardReadError', message: 'disk on fire', whenInput: { shardIndex: 0 } }]);
@@ -177,4 +210,20 @@ it('restores every source of a backup the workflow committed through the restore
     expect(outcome.problems).toEqual([]);
     expect(outcome.entries).toBeGreaterThan(0);
   }
+  // The DR runbook path: the same backup from the replica vault in the DR region.
+  const files = local.environment.plans[0]?.sources.find((s) => s.type === 'filesystem');
+  if (!files) throw new Error('the demo plan has no filesystem source');
+  const fromDr = await restoreIntoNewTarget(files, firstBackupId, 'wf-dr', {
+    stack: primary,
+    stateMachine: names.restoreStateMachine,
+    endpoints: local.endpoints,
+    dataDir,
+    fsRoot: local.fsRoot,
+    s3,
+    ddb,
+    restoreTargetPrefix: names.restoreTargetPrefix,
+    vault: 'dr',
+  });
+  expect(fromDr.problems).toEqual([]);
+  expect(fromDr.status).toBe('SUCCEEDED');
 }, 180_000);

@@ -56,7 +56,8 @@ describe('lifeboat backup against AWS', () => {
   it('starts the backup state machine for the plan and prints what committed', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ committed: { backupId: 'b1', entries: 10, bytesScanned: 100, bytesNew: 40 } }) });
+    const output = { committed: { backupId: 'b1', totals: { entries: 10, bytesScanned: 100, bytesNew: 40, bytesStored: 20 } }, replication: { complete: true, copiedObjects: 7, copiedBytes: 30 } };
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(output) });
     const { out, deps } = capture();
     const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
     expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo', strategy: 'full' }, { ...deps, runner })).toBe(0);
@@ -64,6 +65,14 @@ describe('lifeboat backup against AWS', () => {
     expect(start?.stateMachineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-backup');
     expect(JSON.parse(start?.input ?? '{}')).toEqual({ plan: 'demo', trigger: 'cli', strategy: 'full' });
     expect(out[0]).toBe('Backup b1 of plan demo committed.');
+    expect(out.slice(1).map((l) => l.trim().split(/\s+/, 2))).toEqual([
+      ['entries', '10'],
+      ['bytesScanned', '100'],
+      ['bytesNew', '40'],
+      ['bytesStored', '20'],
+      ['drCopy', 'replicated'],
+    ]);
+    expect(out.at(-1)).toContain('7 objects, 30 bytes copied');
   });
 });
 

@@ -115,3 +115,26 @@ it('refuses a non-empty new target without overwrite, and a missing bucket', asy
   s3mock.on(HeadBucketCommand).rejects(Object.assign(new Error('not found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
   await expect(resolveRestore(input, 'e', deps({ [BACKUP]: committed(s3SnapshotId) }))).rejects.toMatchObject({ name: 'RestoreTargetMissingError' });
 });
+
+it('refuses a directory target outside the mounted file system when one is configured (AWS), and accepts one inside', async () => {
+  const files: SourceConfig = { type: 'filesystem', name: 'files', path: '/mnt/lifeboat/files' };
+  const d = { ...deps({ [BACKUP]: committed(s3SnapshotId) }), sources: [...sources, files], mountPath: '/mnt/lifeboat' };
+  for (const path of ['/tmp/restored', '/mnt/lifeboat-other/x', '/mnt/lifeboat/../etc']) {
+    await expect(resolveRestore({ source: 'files', backupId: BACKUP, target: { type: 'filesystem', path } }, 'e', d)).rejects.toMatchObject({
+      name: 'RestoreTargetNotAllowedError',
+      message: expect.stringContaining('target.path: directory targets must be inside the mounted file system /mnt/lifeboat'),
+    });
+  }
+  // Inside the mount the policy lets it through; the backup holds no "files" snapshot, which is the next check.
+  await expect(resolveRestore({ source: 'files', backupId: BACKUP, target: { type: 'filesystem', path: '/mnt/lifeboat/restored' } }, 'e', d)).rejects.toThrow('does not hold source "files"');
+});
+
+it('says a backup is not in the DR vault (and what to do) when the DR vault lacks its snapshot', async () => {
+  const { vault: emptyDr } = await newTestVault(await tempDir('resolve-dr'));
+  const d = { ...deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'FAILED' } } }), openVault: async (side: 'primary' | 'dr') => (side === 'dr' ? emptyDr : vault) };
+  await expect(resolveRestore({ source: 'assets', backupId: BACKUP, vault: 'dr', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', d)).rejects.toMatchObject({
+    name: 'BackupNotReplicatedError',
+    message: expect.stringMatching(/Backup 20260301T100000Z-1a2b3c4d is not in the DR vault .*DR copy status in the catalog: FAILED.*"vault": "primary"/),
+  });
+  await removeDir(emptyDr.location.replace(/\/vault$/, ''));
+});

@@ -1,0 +1,154 @@
+import { type KeyProvider } from '../vault/key-provider';
+import { putKeyObject } from '../vault/key-object';
+import { mapBounded } from '../vault/map-bounded';
+import { decodeJson, sha256Hex } from '../vault/sealed-object';
+import { type Vault } from '../vault/vault';
+import { keyObjectSchema } from '../vault/vault-config';
+import { KeyUnwrapError, VaultCorruptionError } from '../vault/vault-errors';
+import { vaultKeyMaterial } from '../vault/vault-keys';
+import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, KEYS_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../vault/vault-layout';
+import { type VaultStore } from '../vault/vault-store';
+import { ReplicaMismatchError } from './replication-errors';
+
+export type ReplicateVaultOptions = {
+  /** The vault to copy from, open (its master key is re-wrapped for the replica). */
+  readonly source: Vault;
+  /** Where the replica lives (the DR vault bucket). */
+  readonly target: VaultStore;
+  /** The replica's own key (the DR region's KMS key): the same master key, wrapped under it. */
+  readonly targetKeys: KeyProvider;
+  /** @default 8 — packs are ~16 MiB, so about 128 MiB in memory at once. */
+  readonly objectsInFlight?: number;
+  /** Epoch ms after which no new copy starts, so a Lambda can return in time and be invoked again. */
+  readonly deadline?: number;
+  readonly now?: () => number;
+};
+
+export type ReplicationProgress = {
+  /** True when the replica holds every snapshot the source held when this pass started, and all they reference. */
+  readonly complete: boolean;
+  readonly copiedObjects: number;
+  readonly copiedBytes: number;
+  /** Objects still to copy (0 when complete). */
+  readonly remainingObjects: number;
+  /** Ids of the snapshots this pass made visible in the replica. */
+  readonly copiedSnapshots: readonly string[];
+};
+
+/** Replicated prefixes, in the order the commit protocol needs them (snapshots come last, separately). */
+const REFERENCED_PREFIXES = [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX] as const;
+
+/**
+ * Brings a replica vault up to date with its source, resumably and idempotently (docs/ARCHITECTURE.md,
+ * "Replication to the DR vault"):
+ *
+ * 1. the replica gets the source's master key wrapped under its own key, then the same `config` —
+ *    so every object can be copied byte for byte and opens there;
+ * 2. the source's snapshots are listed FIRST; everything a listed snapshot references was stored
+ *    before it, so the listing of data/, index/ and manifest/ that follows includes it;
+ * 3. the objects the replica lacks are copied (content-addressed ones checked against their name,
+ *    so a corrupt source object is never replicated), and only when all of them are there
+ *    3b. the missing snapshots — the same commit order as a backup, so a snapshot visible in the
+ *    replica is always complete.
+ *
+ * Keys are compared by name only: vault objects are immutable (content-addressed or random ids),
+ * so a name present in the replica is the same object. A pass that hits the deadline stops starting
+ * copies and reports `complete: false`; the next pass lists again and carries on.
+ */
+export async function replicateVault(options: ReplicateVaultOptions): Promise<ReplicationProgress> {
+  const { source, target } = options;
+  const now = options.now ?? Date.now;
+  const config = await source.store.get(CONFIG_KEY);
+  const replicaHasConfig = await checkReplicaConfig(source.store, target, config);
+  await ensureReplicaKey(source, target, options.targetKeys);
+  // After the key: a replica with a config always opens.
+  if (!replicaHasConfig) await target.put(CONFIG_KEY, config);
+
+  const snapshots = await missingKeys(source.store, target, SNAPSHOTS_PREFIX);
+  const referenced = (await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)))).flat();
+
+  let copiedObjects = 0;
+  let copiedBytes = 0;
+  let remainingObjects = 0;
+  const copyAll = async (keys: readonly string[]): Promise<string[]> => {
+    const copied: string[] = [];
+    await mapBounded(keys, options.objectsInFlight ?? 8, async (key) => {
+      if (options.deadline !== undefined && now() >= options.deadline) {
+        remainingObjects++;
+        return;
+      }
+      // Not `copiedBytes += await …`: that reads the total before the await and loses the other copies' bytes.
+      const bytes = await copyObject(source.store, target, key);
+      copiedBytes += bytes;
+      copiedObjects++;
+      copied.push(key);
+    });
+    return copied;
+  };
+
+  await copyAll(referenced);
+  if (remainingObjects > 0) return { complete: false, copiedObjects, copiedBytes, remainingObjects: remainingObjects + snapshots.length, copiedSnapshots: [] };
+  const copiedSnapshots = (await copyAll(snapshots)).map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
+  return { complete: remainingObjects === 0, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots };
+}
+
+/** Keys under `prefix` that the source has and the replica lacks (well-formed vault keys only). */
+async function missingKeys(source: VaultStore, target: VaultStore, prefix: string): Promise<string[]> {
+  const [have, want] = await Promise.all([collect(target.list(prefix)), collect(source.list(prefix))]);
+  const present = new Set(have);
+  return want.filter((key) => !present.has(key) && isVaultObjectKey(prefix, key));
+}
+
+async function collect(keys: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const key of keys) out.push(key);
+  return out;
+}
+
+/** data/ keys are `data/<2 hex>/<id>`; the others `<prefix><id>`. Anything else (a crashed writer's temp file) is not part of the vault. */
+function isVaultObjectKey(prefix: string, key: string): boolean {
+  if (prefix !== DATA_PREFIX) return idFromKey(prefix, key) !== null;
+  const [shard, id, ...rest] = key.slice(DATA_PREFIX.length).split('/');
+  return rest.length === 0 && shard !== undefined && id !== undefined && /^[0-9a-f]{2}$/.test(shard) && id.startsWith(shard) && /^[0-9a-f]{64}$/.test(id);
+}
+
+async function copyObject(source: VaultStore, target: VaultStore, key: string): Promise<number> {
+  const body = await source.get(key);
+  // Content-addressed objects (index, manifest, snapshot) must match their name; packs are checked blob by blob on read (GCM).
+  if (!key.startsWith(DATA_PREFIX)) {
+    const prefix = REFERENCED_PREFIXES.find((p) => key.startsWith(p)) ?? SNAPSHOTS_PREFIX;
+    if (sha256Hex(body) !== idFromKey(prefix, key)) throw new VaultCorruptionError(source.location, key, 'its SHA-256 does not match its name; it is not replicated (run `lifeboat verify` on the primary vault)');
+  }
+  await target.put(key, body);
+  return body.length;
+}
+
+/** The replica opens with `targetKeys`: a key object there unwraps to the source's master key, or one is added. */
+async function ensureReplicaKey(source: Vault, target: VaultStore, targetKeys: KeyProvider): Promise<void> {
+  const material = vaultKeyMaterial(source.keys);
+  for await (const key of target.list(KEYS_PREFIX)) {
+    const id = idFromKey(KEYS_PREFIX, key);
+    if (id === null) continue;
+    const body = await target.get(key);
+    if (sha256Hex(body) !== id) continue;
+    const keyObject = decodeJson(keyObjectSchema, body, { location: target.location, key });
+    if (keyObject.wrapped.kind !== targetKeys.kind) continue;
+    let unwrapped: Buffer;
+    try {
+      unwrapped = await targetKeys.unwrapVaultKey(keyObject.wrapped);
+    } catch (err) {
+      if (err instanceof KeyUnwrapError) continue;
+      throw err;
+    }
+    // A key object of another master key opens nothing here (docs/FORMAT.md §2: readers skip it).
+    if (unwrapped.equals(material)) return;
+  }
+  await putKeyObject(target, await targetKeys.wrapVaultKey(material));
+}
+
+/** Whether the replica already has the source's config; a different one is another vault, and nothing is written. */
+async function checkReplicaConfig(source: VaultStore, target: VaultStore, config: Buffer): Promise<boolean> {
+  if (!(await target.has(CONFIG_KEY))) return false;
+  if ((await target.get(CONFIG_KEY)).equals(config)) return true;
+  throw new ReplicaMismatchError(`${target.location} holds another vault (its config differs from ${source.location}'s); replication never mixes two vaults: empty that bucket or point the DR vault elsewhere`);
+}

@@ -1,0 +1,129 @@
+import { Annotations, Fn, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { type EfsMountConfig, type EnvironmentConfig } from '../config/lifeboat-config';
+
+/** What a function does with the mounted files: 'read' (plan and snapshot a backup, check a restore target) or 'write' (restore). */
+export type FileSystemAccess = 'read' | 'write';
+
+/** NFS, the only protocol of EFS mount targets. */
+const NFS_PORT = ec2.Port.tcp(efs.FileSystem.DEFAULT_PORT);
+
+/** Construct id of the one mount per stack (both workflows share it). */
+const MOUNT_ID = 'FileSystemMount';
+
+/** Ids of the warnings synth adds (acknowledge them with Annotations.of(scope).acknowledgeWarning). */
+export const NO_FILE_SYSTEM_WARNING = 'lifeboat:filesystem-sources-not-mounted';
+export const UNUSED_FILE_SYSTEM_WARNING = 'lifeboat:filesystem-not-used';
+
+/**
+ * The environment's EFS file system (`fileSystem.efs` in lifeboat.config.json) as the Lambda
+ * functions that read or write files mount it: the existing VPC, subnets, mount-target security
+ * group, file system and access point, imported by id (no lookups: synth stays offline), and one
+ * security group of its own for those functions. docs/ARCHITECTURE.md, "File systems in AWS (EFS)".
+ *
+ * The functions' security group allows out only NFS to the mount targets' group and HTTPS (the AWS
+ * APIs: S3, DynamoDB, KMS, through endpoints or a NAT); the mount targets' group gets one ingress
+ * rule, NFS from this group. IAM: ClientMount (+ ClientWrite for 'write') on this file system,
+ * only through this access point; ENI management for the VPC attachment is added by LifeboatFunction.
+ */
+export class FileSystemMount extends Construct {
+  /**
+   * The stack's mount, created on first use, or undefined when no function should mount anything:
+   * no `fileSystem` configured (a warning when the environment has file-system sources, which then
+   * only the local cloud can back up) or no file-system source to read (a warning too: nothing mounts it).
+   */
+  static of(scope: Construct, env: EnvironmentConfig): FileSystemMount | undefined {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(MOUNT_ID);
+    if (existing instanceof FileSystemMount) return existing;
+    const fsSources = env.plans.flatMap((p) => p.sources.filter((s) => s.type === 'filesystem').map((s) => s.name));
+    const config = env.fileSystem?.efs;
+    if (!config) {
+      if (fsSources.length > 0) {
+        // Annotations drop an identical message on the same construct, so both workflows asking adds one warning.
+        Annotations.of(stack).addWarningV2(
+          NO_FILE_SYSTEM_WARNING,
+          `Environment "${env.name}" has file-system sources (${fsSources.join(', ')}) but no "fileSystem" in its config: in AWS no function mounts them, so only the local cloud can back them up. Set fileSystem.efs (docs/ARCHITECTURE.md, "File systems in AWS (EFS)").`,
+        );
+      }
+      return undefined;
+    }
+    if (fsSources.length === 0) {
+      Annotations.of(stack).addWarningV2(
+        UNUSED_FILE_SYSTEM_WARNING,
+        `Environment "${env.name}" configures fileSystem.efs (${config.fileSystemId}) but no plan has a file-system source: no function mounts it or runs in its VPC.`,
+      );
+      return undefined;
+    }
+    return new FileSystemMount(stack, MOUNT_ID, config);
+  }
+
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /** The functions' own security group. */
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly fileSystem: efs.IFileSystem;
+  readonly accessPoint: efs.IAccessPoint;
+  readonly mountPath: string;
+
+  private constructor(scope: Construct, id: string, config: EfsMountConfig) {
+    super(scope, id);
+    this.mountPath = config.mountPath;
+    // Imported by attributes, never looked up. The subnets are named explicitly (below), so the VPC's own AZ list
+    // only has to be a valid list: Fn::GetAZs, a token that nothing here renders into the template.
+    this.vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: config.vpcId, availabilityZones: Fn.getAzs() });
+    this.subnets = { subnets: config.subnetIds.map((subnetId) => ec2.Subnet.fromSubnetId(this, subnetId, subnetId)) };
+    Annotations.of(this).acknowledgeWarning('@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones', 'The functions get their subnets by id (vpcSubnets.subnets); nothing selects subnets of this VPC by Availability Zone.');
+    Annotations.of(this).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'Nothing here reads the subnets\' route tables: Lifeboat adds no routes or endpoints to the existing VPC.');
+    const mountTargets = ec2.SecurityGroup.fromSecurityGroupId(this, 'MountTargetSecurityGroup', config.securityGroupId, { allowAllOutbound: false });
+    this.fileSystem = efs.FileSystem.fromFileSystemAttributes(this, 'FileSystem', { fileSystemId: config.fileSystemId, securityGroup: mountTargets });
+    this.accessPoint = efs.AccessPoint.fromAccessPointAttributes(this, 'AccessPoint', { accessPointId: config.accessPointId, fileSystem: this.fileSystem });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: this.vpc,
+      description: 'Lifeboat functions that mount the EFS file system: NFS to its mount targets, HTTPS to AWS APIs',
+      allowAllOutbound: false,
+    });
+    // Egress on this group and the matching ingress on the mount targets' group (a rule resource of this stack).
+    this.securityGroup.connections.allowTo(this.fileSystem, NFS_PORT, 'NFS to the EFS mount targets');
+    // AWS service endpoints have no fixed addresses: S3 and DynamoDB gateway endpoints are prefix lists known only
+    // per region at deploy time, interface endpoints and a NAT are chosen by the VPC's routes. So any IPv4 address, HTTPS only.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (S3, DynamoDB, KMS) via VPC endpoints or NAT');
+  }
+
+  /** The lambda.FileSystem for a function: this access point at mountPath, with exactly the EFS actions `access` needs. */
+  lambdaFileSystem(access: FileSystemAccess): lambda.FileSystem {
+    return new EfsAccessPointMount({
+      localMountPath: this.mountPath,
+      arn: this.accessPoint.accessPointArn,
+      dependency: [this.fileSystem.mountTargetsAvailable],
+      connections: this.fileSystem.connections,
+      policies: [this.clientStatement(access)],
+    });
+  }
+
+  /**
+   * ClientMount (read) or ClientMount + ClientWrite, on this file system, only through this access point
+   * (which fixes the POSIX user and root directory). No ClientRootAccess: the access point's user is
+   * enforced, so root is never needed; no "*" resource (lambda.FileSystem.fromEfsAccessPoint grants
+   * ClientMount on "*" and ClientWrite to every client of the file system).
+   */
+  private clientStatement(access: FileSystemAccess): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      actions: access === 'write' ? ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'] : ['elasticfilesystem:ClientMount'],
+      resources: [this.fileSystem.fileSystemArn],
+      conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn } },
+    });
+  }
+}
+
+/** lambda.FileSystem's constructor is protected: this is its public form, for a config with our own policies. */
+class EfsAccessPointMount extends lambda.FileSystem {
+  constructor(config: lambda.FileSystemConfig) {
+    super(config);
+  }
+}
