@@ -4,6 +4,7 @@ import { CodecPool } from './codec-pool';
 import { Chunker, checkChunkerParams, DEFAULT_CHUNKER_PARAMS, deriveGearTable } from './chunker';
 import { decodeIndexObject } from './index-object';
 import { type KeyProvider } from './key-provider';
+import { putKeyObject } from './key-object';
 import { type ManifestEntry } from './manifest-entry';
 import { type ManifestPart, manifestPartSchema } from './manifest-format';
 import { mergeRuns, writeManifestRoot } from './manifest-merge';
@@ -16,7 +17,7 @@ import { keyObjectSchema, type VaultConfig, vaultConfigSchema, type VaultTuning 
 import { KeyUnwrapError, VaultCorruptionError, VaultError, VaultNotFoundError, VaultObjectNotFoundError } from './vault-errors';
 import { VaultIndex } from './vault-index';
 import { importVaultKeys, type VaultKeys } from './vault-keys';
-import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, KEYS_PREFIX, keyObjectKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
+import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, KEYS_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
 import { type VaultStore } from './vault-store';
 import { mapBounded } from './map-bounded';
 
@@ -43,9 +44,7 @@ export async function initVault(store: VaultStore, provider: KeyProvider, tuning
   const chunker = tuning.chunker ?? DEFAULT_CHUNKER_PARAMS;
   checkChunkerParams(chunker);
   const { plaintext, wrapped } = await provider.createVaultKey();
-  const keyBody = encodeJson({ v: 1, created: new Date().toISOString(), wrapped });
-  const ownKeyObject = keyObjectKey(sha256Hex(keyBody));
-  await store.put(ownKeyObject, keyBody);
+  const ownKeyObject = await putKeyObject(store, wrapped);
   const keys = await importVaultKeys(plaintext);
   const config: VaultConfig = {
     v: 1,
