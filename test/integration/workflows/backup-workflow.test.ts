@@ -194,18 +194,18 @@ it('restores every source of a backup the workflow committed through the restore
   expect(firstBackupId).toBeDefined();
   const primary = local.stacks.find((st) => st.role === 'primary');
   if (!primary || !firstBackupId) throw new Error('needs the primary stack and the first test\'s backup');
-  const ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
+  const deps = {
+    stack: primary,
+    stateMachine: names.restoreStateMachine,
+    endpoints: local.endpoints,
+    dataDir,
+    fsRoot: local.fsRoot,
+    s3,
+    ddb: localDynamoDbClient(local.endpoints, local.environment.primaryRegion),
+    restoreTargetPrefix: names.restoreTargetPrefix,
+  };
   for (const source of local.environment.plans[0]?.sources ?? []) {
-    const outcome = await restoreIntoNewTarget(source, firstBackupId, 'wf', {
-      stack: primary,
-      stateMachine: names.restoreStateMachine,
-      endpoints: local.endpoints,
-      dataDir,
-      fsRoot: local.fsRoot,
-      s3,
-      ddb,
-      restoreTargetPrefix: names.restoreTargetPrefix,
-    });
+    const outcome = await restoreIntoNewTarget(source, firstBackupId, 'wf', deps);
     expect(outcome.status).toBe('SUCCEEDED');
     expect(outcome.problems).toEqual([]);
     expect(outcome.entries).toBeGreaterThan(0);
@@ -213,17 +213,7 @@ it('restores every source of a backup the workflow committed through the restore
   // The DR runbook path: the same backup from the replica vault in the DR region.
   const files = local.environment.plans[0]?.sources.find((s) => s.type === 'filesystem');
   if (!files) throw new Error('the demo plan has no filesystem source');
-  const fromDr = await restoreIntoNewTarget(files, firstBackupId, 'wf-dr', {
-    stack: primary,
-    stateMachine: names.restoreStateMachine,
-    endpoints: local.endpoints,
-    dataDir,
-    fsRoot: local.fsRoot,
-    s3,
-    ddb,
-    restoreTargetPrefix: names.restoreTargetPrefix,
-    vault: 'dr',
-  });
+  const fromDr = await restoreIntoNewTarget(files, firstBackupId, 'wf-dr', { ...deps, vault: 'dr' });
   expect(fromDr.problems).toEqual([]);
   expect(fromDr.status).toBe('SUCCEEDED');
 }, 180_000);

@@ -9,24 +9,11 @@ import { open as openEnvelope, seal } from '../../../lambdas/vault/sealed-codec'
 import { initVault, openVault, type Vault } from '../../../lambdas/vault/vault';
 import { VaultCorruptionError } from '../../../lambdas/vault/vault-errors';
 import { computeBlobId, importVaultKeys } from '../../../lambdas/vault/vault-keys';
-import { type VaultStore } from '../../../lambdas/vault/vault-store';
 import { verifyVault } from '../../../lambdas/vault/verify';
-import { pseudoRandomBytes, readTree, removeDir, tempDir } from './vault-test-helpers';
+import { pseudoRandomBytes, readTree, removeDir, requiredMethodsStore, tempDir } from './vault-test-helpers';
 
 /** Chunks of ~16 KiB and 256 KiB packs: many chunks and packs, yet quick on the in-thread path. */
 const TUNING = { chunker: { minSize: 8192, avgSize: 16384, maxSize: 65536 }, packSize: 256 * 1024 } as const;
-
-/** A store with only the required VaultStore methods (like S3): no local paths, no gathered writes. */
-function plainStore(inner: FileVaultStore): VaultStore {
-  return {
-    location: inner.location,
-    put: (k, b) => inner.put(k, b),
-    get: (k, r) => inner.get(k, r),
-    has: (k) => inner.has(k),
-    list: (p) => inner.list(p),
-    delete: (k) => inner.delete(k),
-  };
-}
 
 async function writeSource(src: string): Promise<void> {
   await fs.mkdir(path.join(src, 'd'), { recursive: true });
@@ -91,7 +78,7 @@ describe('codec worker threads and the in-thread path', () => {
     await writeSource(src);
     const keyFile = path.join(dir, 'key');
     const files = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
-    const store = plain ? plainStore(files) : files;
+    const store = plain ? requiredMethodsStore(files) : files;
     const vault = await initVault(store, await KeyFileKeyProvider.create(keyFile), TUNING);
     const { snapshot } = await backupDirectory(vault, src);
     expect(snapshot.stats.bytesNew).toBeLessThan(snapshot.stats.bytesScanned - 150_000); // copy2 deduplicated

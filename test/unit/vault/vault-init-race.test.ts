@@ -8,7 +8,7 @@ import { initVault, openVault, type Vault, VaultExistsError } from '../../../lam
 import { KeyUnwrapError, VaultCorruptionError, VaultNotFoundError } from '../../../lambdas/vault/vault-errors';
 import { CONFIG_KEY, KEYS_PREFIX } from '../../../lambdas/vault/vault-layout';
 import { type VaultStore } from '../../../lambdas/vault/vault-store';
-import { pseudoRandomBytes, removeDir, SMALL_TUNING, tempDir } from './vault-test-helpers';
+import { pseudoRandomBytes, removeDir, requiredMethodsStore, SMALL_TUNING, tempDir } from './vault-test-helpers';
 
 /** Resolves for everyone once `parties` callers have arrived: forces two inits to the same step. */
 function barrier(parties: number): () => Promise<void> {
@@ -21,18 +21,9 @@ function barrier(parties: number): () => Promise<void> {
   };
 }
 
-/** The store with every method delegated; `overrides` replace some. */
+/** The store with every method delegated (putIfAbsent too, when `inner` has it); `overrides` replace some. */
 function wrapStore(inner: VaultStore, overrides: Partial<VaultStore>): VaultStore {
-  return {
-    location: inner.location,
-    put: (k, b) => inner.put(k, b),
-    get: (k, r) => inner.get(k, r),
-    has: (k) => inner.has(k),
-    list: (p) => inner.list(p),
-    delete: (k) => inner.delete(k),
-    ...(inner.putIfAbsent ? { putIfAbsent: (k: string, b: Uint8Array) => inner.putIfAbsent!(k, b) } : {}),
-    ...overrides,
-  };
+  return requiredMethodsStore(inner, { ...(inner.putIfAbsent ? { putIfAbsent: (k: string, b: Uint8Array) => inner.putIfAbsent!(k, b) } : {}), ...overrides });
 }
 
 async function listKeys(store: VaultStore, prefix: string): Promise<string[]> {

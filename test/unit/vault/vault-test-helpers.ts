@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileVaultStore } from '../../../lambdas/vault/file-vault-store';
+import { type VaultStore } from '../../../lambdas/vault/vault-store';
 import { KeyFileKeyProvider } from '../../../lambdas/vault/key-file-key-provider';
 import { initVault, type Vault } from '../../../lambdas/vault/vault';
 
@@ -54,4 +55,17 @@ export async function readTree(root: string): Promise<TreeSpec> {
   };
   await walk(root, '');
   return out;
+}
+
+/** A store with only the required VaultStore methods of `inner` (like S3: no local paths, no gathered writes), `overrides` added or replacing some. */
+export function requiredMethodsStore(inner: VaultStore, overrides: Partial<VaultStore> = {}): VaultStore {
+  return {
+    location: inner.location,
+    put: (k, b) => inner.put(k, b),
+    get: (k, r) => inner.get(k, r),
+    has: (k) => inner.has(k),
+    list: (p) => inner.list(p),
+    delete: (k) => inner.delete(k),
+    ...overrides,
+  };
 }
