@@ -1,9 +1,10 @@
 import * as path from 'node:path';
+import { type Command } from 'commander';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type EnvironmentConfig } from '../lib/config/lifeboat-config';
-import { findEnvironment, loadLifeboatConfig } from '../lib/config/load-config';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../lib/config/load-config';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { type KeyProvider } from '../lambdas/vault/key-provider';
@@ -18,6 +19,16 @@ import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
 
 /** Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`). */
 export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string };
+
+/** The options every command that acts on an environment takes (TargetOptions, plus --json). */
+export function withTargetOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'Lifeboat config file', DEFAULT_CONFIG_FILE)
+    .option('--env <name>', 'environment', 'dev')
+    .option('--data-dir <dir>', 'local cloud data directory', '.lifeboat')
+    .option('--aws', 'act on the deployed environment in AWS instead of the local cloud')
+    .option('--json', 'machine-readable output');
+}
 
 /**
  * The catalog and vaults of an environment, as the CLI reaches them: in the local cloud through its

@@ -1,7 +1,7 @@
 import { type Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
+import { findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
 import { type CliIo, processIo } from '../cli-io';
-import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
 
@@ -85,17 +85,8 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
   }
 }
 
-function common(cmd: Command): Command {
-  return cmd
-    .option('--config <file>', 'Lifeboat config file', DEFAULT_CONFIG_FILE)
-    .option('--env <name>', 'environment', 'dev')
-    .option('--data-dir <dir>', 'local cloud data directory', '.lifeboat')
-    .option('--aws', 'act on the deployed environment in AWS instead of the local cloud')
-    .option('--json', 'machine-readable output');
-}
-
 export function registerBackupCommand(program: Command): void {
-  common(program.command('backup').description('run the backup workflow for a protection plan now, and wait for it'))
+  withTargetOptions(program.command('backup').description('run the backup workflow for a protection plan now, and wait for it'))
     .requiredOption('--plan <name>', 'protection plan')
     .option('--strategy <strategy>', 'full, incremental or differential (default: the plan\'s)')
     .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))
@@ -106,7 +97,7 @@ export function registerBackupCommand(program: Command): void {
 
 export function registerBackupsCommands(program: Command): void {
   const backups = program.command('backups').description('the backup catalog');
-  common(backups.command('list').description('backups, newest first'))
+  withTargetOptions(backups.command('list').description('backups, newest first'))
     .option('--plan <name>', 'only this plan\'s backups')
     .option('--source <name>', 'only committed backups of this source')
     .action(async (opts: BackupsListOptions) => {

@@ -1,10 +1,10 @@
 import { type Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
+import { findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
 import { type RestoreTarget } from '../../lambdas/restore/restore-request';
 import { readBackupRecord } from '../../lambdas/restore/restored-backup';
 import { verifyBackup } from '../../lambdas/restore/verify-backup';
 import { type CliIo, processIo } from '../cli-io';
-import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
 
@@ -135,17 +135,8 @@ export async function verifyCommand(options: VerifyCommandOptions, deps: Partial
   }
 }
 
-function common(cmd: Command): Command {
-  return cmd
-    .option('--config <file>', 'Lifeboat config file', DEFAULT_CONFIG_FILE)
-    .option('--env <name>', 'environment', 'dev')
-    .option('--data-dir <dir>', 'local cloud data directory', '.lifeboat')
-    .option('--aws', 'act on the deployed environment in AWS instead of the local cloud')
-    .option('--json', 'machine-readable output');
-}
-
 export function registerRestoreCommand(program: Command): void {
-  common(program.command('restore').description('run the restore runbook: a backup (by id or point in time) of one source into a target, verified'))
+  withTargetOptions(program.command('restore').description('run the restore runbook: a backup (by id or point in time) of one source into a target, verified'))
     .requiredOption('--source <name>', 'the protected source to restore')
     .option('--backup <id>', 'backup id (see lifeboat backups list)')
     .option('--at <time>', 'point in time (ISO 8601 with zone): the newest committed backup at or before it')
@@ -160,7 +151,7 @@ export function registerRestoreCommand(program: Command): void {
 }
 
 export function registerVerifyCommand(program: Command): void {
-  common(program.command('verify').description('verify one backup in the vault: snapshots, manifests, blobs (and their data with --read-data)'))
+  withTargetOptions(program.command('verify').description('verify one backup in the vault: snapshots, manifests, blobs (and their data with --read-data)'))
     .requiredOption('--backup <id>', 'backup id')
     .option('--read-data', 'read, decrypt and re-hash every blob')
     .option('--from <vault>', 'primary or dr', 'primary')

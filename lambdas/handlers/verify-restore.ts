@@ -3,7 +3,6 @@ import { restoreContext } from '../restore/restore-context';
 import { type RestoreReport, verifyRestore } from '../restore/verify-restore';
 import { classifyError } from '../runtime/errors';
 import { parseInput } from '../runtime/parse-input';
-import { resolveSourceRoot } from '../sources/directory-source';
 
 const inputSchema = z.object({ planKey: z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key') });
 
@@ -12,14 +11,7 @@ export async function handler(event: unknown): Promise<RestoreReport> {
   const input = parseInput(inputSchema, event, 'restore verification request');
   const ctx = restoreContext();
   try {
-    return await verifyRestore(input, {
-      openVault: ctx.openVault,
-      planS3: ctx.vaultS3('primary'),
-      planBucket: ctx.vaultBucket('primary'),
-      targetS3: ctx.clients.s3Client(),
-      dynamodb: ctx.clients.dynamoDbClient(),
-      directory: (p) => resolveSourceRoot(p),
-    });
+    return await verifyRestore(input, ctx.io());
   } catch (err) {
     throw classifyError(err);
   }

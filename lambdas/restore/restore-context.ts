@@ -6,7 +6,9 @@ import { BackupCatalog } from '../catalog/backup-catalog';
 import { AwsClients } from '../runtime/aws-clients';
 import { openBackupVault, vaultKeyProvider } from '../runtime/backup-vault';
 import { requireEnv } from '../runtime/environment';
+import { resolveSourceRoot } from '../sources/directory-source';
 import { type Vault } from '../vault/vault';
+import { type RestoreIo } from './restore-io';
 
 export type VaultSide = 'primary' | 'dr';
 
@@ -23,6 +25,8 @@ export type RestoreContext = {
   vaultBucket(side: VaultSide): string;
   vaultS3(side: VaultSide): S3Client;
   openVault(side: VaultSide): Promise<Vault>;
+  /** The vaults, the plan store and the target clients, as restore shards and verification use them. */
+  io(): RestoreIo;
 };
 
 let cached: RestoreContext | undefined;
@@ -57,6 +61,14 @@ export function restoreContext(env: NodeJS.ProcessEnv = process.env): RestoreCon
       }
       return opening;
     },
+    io: () => ({
+      openVault: context.openVault,
+      planS3: context.vaultS3('primary'),
+      planBucket: context.vaultBucket('primary'),
+      targetS3: clients.s3Client(),
+      dynamodb: clients.dynamoDbClient(),
+      directory: (p) => resolveSourceRoot(p),
+    }),
   };
   cached = context;
   return context;

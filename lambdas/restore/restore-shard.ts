@@ -1,10 +1,7 @@
-import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type S3Client } from '@aws-sdk/client-s3';
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
 import { type ManifestEntry } from '../vault/manifest-entry';
 import { mapBounded } from '../vault/map-bounded';
 import { readEntryContent } from '../vault/restore';
-import { type Vault } from '../vault/vault';
 import { writeDirectoryEntry } from './directory-writer';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
 import { getRestorePlan, type RestoreShardTask } from './restore-plan-document';
@@ -12,15 +9,9 @@ import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { directoryEntry, s3Attributes, s3KeyOfEntry } from './restored-entry';
 import { writeS3Object } from './s3-object-writer';
+import { type RestoreIo } from './restore-io';
 
-export type RestoreShardDeps = {
-  openVault: (side: 'primary' | 'dr') => Promise<Vault>;
-  planS3: S3Client;
-  planBucket: string;
-  /** The S3 client for the target bucket (the primary region's). */
-  targetS3: S3Client;
-  dynamodb: DynamoDBClient;
-  directory: (configuredPath: string) => string;
+export type RestoreShardDeps = RestoreIo & {
   /** Entries written at once within a shard. @default 4 */
   concurrency?: number;
 };

@@ -1,4 +1,4 @@
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
@@ -10,21 +10,14 @@ import { type Vault } from '../vault/vault';
 import { contentIds, sameIds } from './content-ids';
 import { finishDirectories } from './directory-writer';
 import { getRestorePlan } from './restore-plan-document';
+import { type RestoreIo } from './restore-io';
 import { RestoreVerificationError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { resolveInsideTarget } from './safe-target-path';
 import { directoryEntry, s3Attributes, s3KeyOfEntry } from './restored-entry';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
 
-export type VerifyRestoreDeps = {
-  openVault: (side: 'primary' | 'dr') => Promise<Vault>;
-  planS3: S3Client;
-  planBucket: string;
-  targetS3: S3Client;
-  dynamodb: DynamoDBClient;
-  directory: (configuredPath: string) => string;
-  now?: () => Date;
-};
+export type VerifyRestoreDeps = RestoreIo & { now?: () => Date };
 
 /** The runbook's result: what was restored where, verified against the manifest. */
 export type RestoreReport = {

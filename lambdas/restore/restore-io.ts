@@ -1,0 +1,16 @@
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { type Vault } from '../vault/vault';
+
+/** What the restore shards and the verify step read from and write to: the vaults, the stored plan, the target. */
+export type RestoreIo = {
+  openVault: (side: 'primary' | 'dr') => Promise<Vault>;
+  /** The restore plan lives in the primary vault bucket (restore-plans/). */
+  planS3: S3Client;
+  planBucket: string;
+  /** The S3 client for the target bucket (the primary region's). */
+  targetS3: S3Client;
+  dynamodb: DynamoDBClient;
+  /** A configured directory path → where it is on this machine (the EFS mount in AWS, under the local fs root locally). */
+  directory: (configuredPath: string) => string;
+};
