@@ -146,8 +146,8 @@ export class S3VaultStore implements VaultStore {
    * key exactly one succeeds. Always a single PutObject (conditional multipart completion exists but
    * is not needed: the objects written this way, `config`, are small).
    *
-   * s3rver (the local cloud's S3) ignores If-None-Match on PUT: there this overwrites and returns
-   * true (docs/LOCAL-CLOUD.md). initVault therefore reads `config` back after writing it.
+   * s3rver itself ignores If-None-Match on PUT; the local cloud adds it in front (docs/LOCAL-CLOUD.md).
+   * An endpoint that ignores it would overwrite and return true, so initVault also reads `config` back.
    */
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     const Key = this.objectKey(key);

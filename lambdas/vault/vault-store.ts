@@ -20,7 +20,7 @@ export interface VaultStore {
    * several concurrent calls for one key at most one returns true (written); the others return false
    * and change nothing. Used for `config`, whose creation must have exactly one winner
    * (docs/FORMAT.md §2, "Creating a vault"). Caveat: a store can only be as exclusive as its backend;
-   * an S3 endpoint that ignores `If-None-Match` (the local s3rver) answers true and overwrites, so
+   * an S3 endpoint that ignores `If-None-Match` (bare s3rver) answers true and overwrites, so
    * callers that need the guarantee also read the object back (initVault does).
    */
   putIfAbsent?(key: string, body: Uint8Array): Promise<boolean>;

@@ -69,7 +69,7 @@ export async function initVault(store: VaultStore, provider: KeyProvider, tuning
 /**
  * Writes `config` unless one exists and tells whether the stored config is ours. Exclusive through
  * `putIfAbsent` where the store has it; the read-back then decides: it also catches a store that
- * ignores the condition (s3rver overwrites) and a retried write whose first attempt had succeeded
+ * ignores the condition (bare s3rver overwrites) and a retried write whose first attempt had succeeded
  * (reported as "exists"). A store without `putIfAbsent` gets check-then-put, guarded only by the read-back.
  */
 async function writeConfigOnce(store: VaultStore, stored: Uint8Array): Promise<boolean> {

@@ -5,6 +5,7 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { AwsChunkedDecoder, isAwsChunked, rewriteAwsChunkedHeaders } from './aws-chunked';
+import { conditionalPutMiddleware } from './conditional-put';
 import { dataDirLayout } from './cloud-state';
 
 /**
@@ -106,6 +107,8 @@ export async function startCloudServers(options: CloudServerOptions): Promise<Cl
         }
         await next();
       });
+      // After it (unshift puts it first): s3rver ignores If-None-Match, which the vault's creation relies on.
+      s3.middleware.splice(1, 0, conditionalPutMiddleware(s3.store));
       const s3Address = await s3.run();
       closers.push(() => {
         const http = s3.httpServer;

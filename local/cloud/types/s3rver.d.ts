@@ -24,7 +24,19 @@ declare module 's3rver' {
       configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
     };
     /** The part of s3rver's Koa context the local cloud touches: the request body stream and headers. */
-    type Context = { req: Readable; readonly headers: IncomingHttpHeaders };
+    type Context = {
+      req: Readable;
+      readonly headers: IncomingHttpHeaders;
+      readonly method: string;
+      /** The request path, still URL-encoded (`/bucket/key`, path-style). */
+      readonly path: string;
+      readonly querystring: string;
+      status: number;
+      type: string;
+      body: unknown;
+    };
+    /** s3rver's object store (FilesystemStore). */
+    type Store = { existsObject(bucket: string, key: string): Promise<boolean> };
     type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
   }
 
@@ -34,6 +46,7 @@ declare module 's3rver' {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     httpServer?: Server;
+    readonly store: S3rver.Store;
     /** Koa's middleware list, composed when the server starts listening. */
     middleware: S3rver.Middleware[];
   }

@@ -13,8 +13,9 @@ import { CONFIG_KEY, KEYS_PREFIX } from '../../../lambdas/vault/vault-layout';
 import { type VaultStore } from '../../../lambdas/vault/vault-store';
 
 /**
- * The first-use init race on the local cloud's S3 (s3rver 3.7). s3rver ignores If-None-Match on
- * PutObject, so there the guard is initVault's read-back of `config`; these tests pin both facts.
+ * The first-use init race on the local cloud's S3. s3rver itself ignores If-None-Match on PutObject;
+ * the local cloud's middleware (local/cloud/conditional-put.ts) answers 412 as S3 does, and
+ * initVault's read-back of `config` is the second guard. These tests pin both.
  */
 const REGION = 'us-east-1';
 const BUCKET = 'vault-init-race';
@@ -67,22 +68,27 @@ describe('S3VaultStore.putIfAbsent on s3rver', () => {
     expect((await s.get('config')).toString()).toBe('first');
   });
 
-  it('is not exclusive there: s3rver ignores If-None-Match and overwrites (docs/LOCAL-CLOUD.md)', async () => {
+  it('is exclusive, as on AWS: an existing key answers 412 and keeps its bytes (local/cloud/conditional-put.ts)', async () => {
     const s = store('put-if-absent-2');
     await s.put('config', Buffer.from('first'));
-    // On AWS this is false and the object stays "first". Should s3rver (or a local-cloud middleware)
-    // start honouring the header, update docs/LOCAL-CLOUD.md and this expectation.
-    expect(await s.putIfAbsent('config', Buffer.from('second'))).toBe(true);
-    expect((await s.get('config')).toString()).toBe('second');
+    expect(await s.putIfAbsent('config', Buffer.from('second'))).toBe(false);
+    expect((await s.get('config')).toString()).toBe('first');
+  });
+
+  it('lets exactly one of many concurrent conditional writers of a key win', async () => {
+    const s = store('put-if-absent-3');
+    const won = await Promise.all(Array.from({ length: 8 }, (_, i) => s.putIfAbsent('config', Buffer.from(`writer ${i}`))));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect((await s.get('config')).toString()).toBe(`writer ${won.indexOf(true)}`);
   });
 });
 
 describe('concurrent vault init on s3rver', () => {
-  it('two inits whose config writes both land (s3rver overwrites) still end in one vault via the read-back', async () => {
+  it('two inits that both pass their "no config yet" checks end in one vault', async () => {
     const prefix = 'race-both-write';
-    // Both runs pass their "no config yet" checks and write their config before either reads it
-    // back: the last write wins, the other run sees a config that is not its own, removes its key
-    // object and opens the winner's vault.
+    // Both runs pass their "no config yet" checks and try to write their config before either reads
+    // it back: one write wins (412 for the other), the other run sees a config that is not its own,
+    // removes its key object and opens the winner's vault.
     let arrived = 0;
     let release!: () => void;
     const bothWritten = new Promise<void>((resolve) => (release = resolve));
