@@ -1,12 +1,11 @@
 import { type KeyProvider } from '../vault/key-provider';
-import { putKeyObject } from '../vault/key-object';
+import { putKeyObject, unwrapKeyObjects } from '../vault/key-object';
 import { mapBounded } from '../vault/map-bounded';
-import { decodeJson, sha256Hex } from '../vault/sealed-object';
+import { sha256Hex } from '../vault/sealed-object';
 import { type Vault } from '../vault/vault';
-import { keyObjectSchema } from '../vault/vault-config';
-import { KeyUnwrapError, VaultCorruptionError } from '../vault/vault-errors';
+import { VaultCorruptionError } from '../vault/vault-errors';
 import { vaultKeyMaterial } from '../vault/vault-keys';
-import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, KEYS_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../vault/vault-layout';
+import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../vault/vault-layout';
 import { type VaultStore } from '../vault/vault-store';
 import { ReplicaMismatchError } from './replication-errors';
 
@@ -126,23 +125,8 @@ async function copyObject(source: VaultStore, target: VaultStore, key: string): 
 /** The replica opens with `targetKeys`: a key object there unwraps to the source's master key, or one is added. */
 async function ensureReplicaKey(source: Vault, target: VaultStore, targetKeys: KeyProvider): Promise<void> {
   const material = vaultKeyMaterial(source.keys);
-  for await (const key of target.list(KEYS_PREFIX)) {
-    const id = idFromKey(KEYS_PREFIX, key);
-    if (id === null) continue;
-    const body = await target.get(key);
-    if (sha256Hex(body) !== id) continue;
-    const keyObject = decodeJson(keyObjectSchema, body, { location: target.location, key });
-    if (keyObject.wrapped.kind !== targetKeys.kind) continue;
-    let unwrapped: Buffer;
-    try {
-      unwrapped = await targetKeys.unwrapVaultKey(keyObject.wrapped);
-    } catch (err) {
-      if (err instanceof KeyUnwrapError) continue;
-      throw err;
-    }
-    // A key object of another master key opens nothing here (docs/FORMAT.md §2: readers skip it).
-    if (unwrapped.equals(material)) return;
-  }
+  // Key objects of another master key open nothing here (docs/FORMAT.md §2: readers skip them).
+  for await (const found of unwrapKeyObjects(target, targetKeys, [])) if (found.material.equals(material)) return;
   await putKeyObject(target, await targetKeys.wrapVaultKey(material));
 }
 

@@ -66,8 +66,7 @@ function keyProblem(key: string): string | undefined {
 
 function isNotFound(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  const status = (err as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404;
+  return err.name === 'NoSuchKey' || err.name === 'NotFound' || httpStatus(err) === 404;
 }
 
 function httpStatus(err: unknown): number | undefined {
@@ -89,8 +88,7 @@ const CONDITIONAL_WRITE_ATTEMPTS = 5;
 
 function isInvalidRange(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  const status = (err as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return err.name === 'InvalidRange' || status === 416;
+  return err.name === 'InvalidRange' || httpStatus(err) === 416;
 }
 
 /**

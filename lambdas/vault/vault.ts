@@ -4,20 +4,20 @@ import { CodecPool } from './codec-pool';
 import { Chunker, checkChunkerParams, DEFAULT_CHUNKER_PARAMS, deriveGearTable } from './chunker';
 import { decodeIndexObject } from './index-object';
 import { type KeyProvider } from './key-provider';
-import { putKeyObject } from './key-object';
+import { putKeyObject, unwrapKeyObjects } from './key-object';
 import { type ManifestEntry } from './manifest-entry';
 import { type ManifestPart, manifestPartSchema } from './manifest-format';
 import { mergeRuns, writeManifestRoot } from './manifest-merge';
 import { ManifestReader } from './manifest-reader';
-import { decodeJson, encodeJson, getSealedObject, openSealed, putSealedObject, sha256Hex } from './sealed-object';
+import { decodeJson, encodeJson, getSealedObject, openSealed, putSealedObject } from './sealed-object';
 import { objectContext, seal } from './sealed-codec';
 import { type Snapshot, type SnapshotRecord, snapshotRecordSchema, type SnapshotSource } from './snapshot-record';
 import { SnapshotWriter, type SnapshotWriterOptions } from './snapshot-writer';
-import { keyObjectSchema, type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
+import { type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
 import { KeyUnwrapError, VaultCorruptionError, VaultError, VaultNotFoundError, VaultObjectNotFoundError } from './vault-errors';
 import { VaultIndex } from './vault-index';
 import { importVaultKeys, type VaultKeys } from './vault-keys';
-import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, KEYS_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
+import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
 import { type VaultStore } from './vault-store';
 import { mapBounded } from './map-bounded';
 
@@ -104,31 +104,7 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
   }
   const problems: string[] = [];
   const unwrapped: string[] = [];
-  for await (const key of store.list(KEYS_PREFIX)) {
-    const id = idFromKey(KEYS_PREFIX, key);
-    if (id === null) continue;
-    let body: Buffer;
-    try {
-      body = await store.get(key);
-    } catch (err) {
-      // Listed, then removed: the key object of an init that lost the race, cleaning up.
-      if (err instanceof VaultObjectNotFoundError) continue;
-      throw err;
-    }
-    if (sha256Hex(body) !== id) throw new VaultCorruptionError(store.location, key, 'its SHA-256 does not match its name');
-    const keyObject = decodeJson(keyObjectSchema, body, { location: store.location, key });
-    if (keyObject.wrapped.kind !== provider.kind) {
-      problems.push(`${key} is a ${keyObject.wrapped.kind} key`);
-      continue;
-    }
-    let material: Buffer;
-    try {
-      material = await provider.unwrapVaultKey(keyObject.wrapped);
-    } catch (err) {
-      if (!(err instanceof KeyUnwrapError)) throw err;
-      problems.push(err.message);
-      continue;
-    }
+  for await (const { key, material } of unwrapKeyObjects(store, provider, problems)) {
     const keys = await importVaultKeys(material);
     let plain: Buffer;
     try {
