@@ -6,9 +6,9 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { openBackupVault } from '../lambdas/runtime/backup-vault';
-import { KeyFileKeyProvider } from '../lambdas/vault/key-file-key-provider';
-import { type KeyProvider } from '../lambdas/vault/key-provider';
-import { type Vault } from '../lambdas/vault/vault';
+import { KeyFileKeyProvider } from '../vault';
+import { type KeyProvider } from '../vault';
+import { type Vault } from '../vault';
 import { localDynamoDbClient, localS3Client, type LocalCloudHandle, startLocalCloud } from '../local/cloud';
 
 export const BENCH_REGION = 'us-east-1';

@@ -7,7 +7,7 @@ import {
   type DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { mapBounded } from '../lambdas/vault/map-bounded';
+import { mapBounded } from '../vault';
 import { secondsSince, startBenchCloud, waitTableActive } from './bench-cloud';
 import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
 import { flushWrites } from './s3-throughput';

@@ -1,4 +1,4 @@
-import { type ProtectionPlanConfig, protectionPlanSchema, type SourceConfig } from '../lib/config/lifeboat-config';
+import { type ProtectionPlanConfig, protectionPlanSchema, type SourceConfig } from '../config/lifeboat-config';
 import { acquireBackupLease, releaseBackupLease } from '../lambdas/backup/backup-lease';
 import { commitBackup, type CommittedBackup } from '../lambdas/backup/commit-backup';
 import { planBackup } from '../lambdas/backup/plan-backup';
@@ -8,8 +8,8 @@ import { type RestoreTarget } from '../lambdas/restore/restore-request';
 import { resolveRestore } from '../lambdas/restore/resolve-restore';
 import { restoreShard, type RestoreShardResult } from '../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
-import { type Vault } from '../lambdas/vault/vault';
-import { mapBounded } from '../lambdas/vault/map-bounded';
+import { type Vault } from '../vault';
+import { mapBounded } from '../vault';
 import { type BenchCloud, secondsSince } from './bench-cloud';
 
 /**

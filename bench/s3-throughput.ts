@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { mapBounded } from '../lambdas/vault/map-bounded';
+import { mapBounded } from '../vault';
 import { secondsSince, startBenchCloud } from './bench-cloud';
 import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
 import { SeededRandom } from './seeded-random';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../lib/config/load-config';
+import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../config/load-config';
 import { buildLifeboatApp } from '../lib/lifeboat-app';
 
 const app = new App();

@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent as SfnHistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EnvironmentConfig, type LifeboatConfig } from '../lib/config/lifeboat-config';
+import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
 import { resourceNames } from '../lib/stacks/resource-names';
 
 /**

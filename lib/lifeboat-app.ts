@@ -1,6 +1,6 @@
 import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type LifeboatConfig } from './config/lifeboat-config';
+import { type LifeboatConfig } from '../config/lifeboat-config';
 import { DrStack } from './stacks/dr-stack';
 import { PrimaryStack } from './stacks/primary-stack';
 import { resourceNames } from './stacks/resource-names';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { type EnvironmentConfig, type LifeboatConfig } from '../lib/config/lifeboat-config';
-import { findEnvironment } from '../lib/config/load-config';
+import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
+import { findEnvironment } from '../config/load-config';
 import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
 import { synthesizeEnvironment } from './assembly/synthesize';
 import { type SynthesizedStack } from './assembly/synthesized-stack';

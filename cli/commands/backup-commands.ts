@@ -1,5 +1,5 @@
 import { type Command } from 'commander';
-import { findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
+import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';

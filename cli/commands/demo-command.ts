@@ -1,5 +1,5 @@
 import { type Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../../lib/config/load-config';
+import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../../config/load-config';
 import { type CliIo, processIo } from '../cli-io';
 
 export type DemoCommandOptions = { config: string; env: string; plan: string; dataDir: string; workers?: number };

@@ -1,7 +1,7 @@
 import { type Command } from 'commander';
 import * as path from 'node:path';
-import { type LifeboatConfig } from '../../lib/config/lifeboat-config';
-import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
+import { type LifeboatConfig } from '../../config/lifeboat-config';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { synthesizeEnvironment } from '../../local/assembly/synthesize';
 import { type SynthesizedStack } from '../../local/assembly/synthesized-stack';
 import { DEFAULT_DATA_DIR } from '../../local/cloud/cloud-state';

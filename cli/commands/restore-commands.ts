@@ -1,5 +1,5 @@
 import { type Command } from 'commander';
-import { findEnvironment, loadLifeboatConfig } from '../../lib/config/load-config';
+import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type RestoreTarget } from '../../lambdas/restore/restore-request';
 import { readBackupRecord } from '../../lambdas/restore/restored-backup';
 import { verifyBackup } from '../../lambdas/restore/verify-backup';

@@ -1,15 +1,15 @@
 import { type Command, Option } from 'commander';
-import { CodecPool } from '../../lambdas/vault/codec-pool';
-import { backupDirectory } from '../../lambdas/vault/directory-source';
-import { type KeyProvider } from '../../lambdas/vault/key-provider';
-import { KeyFileKeyProvider } from '../../lambdas/vault/key-file-key-provider';
-import { isS3VaultLocation, openLocalVaultStore } from '../../lambdas/vault/open-local-vault-store';
-import { PassphraseKeyProvider } from '../../lambdas/vault/passphrase-key-provider';
-import { restoreSnapshot } from '../../lambdas/vault/restore';
-import { initVault, openVault, type Vault } from '../../lambdas/vault/vault';
-import { VaultError } from '../../lambdas/vault/vault-errors';
-import { verifyVault } from '../../lambdas/vault/verify';
-import { type VaultStore } from '../../lambdas/vault/vault-store';
+import { CodecPool } from '../../vault';
+import { backupDirectory } from '../../vault';
+import { type KeyProvider } from '../../vault';
+import { KeyFileKeyProvider } from '../../vault';
+import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
+import { PassphraseKeyProvider } from '../../vault';
+import { restoreSnapshot } from '../../vault';
+import { initVault, openVault, type Vault } from '../../vault';
+import { VaultError } from '../../vault';
+import { verifyVault } from '../../vault';
+import { type VaultStore } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 
 /**
@@ -33,7 +33,7 @@ const defaultDeps: VaultCommandDeps = { io: processIo, env: process.env };
 async function storeFor(location: string, env: NodeJS.ProcessEnv): Promise<VaultStore> {
   // Local vaults never load the AWS SDK (a quarter of a second of start-up); s3:// ones load it here.
   if (!isS3VaultLocation(location)) return openLocalVaultStore(location);
-  const [{ S3Client }, { openVaultStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../../lambdas/vault/open-vault-store.js')]);
+  const [{ S3Client }, { openVaultStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../../vault/aws.js')]);
   // The composition root: the S3 client is built here, and only when an s3:// location asks for it.
   return openVaultStore(location, { s3Client: () => new S3Client({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' }) });
 }

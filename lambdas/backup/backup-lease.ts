@@ -1,6 +1,6 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { InvalidInputError } from '../runtime/errors';
-import { type ProtectionPlanConfig } from '../../lib/config/lifeboat-config';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { newBackupId } from './backup-id';
 
 /** A lease outlives the longest backup the state machine allows (24 h), so it never expires under a live run. */

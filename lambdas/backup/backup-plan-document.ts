@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { shardSpecSchema } from '../sources/shard-spec';
-import { snapshotSourceSchema } from '../vault/snapshot-record';
+import { snapshotSourceSchema } from '../../vault';
 
 const strategySchema = z.enum(['full', 'incremental', 'differential']);
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../runtime/errors';
-import { manifestPartSchema } from '../vault/manifest-format';
-import { VaultObjectNotFoundError } from '../vault/vault-errors';
-import { type VaultStore } from '../vault/vault-store';
+import { manifestPartSchema } from '../../vault';
+import { VaultObjectNotFoundError } from '../../vault';
+import { type VaultStore } from '../../vault';
 import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan-document';
 
 /**

@@ -1,7 +1,7 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type BackupSourceRecord, type BackupTotals } from '../catalog/backup-record';
-import { type Vault } from '../vault/vault';
-import { snapshotKey } from '../vault/vault-layout';
+import { type Vault } from '../../vault';
+import { snapshotKey } from '../../vault';
 import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
 import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
 

@@ -1,6 +1,6 @@
 import { type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type ProtectionPlanConfig, type SourceConfig } from '../../lib/config/lifeboat-config';
+import { type ProtectionPlanConfig, type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupStrategy } from '../catalog/backup-record';
 import { InvalidInputError } from '../runtime/errors';
@@ -9,7 +9,7 @@ import { captureTableSchema } from '../sources/dynamodb-table-schema';
 import { planDynamoDbShards } from '../sources/dynamodb-table-source';
 import { planS3Shards } from '../sources/s3-bucket-source';
 import { type ShardSpec } from '../sources/shard-spec';
-import { type Vault } from '../vault/vault';
+import { type Vault } from '../../vault';
 import { type BackupPlanDocument, type PlannedSource, type ShardTask } from './backup-plan-document';
 import { BackupWorkspace } from './backup-workspace';
 import { type BackupRequest } from './backup-lease';

@@ -7,9 +7,9 @@ import { addDynamoDbSegment } from '../sources/dynamodb-page-entries';
 import { type EntrySink, newObservations } from '../sources/entry-sink';
 import { addS3Shard } from '../sources/s3-object-entries';
 import { type ShardSpec } from '../sources/shard-spec';
-import { type SnapshotWriter } from '../vault/snapshot-writer';
-import { type Vault } from '../vault/vault';
-import { VaultObjectNotFoundError } from '../vault/vault-errors';
+import { type SnapshotWriter } from '../../vault';
+import { type Vault } from '../../vault';
+import { VaultObjectNotFoundError } from '../../vault';
 import { type PlannedSource, type ShardTask } from './backup-plan-document';
 import { BackupWorkspace } from './backup-workspace';
 

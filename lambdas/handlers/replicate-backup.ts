@@ -6,7 +6,7 @@ import { requireEnv } from '../runtime/environment';
 import { classifyError } from '../runtime/errors';
 import { functionContext } from '../runtime/function-context';
 import { parseInput } from '../runtime/parse-input';
-import { S3VaultStore } from '../vault/s3-vault-store';
+import { S3VaultStore } from '../../vault/aws';
 
 const inputSchema = z.object({ backup: z.object({ backupId: z.string().min(1) }) });
 

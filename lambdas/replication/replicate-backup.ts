@@ -1,7 +1,7 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
-import { type KeyProvider } from '../vault/key-provider';
-import { type Vault } from '../vault/vault';
-import { type VaultStore } from '../vault/vault-store';
+import { type KeyProvider } from '../../vault';
+import { type Vault } from '../../vault';
+import { type VaultStore } from '../../vault';
 import { replicateVault } from './replicate-vault';
 
 export type ReplicateBackupDeps = {

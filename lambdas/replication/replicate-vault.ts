@@ -1,12 +1,12 @@
-import { type KeyProvider } from '../vault/key-provider';
-import { putKeyObject, unwrapKeyObjects } from '../vault/key-object';
-import { mapBounded } from '../vault/map-bounded';
-import { sha256Hex } from '../vault/sealed-object';
-import { type Vault } from '../vault/vault';
-import { VaultCorruptionError } from '../vault/vault-errors';
-import { vaultKeyMaterial } from '../vault/vault-keys';
-import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../vault/vault-layout';
-import { type VaultStore } from '../vault/vault-store';
+import { type KeyProvider } from '../../vault';
+import { putKeyObject, unwrapKeyObjects } from '../../vault';
+import { mapBounded } from '../../vault';
+import { sha256Hex } from '../../vault';
+import { type Vault } from '../../vault';
+import { VaultCorruptionError } from '../../vault';
+import { vaultKeyMaterial } from '../../vault';
+import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
+import { type VaultStore } from '../../vault';
 import { ReplicaMismatchError } from './replication-errors';
 
 export type ReplicateVaultOptions = {

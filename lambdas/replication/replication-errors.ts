@@ -1,4 +1,4 @@
-import { VaultError } from '../vault/vault-errors';
+import { VaultError } from '../../vault';
 
 /** The replica bucket already holds another vault (other config or master key): replication never mixes two vaults. */
 export class ReplicaMismatchError extends VaultError {

@@ -1,5 +1,5 @@
-import { type Vault } from '../vault/vault';
-import { computeBlobId } from '../vault/vault-keys';
+import { type Vault } from '../../vault';
+import { computeBlobId } from '../../vault';
 
 /**
  * The blob ids a vault would give this content: the vault's own chunker and keyed hash over the

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, lstat, lutimes, mkdir, open, rename, symlink, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type DirectoryEntry } from '../sources/directory-source';
-import { resolveInsideTarget, UnsafeEntryPathError } from './safe-target-path';
+import { resolveInsideTarget, UnsafeEntryPathError } from '../../vault';
 
 /** A file's body: chunks (streamed to disk) or one buffer. */
 export type EntryBody = AsyncIterable<Uint8Array> | Uint8Array;

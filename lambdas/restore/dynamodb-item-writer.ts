@@ -1,7 +1,7 @@
 import { type AttributeValue, BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransientError } from '../runtime/errors';
-import { mapBounded } from '../vault/map-bounded';
+import { mapBounded } from '../../vault';
 
 const BATCH = 25;
 const MAX_ROUNDS = 10;

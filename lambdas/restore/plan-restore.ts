@@ -2,7 +2,7 @@ import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } 
 import { type S3Client } from '@aws-sdk/client-s3';
 import { mkdir } from 'node:fs/promises';
 import { createTableFromSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
-import { type Vault } from '../vault/vault';
+import { type Vault } from '../../vault';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardTask, putRestorePlan } from './restore-plan-document';
 import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';

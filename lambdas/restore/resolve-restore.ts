@@ -1,9 +1,9 @@
-import { type SourceConfig } from '../../lib/config/lifeboat-config';
+import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { InvalidInputError } from '../runtime/errors';
-import { type Snapshot } from '../vault/snapshot-record';
-import { type Vault } from '../vault/vault';
-import { VaultNotFoundError, VaultObjectNotFoundError } from '../vault/vault-errors';
+import { type Snapshot } from '../../vault';
+import { type Vault } from '../../vault';
+import { VaultNotFoundError, VaultObjectNotFoundError } from '../../vault';
 import { parseRestoreRequest } from './restore-request';
 import { BackupNotReplicatedError, SnapshotMismatchError } from './restore-errors';
 import { checkTargetAllowed } from './restore-target-policy';

@@ -1,13 +1,13 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { protectionPlanSchema, type SourceConfig } from '../../lib/config/lifeboat-config';
+import { protectionPlanSchema, type SourceConfig } from '../../config/lifeboat-config';
 import { BackupCatalog } from '../catalog/backup-catalog';
 import { AwsClients } from '../runtime/aws-clients';
 import { openBackupVault, vaultKeyProvider } from '../runtime/backup-vault';
 import { requireEnv } from '../runtime/environment';
 import { resolveSourceRoot } from '../sources/directory-source';
-import { type Vault } from '../vault/vault';
+import { type Vault } from '../../vault';
 import { type RestoreIo } from './restore-io';
 
 export type VaultSide = 'primary' | 'dr';

@@ -1,6 +1,6 @@
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type Vault } from '../vault/vault';
+import { type Vault } from '../../vault';
 
 /** What the restore shards and the verify step read from and write to: the vaults, the stored plan, the target. */
 export type RestoreIo = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type SourceConfig } from '../../lib/config/lifeboat-config';
+import { type SourceConfig } from '../../config/lifeboat-config';
 import { InvalidInputError } from '../runtime/errors';
 
 /**

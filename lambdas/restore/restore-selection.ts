@@ -1,6 +1,6 @@
-import { comparePaths, type ManifestEntry, underPrefix } from '../vault/manifest-entry';
-import { type Snapshot } from '../vault/snapshot-record';
-import { type Vault } from '../vault/vault';
+import { comparePaths, type ManifestEntry, underPrefix } from '../../vault';
+import { type Snapshot } from '../../vault';
+import { type Vault } from '../../vault';
 import { type ResolvedRestore } from './resolved-restore';
 import { s3KeyOfEntry } from './restored-entry';
 

@@ -1,7 +1,7 @@
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
-import { type ManifestEntry } from '../vault/manifest-entry';
-import { mapBounded } from '../vault/map-bounded';
-import { readEntryContent } from '../vault/restore';
+import { type ManifestEntry } from '../../vault';
+import { mapBounded } from '../../vault';
+import { readEntryContent } from '../../vault';
 import { writeDirectoryEntry } from './directory-writer';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
 import { getRestorePlan, type RestoreShardTask } from './restore-plan-document';

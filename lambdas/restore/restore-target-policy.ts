@@ -1,4 +1,4 @@
-import { isAtOrUnder, type SourceConfig } from '../../lib/config/lifeboat-config';
+import { isAtOrUnder, type SourceConfig } from '../../config/lifeboat-config';
 import { type RestoreTarget } from './restore-request';
 import { RestoreTargetNotAllowedError } from './restore-errors';
 

@@ -1,12 +1,12 @@
 import { type DirectoryEntry } from '../sources/directory-source';
-import { type ManifestEntry } from '../vault/manifest-entry';
+import { type ManifestEntry } from '../../vault';
 import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
 import { type S3ObjectAttributes } from './s3-object-writer';
 
 /**
  * How manifest entries (shared contract with the backup side) map to what the writers take.
  * S3 objects: meta { contentType?, metadata, tags, etag, size, lastModified }.
- * Files: meta { mode, mtimeNs, uid, gid, target (symlinks) } as lambdas/vault/directory-source.ts writes it.
+ * Files: meta { mode, mtimeNs, uid, gid, target (symlinks) } as vault/archiver/directory-source.ts writes it.
  */
 /**
  * The object key of an S3 entry. Keys the vault cannot hold as a path ('a//b', '../x', 'folder/')

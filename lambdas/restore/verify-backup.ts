@@ -1,5 +1,5 @@
-import { readEntryContent } from '../vault/restore';
-import { type Vault } from '../vault/vault';
+import { readEntryContent } from '../../vault';
+import { type Vault } from '../../vault';
 import { contentIds, sameIds } from './content-ids';
 import { type RestorableBackup } from './restored-backup';
 

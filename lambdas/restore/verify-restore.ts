@@ -3,17 +3,17 @@ import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Cl
 import { createReadStream } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { decodeItemLines, encodeItemText } from '../sources/dynamodb-item-codec';
-import { type ManifestEntry } from '../vault/manifest-entry';
-import { mapBounded } from '../vault/map-bounded';
-import { readEntryContent } from '../vault/restore';
-import { type Vault } from '../vault/vault';
+import { type ManifestEntry } from '../../vault';
+import { mapBounded } from '../../vault';
+import { readEntryContent } from '../../vault';
+import { type Vault } from '../../vault';
 import { contentIds, sameIds } from './content-ids';
 import { finishDirectories } from './directory-writer';
 import { getRestorePlan } from './restore-plan-document';
 import { type RestoreIo } from './restore-io';
 import { RestoreVerificationError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
-import { resolveInsideTarget } from './safe-target-path';
+import { resolveInsideTarget } from '../../vault';
 import { directoryEntry, s3Attributes, s3KeyOfEntry } from './restored-entry';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
 

@@ -1,11 +1,11 @@
 import { type KMSClient } from '@aws-sdk/client-kms';
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type KeyProvider } from '../vault/key-provider';
-import { KeyFileKeyProvider } from '../vault/key-file-key-provider';
-import { KmsKeyProvider } from '../vault/kms-key-provider';
-import { S3VaultStore } from '../vault/s3-vault-store';
-import { initVault, openVault, type Vault, VaultExistsError } from '../vault/vault';
-import { CONFIG_KEY } from '../vault/vault-layout';
+import { type KeyProvider } from '../../vault';
+import { KeyFileKeyProvider } from '../../vault';
+import { KmsKeyProvider } from '../../vault/aws';
+import { S3VaultStore } from '../../vault/aws';
+import { initVault, openVault, type Vault, VaultExistsError } from '../../vault';
+import { CONFIG_KEY } from '../../vault';
 import { requireEnv } from './environment';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { protectionPlanSchema, type ProtectionPlanConfig } from '../../lib/config/lifeboat-config';
+import { protectionPlanSchema, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { BackupCatalog } from '../catalog/backup-catalog';
-import { type Vault } from '../vault/vault';
+import { type Vault } from '../../vault';
 import { AwsClients } from './aws-clients';
 import { openBackupVault, vaultKeyProvider } from './backup-vault';
 import { requireEnv } from './environment';

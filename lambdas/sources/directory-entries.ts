@@ -1,8 +1,8 @@
 import { type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { comparePaths, type EntryMeta } from '../vault/manifest-entry';
-import { type NewEntry, readBlocks } from '../vault/snapshot-writer';
+import { comparePaths, type EntryMeta } from '../../vault';
+import { type NewEntry, readBlocks } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
 import { forEachBounded } from './for-each-bounded';
 
@@ -20,7 +20,7 @@ type WalkItem = { rel: string; abs: string; kind: 'file' | 'dir' | 'symlink'; st
 
 /**
  * Writes the subtrees `topLevel` (names directly under `root`) as file-system entries — exactly the
- * entries of lambdas/vault/directory-source.ts (paths relative to the root, kinds file/dir/symlink,
+ * entries of vault/archiver/directory-source.ts (paths relative to the root, kinds file/dir/symlink,
  * meta mode/mtimeNs/uid/gid and symlink target, change token size:mtime:ctime:inode), so a sharded
  * backup of a directory equals a `lifeboat vault backup` of it. The root itself has no entry.
  *
@@ -91,7 +91,7 @@ async function lstatOrNull(abs: string): Promise<BigIntStats | null> {
   }
 }
 
-/** The same meta as lambdas/vault/directory-source.ts. */
+/** The same meta as vault/archiver/directory-source.ts. */
 function baseMeta(stat: BigIntStats): EntryMeta {
   return { mode: Number(stat.mode & 0o7777n), mtimeNs: stat.mtimeNs.toString(), uid: Number(stat.uid), gid: Number(stat.gid) };
 }

@@ -1,6 +1,6 @@
 import { lstat, opendir, readlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { type FileSystemSourceConfig } from '../../lib/config/lifeboat-config';
+import { type FileSystemSourceConfig } from '../../config/lifeboat-config';
 import { type ShardSpec } from './shard-spec';
 
 export type DirectoryEntry = {

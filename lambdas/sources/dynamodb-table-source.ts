@@ -1,5 +1,5 @@
 import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { type DynamoDbTableSourceConfig } from '../../lib/config/lifeboat-config';
+import { type DynamoDbTableSourceConfig } from '../../config/lifeboat-config';
 import { type ShardSpec } from './shard-spec';
 
 export type DynamoDbItem = Record<string, AttributeValue>;

@@ -1,5 +1,5 @@
-import { type ManifestEntry, type EntryKind } from '../vault/manifest-entry';
-import { type NewEntry } from '../vault/snapshot-writer';
+import { type ManifestEntry, type EntryKind } from '../../vault';
+import { type NewEntry } from '../../vault';
 
 /**
  * What a source reader writes its entries into: the part of a SnapshotWriter it needs. Sources ask

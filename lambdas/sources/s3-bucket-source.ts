@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { type S3BucketSourceConfig } from '../../lib/config/lifeboat-config';
+import { type S3BucketSourceConfig } from '../../config/lifeboat-config';
 import { type ShardSpec } from './shard-spec';
 
 /** `lastModified` is ISO 8601 ('' when the endpoint does not say). */

@@ -1,4 +1,4 @@
-import { checkEntryPath } from '../vault/snapshot-writer';
+import { checkEntryPath } from '../../vault';
 
 /**
  * Manifest paths of S3 objects. The contract is "path = the object key, exactly". The vault,

@@ -31,7 +31,7 @@ export const shardSpecSchema = z.discriminatedUnion('kind', [
     root: z.string(),
     /** Top-level entries (relative to root) whose subtrees this shard covers; '' = files directly in root. */
     paths: z.array(z.string()),
-    /** Whether this is the first shard of its source (informational: the root itself has no entry, as in lambdas/vault/directory-source.ts). */
+    /** Whether this is the first shard of its source (informational: the root itself has no entry, as in vault/archiver/directory-source.ts). */
     includeRoot: z.boolean(),
   }),
 ]);

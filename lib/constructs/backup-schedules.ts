@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type ProtectionPlanConfig } from '../config/lifeboat-config';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 
 export type BackupSchedulesProps = {
   readonly environmentName: string;

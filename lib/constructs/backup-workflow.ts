@@ -7,7 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { resourceNames } from '../stacks/resource-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { lifeboatTask } from './lifeboat-task';

@@ -4,7 +4,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { type EfsMountConfig, type EnvironmentConfig } from '../config/lifeboat-config';
+import { type EfsMountConfig, type EnvironmentConfig } from '../../config/lifeboat-config';
 
 /** What a function does with the mounted files: 'read' (plan and snapshot a backup, check a restore target) or 'write' (restore). */
 export type FileSystemAccess = 'read' | 'write';

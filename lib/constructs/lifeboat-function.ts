@@ -5,7 +5,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { type Construct } from 'constructs';
-import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type FileSystemAccess, FileSystemMount } from './file-system-mount';
 
 export type LifeboatFunctionProps = {

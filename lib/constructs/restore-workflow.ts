@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { resourceNames } from '../stacks/resource-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { lifeboatTask } from './lifeboat-task';

@@ -1,7 +1,7 @@
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { type SourceConfig } from '../config/lifeboat-config';
+import { type SourceConfig } from '../../config/lifeboat-config';
 
 /**
  * Grants a function what it needs of the protected sources and nothing more:

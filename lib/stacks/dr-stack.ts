@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { type Construct } from 'constructs';
-import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { VaultBucket, createAccessLogsBucket } from '../constructs/vault-bucket';
 import { resourceNames } from './resource-names';
 

@@ -1,4 +1,4 @@
-import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
 
 /**
  * Physical names of an environment's resources. Fixed (not CloudFormation-generated) so runbooks,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { type LifeboatConfig } from '../../lib/config/lifeboat-config';
-import { findEnvironment } from '../../lib/config/load-config';
+import { type LifeboatConfig } from '../../config/lifeboat-config';
+import { findEnvironment } from '../../config/load-config';
 import { buildLifeboatApp } from '../../lib/lifeboat-app';
 import { type CfnTemplate, type SynthesizedStack } from './synthesized-stack';
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_VAULT_KEY_FILE_ENV, openBackupVault, vaultKeyProvider } from '../../lambdas/runtime/backup-vault';
-import { type Vault } from '../../lambdas/vault/vault';
+import { type Vault } from '../../vault';
 
 /**
  * The primary vault of a local environment, opened from outside the workflows with the same key

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type SourceConfig } from '../../lib/config/lifeboat-config';
+import { type SourceConfig } from '../../config/lifeboat-config';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { runLocalExecution } from '../executor/run-local-execution';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type LifeboatConfig, type SourceConfig } from '../../lib/config/lifeboat-config';
+import { type LifeboatConfig, type SourceConfig } from '../../config/lifeboat-config';
 import { resourceNames } from '../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord, type BackupStrategy } from '../../lambdas/catalog/backup-record';

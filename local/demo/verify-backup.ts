@@ -4,16 +4,16 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type SourceConfig } from '../../lib/config/lifeboat-config';
+import { type SourceConfig } from '../../config/lifeboat-config';
 import { type DirectoryEntry, walkDirectory } from '../../lambdas/sources/directory-source';
 import { decodeItemLines, encodeItemText } from '../../lambdas/sources/dynamodb-item-codec';
 import { scanSegment } from '../../lambdas/sources/dynamodb-table-source';
 import { listS3Objects, readS3Object } from '../../lambdas/sources/s3-bucket-source';
 import { s3KeyOfEntryPath } from '../../lambdas/sources/s3-entry-path';
-import { type ManifestEntry } from '../../lambdas/vault/manifest-entry';
-import { readEntryContent, restoreSnapshot } from '../../lambdas/vault/restore';
-import { type Snapshot } from '../../lambdas/vault/snapshot-record';
-import { type Vault } from '../../lambdas/vault/vault';
+import { type ManifestEntry } from '../../vault';
+import { readEntryContent, restoreSnapshot } from '../../vault';
+import { type Snapshot } from '../../vault';
+import { type Vault } from '../../vault';
 
 /** The outcome of reading a source's backup back from the vault and comparing it with the live source. */
 export type SourceVerification = { source: string; type: SourceConfig['type']; entries: number; bytes: number; mismatches: string[] };

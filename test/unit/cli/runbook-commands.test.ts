@@ -1,12 +1,12 @@
-import * as path from 'node:path';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { findEnvironment, loadLifeboatConfig } from '../../../lib/config/load-config';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { backupCommand } from '../../../cli/commands/backup-commands';
 import { parseTargetSpec, restoreCommand, restoreInput } from '../../../cli/commands/restore-commands';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
-const configFile = path.join(__dirname, '..', '..', '..', 'lifeboat.config.json');
+const configFile = SAMPLE_CONFIG_FILE;
 const environment = findEnvironment(loadLifeboatConfig(configFile), 'dev');
 const sfn = mockClient(SFNClient);
 afterEach(() => sfn.reset());

@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { environmentAccess } from '../../../cli/environment-access';
-import { findEnvironment, loadLifeboatConfig } from '../../../lib/config/load-config';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
-import { KmsKeyProvider } from '../../../lambdas/vault/kms-key-provider';
-import { S3VaultStore } from '../../../lambdas/vault/s3-vault-store';
-import { initVault } from '../../../lambdas/vault/vault';
-import { KeyUnwrapError } from '../../../lambdas/vault/vault-errors';
+import { KmsKeyProvider } from '../../../vault/keys/kms-key-provider';
+import { S3VaultStore } from '../../../vault/backend/s3/s3-vault-store';
+import { initVault } from '../../../vault/repository/vault';
+import { KeyUnwrapError } from '../../../vault/vault-errors';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
  * `lifeboat verify --aws` opens the primary vault with the KMS key alias the primary stack creates
  * (alias/lifeboat-<env>-vault) unless --vault-key names a key. Fake S3 and KMS: KMS resolves aliases
  * and refuses a ciphertext presented with another key (IncorrectKeyException), as AWS does.
  */
-const configFile = path.join(__dirname, '..', '..', '..', 'lifeboat.config.json');
+const configFile = SAMPLE_CONFIG_FILE;
 const environment = findEnvironment(loadLifeboatConfig(configFile), 'dev');
 const names = resourceNames(environment);
 

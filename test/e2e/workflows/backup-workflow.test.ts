@@ -1,0 +1,220 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
+import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
+import { openLocalVault } from '../../../local/demo/local-vault';
+import { verifyBackup } from '../../../local/demo/verify-backup';
+import { loadExecutionHistory } from '../../../local/executor/execution-history';
+import { type FaultRule } from '../../../local/executor/fault-injection';
+import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { restoreIntoNewTarget } from '../../../local/demo/restore-stage';
+import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * The synthesized backup workflow, run by the local executor over the local cloud provisioned from
+ * the same templates: Map fan-out over real shards, a transient failure that Retry absorbs, a
+ * permanent one that Catch records, the lock released on both paths.
+ */
+const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+let dataDir: string;
+let local: LocalEnvironment;
+let s3: S3Client;
+let catalog: BackupCatalog;
+let names: ReturnType<typeof resourceNames>;
+/** The backup the first test commits; the sources do not change after it. */
+let firstBackupId: string | undefined;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-workflow-'));
+  local = await openLocalEnvironment({ config, envName: 'dev', dataDir, exitWithParent: true });
+  names = resourceNames(local.environment);
+  s3 = localS3Client(local.endpoints, local.environment.primaryRegion);
+  const ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
+  catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
+  const plan = local.environment.plans[0];
+  if (!plan) throw new Error('lifeboat.config.json defines no plan');
+  for (const source of plan.sources) {
+    if (source.type === 's3') await seedSampleBucket(s3, source.bucket);
+    else if (source.type === 'dynamodb') await seedSampleTable(ddb, source.table);
+    else await seedSampleDirectory(path.join(local.fsRoot, source.path));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await local?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function runBackup(faults: FaultRule[] = []) {
+  const primary = local.stacks.find((s) => s.role === 'primary');
+  if (!primary) throw new Error('no primary stack');
+  return runLocalExecution({
+    stack: primary,
+    stateMachine: names.backupStateMachine,
+    input: { plan: 'demo', trigger: 'test' },
+    endpoints: local.endpoints,
+    dataDir,
+    faults,
+    retryIntervalScale: 0.001,
+    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+  });
+}
+
+async function lockItem(): Promise<Record<string, unknown> | undefined> {
+  const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(local.endpoints, local.environment.primaryRegion));
+  const { Item } = await ddb.send(new GetCommand({ TableName: names.catalogTable, Key: { pk: 'LOCK#demo', sk: 'LOCK' } }));
+  return Item;
+}
+
+it('fans out over every shard, retries a transient shard failure and commits data equal to the sources', async () => {
+  const result = await runBackup([{ state: 'Snapshot shard', errorName: 'TransientError', whenInput: { shardIndex: 1 }, times: 2 }]);
+  expect(result.error).toBeUndefined();
+  expect(result.status).toBe('SUCCEEDED');
+
+  const output = result.output as { committed: { backupId: string; entries: number } };
+  firstBackupId = output.committed.backupId;
+  const record = await catalog.getBackup(output.committed.backupId);
+  expect(record?.status).toBe('COMMITTED');
+  expect(record?.shardCount).toBeGreaterThan(3);
+
+  // History: every shard ran as a Map iteration; shard 1 failed twice and was retried twice.
+  const history = loadExecutionHistory(dataDir, result.executionId);
+  const iterations = history.events.filter((e) => e.type === 'MapIterationSucceeded');
+  expect(iterations).toHaveLength(record?.shardCount ?? -1);
+  const retried = history.events.filter((e) => e.type === 'StateRetried' && e.state === 'Snapshot shard');
+  expect(retried).toHaveLength(2);
+  expect(history.injectedFaults).toEqual([
+    { state: 'Snapshot shard', errorName: 'TransientError', at: 'before' },
+    { state: 'Snapshot shard', errorName: 'TransientError', at: 'before' },
+  ]);
+  // Two workers really ran shards.
+  expect(new Set(history.invocations.map((i) => i.worker))).toEqual(new Set([0, 1]));
+
+  // Data: every source reads back from the vault equal to the source, one snapshot per source.
+  const vault = await openLocalVault(s3, names.primaryVault, dataDir);
+  const ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
+  const sources = local.environment.plans[0]?.sources ?? [];
+  expect(record?.sources.map((s) => s.name).sort()).toEqual(sources.map((s) => s.name).sort());
+  for (const source of sources) {
+    const inCatalog = record?.sources.find((s) => s.name === source.name);
+    const snapshot = await vault.loadSnapshot(inCatalog?.snapshotId ?? '');
+    expect(snapshot.source).toMatchObject({ kind: source.type, id: source.name });
+    expect(snapshot.tags).toEqual(expect.arrayContaining([`backupId:${output.committed.backupId}`, 'plan:demo']));
+    expect(snapshot.manifest).toBe(inCatalog?.rootHash);
+    const verification = await verifyBackup(vault, snapshot, source, { sourceS3: s3, sourceDynamoDb: ddb, fsRoot: (p) => path.join(local.fsRoot, p) });
+    expect(verification.mismatches).toEqual([]);
+    expect(verification.entries).toBeGreaterThan(0);
+  }
+  const table = await vault.loadSnapshot(record?.sources.find((s) => s.type === 'dynamodb')?.snapshotId ?? '');
+  expect(table.source.schema).toMatchObject({ keySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }], globalSecondaryIndexes: [expect.objectContaining({ indexName: 'byPlacedAt' })] });
+  expect(await lockItem()).toBeUndefined();
+
+  // Replicated: the DR vault (other region's bucket) opens on its own and holds every snapshot, equal to the sources.
+  expect(record?.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+  const drVault = await openLocalVault(localS3Client(local.endpoints, local.environment.drRegion), names.drVault, dataDir);
+  for (const source of sources) {
+    const snapshot = await drVault.loadSnapshot(record?.sources.find((s) => s.name === source.name)?.snapshotId ?? '');
+    const verification = await verifyBackup(drVault, snapshot, source, { sourceS3: s3, sourceDynamoDb: ddb, fsRoot: (p) => path.join(local.fsRoot, p) });
+    expect(verification.mismatches).toEqual([]);
+  }
+}, 120_000);
+
+it('keeps a backup whose replication failed COMMITTED and restorable, records copies.dr FAILED, and the next run catches the DR vault up', async () => {
+  const result = await runBackup([{ state: 'Replicate to DR vault', errorName: 'AccessDeniedException', message: 'DR key policy denies kms:Encrypt' }]);
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('AccessDeniedException');
+  const history = loadExecutionHistory(dataDir, result.executionId);
+  const entered = history.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  expect(entered).toEqual(expect.arrayContaining(['Commit backup', 'Replicate to DR vault', 'Record failure', 'Release lock after failure', 'Backup failed']));
+  const committed = (history.events.find((e) => e.type === 'StateExited' && e.state === 'Commit backup')?.output as { committed?: { backupId?: string } } | undefined)?.committed;
+  const failedCopy = await catalog.getBackup(committed?.backupId ?? '');
+  expect(failedCopy?.status).toBe('COMMITTED');
+  expect(failedCopy?.copies).toEqual({ primary: 'COMMITTED', dr: 'FAILED' });
+  expect(await lockItem()).toBeUndefined();
+
+  const next = await runBackup();
+  expect(next.status).toBe('SUCCEEDED');
+  const nextId = (next.output as { committed: { backupId: string } }).committed.backupId;
+  expect((await catalog.getBackup(nextId))?.copies?.dr).toBe('COMMITTED');
+  // Caught up through the snapshots' backupId tags.
+  expect((await catalog.getBackup(failedCopy?.backupId ?? ''))?.copies?.dr).toBe('COMMITTED');
+  const drVault = await openLocalVault(localS3Client(local.endpoints, local.environment.drRegion), names.drVault, dataDir);
+  const inDr = new Set((await drVault.listSnapshots()).map((snap) => snap.id));
+  for (const source of failedCopy?.sources ?? []) expect(inDr.has(source.snapshotId)).toBe(true);
+}, 180_000);
+
+it('records a permanent shard failure through Catch: backup FAILED, no snapshot, lock released, the next run succeeds', async () => {
+  const failed = await runBackup([{ state: 'Snapshot shard', errorName: 'ShardReadError', message: 'disk on fire', whenInput: { shardIndex: 0 } }]);
+  expect(failed.status).toBe('FAILED');
+  expect(failed.error).toBe('ShardReadError');
+  expect(failed.cause).toContain('disk on fire');
+
+  const history = loadExecutionHistory(dataDir, failed.executionId);
+  expect(history.events.some((e) => e.type === 'StateCaught' && e.state === 'Snapshot shards')).toBe(true);
+  // Not retried: only TransientError is.
+  expect(history.events.some((e) => e.type === 'StateRetried')).toBe(false);
+  const entered = history.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  expect(entered).toEqual(expect.arrayContaining(['Record failure', 'Release lock after failure', 'Backup failed']));
+  expect(entered).not.toContain('Commit backup');
+
+  const plannedEvent = history.events.find((e) => e.type === 'StateExited' && e.state === 'Plan shards');
+  const backupId = (plannedEvent?.output as { backup?: { backupId?: string } } | undefined)?.backup?.backupId;
+  expect(backupId).toBeDefined();
+  const record = await catalog.getBackup(backupId ?? '');
+  expect(record?.status).toBe('FAILED');
+  expect(record?.error).toBe('ShardReadError');
+  const vault = await openLocalVault(s3, names.primaryVault, dataDir);
+  expect((await vault.listSnapshots()).filter((snap) => snap.tags.includes(`backupId:${backupId ?? ''}`))).toEqual([]);
+  expect(await lockItem()).toBeUndefined();
+
+  const next = await runBackup();
+  expect(next.status).toBe('SUCCEEDED');
+}, 120_000);
+
+it('refuses a second backup of a plan while a run holds its lock, naming the holder', async () => {
+  await catalog.acquireLock('demo', 'someone-else', new Date(), 600);
+  try {
+    const result = await runBackup();
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('BackupInProgressError');
+    expect(result.cause).toContain('someone-else');
+    expect(loadExecutionHistory(dataDir, result.executionId).events.map((e) => e.state)).not.toContain('Plan shards');
+  } finally {
+    await catalog.releaseLock('demo', 'someone-else');
+  }
+}, 120_000);
+
+it('restores every source of a backup the workflow committed through the restore runbook, equal to the live sources', async () => {
+  expect(firstBackupId).toBeDefined();
+  const primary = local.stacks.find((st) => st.role === 'primary');
+  if (!primary || !firstBackupId) throw new Error('needs the primary stack and the first test\'s backup');
+  const deps = {
+    stack: primary,
+    stateMachine: names.restoreStateMachine,
+    endpoints: local.endpoints,
+    dataDir,
+    fsRoot: local.fsRoot,
+    s3,
+    ddb: localDynamoDbClient(local.endpoints, local.environment.primaryRegion),
+    restoreTargetPrefix: names.restoreTargetPrefix,
+  };
+  for (const source of local.environment.plans[0]?.sources ?? []) {
+    const outcome = await restoreIntoNewTarget(source, firstBackupId, 'wf', deps);
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.problems).toEqual([]);
+    expect(outcome.entries).toBeGreaterThan(0);
+  }
+  // The DR runbook path: the same backup from the replica vault in the DR region.
+  const files = local.environment.plans[0]?.sources.find((s) => s.type === 'filesystem');
+  if (!files) throw new Error('the demo plan has no filesystem source');
+  const fromDr = await restoreIntoNewTarget(files, firstBackupId, 'wf-dr', { ...deps, vault: 'dr' });
+  expect(fromDr.problems).toEqual([]);
+  expect(fromDr.status).toBe('SUCCEEDED');
+}, 180_000);

@@ -1,0 +1,209 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { type SourceConfig } from '../../../config/lifeboat-config';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
+import { encodeItemText } from '../../../lambdas/sources/dynamodb-item-codec';
+import { replicateVault } from '../../../lambdas/replication/replicate-vault';
+import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
+import { S3VaultStore } from '../../../vault/backend/s3/s3-vault-store';
+import { type Vault } from '../../../vault/repository/vault';
+import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
+import { SAMPLE_OBJECT_KEYS, seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
+import { loadExecutionHistory } from '../../../local/executor/execution-history';
+import { type FaultRule } from '../../../local/executor/fault-injection';
+import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
+import { readTree } from '../../support/vault-test-helpers';
+import { commitFixtureBackup } from '../../support/vault-backup-fixture';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * The synthesized restore runbook, run by the local executor with the real bundled handlers over
+ * the local cloud: restores of an S3 bucket, a DynamoDB table and a directory into new targets
+ * (from the primary and the DR vault), each read back equal to its source; a transient shard
+ * failure that Retry absorbs; bad runbook inputs that fail with the named error and write nothing.
+ */
+const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+let dataDir: string;
+let local: LocalEnvironment;
+let s3: S3Client;
+let ddb: DynamoDBClient;
+let names: ReturnType<typeof resourceNames>;
+let sources: SourceConfig[];
+let backupId: string;
+let primaryVault: Vault;
+let vaultKeys: KeyFileKeyProvider;
+const BACKUP_TIME = new Date('2026-03-01T10:00:00Z');
+
+const source = <T extends SourceConfig['type']>(type: T) => sources.find((s): s is Extract<SourceConfig, { type: T }> => s.type === type) as Extract<SourceConfig, { type: T }>;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-restore-'));
+  local = await openLocalEnvironment({ config, envName: 'dev', dataDir, exitWithParent: true });
+  names = resourceNames(local.environment);
+  s3 = localS3Client(local.endpoints, local.environment.primaryRegion);
+  ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
+  sources = local.environment.plans.flatMap((p) => p.sources);
+  await seedSampleBucket(s3, source('s3').bucket);
+  await seedSampleTable(ddb, source('dynamodb').table, 120);
+  await seedSampleDirectory(path.join(local.fsRoot, source('filesystem').path));
+  // The key file the local executor gives every function (run-local-execution.ts): the same vault key.
+  vaultKeys = (await KeyFileKeyProvider.loadOrCreate(path.join(dataDir, 'vault.key'))).provider;
+  primaryVault = await openBackupVault({ s3, bucket: names.primaryVault, provider: vaultKeys, create: true });
+  backupId = await commitFixtureBackup('demo', sources, { vault: primaryVault, s3, dynamodb: ddb, catalogTable: names.catalogTable, directory: (p) => path.join(local.fsRoot, p) }, BACKUP_TIME);
+}, 120_000);
+
+afterAll(async () => {
+  await local?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function runRestore(input: unknown, faults: FaultRule[] = []) {
+  const primary = local.stacks.find((s) => s.role === 'primary');
+  if (!primary) throw new Error('no primary stack');
+  return runLocalExecution({
+    stack: primary,
+    stateMachine: names.restoreStateMachine,
+    input,
+    endpoints: local.endpoints,
+    dataDir,
+    faults,
+    retryIntervalScale: 0.001,
+    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+  });
+}
+
+async function createBucket(bucket: string): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+}
+
+async function listKeys(bucket: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) keys.push(o.Key ?? '');
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
+}
+
+async function objectState(bucket: string, key: string) {
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+  return {
+    body: Buffer.from((await got.Body?.transformToByteArray()) ?? new Uint8Array()).toString('base64'),
+    contentType: got.ContentType,
+    metadata: got.Metadata,
+    tags: tags.TagSet?.map((t) => `${t.Key}=${t.Value}`).sort(),
+  };
+}
+
+async function canonicalItems(table: string): Promise<string[]> {
+  const out: string[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) out.push(encodeItemText(item));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return out.sort();
+}
+
+async function restorePlanKeys(): Promise<string[]> {
+  const page = await s3.send(new ListObjectsV2Command({ Bucket: names.primaryVault, Prefix: 'restore-plans/' }));
+  return (page.Contents ?? []).map((o) => o.Key ?? '');
+}
+
+it('restores the S3 source by backup id into a new bucket, equal object for object, retrying a transient shard failure', async () => {
+  const target = `${names.restoreTargetPrefix}assets`;
+  await createBucket(target);
+  const result = await runRestore({ source: source('s3').name, backupId, target: { type: 's3', bucket: target } }, [
+    { state: 'Restore shard', errorName: 'TransientError', whenInput: { shardIndex: 0 }, times: 2 },
+  ]);
+  expect([result.error, result.cause]).toEqual([undefined, undefined]);
+  expect(result.status).toBe('SUCCEEDED');
+  const report = result.output as { entries: number; bytes: number; durationMs: number; verified: { entries: number; mismatches: number }; backupId: string };
+  expect(report).toMatchObject({ backupId, entries: SAMPLE_OBJECT_KEYS.length + 300, verified: { entries: SAMPLE_OBJECT_KEYS.length + 300, mismatches: 0 } });
+  expect(report.durationMs).toBeGreaterThan(0);
+
+  const history = loadExecutionHistory(dataDir, result.executionId);
+  expect(history.events.filter((e) => e.type === 'StateRetried' && e.state === 'Restore shard')).toHaveLength(2);
+  expect(history.events.filter((e) => e.type === 'MapIterationSucceeded').length).toBeGreaterThan(1);
+
+  const sourceBucket = source('s3').bucket;
+  const keys = await listKeys(sourceBucket);
+  expect(await listKeys(target)).toEqual(keys);
+  // Odd keys (`../`, spaces, `%`, `+`, emoji) restored verbatim, with body, content type, user metadata and tags.
+  for (const key of SAMPLE_OBJECT_KEYS) expect(await objectState(target, key)).toEqual(await objectState(sourceBucket, key));
+  for (const key of keys.filter((_, i) => i % 37 === 0)) expect(await objectState(target, key)).toEqual(await objectState(sourceBucket, key));
+}, 120_000);
+
+it('restores the DynamoDB source as of a point in time into a new table with its schema, items equal attribute for attribute', async () => {
+  const target = `${names.restoreTargetPrefix}orders`;
+  const result = await runRestore({ source: source('dynamodb').name, pointInTime: '2026-03-01T11:30:00+01:00', target: { type: 'dynamodb', table: target } });
+  expect([result.error, result.cause]).toEqual([undefined, undefined]);
+  expect(result.status).toBe('SUCCEEDED');
+  expect(result.output).toMatchObject({ backupId, items: 120, verified: { mismatches: 0 } });
+  expect(await canonicalItems(target)).toEqual(await canonicalItems(source('dynamodb').table));
+  const { Table } = await ddb.send(new DescribeTableCommand({ TableName: target }));
+  expect(Table?.KeySchema).toEqual([{ AttributeName: 'orderId', KeyType: 'HASH' }]);
+  expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType])).toEqual([['byPlacedAt', 'KEYS_ONLY']]);
+}, 120_000);
+
+it('refuses a restore from the DR vault before the backup is replicated there, saying why and what to do', async () => {
+  const result = await runRestore({ source: source('filesystem').name, backupId, vault: 'dr', target: { type: 'filesystem', path: '/mnt/restored/too-early' } });
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('BackupNotReplicatedError');
+  expect(result.cause).toContain(`Backup ${backupId} is not in the DR vault`);
+  expect(result.cause).toContain('restore it from the primary vault');
+}, 120_000);
+
+it('restores the directory source from the DR vault into a new directory, tree and modes equal', async () => {
+  // The backup workflow's Replicate step, through its core: the DR vault gets the snapshots and its own key object.
+  const dr = localS3Client(local.endpoints, local.environment.drRegion);
+  const replication = await replicateVault({ source: primaryVault, target: new S3VaultStore({ client: dr, bucket: names.drVault }), targetKeys: vaultKeys });
+  expect(replication).toMatchObject({ complete: true, remainingObjects: 0 });
+  expect(replication.copiedSnapshots).toHaveLength(sources.length);
+  const result = await runRestore({ source: source('filesystem').name, backupId, vault: 'dr', target: { type: 'filesystem', path: '/mnt/restored/files' } });
+  expect([result.error, result.cause]).toEqual([undefined, undefined]);
+  expect(result.status).toBe('SUCCEEDED');
+  expect(result.output).toMatchObject({ vault: 'dr', verified: { mismatches: 0 } });
+  const restored = path.join(local.fsRoot, 'mnt/restored/files');
+  expect(await readTree(restored)).toEqual(await readTree(path.join(local.fsRoot, source('filesystem').path)));
+}, 120_000);
+
+it('restores only the keys under a filter prefix, into a prefix of the target bucket', async () => {
+  const target = `${names.restoreTargetPrefix}reports`;
+  await createBucket(target);
+  const result = await runRestore({ source: source('s3').name, backupId, target: { type: 's3', bucket: target, prefix: 'restored/' }, filter: { prefix: 'reports/' } });
+  expect([result.error, result.cause]).toEqual([undefined, undefined]);
+  const expected = SAMPLE_OBJECT_KEYS.filter((k) => k.startsWith('reports/')).map((k) => `restored/${k}`);
+  expect(await listKeys(target)).toEqual(expected.sort());
+}, 120_000);
+
+describe('bad runbook inputs fail with the named error and write nothing', () => {
+  it.each([
+    ['an unknown backup id', { source: 'demo-assets', backupId: '20990101T000000Z-deadbeef', target: { type: 's3', bucket: 'lifeboat-dev-restore-never' } }, 'UnknownBackupError', 'No backup with id 20990101T000000Z-deadbeef'],
+    ['a malformed time', { source: 'demo-assets', pointInTime: 'last tuesday', target: { type: 's3', bucket: 'lifeboat-dev-restore-never' } }, 'InvalidInputError', 'pointInTime: must be an ISO 8601 time'],
+    ['the original source without overwrite', { source: 'demo-assets', backupId: '20260301T100000Z-00000000', target: { type: 's3', bucket: 'lifeboat-demo-assets' } }, 'InvalidInputError', 'set \\"overwrite\\": true'],
+    ['a missing target', { source: 'demo-orders', backupId: '20260301T100000Z-00000000' }, 'InvalidInputError', 'target: is required'],
+    ['a target the workflow may not write', { source: 'demo-orders', backupId: '20260301T100000Z-00000000', target: { type: 'dynamodb', table: 'prod-orders-copy' } }, 'RestoreTargetNotAllowedError', 'target.table'],
+  ])('%s', async (_label, input, error, message) => {
+    const plansBefore = await restorePlanKeys();
+    const tablesBefore = await canonicalItems(source('dynamodb').table);
+    const result = await runRestore(input);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(error);
+    expect(result.cause).toContain(message);
+    const entered = loadExecutionHistory(dataDir, result.executionId).events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+    expect(entered).toEqual(['Validate and resolve', 'Failure report', 'Restore failed']);
+    expect(await restorePlanKeys()).toEqual(plansBefore);
+    expect(await canonicalItems(source('dynamodb').table)).toEqual(tablesBefore);
+  }, 60_000);
+});

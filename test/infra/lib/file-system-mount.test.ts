@@ -1,0 +1,309 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, type CfnResource, type Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { type LifeboatConfig } from '../../../config/lifeboat-config';
+import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
+import { NO_FILE_SYSTEM_WARNING, UNUSED_FILE_SYSTEM_WARNING } from '../../../lib/constructs/file-system-mount';
+import { NETWORK_INTERFACE_ACTIONS } from '../../../lib/constructs/lifeboat-function';
+import { buildLifeboatApp, type LifeboatStacks } from '../../../lib/lifeboat-app';
+import { type CfnTemplate, type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
+import { localFunctions } from '../../../local/executor/local-functions';
+import { stackResources } from '../../../local/executor/stack-resources';
+import { allStates, invokedFunction, locateStateMachine } from '../../../local/executor/state-machine-definition';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/** File-system sources in AWS: the EFS mount of the functions that touch files, its network and IAM, under cdk-nag. */
+const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const EFS = {
+  fileSystemId: 'fs-0123456789abcdef0',
+  accessPointId: 'fsap-0123456789abcdef0',
+  vpcId: 'vpc-0123456789abcdef0',
+  subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba987654321f'],
+  securityGroupId: 'sg-0123456789abcdef0',
+};
+
+/** The sample config with a change to its (only) environment, validated like a config file. */
+function sampleWith(change: (env: Record<string, unknown> & { plans: { sources: unknown[] }[] }) => void): LifeboatConfig {
+  const raw = JSON.parse(JSON.stringify(sample)) as { environments: (Record<string, unknown> & { plans: { sources: unknown[] }[] })[] };
+  const env = raw.environments[0];
+  if (!env) throw new Error('the sample config has an environment');
+  change(env);
+  return parseLifeboatConfig(raw, 'test config');
+}
+
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+type Synthesized = { stacks: LifeboatStacks; template: Template; synthError: unknown; outdir: string; assemblyDir: string };
+
+/**
+ * Builds and synthesizes the app. `full`: bundled functions and cdk-nag, as `cdk synth` does, with asset
+ * metadata as the local executor's synthesis adds it. Otherwise no bundling and no nag (fast: only the template shape matters).
+ */
+function synth(config: LifeboatConfig, mode: 'full' | 'template' = 'template'): Synthesized {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-efs-infra-'));
+  outdirs.push(outdir);
+  const context = mode === 'full' ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] };
+  const app = new App({ outdir, context });
+  const stacks = buildLifeboatApp(app, config, { nag: mode === 'full' }).get('dev');
+  if (!stacks) throw new Error('no dev stacks');
+  let synthError: unknown;
+  let assemblyDir = outdir;
+  try {
+    assemblyDir = app.synth().directory;
+  } catch (err) {
+    synthError = err;
+  }
+  return { stacks, template: Template.fromStack(stacks.primary), synthError, outdir, assemblyDir };
+}
+
+type ValidationReport = { pluginReports?: { violations?: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[] }[] };
+function violations(s: Synthesized): string[] {
+  if (!s.synthError) return [];
+  const report = JSON.parse(readFileSync(path.join(s.outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  return (report.pluginReports ?? []).flatMap((r) => r.violations ?? []).flatMap((v) => (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} at ${c.constructPath ?? '?'}`));
+}
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+function functionsByHandler(template: Template): Map<string, { logicalId: string; resource: Resource }> {
+  const out = new Map<string, { logicalId: string; resource: Resource }>();
+  for (const [logicalId, resource] of Object.entries(template.findResources('AWS::Lambda::Function') as Record<string, Resource>)) {
+    const handler = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.LIFEBOAT_HANDLER;
+    if (typeof handler === 'string') out.set(handler, { logicalId, resource });
+  }
+  return out;
+}
+
+function roleOf(fn: Resource): string {
+  const role = (fn.Properties?.Role as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
+  if (!role) throw new Error('function without a role of the stack');
+  return role;
+}
+
+/** Statements of a role: its inline policies (on the role) and every AWS::IAM::Policy attached to it. */
+function statementsOfRole(template: Template, roleLogicalId: string): { inline: Statement[]; attached: Statement[] } {
+  const role = (template.findResources('AWS::IAM::Role') as Record<string, Resource>)[roleLogicalId];
+  const inline = ((role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  const attached = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+    .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${roleLogicalId}"`))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+  return { inline, attached };
+}
+
+const efsStatements = (statements: Statement[]) => statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('elasticfilesystem:')));
+const joinText = (value: unknown) => JSON.stringify(value);
+
+/** Which functions mount what: backup reads (plan lists, shards read); restore resolve only looks, plan/shard/verify write. */
+const MOUNTS: Record<string, 'read' | 'write'> = {
+  'plan-backup': 'read',
+  'snapshot-shard': 'read',
+  'resolve-restore': 'read',
+  'plan-restore': 'write',
+  'restore-shard': 'write',
+  'verify-restore': 'write',
+};
+
+describe('with fileSystem.efs configured', () => {
+  const config = sampleWith((env) => {
+    env.fileSystem = { efs: EFS };
+  });
+  const s = synth(config, 'full');
+  const { template } = s;
+  const functions = functionsByHandler(template);
+  const [securityGroupId] = Object.keys(template.findResources('AWS::EC2::SecurityGroup'));
+  const ownGroup = { 'Fn::GetAtt': [securityGroupId, 'GroupId'] };
+  const accessPointArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticfilesystem:us-east-1:000000000000:access-point/${EFS.accessPointId}`]] };
+  const fileSystemArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticfilesystem:us-east-1:000000000000:file-system/${EFS.fileSystemId}`]] };
+
+  it('synthesizes with no unacknowledged cdk-nag finding', () => {
+    expect(violations(s)).toEqual([]);
+    expect(s.synthError).toBeUndefined();
+  });
+
+  it('puts exactly the functions that touch files in the VPC, with the access point mounted at /mnt/lifeboat', () => {
+    const mounted = [...functions].filter(([, f]) => f.resource.Properties?.FileSystemConfigs !== undefined).map(([h]) => h);
+    const inVpc = [...functions].filter(([, f]) => f.resource.Properties?.VpcConfig !== undefined).map(([h]) => h);
+    expect(mounted.sort()).toEqual(Object.keys(MOUNTS).sort());
+    expect(inVpc.sort()).toEqual(Object.keys(MOUNTS).sort());
+    for (const handler of Object.keys(MOUNTS)) {
+      const props = functions.get(handler)?.resource.Properties;
+      expect(props?.VpcConfig).toEqual({ SubnetIds: EFS.subnetIds, SecurityGroupIds: [ownGroup] });
+      expect(props?.FileSystemConfigs).toEqual([{ Arn: accessPointArn, LocalMountPath: '/mnt/lifeboat' }]);
+    }
+    for (const handler of ['backup-lock', 'commit-backup', 'record-backup-failure']) expect(functions.get(handler)?.resource.Properties?.VpcConfig).toBeUndefined();
+  });
+
+  it('grants ClientMount to readers and ClientMount + ClientWrite to writers, on the file system, through the access point only', () => {
+    for (const [handler, access] of Object.entries(MOUNTS)) {
+      const fn = functions.get(handler);
+      if (!fn) throw new Error(`no ${handler} function`);
+      const { attached } = statementsOfRole(template, roleOf(fn.resource));
+      expect(efsStatements(attached)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: access === 'write' ? ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'] : 'elasticfilesystem:ClientMount',
+          Resource: fileSystemArn,
+          Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': accessPointArn } },
+        },
+      ]);
+    }
+    // Nobody else touches EFS, nobody gets root access, no EFS action on "*".
+    const everyStatement = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(efsStatements(everyStatement)).toHaveLength(Object.keys(MOUNTS).length);
+    expect(joinText(everyStatement)).not.toContain('ClientRootAccess');
+    expect(efsStatements(everyStatement).every((st) => st.Resource !== '*')).toBe(true);
+  });
+
+  it('lets Lambda manage the network interfaces of exactly the VPC functions, with an inline policy of the five ec2 actions and no managed policy', () => {
+    for (const [handler, fn] of functions) {
+      const { inline, attached } = statementsOfRole(template, roleOf(fn.resource));
+      if (handler in MOUNTS) {
+        expect(inline).toEqual([{ Effect: 'Allow', Action: NETWORK_INTERFACE_ACTIONS, Resource: '*' }]);
+      } else {
+        expect(inline).toEqual([]);
+      }
+      expect(joinText(attached)).not.toContain('ec2:');
+    }
+    expect(NETWORK_INTERFACE_ACTIONS.sort()).toEqual(
+      ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:UnassignPrivateIpAddresses'].sort(),
+    );
+    for (const role of Object.values(template.findResources('AWS::IAM::Role') as Record<string, Resource>)) expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('acknowledges the ENI Resource::* finding on each VPC function role with its own reason', () => {
+    const backup = s.stacks.primary.backupWorkflow.functions;
+    const restore = s.stacks.primary.restoreWorkflow.functions;
+    const reasonOn = (construct: CfnResource | undefined): string | undefined => {
+      const entry = construct?.node.metadata.find((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+      // aws-cdk-lib records the id as 'Annotation::<id>'.
+      const data = Object.entries((entry?.data ?? {}) as Record<string, string>);
+      return data.find(([id]) => id.replace(/^annotation::/i, '') === 'AwsSolutions-IAM5[Resource::*]')?.[1];
+    };
+    for (const fn of [backup.plan, backup.snapshot, restore.resolve, restore.plan, restore.shard, restore.verify]) {
+      expect(reasonOn(fn.role?.node.defaultChild as CfnResource)).toMatch(/network interfaces.*DescribeNetworkInterfaces supports no resource-level permissions/);
+    }
+    for (const fn of [backup.lock, backup.commit, backup.recordFailure]) expect(reasonOn(fn.role?.node.defaultChild as CfnResource)).toBeUndefined();
+  });
+
+  it('gives the functions one security group: out only NFS to the mount targets and HTTPS; NFS into the mount targets from it', () => {
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 1);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      VpcId: EFS.vpcId,
+      SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.stringLikeRegexp('HTTPS') }],
+    });
+    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 1);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: ownGroup,
+      DestinationSecurityGroupId: EFS.securityGroupId,
+      IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+    });
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: EFS.securityGroupId,
+      SourceSecurityGroupId: ownGroup,
+      IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+    });
+    // The rules exist before any function tries to mount.
+    const [ingressId] = Object.keys(template.findResources('AWS::EC2::SecurityGroupIngress'));
+    for (const handler of Object.keys(MOUNTS)) expect(functions.get(handler)?.resource.DependsOn).toContain(ingressId);
+  });
+
+  it('imports everything by id: no VPC, subnet, file system or access point is created', () => {
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EFS::FileSystem', 'AWS::EFS::AccessPoint', 'AWS::EFS::MountTarget', 'AWS::EC2::VPCEndpoint']) template.resourceCountIs(type, 0);
+  });
+
+  it('adds no warning: neither a file-system one nor those of the imported VPC and subnets (acknowledged: subnets are named by id)', () => {
+    const warnings = Annotations.fromStack(s.stacks.primary).findWarning('*', Match.stringLikeRegexp('file-system|fileSystem|availabilityZones|routeTable'));
+    expect(warnings).toEqual([]);
+  });
+
+  it('leaves the template runnable by the local executor: functions and both state machines resolve, VpcConfig and mounts are ignored', () => {
+    const stack = synthesizedStack(s, s.stacks.primary);
+    const resources = stackResources(stack);
+    const local = localFunctions(resources);
+    for (const machine of ['lifeboat-dev-backup', 'lifeboat-dev-restore']) {
+      const { definition } = locateStateMachine(resources, machine);
+      for (const [, state] of allStates(definition)) {
+        const invoked = invokedFunction(state);
+        if (invoked) expect(local.has(invoked.functionArn)).toBe(true);
+      }
+    }
+    const snapshot = [...local.values()].find((f) => f.environment.LIFEBOAT_HANDLER === 'snapshot-shard');
+    expect(snapshot?.environment.VAULT_BUCKET).toBe('lifeboat-dev-vault-000000000000-us-east-1');
+    expect(JSON.stringify(snapshot?.environment)).not.toMatch(/sg-|subnet-|fsap-/);
+  });
+});
+
+describe('mountPath', () => {
+  it('mounts the access point where the config says', () => {
+    const s = synth(
+      sampleWith((env) => {
+        env.fileSystem = { efs: { ...EFS, subnetIds: [EFS.subnetIds[0]], mountPath: '/mnt/data' } };
+        env.plans[0]?.sources.splice(2, 1, { type: 'filesystem', name: 'demo-files', path: '/mnt/data/files' });
+      }),
+    );
+    const fn = functionsByHandler(s.template).get('snapshot-shard');
+    expect(fn?.resource.Properties?.FileSystemConfigs).toEqual([expect.objectContaining({ LocalMountPath: '/mnt/data' })]);
+    expect(fn?.resource.Properties?.VpcConfig).toEqual(expect.objectContaining({ SubnetIds: [EFS.subnetIds[0]] }));
+  });
+});
+
+describe('without fileSystem', () => {
+  it('warns once that the file-system sources can only be backed up locally, and keeps every function out of a VPC', () => {
+    const s = synth(sample);
+    const warnings = Annotations.fromStack(s.stacks.primary).findWarning('*', Match.stringLikeRegexp('file-system sources \\(demo-files\\).*only the local cloud'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0]?.entry)).toContain(NO_FILE_SYSTEM_WARNING);
+    for (const [, fn] of functionsByHandler(s.template)) {
+      expect(fn.resource.Properties?.VpcConfig).toBeUndefined();
+      expect(fn.resource.Properties?.FileSystemConfigs).toBeUndefined();
+    }
+    s.template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+  });
+
+  it('adds no warning when the environment has no file-system source', () => {
+    const s = synth(
+      sampleWith((env) => {
+        env.plans[0]?.sources.splice(2, 1);
+      }),
+    );
+    expect(Annotations.fromStack(s.stacks.primary).findWarning('*', Match.stringLikeRegexp('file-system|fileSystem'))).toEqual([]);
+  });
+});
+
+it('mounts nothing, with a warning, when fileSystem is configured but no plan has a file-system source', () => {
+  const s = synth(
+    sampleWith((env) => {
+      env.fileSystem = { efs: EFS };
+      env.plans[0]?.sources.splice(2, 1);
+    }),
+  );
+  const warnings = Annotations.fromStack(s.stacks.primary).findWarning('*', Match.stringLikeRegexp('no plan has a file-system source'));
+  expect(warnings).toHaveLength(1);
+  expect(JSON.stringify(warnings[0]?.entry)).toContain(UNUSED_FILE_SYSTEM_WARNING);
+  s.template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+  for (const [, fn] of functionsByHandler(s.template)) expect(fn.resource.Properties?.VpcConfig).toBeUndefined();
+});
+
+/** The stack as local/assembly/synthesize.ts hands it to the local executor. */
+function synthesizedStack(s: Synthesized, stack: Stack): SynthesizedStack {
+  return {
+    stackName: stack.stackName,
+    role: 'primary',
+    account: stack.account,
+    region: stack.region,
+    template: JSON.parse(readFileSync(path.join(s.assemblyDir, stack.templateFile), 'utf8')) as CfnTemplate,
+    assemblyDir: path.resolve(s.assemblyDir),
+  };
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { restoreTargetPrefix } from '../../../lambdas/restore/restore-target-policy';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/** The restore runbook's state machine and the least privilege of its functions, under cdk-nag. */
+const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-restore-infra-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const app = new App({ outdir });
+const stacks = buildLifeboatApp(app, config);
+const dev = stacks.get('dev');
+if (!dev) throw new Error('the sample config defines the dev environment');
+let synthError: unknown;
+try {
+  app.synth();
+} catch (err) {
+  synthError = err;
+}
+const primary = Template.fromStack(dev.primary);
+const dr = Template.fromStack(dev.dr);
+const devConfig = config.environments.find((e) => e.name === 'dev');
+if (!devConfig) throw new Error('no dev environment');
+const names = resourceNames(devConfig);
+
+type ValidationReport = { pluginReports?: { violations?: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[] }[] };
+
+function violations(): string[] {
+  if (!synthError) return [];
+  const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  return (report.pluginReports ?? []).flatMap((r) => r.violations ?? []).flatMap((v) => (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} at ${c.constructPath ?? '?'}`));
+}
+
+function restoreMachine(): { definition: string; props: Record<string, unknown> } {
+  const machines = primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-restore' } });
+  const [machine] = Object.values(machines);
+  if (!machine) throw new Error('no restore state machine');
+  return { definition: JSON.stringify(machine.Properties?.DefinitionString), props: machine.Properties ?? {} };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+/** Every policy statement of the role of a restore function (by handler name). */
+function statementsOf(handler: string): Statement[] {
+  const fns = primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } });
+  const [fn] = Object.values(fns);
+  const roleRef = (fn?.Properties?.Role as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
+  const policies = primary.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${roleRef}"`))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actions = (statements: Statement[]) => new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+
+it('synthesizes with no unacknowledged cdk-nag finding', () => {
+  expect(violations()).toEqual([]);
+  expect(synthError).toBeUndefined();
+});
+
+it('defines lifeboat-dev-restore: resolve → plan → Map of shards → verify → report, Retry on TransientError, Catch to a failure report', () => {
+  const { definition, props } = restoreMachine();
+  expect(definition).toContain('\\"StartAt\\":\\"Validate and resolve\\"');
+  for (const state of ['Plan restore shards', 'Restore shards', 'Restore shard', 'Verify restore', 'Restore report', 'Failure report', 'Restore failed']) expect(definition).toContain(`\\"${state}\\"`);
+  expect(definition).toContain('\\"Type\\":\\"Map\\"');
+  expect(definition).toContain('\\"ErrorEquals\\":[\\"TransientError\\"]');
+  expect(definition).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
+  // Only keys travel: the Map iterates the plan's shard tasks, the execution name is the restore id.
+  expect(definition).toContain('\\"ItemsPath\\":\\"$.plan.shards\\"');
+  expect(definition).toContain('\\"restoreId.$\\":\\"$$.Execution.Name\\"');
+  expect(props).toMatchObject({ TracingConfiguration: { Enabled: true }, LoggingConfiguration: expect.objectContaining({ Level: 'ALL' }) });
+});
+
+it('gives each restore function exact, least-privilege access', () => {
+  expect(names.restoreTargetPrefix).toBe(restoreTargetPrefix('dev'));
+  const resolve = statementsOf('resolve-restore');
+  const plan = statementsOf('plan-restore');
+  const shard = statementsOf('restore-shard');
+  const verify = statementsOf('verify-restore');
+  // Only the shard writes targets; only plan creates tables (new ones, by name pattern) and writes plans.
+  for (const s of [resolve, verify]) {
+    for (const a of ['s3:PutObject', 'dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 's3:DeleteObject', 'dynamodb:DeleteItem']) expect(actions(s).has(a)).toBe(false);
+  }
+  expect(actions(shard)).toEqual(new Set(['s3:GetObject', 's3:ListBucket', 'kms:Decrypt', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 'dynamodb:BatchWriteItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+  expect(actions(resolve).has('dynamodb:Query')).toBe(true);
+  const createTable = plan.find((s) => JSON.stringify(s.Action).includes('dynamodb:CreateTable'));
+  expect(JSON.stringify(createTable?.Resource)).toContain('table/lifeboat-dev-restore-*');
+  expect(JSON.stringify(createTable?.Resource)).not.toContain('lifeboat-demo-orders');
+  // Targets: new buckets by prefix and the protected sources (for overwrite), nothing else.
+  const writes = shard.find((s) => JSON.stringify(s.Action).includes('s3:PutObject'));
+  expect(JSON.stringify(writes?.Resource)).toContain(':s3:::lifeboat-dev-restore-*/*');
+  expect(JSON.stringify(writes?.Resource)).toContain(':s3:::lifeboat-demo-assets/*');
+  expect((writes?.Resource as unknown[]).length).toBe(2);
+  // The DR vault's key, found by alias.
+  const drKey = shard.find((s) => JSON.stringify(s.Condition ?? {}).includes('kms:ResourceAliases'));
+  expect(JSON.stringify(drKey)).toContain('alias/lifeboat-dev-dr-vault');
+});
+
+it('gives the DR vault key the alias the restore functions use', () => {
+  dr.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-dr-vault' });
+});

@@ -1,0 +1,156 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Command } from 'commander';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CliIo } from '../../../cli/cli-io';
+import { type LocalCommandDeps, localDown, localStatus, localUp, registerLocalCommands } from '../../../cli/commands/local-commands';
+import { connectLocalCloud, localDynamoDbClient, localS3Client, stopLocalCloud } from '../../../local/cloud/local-cloud';
+import { DR, PRIMARY, synthesizeTestApp, TEST_NAMES, tempDir } from '../../support/local-cloud-helpers';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+const tmp = tempDir('cli');
+const dataDir = join(tmp.dir, '.lifeboat');
+const realDataDir = join(tmp.dir, 'real');
+const configFile = join(tmp.dir, 'lifeboat.config.json');
+
+type Captured = CliIo & { lines: string[]; errors: string[]; text(): string };
+function capture(): Captured {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), text: () => [...lines, ...errors].join('\n') };
+}
+
+function deps(io: CliIo): Partial<LocalCommandDeps> {
+  return {
+    io,
+    synthesize: async ({ outdir }) => synthesizeTestApp(outdir),
+    // Detached like the real `up`, but bound to the test process so a failed run never leaks servers.
+    cloudOptions: { exitWithParent: true },
+  };
+}
+
+const up = (io: Captured, extra: Partial<LocalCommandDeps> = {}) => localUp({ dataDir, env: 'dev', config: configFile }, { ...deps(io), ...extra });
+
+beforeAll(() => {
+  copyFileSync(SAMPLE_CONFIG_FILE, configFile);
+});
+
+afterAll(async () => {
+  await stopLocalCloud(dataDir);
+  await stopLocalCloud(realDataDir);
+  tmp.remove();
+});
+
+describe('lifeboat local', () => {
+  it('status and down say the cloud is not running before any up (exit 3 and 0)', async () => {
+    const io = capture();
+    expect(await localStatus({ dataDir }, { io })).toBe(3);
+    expect(await localDown({ dataDir }, { io })).toBe(0);
+    expect(io.lines).toEqual([`The local cloud is not running (data dir ${dataDir}).`, `The local cloud is not running (data dir ${dataDir}).`]);
+  });
+
+  it('up starts the cloud, provisions the templates and prints the endpoints', async () => {
+    const io = capture();
+    expect(await up(io)).toBe(0);
+    expect(io.errors).toEqual([]);
+    expect(io.text()).toMatch(/^Local cloud started \(pid \d+/);
+    expect(io.text()).toContain(`bucket ${TEST_NAMES.primaryBucket} (created)`);
+    expect(io.text()).toContain(`table  ${TEST_NAMES.ordersTable} (created)`);
+    expect(io.text()).toMatch(/LIFEBOAT_LOCAL_ENDPOINTS='\{"s3":/);
+  });
+
+  it('status reports running with every endpoint answering, as text and JSON', async () => {
+    const io = capture();
+    expect(await localStatus({ dataDir }, { io })).toBe(0);
+    expect(io.lines[0]).toMatch(/^The local cloud is running \(pid \d+/);
+    expect(io.lines.slice(1).filter((l) => l.endsWith('ok'))).toHaveLength(4);
+
+    const json = capture();
+    expect(await localStatus({ dataDir, json: true }, { io: json })).toBe(0);
+    const parsed = JSON.parse(json.lines.join('\n')) as { state: string; healthy: boolean; regions: string[] };
+    expect(parsed).toMatchObject({ state: 'running', healthy: true, regions: [PRIMARY, DR] });
+  });
+
+  it('up → write data → down → up finds the data in S3 and DynamoDB', async () => {
+    const before = await connectLocalCloud(dataDir);
+    const s3 = localS3Client(before, PRIMARY);
+    const ddb = localDynamoDbClient(before, DR);
+    await s3.send(new PutObjectCommand({ Bucket: TEST_NAMES.primaryBucket, Key: 'persist/me.txt', Body: 'across restarts' }));
+    await ddb.send(new PutItemCommand({ TableName: TEST_NAMES.globalTable, Item: { pk: { S: 'persist' }, sk: { N: '7' }, note: { S: 'kept' } } }));
+    s3.destroy();
+    ddb.destroy();
+
+    const again = capture();
+    expect(await up(again)).toBe(0);
+    expect(again.lines[0]).toMatch(/^Local cloud already running/);
+    expect(again.text()).toContain(`bucket ${TEST_NAMES.primaryBucket} (exists)`);
+
+    const down = capture();
+    expect(await localDown({ dataDir }, { io: down })).toBe(0);
+    expect(down.lines[0]).toMatch(/^Local cloud stopped \(pid \d+\); data kept in /);
+    expect(await localStatus({ dataDir }, { io: capture() })).toBe(3);
+
+    const restarted = capture();
+    expect(await up(restarted)).toBe(0);
+    expect(restarted.text()).toMatch(/^Local cloud started/);
+    expect(restarted.text()).toContain(`table  ${TEST_NAMES.ordersTable} (exists)`);
+    const after = await connectLocalCloud(dataDir);
+    const s3After = localS3Client(after, PRIMARY);
+    const ddbAfter = localDynamoDbClient(after, DR);
+    try {
+      const object = await s3After.send(new GetObjectCommand({ Bucket: TEST_NAMES.primaryBucket, Key: 'persist/me.txt' }));
+      expect(await object.Body?.transformToString()).toBe('across restarts');
+      const item = await ddbAfter.send(new GetItemCommand({ TableName: TEST_NAMES.globalTable, Key: { pk: { S: 'persist' }, sk: { N: '7' } } }));
+      expect(item.Item?.note).toEqual({ S: 'kept' });
+    } finally {
+      s3After.destroy();
+      ddbAfter.destroy();
+    }
+  });
+
+  it('up refuses a running cloud that does not serve the environment regions', async () => {
+    const other = join(tmp.dir, 'other.config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as { environments: { drRegion: string }[] };
+    config.environments.forEach((e) => (e.drRegion = 'eu-west-1'));
+    writeFileSync(other, JSON.stringify(config));
+    const io = capture();
+    expect(await localUp({ dataDir, env: 'dev', config: other }, deps(io))).toBe(1);
+    expect(io.errors[0]).toMatch(/serves us-east-1, us-west-2 but environment dev needs eu-west-1; run `lifeboat local down` first/);
+  });
+
+  it('up fails with exit 1 and a clear message for an unknown environment', async () => {
+    const io = capture();
+    expect(await localUp({ dataDir, env: 'nope', config: configFile }, deps(io))).toBe(1);
+    expect(io.errors[0]).toMatch(/environment "nope" is not defined/);
+  });
+
+  it('is wired into commander: `lifeboat local down` then `local status` (exit codes via process.exitCode)', async () => {
+    const io = capture();
+    const program = new Command('lifeboat').exitOverride();
+    registerLocalCommands(program, deps(io));
+    try {
+      await program.parseAsync(['local', 'down', '--data-dir', dataDir], { from: 'user' });
+      expect(process.exitCode).toBe(0);
+      await program.parseAsync(['local', 'status', '--data-dir', dataDir, '--json'], { from: 'user' });
+      expect(process.exitCode).toBe(3);
+    } finally {
+      process.exitCode = undefined;
+    }
+    expect(io.lines[0]).toMatch(/^Local cloud stopped/);
+  });
+
+  it('up with the real CDK app provisions the vaults of both regions and the catalog', async () => {
+    const io = capture();
+    const code = await localUp({ dataDir: realDataDir, env: 'dev', config: configFile }, { io, cloudOptions: { exitWithParent: true } });
+    expect(io.errors).toEqual([]);
+    expect(code).toBe(0);
+    const endpoints = await connectLocalCloud(realDataDir);
+    for (const region of [PRIMARY, DR]) {
+      const s3 = localS3Client(endpoints, region);
+      await expect(s3.send(new HeadBucketCommand({ Bucket: `lifeboat-dev-vault-000000000000-${region}` }))).resolves.toBeDefined();
+      s3.destroy();
+    }
+    expect(io.text()).toContain('table  lifeboat-dev-catalog (created)');
+  });
+});

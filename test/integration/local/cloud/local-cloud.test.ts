@@ -1,0 +1,254 @@
+import { Readable } from 'node:stream';
+import { createServer, type Server } from 'node:net';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { CreateTableCommand, type DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { localEndpointsSchema } from '../../../../lambdas/runtime/local-endpoints';
+import { readCloudState, writeCloudState } from '../../../../local/cloud/cloud-state';
+import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError } from '../../../../local/cloud/errors';
+import {
+  connectLocalCloud,
+  type LocalCloudHandle,
+  localCloudStatus,
+  localDynamoDbClient,
+  localS3Client,
+  startLocalCloud,
+  stopLocalCloud,
+} from '../../../../local/cloud/local-cloud';
+import { DR, mapBounded, PRIMARY, tempDir } from '../../../support/local-cloud-helpers';
+
+const tmp = tempDir('cloud');
+const dataDir = tmp.dir;
+let cloud: LocalCloudHandle;
+const clients: { destroy(): void }[] = [];
+
+function s3(region: string): S3Client {
+  const client = localS3Client(cloud.endpoints, region);
+  clients.push(client);
+  return client;
+}
+
+function ddb(region: string): DynamoDBClient {
+  const client = localDynamoDbClient(cloud.endpoints, region);
+  clients.push(client);
+  return client;
+}
+
+async function text(client: S3Client, bucket: string, key: string, range?: string): Promise<string> {
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }));
+  return (await out.Body?.transformToString()) ?? '';
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ dataDir, regions: [PRIMARY, DR], exitWithParent: true });
+});
+
+afterAll(async () => {
+  clients.forEach((c) => c.destroy());
+  await stopLocalCloud(dataDir);
+  tmp.remove();
+});
+
+describe('the local cloud process', () => {
+  it('serves S3 and DynamoDB for both regions on loopback and announces them in cloud.json', async () => {
+    expect(() => localEndpointsSchema.parse(cloud.endpoints)).not.toThrow();
+    expect(Object.keys(cloud.endpoints.s3).sort()).toEqual([PRIMARY, DR]);
+    expect(Object.keys(cloud.endpoints.dynamodb).sort()).toEqual([PRIMARY, DR]);
+    expect(readCloudState(dataDir)?.pid).toBe(cloud.pid);
+    await expect(connectLocalCloud(dataDir)).resolves.toEqual(cloud.endpoints);
+    const status = await localCloudStatus(dataDir);
+    expect(status.state).toBe('running');
+    expect(status.services).toHaveLength(4);
+    expect(status.services.every((s) => s.reachable)).toBe(true);
+  });
+
+  it('refuses a second cloud on the same data directory', async () => {
+    await expect(startLocalCloud({ dataDir, regions: [PRIMARY] })).rejects.toBeInstanceOf(LocalCloudAlreadyRunningError);
+  });
+});
+
+describe('S3', () => {
+  it.each([PRIMARY, DR])('round-trips objects with metadata, ranges, copies, tags and deletes in %s', async (region) => {
+    const client = s3(region);
+    const bucket = `roundtrip-${region}`;
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'dir/a.txt', Body: 'hello world 0123456789', ContentType: 'text/plain', Metadata: { source: 'test', 'backup-id': 'b1' } }));
+
+    expect(await text(client, bucket, 'dir/a.txt')).toBe('hello world 0123456789');
+    expect(await text(client, bucket, 'dir/a.txt', 'bytes=6-10')).toBe('world');
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dir/a.txt' }));
+    expect(head).toMatchObject({ ContentLength: 22, ContentType: 'text/plain', Metadata: { source: 'test', 'backup-id': 'b1' } });
+
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy.txt', CopySource: `${bucket}/dir/a.txt` }));
+    expect(await text(client, bucket, 'copy.txt')).toBe('hello world 0123456789');
+
+    await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'copy.txt', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } }));
+    expect((await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'copy.txt' }))).TagSet).toEqual([{ Key: 'k', Value: 'v' }]);
+
+    const deleted = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'copy.txt' }, { Key: 'dir/a.txt' }] } }));
+    expect(deleted.Deleted?.map((d) => d.Key).sort()).toEqual(['copy.txt', 'dir/a.txt']);
+    expect((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(0);
+  });
+
+  it('keeps the regions apart, as AWS does', async () => {
+    await s3(PRIMARY).send(new CreateBucketCommand({ Bucket: 'only-in-primary' }));
+    await expect(s3(DR).send(new HeadBucketCommand({ Bucket: 'only-in-primary' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  it('stores stream uploads (aws-chunked bodies with trailing checksums) byte for byte', async () => {
+    const client = s3(PRIMARY);
+    await client.send(new CreateBucketCommand({ Bucket: 'streams' }));
+    const body = Buffer.alloc(1024 * 1024 + 13);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) % 256;
+    await client.send(
+      new PutObjectCommand({ Bucket: 'streams', Key: 'blob', Body: Readable.from([body.subarray(0, 300_000), body.subarray(300_000)]), ContentLength: body.length }),
+    );
+    const out = await client.send(new GetObjectCommand({ Bucket: 'streams', Key: 'blob' }));
+    expect(out.ContentLength).toBe(body.length);
+    expect(out.ContentEncoding).toBeUndefined();
+    expect(Buffer.from(await out.Body!.transformToByteArray()).equals(body)).toBe(true);
+  });
+
+  it('assembles multipart uploads', async () => {
+    const client = s3(DR);
+    await client.send(new CreateBucketCommand({ Bucket: 'multipart' }));
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: 'multipart', Key: 'big', Metadata: { part: 'yes' } }));
+    const part1 = Buffer.alloc(5 * 1024 * 1024, 'a');
+    const part2 = Buffer.from('tail');
+    const etags = await Promise.all(
+      [part1, part2].map(async (body, i) => (await client.send(new UploadPartCommand({ Bucket: 'multipart', Key: 'big', UploadId, PartNumber: i + 1, Body: body }))).ETag),
+    );
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'multipart',
+        Key: 'big',
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'multipart', Key: 'big' }));
+    expect(head.ContentLength).toBe(part1.length + part2.length);
+    expect(head.Metadata).toEqual({ part: 'yes' });
+    expect(await text(client, 'multipart', 'big', `bytes=${part1.length}-`)).toBe('tail');
+  });
+
+  it('paginates ListObjectsV2 over 2,500 objects with continuation tokens, every key once', async () => {
+    const client = s3(PRIMARY);
+    await client.send(new CreateBucketCommand({ Bucket: 'many' }));
+    const keys = Array.from({ length: 2500 }, (_, i) => `obj/${String(i).padStart(5, '0')}`);
+    await mapBounded(keys, 32, (Key) => client.send(new PutObjectCommand({ Bucket: 'many', Key, Body: Key })));
+
+    const seen: string[] = [];
+    const pageSizes: number[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: 'many', Prefix: 'obj/', MaxKeys: 1000, ContinuationToken: token }));
+      pageSizes.push(page.Contents?.length ?? 0);
+      seen.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated) expect(token).toBeTruthy();
+    } while (token);
+
+    expect(pageSizes).toEqual([1000, 1000, 500]);
+    expect(seen).toEqual(keys);
+    expect(new Set(seen).size).toBe(2500);
+  });
+});
+
+describe('DynamoDB', () => {
+  it.each([PRIMARY, DR])('round-trips items and queries an index in %s', async (region) => {
+    const client = ddb(region);
+    const TableName = `items-${region}`;
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'plan', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [{ IndexName: 'byPlan', KeySchema: [{ AttributeName: 'plan', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+      }),
+    );
+    await client.send(new PutItemCommand({ TableName, Item: { pk: { S: 'SOURCE#a' }, sk: { S: 'BACKUP#1' }, plan: { S: 'demo' }, bytes: { N: '42' } } }));
+    const got = await client.send(new GetItemCommand({ TableName, Key: { pk: { S: 'SOURCE#a' }, sk: { S: 'BACKUP#1' } } }));
+    expect(got.Item).toEqual({ pk: { S: 'SOURCE#a' }, sk: { S: 'BACKUP#1' }, plan: { S: 'demo' }, bytes: { N: '42' } });
+    // 'plan' is a reserved word, in dynalite as in DynamoDB.
+    const byPlan = await client.send(
+      new QueryCommand({ TableName, IndexName: 'byPlan', KeyConditionExpression: '#plan = :p', ExpressionAttributeNames: { '#plan': 'plan' }, ExpressionAttributeValues: { ':p': { S: 'demo' } } }),
+    );
+    expect(byPlan.Items).toHaveLength(1);
+    const other = region === PRIMARY ? DR : PRIMARY;
+    expect((await ddb(other).send(new ListTablesCommand({}))).TableNames).not.toContain(TableName);
+  });
+});
+
+describe('starting and stopping', () => {
+  it('reports a failed start with the process output', async () => {
+    const busy = tempDir('busy');
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const start = startLocalCloud({ dataDir: busy.dir, regions: [PRIMARY], ports: { s3: { [PRIMARY]: port } }, exitWithParent: true });
+      await expect(start).rejects.toBeInstanceOf(LocalCloudStartError);
+      await expect(start).rejects.toThrow(/EADDRINUSE/);
+      expect(readCloudState(busy.dir)).toBeUndefined();
+    } finally {
+      blocker.close();
+      busy.remove();
+    }
+  });
+
+  it('treats a cloud.json whose process is gone as stale', async () => {
+    const stale = tempDir('stale');
+    try {
+      writeCloudState(stale.dir, { pid: 2 ** 22 + 12345, startedAt: new Date().toISOString(), regions: [PRIMARY], endpoints: cloud.endpoints });
+      expect((await localCloudStatus(stale.dir)).state).toBe('stale');
+      await expect(connectLocalCloud(stale.dir)).rejects.toBeInstanceOf(LocalCloudNotRunningError);
+      expect(await stopLocalCloud(stale.dir)).toMatchObject({ stopped: false, staleStateRemoved: true });
+      expect((await localCloudStatus(stale.dir)).state).toBe('stopped');
+    } finally {
+      stale.remove();
+    }
+  });
+
+  it('stops cleanly and a new start on the same data directory finds buckets, objects and tables', async () => {
+    const client = s3(DR);
+    await client.send(new CreateBucketCommand({ Bucket: 'survivor' }));
+    await client.send(new PutObjectCommand({ Bucket: 'survivor', Key: 'k', Body: 'still here' }));
+    await ddb(PRIMARY).send(new PutItemCommand({ TableName: `items-${PRIMARY}`, Item: { pk: { S: 'p' }, sk: { S: 's' }, v: { S: 'kept' } } }));
+
+    const oldPid = cloud.pid;
+    await cloud.stop();
+    expect(readCloudState(dataDir)).toBeUndefined();
+    expect((await localCloudStatus(dataDir)).state).toBe('stopped');
+    await expect(connectLocalCloud(dataDir)).rejects.toBeInstanceOf(LocalCloudNotRunningError);
+
+    cloud = await startLocalCloud({ dataDir, regions: [PRIMARY, DR], exitWithParent: true });
+    expect(cloud.pid).not.toBe(oldPid);
+    expect(await text(s3(DR), 'survivor', 'k')).toBe('still here');
+    const item = await ddb(PRIMARY).send(new GetItemCommand({ TableName: `items-${PRIMARY}`, Key: { pk: { S: 'p' }, sk: { S: 's' } } }));
+    expect(item.Item?.v).toEqual({ S: 'kept' });
+  });
+});

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
+import { StateMachineNotFoundError } from '../../../../local/executor/errors';
+import { loadExecutionHistory } from '../../../../local/executor/execution-history';
+import { runLocalExecution } from '../../../../local/executor/run-local-execution';
+import { FANOUT_STATE_MACHINE, synthesizeFanoutApp } from '../../../../bench/fanout/fanout-app';
+import { handler as burnCpu } from '../../../../bench/fanout/burn-cpu-handler';
+
+/** The executor itself, on a minimal synthesized app: payloads in and out of bundled handlers, fan-out over workers, faults. */
+let dir: string;
+let stack: SynthesizedStack;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-executor-'));
+  stack = synthesizeFanoutApp(path.join(dir, 'cdk.out'));
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const shards = Array.from({ length: 6 }, (_, shard) => ({ shard, rounds: 50 }));
+const run = (extra: Partial<Parameters<typeof runLocalExecution>[0]> = {}) =>
+  runLocalExecution({ stack, stateMachine: FANOUT_STATE_MACHINE, input: { shards }, endpoints: { s3: {}, dynamodb: {} }, dataDir: dir, workers: 2, ...extra });
+
+it('runs every Map iteration in the bundled handler and returns what the handler computes, in item order', async () => {
+  const result = await run();
+  expect(result.status).toBe('SUCCEEDED');
+  expect(result.output).toEqual(shards.map((s) => burnCpu(s)));
+  expect(new Set(result.invocations.map((i) => i.worker))).toEqual(new Set([0, 1]));
+  const saved = loadExecutionHistory(dir, result.executionId);
+  expect(saved.events.filter((e) => e.type === 'MapIterationSucceeded')).toHaveLength(shards.length);
+}, 60_000);
+
+it('fails the execution with the injected error name and cause when a task fails and nothing catches it', async () => {
+  const result = await run({ faults: [{ state: 'Burn shard', errorName: 'BurnError', message: 'too hot', whenInput: { shard: 3 } }] });
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('BurnError');
+  expect(JSON.parse(result.cause ?? '{}')).toMatchObject({ errorType: 'BurnError', errorMessage: 'too hot' });
+}, 60_000);
+
+it('names the available state machines when asked for one that does not exist', async () => {
+  const attempt = runLocalExecution({ stack, stateMachine: 'nope', input: {}, endpoints: { s3: {}, dynamodb: {} }, dataDir: dir });
+  await expect(attempt).rejects.toBeInstanceOf(StateMachineNotFoundError);
+  await expect(attempt).rejects.toThrow(FANOUT_STATE_MACHINE);
+});

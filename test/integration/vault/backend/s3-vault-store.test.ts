@@ -1,0 +1,211 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type LocalCloudHandle, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { InvalidVaultKeyError, S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
+import { VaultCorruptionError, VaultObjectNotFoundError } from '../../../../vault/vault-errors';
+
+const REGION = 'us-east-1';
+const BUCKET = 'vault-store-test';
+const MiB = 1024 * 1024;
+
+// Not the local-cloud helpers: they load aws-cdk-lib, which this suite does not need.
+const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-s3-vault-'));
+let cloud: LocalCloudHandle;
+let client: S3Client;
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function mapBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const key of iterable) out.push(key);
+  return out.sort();
+}
+
+function store(prefix?: string, extra: { multipartThresholdBytes?: number; partSizeBytes?: number } = {}): S3VaultStore {
+  return new S3VaultStore({ client, bucket: BUCKET, ...(prefix !== undefined ? { prefix } : {}), ...extra });
+}
+
+beforeAll(async () => {
+  // exitWithParent: the emulator stops by itself if this test process dies before afterAll.
+  cloud = await startLocalCloud({ dataDir, regions: [REGION], exitWithParent: true });
+  client = localS3Client(cloud.endpoints, REGION);
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await stopLocalCloud(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('S3VaultStore on the local S3 emulator', () => {
+  it('names its location s3://bucket/prefix, tolerating slashes around the prefix', () => {
+    expect(store('vaults/one').location).toBe(`s3://${BUCKET}/vaults/one`);
+    expect(store('/vaults/one/').location).toBe(`s3://${BUCKET}/vaults/one`);
+    expect(store().location).toBe(`s3://${BUCKET}`);
+  });
+
+  it('puts and gets objects whole and by range, under the prefix', async () => {
+    const vault = store('basic');
+    const body = randomBytes(4096);
+    await vault.put('data/ab/blob', body);
+
+    expect((await vault.get('data/ab/blob')).equals(body)).toBe(true);
+    expect((await vault.get('data/ab/blob', { offset: 0, length: 1 })).equals(body.subarray(0, 1))).toBe(true);
+    expect((await vault.get('data/ab/blob', { offset: 1000, length: 96 })).equals(body.subarray(1000, 1096))).toBe(true);
+    expect((await vault.get('data/ab/blob', { offset: 4095, length: 1 })).equals(body.subarray(4095))).toBe(true);
+    expect(await vault.get('data/ab/blob', { offset: 10, length: 0 })).toHaveLength(0);
+
+    // Stored at prefix + key, so other tools see the vault where its location says.
+    const raw = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'basic/data/ab/blob' }));
+    expect(Buffer.from(await raw.Body!.transformToByteArray()).equals(body)).toBe(true);
+
+    // Replacing an object is allowed (content-addressed keys make it harmless).
+    await vault.put('data/ab/blob', Buffer.from('second'));
+    expect((await vault.get('data/ab/blob')).toString()).toBe('second');
+
+    await vault.put('empty', new Uint8Array(0));
+    expect(await vault.get('empty')).toHaveLength(0);
+  });
+
+  it('reports a range past the end of an object as corruption, not as a short read', async () => {
+    const vault = store('ranges');
+    await vault.put('packs/p1', Buffer.from('0123456789'));
+    await expect(vault.get('packs/p1', { offset: 8, length: 5 })).rejects.toBeInstanceOf(VaultCorruptionError);
+    await expect(vault.get('packs/p1', { offset: 20, length: 5 })).rejects.toBeInstanceOf(VaultCorruptionError);
+    await expect(vault.get('packs/p1', { offset: 8, length: 5 })).rejects.toThrow(`s3://${BUCKET}/ranges: object packs/p1 is corrupt`);
+  });
+
+  it('throws VaultObjectNotFoundError naming the location and the key', async () => {
+    const vault = store('missing');
+    const err = await vault.get('snapshots/nope').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VaultObjectNotFoundError);
+    expect(err).toMatchObject({ location: `s3://${BUCKET}/missing`, key: 'snapshots/nope' });
+    expect((err as Error).message).toBe(`s3://${BUCKET}/missing: object snapshots/nope does not exist`);
+    await expect(vault.get('snapshots/nope', { offset: 0, length: 10 })).rejects.toBeInstanceOf(VaultObjectNotFoundError);
+    await expect(vault.get('snapshots/nope', { offset: 0, length: 0 })).rejects.toBeInstanceOf(VaultObjectNotFoundError);
+  });
+
+  it('answers has() and deletes, deleting an absent object without error', async () => {
+    const vault = store('has');
+    expect(await vault.has('config')).toBe(false);
+    await vault.put('config', Buffer.from('{}'));
+    expect(await vault.has('config')).toBe(true);
+    await vault.delete('config');
+    expect(await vault.has('config')).toBe(false);
+    await expect(vault.get('config')).rejects.toBeInstanceOf(VaultObjectNotFoundError);
+    await expect(vault.delete('config')).resolves.toBeUndefined();
+  });
+
+  it('lists more than 1,000 keys across pages, relative to the prefix and filtered by the list prefix', async () => {
+    const vault = store('many');
+    const dataKeys = Array.from({ length: 1100 }, (_, i) => `data/${(i % 256).toString(16).padStart(2, '0')}/${String(i).padStart(5, '0')}`);
+    const otherKeys = ['config', 'keys/k1', 'index/i1'];
+    await mapBounded([...dataKeys, ...otherKeys], 32, (key) => vault.put(key, Buffer.from(key)));
+
+    // The emulator really pages (at most 1,000 keys a page), so list() must have followed a continuation token.
+    const firstPage = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'many/data/' }));
+    expect(firstPage.IsTruncated).toBe(true);
+    expect(firstPage.Contents).toHaveLength(1000);
+
+    expect(await collect(vault.list('data/'))).toEqual([...dataKeys].sort());
+    expect(await collect(vault.list(''))).toEqual([...dataKeys, ...otherKeys].sort());
+    expect(await collect(vault.list('keys/'))).toEqual(['keys/k1']);
+    expect(await collect(vault.list('snapshots/'))).toEqual([]);
+  });
+
+  it('keeps vaults under different prefixes apart', async () => {
+    const a = store('iso/a');
+    const b = store('iso/ab');
+    const root = store('iso');
+    await a.put('config', Buffer.from('a'));
+    await b.put('config', Buffer.from('b'));
+    // Written next to the vaults by something else: not part of either.
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'iso/a-sibling', Body: 'x' }));
+
+    expect((await a.get('config')).toString()).toBe('a');
+    expect((await b.get('config')).toString()).toBe('b');
+    // 'iso/a' must not see 'iso/ab/…' or 'iso/a-sibling' (prefix is a folder, not a string prefix).
+    expect(await collect(a.list(''))).toEqual(['config']);
+    expect(await collect(b.list(''))).toEqual(['config']);
+    expect(await collect(root.list(''))).toEqual(['a-sibling', 'a/config', 'ab/config']);
+    await a.delete('config');
+    expect(await b.has('config')).toBe(true);
+    expect(await a.has('config')).toBe(false);
+  });
+
+  it('uploads objects at or above the threshold in parts and reads them back byte for byte', async () => {
+    const vault = store('multipart', { multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB });
+    // Three parts: two full 5 MiB parts and a short last one, so part order matters.
+    const big = randomBytes(10 * MiB + 12345);
+    await vault.put('packs/big', big);
+    const back = await vault.get('packs/big');
+    expect(back.length).toBe(big.length);
+    expect(back.equals(big)).toBe(true);
+    // A range that spans the boundary between part 1 and part 2.
+    expect((await vault.get('packs/big', { offset: 5 * MiB - 10, length: 20 })).equals(big.subarray(5 * MiB - 10, 5 * MiB + 10))).toBe(true);
+
+    // Exactly at the threshold: one full part, uploaded as multipart too.
+    const exact = randomBytes(5 * MiB);
+    await vault.put('packs/exact', exact);
+    expect((await vault.get('packs/exact')).equals(exact)).toBe(true);
+  });
+
+  it('reports a failed part upload itself, not the abort that follows it, and leaves no object', async () => {
+    const failing = localS3Client(cloud.endpoints, REGION);
+    const sent: string[] = [];
+    failing.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(context.commandName ?? '?');
+        if (context.commandName === 'UploadPartCommand' && (args.input as { PartNumber?: number }).PartNumber === 2) throw new Error('injected failure of part 2');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failPartTwo' },
+    );
+    try {
+      const vault = new S3VaultStore({ client: failing, bucket: BUCKET, prefix: 'mpfail', multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB });
+      await expect(vault.put('packs/broken', randomBytes(10 * MiB + 1))).rejects.toThrow('injected failure of part 2');
+      // s3rver answers AbortMultipartUpload with 405; the store tried it and kept the part's error.
+      expect(sent).toContain('AbortMultipartUploadCommand');
+      expect(sent).not.toContain('CompleteMultipartUploadCommand');
+      expect(await vault.has('packs/broken')).toBe(false);
+    } finally {
+      failing.destroy();
+    }
+  });
+
+  it('rejects keys that could escape the prefix or are not plain relative paths, before any request', async () => {
+    const vault = store('hostile');
+    const hostile = ['../escape', 'data/../../escape', '/absolute', 'a//b', 'trailing/', './config', 'data/./x', '', 'back\\slash', 'nul\u0000byte'];
+    for (const key of hostile) {
+      await expect(vault.put(key, Buffer.from('x'))).rejects.toBeInstanceOf(InvalidVaultKeyError);
+      await expect(vault.get(key)).rejects.toBeInstanceOf(InvalidVaultKeyError);
+      await expect(vault.has(key)).rejects.toBeInstanceOf(InvalidVaultKeyError);
+      await expect(vault.delete(key)).rejects.toBeInstanceOf(InvalidVaultKeyError);
+    }
+    await expect(vault.put('../escape', Buffer.from('x'))).rejects.toThrow(`s3://${BUCKET}/hostile: invalid object key "../escape": it contains a '..' segment`);
+    await expect(collect(vault.list('../'))).rejects.toBeInstanceOf(InvalidVaultKeyError);
+    await expect(collect(vault.list('data'))).rejects.toBeInstanceOf(InvalidVaultKeyError);
+    expect(() => store('vaults/../other')).toThrow(InvalidVaultKeyError);
+
+    // Nothing was written anywhere in the bucket outside the prefixes used by this suite.
+    const all = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'escape' }));
+    expect(all.KeyCount ?? 0).toBe(0);
+    expect(await collect(vault.list(''))).toEqual([]);
+  });
+
+  it('refuses part sizes S3 would reject', () => {
+    expect(() => store('x', { partSizeBytes: 1024 })).toThrow(/partSizeBytes must be an integer from 5 MiB to 5 GiB/);
+    expect(() => store('x', { multipartThresholdBytes: 0 })).toThrow(/multipartThresholdBytes/);
+  });
+});

@@ -1,0 +1,156 @@
+import { App } from 'aws-cdk-lib';
+import { InvalidConfigError } from '../../../config/config-errors';
+import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+
+function withChange(change: (raw: Record<string, unknown> & { environments: Record<string, unknown>[] }) => void): unknown {
+  const raw = JSON.parse(JSON.stringify(sample)) as Record<string, unknown> & { environments: Record<string, unknown>[] };
+  change(raw);
+  return raw;
+}
+
+function issuesOf(raw: unknown): string[] {
+  try {
+    parseLifeboatConfig(raw, 'test.json');
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidConfigError);
+    return (err as InvalidConfigError).issues as string[];
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('Lifeboat configuration', () => {
+  it('accepts the sample config and applies defaults', () => {
+    const plan = sample.environments[0]?.plans[0];
+    expect(plan?.sources.map((s) => s.type)).toEqual(['s3', 'dynamodb', 'filesystem']);
+    expect(plan?.maxConcurrency).toBe(8);
+  });
+
+  it('names the field of a bad account id', () => {
+    const raw = withChange((c) => {
+      (c.environments[0] as Record<string, unknown>).account = '12345';
+    });
+    expect(issuesOf(raw)).toEqual(['environments[0].account: must be a 12-digit AWS account id']);
+  });
+
+  it('names the field of a bad schedule and of an unknown source type', () => {
+    const raw = withChange((c) => {
+      const plan = (c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+      plan.schedule = 'every day';
+      (plan.sources as Record<string, unknown>[])[1] = { type: 'mysql', name: 'x' };
+    });
+    const issues = issuesOf(raw);
+    expect(issues).toContain('environments[0].plans[0].schedule: must be rate(N unit), cron(...) or at(...)');
+    expect(issues.some((i) => i.startsWith('environments[0].plans[0].sources[1].type'))).toBe(true);
+  });
+
+  it('rejects a DR region equal to the primary region', () => {
+    const raw = withChange((c) => {
+      (c.environments[0] as Record<string, unknown>).drRegion = 'us-east-1';
+    });
+    expect(issuesOf(raw)).toEqual(['environments[0].drRegion: drRegion must differ from primaryRegion']);
+  });
+
+  it('rejects a retention that keeps nothing and an unknown field', () => {
+    const raw = withChange((c) => {
+      const plan = (c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+      plan.retention = { keepLast: undefined };
+      plan.retension = 3;
+    });
+    const issues = issuesOf(raw);
+    expect(issues).toContain('environments[0].plans[0].retention: must keep something: set keepLast, keepDaily, keepWeekly or keepMonthly');
+    expect(issues.some((i) => i.includes('retension'))).toBe(true);
+  });
+
+  it('fails synth with the field named when the config file is bad', () => {
+    const raw = withChange((c) => {
+      (c.environments[0] as Record<string, unknown>).primaryRegion = 'mars';
+    });
+    expect(() => buildLifeboatApp(new App(), parseLifeboatConfig(raw, 'lifeboat.config.json'))).toThrow(
+      /environments\[0\]\.primaryRegion: must be an AWS region/,
+    );
+  });
+
+  describe('fileSystem (EFS)', () => {
+    const efs = {
+      fileSystemId: 'fs-0123456789abcdef0',
+      accessPointId: 'fsap-0123456789abcdef0',
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-01234567'],
+      securityGroupId: 'sg-0123456789abcdef0',
+    };
+    const withEfs = (efsChange: Record<string, unknown> = {}, sourcePath?: string) =>
+      withChange((c) => {
+        const env = c.environments[0] as Record<string, unknown>;
+        env.fileSystem = { efs: { ...efs, ...efsChange } };
+        if (sourcePath !== undefined) {
+          const plan = (env.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+          ((plan.sources as Record<string, unknown>[])[2] as Record<string, unknown>).path = sourcePath;
+        }
+      });
+
+    it('is optional, and defaults mountPath to /mnt/lifeboat', () => {
+      expect(sample.environments[0]?.fileSystem).toBeUndefined();
+      const parsed = parseLifeboatConfig(withEfs(), 'test.json');
+      expect(parsed.environments[0]?.fileSystem).toEqual({ efs: { ...efs, mountPath: '/mnt/lifeboat' } });
+    });
+
+    it('names each malformed id', () => {
+      const issues = issuesOf(withEfs({ fileSystemId: 'fs-xyz', accessPointId: 'fs-0123456789abcdef0', vpcId: 'vpc-123', subnetIds: ['subnet-0123456789abcdef0', 'sg-0123456789abcdef0'], securityGroupId: 'sg-0123456789ABCDEF0' }));
+      expect(issues).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^environments\[0\]\.fileSystem\.efs\.fileSystemId: must be an EFS file system id/),
+          expect.stringMatching(/^environments\[0\]\.fileSystem\.efs\.accessPointId: must be an EFS access point id/),
+          expect.stringMatching(/^environments\[0\]\.fileSystem\.efs\.vpcId: must be a VPC id/),
+          expect.stringMatching(/^environments\[0\]\.fileSystem\.efs\.subnetIds\[1\]: must be a subnet id/),
+          expect.stringMatching(/^environments\[0\]\.fileSystem\.efs\.securityGroupId: must be a security group id/),
+        ]),
+      );
+      expect(issues).toHaveLength(5);
+    });
+
+    it('wants 1 to 16 distinct subnets', () => {
+      expect(issuesOf(withEfs({ subnetIds: [] }))).toEqual(['environments[0].fileSystem.efs.subnetIds: the functions need at least one subnet']);
+      expect(issuesOf(withEfs({ subnetIds: ['subnet-01234567', 'subnet-01234567'] }))).toEqual(['environments[0].fileSystem.efs.subnetIds: subnet ids must be unique']);
+      const many = Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(8, '0')}`);
+      expect(issuesOf(withEfs({ subnetIds: many }))).toEqual(['environments[0].fileSystem.efs.subnetIds: Lambda accepts at most 16 subnets']);
+    });
+
+    it('wants mountPath to be one directory directly under /mnt/, as Lambda does', () => {
+      for (const mountPath of ['/data', '/mnt/', '/mnt/a/b', 'mnt/lifeboat', '/mnt/..']) {
+        expect(issuesOf(withEfs({ mountPath }, '/mnt/lifeboat/demo-files'))[0]).toMatch(/^environments\[0\]\.fileSystem\.efs\.mountPath: must/);
+      }
+      expect(parseLifeboatConfig(withEfs({ mountPath: '/mnt/data_1.x' }, '/mnt/data_1.x'), 'test.json').environments[0]?.fileSystem?.efs.mountPath).toBe('/mnt/data_1.x');
+    });
+
+    it('rejects an unknown field', () => {
+      expect(issuesOf(withEfs({ region: 'us-east-1' })).some((i) => i.startsWith('environments[0].fileSystem.efs') && i.includes('region'))).toBe(true);
+    });
+
+    it('wants every file-system source at or under mountPath, naming the source', () => {
+      expect(issuesOf(withEfs({}, '/data/demo-files'))).toEqual([
+        'environments[0].plans[0].sources[2].path: source "demo-files" is at /data/demo-files, outside the file system\'s mountPath /mnt/lifeboat: in AWS the functions see files only under the mount, so its path must be /mnt/lifeboat or below it',
+      ]);
+      // A sibling that merely starts with the same characters, and a path that climbs out, are outside too.
+      expect(issuesOf(withEfs({}, '/mnt/lifeboat-other/x'))[0]).toMatch(/sources\[2\]\.path: source "demo-files"/);
+      expect(issuesOf(withEfs({}, '/mnt/lifeboat/../etc'))[0]).toMatch(/sources\[2\]\.path: source "demo-files"/);
+      // The mount itself and anything below it are fine.
+      for (const ok of ['/mnt/lifeboat', '/mnt/lifeboat/', '/mnt/lifeboat/a/b']) expect(() => parseLifeboatConfig(withEfs({}, ok), 'test.json')).not.toThrow();
+    });
+
+    it('leaves file-system source paths free when no fileSystem is configured (the local cloud maps any path)', () => {
+      const raw = withChange((c) => {
+        const plan = ((c.environments[0] as Record<string, unknown>).plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+        ((plan.sources as Record<string, unknown>[])[2] as Record<string, unknown>).path = '/data/anywhere';
+      });
+      expect(() => parseLifeboatConfig(raw, 'test.json')).not.toThrow();
+    });
+  });
+
+  it('says when the file cannot be read', () => {
+    expect(() => loadLifeboatConfig('/nonexistent/lifeboat.config.json')).toThrow(/cannot read the file/);
+  });
+});

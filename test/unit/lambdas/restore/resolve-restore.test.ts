@@ -1,0 +1,140 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { type SourceConfig } from '../../../../config/lifeboat-config';
+import { NoBackupAtTimeError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
+import { resolveRestore, type ResolveRestoreDeps } from '../../../../lambdas/restore/resolve-restore';
+import { selectedEntries } from '../../../../lambdas/restore/restore-selection';
+import { type Vault } from '../../../../vault/repository/vault';
+import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+const sources: SourceConfig[] = [
+  { type: 's3', name: 'assets', bucket: 'prod-assets', prefix: '' },
+  { type: 'dynamodb', name: 'orders', table: 'prod-orders' },
+];
+const s3mock = mockClient(S3Client);
+let dir: string;
+let vault: Vault;
+let s3SnapshotId: string;
+const BACKUP = '20260301T100000Z-1a2b3c4d';
+
+beforeAll(async () => {
+  dir = await tempDir('resolve-restore');
+  ({ vault } = await newTestVault(dir));
+  const writer = await vault.newSnapshotWriter({ parent: null });
+  for (const key of ['a.txt', 'reports/2026/q1.csv', 'reports/2026/q2.csv', 'reportsX', 'z/../odd key %+.bin']) {
+    await writer.add({ path: key.replace('/../', '/dotdot/'), kind: 'object', meta: { metadata: {}, tags: {}, etag: '"x"', size: key.length, lastModified: '' }, content: Buffer.from(key) });
+  }
+  s3SnapshotId = (await vault.commitSnapshot({ source: { kind: 's3', id: 'assets', bucket: 'prod-assets', prefix: '' }, parts: [await writer.finish()] })).id;
+});
+afterAll(() => removeDir(dir));
+beforeEach(() => {
+  s3mock.reset();
+  s3mock.on(HeadBucketCommand).resolves({});
+  s3mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+});
+
+function deps(records: Record<string, unknown>, asOf?: (source: string, at: string) => unknown): ResolveRestoreDeps & { asOfCalls: string[] } {
+  const asOfCalls: string[] = [];
+  return {
+    asOfCalls,
+    environment: 'dev',
+    sources,
+    catalog: {
+      requireBackup: async (id: string) => {
+        const r = records[id];
+        if (!r) throw new UnknownBackupError(id);
+        return r as never;
+      },
+      backupAsOf: async (source: string, at: string) => {
+        asOfCalls.push(at);
+        const r = asOf?.(source, at);
+        if (!r) throw new NoBackupAtTimeError(source, at);
+        return r as never;
+      },
+    },
+    openVault: async () => vault,
+    s3: new S3Client({ region: 'us-east-1' }),
+    dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
+    directory: (p) => p,
+    now: () => new Date('2026-03-02T00:00:00Z'),
+  };
+}
+
+const committed = (snapshotId: string) => ({ backupId: BACKUP, plan: 'p', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sources: [{ name: 'assets', type: 's3', snapshotId }] });
+
+it('resolves a backup id to the source snapshot, with target, filter and vault', async () => {
+  const resolved = await resolveRestore({ source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-a' }, filter: { prefix: 'reports' }, vault: 'dr' }, 'exec-1', deps({ [BACKUP]: committed(s3SnapshotId) }));
+  expect(resolved).toEqual({
+    restoreId: 'exec-1',
+    source: { name: 'assets', type: 's3' },
+    backupId: BACKUP,
+    backupStartedAt: '2026-03-01T10:00:00.000Z',
+    snapshotId: s3SnapshotId,
+    vault: 'dr',
+    target: { type: 's3', bucket: 'lifeboat-dev-restore-a', prefix: '' },
+    overwrite: false,
+    prefix: 'reports',
+    startedAt: '2026-03-02T00:00:00.000Z',
+  });
+  // S3 key prefixes are plain string prefixes.
+  const paths: string[] = [];
+  for await (const e of selectedEntries(vault, await vault.loadSnapshot(s3SnapshotId), resolved)) paths.push(e.path);
+  expect(paths).toEqual(['reports/2026/q1.csv', 'reports/2026/q2.csv', 'reportsX']);
+});
+
+it('resolves a point in time in UTC through the catalog', async () => {
+  const d = deps({}, () => committed(s3SnapshotId));
+  await resolveRestore({ source: 'assets', pointInTime: '2026-03-01T11:30:00+01:00', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', d);
+  expect(d.asOfCalls).toEqual(['2026-03-01T10:30:00.000Z']);
+});
+
+it.each([
+  ['an unknown backup id', { source: 'assets', backupId: '20990101T000000Z-deadbeef', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'UnknownBackupError', 'No backup with id 20990101T000000Z-deadbeef'],
+  ['no backup at the time', { source: 'assets', pointInTime: '2020-01-01T00:00:00Z', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'NoBackupAtTimeError', 'no committed backup at or before 2020-01-01T00:00:00.000Z'],
+  ['neither id nor time', { source: 'assets', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'InvalidInputError', 'backupId: give the backup to restore'],
+  ['a filter on a table', { source: 'orders', backupId: BACKUP, target: { type: 'dynamodb', table: 'lifeboat-dev-restore-o' }, filter: { prefix: 'x' } }, 'InvalidInputError', 'filter: a DynamoDB table is restored whole'],
+  ['a bucket outside the allowed names', { source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'somebody-elses' } }, 'RestoreTargetNotAllowedError', 'target.bucket: the restore workflow may write only to buckets named lifeboat-dev-restore-*'],
+  ['a source the backup lacks', { source: 'orders', backupId: BACKUP, target: { type: 'dynamodb', table: 'lifeboat-dev-restore-o' } }, 'InvalidInputError', 'source: backup 20260301T100000Z-1a2b3c4d does not hold source "orders"'],
+])('refuses %s with a named error', async (_label, input, name, message) => {
+  await expect(resolveRestore(input, 'e', deps({ [BACKUP]: committed(s3SnapshotId) }))).rejects.toMatchObject({ name, message: expect.stringContaining(message) });
+});
+
+it('refuses a backup that did not commit, and a snapshot of another kind', async () => {
+  const failed = { ...committed(s3SnapshotId), status: 'FAILED' };
+  await expect(resolveRestore({ source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', deps({ [BACKUP]: failed }))).rejects.toThrow('is FAILED, and only COMMITTED backups can be restored');
+  const wrongKind = { ...committed(s3SnapshotId), sources: [{ name: 'orders', snapshotId: s3SnapshotId }] };
+  await expect(resolveRestore({ source: 'orders', backupId: BACKUP, target: { type: 'dynamodb', table: 'lifeboat-dev-restore-o' } }, 'e', deps({ [BACKUP]: wrongKind }))).rejects.toMatchObject({ name: 'SnapshotMismatchError' });
+});
+
+it('refuses a non-empty new target without overwrite, and a missing bucket', async () => {
+  s3mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'already-here' }] });
+  const input = { source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } };
+  await expect(resolveRestore(input, 'e', deps({ [BACKUP]: committed(s3SnapshotId) }))).rejects.toMatchObject({ name: 'RestoreTargetNotEmptyError', message: expect.stringContaining('"already-here"') });
+  await expect(resolveRestore({ ...input, overwrite: true }, 'e', deps({ [BACKUP]: committed(s3SnapshotId) }))).resolves.toMatchObject({ overwrite: true });
+  s3mock.on(HeadBucketCommand).rejects(Object.assign(new Error('not found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+  await expect(resolveRestore(input, 'e', deps({ [BACKUP]: committed(s3SnapshotId) }))).rejects.toMatchObject({ name: 'RestoreTargetMissingError' });
+});
+
+it('refuses a directory target outside the mounted file system when one is configured (AWS), and accepts one inside', async () => {
+  const files: SourceConfig = { type: 'filesystem', name: 'files', path: '/mnt/lifeboat/files' };
+  const d = { ...deps({ [BACKUP]: committed(s3SnapshotId) }), sources: [...sources, files], mountPath: '/mnt/lifeboat' };
+  for (const path of ['/tmp/restored', '/mnt/lifeboat-other/x', '/mnt/lifeboat/../etc']) {
+    await expect(resolveRestore({ source: 'files', backupId: BACKUP, target: { type: 'filesystem', path } }, 'e', d)).rejects.toMatchObject({
+      name: 'RestoreTargetNotAllowedError',
+      message: expect.stringContaining('target.path: directory targets must be inside the mounted file system /mnt/lifeboat'),
+    });
+  }
+  // Inside the mount the policy lets it through; the backup holds no "files" snapshot, which is the next check.
+  await expect(resolveRestore({ source: 'files', backupId: BACKUP, target: { type: 'filesystem', path: '/mnt/lifeboat/restored' } }, 'e', d)).rejects.toThrow('does not hold source "files"');
+});
+
+it('says a backup is not in the DR vault (and what to do) when the DR vault lacks its snapshot', async () => {
+  const { vault: emptyDr } = await newTestVault(await tempDir('resolve-dr'));
+  const d = { ...deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'FAILED' } } }), openVault: async (side: 'primary' | 'dr') => (side === 'dr' ? emptyDr : vault) };
+  await expect(resolveRestore({ source: 'assets', backupId: BACKUP, vault: 'dr', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', d)).rejects.toMatchObject({
+    name: 'BackupNotReplicatedError',
+    message: expect.stringMatching(/Backup 20260301T100000Z-1a2b3c4d is not in the DR vault .*DR copy status in the catalog: FAILED.*"vault": "primary"/),
+  });
+  await removeDir(emptyDr.location.replace(/\/vault$/, ''));
+});

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { newBackupId } from '../../../../lambdas/backup/backup-id';
+import { TransientError, classifyError } from '../../../../lambdas/runtime/errors';
+import { requireEnv } from '../../../../lambdas/runtime/environment';
+import { parseInput } from '../../../../lambdas/runtime/parse-input';
+import { shardTaskSchema } from '../../../../lambdas/backup/backup-plan-document';
+import { planDirectoryShards, resolveSourceRoot, walkDirectory } from '../../../../lambdas/sources/directory-source';
+import { compareKeys } from '../../../../lambdas/sources/s3-bucket-source';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+async function tree(): Promise<string> {
+  const root = mkdtempSync(path.join(tmpdir(), 'lifeboat-src-'));
+  dirs.push(root);
+  await mkdir(path.join(root, 'big'), { recursive: true });
+  await writeFile(path.join(root, 'big', 'a.bin'), Buffer.alloc(50_000, 1));
+  await mkdir(path.join(root, 'small', 'inner'), { recursive: true });
+  await writeFile(path.join(root, 'small', 'inner', 'b.txt'), 'b');
+  await writeFile(path.join(root, 'top.txt'), 'top');
+  await mkdir(path.join(root, 'empty'));
+  await symlink('top.txt', path.join(root, 'link'));
+  return root;
+}
+
+describe('directory source', () => {
+  it('walks files, directories and symlinks without following links', async () => {
+    const root = await tree();
+    const entries = [];
+    for await (const e of walkDirectory(root, '')) entries.push(e);
+    expect(entries.map((e) => `${e.type}:${e.path}`)).toEqual([
+      'directory:',
+      'directory:big',
+      'file:big/a.bin',
+      'directory:empty',
+      'symlink:link',
+      'directory:small',
+      'directory:small/inner',
+      'file:small/inner/b.txt',
+      'file:top.txt',
+    ]);
+    expect(entries.find((e) => e.path === 'link')?.linkTarget).toBe('top.txt');
+    expect(entries.find((e) => e.path === 'big/a.bin')?.size).toBe(50_000);
+  });
+
+  it('deals top-level subtrees to shards so that every entry is covered exactly once', async () => {
+    const root = await tree();
+    const shards = await planDirectoryShards({ type: 'filesystem', name: 'files', path: root }, root, { maxShards: 3, firstIndex: 5 });
+    expect(shards.map((s) => s.index)).toEqual([5, 6, 7]);
+    const covered = shards.flatMap((s) => (s.kind === 'filesystem' ? s.paths : []));
+    expect(covered.sort()).toEqual(['big', 'empty', 'link', 'small', 'top.txt']);
+    // The largest subtree gets a shard to itself.
+    expect(shards.find((s) => s.kind === 'filesystem' && s.paths.includes('big'))).toMatchObject({ paths: ['big'] });
+    expect(shards.filter((s) => s.kind === 'filesystem' && s.includeRoot)).toHaveLength(1);
+  });
+
+  it('maps a configured mount path under LIFEBOAT_FS_ROOT locally and leaves it alone in AWS', () => {
+    expect(resolveSourceRoot('/mnt/data', { LIFEBOAT_FS_ROOT: '/tmp/x' })).toBe('/tmp/x/mnt/data');
+    expect(resolveSourceRoot('/mnt/data', {})).toBe('/mnt/data');
+  });
+});
+
+describe('backup ids, keys and errors', () => {
+  it('makes sortable, unique backup ids', () => {
+    const a = newBackupId(new Date('2026-11-24T10:00:00.123Z'));
+    const b = newBackupId(new Date('2026-11-24T10:00:00.123Z'));
+    expect(a).toMatch(/^20261124T100000Z-[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+    expect(newBackupId(new Date('2026-11-24T10:00:01Z')) > a).toBe(true);
+  });
+
+  it('orders keys as S3 does, by UTF-8 bytes', () => {
+    // JS sorts by UTF-16 code units, which puts U+1F4E6 (a surrogate pair) before U+FF5E; UTF-8 bytes do the opposite.
+    const keys = ['b', 'a', '\u{1F4E6}', '\uFF5E', 'a/b'];
+    const sorted = [...keys].sort(compareKeys);
+    expect(sorted).toEqual(['a', 'a/b', 'b', '\uFF5E', '\u{1F4E6}']);
+    expect(['\uFF5E', '\u{1F4E6}'].sort()).toEqual(['\u{1F4E6}', '\uFF5E']);
+  });
+
+  it('classifies throttling and 5xx as transient and leaves other errors alone', () => {
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    expect(classifyError(throttled)).toBeInstanceOf(TransientError);
+    const server = Object.assign(new Error('boom'), { name: 'InternalFailure', $metadata: { httpStatusCode: 503 } });
+    expect((classifyError(server) as Error).name).toBe('TransientError');
+    const denied = Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(classifyError(denied)).toBe(denied);
+  });
+
+  it('names the bad fields of an input and the missing environment variable', () => {
+    expect(() => parseInput(shardTaskSchema, { backupId: '../x', shardIndex: -1 }, 'shard task')).toThrow(
+      /Invalid shard task: backupId: must be a Lifeboat backup id; planKey: .*; shardIndex: .*/,
+    );
+    expect(() => requireEnv('VAULT_BUCKET', {})).toThrow('Environment variable VAULT_BUCKET is not set');
+  });
+});

@@ -1,0 +1,147 @@
+import { Readable } from 'node:stream';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { newObservations } from '../../../../lambdas/sources/entry-sink';
+import { addS3Shard } from '../../../../lambdas/sources/s3-object-entries';
+import { type NewEntry } from '../../../../vault/archiver/snapshot-writer';
+
+/**
+ * addS3Shard against a scripted S3 client: the order of requests, and what happens to the body
+ * stream and to errors when an object's tag read fails.
+ */
+
+type Call = { command: string; key: string };
+type Script = (call: Call) => Promise<unknown>;
+
+const BODY = Buffer.from('the body of the object');
+
+function fakeS3(script: Script): { s3: S3Client; log: string[]; bodies: Map<string, Readable> } {
+  const log: string[] = [];
+  const bodies = new Map<string, Readable>();
+  const send = async (command: { constructor: { name: string }; input: { Key?: string } }): Promise<unknown> => {
+    const call = { command: command.constructor.name.replace(/Command$/, ''), key: command.input.Key ?? '' };
+    log.push(`send ${call.command} ${call.key}`);
+    try {
+      const out = await script(call);
+      if (call.command === 'GetObject' && out && typeof out === 'object' && 'Body' in out) bodies.set(call.key, (out as { Body: Readable }).Body);
+      log.push(`done ${call.command} ${call.key}`);
+      return out;
+    } catch (err) {
+      log.push(`fail ${call.command} ${call.key}`);
+      throw err;
+    }
+  };
+  return { s3: { send } as unknown as S3Client, log, bodies };
+}
+
+function s3Error(name: string, status: number): Error {
+  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A bucket of `keys`: listing, GetObject (body + head) and GetObjectTagging, each answered a tick later, unless `override` answers. */
+function bucket(keys: string[], override: (call: Call) => Promise<unknown> | undefined = () => undefined): Script {
+  return async (call) => {
+    await tick();
+    const special = override(call);
+    if (special) return special;
+    if (call.command === 'ListObjectsV2') return { Contents: keys.map((Key) => ({ Key, Size: BODY.length, ETag: `"${Key}"`, LastModified: new Date(0) })) };
+    if (call.command === 'GetObject') return { Body: Readable.from([BODY]), ETag: `"${call.key}"`, ContentLength: BODY.length, LastModified: new Date(0), Metadata: { m: '1' } };
+    if (call.command === 'GetObjectTagging') return { TagSet: [{ Key: 'team', Value: call.key }] };
+    throw new Error(`unexpected ${call.command}`);
+  };
+}
+
+/** A sink that reads every body, like the SnapshotWriter does. */
+function readingSink(): { sink: { add(e: NewEntry): Promise<void>; canReuse(): Promise<null> }; added: Array<{ entry: NewEntry; body: Buffer }> } {
+  const added: Array<{ entry: NewEntry; body: Buffer }> = [];
+  return {
+    added,
+    sink: {
+      canReuse: () => Promise.resolve(null),
+      add: async (entry) => {
+        const chunks: Buffer[] = [];
+        const content = typeof entry.content === 'function' ? entry.content() : entry.content;
+        if (content !== undefined) for await (const c of Buffer.isBuffer(content) ? [content] : content) chunks.push(c);
+        added.push({ entry, body: Buffer.concat(chunks) });
+      },
+    },
+  };
+}
+
+describe('addS3Shard', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  beforeAll(() => process.on('unhandledRejection', onUnhandled));
+  afterAll(() => process.off('unhandledRejection', onUnhandled));
+  afterEach(async () => {
+    // Give a stray rejection the chance to surface before checking there was none.
+    for (let i = 0; i < 5; i++) await tick();
+    expect(unhandled).toEqual([]);
+  });
+
+  it('sends the tag read together with the GetObject, and writes the entry with both', async () => {
+    const { s3, log } = fakeS3(bucket(['a']));
+    const { sink, added } = readingSink();
+    const observations = newObservations();
+    await addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, observations);
+    const get = log.indexOf('send GetObject a');
+    const tags = log.indexOf('send GetObjectTagging a');
+    expect(get).toBeGreaterThanOrEqual(0);
+    expect(tags).toBeGreaterThanOrEqual(0);
+    // Both requests are out before either has answered: one round trip, not two.
+    expect(Math.max(get, tags)).toBeLessThan(Math.min(log.indexOf('done GetObject a'), log.indexOf('done GetObjectTagging a')));
+    expect(added).toHaveLength(1);
+    expect(added[0]?.entry).toMatchObject({ path: 'a', kind: 'object', changeToken: `"a":${BODY.length}`, meta: { key: 'a', tags: { team: 'a' }, metadata: { m: '1' }, etag: '"a"', size: BODY.length } });
+    expect(added[0]?.body.equals(BODY)).toBe(true);
+    expect(observations.vanished).toEqual([]);
+  });
+
+  it('fails with the tag read’s error and destroys the body stream when the tags cannot be read', async () => {
+    const { s3, bodies } = fakeS3(bucket(['a', 'b', 'c'], (call) => (call.command === 'GetObjectTagging' && call.key === 'b' ? Promise.reject(s3Error('AccessDenied', 403)) : undefined)));
+    const { sink, added } = readingSink();
+    await expect(addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations())).rejects.toMatchObject({ name: 'AccessDenied' });
+    // The body of b was opened but never handed to the sink: it is destroyed unread, freeing the connection.
+    expect(added.map((a) => a.entry.path)).not.toContain('b');
+    expect(bodies.get('b')).toMatchObject({ destroyed: true, readableEnded: false });
+    expect([...bodies.values()].every((b) => b.destroyed)).toBe(true);
+  });
+
+  it('counts an object deleted under either request as vanished, whichever answers first', async () => {
+    const deleted = (key: string, command: string, delay: number) => (call: Call) =>
+      call.key === key && call.command === command
+        ? (async () => {
+            for (let i = 0; i < delay; i++) await tick();
+            throw s3Error('NoSuchKey', 404);
+          })()
+        : undefined;
+    for (const [command, delay] of [
+      ['GetObject', 0],
+      ['GetObject', 5],
+      ['GetObjectTagging', 0],
+      ['GetObjectTagging', 5],
+    ] as const) {
+      const { s3, bodies } = fakeS3(bucket(['a', 'gone', 'z'], deleted('gone', command, delay)));
+      const { sink, added } = readingSink();
+      const observations = newObservations();
+      await addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, observations);
+      expect(observations.vanished).toEqual(['gone']);
+      expect(added.map((a) => a.entry.path).sort()).toEqual(['a', 'z']);
+      expect([...bodies.values()].every((b) => b.destroyed)).toBe(true);
+    }
+  });
+
+  it('reports the GetObject error when both requests fail', async () => {
+    const { s3 } = fakeS3(
+      bucket(['a'], (call) => {
+        if (call.command === 'GetObject') return Promise.reject(s3Error('InternalError', 500));
+        if (call.command === 'GetObjectTagging') return Promise.reject(s3Error('NoSuchKey', 404));
+        return undefined;
+      }),
+    );
+    const { sink } = readingSink();
+    await expect(addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations())).rejects.toMatchObject({ name: 'InternalError' });
+  });
+});

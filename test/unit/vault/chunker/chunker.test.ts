@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { Chunker, DEFAULT_CHUNKER_PARAMS, deriveGearTable } from '../../../../vault/chunker/chunker';
+import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
+import { createHash } from 'node:crypto';
+
+const params = { minSize: 2048, avgSize: 8192, maxSize: 65536 };
+const chunker = new Chunker(params, deriveGearTable(Buffer.alloc(32, 7)));
+const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('Chunker (FastCDC)', () => {
+  it('cuts within min/max, covers the input exactly, and is deterministic', () => {
+    const data = pseudoRandomBytes(2 * 1024 * 1024, 1);
+    const chunks = [...chunker.split(data)];
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    chunks.slice(0, -1).forEach((c) => {
+      expect(c.length).toBeGreaterThanOrEqual(params.minSize);
+      expect(c.length).toBeLessThanOrEqual(params.maxSize);
+    });
+    const mean = data.length / chunks.length;
+    expect(mean).toBeGreaterThan(params.avgSize / 2);
+    expect(mean).toBeLessThan(params.avgSize * 3);
+    expect([...chunker.split(data)].map((c) => c.length)).toEqual(chunks.map((c) => c.length));
+  });
+
+  it('forces a cut at maxSize on data without boundaries', () => {
+    const chunks = [...chunker.split(Buffer.alloc(200_000))];
+    expect(chunks.slice(0, -1).every((c) => c.length === params.maxSize)).toBe(true);
+  });
+
+  it('reuses all but the first one or two chunks after an insertion near the start', () => {
+    const data = pseudoRandomBytes(4 * 1024 * 1024, 2);
+    const before = new Set([...chunker.split(data)].map(digest));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 20_000 }), fc.uint8Array({ minLength: 1, maxLength: 300 }), (at, inserted) => {
+        const changed = Buffer.concat([data.subarray(0, at), Buffer.from(inserted), data.subarray(at)]);
+        const after = [...chunker.split(changed)].map(digest);
+        const fresh = after.filter((d) => !before.has(d)).length;
+        expect(fresh).toBeLessThanOrEqual(2);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('gives the same chunks however the stream is split into buffers', async () => {
+    const data = pseudoRandomBytes(300_000, 3);
+    const whole = [...chunker.split(data)].map(digest);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 100_000 }), { maxLength: 12 }), async (cuts) => {
+        const pieces: Buffer[] = [];
+        let o = 0;
+        for (const n of cuts) {
+          if (o >= data.length) break;
+          pieces.push(data.subarray(o, Math.min(data.length, o + n)));
+          o += n;
+        }
+        if (o < data.length) pieces.push(data.subarray(o));
+        const streamed: string[] = [];
+        for await (const c of chunker.chunkStream(pieces)) streamed.push(digest(c));
+        expect(streamed).toEqual(whole);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('gives the same chunks at the default sizes when a long stream arrives in small pieces (as S3 bodies do)', async () => {
+    // Long enough that several 4 MiB gathering batches and several cuts per batch occur.
+    const big = new Chunker(DEFAULT_CHUNKER_PARAMS, deriveGearTable(Buffer.alloc(32, 9)));
+    const data = pseudoRandomBytes(20 * 1024 * 1024, 4);
+    const whole = [...big.split(data)].map(digest);
+    expect(whole.length).toBeGreaterThan(8);
+    for (const pieceSize of [16 * 1024, 65_537, 3 * 1024 * 1024 + 5]) {
+      const pieces: Buffer[] = [];
+      for (let o = 0; o < data.length; o += pieceSize) pieces.push(data.subarray(o, Math.min(data.length, o + pieceSize)));
+      const streamed: string[] = [];
+      for await (const c of big.chunkStream(pieces)) streamed.push(digest(c));
+      expect(streamed).toEqual(whole);
+    }
+  });
+
+  it('derives a different gear table (and so different boundaries) per key', () => {
+    const other = new Chunker(params, deriveGearTable(Buffer.alloc(32, 8)));
+    const data = pseudoRandomBytes(500_000, 4);
+    expect([...other.split(data)].map((c) => c.length)).not.toEqual([...chunker.split(data)].map((c) => c.length));
+  });
+});

@@ -1,0 +1,129 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { CodecPool, SlabPool } from '../../../../vault/workers/codec-pool';
+import { backupDirectory } from '../../../../vault/archiver/directory-source';
+import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
+import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
+import { readEntry, restoreSnapshot } from '../../../../vault/restorer/restore';
+import { open as openEnvelope, seal } from '../../../../vault/crypto/sealed-codec';
+import { initVault, openVault, type Vault } from '../../../../vault/repository/vault';
+import { VaultCorruptionError } from '../../../../vault/vault-errors';
+import { computeBlobId, importVaultKeys } from '../../../../vault/crypto/vault-keys';
+import { verifyVault } from '../../../../vault/checker/verify';
+import { pseudoRandomBytes, readTree, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
+
+/** Chunks of ~16 KiB and 256 KiB packs: many chunks and packs, yet quick on the in-thread path. */
+const TUNING = { chunker: { minSize: 8192, avgSize: 16384, maxSize: 65536 }, packSize: 256 * 1024 } as const;
+
+async function writeSource(src: string): Promise<void> {
+  await fs.mkdir(path.join(src, 'd'), { recursive: true });
+  // Larger than one read block (8 MiB): exercises the tail carried from block to block.
+  await fs.writeFile(path.join(src, 'big.bin'), pseudoRandomBytes(9 * 1024 * 1024 + 12345, 5));
+  await fs.writeFile(path.join(src, 'd', 'text.txt'), Buffer.from('lifeboat codec paths '.repeat(20_000)));
+  await fs.writeFile(path.join(src, 'd', 'copy.bin'), pseudoRandomBytes(200_000, 7));
+  await fs.writeFile(path.join(src, 'd', 'copy2.bin'), pseudoRandomBytes(200_000, 7));
+  await fs.writeFile(path.join(src, 'empty'), Buffer.alloc(0));
+}
+
+async function useWorkers(on: boolean): Promise<void> {
+  await CodecPool.shutdownShared();
+  if (on) delete process.env.LIFEBOAT_VAULT_WORKERS;
+  else process.env.LIFEBOAT_VAULT_WORKERS = '0';
+}
+
+describe('codec worker threads and the in-thread path', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempDir('codec');
+  });
+  afterEach(async () => {
+    await useWorkers(true);
+    await CodecPool.shutdownShared();
+    await removeDir(dir);
+  });
+
+  it('starts workers here (jest) and seals envelopes that the in-thread codec opens, and the reverse', async () => {
+    const pool = CodecPool.shared();
+    expect(pool).not.toBeNull();
+    const p = pool as CodecPool;
+    const keys = await importVaultKeys(pseudoRandomBytes(64, 3));
+    const k = p.keySet(keys) as number;
+    const slabs = new SlabPool(p, 1 << 20, 2);
+    for (const data of [Buffer.from('tiny'), Buffer.from('compressible '.repeat(10_000)), pseudoRandomBytes(100_000, 1)]) {
+      const region = await slabs.alloc(data.length);
+      data.copy(region.bytes);
+      const id = await p.hash(k, region.slab.id, region.offset, data.length);
+      expect(id.equals(await computeBlobId(keys, data))).toBe(true);
+      const stored = await p.seal(k, region.slab.id, region.offset, data.length, id, 3);
+      expect((await openEnvelope(keys, id, stored, { maxPlaintext: 1 << 20, expectedLength: data.length })).equals(data)).toBe(true);
+      const { stored: inThread } = await seal(keys, id, data, { compressionLevel: 3 });
+      const back = await slabs.alloc(inThread.length);
+      inThread.copy(back.bytes);
+      expect((await p.open(k, back.slab.id, back.offset, inThread.length, id, data.length)).equals(data)).toBe(true);
+      inThread[inThread.length - 1] = (inThread[inThread.length - 1] as number) ^ 1;
+      inThread.copy(back.bytes);
+      await expect(p.open(k, back.slab.id, back.offset, inThread.length, id, data.length)).rejects.toMatchObject({ corrupt: true });
+      slabs.release(region.slab);
+      slabs.release(back.slab);
+    }
+  });
+
+  it.each([
+    ['workers', true, false],
+    ['in-thread', false, false],
+    ['workers, store without local paths', true, true],
+  ])('backs up and restores with %s; the other path reads the same vault', async (_name, workers, plain) => {
+    await useWorkers(workers);
+    const src = path.join(dir, 'src');
+    await writeSource(src);
+    const keyFile = path.join(dir, 'key');
+    const files = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const store = plain ? requiredMethodsStore(files) : files;
+    const vault = await initVault(store, await KeyFileKeyProvider.create(keyFile), TUNING);
+    const { snapshot } = await backupDirectory(vault, src);
+    expect(snapshot.stats.bytesNew).toBeLessThan(snapshot.stats.bytesScanned - 150_000); // copy2 deduplicated
+
+    // Generic content (not a file) through the writer.
+    const writer = await vault.newSnapshotWriter({ parent: null });
+    await writer.add({ path: 'mem', kind: 'object', meta: {}, content: [Buffer.from('abc'), pseudoRandomBytes(50_000, 11)] });
+    const part = await writer.finish();
+    const memSnap = await vault.commitSnapshot({ source: { kind: 'directory', id: 'mem' }, parts: [part] });
+
+    const restoreWith = async (on: boolean, out: string): Promise<void> => {
+      await useWorkers(on);
+      const reopened: Vault = await openVault(store, await KeyFileKeyProvider.load(keyFile));
+      await restoreSnapshot(reopened, await reopened.loadSnapshot(snapshot.id), out);
+      const [got, want] = [await readTree(out), await readTree(src)];
+      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [k, v] of want) {
+        const g = got.get(k);
+        // Buffer.equals: jest's deep equality walks a 9 MiB buffer byte by byte for minutes.
+        if (v !== 'dir' && 'file' in v) expect(g !== undefined && g !== 'dir' && 'file' in g && g.file.equals(v.file)).toBe(true);
+        else expect(g).toEqual(v);
+      }
+      const chunks: Buffer[] = [];
+      for await (const c of readEntry(reopened, await reopened.loadSnapshot(memSnap.id), 'mem')) chunks.push(c);
+      expect(Buffer.concat(chunks).equals(Buffer.concat([Buffer.from('abc'), pseudoRandomBytes(50_000, 11)]))).toBe(true);
+    };
+    await restoreWith(true, path.join(dir, 'out-workers'));
+    await restoreWith(false, path.join(dir, 'out-inline'));
+    expect((await verifyVault(vault, { readData: true })).problems).toEqual([]);
+  });
+
+  it('names the pack when a worker finds a damaged blob on restore', async () => {
+    const src = path.join(dir, 'src');
+    await writeSource(src);
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const vault = await initVault(store, await KeyFileKeyProvider.create(path.join(dir, 'key')), TUNING);
+    const { snapshot } = await backupDirectory(vault, src);
+    const packs: string[] = [];
+    for await (const key of store.list('data/')) packs.push(key);
+    const victim = store.localPath(packs[0] as string);
+    const bytes = await fs.readFile(victim);
+    bytes[5] = (bytes[5] as number) ^ 0xff;
+    await fs.writeFile(victim, bytes);
+    const err = await restoreSnapshot(vault, snapshot, path.join(dir, 'out')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VaultCorruptionError);
+    expect((err as Error).message).toContain(packs[0]);
+  });
+});

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { type Dirent } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { VaultObjectNotFoundError } from '../../vault-errors';
+import { type ByteRange, type VaultStore } from '../vault-store';
+
+export type FileVaultStoreOptions = {
+  /** fsync each object (and its directory entry) before it counts as written. @default true */
+  readonly durable?: boolean;
+};
+
+/**
+ * A vault in a local directory (an on-prem disk, a mounted volume, the benchmark). Writes go to a
+ * temporary file in the same directory and are renamed into place, so a reader never sees a partial
+ * object and a crash leaves at worst a `.tmp-*` file that `list` ignores.
+ */
+export class FileVaultStore implements VaultStore {
+  readonly location: string;
+  private readonly durable: boolean;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(
+    readonly root: string,
+    options: FileVaultStoreOptions = {},
+  ) {
+    this.root = path.resolve(root);
+    this.location = this.root;
+    this.durable = options.durable ?? true;
+  }
+
+  private file(key: string): string {
+    if (key.length === 0 || key.startsWith('/') || key.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      throw new Error(`invalid vault object key ${JSON.stringify(key)}`);
+    }
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    await this.putParts(key, [body]);
+  }
+
+  /** Writes the parts with one gathered write (writev) into a temporary file, fsyncs it once, renames it into place. */
+  async putParts(key: string, parts: readonly Uint8Array[]): Promise<void> {
+    const target = this.file(key);
+    const tmp = await this.writeTemp(path.dirname(target), parts);
+    await fs.rename(tmp, target);
+  }
+
+  /**
+   * Exclusive create: the object is written whole to a temporary file, which is then hard-linked to
+   * its key. link(2) fails with EEXIST when the key exists, atomically, also between processes, so
+   * exactly one of concurrent writers wins and readers never see a partial object. On a file system without hard links (FAT, some FUSE mounts)
+   * it falls back to creating the key itself with O_CREAT|O_EXCL ('wx'): still exclusive, but a
+   * reader may then see the object while it is being written.
+   */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    const target = this.file(key);
+    const tmp = await this.writeTemp(path.dirname(target), [body]);
+    try {
+      await fs.link(tmp, target);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+      return this.createExclusive(target, body);
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  private async createExclusive(target: string, body: Uint8Array): Promise<boolean> {
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(target, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    try {
+      await writeAll(fh, [body]);
+      if (this.durable) await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await fs.rm(target, { force: true });
+      throw err;
+    }
+    await fh.close();
+    return true;
+  }
+
+  /** Writes the parts to a new `.tmp-*` file in `dir` (created when missing), fsynced when durable; returns its path. */
+  private async writeTemp(dir: string, parts: readonly Uint8Array[]): Promise<string> {
+    if (!this.madeDirs.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    const tmp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    const fh = await fs.open(tmp, 'wx', 0o600);
+    try {
+      await writeAll(fh, parts);
+      if (this.durable) await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    return tmp;
+  }
+
+  localPath(key: string): string {
+    return this.file(key);
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Buffer> {
+    const file = this.file(key);
+    try {
+      if (!range) return await fs.readFile(file);
+      const fh = await fs.open(file, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(range.length);
+        let done = 0;
+        while (done < range.length) {
+          const { bytesRead } = await fh.read(buf, done, range.length - done, range.offset + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return done === range.length ? buf : buf.subarray(0, done);
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new VaultObjectNotFoundError(this.location, key);
+      throw err;
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    try {
+      return (await fs.stat(this.file(key))).isFile();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const base = prefix === '' ? this.root : path.join(this.root, ...prefix.split('/').filter((s) => s !== ''));
+    yield* this.walk(base, prefix === '' ? '' : prefix.endsWith('/') ? prefix : `${prefix}/`);
+  }
+
+  private async *walk(dir: string, keyPrefix: string): AsyncGenerator<string> {
+    let names: Dirent[];
+    try {
+      names = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const d of names) {
+      if (d.name.startsWith('.tmp-')) continue;
+      if (d.isDirectory()) yield* this.walk(path.join(dir, d.name), `${keyPrefix}${d.name}/`);
+      else if (d.isFile()) yield `${keyPrefix}${d.name}`;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.file(key), { force: true });
+  }
+}
+
+/** writev of every part, continuing after partial writes; at most 1024 buffers per call (IOV_MAX). */
+async function writeAll(fh: fs.FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  let queue = parts.filter((p) => p.length > 0);
+  while (queue.length > 0) {
+    const batch = queue.slice(0, 1024);
+    const want = batch.reduce((n, p) => n + p.length, 0);
+    const { bytesWritten } = await fh.writev(batch as Uint8Array[]);
+    if (bytesWritten === want) {
+      queue = queue.slice(batch.length);
+      continue;
+    }
+    // Partial write: drop what was written, keep the rest of the part it stopped in.
+    let done = bytesWritten;
+    let i = 0;
+    while (done >= (queue[i] as Uint8Array).length) done -= (queue[i++] as Uint8Array).length;
+    queue = [(queue[i] as Uint8Array).subarray(done), ...queue.slice(i + 1)];
+  }
+}

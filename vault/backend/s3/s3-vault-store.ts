@@ -1,0 +1,311 @@
+import {
+  AbortMultipartUploadCommand,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { type ByteRange, type VaultStore } from '../vault-store';
+import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
+
+const MiB = 1024 * 1024;
+/** Pack objects are around 16 MiB (DESIGN.md §3); anything up to that goes up in one request. */
+const DEFAULT_MULTIPART_THRESHOLD = 16 * MiB;
+const DEFAULT_PART_SIZE = 8 * MiB;
+/** S3 rejects parts (other than the last) below 5 MiB, objects above 5 GiB in one PutObject, and uploads of more than 10,000 parts. */
+const S3_MIN_PART_SIZE = 5 * MiB;
+const S3_MAX_PART_SIZE = 5 * 1024 * MiB;
+const S3_MAX_SINGLE_PUT = 5 * 1024 * MiB;
+const S3_MAX_PARTS = 10_000;
+/** Enough parts in flight to fill a Lambda's bandwidth without holding many requests' worth of retries. */
+const PARTS_IN_FLIGHT = 4;
+
+/** A key (or list prefix) that is not a plain relative path: rejected before it reaches S3, where `..` or a leading '/' would escape the vault's prefix in any tool that maps keys to paths. */
+export class InvalidVaultKeyError extends VaultError {
+  override name = 'InvalidVaultKeyError';
+  constructor(
+    readonly location: string,
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`${location}: invalid object key ${JSON.stringify(key)}: ${reason}; vault keys are relative '/'-separated paths such as data/ab/<id>`);
+  }
+}
+
+export type S3VaultStoreOptions = {
+  client: S3Client;
+  bucket: string;
+  /** Folder of the bucket that holds the vault, without leading or trailing '/' (those are tolerated and removed). Default: the bucket root. */
+  prefix?: string;
+  /** Objects of at least this many bytes are uploaded in parts. Default 16 MiB. */
+  multipartThresholdBytes?: number;
+  /** Size of each part but the last; raised automatically when an object would need more than 10,000 parts. Default 8 MiB, at least 5 MiB. */
+  partSizeBytes?: number;
+};
+
+/** Why `key` is not a safe relative vault key, or undefined when it is. */
+function keyProblem(key: string): string | undefined {
+  if (key === '') return 'it is empty';
+  if (key.startsWith('/')) return "it starts with '/'";
+  if (key.includes('\\')) return "it contains '\\' (keys are separated by '/' on every platform)";
+  // Control characters cannot be returned in ListObjectsV2's XML 1.0 and mean a bug upstream.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return 'it contains a control character';
+  for (const segment of key.split('/')) {
+    if (segment === '..' || segment === '.') return `it contains a '${segment}' segment`;
+    if (segment === '') return "it contains an empty segment ('//' or a trailing '/')";
+  }
+  return undefined;
+}
+
+function isNotFound(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === 'NoSuchKey' || err.name === 'NotFound' || httpStatus(err) === 404;
+}
+
+function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** 412: a conditional write whose condition (here If-None-Match: *, "the key is absent") did not hold. */
+function isPreconditionFailed(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'PreconditionFailed' || httpStatus(err) === 412);
+}
+
+/** 409: S3 saw a conflicting write to the key while the conditional write was in progress; S3 says to retry. */
+function isConditionalConflict(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ConditionalRequestConflict' || httpStatus(err) === 409);
+}
+
+/** Attempts of a conditional write that S3 answers with 409 ConditionalRequestConflict (the SDK does not retry those). */
+const CONDITIONAL_WRITE_ATTEMPTS = 5;
+
+function isInvalidRange(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === 'InvalidRange' || httpStatus(err) === 416;
+}
+
+/**
+ * A vault in an S3 bucket, optionally under a prefix. Uses the S3 API directly (no lib-storage) so
+ * that the same code runs against AWS and the local s3rver: single PutObject for objects below the
+ * multipart threshold (the usual case: packs are ~16 MiB), multipart upload above it.
+ */
+export class S3VaultStore implements VaultStore {
+  readonly location: string;
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  /** '' or 'some/prefix/' (always ending in '/'), prepended to every key. */
+  private readonly keyPrefix: string;
+  private readonly multipartThreshold: number;
+  private readonly partSize: number;
+
+  constructor(opts: S3VaultStoreOptions) {
+    if (opts.bucket === '' || opts.bucket.includes('/')) {
+      throw new VaultError(`S3VaultStore: bucket ${JSON.stringify(opts.bucket)} is not a bucket name (give any folder as prefix)`);
+    }
+    const prefix = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.client = opts.client;
+    this.bucket = opts.bucket;
+    this.location = prefix === '' ? `s3://${opts.bucket}` : `s3://${opts.bucket}/${prefix}`;
+    if (prefix !== '') {
+      const problem = keyProblem(prefix);
+      if (problem) throw new InvalidVaultKeyError(`s3://${opts.bucket}`, prefix, `the vault prefix is unusable: ${problem}`);
+    }
+    this.keyPrefix = prefix === '' ? '' : `${prefix}/`;
+
+    this.multipartThreshold = opts.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD;
+    this.partSize = opts.partSizeBytes ?? DEFAULT_PART_SIZE;
+    if (!Number.isSafeInteger(this.multipartThreshold) || this.multipartThreshold < 1 || this.multipartThreshold > S3_MAX_SINGLE_PUT) {
+      throw new VaultError(`${this.location}: multipartThresholdBytes must be an integer from 1 to 5 GiB (the largest single PutObject), got ${this.multipartThreshold}`);
+    }
+    if (!Number.isSafeInteger(this.partSize) || this.partSize < S3_MIN_PART_SIZE || this.partSize > S3_MAX_PART_SIZE) {
+      throw new VaultError(`${this.location}: partSizeBytes must be an integer from 5 MiB to 5 GiB (S3's part size limits), got ${this.partSize}`);
+    }
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    const Key = this.objectKey(key);
+    if (body.length < this.multipartThreshold) {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length }));
+      return;
+    }
+    await this.putMultipart(key, Key, body);
+  }
+
+  /**
+   * PutObject with `If-None-Match: *` (S3 conditional writes): S3 stores the object only when the key
+   * is absent and answers 412 PreconditionFailed otherwise (→ false), so of concurrent writers of one
+   * key exactly one succeeds. Always a single PutObject (conditional multipart completion exists but
+   * is not needed: the objects written this way, `config`, are small).
+   *
+   * s3rver itself ignores If-None-Match on PUT; the local cloud adds it in front (docs/LOCAL-CLOUD.md).
+   * An endpoint that ignores it would overwrite and return true, so initVault also reads `config` back.
+   */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    const Key = this.objectKey(key);
+    if (body.length > S3_MAX_SINGLE_PUT) throw new VaultError(`${this.location}: object ${key} is too large for a conditional single PutObject (${body.length} bytes)`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, IfNoneMatch: '*' }));
+        return true;
+      } catch (err) {
+        if (isPreconditionFailed(err)) return false;
+        if (!isConditionalConflict(err) || attempt >= CONDITIONAL_WRITE_ATTEMPTS) throw err;
+        // A concurrent write of the key is in flight: retry after it (the retry then usually gets 412).
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Buffer> {
+    const Key = this.objectKey(key);
+    if (range !== undefined) {
+      if (!Number.isSafeInteger(range.offset) || range.offset < 0 || !Number.isSafeInteger(range.length) || range.length < 0) {
+        throw new VaultError(`${this.location}: invalid byte range offset=${range.offset} length=${range.length} for object ${key}`);
+      }
+      // An HTTP range cannot be empty; still say whether the object exists, as a ranged read would.
+      if (range.length === 0) {
+        if (!(await this.has(key))) throw new VaultObjectNotFoundError(this.location, key);
+        return Buffer.alloc(0);
+      }
+    }
+    const Range = range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined;
+    let bytes: Uint8Array;
+    let contentRange: string | undefined;
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, ...(Range ? { Range } : {}) }));
+      bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+      contentRange = out.ContentRange;
+    } catch (err) {
+      if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      if (range && isInvalidRange(err)) {
+        throw new VaultCorruptionError(this.location, key, `bytes ${range.offset}..${range.offset + range.length - 1} were asked for but the object is shorter than ${range.offset + 1} bytes (truncated, or an index points past its end)`);
+      }
+      throw err;
+    }
+    if (range) bytes = this.trimToRange(key, range, bytes, contentRange);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  async has(key: string): Promise<boolean> {
+    const Key = this.objectKey(key);
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    if (prefix !== '') {
+      if (!prefix.endsWith('/')) throw new InvalidVaultKeyError(this.location, prefix, "a list prefix must be '' or end in '/'");
+      const problem = keyProblem(prefix.slice(0, -1));
+      if (problem) throw new InvalidVaultKeyError(this.location, prefix, problem);
+    }
+    const Prefix = this.keyPrefix + prefix;
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ...(ContinuationToken ? { ContinuationToken } : {}) }));
+      for (const object of page.Contents ?? []) {
+        // Keys are always under Prefix; the check guards against an emulator or proxy that ignores it.
+        if (object.Key !== undefined && object.Key.startsWith(Prefix)) yield object.Key.slice(this.keyPrefix.length);
+      }
+      if (page.IsTruncated && !page.NextContinuationToken) {
+        throw new VaultError(`${this.location}: listing ${prefix || '(all)'} returned a truncated page without a continuation token; the S3 endpoint is not behaving like S3`);
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  async delete(key: string): Promise<void> {
+    // S3 DeleteObject succeeds for an absent key, which is the contract here.
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  /**
+   * The requested bytes of a ranged GET. S3 serves exactly the range, or fewer bytes when it runs
+   * past the end (reported as corruption: callers trust the length they asked for). Some endpoints
+   * serve more: s3rver answers `bytes=0-0` with the whole object, and a server that ignores Range
+   * answers 200 without Content-Range; those bodies are cut down here rather than trusted.
+   */
+  private trimToRange(key: string, range: ByteRange, body: Uint8Array, contentRange: string | undefined): Uint8Array {
+    let bytes = body;
+    if (contentRange === undefined) {
+      bytes = bytes.subarray(range.offset);
+    } else {
+      const start = /^bytes (\d+)-/.exec(contentRange)?.[1];
+      if (start === undefined || Number(start) !== range.offset) {
+        throw new VaultError(`${this.location}: asked for object ${key} from byte ${range.offset} but the endpoint answered Content-Range "${contentRange}"`);
+      }
+    }
+    if (bytes.length > range.length) bytes = bytes.subarray(0, range.length);
+    if (bytes.length !== range.length) {
+      throw new VaultCorruptionError(this.location, key, `asked for ${range.length} bytes from offset ${range.offset} but the object ends after ${bytes.length} of them (truncated, or an index points past its end)`);
+    }
+    return bytes;
+  }
+
+  private objectKey(key: string): string {
+    const problem = keyProblem(key);
+    if (problem) throw new InvalidVaultKeyError(this.location, key, problem);
+    return this.keyPrefix + key;
+  }
+
+  private async putMultipart(key: string, Key: string, body: Uint8Array): Promise<void> {
+    const partSize = Math.max(this.partSize, Math.ceil(body.length / S3_MAX_PARTS));
+    const partCount = Math.ceil(body.length / partSize);
+    // CRC32 declared up front: the SDK adds a CRC32 to each part by default, and S3 rejects part
+    // checksums of an algorithm the upload was not created with.
+    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ChecksumAlgorithm: 'CRC32' }));
+    const UploadId = created.UploadId;
+    if (!UploadId) throw new VaultError(`${this.location}: CreateMultipartUpload for object ${key} returned no UploadId`);
+    try {
+      const parts: CompletedPart[] = new Array<CompletedPart>(partCount);
+      let next = 0;
+      let failed = false;
+      const worker = async (): Promise<void> => {
+        // Stop taking parts once one failed: the upload will be aborted anyway.
+        while (next < partCount && !failed) {
+          const index = next++;
+          const PartNumber = index + 1;
+          const chunk = body.subarray(index * partSize, Math.min(body.length, (index + 1) * partSize));
+          try {
+            const out = await this.client.send(
+              new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber, Body: chunk, ContentLength: chunk.length, ChecksumAlgorithm: 'CRC32' }),
+            );
+            if (!out.ETag) throw new VaultError(`${this.location}: UploadPart ${PartNumber} of object ${key} returned no ETag`);
+            // S3 requires each part's checksum at completion when the upload declared an algorithm; emulators may not return one.
+            parts[index] = { PartNumber, ETag: out.ETag, ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}) };
+          } catch (err) {
+            failed = true;
+            throw err;
+          }
+        }
+      };
+      const results = await Promise.allSettled(Array.from({ length: Math.min(PARTS_IN_FLIGHT, partCount) }, worker));
+      const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (rejected) throw rejected.reason;
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (err) {
+      await this.abortQuietly(Key, UploadId);
+      throw err;
+    }
+  }
+
+  /** Best effort: a failed abort only leaves parts that a bucket lifecycle rule (AbortIncompleteMultipartUpload) cleans up, and s3rver does not implement it. */
+  private async abortQuietly(Key: string, UploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }));
+    } catch {
+      // Ignored on purpose: the original error is the one worth reporting.
+    }
+  }
+}

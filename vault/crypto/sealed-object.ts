@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { type z } from 'zod';
+import { EnvelopeError, objectContext, open, seal, type SealedObjectKind } from './sealed-codec';
+import { VaultCorruptionError } from '../vault-errors';
+import { type VaultKeys } from './vault-keys';
+import { type VaultStore } from '../backend/vault-store';
+
+/**
+ * Content-addressed sealed objects (index, manifest pages and roots, snapshots): stored at
+ * `<prefix><sha256 of the stored bytes>`, so a reader checks the name before decrypting and a
+ * changed byte, or an object copied under another name, is caught and named.
+ */
+const MAX_OBJECT_PLAINTEXT = 512 * 1024 * 1024;
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export async function putSealedObject(
+  store: VaultStore,
+  keys: VaultKeys,
+  keyOf: (id: string) => string,
+  kind: SealedObjectKind,
+  plaintext: Uint8Array,
+  compressionLevel: number | null,
+): Promise<string> {
+  const { stored } = await seal(keys, objectContext(kind), plaintext, { compressionLevel });
+  const id = sha256Hex(stored);
+  await store.put(keyOf(id), stored);
+  return id;
+}
+
+/** Reads, checks the content address, decrypts. `id` null for objects with a fixed name (config). */
+export async function getSealedObject(store: VaultStore, keys: VaultKeys, key: string, id: string | null, kind: SealedObjectKind): Promise<Buffer> {
+  const stored = await store.get(key);
+  if (id !== null && sha256Hex(stored) !== id) throw new VaultCorruptionError(store.location, key, 'its SHA-256 does not match its name');
+  return openSealed(store.location, key, keys, kind, stored);
+}
+
+export async function openSealed(location: string, key: string, keys: VaultKeys, kind: SealedObjectKind, stored: Uint8Array): Promise<Buffer> {
+  try {
+    return await open(keys, objectContext(kind), stored, { maxPlaintext: MAX_OBJECT_PLAINTEXT });
+  } catch (err) {
+    if (err instanceof EnvelopeError) throw new VaultCorruptionError(location, key, err.message);
+    throw err;
+  }
+}
+
+export function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+/** Parses JSON read from the vault with a zod schema; any failure is corruption of that object. */
+export function decodeJson<T>(schema: z.ZodType<T>, plain: Buffer, where: { location: string; key: string }): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(plain.toString('utf8'));
+  } catch {
+    throw new VaultCorruptionError(where.location, where.key, 'content is not JSON');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new VaultCorruptionError(where.location, where.key, `unexpected structure at ${issue ? issue.path.join('.') || '(root)' : '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

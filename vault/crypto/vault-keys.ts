@@ -1,0 +1,46 @@
+import { createHmac, webcrypto } from 'node:crypto';
+import { VAULT_KEY_BYTES } from '../keys/key-provider';
+
+/**
+ * The working keys of an open vault, split from the 64 bytes of master key material
+ * (docs/FORMAT.md §2): bytes 0–31 are the AES-256-GCM key of every sealed object and blob,
+ * bytes 32–63 the HMAC-SHA-256 key of blob ids (and of the chunker's gear table).
+ *
+ * The keys are imported as WebCrypto keys because WebCrypto runs each operation on libuv's
+ * thread pool: hashing and encryption then use the second core while the main thread chunks.
+ */
+export type VaultKeys = {
+  readonly encryptionKey: webcrypto.CryptoKey;
+  readonly idKey: webcrypto.CryptoKey;
+  /** Raw id key, for the few synchronous derivations (gear table) that run once per vault. */
+  readonly idKeyBytes: Buffer;
+  /** Raw encryption key, for the codec worker threads (codec-pool.ts); absent → in-thread WebCrypto only. */
+  readonly encryptionKeyBytes?: Buffer;
+};
+
+export async function importVaultKeys(material: Buffer): Promise<VaultKeys> {
+  if (material.length !== VAULT_KEY_BYTES) {
+    throw new RangeError(`vault key material must be ${VAULT_KEY_BYTES} bytes, got ${material.length}`);
+  }
+  const aes = Buffer.from(material.subarray(0, 32));
+  const mac = Buffer.from(material.subarray(32, 64));
+  const encryptionKey = await webcrypto.subtle.importKey('raw', aes, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  const idKey = await webcrypto.subtle.importKey('raw', mac, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return { encryptionKey, idKey, idKeyBytes: mac, encryptionKeyBytes: aes };
+}
+
+/** Blob id: HMAC-SHA-256 of the plaintext under the id key (32 bytes). Runs on the thread pool. */
+export async function computeBlobId(keys: VaultKeys, plaintext: Uint8Array): Promise<Buffer> {
+  return Buffer.from(await webcrypto.subtle.sign('HMAC', keys.idKey, plaintext));
+}
+
+/** Synchronous HMAC under the id key, for small one-off derivations. */
+export function hmacIdKey(keys: VaultKeys, data: string | Uint8Array): Buffer {
+  return createHmac('sha256', keys.idKeyBytes).update(data).digest();
+}
+
+/** The 64 bytes of master key material back from the working keys (to wrap them for a copy of the vault). */
+export function vaultKeyMaterial(keys: VaultKeys): Buffer {
+  if (!keys.encryptionKeyBytes) throw new RangeError('these vault keys were imported without their raw encryption key; the key material cannot be exported');
+  return Buffer.concat([keys.encryptionKeyBytes, keys.idKeyBytes]);
+}

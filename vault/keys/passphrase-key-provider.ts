@@ -1,0 +1,49 @@
+import { randomBytes, scrypt } from 'node:crypto';
+import { type KeyProvider, VAULT_KEY_BYTES, type WrappedVaultKey } from './key-provider';
+import { unwrapKey, wrapKey } from '../crypto/key-wrap';
+import { KeyUnwrapError } from '../vault-errors';
+
+/** scrypt cost; N = 2^15, r = 8, p = 1 takes ~100 ms and 32 MiB (OWASP's minimum is N = 2^17 with r = 8 for interactive logins; a vault is opened rarely). */
+export type ScryptCost = { readonly N: number; readonly r: number; readonly p: number };
+export const DEFAULT_SCRYPT_COST: ScryptCost = { N: 1 << 15, r: 8, p: 1 };
+
+function deriveKek(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(passphrase.normalize('NFC'), salt, 32, { ...cost, maxmem: 256 * cost.N * cost.r + 16 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** The master key wrapped under scrypt(passphrase) (docs/FORMAT.md §2). Params: salt, N, r, p, nonce. */
+export class PassphraseKeyProvider implements KeyProvider {
+  readonly kind = 'passphrase' as const;
+
+  constructor(
+    private readonly passphrase: string,
+    private readonly cost: ScryptCost = DEFAULT_SCRYPT_COST,
+  ) {
+    if (passphrase.length === 0) throw new KeyUnwrapError('the passphrase is empty');
+  }
+
+  async createVaultKey(): Promise<{ plaintext: Buffer; wrapped: WrappedVaultKey }> {
+    const plaintext = randomBytes(VAULT_KEY_BYTES);
+    return { plaintext, wrapped: await this.wrapVaultKey(plaintext) };
+  }
+
+  async wrapVaultKey(material: Buffer): Promise<WrappedVaultKey> {
+    const salt = randomBytes(16);
+    const kek = await deriveKek(this.passphrase, salt, this.cost);
+    const { ciphertext, nonce } = wrapKey(kek, material, this.kind);
+    return { kind: this.kind, ciphertext, params: { salt: salt.toString('base64'), N: this.cost.N, r: this.cost.r, p: this.cost.p, nonce } };
+  }
+
+  async unwrapVaultKey(wrapped: WrappedVaultKey): Promise<Buffer> {
+    if (wrapped.kind !== this.kind) throw new KeyUnwrapError(`this vault key is of kind ${wrapped.kind}; a passphrase cannot open it`);
+    const { salt, N, r, p, nonce } = wrapped.params;
+    if (typeof salt !== 'string' || typeof nonce !== 'string' || typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number') {
+      throw new KeyUnwrapError('the wrapped key lacks its scrypt parameters');
+    }
+    if (N > 1 << 22 || r > 32 || p > 16) throw new KeyUnwrapError(`refusing scrypt parameters N=${N} r=${r} p=${p}: too costly`);
+    const kek = await deriveKek(this.passphrase, Buffer.from(salt, 'base64'), { N, r, p });
+    return unwrapKey(kek, wrapped.ciphertext, nonce, this.kind, 'wrong passphrase for this vault (or the key object was changed)');
+  }
+}

@@ -1,0 +1,75 @@
+import { comparePaths, type ManifestEntry } from './manifest-entry';
+import { manifestPageSchema, PAGE_MAX_ENTRIES, PAGE_MAX_JSON_BYTES, type PageRef } from './manifest-format';
+import { decodeJson, getSealedObject, putSealedObject } from '../crypto/sealed-object';
+import { VaultCorruptionError } from '../vault-errors';
+import { type VaultKeys } from '../crypto/vault-keys';
+import { manifestKey } from '../repository/vault-layout';
+import { type VaultStore } from '../backend/vault-store';
+
+/** Compression of manifest pages: JSON with repeated keys and hex ids shrinks well. */
+const PAGE_COMPRESSION_LEVEL = 3;
+
+/** Two snapshots may not list one path twice; a commit merging overlapping parts stops on it. */
+export class DuplicateEntryError extends Error {
+  override name = 'DuplicateEntryError';
+  constructor(readonly path: string) {
+    super(`the entry ${JSON.stringify(path)} was added more than once (by one writer or by two shards); each path must be written once per snapshot`);
+  }
+}
+
+/** Writes already-sorted entries as pages; `add` must be called in manifest order. */
+export class PageRunWriter {
+  private buffer: ManifestEntry[] = [];
+  private bufferBytes = 0;
+  private lastPath: string | null = null;
+  readonly pages: PageRef[] = [];
+
+  constructor(
+    private readonly store: VaultStore,
+    private readonly keys: VaultKeys,
+  ) {}
+
+  async add(entry: ManifestEntry): Promise<void> {
+    if (this.lastPath !== null) {
+      const c = comparePaths(this.lastPath, entry.path);
+      if (c === 0) throw new DuplicateEntryError(entry.path);
+      if (c > 0) throw new Error(`manifest entries out of order: ${JSON.stringify(entry.path)} after ${JSON.stringify(this.lastPath)}`);
+    }
+    this.lastPath = entry.path;
+    this.buffer.push(entry);
+    this.bufferBytes += estimateJsonBytes(entry);
+    if (this.buffer.length >= PAGE_MAX_ENTRIES || this.bufferBytes >= PAGE_MAX_JSON_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const entries = this.buffer;
+    if (entries.length === 0) return;
+    this.buffer = [];
+    this.bufferBytes = 0;
+    const body = Buffer.from(JSON.stringify({ v: 1, entries }), 'utf8');
+    const id = await putSealedObject(this.store, this.keys, manifestKey, 'manifest-page', body, PAGE_COMPRESSION_LEVEL);
+    this.pages.push({ id, first: (entries[0] as ManifestEntry).path, last: (entries[entries.length - 1] as ManifestEntry).path, count: entries.length, bytes: entries.reduce((n, e) => n + e.size, 0) });
+  }
+}
+
+function estimateJsonBytes(e: ManifestEntry): number {
+  return 120 + e.path.length * 2 + e.content.length * 67 + JSON.stringify(e.meta).length;
+}
+
+/** Loads one page, checking its content address, its structure and that it matches its reference. */
+export async function loadPage(store: VaultStore, keys: VaultKeys, ref: PageRef): Promise<ManifestEntry[]> {
+  const key = manifestKey(ref.id);
+  const plain = await getSealedObject(store, keys, key, ref.id, 'manifest-page');
+  const page = decodeJson(manifestPageSchema, plain, { location: store.location, key });
+  const entries = page.entries;
+  const fail = (detail: string): never => {
+    throw new VaultCorruptionError(store.location, key, detail);
+  };
+  if (entries.length !== ref.count) fail(`page holds ${entries.length} entries, its reference says ${ref.count}`);
+  if (entries.reduce((n, e) => n + e.size, 0) !== ref.bytes) fail('page byte total differs from its reference');
+  if (entries[0]?.path !== ref.first || entries[entries.length - 1]?.path !== ref.last) fail('page bounds differ from its reference');
+  for (let i = 1; i < entries.length; i++) {
+    if (comparePaths((entries[i - 1] as ManifestEntry).path, (entries[i] as ManifestEntry).path) >= 0) fail(`entries out of order at ${i}`);
+  }
+  return entries;
+}

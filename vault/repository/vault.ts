@@ -1,0 +1,281 @@
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import { CodecPool } from '../workers/codec-pool';
+import { Chunker, checkChunkerParams, DEFAULT_CHUNKER_PARAMS, deriveGearTable } from '../chunker/chunker';
+import { decodeIndexObject } from '../blob-index/index-object';
+import { type KeyProvider } from '../keys/key-provider';
+import { putKeyObject, unwrapKeyObjects } from '../keys/key-object';
+import { type ManifestEntry } from '../manifest/manifest-entry';
+import { type ManifestPart, manifestPartSchema } from '../manifest/manifest-format';
+import { mergeRuns, writeManifestRoot } from '../manifest/manifest-merge';
+import { ManifestReader } from '../manifest/manifest-reader';
+import { decodeJson, encodeJson, getSealedObject, openSealed, putSealedObject } from '../crypto/sealed-object';
+import { objectContext, seal } from '../crypto/sealed-codec';
+import { type Snapshot, type SnapshotRecord, snapshotRecordSchema, type SnapshotSource } from '../manifest/snapshot-record';
+import { SnapshotWriter, type SnapshotWriterOptions } from '../archiver/snapshot-writer';
+import { type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
+import { KeyUnwrapError, VaultCorruptionError, VaultError, VaultNotFoundError, VaultObjectNotFoundError } from '../vault-errors';
+import { VaultIndex } from '../blob-index/vault-index';
+import { importVaultKeys, type VaultKeys } from '../crypto/vault-keys';
+import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
+import { type VaultStore } from '../backend/vault-store';
+import { mapBounded } from '../workers/map-bounded';
+
+/** A vault that already exists where a new one was asked for. */
+export class VaultExistsError extends VaultError {
+  override name = 'VaultExistsError';
+}
+
+/** A snapshot reference that matches no snapshot, or several. */
+export class SnapshotNotFoundError extends VaultError {
+  override name = 'SnapshotNotFoundError';
+}
+
+/**
+ * Creates a vault: a wrapped master key under `keys/`, then the sealed `config` (its presence marks
+ * the vault as initialised). Safe against concurrent creators of one vault (two first backups
+ * starting together): `config` is written with `putIfAbsent` and read back, and only the run whose
+ * config is stored keeps its key; any other run removes its key object and opens the winner's vault
+ * (docs/FORMAT.md §2, "Creating a vault"). Throws VaultExistsError when the vault exists already
+ * before this call starts writing.
+ */
+export async function initVault(store: VaultStore, provider: KeyProvider, tuning: VaultTuning = {}): Promise<Vault> {
+  if (await store.has(CONFIG_KEY)) throw new VaultExistsError(`${store.location} already holds a vault (its config object exists)`);
+  const chunker = tuning.chunker ?? DEFAULT_CHUNKER_PARAMS;
+  checkChunkerParams(chunker);
+  const { plaintext, wrapped } = await provider.createVaultKey();
+  const ownKeyObject = await putKeyObject(store, wrapped);
+  const keys = await importVaultKeys(plaintext);
+  const config: VaultConfig = {
+    v: 1,
+    id: randomBytes(16).toString('hex'),
+    created: new Date().toISOString(),
+    chunker: { ...chunker },
+    packSize: tuning.packSize ?? 16 * 1024 * 1024,
+    compressionLevel: tuning.compressionLevel === undefined ? 3 : tuning.compressionLevel,
+  };
+  const { stored } = await seal(keys, objectContext('config'), encodeJson(config), { compressionLevel: null });
+  if (await writeConfigOnce(store, stored)) return new Vault(store, keys, config);
+  // Lost the race: another run's config is in place. Our key object opens nothing stored; remove it
+  // (best effort: a role without s3:DeleteObject on keys/ leaves it, and openVault skips it).
+  try {
+    await store.delete(ownKeyObject);
+  } catch {
+    // Ignored on purpose: a stray key object is harmless.
+  }
+  return openVault(store, provider);
+}
+
+/**
+ * Writes `config` unless one exists and tells whether the stored config is ours. Exclusive through
+ * `putIfAbsent` where the store has it; the read-back then decides: it also catches a store that
+ * ignores the condition (bare s3rver overwrites) and a retried write whose first attempt had succeeded
+ * (reported as "exists"). A store without `putIfAbsent` gets check-then-put, guarded only by the read-back.
+ */
+async function writeConfigOnce(store: VaultStore, stored: Uint8Array): Promise<boolean> {
+  // Checked again right before writing: the key object's creation took a KMS call and a PUT, during
+  // which another run may have finished; this also narrows the window where a store without
+  // conditional writes could let two runs both see their own config on read-back.
+  if (await store.has(CONFIG_KEY)) return false;
+  const written = store.putIfAbsent ? await store.putIfAbsent(CONFIG_KEY, stored) : (await store.put(CONFIG_KEY, stored), true);
+  let current: Buffer;
+  try {
+    current = await store.get(CONFIG_KEY);
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError) throw new VaultError(`${store.location}: the config object just ${written ? 'written' : 'found'} is gone; is another process deleting the vault?`);
+    throw err;
+  }
+  return Buffer.compare(current, stored) === 0;
+}
+
+/**
+ * Opens a vault from its store and key alone: reads `config`, then tries each `keys/` object the
+ * provider can unwrap until one's master key opens `config` (GCM authentication fails under any
+ * other key). A vault normally has one key per provider, but an init that lost a race (initVault)
+ * may have left its own, unrelated key object behind.
+ */
+export async function openVault(store: VaultStore, provider: KeyProvider): Promise<Vault> {
+  let configStored: Buffer;
+  try {
+    configStored = await store.get(CONFIG_KEY);
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError) throw new VaultNotFoundError(`${store.location} holds no vault (no config object); create one with \`lifeboat vault init\``);
+    throw err;
+  }
+  const problems: string[] = [];
+  const unwrapped: string[] = [];
+  for await (const { key, material } of unwrapKeyObjects(store, provider, problems)) {
+    const keys = await importVaultKeys(material);
+    let plain: Buffer;
+    try {
+      plain = await openSealed(store.location, CONFIG_KEY, keys, 'config', configStored);
+    } catch (err) {
+      if (!(err instanceof VaultCorruptionError)) throw err;
+      unwrapped.push(key);
+      continue;
+    }
+    const config = decodeJson(vaultConfigSchema, plain, { location: store.location, key: CONFIG_KEY });
+    return new Vault(store, keys, config);
+  }
+  if (unwrapped.length > 0) {
+    throw new VaultCorruptionError(
+      store.location,
+      CONFIG_KEY,
+      `it does not authenticate under the master key of ${unwrapped.join(', ')} (the key objects this provider opens): the config was altered or replaced, or those keys belong to another vault`,
+    );
+  }
+  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems.length ? problems.join('; ') : 'it has no key objects'}`);
+}
+
+export type CommitInput = {
+  readonly source: SnapshotSource;
+  /** Manifest parts of every writer (shard) of this snapshot. */
+  readonly parts: readonly ManifestPart[];
+  readonly parent?: string | null;
+  readonly tags?: readonly string[];
+  /** When the backup started; durationMs counts from here. */
+  readonly startedAt?: Date;
+};
+
+/**
+ * An open vault: snapshot writing and committing, listing, reading. Restore and verify live in
+ * their own modules (restore.ts, verify.ts) and take a Vault.
+ */
+export class Vault {
+  private indexLoad: Promise<VaultIndex> | null = null;
+  readonly chunker: Chunker;
+
+  constructor(
+    readonly store: VaultStore,
+    readonly keys: VaultKeys,
+    readonly config: VaultConfig,
+  ) {
+    this.chunker = new Chunker(config.chunker, deriveGearTable(keys.idKeyBytes));
+  }
+
+  get location(): string {
+    return this.store.location;
+  }
+
+  /** Loads every index object once (8 at a time) into the packed blob table. */
+  index(): Promise<VaultIndex> {
+    this.indexLoad ??= this.loadIndex();
+    return this.indexLoad;
+  }
+
+  /** Forgets the loaded index (another process may have written since). */
+  reloadIndex(): Promise<VaultIndex> {
+    this.indexLoad = null;
+    return this.index();
+  }
+
+  private async loadIndex(): Promise<VaultIndex> {
+    const ids: string[] = [];
+    for await (const key of this.store.list(INDEX_PREFIX)) {
+      const id = idFromKey(INDEX_PREFIX, key);
+      if (id) ids.push(id);
+    }
+    const index = new VaultIndex();
+    await mapBounded(ids, 8, async (id) => {
+      const key = indexKey(id);
+      const plain = await getSealedObject(this.store, this.keys, key, id, 'index');
+      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) =>
+        index.add(blobId, packId, packLength, offset, stored, raw),
+      );
+    });
+    return index;
+  }
+
+  /** A writer for one snapshot (or one shard of it). `parent` enables reuse of unchanged entries by change token. */
+  async newSnapshotWriter(options: { parent?: string | null } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<SnapshotWriter> {
+    const index = await this.index();
+    const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
+    return new SnapshotWriter(
+      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codecs: CodecPool.shared() },
+      { ...options, parent },
+    );
+  }
+
+  /**
+   * Commits a snapshot from the parts of its writers: merges the manifest runs into sorted pages,
+   * writes the manifest root (the root hash), then the snapshot object — last, so that a snapshot
+   * is visible only when everything it references is stored.
+   */
+  async commitSnapshot(input: CommitInput): Promise<Snapshot> {
+    const parts = input.parts.map((p) => manifestPartSchema.parse(p));
+    const pages = await mergeRuns(this.store, this.keys, parts.flatMap((p) => p.runs));
+    const root = await writeManifestRoot(this.store, this.keys, pages);
+    const sum = (f: (s: ManifestPart['stats']) => number): number => parts.reduce((n, p) => n + f(p.stats), 0);
+    const record: SnapshotRecord = {
+      v: 1,
+      time: new Date().toISOString(),
+      hostname: os.hostname(),
+      source: input.source,
+      parent: input.parent ?? null,
+      tags: [...(input.tags ?? [])],
+      manifest: root.rootId,
+      indexes: parts.flatMap((p) => p.indexes),
+      stats: {
+        entries: root.entries,
+        bytes: root.bytes,
+        bytesScanned: sum((s) => s.bytesScanned),
+        bytesNew: sum((s) => s.bytesNew),
+        bytesStored: sum((s) => s.bytesStored),
+        blobsNew: sum((s) => s.blobsNew),
+        durationMs: input.startedAt ? Date.now() - input.startedAt.getTime() : 0,
+      },
+    };
+    const id = await putSealedObject(this.store, this.keys, snapshotKey, 'snapshot', encodeJson(record), null);
+    return { ...record, id };
+  }
+
+  async loadSnapshot(id: string): Promise<Snapshot> {
+    const key = snapshotKey(id);
+    const record = decodeJson(snapshotRecordSchema, await getSealedObject(this.store, this.keys, key, id, 'snapshot'), { location: this.location, key });
+    return { ...record, id };
+  }
+
+  /** Every snapshot, oldest first. */
+  async listSnapshots(): Promise<Snapshot[]> {
+    const ids: string[] = [];
+    for await (const key of this.store.list(SNAPSHOTS_PREFIX)) {
+      const id = idFromKey(SNAPSHOTS_PREFIX, key);
+      if (id) ids.push(id);
+    }
+    const snapshots = await mapBounded(ids, 8, (id) => this.loadSnapshot(id));
+    return snapshots.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+  }
+
+  /** The newest snapshot, optionally of one source id. */
+  async latestSnapshot(sourceId?: string): Promise<Snapshot | undefined> {
+    const all = await this.listSnapshots();
+    return all.filter((s) => sourceId === undefined || s.source.id === sourceId).pop();
+  }
+
+  /** Resolves `latest`, a full id or a unique id prefix (≥ 4 hex). */
+  async resolveSnapshot(ref: string): Promise<Snapshot> {
+    if (ref === 'latest') {
+      const latest = await this.latestSnapshot();
+      if (!latest) throw new SnapshotNotFoundError(`${this.location} has no snapshots`);
+      return latest;
+    }
+    if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new SnapshotNotFoundError(`${JSON.stringify(ref)} is not a snapshot id (64 hex, a unique prefix of at least 4, or "latest")`);
+    if (ref.length === 64) return this.loadSnapshot(ref);
+    const matches: string[] = [];
+    for await (const key of this.store.list(SNAPSHOTS_PREFIX)) {
+      const id = idFromKey(SNAPSHOTS_PREFIX, key);
+      if (id?.startsWith(ref)) matches.push(id);
+    }
+    if (matches.length !== 1) throw new SnapshotNotFoundError(`${matches.length === 0 ? 'no' : 'more than one'} snapshot in ${this.location} starts with ${ref}`);
+    return this.loadSnapshot(matches[0] as string);
+  }
+
+  manifest(snapshot: Snapshot): Promise<ManifestReader> {
+    return ManifestReader.open(this.store, this.keys, snapshot.manifest);
+  }
+
+  /** Entries of a snapshot in manifest order, optionally under a path prefix. */
+  async *entries(snapshot: Snapshot, prefix = ''): AsyncGenerator<ManifestEntry> {
+    yield* (await this.manifest(snapshot)).entries(prefix);
+  }
+}

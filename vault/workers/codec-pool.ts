@@ -1,0 +1,301 @@
+import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CODEC_WORKER_SOURCE } from './codec-worker-source';
+import { type VaultKeys } from '../crypto/vault-keys';
+
+/**
+ * A pool of worker threads for the per-byte work of the vault: HMAC blob ids, zstd, AES-256-GCM,
+ * and on restore whole "read a pack range, open its blobs, write them to a file" tasks.
+ *
+ * Data goes to the workers without copies: backups read files into shared slabs
+ * (SharedArrayBuffers registered once with every worker, see SlabPool) and tasks name a range of
+ * a slab; sealed blobs come back as transferred ArrayBuffers. The main thread is left with the
+ * chunking loop, the index and the pack/manifest bookkeeping.
+ *
+ * One pool per process (`CodecPool.shared()`), sized to the cores (at most 4 workers). Workers are
+ * unref'd while idle, so an idle pool never keeps a process alive. When worker threads cannot be
+ * started (or `LIFEBOAT_VAULT_WORKERS=0`), `shared()` returns null and callers use the in-thread
+ * path (sealed-codec.ts on libuv's thread pool), which produces the same format.
+ */
+export class CodecTaskError extends Error {
+  override name = 'CodecTaskError';
+  constructor(
+    message: string,
+    /** The bytes failed authentication or decoding (as opposed to an I/O or internal error). */
+    readonly corrupt: boolean,
+  ) {
+    super(message);
+  }
+}
+
+type Pending = { resolve: (m: WorkerReply) => void; reject: (err: unknown) => void };
+type WorkerReply = { t: number; error?: string; corrupt?: boolean; id?: Uint8Array; stored?: ArrayBuffer; flags?: number; bytes?: number; plain?: ArrayBuffer };
+
+class CodecWorker {
+  readonly pending = new Map<number, Pending>();
+  dead: unknown = null;
+  private refd = false;
+
+  constructor(readonly worker: Worker) {
+    worker.unref();
+    worker.on('message', (m: WorkerReply | { ready: true }) => {
+      if (!('t' in m)) return;
+      const p = this.pending.get(m.t);
+      if (!p) return;
+      this.pending.delete(m.t);
+      this.updateRef();
+      if (m.error !== undefined) p.reject(new CodecTaskError(m.error, m.corrupt === true));
+      else p.resolve(m);
+    });
+    const fail = (err: unknown): void => {
+      this.dead ??= err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      this.updateRef();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`codec worker exited with code ${code}`)));
+  }
+
+  post(t: number, message: object, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    if (this.dead) return Promise.reject(this.dead instanceof Error ? this.dead : new Error(String(this.dead)));
+    return new Promise<WorkerReply>((resolve, reject) => {
+      this.pending.set(t, { resolve, reject });
+      this.updateRef();
+      this.worker.postMessage(message, transfer);
+    });
+  }
+
+  /** Referenced while a task is pending (the process must wait for it), unreferenced when idle. */
+  private updateRef(): void {
+    const want = this.pending.size > 0;
+    if (want === this.refd) return;
+    this.refd = want;
+    if (want) this.worker.ref();
+    else this.worker.unref();
+  }
+}
+
+let sharedPool: CodecPool | null | undefined;
+
+export class CodecPool {
+  private readonly workers: CodecWorker[];
+  private nextTask = 1;
+  private nextKeySet = 1;
+  private nextSlab = 1;
+  private readonly keySets = new WeakMap<VaultKeys, number>();
+
+  private constructor(size: number) {
+    this.workers = [];
+    for (let i = 0; i < size; i++) this.workers.push(new CodecWorker(new Worker(CODEC_WORKER_SOURCE, { eval: true, name: `lifeboat-codec-${i}` })));
+  }
+
+  /** The process's pool, or null when worker threads are disabled or unavailable. */
+  static shared(): CodecPool | null {
+    if (sharedPool !== undefined) return sharedPool;
+    const configured = process.env.LIFEBOAT_VAULT_WORKERS;
+    const size = configured !== undefined && configured !== '' ? Number(configured) : Math.min(4, os.availableParallelism());
+    if (!Number.isInteger(size) || size <= 0) {
+      sharedPool = null;
+      return null;
+    }
+    try {
+      sharedPool = new CodecPool(size);
+    } catch {
+      sharedPool = null;
+    }
+    return sharedPool;
+  }
+
+  /** Starts the shared pool's threads now, so that they boot while the caller opens the vault. */
+  static prewarm(): void {
+    CodecPool.shared();
+  }
+
+  /** Stops the shared pool's workers (tests); the next `shared()` starts a new pool. */
+  static async shutdownShared(): Promise<void> {
+    const pool = sharedPool;
+    sharedPool = undefined;
+    if (pool) await Promise.all(pool.workers.map((w) => w.worker.terminate()));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Registers the vault keys with every worker; null when the raw encryption key is not available (keys built elsewhere). */
+  keySet(keys: VaultKeys): number | null {
+    const known = this.keySets.get(keys);
+    if (known !== undefined) return known;
+    if (!keys.encryptionKeyBytes) return null;
+    const k = this.nextKeySet++;
+    for (const w of this.workers) w.worker.postMessage({ op: 'keys', k, enc: keys.encryptionKeyBytes, mac: keys.idKeyBytes });
+    this.keySets.set(keys, k);
+    return k;
+  }
+
+  /** Registers a shared buffer with every worker; tasks then name ranges of it by id. */
+  registerSlab(sab: SharedArrayBuffer): number {
+    const s = this.nextSlab++;
+    for (const w of this.workers) w.worker.postMessage({ op: 'slab', s, sab });
+    return s;
+  }
+
+  dropSlab(s: number): void {
+    for (const w of this.workers) if (!w.dead) w.worker.postMessage({ op: 'drop-slab', s });
+  }
+
+  /** The live worker with the fewest pending tasks. */
+  private pick(): CodecWorker {
+    let best: CodecWorker | null = null;
+    for (const w of this.workers) if (!w.dead && (best === null || w.pending.size < best.pending.size)) best = w;
+    if (!best) throw new Error(`every codec worker failed: ${String(this.workers[0]?.dead)}`);
+    return best;
+  }
+
+  private run(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    const t = this.nextTask++;
+    return this.pick().post(t, { ...message, t }, transfer);
+  }
+
+  /** HMAC-SHA-256 (the blob id) of slab `s` bytes [offset, offset + length). */
+  async hash(k: number, s: number, offset: number, length: number): Promise<Buffer> {
+    const r = await this.run({ op: 'hash', k, s, o: offset, n: length });
+    const id = r.id as Uint8Array;
+    return Buffer.from(id.buffer, id.byteOffset, id.byteLength);
+  }
+
+  /** The envelope (docs/FORMAT.md §3) of slab `s` bytes [offset, offset + length) with the blob id as context. */
+  async seal(k: number, s: number, offset: number, length: number, id: Buffer, level: number | null): Promise<Buffer> {
+    const r = await this.run({ op: 'seal', k, s, o: offset, n: length, id, z: level });
+    return Buffer.from(r.stored as ArrayBuffer);
+  }
+
+  /** Opens one blob envelope held in a slab; throws CodecTaskError (corrupt) when it fails. */
+  async open(k: number, s: number, offset: number, length: number, id: Buffer, rawLength: number): Promise<Buffer> {
+    const r = await this.run({ op: 'open', k, s, o: offset, n: length, id, raw: rawLength });
+    return Buffer.from(r.plain as ArrayBuffer);
+  }
+
+  /**
+   * Reads `[offset, offset + length)` of a pack (from the local file `file`, or from slab `s` at
+   * `offset`), opens the listed blobs (`at` relative to the range) and writes their plaintexts in
+   * order to `fd` from `position`. Resolves with the bytes written.
+   */
+  async restore(
+    k: number,
+    source: { file: string } | { slab: number },
+    offset: number,
+    length: number,
+    blobs: ReadonlyArray<{ id: Buffer; at: number; stored: number; raw: number }>,
+    fd: number,
+    position: number,
+  ): Promise<number> {
+    const where = 'file' in source ? { f: source.file } : { s: source.slab };
+    const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs, fd, p: position });
+    return r.bytes as number;
+  }
+}
+
+/** A range of a shared slab, handed out by SlabPool. */
+export type SlabRegion = { readonly slab: Slab; readonly offset: number; readonly length: number; readonly bytes: Buffer };
+
+export class Slab {
+  refs = 0;
+  used = 0;
+  readonly bytes: Buffer;
+  constructor(
+    readonly id: number,
+    readonly sab: SharedArrayBuffer,
+    readonly pooled: boolean,
+  ) {
+    this.bytes = Buffer.from(sab);
+  }
+}
+
+/**
+ * Fixed memory for data on its way to the workers: a few large shared slabs, bump-allocated and
+ * recycled whole when every range handed out from them is released. `alloc` waits while all
+ * slabs are in use, which is what bounds a backup's memory. A request larger than a slab gets a
+ * dedicated shared buffer of its own, dropped on release.
+ *
+ * Callers must not wait for an allocation while holding a region (release first), so that every
+ * wait ends when the workers finish what they hold.
+ */
+export class SlabPool {
+  private current: Slab | null = null;
+  private readonly free: Slab[] = [];
+  private count = 0;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly pool: CodecPool,
+    readonly slabSize = 16 * 1024 * 1024,
+    readonly maxSlabs = 6,
+  ) {}
+
+  async alloc(length: number): Promise<SlabRegion> {
+    if (length > this.slabSize) return this.dedicated(length);
+    for (;;) {
+      const cur = this.current;
+      if (cur && cur.used + length <= this.slabSize) {
+        const offset = cur.used;
+        cur.used += length;
+        cur.refs++;
+        return { slab: cur, offset, length, bytes: cur.bytes.subarray(offset, offset + length) };
+      }
+      if (cur) {
+        this.current = null;
+        if (cur.refs === 0) this.recycle(cur);
+      }
+      const next = this.free.pop() ?? (this.count < this.maxSlabs ? this.create() : null);
+      if (next) {
+        next.used = 0;
+        this.current = next;
+        continue;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private dedicated(length: number): SlabRegion {
+    const sab = new SharedArrayBuffer(length);
+    const slab = new Slab(this.pool.registerSlab(sab), sab, false);
+    slab.refs = 1;
+    slab.used = length;
+    return { slab, offset: 0, length, bytes: slab.bytes };
+  }
+
+  private create(): Slab {
+    this.count++;
+    const sab = new SharedArrayBuffer(this.slabSize);
+    return new Slab(this.pool.registerSlab(sab), sab, true);
+  }
+
+  retain(slab: Slab): void {
+    slab.refs++;
+  }
+
+  release(slab: Slab): void {
+    slab.refs--;
+    if (slab.refs > 0) return;
+    if (!slab.pooled) {
+      this.pool.dropSlab(slab.id);
+      return;
+    }
+    if (slab === this.current) slab.used = 0;
+    else this.recycle(slab);
+    this.wake();
+  }
+
+  private recycle(slab: Slab): void {
+    slab.used = 0;
+    this.free.push(slab);
+  }
+
+  /** Every waiter re-tries: cheap, and no waiter can be left behind while space is free. */
+  private wake(): void {
+    const waiters = this.waiters.splice(0);
+    for (const w of waiters) w();
+  }
+}
