@@ -1,10 +1,35 @@
-/** Test tiers by folder: unit (pure core), infra (CDK + cdk-nag), integration (local cloud), e2e (synthesized workflows). */
-module.exports = {
+/**
+ * Test tiers by folder, one jest project each (`npm run test:<tier>`, or `jest --selectProjects <tier>`):
+ * unit (pure core), infra (CDK + cdk-nag), integration (local cloud), e2e (synthesized workflows).
+ * The tiers that synthesize the app share one globalSetup (test/support/jest-global-setup.ts):
+ * handler bundles built once per run and a synthesis cache, passed to the workers by environment.
+ * Jest runs a project's globalSetup only when that project has tests to run. Every test file stops
+ * its vault codec threads when it ends (test/support/stop-codec-pool-after-file.ts), and the slowest
+ * suites start first, also on a fresh clone without timings (test/support/slow-first-sequencer.cjs).
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.cjs' },
   moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/stop-codec-pool-after-file.ts'],
+};
+
+const synthesizing = {
+  globalSetup: '<rootDir>/test/support/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/jest-global-teardown.ts',
+};
+
+const tier = (name, extra = {}) => ({
+  ...shared,
+  ...extra,
+  displayName: name,
+  roots: [`<rootDir>/test/${name}`],
+  testMatch: ['**/*.test.ts'],
+});
+
+module.exports = {
+  projects: [tier('unit'), tier('infra', synthesizing), tier('integration', synthesizing), tier('e2e', synthesizing)],
+  testSequencer: '<rootDir>/test/support/slow-first-sequencer.cjs',
   maxWorkers: 2,
   testTimeout: 120000,
   verbose: false,

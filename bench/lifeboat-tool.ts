@@ -65,6 +65,14 @@ export async function prepareLifeboatCli(repoRoot: string, outDir: string): Prom
       return { ok: false, error: `esbuild could not bundle bin/lifeboat.ts: ${firstLine(first)}` };
     }
   }
+  // The codec worker threads start from codec-worker.js beside the bundle (vault/workers/codec-worker-location.ts);
+  // without it the CLI falls back to the slower in-thread codec.
+  try {
+    const worker = path.join(repoRoot, 'vault', 'workers', 'codec-worker.ts');
+    await build({ entryPoints: [worker], bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'silent', outfile: path.join(bundleDir, 'codec-worker.js') });
+  } catch (err) {
+    return { ok: false, error: `esbuild could not bundle the codec worker: ${firstLine(err)}` };
+  }
   const started = process.hrtime.bigint();
   const probe = spawnSync(process.execPath, [script, 'vault', '--help'], { encoding: 'utf8', env: childEnv() });
   const startupSeconds = Number(process.hrtime.bigint() - started) / 1e9;

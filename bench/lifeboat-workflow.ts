@@ -6,6 +6,7 @@ import { type ShardResult, snapshotShard } from '../lambdas/backup/snapshot-shar
 import { planRestore } from '../lambdas/restore/plan-restore';
 import { type RestoreTarget } from '../lambdas/restore/restore-request';
 import { resolveRestore } from '../lambdas/restore/resolve-restore';
+import { defaultRestoreTargetPrefix } from '../lambdas/restore/restore-target-policy';
 import { restoreShard, type RestoreShardResult } from '../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
 import { type Vault } from '../vault';
@@ -113,7 +114,7 @@ export async function runRestoreWorkflow(
   const resolved = await resolveRestore(
     { source: options.plan.sources[0]?.name, backupId: options.backupId, target: options.target },
     options.restoreId,
-    { environment: BENCH_ENVIRONMENT, sources: options.plan.sources, catalog: cloud.catalog, openVault: coldVault(), s3: cloud.s3, dynamodb: cloud.ddb, directory },
+    { restoreTargetPrefix: defaultRestoreTargetPrefix(BENCH_ENVIRONMENT), sources: options.plan.sources, catalog: cloud.catalog, openVault: coldVault(), s3: cloud.s3, dynamodb: cloud.ddb, directory },
   );
   const planned = await planRestore(resolved, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, dynamodb: cloud.ddb, directory });
   const plannedAt = process.hrtime.bigint();

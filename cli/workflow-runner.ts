@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent as SfnHistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type HistoryEvent as SfnHistoryEvent, paginateGetExecutionHistory, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
 import { resourceNames } from '../lib/stacks/resource-names';
@@ -95,14 +95,11 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
       const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
       if (!executionArn) throw new Error(`StartExecution of ${stateMachineArn} returned no execution ARN.`);
       const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
-      let nextToken: string | undefined;
       for (;;) {
-        // History pages since the last poll drive the same progress line as locally.
-        do {
-          const page = await client.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 500 }));
+        // The history drives the same progress line as locally (countEvent skips events already counted).
+        for await (const page of paginateGetExecutionHistory({ client, pageSize: 500 }, { executionArn })) {
           for (const event of page.events ?? []) countEvent(progress, event);
-          nextToken = page.nextToken;
-        } while (nextToken);
+        }
         const described = await client.send(new DescribeExecutionCommand({ executionArn }));
         onProgress({ ...progress, elapsedMs: Date.now() - started });
         if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {

@@ -10,7 +10,8 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
 }
 
-function describeIssues(error: z.ZodError): string[] {
+/** One line per issue: the path of the offending field (`plans[0].retention`), then what is wrong with it. */
+export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`);
 }
 

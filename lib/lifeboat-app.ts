@@ -1,34 +1,66 @@
-import { type App, Tags, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { type LifeboatConfig } from '../config/lifeboat-config';
-import { DrStack } from './stacks/dr-stack';
-import { PrimaryStack } from './stacks/primary-stack';
-import { resourceNames } from './stacks/resource-names';
+import { type App, CfnOutput, Stack, Tags } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { type Construct } from 'constructs';
+import { type LifeboatConfig, type SourceConfig } from '../config/lifeboat-config';
+import { LifeboatProtection } from './constructs/lifeboat-protection';
+import { LifeboatSource } from './constructs/lifeboat-source';
+import { environmentPrefix, resourceNames } from './stacks/resource-names';
 
-export type LifeboatStacks = { primary: PrimaryStack; dr: DrStack };
+export type LifeboatStacks = { primary: Stack; dr: Stack; protection: LifeboatProtection };
 
 /**
- * Adds, for each environment of the config, a primary stack (primary region) and a DR stack (DR
- * region). The DR stack deploys first: the primary replicates into the vault it creates.
+ * Our JSON-config app (bin/app.ts, the local cloud's synthesis): for each environment of the config, a
+ * primary stack `Lifeboat-<env>-Primary` (primary region) with a LifeboatProtection of prefix
+ * `lifeboat-<env>`, and its DR stack `Lifeboat-<env>-DR` (DR region), which deploys first: the primary
+ * replicates into the vault it holds. Adds no cdk-nag: bin/app.ts registers it on its own App.
  */
-export function buildLifeboatApp(app: App, config: LifeboatConfig, options: { nag?: boolean } = {}): Map<string, LifeboatStacks> {
+export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, LifeboatStacks> {
   const stacks = new Map<string, LifeboatStacks>();
   for (const env of config.environments) {
     const names = resourceNames(env);
-    const dr = new DrStack(app, names.drStack, {
-      environment: env,
+    const dr = new Stack(app, names.drStack, {
       env: { account: env.account, region: env.drRegion },
       description: `Lifeboat ${env.name}: replica vault (DR region)`,
     });
-    const primary = new PrimaryStack(app, names.primaryStack, {
-      environment: env,
+    const primary = new Stack(app, names.primaryStack, {
       env: { account: env.account, region: env.primaryRegion },
       description: `Lifeboat ${env.name}: vault, catalog, backup workflows (primary region)`,
     });
-    primary.addStackDependency(dr);
+    // Id 'Default' is left out of logical ids: the resources keep the ids they had when the stacks built them directly.
+    const protection = new LifeboatProtection(primary, 'Default', {
+      prefix: environmentPrefix(env),
+      environmentName: env.name,
+      drRegion: env.drRegion,
+      drStack: dr,
+      plans: env.plans.map((plan) => ({ ...plan, sources: plan.sources.map((source) => sourceOf(primary, source)) })),
+      ...(env.fileSystem ? { fileSystem: env.fileSystem.efs } : {}),
+    });
+    addOutputs(primary, dr, protection);
     for (const stack of [primary, dr]) Tags.of(stack).add('lifeboat:environment', env.name);
-    stacks.set(env.name, { primary, dr });
+    stacks.set(env.name, { primary, dr, protection });
   }
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return stacks;
 }
+
+/** A source of the config: its bucket or table imported by name (the config names resources Lifeboat does not own). */
+function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
+  switch (source.type) {
+    case 's3':
+      return LifeboatSource.s3Bucket(source.name, s3.Bucket.fromBucketName(scope, `Source-${source.name}`, source.bucket), { prefix: source.prefix });
+    case 'dynamodb':
+      return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table));
+    case 'filesystem':
+      return LifeboatSource.fileSystem(source.name, source.path);
+  }
+}
+
+/** What operators look up after a deploy (`cdk deploy --outputs-file`). */
+function addOutputs(primary: Stack, dr: Stack, protection: LifeboatProtection): void {
+  new CfnOutput(dr, 'ReplicaVaultBucketName', { value: protection.drVault.bucket.bucketName });
+  new CfnOutput(primary, 'VaultBucketName', { value: protection.vault.bucket.bucketName });
+  new CfnOutput(primary, 'CatalogTableName', { value: protection.catalog.table.tableName });
+  new CfnOutput(primary, 'BackupStateMachineArn', { value: protection.backupWorkflow.stateMachine.stateMachineArn });
+  new CfnOutput(primary, 'RestoreStateMachineArn', { value: protection.restoreWorkflow.stateMachine.stateMachineArn });
+}
+

@@ -1,5 +1,6 @@
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
@@ -50,18 +51,17 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
   }
 }
 
-type ListedBackup = { backupId: string; plan: string; status: string; strategy?: string; startedAt: string; endedAt?: string; sources: unknown[]; copies?: { dr?: string } };
-
 export async function backupsListCommand(options: BackupsListOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {
   const { io, clients } = { ...defaultDeps, ...deps };
   try {
     const access = await environmentAccess(options, clients);
-    let records: ListedBackup[];
-    if (options.source !== undefined) records = (await access.catalog.listBackupsOfSource(options.source)) as unknown as ListedBackup[];
+    // The catalog validates every record it reads (lambdas/catalog/backup-record.ts).
+    let records: BackupRecord[];
+    if (options.source !== undefined) records = await access.catalog.listBackupsOfSource(options.source);
     else {
       const plans = options.plan !== undefined ? [options.plan] : access.environment.plans.map((p) => p.name);
       records = [];
-      for (const plan of plans) records.push(...((await access.catalog.listBackupsOfPlan(plan)) as unknown as ListedBackup[]));
+      for (const plan of plans) records.push(...(await access.catalog.listBackupsOfPlan(plan)));
       if (options.plan === undefined) records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
     }
     if (options.json) {
@@ -74,9 +74,9 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     }
     io.out(`${'BACKUP'.padEnd(28)}${'PLAN'.padEnd(14)}${'STATUS'.padEnd(11)}${'STRATEGY'.padEnd(13)}${'DR COPY'.padEnd(11)}${'STARTED'.padEnd(26)}SOURCES`);
     for (const r of records) {
-      const sources = r.sources.map((s) => (typeof s === 'string' ? s : String((s as { name?: unknown }).name))).join(', ');
+      const sources = r.sources.map((s) => s.name).join(', ');
       const drCopy = r.status === 'COMMITTED' ? (r.copies?.dr ?? '-') : '-';
-      io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${r.status.padEnd(11)}${(r.strategy ?? '').padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}`);
+      io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${r.status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}`);
     }
     return 0;
   } catch (err) {

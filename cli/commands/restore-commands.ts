@@ -24,6 +24,7 @@ export type RestoreCommandOptions = TargetOptions & {
   at?: string;
   target: string;
   overwrite?: boolean;
+  keepSetid?: boolean;
   from?: string;
   prefix?: string;
   json?: boolean;
@@ -58,6 +59,7 @@ export function restoreInput(options: RestoreCommandOptions): Record<string, unk
     ...(options.at !== undefined ? { pointInTime: options.at } : {}),
     target: parseTargetSpec(options.target),
     ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.keepSetid ? { keepSetIdBits: true } : {}),
     ...(options.from !== undefined ? { vault: options.from } : {}),
     ...(options.prefix !== undefined ? { filter: { prefix: options.prefix } } : {}),
   };
@@ -142,6 +144,7 @@ export function registerRestoreCommand(program: Command): void {
     .option('--at <time>', 'point in time (ISO 8601 with zone): the newest committed backup at or before it')
     .requiredOption('--target <spec>', 's3://bucket[/prefix], dynamodb://table or /absolute/directory')
     .option('--overwrite', 'allow restoring onto the original source or a non-empty target')
+    .option('--keep-setid', 'directory targets: keep setuid/setgid bits (the runbook drops them by default)')
     .option('--from <vault>', 'primary or dr', 'primary')
     .option('--prefix <prefix>', 'restore only keys / paths under this prefix')
     .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { CodecPool } from '../../vault';
 import { backupDirectory } from '../../vault';
@@ -5,17 +6,22 @@ import { type KeyProvider } from '../../vault';
 import { KeyFileKeyProvider } from '../../vault';
 import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
-import { restoreSnapshot } from '../../vault';
+import { RestoreIncompleteError, restoreSnapshot } from '../../vault';
 import { initVault, openVault, type Vault } from '../../vault';
 import { VaultError } from '../../vault';
-import { verifyVault } from '../../vault';
+import { verifyVault, type VerifyReport } from '../../vault';
 import { type VaultStore } from '../../vault';
+import { describeUnreadableSnapshot } from '../../vault';
+import { escapeName } from '../escape-name';
 import { type CliIo, processIo } from '../cli-io';
 
 /**
  * `lifeboat vault init | backup | restore | verify | ls`: the vault engine on a local directory (or
  * `s3://bucket/prefix`) and a key, as a program. Exit codes: 0 success, 1 failure (for verify:
- * a problem was found; each is printed with the object it concerns).
+ * a problem was found; each is printed with the object it concerns; unreferenced objects are
+ * information and keep 0). An unreadable snapshot object is a warning on stderr for ls, restore and
+ * backup, which go on with the readable snapshots (docs/FORMAT.md §10). Entry names are printed
+ * through escapeName.
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -23,7 +29,7 @@ export const EXIT_FAILED = 1;
 export type VaultAccessOptions = { vault: string; keyFile?: string; passphraseEnv?: string };
 export type VaultInitOptions = VaultAccessOptions & { compression?: string };
 export type VaultBackupOptions = VaultAccessOptions & { parent?: string | false; json?: boolean };
-export type VaultRestoreOptions = VaultAccessOptions & { include?: string; target: string };
+export type VaultRestoreOptions = VaultAccessOptions & { include?: string; target: string; overwrite?: boolean };
 export type VaultVerifyOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
 export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: string };
 
@@ -32,7 +38,11 @@ const defaultDeps: VaultCommandDeps = { io: processIo, env: process.env };
 
 async function storeFor(location: string, env: NodeJS.ProcessEnv): Promise<VaultStore> {
   // Local vaults never load the AWS SDK (a quarter of a second of start-up); s3:// ones load it here.
-  if (!isS3VaultLocation(location)) return openLocalVaultStore(location);
+  if (!isS3VaultLocation(location)) {
+    const stats = await fs.stat(location).catch(() => null);
+    if (stats && !stats.isDirectory()) throw new VaultError(`the vault location ${location} is a file, not a vault directory; give the directory that \`lifeboat vault init\` created`);
+    return openLocalVaultStore(location);
+  }
   const [{ S3Client }, { openVaultStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../../vault/aws.js')]);
   // The composition root: the S3 client is built here, and only when an s3:// location asks for it.
   return openVaultStore(location, { s3Client: () => new S3Client({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' }) });
@@ -48,16 +58,56 @@ async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, 
   return create ? (await KeyFileKeyProvider.loadOrCreate(options.keyFile)).provider : KeyFileKeyProvider.load(options.keyFile);
 }
 
-async function open(options: VaultAccessOptions, env: NodeJS.ProcessEnv): Promise<Vault> {
-  return openVault(await storeFor(options.vault, env), await keyProvider(options, env, false));
+/**
+ * Opens the vault for a command. A snapshot object that cannot be read does not stop `ls`, `restore
+ * latest` or a backup's parent lookup: each is named in a warning on stderr, with what to do, and
+ * the command goes on with the readable snapshots (docs/FORMAT.md §10).
+ */
+async function open(options: VaultAccessOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<Vault> {
+  const vault = await openVault(await storeFor(options.vault, env), await keyProvider(options, env, false));
+  vault.onUnreadableSnapshot = (u) => io.err(`lifeboat vault: warning: ${describeUnreadableSnapshot(u)}`);
+  return vault;
 }
 
+/**
+ * Runs a command: its status on success, EXIT_FAILED with the message on any error. The codec worker
+ * pool is stopped when the command ends, success or not, so that the process exits with its status.
+ */
 async function run(io: CliIo, fn: () => Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (err) {
-    io.err(`lifeboat vault: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(`lifeboat vault: ${describeError(err)}`);
     return EXIT_FAILED;
+  } finally {
+    await CodecPool.shutdownShared();
+  }
+}
+
+/** The message of an error, with the raw errno texts of the usual mistakes said in words. */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // Its list of damaged files holds entry paths: the same message, with the names printed as the CLI prints names.
+  if (err instanceof RestoreIncompleteError) return new RestoreIncompleteError(err.damaged.map((d) => ({ ...d, path: escapeName(d.path) })), err.stats).message;
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOTDIR' && e.path !== undefined) return `${e.path}: a path on the way is a file, not a directory (${e.message})`;
+  if (e.code === 'ENOENT' && e.syscall === 'stat' && e.path !== undefined) return `${e.path} does not exist`;
+  return err.message;
+}
+
+/** `vault restore` into a directory that holds anything needs --overwrite: a restore must not mix into other data by accident. */
+async function checkRestoreTarget(target: string, overwrite: boolean): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR') throw new VaultError(`the restore target ${target} is a file, not a directory; choose a directory (it is created when missing)`);
+    throw err;
+  }
+  if (names.length > 0 && !overwrite) {
+    throw new VaultError(`the restore target ${target} is not empty (${names.length} entries); restore into an empty or new directory, or pass --overwrite to write over what is there`);
   }
 }
 
@@ -76,9 +126,9 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
   const { io, env } = { ...defaultDeps, ...deps };
   return run(io, async () => {
     CodecPool.prewarm(); // the worker threads boot while the vault, its index and the parent manifest load
-    const vault = await open(options, env);
+    const vault = await open(options, env, io);
     const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
-    const { snapshot, skipped } = await backupDirectory(vault, source, { parent, onSkip: (p, why) => io.err(`skipped ${p}: ${why}`) });
+    const { snapshot, skipped } = await backupDirectory(vault, source, { parent, onSkip: (p, why) => io.err(`skipped ${escapeName(p)}: ${why}`) });
     const s = snapshot.stats;
     if (options.json) {
       io.out(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } }));
@@ -92,10 +142,12 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
 export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return run(io, async () => {
+    await checkRestoreTarget(options.target, options.overwrite ?? false);
     CodecPool.prewarm();
-    const vault = await open(options, env);
+    const vault = await open(options, env, io);
     const snapshot = await vault.resolveSnapshot(ref);
-    const stats = await restoreSnapshot(vault, snapshot, options.target, { include: options.include ?? '' });
+    // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does).
+    const stats = await restoreSnapshot(vault, snapshot, options.target, { include: options.include ?? '', overwrite: options.overwrite ?? false, keepSetIdBits: true });
     io.err(`Restored ${stats.entries} entries (${stats.files} files, ${stats.dirs} directories, ${stats.symlinks} symlinks, ${stats.bytes} bytes) of ${snapshot.id} to ${options.target}`);
     return EXIT_OK;
   });
@@ -104,7 +156,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
 export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return run(io, async () => {
-    const vault = await open(options, env);
+    const vault = await open(options, env, io);
     const report = await verifyVault(vault, { readData: options.readData ?? false });
     if (options.json) io.out(JSON.stringify(report));
     else {
@@ -112,25 +164,42 @@ export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultComm
       io.out(
         `${report.ok ? 'OK' : 'FAILED'}: ${report.snapshots} snapshots, ${report.entries} manifest entries, ${report.indexes} indexes, ${report.packs} packs, ${report.blobs} blobs${options.readData ? ` (${report.blobsRead} read)` : ''}, ${report.problems.length} problems`,
       );
+      for (const line of describeUnreferenced(report)) io.out(line);
     }
     return report.ok ? EXIT_OK : EXIT_FAILED;
   });
 }
 
+/**
+ * The garbage part of a verify report: information, not a failure. Each object is named (a few
+ * hundred at most after a killed backup), then the total; said plainly when the list may hold
+ * objects that damaged ones reference, so that nobody deletes what a repair still needs.
+ */
+function describeUnreferenced(report: VerifyReport): string[] {
+  if (report.unreferenced.length === 0) return [];
+  const unknown = report.unreferenced.filter((o) => o.bytes === null).length;
+  const lines = report.unreferenced.map((o) => `UNREFERENCED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}`);
+  lines.push(
+    `INFO: ${report.unreferenced.length} unreferenced objects, ${report.unreferencedBytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: left by a killed or failed backup, or being written by a running one; no snapshot needs them, a prune reclaims them`,
+  );
+  if (!report.ok) lines.push('INFO: the problems above may make objects look unreferenced that a damaged snapshot, manifest or index refers to: repair those first, delete nothing listed here');
+  return lines;
+}
+
 export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return run(io, async () => {
-    const vault = await open(options, env);
+    const vault = await open(options, env, io);
     if (ref === undefined) {
       const snapshots = await vault.listSnapshots();
       if (options.json) io.out(JSON.stringify(snapshots));
-      else for (const s of snapshots) io.out(`${s.id.slice(0, 16)}  ${s.time}  ${s.source.kind} ${s.source.id}  ${s.stats.entries} entries  ${s.stats.bytes} bytes`);
+      else for (const s of snapshots) io.out(`${s.id.slice(0, 16)}  ${s.time}  ${s.source.kind} ${escapeName(s.source.id)}  ${s.stats.entries} entries  ${s.stats.bytes} bytes`);
       return EXIT_OK;
     }
     const snapshot = await vault.resolveSnapshot(ref);
     for await (const e of vault.entries(snapshot, options.prefix ?? '')) {
       if (options.json) io.out(JSON.stringify(e));
-      else io.out(`${e.kind.padEnd(7)} ${String(e.size).padStart(12)}  ${e.path}${e.kind === 'symlink' ? ` -> ${String(e.meta['target'])}` : ''}`);
+      else io.out(`${e.kind.padEnd(7)} ${String(e.size).padStart(12)}  ${escapeName(e.path)}${e.kind === 'symlink' ? ` -> ${escapeName(String(e.meta['target']))}` : ''}`);
     }
     return EXIT_OK;
   });
@@ -159,6 +228,7 @@ export function registerVaultCommands(program: Command): void {
   access(vault.command('restore').description('restore a snapshot (or a path prefix of it) into a directory').argument('<snapshot>', 'snapshot id, unique prefix, or "latest"'))
     .requiredOption('--target <dir>', 'directory to restore into')
     .option('--include <pathPrefix>', 'restore only this path and what lies below it')
+    .option('--overwrite', 'restore into a non-empty directory, replacing files and links that are in the way')
     .action(async (ref: string, o: VaultRestoreOptions) => exit(await vaultRestore(ref, o)));
   access(vault.command('verify').description('check the vault structure; with --read-data, decrypt every blob and check its id'))
     .option('--read-data', 'read and check every blob')

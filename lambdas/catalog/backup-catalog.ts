@@ -1,7 +1,18 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BackupInProgressError, BackupNotCommittableError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
-import { type BackupRecord, type BackupSourceRecord, type BackupStrategy, type BackupTotals, type CopyStatus } from './backup-record';
+import { DeleteCommand, GetCommand, paginateQuery, PutCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type z } from 'zod';
+import { BackupInProgressError, BackupNotCommittableError, CatalogItemInvalidError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
+import {
+  type BackupRecord,
+  backupRecordSchema,
+  type BackupSourceRecord,
+  type BackupStrategy,
+  type BackupTotals,
+  type CopyStatus,
+  type PlanLockItem,
+  planLockItemSchema,
+  sourceIndexItemSchema,
+} from './backup-record';
 
 /**
  * The backup catalog over its DynamoDB table (key design in lib/constructs/catalog-table.ts).
@@ -142,8 +153,8 @@ export class BackupCatalog {
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: `LOCK#${plan}`, sk: 'LOCK' }, ConsistentRead: true }));
-      throw new BackupInProgressError(plan, String(Item?.holder ?? 'unknown'), new Date(Number(Item?.expiresAt ?? 0) * 1000).toISOString());
+      const lock = await this.readLock(plan);
+      throw new BackupInProgressError(plan, lock?.holder ?? 'unknown', new Date((lock?.expiresAt ?? 0) * 1000).toISOString());
     }
   }
 
@@ -171,8 +182,12 @@ export class BackupCatalog {
   }
 
   async lockHolder(plan: string): Promise<string | undefined> {
+    return (await this.readLock(plan))?.holder;
+  }
+
+  private async readLock(plan: string): Promise<PlanLockItem | undefined> {
     const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: `LOCK#${plan}`, sk: 'LOCK' }, ConsistentRead: true }));
-    return Item ? String(Item.holder) : undefined;
+    return Item ? this.parseItem(planLockItemSchema, Item) : undefined;
   }
 
   /** After COMMITTED: one index item per source, so "backups of a source" is one Query. Idempotent. */
@@ -199,26 +214,23 @@ export class BackupCatalog {
   /** Committed backups of a source, newest first. */
   async listBackupsOfSource(source: string, options: { startedAtOrBefore?: string; limit?: number } = {}): Promise<BackupRecord[]> {
     const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: options.startedAtOrBefore ? 'pk = :pk AND sk <= :upper' : 'pk = :pk',
-          ExpressionAttributeValues: {
-            ':pk': `SOURCE#${source}`,
-            // '~' sorts after every id character, so this includes backups started exactly at the bound.
-            ...(options.startedAtOrBefore ? { ':upper': `BACKUP#${options.startedAtOrBefore}~` } : {}),
-          },
-          ScanIndexForward: false,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(String(item.backupId));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && (options.limit === undefined || ids.length < options.limit));
+    const query: QueryCommandInput = {
+      TableName: this.table,
+      KeyConditionExpression: options.startedAtOrBefore ? 'pk = :pk AND sk <= :upper' : 'pk = :pk',
+      ExpressionAttributeValues: {
+        ':pk': `SOURCE#${source}`,
+        // '~' sorts after every id character, so this includes backups started exactly at the bound.
+        ...(options.startedAtOrBefore ? { ':upper': `BACKUP#${options.startedAtOrBefore}~` } : {}),
+      },
+      ScanIndexForward: false,
+    };
+    for await (const item of this.queryItems(query)) {
+      ids.push(this.parseItem(sourceIndexItemSchema, item).backupId);
+      // At the limit the query stops: no further page is read.
+      if (options.limit !== undefined && ids.length >= options.limit) break;
+    }
     const records: BackupRecord[] = [];
-    for (const id of ids.slice(0, options.limit ?? ids.length)) {
+    for (const id of ids) {
       const record = await this.getBackup(id);
       if (record?.status === 'COMMITTED') records.push(record);
     }
@@ -231,24 +243,13 @@ export class BackupCatalog {
    * the record it returns.
    */
   async latestBackupOfSource(source: string, options: { strategy?: BackupStrategy } = {}): Promise<BackupRecord | undefined> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `SOURCE#${source}` },
-          ScanIndexForward: false,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (options.strategy && item.strategy !== options.strategy) continue;
-        const record = await this.getBackup(String(item.backupId));
-        if (record?.status === 'COMMITTED') return record;
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false };
+    for await (const item of this.queryItems(query)) {
+      const indexed = this.parseItem(sourceIndexItemSchema, item);
+      if (options.strategy && indexed.strategy !== options.strategy) continue;
+      const record = await this.getBackup(indexed.backupId);
+      if (record?.status === 'COMMITTED') return record;
+    }
     return undefined;
   }
 
@@ -267,33 +268,34 @@ export class BackupCatalog {
 
   async getBackup(backupId: string): Promise<BackupRecord | undefined> {
     const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, ConsistentRead: true }));
-    return Item ? stripKeys(Item) : undefined;
+    return Item ? this.parseItem(backupRecordSchema, Item) : undefined;
   }
 
   /** All backups of a plan, newest first (GSI byPlan). */
   async listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
     const records: BackupRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byPlan',
-          KeyConditionExpression: '#plan = :plan',
-          ExpressionAttributeNames: { '#plan': 'plan' },
-          ExpressionAttributeValues: { ':plan': plan },
-          ScanIndexForward: false,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) records.push(stripKeys(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const query: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: 'byPlan',
+      KeyConditionExpression: '#plan = :plan',
+      ExpressionAttributeNames: { '#plan': 'plan' },
+      ExpressionAttributeValues: { ':plan': plan },
+      ScanIndexForward: false,
+    };
+    for await (const item of this.queryItems(query)) records.push(this.parseItem(backupRecordSchema, item));
     return records;
   }
-}
 
-function stripKeys(item: Record<string, unknown>): BackupRecord {
-  const { pk: _pk, sk: _sk, ...record } = item;
-  return record as BackupRecord;
+  /** The items of a query, page after page as they are consumed (the SDK paginator follows LastEvaluatedKey). */
+  private async *queryItems(query: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
+    for await (const page of paginateQuery({ client: this.ddb }, query)) yield* page.Items ?? [];
+  }
+
+  /** An item as `schema` reads it, or CatalogItemInvalidError naming the item (its keys) and each bad field. */
+  private parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
+    const parsed = schema.safeParse(item);
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
+    throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
+  }
 }

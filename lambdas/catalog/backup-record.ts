@@ -1,66 +1,91 @@
-/** A backup as the catalog records it (pk BACKUP#<backupId>, sk BACKUP). */
-export type BackupStatus = 'RUNNING' | 'COMMITTED' | 'FAILED';
+import { z } from 'zod';
 
-export type BackupStrategy = 'full' | 'incremental' | 'differential';
+/**
+ * A backup as the catalog records it (pk BACKUP#<backupId>, sk BACKUP). The schemas are the types:
+ * every item read from the table is parsed with them (backup-catalog.ts), so a hand-edited or
+ * half-migrated item fails with an error naming it instead of travelling on as a wrong shape.
+ * Unknown attributes (the table keys, attributes of a later version) are dropped on read.
+ */
 
-export type SourceType = 's3' | 'dynamodb' | 'filesystem';
+export const backupStatusSchema = z.enum(['RUNNING', 'COMMITTED', 'FAILED']);
+export type BackupStatus = z.infer<typeof backupStatusSchema>;
+
+export const backupStrategySchema = z.enum(['full', 'incremental', 'differential']);
+export type BackupStrategy = z.infer<typeof backupStrategySchema>;
+
+export const sourceTypeSchema = z.enum(['s3', 'dynamodb', 'filesystem']);
+export type SourceType = z.infer<typeof sourceTypeSchema>;
+
+const count = z.number().int().nonnegative();
 
 /** Counters of a backup or of one of its sources, from the vault's snapshot statistics. */
-export type BackupTotals = {
-  entries: number;
+export const backupTotalsSchema = z.object({
+  entries: count,
   /** Logical size: the sum of the entries' sizes (what a restore writes). */
-  bytes: number;
+  bytes: count,
   /** Bytes read from the source (unchanged entries reused by change token are not read). */
-  bytesScanned: number;
+  bytesScanned: count,
   /** Bytes of chunks the vault did not hold yet (before compression). */
-  bytesNew: number;
+  bytesNew: count,
   /** Bytes those new chunks take in the vault (compressed and encrypted). */
-  bytesStored: number;
-  blobsNew: number;
-};
+  bytesStored: count,
+  blobsNew: count,
+});
+export type BackupTotals = z.infer<typeof backupTotalsSchema>;
 
 /** One source of a committed backup: its vault snapshot (one per source per run). */
-export type BackupSourceRecord = BackupTotals & {
-  name: string;
-  type: SourceType;
-  snapshotId: string;
+export const backupSourceRecordSchema = backupTotalsSchema.extend({
+  name: z.string().min(1),
+  type: sourceTypeSchema,
+  snapshotId: z.string().min(1),
   /** The manifest root's id: fixes every entry and byte of the snapshot. */
-  rootHash: string;
+  rootHash: z.string().min(1),
   /** The snapshot this one was written against (reuse by change token), absent for a full read. */
-  parentSnapshotId?: string;
+  parentSnapshotId: z.string().min(1).optional(),
   /** Entries that changed while they were read, entries that vanished between listing and reading, entries skipped as unreadable. */
-  changedDuringRead?: number;
-  vanished?: number;
-  skipped?: number;
-};
+  changedDuringRead: count.optional(),
+  vanished: count.optional(),
+  skipped: count.optional(),
+});
+export type BackupSourceRecord = z.infer<typeof backupSourceRecordSchema>;
 
-export type CopyStatus = 'PENDING' | 'COMMITTED' | 'FAILED';
+export const copyStatusSchema = z.enum(['PENDING', 'COMMITTED', 'FAILED']);
+export type CopyStatus = z.infer<typeof copyStatusSchema>;
 
-export type BackupRecord = {
-  backupId: string;
-  plan: string;
-  environment: string;
+export const backupRecordSchema = z.object({
+  backupId: z.string().min(1),
+  plan: z.string().min(1),
+  environment: z.string().min(1),
   /** Names of the plan's sources, known from planning on (sources[] is filled at commit). */
-  sourceNames: string[];
+  sourceNames: z.array(z.string().min(1)),
   /** Per source snapshot and counters; empty until the backup is COMMITTED. */
-  sources: BackupSourceRecord[];
+  sources: z.array(backupSourceRecordSchema),
   /** The strategy applied: an incremental or differential run without any earlier backup to build on is recorded as full. */
-  strategy: BackupStrategy;
+  strategy: backupStrategySchema,
   /** What was asked for (schedule or request), when it differs from `strategy`. */
-  requestedStrategy?: BackupStrategy;
+  requestedStrategy: backupStrategySchema.optional(),
   /** Incremental: the latest committed backup; differential: the latest full backup. Its snapshots are the parents. */
-  parentBackupId?: string;
+  parentBackupId: z.string().min(1).optional(),
   /** The full backup the chain of parents starts from (the parent itself for a differential). */
-  baseBackupId?: string;
-  status: BackupStatus;
-  startedAt: string;
-  endedAt?: string;
-  trigger?: string;
-  shardCount: number;
+  baseBackupId: z.string().min(1).optional(),
+  status: backupStatusSchema,
+  startedAt: z.string().min(1),
+  endedAt: z.string().min(1).optional(),
+  trigger: z.string().optional(),
+  shardCount: count,
   /** Sums over sources, set at commit. */
-  totals?: BackupTotals;
+  totals: backupTotalsSchema.optional(),
   /** Where the backup's data is committed: always the primary vault once COMMITTED; the DR copy is replicated later. */
-  copies?: { primary: 'COMMITTED'; dr?: CopyStatus };
-  error?: string;
-  cause?: string;
-};
+  copies: z.object({ primary: z.literal('COMMITTED'), dr: copyStatusSchema.optional() }).optional(),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+});
+export type BackupRecord = z.infer<typeof backupRecordSchema>;
+
+/** The index item of one source of a committed backup (pk SOURCE#<source>, sk BACKUP#<startedAt>#<backupId>): only what the reads use. */
+export const sourceIndexItemSchema = z.object({ backupId: z.string().min(1), strategy: backupStrategySchema });
+export type SourceIndexItem = z.infer<typeof sourceIndexItemSchema>;
+
+/** The lease item of a plan (pk LOCK#<plan>, sk LOCK). */
+export const planLockItemSchema = z.object({ holder: z.string().min(1), acquiredAt: z.string().optional(), expiresAt: z.number().int() });
+export type PlanLockItem = z.infer<typeof planLockItemSchema>;

@@ -45,3 +45,21 @@ export class BackupNotCommittableError extends Error {
     );
   }
 }
+
+/**
+ * An item of the catalog table that does not have the shape this version reads (hand-edited, written
+ * by an incompatible version, or damaged). Names the item and every bad field; never retried.
+ */
+export class CatalogItemInvalidError extends Error {
+  override readonly name = 'CatalogItemInvalidError';
+  constructor(
+    readonly table: string,
+    readonly item: string,
+    readonly problems: string[],
+  ) {
+    super(
+      `Catalog item ${item} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${problems.join('; ')}. ` +
+        'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
+    );
+  }
+}

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { acquireBackupLease, type HeldLease, releaseBackupLease } from '../backup/backup-lease';
-import { classifyError } from '../runtime/errors';
-import { functionContext } from '../runtime/function-context';
-import { parseInput } from '../runtime/parse-input';
+import { acquireBackupLease, releaseBackupLease } from '../backup/backup-lease';
+import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 const leaseSchema = z.object({ backupId: z.string().min(1), plan: z.string().min(1) });
 const inputSchema = z.discriminatedUnion('action', [
@@ -18,13 +16,8 @@ const inputSchema = z.discriminatedUnion('action', [
 ]);
 
 /** First and last step of a backup: takes the plan's lease (naming the run) and gives it back on every path. */
-export async function handler(event: unknown): Promise<HeldLease | { released: boolean }> {
-  const input = parseInput(inputSchema, event, 'backup lock request');
-  const ctx = functionContext();
-  try {
-    if (input.action === 'acquire') return await acquireBackupLease(input.request, { catalog: ctx.catalog, plans: ctx.plans });
-    return await releaseBackupLease(input.lock, { catalog: ctx.catalog });
-  } catch (err) {
-    throw classifyError(err);
-  }
-}
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'backup lock request' }, async (input, runtime) =>
+  input.action === 'acquire'
+    ? acquireBackupLease(input.request, { catalog: runtime.catalog, plans: runtime.plans })
+    : releaseBackupLease(input.lock, { catalog: runtime.catalog }),
+);

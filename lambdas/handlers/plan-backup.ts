@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { planBackup, type PlannedBackup } from '../backup/plan-backup';
-import { classifyError } from '../runtime/errors';
-import { functionContext } from '../runtime/function-context';
-import { parseInput } from '../runtime/parse-input';
+import { planBackup } from '../backup/plan-backup';
+import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 // The state after "Acquire lock": the execution input plus the lease that names this run.
 const inputSchema = z.object({
@@ -13,19 +11,16 @@ const inputSchema = z.object({
 });
 
 /** Plans the run (strategy, parents, shards) into the vault bucket and records it RUNNING; the first backup initialises the vault. */
-export async function handler(event: unknown): Promise<PlannedBackup> {
-  const input = parseInput(inputSchema, event, 'backup request');
-  const ctx = functionContext();
-  try {
-    return await planBackup({ plan: input.plan, strategy: input.strategy, trigger: input.trigger, backupId: input.lock.backupId }, {
-      s3: ctx.clients.s3Client(),
-      dynamodb: ctx.clients.dynamoDbClient(),
-      vault: await ctx.vault({ create: true }),
-      catalog: ctx.catalog,
-      plans: ctx.plans,
-      environment: ctx.environment,
-    });
-  } catch (err) {
-    throw classifyError(err);
-  }
-}
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'backup request' }, async (input, runtime) =>
+  planBackup(
+    { plan: input.plan, strategy: input.strategy, trigger: input.trigger, backupId: input.lock.backupId },
+    {
+      s3: runtime.clients.s3Client(),
+      dynamodb: runtime.clients.dynamoDbClient(),
+      vault: await runtime.openVault('primary', { create: true }),
+      catalog: runtime.catalog,
+      plans: runtime.plans,
+      environment: runtime.environment,
+    },
+  ),
+);

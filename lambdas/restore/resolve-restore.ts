@@ -12,7 +12,8 @@ import { readBackupRecord, type RestorableBackup, snapshotOfSource } from './res
 import { type ResolvedRestore } from './resolved-restore';
 
 export type ResolveRestoreDeps = TargetDeps & {
-  environment: string;
+  /** New buckets and tables a restore may create start with this (LIFEBOAT_RESTORE_TARGET_PREFIX). */
+  restoreTargetPrefix: string;
   /** Where the EFS file system is mounted (in AWS, when one is configured): directory targets must be inside it. */
   mountPath?: string | undefined;
   sources: readonly SourceConfig[];
@@ -39,7 +40,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   if (request.filter && source.type === 'dynamodb') {
     throw new InvalidInputError('Invalid restore request: filter: a DynamoDB table is restored whole; remove "filter" (it applies to S3 keys and directory paths)');
   }
-  checkTargetAllowed(deps.environment, source, request.target, deps.mountPath);
+  checkTargetAllowed(deps.restoreTargetPrefix, source, request.target, deps.mountPath);
 
   const record = readBackupRecord(
     request.backupId !== undefined ? await deps.catalog.requireBackup(request.backupId) : await deps.catalog.backupAsOf(source.name, new Date(request.pointInTime ?? '').toISOString()),
@@ -61,6 +62,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
     vault: request.vault,
     target: request.target,
     overwrite: request.overwrite,
+    keepSetIdBits: request.keepSetIdBits,
     prefix: request.filter?.prefix ?? '',
     startedAt: (deps.now ?? (() => new Date()))().toISOString(),
   };

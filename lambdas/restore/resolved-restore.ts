@@ -14,6 +14,8 @@ export const resolvedRestoreSchema = z.object({
   vault: z.enum(['primary', 'dr']),
   target: restoreTargetSchema,
   overwrite: z.boolean(),
+  /** File systems: keep setuid/setgid bits (plans stored before this field existed drop them). */
+  keepSetIdBits: z.boolean().default(false),
   /** Only entries whose path (S3 key) starts with this; '' = everything. */
   prefix: z.string(),
   startedAt: z.string(),

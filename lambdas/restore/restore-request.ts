@@ -31,6 +31,8 @@ export const restoreRequestSchema = z
     pointInTime: isoInstant.optional(),
     target: restoreTargetSchema,
     overwrite: z.boolean().default(false),
+    /** File systems: keep setuid/setgid bits of restored files (dropped by default: the runbook restores other people's files). */
+    keepSetIdBits: z.boolean().default(false),
     vault: z.enum(['primary', 'dr']).default('primary'),
     filter: z.strictObject({ prefix: z.string().min(1) }).optional(),
   })
@@ -63,6 +65,9 @@ export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig
     throw new InvalidInputError(
       `Invalid restore request: target.type: source "${sourceConfig.name}" is a ${sourceConfig.type} source; restore it to a ${sourceConfig.type} target`,
     );
+  }
+  if (request.keepSetIdBits && request.target.type !== 'filesystem') {
+    throw new InvalidInputError(`Invalid restore request: keepSetIdBits: applies to file-system targets only; remove it for a ${request.target.type} target`);
   }
   if (isOriginal(sourceConfig, request.target) && !request.overwrite) {
     throw new InvalidInputError(

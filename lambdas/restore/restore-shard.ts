@@ -2,12 +2,12 @@ import { decodeItemLines } from '../sources/dynamodb-item-codec';
 import { type ManifestEntry } from '../../vault';
 import { mapBounded } from '../../vault';
 import { readEntryContent } from '../../vault';
-import { writeDirectoryEntry } from './directory-writer';
+import { restoreDirectoryEntry } from './directory-writer';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
 import { getRestorePlan, type RestoreShardTask } from './restore-plan-document';
 import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
-import { directoryEntry, s3Attributes, s3KeyOfEntry } from './restored-entry';
+import { s3Attributes, s3KeyOfEntry } from './restored-entry';
 import { writeS3Object } from './s3-object-writer';
 import { type RestoreIo } from './restore-io';
 
@@ -51,9 +51,11 @@ export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDep
       result.items += items;
       result.bytes += body.length;
     } else {
-      const dirEntry = directoryEntry(entry);
-      await withExistRetry(() => writeDirectoryEntry(deps.directory(target.path), dirEntry, dirEntry.type === 'file' ? readEntryContent(vault, entry) : undefined));
-      result.bytes += dirEntry.type === 'file' ? entry.size : 0;
+      let bytes = 0;
+      await withExistRetry(async () => {
+        bytes = await restoreDirectoryEntry(vault, entry, deps.directory(target.path), { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits });
+      });
+      result.bytes += bytes;
     }
     result.entries++;
   });

@@ -5,7 +5,8 @@ import { RestoreTargetNotAllowedError } from './restore-errors';
 /**
  * Which targets the restore workflow may write (docs/RUNBOOKS.md, "Where a restore may write"):
  *
- * - a NEW S3 bucket or DynamoDB table whose name starts with `lifeboat-<env>-restore-`: IAM grants
+ * - a NEW S3 bucket or DynamoDB table whose name starts with the restore-target prefix
+ *   (`<prefix>-restore-`, LIFEBOAT_RESTORE_TARGET_PREFIX): IAM grants
  *   the restore functions write access to exactly that name pattern, nothing else;
  * - the ORIGINAL bucket or table of the source being restored, only with `overwrite: true`: IAM
  *   grants write access to each protected source for that purpose;
@@ -15,7 +16,8 @@ import { RestoreTargetNotAllowedError } from './restore-errors';
  * The same rule is checked here, at input validation, so a target IAM would refuse is rejected
  * up front with a message naming the field, before anything is written.
  */
-export function restoreTargetPrefix(environment: string): string {
+/** The prefix of functions deployed before LIFEBOAT_RESTORE_TARGET_PREFIX existed (their prefix was `lifeboat-<env>`). */
+export function defaultRestoreTargetPrefix(environment: string): string {
   return `lifeboat-${environment}-restore-`;
 }
 
@@ -24,8 +26,7 @@ export function restoreTargetPrefix(environment: string): string {
  * AWS, LIFEBOAT_MOUNT_PATH); outside it a Lambda's file system is read-only, so a directory target
  * elsewhere is refused up front. Absent locally (any directory under the local file-system root).
  */
-export function checkTargetAllowed(environment: string, source: SourceConfig, target: RestoreTarget, mountPath?: string): void {
-  const prefix = restoreTargetPrefix(environment);
+export function checkTargetAllowed(prefix: string, source: SourceConfig, target: RestoreTarget, mountPath?: string): void {
   if (target.type === 'filesystem' && mountPath !== undefined && !isAtOrUnder(target.path, mountPath)) {
     throw new RestoreTargetNotAllowedError(
       `Invalid restore request: target.path: directory targets must be inside the mounted file system ${mountPath} (the rest of a Lambda's file system is read-only); "${target.path}" is not`,

@@ -1,10 +1,10 @@
-import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { decodeItemLines, encodeItemText } from '../sources/dynamodb-item-codec';
 import { type ManifestEntry } from '../../vault';
-import { mapBounded } from '../../vault';
+import { mapBounded, SET_ID_BITS } from '../../vault';
 import { readEntryContent } from '../../vault';
 import { type Vault } from '../../vault';
 import { contentIds, sameIds } from './content-ids';
@@ -69,9 +69,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
       checked++;
     }
     let extra = 0;
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await deps.dynamodb.send(new ScanCommand({ TableName: target.table, ConsistentRead: true, ExclusiveStartKey: startKey }));
+    for await (const page of paginateScan({ client: deps.dynamodb }, { TableName: target.table, ConsistentRead: true })) {
       for (const item of page.Items ?? []) {
         const text = encodeItemText(item);
         const left = expected.get(text);
@@ -79,8 +77,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
         else if (left === 1) expected.delete(text);
         else expected.set(text, left - 1);
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     for (const [text, n] of expected) mismatches.push(`item ${text.slice(0, 120)} missing or different in ${target.table}${n > 1 ? ` (${n} times)` : ''}`);
     // A new table holds nothing but the restore; an overwritten one may keep items the backup lacks.
     if (extra > 0 && !restore.overwrite) mismatches.push(`${extra} items in ${target.table} are not in the backup`);
@@ -89,9 +86,9 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   } else {
     const entries: ManifestEntry[] = [];
     for await (const entry of selectedEntries(vault, snapshot, restore)) entries.push(entry);
-    if (target.type === 'filesystem') await finishDirectories(deps.directory(target.path), entries.map(directoryEntry));
+    if (target.type === 'filesystem') await finishDirectories(deps.directory(target.path), entries.map(directoryEntry), { keepSetIdBits: restore.keepSetIdBits });
     await mapBounded(entries, 4, async (entry) => {
-      const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, deps.directory(target.path), entry);
+      const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, deps.directory(target.path), entry, restore.keepSetIdBits);
       if (problem) mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
       checked++;
     });
@@ -131,12 +128,12 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
   return sameIds(ids, entry.content) ? undefined : 'content differs from the backup';
 }
 
-async function checkFile(vault: Vault, root: string, entry: ManifestEntry): Promise<string | undefined> {
+async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean): Promise<string | undefined> {
   const file = resolveInsideTarget(root, entry.path);
   const stats = await lstat(file).catch(() => undefined);
   if (!stats) return 'missing in the target';
   const want = directoryEntry(entry);
-  if (want.type === 'directory') return stats.isDirectory() ? checkMode(stats.mode, want.mode) : 'not a directory';
+  if (want.type === 'directory') return stats.isDirectory() ? checkMode(stats.mode, want.mode, keepSetIdBits) : 'not a directory';
   if (want.type === 'symlink') {
     if (!stats.isSymbolicLink()) return 'not a symlink';
     const link = await readlink(file);
@@ -144,14 +141,16 @@ async function checkFile(vault: Vault, root: string, entry: ManifestEntry): Prom
   }
   if (!stats.isFile()) return 'not a regular file';
   if (stats.size !== entry.size) return `size ${stats.size} instead of ${entry.size}`;
-  const modeProblem = checkMode(stats.mode, want.mode);
+  const modeProblem = checkMode(stats.mode, want.mode, keepSetIdBits);
   if (modeProblem) return modeProblem;
   if (entry.size === 0) return undefined;
   const { ids } = await contentIds(vault, createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
   return sameIds(ids, entry.content) ? undefined : 'content differs from the backup';
 }
 
-function checkMode(actual: number, expected: number): string | undefined {
+function checkMode(actual: number, recorded: number, keepSetIdBits: boolean): string | undefined {
+  // The workflow drops setuid/setgid unless the request kept them (directory-writer.ts); the rest must be as recorded.
+  const expected = keepSetIdBits ? recorded : recorded & ~SET_ID_BITS;
   return (actual & 0o7777) === expected ? undefined : `mode ${(actual & 0o7777).toString(8)} instead of ${expected.toString(8)}`;
 }
 

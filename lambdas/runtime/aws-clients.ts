@@ -2,26 +2,25 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV, type LocalEndpoints, localEndpointsSchema } from './local-endpoints';
-import { requireEnv } from './environment';
+import { LOCAL_CREDENTIALS, type LocalEndpoints } from './local-endpoints';
 
 /**
- * The composition root of every handler: builds AWS SDK clients once per container. In AWS they
- * use the regional endpoints and the function's role; under the local executor,
- * LIFEBOAT_LOCAL_ENDPOINTS points them at the local cloud. The core never builds clients itself.
+ * The AWS SDK clients of a function, built on first use and kept for the container: one per service
+ * and region. In AWS they use the regional endpoints and the function's role; under the local
+ * executor (`local` endpoints given) S3 and DynamoDB point at the local cloud. The core never builds
+ * clients itself.
  */
 export class AwsClients {
   private readonly s3 = new Map<string, S3Client>();
+  private readonly kms = new Map<string, KMSClient>();
   private dynamo?: DynamoDBClient;
-  private kms?: KMSClient;
-  private readonly local?: LocalEndpoints;
-  readonly region: string;
+  private documents?: DynamoDBDocumentClient;
 
-  constructor(env: NodeJS.ProcessEnv = process.env) {
-    this.region = env.AWS_REGION ?? requireEnv('AWS_DEFAULT_REGION', env);
-    const raw = env[LOCAL_ENDPOINTS_ENV];
-    if (raw) this.local = localEndpointsSchema.parse(JSON.parse(raw));
-  }
+  constructor(
+    /** The function's own region: the default for every client. */
+    readonly region: string,
+    private readonly local?: LocalEndpoints,
+  ) {}
 
   s3Client(region: string = this.region): S3Client {
     let client = this.s3.get(region);
@@ -46,13 +45,18 @@ export class AwsClients {
     return this.dynamo;
   }
 
-  /** KMS has no local emulator in the local cloud; locally the vault key comes from a key file (see backup-vault.ts). */
-  kmsClient(): KMSClient {
-    this.kms ??= new KMSClient({ region: this.region });
-    return this.kms;
+  /** KMS in `region` (the DR vault's key is in the DR region). The local cloud has no KMS: locally the vault key comes from a key file (backup-vault.ts). */
+  kmsClient(region: string = this.region): KMSClient {
+    let client = this.kms.get(region);
+    if (!client) {
+      client = new KMSClient({ region });
+      this.kms.set(region, client);
+    }
+    return client;
   }
 
   documentClient(): DynamoDBDocumentClient {
-    return DynamoDBDocumentClient.from(this.dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } });
+    this.documents ??= DynamoDBDocumentClient.from(this.dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } });
+    return this.documents;
   }
 }

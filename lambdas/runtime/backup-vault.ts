@@ -6,7 +6,6 @@ import { KmsKeyProvider } from '../../vault/aws';
 import { S3VaultStore } from '../../vault/aws';
 import { initVault, openVault, type Vault, VaultExistsError } from '../../vault';
 import { CONFIG_KEY } from '../../vault';
-import { requireEnv } from './environment';
 
 /**
  * Set only by the local executor: the local cloud has no KMS, so locally the vault's master key is
@@ -15,11 +14,13 @@ import { requireEnv } from './environment';
  */
 export const LOCAL_VAULT_KEY_FILE_ENV = 'LIFEBOAT_LOCAL_VAULT_KEY_FILE';
 
-export async function vaultKeyProvider(env: NodeJS.ProcessEnv, kms: () => KMSClient, bucket: string): Promise<KeyProvider> {
-  const keyFile = env[LOCAL_VAULT_KEY_FILE_ENV];
-  if (keyFile) return (await KeyFileKeyProvider.loadOrCreate(keyFile)).provider;
+/** What wraps a vault's master key: a key file (local cloud) or the vault's KMS key (AWS). */
+export type VaultKeySource = { keyFile: string } | { kms: KMSClient; keyArn: string };
+
+export async function vaultKeyProvider(source: VaultKeySource, bucket: string): Promise<KeyProvider> {
+  if ('keyFile' in source) return (await KeyFileKeyProvider.loadOrCreate(source.keyFile)).provider;
   // The encryption context binds the data key to this vault: a key object copied to another bucket does not open.
-  return new KmsKeyProvider({ client: kms(), keyId: requireEnv('VAULT_KEY_ARN', env), encryptionContext: { 'lifeboat:vault': bucket } });
+  return new KmsKeyProvider({ client: source.kms, keyId: source.keyArn, encryptionContext: { 'lifeboat:vault': bucket } });
 }
 
 /**

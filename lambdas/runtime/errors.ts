@@ -22,6 +22,17 @@ export class MissingEnvironmentError extends Error {
   }
 }
 
+/** A function's environment variable is set but unusable (a deployment defect); names the variable and what is wrong. */
+export class InvalidEnvironmentError extends Error {
+  override readonly name = 'InvalidEnvironmentError';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Environment variable ${variable} is invalid: ${problem}.`);
+  }
+}
+
 const TRANSIENT_SDK_ERRORS = new Set([
   'ThrottlingException',
   'Throttling',

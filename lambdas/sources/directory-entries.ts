@@ -1,10 +1,8 @@
 import { type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
-import { comparePaths, type EntryMeta } from '../../vault';
-import { type NewEntry, readBlocks } from '../../vault';
+import { fileChangeToken, fileSystemMeta, type NewEntry, readBlocks, walkTree, type WalkedEntry } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
-import { forEachBounded } from './for-each-bounded';
+import { forEachBounded } from '../../vault';
 
 /** Files up to this size are read whole (and re-read when they change meanwhile); larger ones stream in blocks of this size. */
 export const WHOLE_FILE_BYTES = 8 * 1024 * 1024;
@@ -16,11 +14,9 @@ export type DirectoryShardOptions = {
   readonly beforeRead?: (absolutePath: string, attempt: number) => Promise<void>;
 };
 
-type WalkItem = { rel: string; abs: string; kind: 'file' | 'dir' | 'symlink'; stat: BigIntStats };
-
 /**
- * Writes the subtrees `topLevel` (names directly under `root`) as file-system entries — exactly the
- * entries of vault/archiver/directory-source.ts (paths relative to the root, kinds file/dir/symlink,
+ * Writes the subtrees `topLevel` (names directly under `root`) as file-system entries — walked by the
+ * vault's one walker (walkTree) into exactly the entries of vault/archiver/directory-source.ts (paths relative to the root, kinds file/dir/symlink,
  * meta mode/mtimeNs/uid/gid and symlink target, change token size:mtime:ctime:inode), so a sharded
  * backup of a directory equals a `lifeboat vault backup` of it. The root itself has no entry.
  *
@@ -35,7 +31,14 @@ export async function addDirectoryShard(
   observations: ShardObservations,
   options: DirectoryShardOptions = {},
 ): Promise<void> {
-  await forEachBounded(walkTopLevel(root, topLevel, observations), FILES_IN_FLIGHT, async (item) => {
+  const walked = walkTree(root, {
+    names: topLevel,
+    onProblem: (p) => {
+      if (p.reason === 'vanished') observations.vanished.push(p.rel);
+      else observations.skipped.push(`${p.rel}: ${p.message}`);
+    },
+  });
+  await forEachBounded(walked, FILES_IN_FLIGHT, async (item) => {
     const entry = await prepare(item, sink, observations, options);
     if (!entry) return;
     await sink.add(entry);
@@ -44,42 +47,6 @@ export async function addDirectoryShard(
       if (changed(item.stat, await lstatOrNull(item.abs))) observations.changedDuringRead.push(item.rel);
     }
   });
-}
-
-async function* walkTopLevel(root: string, names: readonly string[], observations: ShardObservations): AsyncGenerator<WalkItem> {
-  for (const name of [...names].sort(comparePaths)) {
-    const abs = path.join(root, name);
-    const stat = await lstatOrNull(abs);
-    if (!stat) {
-      observations.vanished.push(name);
-      continue;
-    }
-    yield* walkItem({ rel: name, abs, stat }, observations);
-  }
-}
-
-async function* walkItem(item: { rel: string; abs: string; stat: BigIntStats }, observations: ShardObservations): AsyncGenerator<WalkItem> {
-  if (item.stat.isDirectory()) {
-    yield { ...item, kind: 'dir' };
-    let names: string[];
-    try {
-      names = await fs.readdir(item.abs);
-    } catch (err) {
-      observations.skipped.push(`${item.rel}: cannot list: ${(err as Error).message}`);
-      return;
-    }
-    for (const name of names.sort(comparePaths)) {
-      const abs = path.join(item.abs, name);
-      const stat = await lstatOrNull(abs);
-      if (!stat) {
-        observations.vanished.push(`${item.rel}/${name}`);
-        continue;
-      }
-      yield* walkItem({ rel: `${item.rel}/${name}`, abs, stat }, observations);
-    }
-  } else if (item.stat.isFile()) yield { ...item, kind: 'file' };
-  else if (item.stat.isSymbolicLink()) yield { ...item, kind: 'symlink' };
-  else observations.skipped.push(`${item.rel}: not a regular file, directory or symlink`);
 }
 
 async function lstatOrNull(abs: string): Promise<BigIntStats | null> {
@@ -91,39 +58,30 @@ async function lstatOrNull(abs: string): Promise<BigIntStats | null> {
   }
 }
 
-/** The same meta as vault/archiver/directory-source.ts. */
-function baseMeta(stat: BigIntStats): EntryMeta {
-  return { mode: Number(stat.mode & 0o7777n), mtimeNs: stat.mtimeNs.toString(), uid: Number(stat.uid), gid: Number(stat.gid) };
-}
-
-export function fileChangeToken(s: BigIntStats): string {
-  return `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
-}
-
 function changed(before: BigIntStats, after: BigIntStats | null): boolean {
   return !after || fileChangeToken(before) !== fileChangeToken(after);
 }
 
-async function prepare(item: WalkItem, sink: EntrySink, observations: ShardObservations, options: DirectoryShardOptions): Promise<NewEntry | null> {
-  if (item.kind === 'dir') return { path: item.rel, kind: 'dir', meta: baseMeta(item.stat) };
+async function prepare(item: WalkedEntry, sink: EntrySink, observations: ShardObservations, options: DirectoryShardOptions): Promise<NewEntry | null> {
+  if (item.kind === 'dir') return { path: item.rel, kind: 'dir', meta: fileSystemMeta(item.stat) };
   if (item.kind === 'symlink') {
     try {
-      return { path: item.rel, kind: 'symlink', meta: { ...baseMeta(item.stat), target: await fs.readlink(item.abs) } };
+      return { path: item.rel, kind: 'symlink', meta: { ...fileSystemMeta(item.stat), target: await fs.readlink(item.abs) } };
     } catch (err) {
       return skipOrVanish(item.rel, err, observations);
     }
   }
   let stat = item.stat;
-  if (await sink.canReuse(item.rel, 'file', fileChangeToken(stat))) return { path: item.rel, kind: 'file', meta: baseMeta(stat), changeToken: fileChangeToken(stat) };
+  if (await sink.canReuse(item.rel, 'file', fileChangeToken(stat))) return { path: item.rel, kind: 'file', meta: fileSystemMeta(stat), changeToken: fileChangeToken(stat) };
   if (stat.size > BigInt(WHOLE_FILE_BYTES)) {
-    return { path: item.rel, kind: 'file', meta: baseMeta(stat), changeToken: fileChangeToken(stat), content: () => readBlocks(item.abs) };
+    return { path: item.rel, kind: 'file', meta: fileSystemMeta(stat), changeToken: fileChangeToken(stat), content: () => readBlocks(item.abs) };
   }
   try {
     for (let attempt = 0; ; attempt++) {
       await options.beforeRead?.(item.abs, attempt);
       const content = await fs.readFile(item.abs);
       const after = await lstatOrNull(item.abs);
-      const entry: NewEntry = { path: item.rel, kind: 'file', meta: baseMeta(stat), changeToken: fileChangeToken(stat), content };
+      const entry: NewEntry = { path: item.rel, kind: 'file', meta: fileSystemMeta(stat), changeToken: fileChangeToken(stat), content };
       if (!after) return skipOrVanish(item.rel, Object.assign(new Error('deleted while read'), { code: 'ENOENT' }), observations);
       if (!changed(stat, after)) return entry;
       if (attempt === 1 || !after.isFile()) {

@@ -1,7 +1,9 @@
+import { type BigIntStats } from 'node:fs';
 import { lstat, opendir, readlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type FileSystemSourceConfig } from '../../config/lifeboat-config';
 import { type ShardSpec } from './shard-spec';
+import { walkTree } from '../../vault';
 
 export type DirectoryEntry = {
   /** Path relative to the source root, '/'-separated; '' is the root itself. */
@@ -56,21 +58,25 @@ export async function planDirectoryShards(
   }));
 }
 
-/** Depth-first walk of one subtree (relative path `rel` under root), symlinks not followed. */
+/**
+ * Depth-first walk of one subtree (relative path `rel` under root; '' = the whole root, itself
+ * included), symlinks not followed, siblings in manifest order: the vault's one walker (walkTree)
+ * seen as DirectoryEntry values. Sockets, FIFOs and devices are left out: they carry no data.
+ */
 export async function* walkDirectory(root: string, rel: string): AsyncGenerator<DirectoryEntry> {
-  const absolute = path.join(root, rel);
-  const stats = await lstat(absolute);
-  const base = { path: rel.split(path.sep).join('/'), mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs };
-  if (stats.isSymbolicLink()) {
-    yield { ...base, type: 'symlink', size: 0, linkTarget: await readlink(absolute) };
-  } else if (stats.isDirectory()) {
-    yield { ...base, type: 'directory', size: 0 };
-    const names: string[] = [];
-    for await (const dirent of await opendir(absolute)) names.push(dirent.name);
-    names.sort();
-    for (const name of names) yield* walkDirectory(root, rel === '' ? name : path.join(rel, name));
-  } else if (stats.isFile()) {
-    yield { ...base, type: 'file', size: stats.size };
+  if (rel === '') {
+    const stats = await lstat(root, { bigint: true });
+    yield directoryEntryOf('', stats);
+    if (!stats.isDirectory()) return;
+    for await (const e of walkTree(root)) yield directoryEntryOf(e.rel, e.stat, e.kind === 'symlink' ? await readlink(e.abs) : undefined);
+    return;
   }
-  // Sockets, FIFOs and devices are not backed up: they carry no data.
+  for await (const e of walkTree(root, { names: [rel.split(path.sep).join('/')] })) yield directoryEntryOf(e.rel, e.stat, e.kind === 'symlink' ? await readlink(e.abs) : undefined);
+}
+
+function directoryEntryOf(rel: string, stats: BigIntStats, linkTarget?: string): DirectoryEntry {
+  const base = { path: rel, mode: Number(stats.mode & 0o7777n), mtimeMs: Number(stats.mtimeNs) / 1e6 };
+  if (stats.isSymbolicLink()) return { ...base, type: 'symlink', size: 0, ...(linkTarget === undefined ? {} : { linkTarget }) };
+  if (stats.isDirectory()) return { ...base, type: 'directory', size: 0 };
+  return { ...base, type: 'file', size: Number(stats.size) };
 }

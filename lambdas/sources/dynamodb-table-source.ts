@@ -1,4 +1,4 @@
-import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbTableSourceConfig } from '../../config/lifeboat-config';
 import { type ShardSpec } from './shard-spec';
 
@@ -26,20 +26,8 @@ export async function* scanSegment(
   segment: number,
   totalSegments: number,
 ): AsyncGenerator<DynamoDbItem[]> {
-  let exclusiveStartKey: DynamoDbItem | undefined;
-  do {
-    const page = await ddb.send(
-      new ScanCommand({
-        TableName: table,
-        Segment: segment,
-        TotalSegments: totalSegments,
-        ExclusiveStartKey: exclusiveStartKey,
-        ConsistentRead: true,
-      }),
-    );
-    yield page.Items ?? [];
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey);
+  const pages = paginateScan({ client: ddb }, { TableName: table, Segment: segment, TotalSegments: totalSegments, ConsistentRead: true });
+  for await (const page of pages) yield page.Items ?? [];
 }
 
 export async function describeTable(ddb: DynamoDBClient, table: string) {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { type S3BucketSourceConfig } from '../../config/lifeboat-config';
 import { type ShardSpec } from './shard-spec';
 
@@ -58,17 +58,10 @@ export class S3ListingOrderError extends Error {
  * order fails with S3ListingOrderError instead of silently skipping or repeating keys.
  */
 export async function* listS3Objects(s3: S3Client, bucket: string, prefix: string, range: S3KeyRange = {}): AsyncGenerator<S3ObjectSummary> {
-  let token: string | undefined;
   let previous = range.startAfter;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix || undefined,
-        ContinuationToken: token,
-        StartAfter: token ? undefined : range.startAfter,
-      }),
-    );
+  // StartAfter stays in every page's request: with a ContinuationToken S3 (and s3rver) resume from the token.
+  const pages = paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix || undefined, StartAfter: range.startAfter });
+  for await (const page of pages) {
     for (const object of page.Contents ?? []) {
       if (object.Key === undefined) continue;
       if (previous !== undefined && compareKeys(object.Key, previous) <= 0) throw new S3ListingOrderError(bucket, previous, object.Key);
@@ -76,8 +69,7 @@ export async function* listS3Objects(s3: S3Client, bucket: string, prefix: strin
       if (range.endAt !== undefined && compareKeys(object.Key, range.endAt) > 0) return;
       yield { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '', lastModified: object.LastModified?.toISOString() ?? '' };
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
 }
 
 /** S3 orders keys by their UTF-8 bytes, which differs from JS string order for astral characters. */

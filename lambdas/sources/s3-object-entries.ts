@@ -1,7 +1,6 @@
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type EntryMeta } from '../../vault';
+import { type EntryMeta, forEachBounded } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
-import { forEachBounded } from './for-each-bounded';
 import { headS3Object, listS3Objects, openS3ObjectStream, readS3ObjectTags, type S3KeyRange, type S3ObjectHead } from './s3-bucket-source';
 import { s3EntryPath } from './s3-entry-path';
 

@@ -5,8 +5,11 @@ import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 
 export type BackupSchedulesProps = {
+  /** Names the protection in the role's description. */
   readonly environmentName: string;
-  readonly plans: readonly ProtectionPlanConfig[];
+  /** Each schedule is named `<namePrefix><plan>` (lifeboatNames' schedulePrefix). */
+  readonly namePrefix: string;
+  readonly plans: readonly Pick<ProtectionPlanConfig, 'name' | 'schedule' | 'strategy' | 'objectives'>[];
   readonly backupStateMachine: sfn.IStateMachine;
 };
 
@@ -27,7 +30,7 @@ export class BackupSchedules extends Construct {
     this.schedules = props.plans.map(
       (plan) =>
         new scheduler.CfnSchedule(this, `Plan-${plan.name}`, {
-          name: `lifeboat-${props.environmentName}-${plan.name}`,
+          name: `${props.namePrefix}${plan.name}`,
           description: `Lifeboat backup of plan ${plan.name} (${plan.strategy}, RPO ${plan.objectives.rpoMinutes} min)`,
           scheduleExpression: plan.schedule,
           scheduleExpressionTimezone: 'UTC',

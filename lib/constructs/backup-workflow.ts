@@ -7,19 +7,36 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig } from '../../config/lifeboat-config';
-import { resourceNames } from '../stacks/resource-names';
+import { LOG_RETENTION, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
-import { grantSourceRead } from './source-access';
-import { acknowledgeScopedWildcards, acknowledgeXRayWildcard, arnFinding } from './nag-acknowledgements';
+import { type ReplicaVaultLocation } from './replica-vault-location';
+import { grantSourceRead, sourceObjectsArn } from './source-access';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { validatePlans } from './validated-plans';
 
 export type BackupWorkflowProps = {
-  readonly environment: EnvironmentConfig;
+  /** Names the protection in catalog records and logs (the functions' LIFEBOAT_ENVIRONMENT). */
+  readonly environmentName: string;
+  /** Physical name of the state machine; its log group is `/aws/vendedlogs/states/<name>`. */
+  readonly stateMachineName: string;
+  /** What to back up; the functions receive the plans as LIFEBOAT_PLANS. */
+  readonly plans: readonly LifeboatPlan[];
+  /** The primary vault (LifeboatVault's bucket) and its KMS key. */
   readonly vault: s3.IBucket;
   readonly vaultKey: kms.IKey;
+  /** The DR vault every committed backup is copied into. */
+  readonly drVault: ReplicaVaultLocation;
+  /** The catalog (CatalogTable's table) and its KMS key. */
   readonly catalog: dynamodb.ITable;
   readonly catalogKey: kms.IKey;
+  /**
+   * The EFS mount of the file-system sources: the plan and snapshot functions mount it read-only.
+   * @default no file system: no function mounts one or runs in a VPC
+   */
+  readonly fileSystem?: FileSystemMount;
 };
 
 /**
@@ -35,22 +52,24 @@ export class BackupWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupWorkflowProps) {
     super(scope, id);
-    const env = props.environment;
+    const { plans, sources } = validatePlans(this, 'BackupWorkflow', { plans: props.plans });
+    const stack = Stack.of(this);
     const common = {
-      LIFEBOAT_ENVIRONMENT: env.name,
+      LIFEBOAT_ENVIRONMENT: props.environmentName,
       VAULT_BUCKET: props.vault.bucketName,
       CATALOG_TABLE: props.catalog.tableName,
       // Plans travel as config in the environment, so a deployed function needs nothing else to plan a backup.
-      LIFEBOAT_PLANS: JSON.stringify(env.plans),
+      // As a JSON string CloudFormation completes: bucket and table names may be tokens.
+      LIFEBOAT_PLANS: stack.toJsonString(plans),
     };
-    assertEnvironmentFits(common.LIFEBOAT_PLANS, env.name);
+    const files = (access: FileSystemAccess) => (props.fileSystem ? { files: { mount: props.fileSystem, access } } : {});
 
     // The functions that open the vault find its KMS key here (in AWS; the local executor uses a key file).
     const withVault = { ...common, VAULT_KEY_ARN: props.vaultKey.keyArn };
     const lock = new LifeboatFunction(this, 'BackupLock', { handler: 'backup-lock', environment: common, memorySize: 256, timeout: Duration.minutes(1) });
     // Plan lists the source directories to cut shards, the shards read them: both mount the file system read-only (when configured).
-    const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: withVault, memorySize: 512, files: { environment: env, access: 'read' } });
-    const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: withVault, memorySize: 2048, files: { environment: env, access: 'read' } });
+    const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: withVault, memorySize: 512, ...files('read') });
+    const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: withVault, memorySize: 2048, ...files('read') });
     const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: withVault, memorySize: 1024 });
     const recordFailure = new LifeboatFunction(this, 'RecordBackupFailure', {
       handler: 'record-backup-failure',
@@ -59,16 +78,15 @@ export class BackupWorkflow extends Construct {
       timeout: Duration.minutes(1),
     });
     // Replicate: the primary vault's objects into the DR vault (other region, other stack: named, its key by alias).
-    const names = resourceNames(env);
-    const stack = Stack.of(this);
-    const drKeyArns = `arn:${stack.partition}:kms:${env.drRegion}:${env.account}:key/*`;
+    const dr = props.drVault;
+    const drKeyArns = `arn:${stack.partition}:kms:${dr.region}:${dr.account ?? stack.account}:key/*`;
     const replicate = new LifeboatFunction(this, 'ReplicateBackup', {
       handler: 'replicate-backup',
       environment: {
         ...withVault,
-        DR_VAULT_BUCKET: names.drVault,
-        DR_REGION: env.drRegion,
-        DR_VAULT_KEY_ARN: `arn:${stack.partition}:kms:${env.drRegion}:${env.account}:${names.drVaultKeyAlias}`,
+        DR_VAULT_BUCKET: dr.bucketName,
+        DR_REGION: dr.region,
+        DR_VAULT_KEY_ARN: `arn:${stack.partition}:kms:${dr.region}:${dr.account ?? stack.account}:${dr.keyAlias}`,
       },
       memorySize: 1024,
     });
@@ -89,10 +107,11 @@ export class BackupWorkflow extends Construct {
     grantVaultObjects(commit, vault, ['s3:PutObject'], ['manifest/*', 'snapshots/*', 'parts/*']);
     grantVaultObjects(commit, vault, ['s3:DeleteObject'], ['snapshots/*', 'parts/*']);
     // Replicate: reads every committed object kind of the primary; writes them, the config and its own key object into the DR vault.
-    const drVaultArn = `arn:${stack.partition}:s3:::${names.drVault}`;
+    const drVaultArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
+    const drObjects = (keys: readonly string[]) => keys.map((k) => `${drVaultArn}/${k}`);
     grantVaultObjects(replicate, vault, ['s3:GetObject'], ['config', 'keys/*', ...REPLICATED_PREFIXES]);
-    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['config', 'keys/*'].map((k) => `${drVaultArn}/${k}`) }));
-    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['config', 'keys/*', ...REPLICATED_PREFIXES].map((k) => `${drVaultArn}/${k}`) }));
+    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: drObjects(['config', 'keys/*']) }));
+    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: drObjects(['config', 'keys/*', ...REPLICATED_PREFIXES]) }));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [drVaultArn] }));
     // The DR key, on exactly the key that carries the alias: Encrypt wraps the vault key, Decrypt checks an existing
     // wrapped key and reads the DR vault's SSE-KMS objects, GenerateDataKey encrypts what it writes there.
@@ -100,7 +119,7 @@ export class BackupWorkflow extends Construct {
       new iam.PolicyStatement({
         actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [drKeyArns],
-        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [names.drVaultKeyAlias] } },
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } },
       }),
     );
     // Replicate records copies.dr of the backups it copied.
@@ -120,7 +139,6 @@ export class BackupWorkflow extends Construct {
     // Commit: RUNNING → COMMITTED, then the per-source index items (PutItem). Table ARN only: no index is queried.
     grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     grantCatalogItems(recordFailure, props.catalog, ['dynamodb:UpdateItem']);
-    const sources = env.plans.flatMap((p) => p.sources);
     grantSourceRead(plan, sources, 'list');
     grantSourceRead(snapshot, sources, 'read');
 
@@ -166,25 +184,25 @@ export class BackupWorkflow extends Construct {
     const definition = acquireTask.next(planTask).next(snapshotShards).next(commitTask).next(replicateTask).next(replicated);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/lifeboat-${env.name}-backup`,
-      retention: logs.RetentionDays.THREE_MONTHS,
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: LOG_RETENTION,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: `lifeboat-${env.name}-backup`,
+      stateMachineName: props.stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      timeout: Duration.hours(24),
+      timeout: WORKFLOW_TIMEOUT,
     });
 
     acknowledgeScopedWildcards(this, [
-      ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'].map((prefix) => arnFinding(props.vault, `/${prefix}`)),
-      ...['keys/*', ...REPLICATED_PREFIXES].map((prefix) => `arn:<AWS::Partition>:s3:::${names.drVault}/${prefix}`),
-      `arn:<AWS::Partition>:kms:${env.drRegion}:${env.account}:key/*`,
-      ...sources.flatMap((s) => (s.type === 's3' ? [`arn:<AWS::Partition>:s3:::${s.bucket}/${s.prefix}*`] : [])),
+      ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'].map((prefix) => vault.arnForObjects(prefix)),
+      ...drObjects(['keys/*', ...REPLICATED_PREFIXES]),
+      drKeyArns,
+      ...sources.flatMap((s) => (s.config.type === 's3' ? [sourceObjectsArn(s)] : [])),
       // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.
-      ...[lock, plan, snapshot, commit, replicate, recordFailure].map((fn) => arnFinding(fn, ':*')),
+      ...[lock, plan, snapshot, commit, replicate, recordFailure].map((fn) => `${fn.functionArn}:*`),
     ]);
     for (const role of [lock.role, plan.role, snapshot.role, commit.role, replicate.role, recordFailure.role, this.stateMachine.role]) {
       if (role) acknowledgeXRayWildcard(role);
@@ -204,13 +222,3 @@ function grantCatalogItems(fn: LifeboatFunction, table: dynamodb.ITable, actions
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
 }
 
-
-
-/** Lambda caps all environment variables at 4 KiB together; fail synth rather than deploy. */
-function assertEnvironmentFits(plansJson: string, envName: string): void {
-  if (plansJson.length > 3500) {
-    throw new Error(
-      `Environment "${envName}": its plans take ${plansJson.length} bytes as JSON, more than the 3500 that fit a Lambda environment. Split them into several environments.`,
-    );
-  }
-}

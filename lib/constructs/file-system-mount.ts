@@ -1,10 +1,10 @@
-import { Annotations, Fn, Stack } from 'aws-cdk-lib';
+import { Annotations, Fn } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { type EfsMountConfig, type EnvironmentConfig } from '../../config/lifeboat-config';
+import { type EfsMountConfig } from '../../config/lifeboat-config';
 
 /** What a function does with the mounted files: 'read' (plan and snapshot a backup, check a restore target) or 'write' (restore). */
 export type FileSystemAccess = 'read' | 'write';
@@ -12,7 +12,7 @@ export type FileSystemAccess = 'read' | 'write';
 /** NFS, the only protocol of EFS mount targets. */
 const NFS_PORT = ec2.Port.tcp(efs.FileSystem.DEFAULT_PORT);
 
-/** Construct id of the one mount per stack (both workflows share it). */
+/** Construct id of the one mount of a protection (both workflows share it). */
 const MOUNT_ID = 'FileSystemMount';
 
 /** Ids of the warnings synth adds (acknowledge them with Annotations.of(scope).acknowledgeWarning). */
@@ -20,7 +20,7 @@ export const NO_FILE_SYSTEM_WARNING = 'lifeboat:filesystem-sources-not-mounted';
 export const UNUSED_FILE_SYSTEM_WARNING = 'lifeboat:filesystem-not-used';
 
 /**
- * The environment's EFS file system (`fileSystem.efs` in lifeboat.config.json) as the Lambda
+ * A protection's EFS file system (`fileSystem` of LifeboatProtection, `fileSystem.efs` in lifeboat.config.json) as the Lambda
  * functions that read or write files mount it: the existing VPC, subnets, mount-target security
  * group, file system and access point, imported by id (no lookups: synth stays offline), and one
  * security group of its own for those functions. docs/ARCHITECTURE.md, "File systems in AWS (EFS)".
@@ -32,34 +32,30 @@ export const UNUSED_FILE_SYSTEM_WARNING = 'lifeboat:filesystem-not-used';
  */
 export class FileSystemMount extends Construct {
   /**
-   * The stack's mount, created on first use, or undefined when no function should mount anything:
-   * no `fileSystem` configured (a warning when the environment has file-system sources, which then
-   * only the local cloud can back up) or no file-system source to read (a warning too: nothing mounts it).
+   * The mount of a protection's functions, or undefined when no function should mount anything:
+   * no `efs` given (a warning when there are file-system sources, which then only the local cloud
+   * can back up) or no file-system source to read (a warning too: nothing mounts it). Created as
+   * `FileSystemMount` under `scope`; the warnings go on `scope` as well.
    */
-  static of(scope: Construct, env: EnvironmentConfig): FileSystemMount | undefined {
-    const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(MOUNT_ID);
-    if (existing instanceof FileSystemMount) return existing;
-    const fsSources = env.plans.flatMap((p) => p.sources.filter((s) => s.type === 'filesystem').map((s) => s.name));
-    const config = env.fileSystem?.efs;
+  static forSources(scope: Construct, options: { readonly efs?: EfsMountConfig; readonly fileSystemSources: readonly string[]; readonly environmentName: string }): FileSystemMount | undefined {
+    const { efs: config, fileSystemSources: fsSources, environmentName } = options;
     if (!config) {
       if (fsSources.length > 0) {
-        // Annotations drop an identical message on the same construct, so both workflows asking adds one warning.
-        Annotations.of(stack).addWarningV2(
+        Annotations.of(scope).addWarningV2(
           NO_FILE_SYSTEM_WARNING,
-          `Environment "${env.name}" has file-system sources (${fsSources.join(', ')}) but no "fileSystem" in its config: in AWS no function mounts them, so only the local cloud can back them up. Set fileSystem.efs (docs/ARCHITECTURE.md, "File systems in AWS (EFS)").`,
+          `Lifeboat "${environmentName}" has file-system sources (${fsSources.join(', ')}) but no EFS file system ("fileSystem"): in AWS no function mounts them, so only the local cloud can back them up. Set fileSystem (in lifeboat.config.json: fileSystem.efs; docs/ARCHITECTURE.md, "File systems in AWS (EFS)").`,
         );
       }
       return undefined;
     }
     if (fsSources.length === 0) {
-      Annotations.of(stack).addWarningV2(
+      Annotations.of(scope).addWarningV2(
         UNUSED_FILE_SYSTEM_WARNING,
-        `Environment "${env.name}" configures fileSystem.efs (${config.fileSystemId}) but no plan has a file-system source: no function mounts it or runs in its VPC.`,
+        `Lifeboat "${environmentName}" configures an EFS file system (${config.fileSystemId}) but no plan has a file-system source: no function mounts it or runs in its VPC.`,
       );
       return undefined;
     }
-    return new FileSystemMount(stack, MOUNT_ID, config);
+    return new FileSystemMount(scope, MOUNT_ID, config);
   }
 
   readonly vpc: ec2.IVpc;

@@ -1,12 +1,10 @@
-import * as path from 'node:path';
-import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { type Construct } from 'constructs';
-import { type EnvironmentConfig } from '../../config/lifeboat-config';
-import { type FileSystemAccess, FileSystemMount } from './file-system-mount';
+import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
+import { handlerBundleDir } from './handler-bundle';
 
 export type LifeboatFunctionProps = {
   /** Handler file name under lambdas/handlers, without extension (e.g. 'snapshot-shard'). */
@@ -17,12 +15,11 @@ export type LifeboatFunctionProps = {
   /** @default 15 minutes — snapshot shards stream whole objects */
   readonly timeout?: Duration;
   /**
-   * The function reads ('read') or writes ('write') files of the environment's file-system sources:
-   * it mounts the environment's EFS file system (`fileSystem.efs`) when one is configured, and then
-   * runs in its VPC with the mount's security group (FileSystemMount). Only for functions that
-   * touch files. @default no file system, no VPC
+   * The function reads ('read') or writes ('write') files of the file-system sources: it mounts the
+   * protection's EFS file system through `mount` and runs in its VPC with the mount's security group
+   * (FileSystemMount). Only for functions that touch files. @default no file system, no VPC
    */
-  readonly files?: { readonly environment: EnvironmentConfig; readonly access: FileSystemAccess };
+  readonly files?: { readonly mount: FileSystemMount; readonly access: FileSystemAccess };
 };
 
 /**
@@ -42,21 +39,23 @@ export const NETWORK_INTERFACE_ACTIONS = [
   'ec2:UnassignPrivateIpAddresses',
 ];
 
-/** Root of the repository, from which handler entries are resolved. */
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-
 /**
- * Every Lifeboat Lambda: Node.js 24 (nodejs24.x) on arm64, bundled by the local esbuild (never Docker), source maps
- * on, X-Ray tracing, its own log group with a retention. The handler file name doubles as the
- * function's purpose tag, which the local executor uses to report which handler ran.
+ * Every Lifeboat Lambda: Node.js 24 (nodejs24.x) on arm64, source maps on, X-Ray tracing, its own
+ * log group with a retention. The handler file name doubles as the function's purpose tag, which
+ * the local executor uses to report which handler ran.
+ *
+ * The code is a directory asset (handler-bundle.ts): the bundle prebuilt at pack time in an
+ * installed package, otherwise the handler bundled by the local esbuild (never Docker) once per
+ * process — a plain `lambda.Function` rather than a NodejsFunction, so neither a user's synth nor
+ * each of our test synths spawns esbuild per function.
  */
-export class LifeboatFunction extends NodejsFunction {
+export class LifeboatFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: LifeboatFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const mount = props.files ? FileSystemMount.of(scope, props.files.environment) : undefined;
+    const mount = props.files?.mount;
     // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -72,30 +71,19 @@ export class LifeboatFunction extends NodejsFunction {
       ...(mount && props.files
         ? { vpc: mount.vpc, vpcSubnets: mount.subnets, securityGroups: [mount.securityGroup], filesystem: mount.lambdaFileSystem(props.files.access) }
         : {}),
-      entry: path.join(PROJECT_ROOT, 'lambdas', 'handlers', `${props.handler}.ts`),
-      handler: 'handler',
+      // A synth that skips bundling for this stack (context aws:cdk:bundling-stacks) builds no bundle either.
+      code: lambda.Code.fromAsset(handlerBundleDir(props.handler, { bundle: Stack.of(scope).bundlingRequired })),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.minutes(15),
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         LIFEBOAT_HANDLER: props.handler,
         ...props.environment,
-      },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.CJS,
-        sourceMap: true,
-        target: 'node24',
-        // The nodejs24.x runtime ships AWS SDK v3; bundling it would only grow cold starts.
-        externalModules: ['@aws-sdk/*'],
-        // Bundle sizes on every synth only drown the output of `lifeboat demo`; warnings still show.
-        logLevel: LogLevel.WARNING,
       },
     });
     if (mount) {

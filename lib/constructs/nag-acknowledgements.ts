@@ -1,4 +1,4 @@
-import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
 
 /**
@@ -6,12 +6,18 @@ import { type IConstruct } from 'constructs';
  * resource: S3 object actions on a key prefix of one bucket, KMS ReEncrypt and GenerateDataKey
  * variants on one key, invocation of the versions of one function. Each finding under `scope` is
  * acknowledged individually — the resource ones by their exact text — so any new wildcard fails synth.
+ * Acknowledgements are metadata on our own constructs: they matter only to an app that runs cdk-nag
+ * (ours and our tests do), and change nothing for one that does not.
+ *
+ * `scopedResources`: the wildcard ARNs as the policies use them (tokens allowed; those with no `*` are ignored).
  */
 export function acknowledgeScopedWildcards(scope: IConstruct, scopedResources: readonly string[]): void {
   const validations = Validations.of(scope);
   const reason =
     'Wildcard scoped to one resource: S3 object actions on a key prefix of one bucket, KMS ReEncrypt/GenerateDataKey variants on one key, the versions of one Lambda function.';
-  const findings = [...SCOPED_ACTION_FINDINGS, ...scopedResources.map((r) => `Resource::${r}`)];
+  const stack = Stack.of(scope);
+  const resources = scopedResources.map((r) => nagResourceText(stack.resolve(r))).filter((r) => r.includes('*'));
+  const findings = [...SCOPED_ACTION_FINDINGS, ...resources.map((r) => `Resource::${r}`)];
   for (const finding of new Set(findings)) validations.acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
 }
 
@@ -38,9 +44,20 @@ export function acknowledgeXRayWildcard(role: IConstruct): void {
   });
 }
 
-/** The IAM5 finding text for `<LogicalId.Arn>suffix` of a construct's CloudFormation resource. */
-export function arnFinding(construct: IConstruct, suffix: string): string {
-  const stack = Stack.of(construct);
-  const cfn = construct.node.defaultChild as CfnElement;
-  return `<${stack.resolve(stack.getLogicalId(cfn)) as string}.Arn>${suffix}`;
+/**
+ * A resolved resource as cdk-nag writes it in a finding: `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},…]]}`
+ * becomes `arn:<AWS::Partition>:…`, `{"Fn::GetAtt":["Id","Arn"]}` becomes `<Id.Arn>` (cdk-nag's flattenCfnReference).
+ */
+function nagResourceText(resolved: unknown): string {
+  if (resolved === undefined) return '';
+  if (typeof resolved === 'string') return resolved.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const node = resolved as Record<string, unknown>;
+  const join = node['Fn::Join'] as [string, unknown[]] | undefined;
+  if (join) return join[1].map(nagResourceText).join(join[0]);
+  if (node['Fn::Sub'] !== undefined) return nagResourceText(node['Fn::Sub']);
+  const getAtt = node['Fn::GetAtt'] as [unknown, unknown] | undefined;
+  if (getAtt) return `<${nagResourceText(getAtt[0])}.${nagResourceText(getAtt[1])}>`;
+  if (node['Fn::ImportValue'] !== undefined) return nagResourceText(node['Fn::ImportValue']);
+  if (node.Ref !== undefined) return `<${nagResourceText(node.Ref)}>`;
+  return JSON.stringify(resolved);
 }

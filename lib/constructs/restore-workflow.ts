@@ -6,18 +6,41 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig } from '../../config/lifeboat-config';
-import { resourceNames } from '../stacks/resource-names';
+import { LOG_RETENTION, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
-import { acknowledgeScopedWildcards, acknowledgeXRayWildcard, arnFinding } from './nag-acknowledgements';
+import { type ReplicaVaultLocation } from './replica-vault-location';
+import { sourceObjectsArn } from './source-access';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { validatePlans } from './validated-plans';
 
 export type RestoreWorkflowProps = {
-  readonly environment: EnvironmentConfig;
+  /** Names the protection (the functions' LIFEBOAT_ENVIRONMENT); the restore functions derive the restore-target rule from it. */
+  readonly environmentName: string;
+  /** Physical name of the state machine; its log group is `/aws/vendedlogs/states/<name>`. */
+  readonly stateMachineName: string;
+  /** The plans whose sources can be restored (the functions receive them as LIFEBOAT_PLANS). */
+  readonly plans: readonly LifeboatPlan[];
+  /**
+   * New buckets and tables a restore may create or write start with this: `<prefix>-restore-`. The
+   * restore functions get it as LIFEBOAT_RESTORE_TARGET_PREFIX and check the same rule (lambdas/restore/restore-target-policy.ts).
+   */
+  readonly restoreTargetPrefix: string;
+  /** The primary vault (LifeboatVault's bucket) and its KMS key. */
   readonly vault: s3.IBucket;
   readonly vaultKey: kms.IKey;
+  /** The DR vault a restore may read from instead (`"vault": "dr"`). */
+  readonly drVault: ReplicaVaultLocation;
+  /** The catalog (CatalogTable's table) and its KMS key. */
   readonly catalog: dynamodb.ITable;
   readonly catalogKey: kms.IKey;
+  /**
+   * The EFS mount of the file-system sources: directory targets are written through it.
+   * @default no file system: no function mounts one or runs in a VPC
+   */
+  readonly fileSystem?: FileSystemMount;
 };
 
 /** Vault objects a restore reads (docs/FORMAT.md §1): never data it could write. */
@@ -32,7 +55,7 @@ const PLAN_PREFIX = 'restore-plans/*';
  * report and the execution fails with the error's own name and message.
  *
  * Where a restore may write (the IAM below, checked again at input validation):
- * - S3 buckets and DynamoDB tables named `lifeboat-<env>-restore-*` (new targets);
+ * - S3 buckets and DynamoDB tables whose names start with `restoreTargetPrefix` (new targets);
  * - the protected sources themselves (restore onto the original, which the runbook allows only
  *   with `overwrite: true`);
  * - directories of the environment's EFS file system, mounted into the functions (IAM: ClientWrite
@@ -45,22 +68,26 @@ export class RestoreWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: RestoreWorkflowProps) {
     super(scope, id);
-    const env = props.environment;
+    const { plans, sources } = validatePlans(this, 'RestoreWorkflow', { plans: props.plans });
     const stack = Stack.of(this);
-    const names = resourceNames(env);
-    const drKeyAliasArn = `arn:${stack.partition}:kms:${env.drRegion}:${env.account}:${names.drVaultKeyAlias}`;
+    const dr = props.drVault;
+    const drAccount = dr.account ?? stack.account;
+    const drKeyAliasArn = `arn:${stack.partition}:kms:${dr.region}:${drAccount}:${dr.keyAlias}`;
     const common = {
-      LIFEBOAT_ENVIRONMENT: env.name,
+      LIFEBOAT_ENVIRONMENT: props.environmentName,
+      // The restore-target rule the functions check at input validation, the same names IAM grants below.
+      LIFEBOAT_RESTORE_TARGET_PREFIX: props.restoreTargetPrefix,
       VAULT_BUCKET: props.vault.bucketName,
       VAULT_KEY_ARN: props.vaultKey.keyArn,
-      DR_VAULT_BUCKET: names.drVault,
-      DR_REGION: env.drRegion,
+      DR_VAULT_BUCKET: dr.bucketName,
+      DR_REGION: dr.region,
       DR_VAULT_KEY_ARN: drKeyAliasArn,
       CATALOG_TABLE: props.catalog.tableName,
-      LIFEBOAT_PLANS: JSON.stringify(env.plans),
+      LIFEBOAT_PLANS: stack.toJsonString(plans),
       // Resolve refuses directory targets outside the mount (the rest of a Lambda's file system is read-only).
-      ...(env.fileSystem ? { LIFEBOAT_MOUNT_PATH: env.fileSystem.efs.mountPath } : {}),
+      ...(props.fileSystem ? { LIFEBOAT_MOUNT_PATH: props.fileSystem.mountPath } : {}),
     };
+    const files = (access: FileSystemAccess) => (props.fileSystem ? { files: { mount: props.fileSystem, access } } : {});
 
     // Directory targets (when a file system is configured, docs/ARCHITECTURE.md "File systems in AWS (EFS)"): resolve
     // only looks (lstat/readdir: absent or empty?); plan creates the directory, shards write entries, verify reads them
@@ -70,16 +97,17 @@ export class RestoreWorkflow extends Construct {
       environment: common,
       memorySize: 512,
       timeout: Duration.minutes(2),
-      files: { environment: env, access: 'read' },
+      ...files('read'),
     });
-    const plan = new LifeboatFunction(this, 'PlanRestore', { handler: 'plan-restore', environment: common, memorySize: 1024, files: { environment: env, access: 'write' } });
-    const shard = new LifeboatFunction(this, 'RestoreShard', { handler: 'restore-shard', environment: common, memorySize: 2048, files: { environment: env, access: 'write' } });
-    const verify = new LifeboatFunction(this, 'VerifyRestore', { handler: 'verify-restore', environment: common, memorySize: 2048, files: { environment: env, access: 'write' } });
+    const plan = new LifeboatFunction(this, 'PlanRestore', { handler: 'plan-restore', environment: common, memorySize: 1024, ...files('write') });
+    const shard = new LifeboatFunction(this, 'RestoreShard', { handler: 'restore-shard', environment: common, memorySize: 2048, ...files('write') });
+    const verify = new LifeboatFunction(this, 'VerifyRestore', { handler: 'verify-restore', environment: common, memorySize: 2048, ...files('write') });
     this.functions = { resolve, plan, shard, verify };
     const all = [resolve, plan, shard, verify];
 
     // Vaults: read-only, both regions.
-    const drBucketArn = `arn:${stack.partition}:s3:::${names.drVault}`;
+    const drBucketArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
+    const drKeyArns = `arn:${stack.partition}:kms:${dr.region}:${drAccount}:key/*`;
     for (const fn of all) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: VAULT_READ_PREFIXES.map((p) => props.vault.arnForObjects(p)) }));
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: VAULT_READ_PREFIXES.map((p) => `${drBucketArn}/${p}`) }));
@@ -95,8 +123,8 @@ export class RestoreWorkflow extends Construct {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
-          resources: [`arn:${stack.partition}:kms:${env.drRegion}:${env.account}:key/*`],
-          conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [names.drVaultKeyAlias] } },
+          resources: [drKeyArns],
+          conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } },
         }),
       );
     }
@@ -109,16 +137,15 @@ export class RestoreWorkflow extends Construct {
     props.catalogKey.grantDecrypt(resolve);
     resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn] }));
 
-    // Targets.
-    const sources = env.plans.flatMap((p) => p.sources);
-    const targetBuckets = [`arn:${stack.partition}:s3:::${names.restoreTargetPrefix}*`, ...sources.flatMap((s) => (s.type === 's3' ? [`arn:${stack.partition}:s3:::${s.bucket}`] : []))];
-    const targetObjects = [
-      `arn:${stack.partition}:s3:::${names.restoreTargetPrefix}*/*`,
-      ...sources.flatMap((s) => (s.type === 's3' ? [`arn:${stack.partition}:s3:::${s.bucket}/${s.prefix}*`] : [])),
-    ];
+    // Targets: new ones by name pattern, and the protected sources themselves (overwrite).
+    const targetPrefix = props.restoreTargetPrefix;
+    const s3Sources = sources.filter((s) => s.bucket !== undefined);
+    const tableSources = sources.filter((s) => s.table !== undefined);
+    const targetBuckets = [`arn:${stack.partition}:s3:::${targetPrefix}*`, ...s3Sources.map((s) => s.bucket?.bucketArn ?? '')];
+    const targetObjects = [`arn:${stack.partition}:s3:::${targetPrefix}*/*`, ...s3Sources.map(sourceObjectsArn)];
     const table = (name: string) => Arn.format({ service: 'dynamodb', resource: 'table', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
-    const newTables = [table(`${names.restoreTargetPrefix}*`)];
-    const targetTables = [...newTables, ...sources.flatMap((s) => (s.type === 'dynamodb' ? [table(s.table)] : []))];
+    const newTables = [table(`${targetPrefix}*`)];
+    const targetTables = [...newTables, ...tableSources.map((s) => s.table?.tableArn ?? '')];
     // HeadBucket and "is the prefix empty" (resolve), HeadObject answering 404 (verify) need ListBucket.
     for (const fn of [resolve, verify]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: targetBuckets }));
     resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: targetTables }));
@@ -128,6 +155,17 @@ export class RestoreWorkflow extends Construct {
     shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: targetTables }));
     verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: targetObjects }));
     verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: targetTables }));
+    // Sources encrypted with their own KMS key: a restore onto them writes (shard) and reads back (verify) through it.
+    const bucketKeys = s3Sources.flatMap((s) => (s.bucket?.encryptionKey ? [s.bucket.encryptionKey.keyArn] : []));
+    const tableKeys = tableSources.flatMap((s) => (s.table?.encryptionKey ? [s.table.encryptionKey.keyArn] : []));
+    if (bucketKeys.length > 0) {
+      shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: bucketKeys }));
+      verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: bucketKeys }));
+    }
+    if (tableKeys.length > 0) {
+      shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: tableKeys }));
+      verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: tableKeys }));
+    }
 
     // The state machine.
     const resolveTask = lifeboatTask(this, 'Validate and resolve', resolve, '$.resolved', { 'request.$': '$', 'restoreId.$': '$$.Execution.Name' });
@@ -135,7 +173,7 @@ export class RestoreWorkflow extends Construct {
     const shardTask = lifeboatTask(this, 'Restore shard', shard, '$');
     const restoreShards = new sfn.Map(this, 'Restore shards', {
       itemsPath: '$.plan.shards',
-      maxConcurrency: Math.max(...env.plans.map((p) => p.maxConcurrency)),
+      maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)),
       resultPath: '$.shardResults',
     }).itemProcessor(shardTask);
     const verifyTask = lifeboatTask(this, 'Verify restore', verify, '$.report', { 'planKey.$': '$.plan.planKey' });
@@ -151,35 +189,27 @@ export class RestoreWorkflow extends Construct {
 
     const definition = resolveTask.next(planTask).next(restoreShards).next(verifyTask).next(report);
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/lifeboat-${env.name}-restore`,
-      retention: logs.RetentionDays.THREE_MONTHS,
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: LOG_RETENTION,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: names.restoreStateMachine,
+      stateMachineName: props.stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      timeout: Duration.hours(24),
+      timeout: WORKFLOW_TIMEOUT,
     });
 
     acknowledgeScopedWildcards(this, [
-      ...[...VAULT_READ_PREFIXES.filter((p) => p.endsWith('*')), PLAN_PREFIX].map((p) => arnFinding(props.vault, `/${p}`)),
-      ...VAULT_READ_PREFIXES.filter((p) => p.endsWith('*')).map((p) => `arn:<AWS::Partition>:s3:::${names.drVault}/${p}`),
-      `arn:<AWS::Partition>:kms:${env.drRegion}:${env.account}:key/*`,
-      ...[...targetBuckets, ...targetObjects, ...targetTables].filter((r) => r.includes('*')).map((r) => stack.resolve(r) as unknown).map(findingText),
-      ...all.map((fn) => arnFinding(fn, ':*')),
+      ...[...VAULT_READ_PREFIXES, PLAN_PREFIX].map((p) => props.vault.arnForObjects(p)),
+      ...VAULT_READ_PREFIXES.map((p) => `${drBucketArn}/${p}`),
+      drKeyArns,
+      ...targetBuckets,
+      ...targetObjects,
+      ...targetTables,
+      ...all.map((fn) => `${fn.functionArn}:*`),
     ]);
     for (const role of [...all.map((fn) => fn.role), this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
   }
 }
-
-/** cdk-nag's text for a resolved ARN: `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},…]]}` becomes `arn:<AWS::Partition>:…`. */
-function findingText(resolved: unknown): string {
-  if (typeof resolved === 'string') return resolved;
-  const join = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (!join) return JSON.stringify(resolved);
-  return join[1].map((part) => (typeof part === 'string' ? part : `<${(part as { Ref?: string }).Ref ?? JSON.stringify(part)}>`)).join(join[0]);
-}
-
-

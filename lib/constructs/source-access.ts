@@ -1,45 +1,42 @@
-import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { type SourceConfig } from '../../config/lifeboat-config';
+import { type LifeboatSource } from './lifeboat-source';
 
 /**
  * Grants a function what it needs of the protected sources and nothing more:
  * 'list' → enumerate and describe (s3:ListBucket; dynamodb:DescribeTable and DescribeTimeToLive, the
- * schema a restore recreates); 'read' → also read the data
- * (objects and their tags under the source prefix; Scan of the table). File-system sources get
- * nothing here: a function that touches files mounts the environment's EFS file system, and its
+ * schema a restore recreates); 'read' → also read the data (objects and their tags under the source
+ * prefix; Scan of the table) and decrypt with the source's KMS key when it has one. File-system
+ * sources get nothing here: a function that touches files mounts the EFS file system, and its
  * elasticfilesystem:ClientMount (and ClientWrite) come with that mount (FileSystemMount, via
  * LifeboatFunction's `files`).
  */
-export function grantSourceRead(grantee: lambda.IFunction, sources: readonly SourceConfig[], level: 'list' | 'read'): void {
-  const stack = Stack.of(grantee);
+export function grantSourceRead(grantee: lambda.IFunction, sources: readonly LifeboatSource[], level: 'list' | 'read'): void {
+  const allow = (statement: iam.PolicyStatementProps) => grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement(statement));
   for (const source of sources) {
-    if (source.type === 's3') {
-      const bucketArn = `arn:${stack.partition}:s3:::${source.bucket}`;
-      grantee.grantPrincipal.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [bucketArn],
-          ...(source.prefix ? { conditions: { StringLike: { 's3:prefix': [`${source.prefix}*`] } } } : {}),
-        }),
-      );
+    const { bucket, table, config } = source;
+    if (bucket && config.type === 's3') {
+      allow({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        ...(config.prefix ? { conditions: { StringLike: { 's3:prefix': [`${config.prefix}*`] } } } : {}),
+      });
       if (level === 'read') {
-        grantee.grantPrincipal.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'],
-            resources: [`${bucketArn}/${source.prefix}*`],
-          }),
-        );
+        allow({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'], resources: [sourceObjectsArn(source)] });
+        if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });
       }
-    } else if (source.type === 'dynamodb') {
-      const tableArn = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: source.table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
-      grantee.grantPrincipal.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: level === 'read' ? ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan'] : ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive'],
-          resources: [tableArn],
-        }),
-      );
+    } else if (table) {
+      allow({
+        actions: level === 'read' ? ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan'] : ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive'],
+        resources: [table.tableArn],
+      });
+      if (level === 'read' && table.encryptionKey) allow({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: [table.encryptionKey.keyArn] });
     }
   }
+}
+
+/** The objects of an S3 source: those under its prefix (a scoped wildcard). */
+export function sourceObjectsArn(source: LifeboatSource): string {
+  if (!source.bucket || source.config.type !== 's3') throw new Error(`Source "${source.name}" is not an S3 bucket source.`);
+  return source.bucket.arnForObjects(`${source.config.prefix}*`);
 }

@@ -1,27 +1,20 @@
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
+import { lifeboatNames } from '../lifeboat-names';
+
+/** The prefix of an environment of lifeboat.config.json: every physical name of it starts with `lifeboat-<env>`. */
+export function environmentPrefix(env: Pick<EnvironmentConfig, 'name'>): string {
+  return `lifeboat-${env.name}`;
+}
 
 /**
- * Physical names of an environment's resources. Fixed (not CloudFormation-generated) so runbooks,
- * the CLI and the local cloud address them by name, and the DR copy is found from the primary.
+ * Stack and physical names of an environment of lifeboat.config.json (bin/app.ts), as the CLI, the local
+ * cloud and the tests address them: lifeboatNames of the prefix `lifeboat-<env>`, plus the two stacks.
  */
 export function resourceNames(env: EnvironmentConfig) {
-  const base = `lifeboat-${env.name}`;
   return {
     primaryStack: `Lifeboat-${env.name}-Primary`,
     drStack: `Lifeboat-${env.name}-DR`,
-    primaryVault: `${base}-vault-${env.account}-${env.primaryRegion}`,
-    drVault: `${base}-vault-${env.account}-${env.drRegion}`,
-    primaryAccessLogs: `${base}-access-logs-${env.account}-${env.primaryRegion}`,
-    drAccessLogs: `${base}-access-logs-${env.account}-${env.drRegion}`,
-    catalogTable: `${base}-catalog`,
-    backupStateMachine: `${base}-backup`,
-    restoreStateMachine: `${base}-restore`,
-    /** Alias of the primary vault's KMS key: the CLI (`lifeboat verify --aws`) names the key by it. */
-    primaryVaultKeyAlias: `alias/${base}-vault`,
-    /** Alias of the DR vault's KMS key: the restore functions in the primary region name the DR key by it. */
-    drVaultKeyAlias: `alias/${base}-dr-vault`,
-    /** New buckets and tables a restore may create or write start with this (docs/RUNBOOKS.md). */
-    restoreTargetPrefix: `${base}-restore-`,
+    ...lifeboatNames({ prefix: environmentPrefix(env), environmentName: env.name, account: env.account, primaryRegion: env.primaryRegion, drRegion: env.drRegion }),
   };
 }
 

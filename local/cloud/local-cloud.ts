@@ -73,6 +73,16 @@ function tsxLoaderUrl(): string {
   return pathToFileURL(require.resolve('tsx')).href;
 }
 
+/**
+ * The node arguments that run cloud-process beside this module: the compiled .js in the package's
+ * dist/, or the .ts through tsx from the sources (tsx, jest). s3rver needs the OpenSSL legacy provider.
+ */
+function cloudProcessArgs(): string[] {
+  const compiled = __filename.endsWith('.js');
+  const script = join(__dirname, compiled ? 'cloud-process.js' : 'cloud-process.ts');
+  return ['--openssl-legacy-provider', ...(compiled ? [] : ['--import', tsxLoaderUrl()]), script];
+}
+
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `was killed by ${signal}`;
   switch (code) {
@@ -145,7 +155,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
   try {
     child = spawn(
       process.execPath,
-      ['--openssl-legacy-provider', '--import', tsxLoaderUrl(), join(__dirname, 'cloud-process.ts'), ...argv],
+      [...cloudProcessArgs(), ...argv],
       { cwd: layout.root, detached: options.detached ?? false, stdio: ['ignore', logFd, logFd] },
     );
   } finally {

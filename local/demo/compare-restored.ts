@@ -1,7 +1,7 @@
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { type DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, GetObjectTaggingCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { encodeItemText } from '../../lambdas/sources/dynamodb-item-codec';
 
 /**
@@ -13,12 +13,9 @@ type ObjectView = { body: Buffer; contentType?: string; metadata: Record<string,
 
 async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
     for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key.slice(prefix.length));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return keys.sort();
 }
 
@@ -48,12 +45,9 @@ export async function compareBuckets(s3: S3Client, source: { bucket: string; pre
 
 async function tableItems(ddb: DynamoDBClient, table: string): Promise<string[]> {
   const items: string[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+  for await (const page of paginateScan({ client: ddb }, { TableName: table, ConsistentRead: true })) {
     for (const item of page.Items ?? []) items.push(encodeItemText(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return items.sort();
 }
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { type S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_VAULT_KEY_FILE_ENV, openBackupVault, vaultKeyProvider } from '../../lambdas/runtime/backup-vault';
+import { openBackupVault, vaultKeyProvider } from '../../lambdas/runtime/backup-vault';
 import { type Vault } from '../../vault';
 
 /**
@@ -9,9 +9,6 @@ import { type Vault } from '../../vault';
  * backup with nothing but the vault bucket and its key.
  */
 export async function openLocalVault(s3: S3Client, bucket: string, dataDir: string): Promise<Vault> {
-  const env = { [LOCAL_VAULT_KEY_FILE_ENV]: path.join(path.resolve(dataDir), 'vault.key') };
-  const provider = await vaultKeyProvider(env, () => {
-    throw new Error('The local vault uses a key file, not KMS.');
-  }, bucket);
+  const provider = await vaultKeyProvider({ keyFile: path.join(path.resolve(dataDir), 'vault.key') }, bucket);
   return openBackupVault({ s3, bucket, provider, create: false });
 }

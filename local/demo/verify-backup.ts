@@ -11,7 +11,7 @@ import { scanSegment } from '../../lambdas/sources/dynamodb-table-source';
 import { listS3Objects, readS3Object } from '../../lambdas/sources/s3-bucket-source';
 import { s3KeyOfEntryPath } from '../../lambdas/sources/s3-entry-path';
 import { type ManifestEntry } from '../../vault';
-import { readEntryContent, restoreSnapshot } from '../../vault';
+import { readEntryContent, restoreSnapshot, verifySnapshot } from '../../vault';
 import { type Snapshot } from '../../vault';
 import { type Vault } from '../../vault';
 
@@ -21,7 +21,8 @@ export type SourceVerification = { source: string; type: SourceConfig['type']; e
 export type VerifyDeps = { sourceS3: S3Client; sourceDynamoDb: DynamoDBClient; fsRoot: (configured: string) => string };
 
 /**
- * Reads one source's snapshot back through the vault API and compares it with the live source:
+ * Verifies one source's snapshot with the vault's backup verification (verifySnapshot, as the
+ * restore runbook does), then reads it back through the vault API and compares it with the live source:
  * S3 objects body, content type, user metadata and tags (readEntryContent); DynamoDB items as
  * canonical text (decodeItemLines); a directory restored with restoreSnapshot into a scratch
  * directory and compared entry by entry (type, mode, size, mtime, link target, bytes).
@@ -29,6 +30,9 @@ export type VerifyDeps = { sourceS3: S3Client; sourceDynamoDb: DynamoDBClient; f
 export async function verifyBackup(vault: Vault, snapshot: Snapshot, source: SourceConfig, deps: VerifyDeps): Promise<SourceVerification> {
   const result: SourceVerification = { source: source.name, type: source.type, entries: 0, bytes: 0, mismatches: [] };
   if (snapshot.source.id !== source.name) result.mismatches.push(`snapshot ${snapshot.id.slice(0, 12)} is of source ${snapshot.source.id}, not ${source.name}`);
+  // First the backup verification every restore runs (structure, indexes); reading the data back is the comparison below.
+  const check = await verifySnapshot(vault, snapshot.id);
+  result.mismatches.push(...check.problems.map((p) => `snapshot ${snapshot.id.slice(0, 12)}: ${p}`));
   if (source.type === 's3') await verifyBucket(vault, snapshot, source.bucket, source.prefix, deps.sourceS3, result);
   else if (source.type === 'dynamodb') await verifyTable(vault, snapshot, source.table, deps.sourceDynamoDb, result);
   else await verifyDirectory(vault, snapshot, deps.fsRoot(source.path), result);

@@ -35,7 +35,12 @@ type Slot = { index: number; worker: Worker; busy: boolean; pending?: Pending };
 type Waiter = () => void;
 
 const WORKER_SCRIPT = path.join(__dirname, 'lambda-worker.cjs');
-const PROJECT_NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
+/**
+ * The node_modules that holds the AWS SDK, which the bundles keep external as the Lambda runtime
+ * provides it: found where Node resolves it from here, so it is right both in the repository and
+ * for an installed package (whose own folder has no node_modules of its own).
+ */
+const SDK_NODE_MODULES = path.resolve(path.dirname(require.resolve('@aws-sdk/client-s3/package.json')), '..', '..');
 
 /**
  * Lambda fan-out on this machine: `size` worker threads, each an execution environment that runs
@@ -101,7 +106,7 @@ export class LambdaWorkerPool {
   }
 
   private spawn(index: number): Slot {
-    const worker = new Worker(WORKER_SCRIPT, { workerData: { nodePath: PROJECT_NODE_MODULES }, stdout: true, stderr: true });
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { nodePath: SDK_NODE_MODULES }, stdout: true, stderr: true });
     const slot: Slot = { index, worker, busy: false };
     worker.on('message', (reply: WorkerReply) => this.settle(slot, reply));
     worker.on('error', (err) => this.crashed(slot, `${err.name}: ${err.message}`));

@@ -110,6 +110,9 @@ export async function openBackupTestEnvironment(label: string): Promise<BackupTe
       return results;
     },
     close: async () => {
+      // Undestroyed SDK clients keep a jest worker alive after its suites ("failed to exit gracefully").
+      s3.destroy();
+      ddb.destroy();
       await local.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -3,6 +3,7 @@ import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/
 import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type SourceConfig } from '../../config/lifeboat-config';
+import { type BackupRecord, type BackupSourceRecord } from '../../lambdas/catalog/backup-record';
 import { encodeItemLines } from '../../lambdas/sources/dynamodb-item-codec';
 import { captureTableSchema } from '../../lambdas/sources/dynamodb-table-schema';
 import { backupDirectory } from '../../vault/archiver/directory-source';
@@ -68,7 +69,7 @@ export async function snapshotSource(source: SourceConfig, deps: FixtureDeps, ta
 export async function commitFixtureBackup(plan: string, sources: readonly SourceConfig[], deps: FixtureDeps, startedAt: Date): Promise<string> {
   const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const backupId = `${stamp}-${randomBytes(4).toString('hex')}`;
-  const records = [];
+  const records: BackupSourceRecord[] = [];
   for (const source of sources) {
     const snapshot = await snapshotSource(source, deps, [`backupId=${backupId}`, `plan=${plan}`]);
     records.push({
@@ -77,6 +78,7 @@ export async function commitFixtureBackup(plan: string, sources: readonly Source
       snapshotId: snapshot.id,
       rootHash: snapshot.manifest,
       entries: snapshot.stats.entries,
+      bytes: snapshot.stats.bytes,
       bytesScanned: snapshot.stats.bytesScanned,
       bytesNew: snapshot.stats.bytesNew,
       bytesStored: snapshot.stats.bytesStored,
@@ -84,10 +86,12 @@ export async function commitFixtureBackup(plan: string, sources: readonly Source
     });
   }
   const ddb = DynamoDBDocumentClient.from(deps.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  const record = {
+  // Typed as the catalog's record: the catalog validates what it reads, so the fixture writes what commit-backup writes.
+  const record: BackupRecord = {
     backupId,
     plan,
     environment: 'dev',
+    sourceNames: sources.map((s) => s.name),
     sources: records,
     strategy: 'full',
     status: 'COMMITTED',

@@ -1,10 +1,13 @@
-import { type BigIntStats, type Dirent } from 'node:fs';
+import { type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { comparePaths, type EntryMeta } from '../manifest/manifest-entry';
+import { type EntryMeta } from '../manifest/manifest-entry';
 import { type Snapshot } from '../manifest/snapshot-record';
 import { type SnapshotWriter } from './snapshot-writer';
+import { walkTree, type WalkedEntry } from './tree-walker';
+import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Vault } from '../repository/vault';
+import { VaultError } from '../vault-errors';
 
 /** Entries being read and chunked at once. */
 const FILES_IN_FLIGHT = 4;
@@ -32,8 +35,11 @@ export function directorySourceId(dir: string): string {
 export async function backupDirectory(vault: Vault, sourceDir: string, options: DirectoryBackupOptions = {}): Promise<DirectoryBackupResult> {
   const startedAt = new Date();
   const root = directorySourceId(sourceDir);
-  const rootStat = await fs.stat(root);
-  if (!rootStat.isDirectory()) throw new Error(`${root} is not a directory`);
+  const rootStat = await fs.stat(root).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new VaultError(`the backup source ${root} does not exist`);
+    throw err;
+  });
+  if (!rootStat.isDirectory()) throw new VaultError(`the backup source ${root} is not a directory (back up the directory that holds it)`);
   const parent = options.parent === undefined ? ((await vault.latestSnapshot(root))?.id ?? null) : options.parent;
   const writer = await vault.newSnapshotWriter({ parent });
   let skipped = 0;
@@ -44,19 +50,7 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
 
   // Up to FILES_IN_FLIGHT entries are read and chunked at once, so reads overlap chunking and the
   // workers always have the next file; the writer's shared memory bounds the bytes in flight.
-  const inFlight = new Set<Promise<void>>();
-  let failure: { err: unknown } | null = null;
-  for await (const item of walk(root, '', skip)) {
-    if (failure) break;
-    const added = addItem(writer, item, skip).catch((err: unknown) => {
-      failure ??= { err };
-    });
-    const tracked = added.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
-    while (inFlight.size >= FILES_IN_FLIGHT) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  if (failure) throw (failure as { err: unknown }).err;
+  await forEachBounded(walkTree(root, { onProblem: (p) => skip(p.rel, p.message) }), FILES_IN_FLIGHT, (item) => addItem(writer, item, skip));
   const part = await writer.finish();
   const snapshot = await vault.commitSnapshot({
     source: { kind: 'directory', id: root },
@@ -68,50 +62,19 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
   return { snapshot, skipped };
 }
 
-type WalkItem = { rel: string; abs: string; kind: 'file' | 'dir' | 'symlink'; stat: BigIntStats };
-
-async function* walk(abs: string, rel: string, skip: (rel: string, reason: string) => void): AsyncGenerator<WalkItem> {
-  let dirents: Dirent[];
-  try {
-    dirents = await fs.readdir(abs, { withFileTypes: true });
-  } catch (err) {
-    skip(rel || '.', `cannot list: ${(err as Error).message}`);
-    return;
-  }
-  dirents.sort((a, b) => comparePaths(a.name, b.name));
-  // Every child's lstat at once (the thread pool runs them in parallel), consumed in order.
-  const stats = dirents.map((d) => {
-    const p = fs.lstat(path.join(abs, d.name), { bigint: true });
-    p.catch(() => undefined);
-    return p;
-  });
-  for (let i = 0; i < dirents.length; i++) {
-    const d = dirents[i] as Dirent;
-    const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
-    const childAbs = path.join(abs, d.name);
-    let stat: BigIntStats;
-    try {
-      stat = await (stats[i] as Promise<BigIntStats>);
-    } catch (err) {
-      skip(childRel, `cannot stat: ${(err as Error).message}`);
-      continue;
-    }
-    if (stat.isDirectory()) {
-      yield { rel: childRel, abs: childAbs, kind: 'dir', stat };
-      yield* walk(childAbs, childRel, skip);
-    } else if (stat.isFile()) yield { rel: childRel, abs: childAbs, kind: 'file', stat };
-    else if (stat.isSymbolicLink()) yield { rel: childRel, abs: childAbs, kind: 'symlink', stat };
-    else skip(childRel, 'not a regular file, directory or symlink');
-  }
-}
-
-function baseMeta(stat: BigIntStats): Record<string, string | number> {
+/** The meta of a file-system entry (every directory backup writes exactly this): mode bits, mtime in ns, owner. */
+export function fileSystemMeta(stat: BigIntStats): Record<string, string | number> {
   return { mode: Number(stat.mode & 0o7777n), mtimeNs: stat.mtimeNs.toString(), uid: Number(stat.uid), gid: Number(stat.gid) };
 }
 
+/** The change token of a file: an unchanged size, mtime, ctime and inode lets the next backup reuse its content unread. */
+export function fileChangeToken(s: BigIntStats): string {
+  return `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
+}
+
 /** Adds one walked item to the writer; a file's content is read by the writer unless the parent's can be reused. */
-async function addItem(writer: SnapshotWriter, item: WalkItem, skip: (rel: string, reason: string) => void): Promise<void> {
-  const meta: EntryMeta = baseMeta(item.stat);
+async function addItem(writer: SnapshotWriter, item: WalkedEntry, skip: (rel: string, reason: string) => void): Promise<void> {
+  const meta: EntryMeta = fileSystemMeta(item.stat);
   if (item.kind === 'dir') return writer.add({ path: item.rel, kind: 'dir', meta });
   if (item.kind === 'symlink') {
     let target: string;
@@ -123,10 +86,8 @@ async function addItem(writer: SnapshotWriter, item: WalkItem, skip: (rel: strin
     }
     return writer.add({ path: item.rel, kind: 'symlink', meta: { ...meta, target } });
   }
-  const s = item.stat;
-  const changeToken = `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
   try {
-    await writer.addFile({ path: item.rel, kind: 'file', meta, changeToken }, item.abs, Number(s.size));
+    await writer.addFile({ path: item.rel, kind: 'file', meta, changeToken: fileChangeToken(item.stat) }, item.abs, Number(item.stat.size));
   } catch (err) {
     // Only an unreadable file is skipped; anything else (the vault, the workers) fails the backup.
     if (isFileAccessError(err)) skip(item.rel, `cannot read: ${(err as Error).message}`);

@@ -4,13 +4,14 @@ import { loadManifestRoot } from '../manifest/manifest-reader';
 import { decodeBlob, parsePack, readPackHeader } from '../pack/pack-reader';
 import { type PackEntry } from '../pack/pack-format';
 import { getSealedObject } from '../crypto/sealed-object';
-import { type Snapshot } from '../manifest/snapshot-record';
 import { type Vault } from '../repository/vault';
 import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
 import { computeBlobId } from '../crypto/vault-keys';
 import { VaultIndex } from '../blob-index/vault-index';
-import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, SNAPSHOTS_PREFIX, snapshotKey } from '../repository/vault-layout';
-import { mapBounded } from '../workers/map-bounded';
+import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../repository/vault-layout';
+import { unreadableSnapshotAdvice } from '../repository/snapshot-listing';
+import { findUnreferencedObjects, type UnreferencedObject } from './unreferenced-objects';
+import { mapBounded } from '../workers/bounded-concurrency';
 
 export type VerifyOptions = {
   /** Also read every pack whole, decrypt every blob and check its id. */
@@ -30,6 +31,10 @@ export type VerifyReport = {
   entries: number;
   blobsRead: number;
   problems: VerifyProblem[];
+  /** Objects nothing refers to (garbage of a killed backup): information, not a problem; a prune reclaims them. */
+  unreferenced: UnreferencedObject[];
+  /** Their total size, of those whose size the store tells (see UnreferencedObject). */
+  unreferencedBytes: number;
 };
 
 /**
@@ -38,10 +43,11 @@ export type VerifyReport = {
  * agrees with the index; each snapshot, manifest root and page decrypts and matches its hash;
  * each blob a manifest references is indexed. With readData: every pack is read whole, every blob
  * decrypted and its HMAC id recomputed, and the pack must consist of nothing but its blobs and header.
+ * Objects nothing refers to (garbage of a killed backup) are listed in `unreferenced`, not as problems.
  */
 export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { store, keys } = vault;
-  const report: VerifyReport = { ok: true, snapshots: 0, indexes: 0, packs: 0, blobs: 0, entries: 0, blobsRead: 0, problems: [] };
+  const report: VerifyReport = { ok: true, snapshots: 0, indexes: 0, packs: 0, blobs: 0, entries: 0, blobsRead: 0, problems: [], unreferenced: [], unreferencedBytes: 0 };
   const problem = (key: string, err: unknown): void => {
     report.problems.push({ key, message: err instanceof Error ? err.message : String(err) });
   };
@@ -118,34 +124,54 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     }),
   );
 
-  // 3. Snapshots, their manifests, and the blobs they reference.
-  const snapshotIds: string[] = [];
-  for await (const key of store.list(SNAPSHOTS_PREFIX)) {
-    const id = idFromKey(SNAPSHOTS_PREFIX, key);
-    if (id) snapshotIds.push(id);
+  // 3. Snapshots, their manifests, and the blobs they reference. An index object a snapshot lists
+  // but the vault lacks is named once; the blobs it held are counted per snapshot, not per entry
+  // (a deduplicated blob may be referenced by hundreds of entries).
+  const { snapshots, unreadable } = await vault.scanSnapshots();
+  for (const u of unreadable) problem(u.key, `cannot be read: ${u.reason}; ${unreadableSnapshotAdvice(u.key)}`);
+  const listedIndexes = new Set(indexIds);
+  const missingIndexes = new Map<string, string[]>();
+  for (const snapshot of snapshots) {
+    for (const id of snapshot.indexes) if (!listedIndexes.has(id)) missingIndexes.set(id, [...(missingIndexes.get(id) ?? []), snapshot.id]);
   }
-  const seenPages = new Set<string>();
-  for (const id of snapshotIds) {
-    await guard(snapshotKey(id), async () => {
-      const snapshot: Snapshot = await vault.loadSnapshot(id);
+  for (const [id, by] of missingIndexes) {
+    problem(indexKey(id), `does not exist, but snapshot(s) ${by.join(', ')} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there)`);
+  }
+  const damagedIndexes = [...new Set(report.problems.map((p) => p.key).filter((k) => k.startsWith(INDEX_PREFIX)))];
+  const reached = new Set<string>();
+  for (const snapshot of snapshots) {
+    await guard(snapshotKey(snapshot.id), async () => {
       report.snapshots++;
+      reached.add(snapshot.manifest);
       const root = await loadManifestRoot(store, keys, snapshot.manifest);
+      const missing = new Set<string>();
+      let entriesMissing = 0;
+      let example = '';
       for (const ref of root.pages) {
-        if (seenPages.has(ref.id)) continue;
-        seenPages.add(ref.id);
+        if (reached.has(ref.id)) continue;
+        reached.add(ref.id);
         await guard(`manifest/${ref.id}`, async () => {
           for (const entry of await loadPage(store, keys, ref)) {
             report.entries++;
-            for (const blob of entry.content) {
-              if (!index.has(Buffer.from(blob, 'hex'))) {
-                problem(snapshotKey(id), new Error(`entry ${JSON.stringify(entry.path)} references blob ${blob}, which no index lists`));
-              }
-            }
+            const absent = entry.content.filter((blob) => !index.has(Buffer.from(blob, 'hex')));
+            if (absent.length === 0) continue;
+            entriesMissing++;
+            example ||= `entry ${JSON.stringify(entry.path)}, blob ${absent[0] as string}`;
+            for (const blob of absent) missing.add(blob);
           }
         });
       }
+      if (missing.size > 0) {
+        const where = damagedIndexes.length > 0 ? `; they are probably in ${damagedIndexes.join(', ')}, reported above` : '';
+        problem(snapshotKey(snapshot.id), `${entriesMissing} entries reference ${missing.size} blob(s) that no index lists (e.g. ${example})${where}`);
+      }
     });
   }
+
+  // 4. Garbage: information only. A pack no index lists is what a killed backup leaves (packs are
+  // stored before the index naming them), and so is a running backup's: it is reclaimed by a prune.
+  report.unreferenced = await findUnreferencedObjects(store, { storedPacks: present, indexedPacks: new Set(packEntries.keys()), reachedManifests: reached });
+  report.unreferencedBytes = report.unreferenced.reduce((n, o) => n + (o.bytes ?? 0), 0);
   report.ok = report.problems.length === 0;
   return report;
 }

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
-import { randomBytes, webcrypto } from 'node:crypto';
-import { constants as zc, zstdCompress, zstdDecompress } from 'node:zlib';
+import { createCipheriv, createDecipheriv, type KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { constants as zc, type ZstdOptions, zstdCompress, zstdCompressSync, zstdDecompress, zstdDecompressSync } from 'node:zlib';
 import { type VaultKeys } from './vault-keys';
 
 /**
@@ -13,6 +13,11 @@ import { type VaultKeys } from './vault-keys';
  * decompress, and is authenticated as the first byte of the additional data; the rest of the
  * additional data is the *context*: the blob id for blobs, `lifeboat/v1/<kind>` for objects.
  * Swapping a blob for another, or an index for a snapshot, therefore fails authentication.
+ *
+ * Two forms of the same code: `seal`/`open` run on libuv's thread pool (WebCrypto, async zstd) for
+ * the main thread; `sealSync`/`openSync` run the identical steps synchronously inside a codec worker
+ * thread (workers/codec-worker.ts), where blocking is the point. Everything but the cipher call —
+ * compression choice, layout, checks, error text — is shared below.
  */
 export const ENVELOPE_HEADER_BYTES = 13;
 export const GCM_TAG_BYTES = 16;
@@ -41,14 +46,51 @@ function additionalData(flags: number, context: Uint8Array): Buffer {
 }
 
 /**
- * Compresses with zstd on the thread pool. `chunkSize` is raised to the input size because the
- * zlib default (16 KiB) makes one thread-pool round trip per 16 KiB of output.
+ * zstd options: `chunkSize` is raised to the input size because the zlib default (16 KiB) makes one
+ * thread-pool round trip (or output buffer) per 16 KiB of output. `pledgedSrcSize`: the async
+ * (streaming) form then writes the very frame the sync form does (content size in the header), so
+ * the in-thread and the worker codec store the same bytes.
  */
-async function compress(data: Uint8Array, level: number): Promise<Buffer> {
-  return compressAsync(data, {
-    chunkSize: Math.max(64 * 1024, data.length + 1024),
-    params: { [zc.ZSTD_c_compressionLevel]: level, [zc.ZSTD_c_checksumFlag]: 0 },
-  });
+function compressOptions(data: Uint8Array, level: number): ZstdOptions {
+  return { chunkSize: Math.max(64 * 1024, data.length + 1024), pledgedSrcSize: data.length, params: { [zc.ZSTD_c_compressionLevel]: level, [zc.ZSTD_c_checksumFlag]: 0 } };
+}
+
+function decompressOptions(limits: OpenLimits): ZstdOptions {
+  return { chunkSize: Math.max(64 * 1024, Math.min(limits.expectedLength ?? limits.maxPlaintext, limits.maxPlaintext)), maxOutputLength: Math.max(1, limits.maxPlaintext) };
+}
+
+/** Whether zstd is worth trying on `plaintext` at all. */
+function tryCompression(plaintext: Uint8Array, level: number | null): level is number {
+  return level !== null && plaintext.length >= 64 && !looksIncompressible(plaintext);
+}
+
+/** Keep the compressed form only when it saves at least 1/64 of the size: decompressing costs restore time. */
+function worthKeeping(packed: Uint8Array, plaintext: Uint8Array): boolean {
+  return packed.length < plaintext.length - (plaintext.length >> 6);
+}
+
+export type OpenLimits = { readonly maxPlaintext: number; readonly expectedLength?: number };
+
+/** Structure checks of an envelope before decryption; returns its flags. */
+function envelopeFlags(stored: Uint8Array): number {
+  if (stored.length < ENVELOPE_OVERHEAD) throw new EnvelopeError(`envelope of ${stored.length} bytes is shorter than its ${ENVELOPE_OVERHEAD}-byte overhead`);
+  const flags = stored[0];
+  if (flags !== FLAG_RAW && flags !== FLAG_ZSTD) throw new EnvelopeError(`unknown envelope flags ${String(flags)}`);
+  return flags;
+}
+
+const AUTH_FAILED = 'authentication failed (AES-256-GCM tag mismatch): the bytes were changed or belong elsewhere';
+
+function zstdFailed(err: unknown): EnvelopeError {
+  return new EnvelopeError(`zstd frame does not decompress: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+function checkPlaintext(plaintext: Buffer, limits: OpenLimits): Buffer {
+  if (plaintext.length > limits.maxPlaintext) throw new EnvelopeError(`plaintext of ${plaintext.length} bytes exceeds the limit of ${limits.maxPlaintext}`);
+  if (limits.expectedLength !== undefined && plaintext.length !== limits.expectedLength) {
+    throw new EnvelopeError(`plaintext is ${plaintext.length} bytes, the index says ${limits.expectedLength}`);
+  }
+  return plaintext;
 }
 
 /**
@@ -77,10 +119,9 @@ export function looksIncompressible(data: Uint8Array): boolean {
 export async function seal(keys: VaultKeys, context: Uint8Array, plaintext: Uint8Array, options: SealOptions): Promise<{ stored: Buffer; compressed: boolean }> {
   let payload: Uint8Array = plaintext;
   let flags = FLAG_RAW;
-  if (options.compressionLevel !== null && plaintext.length >= 64 && !looksIncompressible(plaintext)) {
-    const packed = await compress(plaintext, options.compressionLevel);
-    // Keep the compressed form only when it saves at least 1/64 of the size: decompressing costs restore time.
-    if (packed.length < plaintext.length - (plaintext.length >> 6)) {
+  if (tryCompression(plaintext, options.compressionLevel)) {
+    const packed = await compressAsync(plaintext, compressOptions(plaintext, options.compressionLevel));
+    if (worthKeeping(packed, plaintext)) {
       payload = packed;
       flags = FLAG_ZSTD;
     }
@@ -102,10 +143,8 @@ export async function seal(keys: VaultKeys, context: Uint8Array, plaintext: Uint
  * Opens an envelope. `maxPlaintext` bounds the decompressed size (a damaged or hostile frame cannot
  * make the reader allocate without limit); `expectedLength`, when known, is checked exactly.
  */
-export async function open(keys: VaultKeys, context: Uint8Array, stored: Uint8Array, limits: { maxPlaintext: number; expectedLength?: number }): Promise<Buffer> {
-  if (stored.length < ENVELOPE_OVERHEAD) throw new EnvelopeError(`envelope of ${stored.length} bytes is shorter than its ${ENVELOPE_OVERHEAD}-byte overhead`);
-  const flags = stored[0];
-  if (flags !== FLAG_RAW && flags !== FLAG_ZSTD) throw new EnvelopeError(`unknown envelope flags ${String(flags)}`);
+export async function open(keys: VaultKeys, context: Uint8Array, stored: Uint8Array, limits: OpenLimits): Promise<Buffer> {
+  const flags = envelopeFlags(stored);
   let payload: Buffer;
   try {
     payload = Buffer.from(
@@ -116,24 +155,66 @@ export async function open(keys: VaultKeys, context: Uint8Array, stored: Uint8Ar
       ),
     );
   } catch {
-    throw new EnvelopeError('authentication failed (AES-256-GCM tag mismatch): the bytes were changed or belong elsewhere');
+    throw new EnvelopeError(AUTH_FAILED);
   }
   let plaintext = payload;
   if (flags === FLAG_ZSTD) {
     try {
-      plaintext = await decompressAsync(payload, {
-        chunkSize: Math.max(64 * 1024, Math.min(limits.expectedLength ?? limits.maxPlaintext, limits.maxPlaintext)),
-        maxOutputLength: Math.max(1, limits.maxPlaintext),
-      });
+      plaintext = await decompressAsync(payload, decompressOptions(limits));
     } catch (err) {
-      throw new EnvelopeError(`zstd frame does not decompress: ${err instanceof Error ? err.message : String(err)}`);
+      throw zstdFailed(err);
     }
   }
-  if (plaintext.length > limits.maxPlaintext) throw new EnvelopeError(`plaintext of ${plaintext.length} bytes exceeds the limit of ${limits.maxPlaintext}`);
-  if (limits.expectedLength !== undefined && plaintext.length !== limits.expectedLength) {
-    throw new EnvelopeError(`plaintext is ${plaintext.length} bytes, the index says ${limits.expectedLength}`);
+  return checkPlaintext(plaintext, limits);
+}
+
+/**
+ * `seal` done synchronously with a node:crypto key (codec worker threads). The envelope is written
+ * into one buffer that owns its ArrayBuffer, so a worker can transfer it without a copy.
+ */
+export function sealSync(encryptionKey: KeyObject, context: Uint8Array, plaintext: Uint8Array, compressionLevel: number | null): { stored: Buffer; compressed: boolean } {
+  let payload: Uint8Array = plaintext;
+  let flags = FLAG_RAW;
+  if (tryCompression(plaintext, compressionLevel)) {
+    const packed = zstdCompressSync(plaintext, compressOptions(plaintext, compressionLevel));
+    if (worthKeeping(packed, plaintext)) {
+      payload = packed;
+      flags = FLAG_ZSTD;
+    }
   }
-  return plaintext;
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', encryptionKey, nonce, { authTagLength: GCM_TAG_BYTES });
+  cipher.setAAD(additionalData(flags, context));
+  const stored = Buffer.allocUnsafeSlow(ENVELOPE_HEADER_BYTES + payload.length + GCM_TAG_BYTES);
+  stored[0] = flags;
+  nonce.copy(stored, 1);
+  cipher.update(payload).copy(stored, ENVELOPE_HEADER_BYTES);
+  if (cipher.final().length > 0) throw new Error('unexpected AES-GCM final output');
+  cipher.getAuthTag().copy(stored, ENVELOPE_HEADER_BYTES + payload.length);
+  return { stored, compressed: flags === FLAG_ZSTD };
+}
+
+/** `open` done synchronously with a node:crypto key (codec worker threads); same checks, same errors. */
+export function openSync(encryptionKey: KeyObject, context: Uint8Array, stored: Uint8Array, limits: OpenLimits): Buffer {
+  const flags = envelopeFlags(stored);
+  let plaintext: Buffer;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', encryptionKey, stored.subarray(1, ENVELOPE_HEADER_BYTES), { authTagLength: GCM_TAG_BYTES });
+    decipher.setAAD(additionalData(flags, context));
+    decipher.setAuthTag(stored.subarray(stored.length - GCM_TAG_BYTES));
+    plaintext = decipher.update(stored.subarray(ENVELOPE_HEADER_BYTES, stored.length - GCM_TAG_BYTES));
+    decipher.final();
+  } catch {
+    throw new EnvelopeError(AUTH_FAILED);
+  }
+  if (flags === FLAG_ZSTD) {
+    try {
+      plaintext = zstdDecompressSync(plaintext, decompressOptions(limits));
+    } catch (err) {
+      throw zstdFailed(err);
+    }
+  }
+  return checkPlaintext(plaintext, limits);
 }
 
 /** Additional-data context of a sealed object of the given kind. */

@@ -3,9 +3,15 @@ import { type KeyProvider, VAULT_KEY_BYTES, type WrappedVaultKey } from './key-p
 import { unwrapKey, wrapKey } from '../crypto/key-wrap';
 import { KeyUnwrapError } from '../vault-errors';
 
-/** scrypt cost; N = 2^15, r = 8, p = 1 takes ~100 ms and 32 MiB (OWASP's minimum is N = 2^17 with r = 8 for interactive logins; a vault is opened rarely). */
+/** scrypt cost parameters (RFC 7914). They are stored with each wrapped key, so a vault opens with the cost it was created with. */
 export type ScryptCost = { readonly N: number; readonly r: number; readonly p: number };
-export const DEFAULT_SCRYPT_COST: ScryptCost = { N: 1 << 15, r: 8, p: 1 };
+/**
+ * The cost of new passphrase key objects: N = 2^17, r = 8, p = 1, OWASP's recommended minimum for
+ * scrypt (about 0.3 s and 128 MiB per derivation; a vault is opened once per command). Key objects
+ * written before with N = 2^15 keep opening: unwrapping uses the stored parameters. Tests that make
+ * many vaults pass a lower cost explicitly to the constructor.
+ */
+export const DEFAULT_SCRYPT_COST: ScryptCost = { N: 1 << 17, r: 8, p: 1 };
 
 function deriveKek(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
-import { CodecPool } from '../workers/codec-pool';
+import { codecFor } from '../workers/codec';
 import { Chunker, checkChunkerParams, DEFAULT_CHUNKER_PARAMS, deriveGearTable } from '../chunker/chunker';
 import { decodeIndexObject } from '../blob-index/index-object';
 import { type KeyProvider } from '../keys/key-provider';
@@ -19,7 +19,15 @@ import { VaultIndex } from '../blob-index/vault-index';
 import { importVaultKeys, type VaultKeys } from '../crypto/vault-keys';
 import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
 import { type VaultStore } from '../backend/vault-store';
-import { mapBounded } from '../workers/map-bounded';
+import { type SnapshotListing, unreadableSnapshotAdvice, type UnreadableSnapshot } from './snapshot-listing';
+import { mapBounded } from '../workers/bounded-concurrency';
+
+/** The detail of a corruption error, without the location and key its message starts with. */
+function corruptionDetail(err: VaultCorruptionError): string {
+  const marker = `object ${err.key} is corrupt: `;
+  const at = err.message.indexOf(marker);
+  return at < 0 ? err.message : err.message.slice(at + marker.length);
+}
 
 /** A vault that already exists where a new one was asked for. */
 export class VaultExistsError extends VaultError {
@@ -143,6 +151,11 @@ export type CommitInput = {
  */
 export class Vault {
   private indexLoad: Promise<VaultIndex> | null = null;
+  /**
+   * Told about each snapshot object that listSnapshots, latestSnapshot or resolveSnapshot("latest")
+   * skipped because it cannot be read. The CLI sets it to a warning on stderr. @default ignore
+   */
+  onUnreadableSnapshot: (problem: UnreadableSnapshot) => void = () => undefined;
   readonly chunker: Chunker;
 
   constructor(
@@ -186,13 +199,18 @@ export class Vault {
     return index;
   }
 
-  /** A writer for one snapshot (or one shard of it). `parent` enables reuse of unchanged entries by change token. */
-  async newSnapshotWriter(options: { parent?: string | null } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<SnapshotWriter> {
+  /**
+   * A writer for one snapshot (or one shard of it). `parent` enables reuse of unchanged entries by
+   * change token; `inline` keeps the codec work in this thread even when worker threads are up (tests of both codecs).
+   */
+  async newSnapshotWriter(options: { parent?: string | null; inline?: boolean } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<SnapshotWriter> {
     const index = await this.index();
     const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
+    const { inline, ...writerOptions } = options;
+    const codec = codecFor(this.store, this.keys, { inline });
     return new SnapshotWriter(
-      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codecs: CodecPool.shared() },
-      { ...options, parent },
+      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec },
+      { ...writerOptions, parent },
     );
   }
 
@@ -235,39 +253,75 @@ export class Vault {
     return { ...record, id };
   }
 
-  /** Every snapshot, oldest first. */
-  async listSnapshots(): Promise<Snapshot[]> {
+  /**
+   * Every snapshot object, read 8 at a time: the readable snapshots oldest first, and the objects
+   * that failed their integrity check or vanished while listing (a concurrent prune). Any other
+   * error (no access, the store is down) is thrown: then nothing can be said about the vault.
+   */
+  async scanSnapshots(): Promise<SnapshotListing> {
     const ids: string[] = [];
     for await (const key of this.store.list(SNAPSHOTS_PREFIX)) {
       const id = idFromKey(SNAPSHOTS_PREFIX, key);
       if (id) ids.push(id);
     }
-    const snapshots = await mapBounded(ids, 8, (id) => this.loadSnapshot(id));
-    return snapshots.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    const snapshots: Snapshot[] = [];
+    const unreadable: UnreadableSnapshot[] = [];
+    await mapBounded(ids, 8, async (id) => {
+      try {
+        snapshots.push(await this.loadSnapshot(id));
+      } catch (err) {
+        if (err instanceof VaultCorruptionError) unreadable.push({ key: err.key, reason: corruptionDetail(err) });
+        else if (err instanceof VaultObjectNotFoundError) unreadable.push({ key: err.key, reason: 'it was deleted while the snapshots were listed' });
+        else throw err;
+      }
+    });
+    snapshots.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    unreadable.sort((a, b) => a.key.localeCompare(b.key));
+    return { snapshots, unreadable };
   }
 
-  /** The newest snapshot, optionally of one source id. */
+  /**
+   * Every readable snapshot, oldest first. Unreadable snapshot objects are skipped and reported to
+   * `onUnreadableSnapshot`; use scanSnapshots to get them as data.
+   */
+  async listSnapshots(): Promise<Snapshot[]> {
+    const { snapshots, unreadable } = await this.scanSnapshots();
+    for (const u of unreadable) this.onUnreadableSnapshot(u);
+    return snapshots;
+  }
+
+  /** The newest readable snapshot, optionally of one source id (unreadable ones are reported as by listSnapshots). */
   async latestSnapshot(sourceId?: string): Promise<Snapshot | undefined> {
     const all = await this.listSnapshots();
     return all.filter((s) => sourceId === undefined || s.source.id === sourceId).pop();
   }
 
-  /** Resolves `latest`, a full id or a unique id prefix (≥ 4 hex). */
+  /** Resolves `latest`, a full id or a unique id prefix (≥ 4 hex). A named snapshot that cannot be read is an error that says what to do. */
   async resolveSnapshot(ref: string): Promise<Snapshot> {
     if (ref === 'latest') {
-      const latest = await this.latestSnapshot();
-      if (!latest) throw new SnapshotNotFoundError(`${this.location} has no snapshots`);
+      const { snapshots, unreadable } = await this.scanSnapshots();
+      for (const u of unreadable) this.onUnreadableSnapshot(u);
+      const latest = snapshots.at(-1);
+      if (!latest) throw new SnapshotNotFoundError(`${this.location} has no ${unreadable.length > 0 ? `readable snapshots (${unreadable.length} snapshot object(s) cannot be read: run \`lifeboat vault verify\`)` : 'snapshots'}`);
       return latest;
     }
     if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new SnapshotNotFoundError(`${JSON.stringify(ref)} is not a snapshot id (64 hex, a unique prefix of at least 4, or "latest")`);
-    if (ref.length === 64) return this.loadSnapshot(ref);
-    const matches: string[] = [];
-    for await (const key of this.store.list(SNAPSHOTS_PREFIX)) {
-      const id = idFromKey(SNAPSHOTS_PREFIX, key);
-      if (id?.startsWith(ref)) matches.push(id);
+    let id = ref;
+    if (ref.length < 64) {
+      const matches: string[] = [];
+      for await (const key of this.store.list(SNAPSHOTS_PREFIX)) {
+        const listed = idFromKey(SNAPSHOTS_PREFIX, key);
+        if (listed?.startsWith(ref)) matches.push(listed);
+      }
+      if (matches.length !== 1) throw new SnapshotNotFoundError(`${matches.length === 0 ? 'no' : 'more than one'} snapshot in ${this.location} starts with ${ref}`);
+      id = matches[0] as string;
     }
-    if (matches.length !== 1) throw new SnapshotNotFoundError(`${matches.length === 0 ? 'no' : 'more than one'} snapshot in ${this.location} starts with ${ref}`);
-    return this.loadSnapshot(matches[0] as string);
+    try {
+      return await this.loadSnapshot(id);
+    } catch (err) {
+      if (err instanceof VaultCorruptionError) throw new VaultCorruptionError(this.location, err.key, `${corruptionDetail(err)}; ${unreadableSnapshotAdvice(err.key)}`);
+      throw err;
+    }
   }
 
   manifest(snapshot: Snapshot): Promise<ManifestReader> {

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CODEC_WORKER_SOURCE } from './codec-worker-source';
+import { type CodecReply, type CodecRequest, type RestoreBlob } from './codec-messages';
+import { codecWorkerScript } from './codec-worker-location';
 import { type VaultKeys } from '../crypto/vault-keys';
 
 /**
@@ -13,7 +14,8 @@ import { type VaultKeys } from '../crypto/vault-keys';
  * chunking loop, the index and the pack/manifest bookkeeping.
  *
  * One pool per process (`CodecPool.shared()`), sized to the cores (at most 4 workers). Workers are
- * unref'd while idle, so an idle pool never keeps a process alive. When worker threads cannot be
+ * unref'd while idle, so an idle pool never keeps a process alive (a worker that never got a task
+ * included: see CodecWorker's constructor). When worker threads cannot be
  * started (or `LIFEBOAT_VAULT_WORKERS=0`), `shared()` returns null and callers use the in-thread
  * path (sealed-codec.ts on libuv's thread pool), which produces the same format.
  */
@@ -28,18 +30,26 @@ export class CodecTaskError extends Error {
   }
 }
 
-type Pending = { resolve: (m: WorkerReply) => void; reject: (err: unknown) => void };
-type WorkerReply = { t: number; error?: string; corrupt?: boolean; id?: Uint8Array; stored?: ArrayBuffer; flags?: number; bytes?: number; plain?: ArrayBuffer };
+type Pending = { resolve: (m: CodecReply) => void; reject: (err: unknown) => void };
+type TaskRequest = Extract<CodecRequest, { t: number }>;
+/** A task without its number (the pool assigns it). */
+type Task = TaskRequest extends infer R ? (R extends TaskRequest ? Omit<R, 't'> : never) : never;
 
 class CodecWorker {
   readonly pending = new Map<number, Pending>();
   dead: unknown = null;
   private refd = false;
 
-  constructor(readonly worker: Worker) {
-    worker.unref();
-    worker.on('message', (m: WorkerReply | { ready: true }) => {
-      if (!('t' in m)) return;
+  constructor(
+    readonly worker: Worker,
+    /** Called once when the thread has loaded its script (its first message), or failed to. */
+    private onLoaded: (() => void) | null = null,
+  ) {
+    worker.on('message', (m: CodecReply | { ready: true }) => {
+      if (!('t' in m)) {
+        this.loaded();
+        return;
+      }
       const p = this.pending.get(m.t);
       if (!p) return;
       this.pending.delete(m.t);
@@ -48,6 +58,7 @@ class CodecWorker {
       else p.resolve(m);
     });
     const fail = (err: unknown): void => {
+      this.loaded();
       this.dead ??= err;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
@@ -55,11 +66,24 @@ class CodecWorker {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`codec worker exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker's port again, and a worker
+    // that then never got a task kept the process alive for ever (the CLI did not exit).
+    worker.unref();
   }
 
-  post(t: number, message: object, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+  private loaded(): void {
+    const onLoaded = this.onLoaded;
+    this.onLoaded = null;
+    onLoaded?.();
+  }
+
+  register(message: CodecRequest): void {
+    this.worker.postMessage(message);
+  }
+
+  post(t: number, message: TaskRequest, transfer: ArrayBuffer[] = []): Promise<CodecReply> {
     if (this.dead) return Promise.reject(this.dead instanceof Error ? this.dead : new Error(String(this.dead)));
-    return new Promise<WorkerReply>((resolve, reject) => {
+    return new Promise<CodecReply>((resolve, reject) => {
       this.pending.set(t, { resolve, reject });
       this.updateRef();
       this.worker.postMessage(message, transfer);
@@ -87,7 +111,17 @@ export class CodecPool {
 
   private constructor(size: number) {
     this.workers = [];
-    for (let i = 0; i < size; i++) this.workers.push(new CodecWorker(new Worker(CODEC_WORKER_SOURCE, { eval: true, name: `lifeboat-codec-${i}` })));
+    const script = codecWorkerScript();
+    let loading = size;
+    const loaded = (): void => {
+      if (--loading === 0) script.release();
+    };
+    try {
+      for (let i = 0; i < size; i++) this.workers.push(new CodecWorker(new Worker(script.file, { name: `lifeboat-codec-${i}` }), loaded));
+    } catch (err) {
+      script.release();
+      throw err;
+    }
   }
 
   /** The process's pool, or null when worker threads are disabled or unavailable. */
@@ -129,7 +163,7 @@ export class CodecPool {
     if (known !== undefined) return known;
     if (!keys.encryptionKeyBytes) return null;
     const k = this.nextKeySet++;
-    for (const w of this.workers) w.worker.postMessage({ op: 'keys', k, enc: keys.encryptionKeyBytes, mac: keys.idKeyBytes });
+    for (const w of this.workers) w.register({ op: 'keys', k, enc: keys.encryptionKeyBytes, mac: keys.idKeyBytes });
     this.keySets.set(keys, k);
     return k;
   }
@@ -137,12 +171,12 @@ export class CodecPool {
   /** Registers a shared buffer with every worker; tasks then name ranges of it by id. */
   registerSlab(sab: SharedArrayBuffer): number {
     const s = this.nextSlab++;
-    for (const w of this.workers) w.worker.postMessage({ op: 'slab', s, sab });
+    for (const w of this.workers) w.register({ op: 'slab', s, sab });
     return s;
   }
 
   dropSlab(s: number): void {
-    for (const w of this.workers) if (!w.dead) w.worker.postMessage({ op: 'drop-slab', s });
+    for (const w of this.workers) if (!w.dead) w.register({ op: 'drop-slab', s });
   }
 
   /** The live worker with the fewest pending tasks. */
@@ -153,9 +187,9 @@ export class CodecPool {
     return best;
   }
 
-  private run(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+  private run(task: Task, transfer: ArrayBuffer[] = []): Promise<CodecReply> {
     const t = this.nextTask++;
-    return this.pick().post(t, { ...message, t }, transfer);
+    return this.pick().post(t, { ...task, t } as TaskRequest, transfer);
   }
 
   /** HMAC-SHA-256 (the blob id) of slab `s` bytes [offset, offset + length). */
@@ -187,7 +221,7 @@ export class CodecPool {
     source: { file: string } | { slab: number },
     offset: number,
     length: number,
-    blobs: ReadonlyArray<{ id: Buffer; at: number; stored: number; raw: number }>,
+    blobs: readonly RestoreBlob[],
     fd: number,
     position: number,
   ): Promise<number> {

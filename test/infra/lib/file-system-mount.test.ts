@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, type CfnResource, type Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, type Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
@@ -13,6 +12,7 @@ import { localFunctions } from '../../../local/executor/local-functions';
 import { stackResources } from '../../../local/executor/stack-resources';
 import { allStates, invokedFunction, locateStateMachine } from '../../../local/executor/state-machine-definition';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { synthesizeApp } from './synth-app';
 
 /** File-system sources in AWS: the EFS mount of the functions that touch files, its network and IAM, under cdk-nag. */
 const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
@@ -33,39 +33,18 @@ function sampleWith(change: (env: Record<string, unknown> & { plans: { sources: 
   return parseLifeboatConfig(raw, 'test config');
 }
 
-const outdirs: string[] = [];
-afterAll(() => {
-  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
-});
-
-type Synthesized = { stacks: LifeboatStacks; template: Template; synthError: unknown; outdir: string; assemblyDir: string };
+type Synthesized = { stacks: LifeboatStacks; template: Template; synthError: unknown; violations: () => string[]; assemblyDir: string };
 
 /**
  * Builds and synthesizes the app. `full`: bundled functions and cdk-nag, as `cdk synth` does, with asset
  * metadata as the local executor's synthesis adds it. Otherwise no bundling and no nag (fast: only the template shape matters).
  */
 function synth(config: LifeboatConfig, mode: 'full' | 'template' = 'template'): Synthesized {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-efs-infra-'));
-  outdirs.push(outdir);
-  const context = mode === 'full' ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] };
-  const app = new App({ outdir, context });
-  const stacks = buildLifeboatApp(app, config, { nag: mode === 'full' }).get('dev');
+  const full = mode === 'full';
+  const s = synthesizeApp((app) => buildLifeboatApp(app, config).get('dev'), { nag: full, bundle: full, context: full ? { 'aws:cdk:enable-asset-metadata': true } : {} });
+  const stacks = s.built;
   if (!stacks) throw new Error('no dev stacks');
-  let synthError: unknown;
-  let assemblyDir = outdir;
-  try {
-    assemblyDir = app.synth().directory;
-  } catch (err) {
-    synthError = err;
-  }
-  return { stacks, template: Template.fromStack(stacks.primary), synthError, outdir, assemblyDir };
-}
-
-type ValidationReport = { pluginReports?: { violations?: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[] }[] };
-function violations(s: Synthesized): string[] {
-  if (!s.synthError) return [];
-  const report = JSON.parse(readFileSync(path.join(s.outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
-  return (report.pluginReports ?? []).flatMap((r) => r.violations ?? []).flatMap((v) => (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} at ${c.constructPath ?? '?'}`));
+  return { stacks, template: Template.fromStack(stacks.primary), synthError: s.synthError, violations: s.violations, assemblyDir: s.assemblyDir };
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] };
@@ -123,7 +102,7 @@ describe('with fileSystem.efs configured', () => {
   const fileSystemArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticfilesystem:us-east-1:000000000000:file-system/${EFS.fileSystemId}`]] };
 
   it('synthesizes with no unacknowledged cdk-nag finding', () => {
-    expect(violations(s)).toEqual([]);
+    expect(s.violations()).toEqual([]);
     expect(s.synthError).toBeUndefined();
   });
 
@@ -178,8 +157,8 @@ describe('with fileSystem.efs configured', () => {
   });
 
   it('acknowledges the ENI Resource::* finding on each VPC function role with its own reason', () => {
-    const backup = s.stacks.primary.backupWorkflow.functions;
-    const restore = s.stacks.primary.restoreWorkflow.functions;
+    const backup = s.stacks.protection.backupWorkflow.functions;
+    const restore = s.stacks.protection.restoreWorkflow.functions;
     const reasonOn = (construct: CfnResource | undefined): string | undefined => {
       const entry = construct?.node.metadata.find((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
       // aws-cdk-lib records the id as 'Annotation::<id>'.

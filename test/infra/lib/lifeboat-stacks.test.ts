@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
@@ -7,45 +7,31 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { defaultRestoreTargetPrefix } from '../../../lambdas/restore/restore-target-policy';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { synthesizeApp, violationsIn } from './synth-app';
 
+/** Our JSON-config app (bin/app.ts) on the sample config, synthesized once under cdk-nag, as `cdk synth` runs it. */
 const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
-const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-infra-'));
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-
-const app = new App({ outdir });
-const stacks = buildLifeboatApp(app, config);
-const dev = stacks.get('dev');
-if (!dev) throw new Error('the sample config defines the dev environment');
-// With the AwsSolutions plugin registered, synth throws "Validation failed" on any unacknowledged finding.
-let synthError: unknown;
-try {
-  app.synth();
-} catch (err) {
-  synthError = err;
-}
+const synthesized = synthesizeApp((app) => buildLifeboatApp(app, config), { nag: true });
+const dev = synthesized.built.get('dev');
+const devConfig = config.environments.find((e) => e.name === 'dev');
+if (!dev || !devConfig) throw new Error('the sample config defines the dev environment');
 const primary = Template.fromStack(dev.primary);
 const dr = Template.fromStack(dev.dr);
-
-type ValidationReport = { pluginReports?: { pluginName?: string; conclusion?: string; violations?: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[] }[] };
-
-function violationsIn(dir: string): string[] {
-  const report = JSON.parse(readFileSync(path.join(dir, 'validation-report.json'), 'utf8')) as ValidationReport;
-  return (report.pluginReports ?? [])
-    .flatMap((r) => r.violations ?? [])
-    .flatMap((v) => (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} at ${c.constructPath ?? '?'}`));
-}
+const names = resourceNames(devConfig);
 
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding on any stack', () => {
-    expect(synthError ? violationsIn(outdir) : []).toEqual([]);
-    expect(synthError).toBeUndefined();
+    expect(synthesized.violations()).toEqual([]);
+    expect(synthesized.synthError).toBeUndefined();
   });
 
   it('does fail synth on a finding (the check is live)', () => {
     const probeDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-nag-probe-'));
     try {
-      const probe = new App({ outdir: probeDir });
+      const probe = new App({ outdir: probeDir, builtinCloudFormationValidation: false });
       const stack = new Stack(probe, 'Probe');
       new s3.Bucket(stack, 'UnencryptedLogless');
       Validations.of(probe).addPlugins(new AwsSolutionsChecks(probe));
@@ -53,6 +39,59 @@ describe('cdk-nag AwsSolutions', () => {
       expect(violationsIn(probeDir).some((v) => v.startsWith('AwsSolutions-S1'))).toBe(true);
     } finally {
       rmSync(probeDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('stacks and physical names of the JSON-config app', () => {
+  it('keeps every name the CLI, the local cloud and runbooks address: lifeboat-<env>-…', () => {
+    expect(dev.primary.stackName).toBe('Lifeboat-dev-Primary');
+    expect(dev.dr.stackName).toBe('Lifeboat-dev-DR');
+    expect(names).toEqual({
+      primaryStack: 'Lifeboat-dev-Primary',
+      drStack: 'Lifeboat-dev-DR',
+      primaryVault: 'lifeboat-dev-vault-000000000000-us-east-1',
+      drVault: 'lifeboat-dev-vault-000000000000-us-west-2',
+      primaryAccessLogs: 'lifeboat-dev-access-logs-000000000000-us-east-1',
+      drAccessLogs: 'lifeboat-dev-access-logs-000000000000-us-west-2',
+      catalogTable: 'lifeboat-dev-catalog',
+      backupStateMachine: 'lifeboat-dev-backup',
+      restoreStateMachine: 'lifeboat-dev-restore',
+      primaryVaultKeyAlias: 'alias/lifeboat-dev-vault',
+      drVaultKeyAlias: 'alias/lifeboat-dev-dr-vault',
+      restoreTargetPrefix: 'lifeboat-dev-restore-',
+      schedulePrefix: 'lifeboat-dev-',
+    });
+    expect(names.restoreTargetPrefix).toBe(defaultRestoreTargetPrefix('dev'));
+    const named = (template: Template, type: string, property: string) => Object.values(template.findResources(type)).map((r) => r.Properties?.[property] as unknown);
+    expect(named(primary, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.primaryAccessLogs, names.primaryVault]);
+    expect(named(dr, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.drAccessLogs, names.drVault]);
+    expect(named(primary, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
+    expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.restoreStateMachine]);
+    expect(named(primary, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.primaryVaultKeyAlias]);
+    expect(named(dr, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.drVaultKeyAlias]);
+  });
+
+  it('keeps the logical ids the stacks had before the constructs (a deployed environment updates in place)', () => {
+    // A sample of ids as PrimaryStack and DrStack created them (the protection's id 'Default' adds nothing to ids).
+    const ids = (template: Template, type: string) => Object.keys(template.findResources(type)).sort();
+    expect(ids(primary, 'AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'VaultBucket0925C477']);
+    expect(ids(primary, 'AWS::KMS::Alias')).toEqual(['VaultKeyAlias713F73B7']);
+    expect(ids(primary, 'AWS::DynamoDB::Table')).toEqual(['CatalogTableBBEA0CBC']);
+    expect(ids(dr, 'AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'ReplicaVaultBucketBD8B4C45']);
+    expect(ids(dr, 'AWS::KMS::Alias')).toEqual(['ReplicaVaultKeyAliasA9493A54']);
+  });
+
+  it('adds no cdk-nag to the App: our app (bin/app.ts) and these tests register it themselves', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-no-nag-'));
+    try {
+      const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+      buildLifeboatApp(app, config);
+      // A finding AwsSolutions would fail synth on (no encryption, no access logs) passes: no check is registered.
+      new s3.Bucket(new Stack(app, 'Other'), 'UnencryptedLogless');
+      expect(() => app.synth()).not.toThrow();
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
     }
   });
 });

@@ -85,6 +85,12 @@ describe('restore command line → runbook input', () => {
     ['file:///mnt/x', { type: 'filesystem', path: '/mnt/x' }],
   ])('%s', (spec, target) => expect(parseTargetSpec(spec)).toEqual(target));
 
+  it('passes --overwrite and --keep-setid into the runbook input', () => {
+    const base = { config: '', env: 'dev', dataDir: '', source: 'files', backup: '20261124T100000Z-1a2b3c4d', target: '/mnt/restored' };
+    expect(restoreInput(base)).toEqual({ source: 'files', backupId: base.backup, target: { type: 'filesystem', path: '/mnt/restored' } });
+    expect(restoreInput({ ...base, overwrite: true, keepSetid: true })).toMatchObject({ overwrite: true, keepSetIdBits: true });
+  });
+
   it('refuses a relative directory, and neither or both of --backup/--at, with exit 2', async () => {
     expect(() => parseTargetSpec('restored')).toThrow('--target "restored"');
     expect(() => restoreInput({ config: '', env: 'dev', dataDir: '', source: 's', target: '/x' })).toThrow('exactly one of --backup');

@@ -6,11 +6,12 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
+  paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
+import { mapBounded } from '../../workers/bounded-concurrency';
 import { type ByteRange, type VaultStore } from '../vault-store';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
 
@@ -211,18 +212,16 @@ export class S3VaultStore implements VaultStore {
       if (problem) throw new InvalidVaultKeyError(this.location, prefix, problem);
     }
     const Prefix = this.keyPrefix + prefix;
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ...(ContinuationToken ? { ContinuationToken } : {}) }));
+    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix })) {
       for (const object of page.Contents ?? []) {
         // Keys are always under Prefix; the check guards against an emulator or proxy that ignores it.
         if (object.Key !== undefined && object.Key.startsWith(Prefix)) yield object.Key.slice(this.keyPrefix.length);
       }
+      // The paginator stops at a page without a token; a truncated one would end the listing silently short.
       if (page.IsTruncated && !page.NextContinuationToken) {
         throw new VaultError(`${this.location}: listing ${prefix || '(all)'} returned a truncated page without a continuation token; the S3 endpoint is not behaving like S3`);
       }
-      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken);
+    }
   }
 
   async delete(key: string): Promise<void> {
@@ -268,31 +267,21 @@ export class S3VaultStore implements VaultStore {
     const UploadId = created.UploadId;
     if (!UploadId) throw new VaultError(`${this.location}: CreateMultipartUpload for object ${key} returned no UploadId`);
     try {
-      const parts: CompletedPart[] = new Array<CompletedPart>(partCount);
-      let next = 0;
-      let failed = false;
-      const worker = async (): Promise<void> => {
-        // Stop taking parts once one failed: the upload will be aborted anyway.
-        while (next < partCount && !failed) {
-          const index = next++;
+      // After a failed part no further part is started (the upload is aborted anyway); the parts in flight settle first.
+      const parts = await mapBounded(
+        Array.from({ length: partCount }, (_, index) => index),
+        PARTS_IN_FLIGHT,
+        async (index): Promise<CompletedPart> => {
           const PartNumber = index + 1;
           const chunk = body.subarray(index * partSize, Math.min(body.length, (index + 1) * partSize));
-          try {
-            const out = await this.client.send(
-              new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber, Body: chunk, ContentLength: chunk.length, ChecksumAlgorithm: 'CRC32' }),
-            );
-            if (!out.ETag) throw new VaultError(`${this.location}: UploadPart ${PartNumber} of object ${key} returned no ETag`);
-            // S3 requires each part's checksum at completion when the upload declared an algorithm; emulators may not return one.
-            parts[index] = { PartNumber, ETag: out.ETag, ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}) };
-          } catch (err) {
-            failed = true;
-            throw err;
-          }
-        }
-      };
-      const results = await Promise.allSettled(Array.from({ length: Math.min(PARTS_IN_FLIGHT, partCount) }, worker));
-      const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (rejected) throw rejected.reason;
+          const out = await this.client.send(
+            new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber, Body: chunk, ContentLength: chunk.length, ChecksumAlgorithm: 'CRC32' }),
+          );
+          if (!out.ETag) throw new VaultError(`${this.location}: UploadPart ${PartNumber} of object ${key} returned no ETag`);
+          // S3 requires each part's checksum at completion when the upload declared an algorithm; emulators may not return one.
+          return { PartNumber, ETag: out.ETag, ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}) };
+        },
+      );
       await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
     } catch (err) {
       await this.abortQuietly(Key, UploadId);

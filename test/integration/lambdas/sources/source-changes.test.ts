@@ -19,7 +19,7 @@ import { commitBackup } from '../../../../lambdas/backup/commit-backup';
 import { planBackup, type PlannedBackup } from '../../../../lambdas/backup/plan-backup';
 import { snapshotShard } from '../../../../lambdas/backup/snapshot-shard';
 import { type BackupRecord, type BackupSourceRecord } from '../../../../lambdas/catalog/backup-record';
-import { LOCAL_VAULT_KEY_FILE_ENV, openBackupVault, vaultKeyProvider } from '../../../../lambdas/runtime/backup-vault';
+import { openBackupVault, vaultKeyProvider } from '../../../../lambdas/runtime/backup-vault';
 import { decodeItemLines, encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/dynamodb-item-codec';
 import { listS3Objects } from '../../../../lambdas/sources/s3-bucket-source';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
@@ -90,10 +90,7 @@ async function deleteObject(key: string, bucket = BUCKET): Promise<void> {
 
 /** The primary vault as a Lambda opens it (create: Plan step only), with the key file the local executor uses. */
 async function openVault(create: boolean): Promise<Vault> {
-  const keyEnv = { [LOCAL_VAULT_KEY_FILE_ENV]: path.join(env.dataDir, 'vault.key') };
-  const provider = await vaultKeyProvider(keyEnv, () => {
-    throw new Error('the local vault uses a key file');
-  }, env.names.primaryVault);
+  const provider = await vaultKeyProvider({ keyFile: path.join(env.dataDir, 'vault.key') }, env.names.primaryVault);
   return openBackupVault({ s3: env.s3, bucket: env.names.primaryVault, provider, create });
 }
 

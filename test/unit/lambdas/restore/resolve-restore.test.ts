@@ -38,7 +38,7 @@ function deps(records: Record<string, unknown>, asOf?: (source: string, at: stri
   const asOfCalls: string[] = [];
   return {
     asOfCalls,
-    environment: 'dev',
+    restoreTargetPrefix: 'lifeboat-dev-restore-',
     sources,
     catalog: {
       requireBackup: async (id: string) => {
@@ -74,6 +74,7 @@ it('resolves a backup id to the source snapshot, with target, filter and vault',
     vault: 'dr',
     target: { type: 's3', bucket: 'lifeboat-dev-restore-a', prefix: '' },
     overwrite: false,
+    keepSetIdBits: false,
     prefix: 'reports',
     startedAt: '2026-03-02T00:00:00.000Z',
   });

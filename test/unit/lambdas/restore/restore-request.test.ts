@@ -13,7 +13,9 @@ const ok = { source: 'assets', backupId: '20261124T100000Z-1a2b3c4d', target: { 
 describe('restore runbook input', () => {
   it('accepts a restore by id into a new bucket, with defaults', () => {
     const request = parseRestoreRequest(ok, sources);
-    expect(request).toMatchObject({ source: 'assets', overwrite: false, vault: 'primary', target: { type: 's3', bucket: 'restored-assets', prefix: '' } });
+    expect(request).toMatchObject({ source: 'assets', overwrite: false, keepSetIdBits: false, vault: 'primary', target: { type: 's3', bucket: 'restored-assets', prefix: '' } });
+    const files = { source: 'files', backupId: ok.backupId, target: { type: 'filesystem', path: '/mnt/restored' }, keepSetIdBits: true };
+    expect(parseRestoreRequest(files, sources).keepSetIdBits).toBe(true);
   });
 
   it.each([
@@ -29,6 +31,8 @@ describe('restore runbook input', () => {
     [{ ...ok, extra: 1 }, 'extra'],
     [{ ...ok, pointInTime: '2026-11-24T10:00:00Z' }, 'backupId: give either backupId or pointInTime, not both'],
     [{ target: ok.target }, 'source: is required'],
+    [{ ...ok, keepSetIdBits: true }, 'keepSetIdBits: applies to file-system targets only; remove it for a s3 target'],
+    [{ ...ok, keepSetIdBits: 'yes' }, 'keepSetIdBits:'],
   ])('rejects %j with a message naming the field', (input, message) => {
     expect(() => parseRestoreRequest(input, sources)).toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining(message) }));
   });

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { newObservations } from '../../../../lambdas/sources/entry-sink';
 import { addS3Shard } from '../../../../lambdas/sources/s3-object-entries';
 import { type NewEntry } from '../../../../vault/archiver/snapshot-writer';
@@ -30,7 +30,10 @@ function fakeS3(script: Script): { s3: S3Client; log: string[]; bodies: Map<stri
       throw err;
     }
   };
-  return { s3: { send } as unknown as S3Client, log, bodies };
+  // A real client (the SDK's listing paginator accepts nothing else) whose send is the script.
+  const s3 = new S3Client({ region: 'us-east-1' });
+  s3.send = send as unknown as S3Client['send'];
+  return { s3, log, bodies };
 }
 
 function s3Error(name: string, status: number): Error {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { InThreadCodec, PooledCodec } from '../../../../vault/workers/codec';
 import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
@@ -63,7 +64,7 @@ describe('SnapshotWriter: streamed content and packs', () => {
     const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
     const vault = await initVault(store, await KeyFileKeyProvider.create(path.join(dir, 'key')), TUNING);
     const writer = await vault.newSnapshotWriter({ parent: null });
-    expect(writer.usesWorkers).toBe(workers);
+    expect(writer.codec).toBeInstanceOf(workers ? PooledCodec : InThreadCodec);
     await Promise.all([
       writer.add({ path: 'whole', kind: 'object', meta: {}, content: big }),
       writer.add({ path: 'pieces', kind: 'object', meta: {}, content: piecesOf(big) }),

@@ -1,0 +1,61 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { type Construct } from 'constructs';
+import { LifeboatProtection, LifeboatSource } from 'lifeboat';
+
+/**
+ * An application stack as it was before Lifeboat: a bucket of assets and a table of orders.
+ * Protecting them is the LifeboatProtection at the end: a daily incremental backup into an
+ * encrypted vault in this region, copied to a DR vault in us-west-2 (a second stack, which the
+ * protection creates next to this one), with restore runbooks.
+ */
+export class ShopStack extends Stack {
+  readonly assets: s3.Bucket;
+  readonly orders: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+    });
+    // For apps that run cdk-nag: the log bucket does not log into itself.
+    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'The access-log destination itself; logging it into itself would loop.' });
+
+    this.assets = new s3.Bucket(this, 'Assets', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'assets/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.orders = new dynamodb.TableV2(this, 'Orders', {
+      partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'orderId', type: dynamodb.AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    new LifeboatProtection(this, 'Lifeboat', {
+      drRegion: 'us-west-2',
+      plans: [
+        {
+          name: 'daily',
+          schedule: 'rate(1 day)',
+          strategy: 'incremental',
+          retention: { keepLast: 7, keepDaily: 7 },
+          objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
+          sources: [LifeboatSource.s3Bucket('assets', this.assets), LifeboatSource.dynamoDbTable('orders', this.orders)],
+        },
+      ],
+    });
+  }
+}

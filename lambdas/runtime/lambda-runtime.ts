@@ -1,0 +1,102 @@
+import { type S3Client } from '@aws-sdk/client-s3';
+import { type ProtectionPlanConfig, type SourceConfig } from '../../config/lifeboat-config';
+import { BackupCatalog } from '../catalog/backup-catalog';
+import { type RestoreIo } from '../restore/restore-io';
+import { resolveSourceRoot } from '../sources/directory-source';
+import { type KeyProvider, type Vault } from '../../vault';
+import { S3VaultStore } from '../../vault/aws';
+import { AwsClients } from './aws-clients';
+import { openBackupVault, vaultKeyProvider, type VaultKeySource } from './backup-vault';
+import { MissingEnvironmentError } from './errors';
+import { type RuntimeConfig, runtimeConfigFromEnv, type VaultLocation, type VaultSide } from './runtime-config';
+
+/**
+ * What every Lambda of Lifeboat works with, built once per container by the composition root
+ * (createLambdaRuntime) from an explicit RuntimeConfig: the SDK clients (KMS included), the catalog,
+ * the protected plans and sources, and the two vaults with their keys. The primary vault is the
+ * function's own region's; the DR vault lives in the DR region, with that region's S3 and KMS.
+ */
+export type LambdaRuntime = {
+  config: RuntimeConfig;
+  clients: AwsClients;
+  environment: string;
+  plans: ProtectionPlanConfig[];
+  sources: SourceConfig[];
+  catalog: BackupCatalog;
+  vaultBucket(side: VaultSide): string;
+  vaultS3(side: VaultSide): S3Client;
+  /** The vault's objects as a store, without opening the vault (the replication target). */
+  vaultStore(side: VaultSide): S3VaultStore;
+  /** What unwraps the vault's master key: the local key file, or the vault's KMS key in its region. */
+  vaultKeys(side: VaultSide): Promise<KeyProvider>;
+  /**
+   * The vault, opened once per container. `create` (primary only): initialise it when the bucket
+   * holds none yet — only the backup's Plan step asks for that; the others expect it.
+   */
+  openVault(side: VaultSide, options?: { create?: boolean }): Promise<Vault>;
+  /** A configured directory path → where it is on this machine (the EFS mount in AWS, under LIFEBOAT_FS_ROOT locally). */
+  directory(configuredPath: string): string;
+  /** The vaults, the plan store and the target clients, as the restore shards and verification use them. */
+  restoreIo(): RestoreIo;
+};
+
+export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
+  const clients = new AwsClients(config.region, config.localEndpoints);
+  const location = (side: VaultSide): VaultLocation => {
+    if (side === 'primary') return config.primaryVault;
+    if (config.drVault instanceof MissingEnvironmentError) throw config.drVault;
+    return config.drVault;
+  };
+  const keySource = (side: VaultSide): VaultKeySource => {
+    if (config.localVaultKeyFile !== undefined) return { keyFile: config.localVaultKeyFile };
+    const { region, keyArn, keyArnVariable } = location(side);
+    if (keyArn === undefined) throw new MissingEnvironmentError(keyArnVariable);
+    return { kms: clients.kmsClient(region), keyArn };
+  };
+  const opening = new Map<VaultSide, Promise<Vault>>();
+  const runtime: LambdaRuntime = {
+    config,
+    clients,
+    environment: config.environment,
+    plans: config.plans,
+    sources: config.plans.flatMap((p) => p.sources),
+    catalog: new BackupCatalog(clients.documentClient(), config.catalogTable),
+    vaultBucket: (side) => location(side).bucket,
+    vaultS3: (side) => clients.s3Client(location(side).region),
+    vaultStore: (side) => new S3VaultStore({ client: runtime.vaultS3(side), bucket: runtime.vaultBucket(side) }),
+    vaultKeys: async (side) => vaultKeyProvider(keySource(side), location(side).bucket),
+    openVault: (side, options = {}) => {
+      let vault = opening.get(side);
+      if (!vault) {
+        const create = side === 'primary' && options.create === true;
+        vault = runtime.vaultKeys(side).then((provider) => openBackupVault({ s3: runtime.vaultS3(side), bucket: runtime.vaultBucket(side), provider, create }));
+        // A failed open (vault missing, KMS throttled) must not stick to the container.
+        vault.catch(() => opening.delete(side));
+        opening.set(side, vault);
+      }
+      return vault;
+    },
+    directory: (configuredPath) => resolveSourceRoot(configuredPath, { LIFEBOAT_FS_ROOT: config.fsRoot }),
+    restoreIo: () => ({
+      openVault: (side) => runtime.openVault(side),
+      planS3: runtime.vaultS3('primary'),
+      planBucket: runtime.vaultBucket('primary'),
+      targetS3: clients.s3Client(),
+      dynamodb: clients.dynamoDbClient(),
+      directory: runtime.directory,
+    }),
+  };
+  return runtime;
+}
+
+let cached: LambdaRuntime | undefined;
+
+/**
+ * The container's runtime, from the function's environment at its first invocation (Lambda sets the
+ * environment once per container; the local executor sets the function's template environment
+ * before each invocation of a worker, and a bundle serves one function).
+ */
+export function lambdaRuntime(): LambdaRuntime {
+  cached ??= createLambdaRuntime(runtimeConfigFromEnv(process.env));
+  return cached;
+}

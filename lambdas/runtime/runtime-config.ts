@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { protectionPlanSchema, type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { LOCAL_VAULT_KEY_FILE_ENV } from './backup-vault';
+import { defaultRestoreTargetPrefix } from '../restore/restore-target-policy';
+import { requireEnv } from './environment';
+import { InvalidEnvironmentError, MissingEnvironmentError } from './errors';
+import { LOCAL_ENDPOINTS_ENV, type LocalEndpoints, localEndpointsSchema } from './local-endpoints';
+
+/** Where a vault is: its bucket, the bucket's region, and (in AWS) its KMS key, with the variable that named it. */
+export type VaultLocation = { bucket: string; region: string; keyArn?: string | undefined; keyArnVariable: string };
+
+export type VaultSide = 'primary' | 'dr';
+
+/**
+ * Everything a Lambda of Lifeboat reads from its environment, read in one place (runtimeConfigFromEnv)
+ * and passed on explicitly: nothing below the composition root looks at process.env, and nothing
+ * rewrites it. Functions get different variables (lib/constructs/*-workflow.ts): what every one has
+ * is required here; the DR vault is required only by the functions that use it (`drVault`).
+ */
+export type RuntimeConfig = {
+  /** The function's own region (AWS_REGION, set by Lambda). */
+  region: string;
+  environment: string;
+  /** New restore targets start with this (LIFEBOAT_RESTORE_TARGET_PREFIX; `lifeboat-<env>-restore-` for functions deployed before it existed). */
+  restoreTargetPrefix: string;
+  catalogTable: string;
+  plans: ProtectionPlanConfig[];
+  primaryVault: VaultLocation;
+  /** The DR vault, or the MissingEnvironmentError a function without it gets when it asks for it. */
+  drVault: VaultLocation | MissingEnvironmentError;
+  /** Local executor only: the loopback endpoints of the local cloud. */
+  localEndpoints?: LocalEndpoints;
+  /** Local executor only: the key file that stands in for KMS. */
+  localVaultKeyFile?: string;
+  /** Local executor only: the directory that stands in for the EFS mount (LIFEBOAT_FS_ROOT). */
+  fsRoot?: string;
+  /** Where the file system is mounted into the restore functions, when one is configured. */
+  mountPath?: string;
+};
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** A variable holding JSON that must match `schema`; the error names the variable and the bad field. */
+function jsonVariable<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(requireEnv(name, env));
+  } catch (err) {
+    if (err instanceof MissingEnvironmentError) throw err;
+    throw new InvalidEnvironmentError(name, `it is not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(value)'}: ${i.message}`);
+  throw new InvalidEnvironmentError(name, problems.join('; '));
+}
+
+function drVaultFromEnv(env: NodeJS.ProcessEnv): VaultLocation | MissingEnvironmentError {
+  try {
+    return { bucket: requireEnv('DR_VAULT_BUCKET', env), region: requireEnv('DR_REGION', env), keyArn: optional(env, 'DR_VAULT_KEY_ARN'), keyArnVariable: 'DR_VAULT_KEY_ARN' };
+  } catch (err) {
+    if (err instanceof MissingEnvironmentError) return err;
+    throw err;
+  }
+}
+
+/** The composition root's one read of the environment (process.env in a Lambda, the function's template env under the local executor). */
+export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
+  const region = env.AWS_REGION ?? requireEnv('AWS_DEFAULT_REGION', env);
+  const localEndpoints = optional(env, LOCAL_ENDPOINTS_ENV) !== undefined ? jsonVariable(env, LOCAL_ENDPOINTS_ENV, localEndpointsSchema) : undefined;
+  const localVaultKeyFile = optional(env, LOCAL_VAULT_KEY_FILE_ENV);
+  const fsRoot = optional(env, 'LIFEBOAT_FS_ROOT');
+  const mountPath = optional(env, 'LIFEBOAT_MOUNT_PATH');
+  const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
+  return {
+    region,
+    environment,
+    restoreTargetPrefix: optional(env, 'LIFEBOAT_RESTORE_TARGET_PREFIX') ?? defaultRestoreTargetPrefix(environment),
+    catalogTable: requireEnv('CATALOG_TABLE', env),
+    plans: jsonVariable(env, 'LIFEBOAT_PLANS', z.array(protectionPlanSchema)),
+    primaryVault: { bucket: requireEnv('VAULT_BUCKET', env), region, keyArn: optional(env, 'VAULT_KEY_ARN'), keyArnVariable: 'VAULT_KEY_ARN' },
+    drVault: drVaultFromEnv(env),
+    ...(localEndpoints ? { localEndpoints } : {}),
+    ...(localVaultKeyFile ? { localVaultKeyFile } : {}),
+    ...(fsRoot ? { fsRoot } : {}),
+    ...(mountPath ? { mountPath } : {}),
+  };
+}

@@ -1,0 +1,59 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { type SourceConfig } from '../../config/lifeboat-config';
+
+/** Options of an S3 bucket source. */
+export type S3BucketSourceOptions = {
+  /**
+   * Only objects under this key prefix are protected (and only they may be overwritten by a restore).
+   * @default '' — the whole bucket
+   */
+  readonly prefix?: string;
+};
+
+/**
+ * One thing a plan protects: an S3 bucket (or a prefix of it), a DynamoDB table, or a directory of a
+ * file system. Buckets and tables are passed as constructs (IBucket / ITable, owned or imported): the
+ * workflows grant their functions exactly what backup and restore need on them, including their KMS
+ * key when they are encrypted with one, and their names reach the functions as tokens that
+ * CloudFormation resolves.
+ */
+export class LifeboatSource {
+  /** An S3 bucket, optionally only a key prefix of it. `name` is how the catalog and restore requests know the source. */
+  static s3Bucket(name: string, bucket: s3.IBucket, options: S3BucketSourceOptions = {}): LifeboatSource {
+    return new LifeboatSource({ type: 's3', name, bucket: bucket.bucketName, prefix: options.prefix ?? '' }, { bucket });
+  }
+
+  /** A DynamoDB table (items, keys, indexes and TTL; restore recreates the table from them). */
+  static dynamoDbTable(name: string, table: dynamodb.ITable): LifeboatSource {
+    return new LifeboatSource({ type: 'dynamodb', name, table: table.tableName }, { table });
+  }
+
+  /**
+   * A directory, as the backup functions see it: in AWS a path under the EFS mount (LifeboatProtection's
+   * `fileSystem.mountPath`), locally a directory of the local cloud's file-system root.
+   */
+  static fileSystem(name: string, path: string): LifeboatSource {
+    return new LifeboatSource({ type: 'filesystem', name, path }, {});
+  }
+
+  private constructor(
+    /** The source as the functions receive it (LIFEBOAT_PLANS); bucket and table names may be tokens. */
+    readonly config: SourceConfig,
+    private readonly resources: { readonly bucket?: s3.IBucket; readonly table?: dynamodb.ITable },
+  ) {}
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** The bucket of an S3 source. */
+  get bucket(): s3.IBucket | undefined {
+    return this.resources.bucket;
+  }
+
+  /** The table of a DynamoDB source. */
+  get table(): dynamodb.ITable | undefined {
+    return this.resources.table;
+  }
+}

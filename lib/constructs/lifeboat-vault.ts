@@ -1,0 +1,82 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { VAULT_NONCURRENT_VERSION_DAYS } from '../lifeboat-defaults';
+import { createAccessLogsBucket } from './access-logs-bucket';
+
+export type LifeboatVaultProps = {
+  /** Physical bucket name; fixed so runbooks, the CLI and the local cloud can address the vault by name. */
+  readonly bucketName: string;
+  /**
+   * An alias for the vault's KMS key (`alias/...`), created next to the vault as `<id>KeyAlias`: the CLI and
+   * the functions of another region name the key by it.
+   * @default no alias
+   */
+  readonly keyAlias?: string;
+  /**
+   * Where S3 server access logs of the vault go (cdk-nag AwsSolutions-S1).
+   * @default a new access-log bucket next to the vault (`<id>AccessLogs`), named by CloudFormation
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * A replica vault in another region (its scope is in a stack of that region), which the backup workflow
+   * copies every committed backup into. Same settings, its own key.
+   * @default no replica
+   */
+  readonly replica?: LifeboatVaultReplicaProps;
+};
+
+export type LifeboatVaultReplicaProps = Omit<LifeboatVaultProps, 'replica'> & {
+  /** Where the replica is created: a construct in a stack of the other region. */
+  readonly scope: Construct;
+  /** @default 'ReplicaVault' */
+  readonly id?: string;
+};
+
+/**
+ * A vault: an S3 bucket encrypted with its own customer-managed KMS key (rotated yearly), TLS only
+ * (a bucket policy denies anything else), public access blocked, versioned so an overwritten or
+ * deleted pack can still be recovered, retained when the stack is deleted (a backup vault must
+ * outlive its infrastructure); optionally with a replica vault in another region.
+ */
+export class LifeboatVault extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly key: kms.Key;
+  readonly keyAlias?: kms.Alias;
+  /** The replica vault, when `replica` was given. */
+  readonly replica?: LifeboatVault;
+
+  constructor(scope: Construct, id: string, props: LifeboatVaultProps) {
+    super(scope, id);
+    const accessLogs = props.accessLogsBucket ?? createAccessLogsBucket(scope, `${id}AccessLogs`);
+    this.key = new kms.Key(this, 'Key', {
+      description: `Lifeboat vault ${props.bucketName}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: `${props.bucketName}/`,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        // Old versions exist only as a safety net against accidental overwrite/delete; prune keeps the vault's size honest.
+        { noncurrentVersionExpiration: Duration.days(VAULT_NONCURRENT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
+    });
+    // A sibling, not a child: the alias keeps the logical id it had before vaults were constructs of their own.
+    if (props.keyAlias !== undefined) this.keyAlias = new kms.Alias(scope, `${id}KeyAlias`, { aliasName: props.keyAlias, targetKey: this.key });
+    if (props.replica) {
+      const { scope: replicaScope, id: replicaId, ...replica } = props.replica;
+      this.replica = new LifeboatVault(replicaScope, replicaId ?? 'ReplicaVault', replica);
+    }
+  }
+}

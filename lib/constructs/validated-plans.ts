@@ -1,0 +1,74 @@
+import { Token } from 'aws-cdk-lib';
+import { type IConstruct } from 'constructs';
+import { type EfsMountConfig, environmentSchema, type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { describeIssues } from '../../config/load-config';
+import { InvalidLifeboatPropsError } from './invalid-props-error';
+import { type LifeboatPlan } from './lifeboat-plan';
+import { type LifeboatSource } from './lifeboat-source';
+
+/** The plans (and EFS mount) of a construct's props, checked by the lifeboat.config.json schema, with its defaults applied. */
+export type ValidatedPlans = {
+  /** As the functions receive them (LIFEBOAT_PLANS): bucket and table names may be tokens. */
+  readonly plans: ProtectionPlanConfig[];
+  /** Every source of every plan, in plan order. */
+  readonly sources: LifeboatSource[];
+  readonly fileSystem?: EfsMountConfig;
+};
+
+/** The plan-level input of the environment schema (`plans`, `fileSystem`, `drRegion`) as construct props give it. */
+export type PlansInput = {
+  readonly plans: readonly LifeboatPlan[];
+  /** The EFS mount description (the schema's `fileSystem.efs`; LifeboatFileSystem), checked field by field. */
+  readonly fileSystem?: object;
+  /** Checked only when given. */
+  readonly drRegion?: string;
+};
+
+/**
+ * Validates plans with the environment schema of lifeboat.config.json, so props follow the same
+ * rules as a config file (names, schedules, retention, objectives, unique plan and source names,
+ * file-system paths under the mount). The environment fields props do not have (name, account,
+ * primary region) are filled with valid placeholders. Throws InvalidLifeboatPropsError naming each
+ * bad prop by its path, e.g. `plans[0].retention`.
+ */
+export function validatePlans(construct: IConstruct, kind: string, input: PlansInput): ValidatedPlans {
+  const drRegion = input.drRegion ?? PLACEHOLDER_DR_REGION;
+  const result = environmentSchema.safeParse({
+    name: 'lifeboat',
+    account: '000000000000',
+    // Any region other than the DR region: the real one is the stack's, checked by LifeboatProtection.
+    primaryRegion: drRegion === PLACEHOLDER_PRIMARY_REGION ? PLACEHOLDER_DR_REGION : PLACEHOLDER_PRIMARY_REGION,
+    drRegion,
+    plans: input.plans.map((plan) => ({ ...plan, sources: plan.sources.map((s) => s.config) })),
+    ...(input.fileSystem !== undefined ? { fileSystem: { efs: input.fileSystem } } : {}),
+  });
+  if (!result.success) {
+    // The schema nests the mount as fileSystem.efs; the props have it as fileSystem.
+    const issues = describeIssues(result.error).map((i) => i.replace(/^fileSystem\.efs(\.|:)/, (_m, end: string) => `fileSystem${end}`));
+    throw new InvalidLifeboatPropsError(`${kind} ${construct.node.path}`, issues);
+  }
+  assertPlansFitLambdaEnvironment(construct, kind, result.data.plans);
+  return {
+    plans: result.data.plans,
+    sources: input.plans.flatMap((p) => p.sources),
+    ...(result.data.fileSystem ? { fileSystem: result.data.fileSystem.efs } : {}),
+  };
+}
+
+const PLACEHOLDER_PRIMARY_REGION = 'us-east-1';
+const PLACEHOLDER_DR_REGION = 'us-west-2';
+
+/** What LIFEBOAT_PLANS may take of the 4 KiB Lambda allows all environment variables together. */
+const MAX_PLANS_JSON = 3500;
+/** A token stands for a bucket or table name; counted as the longest bucket name. */
+const TOKEN_NAME_LENGTH = 63;
+
+/** Lambda caps all environment variables at 4 KiB together; fail synth rather than deploy. */
+function assertPlansFitLambdaEnvironment(construct: IConstruct, kind: string, plans: readonly ProtectionPlanConfig[]): void {
+  const json = JSON.stringify(plans, (_key, value: unknown) => (typeof value === 'string' && Token.isUnresolved(value) ? 'x'.repeat(TOKEN_NAME_LENGTH) : value));
+  if (json.length > MAX_PLANS_JSON) {
+    throw new InvalidLifeboatPropsError(`${kind} ${construct.node.path}`, [
+      `plans: they take ${json.length} bytes as JSON, more than the ${MAX_PLANS_JSON} that fit a Lambda environment (the functions receive them as LIFEBOAT_PLANS). Split them into several protections.`,
+    ]);
+  }
+}

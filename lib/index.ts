@@ -1,0 +1,17 @@
+/**
+ * Lifeboat's construct library: serverless backup and DR of S3 buckets, DynamoDB tables and file
+ * systems. Most apps need only LifeboatProtection and LifeboatSource; the parts it is built from
+ * are exported for apps that assemble their own.
+ */
+export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem } from './constructs/lifeboat-protection';
+export { LifeboatSource, type S3BucketSourceOptions } from './constructs/lifeboat-source';
+export { type LifeboatPlan, type LifeboatRetention, type LifeboatObjectives } from './constructs/lifeboat-plan';
+export { LifeboatVault, type LifeboatVaultProps, type LifeboatVaultReplicaProps } from './constructs/lifeboat-vault';
+export { BackupWorkflow, type BackupWorkflowProps } from './constructs/backup-workflow';
+export { RestoreWorkflow, type RestoreWorkflowProps } from './constructs/restore-workflow';
+export { BackupSchedules, type BackupSchedulesProps } from './constructs/backup-schedules';
+export { CatalogTable, type CatalogTableProps } from './constructs/catalog-table';
+export { FileSystemMount, type FileSystemAccess } from './constructs/file-system-mount';
+export { type ReplicaVaultLocation } from './constructs/replica-vault-location';
+export { InvalidLifeboatPropsError } from './constructs/invalid-props-error';
+export { lifeboatNames, type LifeboatNames, type LifeboatNamesInput } from './lifeboat-names';

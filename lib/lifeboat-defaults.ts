@@ -1,0 +1,45 @@
+import { Duration } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { type IConstruct } from 'constructs';
+
+/**
+ * Every default of the construct library, in one place. Props document them with `@default` and
+ * point here; the plan-level defaults (maxConcurrency 8, an S3 source's prefix '', the EFS mountPath
+ * /mnt/lifeboat) are the zod schema's (config/lifeboat-config.ts), shared with lifeboat.config.json.
+ */
+
+/** Suffix of the DR stack a LifeboatProtection creates next to its own stack when no `drStack` is given. */
+export const DEFAULT_DR_STACK_SUFFIX = '-LifeboatDR';
+
+/** How long the workflows' and the functions' logs are kept. */
+export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+/** Upper bound of one backup or restore execution (Step Functions fails it after this). */
+export const WORKFLOW_TIMEOUT = Duration.hours(24);
+
+/** How long an overwritten or deleted vault object version is kept (the safety net behind versioning). */
+export const VAULT_NONCURRENT_VERSION_DAYS = 30;
+
+/** How long S3 server access logs are kept. */
+export const ACCESS_LOG_RETENTION_DAYS = 365;
+
+/** Longest readable part of a default prefix; with `-` and an 8-character hash it stays at 22 characters. */
+const DEFAULT_PREFIX_READABLE_LENGTH = 13;
+
+/**
+ * The prefix a LifeboatProtection derives when none is given: the construct path, lowercased and
+ * reduced to letters, digits and dashes (13 characters at most), then 8 hex digits of the path's hash.
+ * Unique per app (paths are), stable while the construct keeps its path, and short enough that every
+ * physical name built from it fits its service's limit in any region (see lifeboat-names.ts).
+ */
+export function defaultPrefix(construct: IConstruct): string {
+  const readable = construct.node.path
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, DEFAULT_PREFIX_READABLE_LENGTH)
+    .replace(/-+$/, '');
+  // node.addr is "c8" + a SHA-1 hex digest of the path: unique per construct in the app.
+  const hash = construct.node.addr.slice(2, 10);
+  return `${readable || 'lifeboat'}-${hash}`;
+}

@@ -1,0 +1,61 @@
+import { Token } from 'aws-cdk-lib';
+
+/**
+ * Physical names of one protected environment's resources, all derived from its prefix. Fixed (not
+ * CloudFormation-generated) so runbooks, the CLI and the local cloud address them by name, and the
+ * primary region finds the DR vault and its key (another region, another stack) without a reference.
+ * The account and regions may be tokens (an environment-agnostic stack): the names are then tokens too.
+ */
+export type LifeboatNamesInput = {
+  readonly prefix: string;
+  /** LIFEBOAT_ENVIRONMENT of the functions; the restore functions derive the restore-target prefix from it. */
+  readonly environmentName: string;
+  readonly account: string;
+  readonly primaryRegion: string;
+  readonly drRegion: string;
+};
+
+export function lifeboatNames(input: LifeboatNamesInput) {
+  const { prefix, account, primaryRegion, drRegion } = input;
+  return {
+    primaryVault: `${prefix}-vault-${account}-${primaryRegion}`,
+    drVault: `${prefix}-vault-${account}-${drRegion}`,
+    primaryAccessLogs: `${prefix}-access-logs-${account}-${primaryRegion}`,
+    drAccessLogs: `${prefix}-access-logs-${account}-${drRegion}`,
+    catalogTable: `${prefix}-catalog`,
+    backupStateMachine: `${prefix}-backup`,
+    restoreStateMachine: `${prefix}-restore`,
+    /** Alias of the primary vault's KMS key: the CLI (`lifeboat verify --aws`) names the key by it. */
+    primaryVaultKeyAlias: `alias/${prefix}-vault`,
+    /** Alias of the DR vault's KMS key: the restore functions in the primary region name the DR key by it. */
+    drVaultKeyAlias: `alias/${prefix}-dr-vault`,
+    /**
+     * New buckets and tables a restore may create or write start with this (docs/RUNBOOKS.md). The restore
+     * functions get it as LIFEBOAT_RESTORE_TARGET_PREFIX and check the same rule at input validation
+     * (lambdas/restore/restore-target-policy.ts).
+     */
+    restoreTargetPrefix: `${prefix}-restore-`,
+    /** Prefix of the EventBridge Scheduler schedules, one per plan: `<prefix>-<plan>`. */
+    schedulePrefix: `${prefix}-`,
+  };
+}
+
+export type LifeboatNames = ReturnType<typeof lifeboatNames>;
+
+/** A prefix: lowercase letters, digits and dashes, starting with a letter, ending with a letter or digit. */
+export const PREFIX_PATTERN = /^[a-z][a-z0-9-]*[a-z0-9]$/;
+
+/** S3 bucket names have at most 63 characters. */
+const MAX_BUCKET_NAME = 63;
+/** The longest AWS account id and region name, for names whose account or region is a token. */
+const ACCOUNT_ID_LENGTH = 12;
+const LONGEST_REGION_LENGTH = 14;
+
+/**
+ * The longest prefix whose bucket names (the longest is `<prefix>-access-logs-<account>-<region>`) fit
+ * S3's 63 characters in these regions; a region that is a token counts as the longest region name.
+ */
+export function maxPrefixLength(regions: readonly string[]): number {
+  const regionLength = Math.max(...regions.map((r) => (Token.isUnresolved(r) ? LONGEST_REGION_LENGTH : r.length)));
+  return MAX_BUCKET_NAME - '-access-logs-'.length - ACCOUNT_ID_LENGTH - '-'.length - regionLength;
+}

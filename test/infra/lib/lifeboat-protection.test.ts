@@ -1,0 +1,300 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { type CfnTemplate } from '../../../local/assembly/synthesized-stack';
+import { resolveValue } from '../../../local/cloud/cfn-intrinsics';
+import { stackResources } from '../../../local/executor/stack-resources';
+import { InvalidLifeboatPropsError, type LifeboatPlan, LifeboatProtection, type LifeboatProtectionProps, LifeboatSource } from '../../../lib';
+import { synthesizeApp } from './synth-app';
+
+/** LifeboatProtection as a user's app uses it: in the user's stacks, with the user's buckets and tables. */
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+const EFS = {
+  fileSystemId: 'fs-0123456789abcdef0',
+  accessPointId: 'fsap-0123456789abcdef0',
+  vpcId: 'vpc-0123456789abcdef0',
+  subnetIds: ['subnet-0123456789abcdef0'],
+  securityGroupId: 'sg-0123456789abcdef0',
+};
+
+function plan(sources: LifeboatSource[], overrides: Partial<LifeboatPlan> = {}): LifeboatPlan {
+  return {
+    name: 'daily',
+    schedule: 'rate(1 day)',
+    strategy: 'incremental',
+    retention: { keepLast: 7, keepDaily: 7 },
+    objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
+    maxConcurrency: 8,
+    sources,
+    ...overrides,
+  };
+}
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** Every physical name a template gives its resources (buckets, tables, state machines, aliases, schedules, log groups). */
+function physicalNames(template: Template): string[] {
+  const property: Record<string, string> = {
+    'AWS::S3::Bucket': 'BucketName',
+    'AWS::DynamoDB::Table': 'TableName',
+    'AWS::StepFunctions::StateMachine': 'StateMachineName',
+    'AWS::KMS::Alias': 'AliasName',
+    'AWS::Scheduler::Schedule': 'Name',
+    'AWS::Logs::LogGroup': 'LogGroupName',
+  };
+  return Object.entries(property).flatMap(([type, prop]) =>
+    Object.values(template.findResources(type) as Record<string, Resource>).flatMap((r) => (r.Properties?.[prop] !== undefined ? [JSON.stringify(r.Properties[prop])] : [])),
+  );
+}
+
+/** The statements of the role of the function running `handler`. */
+function statementsOf(template: Template, handler: string): Statement[] {
+  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } }) as Record<string, Resource>;
+  const [fn] = Object.values(fns);
+  const role = (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+    .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${role}"`))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** Resources an action is allowed on, as JSON texts. */
+function resourcesFor(statements: Statement[], action: string): string[] {
+  return statements.filter((s) => asArray(s.Action).includes(action)).flatMap((s) => asArray(s.Resource).map((r) => JSON.stringify(r)));
+}
+
+describe('two protections in one app', () => {
+  const s = synthesizeApp(
+    (app) => {
+      const shop = new Stack(app, 'Shop', { env: ENV });
+      const archive = new Stack(app, 'Archive', { env: ENV });
+      const assets = s3.Bucket.fromBucketName(shop, 'Assets', 'shop-assets');
+      const orders = dynamodb.Table.fromTableName(archive, 'Orders', 'archive-orders');
+      return {
+        shop,
+        archive,
+        named: new LifeboatProtection(shop, 'Lifeboat', { prefix: 'shop-prod', drRegion: 'eu-central-1', plans: [plan([LifeboatSource.s3Bucket('assets', assets)])] }),
+        // Default prefixes: one more in the same stack (sharing its DR stack), one in another stack.
+        sameStack: new LifeboatProtection(shop, 'Second', { drRegion: 'eu-central-1', plans: [plan([LifeboatSource.s3Bucket('assets', assets, { prefix: 'public/' })])] }),
+        otherStack: new LifeboatProtection(archive, 'Lifeboat', { drRegion: 'eu-central-1', plans: [plan([LifeboatSource.dynamoDbTable('orders', orders)])] }),
+      };
+    },
+    { nag: true },
+  );
+  const { shop, archive, named, sameStack, otherStack } = s.built;
+
+  it('synthesizes every stack with no unacknowledged cdk-nag finding', () => {
+    expect(s.violations()).toEqual([]);
+    expect(s.synthError).toBeUndefined();
+  });
+
+  it('gives each protection its own physical names: the prefix given, or one derived from its path', () => {
+    expect(named.prefix).toBe('shop-prod');
+    expect(sameStack.prefix).toMatch(/^shop-second-[0-9a-f]{8}$/);
+    // The readable part is cut at 13 characters, so that every name fits its limit in any region.
+    expect(otherStack.prefix).toMatch(/^archive-lifeb-[0-9a-f]{8}$/);
+    expect(new Set([named.prefix, sameStack.prefix, otherStack.prefix]).size).toBe(3);
+    const templates = [shop, archive, named.drStack, otherStack.drStack].map((stack) => Template.fromStack(stack));
+    const all = templates.flatMap(physicalNames);
+    expect(all.length).toBeGreaterThan(20);
+    expect(new Set(all).size).toBe(all.length);
+    Template.fromStack(shop).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'shop-prod-vault-111111111111-eu-west-1' });
+    Template.fromStack(shop).hasResourceProperties('AWS::DynamoDB::Table', { TableName: `${sameStack.prefix}-catalog` });
+    Template.fromStack(named.drStack).hasResourceProperties('AWS::S3::Bucket', { BucketName: `${sameStack.prefix}-vault-111111111111-eu-central-1` });
+  });
+
+  it('creates one DR stack per stack, <stackName>-LifeboatDR in the DR region and the stack\'s account, which the stack depends on', () => {
+    expect(named.drStack).toBe(sameStack.drStack);
+    expect(named.drStack.stackName).toBe('Shop-LifeboatDR');
+    expect(otherStack.drStack.stackName).toBe('Archive-LifeboatDR');
+    for (const [stack, protection] of [
+      [shop, named],
+      [archive, otherStack],
+    ] as const) {
+      expect(protection.drStack.region).toBe('eu-central-1');
+      expect(protection.drStack.account).toBe('111111111111');
+      expect(stack.dependencies).toContain(protection.drStack);
+    }
+    // Each protection's DR vault is in its DR stack; nothing of a DR stack is referenced across regions.
+    Template.fromStack(named.drStack).resourceCountIs('AWS::S3::Bucket', 4);
+    expect(JSON.stringify(Template.fromStack(shop).toJSON())).not.toContain('Fn::ImportValue');
+  });
+});
+
+describe('a protection of the user\'s own bucket and table', () => {
+  const s = synthesizeApp(
+    (app) => {
+      const stack = new Stack(app, 'Shop', { env: ENV });
+      const bucketKey = new kms.Key(stack, 'AssetsKey', { enableKeyRotation: true });
+      const bucket = new s3.Bucket(stack, 'Assets', { bucketName: 'shop-assets-bucket', encryptionKey: bucketKey, enforceSSL: true });
+      Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'A test fixture: the user\'s bucket, not Lifeboat\'s.' });
+      const table = new dynamodb.Table(stack, 'Orders', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      });
+      const protection = new LifeboatProtection(stack, 'Lifeboat', {
+        prefix: 'shop-prod',
+        drRegion: 'us-west-2',
+        fileSystem: EFS,
+        plans: [
+          plan([
+            LifeboatSource.s3Bucket('assets', bucket, { prefix: 'public/' }),
+            LifeboatSource.dynamoDbTable('orders', table),
+            LifeboatSource.fileSystem('files', '/mnt/lifeboat/files'),
+          ]),
+        ],
+      });
+      return { stack, bucket, table, protection };
+    },
+    { nag: true },
+  );
+  const { stack, bucket, table, protection } = s.built;
+  const template = Template.fromStack(stack);
+  const id = (construct: s3.Bucket | dynamodb.Table | kms.IKey | undefined) => stack.getLogicalId(construct?.node.defaultChild as never);
+  const bucketArn = { 'Fn::GetAtt': [id(bucket), 'Arn'] };
+  const tableArn = { 'Fn::GetAtt': [id(table), 'Arn'] };
+
+  it('synthesizes with no unacknowledged cdk-nag finding', () => {
+    expect(s.violations()).toEqual([]);
+    expect(s.synthError).toBeUndefined();
+  });
+
+  it('lets the backup functions list and read exactly the source prefix and table, decrypting with their keys', () => {
+    const snapshot = statementsOf(template, 'snapshot-shard');
+    expect(resourcesFor(snapshot, 's3:GetObject')).toContain(JSON.stringify({ 'Fn::Join': ['', [bucketArn, '/public/*']] }));
+    expect(resourcesFor(snapshot, 's3:ListBucket')).toContain(JSON.stringify(bucketArn));
+    expect(snapshot.find((st) => asArray(st.Action).includes('s3:ListBucket') && JSON.stringify(st.Resource) === JSON.stringify(bucketArn))?.Condition).toEqual({ StringLike: { 's3:prefix': ['public/*'] } });
+    expect(resourcesFor(snapshot, 'dynamodb:Scan')).toEqual([JSON.stringify(tableArn)]);
+    const keyArn = (key: kms.IKey | undefined) => JSON.stringify({ 'Fn::GetAtt': [id(key), 'Arn'] });
+    expect(resourcesFor(snapshot, 'kms:Decrypt')).toEqual(expect.arrayContaining([keyArn(bucket.encryptionKey), keyArn(table.encryptionKey)]));
+    // Plan only lists: no object reads, no Scan, no source key.
+    const planBackup = statementsOf(template, 'plan-backup');
+    expect(resourcesFor(planBackup, 's3:ListBucket')).toContain(JSON.stringify(bucketArn));
+    expect(resourcesFor(planBackup, 'dynamodb:Scan')).toEqual([]);
+    expect(resourcesFor(planBackup, 'kms:Decrypt')).not.toContain(keyArn(bucket.encryptionKey));
+  });
+
+  it('lets a restore overwrite exactly the source prefix and table (with their keys), besides new <prefix>-restore-* targets', () => {
+    const shard = statementsOf(template, 'restore-shard');
+    const puts = resourcesFor(shard, 's3:PutObject');
+    expect(puts).toContain(JSON.stringify({ 'Fn::Join': ['', [bucketArn, '/public/*']] }));
+    expect(puts).toHaveLength(2);
+    expect(puts.join()).toContain(':s3:::shop-prod-restore-*/*');
+    // The functions check the same rule at input validation, so a target IAM would refuse fails with a clear error first.
+    const resolveFns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'resolve-restore' }) } } });
+    expect(Object.values(resolveFns).map((fn) => JSON.stringify(fn))).toEqual([expect.stringContaining('"LIFEBOAT_RESTORE_TARGET_PREFIX":"shop-prod-restore-"')]);
+    expect(resourcesFor(shard, 'dynamodb:BatchWriteItem')).toContain(JSON.stringify(tableArn));
+    expect(resourcesFor(shard, 'kms:GenerateDataKey')).toContain(JSON.stringify({ 'Fn::GetAtt': [id(bucket.encryptionKey), 'Arn'] }));
+    expect(resourcesFor(shard, 'kms:Encrypt')).toContain(JSON.stringify({ 'Fn::GetAtt': [id(table.encryptionKey), 'Arn'] }));
+  });
+
+  it('grants nothing through the buckets\' or tables\' own policies', () => {
+    template.resourceCountIs('AWS::S3::BucketPolicy', 3); // the vault, its access-log bucket and the user's bucket (enforceSSL) only
+    const userPolicy = Object.values(template.findResources('AWS::S3::BucketPolicy') as Record<string, Resource>).find((p) => JSON.stringify(p.Properties?.Bucket).includes(id(bucket)));
+    expect(JSON.stringify(userPolicy)).not.toContain('Role');
+  });
+
+  it('hands the functions the plans with the bucket and table names as CloudFormation references, which the local executor resolves', () => {
+    const [logicalId, fn] = Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'snapshot-shard' }) } } }) as Record<string, Resource>)[0] ?? [];
+    if (!logicalId || !fn) throw new Error('no snapshot function');
+    const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.stringify(variables.LIFEBOAT_PLANS)).toContain(`{"Ref":"${id(bucket)}"}`);
+    const synthesized = { stackName: stack.stackName, role: 'primary' as const, account: ENV.account, region: ENV.region, assemblyDir: s.assemblyDir, template: JSON.parse(readFileSync(path.join(s.assemblyDir, stack.templateFile), 'utf8')) as CfnTemplate };
+    const resources = stackResources(synthesized);
+    const resolved = resolveValue(variables.LIFEBOAT_PLANS, resources.context(logicalId, 'Environment.Variables'), 'LIFEBOAT_PLANS');
+    const plans = JSON.parse(String(resolved)) as { sources: Record<string, string>[] }[];
+    expect(plans[0]?.sources[0]).toEqual({ type: 's3', name: 'assets', bucket: 'shop-assets-bucket', prefix: 'public/' });
+    expect(plans[0]?.sources[2]).toEqual({ type: 'filesystem', name: 'files', path: '/mnt/lifeboat/files' });
+  });
+
+  it('mounts the EFS file system into the functions that touch files', () => {
+    expect(protection.fileSystemMount?.mountPath).toBe('/mnt/lifeboat');
+    const mounted = Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((f) => f.Properties?.FileSystemConfigs !== undefined);
+    expect(mounted).toHaveLength(6);
+  });
+});
+
+describe('an environment-agnostic stack', () => {
+  it('synthesizes, with the account and region in physical names left to CloudFormation', () => {
+    const s = synthesizeApp((app) => {
+      const stack = new Stack(app, 'Agnostic');
+      const protection = new LifeboatProtection(stack, 'Lifeboat', { prefix: 'agnostic', drRegion: 'us-west-2', plans: [plan([LifeboatSource.fileSystem('files', '/mnt/lifeboat/files')])] });
+      return { stack, protection };
+    });
+    expect(s.synthError).toBeUndefined();
+    const vault = Object.values(Template.fromStack(s.built.stack).findResources('AWS::S3::Bucket', { Properties: { BucketName: Match.objectLike({ 'Fn::Join': Match.anyValue() }) } }));
+    expect(JSON.stringify(vault.map((b) => b.Properties?.BucketName))).toContain('"agnostic-vault-",{"Ref":"AWS::AccountId"},"-",{"Ref":"AWS::Region"}');
+    expect(s.built.protection.drStack.region).toBe('us-west-2');
+  });
+});
+
+describe('prop validation', () => {
+  /** The error of building a protection in a fresh stack (eu-west-1), with `change` applied to valid props. */
+  function errorOf(change: (props: LifeboatProtectionProps, stack: Stack, bucket: s3.IBucket) => LifeboatProtectionProps): InvalidLifeboatPropsError {
+    const app = new App();
+    const stack = new Stack(app, 'Shop', { env: ENV });
+    const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket');
+    const valid: LifeboatProtectionProps = { prefix: 'shop-prod', drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('assets', bucket)])] };
+    try {
+      new LifeboatProtection(stack, 'Lifeboat', change(valid, stack, bucket));
+    } catch (err) {
+      if (err instanceof InvalidLifeboatPropsError) return err;
+      throw err;
+    }
+    throw new Error('no error');
+  }
+
+  it('names the bad plan field by its path, with the config schema\'s message', () => {
+    const err = errorOf((p) => ({ ...p, plans: [{ ...(p.plans[0] as LifeboatPlan), retention: {}, schedule: 'every day' }] }));
+    expect(err.message).toBe(
+      [
+        'Invalid props of LifeboatProtection Shop/Lifeboat:',
+        '  - plans[0].schedule: must be rate(N unit), cron(...) or at(...)',
+        '  - plans[0].retention: must keep something: set keepLast, keepDaily, keepWeekly or keepMonthly',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses duplicate source names, a bad source name and a file-system source outside the mount', () => {
+    const err = errorOf((p, _stack, bucket) => ({
+      ...p,
+      fileSystem: EFS,
+      plans: [plan([LifeboatSource.s3Bucket('assets', bucket), LifeboatSource.s3Bucket('assets', bucket, { prefix: 'other/' }), LifeboatSource.fileSystem('Files', '/data/files')])],
+    }));
+    expect(err.issues).toEqual([
+      'plans[0].sources[2].name: must be 2-32 lowercase letters, digits or dashes, starting with a letter',
+      'plans: source names must be unique within an environment',
+      'plans[0].sources[2].path: source "Files" is at /data/files, outside the file system\'s mountPath /mnt/lifeboat: in AWS the functions see files only under the mount, so its path must be /mnt/lifeboat or below it',
+    ]);
+  });
+
+  it('names a bad field of the EFS mount as fileSystem.<field>', () => {
+    const err = errorOf((p) => ({ ...p, fileSystem: { ...EFS, subnetIds: ['subnet-1'] } }));
+    expect(err.issues).toEqual(['fileSystem.subnetIds[0]: must be a subnet id such as subnet-0123456789abcdef0']);
+  });
+
+  it('refuses a prefix that is no valid name part or too long for the bucket names', () => {
+    expect(errorOf((p) => ({ ...p, prefix: 'Shop_Prod' })).issues).toEqual([
+      'prefix: "Shop_Prod" must be lowercase letters, digits and dashes, starting with a letter and ending with a letter or digit (it starts S3 bucket and DynamoDB table names)',
+    ]);
+    // eu-west-1 and us-west-2 have 9 characters: 63 - "-access-logs-" - 12 - "-" - 9 = 28.
+    expect(errorOf((p) => ({ ...p, prefix: 'a'.repeat(29) })).issues).toEqual([
+      `prefix: "${'a'.repeat(29)}" has 29 characters, at most 28 fit: the access-log bucket <prefix>-access-logs-<account>-<region> must fit S3's 63`,
+    ]);
+  });
+
+  it('refuses a DR region equal to the stack\'s and a DR stack elsewhere', () => {
+    expect(errorOf((p) => ({ ...p, drRegion: 'eu-west-1' })).issues).toEqual(['drRegion: "eu-west-1" is the region of stack Shop; the DR vault must be in another region']);
+    expect(errorOf((p) => ({ ...p, drRegion: 'mars-1' })).issues).toEqual(['drRegion: must be an AWS region such as us-east-1']);
+    expect(errorOf((p, stack) => ({ ...p, drStack: new Stack(stack.node.scope as App, 'Dr', { env: { ...ENV, region: 'eu-central-1' } }) })).issues).toEqual([
+      'drStack: stack Dr is in eu-central-1, but drRegion is us-west-2',
+    ]);
+  });
+});

@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+
+/**
+ * Synthesizes an app built by `build` once, for the tests of one file. `nag`: with the AwsSolutions checks
+ * our own app (bin/app.ts) runs, so synth fails on any unacknowledged finding (`violations` lists them).
+ * `bundle`: bundle the functions' code; off by default (context aws:cdk:bundling-stacks = []), since most
+ * tests look at templates only. The output directory is removed after the file's tests.
+ */
+/** Output directories of this test file's synths (this module is loaded once per test file), removed after its tests. */
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export function synthesizeApp<T>(build: (app: App) => T, options: { nag?: boolean; bundle?: boolean; context?: Record<string, unknown> } = {}): SynthesizedApp<T> {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-infra-'));
+  outdirs.push(outdir);
+  const context = { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context };
+  // No built-in CloudFormation template validation (aws-cdk-lib's wasm validator, seconds per synth): these tests assert the templates themselves.
+  const app = new App({ outdir, context, builtinCloudFormationValidation: false });
+  const built = build(app);
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  let synthError: unknown;
+  let assemblyDir = outdir;
+  try {
+    assemblyDir = app.synth().directory;
+  } catch (err) {
+    synthError = err;
+  }
+  return { app, built, outdir, assemblyDir, synthError, violations: () => (synthError ? violationsIn(outdir) : []) };
+}
+
+export type SynthesizedApp<T> = {
+  app: App;
+  built: T;
+  outdir: string;
+  assemblyDir: string;
+  /** What synth threw: with `nag`, "Validation failed" when there is a finding. */
+  synthError: unknown;
+  /** Unacknowledged cdk-nag findings, as `<rule> at <construct path>`. */
+  violations: () => string[];
+};
+
+type ValidationReport = { pluginReports?: { violations?: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[] }[] };
+
+/** The findings in a synth's validation-report.json (written when a validation plugin reports any). */
+export function violationsIn(dir: string): string[] {
+  const report = JSON.parse(readFileSync(path.join(dir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  return (report.pluginReports ?? []).flatMap((r) => r.violations ?? []).flatMap((v) => (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} at ${c.constructPath ?? '?'}`));
+}

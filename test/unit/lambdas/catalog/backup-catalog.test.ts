@@ -1,0 +1,92 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+
+/**
+ * Catalog reads over a scripted DynamoDB: every item read is validated (an invalid one is named in
+ * the error), and queries follow LastEvaluatedKey through the SDK paginator.
+ */
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const catalog = new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'catalog');
+
+function record(backupId: string, overrides: Partial<BackupRecord> = {}): BackupRecord {
+  return {
+    backupId,
+    plan: 'orders',
+    environment: 'prod',
+    sourceNames: ['orders-bucket'],
+    sources: [],
+    strategy: 'full',
+    status: 'COMMITTED',
+    startedAt: '2026-03-01T10:00:00.000Z',
+    shardCount: 1,
+    ...overrides,
+  };
+}
+
+const item = (r: BackupRecord): Record<string, unknown> => ({ pk: `BACKUP#${r.backupId}`, sk: 'BACKUP', ...r });
+
+beforeEach(() => ddb.reset());
+
+describe('reading backup records', () => {
+  it('returns the record without the table keys', async () => {
+    ddb.on(GetCommand).resolves({ Item: item(record('b-1')) });
+    await expect(catalog.getBackup('b-1')).resolves.toEqual(record('b-1'));
+  });
+
+  it('rejects an item that is not a backup record, naming the item and each bad field', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...item(record('b-2')), status: 'DONE', shardCount: '3', sourceNames: undefined } });
+    const read = catalog.requireBackup('b-2');
+    await expect(read).rejects.toThrow(CatalogItemInvalidError);
+    await expect(read).rejects.toThrow(
+      'Catalog item BACKUP#b-2 / BACKUP in table catalog is not a valid backup record: ' +
+        'sourceNames: Invalid input: expected array, received undefined; ' +
+        'status: Invalid option: expected one of "RUNNING"|"COMMITTED"|"FAILED"; ' +
+        'shardCount: Invalid input: expected number, received string. ' +
+        'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
+    );
+  });
+
+  it('rejects a committed source without its snapshot id', async () => {
+    const totals = { entries: 1, bytes: 2, bytesScanned: 2, bytesNew: 2, bytesStored: 3, blobsNew: 1 };
+    const bad = { ...item(record('b-3')), sources: [{ ...totals, name: 'orders-bucket', type: 's3', rootHash: 'r' }] };
+    ddb.on(GetCommand).resolves({ Item: bad });
+    await expect(catalog.getBackup('b-3')).rejects.toThrow(/^Catalog item BACKUP#b-3 \/ BACKUP in table catalog is not a valid backup record: sources\.0\.snapshotId: /);
+  });
+});
+
+describe('queries', () => {
+  it('follows every page of a plan\'s backups, newest first as DynamoDB returns them', async () => {
+    const [a, b, c] = [record('b-c', { startedAt: '3' }), record('b-b', { startedAt: '2' }), record('b-a', { startedAt: '1' })];
+    // The paginator reuses one input object for every page: record each request's start key as it is sent.
+    const startKeys: unknown[] = [];
+    const pages = [{ Items: [item(a), item(b)], LastEvaluatedKey: { pk: 'BACKUP#b-b', sk: 'BACKUP' } }, { Items: [item(c)] }];
+    ddb.on(QueryCommand).callsFake((input: { ExclusiveStartKey?: unknown }) => {
+      startKeys.push(input.ExclusiveStartKey);
+      return pages[startKeys.length - 1];
+    });
+    await expect(catalog.listBackupsOfPlan('orders')).resolves.toEqual([a, b, c]);
+    expect(startKeys).toEqual([undefined, { pk: 'BACKUP#b-b', sk: 'BACKUP' }]);
+  });
+
+  it('reads no further page of a source\'s index than the limit needs', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#2#b-2', backupId: 'b-2', strategy: 'full' }], LastEvaluatedKey: { pk: 'SOURCE#s', sk: 'BACKUP#2#b-2' } })
+      .resolvesOnce({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#1#b-1', backupId: 'b-1', strategy: 'full' }] });
+    ddb.on(GetCommand).resolves({ Item: item(record('b-2')) });
+    await expect(catalog.backupAsOf('s', '2026-03-02T00:00:00.000Z')).resolves.toEqual(record('b-2'));
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+  });
+
+  it('rejects an index item without a backup id, naming it', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#1#x', strategy: 'full' }] });
+    await expect(catalog.latestBackupOfSource('s')).rejects.toThrow(
+      'Catalog item SOURCE#s / BACKUP#1#x in table catalog is not a valid catalog item: backupId: Invalid input: expected string, received undefined.',
+    );
+  });
+});

@@ -1,0 +1,78 @@
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { ByteBudget } from '../../../../vault/workers/byte-budget';
+import { importVaultKeys, type VaultKeys } from '../../../../vault/crypto/vault-keys';
+import { PackSink, type PackSinkContext, type SealedBlob } from '../../../../vault/archiver/pack-sink';
+import { readPackHeader } from '../../../../vault/pack/pack-reader';
+import { type VaultStore } from '../../../../vault/backend/vault-store';
+import { VaultIndex } from '../../../../vault/blob-index/vault-index';
+import { pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
+
+const PACK_SIZE = 10_000;
+
+/** Blob `i`: a distinct id and 3000 + i bytes standing for its envelope (the sink does not open blobs). */
+function blob(i: number): SealedBlob {
+  return { id: pseudoRandomBytes(32, 1000 + i), stored: pseudoRandomBytes(3000 + i, 2000 + i), rawLength: 4000 + i };
+}
+
+function sinkOn(store: VaultStore, keys: VaultKeys, errors: unknown[] = []): { sink: PackSink; index: VaultIndex; budget: ByteBudget } {
+  const index = new VaultIndex();
+  const budget = new ByteBudget(1 << 20);
+  const ctx: PackSinkContext = { store, keys, index, packSize: PACK_SIZE, budget, onError: (err) => errors.push(err), packsPerIndex: 2 };
+  return { sink: new PackSink(ctx), index, budget };
+}
+
+describe('PackSink', () => {
+  let keys: VaultKeys;
+  beforeAll(async () => {
+    keys = await importVaultKeys(pseudoRandomBytes(64, 3));
+  });
+
+  it('packs blobs in chunk order whatever order they are put in, keeps packs under packSize, indexes them and releases the budget', async () => {
+    const store = new MemoryVaultStore('pack-sink');
+    const { sink, index, budget } = sinkOn(store, keys);
+    const blobs = Array.from({ length: 10 }, (_, i) => blob(i));
+    for (const b of blobs) expect(sink.claim(b.id)).toBe(true);
+    // A second claim of an id on its way into a pack is a duplicate.
+    expect(sink.claim((blobs[0] as SealedBlob).id)).toBe(false);
+    for (const b of blobs) await budget.acquire(b.rawLength);
+    // Last to first; chunk 4 turned out to need no blob (a duplicate of another writer's, say).
+    for (let seq = 9; seq >= 0; seq--) sink.put(seq, seq === 4 ? null : (blobs[seq] as SealedBlob), (blobs[seq] as SealedBlob).rawLength);
+    const indexes = await sink.finish();
+
+    expect(budget.inUse).toBe(0);
+    expect(sink.bytesStored).toBe(blobs.filter((_, i) => i !== 4).reduce((n, b) => n + b.stored.length, 0));
+    expect(indexes.length).toBeGreaterThanOrEqual(2); // 3 blobs of ~3 KB a pack, an index object every 2 packs
+    const stored = blobs.filter((_, i) => i !== 4);
+    expect(index.has((blobs[4] as SealedBlob).id)).toBe(false);
+    // In packs in sequence order: each blob follows the one before it in the same pack, or starts the next pack.
+    const locations = stored.map((b) => index.lookup(b.id));
+    for (let i = 0; i < stored.length; i++) {
+      const at = locations[i];
+      expect(at).toMatchObject({ storedLength: (stored[i] as SealedBlob).stored.length, rawLength: (stored[i] as SealedBlob).rawLength });
+      const before = locations[i - 1];
+      if (before && at && before.packId === at.packId) expect(at.offset).toBe(before.offset + before.storedLength);
+      else expect(at?.offset).toBe(0);
+    }
+    const packs = new Set(locations.map((l) => l?.packId));
+    expect(packs.size).toBeGreaterThan(2);
+    for await (const key of store.list('data/')) {
+      const bytes = await store.get(key);
+      expect(bytes.length).toBeLessThan(PACK_SIZE);
+      const header = await readPackHeader(store, keys, key, bytes.length);
+      for (const e of header) expect(bytes.subarray(e.offset, e.offset + e.storedLength).equals(stored.find((b) => b.id.equals(e.id))?.stored ?? Buffer.alloc(0))).toBe(true);
+    }
+    // Stored and indexed: claimed by no one again.
+    expect(sink.claim((blobs[9] as SealedBlob).id)).toBe(false);
+  });
+
+  it('reports a failed pack upload to onError and from finish', async () => {
+    const failing = requiredMethodsStore(new MemoryVaultStore('failing'), { put: () => Promise.reject(new Error('disk full')) });
+    const errors: unknown[] = [];
+    const { sink } = sinkOn(failing, keys, errors);
+    const b = blob(0);
+    sink.claim(b.id);
+    sink.put(0, b, b.rawLength);
+    await expect(sink.finish()).rejects.toThrow('disk full');
+    expect(errors).toEqual([new Error('disk full')]);
+  });
+});

@@ -1,0 +1,42 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { backupDirectory } from '../../../../vault/archiver/directory-source';
+import { verifySnapshot } from '../../../../vault/checker/verify-snapshot';
+import { packKey } from '../../../../vault/repository/vault-layout';
+import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+describe('verifySnapshot (the one backup verification of the runbook and the demo)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir('verify-snapshot');
+  });
+  afterAll(async () => removeDir(dir));
+
+  it('passes a sound snapshot, and with readData names the entry whose blob was damaged', async () => {
+    const { vault, store } = await newTestVault(dir);
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(30_000, 4));
+    await fs.writeFile(path.join(src, 'b.txt'), 'b\n');
+    const { snapshot } = await backupDirectory(vault, src);
+
+    const sound = await verifySnapshot(vault, snapshot.id, { readData: true, expectedRootHash: snapshot.manifest, expectedEntries: 2 });
+    expect(sound).toEqual({ snapshotId: snapshot.id, entries: 2, bytes: 30_002, blobs: sound.blobs, ok: true, problems: [] });
+
+    const wrong = await verifySnapshot(vault, snapshot.id, { expectedRootHash: '0'.repeat(64), expectedEntries: 3 });
+    expect(wrong.problems).toEqual([`manifest root ${snapshot.manifest} is not the recorded root hash ${'0'.repeat(64)}`, '2 entries, the catalog records 3']);
+
+    const entry = await (await vault.manifest(snapshot)).find('a.bin');
+    const loc = (await vault.index()).lookup(Buffer.from(entry?.content[0] as string, 'hex'));
+    const packFile = store.localPath(packKey(loc?.packId as string));
+    const pack = await fs.readFile(packFile);
+    const at = (loc?.offset as number) + 30;
+    pack[at] = (pack[at] as number) ^ 1;
+    await fs.writeFile(packFile, pack);
+    expect((await verifySnapshot(vault, snapshot.id)).ok).toBe(true);
+    const damaged = await verifySnapshot(vault, snapshot.id, { readData: true });
+    expect(damaged.ok).toBe(false);
+    expect(damaged.problems).toHaveLength(1);
+    expect(damaged.problems[0]).toMatch(/^"a\.bin": VaultCorruptionError: .* is corrupt: blob [0-9a-f]{64}: authentication failed/);
+  });
+});

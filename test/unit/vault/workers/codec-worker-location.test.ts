@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { CODEC_WORKER_FILE, codecWorkerScript } from '../../../../vault/workers/codec-worker-location';
+import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { REPO_ROOT } from '../../../support/repo-root';
+
+describe('where the codec worker is loaded from', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir('worker-location');
+  });
+  afterAll(async () => {
+    await CodecPool.shutdownShared();
+    await removeDir(dir);
+  });
+
+  it('uses codec-worker.js beside the module that starts workers when it exists (bundles, dist/)', async () => {
+    const built = path.join(dir, CODEC_WORKER_FILE);
+    await fs.writeFile(built, '// built');
+    const script = codecWorkerScript(dir);
+    expect(script.file).toBe(built);
+    script.release();
+    expect(existsSync(built)).toBe(true);
+  });
+
+  it('bundles the TypeScript module into a temporary file when it does not (tsx, jest), removed on release', async () => {
+    const empty = path.join(dir, 'empty');
+    await fs.mkdir(empty);
+    const script = codecWorkerScript(empty);
+    expect(path.basename(script.file)).toBe(CODEC_WORKER_FILE);
+    expect(path.dirname(script.file)).not.toBe(empty);
+    const code = await fs.readFile(script.file, 'utf8');
+    // The sealed codec is bundled in, not re-implemented: its shared error text is there.
+    expect(code).toContain('authentication failed (AES-256-GCM tag mismatch)');
+    script.release();
+    expect(existsSync(path.dirname(script.file))).toBe(false);
+  });
+
+  it('leaves no built worker on disk once the threads have loaded it, even when the process is then killed', async () => {
+    const privateTmp = path.join(dir, 'tmp');
+    await fs.mkdir(privateTmp);
+    const program = path.join(dir, 'start-pool-then-die.ts');
+    await fs.writeFile(
+      program,
+      [
+        `import { CodecPool, SlabPool } from ${JSON.stringify(path.join(REPO_ROOT, 'vault', 'workers', 'codec-pool'))};`,
+        `import { importVaultKeys } from ${JSON.stringify(path.join(REPO_ROOT, 'vault', 'crypto', 'vault-keys'))};`,
+        'void (async () => {',
+        '  const pool = CodecPool.shared() as CodecPool;',
+        '  const k = pool.keySet(await importVaultKeys(Buffer.alloc(64, 1))) as number;',
+        '  const slabs = new SlabPool(pool, 1 << 16, 1);',
+        '  const region = await slabs.alloc(4);',
+        '  // One task per worker: each has loaded its script by the time it answers.',
+        '  await Promise.all(Array.from({ length: pool.size }, () => pool.hash(k, region.slab.id, region.offset, 4)));',
+        "  process.kill(process.pid, 'SIGKILL');",
+        '})();',
+      ].join('\n'),
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', program], { cwd: REPO_ROOT, env: { ...process.env, TMPDIR: privateTmp }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.stderr).toBe('');
+    expect((await fs.readdir(privateTmp)).filter((n) => n.startsWith('lifeboat-codec-worker-'))).toEqual([]);
+  });
+});

@@ -1,0 +1,182 @@
+import { type ByteBudget } from '../workers/byte-budget';
+import { type IndexedPack } from '../blob-index/index-object';
+import { PACK_ENTRY_BYTES, PACK_TRAILER_BYTES } from '../pack/pack-format';
+import { PackWriter } from '../pack/pack-writer';
+import { ENVELOPE_OVERHEAD } from '../crypto/sealed-codec';
+import { writeIndexObject } from '../blob-index/index-writer';
+import { type VaultIndex } from '../blob-index/vault-index';
+import { type VaultKeys } from '../crypto/vault-keys';
+import { type VaultStore } from '../backend/vault-store';
+
+/** A chunk in its stored form (envelope), on its way into a pack. */
+export type SealedBlob = { readonly id: Buffer; readonly stored: Buffer; readonly rawLength: number };
+
+export type PackSinkContext = {
+  readonly store: VaultStore;
+  readonly keys: VaultKeys;
+  /** The vault's index; every blob this sink stores is added to it once its pack is stored. */
+  readonly index: VaultIndex;
+  readonly packSize: number;
+  /** Each chunk's bytes (its raw length) are released from this budget once the chunk is in a pack, or known to need none. */
+  readonly budget: ByteBudget;
+  /** Called with the first error of a background step (a pack append, upload or index write); `finish` throws it too. */
+  readonly onError: (err: unknown) => void;
+  /** Packs written between index objects, so that a crashed backup's uploads are reused by the next. */
+  readonly packsPerIndex: number;
+};
+
+/** Packs uploading at once per sink; with the open one, a sink holds at most about (1 + this) × packSize of packs. */
+const PACK_UPLOADS = 2;
+
+/** The length of a pack object with `blobs` blobs of `bytes` bytes in all: blobs, header envelope (44 bytes a blob, not compressed), trailer. */
+function packObjectLength(bytes: number, blobs: number): number {
+  return bytes + ENVELOPE_OVERHEAD + blobs * PACK_ENTRY_BYTES + PACK_TRAILER_BYTES;
+}
+
+/**
+ * Where a snapshot writer's sealed blobs go: into packs, in chunk order, and from packs into the
+ * index. Chunks are numbered by the writer; the sink appends their blobs strictly in that order
+ * (a chunk sealed early waits for the ones before it), so a file's blobs lie contiguously in packs
+ * and restore reads them in long ranges. A pack is closed before the next blob would make its
+ * object reach packSize (header included), so pack objects stay under packSize (with the default
+ * 16 MiB: under S3VaultStore's multipart threshold, one PutObject per pack); a blob of packSize or
+ * more is a pack of its own. When a pack is stored its blobs enter the vault's index, and every
+ * `packsPerIndex` packs an index object is written.
+ *
+ * The sink is also the writer's dedup memory for blobs between "sealing" and "indexed": `claim`.
+ */
+export class PackSink {
+  /** The open pack (one PackWriter per pack, so that a pack can be closed before a blob overflows it). */
+  private packs: PackWriter;
+  private pack = { bytes: 0, blobs: 0 };
+  /** Closed packs still uploading (at most PACK_UPLOADS). */
+  private readonly packUploads = new Set<Promise<void>>();
+  /** Ids (hex) claimed for storing whose packs are not stored yet. */
+  private readonly inFlight = new Set<string>();
+  /** Chunks done out of order, by number: their blob, or null (nothing to store). */
+  private readonly ready = new Map<number, { blob: SealedBlob | null; budget: number }>();
+  private appendedSeq = 0;
+  private draining: Promise<void> | null = null;
+  private unindexed: IndexedPack[] = [];
+  private readonly indexWrites: Array<Promise<string>> = [];
+  private failure: unknown = null;
+  /** Bytes of blobs (stored form) appended to packs. */
+  bytesStored = 0;
+
+  constructor(private readonly ctx: PackSinkContext) {
+    this.packs = this.newPack();
+  }
+
+  /** True when the blob is neither indexed nor claimed already: the caller stores it (and `put`s it). */
+  claim(id: Buffer): boolean {
+    const hex = id.toString('hex');
+    if (this.ctx.index.has(id) || this.inFlight.has(hex)) return false;
+    this.inFlight.add(hex);
+    return true;
+  }
+
+  /**
+   * Chunk `seq` is done: its blob to store, or null (a duplicate, or its sealing failed). Every
+   * number from 0 must be put exactly once; `budget` bytes are released once the chunk is through.
+   */
+  put(seq: number, blob: SealedBlob | null, budget: number): void {
+    if (!blob) this.ctx.budget.release(budget);
+    this.ready.set(seq, { blob, budget });
+    this.kickDrain();
+  }
+
+  /** Appends what is left, uploads the last pack, writes the last index object; resolves with the ids of the index objects written. */
+  async finish(): Promise<string[]> {
+    while (this.draining) await this.draining;
+    this.throwIfFailed();
+    await this.closePack();
+    while (this.packUploads.size > 0) await Promise.race(this.packUploads);
+    this.throwIfFailed();
+    this.flushIndex();
+    return Promise.all(this.indexWrites);
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= err;
+    this.ctx.onError(err);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Starts the (single) drain loop when the next blob in sequence is ready; re-checks when a loop ends. */
+  private kickDrain(): void {
+    if (this.draining || !this.ready.has(this.appendedSeq)) return;
+    const draining = this.drain()
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => {
+        this.draining = null;
+        this.kickDrain();
+      });
+    this.draining = draining;
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.ready.get(this.appendedSeq); next !== undefined; next = this.ready.get(this.appendedSeq)) {
+      this.ready.delete(this.appendedSeq);
+      this.appendedSeq++;
+      const { blob, budget } = next;
+      if (!blob) continue;
+      this.bytesStored += blob.stored.length;
+      try {
+        await this.appendToPack(blob);
+      } finally {
+        this.ctx.budget.release(budget);
+      }
+    }
+  }
+
+  private newPack(): PackWriter {
+    // targetSize: the PackWriter closes a pack itself only when one blob alone reaches packSize; appendToPack closes the others.
+    return new PackWriter(this.ctx.store, this.ctx.keys, { targetSize: this.ctx.packSize, maxUploads: 1, onPackStored: (p) => this.packStored(p) });
+  }
+
+  /** Appends a blob to the open pack, closing that pack first when the blob would make it reach packSize. */
+  private async appendToPack(blob: SealedBlob): Promise<void> {
+    const { bytes, blobs } = this.pack;
+    if (blobs > 0 && packObjectLength(bytes + blob.stored.length, blobs + 1) >= this.ctx.packSize) await this.closePack();
+    await this.packs.add(blob.id, blob.stored, blob.rawLength);
+    this.pack.bytes += blob.stored.length;
+    this.pack.blobs++;
+    // A blob of packSize or more is a pack of its own (the PackWriter has closed it already).
+    if (this.pack.bytes >= this.ctx.packSize) await this.closePack();
+  }
+
+  /** Uploads the open pack in the background, waiting first while PACK_UPLOADS packs are uploading. */
+  private async closePack(): Promise<void> {
+    if (this.pack.blobs === 0) return;
+    const full = this.packs;
+    this.packs = this.newPack();
+    this.pack = { bytes: 0, blobs: 0 };
+    while (this.packUploads.size >= PACK_UPLOADS) await Promise.race(this.packUploads);
+    const upload: Promise<void> = full
+      .flush()
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => this.packUploads.delete(upload));
+    this.packUploads.add(upload);
+  }
+
+  private packStored(pack: IndexedPack): void {
+    for (const e of pack.entries) {
+      this.ctx.index.add(e.id, pack.packId, pack.length, e.offset, e.storedLength, e.rawLength);
+      this.inFlight.delete(e.id.toString('hex'));
+    }
+    this.unindexed.push(pack);
+    if (this.unindexed.length >= this.ctx.packsPerIndex) this.flushIndex();
+  }
+
+  private flushIndex(): void {
+    if (this.unindexed.length === 0) return;
+    const packs = this.unindexed;
+    this.unindexed = [];
+    const write = writeIndexObject(this.ctx.store, this.ctx.keys, packs);
+    write.catch((err: unknown) => this.fail(err));
+    this.indexWrites.push(write);
+  }
+}

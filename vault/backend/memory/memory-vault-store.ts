@@ -1,0 +1,86 @@
+import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
+import { type ByteRange, type VaultStore } from '../vault-store';
+
+/**
+ * A vault held in this process's memory: tests and tools that need a throwaway store without a
+ * directory or an S3 endpoint. It follows the VaultStore contract as the S3 store does (keys are
+ * checked the same way, a range past the end of an object is corruption, not a short read), and
+ * keeps its own copy of every object, so changing a buffer after `put` or after `get` changes
+ * nothing stored. Every call is one synchronous step on the map, which makes `putIfAbsent`
+ * trivially atomic.
+ */
+export class MemoryVaultStore implements VaultStore {
+  readonly location: string;
+  private readonly objects = new Map<string, Buffer>();
+
+  /** `name` only labels the store in error messages (`memory://<name>`). */
+  constructor(name = 'vault') {
+    this.location = `memory://${name}`;
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    this.objects.set(this.checkedKey(key), Buffer.from(body));
+  }
+
+  async putParts(key: string, parts: readonly Uint8Array[]): Promise<void> {
+    this.objects.set(this.checkedKey(key), Buffer.concat(parts));
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    const checked = this.checkedKey(key);
+    if (this.objects.has(checked)) return false;
+    this.objects.set(checked, Buffer.from(body));
+    return true;
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Buffer> {
+    const body = this.objects.get(this.checkedKey(key));
+    if (body === undefined) throw new VaultObjectNotFoundError(this.location, key);
+    if (range === undefined) return Buffer.from(body);
+    if (!Number.isSafeInteger(range.offset) || range.offset < 0 || !Number.isSafeInteger(range.length) || range.length < 0) {
+      throw new VaultError(`${this.location}: invalid byte range offset=${range.offset} length=${range.length} for object ${key}`);
+    }
+    if (range.offset + range.length > body.length) {
+      throw new VaultCorruptionError(this.location, key, `asked for ${range.length} bytes from offset ${range.offset} but the object is ${body.length} bytes long (truncated, or an index points past its end)`);
+    }
+    return Buffer.from(body.subarray(range.offset, range.offset + range.length));
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.objects.has(this.checkedKey(key));
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    if (prefix !== '' && (!prefix.endsWith('/') || keyProblem(prefix.slice(0, -1)) !== undefined)) {
+      throw new VaultError(`${this.location}: invalid list prefix ${JSON.stringify(prefix)}: a list prefix is '' or a vault key followed by '/'`);
+    }
+    // A copy of the keys: the caller may put or delete while it iterates.
+    for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) yield key;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.objects.delete(this.checkedKey(key));
+  }
+
+  private checkedKey(key: string): string {
+    const problem = keyProblem(key);
+    if (problem !== undefined) {
+      throw new VaultError(`${this.location}: invalid object key ${JSON.stringify(key)}: ${problem}; vault keys are relative '/'-separated paths such as data/ab/<id>`);
+    }
+    return key;
+  }
+}
+
+/** Why `key` is not a plain relative vault key (the rules of the S3 store), or undefined when it is. */
+function keyProblem(key: string): string | undefined {
+  if (key === '') return 'it is empty';
+  if (key.startsWith('/')) return "it starts with '/'";
+  if (key.includes('\\')) return "it contains '\\' (keys are separated by '/' on every platform)";
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return 'it contains a control character';
+  for (const segment of key.split('/')) {
+    if (segment === '..' || segment === '.') return `it contains a '${segment}' segment`;
+    if (segment === '') return "it contains an empty segment ('//' or a trailing '/')";
+  }
+  return undefined;
+}

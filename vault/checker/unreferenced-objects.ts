@@ -1,0 +1,57 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { type VaultStore } from '../backend/vault-store';
+import { CONFIG_KEY, idFromKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
+
+/**
+ * An object nothing refers to: a pack no index lists, a manifest object no snapshot reaches, or a
+ * `.tmp-*` file a killed writer left in a vault directory. Not damage (no snapshot needs it) but
+ * space; `bytes` is null where the store cannot tell sizes cheaply (S3: it would take a request per object).
+ */
+export type UnreferencedObject = { readonly key: string; readonly kind: 'pack' | 'manifest' | 'temp'; readonly bytes: number | null };
+
+/**
+ * The unreferenced objects of a vault, given the packs its indexes list and the manifest objects its
+ * snapshots reach, sorted by key (code units, as S3 lists). Temporary files are found only in a vault directory (the store's
+ * `list` hides them; on S3 an object appears whole or not at all).
+ */
+export async function findUnreferencedObjects(
+  store: VaultStore,
+  refs: {
+    /** Ids of the packs listed under `data/` (the caller has listed them already). */
+    readonly storedPacks: Iterable<string>;
+    readonly indexedPacks: ReadonlySet<string>;
+    /** Ids of the manifest roots and pages the readable snapshots reach. */
+    readonly reachedManifests: ReadonlySet<string>;
+  },
+): Promise<UnreferencedObject[]> {
+  const found: { key: string; kind: UnreferencedObject['kind'] }[] = [];
+  for (const id of refs.storedPacks) if (!refs.indexedPacks.has(id)) found.push({ key: packKey(id), kind: 'pack' });
+  for await (const key of store.list(MANIFEST_PREFIX)) {
+    const id = idFromKey(MANIFEST_PREFIX, key);
+    if (id && !refs.reachedManifests.has(id)) found.push({ key: manifestKey(id), kind: 'manifest' });
+  }
+  const root = store.localPath ? path.dirname(store.localPath(CONFIG_KEY)) : null;
+  if (root) for await (const key of tempFiles(root, '')) found.push({ key, kind: 'temp' });
+  const result: UnreferencedObject[] = [];
+  for (const f of found) result.push({ ...f, bytes: root ? await fileSize(path.join(root, ...f.key.split('/'))) : null });
+  return result.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** `.tmp-*` files under a vault directory, as '/'-separated keys. */
+async function* tempFiles(dir: string, keyPrefix: string): AsyncGenerator<string> {
+  for (const d of await fs.readdir(dir, { withFileTypes: true })) {
+    if (d.isDirectory()) yield* tempFiles(path.join(dir, d.name), `${keyPrefix}${d.name}/`);
+    else if (d.isFile() && d.name.startsWith('.tmp-')) yield `${keyPrefix}${d.name}`;
+  }
+}
+
+/** The size of a file, or null when it went away meanwhile (a writer renamed or removed its temp file). */
+async function fileSize(file: string): Promise<number | null> {
+  try {
+    return (await fs.stat(file)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}

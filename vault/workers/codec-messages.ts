@@ -1,0 +1,37 @@
+/**
+ * The messages between codec-pool.ts (main thread) and codec-worker.ts (worker threads). Tasks carry
+ * a number `t` and are answered with it; registrations (`keys`, `slab`, `drop-slab`) are not answered.
+ * A worker's first message, `{ready: true}`, says its script is loaded.
+ * Data travels as ranges of registered SharedArrayBuffers ("slabs"), results as transferred
+ * ArrayBuffers: nothing is copied between threads.
+ */
+export type RestoreBlob = { readonly id: Uint8Array; readonly at: number; readonly stored: number; readonly raw: number };
+
+export type CodecRequest =
+  /** Register key set k: the 32-byte AES-256-GCM key and the 32-byte HMAC key. */
+  | { op: 'keys'; k: number; enc: Uint8Array; mac: Uint8Array }
+  /** Register shared slab s. */
+  | { op: 'slab'; s: number; sab: SharedArrayBuffer }
+  | { op: 'drop-slab'; s: number }
+  /** HMAC-SHA-256 of slab s [o, o+n) → {t, id}. */
+  | { op: 'hash'; t: number; k: number; s: number; o: number; n: number }
+  /** Envelope of slab s [o, o+n) with context id, z = zstd level or null → {t, stored (transferred), flags}. */
+  | { op: 'seal'; t: number; k: number; s: number; o: number; n: number; id: Uint8Array; z: number | null }
+  /** One envelope in slab s [o, o+n) → {t, plain (transferred)}. */
+  | { op: 'open'; t: number; k: number; s: number; o: number; n: number; id: Uint8Array; raw: number }
+  /**
+   * Reads [o, o+n) of pack file f (or slab s from o), opens each blob b (`at` relative to o) and
+   * writes the plaintexts one after another to fd from position p → {t, bytes}.
+   */
+  | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number };
+
+export type CodecReply = {
+  t: number;
+  error?: string;
+  corrupt?: boolean;
+  id?: Uint8Array;
+  stored?: ArrayBuffer;
+  flags?: number;
+  bytes?: number;
+  plain?: ArrayBuffer;
+};

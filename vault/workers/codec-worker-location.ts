@@ -1,0 +1,55 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type * as Esbuild from 'esbuild';
+
+/** The built worker's file name, next to the module that starts workers (Lambda bundles, dist/). */
+export const CODEC_WORKER_FILE = 'codec-worker.js';
+
+/** The worker script to start threads from; `release` once every thread has loaded it. */
+export type CodecWorkerScript = { readonly file: string; release(): void };
+
+let bundledFromSource: string | undefined;
+
+/**
+ * The JavaScript file of the codec worker thread (codec-worker.ts).
+ *
+ * Built code (a Lambda bundle, dist/) has `codec-worker.js` beside it: `__dirname` is the bundle's
+ * directory there. Running from TypeScript source (tsx, jest) it does not exist, so the .ts is
+ * bundled with esbuild (a devDependency, present wherever the sources are) once per process, and
+ * written to a temporary file that `release` removes as soon as the threads have loaded it (and
+ * the process's exit at the latest): processes that are killed, as jest kills its workers, leave
+ * nothing behind.
+ */
+export function codecWorkerScript(moduleDir: string = __dirname): CodecWorkerScript {
+  const built = path.join(moduleDir, CODEC_WORKER_FILE);
+  if (existsSync(built)) return { file: built, release: () => undefined };
+  bundledFromSource ??= bundleFromSource();
+  const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-codec-worker-'));
+  const file = path.join(dir, CODEC_WORKER_FILE);
+  writeFileSync(file, bundledFromSource);
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove);
+  let released = false;
+  return {
+    file,
+    release: () => {
+      if (released) return;
+      released = true;
+      process.off('exit', remove);
+      remove();
+    },
+  };
+}
+
+function bundleFromSource(): string {
+  const entry = path.join(__dirname, 'codec-worker.ts');
+  if (!existsSync(entry)) throw new Error(`neither ${CODEC_WORKER_FILE} next to the vault code nor its source ${entry} exists: the build did not emit the codec worker`);
+  // Loaded only here, through a runtime require, so that bundles (which have the built file) never pull esbuild in.
+  const esbuild = createRequire(__filename)('esbuild') as typeof Esbuild;
+  const result = esbuild.buildSync({ entryPoints: [entry], bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'silent' });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild produced no output for ${entry}`);
+  return output.text;
+}

@@ -1,0 +1,121 @@
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import * as fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
+import { type CodecReply, type CodecRequest } from './codec-messages';
+
+/**
+ * The codec worker thread (codec-pool.ts starts it): the per-byte work of the vault — HMAC blob ids,
+ * and the envelope of docs/FORMAT.md §3 through sealed-codec.ts's synchronous forms, the very code
+ * the in-thread path runs. Blocking calls are the point here: each worker is one more core.
+ *
+ * The pool loads this module as a file (see codec-worker-location.ts); the messages it answers are
+ * typed in codec-messages.ts. A failing task answers `{t, error, corrupt}` (corrupt: the bytes
+ * failed authentication or decoding, as opposed to an I/O or internal error).
+ */
+type WorkerKeys = { enc: KeyObject; mac: KeyObject };
+
+const keys = new Map<number, WorkerKeys>();
+const slabs = new Map<number, SharedArrayBuffer>();
+/** Reused read buffer for pack ranges read from local files. */
+let readBuf = Buffer.allocUnsafeSlow(1 << 20);
+
+/** A pack is shorter than its index says: corruption, like a failed tag. */
+class ShortPackError extends Error {}
+
+function view(s: number, o: number, n: number): Buffer {
+  const sab = slabs.get(s);
+  if (!sab) throw new Error(`unknown slab ${s}`);
+  return Buffer.from(sab, o, n);
+}
+
+function keyOf(k: number): WorkerKeys {
+  const key = keys.get(k);
+  if (!key) throw new Error(`unknown key set ${k}`);
+  return key;
+}
+
+function readPack(file: string, offset: number, length: number): Buffer {
+  if (readBuf.length < length) readBuf = Buffer.allocUnsafeSlow(Math.max(length, readBuf.length * 2));
+  const fd = fs.openSync(file, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(fd, readBuf, done, length - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    if (done !== length) throw new ShortPackError(`pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return readBuf.subarray(0, length);
+}
+
+/** One blob's plaintext; the exact length is known from the index, so it is also the decompression bound. */
+function openBlob(key: WorkerKeys, id: Uint8Array, envelope: Uint8Array, raw: number): Buffer {
+  return openSync(key.enc, id, envelope, { maxPlaintext: raw, expectedLength: raw });
+}
+
+/** Handles one message; returns the reply and the buffers to transfer with it (null for registrations). */
+function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] } | null {
+  switch (m.op) {
+    case 'keys':
+      keys.set(m.k, { enc: createSecretKey(Buffer.from(m.enc)), mac: createSecretKey(Buffer.from(m.mac)) });
+      return null;
+    case 'slab':
+      slabs.set(m.s, m.sab);
+      return null;
+    case 'drop-slab':
+      slabs.delete(m.s);
+      return null;
+    case 'hash': {
+      const id = createHmac('sha256', keyOf(m.k).mac).update(view(m.s, m.o, m.n)).digest();
+      return { reply: { t: m.t, id }, transfer: [] };
+    }
+    case 'seal': {
+      const { stored, compressed } = sealSync(keyOf(m.k).enc, m.id, view(m.s, m.o, m.n), m.z);
+      const buffer = stored.buffer as ArrayBuffer;
+      return { reply: { t: m.t, stored: buffer, flags: compressed ? 1 : 0 }, transfer: [buffer] };
+    }
+    case 'open': {
+      const plain = openBlob(keyOf(m.k), m.id, view(m.s, m.o, m.n), m.raw);
+      const own = plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength ? plain : Buffer.from(plain);
+      const buffer = own.buffer as ArrayBuffer;
+      return { reply: { t: m.t, plain: buffer }, transfer: [buffer] };
+    }
+    case 'restore': {
+      const key = keyOf(m.k);
+      const bytes = m.f !== undefined ? readPack(m.f, m.o, m.n) : view(m.s ?? -1, m.o, m.n);
+      let position = m.p;
+      for (const b of m.b) {
+        let plain: Buffer;
+        try {
+          plain = openBlob(key, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw);
+        } catch (err) {
+          if (err instanceof EnvelopeError) throw new EnvelopeError(`blob ${Buffer.from(b.id).toString('hex')}: ${err.message}`);
+          throw err;
+        }
+        let written = 0;
+        while (written < plain.length) written += fs.writeSync(m.fd, plain, written, plain.length - written, position + written);
+        position += plain.length;
+      }
+      return { reply: { t: m.t, bytes: position - m.p }, transfer: [] };
+    }
+  }
+}
+
+const port = parentPort;
+if (!port) throw new Error('codec-worker.ts runs as a worker thread of codec-pool.ts, not as a program');
+port.on('message', (m: CodecRequest) => {
+  try {
+    const result = handle(m);
+    if (result) port.postMessage(result.reply, result.transfer);
+  } catch (err) {
+    if (!('t' in m)) throw err;
+    const corrupt = err instanceof EnvelopeError || err instanceof ShortPackError;
+    port.postMessage({ t: m.t, error: err instanceof Error ? err.message : String(err), corrupt } satisfies CodecReply);
+  }
+});
+// Tells the pool that this script is loaded (a script built from source is then removed from disk).
+port.postMessage({ ready: true });

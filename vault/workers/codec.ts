@@ -1,0 +1,168 @@
+import { type FileHandle } from 'node:fs/promises';
+import { CodecPool, CodecTaskError, type SlabRegion, SlabPool } from './codec-pool';
+import { type RestoreBlob } from './codec-messages';
+import { decodeBlob } from '../pack/pack-reader';
+import { seal } from '../crypto/sealed-codec';
+import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
+import { computeBlobId, type VaultKeys } from '../crypto/vault-keys';
+import { type VaultStore } from '../backend/vault-store';
+
+/** A run of contiguous blobs of one pack, `[offset, offset + length)`, whose plaintexts go to one file from `position`. */
+export type PackRange = { readonly packKey: string; readonly offset: number; readonly length: number; readonly position: number; readonly blobs: readonly RestoreBlob[] };
+
+/**
+ * Memory that content is read into and cut into chunks in, handed out by a Codec: a range of a slab
+ * shared with the codec workers (pooled), or a plain buffer (in-thread). Opaque to its user but for
+ * `bytes`; its chunks are hashed and sealed where they lie.
+ */
+export type ChunkRegion = { readonly bytes: Buffer };
+
+/**
+ * The per-byte work of the vault behind one interface, for backup and restore alike. Two
+ * implementations produce the same bytes: PooledCodec on the codec worker threads (codec-pool.ts;
+ * zero copies: chunks are hashed and sealed in the shared memory the content was read into, a local
+ * pack is read by the worker itself, a remote range lands in shared memory), and InThreadCodec
+ * (WebCrypto and zlib on libuv's thread pool) when worker threads are off or unavailable.
+ *
+ * Backup: `alloc` a region, fill it, `blobId` each chunk of it, `seal` the new ones. A region is
+ * held from `alloc` to `release`; `retain` holds it once more, for a chunk whose work outlives the
+ * caller's use of the region (each retain is paired with a release). Callers must not wait for an
+ * `alloc` while they hold a region (release it first): memory is bounded, and every wait must end
+ * when the work in flight ends.
+ *
+ * Restore: `restoreRange`. A damaged range throws VaultCorruptionError naming the pack; a missing
+ * pack VaultObjectNotFoundError.
+ */
+export interface Codec {
+  /** `length` bytes of chunk memory; waits while the codec's memory is all in use. */
+  alloc(length: number): Promise<ChunkRegion>;
+  retain(region: ChunkRegion): void;
+  release(region: ChunkRegion): void;
+  /** The blob id (HMAC-SHA-256 under the vault's id key) of bytes `[start, start + length)` of the region. */
+  blobId(region: ChunkRegion, start: number, length: number): Promise<Buffer>;
+  /** The stored form (envelope, docs/FORMAT.md §3, context the blob id) of bytes `[start, start + length)` of the region. */
+  seal(region: ChunkRegion, start: number, length: number, id: Buffer, compressionLevel: number | null): Promise<Buffer>;
+  /** Writes the range's plaintexts to `fh`; resolves with the bytes written. */
+  restoreRange(range: PackRange, fh: FileHandle): Promise<number>;
+}
+
+/** The codec for a vault: pooled when the shared pool is up (and `inline` not asked), else in-thread. */
+export function codecFor(store: VaultStore, keys: VaultKeys, options: { inline?: boolean } = {}): Codec {
+  const pool = options.inline ? null : CodecPool.shared();
+  const k = pool ? pool.keySet(keys) : null;
+  return pool && k !== null ? new PooledCodec(store, pool, k) : new InThreadCodec(store, keys);
+}
+
+/** The regions a PooledCodec hands out are slab ranges; anything else is a caller's mistake. */
+function isSlabRegion(region: ChunkRegion): region is SlabRegion {
+  return 'slab' in region;
+}
+
+export class PooledCodec implements Codec {
+  /** Created on first use: a restore from a local vault never needs one. */
+  private slabPool: SlabPool | null = null;
+  private readonly localPath: ((key: string) => string) | null;
+
+  constructor(
+    private readonly store: VaultStore,
+    private readonly pool: CodecPool,
+    private readonly k: number,
+  ) {
+    const local = store.localPath;
+    this.localPath = local ? (key: string): string => local.call(store, key) : null;
+  }
+
+  private get slabs(): SlabPool {
+    this.slabPool ??= new SlabPool(this.pool);
+    return this.slabPool;
+  }
+
+  alloc(length: number): Promise<ChunkRegion> {
+    return this.slabs.alloc(length);
+  }
+
+  retain(region: ChunkRegion): void {
+    this.slabs.retain(slabRegion(region).slab);
+  }
+
+  release(region: ChunkRegion): void {
+    this.slabs.release(slabRegion(region).slab);
+  }
+
+  blobId(region: ChunkRegion, start: number, length: number): Promise<Buffer> {
+    const { slab, offset } = slabRegion(region);
+    return this.pool.hash(this.k, slab.id, offset + start, length);
+  }
+
+  seal(region: ChunkRegion, start: number, length: number, id: Buffer, compressionLevel: number | null): Promise<Buffer> {
+    const { slab, offset } = slabRegion(region);
+    return this.pool.seal(this.k, slab.id, offset + start, length, id, compressionLevel);
+  }
+
+  async restoreRange(range: PackRange, fh: FileHandle): Promise<number> {
+    const { packKey, offset, length } = range;
+    try {
+      if (this.localPath) return await this.pool.restore(this.k, { file: this.localPath(packKey) }, offset, length, range.blobs, fh.fd, range.position);
+      const bytes = await this.store.get(packKey, { offset, length });
+      if (bytes.length !== length) throw new VaultCorruptionError(this.store.location, packKey, `pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
+      const region = await this.slabs.alloc(length);
+      try {
+        bytes.copy(region.bytes);
+        return await this.pool.restore(this.k, { slab: region.slab.id }, region.offset, length, range.blobs, fh.fd, range.position);
+      } finally {
+        this.slabs.release(region.slab);
+      }
+    } catch (err) {
+      if (err instanceof CodecTaskError) {
+        if (err.corrupt) throw new VaultCorruptionError(this.store.location, packKey, err.message);
+        if (err.message.startsWith('ENOENT')) throw new VaultObjectNotFoundError(this.store.location, packKey);
+      }
+      throw err;
+    }
+  }
+}
+
+function slabRegion(region: ChunkRegion): SlabRegion {
+  if (!isSlabRegion(region)) throw new TypeError('PooledCodec was given chunk memory it did not allocate (a plain buffer): regions belong to the codec that allocated them');
+  return region;
+}
+
+export class InThreadCodec implements Codec {
+  constructor(
+    private readonly store: VaultStore,
+    private readonly keys: VaultKeys,
+  ) {}
+
+  /** Plain memory: the garbage collector frees it, so retain and release have nothing to count. */
+  alloc(length: number): Promise<ChunkRegion> {
+    return Promise.resolve({ bytes: Buffer.allocUnsafe(length) });
+  }
+
+  retain(): void {}
+
+  release(): void {}
+
+  blobId(region: ChunkRegion, start: number, length: number): Promise<Buffer> {
+    return computeBlobId(this.keys, region.bytes.subarray(start, start + length));
+  }
+
+  async seal(region: ChunkRegion, start: number, length: number, id: Buffer, compressionLevel: number | null): Promise<Buffer> {
+    return (await seal(this.keys, id, region.bytes.subarray(start, start + length), { compressionLevel })).stored;
+  }
+
+  async restoreRange(range: PackRange, fh: FileHandle): Promise<number> {
+    const { packKey, offset, length } = range;
+    const bytes = await this.store.get(packKey, { offset, length });
+    if (bytes.length !== length) throw new VaultCorruptionError(this.store.location, packKey, `pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
+    const where = { location: this.store.location, key: packKey };
+    // Every blob is opened (in parallel on the thread pool) before the first byte is written.
+    const plains = await Promise.all(range.blobs.map((b) => decodeBlob(this.keys, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw, where)));
+    let position = range.position;
+    for (const plain of plains) {
+      let written = 0;
+      while (written < plain.length) written += (await fh.write(plain, written, plain.length - written, position + written)).bytesWritten;
+      position += plain.length;
+    }
+    return position - range.position;
+  }
+}
