@@ -20,6 +20,27 @@ export const WORKFLOW_TIMEOUT = Duration.hours(24);
 /** How long an overwritten or deleted vault object version is kept (the safety net behind versioning). */
 export const VAULT_NONCURRENT_VERSION_DAYS = 30;
 
+/** Memory and time limit of a function whose handler has no entry in FUNCTION_SIZING. */
+export const DEFAULT_FUNCTION_SIZING = { memorySize: 1024, timeout: Duration.minutes(15) } as const;
+
+/**
+ * Memory (MiB; Lambda's CPU share grows with it) and time limit of each Lifeboat function, by handler.
+ * The shards stream whole objects and run the codec, so they get the most memory and Lambda's 15-minute
+ * maximum; the lock and failure steps only touch one catalog item.
+ */
+export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: number; readonly timeout: Duration }>> = {
+  'backup-lock': { memorySize: 256, timeout: Duration.minutes(1) },
+  'record-backup-failure': { memorySize: 256, timeout: Duration.minutes(1) },
+  'plan-backup': { memorySize: 512, timeout: Duration.minutes(15) },
+  'snapshot-shard': { memorySize: 2048, timeout: Duration.minutes(15) },
+  'commit-backup': { memorySize: 1024, timeout: Duration.minutes(15) },
+  'replicate-backup': { memorySize: 1024, timeout: Duration.minutes(15) },
+  'resolve-restore': { memorySize: 512, timeout: Duration.minutes(2) },
+  'plan-restore': { memorySize: 1024, timeout: Duration.minutes(15) },
+  'restore-shard': { memorySize: 2048, timeout: Duration.minutes(15) },
+  'verify-restore': { memorySize: 2048, timeout: Duration.minutes(15) },
+};
+
 /** How long S3 server access logs are kept. */
 export const ACCESS_LOG_RETENTION_DAYS = 365;
 

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -66,16 +66,14 @@ export class BackupWorkflow extends Construct {
 
     // The functions that open the vault find its KMS key here (in AWS; the local executor uses a key file).
     const withVault = { ...common, VAULT_KEY_ARN: props.vaultKey.keyArn };
-    const lock = new LifeboatFunction(this, 'BackupLock', { handler: 'backup-lock', environment: common, memorySize: 256, timeout: Duration.minutes(1) });
+    const lock = new LifeboatFunction(this, 'BackupLock', { handler: 'backup-lock', environment: common });
     // Plan lists the source directories to cut shards, the shards read them: both mount the file system read-only (when configured).
-    const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: withVault, memorySize: 512, ...files('read') });
-    const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: withVault, memorySize: 2048, ...files('read') });
-    const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: withVault, memorySize: 1024 });
+    const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: withVault, ...files('read') });
+    const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: withVault, ...files('read') });
+    const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: withVault });
     const recordFailure = new LifeboatFunction(this, 'RecordBackupFailure', {
       handler: 'record-backup-failure',
       environment: common,
-      memorySize: 256,
-      timeout: Duration.minutes(1),
     });
     // Replicate: the primary vault's objects into the DR vault (other region, other stack: named, its key by alias).
     const dr = props.drVault;
@@ -88,7 +86,6 @@ export class BackupWorkflow extends Construct {
         DR_REGION: dr.region,
         DR_VAULT_KEY_ARN: `arn:${stack.partition}:kms:${dr.region}:${dr.account ?? stack.account}:${dr.keyAlias}`,
       },
-      memorySize: 1024,
     });
     this.functions = { lock, plan, snapshot, commit, replicate, recordFailure };
 

@@ -1,18 +1,19 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { type Construct } from 'constructs';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { handlerBundleDir } from './handler-bundle';
+import { DEFAULT_FUNCTION_SIZING, FUNCTION_SIZING, LOG_RETENTION } from '../lifeboat-defaults';
 
 export type LifeboatFunctionProps = {
   /** Handler file name under lambdas/handlers, without extension (e.g. 'snapshot-shard'). */
   readonly handler: string;
   readonly environment?: Record<string, string>;
-  /** @default 1024 */
+  /** @default the handler's FUNCTION_SIZING entry (lib/lifeboat-defaults.ts), else 1024 */
   readonly memorySize?: number;
-  /** @default 15 minutes — snapshot shards stream whole objects */
+  /** @default the handler's FUNCTION_SIZING entry (lib/lifeboat-defaults.ts), else 15 minutes */
   readonly timeout?: Duration;
   /**
    * The function reads ('read') or writes ('write') files of the file-system sources: it mounts the
@@ -51,8 +52,9 @@ export const NETWORK_INTERFACE_ACTIONS = [
  */
 export class LifeboatFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: LifeboatFunctionProps) {
+    const sizing = FUNCTION_SIZING[props.handler] ?? DEFAULT_FUNCTION_SIZING;
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      retention: logs.RetentionDays.THREE_MONTHS,
+      retention: LOG_RETENTION,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const mount = props.files?.mount;
@@ -76,8 +78,8 @@ export class LifeboatFunction extends lambda.Function {
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 1024,
-      timeout: props.timeout ?? Duration.minutes(15),
+      memorySize: props.memorySize ?? sizing.memorySize,
+      timeout: props.timeout ?? sizing.timeout,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       environment: {

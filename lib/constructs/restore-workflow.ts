@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -95,13 +95,11 @@ export class RestoreWorkflow extends Construct {
     const resolve = new LifeboatFunction(this, 'ResolveRestore', {
       handler: 'resolve-restore',
       environment: common,
-      memorySize: 512,
-      timeout: Duration.minutes(2),
       ...files('read'),
     });
-    const plan = new LifeboatFunction(this, 'PlanRestore', { handler: 'plan-restore', environment: common, memorySize: 1024, ...files('write') });
-    const shard = new LifeboatFunction(this, 'RestoreShard', { handler: 'restore-shard', environment: common, memorySize: 2048, ...files('write') });
-    const verify = new LifeboatFunction(this, 'VerifyRestore', { handler: 'verify-restore', environment: common, memorySize: 2048, ...files('write') });
+    const plan = new LifeboatFunction(this, 'PlanRestore', { handler: 'plan-restore', environment: common, ...files('write') });
+    const shard = new LifeboatFunction(this, 'RestoreShard', { handler: 'restore-shard', environment: common, ...files('write') });
+    const verify = new LifeboatFunction(this, 'VerifyRestore', { handler: 'verify-restore', environment: common, ...files('write') });
     this.functions = { resolve, plan, shard, verify };
     const all = [resolve, plan, shard, verify];
 

@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { FUNCTION_SIZING } from '../../../lib/lifeboat-defaults';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { defaultRestoreTargetPrefix } from '../../../lambdas/restore/restore-target-policy';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -101,6 +102,15 @@ describe('primary stack', () => {
     expect(dev.primary.region).toBe('us-east-1');
     expect(dev.dr.region).toBe('us-west-2');
     expect(dev.primary.dependencies).toContain(dev.dr);
+  });
+
+  it('sizes every function from the one table of defaults (FUNCTION_SIZING)', () => {
+    const functions = primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: Match.anyValue() }) } } });
+    const sizes = Object.values(functions).map((fn) => {
+      const props = fn.Properties as { MemorySize: number; Timeout: number; Environment: { Variables: { LIFEBOAT_HANDLER: string } } };
+      return [props.Environment.Variables.LIFEBOAT_HANDLER, props.MemorySize, props.Timeout];
+    });
+    expect(sizes.sort()).toEqual(Object.entries(FUNCTION_SIZING).map(([handler, s]) => [handler, s.memorySize, s.timeout.toSeconds()]).sort());
   });
 
   it('encrypts the vault with its own rotated KMS key, blocks public access and denies non-TLS requests', () => {
