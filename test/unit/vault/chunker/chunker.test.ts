@@ -27,7 +27,11 @@ describe('Chunker (FastCDC)', () => {
     expect(chunks.slice(0, -1).every((c) => c.length === params.maxSize)).toBe(true);
   });
 
-  it('reuses all but the first one or two chunks after an insertion near the start', () => {
+  // An insertion changes the chunk it lands in; a new cut point inside it can split that chunk in
+  // two, and when the old cut that ended it now falls within minSize of the new cut it is skipped,
+  // which changes the next chunk too: at most three fresh chunks, every later one reused. (The
+  // bound was two until fast-check found the split case: at 18322, 5 bytes inserted.)
+  it('reuses all but at most three chunks after an insertion near the start', () => {
     const data = pseudoRandomBytes(4 * 1024 * 1024, 2);
     const before = new Set([...chunker.split(data)].map(digest));
     fc.assert(
@@ -35,9 +39,10 @@ describe('Chunker (FastCDC)', () => {
         const changed = Buffer.concat([data.subarray(0, at), Buffer.from(inserted), data.subarray(at)]);
         const after = [...chunker.split(changed)].map(digest);
         const fresh = after.filter((d) => !before.has(d)).length;
-        expect(fresh).toBeLessThanOrEqual(2);
+        expect(fresh).toBeLessThanOrEqual(3);
       }),
-      { numRuns: 25 },
+      // A fixed seed keeps CI deterministic; the counterexample above is run first as an example.
+      { numRuns: 25, seed: 20261130, examples: [[18322, Uint8Array.from([140, 182, 67, 2, 198])]] },
     );
   });
 
