@@ -1,5 +1,5 @@
 import { VaultCorruptionError } from '../vault-errors';
-import { PACK_ENTRY_BYTES, type PackEntry } from '../pack/pack-format';
+import { PACK_ENTRY_BYTES, type PackEntry, writePackEntry } from '../pack/pack-format';
 
 /**
  * Plaintext of an index object (docs/FORMAT.md §5), sealed as kind `index`, stored at
@@ -30,13 +30,7 @@ export function encodeIndexObject(packs: readonly IndexedPack[]): Buffer {
     out.writeUInt32LE(p.length, o + 32);
     out.writeUInt32LE(p.entries.length, o + 36);
     o += 40;
-    for (const e of p.entries) {
-      e.id.copy(out, o);
-      out.writeUInt32LE(e.offset, o + 32);
-      out.writeUInt32LE(e.storedLength, o + 36);
-      out.writeUInt32LE(e.rawLength, o + 40);
-      o += PACK_ENTRY_BYTES;
-    }
+    for (const e of p.entries) o = writePackEntry(out, o, e);
   }
   return out;
 }

@@ -24,14 +24,17 @@ export type PackEntry = {
 export function encodePackHeader(entries: readonly PackEntry[]): Buffer {
   const out = Buffer.allocUnsafe(entries.length * PACK_ENTRY_BYTES);
   let o = 0;
-  for (const e of entries) {
-    e.id.copy(out, o);
-    out.writeUInt32LE(e.offset, o + 32);
-    out.writeUInt32LE(e.storedLength, o + 36);
-    out.writeUInt32LE(e.rawLength, o + 40);
-    o += PACK_ENTRY_BYTES;
-  }
+  for (const e of entries) o = writePackEntry(out, o, e);
   return out;
+}
+
+/** Writes one PACK_ENTRY_BYTES record at `o` (the layout above; index objects use it too); returns the next offset. */
+export function writePackEntry(out: Buffer, o: number, e: PackEntry): number {
+  e.id.copy(out, o);
+  out.writeUInt32LE(e.offset, o + 32);
+  out.writeUInt32LE(e.storedLength, o + 36);
+  out.writeUInt32LE(e.rawLength, o + 40);
+  return o + PACK_ENTRY_BYTES;
 }
 
 /** Parses a decrypted header and checks that blobs tile the pack body [0, bodyLength) exactly. */

@@ -1,5 +1,6 @@
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
 import { type ByteRange, type VaultStore } from '../vault-store';
+import { vaultKeyProblem } from '../vault-key-rules';
 
 /**
  * A vault held in this process's memory: tests and tools that need a throwaway store without a
@@ -51,7 +52,7 @@ export class MemoryVaultStore implements VaultStore {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    if (prefix !== '' && (!prefix.endsWith('/') || keyProblem(prefix.slice(0, -1)) !== undefined)) {
+    if (prefix !== '' && (!prefix.endsWith('/') || vaultKeyProblem(prefix.slice(0, -1)) !== undefined)) {
       throw new VaultError(`${this.location}: invalid list prefix ${JSON.stringify(prefix)}: a list prefix is '' or a vault key followed by '/'`);
     }
     // A copy of the keys: the caller may put or delete while it iterates.
@@ -63,7 +64,7 @@ export class MemoryVaultStore implements VaultStore {
   }
 
   private checkedKey(key: string): string {
-    const problem = keyProblem(key);
+    const problem = vaultKeyProblem(key);
     if (problem !== undefined) {
       throw new VaultError(`${this.location}: invalid object key ${JSON.stringify(key)}: ${problem}; vault keys are relative '/'-separated paths such as data/ab/<id>`);
     }
@@ -71,16 +72,3 @@ export class MemoryVaultStore implements VaultStore {
   }
 }
 
-/** Why `key` is not a plain relative vault key (the rules of the S3 store), or undefined when it is. */
-function keyProblem(key: string): string | undefined {
-  if (key === '') return 'it is empty';
-  if (key.startsWith('/')) return "it starts with '/'";
-  if (key.includes('\\')) return "it contains '\\' (keys are separated by '/' on every platform)";
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) return 'it contains a control character';
-  for (const segment of key.split('/')) {
-    if (segment === '..' || segment === '.') return `it contains a '${segment}' segment`;
-    if (segment === '') return "it contains an empty segment ('//' or a trailing '/')";
-  }
-  return undefined;
-}

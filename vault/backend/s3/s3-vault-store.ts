@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mapBounded } from '../../workers/bounded-concurrency';
 import { type ByteRange, type VaultStore } from '../vault-store';
+import { vaultKeyProblem } from '../vault-key-rules';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
 
 const MiB = 1024 * 1024;
@@ -50,20 +51,6 @@ export type S3VaultStoreOptions = {
   partSizeBytes?: number;
 };
 
-/** Why `key` is not a safe relative vault key, or undefined when it is. */
-function keyProblem(key: string): string | undefined {
-  if (key === '') return 'it is empty';
-  if (key.startsWith('/')) return "it starts with '/'";
-  if (key.includes('\\')) return "it contains '\\' (keys are separated by '/' on every platform)";
-  // Control characters cannot be returned in ListObjectsV2's XML 1.0 and mean a bug upstream.
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) return 'it contains a control character';
-  for (const segment of key.split('/')) {
-    if (segment === '..' || segment === '.') return `it contains a '${segment}' segment`;
-    if (segment === '') return "it contains an empty segment ('//' or a trailing '/')";
-  }
-  return undefined;
-}
 
 function isNotFound(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
@@ -115,7 +102,7 @@ export class S3VaultStore implements VaultStore {
     this.bucket = opts.bucket;
     this.location = prefix === '' ? `s3://${opts.bucket}` : `s3://${opts.bucket}/${prefix}`;
     if (prefix !== '') {
-      const problem = keyProblem(prefix);
+      const problem = vaultKeyProblem(prefix);
       if (problem) throw new InvalidVaultKeyError(`s3://${opts.bucket}`, prefix, `the vault prefix is unusable: ${problem}`);
     }
     this.keyPrefix = prefix === '' ? '' : `${prefix}/`;
@@ -208,7 +195,7 @@ export class S3VaultStore implements VaultStore {
   async *list(prefix: string): AsyncIterable<string> {
     if (prefix !== '') {
       if (!prefix.endsWith('/')) throw new InvalidVaultKeyError(this.location, prefix, "a list prefix must be '' or end in '/'");
-      const problem = keyProblem(prefix.slice(0, -1));
+      const problem = vaultKeyProblem(prefix.slice(0, -1));
       if (problem) throw new InvalidVaultKeyError(this.location, prefix, problem);
     }
     const Prefix = this.keyPrefix + prefix;
@@ -253,7 +240,7 @@ export class S3VaultStore implements VaultStore {
   }
 
   private objectKey(key: string): string {
-    const problem = keyProblem(key);
+    const problem = vaultKeyProblem(key);
     if (problem) throw new InvalidVaultKeyError(this.location, key, problem);
     return this.keyPrefix + key;
   }
