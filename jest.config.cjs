@@ -11,7 +11,7 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.cjs' },
   moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
-  setupFilesAfterEnv: ['<rootDir>/test/support/stop-codec-pool-after-file.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/stop-codec-pool-after-file.ts', '<rootDir>/test/support/buffer-equality.ts'],
 };
 
 const synthesizing = {

@@ -7,6 +7,7 @@ import { type SynthesizedStack } from './assembly/synthesized-stack';
 import { readCloudState, isProcessAlive } from './cloud/cloud-state';
 import { attachLocalCloud, type LocalCloudHandle, startLocalCloud } from './cloud/local-cloud';
 import { provisionFromTemplates } from './cloud/provision-from-templates';
+import { LambdaWorkerPool } from './executor/lambda-worker-pool';
 
 /**
  * One environment of the CDK app, running locally: synthesized into <dataDir>/cdk.out, its buckets
@@ -20,7 +21,12 @@ export type LocalEnvironment = {
   endpoints: LocalEndpoints;
   /** Where file-system sources live: '/mnt/x' in the config is <fsRoot>/mnt/x here. */
   fsRoot: string;
-  /** Stops the cloud if this call started it; leaves an already running one alone. */
+  /**
+   * Warm Lambda environments of `size` workers for runLocalExecution's `pool`, kept between the
+   * executions of this environment as Lambda keeps execution environments (one pool per size).
+   */
+  lambdaPool(size: number): LambdaWorkerPool;
+  /** Stops the warm Lambda environments, and the cloud if this call started it (an already running one is left alone). */
   close(): Promise<void>;
 };
 
@@ -45,13 +51,21 @@ export async function openLocalEnvironment(options: {
         exitWithParent: options.exitWithParent ?? false,
       });
   await provisionFromTemplates(stacks, cloud.endpoints);
+  const pools = new Map<number, LambdaWorkerPool>();
   return {
     environment,
     dataDir,
     stacks,
     endpoints: cloud.endpoints,
     fsRoot: path.join(dataDir, 'fs'),
+    lambdaPool: (size) => {
+      let pool = pools.get(size);
+      if (!pool) pools.set(size, (pool = new LambdaWorkerPool(size)));
+      return pool;
+    },
     close: async () => {
+      await Promise.all([...pools.values()].map((p) => p.close()));
+      pools.clear();
       if (!running) await cloud.stop();
     },
   };

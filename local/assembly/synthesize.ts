@@ -34,7 +34,10 @@ async function synthesizeInto(config: LifeboatConfig, envName: string, outdir: s
   const { buildLifeboatApp } = require('../../lib/lifeboat-app') as typeof lifeboatApp;
   /* eslint-enable @typescript-eslint/no-require-imports */
   // Asset metadata (as `cdk synth` adds it) tells the local executor where each function was bundled.
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  // The CDK's built-in CloudFormation validation (seconds of CPU per synth, in WebAssembly) is left
+  // to `cdk synth` and to the packed-example test, which synthesizes a whole LifeboatProtection with
+  // it on: a local run executes the templates, it does not deploy them.
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true }, builtinCloudFormationValidation: false });
   const stacks = buildLifeboatApp(app, { environments: [env] });
   const assembly = app.synth();
   const built = stacks.get(env.name);

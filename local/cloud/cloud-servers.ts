@@ -3,6 +3,7 @@ import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { cacheBucketLookups } from './cached-bucket-lookups';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { AwsChunkedDecoder, isAwsChunked, rewriteAwsChunkedHeaders } from './aws-chunked';
 import { conditionalPutMiddleware } from './conditional-put';
@@ -99,6 +100,7 @@ export async function startCloudServers(options: CloudServerOptions): Promise<Cl
         // Path-style only: clients use forcePathStyle, and the Host header is 127.0.0.1.
         vhostBuckets: false,
       });
+      cacheBucketLookups(s3.store);
       // First in line: SDK v3 uploads streams as aws-chunked bodies, which s3rver would store verbatim.
       s3.middleware.unshift(async (ctx, next) => {
         if (isAwsChunked(ctx.headers)) {

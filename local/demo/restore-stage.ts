@@ -4,6 +4,7 @@ import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { type LambdaWorkerPool } from '../executor/lambda-worker-pool';
 import { runLocalExecution } from '../executor/run-local-execution';
 import { compareBuckets, compareDirectories, compareTables } from './compare-restored';
 
@@ -19,6 +20,8 @@ type Deps = {
   ddb: DynamoDBClient;
   restoreTargetPrefix: string;
   workers?: number;
+  /** Warm Lambda environments to run on (LocalEnvironment.lambdaPool); absent: a pool of `workers` for this restore. */
+  pool?: LambdaWorkerPool;
   /** Which vault to restore from. @default 'primary' */
   vault?: 'primary' | 'dr';
 };
@@ -52,6 +55,7 @@ export async function restoreIntoNewTarget(source: SourceConfig, backupId: strin
     endpoints: deps.endpoints,
     dataDir: deps.dataDir,
     workers: deps.workers,
+    ...(deps.pool ? { pool: deps.pool } : {}),
     extraEnv: { LIFEBOAT_FS_ROOT: deps.fsRoot },
   });
   const durationMs = Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt);

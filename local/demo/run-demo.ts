@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LifeboatConfig, type SourceConfig } from '../../config/lifeboat-config';
@@ -54,6 +55,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
 
     const names = resourceNames(env);
+    // Every backup and restore of the demo runs on the same warm Lambda environments, as in AWS.
+    const lambdaPool = local.lambdaPool(Math.max(1, options.workers ?? availableParallelism()));
     const primary = local.stacks.find((s) => s.role === 'primary');
     if (!primary) throw new Error('The synthesized environment has no primary stack.');
     const catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
@@ -74,7 +77,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         input: { plan: plan.name, strategy, trigger: 'demo' },
         endpoints: local.endpoints,
         dataDir: local.dataDir,
-        workers: options.workers,
+        pool: lambdaPool,
         extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
       });
       const durationMs = Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt);
@@ -156,7 +159,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           s3,
           ddb,
           restoreTargetPrefix: names.restoreTargetPrefix,
-          workers: options.workers,
+          pool: lambdaPool,
           vault,
         });
         restores.push(r);

@@ -30,9 +30,19 @@ type WorkerReply =
   | { id: string; ok: true; payload: unknown; durationMs: number }
   | { id: string; ok: false; errorType: string; errorMessage: string; trace: string[]; durationMs: number };
 
-type Pending = { resolve: (reply: WorkerReply) => void; timer: NodeJS.Timeout; requestId: string };
-type Slot = { index: number; worker: Worker; busy: boolean; pending?: Pending };
-type Waiter = () => void;
+type Pending = { resolve: (reply: WorkerReply) => void; timer: NodeJS.Timeout; requestId: string; lease: ExecutionLease };
+type Slot = { index: number; worker: Worker; busy: boolean; pending?: Pending; lease?: ExecutionLease };
+type Waiter = { lease: ExecutionLease; wake: () => void };
+
+/**
+ * One execution's use of a pool: its invocation records and where its handlers' log lines go. A
+ * pool kept warm across executions (LocalEnvironment.lambdaPool) serves one lease per execution.
+ */
+export class ExecutionLease {
+  readonly records: InvocationRecord[] = [];
+  ended = false;
+  constructor(readonly onLog: (line: string) => void = () => undefined) {}
+}
 
 const WORKER_SCRIPT = path.join(__dirname, 'lambda-worker.cjs');
 /**
@@ -46,29 +56,42 @@ const SDK_NODE_MODULES = path.resolve(path.dirname(require.resolve('@aws-sdk/cli
  * Lambda fan-out on this machine: `size` worker threads, each an execution environment that runs
  * one invocation at a time (as Lambda does), so CPU-bound shards of a Map really use every core.
  * Invocations beyond `size` wait for a free worker. A worker that crashes or times out is replaced.
+ *
+ * Like Lambda's execution environments, workers stay warm between invocations, and between
+ * executions when the pool is shared (a LocalEnvironment keeps one per size): a handler's modules,
+ * SDK clients and codec threads are loaded once, and code that wrongly keeps state across
+ * invocations shows up locally as it would in AWS.
  */
 export class LambdaWorkerPool {
-  readonly records: InvocationRecord[] = [];
   private readonly slots: Slot[] = [];
   private readonly waiters: Waiter[] = [];
   private closed = false;
+  /** The lease of invoke() calls that name none (a pool used by one execution). */
+  private readonly ownLease: ExecutionLease;
 
   constructor(
     readonly size: number,
-    private readonly onLog: (line: string) => void = () => undefined,
+    onLog?: (line: string) => void,
   ) {
+    this.ownLease = new ExecutionLease(onLog);
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
   }
 
-  async invoke(fn: LocalFunction, event: unknown, env: Record<string, string>): Promise<unknown> {
+  /** The invocations made without a lease of their own. */
+  get records(): InvocationRecord[] {
+    return this.ownLease.records;
+  }
+
+  async invoke(fn: LocalFunction, event: unknown, env: Record<string, string>, lease: ExecutionLease = this.ownLease): Promise<unknown> {
     const queued = Date.now();
-    const slot = await this.acquire();
+    const slot = await this.acquire(lease);
     const requestId = randomUUID();
     const started = Date.now();
     try {
       const reply = await new Promise<WorkerReply>((resolve) => {
         const timer = setTimeout(() => this.timeOut(slot, fn), fn.timeoutSeconds * 1000);
-        slot.pending = { resolve, timer, requestId };
+        slot.pending = { resolve, timer, requestId, lease };
+        slot.lease = lease;
         slot.worker.postMessage({
           id: requestId,
           modulePath: fn.modulePath,
@@ -80,7 +103,7 @@ export class LambdaWorkerPool {
       });
       const record: InvocationRecord = { requestId, functionName: fn.functionName, worker: slot.index, queuedMs: started - queued, durationMs: reply.durationMs };
       if (!reply.ok) record.errorType = reply.errorType;
-      this.records.push(record);
+      lease.records.push(record);
       if (!reply.ok) throw new LambdaFunctionError(reply.errorType, reply.errorMessage, reply.trace);
       return reply.payload;
     } finally {
@@ -89,9 +112,27 @@ export class LambdaWorkerPool {
   }
 
   /**
-   * Ends the pool when the execution has ended. Iterations of a failed Map may still be in flight or
-   * queued: they are settled with an error (nobody reads it) so that no timer keeps the process alive.
+   * Ends an execution's use of the pool. Iterations of a failed Map may still be in flight or
+   * queued: they are settled with an error (nobody reads it) so that no timer keeps the process
+   * alive, and a worker still running one is replaced (a warm pool must not serve the next
+   * execution from a worker busy with the last one's leftovers).
    */
+  endLease(lease: ExecutionLease): void {
+    lease.ended = true;
+    for (const slot of [...this.slots]) {
+      const pending = slot.pending;
+      if (!pending || pending.lease !== lease) continue;
+      clearTimeout(pending.timer);
+      this.replace(slot);
+      pending.resolve(executionEnded(pending.requestId));
+    }
+    for (const waiter of this.waiters.filter((w) => w.lease === lease)) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.wake();
+    }
+  }
+
+  /** Stops every worker: invocations in flight or queued are settled with an error. */
   async close(): Promise<void> {
     this.closed = true;
     for (const slot of this.slots) {
@@ -99,9 +140,9 @@ export class LambdaWorkerPool {
       if (!pending) continue;
       clearTimeout(pending.timer);
       slot.pending = undefined;
-      pending.resolve({ id: pending.requestId, ok: false, errorType: 'Lifeboat.ExecutionEnded', errorMessage: 'the execution ended before this invocation finished', trace: [], durationMs: 0 });
+      pending.resolve(executionEnded(pending.requestId));
     }
-    for (const wake of this.waiters.splice(0)) wake();
+    for (const waiter of this.waiters.splice(0)) waiter.wake();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -116,7 +157,9 @@ export class LambdaWorkerPool {
     for (const stream of [worker.stdout, worker.stderr]) {
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
-        for (const line of chunk.split('\n')) if (line.trim()) this.onLog(`[worker ${index}] ${line}`);
+        // A line belongs to the execution whose invocation the worker runs (or ran last).
+        const onLog = (slot.lease ?? this.ownLease).onLog;
+        for (const line of chunk.split('\n')) if (line.trim()) onLog(`[worker ${index}] ${line}`);
       });
     }
     return slot;
@@ -163,21 +206,25 @@ export class LambdaWorkerPool {
     void slot.worker.terminate();
   }
 
-  private async acquire(): Promise<Slot> {
+  private async acquire(lease: ExecutionLease): Promise<Slot> {
     for (;;) {
-      if (this.closed) throw new LambdaFunctionError('Lifeboat.ExecutionEnded', 'the execution ended before this invocation started');
+      if (this.closed || lease.ended) throw new LambdaFunctionError('Lifeboat.ExecutionEnded', 'the execution ended before this invocation started');
       const free = this.slots.find((s) => !s.busy);
       if (free) {
         free.busy = true;
         return free;
       }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await new Promise<void>((resolve) => this.waiters.push({ lease, wake: resolve }));
     }
   }
 
   private release(slot: Slot): void {
     const current = this.slots[slot.index];
     if (current) current.busy = false;
-    this.waiters.shift()?.();
+    this.waiters.shift()?.wake();
   }
+}
+
+function executionEnded(requestId: string): WorkerReply {
+  return { id: requestId, ok: false, errorType: 'Lifeboat.ExecutionEnded', errorMessage: 'the execution ended before this invocation finished', trace: [], durationMs: 0 };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
@@ -9,7 +9,7 @@ import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { UnsupportedTaskResourceError } from './errors';
 import { type ExecutionHistory, type ExecutionStatus, type HistoryEvent, executionsDir, saveExecutionHistory } from './execution-history';
 import { FaultInjector, type FaultRule } from './fault-injection';
-import { LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
+import { ExecutionLease, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
 import { type AslDefinition, allStates, invokedFunction, locateStateMachine } from './state-machine-definition';
 import { stackResources } from './stack-resources';
@@ -26,6 +26,11 @@ export type LocalExecutionOptions = {
   dataDir: string;
   /** Concurrent Lambda environments; defaults to the number of cores. */
   workers?: number;
+  /**
+   * Warm Lambda environments to run on (LocalEnvironment.lambdaPool), shared with other executions
+   * and left running; `workers` is then its size. Absent: a pool of `workers` for this execution alone.
+   */
+  pool?: LambdaWorkerPool;
   faults?: readonly FaultRule[];
   /** Multiplies every Retry interval (tests: 0.001, so backoff takes milliseconds). Backoff growth is not modelled when scaled. */
   retryIntervalScale?: number;
@@ -53,8 +58,9 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   const executionName = options.executionName ?? `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomBytes(4).toString('hex')}`;
   mkdirSync(executionsDir(options.dataDir), { recursive: true });
   const logFile = path.join(executionsDir(options.dataDir), `${executionName}.log`);
-  const workers = Math.max(1, options.workers ?? availableParallelism());
-  const pool = new LambdaWorkerPool(workers, (line) => appendFileSync(logFile, line + '\n'));
+  const pool = options.pool ?? new LambdaWorkerPool(Math.max(1, options.workers ?? availableParallelism()));
+  const workers = pool.size;
+  const lease = new ExecutionLease((line) => appendFileSync(logFile, line + '\n'));
   const faults = new FaultInjector(options.faults ?? []);
   const baseEnv: Record<string, string> = {
     AWS_REGION: options.stack.region,
@@ -75,7 +81,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       const before = faults.take(stateName, input, 'before');
       if (before) throw new LambdaFunctionError(before.errorName, before.message ?? `fault injected before ${stateName}`);
       const event = task.integration === 'lambda:invoke' ? (input as { Payload?: JsonValue }).Payload ?? null : input;
-      const payload = (await pool.invoke(fn, event, env)) as JsonValue;
+      const payload = (await pool.invoke(fn, event, env, lease)) as JsonValue;
       const after = faults.take(stateName, input, 'after');
       if (after) throw new LambdaFunctionError(after.errorName, after.message ?? `fault injected after ${stateName}`);
       // lambda:invoke returns the Invoke API response; a bare function ARN returns the payload itself.
@@ -95,10 +101,10 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     startedAt,
     workers,
     events,
-    invocations: pool.records,
+    invocations: lease.records,
     injectedFaults: faults.injected,
   };
-  const sm = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
+  const sm = validatedStateMachine(definition);
   const execution = sm.run(options.input as JsonValue, {
     overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
     context: {
@@ -139,11 +145,28 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     }
   } finally {
     await collecting.catch(() => undefined);
-    await pool.close();
+    pool.endLease(lease);
+    if (!options.pool) await pool.close();
   }
   history.stoppedAt = new Date().toISOString();
   const historyFile = saveExecutionHistory(options.dataDir, history);
   return { ...history, status: history.status as LocalExecutionResult['status'], stoppedAt: history.stoppedAt, historyFile };
+}
+
+/** Fingerprints of the definitions validated in this process. */
+const validatedDefinitions = new Set<string>();
+
+/**
+ * The state machine for a definition, validated against the States Language (asl-validator) the
+ * first time this process meets it. Validation compiles the JSON schemas each time (seconds of CPU),
+ * and the same few synthesized definitions run again and again in one test run or demo.
+ */
+function validatedStateMachine(definition: AslDefinition): StateMachine {
+  const fingerprint = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  const known = validatedDefinitions.has(fingerprint);
+  const sm = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: known ? { noValidate: true } : { checkArn: false } });
+  validatedDefinitions.add(fingerprint);
+  return sm;
 }
 
 type PreparedTask = { fn: LocalFunction; integration: 'direct' | 'lambda:invoke' };

@@ -93,7 +93,7 @@ export async function openBackupTestEnvironment(label: string): Promise<BackupTe
         input: { plan: SMALL_PLAN, trigger: 'test', ...(options.strategy ? { strategy: options.strategy } : {}) },
         endpoints: local.endpoints,
         dataDir,
-        workers: 2,
+        pool: local.lambdaPool(2),
         faults: options.faults ?? [],
         retryIntervalScale: 0.001,
         extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },

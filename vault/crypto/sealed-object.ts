@@ -52,16 +52,32 @@ export function encodeJson(value: unknown): Buffer {
 
 /** Parses JSON read from the vault with a zod schema; any failure is corruption of that object. */
 export function decodeJson<T>(schema: z.ZodType<T>, plain: Buffer, where: { location: string; key: string }): T {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(plain.toString('utf8'));
-  } catch {
-    throw new VaultCorruptionError(where.location, where.key, 'content is not JSON');
-  }
+  const raw = parseJson(plain, where);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new VaultCorruptionError(where.location, where.key, `unexpected structure at ${issue ? issue.path.join('.') || '(root)' : '?'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
+}
+
+/**
+ * decodeJson with a hand-written parser instead of a schema, for the objects read by the thousand
+ * (manifest pages). `parse` throws an Error whose message says where the structure is wrong.
+ */
+export function decodeJsonWith<T>(parse: (raw: unknown) => T, plain: Buffer, where: { location: string; key: string }): T {
+  const raw = parseJson(plain, where);
+  try {
+    return parse(raw);
+  } catch (err) {
+    throw new VaultCorruptionError(where.location, where.key, `unexpected structure at ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function parseJson(plain: Buffer, where: { location: string; key: string }): unknown {
+  try {
+    return JSON.parse(plain.toString('utf8')) as unknown;
+  } catch {
+    throw new VaultCorruptionError(where.location, where.key, 'content is not JSON');
+  }
 }

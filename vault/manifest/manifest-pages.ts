@@ -1,6 +1,7 @@
 import { comparePaths, type ManifestEntry } from './manifest-entry';
-import { manifestPageSchema, PAGE_MAX_ENTRIES, PAGE_MAX_JSON_BYTES, type PageRef } from './manifest-format';
-import { decodeJson, getSealedObject, putSealedObject } from '../crypto/sealed-object';
+import { PAGE_MAX_ENTRIES, PAGE_MAX_JSON_BYTES, type PageRef } from './manifest-format';
+import { decodeJsonWith, getSealedObject, putSealedObject } from '../crypto/sealed-object';
+import { parseManifestPage } from './manifest-page-parser';
 import { VaultCorruptionError } from '../vault-errors';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { manifestKey } from '../repository/vault-layout';
@@ -60,8 +61,7 @@ function estimateJsonBytes(e: ManifestEntry): number {
 export async function loadPage(store: VaultStore, keys: VaultKeys, ref: PageRef): Promise<ManifestEntry[]> {
   const key = manifestKey(ref.id);
   const plain = await getSealedObject(store, keys, key, ref.id, 'manifest-page');
-  const page = decodeJson(manifestPageSchema, plain, { location: store.location, key });
-  const entries = page.entries;
+  const entries = decodeJsonWith(parseManifestPage, plain, { location: store.location, key });
   const fail = (detail: string): never => {
     throw new VaultCorruptionError(store.location, key, detail);
   };

@@ -108,6 +108,7 @@ export class CodecPool {
   private nextKeySet = 1;
   private nextSlab = 1;
   private readonly keySets = new WeakMap<VaultKeys, number>();
+  private slabPool: SlabPool | null = null;
 
   private constructor(size: number) {
     this.workers = [];
@@ -155,6 +156,17 @@ export class CodecPool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /**
+   * The shared memory every codec of this process stages data in. One per pool, not one per
+   * backup or restore: a warm Lambda runs many of them in one process, and slabs made per codec
+   * were allocated (zero-filled) again each time and never freed by the workers that hold them.
+   * Created on first use: a restore from a local vault never needs one.
+   */
+  get slabs(): SlabPool {
+    this.slabPool ??= new SlabPool(this);
+    return this.slabPool;
   }
 
   /** Registers the vault keys with every worker; null when the raw encryption key is not available (keys built elsewhere). */

@@ -1,5 +1,5 @@
 import { type FileHandle } from 'node:fs/promises';
-import { CodecPool, CodecTaskError, type SlabRegion, SlabPool } from './codec-pool';
+import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './codec-pool';
 import { type RestoreBlob } from './codec-messages';
 import { decodeBlob } from '../pack/pack-reader';
 import { seal } from '../crypto/sealed-codec';
@@ -59,8 +59,6 @@ function isSlabRegion(region: ChunkRegion): region is SlabRegion {
 }
 
 export class PooledCodec implements Codec {
-  /** Created on first use: a restore from a local vault never needs one. */
-  private slabPool: SlabPool | null = null;
   private readonly localPath: ((key: string) => string) | null;
 
   constructor(
@@ -72,9 +70,9 @@ export class PooledCodec implements Codec {
     this.localPath = local ? (key: string): string => local.call(store, key) : null;
   }
 
+  /** The pool's slabs, shared by every codec of the process (see CodecPool.slabs). */
   private get slabs(): SlabPool {
-    this.slabPool ??= new SlabPool(this.pool);
-    return this.slabPool;
+    return this.pool.slabs;
   }
 
   alloc(length: number): Promise<ChunkRegion> {

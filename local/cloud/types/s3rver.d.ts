@@ -36,7 +36,16 @@ declare module 's3rver' {
       body: unknown;
     };
     /** s3rver's object store (FilesystemStore). */
-    type Store = { existsObject(bucket: string, key: string): Promise<boolean> };
+    type Store = {
+      existsObject(bucket: string, key: string): Promise<boolean>;
+      getBucket(bucket: string): Promise<unknown>;
+      putBucket(bucket: string): Promise<unknown>;
+      deleteBucket(bucket: string): Promise<unknown>;
+      reset(): void;
+      getSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
+      putSubresource(bucket: string, key: string | undefined, resource: { type: string }): Promise<unknown>;
+      deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
+    };
     type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
   }
 

@@ -61,6 +61,7 @@ function runBackup(faults: FaultRule[] = []) {
     input: { plan: 'demo', trigger: 'test' },
     endpoints: local.endpoints,
     dataDir,
+    pool: local.lambdaPool(2),
     faults,
     retryIntervalScale: 0.001,
     extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
@@ -204,6 +205,7 @@ it('restores every source of a backup the workflow committed through the restore
     s3,
     ddb: localDynamoDbClient(local.endpoints, local.environment.primaryRegion),
     restoreTargetPrefix: names.restoreTargetPrefix,
+    pool: local.lambdaPool(2),
   };
   for (const source of local.environment.plans[0]?.sources ?? []) {
     const outcome = await restoreIntoNewTarget(source, firstBackupId, 'wf', deps);

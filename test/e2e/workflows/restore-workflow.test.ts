@@ -72,6 +72,7 @@ function runRestore(input: unknown, faults: FaultRule[] = []) {
     input,
     endpoints: local.endpoints,
     dataDir,
+    pool: local.lambdaPool(2),
     faults,
     retryIntervalScale: 0.001,
     extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },

@@ -16,7 +16,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { CreateTableCommand, type DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { localEndpointsSchema } from '../../../../lambdas/runtime/local-endpoints';
 import { readCloudState, writeCloudState } from '../../../../local/cloud/cloud-state';
 import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError } from '../../../../local/cloud/errors';
@@ -189,6 +189,8 @@ describe('DynamoDB', () => {
         GlobalSecondaryIndexes: [{ IndexName: 'byPlan', KeySchema: [{ AttributeName: 'plan', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
       }),
     );
+    // As in DynamoDB, a new table takes writes once ACTIVE (dynalite flips CREATING → ACTIVE a moment after replying).
+    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName });
     await client.send(new PutItemCommand({ TableName, Item: { pk: { S: 'SOURCE#a' }, sk: { S: 'BACKUP#1' }, plan: { S: 'demo' }, bytes: { N: '42' } } }));
     const got = await client.send(new GetItemCommand({ TableName, Key: { pk: { S: 'SOURCE#a' }, sk: { S: 'BACKUP#1' } } }));
     expect(got.Item).toEqual({ pk: { S: 'SOURCE#a' }, sk: { S: 'BACKUP#1' }, plan: { S: 'demo' }, bytes: { N: '42' } });
