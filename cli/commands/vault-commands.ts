@@ -1,12 +1,12 @@
 import * as fs from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { CodecPool } from '../../vault';
+import { CodecPool, prewarmPlatformCalls } from '../../vault';
 import { backupDirectory } from '../../vault';
 import { type KeyProvider } from '../../vault';
 import { KeyFileKeyProvider } from '../../vault';
 import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
-import { RestoreIncompleteError, restoreSnapshot } from '../../vault';
+import { type ManifestEntry, RestoreIncompleteError, restoreSnapshot } from '../../vault';
 import { initVault, openVault, type Vault } from '../../vault';
 import { VaultError } from '../../vault';
 import { verifyVault, type VerifyReport } from '../../vault';
@@ -19,17 +19,22 @@ import { type CliIo, processIo } from '../cli-io';
  * `lifeboat vault init | backup | restore | verify | ls`: the vault engine on a local directory (or
  * `s3://bucket/prefix`) and a key, as a program. Exit codes: 0 success, 1 failure (for verify:
  * a problem was found; each is printed with the object it concerns; unreferenced objects are
- * information and keep 0). An unreadable snapshot object is a warning on stderr for ls, restore and
- * backup, which go on with the readable snapshots (docs/FORMAT.md §10). Entry names are printed
- * through escapeName.
+ * information and keep 0), 3 completed with entries left out: a backup that committed its snapshot
+ * but could not read some entries, a restore that finished but was not allowed to recreate some
+ * (sockets, devices when not root, some extended attributes); each is listed on stderr (as restic's
+ * exit 3). An unreadable snapshot object is a warning on stderr for ls, restore and backup, which go
+ * on with the readable snapshots (docs/FORMAT.md §10). Entry names are printed through escapeName.
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
+export const EXIT_INCOMPLETE = 3;
+/** Entries named in a summary of what was left out; the rest are counted. */
+const LISTED_ENTRIES = 20;
 
 export type VaultAccessOptions = { vault: string; keyFile?: string; passphraseEnv?: string };
 export type VaultInitOptions = VaultAccessOptions & { compression?: string };
 export type VaultBackupOptions = VaultAccessOptions & { parent?: string | false; json?: boolean };
-export type VaultRestoreOptions = VaultAccessOptions & { include?: string; target: string; overwrite?: boolean };
+export type VaultRestoreOptions = VaultAccessOptions & { include?: string; target: string; overwrite?: boolean; owner?: boolean; sparse?: boolean };
 export type VaultVerifyOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
 export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: string };
 
@@ -126,17 +131,29 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
   const { io, env } = { ...defaultDeps, ...deps };
   return run(io, async () => {
     CodecPool.prewarm(); // the worker threads boot while the vault, its index and the parent manifest load
+    prewarmPlatformCalls();
     const vault = await open(options, env, io);
     const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
-    const { snapshot, skipped } = await backupDirectory(vault, source, { parent, onSkip: (p, why) => io.err(`skipped ${escapeName(p)}: ${why}`) });
+    const { snapshot, skipped, xattrsNotRead } = await backupDirectory(vault, source, { parent });
     const s = snapshot.stats;
     if (options.json) {
       io.out(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } }));
     } else {
       io.out(snapshot.id);
     }
-    return EXIT_OK;
+    if (xattrsNotRead !== undefined) io.err(`lifeboat vault: note: extended attributes were not backed up: ${xattrsNotRead}`);
+    if (skipped.length === 0) return EXIT_OK;
+    io.err(`lifeboat vault: snapshot ${snapshot.id} committed, but ${skipped.length} entries (or attributes of entries) could not be read and are not in it:`);
+    for (const line of listed(skipped.map((k) => `${escapeName(k.path)}: ${k.reason}`))) io.err(line);
+    return EXIT_INCOMPLETE;
   });
+}
+
+/** The first LISTED_ENTRIES lines indented, then how many more there are. */
+function listed(lines: readonly string[]): string[] {
+  const shown = lines.slice(0, LISTED_ENTRIES).map((line) => `  ${line}`);
+  if (lines.length > LISTED_ENTRIES) shown.push(`  … and ${lines.length - LISTED_ENTRIES} more`);
+  return shown;
 }
 
 export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
@@ -144,12 +161,25 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
   return run(io, async () => {
     await checkRestoreTarget(options.target, options.overwrite ?? false);
     CodecPool.prewarm();
+    prewarmPlatformCalls();
     const vault = await open(options, env, io);
     const snapshot = await vault.resolveSnapshot(ref);
-    // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does).
-    const stats = await restoreSnapshot(vault, snapshot, options.target, { include: options.include ?? '', overwrite: options.overwrite ?? false, keepSetIdBits: true });
-    io.err(`Restored ${stats.entries} entries (${stats.files} files, ${stats.dirs} directories, ${stats.symlinks} symlinks, ${stats.bytes} bytes) of ${snapshot.id} to ${options.target}`);
-    return EXIT_OK;
+    // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does);
+    // owners are set when running as root (as tar does) or when asked with --owner.
+    const stats = await restoreSnapshot(vault, snapshot, options.target, {
+      include: options.include ?? '',
+      overwrite: options.overwrite ?? false,
+      keepSetIdBits: true,
+      owner: options.owner ? 'always' : 'if-root',
+      sparse: options.sparse ?? true,
+    });
+    const links = stats.links > 0 ? ` (${stats.links} of them hard links)` : '';
+    const specials = stats.specials > 0 ? `, ${stats.specials} special files` : '';
+    io.err(`Restored ${stats.entries} entries (${stats.files} files${links}, ${stats.dirs} directories, ${stats.symlinks} symlinks${specials}, ${stats.bytes} bytes) of ${snapshot.id} to ${options.target}`);
+    if (stats.notRestored.length === 0) return EXIT_OK;
+    io.err(`lifeboat vault: restore completed, but ${stats.notRestored.length} entries (or attributes of entries) were not restored as recorded:`);
+    for (const line of listed(stats.notRestored.map((n) => `${escapeName(n.path)}: ${n.what}`))) io.err(line);
+    return EXIT_INCOMPLETE;
   });
 }
 
@@ -199,10 +229,18 @@ export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: 
     const snapshot = await vault.resolveSnapshot(ref);
     for await (const e of vault.entries(snapshot, options.prefix ?? '')) {
       if (options.json) io.out(JSON.stringify(e));
-      else io.out(`${e.kind.padEnd(7)} ${String(e.size).padStart(12)}  ${escapeName(e.path)}${e.kind === 'symlink' ? ` -> ${escapeName(String(e.meta['target']))}` : ''}`);
+      else io.out(`${e.kind.padEnd(7)} ${String(e.size).padStart(12)}  ${escapeName(e.path)}${entryDetail(e)}`);
     }
     return EXIT_OK;
   });
+}
+
+/** What `vault ls` prints after an entry's path: a symlink's target, a special file's type, a hard link's first name. */
+function entryDetail(e: ManifestEntry): string {
+  if (e.kind === 'symlink') return ` -> ${escapeName(String(e.meta['target']))}`;
+  if (e.kind === 'special') return ` (${String(e.meta['type'])})`;
+  if (typeof e.meta['hardlink'] === 'string') return ` => ${escapeName(e.meta['hardlink'])}`;
+  return '';
 }
 
 function access(cmd: Command): Command {
@@ -220,15 +258,22 @@ export function registerVaultCommands(program: Command): void {
   access(vault.command('init').description('create a vault (and the key file when absent, mode 0600)'))
     .option('--compression <level>', 'zstd level, or "off"', '3')
     .action(async (o: VaultInitOptions) => exit(await vaultInit(o)));
-  access(vault.command('backup').description('back up a directory into a new snapshot; prints its id').argument('<sourceDir>'))
+  access(vault.command('backup').description('back up a directory into a new snapshot; prints its id (exit 3: committed, but some entries could not be read)').argument('<sourceDir>'))
     .option('--parent <id>', 'parent snapshot for reusing unchanged files (default: the latest of the same directory)')
     .addOption(new Option('--no-parent', 'read every file (a full backup)'))
     .option('--json', 'print {snapshotId, stats} as JSON')
     .action(async (source: string, o: VaultBackupOptions) => exit(await vaultBackup(source, o)));
-  access(vault.command('restore').description('restore a snapshot (or a path prefix of it) into a directory').argument('<snapshot>', 'snapshot id, unique prefix, or "latest"'))
+  access(
+    vault
+      .command('restore')
+      .description('restore a snapshot (or a path prefix of it) into a directory (exit 3: completed, but some entries could not be recreated)')
+      .argument('<snapshot>', 'snapshot id, unique prefix, or "latest"'),
+  )
     .requiredOption('--target <dir>', 'directory to restore into')
     .option('--include <pathPrefix>', 'restore only this path and what lies below it')
     .option('--overwrite', 'restore into a non-empty directory, replacing files and links that are in the way')
+    .option('--owner', 'set the recorded owners (uid/gid) and report those that may not be set; without it they are set when running as root')
+    .addOption(new Option('--no-sparse', 'write all-zero blocks of files instead of leaving holes'))
     .action(async (ref: string, o: VaultRestoreOptions) => exit(await vaultRestore(ref, o)));
   access(vault.command('verify').description('check the vault structure; with --read-data, decrypt every blob and check its id'))
     .option('--read-data', 'read and check every blob')

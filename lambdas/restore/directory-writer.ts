@@ -1,15 +1,18 @@
-import { type DirectoryEntry } from '../sources/directory-source';
-import { DirectoryRestorer, RestoreTarget, type ManifestEntry, type Vault } from '../../vault';
+import { DirectoryRestorer, entryAttributes, type ManifestEntry, type NotRestored, RestoreTarget, type Vault } from '../../vault';
 
 /**
  * How the restore workflow writes file-system entries: through the vault's one directory restorer
  * (vault/restorer/restore.ts, the same code as `lifeboat vault restore`), so both follow the same
  * rules — paths stay inside the target, nothing is written through a symlink (a link where a
  * directory goes is refused, or replaced with `overwrite`), every file is written to a temporary
- * name and renamed once all its blobs were authenticated and written.
+ * name and renamed once all its blobs were authenticated and written; names that are not UTF-8,
+ * special files, hard links (within a shard), extended attributes, sparse files and nanosecond
+ * mtimes come back as `vault restore` brings them back.
  *
- * One difference, on purpose: the workflow restores other people's files, so setuid/setgid bits are
- * dropped unless `keepSetIdBits` is asked for; the CLI, run by the data's owner, keeps every bit.
+ * Differences, on purpose: the workflow restores other people's files, so setuid/setgid bits are
+ * dropped unless `keepSetIdBits` is asked for, and owners are not set (the files belong to the
+ * restoring function's user, as before; docs/RUNBOOKS.md). A hard link whose first name lies in
+ * another shard is written as a file of its own.
  */
 export type DirectoryRestoreOptions = {
   /** Replace symlinks (or files) found where a directory is restored, instead of refusing. */
@@ -18,18 +21,19 @@ export type DirectoryRestoreOptions = {
   readonly keepSetIdBits?: boolean;
 };
 
-/** Restores one entry of a file-system snapshot under `targetRoot`; resolves with the content bytes written. */
-export async function restoreDirectoryEntry(vault: Vault, entry: ManifestEntry, targetRoot: string, options: DirectoryRestoreOptions = {}): Promise<number> {
-  const restorer = await DirectoryRestorer.open(vault, targetRoot, { overwrite: options.overwrite ?? false, keepSetIdBits: options.keepSetIdBits ?? false });
-  return restorer.restoreEntry(entry);
+/** A restorer for entries of a file-system snapshot under `targetRoot`; `restores` says which paths this run restores (a shard's range). */
+export function openDirectoryRestorer(vault: Vault, targetRoot: string, restores: (entryPath: string) => boolean, options: DirectoryRestoreOptions = {}): Promise<DirectoryRestorer> {
+  return DirectoryRestorer.open(vault, targetRoot, { overwrite: options.overwrite ?? false, keepSetIdBits: options.keepSetIdBits ?? false, owner: 'never', restores });
 }
 
 /**
- * Gives restored directories their exact mode and mtime, deepest first, after every child has been
- * written (writing a child changes its directory's mtime). Entries that are not directories are ignored.
+ * Gives restored directories their attributes (mode, mtime to the nanosecond, extended attributes),
+ * deepest first, after every child has been written (writing a child changes its directory's
+ * mtime). Entries that are not directories are ignored. Resolves with what could not be applied.
  */
-export async function finishDirectories(targetRoot: string, entries: Iterable<DirectoryEntry>, options: DirectoryRestoreOptions = {}): Promise<void> {
-  const target = new RestoreTarget(targetRoot, { keepSetIdBits: options.keepSetIdBits ?? false });
-  const dirs = [...entries].filter((e) => e.type === 'directory').map((e) => ({ path: e.path, attributes: { mode: e.mode, mtimeSeconds: e.mtimeMs / 1000 } }));
+export async function finishDirectories(targetRoot: string, entries: Iterable<ManifestEntry>, options: DirectoryRestoreOptions = {}): Promise<NotRestored[]> {
+  const target = new RestoreTarget(targetRoot, { keepSetIdBits: options.keepSetIdBits ?? false, owner: 'never' });
+  const dirs = [...entries].filter((e) => e.kind === 'dir').map((e) => ({ path: e.path, attributes: entryAttributes(e) }));
   await target.finishDirectories(dirs);
+  return target.notRestored.list();
 }

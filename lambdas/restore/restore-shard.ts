@@ -1,8 +1,8 @@
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
-import { type ManifestEntry } from '../../vault';
+import { comparePaths, type ManifestEntry, type NotRestored } from '../../vault';
 import { mapBounded } from '../../vault';
 import { readEntryContent } from '../../vault';
-import { restoreDirectoryEntry } from './directory-writer';
+import { openDirectoryRestorer } from './directory-writer';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
 import { getRestorePlan, type RestoreShardTask } from './restore-plan-document';
 import { SnapshotMismatchError } from './restore-errors';
@@ -16,7 +16,17 @@ export type RestoreShardDeps = RestoreIo & {
   concurrency?: number;
 };
 
-export type RestoreShardResult = { shardIndex: number; entries: number; bytes: number; items: number };
+export type RestoreShardResult = {
+  shardIndex: number;
+  entries: number;
+  bytes: number;
+  items: number;
+  /** File-system targets: entries (or attributes) not recreated as recorded — sockets, devices, some extended attributes — the first 20, and how many in all. */
+  notRestored?: { count: number; first: NotRestored[] };
+};
+
+/** Entries of notRestored carried in a shard's result (it travels in the state machine's payload). */
+const NOT_RESTORED_LISTED = 20;
 
 /**
  * Restores one shard (a contiguous range of the manifest) into the target. Idempotent: a retried
@@ -35,6 +45,10 @@ export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDep
 
   const result: RestoreShardResult = { shardIndex: shard.index, entries: 0, bytes: 0, items: 0 };
   const target = restore.target;
+  // One restorer for the shard's entries, handed to it in manifest order: a hard link whose first
+  // name is in this shard is linked to it (the first name is in the shard when it is at or after its first path).
+  const directory =
+    target.type === 'filesystem' ? await openDirectoryRestorer(vault, deps.directory(target.path), (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }) : null;
   await mapBounded(entries, deps.concurrency ?? 4, async (entry) => {
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
@@ -50,15 +64,17 @@ export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDep
       const items = await writeDynamoDbItems(deps.dynamodb, target.table, decodeItemLines(body));
       result.items += items;
       result.bytes += body.length;
-    } else {
+    } else if (directory) {
       let bytes = 0;
       await withExistRetry(async () => {
-        bytes = await restoreDirectoryEntry(vault, entry, deps.directory(target.path), { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits });
+        ({ bytes } = await directory.restoreEntry(entry));
       });
       result.bytes += bytes;
     }
     result.entries++;
   });
+  const notRestored = directory?.notRestored() ?? [];
+  if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
   return result;
 }
 

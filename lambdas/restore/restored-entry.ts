@@ -6,7 +6,9 @@ import { type S3ObjectAttributes } from './s3-object-writer';
 /**
  * How manifest entries (shared contract with the backup side) map to what the writers take.
  * S3 objects: meta { contentType?, metadata, tags, etag, size, lastModified }.
- * Files: meta { mode, mtimeNs, uid, gid, target (symlinks) } as vault/archiver/directory-source.ts writes it.
+ * Files: meta { mode, mtimeNs, uid, gid, xattrs?, target/targetBytes (symlinks), type/rdev (special), hardlink? }
+ * as vault/archiver/file-system-entry.ts writes it (docs/FORMAT.md §7); the vault's restorer reads it.
+ * directoryEntry is the workflow's verification view of it (kind, mode, size, link target).
  */
 /**
  * The object key of an S3 entry. Keys the vault cannot hold as a path ('a//b', '../x', 'folder/')

@@ -1,9 +1,10 @@
 import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
+import { type Stats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { decodeItemLines, encodeItemText } from '../sources/dynamodb-item-codec';
-import { type ManifestEntry } from '../../vault';
+import { type ManifestEntry, type NotRestored, platformCalls } from '../../vault';
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { readEntryContent } from '../../vault';
 import { type Vault } from '../../vault';
@@ -34,8 +35,17 @@ export type RestoreReport = {
   /** Items in an overwritten table that the backup does not have (a restore does not delete). */
   extraItems?: number;
   verified: { entries: number; mismatches: number };
+  /**
+   * File-system targets: entries or attributes the restore was not allowed to recreate (sockets,
+   * devices when not root, extended attributes of directories it may not write), the first 20 and
+   * the count; absent when there are none. The shards' results list those of files and links.
+   */
+  notRestored?: { count: number; first: NotRestored[] };
   durationMs: number;
 };
+
+/** Entries of notRestored carried in the report. */
+const NOT_RESTORED_LISTED = 20;
 
 /**
  * Last step of a restore: gives restored directories their modes and mtimes, then reads the target
@@ -53,6 +63,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   let checked = 0;
   let items: number | undefined;
   let extraItems: number | undefined;
+  const notRestored: NotRestored[] = [];
   const target = restore.target;
 
   if (target.type === 'dynamodb') {
@@ -86,10 +97,11 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   } else {
     const entries: ManifestEntry[] = [];
     for await (const entry of selectedEntries(vault, snapshot, restore)) entries.push(entry);
-    if (target.type === 'filesystem') await finishDirectories(deps.directory(target.path), entries.map(directoryEntry), { keepSetIdBits: restore.keepSetIdBits });
+    if (target.type === 'filesystem') notRestored.push(...(await finishDirectories(deps.directory(target.path), entries, { keepSetIdBits: restore.keepSetIdBits })));
     await mapBounded(entries, 4, async (entry) => {
       const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, deps.directory(target.path), entry, restore.keepSetIdBits);
-      if (problem) mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
+      if (typeof problem === 'object') notRestored.push(problem);
+      else if (problem) mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
       checked++;
     });
   }
@@ -107,6 +119,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     ...(items !== undefined ? { items } : {}),
     ...(extraItems !== undefined && extraItems > 0 ? { extraItems } : {}),
     verified: { entries: checked, mismatches: 0 },
+    ...(notRestored.length > 0 ? { notRestored: { count: notRestored.length, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)).slice(0, NOT_RESTORED_LISTED) } } : {}),
     durationMs: (deps.now ?? (() => new Date()))().getTime() - Date.parse(restore.startedAt),
   };
 }
@@ -128,16 +141,23 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
   return sameIds(ids, entry.content) ? undefined : 'content differs from the backup';
 }
 
-async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean): Promise<string | undefined> {
+/**
+ * A restored file-system entry against its manifest entry: undefined when equal, a mismatch, or a
+ * NotRestored for a special file the restore was not allowed to make (a socket; a device when the
+ * restore may not make devices), which is reported, not failed.
+ */
+async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean): Promise<string | NotRestored | undefined> {
   const file = resolveInsideTarget(root, entry.path);
   const stats = await lstat(file).catch(() => undefined);
+  if (entry.kind === 'special') return checkSpecial(entry, stats);
   if (!stats) return 'missing in the target';
   const want = directoryEntry(entry);
   if (want.type === 'directory') return stats.isDirectory() ? checkMode(stats.mode, want.mode, keepSetIdBits) : 'not a directory';
   if (want.type === 'symlink') {
     if (!stats.isSymbolicLink()) return 'not a symlink';
-    const link = await readlink(file);
-    return link === want.linkTarget ? undefined : `links to ${link} instead of ${want.linkTarget}`;
+    const link = await readlink(file, { encoding: 'buffer' });
+    const wanted = typeof entry.meta['targetBytes'] === 'string' ? Buffer.from(entry.meta['targetBytes'], 'base64') : Buffer.from(want.linkTarget ?? '', 'utf8');
+    return link.equals(wanted) ? undefined : `links to ${link.toString('utf8')} instead of ${wanted.toString('utf8')}`;
   }
   if (!stats.isFile()) return 'not a regular file';
   if (stats.size !== entry.size) return `size ${stats.size} instead of ${entry.size}`;
@@ -146,6 +166,16 @@ async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepS
   if (entry.size === 0) return undefined;
   const { ids } = await contentIds(vault, createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
   return sameIds(ids, entry.content) ? undefined : 'content differs from the backup';
+}
+
+function checkSpecial(entry: ManifestEntry, stats: Stats | undefined): string | NotRestored | undefined {
+  const type = entry.meta['type'];
+  const made = stats && (type === 'fifo' ? stats.isFIFO() : type === 'char' ? stats.isCharacterDevice() : type === 'block' ? stats.isBlockDevice() : false);
+  if (made) return undefined;
+  if (stats) return `not a ${String(type)}`;
+  // Sockets are never made; devices need root (and FIFOs the platform calls): the shard reported why.
+  if (type === 'socket' || type === 'char' || type === 'block' || !platformCalls()) return { path: entry.path, what: `${String(type)} not recreated` };
+  return 'missing in the target';
 }
 
 function checkMode(actual: number, recorded: number, keepSetIdBits: boolean): string | undefined {

@@ -1,6 +1,6 @@
 import { type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import { fileChangeToken, fileSystemMeta, type NewEntry, readBlocks, walkTree, type WalkedEntry } from '../../vault';
+import { type EntryMeta, fileChangeToken, fileSystemMeta, type FsPath, HardLinkGroups, type HardLinkMember, type NewEntry, readBlocks, walkedEntryMeta, walkTree, type WalkedEntry } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
 import { forEachBounded } from '../../vault';
 
@@ -11,14 +11,17 @@ const FILES_IN_FLIGHT = 8;
 
 export type DirectoryShardOptions = {
   /** Test seam: called before each read of a file's content (attempt 0, then 1 for the re-read). */
-  readonly beforeRead?: (absolutePath: string, attempt: number) => Promise<void>;
+  readonly beforeRead?: (absolutePath: FsPath, attempt: number) => Promise<void>;
 };
 
 /**
- * Writes the subtrees `topLevel` (names directly under `root`) as file-system entries — walked by the
- * vault's one walker (walkTree) into exactly the entries of vault/archiver/directory-source.ts (paths relative to the root, kinds file/dir/symlink,
- * meta mode/mtimeNs/uid/gid and symlink target, change token size:mtime:ctime:inode), so a sharded
- * backup of a directory equals a `lifeboat vault backup` of it. The root itself has no entry.
+ * Writes the subtrees `topLevel` (names directly under `root`, as the manifest names them) as
+ * file-system entries — walked by the vault's one walker (walkTree) into exactly the entries of
+ * vault/archiver/directory-source.ts (paths relative to the root, names that are not UTF-8 escaped;
+ * kinds file/dir/symlink/special; meta from walkedEntryMeta: mode/mtimeNs/uid/gid, extended
+ * attributes, symlink target, special file type; a hard link's later names with `hardlink`; change
+ * token size:mtime:ctime:inode), so a sharded backup of a directory equals a `lifeboat vault backup`
+ * of it. The root itself has no entry. A hard-link group split across shards is stored once per shard.
  *
  * A file that changes while it is read (size, mtime, ctime or inode differ before and after) is read
  * once more; if it changed again it is kept as read and reported in `changedDuringRead`. Either way
@@ -38,10 +41,22 @@ export async function addDirectoryShard(
       else observations.skipped.push(`${p.rel}: ${p.message}`);
     },
   });
+  const links = new HardLinkGroups();
   await forEachBounded(walked, FILES_IN_FLIGHT, async (item) => {
-    const entry = await prepare(item, sink, observations, options);
-    if (!entry) return;
-    await sink.add(entry);
+    const member = item.kind === 'file' ? links.join(item.stat, item.rel) : null;
+    const first = member?.role === 'first' ? member : null;
+    let entry: NewEntry | null;
+    try {
+      entry = await prepare(item, member, sink, observations, options);
+    } catch (err) {
+      first?.settle(null);
+      throw err;
+    }
+    if (!entry) {
+      first?.settle(null);
+      return;
+    }
+    await sink.add(first ? { ...entry, onContent: (c) => first.settle(c) } : entry);
     if (entry.content !== undefined && typeof entry.content === 'function') {
       // Streamed (large) files are checked after the writer has read them; they cannot be re-read.
       if (changed(item.stat, await lstatOrNull(item.abs))) observations.changedDuringRead.push(item.rel);
@@ -49,7 +64,7 @@ export async function addDirectoryShard(
   });
 }
 
-async function lstatOrNull(abs: string): Promise<BigIntStats | null> {
+async function lstatOrNull(abs: FsPath): Promise<BigIntStats | null> {
   try {
     return await fs.lstat(abs, { bigint: true });
   } catch (err) {
@@ -62,26 +77,30 @@ function changed(before: BigIntStats, after: BigIntStats | null): boolean {
   return !after || fileChangeToken(before) !== fileChangeToken(after);
 }
 
-async function prepare(item: WalkedEntry, sink: EntrySink, observations: ShardObservations, options: DirectoryShardOptions): Promise<NewEntry | null> {
-  if (item.kind === 'dir') return { path: item.rel, kind: 'dir', meta: fileSystemMeta(item.stat) };
-  if (item.kind === 'symlink') {
-    try {
-      return { path: item.rel, kind: 'symlink', meta: { ...fileSystemMeta(item.stat), target: await fs.readlink(item.abs) } };
-    } catch (err) {
-      return skipOrVanish(item.rel, err, observations);
-    }
+async function prepare(item: WalkedEntry, member: HardLinkMember | null, sink: EntrySink, observations: ShardObservations, options: DirectoryShardOptions): Promise<NewEntry | null> {
+  let meta: EntryMeta;
+  try {
+    meta = await walkedEntryMeta(item, (reason) => observations.skipped.push(`${item.rel}: ${reason}`));
+  } catch (err) {
+    return skipOrVanish(item.rel, err, observations);
   }
+  if (item.kind !== 'file') return { path: item.rel, kind: item.kind, meta };
   let stat = item.stat;
-  if (await sink.canReuse(item.rel, 'file', fileChangeToken(stat))) return { path: item.rel, kind: 'file', meta: fileSystemMeta(stat), changeToken: fileChangeToken(stat) };
+  if (member?.role === 'later') {
+    const recorded = await member.content;
+    if (recorded) return { path: item.rel, kind: 'file', meta: { ...meta, hardlink: member.firstPath }, changeToken: fileChangeToken(stat), stored: recorded };
+  }
+  if (await sink.canReuse(item.rel, 'file', fileChangeToken(stat))) return { path: item.rel, kind: 'file', meta, changeToken: fileChangeToken(stat) };
   if (stat.size > BigInt(WHOLE_FILE_BYTES)) {
-    return { path: item.rel, kind: 'file', meta: fileSystemMeta(stat), changeToken: fileChangeToken(stat), content: () => readBlocks(item.abs) };
+    return { path: item.rel, kind: 'file', meta, changeToken: fileChangeToken(stat), content: () => readBlocks(item.abs) };
   }
   try {
     for (let attempt = 0; ; attempt++) {
       await options.beforeRead?.(item.abs, attempt);
       const content = await fs.readFile(item.abs);
       const after = await lstatOrNull(item.abs);
-      const entry: NewEntry = { path: item.rel, kind: 'file', meta: fileSystemMeta(stat), changeToken: fileChangeToken(stat), content };
+      // After a re-read the entry is the file as stat'ed before that read (meta and token alike).
+      const entry: NewEntry = { path: item.rel, kind: 'file', meta: stat === item.stat ? meta : { ...meta, ...fileSystemMeta(stat) }, changeToken: fileChangeToken(stat), content };
       if (!after) return skipOrVanish(item.rel, Object.assign(new Error('deleted while read'), { code: 'ENOENT' }), observations);
       if (!changed(stat, after)) return entry;
       if (attempt === 1 || !after.isFile()) {
@@ -100,4 +119,3 @@ function skipOrVanish(rel: string, err: unknown, observations: ShardObservations
   else observations.skipped.push(`${rel}: ${(err as Error).message}`);
   return null;
 }
-

@@ -1,14 +1,14 @@
 import { type BigIntStats } from 'node:fs';
-import { lstat, opendir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type FileSystemSourceConfig } from '../../config/lifeboat-config';
 import { type ShardSpec } from './shard-spec';
-import { walkTree } from '../../vault';
+import { storedName, walkTree } from '../../vault';
 
 export type DirectoryEntry = {
   /** Path relative to the source root, '/'-separated; '' is the root itself. */
   path: string;
-  type: 'file' | 'directory' | 'symlink';
+  type: 'file' | 'directory' | 'symlink' | 'special';
   size: number;
   mode: number;
   mtimeMs: number;
@@ -34,11 +34,12 @@ export async function planDirectoryShards(
   options: { maxShards: number; firstIndex: number },
 ): Promise<ShardSpec[]> {
   const top: { name: string; bytes: number }[] = [];
-  const dir = await opendir(root);
-  for await (const dirent of dir) {
+  // Listed as bytes and named as the manifest names them: a name that is not UTF-8 travels in the plan escaped.
+  for (const raw of await readdir(root, { encoding: 'buffer' })) {
+    const name = storedName(raw);
     let bytes = 0;
-    for await (const entry of walkDirectory(root, dirent.name)) bytes += entry.size;
-    top.push({ name: dirent.name, bytes });
+    for await (const entry of walkDirectory(root, name)) bytes += entry.size;
+    top.push({ name, bytes });
   }
   top.sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
   const shardCount = Math.max(1, Math.min(options.maxShards, top.length));
@@ -59,9 +60,9 @@ export async function planDirectoryShards(
 }
 
 /**
- * Depth-first walk of one subtree (relative path `rel` under root; '' = the whole root, itself
- * included), symlinks not followed, siblings in manifest order: the vault's one walker (walkTree)
- * seen as DirectoryEntry values. Sockets, FIFOs and devices are left out: they carry no data.
+ * Depth-first walk of one subtree (relative path `rel` under root, as the manifest names it; '' =
+ * the whole root, itself included), symlinks not followed, siblings in manifest order: the vault's
+ * one walker (walkTree) seen as DirectoryEntry values. Sockets, FIFOs and devices are `special`, of size 0.
  */
 export async function* walkDirectory(root: string, rel: string): AsyncGenerator<DirectoryEntry> {
   if (rel === '') {
@@ -78,5 +79,6 @@ function directoryEntryOf(rel: string, stats: BigIntStats, linkTarget?: string):
   const base = { path: rel, mode: Number(stats.mode & 0o7777n), mtimeMs: Number(stats.mtimeNs) / 1e6 };
   if (stats.isSymbolicLink()) return { ...base, type: 'symlink', size: 0, ...(linkTarget === undefined ? {} : { linkTarget }) };
   if (stats.isDirectory()) return { ...base, type: 'directory', size: 0 };
+  if (!stats.isFile()) return { ...base, type: 'special', size: 0 };
   return { ...base, type: 'file', size: Number(stats.size) };
 }

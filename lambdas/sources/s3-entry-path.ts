@@ -1,4 +1,4 @@
-import { checkEntryPath } from '../../vault';
+import { checkEntryPath, ESCAPED_KEY_SEGMENT } from '../../vault';
 
 /**
  * Manifest paths of S3 objects. The contract is "path = the object key, exactly". The vault,
@@ -8,9 +8,11 @@ import { checkEntryPath } from '../../vault';
  * entry also carries its exact key in `meta.key`. Restore takes `meta.key` (falling back to the path).
  *
  * The mapping is injective: a key that itself starts with the reserved segment is escaped too, so
- * no plain key can collide with an escaped one.
+ * no plain key can collide with an escaped one. The reserved prefix and the escape (base64url of the
+ * exact bytes) are the vault's one rule for names a path cannot hold (vault/manifest/escaped-name.ts),
+ * which file names that are not UTF-8 follow too.
  */
-export const ESCAPED_KEY_SEGMENT = '%lifeboat-escaped-key';
+export { ESCAPED_KEY_SEGMENT };
 
 function isPlainPath(key: string): boolean {
   try {

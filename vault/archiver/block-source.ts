@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import { type FsPath } from '../platform/posix-calls';
 
 /** Files are read, and streamed content is gathered, in blocks of this size (whole when smaller). */
 export const FILE_READ_BLOCK = 8 * 1024 * 1024;
@@ -20,7 +21,7 @@ export type Block = {
 export type BlockSource = { next(): Promise<Block | null>; close(): Promise<void> };
 
 /** A regular file read up to `size` (its size when stat'ed; a file that grew since is read up to that size). */
-export async function fileBlocks(file: string, size: number): Promise<BlockSource> {
+export async function fileBlocks(file: FsPath, size: number): Promise<BlockSource> {
   const fh = await fs.open(file, 'r');
   let position = 0;
   return {
@@ -105,7 +106,7 @@ export function streamBlocks(source: AsyncIterable<Buffer> | Iterable<Buffer>): 
 }
 
 /** Streams a large file in FILE_READ_BLOCK blocks, keeping one read ahead (content for sinks that take streams). */
-export async function* readBlocks(file: string): AsyncGenerator<Buffer> {
+export async function* readBlocks(file: FsPath): AsyncGenerator<Buffer> {
   const fh = await fs.open(file, 'r');
   try {
     let position = 0;

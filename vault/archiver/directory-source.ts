@@ -1,10 +1,12 @@
-import { type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type EntryMeta } from '../manifest/manifest-entry';
 import { type Snapshot } from '../manifest/snapshot-record';
+import { walkedEntryMeta, fileChangeToken } from './file-system-entry';
+import { HardLinkGroups } from './hard-link-groups';
 import { type SnapshotWriter } from './snapshot-writer';
 import { walkTree, type WalkedEntry } from './tree-walker';
+import { platformCalls, platformCallsUnavailableReason } from '../platform/posix-calls';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Vault } from '../repository/vault';
 import { VaultError } from '../vault-errors';
@@ -16,11 +18,20 @@ export type DirectoryBackupOptions = {
   /** Parent snapshot id; undefined = the latest snapshot of the same source; null = none (full read). */
   readonly parent?: string | null;
   readonly tags?: readonly string[];
-  /** Called for files and special files that were skipped, with the reason. */
+  /** Called for each entry (or attribute of one) that could not be read and is not in the snapshot, with the reason. */
   readonly onSkip?: (relPath: string, reason: string) => void;
 };
 
-export type DirectoryBackupResult = { snapshot: Snapshot; skipped: number };
+/** An entry, or an attribute of one, that the backup could not read (the snapshot lacks it). */
+export type SkippedEntry = { readonly path: string; readonly reason: string };
+
+export type DirectoryBackupResult = {
+  snapshot: Snapshot;
+  /** What could not be read, in the order met; empty when the snapshot holds the whole tree. */
+  skipped: SkippedEntry[];
+  /** Why extended attributes were not looked at (the platform calls are unavailable); absent when they were. */
+  xattrsNotRead?: string;
+};
 
 /** The source id of a directory: its absolute path. */
 export function directorySourceId(dir: string): string {
@@ -31,6 +42,9 @@ export function directorySourceId(dir: string): string {
  * Backs up a directory tree into a new snapshot: walks it depth-first with siblings in manifest
  * order (so the parent lookups and the manifest are sequential), reads small files ahead of the
  * writer, and lets the writer reuse unchanged files (same size, mtime, ctime, inode) from the parent.
+ * Every kind of entry is recorded: files (a hard link's later names as links to the first,
+ * HardLinkGroups), directories, symlinks, special files; names and link targets as exact bytes;
+ * extended attributes when the platform calls are available.
  */
 export async function backupDirectory(vault: Vault, sourceDir: string, options: DirectoryBackupOptions = {}): Promise<DirectoryBackupResult> {
   const startedAt = new Date();
@@ -42,15 +56,16 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
   if (!rootStat.isDirectory()) throw new VaultError(`the backup source ${root} is not a directory (back up the directory that holds it)`);
   const parent = options.parent === undefined ? ((await vault.latestSnapshot(root))?.id ?? null) : options.parent;
   const writer = await vault.newSnapshotWriter({ parent });
-  let skipped = 0;
+  const skipped: SkippedEntry[] = [];
   const skip = (rel: string, reason: string): void => {
-    skipped++;
+    skipped.push({ path: rel, reason });
     options.onSkip?.(rel, reason);
   };
+  const links = new HardLinkGroups();
 
   // Up to FILES_IN_FLIGHT entries are read and chunked at once, so reads overlap chunking and the
   // workers always have the next file; the writer's shared memory bounds the bytes in flight.
-  await forEachBounded(walkTree(root, { onProblem: (p) => skip(p.rel, p.message) }), FILES_IN_FLIGHT, (item) => addItem(writer, item, skip));
+  await forEachBounded(walkTree(root, { onProblem: (p) => skip(p.rel, p.message) }), FILES_IN_FLIGHT, (item) => addItem(writer, item, links, skip));
   const part = await writer.finish();
   const snapshot = await vault.commitSnapshot({
     source: { kind: 'directory', id: root },
@@ -59,43 +74,39 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
     tags: options.tags ?? [],
     startedAt,
   });
-  return { snapshot, skipped };
+  return { snapshot, skipped, ...(platformCalls() ? {} : { xattrsNotRead: platformCallsUnavailableReason() }) };
 }
 
-/** The meta of a file-system entry (every directory backup writes exactly this): mode bits, mtime in ns, owner. */
-export function fileSystemMeta(stat: BigIntStats): Record<string, string | number> {
-  return { mode: Number(stat.mode & 0o7777n), mtimeNs: stat.mtimeNs.toString(), uid: Number(stat.uid), gid: Number(stat.gid) };
-}
-
-/** The change token of a file: an unchanged size, mtime, ctime and inode lets the next backup reuse its content unread. */
-export function fileChangeToken(s: BigIntStats): string {
-  return `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
-}
-
-/** Adds one walked item to the writer; a file's content is read by the writer unless the parent's can be reused. */
-async function addItem(writer: SnapshotWriter, item: WalkedEntry, skip: (rel: string, reason: string) => void): Promise<void> {
-  const meta: EntryMeta = fileSystemMeta(item.stat);
-  if (item.kind === 'dir') return writer.add({ path: item.rel, kind: 'dir', meta });
-  if (item.kind === 'symlink') {
-    let target: string;
-    try {
-      target = await fs.readlink(item.abs);
-    } catch (err) {
-      skip(item.rel, `cannot read link: ${(err as Error).message}`);
-      return;
-    }
-    return writer.add({ path: item.rel, kind: 'symlink', meta: { ...meta, target } });
-  }
+/** Adds one walked item to the writer; a file's content is read by the writer unless the parent's (or its first name's) can be reused. */
+async function addItem(writer: SnapshotWriter, item: WalkedEntry, links: HardLinkGroups, skip: (rel: string, reason: string) => void): Promise<void> {
+  let meta: EntryMeta;
   try {
-    await writer.addFile({ path: item.rel, kind: 'file', meta, changeToken: fileChangeToken(item.stat) }, item.abs, Number(item.stat.size));
+    meta = await walkedEntryMeta(item, (reason) => skip(item.rel, reason));
   } catch (err) {
+    if (isFileAccessError(err)) skip(item.rel, `cannot read: ${(err as Error).message}`);
+    else throw err;
+    return;
+  }
+  if (item.kind !== 'file') return writer.add({ path: item.rel, kind: item.kind, meta });
+  const changeToken = fileChangeToken(item.stat);
+  const member = links.join(item.stat, item.rel);
+  if (member?.role === 'later') {
+    const recorded = await member.content;
+    if (recorded) return writer.add({ path: item.rel, kind: 'file', meta: { ...meta, hardlink: member.firstPath }, changeToken, stored: recorded });
+  }
+  const first = member?.role === 'first' ? member : null;
+  try {
+    await writer.addFile({ path: item.rel, kind: 'file', meta, changeToken, ...(first ? { onContent: (c) => first.settle(c) } : {}) }, item.abs, Number(item.stat.size));
+  } catch (err) {
+    first?.settle(null);
     // Only an unreadable file is skipped; anything else (the vault, the workers) fails the backup.
     if (isFileAccessError(err)) skip(item.rel, `cannot read: ${(err as Error).message}`);
     else throw err;
   }
 }
 
+/** Errors of reading one entry that leave it out of the snapshot (reported) rather than fail the backup. */
 function isFileAccessError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ELOOP' || code === 'EIO';
+  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ELOOP' || code === 'EIO' || code === 'ENAMETOOLONG';
 }

@@ -10,17 +10,29 @@ import { PackSink } from './pack-sink';
 import { type VaultIndex } from '../blob-index/vault-index';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { type VaultStore } from '../backend/vault-store';
+import { type FsPath } from '../platform/posix-calls';
 
 /** Content of a new entry: bytes, a stream of buffers, or a function producing either (called only when the content must be read). */
 export type ContentSource = Buffer | AsyncIterable<Buffer> | Iterable<Buffer> | (() => Buffer | AsyncIterable<Buffer> | Iterable<Buffer>);
+
+/** The size and blob ids an entry was recorded with. */
+export type RecordedContent = { readonly size: number; readonly content: readonly string[] };
 
 export type NewEntry = {
   readonly path: string;
   readonly kind: EntryKind;
   readonly meta: EntryMeta;
   readonly content?: ContentSource;
+  /** Content already in the vault, recorded as it is and not read (a hard link's later names reuse the first name's). */
+  readonly stored?: RecordedContent;
   /** Equal to the parent snapshot's token for this path → the parent's content is reused unread. */
   readonly changeToken?: string;
+  /**
+   * Handed, once the writer has taken the entry, what it will be recorded with: a promise that
+   * settles when every chunk has its id (rejects when the writer fails). A hard link's first name
+   * passes it on to the later names.
+   */
+  readonly onContent?: (recorded: Promise<RecordedContent>) => void;
 };
 
 export type SnapshotWriterContext = {
@@ -107,10 +119,14 @@ export class SnapshotWriter {
     this.throwIfFailed();
     if (this.finished) throw new Error('SnapshotWriter.add after finish');
     checkEntryPath(entry.path);
+    if (entry.stored) {
+      this.recordWith(entry, entry.stored);
+      return true;
+    }
     const reused = await this.canReuse(entry.path, entry.kind, entry.changeToken);
     if (!reused) return false;
     this.counts.bytesReused += reused.size;
-    this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: reused.size, content: reused.content, ...token(entry) });
+    this.recordWith(entry, reused);
     return true;
   }
 
@@ -118,7 +134,7 @@ export class SnapshotWriter {
   async add(entry: NewEntry): Promise<void> {
     if (await this.startEntry(entry)) return;
     if (entry.content === undefined) {
-      this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: 0, content: [], ...token(entry) });
+      this.recordWith(entry, { size: 0, content: [] });
       return;
     }
     const content = typeof entry.content === 'function' ? entry.content() : entry.content;
@@ -130,7 +146,7 @@ export class SnapshotWriter {
    * read (in FILE_READ_BLOCK blocks, up to `size`, its size when stat'ed) straight into the codec's
    * chunk memory (shared with the codec workers when pooled), so the data is never copied between threads.
    */
-  async addFile(entry: Omit<NewEntry, 'content'>, file: string, size: number): Promise<void> {
+  async addFile(entry: Omit<NewEntry, 'content'>, file: FsPath, size: number): Promise<void> {
     if (await this.startEntry(entry)) return;
     await this.addBlocks(entry, await fileBlocks(file, size));
   }
@@ -198,8 +214,16 @@ export class SnapshotWriter {
     this.counts.bytesScanned += size;
     const done = Promise.all(ids).then((content) => {
       this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size, content, ...token(entry) });
+      return { size, content };
     });
+    entry.onContent?.(done);
     this.track(done);
+  }
+
+  /** Records an entry whose content is known already (reused, stored, or empty). */
+  private recordWith(entry: Omit<NewEntry, 'content'>, recorded: RecordedContent): void {
+    this.record({ path: entry.path, kind: entry.kind, meta: entry.meta, size: recorded.size, content: recorded.content, ...token(entry) });
+    entry.onContent?.(Promise.resolve({ size: recorded.size, content: recorded.content }));
   }
 
   /** Waits for every blob, pack, index object and manifest page; returns the part for commit. */
@@ -270,7 +294,7 @@ export class SnapshotWriter {
   }
 }
 
-function token(entry: NewEntry): { changeToken?: string } {
+function token(entry: Omit<NewEntry, 'content'>): { changeToken?: string } {
   return entry.changeToken === undefined ? {} : { changeToken: entry.changeToken };
 }
 

@@ -1,23 +1,32 @@
-import { type BigIntStats, type Dirent } from 'node:fs';
+import { type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { comparePaths } from '../manifest/manifest-entry';
+import { ESCAPED_NAME_SEGMENT_PREFIX, escapedNameBytes, storedName } from '../manifest/escaped-name';
+import { type FsPath } from '../platform/posix-calls';
 import { VaultError } from '../vault-errors';
 
-/** One entry met by walkTree: path relative to the root ('/'-separated), absolute path, kind, lstat. */
-export type WalkedEntry = { readonly rel: string; readonly abs: string; readonly kind: 'file' | 'dir' | 'symlink'; readonly stat: BigIntStats };
+/** What an entry is: a special file is a FIFO, socket or device node (it has no content, only its kind and attributes). */
+export type WalkedKind = 'file' | 'dir' | 'symlink' | 'special';
+
+/**
+ * One entry met by walkTree: its manifest path relative to the root ('/'-separated; a name that is
+ * not UTF-8 appears as its escaped segment, vault/manifest/escaped-name.ts), its absolute path on
+ * disk (a string, or the exact bytes when a name on the way is not UTF-8), kind, and lstat.
+ */
+export type WalkedEntry = { readonly rel: string; readonly abs: FsPath; readonly kind: WalkedKind; readonly stat: BigIntStats };
 
 /**
  * Something walkTree could not walk: `vanished` (deleted between listing and lstat — a live file
  * system changes while it is read), `unreadable` (a directory that cannot be listed, an entry that
- * cannot be lstat'ed), `special` (a socket, FIFO or device: they carry no data and are not backed up).
+ * cannot be lstat'ed).
  */
-export type WalkProblem = { readonly rel: string; readonly reason: 'vanished' | 'unreadable' | 'special'; readonly message: string };
+export type WalkProblem = { readonly rel: string; readonly reason: 'vanished' | 'unreadable'; readonly message: string };
 
 export type WalkOptions = {
-  /** Walk only these names directly under the root (a shard's top-level subtrees); absent: the whole root, without the root itself. */
+  /** Walk only these names directly under the root (a shard's top-level subtrees), as stored (escaped) names; absent: the whole root, without the root itself. */
   readonly names?: readonly string[];
-  /** Told of every problem; absent: `vanished` and `unreadable` throw TreeWalkError, `special` entries are left out. */
+  /** Told of every problem; absent: a problem throws TreeWalkError. */
   readonly onProblem?: (problem: WalkProblem) => void;
 };
 
@@ -25,54 +34,63 @@ export class TreeWalkError extends VaultError {
   override name = 'TreeWalkError';
 }
 
+/** A name of a directory: as stored in the manifest, and as it is on disk (a string when it is UTF-8). */
+type ChildName = { readonly stored: string; readonly onDisk: FsPath };
+
 /**
  * The one directory walker of Lifeboat (the vault's directory backup, the backup workflow's
  * directory shards, shard planning and the demo's comparison all use it): depth-first, symlinks
- * never followed, siblings in manifest order (comparePaths), so the entries come out in the order a
- * manifest lists them and parent lookups are sequential. Every child's lstat of a directory is
- * started at once (the thread pool runs them side by side) and consumed in order.
+ * never followed, siblings in manifest order of their stored names (comparePaths), so the entries
+ * come out in the order a manifest lists them and parent lookups are sequential. Directories are
+ * listed as raw bytes, so a name that is not UTF-8 is met (and backed up) exactly. Every child's
+ * lstat of a directory is started at once (the thread pool runs them side by side) and consumed in order.
  */
 export async function* walkTree(root: string, options: WalkOptions = {}): AsyncGenerator<WalkedEntry> {
-  const report = options.onProblem ?? throwOrIgnore;
+  const report = options.onProblem ?? throwProblem;
   const absRoot = path.resolve(root);
   if (options.names === undefined) {
     yield* walkChildren(absRoot, '', report);
     return;
   }
-  const names = [...options.names].sort(comparePaths);
+  const names = [...options.names].sort(comparePaths).map((stored) => ({ stored, onDisk: escapedNameBytes(stored) ?? stored }));
   yield* walkNamed(absRoot, '', names, report);
 }
 
-function throwOrIgnore(problem: WalkProblem): void {
-  if (problem.reason !== 'special') throw new TreeWalkError(`${problem.rel}: ${problem.message}`);
+function throwProblem(problem: WalkProblem): void {
+  throw new TreeWalkError(`${problem.rel}: ${problem.message}`);
 }
 
-async function* walkChildren(abs: string, rel: string, report: (p: WalkProblem) => void): AsyncGenerator<WalkedEntry> {
-  let dirents: Dirent[];
+async function* walkChildren(abs: FsPath, rel: string, report: (p: WalkProblem) => void): AsyncGenerator<WalkedEntry> {
+  let raw: Buffer[];
   try {
-    dirents = await fs.readdir(abs, { withFileTypes: true });
+    raw = await fs.readdir(abs, { encoding: 'buffer' });
   } catch (err) {
     report({ rel: rel || '.', reason: isVanished(err) ? 'vanished' : 'unreadable', message: `cannot list: ${(err as Error).message}` });
     return;
   }
+  const names = raw.map((bytes): ChildName => {
+    const stored = storedName(bytes);
+    return { stored, onDisk: stored.startsWith(ESCAPED_NAME_SEGMENT_PREFIX) ? bytes : stored };
+  });
   yield* walkNamed(
     abs,
     rel,
-    dirents.map((d) => d.name).sort(comparePaths),
+    names.sort((a, b) => comparePaths(a.stored, b.stored)),
     report,
   );
 }
 
-async function* walkNamed(abs: string, rel: string, names: readonly string[], report: (p: WalkProblem) => void): AsyncGenerator<WalkedEntry> {
-  const stats = names.map((name) => {
-    const p = fs.lstat(path.join(abs, name), { bigint: true });
+async function* walkNamed(abs: FsPath, rel: string, names: readonly ChildName[], report: (p: WalkProblem) => void): AsyncGenerator<WalkedEntry> {
+  const children = names.map((name) => childPath(abs, name.onDisk));
+  const stats = children.map((child) => {
+    const p = fs.lstat(child, { bigint: true });
     p.catch(() => undefined); // awaited in order below
     return p;
   });
   for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    const childRel = rel === '' ? name : `${rel}/${name}`;
-    const childAbs = path.join(abs, name);
+    const name = names[i] as ChildName;
+    const childRel = rel === '' ? name.stored : `${rel}/${name.stored}`;
+    const childAbs = children[i] as FsPath;
     let stat: BigIntStats;
     try {
       stat = await (stats[i] as Promise<BigIntStats>);
@@ -85,9 +103,19 @@ async function* walkNamed(abs: string, rel: string, names: readonly string[], re
       yield* walkChildren(childAbs, childRel, report);
     } else if (stat.isFile()) yield { rel: childRel, abs: childAbs, kind: 'file', stat };
     else if (stat.isSymbolicLink()) yield { rel: childRel, abs: childAbs, kind: 'symlink', stat };
-    else report({ rel: childRel, reason: 'special', message: 'not a regular file, directory or symlink' });
+    else yield { rel: childRel, abs: childAbs, kind: 'special', stat };
   }
 }
+
+/** `parent/name`: a string while every name on the way is UTF-8, the exact bytes once one is not. */
+function childPath(parent: FsPath, name: FsPath): FsPath {
+  if (typeof parent === 'string' && typeof name === 'string') return path.join(parent, name);
+  const p = typeof parent === 'string' ? Buffer.from(parent, 'utf8') : parent;
+  const n = typeof name === 'string' ? Buffer.from(name, 'utf8') : name;
+  return Buffer.concat([p, SEPARATOR, n]);
+}
+
+const SEPARATOR = Buffer.from('/');
 
 function isVanished(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';

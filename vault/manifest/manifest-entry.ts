@@ -2,10 +2,11 @@ import { z } from 'zod';
 
 /**
  * One entry of a snapshot's manifest (docs/FORMAT.md §7). A manifest lists the entries of a
- * *source*: files, directories and symlinks of a file system; `object` entries for S3 objects
- * (metadata record + content); `page` entries for batches of records such as DynamoDB items.
+ * *source*: files, directories, symlinks and special files (FIFOs, sockets, devices: no content) of a
+ * file system; `object` entries for S3 objects (metadata record + content); `page` entries for
+ * batches of records such as DynamoDB items.
  */
-export const ENTRY_KINDS = ['file', 'dir', 'symlink', 'object', 'page'] as const;
+export const ENTRY_KINDS = ['file', 'dir', 'symlink', 'special', 'object', 'page'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -15,7 +16,7 @@ export type ManifestEntry = {
   /** '/'-separated, relative, unique within a snapshot. */
   readonly path: string;
   readonly kind: EntryKind;
-  /** Source-specific metadata: mode/mtime/uid/gid for files, target for symlinks, etag/headers/tags for objects. */
+  /** Source-specific metadata: mode/mtime/uid/gid/xattrs for files, target for symlinks, type/rdev for special files, etag/headers/tags for objects. */
   readonly meta: EntryMeta;
   /** Content length in bytes (sum of the raw lengths of `content`). */
   readonly size: number;

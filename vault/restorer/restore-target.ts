@@ -1,8 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { constants as fsc, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { AttributeWriter, type OwnerPolicy } from './attribute-writer';
+import { type EntryAttributes } from './entry-attributes';
+import { NotRestoredLog } from './not-restored';
 import { resolveInsideTarget, UnsafeEntryPathError } from './safe-target-path';
+import { depthOf, parentOf, pathKey, relativeDisplay, tempPathFor } from './target-path';
+import { type FsPath, PosixCallError, platformCalls, platformCallsUnavailableReason, S_IFBLK, S_IFCHR, S_IFIFO } from '../platform/posix-calls';
 
 /** Owner bits a directory keeps until finishDirectories, so that its children can still be written. */
 const OWNER_RWX = 0o700;
@@ -22,73 +26,88 @@ export type RestoreTargetOptions = {
    * set-id programs unless its input asks for them. @default true
    */
   readonly keepSetIdBits?: boolean;
-  /** Apply modes and mtimes. @default true */
+  /** Apply modes, times, owners and extended attributes. @default true */
   readonly metadata?: boolean;
+  /**
+   * Set the recorded owner (uid/gid): `if-root` does when the restore runs as root, as tar does
+   * (`lifeboat vault restore`), `always` is `--owner`, `never` the restore workflow's way. @default 'if-root'
+   */
+  readonly owner?: OwnerPolicy;
+  /** Leave all-zero blocks of files as holes (sparse files come back sparse). @default true */
+  readonly sparse?: boolean;
 };
 
-/** What a restored entry gets on disk: permission bits and modification time (seconds, fractional). */
-export type EntryAttributes = { readonly mode: number | null; readonly mtimeSeconds: number | null };
+/** The special file types a restore can make, with their mknod type bits. */
+const NODE_TYPES = { fifo: { bits: S_IFIFO, label: 'FIFO' }, char: { bits: S_IFCHR, label: 'character device' }, block: { bits: S_IFBLK, label: 'block device' } } as const;
+export type RecreatableSpecialType = keyof typeof NODE_TYPES;
 
 /**
  * The directory a restore writes into, with the rules every restore (CLI and restore workflow)
  * follows:
  *
- * - every entry path is checked to stay inside the target (resolveInsideTarget);
+ * - every entry path is checked to stay inside the target (resolveInsideTarget); names that are not
+ *   UTF-8 are made from their exact bytes;
  * - nothing is written through a symlink: each directory on the way to an entry is lstat'ed, and a
  *   symlink there is refused (or, with `overwrite`, replaced by a real directory);
  * - a file is written to a temporary name in its directory (O_CREAT|O_EXCL|O_NOFOLLOW), given its
- *   mode and mtime, and renamed onto its name only when all its content was written and verified,
- *   so a damaged file never appears under its final name; a symlink is made the same way;
+ *   attributes, and renamed onto its name only when all its content was written and verified,
+ *   so a damaged file never appears under its final name; symlinks, special files and hard links
+ *   are made the same way;
  * - rename replaces a file or link already at the name without following it, but never a directory;
- * - directories keep u+rwx until `finishDirectories` gives them their mode and mtime, deepest first.
+ * - directories keep u+rwx until `finishDirectories` gives them their attributes, deepest first.
  *
- * Checks and writes are separate calls: a target that other processes change during the restore is
- * not defended against (restore into a directory only the restore writes to).
+ * What it may not recreate (sockets, devices when not root, some extended attributes) is listed in
+ * `notRestored`. Checks and writes are separate calls: a target that other processes change during
+ * the restore is not defended against (restore into a directory only the restore writes to).
  */
 export class RestoreTarget {
   readonly root: string;
+  /** What this target could not recreate as recorded. */
+  readonly notRestored = new NotRestoredLog();
   /** Directories checked (or being checked) to be real directories; entries restored side by side share one check. */
   private readonly verified = new Map<string, Promise<void>>();
-  private readonly modeMask: number;
   private readonly metadata: boolean;
+  private readonly sparse: boolean;
+  private readonly attributes: AttributeWriter;
 
   constructor(
     root: string,
     private readonly options: RestoreTargetOptions = {},
   ) {
     this.root = path.resolve(root);
-    this.modeMask = options.keepSetIdBits === false ? 0o7777 & ~SET_ID_BITS : 0o7777;
     this.metadata = options.metadata ?? true;
+    this.sparse = options.sparse ?? true;
+    const modeMask = options.keepSetIdBits === false ? 0o7777 & ~SET_ID_BITS : 0o7777;
+    this.attributes = new AttributeWriter({ owner: options.owner ?? 'if-root', modeMask }, this.notRestored);
   }
 
   /** The absolute path of an entry; throws UnsafeEntryPathError for paths that leave the target. */
-  pathOf(entryPath: string): string {
+  pathOf(entryPath: string): FsPath {
     return resolveInsideTarget(this.root, entryPath);
   }
 
-  /** Creates a directory entry (and missing parents). Its mode and mtime come with finishDirectories. */
-  async makeDirectory(entryPath: string): Promise<string> {
+  /** Creates a directory entry (and missing parents). Its attributes come with finishDirectories. */
+  async makeDirectory(entryPath: string): Promise<FsPath> {
     const absolute = this.pathOf(entryPath);
     await this.ensureDirectory(absolute, entryPath);
     return absolute;
   }
 
   /**
-   * Writes a file entry: `write` fills the open temporary file, then mode and mtime are applied and
-   * the file is renamed onto its name. On any failure the temporary file is removed and nothing
-   * appears under the name.
+   * Writes a file entry of `size` bytes: `write` fills the open temporary file and resolves with the
+   * bytes it wrote to it (fewer than `size` when it left holes: the length is then set here), then
+   * the attributes are applied and the file is renamed onto its name. On any failure the temporary
+   * file is removed and nothing appears under the name.
    */
-  async writeFile(entryPath: string, attributes: EntryAttributes, write: (fh: fs.FileHandle) => Promise<void>): Promise<void> {
+  async writeFile(entryPath: string, attributes: EntryAttributes, size: number, write: (fh: fs.FileHandle) => Promise<number>): Promise<void> {
     const absolute = this.pathOf(entryPath);
-    await this.ensureDirectory(path.dirname(absolute), entryPath);
-    const temp = tempName(absolute);
+    await this.ensureDirectory(parentOf(absolute), entryPath);
+    const temp = tempPathFor(absolute);
     const fh = await fs.open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
     try {
-      await write(fh);
-      if (this.metadata) {
-        if (attributes.mode !== null) await fh.chmod(attributes.mode & this.modeMask);
-        if (attributes.mtimeSeconds !== null) await fh.utimes(attributes.mtimeSeconds, attributes.mtimeSeconds);
-      }
+      const written = await write(fh);
+      if (written < size) await fh.truncate(size);
+      if (this.metadata) await this.attributes.toHandle(fh, attributes, entryPath);
       await fh.close();
       await this.replace(temp, absolute, entryPath);
     } catch (err) {
@@ -98,29 +117,83 @@ export class RestoreTarget {
     }
   }
 
-  /** Creates a symlink entry with its target verbatim (it may point anywhere), replacing a file or link at the name. */
-  async makeSymlink(entryPath: string, linkTarget: string, attributes: EntryAttributes): Promise<void> {
+  /** Whether files are written with holes (RestoreTargetOptions.sparse). */
+  get writesHoles(): boolean {
+    return this.sparse;
+  }
+
+  /** Creates a symlink entry with its target verbatim (it may point anywhere; bytes when it is not UTF-8), replacing a file or link at the name. */
+  async makeSymlink(entryPath: string, linkTarget: FsPath, attributes: EntryAttributes): Promise<void> {
     const absolute = this.pathOf(entryPath);
-    await this.ensureDirectory(path.dirname(absolute), entryPath);
-    const temp = tempName(absolute);
+    await this.ensureDirectory(parentOf(absolute), entryPath);
+    const temp = tempPathFor(absolute);
     await fs.symlink(linkTarget, temp);
+    await this.finishNode(temp, absolute, entryPath, attributes, 'symlink');
+  }
+
+  /**
+   * Makes a FIFO or device node (`rdev`: the device number as recorded) with its attributes. A node
+   * the restorer may not make (a device when not root: EPERM) or cannot (no platform calls) is
+   * reported in `notRestored`; resolves with whether it was made.
+   */
+  async makeSpecial(entryPath: string, type: RecreatableSpecialType, rdev: bigint, attributes: EntryAttributes): Promise<boolean> {
+    const { bits, label } = NODE_TYPES[type];
+    const calls = platformCalls();
+    if (!calls) {
+      this.notRestored.add(entryPath, `${label} not recreated: ${platformCallsUnavailableReason()}`);
+      return false;
+    }
+    const absolute = this.pathOf(entryPath);
+    await this.ensureDirectory(parentOf(absolute), entryPath);
+    const temp = tempPathFor(absolute);
     try {
-      if (this.metadata && attributes.mtimeSeconds !== null) await fs.lutimes(temp, attributes.mtimeSeconds, attributes.mtimeSeconds);
+      calls.makeNode(temp, bits | 0o600, type === 'fifo' ? 0n : rdev);
+    } catch (err) {
+      if (!(err instanceof PosixCallError) || (err.code !== 'EPERM' && err.code !== 'EACCES' && err.code !== 'ENOTSUP')) throw err;
+      const device = type === 'fifo' ? '' : ` ${deviceNumbers(rdev)}`;
+      this.notRestored.add(entryPath, `${label}${device} not recreated: ${err.code}${type === 'fifo' ? '' : ' (only root may make device nodes)'}`);
+      return false;
+    }
+    await this.finishNode(temp, absolute, entryPath, attributes, 'special');
+    return true;
+  }
+
+  /**
+   * Makes `entryPath` another name of the file restored at `firstPath` (a hard link), replacing a
+   * file or link at the name. Resolves false when the link cannot be made (the first name is not
+   * there, another file system, too many links): the caller then writes the content instead.
+   */
+  async makeHardLink(entryPath: string, firstPath: string): Promise<boolean> {
+    const absolute = this.pathOf(entryPath);
+    const first = this.pathOf(firstPath);
+    await this.ensureDirectory(parentOf(absolute), entryPath);
+    const temp = tempPathFor(absolute);
+    try {
+      // link(2) does not follow a symlink at `first`; the restore made `first` itself as a regular file.
+      await fs.link(first, temp);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOTSUP') return false;
+      throw err;
+    }
+    try {
       await this.replace(temp, absolute, entryPath);
     } catch (err) {
       await fs.unlink(temp).catch(() => undefined);
       throw err;
     }
+    return true;
   }
 
   /**
-   * Gives restored directories their exact mode and mtime, deepest first, once every child is
-   * written (writing a child changes its directory's mtime, and a read-only mode would block it).
+   * Gives restored directories their exact attributes, deepest first, once every child is written
+   * (writing a child changes its directory's mtime, and a read-only mode would block it; a default
+   * ACL set earlier would be inherited by children that recorded none).
    */
   async finishDirectories(dirs: Iterable<{ readonly path: string; readonly attributes: EntryAttributes }>): Promise<void> {
     if (!this.metadata) return;
     const list = [...dirs].map((d) => ({ ...d, absolute: this.pathOf(d.path) }));
-    list.sort((a, b) => depth(b.absolute) - depth(a.absolute) || (a.absolute < b.absolute ? 1 : -1));
+    list.sort((a, b) => depthOf(b.absolute) - depthOf(a.absolute) || (pathKey(a.absolute) < pathKey(b.absolute) ? 1 : -1));
     for (const { path: entryPath, absolute, attributes } of list) {
       let fh: fs.FileHandle;
       try {
@@ -131,27 +204,38 @@ export class RestoreTarget {
         throw err;
       }
       try {
-        if (attributes.mode !== null) await fh.chmod(attributes.mode & this.modeMask);
-        if (attributes.mtimeSeconds !== null) await fh.utimes(attributes.mtimeSeconds, attributes.mtimeSeconds);
+        await this.attributes.toHandle(fh, attributes, entryPath);
       } finally {
         await fh.close();
       }
     }
   }
 
+  /** Gives a just-made symlink or node at `temp` its attributes and renames it onto its name. */
+  private async finishNode(temp: FsPath, absolute: FsPath, entryPath: string, attributes: EntryAttributes, kind: 'symlink' | 'special'): Promise<void> {
+    try {
+      if (this.metadata) await this.attributes.toPath(temp, attributes, entryPath, kind);
+      await this.replace(temp, absolute, entryPath);
+    } catch (err) {
+      await fs.unlink(temp).catch(() => undefined);
+      throw err;
+    }
+  }
+
   /** Makes sure `dir` (inside the root, or the root) is a real directory, checking every component below the root. */
-  private ensureDirectory(dir: string, entryPath: string): Promise<void> {
-    let check = this.verified.get(dir);
+  private ensureDirectory(dir: FsPath, entryPath: string): Promise<void> {
+    const key = pathKey(dir);
+    let check = this.verified.get(key);
     if (!check) {
       check = this.checkDirectory(dir, entryPath);
-      this.verified.set(dir, check);
+      this.verified.set(key, check);
       // A failed check is not remembered: the next entry below it checks (and reports) again.
-      check.catch(() => this.verified.delete(dir));
+      check.catch(() => this.verified.delete(key));
     }
     return check;
   }
 
-  private async checkDirectory(dir: string, entryPath: string): Promise<void> {
+  private async checkDirectory(dir: FsPath, entryPath: string): Promise<void> {
     if (dir === this.root) {
       // The root itself may be a link the user chose; only what lies below it is checked for links.
       const stats = await fs.stat(this.root).catch(() => null);
@@ -159,12 +243,13 @@ export class RestoreTarget {
       if (!stats) await fs.mkdir(this.root, { recursive: true });
       return;
     }
-    await this.ensureDirectory(path.dirname(dir), entryPath);
-    const rel = path.relative(this.root, dir).split(path.sep).join('/');
+    await this.ensureDirectory(parentOf(dir), entryPath);
+    const rel = relativeDisplay(this.root, dir);
     const existing = await lstatOrNull(dir);
     if (existing?.isSymbolicLink()) {
       if (!this.options.overwrite) {
-        throw new UnsafeEntryPathError(entryPath, `${JSON.stringify(rel)} is a symlink in the target (to ${JSON.stringify(await fs.readlink(dir).catch(() => '?'))}), and nothing is written through a symlink; remove it or restore with --overwrite to replace the link`);
+        const to = await fs.readlink(dir).catch(() => '?');
+        throw new UnsafeEntryPathError(entryPath, `${JSON.stringify(rel)} is a symlink in the target (to ${JSON.stringify(to)}), and nothing is written through a symlink; remove it or restore with --overwrite to replace the link`);
       }
       await unlinkIfPresent(dir);
     } else if (existing && !existing.isDirectory()) {
@@ -185,7 +270,7 @@ export class RestoreTarget {
   }
 
   /** Renames `temp` onto `absolute`: replaces a file or link there without following it, never a directory. */
-  private async replace(temp: string, absolute: string, entryPath: string): Promise<void> {
+  private async replace(temp: FsPath, absolute: FsPath, entryPath: string): Promise<void> {
     try {
       await fs.rename(temp, absolute);
     } catch (err) {
@@ -205,15 +290,14 @@ export class RestoreTargetNotDirectoryError extends Error {
   }
 }
 
-function tempName(absolute: string): string {
-  return path.join(path.dirname(absolute), `.${path.basename(absolute).slice(0, 100)}.lifeboat-${randomBytes(6).toString('hex')}.tmp`);
+/** `major:minor` of a Linux device number (glibc's dev_t encoding, as stat reports it). */
+export function deviceNumbers(rdev: bigint): string {
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
 }
 
-function depth(p: string): number {
-  return p.split(path.sep).length;
-}
-
-async function lstatOrNull(p: string): Promise<Stats | null> {
+async function lstatOrNull(p: FsPath): Promise<Stats | null> {
   try {
     return await fs.lstat(p);
   } catch (err) {
@@ -223,7 +307,7 @@ async function lstatOrNull(p: string): Promise<Stats | null> {
 }
 
 /** Removes a link or file; another restorer of the same target may have done it a moment ago. */
-async function unlinkIfPresent(p: string): Promise<void> {
+async function unlinkIfPresent(p: FsPath): Promise<void> {
   try {
     await fs.unlink(p);
   } catch (err) {
@@ -232,7 +316,7 @@ async function unlinkIfPresent(p: string): Promise<void> {
 }
 
 /** chmod that refuses to follow a symlink: the path is opened with O_NOFOLLOW and changed through the handle. */
-async function chmodNoFollow(absolute: string, mode: number): Promise<void> {
+async function chmodNoFollow(absolute: FsPath, mode: number): Promise<void> {
   const fh = await fs.open(absolute, fsc.O_RDONLY | fsc.O_NOFOLLOW);
   try {
     await fh.chmod(mode);

@@ -1,9 +1,12 @@
 import { fetchBlobs, type FetchOptions } from './blob-fetcher';
-import { type EntryAttributes, RestoreTarget, type RestoreTargetOptions } from './restore-target';
+import { type EntryAttributes, entryAttributes } from './entry-attributes';
+import { type NotRestored } from './not-restored';
+import { RestoreTarget, type RestoreTargetOptions } from './restore-target';
 import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange } from '../workers/codec';
-import { type ManifestEntry } from '../manifest/manifest-entry';
+import { type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
+import { type FsPath } from '../platform/posix-calls';
 import { type Snapshot } from '../manifest/snapshot-record';
 import { type Vault } from '../repository/vault';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
@@ -34,9 +37,28 @@ export type RestoreOptions = FetchOptions &
     readonly include?: string;
     /** Decode in this thread even when the codec worker pool is available (tests of both paths). */
     readonly inline?: boolean;
+    /**
+     * Whether an entry path is part of this restore (restoreSnapshot: under `include`; a workflow
+     * shard: its range). A hard link whose first name is not is written as a file of its own.
+     * @default every path
+     */
+    readonly restores?: (entryPath: string) => boolean;
   };
 
-export type RestoreStats = { entries: number; files: number; dirs: number; symlinks: number; bytes: number };
+export type RestoreStats = {
+  entries: number;
+  /** Regular files (and `object`/`page` entries) written, hard links included. */
+  files: number;
+  dirs: number;
+  symlinks: number;
+  /** FIFOs and device nodes made. */
+  specials: number;
+  /** Files made as another name of a file restored before (hard links). */
+  links: number;
+  bytes: number;
+  /** What was not recreated as recorded (sockets, devices when not root, some extended attributes), by path. */
+  notRestored: NotRestored[];
+};
 
 /** A file whose content could not be restored (a damaged or missing pack); it was not created. */
 export type DamagedEntry = { readonly path: string; readonly error: VaultError };
@@ -66,6 +88,9 @@ const RESTORE_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 /** Entries being restored at once (each file open for writing holds one). */
 const RESTORE_ENTRIES_IN_FLIGHT = 64;
 
+/** How restoreEntry restored an entry: the kind of thing made (null: nothing, see notRestored) and the content bytes written. */
+export type RestoredEntry = { readonly made: 'file' | 'link' | 'dir' | 'symlink' | 'special' | null; readonly bytes: number };
+
 /**
  * Restores entries of one snapshot into a directory: the one restorer of the vault, used by
  * `lifeboat vault restore` (restoreSnapshot) and by the restore workflow (restoreEntry, one shard's
@@ -74,12 +99,20 @@ const RESTORE_ENTRIES_IN_FLIGHT = 64;
  * after all its blobs were opened (authenticated) and written. The bytes are the Codec's: a file's
  * blobs are grouped into runs of one pack (one read each) and restored at their positions, on the
  * codec worker threads when they are up.
+ *
+ * Entries must be handed to restoreEntry in manifest order (they may run side by side): a hard
+ * link's first name precedes it, and the link waits for that file to be in place.
  */
 export class DirectoryRestorer {
   readonly target: RestoreTarget;
   private readonly codec: Codec;
   private readonly bytes = new ByteBudget(RESTORE_BYTES_IN_FLIGHT);
   private readonly maxRead: number;
+  private readonly restores: (entryPath: string) => boolean;
+  /** Files being written, by path: settles true once in place, false when not written (damaged). */
+  private readonly filesInFlight = new Map<string, Promise<boolean>>();
+  /** Files of this restore that were not written (damaged): a later hard link to one is written as a file. */
+  private readonly filesNotWritten = new Set<string>();
 
   constructor(
     private readonly vault: Vault,
@@ -90,50 +123,112 @@ export class DirectoryRestorer {
     this.target = new RestoreTarget(targetDir, options);
     this.codec = codecFor(vault.store, vault.keys, options);
     this.maxRead = options.maxReadBytes ?? 16 * 1024 * 1024;
+    this.restores = options.restores ?? (() => true);
   }
 
   static async open(vault: Vault, targetDir: string, options: RestoreOptions = {}): Promise<DirectoryRestorer> {
     return new DirectoryRestorer(vault, await vault.index(), targetDir, options);
   }
 
+  /** What this restorer could not recreate as recorded so far. */
+  notRestored(): NotRestored[] {
+    return this.target.notRestored.list();
+  }
+
   /**
-   * Restores one entry. A directory is created (its mode and mtime come with finishDirectories); a
-   * file or `object`/`page` entry becomes a regular file; a symlink is created. Resolves with the
-   * content bytes written.
+   * Restores one entry. A directory is created (its attributes come with finishDirectories); a
+   * file or `object`/`page` entry becomes a regular file (a hard link to its first name when that
+   * name is part of this restore); a symlink or special file is made (a socket, or a device when not
+   * root, is listed in notRestored instead).
    */
-  async restoreEntry(entry: ManifestEntry): Promise<number> {
+  restoreEntry(entry: ManifestEntry): Promise<RestoredEntry> {
+    // Registered before the first await: a later hard link started right after must find it.
+    if (entry.kind !== 'file') return this.restoreOther(entry);
+    const done = this.restoreFile(entry);
+    const placed = done.then(
+      () => true,
+      () => false,
+    );
+    this.filesInFlight.set(entry.path, placed);
+    void placed.then((ok) => {
+      this.filesInFlight.delete(entry.path);
+      if (!ok) this.filesNotWritten.add(entry.path);
+    });
+    return done;
+  }
+
+  private async restoreOther(entry: ManifestEntry): Promise<RestoredEntry> {
     const attributes = entryAttributes(entry);
-    if (entry.kind === 'dir') {
-      await this.target.makeDirectory(entry.path);
-      return 0;
+    switch (entry.kind) {
+      case 'dir':
+        await this.target.makeDirectory(entry.path);
+        return { made: 'dir', bytes: 0 };
+      case 'symlink':
+        await this.target.makeSymlink(entry.path, symlinkTarget(entry), attributes);
+        return { made: 'symlink', bytes: 0 };
+      case 'special':
+        return { made: (await this.restoreSpecial(entry)) ? 'special' : null, bytes: 0 };
+      default:
+        return { made: 'file', bytes: await this.writeContent(entry, attributes) };
     }
-    if (entry.kind === 'symlink') {
-      const linkTarget = entry.meta['target'];
-      if (typeof linkTarget !== 'string') throw new VaultError(`symlink entry ${JSON.stringify(entry.path)} has no target in its metadata`);
-      await this.target.makeSymlink(entry.path, linkTarget, attributes);
-      return 0;
+  }
+
+  private async restoreFile(entry: ManifestEntry): Promise<RestoredEntry> {
+    const first = entry.meta['hardlink'];
+    if (typeof first === 'string' && (await this.linkToFirst(entry.path, first))) return { made: 'link', bytes: 0 };
+    return { made: 'file', bytes: await this.writeContent(entry, entryAttributes(entry)) };
+  }
+
+  /** Makes `entryPath` a hard link to `first` when that file is part of this restore and in place; false: write the content instead. */
+  private async linkToFirst(entryPath: string, first: string): Promise<boolean> {
+    if (!this.restores(first) || this.filesNotWritten.has(first)) return false;
+    const pending = this.filesInFlight.get(first);
+    if (pending && !(await pending)) return false;
+    return this.target.makeHardLink(entryPath, first);
+  }
+
+  private async restoreSpecial(entry: ManifestEntry): Promise<boolean> {
+    const type = entry.meta['type'];
+    if (type === 'socket') {
+      this.target.notRestored.add(entry.path, 'socket not recreated: a socket belongs to the process listening on it (it is made again when that program starts)');
+      return false;
     }
+    if (type !== 'fifo' && type !== 'char' && type !== 'block') {
+      this.target.notRestored.add(entry.path, `special file of unknown type ${JSON.stringify(type)} not recreated`);
+      return false;
+    }
+    const rdev = entry.meta['rdev'];
+    const device = typeof rdev === 'string' && /^\d+$/.test(rdev) ? BigInt(rdev) : 0n;
+    return this.target.makeSpecial(entry.path, type, device, entryAttributes(entry));
+  }
+
+  /** Writes the content of an entry as a regular file; resolves with its length. */
+  private async writeContent(entry: ManifestEntry, attributes: EntryAttributes): Promise<number> {
     const ranges = rangesOf(this.vault, this.index, entry, this.maxRead);
-    let written = 0;
-    await this.target.writeFile(entry.path, attributes, async (fh) => {
+    let length = 0;
+    for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
+    const sparse = this.target.writesHoles;
+    await this.target.writeFile(entry.path, attributes, length, async (fh) => {
       const tasks: Array<Promise<number>> = [];
       for (const range of ranges) {
         await this.bytes.acquire(range.length);
-        const task = this.codec.restoreRange(range, fh).finally(() => this.bytes.release(range.length));
+        const task = this.codec.restoreRange(range, fh, sparse).finally(() => this.bytes.release(range.length));
         task.catch(() => undefined); // settled below, all of them, before the descriptor is closed
         tasks.push(task);
       }
       // Every write must be over before the descriptor is closed (a closed number may be reused).
       const results = await Promise.allSettled(tasks);
+      let written = 0;
       for (const r of results) {
         if (r.status === 'rejected') throw r.reason;
         written += r.value;
       }
+      return written;
     });
-    return written;
+    return length;
   }
 
-  /** Gives the restored directories among `entries` their mode and mtime, deepest first. */
+  /** Gives the restored directories among `entries` their attributes, deepest first. */
   async finishDirectories(entries: Iterable<ManifestEntry>): Promise<void> {
     const dirs: Array<{ path: string; attributes: EntryAttributes }> = [];
     for (const e of entries) if (e.kind === 'dir') dirs.push({ path: e.path, attributes: entryAttributes(e) });
@@ -141,23 +236,45 @@ export class DirectoryRestorer {
   }
 }
 
+/** A symlink entry's target: the exact bytes when they are not UTF-8 (`targetBytes`), else `target`. */
+function symlinkTarget(entry: ManifestEntry): FsPath {
+  const bytes = entry.meta['targetBytes'];
+  if (typeof bytes === 'string') return Buffer.from(bytes, 'base64');
+  const target = entry.meta['target'];
+  if (typeof target !== 'string') throw new VaultError(`symlink entry ${JSON.stringify(entry.path)} has no target in its metadata`);
+  return target;
+}
+
 /**
  * Restores a snapshot (or the subset under `include`) into `targetDir`. Files, `object` and `page`
- * entries become regular files; directories and symlinks are recreated; modes and mtimes applied.
+ * entries become regular files; directories, symlinks, FIFOs and devices are recreated, hard links
+ * linked; attributes applied. What may not be recreated is in the result's `notRestored`.
  *
  * A file whose data is damaged or missing in the vault is not created, the restore goes on with the
  * other entries, and at the end RestoreIncompleteError names every such file (docs/FORMAT.md §7).
  * Any other failure (the target, the manifest) stops the restore at once.
  */
 export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDir: string, options: RestoreOptions = {}): Promise<RestoreStats> {
-  const restorer = await DirectoryRestorer.open(vault, targetDir, options);
+  const include = options.include ?? '';
+  const restorer = await DirectoryRestorer.open(vault, targetDir, { restores: (p) => underPrefix(p, include), ...options });
   const manifest = await vault.manifest(snapshot);
-  const stats: RestoreStats = { entries: 0, files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  const stats: RestoreStats = { entries: 0, files: 0, dirs: 0, symlinks: 0, specials: 0, links: 0, bytes: 0, notRestored: [] };
   const dirs: ManifestEntry[] = [];
   const symlinks: ManifestEntry[] = [];
   const damaged: DamagedEntry[] = [];
   await restorer.target.makeDirectory('');
-  await forEachBounded(manifest.entries(options.include ?? ''), RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
+  const count = (r: RestoredEntry): void => {
+    // Awaited first, counted after: `stats.bytes += await …` would read the sum before the await and lose the other entries' bytes.
+    stats.bytes += r.bytes;
+    if (r.made === 'dir') stats.dirs++;
+    else if (r.made === 'symlink') stats.symlinks++;
+    else if (r.made === 'special') stats.specials++;
+    else if (r.made === 'file' || r.made === 'link') {
+      stats.files++;
+      if (r.made === 'link') stats.links++;
+    }
+  };
+  await forEachBounded(manifest.entries(include), RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
     stats.entries++;
     if (entry.kind === 'symlink') {
       // Links last: then no entry of this restore can even be looked up through one it created.
@@ -165,10 +282,8 @@ export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDi
       return;
     }
     if (entry.kind === 'dir') dirs.push(entry);
-    let written: number;
     try {
-      // Awaited first, added after: `stats.bytes += await …` would read the sum before the await and lose the other entries' bytes.
-      written = await restorer.restoreEntry(entry);
+      count(await restorer.restoreEntry(entry));
     } catch (err) {
       if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) {
         damaged.push({ path: entry.path, error: err });
@@ -176,15 +291,10 @@ export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDi
       }
       throw err;
     }
-    stats.bytes += written;
-    if (entry.kind === 'dir') stats.dirs++;
-    else stats.files++;
   });
-  for (const entry of symlinks) {
-    await restorer.restoreEntry(entry);
-    stats.symlinks++;
-  }
+  for (const entry of symlinks) count(await restorer.restoreEntry(entry));
   await restorer.finishDirectories(dirs);
+  stats.notRestored = restorer.notRestored();
   if (damaged.length > 0) throw new RestoreIncompleteError(damaged.sort((a, b) => (a.path < b.path ? -1 : 1)), stats);
   return stats;
 }
@@ -207,17 +317,4 @@ function rangesOf(vault: Vault, index: VaultIndex, entry: ManifestEntry, maxRead
     position += loc.rawLength;
   }
   return ranges.map((r) => ({ packKey: packKey(r.packId), offset: r.offset, length: r.end - r.offset, position: r.position, blobs: r.blobs }));
-}
-
-/** Mode and mtime of an entry as recorded by the backup (either may be absent). */
-export function entryAttributes(entry: ManifestEntry): EntryAttributes {
-  const mode = entry.meta['mode'];
-  const ns = entry.meta['mtimeNs'];
-  let mtimeSeconds: number | null = null;
-  if (typeof ns === 'string' && /^-?\d+$/.test(ns)) {
-    const big = BigInt(ns);
-    // Seconds as a double keep ~100 ns precision for present-day times, which is what utimes can take.
-    mtimeSeconds = Number(big / 1_000_000_000n) + Number(big % 1_000_000_000n) / 1e9;
-  }
-  return { mode: typeof mode === 'number' ? mode & 0o7777 : null, mtimeSeconds };
 }

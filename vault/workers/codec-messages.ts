@@ -21,9 +21,10 @@ export type CodecRequest =
   | { op: 'open'; t: number; k: number; s: number; o: number; n: number; id: Uint8Array; raw: number }
   /**
    * Reads [o, o+n) of pack file f (or slab s from o), opens each blob b (`at` relative to o) and
-   * writes the plaintexts one after another to fd from position p → {t, bytes}.
+   * writes the plaintexts one after another to fd from position p, all-zero blocks left as holes
+   * when h → {t, bytes (written to the file)}.
    */
-  | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number };
+  | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number; h: boolean };
 
 export type CodecReply = {
   t: number;

@@ -226,7 +226,8 @@ export class CodecPool {
   /**
    * Reads `[offset, offset + length)` of a pack (from the local file `file`, or from slab `s` at
    * `offset`), opens the listed blobs (`at` relative to the range) and writes their plaintexts in
-   * order to `fd` from `position`. Resolves with the bytes written.
+   * order to `fd` from `position`, leaving all-zero blocks unwritten when `sparse`. Resolves with
+   * the bytes written to the file.
    */
   async restore(
     k: number,
@@ -236,9 +237,10 @@ export class CodecPool {
     blobs: readonly RestoreBlob[],
     fd: number,
     position: number,
+    sparse: boolean,
   ): Promise<number> {
     const where = 'file' in source ? { f: source.file } : { s: source.slab };
-    const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs, fd, p: position });
+    const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs, fd, p: position, h: sparse });
     return r.bytes as number;
   }
 }

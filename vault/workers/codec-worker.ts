@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
 import { type CodecReply, type CodecRequest } from './codec-messages';
+import { writeAtSync } from './sparse-write';
 
 /**
  * The codec worker thread (codec-pool.ts starts it): the per-byte work of the vault — HMAC blob ids,
@@ -88,6 +89,7 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       const key = keyOf(m.k);
       const bytes = m.f !== undefined ? readPack(m.f, m.o, m.n) : view(m.s ?? -1, m.o, m.n);
       let position = m.p;
+      let written = 0;
       for (const b of m.b) {
         let plain: Buffer;
         try {
@@ -96,11 +98,10 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
           if (err instanceof EnvelopeError) throw new EnvelopeError(`blob ${Buffer.from(b.id).toString('hex')}: ${err.message}`);
           throw err;
         }
-        let written = 0;
-        while (written < plain.length) written += fs.writeSync(m.fd, plain, written, plain.length - written, position + written);
+        written += writeAtSync(m.fd, plain, position, m.h);
         position += plain.length;
       }
-      return { reply: { t: m.t, bytes: position - m.p }, transfer: [] };
+      return { reply: { t: m.t, bytes: written }, transfer: [] };
     }
   }
 }

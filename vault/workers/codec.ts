@@ -1,6 +1,7 @@
 import { type FileHandle } from 'node:fs/promises';
 import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './codec-pool';
 import { type RestoreBlob } from './codec-messages';
+import { writeAt } from './sparse-write';
 import { decodeBlob } from '../pack/pack-reader';
 import { seal } from '../crypto/sealed-codec';
 import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
@@ -42,8 +43,8 @@ export interface Codec {
   blobId(region: ChunkRegion, start: number, length: number): Promise<Buffer>;
   /** The stored form (envelope, docs/FORMAT.md §3, context the blob id) of bytes `[start, start + length)` of the region. */
   seal(region: ChunkRegion, start: number, length: number, id: Buffer, compressionLevel: number | null): Promise<Buffer>;
-  /** Writes the range's plaintexts to `fh`; resolves with the bytes written. */
-  restoreRange(range: PackRange, fh: FileHandle): Promise<number>;
+  /** Writes the range's plaintexts to `fh`, all-zero blocks left as holes when `sparse` (sparse-write.ts); resolves with the bytes written to the file. */
+  restoreRange(range: PackRange, fh: FileHandle, sparse: boolean): Promise<number>;
 }
 
 /** The codec for a vault: pooled when the shared pool is up (and `inline` not asked), else in-thread. */
@@ -97,16 +98,16 @@ export class PooledCodec implements Codec {
     return this.pool.seal(this.k, slab.id, offset + start, length, id, compressionLevel);
   }
 
-  async restoreRange(range: PackRange, fh: FileHandle): Promise<number> {
+  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean): Promise<number> {
     const { packKey, offset, length } = range;
     try {
-      if (this.localPath) return await this.pool.restore(this.k, { file: this.localPath(packKey) }, offset, length, range.blobs, fh.fd, range.position);
+      if (this.localPath) return await this.pool.restore(this.k, { file: this.localPath(packKey) }, offset, length, range.blobs, fh.fd, range.position, sparse);
       const bytes = await this.store.get(packKey, { offset, length });
       if (bytes.length !== length) throw new VaultCorruptionError(this.store.location, packKey, `pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
       const region = await this.slabs.alloc(length);
       try {
         bytes.copy(region.bytes);
-        return await this.pool.restore(this.k, { slab: region.slab.id }, region.offset, length, range.blobs, fh.fd, range.position);
+        return await this.pool.restore(this.k, { slab: region.slab.id }, region.offset, length, range.blobs, fh.fd, range.position, sparse);
       } finally {
         this.slabs.release(region.slab);
       }
@@ -148,7 +149,7 @@ export class InThreadCodec implements Codec {
     return (await seal(this.keys, id, region.bytes.subarray(start, start + length), { compressionLevel })).stored;
   }
 
-  async restoreRange(range: PackRange, fh: FileHandle): Promise<number> {
+  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean): Promise<number> {
     const { packKey, offset, length } = range;
     const bytes = await this.store.get(packKey, { offset, length });
     if (bytes.length !== length) throw new VaultCorruptionError(this.store.location, packKey, `pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
@@ -156,11 +157,11 @@ export class InThreadCodec implements Codec {
     // Every blob is opened (in parallel on the thread pool) before the first byte is written.
     const plains = await Promise.all(range.blobs.map((b) => decodeBlob(this.keys, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw, where)));
     let position = range.position;
+    let written = 0;
     for (const plain of plains) {
-      let written = 0;
-      while (written < plain.length) written += (await fh.write(plain, written, plain.length - written, position + written)).bytesWritten;
+      written += await writeAt(fh, plain, position, sparse);
       position += plain.length;
     }
-    return position - range.position;
+    return written;
   }
 }

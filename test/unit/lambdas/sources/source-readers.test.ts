@@ -7,9 +7,11 @@ import { newObservations } from '../../../../lambdas/sources/entry-sink';
 import { ESCAPED_KEY_SEGMENT, s3EntryPath, s3KeyOfEntryPath } from '../../../../lambdas/sources/s3-entry-path';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
+import { type FsPath } from '../../../../vault/platform/posix-calls';
 import { readEntry } from '../../../../vault/restorer/restore';
 import { checkEntryPath } from '../../../../vault/archiver/snapshot-writer';
 import { type Vault } from '../../../../vault/repository/vault';
+import { buildHostileTree } from '../../../support/hostile-tree';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 const dirs: string[] = [];
@@ -68,7 +70,7 @@ describe('directory shards', () => {
     return root;
   }
 
-  async function shardEntries(vault: Vault, root: string, shards: string[][], beforeRead?: (abs: string, attempt: number) => Promise<void>) {
+  async function shardEntries(vault: Vault, root: string, shards: string[][], beforeRead?: (abs: FsPath, attempt: number) => Promise<void>) {
     const parts = [];
     const observations = newObservations();
     for (const names of shards) {
@@ -90,6 +92,31 @@ describe('directory shards', () => {
     for await (const e of vault.entries(reference)) expected.push(e);
     const { entries } = await shardEntries(vault, root, [['b'], ['a', 'link', 'top.txt']]);
     expect(entries).toEqual(expected);
+  });
+
+  it('writes exactly the entries of the vault’s own backup for a tree of names that are not UTF-8, special files, hard links and extended attributes', async () => {
+    const root = path.join(await scratch('fs-hostile'), 'root');
+    const { close } = await buildHostileTree(root);
+    try {
+      const { vault } = await newTestVault(await scratch('fs-vault'));
+      const reference = (await backupDirectory(vault, root, { parent: null })).snapshot;
+      const expected: ManifestEntry[] = [];
+      for await (const e of vault.entries(reference)) expected.push(e);
+      const topLevel = expected.map((e) => e.path).filter((p) => !p.includes('/'));
+      // The hard-link group (hard/, other/) stays in one shard; the escaped directory name travels as the plan carries it.
+      const linked = ['hard', 'other'];
+      const { entries } = await shardEntries(vault, root, [linked, topLevel.filter((n) => !linked.includes(n))]);
+      expect(entries).toEqual(expected);
+      expect(entries.find((e) => e.path === 'other/c')?.meta['hardlink']).toBe('hard/a');
+
+      // Split across shards, each shard stores its names as files of their own (the same blobs).
+      const split = await shardEntries(vault, root, [['hard'], ['other']]);
+      const c = split.entries.find((e) => e.path === 'other/c');
+      expect(c?.meta['hardlink']).toBeUndefined();
+      expect(c?.content).toEqual(split.entries.find((e) => e.path === 'hard/a')?.content);
+    } finally {
+      await close();
+    }
   });
 
   it('re-reads a file that changed while it was read, and keeps the settled content', async () => {

@@ -8,16 +8,16 @@ import { RestoreIncompleteError, restoreSnapshot } from '../../../../vault/resto
 import { UnsafeEntryPathError } from '../../../../vault/restorer/safe-target-path';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
-import { finishDirectories, restoreDirectoryEntry } from '../../../../lambdas/restore/directory-writer';
-import { directoryEntry } from '../../../../lambdas/restore/restored-entry';
+import { finishDirectories, openDirectoryRestorer } from '../../../../lambdas/restore/directory-writer';
 import { newTestVault, pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
-/** The restore workflow's way: every entry through restoreDirectoryEntry, then finishDirectories. */
+/** The restore workflow's way: every entry through one shard's restorer, then finishDirectories. */
 async function restoreLikeWorkflow(vault: Vault, snapshot: Snapshot, target: string, options: { overwrite?: boolean; keepSetIdBits?: boolean } = {}): Promise<void> {
   const entries = [];
   for await (const e of vault.entries(snapshot)) entries.push(e);
-  for (const e of entries) await restoreDirectoryEntry(vault, e, target, options);
-  await finishDirectories(target, entries.map(directoryEntry), options);
+  const restorer = await openDirectoryRestorer(vault, target, () => true, options);
+  for (const e of entries) await restorer.restoreEntry(e);
+  await finishDirectories(target, entries, options);
 }
 
 describe('the one directory restorer (CLI and restore workflow)', () => {

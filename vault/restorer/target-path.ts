@@ -1,0 +1,62 @@
+import { isUtf8 } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { type FsPath } from '../platform/posix-calls';
+
+/**
+ * Path arithmetic on restore target paths, which are strings, or Buffers when a name on the way is
+ * not UTF-8 (resolveInsideTarget). A path is a string exactly when its bytes are valid UTF-8, so one
+ * directory always has one form (and one key in RestoreTarget's maps).
+ */
+const SLASH = 0x2f;
+
+/** The directory holding `p`. */
+export function parentOf(p: FsPath): FsPath {
+  if (typeof p === 'string') return path.dirname(p);
+  const cut = p.lastIndexOf(SLASH);
+  return canonical(cut <= 0 ? p.subarray(0, 1) : p.subarray(0, cut));
+}
+
+/** Bytes of the entry's name kept in its temporary name: with the rest, at most 124 of the 255 bytes a name may have. */
+const TEMP_NAME_BYTES = 100;
+
+/** A fresh temporary name beside `p` (`.<name>.lifeboat-<random>.tmp`, the name cut to 100 bytes). */
+export function tempPathFor(p: FsPath): FsPath {
+  const suffix = `.lifeboat-${randomBytes(6).toString('hex')}.tmp`;
+  if (typeof p === 'string') {
+    // Cut by bytes, not characters: 100 characters of a non-Latin name can be 400 bytes.
+    let name = path.basename(p).slice(0, TEMP_NAME_BYTES);
+    while (Buffer.byteLength(name) > TEMP_NAME_BYTES) name = name.slice(0, -1);
+    return path.join(path.dirname(p), `.${name}${suffix}`);
+  }
+  const cut = p.lastIndexOf(SLASH);
+  const name = p.subarray(cut + 1, cut + 1 + TEMP_NAME_BYTES);
+  return canonical(Buffer.concat([p.subarray(0, cut + 1), Buffer.from('.'), name, Buffer.from(suffix)]));
+}
+
+/** A Map key for `p` (NUL never occurs in a path, so the two forms cannot collide). */
+export function pathKey(p: FsPath): string {
+  return typeof p === 'string' ? p : `\0${p.toString('latin1')}`;
+}
+
+/** The number of separators in `p` (deeper paths have more). */
+export function depthOf(p: FsPath): number {
+  if (typeof p === 'string') return p.split(path.sep).length;
+  let n = 1;
+  for (const b of p) if (b === SLASH) n++;
+  return n;
+}
+
+/** `p` for messages (names that are not UTF-8 shown with replacement characters). */
+export function displayPath(p: FsPath): string {
+  return typeof p === 'string' ? p : p.toString('utf8');
+}
+
+/** `p` relative to `root` ('/'-separated), for messages. */
+export function relativeDisplay(root: string, p: FsPath): string {
+  return path.relative(root, displayPath(p)).split(path.sep).join('/');
+}
+
+function canonical(bytes: Buffer): FsPath {
+  return isUtf8(bytes) ? bytes.toString('utf8') : Buffer.from(bytes);
+}
