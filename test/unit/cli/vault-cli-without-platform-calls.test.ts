@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultBackup, vaultInit } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
-import { PRE_1970_NS, requireCalls } from '../../support/hostile-tree';
+import { PRE_1970_NS, requireCalls } from '../../support/hostile-fixture-tree';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
 import { REPO_ROOT } from '../../support/repo-root';
 

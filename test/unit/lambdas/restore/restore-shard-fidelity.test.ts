@@ -11,8 +11,8 @@ import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
-import { recordTree, type RecordedNode, withoutFields } from '../../../support/file-tree-record';
-import { buildHostileTree } from '../../../support/hostile-tree';
+import { captureTree, type TreeCapture, withoutAttributes } from '../../../support/tree-capture';
+import { buildHostileTree } from '../../../support/hostile-fixture-tree';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 const planS3 = mockClient(S3Client);
@@ -21,7 +21,7 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
   let dir: string;
   let vault: Vault;
   let snapshot: Snapshot;
-  let source: Map<string, RecordedNode>;
+  let source: TreeCapture;
   let paths: string[];
   let closeSocket: () => Promise<void>;
   beforeAll(async () => {
@@ -30,7 +30,7 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
     const src = path.join(dir, 'src');
     ({ close: closeSocket } = await buildHostileTree(src));
     snapshot = (await backupDirectory(vault, src)).snapshot;
-    source = await recordTree(src);
+    source = await captureTree(src);
     paths = [];
     for await (const e of vault.entries(snapshot)) paths.push(e.path);
   });
@@ -86,7 +86,7 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
     expect(report.verified.mismatches).toBe(0);
     expect(report.notRestored).toEqual({ count: 1, first: [{ path: 'socket', what: 'socket not recreated' }] });
     const expected = new Map([...source].filter(([, node]) => node.kind !== 'socket'));
-    expect(withoutFields(await recordTree(target), ['uid', 'gid'])).toEqual(withoutFields(expected, ['uid', 'gid']));
+    expect(withoutAttributes(await captureTree(target), ['uid', 'gid'])).toEqual(withoutAttributes(expected, ['uid', 'gid']));
   });
 
   it('writes a hard link whose first name is in another shard as a file of its own, with the same content', async () => {

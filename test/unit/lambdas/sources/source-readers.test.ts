@@ -11,7 +11,7 @@ import { type FsPath } from '../../../../vault/platform/posix-calls';
 import { readEntry } from '../../../../vault/restorer/restore';
 import { checkEntryPath } from '../../../../vault/archiver/snapshot-writer';
 import { type Vault } from '../../../../vault/repository/vault';
-import { buildHostileTree } from '../../../support/hostile-tree';
+import { buildHostileTree } from '../../../support/hostile-fixture-tree';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 const dirs: string[] = [];

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as PosixCallsModule from '../../../../vault/platform/posix-calls';
 import { PosixCallError, S_IFCHR, S_IFIFO } from '../../../../vault/platform/posix-calls';
-import { isRoot, PRE_1970_NS, requireCalls, YEAR_2200_NS } from '../../../support/hostile-tree';
+import { isRoot, PRE_1970_NS, requireCalls, YEAR_2200_NS } from '../../../support/hostile-fixture-tree';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 describe('the platform calls (koffi → libc)', () => {

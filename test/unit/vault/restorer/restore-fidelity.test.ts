@@ -7,8 +7,8 @@ import { type Vault } from '../../../../vault/repository/vault';
 import { type RestoreOptions, restoreSnapshot } from '../../../../vault/restorer/restore';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { finishDirectories, openDirectoryRestorer } from '../../../../lambdas/restore/directory-writer';
-import { recordTree, type RecordedNode, treeKey, withoutFields } from '../../../support/file-tree-record';
-import { buildHostileTree, isRoot, LATIN1_DIR, LATIN1_FILE, LATIN1_TARGET, PRE_1970_NS, requireCalls, SPARSE_SIZE, YEAR_2200_NS } from '../../../support/hostile-tree';
+import { captureTree, pathKey, type TreeCapture, withoutAttributes } from '../../../support/tree-capture';
+import { buildHostileTree, isRoot, LATIN1_DIR, LATIN1_FILE, LATIN1_TARGET, PRE_1970_NS, requireCalls, SPARSE_SIZE, YEAR_2200_NS } from '../../../support/hostile-fixture-tree';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /** The restore workflow's way: one shard's restorer over every entry in manifest order, then finishDirectories. */
@@ -20,7 +20,7 @@ async function restoreLikeWorkflow(vault: Vault, snapshot: Snapshot, target: str
   await finishDirectories(target, entries);
 }
 
-function expectedAfterRestore(source: Map<string, RecordedNode>): Map<string, RecordedNode> {
+function expectedAfterRestore(source: TreeCapture): TreeCapture {
   // A socket belongs to the process listening on it: it is reported, never recreated.
   return new Map([...source].filter(([, node]) => node.kind !== 'socket'));
 }
@@ -30,7 +30,7 @@ describe('restore brings back what the backup met (issue 9, items 4 and 5)', () 
   let vault: Vault;
   let src: string;
   let snapshot: Snapshot;
-  let source: Map<string, RecordedNode>;
+  let source: TreeCapture;
   let closeSocket: () => Promise<void>;
   beforeAll(async () => {
     dir = await tempDir('restore-fidelity');
@@ -40,7 +40,7 @@ describe('restore brings back what the backup met (issue 9, items 4 and 5)', () 
     const result = await backupDirectory(vault, src);
     expect(result.skipped).toEqual([]);
     snapshot = result.snapshot;
-    source = await recordTree(src);
+    source = await captureTree(src);
   });
   afterAll(async () => {
     await closeSocket();
@@ -75,13 +75,13 @@ describe('restore brings back what the backup met (issue 9, items 4 and 5)', () 
     const stats = await restoreSnapshot(vault, snapshot, target, options);
     expect(stats.notRestored).toEqual([{ path: 'socket', what: expect.stringContaining('socket not recreated') as string }]);
     expect(stats.links).toBe(2);
-    expect(await recordTree(target)).toEqual(expectedAfterRestore(source));
+    expect(await captureTree(target)).toEqual(expectedAfterRestore(source));
   });
 
   it('restore workflow: the same, except owners (the runbook leaves files to the restoring user)', async () => {
     const target = path.join(dir, 'restored-workflow');
     await restoreLikeWorkflow(vault, snapshot, target);
-    expect(withoutFields(await recordTree(target), ['uid', 'gid'])).toEqual(withoutFields(expectedAfterRestore(source), ['uid', 'gid']));
+    expect(withoutAttributes(await captureTree(target), ['uid', 'gid'])).toEqual(withoutAttributes(expectedAfterRestore(source), ['uid', 'gid']));
   });
 
   it('keeps a hard-link group as one inode with all its names', async () => {
@@ -116,7 +116,7 @@ describe('restore brings back what the backup met (issue 9, items 4 and 5)', () 
     const target = path.join(dir, 'restored-owner');
     await restoreSnapshot(vault, snapshot, target);
     const st = await fs.stat(path.join(target, 'owned.txt'));
-    const want = source.get(treeKey('owned.txt'));
+    const want = source.get(pathKey(Buffer.from('owned.txt')));
     expect([st.uid, st.gid]).toEqual(isRoot ? [want?.uid, want?.gid] : [process.getuid?.(), process.getgid?.()]);
   });
 
