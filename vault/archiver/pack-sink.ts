@@ -23,6 +23,8 @@ export type PackSinkContext = {
   readonly onError: (err: unknown) => void;
   /** Packs written between index objects, so that a crashed backup's uploads are reused by the next. */
   readonly packsPerIndex: number;
+  /** At most this long between a pack's upload and the index object that lists it, however slowly packs come. */
+  readonly indexIntervalMs: number;
 };
 
 /** Packs uploading at once per sink; with the open one, a sink holds at most about (1 + this) × packSize of packs. */
@@ -40,8 +42,11 @@ function packObjectLength(bytes: number, blobs: number): number {
  * and restore reads them in long ranges. A pack is closed before the next blob would make its
  * object reach packSize (header included), so pack objects stay under packSize (with the default
  * 16 MiB: under S3VaultStore's multipart threshold, one PutObject per pack); a blob of packSize or
- * more is a pack of its own. When a pack is stored its blobs enter the vault's index, and every
- * `packsPerIndex` packs an index object is written.
+ * more is a pack of its own. When a pack is stored its blobs enter the vault's index, and an index
+ * object is written every `packsPerIndex` packs or `indexIntervalMs` after the oldest pack not yet
+ * in one, whichever comes first: a backup that is killed leaves at most that much of its uploads
+ * unindexed, and the next backup dedups against everything else it uploaded (as restic's periodic
+ * index saves do). What is left is reported by `verify` as unreferenced and reclaimed by prune.
  *
  * The sink is also the writer's dedup memory for blobs between "sealing" and "indexed": `claim`.
  */
@@ -58,6 +63,7 @@ export class PackSink {
   private appendedSeq = 0;
   private draining: Promise<void> | null = null;
   private unindexed: IndexedPack[] = [];
+  private indexTimer: NodeJS.Timeout | null = null;
   private readonly indexWrites: Array<Promise<string>> = [];
   private failure: unknown = null;
   /** Bytes of blobs (stored form) appended to packs. */
@@ -169,9 +175,16 @@ export class PackSink {
     }
     this.unindexed.push(pack);
     if (this.unindexed.length >= this.ctx.packsPerIndex) this.flushIndex();
+    else if (!this.indexTimer) {
+      this.indexTimer = setTimeout(() => this.flushIndex(), this.ctx.indexIntervalMs);
+      // The backup's own work keeps the process alive; a pending index save must not.
+      this.indexTimer.unref();
+    }
   }
 
   private flushIndex(): void {
+    if (this.indexTimer) clearTimeout(this.indexTimer);
+    this.indexTimer = null;
     if (this.unindexed.length === 0) return;
     const packs = this.unindexed;
     this.unindexed = [];

@@ -56,6 +56,8 @@ export type SnapshotWriterOptions = {
   readonly runEntries?: number;
   /** Packs written between index objects, so that a crashed backup's uploads are reused by the next. @default 32 */
   readonly packsPerIndex?: number;
+  /** Longest time a stored pack waits for the index object that lists it. @default 30 000 */
+  readonly indexIntervalMs?: number;
 };
 
 /**
@@ -95,7 +97,7 @@ export class SnapshotWriter {
     const onError = (err: unknown): void => {
       this.failure ??= err;
     };
-    this.sink = new PackSink({ store: ctx.store, keys: ctx.keys, index: ctx.index, packSize: ctx.packSize, budget: this.budget, onError, packsPerIndex: options.packsPerIndex ?? 32 });
+    this.sink = new PackSink({ store: ctx.store, keys: ctx.keys, index: ctx.index, packSize: ctx.packSize, budget: this.budget, onError, packsPerIndex: options.packsPerIndex ?? 32, indexIntervalMs: options.indexIntervalMs ?? 30_000 });
     this.manifest = new ManifestWriter({ store: ctx.store, keys: ctx.keys, runEntries: options.runEntries ?? 100_000, onError });
   }
 

@@ -14,11 +14,17 @@ function blob(i: number): SealedBlob {
   return { id: pseudoRandomBytes(32, 1000 + i), stored: pseudoRandomBytes(3000 + i, 2000 + i), rawLength: 4000 + i };
 }
 
-function sinkOn(store: VaultStore, keys: VaultKeys, errors: unknown[] = []): { sink: PackSink; index: VaultIndex; budget: ByteBudget } {
+function sinkOn(store: VaultStore, keys: VaultKeys, errors: unknown[] = [], indexing: { packsPerIndex: number; indexIntervalMs: number } = { packsPerIndex: 2, indexIntervalMs: 60_000 }): { sink: PackSink; index: VaultIndex; budget: ByteBudget } {
   const index = new VaultIndex();
   const budget = new ByteBudget(1 << 20);
-  const ctx: PackSinkContext = { store, keys, index, packSize: PACK_SIZE, budget, onError: (err) => errors.push(err), packsPerIndex: 2 };
+  const ctx: PackSinkContext = { store, keys, index, packSize: PACK_SIZE, budget, onError: (err) => errors.push(err), ...indexing };
   return { sink: new PackSink(ctx), index, budget };
+}
+
+async function keysUnder(store: VaultStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of store.list(prefix)) keys.push(key);
+  return keys;
 }
 
 describe('PackSink', () => {
@@ -74,5 +80,24 @@ describe('PackSink', () => {
     sink.put(0, b, b.rawLength);
     await expect(sink.finish()).rejects.toThrow('disk full');
     expect(errors).toEqual([new Error('disk full')]);
+  });
+
+  it('writes the index object of stored packs once indexIntervalMs has passed, before packsPerIndex packs and before finish', async () => {
+    const store = new MemoryVaultStore('pack-sink-interval');
+    const { sink, budget } = sinkOn(store, keys, [], { packsPerIndex: 100, indexIntervalMs: 20 });
+    const blobs = Array.from({ length: 7 }, (_, i) => blob(i));
+    for (const [seq, b] of blobs.entries()) {
+      expect(sink.claim(b.id)).toBe(true);
+      await budget.acquire(b.rawLength);
+      sink.put(seq, b, b.rawLength);
+    }
+    // Three blobs fill a pack: two packs close and upload; the third stays open (no finish yet).
+    const deadline = Date.now() + 5000;
+    while ((await keysUnder(store, 'index/')).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const [indexKey] = await keysUnder(store, 'index/');
+    expect(indexKey).toBeDefined();
+    expect((await keysUnder(store, 'data/')).length).toBe(2);
+    await sink.finish();
+    expect((await keysUnder(store, 'index/')).length).toBe(2);
   });
 });
