@@ -1,16 +1,4 @@
-/**
- * The methods of s3rver's FilesystemStore that every request calls (the bucket's existence, its
- * CORS and website configuration), as far as this module relies on them.
- */
-type BucketStore = {
-  getBucket(bucket: string): Promise<unknown>;
-  putBucket(bucket: string): Promise<unknown>;
-  deleteBucket(bucket: string): Promise<unknown>;
-  reset(): void;
-  getSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
-  putSubresource(bucket: string, key: string | undefined, resource: { type: string }): Promise<unknown>;
-  deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
-};
+import type S3rver from 's3rver';
 
 /**
  * Keeps s3rver's per-request bucket lookups in memory. Each S3 request makes s3rver stat the
@@ -21,7 +9,7 @@ type BucketStore = {
  * create/delete and every bucket-level configuration write goes through the methods wrapped here,
  * which drop the cached answer. Object-level subresources (tagging) are not cached.
  */
-export function cacheBucketLookups(store: BucketStore): void {
+export function cacheBucketLookups(store: S3rver.Store): void {
   const buckets = new Map<string, Promise<unknown>>();
   const configs = new Map<string, Promise<unknown>>();
   const configKey = (bucket: string, type: string): string => `${bucket}\u0000${type}`;
@@ -39,22 +27,19 @@ export function cacheBucketLookups(store: BucketStore): void {
   const deleteSubresource = store.deleteSubresource.bind(store);
 
   store.getBucket = (bucket) => remember(buckets, bucket, () => getBucket(bucket));
-  store.putBucket = async (bucket) => {
-    forgetBucket(bucket);
-    try {
-      return await putBucket(bucket);
-    } finally {
+  // A bucket's cached answers are dropped before and after it is created or deleted: a lookup racing the change cannot keep a stale one.
+  const changingBucket =
+    (change: (bucket: string) => Promise<unknown>) =>
+    async (bucket: string): Promise<unknown> => {
       forgetBucket(bucket);
-    }
-  };
-  store.deleteBucket = async (bucket) => {
-    forgetBucket(bucket);
-    try {
-      return await deleteBucket(bucket);
-    } finally {
-      forgetBucket(bucket);
-    }
-  };
+      try {
+        return await change(bucket);
+      } finally {
+        forgetBucket(bucket);
+      }
+    };
+  store.putBucket = changingBucket(putBucket);
+  store.deleteBucket = changingBucket(deleteBucket);
   store.reset = () => {
     buckets.clear();
     configs.clear();
@@ -64,22 +49,18 @@ export function cacheBucketLookups(store: BucketStore): void {
     if (key !== undefined || typeof bucket !== 'string') return getSubresource(bucket, key, type);
     return remember(configs, configKey(bucket, type), () => getSubresource(bucket, key, type));
   };
-  store.putSubresource = async (bucket, key, resource) => {
-    if (key === undefined) configs.delete(configKey(bucket, resource.type));
-    try {
-      return await putSubresource(bucket, key, resource);
-    } finally {
-      if (key === undefined) configs.delete(configKey(bucket, resource.type));
-    }
-  };
-  store.deleteSubresource = async (bucket, key, type) => {
-    if (key === undefined) configs.delete(configKey(bucket, type));
-    try {
-      return await deleteSubresource(bucket, key, type);
-    } finally {
+  const changingConfig =
+    (bucket: string, key: string | undefined, type: string, change: () => Promise<unknown>) =>
+    async (): Promise<unknown> => {
       if (key === undefined) configs.delete(configKey(bucket, type));
-    }
-  };
+      try {
+        return await change();
+      } finally {
+        if (key === undefined) configs.delete(configKey(bucket, type));
+      }
+    };
+  store.putSubresource = (bucket, key, resource) => changingConfig(bucket, key, resource.type, () => putSubresource(bucket, key, resource))();
+  store.deleteSubresource = (bucket, key, type) => changingConfig(bucket, key, type, () => deleteSubresource(bucket, key, type))();
 }
 
 /** The cached answer for `key`, or a fresh lookup (a failed one is not kept). */
