@@ -101,6 +101,11 @@ export async function startCloudServers(options: CloudServerOptions): Promise<Cl
         vhostBuckets: false,
       });
       cacheBucketLookups(s3.store);
+      // koa-logger formats every request and response line (chalk, then winston's colorize and
+      // splat) even though `silent` drops them at the transport: a tenth of the cloud's CPU for no
+      // output. Errors still reach s3rver's own logger.
+      const requestLogger = s3.middleware.findIndex((m) => m.name === 'logger');
+      if (requestLogger >= 0) s3.middleware.splice(requestLogger, 1);
       // First in line: SDK v3 uploads streams as aws-chunked bodies, which s3rver would store verbatim.
       s3.middleware.unshift(async (ctx, next) => {
         if (isAwsChunked(ctx.headers)) {
