@@ -2,7 +2,9 @@
  * Test tiers by folder, one jest project each (`npm run test:<tier>`, or `jest --selectProjects <tier>`):
  * unit (pure core), infra (CDK + cdk-nag), integration (local cloud), e2e (synthesized workflows).
  * The tiers that synthesize the app share one globalSetup (test/support/jest-global-setup.ts):
- * handler bundles built once per run and a synthesis cache, passed to the workers by environment.
+ * handler bundles built once per run and a synthesis cache, passed to the workers by environment;
+ * every tier's setup also bundles the CLI once, for the tests that run it as a process
+ * (test/support/cli-bundle.ts).
  * Jest runs a project's globalSetup only when that project has tests to run. Every test file stops
  * its vault codec threads when it ends (test/support/stop-codec-pool-after-file.ts), and the slowest
  * suites start first, also on a fresh clone without timings (test/support/slow-first-sequencer.cjs).
@@ -28,7 +30,7 @@ const tier = (name, extra = {}) => ({
 });
 
 module.exports = {
-  projects: [tier('unit'), tier('infra', synthesizing), tier('integration', synthesizing), tier('e2e', synthesizing)],
+  projects: [tier('unit', { globalSetup: '<rootDir>/test/support/jest-unit-setup.ts', globalTeardown: '<rootDir>/test/support/jest-unit-teardown.ts' }), tier('infra', synthesizing), tier('integration', synthesizing), tier('e2e', synthesizing)],
   testSequencer: '<rootDir>/test/support/slow-first-sequencer.cjs',
   maxWorkers: 2,
   testTimeout: 120000,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SYNTH_CACHE_ENV } from '../../local/assembly/synthesis-cache';
 import setupHandlerBundles from '../../scripts/jest/handler-bundles-setup';
+import { setupCliBundle } from './cli-bundle';
 
 /** Marks the synthesis cache this setup made, so the teardown removes only that one. */
 export const SYNTH_CACHE_BY_SETUP_ENV = 'LIFEBOAT_SYNTH_CACHE_TEMPORARY';
@@ -18,6 +19,8 @@ export const SYNTH_CACHE_BY_SETUP_ENV = 'LIFEBOAT_SYNTH_CACHE_TEMPORARY';
  */
 export default function setup(): void {
   setupHandlerBundles();
+  // The end-to-end fidelity test runs the CLI as a process too.
+  setupCliBundle();
   if (process.env[SYNTH_CACHE_ENV]) return;
   const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-synth-cache-'));
   process.env[SYNTH_CACHE_ENV] = dir;

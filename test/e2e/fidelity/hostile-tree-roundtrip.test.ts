@@ -12,6 +12,7 @@ import { ALL_HOSTILE_CASES, everyCaseTree, type HostileTree, hostileTree, type H
 import { capturedTree, joinPath, removeTree, writeHostileTree } from '../../support/hostile-tree-writer';
 import { REPO_ROOT } from '../../support/repo-root';
 import { type CapturedEntry, captureTree, diffTrees, formatTreeDiff, type TreeCapture } from '../../support/tree-capture';
+import { HANG_MS, vaultCliArgv } from '../../support/vault-cli-process';
 
 /**
  * Fidelity of a backup and restore on hostile trees (issue 9), property-based.
@@ -71,7 +72,6 @@ const IS_ROOT = process.getuid?.() === 0;
 const OPTIONS: HostileTreeOptions = { cases: ALL_HOSTILE_CASES, root: IS_ROOT };
 const WRITER = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 /** Far above a command's run time here: a process still alive then is hung, not slow. */
-const HANG_MS = 60_000;
 /** `lifeboat vault restore`: completed, but some entries (sockets) were not restored; they are listed on stderr. */
 const EXIT_NOT_ALL_RESTORED = 3;
 const SET_ID_BITS = 0o6000;
@@ -149,7 +149,7 @@ type CliResult = { status: number | null; signal: NodeJS.Signals | null; stdout:
 /** Runs `lifeboat vault …` as its own process, as a user does; killed (signal set) after HANG_MS. */
 function lifeboat(...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bin', 'lifeboat.ts'), 'vault', ...args], { cwd: REPO_ROOT, timeout: HANG_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, vaultCliArgv(args), { cwd: REPO_ROOT, timeout: HANG_MS, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

@@ -1,18 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultBackup, vaultInit, vaultRestore } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
-import { REPO_ROOT } from '../../support/repo-root';
+import { type CliRun, runVaultCli } from '../../support/vault-cli-process';
 
-const HANG_MS = 60_000;
-
-/** Runs `lifeboat vault …` as its own process, as a user does. */
-function lifeboat(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bin', 'lifeboat.ts'), 'vault', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: HANG_MS });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lifeboat = (...args: string[]): CliRun => runVaultCli(args);
 
 function capture(): CliIo & { lines: string[] } {
   const lines: string[] = [];

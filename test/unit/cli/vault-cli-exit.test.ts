@@ -1,20 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultBackup, vaultInit } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
-import { REPO_ROOT } from '../../support/repo-root';
+import { type CliRun, runVaultCli } from '../../support/vault-cli-process';
 
 const quiet: CliIo = { out: () => undefined, err: () => undefined };
 /** Far above a command's run time here: a process still alive then is hung, not slow. */
-const HANG_MS = 60_000;
-
-/** Runs `lifeboat vault …` as its own process, as a user does; `timedOut` when it had to be killed. */
-function lifeboat(...args: string[]): { status: number | null; timedOut: boolean; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bin', 'lifeboat.ts'), 'vault', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: HANG_MS });
-  return { status: r.status, timedOut: r.signal !== null, stdout: r.stdout, stderr: r.stderr };
-}
+const lifeboat = (...args: string[]): CliRun => runVaultCli(args);
 
 describe('lifeboat vault commands exit with their status (codec workers never keep the process alive)', () => {
   let dir: string;

@@ -5,17 +5,11 @@ import * as path from 'node:path';
 import { vaultBackup, vaultInit } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
 import { tempDir } from '../../support/vault-test-helpers';
-import { REPO_ROOT } from '../../support/repo-root';
+import { type CliRun, runVaultCli } from '../../support/vault-cli-process';
 
 const quiet: CliIo = { out: () => undefined, err: () => undefined };
 /** Far above a command's run time here: a process still alive then is hung, not slow. */
-const HANG_MS = 60_000;
-
-/** Runs `lifeboat vault …` as its own process, as a user does. */
-function lifeboat(...args: string[]): { status: number | null; timedOut: boolean; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bin', 'lifeboat.ts'), 'vault', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: HANG_MS });
-  return { status: r.status, timedOut: r.signal !== null, stdout: r.stdout, stderr: r.stderr };
-}
+const lifeboat = (...args: string[]): CliRun => runVaultCli(args);
 
 /**
  * Makes `depth` nested directories named `segment` under `dir`, and a file at the bottom, walking

@@ -1,25 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultBackup, vaultInit } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
 import { PRE_1970_NS, requireCalls } from '../../support/hostile-fixture-tree';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
-import { REPO_ROOT } from '../../support/repo-root';
+import { type CliRun, runVaultCli } from '../../support/vault-cli-process';
 
 const quiet: CliIo = { out: () => undefined, err: () => undefined };
 /** Far above a command's run time here: a process still alive then is hung, not slow. */
-const HANG_MS = 60_000;
-
 /** Runs `lifeboat vault …` as its own process without the platform calls, as a Lambda bundle without koffi runs. */
-function lifeboatWithoutCalls(...args: string[]): { status: number | null; timedOut: boolean; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bin', 'lifeboat.ts'), 'vault', ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: HANG_MS,
-    env: { ...process.env, LIFEBOAT_PLATFORM_CALLS: 'off' },
-  });
-  return { status: r.status, timedOut: r.signal !== null, stdout: r.stdout, stderr: r.stderr };
+function lifeboatWithoutCalls(...args: string[]): CliRun {
+  return runVaultCli(args, { env: { ...process.env, LIFEBOAT_PLATFORM_CALLS: 'off' } });
 }
 
 describe('lifeboat vault without the platform calls (koffi absent, another OS)', () => {
