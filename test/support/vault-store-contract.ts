@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type VaultStore } from '../../vault/backend/vault-store';
 import { VaultObjectNotFoundError } from '../../vault/vault-errors';
-import { pseudoRandomBytes } from './vault-test-helpers';
+import { listedKeys, pseudoRandomBytes } from './vault-test-helpers';
 
 /** A fresh, empty store for one test, and how to dispose of it. */
 export type VaultStoreUnderTest = { store: VaultStore; cleanup?: () => Promise<void> | void };
@@ -11,12 +11,6 @@ export type VaultStoreCapabilities = { putIfAbsent: boolean; putParts: boolean; 
 
 /** Keys every store must refuse (they could escape the vault's folder or are not plain relative paths). */
 export const INVALID_VAULT_KEYS = ['../escape', 'data/../../escape', '/absolute', 'a//b', 'trailing/', './config', 'data/./x', ''];
-
-async function listed(store: VaultStore, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const key of store.list(prefix)) out.push(key);
-  return out.sort();
-}
 
 /**
  * The behaviour vault/backend/vault-store.ts documents for every VaultStore, as one suite that each
@@ -60,7 +54,7 @@ export function describeVaultStoreContract(name: string, makeStore: () => Promis
       await store.put('index/i1', Buffer.from('first version'));
       await store.put('index/i1', Buffer.from('second'));
       expect((await store.get('index/i1')).toString()).toBe('second');
-      expect(await listed(store, 'index/')).toEqual(['index/i1']);
+      expect(await listedKeys(store, 'index/')).toEqual(['index/i1']);
     });
 
     it('keeps what was put, whatever the caller does later with its buffers', async () => {
@@ -111,26 +105,26 @@ export function describeVaultStoreContract(name: string, makeStore: () => Promis
       await expect(store.delete('locks/l1')).resolves.toBeUndefined();
       await expect(store.delete('never/was')).resolves.toBeUndefined();
       expect((await store.get('locks/l2')).toString()).toBe('other lock');
-      expect(await listed(store, '')).toEqual(['locks/l2']);
+      expect(await listedKeys(store, '')).toEqual(['locks/l2']);
     });
 
     it('lists every key under a folder prefix, whole keys, nothing from a sibling folder that merely shares its first letters', async () => {
       const dataKeys = Array.from({ length: 60 }, (_, i) => `data/${(i % 16).toString(16).padStart(2, '0')}/${String(i).padStart(4, '0')}`);
       const otherKeys = ['config', 'keys/k1', 'index/i1', 'index-extra/i2', 'snapshots/s1'];
       for (const key of [...dataKeys, ...otherKeys]) await store.put(key, Buffer.from(key));
-      expect(await listed(store, '')).toEqual([...dataKeys, ...otherKeys].sort());
-      expect(await listed(store, 'data/')).toEqual([...dataKeys].sort());
-      expect(await listed(store, 'data/0a/')).toEqual(dataKeys.filter((k) => k.startsWith('data/0a/')).sort());
-      expect(await listed(store, 'index/')).toEqual(['index/i1']);
-      expect(await listed(store, 'packs/')).toEqual([]);
-      expect(await listed(store, 'data/ff/')).toEqual([]);
+      expect(await listedKeys(store, '')).toEqual([...dataKeys, ...otherKeys].sort());
+      expect(await listedKeys(store, 'data/')).toEqual([...dataKeys].sort());
+      expect(await listedKeys(store, 'data/0a/')).toEqual(dataKeys.filter((k) => k.startsWith('data/0a/')).sort());
+      expect(await listedKeys(store, 'index/')).toEqual(['index/i1']);
+      expect(await listedKeys(store, 'packs/')).toEqual([]);
+      expect(await listedKeys(store, 'data/ff/')).toEqual([]);
     });
 
     it('carries keys with spaces, plus signs, percent signs and non-ASCII characters unchanged', async () => {
       const keys = ['snapshots/with space + plus %25', 'ünïcödé/📦.bin'];
       for (const key of keys) await store.put(key, Buffer.from(`body of ${key}`));
       for (const key of keys) expect((await store.get(key)).toString()).toBe(`body of ${key}`);
-      expect(await listed(store, '')).toEqual([...keys].sort());
+      expect(await listedKeys(store, '')).toEqual([...keys].sort());
     });
 
     it('refuses keys that are not plain relative paths, for every operation, and writes nothing', async () => {
@@ -140,7 +134,7 @@ export function describeVaultStoreContract(name: string, makeStore: () => Promis
         await expect(store.has(key)).rejects.toThrow(/invalid (vault )?object key/);
         await expect(store.delete(key)).rejects.toThrow(/invalid (vault )?object key/);
       }
-      expect(await listed(store, '')).toEqual([]);
+      expect(await listedKeys(store, '')).toEqual([]);
     });
 
     if (capabilities.putIfAbsent) {
@@ -162,7 +156,7 @@ export function describeVaultStoreContract(name: string, makeStore: () => Promis
         const won = await Promise.all(bodies.map((body) => putIfAbsent('race/config', body)));
         expect(won.filter((w) => w)).toHaveLength(1);
         expect((await store.get('race/config')).equals(bodies[won.indexOf(true)] as Buffer)).toBe(true);
-        expect(await listed(store, 'race/')).toEqual(['race/config']);
+        expect(await listedKeys(store, 'race/')).toEqual(['race/config']);
       });
     }
 

@@ -57,6 +57,13 @@ export async function readTree(root: string): Promise<TreeSpec> {
   return out;
 }
 
+/** The keys `store` lists under `prefix`, sorted. */
+export async function listedKeys(store: VaultStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of store.list(prefix)) keys.push(key);
+  return keys.sort();
+}
+
 /** A store with only the required VaultStore methods of `inner` (like S3: no local paths, no gathered writes), `overrides` added or replacing some. */
 export function requiredMethodsStore(inner: VaultStore, overrides: Partial<VaultStore> = {}): VaultStore {
   return {

@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type LocalCloudHandle, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
+import { useLocalS3Bucket } from '../../../support/local-s3-bucket';
 import { describeVaultStoreContract } from '../../../support/vault-store-contract';
 
 /**
@@ -14,26 +10,10 @@ import { describeVaultStoreContract } from '../../../support/vault-store-contrac
 const REGION = 'us-east-1';
 const BUCKET = 'vault-store-contract';
 
-// Not the local-cloud helpers: they load aws-cdk-lib, which this suite does not need.
-const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-s3-contract-'));
-let cloud: LocalCloudHandle;
-let client: S3Client;
+const s3 = useLocalS3Bucket(BUCKET, 's3-contract', REGION);
 let vaults = 0;
 
-beforeAll(async () => {
-  // exitWithParent: the emulator stops by itself if this test process dies before afterAll.
-  cloud = await startLocalCloud({ dataDir, regions: [REGION], exitWithParent: true });
-  client = localS3Client(cloud.endpoints, REGION);
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await stopLocalCloud(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-describeVaultStoreContract('S3VaultStore on the local cloud', async () => ({ store: new S3VaultStore({ client, bucket: BUCKET, prefix: `vaults/v${++vaults}` }) }), {
+describeVaultStoreContract('S3VaultStore on the local cloud', async () => ({ store: new S3VaultStore({ client: s3().client, bucket: BUCKET, prefix: `vaults/v${++vaults}` }) }), {
   putIfAbsent: true,
   putParts: false,
   localPath: false,

@@ -1,44 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type LocalCloudHandle, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { localS3Client } from '../../../../local/cloud';
 import { InvalidVaultKeyError, S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { mapBounded } from '../../../../vault/workers/bounded-concurrency';
+import { useLocalS3Bucket } from '../../../support/local-s3-bucket';
+import { listedKeys } from '../../../support/vault-test-helpers';
 
 const REGION = 'us-east-1';
 const BUCKET = 'vault-store-test';
 const MiB = 1024 * 1024;
 
-// Not the local-cloud helpers: they load aws-cdk-lib, which this suite does not need.
-const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-s3-vault-'));
-let cloud: LocalCloudHandle;
-let client: S3Client;
-
-async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const key of iterable) out.push(key);
-  return out.sort();
-}
+const s3 = useLocalS3Bucket(BUCKET, 's3-vault', REGION);
 
 function store(prefix?: string, extra: { multipartThresholdBytes?: number; partSizeBytes?: number } = {}): S3VaultStore {
-  return new S3VaultStore({ client, bucket: BUCKET, ...(prefix !== undefined ? { prefix } : {}), ...extra });
+  return new S3VaultStore({ client: s3().client, bucket: BUCKET, ...(prefix !== undefined ? { prefix } : {}), ...extra });
 }
-
-beforeAll(async () => {
-  // exitWithParent: the emulator stops by itself if this test process dies before afterAll.
-  cloud = await startLocalCloud({ dataDir, regions: [REGION], exitWithParent: true });
-  client = localS3Client(cloud.endpoints, REGION);
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await stopLocalCloud(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
-});
 
 describe('S3VaultStore on the local S3 emulator', () => {
   it('names its location s3://bucket/prefix, tolerating slashes around the prefix', () => {
@@ -53,7 +30,7 @@ describe('S3VaultStore on the local S3 emulator', () => {
     const vault = store('basic');
     const body = randomBytes(4096);
     await vault.put('data/ab/blob', body);
-    const raw = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'basic/data/ab/blob' }));
+    const raw = await s3().client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'basic/data/ab/blob' }));
     expect(Buffer.from(await raw.Body!.transformToByteArray()).equals(body)).toBe(true);
   });
 
@@ -72,14 +49,14 @@ describe('S3VaultStore on the local S3 emulator', () => {
     await mapBounded([...dataKeys, ...otherKeys], 32, (key) => vault.put(key, Buffer.from(key)));
 
     // The emulator really pages (at most 1,000 keys a page), so list() must have followed a continuation token.
-    const firstPage = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'many/data/' }));
+    const firstPage = await s3().client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'many/data/' }));
     expect(firstPage.IsTruncated).toBe(true);
     expect(firstPage.Contents).toHaveLength(1000);
 
-    expect(await collect(vault.list('data/'))).toEqual([...dataKeys].sort());
-    expect(await collect(vault.list(''))).toEqual([...dataKeys, ...otherKeys].sort());
-    expect(await collect(vault.list('keys/'))).toEqual(['keys/k1']);
-    expect(await collect(vault.list('snapshots/'))).toEqual([]);
+    expect(await listedKeys(vault, 'data/')).toEqual([...dataKeys].sort());
+    expect(await listedKeys(vault, '')).toEqual([...dataKeys, ...otherKeys].sort());
+    expect(await listedKeys(vault, 'keys/')).toEqual(['keys/k1']);
+    expect(await listedKeys(vault, 'snapshots/')).toEqual([]);
   });
 
   it('keeps vaults under different prefixes apart', async () => {
@@ -89,14 +66,14 @@ describe('S3VaultStore on the local S3 emulator', () => {
     await a.put('config', Buffer.from('a'));
     await b.put('config', Buffer.from('b'));
     // Written next to the vaults by something else: not part of either.
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'iso/a-sibling', Body: 'x' }));
+    await s3().client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'iso/a-sibling', Body: 'x' }));
 
     expect((await a.get('config')).toString()).toBe('a');
     expect((await b.get('config')).toString()).toBe('b');
     // 'iso/a' must not see 'iso/ab/…' or 'iso/a-sibling' (prefix is a folder, not a string prefix).
-    expect(await collect(a.list(''))).toEqual(['config']);
-    expect(await collect(b.list(''))).toEqual(['config']);
-    expect(await collect(root.list(''))).toEqual(['a-sibling', 'a/config', 'ab/config']);
+    expect(await listedKeys(a, '')).toEqual(['config']);
+    expect(await listedKeys(b, '')).toEqual(['config']);
+    expect(await listedKeys(root, '')).toEqual(['a-sibling', 'a/config', 'ab/config']);
     await a.delete('config');
     expect(await b.has('config')).toBe(true);
     expect(await a.has('config')).toBe(false);
@@ -120,7 +97,7 @@ describe('S3VaultStore on the local S3 emulator', () => {
   });
 
   it('reports a failed part upload itself, not the abort that follows it, and leaves no object', async () => {
-    const failing = localS3Client(cloud.endpoints, REGION);
+    const failing = localS3Client(s3().cloud.endpoints, REGION);
     const sent: string[] = [];
     failing.middlewareStack.add(
       (next, context) => async (args) => {
@@ -152,14 +129,14 @@ describe('S3VaultStore on the local S3 emulator', () => {
       await expect(vault.delete(key)).rejects.toBeInstanceOf(InvalidVaultKeyError);
     }
     await expect(vault.put('../escape', Buffer.from('x'))).rejects.toThrow(`s3://${BUCKET}/hostile: invalid object key "../escape": it contains a '..' segment`);
-    await expect(collect(vault.list('../'))).rejects.toBeInstanceOf(InvalidVaultKeyError);
-    await expect(collect(vault.list('data'))).rejects.toBeInstanceOf(InvalidVaultKeyError);
+    await expect(listedKeys(vault, '../')).rejects.toBeInstanceOf(InvalidVaultKeyError);
+    await expect(listedKeys(vault, 'data')).rejects.toBeInstanceOf(InvalidVaultKeyError);
     expect(() => store('vaults/../other')).toThrow(InvalidVaultKeyError);
 
     // Nothing was written anywhere in the bucket outside the prefixes used by this suite.
-    const all = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'escape' }));
+    const all = await s3().client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'escape' }));
     expect(all.KeyCount ?? 0).toBe(0);
-    expect(await collect(vault.list(''))).toEqual([]);
+    expect(await listedKeys(vault, '')).toEqual([]);
   });
 
   it('refuses part sizes S3 would reject', () => {

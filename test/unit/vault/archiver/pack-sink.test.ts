@@ -5,7 +5,7 @@ import { PackSink, type PackSinkContext, type SealedBlob } from '../../../../vau
 import { readPackHeader } from '../../../../vault/pack/pack-reader';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { VaultIndex } from '../../../../vault/blob-index/vault-index';
-import { pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
+import { listedKeys, pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
 
 const PACK_SIZE = 10_000;
 
@@ -19,12 +19,6 @@ function sinkOn(store: VaultStore, keys: VaultKeys, errors: unknown[] = [], inde
   const budget = new ByteBudget(1 << 20);
   const ctx: PackSinkContext = { store, keys, index, packSize: PACK_SIZE, budget, onError: (err) => errors.push(err), ...indexing };
   return { sink: new PackSink(ctx), index, budget };
-}
-
-async function keysUnder(store: VaultStore, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const key of store.list(prefix)) keys.push(key);
-  return keys;
 }
 
 describe('PackSink', () => {
@@ -93,11 +87,11 @@ describe('PackSink', () => {
     }
     // Three blobs fill a pack: two packs close and upload; the third stays open (no finish yet).
     const deadline = Date.now() + 5000;
-    while ((await keysUnder(store, 'index/')).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    const [indexKey] = await keysUnder(store, 'index/');
+    while ((await listedKeys(store, 'index/')).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const [indexKey] = await listedKeys(store, 'index/');
     expect(indexKey).toBeDefined();
-    expect((await keysUnder(store, 'data/')).length).toBe(2);
+    expect((await listedKeys(store, 'data/')).length).toBe(2);
     await sink.finish();
-    expect((await keysUnder(store, 'index/')).length).toBe(2);
+    expect((await listedKeys(store, 'index/')).length).toBe(2);
   });
 });
