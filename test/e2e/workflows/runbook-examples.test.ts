@@ -1,0 +1,200 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { type SourceConfig } from '../../../config/lifeboat-config';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
+import { compareBuckets, compareDirectories, compareTables } from '../../../local/demo/compare-restored';
+import { openLocalVault } from '../../../local/demo/local-vault';
+import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
+import { verifyBackup } from '../../../local/demo/verify-backup';
+import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
+import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
+import { SAMPLE_CONFIG_FILE, REPO_ROOT } from '../../support/repo-root';
+import { runbookExamples } from '../../support/runbook-doc-examples';
+
+/**
+ * docs/RUNBOOKS.md cannot drift from the state machines: every input example in it runs, unchanged,
+ * through the synthesized runbook of environment `dev` on the local cloud, and must succeed with a
+ * result equal to the source; every output example must have the shape of the real report. The
+ * restore examples name a backup id and a time of their own (a reader cannot know ours), so the
+ * backup that the backup example makes is also recorded in the catalog under that id and time.
+ */
+const examples = runbookExamples(readFileSync(path.join(REPO_ROOT, 'docs', 'RUNBOOKS.md'), 'utf8'));
+const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+
+const restoreInputSchema = z.object({
+  source: z.string(),
+  backupId: z.string().optional(),
+  target: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('s3'), bucket: z.string(), prefix: z.string().optional() }),
+    z.object({ type: z.literal('dynamodb'), table: z.string() }),
+    z.object({ type: z.literal('filesystem'), path: z.string() }),
+  ]),
+  filter: z.object({ prefix: z.string() }).optional(),
+});
+
+let dataDir: string;
+let local: LocalEnvironment;
+let s3: S3Client;
+let ddb: DynamoDBClient;
+let catalog: BackupCatalog;
+let names: ReturnType<typeof resourceNames>;
+let sources: SourceConfig[];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-runbook-examples-'));
+  local = await openLocalEnvironment({ config, envName: 'dev', dataDir, exitWithParent: true });
+  names = resourceNames(local.environment);
+  s3 = localS3Client(local.endpoints, local.environment.primaryRegion);
+  ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
+  catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
+  sources = local.environment.plans.flatMap((p) => p.sources);
+  for (const source of sources) {
+    if (source.type === 's3') await seedSampleBucket(s3, source.bucket);
+    else if (source.type === 'dynamodb') await seedSampleTable(ddb, source.table, 40);
+    else await seedSampleDirectory(fsPath(source.path));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  ddb?.destroy();
+  await local?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function fsPath(configured: string): string {
+  return path.join(local.fsRoot, configured);
+}
+
+function run(stateMachine: string, input: unknown): Promise<LocalExecutionResult> {
+  const primary = local.stacks.find((s) => s.role === 'primary');
+  if (!primary) throw new Error('no primary stack');
+  return runLocalExecution({
+    stack: primary,
+    stateMachine,
+    input,
+    endpoints: local.endpoints,
+    dataDir,
+    pool: local.lambdaPool(2),
+    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+  });
+}
+
+function succeeded(result: LocalExecutionResult): unknown {
+  expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
+  return result.output;
+}
+
+function sourceNamed(name: string): SourceConfig {
+  const source = sources.find((s) => s.name === name);
+  if (!source) throw new Error(`docs/RUNBOOKS.md names source "${name}", which environment dev does not have`);
+  return source;
+}
+
+/** `20261124T100000Z-1a2b3c4d` → `2026-11-24T10:00:00.000Z`, the start time such an id stands for. */
+function startOfBackupId(backupId: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[0-9a-f]{8}$/.exec(backupId);
+  if (!m) throw new Error(`docs/RUNBOOKS.md: "${backupId}" is not a backup id`);
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z`;
+}
+
+/** Object keys, recursively: what the report example promises a reader. */
+function shapeOf(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return typeof value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, shapeOf(v)]));
+}
+
+async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) for (const o of page.Contents ?? []) keys.push(o.Key ?? '');
+  return keys;
+}
+
+async function restoredDifferences(input: z.infer<typeof restoreInputSchema>): Promise<string[]> {
+  const source = sourceNamed(input.source);
+  const filter = input.filter?.prefix ?? '';
+  const { target } = input;
+  if (source.type === 's3' && target.type === 's3') {
+    const targetPrefix = (target.prefix ?? '') + filter;
+    const outside = (await keysUnder(target.bucket, target.prefix ?? '')).filter((k) => !k.startsWith(targetPrefix));
+    return [
+      ...outside.map((k) => `restored outside the filter: ${k}`),
+      ...(await compareBuckets(s3, { bucket: source.bucket, prefix: (source.prefix ?? '') + filter }, { bucket: target.bucket, prefix: targetPrefix })),
+    ];
+  }
+  if (source.type === 'dynamodb' && target.type === 'dynamodb') return compareTables(ddb, source.table, target.table);
+  if (source.type === 'filesystem' && target.type === 'filesystem' && !filter) return compareDirectories(fsPath(source.path), fsPath(target.path));
+  throw new Error(`this test cannot check a restore of ${source.type} source ${source.name} into ${JSON.stringify(target)}${filter ? ` with filter ${filter}` : ''}: extend restoredDifferences`);
+}
+
+it('documents the backup and restore runbooks, each with input examples (a new runbook needs a case below)', () => {
+  expect(examples.map((e) => ({ runbook: e.runbook, hasInputs: e.inputs.length > 0 }))).toEqual([
+    { runbook: 'restore', hasInputs: true },
+    { runbook: 'backup', hasInputs: true },
+  ]);
+});
+
+describe('docs/RUNBOOKS.md examples, run unchanged', () => {
+  let committedBackupId: string;
+  const restoreReports: unknown[] = [];
+
+  it('backup: each input example commits a backup whose every source reads back equal', async () => {
+    const inputs = examples.find((e) => e.runbook === 'backup')?.inputs ?? [];
+    for (const input of inputs) {
+      const output = succeeded(await run(names.backupStateMachine, input)) as { committed?: { backupId?: string } };
+      const backupId = output.committed?.backupId;
+      if (!backupId) throw new Error(`backup example ${JSON.stringify(input)} committed no backup: ${JSON.stringify(output)}`);
+      committedBackupId = backupId;
+      const record = await catalog.requireBackup(backupId);
+      expect(record.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+      const vault = await openLocalVault(s3, names.primaryVault, dataDir);
+      for (const source of sources) {
+        const snapshotId = record.sources.find((s) => s.name === source.name)?.snapshotId;
+        if (!snapshotId) throw new Error(`backup ${backupId} has no snapshot of ${source.name}`);
+        const verification = await verifyBackup(vault, await vault.loadSnapshot(snapshotId), source, { sourceS3: s3, sourceDynamoDb: ddb, fsRoot: fsPath });
+        expect({ source: source.name, mismatches: verification.mismatches }).toEqual({ source: source.name, mismatches: [] });
+      }
+    }
+  });
+
+  it('restore: each input example succeeds, and the target equals its source (objects, items, files)', async () => {
+    if (!committedBackupId) throw new Error('the backup example did not run');
+    const restore = examples.find((e) => e.runbook === 'restore');
+    const inputs = (restore?.inputs ?? []).map((input) => restoreInputSchema.parse(input));
+    // The examples' backup ids, recorded in the catalog as copies of the backup just made (same snapshots, in both vaults).
+    const made = await catalog.requireBackup(committedBackupId);
+    for (const backupId of new Set(inputs.flatMap((i) => (i.backupId ? [i.backupId] : [])))) {
+      const startedAt = startOfBackupId(backupId);
+      const copy = { ...made, backupId, startedAt, endedAt: startedAt };
+      await catalog.createBackup(copy);
+      await catalog.indexCommittedBackup(copy);
+    }
+    for (const [i, input] of inputs.entries()) {
+      if (input.target.type === 's3') await s3.send(new CreateBucketCommand({ Bucket: input.target.bucket }));
+      const report = succeeded(await run(names.restoreStateMachine, restore?.inputs[i])) as { entries: number; verified: { mismatches: number } };
+      expect(report.entries).toBeGreaterThan(0);
+      expect(report.verified.mismatches).toBe(0);
+      expect({ example: i, differences: await restoredDifferences(input) }).toEqual({ example: i, differences: [] });
+      restoreReports.push(report);
+    }
+  });
+
+  it('restore: the output example has the fields of a real report of the same target type', () => {
+    const documented = examples.find((e) => e.runbook === 'restore')?.outputs ?? [];
+    expect(documented.length).toBeGreaterThan(0);
+    for (const example of documented) {
+      const type = (example as { target?: { type?: string } }).target?.type;
+      const real = restoreReports.find((r) => (r as { target?: { type?: string } }).target?.type === type);
+      if (!real) throw new Error(`no restore example restored a ${type} target to compare the output example with`);
+      expect(shapeOf(example)).toEqual(shapeOf(real));
+    }
+  });
+});
