@@ -9,21 +9,27 @@ import {
   attachLocalCloud,
   type LocalCloudHandle,
   localCloudStatus,
+  type LocalCloudStatus,
   startLocalCloud,
   type StartLocalCloudOptions,
   stopLocalCloud,
 } from '../../local/cloud/local-cloud';
+import { type RegionOutageResult, startRegion, stopRegion } from '../../local/cloud/region-outage';
 import { type ProvisionSummary, provisionFromTemplates } from '../../local/cloud/provision-from-templates';
 import { LOCAL_ENDPOINTS_ENV, type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { type CliIo, processIo } from '../cli-io';
 
 /**
- * `lifeboat local up | down | status`: the local cloud as a long-lived background process.
+ * `lifeboat local up | down | status | region stop|start`: the local cloud as a long-lived
+ * background process, and outages of one of its regions.
  *
  * Exit codes: up 0 = running and provisioned, 1 = failed. down 0 = stopped *or was not running*
  * (idempotent, like `docker compose down`), 1 = failed to stop. status 0 = running and every
- * endpoint answers, 1 = running but an endpoint does not answer, 3 = not running (the LSB
+ * endpoint of every region that is up answers (a region stopped on purpose is not a failure),
+ * 1 = running but an endpoint of an up region does not answer, 3 = not running (the LSB
  * convention of `systemctl status`), including a stale cloud.json left by a killed process.
+ * region stop|start 0 = the region is now in that state, also when it already was (idempotent),
+ * 1 = failed (unknown region, no cloud running, the region could not be stopped or started).
  */
 
 export type SynthesizeFn = (options: { config: LifeboatConfig; envName: string; outdir: string }) => Promise<SynthesizedStack[]>;
@@ -39,6 +45,7 @@ export type LocalCommandDeps = {
 export type LocalUpOptions = { dataDir: string; env: string; config: string };
 export type LocalDownOptions = { dataDir: string };
 export type LocalStatusOptions = { dataDir: string; json?: boolean };
+export type LocalRegionOptions = { dataDir: string };
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -74,6 +81,11 @@ export async function localUp(options: LocalUpOptions, deps: Partial<LocalComman
     let cloud: LocalCloudHandle;
     const status = await localCloudStatus(dataDir);
     if (status.state === 'running') {
+      const stopped = stoppedRegions(status);
+      if (stopped.length) {
+        io.err(`Region ${stopped.join(', ')} of the local cloud on ${dataDir} is stopped, so it cannot be provisioned; run \`lifeboat local region start ${stopped[0] ?? ''}\` first.`);
+        return EXIT_FAILED;
+      }
       cloud = await attachLocalCloud(dataDir);
       const missing = regions.filter((r) => !cloud.regions.includes(r));
       if (missing.length) {
@@ -119,11 +131,23 @@ export async function localDown(options: LocalDownOptions, deps: Partial<LocalCo
   }
 }
 
-/** `local status`: running or not, and whether each endpoint answers. */
+function stoppedRegions(status: LocalCloudStatus): string[] {
+  return Object.entries(status.regionStates ?? {})
+    .filter(([, state]) => state === 'stopped')
+    .map(([region]) => region);
+}
+
+function serviceVerdict(s: LocalCloudStatus['services'][number]): string {
+  if (s.regionState === 'stopped') return s.reachable ? 'STOPPED, BUT THE PORT ANSWERS (another program took it?)' : 'stopped';
+  return s.reachable ? 'ok' : `NOT ANSWERING (${s.error ?? '?'})`;
+}
+
+/** `local status`: running or not, each region up or stopped, and whether each endpoint answers. */
 export async function localStatus(options: LocalStatusOptions, deps: Partial<LocalCommandDeps> = {}): Promise<number> {
   const { io } = { ...defaultDeps, ...deps };
   const status = await localCloudStatus(path.resolve(options.dataDir));
-  const healthy = status.state === 'running' && status.services.every((s) => s.reachable);
+  // A region stopped on purpose is the state the user asked for, not a fault of the cloud.
+  const healthy = status.state === 'running' && status.services.every((s) => s.regionState === 'stopped' || s.reachable);
   const code = status.state !== 'running' ? EXIT_NOT_RUNNING : healthy ? EXIT_OK : EXIT_FAILED;
   if (options.json) {
     io.out(JSON.stringify({ ...status, healthy }, null, 2));
@@ -135,11 +159,39 @@ export async function localStatus(options: LocalStatusOptions, deps: Partial<Loc
     io.out(`The local cloud is not running: pid ${status.pid ?? '?'} from ${status.dataDir}/cloud.json is gone; \`lifeboat local down\` cleans up.`);
   } else {
     io.out(`The local cloud is running (pid ${status.pid ?? '?'}, since ${status.startedAt ?? '?'}, data dir ${status.dataDir}):`);
+    for (const [region, state] of Object.entries(status.regionStates ?? {})) {
+      io.out(`  ${'region'.padEnd(9)}${region.padEnd(16)}${state === 'up' ? 'up' : `stopped (\`lifeboat local region start ${region}\` brings it back)`}`);
+    }
     for (const s of status.services) {
-      io.out(`  ${s.service.padEnd(9)}${s.region.padEnd(16)}${s.url.padEnd(26)}${s.reachable ? 'ok' : `NOT ANSWERING (${s.error ?? '?'})`}`);
+      io.out(`  ${s.service.padEnd(9)}${s.region.padEnd(16)}${s.url.padEnd(26)}${serviceVerdict(s)}`);
     }
   }
   return code;
+}
+
+function outageLine(result: RegionOutageResult): string {
+  const where = `S3 ${result.endpoints.s3}, DynamoDB ${result.endpoints.dynamodb}`;
+  if (result.state === 'stopped') {
+    return result.changed
+      ? `Region ${result.region} stopped: its S3 and DynamoDB refuse connections (${where}); data kept. Bring it back with \`lifeboat local region start ${result.region}\`.`
+      : `Region ${result.region} was already stopped; nothing done.`;
+  }
+  return result.changed
+    ? `Region ${result.region} started: its S3 and DynamoDB answer again on the same endpoints (${where}), with their data.`
+    : `Region ${result.region} was already up; nothing done.`;
+}
+
+/** `local region stop|start <region>`: a region outage in the running cloud, and its end. */
+export async function localRegion(action: 'stop' | 'start', region: string, options: LocalRegionOptions, deps: Partial<LocalCommandDeps> = {}): Promise<number> {
+  const { io } = { ...defaultDeps, ...deps };
+  try {
+    const change = action === 'stop' ? stopRegion : startRegion;
+    io.out(outageLine(await change(path.resolve(options.dataDir), region)));
+    return EXIT_OK;
+  } catch (err) {
+    io.err(`lifeboat local region ${action} failed: ${(err as Error).message}`);
+    return EXIT_FAILED;
+  }
 }
 
 export function registerLocalCommands(program: Command, deps: Partial<LocalCommandDeps> = {}): void {
@@ -162,10 +214,25 @@ export function registerLocalCommands(program: Command, deps: Partial<LocalComma
     });
   local
     .command('status')
-    .description('whether the local cloud runs and each endpoint answers (exit 0 healthy, 1 degraded, 3 not running)')
+    .description('whether the local cloud runs, each region is up or stopped, and each endpoint answers (exit 0 healthy, 1 degraded, 3 not running)')
     .option('--data-dir <dir>', 'where the local cloud keeps its data', DEFAULT_DATA_DIR)
     .option('--json', 'print the status as JSON', false)
     .action(async (opts: LocalStatusOptions) => {
       process.exitCode = await localStatus(opts, deps);
+    });
+  const region = local.command('region').description("a region outage: stop or start one region's S3 and DynamoDB in the running local cloud");
+  region
+    .command('stop <region>')
+    .description("make the region's S3 and DynamoDB refuse connections (its data is kept)")
+    .option('--data-dir <dir>', 'where the local cloud keeps its data', DEFAULT_DATA_DIR)
+    .action(async (name: string, opts: LocalRegionOptions) => {
+      process.exitCode = await localRegion('stop', name, opts, deps);
+    });
+  region
+    .command('start <region>')
+    .description("bring a stopped region back, with its data, on the same endpoints")
+    .option('--data-dir <dir>', 'where the local cloud keeps its data', DEFAULT_DATA_DIR)
+    .action(async (name: string, opts: LocalRegionOptions) => {
+      process.exitCode = await localRegion('start', name, opts, deps);
     });
 }

@@ -3,14 +3,16 @@
  *   --data-dir .lifeboat --region us-east-1 --region us-west-2 [--s3-port REGION=PORT]
  *   [--dynamodb-port REGION=PORT] [--account 000000000000] [--exit-with-parent [--parent-pid PID]]`
  *
- * Starts the emulators (cloud-servers.ts), writes <dataDir>/cloud.json when they all listen, and on
- * SIGTERM/SIGINT closes them (LevelDB included) and removes cloud.json before exiting. Started and
- * stopped by local-cloud.ts; not imported by anything.
+ * Starts the emulators (cloud-servers.ts) and the control endpoint that stops and starts a region
+ * (region-control-server.ts), writes <dataDir>/cloud.json when they all listen (and again whenever a
+ * region stops or starts), and on SIGTERM/SIGINT closes them (LevelDB included) and removes
+ * cloud.json before exiting. Started and stopped by local-cloud.ts; not imported by anything.
  */
 import { createCipheriv } from 'node:crypto';
 import { parseCloudProcessArgv } from './cloud-process-args';
 import { startCloudServers } from './cloud-servers';
 import { isProcessAlive, readCloudState, removeCloudState, writeCloudState } from './cloud-state';
+import { startRegionControlServer } from './region-control-server';
 
 /** Exit codes, so the starter can tell why the process ended before it was ready. */
 export const EXIT_BAD_ARGS = 2;
@@ -61,6 +63,18 @@ async function main(): Promise<void> {
     ...(args.account ? { account: args.account } : {}),
     ports: { s3: args.s3Ports, dynamodb: args.dynamoDbPorts },
   });
+  const startedAt = new Date().toISOString();
+  const writeState = (): void => {
+    writeCloudState(args.dataDir, {
+      pid: process.pid,
+      startedAt,
+      regions: args.regions,
+      endpoints: servers.endpoints,
+      stoppedRegions: [...servers.regions.values()].filter((r) => r.state === 'stopped').map((r) => r.region),
+      control: { url: control.url, token: control.token },
+    });
+  };
+  const control = await startRegionControlServer({ regions: servers.regions, onChange: writeState, log });
 
   let stopping = false;
   const shutdown = (reason: string): void => {
@@ -72,18 +86,22 @@ async function main(): Promise<void> {
       removeOwnState();
       process.exit(EXIT_FAILED);
     }, SHUTDOWN_TIMEOUT_MS).unref();
-    servers.close().then(
-      () => {
-        removeOwnState();
-        log('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        process.stderr.write(`local cloud: error while closing: ${String(err)}\n`);
-        removeOwnState();
-        process.exit(EXIT_FAILED);
-      },
-    );
+    // The control endpoint first: a region start must not reopen servers that are being closed.
+    control
+      .close()
+      .then(() => servers.close())
+      .then(
+        () => {
+          removeOwnState();
+          log('stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          process.stderr.write(`local cloud: error while closing: ${String(err)}\n`);
+          removeOwnState();
+          process.exit(EXIT_FAILED);
+        },
+      );
   };
   const removeOwnState = (): void => {
     if (readCloudState(args.dataDir)?.pid === process.pid) removeCloudState(args.dataDir);
@@ -99,12 +117,7 @@ async function main(): Promise<void> {
     }, PARENT_POLL_MS).unref();
   }
 
-  writeCloudState(args.dataDir, {
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    regions: args.regions,
-    endpoints: servers.endpoints,
-  });
+  writeState();
   log(`ready on ${args.dataDir}: ${JSON.stringify(servers.endpoints)}`);
 }
 

@@ -14,7 +14,16 @@ export const cloudStateSchema = z.object({
   pid: z.number().int().positive(),
   startedAt: z.string(),
   regions: z.array(z.string()).min(1),
+  /** Every region's endpoints, stopped ones included: a stopped region comes back on the same ports. */
   endpoints: localEndpointsSchema,
+  /** Regions stopped with `lifeboat local region stop` (their ports refuse connections); rewritten on each change. */
+  stoppedRegions: z.array(z.string()).default([]),
+  /**
+   * The process's control endpoint (127.0.0.1) and the bearer token it requires, so only who can
+   * read this file (mode 0600) stops or starts a region. Absent in the file of a cloud started
+   * before region outages existed.
+   */
+  control: z.object({ url: z.string().url(), token: z.string().min(32) }).optional(),
 });
 
 export type CloudState = z.infer<typeof cloudStateSchema>;
@@ -54,11 +63,11 @@ export function readCloudState(dataDir: string): CloudState | undefined {
   }
 }
 
-export function writeCloudState(dataDir: string, state: CloudState): void {
+export function writeCloudState(dataDir: string, state: z.input<typeof cloudStateSchema>): void {
   const { root, stateFile } = dataDirLayout(dataDir);
   mkdirSync(root, { recursive: true });
   const tmp = `${stateFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, stateFile);
 }
 

@@ -64,3 +64,19 @@ export class ProvisioningError extends Error {
     super(`Cannot provision ${stackName}/${logicalId}: ${message}`, options);
   }
 }
+
+/** A region the running local cloud does not serve; `regions` lists the ones it does. */
+export class UnknownRegionError extends Error {
+  override readonly name = 'UnknownRegionError';
+  constructor(
+    readonly region: string,
+    readonly regions: readonly string[],
+  ) {
+    super(`The local cloud serves no region ${region}; its regions are ${regions.join(', ')}.`);
+  }
+}
+
+/** A region could not be stopped or started, or the cloud's control endpoint did not answer as expected. */
+export class RegionControlError extends Error {
+  override readonly name = 'RegionControlError';
+}

@@ -12,6 +12,8 @@ export {
   type StopLocalCloudResult,
 } from './local-cloud';
 export { localDynamoDbClient, localS3Client } from './local-clients';
+export { type RegionOutageResult, type RegionOutageOptions, startRegion, stopRegion } from './region-outage';
+export { type RegionState } from './region-control-protocol';
 export { DEFAULT_DATA_DIR } from './cloud-state';
 export { deriveBucketName, deriveTableName, type ProvisionedBucket, type ProvisionedTable, type ProvisionSummary, provisionFromTemplates } from './provision-from-templates';
 export * from './errors';

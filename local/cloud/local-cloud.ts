@@ -7,6 +7,7 @@ import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { toCloudProcessArgv } from './cloud-process-args';
 import { type CloudState, dataDirLayout, isProcessAlive, readCloudState, removeCloudState } from './cloud-state';
 import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError, LocalCloudStopError } from './errors';
+import { type RegionState } from './region-control-protocol';
 
 /**
  * Starting, finding and stopping the local cloud: a child process (cloud-process.ts) that runs the
@@ -50,7 +51,15 @@ export type StopLocalCloudResult = {
   forced: boolean;
 };
 
-export type ServiceCheck = { service: 's3' | 'dynamodb'; region: string; url: string; reachable: boolean; error?: string };
+export type ServiceCheck = {
+  service: 's3' | 'dynamodb';
+  region: string;
+  /** 'stopped': the region was stopped on purpose (`lifeboat local region stop`), so not answering is expected. */
+  regionState: RegionState;
+  url: string;
+  reachable: boolean;
+  error?: string;
+};
 
 export type LocalCloudStatus = {
   /** 'stale': cloud.json exists but its process is gone (crashed or killed). */
@@ -59,6 +68,8 @@ export type LocalCloudStatus = {
   pid?: number;
   startedAt?: string;
   regions?: string[];
+  /** Each region up or stopped (a region outage); only while running. */
+  regionStates?: Record<string, RegionState>;
   endpoints?: LocalEndpoints;
   services: ServiceCheck[];
 };
@@ -235,19 +246,19 @@ export async function stopLocalCloud(dataDir: string, options: { timeoutMs?: num
   return { stopped: true, pid, staleStateRemoved: false, forced: false };
 }
 
-async function checkService(service: 's3' | 'dynamodb', region: string, url: string, timeoutMs: number): Promise<ServiceCheck> {
+async function checkService(service: 's3' | 'dynamodb', region: string, regionState: RegionState, url: string, timeoutMs: number): Promise<ServiceCheck> {
   try {
     // Any HTTP answer (even an auth error) means the emulator listens.
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await response.body?.cancel();
-    return { service, region, url, reachable: true };
+    return { service, region, regionState, url, reachable: true };
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return { service, region, url, reachable: false, error: cause ?? (err as Error).message };
+    return { service, region, regionState, url, reachable: false, error: cause ?? (err as Error).message };
   }
 }
 
-/** Whether a cloud runs on this data directory, and whether each of its endpoints answers. */
+/** Whether a cloud runs on this data directory, each region up or stopped, and whether each endpoint answers. */
 export async function localCloudStatus(dataDir: string, options: { timeoutMs?: number } = {}): Promise<LocalCloudStatus> {
   const root = dataDirLayout(dataDir).root;
   const state = readCloudState(dataDir);
@@ -255,10 +266,13 @@ export async function localCloudStatus(dataDir: string, options: { timeoutMs?: n
   const base = { dataDir: root, pid: state.pid, startedAt: state.startedAt, regions: state.regions, endpoints: state.endpoints };
   if (!isProcessAlive(state.pid)) return { state: 'stale', ...base, services: [] };
   const timeoutMs = options.timeoutMs ?? 2000;
+  const regionStates = Object.fromEntries(state.regions.map((r): [string, RegionState] => [r, state.stoppedRegions.includes(r) ? 'stopped' : 'up']));
+  // Stopped regions are probed too: their ports should refuse, and one that answers is worth showing.
   const checks = (['s3', 'dynamodb'] as const).flatMap((service) =>
-    Object.entries(state.endpoints[service]).map(([region, url]) => checkService(service, region, url, timeoutMs)),
+    Object.entries(state.endpoints[service]).map(([region, url]) => checkService(service, region, regionStates[region] ?? 'up', url, timeoutMs)),
   );
-  return { state: 'running', ...base, services: await Promise.all(checks) };
+  return { state: 'running', ...base, regionStates, services: await Promise.all(checks) };
 }
 
 export { localDynamoDbClient, localS3Client } from './local-clients';
+export { type RegionOutageResult, startRegion, stopRegion } from './region-outage';

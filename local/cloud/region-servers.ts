@@ -1,0 +1,217 @@
+import { mkdirSync } from 'node:fs';
+import { type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { AwsChunkedDecoder, isAwsChunked, rewriteAwsChunkedHeaders } from './aws-chunked';
+import { cacheBucketLookups } from './cached-bucket-lookups';
+import { dataDirLayout } from './cloud-state';
+import { conditionalPutMiddleware } from './conditional-put';
+import { type RegionState } from './region-control-protocol';
+
+/**
+ * One region of the local cloud: its s3rver and its dynalite, on 127.0.0.1. A region can be stopped
+ * (both servers closed, dynalite's LevelDB closed: clients get ECONNREFUSED, as from an unreachable
+ * region) and started again on the same ports with the same data directories, so the endpoints in
+ * cloud.json and in clients already built stay valid. Each start builds fresh server instances: a
+ * closed s3rver has closed its logger, and a fresh dynalite opens the LevelDB the previous one closed.
+ */
+export const LOOPBACK = '127.0.0.1';
+
+export type RegionServersOptions = {
+  dataDir: string;
+  region: string;
+  /** Account id dynalite puts in table ARNs. */
+  account: string;
+  /** Fixed ports; 0 or absent picks a free one on the first start (later starts reuse it). */
+  ports?: { s3?: number; dynamodb?: number };
+};
+
+export type RegionEndpoints = { s3: string; dynamodb: string };
+
+/** How long a closing server lets in-flight requests finish before cutting their connections. */
+const CLOSE_GRACE_MS = 2000;
+
+function portOf(address: AddressInfo | string | null): number {
+  if (address === null || typeof address === 'string') throw new Error(`unexpected server address ${String(address)}`);
+  return address.port;
+}
+
+function listen(server: Server, port: number): Promise<AddressInfo | string | null> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, LOOPBACK, () => {
+      server.off('error', onError);
+      resolve(server.address());
+    });
+  });
+}
+
+/** Stops accepting at once (idle keep-alive connections close too); in-flight requests get CLOSE_GRACE_MS. */
+function closeServer(server: Server, close: (cb: (err?: Error | null) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    close((err) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
+
+function createS3rver(directory: string, port: number): S3rver {
+  const s3 = new S3rver({
+    address: LOOPBACK,
+    port,
+    directory,
+    silent: true,
+    // Path-style only: clients use forcePathStyle, and the Host header is 127.0.0.1.
+    vhostBuckets: false,
+  });
+  cacheBucketLookups(s3.store);
+  // koa-logger formats every request and response line (chalk, then winston's colorize and
+  // splat) even though `silent` drops them at the transport: a tenth of the cloud's CPU for no
+  // output. Errors still reach s3rver's own logger.
+  const requestLogger = s3.middleware.findIndex((m) => m.name === 'logger');
+  if (requestLogger >= 0) s3.middleware.splice(requestLogger, 1);
+  // First in line: SDK v3 uploads streams as aws-chunked bodies, which s3rver would store verbatim.
+  s3.middleware.unshift(async (ctx, next) => {
+    if (isAwsChunked(ctx.headers)) {
+      rewriteAwsChunkedHeaders(ctx.headers);
+      ctx.req = ctx.req.pipe(new AwsChunkedDecoder());
+    }
+    await next();
+  });
+  // After it (unshift puts it first): s3rver ignores If-None-Match, which the vault's creation relies on.
+  s3.middleware.splice(1, 0, conditionalPutMiddleware(s3.store));
+  return s3;
+}
+
+function createDynalite(path: string, region: string, account: string): Server {
+  // dynalite reads the region and account for its table ARNs from the environment when the store is created.
+  const saved = { region: process.env.AWS_REGION, account: process.env.AWS_ACCOUNT_ID };
+  process.env.AWS_REGION = region;
+  process.env.AWS_ACCOUNT_ID = account;
+  try {
+    return dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  } finally {
+    if (saved.region === undefined) delete process.env.AWS_REGION;
+    else process.env.AWS_REGION = saved.region;
+    if (saved.account === undefined) delete process.env.AWS_ACCOUNT_ID;
+    else process.env.AWS_ACCOUNT_ID = saved.account;
+  }
+}
+
+/**
+ * LevelDB opens lazily: a store that cannot open (its LOCK still held) would answer every request
+ * with an error while the port accepts connections. One read proves the reopened region serves its
+ * tables. The SDK is loaded only here, so a cloud that never restarts a region does not pay for it.
+ */
+async function checkDynamoDbServes(endpoint: string, region: string): Promise<void> {
+  const { DynamoDBClient, ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
+  const client = new DynamoDBClient({ region, endpoint, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, maxAttempts: 1 });
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+  } finally {
+    client.destroy();
+  }
+}
+
+type Running = { s3: S3rver; dynamo: Server };
+
+export class RegionServers {
+  readonly region: string;
+  private readonly options: RegionServersOptions;
+  private ports: { s3: number; dynamodb: number };
+  private running: Running | undefined;
+  private startedBefore = false;
+  /** Transitions run one at a time: a stop racing a start (or the shutdown) waits for it. */
+  private transitions: Promise<unknown> = Promise.resolve();
+
+  private constructor(options: RegionServersOptions) {
+    this.region = options.region;
+    this.options = options;
+    this.ports = { s3: options.ports?.s3 ?? 0, dynamodb: options.ports?.dynamodb ?? 0 };
+  }
+
+  /** Starts the region's servers; the ports they got are kept for every later start. */
+  static async start(options: RegionServersOptions): Promise<RegionServers> {
+    const region = new RegionServers(options);
+    await region.start();
+    return region;
+  }
+
+  get state(): RegionState {
+    return this.running ? 'up' : 'stopped';
+  }
+
+  get endpoints(): RegionEndpoints {
+    return { s3: `http://${LOOPBACK}:${this.ports.s3}`, dynamodb: `http://${LOOPBACK}:${this.ports.dynamodb}` };
+  }
+
+  /** Opens both servers; false (and nothing done) when the region is already up. */
+  start(): Promise<boolean> {
+    return this.serialize(async () => {
+      if (this.running) return false;
+      this.running = await this.open();
+      return true;
+    });
+  }
+
+  /** Closes both servers and the LevelDB, data kept on disk; false (and nothing done) when already stopped. */
+  stop(): Promise<boolean> {
+    return this.serialize(async () => {
+      const running = this.running;
+      if (!running) return false;
+      this.running = undefined;
+      await closeRunning(running);
+      return true;
+    });
+  }
+
+  private serialize<T>(transition: () => Promise<T>): Promise<T> {
+    const result = this.transitions.then(transition);
+    this.transitions = result.catch(() => undefined);
+    return result;
+  }
+
+  private async open(): Promise<Running> {
+    const layout = dataDirLayout(this.options.dataDir);
+    const s3Dir = layout.s3Dir(this.region);
+    const dynamoDir = layout.dynamoDbDir(this.region);
+    mkdirSync(s3Dir, { recursive: true });
+    mkdirSync(dynamoDir, { recursive: true });
+
+    const s3 = createS3rver(s3Dir, this.ports.s3);
+    const s3Port = portOf(await s3.run());
+    const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
+    let dynamoPort: number;
+    try {
+      dynamoPort = portOf(await listen(dynamo, this.ports.dynamodb));
+      this.ports = { s3: s3Port, dynamodb: dynamoPort };
+      if (this.startedBefore) await checkDynamoDbServes(this.endpoints.dynamodb, this.region);
+    } catch (err) {
+      await closeRunning({ s3, dynamo }).catch(() => undefined);
+      throw err;
+    }
+    this.startedBefore = true;
+    return { s3, dynamo };
+  }
+}
+
+/**
+ * dynalite's close() closes its LevelDB (releasing the LOCK the next start needs) only after closing
+ * a listening server; one that could not get its port is put on a free one just to be closed.
+ */
+async function closeDynalite(dynamo: Server): Promise<void> {
+  if (!dynamo.listening) await listen(dynamo, 0);
+  await closeServer(dynamo, (cb) => dynamo.close(cb));
+}
+
+async function closeRunning({ s3, dynamo }: Running): Promise<void> {
+  const http = s3.httpServer;
+  const results = await Promise.allSettled([http?.listening ? closeServer(http, (cb) => http.close(cb)) : Promise.resolve(), closeDynalite(dynamo)]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
