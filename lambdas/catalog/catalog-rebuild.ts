@@ -246,12 +246,18 @@ async function copiesOf(sources: BackupSourceRecord[], deps: CatalogRebuildDeps)
 async function deriveBase(candidate: Candidate, rebuilt: Map<string, BackupRecord>, catalog: RebuildCatalog): Promise<void> {
   const { record } = candidate;
   if (!candidate.oldShape || record.baseBackupId || !record.parentBackupId) return;
-  const parent = rebuilt.get(record.parentBackupId) ?? (await catalog.getBackup(record.parentBackupId).catch(() => undefined));
+  const parent = rebuilt.get(record.parentBackupId) ?? (await catalog.getBackup(record.parentBackupId).catch(unlessInvalidItem));
   const base = parent ? (parent.strategy === 'full' ? parent.backupId : parent.baseBackupId) : undefined;
   if (base) {
     record.baseBackupId = base;
     candidate.derived.push('baseBackupId (from the parent backup)');
   } else candidate.unrecovered.push('baseBackupId');
+}
+
+/** An invalid catalog item reads as no record (the base stays unrecovered); any other error stops the rebuild. */
+function unlessInvalidItem(err: unknown): undefined {
+  if (err instanceof CatalogItemInvalidError) return undefined;
+  throw err;
 }
 
 /** Writes a candidate where the catalog has no record, or reconciles it with the one there. */
