@@ -27,6 +27,8 @@ export const backupPlanDocumentSchema = z.object({
   parentBackupId: z.string().optional(),
   baseBackupId: z.string().optional(),
   createdAt: z.string(),
+  /** Who started the run (schedule, console, cli…); absent in plans stored before it was recorded. */
+  trigger: z.string().optional(),
   sources: z.array(plannedSourceSchema),
   shards: z.array(shardSpecSchema),
 });

@@ -1,19 +1,32 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
-import { type BackupRecord, type BackupSourceRecord, type BackupTotals } from '../catalog/backup-record';
+import { type BackupRecord, type BackupSourceRecord, type BackupTotals, sumBackupTotals } from '../catalog/backup-record';
+import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
 import { type Vault } from '../../vault';
 import { snapshotKey } from '../../vault';
 import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
 import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
 
-export type CommitBackupDeps = { vault: Vault; catalog: BackupCatalog; now?: () => Date };
+export type CommitBackupDeps = { vault: Vault; catalog: BackupCatalog };
 
 export type CommitBackupInput = { backupId: string; planKey: string };
 
 export type CommittedBackup = { backupId: string; status: 'COMMITTED'; strategy: BackupRecord['strategy']; sources: BackupSourceRecord[]; totals: BackupTotals };
 
-/** The tags of a backup's vault snapshots, so the vault alone tells which run and plan a snapshot belongs to. */
-export function snapshotTags(plan: Pick<BackupPlanDocument, 'backupId' | 'plan' | 'strategy'>): string[] {
-  return [`backupId:${plan.backupId}`, `plan:${plan.plan}`, `strategy:${plan.strategy}`];
+/** What a run's snapshots say about it (their tags): everything its catalog record holds that the snapshot itself does not. */
+export function runTags(plan: BackupPlanDocument): BackupRunTags {
+  return {
+    backupId: plan.backupId,
+    plan: plan.plan,
+    environment: plan.environment,
+    strategy: plan.strategy,
+    requestedStrategy: plan.requestedStrategy,
+    ...(plan.parentBackupId ? { parentBackupId: plan.parentBackupId } : {}),
+    ...(plan.baseBackupId ? { baseBackupId: plan.baseBackupId } : {}),
+    startedAt: plan.createdAt,
+    ...(plan.trigger !== undefined ? { trigger: plan.trigger } : {}),
+    shardCount: plan.shards.length,
+    sourceNames: plan.sources.map((s) => s.name),
+  };
 }
 
 /**
@@ -33,9 +46,14 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
 
   const written: PlannedSource[] = [];
   const sources: BackupSourceRecord[] = [];
+  // The backup ends when its last snapshot object is written (the catalog write follows): a time the
+  // vault keeps, so a catalog rebuilt from the vault gets the same endedAt (and a retried commit too).
+  let latestSnapshotTime = '';
   try {
     for (const source of plan.sources) {
       const ofSource = parts.filter((p) => p.source === source.name);
+      const observed = (f: (o: ShardPartDocument['observations']) => string[]): number => ofSource.reduce((n, p) => n + f(p.observations).length, 0);
+      const observations = { changedDuringRead: observed((o) => o.changedDuringRead), vanished: observed((o) => o.vanished), skipped: observed((o) => o.skipped) };
       const done = await workspace.getCommittedSource(plan.backupId, source.name);
       const snapshot = done
         ? await deps.vault.loadSnapshot(done.snapshotId)
@@ -43,14 +61,14 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
             source: source.snapshotSource,
             parts: ofSource.map((p) => p.part),
             parent: source.parent?.snapshotId ?? null,
-            tags: snapshotTags(plan),
+            tags: backupSnapshotTags(runTags(plan), observations),
             startedAt: new Date(plan.createdAt),
           });
       if (!done) {
         written.push(source);
         await workspace.putCommittedSource({ backupId: plan.backupId, source: source.name, snapshotId: snapshot.id });
       }
-      const observed = (f: (o: ShardPartDocument['observations']) => string[]): number => ofSource.reduce((n, p) => n + f(p.observations).length, 0);
+      latestSnapshotTime = latestSnapshotTime > snapshot.time ? latestSnapshotTime : snapshot.time;
       sources.push({
         name: source.name,
         type: source.type,
@@ -63,13 +81,11 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
         bytesStored: snapshot.stats.bytesStored,
         blobsNew: snapshot.stats.blobsNew,
         ...(source.parent ? { parentSnapshotId: source.parent.snapshotId } : {}),
-        changedDuringRead: observed((o) => o.changedDuringRead),
-        vanished: observed((o) => o.vanished),
-        skipped: observed((o) => o.skipped),
+        ...observations,
       });
     }
-    const totals = sumTotals(sources);
-    const endedAt = (deps.now ?? (() => new Date()))().toISOString();
+    const totals = sumBackupTotals(sources);
+    const endedAt = latestSnapshotTime || new Date().toISOString();
     await deps.catalog.markCommitted(plan.backupId, { sources, totals, endedAt });
     const record = await deps.catalog.requireBackup(plan.backupId);
     await deps.catalog.indexCommittedBackup(record);
@@ -97,17 +113,4 @@ async function forgetSnapshots(deps: CommitBackupDeps, workspace: BackupWorkspac
   } catch {
     // The original error matters more; a snapshot left behind is not in the catalog, so no restore offers it.
   }
-}
-
-function sumTotals(sources: readonly BackupTotals[]): BackupTotals {
-  const totals: BackupTotals = { entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 };
-  for (const s of sources) {
-    totals.entries += s.entries;
-    totals.bytes += s.bytes;
-    totals.bytesScanned += s.bytesScanned;
-    totals.bytesNew += s.bytesNew;
-    totals.bytesStored += s.bytesStored;
-    totals.blobsNew += s.blobsNew;
-  }
-  return totals;
 }

@@ -82,6 +82,7 @@ export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): 
     ...(selection.parentBackupId ? { parentBackupId: selection.parentBackupId } : {}),
     ...(selection.baseBackupId ? { baseBackupId: selection.baseBackupId } : {}),
     createdAt: now.toISOString(),
+    ...(input.trigger ? { trigger: input.trigger } : {}),
     sources,
     shards,
   };

@@ -48,6 +48,23 @@ export class BackupCatalog {
   }
 
   /**
+   * Writes a COMMITTED record rebuilt from the vault (catalog-rebuild.ts) only where the table has
+   * no record under its id: returns false, writing nothing, when one exists — whatever its status,
+   * the record the workflow wrote is the truth and a rebuild never replaces it.
+   */
+  async putRebuiltBackup(record: BackupRecord): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new PutCommand({ TableName: this.table, Item: { pk: `BACKUP#${record.backupId}`, sk: 'BACKUP', ...record }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /**
    * RUNNING → COMMITTED, exactly once, with the per-source snapshots and the totals. A retried
    * commit (its first response lost) finds the backup COMMITTED and succeeds; a backup already
    * marked FAILED cannot be committed (BackupNotCommittableError).

@@ -33,6 +33,20 @@ export const backupTotalsSchema = z.object({
 });
 export type BackupTotals = z.infer<typeof backupTotalsSchema>;
 
+/** The totals of a backup: its sources' counters summed. */
+export function sumBackupTotals(sources: readonly BackupTotals[]): BackupTotals {
+  const totals: BackupTotals = { entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 };
+  for (const s of sources) {
+    totals.entries += s.entries;
+    totals.bytes += s.bytes;
+    totals.bytesScanned += s.bytesScanned;
+    totals.bytesNew += s.bytesNew;
+    totals.bytesStored += s.bytesStored;
+    totals.blobsNew += s.blobsNew;
+  }
+  return totals;
+}
+
 /** One source of a committed backup: its vault snapshot (one per source per run). */
 export const backupSourceRecordSchema = backupTotalsSchema.extend({
   name: z.string().min(1),

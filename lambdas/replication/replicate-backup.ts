@@ -1,4 +1,5 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
+import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
@@ -37,8 +38,8 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
   if (progress.complete) {
     const backupIds = new Set([input.backupId]);
     for (const id of progress.copiedSnapshots) {
-      const tag = (await deps.source.loadSnapshot(id)).tags.find((t) => t.startsWith('backupId:'));
-      if (tag) backupIds.add(tag.slice('backupId:'.length));
+      const backupId = backupIdOfTags((await deps.source.loadSnapshot(id)).tags);
+      if (backupId) backupIds.add(backupId);
     }
     for (const backupId of backupIds) if (await deps.catalog.markCopied(backupId)) backupsCopied++;
   }

@@ -1,0 +1,296 @@
+import { type Snapshot, type UnreadableSnapshot, type Vault } from '../../vault';
+import { type BackupCatalog } from './backup-catalog';
+import { type BackupRecord, backupRecordSchema, type BackupSourceRecord, sourceTypeSchema, sumBackupTotals } from './backup-record';
+import { backupIdOfTags, type BackupSnapshotTags, readBackupSnapshotTags } from './backup-snapshot-tags';
+import { CatalogItemInvalidError } from './catalog-errors';
+
+/**
+ * Rebuilds the catalog's records of committed backups from a vault's snapshot objects (issue 11:
+ * a lost catalog costs nothing but time). Every backup workflow snapshot is tagged with its run
+ * (backup-snapshot-tags.ts); the snapshots of one backup id make one COMMITTED record and its
+ * per-source index items, field for field what the commit step wrote.
+ *
+ * Never a downgrade, and idempotent: a record already in the table is the workflow's own and is
+ * kept as it is — RUNNING and FAILED ones included — except that a COMMITTED record whose DR copy
+ * the vaults prove (copies.dr) is raised to COMMITTED; its index items are written again (the
+ * same items). A backup with a source's snapshot missing is not recorded (the commit protocol never
+ * shows a partial backup), and a catalog record whose snapshot the vault lacks is reported, never
+ * changed or deleted: the vault may be the damaged side.
+ */
+
+export type VaultSide = 'primary' | 'dr';
+
+/** The catalog operations a rebuild needs (BackupCatalog has them). */
+export type RebuildCatalog = Pick<BackupCatalog, 'getBackup' | 'putRebuiltBackup' | 'indexCommittedBackup' | 'markCopied' | 'listBackupsOfPlan'>;
+
+export type CatalogRebuildDeps = {
+  /** The vault the records are rebuilt from. */
+  vault: Vault;
+  side: VaultSide;
+  catalog: RebuildCatalog;
+  /** The environment acted on: the record's `environment` for snapshots older than its tag. */
+  environment: string;
+  /** Plans whose catalog records are checked against the vault (the environment's; plans named by snapshots are added). */
+  plans: readonly string[];
+  /**
+   * Rebuilding from the primary vault: whether the DR vault holds a snapshot object (by name: the
+   * replica's objects are the primary's, byte for byte). Absent or null: the DR vault could not be
+   * reached, and rebuilt records leave copies.dr out (unknown).
+   */
+  drHolds?: ((snapshotId: string) => Promise<boolean>) | null;
+};
+
+export type RebuildOutcome = 'created' | 'updated' | 'unchanged' | 'kept' | 'skipped';
+
+export type RebuiltBackup = {
+  backupId: string;
+  plan?: string;
+  outcome: RebuildOutcome;
+  /** Why it was kept or skipped, or what was updated. */
+  note?: string;
+  /** Fields of a created record worked out from other data (snapshots older than the full tags). */
+  derived?: string[];
+  /** Fields a created record lacks, or holds a stand-in for, because its snapshots do not say them. */
+  unrecovered?: string[];
+};
+
+export type MissingSnapshots = { backupId: string; plan: string; sources: { source: string; snapshotId: string }[] };
+
+export type CatalogRebuildReport = {
+  vault: VaultSide;
+  /** Readable snapshot objects in the vault. */
+  snapshots: number;
+  /** Snapshots without a backupId tag (not written by the backup workflow, e.g. `lifeboat vault backup`): ignored. */
+  untaggedSnapshots: number;
+  unreadableSnapshots: UnreadableSnapshot[];
+  /** How copies.dr was decided (docs/RUNBOOKS.md, "Catalog rebuild"). */
+  drCopies: 'this-vault-is-dr' | 'checked-in-dr-vault' | 'unknown';
+  backups: RebuiltBackup[];
+  /** COMMITTED catalog records (of the DR copy, for the DR vault) whose snapshots this vault lacks: left as they are. */
+  missingFromVault: MissingSnapshots[];
+};
+
+type Candidate = { record: BackupRecord; derived: string[]; unrecovered: string[]; oldShape: boolean };
+
+export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogRebuildReport> {
+  const { snapshots, unreadable } = await deps.vault.scanSnapshots();
+  const byId = new Map(snapshots.map((s) => [s.id, s]));
+  const groups = new Map<string, Snapshot[]>();
+  let untagged = 0;
+  for (const snapshot of snapshots) {
+    const backupId = backupIdOfTags(snapshot.tags);
+    if (backupId === undefined) untagged++;
+    else groups.set(backupId, [...(groups.get(backupId) ?? []), snapshot]);
+  }
+
+  const backups: RebuiltBackup[] = [];
+  const candidates: Candidate[] = [];
+  for (const [backupId, group] of groups) {
+    const built = await candidateRecord(backupId, group, byId, deps);
+    if ('skipped' in built) backups.push({ backupId, ...(built.plan ? { plan: built.plan } : {}), outcome: 'skipped', note: built.skipped });
+    else candidates.push(built);
+  }
+  // Oldest first: a derived baseBackupId needs its parent's record.
+  candidates.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt) || a.record.backupId.localeCompare(b.record.backupId));
+  const rebuilt = new Map(candidates.map((c) => [c.record.backupId, c.record]));
+  for (const candidate of candidates) {
+    await deriveBase(candidate, rebuilt, deps.catalog);
+    backups.push(await applyCandidate(candidate, deps.catalog));
+  }
+
+  const plans = new Set([...deps.plans, ...candidates.map((c) => c.record.plan)]);
+  const missingFromVault: MissingSnapshots[] = [];
+  for (const plan of plans) {
+    for (const record of await deps.catalog.listBackupsOfPlan(plan)) {
+      if (record.status !== 'COMMITTED') continue;
+      // A DR vault is expected to hold only what the catalog says was copied there.
+      if (deps.side === 'dr' && record.copies?.dr !== 'COMMITTED') continue;
+      const absent = record.sources.filter((s) => !byId.has(s.snapshotId)).map((s) => ({ source: s.name, snapshotId: s.snapshotId }));
+      if (absent.length > 0) missingFromVault.push({ backupId: record.backupId, plan, sources: absent });
+    }
+  }
+  backups.sort((a, b) => a.backupId.localeCompare(b.backupId));
+  return {
+    vault: deps.side,
+    snapshots: snapshots.length,
+    untaggedSnapshots: untagged,
+    unreadableSnapshots: unreadable,
+    drCopies: deps.side === 'dr' ? 'this-vault-is-dr' : deps.drHolds ? 'checked-in-dr-vault' : 'unknown',
+    backups,
+    missingFromVault,
+  };
+}
+
+/** The COMMITTED record that the snapshots of one backup id stand for, or why there is none. */
+async function candidateRecord(backupId: string, group: Snapshot[], byId: Map<string, Snapshot>, deps: CatalogRebuildDeps): Promise<Candidate | { skipped: string; plan?: string }> {
+  const tagged: { snapshot: Snapshot; tags: BackupSnapshotTags }[] = [];
+  for (const snapshot of group) {
+    const read = readBackupSnapshotTags(snapshot.tags);
+    if (!read) continue;
+    if ('problems' in read) return { skipped: `snapshot ${snapshot.id} has tags this version cannot read (${read.problems.join('; ')}); upgrade Lifeboat if a newer version wrote it` };
+    tagged.push({ snapshot, tags: read.tags });
+  }
+  // Commit writes the sources' snapshots in plan order, so time order is plan order for old snapshots too.
+  tagged.sort((a, b) => a.snapshot.time.localeCompare(b.snapshot.time) || a.snapshot.id.localeCompare(b.snapshot.id));
+  const first = tagged[0];
+  if (!first) return { skipped: 'no readable backup tags' };
+  const run = first.tags;
+  const oldShape = run.startedAt === undefined;
+  const derived: string[] = [];
+  const unrecovered: string[] = [];
+
+  const bySource = new Map<string, { snapshot: Snapshot; tags: BackupSnapshotTags }>();
+  for (const t of tagged) {
+    const other = bySource.get(t.snapshot.source.id);
+    if (other) return { plan: run.plan, skipped: `two snapshots of source ${t.snapshot.source.id} (${other.snapshot.id}, ${t.snapshot.id}): left for an operator to decide which one the backup committed` };
+    bySource.set(t.snapshot.source.id, t);
+  }
+  const sourceNames = run.backupSource ?? tagged.map((t) => t.snapshot.source.id);
+  if (!run.backupSource) derived.push('sourceNames (from the snapshots found: a source whose snapshot is gone would not be noticed)');
+  const missing = sourceNames.filter((n) => !bySource.has(n));
+  if (missing.length > 0) {
+    return { plan: run.plan, skipped: `incomplete: no snapshot of ${missing.join(', ')} in the ${deps.side} vault; not recorded (a partial backup is never shown as committed), its other snapshots stay in the vault` };
+  }
+  const extra = [...bySource.keys()].filter((n) => !sourceNames.includes(n));
+  if (extra.length > 0) return { plan: run.plan, skipped: `snapshots of ${extra.join(', ')}, which the backup's tags do not name as its sources` };
+
+  const sources: BackupSourceRecord[] = [];
+  for (const name of sourceNames) {
+    const { snapshot, tags } = bySource.get(name) as { snapshot: Snapshot; tags: BackupSnapshotTags };
+    const type = sourceTypeSchema.safeParse(snapshot.source.kind);
+    if (!type.success) return { plan: run.plan, skipped: `snapshot ${snapshot.id} is of a source kind "${snapshot.source.kind}" that the backup workflow does not write` };
+    const counters = {
+      ...(tags.changedDuringRead !== undefined ? { changedDuringRead: tags.changedDuringRead } : {}),
+      ...(tags.vanished !== undefined ? { vanished: tags.vanished } : {}),
+      ...(tags.skipped !== undefined ? { skipped: tags.skipped } : {}),
+    };
+    sources.push({
+      name,
+      type: type.data,
+      snapshotId: snapshot.id,
+      rootHash: snapshot.manifest,
+      entries: snapshot.stats.entries,
+      bytes: snapshot.stats.bytes,
+      bytesScanned: snapshot.stats.bytesScanned,
+      bytesNew: snapshot.stats.bytesNew,
+      bytesStored: snapshot.stats.bytesStored,
+      blobsNew: snapshot.stats.blobsNew,
+      ...(snapshot.parent ? { parentSnapshotId: snapshot.parent } : {}),
+      ...counters,
+    });
+  }
+  if (oldShape) unrecovered.push('sources[].changedDuringRead, vanished, skipped (left out)');
+
+  const times = tagged.map((t) => t.snapshot);
+  let startedAt = run.startedAt;
+  if (startedAt === undefined) {
+    // A snapshot's durationMs counts from the run's start, so time − durationMs is the start to the millisecond.
+    startedAt = new Date(Math.min(...times.map((s) => Date.parse(s.time) - s.stats.durationMs))).toISOString();
+    derived.push('startedAt (snapshot time minus its duration, to about a millisecond)');
+  }
+  const endedAt = times.map((s) => s.time).reduce((a, b) => (a > b ? a : b));
+  if (oldShape) derived.push('endedAt (the last snapshot\'s time; the original is the catalog write moments later)');
+  if (run.environment === undefined) derived.push(`environment (${deps.environment}, the environment rebuilt)`);
+  if (run.requestedStrategy === undefined) unrecovered.push('requestedStrategy (presumed the strategy applied)');
+  if (oldShape) unrecovered.push('trigger');
+  if (run.shardCount === undefined) unrecovered.push('shardCount (recorded as 0)');
+
+  let parentBackupId = run.parentBackupId;
+  if (parentBackupId === undefined && oldShape && run.strategy !== 'full') {
+    // The parent run is the newest run among the backups of the parent snapshots (parent-selection.ts).
+    const parents = tagged.map((t) => (t.snapshot.parent ? byId.get(t.snapshot.parent) : undefined)).filter((s): s is Snapshot => s !== undefined);
+    const newest = parents.sort((a, b) => b.time.localeCompare(a.time))[0];
+    parentBackupId = newest ? backupIdOfTags(newest.tags) : undefined;
+    derived.push(parentBackupId ? 'parentBackupId (from the parent snapshots\' tags)' : 'parentBackupId (unknown: the parent snapshots are not in this vault)');
+  }
+
+  const copies = await copiesOf(sources, deps);
+  if (!copies.dr) unrecovered.push('copies.dr (the DR vault could not be checked)');
+  const record: BackupRecord = {
+    backupId,
+    plan: run.plan,
+    environment: run.environment ?? deps.environment,
+    sourceNames: [...sourceNames],
+    sources,
+    strategy: run.strategy,
+    ...(run.requestedStrategy !== undefined && run.requestedStrategy !== run.strategy ? { requestedStrategy: run.requestedStrategy } : {}),
+    ...(parentBackupId ? { parentBackupId } : {}),
+    ...(run.baseBackupId ? { baseBackupId: run.baseBackupId } : {}),
+    status: 'COMMITTED',
+    startedAt,
+    endedAt,
+    ...(run.trigger !== undefined ? { trigger: run.trigger } : {}),
+    shardCount: run.shardCount ?? 0,
+    totals: sumBackupTotals(sources),
+    copies,
+  };
+  const valid = backupRecordSchema.safeParse(record);
+  if (!valid.success) return { plan: run.plan, skipped: `the snapshots make no valid record: ${valid.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  return { record, derived, unrecovered, oldShape };
+}
+
+/**
+ * Where the backup is committed. From the DR vault: in both (a backup reaches the DR vault only
+ * after its primary commit). From the primary vault: the DR copy is COMMITTED when the DR vault
+ * holds every snapshot, otherwise PENDING — the next backup's replication copies it and marks it,
+ * as it catches up after a FAILED copy; whether an earlier attempt had FAILED is not in any vault.
+ */
+async function copiesOf(sources: BackupSourceRecord[], deps: CatalogRebuildDeps): Promise<NonNullable<BackupRecord['copies']>> {
+  if (deps.side === 'dr') return { primary: 'COMMITTED', dr: 'COMMITTED' };
+  if (!deps.drHolds) return { primary: 'COMMITTED' };
+  for (const source of sources) if (!(await deps.drHolds(source.snapshotId))) return { primary: 'COMMITTED', dr: 'PENDING' };
+  return { primary: 'COMMITTED', dr: 'COMMITTED' };
+}
+
+/** baseBackupId of an old snapshot's run, from its parent's record, as parent selection set it. */
+async function deriveBase(candidate: Candidate, rebuilt: Map<string, BackupRecord>, catalog: RebuildCatalog): Promise<void> {
+  const { record } = candidate;
+  if (!candidate.oldShape || record.baseBackupId || !record.parentBackupId) return;
+  const parent = rebuilt.get(record.parentBackupId) ?? (await catalog.getBackup(record.parentBackupId).catch(unlessInvalidItem));
+  const base = parent ? (parent.strategy === 'full' ? parent.backupId : parent.baseBackupId) : undefined;
+  if (base) {
+    record.baseBackupId = base;
+    candidate.derived.push('baseBackupId (from the parent backup)');
+  } else candidate.unrecovered.push('baseBackupId');
+}
+
+/** An invalid catalog item reads as no record (the base stays unrecovered); any other error stops the rebuild. */
+function unlessInvalidItem(err: unknown): undefined {
+  if (err instanceof CatalogItemInvalidError) return undefined;
+  throw err;
+}
+
+/** Writes a candidate where the catalog has no record, or reconciles it with the one there. */
+async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog): Promise<RebuiltBackup> {
+  const { record } = candidate;
+  const base = { backupId: record.backupId, plan: record.plan };
+  let existing: BackupRecord | undefined;
+  try {
+    existing = await catalog.getBackup(record.backupId);
+    if (!existing && (await catalog.putRebuiltBackup(record))) {
+      await catalog.indexCommittedBackup(record);
+      return {
+        ...base,
+        outcome: 'created',
+        ...(candidate.derived.length ? { derived: candidate.derived } : {}),
+        ...(candidate.unrecovered.length ? { unrecovered: candidate.unrecovered } : {}),
+      };
+    }
+    // Written by someone else between the read and the conditional put: theirs stands.
+    existing ??= await catalog.getBackup(record.backupId);
+  } catch (err) {
+    if (err instanceof CatalogItemInvalidError) return { ...base, outcome: 'kept', note: err.message };
+    throw err;
+  }
+  if (!existing) return { ...base, outcome: 'skipped', note: 'its record vanished while it was rebuilt; run the rebuild again' };
+  if (existing.status !== 'COMMITTED') {
+    return { ...base, outcome: 'kept', note: `the catalog has it ${existing.status}; a rebuild never overrides the workflow's own record (its snapshots are left-overs of that run)` };
+  }
+  await catalog.indexCommittedBackup(existing);
+  const differs = existing.sources.some((s) => record.sources.find((r) => r.name === s.name)?.snapshotId !== s.snapshotId);
+  const differNote = differs ? 'the catalog names other snapshots than the vault holds for this backup; the catalog record is kept' : undefined;
+  if (record.copies?.dr === 'COMMITTED' && existing.copies && existing.copies.dr !== 'COMMITTED' && (await catalog.markCopied(record.backupId))) {
+    return { ...base, outcome: 'updated', note: [`copies.dr ${existing.copies.dr ?? 'unset'} → COMMITTED (the DR vault holds its snapshots)`, differNote].filter(Boolean).join('; ') };
+  }
+  return { ...base, outcome: 'unchanged', ...(differNote ? { note: differNote } : {}) };
+}

@@ -1,0 +1,304 @@
+import { type BackupRecord, type BackupSourceRecord, sumBackupTotals } from '../../../../lambdas/catalog/backup-record';
+import { backupSnapshotTags, type BackupRunTags, type SourceObservationTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
+import { rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
+import { initVault, type Vault } from '../../../../vault/repository/vault';
+import { SMALL_TUNING } from '../../../support/vault-test-helpers';
+
+/**
+ * The catalog rebuilt from a vault's snapshots: over an in-memory vault whose snapshots carry the
+ * tags the backup workflow's commit writes (backupSnapshotTags), and an in-memory catalog. The
+ * workflow end to end (real commit, real table, a point-in-time restore after the rebuild) is in
+ * test/e2e/workflows/backup-workflow.test.ts.
+ */
+
+/** The catalog in memory, with the semantics of BackupCatalog's conditional writes. */
+class MemoryCatalog implements RebuildCatalog {
+  readonly records = new Map<string, BackupRecord>();
+  readonly index = new Map<string, Record<string, unknown>>();
+
+  async getBackup(backupId: string): Promise<BackupRecord | undefined> {
+    const r = this.records.get(backupId);
+    return r ? structuredClone(r) : undefined;
+  }
+  async putRebuiltBackup(record: BackupRecord): Promise<boolean> {
+    if (this.records.has(record.backupId)) return false;
+    this.records.set(record.backupId, structuredClone(record));
+    return true;
+  }
+  async indexCommittedBackup(record: BackupRecord): Promise<void> {
+    for (const source of record.sourceNames) {
+      this.index.set(`SOURCE#${source} BACKUP#${record.startedAt}#${record.backupId}`, { backupId: record.backupId, strategy: record.strategy, endedAt: record.endedAt });
+    }
+  }
+  async markCopied(backupId: string): Promise<boolean> {
+    const r = this.records.get(backupId);
+    if (r?.status !== 'COMMITTED' || !r.copies) return false;
+    r.copies.dr = 'COMMITTED';
+    return true;
+  }
+  async listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
+    return [...this.records.values()].filter((r) => r.plan === plan).map((r) => structuredClone(r));
+  }
+  state(): unknown {
+    return structuredClone({ records: [...this.records.entries()].sort(), index: [...this.index.entries()].sort() });
+  }
+}
+
+type RunSource = { name: string; kind?: 's3' | 'dynamodb' | 'filesystem'; parent?: Snapshot; observations?: SourceObservationTags; content?: string };
+
+let vault: Vault;
+let catalog: MemoryCatalog;
+let inDr: Set<string>;
+
+beforeEach(async () => {
+  vault = await initVault(new MemoryVaultStore(), new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
+  catalog = new MemoryCatalog();
+  inDr = new Set();
+});
+
+function deps(overrides: Partial<CatalogRebuildDeps> = {}): CatalogRebuildDeps {
+  return { vault, side: 'primary', catalog, environment: 'prod', plans: ['orders'], drHolds: async (id) => inDr.has(id), ...overrides };
+}
+
+function run(backupId: string, overrides: Partial<BackupRunTags> = {}): BackupRunTags {
+  return {
+    backupId,
+    plan: 'orders',
+    environment: 'prod',
+    strategy: 'full',
+    requestedStrategy: 'full',
+    startedAt: '2026-03-01T10:00:00.000Z',
+    trigger: 'schedule',
+    shardCount: 3,
+    sourceNames: ['orders-bucket', 'orders-table'],
+    ...overrides,
+  };
+}
+
+const NO_OBSERVATIONS = { changedDuringRead: 0, vanished: 0, skipped: 0 };
+
+/**
+ * Commits one snapshot per source as commit-backup does (plan order, tags of the run, parent by
+ * strategy) and returns the record commit-backup writes for it (copies.dr COMMITTED: replicated).
+ * `tagsOf` replaces the tags, to write snapshots of an older or unknown shape.
+ */
+async function commitRun(tags: BackupRunTags, sources: RunSource[], tagsOf = backupSnapshotTags): Promise<{ record: BackupRecord; snapshots: Snapshot[] }> {
+  const snapshots: Snapshot[] = [];
+  const records: BackupSourceRecord[] = [];
+  for (const source of sources) {
+    const writer = await vault.newSnapshotWriter({ parent: null, inline: true });
+    await writer.add({ path: 'item', kind: 'object', meta: {}, content: Buffer.from(source.content ?? `${tags.backupId} ${source.name}`) });
+    const observations = source.observations ?? NO_OBSERVATIONS;
+    const snapshot = await vault.commitSnapshot({
+      source: { kind: source.kind ?? (source.name.endsWith('table') ? 'dynamodb' : 's3'), id: source.name },
+      parts: [await writer.finish()],
+      parent: source.parent?.id ?? null,
+      tags: tagsOf(tags, observations),
+      startedAt: new Date(tags.startedAt),
+    });
+    snapshots.push(snapshot);
+    records.push({
+      name: source.name,
+      type: source.kind ?? (source.name.endsWith('table') ? 'dynamodb' : 's3'),
+      snapshotId: snapshot.id,
+      rootHash: snapshot.manifest,
+      ...snapshot.stats,
+      ...(source.parent ? { parentSnapshotId: source.parent.id } : {}),
+      ...observations,
+    } as BackupSourceRecord);
+  }
+  for (const r of records) delete (r as Partial<{ durationMs: number }>).durationMs;
+  const record: BackupRecord = {
+    backupId: tags.backupId,
+    plan: tags.plan,
+    environment: tags.environment,
+    sourceNames: [...tags.sourceNames],
+    sources: records,
+    strategy: tags.strategy,
+    ...(tags.requestedStrategy !== tags.strategy ? { requestedStrategy: tags.requestedStrategy } : {}),
+    ...(tags.parentBackupId ? { parentBackupId: tags.parentBackupId } : {}),
+    ...(tags.baseBackupId ? { baseBackupId: tags.baseBackupId } : {}),
+    status: 'COMMITTED',
+    startedAt: tags.startedAt,
+    endedAt: snapshots.map((s) => s.time).reduce((a, b) => (a > b ? a : b)),
+    ...(tags.trigger !== undefined ? { trigger: tags.trigger } : {}),
+    shardCount: tags.shardCount,
+    totals: sumBackupTotals(records),
+    copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+  };
+  return { record, snapshots };
+}
+
+/** A chain: a full backup (asked for as incremental, nothing to build on), an incremental on it, a differential on the full one. */
+async function commitChain(): Promise<BackupRecord[]> {
+  const full = await commitRun(run('20260301T100000Z-00000001', { requestedStrategy: 'incremental' }), [
+    { name: 'orders-bucket', observations: { changedDuringRead: 1, vanished: 2, skipped: 0 } },
+    { name: 'orders-table' },
+  ]);
+  const [bucket, table] = full.snapshots;
+  const incremental = await commitRun(
+    run('20260302T100000Z-00000002', { strategy: 'incremental', requestedStrategy: 'incremental', parentBackupId: full.record.backupId, baseBackupId: full.record.backupId, startedAt: '2026-03-02T10:00:00.000Z' }),
+    [
+      { name: 'orders-bucket', parent: bucket },
+      { name: 'orders-table', parent: table },
+    ],
+  );
+  const differential = await commitRun(
+    run('20260303T100000Z-00000003', { strategy: 'differential', requestedStrategy: 'differential', parentBackupId: full.record.backupId, baseBackupId: full.record.backupId, startedAt: '2026-03-03T10:00:00.000Z' }),
+    [
+      { name: 'orders-bucket', parent: bucket },
+      { name: 'orders-table', parent: table },
+    ],
+  );
+  return [full.record, incremental.record, differential.record];
+}
+
+it('rebuilds every committed backup field for field, with its index items, from an empty catalog', async () => {
+  const originals = await commitChain();
+  for (const r of originals.slice(0, 2)) for (const s of r.sources) inDr.add(s.snapshotId);
+
+  const report = await rebuildCatalog(deps());
+
+  // The third backup's snapshots are not in the DR vault: PENDING, what its record said until replication copied it.
+  const expected = originals.map((r, i) => (i === 2 ? { ...r, copies: { primary: 'COMMITTED' as const, dr: 'PENDING' as const } } : r));
+  for (const original of expected) expect(catalog.records.get(original.backupId)).toEqual(original);
+  expect(report.backups.map((b) => [b.backupId, b.outcome, b.derived, b.unrecovered])).toEqual(originals.map((r) => [r.backupId, 'created', undefined, undefined]));
+  expect(report).toMatchObject({ vault: 'primary', snapshots: 6, untaggedSnapshots: 0, unreadableSnapshots: [], drCopies: 'checked-in-dr-vault', missingFromVault: [] });
+  // One index item per source of each backup, under the original start time (point-in-time reads sort by it).
+  expect([...catalog.index.keys()].sort()).toEqual(
+    originals.flatMap((r) => r.sourceNames.map((s) => `SOURCE#${s} BACKUP#${r.startedAt}#${r.backupId}`)).sort(),
+  );
+});
+
+it('changes nothing on a second run', async () => {
+  await commitChain();
+  await rebuildCatalog(deps());
+  const before = catalog.state();
+  const again = await rebuildCatalog(deps());
+  expect(catalog.state()).toEqual(before);
+  expect(again.backups.map((b) => b.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+});
+
+it('keeps the records a partially present catalog holds, adds the missing ones, raises a proven DR copy and reports records whose snapshot the vault lacks', async () => {
+  const [full, incremental, differential] = await commitChain();
+  if (!full || !incremental || !differential) throw new Error('three backups');
+  for (const r of [full, incremental]) for (const s of r.sources) inDr.add(s.snapshotId);
+  // The workflow's own records: the full one's DR copy had FAILED (caught up since), the incremental
+  // one says a trigger its tags do not (hand-edited: the catalog's record wins), and a run that
+  // failed after writing its snapshots is FAILED. A fourth backup is in the catalog only.
+  catalog.records.set(full.backupId, { ...full, copies: { primary: 'COMMITTED', dr: 'FAILED' } });
+  catalog.records.set(incremental.backupId, { ...incremental, trigger: 'console' });
+  catalog.records.set(differential.backupId, { ...differential, status: 'FAILED', sources: [], error: 'States.Timeout' });
+  const lost = { ...full, backupId: '20260304T100000Z-00000004', startedAt: '2026-03-04T10:00:00.000Z', sources: full.sources.map((s) => ({ ...s, snapshotId: 'f'.repeat(64) })) };
+  catalog.records.set(lost.backupId, lost);
+
+  const report = await rebuildCatalog(deps());
+
+  expect(report.backups).toEqual([
+    { backupId: full.backupId, plan: 'orders', outcome: 'updated', note: 'copies.dr FAILED → COMMITTED (the DR vault holds its snapshots)' },
+    { backupId: incremental.backupId, plan: 'orders', outcome: 'unchanged' },
+    { backupId: differential.backupId, plan: 'orders', outcome: 'kept', note: expect.stringContaining('the catalog has it FAILED') },
+  ]);
+  expect(catalog.records.get(full.backupId)).toEqual(full);
+  expect(catalog.records.get(incremental.backupId)?.trigger).toBe('console');
+  expect(catalog.records.get(differential.backupId)?.status).toBe('FAILED');
+  expect(catalog.records.get(lost.backupId)).toEqual(lost);
+  expect(report.missingFromVault).toEqual([{ backupId: lost.backupId, plan: 'orders', sources: lost.sources.map((s) => ({ source: s.name, snapshotId: s.snapshotId })) }]);
+  // Index items of the kept COMMITTED records are there again; none for the FAILED one.
+  expect([...catalog.index.values()].map((i) => i['backupId'])).not.toContain(differential.backupId);
+  expect([...catalog.index.keys()].filter((k) => k.endsWith(full.backupId))).toHaveLength(2);
+});
+
+it('never downgrades a DR copy the DR vault cannot show, and from the DR vault records both copies', async () => {
+  const [full] = await commitChain();
+  if (!full) throw new Error('a backup');
+  catalog.records.set(full.backupId, full);
+  const fromPrimary = await rebuildCatalog(deps());
+  expect(fromPrimary.backups[0]).toMatchObject({ backupId: full.backupId, outcome: 'unchanged' });
+  expect(catalog.records.get(full.backupId)?.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+
+  catalog.records.clear();
+  const fromDr = await rebuildCatalog(deps({ side: 'dr', drHolds: null }));
+  expect(fromDr.drCopies).toBe('this-vault-is-dr');
+  expect([...catalog.records.values()].map((r) => r.copies)).toEqual([0, 1, 2].map(() => ({ primary: 'COMMITTED', dr: 'COMMITTED' })));
+
+  // Without access to the DR vault, the copy status is left out and said to be unknown.
+  catalog.records.clear();
+  const unknown = await rebuildCatalog(deps({ drHolds: null }));
+  expect(unknown.drCopies).toBe('unknown');
+  expect(catalog.records.get(full.backupId)?.copies).toEqual({ primary: 'COMMITTED' });
+  expect(unknown.backups[0]?.unrecovered).toEqual(['copies.dr (the DR vault could not be checked)']);
+});
+
+it('does not record a backup whose snapshot of one of its sources is missing, naming the source', async () => {
+  const { record } = await commitRun(run('20260301T100000Z-0000000a'), [{ name: 'orders-bucket' }]);
+  const report = await rebuildCatalog(deps());
+  expect(report.backups).toEqual([{ backupId: record.backupId, plan: 'orders', outcome: 'skipped', note: expect.stringContaining('incomplete: no snapshot of orders-table in the primary vault') }]);
+  expect(catalog.records.size).toBe(0);
+  expect(catalog.index.size).toBe(0);
+});
+
+it('rebuilds snapshots written before the full tags (backupId, plan, strategy only), saying what it derived and what it could not recover', async () => {
+  const oldTags = (r: BackupRunTags): string[] => [`backupId:${r.backupId}`, `plan:${r.plan}`, `strategy:${r.strategy}`];
+  const full = await commitRun(run('20260301T100000Z-000000b1'), [{ name: 'orders-bucket' }, { name: 'orders-table' }], oldTags);
+  const [bucket, table] = full.snapshots;
+  const inc1 = await commitRun(
+    run('20260302T100000Z-000000b2', { strategy: 'incremental', requestedStrategy: 'incremental', parentBackupId: full.record.backupId, baseBackupId: full.record.backupId, startedAt: '2026-03-02T10:00:00.000Z' }),
+    [
+      { name: 'orders-bucket', parent: bucket },
+      { name: 'orders-table', parent: table },
+    ],
+    oldTags,
+  );
+  const [bucket2, table2] = inc1.snapshots;
+  const inc2 = await commitRun(
+    run('20260303T100000Z-000000b3', { strategy: 'incremental', requestedStrategy: 'incremental', parentBackupId: inc1.record.backupId, baseBackupId: full.record.backupId, startedAt: '2026-03-03T10:00:00.000Z' }),
+    [
+      { name: 'orders-bucket', parent: bucket2 },
+      { name: 'orders-table', parent: table2 },
+    ],
+    oldTags,
+  );
+
+  const report = await rebuildCatalog(deps({ environment: 'prod', drHolds: async () => true }));
+
+  for (const original of [full.record, inc1.record, inc2.record]) {
+    const rebuilt = catalog.records.get(original.backupId);
+    // Recovered exactly: identity, plan, strategy, parents, snapshots, counters, totals, copies.
+    const exact: Partial<BackupRecord> = structuredClone(original);
+    for (const field of ['startedAt', 'endedAt', 'trigger', 'shardCount'] as const) delete exact[field];
+    for (const source of exact.sources ?? []) for (const counter of ['changedDuringRead', 'vanished', 'skipped'] as const) delete source[counter];
+    expect(rebuilt).toMatchObject(exact);
+    // Derived: the start from each snapshot's time minus its duration (two clock reads apart).
+    expect(Math.abs(Date.parse(rebuilt?.startedAt ?? '') - Date.parse(original.startedAt))).toBeLessThan(1000);
+    expect(rebuilt?.endedAt).toBe(original.endedAt);
+    // Not in the vault: left out, or a stand-in.
+    expect(rebuilt?.trigger).toBeUndefined();
+    expect(rebuilt?.shardCount).toBe(0);
+    expect(rebuilt?.sources.every((s) => s.changedDuringRead === undefined)).toBe(true);
+  }
+  const inc2Report = report.backups.find((b) => b.backupId === inc2.record.backupId);
+  expect(inc2Report?.outcome).toBe('created');
+  expect(inc2Report?.derived).toEqual(expect.arrayContaining([expect.stringMatching(/^startedAt/), expect.stringMatching(/^parentBackupId \(from/), expect.stringMatching(/^baseBackupId/), expect.stringMatching(/^sourceNames/)]));
+  expect(inc2Report?.unrecovered).toEqual(expect.arrayContaining(['trigger', 'shardCount (recorded as 0)', expect.stringMatching(/^requestedStrategy/), expect.stringMatching(/^sources\[\]\.changedDuringRead/)]));
+});
+
+it('ignores snapshots not written by the workflow and skips, with the reason, tags or sources it does not know', async () => {
+  await commitRun(run('x'), [{ name: '/home/me' }], () => ['nightly']);
+  const badStrategy = await commitRun(run('20260301T100000Z-000000c1'), [{ name: 'orders-bucket' }, { name: 'orders-table' }], (r, o) =>
+    backupSnapshotTags(r, o).map((t) => (t.startsWith('strategy:') ? 'strategy:hourly' : t)),
+  );
+  const directory = await commitRun(run('20260301T100000Z-000000c2', { sourceNames: ['home'] }), [{ name: 'home', kind: 'directory' as 'filesystem' }]);
+
+  const report = await rebuildCatalog(deps());
+
+  expect(report.untaggedSnapshots).toBe(1);
+  expect(report.backups).toEqual([
+    { backupId: badStrategy.record.backupId, outcome: 'skipped', note: expect.stringMatching(/tags this version cannot read \(tag strategy: .*\); upgrade Lifeboat/) },
+    { backupId: directory.record.backupId, plan: 'orders', outcome: 'skipped', note: expect.stringContaining('source kind "directory"') },
+  ]);
+  expect(catalog.records.size).toBe(0);
+});
