@@ -45,11 +45,12 @@ export class ScheduleNotFoundError extends Error {
 }
 
 /**
- * Why the scheduler may not invoke a schedule's target, as AWS would fail the invocation. Never
- * retried: no retry can give a role a permission (Scheduler sends such an event to the DLQ at once).
+ * Why the scheduler may not invoke a schedule's target, as AWS would fail the invocation: the target
+ * is not a state machine of the templates, the role is missing, does not trust the scheduler or may
+ * not start the target, or the input is not JSON. Never retried: no retry can fix a template.
  */
-export class ScheduleInvocationDeniedError extends Error {
-  override readonly name = 'ScheduleInvocationDeniedError';
+export class ScheduleInvocationRefusedError extends Error {
+  override readonly name = 'ScheduleInvocationRefusedError';
   constructor(
     readonly schedule: string,
     reason: string,
