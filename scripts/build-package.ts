@@ -16,7 +16,7 @@ const DIST = path.join(ROOT, 'dist');
 /** Folders compiled into dist/ (as tsconfig.build.json includes them) whose non-TS files are copied too. */
 const SOURCE_FOLDERS = ['lib', 'config', 'vault', 'lambdas', 'local', 'cli'];
 /** What the built package must hold, beyond the handler bundles: checked so a broken build fails here, not at a user's. */
-const REQUIRED_FILES = ['lib/index.js', 'lib/index.d.ts', 'bin/lifeboat.js', 'local/executor/lambda-worker.cjs', 'local/cloud/cloud-process.js', `vault/workers/${CODEC_WORKER_MODULE}`];
+const REQUIRED_FILES = ['lib/index.js', 'lib/index.d.ts', 'bin/lifeboat.js', 'local/executor/lambda-worker.cjs', 'local/cloud/cloud-process.js', 'local/scheduler/scheduler-process.js', `vault/workers/${CODEC_WORKER_MODULE}`];
 const RUNTIME_EXTENSIONS = new Set(['.cjs', '.mjs', '.json']);
 
 class PackageBuildError extends Error {

@@ -11,6 +11,11 @@ function durationMs(h: ExecutionHistory): number | undefined {
   return h.stoppedAt ? Date.parse(h.stoppedAt) - Date.parse(h.startedAt) : undefined;
 }
 
+/** Who started it: `schedule <name>` for a schedule firing, `-` for a direct run. */
+function startedBy(h: ExecutionHistory): string {
+  return h.startedBy ? `schedule ${h.startedBy.schedule}` : '-';
+}
+
 function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '-';
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -26,9 +31,9 @@ export function listExecutionsCommand(options: ExecutionsOptions, io: CliIo = pr
     io.out(`No executions under ${options.dataDir}.`);
     return 0;
   }
-  io.out(`${'EXECUTION'.padEnd(28)}${'STATE MACHINE'.padEnd(28)}${'STATUS'.padEnd(11)}${'STARTED'.padEnd(26)}DURATION`);
+  io.out(`${'EXECUTION'.padEnd(28)}${'STATE MACHINE'.padEnd(28)}${'STATUS'.padEnd(11)}${'STARTED'.padEnd(26)}${'DURATION'.padEnd(10)}STARTED BY`);
   for (const h of histories) {
-    io.out(`${h.executionId.padEnd(28)}${h.stateMachine.padEnd(28)}${h.status.padEnd(11)}${h.startedAt.padEnd(26)}${formatMs(durationMs(h))}`);
+    io.out(`${h.executionId.padEnd(28)}${h.stateMachine.padEnd(28)}${h.status.padEnd(11)}${h.startedAt.padEnd(26)}${formatMs(durationMs(h)).padEnd(10)}${startedBy(h)}`);
   }
   return 0;
 }
@@ -40,6 +45,7 @@ export function showExecutionCommand(executionId: string, options: ExecutionsOpt
     return 0;
   }
   io.out(`Execution ${h.executionId} of ${h.stateMachine} (${h.stackName}): ${h.status} in ${formatMs(durationMs(h))}, ${h.workers} Lambda worker(s)`);
+  if (h.startedBy) io.out(`  started by schedule ${h.startedBy.schedule} for ${h.startedBy.scheduledTime} (attempt ${h.startedBy.attempt})`);
   if (h.error) io.out(`  error: ${h.error}${h.cause ? `: ${h.cause}` : ''}`);
   io.out('');
   io.out(`${'STATE'.padEnd(30)}${'RUNS'.padStart(5)}${'TOTAL'.padStart(10)}${'LONGEST'.padStart(10)}${'FAILED'.padStart(8)}${'RETRIED'.padStart(9)}`);

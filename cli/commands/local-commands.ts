@@ -17,11 +17,16 @@ import {
 import { type RegionOutageResult, startRegion, stopRegion } from '../../local/cloud/region-outage';
 import { type ProvisionSummary, provisionFromTemplates } from '../../local/cloud/provision-from-templates';
 import { LOCAL_ENDPOINTS_ENV, type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { localSchedulerStatus, type LocalSchedulerStatus, startLocalScheduler, stopLocalScheduler } from '../../local/scheduler/local-scheduler';
+import { type SchedulerState } from '../../local/scheduler/scheduler-state';
 import { type CliIo, processIo } from '../cli-io';
+import { registerLocalSchedulesCommands } from './local-schedules-commands';
 
 /**
  * `lifeboat local up | down | status | region stop|start`: the local cloud as a long-lived
- * background process, and outages of one of its regions.
+ * background process, and outages of one of its regions; with `up --with-schedules`, the local
+ * scheduler beside it (local/scheduler/, a process of its own that `down` stops too).
+ * `local schedules list | fire` live in local-schedules-commands.ts.
  *
  * Exit codes: up 0 = running and provisioned, 1 = failed. down 0 = stopped *or was not running*
  * (idempotent, like `docker compose down`), 1 = failed to stop. status 0 = running and every
@@ -42,7 +47,7 @@ export type LocalCommandDeps = {
   cloudOptions?: Pick<StartLocalCloudOptions, 'exitWithParent' | 'readyTimeoutMs' | 'ports'>;
 };
 
-export type LocalUpOptions = { dataDir: string; env: string; config: string };
+export type LocalUpOptions = { dataDir: string; env: string; config: string; withSchedules?: boolean };
 export type LocalDownOptions = { dataDir: string };
 export type LocalStatusOptions = { dataDir: string; json?: boolean };
 export type LocalRegionOptions = { dataDir: string };
@@ -102,6 +107,15 @@ export async function localUp(options: LocalUpOptions, deps: Partial<LocalComman
     const summary = await provisionFromTemplates(stacks, cloud.endpoints);
     io.out(`Provisioned from ${stacks.map((s) => s.stackName).join(', ')}:`);
     provisionLines(summary).forEach((l) => io.out(l));
+    if (options.withSchedules) {
+      const scheduler = await startLocalScheduler({ dataDir, stacks, cloudPid: cloud.pid });
+      io.out(`Local scheduler started (pid ${scheduler.pid}), firing ${scheduler.schedules.length} schedule(s):`);
+      scheduleLines(scheduler.schedules).forEach((l) => io.out(l));
+    } else if (localSchedulerStatus(dataDir).state === 'running') {
+      // A scheduler left from an earlier `up --with-schedules` would fire the old templates.
+      await stopLocalScheduler(dataDir);
+      io.out('Local scheduler stopped (this `up` has no --with-schedules).');
+    }
     io.out(`Point tools at it with ${LOCAL_ENDPOINTS_ENV}='${JSON.stringify(cloud.endpoints)}'`);
     io.out('Stop it with `lifeboat local down` (the data stays in the data dir).');
     return EXIT_OK;
@@ -111,11 +125,23 @@ export async function localUp(options: LocalUpOptions, deps: Partial<LocalComman
   }
 }
 
-/** `local down`: stops the cloud; not running is reported and is not an error. */
+function scheduleLines(schedules: SchedulerState['schedules']): string[] {
+  return schedules.map((s) => `  ${s.name}  ${s.expression} ${s.timezone}  ${s.state === 'ENABLED' ? `next ${s.nextFireTime ?? 'never'}` : 'DISABLED'}`);
+}
+
+function schedulerLines(status: LocalSchedulerStatus): string[] {
+  if (status.state === 'running') return [`Schedules: active (local scheduler pid ${status.pid}, since ${status.startedAt}):`, ...scheduleLines(status.schedules)];
+  if (status.state === 'stale') return [`Schedules: not active (scheduler pid ${status.pid} is gone; \`lifeboat local up --with-schedules\` starts a new one).`];
+  return ['Schedules: not active (`lifeboat local up --with-schedules` fires them).'];
+}
+
+/** `local down`: stops the scheduler and the cloud; not running is reported and is not an error. */
 export async function localDown(options: LocalDownOptions, deps: Partial<LocalCommandDeps> = {}): Promise<number> {
   const { io } = { ...defaultDeps, ...deps };
   const dataDir = path.resolve(options.dataDir);
   try {
+    const scheduler = await stopLocalScheduler(dataDir);
+    if (scheduler.stopped) io.out(`Local scheduler stopped (pid ${scheduler.pid ?? '?'}).`);
     const result = await stopLocalCloud(dataDir);
     if (result.stopped) {
       io.out(`Local cloud stopped (pid ${result.pid ?? '?'}${result.forced ? ', killed after the shutdown timeout' : ''}); data kept in ${dataDir}.`);
@@ -146,11 +172,12 @@ function serviceVerdict(s: LocalCloudStatus['services'][number]): string {
 export async function localStatus(options: LocalStatusOptions, deps: Partial<LocalCommandDeps> = {}): Promise<number> {
   const { io } = { ...defaultDeps, ...deps };
   const status = await localCloudStatus(path.resolve(options.dataDir));
+  const scheduler = localSchedulerStatus(path.resolve(options.dataDir));
   // A region stopped on purpose is the state the user asked for, not a fault of the cloud.
   const healthy = status.state === 'running' && status.services.every((s) => s.regionState === 'stopped' || s.reachable);
   const code = status.state !== 'running' ? EXIT_NOT_RUNNING : healthy ? EXIT_OK : EXIT_FAILED;
   if (options.json) {
-    io.out(JSON.stringify({ ...status, healthy }, null, 2));
+    io.out(JSON.stringify({ ...status, healthy, schedules: { active: scheduler.state === 'running', ...scheduler } }, null, 2));
     return code;
   }
   if (status.state === 'stopped') {
@@ -165,6 +192,7 @@ export async function localStatus(options: LocalStatusOptions, deps: Partial<Loc
     for (const s of status.services) {
       io.out(`  ${s.service.padEnd(9)}${s.region.padEnd(16)}${s.url.padEnd(26)}${serviceVerdict(s)}`);
     }
+    schedulerLines(scheduler).forEach((l) => io.out(l));
   }
   return code;
 }
@@ -202,12 +230,13 @@ export function registerLocalCommands(program: Command, deps: Partial<LocalComma
     .option('--data-dir <dir>', 'where the local cloud keeps its data', DEFAULT_DATA_DIR)
     .option('--env <name>', 'environment of the config', 'dev')
     .option('--config <file>', 'Lifeboat config file', process.env.LIFEBOAT_CONFIG ?? DEFAULT_CONFIG_FILE)
+    .option('--with-schedules', "also run the templates' EventBridge Scheduler schedules: a background scheduler fires them on their expressions", false)
     .action(async (opts: LocalUpOptions) => {
       process.exitCode = await localUp(opts, deps);
     });
   local
     .command('down')
-    .description('stop the local cloud (its data stays in the data dir)')
+    .description('stop the local scheduler and the local cloud (the data stays in the data dir)')
     .option('--data-dir <dir>', 'where the local cloud keeps its data', DEFAULT_DATA_DIR)
     .action(async (opts: LocalDownOptions) => {
       process.exitCode = await localDown(opts, deps);
@@ -235,4 +264,5 @@ export function registerLocalCommands(program: Command, deps: Partial<LocalComma
     .action(async (name: string, opts: LocalRegionOptions) => {
       process.exitCode = await localRegion('start', name, opts, deps);
     });
+  registerLocalSchedulesCommands(local, { ...defaultDeps, ...deps });
 }

@@ -20,6 +20,9 @@ export type HistoryEvent = {
   retryAttempt?: number;
 };
 
+/** What started an execution other than a direct call: a schedule firing (local/scheduler/). */
+export type ExecutionTrigger = { kind: 'schedule'; schedule: string; scheduledTime: string; attempt: number };
+
 export type ExecutionHistory = {
   executionId: string;
   stateMachine: string;
@@ -32,6 +35,7 @@ export type ExecutionHistory = {
   cause?: string;
   startedAt: string;
   stoppedAt?: string;
+  startedBy?: ExecutionTrigger;
   workers: number;
   events: HistoryEvent[];
   invocations: InvocationRecord[];
@@ -62,6 +66,17 @@ export function loadExecutionHistory(dataDir: string, executionId: string): Exec
   }
   historySchema.parse(JSON.parse(text));
   return JSON.parse(text) as ExecutionHistory;
+}
+
+/**
+ * Records that a RUNNING execution will not finish because the process running it stops (`lifeboat
+ * local down` stopping the scheduler): its history says ABORTED with the reason, as Step Functions
+ * shows a stopped execution. Anything but RUNNING is left as it is.
+ */
+export function markExecutionAborted(dataDir: string, executionId: string, cause: string): void {
+  const history = loadExecutionHistory(dataDir, executionId);
+  if (history.status !== 'RUNNING') return;
+  saveExecutionHistory(dataDir, { ...history, status: 'ABORTED', error: 'States.Aborted', cause, stoppedAt: new Date().toISOString() });
 }
 
 /** Executions under dataDir, newest first. */

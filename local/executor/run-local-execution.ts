@@ -7,7 +7,7 @@ import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV, type LocalEndpoints } from '../
 import { LOCAL_VAULT_KEY_FILE_ENV } from '../../lambdas/runtime/backup-vault';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { UnsupportedTaskResourceError } from './errors';
-import { type ExecutionHistory, type ExecutionStatus, type HistoryEvent, executionsDir, saveExecutionHistory } from './execution-history';
+import { type ExecutionHistory, type ExecutionStatus, type ExecutionTrigger, type HistoryEvent, executionsDir, saveExecutionHistory } from './execution-history';
 import { FaultInjector, type FaultRule } from './fault-injection';
 import { ExecutionLease, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
@@ -39,6 +39,13 @@ export type LocalExecutionOptions = {
   /** Called with each history event as it happens (progress displays). */
   onEvent?: (event: HistoryEvent) => void;
   executionName?: string;
+  /** Recorded in the history (`lifeboat executions list` shows it): e.g. the schedule that fired. */
+  startedBy?: ExecutionTrigger;
+  /**
+   * Called once the execution has started: the definition resolved and validated and the RUNNING
+   * history saved. A rejection before this call is a failure to start (what a scheduler retries).
+   */
+  onStarted?: (executionId: string) => void;
 };
 
 export type LocalExecutionResult = ExecutionHistory & { status: Exclude<ExecutionStatus, 'RUNNING'>; stoppedAt: string; historyFile: string };
@@ -99,12 +106,16 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     status: 'RUNNING',
     input: options.input,
     startedAt,
+    ...(options.startedBy ? { startedBy: options.startedBy } : {}),
     workers,
     events,
     invocations: lease.records,
     injectedFaults: faults.injected,
   };
   const sm = validatedStateMachine(definition);
+  // Saved now so that `lifeboat executions list` shows a running execution, not only finished ones.
+  saveExecutionHistory(options.dataDir, history);
+  options.onStarted?.(executionName);
   const execution = sm.run(options.input as JsonValue, {
     overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
     context: {

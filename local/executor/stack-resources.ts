@@ -26,10 +26,15 @@ const NAME_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::Logs::LogGroup': 'LogGroupName',
 };
 
+/** Types whose `Ref` is their ARN, not their name (CloudFormation's return values). */
+const REF_RETURNS_ARN: ReadonlySet<string> = new Set(['AWS::StepFunctions::StateMachine']);
+
 export function stackResources(stack: SynthesizedStack): StackResources {
   const resources = stack.template.Resources ?? {};
   const parameters = stack.template.Parameters ?? {};
   const physicalIds: Record<string, string> = {};
+  // What `Ref` returns: the physical id, except where CloudFormation returns an ARN (a state machine's Ref is its ARN).
+  const refValues: Record<string, string> = {};
   const self: StackResources = {
     stack,
     physicalId: (logicalId) => {
@@ -43,7 +48,7 @@ export function stackResources(stack: SynthesizedStack): StackResources {
       region: stack.region,
       account: stack.account,
       parameters,
-      physicalIds,
+      physicalIds: refValues,
       fail: (propertyPath, reason) => {
         throw new UnresolvableIntrinsicError(stack.stackName, logicalId, propertyPath, expression, reason);
       },
@@ -66,6 +71,7 @@ export function stackResources(stack: SynthesizedStack): StackResources {
     } else {
       physicalIds[logicalId] = `${stack.stackName}-${logicalId}`.slice(0, 64);
     }
+    refValues[logicalId] = REF_RETURNS_ARN.has(resource.Type) ? self.arn(logicalId) : (physicalIds[logicalId] ?? '');
   }
   return self;
 }

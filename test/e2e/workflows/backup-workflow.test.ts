@@ -13,7 +13,11 @@ import { openLocalVault } from '../../../local/demo/local-vault';
 import { verifyBackup } from '../../../local/demo/verify-backup';
 import { loadExecutionHistory } from '../../../local/executor/execution-history';
 import { type FaultRule } from '../../../local/executor/fault-injection';
-import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
+import { localTargetStarter } from '../../../local/scheduler/local-target-starter';
+import { ScheduleFiringLoop } from '../../../local/scheduler/schedule-firing-loop';
+import { synthesizedSchedules } from '../../../local/scheduler/synthesized-schedules';
+import { FakeSchedulerClock } from '../../support/fake-scheduler-clock';
 import { restoreIntoNewTarget } from '../../../local/demo/restore-stage';
 import { compareDirectories } from '../../../local/demo/compare-restored';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
@@ -21,8 +25,9 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
  * The synthesized backup workflow, run by the local executor over the local cloud provisioned from
- * the same templates: Map fan-out over real shards, a transient failure that Retry absorbs, a
- * permanent one that Catch records, the lock released on both paths.
+ * the same templates: started by the plan's synthesized schedule as `local up --with-schedules`
+ * fires it, Map fan-out over real shards, a transient failure that Retry absorbs, a permanent one
+ * that Catch records, the lock released on both paths.
  */
 const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 let dataDir: string;
@@ -70,16 +75,54 @@ function runBackup(faults: FaultRule[] = []) {
   });
 }
 
+/**
+ * The first backup, started the way `lifeboat local up --with-schedules` starts backups: the firing
+ * loop over the schedules of the synthesized templates, on a fake clock. The plan's schedule is
+ * rate(1 day) without StartDate, so, as in EventBridge Scheduler, it fires when created (the loop's
+ * start); the next firing is planned a day later, which no test waits for.
+ */
+async function backupFiredBySchedule(faults: FaultRule[]): Promise<{ result: LocalExecutionResult; loop: ScheduleFiringLoop; startedAt: Date }> {
+  const startedAt = new Date();
+  let loop: ScheduleFiringLoop | undefined;
+  const result = await new Promise<LocalExecutionResult>((resolve, reject) => {
+    loop = new ScheduleFiringLoop({
+      schedules: synthesizedSchedules(local.stacks),
+      stacks: local.stacks,
+      clock: new FakeSchedulerClock(startedAt),
+      startTarget: localTargetStarter({
+        dataDir,
+        endpoints: async () => local.endpoints,
+        pool: local.lambdaPool(2),
+        extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+        retryIntervalScale: 0.001,
+        faults,
+      }),
+      onEvent: (event) => {
+        if (event.kind === 'completed') resolve(event.result);
+        if (event.kind === 'start-failed') reject(event.error);
+      },
+    });
+    loop.start();
+  });
+  if (!loop) throw new Error('the loop did not start');
+  await loop.stop();
+  return { result, loop, startedAt };
+}
+
 async function lockItem(): Promise<Record<string, unknown> | undefined> {
   const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(local.endpoints, local.environment.primaryRegion));
   const { Item } = await ddb.send(new GetCommand({ TableName: names.catalogTable, Key: { pk: 'LOCK#demo', sk: 'LOCK' } }));
   return Item;
 }
 
-it('fans out over every shard, retries a transient shard failure and commits data equal to the sources', async () => {
-  const result = await runBackup([{ state: 'Snapshot shard', errorName: 'TransientError', whenInput: { shardIndex: 1 }, times: 2 }]);
+it("started by the plan's synthesized schedule, fans out over every shard, retries a transient shard failure and commits data equal to the sources", async () => {
+  const { result, loop, startedAt } = await backupFiredBySchedule([{ state: 'Snapshot shard', errorName: 'TransientError', whenInput: { shardIndex: 1 }, times: 2 }]);
   expect(result.error).toBeUndefined();
   expect(result.status).toBe('SUCCEEDED');
+  // The schedule's target input reached the workflow, and the history names the schedule.
+  expect(result.input).toEqual({ plan: 'demo', trigger: 'schedule' });
+  expect(result.startedBy).toEqual({ kind: 'schedule', schedule: `${names.schedulePrefix}demo`, scheduledTime: startedAt.toISOString(), attempt: 1 });
+  expect(loop.nextFireTimes().map((p) => [p.schedule.name, p.next?.getTime()])).toEqual([[`${names.schedulePrefix}demo`, startedAt.getTime() + 86_400_000]]);
 
   const output = result.output as { committed: { backupId: string; entries: number } };
   firstBackupId = output.committed.backupId;

@@ -5,13 +5,20 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CliIo } from '../../../cli/cli-io';
 import { type LocalCommandDeps, localDown, localStatus, localUp, registerLocalCommands } from '../../../cli/commands/local-commands';
+import { fireScheduleCommand, listSchedulesCommand } from '../../../cli/commands/local-schedules-commands';
+import { synthesizeEnvironment } from '../../../local/assembly/synthesize';
+import { type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
+import { isProcessAlive } from '../../../local/cloud/cloud-state';
 import { connectLocalCloud, localDynamoDbClient, localS3Client, stopLocalCloud } from '../../../local/cloud/local-cloud';
+import { stopLocalScheduler } from '../../../local/scheduler/local-scheduler';
+import { readSchedulerState } from '../../../local/scheduler/scheduler-state';
 import { DR, PRIMARY, synthesizeTestApp, TEST_NAMES, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 const tmp = tempDir('cli');
 const dataDir = join(tmp.dir, '.lifeboat');
 const realDataDir = join(tmp.dir, 'real');
+const scheduledDataDir = join(tmp.dir, 'scheduled');
 const configFile = join(tmp.dir, 'lifeboat.config.json');
 
 type Captured = CliIo & { lines: string[]; errors: string[]; text(): string };
@@ -37,6 +44,8 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
+  await stopLocalScheduler(scheduledDataDir);
+  await stopLocalCloud(scheduledDataDir);
   await stopLocalCloud(dataDir);
   await stopLocalCloud(realDataDir);
   tmp.remove();
@@ -152,5 +161,82 @@ describe('lifeboat local', () => {
       s3.destroy();
     }
     expect(io.text()).toContain('table  lifeboat-dev-catalog (created)');
+  });
+});
+
+describe('lifeboat local with schedules', () => {
+  /**
+   * The real app's stacks with the plan's schedule moved to 2199, so the scheduler this starts has
+   * nothing to fire during the test; `edit` breaks the templates further.
+   */
+  const farFuture = (edit: (resources: NonNullable<SynthesizedStack['template']['Resources']>) => void = () => undefined): LocalCommandDeps['synthesize'] => async (options) => {
+    const stacks = JSON.parse(JSON.stringify(await synthesizeEnvironment(options))) as SynthesizedStack[];
+    for (const stack of stacks) {
+      const resources = stack.template.Resources ?? {};
+      for (const resource of Object.values(resources)) {
+        if (resource.Type === 'AWS::Scheduler::Schedule' && resource.Properties) resource.Properties.ScheduleExpression = 'cron(0 3 1 1 ? 2199)';
+      }
+      edit(resources);
+    }
+    return stacks;
+  };
+  const scheduledDeps = (io: CliIo, synthesize = farFuture()): LocalCommandDeps => ({ io, synthesize, cloudOptions: { exitWithParent: true } });
+  const options = { dataDir: scheduledDataDir, env: 'dev', config: SAMPLE_CONFIG_FILE };
+
+  it('up --with-schedules starts the scheduler, status shows it active, list shows what it will fire, down stops it', async () => {
+    const io = capture();
+    expect(await localUp({ ...options, withSchedules: true }, scheduledDeps(io))).toBe(0);
+    expect(io.errors).toEqual([]);
+    expect(io.text()).toMatch(/Local scheduler started \(pid \d+\), firing 1 schedule\(s\):/);
+    expect(io.text()).toContain('lifeboat-dev-demo  cron(0 3 1 1 ? 2199) UTC  next 2199-01-01T03:00:00.000Z');
+    const schedulerPid = readSchedulerState(scheduledDataDir)?.pid ?? -1;
+    expect(isProcessAlive(schedulerPid)).toBe(true);
+
+    const status = capture();
+    expect(await localStatus({ dataDir: scheduledDataDir }, { io: status })).toBe(0);
+    expect(status.text()).toContain(`Schedules: active (local scheduler pid ${schedulerPid}`);
+    const statusJson = capture();
+    await localStatus({ dataDir: scheduledDataDir, json: true }, { io: statusJson });
+    expect(JSON.parse(statusJson.lines.join('\n'))).toMatchObject({ schedules: { active: true, pid: schedulerPid } });
+
+    const list = capture();
+    expect(await listSchedulesCommand({ ...options, json: true }, scheduledDeps(list))).toBe(0);
+    expect(JSON.parse(list.lines.join('\n'))).toEqual({
+      schedulerActive: true,
+      schedules: [
+        expect.objectContaining({
+          name: 'lifeboat-dev-demo',
+          expression: 'cron(0 3 1 1 ? 2199)',
+          timezone: 'UTC',
+          state: 'ENABLED',
+          stateMachine: 'lifeboat-dev-backup',
+          nextFireTime: '2199-01-01T03:00:00.000Z',
+        }),
+      ],
+    });
+    const table = capture();
+    expect(await listSchedulesCommand(options, scheduledDeps(table))).toBe(0);
+    expect(table.text()).toMatch(/lifeboat-dev-demo.*cron\(0 3 1 1 \? 2199\).*UTC.*ENABLED.*lifeboat-dev-backup.*2199-01-01T03:00:00.000Z/);
+
+    const down = capture();
+    expect(await localDown({ dataDir: scheduledDataDir }, { io: down })).toBe(0);
+    expect(down.lines[0]).toBe(`Local scheduler stopped (pid ${schedulerPid}).`);
+    expect(isProcessAlive(schedulerPid)).toBe(false);
+    expect(readSchedulerState(scheduledDataDir)).toBeUndefined();
+  });
+
+  it('schedules fire refuses an unknown name, listing the known schedules', async () => {
+    const io = capture();
+    expect(await fireScheduleCommand('nightly', options, scheduledDeps(io))).toBe(1);
+    expect(io.errors).toEqual(['lifeboat local schedules fire failed: No schedule "nightly" in the synthesized templates. Known schedules: lifeboat-dev-demo.']);
+  });
+
+  it('schedules fire refuses, as AWS would fail the invocation, when the role may not start the backup state machine', async () => {
+    const withoutGrant = farFuture((resources) => {
+      for (const [id, resource] of Object.entries(resources)) if (resource.Type === 'AWS::IAM::Policy' && id.startsWith('SchedulesRole')) delete resources[id];
+    });
+    const io = capture();
+    expect(await fireScheduleCommand('lifeboat-dev-demo', options, scheduledDeps(io, withoutGrant))).toBe(1);
+    expect(io.errors[0]).toMatch(/^lifeboat local schedules fire failed: Schedule lifeboat-dev-demo cannot invoke its target: role Lifeboat-dev-Primary-SchedulesRole\w+ lacks states:StartExecution on arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-backup/);
   });
 });

@@ -1,0 +1,166 @@
+import { type Command } from 'commander';
+import * as path from 'node:path';
+import Table from 'cli-table3';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { type SynthesizedStack } from '../../local/assembly/synthesized-stack';
+import { DEFAULT_DATA_DIR, isProcessAlive, readCloudState } from '../../local/cloud/cloud-state';
+import { attachLocalCloud, connectLocalCloud, type LocalCloudHandle, startLocalCloud } from '../../local/cloud/local-cloud';
+import { provisionFromTemplates } from '../../local/cloud/provision-from-templates';
+import { LambdaWorkerPool } from '../../local/executor/lambda-worker-pool';
+import { ScheduleNotFoundError } from '../../local/scheduler/errors';
+import { fireSchedule } from '../../local/scheduler/fire-schedule';
+import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
+import { localTargetStarter } from '../../local/scheduler/local-target-starter';
+import { nextFireTime } from '../../local/scheduler/next-fire-time';
+import { systemClock } from '../../local/scheduler/scheduler-clock';
+import { checkSchedulerRolePermission } from '../../local/scheduler/scheduler-role-permission';
+import { resolveScheduleTarget } from '../../local/scheduler/schedule-target';
+import { type LocalSchedule, synthesizedSchedules } from '../../local/scheduler/synthesized-schedules';
+import { causeMessage } from '../workflow-runner';
+import { type LocalCommandDeps } from './local-commands';
+
+/**
+ * `lifeboat local schedules list | fire NAME`: the EventBridge Scheduler schedules of the synthesized
+ * templates. `list` exits 0; `fire` exits 0 when the execution it started SUCCEEDED, 1 when it
+ * failed, could not start within the RetryPolicy, or AWS would have refused the invocation (the
+ * target, role, trust or permission is wrong), and for an unknown schedule name.
+ */
+export type SchedulesListOptions = { dataDir: string; env: string; config: string; json?: boolean };
+export type SchedulesFireOptions = { dataDir: string; env: string; config: string; workers?: string };
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+
+type ScheduleRow = {
+  name: string;
+  group: string;
+  expression: string;
+  timezone: string;
+  state: 'ENABLED' | 'DISABLED';
+  stateMachine: string | null;
+  targetArn: string;
+  roleArn: string;
+  nextFireTime: string | null;
+};
+
+async function environmentStacks(options: { config: string; env: string; dataDir: string }, deps: LocalCommandDeps): Promise<SynthesizedStack[]> {
+  const config = loadLifeboatConfig(options.config);
+  const env = findEnvironment(config, options.env);
+  return deps.synthesize({ config, envName: env.name, outdir: path.join(path.resolve(options.dataDir), 'cdk.out') });
+}
+
+/**
+ * Each schedule with its next fire time: the running scheduler's own plan when `--with-schedules`
+ * runs on this data directory, otherwise when it would fire were the scheduler started now.
+ */
+function scheduleRows(stacks: readonly SynthesizedStack[], schedules: readonly LocalSchedule[], dataDir: string, now: Date): ScheduleRow[] {
+  const scheduler = localSchedulerStatus(dataDir);
+  return schedules.map((s) => {
+    let stateMachine: string | null;
+    try {
+      stateMachine = resolveScheduleTarget(stacks, s).stateMachineName;
+    } catch {
+      stateMachine = null;
+    }
+    const announced = scheduler.state === 'running' ? scheduler.schedules.find((a) => a.name === s.name) : undefined;
+    const computed =
+      s.state === 'ENABLED'
+        ? nextFireTime(s.expression, now, { timezone: s.timezone, createdAt: now, ...(s.startDate ? { startDate: s.startDate } : {}), ...(s.endDate ? { endDate: s.endDate } : {}) })
+        : undefined;
+    const next = announced ? (announced.nextFireTime ?? null) : (computed?.toISOString() ?? null);
+    return { name: s.name, group: s.groupName, expression: s.expression.text, timezone: s.timezone, state: s.state, stateMachine, targetArn: s.target.arn, roleArn: s.target.roleArn, nextFireTime: next };
+  });
+}
+
+export async function listSchedulesCommand(options: SchedulesListOptions, deps: LocalCommandDeps): Promise<number> {
+  const { io } = deps;
+  try {
+    const dataDir = path.resolve(options.dataDir);
+    const stacks = await environmentStacks(options, deps);
+    const rows = scheduleRows(stacks, synthesizedSchedules(stacks), dataDir, new Date());
+    const scheduler = localSchedulerStatus(dataDir);
+    if (options.json) {
+      io.out(JSON.stringify({ schedulerActive: scheduler.state === 'running', schedules: rows }, null, 2));
+      return EXIT_OK;
+    }
+    if (rows.length === 0) {
+      io.out('The synthesized templates declare no schedules.');
+      return EXIT_OK;
+    }
+    const table = new Table({ head: ['NAME', 'EXPRESSION', 'TIMEZONE', 'STATE', 'TARGET', 'NEXT FIRE TIME'], style: { head: [], border: [] } });
+    for (const r of rows) table.push([r.name, r.expression, r.timezone, r.state, r.stateMachine ?? `(not a state machine: ${r.targetArn})`, r.nextFireTime ?? '-']);
+    io.out(table.toString());
+    io.out(
+      scheduler.state === 'running'
+        ? `The local scheduler fires these (pid ${scheduler.pid}); \`lifeboat local down\` stops it.`
+        : 'Nothing fires them now: start the local scheduler with `lifeboat local up --with-schedules`, or fire one with `lifeboat local schedules fire NAME`. Next fire times are those of a scheduler started now.',
+    );
+    return EXIT_OK;
+  } catch (err) {
+    io.err(`lifeboat local schedules list failed: ${(err as Error).message}`);
+    return EXIT_FAILED;
+  }
+}
+
+export async function fireScheduleCommand(name: string, options: SchedulesFireOptions, deps: LocalCommandDeps): Promise<number> {
+  const { io } = deps;
+  const dataDir = path.resolve(options.dataDir);
+  let cloud: LocalCloudHandle | undefined;
+  let startedCloud = false;
+  let pool: LambdaWorkerPool | undefined;
+  try {
+    const config = loadLifeboatConfig(options.config);
+    const env = findEnvironment(config, options.env);
+    const stacks = await deps.synthesize({ config, envName: env.name, outdir: path.join(dataDir, 'cdk.out') });
+    const schedules = synthesizedSchedules(stacks);
+    const schedule = schedules.find((s) => s.name === name);
+    if (!schedule) throw new ScheduleNotFoundError(name, schedules.map((s) => s.name));
+    // What AWS would refuse is refused before any cloud starts.
+    checkSchedulerRolePermission(stacks, schedule, resolveScheduleTarget(stacks, schedule).stateMachineArn);
+
+    const state = readCloudState(dataDir);
+    if (state && isProcessAlive(state.pid)) cloud = await attachLocalCloud(dataDir);
+    else {
+      cloud = await startLocalCloud({ dataDir, regions: [env.primaryRegion, env.drRegion], account: env.account, ...deps.cloudOptions });
+      startedCloud = true;
+    }
+    await provisionFromTemplates(stacks, cloud.endpoints);
+    pool = new LambdaWorkerPool(Math.max(1, Number(options.workers ?? 2)));
+    const firing = await fireSchedule(schedule, stacks, {
+      scheduledTime: new Date(),
+      clock: systemClock,
+      startTarget: localTargetStarter({ dataDir, endpoints: () => connectLocalCloud(dataDir), pool, extraEnv: { LIFEBOAT_FS_ROOT: path.join(dataDir, 'fs') } }),
+      onStartFailed: (attempt, error, retryAt) => io.err(`  attempt ${attempt} to start ${schedule.name}'s target failed: ${error.message}${retryAt ? `; retrying at ${retryAt.toISOString()}` : ''}`),
+    });
+    io.out(`Fired ${schedule.name}: execution ${firing.executionId} of ${firing.stateMachine} started (attempt ${firing.attempts}); follow it with \`lifeboat executions show ${firing.executionId}\`.`);
+    const result = await firing.completion;
+    const cause = causeMessage(result.cause);
+    io.out(`Execution ${result.executionId}: ${result.status}${result.error ? ` (${result.error}${cause ? `: ${cause}` : ''})` : ''}`);
+    return result.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED;
+  } catch (err) {
+    io.err(`lifeboat local schedules fire failed: ${(err as Error).message}`);
+    return EXIT_FAILED;
+  } finally {
+    await pool?.close();
+    if (startedCloud) await cloud?.stop();
+  }
+}
+
+export function registerLocalSchedulesCommands(local: Command, deps: LocalCommandDeps): void {
+  const schedules = local.command('schedules').description('the EventBridge Scheduler schedules of the synthesized templates, run locally');
+  const common = (cmd: Command): Command =>
+    cmd
+      .option('--data-dir <dir>', 'where the local cloud keeps its data', DEFAULT_DATA_DIR)
+      .option('--env <name>', 'environment of the config', 'dev')
+      .option('--config <file>', 'Lifeboat config file', process.env.LIFEBOAT_CONFIG ?? DEFAULT_CONFIG_FILE);
+  common(schedules.command('list').description('name, expression, time zone, state, target and next fire time of each schedule'))
+    .option('--json', 'print them as JSON', false)
+    .action(async (opts: SchedulesListOptions) => {
+      process.exitCode = await listSchedulesCommand(opts, deps);
+    });
+  common(schedules.command('fire <name>').description("fire a schedule now: its target input, role and retry policy, on the local executor; waits for the execution's end"))
+    .option('--workers <n>', 'concurrent Lambda environments', '2')
+    .action(async (name: string, opts: SchedulesFireOptions) => {
+      process.exitCode = await fireScheduleCommand(name, opts, deps);
+    });
+}

@@ -1,0 +1,143 @@
+/**
+ * The local scheduler process: `node --import tsx local/scheduler/scheduler-process.ts
+ *   --data-dir .lifeboat --cloud-pid PID`, started by `lifeboat local up --with-schedules`
+ * (local-scheduler.ts). It reads the stacks `up` synthesized (<dataDir>/scheduler-stacks.json), runs
+ * the firing loop with the system clock and the local executor, writes <dataDir>/scheduler.json when
+ * ready and after every firing, and logs to <dataDir>/scheduler.log. On SIGTERM it stops firing,
+ * records the executions it leaves unfinished as ABORTED and exits; it also exits when the cloud
+ * process is gone. Not imported by anything.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type SynthesizedStack } from '../assembly/synthesized-stack';
+import { connectLocalCloud } from '../cloud/local-cloud';
+import { isProcessAlive } from '../cloud/cloud-state';
+import { markExecutionAborted } from '../executor/execution-history';
+import { LambdaWorkerPool } from '../executor/lambda-worker-pool';
+import { localTargetStarter } from './local-target-starter';
+import { type FiringEvent, ScheduleFiringLoop } from './schedule-firing-loop';
+import { systemClock } from './scheduler-clock';
+import { readSchedulerState, removeSchedulerState, type SchedulerState, schedulerFiles, writeSchedulerState } from './scheduler-state';
+import { resolveScheduleTarget } from './schedule-target';
+import { synthesizedSchedules } from './synthesized-schedules';
+
+const CLOUD_POLL_MS = 1000;
+
+function log(message: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, 'cloud-pid': { type: 'string' } }, strict: true });
+  const dataDir = values['data-dir'];
+  const cloudPid = Number(values['cloud-pid']);
+  if (!dataDir || !Number.isInteger(cloudPid) || cloudPid <= 0) {
+    process.stderr.write('usage: scheduler-process --data-dir DIR --cloud-pid PID\n');
+    process.exit(2);
+  }
+  const stacks = JSON.parse(readFileSync(schedulerFiles(dataDir).stacksFile, 'utf8')) as SynthesizedStack[];
+  const schedules = synthesizedSchedules(stacks);
+  const pool = new LambdaWorkerPool(Math.max(1, availableParallelism()));
+  const lastFirings = new Map<string, NonNullable<SchedulerState['schedules'][number]['lastFiring']>>();
+
+  const loop = new ScheduleFiringLoop({
+    schedules,
+    stacks,
+    clock: systemClock,
+    startTarget: localTargetStarter({
+      dataDir,
+      endpoints: () => connectLocalCloud(dataDir),
+      pool,
+      extraEnv: { LIFEBOAT_FS_ROOT: join(dataDir, 'fs') },
+    }),
+    onEvent: (event) => {
+      log(describe(event));
+      if (event.kind !== 'completed') {
+        lastFirings.set(event.schedule, {
+          scheduledTime: event.scheduledTime.toISOString(),
+          ...(event.kind === 'started' ? { executionId: event.executionId } : { error: event.error.message }),
+        });
+      }
+      announce();
+    },
+  });
+  const startedAt = new Date().toISOString();
+  const announce = (): void => {
+    writeSchedulerState(dataDir, {
+      pid: process.pid,
+      startedAt,
+      cloudPid,
+      schedules: loop.nextFireTimes().map(({ schedule, next }) => {
+        const lastFiring = lastFirings.get(schedule.name);
+        let stateMachine: string | undefined;
+        try {
+          stateMachine = resolveScheduleTarget(stacks, schedule).stateMachineName;
+        } catch {
+          stateMachine = undefined;
+        }
+        return {
+          name: schedule.name,
+          expression: schedule.expression.text,
+          timezone: schedule.timezone,
+          state: schedule.state,
+          ...(stateMachine ? { stateMachine } : {}),
+          ...(next ? { nextFireTime: next.toISOString() } : {}),
+          ...(lastFiring ? { lastFiring } : {}),
+        };
+      }),
+    });
+  };
+
+  let stopping = false;
+  const shutdown = (reason: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`stopping (${reason})`);
+    void (async () => {
+      const unfinished = loop.runningExecutions;
+      await loop.stop().catch((err: unknown) => log(`the firing loop had failed: ${String(err)}`));
+      for (const id of unfinished) {
+        try {
+          markExecutionAborted(dataDir, id, `the local scheduler stopped (${reason}) before the execution finished`);
+        } catch (err) {
+          log(`could not record ${id} as aborted: ${String(err)}`);
+        }
+      }
+      await pool.close().catch(() => undefined);
+      if (readSchedulerState(dataDir)?.pid === process.pid) removeSchedulerState(dataDir);
+      log('stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
+  setInterval(() => {
+    if (!isProcessAlive(cloudPid)) shutdown(`the local cloud (pid ${cloudPid}) exited`);
+  }, CLOUD_POLL_MS).unref();
+
+  loop.start();
+  announce();
+  log(`ready: ${schedules.length} schedule(s) from ${stacks.map((s) => s.stackName).join(', ')}`);
+  // The loop's own timers keep the process alive; this keeps it alive when no schedule will fire again.
+  setInterval(() => undefined, 2 ** 30);
+}
+
+function describe(event: FiringEvent): string {
+  const at = event.scheduledTime.toISOString();
+  switch (event.kind) {
+    case 'started':
+      return `${event.schedule} (${at}): started execution ${event.executionId} after ${event.attempts} attempt(s)`;
+    case 'start-failed':
+      return `${event.schedule} (${at}): not started: ${event.error.message}`;
+    case 'completed':
+      return `${event.schedule} (${at}): execution ${event.executionId} ${event.result.status}${event.result.error ? ` (${event.result.error})` : ''}`;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${new Date().toISOString()} local scheduler: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
