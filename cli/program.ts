@@ -14,6 +14,7 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   backups: async () => (await import('./commands/backup-commands.js')).registerBackupsCommands,
   restore: async () => (await import('./commands/restore-commands.js')).registerRestoreCommand,
   verify: async () => (await import('./commands/restore-commands.js')).registerVerifyCommand,
+  doctor: async () => (await import('./commands/doctor-command.js')).registerDoctorCommand,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */
