@@ -30,6 +30,14 @@ export type LocalEnvironment = {
   close(): Promise<void>;
 };
 
+/**
+ * Where the file-system sources of a local environment live: the local executor gives this to the
+ * functions as LIFEBOAT_FS_ROOT, so the configured `/mnt/x` is `<dataDir>/fs/mnt/x`.
+ */
+export function localFileSystemRoot(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'fs');
+}
+
 export async function openLocalEnvironment(options: {
   config: LifeboatConfig;
   envName: string;
@@ -57,7 +65,7 @@ export async function openLocalEnvironment(options: {
     dataDir,
     stacks,
     endpoints: cloud.endpoints,
-    fsRoot: path.join(dataDir, 'fs'),
+    fsRoot: localFileSystemRoot(dataDir),
     lambdaPool: (size) => {
       let pool = pools.get(size);
       if (!pool) pools.set(size, (pool = new LambdaWorkerPool(size)));

@@ -1,0 +1,50 @@
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
+import { type CheckResult, fail, ok } from './check-result';
+import { type DoctorContext } from './doctor-context';
+import { describeError } from './sdk-error';
+
+/**
+ * Group 2: can the doctor reach the environment at all? In AWS: the caller's credentials work
+ * (STS GetCallerIdentity) and belong to the environment's account. Locally there are no
+ * credentials: the local cloud of the data directory runs and every endpoint answers.
+ */
+
+export async function checkCredentials(sts: STSClient, ctx: DoctorContext): Promise<CheckResult> {
+  const { account } = ctx.environment;
+  try {
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    if (identity.Account !== account) {
+      return fail(
+        'credentials',
+        `signed in to account ${identity.Account ?? '?'} as ${identity.Arn ?? '?'}, but environment ${ctx.environment.name} is account ${account}`,
+        `use credentials of account ${account} (AWS_PROFILE=<a profile of ${account}>, or \`aws sso login\` into it), or correct environments.account in ${ctx.request.configFile}`,
+      );
+    }
+    return ok('credentials', `account ${account} as ${identity.Arn ?? '?'}`);
+  } catch (err) {
+    return fail(
+      'credentials',
+      `no working AWS credentials: ${describeError(err)}`,
+      `configure credentials of account ${account} (\`aws configure\`, \`aws sso login\`, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`,
+    );
+  }
+}
+
+/** The local cloud's endpoints when it runs and answers, for the checks that follow. */
+export function checkLocalCloud(status: LocalCloudStatus, ctx: DoctorContext): { result: CheckResult; endpoints?: LocalEndpoints; stoppedRegions: string[] } {
+  const name = 'local cloud';
+  const up = ctx.lifeboat('local up');
+  if (status.state === 'stopped') return { result: fail(name, `not running (no cloud.json in ${status.dataDir})`, up), stoppedRegions: [] };
+  if (status.state === 'stale') return { result: fail(name, `not running: pid ${status.pid ?? '?'} of ${status.dataDir}/cloud.json is gone`, up), stoppedRegions: [] };
+  // A region stopped with `local region stop` (a simulated outage) is reported by its region check, not as a broken cloud.
+  const stoppedRegions = Object.entries(status.regionStates ?? {}).flatMap(([region, state]) => (state === 'stopped' ? [region] : []));
+  const silent = status.services.filter((s) => !s.reachable && s.regionState !== 'stopped');
+  if (silent.length > 0 || !status.endpoints) {
+    const which = silent.map((s) => `${s.service} ${s.region} at ${s.url} (${s.error ?? 'no answer'})`).join(', ');
+    return { result: fail(name, `pid ${status.pid ?? '?'} runs but does not answer: ${which}`, `${ctx.lifeboat('local down')} && ${up}`), stoppedRegions };
+  }
+  const answering = status.services.filter((s) => s.reachable).length;
+  return { result: ok(name, `pid ${status.pid ?? '?'} since ${status.startedAt ?? '?'}, ${answering} endpoints answer (data dir ${status.dataDir})`), endpoints: status.endpoints, stoppedRegions };
+}

@@ -1,0 +1,66 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { STSClient } from '@aws-sdk/client-sts';
+import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { localDynamoDbClient, localS3Client } from '../../local/cloud/local-clients';
+
+/**
+ * The SDK clients the doctor's checks take, one per service and region, made on first use and
+ * destroyed together when the doctor is done (an open keep-alive socket would hold the CLI).
+ */
+export type StorageClients = {
+  s3(region: string): S3Client;
+  dynamodb(region: string): DynamoDBClient;
+};
+
+export type AwsDoctorClients = StorageClients & {
+  sts(): STSClient;
+  cloudFormation(region: string): CloudFormationClient;
+  scheduler(region: string): SchedulerClient;
+  efs(region: string): EFSClient;
+};
+
+export type Disposable<T> = T & { destroy(): void };
+
+type Destroyable = { destroy(): void };
+
+function perRegion<T extends Destroyable>(made: Destroyable[], make: (region: string) => T): (region: string) => T {
+  const byRegion = new Map<string, T>();
+  return (region) => {
+    let client = byRegion.get(region);
+    if (!client) {
+      client = make(region);
+      byRegion.set(region, client);
+      made.push(client);
+    }
+    return client;
+  };
+}
+
+/** Clients of the local cloud's endpoints (loopback, the emulators' credentials). */
+export function localDoctorClients(endpoints: LocalEndpoints): Disposable<StorageClients> {
+  const made: Destroyable[] = [];
+  return {
+    s3: perRegion(made, (region) => localS3Client(endpoints, region)),
+    dynamodb: perRegion(made, (region) => localDynamoDbClient(endpoints, region)),
+    destroy: () => made.forEach((c) => c.destroy()),
+  };
+}
+
+/** Clients of AWS with the SDK's default credential chain; STS in the environment's primary region. */
+export function awsDoctorClients(primaryRegion: string): Disposable<AwsDoctorClients> {
+  const made: Destroyable[] = [];
+  const sts = perRegion(made, (region) => new STSClient({ region }));
+  return {
+    sts: () => sts(primaryRegion),
+    s3: perRegion(made, (region) => new S3Client({ region })),
+    dynamodb: perRegion(made, (region) => new DynamoDBClient({ region })),
+    cloudFormation: perRegion(made, (region) => new CloudFormationClient({ region })),
+    scheduler: perRegion(made, (region) => new SchedulerClient({ region })),
+    efs: perRegion(made, (region) => new EFSClient({ region })),
+    destroy: () => made.forEach((c) => c.destroy()),
+  };
+}

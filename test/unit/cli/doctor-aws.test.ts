@@ -1,0 +1,376 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeAccessPointsCommand, DescribeFileSystemsCommand, DescribeMountTargetsCommand, EFSClient } from '@aws-sdk/client-efs';
+import { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { doctorCommand } from '../../../cli/commands/doctor-command';
+import { type CheckResult } from '../../../cli/doctor/check-result';
+import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { type CfnTemplate, type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
+import { tempDir } from '../../support/local-cloud-helpers';
+import { REPO_ROOT } from '../../support/repo-root';
+import { TEST_CLI_ENV } from '../../support/vault-cli-process';
+
+/**
+ * `lifeboat doctor --aws` against a fake AWS (aws-sdk-client-mock): `world` says what exists, the
+ * mocks answer from it, per region as AWS would. Each test breaks one thing of a healthy world.
+ */
+
+const ACCOUNT = '000000000000';
+const PRIMARY = 'us-east-1';
+const DR = 'us-west-2';
+const NOW = new Date('2026-03-02T12:00:00Z');
+
+const config = {
+  environments: [
+    {
+      name: 'dev',
+      account: ACCOUNT,
+      primaryRegion: PRIMARY,
+      drRegion: DR,
+      fileSystem: {
+        efs: {
+          fileSystemId: 'fs-0123456789abcdef0',
+          accessPointId: 'fsap-0123456789abcdef0',
+          vpcId: 'vpc-0123456789abcdef0',
+          subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+          securityGroupId: 'sg-0123456789abcdef0',
+        },
+      },
+      plans: [
+        {
+          name: 'demo',
+          schedule: 'rate(1 day)',
+          strategy: 'incremental',
+          retention: { keepLast: 7 },
+          objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
+          sources: [
+            { type: 's3', name: 'demo-assets', bucket: 'lifeboat-demo-assets', prefix: 'img/' },
+            { type: 'dynamodb', name: 'demo-orders', table: 'lifeboat-demo-orders' },
+            { type: 'filesystem', name: 'demo-files', path: '/mnt/lifeboat/demo-files' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+/** What the default synthesizer puts in every template: the bootstrap version it needs (here: at least 6). */
+function bootstrapSections(refused: string[] = ['1', '2', '3', '4', '5']): Pick<CfnTemplate, 'Parameters'> & { Rules: unknown } {
+  return {
+    Parameters: { BootstrapVersion: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/cdk-bootstrap/hnb659fds/version' } },
+    Rules: {
+      CheckBootstrapVersion: {
+        Assertions: [{ Assert: { 'Fn::Not': [{ 'Fn::Contains': [refused, { Ref: 'BootstrapVersion' }] }] }, AssertDescription: `CDK bootstrap stack version ${Number(refused.at(-1)) + 1} required.` }],
+      },
+    },
+  };
+}
+
+function synthesizedStacks(refused?: string[]): SynthesizedStack[] {
+  const primary = {
+    Description: 'Lifeboat dev: primary',
+    Resources: {
+      VaultBucket0925C477: { Type: 'AWS::S3::Bucket', Properties: { BucketName: `lifeboat-dev-vault-${ACCOUNT}-${PRIMARY}` }, Metadata: { 'aws:cdk:path': 'Lifeboat-dev-Primary/VaultBucket/Resource' } },
+      SchedulesPlandemoEDDA3AFD: { Type: 'AWS::Scheduler::Schedule', Properties: { Name: 'lifeboat-dev-demo', ScheduleExpression: 'rate(1 day)' } },
+    },
+    ...bootstrapSections(refused),
+  };
+  const dr = { Description: 'Lifeboat dev: DR', Resources: { ReplicaVaultBucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: `lifeboat-dev-vault-${ACCOUNT}-${DR}` } } }, ...bootstrapSections(refused) };
+  return [
+    { stackName: 'Lifeboat-dev-Primary', role: 'primary', account: ACCOUNT, region: PRIMARY, template: primary as CfnTemplate, assemblyDir: '/nonexistent' },
+    { stackName: 'Lifeboat-dev-DR', role: 'dr', account: ACCOUNT, region: DR, template: dr as CfnTemplate, assemblyDir: '/nonexistent' },
+  ];
+}
+
+/** As `cdk deploy` leaves a template in CloudFormation: version reporting added, construct paths of another machine. */
+function asDeployed(template: CfnTemplate): Record<string, unknown> {
+  const resources = Object.fromEntries(Object.entries(template.Resources ?? {}).map(([id, r]) => [id, { ...r, Metadata: { 'aws:cdk:path': `elsewhere/${id}` } }]));
+  return {
+    ...template,
+    Resources: { ...resources, CDKMetadata: { Type: 'AWS::CDK::Metadata', Properties: { Analytics: 'v2:deflate64:xyz' }, Condition: 'CDKMetadataAvailable' } },
+    Conditions: { CDKMetadataAvailable: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, PRIMARY] } },
+  };
+}
+
+type World = {
+  callerAccount: string;
+  toolkit: Record<string, { version: string; qualifier?: string } | undefined>;
+  stacks: Record<string, { status: string; template: Record<string, unknown> } | undefined>;
+  buckets: Record<string, string>;
+  tables: Set<string>;
+  scheduleState: 'ENABLED' | 'DISABLED';
+  backups: BackupRecord[];
+  refused?: string[];
+};
+
+function committedBackup(overrides: Partial<BackupRecord> = {}): BackupRecord {
+  return {
+    backupId: '20260302T060000Z-1a2b3c4d',
+    plan: 'demo',
+    environment: 'dev',
+    sourceNames: ['demo-assets', 'demo-orders', 'demo-files'],
+    sources: [],
+    strategy: 'incremental',
+    status: 'COMMITTED',
+    startedAt: '2026-03-02T06:00:00.000Z',
+    endedAt: '2026-03-02T06:05:00.000Z',
+    shardCount: 3,
+    copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    ...overrides,
+  };
+}
+
+function healthyWorld(): World {
+  const [primary, dr] = synthesizedStacks();
+  return {
+    callerAccount: ACCOUNT,
+    toolkit: { [PRIMARY]: { version: '27' }, [DR]: { version: '27' } },
+    stacks: {
+      'Lifeboat-dev-Primary': { status: 'UPDATE_COMPLETE', template: asDeployed(primary?.template ?? {}) },
+      'Lifeboat-dev-DR': { status: 'CREATE_COMPLETE', template: asDeployed(dr?.template ?? {}) },
+    },
+    buckets: { 'lifeboat-demo-assets': PRIMARY },
+    tables: new Set([`${PRIMARY}/lifeboat-demo-orders`]),
+    scheduleState: 'ENABLED',
+    backups: [committedBackup()],
+  };
+}
+
+const awsError = (name: string, message: string, status: number) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+const regionOf = async (getClient: () => { config: { region: unknown } }): Promise<string> => {
+  const region = getClient().config.region;
+  return typeof region === 'function' ? String(await (region as () => Promise<string>)()) : String(region);
+};
+
+const sts = mockClient(STSClient);
+const cloudFormation = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
+const dynamodb = mockClient(DynamoDBClient);
+const documents = mockClient(DynamoDBDocumentClient);
+const scheduler = mockClient(SchedulerClient);
+const efs = mockClient(EFSClient);
+
+function install(world: World): void {
+  for (const mock of [sts, cloudFormation, s3, dynamodb, documents, scheduler, efs]) mock.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Account: world.callerAccount, Arn: `arn:aws:iam::${world.callerAccount}:user/ops` });
+  cloudFormation.on(DescribeStacksCommand).callsFake(async (input: { StackName: string }, getClient) => {
+    const region = await regionOf(getClient);
+    if (input.StackName === 'CDKToolkit') {
+      const toolkit = world.toolkit[region];
+      if (!toolkit) throw awsError('ValidationError', 'Stack with id CDKToolkit does not exist', 400);
+      const stack: Stack = {
+        StackName: 'CDKToolkit',
+        StackStatus: 'UPDATE_COMPLETE',
+        CreationTime: new Date(),
+        Parameters: toolkit.qualifier ? [{ ParameterKey: 'Qualifier', ParameterValue: toolkit.qualifier }] : [],
+        Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: toolkit.version }],
+      };
+      return { Stacks: [stack] };
+    }
+    const deployed = world.stacks[input.StackName];
+    const home = input.StackName.endsWith('-DR') ? DR : PRIMARY;
+    if (!deployed || region !== home) throw awsError('ValidationError', `Stack with id ${input.StackName} does not exist`, 400);
+    return { Stacks: [{ StackName: input.StackName, StackStatus: deployed.status, CreationTime: new Date() }] };
+  });
+  cloudFormation.on(GetTemplateCommand).callsFake((input: { StackName: string }) => ({ TemplateBody: JSON.stringify(world.stacks[input.StackName]?.template) }));
+  // As S3 does: a regional endpoint answers 301 for a bucket of another region; GetBucketLocation answers from any region.
+  s3.on(HeadBucketCommand).callsFake(async (input: { Bucket: string }, getClient) => {
+    const home = world.buckets[input.Bucket];
+    if (!home) throw awsError('NotFound', 'NotFound', 404);
+    if (home !== (await regionOf(getClient))) throw awsError('301', 'UnknownError', 301);
+    return {};
+  });
+  s3.on(GetBucketLocationCommand).callsFake((input: { Bucket: string }) => ({ LocationConstraint: world.buckets[input.Bucket] === PRIMARY ? undefined : world.buckets[input.Bucket] }));
+  s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: 'img/logo.png' }] });
+  dynamodb.on(DescribeTableCommand).callsFake(async (input: { TableName: string }, getClient) => {
+    if (!world.tables.has(`${await regionOf(getClient)}/${input.TableName}`)) throw new ResourceNotFoundException({ message: `Requested resource not found: Table: ${input.TableName} not found`, $metadata: {} });
+    return { Table: { TableName: input.TableName, TableStatus: 'ACTIVE' } };
+  });
+  dynamodb.on(ScanCommand).resolves({ Items: [], Count: 0 });
+  documents.on(QueryCommand).callsFake(() => ({ Items: world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) }));
+  scheduler.on(GetScheduleCommand).callsFake((input: { Name: string }) => {
+    if (input.Name !== 'lifeboat-dev-demo') throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
+    return { Name: input.Name, State: world.scheduleState, ScheduleExpression: 'rate(1 day)' };
+  });
+  efs.on(DescribeFileSystemsCommand).resolves({ FileSystems: [{ FileSystemId: 'fs-0123456789abcdef0', LifeCycleState: 'available' } as never] });
+  efs.on(DescribeAccessPointsCommand).resolves({ AccessPoints: [{ AccessPointId: 'fsap-0123456789abcdef0', FileSystemId: 'fs-0123456789abcdef0', LifeCycleState: 'available' }] });
+  efs.on(DescribeMountTargetsCommand).resolves({
+    MountTargets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'].map((SubnetId, i) => ({ MountTargetId: `fsmt-${i}`, FileSystemId: 'fs-0123456789abcdef0', SubnetId, LifeCycleState: 'available', AvailabilityZoneName: `${PRIMARY}${'ab'[i]}` })) as never,
+  });
+}
+
+const tmp = tempDir('doctor-aws');
+const configFile = path.join(tmp.dir, 'lifeboat.config.json');
+beforeAll(() => writeFileSync(configFile, JSON.stringify(config)));
+afterAll(() => tmp.remove());
+
+/** Runs the command with --json (the text form is the same checks, see the local-cloud test) and reads its checks by name. */
+async function doctor(world: World): Promise<{ code: number; checks: Map<string, CheckResult> }> {
+  install(world);
+  const lines: string[] = [];
+  const code = await doctorCommand(
+    { config: configFile, env: 'dev', dataDir: '.unused', aws: true, json: true },
+    { io: { out: (l) => lines.push(l), err: (l) => lines.push(l) }, synthesize: async () => synthesizedStacks(world.refused), now: () => NOW },
+  );
+  const parsed = JSON.parse(lines.join('\n')) as { checks: CheckResult[]; exitCode: number };
+  expect(parsed.exitCode).toBe(code);
+  return { code, checks: new Map(parsed.checks.map((c) => [c.name, c])) };
+}
+
+describe('lifeboat doctor --aws', () => {
+  it('passes every check of a healthy environment, in the documented order, exit 0', async () => {
+    const { code, checks } = await doctor(healthyWorld());
+    expect([...checks.keys()]).toEqual([
+      'config',
+      'environment',
+      'synthesis',
+      'credentials',
+      `bootstrap ${PRIMARY}`,
+      `bootstrap ${DR}`,
+      'file system fs-0123456789abcdef0',
+      'source demo-assets',
+      'source demo-orders',
+      'source demo-files',
+      'stack Lifeboat-dev-Primary',
+      'stack Lifeboat-dev-DR',
+      'schedule demo',
+      'last backup demo',
+      'dr copy demo',
+    ]);
+    expect([...checks.values()].filter((c) => c.verdict !== 'ok')).toEqual([]);
+    expect(code).toBe(0);
+    expect(checks.get(`bootstrap ${DR}`)?.detail).toBe('CDKToolkit version 27, templates need ≥ 6, qualifier hnb659fds');
+    expect(checks.get('stack Lifeboat-dev-Primary')?.detail).toBe('UPDATE_COMPLETE in us-east-1, deployed template = synthesized template');
+    expect(checks.get('last backup demo')?.detail).toBe('20260302T060000Z-1a2b3c4d (incremental) started 6 h ago, within the RPO 24 h');
+    // The source is listed under its prefix, in the primary region.
+    expect(s3.commandCalls(ListObjectsV2Command)[0]?.args[0].input).toEqual({ Bucket: 'lifeboat-demo-assets', Prefix: 'img/', MaxKeys: 1 });
+  });
+
+  it('fails on credentials of another account, says which, and skips everything after', async () => {
+    const { code, checks } = await doctor({ ...healthyWorld(), callerAccount: '111111111111' });
+    expect(code).toBe(1);
+    const credentials = checks.get('credentials');
+    expect(credentials).toMatchObject({ verdict: 'fail', detail: 'signed in to account 111111111111 as arn:aws:iam::111111111111:user/ops, but environment dev is account 000000000000' });
+    expect(credentials?.fix).toContain('use credentials of account 000000000000');
+    const after = [...checks.values()].slice([...checks.keys()].indexOf('credentials') + 1);
+    expect(after.length).toBe(11);
+    expect(after.every((c) => c.verdict === 'skipped' && c.detail === 'depends on credentials, which failed')).toBe(true);
+  });
+
+  it('fails on a region that is not bootstrapped, with the bootstrap command, and skips its stack', async () => {
+    const world = healthyWorld();
+    world.toolkit[DR] = undefined;
+    const { code, checks } = await doctor(world);
+    expect(code).toBe(1);
+    expect(checks.get(`bootstrap ${DR}`)).toEqual({
+      name: `bootstrap ${DR}`,
+      verdict: 'fail',
+      detail: `${DR} is not bootstrapped: there is no stack CDKToolkit`,
+      fix: `npx cdk bootstrap aws://${ACCOUNT}/${DR}`,
+    });
+    expect(checks.get('stack Lifeboat-dev-DR')).toMatchObject({ verdict: 'skipped', detail: `depends on bootstrap ${DR}, which failed` });
+    expect(checks.get(`bootstrap ${PRIMARY}`)?.verdict).toBe('ok');
+    expect(checks.get('stack Lifeboat-dev-Primary')?.verdict).toBe('ok');
+  });
+
+  it.each([
+    { version: '5', refused: undefined, required: 6 },
+    // The requirement is read from the templates' CheckBootstrapVersion rule, not assumed.
+    { version: '27', refused: Array.from({ length: 29 }, (_, i) => String(i + 1)), required: 30 },
+  ])('fails on bootstrap version $version when the templates need $required', async ({ version, refused, required }) => {
+    const world = { ...healthyWorld(), refused };
+    world.toolkit[PRIMARY] = { version };
+    const { code, checks } = await doctor(world);
+    expect(code).toBe(1);
+    expect(checks.get(`bootstrap ${PRIMARY}`)).toMatchObject({
+      verdict: 'fail',
+      detail: `CDKToolkit is version ${version}, the templates require at least ${required}`,
+      fix: `npx cdk bootstrap aws://${ACCOUNT}/${PRIMARY}`,
+    });
+  });
+
+  it('fails on a bootstrap stack of another qualifier than the synthesizer uses', async () => {
+    const world = healthyWorld();
+    world.toolkit[PRIMARY] = { version: '27', qualifier: 'custom1' };
+    const { checks } = await doctor(world);
+    expect(checks.get(`bootstrap ${PRIMARY}`)).toMatchObject({ verdict: 'fail', detail: 'CDKToolkit has the qualifier custom1, but the app\'s synthesizer uses hnb659fds' });
+  });
+
+  it('fails on a source bucket in another region, naming that region', async () => {
+    const world = healthyWorld();
+    world.buckets['lifeboat-demo-assets'] = 'eu-west-1';
+    const { code, checks } = await doctor(world);
+    expect(code).toBe(1);
+    expect(checks.get('source demo-assets')).toMatchObject({
+      verdict: 'fail',
+      detail: 'bucket lifeboat-demo-assets is in eu-west-1, not in the primary region us-east-1',
+      fix: expect.stringContaining('environments[0].plans[0].sources[0].bucket'),
+    });
+    expect(s3.commandCalls(GetBucketLocationCommand)).toHaveLength(1);
+  });
+
+  it('fails on a source table that exists only in the DR region', async () => {
+    const world = { ...healthyWorld(), tables: new Set([`${DR}/lifeboat-demo-orders`]) };
+    const { checks } = await doctor(world);
+    expect(checks.get('source demo-orders')).toMatchObject({ verdict: 'fail', detail: 'table lifeboat-demo-orders exists in us-west-2, not in the primary region us-east-1' });
+  });
+
+  it('fails on a disabled schedule, with how to enable it', async () => {
+    const { code, checks } = await doctor({ ...healthyWorld(), scheduleState: 'DISABLED' });
+    expect(code).toBe(1);
+    expect(checks.get('schedule demo')).toMatchObject({
+      verdict: 'fail',
+      detail: 'schedule lifeboat-dev-demo is DISABLED: plan demo is not backed up',
+      fix: expect.stringContaining('Schedules → lifeboat-dev-demo → Enable'),
+    });
+  });
+
+  it('warns when the deployed template is not the synthesized one, naming the resources, exit 0', async () => {
+    const world = healthyWorld();
+    const deployed = world.stacks['Lifeboat-dev-Primary'];
+    if (!deployed) throw new Error('the healthy world has the primary stack');
+    const resources = deployed.template.Resources as Record<string, { Properties: Record<string, unknown> }>;
+    resources['SchedulesPlandemoEDDA3AFD'] = { ...resources['SchedulesPlandemoEDDA3AFD'], Properties: { Name: 'lifeboat-dev-demo', ScheduleExpression: 'rate(7 days)' } };
+    const { code, checks } = await doctor(world);
+    expect(code).toBe(0);
+    expect(checks.get('stack Lifeboat-dev-Primary')).toMatchObject({
+      verdict: 'warn',
+      detail: 'UPDATE_COMPLETE in us-east-1, but it differs from this checkout\'s synthesis: changed SchedulesPlandemoEDDA3AFD',
+      fix: `review with \`npx cdk diff Lifeboat-dev-Primary -c config=${configFile}\`, then npx cdk deploy Lifeboat-dev-Primary -c config=${configFile}`,
+    });
+  });
+
+  it('fails on a stack that is not deployed and skips its schedule and backups', async () => {
+    const world = healthyWorld();
+    world.stacks['Lifeboat-dev-Primary'] = undefined;
+    const { checks } = await doctor(world);
+    expect(checks.get('stack Lifeboat-dev-Primary')).toMatchObject({ verdict: 'fail', fix: `npx cdk deploy Lifeboat-dev-Primary -c config=${configFile}` });
+    expect(checks.get('schedule demo')).toMatchObject({ verdict: 'skipped', detail: 'depends on stack Lifeboat-dev-Primary, which failed' });
+    expect(checks.get('dr copy demo')?.verdict).toBe('skipped');
+  });
+
+  it('warns on a last backup older than the RPO and fails on a failed DR copy', async () => {
+    const world = { ...healthyWorld(), backups: [committedBackup({ startedAt: '2026-02-27T12:00:00.000Z', copies: { primary: 'COMMITTED', dr: 'FAILED' } })] };
+    const { code, checks } = await doctor(world);
+    expect(code).toBe(1);
+    expect(checks.get('last backup demo')).toMatchObject({ verdict: 'warn', detail: '20260302T060000Z-1a2b3c4d (incremental) started 3 d ago, older than the RPO 24 h' });
+    expect(checks.get('dr copy demo')).toMatchObject({ verdict: 'fail', fix: expect.stringMatching(/^lifeboat backup --plan demo --env dev --config .* --aws \(each run copies/) });
+  });
+});
+
+describe('lifeboat doctor command line', () => {
+  it('exits 2 on an unknown option', () => {
+    const bundle = process.env[TEST_CLI_ENV];
+    const argv = bundle ? [bundle] : ['--import', 'tsx', path.join(REPO_ROOT, 'bin', 'lifeboat.ts')];
+    const run = spawnSync(process.execPath, [...argv, 'doctor', '--no-such-option'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toContain("unknown option '--no-such-option'");
+    expect(run.status).toBe(2);
+  });
+});
