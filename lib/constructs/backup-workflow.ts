@@ -139,21 +139,25 @@ export class BackupWorkflow extends Construct {
     grantSourceRead(plan, sources, 'list');
     grantSourceRead(snapshot, sources, 'read');
 
-    const acquireTask = lifeboatTask(this, 'Acquire lock', lock, '$.lock', { action: 'acquire', 'request.$': '$' });
-    const planTask = lifeboatTask(this, 'Plan shards', plan, '$.backup');
-    const snapshotTask = lifeboatTask(this, 'Snapshot shard', snapshot, sfn.JsonPath.DISCARD);
+    const acquireTask = lifeboatTask(this, 'Acquire lock', 'Takes the plan\'s lease in the catalog (a conditional write), so no two runs of one plan overlap; fails at once when another run holds it.', lock, '$.lock', { action: 'acquire', 'request.$': '$' });
+    const planTask = lifeboatTask(this, 'Plan shards', 'Opens the vault (creating it on the first backup), chooses the parent backup by strategy, records the backup as RUNNING and stores the shard plan in the vault under plans/.', plan, '$.backup');
+    const snapshotTask = lifeboatTask(this, 'Snapshot shard', 'Reads one shard of a source (a key range, table segment or directory subtree), stores its new chunks in packs and writes its part of the manifest under parts/.', snapshot, sfn.JsonPath.DISCARD);
     const snapshotShards = new sfn.Map(this, 'Snapshot shards', {
+      comment: 'Runs one Snapshot shard per entry of the shard plan, at most the plan\'s maxConcurrency at a time; any shard failing fails the backup.',
       itemsPath: '$.backup.shards',
       // Each plan bounds its own fan-out (maxConcurrency in lifeboat.config.json); the plan step passes it on.
       maxConcurrencyPath: '$.backup.maxConcurrency',
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(snapshotTask);
-    const commitTask = lifeboatTask(this, 'Commit backup', commit, '$.committed');
+    const commitTask = lifeboatTask(this, 'Commit backup', 'Merges the shards\' parts into one snapshot per source, then marks the backup COMMITTED in the catalog: only now is it visible and restorable.', commit, '$.committed');
     // A big first copy may take longer than one Lambda run: the step returns complete=false in time and runs again.
-    const replicateTask = lifeboatTask(this, 'Replicate to DR vault', replicate, '$.replication', { 'backup.$': '$.backup' });
-    const replicated = new sfn.Choice(this, 'DR vault up to date?');
+    const replicateTask = lifeboatTask(this, 'Replicate to DR vault', 'Copies the objects the DR vault lacks, snapshots last; stops in time before the Lambda timeout and reports complete=false when more is left.', replicate, '$.replication', { 'backup.$': '$.backup' });
+    const replicated = new sfn.Choice(this, 'DR vault up to date?', {
+      comment: 'Finishes when replication reported complete; otherwise runs Replicate to DR vault again, which carries on where it stopped.',
+    });
 
     const recordFailureTask = new tasks.LambdaInvoke(this, 'Record failure', {
+      comment: 'Records the error in the catalog: the backup becomes FAILED (or keeps COMMITTED with the DR copy FAILED when only replication failed).',
       lambdaFunction: recordFailure,
       payload: sfn.TaskInput.fromObject({
         'input.$': '$$.Execution.Input',
@@ -163,20 +167,20 @@ export class BackupWorkflow extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
       retryOnServiceExceptions: true,
     });
-    const failed = new sfn.Fail(this, 'Backup failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const failed = new sfn.Fail(this, 'Backup failed', { comment: 'Fails the execution with the error and cause of the step that failed, so alarms and the console show them.', errorPath: '$.error.Error', causePath: '$.error.Cause' });
     // Releasing is best effort on the failure path: the lease expires anyway, and the run's own error must reach Fail.
-    const releaseAfterFailure = lifeboatTask(this, 'Release lock after failure', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
+    const releaseAfterFailure = lifeboatTask(this, 'Release lock after failure', 'Releases the plan\'s lease after a failure, best effort: the lease expires anyway, and the run\'s own error must reach the Fail state.', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
     releaseAfterFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.releaseError' });
     recordFailureTask.addCatch(releaseAfterFailure, { errors: ['States.ALL'], resultPath: '$.recordError' });
     recordFailureTask.next(releaseAfterFailure).next(failed);
     // Without the lock nothing was started: fail at once (another run holds the plan, or the request is bad).
     acquireTask.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const releaseTask = lifeboatTask(this, 'Release lock', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
+    const releaseTask = lifeboatTask(this, 'Release lock', 'Releases the plan\'s lease in the catalog so the next scheduled run can start.', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
     for (const step of [planTask, snapshotShards, commitTask, replicateTask, releaseTask]) {
       step.addCatch(recordFailureTask, { errors: ['States.ALL'], resultPath: '$.error' });
     }
 
-    const finish = releaseTask.next(new sfn.Succeed(this, 'Backup committed'));
+    const finish = releaseTask.next(new sfn.Succeed(this, 'Backup committed', { comment: 'The backup is committed in the primary vault, replicated to the DR vault, and the lease released.' }));
     replicated.when(sfn.Condition.booleanEquals('$.replication.complete', true), finish).otherwise(replicateTask);
     const definition = acquireTask.next(planTask).next(snapshotShards).next(commitTask).next(replicateTask).next(replicated);
 

@@ -5,9 +5,13 @@ import { type Construct } from 'constructs';
 import { type LifeboatFunction } from './lifeboat-function';
 import { TRANSIENT_ERROR_NAMES } from './workflow-errors';
 
-/** A Lambda task with the retry policy every Lifeboat task shares: TransientError backs off and retries, anything else is for the Catch. */
-export function lifeboatTask(scope: Construct, name: string, fn: LifeboatFunction, resultPath: string, payload?: Record<string, unknown>): tasks.LambdaInvoke {
+/**
+ * A Lambda task with the retry policy every Lifeboat task shares: TransientError backs off and retries, anything else is for the Catch.
+ * `comment` says what the step does; the Step Functions console shows it beside the state (the deploy-time checks require one).
+ */
+export function lifeboatTask(scope: Construct, name: string, comment: string, fn: LifeboatFunction, resultPath: string, payload?: Record<string, unknown>): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, name, {
+    comment,
     lambdaFunction: fn,
     payload: payload ? sfn.TaskInput.fromObject(payload) : undefined,
     payloadResponseOnly: true,

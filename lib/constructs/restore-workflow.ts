@@ -166,22 +166,24 @@ export class RestoreWorkflow extends Construct {
     }
 
     // The state machine.
-    const resolveTask = lifeboatTask(this, 'Validate and resolve', resolve, '$.resolved', { 'request.$': '$', 'restoreId.$': '$$.Execution.Name' });
-    const planTask = lifeboatTask(this, 'Plan restore shards', plan, '$.plan', { 'resolved.$': '$.resolved' });
-    const shardTask = lifeboatTask(this, 'Restore shard', shard, '$');
+    const resolveTask = lifeboatTask(this, 'Validate and resolve', 'Validates the request field by field, resolves the backup (by id, or the newest committed at or before pointInTime) in the chosen vault and checks that the target may and can receive it (the source itself only with overwrite). Writes nothing.', resolve, '$.resolved', { 'request.$': '$', 'restoreId.$': '$$.Execution.Name' });
+    const planTask = lifeboatTask(this, 'Plan restore shards', 'Reads the backup\'s manifest, prepares the target (creates the table or directory) and stores the shard plan in the vault under restore-plans/.', plan, '$.plan', { 'resolved.$': '$.resolved' });
+    const shardTask = lifeboatTask(this, 'Restore shard', 'Restores one shard of the backup\'s entries into the target (objects, items or files) from the vault.', shard, '$');
     const restoreShards = new sfn.Map(this, 'Restore shards', {
+      comment: 'Runs one Restore shard per entry of the restore plan, in parallel up to the plans\' largest maxConcurrency; any shard failing fails the restore.',
       itemsPath: '$.plan.shards',
       maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)),
       resultPath: '$.shardResults',
     }).itemProcessor(shardTask);
-    const verifyTask = lifeboatTask(this, 'Verify restore', verify, '$.report', { 'planKey.$': '$.plan.planKey' });
-    const report = new sfn.Succeed(this, 'Restore report', { outputPath: '$.report' });
+    const verifyTask = lifeboatTask(this, 'Verify restore', 'Reads the restored target back and compares it with the backup\'s manifest, then sets the directories\' final modes and times; its report is the execution\'s output.', verify, '$.report', { 'planKey.$': '$.plan.planKey' });
+    const report = new sfn.Succeed(this, 'Restore report', { comment: 'The restore is complete and verified; the execution\'s output is the verification report.', outputPath: '$.report' });
 
     const failureReport = new sfn.Pass(this, 'Failure report', {
+      comment: 'Collects the failed step\'s error and cause with the request and execution name, for the Fail state and the execution history.',
       parameters: { 'error.$': '$.error.Error', 'cause.$': '$.error.Cause', 'request.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name' },
       resultPath: '$.failure',
     });
-    const failed = new sfn.Fail(this, 'Restore failed', { errorPath: '$.failure.error', causePath: '$.failure.cause' });
+    const failed = new sfn.Fail(this, 'Restore failed', { comment: 'Fails the execution with the failed step\'s own error name and message.', errorPath: '$.failure.error', causePath: '$.failure.cause' });
     failureReport.next(failed);
     for (const step of [resolveTask, planTask, restoreShards, verifyTask]) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
 

@@ -1,0 +1,138 @@
+import { UnresolvableIntrinsicError } from '../../executor/errors';
+import { stackResources } from '../../executor/stack-resources';
+import { resolveValue, type ResolveContext } from '../../cloud/cfn-intrinsics';
+import { type SynthesizedStack } from '../synthesized-stack';
+import { type DeployCheckFinding } from './deploy-check-finding';
+import { deployTimeNumber, type LocatedResource, resourcesOfType } from './template-resources';
+
+// Lambda Developer Guide, "Lambda quotas": memory 128 MB to 10,240 MB in 1-MB increments.
+const MEMORY_MB = { min: 128, max: 10_240 };
+// Same page: function timeout 900 seconds (15 minutes); the API's minimum is 1.
+const TIMEOUT_SECONDS = { min: 1, max: 900 };
+// Same page: ephemeral storage (/tmp) 512 MB to 10,240 MB.
+const EPHEMERAL_STORAGE_MB = { min: 512, max: 10_240 };
+// Same page: environment variables 4 KB for all of a function's variables together.
+const MAX_ENVIRONMENT_BYTES = 4096;
+// Same page: concurrent executions 1,000 per Region by default; "Configuring reserved concurrency":
+// Lambda keeps at least 100 unreserved, so at most 900 can be reserved in an account and Region
+// (more only after a quota increase, which a template cannot assume).
+const MAX_RESERVED_CONCURRENCY = 900;
+// DESIGN.md §7 (Node.js 22 or newer) within Lambda Developer Guide, "Lambda runtimes": the
+// supported Node.js runtimes. Creating a function on a deprecated runtime fails.
+const ALLOWED_RUNTIMES = ['nodejs22.x', 'nodejs24.x'];
+// Lambda API Reference, "Environment": variable names match [a-zA-Z]([a-zA-Z0-9_])+.
+const ENVIRONMENT_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
+// Lambda Developer Guide, "Defined runtime environment variables": reserved keys a function cannot set.
+const RESERVED_ENVIRONMENT_KEYS = new Set([
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+]);
+// Lambda API Reference, "FileSystemConfig": one file system per function, mounted at /mnt/<name>.
+const MOUNT_PATH = /^\/mnt\/[a-zA-Z0-9-_.]+$/;
+// Lambda API Reference, "VpcConfig": at most 16 subnets and 5 security groups.
+const MAX_SUBNETS = 16;
+const MAX_SECURITY_GROUPS = 5;
+
+/** The sizes, runtime, environment, mount and concurrency Lambda checks when CloudFormation creates or updates a function. */
+export function checkLambdaLimits(stacks: readonly SynthesizedStack[]): DeployCheckFinding[] {
+  const findings: DeployCheckFinding[] = [];
+  const reservedByRegion = new Map<string, { total: number; functions: LocatedResource[] }>();
+  for (const located of resourcesOfType(stacks, 'AWS::Lambda::Function')) {
+    const { stack, logicalId, resource } = located;
+    const props = resource.Properties ?? {};
+    const report = (path: string, message: string) => findings.push({ stack: stack.stackName, logicalId, path, message });
+    const inRange = (path: string, value: number | undefined, range: { min: number; max: number }, unit: string) => {
+      if (value !== undefined && !(Number.isInteger(value) && value >= range.min && value <= range.max)) report(path, `is ${value} ${unit}; Lambda allows ${range.min} to ${range.max} ${unit}`);
+    };
+    inRange('Properties.MemorySize', deployTimeNumber(stack, props.MemorySize), MEMORY_MB, 'MB');
+    inRange('Properties.Timeout', deployTimeNumber(stack, props.Timeout), TIMEOUT_SECONDS, 'seconds');
+    inRange('Properties.EphemeralStorage.Size', deployTimeNumber(stack, (props.EphemeralStorage as { Size?: unknown } | undefined)?.Size), EPHEMERAL_STORAGE_MB, 'MB');
+    if (props.PackageType !== 'Image' && !ALLOWED_RUNTIMES.includes(String(props.Runtime))) {
+      report('Properties.Runtime', `is ${JSON.stringify(props.Runtime)}; Lifeboat's functions run on ${ALLOWED_RUNTIMES.join(' or ')}`);
+    }
+    const reserved = deployTimeNumber(stack, props.ReservedConcurrentExecutions);
+    if (reserved !== undefined) {
+      if (!(Number.isInteger(reserved) && reserved >= 0 && reserved <= MAX_RESERVED_CONCURRENCY)) {
+        report('Properties.ReservedConcurrentExecutions', `is ${reserved}; it must be an integer from 0 to ${MAX_RESERVED_CONCURRENCY} (Lambda keeps 100 of the default 1,000 unreserved)`);
+      } else if (reserved === 0) {
+        report('Properties.ReservedConcurrentExecutions', 'is 0, which throttles every invocation: remove it or reserve at least 1');
+      }
+      const key = `${stack.account}/${stack.region}`;
+      const region = reservedByRegion.get(key) ?? { total: 0, functions: [] };
+      region.total += reserved;
+      region.functions.push(located);
+      reservedByRegion.set(key, region);
+    }
+    findings.push(...environmentFindings(located));
+    const mounts = props.FileSystemConfigs;
+    if (Array.isArray(mounts)) {
+      if (mounts.length > 1) report('Properties.FileSystemConfigs', `mounts ${mounts.length} file systems; Lambda mounts at most one per function`);
+      mounts.forEach((mount: unknown, index) => {
+        const path = (mount as { LocalMountPath?: unknown }).LocalMountPath;
+        if (typeof path === 'string' && !MOUNT_PATH.test(path)) report(`Properties.FileSystemConfigs[${index}].LocalMountPath`, `is "${path}"; Lambda mounts only at /mnt/<name> (letters, digits, - _ .)`);
+      });
+    }
+    const vpc = props.VpcConfig as { SubnetIds?: unknown; SecurityGroupIds?: unknown } | undefined;
+    if (Array.isArray(vpc?.SubnetIds) && vpc.SubnetIds.length > MAX_SUBNETS) report('Properties.VpcConfig.SubnetIds', `lists ${vpc.SubnetIds.length} subnets; Lambda takes at most ${MAX_SUBNETS}`);
+    if (Array.isArray(vpc?.SecurityGroupIds) && vpc.SecurityGroupIds.length > MAX_SECURITY_GROUPS) report('Properties.VpcConfig.SecurityGroupIds', `lists ${vpc.SecurityGroupIds.length} security groups; Lambda takes at most ${MAX_SECURITY_GROUPS}`);
+  }
+  for (const [key, { total, functions }] of reservedByRegion) {
+    if (total <= MAX_RESERVED_CONCURRENCY || functions.length < 2) continue;
+    const [first] = functions;
+    if (first) {
+      findings.push({
+        stack: first.stack.stackName,
+        logicalId: first.logicalId,
+        path: 'Properties.ReservedConcurrentExecutions',
+        message: `the functions of account/region ${key} reserve ${total} concurrent executions together (${functions.map((f) => f.logicalId).join(', ')}); at most ${MAX_RESERVED_CONCURRENCY} fit the default quota`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** Names and total size of the environment, its values resolved as the local executor resolves them (ARNs and names of the same length as in AWS, give or take CloudFormation's random suffixes). */
+function environmentFindings({ stack, logicalId, resource }: LocatedResource): DeployCheckFinding[] {
+  const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+  if (!variables) return [];
+  const findings: DeployCheckFinding[] = [];
+  const context = (path: string) => stackResources(stack).context(logicalId, path);
+  let bytes = 0;
+  for (const [key, value] of Object.entries(variables)) {
+    const path = `Properties.Environment.Variables.${key}`;
+    if (!ENVIRONMENT_KEY.test(key)) findings.push({ stack: stack.stackName, logicalId, path, message: `"${key}" is not a valid variable name for Lambda ([a-zA-Z][a-zA-Z0-9_]+)` });
+    if (RESERVED_ENVIRONMENT_KEYS.has(key)) findings.push({ stack: stack.stackName, logicalId, path, message: `"${key}" is reserved by the Lambda runtime and cannot be set` });
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(resolvedText(context, value, path));
+  }
+  if (bytes > MAX_ENVIRONMENT_BYTES) {
+    findings.push({ stack: stack.stackName, logicalId, path: 'Properties.Environment.Variables', message: `take about ${bytes} bytes (names and values); Lambda allows ${MAX_ENVIRONMENT_BYTES} for all of a function's variables together` });
+  }
+  return findings;
+}
+
+function resolvedText(context: (path: string) => ResolveContext, value: unknown, path: string): string {
+  if (typeof value === 'string') return value;
+  try {
+    return String(resolveValue(value, context(path), path));
+  } catch (err) {
+    // An attribute only AWS knows (not an ARN or name): its expression's length stands in for it.
+    if (err instanceof UnresolvableIntrinsicError) return JSON.stringify(value);
+    throw err;
+  }
+}
