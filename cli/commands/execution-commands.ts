@@ -31,9 +31,12 @@ export function listExecutionsCommand(options: ExecutionsOptions, io: CliIo = pr
     io.out(`No executions under ${options.dataDir}.`);
     return 0;
   }
-  io.out(`${'EXECUTION'.padEnd(28)}${'STATE MACHINE'.padEnd(28)}${'STATUS'.padEnd(11)}${'STARTED'.padEnd(26)}${'DURATION'.padEnd(10)}STARTED BY`);
+  // Columns as wide as their longest value: scheduled executions have longer ids than CLI-started ones.
+  const idWidth = Math.max('EXECUTION'.length, ...histories.map((h) => h.executionId.length)) + 2;
+  const machineWidth = Math.max('STATE MACHINE'.length, ...histories.map((h) => h.stateMachine.length)) + 2;
+  io.out(`${'EXECUTION'.padEnd(idWidth)}${'STATE MACHINE'.padEnd(machineWidth)}${'STATUS'.padEnd(11)}${'STARTED'.padEnd(26)}${'DURATION'.padEnd(10)}STARTED BY`);
   for (const h of histories) {
-    io.out(`${h.executionId.padEnd(28)}${h.stateMachine.padEnd(28)}${h.status.padEnd(11)}${h.startedAt.padEnd(26)}${formatMs(durationMs(h)).padEnd(10)}${startedBy(h)}`);
+    io.out(`${h.executionId.padEnd(idWidth)}${h.stateMachine.padEnd(machineWidth)}${h.status.padEnd(11)}${h.startedAt.padEnd(26)}${formatMs(durationMs(h)).padEnd(10)}${startedBy(h)}`);
   }
   return 0;
 }
