@@ -1,5 +1,5 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
-import { type BackupRecord, type BackupSourceRecord, type BackupTotals, sumBackupTotals } from '../catalog/backup-record';
+import { type BackupRecord, type BackupSourceRecord, type BackupTotals, snapshotFieldsOfSource, sumBackupTotals } from '../catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
 import { type Vault } from '../../vault';
 import { snapshotKey } from '../../vault';
@@ -72,14 +72,7 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
       sources.push({
         name: source.name,
         type: source.type,
-        snapshotId: snapshot.id,
-        rootHash: snapshot.manifest,
-        entries: snapshot.stats.entries,
-        bytes: snapshot.stats.bytes,
-        bytesScanned: snapshot.stats.bytesScanned,
-        bytesNew: snapshot.stats.bytesNew,
-        bytesStored: snapshot.stats.bytesStored,
-        blobsNew: snapshot.stats.blobsNew,
+        ...snapshotFieldsOfSource(snapshot),
         ...(source.parent ? { parentSnapshotId: source.parent.snapshotId } : {}),
         ...observations,
       });

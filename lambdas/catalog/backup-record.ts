@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type Snapshot } from '../../vault';
 
 /**
  * A backup as the catalog records it (pk BACKUP#<backupId>, sk BACKUP). The schemas are the types:
@@ -45,6 +46,21 @@ export function sumBackupTotals(sources: readonly BackupTotals[]): BackupTotals 
     totals.blobsNew += s.blobsNew;
   }
   return totals;
+}
+
+/** What a source's record takes from its vault snapshot: the snapshot and root ids and the snapshot's counters. */
+export function snapshotFieldsOfSource(snapshot: Pick<Snapshot, 'id' | 'manifest' | 'stats'>): Pick<BackupSourceRecord, 'snapshotId' | 'rootHash'> & BackupTotals {
+  const { stats } = snapshot;
+  return {
+    snapshotId: snapshot.id,
+    rootHash: snapshot.manifest,
+    entries: stats.entries,
+    bytes: stats.bytes,
+    bytesScanned: stats.bytesScanned,
+    bytesNew: stats.bytesNew,
+    bytesStored: stats.bytesStored,
+    blobsNew: stats.blobsNew,
+  };
 }
 
 /** One source of a committed backup: its vault snapshot (one per source per run). */

@@ -1,6 +1,6 @@
 import { type Snapshot, type UnreadableSnapshot, type Vault } from '../../vault';
 import { type BackupCatalog } from './backup-catalog';
-import { type BackupRecord, backupRecordSchema, type BackupSourceRecord, sourceTypeSchema, sumBackupTotals } from './backup-record';
+import { type BackupRecord, backupRecordSchema, type BackupSourceRecord, snapshotFieldsOfSource, sourceTypeSchema, sumBackupTotals } from './backup-record';
 import { backupIdOfTags, type BackupSnapshotTags, readBackupSnapshotTags } from './backup-snapshot-tags';
 import { CatalogItemInvalidError } from './catalog-errors';
 
@@ -167,14 +167,7 @@ async function candidateRecord(backupId: string, group: Snapshot[], byId: Map<st
     sources.push({
       name,
       type: type.data,
-      snapshotId: snapshot.id,
-      rootHash: snapshot.manifest,
-      entries: snapshot.stats.entries,
-      bytes: snapshot.stats.bytes,
-      bytesScanned: snapshot.stats.bytesScanned,
-      bytesNew: snapshot.stats.bytesNew,
-      bytesStored: snapshot.stats.bytesStored,
-      blobsNew: snapshot.stats.blobsNew,
+      ...snapshotFieldsOfSource(snapshot),
       ...(snapshot.parent ? { parentSnapshotId: snapshot.parent } : {}),
       ...counters,
     });

@@ -3,7 +3,7 @@ import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/
 import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type SourceConfig } from '../../config/lifeboat-config';
-import { type BackupRecord, type BackupSourceRecord } from '../../lambdas/catalog/backup-record';
+import { type BackupRecord, type BackupSourceRecord, snapshotFieldsOfSource } from '../../lambdas/catalog/backup-record';
 import { encodeItemLines } from '../../lambdas/sources/dynamodb-item-codec';
 import { captureTableSchema } from '../../lambdas/sources/dynamodb-table-schema';
 import { backupDirectory } from '../../vault/archiver/directory-source';
@@ -75,14 +75,7 @@ export async function commitFixtureBackup(plan: string, sources: readonly Source
     records.push({
       name: source.name,
       type: source.type,
-      snapshotId: snapshot.id,
-      rootHash: snapshot.manifest,
-      entries: snapshot.stats.entries,
-      bytes: snapshot.stats.bytes,
-      bytesScanned: snapshot.stats.bytesScanned,
-      bytesNew: snapshot.stats.bytesNew,
-      bytesStored: snapshot.stats.bytesStored,
-      blobsNew: snapshot.stats.blobsNew,
+      ...snapshotFieldsOfSource(snapshot),
     });
   }
   const ddb = DynamoDBDocumentClient.from(deps.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
