@@ -61,6 +61,8 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   const machine = locateStateMachine(resources, options.stateMachine);
   const functions = localFunctions(resources);
   const { definition, handlers: tasks, retryIntervalOverrides } = prepareDefinition(machine.definition, machine.name, functions, options.retryIntervalScale);
+  // Validated before a worker pool exists, so a definition that does not load leaves no threads behind.
+  const sm = validatedStateMachine(definition);
 
   const executionName = options.executionName ?? `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomBytes(4).toString('hex')}`;
   mkdirSync(executionsDir(options.dataDir), { recursive: true });
@@ -112,7 +114,6 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     invocations: lease.records,
     injectedFaults: faults.injected,
   };
-  const sm = validatedStateMachine(definition);
   // Saved now so that `lifeboat executions list` shows a running execution, not only finished ones.
   saveExecutionHistory(options.dataDir, history);
   options.onStarted?.(executionName);
