@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
 
 /**
  * The description of what Lifeboat protects, per environment. Validated with zod before synth so a
@@ -21,10 +22,15 @@ export function isAtOrUnder(absolutePath: string, dir: string): boolean {
   return p === d || p.startsWith(`${d}/`);
 }
 
-/** EventBridge Scheduler expression: rate(...), cron(...) or at(...). */
-const scheduleExpression = z
-  .string()
-  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/, 'must be rate(N unit), cron(...) or at(...)');
+/** EventBridge Scheduler expression: rate(...), cron(...) or at(...), checked field by field as Scheduler checks it (so synth fails, not the deploy). */
+const scheduleExpression = z.string().superRefine((text, ctx) => {
+  try {
+    parseScheduleExpression(text);
+  } catch (err) {
+    if (!(err instanceof InvalidScheduleExpressionError)) throw err;
+    ctx.addIssue({ code: 'custom', message: `${err.field}: ${err.reason}` });
+  }
+});
 
 export const s3BucketSourceSchema = z.strictObject({
   type: z.literal('s3'),

@@ -1,17 +1,5 @@
 /** Errors of the local scheduler. Names end in `Error`; each message says what to change. */
 
-/** A schedule expression EventBridge Scheduler would reject; `field` names the part that is wrong (e.g. "day-of-week"). */
-export class InvalidScheduleExpressionError extends Error {
-  override readonly name = 'InvalidScheduleExpressionError';
-  constructor(
-    readonly expression: string,
-    readonly field: string,
-    reason: string,
-  ) {
-    super(`Invalid schedule expression "${expression}": ${field}: ${reason}.`);
-  }
-}
-
 /** A ScheduleExpressionTimezone that is not an IANA time zone this Node knows. */
 export class InvalidTimezoneError extends Error {
   override readonly name = 'InvalidTimezoneError';

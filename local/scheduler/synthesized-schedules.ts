@@ -3,7 +3,7 @@ import { resolveValue } from '../cloud/cfn-intrinsics';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { stackResources } from '../executor/stack-resources';
 import { InvalidScheduleError } from './errors';
-import { parseScheduleExpression, type ScheduleExpression } from './schedule-expression';
+import { parseScheduleExpression, type ScheduleExpression } from '../../config/schedule-expression';
 import { assertTimezone } from './zoned-wall-time';
 
 /**

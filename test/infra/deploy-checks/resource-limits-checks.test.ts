@@ -88,15 +88,15 @@ describe('the log group, name, schedule and template checks', () => {
 
   it('reports schedule expressions EventBridge Scheduler would refuse and retry settings out of range', () => {
     expect(['rate(1 day)', 'rate(5 minutes)', 'cron(0 3 * * ? *)', 'cron(0 3 ? * MON-FRI *)', 'at(2027-02-28T03:00:00)'].map(scheduleExpressionProblem)).toEqual([undefined, undefined, undefined, undefined, undefined]);
-    expect(scheduleExpressionProblem('cron(0 3 * * ?)')).toBe('has 5 cron fields; Scheduler takes six: minutes hours day-of-month month day-of-week year');
-    expect(scheduleExpressionProblem('cron(0 3 * * * *)')).toBe('must have "?" in exactly one of day-of-month (third field) and day-of-week (fifth field)');
-    expect(scheduleExpressionProblem('rate(1 days)')).toBe('must use the singular unit for a value of 1');
-    expect(scheduleExpressionProblem('rate(0 hours)')).toBe('has a rate of 0; the value must be a positive whole number');
-    expect(scheduleExpressionProblem('at(2027-02-30T03:00:00)')).toBe('is not a real date and time');
-    expect(scheduleExpressionProblem('every day')).toMatch(/^is not a schedule expression: use rate\(value unit\)/);
+    expect(scheduleExpressionProblem('cron(0 3 * * ?)')).toBe('cron: has 5 field(s); it needs 6: minutes hours day-of-month month day-of-week year');
+    expect(scheduleExpressionProblem('cron(0 3 * * * *)')).toMatch(/^day-of-month\/day-of-week: exactly one of the two must be \?/);
+    expect(scheduleExpressionProblem('rate(1 days)')).toBe('rate unit: a value of 1 takes the singular unit: rate(1 day)');
+    expect(scheduleExpressionProblem('rate(0 hours)')).toBe('rate value: "0" is not a positive integer');
+    expect(scheduleExpressionProblem('at(2027-02-30T03:00:00)')).toBe('at day: 2027-02 has no day 30');
+    expect(scheduleExpressionProblem('every day')).toMatch(/^expression: must be rate\(value unit\)/);
     const stack = fixtureStack({ Daily: { Type: 'AWS::Scheduler::Schedule', Properties: { ScheduleExpression: 'rate(2 day)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { RetryPolicy: { MaximumRetryAttempts: 200, MaximumEventAgeInSeconds: 30 } } } } });
     expect(lines(checkSchedules([stack]))).toEqual([
-      'Fixture/Daily Properties.ScheduleExpression: "rate(2 day)" must use the plural unit for a value of 2',
+      'Fixture/Daily Properties.ScheduleExpression: "rate(2 day)" rate unit: a value above 1 takes the plural unit: rate(2 days)',
       'Fixture/Daily Properties.Target.RetryPolicy.MaximumRetryAttempts: is 200; Scheduler allows 0 to 185',
       'Fixture/Daily Properties.Target.RetryPolicy.MaximumEventAgeInSeconds: is 30; Scheduler allows 60 to 86400',
     ]);

@@ -256,7 +256,7 @@ describe('prop validation', () => {
     expect(err.message).toBe(
       [
         'Invalid props of LifeboatProtection Shop/Lifeboat:',
-        '  - plans[0].schedule: must be rate(N unit), cron(...) or at(...)',
+        '  - plans[0].schedule: expression: must be rate(value unit), cron(minutes hours day-of-month month day-of-week year) or at(yyyy-mm-ddThh:mm:ss)',
         '  - plans[0].retention: must keep something: set keepLast, keepDaily, keepWeekly or keepMonthly',
       ].join('\n'),
     );

@@ -43,7 +43,7 @@ describe('Lifeboat configuration', () => {
       (plan.sources as Record<string, unknown>[])[1] = { type: 'mysql', name: 'x' };
     });
     const issues = issuesOf(raw);
-    expect(issues).toContain('environments[0].plans[0].schedule: must be rate(N unit), cron(...) or at(...)');
+    expect(issues).toContain('environments[0].plans[0].schedule: expression: must be rate(value unit), cron(minutes hours day-of-month month day-of-week year) or at(yyyy-mm-ddThh:mm:ss)');
     expect(issues.some((i) => i.startsWith('environments[0].plans[0].sources[1].type'))).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 import { InvalidTimezoneError } from '../../../../local/scheduler/errors';
 import { type FireTimeWindow, nextFireTime } from '../../../../local/scheduler/next-fire-time';
-import { parseScheduleExpression } from '../../../../local/scheduler/schedule-expression';
+import { parseScheduleExpression } from '../../../../config/schedule-expression';
 import { assertTimezone } from '../../../../local/scheduler/zoned-wall-time';
 
 const created = new Date('2026-01-01T00:00:00Z');

@@ -1,5 +1,3 @@
-import { InvalidScheduleExpressionError } from './errors';
-
 /**
  * EventBridge Scheduler's schedule expressions, parsed into values next-fire-time.ts computes with:
  * - `rate(N minute|minutes|hour|hours|day|days)`: N a positive integer, singular unit for 1 and
@@ -13,6 +11,18 @@ import { InvalidScheduleExpressionError } from './errors';
  * - `at(yyyy-mm-ddThh:mm:ss)`: one wall-clock time in the schedule's time zone.
  * Every rejection is an InvalidScheduleExpressionError naming the field at fault.
  */
+
+/** A schedule expression EventBridge Scheduler would reject; `field` names the part that is wrong (e.g. "day-of-week"). */
+export class InvalidScheduleExpressionError extends Error {
+  override readonly name = 'InvalidScheduleExpressionError';
+  constructor(
+    readonly expression: string,
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid schedule expression "${expression}": ${field}: ${reason}.`);
+  }
+}
 
 export type RateUnit = 'minute' | 'hour' | 'day';
 

@@ -1,5 +1,4 @@
-import { InvalidScheduleExpressionError } from '../../../../local/scheduler/errors';
-import { type CronExpression, parseScheduleExpression } from '../../../../local/scheduler/schedule-expression';
+import { type CronExpression, InvalidScheduleExpressionError, parseScheduleExpression } from '../../../config/schedule-expression';
 
 function cron(text: string): CronExpression {
   const parsed = parseScheduleExpression(text);
