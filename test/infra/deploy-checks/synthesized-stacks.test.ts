@@ -17,6 +17,7 @@ import { stackTemplateFiles } from '../../../local/assembly/deploy-checks/stack-
 import { tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from '../lib/synth-app';
+import { USER_APP_EFS, USER_APP_ENV } from '../lib/user-app-fixture';
 import { CFN_LINT_IGNORED_RULES } from './cfn-lint-ignored-rules';
 
 /**
@@ -29,14 +30,8 @@ import { CFN_LINT_IGNORED_RULES } from './cfn-lint-ignored-rules';
 const tmp = tempDir('deploy-checks');
 afterAll(() => tmp.remove());
 
-const ENV = { account: '111111111111', region: 'eu-west-1' };
-const EFS = {
-  fileSystemId: 'fs-0123456789abcdef0',
-  accessPointId: 'fsap-0123456789abcdef0',
-  vpcId: 'vpc-0123456789abcdef0',
-  subnetIds: ['subnet-0123456789abcdef0'],
-  securityGroupId: 'sg-0123456789abcdef0',
-};
+const ENV = USER_APP_ENV;
+const EFS = USER_APP_EFS;
 const plan = (sources: LifeboatSource[]) => ({
   name: 'daily',
   schedule: 'cron(0 3 * * ? *)',

@@ -10,17 +10,12 @@ import { resolveValue } from '../../../local/cloud/cfn-intrinsics';
 import { stackResources } from '../../../local/executor/stack-resources';
 import { InvalidLifeboatPropsError, type LifeboatPlan, LifeboatProtection, type LifeboatProtectionProps, LifeboatSource } from '../../../lib';
 import { synthesizeApp } from './synth-app';
+import { USER_APP_EFS, USER_APP_ENV } from './user-app-fixture';
 
 /** LifeboatProtection as a user's app uses it: in the user's stacks, with the user's buckets and tables. */
 
-const ENV = { account: '111111111111', region: 'eu-west-1' };
-const EFS = {
-  fileSystemId: 'fs-0123456789abcdef0',
-  accessPointId: 'fsap-0123456789abcdef0',
-  vpcId: 'vpc-0123456789abcdef0',
-  subnetIds: ['subnet-0123456789abcdef0'],
-  securityGroupId: 'sg-0123456789abcdef0',
-};
+const ENV = USER_APP_ENV;
+const EFS = USER_APP_EFS;
 
 function plan(sources: LifeboatSource[], overrides: Partial<LifeboatPlan> = {}): LifeboatPlan {
   return {
