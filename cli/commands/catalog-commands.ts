@@ -1,7 +1,8 @@
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { type CatalogRebuildReport, rebuildCatalog, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
-import { describeUnreadableSnapshot, snapshotKey } from '../../vault';
+import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
+import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 
@@ -32,7 +33,9 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
     if (side === 'primary') {
       try {
         const dr = await access.openVault('dr');
-        drHolds = (snapshotId) => dr.store.has(snapshotKey(snapshotId));
+        const presence = await snapshotPresence(dr.store);
+        if (presence.problem !== undefined) io.err(`note: ${presence.problem}; rebuilt records leave their DR copy status out`);
+        drHolds = presence.holds;
       } catch (err) {
         // A rebuild during a DR-region outage still restores the primary's records; only the DR copy status is unknown.
         io.err(`note: the DR vault cannot be opened (${err instanceof Error ? err.message : String(err)}); rebuilt records leave their DR copy status out`);
