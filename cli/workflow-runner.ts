@@ -8,7 +8,14 @@ import { resourceNames } from '../lib/stacks/resource-names';
  * state machine on the local executor, over the local cloud) or in AWS (StartExecution, then
  * DescribeExecution until it stops). Commands only see this interface.
  */
-export type WorkflowName = 'backup' | 'restore';
+export type WorkflowName = 'backup' | 'restore' | 'catalog-rebuild';
+
+/** The state machine of a workflow, by the environment's fixed names. */
+function stateMachineOf(workflow: WorkflowName, names: ReturnType<typeof resourceNames>): string {
+  if (workflow === 'backup') return names.backupStateMachine;
+  if (workflow === 'restore') return names.restoreStateMachine;
+  return names.catalogRebuildStateMachine;
+}
 
 export type WorkflowProgress = { state?: string; shardsDone: number; shardsFailed: number; retries: number; elapsedMs: number };
 
@@ -52,7 +59,7 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
         const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
         const result = await runLocalExecution({
           stack: primary,
-          stateMachine: workflow === 'backup' ? names.backupStateMachine : names.restoreStateMachine,
+          stateMachine: stateMachineOf(workflow, names),
           input,
           endpoints: local.endpoints,
           dataDir: local.dataDir,
@@ -89,7 +96,7 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
   const names = resourceNames(env);
   return {
     async run(workflow, input, onProgress) {
-      const name = workflow === 'backup' ? names.backupStateMachine : names.restoreStateMachine;
+      const name = stateMachineOf(workflow, names);
       const stateMachineArn = `arn:${options.partition ?? 'aws'}:states:${env.primaryRegion}:${env.account}:stateMachine:${name}`;
       const started = Date.now();
       const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));

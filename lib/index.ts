@@ -9,6 +9,7 @@ export { type LifeboatPlan, type LifeboatRetention, type LifeboatObjectives } fr
 export { LifeboatVault, type LifeboatVaultProps, type LifeboatVaultReplicaProps } from './constructs/lifeboat-vault';
 export { BackupWorkflow, type BackupWorkflowProps } from './constructs/backup-workflow';
 export { RestoreWorkflow, type RestoreWorkflowProps } from './constructs/restore-workflow';
+export { CatalogRebuildWorkflow, type CatalogRebuildWorkflowProps } from './constructs/catalog-rebuild-workflow';
 export { BackupSchedules, type BackupSchedulesProps } from './constructs/backup-schedules';
 export { CatalogTable, type CatalogTableProps } from './constructs/catalog-table';
 export { FileSystemMount, type FileSystemAccess } from './constructs/file-system-mount';

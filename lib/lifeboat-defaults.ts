@@ -39,6 +39,8 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'plan-restore': { memorySize: 1024, timeout: Duration.minutes(15) },
   'restore-shard': { memorySize: 2048, timeout: Duration.minutes(15) },
   'verify-restore': { memorySize: 2048, timeout: Duration.minutes(15) },
+  // Reads every snapshot object of a vault and writes a few catalog items per backup, in one invocation (catalog-rebuild-workflow.ts).
+  'rebuild-catalog': { memorySize: 1024, timeout: Duration.minutes(15) },
 };
 
 /** How long S3 server access logs are kept. */

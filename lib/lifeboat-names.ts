@@ -25,6 +25,8 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     catalogTable: `${prefix}-catalog`,
     backupStateMachine: `${prefix}-backup`,
     restoreStateMachine: `${prefix}-restore`,
+    /** The catalog-rebuild runbook (docs/RUNBOOKS.md, "Catalog rebuild"). */
+    catalogRebuildStateMachine: `${prefix}-catalog-rebuild`,
     /** Alias of the primary vault's KMS key: the CLI (`lifeboat verify --aws`) names the key by it. */
     primaryVaultKeyAlias: `alias/${prefix}-vault`,
     /** Alias of the DR vault's KMS key: the restore functions in the primary region name the DR key by it. */

@@ -1,20 +1,27 @@
 import Table from 'cli-table3';
 import { type Command } from 'commander';
-import { type CatalogRebuildReport, rebuildCatalog, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
-import { describeUnreadableSnapshot, snapshotKey } from '../../vault';
+import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { type CatalogRebuildReport, rebuildCatalog, type RebuildOutcome, type RebuiltBackup, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
+import { type CatalogRebuildSummary, summarizeRebuild } from '../../lambdas/catalog/catalog-rebuild-summary';
+import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
+import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { progressLine } from '../progress-line';
+import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
 
 /**
  * `lifeboat catalog rebuild --vault primary|dr`: the catalog's records of committed backups, rebuilt
  * from a vault's snapshots (lambdas/catalog/catalog-rebuild.ts; docs/RUNBOOKS.md, "Catalog
- * rebuild"). Exit codes: 0 every backup in the vault is in the catalog; 3 done, but something was
- * left out (a backup skipped, a snapshot unreadable, a catalog record whose snapshot the vault
- * lacks), each named; 1 failed; 2 the command line is wrong.
+ * rebuild"), in this process; with `--runbook`, by the environment's catalog-rebuild state machine
+ * (started and followed as `lifeboat restore` does), which prints its summary. Exit codes: 0 every
+ * backup in the vault is in the catalog; 3 done, but something was left out (a backup skipped, a
+ * snapshot unreadable, a catalog record whose snapshot the vault lacks), each named; 1 failed; 2 the
+ * command line is wrong.
  */
-export type CatalogRebuildOptions = TargetOptions & { vault: string; json?: boolean };
-export type CatalogCommandDeps = { io: CliIo; clients?: AccessClients };
-const defaultDeps: CatalogCommandDeps = { io: processIo };
+export type CatalogRebuildOptions = TargetOptions & { vault: string; json?: boolean; runbook?: boolean };
+export type CatalogCommandDeps = { io: CliIo; clients?: AccessClients; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner };
+const defaultDeps: CatalogCommandDeps = { io: processIo, stderr: process.stderr };
 
 export const EXIT_LEFT_OUT = 3;
 
@@ -25,6 +32,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
     return 2;
   }
   const side: VaultSide = options.vault;
+  if (options.runbook) return catalogRebuildRunbook(options, side, { io, stderr: deps.stderr ?? defaultDeps.stderr, runner: deps.runner });
   try {
     const access = await environmentAccess(options, clients);
     const vault = await access.openVault(side);
@@ -32,7 +40,9 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
     if (side === 'primary') {
       try {
         const dr = await access.openVault('dr');
-        drHolds = (snapshotId) => dr.store.has(snapshotKey(snapshotId));
+        const presence = await snapshotPresence(dr.store);
+        if (presence.problem !== undefined) io.err(`note: ${presence.problem}; rebuilt records leave their DR copy status out`);
+        drHolds = presence.holds;
       } catch (err) {
         // A rebuild during a DR-region outage still restores the primary's records; only the DR copy status is unknown.
         io.err(`note: the DR vault cannot be opened (${err instanceof Error ? err.message : String(err)}); rebuilt records leave their DR copy status out`);
@@ -56,29 +66,75 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
   }
 }
 
+/** Through the state machine: its summary is the output; a failed execution is reported with the error's name and message. */
+async function catalogRebuildRunbook(options: CatalogRebuildOptions, side: VaultSide, deps: { io: CliIo; stderr: CatalogCommandDeps['stderr']; runner: WorkflowRunner | undefined }): Promise<number> {
+  const { io } = deps;
+  try {
+    const config = loadLifeboatConfig(options.config);
+    const runner = deps.runner ?? (options.aws ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) }) : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir }));
+    const progress = progressLine(deps.stderr, `catalog rebuild (${side} vault)`);
+    const outcome = await runner.run('catalog-rebuild', { vault: side }, (p) => progress.update(p));
+    progress.done();
+    const summary = outcome.status === 'SUCCEEDED' ? (outcome.output as CatalogRebuildSummary) : undefined;
+    if (options.json) {
+      io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(summary ? { summary } : { error: outcome.error, cause: causeMessage(outcome.cause) }) }, null, 2));
+    } else if (summary) {
+      printRebuildSummary(summary, io);
+      io.out(`Execution ${outcome.executionId}`);
+    }
+    if (!summary) {
+      if (!options.json) io.err(`Catalog rebuild ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}\nExecution ${outcome.executionId}`);
+      return 1;
+    }
+    return summary.leftOut ? EXIT_LEFT_OUT : 0;
+  } catch (err) {
+    io.err(`lifeboat catalog rebuild: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+/** What both printers show: counts by outcome, the listed backups, and what needs attention. */
+type RebuildView = Pick<CatalogRebuildReport, 'vault' | 'snapshots' | 'untaggedSnapshots' | 'drCopies' | 'unreadableSnapshots' | 'missingFromVault'> & {
+  outcomes: Record<RebuildOutcome, number>;
+  listed: RebuiltBackup[];
+  notListed: number;
+};
+
 /** The report for a reader: counts, one row per backup with its notes, then what needs attention on stderr. */
 export function printRebuildReport(report: CatalogRebuildReport, io: CliIo): void {
-  const count = (outcome: string): number => report.backups.filter((b) => b.outcome === outcome).length;
+  printRebuild({ ...report, outcomes: summarizeRebuild(report).outcomes, listed: report.backups, notListed: 0 }, io);
+}
+
+/** The runbook's summary for a reader: as the report, with only the backups that have a note listed. */
+export function printRebuildSummary(summary: CatalogRebuildSummary, io: CliIo): void {
+  printRebuild({ ...summary, listed: summary.attention }, io);
+  if (summary.notListed > 0) io.out(`${summary.notListed} more entries are not listed (the runbook's output is kept small): run \`lifeboat catalog rebuild --json\` without --runbook to see them all.`);
+  if (summary.drProblem !== undefined) io.err(`note: ${summary.drProblem}`);
+}
+
+function printRebuild(view: RebuildView, io: CliIo): void {
+  const { outcomes } = view;
+  const total = Object.values(outcomes).reduce((a, b) => a + b, 0);
   io.out(
-    `Catalog rebuilt from the ${report.vault} vault: ${report.snapshots} snapshots, ${report.backups.length} backups — ` +
-      `${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged, ${count('kept')} kept, ${count('skipped')} skipped.`,
+    `Catalog rebuilt from the ${view.vault} vault: ${view.snapshots} snapshots, ${total} backups — ` +
+      `${outcomes.created} created, ${outcomes.updated} updated, ${outcomes.unchanged} unchanged, ${outcomes.kept} kept, ${outcomes.skipped} skipped.`,
   );
-  if (report.backups.length > 0) {
+  if (view.listed.length > 0) {
     const table = new Table({ head: ['BACKUP', 'PLAN', 'RESULT', 'NOTES'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, 70] });
-    for (const b of report.backups) {
+    for (const b of view.listed) {
       const notes = [b.note, ...(b.derived ?? []).map((d) => `derived: ${d}`), ...(b.unrecovered ?? []).map((u) => `not recovered: ${u}`)].filter(Boolean).join('\n');
       table.push([b.backupId, b.plan ?? '?', b.outcome, notes]);
     }
     io.out(table.toString());
   }
   const dr = { 'this-vault-is-dr': 'DR copies: COMMITTED (rebuilt from the DR vault).', 'checked-in-dr-vault': 'DR copies: checked in the DR vault (COMMITTED when it holds every snapshot, else PENDING).', unknown: 'DR copies: unknown (the DR vault was not reached); the next backup\'s replication records them.' };
-  io.out(dr[report.drCopies]);
-  if (report.untaggedSnapshots > 0) io.out(`${report.untaggedSnapshots} snapshot(s) without a backupId tag (not written by the backup workflow) were ignored.`);
-  for (const u of report.unreadableSnapshots) io.err(describeUnreadableSnapshot(u));
-  for (const m of report.missingFromVault) {
+  io.out(dr[view.drCopies]);
+  if (view.untaggedSnapshots > 0) io.out(`${view.untaggedSnapshots} snapshot(s) without a backupId tag (not written by the backup workflow) were ignored.`);
+  for (const u of view.unreadableSnapshots) io.err(describeUnreadableSnapshot(u));
+  for (const m of view.missingFromVault) {
     io.err(
-      `backup ${m.backupId} (plan ${m.plan}) is in the catalog but the ${report.vault} vault lacks its snapshot of ${m.sources.map((s) => `${s.source} (${s.snapshotId.slice(0, 12)})`).join(', ')}; ` +
-        `the record is left as it is: check it with \`lifeboat verify --backup ${m.backupId}${report.vault === 'dr' ? '' : ' --from dr'}\` and restore from the other vault.`,
+      `backup ${m.backupId} (plan ${m.plan}) is in the catalog but the ${view.vault} vault lacks its snapshot of ${m.sources.map((s) => `${s.source} (${s.snapshotId.slice(0, 12)})`).join(', ')}; ` +
+        `the record is left as it is: check it with \`lifeboat verify --backup ${m.backupId}${view.vault === 'dr' ? '' : ' --from dr'}\` and restore from the other vault.`,
     );
   }
 }
@@ -88,6 +144,7 @@ export function registerCatalogCommands(program: Command): void {
   withTargetOptions(catalog.command('rebuild').description('rebuild the catalog records of every committed backup from a vault\'s snapshots (idempotent; never downgrades a record)'))
     .requiredOption('--vault <vault>', 'the vault to rebuild from: primary or dr')
     .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias); default: alias/lifeboat-<env>-vault')
+    .option('--runbook', 'run the environment\'s catalog-rebuild state machine (lifeboat-<env>-catalog-rebuild) instead of rebuilding in this process; prints its summary')
     .action(async (opts: CatalogRebuildOptions) => {
       process.exitCode = await catalogRebuildCommand(opts);
     });

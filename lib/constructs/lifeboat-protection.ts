@@ -6,6 +6,7 @@ import { type LifeboatNames, lifeboatNames, maxPrefixLength, PREFIX_PATTERN } fr
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { BackupSchedules } from './backup-schedules';
 import { BackupWorkflow } from './backup-workflow';
+import { CatalogRebuildWorkflow } from './catalog-rebuild-workflow';
 import { CatalogTable } from './catalog-table';
 import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
@@ -68,8 +69,8 @@ export type LifeboatProtectionProps = {
 };
 
 /**
- * Lifeboat for one environment: the primary vault, catalog, backup and restore workflows and their
- * schedules in the stack it is created in, and the DR vault in the DR region's stack. Sources are
+ * Lifeboat for one environment: the primary vault, catalog, backup, restore and catalog-rebuild workflows
+ * and the backup schedules in the stack it is created in, and the DR vault in the DR region's stack. Sources are
  * the caller's buckets and tables (IBucket / ITable) and file-system paths; the functions get exactly
  * the access the workflows need on them. Nothing is added to the caller's App: no Aspects and no
  * cdk-nag (the AwsSolutions acknowledgements are metadata that only an app running cdk-nag reads).
@@ -87,6 +88,8 @@ export class LifeboatProtection extends Construct {
   readonly catalogKey: kms.Key;
   readonly backupWorkflow: BackupWorkflow;
   readonly restoreWorkflow: RestoreWorkflow;
+  /** The catalog-rebuild runbook: the catalog's records rebuilt from a vault's snapshots. */
+  readonly catalogRebuildWorkflow: CatalogRebuildWorkflow;
   readonly schedules: BackupSchedules;
   /** The EFS mount of the functions that touch files, when there is one. */
   readonly fileSystemMount?: FileSystemMount;
@@ -134,7 +137,7 @@ export class LifeboatProtection extends Construct {
     if (mount) this.fileSystemMount = mount;
 
     const drVault: ReplicaVaultLocation = { bucketName: names.drVault, region: props.drRegion, keyAlias: names.drVaultKeyAlias };
-    const shared = {
+    const vaultsAndCatalog = {
       environmentName: this.environmentName,
       plans: props.plans,
       vault: this.vault.bucket,
@@ -142,10 +145,12 @@ export class LifeboatProtection extends Construct {
       drVault,
       catalog: this.catalog.table,
       catalogKey: this.catalogKey,
-      ...(mount ? { fileSystem: mount } : {}),
     };
+    const shared = { ...vaultsAndCatalog, ...(mount ? { fileSystem: mount } : {}) };
     this.backupWorkflow = new BackupWorkflow(this, 'Backup', { ...shared, stateMachineName: names.backupStateMachine });
     this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
+    // No file system (nor VPC): the rebuild reads only the vaults and writes only the catalog.
+    this.catalogRebuildWorkflow = new CatalogRebuildWorkflow(this, 'CatalogRebuild', { ...vaultsAndCatalog, stateMachineName: names.catalogRebuildStateMachine });
     this.schedules = new BackupSchedules(this, 'Schedules', {
       environmentName: this.environmentName,
       namePrefix: names.schedulePrefix,

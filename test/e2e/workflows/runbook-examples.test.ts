@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type SourceConfig } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { compareBuckets, compareDirectories, compareTables } from '../../../local/demo/compare-restored';
 import { openLocalVault } from '../../../local/demo/local-vault';
@@ -139,12 +140,15 @@ it('documents the backup and restore runbooks, each with input examples (a new r
   expect(examples.map((e) => ({ runbook: e.runbook, hasInputs: e.inputs.length > 0 }))).toEqual([
     { runbook: 'restore', hasInputs: true },
     { runbook: 'backup', hasInputs: true },
+    { runbook: 'catalog-rebuild', hasInputs: true },
   ]);
 });
 
 describe('docs/RUNBOOKS.md examples, run unchanged', () => {
   let committedBackupId: string;
+  const madeBackupIds: string[] = [];
   const restoreReports: unknown[] = [];
+  const rebuildOutputs: unknown[] = [];
 
   it('backup: each input example commits a backup whose every source reads back equal', async () => {
     const inputs = examples.find((e) => e.runbook === 'backup')?.inputs ?? [];
@@ -153,6 +157,7 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
       const backupId = output.committed?.backupId;
       if (!backupId) throw new Error(`backup example ${JSON.stringify(input)} committed no backup: ${JSON.stringify(output)}`);
       committedBackupId = backupId;
+      madeBackupIds.push(backupId);
       const record = await catalog.requireBackup(backupId);
       expect(record.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
       const vault = await openLocalVault(s3, names.primaryVault, dataDir);
@@ -196,5 +201,43 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
       if (!real) throw new Error(`no restore example restored a ${type} target to compare the output example with`);
       expect(shapeOf(example)).toEqual(shapeOf(real));
     }
+  });
+
+  it('catalog-rebuild: each input example, run on a catalog emptied of every item, brings back the records and index items the backups wrote', async () => {
+    if (madeBackupIds.length === 0) throw new Error('the backup example did not run');
+    const inputs = examples.find((e) => e.runbook === 'catalog-rebuild')?.inputs ?? [];
+    expect(inputs.length).toBeGreaterThan(0);
+    const byId = (a: BackupRecord, b: BackupRecord) => a.backupId.localeCompare(b.backupId);
+    const plans = local.environment.plans.map((p) => p.name);
+    // The backups the backup examples made: the restore test's copies under the examples' ids share their snapshots, whose tags name the real ids.
+    const made = async (): Promise<BackupRecord[]> => (await Promise.all(plans.map((p) => catalog.listBackupsOfPlan(p)))).flat().filter((r) => madeBackupIds.includes(r.backupId)).sort(byId);
+    const indexed = async (): Promise<Record<string, string[]>> =>
+      Object.fromEntries(await Promise.all(sources.map(async (s) => [s.name, (await catalog.listBackupsOfSource(s.name)).map((r) => r.backupId).filter((id) => madeBackupIds.includes(id))])));
+    const originals = await made();
+    expect(originals.map((r) => r.backupId).sort()).toEqual([...madeBackupIds].sort());
+    const originalIndex = await indexed();
+    const documentClient = DynamoDBDocumentClient.from(ddb);
+
+    for (const input of inputs) {
+      // The catalog lost: every item deleted.
+      for await (const page of paginateScan({ client: documentClient }, { TableName: names.catalogTable })) {
+        for (const item of page.Items ?? []) await documentClient.send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: item['pk'], sk: item['sk'] } }));
+      }
+      expect(await made()).toEqual([]);
+      const output = succeeded(await run(names.catalogRebuildStateMachine, input)) as { outcomes: Record<string, number>; leftOut: boolean };
+      expect({ input, outcomes: output.outcomes, leftOut: output.leftOut }).toEqual({ input, outcomes: { created: madeBackupIds.length, updated: 0, unchanged: 0, kept: 0, skipped: 0 }, leftOut: false });
+      // Field for field what the workflow wrote (copies.dr included: from the primary it is checked in the DR vault), and the same index items.
+      expect(await made()).toEqual(originals);
+      expect(await indexed()).toEqual(originalIndex);
+      rebuildOutputs.push(output);
+    }
+  }, 120_000);
+
+  it('catalog-rebuild: the output example has the fields of a real summary', () => {
+    const documented = examples.find((e) => e.runbook === 'catalog-rebuild')?.outputs ?? [];
+    expect(documented.length).toBeGreaterThan(0);
+    const real = rebuildOutputs[0];
+    if (!real) throw new Error('no catalog-rebuild example ran to compare the output example with');
+    for (const example of documented) expect(shapeOf(example)).toEqual(shapeOf(real));
   });
 });

@@ -1,8 +1,16 @@
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import { catalogRebuildCommand, printRebuildReport } from '../../../cli/commands/catalog-commands';
+import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type CatalogRebuildReport } from '../../../lambdas/catalog/catalog-rebuild';
+import { type CatalogRebuildSummary } from '../../../lambdas/catalog/catalog-rebuild-summary';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
-/** `lifeboat catalog rebuild`: the command line and the report as printed (the rebuild itself: test/unit/lambdas/catalog, end to end: test/e2e/workflows/backup-workflow.test.ts). */
+/**
+ * `lifeboat catalog rebuild`: the command line and the report as printed (the rebuild itself: test/unit/lambdas/catalog, end to end:
+ * test/e2e/workflows/backup-workflow.test.ts; the runbook on the local cloud: test/e2e/workflows/runbook-examples.test.ts).
+ */
 
 function capture() {
   const out: string[] = [];
@@ -42,4 +50,48 @@ it('prints what it did with each backup, and names on stderr what was left out a
     expect.stringContaining(`snapshot object snapshots/${'a'.repeat(64)} cannot be read and is skipped: it does not authenticate`),
     `backup 20260303T100000Z-00000003 (plan demo) is in the catalog but the primary vault lacks its snapshot of demo-files (${'b'.repeat(12)}); the record is left as it is: check it with \`lifeboat verify --backup 20260303T100000Z-00000003 --from dr\` and restore from the other vault.`,
   ]);
+});
+
+describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the SDK)', () => {
+  const sfn = mockClient(SFNClient);
+  afterEach(() => sfn.reset());
+  const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+  const options = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true, vault: 'dr', runbook: true };
+  const summary: CatalogRebuildSummary = {
+    vault: 'dr',
+    snapshots: 4,
+    untaggedSnapshots: 0,
+    drCopies: 'this-vault-is-dr',
+    outcomes: { created: 1, updated: 0, unchanged: 0, kept: 0, skipped: 1 },
+    leftOut: true,
+    attention: [{ backupId: '20260302T100000Z-00000002', plan: 'demo', outcome: 'skipped', note: 'incomplete: no snapshot of demo-orders in the dr vault' }],
+    unreadableSnapshots: [],
+    missingFromVault: [],
+    notListed: 0,
+  };
+  const runner = () => awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+  const stderr = { isTTY: false, write: () => true };
+
+  it('starts lifeboat-<env>-catalog-rebuild with {vault}, prints its summary, and exits 3 when something was left out', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-catalog-rebuild:e1' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'SUCCEEDED', output: JSON.stringify(summary) });
+    const { out, io } = capture();
+    expect(await catalogRebuildCommand(options, { io, stderr, runner: runner() })).toBe(3);
+    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start?.stateMachineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-catalog-rebuild');
+    expect(JSON.parse(start?.input ?? '{}')).toEqual({ vault: 'dr' });
+    expect(out[0]).toBe('Catalog rebuilt from the dr vault: 4 snapshots, 2 backups — 1 created, 0 updated, 0 unchanged, 0 kept, 1 skipped.');
+    expect(out.join('\n')).toMatch(/20260302T100000Z-00000002.*skipped.*incomplete: no snapshot of demo-orders/);
+    expect(out.join('\n')).toContain('DR copies: COMMITTED (rebuilt from the DR vault).');
+  });
+
+  it('reports a failed execution with the error name and the handler\'s message, exit 1', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-catalog-rebuild:e2' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'VaultNotFoundError', cause: JSON.stringify({ errorType: 'VaultNotFoundError', errorMessage: 's3://x holds no vault' }) });
+    const { err, io } = capture();
+    expect(await catalogRebuildCommand(options, { io, stderr, runner: runner() })).toBe(1);
+    expect(err.join('\n')).toContain('Catalog rebuild FAILED: VaultNotFoundError: s3://x holds no vault');
+  });
 });

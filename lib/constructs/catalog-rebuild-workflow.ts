@@ -1,0 +1,140 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { LOG_RETENTION } from '../lifeboat-defaults';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
+import { lifeboatTask } from './lifeboat-task';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { type ReplicaVaultLocation } from './replica-vault-location';
+import { validatePlans } from './validated-plans';
+
+export type CatalogRebuildWorkflowProps = {
+  /** Names the protection (the function's LIFEBOAT_ENVIRONMENT): the `environment` of records rebuilt from snapshots older than its tag. */
+  readonly environmentName: string;
+  /** Physical name of the state machine; its log group is `/aws/vendedlogs/states/<name>`. */
+  readonly stateMachineName: string;
+  /** The plans whose catalog records are checked against the vault (LIFEBOAT_PLANS). */
+  readonly plans: readonly LifeboatPlan[];
+  /** The primary vault (LifeboatVault's bucket) and its KMS key. */
+  readonly vault: s3.IBucket;
+  readonly vaultKey: kms.IKey;
+  /** The DR vault: rebuilt from with `"vault": "dr"`, listed for the DR copy status otherwise. */
+  readonly drVault: ReplicaVaultLocation;
+  /** The catalog (CatalogTable's table, with its byPlan index) and its KMS key. */
+  readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
+};
+
+/** What opening a vault and reading its snapshots reads (docs/FORMAT.md §1): config, key objects, snapshot objects. */
+const VAULT_READ_KEYS = ['config', 'keys/*', 'snapshots/*'];
+/** The catalog's plan index (lib/constructs/catalog-table.ts): the rebuild checks each plan's records against the vault. */
+const PLAN_INDEX = 'byPlan';
+/** The state machine stops waiting for the function well after the function's own 15 minutes. */
+const WORKFLOW_TIMEOUT = Duration.hours(1);
+
+/**
+ * The catalog-rebuild runbook (docs/RUNBOOKS.md, "Catalog rebuild"): one Lambda task runs the core
+ * that `lifeboat catalog rebuild` runs (lambdas/catalog/catalog-rebuild.ts) against the chosen vault,
+ * and its summary is the execution's output. Retry on TransientError; any other error goes to a
+ * failure report and the execution fails with that error's name and message.
+ *
+ * **One invocation, no continuation loop.** The core groups snapshots by backup id across the whole
+ * vault (a backup's snapshots are not adjacent in any listing) and writes oldest first (a derived
+ * base needs its parent's record), so a loop would re-read every snapshot in each round anyway, and
+ * a cursor over backups would have to survive new backups arriving between rounds. A single pass
+ * fits Lambda's 15 minutes with room for a large vault: a year of hourly backups of three sources
+ * is ~26,000 snapshot objects, read 8 at a time (~100 s at ~30 ms a GET), then ~8,800 backups at
+ * about five catalog requests each (~4 min at ~5 ms), and the DR copy status is one listing of the
+ * DR vault's `snapshots/` (lambdas/catalog/snapshot-presence.ts), not a request per snapshot. A vault
+ * beyond that (the function times out, the execution fails with States.Timeout) is rebuilt with
+ * `lifeboat catalog rebuild` from a machine, which has no time limit; since a rebuild is idempotent,
+ * the records a timed-out run wrote stay and are reported `unchanged`.
+ *
+ * Access: read-only on both vaults (config, key objects, snapshot objects; the listing, which also
+ * makes S3 answer a missing key 404 as the vault expects), Decrypt on both vault keys (the DR key by
+ * its alias); on the catalog GetItem, PutItem (conditional: absent records only, and index items),
+ * UpdateItem (copies.dr) and Query on the plan index, with the catalog key as the other writers have it.
+ */
+export class CatalogRebuildWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly function: LifeboatFunction;
+
+  constructor(scope: Construct, id: string, props: CatalogRebuildWorkflowProps) {
+    super(scope, id);
+    const { plans } = validatePlans(this, 'CatalogRebuildWorkflow', { plans: props.plans });
+    const stack = Stack.of(this);
+    const dr = props.drVault;
+    const drAccount = dr.account ?? stack.account;
+    const drKeyAliasArn = `arn:${stack.partition}:kms:${dr.region}:${drAccount}:${dr.keyAlias}`;
+    const rebuild = new LifeboatFunction(this, 'RebuildCatalog', {
+      handler: 'rebuild-catalog',
+      environment: {
+        LIFEBOAT_ENVIRONMENT: props.environmentName,
+        VAULT_BUCKET: props.vault.bucketName,
+        VAULT_KEY_ARN: props.vaultKey.keyArn,
+        DR_VAULT_BUCKET: dr.bucketName,
+        DR_REGION: dr.region,
+        DR_VAULT_KEY_ARN: drKeyAliasArn,
+        CATALOG_TABLE: props.catalog.tableName,
+        LIFEBOAT_PLANS: stack.toJsonString(plans),
+      },
+    });
+    this.function = rebuild;
+
+    const drBucketArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
+    const drKeyArns = `arn:${stack.partition}:kms:${dr.region}:${drAccount}:key/*`;
+    const vaultObjects = [...VAULT_READ_KEYS.map((k) => props.vault.arnForObjects(k)), ...VAULT_READ_KEYS.map((k) => `${drBucketArn}/${k}`)];
+    rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects }));
+    rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, drBucketArn] }));
+    rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
+    // The DR key is named by its alias (another region, another stack): Decrypt on exactly the key that carries it.
+    rebuild.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [drKeyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } } }),
+    );
+    rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+    rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/${PLAN_INDEX}`] }));
+    props.catalogKey.grantEncryptDecrypt(rebuild);
+
+    const rebuildTask = lifeboatTask(
+      this,
+      'Rebuild catalog',
+      'Validates the input ({"vault": "primary" | "dr"}, default primary), reads every snapshot of that vault and writes the COMMITTED record and index items of each backup the catalog lacks; never replaces or downgrades a record. Idempotent: safe to run again.',
+      rebuild,
+      '$.report',
+    );
+    const report = new sfn.Succeed(this, 'Rebuild report', {
+      comment: 'The rebuild is done; the execution\'s output is its summary: outcomes counted, and what was skipped, kept or left out, each with the reason.',
+      outputPath: '$.report',
+    });
+    const failureReport = new sfn.Pass(this, 'Failure report', {
+      comment: 'Collects the error and cause of the failed rebuild with the request and execution name, for the Fail state and the execution history.',
+      parameters: { 'error.$': '$.error.Error', 'cause.$': '$.error.Cause', 'request.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name' },
+      resultPath: '$.failure',
+    });
+    const failed = new sfn.Fail(this, 'Rebuild failed', { comment: 'Fails the execution with the rebuild\'s own error name and message.', errorPath: '$.failure.error', causePath: '$.failure.cause' });
+    failureReport.next(failed);
+    rebuildTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(rebuildTask.next(report)),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      timeout: WORKFLOW_TIMEOUT,
+    });
+
+    acknowledgeScopedWildcards(this, [...vaultObjects, drKeyArns, `${rebuild.functionArn}:*`]);
+    for (const role of [rebuild.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
+  }
+}

@@ -1,0 +1,122 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { synthesizeApp } from './synth-app';
+
+/** The catalog-rebuild runbook's state machine and the exact grants of its one function (cdk-nag: lifeboat-stacks.test.ts). */
+const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const dev = synthesizeApp((app) => buildLifeboatApp(app, config)).built.get('dev');
+if (!dev) throw new Error('the sample config defines the dev environment');
+const primary = Template.fromStack(dev.primary);
+
+type Resource = { Properties?: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+/** The definition as Step Functions receives it, the intrinsics replaced by their logical ids. */
+function rebuildDefinition(): { States: Record<string, Record<string, unknown>>; StartAt: string } {
+  const machines = primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-catalog-rebuild' } }) as Record<string, Resource>;
+  const [machine] = Object.values(machines);
+  if (!machine) throw new Error('no catalog-rebuild state machine');
+  const parts = ((machine.Properties?.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]).map((p) => (typeof p === 'string' ? p : 'TOKEN'));
+  return JSON.parse(parts.join('')) as { States: Record<string, Record<string, unknown>>; StartAt: string };
+}
+
+/** Every statement of the role of the function running `handler`, with tokens as they resolve in the template. */
+function statementsOf(handler: string): Statement[] {
+  const fns = primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } }) as Record<string, Resource>;
+  expect(Object.keys(fns)).toHaveLength(1);
+  const [fn] = Object.values(fns);
+  const role = (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return Object.values(primary.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+    .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${role}"`))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** The logical id of the only resource of a type whose properties match. */
+function logicalId(type: string, props: Record<string, unknown>): string {
+  const [id] = Object.keys(primary.findResources(type, { Properties: props }));
+  if (!id) throw new Error(`no ${type} like ${JSON.stringify(props)}`);
+  return id;
+}
+
+const flat = (value: unknown): string => JSON.stringify(value);
+
+it('defines lifeboat-dev-catalog-rebuild: Rebuild catalog → Rebuild report, Retry on TransientError, Catch to a failure report that fails with the error', () => {
+  const definition = rebuildDefinition();
+  expect(definition.StartAt).toBe('Rebuild catalog');
+  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Rebuild catalog', 'Rebuild failed', 'Rebuild report']);
+  const task = definition.States['Rebuild catalog'] ?? {};
+  expect(task).toMatchObject({ Type: 'Task', Next: 'Rebuild report', ResultPath: '$.report' });
+  expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['TransientError'], BackoffRate: 2, JitterStrategy: 'FULL' })]));
+  expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failure report' }]);
+  expect(definition.States['Rebuild report']).toMatchObject({ Type: 'Succeed', OutputPath: '$.report' });
+  expect(definition.States['Failure report']).toMatchObject({ Type: 'Pass', Next: 'Rebuild failed' });
+  expect(definition.States['Rebuild failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.failure.error', CausePath: '$.failure.cause' });
+  for (const [name, state] of Object.entries(definition.States)) expect({ name, comment: typeof state.Comment === 'string' && state.Comment.length > 20 }).toEqual({ name, comment: true });
+  primary.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+    StateMachineName: 'lifeboat-dev-catalog-rebuild',
+    TracingConfiguration: { Enabled: true },
+    LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+  });
+  primary.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/lifeboat-dev-catalog-rebuild' });
+});
+
+it('runs the rebuild in one function outside any VPC, with Lambda\'s full 15 minutes', () => {
+  primary.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'rebuild-catalog', CATALOG_TABLE: { Ref: logicalId('AWS::DynamoDB::Table', { TableName: 'lifeboat-dev-catalog' }) }, DR_VAULT_BUCKET: 'lifeboat-dev-vault-000000000000-us-west-2', DR_REGION: 'us-west-2' }) },
+    Timeout: 900,
+    VpcConfig: Match.absent(),
+    FileSystemConfigs: Match.absent(),
+  });
+});
+
+it('grants exactly: read both vaults (config, keys, snapshots), Decrypt both vault keys, and GetItem/PutItem/UpdateItem/Query on the catalog', () => {
+  const vault = logicalId('AWS::S3::Bucket', { BucketName: 'lifeboat-dev-vault-000000000000-us-east-1' });
+  const vaultKey = logicalId('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-vault' });
+  const vaultKeyId = (primary.findResources('AWS::KMS::Alias')[vaultKey]?.Properties?.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const table = logicalId('AWS::DynamoDB::Table', { TableName: 'lifeboat-dev-catalog' });
+  const statements = statementsOf('rebuild-catalog');
+  const byAction = new Map<string, string[]>();
+  for (const s of statements) {
+    expect(s.Effect).toBe('Allow');
+    for (const a of [s.Action].flat()) byAction.set(a, [...(byAction.get(a) ?? []), ...[s.Resource].flat().map(flat)]);
+  }
+  expect([...byAction.keys()].sort()).toEqual(
+    [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey*',
+      'kms:ReEncrypt*',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ].sort(),
+  );
+  // Vault objects: config, key objects and snapshot objects of the two vaults, nothing else (no data/, index/, manifest/).
+  const objects = byAction.get('s3:GetObject') ?? [];
+  expect(objects).toHaveLength(6);
+  for (const key of ['/config', '/keys/*', '/snapshots/*']) {
+    expect(objects.filter((o) => o.includes(`"${vault}","Arn"]},"${key}"`))).toHaveLength(1);
+    expect(objects.filter((o) => o.includes(`:s3:::lifeboat-dev-vault-000000000000-us-west-2${key}"`))).toHaveLength(1);
+  }
+  expect(byAction.get('s3:ListBucket')).toHaveLength(2);
+  // Decrypt: the primary vault key, the DR key by its alias, the catalog key; the catalog key alone may encrypt.
+  const decrypt = statements.filter((s) => [s.Action].flat().includes('kms:Decrypt'));
+  expect(decrypt.map((s) => flat(s.Resource)).join(' ')).toContain(`"${vaultKeyId}","Arn"`);
+  expect(flat(decrypt.find((s) => s.Condition !== undefined))).toContain('"kms:ResourceAliases":["alias/lifeboat-dev-dr-vault"]');
+  expect(flat(decrypt.find((s) => s.Condition !== undefined)?.Resource)).toContain(':kms:us-west-2:000000000000:key/*');
+  const encrypt = statements.filter((s) => [s.Action].flat().includes('kms:Encrypt'));
+  expect(encrypt).toHaveLength(1);
+  expect(flat(encrypt[0]?.Resource)).not.toContain(vaultKeyId);
+  // The catalog: items of the table, and Query only on the plan index.
+  for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(byAction.get(action)).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
+  expect(byAction.get('dynamodb:Query')).toEqual([flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] })]);
+});
