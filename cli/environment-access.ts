@@ -7,6 +7,7 @@ import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../config/load-config';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
+import { ScrubLog } from '../lambdas/catalog/scrub-log';
 import { type KeyProvider } from '../vault';
 import { KeyFileKeyProvider } from '../vault';
 import { KmsKeyProvider } from '../vault/aws';
@@ -39,6 +40,8 @@ export function withTargetOptions(cmd: Command): Command {
 export type EnvironmentAccess = {
   environment: EnvironmentConfig;
   catalog: BackupCatalog;
+  /** The scrub runs recorded in the same catalog table. */
+  scrubLog: ScrubLog;
   openVault(side: 'primary' | 'dr'): Promise<Vault>;
 };
 
@@ -53,9 +56,11 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
   if (!options.aws) endpoints = await connectLocalCloud(path.resolve(options.dataDir));
   const dynamodb = clients.dynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.primaryRegion) : new DynamoDBClient({ region: environment.primaryRegion }));
   const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region }));
+  const documents = DynamoDBDocumentClient.from(dynamodb);
   return {
     environment,
-    catalog: new BackupCatalog(DynamoDBDocumentClient.from(dynamodb), names.catalogTable),
+    catalog: new BackupCatalog(documents, names.catalogTable),
+    scrubLog: new ScrubLog(documents, names.catalogTable),
     async openVault(side) {
       let provider: KeyProvider;
       if (!options.aws) provider = await KeyFileKeyProvider.load(path.join(path.resolve(options.dataDir), 'vault.key'));

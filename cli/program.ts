@@ -16,6 +16,7 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   verify: async () => (await import('./commands/restore-commands.js')).registerVerifyCommand,
   catalog: async () => (await import('./commands/catalog-commands.js')).registerCatalogCommands,
   doctor: async () => (await import('./commands/doctor-command.js')).registerDoctorCommand,
+  scrub: async () => (await import('./commands/scrub-command.js')).registerScrubCommand,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */

@@ -77,7 +77,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
         return;
       }
       // Not `copiedBytes += await …`: that reads the total before the await and loses the other copies' bytes.
-      const bytes = await copyObject(source.store, target, key);
+      const bytes = await copyVaultObject(source.store, target, key);
       copiedBytes += bytes;
       copiedObjects++;
       copied.push(key);
@@ -111,10 +111,14 @@ function isVaultObjectKey(prefix: string, key: string): boolean {
   return rest.length === 0 && shard !== undefined && id !== undefined && /^[0-9a-f]{2}$/.test(shard) && id.startsWith(shard) && /^[0-9a-f]{64}$/.test(id);
 }
 
-async function copyObject(source: VaultStore, target: VaultStore, key: string): Promise<number> {
+/**
+ * Copies one vault object byte for byte (both vaults hold the same master key, so nothing is
+ * re-sealed); the one copy path of replication and of the scrub's repairs. Returns its size.
+ */
+export async function copyVaultObject(source: VaultStore, target: VaultStore, key: string): Promise<number> {
   const body = await source.get(key);
-  // Content-addressed objects (index, manifest, snapshot) must match their name; packs are checked blob by blob on read (GCM).
-  if (!key.startsWith(DATA_PREFIX)) {
+  // Content-addressed objects (index, manifest, snapshot) must match their name; packs are checked blob by blob on read (GCM), `config` when the vault opens.
+  if (!key.startsWith(DATA_PREFIX) && key !== CONFIG_KEY) {
     const prefix = REFERENCED_PREFIXES.find((p) => key.startsWith(p)) ?? SNAPSHOTS_PREFIX;
     if (sha256Hex(body) !== idFromKey(prefix, key)) throw new VaultCorruptionError(source.location, key, 'its SHA-256 does not match its name; it is not replicated (run `lifeboat verify` on the primary vault)');
   }

@@ -4,3 +4,8 @@ import { VaultError } from '../../vault';
 export class ReplicaMismatchError extends VaultError {
   override name = 'ReplicaMismatchError';
 }
+
+/** A vault the scrub was asked to read could not be opened. */
+export class ScrubVaultUnavailableError extends VaultError {
+  override name = 'ScrubVaultUnavailableError';
+}

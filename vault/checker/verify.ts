@@ -1,17 +1,17 @@
 import { decodeIndexObject } from '../blob-index/index-object';
 import { loadPage } from '../manifest/manifest-pages';
 import { loadManifestRoot } from '../manifest/manifest-reader';
-import { decodeBlob, parsePack, readPackHeader } from '../pack/pack-reader';
+import { parsePack, readPackHeader } from '../pack/pack-reader';
 import { type PackEntry } from '../pack/pack-format';
 import { getSealedObject } from '../crypto/sealed-object';
 import { type Vault } from '../repository/vault';
 import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
-import { computeBlobId } from '../crypto/vault-keys';
 import { VaultIndex } from '../blob-index/vault-index';
 import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../repository/vault-layout';
 import { unreadableSnapshotAdvice } from '../repository/snapshot-listing';
 import { findUnreferencedObjects, type UnreferencedObject } from './unreferenced-objects';
 import { mapBounded } from '../workers/bounded-concurrency';
+import { verifyPackBody } from './object-check';
 
 export type VerifyOptions = {
   /** Also read every pack whole, decrypt every blob and check its id. */
@@ -111,16 +111,7 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
           throw new VaultCorruptionError(store.location, key, `blob ${e.id.toString('hex')} is not where the index puts it`);
         }
       }
-      if (body) {
-        const pack = body;
-        await mapBounded(header, 4, async (e) => {
-          const plain = await decodeBlob(keys, e.id, pack.subarray(e.offset, e.offset + e.storedLength), e.rawLength, { location: store.location, key });
-          if (!(await computeBlobId(keys, plain)).equals(e.id)) {
-            throw new VaultCorruptionError(store.location, key, `blob ${e.id.toString('hex')} decrypts to content with another id`);
-          }
-          report.blobsRead++;
-        });
-      }
+      if (body) await verifyPackBody(store.location, key, keys, body, { header, onBlob: () => report.blobsRead++ });
     }),
   );
 

@@ -1,0 +1,136 @@
+import Table from 'cli-table3';
+import { type Command } from 'commander';
+import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
+import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
+import { type VaultSide } from '../../lambdas/runtime/runtime-config';
+import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault } from '../../vault';
+import { type CliIo, processIo } from '../cli-io';
+import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+
+/**
+ * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
+ * vaults, and with --repair heals each from the other (lambdas/replication/scrub-vaults.ts;
+ * docs/RUNBOOKS.md, "Scrub"). The run's summary, with the cursor the next run starts from, is
+ * recorded in the catalog. Exit codes: 0 clean or everything repaired; 1 something left damaged or
+ * missing (or the scrub failed); 2 the command line is wrong.
+ */
+export type ScrubCommandOptions = TargetOptions & { vault?: string; fraction?: string; repair?: boolean; json?: boolean };
+
+/** What the command needs of an environment (environmentAccess provides it; tests pass their own). */
+export type ScrubAccess = {
+  readonly environment: { readonly name: string };
+  readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
+  openVault(side: VaultSide): Promise<Vault>;
+};
+
+export type ScrubCommandDeps = { io: CliIo; clients?: AccessClients; access?: ScrubAccess; now?: () => Date };
+
+export const DEFAULT_SCRUB_FRACTION = '1/7';
+
+/** A fraction as `1/7`, `0.25` or `1`: above 0, at most 1; null when it is not one. */
+export function parseScrubFraction(text: string): number | null {
+  const ratio = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const value = ratio ? Number(ratio[1]) / Number(ratio[2]) : /^\s*\d*\.?\d+\s*$/.test(text) ? Number(text) : NaN;
+  return Number.isFinite(value) && value > 0 && value <= 1 ? value : null;
+}
+
+export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<ScrubCommandDeps> = {}): Promise<number> {
+  const io = deps.io ?? processIo;
+  const now = deps.now ?? (() => new Date());
+  const scope = options.vault ?? 'both';
+  if (scope !== 'primary' && scope !== 'dr' && scope !== 'both') {
+    io.err(`lifeboat scrub: --vault must be primary, dr or both, got ${scope}`);
+    return 2;
+  }
+  const fractionText = options.fraction ?? DEFAULT_SCRUB_FRACTION;
+  const fraction = parseScrubFraction(fractionText);
+  if (fraction === null) {
+    io.err(`lifeboat scrub: --fraction must be above 0 and at most 1, as 1/7 or 0.25, got ${fractionText}`);
+    return 2;
+  }
+  try {
+    const startedAt = now().toISOString();
+    const access = deps.access ?? (await environmentAccess(options, deps.clients));
+    const vaults = await openVaults(access, scope, io);
+    let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
+    try {
+      cursor = (await access.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
+    } catch (err) {
+      io.err(`note: the catalog cannot be read (${message(err)}); this run starts a new cycle at the first object`);
+    }
+    const report = await scrubVaults({ vaults, scope, fraction, cursor, repair: options.repair ?? false });
+    const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() });
+    let recorded = true;
+    try {
+      await access.scrubLog.record(summary);
+    } catch (err) {
+      recorded = false;
+      io.err(`note: the run could not be recorded in the catalog (${message(err)}); the next run starts where this one did`);
+    }
+    if (options.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded }, null, 2));
+    else printScrubReport(report, summary, io);
+    return report.ok ? 0 : 1;
+  } catch (err) {
+    io.err(`lifeboat scrub: ${message(err)}`);
+    return 1;
+  }
+}
+
+/** The vaults in scope (each must open), and the other one too when the scope is one vault: it is what that vault is compared with and repaired from. */
+async function openVaults(access: ScrubAccess, scope: ScrubScope, io: CliIo): Promise<Partial<Record<VaultSide, Vault>>> {
+  const vaults: Partial<Record<VaultSide, Vault>> = {};
+  for (const side of ['primary', 'dr'] as const) {
+    const required = scope === 'both' || scope === side;
+    try {
+      vaults[side] = await access.openVault(side);
+    } catch (err) {
+      if (required) throw err;
+      io.err(`note: the ${side} vault cannot be opened (${message(err)}); the ${scope} vault is neither compared with it nor repaired from it`);
+    }
+  }
+  return vaults;
+}
+
+/** The report for a reader: what was read, a row per finding, the damage and what to do. */
+export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, io: CliIo): void {
+  const read = Object.entries(report.read).map(([side, n]) => `${side} ${n}`).join(', ');
+  const next = report.cycleComplete ? `cycle ${report.cursor.cycle} complete; the next run starts cycle ${report.nextCursor.cycle}` : `cycle ${report.nextCursor.cycle}: the next run starts after ${report.nextCursor.after ?? '(the first object)'}`;
+  io.out(`Scrubbed ${report.scope === 'both' ? 'both vaults' : `the ${report.scope} vault`}: read and verified ${read} of ${report.objects} objects (fraction ${+report.fraction.toFixed(4)}); ${next}.`);
+  if (report.findings.length > 0) {
+    const table = new Table({ head: ['VAULT', 'OBJECT', 'PROBLEM', 'OUTCOME', 'WHY'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, 60] });
+    for (const f of report.findings) table.push([f.vault, f.key, f.problem, f.outcome, f.reason ?? '']);
+    io.out(table.toString());
+  }
+  for (const d of report.damage) {
+    io.err(`${d.key} is damaged or missing in ${d.vaults.join(' and ')} with no good copy${d.blobs !== undefined ? ` (it holds ${d.blobs} blob(s))` : ''}:`);
+    if (d.affects.length === 0) io.err(`  no readable snapshot references it${d.note ? `; ${d.note}` : ''}`);
+    else if (d.note) io.err(`  ${d.note}`);
+    for (const a of d.affects) {
+      const what = a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.join(', ')}${a.entries > a.paths.length ? ', …' : ''}`;
+      io.err(`  backup ${a.backupId ?? '(none)'}, source ${a.source}, snapshot ${a.snapshotId.slice(0, 12)} (${a.time}): ${what}`);
+    }
+  }
+  const verdict: Record<ScrubRunRecord['outcome'], string> = {
+    CLEAN: 'Clean: every object read verified, and the vaults hold the same objects.',
+    REPAIRED: `Repaired ${summary.repaired} object(s) from the other vault; each copy verified where it landed.`,
+    REPAIRABLE: `${summary.repairable} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`,
+    DAMAGED: `${summary.unrepaired} object(s) have no good copy in either vault (affected backups: ${summary.affectedBackups.join(', ') || 'none known'}); back the affected sources up again, or restore the listed paths from an older backup.`,
+  };
+  (summary.outcome === 'DAMAGED' || summary.outcome === 'REPAIRABLE' ? io.err : io.out)(verdict[summary.outcome]);
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function registerScrubCommand(program: Command): void {
+  withTargetOptions(program.command('scrub').description('read and verify the next slice of the vaults\' objects, compare the primary and DR vaults, and with --repair heal each from the other'))
+    .option('--vault <vault>', 'primary, dr or both', 'both')
+    .option('--fraction <f>', 'share of the objects read per run, as 1/7 or 0.25 (a cycle reads each object once)', DEFAULT_SCRUB_FRACTION)
+    .option('--repair', 'copy damaged or missing objects from the other vault once that copy verifies (without it: report only)')
+    .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias); default: alias/lifeboat-<env>-vault')
+    .action(async (opts: ScrubCommandOptions) => {
+      process.exitCode = await scrubCommand(opts);
+    });
+}

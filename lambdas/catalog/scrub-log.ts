@@ -1,0 +1,42 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CatalogItemInvalidError } from './catalog-errors';
+import { SCRUB_RUNS_PK, type ScrubRunRecord, scrubRunRecordSchema } from './scrub-record';
+
+/**
+ * The scrub runs in the catalog table (scrub-record.ts): one item per run under one partition, sorted
+ * by start time, so the latest run (its summary and the cursor the next run starts from) is one query.
+ * The items have no `plan` attribute, so the byPlan index of backups never sees them.
+ */
+export class ScrubLog {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async record(run: ScrubRunRecord): Promise<void> {
+    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { pk: SCRUB_RUNS_PK, sk: run.startedAt, ...scrubRunRecordSchema.parse(run) } }));
+  }
+
+  /** The latest run, or undefined before the first. */
+  async latest(): Promise<ScrubRunRecord | undefined> {
+    const { Items } = await this.ddb.send(
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': SCRUB_RUNS_PK }, ScanIndexForward: false, Limit: 1, ConsistentRead: true }),
+    );
+    const item = Items?.[0];
+    return item ? this.parse(item) : undefined;
+  }
+
+  /** One run by its start time. */
+  async get(startedAt: string): Promise<ScrubRunRecord | undefined> {
+    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: SCRUB_RUNS_PK, sk: startedAt }, ConsistentRead: true }));
+    return Item ? this.parse(Item) : undefined;
+  }
+
+  private parse(item: Record<string, unknown>): ScrubRunRecord {
+    const { pk: _pk, sk: _sk, ...rest } = item;
+    const parsed = scrubRunRecordSchema.safeParse(rest);
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
+    throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
+  }
+}

@@ -1,0 +1,178 @@
+import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
+import { CONFIG_KEY, DATA_PREFIX, decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, indexKey, loadManifestRoot, loadPage, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
+import { type ManifestEntry, type ManifestRoot, type Snapshot, type Vault } from '../../vault';
+import { VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+
+/** Paths listed per affected snapshot; the count says how many there are in all. */
+const PATHS_LISTED = 20;
+
+/** A backup a damaged object takes data from, and what of it. */
+export type AffectedSnapshot = {
+  readonly snapshotId: string;
+  /** From the snapshot's `backupId:` tag (the catalog record's id); absent for snapshots not written by the backup workflow. */
+  readonly backupId?: string;
+  /** The snapshot's source (the config's source name for the backup workflow's snapshots). */
+  readonly source: string;
+  readonly time: string;
+  /** True when nothing of the snapshot can be restored (its manifest root or the vault's config is lost). */
+  readonly whole: boolean;
+  /** Up to 20 affected paths (or page ranges, `first … last`), in manifest order. */
+  readonly paths: readonly string[];
+  /** How many entries are affected in all (0 when `whole`: every entry). */
+  readonly entries: number;
+};
+
+/** An object that is damaged or missing in every vault that could repair it, and what that costs. */
+export type DamagedObject = {
+  readonly key: string;
+  /** The vaults where this object is bad or absent. */
+  readonly vaults: readonly VaultSide[];
+  /** For a pack: how many blobs the readable indexes place in it. */
+  readonly blobs?: number;
+  readonly affects: readonly AffectedSnapshot[];
+  /** What the mapping could not tell (e.g. the backup of a snapshot object that cannot be read anywhere). */
+  readonly note?: string;
+};
+
+type Damage = { whole: boolean; paths: string[]; entries: number };
+
+/**
+ * Maps objects that could not be repaired to the backups they hurt: a pack to the blobs it holds
+ * (from the readable index objects of either vault), blobs to the snapshot entries that reference
+ * them; an index to the snapshots that list it and the entries whose blobs no readable index places;
+ * a manifest page to its path range, a manifest root or `config` to whole snapshots. Every object is
+ * read from whichever vault has a readable copy. Walks the manifests of every readable snapshot when
+ * a pack or an index is lost: a cost paid only when there is unrepairable damage.
+ */
+export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, damaged: ReadonlyMap<string, readonly VaultSide[]>): Promise<DamagedObject[]> {
+  const open = [vaults.primary, vaults.dr].filter((v): v is Vault => v !== undefined);
+  const packs = new Map<string, string>();
+  const indexes = new Set<string>();
+  const manifests = new Set<string>();
+  let configLost = false;
+  for (const key of damaged.keys()) {
+    const pack = idFromKey(DATA_PREFIX, key);
+    const index = idFromKey(INDEX_PREFIX, key);
+    const manifest = idFromKey(MANIFEST_PREFIX, key);
+    if (pack) packs.set(pack, key);
+    else if (index) indexes.add(index);
+    else if (manifest) manifests.add(manifest);
+    else if (key === CONFIG_KEY) configLost = true;
+  }
+
+  const { blobPack, packBlobCount, indexed } = await readIndexes(open, new Set(packs.keys()));
+  const snapshots = await readableSnapshots(open);
+  const affected = new Map<string, Map<string, Damage>>([...damaged.keys()].map((key) => [key, new Map()]));
+  const hit = (key: string, snapshot: Snapshot, add: (d: Damage) => void): void => {
+    const bySnapshot = affected.get(key);
+    if (!bySnapshot) return;
+    let d = bySnapshot.get(snapshot.id);
+    if (!d) bySnapshot.set(snapshot.id, (d = { whole: false, paths: [], entries: 0 }));
+    add(d);
+  };
+  const wholeSnapshot = (d: Damage): void => void (d.whole = true);
+  const addPath = (path: string, entries: number) => (d: Damage): void => {
+    d.entries += entries;
+    if (d.paths.length < PATHS_LISTED) d.paths.push(path);
+  };
+
+  for (const snapshot of snapshots.values()) {
+    if (configLost) hit(CONFIG_KEY, snapshot, wholeSnapshot);
+    if (manifests.has(snapshot.manifest)) {
+      hit(`${MANIFEST_PREFIX}${snapshot.manifest}`, snapshot, wholeSnapshot);
+      continue;
+    }
+    const root = await firstReadable(open, (v) => loadManifestRoot(v.store, v.keys, snapshot.manifest));
+    if (!root) continue;
+    for (const page of root.pages) if (manifests.has(page.id)) hit(`${MANIFEST_PREFIX}${page.id}`, snapshot, addPath(`${page.first} … ${page.last}`, page.count));
+    const lostIndexes = snapshot.indexes.filter((id) => indexes.has(id)).map(indexKey);
+    if (packs.size === 0 && lostIndexes.length === 0) continue;
+    for (const { path, packKeys, unindexed } of await blobHits(open, root, manifests, blobPack, indexed)) {
+      for (const key of packKeys) hit(key, snapshot, addPath(path, 1));
+      if (unindexed) for (const key of lostIndexes) hit(key, snapshot, addPath(path, 1));
+    }
+    // A snapshot that lists a lost index is named even when other indexes still place all its blobs.
+    for (const key of lostIndexes) hit(key, snapshot, () => undefined);
+  }
+
+  return [...damaged].map(([key, sides]) => {
+    const affects: AffectedSnapshot[] = [...(affected.get(key) ?? new Map<string, Damage>())].map(([id, d]) => {
+      const s = snapshots.get(id) as Snapshot;
+      const backupId = backupIdOfTags(s.tags);
+      return { snapshotId: id, ...(backupId ? { backupId } : {}), source: s.source.id, time: s.time, whole: d.whole, paths: d.paths, entries: d.whole ? 0 : d.entries };
+    });
+    const packId = idFromKey(DATA_PREFIX, key);
+    const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);
+    return {
+      key,
+      vaults: sides,
+      ...(packId ? { blobs: packBlobCount.get(packId) ?? 0 } : {}),
+      affects,
+      ...(snapshotId && !snapshots.has(snapshotId)
+        ? { note: `the snapshot object itself is lost in every vault: find its backup in the catalog (the record whose sources list snapshot ${snapshotId}) and back that source up again` }
+        : {}),
+    };
+  });
+}
+
+/** The blobs of the lost packs (blob → pack key), how many each holds, and every blob a readable index places. */
+async function readIndexes(open: readonly Vault[], lostPacks: ReadonlySet<string>) {
+  const blobPack = new Map<string, string>();
+  const packBlobCount = new Map<string, number>();
+  const indexed = new Set<string>();
+  const ids = new Set<string>();
+  for (const vault of open) for await (const key of vault.store.list(INDEX_PREFIX)) {
+    const id = idFromKey(INDEX_PREFIX, key);
+    if (id) ids.add(id);
+  }
+  for (const id of ids) {
+    const plain = await firstReadable(open, (v) => getSealedObject(v.store, v.keys, indexKey(id), id, 'index'));
+    if (!plain) continue;
+    decodeIndexObject(plain, { location: 'index', key: indexKey(id) }, (packId, _length, blobId) => {
+      const blob = blobId.toString('hex');
+      if (lostPacks.has(packId) && !blobPack.has(blob)) {
+        blobPack.set(blob, `${DATA_PREFIX}${packId.slice(0, 2)}/${packId}`);
+        packBlobCount.set(packId, (packBlobCount.get(packId) ?? 0) + 1);
+      }
+      indexed.add(blob);
+    });
+  }
+  return { blobPack, packBlobCount, indexed };
+}
+
+/** Every snapshot readable in at least one vault, by id. */
+async function readableSnapshots(open: readonly Vault[]): Promise<Map<string, Snapshot>> {
+  const byId = new Map<string, Snapshot>();
+  for (const vault of open) for (const s of (await vault.scanSnapshots()).snapshots) if (!byId.has(s.id)) byId.set(s.id, s);
+  return byId;
+}
+
+/** Entries of a snapshot whose content is in a lost pack or in no readable index. */
+async function blobHits(open: readonly Vault[], root: ManifestRoot, lostManifests: ReadonlySet<string>, blobPack: ReadonlyMap<string, string>, indexed: ReadonlySet<string>) {
+  const hits: { path: string; packKeys: string[]; unindexed: boolean }[] = [];
+  // Lost pages are reported by their range; the entries of the others are walked, each page from a vault that has it readable.
+  for (const page of root.pages) {
+    if (lostManifests.has(page.id)) continue;
+    for (const e of (await firstReadable(open, (v) => loadPage(v.store, v.keys, page))) ?? []) collect(e);
+  }
+  return hits;
+
+  function collect(e: ManifestEntry): void {
+    const packKeys = [...new Set(e.content.map((b) => blobPack.get(b)).filter((k): k is string => k !== undefined))];
+    const unindexed = e.content.some((b) => !indexed.has(b));
+    if (packKeys.length > 0 || unindexed) hits.push({ path: e.path, packKeys, unindexed });
+  }
+}
+
+/** The result of `read` from the first vault where it succeeds; undefined when the object is damaged or absent in all. */
+async function firstReadable<T>(open: readonly Vault[], read: (vault: Vault) => Promise<T>): Promise<T | undefined> {
+  for (const vault of open) {
+    try {
+      return await read(vault);
+    } catch (err) {
+      if (!(err instanceof VaultCorruptionError) && !(err instanceof VaultObjectNotFoundError)) throw err;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,28 @@
+import { type ScrubRunRecord } from '../catalog/scrub-record';
+import { type ScrubReport } from './scrub-vaults';
+
+/** The catalog's summary of a scrub report (scrub-record.ts): counts, the outcome, the first 100 unrepaired keys and the backups they affect. */
+export function scrubRunSummary(report: ScrubReport, run: { environment: string; startedAt: string; endedAt: string }): ScrubRunRecord {
+  const outcomes = (o: string): number => report.findings.filter((f) => f.outcome === o).length;
+  const unrepaired = outcomes('unrepaired');
+  const repairable = outcomes('repairable');
+  return {
+    ...run,
+    scope: report.scope,
+    fraction: report.fraction,
+    repair: report.repair,
+    cursor: { ...report.cursor },
+    nextCursor: { ...report.nextCursor },
+    cycleComplete: report.cycleComplete,
+    objects: report.objects,
+    read: { ...report.read },
+    corrupt: report.findings.filter((f) => f.problem === 'corrupt').length,
+    missing: report.findings.filter((f) => f.problem === 'missing').length,
+    repaired: outcomes('repaired'),
+    repairable,
+    unrepaired,
+    outcome: unrepaired > 0 ? 'DAMAGED' : repairable > 0 ? 'REPAIRABLE' : report.findings.length > 0 ? 'REPAIRED' : 'CLEAN',
+    unrepairedKeys: [...new Set(report.findings.filter((f) => f.outcome === 'unrepaired').map((f) => f.key))].slice(0, 100),
+    affectedBackups: [...new Set(report.damage.flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort(),
+  };
+}

@@ -1,0 +1,157 @@
+import { checkVaultObject, listScrubbedObjects, mapBounded, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY } from '../../vault';
+import { type ScrubCursor, type ScrubObjectResult, type Vault } from '../../vault';
+import { VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { copyVaultObject } from './replicate-vault';
+import { type DamagedObject, describeDamage } from './scrub-damage';
+import { ScrubVaultUnavailableError } from './replication-errors';
+
+export type ScrubScope = VaultSide | 'both';
+
+export type ScrubVaultsOptions = {
+  /** The vaults, open; one that could not be opened is absent (it is then neither read nor a source of repairs). */
+  readonly vaults: Partial<Record<VaultSide, Vault>>;
+  /** Whose objects are read and, with `repair`, repaired. Every vault in scope must be open. */
+  readonly scope: ScrubScope;
+  /** The share of the objects read in this run (0 < fraction ≤ 1). */
+  readonly fraction: number;
+  /** Where this run starts (the previous run's `nextCursor`). */
+  readonly cursor: ScrubCursor;
+  /** Copy what is missing or corrupt from the other vault, once the other copy verifies. Without it, report only. */
+  readonly repair: boolean;
+  /** Objects read at once per vault. @default 3 (packs are read whole, ~16 MiB) */
+  readonly concurrency?: number;
+};
+
+/**
+ * One damaged or missing object in one vault, and what became of it: `repaired` (copied from the
+ * other vault, whose copy verified, and verified again where it landed), `repairable` (the other
+ * copy verifies; run with repair), `unrepaired` (`reason` says why).
+ */
+export type ScrubFinding = {
+  readonly vault: VaultSide;
+  readonly key: string;
+  readonly problem: 'corrupt' | 'missing';
+  readonly detail: string;
+  readonly outcome: 'repaired' | 'repairable' | 'unrepaired';
+  readonly reason?: string;
+};
+
+export type ScrubReport = {
+  readonly scope: ScrubScope;
+  readonly fraction: number;
+  readonly repair: boolean;
+  readonly cursor: ScrubCursor;
+  readonly nextCursor: ScrubCursor;
+  /** True when this run read the last objects of its cycle. */
+  readonly cycleComplete: boolean;
+  /** Objects the vaults in scope hold (the union of their listings). */
+  readonly objects: number;
+  /** Objects read and verified in this run, per vault. */
+  readonly read: Partial<Record<VaultSide, number>>;
+  /** Bytes are not counted: the slice is in objects. Every problem found, missing ones from the full listing comparison. */
+  readonly findings: readonly ScrubFinding[];
+  /** The unrepaired objects mapped to the backups, sources and paths they affect. */
+  readonly damage: readonly DamagedObject[];
+  /** True when nothing is left damaged or missing: a clean run, or every finding repaired. */
+  readonly ok: boolean;
+};
+
+const other = (side: VaultSide): VaultSide => (side === 'primary' ? 'dr' : 'primary');
+
+/**
+ * Scrubs an environment's two vaults (docs/RUNBOOKS.md, "Scrub"; docs/ARCHITECTURE.md, "Scrub and
+ * self-heal"): reads and verifies the next slice of the objects (selectScrubSlice: every object once
+ * per cycle), compares the full listings of the two vaults (objects missing on one side), and with
+ * `repair` copies each bad object from the other vault through replication's own copy path — only
+ * after that copy verifies, never overwriting with bad data, and a missing snapshot only once
+ * everything else missing in that vault is repaired (the commit protocol: a visible snapshot is
+ * complete). Both vaults hold the same master key and the same bytes under the same names, so a copy
+ * is byte for byte. What stays unrepaired is mapped to the backups and paths it affects.
+ */
+export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubReport> {
+  const { vaults, scope, repair } = options;
+  const sides: VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
+  for (const side of sides) if (!vaults[side]) throw new ScrubVaultUnavailableError(`the ${side} vault is in the scrub's scope but could not be opened; scrub the other with --vault ${other(side)}, or fix access first`);
+
+  const listings = new Map<VaultSide, Set<string>>();
+  for (const side of ['primary', 'dr'] as const) {
+    const vault = vaults[side];
+    if (vault) listings.set(side, new Set(await listScrubbedObjects(vault.store)));
+  }
+  const inScope = new Set(sides.flatMap((side) => [...(listings.get(side) ?? [])]));
+  const slice = selectScrubSlice([...inScope], options.cursor, options.fraction);
+
+  // Results of reads, per vault and key: a copy read once is not read again to judge a repair.
+  const checked = new Map<VaultSide, Map<string, ScrubObjectResult>>();
+  const read: Partial<Record<VaultSide, number>> = {};
+  const bad: { vault: VaultSide; key: string; problem: 'corrupt' | 'missing'; detail: string }[] = [];
+  for (const side of sides) {
+    const vault = vaults[side] as Vault;
+    const listing = listings.get(side) as Set<string>;
+    const results = await scrubObjects(vault, slice.keys.filter((key) => listing.has(key)), { concurrency: options.concurrency });
+    checked.set(side, new Map(results.map((r) => [r.key, r])));
+    read[side] = results.length;
+    for (const r of results) if (r.state !== 'ok') bad.push({ vault: side, key: r.key, problem: r.state, detail: r.message ?? '' });
+    const theirs = listings.get(other(side));
+    for (const key of theirs ?? []) if (!listing.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds` });
+  }
+
+  const verifiesIn = async (side: VaultSide, key: string): Promise<string | null> => {
+    const known = checked.get(side)?.get(key);
+    if (known) return known.state === 'ok' ? null : (known.message ?? known.state);
+    const vault = vaults[side] as Vault;
+    try {
+      await checkVaultObject(vault, key);
+      return null;
+    } catch (err) {
+      if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) return err.message;
+      throw err;
+    }
+  };
+
+  const findings: ScrubFinding[] = [];
+  const failedInto = new Set<VaultSide>();
+  const heal = async (b: (typeof bad)[number]): Promise<void> => {
+    const from = other(b.vault);
+    const source = vaults[from];
+    const done = (outcome: ScrubFinding['outcome'], reason?: string): void => {
+      if (outcome === 'unrepaired') failedInto.add(b.vault);
+      findings.push({ ...b, outcome, ...(reason ? { reason } : {}) });
+    };
+    if (!source) return done('unrepaired', `the ${from} vault could not be opened, so there is no copy to repair from`);
+    if (!listings.get(from)?.has(b.key)) return done('unrepaired', `the ${from} vault lacks it too`);
+    const problem = await verifiesIn(from, b.key);
+    if (problem !== null) return done('unrepaired', `the ${from} vault's copy is damaged too (${problem})`);
+    if (!repair) return done('repairable');
+    if (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) && failedInto.has(b.vault)) {
+      return done('unrepaired', `held back: other objects could not be repaired in the ${b.vault} vault, and a snapshot is made visible only when everything it may reference is there`);
+    }
+    await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key);
+    checked.get(b.vault)?.delete(b.key);
+    const after = await verifiesIn(b.vault, b.key);
+    if (after !== null) return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after})`);
+    done('repaired');
+  };
+  // config first (the vault opens with it), snapshots last (the commit protocol).
+  const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
+  for (const r of [0, 1, 2]) await mapBounded(bad.filter((b) => rank(b.key) === r), options.concurrency ?? 3, heal);
+
+  const lost = new Map<string, VaultSide[]>();
+  for (const f of findings) if (f.outcome === 'unrepaired') lost.set(f.key, [...(lost.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
+  const damage = lost.size > 0 ? await describeDamage(vaults, lost) : [];
+  findings.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return {
+    scope,
+    fraction: options.fraction,
+    repair,
+    cursor: options.cursor,
+    nextCursor: slice.next,
+    cycleComplete: slice.cycleComplete,
+    objects: inScope.size,
+    read,
+    findings,
+    damage,
+    ok: findings.every((f) => f.outcome === 'repaired'),
+  };
+}

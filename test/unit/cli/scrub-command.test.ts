@@ -1,0 +1,96 @@
+import * as path from 'node:path';
+import { parseScrubFraction, type ScrubAccess, scrubCommand } from '../../../cli/commands/scrub-command';
+import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
+import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../support/scrub-vault-pair';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { removeDir, tempDir } from '../../support/vault-test-helpers';
+
+/** `lifeboat scrub`: options, exit codes, the catalog record and its cursor (the self-heal itself: test/unit/lambdas/replication/scrub-vaults.test.ts). */
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent' };
+
+let dir: string;
+let pair: VaultPair;
+let runs: ScrubRunRecord[];
+let access: ScrubAccess;
+
+beforeEach(async () => {
+  dir = await tempDir('scrub-cli');
+  pair = await scrubVaultPair(path.join(dir, 'src'));
+  runs = [];
+  access = {
+    environment: { name: 'dev' },
+    scrubLog: { latest: async () => runs.at(-1), record: async (run) => void runs.push(run) },
+    openVault: async (side) => (side === 'primary' ? pair.primary : pair.dr),
+  };
+});
+afterEach(async () => removeDir(dir));
+
+it.each([
+  [{ vault: 'replica' }, 'lifeboat scrub: --vault must be primary, dr or both, got replica'],
+  [{ fraction: '0' }, 'lifeboat scrub: --fraction must be above 0 and at most 1, as 1/7 or 0.25, got 0'],
+  [{ fraction: '3/2' }, 'lifeboat scrub: --fraction must be above 0 and at most 1, as 1/7 or 0.25, got 3/2'],
+])('refuses %j with exit 2 before reaching anything', async (bad, message) => {
+  const { err, io } = capture();
+  expect(await scrubCommand({ ...target, ...bad }, { io, access })).toBe(2);
+  expect(err).toEqual([message]);
+  expect(runs).toEqual([]);
+});
+
+it('parses fractions as a ratio or a decimal', () => {
+  expect(parseScrubFraction('1/7')).toBeCloseTo(1 / 7);
+  expect(parseScrubFraction('0.25')).toBe(0.25);
+  expect(parseScrubFraction('1')).toBe(1);
+  expect(parseScrubFraction('1/0')).toBeNull();
+  expect(parseScrubFraction('a third')).toBeNull();
+});
+
+it('exits 0 on clean vaults, records the run, and the next run starts from the recorded cursor', async () => {
+  const { out, io } = capture();
+  expect(await scrubCommand({ ...target, fraction: '1/3' }, { io, access })).toBe(0);
+  expect(runs).toHaveLength(1);
+  expect(runs[0]).toMatchObject({ environment: 'dev', scope: 'both', outcome: 'CLEAN', cursor: { cycle: 1, after: null }, cycleComplete: false });
+  expect(out[0]).toMatch(/^Scrubbed both vaults: read and verified primary \d+, dr \d+ of \d+ objects \(fraction 0\.3333\); cycle 1: the next run starts after /);
+  expect(await scrubCommand({ ...target, fraction: '1/3' }, { io, access })).toBe(0);
+  expect(runs[1]?.cursor).toEqual(runs[0]?.nextCursor);
+});
+
+it('exits 1 when something is damaged and --repair is not given, 0 once --repair healed it', async () => {
+  const [pack] = await listKeys(pair.dr.store, 'data/');
+  await corrupt(pair.dr.store, pack as string);
+  const first = capture();
+  expect(await scrubCommand({ ...target, fraction: '1' }, { io: first.io, access })).toBe(1);
+  expect(first.err.at(-1)).toBe('1 object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.');
+  expect(runs[0]).toMatchObject({ outcome: 'REPAIRABLE', corrupt: 1, repairable: 1 });
+
+  const second = capture();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true, json: true }, { io: second.io, access })).toBe(0);
+  expect(JSON.parse(second.out.join('\n'))).toMatchObject({ ok: true, outcome: 'REPAIRED', recorded: true, findings: [{ vault: 'dr', key: pack, outcome: 'repaired' }] });
+});
+
+it('exits 1 and names the affected backup when a pack is damaged in both vaults', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  await corrupt(pair.dr.store, pack as string);
+  const { err, io } = capture();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io, access })).toBe(1);
+  expect(err.join('\n')).toContain(`${pack} is damaged or missing in primary and dr with no good copy`);
+  expect(err.join('\n')).toContain(`backup ${pair.backupId}, source ${pair.snapshot.source.id}, snapshot ${pair.snapshot.id.slice(0, 12)}`);
+  expect(runs[0]).toMatchObject({ outcome: 'DAMAGED', unrepaired: 2, unrepairedKeys: [pack], affectedBackups: [pair.backupId] });
+});
+
+it('exits 1 when a vault in scope cannot be opened, and scrubs one vault alone when only the other is down', async () => {
+  const down: ScrubAccess = { ...access, openVault: async (side) => (side === 'dr' ? Promise.reject(new Error('the DR region is down')) : pair.primary) };
+  const both = capture();
+  expect(await scrubCommand({ ...target }, { io: both.io, access: down })).toBe(1);
+  expect(both.err).toEqual(['lifeboat scrub: the DR region is down']);
+  const primaryOnly = capture();
+  expect(await scrubCommand({ ...target, vault: 'primary', fraction: '1' }, { io: primaryOnly.io, access: down })).toBe(0);
+  expect(primaryOnly.err).toEqual(['note: the dr vault cannot be opened (the DR region is down); the primary vault is neither compared with it nor repaired from it']);
+});

@@ -1,0 +1,113 @@
+import * as path from 'node:path';
+import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
+import { restoreSnapshot } from '../../../../vault/restorer/restore';
+import { verifyVault } from '../../../../vault/checker/verify';
+import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
+import { readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+/** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
+
+let dir: string;
+let src: string;
+let pair: VaultPair;
+
+beforeEach(async () => {
+  dir = await tempDir('scrub');
+  src = path.join(dir, 'src');
+  pair = await scrubVaultPair(src);
+});
+afterEach(async () => removeDir(dir));
+
+const everything = { scope: 'both', fraction: 1, cursor: FIRST_SCRUB_CURSOR } as const;
+
+it('finds nothing in two healthy vaults and reads every object of both in one run with fraction 1', async () => {
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  const objects = (await listKeys(pair.primary.store, '')).filter((k) => !k.startsWith('keys/'));
+  expect(report).toMatchObject({ ok: true, findings: [], damage: [], objects: objects.length, read: { primary: objects.length, dr: objects.length }, cycleComplete: true });
+});
+
+it('repairs a pack corrupted in the primary vault from the DR copy, and the primary then restores byte for byte', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  const before = await restoreSnapshot(pair.primary, pair.snapshot, path.join(dir, 'broken')).catch((err: Error) => err);
+  expect(before).toBeInstanceOf(Error);
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, problem: 'corrupt', outcome: 'repaired' })]);
+  expect(report.ok).toBe(true);
+  expect(await pair.primary.store.get(pack as string)).toEqual(await pair.dr.store.get(pack as string));
+
+  const out = path.join(dir, 'out');
+  await restoreSnapshot(pair.primary, pair.snapshot, out);
+  expect(await readTree(out)).toEqual(await readTree(src));
+  expect((await verifyVault(pair.primary, { readData: true })).problems).toEqual([]);
+});
+
+it('without repair only reports: the damaged copy stays as it is and the finding says a good copy exists', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  const damaged = await pair.primary.store.get(pack as string);
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'repairable' })]);
+  expect(report.ok).toBe(false);
+  expect(await pair.primary.store.get(pack as string)).toEqual(damaged);
+});
+
+it('when a pack is corrupt in both vaults, overwrites nothing and names the backup, source and paths it affects', async () => {
+  const packs = await listKeys(pair.primary.store, 'data/');
+  // The pack holding a.bin's first blob: the one a restore of a.bin would need.
+  const entries = [];
+  for await (const e of pair.primary.entries(pair.snapshot)) entries.push(e);
+  const aBlob = entries.find((e) => e.path === 'a.bin')?.content[0] as string;
+  const index = await pair.primary.index();
+  const where = index.lookup(Buffer.from(aBlob, 'hex'));
+  const pack = packs.find((k) => k.endsWith(where?.packId ?? '?')) as string;
+  await corrupt(pair.primary.store, pack);
+  await corrupt(pair.dr.store, pack);
+  const bytes = [await pair.primary.store.get(pack), await pair.dr.store.get(pack)];
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.ok).toBe(false);
+  expect(report.findings).toEqual([
+    expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', reason: expect.stringContaining("the primary vault's copy is damaged too") }),
+    expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', reason: expect.stringContaining("the dr vault's copy is damaged too") }),
+  ]);
+  expect(report.damage).toEqual([
+    {
+      key: pack,
+      vaults: ['primary', 'dr'],
+      blobs: expect.any(Number),
+      affects: [expect.objectContaining({ snapshotId: pair.snapshot.id, backupId: pair.backupId, source: pair.snapshot.source.id, whole: false, paths: expect.arrayContaining(['a.bin']) })],
+    },
+  ]);
+  expect(report.damage[0]?.blobs).toBeGreaterThan(0);
+  expect([await pair.primary.store.get(pack), await pair.dr.store.get(pack)]).toEqual(bytes);
+});
+
+it('re-copies an object missing in the DR vault, whatever the slice, and the DR copy is the same bytes', async () => {
+  const [index] = await listKeys(pair.dr.store, 'index/');
+  const [pack] = await listKeys(pair.dr.store, 'data/');
+  await pair.dr.store.delete(index as string);
+  await pair.dr.store.delete(pack as string);
+  const report = await scrubVaults({ vaults: { primary: pair.primary, dr: pair.dr }, scope: 'dr', fraction: 0.01, cursor: FIRST_SCRUB_CURSOR, repair: true });
+  expect(report.read).toEqual({ dr: 1 });
+  expect(report.findings).toEqual([
+    expect.objectContaining({ vault: 'dr', key: pack, problem: 'missing', outcome: 'repaired' }),
+    expect.objectContaining({ vault: 'dr', key: index, problem: 'missing', outcome: 'repaired' }),
+  ]);
+  for (const key of [index, pack] as string[]) expect(await pair.dr.store.get(key)).toEqual(await pair.primary.store.get(key));
+  expect((await verifyVault(pair.dr, { readData: true })).problems).toEqual([]);
+});
+
+it('maps an index lost in both vaults to the snapshot that lists it, and holds back nothing it cannot know', async () => {
+  const [index] = await listKeys(pair.primary.store, 'index/');
+  await corrupt(pair.primary.store, index as string);
+  await pair.dr.store.delete(index as string);
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([
+    expect.objectContaining({ vault: 'dr', key: index, problem: 'missing', outcome: 'unrepaired' }),
+    expect.objectContaining({ vault: 'primary', key: index, problem: 'corrupt', outcome: 'unrepaired', reason: 'the dr vault lacks it too' }),
+  ]);
+  expect(report.damage[0]?.affects).toEqual([expect.objectContaining({ snapshotId: pair.snapshot.id, backupId: pair.backupId })]);
+});

@@ -1,0 +1,79 @@
+import { computeBlobId, type VaultKeys } from '../crypto/vault-keys';
+import { getSealedObject, openSealed, sha256Hex } from '../crypto/sealed-object';
+import { type PackEntry } from '../pack/pack-format';
+import { decodeBlob, parsePack } from '../pack/pack-reader';
+import { type Vault } from '../repository/vault';
+import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
+import { VaultCorruptionError, VaultError } from '../vault-errors';
+import { mapBounded } from '../workers/bounded-concurrency';
+
+/**
+ * Decrypts every blob of a pack held whole in memory and recomputes its id (HMAC of the plaintext):
+ * the deepest check a pack has, shared by `lifeboat vault verify --read-data` and the scrub.
+ * Returns the header (parsed here unless the caller passes it); throws VaultCorruptionError naming the pack and the blob.
+ */
+export async function verifyPackBody(
+  location: string,
+  key: string,
+  keys: VaultKeys,
+  body: Buffer,
+  options: { readonly header?: readonly PackEntry[]; readonly onBlob?: () => void } = {},
+): Promise<readonly PackEntry[]> {
+  const header = options.header ?? (await parsePack(location, key, keys, body));
+  await mapBounded(header, 4, async (e) => {
+    const plain = await decodeBlob(keys, e.id, body.subarray(e.offset, e.offset + e.storedLength), e.rawLength, { location, key });
+    if (!(await computeBlobId(keys, plain)).equals(e.id)) {
+      throw new VaultCorruptionError(location, key, `blob ${e.id.toString('hex')} decrypts to content with another id`);
+    }
+    options.onBlob?.();
+  });
+  return header;
+}
+
+/**
+ * Reads one vault object and checks it as a reader would before use (docs/FORMAT.md): `config`
+ * authenticates under the vault's key; index, manifest and snapshot objects match their content
+ * address and authenticate; a pack's header and every blob decrypt and hash to their ids.
+ * Throws VaultCorruptionError (damaged) or VaultObjectNotFoundError (absent). Key objects are not
+ * checked here: each vault has its own (docs/ARCHITECTURE.md, "Replication to the DR vault").
+ */
+export async function checkVaultObject(vault: Vault, key: string): Promise<void> {
+  const { store, keys } = vault;
+  if (key === CONFIG_KEY) {
+    await openSealed(store.location, key, keys, 'config', await store.get(key));
+    return;
+  }
+  if (idFromKey(DATA_PREFIX, key) !== null) {
+    await verifyPackBody(store.location, key, keys, await store.get(key));
+    return;
+  }
+  const index = idFromKey(INDEX_PREFIX, key);
+  if (index !== null) {
+    await getSealedObject(store, keys, key, index, 'index');
+    return;
+  }
+  const snapshot = idFromKey(SNAPSHOTS_PREFIX, key);
+  if (snapshot !== null) {
+    await getSealedObject(store, keys, key, snapshot, 'snapshot');
+    return;
+  }
+  const manifest = idFromKey(MANIFEST_PREFIX, key);
+  if (manifest !== null) {
+    // A manifest object is a root or a page; its name does not say which, and its seal authenticates only as its own kind.
+    const stored = await store.get(key);
+    if (sha256Hex(stored) !== manifest) throw new VaultCorruptionError(store.location, key, 'its SHA-256 does not match its name');
+    try {
+      await openSealed(store.location, key, keys, 'manifest', stored);
+    } catch (err) {
+      if (!(err instanceof VaultCorruptionError)) throw err;
+      await openSealed(store.location, key, keys, 'manifest-page', stored);
+    }
+    return;
+  }
+  throw new VaultError(`${store.location}: ${key} is not a vault object a scrub checks (config, data/, index/, manifest/ or snapshots/)`);
+}
+
+/** True for the keys a scrub reads and compares between the vaults: `config` and the well-formed content objects. */
+export function isScrubbedObjectKey(key: string): boolean {
+  return key === CONFIG_KEY || [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX].some((prefix) => idFromKey(prefix, key) !== null);
+}

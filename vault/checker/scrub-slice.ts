@@ -1,0 +1,42 @@
+/**
+ * Where a scrub cycle stands: objects are read in key order (code units, as S3 lists), a slice per
+ * run, and `after` is the last key the previous run read (null: the cycle starts at the first key).
+ */
+export type ScrubCursor = { readonly cycle: number; readonly after: string | null };
+
+export const FIRST_SCRUB_CURSOR: ScrubCursor = { cycle: 1, after: null };
+
+export type ScrubSlice = {
+  /** The keys to read in this run, in key order. */
+  readonly keys: readonly string[];
+  /** Where the next run starts. */
+  readonly next: ScrubCursor;
+  /** True when this slice reached the last key: the cycle `next.cycle - 1` is complete. */
+  readonly cycleComplete: boolean;
+};
+
+/**
+ * The slice of `keys` one run reads: the next ceil(fraction × count) keys after the cursor, never
+ * past the last key, so a cycle reads every object that existed when it began exactly once and takes
+ * at most ceil(1 / fraction) runs (fraction 1/7, daily: a weekly cycle). Keys added behind the cursor
+ * are read in the next cycle; a cursor past every key (objects removed) starts the next cycle now.
+ * Pure: the caller persists `next` (the scrub records it in the catalog).
+ */
+export function selectScrubSlice(keys: readonly string[], cursor: ScrubCursor, fraction: number): ScrubSlice {
+  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`a scrub fraction is above 0 and at most 1, got ${fraction}`);
+  const sorted = [...new Set(keys)].sort();
+  if (sorted.length === 0) return { keys: [], next: cursor, cycleComplete: false };
+  const after = cursor.after;
+  let start = after === null ? 0 : sorted.findIndex((key) => key > after);
+  let cycle = cursor.cycle;
+  if (start < 0) {
+    start = 0;
+    cycle++;
+  }
+  // The rounding guards against 1/3 × 9 = 3.0000000000000004 costing a fourth run.
+  const count = Math.max(1, Math.ceil(Number((sorted.length * fraction).toFixed(9))));
+  const slice = sorted.slice(start, start + count);
+  const cycleComplete = start + count >= sorted.length;
+  const next = cycleComplete ? { cycle: cycle + 1, after: null } : { cycle, after: slice[slice.length - 1] ?? null };
+  return { keys: slice, next, cycleComplete };
+}

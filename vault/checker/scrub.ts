@@ -1,0 +1,42 @@
+import { type VaultStore } from '../backend/vault-store';
+import { type Vault } from '../repository/vault';
+import { CONFIG_KEY, DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
+import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
+import { mapBounded } from '../workers/bounded-concurrency';
+import { checkVaultObject, isScrubbedObjectKey } from './object-check';
+
+/** What reading one object found: it verified, it is damaged, or it vanished after the listing. */
+export type ScrubObjectResult = { readonly key: string; readonly state: 'ok' | 'corrupt' | 'missing'; readonly message?: string };
+
+/**
+ * Every object a scrub covers in a store, sorted: `config` and the well-formed keys under data/,
+ * index/, manifest/ and snapshots/ (key objects are each vault's own; working objects such as
+ * plans/ and parts/ are not the vault's).
+ */
+export async function listScrubbedObjects(store: VaultStore): Promise<string[]> {
+  const keys: string[] = [];
+  if (await store.has(CONFIG_KEY)) keys.push(CONFIG_KEY);
+  for (const prefix of [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX]) {
+    for await (const key of store.list(prefix)) if (isScrubbedObjectKey(key)) keys.push(key);
+  }
+  return keys.sort();
+}
+
+/**
+ * Reads and verifies `keys` of one vault (checkVaultObject: the same checks as
+ * `lifeboat vault verify --read-data`), a few at a time (packs are read whole, ~16 MiB each).
+ * Damage is a result, not an error; anything else (no access, the store is down) is thrown.
+ */
+export async function scrubObjects(vault: Vault, keys: readonly string[], options: { readonly concurrency?: number } = {}): Promise<ScrubObjectResult[]> {
+  const results = await mapBounded(keys, options.concurrency ?? 3, async (key): Promise<ScrubObjectResult> => {
+    try {
+      await checkVaultObject(vault, key);
+      return { key, state: 'ok' };
+    } catch (err) {
+      if (err instanceof VaultCorruptionError) return { key, state: 'corrupt', message: err.message };
+      if (err instanceof VaultObjectNotFoundError) return { key, state: 'missing', message: err.message };
+      throw err;
+    }
+  });
+  return results;
+}
