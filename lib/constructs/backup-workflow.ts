@@ -12,7 +12,7 @@ import { type FileSystemAccess, type FileSystemMount } from './file-system-mount
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
-import { type ReplicaVaultLocation } from './replica-vault-location';
+import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { grantSourceRead, sourceObjectsArn } from './source-access';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { validatePlans } from './validated-plans';
@@ -77,14 +77,13 @@ export class BackupWorkflow extends Construct {
     });
     // Replicate: the primary vault's objects into the DR vault (other region, other stack: named, its key by alias).
     const dr = props.drVault;
-    const drKeyArns = `arn:${stack.partition}:kms:${dr.region}:${dr.account ?? stack.account}:key/*`;
+    const drAccess = replicaVaultAccess(stack, dr);
+    const drKeyArns = drAccess.keyArns;
     const replicate = new LifeboatFunction(this, 'ReplicateBackup', {
       handler: 'replicate-backup',
       environment: {
         ...withVault,
-        DR_VAULT_BUCKET: dr.bucketName,
-        DR_REGION: dr.region,
-        DR_VAULT_KEY_ARN: `arn:${stack.partition}:kms:${dr.region}:${dr.account ?? stack.account}:${dr.keyAlias}`,
+        ...drAccess.environment,
       },
     });
     this.functions = { lock, plan, snapshot, commit, replicate, recordFailure };

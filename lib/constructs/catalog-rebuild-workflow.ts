@@ -11,7 +11,7 @@ import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
-import { type ReplicaVaultLocation } from './replica-vault-location';
+import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { validatePlans } from './validated-plans';
 
 export type CatalogRebuildWorkflowProps = {
@@ -70,17 +70,14 @@ export class CatalogRebuildWorkflow extends Construct {
     const { plans } = validatePlans(this, 'CatalogRebuildWorkflow', { plans: props.plans });
     const stack = Stack.of(this);
     const dr = props.drVault;
-    const drAccount = dr.account ?? stack.account;
-    const drKeyAliasArn = `arn:${stack.partition}:kms:${dr.region}:${drAccount}:${dr.keyAlias}`;
+    const drAccess = replicaVaultAccess(stack, dr);
     const rebuild = new LifeboatFunction(this, 'RebuildCatalog', {
       handler: 'rebuild-catalog',
       environment: {
         LIFEBOAT_ENVIRONMENT: props.environmentName,
         VAULT_BUCKET: props.vault.bucketName,
         VAULT_KEY_ARN: props.vaultKey.keyArn,
-        DR_VAULT_BUCKET: dr.bucketName,
-        DR_REGION: dr.region,
-        DR_VAULT_KEY_ARN: drKeyAliasArn,
+        ...drAccess.environment,
         CATALOG_TABLE: props.catalog.tableName,
         LIFEBOAT_PLANS: stack.toJsonString(plans),
       },
@@ -88,7 +85,7 @@ export class CatalogRebuildWorkflow extends Construct {
     this.function = rebuild;
 
     const drBucketArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
-    const drKeyArns = `arn:${stack.partition}:kms:${dr.region}:${drAccount}:key/*`;
+    const drKeyArns = drAccess.keyArns;
     const vaultObjects = [...VAULT_READ_KEYS.map((k) => props.vault.arnForObjects(k)), ...VAULT_READ_KEYS.map((k) => `${drBucketArn}/${k}`)];
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, drBucketArn] }));

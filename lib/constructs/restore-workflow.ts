@@ -11,7 +11,7 @@ import { type FileSystemAccess, type FileSystemMount } from './file-system-mount
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
-import { type ReplicaVaultLocation } from './replica-vault-location';
+import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { sourceObjectsArn } from './source-access';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { validatePlans } from './validated-plans';
@@ -71,17 +71,14 @@ export class RestoreWorkflow extends Construct {
     const { plans, sources } = validatePlans(this, 'RestoreWorkflow', { plans: props.plans });
     const stack = Stack.of(this);
     const dr = props.drVault;
-    const drAccount = dr.account ?? stack.account;
-    const drKeyAliasArn = `arn:${stack.partition}:kms:${dr.region}:${drAccount}:${dr.keyAlias}`;
+    const drAccess = replicaVaultAccess(stack, dr);
     const common = {
       LIFEBOAT_ENVIRONMENT: props.environmentName,
       // The restore-target rule the functions check at input validation, the same names IAM grants below.
       LIFEBOAT_RESTORE_TARGET_PREFIX: props.restoreTargetPrefix,
       VAULT_BUCKET: props.vault.bucketName,
       VAULT_KEY_ARN: props.vaultKey.keyArn,
-      DR_VAULT_BUCKET: dr.bucketName,
-      DR_REGION: dr.region,
-      DR_VAULT_KEY_ARN: drKeyAliasArn,
+      ...drAccess.environment,
       CATALOG_TABLE: props.catalog.tableName,
       LIFEBOAT_PLANS: stack.toJsonString(plans),
       // Resolve refuses directory targets outside the mount (the rest of a Lambda's file system is read-only).
@@ -105,7 +102,7 @@ export class RestoreWorkflow extends Construct {
 
     // Vaults: read-only, both regions.
     const drBucketArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
-    const drKeyArns = `arn:${stack.partition}:kms:${dr.region}:${drAccount}:key/*`;
+    const drKeyArns = drAccess.keyArns;
     for (const fn of all) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: VAULT_READ_PREFIXES.map((p) => props.vault.arnForObjects(p)) }));
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: VAULT_READ_PREFIXES.map((p) => `${drBucketArn}/${p}`) }));
