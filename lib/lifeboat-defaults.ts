@@ -41,7 +41,18 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'verify-restore': { memorySize: 2048, timeout: Duration.minutes(15) },
   // Reads every snapshot object of a vault and writes a few catalog items per backup, in one invocation (catalog-rebuild-workflow.ts).
   'rebuild-catalog': { memorySize: 1024, timeout: Duration.minutes(15) },
+  // Reads and decrypts a slice of both vaults' packs (~16 MiB each, 3 at a time per vault) in one invocation (scrub-workflow.ts).
+  'scrub-vaults': { memorySize: 2048, timeout: Duration.minutes(15) },
 };
+
+/** When the scrub runbook runs (EventBridge Scheduler, UTC): daily, so that at DEFAULT_SCRUB_FRACTION every object is read once a week. */
+export const DEFAULT_SCRUB_SCHEDULE = 'rate(1 day)';
+
+/**
+ * The share of the vaults' objects a scheduled scrub reads: the scrub handler's own default
+ * (lambdas/handlers/scrub-vaults.ts), so the schedule's input is `{}` unless another is given.
+ */
+export const DEFAULT_SCRUB_FRACTION = 1 / 7;
 
 /** How long S3 server access logs are kept. */
 export const ACCESS_LOG_RETENTION_DAYS = 365;

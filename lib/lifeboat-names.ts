@@ -27,6 +27,9 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     restoreStateMachine: `${prefix}-restore`,
     /** The catalog-rebuild runbook (docs/RUNBOOKS.md, "Catalog rebuild"). */
     catalogRebuildStateMachine: `${prefix}-catalog-rebuild`,
+    /** The scrub runbook (docs/RUNBOOKS.md, "Scrub"), and its daily schedule of the same name. */
+    scrubStateMachine: `${prefix}-scrub`,
+    scrubSchedule: `${prefix}-scrub`,
     /** Alias of the primary vault's KMS key: the CLI (`lifeboat verify --aws`) names the key by it. */
     primaryVaultKeyAlias: `alias/${prefix}-vault`,
     /** Alias of the DR vault's KMS key: the restore functions in the primary region name the DR key by it. */
@@ -37,7 +40,7 @@ export function lifeboatNames(input: LifeboatNamesInput) {
      * (lambdas/restore/restore-target-policy.ts).
      */
     restoreTargetPrefix: `${prefix}-restore-`,
-    /** Prefix of the EventBridge Scheduler schedules, one per plan: `<prefix>-<plan>`. */
+    /** Prefix of the EventBridge Scheduler schedules, one per plan: `<prefix>-<plan>` (no plan is named `scrub`: that is the scrub's). */
     schedulePrefix: `${prefix}-`,
   };
 }

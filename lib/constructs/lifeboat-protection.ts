@@ -1,7 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { DEFAULT_DR_STACK_SUFFIX, defaultPrefix } from '../lifeboat-defaults';
+import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
 import { type LifeboatNames, lifeboatNames, maxPrefixLength, PREFIX_PATTERN } from '../lifeboat-names';
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { BackupSchedules } from './backup-schedules';
@@ -14,6 +14,7 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { LifeboatVault } from './lifeboat-vault';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
+import { ScrubWorkflow } from './scrub-workflow';
 import { validatePlans } from './validated-plans';
 
 /**
@@ -35,6 +36,20 @@ export type LifeboatFileSystem = {
    * @default '/mnt/lifeboat'
    */
   readonly mountPath?: string;
+};
+
+/** The scheduled scrub of the two vaults (docs/RUNBOOKS.md, "Scrub"). */
+export type LifeboatScrubOptions = {
+  /**
+   * When the scrub runs: an EventBridge Scheduler expression, in UTC.
+   * @default 'rate(1 day)' (lifeboat-defaults.ts, DEFAULT_SCRUB_SCHEDULE)
+   */
+  readonly schedule?: string;
+  /**
+   * The share of the objects each scheduled run reads, above 0 and at most 1: a cycle (every object read once) takes ⌈1/fraction⌉ runs.
+   * @default 1/7 (lifeboat-defaults.ts, DEFAULT_SCRUB_FRACTION): a weekly cycle run daily
+   */
+  readonly fraction?: number;
 };
 
 export type LifeboatProtectionProps = {
@@ -66,11 +81,16 @@ export type LifeboatProtectionProps = {
    * @default the prefix
    */
   readonly environmentName?: string;
+  /**
+   * The scrub runbook `<prefix>-scrub` and its schedule of the same name, which starts it with `{}` (both vaults, repair on).
+   * @default daily, a seventh of the objects per run
+   */
+  readonly scrub?: LifeboatScrubOptions;
 };
 
 /**
- * Lifeboat for one environment: the primary vault, catalog, backup, restore and catalog-rebuild workflows
- * and the backup schedules in the stack it is created in, and the DR vault in the DR region's stack. Sources are
+ * Lifeboat for one environment: the primary vault, catalog, backup, restore, catalog-rebuild and scrub workflows
+ * and the backup and scrub schedules in the stack it is created in, and the DR vault in the DR region's stack. Sources are
  * the caller's buckets and tables (IBucket / ITable) and file-system paths; the functions get exactly
  * the access the workflows need on them. Nothing is added to the caller's App: no Aspects and no
  * cdk-nag (the AwsSolutions acknowledgements are metadata that only an app running cdk-nag reads).
@@ -90,6 +110,8 @@ export class LifeboatProtection extends Construct {
   readonly restoreWorkflow: RestoreWorkflow;
   /** The catalog-rebuild runbook: the catalog's records rebuilt from a vault's snapshots. */
   readonly catalogRebuildWorkflow: CatalogRebuildWorkflow;
+  /** The scrub runbook: the vaults read a slice at a time, each healed from the other; scheduled. */
+  readonly scrubWorkflow: ScrubWorkflow;
   readonly schedules: BackupSchedules;
   /** The EFS mount of the functions that touch files, when there is one. */
   readonly fileSystemMount?: FileSystemMount;
@@ -151,6 +173,13 @@ export class LifeboatProtection extends Construct {
     this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
     // No file system (nor VPC): the rebuild reads only the vaults and writes only the catalog.
     this.catalogRebuildWorkflow = new CatalogRebuildWorkflow(this, 'CatalogRebuild', { ...vaultsAndCatalog, stateMachineName: names.catalogRebuildStateMachine });
+    const fraction = props.scrub?.fraction ?? DEFAULT_SCRUB_FRACTION;
+    this.scrubWorkflow = new ScrubWorkflow(this, 'Scrub', {
+      ...vaultsAndCatalog,
+      stateMachineName: names.scrubStateMachine,
+      // The default fraction is the handler's own: the schedule's input stays `{}`.
+      schedule: { name: names.scrubSchedule, expression: props.scrub?.schedule ?? DEFAULT_SCRUB_SCHEDULE, ...(fraction !== DEFAULT_SCRUB_FRACTION ? { fraction } : {}) },
+    });
     this.schedules = new BackupSchedules(this, 'Schedules', {
       environmentName: this.environmentName,
       namePrefix: names.schedulePrefix,
@@ -171,6 +200,12 @@ export class LifeboatProtection extends Construct {
     if (props.environmentName !== undefined && !PREFIX_PATTERN.test(props.environmentName)) {
       issues.push(`environmentName: "${props.environmentName}" must be lowercase letters, digits and dashes, starting with a letter and ending with a letter or digit`);
     }
+    const fraction = props.scrub?.fraction;
+    if (fraction !== undefined && !(Number.isFinite(fraction) && fraction > 0 && fraction <= 1)) {
+      issues.push(`scrub.fraction: ${fraction} must be above 0 and at most 1 (the share of the objects each scrub reads)`);
+    }
+    // The plans' schedules are `<prefix>-<plan>`: a plan named scrub would take the scrub schedule's name.
+    if (props.plans.some((p) => p.name === 'scrub')) issues.push('plans: a plan is named "scrub"; its schedule would be named like the scrub\'s (<prefix>-scrub): rename the plan');
     if (!Token.isUnresolved(stack.region) && stack.region === props.drRegion) {
       issues.push(`drRegion: "${props.drRegion}" is the region of stack ${stack.stackName}; the DR vault must be in another region`);
     }

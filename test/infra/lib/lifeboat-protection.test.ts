@@ -34,7 +34,10 @@ type Resource = { Type: string; Properties?: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
-/** Every physical name a template gives its resources (buckets, tables, state machines, aliases, schedules, log groups). */
+/**
+ * Every physical name a template gives its resources (buckets, tables, state machines, aliases, schedules, log groups),
+ * with its type: names are unique per type (the scrub's schedule is named like the state machine it starts).
+ */
 function physicalNames(template: Template): string[] {
   const property: Record<string, string> = {
     'AWS::S3::Bucket': 'BucketName',
@@ -45,7 +48,7 @@ function physicalNames(template: Template): string[] {
     'AWS::Logs::LogGroup': 'LogGroupName',
   };
   return Object.entries(property).flatMap(([type, prop]) =>
-    Object.values(template.findResources(type) as Record<string, Resource>).flatMap((r) => (r.Properties?.[prop] !== undefined ? [JSON.stringify(r.Properties[prop])] : [])),
+    Object.values(template.findResources(type) as Record<string, Resource>).flatMap((r) => (r.Properties?.[prop] !== undefined ? [`${type} ${JSON.stringify(r.Properties[prop])}`] : [])),
   );
 }
 

@@ -59,6 +59,8 @@ describe('stacks and physical names of the JSON-config app', () => {
       backupStateMachine: 'lifeboat-dev-backup',
       restoreStateMachine: 'lifeboat-dev-restore',
       catalogRebuildStateMachine: 'lifeboat-dev-catalog-rebuild',
+      scrubStateMachine: 'lifeboat-dev-scrub',
+      scrubSchedule: 'lifeboat-dev-scrub',
       primaryVaultKeyAlias: 'alias/lifeboat-dev-vault',
       drVaultKeyAlias: 'alias/lifeboat-dev-dr-vault',
       restoreTargetPrefix: 'lifeboat-dev-restore-',
@@ -69,7 +71,7 @@ describe('stacks and physical names of the JSON-config app', () => {
     expect(named(primary, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.primaryAccessLogs, names.primaryVault]);
     expect(named(dr, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.drAccessLogs, names.drVault]);
     expect(named(primary, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
-    expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.restoreStateMachine]);
+    expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.restoreStateMachine, names.scrubStateMachine]);
     expect(named(primary, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.primaryVaultKeyAlias]);
     expect(named(dr, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.drVaultKeyAlias]);
   });

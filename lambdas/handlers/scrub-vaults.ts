@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { ScrubLog } from '../catalog/scrub-log';
+import { runScrubRunbook } from '../replication/scrub-runbook';
+import { lifeboatHandler } from '../runtime/lifeboat-handler';
+
+/** The scheduled default: a seventh of the objects a day, every object read once a week. */
+export const DEFAULT_RUNBOOK_FRACTION = 1 / 7;
+
+// Strict: a misspelt field ("reapir") is refused rather than silently falling back to a default.
+const inputSchema = z
+  .object({
+    vault: z.enum(['primary', 'dr', 'both'], { message: 'must be "primary", "dr" or "both"' }).default('both'),
+    fraction: z.number({ message: 'must be a number' }).gt(0, { message: 'must be above 0' }).lte(1, { message: 'must be at most 1' }).default(DEFAULT_RUNBOOK_FRACTION),
+    repair: z.boolean({ message: 'must be true or false' }).default(true),
+  })
+  .strict();
+
+/** The scrub runbook's one step: the next slice of the vaults read and verified, each healed from the other, the run recorded in the catalog. */
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub request' }, async ({ vault, fraction, repair }, runtime) =>
+  runScrubRunbook(
+    { scope: vault, fraction, repair },
+    { environment: runtime.environment, scrubLog: new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable), openVault: (side) => runtime.openVault(side) },
+  ),
+);

@@ -1,0 +1,109 @@
+import { type ScrubRunRecord } from '../catalog/scrub-record';
+import { FIRST_SCRUB_CURSOR, type Vault } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
+import { scrubRunSummary } from './scrub-run-summary';
+import { type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
+import { VaultDamageError } from './replication-errors';
+
+/** What the scrub runbook needs of an environment (the Lambda runtime and a ScrubLog provide it; tests pass fakes). */
+export type ScrubRunbookDeps = {
+  readonly environment: string;
+  readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
+  openVault(side: VaultSide): Promise<Vault>;
+  readonly now?: () => Date;
+};
+
+export type ScrubRunbookRequest = { readonly scope: ScrubScope; readonly fraction: number; readonly repair: boolean };
+
+/** A damaged object as the runbook lists it: its first affected snapshots, each with its first paths. */
+export type ListedDamage = Omit<DamagedObject, 'affects'> & { readonly affects: readonly AffectedSnapshot[]; readonly affectsNotListed: number };
+
+/**
+ * The scrub runbook's output (the execution's output of a run that leaves nothing damaged): the
+ * run's record as the catalog keeps it (scrub-record.ts), the findings and the damage — bounded, as
+ * an execution's output is limited to 256 KiB: at most FINDINGS_LISTED findings (unrepaired first),
+ * DAMAGE_LISTED damaged objects with AFFECTS_LISTED snapshots and PATHS_LISTED paths each; `notListed`
+ * counts the findings and damaged objects left out (`lifeboat scrub --json` prints everything).
+ */
+export type ScrubRunbookSummary = ScrubRunRecord & {
+  readonly findings: readonly ScrubFinding[];
+  readonly damage: readonly ListedDamage[];
+  readonly notListed: number;
+  /** What the run could not do and went on without (the other vault of a one-vault scope could not be opened). */
+  readonly notes: readonly string[];
+};
+
+export const FINDINGS_LISTED = 50;
+export const DAMAGE_LISTED = 20;
+export const AFFECTS_LISTED = 5;
+export const PATHS_LISTED = 5;
+/** Keys named in a VaultDamageError's message; Step Functions keeps a cause of up to 32 KiB. */
+const KEYS_IN_MESSAGE = 10;
+
+const OUTCOME_RANK: Record<ScrubFinding['outcome'], number> = { unrepaired: 0, repairable: 1, repaired: 2 };
+
+/** The bounded summary of a report and its record. */
+export function summarizeScrub(report: ScrubReport, record: ScrubRunRecord, notes: readonly string[] = []): ScrubRunbookSummary {
+  const findings = [...report.findings].sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome]);
+  const damage = report.damage.slice(0, DAMAGE_LISTED).map(
+    (d): ListedDamage => ({
+      ...d,
+      affects: d.affects.slice(0, AFFECTS_LISTED).map((a) => ({ ...a, paths: a.paths.slice(0, PATHS_LISTED) })),
+      affectsNotListed: Math.max(d.affects.length - AFFECTS_LISTED, 0),
+    }),
+  );
+  const listedFindings = findings.slice(0, FINDINGS_LISTED);
+  return {
+    ...record,
+    findings: listedFindings,
+    damage,
+    notListed: findings.length - listedFindings.length + (report.damage.length - damage.length),
+    notes: [...notes],
+  };
+}
+
+/**
+ * One scheduled (or started by hand) scrub, as `lifeboat scrub` runs it (cli/commands/scrub-command.ts):
+ * the cursor from the catalog's latest SCRUB#RUNS item, the vaults in scope opened (the other one too,
+ * to compare with and repair from, when it opens), scrubVaults, the run recorded. Unlike the CLI, a
+ * catalog that cannot be read or written fails the run (TransientError is retried by the state
+ * machine): a scheduled scrub that silently restarted its cycle every day would never read the end of
+ * the vault. A run that leaves anything damaged or missing throws VaultDamageError after recording
+ * itself, so the execution fails where an alarm sees it.
+ */
+export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubRunbookDeps): Promise<ScrubRunbookSummary> {
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const notes: string[] = [];
+  const vaults: Partial<Record<VaultSide, Vault>> = {};
+  for (const side of ['primary', 'dr'] as const) {
+    try {
+      vaults[side] = await deps.openVault(side);
+    } catch (err) {
+      if (request.scope === 'both' || request.scope === side) throw err;
+      notes.push(`the ${side} vault cannot be opened (${err instanceof Error ? err.message : String(err)}); the ${request.scope} vault was neither compared with it nor repaired from it`);
+    }
+  }
+  const cursor = (await deps.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
+  const report = await scrubVaults({ vaults, scope: request.scope, fraction: request.fraction, cursor, repair: request.repair });
+  const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
+  await deps.scrubLog.record(record);
+  if (!report.ok) throw new VaultDamageError(damageMessage(report, record));
+  return summarizeScrub(report, record, notes);
+}
+
+/** `DAMAGED: 2 object(s) …: data/ab… (primary, dr), …; affected backups: …` — what an alarm's reader needs first. */
+export function damageMessage(report: ScrubReport, record: ScrubRunRecord): string {
+  const left = report.findings.filter((f) => f.outcome !== 'repaired');
+  const byKey = new Map<string, VaultSide[]>();
+  for (const f of left) byKey.set(f.key, [...(byKey.get(f.key) ?? []), f.vault]);
+  const named = [...byKey].slice(0, KEYS_IN_MESSAGE).map(([key, sides]) => `${key} (${sides.join(', ')})`);
+  const more = byKey.size > named.length ? `, and ${byKey.size - named.length} more` : '';
+  const what =
+    record.outcome === 'DAMAGED'
+      ? `${record.unrepaired} object(s) damaged or missing with no good copy in either vault`
+      : `${record.repairable} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true)`;
+  const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
+  return `${record.outcome}: ${what}: ${named.join(', ')}${more}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.`;
+}

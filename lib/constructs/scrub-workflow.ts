@@ -1,0 +1,190 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { LOG_RETENTION } from '../lifeboat-defaults';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
+import { lifeboatTask } from './lifeboat-task';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
+import { validatePlans } from './validated-plans';
+
+/** The scrub's EventBridge Scheduler schedule. */
+export type ScrubSchedule = {
+  /** Physical name of the schedule (lifeboatNames' scrubSchedule). */
+  readonly name: string;
+  /** A Scheduler expression, e.g. `rate(1 day)`, in UTC. */
+  readonly expression: string;
+  /**
+   * The share of the objects each scheduled run reads; the input is `{}` without it (the handler's default, 1/7).
+   * @default the handler's default
+   */
+  readonly fraction?: number;
+};
+
+export type ScrubWorkflowProps = {
+  /** Names the protection (the function's LIFEBOAT_ENVIRONMENT, the `environment` of each recorded run). */
+  readonly environmentName: string;
+  /** Physical name of the state machine; its log group is `/aws/vendedlogs/states/<name>`. */
+  readonly stateMachineName: string;
+  /** The plans (LIFEBOAT_PLANS, which every Lifeboat function's runtime reads). */
+  readonly plans: readonly LifeboatPlan[];
+  /** The primary vault (LifeboatVault's bucket) and its KMS key. */
+  readonly vault: s3.IBucket;
+  readonly vaultKey: kms.IKey;
+  /** The DR vault: scrubbed with `"vault": "dr"` or `"both"`, and the source of the primary's repairs. */
+  readonly drVault: ReplicaVaultLocation;
+  /** The catalog (CatalogTable's table) and its KMS key: each run is recorded there (SCRUB#RUNS). */
+  readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
+  /**
+   * Start the state machine on a schedule.
+   * @default no schedule
+   */
+  readonly schedule?: ScrubSchedule;
+};
+
+/** What opening a vault and reading every scrubbed object reads (docs/FORMAT.md §1): config, key objects, packs, indexes, manifests, snapshots. */
+const VAULT_READ_KEYS = ['config', 'keys/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'];
+/**
+ * What a repair writes: the objects replication copies, and `config` (replication writes it into a new
+ * replica). Never `keys/*` (each vault's key objects are its own), never plans/ or parts/.
+ */
+const REPAIRED_KEYS = ['config', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'];
+/** Packs (~16 MiB) are written in parts (S3VaultStore.put); a failed upload is aborted. */
+const MULTIPART_KEYS = ['data/*'];
+/** The state machine stops waiting for the function well after the function's own 15 minutes. */
+const WORKFLOW_TIMEOUT = Duration.hours(1);
+
+/**
+ * The scrub runbook (docs/RUNBOOKS.md, "Scrub"): one Lambda task runs what `lifeboat scrub --repair`
+ * runs (lambdas/replication/scrub-runbook.ts over scrub-vaults.ts) — the next slice of the vaults'
+ * objects read and verified, the two listings compared, each vault healed from the other's verified
+ * copy, the run recorded in the catalog with the cursor the next run starts from. Its bounded summary
+ * is the execution's output. Retry on TransientError; any other error — `VaultDamageError` when
+ * something is left damaged or missing — goes to a failure report and the execution fails with that
+ * error's name and message, so an alarm on failed executions sees unrepaired damage.
+ *
+ * **One invocation per run.** The slice is the unit of work: at the default 1/7 a run reads a
+ * seventh of the objects, which is Lambda's 15 minutes for ~100 GiB of packs at ~100 MiB/s per
+ * vault; a larger vault takes a smaller fraction (the cycle is then longer), or `lifeboat scrub` from
+ * a machine. A timed-out run is not recorded, so the next one reads the same slice.
+ *
+ * Access: read both vaults' scrubbed objects and key objects, and list them (the listing also makes S3
+ * answer a missing key 404 as the vault expects); write only what a repair writes (REPAIRED_KEYS, the
+ * prefixes replication writes) in each vault; on each vault key Decrypt (unwrap the master key, read
+ * SSE-KMS objects) and GenerateDataKey (SSE-KMS of the objects a repair writes) — the DR key by its
+ * alias; on the catalog PutItem (the run) and Query (the latest run), with the catalog key as the
+ * other writers have it. Optionally a Scheduler schedule whose role may start this state machine only.
+ */
+export class ScrubWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly function: LifeboatFunction;
+  readonly schedule?: scheduler.CfnSchedule;
+
+  constructor(scope: Construct, id: string, props: ScrubWorkflowProps) {
+    super(scope, id);
+    const { plans } = validatePlans(this, 'ScrubWorkflow', { plans: props.plans });
+    const stack = Stack.of(this);
+    const dr = props.drVault;
+    const drAccess = replicaVaultAccess(stack, dr);
+    const scrub = new LifeboatFunction(this, 'ScrubVaults', {
+      handler: 'scrub-vaults',
+      environment: {
+        LIFEBOAT_ENVIRONMENT: props.environmentName,
+        VAULT_BUCKET: props.vault.bucketName,
+        VAULT_KEY_ARN: props.vaultKey.keyArn,
+        ...drAccess.environment,
+        CATALOG_TABLE: props.catalog.tableName,
+        LIFEBOAT_PLANS: stack.toJsonString(plans),
+      },
+    });
+    this.function = scrub;
+
+    const drBucketArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
+    const drKeyArns = drAccess.keyArns;
+    const objects = (keys: readonly string[]) => [...keys.map((k) => props.vault.arnForObjects(k)), ...keys.map((k) => `${drBucketArn}/${k}`)];
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(VAULT_READ_KEYS) }));
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(REPAIRED_KEYS) }));
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: objects(MULTIPART_KEYS) }));
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, drBucketArn] }));
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn] }));
+    // The DR key is named by its alias (another region, another stack): exactly the key that carries it.
+    scrub.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [drKeyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } } }),
+    );
+    // The scrub log (lambdas/catalog/scrub-log.ts): Query of the SCRUB#RUNS partition for the latest run, PutItem of this one.
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [props.catalog.tableArn] }));
+    props.catalogKey.grantEncryptDecrypt(scrub);
+
+    const scrubTask = lifeboatTask(
+      this,
+      'Scrub',
+      'Validates the input ({"vault": "primary" | "dr" | "both", "fraction": 0 < f <= 1, "repair": boolean}; defaults both, 1/7, true), reads and verifies the next slice of the vaults\' objects from the cursor in the catalog, compares the two listings, copies each damaged or missing object from the other vault once that copy verifies, and records the run.',
+      scrub,
+      '$.report',
+    );
+    const report = new sfn.Succeed(this, 'Scrub report', {
+      comment: 'Nothing is left damaged or missing; the execution\'s output is the run\'s summary: objects read, findings repaired, the next cursor.',
+      outputPath: '$.report',
+    });
+    const failureReport = new sfn.Pass(this, 'Failure report', {
+      comment: 'Collects the error and cause of the failed scrub (VaultDamageError names what is left damaged) with the request and execution name, for the Fail state and the execution history.',
+      parameters: { 'error.$': '$.error.Error', 'cause.$': '$.error.Cause', 'request.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name' },
+      resultPath: '$.failure',
+    });
+    const failed = new sfn.Fail(this, 'Scrub failed', {
+      comment: 'Fails the execution with the scrub\'s own error name and message, so that an alarm on failed executions sees damage left unrepaired.',
+      errorPath: '$.failure.error',
+      causePath: '$.failure.cause',
+    });
+    failureReport.next(failed);
+    scrubTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(scrubTask.next(report)),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      timeout: WORKFLOW_TIMEOUT,
+    });
+
+    if (props.schedule) this.schedule = this.addSchedule(props.environmentName, props.schedule);
+
+    acknowledgeScopedWildcards(this, [...objects(VAULT_READ_KEYS), ...objects(REPAIRED_KEYS), drKeyArns, `${scrub.functionArn}:*`]);
+    for (const role of [scrub.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
+  }
+
+  /** As BackupSchedules: a role that may start this one state machine, and the schedule. */
+  private addSchedule(environmentName: string, schedule: ScrubSchedule): scheduler.CfnSchedule {
+    const role = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: `Lifeboat ${environmentName}: starts scheduled scrubs`,
+    });
+    this.stateMachine.grantStartExecution(role);
+    return new scheduler.CfnSchedule(this, 'Schedule', {
+      name: schedule.name,
+      description: `Lifeboat scrub of ${environmentName}: the next slice of both vaults read, verified and repaired`,
+      scheduleExpression: schedule.expression,
+      scheduleExpressionTimezone: 'UTC',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.stateMachine.stateMachineArn,
+        roleArn: role.roleArn,
+        input: JSON.stringify(schedule.fraction !== undefined ? { fraction: schedule.fraction } : {}),
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+  }
+}

@@ -1,0 +1,194 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { LifeboatProtection, type LifeboatScrubOptions, LifeboatSource } from '../../../lib';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { synthesizeApp } from './synth-app';
+
+/** The scrub runbook's state machine, the exact grants of its one function, and its schedule (cdk-nag: lifeboat-stacks.test.ts). */
+const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const dev = synthesizeApp((app) => buildLifeboatApp(app, config)).built.get('dev');
+if (!dev) throw new Error('the sample config defines the dev environment');
+const primary = Template.fromStack(dev.primary);
+
+type Resource = { Properties?: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+const PRIMARY_VAULT = 'lifeboat-dev-vault-000000000000-us-east-1';
+const DR_VAULT = 'lifeboat-dev-vault-000000000000-us-west-2';
+
+/** The definition as Step Functions receives it, the intrinsics replaced by TOKEN. */
+function scrubDefinition(): { States: Record<string, Record<string, unknown>>; StartAt: string } {
+  const machines = primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-scrub' } }) as Record<string, Resource>;
+  const [machine] = Object.values(machines);
+  if (!machine) throw new Error('no scrub state machine');
+  const parts = ((machine.Properties?.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]).map((p) => (typeof p === 'string' ? p : 'TOKEN'));
+  return JSON.parse(parts.join('')) as { States: Record<string, Record<string, unknown>>; StartAt: string };
+}
+
+/** Every statement of the policies attached to a role. */
+function statementsOfRole(role: string): Statement[] {
+  return Object.values(primary.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+    .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${role}"`))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** Every statement of the role of the function running `handler`. */
+function statementsOf(handler: string): Statement[] {
+  const fns = primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } }) as Record<string, Resource>;
+  expect(Object.keys(fns)).toHaveLength(1);
+  const [fn] = Object.values(fns);
+  return statementsOfRole((fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+}
+
+/** The logical id of the only resource of a type whose properties match. */
+function logicalId(type: string, props: Record<string, unknown>): string {
+  const [id] = Object.keys(primary.findResources(type, { Properties: props }));
+  if (!id) throw new Error(`no ${type} like ${JSON.stringify(props)}`);
+  return id;
+}
+
+const flat = (value: unknown): string => JSON.stringify(value);
+
+/** Action → the resources it is granted on, as they appear in the template. */
+function byAction(statements: Statement[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const s of statements) {
+    expect(s.Effect).toBe('Allow');
+    for (const a of [s.Action].flat()) map.set(a, [...(map.get(a) ?? []), ...[s.Resource].flat().map(flat)]);
+  }
+  return map;
+}
+
+it('defines lifeboat-dev-scrub: Scrub → Scrub report, Retry on TransientError, Catch to a failure report that fails with the error', () => {
+  const definition = scrubDefinition();
+  expect(definition.StartAt).toBe('Scrub');
+  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Scrub', 'Scrub failed', 'Scrub report']);
+  const task = definition.States['Scrub'] ?? {};
+  expect(task).toMatchObject({ Type: 'Task', Next: 'Scrub report', ResultPath: '$.report' });
+  expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['TransientError'], BackoffRate: 2, JitterStrategy: 'FULL' })]));
+  expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failure report' }]);
+  expect(definition.States['Scrub report']).toMatchObject({ Type: 'Succeed', OutputPath: '$.report' });
+  expect(definition.States['Failure report']).toMatchObject({ Type: 'Pass', Next: 'Scrub failed' });
+  expect(definition.States['Scrub failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.failure.error', CausePath: '$.failure.cause' });
+  for (const [name, state] of Object.entries(definition.States)) expect({ name, comment: typeof state.Comment === 'string' && state.Comment.length > 20 }).toEqual({ name, comment: true });
+  primary.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+    StateMachineName: 'lifeboat-dev-scrub',
+    TracingConfiguration: { Enabled: true },
+    LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+  });
+  primary.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/lifeboat-dev-scrub' });
+});
+
+it('runs the scrub in one function outside any VPC, with Lambda\'s full 15 minutes', () => {
+  primary.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'scrub-vaults', CATALOG_TABLE: { Ref: logicalId('AWS::DynamoDB::Table', { TableName: 'lifeboat-dev-catalog' }) }, DR_VAULT_BUCKET: DR_VAULT, DR_REGION: 'us-west-2' }) },
+    Timeout: 900,
+    MemorySize: 2048,
+    VpcConfig: Match.absent(),
+    FileSystemConfigs: Match.absent(),
+  });
+});
+
+it('grants exactly: read and list both vaults, write only what replication writes (and config), both vault keys, PutItem/Query on the catalog', () => {
+  const vault = logicalId('AWS::S3::Bucket', { BucketName: PRIMARY_VAULT });
+  const vaultKeyAlias = logicalId('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-vault' });
+  const vaultKeyId = (primary.findResources('AWS::KMS::Alias')[vaultKeyAlias]?.Properties?.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const table = logicalId('AWS::DynamoDB::Table', { TableName: 'lifeboat-dev-catalog' });
+  const statements = statementsOf('scrub-vaults');
+  const grants = byAction(statements);
+  expect([...grants.keys()].sort()).toEqual(
+    [
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:GenerateDataKey*',
+      'kms:ReEncrypt*',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ].sort(),
+  );
+  const keysIn = (resources: string[]): { primary: string[]; dr: string[] } => ({
+    primary: resources.flatMap((r) => (r.includes(`"${vault}","Arn"]},"/`) ? [r.slice(r.indexOf('"/') + 2, r.lastIndexOf('"'))] : [])).sort(),
+    dr: resources.flatMap((r) => (r.includes(`:s3:::${DR_VAULT}/`) ? [r.slice(r.indexOf(`${DR_VAULT}/`) + DR_VAULT.length + 1, r.lastIndexOf('"'))] : [])).sort(),
+  });
+  const read = ['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'snapshots/*'];
+  const written = ['config', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'];
+  expect(grants.get('s3:GetObject')).toHaveLength(12);
+  expect(keysIn(grants.get('s3:GetObject') ?? [])).toEqual({ primary: read, dr: read });
+  // Never keys/* (each vault's own), plans/ or parts/ (working objects).
+  expect(grants.get('s3:PutObject')).toHaveLength(10);
+  expect(keysIn(grants.get('s3:PutObject') ?? [])).toEqual({ primary: written, dr: written });
+  expect(keysIn(grants.get('s3:AbortMultipartUpload') ?? [])).toEqual({ primary: ['data/*'], dr: ['data/*'] });
+  expect(grants.get('s3:ListBucket')).toEqual([flat({ 'Fn::GetAtt': [vault, 'Arn'] }), expect.stringContaining(`:s3:::${DR_VAULT}"`)]);
+  // The vault keys: Decrypt and GenerateDataKey on the primary key and on the DR key by its alias; the catalog key alone may Encrypt.
+  const vaultKeyStatements = statements.filter((s) => [s.Action].flat().includes('kms:GenerateDataKey'));
+  expect(vaultKeyStatements.map((s) => [s.Action].flat().sort())).toEqual([
+    ['kms:Decrypt', 'kms:GenerateDataKey'],
+    ['kms:Decrypt', 'kms:GenerateDataKey'],
+  ]);
+  expect(flat(vaultKeyStatements[0]?.Resource)).toContain(`"${vaultKeyId}","Arn"`);
+  expect(vaultKeyStatements[0]?.Condition).toBeUndefined();
+  expect(flat(vaultKeyStatements[1]?.Condition)).toBe(flat({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/lifeboat-dev-dr-vault'] } }));
+  expect(flat(vaultKeyStatements[1]?.Resource)).toContain(':kms:us-west-2:000000000000:key/*');
+  const encrypt = statements.filter((s) => [s.Action].flat().includes('kms:Encrypt'));
+  expect(encrypt).toHaveLength(1);
+  expect(flat(encrypt[0]?.Resource)).not.toContain(vaultKeyId);
+  // The scrub log: items of the table (one partition), no index.
+  for (const action of ['dynamodb:PutItem', 'dynamodb:Query']) expect(grants.get(action)).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
+});
+
+it('schedules lifeboat-dev-scrub daily with input {}, by a role that may start only the scrub state machine', () => {
+  const machine = logicalId('AWS::StepFunctions::StateMachine', { StateMachineName: 'lifeboat-dev-scrub' });
+  const schedules = primary.findResources('AWS::Scheduler::Schedule', { Properties: { Name: 'lifeboat-dev-scrub' } }) as Record<string, Resource>;
+  expect(Object.keys(schedules)).toHaveLength(1);
+  const [schedule] = Object.values(schedules);
+  expect(schedule?.Properties).toMatchObject({
+    ScheduleExpression: 'rate(1 day)',
+    ScheduleExpressionTimezone: 'UTC',
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    Target: { Arn: { Ref: machine }, Input: '{}', RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } },
+  });
+  const role = ((schedule?.Properties?.Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn)['Fn::GetAtt'][0];
+  primary.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } });
+  expect(statementsOfRole(role)).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: machine } }]);
+});
+
+describe('LifeboatProtection scrub prop', () => {
+  const protect = (scrub: LifeboatScrubOptions, planName = 'daily'): Template => {
+    const app = new App();
+    const stack = new Stack(app, 'Protected', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const orders = dynamodb.Table.fromTableName(stack, 'Orders', 'orders');
+    new LifeboatProtection(stack, 'Protection', {
+      prefix: 'acme',
+      drRegion: 'eu-central-1',
+      plans: [{ name: planName, schedule: 'rate(1 hour)', strategy: 'incremental', retention: { keepLast: 3 }, objectives: { rpoMinutes: 60, rtoMinutes: 60 }, sources: [LifeboatSource.dynamoDbTable('orders', orders)] }],
+      scrub,
+    });
+    return Template.fromStack(stack);
+  };
+
+  it('takes another schedule and fraction: the fraction goes into the schedule\'s input', () => {
+    protect({ schedule: 'cron(0 3 * * ? *)', fraction: 0.25 }).hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'acme-scrub',
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      Target: Match.objectLike({ Input: '{"fraction":0.25}' }),
+    });
+  });
+
+  it('refuses a fraction outside (0, 1] and a plan named scrub (its schedule would take the scrub\'s name)', () => {
+    expect(() => protect({ fraction: 0 })).toThrow(/scrub\.fraction: 0 must be above 0 and at most 1/);
+    expect(() => protect({ fraction: 1.5 })).toThrow(/scrub\.fraction: 1\.5/);
+    expect(() => protect({}, 'scrub')).toThrow(/a plan is named "scrub"/);
+  });
+});
