@@ -100,10 +100,12 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
   for (const f of left) byKey.set(f.key, [...(byKey.get(f.key) ?? []), f.vault]);
   const named = [...byKey].slice(0, KEYS_IN_MESSAGE).map(([key, sides]) => `${key} (${sides.join(', ')})`);
   const more = byKey.size > named.length ? `, and ${byKey.size - named.length} more` : '';
+  // Objects, not findings: an object bad in both vaults is one finding per vault.
+  const objects = (outcome: ScrubFinding['outcome']): number => new Set(left.filter((f) => f.outcome === outcome).map((f) => f.key)).size;
   const what =
     record.outcome === 'DAMAGED'
-      ? `${record.unrepaired} object(s) damaged or missing with no good copy in either vault`
-      : `${record.repairable} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true)`;
+      ? `${objects('unrepaired')} object(s) damaged or missing with no good copy in either vault`
+      : `${objects('repairable')} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true)`;
   const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
   return `${record.outcome}: ${what}: ${named.join(', ')}${more}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.`;
 }

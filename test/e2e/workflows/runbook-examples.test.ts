@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type SourceConfig } from '../../../config/lifeboat-config';
@@ -141,6 +141,7 @@ it('documents the backup and restore runbooks, each with input examples (a new r
     { runbook: 'restore', hasInputs: true },
     { runbook: 'backup', hasInputs: true },
     { runbook: 'catalog-rebuild', hasInputs: true },
+    { runbook: 'scrub', hasInputs: true },
   ]);
 });
 
@@ -149,6 +150,7 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
   const madeBackupIds: string[] = [];
   const restoreReports: unknown[] = [];
   const rebuildOutputs: unknown[] = [];
+  const scrubOutputs: unknown[] = [];
 
   it('backup: each input example commits a backup whose every source reads back equal', async () => {
     const inputs = examples.find((e) => e.runbook === 'backup')?.inputs ?? [];
@@ -240,4 +242,50 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
     if (!real) throw new Error('no catalog-rebuild example ran to compare the output example with');
     for (const example of documented) expect(shapeOf(example)).toEqual(shapeOf(real));
   });
+
+  it('scrub: each input example, run after the backup example, succeeds with a clean report', async () => {
+    if (madeBackupIds.length === 0) throw new Error('the backup example did not run');
+    const inputs = examples.find((e) => e.runbook === 'scrub')?.inputs ?? [];
+    expect(inputs.length).toBeGreaterThan(0);
+    for (const input of inputs) {
+      const output = succeeded(await run(names.scrubStateMachine, input)) as { outcome: string; objects: number; findings: unknown[]; damage: unknown[]; unrepaired: number };
+      expect({ input, outcome: output.outcome, findings: output.findings, damage: output.damage, unrepaired: output.unrepaired }).toEqual({ input, outcome: 'CLEAN', findings: [], damage: [], unrepaired: 0 });
+      expect(output.objects).toBeGreaterThan(0);
+      scrubOutputs.push(output);
+    }
+  }, 120_000);
+
+  it('scrub: the output example has the fields of a real summary', () => {
+    const documented = examples.find((e) => e.runbook === 'scrub')?.outputs ?? [];
+    expect(documented.length).toBeGreaterThan(0);
+    const real = scrubOutputs[0];
+    if (!real) throw new Error('no scrub example ran to compare the output example with');
+    for (const example of documented) expect(shapeOf(example)).toEqual(shapeOf(real));
+  });
+
+  it('scrub: a pack corrupted in the primary vault is repaired from the DR copy; corrupted in both, the execution fails with VaultDamageError', async () => {
+    const input = examples.find((e) => e.runbook === 'scrub')?.inputs[0];
+    if (!input || scrubOutputs.length === 0) throw new Error('the scrub example did not run');
+    const dr = localS3Client(local.endpoints, local.environment.drRegion);
+    try {
+      const [pack] = (await keysUnder(names.primaryVault, 'data/')).sort();
+      if (!pack) throw new Error('the backup example wrote no pack');
+      const corrupt = async (client: S3Client, bucket: string): Promise<void> => {
+        const body = Buffer.from(await ((await client.send(new GetObjectCommand({ Bucket: bucket, Key: pack }))).Body?.transformToByteArray() ?? new Uint8Array()));
+        body.writeUInt8(body.readUInt8(body.length >> 1) ^ 0x40, body.length >> 1);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: pack, Body: body }));
+      };
+      await corrupt(s3, names.primaryVault);
+      const repaired = succeeded(await run(names.scrubStateMachine, input)) as { outcome: string; findings: { key: string; vault: string; outcome: string }[] };
+      expect({ outcome: repaired.outcome, findings: repaired.findings.map((f) => ({ key: f.key, vault: f.vault, outcome: f.outcome })) }).toEqual({ outcome: 'REPAIRED', findings: [{ key: pack, vault: 'primary', outcome: 'repaired' }] });
+
+      await corrupt(s3, names.primaryVault);
+      await corrupt(dr, names.drVault);
+      const damaged = await run(names.scrubStateMachine, input);
+      expect({ status: damaged.status, error: damaged.error }).toEqual({ status: 'FAILED', error: 'VaultDamageError' });
+      expect(damaged.cause).toContain(`DAMAGED: 1 object(s) damaged or missing with no good copy in either vault: ${pack} (dr, primary)`);
+    } finally {
+      dr.destroy();
+    }
+  }, 180_000);
 });

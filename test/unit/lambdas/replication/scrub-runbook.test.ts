@@ -1,0 +1,96 @@
+import * as path from 'node:path';
+import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
+import { VaultDamageError } from '../../../../lambdas/replication/replication-errors';
+import { AFFECTS_LISTED, DAMAGE_LISTED, FINDINGS_LISTED, runScrubRunbook, summarizeScrub } from '../../../../lambdas/replication/scrub-runbook';
+import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-vaults';
+import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
+import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
+import { type Vault } from '../../../../vault';
+import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
+import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+/** The scrub runbook's step over in-memory vaults and an in-memory scrub log: cursor in, run recorded, damage fails the run. */
+
+let dir: string;
+let pair: VaultPair;
+let runs: ScrubRunRecord[];
+
+beforeEach(async () => {
+  dir = await tempDir('scrub-runbook');
+  pair = await scrubVaultPair(path.join(dir, 'src'));
+  runs = [];
+});
+afterEach(async () => removeDir(dir));
+
+let clock = 0;
+function deps(open: Partial<Record<VaultSide, Vault>> = { primary: pair.primary, dr: pair.dr }) {
+  return {
+    environment: 'dev',
+    scrubLog: { latest: async () => runs.at(-1), record: async (run: ScrubRunRecord) => void runs.push(run) },
+    openVault: async (side: VaultSide): Promise<Vault> => {
+      const vault = open[side];
+      if (!vault) throw new Error(`${side} region is down`);
+      return vault;
+    },
+    now: () => new Date(Date.UTC(2026, 10, 30, 3, 0, clock++)),
+  };
+}
+
+it('a clean run returns the record and empty lists, records itself, and the next run starts at its cursor', async () => {
+  const first = await runScrubRunbook({ scope: 'both', fraction: 0.5, repair: true }, deps());
+  expect(first).toMatchObject({ outcome: 'CLEAN', environment: 'dev', scope: 'both', cursor: { cycle: 1, after: null }, findings: [], damage: [], notListed: 0, notes: [] });
+  expect(runs).toHaveLength(1);
+  const second = await runScrubRunbook({ scope: 'both', fraction: 0.5, repair: true }, deps());
+  expect(second.cursor).toEqual(first.nextCursor);
+  expect(second.cycleComplete).toBe(true);
+});
+
+it('repairs a corrupt pack and succeeds with the finding listed', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  const summary = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps());
+  expect(summary).toMatchObject({ outcome: 'REPAIRED', repaired: 1, findings: [expect.objectContaining({ key: pack, vault: 'primary', outcome: 'repaired' })] });
+});
+
+it('fails with VaultDamageError naming the object and backup when no good copy is left, after recording the run', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  await corrupt(pair.dr.store, pack as string);
+  const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps()).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(VaultDamageError);
+  expect((failure as Error).name).toBe('VaultDamageError');
+  expect((failure as Error).message).toContain(`DAMAGED: 1 object(s) damaged or missing with no good copy in either vault: ${pack} (dr, primary)`);
+  expect((failure as Error).message).toContain(`affected backups: ${pair.backupId}`);
+  expect(runs.map((r) => r.outcome)).toEqual(['DAMAGED']);
+});
+
+it('fails a run without repair that found something (REPAIRABLE): the damage is still there', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  await expect(runScrubRunbook({ scope: 'both', fraction: 1, repair: false }, deps())).rejects.toMatchObject({ name: 'VaultDamageError', message: expect.stringMatching(/^REPAIRABLE: 1 object\(s\).*"repair": true/) });
+});
+
+it('needs every vault in scope, and goes on without the other one when only it is down, saying so', async () => {
+  await expect(runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps({ primary: pair.primary }))).rejects.toThrow('dr region is down');
+  expect(runs).toEqual([]);
+  const summary = await runScrubRunbook({ scope: 'primary', fraction: 1, repair: true }, deps({ primary: pair.primary }));
+  expect(summary.outcome).toBe('CLEAN');
+  expect(summary.notes).toEqual([expect.stringContaining('the dr vault cannot be opened (dr region is down)')]);
+});
+
+it('bounds the lists: unrepaired findings first, at most so many damaged objects and affected snapshots each, the rest counted', () => {
+  const finding = (i: number, outcome: ScrubFinding['outcome']): ScrubFinding => ({ vault: 'primary', key: `data/${String(i).padStart(64, '0')}`, problem: 'corrupt', detail: 'x', outcome });
+  const findings = [...Array.from({ length: 60 }, (_, i) => finding(i, 'repaired')), ...Array.from({ length: 30 }, (_, i) => finding(100 + i, 'unrepaired'))];
+  const affect = { snapshotId: 'a'.repeat(64), source: 's', time: 't', whole: false, paths: Array.from({ length: 20 }, (_, i) => `p${i}`), entries: 40 };
+  const damage = Array.from({ length: 30 }, (_, i) => ({ key: finding(100 + i, 'unrepaired').key, vaults: ['primary' as const, 'dr' as const], affects: Array.from({ length: 8 }, () => affect) }));
+  const report: ScrubReport = { scope: 'both', fraction: 1, repair: true, cursor: { cycle: 1, after: null }, nextCursor: { cycle: 2, after: null }, cycleComplete: true, objects: 200, read: { primary: 200, dr: 200 }, findings, damage, ok: false };
+  const summary = summarizeScrub(report, scrubRunSummary(report, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
+  expect(summary.findings).toHaveLength(FINDINGS_LISTED);
+  expect(summary.findings.slice(0, 30).every((f) => f.outcome === 'unrepaired')).toBe(true);
+  expect(summary.damage).toHaveLength(DAMAGE_LISTED);
+  expect(summary.damage[0]?.affects).toHaveLength(AFFECTS_LISTED);
+  expect(summary.damage[0]?.affectsNotListed).toBe(8 - AFFECTS_LISTED);
+  expect(summary.damage[0]?.affects[0]?.paths).toHaveLength(5);
+  expect(summary.damage[0]?.affects[0]?.entries).toBe(40);
+  expect(summary.notListed).toBe(90 - FINDINGS_LISTED + (30 - DAMAGE_LISTED));
+});
