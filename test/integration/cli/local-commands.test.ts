@@ -187,7 +187,8 @@ describe('lifeboat local with schedules', () => {
     const io = capture();
     expect(await localUp({ ...options, withSchedules: true }, scheduledDeps(io))).toBe(0);
     expect(io.errors).toEqual([]);
-    expect(io.text()).toMatch(/Local scheduler started \(pid \d+\), firing 1 schedule\(s\):/);
+    expect(io.text()).toMatch(/Local scheduler started \(pid \d+\), firing 2 schedule\(s\):/);
+    expect(io.text()).toContain('lifeboat-dev-scrub  cron(0 3 1 1 ? 2199) UTC  next 2199-01-01T03:00:00.000Z');
     expect(io.text()).toContain('lifeboat-dev-demo  cron(0 3 1 1 ? 2199) UTC  next 2199-01-01T03:00:00.000Z');
     const schedulerPid = readSchedulerState(scheduledDataDir)?.pid ?? -1;
     expect(isProcessAlive(schedulerPid)).toBe(true);
@@ -204,6 +205,7 @@ describe('lifeboat local with schedules', () => {
     expect(JSON.parse(list.lines.join('\n'))).toEqual({
       schedulerActive: true,
       schedules: [
+        expect.objectContaining({ name: 'lifeboat-dev-scrub', stateMachine: 'lifeboat-dev-scrub', nextFireTime: '2199-01-01T03:00:00.000Z' }),
         expect.objectContaining({
           name: 'lifeboat-dev-demo',
           expression: 'cron(0 3 1 1 ? 2199)',
@@ -228,7 +230,7 @@ describe('lifeboat local with schedules', () => {
   it('schedules fire refuses an unknown name, listing the known schedules', async () => {
     const io = capture();
     expect(await fireScheduleCommand('nightly', options, scheduledDeps(io))).toBe(1);
-    expect(io.errors).toEqual(['lifeboat local schedules fire failed: No schedule "nightly" in the synthesized templates. Known schedules: lifeboat-dev-demo.']);
+    expect(io.errors).toEqual(['lifeboat local schedules fire failed: No schedule "nightly" in the synthesized templates. Known schedules: lifeboat-dev-scrub, lifeboat-dev-demo.']);
   });
 
   it('schedules fire refuses, as AWS would fail the invocation, when the role may not start the backup state machine', async () => {
