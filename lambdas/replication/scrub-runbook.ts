@@ -1,5 +1,5 @@
 import { type ScrubRunRecord } from '../catalog/scrub-record';
-import { FIRST_SCRUB_CURSOR, type Vault } from '../../vault';
+import { FIRST_SCRUB_CURSOR, type Vault, VaultNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
@@ -81,6 +81,9 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
     try {
       vaults[side] = await deps.openVault(side);
     } catch (err) {
+      // The schedule fires on deploy (a rate fires on creation), before the first backup creates the
+      // primary vault (and its replica): nothing to scrub yet is a clean run, not a failure to alarm on.
+      if (side === 'primary' && err instanceof VaultNotFoundError) return nothingToScrubYet(request, deps, startedAt, err.message);
       if (request.scope === 'both' || request.scope === side) throw err;
       notes.push(`the ${side} vault cannot be opened (${err instanceof Error ? err.message : String(err)}); the ${request.scope} vault was neither compared with it nor repaired from it`);
     }
@@ -108,4 +111,13 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
       : `${objects('repairable')} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true)`;
   const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
   return `${record.outcome}: ${what}: ${named.join(', ')}${more}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.`;
+}
+
+async function nothingToScrubYet(request: ScrubRunbookRequest, deps: ScrubRunbookDeps, startedAt: string, reason: string): Promise<ScrubRunbookSummary> {
+  const now = deps.now ?? (() => new Date());
+  const cursor = (await deps.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
+  const report: ScrubReport = { scope: request.scope, fraction: request.fraction, repair: request.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
+  const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
+  await deps.scrubLog.record(record);
+  return summarizeScrub(report, record, [`nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason})`]);
 }

@@ -5,7 +5,7 @@ import { AFFECTS_LISTED, DAMAGE_LISTED, FINDINGS_LISTED, runScrubRunbook, summar
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-vaults';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
-import { type Vault } from '../../../../vault';
+import { type Vault, VaultNotFoundError } from '../../../../vault';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 
@@ -76,6 +76,19 @@ it('needs every vault in scope, and goes on without the other one when only it i
   const summary = await runScrubRunbook({ scope: 'primary', fraction: 1, repair: true }, deps({ primary: pair.primary }));
   expect(summary.outcome).toBe('CLEAN');
   expect(summary.notes).toEqual([expect.stringContaining('the dr vault cannot be opened (dr region is down)')]);
+});
+
+it('is a clean run with nothing read before the first backup has created the primary vault (the schedule fires on deploy)', async () => {
+  const noVaultYet = {
+    ...deps(),
+    openVault: async (side: VaultSide): Promise<Vault> => {
+      throw new VaultNotFoundError(`no vault in s3://lifeboat-dev-vault-${side}`);
+    },
+  };
+  const summary = await runScrubRunbook({ scope: 'both', fraction: 1 / 7, repair: true }, noVaultYet);
+  expect(summary).toMatchObject({ outcome: 'CLEAN', objects: 0, findings: [], damage: [], cursor: { cycle: 1, after: null }, nextCursor: { cycle: 1, after: null } });
+  expect(summary.notes).toEqual(['nothing to scrub yet: the primary vault does not exist, so no backup has run (no vault in s3://lifeboat-dev-vault-primary)']);
+  expect(runs).toHaveLength(1);
 });
 
 it('bounds the lists: unrepaired findings first, at most so many damaged objects and affected snapshots each, the rest counted', () => {
