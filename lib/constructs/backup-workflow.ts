@@ -1,17 +1,17 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { LOG_RETENTION, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
+import { loggedStateMachine } from './logged-state-machine';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { grantSourceRead, sourceObjectsArn } from './source-access';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
@@ -183,18 +183,7 @@ export class BackupWorkflow extends Construct {
     replicated.when(sfn.Condition.booleanEquals('$.replication.complete', true), finish).otherwise(replicateTask);
     const definition = acquireTask.next(planTask).next(snapshotShards).next(commitTask).next(replicateTask).next(replicated);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: props.stateMachineName,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      timeout: WORKFLOW_TIMEOUT,
-    });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: definition, timeout: WORKFLOW_TIMEOUT });
 
     acknowledgeScopedWildcards(this, [
       ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'].map((prefix) => vault.arnForObjects(prefix)),

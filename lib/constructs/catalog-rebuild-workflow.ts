@@ -1,15 +1,14 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { LOG_RETENTION } from '../lifeboat-defaults';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
+import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { validatePlans } from './validated-plans';
@@ -109,27 +108,14 @@ export class CatalogRebuildWorkflow extends Construct {
       comment: 'The rebuild is done; the execution\'s output is its summary: outcomes counted, and what was skipped, kept or left out, each with the reason.',
       outputPath: '$.report',
     });
-    const failureReport = new sfn.Pass(this, 'Failure report', {
-      comment: 'Collects the error and cause of the failed rebuild with the request and execution name, for the Fail state and the execution history.',
-      parameters: { 'error.$': '$.error.Error', 'cause.$': '$.error.Cause', 'request.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name' },
-      resultPath: '$.failure',
+    const failureReport = failureReportState(this, {
+      reportComment: 'Collects the error and cause of the failed rebuild with the request and execution name, for the Fail state and the execution history.',
+      failName: 'Rebuild failed',
+      failComment: 'Fails the execution with the rebuild\'s own error name and message.',
     });
-    const failed = new sfn.Fail(this, 'Rebuild failed', { comment: 'Fails the execution with the rebuild\'s own error name and message.', errorPath: '$.failure.error', causePath: '$.failure.cause' });
-    failureReport.next(failed);
     rebuildTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: props.stateMachineName,
-      definitionBody: sfn.DefinitionBody.fromChainable(rebuildTask.next(report)),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      timeout: WORKFLOW_TIMEOUT,
-    });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: rebuildTask.next(report), timeout: WORKFLOW_TIMEOUT });
 
     acknowledgeScopedWildcards(this, [...vaultObjects, drKeyArns, `${rebuild.functionArn}:*`]);
     for (const role of [rebuild.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);

@@ -1,16 +1,16 @@
-import { Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { LOG_RETENTION, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
+import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { sourceObjectsArn } from './source-access';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
@@ -175,28 +175,15 @@ export class RestoreWorkflow extends Construct {
     const verifyTask = lifeboatTask(this, 'Verify restore', 'Reads the restored target back and compares it with the backup\'s manifest, then sets the directories\' final modes and times; its report is the execution\'s output.', verify, '$.report', { 'planKey.$': '$.plan.planKey' });
     const report = new sfn.Succeed(this, 'Restore report', { comment: 'The restore is complete and verified; the execution\'s output is the verification report.', outputPath: '$.report' });
 
-    const failureReport = new sfn.Pass(this, 'Failure report', {
-      comment: 'Collects the failed step\'s error and cause with the request and execution name, for the Fail state and the execution history.',
-      parameters: { 'error.$': '$.error.Error', 'cause.$': '$.error.Cause', 'request.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name' },
-      resultPath: '$.failure',
+    const failureReport = failureReportState(this, {
+      reportComment: 'Collects the failed step\'s error and cause with the request and execution name, for the Fail state and the execution history.',
+      failName: 'Restore failed',
+      failComment: 'Fails the execution with the failed step\'s own error name and message.',
     });
-    const failed = new sfn.Fail(this, 'Restore failed', { comment: 'Fails the execution with the failed step\'s own error name and message.', errorPath: '$.failure.error', causePath: '$.failure.cause' });
-    failureReport.next(failed);
     for (const step of [resolveTask, planTask, restoreShards, verifyTask]) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const definition = resolveTask.next(planTask).next(restoreShards).next(verifyTask).next(report);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: props.stateMachineName,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      timeout: WORKFLOW_TIMEOUT,
-    });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: definition, timeout: WORKFLOW_TIMEOUT });
 
     acknowledgeScopedWildcards(this, [
       ...[...VAULT_READ_PREFIXES, PLAN_PREFIX].map((p) => props.vault.arnForObjects(p)),

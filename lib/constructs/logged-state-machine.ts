@@ -1,0 +1,41 @@
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { type Construct } from 'constructs';
+import { LOG_RETENTION } from '../lifeboat-defaults';
+
+/**
+ * A workflow's state machine as every Lifeboat workflow has it: X-Ray tracing, every event logged with
+ * its data to `/aws/vendedlogs/states/<name>` (the prefix Step Functions' log delivery may write to
+ * without a resource policy per group), removed with the stack. Construct ids `Logs` and
+ * `StateMachine` under `scope`, which the deployed stacks' logical ids carry.
+ */
+export function loggedStateMachine(scope: Construct, props: { stateMachineName: string; definition: sfn.IChainable; timeout: Duration }): sfn.StateMachine {
+  const logGroup = new logs.LogGroup(scope, 'Logs', {
+    logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+    retention: LOG_RETENTION,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  return new sfn.StateMachine(scope, 'StateMachine', {
+    stateMachineName: props.stateMachineName,
+    definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    timeout: props.timeout,
+  });
+}
+
+/**
+ * The failure path of a runbook: `Failure report` collects the caught error and cause with the request
+ * and execution name, then `<failName>` fails the execution with that error's own name and message.
+ * Catch into the returned state with `resultPath: '$.error'`.
+ */
+export function failureReport(scope: Construct, props: { reportComment: string; failName: string; failComment: string }): sfn.Pass {
+  const report = new sfn.Pass(scope, 'Failure report', {
+    comment: props.reportComment,
+    parameters: { 'error.$': '$.error.Error', 'cause.$': '$.error.Cause', 'request.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name' },
+    resultPath: '$.failure',
+  });
+  report.next(new sfn.Fail(scope, props.failName, { comment: props.failComment, errorPath: '$.failure.error', causePath: '$.failure.cause' }));
+  return report;
+}
