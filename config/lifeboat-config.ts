@@ -66,6 +66,23 @@ export const retentionSchema = z
     message: 'must keep something: set keepLast, keepDaily, keepWeekly or keepMonthly',
   });
 
+/**
+ * A plan's drill: when it runs, which backup it picks, from which vault, and how many entries it
+ * compares with the live source. The schedule `<prefix>-drill-<plan>` starts `<prefix>-drill` in the
+ * vault's region with `{ "plan": "<plan>" }`; the drill reads the rest from the plan.
+ */
+export const drillSchema = z.strictObject({
+  schedule: scheduleExpression,
+  /** `latest`: the newest committed (and, from the DR vault, replicated) backup; `random-within-window`: any of the window's. */
+  selection: z.enum(['latest', 'random-within-window']).default('latest'),
+  /** The window of `random-within-window`, and of the RPO's largest gap between backups. */
+  windowDays: z.number().int().min(1).max(3650).default(7),
+  vault: z.enum(['dr', 'primary']).default('dr'),
+  /** Entries per source compared with the live source (only those unchanged since the backup). */
+  samples: z.number().int().min(0).max(10_000).default(10),
+});
+export type DrillConfig = z.infer<typeof drillSchema>;
+
 export const protectionPlanSchema = z.strictObject({
   name: resourceName,
   sources: z.array(sourceSchema).min(1, 'a plan protects at least one source'),
@@ -78,6 +95,8 @@ export const protectionPlanSchema = z.strictObject({
   }),
   /** Upper bound of concurrent snapshot shards (the Map state's MaxConcurrency). */
   maxConcurrency: z.number().int().min(1).max(1000).default(8),
+  /** The scheduled restore-and-verify drill of the plan (docs/RUNBOOKS.md, "Drill"); absent: drills run only when started. */
+  drill: drillSchema.optional(),
 });
 
 /** An EC2 resource id: the prefix, then 8 or 17 hex digits. */

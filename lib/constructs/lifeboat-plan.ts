@@ -18,6 +18,32 @@ export type LifeboatObjectives = {
   readonly rtoMinutes: number;
 };
 
+/** The plan's scheduled restore-and-verify drill. Same fields as a plan's `drill` in lifeboat.config.json. */
+export type LifeboatDrill = {
+  /** EventBridge Scheduler expression (UTC) of the drill schedule `<prefix>-drill-<plan>`. */
+  readonly schedule: string;
+  /**
+   * `latest`: the newest committed backup in the vault; `random-within-window`: any committed backup of the last `windowDays`.
+   * @default 'latest'
+   */
+  readonly selection?: 'latest' | 'random-within-window';
+  /**
+   * Days back the random selection and the RPO's largest-gap measure look, 1-3650.
+   * @default 7
+   */
+  readonly windowDays?: number;
+  /**
+   * The vault (and so the region) the drill restores from: the drill runs in that region's stack.
+   * @default 'dr'
+   */
+  readonly vault?: 'dr' | 'primary';
+  /**
+   * Entries per source compared with the live source (those unchanged since the backup), 0-10000.
+   * @default 10
+   */
+  readonly samples?: number;
+};
+
 /**
  * A protection plan: which sources are backed up, when, how, and how long backups are kept. Validated
  * by the schema of lifeboat.config.json's plans (config/lifeboat-config.ts): the same name rules,
@@ -37,6 +63,11 @@ export type LifeboatPlan = {
    * @default 8
    */
   readonly maxConcurrency?: number;
+  /**
+   * The scheduled restore-and-verify drill.
+   * @default none: drills run only when started (`lifeboat drill run`, or the `<prefix>-drill` state machine)
+   */
+  readonly drill?: LifeboatDrill;
   /** At least one; source names are unique within a protection. */
   readonly sources: readonly LifeboatSource[];
 };

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+const count = z.number().int().nonnegative();
+const seconds = z.number().nonnegative();
+
+/** How a drill ended (docs/RUNBOOKS.md, "Drill"). */
+export const drillVerdictSchema = z.enum(['PASSED', 'FAILED', 'OBJECTIVE_MISSED']);
+export type DrillVerdict = z.infer<typeof drillVerdictSchema>;
+
+/** One source of the drilled backup: restored into its scratch target and verified, then sampled against the live source. */
+export const drillSourceResultSchema = z.object({
+  source: z.string().min(1),
+  type: z.enum(['s3', 'dynamodb', 'filesystem']),
+  /** The scratch target, as restore reports describe targets (`s3://<prefix>-drill-…/`, `dynamodb table …`, `directory …`). */
+  target: z.string(),
+  entries: count,
+  bytes: count,
+  /** Entries read back and compared with the manifest (content included); equal to `entries` when the source passed. */
+  verifiedEntries: count,
+  /** Restore + verification of this source, from the drill's start of it to its verification. */
+  restoreMs: count,
+  /** The live-source comparison: entries compared, equal, skipped because the live entry changed since the backup; `unreachable` says why none was compared. */
+  sampled: z.object({ compared: count, matched: count, skippedChanged: count, unreachable: z.string().optional() }),
+});
+export type DrillSourceResult = z.infer<typeof drillSourceResultSchema>;
+
+/** An objective the drill missed, and by how much. */
+export const missedObjectiveSchema = z.object({ objective: z.enum(['rto', 'rpo']), measuredSeconds: seconds, objectiveSeconds: seconds, bySeconds: seconds });
+export type MissedObjective = z.infer<typeof missedObjectiveSchema>;
+
+/** A drill error: its name (NoBackupToDrillError, RestoreVerificationError, LiveSampleMismatchError, ...), message, and the step it came from. */
+export const drillErrorSchema = z.object({ error: z.string().min(1), message: z.string(), step: z.string().optional() });
+export type DrillError = z.infer<typeof drillErrorSchema>;
+
+/**
+ * The report of one drill: the immutable object `drills/<drillId>.json` in the vault the drill
+ * restored from, and (with `reportKey` and `reportSha256` added) the catalog item of the region the
+ * drill ran in (`pk = DRILLS`, `sk = <drillId>`; ids sort by start time). Validated whenever read.
+ */
+export const drillReportSchema = z.object({
+  /** `<yyyymmddThhmmssZ>-<8 hex>`, from the execution's start time and name (drill-id.ts). */
+  drillId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
+  plan: z.string().min(1),
+  environment: z.string().min(1),
+  /** The region the drill ran in: the vault's. */
+  region: z.string().min(1),
+  vault: z.enum(['primary', 'dr']),
+  /** The execution that ran it (Step Functions execution name; local executions' ids). */
+  execution: z.string().min(1),
+  startedAt: z.string().min(1),
+  endedAt: z.string().min(1),
+  selection: z.enum(['latest', 'random-within-window', 'backup-id']),
+  windowDays: z.number().int().positive(),
+  /** Absent when no backup could be drilled (NoBackupToDrillError). */
+  backup: z.object({ backupId: z.string().min(1), startedAt: z.string().min(1), endedAt: z.string().optional(), strategy: z.string().optional() }).optional(),
+  sources: z.array(drillSourceResultSchema),
+  totals: z.object({ entries: count, bytes: count }),
+  objectives: z.object({ rpoMinutes: z.number().positive(), rtoMinutes: z.number().positive() }),
+  /** Wall time from the drill's start to every source restored and verified. Absent when the drill failed before that. */
+  rto: z.object({ seconds, objectiveSeconds: seconds, met: z.boolean() }).optional(),
+  /** The restored backup's age at the drill's start, and the largest gap between consecutive committed, replicated backups of the plan over the window (up to the drill's start). */
+  rpo: z.object({ backupAgeSeconds: seconds, largestGapSeconds: seconds, backupsInWindow: count, objectiveSeconds: seconds, met: z.boolean() }).optional(),
+  verdict: drillVerdictSchema,
+  missed: z.array(missedObjectiveSchema),
+  errors: z.array(drillErrorSchema),
+  /** Scratch targets the drill removed at its end, and leftovers of earlier drills (older than a day) the sweep removed. */
+  cleanup: z.object({ removed: z.array(z.string()), swept: z.array(z.string()), errors: z.array(z.string()) }),
+});
+export type DrillReport = z.infer<typeof drillReportSchema>;
+
+/** The catalog item: the report, where its object is, and the SHA-256 of the object's bytes (what `drills evidence` lists). */
+export const drillRecordSchema = drillReportSchema.extend({
+  reportKey: z.string().regex(/^drills\/\d{8}T\d{6}Z-[0-9a-f]{8}\.json$/),
+  reportSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type DrillRecord = z.infer<typeof drillRecordSchema>;
+
+export const DRILLS_PK = 'DRILLS';
+
+/** The vault key of a drill's report object. */
+export function drillReportKey(drillId: string): string {
+  return `drills/${drillId}.json`;
+}
