@@ -8,13 +8,27 @@ import { resourceNames } from '../lib/stacks/resource-names';
  * state machine on the local executor, over the local cloud) or in AWS (StartExecution, then
  * DescribeExecution until it stops). Commands only see this interface.
  */
-export type WorkflowName = 'backup' | 'restore' | 'catalog-rebuild';
+export type WorkflowName = 'backup' | 'restore' | 'catalog-rebuild' | 'drill' | 'failover';
+
+/** Which region's stack runs it: the primary's, or the DR region's (which has its own restore and drill, and the failover). */
+export type WorkflowRegion = 'primary' | 'dr';
+
+export type WorkflowRunOptions = {
+  /** @default 'dr' for the failover (it exists only there), 'primary' for the others */
+  region?: WorkflowRegion;
+};
 
 /** The state machine of a workflow, by the environment's fixed names. */
 function stateMachineOf(workflow: WorkflowName, names: ReturnType<typeof resourceNames>): string {
   if (workflow === 'backup') return names.backupStateMachine;
   if (workflow === 'restore') return names.restoreStateMachine;
+  if (workflow === 'drill') return names.drillStateMachine;
+  if (workflow === 'failover') return names.failoverStateMachine;
   return names.catalogRebuildStateMachine;
+}
+
+function regionOf(workflow: WorkflowName, options: WorkflowRunOptions | undefined): WorkflowRegion {
+  return options?.region ?? (workflow === 'failover' ? 'dr' : 'primary');
 }
 
 export type WorkflowProgress = { state?: string; shardsDone: number; shardsFailed: number; retries: number; elapsedMs: number };
@@ -30,7 +44,7 @@ export type WorkflowOutcome = {
 };
 
 export type WorkflowRunner = {
-  run(workflow: WorkflowName, input: unknown, onProgress: (p: WorkflowProgress) => void): Promise<WorkflowOutcome>;
+  run(workflow: WorkflowName, input: unknown, onProgress: (p: WorkflowProgress) => void, options?: WorkflowRunOptions): Promise<WorkflowOutcome>;
 };
 
 /** The error a failed Lambda reports reaches Step Functions as JSON `{errorType, errorMessage, trace}`: keep its message. */
@@ -47,18 +61,19 @@ export function causeMessage(cause: string | undefined): string | undefined {
 /** The local executor. Imported lazily: it pulls in the CDK (synthesis) and the local cloud. */
 export function localWorkflowRunner(options: { config: LifeboatConfig; envName: string; dataDir: string; workers?: number }): WorkflowRunner {
   return {
-    async run(workflow, input, onProgress) {
+    async run(workflow, input, onProgress, runOptions) {
       const { openLocalEnvironment } = await import('../local/local-environment.js');
       const { runLocalExecution } = await import('../local/executor/run-local-execution.js');
       const local = await openLocalEnvironment({ config: options.config, envName: options.envName, dataDir: options.dataDir });
       try {
-        const primary = local.stacks.find((s) => s.role === 'primary');
-        if (!primary) throw new Error('The synthesized environment has no primary stack.');
+        const region = regionOf(workflow, runOptions);
+        const stack = local.stacks.find((s) => s.role === region);
+        if (!stack) throw new Error(`The synthesized environment has no ${region} stack.`);
         const names = resourceNames(local.environment);
         const started = Date.now();
         const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
         const result = await runLocalExecution({
-          stack: primary,
+          stack,
           stateMachine: stateMachineOf(workflow, names),
           input,
           endpoints: local.endpoints,
@@ -90,24 +105,28 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
 }
 
 /** Step Functions in AWS: the state machines have fixed names, so their ARNs follow from the config. */
-export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; pollMs?: number; partition?: string }): WorkflowRunner {
+export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number; partition?: string }): WorkflowRunner {
   const env = options.environment;
   const client = options.client ?? new SFNClient({ region: env.primaryRegion });
+  let drClient: SFNClient | undefined;
   const names = resourceNames(env);
   return {
-    async run(workflow, input, onProgress) {
+    async run(workflow, input, onProgress, runOptions) {
       const name = stateMachineOf(workflow, names);
-      const stateMachineArn = `arn:${options.partition ?? 'aws'}:states:${env.primaryRegion}:${env.account}:stateMachine:${name}`;
+      const region = regionOf(workflow, runOptions) === 'dr' ? env.drRegion : env.primaryRegion;
+      // The DR region's state machines are started with a client of that region (the primary region may be down).
+      const sfn = region === env.primaryRegion ? client : (drClient ??= options.drClient ?? new SFNClient({ region }));
+      const stateMachineArn = `arn:${options.partition ?? 'aws'}:states:${region}:${env.account}:stateMachine:${name}`;
       const started = Date.now();
-      const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
       if (!executionArn) throw new Error(`StartExecution of ${stateMachineArn} returned no execution ARN.`);
       const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
       for (;;) {
         // The history drives the same progress line as locally (countEvent skips events already counted).
-        for await (const page of paginateGetExecutionHistory({ client, pageSize: 500 }, { executionArn })) {
+        for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 500 }, { executionArn })) {
           for (const event of page.events ?? []) countEvent(progress, event);
         }
-        const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+        const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
         onProgress({ ...progress, elapsedMs: Date.now() - started });
         if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
           return {

@@ -30,6 +30,16 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     /** The scrub runbook (docs/RUNBOOKS.md, "Scrub"), and its daily schedule of the same name. */
     scrubStateMachine: `${prefix}-scrub`,
     scrubSchedule: `${prefix}-scrub`,
+    /** The drill workflow (docs/RUNBOOKS.md, "Drill"): one in each region, over that region's vault. */
+    drillStateMachine: `${prefix}-drill`,
+    /** A plan's drill schedule: `<prefix>-drill-<plan>`, in the region of the vault it drills. */
+    drillSchedulePrefix: `${prefix}-drill-`,
+    /** Scratch buckets, tables and directories of drills start with this; a drill removes its own, the sweep those older than a day. */
+    drillTargetPrefix: `${prefix}-drill-`,
+    /** The failover runbook (docs/RUNBOOKS.md, "Failover"), in the DR region only. */
+    failoverStateMachine: `${prefix}-failover`,
+    /** Alias of the DR catalog's KMS key: the Replicate step (primary region) writes the DR catalog through it. */
+    drCatalogKeyAlias: `alias/${prefix}-dr-catalog`,
     /** Alias of the primary vault's KMS key: the CLI (`lifeboat verify --aws`) names the key by it. */
     primaryVaultKeyAlias: `alias/${prefix}-vault`,
     /** Alias of the DR vault's KMS key: the restore functions in the primary region name the DR key by it. */

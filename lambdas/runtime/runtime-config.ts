@@ -28,6 +28,12 @@ export type RuntimeConfig = {
   primaryVault: VaultLocation;
   /** The DR vault, or the MissingEnvironmentError a function without it gets when it asks for it. */
   drVault: VaultLocation | MissingEnvironmentError;
+  /**
+   * The function's own vault (LIFEBOAT_HOME_VAULT, default primary): the DR stack's functions have
+   * only the DR vault and the DR catalog (docs/ARCHITECTURE.md, "the DR region stands alone"). Restore
+   * plans and drill reports go to it; a restore request's `vault` defaults to it.
+   */
+  homeVault: VaultSide;
   /** Local executor only: the loopback endpoints of the local cloud. */
   localEndpoints?: LocalEndpoints;
   /** Local executor only: the key file that stands in for KMS. */
@@ -75,9 +81,12 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const fsRoot = optional(env, 'LIFEBOAT_FS_ROOT');
   const mountPath = optional(env, 'LIFEBOAT_MOUNT_PATH');
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
+  const homeVault = optional(env, 'LIFEBOAT_HOME_VAULT') ?? 'primary';
+  if (homeVault !== 'primary' && homeVault !== 'dr') throw new InvalidEnvironmentError('LIFEBOAT_HOME_VAULT', `"${homeVault}" is neither primary nor dr`);
   return {
     region,
     environment,
+    homeVault,
     restoreTargetPrefix: optional(env, 'LIFEBOAT_RESTORE_TARGET_PREFIX') ?? defaultRestoreTargetPrefix(environment),
     catalogTable: requireEnv('CATALOG_TABLE', env),
     plans: jsonVariable(env, 'LIFEBOAT_PLANS', z.array(protectionPlanSchema)),
