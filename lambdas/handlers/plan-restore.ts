@@ -9,8 +9,8 @@ const inputSchema = z.object({ resolved: resolvedRestoreSchema });
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolved restore' }, async ({ resolved }, runtime) =>
   planRestore(resolved, {
     openVault: (side) => runtime.openVault(side),
-    planS3: runtime.vaultS3('primary'),
-    planBucket: runtime.vaultBucket('primary'),
+    planS3: runtime.vaultS3(runtime.config.homeVault),
+    planBucket: runtime.vaultBucket(runtime.config.homeVault),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,
   }),

@@ -13,6 +13,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restor
     sources: runtime.sources,
     catalog: runtime.catalog,
     openVault: (side) => runtime.openVault(side),
+    homeVault: runtime.config.homeVault,
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,

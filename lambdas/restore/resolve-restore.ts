@@ -19,6 +19,8 @@ export type ResolveRestoreDeps = TargetDeps & {
   sources: readonly SourceConfig[];
   catalog: Pick<BackupCatalog, 'requireBackup' | 'backupAsOf'>;
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
+  /** The vault of the function's region: the default of the request's `vault`, and in the DR region the only one. @default 'primary' */
+  homeVault?: 'primary' | 'dr';
   now?: () => Date;
 };
 
@@ -32,7 +34,7 @@ const KINDS: Record<SourceConfig['type'], readonly string[]> = { s3: ['s3'], dyn
  * receive it. Writes nothing.
  */
 export async function resolveRestore(raw: unknown, restoreId: string, deps: ResolveRestoreDeps): Promise<ResolvedRestore> {
-  const request = parseRestoreRequest(raw, deps.sources);
+  const request = parseRestoreRequest(raw, deps.sources, deps.homeVault);
   const source = request.sourceConfig;
   if (request.backupId === undefined && request.pointInTime === undefined) {
     throw new InvalidInputError('Invalid restore request: backupId: give the backup to restore, as "backupId" or as "pointInTime" (the newest committed backup at or before it)');

@@ -5,10 +5,10 @@ import { type Vault } from '../../vault';
 /** What the restore shards and the verify step read from and write to: the vaults, the stored plan, the target. */
 export type RestoreIo = {
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
-  /** The restore plan lives in the primary vault bucket (restore-plans/). */
+  /** The restore plan lives in the home vault's bucket (restore-plans/): the primary's, or the DR vault's for the DR stack's functions. */
   planS3: S3Client;
   planBucket: string;
-  /** The S3 client for the target bucket (the primary region's). */
+  /** The S3 client for the target bucket (the function's own region's). */
   targetS3: S3Client;
   dynamodb: DynamoDBClient;
   /** A configured directory path → where it is on this machine (the EFS mount in AWS, under the local fs root locally). */

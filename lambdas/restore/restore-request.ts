@@ -33,11 +33,12 @@ export const restoreRequestSchema = z
     overwrite: z.boolean().default(false),
     /** File systems: keep setuid/setgid bits of restored files (dropped by default: the runbook restores other people's files). */
     keepSetIdBits: z.boolean().default(false),
-    vault: z.enum(['primary', 'dr']).default('primary'),
+    /** Absent: the function's home vault (the primary's in the primary region, the DR vault in the DR region). */
+    vault: z.enum(['primary', 'dr']).optional(),
     filter: z.strictObject({ prefix: z.string().min(1) }).optional(),
   })
   .refine((r) => !(r.backupId && r.pointInTime), { message: 'give either backupId or pointInTime, not both', path: ['backupId'] });
-export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+export type RestoreRequest = Omit<z.infer<typeof restoreRequestSchema>, 'vault'> & { vault: 'primary' | 'dr' };
 
 function describe(error: z.ZodError): string {
   return error.issues
@@ -49,14 +50,20 @@ function describe(error: z.ZodError): string {
 }
 
 /**
- * Validates a restore request against the schema and against the environment's sources: the
+ * Validates a restore request against the schema and against the environment's sources (`homeVault`:
+ * the vault of the function's own region, the default of `vault`): the
  * source must exist, the target must be of its type, and restoring onto the source itself needs
  * `overwrite: true`.
  */
-export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig[]): RestoreRequest & { sourceConfig: SourceConfig } {
+export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig[], homeVault: 'primary' | 'dr' = 'primary'): RestoreRequest & { sourceConfig: SourceConfig } {
   const parsed = restoreRequestSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidInputError(`Invalid restore request: ${describe(parsed.error)}`);
-  const request = parsed.data;
+  const request = { ...parsed.data, vault: parsed.data.vault ?? homeVault };
+  if (homeVault === 'dr' && request.vault === 'primary') {
+    throw new InvalidInputError(
+      'Invalid restore request: vault: this is the DR region\'s restore runbook, which reads the DR vault only (so that it works with the primary region down); remove "vault" or set it to "dr", or start the primary region\'s restore runbook to restore from the primary vault',
+    );
+  }
   const sourceConfig = sources.find((s) => s.name === request.source);
   if (!sourceConfig) {
     throw new InvalidInputError(`Invalid restore request: source: unknown source "${request.source}"; known sources: ${sources.map((s) => s.name).join(', ')}`);

@@ -33,6 +33,14 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
+/**
+ * A function of the DR stack was asked for the primary vault: it has none (the DR path must work with
+ * the primary region down, docs/ARCHITECTURE.md "the DR region stands alone"). Not retried.
+ */
+export class PrimaryVaultUnavailableError extends Error {
+  override readonly name = 'PrimaryVaultUnavailableError';
+}
+
 const TRANSIENT_SDK_ERRORS = new Set([
   'ThrottlingException',
   'Throttling',

@@ -7,7 +7,7 @@ import { type KeyProvider, type Vault } from '../../vault';
 import { S3VaultStore } from '../../vault/aws';
 import { AwsClients } from './aws-clients';
 import { openBackupVault, vaultKeyProvider, type VaultKeySource } from './backup-vault';
-import { MissingEnvironmentError } from './errors';
+import { MissingEnvironmentError, PrimaryVaultUnavailableError } from './errors';
 import { type RuntimeConfig, runtimeConfigFromEnv, type VaultLocation, type VaultSide } from './runtime-config';
 
 /**
@@ -43,7 +43,10 @@ export type LambdaRuntime = {
 export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
   const clients = new AwsClients(config.region, config.localEndpoints);
   const location = (side: VaultSide): VaultLocation => {
-    if (side === 'primary') return config.primaryVault;
+    if (side === 'primary') {
+      if (config.primaryVault instanceof PrimaryVaultUnavailableError) throw config.primaryVault;
+      return config.primaryVault;
+    }
     if (config.drVault instanceof MissingEnvironmentError) throw config.drVault;
     return config.drVault;
   };
@@ -79,8 +82,8 @@ export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
     directory: (configuredPath) => resolveSourceRoot(configuredPath, { LIFEBOAT_FS_ROOT: config.fsRoot }),
     restoreIo: () => ({
       openVault: (side) => runtime.openVault(side),
-      planS3: runtime.vaultS3('primary'),
-      planBucket: runtime.vaultBucket('primary'),
+      planS3: runtime.vaultS3(config.homeVault),
+      planBucket: runtime.vaultBucket(config.homeVault),
       targetS3: clients.s3Client(),
       dynamodb: clients.dynamoDbClient(),
       directory: runtime.directory,

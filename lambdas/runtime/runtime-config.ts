@@ -3,7 +3,7 @@ import { protectionPlanSchema, type ProtectionPlanConfig } from '../../config/li
 import { LOCAL_VAULT_KEY_FILE_ENV } from './backup-vault';
 import { defaultRestoreTargetPrefix } from '../restore/restore-target-policy';
 import { requireEnv } from './environment';
-import { InvalidEnvironmentError, MissingEnvironmentError } from './errors';
+import { InvalidEnvironmentError, MissingEnvironmentError, PrimaryVaultUnavailableError } from './errors';
 import { LOCAL_ENDPOINTS_ENV, type LocalEndpoints, localEndpointsSchema } from './local-endpoints';
 
 /** Where a vault is: its bucket, the bucket's region, and (in AWS) its KMS key, with the variable that named it. */
@@ -25,7 +25,8 @@ export type RuntimeConfig = {
   restoreTargetPrefix: string;
   catalogTable: string;
   plans: ProtectionPlanConfig[];
-  primaryVault: VaultLocation;
+  /** The primary vault; functions of the DR stack have none (their home is the DR vault), and get the error saying so when they ask. */
+  primaryVault: VaultLocation | PrimaryVaultUnavailableError;
   /** The DR vault, or the MissingEnvironmentError a function without it gets when it asks for it. */
   drVault: VaultLocation | MissingEnvironmentError;
   /**
@@ -90,7 +91,12 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     restoreTargetPrefix: optional(env, 'LIFEBOAT_RESTORE_TARGET_PREFIX') ?? defaultRestoreTargetPrefix(environment),
     catalogTable: requireEnv('CATALOG_TABLE', env),
     plans: jsonVariable(env, 'LIFEBOAT_PLANS', z.array(protectionPlanSchema)),
-    primaryVault: { bucket: requireEnv('VAULT_BUCKET', env), region, keyArn: optional(env, 'VAULT_KEY_ARN'), keyArnVariable: 'VAULT_KEY_ARN' },
+    primaryVault:
+      homeVault === 'dr'
+        ? new PrimaryVaultUnavailableError(
+            `This function runs in the DR region (${region}) and reads the DR vault only, so that it works with the primary region down; use "vault": "dr", or start the primary region's runbook to use the primary vault.`,
+          )
+        : { bucket: requireEnv('VAULT_BUCKET', env), region, keyArn: optional(env, 'VAULT_KEY_ARN'), keyArnVariable: 'VAULT_KEY_ARN' },
     drVault: drVaultFromEnv(env),
     ...(localEndpoints ? { localEndpoints } : {}),
     ...(localVaultKeyFile ? { localVaultKeyFile } : {}),

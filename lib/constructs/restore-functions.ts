@@ -1,0 +1,176 @@
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { type Construct } from 'constructs';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatSource } from './lifeboat-source';
+import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
+import { sourceObjectsArn } from './source-access';
+
+/** The vault of the functions' own region, in their stack. */
+export type HomeVault = {
+  /** 'primary' in the primary stack; 'dr' in the DR stack, whose functions then have no other vault. */
+  readonly side: 'primary' | 'dr';
+  readonly bucket: s3.IBucket;
+  readonly key: kms.IKey;
+};
+
+export type RestoreFunctionsProps = {
+  readonly environmentName: string;
+  /** Validated (validatePlans): as the functions receive them in LIFEBOAT_PLANS. */
+  readonly plans: readonly ProtectionPlanConfig[];
+  readonly sources: readonly LifeboatSource[];
+  /** New buckets and tables the functions may create or write start with this (LIFEBOAT_RESTORE_TARGET_PREFIX). */
+  readonly restoreTargetPrefix: string;
+  readonly homeVault: HomeVault;
+  /** The DR vault, read from the primary region (a request's `"vault": "dr"`). @default none (the DR stack's functions) */
+  readonly drVault?: ReplicaVaultLocation;
+  /** The catalog of the functions' region and its key. */
+  readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
+  /** @default no file system: directory targets only under the local cloud */
+  readonly fileSystem?: FileSystemMount;
+  /** Restores onto the protected sources themselves (with `overwrite`): only the primary region's restore runbook. */
+  readonly sourcesWritable: boolean;
+  /** Added to every function's environment. */
+  readonly environment?: Record<string, string>;
+  /** Prefixes the functions' construct ids (two sets in one scope). @default '' */
+  readonly idPrefix?: string;
+};
+
+export type RestoreFunctions = {
+  readonly resolve: LifeboatFunction;
+  readonly plan: LifeboatFunction;
+  readonly shard: LifeboatFunction;
+  readonly verify: LifeboatFunction;
+  readonly all: readonly LifeboatFunction[];
+  /** The scoped wildcard resources of their policies, for the AwsSolutions-IAM5 acknowledgement. */
+  readonly wildcardResources: readonly string[];
+};
+
+/** Vault objects a restore reads (docs/FORMAT.md §1): never data it could write. */
+const VAULT_READ_PREFIXES = ['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*'];
+const VAULT_LIST_PREFIXES = ['keys/*', 'index/*', 'snapshots/*'];
+const PLAN_PREFIX = 'restore-plans/*';
+
+/**
+ * The four functions of a restore (resolve, plan, shard, verify) with exactly their access: read the
+ * home vault (and the DR vault from the primary region), keep the restore plan in the home vault,
+ * read the catalog, write targets named `restoreTargetPrefix*` (and the sources only when
+ * `sourcesWritable`). The restore runbook, the drill and the failover each create their own set
+ * (restoreSourceChain runs them), so a drill's functions can write scratch targets and nothing else.
+ * Created directly in `scope` (construct ids ResolveRestore, PlanRestore, ...): the restore runbook's
+ * logical ids are those it had before the set was shared.
+ */
+export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps): RestoreFunctions {
+  const stack = Stack.of(scope);
+  const home = props.homeVault;
+  const dr = props.drVault;
+  const drAccess = dr ? replicaVaultAccess(stack, dr) : undefined;
+  const vaultEnvironment: Record<string, string> =
+    home.side === 'primary'
+      ? { VAULT_BUCKET: home.bucket.bucketName, VAULT_KEY_ARN: home.key.keyArn, ...(drAccess ? drAccess.environment : {}) }
+      : { LIFEBOAT_HOME_VAULT: 'dr', DR_VAULT_BUCKET: home.bucket.bucketName, DR_REGION: stack.region, DR_VAULT_KEY_ARN: home.key.keyArn };
+  const common = {
+    LIFEBOAT_ENVIRONMENT: props.environmentName,
+    // The restore-target rule the functions check at input validation, the same names IAM grants below.
+    LIFEBOAT_RESTORE_TARGET_PREFIX: props.restoreTargetPrefix,
+    ...vaultEnvironment,
+    CATALOG_TABLE: props.catalog.tableName,
+    LIFEBOAT_PLANS: stack.toJsonString(props.plans),
+    // Resolve refuses directory targets outside the mount (the rest of a Lambda's file system is read-only).
+    ...(props.fileSystem ? { LIFEBOAT_MOUNT_PATH: props.fileSystem.mountPath } : {}),
+    ...props.environment,
+  };
+  const files = (access: FileSystemAccess) => (props.fileSystem ? { files: { mount: props.fileSystem, access } } : {});
+  const id = (name: string) => `${props.idPrefix ?? ''}${name}`;
+
+  // Directory targets: resolve only looks (lstat/readdir: absent or empty?); plan creates the directory, shards write
+  // entries, verify reads them back and then gives directories their final mode and mtime, so those three write.
+  const resolve = new LifeboatFunction(scope, id('ResolveRestore'), { handler: 'resolve-restore', environment: common, ...files('read') });
+  const plan = new LifeboatFunction(scope, id('PlanRestore'), { handler: 'plan-restore', environment: common, ...files('write') });
+  const shard = new LifeboatFunction(scope, id('RestoreShard'), { handler: 'restore-shard', environment: common, ...files('write') });
+  const verify = new LifeboatFunction(scope, id('VerifyRestore'), { handler: 'verify-restore', environment: common, ...files('write') });
+  const all = [resolve, plan, shard, verify];
+
+  // Vaults: read-only.
+  const drBucketArn = dr ? `arn:${stack.partition}:s3:::${dr.bucketName}` : undefined;
+  for (const fn of all) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: VAULT_READ_PREFIXES.map((p) => home.bucket.arnForObjects(p)) }));
+    if (drBucketArn) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: VAULT_READ_PREFIXES.map((p) => `${drBucketArn}/${p}`) }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [home.bucket.bucketArn, ...(drBucketArn ? [drBucketArn] : [])],
+        conditions: { StringLike: { 's3:prefix': VAULT_LIST_PREFIXES } },
+      }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [home.key.keyArn] }));
+    if (dr && drAccess) {
+      // The DR key is named by its alias (another region, another stack): Decrypt on exactly the key that carries it.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [drAccess.keyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } } }),
+      );
+    }
+  }
+  // Restore plans: written by plan, read by shard and verify (SSE-KMS under the vault key).
+  plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
+  plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [home.key.keyArn] }));
+  for (const fn of [shard, verify]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
+
+  // Catalog: resolve reads backups by id and by source (Query on the table, no index).
+  props.catalogKey.grantDecrypt(resolve);
+  resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn] }));
+
+  // Targets: new ones by name pattern, and (restore runbook of the primary region) the protected sources themselves.
+  const targetPrefix = props.restoreTargetPrefix;
+  const s3Sources = props.sourcesWritable ? props.sources.filter((s) => s.bucket !== undefined) : [];
+  const tableSources = props.sourcesWritable ? props.sources.filter((s) => s.table !== undefined) : [];
+  const targetBuckets = [`arn:${stack.partition}:s3:::${targetPrefix}*`, ...s3Sources.map((s) => s.bucket?.bucketArn ?? '')];
+  const targetObjects = [`arn:${stack.partition}:s3:::${targetPrefix}*/*`, ...s3Sources.map(sourceObjectsArn)];
+  const table = (name: string) => Arn.format({ service: 'dynamodb', resource: 'table', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+  const newTables = [table(`${targetPrefix}*`)];
+  const targetTables = [...newTables, ...tableSources.map((s) => s.table?.tableArn ?? '')];
+  // HeadBucket and "is the prefix empty" (resolve), HeadObject answering 404 (verify) need ListBucket.
+  for (const fn of [resolve, verify]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: targetBuckets }));
+  resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: targetTables }));
+  plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: targetTables }));
+  plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:CreateTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:DescribeTimeToLive'], resources: newTables }));
+  shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], resources: targetObjects }));
+  shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: targetTables }));
+  verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: targetObjects }));
+  verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: targetTables }));
+  // Sources encrypted with their own KMS key: a restore onto them writes (shard) and reads back (verify) through it.
+  const bucketKeys = s3Sources.flatMap((s) => (s.bucket?.encryptionKey ? [s.bucket.encryptionKey.keyArn] : []));
+  const tableKeys = tableSources.flatMap((s) => (s.table?.encryptionKey ? [s.table.encryptionKey.keyArn] : []));
+  if (bucketKeys.length > 0) {
+    shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: bucketKeys }));
+    verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: bucketKeys }));
+  }
+  if (tableKeys.length > 0) {
+    shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: tableKeys }));
+    verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: tableKeys }));
+  }
+
+  return {
+    resolve,
+    plan,
+    shard,
+    verify,
+    all,
+    wildcardResources: [
+      ...[...VAULT_READ_PREFIXES, PLAN_PREFIX].map((p) => home.bucket.arnForObjects(p)),
+      ...(drBucketArn ? VAULT_READ_PREFIXES.map((p) => `${drBucketArn}/${p}`) : []),
+      ...(drAccess ? [drAccess.keyArns] : []),
+      ...targetBuckets,
+      ...targetObjects,
+      ...targetTables,
+      ...all.map((fn) => `${fn.functionArn}:*`),
+    ],
+  };
+}
+
