@@ -19,6 +19,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'replic
     // The DR vault's key is its own region's KMS key, found by alias, with the DR bucket as encryption context.
     targetKeys: await runtime.vaultKeys('dr'),
     catalog: runtime.catalog,
+    // Functions deployed before the DR catalog existed have no DR_CATALOG_TABLE: they replicate the vault only.
+    ...(runtime.config.drCatalogTable !== undefined ? { drCatalog: runtime.drCatalog() } : {}),
     ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
   });
 });

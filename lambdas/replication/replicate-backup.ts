@@ -1,4 +1,5 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupRecord } from '../catalog/backup-record';
 import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
@@ -12,6 +13,11 @@ export type ReplicateBackupDeps = {
   target: VaultStore;
   targetKeys: KeyProvider;
   catalog: BackupCatalog;
+  /**
+   * The DR region's catalog: after a complete pass it gets every committed backup of the plan it lacks
+   * (the DR path reads only it). Absent: functions deployed before the DR catalog existed.
+   */
+  drCatalog?: Pick<BackupCatalog, 'putRebuiltBackup' | 'indexCommittedBackup' | 'listBackupsOfPlan'>;
   deadline?: number;
   now?: () => number;
 };
@@ -24,25 +30,61 @@ export type ReplicationReport = {
   remainingObjects: number;
   /** Backups now recorded as copied to the DR vault (this run's and any earlier ones this pass caught up on). */
   backupsCopied: number;
+  /** Backups written to the DR catalog by this run (absent without a DR catalog). */
+  drCatalogWritten?: number;
 };
 
 /**
  * The backup workflow's Replicate step: copies what the DR vault lacks (replicateVault), and once it
- * holds everything, records copies.dr = COMMITTED for this run's backup and for every earlier
- * backup whose snapshot this pass copied (a run whose replication failed is caught up by the next).
+ * holds everything:
+ * 1. writes to the DR catalog every committed backup of the plan (and of the snapshots this pass
+ *    copied) that it lacks, as copied — before the primary says so, so a DR region lost in between
+ *    leaves the primary's record not COMMITTED in DR and the next run writes it again;
+ * 2. records copies.dr = COMMITTED in the primary catalog for this run's backup and for every earlier
+ *    one the pass caught up on (a run whose replication failed is caught up by the next).
  * The snapshots' `backupId:` tags say which backups they belong to, so this needs the vault alone.
  */
 export async function replicateBackup(input: { backupId: string }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
   const progress = await replicateVault({ source: deps.source, target: deps.target, targetKeys: deps.targetKeys, deadline: deps.deadline, now: deps.now });
   let backupsCopied = 0;
+  let drCatalogWritten = 0;
   if (progress.complete) {
     const backupIds = new Set([input.backupId]);
     for (const id of progress.copiedSnapshots) {
       const backupId = backupIdOfTags((await deps.source.loadSnapshot(id)).tags);
       if (backupId) backupIds.add(backupId);
     }
+    if (deps.drCatalog) drCatalogWritten = await syncDrCatalog(input.backupId, backupIds, deps.catalog, deps.drCatalog);
     for (const backupId of backupIds) if (await deps.catalog.markCopied(backupId)) backupsCopied++;
   }
   const { complete, copiedObjects, copiedBytes, remainingObjects } = progress;
-  return { complete, copiedObjects, copiedBytes, remainingObjects, backupsCopied };
+  return { complete, copiedObjects, copiedBytes, remainingObjects, backupsCopied, ...(deps.drCatalog ? { drCatalogWritten } : {}) };
+}
+
+/**
+ * Every committed backup of this run's plan, and those of `backupIds`, into the DR catalog where it
+ * lacks them; the backups of the plan whose primary record is not yet COMMITTED in DR join
+ * `backupIds`, so the primary is marked after the DR catalog has them. Returns how many were written.
+ */
+async function syncDrCatalog(backupId: string, backupIds: Set<string>, catalog: BackupCatalog, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<number> {
+  const current = await catalog.getBackup(backupId);
+  const records = new Map<string, BackupRecord>();
+  if (current) for (const record of await catalog.listBackupsOfPlan(current.plan)) records.set(record.backupId, record);
+  for (const id of backupIds) {
+    if (records.has(id)) continue;
+    const record = await catalog.getBackup(id);
+    if (record) records.set(id, record);
+  }
+  const inDr = new Set<string>();
+  for (const plan of new Set([...records.values()].map((r) => r.plan))) for (const r of await drCatalog.listBackupsOfPlan(plan)) inDr.add(r.backupId);
+  let written = 0;
+  for (const record of records.values()) {
+    if (record.status !== 'COMMITTED') continue;
+    if (record.copies?.dr !== 'COMMITTED') backupIds.add(record.backupId);
+    if (inDr.has(record.backupId)) continue;
+    const copied: BackupRecord = { ...record, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } };
+    if (await drCatalog.putRebuiltBackup(copied)) written++;
+    await drCatalog.indexCommittedBackup(copied);
+  }
+  return written;
 }

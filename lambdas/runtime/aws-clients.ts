@@ -13,8 +13,8 @@ import { LOCAL_CREDENTIALS, type LocalEndpoints } from './local-endpoints';
 export class AwsClients {
   private readonly s3 = new Map<string, S3Client>();
   private readonly kms = new Map<string, KMSClient>();
-  private dynamo?: DynamoDBClient;
-  private documents?: DynamoDBDocumentClient;
+  private readonly dynamo = new Map<string, DynamoDBClient>();
+  private readonly documents = new Map<string, DynamoDBDocumentClient>();
 
   constructor(
     /** The function's own region: the default for every client. */
@@ -36,13 +36,16 @@ export class AwsClients {
     return client;
   }
 
-  dynamoDbClient(): DynamoDBClient {
-    if (!this.dynamo) {
-      const endpoint = this.local?.dynamodb[this.region];
-      if (this.local && !endpoint) throw new Error(`The local cloud has no DynamoDB endpoint for region ${this.region}.`);
-      this.dynamo = new DynamoDBClient({ region: this.region, ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}) });
+  /** DynamoDB in `region` (the Replicate step writes the DR region's catalog). */
+  dynamoDbClient(region: string = this.region): DynamoDBClient {
+    let client = this.dynamo.get(region);
+    if (!client) {
+      const endpoint = this.local?.dynamodb[region];
+      if (this.local && !endpoint) throw new Error(`The local cloud has no DynamoDB endpoint for region ${region}.`);
+      client = new DynamoDBClient({ region, ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}) });
+      this.dynamo.set(region, client);
     }
-    return this.dynamo;
+    return client;
   }
 
   /** KMS in `region` (the DR vault's key is in the DR region). The local cloud has no KMS: locally the vault key comes from a key file (backup-vault.ts). */
@@ -55,8 +58,12 @@ export class AwsClients {
     return client;
   }
 
-  documentClient(): DynamoDBDocumentClient {
-    this.documents ??= DynamoDBDocumentClient.from(this.dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } });
-    return this.documents;
+  documentClient(region: string = this.region): DynamoDBDocumentClient {
+    let client = this.documents.get(region);
+    if (!client) {
+      client = DynamoDBDocumentClient.from(this.dynamoDbClient(region), { marshallOptions: { removeUndefinedValues: true } });
+      this.documents.set(region, client);
+    }
+    return client;
   }
 }

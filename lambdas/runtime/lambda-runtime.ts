@@ -23,6 +23,8 @@ export type LambdaRuntime = {
   plans: ProtectionPlanConfig[];
   sources: SourceConfig[];
   catalog: BackupCatalog;
+  /** The DR region's catalog (the Replicate step writes it), or the MissingEnvironmentError of a function without it. */
+  drCatalog(): BackupCatalog;
   vaultBucket(side: VaultSide): string;
   vaultS3(side: VaultSide): S3Client;
   /** The vault's objects as a store, without opening the vault (the replication target). */
@@ -64,6 +66,10 @@ export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
     plans: config.plans,
     sources: config.plans.flatMap((p) => p.sources),
     catalog: new BackupCatalog(clients.documentClient(), config.catalogTable),
+    drCatalog: () => {
+      if (config.drCatalogTable === undefined) throw new MissingEnvironmentError('DR_CATALOG_TABLE');
+      return new BackupCatalog(clients.documentClient(location('dr').region), config.drCatalogTable);
+    },
     vaultBucket: (side) => location(side).bucket,
     vaultS3: (side) => clients.s3Client(location(side).region),
     vaultStore: (side) => new S3VaultStore({ client: runtime.vaultS3(side), bucket: runtime.vaultBucket(side) }),

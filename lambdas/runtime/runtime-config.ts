@@ -24,6 +24,8 @@ export type RuntimeConfig = {
   /** New restore targets start with this (LIFEBOAT_RESTORE_TARGET_PREFIX; `lifeboat-<env>-restore-` for functions deployed before it existed). */
   restoreTargetPrefix: string;
   catalogTable: string;
+  /** The DR region's catalog, which the Replicate step writes (DR_CATALOG_TABLE, in DR_REGION); absent for the other functions. */
+  drCatalogTable?: string;
   plans: ProtectionPlanConfig[];
   /** The primary vault; functions of the DR stack have none (their home is the DR vault), and get the error saying so when they ask. */
   primaryVault: VaultLocation | PrimaryVaultUnavailableError;
@@ -81,6 +83,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const localVaultKeyFile = optional(env, LOCAL_VAULT_KEY_FILE_ENV);
   const fsRoot = optional(env, 'LIFEBOAT_FS_ROOT');
   const mountPath = optional(env, 'LIFEBOAT_MOUNT_PATH');
+  const drCatalogTable = optional(env, 'DR_CATALOG_TABLE');
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const homeVault = optional(env, 'LIFEBOAT_HOME_VAULT') ?? 'primary';
   if (homeVault !== 'primary' && homeVault !== 'dr') throw new InvalidEnvironmentError('LIFEBOAT_HOME_VAULT', `"${homeVault}" is neither primary nor dr`);
@@ -90,6 +93,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     homeVault,
     restoreTargetPrefix: optional(env, 'LIFEBOAT_RESTORE_TARGET_PREFIX') ?? defaultRestoreTargetPrefix(environment),
     catalogTable: requireEnv('CATALOG_TABLE', env),
+    ...(drCatalogTable ? { drCatalogTable } : {}),
     plans: jsonVariable(env, 'LIFEBOAT_PLANS', z.array(protectionPlanSchema)),
     primaryVault:
       homeVault === 'dr'

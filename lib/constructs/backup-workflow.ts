@@ -12,6 +12,7 @@ import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { loggedStateMachine } from './logged-state-machine';
+import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-catalog-location';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { grantSourceRead, sourceObjectsArn } from './source-access';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
@@ -32,6 +33,12 @@ export type BackupWorkflowProps = {
   /** The catalog (CatalogTable's table) and its KMS key. */
   readonly catalog: dynamodb.ITable;
   readonly catalogKey: kms.IKey;
+  /**
+   * The DR region's catalog: the Replicate step writes every backup it copied into it, so the DR region can
+   * restore with the primary region down (docs/ARCHITECTURE.md, "the DR region stands alone").
+   * @default none: only the DR vault is written
+   */
+  readonly drCatalog?: ReplicaCatalogLocation;
   /**
    * The EFS mount of the file-system sources: the plan and snapshot functions mount it read-only.
    * @default no file system: no function mounts one or runs in a VPC
@@ -79,11 +86,13 @@ export class BackupWorkflow extends Construct {
     const dr = props.drVault;
     const drAccess = replicaVaultAccess(stack, dr);
     const drKeyArns = drAccess.keyArns;
+    const drCatalog = props.drCatalog ? replicaCatalogAccess(stack, props.drCatalog) : undefined;
     const replicate = new LifeboatFunction(this, 'ReplicateBackup', {
       handler: 'replicate-backup',
       environment: {
         ...withVault,
         ...drAccess.environment,
+        ...(drCatalog ? drCatalog.environment : {}),
       },
     });
     this.functions = { lock, plan, snapshot, commit, replicate, recordFailure };
@@ -108,6 +117,8 @@ export class BackupWorkflow extends Construct {
     grantVaultObjects(replicate, vault, ['s3:GetObject'], ['config', 'keys/*', ...REPLICATED_PREFIXES]);
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: drObjects(['config', 'keys/*']) }));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: drObjects(['config', 'keys/*', ...REPLICATED_PREFIXES]) }));
+    // Big packs are copied in parts; an interrupted copy aborts its upload.
+    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: drObjects(['data/*']) }));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [drVaultArn] }));
     // The DR key, on exactly the key that carries the alias: Encrypt wraps the vault key, Decrypt checks an existing
     // wrapped key and reads the DR vault's SSE-KMS objects, GenerateDataKey encrypts what it writes there.
@@ -120,6 +131,20 @@ export class BackupWorkflow extends Construct {
     );
     // Replicate records copies.dr of the backups it copied.
     grantCatalogItems(replicate, props.catalog, ['dynamodb:UpdateItem']);
+    if (props.drCatalog && drCatalog) {
+      // The DR catalog: the plan's backups there (byPlan), and the records and index items it lacks (conditional PutItem).
+      // Also this run's plan's backups in the primary catalog (byPlan), to write those the DR catalog lacks.
+      replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [drCatalog.byPlanIndexArn, `${props.catalog.tableArn}/index/byPlan`] }));
+      replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [drCatalog.tableArn] }));
+      grantCatalogItems(replicate, props.catalog, ['dynamodb:GetItem']);
+      replicate.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [drCatalog.keyArns],
+          conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drCatalog.keyAlias] } },
+        }),
+      );
+    }
     for (const fn of [plan, snapshot, commit, replicate]) {
       // ListBucket: the vault lists keys/ and index/; and without it S3 answers a missing key with 403
       // instead of 404, which the vault needs to tell "absent" from "forbidden" (config before init, a part not written).
@@ -189,6 +214,7 @@ export class BackupWorkflow extends Construct {
       ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'].map((prefix) => vault.arnForObjects(prefix)),
       ...drObjects(['keys/*', ...REPLICATED_PREFIXES]),
       drKeyArns,
+      ...(drCatalog ? [drCatalog.keyArns] : []),
       ...sources.flatMap((s) => (s.config.type === 's3' ? [sourceObjectsArn(s)] : [])),
       // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.
       ...[lock, plan, snapshot, commit, replicate, recordFailure].map((fn) => `${fn.functionArn}:*`),

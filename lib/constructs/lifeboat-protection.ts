@@ -106,6 +106,11 @@ export class LifeboatProtection extends Construct {
   readonly drStack: Stack;
   readonly catalog: CatalogTable;
   readonly catalogKey: kms.Key;
+  /** The DR region's catalog (in `drStack`), written by the Replicate step: what the DR region's runbooks read. */
+  readonly drCatalog: CatalogTable;
+  readonly drCatalogKey: kms.Key;
+  /** The DR region's restore runbook (in `drStack`): the DR vault and the DR catalog only. */
+  readonly drRestoreWorkflow: RestoreWorkflow;
   readonly backupWorkflow: BackupWorkflow;
   readonly restoreWorkflow: RestoreWorkflow;
   /** The catalog-rebuild runbook: the catalog's records rebuilt from a vault's snapshots. */
@@ -151,6 +156,10 @@ export class LifeboatProtection extends Construct {
 
     this.catalogKey = new kms.Key(this, 'CatalogKey', { description: `Lifeboat ${this.environmentName} catalog`, enableKeyRotation: true });
     this.catalog = new CatalogTable(this, 'Catalog', { tableName: names.catalogTable, encryptionKey: this.catalogKey });
+    // The DR catalog: same table name (tables are regional), its own key, found from the primary region by alias.
+    this.drCatalogKey = new kms.Key(drScope, 'CatalogKey', { description: `Lifeboat ${this.environmentName} DR catalog`, enableKeyRotation: true });
+    new kms.Alias(drScope, 'CatalogKeyAlias', { aliasName: names.drCatalogKeyAlias, targetKey: this.drCatalogKey });
+    this.drCatalog = new CatalogTable(drScope, 'Catalog', { tableName: names.catalogTable, encryptionKey: this.drCatalogKey });
     const mount = FileSystemMount.forSources(this, {
       ...(fileSystem ? { efs: fileSystem } : {}),
       fileSystemSources: sources.filter((s) => s.config.type === 'filesystem').map((s) => s.name),
@@ -169,8 +178,25 @@ export class LifeboatProtection extends Construct {
       catalogKey: this.catalogKey,
     };
     const shared = { ...vaultsAndCatalog, ...(mount ? { fileSystem: mount } : {}) };
-    this.backupWorkflow = new BackupWorkflow(this, 'Backup', { ...shared, stateMachineName: names.backupStateMachine });
+    this.backupWorkflow = new BackupWorkflow(this, 'Backup', {
+      ...shared,
+      stateMachineName: names.backupStateMachine,
+      drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
+    });
     this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
+    // The DR region's runbooks: nothing in them names a primary-region resource (no file system either: the EFS
+    // mount is the primary region's; a directory source fails over under the local cloud only, docs/RUNBOOKS.md).
+    this.drRestoreWorkflow = new RestoreWorkflow(drScope, 'Restore', {
+      environmentName: this.environmentName,
+      plans: props.plans,
+      vault: this.drVault.bucket,
+      vaultKey: this.drVault.key,
+      vaultSide: 'dr',
+      catalog: this.drCatalog.table,
+      catalogKey: this.drCatalogKey,
+      stateMachineName: names.restoreStateMachine,
+      restoreTargetPrefix: names.restoreTargetPrefix,
+    });
     // No file system (nor VPC): the rebuild reads only the vaults and writes only the catalog.
     this.catalogRebuildWorkflow = new CatalogRebuildWorkflow(this, 'CatalogRebuild', { ...vaultsAndCatalog, stateMachineName: names.catalogRebuildStateMachine });
     const fraction = props.scrub?.fraction ?? DEFAULT_SCRUB_FRACTION;
