@@ -8,6 +8,7 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatSource } from './lifeboat-source';
+import { plansInStack } from './plans-in-stack';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { sourceObjectsArn } from './source-access';
 
@@ -81,7 +82,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
     LIFEBOAT_RESTORE_TARGET_PREFIX: props.restoreTargetPrefix,
     ...vaultEnvironment,
     CATALOG_TABLE: props.catalog.tableName,
-    LIFEBOAT_PLANS: stack.toJsonString(props.plans),
+    LIFEBOAT_PLANS: stack.toJsonString(plansInStack(scope, props.plans)),
     // Resolve refuses directory targets outside the mount (the rest of a Lambda's file system is read-only).
     ...(props.fileSystem ? { LIFEBOAT_MOUNT_PATH: props.fileSystem.mountPath } : {}),
     ...props.environment,

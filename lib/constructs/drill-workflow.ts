@@ -1,0 +1,195 @@
+import { Arn, ArnFormat, type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { type FileSystemMount } from './file-system-mount';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
+import { lifeboatTask } from './lifeboat-task';
+import { loggedStateMachine } from './logged-state-machine';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { restoreFunctions } from './restore-functions';
+import { restoreSourceChain } from './restore-source-chain';
+import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
+import { validatePlans } from './validated-plans';
+
+export type DrillWorkflowProps = {
+  /** Names the protection (the functions' LIFEBOAT_ENVIRONMENT). */
+  readonly environmentName: string;
+  /** Physical name of the state machine (`<prefix>-drill`, the same in both regions). */
+  readonly stateMachineName: string;
+  readonly plans: readonly LifeboatPlan[];
+  /** The vault the drill restores from, in the workflow's stack, and which one it is. */
+  readonly vault: s3.IBucket;
+  readonly vaultKey: kms.IKey;
+  readonly vaultSide: 'primary' | 'dr';
+  /** The catalog of the workflow's region (the DR catalog in the DR stack) and its key: backups are picked from it, drills recorded in it. */
+  readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
+  /** Scratch buckets, tables and directories start with this (`<prefix>-drill-`): the drill's functions may write nothing else. */
+  readonly scratchPrefix: string;
+  /** The sources' region, for the live-source comparison (reached only when it is up). */
+  readonly primaryRegion: string;
+  /** @default no file system (directory sources are drilled only under the local cloud) */
+  readonly fileSystem?: FileSystemMount;
+};
+
+/**
+ * The restore-and-verify drill (docs/RUNBOOKS.md, "Drill"; docs/ARCHITECTURE.md for the contracts):
+ * Start drill (pick the backup, measure RPO, create scratch buckets) → Restore sources (the restore
+ * chain once per source, into scratch targets) → Compare with live sources → Clean up scratch →
+ * Record drill (RTO, verdict, report object, catalog) → PASSED succeeds, anything else fails with
+ * DrillFailed or DrillObjectiveMissed. A failing step goes to the cleanup and the record all the
+ * same, so scratch targets never outlive a drill and every drill that picked a plan is recorded.
+ * Its functions write only scratch targets (`scratchPrefix*`), the report object and the catalog.
+ */
+export class DrillWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<'start' | 'compare' | 'cleanup' | 'record', LifeboatFunction>;
+
+  constructor(scope: Construct, id: string, props: DrillWorkflowProps) {
+    super(scope, id);
+    const { plans, sources } = validatePlans(this, 'DrillWorkflow', { plans: props.plans });
+    const stack = Stack.of(this);
+    const plansHere = plansInStack(this, plans);
+    const restore = restoreFunctions(this, {
+      environmentName: props.environmentName,
+      plans,
+      sources,
+      restoreTargetPrefix: props.scratchPrefix,
+      homeVault: { side: props.vaultSide, bucket: props.vault, key: props.vaultKey },
+      catalog: props.catalog,
+      catalogKey: props.catalogKey,
+      ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}),
+      sourcesWritable: false,
+      idPrefix: 'Drill',
+    });
+    const vaultEnvironment: Record<string, string> =
+      props.vaultSide === 'primary'
+        ? { VAULT_BUCKET: props.vault.bucketName, VAULT_KEY_ARN: props.vaultKey.keyArn }
+        : { LIFEBOAT_HOME_VAULT: 'dr', DR_VAULT_BUCKET: props.vault.bucketName, DR_REGION: stack.region, DR_VAULT_KEY_ARN: props.vaultKey.keyArn };
+    const environment = {
+      LIFEBOAT_ENVIRONMENT: props.environmentName,
+      LIFEBOAT_RESTORE_TARGET_PREFIX: props.scratchPrefix,
+      ...vaultEnvironment,
+      CATALOG_TABLE: props.catalog.tableName,
+      LIFEBOAT_PLANS: stack.toJsonString(plansHere),
+      LIFEBOAT_PRIMARY_REGION: props.primaryRegion,
+      ...(props.fileSystem ? { LIFEBOAT_MOUNT_PATH: props.fileSystem.mountPath } : {}),
+    };
+    const files = (access: 'read' | 'write') => (props.fileSystem ? { files: { mount: props.fileSystem, access } } : {});
+    const start = new LifeboatFunction(this, 'StartDrill', { handler: 'drill-start', environment });
+    const compare = new LifeboatFunction(this, 'CompareDrill', { handler: 'drill-compare', environment, ...files('read') });
+    const cleanup = new LifeboatFunction(this, 'CleanUpDrill', { handler: 'drill-cleanup', environment, ...files('write') });
+    const record = new LifeboatFunction(this, 'RecordDrill', { handler: 'drill-record', environment });
+    this.functions = { start, compare, cleanup, record };
+
+    const scratchBuckets = `arn:${stack.partition}:s3:::${props.scratchPrefix}*`;
+    const scratchObjects = `${scratchBuckets}/*`;
+    const scratchTables = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: `${props.scratchPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+    const vaultObjects = (prefixes: string[]) => prefixes.map((p) => props.vault.arnForObjects(p));
+    // Start: the plan's backups (byPlan) and records; the scratch buckets (restore targets must exist).
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/byPlan`] }));
+    props.catalogKey.grantDecrypt(start);
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration'], resources: [scratchBuckets] }));
+    // Compare: the backup's manifest (what the live entries looked like), the restored copies and the live sources.
+    compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects(['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*']) }));
+    compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn], conditions: { StringLike: { 's3:prefix': ['keys/*', 'index/*', 'snapshots/*'] } } }));
+    compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
+    compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [scratchObjects] }));
+    compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [scratchBuckets] }));
+    // The live sources by name (in the DR stack only those whose name CDK can give there; the others are not sampled: no access).
+    const liveObjects: string[] = [];
+    for (const config of plansHere.flatMap((p) => p.sources)) {
+      if (config.type !== 's3' || config.bucket === NAME_IN_OTHER_REGION) continue;
+      const bucketArn = `arn:${stack.partition}:s3:::${config.bucket}`;
+      liveObjects.push(`${bucketArn}/${config.prefix}*`);
+      compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${bucketArn}/${config.prefix}*`] }));
+      compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn] }));
+    }
+    for (const source of sources) {
+      const key = source.bucket?.encryptionKey;
+      if (key && Stack.of(key) === stack) compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }));
+    }
+    // Cleanup: find scratch targets by name (listing needs "*"), empty and delete them.
+    // A policy of its own, so its "*" carries its own reason (the X-Ray one covers the default policy only).
+    const listing = new iam.Policy(this, 'CleanUpDrillListing', { statements: [new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets', 'dynamodb:ListTables'], resources: ['*'] })] });
+    if (cleanup.role) listing.attachToRole(cleanup.role);
+    Validations.of(listing.node.defaultChild as CfnResource).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'The drill cleanup finds scratch buckets and tables by their name prefix: s3:ListAllMyBuckets and dynamodb:ListTables support no resource-level permissions. Deleting is allowed on the scratch prefix only.',
+    });
+    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteBucket'], resources: [scratchBuckets] }));
+    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [scratchObjects] }));
+    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'dynamodb:DeleteTable'], resources: [scratchTables] }));
+    // Record: the report object, written once (read back when a retry finds it), and the catalog item.
+    record.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: vaultObjects(['drills/*']) }));
+    record.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
+    record.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.catalog.tableArn] }));
+    props.catalogKey.grantEncryptDecrypt(record);
+
+    // The state machine.
+    const startTask = lifeboatTask(
+      this,
+      'Start drill',
+      'Validates the input, picks the backup (latest or random within the window, from this region\'s vault), measures the RPO and creates the scratch buckets; a bad input fails the drill at once.',
+      start,
+      '$.drill',
+      { 'input.$': '$', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
+    );
+    const chain = restoreSourceChain(this, restore, { resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' }, maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)) });
+    const restoreSources = new sfn.Map(this, 'Restore sources', {
+      comment: 'Restores every source of the backup into its scratch target and verifies it against the manifest, one iteration per source; each iteration\'s result is its restore report.',
+      itemsPath: '$.drill.restores',
+      resultPath: '$.restored',
+    }).itemProcessor(chain.chain.next(new sfn.Pass(this, 'Source restored', { comment: 'The iteration\'s result is the source\'s verification report.', outputPath: '$.report' })));
+    const compareTask = lifeboatTask(this, 'Compare with live sources', 'Compares a sample of restored entries with the live source where the live entry has not changed since the backup (when the source\'s region is reachable).', compare, '$.comparison', {
+      'drill.$': '$.drill',
+      'restored.$': '$.restored',
+      'verifiedAt.$': '$$.State.EnteredTime',
+    });
+    const cleanupTask = lifeboatTask(this, 'Clean up scratch', 'Removes this drill\'s scratch buckets, tables and directories, and sweeps those of earlier drills older than a day.', cleanup, '$.cleanup', {
+      'execution.$': '$$.Execution.Name',
+      'startedAt.$': '$$.Execution.StartTime',
+      sweep: true,
+    });
+    const recordTask = lifeboatTask(this, 'Record drill', 'Measures the RTO, gives the verdict against the plan\'s objectives, writes the report object drills/<id>.json into the vault and the drill into the catalog.', record, '$.report', {
+      'input.$': '$$.Execution.Input',
+      'execution.$': '$$.Execution.Name',
+      'startedAt.$': '$$.Execution.StartTime',
+      'state.$': '$',
+    });
+    const passed = new sfn.Succeed(this, 'Drill passed', { comment: 'Every source restored and verified within the objectives; the output is the drill report.', outputPath: '$.report' });
+    const failed = new sfn.Fail(this, 'Drill failed', { comment: 'A step failed or a restored entry differed; the cause names the first error.', error: 'DrillFailed', causePath: '$.report.summary' });
+    const missed = new sfn.Fail(this, 'Objective missed', { comment: 'Restored and verified, but the RTO or RPO objective was missed; the cause says which and by how much.', error: 'DrillObjectiveMissed', causePath: '$.report.summary' });
+    const verdict = new sfn.Choice(this, 'Verdict?', { comment: 'PASSED succeeds; FAILED and OBJECTIVE_MISSED fail the execution, after the report is recorded.' })
+      .when(sfn.Condition.stringEquals('$.report.verdict', 'PASSED'), passed)
+      .when(sfn.Condition.stringEquals('$.report.verdict', 'OBJECTIVE_MISSED'), missed)
+      .otherwise(failed);
+    const refused = new sfn.Fail(this, 'Drill refused', { comment: 'The input is invalid (unknown plan, a backup of another plan...): nothing was restored or recorded.', errorPath: '$.error.Error', causePath: '$.error.Cause' });
+
+    startTask.addCatch(refused, { errors: ['InvalidInputError'], resultPath: '$.error' });
+    for (const step of [startTask, restoreSources, compareTask]) step.addCatch(cleanupTask, { errors: ['States.ALL'], resultPath: '$.error' });
+    cleanupTask.addCatch(recordTask, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
+    recordTask.next(verdict);
+    const definition = startTask.next(restoreSources).next(compareTask).next(cleanupTask).next(recordTask);
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: WORKFLOW_TIMEOUT });
+
+    acknowledgeScopedWildcards(this, [
+      ...restore.wildcardResources,
+      scratchBuckets,
+      scratchObjects,
+      scratchTables,
+      `${props.catalog.tableArn}/index/byPlan`,
+      ...vaultObjects(['keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*', 'drills/*']),
+      ...liveObjects,
+      ...[start, compare, cleanup, record].map((fn) => `${fn.functionArn}:*`),
+    ]);
+    for (const role of [...restore.all, start, compare, cleanup, record].map((fn) => fn.role)) if (role) acknowledgeXRayWildcard(role);
+    acknowledgeXRayWildcard(this.stateMachine.role);
+  }
+}
