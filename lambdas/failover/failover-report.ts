@@ -43,7 +43,8 @@ export class FailoverPlanUnknownError extends Error {
   override readonly name = 'FailoverPlanUnknownError';
 }
 
-const seconds = (fromIso: string, toIso: string): number => Math.max(0, Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 1000));
+// Rounded up: a report never shows a recovery faster, or data fresher, than it was.
+const seconds = (fromIso: string, toIso: string): number => Math.max(0, Math.ceil((Date.parse(toIso) - Date.parse(fromIso)) / 1000));
 
 /**
  * The failover's last state: per source its target and figures, the RTO of the whole failover
@@ -69,7 +70,7 @@ export function failoverReport(
       target: report.targetDescription,
       entries: report.entries,
       bytes: report.bytes,
-      rtoSeconds: Math.round(report.durationMs / 1000),
+      rtoSeconds: Math.ceil(report.durationMs / 1000),
     };
   });
   const finishedAt = new Date(input.finishedAt).toISOString();

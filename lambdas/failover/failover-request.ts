@@ -14,7 +14,7 @@ export const DEFAULT_FAILOVER_TARGET_SUFFIX = 'failover';
  */
 export const failoverRequestSchema = z
   .strictObject({
-    plan: z.string({ error: 'is required: the protection plan to fail over' }).min(1, 'is required: the protection plan to fail over'),
+    plan: z.string({ error: 'must be the name of a protection plan' }).min(1, 'must be the name of a protection plan'),
     backupId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'must be a backup id such as 20261124T100000Z-1a2b3c4d').optional(),
     at: isoInstant.optional(),
     // Starts and ends with a letter or digit: it ends bucket names, which may not end in a dash.
@@ -27,12 +27,17 @@ export const failoverRequestSchema = z
   .refine((r) => !(r.backupId !== undefined && r.at !== undefined), { message: 'give either backupId or at, not both', path: ['backupId'] });
 export type FailoverRequest = z.infer<typeof failoverRequestSchema>;
 
-function describe(error: z.ZodError): string {
+// zod does not carry the offending value in its issues: whether a field was given is read from the input.
+function given(raw: unknown, field: PropertyKey | undefined): boolean {
+  return field !== undefined && typeof raw === 'object' && raw !== null && (raw as Record<PropertyKey, unknown>)[field] !== undefined;
+}
+
+function describe(error: z.ZodError, raw: unknown): string {
   return error.issues
     .map((i) => {
       const field = i.path.length ? i.path.join('.') : '(input)';
       if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix and overwrite`;
-      return i.code === 'invalid_type' && i.input === undefined ? `${field}: is required` : `${field}: ${i.message}`;
+      return i.code === 'invalid_type' && i.path.length > 0 && !given(raw, i.path[0]) ? `${field}: is required` : `${field}: ${i.message}`;
     })
     .join('; ');
 }
@@ -40,7 +45,7 @@ function describe(error: z.ZodError): string {
 /** Validates the input against the schema and the environment's plans; every error names its field. */
 export function parseFailoverRequest(raw: unknown, plans: readonly ProtectionPlanConfig[]): FailoverRequest & { planConfig: ProtectionPlanConfig } {
   const parsed = failoverRequestSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidInputError(`Invalid failover input: ${describe(parsed.error)}`);
+  if (!parsed.success) throw new InvalidInputError(`Invalid failover input: ${describe(parsed.error, raw)}`);
   const request = parsed.data;
   const planConfig = plans.find((p) => p.name === request.plan);
   if (!planConfig) {
