@@ -43,6 +43,10 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'rebuild-catalog': { memorySize: 1024, timeout: Duration.minutes(15) },
   // Reads and decrypts a slice of both vaults' packs (~16 MiB each, 3 at a time per vault) in one invocation (scrub-workflow.ts).
   'scrub-vaults': { memorySize: 2048, timeout: Duration.minutes(15) },
+  // Checks every target of a plan and creates the missing buckets (failover-start.ts); one catalog query.
+  'failover-start': { memorySize: 512, timeout: Duration.minutes(2) },
+  // Pure arithmetic over the restore reports (failover-report.ts).
+  'failover-report': { memorySize: 256, timeout: Duration.minutes(1) },
 };
 
 /** When the scrub runbook runs (EventBridge Scheduler, UTC): daily, so that at DEFAULT_SCRUB_FRACTION every object is read once a week. */

@@ -7,7 +7,7 @@ import { InvalidInputError } from '../runtime/errors';
  * restore`. Every field is validated; each error names the field and says what would be valid.
  * docs/RUNBOOKS.md shows examples.
  */
-const isoInstant = z
+export const isoInstant = z
   .string()
   .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), {
     message: 'must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z',

@@ -1,0 +1,128 @@
+import Table from 'cli-table3';
+import { type Command } from 'commander';
+import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { type FailoverReport } from '../../lambdas/failover/failover-report';
+import { type CliIo, processIo } from '../cli-io';
+import { type TargetOptions, withTargetOptions } from '../environment-access';
+import { progressLine } from '../progress-line';
+import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './restore-commands';
+
+/**
+ * `lifeboat failover` starts the failover runbook `lifeboat-<env>-failover` of the DR region (the
+ * same input JSON as its console, docs/RUNBOOKS.md, "Failover") and waits for its report: every
+ * source of the plan restored from the DR vault into new targets, with the RTO and RPO against the
+ * plan's objectives. Local cloud by default, AWS with --aws (Step Functions of the DR region only:
+ * the primary region may be down). Exit codes: 0 every source restored, 1 the run failed, 2 the
+ * command line is wrong. An objective missed is reported, not an exit code: the data is there.
+ */
+export type FailoverCommandOptions = TargetOptions & {
+  plan: string;
+  backup?: string;
+  at?: string;
+  targetSuffix?: string;
+  overwrite?: boolean;
+  json?: boolean;
+  workers?: number;
+};
+
+export type FailoverCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner };
+const defaultDeps: FailoverCommandDeps = { io: processIo, stderr: process.stderr };
+
+/** The runbook input a command line stands for; the runbook validates every field itself. */
+export function failoverInput(options: Pick<FailoverCommandOptions, 'plan' | 'backup' | 'at' | 'targetSuffix' | 'overwrite'>): Record<string, unknown> {
+  if (options.backup !== undefined && options.at !== undefined) throw new UsageError('give at most one of --backup <id> and --at <time> (neither: the newest backup in the DR vault)');
+  return {
+    plan: options.plan,
+    ...(options.backup !== undefined ? { backupId: options.backup } : {}),
+    ...(options.at !== undefined ? { at: options.at } : {}),
+    ...(options.targetSuffix !== undefined ? { targetSuffix: options.targetSuffix } : {}),
+    ...(options.overwrite ? { overwrite: true } : {}),
+  };
+}
+
+function runnerFor(options: TargetOptions & { workers?: number }): WorkflowRunner {
+  const config = loadLifeboatConfig(options.config);
+  if (options.aws) return awsWorkflowRunner({ environment: findEnvironment(config, options.env) });
+  return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+}
+
+/** Bytes as a person reads them: 1.5 MiB. */
+function humanBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Seconds as `1 h 02 min 05 s`, `4 min 10 s` or `12 s`. */
+export function humanDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min ${String(s).padStart(2, '0')} s`;
+  if (m > 0) return `${m} min ${String(s).padStart(2, '0')} s`;
+  return `${s} s`;
+}
+
+/** The report as a person reads it: a table of the sources, then RTO and RPO against the objectives. */
+export function formatFailoverReport(report: FailoverReport): string[] {
+  const table = new Table({ head: ['SOURCE', 'TARGET', 'ENTRIES', 'BYTES', 'RTO'], style: { head: [], border: [] }, colAligns: ['left', 'left', 'right', 'right', 'right'] });
+  for (const s of report.sources) table.push([s.source, s.target, String(s.entries), humanBytes(s.bytes), humanDuration(s.rtoSeconds)]);
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
+  const { objectives: o } = report;
+  return [
+    `Failover ${report.failoverId} of plan ${report.plan}: backup ${report.backup.backupId} (started ${report.backup.startedAt}), from the DR vault`,
+    table.toString(),
+    `RTO ${humanDuration(report.rtoSeconds)} (objective ${o.rtoMinutes} min: ${verdict(o.rtoMet)})`,
+    `RPO ${humanDuration(report.rpoSeconds)} (objective ${o.rpoMinutes} min: ${verdict(o.rpoMet)}): the data is as of ${report.backup.startedAt}`,
+    'Point the applications at the targets above (docs/RUNBOOKS.md, "The primary region is down").',
+  ];
+}
+
+export async function failoverCommand(options: FailoverCommandOptions, deps: Partial<FailoverCommandDeps> = {}): Promise<number> {
+  const { io, stderr, runner } = { ...defaultDeps, ...deps };
+  let input: Record<string, unknown>;
+  try {
+    input = failoverInput(options);
+  } catch (err) {
+    io.err(`lifeboat failover: ${(err as Error).message}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const progress = progressLine(stderr, 'failover');
+    const outcome = await (runner ?? runnerFor(options)).run('failover', input, (p) => progress.update(p), { region: 'dr' });
+    progress.done();
+    if (options.json) {
+      io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: causeMessage(outcome.cause) }) }, null, 2));
+      return outcome.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED;
+    }
+    if (outcome.status !== 'SUCCEEDED') {
+      io.err(`Failover ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
+      io.err(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
+      return EXIT_FAILED;
+    }
+    for (const line of formatFailoverReport(outcome.output as FailoverReport)) io.out(line);
+    return EXIT_OK;
+  } catch (err) {
+    io.err(`lifeboat failover: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+}
+
+export function registerFailoverCommand(program: Command): void {
+  withTargetOptions(program.command('failover').description('run the failover runbook in the DR region: every source of a plan restored from the DR vault into new targets, with RTO and RPO'))
+    .requiredOption('--plan <name>', 'the protection plan to fail over')
+    .option('--backup <id>', 'backup id (default: the newest backup in the DR vault)')
+    .option('--at <time>', 'point in time (ISO 8601 with zone): the newest backup at or before it')
+    .option('--target-suffix <suffix>', 'targets are lifeboat-<env>-restore-<source>-<suffix> and <directory>-<suffix> (default: failover)')
+    .option('--overwrite', 'restore into targets that already hold data (an earlier failover)')
+    .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))
+    .action(async (opts: FailoverCommandOptions) => {
+      process.exitCode = await failoverCommand(opts);
+    });
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type RestoreReport } from '../restore/verify-restore';
+import { type FailoverStart } from './failover-start';
+
+/** The parts of a source's RestoreReport (lambdas/restore/verify-restore.ts) the failover report reads. */
+export const restoredSourceSchema = z.object({
+  restoreId: z.string().min(1),
+  source: z.string().min(1),
+  target: z.object({ type: z.enum(['s3', 'dynamodb', 'filesystem']) }),
+  targetDescription: z.string(),
+  entries: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+});
+export type RestoredSource = Pick<RestoreReport, 'restoreId' | 'source' | 'targetDescription' | 'entries' | 'bytes' | 'durationMs'> & { target: { type: RestoreReport['target']['type'] } };
+
+/** One source of the failover: where it now is, what was restored, and how long its restore took. */
+export type FailoverSourceReport = { source: string; type: 's3' | 'dynamodb' | 'filesystem'; target: string; entries: number; bytes: number; rtoSeconds: number };
+
+/** The failover runbook's result. */
+export type FailoverReport = {
+  failoverId: string;
+  plan: string;
+  backup: FailoverStart['backup'];
+  startedAt: string;
+  finishedAt: string;
+  sources: FailoverSourceReport[];
+  /** From the failover's start to its report: how long the plan's data was unavailable, at least. */
+  rtoSeconds: number;
+  /** The age of the restored data at the failover's start: what was lost, at most. */
+  rpoSeconds: number;
+  objectives: { rtoMinutes: number; rpoMinutes: number; rtoMet: boolean; rpoMet: boolean };
+};
+
+/** A restore result the report cannot place, or a source without one: the Map and the start disagree. */
+export class FailoverReportMismatchError extends Error {
+  override readonly name = 'FailoverReportMismatchError';
+}
+
+/** The plan's objectives are read from the function's configuration: the plan may have been removed since the start. */
+export class FailoverPlanUnknownError extends Error {
+  override readonly name = 'FailoverPlanUnknownError';
+}
+
+// Rounded up: a report never shows a recovery faster, or data fresher, than it was.
+const seconds = (fromIso: string, toIso: string): number => Math.max(0, Math.ceil((Date.parse(toIso) - Date.parse(fromIso)) / 1000));
+
+/**
+ * The failover's last state: per source its target and figures, the RTO of the whole failover
+ * (start → `finishedAt`), the RPO of the data restored (the backup's age at the start), and both
+ * against the plan's objectives. Pure: everything comes from the state's input and the plans.
+ */
+export function failoverReport(
+  input: { failover: FailoverStart; restored: readonly RestoredSource[]; finishedAt: string },
+  plans: readonly ProtectionPlanConfig[],
+): FailoverReport {
+  const { failover, restored } = input;
+  const plan = plans.find((p) => p.name === failover.plan);
+  if (!plan) throw new FailoverPlanUnknownError(`Plan "${failover.plan}" of failover ${failover.failoverId} is not in this function's configuration; its objectives are unknown`);
+  const byId = new Map(restored.map((r) => [r.restoreId, r]));
+  const unknown = restored.filter((r) => !failover.restores.some((s) => s.restoreId === r.restoreId)).map((r) => r.restoreId);
+  if (unknown.length > 0) throw new FailoverReportMismatchError(`Restore results ${unknown.join(', ')} belong to no source of failover ${failover.failoverId}`);
+  const sources = failover.restores.map(({ restoreId, request }): FailoverSourceReport => {
+    const report = byId.get(restoreId);
+    if (!report) throw new FailoverReportMismatchError(`Failover ${failover.failoverId} has no restore result for source "${request.source}" (restore ${restoreId})`);
+    return {
+      source: request.source,
+      type: report.target.type,
+      target: report.targetDescription,
+      entries: report.entries,
+      bytes: report.bytes,
+      rtoSeconds: Math.ceil(report.durationMs / 1000),
+    };
+  });
+  const finishedAt = new Date(input.finishedAt).toISOString();
+  const rtoSeconds = seconds(failover.startedAt, finishedAt);
+  const rpoSeconds = seconds(failover.backup.startedAt, failover.startedAt);
+  const { rtoMinutes, rpoMinutes } = plan.objectives;
+  return {
+    failoverId: failover.failoverId,
+    plan: failover.plan,
+    backup: failover.backup,
+    startedAt: failover.startedAt,
+    finishedAt,
+    sources,
+    rtoSeconds,
+    rpoSeconds,
+    objectives: { rtoMinutes, rpoMinutes, rtoMet: rtoSeconds <= rtoMinutes * 60, rpoMet: rpoSeconds <= rpoMinutes * 60 },
+  };
+}

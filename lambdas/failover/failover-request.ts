@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { InvalidInputError } from '../runtime/errors';
+import { isoInstant } from '../restore/restore-request';
+
+/** The suffix of the failover targets when the input names none. */
+export const DEFAULT_FAILOVER_TARGET_SUFFIX = 'failover';
+
+/**
+ * The failover runbook's input, as typed into the DR region's Step Functions console or sent by
+ * `lifeboat failover` (docs/RUNBOOKS.md, "Failover"). Strict: a misspelt field ("backupID") is
+ * refused rather than silently ignored, since a failover that restores the wrong backup is worse
+ * than one that does not start.
+ */
+export const failoverRequestSchema = z
+  .strictObject({
+    plan: z.string({ error: 'must be the name of a protection plan' }).min(1, 'must be the name of a protection plan'),
+    backupId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'must be a backup id such as 20261124T100000Z-1a2b3c4d').optional(),
+    at: isoInstant.optional(),
+    // Starts and ends with a letter or digit: it ends bucket names, which may not end in a dash.
+    targetSuffix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/, 'must be 1-20 lowercase letters, digits or dashes, starting and ending with a letter or digit')
+      .default(DEFAULT_FAILOVER_TARGET_SUFFIX),
+    overwrite: z.boolean({ error: 'must be true or false' }).default(false),
+  })
+  .refine((r) => !(r.backupId !== undefined && r.at !== undefined), { message: 'give either backupId or at, not both', path: ['backupId'] });
+export type FailoverRequest = z.infer<typeof failoverRequestSchema>;
+
+// zod does not carry the offending value in its issues: whether a field was given is read from the input.
+function given(raw: unknown, field: PropertyKey | undefined): boolean {
+  return field !== undefined && typeof raw === 'object' && raw !== null && (raw as Record<PropertyKey, unknown>)[field] !== undefined;
+}
+
+function describe(error: z.ZodError, raw: unknown): string {
+  return error.issues
+    .map((i) => {
+      const field = i.path.length ? i.path.join('.') : '(input)';
+      if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix and overwrite`;
+      return i.code === 'invalid_type' && i.path.length > 0 && !given(raw, i.path[0]) ? `${field}: is required` : `${field}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+/** Validates the input against the schema and the environment's plans; every error names its field. */
+export function parseFailoverRequest(raw: unknown, plans: readonly ProtectionPlanConfig[]): FailoverRequest & { planConfig: ProtectionPlanConfig } {
+  const parsed = failoverRequestSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidInputError(`Invalid failover input: ${describe(parsed.error, raw)}`);
+  const request = parsed.data;
+  const planConfig = plans.find((p) => p.name === request.plan);
+  if (!planConfig) {
+    throw new InvalidInputError(`Invalid failover input: plan: unknown plan "${request.plan}"; known plans: ${plans.map((p) => p.name).join(', ') || '(none)'}`);
+  }
+  return { ...request, planConfig };
+}

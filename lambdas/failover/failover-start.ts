@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupRecord } from '../catalog/backup-record';
+import { InvalidInputError } from '../runtime/errors';
+import { restoreTargetSchema } from '../restore/restore-request';
+import { type FailoverRequest, parseFailoverRequest } from './failover-request';
+import { failoverTargets, prepareFailoverTargets, type PrepareTargetsDeps } from './failover-targets';
+
+/** What the restore chain takes per source (lambdas/restore/restore-request.ts): always from the DR vault. */
+export const failoverRestoreRequestSchema = z.strictObject({
+  source: z.string().min(1),
+  backupId: z.string().min(1),
+  target: restoreTargetSchema,
+  overwrite: z.boolean(),
+  vault: z.literal('dr'),
+});
+export type FailoverRestoreRequest = z.infer<typeof failoverRestoreRequestSchema>;
+
+/** The result of the first state (`$.failover`), which the Map and the report read. */
+export const failoverStartSchema = z.object({
+  failoverId: z.string().min(1),
+  plan: z.string().min(1),
+  startedAt: z.string().min(1),
+  backup: z.object({ backupId: z.string().min(1), startedAt: z.string().min(1), endedAt: z.string().min(1).optional() }),
+  restores: z.array(z.object({ restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/), request: failoverRestoreRequestSchema })),
+});
+export type FailoverStart = z.infer<typeof failoverStartSchema>;
+
+/** The first state's envelope: the user's input and the execution it starts. */
+export type FailoverStartInput = { input: unknown; execution: string; startedAt: string };
+
+export type FailoverStartDeps = PrepareTargetsDeps & {
+  plans: readonly ProtectionPlanConfig[];
+  /** The catalog of the function's home: in the DR stack, the DR catalog, which lists exactly the backups in the DR vault. */
+  catalog: Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'>;
+};
+
+/**
+ * The failover's first state: validates every field, resolves the backup in the DR catalog (by id,
+ * the newest committed one at or before `at`, or the newest committed one), checks that it holds
+ * every source of the plan, checks every target and creates the missing buckets. Returns one
+ * restore request per source for the restore chain. Invalid input fails here, before anything is
+ * written (buckets are created only after every check passed).
+ */
+export async function startFailover(envelope: FailoverStartInput, deps: FailoverStartDeps): Promise<FailoverStart> {
+  const request = parseFailoverRequest(envelope.input, deps.plans);
+  const plan = request.planConfig;
+  const backup = await resolveFailoverBackup(request, deps.catalog);
+  const held = new Set(backup.sources.map((s) => s.name));
+  const missing = plan.sources.filter((s) => !held.has(s.name)).map((s) => s.name);
+  if (missing.length > 0) {
+    const field = request.backupId !== undefined ? 'backupId' : request.at !== undefined ? 'at' : 'plan';
+    throw new InvalidInputError(
+      `Invalid failover input: ${field}: backup ${backup.backupId} holds no snapshot of ${missing.join(', ')} (sources of plan "${plan.name}" added after it?); ` +
+        `choose a later backup that holds every source, or restore the others one by one with the restore runbook`,
+    );
+  }
+  const targets = failoverTargets(plan.sources, deps.restoreTargetPrefix, request.targetSuffix);
+  await prepareFailoverTargets(targets, request.overwrite, deps);
+  const failoverId = envelope.execution;
+  return {
+    failoverId,
+    plan: plan.name,
+    startedAt: new Date(envelope.startedAt).toISOString(),
+    backup: { backupId: backup.backupId, startedAt: backup.startedAt, ...(backup.endedAt !== undefined ? { endedAt: backup.endedAt } : {}) },
+    restores: targets.map(({ source, target }) => ({
+      restoreId: restoreIdOf(failoverId, source.name),
+      request: { source: source.name, backupId: backup.backupId, target, overwrite: request.overwrite, vault: 'dr' as const },
+    })),
+  };
+}
+
+/** The backup a failover restores, from the catalog; errors name the field that chose it. */
+export async function resolveFailoverBackup(
+  request: Pick<FailoverRequest, 'plan' | 'backupId' | 'at'>,
+  catalog: Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'>,
+): Promise<BackupRecord> {
+  if (request.backupId !== undefined) {
+    const record = await catalog.getBackup(request.backupId);
+    if (!record) {
+      throw new InvalidInputError(
+        `Invalid failover input: backupId: backup ${request.backupId} is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "${request.plan}" that is`,
+      );
+    }
+    if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan "${record.plan}", not of plan "${request.plan}"`);
+    if (record.status !== 'COMMITTED') throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is ${record.status}; only a COMMITTED backup can be restored`);
+    return record;
+  }
+  // Sorted here rather than trusting the index's order: startedAt strings of other writers may differ in precision.
+  const committed = (await catalog.listBackupsOfPlan(request.plan)).filter((r) => r.status === 'COMMITTED').sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  if (request.at !== undefined) {
+    const at = Date.parse(request.at);
+    const record = committed.find((r) => Date.parse(r.startedAt) <= at);
+    if (!record) {
+      const oldest = committed.at(-1);
+      throw new InvalidInputError(
+        `Invalid failover input: at: plan "${request.plan}" has no committed backup in the DR catalog started at or before ${request.at}` +
+          (oldest ? `; its oldest started at ${oldest.startedAt}` : '; it has none at all'),
+      );
+    }
+    return record;
+  }
+  const newest = committed[0];
+  if (!newest) {
+    throw new InvalidInputError(
+      `Invalid failover input: plan: plan "${request.plan}" has no committed backup in the DR catalog; a backup reaches it once the backup's Replicate step has copied it to the DR vault`,
+    );
+  }
+  return newest;
+}
+
+/** Longest restore id (the restore chain's own limit, and the length of a Step Functions execution name). */
+const MAX_RESTORE_ID = 80;
+
+/**
+ * The restore id of one source of a failover: `<failover id>-<source>`, which says where it comes
+ * from. Execution names may hold characters a restore id may not, and with the source appended
+ * may pass 80 characters: then the name is cut and 8 hex of its SHA-256 keep it unique.
+ */
+export function restoreIdOf(failoverId: string, source: string): string {
+  const plain = `${failoverId}-${source}`;
+  if (/^[0-9A-Za-z_-]+$/.test(plain) && plain.length <= MAX_RESTORE_ID) return plain;
+  const hash = createHash('sha256').update(failoverId).digest('hex').slice(0, 8);
+  const stem = failoverId.replace(/[^0-9A-Za-z_-]/g, '_').slice(0, Math.max(0, MAX_RESTORE_ID - source.length - hash.length - 2));
+  return `${stem}-${hash}-${source}`.slice(-MAX_RESTORE_ID).replace(/^-+/, '');
+}

@@ -1,0 +1,125 @@
+import { type BucketLocationConstraint, CreateBucketCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type SourceConfig } from '../../config/lifeboat-config';
+import { InvalidInputError } from '../runtime/errors';
+import { RestoreTargetMissingError, RestoreTargetNotAllowedError, RestoreTargetNotEmptyError } from '../restore/restore-errors';
+import { type RestoreTarget } from '../restore/restore-request';
+import { checkTargetAllowed } from '../restore/restore-target-policy';
+import { checkTargetState, type TargetDeps } from '../restore/restore-target-state';
+
+/** S3's limit on a bucket name. */
+const MAX_BUCKET_NAME = 63;
+
+/** A source of the plan and where the failover restores it. */
+export type FailoverTarget = { source: SourceConfig; target: RestoreTarget };
+
+/**
+ * Where the failover restores a source: bucket and table `<restoreTargetPrefix><source>-<suffix>`
+ * (the prefix is the one the restore functions' IAM may write, `<prefix>-restore-`), directory
+ * `<source path>-<suffix>`. Fixed names, so applications can be pointed at them in advance and a
+ * second failover with the same suffix finds the first one's targets (and refuses them without
+ * overwrite). A bucket name over S3's 63 characters is refused naming `targetSuffix`, the only
+ * part the operator chooses.
+ */
+export function failoverTargetOf(source: SourceConfig, restoreTargetPrefix: string, suffix: string): RestoreTarget {
+  const name = `${restoreTargetPrefix}${source.name}-${suffix}`;
+  if (source.type === 's3') {
+    if (name.length > MAX_BUCKET_NAME) {
+      const room = MAX_BUCKET_NAME - (restoreTargetPrefix.length + source.name.length + 1);
+      throw new InvalidInputError(
+        `Invalid failover input: targetSuffix: the target bucket of source "${source.name}" would be ${name} (${name.length} characters), over S3's ${MAX_BUCKET_NAME}; ` +
+          (room > 0 ? `use a suffix of at most ${room} characters` : `the prefix and source name leave no room for a suffix`),
+      );
+    }
+    return { type: 's3', bucket: name, prefix: '' };
+  }
+  if (source.type === 'dynamodb') return { type: 'dynamodb', table: name };
+  return { type: 'filesystem', path: `${source.path.replace(/\/+$/, '')}-${suffix}` };
+}
+
+/** The failover targets of a plan's sources, in the plan's order. */
+export function failoverTargets(sources: readonly SourceConfig[], restoreTargetPrefix: string, suffix: string): FailoverTarget[] {
+  return sources.map((source) => ({ source, target: failoverTargetOf(source, restoreTargetPrefix, suffix) }));
+}
+
+export type PrepareTargetsDeps = TargetDeps & {
+  /** The function's own region: in a failover the DR region, where the new buckets are created. */
+  region: string;
+  restoreTargetPrefix: string;
+  /** Where the EFS file system is mounted into the restore functions (in AWS, when one is configured). */
+  mountPath?: string | undefined;
+};
+
+/** How a target is described in an error: the same words as the restore report's. */
+function describeTarget(target: RestoreTarget): string {
+  if (target.type === 's3') return `bucket ${target.bucket}`;
+  if (target.type === 'dynamodb') return `table ${target.table}`;
+  return `directory ${target.path}`;
+}
+
+/**
+ * Checks every target before anything is written — a failover that fails half way through its
+ * sources, on the day the primary region is down, costs more than one refused up front — then
+ * creates the S3 buckets that do not exist yet. A target holding data is refused without
+ * `overwrite`, naming the field and the target. Tables are not created here: the restore creates
+ * each from its backup's schema. Directories are created by the restore as it writes.
+ */
+export async function prepareFailoverTargets(targets: readonly FailoverTarget[], overwrite: boolean, deps: PrepareTargetsDeps): Promise<{ createdBuckets: string[] }> {
+  const missingBuckets: string[] = [];
+  for (const { source, target } of targets) {
+    try {
+      checkTargetAllowed(deps.restoreTargetPrefix, source, target, deps.mountPath);
+    } catch (err) {
+      if (!(err instanceof RestoreTargetNotAllowedError)) throw err;
+      throw new InvalidInputError(`Invalid failover input: targetSuffix: the failover target of source "${source.name}", ${describeTarget(target)}, is not one the restore may write (${err.message})`, { cause: err });
+    }
+    try {
+      await checkTargetState(target, overwrite, deps);
+    } catch (err) {
+      if (err instanceof RestoreTargetMissingError && target.type === 's3') {
+        missingBuckets.push(target.bucket);
+        continue;
+      }
+      if (!(err instanceof RestoreTargetNotEmptyError)) throw err;
+      throw new InvalidInputError(
+        `Invalid failover input: overwrite: the failover target of source "${source.name}", ${describeTarget(target)}, already holds data (an earlier failover or restore?); ` +
+          `set "overwrite": true to restore over it, or choose another "targetSuffix"`,
+        { cause: err },
+      );
+    }
+  }
+  for (const bucket of missingBuckets) await createTargetBucket(deps.s3, bucket, deps.region);
+  return { createdBuckets: missingBuckets };
+}
+
+/**
+ * A new, private, encrypted bucket in `region`. AWS has applied Block Public Access and SSE-S3 to
+ * every new bucket since April 2023; they are set explicitly so that the target does not depend
+ * on an account-level default. The local cloud's S3 does not implement either call (501
+ * NotImplemented): there, and only there, they are skipped.
+ */
+async function createTargetBucket(s3: S3Client, bucket: string, region: string): Promise<void> {
+  await s3.send(
+    new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }),
+  );
+  await unlessNotImplemented(
+    s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      }),
+    ),
+  );
+  await unlessNotImplemented(
+    s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } })),
+  );
+}
+
+async function unlessNotImplemented(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if ((err as Error).name === 'NotImplemented' && status === 501) return;
+    throw err;
+  }
+}

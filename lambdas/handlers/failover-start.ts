@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { startFailover } from '../failover/failover-start';
+import { lifeboatHandler } from '../runtime/lifeboat-handler';
+
+// The user's input is validated field by field by startFailover; here only the envelope the state machine adds.
+const inputSchema = z.object({
+  input: z.unknown(),
+  execution: z.string().min(1, 'must be the execution name ($$.Execution.Name)'),
+  startedAt: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be the execution start time ($$.Execution.StartTime)'),
+});
+
+/** First state of the failover runbook (DR stack): validate, pick the backup, check and create the targets. */
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failover envelope' }, async (envelope, runtime) =>
+  startFailover(envelope, {
+    plans: runtime.plans,
+    catalog: runtime.catalog,
+    region: runtime.config.region,
+    restoreTargetPrefix: runtime.config.restoreTargetPrefix,
+    mountPath: runtime.config.mountPath,
+    s3: runtime.clients.s3Client(),
+    dynamodb: runtime.clients.dynamoDbClient(),
+    directory: runtime.directory,
+  }),
+);

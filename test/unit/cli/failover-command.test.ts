@@ -1,0 +1,73 @@
+import { failoverCommand, failoverInput } from '../../../cli/commands/failover-command';
+import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
+import { type FailoverReport } from '../../../lambdas/failover/failover-report';
+
+/** `lifeboat failover`: the command line → the runbook input, the DR region, exit codes and the report. */
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, deps: { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, stderr: { isTTY: false, write: () => true } } };
+}
+
+function runnerReturning(outcome: WorkflowOutcome) {
+  const calls: unknown[][] = [];
+  const runner: WorkflowRunner = {
+    run: async (workflow, input, _onProgress, options) => {
+      calls.push([workflow, input, options]);
+      return outcome;
+    },
+  };
+  return { runner, calls };
+}
+
+const options = { config: 'lifeboat.config.json', env: 'dev', dataDir: '.unused' };
+
+const report: FailoverReport = {
+  failoverId: 'f1',
+  plan: 'demo',
+  backup: { backupId: '20261124T100000Z-1a2b3c4d', startedAt: '2026-11-24T10:00:00.000Z' },
+  startedAt: '2026-11-24T12:00:00.000Z',
+  finishedAt: '2026-11-24T13:02:05.000Z',
+  sources: [{ source: 'demo-assets', type: 's3', target: 's3://lifeboat-dev-restore-demo-assets-failover/', entries: 308, bytes: 1536, rtoSeconds: 250 }],
+  rtoSeconds: 3725,
+  rpoSeconds: 7200,
+  objectives: { rtoMinutes: 60, rpoMinutes: 1440, rtoMet: false, rpoMet: true },
+};
+
+it.each([
+  [{ plan: 'demo' }, { plan: 'demo' }],
+  [{ plan: 'demo', backup: '20261124T100000Z-1a2b3c4d' }, { plan: 'demo', backupId: '20261124T100000Z-1a2b3c4d' }],
+  [{ plan: 'demo', at: '2026-11-24T10:00:00Z', targetSuffix: 'dr2', overwrite: true }, { plan: 'demo', at: '2026-11-24T10:00:00Z', targetSuffix: 'dr2', overwrite: true }],
+])('maps %j to the runbook input %j', (given, input) => {
+  expect(failoverInput(given)).toEqual(input);
+});
+
+it('refuses --backup with --at, exit 2, without starting anything', async () => {
+  const { runner, calls } = runnerReturning({ executionId: 'x', status: 'SUCCEEDED' });
+  const { err, deps } = capture();
+  expect(await failoverCommand({ ...options, plan: 'demo', backup: '20261124T100000Z-1a2b3c4d', at: '2026-11-24T10:00:00Z' }, { ...deps, runner })).toBe(2);
+  expect(err).toEqual(['lifeboat failover: give at most one of --backup <id> and --at <time> (neither: the newest backup in the DR vault)']);
+  expect(calls).toEqual([]);
+});
+
+it('runs the failover workflow in the DR region and prints the sources, RTO and RPO against the objectives', async () => {
+  const { runner, calls } = runnerReturning({ executionId: 'f1', status: 'SUCCEEDED', output: report });
+  const { out, deps } = capture();
+  expect(await failoverCommand({ ...options, plan: 'demo', targetSuffix: 'dr2' }, { ...deps, runner })).toBe(0);
+  expect(calls).toEqual([['failover', { plan: 'demo', targetSuffix: 'dr2' }, { region: 'dr' }]]);
+  const text = out.join('\n');
+  expect(text).toMatch(/demo-assets\s*│\s*s3:\/\/lifeboat-dev-restore-demo-assets-failover\/\s*│\s*308\s*│\s*1\.5 KiB\s*│\s*4 min 10 s/);
+  expect(text).toContain('RTO 1 h 02 min 05 s (objective 60 min: NOT MET)');
+  expect(text).toContain('RPO 2 h 00 min 00 s (objective 1440 min: met)');
+});
+
+it('reports a failed run with the error and the handler message, exit 1; --json for scripts', async () => {
+  const cause = JSON.stringify({ errorType: 'InvalidInputError', errorMessage: 'Invalid failover input: overwrite: the failover target …' });
+  const { runner } = runnerReturning({ executionId: 'f2', status: 'FAILED', error: 'InvalidInputError', cause });
+  const human = capture();
+  expect(await failoverCommand({ ...options, plan: 'demo' }, { ...human.deps, runner })).toBe(1);
+  expect(human.err[0]).toBe('Failover FAILED: InvalidInputError: Invalid failover input: overwrite: the failover target …');
+  const json = capture();
+  expect(await failoverCommand({ ...options, plan: 'demo', json: true }, { ...json.deps, runner })).toBe(1);
+  expect(JSON.parse(json.out.join('\n'))).toEqual({ executionId: 'f2', status: 'FAILED', error: 'InvalidInputError', cause: 'Invalid failover input: overwrite: the failover target …' });
+});

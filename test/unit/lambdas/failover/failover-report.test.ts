@@ -1,0 +1,73 @@
+import { protectionPlanSchema } from '../../../../config/lifeboat-config';
+import { failoverReport, type RestoredSource } from '../../../../lambdas/failover/failover-report';
+import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
+
+/** The failover report's figures: per source from its restore report, RTO and RPO from the times, met against the plan's objectives. */
+const plan = protectionPlanSchema.parse({
+  name: 'demo',
+  schedule: 'rate(1 day)',
+  strategy: 'full',
+  retention: { keepLast: 3 },
+  objectives: { rpoMinutes: 60, rtoMinutes: 30 },
+  sources: [
+    { type: 's3', name: 'demo-assets', bucket: 'lifeboat-demo-assets' },
+    { type: 'dynamodb', name: 'demo-orders', table: 'lifeboat-demo-orders' },
+  ],
+});
+
+const failover: FailoverStart = {
+  failoverId: 'exec-1',
+  plan: 'demo',
+  startedAt: '2026-11-24T12:00:00.000Z',
+  backup: { backupId: '20261124T113000Z-1a2b3c4d', startedAt: '2026-11-24T11:30:00.000Z', endedAt: '2026-11-24T11:31:00.000Z' },
+  restores: [
+    { restoreId: 'exec-1-demo-assets', request: { source: 'demo-assets', backupId: '20261124T113000Z-1a2b3c4d', target: { type: 's3', bucket: 'b-failover', prefix: '' }, overwrite: false, vault: 'dr' } },
+    { restoreId: 'exec-1-demo-orders', request: { source: 'demo-orders', backupId: '20261124T113000Z-1a2b3c4d', target: { type: 'dynamodb', table: 't-failover' }, overwrite: false, vault: 'dr' } },
+  ],
+};
+
+// In the Map's order, which need not be the start's.
+const restored: RestoredSource[] = [
+  { restoreId: 'exec-1-demo-orders', source: 'demo-orders', target: { type: 'dynamodb' }, targetDescription: 'table t-failover', entries: 3, bytes: 300, durationMs: 61_400 },
+  { restoreId: 'exec-1-demo-assets', source: 'demo-assets', target: { type: 's3' }, targetDescription: 's3://b-failover/', entries: 12, bytes: 4096, durationMs: 1_600 },
+];
+
+it('reports each source in the plan order, the total RTO and the RPO (whole seconds, rounded up), both within the objectives', () => {
+  expect(failoverReport({ failover, restored, finishedAt: '2026-11-24T12:20:00.500Z' }, [plan])).toEqual({
+    failoverId: 'exec-1',
+    plan: 'demo',
+    backup: failover.backup,
+    startedAt: '2026-11-24T12:00:00.000Z',
+    finishedAt: '2026-11-24T12:20:00.500Z',
+    sources: [
+      { source: 'demo-assets', type: 's3', target: 's3://b-failover/', entries: 12, bytes: 4096, rtoSeconds: 2 },
+      { source: 'demo-orders', type: 'dynamodb', target: 'table t-failover', entries: 3, bytes: 300, rtoSeconds: 62 },
+    ],
+    rtoSeconds: 1201,
+    rpoSeconds: 1800,
+    objectives: { rtoMinutes: 30, rpoMinutes: 60, rtoMet: true, rpoMet: true },
+  });
+});
+
+it('says an objective is not met when the failover took longer, or the backup was older, than the plan allows', () => {
+  const old = { ...failover, backup: { backupId: failover.backup.backupId, startedAt: '2026-11-24T10:59:59.000Z' } };
+  const report = failoverReport({ failover: old, restored, finishedAt: '2026-11-24T12:30:01Z' }, [plan]);
+  expect([report.rtoSeconds, report.rpoSeconds, report.objectives]).toEqual([1801, 3601, { rtoMinutes: 30, rpoMinutes: 60, rtoMet: false, rpoMet: false }]);
+});
+
+it('meets an objective reached to the second', () => {
+  const report = failoverReport({ failover: { ...failover, backup: { backupId: 'x', startedAt: '2026-11-24T11:00:00Z' } }, restored, finishedAt: '2026-11-24T12:30:00Z' }, [plan]);
+  expect(report.objectives).toEqual({ rtoMinutes: 30, rpoMinutes: 60, rtoMet: true, rpoMet: true });
+});
+
+it('refuses results that do not match the sources of the start', () => {
+  expect(() => failoverReport({ failover, restored: restored.slice(0, 1), finishedAt: '2026-11-24T12:20:00Z' }, [plan])).toThrow(
+    expect.objectContaining({ name: 'FailoverReportMismatchError', message: 'Failover exec-1 has no restore result for source "demo-assets" (restore exec-1-demo-assets)' }),
+  );
+  const stray = { ...restored[0]!, restoreId: 'other' } as RestoredSource;
+  expect(() => failoverReport({ failover, restored: [...restored, stray], finishedAt: '2026-11-24T12:20:00Z' }, [plan])).toThrow(expect.objectContaining({ name: 'FailoverReportMismatchError' }));
+});
+
+it('refuses a plan the function does not know', () => {
+  expect(() => failoverReport({ failover, restored, finishedAt: '2026-11-24T12:20:00Z' }, [])).toThrow(expect.objectContaining({ name: 'FailoverPlanUnknownError' }));
+});
