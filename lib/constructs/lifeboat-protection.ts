@@ -8,6 +8,7 @@ import { BackupSchedules } from './backup-schedules';
 import { BackupWorkflow } from './backup-workflow';
 import { CatalogRebuildWorkflow } from './catalog-rebuild-workflow';
 import { CatalogTable } from './catalog-table';
+import { FailoverWorkflow } from './failover-workflow';
 import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -111,6 +112,8 @@ export class LifeboatProtection extends Construct {
   readonly drCatalogKey: kms.Key;
   /** The DR region's restore runbook (in `drStack`): the DR vault and the DR catalog only. */
   readonly drRestoreWorkflow: RestoreWorkflow;
+  /** The failover runbook (in `drStack`): every source of a plan restored from the DR vault into the DR region. */
+  readonly failoverWorkflow: FailoverWorkflow;
   readonly backupWorkflow: BackupWorkflow;
   readonly restoreWorkflow: RestoreWorkflow;
   /** The catalog-rebuild runbook: the catalog's records rebuilt from a vault's snapshots. */
@@ -195,6 +198,16 @@ export class LifeboatProtection extends Construct {
       catalog: this.drCatalog.table,
       catalogKey: this.drCatalogKey,
       stateMachineName: names.restoreStateMachine,
+      restoreTargetPrefix: names.restoreTargetPrefix,
+    });
+    this.failoverWorkflow = new FailoverWorkflow(drScope, 'Failover', {
+      environmentName: this.environmentName,
+      plans: props.plans,
+      vault: this.drVault.bucket,
+      vaultKey: this.drVault.key,
+      catalog: this.drCatalog.table,
+      catalogKey: this.drCatalogKey,
+      stateMachineName: names.failoverStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
     });
     // No file system (nor VPC): the rebuild reads only the vaults and writes only the catalog.

@@ -1,0 +1,120 @@
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
+import { lifeboatTask } from './lifeboat-task';
+import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { plansInStack } from './plans-in-stack';
+import { restoreFunctions } from './restore-functions';
+import { restoreSourceChain } from './restore-source-chain';
+import { validatePlans } from './validated-plans';
+
+export type FailoverWorkflowProps = {
+  readonly environmentName: string;
+  /** Physical name of the state machine (`<prefix>-failover`). */
+  readonly stateMachineName: string;
+  readonly plans: readonly LifeboatPlan[];
+  /** The DR vault (in the workflow's stack, the DR region's) and its key. */
+  readonly vault: s3.IBucket;
+  readonly vaultKey: kms.IKey;
+  /** The DR region's catalog and its key. */
+  readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
+  /** The failover's targets are `<restoreTargetPrefix><source>-<suffix>`: the functions write nothing else. */
+  readonly restoreTargetPrefix: string;
+};
+
+/**
+ * The failover runbook (docs/RUNBOOKS.md, "Failover"), in the DR region's stack: Validate failover
+ * (every field and every source's target checked up front, target buckets created) → Restore sources
+ * (the restore chain once per source, in parallel, from the DR vault) → Failover report (per-source
+ * and total RTO, the RPO of the data restored). It names only resources of its own region: it works
+ * with the primary region down.
+ */
+export class FailoverWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<'start' | 'report', LifeboatFunction>;
+
+  constructor(scope: Construct, id: string, props: FailoverWorkflowProps) {
+    super(scope, id);
+    const { plans, sources } = validatePlans(this, 'FailoverWorkflow', { plans: props.plans });
+    const stack = Stack.of(this);
+    const restore = restoreFunctions(this, {
+      environmentName: props.environmentName,
+      plans,
+      sources,
+      restoreTargetPrefix: props.restoreTargetPrefix,
+      homeVault: { side: 'dr', bucket: props.vault, key: props.vaultKey },
+      catalog: props.catalog,
+      catalogKey: props.catalogKey,
+      sourcesWritable: false,
+      idPrefix: 'Failover',
+    });
+    const environment = {
+      LIFEBOAT_ENVIRONMENT: props.environmentName,
+      LIFEBOAT_RESTORE_TARGET_PREFIX: props.restoreTargetPrefix,
+      LIFEBOAT_HOME_VAULT: 'dr',
+      DR_VAULT_BUCKET: props.vault.bucketName,
+      DR_REGION: stack.region,
+      DR_VAULT_KEY_ARN: props.vaultKey.keyArn,
+      CATALOG_TABLE: props.catalog.tableName,
+      LIFEBOAT_PLANS: stack.toJsonString(plansInStack(this, plans)),
+    };
+    const start = new LifeboatFunction(this, 'ValidateFailover', { handler: 'failover-start', environment });
+    const report = new LifeboatFunction(this, 'ReportFailover', { handler: 'failover-report', environment });
+    this.functions = { start, report };
+
+    const targetBuckets = `arn:${stack.partition}:s3:::${props.restoreTargetPrefix}*`;
+    const targetTables = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: `${props.restoreTargetPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+    // Validate: the plan's backups in the DR catalog; every target checked (HeadBucket and "is it empty" need ListBucket), buckets created.
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/byPlan`] }));
+    props.catalogKey.grantDecrypt(start);
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration'], resources: [targetBuckets] }));
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [targetTables] }));
+
+    const startTask = lifeboatTask(
+      this,
+      'Validate failover',
+      'Validates every field, picks the backup from the DR catalog (newest, by id or at a time), checks every source\'s target up front (refusing one that holds data without overwrite) and creates the target buckets.',
+      start,
+      '$.failover',
+      { 'input.$': '$', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
+    );
+    const chain = restoreSourceChain(this, restore, { resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' }, maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)) });
+    const restoreSources = new sfn.Map(this, 'Restore sources', {
+      comment: 'Restores every source of the backup from the DR vault into its target in this region and verifies it, one iteration per source, in parallel.',
+      itemsPath: '$.failover.restores',
+      resultPath: '$.restored',
+    }).itemProcessor(chain.chain.next(new sfn.Pass(this, 'Source restored', { comment: 'The iteration\'s result is the source\'s verification report.', outputPath: '$.report' })));
+    const reportTask = lifeboatTask(this, 'Failover report', 'Per source: target, entries, bytes and restore time; the total RTO and the RPO of the data restored, against the plan\'s objectives.', report, '$.report', {
+      'failover.$': '$.failover',
+      'restored.$': '$.restored',
+      'finishedAt.$': '$$.State.EnteredTime',
+    });
+    const done = new sfn.Succeed(this, 'Failover complete', { comment: 'Every source is restored and verified in this region; the output is the failover report.', outputPath: '$.report' });
+    const failureReport = failureReportState(this, {
+      reportComment: 'Collects the failed step\'s error and cause with the input and execution name, for the Fail state and the execution history.',
+      failName: 'Failover failed',
+      failComment: 'Fails the execution with the failed step\'s own error name and message.',
+    });
+    for (const step of [startTask, restoreSources, reportTask]) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+    const definition = startTask.next(restoreSources).next(reportTask).next(done);
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: WORKFLOW_TIMEOUT });
+
+    acknowledgeScopedWildcards(this, [
+      ...restore.wildcardResources,
+      targetBuckets,
+      targetTables,
+      ...[start, report].map((fn) => `${fn.functionArn}:*`),
+    ]);
+    for (const role of [...restore.all, start, report].map((fn) => fn.role)) if (role) acknowledgeXRayWildcard(role);
+    acknowledgeXRayWildcard(this.stateMachine.role);
+  }
+}
