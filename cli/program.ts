@@ -17,6 +17,8 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   catalog: async () => (await import('./commands/catalog-commands.js')).registerCatalogCommands,
   doctor: async () => (await import('./commands/doctor-command.js')).registerDoctorCommand,
   scrub: async () => (await import('./commands/scrub-command.js')).registerScrubCommand,
+  drill: async () => (await import('./commands/drill-commands.js')).registerDrillCommand,
+  drills: async () => (await import('./commands/drill-commands.js')).registerDrillsCommands,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */
