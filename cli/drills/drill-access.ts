@@ -23,7 +23,8 @@ export type DrillSide = 'primary' | 'dr';
 export type DrillAccess = {
   environment: EnvironmentConfig;
   regionOf(side: DrillSide): string;
-  drillLog(side: DrillSide): DrillLog;
+  /** What the CLI reads of a region's DrillLog (tests give an in-memory one). */
+  drillLog(side: DrillSide): Pick<DrillLog, 'get' | 'list'>;
   /** The object's bytes; undefined when the vault has no such key. */
   readReportObject(side: DrillSide, key: string): Promise<Uint8Array | undefined>;
 };
