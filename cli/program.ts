@@ -18,6 +18,8 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   doctor: async () => (await import('./commands/doctor-command.js')).registerDoctorCommand,
   scrub: async () => (await import('./commands/scrub-command.js')).registerScrubCommand,
   failover: async () => (await import('./commands/failover-command.js')).registerFailoverCommand,
+  drill: async () => (await import('./commands/drill-commands.js')).registerDrillCommand,
+  drills: async () => (await import('./commands/drill-commands.js')).registerDrillsCommands,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */

@@ -1,0 +1,265 @@
+import { type Command } from 'commander';
+import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { InvalidInputError } from '../../lambdas/runtime/errors';
+import { type CliIo, processIo } from '../cli-io';
+import { type DrillAccess, type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
+import { collectDrillEvidence, evidenceComplete, evidenceMarkdown } from '../drills/drill-evidence';
+import { drillListLines, drillReportLines } from '../drills/drill-report-text';
+import { DRILL_EXIT, drillRunInput, drillRunRegion, type DrillRunResult, exitCodeOfRun, interpretDrillOutcome } from '../drills/drill-run-outcome';
+import { sinceDate } from '../duration-option';
+import { type TargetOptions, withTargetOptions } from '../environment-access';
+import { progressLine } from '../progress-line';
+import { awsWorkflowRunner, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
+
+/**
+ * `lifeboat drill run` starts the drill workflow `<prefix>-drill` in the region of the vault it drills
+ * and prints its report; `lifeboat drills list|show|evidence` read the drills recorded in both
+ * regions' catalogs (docs/ARCHITECTURE.md, "Planned: the DR region stands alone"). Local cloud by
+ * default, AWS with --aws.
+ *
+ * Exit codes. `drill run`: 0 PASSED, 1 FAILED (or the execution failed before recording a report),
+ * 2 the command line is wrong, 4 OBJECTIVE_MISSED. `drills list|show`: 0, 1 a catalog could not be
+ * read (list: what could be read is still printed) or no such drill, 2 usage. `drills evidence`: 0
+ * every report object matches its recorded SHA-256, 1 one is mismatched, missing or unreadable, or a
+ * catalog could not be read, 2 usage.
+ */
+export type DrillRunCommandOptions = TargetOptions & { plan: string; backup?: string; vault?: string; json?: boolean; workers?: number };
+export type DrillsListOptions = TargetOptions & { plan?: string; since?: string; vault?: string; json?: boolean };
+export type DrillsShowOptions = TargetOptions & { vault?: string; json?: boolean };
+export type DrillsEvidenceOptions = TargetOptions & { since?: string; plan?: string; format?: string; vault?: string; json?: boolean };
+
+export type DrillCommandDeps = {
+  io: CliIo;
+  stderr: { isTTY?: boolean; write(s: string): boolean };
+  runner?: WorkflowRunner;
+  access?: DrillAccess;
+  clients?: DrillAccessClients;
+  now?: () => Date;
+};
+const defaultDeps: DrillCommandDeps = { io: processIo, stderr: process.stderr };
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function sidesOf(vault: string | undefined): DrillSide[] {
+  if (vault === undefined || vault === 'both') return ['primary', 'dr'];
+  if (vault === 'primary' || vault === 'dr') return [vault];
+  throw new InvalidInputError(`--vault must be primary, dr or both, got ${vault}`);
+}
+
+async function accessOf(options: TargetOptions, deps: Partial<DrillCommandDeps>): Promise<DrillAccess> {
+  return deps.access ?? drillAccess(options, deps.clients);
+}
+
+/**
+ * The report of a drill that failed at its Choice: the record of a drill id named in the cause, else
+ * the newest drill of the plan that started since the command did (a few minutes' slack for the
+ * clocks of AWS and this machine).
+ */
+async function readBackRecord(log: ReturnType<DrillAccess['drillLog']>, plan: string, candidates: readonly string[], startedAt: Date): Promise<DrillRecord | undefined> {
+  for (const id of candidates) {
+    const record = await log.get(id);
+    if (record?.plan === plan) return record;
+  }
+  const recent = await log.list({ since: new Date(startedAt.getTime() - 5 * 60_000), plan });
+  return recent.at(-1);
+}
+
+export async function drillRunCommand(options: DrillRunCommandOptions, deps: Partial<DrillCommandDeps> = {}): Promise<number> {
+  const { io, stderr, now } = { ...defaultDeps, now: () => new Date(), ...deps };
+  let input: ReturnType<typeof drillRunInput>;
+  let region: WorkflowRegion;
+  let config: ReturnType<typeof loadLifeboatConfig>;
+  try {
+    config = loadLifeboatConfig(options.config);
+    const { plans } = findEnvironment(config, options.env);
+    input = drillRunInput(options, plans);
+    region = drillRunRegion(options, plans);
+  } catch (err) {
+    io.err(`lifeboat drill run: ${message(err)}`);
+    return err instanceof InvalidInputError ? DRILL_EXIT.USAGE : DRILL_EXIT.FAILED;
+  }
+  try {
+    const runner =
+      deps.runner ??
+      (options.aws
+        ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) })
+        : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) }));
+    const startedAt = now();
+    const progress = progressLine(stderr, `drill ${options.plan} (${region} vault)`);
+    const outcome = await runner.run('drill', input, (p) => progress.update(p), { region });
+    progress.done();
+    const result: DrillRunResult = interpretDrillOutcome(outcome);
+    let record = result.kind === 'report' ? result.record : undefined;
+    let readBackProblem: string | undefined;
+    if (result.kind === 'recorded') {
+      try {
+        const access = await accessOf(options, deps);
+        record = await readBackRecord(access.drillLog(region), options.plan, result.drillIdCandidates, startedAt);
+        if (!record) readBackProblem = `no drill of plan ${options.plan} is recorded in the ${region} catalog since ${startedAt.toISOString()}`;
+      } catch (err) {
+        readBackProblem = message(err);
+      }
+    }
+    if (options.json) {
+      io.out(
+        JSON.stringify(
+          {
+            executionId: outcome.executionId,
+            status: outcome.status,
+            verdict: record?.verdict ?? (result.kind === 'recorded' ? result.verdict : undefined),
+            ...(record ? { report: record } : {}),
+            ...(result.kind !== 'report' ? { error: result.message } : {}),
+            ...(readBackProblem !== undefined ? { readBackProblem } : {}),
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      if (record) for (const line of drillReportLines(record)) io.out(line);
+      if (result.kind !== 'report') io.err(`Drill ${result.kind === 'recorded' ? result.verdict : outcome.status}: ${result.message}`);
+      if (readBackProblem !== undefined) io.err(`The drill recorded a report that could not be read back (${readBackProblem}): see lifeboat drills list --plan ${options.plan} --vault ${region}`);
+      io.out(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
+    }
+    return exitCodeOfRun(result);
+  } catch (err) {
+    io.err(`lifeboat drill run: ${message(err)}`);
+    return DRILL_EXIT.FAILED;
+  }
+}
+
+export async function drillsListCommand(options: DrillsListOptions, deps: Partial<DrillCommandDeps> = {}): Promise<number> {
+  const { io, now } = { ...defaultDeps, now: () => new Date(), ...deps };
+  let sides: DrillSide[];
+  let since: Date | undefined;
+  try {
+    sides = sidesOf(options.vault);
+    since = options.since !== undefined ? sinceDate(options.since, now()) : undefined;
+  } catch (err) {
+    io.err(`lifeboat drills list: ${message(err)}`);
+    return 2;
+  }
+  try {
+    const access = await accessOf(options, deps);
+    const records: DrillRecord[] = [];
+    let unread = 0;
+    for (const side of sides) {
+      try {
+        records.push(...(await access.drillLog(side).list({ ...(since ? { since } : {}), ...(options.plan !== undefined ? { plan: options.plan } : {}) })));
+      } catch (err) {
+        unread++;
+        io.err(`The ${side} catalog (${access.regionOf(side)}) could not be read, its drills are not listed: ${message(err)}`);
+      }
+    }
+    records.sort((a, b) => b.drillId.localeCompare(a.drillId));
+    if (options.json) io.out(JSON.stringify(records, null, 2));
+    else if (records.length === 0) io.out('No drills.');
+    else for (const line of drillListLines(records)) io.out(line);
+    return unread > 0 ? 1 : 0;
+  } catch (err) {
+    io.err(`lifeboat drills list: ${message(err)}`);
+    return 1;
+  }
+}
+
+export async function drillsShowCommand(drillId: string, options: DrillsShowOptions, deps: Partial<DrillCommandDeps> = {}): Promise<number> {
+  const { io } = { ...defaultDeps, ...deps };
+  let sides: DrillSide[];
+  try {
+    sides = sidesOf(options.vault);
+    if (!/^\d{8}T\d{6}Z-[0-9a-f]{8}$/.test(drillId)) throw new InvalidInputError(`drill id ${drillId}: must look like 20261130T101500Z-1a2b3c4d (see lifeboat drills list)`);
+  } catch (err) {
+    io.err(`lifeboat drills show: ${message(err)}`);
+    return 2;
+  }
+  try {
+    const access = await accessOf(options, deps);
+    const unread: string[] = [];
+    for (const side of sides) {
+      let record: DrillRecord | undefined;
+      try {
+        record = await access.drillLog(side).get(drillId);
+      } catch (err) {
+        unread.push(`the ${side} catalog (${access.regionOf(side)}) could not be read: ${message(err)}`);
+        continue;
+      }
+      if (!record) continue;
+      if (options.json) io.out(JSON.stringify(record, null, 2));
+      else for (const line of drillReportLines(record)) io.out(line);
+      return 0;
+    }
+    io.err(`lifeboat drills show: no drill ${drillId} in the ${sides.join(' or ')} catalog${unread.length ? `; ${unread.join('; ')}` : ''}`);
+    return 1;
+  } catch (err) {
+    io.err(`lifeboat drills show: ${message(err)}`);
+    return 1;
+  }
+}
+
+export async function drillsEvidenceCommand(options: DrillsEvidenceOptions, deps: Partial<DrillCommandDeps> = {}): Promise<number> {
+  const { io, now } = { ...defaultDeps, now: () => new Date(), ...deps };
+  let sides: DrillSide[];
+  let since: Date;
+  const until = now();
+  const format = options.json ? 'json' : (options.format ?? 'md');
+  try {
+    sides = sidesOf(options.vault);
+    since = sinceDate(options.since ?? '90d', until);
+    if (format !== 'md' && format !== 'json') throw new InvalidInputError(`--format must be md or json, got ${format}`);
+  } catch (err) {
+    io.err(`lifeboat drills evidence: ${message(err)}`);
+    return 2;
+  }
+  try {
+    const access = await accessOf(options, deps);
+    const evidence = await collectDrillEvidence(access, { since, until, sides, ...(options.plan !== undefined ? { plan: options.plan } : {}) });
+    if (format === 'json') io.out(JSON.stringify(evidence, null, 2));
+    else io.out(evidenceMarkdown(evidence).trimEnd());
+    // The document goes to stdout (to a file, usually): the failures are said again where a person sees them.
+    for (const u of evidence.unreadableCatalogs) io.err(`INCOMPLETE: the ${u.vault} catalog (${u.region}) could not be read: ${u.message}`);
+    for (const { record, check } of evidence.drills) {
+      if (check.status !== 'match') io.err(`${check.status.toUpperCase()}: the report object ${record.reportKey} of drill ${record.drillId} in the ${record.vault} vault ${check.status === 'mismatch' ? `has SHA-256 ${check.actualSha256}, the catalog recorded ${record.reportSha256}` : check.status === 'missing' ? 'is not in the vault' : `could not be read: ${check.message}`}`);
+    }
+    return evidenceComplete(evidence) ? 0 : 1;
+  } catch (err) {
+    io.err(`lifeboat drills evidence: ${message(err)}`);
+    return 1;
+  }
+}
+
+export function registerDrillCommand(program: Command): void {
+  const drill = program.command('drill').description('restore-and-verify drills (docs/RUNBOOKS.md, "Drill")');
+  withTargetOptions(drill.command('run').description('run the drill workflow for a plan now: restore a backup into scratch targets, verify, compare with live sources, measure RTO/RPO; exit 0 PASSED, 1 FAILED, 4 OBJECTIVE_MISSED'))
+    .requiredOption('--plan <name>', 'protection plan')
+    .option('--backup <id>', 'drill this backup (default: the plan\'s drill selection)')
+    .option('--vault <vault>', 'dr or primary: the vault drilled, and so the region the drill runs in (default: the plan\'s drill.vault, else dr)')
+    .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))
+    .action(async (opts: DrillRunCommandOptions) => {
+      process.exitCode = await drillRunCommand(opts);
+    });
+}
+
+export function registerDrillsCommands(program: Command): void {
+  const drills = program.command('drills').description('the drills recorded in the primary and DR catalogs');
+  withTargetOptions(drills.command('list').description('drills, newest first: plan, vault, backup, verdict, RTO and RPO against their objectives'))
+    .option('--plan <name>', 'only this plan\'s drills')
+    .option('--since <duration>', 'only drills started in this period, as 30d, 12h, 2w')
+    .option('--vault <vault>', 'primary, dr or both: whose catalog to read', 'both')
+    .action(async (opts: DrillsListOptions) => {
+      process.exitCode = await drillsListCommand(opts);
+    });
+  withTargetOptions(drills.command('show').description('one drill\'s report: backup, per-source results, RTO and RPO against objectives, verdict, errors, cleanup').argument('<drill-id>'))
+    .option('--vault <vault>', 'primary, dr or both: whose catalog to read', 'both')
+    .action(async (drillId: string, opts: DrillsShowOptions) => {
+      process.exitCode = await drillsShowCommand(drillId, opts);
+    });
+  withTargetOptions(drills.command('evidence').description('audit evidence: every drill of the period from both catalogs, verdicts and figures, each report object re-read from its vault and checked against its recorded SHA-256'))
+    .option('--since <duration>', 'the period, as 90d, 12h, 2w', '90d')
+    .option('--plan <name>', 'only this plan\'s drills')
+    .option('--format <format>', 'md or json (--json is the same as --format json)', 'md')
+    .option('--vault <vault>', 'primary, dr or both: whose catalog to read', 'both')
+    .action(async (opts: DrillsEvidenceOptions) => {
+      process.exitCode = await drillsEvidenceCommand(opts);
+    });
+}

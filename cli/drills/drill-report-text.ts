@@ -1,0 +1,130 @@
+import { type DrillRecord, type DrillReport, type MissedObjective } from '../../lambdas/catalog/drill-record';
+
+/**
+ * A drill's report for a reader (`lifeboat drill run`, `lifeboat drills show`) and its one-line form
+ * (`lifeboat drills list`). Whether an objective was met, and by how much it was missed, comes from
+ * the report itself (`rto.met`, `rpo.met`, `missed[]`), never recomputed here: the CLI prints what the
+ * drill recorded and what the evidence lists.
+ */
+
+/** `42 s`, `3 min 12 s`, `2 h 05 min`, `3 d 4 h`: exact to the second below a minute, then to the unit below. */
+export function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${String(s % 60).padStart(2, '0')} s` : ''}`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min` : ''}`;
+  return `${Math.floor(s / 86_400)} d${Math.floor((s % 86_400) / 3600) ? ` ${Math.floor((s % 86_400) / 3600)} h` : ''}`;
+}
+
+function missedOf(report: DrillReport, objective: MissedObjective['objective']): MissedObjective | undefined {
+  return report.missed.find((m) => m.objective === objective);
+}
+
+/** `12 min 04 s of 60 min: met`, `1 h 05 min of 60 min: MISSED by 5 min`, or why there is no figure. */
+export function rtoText(report: DrillReport): string {
+  if (!report.rto) return `not measured (the drill ended before every source was restored and verified); objective ${formatSeconds(report.objectives.rtoMinutes * 60)}`;
+  const missed = missedOf(report, 'rto');
+  const verdict = report.rto.met ? 'met' : `MISSED by ${formatSeconds(missed?.bySeconds ?? report.rto.seconds - report.rto.objectiveSeconds)}`;
+  return `${formatSeconds(report.rto.seconds)} of ${formatSeconds(report.rto.objectiveSeconds)}: ${verdict}`;
+}
+
+/** The backup's age and the window's largest gap against the RPO objective; the figure that missed is the one the drill recorded in `missed`. */
+export function rpoText(report: DrillReport): string {
+  if (!report.rpo) return `not measured (no backup was drilled); objective ${formatSeconds(report.objectives.rpoMinutes * 60)}`;
+  const { rpo } = report;
+  const missed = missedOf(report, 'rpo');
+  const verdict = rpo.met ? 'met' : `MISSED by ${formatSeconds(missed?.bySeconds ?? Math.max(rpo.backupAgeSeconds, rpo.largestGapSeconds) - rpo.objectiveSeconds)}`;
+  return (
+    `backup age ${formatSeconds(rpo.backupAgeSeconds)}, largest gap ${formatSeconds(rpo.largestGapSeconds)} ` +
+    `(${rpo.backupsInWindow} backup(s) in the ${report.windowDays}-day window), objective ${formatSeconds(rpo.objectiveSeconds)}: ${verdict}`
+  );
+}
+
+/** Short forms for the list's columns: `12 min 04 s / 60 min`, with `MISSED` appended when missed, `-` when not measured. */
+export function rtoCell(report: DrillReport): string {
+  if (!report.rto) return '-';
+  return `${formatSeconds(report.rto.seconds)} / ${formatSeconds(report.rto.objectiveSeconds)}${report.rto.met ? '' : ' MISSED'}`;
+}
+
+export function rpoCell(report: DrillReport): string {
+  if (!report.rpo) return '-';
+  const measured = Math.max(report.rpo.backupAgeSeconds, report.rpo.largestGapSeconds);
+  return `${formatSeconds(measured)} / ${formatSeconds(report.rpo.objectiveSeconds)}${report.rpo.met ? '' : ' MISSED'}`;
+}
+
+/** The verdict with its first reason: the missed objectives, or the first error. */
+export function verdictText(report: DrillReport): string {
+  if (report.verdict === 'PASSED') return 'PASSED: every source restored and verified, objectives met';
+  const reasons = [
+    ...report.missed.map((m) => `${m.objective.toUpperCase()} missed by ${formatSeconds(m.bySeconds)} (${formatSeconds(m.measuredSeconds)} against ${formatSeconds(m.objectiveSeconds)})`),
+    ...report.errors.slice(0, 1).map((e) => `${e.error}: ${e.message}`),
+  ];
+  return `${report.verdict}${reasons.length ? `: ${reasons.join('; ')}` : ''}`;
+}
+
+function samplesText(sampled: DrillReport['sources'][number]['sampled']): string {
+  if (sampled.unreachable !== undefined && sampled.compared === 0) return `none (${sampled.unreachable})`;
+  const skipped = sampled.skippedChanged ? `, ${sampled.skippedChanged} skipped (changed since the backup)` : '';
+  return `${sampled.matched}/${sampled.compared} equal${skipped}`;
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 2))).join('').trimEnd();
+  return [line(head), ...rows.map(line)];
+}
+
+/** The whole report, one labelled line per fact, the sources as a table. */
+export function drillReportLines(report: DrillReport | DrillRecord): string[] {
+  const label = (k: string, v: string) => `${k.padEnd(10)}${v}`;
+  const lines = [
+    label('Drill', `${report.drillId} (plan ${report.plan}, environment ${report.environment})`),
+    label('Verdict', verdictText(report)),
+    label('Vault', `${report.vault} vault in ${report.region}; execution ${report.execution}`),
+    label('Ran', `${report.startedAt} to ${report.endedAt}`),
+    label(
+      'Backup',
+      report.backup
+        ? `${report.backup.backupId} (started ${report.backup.startedAt}${report.backup.strategy ? `, ${report.backup.strategy}` : ''}); selection ${report.selection}, window ${report.windowDays} days`
+        : `none drilled; selection ${report.selection}, window ${report.windowDays} days`,
+    ),
+    label('RTO', rtoText(report)),
+    label('RPO', rpoText(report)),
+    label('Totals', `${report.totals.entries} entries, ${report.totals.bytes} bytes`),
+  ];
+  if (report.sources.length > 0) {
+    lines.push('Sources');
+    const rows = report.sources.map((s) => [
+      s.source,
+      s.type,
+      s.target,
+      String(s.entries),
+      String(s.bytes),
+      `${s.verifiedEntries}/${s.entries}`,
+      formatSeconds(s.restoreMs / 1000),
+      samplesText(s.sampled),
+    ]);
+    lines.push(...table(['SOURCE', 'TYPE', 'TARGET', 'ENTRIES', 'BYTES', 'VERIFIED', 'RESTORE', 'LIVE SAMPLES'], rows).map((l) => `  ${l}`));
+  }
+  if (report.errors.length > 0) {
+    lines.push('Errors');
+    for (const e of report.errors) lines.push(`  ${e.error}${e.step ? ` (${e.step})` : ''}: ${e.message}`);
+  }
+  const { cleanup } = report;
+  lines.push(
+    label(
+      'Cleanup',
+      `removed ${cleanup.removed.length} scratch target(s)${cleanup.removed.length ? ` (${cleanup.removed.join(', ')})` : ''}; ` +
+        `swept ${cleanup.swept.length} leftover(s) of earlier drills${cleanup.swept.length ? ` (${cleanup.swept.join(', ')})` : ''}`,
+    ),
+  );
+  for (const e of cleanup.errors) lines.push(`  cleanup error: ${e}`);
+  if ('reportKey' in report) lines.push(label('Report', `${report.reportKey} in the ${report.vault} vault, SHA-256 ${report.reportSha256}`));
+  return lines;
+}
+
+/** `lifeboat drills list`: a header and one line per drill. */
+export function drillListLines(records: readonly DrillReport[]): string[] {
+  const rows = records.map((r) => [r.drillId, r.plan, `${r.vault} (${r.region})`, r.backup?.backupId ?? '-', r.verdict, rtoCell(r), rpoCell(r)]);
+  return table(['DRILL', 'PLAN', 'VAULT', 'BACKUP', 'VERDICT', 'RTO / OBJECTIVE', 'RPO / OBJECTIVE'], rows);
+}

@@ -1,0 +1,123 @@
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { drillsEvidenceCommand, drillsListCommand, drillsShowCommand } from '../../../cli/commands/drill-commands';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { DrillLog } from '../../../lambdas/catalog/drill-log';
+import { type DrillReport } from '../../../lambdas/catalog/drill-record';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
+import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
+import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * `lifeboat drills list|show|evidence` on the local cloud, as a user runs them: the catalog tables of
+ * both regions (`lifeboat-dev-catalog` in us-east-1 and in us-west-2) seeded through DrillLog, the
+ * report objects in each region's vault bucket, the CLI finding the cloud by its data directory.
+ */
+
+const tmp = tempDir('drills-cli');
+const dataDir = tmp.dir;
+const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+const names = resourceNames(environment);
+const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir };
+const NOW = () => new Date('2026-11-30T12:00:00.000Z');
+let cloud: LocalCloudHandle;
+const clients: { destroy(): void }[] = [];
+const sides = { primary: { region: PRIMARY, bucket: names.primaryVault }, dr: { region: DR, bucket: names.drVault } } as const;
+const s3 = {} as Record<'primary' | 'dr', S3Client>;
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+const passed = drillRecordOf(drillReport());
+const missed = drillRecordOf(objectiveMissedReport({ vault: 'primary', region: PRIMARY }));
+const failed = drillRecordOf(failedReport());
+const old = drillRecordOf(drillReport({ drillId: '20260801T000000Z-00000001', startedAt: '2026-08-01T00:00:00.000Z' }));
+
+beforeAll(async () => {
+  expect([environment.primaryRegion, environment.drRegion]).toEqual([PRIMARY, DR]);
+  cloud = await startLocalCloud({ dataDir, regions: [PRIMARY, DR], exitWithParent: true });
+  for (const side of ['primary', 'dr'] as const) {
+    const { region, bucket } = sides[side];
+    const ddb: DynamoDBClient = localDynamoDbClient(cloud.endpoints, region);
+    s3[side] = localS3Client(cloud.endpoints, region);
+    clients.push(ddb, s3[side]);
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: names.catalogTable,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      }),
+    );
+    await s3[side].send(new CreateBucketCommand({ Bucket: bucket }));
+    const log = new DrillLog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
+    for (const { record, object } of [passed, missed, failed, old].filter((d) => d.record.vault === side)) {
+      await log.record(record);
+      await s3[side].send(new PutObjectCommand({ Bucket: bucket, Key: record.reportKey, Body: object, ContentType: 'application/json' }));
+    }
+  }
+});
+
+afterAll(async () => {
+  clients.forEach((c) => c.destroy());
+  await stopLocalCloud(dataDir);
+  tmp.remove();
+});
+
+const ids = (reports: readonly { record: DrillReport }[]) => reports.map((r) => r.record.drillId);
+
+it('lists the drills of both regions\' catalogs, newest first, one line each', async () => {
+  const { out, err, io } = capture();
+  expect(await drillsListCommand(target, { io, now: NOW })).toBe(0);
+  expect(err).toEqual([]);
+  expect(out.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(ids([passed, missed, failed, old]));
+  expect(out[2]).toMatch(/^20261129T101500Z-2b3c4d5e +demo +primary \(us-east-1\) +20261130T060000Z-0badcafe +OBJECTIVE_MISSED +1 h 05 min \/ 1 h MISSED +23 h 53 min \/ 1 d$/);
+});
+
+it('lists only the period, the plan and the vault asked for', async () => {
+  const recent = capture();
+  expect(await drillsListCommand({ ...target, since: '30d', vault: 'dr', json: true }, { io: recent.io, now: NOW })).toBe(0);
+  expect((JSON.parse(recent.out.join('\n')) as DrillReport[]).map((r) => r.drillId)).toEqual(ids([passed, failed]));
+  const other = capture();
+  expect(await drillsListCommand({ ...target, plan: 'other' }, { io: other.io, now: NOW })).toBe(0);
+  expect(other.out).toEqual(['No drills.']);
+});
+
+it('shows a drill from whichever catalog holds it', async () => {
+  const fromPrimary = capture();
+  expect(await drillsShowCommand(missed.record.drillId, target, { io: fromPrimary.io })).toBe(0);
+  expect(fromPrimary.out).toContain('RTO       1 h 05 min of 1 h: MISSED by 5 min');
+  const fromDr = capture();
+  expect(await drillsShowCommand(failed.record.drillId, { ...target, json: true }, { io: fromDr.io })).toBe(0);
+  expect(JSON.parse(fromDr.out.join('\n'))).toEqual(failed.record);
+  const absent = capture();
+  expect(await drillsShowCommand('20261130T000000Z-ffffffff', target, { io: absent.io })).toBe(1);
+  expect(absent.err).toEqual(['lifeboat drills show: no drill 20261130T000000Z-ffffffff in the primary or dr catalog']);
+});
+
+it('evidence re-reads each report object from its vault: all match, exit 0; one altered in the DR vault, exit 1 naming it', async () => {
+  const clean = capture();
+  expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io: clean.io, now: NOW })).toBe(0);
+  expect(clean.out.join('\n')).toContain('Report objects re-read from their vaults: 3 match their recorded SHA-256, 0 mismatch, 0 missing, 0 unreadable.');
+
+  const altered = Buffer.from(passed.object.toString().replace('"verdict": "PASSED"', '"verdict":"PASSED"'));
+  await s3.dr.send(new PutObjectCommand({ Bucket: names.drVault, Key: passed.record.reportKey, Body: altered }));
+  const tampered = capture();
+  expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io: tampered.io, now: NOW })).toBe(1);
+  expect(tampered.err).toEqual([expect.stringMatching(new RegExp(`^MISMATCH: the report object ${passed.record.reportKey} of drill ${passed.record.drillId} in the dr vault has SHA-256 [0-9a-f]{64}, the catalog recorded ${passed.record.reportSha256}$`))]);
+  await s3.dr.send(new PutObjectCommand({ Bucket: names.drVault, Key: passed.record.reportKey, Body: passed.object }));
+});
+
+it('with the DR region down, still lists the primary catalog\'s drills and exits 1 saying what it could not read', async () => {
+  await stopRegion(dataDir, DR);
+  const { out, err, io } = capture();
+  expect(await drillsListCommand(target, { io, now: NOW })).toBe(1);
+  expect(out.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(ids([missed]));
+  expect(err).toEqual([expect.stringMatching(/^The dr catalog \(us-west-2\) could not be read, its drills are not listed: .*ECONNREFUSED/)]);
+});

@@ -1,0 +1,79 @@
+import { drillListLines, drillReportLines, formatSeconds, rpoText, rtoText, verdictText } from '../../../cli/drills/drill-report-text';
+import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
+
+/** The readable drill report of `lifeboat drill run` and `lifeboat drills show`, and the lines of `drills list`. */
+
+it.each([
+  [0, '0 s'],
+  [59.6, '1 min'],
+  [724, '12 min 04 s'],
+  [3600, '1 h'],
+  [3900, '1 h 05 min'],
+  [86_000, '23 h 53 min'],
+  [86_400, '1 d'],
+  [97_200, '1 d 3 h'],
+])('formats %d seconds as %s', (seconds, text) => {
+  expect(formatSeconds(seconds)).toBe(text);
+});
+
+it('states RTO and RPO against their objectives when both were met', () => {
+  const report = drillReport();
+  expect(rtoText(report)).toBe('12 min 04 s of 1 h: met');
+  expect(rpoText(report)).toBe('backup age 4 h 15 min, largest gap 23 h 53 min (7 backup(s) in the 7-day window), objective 1 d: met');
+  expect(verdictText(report)).toBe('PASSED: every source restored and verified, objectives met');
+});
+
+it('says which objective was missed and by how much, as the drill recorded it', () => {
+  const report = objectiveMissedReport();
+  expect(rtoText(report)).toBe('1 h 05 min of 1 h: MISSED by 5 min');
+  expect(verdictText(report)).toBe('OBJECTIVE_MISSED: RTO missed by 5 min (1 h 05 min against 1 h)');
+  const rpoMissed = drillReport({
+    rpo: { backupAgeSeconds: 3000, largestGapSeconds: 90_000, backupsInWindow: 6, objectiveSeconds: 86_400, met: false },
+    verdict: 'OBJECTIVE_MISSED',
+    missed: [{ objective: 'rpo', measuredSeconds: 90_000, objectiveSeconds: 86_400, bySeconds: 3600 }],
+  });
+  expect(rpoText(rpoMissed)).toBe('backup age 50 min, largest gap 1 d 1 h (6 backup(s) in the 7-day window), objective 1 d: MISSED by 1 h');
+  expect(verdictText(rpoMissed)).toBe('OBJECTIVE_MISSED: RPO missed by 1 h (1 d 1 h against 1 d)');
+});
+
+it('prints the whole report: backup, per-source table, RTO, RPO, verdict, cleanup and where the report object is', () => {
+  const { record } = drillRecordOf(objectiveMissedReport());
+  const lines = drillReportLines(record);
+  expect(lines.slice(0, 8)).toEqual([
+    'Drill     20261129T101500Z-2b3c4d5e (plan demo, environment dev)',
+    'Verdict   OBJECTIVE_MISSED: RTO missed by 5 min (1 h 05 min against 1 h)',
+    'Vault     dr vault in us-west-2; execution drill-exec-1',
+    'Ran       2026-11-29T10:15:00.000Z to 2026-11-29T11:21:00.000Z',
+    'Backup    20261130T060000Z-0badcafe (started 2026-11-30T06:00:00.000Z, incremental); selection latest, window 7 days',
+    'RTO       1 h 05 min of 1 h: MISSED by 5 min',
+    'RPO       backup age 4 h 15 min, largest gap 23 h 53 min (7 backup(s) in the 7-day window), objective 1 d: met',
+    'Totals    160 entries, 5009000 bytes',
+  ]);
+  const sources = lines.slice(lines.indexOf('Sources') + 1, lines.indexOf('Sources') + 4);
+  expect(sources[0]).toMatch(/^ {2}SOURCE +TYPE +TARGET +ENTRIES +BYTES +VERIFIED +RESTORE +LIVE SAMPLES$/);
+  expect(sources[1]).toMatch(/^ {2}demo-assets +s3 +s3:\/\/lifeboat-dev-drill-1a2b3c4d-demo-assets\/ +120 +5000000 +120\/120 +1 min 05 s +10\/10 equal, 2 skipped \(changed since the backup\)$/);
+  expect(sources[2]).toMatch(/^ {2}demo-orders +dynamodb +dynamodb table \S+ +40 +9000 +40\/40 +30 s +none \(DynamoDB items are not sampled\)$/);
+  expect(lines).toContain('Cleanup   removed 2 scratch target(s) (s3://lifeboat-dev-drill-1a2b3c4d-demo-assets, dynamodb table lifeboat-dev-drill-1a2b3c4d-demo-orders); swept 0 leftover(s) of earlier drills');
+  expect(lines.at(-1)).toBe(`Report    drills/20261129T101500Z-2b3c4d5e.json in the dr vault, SHA-256 ${record.reportSha256}`);
+  expect(lines).not.toContain('Errors');
+});
+
+it('prints a failed drill without figures it never measured, and its errors with their step', () => {
+  const lines = drillReportLines(failedReport());
+  expect(lines).toContain('Verdict   FAILED: NoBackupToDrillError: plan demo has no committed, replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING)');
+  expect(lines).toContain('Backup    none drilled; selection latest, window 7 days');
+  expect(lines).toContain('RTO       not measured (the drill ended before every source was restored and verified); objective 1 h');
+  expect(lines).toContain('RPO       not measured (no backup was drilled); objective 1 d');
+  expect(lines).toContain('  NoBackupToDrillError (Start drill): plan demo has no committed, replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING)');
+  expect(lines).not.toContain('Sources');
+  // A report read from the execution's output has no object key yet.
+  expect(lines.some((l) => l.startsWith('Report'))).toBe(false);
+});
+
+it('lists one line per drill with RTO and RPO against their objectives', () => {
+  const lines = drillListLines([drillReport(), objectiveMissedReport({ vault: 'primary', region: 'us-east-1' }), failedReport()]);
+  expect(lines[0]).toMatch(/^DRILL +PLAN +VAULT +BACKUP +VERDICT +RTO \/ OBJECTIVE +RPO \/ OBJECTIVE$/);
+  expect(lines[1]).toMatch(/^20261130T101500Z-1a2b3c4d +demo +dr \(us-west-2\) +20261130T060000Z-0badcafe +PASSED +12 min 04 s \/ 1 h +23 h 53 min \/ 1 d$/);
+  expect(lines[2]).toMatch(/^20261129T101500Z-2b3c4d5e +demo +primary \(us-east-1\) +20261130T060000Z-0badcafe +OBJECTIVE_MISSED +1 h 05 min \/ 1 h MISSED +23 h 53 min \/ 1 d$/);
+  expect(lines[3]).toMatch(/^20261128T101500Z-3c4d5e6f +demo +dr \(us-west-2\) +- +FAILED +- +-$/);
+});

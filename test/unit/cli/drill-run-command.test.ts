@@ -1,0 +1,157 @@
+import { drillRunCommand } from '../../../cli/commands/drill-commands';
+import { DRILL_EXIT, drillIdCandidates, drillRunInput, drillRunRegion, exitCodeOfRun, interpretDrillOutcome } from '../../../cli/drills/drill-run-outcome';
+import { type WorkflowName, type WorkflowOutcome, type WorkflowRunner, type WorkflowRunOptions } from '../../../cli/workflow-runner';
+import { InvalidInputError } from '../../../lambdas/runtime/errors';
+import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
+import { inMemoryDrillAccess } from '../../support/in-memory-drill-access';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * `lifeboat drill run`: the input and region a command line stands for, and what each way an
+ * execution ends prints and exits with (the workflow itself is tested with its handlers).
+ */
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+const plans = [{ name: 'demo', drill: { vault: 'primary' as const } }, { name: 'logs' }];
+const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent' };
+const stderr = { isTTY: false, write: () => true };
+
+/** A runner that records what it was asked and ends as told. */
+function fakeRunner(outcome: WorkflowOutcome) {
+  const calls: { workflow: WorkflowName; input: unknown; options?: WorkflowRunOptions }[] = [];
+  const runner: WorkflowRunner = {
+    run: async (workflow, input, _onProgress, options) => {
+      calls.push({ workflow, input, ...(options ? { options } : {}) });
+      return outcome;
+    },
+  };
+  return { runner, calls };
+}
+
+describe('the command line', () => {
+  it('builds the input from --plan and --backup', () => {
+    expect(drillRunInput({ plan: 'demo' }, plans)).toEqual({ plan: 'demo' });
+    expect(drillRunInput({ plan: 'demo', backup: '20261130T060000Z-0badcafe' }, plans)).toEqual({ plan: 'demo', backupId: '20261130T060000Z-0badcafe' });
+  });
+
+  it('refuses an unknown plan and a malformed backup id, naming the option', () => {
+    expect(() => drillRunInput({ plan: 'nope' }, plans)).toThrow(new InvalidInputError('--plan nope: no such plan in this environment (plans: demo, logs)'));
+    expect(() => drillRunInput({ plan: 'demo', backup: 'latest' }, plans)).toThrow(/^--backup latest: must be a backup id such as/);
+  });
+
+  it('runs in the region of --vault, else the plan\'s drill.vault, else the DR region', () => {
+    expect(drillRunRegion({ plan: 'demo', vault: 'dr' }, plans)).toBe('dr');
+    expect(drillRunRegion({ plan: 'demo' }, plans)).toBe('primary');
+    expect(drillRunRegion({ plan: 'logs' }, plans)).toBe('dr');
+    expect(() => drillRunRegion({ plan: 'demo', vault: 'replica' }, plans)).toThrow(new InvalidInputError('--vault must be dr or primary, got replica'));
+  });
+});
+
+describe('what an outcome means', () => {
+  const ok = (output: unknown): WorkflowOutcome => ({ executionId: 'exec-1', status: 'SUCCEEDED', output });
+
+  it.each([
+    ['PASSED', drillReport(), DRILL_EXIT.PASSED],
+    ['OBJECTIVE_MISSED', objectiveMissedReport(), DRILL_EXIT.OBJECTIVE_MISSED],
+    ['FAILED', failedReport(), DRILL_EXIT.FAILED],
+  ] as const)('a succeeded execution whose record says %s exits %d', (_verdict, report, code) => {
+    const result = interpretDrillOutcome(ok(drillRecordOf(report).record));
+    expect(result).toEqual({ kind: 'report', record: drillRecordOf(report).record });
+    expect(exitCodeOfRun(result)).toBe(code);
+  });
+
+  it('maps the workflow\'s DrillFailed and DrillObjectiveMissed to their verdicts, with the ids the cause names', () => {
+    const cause = 'Drill 20261130T101500Z-1a2b3c4d of backup 20261130T060000Z-0badcafe: RTO missed by 300 s';
+    const missed = interpretDrillOutcome({ executionId: 'e', status: 'FAILED', error: 'DrillObjectiveMissed', cause });
+    expect(missed).toEqual({ kind: 'recorded', verdict: 'OBJECTIVE_MISSED', message: `DrillObjectiveMissed: ${cause}`, drillIdCandidates: ['20261130T101500Z-1a2b3c4d', '20261130T060000Z-0badcafe'] });
+    expect(exitCodeOfRun(missed)).toBe(4);
+    const failed = interpretDrillOutcome({ executionId: 'e', status: 'FAILED', error: 'DrillFailed', cause: JSON.stringify({ errorMessage: 'RestoreVerificationError in demo-assets' }) });
+    expect(failed).toMatchObject({ kind: 'recorded', verdict: 'FAILED', message: 'DrillFailed: RestoreVerificationError in demo-assets', drillIdCandidates: [] });
+    expect(exitCodeOfRun(failed)).toBe(1);
+  });
+
+  it('treats any other failure, and an output that is not a drill record, as not recorded: exit 1', () => {
+    const invalid = interpretDrillOutcome({ executionId: 'e', status: 'FAILED', error: 'InvalidInputError', cause: JSON.stringify({ errorMessage: 'plan: unknown plan x' }) });
+    expect(invalid).toEqual({ kind: 'not-recorded', message: 'InvalidInputError: plan: unknown plan x' });
+    expect(exitCodeOfRun(invalid)).toBe(1);
+    expect(interpretDrillOutcome({ executionId: 'e', status: 'TIMED_OUT' })).toEqual({ kind: 'not-recorded', message: 'TIMED_OUT' });
+    expect(interpretDrillOutcome(ok({ verdict: 'PASSED' }))).toMatchObject({ kind: 'not-recorded', message: expect.stringMatching(/^the execution succeeded but its output is not a drill record/) });
+  });
+
+  it('finds drill-id-shaped ids once each, in order', () => {
+    expect(drillIdCandidates(undefined)).toEqual([]);
+    expect(drillIdCandidates('a 20261130T101500Z-1a2b3c4d b 20261130T101500Z-1a2b3c4d')).toEqual(['20261130T101500Z-1a2b3c4d']);
+  });
+});
+
+describe('lifeboat drill run', () => {
+  it('starts the drill in the DR region by default (the sample plan has no drill config) and prints the report: exit 0', async () => {
+    const { record } = drillRecordOf(drillReport());
+    const { runner, calls } = fakeRunner({ executionId: 'exec-1', status: 'SUCCEEDED', output: record });
+    const { out, err, io } = capture();
+    expect(await drillRunCommand({ ...target, plan: 'demo' }, { io, stderr, runner })).toBe(0);
+    expect(calls).toEqual([{ workflow: 'drill', input: { plan: 'demo' }, options: { region: 'dr' } }]);
+    expect(out[0]).toBe('Drill     20261130T101500Z-1a2b3c4d (plan demo, environment dev)');
+    expect(out).toContain('Verdict   PASSED: every source restored and verified, objectives met');
+    expect(out.at(-1)).toBe('Execution exec-1');
+    expect(err).toEqual([]);
+  });
+
+  it('reads the report of a drill that missed its objective back from the catalog of the region it ran in: exit 4', async () => {
+    const memory = inMemoryDrillAccess();
+    const { record } = drillRecordOf(objectiveMissedReport({ vault: 'primary', region: 'us-east-1' }));
+    memory.catalogs.primary.push(record);
+    const { runner, calls } = fakeRunner({ executionId: 'exec-2', status: 'FAILED', error: 'DrillObjectiveMissed', cause: `drill ${record.drillId} of backup 20261130T060000Z-0badcafe: RTO missed by 300 s` });
+    const { out, err, io } = capture();
+    expect(await drillRunCommand({ ...target, plan: 'demo', vault: 'primary', backup: '20261130T060000Z-0badcafe' }, { io, stderr, runner, access: memory.access })).toBe(4);
+    expect(calls[0]).toEqual({ workflow: 'drill', input: { plan: 'demo', backupId: '20261130T060000Z-0badcafe' }, options: { region: 'primary' } });
+    expect(out).toContain('RTO       1 h 05 min of 1 h: MISSED by 5 min');
+    expect(out).toContain(`Report    drills/${record.drillId}.json in the primary vault, SHA-256 ${record.reportSha256}`);
+    expect(err).toEqual([`Drill OBJECTIVE_MISSED: DrillObjectiveMissed: drill ${record.drillId} of backup 20261130T060000Z-0badcafe: RTO missed by 300 s`]);
+  });
+
+  it('without an id in the cause, takes the newest drill of the plan started since the command: exit 1 and the report in --json', async () => {
+    const memory = inMemoryDrillAccess();
+    const older = drillRecordOf(drillReport({ drillId: '20261130T090000Z-00000001', startedAt: '2026-11-30T09:00:00.000Z' })).record;
+    const { record } = drillRecordOf(failedReport({ drillId: '20261130T101500Z-0000000f', startedAt: '2026-11-30T10:15:00.000Z' }));
+    memory.catalogs.dr.push(older, record);
+    const { runner } = fakeRunner({ executionId: 'exec-3', status: 'FAILED', error: 'DrillFailed', cause: 'NoBackupToDrillError: no backup' });
+    const { out, io } = capture();
+    const code = await drillRunCommand({ ...target, plan: 'demo', json: true }, { io, stderr, runner, access: memory.access, now: () => new Date('2026-11-30T10:14:59.000Z') });
+    expect(code).toBe(1);
+    expect(JSON.parse(out.join('\n'))).toEqual({ executionId: 'exec-3', status: 'FAILED', verdict: 'FAILED', report: record, error: 'DrillFailed: NoBackupToDrillError: no backup' });
+  });
+
+  it('says so when a recorded report cannot be read back (the region\'s catalog down), keeping the verdict\'s exit code', async () => {
+    const memory = inMemoryDrillAccess();
+    memory.down.add('dr');
+    const { runner } = fakeRunner({ executionId: 'exec-4', status: 'FAILED', error: 'DrillObjectiveMissed', cause: 'RPO missed' });
+    const { err, io } = capture();
+    expect(await drillRunCommand({ ...target, plan: 'demo' }, { io, stderr, runner, access: memory.access })).toBe(4);
+    expect(err[1]).toMatch(/^The drill recorded a report that could not be read back \(connect ECONNREFUSED .*\): see lifeboat drills list --plan demo --vault dr$/);
+  });
+
+  it('exits 1 with the error when the execution failed before recording anything', async () => {
+    const { runner } = fakeRunner({ executionId: 'exec-5', status: 'FAILED', error: 'InvalidInputError', cause: JSON.stringify({ errorMessage: 'backupId: backup 20261130T060000Z-0badcafe belongs to plan logs, not demo' }) });
+    const { err, io } = capture();
+    expect(await drillRunCommand({ ...target, plan: 'demo' }, { io, stderr, runner })).toBe(1);
+    expect(err).toEqual(['Drill FAILED: InvalidInputError: backupId: backup 20261130T060000Z-0badcafe belongs to plan logs, not demo']);
+  });
+
+  it.each([
+    [{ plan: 'nope' }, 'lifeboat drill run: --plan nope: no such plan in this environment (plans: demo)'],
+    [{ plan: 'demo', vault: 'both' }, 'lifeboat drill run: --vault must be dr or primary, got both'],
+    [{ plan: 'demo', backup: 'yesterday' }, 'lifeboat drill run: --backup yesterday: must be a backup id such as 20261124T100000Z-1a2b3c4d (see lifeboat backups list)'],
+  ])('refuses %j with exit 2 without starting anything', async (bad, message) => {
+    const { runner, calls } = fakeRunner({ executionId: 'never', status: 'SUCCEEDED' });
+    const { err, io } = capture();
+    expect(await drillRunCommand({ ...target, ...bad }, { io, stderr, runner })).toBe(2);
+    expect(err).toEqual([message]);
+    expect(calls).toEqual([]);
+  });
+});
