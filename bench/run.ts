@@ -223,7 +223,7 @@ async function runWorkflowSections(
       workflow.scrub = scrub;
       for (const m of scrub.mismatches) problem(`scrub: ${m}`);
       busy('the best scrub pass', scrub.scrub.best.seconds, scrub.scrub.best.otherCpuSeconds);
-      busy('the best scrub ceiling pass', scrub.ceiling.best.seconds, scrub.ceiling.best.otherCpuSeconds);
+      busy('the best scrub ceiling pass', scrub.ceiling.best.windowSeconds, scrub.ceiling.best.otherCpuSeconds);
     } catch (err) {
       fail('scrub', err);
     }
