@@ -16,7 +16,7 @@ const PASSES = 2;
 
 export type ScrubPass = { seconds: number; mbPerSecond: number; selfCpuSeconds: number; otherCpuSeconds?: number };
 /** `otherCpuSeconds` is over `windowSeconds`, which adds the threads' start-up to the ceiling's own clock. */
-export type CeilingPass = CeilingRun & { windowSeconds: number; otherCpuSeconds?: number };
+export type CeilingPass = CeilingRun & { windowSeconds: number; selfCpuSeconds: number; otherCpuSeconds?: number };
 
 export type ScrubSectionResult = {
   objects: number;
@@ -57,7 +57,7 @@ export async function runScrubSection(options: ScrubSectionOptions): Promise<Scr
   for (let pass = 0; pass < PASSES; pass++) {
     readWholeTree(vault.vaultDir);
     const measured = await timeInProcess(() => measureReadHashDecryptCeiling(files, threads));
-    const ceiling: CeilingPass = { ...measured.value, windowSeconds: measured.seconds, ...(measured.otherCpuSeconds !== undefined ? { otherCpuSeconds: measured.otherCpuSeconds } : {}) };
+    const ceiling: CeilingPass = { ...measured.value, windowSeconds: measured.seconds, selfCpuSeconds: measured.selfCpuSeconds, ...(measured.otherCpuSeconds !== undefined ? { otherCpuSeconds: measured.otherCpuSeconds } : {}) };
     ceilings.push(ceiling);
     log(`scrub: ceiling pass ${pass + 1}: ${ceiling.mbPerSecond.toFixed(0)} MB/s`);
 
