@@ -126,7 +126,7 @@ export function runMeasured(spec: CommandSpec, gnuTime: string | undefined): Pro
 }
 
 /** Seconds all CPUs have spent not idle since boot (steal included: a hypervisor's neighbours count too). */
-function machineBusySeconds(): number | undefined {
+export function machineBusySeconds(): number | undefined {
   try {
     const line = fs.readFileSync('/proc/stat', 'latin1').split('\n')[0] ?? '';
     // cpu user nice system idle iowait irq softirq steal ...; in USER_HZ ticks, 100 per second on Linux.

@@ -16,16 +16,20 @@ import { acquireRunLock } from './run-lock';
 import { runS3Section } from './s3-throughput';
 import { runDynamoDbSection } from './dynamodb-throughput';
 import { measureFanout } from './fanout/run-fanout';
+import { type BenchVault, makeBenchVault } from './bench-vault';
+import { runDrillSection } from './drill-section';
+import { runScrubSection } from './scrub-section';
 import { type BenchSection, buildWorkflowRows, parseSections, type WorkflowResults } from './workflow-report';
 import { diskUsage, readWholeTree } from './tree-walk';
 
 /**
  * `npm run bench`: Lifeboat against restic on one generated data set, then the workflow figures
  * (S3 and DynamoDB throughput against plain copies on the local cloud, fan-out with 1 and 2
- * workers), in one run on this machine. See docs/BENCHMARKS.md for what each figure means and how
+ * workers, a drill of the data set against a plain restore, a scrub against the machine's
+ * read + hash + decrypt ceiling), in one run on this machine. See docs/BENCHMARKS.md for what each figure means and how
  * the run is kept fair.
  *
- * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout; default all),
+ * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout,drill,scrub; default all),
  * LIFEBOAT_BENCH_SIZE_MIB (default 1024), LIFEBOAT_BENCH_SEED (default "lifeboat"),
  * LIFEBOAT_BENCH_ORDER ("lifeboat-first", the default, or "restic-first"), LIFEBOAT_BENCH_S3_MIB
  * (default 256), LIFEBOAT_BENCH_DYNAMODB_ITEMS (default 20000).
@@ -78,6 +82,13 @@ function flushWrites(): void {
 
 type Contender = { tool: BackupTool; result: ToolResult };
 
+// The restic, drill and scrub sections all run the bundled CLI: it is bundled once per run.
+let preparedCli: ReturnType<typeof prepareLifeboatCli> | undefined;
+function lifeboatCli(): ReturnType<typeof prepareLifeboatCli> {
+  log('bundling the Lifeboat CLI with esbuild');
+  return (preparedCli ??= prepareLifeboatCli(REPO_ROOT, OUT_DIR));
+}
+
 async function main(): Promise<number> {
   const options = readOptions();
   const results: BenchResults = {
@@ -123,7 +134,7 @@ async function main(): Promise<number> {
     results.warnings.push(line);
     log(line);
   };
-  if (workflowSections.length) results.workflow = await runWorkflowSections(options, workflowSections, problem, warn);
+  if (workflowSections.length) results.workflow = await runWorkflowSections(options, workflowSections, problem, warn, results.machine.cores);
 
   results.finishedAt = new Date().toISOString();
   writeResultsJson(RESULTS_FILE, results);
@@ -140,6 +151,7 @@ async function runWorkflowSections(
   sections: readonly BenchSection[],
   problem: (line: string) => void,
   warn: (line: string) => void,
+  cores: number,
 ): Promise<WorkflowResults> {
   // The sections time in-process work against a local cloud; a machine already busy before they start slows both sides unevenly.
   const loadAtStart = os.loadavg()[0] ?? 0;
@@ -176,6 +188,46 @@ async function runWorkflowSections(
       fail('fanout', err);
     }
   }
+  // The drill and scrub sections share one directory vault, made once (untimed) when either runs.
+  let vault: Promise<BenchVault> | undefined;
+  const benchVault = (): Promise<BenchVault> =>
+    (vault ??= (async () => {
+      const prepared = await lifeboatCli();
+      if (!prepared.ok) throw new Error(`lifeboat vault CLI not available: ${prepared.error}`);
+      const dataset = ensureCachedDataset(path.join(OUT_DIR, 'data'), options, log);
+      const tool = new LifeboatTool(prepared.bundle.script, lifeboatVersion(REPO_ROOT), path.join(RUN_DIR, 'bench-vault'), path.join(RUN_DIR, 'bench-vault.key'));
+      const made = await makeBenchVault(tool, path.join(RUN_DIR, 'bench-vault.key'), dataset.treeDir, log);
+      workflow.benchVault = { dir: made.vaultDir, snapshotId: made.snapshotId, backupSeconds: made.backupSeconds, sourceBytes: dataset.manifest.totalBytes };
+      return made;
+    })());
+  // In-process timings: CPU that other processes used meanwhile (beyond a tenth of the machine) makes the figure unreliable.
+  const busy = (what: string, seconds: number, otherCpuSeconds: number | undefined): void => {
+    if (otherCpuSeconds !== undefined && otherCpuSeconds > 0.1 * seconds * cores) {
+      warn(`other processes used ${otherCpuSeconds.toFixed(1)} CPU-s (${((100 * otherCpuSeconds) / (seconds * cores)).toFixed(0)} % of the machine) during ${what}: that figure is slowed by background load; rerun on a quiet machine`);
+    }
+  };
+  if (sections.includes('drill')) {
+    try {
+      const drill = await runDrillSection({ vault: await benchVault(), workDir: path.join(RUN_DIR, 'drill'), gnuTime: resolveGnuTime(), log });
+      workflow.drill = drill;
+      for (const m of drill.mismatches) problem(`drill: ${m}`);
+      busy('the plain restore', drill.plainRestore.seconds, drill.plainRestore.otherCpuSeconds);
+      busy('the drill', drill.drill.seconds, drill.drill.otherCpuSeconds);
+    } catch (err) {
+      fail('drill', err);
+    }
+  }
+  if (sections.includes('scrub')) {
+    try {
+      const scrub = await runScrubSection({ vault: await benchVault(), log });
+      workflow.scrub = scrub;
+      for (const m of scrub.mismatches) problem(`scrub: ${m}`);
+      busy('the best scrub pass', scrub.scrub.best.seconds, scrub.scrub.best.otherCpuSeconds);
+      busy('the best scrub ceiling pass', scrub.ceiling.best.windowSeconds, scrub.ceiling.best.otherCpuSeconds);
+    } catch (err) {
+      fail('scrub', err);
+    }
+  }
   workflow.rows = buildWorkflowRows(workflow, sections);
   return workflow;
 }
@@ -186,8 +238,7 @@ async function runResticSection(options: Options, results: BenchResults, problem
   const gnuTime = resolveGnuTime();
   const contenders: Contender[] = [];
   const lifeboatResult: ToolResult = { name: 'Lifeboat', version: lifeboatVersion(REPO_ROOT), steps: {}, details: {} };
-  log('bundling the Lifeboat CLI with esbuild');
-  const prepared = await prepareLifeboatCli(REPO_ROOT, OUT_DIR);
+  const prepared = await lifeboatCli();
   if (prepared.ok) {
     lifeboatResult.details = { ...prepared.bundle };
     const tool = new LifeboatTool(prepared.bundle.script, lifeboatResult.version, path.join(RUN_DIR, 'lifeboat-vault'), path.join(RUN_DIR, 'lifeboat.key'));

@@ -1,10 +1,12 @@
 import Table from 'cli-table3';
+import { DRILL_TARGET, type DrillSectionResult } from './drill-section';
 import { type DynamoDbSectionResult } from './dynamodb-throughput';
 import { type FanoutMeasurement } from './fanout/run-fanout';
 import { type S3SectionResult } from './s3-throughput';
+import { SCRUB_TARGET, type ScrubSectionResult } from './scrub-section';
 
 /** The parts of one `npm run bench`; LIFEBOAT_BENCH_SECTIONS picks some (default: all). */
-export const BENCH_SECTIONS = ['restic', 's3', 'dynamodb', 'fanout'] as const;
+export const BENCH_SECTIONS = ['restic', 's3', 'dynamodb', 'fanout', 'drill', 'scrub'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Targets of issue 4 item 9. */
@@ -15,9 +17,9 @@ export const FANOUT_TARGET = 1.7;
 export type WorkflowRow = {
   readonly figure: string;
   readonly lifeboat?: number;
-  /** The ceiling (a plain copy on the same server) or the baseline (1 worker). */
+  /** The ceiling (a plain copy on the same server, the machine's read + hash + decrypt) or the baseline (1 worker, a plain restore). */
   readonly baseline?: number;
-  /** Higher is better in every row: throughput / ceiling, or the speed-up 1 worker ÷ 2 workers. */
+  /** Throughput / ceiling or the speed-up 1 worker ÷ 2 workers (higher is better); the drill's seconds / a plain restore's (lower is better). */
   readonly ratio?: number;
   readonly target: string;
   /** undefined when the figure is missing or the row has no target (informational). */
@@ -29,6 +31,10 @@ export type WorkflowResults = {
   s3?: S3SectionResult;
   dynamodb?: DynamoDbSectionResult;
   fanout?: FanoutMeasurement;
+  drill?: DrillSectionResult;
+  scrub?: ScrubSectionResult;
+  /** The directory vault the drill and scrub sections share (bench-vault.ts): one CLI backup of the data set. */
+  benchVault?: { dir: string; snapshotId: string; backupSeconds: number; sourceBytes: number };
   /** A section that failed, and why (its rows then show —). */
   errors: Partial<Record<BenchSection, string>>;
   rows: WorkflowRow[];
@@ -36,7 +42,7 @@ export type WorkflowResults = {
   loadAverageAtStart?: number;
 };
 
-/** Parses LIFEBOAT_BENCH_SECTIONS ("restic,s3,dynamodb,fanout" or any subset; empty or unset = all). */
+/** Parses LIFEBOAT_BENCH_SECTIONS ("restic,s3,dynamodb,fanout,drill,scrub" or any subset; empty or unset = all). */
 export function parseSections(text: string | undefined): BenchSection[] {
   if (text === undefined || text.trim() === '') return [...BENCH_SECTIONS];
   const asked = text
@@ -81,6 +87,17 @@ export function buildWorkflowRows(results: WorkflowResults, sections: readonly B
       digits: 2,
     });
   }
+  if (sections.includes('drill')) {
+    const d = results.drill;
+    const drill = d?.drill.seconds;
+    const plain = d?.plainRestore.seconds;
+    const ratio = drill !== undefined && plain !== undefined && plain > 0 ? drill / plain : undefined;
+    rows.push({ figure: 'drill s (vs plain vault restore)', lifeboat: drill, baseline: plain, ratio, target: `≤ ${DRILL_TARGET.toFixed(2)}×`, met: ratio === undefined ? undefined : ratio <= DRILL_TARGET, digits: 2 });
+  }
+  if (sections.includes('scrub')) {
+    const s = results.scrub;
+    rows.push(atLeast('scrub --read-data MB/s', s?.scrub.best.mbPerSecond, s?.ceiling.best.mbPerSecond, SCRUB_TARGET, 0));
+  }
   return rows;
 }
 
@@ -104,7 +121,7 @@ export function renderWorkflowReport(results: WorkflowResults): string {
       row.met === undefined ? '—' : row.met ? 'met' : 'not met',
     ]);
   }
-  const lines = ['Workflows on the local cloud (s3rver + dynalite on 127.0.0.1; Lifeboat = the backup/restore core functions in-process, Step Functions left out)', table.toString()];
+  const lines = ['Workflows on the local cloud (s3rver + dynalite on 127.0.0.1; Lifeboat = the backup/restore/scrub core functions in-process, Step Functions left out; drill and scrub over a directory vault)', table.toString()];
   const s3 = results.s3;
   if (s3) {
     lines.push(
@@ -136,6 +153,30 @@ export function renderWorkflowReport(results: WorkflowResults): string {
   const f = results.fanout;
   if (f) {
     lines.push(`Fan-out: ${f.shards} CPU-bound shards (${f.rounds} SHA-256 rounds of 64 KiB each) through the local executor; best of 2 runs per worker count`);
+  }
+  // CPU seconds do not grow when a neighbour takes the cores: on a busy machine they compare better than wall time.
+  const cpu = (seconds: number | undefined): string => (seconds === undefined ? '' : ` used ${seconds.toFixed(1)} CPU-s`);
+  const v = results.benchVault;
+  if (v) lines.push(`Bench vault (drill, scrub): ${v.dir}, one \`lifeboat vault backup\` of the ${(v.sourceBytes / MiB).toFixed(0)} MiB data set (${v.backupSeconds.toFixed(1)} s, untimed), snapshot ${v.snapshotId.slice(0, 12)}`);
+  const dr = results.drill;
+  if (dr) {
+    const p = dr.drill.phases;
+    lines.push(
+      `Drill: ${dr.entries} entries, ${(dr.bytes / MiB).toFixed(1)} MiB; plan ${p.plan.toFixed(2)} + ${dr.drill.shardCount} restore shard(s), ${dr.drill.maxConcurrency} at once ${p.shards.toFixed(2)} + ` +
+        `verify ${p.verify.toFixed(2)} (${dr.drill.verified.entries} entries against the manifest) + remove scratch ${p.cleanup.toFixed(2)} s, in-process cores over the directory vault; ` +
+        `plain restore = bundled CLI \`lifeboat vault restore\` (its process start-up included)${cpu(dr.plainRestore.userSeconds !== undefined ? dr.plainRestore.userSeconds + (dr.plainRestore.systemSeconds ?? 0) : undefined)}, ` +
+        `drill${cpu(dr.drill.selfCpuSeconds)}; plain restore ${dr.plainRestore.check.equal ? `equal to the source (${dr.plainRestore.check.files} files)` : 'DIFFERS from the source'}` +
+        (dr.mismatches.length ? `; MISMATCH: ${dr.mismatches.join('; ')}` : ''),
+    );
+  }
+  const sc = results.scrub;
+  if (sc) {
+    lines.push(
+      `Scrub: ${sc.objects} objects (${sc.packs} packs), ${(sc.bytes / MiB).toFixed(1)} MiB, every one read and verified by scrubVaults (fraction 1, ${sc.scrub.concurrency} objects at once) in ${sc.scrub.best.seconds.toFixed(2)} s; ` +
+        `ceiling = the same files read + SHA-256 + AES-256-GCM decrypt (1 MiB messages) on ${sc.ceiling.best.threads} threads, no decompression, ${sc.ceiling.best.seconds.toFixed(2)} s; best of ${sc.scrub.passes.length} alternating passes each; ` +
+        `scrub${cpu(sc.scrub.best.selfCpuSeconds)}, ceiling${cpu(sc.ceiling.best.selfCpuSeconds)} (thread start-up included)` +
+        (sc.mismatches.length ? `; MISMATCH: ${sc.mismatches.join('; ')}` : ''),
+    );
   }
   for (const [section, error] of Object.entries(results.errors)) lines.push(`Section ${section} failed: ${error}`);
   return lines.join('\n');

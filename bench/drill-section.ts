@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { planRestore } from '../lambdas/restore/plan-restore';
+import { type ResolvedRestore } from '../lambdas/restore/resolved-restore';
+import { type RestoreIo } from '../lambdas/restore/restore-io';
+import { restoreShard, type RestoreShardResult } from '../lambdas/restore/restore-shard';
+import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
+import { mapBounded, type Vault } from '../vault';
+import { startBenchCloud } from './bench-cloud';
+import { type BenchVault } from './bench-vault';
+import { type TreeComparison, compareTrees } from './compare-trees';
+import { timeInProcess } from './in-process-timing';
+import { benchPlan } from './lifeboat-workflow';
+import { failureOf, runMeasured } from './measure';
+import { readWholeTree } from './tree-walk';
+
+/** Issue 11: a drill of the bench's data set takes at most this times a plain `lifeboat vault restore` of the same snapshot. */
+export const DRILL_TARGET = 1.3;
+
+export type DrillSectionResult = {
+  snapshotId: string;
+  entries: number;
+  bytes: number;
+  drill: {
+    /** Plan + restore shards + verify every entry + remove the scratch target, end to end. */
+    seconds: number;
+    phases: { plan: number; shards: number; verify: number; cleanup: number };
+    shardCount: number;
+    maxConcurrency: number;
+    verified: RestoreReport['verified'];
+    otherCpuSeconds?: number;
+    selfCpuSeconds: number;
+  };
+  plainRestore: {
+    seconds: number;
+    argv: readonly string[];
+    userSeconds?: number;
+    systemSeconds?: number;
+    otherCpuSeconds?: number;
+    check: Pick<TreeComparison, 'equal' | 'files' | 'bytes'> & { differences: string[] };
+  };
+  /** What went wrong with either restore (empty: both restored the snapshot exactly). */
+  mismatches: string[];
+};
+
+export type DrillSectionOptions = {
+  vault: BenchVault;
+  /** Where the plain restore and the drill's scratch target go (removed by the section). */
+  workDir: string;
+  gnuTime: string | undefined;
+  log: (line: string) => void;
+};
+
+const PLAN_BUCKET = 'bench-drill-vault';
+
+/**
+ * A drill of one file-system source (issue 11, docs/ARCHITECTURE.md "The drill workflow"), against a
+ * plain `lifeboat vault restore` of the same snapshot from the same directory vault.
+ *
+ * The drill is its restore chain run as lifeboat-workflow.ts runs the restore runbook: the cores the
+ * Lambda handlers call (planRestore → the Map of restoreShard, concurrently up to the plan's
+ * MaxConcurrency → verifyRestore, which reads every restored entry back against the manifest), in
+ * this process, each step opening the vault cold; then the scratch target is removed, as the drill's
+ * cleanup step does. The vault is the directory vault itself (RestoreIo.openVault takes any Vault);
+ * only the restore plan document needs S3, which a private local cloud on 127.0.0.1 provides (started
+ * before the clock). Left out: Step Functions, the drill's start (picking the backup, RPO, creating
+ * scratch buckets), resolve (a catalog lookup: this snapshot was made by the CLI, so the resolved
+ * restore is written down directly), the live-sample comparison and the drill record.
+ */
+export async function runDrillSection(options: DrillSectionOptions): Promise<DrillSectionResult> {
+  const { vault, log } = options;
+  const mismatches: string[] = [];
+  fs.mkdirSync(options.workDir, { recursive: true });
+
+  // 1. The plain restore, exactly as the restic comparison runs it (bundled CLI, `latest` = the one snapshot).
+  const plainTarget = path.join(options.workDir, 'plain-restore');
+  fs.rmSync(plainTarget, { recursive: true, force: true });
+  fs.mkdirSync(plainTarget, { recursive: true });
+  warmVault(vault.vaultDir);
+  log('drill: plain lifeboat vault restore');
+  const m = await runMeasured(vault.tool.restoreCommand(plainTarget), options.gnuTime);
+  const failure = failureOf(m);
+  if (failure) throw new Error(`plain lifeboat vault restore failed: ${failure}`);
+  log(`drill: plain restore took ${m.wallSeconds.toFixed(2)} s; comparing it with the source`);
+  const check = compareTrees(vault.sourceDir, vault.tool.restoredRoot(plainTarget));
+  if (!check.equal) mismatches.push(`plain restore differs from the source: ${check.differences.slice(0, 5).join('; ')}`);
+  fs.rmSync(plainTarget, { recursive: true, force: true });
+
+  // 2. The drill.
+  const cloud = await startBenchCloud('drill');
+  try {
+    await cloud.createBucket(PLAN_BUCKET);
+    const plan = benchPlan('bench-drill', { type: 'filesystem', name: 'bench-files', path: vault.sourceDir });
+    const startedAt = new Date();
+    const drillId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${createHash('sha256').update(vault.snapshotId).digest('hex').slice(0, 8)}`;
+    // The drill's scratch target: <prefix>-drill-<8 hex>-<source>, a directory here.
+    const scratch = path.join(options.workDir, `lifeboat-bench-drill-${drillId.slice(-8)}-bench-files`);
+    fs.rmSync(scratch, { recursive: true, force: true });
+    const restore: ResolvedRestore = {
+      restoreId: `drill-${drillId}-bench-files`,
+      source: { name: 'bench-files', type: 'filesystem' },
+      backupId: drillId,
+      backupStartedAt: startedAt.toISOString(),
+      snapshotId: vault.snapshotId,
+      vault: 'primary',
+      target: { type: 'filesystem', path: scratch },
+      overwrite: false,
+      keepSetIdBits: false,
+      prefix: '',
+      startedAt: startedAt.toISOString(),
+    };
+    // One vault per "Lambda": each step opens its own, as each function's container does.
+    const io = (): RestoreIo => {
+      let opened: Promise<Vault> | undefined;
+      return {
+        openVault: () => (opened ??= vault.open()),
+        planS3: cloud.s3,
+        planBucket: PLAN_BUCKET,
+        targetS3: cloud.s3,
+        dynamodb: cloud.ddb,
+        directory: (p) => p,
+      };
+    };
+    warmVault(vault.vaultDir);
+    log(`drill: plan → ${plan.maxConcurrency} restore shards at most → verify → remove ${scratch}`);
+    const phases = { plan: 0, shards: 0, verify: 0, cleanup: 0 };
+    const lap = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e9;
+    const timed = await timeInProcess(async () => {
+      let t = process.hrtime.bigint();
+      const planned = await planRestore(restore, io());
+      phases.plan = lap(t);
+      t = process.hrtime.bigint();
+      const shards: RestoreShardResult[] = await mapBounded(planned.shards, plan.maxConcurrency, (task) => restoreShard(task, io()));
+      phases.shards = lap(t);
+      t = process.hrtime.bigint();
+      const report = await verifyRestore({ planKey: planned.planKey }, io());
+      phases.verify = lap(t);
+      t = process.hrtime.bigint();
+      await fs.promises.rm(scratch, { recursive: true, force: true });
+      phases.cleanup = lap(t);
+      return { planned, shards, report };
+    });
+    const { planned, shards, report } = timed.value;
+    const restoredBytes = shards.reduce((n, s) => n + s.bytes, 0);
+    if (report.verified.entries !== planned.entries) mismatches.push(`drill verified ${report.verified.entries} of ${planned.entries} entries`);
+    if (restoredBytes !== planned.bytes) mismatches.push(`drill shards restored ${restoredBytes} of ${planned.bytes} bytes`);
+    if (fs.existsSync(scratch)) mismatches.push(`drill left its scratch target ${scratch}`);
+    log(`drill: ${timed.seconds.toFixed(2)} s (plan ${phases.plan.toFixed(2)}, shards ${phases.shards.toFixed(2)}, verify ${phases.verify.toFixed(2)}, cleanup ${phases.cleanup.toFixed(2)})`);
+    return {
+      snapshotId: vault.snapshotId,
+      entries: planned.entries,
+      bytes: planned.bytes,
+      drill: {
+        seconds: timed.seconds,
+        phases,
+        shardCount: planned.shardCount,
+        maxConcurrency: plan.maxConcurrency,
+        verified: report.verified,
+        selfCpuSeconds: timed.selfCpuSeconds,
+        ...(timed.otherCpuSeconds !== undefined ? { otherCpuSeconds: timed.otherCpuSeconds } : {}),
+      },
+      plainRestore: {
+        seconds: m.wallSeconds,
+        argv: m.argv,
+        ...(m.userSeconds !== undefined ? { userSeconds: m.userSeconds, systemSeconds: m.systemSeconds } : {}),
+        ...(m.otherCpuSeconds !== undefined ? { otherCpuSeconds: m.otherCpuSeconds } : {}),
+        check: { equal: check.equal, files: check.files, bytes: check.bytes, differences: check.differences.slice(0, 20) },
+      },
+      mismatches,
+    };
+  } finally {
+    await cloud.close();
+  }
+}
+
+/** Both restores start the same way: write-back of earlier steps flushed, the whole vault in the page cache. */
+function warmVault(vaultDir: string): void {
+  spawnSync('sync', { stdio: 'ignore' });
+  readWholeTree(vaultDir);
+}
