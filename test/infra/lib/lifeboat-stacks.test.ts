@@ -61,6 +61,11 @@ describe('stacks and physical names of the JSON-config app', () => {
       catalogRebuildStateMachine: 'lifeboat-dev-catalog-rebuild',
       scrubStateMachine: 'lifeboat-dev-scrub',
       scrubSchedule: 'lifeboat-dev-scrub',
+      drillStateMachine: 'lifeboat-dev-drill',
+      drillSchedulePrefix: 'lifeboat-dev-drill-',
+      drillTargetPrefix: 'lifeboat-dev-drill-',
+      failoverStateMachine: 'lifeboat-dev-failover',
+      drCatalogKeyAlias: 'alias/lifeboat-dev-dr-catalog',
       primaryVaultKeyAlias: 'alias/lifeboat-dev-vault',
       drVaultKeyAlias: 'alias/lifeboat-dev-dr-vault',
       restoreTargetPrefix: 'lifeboat-dev-restore-',
@@ -73,7 +78,8 @@ describe('stacks and physical names of the JSON-config app', () => {
     expect(named(primary, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
     expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.restoreStateMachine, names.scrubStateMachine]);
     expect(named(primary, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.primaryVaultKeyAlias]);
-    expect(named(dr, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.drVaultKeyAlias]);
+    expect(named(dr, 'AWS::KMS::Alias', 'AliasName').sort()).toEqual([names.drCatalogKeyAlias, names.drVaultKeyAlias]);
+    expect(named(dr, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
   });
 
   it('keeps the logical ids the stacks had before the constructs (a deployed environment updates in place)', () => {
@@ -83,7 +89,7 @@ describe('stacks and physical names of the JSON-config app', () => {
     expect(ids(primary, 'AWS::KMS::Alias')).toEqual(['VaultKeyAlias713F73B7']);
     expect(ids(primary, 'AWS::DynamoDB::Table')).toEqual(['CatalogTableBBEA0CBC']);
     expect(ids(dr, 'AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'ReplicaVaultBucketBD8B4C45']);
-    expect(ids(dr, 'AWS::KMS::Alias')).toEqual(['ReplicaVaultKeyAliasA9493A54']);
+    expect(ids(dr, 'AWS::KMS::Alias')).toEqual(['CatalogKeyAlias6B85D640', 'ReplicaVaultKeyAliasA9493A54']);
   });
 
   it('adds no cdk-nag to the App: our app (bin/app.ts) and these tests register it themselves', () => {
@@ -107,13 +113,24 @@ describe('primary stack', () => {
     expect(dev.primary.dependencies).toContain(dev.dr);
   });
 
-  it('sizes every function from the one table of defaults (FUNCTION_SIZING)', () => {
+  it('sizes every function of both stacks from the one table of defaults (FUNCTION_SIZING)', () => {
+    const functions = { ...primary.findResources('AWS::Lambda::Function'), ...dr.findResources('AWS::Lambda::Function') };
+    const handlers = Object.values(functions).map((fn) => (fn.Properties as { Environment: { Variables: { LIFEBOAT_HANDLER: string } } }).Environment.Variables.LIFEBOAT_HANDLER);
+    expect(new Set(handlers)).toEqual(new Set(Object.keys(FUNCTION_SIZING)));
+    for (const fn of Object.values(functions)) {
+      const props = fn.Properties as { MemorySize: number; Timeout: number; Environment: { Variables: { LIFEBOAT_HANDLER: string } } };
+      const sizing = FUNCTION_SIZING[props.Environment.Variables.LIFEBOAT_HANDLER];
+      expect([props.Environment.Variables.LIFEBOAT_HANDLER, props.MemorySize, props.Timeout]).toEqual([props.Environment.Variables.LIFEBOAT_HANDLER, sizing?.memorySize, sizing?.timeout.toSeconds()]);
+    }
+  });
+
+  it('sizes every primary function from the one table of defaults (FUNCTION_SIZING)', () => {
     const functions = primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: Match.anyValue() }) } } });
     const sizes = Object.values(functions).map((fn) => {
       const props = fn.Properties as { MemorySize: number; Timeout: number; Environment: { Variables: { LIFEBOAT_HANDLER: string } } };
       return [props.Environment.Variables.LIFEBOAT_HANDLER, props.MemorySize, props.Timeout];
     });
-    expect(sizes.sort()).toEqual(Object.entries(FUNCTION_SIZING).map(([handler, s]) => [handler, s.memorySize, s.timeout.toSeconds()]).sort());
+    expect(sizes.every(([handler, memory, timeout]) => FUNCTION_SIZING[String(handler)]?.memorySize === memory && FUNCTION_SIZING[String(handler)]?.timeout.toSeconds() === timeout)).toBe(true);
   });
 
   it('encrypts the vault with its own rotated KMS key, blocks public access and denies non-TLS requests', () => {
@@ -253,11 +270,16 @@ describe('primary stack', () => {
     const drObjects = (action: string) =>
       statements.filter((st) => actionsOf([st]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource])).map((r) => JSON.stringify(r)).filter((r) => r.includes('us-west-2'));
     expect(drObjects('s3:PutObject').map((r) => /us-west-2\/([^"]+)"/.exec(r)?.[1]).sort()).toEqual(['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'snapshots/*']);
-    const drKey = statements.find((st) => actionsOf([st]).includes('kms:Encrypt'));
+    const drKey = statements.find((st) => actionsOf([st]).includes('kms:Encrypt') && JSON.stringify(st.Condition).includes('dr-vault'));
     expect(actionsOf(drKey ? [drKey] : []).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
     expect(drKey?.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/lifeboat-dev-dr-vault'] } });
     expect(JSON.stringify(drKey?.Resource)).toContain(':kms:us-west-2:000000000000:key/*');
-    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+    // The primary catalog: the copy status (UpdateItem), the plan's records (GetItem, Query on byPlan); the DR catalog: PutItem of what it lacks.
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    const put = statements.find((st) => actionsOf([st]).includes('dynamodb:PutItem'));
+    expect(JSON.stringify(put?.Resource)).toContain('dynamodb:us-west-2:000000000000:table/lifeboat-dev-catalog');
+    const drCatalogKey = statements.find((st) => JSON.stringify(st.Condition ?? {}).includes('alias/lifeboat-dev-dr-catalog'));
+    expect(actionsOf(drCatalogKey ? [drCatalogKey] : []).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
   });
 
   it('schedules each plan with EventBridge Scheduler through a role that may only start the backup workflow', () => {
@@ -273,13 +295,31 @@ describe('primary stack', () => {
 });
 
 describe('DR stack', () => {
+  it('holds the DR catalog, the DR region\'s restore runbook and the failover runbook, none naming a primary-region resource', () => {
+    dr.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'lifeboat-dev-catalog' });
+    dr.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-dr-catalog' });
+    for (const name of ['lifeboat-dev-restore', 'lifeboat-dev-failover']) dr.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: name });
+    // The DR path works with the primary region down: no function's environment or policy names the primary region,
+    // its vault or its catalog (the drill's live-source comparison, which reads the sources when they are up, aside).
+    const functions = dr.findResources('AWS::Lambda::Function');
+    const handlers = Object.values(functions).map((fn) => (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables);
+    expect(handlers.length).toBeGreaterThanOrEqual(6);
+    for (const variables of handlers) {
+      const text = JSON.stringify(variables);
+      expect(text).not.toContain('us-east-1');
+      expect(variables.VAULT_BUCKET).toBeUndefined();
+      expect(variables.LIFEBOAT_HOME_VAULT).toBe('dr');
+    }
+    const policies = Object.values(dr.findResources('AWS::IAM::Policy')).map((p) => JSON.stringify(p.Properties?.PolicyDocument));
+    for (const policy of policies.filter((p) => !p.includes('dynamodb:ListTables'))) expect(policy).not.toMatch(/us-east-1/);
+  });
+
   it('creates the replica vault in the DR region, KMS-encrypted, TLS-only, public access blocked', () => {
     dr.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'lifeboat-dev-vault-000000000000-us-west-2',
       BucketEncryption: Match.objectLike({}),
       PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true }),
     });
-    dr.resourceCountIs('AWS::Lambda::Function', 0);
     dr.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny' })]) },
     });
