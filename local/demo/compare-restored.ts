@@ -27,14 +27,15 @@ async function objectView(s3: S3Client, bucket: string, key: string): Promise<Ob
   return { body, ...(got.ContentType ? { contentType: got.ContentType } : {}), metadata: got.Metadata ?? {}, tags };
 }
 
-export async function compareBuckets(s3: S3Client, source: { bucket: string; prefix: string }, target: { bucket: string; prefix: string }): Promise<string[]> {
-  const [a, b] = await Promise.all([listKeys(s3, source.bucket, source.prefix), listKeys(s3, target.bucket, target.prefix)]);
+/** `targetS3`: the target's region's client when it is not the source's (a failover restores into the DR region). */
+export async function compareBuckets(s3: S3Client, source: { bucket: string; prefix: string }, target: { bucket: string; prefix: string }, targetS3: S3Client = s3): Promise<string[]> {
+  const [a, b] = await Promise.all([listKeys(s3, source.bucket, source.prefix), listKeys(targetS3, target.bucket, target.prefix)]);
   const problems: string[] = [];
   const inTarget = new Set(b);
   for (const key of a) if (!inTarget.has(key)) problems.push(`missing in the target: ${JSON.stringify(key)}`);
   for (const key of b) if (!a.includes(key)) problems.push(`not in the source: ${JSON.stringify(key)}`);
   for (const key of a.filter((k) => inTarget.has(k))) {
-    const [x, y] = await Promise.all([objectView(s3, source.bucket, source.prefix + key), objectView(s3, target.bucket, target.prefix + key)]);
+    const [x, y] = await Promise.all([objectView(s3, source.bucket, source.prefix + key), objectView(targetS3, target.bucket, target.prefix + key)]);
     if (!x.body.equals(y.body)) problems.push(`${JSON.stringify(key)}: body differs`);
     if (x.contentType !== y.contentType) problems.push(`${JSON.stringify(key)}: content type ${x.contentType} vs ${y.contentType}`);
     if (JSON.stringify(x.metadata) !== JSON.stringify(y.metadata)) problems.push(`${JSON.stringify(key)}: metadata differs`);
@@ -51,8 +52,9 @@ async function tableItems(ddb: DynamoDBClient, table: string): Promise<string[]>
   return items.sort();
 }
 
-export async function compareTables(ddb: DynamoDBClient, source: string, target: string): Promise<string[]> {
-  const [a, b] = await Promise.all([tableItems(ddb, source), tableItems(ddb, target)]);
+/** `targetDdb`: the target's region's client when it is not the source's. */
+export async function compareTables(ddb: DynamoDBClient, source: string, target: string, targetDdb: DynamoDBClient = ddb): Promise<string[]> {
+  const [a, b] = await Promise.all([tableItems(ddb, source), tableItems(targetDdb, target)]);
   if (a.length !== b.length) return [`${a.length} items in ${source}, ${b.length} in ${target}`];
   const problems: string[] = [];
   for (let i = 0; i < a.length && problems.length < 10; i++) if (a[i] !== b[i]) problems.push(`item differs: ${a[i]?.slice(0, 120) ?? ''}`);

@@ -75,11 +75,11 @@ function fsPath(configured: string): string {
   return path.join(local.fsRoot, configured);
 }
 
-function run(stateMachine: string, input: unknown): Promise<LocalExecutionResult> {
-  const primary = local.stacks.find((s) => s.role === 'primary');
-  if (!primary) throw new Error('no primary stack');
+function run(stateMachine: string, input: unknown, role: 'primary' | 'dr' = 'primary'): Promise<LocalExecutionResult> {
+  const stack = local.stacks.find((s) => s.role === role);
+  if (!stack) throw new Error(`no ${role} stack`);
   return runLocalExecution({
-    stack: primary,
+    stack,
     stateMachine,
     input,
     endpoints: local.endpoints,
@@ -142,6 +142,7 @@ it('documents the backup and restore runbooks, each with input examples (a new r
     { runbook: 'backup', hasInputs: true },
     { runbook: 'catalog-rebuild', hasInputs: true },
     { runbook: 'scrub', hasInputs: true },
+    { runbook: 'failover', hasInputs: true },
   ]);
 });
 
@@ -151,6 +152,7 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
   const restoreReports: unknown[] = [];
   const rebuildOutputs: unknown[] = [];
   const scrubOutputs: unknown[] = [];
+  const failoverReports: unknown[] = [];
 
   it('backup: each input example commits a backup whose every source reads back equal', async () => {
     const inputs = examples.find((e) => e.runbook === 'backup')?.inputs ?? [];
@@ -240,6 +242,57 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
     expect(documented.length).toBeGreaterThan(0);
     const real = rebuildOutputs[0];
     if (!real) throw new Error('no catalog-rebuild example ran to compare the output example with');
+    for (const example of documented) expect(shapeOf(example)).toEqual(shapeOf(real));
+  });
+
+  it('failover: each input example, run in the DR region, restores every source of the plan into DR targets equal to the sources', async () => {
+    if (madeBackupIds.length === 0 || !committedBackupId) throw new Error('the backup example did not run');
+    const failover = examples.find((e) => e.runbook === 'failover');
+    const inputs = (failover?.inputs ?? []).map((input) => z.object({ plan: z.string(), backupId: z.string().optional() }).passthrough().parse(input));
+    expect(inputs.length).toBeGreaterThan(0);
+    const drS3 = localS3Client(local.endpoints, local.environment.drRegion);
+    const drDdb = localDynamoDbClient(local.endpoints, local.environment.drRegion);
+    try {
+      // The Replicate step of the backup example wrote the DR catalog; the examples' own ids are copies of that backup there.
+      const drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
+      const made = await drCatalog.requireBackup(committedBackupId);
+      expect(made.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+      for (const backupId of new Set(inputs.flatMap((i) => (i.backupId ? [i.backupId] : [])))) {
+        const startedAt = startOfBackupId(backupId);
+        const copy = { ...made, backupId, startedAt, endedAt: startedAt };
+        if (!(await drCatalog.getBackup(backupId))) await drCatalog.createBackup(copy);
+        await drCatalog.indexCommittedBackup(copy);
+      }
+      for (const [i, input] of inputs.entries()) {
+        const report = succeeded(await run(names.failoverStateMachine, failover?.inputs[i], 'dr')) as { plan: string; sources: { source: string; target: string }[] };
+        const plan = local.environment.plans.find((p) => p.name === input.plan);
+        expect(report.sources.map((s) => s.source).sort()).toEqual((plan?.sources ?? []).map((s) => s.name).sort());
+        for (const restored of report.sources) {
+          const source = sourceNamed(restored.source);
+          let differences: string[];
+          if (source.type === 's3') {
+            const bucket = /^s3:\/\/([^/]+)\//.exec(restored.target)?.[1] ?? '';
+            differences = await compareBuckets(s3, { bucket: source.bucket, prefix: source.prefix ?? '' }, { bucket, prefix: '' }, drS3);
+          } else if (source.type === 'dynamodb') {
+            differences = await compareTables(ddb, source.table, restored.target.replace(/^table /, ''), drDdb);
+          } else {
+            differences = await compareDirectories(fsPath(source.path), fsPath(restored.target.replace(/^directory /, '')));
+          }
+          expect({ example: i, source: restored.source, differences }).toEqual({ example: i, source: restored.source, differences: [] });
+        }
+        failoverReports.push(report);
+      }
+    } finally {
+      drS3.destroy();
+      drDdb.destroy();
+    }
+  }, 300_000);
+
+  it('failover: the output example has the fields of a real report', () => {
+    const documented = examples.find((e) => e.runbook === 'failover')?.outputs ?? [];
+    expect(documented.length).toBeGreaterThan(0);
+    const real = failoverReports[0];
+    if (!real) throw new Error('no failover example ran to compare the output example with');
     for (const example of documented) expect(shapeOf(example)).toEqual(shapeOf(real));
   });
 
