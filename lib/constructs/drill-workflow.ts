@@ -150,7 +150,6 @@ export class DrillWorkflow extends Construct {
     const compareTask = lifeboatTask(this, 'Compare with live sources', 'Compares a sample of restored entries with the live source where the live entry has not changed since the backup (when the source\'s region is reachable).', compare, '$.comparison', {
       'drill.$': '$.drill',
       'restored.$': '$.restored',
-      'verifiedAt.$': '$$.State.EnteredTime',
     });
     const cleanupTask = lifeboatTask(this, 'Clean up scratch', 'Removes this drill\'s scratch buckets, tables and directories, and sweeps those of earlier drills older than a day.', cleanup, '$.cleanup', {
       'execution.$': '$$.Execution.Name',

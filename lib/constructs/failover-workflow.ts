@@ -96,7 +96,6 @@ export class FailoverWorkflow extends Construct {
     const reportTask = lifeboatTask(this, 'Failover report', 'Per source: target, entries, bytes and restore time; the total RTO and the RPO of the data restored, against the plan\'s objectives.', report, '$.report', {
       'failover.$': '$.failover',
       'restored.$': '$.restored',
-      'finishedAt.$': '$$.State.EnteredTime',
     });
     const done = new sfn.Succeed(this, 'Failover complete', { comment: 'Every source is restored and verified in this region; the output is the failover report.', outputPath: '$.report' });
     const failureReport = failureReportState(this, {

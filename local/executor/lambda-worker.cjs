@@ -26,10 +26,15 @@ parentPort.on('message', async (msg) => {
   const started = Date.now();
   try {
     setEnvironment(msg.env);
-    let mod = modules.get(msg.modulePath);
+    // One module instance per function, as each Lambda function has its own sandboxes: functions of
+    // different stacks share a bundle (same handler, same asset) but not the state it caches (the
+    // runtime built from the first invocation's environment: region, vaults, catalog).
+    const key = `${msg.context.functionArn}\0${msg.modulePath}`;
+    let mod = modules.get(key);
     if (!mod) {
+      delete require.cache[require.resolve(msg.modulePath)];
       mod = require(msg.modulePath);
-      modules.set(msg.modulePath, mod);
+      modules.set(key, mod);
     }
     const fn = mod[msg.exportName];
     if (typeof fn !== 'function') throw Object.assign(new Error(`${msg.modulePath} exports no function "${msg.exportName}"`), { name: 'Runtime.HandlerNotFound' });
