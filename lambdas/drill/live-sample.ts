@@ -1,0 +1,188 @@
+import { createReadStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type SourceConfig } from '../../config/lifeboat-config';
+import { type DrillError, type DrillSourceResult } from '../catalog/drill-record';
+import { type RestoreReport } from '../restore/verify-restore';
+import { s3KeyOfEntry } from '../restore/restored-entry';
+import { type ManifestEntry, resolveInsideTarget, type Vault } from '../../vault';
+import { LiveSampleMismatchError } from './drill-errors';
+
+/** The live-source comparison of one source (drill-record.ts `sampled`), with the entries whose restored copy differs. */
+export type LiveSample = DrillSourceResult['sampled'] & { mismatches: string[] };
+
+export type LiveSampleDeps = {
+  openVault: (side: 'primary' | 'dr') => Promise<Vault>;
+  /** S3 of the sources' region (the primary's): the live buckets; or why this function cannot reach them. */
+  liveS3: S3Client | string;
+  /** S3 of the drill's region: the scratch buckets. */
+  targetS3: S3Client;
+  /** A configured directory path → where it is on this machine. */
+  directory: (configuredPath: string) => string;
+};
+
+export const DYNAMODB_NOT_SAMPLED = 'DynamoDB tables are not sampled: a live item carries no version, so an unchanged item cannot be told from a changed one; the restore was verified against the backup';
+
+/** Connection-level failures: the source's region (or its mount) cannot be reached from here, which a drill notes and does not fail on. */
+function unreachableReason(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as Error & { code?: string }).code ?? '';
+  const text = `${err.name} ${code} ${err.message}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text) ? `${err.name}: ${err.message}` : undefined;
+}
+
+function isNotFound(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404 || (err as NodeJS.ErrnoException).code === 'ENOENT');
+}
+
+function isPreconditionFailed(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return err instanceof Error && (err.name === 'PreconditionFailed' || status === 412);
+}
+
+/** S3 keeps LastModified to the second in HeadObject (an HTTP date) and to the millisecond in some listings: compare seconds. */
+function sameSecond(a: Date | undefined, recorded: unknown): boolean {
+  if (a === undefined || typeof recorded !== 'string' || recorded === '') return false;
+  return Math.floor(a.getTime() / 1000) === Math.floor(Date.parse(recorded) / 1000);
+}
+
+async function s3Bytes(s3: S3Client, bucket: string, key: string, ifMatch?: string): Promise<Buffer> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}) }));
+  return Buffer.from((await Body?.transformToByteArray()) ?? new Uint8Array());
+}
+
+async function fileBytes(file: string | Buffer): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of createReadStream(file)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+type Outcome = 'matched' | 'changed' | { mismatch: string };
+
+/** One S3 entry: skipped when the live object's ETag or LastModified moved since the backup, else both copies read and compared. */
+async function compareObject(deps: LiveSampleDeps & { liveS3: S3Client }, source: Extract<SourceConfig, { type: 's3' }>, target: Extract<RestoreReport['target'], { type: 's3' }>, entry: ManifestEntry): Promise<Outcome> {
+  const key = s3KeyOfEntry(entry);
+  const etag = entry.meta['etag'];
+  if (typeof etag !== 'string' || etag === '') return 'changed';
+  let live: Buffer;
+  try {
+    const head = await deps.liveS3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: key }));
+    if (head.ETag !== etag || !sameSecond(head.LastModified, entry.meta['lastModified'])) return 'changed';
+    // If-Match: an object overwritten between the two requests is skipped, not reported as a difference.
+    live = await s3Bytes(deps.liveS3, source.bucket, key, etag);
+  } catch (err) {
+    if (isNotFound(err) || isPreconditionFailed(err)) return 'changed';
+    throw err;
+  }
+  const restoredKey = `${target.prefix}${key}`;
+  const restored = await s3Bytes(deps.targetS3, target.bucket, restoredKey).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  if (!restored) return { mismatch: `${JSON.stringify(key)}: missing in s3://${target.bucket}/ (live object unchanged since the backup)` };
+  return restored.equals(live) ? 'matched' : { mismatch: `${JSON.stringify(key)}: restored copy (${restored.length} bytes) differs from the live object (${live.length} bytes)` };
+}
+
+/** One file: skipped when its live size or mtime moved since the backup (or while it was read), else both copies read and compared. */
+async function compareFile(deps: LiveSampleDeps, liveRoot: string, target: Extract<RestoreReport['target'], { type: 'filesystem' }>, entry: ManifestEntry): Promise<Outcome> {
+  const livePath = resolveInsideTarget(liveRoot, entry.path);
+  const unchanged = async (): Promise<boolean> => {
+    const stats = await lstat(livePath, { bigint: true }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+    return stats !== undefined && stats.isFile() && Number(stats.size) === entry.size && String(stats.mtimeNs) === entry.meta['mtimeNs'];
+  };
+  if (!(await unchanged())) return 'changed';
+  const live = await fileBytes(livePath).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  if (!live || !(await unchanged())) return 'changed';
+  const restoredPath = resolveInsideTarget(deps.directory(target.path), entry.path);
+  const restored = await fileBytes(restoredPath).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  if (!restored) return { mismatch: `${JSON.stringify(entry.path)}: missing in ${target.path} (live file unchanged since the backup)` };
+  return restored.equals(live) ? 'matched' : { mismatch: `${JSON.stringify(entry.path)}: restored copy (${restored.length} bytes) differs from the live file (${live.length} bytes)` };
+}
+
+/**
+ * Compares up to `samples` entries of a restored source with the live source, byte for byte, where
+ * the live entry is unchanged since the backup (S3: ETag and LastModified as the manifest recorded
+ * them; files: size and mtime), spread over the manifest. Proves that the backup held what the
+ * source held, which verification against the manifest alone cannot. A difference is returned
+ * (`mismatches`), not thrown; a source region or mount that cannot be reached is `unreachable`.
+ */
+export async function sampleLiveSource(report: RestoreReport, source: SourceConfig, samples: number, deps: LiveSampleDeps): Promise<LiveSample> {
+  const result: LiveSample = { compared: 0, matched: 0, skippedChanged: 0, mismatches: [] };
+  if (source.type === 'dynamodb') return { ...result, unreachable: DYNAMODB_NOT_SAMPLED };
+  if (samples === 0) return result;
+  const target = report.target;
+  if (target.type !== source.type) throw new Error(`restore report of ${source.name} has a ${target.type} target for a ${source.type} source`);
+
+  let liveRoot = '';
+  if (source.type === 'filesystem') {
+    liveRoot = deps.directory(source.path);
+    const root = await lstat(liveRoot).catch((err: unknown) => err as NodeJS.ErrnoException);
+    if (root instanceof Error || !root.isDirectory()) {
+      return { ...result, unreachable: `directory ${source.path} is not reachable from this function (${root instanceof Error ? root.code ?? root.message : 'not a directory'}): the live file system is not mounted here` };
+    }
+  }
+  if (source.type === 's3' && typeof deps.liveS3 === 'string') return { ...result, unreachable: `bucket ${source.bucket} not compared: ${deps.liveS3}` };
+  const vault = await deps.openVault(report.vault);
+  const snapshot = await vault.loadSnapshot(report.snapshotId);
+  const wanted = source.type === 's3' ? 'object' : 'file';
+  // Every stride-th candidate, so the samples spread over the whole source rather than its first keys.
+  const stride = Math.max(1, Math.floor(report.entries / samples));
+  let candidate = 0;
+  for await (const entry of vault.entries(snapshot)) {
+    if (result.compared >= samples) break;
+    if (entry.kind !== wanted || candidate++ % stride !== 0) continue;
+    let outcome: Outcome;
+    try {
+      outcome =
+        source.type === 's3'
+          ? await compareObject({ ...deps, liveS3: deps.liveS3 as S3Client }, source, target as Extract<RestoreReport['target'], { type: 's3' }>, entry)
+          : await compareFile(deps, liveRoot, target as Extract<RestoreReport['target'], { type: 'filesystem' }>, entry);
+    } catch (err) {
+      const why = unreachableReason(err);
+      if (why === undefined) throw err;
+      return { ...result, unreachable: `${source.type === 's3' ? `bucket ${source.bucket}` : `directory ${source.path}`} could not be reached: ${why}` };
+    }
+    if (outcome === 'changed') {
+      result.skippedChanged++;
+      continue;
+    }
+    result.compared++;
+    if (outcome === 'matched') result.matched++;
+    else result.mismatches.push(outcome.mismatch);
+  }
+  return result;
+}
+
+/** What the drill's live comparison returns (`$.comparison`). */
+export type DrillComparison = {
+  /** When every source was restored and verified (the comparison step's start): the end of the drill's RTO. */
+  verifiedAt: string;
+  sources: { source: string; sampled: DrillSourceResult['sampled'] }[];
+  /** LiveSampleMismatchError per source whose restored copy differs from an unchanged live entry. */
+  errors: DrillError[];
+};
+
+/**
+ * The drill's comparison step: samples every restored source against its live source (sampleLiveSource).
+ * Mismatches become LiveSampleMismatchError entries of `errors`, so the drill goes on to clean up
+ * and record rather than stop here.
+ */
+export async function compareWithLiveSources(
+  input: { restored: readonly RestoreReport[]; samples: number; verifiedAt: string },
+  sources: readonly SourceConfig[],
+  deps: LiveSampleDeps,
+): Promise<DrillComparison> {
+  const comparison: DrillComparison = { verifiedAt: input.verifiedAt, sources: [], errors: [] };
+  for (const report of input.restored) {
+    const source = sources.find((s) => s.name === report.source);
+    if (!source) {
+      comparison.sources.push({ source: report.source, sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: `source ${report.source} is not in this environment's configuration any more` } });
+      continue;
+    }
+    const { mismatches, ...sampled } = await sampleLiveSource(report, source, input.samples, deps);
+    comparison.sources.push({ source: report.source, sampled });
+    if (mismatches.length > 0) {
+      const error = new LiveSampleMismatchError(report.source, mismatches);
+      comparison.errors.push({ error: error.name, message: error.message, step: 'Compare with live sources' });
+    }
+  }
+  return comparison;
+}
