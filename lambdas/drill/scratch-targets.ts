@@ -7,6 +7,7 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
+  HeadBucketCommand,
   ListBucketsCommand,
   type ObjectIdentifier,
   paginateListObjectsV2,
@@ -98,7 +99,9 @@ export async function createScratchBucket(s3: S3Client, region: string, bucket: 
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
   } catch (err) {
-    if (errorName(err) !== 'BucketAlreadyOwnedByYou') {
+    // "Exists" also from endpoints that say so for the caller's own bucket (s3rver): ours if we may read it (another account's answers 403).
+    const ours = errorName(err) === 'BucketAlreadyOwnedByYou' || (errorName(err) === 'BucketAlreadyExists' && (await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false)));
+    if (!ours) {
       if (errorName(err) === 'BucketAlreadyExists') {
         throw new DrillScratchError(`Scratch bucket ${bucket} is taken by another account (bucket names are global); run the drill again: its next id gives another name`, { cause: err });
       }
