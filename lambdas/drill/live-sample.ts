@@ -25,20 +25,23 @@ export const DYNAMODB_NOT_SAMPLED = 'DynamoDB tables are not sampled: a live ite
 
 /** Connection-level failures: the source's region (or its mount) cannot be reached from here, which a drill notes and does not fail on. */
 function unreachableReason(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const code = (err as Error & { code?: string }).code ?? '';
-  const text = `${err.name} ${code} ${err.message}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text) ? `${err.name}: ${err.message}` : undefined;
+  // Not `instanceof Error`: Node's errors may come from another realm (jest's), and are still errors.
+  if (typeof err !== 'object' || err === null || !('message' in err)) return undefined;
+  const { name = 'Error', message = '', code = '' } = err as { name?: string; message?: string; code?: string };
+  const text = `${name} ${code} ${message}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text) ? `${name}: ${message}` : undefined;
 }
 
+type ErrorFields = { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null | undefined;
+
 function isNotFound(err: unknown): boolean {
-  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404 || (err as NodeJS.ErrnoException).code === 'ENOENT');
+  const e = err as ErrorFields;
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404 || e?.code === 'ENOENT' || e?.code === 'ENOTDIR';
 }
 
 function isPreconditionFailed(err: unknown): boolean {
-  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return err instanceof Error && (err.name === 'PreconditionFailed' || status === 412);
+  const e = err as ErrorFields;
+  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }
 
 /** S3 keeps LastModified to the second in HeadObject (an HTTP date) and to the millisecond in some listings: compare seconds. */
@@ -114,10 +117,11 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
   let liveRoot = '';
   if (source.type === 'filesystem') {
     liveRoot = deps.directory(source.path);
-    const root = await lstat(liveRoot).catch((err: unknown) => err as NodeJS.ErrnoException);
-    if (root instanceof Error || !root.isDirectory()) {
-      return { ...result, unreachable: `directory ${source.path} is not reachable from this function (${root instanceof Error ? root.code ?? root.message : 'not a directory'}): the live file system is not mounted here` };
-    }
+    const problem = await lstat(liveRoot).then(
+      (stats) => (stats.isDirectory() ? undefined : 'not a directory'),
+      (err: NodeJS.ErrnoException) => err.code ?? err.message,
+    );
+    if (problem !== undefined) return { ...result, unreachable: `directory ${source.path} is not reachable from this function (${problem}): the live file system is not mounted here` };
   }
   if (source.type === 's3' && typeof deps.liveS3 === 'string') return { ...result, unreachable: `bucket ${source.bucket} not compared: ${deps.liveS3}` };
   const vault = await deps.openVault(report.vault);
