@@ -43,12 +43,6 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'rebuild-catalog': { memorySize: 1024, timeout: Duration.minutes(15) },
   // Reads and decrypts a slice of both vaults' packs (~16 MiB each, 3 at a time per vault) in one invocation (scrub-workflow.ts).
   'scrub-vaults': { memorySize: 2048, timeout: Duration.minutes(15) },
-  // The drill (docs/ARCHITECTURE.md, "The drill workflow"): start and record touch the catalog and a few buckets;
-  // the comparison reads up to `samples` objects per source twice; cleanup empties and deletes whole scratch buckets.
-  'drill-start': { memorySize: 512, timeout: Duration.minutes(2) },
-  'drill-compare': { memorySize: 1024, timeout: Duration.minutes(15) },
-  'drill-cleanup': { memorySize: 512, timeout: Duration.minutes(15) },
-  'drill-record': { memorySize: 256, timeout: Duration.minutes(2) },
 };
 
 /** When the scrub runbook runs (EventBridge Scheduler, UTC): daily, so that at DEFAULT_SCRUB_FRACTION every object is read once a week. */
