@@ -62,30 +62,30 @@ async function fileBytes(file: string | Buffer): Promise<Buffer> {
 }
 
 type Outcome = 'matched' | 'changed' | { mismatch: string };
+type S3Target = Extract<RestoreReport['target'], { type: 's3' }>;
 
 /** One S3 entry: skipped when the live object's ETag or LastModified moved since the backup, else both copies read and compared. */
-async function compareObject(deps: LiveSampleDeps & { liveS3: S3Client }, source: Extract<SourceConfig, { type: 's3' }>, target: Extract<RestoreReport['target'], { type: 's3' }>, entry: ManifestEntry): Promise<Outcome> {
+async function compareObject(liveS3: S3Client, targetS3: S3Client, bucket: string, target: S3Target, entry: ManifestEntry): Promise<Outcome> {
   const key = s3KeyOfEntry(entry);
   const etag = entry.meta['etag'];
   if (typeof etag !== 'string' || etag === '') return 'changed';
   let live: Buffer;
   try {
-    const head = await deps.liveS3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: key }));
+    const head = await liveS3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     if (head.ETag !== etag || !sameSecond(head.LastModified, entry.meta['lastModified'])) return 'changed';
     // If-Match: an object overwritten between the two requests is skipped, not reported as a difference.
-    live = await s3Bytes(deps.liveS3, source.bucket, key, etag);
+    live = await s3Bytes(liveS3, bucket, key, etag);
   } catch (err) {
     if (isNotFound(err) || isPreconditionFailed(err)) return 'changed';
     throw err;
   }
-  const restoredKey = `${target.prefix}${key}`;
-  const restored = await s3Bytes(deps.targetS3, target.bucket, restoredKey).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  const restored = await s3Bytes(targetS3, target.bucket, `${target.prefix}${key}`).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
   if (!restored) return { mismatch: `${JSON.stringify(key)}: missing in s3://${target.bucket}/ (live object unchanged since the backup)` };
   return restored.equals(live) ? 'matched' : { mismatch: `${JSON.stringify(key)}: restored copy (${restored.length} bytes) differs from the live object (${live.length} bytes)` };
 }
 
 /** One file: skipped when its live size or mtime moved since the backup (or while it was read), else both copies read and compared. */
-async function compareFile(deps: LiveSampleDeps, liveRoot: string, target: Extract<RestoreReport['target'], { type: 'filesystem' }>, entry: ManifestEntry): Promise<Outcome> {
+async function compareFile(liveRoot: string, restoredRoot: string, restoredPathName: string, entry: ManifestEntry): Promise<Outcome> {
   const livePath = resolveInsideTarget(liveRoot, entry.path);
   const unchanged = async (): Promise<boolean> => {
     const stats = await lstat(livePath, { bigint: true }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
@@ -94,10 +94,31 @@ async function compareFile(deps: LiveSampleDeps, liveRoot: string, target: Extra
   if (!(await unchanged())) return 'changed';
   const live = await fileBytes(livePath).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
   if (!live || !(await unchanged())) return 'changed';
-  const restoredPath = resolveInsideTarget(deps.directory(target.path), entry.path);
-  const restored = await fileBytes(restoredPath).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
-  if (!restored) return { mismatch: `${JSON.stringify(entry.path)}: missing in ${target.path} (live file unchanged since the backup)` };
+  const restored = await fileBytes(resolveInsideTarget(restoredRoot, entry.path)).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  if (!restored) return { mismatch: `${JSON.stringify(entry.path)}: missing in ${restoredPathName} (live file unchanged since the backup)` };
   return restored.equals(live) ? 'matched' : { mismatch: `${JSON.stringify(entry.path)}: restored copy (${restored.length} bytes) differs from the live file (${live.length} bytes)` };
+}
+
+/** How one entry of the source is compared: the manifest kind sampled and the comparison, or why the live source cannot be compared. */
+type EntryComparison = { kind: 'object' | 'file'; live: string; compare: (entry: ManifestEntry) => Promise<Outcome> };
+
+async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' }>, target: RestoreReport['target'], deps: LiveSampleDeps): Promise<EntryComparison | string> {
+  if (source.type === 's3' && target.type === 's3') {
+    const liveS3 = deps.liveS3;
+    if (typeof liveS3 === 'string') return `bucket ${source.bucket} not compared: ${liveS3}`;
+    return { kind: 'object', live: `bucket ${source.bucket}`, compare: (entry) => compareObject(liveS3, deps.targetS3, source.bucket, target, entry) };
+  }
+  if (source.type === 'filesystem' && target.type === 'filesystem') {
+    const liveRoot = deps.directory(source.path);
+    const problem = await lstat(liveRoot).then(
+      (stats) => (stats.isDirectory() ? undefined : 'not a directory'),
+      (err: NodeJS.ErrnoException) => err.code ?? err.message,
+    );
+    if (problem !== undefined) return `directory ${source.path} is not reachable from this function (${problem}): the live file system is not mounted here`;
+    const restoredRoot = deps.directory(target.path);
+    return { kind: 'file', live: `directory ${source.path}`, compare: (entry) => compareFile(liveRoot, restoredRoot, target.path, entry) };
+  }
+  throw new Error(`The restore report of ${source.name} has a ${target.type} target for a ${source.type} source`);
 }
 
 /**
@@ -111,38 +132,23 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
   const result: LiveSample = { compared: 0, matched: 0, skippedChanged: 0, mismatches: [] };
   if (source.type === 'dynamodb') return { ...result, unreachable: DYNAMODB_NOT_SAMPLED };
   if (samples === 0) return result;
-  const target = report.target;
-  if (target.type !== source.type) throw new Error(`restore report of ${source.name} has a ${target.type} target for a ${source.type} source`);
-
-  let liveRoot = '';
-  if (source.type === 'filesystem') {
-    liveRoot = deps.directory(source.path);
-    const problem = await lstat(liveRoot).then(
-      (stats) => (stats.isDirectory() ? undefined : 'not a directory'),
-      (err: NodeJS.ErrnoException) => err.code ?? err.message,
-    );
-    if (problem !== undefined) return { ...result, unreachable: `directory ${source.path} is not reachable from this function (${problem}): the live file system is not mounted here` };
-  }
-  if (source.type === 's3' && typeof deps.liveS3 === 'string') return { ...result, unreachable: `bucket ${source.bucket} not compared: ${deps.liveS3}` };
+  const comparison = await entryComparison(source, report.target, deps);
+  if (typeof comparison === 'string') return { ...result, unreachable: comparison };
   const vault = await deps.openVault(report.vault);
   const snapshot = await vault.loadSnapshot(report.snapshotId);
-  const wanted = source.type === 's3' ? 'object' : 'file';
   // Every stride-th candidate, so the samples spread over the whole source rather than its first keys.
   const stride = Math.max(1, Math.floor(report.entries / samples));
   let candidate = 0;
   for await (const entry of vault.entries(snapshot)) {
     if (result.compared >= samples) break;
-    if (entry.kind !== wanted || candidate++ % stride !== 0) continue;
+    if (entry.kind !== comparison.kind || candidate++ % stride !== 0) continue;
     let outcome: Outcome;
     try {
-      outcome =
-        source.type === 's3'
-          ? await compareObject({ ...deps, liveS3: deps.liveS3 as S3Client }, source, target as Extract<RestoreReport['target'], { type: 's3' }>, entry)
-          : await compareFile(deps, liveRoot, target as Extract<RestoreReport['target'], { type: 'filesystem' }>, entry);
+      outcome = await comparison.compare(entry);
     } catch (err) {
       const why = unreachableReason(err);
       if (why === undefined) throw err;
-      return { ...result, unreachable: `${source.type === 's3' ? `bucket ${source.bucket}` : `directory ${source.path}`} could not be reached: ${why}` };
+      return { ...result, unreachable: `${comparison.live} could not be reached: ${why}` };
     }
     if (outcome === 'changed') {
       result.skippedChanged++;

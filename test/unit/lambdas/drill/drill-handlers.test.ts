@@ -24,7 +24,8 @@ const drill = {
 it.each([
   ['drill-start', start, { input: { plan: 'orders' }, startedAt: '2026-11-30T12:00:00Z' }, 'Invalid drill envelope: execution: '],
   ['drill-compare', compare, { drill, restored: [{ source: 'assets' }] }, 'Invalid drill comparison request: restored.0.restoreId: '],
-  ['drill-compare', compare, { drill: { ...drill, samples: -1 }, restored: [], verifiedAt: 'x' }, 'Invalid drill comparison request: drill.samples: '],
+  ['drill-compare', compare, { drill: { ...drill, samples: -1 }, restored: [] }, 'Invalid drill comparison request: drill.samples: '],
+  ['drill-compare', compare, { drill, restored: [], verifiedAt: 'yesterday' }, 'Invalid drill comparison request: verifiedAt: must be an ISO time'],
   ['drill-cleanup', cleanup, { drillId: 'latest' }, 'Invalid drill cleanup request: drillId: must be a drill id'],
   ['drill-cleanup', cleanup, { drillId: drill.drillId, sweep: 'yes' }, 'Invalid drill cleanup request: sweep: must be true or false'],
   ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x', error: { Cause: 'no Error' } }, 'Invalid drill state: error.Error: '],
