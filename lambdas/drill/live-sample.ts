@@ -62,6 +62,11 @@ async function fileBytes(file: string | Buffer): Promise<Buffer> {
 }
 
 type Outcome = 'matched' | 'changed' | { mismatch: string };
+
+/** The live source's region could not be reached (internal: becomes the result's `unreachable`). */
+class LiveSourceUnreachable extends Error {
+  override readonly name = 'LiveSourceUnreachable';
+}
 type S3Target = Extract<RestoreReport['target'], { type: 's3' }>;
 
 /** One S3 entry: skipped when the live object's ETag or LastModified moved since the backup, else both copies read and compared. */
@@ -77,7 +82,9 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, bucket: strin
     live = await s3Bytes(liveS3, bucket, key, etag);
   } catch (err) {
     if (isNotFound(err) || isPreconditionFailed(err)) return 'changed';
-    throw err;
+    const why = unreachableReason(err);
+    // Only the live side's connection failures mean "unreachable"; the scratch bucket's are the drill's own failure.
+    throw why !== undefined ? new LiveSourceUnreachable(why) : err;
   }
   const restored = await s3Bytes(targetS3, target.bucket, `${target.prefix}${key}`).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
   if (!restored) return { mismatch: `${JSON.stringify(key)}: missing in s3://${target.bucket}/ (live object unchanged since the backup)` };
@@ -146,9 +153,8 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
     try {
       outcome = await comparison.compare(entry);
     } catch (err) {
-      const why = unreachableReason(err);
-      if (why === undefined) throw err;
-      return { ...result, unreachable: `${comparison.live} could not be reached: ${why}` };
+      if (!(err instanceof LiveSourceUnreachable)) throw err;
+      return { ...result, unreachable: `${comparison.live} could not be reached: ${err.message}` };
     }
     if (outcome === 'changed') {
       result.skippedChanged++;
