@@ -43,6 +43,12 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'rebuild-catalog': { memorySize: 1024, timeout: Duration.minutes(15) },
   // Reads and decrypts a slice of both vaults' packs (~16 MiB each, 3 at a time per vault) in one invocation (scrub-workflow.ts).
   'scrub-vaults': { memorySize: 2048, timeout: Duration.minutes(15) },
+  // The drill (drill-workflow.ts): start and record touch a few catalog items and one object; compare reads samples
+  // of the live sources and the restored copies; cleanup empties and deletes the scratch buckets and tables.
+  'drill-start': { memorySize: 512, timeout: Duration.minutes(2) },
+  'drill-compare': { memorySize: 1024, timeout: Duration.minutes(15) },
+  'drill-cleanup': { memorySize: 512, timeout: Duration.minutes(15) },
+  'drill-record': { memorySize: 256, timeout: Duration.minutes(2) },
   // Checks every target of a plan and creates the missing buckets (failover-start.ts); one catalog query.
   'failover-start': { memorySize: 512, timeout: Duration.minutes(2) },
   // Pure arithmetic over the restore reports (failover-report.ts).

@@ -25,7 +25,14 @@ export const drillSourceResultSchema = z.object({
 export type DrillSourceResult = z.infer<typeof drillSourceResultSchema>;
 
 /** An objective the drill missed, and by how much. */
-export const missedObjectiveSchema = z.object({ objective: z.enum(['rto', 'rpo']), measuredSeconds: seconds, objectiveSeconds: seconds, bySeconds: seconds });
+export const missedObjectiveSchema = z.object({
+  objective: z.enum(['rto', 'rpo']),
+  measuredSeconds: seconds,
+  objectiveSeconds: seconds,
+  bySeconds: seconds,
+  /** What was measured, in words: for the RPO, whether the backup's age or the largest gap between backups exceeded it. */
+  detail: z.string().optional(),
+});
 export type MissedObjective = z.infer<typeof missedObjectiveSchema>;
 
 /** A drill error: its name (NoBackupToDrillError, RestoreVerificationError, LiveSampleMismatchError, ...), message, and the step it came from. */

@@ -37,6 +37,11 @@ export type RuntimeConfig = {
    * plans and drill reports go to it; a restore request's `vault` defaults to it.
    */
   homeVault: VaultSide;
+  /**
+   * The primary region (LIFEBOAT_PRIMARY_REGION), where the protected S3 buckets are: the drill
+   * compares restored copies with them. Absent in functions that do not read live sources across regions.
+   */
+  primaryRegion?: string;
   /** Local executor only: the loopback endpoints of the local cloud. */
   localEndpoints?: LocalEndpoints;
   /** Local executor only: the key file that stands in for KMS. */
@@ -84,6 +89,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const fsRoot = optional(env, 'LIFEBOAT_FS_ROOT');
   const mountPath = optional(env, 'LIFEBOAT_MOUNT_PATH');
   const drCatalogTable = optional(env, 'DR_CATALOG_TABLE');
+  const primaryRegion = optional(env, 'LIFEBOAT_PRIMARY_REGION');
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const homeVault = optional(env, 'LIFEBOAT_HOME_VAULT') ?? 'primary';
   if (homeVault !== 'primary' && homeVault !== 'dr') throw new InvalidEnvironmentError('LIFEBOAT_HOME_VAULT', `"${homeVault}" is neither primary nor dr`);
@@ -106,5 +112,6 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     ...(localVaultKeyFile ? { localVaultKeyFile } : {}),
     ...(fsRoot ? { fsRoot } : {}),
     ...(mountPath ? { mountPath } : {}),
+    ...(primaryRegion ? { primaryRegion } : {}),
   };
 }

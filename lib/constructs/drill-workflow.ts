@@ -3,8 +3,10 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
@@ -36,6 +38,11 @@ export type DrillWorkflowProps = {
   readonly primaryRegion: string;
   /** @default no file system (directory sources are drilled only under the local cloud) */
   readonly fileSystem?: FileSystemMount;
+  /**
+   * Each plan whose `drill` names this workflow's vault gets a schedule `<schedulePrefix><plan>` starting it with `{ "plan": <name> }`.
+   * @default no schedules
+   */
+  readonly schedulePrefix?: string;
 };
 
 /**
@@ -50,6 +57,8 @@ export type DrillWorkflowProps = {
 export class DrillWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<'start' | 'compare' | 'cleanup' | 'record', LifeboatFunction>;
+  /** The plans' drill schedules in this region. */
+  readonly schedules: scheduler.CfnSchedule[];
 
   constructor(scope: Construct, id: string, props: DrillWorkflowProps) {
     super(scope, id);
@@ -178,6 +187,9 @@ export class DrillWorkflow extends Construct {
     const definition = startTask.next(restoreSources).next(compareTask).next(cleanupTask).next(recordTask);
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: WORKFLOW_TIMEOUT });
 
+    const scheduled = plans.filter((p) => p.drill !== undefined && p.drill.vault === props.vaultSide);
+    this.schedules = props.schedulePrefix !== undefined && scheduled.length > 0 ? this.addSchedules(props.environmentName, props.schedulePrefix, scheduled) : [];
+
     acknowledgeScopedWildcards(this, [
       ...restore.wildcardResources,
       scratchBuckets,
@@ -190,5 +202,30 @@ export class DrillWorkflow extends Construct {
     ]);
     for (const role of [...restore.all, start, compare, cleanup, record].map((fn) => fn.role)) if (role) acknowledgeXRayWildcard(role);
     acknowledgeXRayWildcard(this.stateMachine.role);
+  }
+
+  /** As BackupSchedules: a role that may start this one state machine, and a schedule per drilled plan. */
+  private addSchedules(environmentName: string, prefix: string, plans: readonly ProtectionPlanConfig[]): scheduler.CfnSchedule[] {
+    const role = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: `Lifeboat ${environmentName}: starts scheduled drills`,
+    });
+    this.stateMachine.grantStartExecution(role);
+    return plans.map(
+      (plan) =>
+        new scheduler.CfnSchedule(this, `Schedule-${plan.name}`, {
+          name: `${prefix}${plan.name}`,
+          description: `Lifeboat drill of plan ${plan.name} (${plan.drill?.selection ?? 'latest'} backup, RTO ${plan.objectives.rtoMinutes} min, RPO ${plan.objectives.rpoMinutes} min)`,
+          scheduleExpression: plan.drill?.schedule ?? '',
+          scheduleExpressionTimezone: 'UTC',
+          flexibleTimeWindow: { mode: 'OFF' },
+          target: {
+            arn: this.stateMachine.stateMachineArn,
+            roleArn: role.roleArn,
+            input: JSON.stringify({ plan: plan.name }),
+            retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+          },
+        }),
+    );
   }
 }

@@ -8,6 +8,7 @@ import { BackupSchedules } from './backup-schedules';
 import { BackupWorkflow } from './backup-workflow';
 import { CatalogRebuildWorkflow } from './catalog-rebuild-workflow';
 import { CatalogTable } from './catalog-table';
+import { DrillWorkflow } from './drill-workflow';
 import { FailoverWorkflow } from './failover-workflow';
 import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
@@ -114,6 +115,10 @@ export class LifeboatProtection extends Construct {
   readonly drRestoreWorkflow: RestoreWorkflow;
   /** The failover runbook (in `drStack`): every source of a plan restored from the DR vault into the DR region. */
   readonly failoverWorkflow: FailoverWorkflow;
+  /** The drill workflow over the primary vault, in this construct's stack (plans whose drill names `vault: 'primary'` are scheduled here). */
+  readonly drillWorkflow: DrillWorkflow;
+  /** The drill workflow over the DR vault, in `drStack` (the default drill vault). */
+  readonly drDrillWorkflow: DrillWorkflow;
   readonly backupWorkflow: BackupWorkflow;
   readonly restoreWorkflow: RestoreWorkflow;
   /** The catalog-rebuild runbook: the catalog's records rebuilt from a vault's snapshots. */
@@ -219,6 +224,24 @@ export class LifeboatProtection extends Construct {
       // The default fraction is the handler's own: the schedule's input stays `{}`.
       schedule: { name: names.scrubSchedule, expression: props.scrub?.schedule ?? DEFAULT_SCRUB_SCHEDULE, ...(fraction !== DEFAULT_SCRUB_FRACTION ? { fraction } : {}) },
     });
+    const drill = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.drillStateMachine, scratchPrefix: names.drillTargetPrefix, primaryRegion: stack.region, schedulePrefix: names.drillSchedulePrefix };
+    this.drillWorkflow = new DrillWorkflow(this, 'Drill', {
+      ...drill,
+      vault: this.vault.bucket,
+      vaultKey: this.vault.key,
+      vaultSide: 'primary',
+      catalog: this.catalog.table,
+      catalogKey: this.catalogKey,
+      ...(mount ? { fileSystem: mount } : {}),
+    });
+    this.drDrillWorkflow = new DrillWorkflow(drScope, 'Drill', {
+      ...drill,
+      vault: this.drVault.bucket,
+      vaultKey: this.drVault.key,
+      vaultSide: 'dr',
+      catalog: this.drCatalog.table,
+      catalogKey: this.drCatalogKey,
+    });
     this.schedules = new BackupSchedules(this, 'Schedules', {
       environmentName: this.environmentName,
       namePrefix: names.schedulePrefix,
@@ -244,6 +267,8 @@ export class LifeboatProtection extends Construct {
       issues.push(`scrub.fraction: ${fraction} must be above 0 and at most 1 (the share of the objects each scrub reads)`);
     }
     // The plans' schedules are `<prefix>-<plan>`: a plan named scrub would take the scrub schedule's name.
+    // Drill schedules are `<prefix>-drill-<plan>`: a plan named drill-x would take the name of plan x's drill schedule.
+    for (const p of props.plans.filter((plan) => plan.name.startsWith('drill-'))) issues.push(`plans: plan "${p.name}" starts with "drill-"; its schedule would be named like a plan's drill schedule (<prefix>-drill-<plan>): rename the plan`);
     if (props.plans.some((p) => p.name === 'scrub')) issues.push('plans: a plan is named "scrub"; its schedule would be named like the scrub\'s (<prefix>-scrub): rename the plan');
     if (!Token.isUnresolved(stack.region) && stack.region === props.drRegion) {
       issues.push(`drRegion: "${props.drRegion}" is the region of stack ${stack.stackName}; the DR vault must be in another region`);

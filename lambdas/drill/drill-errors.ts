@@ -1,0 +1,33 @@
+/**
+ * Errors of the drill workflow. Input problems are InvalidInputError (lambdas/runtime/errors.ts:
+ * never retried, the message names the field). These keep their names through classifyError, so the
+ * drill's record names them as its first error.
+ */
+
+/** The plan has no backup the drill may restore: none committed (from the DR vault: none replicated) in the window. */
+export class NoBackupToDrillError extends Error {
+  override readonly name = 'NoBackupToDrillError';
+}
+
+/** A restored entry differs from the live source's entry although the live one is unchanged since the backup. Reported in the drill's result, not thrown. */
+export class LiveSampleMismatchError extends Error {
+  override readonly name = 'LiveSampleMismatchError';
+  constructor(
+    readonly source: string,
+    readonly mismatches: readonly string[],
+  ) {
+    super(
+      `Source ${source}: ${mismatches.length} restored ${mismatches.length === 1 ? 'entry differs' : 'entries differ'} from the live source although unchanged since the backup: ${mismatches.slice(0, 5).join('; ')}${mismatches.length > 5 ? '; …' : ''}`,
+    );
+  }
+}
+
+/** A scratch target of the drill could not be made (bucket creation refused); names the target and what to check. */
+export class DrillScratchError extends Error {
+  override readonly name = 'DrillScratchError';
+}
+
+/** `drills/<drillId>.json` already exists in the vault with other bytes: a report is written once and never replaced. */
+export class DrillReportConflictError extends Error {
+  override readonly name = 'DrillReportConflictError';
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type BackupCatalog } from '../catalog/backup-catalog';
+import { restoreRequestSchema } from '../restore/restore-request';
+import { InvalidInputError } from '../runtime/errors';
+import { type VaultSide } from '../runtime/runtime-config';
+import { drillIdOf } from './drill-id';
+import { parseDrillRequest } from './drill-request';
+import { selectDrillBackup } from './drill-selection';
+import { createScratchBucket, type ScratchDirectoryRoot, scratchTargetName, scratchTargetOf } from './scratch-targets';
+
+const seconds = z.number().nonnegative();
+
+/** What the drill's first step returns (`$.drill`): the later steps read the drill from it. */
+export const drillStartSchema = z.object({
+  drillId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
+  plan: z.string().min(1),
+  vault: z.enum(['primary', 'dr']),
+  startedAt: z.string().min(1),
+  selection: z.enum(['latest', 'random-within-window', 'backup-id']),
+  windowDays: z.number().int().positive(),
+  samples: z.number().int().nonnegative(),
+  backup: z.object({ backupId: z.string().min(1), startedAt: z.string().min(1), endedAt: z.string().optional(), strategy: z.string().optional() }),
+  rpo: z.object({ backupAgeSeconds: seconds, largestGapSeconds: seconds, backupsInWindow: z.number().int().nonnegative() }),
+  /** One restore per source of the backup, each onto the source's scratch target: the restore chain's input. */
+  restores: z.array(z.object({ restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/), request: restoreRequestSchema })),
+});
+export type DrillStart = z.infer<typeof drillStartSchema>;
+
+/** The envelope the state machine gives the first step: the execution's input, name and start time. */
+export type DrillEnvelope = { input: unknown; execution: string; startedAt: string };
+
+export type StartDrillDeps = {
+  plans: readonly ProtectionPlanConfig[];
+  catalog: Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup'>;
+  /** The vault the drill restores from: the function's home vault (a drill runs in its vault's region). */
+  vault: VaultSide;
+  /** The drill's region: its scratch buckets are made there. */
+  region: string;
+  /** `<prefix>-drill-` (the drill functions' LIFEBOAT_RESTORE_TARGET_PREFIX). */
+  drillTargetPrefix: string;
+  s3: Parameters<typeof createScratchBucket>[0];
+  directoryRoot?: ScratchDirectoryRoot | undefined;
+  random?: () => number;
+};
+
+/**
+ * The drill's first step: validates the input (InvalidInputError naming the field: the execution
+ * then fails at once, nothing recorded), picks the backup and measures the RPO (drill-selection.ts),
+ * makes the S3 scratch buckets (restores need their bucket to exist; tables and directories are made
+ * by the restore itself), and returns one restore request per source of the backup.
+ */
+export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps): Promise<DrillStart> {
+  const request = parseDrillRequest(envelope.input, deps.plans);
+  const drillId = drillIdOf(envelope.execution, envelope.startedAt);
+  const plan = request.plan;
+  const backups = await deps.catalog.listBackupsOfPlan(plan.name);
+  if (request.backupId !== undefined && !backups.some((b) => b.backupId === request.backupId)) {
+    const other = await deps.catalog.getBackup(request.backupId);
+    throw new InvalidInputError(
+      other
+        ? `Invalid drill request: backupId: backup ${request.backupId} belongs to plan "${other.plan}", not "${plan.name}"; drill plan "${other.plan}", or name a backup of "${plan.name}"`
+        : `Invalid drill request: backupId: the catalog of ${deps.region} has no backup ${request.backupId}; list the plan's backups with \`lifeboat backups list --plan ${plan.name}\``,
+    );
+  }
+  const { backup, rpo } = selectDrillBackup(backups, {
+    plan: plan.name,
+    vault: deps.vault,
+    selection: request.selection,
+    backupId: request.backupId,
+    windowDays: request.windowDays,
+    startedAt: new Date(envelope.startedAt),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+  const sourcesOfBackup = plan.sources.filter((s) => backup.sources.some((r) => r.name === s.name));
+  const restores: DrillStart['restores'] = [];
+  for (const source of sourcesOfBackup) {
+    const name = scratchTargetName(deps.drillTargetPrefix, drillId, source.name);
+    const target = scratchTargetOf(source, name, deps.directoryRoot);
+    if (target.type === 's3') await createScratchBucket(deps.s3, deps.region, target.bucket);
+    restores.push({
+      restoreId: `${drillId}-${source.name}`,
+      request: restoreRequestSchema.parse({ source: source.name, backupId: backup.backupId, target, vault: deps.vault }),
+    });
+  }
+  return {
+    drillId,
+    plan: plan.name,
+    vault: deps.vault,
+    startedAt: new Date(envelope.startedAt).toISOString(),
+    selection: request.selection,
+    windowDays: request.windowDays,
+    samples: request.samples,
+    backup: { backupId: backup.backupId, startedAt: backup.startedAt, ...(backup.endedAt !== undefined ? { endedAt: backup.endedAt } : {}), strategy: backup.strategy },
+    rpo,
+    restores,
+  };
+}

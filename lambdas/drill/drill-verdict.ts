@@ -1,0 +1,127 @@
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type DrillError, type DrillReport, type DrillSourceResult, type MissedObjective } from '../catalog/drill-record';
+import { type RestoreReport } from '../restore/verify-restore';
+import { type DrillStart } from './drill-start';
+import { type DrillComparison } from './live-sample';
+
+/** The error a Catch of the drill workflow puts into the state (`Error`, `Cause`: for a Lambda error, JSON with `errorMessage`). */
+export type CaughtError = { Error: string; Cause?: string | undefined; step?: string | undefined };
+
+/** Everything the drill's last step knows, already validated. */
+export type DrillOutcome = {
+  drillId: string;
+  execution: string;
+  startedAt: string;
+  plan: ProtectionPlanConfig;
+  selection: DrillReport['selection'];
+  windowDays: number;
+  environment: string;
+  region: string;
+  vault: DrillReport['vault'];
+  start?: DrillStart | undefined;
+  restored?: readonly RestoreReport[] | undefined;
+  comparison?: DrillComparison | undefined;
+  cleanup?: DrillReport['cleanup'] | undefined;
+  error?: CaughtError | undefined;
+  endedAt: Date;
+};
+
+/** The message of a caught error: a Lambda error's `errorMessage`, else the cause as given. */
+export function caughtErrorOf(caught: CaughtError): DrillError {
+  let message = caught.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // Not JSON: a States.* error's plain cause.
+  }
+  return { error: caught.Error, message, ...(caught.step !== undefined ? { step: caught.step } : {}) };
+}
+
+const NOT_COMPARED = 'not compared: the drill stopped before the live comparison';
+
+function hours(s: number): string {
+  return s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s / 60)} min`;
+}
+
+/**
+ * The drill's report (drill-record.ts) from what its steps returned: per source the restore and the
+ * live comparison; RTO = the live comparison's start (every source restored and verified) minus the
+ * drill's start; RPO = the chosen backup's age and the largest gap between backups, both against the
+ * plan's `rpoMinutes`. Verdict: FAILED when any step failed or a sample differs (the first error is
+ * first in `errors`), else OBJECTIVE_MISSED when RTO or RPO exceeds its objective (`missed` says
+ * which and by how much), else PASSED.
+ */
+export function buildDrillReport(outcome: DrillOutcome): DrillReport {
+  const { plan, start, restored, comparison } = outcome;
+  const errors: DrillError[] = [];
+  if (outcome.error) errors.push(caughtErrorOf(outcome.error));
+  errors.push(...(comparison?.errors ?? []));
+
+  const sources: DrillSourceResult[] = (restored ?? []).map((r) => ({
+    source: r.source,
+    type: r.target.type,
+    target: r.targetDescription,
+    entries: r.entries,
+    bytes: r.bytes,
+    verifiedEntries: r.verified.entries,
+    restoreMs: Math.max(0, Math.round(r.durationMs)),
+    sampled: comparison?.sources.find((s) => s.source === r.source)?.sampled ?? { compared: 0, matched: 0, skippedChanged: 0, unreachable: NOT_COMPARED },
+  }));
+  if (errors.length === 0 && (!start || !restored || !comparison)) {
+    errors.push({ error: 'DrillIncompleteError', message: `The drill's state lacks ${!start ? 'the start' : !restored ? 'the restored sources' : 'the live comparison'} without an error; check the drill workflow's definition` });
+  }
+
+  const rtoObjective = plan.objectives.rtoMinutes * 60;
+  const rpoObjective = plan.objectives.rpoMinutes * 60;
+  const missed: MissedObjective[] = [];
+  let rto: DrillReport['rto'];
+  if (comparison && restored) {
+    const seconds = Math.max(0, Math.round((Date.parse(comparison.verifiedAt) - Date.parse(outcome.startedAt)) / 1000));
+    rto = { seconds, objectiveSeconds: rtoObjective, met: seconds <= rtoObjective };
+    if (!rto.met) missed.push({ objective: 'rto', measuredSeconds: seconds, objectiveSeconds: rtoObjective, bySeconds: seconds - rtoObjective, detail: `restore and verification took ${hours(seconds)}, over the RTO of ${hours(rtoObjective)} by ${hours(seconds - rtoObjective)}` });
+  }
+  let rpo: DrillReport['rpo'];
+  if (start) {
+    const { backupAgeSeconds, largestGapSeconds } = start.rpo;
+    const worst = Math.max(backupAgeSeconds, largestGapSeconds);
+    rpo = { ...start.rpo, objectiveSeconds: rpoObjective, met: worst <= rpoObjective };
+    if (!rpo.met) {
+      const what = [
+        ...(backupAgeSeconds > rpoObjective ? [`the backup's age ${hours(backupAgeSeconds)}`] : []),
+        ...(largestGapSeconds > rpoObjective ? [`the largest gap between backups in the last ${outcome.windowDays} days ${hours(largestGapSeconds)}`] : []),
+      ];
+      missed.push({ objective: 'rpo', measuredSeconds: worst, objectiveSeconds: rpoObjective, bySeconds: worst - rpoObjective, detail: `${what.join(' and ')} exceeded the RPO of ${hours(rpoObjective)} (by up to ${hours(worst - rpoObjective)})` });
+    }
+  }
+  return {
+    drillId: outcome.drillId,
+    plan: plan.name,
+    environment: outcome.environment,
+    region: outcome.region,
+    vault: outcome.vault,
+    execution: outcome.execution,
+    startedAt: new Date(outcome.startedAt).toISOString(),
+    endedAt: outcome.endedAt.toISOString(),
+    selection: outcome.selection,
+    windowDays: outcome.windowDays,
+    ...(start ? { backup: start.backup } : {}),
+    sources,
+    totals: { entries: sources.reduce((n, s) => n + s.entries, 0), bytes: sources.reduce((n, s) => n + s.bytes, 0) },
+    objectives: { rpoMinutes: plan.objectives.rpoMinutes, rtoMinutes: plan.objectives.rtoMinutes },
+    ...(rto ? { rto } : {}),
+    ...(rpo ? { rpo } : {}),
+    verdict: errors.length > 0 ? 'FAILED' : missed.length > 0 ? 'OBJECTIVE_MISSED' : 'PASSED',
+    missed,
+    errors,
+    cleanup: outcome.cleanup ?? { removed: [], swept: [], errors: [] },
+  };
+}
+
+/** The cause of the drill's Fail state: the first error, else the first missed objective. */
+export function drillFailureCause(report: DrillReport): string | undefined {
+  const first = report.errors[0];
+  if (first) return `${first.error}: ${first.message}`;
+  const missed = report.missed[0];
+  return missed ? `${missed.objective.toUpperCase()} missed: ${missed.detail ?? `${missed.measuredSeconds} s against ${missed.objectiveSeconds} s`}` : undefined;
+}

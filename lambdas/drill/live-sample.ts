@@ -1,0 +1,204 @@
+import { createReadStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type SourceConfig } from '../../config/lifeboat-config';
+import { type DrillError, type DrillSourceResult } from '../catalog/drill-record';
+import { type RestoreReport } from '../restore/verify-restore';
+import { s3KeyOfEntry } from '../restore/restored-entry';
+import { type ManifestEntry, resolveInsideTarget, type Vault } from '../../vault';
+import { LiveSampleMismatchError } from './drill-errors';
+
+/** The live-source comparison of one source (drill-record.ts `sampled`), with the entries whose restored copy differs. */
+export type LiveSample = DrillSourceResult['sampled'] & { mismatches: string[] };
+
+export type LiveSampleDeps = {
+  openVault: (side: 'primary' | 'dr') => Promise<Vault>;
+  /** S3 of the sources' region (the primary's): the live buckets; or why this function cannot reach them. */
+  liveS3: S3Client | string;
+  /** S3 of the drill's region: the scratch buckets. */
+  targetS3: S3Client;
+  /** A configured directory path → where it is on this machine. */
+  directory: (configuredPath: string) => string;
+};
+
+export const DYNAMODB_NOT_SAMPLED = 'DynamoDB tables are not sampled: a live item carries no version, so an unchanged item cannot be told from a changed one; the restore was verified against the backup';
+
+/** Connection-level failures: the source's region (or its mount) cannot be reached from here, which a drill notes and does not fail on. */
+function unreachableReason(err: unknown): string | undefined {
+  // Not `instanceof Error`: Node's errors may come from another realm (jest's), and are still errors.
+  if (typeof err !== 'object' || err === null || !('message' in err)) return undefined;
+  const { name = 'Error', message = '', code = '' } = err as { name?: string; message?: string; code?: string };
+  const text = `${name} ${code} ${message}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text) ? `${name}: ${message}` : undefined;
+}
+
+type ErrorFields = { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null | undefined;
+
+function isNotFound(err: unknown): boolean {
+  const e = err as ErrorFields;
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404 || e?.code === 'ENOENT' || e?.code === 'ENOTDIR';
+}
+
+function isPreconditionFailed(err: unknown): boolean {
+  const e = err as ErrorFields;
+  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
+}
+
+/** S3 keeps LastModified to the second in HeadObject (an HTTP date) and to the millisecond in some listings: compare seconds. */
+function sameSecond(a: Date | undefined, recorded: unknown): boolean {
+  if (a === undefined || typeof recorded !== 'string' || recorded === '') return false;
+  return Math.floor(a.getTime() / 1000) === Math.floor(Date.parse(recorded) / 1000);
+}
+
+async function s3Bytes(s3: S3Client, bucket: string, key: string, ifMatch?: string): Promise<Buffer> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}) }));
+  return Buffer.from((await Body?.transformToByteArray()) ?? new Uint8Array());
+}
+
+async function fileBytes(file: string | Buffer): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of createReadStream(file)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+type Outcome = 'matched' | 'changed' | { mismatch: string };
+
+/** The live source's region could not be reached (internal: becomes the result's `unreachable`). */
+class LiveSourceUnreachable extends Error {
+  override readonly name = 'LiveSourceUnreachable';
+}
+type S3Target = Extract<RestoreReport['target'], { type: 's3' }>;
+
+/** One S3 entry: skipped when the live object's ETag or LastModified moved since the backup, else both copies read and compared. */
+async function compareObject(liveS3: S3Client, targetS3: S3Client, bucket: string, target: S3Target, entry: ManifestEntry): Promise<Outcome> {
+  const key = s3KeyOfEntry(entry);
+  const etag = entry.meta['etag'];
+  if (typeof etag !== 'string' || etag === '') return 'changed';
+  let live: Buffer;
+  try {
+    const head = await liveS3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    if (head.ETag !== etag || !sameSecond(head.LastModified, entry.meta['lastModified'])) return 'changed';
+    // If-Match: an object overwritten between the two requests is skipped, not reported as a difference.
+    live = await s3Bytes(liveS3, bucket, key, etag);
+  } catch (err) {
+    if (isNotFound(err) || isPreconditionFailed(err)) return 'changed';
+    const why = unreachableReason(err);
+    // Only the live side's connection failures mean "unreachable"; the scratch bucket's are the drill's own failure.
+    throw why !== undefined ? new LiveSourceUnreachable(why) : err;
+  }
+  const restored = await s3Bytes(targetS3, target.bucket, `${target.prefix}${key}`).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  if (!restored) return { mismatch: `${JSON.stringify(key)}: missing in s3://${target.bucket}/ (live object unchanged since the backup)` };
+  return restored.equals(live) ? 'matched' : { mismatch: `${JSON.stringify(key)}: restored copy (${restored.length} bytes) differs from the live object (${live.length} bytes)` };
+}
+
+/** One file: skipped when its live size or mtime moved since the backup (or while it was read), else both copies read and compared. */
+async function compareFile(liveRoot: string, restoredRoot: string, restoredPathName: string, entry: ManifestEntry): Promise<Outcome> {
+  const livePath = resolveInsideTarget(liveRoot, entry.path);
+  const unchanged = async (): Promise<boolean> => {
+    const stats = await lstat(livePath, { bigint: true }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+    return stats !== undefined && stats.isFile() && Number(stats.size) === entry.size && String(stats.mtimeNs) === entry.meta['mtimeNs'];
+  };
+  if (!(await unchanged())) return 'changed';
+  const live = await fileBytes(livePath).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  if (!live || !(await unchanged())) return 'changed';
+  const restored = await fileBytes(resolveInsideTarget(restoredRoot, entry.path)).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  if (!restored) return { mismatch: `${JSON.stringify(entry.path)}: missing in ${restoredPathName} (live file unchanged since the backup)` };
+  return restored.equals(live) ? 'matched' : { mismatch: `${JSON.stringify(entry.path)}: restored copy (${restored.length} bytes) differs from the live file (${live.length} bytes)` };
+}
+
+/** How one entry of the source is compared: the manifest kind sampled and the comparison, or why the live source cannot be compared. */
+type EntryComparison = { kind: 'object' | 'file'; live: string; compare: (entry: ManifestEntry) => Promise<Outcome> };
+
+async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' }>, target: RestoreReport['target'], deps: LiveSampleDeps): Promise<EntryComparison | string> {
+  if (source.type === 's3' && target.type === 's3') {
+    const liveS3 = deps.liveS3;
+    if (typeof liveS3 === 'string') return `bucket ${source.bucket} not compared: ${liveS3}`;
+    return { kind: 'object', live: `bucket ${source.bucket}`, compare: (entry) => compareObject(liveS3, deps.targetS3, source.bucket, target, entry) };
+  }
+  if (source.type === 'filesystem' && target.type === 'filesystem') {
+    const liveRoot = deps.directory(source.path);
+    const problem = await lstat(liveRoot).then(
+      (stats) => (stats.isDirectory() ? undefined : 'not a directory'),
+      (err: NodeJS.ErrnoException) => err.code ?? err.message,
+    );
+    if (problem !== undefined) return `directory ${source.path} is not reachable from this function (${problem}): the live file system is not mounted here`;
+    const restoredRoot = deps.directory(target.path);
+    return { kind: 'file', live: `directory ${source.path}`, compare: (entry) => compareFile(liveRoot, restoredRoot, target.path, entry) };
+  }
+  throw new Error(`The restore report of ${source.name} has a ${target.type} target for a ${source.type} source`);
+}
+
+/**
+ * Compares up to `samples` entries of a restored source with the live source, byte for byte, where
+ * the live entry is unchanged since the backup (S3: ETag and LastModified as the manifest recorded
+ * them; files: size and mtime), spread over the manifest. Proves that the backup held what the
+ * source held, which verification against the manifest alone cannot. A difference is returned
+ * (`mismatches`), not thrown; a source region or mount that cannot be reached is `unreachable`.
+ */
+export async function sampleLiveSource(report: RestoreReport, source: SourceConfig, samples: number, deps: LiveSampleDeps): Promise<LiveSample> {
+  const result: LiveSample = { compared: 0, matched: 0, skippedChanged: 0, mismatches: [] };
+  if (source.type === 'dynamodb') return { ...result, unreachable: DYNAMODB_NOT_SAMPLED };
+  if (samples === 0) return result;
+  const comparison = await entryComparison(source, report.target, deps);
+  if (typeof comparison === 'string') return { ...result, unreachable: comparison };
+  const vault = await deps.openVault(report.vault);
+  const snapshot = await vault.loadSnapshot(report.snapshotId);
+  // Every stride-th candidate, so the samples spread over the whole source rather than its first keys.
+  const stride = Math.max(1, Math.floor(report.entries / samples));
+  let candidate = 0;
+  for await (const entry of vault.entries(snapshot)) {
+    if (result.compared >= samples) break;
+    if (entry.kind !== comparison.kind || candidate++ % stride !== 0) continue;
+    let outcome: Outcome;
+    try {
+      outcome = await comparison.compare(entry);
+    } catch (err) {
+      if (!(err instanceof LiveSourceUnreachable)) throw err;
+      return { ...result, unreachable: `${comparison.live} could not be reached: ${err.message}` };
+    }
+    if (outcome === 'changed') {
+      result.skippedChanged++;
+      continue;
+    }
+    result.compared++;
+    if (outcome === 'matched') result.matched++;
+    else result.mismatches.push(outcome.mismatch);
+  }
+  return result;
+}
+
+/** What the drill's live comparison returns (`$.comparison`). */
+export type DrillComparison = {
+  /** When every source was restored and verified (the comparison step's start): the end of the drill's RTO. */
+  verifiedAt: string;
+  sources: { source: string; sampled: DrillSourceResult['sampled'] }[];
+  /** LiveSampleMismatchError per source whose restored copy differs from an unchanged live entry. */
+  errors: DrillError[];
+};
+
+/**
+ * The drill's comparison step: samples every restored source against its live source (sampleLiveSource).
+ * Mismatches become LiveSampleMismatchError entries of `errors`, so the drill goes on to clean up
+ * and record rather than stop here.
+ */
+export async function compareWithLiveSources(
+  input: { restored: readonly RestoreReport[]; samples: number; verifiedAt: string },
+  sources: readonly SourceConfig[],
+  deps: LiveSampleDeps,
+): Promise<DrillComparison> {
+  const comparison: DrillComparison = { verifiedAt: input.verifiedAt, sources: [], errors: [] };
+  for (const report of input.restored) {
+    const source = sources.find((s) => s.name === report.source);
+    if (!source) {
+      comparison.sources.push({ source: report.source, sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: `source ${report.source} is not in this environment's configuration any more` } });
+      continue;
+    }
+    const { mismatches, ...sampled } = await sampleLiveSource(report, source, input.samples, deps);
+    comparison.sources.push({ source: report.source, sampled });
+    if (mismatches.length > 0) {
+      const error = new LiveSampleMismatchError(report.source, mismatches);
+      comparison.errors.push({ error: error.name, message: error.message, step: 'Compare with live sources' });
+    }
+  }
+  return comparison;
+}

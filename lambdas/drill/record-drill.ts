@@ -1,0 +1,64 @@
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type DrillLog } from '../catalog/drill-log';
+import { type DrillRecord } from '../catalog/drill-record';
+import { type RestoreReport } from '../restore/verify-restore';
+import { type VaultSide } from '../runtime/runtime-config';
+import { type VaultStore } from '../../vault';
+import { drillIdOf } from './drill-id';
+import { parseDrillRequest } from './drill-request';
+import { type DrillStart } from './drill-start';
+import { type DrillCleanup } from './scratch-targets';
+import { type DrillComparison } from './live-sample';
+import { buildDrillReport, type CaughtError } from './drill-verdict';
+import { recordDrillReport } from './drill-report-object';
+
+/** The drill workflow's state when it reaches its last step: what each step returned, or the error a Catch stored. */
+export type DrillState = {
+  input: unknown;
+  execution: string;
+  startedAt: string;
+  drill?: DrillStart | undefined;
+  restored?: readonly RestoreReport[] | undefined;
+  comparison?: DrillComparison | undefined;
+  cleanup?: DrillCleanup | undefined;
+  error?: CaughtError | undefined;
+};
+
+export type RecordDrillDeps = {
+  plans: readonly ProtectionPlanConfig[];
+  environment: string;
+  region: string;
+  vault: VaultSide;
+  /** The vault's objects (drills/<drillId>.json goes there). */
+  store: VaultStore;
+  drillLog: Pick<DrillLog, 'record'>;
+  now?: () => Date;
+};
+
+/**
+ * The drill's last step: the report (drill-verdict.ts) from the state, written as the vault object
+ * `drills/<drillId>.json` and recorded in the catalog of this region. The input is validated again
+ * (the first step may have failed before returning it): a drill whose input was invalid was not
+ * started, so it is not recorded (InvalidInputError).
+ */
+export async function recordDrill(state: DrillState, deps: RecordDrillDeps): Promise<DrillRecord> {
+  const request = parseDrillRequest(state.input, deps.plans);
+  const report = buildDrillReport({
+    drillId: state.drill?.drillId ?? drillIdOf(state.execution, state.startedAt),
+    execution: state.execution,
+    startedAt: state.startedAt,
+    plan: request.plan,
+    selection: state.drill?.selection ?? request.selection,
+    windowDays: state.drill?.windowDays ?? request.windowDays,
+    environment: deps.environment,
+    region: deps.region,
+    vault: deps.vault,
+    start: state.drill,
+    restored: state.restored,
+    comparison: state.comparison,
+    cleanup: state.cleanup,
+    error: state.error,
+    endedAt: (deps.now ?? (() => new Date()))(),
+  });
+  return recordDrillReport(report, { store: deps.store, drillLog: deps.drillLog });
+}

@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import { lstat, readdir, rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, paginateListTables } from '@aws-sdk/client-dynamodb';
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  HeadBucketCommand,
+  ListBucketsCommand,
+  type ObjectIdentifier,
+  paginateListObjectsV2,
+  ListObjectVersionsCommand,
+  PutPublicAccessBlockCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { type SourceConfig } from '../../config/lifeboat-config';
+import { type RestoreTarget } from '../restore/restore-request';
+import { DrillScratchError } from './drill-errors';
+
+/**
+ * The scratch targets of drills (docs/ARCHITECTURE.md, "The drill workflow"): each source of a
+ * drilled backup is restored into a new bucket, table or directory named
+ * `<drillTargetPrefix><8 hex of the drill id>-<source>`, where drillTargetPrefix is `<prefix>-drill-`
+ * (the drill functions' LIFEBOAT_RESTORE_TARGET_PREFIX, the only names their IAM lets them write).
+ * Everything here finds targets by that name, so a drill that failed half way is cleaned up by the
+ * same step, and nothing whose name lacks the drill prefix is ever touched.
+ */
+
+/** Longest S3 bucket name; tables take the same name so one name describes the source's target in every store. */
+const MAX_NAME = 63;
+const SWEEP_AGE_MS = 86_400_000;
+
+function hex8(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/** The start of every scratch target name of one drill: `<drillTargetPrefix><8 hex>-`. */
+export function drillScratchPrefix(drillTargetPrefix: string, drillId: string): string {
+  return `${drillTargetPrefix}${hex8(drillId)}-`.toLowerCase();
+}
+
+/**
+ * The scratch target name of one source: the drill's prefix and the source's name, lowercased; a
+ * name over 63 characters keeps the drill's prefix (cleanup finds targets by it) and ends in a hash
+ * of the full name, so two long source names never share a target.
+ */
+export function scratchTargetName(drillTargetPrefix: string, drillId: string, source: string): string {
+  const prefix = drillScratchPrefix(drillTargetPrefix, drillId);
+  const full = `${prefix}${source}`.toLowerCase();
+  if (full.length <= MAX_NAME) return full;
+  const room = MAX_NAME - prefix.length - 9;
+  if (room < 1) throw new DrillScratchError(`The drill target prefix "${drillTargetPrefix}" leaves no room for a source name in ${MAX_NAME} characters; shorten the environment's prefix`);
+  return `${prefix}${source.toLowerCase().slice(0, room).replace(/-+$/, '')}-${hex8(full)}`;
+}
+
+/** Where scratch directories go: the configured path (the EFS mount in AWS, `/` locally) and where that is on this machine. */
+export type ScratchDirectoryRoot = { configured: string; real: string };
+
+/**
+ * Where a drill function makes scratch directories: under the mounted file system in AWS
+ * (LIFEBOAT_MOUNT_PATH; the rest of a Lambda's file system is read-only), under the local
+ * file-system root locally; none when the function has neither (no file-system sources).
+ */
+export function scratchDirectoryRootOf(config: { mountPath?: string | undefined; fsRoot?: string | undefined }, directory: (configuredPath: string) => string): ScratchDirectoryRoot | undefined {
+  if (config.mountPath !== undefined) return { configured: config.mountPath, real: directory(config.mountPath) };
+  if (config.fsRoot !== undefined) return { configured: '/', real: directory('/') };
+  return undefined;
+}
+
+/** The restore target of one source's scratch copy; directories need a scratch root (a function without a file system has none). */
+export function scratchTargetOf(source: SourceConfig, name: string, directoryRoot?: ScratchDirectoryRoot): RestoreTarget {
+  if (source.type === 's3') return { type: 's3', bucket: name, prefix: '' };
+  if (source.type === 'dynamodb') return { type: 'dynamodb', table: name };
+  if (!directoryRoot) throw new DrillScratchError(`Source ${source.name} is a directory, but this drill function has no file system to restore it into; deploy the drill with the environment's file system`);
+  return { type: 'filesystem', path: path.posix.join(directoryRoot.configured, name) };
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : String(err);
+}
+
+function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+function isUnsupported(err: unknown): boolean {
+  const name = errorName(err);
+  return name === 'NotImplemented' || name === 'MethodNotAllowed' || httpStatus(err) === 501 || httpStatus(err) === 405;
+}
+
+/**
+ * Creates a scratch bucket in `region` with all public access blocked. Idempotent (a retried step
+ * finds its bucket). An endpoint without public access blocks (the local cloud's s3rver) is
+ * accepted: S3 blocks public access on new buckets by default anyway.
+ */
+export async function createScratchBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
+  } catch (err) {
+    // "Exists" also from endpoints that say so for the caller's own bucket (s3rver): ours if we may read it (another account's answers 403).
+    const ours = errorName(err) === 'BucketAlreadyOwnedByYou' || (errorName(err) === 'BucketAlreadyExists' && (await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false)));
+    if (!ours) {
+      if (errorName(err) === 'BucketAlreadyExists') {
+        throw new DrillScratchError(`Scratch bucket ${bucket} is taken by another account (bucket names are global); run the drill again: its next id gives another name`, { cause: err });
+      }
+      throw err;
+    }
+  }
+  try {
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      }),
+    );
+  } catch (err) {
+    if (!isUnsupported(err)) throw err;
+  }
+}
+
+export type ScratchDeps = { s3: S3Client; dynamodb: DynamoDBClient; directoryRoot?: ScratchDirectoryRoot | undefined };
+
+/** What a cleanup did: targets removed (described as restore reports describe targets), and failures (the name and the error), which do not stop the others. */
+export type ScratchRemoval = { removed: string[]; errors: string[] };
+
+type ScratchTarget = { kind: 'bucket' | 'table' | 'directory'; name: string; createdAt?: Date | undefined };
+
+function describe(target: ScratchTarget, root?: ScratchDirectoryRoot): string {
+  if (target.kind === 'bucket') return `s3://${target.name}/`;
+  if (target.kind === 'table') return `dynamodb table ${target.name}`;
+  return `directory ${path.posix.join(root?.configured ?? '/', target.name)}`;
+}
+
+/**
+ * The sweep deletes whatever starts with the prefix: a function deployed with a restore prefix
+ * (`<prefix>-restore-`, operators' restores) must never run it.
+ */
+function assertDrillPrefix(drillTargetPrefix: string): void {
+  if (!/^[a-z0-9][a-z0-9-]*-drill-$/.test(drillTargetPrefix)) {
+    throw new DrillScratchError(`The drill target prefix "${drillTargetPrefix}" (LIFEBOAT_RESTORE_TARGET_PREFIX) does not end in "-drill-"; refusing to remove targets by it`);
+  }
+}
+
+/** Every bucket, table and directory whose name starts with `prefix`, with its creation time (directories: mtime). */
+async function listScratch(deps: ScratchDeps, prefix: string): Promise<ScratchTarget[]> {
+  const out: ScratchTarget[] = [];
+  const { Buckets } = await deps.s3.send(new ListBucketsCommand({ Prefix: prefix }));
+  for (const b of Buckets ?? []) if (b.Name?.startsWith(prefix)) out.push({ kind: 'bucket', name: b.Name, createdAt: b.CreationDate });
+  for await (const page of paginateListTables({ client: deps.dynamodb }, {})) {
+    for (const table of page.TableNames ?? []) {
+      if (!table.startsWith(prefix)) continue;
+      const described = await deps.dynamodb.send(new DescribeTableCommand({ TableName: table })).catch((err: unknown) => err);
+      if (described instanceof Error && errorName(described) === 'ResourceNotFoundException') continue;
+      out.push({ kind: 'table', name: table, createdAt: described instanceof Error ? undefined : (described as { Table?: { CreationDateTime?: Date } }).Table?.CreationDateTime });
+    }
+  }
+  if (deps.directoryRoot) {
+    const names = await readdir(deps.directoryRoot.real).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue;
+      const stats = await lstat(path.join(deps.directoryRoot.real, name)).catch(() => undefined);
+      if (stats) out.push({ kind: 'directory', name, createdAt: stats.mtime });
+    }
+  }
+  return out;
+}
+
+/** Empties a bucket (every version and delete marker, or every object where the endpoint has no versions) and deletes it. */
+async function removeBucket(s3: S3Client, bucket: string): Promise<void> {
+  const deleteBatch = async (objects: ObjectIdentifier[]): Promise<void> => {
+    if (objects.length === 0) return;
+    const { Errors } = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+    const first = Errors?.[0];
+    if (first) throw new DrillScratchError(`Could not empty scratch bucket ${bucket}: ${Errors?.length} objects not deleted, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`);
+  };
+  try {
+    // The SDK has no paginator for versions; markers move on after each deleted page.
+    let markers: { KeyMarker?: string | undefined; VersionIdMarker?: string | undefined } = {};
+    for (;;) {
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, ...markers }));
+      await deleteBatch([...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key ?? '', VersionId: v.VersionId ?? undefined })));
+      if (!page.IsTruncated) break;
+      markers = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
+    }
+  } catch (err) {
+    if (!isUnsupported(err)) throw err;
+  }
+  // Also where versions are listed: an endpoint may list unversioned objects under no version id.
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket })) {
+    await deleteBatch((page.Contents ?? []).map((o) => ({ Key: o.Key ?? '' })));
+  }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+async function removeTarget(deps: ScratchDeps, target: ScratchTarget): Promise<void> {
+  try {
+    if (target.kind === 'bucket') await removeBucket(deps.s3, target.name);
+    else if (target.kind === 'table') await deps.dynamodb.send(new DeleteTableCommand({ TableName: target.name }));
+    else if (deps.directoryRoot) await rm(path.join(deps.directoryRoot.real, target.name), { recursive: true, force: true });
+  } catch (err) {
+    // Removed meanwhile (a retried cleanup, a concurrent sweep): the goal is reached.
+    if (errorName(err) === 'NoSuchBucket' || errorName(err) === 'ResourceNotFoundException') return;
+    throw err;
+  }
+}
+
+async function removeAll(deps: ScratchDeps, targets: readonly ScratchTarget[]): Promise<ScratchRemoval> {
+  const result: ScratchRemoval = { removed: [], errors: [] };
+  for (const target of targets) {
+    try {
+      await removeTarget(deps, target);
+      result.removed.push(describe(target, deps.directoryRoot));
+    } catch (err) {
+      result.errors.push(`${describe(target, deps.directoryRoot)}: ${errorName(err)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return result;
+}
+
+/** Removes every scratch target of one drill, found by its name prefix (so also those of a drill that stopped half way). */
+export async function removeDrillScratch(deps: ScratchDeps, drillTargetPrefix: string, drillId: string): Promise<ScratchRemoval> {
+  assertDrillPrefix(drillTargetPrefix);
+  return removeAll(deps, await listScratch(deps, drillScratchPrefix(drillTargetPrefix, drillId)));
+}
+
+/** Removes scratch targets of any drill (`<drillTargetPrefix>*`) created more than a day before `now`: leftovers of drills whose cleanup did not run. */
+export async function sweepDrillScratch(deps: ScratchDeps, drillTargetPrefix: string, now: Date): Promise<ScratchRemoval> {
+  assertDrillPrefix(drillTargetPrefix);
+  const old = (await listScratch(deps, drillTargetPrefix.toLowerCase())).filter((t) => t.createdAt !== undefined && now.getTime() - t.createdAt.getTime() > SWEEP_AGE_MS);
+  return removeAll(deps, old);
+}
+
+/** What the drill's cleanup step returns (`$.cleanup`, drill-record.ts `cleanup`). */
+export type DrillCleanup = { removed: string[]; swept: string[]; errors: string[] };
+
+/**
+ * The drill's cleanup step: removes this drill's scratch targets, then (with `sweep`) those of
+ * earlier drills older than a day. Failures are listed, not thrown: the drill still gets recorded,
+ * and the next drill's sweep tries again.
+ */
+export async function cleanUpDrill(input: { drillId: string; sweep: boolean; now: Date }, drillTargetPrefix: string, deps: ScratchDeps): Promise<DrillCleanup> {
+  const own = await removeDrillScratch(deps, drillTargetPrefix, input.drillId);
+  const swept = input.sweep ? await sweepDrillScratch(deps, drillTargetPrefix, input.now) : { removed: [], errors: [] };
+  return { removed: own.removed, swept: swept.removed, errors: [...own.errors, ...swept.errors] };
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { drillStartSchema } from '../drill/drill-start';
+import { restoredSourceSchema } from '../drill/drill-state';
+import { compareWithLiveSources } from '../drill/live-sample';
+import { lifeboatHandler } from '../runtime/lifeboat-handler';
+
+// verifiedAt: $$.State.EnteredTime in AWS; the local executor's context has no State, so without it the step's own start stands in.
+const inputSchema = z.object({
+  drill: drillStartSchema,
+  restored: z.array(restoredSourceSchema),
+  verifiedAt: z.iso.datetime({ offset: true, message: 'must be an ISO time ($$.State.EnteredTime)' }).optional(),
+});
+
+/**
+ * Third step of the drill: restored copies against the live sources. The live buckets are in the
+ * primary region (LIFEBOAT_PRIMARY_REGION); a drill in the DR region without it cannot reach them,
+ * and the comparison says so per source instead of failing.
+ */
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill comparison request' }, async ({ drill, restored, verifiedAt }, runtime) => {
+  const { primaryRegion, homeVault } = runtime.config;
+  const liveRegion: string | undefined = primaryRegion ?? (homeVault === 'primary' ? runtime.config.region : undefined);
+  return compareWithLiveSources({ restored, samples: drill.samples, verifiedAt: verifiedAt ?? new Date().toISOString() }, runtime.sources, {
+    openVault: (side) => runtime.openVault(side),
+    liveS3: liveRegion !== undefined ? runtime.clients.s3Client(liveRegion) : 'the primary region is not known to this function (LIFEBOAT_PRIMARY_REGION is not set)',
+    targetS3: runtime.clients.s3Client(),
+    directory: runtime.directory,
+  });
+});

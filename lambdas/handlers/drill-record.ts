@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { DrillLog } from '../catalog/drill-log';
+import { drillStateSchema } from '../drill/drill-state';
+import { recordDrill } from '../drill/record-drill';
+import { drillFailureCause } from '../drill/drill-verdict';
+import { lifeboatHandler } from '../runtime/lifeboat-handler';
+import { parseInput } from '../runtime/parse-input';
+
+/** The entries of `state` named in `keys` that are present. */
+function pick(state: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => state[k] !== undefined).map((k) => [k, state[k]]));
+}
+
+/**
+ * The state machine passes the execution's input, name and start time from the context object and the
+ * whole state beside them (`state`: what the steps that ran put there): ASL cannot name paths that may be absent.
+ */
+const envelopeSchema = z.object({ input: z.unknown(), execution: z.string(), startedAt: z.string(), state: z.record(z.string(), z.unknown()) });
+
+/** Last step of the drill: RTO, RPO and verdict; the report object in the home vault and the catalog item of this region. */
+export const handler = lifeboatHandler({ schema: envelopeSchema, describes: 'drill state' }, async ({ state, ...context }, runtime) => {
+  const record = await recordDrill(parseInput(drillStateSchema, { ...pick(state, ['drill', 'restored', 'comparison', 'cleanup', 'error']), ...context }, 'drill state'), {
+    plans: runtime.plans,
+    environment: runtime.environment,
+    region: runtime.config.region,
+    vault: runtime.config.homeVault,
+    store: runtime.vaultStore(runtime.config.homeVault),
+    drillLog: new DrillLog(runtime.clients.documentClient(), runtime.config.catalogTable),
+  });
+  // `summary`: the Fail state's cause when the verdict is not PASSED (the first error, or the objective missed and by how much).
+  return { ...record, summary: drillFailureCause(record) ?? `${record.verdict}: every source restored and verified within the objectives` };
+});

@@ -1,0 +1,124 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { cleanUpDrill, createScratchBucket, drillScratchPrefix, removeDrillScratch, scratchTargetName, sweepDrillScratch } from '../../../../lambdas/drill/scratch-targets';
+import { DrillScratchError } from '../../../../lambdas/drill/drill-errors';
+import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+
+/** Scratch targets of drills in a non-us-east-1 region of the local cloud: made, found by name, removed, swept; nothing else touched. */
+const REGION = 'us-west-2';
+const PREFIX = 'lifeboat-dev-drill-';
+const DRILL_A = '20261130T100000Z-aaaaaaaa';
+const DRILL_B = '20261129T100000Z-bbbbbbbb';
+const DAY_MS = 86_400_000;
+
+let dataDir: string;
+let fsRoot: string;
+let s3: S3Client;
+let dynamodb: DynamoDBClient;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-drill-scratch-'));
+  fsRoot = mkdtempSync(join(tmpdir(), 'lifeboat-drill-scratch-fs-'));
+  const cloud = await startLocalCloud({ dataDir, regions: [REGION], exitWithParent: true });
+  s3 = localS3Client(cloud.endpoints, REGION);
+  dynamodb = localDynamoDbClient(cloud.endpoints, REGION);
+});
+
+afterAll(async () => {
+  s3.destroy();
+  dynamodb.destroy();
+  await stopLocalCloud(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(fsRoot, { recursive: true, force: true });
+});
+
+const deps = () => ({ s3, dynamodb, directoryRoot: { configured: '/', real: fsRoot } });
+
+async function buckets(): Promise<string[]> {
+  return ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name ?? '').sort();
+}
+async function tables(): Promise<string[]> {
+  return ((await dynamodb.send(new ListTablesCommand({}))).TableNames ?? []).sort();
+}
+async function makeTable(name: string): Promise<void> {
+  await dynamodb.send(new CreateTableCommand({ TableName: name, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+}
+function makeDir(name: string): void {
+  mkdirSync(join(fsRoot, name, 'sub'), { recursive: true });
+  writeFileSync(join(fsRoot, name, 'sub', 'f.txt'), 'restored');
+}
+
+describe('drill scratch targets', () => {
+  const a = (source: string): string => scratchTargetName(PREFIX, DRILL_A, source);
+  const b = (source: string): string => scratchTargetName(PREFIX, DRILL_B, source);
+  const others = { bucket: 'lifeboat-dev-restore-assets-x', table: 'lifeboat-dev-restore-orders-x', dir: 'lifeboat-dev-restore-files-x' };
+
+  beforeAll(async () => {
+    await createScratchBucket(s3, REGION, a('assets'));
+    // A retried start finds its bucket: not an error.
+    await createScratchBucket(s3, REGION, a('assets'));
+    for (let i = 0; i < 3; i++) await s3.send(new PutObjectCommand({ Bucket: a('assets'), Key: `k/${i}`, Body: `body ${i}` }));
+    await makeTable(a('orders'));
+    makeDir(a('files'));
+    await createScratchBucket(s3, REGION, b('assets'));
+    await s3.send(new PutObjectCommand({ Bucket: b('assets'), Key: 'left-over', Body: 'x' }));
+    await makeTable(b('orders'));
+    makeDir(b('files'));
+    await s3.send(new CreateBucketCommand({ Bucket: others.bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await s3.send(new PutObjectCommand({ Bucket: others.bucket, Key: 'live', Body: 'keep me' }));
+    await makeTable(others.table);
+    makeDir(others.dir);
+  });
+
+  it('creates scratch buckets in the drill’s region (s3rver keeps no location: the request is checked)', async () => {
+    const sent: unknown[] = [];
+    s3.middlewareStack.add(
+      (next) => async (args) => {
+        sent.push(args.input);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCreateBucket' },
+    );
+    try {
+      await createScratchBucket(s3, REGION, a('located'));
+    } finally {
+      s3.middlewareStack.remove('recordCreateBucket');
+    }
+    expect(sent[0]).toEqual({ Bucket: a('located'), CreateBucketConfiguration: { LocationConstraint: REGION } });
+    expect(await buckets()).toEqual(expect.arrayContaining([a('assets'), a('located'), b('assets')]));
+  });
+
+  it('removes every scratch target of one drill, emptied first, and nothing else', async () => {
+    const removed = await removeDrillScratch(deps(), PREFIX, DRILL_A);
+    expect(removed.errors).toEqual([]);
+    expect(removed.removed.sort()).toEqual([`directory /${a('files')}`, `dynamodb table ${a('orders')}`, `s3://${a('assets')}/`, `s3://${a('located')}/`].sort());
+    expect(await buckets()).toEqual([b('assets'), others.bucket].sort());
+    expect(await tables()).toEqual([b('orders'), others.table].sort());
+    expect(readdirSync(fsRoot).sort()).toEqual([b('files'), others.dir].sort());
+    // Again (a retried cleanup): nothing left of that drill, no error.
+    expect(await removeDrillScratch(deps(), PREFIX, DRILL_A)).toEqual({ removed: [], errors: [] });
+  });
+
+  it('the sweep keeps targets younger than a day and removes older ones with the drill prefix only', async () => {
+    expect(await sweepDrillScratch(deps(), PREFIX, new Date())).toEqual({ removed: [], errors: [] });
+    const later = new Date(Date.now() + 2 * DAY_MS);
+    const swept = await sweepDrillScratch(deps(), PREFIX, later);
+    expect(swept.errors).toEqual([]);
+    expect(swept.removed.sort()).toEqual([`directory /${b('files')}`, `dynamodb table ${b('orders')}`, `s3://${b('assets')}/`].sort());
+    expect(await buckets()).toEqual([others.bucket]);
+    expect(await tables()).toEqual([others.table]);
+    expect(readdirSync(fsRoot)).toEqual([others.dir]);
+  });
+
+  it('the cleanup step reports its own and the swept targets; a restore prefix is refused', async () => {
+    await createScratchBucket(s3, REGION, a('again'));
+    const cleanup = await cleanUpDrill({ drillId: DRILL_A, sweep: true, now: new Date() }, PREFIX, deps());
+    expect(cleanup).toEqual({ removed: [`s3://${a('again')}/`], swept: [], errors: [] });
+    expect(drillScratchPrefix(PREFIX, DRILL_A).startsWith(PREFIX)).toBe(true);
+    await expect(sweepDrillScratch(deps(), 'lifeboat-dev-restore-', new Date(Date.now() + 2 * DAY_MS))).rejects.toThrow(DrillScratchError);
+    expect(await buckets()).toEqual([others.bucket]);
+  });
+});

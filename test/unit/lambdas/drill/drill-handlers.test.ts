@@ -1,0 +1,34 @@
+import { handler as cleanup } from '../../../../lambdas/handlers/drill-cleanup';
+import { handler as compare } from '../../../../lambdas/handlers/drill-compare';
+import { handler as record } from '../../../../lambdas/handlers/drill-record';
+import { handler as start } from '../../../../lambdas/handlers/drill-start';
+
+/**
+ * The drill handlers refuse a malformed envelope (what the state machine passes them), naming the
+ * field, before they build anything from their environment (none is set here). The cores:
+ * the other tests of this folder and test/integration/lambdas/drill.
+ */
+const drill = {
+  drillId: '20261130T120000Z-1a2b3c4d',
+  plan: 'orders',
+  vault: 'dr',
+  startedAt: '2026-11-30T12:00:00Z',
+  selection: 'latest',
+  windowDays: 7,
+  samples: 10,
+  backup: { backupId: '20261130T110000Z-00000001', startedAt: '2026-11-30T11:00:00Z' },
+  rpo: { backupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 1 },
+  restores: [],
+};
+
+it.each([
+  ['drill-start', start, { input: { plan: 'orders' }, startedAt: '2026-11-30T12:00:00Z' }, 'Invalid drill envelope: execution: '],
+  ['drill-compare', compare, { drill, restored: [{ source: 'assets' }] }, 'Invalid drill comparison request: restored.0.restoreId: '],
+  ['drill-compare', compare, { drill: { ...drill, samples: -1 }, restored: [] }, 'Invalid drill comparison request: drill.samples: '],
+  ['drill-compare', compare, { drill, restored: [], verifiedAt: 'yesterday' }, 'Invalid drill comparison request: verifiedAt: must be an ISO time'],
+  ['drill-cleanup', cleanup, { drillId: 'latest' }, 'Invalid drill cleanup request: drillId: must be a drill id'],
+  ['drill-cleanup', cleanup, { drillId: drill.drillId, sweep: 'yes' }, 'Invalid drill cleanup request: sweep: must be true or false'],
+  ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x', error: { Cause: 'no Error' } }, 'Invalid drill state: error.Error: '],
+])('%s refuses %j naming the field', async (_name, handler, input, message) => {
+  await expect(handler(input)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
+});

@@ -1,0 +1,69 @@
+import { selectDrillBackup } from '../../../../lambdas/drill/drill-selection';
+import { NoBackupToDrillError } from '../../../../lambdas/drill/drill-errors';
+import { InvalidInputError } from '../../../../lambdas/runtime/errors';
+import { backupAt } from './drill-test-plans';
+
+const start = new Date('2026-11-30T12:00:00Z');
+const base = { plan: 'orders', vault: 'primary' as const, selection: 'latest' as const, windowDays: 2, startedAt: start };
+
+// Newest first as listed; the selection sorts itself.
+const h = (hoursBefore: number): string => new Date(start.getTime() - hoursBefore * 3_600_000).toISOString();
+const backups = [backupAt('orders', h(1), { dr: 'PENDING' }), backupAt('orders', h(5), { dr: 'COMMITTED' }), backupAt('orders', h(30), { dr: 'COMMITTED' }), backupAt('orders', h(60), { dr: 'COMMITTED' })];
+
+describe('drill backup selection and RPO', () => {
+  it('latest from the primary vault: the newest committed backup; gaps over the window include the one up to the drill start', () => {
+    const { backup, rpo } = selectDrillBackup(backups, base);
+    expect(backup.startedAt).toBe(h(1));
+    // In the 48 h window: 1, 5, 30 h before the start. Gaps: 1 (start−newest), 4, 25.
+    expect(rpo).toEqual({ backupAgeSeconds: 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 });
+  });
+
+  it('from the DR vault only backups whose DR copy is committed count', () => {
+    const { backup, rpo } = selectDrillBackup(backups, { ...base, vault: 'dr' });
+    expect(backup.startedAt).toBe(h(5));
+    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 2 });
+  });
+
+  it('skips backups that are not committed', () => {
+    const list = [backupAt('orders', h(0.5), { status: 'RUNNING' }), backupAt('orders', h(2), { status: 'FAILED' }), ...backups];
+    expect(selectDrillBackup(list, base).backup.startedAt).toBe(h(1));
+  });
+
+  it('random-within-window picks with the injected source, only inside the window', () => {
+    const pick = (r: number): string => selectDrillBackup(backups, { ...base, selection: 'random-within-window', random: () => r }).backup.startedAt;
+    expect(pick(0)).toBe(h(1));
+    expect(pick(0.5)).toBe(h(5));
+    expect(pick(0.999)).toBe(h(30));
+  });
+
+  it('a named backup is drilled even outside the window; RPO is its age', () => {
+    const old = backups[3];
+    const { backup, rpo } = selectDrillBackup(backups, { ...base, selection: 'backup-id', backupId: old?.backupId });
+    expect(backup.backupId).toBe(old?.backupId);
+    expect(rpo.backupAgeSeconds).toBe(60 * 3600);
+  });
+
+  it('a named backup not replicated cannot be drilled from the DR vault, and the error says why', () => {
+    const pending = backups[0];
+    expect(() => selectDrillBackup(backups, { ...base, vault: 'dr', selection: 'backup-id', backupId: pending?.backupId })).toThrow(/its DR copy is PENDING/);
+    expect(() => selectDrillBackup(backups, { ...base, selection: 'backup-id', backupId: '20200101T000000Z-00000000' })).toThrow(InvalidInputError);
+  });
+
+  it('with nothing in the window: NoBackupToDrillError with the newest backup’s age and DR copy status', () => {
+    const stale = [backupAt('orders', h(100), { dr: 'PENDING' })];
+    let thrown: unknown;
+    try {
+      selectDrillBackup(stale, { ...base, vault: 'dr' });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(NoBackupToDrillError);
+    expect((thrown as Error).name).toBe('NoBackupToDrillError');
+    expect((thrown as Error).message).toMatch(/newest committed backup \S+ is 100\.0 hours old, DR copy PENDING/);
+  });
+
+  it('with no committed backup at all, says so', () => {
+    expect(() => selectDrillBackup([backupAt('orders', h(1), { status: 'FAILED' })], base)).toThrow(/has no committed backup to drill \(its newest backup \S+ is FAILED\)/);
+    expect(() => selectDrillBackup([], base)).toThrow(/has no committed backup to drill; run a backup/);
+  });
+});

@@ -1,0 +1,151 @@
+import { drillReportSchema } from '../../../../lambdas/catalog/drill-record';
+import { type DrillStart } from '../../../../lambdas/drill/drill-start';
+import { buildDrillReport, drillFailureCause, type DrillOutcome } from '../../../../lambdas/drill/drill-verdict';
+import { type DrillComparison } from '../../../../lambdas/drill/live-sample';
+import { type RestoreReport } from '../../../../lambdas/restore/verify-restore';
+import { drilledPlan } from './drill-test-plans';
+
+const DRILL = '20261130T120000Z-1a2b3c4d';
+const STARTED = '2026-11-30T12:00:00.000Z';
+const at = (minutes: number): string => new Date(Date.parse(STARTED) + minutes * 60_000).toISOString();
+
+const start: DrillStart = {
+  drillId: DRILL,
+  plan: 'orders',
+  vault: 'primary',
+  startedAt: STARTED,
+  selection: 'latest',
+  windowDays: 3,
+  samples: 4,
+  backup: { backupId: '20261130T110000Z-00000001', startedAt: '2026-11-30T11:00:00.000Z', strategy: 'full' },
+  rpo: { backupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 20 },
+  restores: [],
+};
+
+const restored: RestoreReport[] = [
+  {
+    restoreId: `${DRILL}-assets`,
+    backupId: start.backup.backupId,
+    source: 'assets',
+    snapshotId: 's1',
+    vault: 'primary',
+    target: { type: 's3', bucket: 'lifeboat-dev-drill-0a0b0c0d-assets', prefix: '' },
+    targetDescription: 's3://lifeboat-dev-drill-0a0b0c0d-assets/',
+    entries: 10,
+    bytes: 1000,
+    verified: { entries: 10, mismatches: 0 },
+    durationMs: 61_000,
+  },
+  {
+    restoreId: `${DRILL}-orders-table`,
+    backupId: start.backup.backupId,
+    source: 'orders-table',
+    snapshotId: 's2',
+    vault: 'primary',
+    target: { type: 'dynamodb', table: 'lifeboat-dev-drill-0a0b0c0d-orders-table' },
+    targetDescription: 'dynamodb table lifeboat-dev-drill-0a0b0c0d-orders-table',
+    entries: 2,
+    bytes: 500,
+    verified: { entries: 2, mismatches: 0 },
+    durationMs: 30_000,
+  },
+];
+
+const comparison = (minutes: number, errors: DrillComparison['errors'] = []): DrillComparison => ({
+  verifiedAt: at(minutes),
+  sources: [
+    { source: 'assets', sampled: { compared: 4, matched: 4, skippedChanged: 1 } },
+    { source: 'orders-table', sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: 'DynamoDB tables are not sampled' } },
+  ],
+  errors,
+});
+
+const outcome = (over: Partial<DrillOutcome> = {}): DrillOutcome => ({
+  drillId: DRILL,
+  execution: 'exec-1',
+  startedAt: STARTED,
+  plan: drilledPlan,
+  selection: 'latest',
+  windowDays: 3,
+  environment: 'dev',
+  region: 'us-east-1',
+  vault: 'primary',
+  start,
+  restored,
+  comparison: comparison(10),
+  cleanup: { removed: ['s3://lifeboat-dev-drill-0a0b0c0d-assets/'], swept: [], errors: [] },
+  endedAt: new Date(at(12)),
+  ...over,
+});
+
+describe('drill verdict', () => {
+  it('PASSED: per source results, totals, RTO from the start to verification, RPO against the objective', () => {
+    const report = buildDrillReport(outcome());
+    expect(drillReportSchema.parse(report)).toEqual(report);
+    expect(report).toMatchObject({
+      verdict: 'PASSED',
+      missed: [],
+      errors: [],
+      totals: { entries: 12, bytes: 1500 },
+      rto: { seconds: 600, objectiveSeconds: 1800, met: true },
+      rpo: { backupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 20, objectiveSeconds: 7200, met: true },
+      backup: start.backup,
+      endedAt: at(12),
+    });
+    expect(report.sources[0]).toEqual({
+      source: 'assets',
+      type: 's3',
+      target: 's3://lifeboat-dev-drill-0a0b0c0d-assets/',
+      entries: 10,
+      bytes: 1000,
+      verifiedEntries: 10,
+      restoreMs: 61_000,
+      sampled: { compared: 4, matched: 4, skippedChanged: 1 },
+    });
+    expect(drillFailureCause(report)).toBeUndefined();
+  });
+
+  it('OBJECTIVE_MISSED on RTO, by how much', () => {
+    const report = buildDrillReport(outcome({ comparison: comparison(45) }));
+    expect(report.verdict).toBe('OBJECTIVE_MISSED');
+    expect(report.missed).toEqual([expect.objectContaining({ objective: 'rto', measuredSeconds: 2700, objectiveSeconds: 1800, bySeconds: 900 })]);
+    expect(drillFailureCause(report)).toMatch(/^RTO missed: restore and verification took 45 min, over the RTO of 30 min by 15 min/);
+  });
+
+  it('OBJECTIVE_MISSED on RPO names whether the age or the largest gap exceeded it', () => {
+    const gap = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 600, largestGapSeconds: 3 * 3600, backupsInWindow: 5 } } }));
+    expect(gap.verdict).toBe('OBJECTIVE_MISSED');
+    expect(gap.rpo?.met).toBe(false);
+    expect(gap.missed).toEqual([expect.objectContaining({ objective: 'rpo', measuredSeconds: 10_800, bySeconds: 3600 })]);
+    expect(gap.missed[0]?.detail).toMatch(/^the largest gap between backups in the last 3 days 3\.0 h exceeded/);
+    const age = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 7201, largestGapSeconds: 7201, backupsInWindow: 1 } } }));
+    expect(age.missed[0]?.detail).toMatch(/^the backup's age .* and the largest gap/);
+  });
+
+  it('FAILED names the first error: the caught one before live-sample mismatches; a Lambda cause is unwrapped', () => {
+    const mismatch = { error: 'LiveSampleMismatchError', message: 'Source assets: 1 restored entry differs', step: 'Compare with live sources' };
+    const report = buildDrillReport(outcome({ comparison: comparison(10, [mismatch]) }));
+    expect(report.verdict).toBe('FAILED');
+    expect(report.errors).toEqual([mismatch]);
+    expect(drillFailureCause(report)).toBe('LiveSampleMismatchError: Source assets: 1 restored entry differs');
+
+    const failed = buildDrillReport(
+      outcome({ restored: undefined, comparison: undefined, error: { Error: 'RestoreVerificationError', Cause: JSON.stringify({ errorType: 'RestoreVerificationError', errorMessage: 'Restore verification failed: 1 of 10' }) } }),
+    );
+    expect(failed).toMatchObject({ verdict: 'FAILED', errors: [{ error: 'RestoreVerificationError', message: 'Restore verification failed: 1 of 10' }], sources: [] });
+    expect(failed.rto).toBeUndefined();
+    expect(drillReportSchema.safeParse(failed).success).toBe(true);
+  });
+
+  it('a drill that found no backup is FAILED with NoBackupToDrillError, without backup, RTO or RPO', () => {
+    const report = buildDrillReport(outcome({ start: undefined, restored: undefined, comparison: undefined, error: { Error: 'NoBackupToDrillError', Cause: 'Plan "orders" has no backup' } }));
+    expect(report).toMatchObject({ verdict: 'FAILED', errors: [{ error: 'NoBackupToDrillError', message: 'Plan "orders" has no backup' }] });
+    expect(report.backup).toBeUndefined();
+    expect(report.rpo).toBeUndefined();
+    expect(drillReportSchema.safeParse(report).success).toBe(true);
+  });
+
+  it('a state missing a step’s result without an error is FAILED, not PASSED', () => {
+    expect(buildDrillReport(outcome({ comparison: undefined })).errors[0]?.error).toBe('DrillIncompleteError');
+  });
+});
