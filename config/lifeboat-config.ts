@@ -89,9 +89,10 @@ export const protectionPlanSchema = z.strictObject({
   schedule: scheduleExpression,
   strategy: z.enum(['full', 'incremental', 'differential']),
   retention: retentionSchema,
+  /** Fractions of a minute are allowed (a drill's test of a one-second RTO: 1/60). */
   objectives: z.strictObject({
-    rpoMinutes: z.number().int().positive(),
-    rtoMinutes: z.number().int().positive(),
+    rpoMinutes: z.number().positive(),
+    rtoMinutes: z.number().positive(),
   }),
   /** Upper bound of concurrent snapshot shards (the Map state's MaxConcurrency). */
   maxConcurrency: z.number().int().min(1).max(1000).default(8),

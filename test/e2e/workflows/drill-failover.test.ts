@@ -1,0 +1,314 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListBucketsCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type LifeboatConfig, lifeboatConfigSchema, type SourceConfig } from '../../../config/lifeboat-config';
+import { causeMessage } from '../../../cli/workflow-runner';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { DrillLog } from '../../../lambdas/catalog/drill-log';
+import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
+import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
+import { startRegion, stopRegion } from '../../../local/cloud/region-outage';
+import { compareBuckets, compareDirectories, compareTables } from '../../../local/demo/compare-restored';
+import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
+import { type HistoryEvent } from '../../../local/executor/execution-history';
+import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
+import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
+
+/**
+ * The faults of the provable-recovery issue, through the synthesized drill, failover and backup state
+ * machines on the local cloud: refused inputs, a drill without a backup, a missed objective, a corrupt
+ * pack in the DR vault, a failover with the primary region stopped, the DR region stopped while a
+ * backup replicates. Scratch targets are checked gone by listing buckets, tables and directories.
+ */
+const config: LifeboatConfig = lifeboatConfigSchema.parse({
+  environments: [
+    {
+      name: 'dt',
+      account: '000000000000',
+      primaryRegion: 'us-east-1',
+      drRegion: 'us-west-2',
+      plans: [
+        {
+          name: 'shop',
+          schedule: 'rate(1 day)',
+          strategy: 'incremental',
+          retention: { keepLast: 3 },
+          objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
+          drill: { schedule: 'rate(7 days)', samples: 5 },
+          maxConcurrency: 2,
+          sources: [
+            { type: 's3', name: 'shop-assets', bucket: 'lifeboat-dt-shop-assets' },
+            { type: 'dynamodb', name: 'shop-orders', table: 'lifeboat-dt-shop-orders' },
+            { type: 'filesystem', name: 'shop-files', path: '/mnt/shop' },
+          ],
+        },
+        {
+          // An RTO objective of one second: no drill meets it.
+          name: 'tight',
+          schedule: 'rate(1 day)',
+          strategy: 'full',
+          retention: { keepLast: 1 },
+          objectives: { rpoMinutes: 1440, rtoMinutes: 1 / 60 },
+          sources: [{ type: 's3', name: 'tight-assets', bucket: 'lifeboat-dt-tight-assets' }],
+        },
+        {
+          // Never backed up.
+          name: 'fresh',
+          schedule: 'rate(1 day)',
+          strategy: 'full',
+          retention: { keepLast: 1 },
+          objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+          sources: [{ type: 's3', name: 'fresh-assets', bucket: 'lifeboat-dt-fresh-assets' }],
+        },
+      ],
+    },
+  ],
+});
+
+let dataDir: string;
+let local: LocalEnvironment;
+let names: ReturnType<typeof resourceNames>;
+let s3: S3Client;
+let ddb: DynamoDBClient;
+let drS3: S3Client;
+let drDdb: DynamoDBClient;
+let catalog: BackupCatalog;
+let drCatalog: BackupCatalog;
+let drDrills: DrillLog;
+const primaryRegion = 'us-east-1';
+const drRegion = 'us-west-2';
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-drill-failover-'));
+  local = await openLocalEnvironment({ config, envName: 'dt', dataDir, exitWithParent: true });
+  names = resourceNames(local.environment);
+  s3 = localS3Client(local.endpoints, primaryRegion);
+  ddb = localDynamoDbClient(local.endpoints, primaryRegion);
+  drS3 = localS3Client(local.endpoints, drRegion);
+  drDdb = localDynamoDbClient(local.endpoints, drRegion);
+  catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
+  drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
+  drDrills = new DrillLog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
+  for (const source of local.environment.plans.flatMap((p) => p.sources)) {
+    if (source.type === 's3') await seedSampleBucket(s3, source.bucket);
+    else if (source.type === 'dynamodb') await seedSampleTable(ddb, source.table, 20);
+    else await seedSampleDirectory(fsPath(source.path));
+  }
+}, 180_000);
+
+afterAll(async () => {
+  for (const client of [s3, ddb, drS3, drDdb]) client?.destroy();
+  await local?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function fsPath(configured: string): string {
+  return path.join(local.fsRoot, configured);
+}
+
+function run(role: 'primary' | 'dr', stateMachine: string, input: unknown, onEvent?: (event: HistoryEvent) => void): Promise<LocalExecutionResult> {
+  const stack = local.stacks.find((s) => s.role === role);
+  if (!stack) throw new Error(`no ${role} stack`);
+  return runLocalExecution({
+    stack,
+    stateMachine,
+    input,
+    endpoints: local.endpoints,
+    dataDir,
+    pool: local.lambdaPool(2),
+    retryIntervalScale: 0.001,
+    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+    ...(onEvent ? { onEvent } : {}),
+  });
+}
+
+function output<T>(result: LocalExecutionResult): T {
+  expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
+  return result.output as T;
+}
+
+async function backup(plan: string): Promise<string> {
+  const out = output<{ committed?: { backupId?: string } }>(await run('primary', names.backupStateMachine, { plan, trigger: 'test' }));
+  const id = out.committed?.backupId;
+  if (!id) throw new Error(`backup of ${plan} committed nothing`);
+  return id;
+}
+
+/** Every scratch target of every drill that is left in a region: buckets, tables, and directories under the file-system root. */
+async function scratchLeft(): Promise<string[]> {
+  const prefix = names.drillTargetPrefix;
+  const left: string[] = [];
+  for (const [region, client, tables] of [
+    [primaryRegion, s3, ddb],
+    [drRegion, drS3, drDdb],
+  ] as const) {
+    for (const b of (await client.send(new ListBucketsCommand({}))).Buckets ?? []) if (b.Name?.startsWith(prefix)) left.push(`${region} bucket ${b.Name}`);
+    for (const t of (await tables.send(new ListTablesCommand({}))).TableNames ?? []) if (t.startsWith(prefix)) left.push(`${region} table ${t}`);
+  }
+  for (const entry of readdirSync(local.fsRoot)) if (entry.startsWith(prefix)) left.push(`directory ${entry}`);
+  return left;
+}
+
+/** The drill's record in the catalog of the region it ran in, by the execution that ran it. */
+async function drillOf(result: LocalExecutionResult, drills: DrillLog = drDrills): Promise<DrillRecord> {
+  const record = (await drills.list()).find((d) => d.execution === result.executionId);
+  if (!record) throw new Error(`no drill recorded for execution ${result.executionId} (${result.status} ${result.error ?? ''})`);
+  return record;
+}
+
+async function compareWithSources(report: { sources: { source: string; target: string }[] }): Promise<string[]> {
+  const differences: string[] = [];
+  for (const restored of report.sources) {
+    const source = local.environment.plans.flatMap((p) => p.sources).find((s): s is SourceConfig => s.name === restored.source);
+    if (!source) throw new Error(`the report names an unknown source ${restored.source}`);
+    if (source.type === 's3') {
+      const bucket = /^s3:\/\/([^/]+)\//.exec(restored.target)?.[1] ?? '';
+      differences.push(...(await compareBuckets(s3, { bucket: source.bucket, prefix: source.prefix ?? '' }, { bucket, prefix: '' }, drS3)));
+    } else if (source.type === 'dynamodb') {
+      differences.push(...(await compareTables(ddb, source.table, restored.target.replace(/^(dynamodb )?table /, ''), drDdb)));
+    } else {
+      differences.push(...(await compareDirectories(fsPath(source.path), fsPath(restored.target.replace(/^directory /, '')))));
+    }
+  }
+  return differences;
+}
+
+describe('drills and failover, with their faults', () => {
+  let shopBackup: string;
+
+  it('a backup reaches the DR catalog through its Replicate step, COMMITTED in both vaults', async () => {
+    shopBackup = await backup('shop');
+    await backup('tight');
+    const record = await drCatalog.requireBackup(shopBackup);
+    expect(record.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+    expect(record).toEqual({ ...(await catalog.requireBackup(shopBackup)) });
+  }, 180_000);
+
+  it('refuses an unknown plan and a backup of another plan in the first state, naming the field, and records nothing', async () => {
+    const unknown = await run('dr', names.drillStateMachine, { plan: 'nope' });
+    expect({ status: unknown.status, error: unknown.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(causeMessage(unknown.cause)).toMatch(/plan: unknown plan "nope"/);
+    const tightBackup = (await drCatalog.listBackupsOfPlan('tight'))[0]?.backupId;
+    const other = await run('dr', names.drillStateMachine, { plan: 'shop', backupId: tightBackup });
+    expect({ status: other.status, error: other.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(causeMessage(other.cause)).toMatch(/backupId: /);
+    const failover = await run('dr', names.failoverStateMachine, { plan: 'shop', backupId: tightBackup });
+    expect({ status: failover.status, error: failover.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(causeMessage(failover.cause)).toMatch(/backupId: /);
+    for (const result of [unknown, other, failover]) expect(result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)[0]).toMatch(/^(Start drill|Validate failover)$/);
+    expect((await drDrills.list()).filter((d) => [unknown, other].some((r) => r.executionId === d.execution))).toEqual([]);
+  }, 120_000);
+
+  it('a drill of the DR vault restores, verifies and samples every source, PASSES, writes its report object and leaves no scratch target', async () => {
+    const result = await run('dr', names.drillStateMachine, { plan: 'shop' });
+    const report = output<DrillRecord>(result);
+    expect(report.verdict).toBe('PASSED');
+    expect(report.backup?.backupId).toBe(shopBackup);
+    expect(report.sources.map((s) => [s.source, s.verifiedEntries === s.entries && s.entries > 0])).toEqual([
+      ['shop-assets', true],
+      ['shop-orders', true],
+      ['shop-files', true],
+    ]);
+    expect(report.sources.find((s) => s.source === 'shop-assets')?.sampled).toMatchObject({ compared: 5, matched: 5 });
+    expect(report.rto?.met).toBe(true);
+    expect(report.rpo).toMatchObject({ met: true, backupsInWindow: 1 });
+    const recorded = await drillOf(result);
+    expect(recorded.reportSha256).toMatch(/^[0-9a-f]{64}$/);
+    const object = await drS3.send(new GetObjectCommand({ Bucket: names.drVault, Key: recorded.reportKey }));
+    const body = JSON.parse(await object.Body?.transformToString() ?? '{}') as DrillRecord;
+    expect(body).toMatchObject({ drillId: recorded.drillId, verdict: 'PASSED', backup: { backupId: shopBackup } });
+    expect(await scratchLeft()).toEqual([]);
+  }, 180_000);
+
+  it('a drill of a plan with no backup is FAILED with NoBackupToDrillError and recorded', async () => {
+    const result = await run('dr', names.drillStateMachine, { plan: 'fresh' });
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'DrillFailed' });
+    expect(result.cause).toMatch(/NoBackupToDrillError/);
+    const recorded = await drillOf(result);
+    expect(recorded).toMatchObject({ verdict: 'FAILED', plan: 'fresh' });
+    expect(recorded.errors[0]?.error).toBe('NoBackupToDrillError');
+    expect(recorded.backup).toBeUndefined();
+  }, 120_000);
+
+  it('an RTO objective of one second gives OBJECTIVE_MISSED with the measured value', async () => {
+    const result = await run('dr', names.drillStateMachine, { plan: 'tight' });
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'DrillObjectiveMissed' });
+    const recorded = await drillOf(result);
+    expect(recorded.verdict).toBe('OBJECTIVE_MISSED');
+    const rto = recorded.missed.find((m) => m.objective === 'rto');
+    expect(rto?.objectiveSeconds).toBe(1);
+    expect(rto?.measuredSeconds).toBe(recorded.rto?.seconds);
+    expect(rto?.measuredSeconds).toBeGreaterThan(1);
+    expect(result.cause).toContain('RTO missed');
+    expect(await scratchLeft()).toEqual([]);
+  }, 120_000);
+
+  it('the failover runbook restores every source into the DR region with the primary region stopped; a second run without overwrite is refused first', async () => {
+    await stopRegion(dataDir, primaryRegion);
+    let result: LocalExecutionResult;
+    try {
+      result = await run('dr', names.failoverStateMachine, { plan: 'shop', targetSuffix: 'outage' });
+    } finally {
+      await startRegion(dataDir, primaryRegion);
+    }
+    const report = output<{ sources: { source: string; target: string }[]; rtoSeconds: number; rpoSeconds: number; backup: { backupId: string } }>(result);
+    expect(report.backup.backupId).toBe(shopBackup);
+    expect(report.sources.map((s) => s.source).sort()).toEqual(['shop-assets', 'shop-files', 'shop-orders']);
+    expect(await compareWithSources(report)).toEqual([]);
+
+    const again = await run('dr', names.failoverStateMachine, { plan: 'shop', targetSuffix: 'outage' });
+    expect({ status: again.status, error: again.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(again.cause).toMatch(/overwrite: the failover target of source/);
+    expect(again.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Validate failover', 'Failure report', 'Failover failed']);
+  }, 240_000);
+
+  it('the DR region stopped during a replication: the backup stays COMMITTED in the primary with no DR copy; the next run completes it and the DR catalog agrees', async () => {
+    let stopping: Promise<unknown> | undefined;
+    const result = await run('primary', names.backupStateMachine, { plan: 'shop', trigger: 'test' }, (event) => {
+      if (event.type === 'StateEntered' && event.state === 'Replicate to DR vault' && !stopping) stopping = stopRegion(dataDir, drRegion);
+    });
+    await stopping;
+    await startRegion(dataDir, drRegion);
+    expect(result.status).toBe('FAILED');
+    const [interrupted] = (await catalog.listBackupsOfPlan('shop')).filter((r) => r.backupId !== shopBackup);
+    if (!interrupted) throw new Error('the interrupted backup is not in the catalog');
+    expect(interrupted.status).toBe('COMMITTED');
+    expect(interrupted.copies?.dr).not.toBe('COMMITTED');
+    expect(await drCatalog.getBackup(interrupted.backupId)).toBeUndefined();
+
+    const next = await backup('shop');
+    const primaryIds = (await catalog.listBackupsOfPlan('shop')).filter((r) => r.status === 'COMMITTED').map((r) => r.backupId).sort();
+    expect(primaryIds).toEqual([shopBackup, interrupted.backupId, next].sort());
+    for (const id of primaryIds) expect((await catalog.requireBackup(id)).copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+    expect((await drCatalog.listBackupsOfPlan('shop')).map((r) => r.backupId).sort()).toEqual(primaryIds);
+    const drIndexed = (await drCatalog.listBackupsOfSource('shop-assets')).map((r) => r.backupId).sort();
+    expect(drIndexed).toEqual(primaryIds);
+  }, 300_000);
+
+  it('a pack corrupted in the DR vault makes the drill FAILED, naming the object, and the scratch targets are gone', async () => {
+    const keys: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: drS3 }, { Bucket: names.drVault, Prefix: 'data/' })) for (const o of page.Contents ?? []) keys.push(o.Key ?? '');
+    keys.sort();
+    // Every pack corrupted: whichever the newest backup reads, the drill meets a damaged one.
+    for (const key of keys) {
+      const body = Buffer.from((await (await drS3.send(new GetObjectCommand({ Bucket: names.drVault, Key: key }))).Body?.transformToByteArray()) ?? new Uint8Array());
+      body.writeUInt8(body.readUInt8(body.length >> 1) ^ 0x40, body.length >> 1);
+      await drS3.send(new PutObjectCommand({ Bucket: names.drVault, Key: key, Body: body }));
+    }
+    const result = await run('dr', names.drillStateMachine, { plan: 'shop' });
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'DrillFailed' });
+    const recorded = await drillOf(result);
+    expect(recorded.verdict).toBe('FAILED');
+    const first = recorded.errors[0];
+    expect(first?.message).toMatch(/data\/[0-9a-f]{2}\/[0-9a-f]+/);
+    expect(keys.some((k) => first?.message.includes(k))).toBe(true);
+    expect(await scratchLeft()).toEqual([]);
+    // Nothing was written to the primary vault's packs: it is intact (the primary drill passes).
+    const primary = await run('primary', names.drillStateMachine, { plan: 'shop' });
+    expect(output<DrillRecord>(primary).verdict).toBe('PASSED');
+  }, 240_000);
+});
