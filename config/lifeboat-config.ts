@@ -142,6 +142,14 @@ export const environmentSchema = z
     plans: z.array(protectionPlanSchema).min(1, 'an environment has at least one protection plan'),
     /** Where the file-system sources are in AWS. Without it they can only be backed up by the local cloud. */
     fileSystem: fileSystemSchema.optional(),
+    /** The scheduled scrub of both vaults (docs/RUNBOOKS.md, "Scrub"); absent: daily, a seventh of the objects per run. */
+    scrub: z
+      .strictObject({
+        schedule: scheduleExpression.optional(),
+        /** The share of the objects each run reads: a cycle (every object read once) takes ⌈1/fraction⌉ runs. */
+        fraction: z.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (every object each run)').optional(),
+      })
+      .optional(),
   })
   .refine((e) => e.primaryRegion !== e.drRegion, { message: 'drRegion must differ from primaryRegion', path: ['drRegion'] })
   .refine((e) => new Set(e.plans.map((p) => p.name)).size === e.plans.length, {

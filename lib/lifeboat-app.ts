@@ -35,6 +35,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       drStack: dr,
       plans: env.plans.map((plan) => ({ ...plan, sources: plan.sources.map((source) => sourceOf(primary, source)) })),
       ...(env.fileSystem ? { fileSystem: env.fileSystem.efs } : {}),
+      ...(env.scrub ? { scrub: env.scrub } : {}),
     });
     addOutputs(primary, dr, protection);
     for (const stack of [primary, dr]) Tags.of(stack).add('lifeboat:environment', env.name);
@@ -62,5 +63,7 @@ function addOutputs(primary: Stack, dr: Stack, protection: LifeboatProtection): 
   new CfnOutput(primary, 'CatalogTableName', { value: protection.catalog.table.tableName });
   new CfnOutput(primary, 'BackupStateMachineArn', { value: protection.backupWorkflow.stateMachine.stateMachineArn });
   new CfnOutput(primary, 'RestoreStateMachineArn', { value: protection.restoreWorkflow.stateMachine.stateMachineArn });
+  new CfnOutput(dr, 'FailoverStateMachineArn', { value: protection.failoverWorkflow.stateMachine.stateMachineArn });
+  new CfnOutput(dr, 'DrRestoreStateMachineArn', { value: protection.drRestoreWorkflow.stateMachine.stateMachineArn });
 }
 
