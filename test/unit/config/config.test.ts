@@ -47,6 +47,34 @@ describe('Lifeboat configuration', () => {
     expect(issues.some((i) => i.startsWith('environments[0].plans[0].sources[1].type'))).toBe(true);
   });
 
+  it('names the fields of a bad drill and scrub, and gives the scrub settings to the schedule', () => {
+    const raw = withChange((c) => {
+      const plan = (c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+      plan.drill = { schedule: 'rate(7 days)', vault: 'tertiary', samples: -1 };
+      (c.environments[0] as Record<string, unknown>).scrub = { fraction: 0 };
+    });
+    const issues = issuesOf(raw);
+    expect(issues.some((i) => i.startsWith('environments[0].plans[0].drill.vault:'))).toBe(true);
+    expect(issues.some((i) => i.startsWith('environments[0].plans[0].drill.samples:'))).toBe(true);
+    expect(issues).toContain('environments[0].scrub.fraction: must be above 0');
+
+    const good = parseLifeboatConfig(
+      withChange((c) => {
+        const plan = (c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+        plan.drill = { schedule: 'rate(7 days)' };
+        (c.environments[0] as Record<string, unknown>).scrub = { schedule: 'cron(0 3 * * ? *)', fraction: 0.25 };
+      }),
+      'test.json',
+    );
+    expect(good.environments[0]?.plans[0]?.drill).toEqual({ schedule: 'rate(7 days)', selection: 'latest', windowDays: 7, vault: 'dr', samples: 10 });
+    const stacks = buildLifeboatApp(new App(), good).get(good.environments[0]?.name ?? '');
+    const schedule = stacks?.protection.scrubWorkflow.schedule;
+    expect(schedule?.scheduleExpression).toBe('cron(0 3 * * ? *)');
+    expect(JSON.parse(String(schedule?.target && (schedule.target as { input?: string }).input))).toEqual({ fraction: 0.25 });
+    expect(stacks?.protection.drDrillWorkflow.schedules.map((s) => s.name)).toEqual([`lifeboat-${good.environments[0]?.name ?? ''}-drill-${good.environments[0]?.plans[0]?.name ?? ''}`]);
+    expect(stacks?.protection.drillWorkflow.schedules).toEqual([]);
+  });
+
   it('rejects a DR region equal to the primary region', () => {
     const raw = withChange((c) => {
       (c.environments[0] as Record<string, unknown>).drRegion = 'us-east-1';
