@@ -36,6 +36,8 @@ let packageDir: string;
 let appDir: string;
 let report: SynthReport;
 let shopTemplate: Template;
+/** Every stack's template: the protection's functions are in both the Shop stack and its DR stack. */
+let allTemplates: Template[];
 
 /** A user's environment: none of the variables our own test runs set (LIFEBOAT_HANDLER_BUNDLES would replace the packed bundles). */
 const USER_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LIFEBOAT_')));
@@ -89,6 +91,7 @@ beforeAll(() => {
   report = JSON.parse(readFileSync(reportFile, 'utf8')) as SynthReport;
   const shop = report.stacks.find((s) => s.stackName === report.shopStackName);
   shopTemplate = shop ? (JSON.parse(readFileSync(shop.templateFile, 'utf8')) as Template) : {};
+  allTemplates = report.stacks.map((s) => JSON.parse(readFileSync(s.templateFile, 'utf8')) as Template);
 }, 600_000);
 
 afterAll(() => {
@@ -175,7 +178,7 @@ describe('examples/protect-existing-stack, installed from the tarball', () => {
 
   it('takes every function\'s code from the prebuilt bundles, with no esbuild to be found', () => {
     expect(report.esbuildResolvable).toBe(false);
-    const functions = Object.values(shopTemplate.Resources ?? {}).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler === 'index.handler');
+    const functions = allTemplates.flatMap((t) => Object.values(t.Resources ?? {})).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler === 'index.handler');
     const bundled = functions.map((fn) => {
       const handler = (fn.Properties?.Environment as { Variables: Record<string, string> }).Variables.LIFEBOAT_HANDLER ?? '';
       const asset = path.join(report.assemblyDir, String(fn.Metadata?.['aws:asset:path']));
