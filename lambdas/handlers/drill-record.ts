@@ -4,7 +4,6 @@ import { drillStateSchema } from '../drill/drill-state';
 import { recordDrill } from '../drill/record-drill';
 import { drillFailureCause } from '../drill/drill-verdict';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
-import { parseInput } from '../runtime/parse-input';
 
 /** The entries of `state` named in `keys` that are present. */
 function pick(state: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
@@ -15,11 +14,18 @@ function pick(state: Record<string, unknown>, keys: readonly string[]): Record<s
  * The state machine passes the execution's input, name and start time from the context object and the
  * whole state beside them (`state`: what the steps that ran put there): ASL cannot name paths that may be absent.
  */
-const envelopeSchema = z.object({ input: z.unknown(), execution: z.string(), startedAt: z.string(), state: z.record(z.string(), z.unknown()) });
+const envelopeSchema = z
+  .object({ input: z.unknown(), execution: z.string(), startedAt: z.string(), state: z.record(z.string(), z.unknown()) })
+  .transform(({ state, ...context }, ctx) => {
+    const parsed = drillStateSchema.safeParse({ ...pick(state, ['drill', 'restored', 'comparison', 'cleanup', 'error']), ...context });
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
+    return z.NEVER;
+  });
 
 /** Last step of the drill: RTO, RPO and verdict; the report object in the home vault and the catalog item of this region. */
-export const handler = lifeboatHandler({ schema: envelopeSchema, describes: 'drill state' }, async ({ state, ...context }, runtime) => {
-  const record = await recordDrill(parseInput(drillStateSchema, { ...pick(state, ['drill', 'restored', 'comparison', 'cleanup', 'error']), ...context }, 'drill state'), {
+export const handler = lifeboatHandler({ schema: envelopeSchema, describes: 'drill state' }, async (state, runtime) => {
+  const record = await recordDrill(state, {
     plans: runtime.plans,
     environment: runtime.environment,
     region: runtime.config.region,

@@ -26,9 +26,11 @@ it.each([
   ['drill-compare', compare, { drill, restored: [{ source: 'assets' }] }, 'Invalid drill comparison request: restored.0.restoreId: '],
   ['drill-compare', compare, { drill: { ...drill, samples: -1 }, restored: [] }, 'Invalid drill comparison request: drill.samples: '],
   ['drill-compare', compare, { drill, restored: [], verifiedAt: 'yesterday' }, 'Invalid drill comparison request: verifiedAt: must be an ISO time'],
-  ['drill-cleanup', cleanup, { drillId: 'latest' }, 'Invalid drill cleanup request: drillId: must be a drill id'],
-  ['drill-cleanup', cleanup, { drillId: drill.drillId, sweep: 'yes' }, 'Invalid drill cleanup request: sweep: must be true or false'],
-  ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x', error: { Cause: 'no Error' } }, 'Invalid drill state: error.Error: '],
+  ['drill-cleanup', cleanup, { startedAt: '2026-11-30T12:00:00Z' }, 'Invalid drill cleanup request: execution: '],
+  ['drill-cleanup', cleanup, { execution: 'e', startedAt: 'yesterday' }, 'Invalid drill cleanup request: startedAt: must be the execution start time'],
+  ['drill-cleanup', cleanup, { execution: 'e', startedAt: '2026-11-30T12:00:00Z', sweep: 'yes' }, 'Invalid drill cleanup request: sweep: must be true or false'],
+  ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x', state: { error: { Cause: 'no Error' } } }, 'Invalid drill state: error.Error: '],
+  ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x' }, 'Invalid drill state: state: '],
 ])('%s refuses %j naming the field', async (_name, handler, input, message) => {
   await expect(handler(input)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
 });
