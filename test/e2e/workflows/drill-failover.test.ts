@@ -1,11 +1,12 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListBucketsCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LifeboatConfig, lifeboatConfigSchema, type SourceConfig } from '../../../config/lifeboat-config';
-import { causeMessage } from '../../../cli/workflow-runner';
+import { drillRunCommand, drillsEvidenceCommand } from '../../../cli/commands/drill-commands';
+import { causeMessage, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { DrillLog } from '../../../lambdas/catalog/drill-log';
@@ -221,6 +222,30 @@ describe('drills and failover, with their faults', () => {
     const object = await drS3.send(new GetObjectCommand({ Bucket: names.drVault, Key: recorded.reportKey }));
     const body = JSON.parse(await object.Body?.transformToString() ?? '{}') as DrillRecord;
     expect(body).toMatchObject({ drillId: recorded.drillId, verdict: 'PASSED', backup: { backupId: shopBackup } });
+    expect(await scratchLeft()).toEqual([]);
+  }, 180_000);
+
+  it('the CLI runs a drill (exit 0, the report printed) and lists it as evidence with its report object\'s hash checked', async () => {
+    const configFile = path.join(dataDir, 'lifeboat.config.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    const target = { config: configFile, env: 'dt', dataDir };
+    // The runner runs the state machine in this process (the CLI's own local runner imports the executor lazily, which jest's VM cannot).
+    const runner: WorkflowRunner = {
+      run: async (workflow, input, _progress, options) => {
+        expect({ workflow, region: options?.region }).toEqual({ workflow: 'drill', region: 'dr' });
+        const result = await run('dr', names.drillStateMachine, input);
+        return { executionId: result.executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}), ...(result.cause ? { cause: result.cause } : {}) };
+      },
+    };
+    const code = await drillRunCommand({ ...target, plan: 'shop', json: true }, { io, runner, stderr: { isTTY: false, write: () => true } });
+    expect({ code, lines: code === 0 ? [] : lines }).toEqual({ code: 0, lines: [] });
+    const printed = (JSON.parse(lines.join('\n')) as { verdict: string; report: DrillRecord }).report;
+    expect(printed).toMatchObject({ plan: 'shop', vault: 'dr', verdict: 'PASSED' });
+    lines.length = 0;
+    expect(await drillsEvidenceCommand({ ...target, since: '1d', plan: 'shop', format: 'json' }, { io, stderr: { isTTY: false, write: () => true } })).toBe(0);
+    expect(lines.join('\n')).toContain(printed.reportSha256);
     expect(await scratchLeft()).toEqual([]);
   }, 180_000);
 
