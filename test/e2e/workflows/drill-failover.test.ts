@@ -6,6 +6,7 @@ import { GetObjectCommand, ListBucketsCommand, paginateListObjectsV2, PutObjectC
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LifeboatConfig, lifeboatConfigSchema, type SourceConfig } from '../../../config/lifeboat-config';
 import { drillRunCommand, drillsEvidenceCommand } from '../../../cli/commands/drill-commands';
+import { failoverCommand } from '../../../cli/commands/failover-command';
 import { causeMessage, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
@@ -161,6 +162,20 @@ async function drillOf(result: LocalExecutionResult, drills: DrillLog = drDrills
   return record;
 }
 
+/**
+ * The CLI's runner for `workflow`, running the state machine in this process on the region's stack (the CLI's own
+ * local runner imports the executor lazily, which jest's VM cannot); it checks the CLI asked for the DR region.
+ */
+function inProcessRunner(expected: 'drill' | 'failover'): WorkflowRunner {
+  return {
+    run: async (workflow, input, _progress, options) => {
+      expect({ workflow, region: options?.region }).toEqual({ workflow: expected, region: 'dr' });
+      const result = await run('dr', expected === 'drill' ? names.drillStateMachine : names.failoverStateMachine, input);
+      return { executionId: result.executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}), ...(result.cause ? { cause: result.cause } : {}) };
+    },
+  };
+}
+
 async function compareWithSources(report: { sources: { source: string; target: string }[] }): Promise<string[]> {
   const differences: string[] = [];
   for (const restored of report.sources) {
@@ -231,15 +246,7 @@ describe('drills and failover, with their faults', () => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
     const target = { config: configFile, env: 'dt', dataDir };
-    // The runner runs the state machine in this process (the CLI's own local runner imports the executor lazily, which jest's VM cannot).
-    const runner: WorkflowRunner = {
-      run: async (workflow, input, _progress, options) => {
-        expect({ workflow, region: options?.region }).toEqual({ workflow: 'drill', region: 'dr' });
-        const result = await run('dr', names.drillStateMachine, input);
-        return { executionId: result.executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}), ...(result.cause ? { cause: result.cause } : {}) };
-      },
-    };
-    const code = await drillRunCommand({ ...target, plan: 'shop', json: true }, { io, runner, stderr: { isTTY: false, write: () => true } });
+    const code = await drillRunCommand({ ...target, plan: 'shop', json: true }, { io, runner: inProcessRunner('drill'), stderr: { isTTY: false, write: () => true } });
     expect({ code, lines: code === 0 ? [] : lines }).toEqual({ code: 0, lines: [] });
     const printed = (JSON.parse(lines.join('\n')) as { verdict: string; report: DrillRecord }).report;
     expect(printed).toMatchObject({ plan: 'shop', vault: 'dr', verdict: 'PASSED' });
@@ -290,6 +297,23 @@ describe('drills and failover, with their faults', () => {
     expect(again.cause).toMatch(/overwrite: the failover target of source/);
     expect(again.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Validate failover', 'Failure report', 'Failover failed']);
   }, 240_000);
+
+  it('lifeboat failover --at TIME restores the backup of that time into targets of the suffix given, each equal to its source', async () => {
+    const configFile = path.join(dataDir, 'lifeboat.config.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    const at = (await drCatalog.requireBackup(shopBackup)).endedAt ?? '';
+    const code = await failoverCommand(
+      { config: configFile, env: 'dt', dataDir, plan: 'shop', at, targetSuffix: 'cli', json: true },
+      { io, runner: inProcessRunner('failover'), stderr: { isTTY: false, write: () => true } },
+    );
+    expect({ code, lines: code === 0 ? [] : lines }).toEqual({ code: 0, lines: [] });
+    const { report } = JSON.parse(lines.join('\n')) as { report: { backup: { backupId: string }; sources: { source: string; target: string }[] } };
+    expect(report.backup.backupId).toBe(shopBackup);
+    expect(report.sources.every((s) => s.target.includes('-cli'))).toBe(true);
+    expect(await compareWithSources(report)).toEqual([]);
+  }, 180_000);
 
   it('the DR region stopped during a replication: the backup stays COMMITTED in the primary with no DR copy; the next run completes it and the DR catalog agrees', async () => {
     let stopping: Promise<unknown> | undefined;
