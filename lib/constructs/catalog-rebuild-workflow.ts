@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
+import { plansInStack } from './plans-in-stack';
 import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
@@ -93,7 +94,8 @@ export class CatalogRebuildWorkflow extends Construct {
         LIFEBOAT_ENVIRONMENT: props.environmentName,
         ...vaultEnvironment,
         CATALOG_TABLE: props.catalog.tableName,
-        LIFEBOAT_PLANS: stack.toJsonString(plans),
+        // In the DR stack a source named by a primary-region token cannot be referenced (the rebuild uses plan names only).
+        LIFEBOAT_PLANS: stack.toJsonString(plansInStack(this, plans)),
       },
     });
     this.function = rebuild;
