@@ -40,12 +40,14 @@ export function withTargetOptions(cmd: Command): Command {
 export type EnvironmentAccess = {
   environment: EnvironmentConfig;
   catalog: BackupCatalog;
+  /** The catalog of either region (`<prefix>-catalog` in each; 'primary' is `catalog`): the DR one is what the DR region's runbooks read. */
+  catalogIn(region: 'primary' | 'dr'): BackupCatalog;
   /** The scrub runs recorded in the same catalog table. */
   scrubLog: ScrubLog;
   openVault(side: 'primary' | 'dr'): Promise<Vault>;
 };
 
-export type AccessClients = { dynamodb?: DynamoDBClient; s3?: (region: string) => S3Client; kms?: (region: string) => KMSClient };
+export type AccessClients = { dynamodb?: DynamoDBClient; drDynamodb?: DynamoDBClient; s3?: (region: string) => S3Client; kms?: (region: string) => KMSClient };
 
 export async function environmentAccess(options: TargetOptions, clients: AccessClients = {}): Promise<EnvironmentAccess> {
   const environment = findEnvironment(loadLifeboatConfig(options.config), options.env);
@@ -57,9 +59,20 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
   const dynamodb = clients.dynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.primaryRegion) : new DynamoDBClient({ region: environment.primaryRegion }));
   const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region }));
   const documents = DynamoDBDocumentClient.from(dynamodb);
+  const catalog = new BackupCatalog(documents, names.catalogTable);
+  let drCatalog: BackupCatalog | undefined;
   return {
     environment,
-    catalog: new BackupCatalog(documents, names.catalogTable),
+    catalog,
+    catalogIn(region) {
+      if (region === 'primary') return catalog;
+      // Built on first use: a command that never reads the DR catalog makes no DR-region client.
+      if (!drCatalog) {
+        const drDynamodb = clients.drDynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.drRegion) : new DynamoDBClient({ region: environment.drRegion }));
+        drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDynamodb), names.catalogTable);
+      }
+      return drCatalog;
+    },
     scrubLog: new ScrubLog(documents, names.catalogTable),
     async openVault(side) {
       let provider: KeyProvider;

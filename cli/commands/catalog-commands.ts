@@ -8,18 +8,25 @@ import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
-import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
+import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 
 /**
- * `lifeboat catalog rebuild --vault primary|dr`: the catalog's records of committed backups, rebuilt
- * from a vault's snapshots (lambdas/catalog/catalog-rebuild.ts; docs/RUNBOOKS.md, "Catalog
- * rebuild"), in this process; with `--runbook`, by the environment's catalog-rebuild state machine
- * (started and followed as `lifeboat restore` does), which prints its summary. Exit codes: 0 every
+ * `lifeboat catalog rebuild --vault primary|dr [--region primary|dr]`: the catalog's records of
+ * committed backups, rebuilt from a vault's snapshots (lambdas/catalog/catalog-rebuild.ts;
+ * docs/RUNBOOKS.md, "Catalog rebuild"), in this process; with `--runbook`, by the environment's
+ * catalog-rebuild state machine of that region (started and followed as `lifeboat restore` does),
+ * which prints its summary.
+ *
+ * `--region` names the catalog written (and the region whose runbook runs), `--vault` the vault read.
+ * The region is never inferred from the vault: `--vault dr` alone keeps writing the primary catalog
+ * (the primary vault lost, the primary region up), and a lost DR catalog is `--vault dr --region dr`,
+ * which touches nothing of the primary region; the DR region has no primary vault, so `--region dr
+ * --vault primary` is refused. Exit codes: 0 every
  * backup in the vault is in the catalog; 3 done, but something was left out (a backup skipped, a
  * snapshot unreadable, a catalog record whose snapshot the vault lacks), each named; 1 failed; 2 the
  * command line is wrong.
  */
-export type CatalogRebuildOptions = TargetOptions & { vault: string; json?: boolean; runbook?: boolean };
+export type CatalogRebuildOptions = TargetOptions & { vault: string; region?: string; json?: boolean; runbook?: boolean };
 export type CatalogCommandDeps = { io: CliIo; clients?: AccessClients; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner };
 const defaultDeps: CatalogCommandDeps = { io: processIo, stderr: process.stderr };
 
@@ -31,8 +38,17 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
     io.err(`lifeboat catalog rebuild: --vault must be primary or dr, got ${options.vault}`);
     return 2;
   }
+  const region = options.region ?? 'primary';
+  if (region !== 'primary' && region !== 'dr') {
+    io.err(`lifeboat catalog rebuild: --region must be primary or dr, got ${region}`);
+    return 2;
+  }
+  if (region === 'dr' && options.vault === 'primary') {
+    io.err('lifeboat catalog rebuild: --region dr rebuilds the DR catalog from the DR vault only (it must work with the primary region down); use --vault dr, or --region primary to rebuild the primary catalog from the primary vault');
+    return 2;
+  }
   const side: VaultSide = options.vault;
-  if (options.runbook) return catalogRebuildRunbook(options, side, { io, stderr: deps.stderr ?? defaultDeps.stderr, runner: deps.runner });
+  if (options.runbook) return catalogRebuildRunbook(options, side, region, { io, stderr: deps.stderr ?? defaultDeps.stderr, runner: deps.runner });
   try {
     const access = await environmentAccess(options, clients);
     const vault = await access.openVault(side);
@@ -51,7 +67,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
     const report = await rebuildCatalog({
       vault,
       side,
-      catalog: access.catalog,
+      catalog: access.catalogIn(region),
       environment: access.environment.name,
       plans: access.environment.plans.map((p) => p.name),
       drHolds,
@@ -67,13 +83,18 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
 }
 
 /** Through the state machine: its summary is the output; a failed execution is reported with the error's name and message. */
-async function catalogRebuildRunbook(options: CatalogRebuildOptions, side: VaultSide, deps: { io: CliIo; stderr: CatalogCommandDeps['stderr']; runner: WorkflowRunner | undefined }): Promise<number> {
+async function catalogRebuildRunbook(
+  options: CatalogRebuildOptions,
+  side: VaultSide,
+  region: WorkflowRegion,
+  deps: { io: CliIo; stderr: CatalogCommandDeps['stderr']; runner: WorkflowRunner | undefined },
+): Promise<number> {
   const { io } = deps;
   try {
     const config = loadLifeboatConfig(options.config);
     const runner = deps.runner ?? (options.aws ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) }) : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir }));
-    const progress = progressLine(deps.stderr, `catalog rebuild (${side} vault)`);
-    const outcome = await runner.run('catalog-rebuild', { vault: side }, (p) => progress.update(p));
+    const progress = progressLine(deps.stderr, `catalog rebuild (${side} vault into the ${region} catalog)`);
+    const outcome = await runner.run('catalog-rebuild', { vault: side }, (p) => progress.update(p), { region });
     progress.done();
     const summary = outcome.status === 'SUCCEEDED' ? (outcome.output as CatalogRebuildSummary) : undefined;
     if (options.json) {
@@ -143,8 +164,13 @@ export function registerCatalogCommands(program: Command): void {
   const catalog = program.command('catalog').description('the backup catalog table');
   withTargetOptions(catalog.command('rebuild').description('rebuild the catalog records of every committed backup from a vault\'s snapshots (idempotent; never downgrades a record)'))
     .requiredOption('--vault <vault>', 'the vault to rebuild from: primary or dr')
+    .option(
+      '--region <region>',
+      'the catalog rebuilt, and with --runbook the region whose runbook runs: primary (default; from either vault) or dr (the DR catalog, from --vault dr only; nothing of the primary region is reached). Never inferred from --vault',
+      'primary',
+    )
     .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias); default: alias/lifeboat-<env>-vault')
-    .option('--runbook', 'run the environment\'s catalog-rebuild state machine (lifeboat-<env>-catalog-rebuild) instead of rebuilding in this process; prints its summary')
+    .option('--runbook', 'run the catalog-rebuild state machine (lifeboat-<env>-catalog-rebuild) of --region instead of rebuilding in this process; prints its summary')
     .action(async (opts: CatalogRebuildOptions) => {
       process.exitCode = await catalogRebuildCommand(opts);
     });

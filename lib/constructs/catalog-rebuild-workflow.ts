@@ -5,8 +5,10 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
+import { plansInStack } from './plans-in-stack';
 import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
@@ -20,12 +22,18 @@ export type CatalogRebuildWorkflowProps = {
   readonly stateMachineName: string;
   /** The plans whose catalog records are checked against the vault (LIFEBOAT_PLANS). */
   readonly plans: readonly LifeboatPlan[];
-  /** The primary vault (LifeboatVault's bucket) and its KMS key. */
+  /** The vault of the workflow's region (LifeboatVault's bucket) and its KMS key: the primary vault, or the DR vault for the DR region's runbook (`vaultSide: 'dr'`). */
   readonly vault: s3.IBucket;
   readonly vaultKey: kms.IKey;
-  /** The DR vault: rebuilt from with `"vault": "dr"`, listed for the DR copy status otherwise. */
-  readonly drVault: ReplicaVaultLocation;
-  /** The catalog (CatalogTable's table, with its byPlan index) and its KMS key. */
+  /**
+   * Which vault `vault` is. 'dr': the DR region's runbook, which rebuilds the DR catalog from the DR vault
+   * alone (its functions have LIFEBOAT_HOME_VAULT=dr and nothing of the primary region).
+   * @default 'primary'
+   */
+  readonly vaultSide?: 'primary' | 'dr';
+  /** The DR vault, read from the primary region: rebuilt from with `"vault": "dr"`, listed for the DR copy status otherwise. Required for the primary side, refused for the DR side. */
+  readonly drVault?: ReplicaVaultLocation;
+  /** The catalog of the workflow's region (CatalogTable's table, with its byPlan index) and its KMS key. */
   readonly catalog: dynamodb.ITable;
   readonly catalogKey: kms.IKey;
 };
@@ -59,6 +67,8 @@ const WORKFLOW_TIMEOUT = Duration.hours(1);
  * makes S3 answer a missing key 404 as the vault expects), Decrypt on both vault keys (the DR key by
  * its alias); on the catalog GetItem, PutItem (conditional: absent records only, and index items),
  * UpdateItem (copies.dr) and Query on the plan index, with the catalog key as the other writers have it.
+ * The DR region's runbook (`vaultSide: 'dr'`) has the same access to its own vault and the DR catalog
+ * only, so a lost DR catalog is rebuilt with the primary region down.
  */
 export class CatalogRebuildWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -68,31 +78,39 @@ export class CatalogRebuildWorkflow extends Construct {
     super(scope, id);
     const { plans } = validatePlans(this, 'CatalogRebuildWorkflow', { plans: props.plans });
     const stack = Stack.of(this);
+    const side = props.vaultSide ?? 'primary';
+    if (side === 'primary' && !props.drVault) throw new InvalidLifeboatPropsError(`CatalogRebuildWorkflow ${this.node.path}`, ['drVault: is required for the primary region\'s catalog-rebuild runbook (it rebuilds from the DR vault with "vault": "dr" and lists it for the DR copy status)']);
+    if (side === 'dr' && props.drVault) throw new InvalidLifeboatPropsError(`CatalogRebuildWorkflow ${this.node.path}`, ['drVault: the DR region\'s catalog-rebuild runbook reads only its own vault; remove drVault']);
     const dr = props.drVault;
-    const drAccess = replicaVaultAccess(stack, dr);
+    const drAccess = dr ? replicaVaultAccess(stack, dr) : undefined;
+    // The DR region's function sees its own vault as the DR vault, and no primary vault at all (PrimaryVaultUnavailableError).
+    const vaultEnvironment: Record<string, string> =
+      side === 'primary'
+        ? { VAULT_BUCKET: props.vault.bucketName, VAULT_KEY_ARN: props.vaultKey.keyArn, ...(drAccess ? drAccess.environment : {}) }
+        : { LIFEBOAT_HOME_VAULT: 'dr', DR_VAULT_BUCKET: props.vault.bucketName, DR_REGION: stack.region, DR_VAULT_KEY_ARN: props.vaultKey.keyArn };
     const rebuild = new LifeboatFunction(this, 'RebuildCatalog', {
       handler: 'rebuild-catalog',
       environment: {
         LIFEBOAT_ENVIRONMENT: props.environmentName,
-        VAULT_BUCKET: props.vault.bucketName,
-        VAULT_KEY_ARN: props.vaultKey.keyArn,
-        ...drAccess.environment,
+        ...vaultEnvironment,
         CATALOG_TABLE: props.catalog.tableName,
-        LIFEBOAT_PLANS: stack.toJsonString(plans),
+        // In the DR stack a source named by a primary-region token cannot be referenced (the rebuild uses plan names only).
+        LIFEBOAT_PLANS: stack.toJsonString(plansInStack(this, plans)),
       },
     });
     this.function = rebuild;
 
-    const drBucketArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
-    const drKeyArns = drAccess.keyArns;
-    const vaultObjects = [...VAULT_READ_KEYS.map((k) => props.vault.arnForObjects(k)), ...VAULT_READ_KEYS.map((k) => `${drBucketArn}/${k}`)];
+    const drBucketArn = dr ? `arn:${stack.partition}:s3:::${dr.bucketName}` : undefined;
+    const vaultObjects = [...VAULT_READ_KEYS.map((k) => props.vault.arnForObjects(k)), ...(drBucketArn ? VAULT_READ_KEYS.map((k) => `${drBucketArn}/${k}`) : [])];
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects }));
-    rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, drBucketArn] }));
+    rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, ...(drBucketArn ? [drBucketArn] : [])] }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
-    // The DR key is named by its alias (another region, another stack): Decrypt on exactly the key that carries it.
-    rebuild.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [drKeyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } } }),
-    );
+    if (dr && drAccess) {
+      // The DR key is named by its alias (another region, another stack): Decrypt on exactly the key that carries it.
+      rebuild.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [drAccess.keyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } } }),
+      );
+    }
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/${PLAN_INDEX}`] }));
     props.catalogKey.grantEncryptDecrypt(rebuild);
@@ -100,7 +118,9 @@ export class CatalogRebuildWorkflow extends Construct {
     const rebuildTask = lifeboatTask(
       this,
       'Rebuild catalog',
-      'Validates the input ({"vault": "primary" | "dr"}, default primary), reads every snapshot of that vault and writes the COMMITTED record and index items of each backup the catalog lacks; never replaces or downgrades a record. Idempotent: safe to run again.',
+      side === 'primary'
+        ? 'Validates the input ({"vault": "primary" | "dr"}, default primary), reads every snapshot of that vault and writes the COMMITTED record and index items of each backup the catalog lacks; never replaces or downgrades a record. Idempotent: safe to run again.'
+        : 'Validates the input ({"vault": "dr"} or {}: this region\'s vault only), reads every snapshot of the DR vault and writes the COMMITTED record (copies.dr COMMITTED) and index items of each backup the DR catalog lacks; never replaces or downgrades a record. Idempotent: safe to run again.',
       rebuild,
       '$.report',
     );
@@ -117,7 +137,7 @@ export class CatalogRebuildWorkflow extends Construct {
 
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: rebuildTask.next(report), timeout: WORKFLOW_TIMEOUT });
 
-    acknowledgeScopedWildcards(this, [...vaultObjects, drKeyArns, `${rebuild.functionArn}:*`]);
+    acknowledgeScopedWildcards(this, [...vaultObjects, ...(drAccess ? [drAccess.keyArns] : []), `${rebuild.functionArn}:*`]);
     for (const role of [rebuild.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
   }
 }

@@ -123,6 +123,8 @@ export class LifeboatProtection extends Construct {
   readonly restoreWorkflow: RestoreWorkflow;
   /** The catalog-rebuild runbook: the catalog's records rebuilt from a vault's snapshots. */
   readonly catalogRebuildWorkflow: CatalogRebuildWorkflow;
+  /** The DR region's catalog-rebuild runbook (in `drStack`): the DR catalog rebuilt from the DR vault alone. */
+  readonly drCatalogRebuildWorkflow: CatalogRebuildWorkflow;
   /** The scrub runbook: the vaults read a slice at a time, each healed from the other; scheduled. */
   readonly scrubWorkflow: ScrubWorkflow;
   readonly schedules: BackupSchedules;
@@ -214,6 +216,16 @@ export class LifeboatProtection extends Construct {
       catalogKey: this.drCatalogKey,
       stateMachineName: names.failoverStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
+    });
+    this.drCatalogRebuildWorkflow = new CatalogRebuildWorkflow(drScope, 'CatalogRebuild', {
+      environmentName: this.environmentName,
+      plans: props.plans,
+      vault: this.drVault.bucket,
+      vaultKey: this.drVault.key,
+      vaultSide: 'dr',
+      catalog: this.drCatalog.table,
+      catalogKey: this.drCatalogKey,
+      stateMachineName: names.catalogRebuildStateMachine,
     });
     // No file system (nor VPC): the rebuild reads only the vaults and writes only the catalog.
     this.catalogRebuildWorkflow = new CatalogRebuildWorkflow(this, 'CatalogRebuild', { ...vaultsAndCatalog, stateMachineName: names.catalogRebuildStateMachine });

@@ -4,18 +4,19 @@ import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
 
-/** The catalog-rebuild runbook's state machine and the exact grants of its one function (cdk-nag: lifeboat-stacks.test.ts). */
+/** The catalog-rebuild runbooks of both regions: state machine and the exact grants of the one function (cdk-nag: lifeboat-stacks.test.ts). */
 const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 const dev = synthesizeApp((app) => buildLifeboatApp(app, config)).built.get('dev');
 if (!dev) throw new Error('the sample config defines the dev environment');
 const primary = Template.fromStack(dev.primary);
+const dr = Template.fromStack(dev.dr);
 
 type Resource = { Properties?: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 /** The definition as Step Functions receives it, the intrinsics replaced by their logical ids. */
-function rebuildDefinition(): { States: Record<string, Record<string, unknown>>; StartAt: string } {
-  const machines = primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-catalog-rebuild' } }) as Record<string, Resource>;
+function rebuildDefinition(template: Template = primary): { States: Record<string, Record<string, unknown>>; StartAt: string } {
+  const machines = template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-catalog-rebuild' } }) as Record<string, Resource>;
   const [machine] = Object.values(machines);
   if (!machine) throw new Error('no catalog-rebuild state machine');
   const parts = ((machine.Properties?.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]).map((p) => (typeof p === 'string' ? p : 'TOKEN'));
@@ -23,19 +24,19 @@ function rebuildDefinition(): { States: Record<string, Record<string, unknown>>;
 }
 
 /** Every statement of the role of the function running `handler`, with tokens as they resolve in the template. */
-function statementsOf(handler: string): Statement[] {
-  const fns = primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } }) as Record<string, Resource>;
+function statementsOf(handler: string, template: Template = primary): Statement[] {
+  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } }) as Record<string, Resource>;
   expect(Object.keys(fns)).toHaveLength(1);
   const [fn] = Object.values(fns);
   const role = (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  return Object.values(primary.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
     .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${role}"`))
     .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
 /** The logical id of the only resource of a type whose properties match. */
-function logicalId(type: string, props: Record<string, unknown>): string {
-  const [id] = Object.keys(primary.findResources(type, { Properties: props }));
+function logicalId(type: string, props: Record<string, unknown>, template: Template = primary): string {
+  const [id] = Object.keys(template.findResources(type, { Properties: props }));
   if (!id) throw new Error(`no ${type} like ${JSON.stringify(props)}`);
   return id;
 }
@@ -119,4 +120,50 @@ it('grants exactly: read both vaults (config, keys, snapshots), Decrypt both vau
   // The catalog: items of the table, and Query only on the plan index.
   for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(byAction.get(action)).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
   expect(byAction.get('dynamodb:Query')).toEqual([flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] })]);
+});
+
+describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the DR vault alone', () => {
+  it('defines lifeboat-dev-catalog-rebuild in the DR stack with the same states', () => {
+    const definition = rebuildDefinition(dr);
+    expect(definition.StartAt).toBe('Rebuild catalog');
+    expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Rebuild catalog', 'Rebuild failed', 'Rebuild report']);
+    expect(String(definition.States['Rebuild catalog']?.Comment)).toContain('DR vault');
+    dr.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/lifeboat-dev-catalog-rebuild' });
+  });
+
+  it('gives its function the DR vault as its home and the DR catalog, and nothing of the primary region', () => {
+    const table = logicalId('AWS::DynamoDB::Table', { TableName: 'lifeboat-dev-catalog' }, dr);
+    const vault = logicalId('AWS::S3::Bucket', { BucketName: 'lifeboat-dev-vault-000000000000-us-west-2' }, dr);
+    const fns = Object.values(dr.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'rebuild-catalog' }) } } }) as Record<string, Resource>);
+    expect(fns).toHaveLength(1);
+    const variables = (fns[0]?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toMatchObject({ LIFEBOAT_HOME_VAULT: 'dr', DR_REGION: 'us-west-2', CATALOG_TABLE: { Ref: table }, DR_VAULT_BUCKET: { Ref: vault } });
+    expect(variables.VAULT_BUCKET).toBeUndefined();
+    expect(variables.VAULT_KEY_ARN).toBeUndefined();
+    expect(flat(variables)).not.toContain('us-east-1');
+    expect(fns[0]?.Properties).toMatchObject({ Timeout: 900 });
+    expect(fns[0]?.Properties?.VpcConfig).toBeUndefined();
+  });
+
+  it('grants exactly: read the DR vault (config, keys, snapshots), Decrypt its key, GetItem/PutItem/UpdateItem/Query on the DR catalog; no us-east-1 resource', () => {
+    const vault = logicalId('AWS::S3::Bucket', { BucketName: 'lifeboat-dev-vault-000000000000-us-west-2' }, dr);
+    const vaultKeyAlias = logicalId('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-dr-vault' }, dr);
+    const vaultKeyId = (dr.findResources('AWS::KMS::Alias')[vaultKeyAlias]?.Properties?.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const table = logicalId('AWS::DynamoDB::Table', { TableName: 'lifeboat-dev-catalog' }, dr);
+    const statements = statementsOf('rebuild-catalog', dr);
+    expect(flat(statements)).not.toContain('us-east-1');
+    const byAction = new Map<string, string[]>();
+    for (const s of statements) {
+      expect(s.Effect).toBe('Allow');
+      expect(s.Condition).toBeUndefined();
+      for (const a of [s.Action].flat()) byAction.set(a, [...(byAction.get(a) ?? []), ...[s.Resource].flat().map(flat)]);
+    }
+    expect(byAction.get('s3:GetObject')?.sort()).toEqual(['/config', '/keys/*', '/snapshots/*'].map((key) => flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [vault, 'Arn'] }, key]] })).sort());
+    expect(byAction.get('s3:ListBucket')).toEqual([flat({ 'Fn::GetAtt': [vault, 'Arn'] })]);
+    const decrypt = statements.filter((s) => [s.Action].flat().includes('kms:Decrypt')).map((s) => flat(s.Resource));
+    expect(decrypt).toHaveLength(2);
+    expect(decrypt.join(' ')).toContain(`"${vaultKeyId}","Arn"`);
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(byAction.get(action)).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
+    expect(byAction.get('dynamodb:Query')).toEqual([flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] })]);
+  });
 });

@@ -295,10 +295,10 @@ describe('primary stack', () => {
 });
 
 describe('DR stack', () => {
-  it('holds the DR catalog, the DR region\'s restore runbook and the failover runbook, none naming a primary-region resource', () => {
+  it('holds the DR catalog, the DR region\'s restore, catalog-rebuild and failover runbooks, none naming a primary-region resource', () => {
     dr.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'lifeboat-dev-catalog' });
     dr.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-dr-catalog' });
-    for (const name of ['lifeboat-dev-restore', 'lifeboat-dev-failover']) dr.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: name });
+    for (const name of ['lifeboat-dev-restore', 'lifeboat-dev-catalog-rebuild', 'lifeboat-dev-failover']) dr.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: name });
     // The DR path works with the primary region down: no function's environment or policy names the primary region,
     // its vault or its catalog (the drill's live-source comparison, which reads the sources when they are up, aside).
     const functions = dr.findResources('AWS::Lambda::Function');

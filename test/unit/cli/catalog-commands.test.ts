@@ -24,6 +24,16 @@ it('refuses a vault other than primary or dr with exit 2, before reaching anythi
   expect(err).toEqual(['lifeboat catalog rebuild: --vault must be primary or dr, got replica']);
 });
 
+it.each([
+  [{ vault: 'dr', region: 'eu' }, 'lifeboat catalog rebuild: --region must be primary or dr, got eu'],
+  [{ vault: 'primary', region: 'dr' }, expect.stringMatching(/^lifeboat catalog rebuild: --region dr rebuilds the DR catalog from the DR vault only .*use --vault dr/)],
+])('refuses %j with exit 2, before reaching anything (the DR region has no primary vault)', async (flags, message) => {
+  const { err, io } = capture();
+  expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent', ...flags }, { io })).toBe(2);
+  expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent', runbook: true, ...flags }, { io })).toBe(2);
+  expect(err).toEqual([message, message]);
+});
+
 it('prints what it did with each backup, and names on stderr what was left out and what to do', () => {
   const report: CatalogRebuildReport = {
     vault: 'primary',
@@ -84,6 +94,26 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     expect(out[0]).toBe('Catalog rebuilt from the dr vault: 4 snapshots, 2 backups — 1 created, 0 updated, 0 unchanged, 0 kept, 1 skipped.');
     expect(out.join('\n')).toMatch(/20260302T100000Z-00000002.*skipped.*incomplete: no snapshot of demo-orders/);
     expect(out.join('\n')).toContain('DR copies: COMMITTED (rebuilt from the DR vault).');
+  });
+
+  it('with --region dr starts the DR region\'s runbook through a client of that region, never the primary region\'s', async () => {
+    const drSfn = new SFNClient({ region: 'us-west-2' });
+    const primarySfn = new SFNClient({ region: 'us-east-1' });
+    const sends: string[] = [];
+    sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string }) => {
+      sends.push(input.stateMachineArn);
+      return { executionArn: 'arn:aws:states:us-west-2:000000000000:execution:lifeboat-dev-catalog-rebuild:e3' };
+    });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ ...summary, outcomes: { ...summary.outcomes, skipped: 0 }, leftOut: false, attention: [] }) });
+    const primarySend = jest.spyOn(primarySfn, 'send');
+    const { out, io } = capture();
+    const drRunner = awsWorkflowRunner({ environment, client: primarySfn, drClient: drSfn, pollMs: 1 });
+    expect(await catalogRebuildCommand({ ...options, region: 'dr' }, { io, stderr, runner: drRunner })).toBe(0);
+    expect(sends).toEqual(['arn:aws:states:us-west-2:000000000000:stateMachine:lifeboat-dev-catalog-rebuild']);
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toEqual({ vault: 'dr' });
+    expect(primarySend).not.toHaveBeenCalled();
+    expect(out[0]).toBe('Catalog rebuilt from the dr vault: 4 snapshots, 1 backups — 1 created, 0 updated, 0 unchanged, 0 kept, 0 skipped.');
   });
 
   it('reports a failed execution with the error name and the handler\'s message, exit 1', async () => {

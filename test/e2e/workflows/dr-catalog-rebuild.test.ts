@@ -1,0 +1,134 @@
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
+import { startRegion, stopRegion } from '../../../local/cloud/region-outage';
+import { type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
+import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, SMALL_PLAN, seedSmallSources, smallConfig } from '../../support/backup-test-environment';
+
+/**
+ * A lost DR catalog rebuilt from the DR vault alone (docs/RUNBOOKS.md, "Catalog rebuild"): after two
+ * backups (each Replicate step writes the DR catalog), the DR catalog is emptied and the primary
+ * region stopped; the DR stack's catalog-rebuild runbook, and then `lifeboat catalog rebuild --vault dr
+ * --region dr` in process, write back exactly what Replicate had written, and the DR stack's restore
+ * runbook restores a rebuilt backup — all with nothing of the primary region answering.
+ */
+let env: BackupTestEnvironment;
+let dr: { s3: S3Client; ddb: DynamoDBClient; catalog: BackupCatalog; stack: SynthesizedStack };
+let backupIds: string[];
+
+beforeAll(async () => {
+  env = await openBackupTestEnvironment('dr-catalog-rebuild');
+  const region = env.local.environment.drRegion;
+  const stack = env.local.stacks.find((s) => s.role === 'dr');
+  if (!stack) throw new Error('no DR stack');
+  const ddb = localDynamoDbClient(env.local.endpoints, region);
+  dr = { s3: localS3Client(env.local.endpoints, region), ddb, catalog: new BackupCatalog(DynamoDBDocumentClient.from(ddb), env.names.catalogTable), stack };
+  await seedSmallSources(env);
+  backupIds = [committedBackupId(await env.runBackup({ strategy: 'full' })), committedBackupId(await env.runBackup())];
+}, 240_000);
+
+afterAll(async () => {
+  dr?.s3.destroy();
+  dr?.ddb.destroy();
+  await env?.close();
+});
+
+const byId = (a: { backupId: string }, b: { backupId: string }) => a.backupId.localeCompare(b.backupId);
+
+/** What the DR region's runbooks read of the backups: every record of the plan and each source's index. */
+async function drCatalogView(): Promise<{ records: BackupRecord[]; bySource: Record<string, string[]> }> {
+  const records = (await dr.catalog.listBackupsOfPlan(SMALL_PLAN)).sort(byId);
+  const bySource = Object.fromEntries(await Promise.all(env.plan.sources.map(async (s) => [s.name, (await dr.catalog.listBackupsOfSource(s.name)).map((r) => r.backupId)])));
+  return { records, bySource };
+}
+
+/** The DR catalog lost: every item deleted. */
+async function emptyDrCatalog(): Promise<void> {
+  const documents = DynamoDBDocumentClient.from(dr.ddb);
+  for await (const page of paginateScan({ client: documents }, { TableName: env.names.catalogTable })) {
+    for (const item of page.Items ?? []) await documents.send(new DeleteCommand({ TableName: env.names.catalogTable, Key: { pk: item['pk'], sk: item['sk'] } }));
+  }
+  expect(await dr.catalog.listBackupsOfPlan(SMALL_PLAN)).toEqual([]);
+}
+
+function runDr(stateMachine: string, input: unknown) {
+  return runLocalExecution({ stack: dr.stack, stateMachine, input, endpoints: env.local.endpoints, dataDir: env.dataDir, pool: env.local.lambdaPool(2), retryIntervalScale: 0.001 });
+}
+
+async function objectsOf(s3: S3Client, bucket: string): Promise<Record<string, string>> {
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  const objects: Record<string, string> = {};
+  for (const { Key } of listed.Contents ?? []) {
+    if (!Key) continue;
+    const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+    objects[Key] = Buffer.from((await Body?.transformToByteArray()) ?? []).toString('base64');
+  }
+  return objects;
+}
+
+it('rebuilds the emptied DR catalog from the DR vault with the primary region down: the records Replicate wrote, and a DR restore of a rebuilt backup', async () => {
+  const replicated = await drCatalogView();
+  expect(replicated.records.map((r) => r.backupId)).toEqual([...backupIds].sort());
+  expect(replicated.records.every((r) => r.status === 'COMMITTED' && r.copies?.dr === 'COMMITTED')).toBe(true);
+  await emptyDrCatalog();
+
+  const primaryRegion = env.local.environment.primaryRegion;
+  const bucketSource = env.plan.sources.find((s) => s.type === 's3');
+  if (!bucketSource || bucketSource.type !== 's3') throw new Error('the small plan has a bucket source');
+  const target = `${env.names.restoreTargetPrefix}dr-rebuilt`;
+  await dr.s3.send(new CreateBucketCommand({ Bucket: target }));
+  const latest = backupIds[1];
+  await stopRegion(env.dataDir, primaryRegion);
+  try {
+    // The DR region has no primary vault: asking for it is refused, naming the field, and writes nothing.
+    const refused = await runDr(env.names.catalogRebuildStateMachine, { vault: 'primary' });
+    expect(refused).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(refused.cause).toContain('Invalid catalog rebuild request: vault: this is the DR region\'s catalog-rebuild runbook');
+    expect(await dr.catalog.listBackupsOfPlan(SMALL_PLAN)).toEqual([]);
+
+    const rebuilt = await runDr(env.names.catalogRebuildStateMachine, {});
+    expect(rebuilt.error).toBeUndefined();
+    expect(rebuilt.output).toMatchObject({ vault: 'dr', drCopies: 'this-vault-is-dr', outcomes: { created: 2, updated: 0, unchanged: 0, kept: 0, skipped: 0 }, leftOut: false });
+    expect(await drCatalogView()).toEqual(replicated);
+
+    const restored = await runDr(env.names.restoreStateMachine, { source: bucketSource.name, backupId: latest, target: { type: 's3', bucket: target } });
+    expect(restored.error).toBeUndefined();
+    expect(restored.output).toMatchObject({ backupId: latest, source: bucketSource.name, verified: { mismatches: 0 } });
+  } finally {
+    await startRegion(env.dataDir, primaryRegion);
+  }
+  // Byte for byte the source (unchanged since the backups), now that its region answers again.
+  expect(await objectsOf(dr.s3, target)).toEqual(await objectsOf(env.s3, bucketSource.bucket));
+}, 240_000);
+
+it('`lifeboat catalog rebuild --vault dr --region dr` rebuilds the DR catalog in process with the primary region down', async () => {
+  const replicated = await drCatalogView();
+  expect(replicated.records).toHaveLength(2);
+  await emptyDrCatalog();
+  // The CLI reads the environment from a config file: the test environment's, in its data directory (removed with it).
+  const configFile = path.join(env.dataDir, 'lifeboat.config.json');
+  writeFileSync(configFile, JSON.stringify(smallConfig));
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+  const primaryRegion = env.local.environment.primaryRegion;
+  await stopRegion(env.dataDir, primaryRegion);
+  try {
+    const options = { config: configFile, env: 'test', dataDir: env.dataDir, vault: 'dr', region: 'dr', json: true };
+    expect(await catalogRebuildCommand(options, { io })).toBe(0);
+    expect(err).toEqual([]);
+    const report = JSON.parse(out.join('\n')) as { vault: string; drCopies: string; backups: { backupId: string; outcome: string }[] };
+    expect(report).toMatchObject({ vault: 'dr', drCopies: 'this-vault-is-dr' });
+    expect(report.backups.map((b) => [b.backupId, b.outcome])).toEqual([...backupIds].sort().map((id) => [id, 'created']));
+    expect(await drCatalogView()).toEqual(replicated);
+  } finally {
+    await startRegion(env.dataDir, primaryRegion);
+  }
+}, 120_000);
