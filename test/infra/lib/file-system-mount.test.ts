@@ -79,7 +79,10 @@ function statementsOfRole(template: Template, roleLogicalId: string): { inline: 
 const efsStatements = (statements: Statement[]) => statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('elasticfilesystem:')));
 const joinText = (value: unknown) => JSON.stringify(value);
 
-/** Which functions mount what: backup reads (plan lists, shards read); restore resolve only looks, plan/shard/verify write. */
+/**
+ * Which functions mount what: backup reads (plan lists, shards read); restore resolve only looks, plan/shard/verify write
+ * (the restore runbook's and the primary drill's own set); the drill's compare reads live files, its cleanup removes scratch directories.
+ */
 const MOUNTS: Record<string, 'read' | 'write'> = {
   'plan-backup': 'read',
   'snapshot-shard': 'read',
@@ -87,6 +90,8 @@ const MOUNTS: Record<string, 'read' | 'write'> = {
   'plan-restore': 'write',
   'restore-shard': 'write',
   'verify-restore': 'write',
+  'drill-compare': 'read',
+  'drill-cleanup': 'write',
 };
 
 describe('with fileSystem.efs configured', () => {
@@ -135,7 +140,10 @@ describe('with fileSystem.efs configured', () => {
     }
     // Nobody else touches EFS, nobody gets root access, no EFS action on "*".
     const everyStatement = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
-    expect(efsStatements(everyStatement)).toHaveLength(Object.keys(MOUNTS).length);
+    // One statement per mounted function (the restore functions exist twice: the restore runbook's and the drill's).
+    const mountedFunctions = Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((f) => f.Properties?.FileSystemConfigs !== undefined);
+    expect(mountedFunctions.length).toBe(Object.keys(MOUNTS).length + 4);
+    expect(efsStatements(everyStatement)).toHaveLength(mountedFunctions.length);
     expect(joinText(everyStatement)).not.toContain('ClientRootAccess');
     expect(efsStatements(everyStatement).every((st) => st.Resource !== '*')).toBe(true);
   });

@@ -189,7 +189,8 @@ describe('a protection of the user\'s own bucket and table', () => {
     expect(puts.join()).toContain(':s3:::shop-prod-restore-*/*');
     // The functions check the same rule at input validation, so a target IAM would refuse fails with a clear error first.
     const resolveFns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'resolve-restore' }) } } });
-    expect(Object.values(resolveFns).map((fn) => JSON.stringify(fn))).toEqual([expect.stringContaining('"LIFEBOAT_RESTORE_TARGET_PREFIX":"shop-prod-restore-"')]);
+    // The restore runbook's, and the primary drill's, which may write only its scratch targets.
+    expect(Object.values(resolveFns).map((fn) => JSON.stringify(fn)).sort()).toEqual([expect.stringContaining('"LIFEBOAT_RESTORE_TARGET_PREFIX":"shop-prod-drill-"'), expect.stringContaining('"LIFEBOAT_RESTORE_TARGET_PREFIX":"shop-prod-restore-"')]);
     expect(resourcesFor(shard, 'dynamodb:BatchWriteItem')).toContain(JSON.stringify(tableArn));
     expect(resourcesFor(shard, 'kms:GenerateDataKey')).toContain(JSON.stringify({ 'Fn::GetAtt': [id(bucket.encryptionKey), 'Arn'] }));
     expect(resourcesFor(shard, 'kms:Encrypt')).toContain(JSON.stringify({ 'Fn::GetAtt': [id(table.encryptionKey), 'Arn'] }));
@@ -217,7 +218,8 @@ describe('a protection of the user\'s own bucket and table', () => {
   it('mounts the EFS file system into the functions that touch files', () => {
     expect(protection.fileSystemMount?.mountPath).toBe('/mnt/lifeboat');
     const mounted = Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((f) => f.Properties?.FileSystemConfigs !== undefined);
-    expect(mounted).toHaveLength(6);
+    // Backup's plan and shard; the restore runbook's four; the drill's four, its compare and its cleanup.
+    expect(mounted).toHaveLength(12);
   });
 });
 
