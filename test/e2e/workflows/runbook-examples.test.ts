@@ -319,7 +319,7 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
             const bucket = /^s3:\/\/([^/]+)\//.exec(restored.target)?.[1] ?? '';
             differences = await compareBuckets(s3, { bucket: source.bucket, prefix: source.prefix ?? '' }, { bucket, prefix: '' }, drS3);
           } else if (source.type === 'dynamodb') {
-            differences = await compareTables(ddb, source.table, restored.target.replace(/^table /, ''), drDdb);
+            differences = await compareTables(ddb, source.table, /\btable (\S+)$/.exec(restored.target)?.[1] ?? restored.target, drDdb);
           } else {
             differences = await compareDirectories(fsPath(source.path), fsPath(restored.target.replace(/^directory /, '')));
           }
