@@ -1,22 +1,27 @@
 import { type Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../../config/load-config';
 import { type CliIo, processIo } from '../cli-io';
+import { drillReportLines } from '../drills/drill-report-text';
+import { formatFailoverReport } from './failover-command';
 
 export type DemoCommandOptions = { config: string; env: string; plan: string; dataDir: string; workers?: number };
 
-/** `lifeboat demo`: the whole product on the local cloud, exit 0 only if every source read back equal. */
+/**
+ * `lifeboat demo`: the whole product on the local cloud — backups, restores, a drill, a failover with
+ * the primary region down — exit 0 only if every source read back equal and the drill PASSED.
+ */
 export async function demoCommand(options: DemoCommandOptions, io: CliIo = processIo): Promise<number> {
   const config = loadLifeboatConfig(options.config);
   // Loaded on use: it pulls in the CDK and the executor, which other commands do not need.
   const { runDemo } = await import('../../local/demo/run-demo.js');
-  const result = await runDemo({ config, envName: options.env, planName: options.plan, dataDir: options.dataDir, workers: options.workers, out: io.out });
+  const result = await runDemo({ config, envName: options.env, planName: options.plan, dataDir: options.dataDir, workers: options.workers, out: io.out, reportText: { drill: drillReportLines, failover: formatFailoverReport } });
   return result.ok ? 0 : 1;
 }
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('run the backup workflow locally over sample data and verify it reads back equal')
+    .description('run the backup, restore, drill and failover workflows locally over sample data and verify everything reads back equal')
     .option('--config <file>', 'Lifeboat config file', DEFAULT_CONFIG_FILE)
     .option('--env <name>', 'environment', 'dev')
     .option('--plan <name>', 'protection plan', 'demo')

@@ -5,18 +5,25 @@ import { type LifeboatConfig, type SourceConfig } from '../../config/lifeboat-co
 import { resourceNames } from '../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord, type BackupStrategy } from '../../lambdas/catalog/backup-record';
+import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { type FailoverReport } from '../../lambdas/failover/failover-report';
 import { localDynamoDbClient, localS3Client } from '../cloud/local-cloud';
 import { runLocalExecution } from '../executor/run-local-execution';
 import { openLocalEnvironment } from '../local-environment';
+import { type DrillOutcome, runDrill } from './drill-stage';
+import { type FailoverOutcome, failOverWithPrimaryDown } from './failover-stage';
 import { openLocalVault } from './local-vault';
 import { changeSampleBucket, changeSampleDirectory, changeSampleTable } from './sample-changes';
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from './sample-data';
 import { type RestoreOutcome, restoreIntoNewTarget } from './restore-stage';
 import { type SourceVerification, verifyBackup } from './verify-backup';
 
-export type DemoOptions = { config: LifeboatConfig; envName: string; planName: string; dataDir: string; workers?: number; out: (line: string) => void };
+/** How the drill's and the failover's reports read: the CLI's own text (`lifeboat drills show`, `lifeboat failover`), given by the caller. */
+export type DemoReportText = { drill: (record: DrillRecord) => string[]; failover: (report: FailoverReport) => string[] };
 
-export type DemoResult = { ok: boolean; backupIds: string[]; verifications: SourceVerification[] };
+export type DemoOptions = { config: LifeboatConfig; envName: string; planName: string; dataDir: string; workers?: number; out: (line: string) => void; reportText: DemoReportText };
+
+export type DemoResult = { ok: boolean; backupIds: string[]; verifications: SourceVerification[]; drill?: DrillOutcome; failover?: FailoverOutcome };
 
 type Round = { label: string; strategy: BackupStrategy; record?: BackupRecord; durationMs: number; verifications: SourceVerification[] };
 
@@ -25,7 +32,11 @@ type Round = { label: string; strategy: BackupStrategy; record?: BackupRecord; d
  * through the synthesized workflow (real handlers, real vault) → changes → an incremental backup →
  * more changes → a differential backup. After each backup every source is read back FROM THE VAULT
  * (vault API only) and compared with the live source; a table of scanned vs new bytes, dedup ratio
- * and durations follows. Any mismatch fails the demo.
+ * and durations follows. Then the restore runbook from both vaults, a drill of the plan in the DR
+ * region (its report, RTO and RPO against the plan's objectives; anything but PASSED fails the demo),
+ * and a primary-region outage: the primary region of the local cloud stopped, the failover runbook
+ * run from the DR region, the primary started again, every failover target compared with its source.
+ * Any mismatch fails the demo.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { out } = options;
@@ -168,8 +179,61 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
     }
 
+    const dr = local.stacks.find((s) => s.role === 'dr');
+    if (!dr) throw new Error('The synthesized environment has no DR stack.');
+    const replicated = last?.status === 'COMMITTED' && last.copies?.dr === 'COMMITTED' ? last : undefined;
+    let drill: DrillOutcome | undefined;
+    let failover: FailoverOutcome | undefined;
+    if (replicated) {
+      out('');
+      out(`6. Drill (${names.drillStateMachine} in ${env.drRegion}, as the plan's schedule starts it): the newest backup restored from the DR vault into scratch targets, verified, compared with the live sources`);
+      drill = await runDrill(plan.name, { stack: dr, stateMachine: names.drillStateMachine, endpoints: local.endpoints, dataDir: local.dataDir, fsRoot: local.fsRoot, pool: lambdaPool });
+      out(`  workflow ${names.drillStateMachine}: ${drill.status} in ${formatMs(drill.durationMs)} (execution ${drill.executionId})`);
+      for (const line of drill.record ? options.reportText.drill(drill.record) : []) out(`  ${line}`);
+      for (const p of drill.problems) out(`  FAIL ${p}`);
+      if (!drill.record) out(`  See lifeboat drills list --plan ${plan.name} --vault dr --data-dir ${options.dataDir}`);
+
+      out('');
+      out(`7. Failover (${names.failoverStateMachine} in ${env.drRegion}) with the primary region ${env.primaryRegion} down`);
+      const drS3 = localS3Client(local.endpoints, env.drRegion);
+      const drDdb = localDynamoDbClient(local.endpoints, env.drRegion);
+      try {
+        // A suffix of this backup's own: a second demo on the same data directory fails over into new targets.
+        failover = await failOverWithPrimaryDown(
+          { plan: plan.name, targetSuffix: `demo-${replicated.backupId.slice(-8)}` },
+          {
+            stack: dr,
+            stateMachine: names.failoverStateMachine,
+            endpoints: local.endpoints,
+            dataDir: local.dataDir,
+            fsRoot: local.fsRoot,
+            pool: lambdaPool,
+            primaryRegion: env.primaryRegion,
+            sources: plan.sources,
+            primary: { s3, ddb },
+            dr: { s3: drS3, ddb: drDdb },
+            progress: (line) => out(`  ${line}`),
+          },
+        );
+      } finally {
+        drS3.destroy();
+        drDdb.destroy();
+      }
+      out(`  workflow ${names.failoverStateMachine}: ${failover.status}${failover.executionId ? ` (execution ${failover.executionId})` : ''}`);
+      // Lines may hold line breaks (a table).
+      for (const line of failover.report ? options.reportText.failover(failover.report).flatMap((l) => l.split('\n')) : []) out(`  ${line}`);
+      for (const c of failover.comparisons) out(`  ${c.problems.length === 0 ? 'OK  ' : 'FAIL'} ${c.source.padEnd(12)} → ${c.target}${c.problems.length === 0 ? ': equal to the source' : ''}`);
+      for (const p of failover.problems.slice(0, 10)) out(`       ${p}`);
+    }
+
     const verifications = rounds.flatMap((r) => r.verifications);
     const ok =
+      drill?.record?.verdict === 'PASSED' &&
+      drill.problems.length === 0 &&
+      failover?.status === 'SUCCEEDED' &&
+      failover.problems.length === 0 &&
+      failover.comparisons.length === plan.sources.length &&
+      failover.primaryRunning &&
       rounds.length === 3 &&
       rounds.every((r) => r.record?.status === 'COMMITTED' && r.record.copies?.dr === 'COMMITTED' && r.verifications.length === plan.sources.length) &&
       verifications.every((v) => v.mismatches.length === 0) &&
@@ -177,7 +241,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       restores.every((r) => r.problems.length === 0);
     out('');
     out(`${ok ? 'Demo passed' : 'Demo FAILED'} in ${formatMs(Date.now() - started)}. Executions: lifeboat executions list --data-dir ${options.dataDir}`);
-    return { ok, backupIds: rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])), verifications };
+    return { ok, backupIds: rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])), verifications, ...(drill ? { drill } : {}), ...(failover ? { failover } : {}) };
   } finally {
     await local.close();
   }

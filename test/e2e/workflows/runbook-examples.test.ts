@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBClient, paginateListTables } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type SourceConfig } from '../../../config/lifeboat-config';
@@ -136,12 +136,13 @@ async function restoredDifferences(input: z.infer<typeof restoreInputSchema>): P
   throw new Error(`this test cannot check a restore of ${source.type} source ${source.name} into ${JSON.stringify(target)}${filter ? ` with filter ${filter}` : ''}: extend restoredDifferences`);
 }
 
-it('documents the backup and restore runbooks, each with input examples (a new runbook needs a case below)', () => {
+it('documents the backup, restore, catalog rebuild, scrub, drill and failover runbooks, each with input examples (a new runbook needs a case below)', () => {
   expect(examples.map((e) => ({ runbook: e.runbook, hasInputs: e.inputs.length > 0 }))).toEqual([
     { runbook: 'restore', hasInputs: true },
     { runbook: 'backup', hasInputs: true },
     { runbook: 'catalog-rebuild', hasInputs: true },
     { runbook: 'scrub', hasInputs: true },
+    { runbook: 'drill', hasInputs: true },
     { runbook: 'failover', hasInputs: true },
   ]);
 });
@@ -153,6 +154,7 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
   const rebuildOutputs: unknown[] = [];
   const scrubOutputs: unknown[] = [];
   const failoverReports: unknown[] = [];
+  const drillReports: unknown[] = [];
 
   it('backup: each input example commits a backup whose every source reads back equal', async () => {
     const inputs = examples.find((e) => e.runbook === 'backup')?.inputs ?? [];
@@ -245,6 +247,49 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
     for (const example of documented) expect(shapeOf(example)).toEqual(shapeOf(real));
   });
 
+  // Before the failover examples, which add the examples' older backup ids to the DR catalog: a drill then would see a gap of days between backups and miss the RPO.
+  it('drill: each input example, run in the DR region, PASSES and leaves no scratch target behind', async () => {
+    if (madeBackupIds.length === 0) throw new Error('the backup example did not run');
+    const inputs = examples.find((e) => e.runbook === 'drill')?.inputs ?? [];
+    expect(inputs.length).toBeGreaterThan(0);
+    const drS3 = localS3Client(local.endpoints, local.environment.drRegion);
+    const drDdb = localDynamoDbClient(local.endpoints, local.environment.drRegion);
+    const scratchLeft = async (): Promise<string[]> => {
+      const buckets = ((await drS3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name ?? '').filter((n) => n.startsWith(names.drillTargetPrefix));
+      const tables: string[] = [];
+      for await (const page of paginateListTables({ client: drDdb }, {})) tables.push(...(page.TableNames ?? []).filter((n) => n.startsWith(names.drillTargetPrefix)));
+      const directories = readdirSync(local.fsRoot).filter((n) => n.startsWith(names.drillTargetPrefix));
+      return [...buckets.map((b) => `bucket ${b}`), ...tables.map((t) => `table ${t}`), ...directories.map((d) => `directory ${d}`)];
+    };
+    try {
+      for (const input of inputs) {
+        const report = succeeded(await run(names.drillStateMachine, input, 'dr')) as { verdict: string; vault: string; sources: { source: string; verifiedEntries: number; entries: number; sampled: { compared: number; matched: number } }[]; errors: unknown[] };
+        const { samples } = z.object({ samples: z.number().optional() }).passthrough().parse(input);
+        expect({ input, verdict: report.verdict, vault: report.vault, errors: report.errors }).toEqual({ input, verdict: 'PASSED', vault: 'dr', errors: [] });
+        const plan = local.environment.plans.find((p) => p.name === (input as { plan: string }).plan);
+        expect(report.sources.map((s) => s.source).sort()).toEqual((plan?.sources ?? []).map((s) => s.name).sort());
+        for (const s of report.sources) {
+          expect({ source: s.source, verified: s.verifiedEntries }).toEqual({ source: s.source, verified: s.entries });
+          expect(s.sampled.matched).toBe(s.sampled.compared);
+          if (samples !== undefined) expect(s.sampled.compared).toBeLessThanOrEqual(samples);
+        }
+        expect({ input, scratchLeft: await scratchLeft() }).toEqual({ input, scratchLeft: [] });
+        drillReports.push(report);
+      }
+    } finally {
+      drS3.destroy();
+      drDdb.destroy();
+    }
+  }, 300_000);
+
+  it('drill: the output example has the fields of a real report', () => {
+    const documented = examples.find((e) => e.runbook === 'drill')?.outputs ?? [];
+    expect(documented.length).toBeGreaterThan(0);
+    const real = drillReports[0];
+    if (!real) throw new Error('no drill example ran to compare the output example with');
+    for (const example of documented) expect(shapeOf(example)).toEqual(shapeOf(real));
+  });
+
   it('failover: each input example, run in the DR region, restores every source of the plan into DR targets equal to the sources', async () => {
     if (madeBackupIds.length === 0 || !committedBackupId) throw new Error('the backup example did not run');
     const failover = examples.find((e) => e.runbook === 'failover');
@@ -274,7 +319,7 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
             const bucket = /^s3:\/\/([^/]+)\//.exec(restored.target)?.[1] ?? '';
             differences = await compareBuckets(s3, { bucket: source.bucket, prefix: source.prefix ?? '' }, { bucket, prefix: '' }, drS3);
           } else if (source.type === 'dynamodb') {
-            differences = await compareTables(ddb, source.table, restored.target.replace(/^(dynamodb )?table /, ''), drDdb);
+            differences = await compareTables(ddb, source.table, /\btable (\S+)$/.exec(restored.target)?.[1] ?? restored.target, drDdb);
           } else {
             differences = await compareDirectories(fsPath(source.path), fsPath(restored.target.replace(/^directory /, '')));
           }

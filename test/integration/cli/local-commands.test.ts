@@ -187,9 +187,10 @@ describe('lifeboat local with schedules', () => {
     const io = capture();
     expect(await localUp({ ...options, withSchedules: true }, scheduledDeps(io))).toBe(0);
     expect(io.errors).toEqual([]);
-    expect(io.text()).toMatch(/Local scheduler started \(pid \d+\), firing 2 schedule\(s\):/);
+    expect(io.text()).toMatch(/Local scheduler started \(pid \d+\), firing 3 schedule\(s\):/);
     expect(io.text()).toContain('lifeboat-dev-scrub  cron(0 3 1 1 ? 2199) UTC  next 2199-01-01T03:00:00.000Z');
     expect(io.text()).toContain('lifeboat-dev-demo  cron(0 3 1 1 ? 2199) UTC  next 2199-01-01T03:00:00.000Z');
+    expect(io.text()).toContain('lifeboat-dev-drill-demo  cron(0 3 1 1 ? 2199) UTC  next 2199-01-01T03:00:00.000Z');
     const schedulerPid = readSchedulerState(scheduledDataDir)?.pid ?? -1;
     expect(isProcessAlive(schedulerPid)).toBe(true);
 
@@ -214,6 +215,8 @@ describe('lifeboat local with schedules', () => {
           stateMachine: 'lifeboat-dev-backup',
           nextFireTime: '2199-01-01T03:00:00.000Z',
         }),
+        // The plan's drill drills the DR vault, so its schedule is the DR stack's and starts the DR region's drill workflow.
+        expect.objectContaining({ name: 'lifeboat-dev-drill-demo', stateMachine: 'lifeboat-dev-drill', targetArn: 'arn:aws:states:us-west-2:000000000000:stateMachine:lifeboat-dev-drill', nextFireTime: '2199-01-01T03:00:00.000Z' }),
       ],
     });
     const table = capture();
@@ -230,7 +233,7 @@ describe('lifeboat local with schedules', () => {
   it('schedules fire refuses an unknown name, listing the known schedules', async () => {
     const io = capture();
     expect(await fireScheduleCommand('nightly', options, scheduledDeps(io))).toBe(1);
-    expect(io.errors).toEqual(['lifeboat local schedules fire failed: No schedule "nightly" in the synthesized templates. Known schedules: lifeboat-dev-scrub, lifeboat-dev-demo.']);
+    expect(io.errors).toEqual(['lifeboat local schedules fire failed: No schedule "nightly" in the synthesized templates. Known schedules: lifeboat-dev-scrub, lifeboat-dev-demo, lifeboat-dev-drill-demo.']);
   });
 
   it('schedules fire refuses, as AWS would fail the invocation, when the role may not start the backup state machine', async () => {

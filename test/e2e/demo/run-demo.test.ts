@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { formatFailoverReport } from '../../../cli/commands/failover-command';
+import { drillReportLines } from '../../../cli/drills/drill-report-text';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { localCloudStatus, localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
+import { type DemoResult, runDemo } from '../../../local/demo/run-demo';
+import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * `lifeboat demo` end to end on the sample config: backups, restores, then a drill in the DR region
+ * and a failover with the primary region stopped. The test starts the local cloud itself, so it is
+ * still running after the demo (which then leaves it alone) and the regions can be inspected.
+ */
+const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+let dataDir: string;
+let local: LocalEnvironment;
+let result: DemoResult;
+const lines: string[] = [];
+const clients: { s3: S3Client; ddb: DynamoDBClient }[] = [];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-demo-'));
+  local = await openLocalEnvironment({ config, envName: 'dev', dataDir, exitWithParent: true });
+  result = await runDemo({ config, envName: 'dev', planName: 'demo', dataDir, workers: 2, out: (l) => lines.push(l), reportText: { drill: drillReportLines, failover: formatFailoverReport } });
+}, 600_000);
+
+afterAll(async () => {
+  for (const c of clients) {
+    c.s3.destroy();
+    c.ddb.destroy();
+  }
+  await local?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function regionClients(region: string): { s3: S3Client; ddb: DynamoDBClient } {
+  const c = { s3: localS3Client(local.endpoints, region), ddb: localDynamoDbClient(local.endpoints, region) };
+  clients.push(c);
+  return c;
+}
+
+const exists = (promise: Promise<unknown>): Promise<boolean> => promise.then(
+  () => true,
+  () => false,
+);
+
+it('passes, and says so on its last line', () => {
+  expect(lines.filter((l) => /FAIL/.test(l))).toEqual([]);
+  expect(lines[lines.length - 1]).toMatch(/^Demo passed in /);
+  expect(result.ok).toBe(true);
+});
+
+it('runs a drill of the plan from the DR vault that PASSED, and prints its RTO and RPO against the objectives', () => {
+  const record = result.drill?.record;
+  expect({ verdict: record?.verdict, vault: record?.vault, region: record?.region, problems: result.drill?.problems }).toEqual({ verdict: 'PASSED', vault: 'dr', region: 'us-west-2', problems: [] });
+  expect(record?.sources.map((s) => [s.source, s.verifiedEntries === s.entries && s.entries > 0]).sort()).toEqual([
+    ['demo-assets', true],
+    ['demo-files', true],
+    ['demo-orders', true],
+  ]);
+  // Its scratch targets are gone again.
+  expect(record?.cleanup).toMatchObject({ errors: [] });
+  expect(record?.cleanup.removed).toHaveLength(3);
+  expect(lines).toContain('  Verdict   PASSED: every source restored and verified, objectives met');
+  expect(lines.find((l) => l.startsWith('  RTO   '))).toMatch(/^ {2}RTO {7}\d+ (s|min( \d\d s)?) of 1 h: met$/);
+  expect(lines.find((l) => l.startsWith('  RPO   '))).toMatch(/^ {2}RPO {7}backup age .*, objective 1 d: met$/);
+});
+
+it('fails over with the primary region down: every source restored into the DR region, equal to its source', async () => {
+  const failover = result.failover;
+  expect({ status: failover?.status, problems: failover?.problems }).toEqual({ status: 'SUCCEEDED', problems: [] });
+  expect(failover?.comparisons.map((c) => ({ source: c.source, problems: c.problems })).sort((a, b) => a.source.localeCompare(b.source))).toEqual([
+    { source: 'demo-assets', problems: [] },
+    { source: 'demo-files', problems: [] },
+    { source: 'demo-orders', problems: [] },
+  ]);
+  const order = ['stopped (S3', 'started in the DR region', 'started again'].map((text) => lines.findIndex((l) => l.includes(`${text}`)));
+  expect(order.every((i, n) => i >= 0 && (n === 0 || i > (order[n - 1] ?? -1)))).toBe(true);
+  expect(lines.find((l) => /^ {2}RTO \d/.test(l))).toMatch(/^ {2}RTO \d+ s \(objective 60 min: met\)$/);
+
+  // The targets are in the DR region, not in the primary.
+  const primary = regionClients(local.environment.primaryRegion);
+  const dr = regionClients(local.environment.drRegion);
+  const targets = failover?.report?.sources ?? [];
+  const bucket = /^s3:\/\/([^/]+)\//.exec(targets.find((s) => s.type === 's3')?.target ?? '')?.[1] ?? '';
+  const table = /table (\S+)$/.exec(targets.find((s) => s.type === 'dynamodb')?.target ?? '')?.[1] ?? '';
+  expect(await exists(dr.s3.send(new HeadBucketCommand({ Bucket: bucket })))).toBe(true);
+  expect(await exists(primary.s3.send(new HeadBucketCommand({ Bucket: bucket })))).toBe(false);
+  expect(await exists(dr.ddb.send(new DescribeTableCommand({ TableName: table })))).toBe(true);
+  expect(await exists(primary.ddb.send(new DescribeTableCommand({ TableName: table })))).toBe(false);
+  const directory = /^directory (.+)$/.exec(targets.find((s) => s.type === 'filesystem')?.target ?? '')?.[1] ?? '';
+  expect(statSync(path.join(local.fsRoot, directory)).isDirectory()).toBe(true);
+});
+
+it('leaves the primary region running again', async () => {
+  expect(result.failover?.primaryRunning).toBe(true);
+  const status = await localCloudStatus(dataDir);
+  expect(status).toMatchObject({ state: 'running', regionStates: { 'us-east-1': 'up', 'us-west-2': 'up' } });
+  const primary = regionClients(local.environment.primaryRegion);
+  expect(await exists(primary.s3.send(new HeadBucketCommand({ Bucket: 'lifeboat-demo-assets' })))).toBe(true);
+});
