@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type DrillConfig, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type DrillReport } from '../catalog/drill-record';
 import { InvalidInputError } from '../runtime/errors';
+import { describeInputIssues } from '../runtime/parse-input';
 
 /** What a plan without a `drill` config drills with (config/lifeboat-config.ts, drillSchema's defaults). */
 export const DRILL_DEFAULTS: Readonly<Pick<DrillConfig, 'selection' | 'windowDays' | 'vault' | 'samples'>> = { selection: 'latest', windowDays: 7, vault: 'dr', samples: 10 };
@@ -30,19 +31,11 @@ export type DrillRequest = {
   samples: number;
 };
 
-function describe(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const field = i.path.length ? i.path.join('.') : '(input)';
-      return i.code === 'invalid_type' && i.input === undefined ? `${field}: is required` : `${field}: ${i.message}`;
-    })
-    .join('; ');
-}
 
 /** Validates the drill input against the schema and the environment's plans; every error names the field. */
 export function parseDrillRequest(raw: unknown, plans: readonly ProtectionPlanConfig[]): DrillRequest {
   const parsed = drillInputSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidInputError(`Invalid drill request: ${describe(parsed.error)}`);
+  if (!parsed.success) throw new InvalidInputError(`Invalid drill request: ${describeInputIssues(parsed.error)}`);
   const input = parsed.data;
   const plan = plans.find((p) => p.name === input.plan);
   if (!plan) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { InvalidInputError } from '../runtime/errors';
+import { describeInputIssues } from '../runtime/parse-input';
 
 /**
  * The restore runbook's input, as typed into the Step Functions console or sent by `lifeboat
@@ -40,14 +41,6 @@ export const restoreRequestSchema = z
   .refine((r) => !(r.backupId && r.pointInTime), { message: 'give either backupId or pointInTime, not both', path: ['backupId'] });
 export type RestoreRequest = Omit<z.infer<typeof restoreRequestSchema>, 'vault'> & { vault: 'primary' | 'dr' };
 
-function describe(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const field = i.path.length ? i.path.join('.') : '(input)';
-      return i.code === 'invalid_type' && i.input === undefined ? `${field}: is required` : `${field}: ${i.message}`;
-    })
-    .join('; ');
-}
 
 /**
  * Validates a restore request against the schema and against the environment's sources (`homeVault`:
@@ -57,7 +50,7 @@ function describe(error: z.ZodError): string {
  */
 export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig[], homeVault: 'primary' | 'dr' = 'primary'): RestoreRequest & { sourceConfig: SourceConfig } {
   const parsed = restoreRequestSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidInputError(`Invalid restore request: ${describe(parsed.error)}`);
+  if (!parsed.success) throw new InvalidInputError(`Invalid restore request: ${describeInputIssues(parsed.error)}`);
   const request = { ...parsed.data, vault: parsed.data.vault ?? homeVault };
   if (homeVault === 'dr' && request.vault === 'primary') {
     throw new InvalidInputError(

@@ -14,7 +14,7 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { loggedStateMachine } from './logged-state-machine';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
-import { restoreFunctions } from './restore-functions';
+import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
 import { restoreSourceChain } from './restore-source-chain';
 import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
 import { validatePlans } from './validated-plans';
@@ -77,14 +77,10 @@ export class DrillWorkflow extends Construct {
       sourcesWritable: false,
       idPrefix: 'Drill',
     });
-    const vaultEnvironment: Record<string, string> =
-      props.vaultSide === 'primary'
-        ? { VAULT_BUCKET: props.vault.bucketName, VAULT_KEY_ARN: props.vaultKey.keyArn }
-        : { LIFEBOAT_HOME_VAULT: 'dr', DR_VAULT_BUCKET: props.vault.bucketName, DR_REGION: stack.region, DR_VAULT_KEY_ARN: props.vaultKey.keyArn };
     const environment = {
       LIFEBOAT_ENVIRONMENT: props.environmentName,
       LIFEBOAT_RESTORE_TARGET_PREFIX: props.scratchPrefix,
-      ...vaultEnvironment,
+      ...homeVaultEnvironment(stack, { side: props.vaultSide, bucket: props.vault, key: props.vaultKey }),
       CATALOG_TABLE: props.catalog.tableName,
       LIFEBOAT_PLANS: stack.toJsonString(plansHere),
       LIFEBOAT_PRIMARY_REGION: props.primaryRegion,

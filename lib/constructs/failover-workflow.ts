@@ -12,7 +12,7 @@ import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { plansInStack } from './plans-in-stack';
-import { restoreFunctions } from './restore-functions';
+import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
 import { restoreSourceChain } from './restore-source-chain';
 import { validatePlans } from './validated-plans';
 
@@ -60,10 +60,7 @@ export class FailoverWorkflow extends Construct {
     const environment = {
       LIFEBOAT_ENVIRONMENT: props.environmentName,
       LIFEBOAT_RESTORE_TARGET_PREFIX: props.restoreTargetPrefix,
-      LIFEBOAT_HOME_VAULT: 'dr',
-      DR_VAULT_BUCKET: props.vault.bucketName,
-      DR_REGION: stack.region,
-      DR_VAULT_KEY_ARN: props.vaultKey.keyArn,
+      ...homeVaultEnvironment(stack, { side: 'dr', bucket: props.vault, key: props.vaultKey }),
       CATALOG_TABLE: props.catalog.tableName,
       LIFEBOAT_PLANS: stack.toJsonString(plansInStack(this, plans)),
     };

@@ -53,6 +53,16 @@ export type RestoreFunctions = {
   readonly wildcardResources: readonly string[];
 };
 
+/**
+ * How a function finds its home vault: the primary's as VAULT_*, the DR vault (in the DR stack, the
+ * function's own region) as DR_* with LIFEBOAT_HOME_VAULT=dr (lambdas/runtime/runtime-config.ts).
+ */
+export function homeVaultEnvironment(stack: Stack, home: HomeVault): Record<string, string> {
+  return home.side === 'primary'
+    ? { VAULT_BUCKET: home.bucket.bucketName, VAULT_KEY_ARN: home.key.keyArn }
+    : { LIFEBOAT_HOME_VAULT: 'dr', DR_VAULT_BUCKET: home.bucket.bucketName, DR_REGION: stack.region, DR_VAULT_KEY_ARN: home.key.keyArn };
+}
+
 /** Vault objects a restore reads (docs/FORMAT.md §1): never data it could write. */
 const VAULT_READ_PREFIXES = ['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*'];
 const VAULT_LIST_PREFIXES = ['keys/*', 'index/*', 'snapshots/*'];
@@ -72,10 +82,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const home = props.homeVault;
   const dr = props.drVault;
   const drAccess = dr ? replicaVaultAccess(stack, dr) : undefined;
-  const vaultEnvironment: Record<string, string> =
-    home.side === 'primary'
-      ? { VAULT_BUCKET: home.bucket.bucketName, VAULT_KEY_ARN: home.key.keyArn, ...(drAccess ? drAccess.environment : {}) }
-      : { LIFEBOAT_HOME_VAULT: 'dr', DR_VAULT_BUCKET: home.bucket.bucketName, DR_REGION: stack.region, DR_VAULT_KEY_ARN: home.key.keyArn };
+  const vaultEnvironment = { ...homeVaultEnvironment(stack, home), ...(home.side === 'primary' && drAccess ? drAccess.environment : {}) };
   const common = {
     LIFEBOAT_ENVIRONMENT: props.environmentName,
     // The restore-target rule the functions check at input validation, the same names IAM grants below.
