@@ -67,7 +67,9 @@ async function openChild(parent: fs.FileHandle, name: string, create: boolean, r
       return await fs.open(child, DIRECTORY_FLAGS);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (code === 'ELOOP' || code === 'ENOTDIR') throw refuse(code);
+      if (code === 'ELOOP') throw refuse(code);
+      // Linux answers ENOTDIR for a link to a directory too (O_DIRECTORY is checked on the link itself).
+      if (code === 'ENOTDIR') throw refuse((await fs.lstat(child).catch(() => null))?.isSymbolicLink() ? 'ELOOP' : code);
       if (code !== 'ENOENT' || attempt > 0) throw err;
       if (!create) return null;
     }
