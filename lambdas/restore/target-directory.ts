@@ -33,7 +33,7 @@ export function mountRootOf(mountPath: string | undefined, directory: (configure
 /**
  * Opens the target directory `targetPath` (as configured, at or under `root.configured`; validated
  * by parseRestoreRequest, so free of `.` and `..`). With `create`, missing directories are made
- * (mode 0700: the restore gives the target its own mode later); without it, a missing directory
+ * (default mode, as `mkdir -p` did before; the restore gives the target its own mode later); without it, a missing directory
  * resolves to null. A symlink on the way is RestoreTargetNotAllowedError, a file RestoreTargetNotEmptyError,
  * both naming `target.path`; nothing is created below either.
  */
@@ -74,7 +74,7 @@ async function openChild(parent: fs.FileHandle, name: string, create: boolean, r
       if (!create) return null;
     }
     // mkdir never follows a link at its last name: a link made there meanwhile is EEXIST, then ELOOP above.
-    await fs.mkdir(child, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    await fs.mkdir(child).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
     });
   }
@@ -89,7 +89,7 @@ async function walkChecked(root: MountRoot, targetPath: string, names: readonly 
     if (stats && !stats.isDirectory()) throw refusal(targetPath, root.configured, names.slice(0, i + 1))(stats.isSymbolicLink() ? 'ELOOP' : 'ENOTDIR');
     if (stats) continue;
     if (!options.create) return null;
-    await fs.mkdir(current, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    await fs.mkdir(current).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
     });
     const made = await fs.lstat(current);
