@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { ownedNamePatternOverlap } from './name-pattern-overlap';
 import { InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
 
 /**
@@ -50,7 +51,12 @@ export const fileSystemSourceSchema = z.strictObject({
   type: z.literal('filesystem'),
   name: resourceName,
   /** Absolute path as the snapshot Lambda sees it (an EFS mount point in AWS, a directory locally). */
-  path: z.string().startsWith('/', 'must be an absolute path'),
+  path: z
+    .string()
+    .startsWith('/', 'must be an absolute path')
+    .refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), {
+      message: 'must not contain "." or ".." segments (the kernel resolves ".." through symlinks, and locally ".." could leave the fs/ root); give the plain absolute path',
+    }),
 });
 
 export const sourceSchema = z.discriminatedUnion('type', [s3BucketSourceSchema, dynamoDbTableSourceSchema, fileSystemSourceSchema]);
@@ -183,6 +189,12 @@ export const lifeboatConfigSchema = z
   .refine((c) => new Set(c.environments.map((e) => e.name)).size === c.environments.length, {
     message: 'environment names must be unique',
     path: ['environments'],
+  })
+  .superRefine((c, ctx) => {
+    c.environments.forEach((env, i) => {
+      const claim = c.environments.map((other) => ownedNamePatternOverlap(`lifeboat-${other.name}`, `lifeboat-${env.name}`)).find((o) => o !== undefined);
+      if (claim) ctx.addIssue({ code: 'custom', message: claim, path: ['environments', i, 'name'] });
+    });
   });
 
 export type LifeboatConfig = z.infer<typeof lifeboatConfigSchema>;

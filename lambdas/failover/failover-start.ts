@@ -58,7 +58,7 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
     );
   }
   const targets = failoverTargets(plan.sources, deps.restoreTargetPrefix, request.targetSuffix);
-  await prepareFailoverTargets(targets, request.overwrite, deps);
+  await prepareFailoverTargets(targets, request.overwrite, { ...deps, sources: deps.plans.flatMap((p) => p.sources) });
   const failoverId = envelope.execution;
   return {
     failoverId,

@@ -47,6 +47,8 @@ export type PrepareTargetsDeps = TargetDeps & {
   restoreTargetPrefix: string;
   /** Where the EFS file system is mounted into the restore functions (in AWS, when one is configured). */
   mountPath?: string | undefined;
+  /** Every source of the environment: a directory target may not be at, inside or above one (restore-target-policy.ts). @default the targets' sources */
+  sources?: readonly SourceConfig[];
 };
 
 /** How a target is described in an error: the same words as the restore report's. */
@@ -67,7 +69,7 @@ export async function prepareFailoverTargets(targets: readonly FailoverTarget[],
   const missingBuckets: string[] = [];
   for (const { source, target } of targets) {
     try {
-      checkTargetAllowed(deps.restoreTargetPrefix, source, target, deps.mountPath);
+      checkTargetAllowed(deps.restoreTargetPrefix, source, target, deps.mountPath, deps.sources ?? targets.map((t) => t.source));
     } catch (err) {
       if (!(err instanceof RestoreTargetNotAllowedError)) throw err;
       throw new InvalidInputError(`Invalid failover input: targetSuffix: the failover target of source "${source.name}", ${describeTarget(target)}, is not one the restore may write (${err.message})`, { cause: err });

@@ -13,5 +13,6 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolv
     planBucket: runtime.vaultBucket(runtime.config.homeVault),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,
+    mountPath: runtime.config.mountPath,
   }),
 );

@@ -1,11 +1,11 @@
 import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
-import { mkdir } from 'node:fs/promises';
 import { createTableFromSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { type Vault } from '../../vault';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardTask, putRestorePlan } from './restore-plan-document';
 import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
+import { mountRootOf, openTargetDirectory } from './target-directory';
 import { type ResolvedRestore } from './resolved-restore';
 
 export type PlanRestoreDeps = {
@@ -15,6 +15,8 @@ export type PlanRestoreDeps = {
   planBucket: string;
   dynamodb: DynamoDBClient;
   directory: (configuredPath: string) => string;
+  /** Where the EFS file system is mounted (in AWS): the target directory is made from it without following links. @default '/' */
+  mountPath?: string | undefined;
   limits?: { maxShards?: number; entriesPerShard?: number; bytesPerShard?: number };
 };
 
@@ -73,7 +75,8 @@ export async function planRestore(restore: ResolvedRestore, deps: PlanRestoreDep
 async function prepareTarget(restore: ResolvedRestore, source: Record<string, unknown>, deps: PlanRestoreDeps): Promise<void> {
   const target = restore.target;
   if (target.type === 'filesystem') {
-    await mkdir(deps.directory(target.path), { recursive: true });
+    const made = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: true });
+    await made?.close();
   } else if (target.type === 'dynamodb') {
     if (await tableExists(deps.dynamodb, target.table)) return; // only with overwrite: resolve refused an existing table otherwise
     const parsed = tableSchemaSchema.safeParse(source['schema']);

@@ -42,7 +42,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   if (request.filter && source.type === 'dynamodb') {
     throw new InvalidInputError('Invalid restore request: filter: a DynamoDB table is restored whole; remove "filter" (it applies to S3 keys and directory paths)');
   }
-  checkTargetAllowed(deps.restoreTargetPrefix, source, request.target, deps.mountPath);
+  checkTargetAllowed(deps.restoreTargetPrefix, source, request.target, deps.mountPath, deps.sources);
 
   const record = readBackupRecord(
     request.backupId !== undefined ? await deps.catalog.requireBackup(request.backupId) : await deps.catalog.backupAsOf(source.name, new Date(request.pointInTime ?? '').toISOString()),

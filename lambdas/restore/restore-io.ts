@@ -13,4 +13,6 @@ export type RestoreIo = {
   dynamodb: DynamoDBClient;
   /** A configured directory path → where it is on this machine (the EFS mount in AWS, under the local fs root locally). */
   directory: (configuredPath: string) => string;
+  /** Where the EFS file system is mounted (in AWS): the target directory is walked from it without following links. @default '/' */
+  mountPath?: string | undefined;
 };

@@ -14,12 +14,25 @@ export const isoInstant = z
     message: 'must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z',
   });
 
+/**
+ * A directory target: absolute, without `.` or `..` segments and without NUL. `..` is refused, not
+ * normalized: the kernel resolves `..` after following a symlink on the way, so a path that stays
+ * inside the mount lexically can leave it on disk, and the checks below are lexical.
+ */
+const directoryTargetPath = z
+  .string()
+  .startsWith('/', 'must be an absolute path')
+  .refine((p) => !p.includes('\0'), { message: 'must not contain a NUL byte' })
+  .refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), {
+    message: 'must not contain "." or ".." segments (the kernel resolves ".." through symlinks, so the path could lead elsewhere than it reads); give the plain absolute path',
+  });
+
 export const restoreTargetSchema = z.discriminatedUnion(
   'type',
   [
     z.strictObject({ type: z.literal('s3'), bucket: z.string().min(3).max(63), prefix: z.string().default('') }),
     z.strictObject({ type: z.literal('dynamodb'), table: z.string().min(3).max(255) }),
-    z.strictObject({ type: z.literal('filesystem'), path: z.string().startsWith('/', 'must be an absolute path') }),
+    z.strictObject({ type: z.literal('filesystem'), path: directoryTargetPath }),
   ],
   { error: 'must have "type" s3 (with "bucket"), dynamodb (with "table") or filesystem (with "path")' },
 );

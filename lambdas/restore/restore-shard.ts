@@ -1,10 +1,12 @@
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
-import { comparePaths, type ManifestEntry, type NotRestored } from '../../vault';
+import { comparePaths, type ManifestEntry, type NotRestored, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
 import { readEntryContent } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
-import { getRestorePlan, type RestoreShardTask } from './restore-plan-document';
+import { getRestorePlan, type RestoreShard, type RestoreShardTask } from './restore-plan-document';
+import { type ResolvedRestore } from './resolved-restore';
+import { mountRootOf, openTargetDirectory, type TargetDirectory } from './target-directory';
 import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { s3Attributes, s3KeyOfEntry } from './restored-entry';
@@ -43,12 +45,21 @@ export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDep
   const entries: ManifestEntry[] = [];
   for await (const entry of selectedEntries(vault, snapshot, restore, shard)) entries.push(entry);
 
+  // The target directory is opened without following links and written through that descriptor (target-directory.ts).
+  const targetDir = restore.target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), restore.target.path, { create: true }) : null;
+  try {
+    return await restoreEntries(vault, restore, shard, entries, targetDir, deps);
+  } finally {
+    await targetDir?.close();
+  }
+}
+
+async function restoreEntries(vault: Vault, restore: ResolvedRestore, shard: RestoreShard, entries: readonly ManifestEntry[], targetDir: TargetDirectory | null, deps: RestoreShardDeps): Promise<RestoreShardResult> {
   const result: RestoreShardResult = { shardIndex: shard.index, entries: 0, bytes: 0, items: 0 };
   const target = restore.target;
   // One restorer for the shard's entries, handed to it in manifest order: a hard link whose first
   // name is in this shard is linked to it (the first name is in the shard when it is at or after its first path).
-  const directory =
-    target.type === 'filesystem' ? await openDirectoryRestorer(vault, deps.directory(target.path), (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }) : null;
+  const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }) : null;
   await mapBounded(entries, deps.concurrency ?? 4, async (entry) => {
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { isAtOrUnder, type SourceConfig } from '../../config/lifeboat-config';
 import { type RestoreTarget } from './restore-request';
 import { RestoreTargetNotAllowedError } from './restore-errors';
@@ -10,8 +11,11 @@ import { RestoreTargetNotAllowedError } from './restore-errors';
  *   the restore functions write access to exactly that name pattern, nothing else;
  * - the ORIGINAL bucket or table of the source being restored, only with `overwrite: true`: IAM
  *   grants write access to each protected source for that purpose;
- * - any directory of the mounted file system (a directory target is a path inside the restore
- *   function's mount; no IAM is involved, and no path can escape the target).
+ * - a directory of the mounted file system that is neither the mount root, nor at, inside or above
+ *   another source's directory (nor inside or above its own source's: that one only with
+ *   `overwrite: true`, as its original); no IAM is involved, so these rules are the only guard.
+ *   The path has no `.` or `..` (restore-request.ts), is walked without following links
+ *   (target-directory.ts), and no entry path can escape it (vault/restorer/safe-target-path.ts).
  *
  * The same rule is checked here, at input validation, so a target IAM would refuse is rejected
  * up front with a message naming the field, before anything is written.
@@ -25,13 +29,11 @@ export function defaultRestoreTargetPrefix(environment: string): string {
  * `mountPath`: where the environment's EFS file system is mounted into the restore functions (in
  * AWS, LIFEBOAT_MOUNT_PATH); outside it a Lambda's file system is read-only, so a directory target
  * elsewhere is refused up front. Absent locally (any directory under the local file-system root).
+ * `sources`: every source of the environment; a directory target may not be at or inside another
+ * source's directory, inside its own source's, above any source's, or the mount root itself.
  */
-export function checkTargetAllowed(prefix: string, source: SourceConfig, target: RestoreTarget, mountPath?: string): void {
-  if (target.type === 'filesystem' && mountPath !== undefined && !isAtOrUnder(target.path, mountPath)) {
-    throw new RestoreTargetNotAllowedError(
-      `Invalid restore request: target.path: directory targets must be inside the mounted file system ${mountPath} (the rest of a Lambda's file system is read-only); "${target.path}" is not`,
-    );
-  }
+export function checkTargetAllowed(prefix: string, source: SourceConfig, target: RestoreTarget, mountPath?: string, sources: readonly SourceConfig[] = [source]): void {
+  if (target.type === 'filesystem') checkDirectoryTarget(source, target.path, mountPath, sources);
   if (target.type === 's3' && source.type === 's3' && target.bucket !== source.bucket && !target.bucket.startsWith(prefix)) {
     throw new RestoreTargetNotAllowedError(
       `Invalid restore request: target.bucket: the restore workflow may write only to buckets named ${prefix}* (or to the source's own bucket ${source.bucket} with "overwrite": true); "${target.bucket}" is neither`,
@@ -42,4 +44,42 @@ export function checkTargetAllowed(prefix: string, source: SourceConfig, target:
       `Invalid restore request: target.table: the restore workflow may write only to tables named ${prefix}* (or to the source's own table ${source.table} with "overwrite": true); "${target.table}" is neither`,
     );
   }
+}
+
+/**
+ * The mount root is the directory equal to the mount path (in AWS) or to `/` (locally: the local
+ * cloud's fs root); a directory directly in it, such as a drill's `/<prefix>-drill-…` or a failover's
+ * `<source path>-failover`, is not the mount root and not inside a source.
+ */
+function checkDirectoryTarget(source: SourceConfig, targetPath: string, mountPath: string | undefined, sources: readonly SourceConfig[]): void {
+  if (mountPath !== undefined && !isAtOrUnder(targetPath, mountPath)) {
+    throw new RestoreTargetNotAllowedError(
+      `Invalid restore request: target.path: directory targets must be inside the mounted file system ${mountPath} (the rest of a Lambda's file system is read-only); "${targetPath}" is not`,
+    );
+  }
+  const mountRoot = mountPath ?? '/';
+  if (isAtOrUnder(mountRoot, targetPath)) {
+    throw new RestoreTargetNotAllowedError(
+      `Invalid restore request: target.path: "${targetPath}" is the root of the file system (${mountRoot}), which holds every source; restore into a directory of its own, such as ${path.posix.join(mountRoot, `restored-${source.name}`)}`,
+    );
+  }
+  for (const other of sources) {
+    if (other.type !== 'filesystem') continue;
+    const own = other.name === source.name;
+    if (own && trimSlash(other.path) === trimSlash(targetPath)) continue; // the original: parseRestoreRequest asks for overwrite
+    if (isAtOrUnder(targetPath, other.path)) {
+      throw new RestoreTargetNotAllowedError(
+        `Invalid restore request: target.path: "${targetPath}" is ${trimSlash(targetPath) === trimSlash(other.path) ? 'the directory' : 'inside the directory'} of ${own ? 'the source being restored' : 'source'} "${other.name}" (${other.path}); a restore there would mix into live data that is itself backed up, so choose a directory outside every source, such as ${trimSlash(other.path)}-restored`,
+      );
+    }
+    if (isAtOrUnder(other.path, targetPath)) {
+      throw new RestoreTargetNotAllowedError(
+        `Invalid restore request: target.path: "${targetPath}" holds the directory of source "${other.name}" (${other.path}); a restore there could write into it, so choose a directory outside every source`,
+      );
+    }
+  }
+}
+
+function trimSlash(p: string): string {
+  return p.replace(/\/+$/, '') || '/';
 }

@@ -1,10 +1,17 @@
 import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { type RestoreTarget } from './restore-request';
 import { RestoreTargetMissingError, RestoreTargetNotEmptyError } from './restore-errors';
+import { mountRootOf, openTargetDirectory } from './target-directory';
 
-export type TargetDeps = { s3: S3Client; dynamodb: DynamoDBClient; directory: (configuredPath: string) => string };
+export type TargetDeps = {
+  s3: S3Client;
+  dynamodb: DynamoDBClient;
+  directory: (configuredPath: string) => string;
+  /** Where the EFS file system is mounted (in AWS): directory targets are walked from it without following links. @default '/' */
+  mountPath?: string | undefined;
+};
 
 /**
  * Checks, without writing anything, that a target can receive a restore: an S3 bucket must exist;
@@ -43,16 +50,16 @@ export async function checkTargetState(target: RestoreTarget, overwrite: boolean
       `Invalid restore request: target.table: table ${target.table} already exists; a restore creates its table from the backup's schema, so name a new table, or set "overwrite": true to write the items into the existing one`,
     );
   }
-  if (overwrite) return;
-  const dir = deps.directory(target.path);
-  const stats = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (!stats) return;
-  if (!stats.isDirectory()) throw new RestoreTargetNotEmptyError(`Invalid restore request: target.path: ${target.path} exists and is not a directory`);
-  const children = await readdir(dir);
-  if (children.length > 0) {
-    throw new RestoreTargetNotEmptyError(`Invalid restore request: target.path: directory ${target.path} is not empty; choose a new directory, or set "overwrite": true to write into it`);
+  // Walked even with overwrite: a link on the way to the target is refused before anything is written.
+  const opened = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false });
+  if (!opened) return;
+  try {
+    if (overwrite) return;
+    const children = await readdir(opened.path);
+    if (children.length > 0) {
+      throw new RestoreTargetNotEmptyError(`Invalid restore request: target.path: directory ${target.path} is not empty; choose a new directory, or set "overwrite": true to write into it`);
+    }
+  } finally {
+    await opened.close();
   }
 }

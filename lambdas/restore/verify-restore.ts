@@ -17,6 +17,7 @@ import { selectedEntries } from './restore-selection';
 import { resolveInsideTarget } from '../../vault';
 import { directoryEntry, s3Attributes, s3KeyOfEntry } from './restored-entry';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
+import { mountRootOf, openTargetDirectory } from './target-directory';
 
 export type VerifyRestoreDeps = RestoreIo & { now?: () => Date };
 
@@ -97,13 +98,20 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   } else {
     const entries: ManifestEntry[] = [];
     for await (const entry of selectedEntries(vault, snapshot, restore)) entries.push(entry);
-    if (target.type === 'filesystem') notRestored.push(...(await finishDirectories(deps.directory(target.path), entries, { keepSetIdBits: restore.keepSetIdBits })));
-    await mapBounded(entries, 4, async (entry) => {
-      const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, deps.directory(target.path), entry, restore.keepSetIdBits);
-      if (typeof problem === 'object') notRestored.push(problem);
-      else if (problem) mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
-      checked++;
-    });
+    // Read and finished through the directory opened without following links, as the shards wrote it (target-directory.ts).
+    const targetDir = target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false }) : null;
+    try {
+      const root = targetDir?.path ?? (target.type === 'filesystem' ? deps.directory(target.path) : '');
+      if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, entries, { keepSetIdBits: restore.keepSetIdBits })));
+      await mapBounded(entries, 4, async (entry) => {
+        const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, root, entry, restore.keepSetIdBits);
+        if (typeof problem === 'object') notRestored.push(problem);
+        else if (problem) mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
+        checked++;
+      });
+    } finally {
+      await targetDir?.close();
+    }
   }
   if (mismatches.length > 0) throw new RestoreVerificationError(mismatches.sort(), checked);
   return {

@@ -93,6 +93,7 @@ export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
       targetS3: clients.s3Client(),
       dynamodb: clients.dynamoDbClient(),
       directory: runtime.directory,
+      mountPath: config.mountPath,
     }),
   };
   return runtime;

@@ -2,6 +2,7 @@ import { type BigIntStats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type FileSystemSourceConfig } from '../../config/lifeboat-config';
+import { InvalidInputError } from '../runtime/errors';
 import { type ShardSpec } from './shard-spec';
 import { storedName, walkTree } from '../../vault';
 
@@ -15,13 +16,26 @@ export type DirectoryEntry = {
   linkTarget?: string;
 };
 
+/** A configured directory path would lead outside the local file-system root (LIFEBOAT_FS_ROOT). */
+export class PathOutsideFileSystemRootError extends InvalidInputError {
+  constructor(configuredPath: string) {
+    super(
+      `path: ${JSON.stringify(configuredPath)} has a ".." segment: under the local cloud every directory is inside its fs/ directory, and ".." could leave it; give the plain absolute path`,
+    );
+  }
+}
+
 /**
  * Where a file-system source is on this machine. In AWS the path is the EFS mount point; under
  * the local executor LIFEBOAT_FS_ROOT stands in for the mount, so '/mnt/x' lives at $ROOT/mnt/x.
+ * There a path with a `..` segment is refused (path.join would resolve `/../../x` to a place
+ * beside the root); the request and config validation refuse it first, naming their field.
  */
 export function resolveSourceRoot(configuredPath: string, env: NodeJS.ProcessEnv = process.env): string {
   const fsRoot = env.LIFEBOAT_FS_ROOT;
-  return fsRoot ? path.join(fsRoot, configuredPath) : configuredPath;
+  if (!fsRoot) return configuredPath;
+  if (configuredPath.split('/').includes('..')) throw new PathOutsideFileSystemRootError(configuredPath);
+  return path.join(fsRoot, configuredPath);
 }
 
 /**

@@ -18,6 +18,7 @@ import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
 import { validatePlans } from './validated-plans';
+import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
 
 /**
  * The Amazon EFS file system that holds the file-system sources, mounted through one access point into
@@ -270,6 +271,12 @@ export class LifeboatProtection extends Construct {
       issues.push(`prefix: "${this.prefix}" must be lowercase letters, digits and dashes, starting with a letter and ending with a letter or digit (it starts S3 bucket and DynamoDB table names)`);
     } else if (this.prefix.length > maxLength) {
       issues.push(`prefix: "${this.prefix}" has ${this.prefix.length} characters, at most ${maxLength} fit: the access-log bucket <prefix>-access-logs-<account>-<region> must fit S3's 63`);
+    }
+    // S3 ARNs carry no account, so protections of one app overlap whatever accounts they deploy to.
+    for (const other of this.node.root.node.findAll()) {
+      if (!(other instanceof LifeboatProtection) || other === this) continue;
+      const overlap = ownedNamePatternOverlap(other.prefix, this.prefix) ?? ownedNamePatternOverlap(this.prefix, other.prefix);
+      if (overlap) issues.push(`prefix: protection ${other.node.path} and this one: ${overlap}`);
     }
     if (props.environmentName !== undefined && !PREFIX_PATTERN.test(props.environmentName)) {
       issues.push(`environmentName: "${props.environmentName}" must be lowercase letters, digits and dashes, starting with a letter and ending with a letter or digit`);

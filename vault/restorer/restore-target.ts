@@ -86,6 +86,17 @@ export class RestoreTarget {
     return resolveInsideTarget(this.root, entryPath);
   }
 
+  /**
+   * The absolute path of an entry that is not a directory. An entry path naming the target itself
+   * (`.`, `./`, '') is refused: its temporary file would go beside the target, in its parent, and
+   * its rename would replace the target.
+   */
+  private pathOfNonDirectory(entryPath: string): FsPath {
+    const absolute = this.pathOf(entryPath);
+    if (absolute === this.root) throw new UnsafeEntryPathError(entryPath, 'it names the target directory itself, and it is not a directory');
+    return absolute;
+  }
+
   /** Creates a directory entry (and missing parents). Its attributes come with finishDirectories. */
   async makeDirectory(entryPath: string): Promise<FsPath> {
     const absolute = this.pathOf(entryPath);
@@ -100,7 +111,7 @@ export class RestoreTarget {
    * file is removed and nothing appears under the name.
    */
   async writeFile(entryPath: string, attributes: EntryAttributes, size: number, write: (fh: fs.FileHandle) => Promise<number>): Promise<void> {
-    const absolute = this.pathOf(entryPath);
+    const absolute = this.pathOfNonDirectory(entryPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const temp = tempPathFor(absolute);
     const fh = await fs.open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
@@ -124,7 +135,7 @@ export class RestoreTarget {
 
   /** Creates a symlink entry with its target verbatim (it may point anywhere; bytes when it is not UTF-8), replacing a file or link at the name. */
   async makeSymlink(entryPath: string, linkTarget: FsPath, attributes: EntryAttributes): Promise<void> {
-    const absolute = this.pathOf(entryPath);
+    const absolute = this.pathOfNonDirectory(entryPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const temp = tempPathFor(absolute);
     await fs.symlink(linkTarget, temp);
@@ -143,7 +154,7 @@ export class RestoreTarget {
       this.notRestored.add(entryPath, `${label} not recreated: ${platformCallsUnavailableReason()}`);
       return false;
     }
-    const absolute = this.pathOf(entryPath);
+    const absolute = this.pathOfNonDirectory(entryPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const temp = tempPathFor(absolute);
     try {
@@ -164,8 +175,8 @@ export class RestoreTarget {
    * there, another file system, too many links): the caller then writes the content instead.
    */
   async makeHardLink(entryPath: string, firstPath: string): Promise<boolean> {
-    const absolute = this.pathOf(entryPath);
-    const first = this.pathOf(firstPath);
+    const absolute = this.pathOfNonDirectory(entryPath);
+    const first = this.pathOfNonDirectory(firstPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const temp = tempPathFor(absolute);
     try {

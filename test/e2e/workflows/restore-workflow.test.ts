@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -206,5 +207,38 @@ describe('bad runbook inputs fail with the named error and write nothing', () =>
     expect(entered).toEqual(['Validate and resolve', 'Failure report', 'Restore failed']);
     expect(await restorePlanKeys()).toEqual(plansBefore);
     expect(await canonicalItems(source('dynamodb').table)).toEqual(tablesBefore);
+  }, 60_000);
+});
+
+describe('the guardrails of directory targets (issue 13, item 4): refused at Validate naming target.path, nothing written outside the target', () => {
+  const escapeName = `lifeboat-guardrail-escape-${process.pid}`;
+  let outside: string;
+  beforeAll(async () => {
+    // Another writer's link on the way to a target: /mnt/linked points outside the local cloud's fs/ root.
+    outside = path.join(dataDir, 'outside');
+    await fs.mkdir(outside);
+    await fs.mkdir(path.join(local.fsRoot, 'mnt'), { recursive: true });
+    await fs.symlink(outside, path.join(local.fsRoot, 'mnt', 'linked'));
+  });
+
+  it.each([
+    ['a ".." segment (it would leave fs/ locally)', { path: `/../../${escapeName}`, overwrite: false }, 'InvalidInputError', 'target.path: must not contain'],
+    ['the mount root', { path: '/', overwrite: true }, 'RestoreTargetNotAllowedError', 'is the root of the file system (/)'],
+    ['a directory inside the source', { path: '/mnt/lifeboat/demo-files/restored', overwrite: false }, 'RestoreTargetNotAllowedError', 'is inside the directory of the source being restored'],
+    ['a directory that holds the source', { path: '/mnt/lifeboat', overwrite: true }, 'RestoreTargetNotAllowedError', 'holds the directory of source'],
+    ['a symlink on the way', { path: '/mnt/linked/restored', overwrite: true }, 'RestoreTargetNotAllowedError', 'target.path: /mnt/linked is a symlink'],
+  ])('%s', async (_label, { path: targetPath, overwrite }, error, message) => {
+    const fsBefore = await readTree(local.fsRoot);
+    const plansBefore = await restorePlanKeys();
+    const result = await runRestore({ source: source('filesystem').name, backupId, target: { type: 'filesystem', path: targetPath }, ...(overwrite ? { overwrite } : {}) });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(error);
+    expect(result.cause).toContain(message);
+    const entered = loadExecutionHistory(dataDir, result.executionId).events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+    expect(entered).toEqual(['Validate and resolve', 'Failure report', 'Restore failed']);
+    expect(await readTree(local.fsRoot)).toEqual(fsBefore);
+    expect(await fs.readdir(outside)).toEqual([]);
+    expect(existsSync(path.join(local.fsRoot, '..', '..', escapeName))).toBe(false);
+    expect(await restorePlanKeys()).toEqual(plansBefore);
   }, 60_000);
 });

@@ -120,7 +120,8 @@ it('refuses a non-empty new target without overwrite, and a missing bucket', asy
 it('refuses a directory target outside the mounted file system when one is configured (AWS), and accepts one inside', async () => {
   const files: SourceConfig = { type: 'filesystem', name: 'files', path: '/mnt/lifeboat/files' };
   const d = { ...deps({ [BACKUP]: committed(s3SnapshotId) }), sources: [...sources, files], mountPath: '/mnt/lifeboat' };
-  for (const path of ['/tmp/restored', '/mnt/lifeboat-other/x', '/mnt/lifeboat/../etc']) {
+  // '/mnt/lifeboat/../etc' is refused earlier, by the request's schema (restore-guardrails.test.ts).
+  for (const path of ['/tmp/restored', '/mnt/lifeboat-other/x']) {
     await expect(resolveRestore({ source: 'files', backupId: BACKUP, target: { type: 'filesystem', path } }, 'e', d)).rejects.toMatchObject({
       name: 'RestoreTargetNotAllowedError',
       message: expect.stringContaining('target.path: directory targets must be inside the mounted file system /mnt/lifeboat'),
