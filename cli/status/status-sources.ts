@@ -1,0 +1,51 @@
+import * as path from 'node:path';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
+import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { resourceNames } from '../../lib/stacks/resource-names';
+import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
+import { type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
+import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { awsNextRun, localNextRun, type NextRun } from './next-run';
+
+/**
+ * What `lifeboat status` reads, and nothing else: the primary catalog's backups and scrub runs, the
+ * drills of both regions' catalogs, and each plan's backup schedule. Built on the runbook commands'
+ * access (environment-access.ts, drill-access.ts), local cloud by default, AWS with --aws; tests of
+ * the command give their own.
+ */
+export type StatusSources = {
+  environment: EnvironmentConfig;
+  target: 'local' | 'aws';
+  listBackupsOfPlan(plan: string): Promise<BackupRecord[]>;
+  latestScrub(): Promise<ScrubRunRecord | undefined>;
+  listDrills(side: DrillSide): Promise<DrillRecord[]>;
+  nextRun(plan: string, now: Date): Promise<NextRun>;
+  regionOf(side: DrillSide): string;
+};
+
+export type StatusSourcesClients = AccessClients & { drills?: DrillAccessClients; scheduler?: SchedulerClient };
+
+export async function statusSources(options: TargetOptions, clients: StatusSourcesClients = {}): Promise<StatusSources> {
+  const access = await environmentAccess(options, clients);
+  const drills = await drillAccess(options, clients.drills);
+  const { environment } = access;
+  const names = resourceNames(environment);
+  let scheduler: SchedulerClient | undefined;
+  return {
+    environment,
+    target: options.aws ? 'aws' : 'local',
+    listBackupsOfPlan: (plan) => access.catalog.listBackupsOfPlan(plan),
+    latestScrub: () => access.scrubLog.latest(),
+    listDrills: (side) => drills.drillLog(side).list(),
+    regionOf: drills.regionOf,
+    async nextRun(plan, now) {
+      const scheduleName = `${names.schedulePrefix}${plan}`;
+      if (!options.aws) return localNextRun(localSchedulerStatus(path.resolve(options.dataDir)), scheduleName);
+      scheduler ??= clients.scheduler ?? new SchedulerClient({ region: environment.primaryRegion });
+      return awsNextRun(scheduler, scheduleName, now);
+    },
+  };
+}
