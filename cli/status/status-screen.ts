@@ -1,5 +1,4 @@
 import Table from 'cli-table3';
-import { formatSeconds } from '../drills/drill-report-text';
 import { humanBytes } from '../human-bytes';
 import { type EnvironmentStatus, isUnreadable, type UnreadablePlan } from './environment-status';
 import { type NextRun } from './next-run';
@@ -11,33 +10,49 @@ import { type DrillObjectiveStatus, type PlanStatus } from './plan-status';
  * rather than widening the table.
  */
 
+/** The columns the screen fits in: the table's widths add up to it, notes wrap at it. */
+export const SCREEN_WIDTH = 100;
+
 export const MARK = { ok: '✓', missed: '✗' } as const;
 const mark = (ok: boolean) => (ok ? MARK.ok : MARK.missed);
 
 const COLUMNS: readonly { head: string; width: number }[] = [
-  { head: 'PLAN', width: 10 },
-  { head: 'BACKUP AGE/RPO', width: 18 },
-  { head: 'NEXT RUN', width: 15 },
-  { head: 'LAST DRILL', width: 21 },
-  { head: 'DR COPY', width: 12 },
-  { head: 'VAULT', width: 11 },
-  { head: 'SCRUB, PRUNE', width: 13 },
+  { head: 'PLAN', width: 11 },
+  { head: 'BACKUP AGE/RPO', width: 15 },
+  { head: 'NEXT RUN', width: 13 },
+  { head: 'LAST DRILL', width: 20 },
+  { head: 'DR COPY', width: 15 },
+  { head: 'VAULT', width: 12 },
+  { head: 'SCRUB, PRUNE', width: 14 },
 ];
 
 /** No vertical rules (they cost a column each); a rule under the header and between plans. */
 const CHARS = {
   top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
   bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '─', 'mid-mid': '─', right: '', 'right-mid': '', middle: '',
+  left: '', 'left-mid': '', mid: '─', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
 };
+
+/**
+ * A duration in a cell: its two largest units run together, hours up to two days so an age compares
+ * at a glance with an RPO of `24h`: `42s`, `12m04s`, `23h53m`, `30h`, `3d4h`.
+ */
+export function cellDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${two(s % 60)}s` : ''}`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) ? `${two(Math.floor((s % 3600) / 60))}m` : ''}`;
+  return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600) ? `${Math.floor((s % 86_400) / 3600)}h` : ''}`;
+}
 
 /** `12-01 06:00Z`: a time within the year, to the minute, in UTC. */
 const shortTime = (iso: string) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}Z`;
 
 function backupCell(row: PlanStatus): string {
   const b = row.lastBackup;
-  const rpo = formatSeconds(b.rpoSeconds);
-  const age = b.lastCommitted ? `${mark(b.withinRpo)} ${formatSeconds(b.lastCommitted.ageSeconds)} / ${rpo}` : `${MARK.missed} none / ${rpo}`;
+  const rpo = cellDuration(b.rpoSeconds);
+  const age = b.lastCommitted ? `${mark(b.withinRpo)} ${cellDuration(b.lastCommitted.ageSeconds)}/${rpo}` : `${MARK.missed} none/${rpo}`;
   const newest = b.newest && b.newest.backupId !== b.lastCommitted?.backupId ? `newer ${b.newest.status}` : b.lastCommitted ? 'COMMITTED' : 'no backup yet';
   return `${age}\n${newest}`;
 }
@@ -46,7 +61,7 @@ function nextRunCell(next: NextRun, now: Date): string {
   switch (next.state) {
     case 'scheduled': {
       const inSeconds = (Date.parse(next.at) - now.getTime()) / 1000;
-      return `${inSeconds <= 0 ? 'due now' : `in ${formatSeconds(inSeconds)}`}\n${shortTime(next.at)}`;
+      return `${inSeconds <= 0 ? 'due now' : `in ${cellDuration(inSeconds)}`}\n${shortTime(next.at)}`;
     }
     case 'disabled':
       return 'DISABLED';
@@ -59,12 +74,12 @@ function nextRunCell(next: NextRun, now: Date): string {
   }
 }
 
-const objectiveLine = (name: string, o: DrillObjectiveStatus | undefined) => (o ? `${name} ${mark(o.met)} ${formatSeconds(o.seconds)}/${formatSeconds(o.objectiveSeconds)}` : `${name} -`);
+const objectiveLine = (name: string, o: DrillObjectiveStatus | undefined) => (o ? `${name} ${mark(o.met)} ${cellDuration(o.seconds)}/${cellDuration(o.objectiveSeconds)}` : `${name} -`);
 
 function drillCell(row: PlanStatus): string {
   const d = row.lastDrill;
   if (!d) return 'none yet';
-  return [`${mark(d.verdict === 'PASSED')} ${d.verdict}`, objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo), `${formatSeconds(d.ageSeconds)} ago, ${d.vault}`].join('\n');
+  return [`${mark(d.verdict === 'PASSED')} ${d.verdict}`, objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo), `${cellDuration(d.ageSeconds)} ago, ${d.vault}`].join('\n');
 }
 
 function drCopyCell(row: PlanStatus): string {
@@ -73,7 +88,7 @@ function drCopyCell(row: PlanStatus): string {
     case 'up-to-date':
       return 'up to date';
     case 'behind':
-      return `lag ${formatSeconds(c.lagSeconds)}\nnewest ${c.newestCopy}`;
+      return `lag ${cellDuration(c.lagSeconds)}\nnewest ${c.newestCopy}`;
     case 'none-copied':
       return `no DR copy\nnewest ${c.newestCopy}`;
     case 'no-backup':
@@ -89,7 +104,7 @@ function vaultCell(row: PlanStatus): string {
 
 function scrubCell(row: PlanStatus): string {
   const s = row.scrub;
-  const scrub = s.state === 'never' ? 'no scrub yet' : `${s.outcome} ${formatSeconds(s.ageSeconds)} ago${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
+  const scrub = s.state === 'never' ? 'no scrub yet' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
   return `${scrub}\nno prune yet`;
 }
 
@@ -100,13 +115,28 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
   if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}\``);
   else if (!b.withinRpo) {
     reasons.push(
-      `last committed backup ${b.lastCommitted.backupId} started ${formatSeconds(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${formatSeconds(b.rpoSeconds)}` +
+      `last committed backup ${b.lastCommitted.backupId} started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}` +
         `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${row.plan}\` and see why the schedule did not`,
     );
   }
   const d = row.lastDrill;
   if (d && d.verdict !== 'PASSED') reasons.push(`last drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}: see \`lifeboat drills show ${d.drillId}\``);
   return reasons;
+}
+
+/** A note cut at spaces into lines of at most SCREEN_WIDTH columns, continued under its text. */
+function wrapped(note: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of note.split(' ')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if ([...candidate].length > SCREEN_WIDTH && line.trim() !== '') {
+      lines.push(line);
+      line = `    ${word}`;
+    } else line = candidate;
+  }
+  lines.push(line);
+  return lines;
 }
 
 export function statusScreen(status: EnvironmentStatus): string[] {
@@ -131,9 +161,8 @@ export function statusScreen(status: EnvironmentStatus): string[] {
     for (const reason of reasonsNotWithin(row)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
     if (row.nextRun.state === 'unknown') notes.push(`  ${row.plan}: next run unknown: ${row.nextRun.reason}`);
   }
-  lines.push(table.toString());
-  lines.push(...notes);
-  for (const problem of status.problems) lines.push(`! ${problem}`);
+  lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
+  for (const note of [...notes, ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
   lines.push(`Alarms in ALARM: ${status.alarms.note}`);
   const missed = status.plans.filter((p) => !p.withinObjectives).length;
   lines.push(
