@@ -124,11 +124,14 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
   return reasons;
 }
 
-/** A note cut at spaces into lines of at most SCREEN_WIDTH columns, continued under its text. */
+/**
+ * A note cut at spaces into lines of at most SCREEN_WIDTH columns, continued indented; a command in
+ * backquotes stays on one line, so it can be copied whole.
+ */
 function wrapped(note: string): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of note.split(' ')) {
+  for (const word of note.match(/`[^`]*`\S*|\S+/g) ?? []) {
     const candidate = line === '' ? word : `${line} ${word}`;
     if ([...candidate].length > SCREEN_WIDTH && line.trim() !== '') {
       lines.push(line);
