@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { humanBytes } from '../human-bytes';
-import { type EnvironmentStatus, isUnreadable, type UnreadablePlan } from './environment-status';
+import { type EnvironmentStatus, isUnreadable } from './environment-status';
 import { type NextRun } from './next-run';
 import { type DrillObjectiveStatus, type PlanStatus } from './plan-status';
 
@@ -157,7 +157,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
   for (const row of status.plans) {
     if (isUnreadable(row)) {
       table.push([`${MARK.missed} ${row.plan}`, { colSpan: COLUMNS.length - 1, content: 'unreadable (below)' }]);
-      notes.push(`${MARK.missed} ${row.plan}: ${(row satisfies UnreadablePlan).unreadable}`);
+      notes.push(`${MARK.missed} ${row.plan}: ${row.unreadable}`);
       continue;
     }
     table.push([`${mark(row.withinObjectives)} ${row.plan}`, backupCell(row), nextRunCell(row.nextRun, now), drillCell(row), drCopyCell(row), vaultCell(row), scrubCell(row)]);
