@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,7 +13,7 @@ import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
 import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud } from '../../../local/cloud/local-cloud';
 import { drillRecordOf, drillReport, objectiveMissedReport } from '../../support/drill-records';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
-import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { REPO_ROOT, SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
  * `lifeboat status` on the local cloud, as a user runs it: both regions' catalog tables
@@ -134,6 +134,10 @@ it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ 
     'Alarms in ALARM: CloudWatch alarms exist in AWS only (--aws)',
     '✗ 1 of 2 plan(s) not within their objectives',
   ]);
+  // docs/RUNBOOKS.md shows this very screen.
+  const runbooks = readFileSync(join(REPO_ROOT, 'docs', 'RUNBOOKS.md'), 'utf8');
+  const documented = /^## Status — `lifeboat status`\n[^]*?^```\n([^]*?)^```$/m.exec(runbooks)?.[1];
+  expect(documented).toBe(`${out.join('\n')}\n`);
 });
 
 it('--json: the same figures, one object per plan', async () => {
