@@ -1,3 +1,4 @@
+import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { type DrillSide } from '../drills/drill-access';
@@ -6,9 +7,10 @@ import { type StatusSources } from './status-sources';
 
 /**
  * The screen of one environment: a PlanStatus per plan of the config, in config order, and what
- * could not be read. A plan whose backups could not be read is `unreadable` (not within its
- * objectives: nobody can say it is); a region's drill catalog or the scrub log that could not be read
- * is a problem of the whole screen, and the rows use what was read.
+ * could not be read. A plan's backups come from the primary catalog, else from the DR catalog (a
+ * primary region outage: the row then says what the DR vault can restore); a plan neither catalog
+ * answers for is `unreadable` (not within its objectives: nobody can say it is). A catalog that could
+ * not be read is a problem of the whole screen, and the rows use what was read.
  */
 export type UnreadablePlan = { plan: string; withinObjectives: false; unreadable: string };
 
@@ -51,21 +53,32 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
       problems.push(`the ${side} catalog (${sources.regionOf(side)}) could not be read, its drills are not counted: ${message(err)}`);
     }
   }
-  let latestScrub: ScrubRunRecord | undefined;
+  let latestScrub: ScrubRunRecord | 'unreadable' | undefined;
   try {
     latestScrub = await sources.latestScrub();
   } catch (err) {
+    latestScrub = 'unreadable';
     problems.push(`the scrub runs could not be read: ${message(err)}`);
   }
   const plans: (PlanStatus | UnreadablePlan)[] = [];
   for (const plan of environment.plans) {
+    let backups: BackupRecord[];
+    let catalog: 'primary' | 'dr' = 'primary';
     try {
-      const backups = await sources.listBackupsOfPlan(plan.name);
-      const nextRun = await sources.nextRun(plan.name, now);
-      plans.push(planStatus({ plan, backups, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, now }));
-    } catch (err) {
-      plans.push({ plan: plan.name, withinObjectives: false, unreadable: `its backups could not be read from the primary catalog (${environment.primaryRegion}): ${message(err)}` });
+      backups = await sources.listBackupsOfPlan(plan.name, 'primary');
+    } catch (primaryErr) {
+      const primaryProblem = `the primary catalog (${environment.primaryRegion}) could not be read: ${message(primaryErr)}`;
+      try {
+        backups = await sources.listBackupsOfPlan(plan.name, 'dr');
+        catalog = 'dr';
+        problems.push(`${plan.name}: backups read from the DR catalog (${environment.drRegion}), what the DR vault can restore; ${primaryProblem}`);
+      } catch (drErr) {
+        plans.push({ plan: plan.name, withinObjectives: false, unreadable: `its backups could not be read: ${primaryProblem}; the DR catalog (${environment.drRegion}) neither: ${message(drErr)}` });
+        continue;
+      }
     }
+    const nextRun = await sources.nextRun(plan.name, now);
+    plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, now }));
   }
   return {
     environment: environment.name,

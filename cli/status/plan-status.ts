@@ -46,7 +46,9 @@ export type DrCopyStatus =
   | { state: 'up-to-date'; backupId: string }
   | { state: 'behind'; lagSeconds: number; newestCopied: string; newestCommitted: string; newestCopy: CopyStatus | 'NOT_RECORDED' }
   | { state: 'none-copied'; newestCommitted: string; newestCopy: CopyStatus | 'NOT_RECORDED' }
-  | { state: 'no-backup' };
+  | { state: 'no-backup' }
+  /** Read from the DR catalog because the primary's could not be: nothing to compare the DR copies with. */
+  | { state: 'primary-unreadable' };
 
 /**
  * The plan's share of the vault. `storedBytes`: the sum of `totals.bytesStored` over the plan's
@@ -60,6 +62,7 @@ export type VaultUsage = { committedBackups: number; latestLogicalBytes: number;
 /** The environment's latest scrub (scrubs cover whole vaults), with the backups of this plan it left damaged or repairable. */
 export type ScrubStatus =
   | { state: 'never' }
+  | { state: 'unreadable' }
   | { state: 'ran'; startedAt: string; ageSeconds: number; outcome: ScrubRunRecord['outcome']; scope: ScrubRunRecord['scope']; affectedBackupsOfPlan: string[] };
 
 /** Retention (prune) is not built yet: its issue adds the last prune here. */
@@ -67,6 +70,12 @@ export type PruneStatus = { state: 'not-built'; note: string };
 
 export type PlanStatus = {
   plan: string;
+  /**
+   * The catalog the backups were read from: the primary's, or, when it cannot be read (a primary
+   * region outage), the DR region's, which lists exactly the backups whose copies are in the DR vault
+   * — then the RPO is that of what the DR region can restore.
+   */
+  catalog: 'primary' | 'dr';
   withinObjectives: boolean;
   lastBackup: LastBackupStatus;
   nextRun: NextRun;
@@ -79,11 +88,14 @@ export type PlanStatus = {
 
 export type PlanStatusInput = {
   plan: Pick<ProtectionPlanConfig, 'name' | 'objectives'>;
-  /** The plan's backups in the primary catalog, newest first (BackupCatalog.listBackupsOfPlan). */
+  /** The plan's backups in the catalog read, newest first (BackupCatalog.listBackupsOfPlan). */
   backups: readonly BackupRecord[];
+  /** @default 'primary' */
+  catalog?: 'primary' | 'dr';
   /** The plan's drills from both regions' catalogs, any order. */
   drills: readonly DrillRecord[];
-  latestScrub?: ScrubRunRecord;
+  /** The environment's latest scrub run; 'unreadable' when the scrub log could not be read. */
+  latestScrub?: ScrubRunRecord | 'unreadable';
   nextRun: NextRun;
   now: Date;
 };
@@ -98,25 +110,31 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   const lastDrill = lastDrillStatus(input.drills, input.now);
   const drillOk = lastDrill === undefined || lastDrill.verdict === 'PASSED';
   const committedIds = new Set(committed.map((b) => b.backupId));
+  const catalog = input.catalog ?? 'primary';
   return {
     plan: input.plan.name,
+    catalog,
     withinObjectives: lastBackup.withinRpo && drillOk,
     lastBackup,
     nextRun: input.nextRun,
     ...(lastDrill ? { lastDrill } : {}),
-    drCopy: drCopyStatus(committed),
+    drCopy: catalog === 'dr' ? { state: 'primary-unreadable' } : drCopyStatus(committed),
     vault: vaultUsage(committed),
-    scrub: input.latestScrub
-      ? {
-          state: 'ran',
-          startedAt: input.latestScrub.startedAt,
-          ageSeconds: secondsBetween(input.latestScrub.startedAt, input.now),
-          outcome: input.latestScrub.outcome,
-          scope: input.latestScrub.scope,
-          affectedBackupsOfPlan: input.latestScrub.affectedBackups.filter((id) => committedIds.has(id)),
-        }
-      : { state: 'never' },
+    scrub: scrubStatus(input.latestScrub, committedIds, input.now),
     prune: PRUNE_NOT_BUILT,
+  };
+}
+
+function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: ReadonlySet<string>, now: Date): ScrubStatus {
+  if (latest === 'unreadable') return { state: 'unreadable' };
+  if (!latest) return { state: 'never' };
+  return {
+    state: 'ran',
+    startedAt: latest.startedAt,
+    ageSeconds: secondsBetween(latest.startedAt, now),
+    outcome: latest.outcome,
+    scope: latest.scope,
+    affectedBackupsOfPlan: latest.affectedBackups.filter((id) => committedIds.has(id)),
   };
 }
 

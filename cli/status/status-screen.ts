@@ -93,6 +93,8 @@ function drCopyCell(row: PlanStatus): string {
       return `no DR copy\nnewest ${c.newestCopy}`;
     case 'no-backup':
       return '-';
+    case 'primary-unreadable':
+      return 'n/a: primary\nunreadable';
   }
 }
 
@@ -104,7 +106,7 @@ function vaultCell(row: PlanStatus): string {
 
 function scrubCell(row: PlanStatus): string {
   const s = row.scrub;
-  const scrub = s.state === 'never' ? 'no scrub yet' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
+  const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
   return `${scrub}\nno prune yet`;
 }
 
@@ -113,7 +115,12 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
   const reasons: string[] = [];
   const b = row.lastBackup;
   if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}\``);
-  else if (!b.withinRpo) {
+  else if (!b.withinRpo && row.catalog === 'dr') {
+    reasons.push(
+      `the newest backup in the DR catalog, ${b.lastCommitted.backupId}, started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}: ` +
+        'a restore from the DR region loses more than the RPO (docs/RUNBOOKS.md, "The primary region is down")',
+    );
+  } else if (!b.withinRpo) {
     reasons.push(
       `last committed backup ${b.lastCommitted.backupId} started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}` +
         `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${row.plan}\` and see why the schedule did not`,

@@ -10,7 +10,7 @@ import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { type BackupTotals } from '../../../lambdas/catalog/backup-record';
 import { DrillLog } from '../../../lambdas/catalog/drill-log';
 import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
-import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud } from '../../../local/cloud/local-cloud';
+import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
 import { drillRecordOf, drillReport, objectiveMissedReport } from '../../support/drill-records';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { REPO_ROOT, SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -83,6 +83,11 @@ beforeAll(async () => {
   await committed(catalog, 'legacy', '20261127T060000Z-00000004', '2026-11-27T06:00:00.000Z', totals(8 * 1024 * 1024, 4 * 1024 * 1024), true);
   await catalog.createBackup({ backupId: '20261128T060000Z-00000005', plan: 'legacy', environment: 'dev', sourceNames: ['legacy-assets'], sources: [], strategy: 'incremental', status: 'RUNNING', startedAt: '2026-11-28T06:00:00.000Z', shardCount: 1 });
   await catalog.markFailed('20261128T060000Z-00000005', 'SourceUnreachableError', 'bucket lifeboat-legacy-assets: AccessDenied', '2026-11-28T06:01:00.000Z');
+  // The DR catalog lists what the Replicate step copied: demo's first two backups, legacy's one.
+  const drCatalog = new BackupCatalog(docs[DR] as DynamoDBDocumentClient, TABLE);
+  await committed(drCatalog, 'demo', '20261128T060000Z-00000001', '2026-11-28T06:00:00.000Z', totals(40 * 1024 * 1024, 16 * 1024 * 1024), true);
+  await committed(drCatalog, 'demo', '20261129T060000Z-00000002', '2026-11-29T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), true);
+  await committed(drCatalog, 'legacy', '20261127T060000Z-00000004', '2026-11-27T06:00:00.000Z', totals(8 * 1024 * 1024, 4 * 1024 * 1024), true);
   await new DrillLog(docs[DR] as DynamoDBDocumentClient, TABLE).record(drillRecordOf(drillReport()).record);
   await new DrillLog(primary, TABLE).record(drillRecordOf(objectiveMissedReport({ plan: 'legacy', vault: 'primary', region: PRIMARY })).record);
   await new ScrubLog(primary, TABLE).record({
@@ -163,4 +168,24 @@ it('--json: the same figures, one object per plan', async () => {
     withinRpo: false,
   });
   expect(legacy?.lastDrill).toEqual(expect.objectContaining({ verdict: 'OBJECTIVE_MISSED', rto: { seconds: 3900, objectiveSeconds: 3600, met: false } }));
+});
+
+it('with the primary region down: each plan from the DR catalog, what the DR vault restores, and what could not be read; exits 1', async () => {
+  await stopRegion(dataDir, PRIMARY);
+  const { out, io } = capture();
+  expect(await statusCommand({ ...target(), json: true }, { io, now: NOW, clients: commandClients() })).toBe(1);
+  const status = JSON.parse(out.join('\n')) as EnvironmentStatus;
+  const [demo, legacy] = status.plans as PlanStatus[];
+  expect(demo).toEqual(expect.objectContaining({ catalog: 'dr', withinObjectives: false, drCopy: { state: 'primary-unreadable' } }));
+  expect(demo?.lastBackup).toEqual(expect.objectContaining({ lastCommitted: expect.objectContaining({ backupId: '20261129T060000Z-00000002', ageSeconds: 30 * 3600 }), withinRpo: false }));
+  // The DR region's drill of demo is still read; legacy's, run in the primary region, is not.
+  expect(demo?.lastDrill?.verdict).toBe('PASSED');
+  expect(legacy?.lastDrill).toBeUndefined();
+  expect(legacy?.scrub).toEqual({ state: 'unreadable' });
+  expect(status.problems).toEqual([
+    expect.stringMatching(/^the primary catalog \(us-east-1\) could not be read, its drills are not counted: .*ECONNREFUSED/),
+    expect.stringMatching(/^the scrub runs could not be read: .*ECONNREFUSED/),
+    expect.stringMatching(/^demo: backups read from the DR catalog \(us-west-2\), what the DR vault can restore; the primary catalog \(us-east-1\) could not be read: .*ECONNREFUSED/),
+    expect.stringMatching(/^legacy: backups read from the DR catalog/),
+  ]);
 });

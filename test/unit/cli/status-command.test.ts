@@ -208,9 +208,28 @@ describe('lifeboat status', () => {
     const status = await environmentStatus(down, NOW);
     expect(status.problems).toEqual(['the dr catalog (us-west-2) could not be read, its drills are not counted: connect ECONNREFUSED 127.0.0.1:4569']);
     expect(status.withinObjectives).toBe(false);
-    const noCatalog = await environmentStatus(sources({ listBackupsOfPlan: async () => Promise.reject(new Error('ResourceNotFoundException')) }), NOW);
-    expect(noCatalog.plans).toEqual([{ plan: 'demo', withinObjectives: false, unreadable: 'its backups could not be read from the primary catalog (us-east-1): ResourceNotFoundException' }]);
-    expect(statusScreen(noCatalog)).toEqual(expect.arrayContaining(['✗ demo     unreadable (below)', '✗ demo: its backups could not be read from the primary catalog (us-east-1):', '    ResourceNotFoundException']));
+    const down2 = async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:4567'));
+    const noCatalog = await environmentStatus(sources({ listBackupsOfPlan: down2 }), NOW);
+    expect(noCatalog.plans).toEqual([
+      { plan: 'demo', withinObjectives: false, unreadable: 'its backups could not be read: the primary catalog (us-east-1) could not be read: connect ECONNREFUSED 127.0.0.1:4567; the DR catalog (us-west-2) neither: connect ECONNREFUSED 127.0.0.1:4567' },
+    ]);
+    expect(statusScreen(noCatalog)).toContain('✗ demo     unreadable (below)');
+  });
+
+  it('with the primary catalog unreadable, reads the plan\'s backups from the DR catalog: the RPO of what the DR vault restores, exit 1', async () => {
+    const replicated = [backup('2026-11-29T06:00:00.000Z')];
+    const primaryDown = sources({
+      listBackupsOfPlan: async (_plan, side) => {
+        if (side === 'primary') throw new Error('connect ECONNREFUSED 127.0.0.1:4567');
+        return replicated;
+      },
+    });
+    const status = await environmentStatus(primaryDown, NOW);
+    const [demo] = status.plans as PlanStatus[];
+    expect(demo).toEqual(expect.objectContaining({ catalog: 'dr', withinObjectives: false, drCopy: { state: 'primary-unreadable' } }));
+    expect(demo?.lastBackup.lastCommitted?.ageSeconds).toBe(30 * 3600);
+    expect(status.problems).toEqual(['demo: backups read from the DR catalog (us-west-2), what the DR vault can restore; the primary catalog (us-east-1) could not be read: connect ECONNREFUSED 127.0.0.1:4567']);
+    expect(status.withinObjectives).toBe(false);
   });
 
   it('in AWS says there are no alarms to list yet; locally that alarms are AWS-only', async () => {
