@@ -53,7 +53,7 @@ function backupCell(row: PlanStatus): string {
   const b = row.lastBackup;
   const rpo = cellDuration(b.rpoSeconds);
   const age = b.lastCommitted ? `${mark(b.withinRpo)} ${cellDuration(b.lastCommitted.ageSeconds)}/${rpo}` : `${MARK.missed} none/${rpo}`;
-  const newest = b.newest && b.newest.backupId !== b.lastCommitted?.backupId ? `newer ${b.newest.status}` : b.lastCommitted ? 'COMMITTED' : 'no backup yet';
+  const newest = !b.newest ? 'no backup yet' : b.newest.backupId === b.lastCommitted?.backupId ? 'COMMITTED' : `${b.lastCommitted ? 'newer ' : ''}${b.newest.status}`;
   return `${age}\n${newest}`;
 }
 
