@@ -20,6 +20,7 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   failover: async () => (await import('./commands/failover-command.js')).registerFailoverCommand,
   drill: async () => (await import('./commands/drill-commands.js')).registerDrillCommand,
   drills: async () => (await import('./commands/drill-commands.js')).registerDrillsCommands,
+  status: async () => (await import('./commands/status-command.js')).registerStatusCommand,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */

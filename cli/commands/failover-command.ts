@@ -4,6 +4,7 @@ import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type FailoverReport } from '../../lambdas/failover/failover-report';
 import { type CliIo, processIo } from '../cli-io';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
+import { humanBytes } from '../human-bytes';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './restore-commands';
@@ -45,18 +46,6 @@ function runnerFor(options: TargetOptions & { workers?: number }): WorkflowRunne
   const config = loadLifeboatConfig(options.config);
   if (options.aws) return awsWorkflowRunner({ environment: findEnvironment(config, options.env) });
   return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
-}
-
-/** Bytes as a person reads them: 1.5 MiB. */
-function humanBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** Seconds as `1 h 02 min 05 s`, `4 min 10 s` or `12 s`. */

@@ -1,0 +1,44 @@
+import { type Command } from 'commander';
+import { type CliIo, processIo } from '../cli-io';
+import { type TargetOptions, withTargetOptions } from '../environment-access';
+import { environmentStatus } from '../status/environment-status';
+import { statusScreen } from '../status/status-screen';
+import { type StatusSources, type StatusSourcesClients, statusSources } from '../status/status-sources';
+
+/**
+ * `lifeboat status [--json]`: an environment at a glance, a row per plan (docs/RUNBOOKS.md, "Status").
+ * Local cloud by default, AWS with --aws. Exit codes: 0 every plan within its objectives (last
+ * committed backup within the RPO, last drill PASSED), 1 a plan is not, or a catalog could not be read.
+ */
+export type StatusCommandOptions = TargetOptions & { json?: boolean };
+export type StatusCommandDeps = { io: CliIo; sources?: StatusSources; clients?: StatusSourcesClients; now?: () => Date };
+
+export const STATUS_EXIT = { WITHIN_OBJECTIVES: 0, NOT_WITHIN: 1 } as const;
+
+export async function statusCommand(options: StatusCommandOptions, deps: Partial<StatusCommandDeps> = {}): Promise<number> {
+  const io = deps.io ?? processIo;
+  const now = (deps.now ?? (() => new Date()))();
+  try {
+    const sources = deps.sources ?? (await statusSources(options, deps.clients));
+    const status = await environmentStatus(sources, now);
+    if (options.json) io.out(JSON.stringify(status, null, 2));
+    else for (const line of statusScreen(status)) io.out(line);
+    return status.withinObjectives ? STATUS_EXIT.WITHIN_OBJECTIVES : STATUS_EXIT.NOT_WITHIN;
+  } catch (err) {
+    io.err(`lifeboat status: ${err instanceof Error ? err.message : String(err)}`);
+    return STATUS_EXIT.NOT_WITHIN;
+  }
+}
+
+export function registerStatusCommand(program: Command): void {
+  withTargetOptions(
+    program
+      .command('status')
+      .description(
+        'each plan at a glance: last backup against the RPO, next run, last drill, DR copy lag, vault size and dedup ratio, last scrub; ' +
+          'exit 0 when every plan is within its objectives, 1 when one is not (✗) or a catalog could not be read',
+      ),
+  ).action(async (opts: StatusCommandOptions) => {
+    process.exitCode = await statusCommand(opts);
+  });
+}

@@ -1,0 +1,94 @@
+import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { type DrillSide } from '../drills/drill-access';
+import { planStatus, type PlanStatus } from './plan-status';
+import { type StatusSources } from './status-sources';
+
+/**
+ * The screen of one environment: a PlanStatus per plan of the config, in config order, and what
+ * could not be read. A plan's backups come from the primary catalog, else from the DR catalog (a
+ * primary region outage: the row then says what the DR vault can restore); a plan neither catalog
+ * answers for is `unreadable` (not within its objectives: nobody can say it is). A catalog that could
+ * not be read is a problem of the whole screen, and the rows use what was read.
+ */
+export type UnreadablePlan = { plan: string; withinObjectives: false; unreadable: string };
+
+/**
+ * CloudWatch alarms are not defined yet (issue 15, items 2-3), and the CloudWatch client is not a
+ * dependency: status says so instead of listing alarms in ALARM.
+ */
+export type AlarmsStatus = { state: 'none-defined'; note: string } | { state: 'aws-only'; note: string };
+
+export type EnvironmentStatus = {
+  environment: string;
+  target: 'local' | 'aws';
+  primaryRegion: string;
+  drRegion: string;
+  generatedAt: string;
+  /** Every plan within its objectives and everything read: the command exits 0 exactly then. */
+  withinObjectives: boolean;
+  plans: (PlanStatus | UnreadablePlan)[];
+  alarms: AlarmsStatus;
+  problems: string[];
+};
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export const ALARMS_NOT_DEFINED: AlarmsStatus = { state: 'none-defined', note: 'none defined yet (issue 15)' };
+export const ALARMS_AWS_ONLY: AlarmsStatus = { state: 'aws-only', note: 'CloudWatch alarms exist in AWS only (--aws)' };
+
+export function isUnreadable(row: PlanStatus | UnreadablePlan): row is UnreadablePlan {
+  return 'unreadable' in row;
+}
+
+export async function environmentStatus(sources: StatusSources, now: Date): Promise<EnvironmentStatus> {
+  const { environment } = sources;
+  const problems: string[] = [];
+  const drills: DrillRecord[] = [];
+  for (const side of ['primary', 'dr'] as const satisfies readonly DrillSide[]) {
+    try {
+      drills.push(...(await sources.listDrills(side)));
+    } catch (err) {
+      problems.push(`the ${side} catalog (${sources.regionOf(side)}) could not be read, its drills are not counted: ${message(err)}`);
+    }
+  }
+  let latestScrub: ScrubRunRecord | 'unreadable' | undefined;
+  try {
+    latestScrub = await sources.latestScrub();
+  } catch (err) {
+    latestScrub = 'unreadable';
+    problems.push(`the scrub runs could not be read: ${message(err)}`);
+  }
+  const plans: (PlanStatus | UnreadablePlan)[] = [];
+  for (const plan of environment.plans) {
+    let backups: BackupRecord[];
+    let catalog: 'primary' | 'dr' = 'primary';
+    try {
+      backups = await sources.listBackupsOfPlan(plan.name, 'primary');
+    } catch (primaryErr) {
+      const primaryProblem = `the primary catalog (${environment.primaryRegion}) could not be read: ${message(primaryErr)}`;
+      try {
+        backups = await sources.listBackupsOfPlan(plan.name, 'dr');
+        catalog = 'dr';
+        problems.push(`${plan.name}: backups read from the DR catalog (${environment.drRegion}), what the DR vault can restore; ${primaryProblem}`);
+      } catch (drErr) {
+        plans.push({ plan: plan.name, withinObjectives: false, unreadable: `its backups could not be read: ${primaryProblem}; the DR catalog (${environment.drRegion}) neither: ${message(drErr)}` });
+        continue;
+      }
+    }
+    const nextRun = await sources.nextRun(plan.name, now);
+    plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, now }));
+  }
+  return {
+    environment: environment.name,
+    target: sources.target,
+    primaryRegion: environment.primaryRegion,
+    drRegion: environment.drRegion,
+    generatedAt: now.toISOString(),
+    withinObjectives: problems.length === 0 && plans.every((p) => p.withinObjectives),
+    plans,
+    alarms: sources.target === 'aws' ? ALARMS_NOT_DEFINED : ALARMS_AWS_ONLY,
+    problems,
+  };
+}

@@ -1,0 +1,198 @@
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lambdas/catalog/backup-record';
+import { type DrillRecord, type DrillVerdict } from '../../lambdas/catalog/drill-record';
+import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { type NextRun } from './next-run';
+
+/**
+ * One plan's line of `lifeboat status`, computed from what the catalogs hold (no I/O here, so the
+ * rules are unit-tested). The plan is within its objectives when its newest committed backup is no
+ * older than the RPO and its newest drill, if any, PASSED; only these two decide the ✓/✗ and the
+ * exit code. DR copy lag, vault figures, scrub and prune are shown, not judged.
+ */
+
+export type LastBackupStatus = {
+  /** The newest run of any status: a FAILED or RUNNING one after the last commit is shown next to it. */
+  newest?: { backupId: string; status: BackupStatus; startedAt: string; error?: string };
+  /** The newest COMMITTED backup: its age (from its start, what a restore of it loses) against the RPO. */
+  lastCommitted?: { backupId: string; startedAt: string; endedAt?: string; ageSeconds: number };
+  rpoSeconds: number;
+  withinRpo: boolean;
+};
+
+export type DrillObjectiveStatus = { seconds: number; objectiveSeconds: number; met: boolean };
+
+export type LastDrillStatus = {
+  drillId: string;
+  vault: 'primary' | 'dr';
+  region: string;
+  startedAt: string;
+  ageSeconds: number;
+  verdict: DrillVerdict;
+  /** As the drill recorded them; absent when the drill ended before measuring. The RPO figure is the larger of the backup's age and the window's largest gap. */
+  rto?: DrillObjectiveStatus;
+  rpo?: DrillObjectiveStatus;
+  /** The first error of a FAILED drill. */
+  error?: string;
+};
+
+/**
+ * How far the DR vault is behind the primary: the newest committed backup against the newest one
+ * whose DR copy is COMMITTED. `lagSeconds` is the difference of their start times: what a restore
+ * from the DR region loses beyond a restore from the primary. `newestCopy` is the DR copy state of
+ * the newest backup (PENDING while its Replicate step runs, FAILED when replication failed).
+ */
+export type DrCopyStatus =
+  | { state: 'up-to-date'; backupId: string }
+  | { state: 'behind'; lagSeconds: number; newestCopied: string; newestCommitted: string; newestCopy: CopyStatus | 'NOT_RECORDED' }
+  | { state: 'none-copied'; newestCommitted: string; newestCopy: CopyStatus | 'NOT_RECORDED' }
+  | { state: 'no-backup' }
+  /** Read from the DR catalog because the primary's could not be: nothing to compare the DR copies with. */
+  | { state: 'primary-unreadable' };
+
+/**
+ * The plan's share of the vault. `storedBytes`: the sum of `totals.bytesStored` over the plan's
+ * committed backups — the compressed, encrypted bytes each one added to the vault (chunks another
+ * plan wrote first count for that plan; nothing is freed until prune exists). `dedupRatio`: the
+ * logical bytes of all those backups (what restoring each of them would write) ÷ `storedBytes`;
+ * undefined when nothing is stored.
+ */
+export type VaultUsage = { committedBackups: number; latestLogicalBytes: number; logicalBytes: number; storedBytes: number; dedupRatio?: number };
+
+/** The environment's latest scrub (scrubs cover whole vaults), with the backups of this plan it left damaged or repairable. */
+export type ScrubStatus =
+  | { state: 'never' }
+  | { state: 'unreadable' }
+  | { state: 'ran'; startedAt: string; ageSeconds: number; outcome: ScrubRunRecord['outcome']; scope: ScrubRunRecord['scope']; affectedBackupsOfPlan: string[] };
+
+/** Retention (prune) is not built yet: its issue adds the last prune here. */
+export type PruneStatus = { state: 'not-built'; note: string };
+
+export type PlanStatus = {
+  plan: string;
+  /**
+   * The catalog the backups were read from: the primary's, or, when it cannot be read (a primary
+   * region outage), the DR region's, which lists exactly the backups whose copies are in the DR vault
+   * — then the RPO is that of what the DR region can restore.
+   */
+  catalog: 'primary' | 'dr';
+  withinObjectives: boolean;
+  lastBackup: LastBackupStatus;
+  nextRun: NextRun;
+  lastDrill?: LastDrillStatus;
+  drCopy: DrCopyStatus;
+  vault: VaultUsage;
+  scrub: ScrubStatus;
+  prune: PruneStatus;
+};
+
+export type PlanStatusInput = {
+  plan: Pick<ProtectionPlanConfig, 'name' | 'objectives'>;
+  /** The plan's backups in the catalog read, newest first (BackupCatalog.listBackupsOfPlan). */
+  backups: readonly BackupRecord[];
+  /** @default 'primary' */
+  catalog?: 'primary' | 'dr';
+  /** The plan's drills from both regions' catalogs, any order. */
+  drills: readonly DrillRecord[];
+  /** The environment's latest scrub run; 'unreadable' when the scrub log could not be read. */
+  latestScrub?: ScrubRunRecord | 'unreadable';
+  nextRun: NextRun;
+  now: Date;
+};
+
+export const PRUNE_NOT_BUILT: PruneStatus = { state: 'not-built', note: 'no prune yet: retention (prune) is not built' };
+
+const secondsBetween = (from: string, now: Date) => Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
+
+export function planStatus(input: PlanStatusInput): PlanStatus {
+  const committed = input.backups.filter((b) => b.status === 'COMMITTED');
+  const lastBackup = lastBackupStatus(input, committed[0]);
+  const lastDrill = lastDrillStatus(input.drills, input.now);
+  const drillOk = lastDrill === undefined || lastDrill.verdict === 'PASSED';
+  const committedIds = new Set(committed.map((b) => b.backupId));
+  const catalog = input.catalog ?? 'primary';
+  return {
+    plan: input.plan.name,
+    catalog,
+    withinObjectives: lastBackup.withinRpo && drillOk,
+    lastBackup,
+    nextRun: input.nextRun,
+    ...(lastDrill ? { lastDrill } : {}),
+    drCopy: catalog === 'dr' ? { state: 'primary-unreadable' } : drCopyStatus(committed),
+    vault: vaultUsage(committed),
+    scrub: scrubStatus(input.latestScrub, committedIds, input.now),
+    prune: PRUNE_NOT_BUILT,
+  };
+}
+
+function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: ReadonlySet<string>, now: Date): ScrubStatus {
+  if (latest === 'unreadable') return { state: 'unreadable' };
+  if (!latest) return { state: 'never' };
+  return {
+    state: 'ran',
+    startedAt: latest.startedAt,
+    ageSeconds: secondsBetween(latest.startedAt, now),
+    outcome: latest.outcome,
+    scope: latest.scope,
+    affectedBackupsOfPlan: latest.affectedBackups.filter((id) => committedIds.has(id)),
+  };
+}
+
+function lastBackupStatus(input: PlanStatusInput, last: BackupRecord | undefined): LastBackupStatus {
+  const rpoSeconds = input.plan.objectives.rpoMinutes * 60;
+  const newest = input.backups[0];
+  const ageSeconds = last ? secondsBetween(last.startedAt, input.now) : undefined;
+  return {
+    ...(newest ? { newest: { backupId: newest.backupId, status: newest.status, startedAt: newest.startedAt, ...(newest.error !== undefined ? { error: newest.error } : {}) } } : {}),
+    ...(last && ageSeconds !== undefined ? { lastCommitted: { backupId: last.backupId, startedAt: last.startedAt, ...(last.endedAt ? { endedAt: last.endedAt } : {}), ageSeconds } } : {}),
+    rpoSeconds,
+    withinRpo: ageSeconds !== undefined && ageSeconds <= rpoSeconds,
+  };
+}
+
+/** The newest drill of either region (drill ids sort by start time). */
+function lastDrillStatus(drills: readonly DrillRecord[], now: Date): LastDrillStatus | undefined {
+  const newest = [...drills].sort((a, b) => b.drillId.localeCompare(a.drillId))[0];
+  if (!newest) return undefined;
+  const firstError = newest.errors[0];
+  return {
+    drillId: newest.drillId,
+    vault: newest.vault,
+    region: newest.region,
+    startedAt: newest.startedAt,
+    ageSeconds: secondsBetween(newest.startedAt, now),
+    verdict: newest.verdict,
+    ...(newest.rto ? { rto: { seconds: newest.rto.seconds, objectiveSeconds: newest.rto.objectiveSeconds, met: newest.rto.met } } : {}),
+    ...(newest.rpo
+      ? { rpo: { seconds: Math.max(newest.rpo.backupAgeSeconds, newest.rpo.largestGapSeconds), objectiveSeconds: newest.rpo.objectiveSeconds, met: newest.rpo.met } }
+      : {}),
+    ...(firstError ? { error: `${firstError.error}: ${firstError.message}` } : {}),
+  };
+}
+
+function drCopyStatus(committed: readonly BackupRecord[]): DrCopyStatus {
+  const newest = committed[0];
+  if (!newest) return { state: 'no-backup' };
+  const copied = committed.find((b) => b.copies?.dr === 'COMMITTED');
+  if (copied === newest) return { state: 'up-to-date', backupId: newest.backupId };
+  const newestCopy = newest.copies?.dr ?? 'NOT_RECORDED';
+  if (!copied) return { state: 'none-copied', newestCommitted: newest.backupId, newestCopy };
+  const lagSeconds = Math.max(0, (Date.parse(newest.startedAt) - Date.parse(copied.startedAt)) / 1000);
+  return { state: 'behind', lagSeconds, newestCopied: copied.backupId, newestCommitted: newest.backupId, newestCopy };
+}
+
+function vaultUsage(committed: readonly BackupRecord[]): VaultUsage {
+  let logicalBytes = 0;
+  let storedBytes = 0;
+  for (const b of committed) {
+    logicalBytes += b.totals?.bytes ?? 0;
+    storedBytes += b.totals?.bytesStored ?? 0;
+  }
+  return {
+    committedBackups: committed.length,
+    latestLogicalBytes: committed[0]?.totals?.bytes ?? 0,
+    logicalBytes,
+    storedBytes,
+    ...(storedBytes > 0 ? { dedupRatio: logicalBytes / storedBytes } : {}),
+  };
+}

@@ -1,0 +1,184 @@
+import Table from 'cli-table3';
+import { humanBytes } from '../human-bytes';
+import { type EnvironmentStatus, isUnreadable } from './environment-status';
+import { type NextRun } from './next-run';
+import { type DrillObjectiveStatus, type PlanStatus } from './plan-status';
+
+/**
+ * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
+ * could not be read. Columns are fixed so the table fits 100 columns whatever the names; a cell wraps
+ * rather than widening the table.
+ */
+
+/** The columns the screen fits in: the table's widths add up to it, notes wrap at it. */
+export const SCREEN_WIDTH = 100;
+
+export const MARK = { ok: '✓', missed: '✗' } as const;
+const mark = (ok: boolean) => (ok ? MARK.ok : MARK.missed);
+
+const COLUMNS: readonly { head: string; width: number }[] = [
+  { head: 'PLAN', width: 11 },
+  { head: 'BACKUP AGE/RPO', width: 15 },
+  { head: 'NEXT RUN', width: 13 },
+  { head: 'LAST DRILL', width: 20 },
+  { head: 'DR COPY', width: 15 },
+  { head: 'VAULT', width: 12 },
+  { head: 'SCRUB, PRUNE', width: 14 },
+];
+
+/** No vertical rules (they cost a column each); a rule under the header and between plans. */
+const CHARS = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '─', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+};
+
+/**
+ * A duration in a cell: its two largest units run together, hours up to two days so an age compares
+ * at a glance with an RPO of `24h`: `42s`, `12m04s`, `23h53m`, `30h`, `3d4h`.
+ */
+export function cellDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${two(s % 60)}s` : ''}`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) ? `${two(Math.floor((s % 3600) / 60))}m` : ''}`;
+  return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600) ? `${Math.floor((s % 86_400) / 3600)}h` : ''}`;
+}
+
+/** `12-01 06:00Z`: a time within the year, to the minute, in UTC. */
+const shortTime = (iso: string) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}Z`;
+
+function backupCell(row: PlanStatus): string {
+  const b = row.lastBackup;
+  const rpo = cellDuration(b.rpoSeconds);
+  const age = b.lastCommitted ? `${mark(b.withinRpo)} ${cellDuration(b.lastCommitted.ageSeconds)}/${rpo}` : `${MARK.missed} none/${rpo}`;
+  const newest = !b.newest ? 'no backup yet' : b.newest.backupId === b.lastCommitted?.backupId ? 'COMMITTED' : `${b.lastCommitted ? 'newer ' : ''}${b.newest.status}`;
+  return `${age}\n${newest}`;
+}
+
+function nextRunCell(next: NextRun, now: Date): string {
+  switch (next.state) {
+    case 'scheduled': {
+      const inSeconds = (Date.parse(next.at) - now.getTime()) / 1000;
+      return `${inSeconds <= 0 ? 'due now' : `in ${cellDuration(inSeconds)}`}\n${shortTime(next.at)}`;
+    }
+    case 'disabled':
+      return 'DISABLED';
+    case 'not-firing':
+      return 'not firing\n(no local scheduler)';
+    case 'never-again':
+      return 'none: at() passed';
+    case 'unknown':
+      return 'unknown (below)';
+  }
+}
+
+const objectiveLine = (name: string, o: DrillObjectiveStatus | undefined) => (o ? `${name} ${mark(o.met)} ${cellDuration(o.seconds)}/${cellDuration(o.objectiveSeconds)}` : `${name} -`);
+
+function drillCell(row: PlanStatus): string {
+  const d = row.lastDrill;
+  if (!d) return 'none yet';
+  return [`${mark(d.verdict === 'PASSED')} ${d.verdict}`, objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo), `${cellDuration(d.ageSeconds)} ago, ${d.vault}`].join('\n');
+}
+
+function drCopyCell(row: PlanStatus): string {
+  const c = row.drCopy;
+  switch (c.state) {
+    case 'up-to-date':
+      return 'up to date';
+    case 'behind':
+      return `lag ${cellDuration(c.lagSeconds)}\nnewest ${c.newestCopy}`;
+    case 'none-copied':
+      return `no DR copy\nnewest ${c.newestCopy}`;
+    case 'no-backup':
+      return '-';
+    case 'primary-unreadable':
+      return 'n/a: primary\nunreadable';
+  }
+}
+
+function vaultCell(row: PlanStatus): string {
+  const v = row.vault;
+  if (v.committedBackups === 0) return 'empty';
+  return `${humanBytes(v.storedBytes)}\n${v.dedupRatio === undefined ? 'dedup -' : `dedup ${v.dedupRatio.toFixed(1)}×`}`;
+}
+
+function scrubCell(row: PlanStatus): string {
+  const s = row.scrub;
+  const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
+  return `${scrub}\nno prune yet`;
+}
+
+/** Why a plan is ✗, in words an on-call engineer acts on. */
+export function reasonsNotWithin(row: PlanStatus): string[] {
+  const reasons: string[] = [];
+  const b = row.lastBackup;
+  if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}\``);
+  else if (!b.withinRpo && row.catalog === 'dr') {
+    reasons.push(
+      `the newest backup in the DR catalog, ${b.lastCommitted.backupId}, started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}: ` +
+        'a restore from the DR region loses more than the RPO (docs/RUNBOOKS.md, "The primary region is down")',
+    );
+  } else if (!b.withinRpo) {
+    reasons.push(
+      `last committed backup ${b.lastCommitted.backupId} started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}` +
+        `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${row.plan}\` and see why the schedule did not`,
+    );
+  }
+  const d = row.lastDrill;
+  if (d && d.verdict !== 'PASSED') reasons.push(`last drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}: see \`lifeboat drills show ${d.drillId}\``);
+  return reasons;
+}
+
+/**
+ * A note cut at spaces into lines of at most SCREEN_WIDTH columns, continued indented; a command in
+ * backquotes stays on one line, so it can be copied whole.
+ */
+function wrapped(note: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of note.match(/`[^`]*`\S*|\S+/g) ?? []) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if ([...candidate].length > SCREEN_WIDTH && line.trim() !== '') {
+      lines.push(line);
+      line = `    ${word}`;
+    } else line = candidate;
+  }
+  lines.push(line);
+  return lines;
+}
+
+export function statusScreen(status: EnvironmentStatus): string[] {
+  const now = new Date(status.generatedAt);
+  const where = status.target === 'aws' ? 'AWS' : 'local cloud';
+  const lines = [`Environment ${status.environment} (${where}): primary ${status.primaryRegion}, DR ${status.drRegion}, at ${status.generatedAt.slice(0, 16).replace('T', ' ')} UTC`];
+  const table = new Table({
+    head: COLUMNS.map((c) => c.head),
+    colWidths: COLUMNS.map((c) => c.width),
+    wordWrap: true,
+    chars: CHARS,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 1 },
+  });
+  const notes: string[] = [];
+  for (const row of status.plans) {
+    if (isUnreadable(row)) {
+      table.push([`${MARK.missed} ${row.plan}`, { colSpan: COLUMNS.length - 1, content: 'unreadable (below)' }]);
+      notes.push(`${MARK.missed} ${row.plan}: ${row.unreadable}`);
+      continue;
+    }
+    table.push([`${mark(row.withinObjectives)} ${row.plan}`, backupCell(row), nextRunCell(row.nextRun, now), drillCell(row), drCopyCell(row), vaultCell(row), scrubCell(row)]);
+    for (const reason of reasonsNotWithin(row)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
+    if (row.nextRun.state === 'unknown') notes.push(`  ${row.plan}: next run unknown: ${row.nextRun.reason}`);
+  }
+  lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
+  for (const note of [...notes, ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
+  lines.push(`Alarms in ALARM: ${status.alarms.note}`);
+  const missed = status.plans.filter((p) => !p.withinObjectives).length;
+  lines.push(
+    missed === 0 && status.problems.length === 0
+      ? `${MARK.ok} every plan is within its objectives (last committed backup within the RPO, last drill PASSED)`
+      : `${MARK.missed} ${missed} of ${status.plans.length} plan(s) not within their objectives${status.problems.length ? `; ${status.problems.length} part(s) of the catalogs could not be read` : ''}`,
+  );
+  return lines;
+}

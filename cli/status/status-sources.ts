@@ -1,0 +1,68 @@
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
+import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { resourceNames } from '../../lib/stacks/resource-names';
+import { connectLocalCloud } from '../../local/cloud/local-cloud';
+import { localDynamoDbClient } from '../../local/cloud/local-clients';
+import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
+import { type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
+import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { awsNextRun, localNextRun, type NextRun } from './next-run';
+
+/**
+ * What `lifeboat status` reads, and nothing else: the primary catalog's backups and scrub runs (the
+ * DR catalog's backups when the primary's cannot be read), the drills of both regions' catalogs, and
+ * each plan's backup schedule. Built on the runbook commands'
+ * access (environment-access.ts, drill-access.ts), local cloud by default, AWS with --aws; tests of
+ * the command give their own.
+ */
+export type StatusSources = {
+  environment: EnvironmentConfig;
+  target: 'local' | 'aws';
+  /** The plan's backups in a region's catalog (the DR one lists the backups replicated to the DR vault), newest first. */
+  listBackupsOfPlan(plan: string, side: DrillSide): Promise<BackupRecord[]>;
+  latestScrub(): Promise<ScrubRunRecord | undefined>;
+  listDrills(side: DrillSide): Promise<DrillRecord[]>;
+  nextRun(plan: string, now: Date): Promise<NextRun>;
+  regionOf(side: DrillSide): string;
+};
+
+export type StatusSourcesClients = AccessClients & { drills?: DrillAccessClients; scheduler?: SchedulerClient };
+
+export async function statusSources(options: TargetOptions, clients: StatusSourcesClients = {}): Promise<StatusSources> {
+  const access = await environmentAccess(options, clients);
+  const drills = await drillAccess(options, clients.drills);
+  const { environment } = access;
+  const names = resourceNames(environment);
+  let scheduler: SchedulerClient | undefined;
+  let drCatalog: BackupCatalog | undefined;
+  const drCatalogClient = async () => {
+    if (clients.drills?.dynamodb) return clients.drills.dynamodb(environment.drRegion);
+    if (options.aws) return new DynamoDBClient({ region: environment.drRegion });
+    return localDynamoDbClient(await connectLocalCloud(path.resolve(options.dataDir)), environment.drRegion);
+  };
+  return {
+    environment,
+    target: options.aws ? 'aws' : 'local',
+    async listBackupsOfPlan(plan, side) {
+      if (side === 'primary') return access.catalog.listBackupsOfPlan(plan);
+      drCatalog ??= new BackupCatalog(DynamoDBDocumentClient.from(await drCatalogClient()), names.catalogTable);
+      return drCatalog.listBackupsOfPlan(plan);
+    },
+    latestScrub: () => access.scrubLog.latest(),
+    listDrills: (side) => drills.drillLog(side).list(),
+    regionOf: drills.regionOf,
+    async nextRun(plan, now) {
+      const scheduleName = `${names.schedulePrefix}${plan}`;
+      if (!options.aws) return localNextRun(localSchedulerStatus(path.resolve(options.dataDir)), scheduleName);
+      scheduler ??= clients.scheduler ?? new SchedulerClient({ region: environment.primaryRegion });
+      return awsNextRun(scheduler, scheduleName, now);
+    },
+  };
+}

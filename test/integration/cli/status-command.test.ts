@@ -1,0 +1,191 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { statusCommand } from '../../../cli/commands/status-command';
+import { type EnvironmentStatus } from '../../../cli/status/environment-status';
+import { type PlanStatus } from '../../../cli/status/plan-status';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { type BackupTotals } from '../../../lambdas/catalog/backup-record';
+import { DrillLog } from '../../../lambdas/catalog/drill-log';
+import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
+import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
+import { drillRecordOf, drillReport, objectiveMissedReport } from '../../support/drill-records';
+import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
+import { REPO_ROOT, SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * `lifeboat status` on the local cloud, as a user runs it: both regions' catalog tables
+ * (`lifeboat-dev-catalog`, with the byPlan index) seeded through BackupCatalog, DrillLog and ScrubLog
+ * as the workflows write them, a config with a fresh plan and a stale one, the CLI finding the cloud
+ * by its data directory.
+ */
+
+const tmp = tempDir('status-cli');
+const dataDir = join(tmp.dir, 'data');
+const configFile = join(tmp.dir, 'lifeboat.config.json');
+const TABLE = 'lifeboat-dev-catalog';
+const NOW = () => new Date('2026-11-30T12:00:00.000Z');
+let cloud: LocalCloudHandle;
+const clients: DynamoDBClient[] = [];
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+const totals = (bytes: number, bytesStored: number): BackupTotals => ({ entries: 100, bytes, bytesScanned: bytes, bytesNew: bytesStored, bytesStored, blobsNew: 4 });
+
+async function committed(catalog: BackupCatalog, plan: string, backupId: string, startedAt: string, t: BackupTotals, drCopied: boolean): Promise<void> {
+  await catalog.createBackup({ backupId, plan, environment: 'dev', sourceNames: [`${plan}-assets`], sources: [], strategy: 'incremental', status: 'RUNNING', startedAt, shardCount: 1 });
+  await catalog.markCommitted(backupId, { sources: [], totals: t, endedAt: startedAt.replace(':00.000Z', ':30.000Z') });
+  if (drCopied) expect(await catalog.markCopied(backupId)).toBe(true);
+}
+
+beforeAll(async () => {
+  // The sample config's environment, with a second plan (`legacy`) whose schedule stopped.
+  const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+  const [dev] = config.environments;
+  if (!dev?.plans[0]) throw new Error('the sample config has no dev environment with a plan');
+  const legacy = { ...dev.plans[0], name: 'legacy', sources: [{ type: 's3' as const, name: 'legacy-assets', bucket: 'lifeboat-legacy-assets', prefix: '' }], drill: undefined };
+  writeFileSync(configFile, JSON.stringify({ environments: [{ ...dev, plans: [dev.plans[0], legacy] }] }, null, 2));
+
+  cloud = await startLocalCloud({ dataDir, regions: [PRIMARY, DR], exitWithParent: true });
+  const docs: Record<string, DynamoDBDocumentClient> = {};
+  for (const region of [PRIMARY, DR]) {
+    const ddb = localDynamoDbClient(cloud.endpoints, region);
+    clients.push(ddb);
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'plan', AttributeType: 'S' },
+          { AttributeName: 'startedAt', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [{ IndexName: 'byPlan', KeySchema: [{ AttributeName: 'plan', KeyType: 'HASH' }, { AttributeName: 'startedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      }),
+    );
+    docs[region] = DynamoDBDocumentClient.from(ddb);
+  }
+  const primary = docs[PRIMARY] as DynamoDBDocumentClient;
+  const catalog = new BackupCatalog(primary, TABLE);
+  // demo: backed up this morning, replicated up to yesterday's; last drill (DR) PASSED.
+  await committed(catalog, 'demo', '20261128T060000Z-00000001', '2026-11-28T06:00:00.000Z', totals(40 * 1024 * 1024, 16 * 1024 * 1024), true);
+  await committed(catalog, 'demo', '20261129T060000Z-00000002', '2026-11-29T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), true);
+  await committed(catalog, 'demo', '20261130T060000Z-00000003', '2026-11-30T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), false);
+  // legacy: the last committed backup is three days old, the newest run since FAILED; its last drill (primary) missed the RTO.
+  await committed(catalog, 'legacy', '20261127T060000Z-00000004', '2026-11-27T06:00:00.000Z', totals(8 * 1024 * 1024, 4 * 1024 * 1024), true);
+  await catalog.createBackup({ backupId: '20261128T060000Z-00000005', plan: 'legacy', environment: 'dev', sourceNames: ['legacy-assets'], sources: [], strategy: 'incremental', status: 'RUNNING', startedAt: '2026-11-28T06:00:00.000Z', shardCount: 1 });
+  await catalog.markFailed('20261128T060000Z-00000005', 'SourceUnreachableError', 'bucket lifeboat-legacy-assets: AccessDenied', '2026-11-28T06:01:00.000Z');
+  // The DR catalog lists what the Replicate step copied: demo's first two backups, legacy's one.
+  const drCatalog = new BackupCatalog(docs[DR] as DynamoDBDocumentClient, TABLE);
+  await committed(drCatalog, 'demo', '20261128T060000Z-00000001', '2026-11-28T06:00:00.000Z', totals(40 * 1024 * 1024, 16 * 1024 * 1024), true);
+  await committed(drCatalog, 'demo', '20261129T060000Z-00000002', '2026-11-29T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), true);
+  await committed(drCatalog, 'legacy', '20261127T060000Z-00000004', '2026-11-27T06:00:00.000Z', totals(8 * 1024 * 1024, 4 * 1024 * 1024), true);
+  await new DrillLog(docs[DR] as DynamoDBDocumentClient, TABLE).record(drillRecordOf(drillReport()).record);
+  await new DrillLog(primary, TABLE).record(drillRecordOf(objectiveMissedReport({ plan: 'legacy', vault: 'primary', region: PRIMARY })).record);
+  await new ScrubLog(primary, TABLE).record({
+    environment: 'dev', startedAt: '2026-11-30T03:00:00.000Z', endedAt: '2026-11-30T03:04:00.000Z', scope: 'both', fraction: 1 / 7, repair: true,
+    cursor: { cycle: 2, after: null }, nextCursor: { cycle: 2, after: 'data/3f' }, cycleComplete: false, objects: 420, read: { primary: 60, dr: 60 },
+    corrupt: 0, missing: 0, repaired: 0, repairable: 0, unrepaired: 0, outcome: 'CLEAN', unrepairedKeys: [], affectedBackups: [],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  clients.forEach((c) => c.destroy());
+  await stopLocalCloud(dataDir);
+  tmp.remove();
+});
+
+const target = () => ({ config: configFile, env: 'dev', dataDir });
+/** The command's catalog clients, given by the test so it can close them (the CLI's own end with the process). */
+const commandClients = () => {
+  const byRegion = (region: string) => {
+    const client = localDynamoDbClient(cloud.endpoints, region);
+    clients.push(client);
+    return client;
+  };
+  return { dynamodb: byRegion(PRIMARY), drills: { dynamodb: byRegion, s3: () => { throw new Error('status reads no report object'); } } };
+};
+
+it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ with its DR lag and vault figures; exits 1', async () => {
+  const { out, err, io } = capture();
+  expect(await statusCommand(target(), { io, now: NOW, clients: commandClients() })).toBe(1);
+  expect(err).toEqual([]);
+  expect(out).toEqual([
+    'Environment dev (local cloud): primary us-east-1, DR us-west-2, at 2026-11-30 12:00 UTC',
+    'PLAN       BACKUP AGE/RPO NEXT RUN     LAST DRILL          DR COPY        VAULT       SCRUB, PRUNE',
+    '─'.repeat(100),
+    '✓ demo     ✓ 6h/24h       not firing   ✓ PASSED            lag 24h        20.0 MiB    CLEAN 9h ago',
+    '           COMMITTED      (no local    RTO ✓ 12m04s/1h     newest PENDING dedup 6.0×  no prune yet',
+    '                          scheduler)   RPO ✓ 23h53m/24h',
+    '                                       1h45m ago, dr',
+    '─'.repeat(100),
+    '✗ legacy   ✗ 3d6h/24h     not firing   ✗ OBJECTIVE_MISSED  up to date     4.0 MiB     CLEAN 9h ago',
+    '           newer FAILED   (no local    RTO ✗ 1h05m/1h                     dedup 2.0×  no prune yet',
+    '                          scheduler)   RPO ✓ 23h53m/24h',
+    '                                       25h45m ago, primary',
+    '✗ legacy: last committed backup 20261127T060000Z-00000004 started 3d6h ago, older than the RPO of',
+    '    24h (the newest run 20261128T060000Z-00000005 FAILED): run `lifeboat backup --plan legacy` and',
+    '    see why the schedule did not',
+    '✗ legacy: last drill 20261129T101500Z-2b3c4d5e OBJECTIVE_MISSED: see',
+    '    `lifeboat drills show 20261129T101500Z-2b3c4d5e`',
+    'Alarms in ALARM: CloudWatch alarms exist in AWS only (--aws)',
+    '✗ 1 of 2 plan(s) not within their objectives',
+  ]);
+  // docs/RUNBOOKS.md shows this very screen.
+  const runbooks = readFileSync(join(REPO_ROOT, 'docs', 'RUNBOOKS.md'), 'utf8');
+  const documented = /^## Status — `lifeboat status`\n[^]*?^```\n([^]*?)^```$/m.exec(runbooks)?.[1];
+  expect(documented).toBe(`${out.join('\n')}\n`);
+});
+
+it('--json: the same figures, one object per plan', async () => {
+  const { out, io } = capture();
+  expect(await statusCommand({ ...target(), json: true }, { io, now: NOW, clients: commandClients() })).toBe(1);
+  const status = JSON.parse(out.join('\n')) as EnvironmentStatus;
+  expect(status).toEqual(expect.objectContaining({ environment: 'dev', target: 'local', withinObjectives: false, problems: [] }));
+  const [demo, legacy] = status.plans as PlanStatus[];
+  expect(demo).toEqual(
+    expect.objectContaining({
+      plan: 'demo',
+      withinObjectives: true,
+      drCopy: { state: 'behind', lagSeconds: 86_400, newestCopied: '20261129T060000Z-00000002', newestCommitted: '20261130T060000Z-00000003', newestCopy: 'PENDING' },
+      vault: { committedBackups: 3, latestLogicalBytes: 40 * 1024 * 1024, logicalBytes: 120 * 1024 * 1024, storedBytes: 20 * 1024 * 1024, dedupRatio: 6 },
+      nextRun: expect.objectContaining({ state: 'not-firing' }),
+      prune: { state: 'not-built', note: 'no prune yet: retention (prune) is not built' },
+    }),
+  );
+  expect(legacy?.lastBackup).toEqual({
+    newest: { backupId: '20261128T060000Z-00000005', status: 'FAILED', startedAt: '2026-11-28T06:00:00.000Z', error: 'SourceUnreachableError' },
+    lastCommitted: { backupId: '20261127T060000Z-00000004', startedAt: '2026-11-27T06:00:00.000Z', endedAt: '2026-11-27T06:00:30.000Z', ageSeconds: 3 * 86_400 + 6 * 3600 },
+    rpoSeconds: 86_400,
+    withinRpo: false,
+  });
+  expect(legacy?.lastDrill).toEqual(expect.objectContaining({ verdict: 'OBJECTIVE_MISSED', rto: { seconds: 3900, objectiveSeconds: 3600, met: false } }));
+});
+
+it('with the primary region down: each plan from the DR catalog, what the DR vault restores, and what could not be read; exits 1', async () => {
+  await stopRegion(dataDir, PRIMARY);
+  const { out, io } = capture();
+  expect(await statusCommand({ ...target(), json: true }, { io, now: NOW, clients: commandClients() })).toBe(1);
+  const status = JSON.parse(out.join('\n')) as EnvironmentStatus;
+  const [demo, legacy] = status.plans as PlanStatus[];
+  expect(demo).toEqual(expect.objectContaining({ catalog: 'dr', withinObjectives: false, drCopy: { state: 'primary-unreadable' } }));
+  expect(demo?.lastBackup).toEqual(expect.objectContaining({ lastCommitted: expect.objectContaining({ backupId: '20261129T060000Z-00000002', ageSeconds: 30 * 3600 }), withinRpo: false }));
+  // The DR region's drill of demo is still read; legacy's, run in the primary region, is not.
+  expect(demo?.lastDrill?.verdict).toBe('PASSED');
+  expect(legacy?.lastDrill).toBeUndefined();
+  expect(legacy?.scrub).toEqual({ state: 'unreadable' });
+  expect(status.problems).toEqual([
+    expect.stringMatching(/^the primary catalog \(us-east-1\) could not be read, its drills are not counted: .*ECONNREFUSED/),
+    expect.stringMatching(/^the scrub runs could not be read: .*ECONNREFUSED/),
+    expect.stringMatching(/^demo: backups read from the DR catalog \(us-west-2\), what the DR vault can restore; the primary catalog \(us-east-1\) could not be read: .*ECONNREFUSED/),
+    expect.stringMatching(/^legacy: backups read from the DR catalog/),
+  ]);
+});

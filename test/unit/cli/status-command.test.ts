@@ -1,0 +1,240 @@
+import { statusCommand } from '../../../cli/commands/status-command';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
+import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
+import { environmentStatus, type EnvironmentStatus } from '../../../cli/status/environment-status';
+import { localNextRun, type NextRun } from '../../../cli/status/next-run';
+import { planStatus, type PlanStatus } from '../../../cli/status/plan-status';
+import { statusScreen } from '../../../cli/status/status-screen';
+import { type StatusSources } from '../../../cli/status/status-sources';
+import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * `lifeboat status`: the row of a plan computed from catalog records (stale plan → ✗ RPO, a drill
+ * that missed an objective, DR copy lag, vault figures), the screen and its exit code.
+ */
+
+const NOW = new Date('2026-11-30T12:00:00.000Z');
+const SCHEDULED: NextRun = { state: 'scheduled', at: '2026-12-01T06:00:00.000Z', expression: 'rate(1 day)' };
+const DAY = { name: 'demo', objectives: { rpoMinutes: 1440, rtoMinutes: 60 } };
+
+let seq = 0;
+function backup(startedAt: string, overrides: Partial<BackupRecord> = {}): BackupRecord {
+  seq++;
+  return {
+    backupId: `${startedAt.replace(/[-:]/g, '').slice(0, 15)}Z-${String(seq).padStart(8, '0')}`,
+    plan: 'demo',
+    environment: 'dev',
+    sourceNames: ['demo-assets'],
+    sources: [],
+    strategy: 'incremental',
+    status: 'COMMITTED',
+    startedAt,
+    endedAt: startedAt,
+    shardCount: 1,
+    totals: { entries: 10, bytes: 1_000_000, bytesScanned: 1_000_000, bytesNew: 100_000, bytesStored: 50_000, blobsNew: 3 },
+    copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    ...overrides,
+  };
+}
+
+const drill = (report: Parameters<typeof drillRecordOf>[0]): DrillRecord => drillRecordOf(report).record;
+
+function row(backups: BackupRecord[], drills: DrillRecord[] = [], latestScrub?: ScrubRunRecord): PlanStatus {
+  return planStatus({ plan: DAY, backups, drills, ...(latestScrub ? { latestScrub } : {}), nextRun: SCHEDULED, now: NOW });
+}
+
+describe('the row of a plan', () => {
+  it('a plan whose last committed backup is older than its RPO is ✗ on the RPO, though a newer run FAILED', () => {
+    const stale = row([backup('2026-11-30T06:00:00.000Z', { status: 'FAILED', totals: undefined, copies: undefined, error: 'SourceUnreachableError' }), backup('2026-11-29T06:00:00.000Z')]);
+    expect(stale.lastBackup).toEqual({
+      newest: expect.objectContaining({ status: 'FAILED', error: 'SourceUnreachableError' }),
+      lastCommitted: expect.objectContaining({ startedAt: '2026-11-29T06:00:00.000Z', ageSeconds: 30 * 3600 }),
+      rpoSeconds: 86_400,
+      withinRpo: false,
+    });
+    expect(stale.withinObjectives).toBe(false);
+  });
+
+  it('a backup exactly the RPO old is within it; a plan without any committed backup is not', () => {
+    expect(row([backup('2026-11-29T12:00:00.000Z')]).lastBackup.withinRpo).toBe(true);
+    const none = row([backup('2026-11-30T11:00:00.000Z', { status: 'RUNNING', totals: undefined, copies: undefined })]);
+    expect(none.lastBackup.lastCommitted).toBeUndefined();
+    expect(none.lastBackup.withinRpo).toBe(false);
+    expect(none.vault).toEqual({ committedBackups: 0, latestLogicalBytes: 0, logicalBytes: 0, storedBytes: 0 });
+    expect(none.drCopy).toEqual({ state: 'no-backup' });
+  });
+
+  it('shows the newest drill of either region: OBJECTIVE_MISSED with its RTO against the objective makes the plan ✗', () => {
+    const missed = drill(objectiveMissedReport({ vault: 'primary', region: 'us-east-1' }));
+    const older = drill(failedReport());
+    const r = row([backup('2026-11-30T06:00:00.000Z')], [older, missed]);
+    expect(r.lastDrill).toEqual({
+      drillId: missed.drillId,
+      vault: 'primary',
+      region: 'us-east-1',
+      startedAt: '2026-11-29T10:15:00.000Z',
+      ageSeconds: 25 * 3600 + 45 * 60,
+      verdict: 'OBJECTIVE_MISSED',
+      rto: { seconds: 3900, objectiveSeconds: 3600, met: false },
+      rpo: { seconds: 86_000, objectiveSeconds: 86_400, met: true },
+    });
+    expect(r.lastBackup.withinRpo).toBe(true);
+    expect(r.withinObjectives).toBe(false);
+  });
+
+  it('a PASSED last drill, or no drill yet, leaves the plan within its objectives', () => {
+    expect(row([backup('2026-11-30T06:00:00.000Z')], [drill(failedReport()), drill(drillReport())]).withinObjectives).toBe(true);
+    expect(row([backup('2026-11-30T06:00:00.000Z')]).withinObjectives).toBe(true);
+  });
+
+  it('a FAILED last drill carries its first error', () => {
+    expect(row([backup('2026-11-30T06:00:00.000Z')], [drill(failedReport({ drillId: '20261130T110000Z-3c4d5e6f' }))]).lastDrill).toEqual(
+      expect.objectContaining({ verdict: 'FAILED', error: expect.stringMatching(/^NoBackupToDrillError: plan demo has no committed, replicated backup/) }),
+    );
+  });
+
+  it('DR copy lag: the newest committed backup against the newest with a committed DR copy, by start time', () => {
+    const behind = row([
+      backup('2026-11-30T06:00:00.000Z', { copies: { primary: 'COMMITTED', dr: 'FAILED' } }),
+      backup('2026-11-29T18:00:00.000Z', { copies: { primary: 'COMMITTED', dr: 'PENDING' } }),
+      backup('2026-11-29T06:00:00.000Z'),
+      backup('2026-11-28T06:00:00.000Z'),
+    ]);
+    expect(behind.drCopy).toEqual({ state: 'behind', lagSeconds: 86_400, newestCopied: expect.stringMatching(/^20261129T060000Z-/), newestCommitted: expect.stringMatching(/^20261130T060000Z-/), newestCopy: 'FAILED' });
+    expect(row([backup('2026-11-30T06:00:00.000Z'), backup('2026-11-29T06:00:00.000Z', { copies: { primary: 'COMMITTED', dr: 'FAILED' } })]).drCopy).toEqual({
+      state: 'up-to-date',
+      backupId: expect.stringMatching(/^20261130T060000Z-/),
+    });
+    expect(row([backup('2026-11-30T06:00:00.000Z', { copies: { primary: 'COMMITTED' } })]).drCopy).toEqual({ state: 'none-copied', newestCommitted: expect.any(String), newestCopy: 'NOT_RECORDED' });
+  });
+
+  it('vault: the bytes the committed backups stored, and their logical bytes over those (failed runs count for nothing)', () => {
+    const totals = (bytes: number, bytesStored: number) => ({ entries: 1, bytes, bytesScanned: bytes, bytesNew: bytesStored, bytesStored, blobsNew: 1 });
+    const r = row([
+      backup('2026-11-30T08:00:00.000Z', { status: 'FAILED', totals: totals(9_999, 9_999), copies: undefined }),
+      backup('2026-11-30T06:00:00.000Z', { totals: totals(4_000_000, 100_000) }),
+      backup('2026-11-29T06:00:00.000Z', { totals: totals(4_000_000, 1_900_000) }),
+    ]);
+    expect(r.vault).toEqual({ committedBackups: 2, latestLogicalBytes: 4_000_000, logicalBytes: 8_000_000, storedBytes: 2_000_000, dedupRatio: 4 });
+  });
+
+  it('scrub: the environment\'s latest run, naming only the backups of this plan it found damaged; prune is not built', () => {
+    const b = backup('2026-11-30T06:00:00.000Z');
+    const scrub: ScrubRunRecord = {
+      environment: 'dev', startedAt: '2026-11-30T09:00:00.000Z', endedAt: '2026-11-30T09:05:00.000Z', scope: 'both', fraction: 1 / 7, repair: true,
+      cursor: { cycle: 1, after: null }, nextCursor: { cycle: 1, after: 'k' }, cycleComplete: false, objects: 10, read: { primary: 5, dr: 5 },
+      corrupt: 1, missing: 0, repaired: 0, repairable: 0, unrepaired: 1, outcome: 'DAMAGED', unrepairedKeys: ['data/ab'], affectedBackups: [b.backupId, 'of-another-plan'],
+    };
+    const r = row([b], [], scrub);
+    expect(r.scrub).toEqual({ state: 'ran', startedAt: scrub.startedAt, ageSeconds: 3 * 3600, outcome: 'DAMAGED', scope: 'both', affectedBackupsOfPlan: [b.backupId] });
+    expect(row([b]).scrub).toEqual({ state: 'never' });
+    expect(r.prune.state).toBe('not-built');
+  });
+});
+
+describe('the next run', () => {
+  it('locally: what the running scheduler announced, else nothing fires', () => {
+    const running = { state: 'running' as const, pid: 42, startedAt: '2026-11-30T00:00:00.000Z', schedules: [{ name: 'lifeboat-dev-demo', expression: 'rate(1 day)', timezone: 'UTC', state: 'ENABLED' as const, nextFireTime: '2026-12-01T00:00:00.000Z' }] };
+    expect(localNextRun(running, 'lifeboat-dev-demo')).toEqual({ state: 'scheduled', at: '2026-12-01T00:00:00.000Z', expression: 'rate(1 day)' });
+    expect(localNextRun({ state: 'stopped' }, 'lifeboat-dev-demo')).toEqual(expect.objectContaining({ state: 'not-firing' }));
+    expect(localNextRun(running, 'lifeboat-dev-other')).toEqual(expect.objectContaining({ state: 'unknown' }));
+  });
+});
+
+const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+
+function sources(overrides: Partial<StatusSources> & { backups?: BackupRecord[]; drills?: DrillRecord[] } = {}): StatusSources {
+  const { backups = [], drills = [], ...rest } = overrides;
+  return {
+    environment,
+    target: 'local',
+    listBackupsOfPlan: async (plan) => backups.filter((b) => b.plan === plan),
+    latestScrub: async () => undefined,
+    listDrills: async (side) => drills.filter((d) => d.vault === side),
+    nextRun: async () => SCHEDULED,
+    regionOf: (side) => (side === 'primary' ? environment.primaryRegion : environment.drRegion),
+    ...rest,
+  };
+}
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+describe('lifeboat status', () => {
+  it('a stale plan: ✗ in its row with the reason below, exit 1; --json carries the same figures', async () => {
+    const stale = sources({ backups: [backup('2026-11-29T06:00:00.000Z')], drills: [drill(drillReport())] });
+    const text = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: stale, now: () => NOW })).toBe(1);
+    const screen = text.out.join('\n');
+    expect(text.out.slice(1, 5)).toEqual([
+      'PLAN       BACKUP AGE/RPO NEXT RUN     LAST DRILL          DR COPY        VAULT       SCRUB, PRUNE',
+      '─'.repeat(100),
+      '✗ demo     ✗ 30h/24h      in 18h       ✓ PASSED            up to date     48.8 KiB    no scrub yet',
+      '           COMMITTED      12-01 06:00Z RTO ✓ 12m04s/1h                    dedup 20.0× no prune yet',
+    ]);
+    expect(screen).toMatch(/^✗ demo: last committed backup 20261129T060000Z-\d{8} started 30h ago, older than the RPO of 24h:\n {4}run `lifeboat backup --plan demo` and see why the schedule did not$/m);
+    expect(text.out.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
+    const json = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: stale, now: () => NOW })).toBe(1);
+    const status = JSON.parse(json.out.join('\n')) as EnvironmentStatus;
+    expect(status.withinObjectives).toBe(false);
+    expect(status.plans[0]).toEqual(expect.objectContaining({ plan: 'demo', withinObjectives: false, lastBackup: expect.objectContaining({ withinRpo: false, rpoSeconds: 86_400 }) }));
+  });
+
+  it('every plan within its objectives: all ✓, exit 0, every line within 100 columns', async () => {
+    const fresh = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [drill(drillReport())] });
+    const { out, io } = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: fresh, now: () => NOW })).toBe(0);
+    const lines = out.join('\n').split('\n');
+    expect(lines.filter((l) => l.includes('✗'))).toEqual([]);
+    expect(lines.at(-1)).toBe('✓ every plan is within its objectives (last committed backup within the RPO, last drill PASSED)');
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
+  });
+
+  it('a drill catalog that cannot be read, or a plan whose backups cannot be, is said and exits 1', async () => {
+    const down = sources({
+      backups: [backup('2026-11-30T06:00:00.000Z')],
+      listDrills: async (side) => {
+        if (side === 'dr') throw new Error('connect ECONNREFUSED 127.0.0.1:4569');
+        return [];
+      },
+    });
+    const status = await environmentStatus(down, NOW);
+    expect(status.problems).toEqual(['the dr catalog (us-west-2) could not be read, its drills are not counted: connect ECONNREFUSED 127.0.0.1:4569']);
+    expect(status.withinObjectives).toBe(false);
+    const down2 = async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:4567'));
+    const noCatalog = await environmentStatus(sources({ listBackupsOfPlan: down2 }), NOW);
+    expect(noCatalog.plans).toEqual([
+      { plan: 'demo', withinObjectives: false, unreadable: 'its backups could not be read: the primary catalog (us-east-1) could not be read: connect ECONNREFUSED 127.0.0.1:4567; the DR catalog (us-west-2) neither: connect ECONNREFUSED 127.0.0.1:4567' },
+    ]);
+    expect(statusScreen(noCatalog)).toContain('✗ demo     unreadable (below)');
+  });
+
+  it('with the primary catalog unreadable, reads the plan\'s backups from the DR catalog: the RPO of what the DR vault restores, exit 1', async () => {
+    const replicated = [backup('2026-11-29T06:00:00.000Z')];
+    const primaryDown = sources({
+      listBackupsOfPlan: async (_plan, side) => {
+        if (side === 'primary') throw new Error('connect ECONNREFUSED 127.0.0.1:4567');
+        return replicated;
+      },
+    });
+    const status = await environmentStatus(primaryDown, NOW);
+    const [demo] = status.plans as PlanStatus[];
+    expect(demo).toEqual(expect.objectContaining({ catalog: 'dr', withinObjectives: false, drCopy: { state: 'primary-unreadable' } }));
+    expect(demo?.lastBackup.lastCommitted?.ageSeconds).toBe(30 * 3600);
+    expect(status.problems).toEqual(['demo: backups read from the DR catalog (us-west-2), what the DR vault can restore; the primary catalog (us-east-1) could not be read: connect ECONNREFUSED 127.0.0.1:4567']);
+    expect(status.withinObjectives).toBe(false);
+  });
+
+  it('in AWS says there are no alarms to list yet; locally that alarms are AWS-only', async () => {
+    expect((await environmentStatus(sources({ target: 'aws' }), NOW)).alarms).toEqual({ state: 'none-defined', note: 'none defined yet (issue 15)' });
+    expect(statusScreen(await environmentStatus(sources({ target: 'aws' }), NOW))).toContain('Alarms in ALARM: none defined yet (issue 15)');
+    expect((await environmentStatus(sources(), NOW)).alarms.state).toBe('aws-only');
+  });
+});
