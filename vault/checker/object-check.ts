@@ -89,13 +89,14 @@ async function checkBlobsOnWorkers(
       end - start,
       blobs.map((e) => ({ id: e.id, at: e.offset - start, stored: e.storedLength, raw: e.rawLength })),
     );
-    tasks.push(
-      task
-        .then(() => {
-          for (let i = 0; i < blobs.length; i++) onBlob?.();
-        })
-        .finally(() => pool.slabs.release(region.slab)),
-    );
+    const checked = task
+      .then(() => {
+        for (let i = 0; i < blobs.length; i++) onBlob?.();
+      })
+      .finally(() => pool.slabs.release(region.slab));
+    // Settled below once every run is handed out; until then a damaged run must not count as an unhandled rejection.
+    checked.catch(() => undefined);
+    tasks.push(checked);
   }
   const settled = await Promise.allSettled(tasks);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

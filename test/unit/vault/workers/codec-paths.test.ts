@@ -209,6 +209,24 @@ describe('codec worker threads and the in-thread path', () => {
     }
   }, 120_000);
 
+  it('verify --read-data on the workers names a pack damaged in its first blob, the pack holding several worker tasks', async () => {
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'big.bin'), pseudoRandomBytes(10 * 1024 * 1024, 9));
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const vault = await initVault(store, await KeyFileKeyProvider.create(path.join(dir, 'key')), { ...TUNING, packSize: 12 * 1024 * 1024 });
+    await backupDirectory(vault, src);
+    const packs: string[] = [];
+    for await (const key of store.list('data/')) packs.push(key);
+    const victim = store.localPath(packs[0] as string);
+    const bytes = await fs.readFile(victim);
+    expect(bytes.length).toBeGreaterThan(8 * 1024 * 1024);
+    bytes[5] = (bytes[5] as number) ^ 0xff;
+    await fs.writeFile(victim, bytes);
+    const { problems } = await verifyVault(vault, { readData: true });
+    expect(problems).toEqual([{ key: packs[0], message: expect.stringContaining('blob ') as string }]);
+  });
+
   it('names the pack when a worker finds a damaged blob on restore', async () => {
     const src = path.join(dir, 'src');
     await writeSource(src);
