@@ -20,7 +20,7 @@ type ContentReader = (into: Buffer) => Promise<number>;
  * worker threads (the pool backup and restore use), the bytes read straight into the shared memory
  * the workers hash in. A wrong length from the index cannot make damaged bytes pass: the piece
  * would then have to hash to the blob's id. Measured on the bench's 1 GiB set (docs/BENCHMARKS.md,
- * "The drill section"; a busy 2-core machine): verify 14.1 s → 3.8–4.7 s, the drill's CPU 22.6 →
+ * "The drill section"; a busy 2-core machine): verify 14.1 s → 2.1–4.7 s, the drill's CPU 22.6 →
  * 10.8–11.9 CPU-s. Also considered, and why not: docs/ARCHITECTURE.md, "Verify reads every
  * restored byte back".
  */
