@@ -1,6 +1,5 @@
 import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createReadStream } from 'node:fs';
 import { type Stats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { decodeItemLines, encodeItemText } from '../sources/dynamodb-item-codec';
@@ -8,7 +7,7 @@ import { type ManifestEntry, type NotRestored, platformCalls } from '../../vault
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { readEntryContent } from '../../vault';
 import { type Vault } from '../../vault';
-import { contentIds, sameIds } from './content-ids';
+import { restoredContentMatches, streamReader, withFileReader } from './content-check';
 import { finishDirectories } from './directory-writer';
 import { getRestorePlan } from './restore-plan-document';
 import { type RestoreIo } from './restore-io';
@@ -51,7 +50,7 @@ const NOT_RESTORED_LISTED = 20;
 /**
  * Last step of a restore: gives restored directories their modes and mtimes, then reads the target
  * back and checks it against the manifest. S3: every object's size, content (the vault's chunk ids
- * recomputed over the bytes read back), content type, user metadata and tags. DynamoDB: the target's
+ * of the bytes read back, content-check.ts), content type, user metadata and tags. DynamoDB: the target's
  * items, canonically encoded, equal the backup's items one for one. Directories: every entry's
  * kind, mode, size, content and link target. Any difference fails with RestoreVerificationError.
  */
@@ -145,8 +144,7 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
   if (entry.size === 0) return undefined;
   const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!Body) return 'no body';
-  const { ids } = await contentIds(vault, Body as AsyncIterable<Uint8Array>);
-  return sameIds(ids, entry.content) ? undefined : 'content differs from the backup';
+  return restoredContentMatches(vault, entry, streamReader(Body as AsyncIterable<Uint8Array>));
 }
 
 /**
@@ -172,8 +170,7 @@ async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepS
   const modeProblem = checkMode(stats.mode, want.mode, keepSetIdBits);
   if (modeProblem) return modeProblem;
   if (entry.size === 0) return undefined;
-  const { ids } = await contentIds(vault, createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
-  return sameIds(ids, entry.content) ? undefined : 'content differs from the backup';
+  return withFileReader(file, (read) => restoredContentMatches(vault, entry, read));
 }
 
 function checkSpecial(entry: ManifestEntry, stats: Stats | undefined): string | NotRestored | undefined {

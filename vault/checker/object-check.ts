@@ -6,11 +6,17 @@ import { type Vault } from '../repository/vault';
 import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
 import { VaultCorruptionError, VaultError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
+import { CodecPool, CodecTaskError } from '../workers/codec-pool';
 
 /**
  * Decrypts every blob of a pack held whole in memory and recomputes its id (HMAC of the plaintext):
  * the deepest check a pack has, shared by `lifeboat vault verify --read-data` and the scrub.
  * Returns the header (parsed here unless the caller passes it); throws VaultCorruptionError naming the pack and the blob.
+ *
+ * The per-byte work (AES-GCM, zstd, HMAC) runs on the codec worker threads when the pool is up,
+ * as backup and restore do: WebCrypto and zlib on libuv's pool, the in-thread fallback, cost the
+ * scrub about half its speed (docs/BENCHMARKS.md, "Scrub"), mostly in handing each blob's
+ * plaintext back to the main thread to be hashed there.
  */
 export async function verifyPackBody(
   location: string,
@@ -20,6 +26,12 @@ export async function verifyPackBody(
   options: { readonly header?: readonly PackEntry[]; readonly onBlob?: () => void } = {},
 ): Promise<readonly PackEntry[]> {
   const header = options.header ?? (await parsePack(location, key, keys, body));
+  const pool = CodecPool.shared();
+  const k = pool ? pool.keySet(keys) : null;
+  if (pool && k !== null) {
+    await checkBlobsOnWorkers(pool, k, { location, key }, header, body, options.onBlob);
+    return header;
+  }
   await mapBounded(header, 4, async (e) => {
     const plain = await decodeBlob(keys, e.id, body.subarray(e.offset, e.offset + e.storedLength), e.rawLength, { location, key });
     if (!(await computeBlobId(keys, plain)).equals(e.id)) {
@@ -28,6 +40,72 @@ export async function verifyPackBody(
     options.onBlob?.();
   });
   return header;
+}
+
+/** Stored bytes of one worker task: few messages per pack, yet every worker gets a part of each pack. */
+const CHECK_TASK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * verifyPackBody's blob check on the worker threads: the pack is cut into runs of blobs, each run
+ * copied into shared memory and opened and re-hashed there; only a byte count comes back.
+ */
+async function checkBlobsOnWorkers(
+  pool: CodecPool,
+  k: number,
+  where: { location: string; key: string },
+  header: readonly PackEntry[],
+  body: Buffer,
+  onBlob: (() => void) | undefined,
+): Promise<void> {
+  const runs: PackEntry[][] = [];
+  let run: PackEntry[] = [];
+  let runBytes = 0;
+  for (const e of header) {
+    run.push(e);
+    runBytes += e.storedLength;
+    if (runBytes >= CHECK_TASK_BYTES) {
+      runs.push(run);
+      run = [];
+      runBytes = 0;
+    }
+  }
+  if (run.length > 0) runs.push(run);
+  const tasks: Array<Promise<void>> = [];
+  let short: VaultCorruptionError | undefined;
+  for (const blobs of runs) {
+    const start = Math.min(...blobs.map((e) => e.offset));
+    const end = Math.max(...blobs.map((e) => e.offset + e.storedLength));
+    if (end > body.length) {
+      short = new VaultCorruptionError(where.location, where.key, `pack is shorter than its header says (wanted bytes ${start}–${end})`);
+      break;
+    }
+    // No region is held while waiting here: the ones allocated before belong to checks in flight.
+    const region = await pool.slabs.alloc(end - start);
+    body.copy(region.bytes, 0, start, end);
+    const task = pool.check(
+      k,
+      region.slab.id,
+      region.offset,
+      end - start,
+      blobs.map((e) => ({ id: e.id, at: e.offset - start, stored: e.storedLength, raw: e.rawLength })),
+    );
+    const checked = task
+      .then(() => {
+        for (let i = 0; i < blobs.length; i++) onBlob?.();
+      })
+      .finally(() => pool.slabs.release(region.slab));
+    // Settled below once every run is handed out; until then a damaged run must not count as an unhandled rejection.
+    checked.catch(() => undefined);
+    tasks.push(checked);
+  }
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    const err: unknown = failed.reason;
+    if (err instanceof CodecTaskError && err.corrupt) throw new VaultCorruptionError(where.location, where.key, err.message);
+    throw err;
+  }
+  if (short) throw short;
 }
 
 /**

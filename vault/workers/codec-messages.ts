@@ -24,7 +24,12 @@ export type CodecRequest =
    * writes the plaintexts one after another to fd from position p, all-zero blocks left as holes
    * when h → {t, bytes (written to the file)}.
    */
-  | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number; h: boolean };
+  | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number; h: boolean }
+  /**
+   * Opens each blob b of slab s (`at` relative to o) and recomputes its id (HMAC of the plaintext)
+   * → {t, bytes (plaintext bytes checked)}, or a corrupt error naming the first blob that fails.
+   */
+  | { op: 'check'; t: number; k: number; s: number; o: number; n: number; b: readonly RestoreBlob[] };
 
 export type CodecReply = {
   t: number;

@@ -243,6 +243,15 @@ export class CodecPool {
     const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs, fd, p: position, h: sparse });
     return r.bytes as number;
   }
+
+  /**
+   * Opens the listed blobs of slab `s` (`at` relative to `offset`) and recomputes each one's id;
+   * throws CodecTaskError (corrupt, naming the blob) at the first that fails. Resolves with the plaintext bytes checked.
+   */
+  async check(k: number, s: number, offset: number, length: number, blobs: readonly RestoreBlob[]): Promise<number> {
+    const r = await this.run({ op: 'check', k, s, o: offset, n: length, b: blobs });
+    return r.bytes as number;
+  }
 }
 
 /** A range of a shared slab, handed out by SlabPool. */

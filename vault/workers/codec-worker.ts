@@ -7,7 +7,7 @@ import { writeAtSync } from './sparse-write';
 
 /**
  * The codec worker thread (codec-pool.ts starts it): the per-byte work of the vault — HMAC blob ids,
- * and the envelope of docs/FORMAT.md §3 through sealed-codec.ts's synchronous forms, the very code
+ * the deep check of stored blobs (open + id recomputed: scrub, verify --read-data), and the envelope of docs/FORMAT.md §3 through sealed-codec.ts's synchronous forms, the very code
  * the in-thread path runs. Blocking calls are the point here: each worker is one more core.
  *
  * The pool loads this module as a file (see codec-worker-location.ts); the messages it answers are
@@ -102,6 +102,24 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
         position += plain.length;
       }
       return { reply: { t: m.t, bytes: written }, transfer: [] };
+    }
+    case 'check': {
+      const key = keyOf(m.k);
+      const bytes = view(m.s, m.o, m.n);
+      let checked = 0;
+      for (const b of m.b) {
+        const name = Buffer.from(b.id).toString('hex');
+        let plain: Buffer;
+        try {
+          plain = openBlob(key, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw);
+        } catch (err) {
+          if (err instanceof EnvelopeError) throw new EnvelopeError(`blob ${name}: ${err.message}`);
+          throw err;
+        }
+        if (!createHmac('sha256', key.mac).update(plain).digest().equals(b.id)) throw new EnvelopeError(`blob ${name} decrypts to content with another id`);
+        checked += plain.length;
+      }
+      return { reply: { t: m.t, bytes: checked }, transfer: [] };
     }
   }
 }

@@ -71,6 +71,43 @@ describe('codec worker threads and the in-thread path', () => {
     }
   });
 
+  it('checks stored blobs on a worker: opens them and recomputes their ids, naming the first that fails', async () => {
+    const p = CodecPool.shared() as CodecPool;
+    const keys = await importVaultKeys(pseudoRandomBytes(64, 4));
+    const k = p.keySet(keys) as number;
+    const slabs = new SlabPool(p, 1 << 20, 2);
+    const plains = [Buffer.from('compressible '.repeat(5_000)), pseudoRandomBytes(70_000, 2)];
+    const ids = await Promise.all(plains.map((d) => computeBlobId(keys, d)));
+    const stored = await Promise.all(plains.map(async (d, i) => (await seal(keys, ids[i] as Buffer, d, { compressionLevel: 3 })).stored));
+    // A blob that authenticates (sealed with the key, its id as context) but whose plaintext has another id.
+    const wrongId = Buffer.alloc(32, 7);
+    const forged = (await seal(keys, wrongId, plains[1] as Buffer, { compressionLevel: null })).stored;
+    const run = async (blobs: Array<{ id: Buffer; stored: Buffer; raw: number }>): Promise<number> => {
+      const all = Buffer.concat(blobs.map((b) => b.stored));
+      const region = await slabs.alloc(all.length);
+      all.copy(region.bytes);
+      let at = 0;
+      const listed = blobs.map((b) => ({ id: b.id, at: (at += b.stored.length) - b.stored.length, stored: b.stored.length, raw: b.raw }));
+      try {
+        return await p.check(k, region.slab.id, region.offset, all.length, listed);
+      } finally {
+        slabs.release(region.slab);
+      }
+    };
+    const good = plains.map((d, i) => ({ id: ids[i] as Buffer, stored: stored[i] as Buffer, raw: d.length }));
+    expect(await run(good)).toBe((plains[0] as Buffer).length + (plains[1] as Buffer).length);
+    await expect(run([...good, { id: wrongId, stored: forged, raw: (plains[1] as Buffer).length }])).rejects.toMatchObject({
+      corrupt: true,
+      message: `blob ${wrongId.toString('hex')} decrypts to content with another id`,
+    });
+    const flipped = Buffer.from(stored[1] as Buffer);
+    flipped[20] = (flipped[20] as number) ^ 1;
+    await expect(run([good[0] as (typeof good)[0], { ...(good[1] as (typeof good)[0]), stored: flipped }])).rejects.toMatchObject({
+      corrupt: true,
+      message: expect.stringContaining(`blob ${(ids[1] as Buffer).toString('hex')}: `) as string,
+    });
+  });
+
   it.each([
     ['workers', true, false],
     ['in-thread', false, false],
@@ -171,6 +208,24 @@ describe('codec worker threads and the in-thread path', () => {
       expect(Buffer.concat(chunks).equals(Buffer.concat(stream))).toBe(true);
     }
   }, 120_000);
+
+  it('verify --read-data on the workers names a pack damaged in its first blob, the pack holding several worker tasks', async () => {
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'big.bin'), pseudoRandomBytes(10 * 1024 * 1024, 9));
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const vault = await initVault(store, await KeyFileKeyProvider.create(path.join(dir, 'key')), { ...TUNING, packSize: 12 * 1024 * 1024 });
+    await backupDirectory(vault, src);
+    const packs: string[] = [];
+    for await (const key of store.list('data/')) packs.push(key);
+    const victim = store.localPath(packs[0] as string);
+    const bytes = await fs.readFile(victim);
+    expect(bytes.length).toBeGreaterThan(8 * 1024 * 1024);
+    bytes[5] = (bytes[5] as number) ^ 0xff;
+    await fs.writeFile(victim, bytes);
+    const { problems } = await verifyVault(vault, { readData: true });
+    expect(problems).toEqual([{ key: packs[0], message: expect.stringContaining('blob ') as string }]);
+  });
 
   it('names the pack when a worker finds a damaged blob on restore', async () => {
     const src = path.join(dir, 'src');
