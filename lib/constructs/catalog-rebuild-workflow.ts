@@ -12,6 +12,7 @@ import { plansInStack } from './plans-in-stack';
 import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { homeVaultEnvironment } from './restore-functions';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { validatePlans } from './validated-plans';
 
@@ -84,10 +85,7 @@ export class CatalogRebuildWorkflow extends Construct {
     const dr = props.drVault;
     const drAccess = dr ? replicaVaultAccess(stack, dr) : undefined;
     // The DR region's function sees its own vault as the DR vault, and no primary vault at all (PrimaryVaultUnavailableError).
-    const vaultEnvironment: Record<string, string> =
-      side === 'primary'
-        ? { VAULT_BUCKET: props.vault.bucketName, VAULT_KEY_ARN: props.vaultKey.keyArn, ...(drAccess ? drAccess.environment : {}) }
-        : { LIFEBOAT_HOME_VAULT: 'dr', DR_VAULT_BUCKET: props.vault.bucketName, DR_REGION: stack.region, DR_VAULT_KEY_ARN: props.vaultKey.keyArn };
+    const vaultEnvironment = { ...homeVaultEnvironment(stack, { side, bucket: props.vault, key: props.vaultKey }), ...(drAccess ? drAccess.environment : {}) };
     const rebuild = new LifeboatFunction(this, 'RebuildCatalog', {
       handler: 'rebuild-catalog',
       environment: {
