@@ -3,19 +3,16 @@ import { lstat, readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, paginateListTables } from '@aws-sdk/client-dynamodb';
 import {
-  type BucketLocationConstraint,
-  CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
-  HeadBucketCommand,
   ListBucketsCommand,
   type ObjectIdentifier,
   paginateListObjectsV2,
   ListObjectVersionsCommand,
-  PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { type SourceConfig } from '../../config/lifeboat-config';
+import { createPrivateBucket } from '../restore/private-bucket';
 import { type RestoreTarget } from '../restore/restore-request';
 import { DrillScratchError } from './drill-errors';
 
@@ -91,32 +88,17 @@ function isUnsupported(err: unknown): boolean {
 }
 
 /**
- * Creates a scratch bucket in `region` with all public access blocked. Idempotent (a retried step
- * finds its bucket). An endpoint without public access blocks (the local cloud's s3rver) is
- * accepted: S3 blocks public access on new buckets by default anyway.
+ * Creates a scratch bucket in `region`, private and encrypted (createPrivateBucket). Idempotent (a
+ * retried step finds its bucket); a name another account holds is a DrillScratchError.
  */
 export async function createScratchBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
+    await createPrivateBucket(s3, region, bucket);
   } catch (err) {
-    // "Exists" also from endpoints that say so for the caller's own bucket (s3rver): ours if we may read it (another account's answers 403).
-    const ours = errorName(err) === 'BucketAlreadyOwnedByYou' || (errorName(err) === 'BucketAlreadyExists' && (await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false)));
-    if (!ours) {
-      if (errorName(err) === 'BucketAlreadyExists') {
-        throw new DrillScratchError(`Scratch bucket ${bucket} is taken by another account (bucket names are global); run the drill again: its next id gives another name`, { cause: err });
-      }
-      throw err;
+    if (errorName(err) === 'BucketAlreadyExists') {
+      throw new DrillScratchError(`Scratch bucket ${bucket} is taken by another account (bucket names are global); run the drill again: its next id gives another name`, { cause: err });
     }
-  }
-  try {
-    await s3.send(
-      new PutPublicAccessBlockCommand({
-        Bucket: bucket,
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
-      }),
-    );
-  } catch (err) {
-    if (!isUnsupported(err)) throw err;
+    throw err;
   }
 }
 

@@ -1,7 +1,7 @@
-import { type BucketLocationConstraint, CreateBucketCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { InvalidInputError } from '../runtime/errors';
 import { RestoreTargetMissingError, RestoreTargetNotAllowedError, RestoreTargetNotEmptyError } from '../restore/restore-errors';
+import { createPrivateBucket } from '../restore/private-bucket';
 import { type RestoreTarget } from '../restore/restore-request';
 import { checkTargetAllowed } from '../restore/restore-target-policy';
 import { checkTargetState, type TargetDeps } from '../restore/restore-target-state';
@@ -89,39 +89,6 @@ export async function prepareFailoverTargets(targets: readonly FailoverTarget[],
       );
     }
   }
-  for (const bucket of missingBuckets) await createTargetBucket(deps.s3, bucket, deps.region);
+  for (const bucket of missingBuckets) await createPrivateBucket(deps.s3, deps.region, bucket);
   return { createdBuckets: missingBuckets };
-}
-
-/**
- * A new, private, encrypted bucket in `region`. AWS has applied Block Public Access and SSE-S3 to
- * every new bucket since April 2023; they are set explicitly so that the target does not depend
- * on an account-level default. The local cloud's S3 does not implement either call (501
- * NotImplemented): there, and only there, they are skipped.
- */
-async function createTargetBucket(s3: S3Client, bucket: string, region: string): Promise<void> {
-  await s3.send(
-    new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }),
-  );
-  await unlessNotImplemented(
-    s3.send(
-      new PutPublicAccessBlockCommand({
-        Bucket: bucket,
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      }),
-    ),
-  );
-  await unlessNotImplemented(
-    s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } })),
-  );
-}
-
-async function unlessNotImplemented(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if ((err as Error).name === 'NotImplemented' && status === 501) return;
-    throw err;
-  }
 }

@@ -1,0 +1,51 @@
+import { type BucketLocationConstraint, CreateBucketCommand, HeadBucketCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * A new bucket in `region` for restored data (a failover's targets, a drill's scratch buckets):
+ * Block Public Access on and SSE-S3 by default. AWS applies both to every new bucket since April
+ * 2023; they are set explicitly so the bucket does not depend on an account-level default. The
+ * local cloud's S3 implements neither call (501 NotImplemented): there, and only there, they are skipped.
+ *
+ * Idempotent for the caller's own bucket (a retried step finds it): "already owned by you", and
+ * "already exists" from an endpoint that says so for the owner too (s3rver) when the caller may read
+ * it. A name another account holds rethrows S3's BucketAlreadyExists.
+ */
+export async function createPrivateBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
+  } catch (err) {
+    if (!(await isOwnBucket(s3, bucket, err))) throw err;
+  }
+  await unlessNotImplemented(
+    s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      }),
+    ),
+  );
+  await unlessNotImplemented(
+    s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } })),
+  );
+}
+
+/** CreateBucket failed because the bucket exists: is it the caller's (another account's answers HeadBucket with 403)? */
+async function isOwnBucket(s3: S3Client, bucket: string, err: unknown): Promise<boolean> {
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'BucketAlreadyOwnedByYou') return true;
+  if (name !== 'BucketAlreadyExists') return false;
+  return s3.send(new HeadBucketCommand({ Bucket: bucket })).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function unlessNotImplemented(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if ((err as Error).name === 'NotImplemented' && status === 501) return;
+    throw err;
+  }
+}
