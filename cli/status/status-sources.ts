@@ -1,15 +1,10 @@
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
-import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { resourceNames } from '../../lib/stacks/resource-names';
-import { connectLocalCloud } from '../../local/cloud/local-cloud';
-import { localDynamoDbClient } from '../../local/cloud/local-clients';
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
 import { type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
 import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
@@ -41,20 +36,10 @@ export async function statusSources(options: TargetOptions, clients: StatusSourc
   const { environment } = access;
   const names = resourceNames(environment);
   let scheduler: SchedulerClient | undefined;
-  let drCatalog: BackupCatalog | undefined;
-  const drCatalogClient = async () => {
-    if (clients.drills?.dynamodb) return clients.drills.dynamodb(environment.drRegion);
-    if (options.aws) return new DynamoDBClient({ region: environment.drRegion });
-    return localDynamoDbClient(await connectLocalCloud(path.resolve(options.dataDir)), environment.drRegion);
-  };
   return {
     environment,
     target: options.aws ? 'aws' : 'local',
-    async listBackupsOfPlan(plan, side) {
-      if (side === 'primary') return access.catalog.listBackupsOfPlan(plan);
-      drCatalog ??= new BackupCatalog(DynamoDBDocumentClient.from(await drCatalogClient()), names.catalogTable);
-      return drCatalog.listBackupsOfPlan(plan);
-    },
+    listBackupsOfPlan: (plan, side) => access.catalogIn(side).listBackupsOfPlan(plan),
     latestScrub: () => access.scrubLog.latest(),
     listDrills: (side) => drills.drillLog(side).list(),
     regionOf: drills.regionOf,

@@ -111,7 +111,7 @@ const commandClients = () => {
     clients.push(client);
     return client;
   };
-  return { dynamodb: byRegion(PRIMARY), drills: { dynamodb: byRegion, s3: () => { throw new Error('status reads no report object'); } } };
+  return { dynamodb: byRegion(PRIMARY), drDynamodb: byRegion(DR), drills: { dynamodb: byRegion, s3: () => { throw new Error('status reads no report object'); } } };
 };
 
 it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ with its DR lag and vault figures; exits 1', async () => {
