@@ -36,3 +36,18 @@ export class KeyUnwrapError extends VaultError {
 export class VaultNotFoundError extends VaultError {
   override name = 'VaultNotFoundError';
 }
+
+/**
+ * The store refused to delete or overwrite an object because S3 Object Lock retains it (a retention
+ * date not yet passed, or a legal hold). Prune treats it as "try again in a later run", never as a failure.
+ */
+export class ObjectLockedError extends VaultError {
+  override name = 'ObjectLockedError';
+  constructor(
+    readonly location: string,
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`${location}: object ${key} is locked (${detail}); it can be deleted once its retention has passed and no legal hold is set`);
+  }
+}
