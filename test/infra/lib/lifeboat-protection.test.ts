@@ -11,6 +11,7 @@ import { stackResources } from '../../../local/executor/stack-resources';
 import { InvalidLifeboatPropsError, type LifeboatPlan, LifeboatProtection, type LifeboatProtectionProps, LifeboatSource } from '../../../lib';
 import { synthesizeApp } from './synth-app';
 import { USER_APP_EFS, USER_APP_ENV } from './user-app-fixture';
+import { tempOutdir } from '../../support/temp-outdir';
 
 /** LifeboatProtection as a user's app uses it: in the user's stacks, with the user's buckets and tables. */
 
@@ -240,7 +241,7 @@ describe('an environment-agnostic stack', () => {
 describe('prop validation', () => {
   /** The error of building a protection in a fresh stack (eu-west-1), with `change` applied to valid props. */
   function errorOf(change: (props: LifeboatProtectionProps, stack: Stack, bucket: s3.IBucket) => LifeboatProtectionProps): InvalidLifeboatPropsError {
-    const app = new App();
+    const app = new App({ outdir: tempOutdir() });
     const stack = new Stack(app, 'Shop', { env: ENV });
     const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket');
     const valid: LifeboatProtectionProps = { prefix: 'shop-prod', drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('assets', bucket)])] };

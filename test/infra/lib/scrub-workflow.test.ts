@@ -6,6 +6,7 @@ import { LifeboatProtection, type LifeboatScrubOptions, LifeboatSource } from '.
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
+import { tempOutdir } from '../../support/temp-outdir';
 
 /** The scrub runbook's state machine, the exact grants of its one function, and its schedule (cdk-nag: lifeboat-stacks.test.ts). */
 const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
@@ -166,7 +167,7 @@ it('schedules lifeboat-dev-scrub daily with input {}, by a role that may start o
 
 describe('LifeboatProtection scrub prop', () => {
   const protect = (scrub: LifeboatScrubOptions, planName = 'daily'): Template => {
-    const app = new App();
+    const app = new App({ outdir: tempOutdir() });
     const stack = new Stack(app, 'Protected', { env: { account: '111111111111', region: 'eu-west-1' } });
     const orders = dynamodb.Table.fromTableName(stack, 'Orders', 'orders');
     new LifeboatProtection(stack, 'Protection', {

@@ -3,6 +3,7 @@ import { InvalidConfigError } from '../../../config/config-errors';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { tempOutdir } from '../../support/temp-outdir';
 
 const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 
@@ -67,7 +68,7 @@ describe('Lifeboat configuration', () => {
       'test.json',
     );
     expect(good.environments[0]?.plans[0]?.drill).toEqual({ schedule: 'rate(7 days)', selection: 'latest', windowDays: 7, vault: 'dr', samples: 10 });
-    const stacks = buildLifeboatApp(new App(), good).get(good.environments[0]?.name ?? '');
+    const stacks = buildLifeboatApp(new App({ outdir: tempOutdir() }), good).get(good.environments[0]?.name ?? '');
     const schedule = stacks?.protection.scrubWorkflow.schedule;
     expect(schedule?.scheduleExpression).toBe('cron(0 3 * * ? *)');
     expect(JSON.parse(String(schedule?.target && (schedule.target as { input?: string }).input))).toEqual({ fraction: 0.25 });
@@ -97,7 +98,7 @@ describe('Lifeboat configuration', () => {
     const raw = withChange((c) => {
       (c.environments[0] as Record<string, unknown>).primaryRegion = 'mars';
     });
-    expect(() => buildLifeboatApp(new App(), parseLifeboatConfig(raw, 'lifeboat.config.json'))).toThrow(
+    expect(() => buildLifeboatApp(new App({ outdir: tempOutdir() }), parseLifeboatConfig(raw, 'lifeboat.config.json'))).toThrow(
       /environments\[0\]\.primaryRegion: must be an AWS region/,
     );
   });
