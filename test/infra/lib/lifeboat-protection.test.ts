@@ -259,7 +259,7 @@ describe('prop validation', () => {
       [
         'Invalid props of LifeboatProtection Shop/Lifeboat:',
         '  - plans[0].schedule: expression: must be rate(value unit), cron(minutes hours day-of-month month day-of-week year) or at(yyyy-mm-ddThh:mm:ss)',
-        '  - plans[0].retention: must keep something: set keepLast, keepDaily, keepWeekly or keepMonthly',
+        '  - plans[0].retention: must keep something: set keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly or keepWithin',
       ].join('\n'),
     );
   });

@@ -89,7 +89,7 @@ describe('Lifeboat configuration', () => {
       plan.retension = 3;
     });
     const issues = issuesOf(raw);
-    expect(issues).toContain('environments[0].plans[0].retention: must keep something: set keepLast, keepDaily, keepWeekly or keepMonthly');
+    expect(issues).toContain('environments[0].plans[0].retention: must keep something: set keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly or keepWithin');
     expect(issues.some((i) => i.includes('retension'))).toBe(true);
   });
 
