@@ -264,6 +264,15 @@ describe('prop validation', () => {
     );
   });
 
+  it('names a bad retention or DR retention field by its path', () => {
+    const err = errorOf((p) => ({ ...p, plans: [{ ...(p.plans[0] as LifeboatPlan), retention: { keepLast: 3, keepWithin: 'a week' }, drRetention: { keepMonthly: -2, timeZone: 'Nowhere/City' } }] }));
+    expect(err.issues).toEqual([
+      'plans[0].retention.keepWithin: "a week" is not a duration: write counts with units h, d, w, m (months) or y, such as "36h", "7d", "2w", "6m", "1y" or "1y6m"',
+      'plans[0].drRetention.keepMonthly: must be 0 or more',
+      'plans[0].drRetention.timeZone: is not a time zone this runtime knows: give an IANA name such as "UTC" or "Europe/Berlin"',
+    ]);
+  });
+
   it('refuses duplicate source names, a bad source name and a file-system source outside the mount', () => {
     const err = errorOf((p, _stack, bucket) => ({
       ...p,
