@@ -270,6 +270,8 @@ describe('prop validation', () => {
       'plans[0].retention.keepWithin: "a week" is not a duration: write counts with units h, d, w, m (months) or y, such as "36h", "7d", "2w", "6m", "1y" or "1y6m"',
       'plans[0].drRetention.keepMonthly: must be 0 or more',
       'plans[0].drRetention.timeZone: is not a time zone this runtime knows: give an IANA name such as "UTC" or "Europe/Berlin"',
+      // A negative count keeps nothing, so the DR policy has no keep rule left either.
+      'plans[0].drRetention: must keep something: set keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly or keepWithin',
     ]);
   });
 
