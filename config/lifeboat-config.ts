@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ownedNamePatternOverlap } from './name-pattern-overlap';
+import { InvalidRetentionDurationError, parseRetentionDuration } from './retention-duration';
 import { InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
+import { isKnownTimeZone } from './time-zone';
 
 /**
  * The description of what Lifeboat protects, per environment. Validated with zod before synth so a
@@ -61,16 +63,65 @@ export const fileSystemSourceSchema = z.strictObject({
 
 export const sourceSchema = z.discriminatedUnion('type', [s3BucketSourceSchema, dynamoDbTableSourceSchema, fileSystemSourceSchema]);
 
+const keepCount = z.number().int('must be a whole number').min(0, 'must be 0 or more');
+
+/** A retention duration ("36h", "7d", "2w", "6m", "1y"), checked as the retention decision parses it. */
+const retentionDuration = z.string().superRefine((text, ctx) => {
+  try {
+    parseRetentionDuration(text);
+  } catch (err) {
+    if (!(err instanceof InvalidRetentionDurationError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+});
+
+/** The rules that keep backups; a policy needs at least one of them (minAge alone would forget everything older). */
+export const RETENTION_KEEP_RULES = ['keepLast', 'keepHourly', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly', 'keepWithin'] as const;
+
+/**
+ * Which backups of a plan a vault keeps (docs/RUNBOOKS.md, "Retention"): the union of every rule,
+ * restic's `forget` policy. Buckets (hourly … yearly) are counted in `timeZone`; `minAge` protects
+ * young backups from every rule's verdict; a legal hold on a backup keeps it whatever the policy.
+ */
 export const retentionSchema = z
   .strictObject({
-    keepLast: z.number().int().min(1).optional(),
-    keepDaily: z.number().int().min(0).optional(),
-    keepWeekly: z.number().int().min(0).optional(),
-    keepMonthly: z.number().int().min(0).optional(),
+    keepLast: z.number().int('must be a whole number').min(1, 'must be 1 or more (leave it out to keep none by count)').optional(),
+    keepHourly: keepCount.optional(),
+    keepDaily: keepCount.optional(),
+    keepWeekly: keepCount.optional(),
+    keepMonthly: keepCount.optional(),
+    keepYearly: keepCount.optional(),
+    /** Every backup started within this duration before the newest one ("7d"). */
+    keepWithin: retentionDuration.optional(),
+    /** Backups younger than this are never forgotten, whatever the rules say ("1d"). */
+    minAge: retentionDuration.optional(),
+    /** IANA time zone the hour/day/week/month/year buckets are counted in. @default UTC */
+    timeZone: z
+      .string()
+      .refine(isKnownTimeZone, { message: 'is not a time zone this runtime knows: give an IANA name such as "UTC" or "Europe/Berlin"' })
+      .optional(),
   })
-  .refine((r) => Object.values(r).some((v) => v !== undefined && v > 0), {
-    message: 'must keep something: set keepLast, keepDaily, keepWeekly or keepMonthly',
-  });
+  .refine(
+    (r) =>
+      RETENTION_KEEP_RULES.some((rule) => {
+        const value = r[rule];
+        if (value === undefined) return false;
+        if (typeof value === 'number') return value > 0;
+        return wholeDurationIsPositive(value);
+      }),
+    { message: 'must keep something: set keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly or keepWithin' },
+  );
+
+function wholeDurationIsPositive(text: string): boolean {
+  try {
+    const d = parseRetentionDuration(text);
+    return d.years + d.months + d.days + d.hours > 0;
+  } catch {
+    // Already reported by the field's own check.
+    return true;
+  }
+}
+export type RetentionConfig = z.infer<typeof retentionSchema>;
 
 /**
  * A plan's drill: when it runs, which backup it picks, from which vault, and how many entries it
@@ -95,6 +146,8 @@ export const protectionPlanSchema = z.strictObject({
   schedule: scheduleExpression,
   strategy: z.enum(['full', 'incremental', 'differential']),
   retention: retentionSchema,
+  /** The DR vault's policy (it may keep longer); absent: the DR vault follows `retention`. */
+  drRetention: retentionSchema.optional(),
   /** Fractions of a minute are allowed (a drill's test of a one-second RTO: 1/60). */
   objectives: z.strictObject({
     rpoMinutes: z.number().positive(),

@@ -4,6 +4,7 @@ import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
+import { registerRetentionCommands } from './retention-commands';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
 
 /**
@@ -11,7 +12,7 @@ import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunn
  * shows the catalog. Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed.
  */
 export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
-export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; json?: boolean };
+export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; all?: boolean; json?: boolean };
 export type BackupCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner; clients?: AccessClients };
 const defaultDeps: BackupCommandDeps = { io: processIo, stderr: process.stderr };
 
@@ -63,6 +64,8 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       records = [];
       for (const plan of plans) records.push(...(await access.catalog.listBackupsOfPlan(plan)));
       if (options.plan === undefined) records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      // Forgotten backups stay in the catalog for the history; --all shows them.
+      if (!options.all) records = records.filter((r) => r.forgottenAt === undefined);
     }
     if (options.json) {
       io.out(JSON.stringify(records, null, 2));
@@ -76,7 +79,9 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     for (const r of records) {
       const sources = r.sources.map((s) => s.name).join(', ');
       const drCopy = r.status === 'COMMITTED' ? (r.copies?.dr ?? '-') : '-';
-      io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${r.status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}`);
+      const status = r.forgottenAt !== undefined ? 'FORGOTTEN' : r.status;
+      const hold = r.hold ? `  [legal hold: ${r.hold.reason}]` : '';
+      io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}${hold}`);
     }
     return 0;
   } catch (err) {
@@ -99,8 +104,10 @@ export function registerBackupsCommands(program: Command): void {
   const backups = program.command('backups').description('the backup catalog');
   withTargetOptions(backups.command('list').description('backups, newest first'))
     .option('--plan <name>', 'only this plan\'s backups')
-    .option('--source <name>', 'only committed backups of this source')
+    .option('--source <name>', 'only committed backups of this source (never forgotten ones)')
+    .option('--all', 'also the backups retention forgot')
     .action(async (opts: BackupsListOptions) => {
       process.exitCode = await backupsListCommand(opts);
     });
+  registerRetentionCommands(backups);
 }

@@ -1,6 +1,7 @@
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type RestoreTarget } from '../../lambdas/restore/restore-request';
+import { ForgottenBackupError } from '../../lambdas/catalog/catalog-errors';
 import { readBackupRecord } from '../../lambdas/restore/restored-backup';
 import { verifyBackup } from '../../lambdas/restore/verify-backup';
 import { type CliIo, processIo } from '../cli-io';
@@ -120,6 +121,8 @@ export async function verifyCommand(options: VerifyCommandOptions, deps: Partial
     const access = await environmentAccess(options, clients);
     const record = readBackupRecord(await access.catalog.requireBackup(options.backup));
     const side = options.from === 'dr' ? 'dr' : 'primary';
+    // The CLI's catalog is the primary's: its forgottenAt is about the primary vault.
+    if (record.forgottenAt !== undefined && side === 'primary') throw new ForgottenBackupError(record.backupId, record.forgottenAt, side);
     const result = await verifyBackup(await access.openVault(side), record, { readData: options.readData ?? false });
     if (options.json) io.out(JSON.stringify(result, null, 2));
     else {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, paginateQuery, PutCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, paginateQuery, PutCommand, type QueryCommandInput, UpdateCommand, type UpdateCommandInput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type z } from 'zod';
 import { BackupInProgressError, BackupNotCommittableError, CatalogItemInvalidError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
 import {
@@ -9,6 +9,7 @@ import {
   type BackupStrategy,
   type BackupTotals,
   type CopyStatus,
+  type LegalHold,
   type PlanLockItem,
   planLockItemSchema,
   sourceIndexItemSchema,
@@ -228,9 +229,8 @@ export class BackupCatalog {
     }
   }
 
-  /** Committed backups of a source, newest first. */
+  /** Committed backups of a source that retention has not forgotten, newest first. */
   async listBackupsOfSource(source: string, options: { startedAtOrBefore?: string; limit?: number } = {}): Promise<BackupRecord[]> {
-    const ids: string[] = [];
     const query: QueryCommandInput = {
       TableName: this.table,
       KeyConditionExpression: options.startedAtOrBefore ? 'pk = :pk AND sk <= :upper' : 'pk = :pk',
@@ -241,23 +241,21 @@ export class BackupCatalog {
       },
       ScanIndexForward: false,
     };
-    for await (const item of this.queryItems(query)) {
-      ids.push(this.parseItem(sourceIndexItemSchema, item).backupId);
-      // At the limit the query stops: no further page is read.
-      if (options.limit !== undefined && ids.length >= options.limit) break;
-    }
     const records: BackupRecord[] = [];
-    for (const id of ids) {
-      const record = await this.getBackup(id);
-      if (record?.status === 'COMMITTED') records.push(record);
+    for await (const item of this.queryItems(query)) {
+      const record = await this.getBackup(this.parseItem(sourceIndexItemSchema, item).backupId);
+      // The index items of a forgotten backup stay (the record keeps its history); reads pass over them.
+      if (record?.status === 'COMMITTED' && record.forgottenAt === undefined) records.push(record);
+      // At the limit the query stops: no further page is read.
+      if (options.limit !== undefined && records.length >= options.limit) break;
     }
     return records;
   }
 
   /**
-   * The newest committed backup of a source, optionally only among those of one strategy (the last
-   * full backup, for a differential). Reads the source's index items newest first and fetches only
-   * the record it returns.
+   * The newest committed backup of a source that retention has not forgotten, optionally only among
+   * those of one strategy (the last full backup, for a differential). Reads the source's index items
+   * newest first and fetches only the records it passes.
    */
   async latestBackupOfSource(source: string, options: { strategy?: BackupStrategy } = {}): Promise<BackupRecord | undefined> {
     const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false };
@@ -265,7 +263,7 @@ export class BackupCatalog {
       const indexed = this.parseItem(sourceIndexItemSchema, item);
       if (options.strategy && indexed.strategy !== options.strategy) continue;
       const record = await this.getBackup(indexed.backupId);
-      if (record?.status === 'COMMITTED') return record;
+      if (record?.status === 'COMMITTED' && record.forgottenAt === undefined) return record;
     }
     return undefined;
   }
@@ -275,6 +273,52 @@ export class BackupCatalog {
     const [record] = await this.listBackupsOfSource(source, { startedAtOrBefore: at, limit: 1 });
     if (!record) throw new NoBackupAtTimeError(source, at);
     return record;
+  }
+
+  /** Sets (or replaces) the legal hold of a backup; UnknownBackupError when the catalog has no such backup. Returns the record as updated. */
+  async setHold(backupId: string, hold: LegalHold): Promise<BackupRecord> {
+    return this.updateExisting(backupId, { UpdateExpression: 'SET #hold = :hold', ExpressionAttributeNames: { '#hold': 'hold' }, ExpressionAttributeValues: { ':hold': hold } });
+  }
+
+  /** Removes the legal hold of a backup (none is fine); UnknownBackupError when the catalog has no such backup. */
+  async clearHold(backupId: string): Promise<BackupRecord> {
+    return this.updateExisting(backupId, { UpdateExpression: 'REMOVE #hold', ExpressionAttributeNames: { '#hold': 'hold' } });
+  }
+
+  /**
+   * Records that retention forgot a committed backup from this region's vault. Idempotent: a backup
+   * already forgotten keeps its first time. Returns false, writing nothing, when the backup is not
+   * (or no longer) a committed record.
+   */
+  async markForgotten(backupId: string, at: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
+          UpdateExpression: 'SET forgottenAt = if_not_exists(forgottenAt, :at)',
+          ConditionExpression: '#status = :committed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED' },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  private async updateExisting(backupId: string, update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<BackupRecord> {
+    try {
+      const { Attributes } = await this.ddb.send(
+        new UpdateCommand({ TableName: this.table, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_NEW', ...update }),
+      );
+      return Attributes ? this.parseItem(backupRecordSchema, Attributes) : await this.requireBackup(backupId);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw new UnknownBackupError(backupId);
+      throw err;
+    }
   }
 
   async requireBackup(backupId: string): Promise<BackupRecord> {

@@ -82,6 +82,16 @@ export type BackupSourceRecord = z.infer<typeof backupSourceRecordSchema>;
 export const copyStatusSchema = z.enum(['PENDING', 'COMMITTED', 'FAILED']);
 export type CopyStatus = z.infer<typeof copyStatusSchema>;
 
+/** A legal hold on a backup (`lifeboat backups hold`): every retention policy keeps it until it is released. */
+export const legalHoldSchema = z.object({
+  reason: z.string().min(1),
+  /** Who set it (the operator's name or ARN, as the CLI knows it). */
+  by: z.string().min(1),
+  /** When (ISO time). */
+  at: z.string().min(1),
+});
+export type LegalHold = z.infer<typeof legalHoldSchema>;
+
 export const backupRecordSchema = z.object({
   backupId: z.string().min(1),
   plan: z.string().min(1),
@@ -109,6 +119,13 @@ export const backupRecordSchema = z.object({
   copies: z.object({ primary: z.literal('COMMITTED'), dr: copyStatusSchema.optional() }).optional(),
   error: z.string().optional(),
   cause: z.string().optional(),
+  hold: legalHoldSchema.optional(),
+  /**
+   * When retention forgot the backup from the vault of this catalog's region (its snapshot objects
+   * deleted there; docs/RUNBOOKS.md, "Retention"). A forgotten backup is kept as a record for the
+   * history but cannot be restored or drilled from that vault.
+   */
+  forgottenAt: z.string().min(1).optional(),
 });
 export type BackupRecord = z.infer<typeof backupRecordSchema>;
 

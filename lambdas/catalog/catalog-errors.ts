@@ -63,3 +63,18 @@ export class CatalogItemInvalidError extends Error {
     );
   }
 }
+
+/** A restore or drill named a backup that retention forgot from the vault it would read: its snapshots are gone there. Never retried. */
+export class ForgottenBackupError extends Error {
+  override readonly name = 'ForgottenBackupError';
+  constructor(
+    readonly backupId: string,
+    readonly forgottenAt: string,
+    vault: 'primary' | 'dr',
+  ) {
+    super(
+      `Backup ${backupId} was forgotten by retention at ${forgottenAt}: its snapshots are no longer in the ${vault} vault. ` +
+        'Choose a kept backup (`lifeboat backups list`), or restore it from the other vault if that one still keeps it.',
+    );
+  }
+}

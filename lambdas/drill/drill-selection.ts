@@ -2,6 +2,7 @@ import { type BackupRecord } from '../catalog/backup-record';
 import { type DrillReport } from '../catalog/drill-record';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
+import { ForgottenBackupError } from '../catalog/catalog-errors';
 import { NoBackupToDrillError } from './drill-errors';
 
 /** The recovery point the drill measures (drill-record.ts `rpo`, without the objective). */
@@ -23,9 +24,13 @@ export type DrillSelectionOptions = {
 
 const DAY_MS = 86_400_000;
 
-/** Whether the drill may restore the backup from `vault`: committed, and from the DR vault replicated. */
+/**
+ * Whether the drill may restore the backup from `vault`: committed, from the DR vault replicated, and
+ * not forgotten by retention (the records are the drill's own region's catalog, whose `forgottenAt`
+ * is about that region's vault, the one the drill reads).
+ */
 export function isDrillable(backup: BackupRecord, vault: VaultSide): boolean {
-  return backup.status === 'COMMITTED' && (vault === 'primary' || backup.copies?.dr === 'COMMITTED');
+  return backup.status === 'COMMITTED' && backup.forgottenAt === undefined && (vault === 'primary' || backup.copies?.dr === 'COMMITTED');
 }
 
 /**
@@ -37,7 +42,7 @@ export function isDrillable(backup: BackupRecord, vault: VaultSide): boolean {
  *   protected); with none in the window, the age of the newest drillable backup;
  * - `backupsInWindow`: the drillable backups in the window.
  * `latest` and `random-within-window` choose among the window's drillable backups; `backup-id` the
- * one named, inside the window or not. Throws NoBackupToDrillError when nothing can be drilled (the
+ * one named, inside the window or not (ForgottenBackupError when retention forgot it). Throws NoBackupToDrillError when nothing can be drilled (the
  * message gives the newest backup's age and copy status), InvalidInputError for a named backup not
  * of this plan.
  */
@@ -53,6 +58,7 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
   if (options.selection === 'backup-id') {
     backup = ofPlan.find((b) => b.backupId === options.backupId);
     if (!backup) throw new InvalidInputError(`Invalid drill request: backupId: plan "${options.plan}" has no backup ${options.backupId} started before the drill`);
+    if (backup.forgottenAt !== undefined) throw new ForgottenBackupError(backup.backupId, backup.forgottenAt, options.vault);
     if (!isDrillable(backup, options.vault)) {
       throw new NoBackupToDrillError(`Backup ${backup.backupId} of plan "${options.plan}" cannot be drilled from the ${options.vault} vault: ${statusOf(backup)}`);
     }

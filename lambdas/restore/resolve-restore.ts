@@ -1,5 +1,6 @@
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
+import { ForgottenBackupError } from '../catalog/catalog-errors';
 import { InvalidInputError } from '../runtime/errors';
 import { type Snapshot } from '../../vault';
 import { type Vault } from '../../vault';
@@ -48,6 +49,8 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
     request.backupId !== undefined ? await deps.catalog.requireBackup(request.backupId) : await deps.catalog.backupAsOf(source.name, new Date(request.pointInTime ?? '').toISOString()),
   );
   const sourceSnapshot = snapshotOfSource(record, source.name);
+  // The catalog is the home region's: its forgottenAt is about the home vault; the other vault may still keep the backup.
+  if (record.forgottenAt !== undefined && request.vault === (deps.homeVault ?? 'primary')) throw new ForgottenBackupError(record.backupId, record.forgottenAt, request.vault);
   const snapshot: Snapshot = await loadSnapshotFrom(deps.openVault, request.vault, sourceSnapshot.snapshotId, record);
   if (!KINDS[source.type].includes(snapshot.source.kind)) {
     throw new SnapshotMismatchError(

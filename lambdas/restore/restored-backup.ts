@@ -26,6 +26,8 @@ export const restorableBackupSchema = z.looseObject({
   sources: z.array(z.union([z.string(), sourceSnapshotSchema])),
   /** Per-region copy status (absent on records from before replication existed). */
   copies: z.looseObject({ dr: z.string().optional() }).optional(),
+  /** Set when retention forgot the backup from the vault of the catalog's region. */
+  forgottenAt: z.string().optional(),
 });
 export type RestorableBackup = z.infer<typeof restorableBackupSchema>;
 

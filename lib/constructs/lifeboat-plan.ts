@@ -1,15 +1,29 @@
 import { type LifeboatSource } from './lifeboat-source';
 
-/** How many backups a plan keeps (at least one of them > 0). Same fields as a plan's `retention` in lifeboat.config.json. */
+/**
+ * Which backups a vault keeps: the union of its rules (at least one keep rule), like restic's
+ * `forget` policy. Same fields as a plan's `retention` in lifeboat.config.json; docs/RUNBOOKS.md,
+ * "Retention". A backup under a legal hold (`lifeboat backups hold`) is kept whatever the policy.
+ */
 export type LifeboatRetention = {
-  /** @default none by count */
+  /** The newest N committed backups, N ≥ 1. @default none by count */
   readonly keepLast?: number;
-  /** @default none by day */
+  /** The newest backup of each of the newest N hours that have one. @default none by hour */
+  readonly keepHourly?: number;
+  /** The newest backup of each of the newest N days that have one. @default none by day */
   readonly keepDaily?: number;
-  /** @default none by week */
+  /** The newest backup of each of the newest N ISO weeks that have one. @default none by week */
   readonly keepWeekly?: number;
-  /** @default none by month */
+  /** The newest backup of each of the newest N months that have one. @default none by month */
   readonly keepMonthly?: number;
+  /** The newest backup of each of the newest N years that have one. @default none by year */
+  readonly keepYearly?: number;
+  /** Every backup started within this duration before the newest one: "36h", "7d", "2w", "6m", "1y". @default none */
+  readonly keepWithin?: string;
+  /** Backups younger than this are never forgotten (same syntax as keepWithin). @default none */
+  readonly minAge?: string;
+  /** IANA time zone the hourly … yearly buckets are counted in. @default 'UTC' */
+  readonly timeZone?: string;
 };
 
 /** Recovery objectives: how much data a loss may cost (RPO) and how long a restore may take (RTO). */
@@ -57,6 +71,11 @@ export type LifeboatPlan = {
   /** 'full' reads everything; 'incremental' only what changed since the last backup; 'differential' since the last full one. */
   readonly strategy: 'full' | 'incremental' | 'differential';
   readonly retention: LifeboatRetention;
+  /**
+   * The DR vault's retention (it may keep longer than the primary's).
+   * @default the plan's `retention`
+   */
+  readonly drRetention?: LifeboatRetention;
   readonly objectives: LifeboatObjectives;
   /**
    * Upper bound of concurrent snapshot shards of one backup (the Map state's MaxConcurrency), 1-1000.

@@ -260,9 +260,20 @@ describe('prop validation', () => {
       [
         'Invalid props of LifeboatProtection Shop/Lifeboat:',
         '  - plans[0].schedule: expression: must be rate(value unit), cron(minutes hours day-of-month month day-of-week year) or at(yyyy-mm-ddThh:mm:ss)',
-        '  - plans[0].retention: must keep something: set keepLast, keepDaily, keepWeekly or keepMonthly',
+        '  - plans[0].retention: must keep something: set keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly or keepWithin',
       ].join('\n'),
     );
+  });
+
+  it('names a bad retention or DR retention field by its path', () => {
+    const err = errorOf((p) => ({ ...p, plans: [{ ...(p.plans[0] as LifeboatPlan), retention: { keepLast: 3, keepWithin: 'a week' }, drRetention: { keepMonthly: -2, timeZone: 'Nowhere/City' } }] }));
+    expect(err.issues).toEqual([
+      'plans[0].retention.keepWithin: "a week" is not a duration: write counts with units h, d, w, m (months) or y, such as "36h", "7d", "2w", "6m", "1y" or "1y6m"',
+      'plans[0].drRetention.keepMonthly: must be 0 or more',
+      'plans[0].drRetention.timeZone: is not a time zone this runtime knows: give an IANA name such as "UTC" or "Europe/Berlin"',
+      // A negative count keeps nothing, so the DR policy has no keep rule left either.
+      'plans[0].drRetention: must keep something: set keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly or keepWithin',
+    ]);
   });
 
   it('refuses duplicate source names, a bad source name and a file-system source outside the mount', () => {

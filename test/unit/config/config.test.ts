@@ -90,8 +90,35 @@ describe('Lifeboat configuration', () => {
       plan.retension = 3;
     });
     const issues = issuesOf(raw);
-    expect(issues).toContain('environments[0].plans[0].retention: must keep something: set keepLast, keepDaily, keepWeekly or keepMonthly');
+    expect(issues).toContain('environments[0].plans[0].retention: must keep something: set keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly or keepWithin');
     expect(issues.some((i) => i.includes('retension'))).toBe(true);
+  });
+
+  it('accepts a full GFS policy and a DR policy of the same shape, and today\'s keepLast/keepDaily/keepWeekly', () => {
+    const raw = withChange((c) => {
+      const plan = (c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+      plan.retention = { keepLast: 3, keepHourly: 24, keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 5, keepWithin: '36h', minAge: '1d', timeZone: 'Europe/Berlin' };
+      plan.drRetention = { keepWithin: '1y6m' };
+    });
+    const plan = parseLifeboatConfig(raw).environments[0]?.plans[0];
+    expect(plan?.retention.timeZone).toBe('Europe/Berlin');
+    expect(plan?.drRetention).toEqual({ keepWithin: '1y6m' });
+    expect(sample.environments[0]?.plans[0]?.retention).toEqual({ keepLast: 7, keepDaily: 7, keepWeekly: 4 });
+  });
+
+  it('names each bad retention field: a negative count, an unparsable keepWithin, an unknown time zone, a DR policy that keeps nothing', () => {
+    const raw = withChange((c) => {
+      const plan = (c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+      plan.retention = { keepDaily: -1, keepWithin: '7 days', minAge: '1x', timeZone: 'Mars/Olympus' };
+      plan.drRetention = { keepWithin: '0d', minAge: '2d' };
+    });
+    expect(issuesOf(raw)).toEqual([
+      'environments[0].plans[0].retention.keepDaily: must be 0 or more',
+      'environments[0].plans[0].retention.keepWithin: "7 days" is not a duration: write counts with units h, d, w, m (months) or y, such as "36h", "7d", "2w", "6m", "1y" or "1y6m"',
+      'environments[0].plans[0].retention.minAge: "1x" is not a duration: write counts with units h, d, w, m (months) or y, such as "36h", "7d", "2w", "6m", "1y" or "1y6m"',
+      'environments[0].plans[0].retention.timeZone: is not a time zone this runtime knows: give an IANA name such as "UTC" or "Europe/Berlin"',
+      'environments[0].plans[0].drRetention: must keep something: set keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly or keepWithin',
+    ]);
   });
 
   it('fails synth with the field named when the config file is bad', () => {

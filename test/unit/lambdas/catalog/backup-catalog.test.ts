@@ -1,9 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { CatalogItemInvalidError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
 
 /**
  * Catalog reads over a scripted DynamoDB: every item read is validated (an invalid one is named in
@@ -88,5 +88,37 @@ describe('queries', () => {
     await expect(catalog.latestBackupOfSource('s')).rejects.toThrow(
       'Catalog item SOURCE#s / BACKUP#1#x in table catalog is not a valid catalog item: backupId: Invalid input: expected string, received undefined.',
     );
+  });
+});
+
+describe('retention: forgotten backups and legal holds', () => {
+  const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+  it('passes over a forgotten backup in a source\'s reads: the point-in-time backup is the newest kept one', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { pk: 'SOURCE#s', sk: 'BACKUP#2#b-2', backupId: 'b-2', strategy: 'full' },
+        { pk: 'SOURCE#s', sk: 'BACKUP#1#b-1', backupId: 'b-1', strategy: 'full' },
+      ],
+    });
+    ddb.on(GetCommand, { Key: { pk: 'BACKUP#b-2', sk: 'BACKUP' } }).resolves({ Item: item(record('b-2', { forgottenAt: '2026-04-01T00:00:00.000Z' })) });
+    ddb.on(GetCommand, { Key: { pk: 'BACKUP#b-1', sk: 'BACKUP' } }).resolves({ Item: item(record('b-1')) });
+    await expect(catalog.backupAsOf('s', '2026-03-02T00:00:00.000Z')).resolves.toEqual(record('b-1'));
+    await expect(catalog.latestBackupOfSource('s')).resolves.toEqual(record('b-1'));
+  });
+
+  it('sets a hold only on an existing record, naming an unknown id', async () => {
+    const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' };
+    ddb.on(UpdateCommand).resolvesOnce({ Attributes: item(record('b-1', { hold })) }).rejectsOnce(conditionFailed());
+    await expect(catalog.setHold('b-1', hold)).resolves.toEqual(record('b-1', { hold }));
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET #hold = :hold', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':hold': hold } });
+    await expect(catalog.clearHold('b-404')).rejects.toThrow(new UnknownBackupError('b-404'));
+  });
+
+  it('marks a committed backup forgotten once, keeping the first time, and reports a record that is not committed', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+    await expect(catalog.markForgotten('b-1', '2026-04-01T00:00:00.000Z')).resolves.toBe(true);
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET forgottenAt = if_not_exists(forgottenAt, :at)', ConditionExpression: '#status = :committed' });
+    await expect(catalog.markForgotten('b-2', '2026-04-01T00:00:00.000Z')).resolves.toBe(false);
   });
 });

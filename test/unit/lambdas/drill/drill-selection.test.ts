@@ -49,6 +49,14 @@ describe('drill backup selection and RPO', () => {
     expect(() => selectDrillBackup(backups, { ...base, selection: 'backup-id', backupId: '20200101T000000Z-00000000' })).toThrow(InvalidInputError);
   });
 
+  it('passes over backups retention forgot, and names one asked for by id as forgotten', () => {
+    const list = backups.map((b, i) => (i === 0 ? { ...b, forgottenAt: '2026-11-30T11:30:00.000Z' } : b));
+    expect(selectDrillBackup(list, base).backup.startedAt).toBe(h(5));
+    expect(() => selectDrillBackup(list, { ...base, selection: 'backup-id', backupId: list[0]?.backupId })).toThrow(
+      expect.objectContaining({ name: 'ForgottenBackupError', message: expect.stringContaining(`Backup ${list[0]?.backupId ?? ''} was forgotten by retention at 2026-11-30T11:30:00.000Z: its snapshots are no longer in the primary vault.`) }),
+    );
+  });
+
   it('with nothing in the window: NoBackupToDrillError with the newest backup’s age and DR copy status', () => {
     const stale = [backupAt('orders', h(100), { dr: 'PENDING' })];
     let thrown: unknown;

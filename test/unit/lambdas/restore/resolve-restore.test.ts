@@ -140,3 +140,13 @@ it('says a backup is not in the DR vault (and what to do) when the DR vault lack
   });
   await removeDir(emptyDr.location.replace(/\/vault$/, ''));
 });
+
+it('refuses a backup retention forgot from the home vault, saying when; the other vault may still keep it', async () => {
+  const forgotten = { ...committed(s3SnapshotId), forgottenAt: '2026-04-01T03:00:00.000Z' };
+  const request = { source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } };
+  await expect(resolveRestore(request, 'e', deps({ [BACKUP]: forgotten }))).rejects.toMatchObject({
+    name: 'ForgottenBackupError',
+    message: `Backup ${BACKUP} was forgotten by retention at 2026-04-01T03:00:00.000Z: its snapshots are no longer in the primary vault. Choose a kept backup (\`lifeboat backups list\`), or restore it from the other vault if that one still keeps it.`,
+  });
+  await expect(resolveRestore({ ...request, vault: 'dr' }, 'e', deps({ [BACKUP]: forgotten }))).resolves.toMatchObject({ backupId: BACKUP, vault: 'dr' });
+});

@@ -1,0 +1,143 @@
+import * as os from 'node:os';
+import Table from 'cli-table3';
+import { type Command } from 'commander';
+import { forgetBackups, type ForgetReport } from '../../lambdas/retention/forget-backups';
+import { holdBackup, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
+import { type CliIo, processIo } from '../cli-io';
+import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+
+/**
+ * `lifeboat backups hold|release|forget` (docs/RUNBOOKS.md, "Retention"). Hold and release write the
+ * primary catalog and, when it answers, the DR one; forget applies a vault's retention from here,
+ * through the same core as the `<prefix>-prune` workflow's Forget step. Local cloud by default, AWS
+ * with --aws. Exit codes: 0 ok, 1 failed, 2 bad option.
+ */
+export type BackupsHoldOptions = TargetOptions & { reason?: string; by?: string; json?: boolean };
+export type BackupsReleaseOptions = TargetOptions & { json?: boolean };
+export type BackupsForgetOptions = TargetOptions & { plan?: string; vault?: string; dryRun?: boolean; json?: boolean };
+export type RetentionCommandDeps = { io: CliIo; clients?: AccessClients; now?: () => Date };
+const defaultDeps: RetentionCommandDeps = { io: processIo };
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Who the CLI says set a hold: the local user name (the catalog keeps it next to the reason). */
+function operatorName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function backupsHoldCommand(backupId: string, options: BackupsHoldOptions, deps: Partial<RetentionCommandDeps> = {}): Promise<number> {
+  const { io, clients, now } = { ...defaultDeps, ...deps };
+  if (options.reason === undefined || options.reason.trim() === '') {
+    io.err('lifeboat backups hold: --reason is required: say why the backup is held (a case or ticket), e.g. --reason "case 42"');
+    return EXIT_USAGE;
+  }
+  try {
+    const access = await environmentAccess(options, clients);
+    const outcome = await holdBackup(backupId, { reason: options.reason, by: options.by ?? operatorName(), at: (now ?? (() => new Date()))() }, { primary: access.catalog, dr: access.catalogIn('dr') });
+    printHoldOutcome(io, outcome, options.json === true, `Backup ${backupId} is on legal hold ("${outcome.record.hold?.reason ?? ''}"): every retention policy keeps it until \`lifeboat backups release ${backupId}\`.`);
+    return EXIT_OK;
+  } catch (err) {
+    io.err(`lifeboat backups hold: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+}
+
+export async function backupsReleaseCommand(backupId: string, options: BackupsReleaseOptions, deps: Partial<RetentionCommandDeps> = {}): Promise<number> {
+  const { io, clients } = { ...defaultDeps, ...deps };
+  try {
+    const access = await environmentAccess(options, clients);
+    const outcome = await releaseBackup(backupId, { primary: access.catalog, dr: access.catalogIn('dr') });
+    printHoldOutcome(io, outcome, options.json === true, `Backup ${backupId} has no legal hold: retention decides on it again at the next forget.`);
+    return EXIT_OK;
+  } catch (err) {
+    io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+}
+
+function printHoldOutcome(io: CliIo, outcome: LegalHoldOutcome, json: boolean, done: string): void {
+  if (json) {
+    io.out(JSON.stringify({ backupId: outcome.record.backupId, hold: outcome.record.hold ?? null, drCatalog: outcome.dr }, null, 2));
+    return;
+  }
+  io.out(done);
+  if (outcome.dr.state === 'written') io.out('  The DR catalog has it too.');
+  if (outcome.dr.state === 'absent') io.out('  The DR catalog has no record of this backup yet: replication copies the record, hold included.');
+  if (outcome.dr.state === 'unreachable') io.err(`warning: the DR catalog could not be written (${outcome.dr.problem}); run the command again when the DR region answers.`);
+}
+
+export async function backupsForgetCommand(options: BackupsForgetOptions, deps: Partial<RetentionCommandDeps> = {}): Promise<number> {
+  const { io, clients, now } = { ...defaultDeps, ...deps };
+  const vault = options.vault ?? 'primary';
+  if (vault !== 'primary' && vault !== 'dr') {
+    io.err(`lifeboat backups forget: --vault must be primary or dr, got ${vault}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const access = await environmentAccess(options, clients);
+    const report = await forgetBackups(
+      { plan: options.plan, dryRun: options.dryRun === true },
+      {
+        vault,
+        catalog: access.catalogIn(vault),
+        openStore: async () => (await access.openVault(vault)).store,
+        plans: access.environment.plans,
+        now: (now ?? (() => new Date()))(),
+      },
+    );
+    if (options.json) io.out(JSON.stringify(report, null, 2));
+    else printForgetReport(io, report);
+    return EXIT_OK;
+  } catch (err) {
+    io.err(`lifeboat backups forget: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_FAILED;
+  }
+}
+
+/** The decision table of each plan (like `restic forget --dry-run`), then what was (or would be) forgotten. */
+export function printForgetReport(io: CliIo, report: ForgetReport): void {
+  for (const plan of report.plans) {
+    io.out(`Plan ${plan.plan}, ${report.vault} vault: ${JSON.stringify(plan.policy)}`);
+    if (plan.decisions.length === 0) {
+      io.out('  No backups.');
+      continue;
+    }
+    const table = new Table({ head: ['BACKUP', 'STARTED', 'ACTION', 'REASONS'], style: { head: [], border: [] } });
+    for (const d of plan.decisions) table.push([d.backupId, d.startedAt, d.keep ? 'keep' : 'forget', d.reasons.join(', ') || '-']);
+    io.out(table.toString());
+    const kept = plan.decisions.filter((d) => d.keep).length;
+    if (report.dryRun) io.out(`Dry run: would keep ${kept} and forget ${plan.forgotten.length} backup(s) of plan ${plan.plan}; nothing was changed.`);
+    else {
+      io.out(`Kept ${kept}, forgot ${plan.forgotten.length} backup(s) of plan ${plan.plan} from the ${report.vault} vault (${plan.deletedObjects} snapshot object(s) deleted); the next prune reclaims their data.`);
+      for (const id of plan.forgotten) io.out(`  forgotten: ${id}`);
+    }
+    for (const id of plan.heldMeanwhile) io.out(`  left alone: ${id} got a legal hold during this run`);
+  }
+}
+
+/** Adds hold, release and forget to the `backups` command group. */
+export function registerRetentionCommands(backups: Command): void {
+  withTargetOptions(backups.command('hold <backupId>').description('put a legal hold on a backup: every retention policy keeps it until released'))
+    .option('--reason <text>', 'why (a case or ticket); required')
+    .option('--by <name>', 'who sets the hold (default: the local user name)')
+    .action(async (backupId: string, opts: BackupsHoldOptions) => {
+      process.exitCode = await backupsHoldCommand(backupId, opts);
+    });
+  withTargetOptions(backups.command('release <backupId>').description('lift the legal hold of a backup'))
+    .action(async (backupId: string, opts: BackupsReleaseOptions) => {
+      process.exitCode = await backupsReleaseCommand(backupId, opts);
+    });
+  withTargetOptions(backups.command('forget').description("apply the plans' retention to a vault: forget the backups it does not keep"))
+    .option('--plan <name>', 'only this plan (default: every plan)')
+    .option('--vault <vault>', 'primary or dr: the vault (and its region\'s catalog) to forget from', 'primary')
+    .option('--dry-run', 'print the decision table and change nothing')
+    .action(async (opts: BackupsForgetOptions) => {
+      process.exitCode = await backupsForgetCommand(opts);
+    });
+}

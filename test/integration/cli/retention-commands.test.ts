@@ -1,0 +1,153 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { backupsListCommand } from '../../../cli/commands/backup-commands';
+import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../local/cloud/local-cloud';
+import { backupDirectory, KeyFileKeyProvider, snapshotKey, type Vault, verifySnapshot } from '../../../vault';
+import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * `lifeboat backups hold|release|forget|list` on the local cloud, as a user runs them: the sample
+ * config's environment, both regions' catalog tables (the DR one without the records: not replicated
+ * yet), a primary vault in its S3 bucket with one snapshot per backup. Proves the catalog's
+ * conditional updates (hold, release, forgottenAt kept from the first run) on DynamoDB's semantics,
+ * and that forgetting deletes exactly the forgotten snapshot objects from the bucket.
+ */
+
+const tmp = tempDir('retention-cli');
+const dataDir = join(tmp.dir, 'data');
+const environment = loadLifeboatConfig(SAMPLE_CONFIG_FILE).environments[0];
+if (!environment) throw new Error('the sample config has no environment');
+const names = resourceNames(environment);
+let cloud: LocalCloudHandle;
+let vault: Vault;
+const clients: (DynamoDBClient | S3Client)[] = [];
+/** Nine daily backups of plan demo (keepLast 7, keepDaily 7, keepWeekly 4), 1 to 9 March 2026: id → snapshot id. */
+const snapshots = new Map<string, string>();
+const ids = Array.from({ length: 9 }, (_, i) => `2026030${i + 1}T060000Z-0000000${i + 1}`);
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+const commandClients = () => {
+  const dynamodb = localDynamoDbClient(cloud.endpoints, PRIMARY);
+  const drDynamodb = localDynamoDbClient(cloud.endpoints, DR);
+  clients.push(dynamodb, drDynamodb);
+  return {
+    dynamodb,
+    drDynamodb,
+    s3: (region: string) => {
+      const s3 = localS3Client(cloud.endpoints, region);
+      clients.push(s3);
+      return s3;
+    },
+  };
+};
+const target = () => ({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir });
+const now = () => new Date('2026-03-10T00:00:00Z');
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ dataDir, regions: [PRIMARY, DR], exitWithParent: true });
+  for (const region of [PRIMARY, DR]) {
+    const ddb = localDynamoDbClient(cloud.endpoints, region);
+    clients.push(ddb);
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: names.catalogTable,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'plan', AttributeType: 'S' },
+          { AttributeName: 'startedAt', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [{ IndexName: 'byPlan', KeySchema: [{ AttributeName: 'plan', KeyType: 'HASH' }, { AttributeName: 'startedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      }),
+    );
+  }
+  const s3 = localS3Client(cloud.endpoints, PRIMARY);
+  clients.push(s3);
+  await s3.send(new CreateBucketCommand({ Bucket: names.primaryVault }));
+  // The key file the CLI opens local vaults with.
+  const provider = (await KeyFileKeyProvider.loadOrCreate(join(dataDir, 'vault.key'))).provider;
+  vault = await openBackupVault({ s3, bucket: names.primaryVault, provider, create: true });
+
+  const catalog = new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable);
+  const source = join(tmp.dir, 'source');
+  mkdirSync(source, { recursive: true });
+  for (const [i, backupId] of ids.entries()) {
+    writeFileSync(join(source, 'day.txt'), `day ${i + 1}\n`);
+    const { snapshot } = await backupDirectory(vault, source, { parent: null, tags: [`backupId=${backupId}`] });
+    snapshots.set(backupId, snapshot.id);
+    const startedAt = `2026-03-0${i + 1}T06:00:00.000Z`;
+    const record = { backupId, plan: 'demo', environment: 'dev', sourceNames: ['demo-files'], sources: [], strategy: 'full' as const, status: 'RUNNING' as const, startedAt, shardCount: 1 };
+    await catalog.createBackup(record);
+    const totals = { entries: 1, bytes: 6, bytesScanned: 6, bytesNew: 6, bytesStored: 40, blobsNew: 1 };
+    const sources = [{ name: 'demo-files', type: 'filesystem' as const, snapshotId: snapshot.id, rootHash: snapshot.manifest, ...totals }];
+    await catalog.markCommitted(backupId, { sources, totals, endedAt: startedAt });
+    await catalog.indexCommittedBackup({ ...record, status: 'COMMITTED', sources });
+  }
+});
+
+afterAll(async () => {
+  clients.forEach((c) => c.destroy());
+  await stopLocalCloud(dataDir);
+  tmp.remove();
+});
+
+const second = ids[1];
+
+it('holds, forgets what the policy does not keep, hides it from the list, and a re-run and a release change what they should', async () => {
+  // 3 to 9 March are the last 7; 1 March (a Sunday) is the newest backup of its ISO week; 2 March is kept by nothing but a hold.
+  const hold = capture();
+  expect(await backupsHoldCommand(second ?? '', { ...target(), reason: 'case 42', by: 'ann' }, { io: hold.io, clients: commandClients(), now })).toBe(0);
+  expect(hold.out).toEqual([
+    `Backup ${second ?? ''} is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release ${second ?? ''}\`.`,
+    '  The DR catalog has no record of this backup yet: replication copies the record, hold included.',
+  ]);
+  const unknown = capture();
+  expect(await backupsHoldCommand('20990101T000000Z-deadbeef', { ...target(), reason: 'x' }, { io: unknown.io, clients: commandClients() })).toBe(1);
+  expect(unknown.err).toEqual(['lifeboat backups hold: No backup with id 20990101T000000Z-deadbeef exists in the catalog. List them with `lifeboat backups list`.']);
+
+  const dry = capture();
+  expect(await backupsForgetCommand({ ...target(), dryRun: true }, { io: dry.io, clients: commandClients(), now })).toBe(0);
+  expect(dry.out.at(-1)).toBe('Dry run: would keep 9 and forget 0 backup(s) of plan demo; nothing was changed.');
+
+  // Released, 2 March is forgotten; the objects of every other snapshot stay and verify.
+  const release = capture();
+  expect(await backupsReleaseCommand(second ?? '', { ...target() }, { io: release.io, clients: commandClients() })).toBe(0);
+  const forget = capture();
+  expect(await backupsForgetCommand({ ...target(), plan: 'demo' }, { io: forget.io, clients: commandClients(), now })).toBe(0);
+  expect(forget.out.slice(-2)).toEqual([`Kept 8, forgot 1 backup(s) of plan demo from the primary vault (1 snapshot object(s) deleted); the next prune reclaims their data.`, `  forgotten: ${second ?? ''}`]);
+  expect(await vault.store.has(snapshotKey(snapshots.get(second ?? '') ?? ''))).toBe(false);
+  for (const id of ids.filter((i) => i !== second)) await expect(verifySnapshot(vault, snapshots.get(id) ?? '', { readData: true })).resolves.toMatchObject({ ok: true });
+
+  const again = capture();
+  expect(await backupsForgetCommand({ ...target(), json: true }, { io: again.io, clients: commandClients(), now: () => new Date('2026-03-11T00:00:00Z') })).toBe(0);
+  const report = JSON.parse(again.out.join('\n')) as { plans: { forgotten: string[]; deletedObjects: number }[] };
+  expect(report.plans.map((p) => [p.forgotten, p.deletedObjects])).toEqual([[[], 0]]);
+
+  const listed = capture();
+  expect(await backupsListCommand({ ...target(), plan: 'demo', json: true }, { io: listed.io, clients: commandClients() })).toBe(0);
+  expect((JSON.parse(listed.out.join('\n')) as { backupId: string }[]).map((r) => r.backupId)).toEqual([...ids].reverse().filter((i) => i !== second));
+  const all = capture();
+  expect(await backupsListCommand({ ...target(), plan: 'demo', all: true }, { io: all.io, clients: commandClients() })).toBe(0);
+  const row = all.out.find((l) => l.startsWith(second ?? '-'));
+  expect(row?.split(/\s+/).slice(0, 3)).toEqual([second, 'demo', 'FORGOTTEN']);
+  // The first run's time stays on the record.
+  const record = await new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable).getBackup(second ?? '');
+  expect(record?.forgottenAt).toBe('2026-03-10T00:00:00.000Z');
+  expect(record?.hold).toBeUndefined();
+});

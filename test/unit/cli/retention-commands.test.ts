@@ -1,0 +1,132 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Command } from 'commander';
+import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
+import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
+import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * `lifeboat backups hold|release|forget`: the command lines, their errors, and what they print, over
+ * a scripted DynamoDB (--aws, so no local cloud). Forgetting itself: test/unit/lambdas/retention.
+ */
+
+const ddb = mockClient(DynamoDBDocumentClient);
+beforeEach(() => ddb.reset());
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true };
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const record = (backupId: string, startedAt: string, extra: Partial<BackupRecord> = {}): Record<string, unknown> => ({
+  pk: `BACKUP#${backupId}`,
+  sk: 'BACKUP',
+  backupId,
+  plan: 'demo',
+  environment: 'dev',
+  sourceNames: ['demo-assets'],
+  sources: [],
+  strategy: 'full',
+  status: 'COMMITTED',
+  startedAt,
+  shardCount: 1,
+  ...extra,
+});
+
+describe('command lines', () => {
+  function program(): { program: Command; errors: string[] } {
+    const errors: string[] = [];
+    const p = new Command('lifeboat').exitOverride().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined });
+    registerBackupsCommands(p);
+    for (const c of p.commands) c.exitOverride().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined });
+    for (const c of p.commands.flatMap((g) => g.commands)) c.exitOverride().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined });
+    return { program: p, errors };
+  }
+
+  it.each([
+    [['backups', 'hold'], "error: missing required argument 'backupId'"],
+    [['backups', 'release'], "error: missing required argument 'backupId'"],
+    [['backups', 'forget', '--plan'], "error: option '--plan <name>' argument missing"],
+    [['backups', 'forget', '--dryrun'], "error: unknown option '--dryrun'"],
+  ])('refuses %j before running anything', async (args, message) => {
+    const { program: p, errors } = program();
+    await expect(p.parseAsync(args, { from: 'user' })).rejects.toThrow();
+    expect(errors.join('')).toContain(message);
+  });
+
+  it('refuses a hold without a reason and a vault other than primary or dr, exit 2, before reaching anything', async () => {
+    const { err, io } = capture();
+    expect(await backupsHoldCommand('b-1', { ...target }, { io })).toBe(2);
+    expect(await backupsForgetCommand({ ...target, vault: 'replica' }, { io })).toBe(2);
+    expect(err).toEqual([
+      'lifeboat backups hold: --reason is required: say why the backup is held (a case or ticket), e.g. --reason "case 42"',
+      'lifeboat backups forget: --vault must be primary or dr, got replica',
+    ]);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('hold and release', () => {
+  it('holds in the primary catalog, then the DR one, and says when the DR one has no record yet', async () => {
+    const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' };
+    ddb.on(UpdateCommand).resolvesOnce({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z', { hold }) }).rejectsOnce(conditionFailed());
+    const { out, err, io } = capture();
+    expect(await backupsHoldCommand('b-1', { ...target, reason: 'case 42', by: 'ann' }, { io, now: () => new Date('2026-04-01T00:00:00Z') })).toBe(0);
+    expect(out).toEqual([
+      'Backup b-1 is on legal hold ("case 42"): every retention policy keeps it until `lifeboat backups release b-1`.',
+      '  The DR catalog has no record of this backup yet: replication copies the record, hold included.',
+    ]);
+    expect(err).toEqual([]);
+    expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':hold'])).toEqual([hold, hold]);
+  });
+
+  it('fails naming a backup id the catalog does not know, exit 1', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    const { err, io } = capture();
+    expect(await backupsReleaseCommand('20990101T000000Z-deadbeef', { ...target }, { io })).toBe(1);
+    expect(err).toEqual(['lifeboat backups release: No backup with id 20990101T000000Z-deadbeef exists in the catalog. List them with `lifeboat backups list`.']);
+  });
+
+  it('warns, without failing, when the DR catalog cannot be written', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z') }).rejectsOnce(new Error('connect ECONNREFUSED'));
+    const { out, err, io } = capture();
+    expect(await backupsReleaseCommand('b-1', { ...target }, { io })).toBe(0);
+    expect(out).toEqual(['Backup b-1 has no legal hold: retention decides on it again at the next forget.']);
+    expect(err).toEqual(['warning: the DR catalog could not be written (connect ECONNREFUSED); run the command again when the DR region answers.']);
+  });
+});
+
+describe('forget', () => {
+  it('--dry-run prints the decision table of the plan and changes nothing', async () => {
+    // Ten daily backups; the sample plan keeps last 7, daily 7, weekly 4.
+    const items = Array.from({ length: 10 }, (_, i) => record(`b-${String(10 - i).padStart(2, '0')}`, `2026-03-${String(10 - i).padStart(2, '0')}T06:00:00.000Z`));
+    items.push(record('b-00', '2026-02-20T06:00:00.000Z', { forgottenAt: '2026-03-01T00:00:00.000Z' }));
+    ddb.on(QueryCommand).resolves({ Items: items });
+    const { out, io } = capture();
+    expect(await backupsForgetCommand({ ...target, plan: 'demo', dryRun: true }, { io, now: () => new Date('2026-03-11T00:00:00Z') })).toBe(0);
+    const text = out.join('\n');
+    expect(out[0]).toBe('Plan demo, primary vault: {"keepLast":7,"keepDaily":7,"keepWeekly":4}');
+    const rows = text.split('\n').filter((l) => /\bb-\d\d\b/.test(l)).map((l) => l.split('│').map((c) => c.trim()).filter(Boolean));
+    expect(rows.map((r) => [r[0], r[2]])).toEqual([
+      ['b-10', 'keep'],
+      ['b-09', 'keep'],
+      ['b-08', 'keep'],
+      ['b-07', 'keep'],
+      ['b-06', 'keep'],
+      ['b-05', 'keep'],
+      ['b-04', 'keep'],
+      ['b-03', 'forget'],
+      ['b-02', 'forget'],
+      ['b-01', 'keep'],
+    ]);
+    // 1 March 2026 is a Sunday: the newest backup of its ISO week.
+    expect(rows.at(-1)?.[3]).toBe('weekly snapshot');
+    expect(out.at(-1)).toBe('Dry run: would keep 8 and forget 2 backup(s) of plan demo; nothing was changed.');
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,138 @@
+import { type RetentionConfig } from '../../../../config/lifeboat-config';
+import { parseRetentionDuration, subtractDuration } from '../../../../config/retention-duration';
+import { decideRetention, type RetentionCandidate, type RetentionDecision } from '../../../../lambdas/retention/decide-retention';
+import { bucketKey, type BucketUnit } from '../../../../lambdas/retention/time-buckets';
+
+/** A committed backup started at `startedAt` (its id is its time, so tables read easily). */
+function backup(startedAt: string, extra: Partial<RetentionCandidate> = {}): RetentionCandidate {
+  return { backupId: `b-${startedAt}`, status: 'COMMITTED', startedAt, ...extra };
+}
+
+const kept = (decisions: readonly RetentionDecision[]): string[] => decisions.filter((d) => d.keep).map((d) => d.backupId);
+const reasonsOf = (decisions: readonly RetentionDecision[], id: string): readonly string[] | undefined => decisions.find((d) => d.backupId === id)?.reasons;
+
+describe('calendar buckets on the wall clock of a time zone, across DST (Europe/Berlin, 2026)', () => {
+  it.each<[string, BucketUnit, string, string]>([
+    // Spring forward: 29 March, 02:00 CET becomes 03:00 CEST (01:00 UTC).
+    ['2026-03-28T22:59:59Z', 'daily', 'Europe/Berlin', '2026-03-28'],
+    ['2026-03-28T23:00:00Z', 'daily', 'Europe/Berlin', '2026-03-29'],
+    ['2026-03-28T23:30:00Z', 'daily', 'UTC', '2026-03-28'],
+    ['2026-03-29T00:59:59Z', 'hourly', 'Europe/Berlin', '2026-03-29T01'],
+    ['2026-03-29T01:00:00Z', 'hourly', 'Europe/Berlin', '2026-03-29T03'],
+    // The 23-hour day ends at 22:00 UTC.
+    ['2026-03-29T21:59:59Z', 'daily', 'Europe/Berlin', '2026-03-29'],
+    ['2026-03-29T22:00:00Z', 'daily', 'Europe/Berlin', '2026-03-30'],
+    ['2026-03-29T21:59:59Z', 'weekly', 'Europe/Berlin', '2026-W13'],
+    ['2026-03-29T22:00:00Z', 'weekly', 'Europe/Berlin', '2026-W14'],
+    ['2026-03-29T22:00:00Z', 'weekly', 'UTC', '2026-W13'],
+    // Fall back: 25 October, 03:00 CEST becomes 02:00 CET (01:00 UTC); 02:xx happens twice, one bucket.
+    ['2026-10-25T00:30:00Z', 'hourly', 'Europe/Berlin', '2026-10-25T02'],
+    ['2026-10-25T01:30:00Z', 'hourly', 'Europe/Berlin', '2026-10-25T02'],
+    ['2026-10-25T02:00:00Z', 'hourly', 'Europe/Berlin', '2026-10-25T03'],
+    // The 25-hour day ends at 23:00 UTC.
+    ['2026-10-25T22:59:59Z', 'daily', 'Europe/Berlin', '2026-10-25'],
+    ['2026-10-25T23:00:00Z', 'daily', 'Europe/Berlin', '2026-10-26'],
+    ['2026-10-31T23:30:00Z', 'monthly', 'Europe/Berlin', '2026-11'],
+    ['2026-10-31T23:30:00Z', 'monthly', 'UTC', '2026-10'],
+    ['2026-12-31T23:30:00Z', 'yearly', 'Europe/Berlin', '2027'],
+    // ISO weeks at the turn of the year: 2026 has 53 of them; 29 Dec 2025 is in week 1 of 2026.
+    ['2025-12-29T12:00:00Z', 'weekly', 'UTC', '2026-W01'],
+    ['2026-12-31T12:00:00Z', 'weekly', 'UTC', '2026-W53'],
+    ['2027-01-03T12:00:00Z', 'weekly', 'UTC', '2026-W53'],
+    ['2027-01-04T12:00:00Z', 'weekly', 'UTC', '2027-W01'],
+    // West of UTC: New York's spring forward is 8 March 2026 at 07:00 UTC.
+    ['2026-03-08T06:59:00Z', 'hourly', 'America/New_York', '2026-03-08T01'],
+    ['2026-03-08T07:00:00Z', 'hourly', 'America/New_York', '2026-03-08T03'],
+    ['2026-03-09T03:59:00Z', 'daily', 'America/New_York', '2026-03-08'],
+    ['2026-03-09T04:00:00Z', 'daily', 'America/New_York', '2026-03-09'],
+  ])('%s %s in %s is %s', (at, unit, zone, key) => {
+    expect(bucketKey(new Date(at), unit, zone)).toBe(key);
+  });
+
+  it('keeps the newest backup of each Berlin day through the 25-hour day, where UTC days split differently', () => {
+    const backups = [backup('2026-10-24T22:30:00Z'), backup('2026-10-25T22:30:00Z'), backup('2026-10-25T23:30:00Z')];
+    const now = new Date('2026-10-27T00:00:00Z');
+    // Berlin: 25 Oct 00:30 CEST, 25 Oct 23:30 CET, 26 Oct 00:30 CET.
+    expect(kept(decideRetention(backups, { keepDaily: 2, timeZone: 'Europe/Berlin' }, now))).toEqual(['b-2026-10-25T23:30:00Z', 'b-2026-10-25T22:30:00Z']);
+    // UTC: 24 Oct, 25 Oct, 25 Oct.
+    expect(kept(decideRetention(backups, { keepDaily: 2 }, now))).toEqual(['b-2026-10-25T23:30:00Z', 'b-2026-10-24T22:30:00Z']);
+  });
+
+  it('counts the repeated autumn hour as one hourly bucket', () => {
+    const backups = [backup('2026-10-25T00:10:00Z'), backup('2026-10-25T00:50:00Z'), backup('2026-10-25T01:10:00Z'), backup('2026-10-25T01:50:00Z')];
+    const decisions = decideRetention(backups, { keepHourly: 24, timeZone: 'Europe/Berlin' }, new Date('2026-10-26T00:00:00Z'));
+    // All four are at 02:xx Berlin time (twice over): one bucket.
+    expect(kept(decisions)).toEqual(['b-2026-10-25T01:50:00Z']);
+    expect(kept(decideRetention(backups, { keepHourly: 24 }, new Date('2026-10-26T00:00:00Z')))).toEqual(['b-2026-10-25T01:50:00Z', 'b-2026-10-25T00:50:00Z']);
+  });
+});
+
+describe('the decision and its reasons', () => {
+  // Two backups a day (06:00 and 18:00 UTC) from 1 to 20 March 2026.
+  const history: RetentionCandidate[] = [];
+  for (let day = 1; day <= 20; day++) for (const hour of ['06', '18']) history.push(backup(`2026-03-${String(day).padStart(2, '0')}T${hour}:00:00Z`));
+  const now = new Date('2026-03-21T00:00:00Z');
+
+  it('gives restic-like reasons for every kept backup and none for a forgotten one, newest first', () => {
+    const decisions = decideRetention(history, { keepLast: 3, keepDaily: 4, keepWeekly: 2, keepMonthly: 1, keepYearly: 1 }, now);
+    expect(decisions.map((d) => d.backupId)).toEqual([...history].reverse().map((b) => b.backupId));
+    expect(reasonsOf(decisions, 'b-2026-03-20T18:00:00Z')).toEqual(['last 3', 'daily snapshot', 'weekly snapshot', 'monthly snapshot', 'yearly snapshot']);
+    expect(reasonsOf(decisions, 'b-2026-03-20T06:00:00Z')).toEqual(['last 3']);
+    expect(reasonsOf(decisions, 'b-2026-03-19T18:00:00Z')).toEqual(['last 3', 'daily snapshot']);
+    expect(reasonsOf(decisions, 'b-2026-03-17T18:00:00Z')).toEqual(['daily snapshot']);
+    // 15 March 2026 is a Sunday: the newest backup of ISO week 11.
+    expect(reasonsOf(decisions, 'b-2026-03-15T18:00:00Z')).toEqual(['weekly snapshot']);
+    expect(decisions.find((d) => d.backupId === 'b-2026-03-16T18:00:00Z')).toEqual({ backupId: 'b-2026-03-16T18:00:00Z', startedAt: '2026-03-16T18:00:00Z', status: 'COMMITTED', keep: false, reasons: [] });
+    expect(kept(decisions)).toEqual(['b-2026-03-20T18:00:00Z', 'b-2026-03-20T06:00:00Z', 'b-2026-03-19T18:00:00Z', 'b-2026-03-18T18:00:00Z', 'b-2026-03-17T18:00:00Z', 'b-2026-03-15T18:00:00Z']);
+  });
+
+  it('keeps within a duration of the newest backup, not of now, and nothing younger than minAge', () => {
+    const decisions = decideRetention(history, { keepLast: 1, keepWithin: '36h', minAge: '3d' }, new Date('2026-03-22T00:00:00Z'));
+    // Newest: 20 Mar 18:00; 36 h before it is 19 Mar 06:00 (kept, inclusive).
+    expect(reasonsOf(decisions, 'b-2026-03-19T06:00:00Z')).toEqual(['younger than minAge 3d', 'within 36h']);
+    // minAge 3d before 22 Mar 00:00 is 19 Mar 00:00: 18 Mar 18:00 is older.
+    expect(reasonsOf(decisions, 'b-2026-03-18T18:00:00Z')).toEqual([]);
+    expect(kept(decisions)).toEqual(['b-2026-03-20T18:00:00Z', 'b-2026-03-20T06:00:00Z', 'b-2026-03-19T18:00:00Z', 'b-2026-03-19T06:00:00Z']);
+  });
+
+  it('keeps held, running and failed backups whatever the policy, and always the newest committed one', () => {
+    const backups = [
+      backup('2026-01-01T00:00:00Z', { hold: { reason: 'case 42', by: 'ann', at: '2026-02-01T00:00:00Z' } }),
+      backup('2026-01-02T00:00:00Z'),
+      backup('2026-01-03T00:00:00Z', { status: 'FAILED' }),
+      backup('2026-01-04T00:00:00Z'),
+      backup('2026-01-05T00:00:00Z', { status: 'RUNNING' }),
+    ];
+    const decisions = decideRetention(backups, { keepWithin: '1h' }, new Date('2026-06-01T00:00:00Z'));
+    expect(decisions.map((d) => [d.backupId, d.keep, d.reasons])).toEqual([
+      ['b-2026-01-05T00:00:00Z', true, ['running: only committed backups are forgotten']],
+      ['b-2026-01-04T00:00:00Z', true, ['within 1h']],
+      ['b-2026-01-03T00:00:00Z', true, ['failed: only committed backups are forgotten']],
+      ['b-2026-01-02T00:00:00Z', false, []],
+      ['b-2026-01-01T00:00:00Z', true, ['legal hold: case 42']],
+    ]);
+    // A rule that reaches no backup still keeps the newest committed one.
+    expect(reasonsOf(decideRetention(backups, { keepHourly: 0, keepLast: undefined, minAge: '1h', keepMonthly: 0, keepDaily: 0 }, new Date('2026-06-01T00:00:00Z')), 'b-2026-01-04T00:00:00Z')).toEqual(['newest backup']);
+  });
+
+  it('decides on nothing when there are no backups', () => {
+    expect(decideRetention([], { keepLast: 1 } satisfies RetentionConfig, now)).toEqual([]);
+  });
+});
+
+describe('retention durations', () => {
+  it.each([
+    ['36h', '2026-03-31T12:00:00.000Z', '2026-03-30T00:00:00.000Z'],
+    ['2w', '2026-03-31T12:00:00.000Z', '2026-03-17T12:00:00.000Z'],
+    // Calendar months clamp to the shorter month's last day.
+    ['1m', '2026-03-31T12:00:00.000Z', '2026-02-28T12:00:00.000Z'],
+    ['1y6m', '2026-03-31T12:00:00.000Z', '2024-09-30T12:00:00.000Z'],
+    ['1y', '2028-02-29T00:00:00.000Z', '2027-02-28T00:00:00.000Z'],
+  ])('%s before %s is %s', (text, from, expected) => {
+    expect(subtractDuration(new Date(from), parseRetentionDuration(text)).toISOString()).toBe(expected);
+  });
+
+  it.each(['', '7', 'd7', '7 d', '1.5d', '-1d', '7D', '3s'])('refuses %j, saying what the syntax is', (text) => {
+    expect(() => parseRetentionDuration(text)).toThrow(`"${text}" is not a duration: write counts with units h, d, w, m (months) or y, such as "36h", "7d", "2w", "6m", "1y" or "1y6m"`);
+  });
+});

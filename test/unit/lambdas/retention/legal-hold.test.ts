@@ -1,0 +1,60 @@
+import { type BackupRecord, type LegalHold } from '../../../../lambdas/catalog/backup-record';
+import { UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
+import { holdBackup, type HoldCatalog, releaseBackup } from '../../../../lambdas/retention/legal-hold';
+import { InvalidInputError } from '../../../../lambdas/runtime/errors';
+
+/** Holds land in the primary catalog (or the command fails), in the DR one when it answers, and then go to the Object Lock seam. */
+
+const base: BackupRecord = { backupId: 'b-1', plan: 'p', environment: 'dev', sourceNames: ['s'], sources: [], strategy: 'full', status: 'COMMITTED', startedAt: '2026-03-01T00:00:00.000Z', shardCount: 1 };
+
+function memoryCatalog(ids: string[]): HoldCatalog & { records: Map<string, BackupRecord> } {
+  const records = new Map(ids.map((id) => [id, { ...base, backupId: id }]));
+  const update = (id: string, hold: LegalHold | undefined): Promise<BackupRecord> => {
+    const record = records.get(id);
+    if (!record) return Promise.reject(new UnknownBackupError(id));
+    const { hold: _old, ...rest } = record;
+    const next = hold ? { ...rest, hold } : rest;
+    records.set(id, next);
+    return Promise.resolve(next);
+  };
+  return { records, setHold: (id, hold) => update(id, hold), clearHold: (id) => update(id, undefined) };
+}
+
+const at = new Date('2026-04-01T12:00:00Z');
+
+describe('legal holds', () => {
+  it('holds in both catalogs, then asks the Object Lock seam to hold the objects; release lifts both', async () => {
+    const primary = memoryCatalog(['b-1']);
+    const dr = memoryCatalog(['b-1']);
+    const objectLegalHold = jest.fn(() => Promise.resolve());
+    const outcome = await holdBackup('b-1', { reason: '  case 42 ', by: 'ann', at }, { primary, dr, objectLegalHold });
+    const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T12:00:00.000Z' };
+    expect(outcome).toEqual({ record: { ...base, hold }, dr: { state: 'written' } });
+    expect(dr.records.get('b-1')?.hold).toEqual(hold);
+    expect(objectLegalHold).toHaveBeenCalledWith({ ...base, hold }, true);
+
+    await expect(releaseBackup('b-1', { primary, dr, objectLegalHold })).resolves.toEqual({ record: base, dr: { state: 'written' } });
+    expect(dr.records.get('b-1')?.hold).toBeUndefined();
+    expect(objectLegalHold).toHaveBeenLastCalledWith(base, false);
+  });
+
+  it('fails naming an id the primary catalog does not know, and writes nothing', async () => {
+    const dr = memoryCatalog(['b-2']);
+    await expect(holdBackup('b-2', { reason: 'x', by: 'ann', at }, { primary: memoryCatalog(['b-1']), dr })).rejects.toThrow(
+      'No backup with id b-2 exists in the catalog. List them with `lifeboat backups list`.',
+    );
+    expect(dr.records.get('b-2')?.hold).toBeUndefined();
+  });
+
+  it('refuses an empty reason', async () => {
+    await expect(holdBackup('b-1', { reason: ' ', by: 'ann', at }, { primary: memoryCatalog(['b-1']) })).rejects.toThrow(InvalidInputError);
+  });
+
+  it('reports a DR catalog without the record (not replicated yet) and one that cannot be reached, without failing', async () => {
+    const primary = memoryCatalog(['b-1']);
+    await expect(holdBackup('b-1', { reason: 'x', by: 'ann', at }, { primary, dr: memoryCatalog([]) })).resolves.toMatchObject({ dr: { state: 'absent' } });
+    const down: HoldCatalog = { setHold: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:4567')), clearHold: () => Promise.reject(new Error('down')) };
+    await expect(holdBackup('b-1', { reason: 'x', by: 'ann', at }, { primary, dr: down })).resolves.toMatchObject({ dr: { state: 'unreachable', problem: 'connect ECONNREFUSED 127.0.0.1:4567' } });
+    expect(primary.records.get('b-1')?.hold?.reason).toBe('x');
+  });
+});
