@@ -2,11 +2,23 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type BackupSourceRecord, type BackupTotals, snapshotFieldsOfSource, sumBackupTotals } from '../catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
 import { type Vault } from '../../vault';
-import { snapshotKey } from '../../vault';
+import { extendSnapshotRetention, snapshotKey } from '../../vault';
 import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
 import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
 
-export type CommitBackupDeps = { vault: Vault; catalog: BackupCatalog };
+export type CommitBackupDeps = {
+  vault: Vault;
+  catalog: BackupCatalog;
+  /**
+   * The vault's Object Lock retention (environment.immutability.days): before the backup is marked
+   * COMMITTED, everything its snapshots reference is retained until at least now + this many days.
+   * Absent: no Object Lock, nothing extended.
+   */
+  retentionDays?: number;
+  now?: () => Date;
+};
+
+const DAY_MS = 24 * 3600 * 1000;
 
 export type CommitBackupInput = { backupId: string; planKey: string };
 
@@ -76,6 +88,11 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
         ...(source.parent ? { parentSnapshotId: source.parent.snapshotId } : {}),
         ...observations,
       });
+    }
+    if (deps.retentionDays !== undefined) {
+      // Packs reused from older backups may be near the end of their retention: this backup needs them for `days` more.
+      const now = deps.now?.() ?? new Date();
+      await extendSnapshotRetention(deps.vault, sources.map((s) => s.snapshotId), new Date(now.getTime() + deps.retentionDays * DAY_MS));
     }
     const totals = sumBackupTotals(sources);
     const endedAt = latestSnapshotTime || new Date().toISOString();
