@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,10 +21,18 @@ import {
 } from '@aws-sdk/client-s3';
 import { type LocalCloudHandle, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { LOCAL_BREAK_GLASS_ACCESS_KEY_ID } from '../../../../local/cloud/object-lock';
+import { backupDirectory } from '../../../../vault/archiver/directory-source';
+import { S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
+import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
+import { extendSnapshotRetention, setBackupLegalHold, snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
+import { initVault, type Vault } from '../../../../vault/repository/vault';
+import { DATA_PREFIX } from '../../../../vault/repository/vault-layout';
+import { ObjectLockedError } from '../../../../vault/vault-errors';
 
 /**
- * The local cloud's S3 Object Lock against what the S3 documentation says (docs/LOCAL-CLOUD.md,
- * "Object Lock"), with the AWS SDK's S3 client. One cloud for the whole file.
+ * Object Lock: the local cloud's S3 against what the S3 documentation says (docs/LOCAL-CLOUD.md,
+ * "Object Lock"), with the AWS SDK's S3 client; then a vault in a lock-enabled bucket: deletes refused
+ * with ObjectLockedError, retention extended for what a backup references, legal holds. One cloud for the whole file.
  */
 const REGION = 'us-east-1';
 const LOCKED = 'locked-bucket';
@@ -189,5 +199,94 @@ describe('local S3 Object Lock emulation', () => {
       name: 'NoSuchKey',
       status: 404,
     });
+  });
+});
+
+describe('a vault in an Object Lock bucket (S3VaultStore on the local cloud)', () => {
+  const VAULT_BUCKET = 'locked-vault';
+  const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 64 * 1024 } as const;
+  let vault: Vault;
+  let snapshotIds: string[];
+  let packs: string[];
+
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: VAULT_BUCKET, ObjectLockEnabledForBucket: true }));
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: VAULT_BUCKET,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } },
+      }),
+    );
+    const keyFile = join(dataDir, 'vault.key');
+    await KeyFileKeyProvider.create(keyFile);
+    vault = await initVault(new S3VaultStore({ client: s3, bucket: VAULT_BUCKET }), await KeyFileKeyProvider.load(keyFile), TUNING);
+    const src = join(dataDir, 'src');
+    await mkdir(src);
+    await writeFile(join(src, 'a.bin'), randomBytes(100 * 1024));
+    await writeFile(join(src, 'b.txt'), 'small file\n'.repeat(100));
+    // Two backups of the same files: the second references the first one's packs (deduplicated).
+    snapshotIds = [(await backupDirectory(vault, src, { parent: null })).snapshot.id];
+    snapshotIds.push((await backupDirectory(vault, src, { parent: null })).snapshot.id);
+    packs = [];
+    for await (const key of vault.store.list(DATA_PREFIX)) packs.push(key);
+    packs.sort();
+  });
+
+  const retainedUntil = async (key: string): Promise<number> =>
+    (await s3.send(new HeadObjectCommand({ Bucket: VAULT_BUCKET, Key: key }))).ObjectLockRetainUntilDate!.getTime();
+  /** The break-glass caller shortens a GOVERNANCE retention, as if the object had been written long ago. */
+  const ageRetention = (key: string, until: Date): Promise<unknown> =>
+    breakGlass.send(new PutObjectRetentionCommand({ Bucket: VAULT_BUCKET, Key: key, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until }, BypassGovernanceRetention: true }));
+
+  it('refuses a direct delete of a retained pack with ObjectLockedError and keeps the pack', async () => {
+    expect(packs.length).toBeGreaterThan(1);
+    const pack = packs[0]!;
+    const err = await vault.store.delete(pack).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ObjectLockedError);
+    expect((err as ObjectLockedError).key).toBe(pack);
+    expect((err as Error).message).toContain('GOVERNANCE until');
+    expect(await vault.store.has(pack)).toBe(true);
+    // Deleting what does not exist stays no error.
+    await vault.store.delete('data/00/absent');
+  });
+
+  it('extends the retention of every object a new backup references, and only of those retained too briefly', async () => {
+    const keys = await snapshotObjectKeys(vault, [snapshotIds[1]!]);
+    expect(keys).toEqual(expect.arrayContaining([`snapshots/${snapshotIds[1]!}`, ...packs]));
+    expect(keys.some((k) => k.startsWith('manifest/'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('index/'))).toBe(true);
+    expect(keys).not.toContain(`snapshots/${snapshotIds[0]!}`);
+    // One pack written "long ago": its retention ends in an hour, before the new backup's retention would.
+    const old = packs[0]!;
+    await ageRetention(old, new Date(Date.now() + 3600_000));
+    const before = Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await retainedUntil(k)] as const)));
+    const until = new Date(Date.now() + 12 * 3600_000);
+    const result = await extendSnapshotRetention(vault, [snapshotIds[1]!], until);
+    expect(result).toEqual({ supported: true, objects: keys.length, extended: 1 });
+    expect(await retainedUntil(old)).toBe(until.getTime());
+    for (const key of keys.filter((k) => k !== old)) expect(await retainedUntil(key)).toBe(before[key]);
+    // Run again (a retried commit): nothing to extend.
+    expect((await extendSnapshotRetention(vault, [snapshotIds[1]!], until)).extended).toBe(0);
+  });
+
+  it('keeps an object under a legal hold past its retention until the hold is released, and a release keeps what another held backup needs', async () => {
+    const shared = packs[1]!;
+    const held = await setBackupLegalHold(vault, snapshotIds, true);
+    expect(held.supported).toBe(true);
+    expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: VAULT_BUCKET, Key: shared }))).LegalHold?.Status).toBe('ON');
+    await ageRetention(shared, new Date(Date.now() + 1200));
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await expect(vault.store.delete(shared)).rejects.toThrow(/legal hold/);
+    // Releasing the first backup leaves the hold of the second on everything the second references (the shared packs).
+    const released = await setBackupLegalHold(vault, [snapshotIds[0]!], false, { stillHeld: [snapshotIds[1]!] });
+    expect(released.keptForOtherHolds).toBeGreaterThan(0);
+    expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: VAULT_BUCKET, Key: `snapshots/${snapshotIds[0]!}` }))).LegalHold?.Status).toBe('OFF');
+    await expect(vault.store.delete(shared)).rejects.toBeInstanceOf(ObjectLockedError);
+    await setBackupLegalHold(vault, [snapshotIds[1]!], false);
+    await vault.store.delete(shared);
+    expect(await vault.store.has(shared)).toBe(false);
   });
 });
