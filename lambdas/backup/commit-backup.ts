@@ -2,7 +2,7 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type BackupSourceRecord, type BackupTotals, snapshotFieldsOfSource, sumBackupTotals } from '../catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
 import { type Vault } from '../../vault';
-import { extendSnapshotRetention, snapshotKey } from '../../vault';
+import { extendSnapshotRetention, retentionWindow, snapshotKey } from '../../vault';
 import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
 import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
 
@@ -17,8 +17,6 @@ export type CommitBackupDeps = {
   retentionDays?: number;
   now?: () => Date;
 };
-
-const DAY_MS = 24 * 3600 * 1000;
 
 export type CommitBackupInput = { backupId: string; planKey: string };
 
@@ -91,8 +89,8 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
     }
     if (deps.retentionDays !== undefined) {
       // Packs reused from older backups may be near the end of their retention: this backup needs them for `days` more.
-      const now = deps.now?.() ?? new Date();
-      await extendSnapshotRetention(deps.vault, sources.map((s) => s.snapshotId), new Date(now.getTime() + deps.retentionDays * DAY_MS));
+      const { until, extendTo } = retentionWindow(deps.now?.() ?? new Date(), deps.retentionDays);
+      await extendSnapshotRetention(deps.vault, sources.map((s) => s.snapshotId), until, extendTo);
     }
     const totals = sumBackupTotals(sources);
     const endedAt = latestSnapshotTime || new Date().toISOString();

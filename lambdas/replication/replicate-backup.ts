@@ -4,7 +4,7 @@ import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { extendObjectsRetention, snapshotObjectKeys } from '../../vault';
+import { extendObjectsRetention, retentionWindow, snapshotObjectKeys } from '../../vault';
 import { replicateVault } from './replicate-vault';
 
 export type ReplicateBackupDeps = {
@@ -29,7 +29,6 @@ export type ReplicateBackupDeps = {
   retentionDays?: number;
 };
 
-const DAY_MS = 24 * 3600 * 1000;
 
 /** What the Replicate step returns into the execution state (small: counts, not lists). */
 export type ReplicationReport = {
@@ -80,8 +79,8 @@ async function extendReplicaRetention(backupId: string, copiedSnapshots: readonl
   const record = await deps.catalog.getBackup(backupId);
   const snapshotIds = [...new Set([...(record?.sources ?? []).map((s) => s.snapshotId), ...copiedSnapshots])];
   if (snapshotIds.length === 0) return;
-  const until = new Date((deps.now?.() ?? Date.now()) + days * DAY_MS);
-  await extendObjectsRetention(deps.target, await snapshotObjectKeys(deps.source, snapshotIds), until);
+  const { until, extendTo } = retentionWindow(new Date(deps.now?.() ?? Date.now()), days);
+  await extendObjectsRetention(deps.target, await snapshotObjectKeys(deps.source, snapshotIds), until, extendTo);
 }
 
 /**

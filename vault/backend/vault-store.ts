@@ -32,10 +32,12 @@ export interface VaultStore {
   delete(key: string): Promise<void>;
   /**
    * Optional (stores with Object Lock): makes an object's retention last at least until `until`,
-   * keeping its mode; never shortens it. Resolves to true when it changed the retention, false when
-   * the object was already retained long enough. Throws VaultObjectNotFoundError for an absent object.
+   * keeping its mode; never shortens it. An object retained until `until` or later is left alone (false);
+   * otherwise its retention is set to `extendTo` (default `until`; a later date spares the next
+   * extensions, docs/ARCHITECTURE.md "Object Lock") and the result is true. Throws
+   * VaultObjectNotFoundError for an absent object.
    */
-  extendRetention?(key: string, until: Date): Promise<boolean>;
+  extendRetention?(key: string, until: Date, extendTo?: Date): Promise<boolean>;
   /** Optional (stores with Object Lock): sets (true) or releases (false) an object's legal hold. Throws VaultObjectNotFoundError for an absent object. */
   setLegalHold?(key: string, on: boolean): Promise<void>;
   /** Optional: writes an object given as consecutive parts (same result as `put` of their concatenation, without building it). */

@@ -74,22 +74,35 @@ export type RetentionExtension = {
 };
 
 /**
- * Makes every object the snapshots reference stay retained until at least `until`; objects retained
- * long enough already are left alone. Idempotent: a retried commit extends nothing twice.
+ * The retention window commit and replication ask for: at least `days` from now, and when an object
+ * must be extended, by a tenth more (at most 30 days), so that with a backup a day an object gets a
+ * PutObjectRetention about every days/10 days rather than with every backup.
  */
-export async function extendSnapshotRetention(vault: Vault, snapshotIds: readonly string[], until: Date): Promise<RetentionExtension> {
+export function retentionWindow(now: Date, days: number): { until: Date; extendTo: Date } {
+  const slackDays = Math.min(30, Math.ceil(days / 10));
+  return { until: new Date(now.getTime() + days * DAY_MS), extendTo: new Date(now.getTime() + (days + slackDays) * DAY_MS) };
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Makes every object the snapshots reference stay retained until at least `until`; objects retained
+ * long enough already are left alone, the others are retained until `extendTo` (default `until`).
+ * Idempotent: a retried commit extends nothing twice.
+ */
+export async function extendSnapshotRetention(vault: Vault, snapshotIds: readonly string[], until: Date, extendTo?: Date): Promise<RetentionExtension> {
   if (!vault.store.extendRetention) return { supported: false, objects: 0, extended: 0 };
-  return extendObjectsRetention(vault.store, await snapshotObjectKeys(vault, snapshotIds), until);
+  return extendObjectsRetention(vault.store, await snapshotObjectKeys(vault, snapshotIds), until, extendTo);
 }
 
 /**
  * The same for objects named by key, in any store: the DR vault is an object-for-object copy of the
  * primary, so the keys found in the primary name the same objects there.
  */
-export async function extendObjectsRetention(store: VaultStore, keys: readonly string[], until: Date): Promise<RetentionExtension> {
+export async function extendObjectsRetention(store: VaultStore, keys: readonly string[], until: Date, extendTo?: Date): Promise<RetentionExtension> {
   const extend = store.extendRetention?.bind(store);
   if (!extend) return { supported: false, objects: 0, extended: 0 };
-  const changed = await mapBounded(keys, LOCK_CONCURRENCY, (key) => extend(key, until));
+  const changed = await mapBounded(keys, LOCK_CONCURRENCY, (key) => extend(key, until, extendTo));
   return { supported: true, objects: keys.length, extended: changed.filter(Boolean).length };
 }
 

@@ -264,14 +264,15 @@ export class S3VaultStore implements VaultStore {
     }
   }
 
-  async extendRetention(key: string, until: Date): Promise<boolean> {
+  async extendRetention(key: string, until: Date, extendTo: Date = until): Promise<boolean> {
     const Key = this.objectKey(key);
     const head = await this.headOrUndefined(Key, { tolerateDenied: false });
     if (!head) throw new VaultObjectNotFoundError(this.location, key);
     const current = head.ObjectLockRetainUntilDate;
     if (current && current.getTime() >= until.getTime()) return false;
     const Mode = head.ObjectLockMode ?? (await this.bucketLockMode());
-    await this.client.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key, Retention: { Mode, RetainUntilDate: until } }));
+    const RetainUntilDate = extendTo.getTime() > until.getTime() ? extendTo : until;
+    await this.client.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key, Retention: { Mode, RetainUntilDate } }));
     return true;
   }
 
