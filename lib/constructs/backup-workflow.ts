@@ -137,6 +137,9 @@ export class BackupWorkflow extends Construct {
       grantVaultObjects(commit, vault, ['s3:GetObject'], ['data/*', 'index/*']);
       grantVaultObjects(commit, vault, ['s3:GetObjectRetention', 's3:PutObjectRetention'], REPLICATED_PREFIXES);
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectRetention', 's3:PutObjectRetention'], resources: drObjects(REPLICATED_PREFIXES) }));
+      // An object written before Object Lock was turned on has no mode to keep: the bucket's default mode is read for it.
+      commit.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [vault.bucketArn] }));
+      replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [drVaultArn] }));
     }
     // The DR key, on exactly the key that carries the alias: Encrypt wraps the vault key, Decrypt checks an existing
     // wrapped key and reads the DR vault's SSE-KMS objects, GenerateDataKey encrypts what it writes there.
