@@ -192,6 +192,20 @@ export const efsMountSchema = z.strictObject({
 /** At most one file system per environment: Lambda mounts at most one into a function. */
 export const fileSystemSchema = z.strictObject({ efs: efsMountSchema });
 
+/**
+ * S3 Object Lock on both vault buckets (docs/ARCHITECTURE.md, "Object Lock"): every object a backup
+ * references stays undeletable for `days` after the newest backup that references it. COMPLIANCE: by
+ * no one, not even the account root; GOVERNANCE: only by a role with s3:BypassGovernanceRetention.
+ * Object Lock can only be turned on when a bucket is created: adding this to a deployed environment
+ * needs new vault buckets (docs/DEPLOYMENT.md).
+ */
+export const immutabilitySchema = z.strictObject({
+  mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+  /** S3 accepts a default retention of 1 to 36,500 days. */
+  days: z.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(36500, 'must be at most 36500 days (S3 Object Lock limit)'),
+});
+export type ImmutabilityConfig = z.infer<typeof immutabilitySchema>;
+
 export const environmentSchema = z
   .strictObject({
     name: resourceName,
@@ -209,6 +223,8 @@ export const environmentSchema = z
         fraction: z.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (every object each run)').optional(),
       })
       .optional(),
+    /** Object Lock on both vaults; absent: vault objects can be deleted (by prune, or by anyone with the rights). */
+    immutability: immutabilitySchema.optional(),
   })
   .refine((e) => e.primaryRegion !== e.drRegion, { message: 'drRegion must differ from primaryRegion', path: ['drRegion'] })
   .refine((e) => new Set(e.plans.map((p) => p.name)).size === e.plans.length, {

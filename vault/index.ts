@@ -41,6 +41,7 @@ export * from './platform/posix-calls';
 export * from './pack/pack-reader';
 export * from './pack/pack-writer';
 export * from './repository/snapshot-listing';
+export * from './repository/snapshot-locks';
 export * from './repository/vault-config';
 export * from './repository/vault-layout';
 export * from './repository/vault';

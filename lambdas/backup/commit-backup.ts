@@ -2,11 +2,21 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type BackupSourceRecord, type BackupTotals, snapshotFieldsOfSource, sumBackupTotals } from '../catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
 import { type Vault } from '../../vault';
-import { snapshotKey } from '../../vault';
+import { extendSnapshotRetention, retentionWindow, snapshotKey } from '../../vault';
 import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
 import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
 
-export type CommitBackupDeps = { vault: Vault; catalog: BackupCatalog };
+export type CommitBackupDeps = {
+  vault: Vault;
+  catalog: BackupCatalog;
+  /**
+   * The vault's Object Lock retention (environment.immutability.days): before the backup is marked
+   * COMMITTED, everything its snapshots reference is retained until at least now + this many days.
+   * Absent: no Object Lock, nothing extended.
+   */
+  retentionDays?: number;
+  now?: () => Date;
+};
 
 export type CommitBackupInput = { backupId: string; planKey: string };
 
@@ -76,6 +86,11 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
         ...(source.parent ? { parentSnapshotId: source.parent.snapshotId } : {}),
         ...observations,
       });
+    }
+    if (deps.retentionDays !== undefined) {
+      // Packs reused from older backups may be near the end of their retention: this backup needs them for `days` more.
+      const { until, extendTo } = retentionWindow(deps.now?.() ?? new Date(), deps.retentionDays);
+      await extendSnapshotRetention(deps.vault, sources.map((s) => s.snapshotId), until, extendTo);
     }
     const totals = sumBackupTotals(sources);
     const endedAt = latestSnapshotTime || new Date().toISOString();

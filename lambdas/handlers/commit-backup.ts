@@ -6,5 +6,9 @@ const inputSchema = z.object({ backup: z.object({ backupId: z.string().min(1), p
 
 /** Commits every source of the run as a vault snapshot, then marks the backup COMMITTED in the catalog. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'commit request' }, async ({ backup }, runtime) =>
-  commitBackup(backup, { vault: await runtime.openVault('primary'), catalog: runtime.catalog }),
+  commitBackup(backup, {
+    vault: await runtime.openVault('primary'),
+    catalog: runtime.catalog,
+    ...(runtime.config.immutability ? { retentionDays: runtime.config.immutability.days } : {}),
+  }),
 );

@@ -4,6 +4,7 @@ import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
+import { extendObjectsRetention, retentionWindow, snapshotObjectKeys } from '../../vault';
 import { replicateVault } from './replicate-vault';
 
 export type ReplicateBackupDeps = {
@@ -20,7 +21,14 @@ export type ReplicateBackupDeps = {
   drCatalog?: Pick<BackupCatalog, 'putRebuiltBackup' | 'indexCommittedBackup' | 'listBackupsOfPlan'>;
   deadline?: number;
   now?: () => number;
+  /**
+   * The vaults' Object Lock retention (environment.immutability.days): once the DR vault holds
+   * everything, what this run's backup (and any backup the pass caught up on) references there is
+   * retained until at least now + this many days, as commit does in the primary vault. Absent: no Object Lock.
+   */
+  retentionDays?: number;
 };
+
 
 /** What the Replicate step returns into the execution state (small: counts, not lists). */
 export type ReplicationReport = {
@@ -54,11 +62,25 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
       const backupId = backupIdOfTags((await deps.source.loadSnapshot(id)).tags);
       if (backupId) backupIds.add(backupId);
     }
+    if (deps.retentionDays !== undefined) await extendReplicaRetention(input.backupId, progress.copiedSnapshots, deps, deps.retentionDays);
     if (deps.drCatalog) drCatalogWritten = await syncDrCatalog(input.backupId, backupIds, deps.catalog, deps.drCatalog);
     for (const backupId of backupIds) if (await deps.catalog.markCopied(backupId)) backupsCopied++;
   }
   const { complete, copiedObjects, copiedBytes, remainingObjects } = progress;
   return { complete, copiedObjects, copiedBytes, remainingObjects, backupsCopied, ...(deps.drCatalog ? { drCatalogWritten } : {}) };
+}
+
+/**
+ * Objects copied now got the DR bucket's default retention when written; packs the DR vault already
+ * held may be near the end of theirs. The DR vault is an object-for-object copy, so the keys the
+ * primary's snapshots reference name the same objects there.
+ */
+async function extendReplicaRetention(backupId: string, copiedSnapshots: readonly string[], deps: ReplicateBackupDeps, days: number): Promise<void> {
+  const record = await deps.catalog.getBackup(backupId);
+  const snapshotIds = [...new Set([...(record?.sources ?? []).map((s) => s.snapshotId), ...copiedSnapshots])];
+  if (snapshotIds.length === 0) return;
+  const { until, extendTo } = retentionWindow(new Date(deps.now?.() ?? Date.now()), days);
+  await extendObjectsRetention(deps.target, await snapshotObjectKeys(deps.source, snapshotIds), until, extendTo);
 }
 
 /**

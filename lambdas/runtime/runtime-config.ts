@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { protectionPlanSchema, type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type ImmutabilityConfig, immutabilitySchema, protectionPlanSchema, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { LOCAL_VAULT_KEY_FILE_ENV } from './backup-vault';
 import { defaultRestoreTargetPrefix } from '../restore/restore-target-policy';
 import { requireEnv } from './environment';
@@ -50,6 +50,8 @@ export type RuntimeConfig = {
   fsRoot?: string;
   /** Where the file system is mounted into the restore functions, when one is configured. */
   mountPath?: string;
+  /** The vaults' Object Lock (LIFEBOAT_IMMUTABILITY), in the functions that extend retention (commit, replicate). */
+  immutability?: ImmutabilityConfig;
 };
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -90,6 +92,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const mountPath = optional(env, 'LIFEBOAT_MOUNT_PATH');
   const drCatalogTable = optional(env, 'DR_CATALOG_TABLE');
   const primaryRegion = optional(env, 'LIFEBOAT_PRIMARY_REGION');
+  const immutability = optional(env, 'LIFEBOAT_IMMUTABILITY') !== undefined ? jsonVariable(env, 'LIFEBOAT_IMMUTABILITY', immutabilitySchema) : undefined;
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const homeVault = optional(env, 'LIFEBOAT_HOME_VAULT') ?? 'primary';
   if (homeVault !== 'primary' && homeVault !== 'dr') throw new InvalidEnvironmentError('LIFEBOAT_HOME_VAULT', `"${homeVault}" is neither primary nor dr`);
@@ -113,5 +116,6 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     ...(fsRoot ? { fsRoot } : {}),
     ...(mountPath ? { mountPath } : {}),
     ...(primaryRegion ? { primaryRegion } : {}),
+    ...(immutability ? { immutability } : {}),
   };
 }

@@ -14,6 +14,7 @@ import { lifeboatTask } from './lifeboat-task';
 import { loggedStateMachine } from './logged-state-machine';
 import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-catalog-location';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
+import { type LifeboatVaultImmutability } from './lifeboat-vault';
 import { grantSourceRead, sourceObjectsArn } from './source-access';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { validatePlans } from './validated-plans';
@@ -44,6 +45,12 @@ export type BackupWorkflowProps = {
    * @default no file system: no function mounts one or runs in a VPC
    */
   readonly fileSystem?: FileSystemMount;
+  /**
+   * The vaults' Object Lock: commit extends the retention of what a new backup references in the
+   * primary vault, replicate the same in the DR vault (LIFEBOAT_IMMUTABILITY).
+   * @default no Object Lock: no retention is extended
+   */
+  readonly immutability?: LifeboatVaultImmutability;
 };
 
 /**
@@ -77,7 +84,9 @@ export class BackupWorkflow extends Construct {
     // Plan lists the source directories to cut shards, the shards read them: both mount the file system read-only (when configured).
     const plan = new LifeboatFunction(this, 'PlanBackup', { handler: 'plan-backup', environment: withVault, ...files('read') });
     const snapshot = new LifeboatFunction(this, 'SnapshotShard', { handler: 'snapshot-shard', environment: withVault, ...files('read') });
-    const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: withVault });
+    // As JSON, read by runtimeConfigFromEnv; only the functions that extend retention get it.
+    const immutability: Record<string, string> = props.immutability ? { LIFEBOAT_IMMUTABILITY: JSON.stringify({ mode: props.immutability.mode, days: props.immutability.days }) } : {};
+    const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: { ...withVault, ...immutability } });
     const recordFailure = new LifeboatFunction(this, 'RecordBackupFailure', {
       handler: 'record-backup-failure',
       environment: common,
@@ -93,6 +102,7 @@ export class BackupWorkflow extends Construct {
         ...withVault,
         ...drAccess.environment,
         ...(drCatalog ? drCatalog.environment : {}),
+        ...immutability,
       },
     });
     this.functions = { lock, plan, snapshot, commit, replicate, recordFailure };
@@ -120,6 +130,17 @@ export class BackupWorkflow extends Construct {
     // Big packs are copied in parts; an interrupted copy aborts its upload.
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: drObjects(['data/*']) }));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [drVaultArn] }));
+    if (props.immutability) {
+      // Object Lock (docs/ARCHITECTURE.md): commit HEADs every object the new backup references (it reads the
+      // indexes to find them) and extends the retention of those retained too briefly; replicate the same in the
+      // DR vault. Retention only: no legal hold (hold/release run with an operator's credentials), no bypass.
+      grantVaultObjects(commit, vault, ['s3:GetObject'], ['data/*', 'index/*']);
+      grantVaultObjects(commit, vault, ['s3:GetObjectRetention', 's3:PutObjectRetention'], REPLICATED_PREFIXES);
+      replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectRetention', 's3:PutObjectRetention'], resources: drObjects(REPLICATED_PREFIXES) }));
+      // An object written before Object Lock was turned on has no mode to keep: the bucket's default mode is read for it.
+      commit.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [vault.bucketArn] }));
+      replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [drVaultArn] }));
+    }
     // The DR key, on exactly the key that carries the alias: Encrypt wraps the vault key, Decrypt checks an existing
     // wrapped key and reads the DR vault's SSE-KMS objects, GenerateDataKey encrypts what it writes there.
     replicate.addToRolePolicy(

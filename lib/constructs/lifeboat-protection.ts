@@ -13,7 +13,7 @@ import { FailoverWorkflow } from './failover-workflow';
 import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { type LifeboatPlan } from './lifeboat-plan';
-import { LifeboatVault } from './lifeboat-vault';
+import { LifeboatVault, type LifeboatVaultImmutability } from './lifeboat-vault';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
@@ -89,6 +89,13 @@ export type LifeboatProtectionProps = {
    * @default daily, a seventh of the objects per run
    */
   readonly scrub?: LifeboatScrubOptions;
+  /**
+   * S3 Object Lock on both vaults (docs/ARCHITECTURE.md, "Object Lock"): every object gets this retention
+   * when written, and each commit extends it for everything the new backup references, so no backup's
+   * objects can be deleted within `days` of the newest backup that needs them. Only at bucket creation.
+   * @default no Object Lock
+   */
+  readonly immutability?: LifeboatVaultImmutability;
 };
 
 /**
@@ -153,6 +160,7 @@ export class LifeboatProtection extends Construct {
       bucketName: names.primaryVault,
       keyAlias: names.primaryVaultKeyAlias,
       accessLogsBucket: accessLogs,
+      ...(props.immutability ? { immutability: props.immutability } : {}),
       replica: {
         scope: drScope,
         id: 'ReplicaVault',
@@ -193,6 +201,7 @@ export class LifeboatProtection extends Construct {
       ...shared,
       stateMachineName: names.backupStateMachine,
       drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
+      ...(props.immutability ? { immutability: props.immutability } : {}),
     });
     this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
     // The DR region's runbooks: nothing in them names a primary-region resource (no file system either: the EFS
@@ -280,6 +289,13 @@ export class LifeboatProtection extends Construct {
     }
     if (props.environmentName !== undefined && !PREFIX_PATTERN.test(props.environmentName)) {
       issues.push(`environmentName: "${props.environmentName}" must be lowercase letters, digits and dashes, starting with a letter and ending with a letter or digit`);
+    }
+    const immutability = props.immutability;
+    if (immutability !== undefined) {
+      if (immutability.mode !== 'GOVERNANCE' && immutability.mode !== 'COMPLIANCE') issues.push(`immutability.mode: "${String(immutability.mode)}" must be GOVERNANCE or COMPLIANCE`);
+      if (!Number.isInteger(immutability.days) || immutability.days < 1 || immutability.days > 36500) {
+        issues.push(`immutability.days: ${immutability.days} must be a whole number of days from 1 to 36500 (S3 Object Lock's limits)`);
+      }
     }
     const fraction = props.scrub?.fraction;
     if (fraction !== undefined && !(Number.isFinite(fraction) && fraction > 0 && fraction <= 1)) {

@@ -5,6 +5,14 @@ import { Construct } from 'constructs';
 import { VAULT_NONCURRENT_VERSION_DAYS } from '../lifeboat-defaults';
 import { createAccessLogsBucket } from './access-logs-bucket';
 
+/** S3 Object Lock of a vault: the default retention every object gets when it is written. */
+export type LifeboatVaultImmutability = {
+  /** COMPLIANCE: no one can delete a retained object, not even the account root; GOVERNANCE: only with s3:BypassGovernanceRetention. */
+  readonly mode: 'GOVERNANCE' | 'COMPLIANCE';
+  /** Days an object stays retained after it is written (commit extends it for what a new backup references). 1 to 36,500. */
+  readonly days: number;
+};
+
 export type LifeboatVaultProps = {
   /** Physical bucket name; fixed so runbooks, the CLI and the local cloud can address the vault by name. */
   readonly bucketName: string;
@@ -19,6 +27,12 @@ export type LifeboatVaultProps = {
    * @default a new access-log bucket next to the vault (`<id>AccessLogs`), named by CloudFormation
    */
   readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * Object Lock on the bucket with this default retention (and on the replica, unless it sets its own).
+   * Only possible when the bucket is created: changing it on a deployed vault replaces nothing and fails.
+   * @default no Object Lock
+   */
+  readonly immutability?: LifeboatVaultImmutability;
   /**
    * A replica vault in another region (its scope is in a stack of that region), which the backup workflow
    * copies every committed backup into. Same settings, its own key.
@@ -67,6 +81,15 @@ export class LifeboatVault extends Construct {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: `${props.bucketName}/`,
       removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.immutability
+        ? {
+            objectLockEnabled: true,
+            objectLockDefaultRetention:
+              props.immutability.mode === 'COMPLIANCE'
+                ? s3.ObjectLockRetention.compliance(Duration.days(props.immutability.days))
+                : s3.ObjectLockRetention.governance(Duration.days(props.immutability.days)),
+          }
+        : {}),
       lifecycleRules: [
         // Old versions exist only as a safety net against accidental overwrite/delete; prune keeps the vault's size honest.
         { noncurrentVersionExpiration: Duration.days(VAULT_NONCURRENT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
@@ -76,7 +99,7 @@ export class LifeboatVault extends Construct {
     if (props.keyAlias !== undefined) this.keyAlias = new kms.Alias(scope, `${id}KeyAlias`, { aliasName: props.keyAlias, targetKey: this.key });
     if (props.replica) {
       const { scope: replicaScope, id: replicaId, ...replica } = props.replica;
-      this.replica = new LifeboatVault(replicaScope, replicaId ?? 'ReplicaVault', replica);
+      this.replica = new LifeboatVault(replicaScope, replicaId ?? 'ReplicaVault', { ...(props.immutability ? { immutability: props.immutability } : {}), ...replica });
     }
   }
 }

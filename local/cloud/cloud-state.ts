@@ -34,6 +34,8 @@ export type DataDirLayout = {
   logFile: string;
   s3Dir: (region: string) => string;
   dynamoDbDir: (region: string) => string;
+  /** Object Lock state of the region's buckets (beside s3rver's directory: a folder inside it would be listed as a bucket). */
+  s3ObjectLockDir: (region: string) => string;
 };
 
 export function dataDirLayout(dataDir: string): DataDirLayout {
@@ -44,6 +46,7 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     logFile: join(root, 'cloud.log'),
     s3Dir: (region) => join(root, 's3', region),
     dynamoDbDir: (region) => join(root, 'dynamodb', region),
+    s3ObjectLockDir: (region) => join(root, 's3-object-lock', region),
   };
 }
 

@@ -12,7 +12,14 @@ import {
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type BucketLocationConstraint, CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  HeadBucketCommand,
+  type ObjectLockConfiguration,
+  PutObjectLockConfigurationCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
@@ -324,7 +331,25 @@ function clientsFor(endpoints: LocalEndpoints): Clients {
   };
 }
 
-async function ensureBucket(client: S3Client, bucketName: string, region: string): Promise<boolean> {
+/** The template's Object Lock settings of a bucket: whether it is enabled and its configuration (default retention), if any. */
+function objectLockOf(properties: Record<string, unknown>, resolve: (value: unknown, path: string) => unknown): { enabled: boolean; configuration?: ObjectLockConfiguration } {
+  const configuration = properties.ObjectLockConfiguration === undefined ? undefined : (resolve(properties.ObjectLockConfiguration, 'Properties.ObjectLockConfiguration') as ObjectLockConfiguration);
+  const enabled = resolve(properties.ObjectLockEnabled ?? false, 'Properties.ObjectLockEnabled');
+  return { enabled: enabled === true || enabled === 'true' || configuration?.ObjectLockEnabled === 'Enabled', ...(configuration ? { configuration } : {}) };
+}
+
+/**
+ * Object Lock can only be given at creation in S3 (or later on a versioned bucket): an existing local
+ * bucket gets the template's configuration anyway, so a vault provisioned before it had a lock has one after the next `up`.
+ */
+async function ensureObjectLock(client: S3Client, bucketName: string, lock: { enabled: boolean; configuration?: ObjectLockConfiguration }): Promise<void> {
+  if (!lock.enabled) return;
+  await client.send(
+    new PutObjectLockConfigurationCommand({ Bucket: bucketName, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', ...(lock.configuration?.Rule ? { Rule: lock.configuration.Rule } : {}) } }),
+  );
+}
+
+async function ensureBucket(client: S3Client, bucketName: string, region: string, objectLockEnabled: boolean): Promise<boolean> {
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucketName }));
     return false;
@@ -335,6 +360,7 @@ async function ensureBucket(client: S3Client, bucketName: string, region: string
     await client.send(
       new CreateBucketCommand({
         Bucket: bucketName,
+        ...(objectLockEnabled ? { ObjectLockEnabledForBucket: true } : {}),
         ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
       }),
     );
@@ -444,7 +470,9 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
         served('s3', stack.region, logicalId);
         let created: boolean;
         try {
-          created = await ensureBucket(clients.s3(stack.region), bucketName, stack.region);
+          const lock = objectLockOf(resource.Properties ?? {}, (value, path) => resolveValue(value, forResource(ctx, logicalId), path));
+          created = await ensureBucket(clients.s3(stack.region), bucketName, stack.region, lock.enabled);
+          await ensureObjectLock(clients.s3(stack.region), bucketName, lock);
         } catch (err) {
           throw new ProvisioningError(stack.stackName, logicalId, `bucket ${bucketName} in ${stack.region}: ${(err as Error).message}`, { cause: err });
         }
@@ -455,7 +483,7 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
           bucketName,
           nameDerived: derived.has(logicalId),
           created,
-          ignoredProperties: ignored(resource, new Set(['BucketName'])),
+          ignoredProperties: ignored(resource, new Set(['BucketName', 'ObjectLockEnabled', 'ObjectLockConfiguration'])),
         });
         push(summary.bucketsByRegion, stack.region, bucketName);
       }

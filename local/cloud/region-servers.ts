@@ -7,6 +7,7 @@ import { AwsChunkedDecoder, isAwsChunked, rewriteAwsChunkedHeaders } from './aws
 import { cacheBucketLookups } from './cached-bucket-lookups';
 import { dataDirLayout } from './cloud-state';
 import { conditionalPutMiddleware } from './conditional-put';
+import { objectLockMiddleware } from './object-lock';
 import { type RegionState } from './region-control-protocol';
 
 /**
@@ -60,7 +61,7 @@ function closeServer(server: Server, close: (cb: (err?: Error | null) => void) =
   });
 }
 
-function createS3rver(directory: string, port: number): S3rver {
+function createS3rver(directory: string, objectLockDir: string, port: number): S3rver {
   const s3 = new S3rver({
     address: LOOPBACK,
     port,
@@ -85,6 +86,8 @@ function createS3rver(directory: string, port: number): S3rver {
   });
   // After it (unshift puts it first): s3rver ignores If-None-Match, which the vault's creation relies on.
   s3.middleware.splice(1, 0, conditionalPutMiddleware(s3.store));
+  // Then Object Lock, which s3rver lacks: a conditional PUT of an existing key is answered 412 before a lock is looked at.
+  s3.middleware.splice(2, 0, objectLockMiddleware(s3.store, { dir: objectLockDir }));
   return s3;
 }
 
@@ -183,7 +186,7 @@ export class RegionServers {
     mkdirSync(s3Dir, { recursive: true });
     mkdirSync(dynamoDir, { recursive: true });
 
-    const s3 = createS3rver(s3Dir, this.ports.s3);
+    const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), this.ports.s3);
     const s3Port = portOf(await s3.run());
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
     let dynamoPort: number;

@@ -24,8 +24,22 @@ export interface VaultStore {
    * callers that need the guarantee also read the object back (initVault does).
    */
   putIfAbsent?(key: string, body: Uint8Array): Promise<boolean>;
-  /** Removes an object; removing an absent object is not an error. */
+  /**
+   * Removes an object; removing an absent object is not an error. A store with Object Lock throws
+   * ObjectLockedError (vault/vault-errors.ts) for an object whose retention has not passed or that
+   * has a legal hold, without trying the delete.
+   */
   delete(key: string): Promise<void>;
+  /**
+   * Optional (stores with Object Lock): makes an object's retention last at least until `until`,
+   * keeping its mode; never shortens it. An object retained until `until` or later is left alone (false);
+   * otherwise its retention is set to `extendTo` (default `until`; a later date spares the next
+   * extensions, docs/ARCHITECTURE.md "Object Lock") and the result is true. Throws
+   * VaultObjectNotFoundError for an absent object.
+   */
+  extendRetention?(key: string, until: Date, extendTo?: Date): Promise<boolean>;
+  /** Optional (stores with Object Lock): sets (true) or releases (false) an object's legal hold. Throws VaultObjectNotFoundError for an absent object. */
+  setLegalHold?(key: string, on: boolean): Promise<void>;
   /** Optional: writes an object given as consecutive parts (same result as `put` of their concatenation, without building it). */
   putParts?(key: string, parts: readonly Uint8Array[]): Promise<void>;
   /** Optional: the local file holding an object, when the store is a directory (readers may then read it directly). */

@@ -30,3 +30,11 @@ export function idFromKey(prefix: string, key: string): string | null {
   if (prefix !== DATA_PREFIX && key !== prefix + id) return null;
   return id;
 }
+
+/**
+ * A key whose name is the hash of its content (packs, indexes, manifest objects, snapshots, key
+ * objects): writing it again writes the same bytes. `config` and the workflow's `plans/`, `parts/` are not.
+ */
+export function isContentAddressedKey(key: string): boolean {
+  return [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX, KEYS_PREFIX].some((prefix) => idFromKey(prefix, key) !== null);
+}

@@ -34,6 +34,8 @@ declare module 's3rver' {
       status: number;
       type: string;
       body: unknown;
+      /** Sets a response header. */
+      set(field: string, value: string): void;
     };
     /** s3rver's object store (FilesystemStore). */
     type Store = {
@@ -46,6 +48,8 @@ declare module 's3rver' {
       putSubresource(bucket: string, key: string | undefined, resource: { type: string }): Promise<unknown>;
       deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
     };
+    /** FilesystemStore's delete of one object (absent: no error). */
+    type ObjectDeletion = { deleteObject(bucket: string, key: string): Promise<void> };
     type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
   }
 
@@ -55,7 +59,7 @@ declare module 's3rver' {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     httpServer?: Server;
-    readonly store: S3rver.Store;
+    readonly store: S3rver.Store & S3rver.ObjectDeletion;
     /** Koa's middleware list, composed when the server starts listening. */
     middleware: S3rver.Middleware[];
   }

@@ -78,7 +78,12 @@ describe('two protections in one app', () => {
       return {
         shop,
         archive,
-        named: new LifeboatProtection(shop, 'Lifeboat', { prefix: 'shop-prod', drRegion: 'eu-central-1', plans: [plan([LifeboatSource.s3Bucket('assets', assets)])] }),
+        named: new LifeboatProtection(shop, 'Lifeboat', {
+          prefix: 'shop-prod',
+          drRegion: 'eu-central-1',
+          plans: [plan([LifeboatSource.s3Bucket('assets', assets)])],
+          immutability: { mode: 'COMPLIANCE', days: 30 },
+        }),
         // Default prefixes: one more in the same stack (sharing its DR stack), one in another stack.
         sameStack: new LifeboatProtection(shop, 'Second', { drRegion: 'eu-central-1', plans: [plan([LifeboatSource.s3Bucket('assets', assets, { prefix: 'public/' })])] }),
         otherStack: new LifeboatProtection(archive, 'Lifeboat', { drRegion: 'eu-central-1', plans: [plan([LifeboatSource.dynamoDbTable('orders', orders)])] }),
@@ -125,6 +130,52 @@ describe('two protections in one app', () => {
     // Each protection's DR vault is in its DR stack; nothing of a DR stack is referenced across regions.
     Template.fromStack(named.drStack).resourceCountIs('AWS::S3::Bucket', 4);
     expect(JSON.stringify(Template.fromStack(shop).toJSON())).not.toContain('Fn::ImportValue');
+  });
+
+  it('creates both vaults of a protection with immutability with Object Lock and its default retention, and no other bucket', () => {
+    const lockOf = (stack: Stack, bucketName: string): unknown => {
+      const [bucket] = Object.values(Template.fromStack(stack).findResources('AWS::S3::Bucket', { Properties: { BucketName: bucketName } }) as Record<string, Resource>);
+      if (!bucket) throw new Error(`no bucket ${bucketName}`);
+      return { enabled: bucket.Properties?.ObjectLockEnabled, configuration: bucket.Properties?.ObjectLockConfiguration };
+    };
+    const locked = { enabled: true, configuration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } } };
+    expect(lockOf(shop, 'shop-prod-vault-111111111111-eu-west-1')).toEqual(locked);
+    expect(lockOf(named.drStack, 'shop-prod-vault-111111111111-eu-central-1')).toEqual(locked);
+    expect(lockOf(shop, `${sameStack.prefix}-vault-111111111111-eu-west-1`)).toEqual({ enabled: undefined, configuration: undefined });
+    expect(lockOf(named.drStack, 'shop-prod-access-logs-111111111111-eu-central-1')).toEqual({ enabled: undefined, configuration: undefined });
+  });
+
+  it('lets only commit and replicate extend retention, on the vault objects a backup references, and no one set legal holds or bypass governance', () => {
+    const template = Template.fromStack(shop);
+    const ofNamed = (handler: string): Statement[] => {
+      const fns = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } }) as Record<string, Resource>);
+      // Two protections in the stack: only the one with immutability hands its functions the retention.
+      expect(fns).toHaveLength(2);
+      const locked = fns.filter((f) => JSON.stringify(f.Properties?.Environment).includes('LIFEBOAT_IMMUTABILITY'));
+      expect(locked).toHaveLength(1);
+      const [fn] = locked;
+      expect((fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.LIFEBOAT_IMMUTABILITY).toBe('{"mode":"COMPLIANCE","days":30}');
+      const role = (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+        .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${role}"`))
+        .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    };
+    const keysOf = (resources: string[]): string[] => resources.map((r) => /\/([a-z]+\/\*)"/.exec(r)?.[1] ?? r).sort();
+    const prefixes = ['data/*', 'index/*', 'manifest/*', 'snapshots/*'];
+    const commit = ofNamed('commit-backup');
+    expect(keysOf(resourcesFor(commit, 's3:PutObjectRetention'))).toEqual(prefixes);
+    expect(keysOf(resourcesFor(commit, 's3:GetObjectRetention'))).toEqual(prefixes);
+    const replicate = ofNamed('replicate-backup');
+    const drRetention = resourcesFor(replicate, 's3:PutObjectRetention');
+    expect(drRetention.every((r) => r.includes('shop-prod-vault-111111111111-eu-central-1/'))).toBe(true);
+    expect(keysOf(drRetention)).toEqual(prefixes);
+    const everyAction = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap((p) =>
+      (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement.flatMap((st) => asArray(st.Action)),
+    );
+    expect(everyAction).not.toContain('s3:PutObjectLegalHold');
+    expect(everyAction).not.toContain('s3:BypassGovernanceRetention');
+    // The other protection of the stack has no Object Lock: its roles get no retention action.
+    expect(everyAction.filter((a) => a === 's3:PutObjectRetention')).toHaveLength(2);
   });
 });
 
@@ -286,6 +337,12 @@ describe('prop validation', () => {
       'plans[0].sources[2].name: must be 2-32 lowercase letters, digits or dashes, starting with a letter',
       'plans: source names must be unique within an environment',
       'plans[0].sources[2].path: source "Files" is at /data/files, outside the file system\'s mountPath /mnt/lifeboat: in AWS the functions see files only under the mount, so its path must be /mnt/lifeboat or below it',
+    ]);
+  });
+
+  it('refuses an Object Lock retention S3 would not accept', () => {
+    expect(errorOf((p) => ({ ...p, immutability: { mode: 'COMPLIANCE', days: 0 } })).issues).toEqual([
+      'immutability.days: 0 must be a whole number of days from 1 to 36500 (S3 Object Lock\'s limits)',
     ]);
   });
 

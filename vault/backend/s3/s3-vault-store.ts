@@ -5,8 +5,13 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectLockConfigurationCommand,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  type ObjectLockRetentionMode,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
   type S3Client,
   UploadPartCommand,
   paginateListObjectsV2,
@@ -14,7 +19,8 @@ import {
 import { mapBounded } from '../../workers/bounded-concurrency';
 import { type ByteRange, type VaultStore } from '../vault-store';
 import { vaultKeyProblem } from '../vault-key-rules';
-import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
+import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
+import { isContentAddressedKey } from '../../repository/vault-layout';
 
 const MiB = 1024 * 1024;
 /** Pack objects are around 16 MiB (DESIGN.md §3); anything up to that goes up in one request. */
@@ -74,6 +80,23 @@ function isConditionalConflict(err: unknown): boolean {
 /** Attempts of a conditional write that S3 answers with 409 ConditionalRequestConflict (the SDK does not retry those). */
 const CONDITIONAL_WRITE_ATTEMPTS = 5;
 
+/**
+ * 403 for a write or delete that Object Lock refuses. AWS never answers a plain (unversioned) delete or
+ * an overwrite so on a versioned bucket (it adds a delete marker or a version); the local cloud, which
+ * keeps one version per key, does (docs/LOCAL-CLOUD.md, "Object Lock").
+ */
+function isObjectLockRefusal(err: unknown): boolean {
+  return err instanceof Error && httpStatus(err) === 403 && /object lock/i.test(err.message);
+}
+
+/** Why Object Lock keeps the object HEAD described from being deleted now; null when nothing does. */
+function lockOf(head: HeadObjectCommandOutput, now: Date): string | null {
+  if (head.ObjectLockLegalHoldStatus === 'ON') return 'a legal hold is set';
+  const until = head.ObjectLockRetainUntilDate;
+  if (until && until.getTime() > now.getTime()) return `${head.ObjectLockMode ?? 'retention'} until ${until.toISOString()}`;
+  return null;
+}
+
 function isInvalidRange(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return err.name === 'InvalidRange' || httpStatus(err) === 416;
@@ -92,6 +115,8 @@ export class S3VaultStore implements VaultStore {
   private readonly keyPrefix: string;
   private readonly multipartThreshold: number;
   private readonly partSize: number;
+  /** The bucket's default retention mode, read once: the mode given to objects that have no retention yet. */
+  private defaultLockMode: Promise<ObjectLockRetentionMode> | undefined;
 
   constructor(opts: S3VaultStoreOptions) {
     if (opts.bucket === '' || opts.bucket.includes('/')) {
@@ -119,11 +144,18 @@ export class S3VaultStore implements VaultStore {
 
   async put(key: string, body: Uint8Array): Promise<void> {
     const Key = this.objectKey(key);
-    if (body.length < this.multipartThreshold) {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length }));
-      return;
+    try {
+      if (body.length < this.multipartThreshold) {
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length }));
+        return;
+      }
+      await this.putMultipart(key, Key, body);
+    } catch (err) {
+      if (!isObjectLockRefusal(err)) throw err;
+      // A content-addressed key holds these very bytes already, locked: the write has nothing to do.
+      if (isContentAddressedKey(key)) return;
+      throw new ObjectLockedError(this.location, key, 'S3 refused to overwrite it');
     }
-    await this.putMultipart(key, Key, body);
   }
 
   /**
@@ -211,9 +243,67 @@ export class S3VaultStore implements VaultStore {
     }
   }
 
+  /**
+   * HEAD first: on a versioned bucket with Object Lock, S3 answers a plain DeleteObject of a locked
+   * object by adding a delete marker (the locked version stays, hidden, and no space is freed), so a
+   * retention or legal hold is recognised before any delete is tried. Without s3:GetObjectRetention
+   * and s3:GetObjectLegalHold, HEAD omits the lock headers and the delete is tried as before.
+   */
   async delete(key: string): Promise<void> {
-    // S3 DeleteObject succeeds for an absent key, which is the contract here.
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    const Key = this.objectKey(key);
+    const head = await this.headOrUndefined(Key, { tolerateDenied: true });
+    if (head === null) return;
+    const lock = head ? lockOf(head, new Date()) : null;
+    if (lock) throw new ObjectLockedError(this.location, key, lock);
+    try {
+      // S3 DeleteObject succeeds for an absent key, which is the contract here.
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+    } catch (err) {
+      if (isObjectLockRefusal(err)) throw new ObjectLockedError(this.location, key, 'S3 refused the delete');
+      throw err;
+    }
+  }
+
+  async extendRetention(key: string, until: Date, extendTo: Date = until): Promise<boolean> {
+    const Key = this.objectKey(key);
+    const head = await this.headOrUndefined(Key, { tolerateDenied: false });
+    if (!head) throw new VaultObjectNotFoundError(this.location, key);
+    const current = head.ObjectLockRetainUntilDate;
+    if (current && current.getTime() >= until.getTime()) return false;
+    const Mode = head.ObjectLockMode ?? (await this.bucketLockMode());
+    const RetainUntilDate = extendTo.getTime() > until.getTime() ? extendTo : until;
+    await this.client.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key, Retention: { Mode, RetainUntilDate } }));
+    return true;
+  }
+
+  async setLegalHold(key: string, on: boolean): Promise<void> {
+    try {
+      await this.client.send(new PutObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.objectKey(key), LegalHold: { Status: on ? 'ON' : 'OFF' } }));
+    } catch (err) {
+      if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      throw err;
+    }
+  }
+
+  /** The object's HEAD; null when it is absent; undefined when HEAD is denied and `tolerateDenied`. */
+  private async headOrUndefined(Key: string, options: { tolerateDenied: boolean }): Promise<HeadObjectCommandOutput | null | undefined> {
+    try {
+      return await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      if (options.tolerateDenied && httpStatus(err) === 403) return undefined;
+      throw err;
+    }
+  }
+
+  private bucketLockMode(): Promise<ObjectLockRetentionMode> {
+    this.defaultLockMode ??= this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket })).then((out) => {
+      const mode = out.ObjectLockConfiguration?.Rule?.DefaultRetention?.Mode;
+      if (!mode) throw new VaultError(`${this.location}: the bucket has no default Object Lock retention, so an object without retention has no mode to extend; configure environment.immutability`);
+      return mode;
+    });
+    this.defaultLockMode.catch(() => (this.defaultLockMode = undefined));
+    return this.defaultLockMode;
   }
 
   /**

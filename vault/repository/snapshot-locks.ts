@@ -1,0 +1,132 @@
+import { decodeIndexObject } from '../blob-index/index-object';
+import { getSealedObject } from '../crypto/sealed-object';
+import { loadManifestRoot } from '../manifest/manifest-reader';
+import { VaultCorruptionError } from '../vault-errors';
+import { mapBounded } from '../workers/bounded-concurrency';
+import { type VaultStore } from '../backend/vault-store';
+import { type Vault } from './vault';
+import { idFromKey, INDEX_PREFIX, indexKey, manifestKey, packKey, snapshotKey } from './vault-layout';
+
+/**
+ * Object Lock of what backups reference (docs/ARCHITECTURE.md, "Object Lock"). A pack written by one
+ * backup is referenced by every later backup that deduplicates against it, so its retention must last
+ * as long as the newest backup that needs it: commit extends the retention of everything a new
+ * snapshot references (kopia's "extend object locks"), and a legal hold is set on all of it.
+ */
+
+/** Requests in flight while extending or holding: HEAD + PutObjectRetention per object, small and latency-bound. */
+const LOCK_CONCURRENCY = 16;
+
+/**
+ * Every object a snapshot needs to be restored: the snapshot object, its manifest root and pages, the
+ * packs holding its blobs, and the index objects listing those packs (the snapshot's own and older
+ * ones). Sorted by key. Reads the manifest and every index object of the vault.
+ */
+export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly string[]): Promise<string[]> {
+  const index = await vault.index();
+  const keys = new Set<string>();
+  const packs = new Set<string>();
+  for (const id of snapshotIds) {
+    const snapshot = await vault.loadSnapshot(id);
+    keys.add(snapshotKey(id));
+    keys.add(manifestKey(snapshot.manifest));
+    for (const page of (await loadManifestRoot(vault.store, vault.keys, snapshot.manifest)).pages) keys.add(manifestKey(page.id));
+    for (const indexId of snapshot.indexes) keys.add(indexKey(indexId));
+    for await (const entry of vault.entries(snapshot)) {
+      for (const blob of entry.content) {
+        const location = index.lookup(Buffer.from(blob, 'hex'));
+        if (!location) throw new VaultCorruptionError(vault.location, snapshotKey(id), `entry ${JSON.stringify(entry.path)} has blob ${blob}, which no index lists`);
+        packs.add(location.packId);
+      }
+    }
+  }
+  for (const pack of packs) keys.add(packKey(pack));
+  for (const key of await indexObjectsListing(vault, packs)) keys.add(key);
+  return [...keys].sort();
+}
+
+/** The index objects that list at least one of `packs`. */
+async function indexObjectsListing(vault: Vault, packs: ReadonlySet<string>): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const key of vault.store.list(INDEX_PREFIX)) {
+    const id = idFromKey(INDEX_PREFIX, key);
+    if (id) ids.push(id);
+  }
+  const listing: string[] = [];
+  await mapBounded(ids, 8, async (id) => {
+    const key = indexKey(id);
+    let lists = false;
+    decodeIndexObject(await getSealedObject(vault.store, vault.keys, key, id, 'index'), { location: vault.location, key }, (packId) => {
+      if (packs.has(packId)) lists = true;
+    });
+    if (lists) listing.push(key);
+  });
+  return listing;
+}
+
+export type RetentionExtension = {
+  /** False when the vault's store has no Object Lock (a directory): nothing was done. */
+  readonly supported: boolean;
+  /** Objects the snapshots reference (each costs a HEAD). */
+  readonly objects: number;
+  /** Of those, the ones whose retention was extended (each costs a PutObjectRetention). */
+  readonly extended: number;
+};
+
+/**
+ * The retention window commit and replication ask for: at least `days` from now, and when an object
+ * must be extended, by a tenth more (at most 30 days), so that with a backup a day an object gets a
+ * PutObjectRetention about every days/10 days rather than with every backup.
+ */
+export function retentionWindow(now: Date, days: number): { until: Date; extendTo: Date } {
+  const slackDays = Math.min(30, Math.ceil(days / 10));
+  return { until: new Date(now.getTime() + days * DAY_MS), extendTo: new Date(now.getTime() + (days + slackDays) * DAY_MS) };
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Makes every object the snapshots reference stay retained until at least `until`; objects retained
+ * long enough already are left alone, the others are retained until `extendTo` (default `until`).
+ * Idempotent: a retried commit extends nothing twice.
+ */
+export async function extendSnapshotRetention(vault: Vault, snapshotIds: readonly string[], until: Date, extendTo?: Date): Promise<RetentionExtension> {
+  if (!vault.store.extendRetention) return { supported: false, objects: 0, extended: 0 };
+  return extendObjectsRetention(vault.store, await snapshotObjectKeys(vault, snapshotIds), until, extendTo);
+}
+
+/**
+ * The same for objects named by key, in any store: the DR vault is an object-for-object copy of the
+ * primary, so the keys found in the primary name the same objects there.
+ */
+export async function extendObjectsRetention(store: VaultStore, keys: readonly string[], until: Date, extendTo?: Date): Promise<RetentionExtension> {
+  const extend = store.extendRetention?.bind(store);
+  if (!extend) return { supported: false, objects: 0, extended: 0 };
+  const changed = await mapBounded(keys, LOCK_CONCURRENCY, (key) => extend(key, until, extendTo));
+  return { supported: true, objects: keys.length, extended: changed.filter(Boolean).length };
+}
+
+export type LegalHoldChange = {
+  /** False when the vault's store has no Object Lock (a directory): nothing was done. */
+  readonly supported: boolean;
+  /** Objects whose legal hold was set or released. */
+  readonly objects: number;
+  /** Objects the snapshots reference that kept their hold because a backup still held references them (release only). */
+  readonly keptForOtherHolds: number;
+};
+
+/**
+ * Sets (`on`) or releases S3 legal holds on every object the snapshots reference. Packs, indexes and
+ * manifest pages are shared between backups, so a release leaves the hold on every object that a
+ * backup still under a legal hold references: pass those backups' snapshot ids as `stillHeld`.
+ * `lifeboat backups hold|release` calls this with the backup's snapshot ids (one per source).
+ */
+export async function setBackupLegalHold(vault: Vault, snapshotIds: readonly string[], on: boolean, options: { stillHeld?: readonly string[] } = {}): Promise<LegalHoldChange> {
+  const hold = vault.store.setLegalHold?.bind(vault.store);
+  if (!hold) return { supported: false, objects: 0, keptForOtherHolds: 0 };
+  const keys = await snapshotObjectKeys(vault, snapshotIds);
+  const kept = !on && options.stillHeld?.length ? new Set(await snapshotObjectKeys(vault, options.stillHeld)) : new Set<string>();
+  const change = keys.filter((key) => !kept.has(key));
+  await mapBounded(change, LOCK_CONCURRENCY, (key) => hold(key, on));
+  return { supported: true, objects: change.length, keptForOtherHolds: keys.length - change.length };
+}
