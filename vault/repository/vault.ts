@@ -21,6 +21,8 @@ import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapsh
 import { type VaultStore } from '../backend/vault-store';
 import { type SnapshotListing, unreadableSnapshotAdvice, type UnreadableSnapshot } from './snapshot-listing';
 import { mapBounded } from '../workers/bounded-concurrency';
+import { backupDurationLimit, loadCondemnedPacks } from '../prune/prune-state';
+import { BackupOutlivedGraceError } from '../prune/prune-errors';
 
 /** The detail of a corruption error, without the location and key its message starts with. */
 function corruptionDetail(err: VaultCorruptionError): string {
@@ -157,6 +159,8 @@ export class Vault {
    */
   onUnreadableSnapshot: (problem: UnreadableSnapshot) => void = () => undefined;
   readonly chunker: Chunker;
+  /** The clock commit measures a backup's duration with (tests inject one). */
+  now: () => number = Date.now;
 
   constructor(
     readonly store: VaultStore,
@@ -182,7 +186,17 @@ export class Vault {
     return this.index();
   }
 
-  private async loadIndex(): Promise<VaultIndex> {
+  /**
+   * The index a backup deduplicates against: every index object, without the blobs of packs a
+   * prune has condemned (docs/FORMAT.md "Prune"): a blob found only there is stored again, so a
+   * sweep can never delete a blob this backup references. Loaded afresh for each writer.
+   */
+  async dedupIndex(): Promise<VaultIndex> {
+    const condemned = await loadCondemnedPacks(this.store, this.keys);
+    return this.loadIndex(condemned);
+  }
+
+  private async loadIndex(excludedPacks: ReadonlySet<string> = new Set()): Promise<VaultIndex> {
     const ids: string[] = [];
     for await (const key of this.store.list(INDEX_PREFIX)) {
       const id = idFromKey(INDEX_PREFIX, key);
@@ -192,9 +206,9 @@ export class Vault {
     await mapBounded(ids, 8, async (id) => {
       const key = indexKey(id);
       const plain = await getSealedObject(this.store, this.keys, key, id, 'index');
-      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) =>
-        index.add(blobId, packId, packLength, offset, stored, raw),
-      );
+      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) => {
+        if (!excludedPacks.has(packId)) index.add(blobId, packId, packLength, offset, stored, raw);
+      });
     });
     return index;
   }
@@ -204,7 +218,7 @@ export class Vault {
    * change token; `inline` keeps the codec work in this thread even when worker threads are up (tests of both codecs).
    */
   async newSnapshotWriter(options: { parent?: string | null; inline?: boolean } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<SnapshotWriter> {
-    const index = await this.index();
+    const index = await this.dedupIndex();
     const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
     const { inline, ...writerOptions } = options;
     const codec = codecFor(this.store, this.keys, { inline });
@@ -240,11 +254,23 @@ export class Vault {
         bytesNew: sum((s) => s.bytesNew),
         bytesStored: sum((s) => s.bytesStored),
         blobsNew: sum((s) => s.blobsNew),
-        durationMs: input.startedAt ? Date.now() - input.startedAt.getTime() : 0,
+        durationMs: input.startedAt ? this.now() - input.startedAt.getTime() : 0,
       },
     };
+    await this.checkDurationWithinGrace(input.startedAt);
     const id = await putSealedObject(this.store, this.keys, snapshotKey, 'snapshot', encodeJson(record), null);
     return { ...record, id };
+  }
+
+  /**
+   * Right before the snapshot object is written (the commit point): a backup that ran longer than
+   * prune's grace refuses, since a sweep may have removed blobs it deduplicated against.
+   */
+  private async checkDurationWithinGrace(startedAt: Date | undefined): Promise<void> {
+    if (!startedAt) return;
+    const limit = await backupDurationLimit(this.store, this.keys);
+    const duration = this.now() - startedAt.getTime();
+    if (limit !== null && duration >= limit) throw new BackupOutlivedGraceError(this.location, duration, limit);
   }
 
   async loadSnapshot(id: string): Promise<Snapshot> {
