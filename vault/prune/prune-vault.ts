@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { type IndexedPack } from '../blob-index/index-object';
 import { writeIndexObject } from '../blob-index/index-writer';
 import { type Vault } from '../repository/vault';
@@ -29,6 +30,30 @@ export type PruneOptions = {
   /** The cursor a previous call returned: its report is continued. */
   readonly cursor?: PruneCursor;
 };
+
+const count = z.number().int().nonnegative();
+/** The report as it travels in a cursor between invocations (the state machine's payload). */
+export const pruneReportSchema = z.object({
+  dryRun: z.boolean(),
+  snapshots: count,
+  packsDeleted: count,
+  indexesDeleted: count,
+  manifestsDeleted: count,
+  bytesFreed: count,
+  spared: count,
+  locked: z.array(z.string()),
+  packsCondemned: count,
+  indexesCondemned: count,
+  manifestsCondemned: count,
+  bytesCondemned: count,
+  packsRepacked: count,
+  blobsMoved: count,
+  bytesRepackWritten: count,
+  newPacks: count,
+  damaged: z.array(z.object({ pack: z.string(), problem: z.string() })),
+  batchesPending: count,
+});
+export const pruneCursorSchema = z.object({ phase: z.enum(['sweep', 'condemn']), report: pruneReportSchema });
 
 export type PruneReport = {
   dryRun: boolean;
