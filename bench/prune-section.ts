@@ -75,6 +75,7 @@ export async function runPruneSection(options: { tools: PruneSectionTools; datas
       ids.get(s.name)?.push(id);
       backupSeconds.set(s.name, (backupSeconds.get(s.name) ?? 0) + m.wallSeconds);
     }
+    log(`prune: backup ${i + 1} of ${BACKUPS} made with ${sides.map((s) => s.name).join(' and ')}`);
   }
   log(`prune: ${BACKUPS} backups made; forgetting every other one and pruning`);
   const forgotten = (name: string): string[] => (ids.get(name) ?? []).filter((_, i) => i % 2 === 0);

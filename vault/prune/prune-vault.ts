@@ -142,10 +142,8 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
     if (!dryRun) {
       batches = await loadCondemnedBatches(vault.store, vault.keys);
       indexObjects = await loadIndexObjects(vault);
-    } else {
-      const dueIds = new Set(due.map((b) => b.id));
-      batches = batches.filter((b) => !dueIds.has(b.id));
     }
+    // In a dry run the due batches stay pending: what they name is counted as deleted above, not condemned again below.
   }
   if (outOfTime()) return unfinished('condemn');
 
