@@ -97,13 +97,14 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
  * packs moves into the new index object the run writes (before its batch, so no live pack is ever
  * listed only by condemned index objects).
  */
-export function rewriteIndexes(liveIndexObjects: readonly LoadedIndexObject[], condemnedPacks: ReadonlySet<string>): { condemned: string[]; carried: IndexedPack[] } {
+export function rewriteIndexes(liveIndexObjects: readonly LoadedIndexObject[], condemnedPacks: ReadonlySet<string>, pendingPacks: ReadonlySet<string> = new Set()): { condemned: string[]; carried: IndexedPack[] } {
   const condemned: string[] = [];
   const carried = new Map<string, IndexedPack>();
   for (const o of liveIndexObjects) {
     if (!o.packs.some((p) => condemnedPacks.has(p.packId))) continue;
     condemned.push(o.id);
-    for (const p of o.packs) if (!condemnedPacks.has(p.packId) && !carried.has(p.packId)) carried.set(p.packId, p);
+    // A pack an earlier batch condemned is not listed again: its sweep would otherwise have to keep it.
+    for (const p of o.packs) if (!condemnedPacks.has(p.packId) && !pendingPacks.has(p.packId) && !carried.has(p.packId)) carried.set(p.packId, p);
   }
   // A carried pack also listed by an index object that stays needs no second listing.
   const stays = new Set<string>();

@@ -177,7 +177,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   }
   const repackedLength = new Map(plan.repack.map((p) => [p.id, p.length]));
   const condemnedPacks = [...plan.garbagePacks, ...repackedIds.map((id) => ({ id, bytes: repackedLength.get(id) ?? 0 }))];
-  const { condemned: condemnedIndexes, carried } = rewriteIndexes(plan.liveIndexObjects, new Set(condemnedPacks.map((p) => p.id)));
+  const { condemned: condemnedIndexes, carried } = rewriteIndexes(plan.liveIndexObjects, new Set(condemnedPacks.map((p) => p.id)), pending.packs);
   const batch: CondemnedBatch = {
     v: 1,
     condemnedAt: new Date(now()).toISOString(),
@@ -264,6 +264,9 @@ async function sweep(
     }
   }
   for (const [id, p] of spared) if (!listedBySurvivor.has(id)) carried.set(id, p);
+  // A condemned pack that an index object outside the due batches still lists stays (deleting it
+  // would leave that index naming a missing pack); a later run condemns both together if garbage.
+  for (const id of doomed.packs) if (listedBySurvivor.has(id) && !spared.has(id)) spared.set(id, { packId: id, length: 0, entries: [] });
   const sparedManifests = [...doomed.manifests].filter((m) => mark.manifests.has(m));
   report.spared += spared.size + sparedManifests.length;
   if (!ctx.dryRun && carried.size > 0) await writeIndexObject(vault.store, vault.keys, [...carried.values()]);

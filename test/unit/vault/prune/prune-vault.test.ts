@@ -366,7 +366,7 @@ describe('pruneVault under random histories with crashes', () => {
         expect(report.problems).toEqual([]);
         expect(report.unreferenced.filter((u) => u.kind === 'pack')).toEqual([]);
       }),
-      { numRuns: 4, seed: 14 },
+      { numRuns: 3, seed: 14 },
     );
   });
 });
