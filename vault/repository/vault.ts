@@ -186,17 +186,7 @@ export class Vault {
     return this.index();
   }
 
-  /**
-   * The index a backup deduplicates against: every index object, without the blobs of packs a
-   * prune has condemned (docs/FORMAT.md "Prune"): a blob found only there is stored again, so a
-   * sweep can never delete a blob this backup references. Loaded afresh for each writer.
-   */
-  async dedupIndex(): Promise<VaultIndex> {
-    const condemned = await loadCondemnedPacks(this.store, this.keys);
-    return this.loadIndex(condemned);
-  }
-
-  private async loadIndex(excludedPacks: ReadonlySet<string> = new Set()): Promise<VaultIndex> {
+  private async loadIndex(): Promise<VaultIndex> {
     const ids: string[] = [];
     for await (const key of this.store.list(INDEX_PREFIX)) {
       const id = idFromKey(INDEX_PREFIX, key);
@@ -206,24 +196,24 @@ export class Vault {
     await mapBounded(ids, 8, async (id) => {
       const key = indexKey(id);
       const plain = await getSealedObject(this.store, this.keys, key, id, 'index');
-      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) => {
-        if (!excludedPacks.has(packId)) index.add(blobId, packId, packLength, offset, stored, raw);
-      });
+      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) => index.add(blobId, packId, packLength, offset, stored, raw));
     });
     return index;
   }
 
   /**
-   * A writer for one snapshot (or one shard of it). `parent` enables reuse of unchanged entries by
+   * A writer for one snapshot (or one shard of it). It does not reuse blobs of packs a prune
+   * condemned (docs/FORMAT.md §11): those are stored again. `parent` enables reuse of unchanged entries by
    * change token; `inline` keeps the codec work in this thread even when worker threads are up (tests of both codecs).
    */
   async newSnapshotWriter(options: { parent?: string | null; inline?: boolean } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<SnapshotWriter> {
-    const index = await this.dedupIndex();
+    const index = await this.index();
+    const condemnedPacks = await loadCondemnedPacks(this.store, this.keys);
     const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
     const { inline, ...writerOptions } = options;
     const codec = codecFor(this.store, this.keys, { inline });
     return new SnapshotWriter(
-      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec },
+      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec, condemnedPacks },
       { ...writerOptions, parent },
     );
   }
