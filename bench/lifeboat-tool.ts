@@ -126,6 +126,15 @@ export class LifeboatTool implements BackupTool {
     return this.spec(['restore', ...this.vaultArgs(), '--target', targetDir, 'latest']);
   }
 
+  /** A prune that deletes at once (grace 0: condemn and sweep in one command), as restic's does; the prune section. */
+  pruneCommand(): CommandSpec {
+    return this.spec(['prune', ...this.vaultArgs(), '--grace', '0']);
+  }
+
+  verifyCommand(): CommandSpec {
+    return this.spec(['verify', ...this.vaultArgs(), '--read-data']);
+  }
+
   /** Lifeboat restores the tree's contents directly into the target. */
   restoredRoot(targetDir: string): string {
     return targetDir;

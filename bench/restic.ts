@@ -49,6 +49,11 @@ export class ResticTool implements BackupTool {
     return this.spec(['restore', 'latest', '--repo', this.vaultDir, '--target', targetDir]);
   }
 
+  /** Forgets the given snapshots and prunes (restic's default --max-unused 5 %); the prune section. */
+  forgetPruneCommand(ids: readonly string[]): CommandSpec {
+    return this.spec(['forget', '--repo', this.vaultDir, '--prune', ...ids]);
+  }
+
   /** restic restores a snapshot of /a/b into <target>/a/b: the absolute source path is kept. */
   restoredRoot(targetDir: string, sourceDir: string): string {
     return path.join(targetDir, path.resolve(sourceDir));

@@ -19,6 +19,7 @@ import { measureFanout } from './fanout/run-fanout';
 import { type BenchVault, makeBenchVault } from './bench-vault';
 import { runDrillSection } from './drill-section';
 import { runScrubSection } from './scrub-section';
+import { runPruneSection } from './prune-section';
 import { type BenchSection, buildWorkflowRows, parseSections, type WorkflowResults } from './workflow-report';
 import { diskUsage, readWholeTree } from './tree-walk';
 
@@ -29,7 +30,7 @@ import { diskUsage, readWholeTree } from './tree-walk';
  * read + hash + decrypt ceiling), in one run on this machine. See docs/BENCHMARKS.md for what each figure means and how
  * the run is kept fair.
  *
- * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout,drill,scrub; default all),
+ * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout,drill,scrub,prune; default all),
  * LIFEBOAT_BENCH_SIZE_MIB (default 1024), LIFEBOAT_BENCH_SEED (default "lifeboat"),
  * LIFEBOAT_BENCH_ORDER ("lifeboat-first", the default, or "restic-first"), LIFEBOAT_BENCH_S3_MIB
  * (default 256), LIFEBOAT_BENCH_DYNAMODB_ITEMS (default 20000).
@@ -226,6 +227,27 @@ async function runWorkflowSections(
       busy('the best scrub ceiling pass', scrub.ceiling.best.windowSeconds, scrub.ceiling.best.otherCpuSeconds);
     } catch (err) {
       fail('scrub', err);
+    }
+  }
+  if (sections.includes('prune')) {
+    try {
+      const prepared = await lifeboatCli();
+      if (!prepared.ok) throw new Error(`lifeboat vault CLI not available: ${prepared.error}`);
+      const dataset = ensureCachedDataset(path.join(OUT_DIR, 'data'), options, log);
+      const dir = path.join(RUN_DIR, 'prune');
+      const lifeboat = new LifeboatTool(prepared.bundle.script, lifeboatVersion(REPO_ROOT), path.join(dir, 'lifeboat-vault'), path.join(dir, 'lifeboat.key'));
+      let restic: ResticTool | undefined;
+      try {
+        const found = ensureRestic();
+        restic = new ResticTool(found.bin, found.version, path.join(dir, 'restic-repo'), path.join(dir, 'restic-cache'));
+      } catch (err) {
+        problem(`prune: restic not available: ${(err as Error).message}`);
+      }
+      const prune = await runPruneSection({ tools: { lifeboat, ...(restic ? { restic } : {}) }, datasetDir: dataset.treeDir, workDir: path.join(dir, 'work'), seed: options.seed, gnuTime: resolveGnuTime(), log });
+      workflow.prune = prune;
+      for (const m of prune.mismatches) problem(`prune: ${m}`);
+    } catch (err) {
+      fail('prune', err);
     }
   }
   workflow.rows = buildWorkflowRows(workflow, sections);

@@ -3,10 +3,11 @@ import { DRILL_TARGET, type DrillSectionResult } from './drill-section';
 import { type DynamoDbSectionResult } from './dynamodb-throughput';
 import { type FanoutMeasurement } from './fanout/run-fanout';
 import { type S3SectionResult } from './s3-throughput';
+import { PRUNE_SIZE_TARGET, PRUNE_TIME_TARGET, type PruneSectionResult } from './prune-section';
 import { SCRUB_TARGET, type ScrubSectionResult } from './scrub-section';
 
 /** The parts of one `npm run bench`; LIFEBOAT_BENCH_SECTIONS picks some (default: all). */
-export const BENCH_SECTIONS = ['restic', 's3', 'dynamodb', 'fanout', 'drill', 'scrub'] as const;
+export const BENCH_SECTIONS = ['restic', 's3', 'dynamodb', 'fanout', 'drill', 'scrub', 'prune'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Targets of issue 4 item 9. */
@@ -33,6 +34,7 @@ export type WorkflowResults = {
   fanout?: FanoutMeasurement;
   drill?: DrillSectionResult;
   scrub?: ScrubSectionResult;
+  prune?: PruneSectionResult;
   /** The directory vault the drill and scrub sections share (bench-vault.ts): one CLI backup of the data set. */
   benchVault?: { dir: string; snapshotId: string; backupSeconds: number; sourceBytes: number };
   /** A section that failed, and why (its rows then show —). */
@@ -97,6 +99,15 @@ export function buildWorkflowRows(results: WorkflowResults, sections: readonly B
   if (sections.includes('scrub')) {
     const s = results.scrub;
     rows.push(atLeast('scrub --read-data MB/s', s?.scrub.best.mbPerSecond, s?.ceiling.best.mbPerSecond, SCRUB_TARGET, 0));
+  }
+  if (sections.includes('prune')) {
+    const p = results.prune;
+    const atMost = (figure: string, lifeboat: number | undefined, baseline: number | undefined, target: number, digits: number): WorkflowRow => {
+      const ratio = lifeboat !== undefined && baseline !== undefined && baseline > 0 ? lifeboat / baseline : undefined;
+      return { figure, lifeboat, baseline, ratio, target: `≤ ${target.toFixed(2)}×`, met: ratio === undefined ? undefined : ratio <= target, digits };
+    };
+    rows.push(atMost('prune s (vs restic forget --prune)', p?.lifeboat.pruneSeconds, p?.restic?.pruneSeconds, PRUNE_TIME_TARGET, 2));
+    rows.push(atMost('vault MiB after prune (vs restic repo)', p ? p.lifeboat.bytesAfter / 2 ** 20 : undefined, p?.restic ? p.restic.bytesAfter / 2 ** 20 : undefined, PRUNE_SIZE_TARGET, 1));
   }
   return rows;
 }
@@ -176,6 +187,16 @@ export function renderWorkflowReport(results: WorkflowResults): string {
         `ceiling = the same files read + SHA-256 + AES-256-GCM decrypt (1 MiB messages) on ${sc.ceiling.best.threads} threads, no decompression, ${sc.ceiling.best.seconds.toFixed(2)} s; best of ${sc.scrub.passes.length} alternating passes each; ` +
         `scrub${cpu(sc.scrub.best.selfCpuSeconds)}, ceiling${cpu(sc.ceiling.best.selfCpuSeconds)} (thread start-up included)` +
         (sc.mismatches.length ? `; MISMATCH: ${sc.mismatches.join('; ')}` : ''),
+    );
+  }
+  const pr = results.prune;
+  if (pr) {
+    const side = (name: string, s: { backupSeconds: number; bytesBefore: number; bytesAfter: number; pruneSeconds: number }): string =>
+      `${name} ${(s.bytesBefore / MiB).toFixed(1)} → ${(s.bytesAfter / MiB).toFixed(1)} MiB in ${s.pruneSeconds.toFixed(2)} s (backups ${s.backupSeconds.toFixed(1)} s)`;
+    lines.push(
+      `Prune: ${pr.backups} backups of the data set, ${(pr.changeFraction * 100).toFixed(0)} % changed between them, ${pr.forgotten} forgotten; ${side('Lifeboat (vault prune --grace 0)', pr.lifeboat)}` +
+        (pr.restic ? `; ${side('restic (forget --prune)', pr.restic)}` : '; restic not run') +
+        (pr.mismatches.length ? `; MISMATCH: ${pr.mismatches.join('; ')}` : '; the vault verifies with --read-data afterwards'),
     );
   }
   for (const [section, error] of Object.entries(results.errors)) lines.push(`Section ${section} failed: ${error}`);

@@ -17,6 +17,7 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   catalog: async () => (await import('./commands/catalog-commands.js')).registerCatalogCommands,
   doctor: async () => (await import('./commands/doctor-command.js')).registerDoctorCommand,
   scrub: async () => (await import('./commands/scrub-command.js')).registerScrubCommand,
+  prune: async () => (await import('./commands/prune-command.js')).registerPruneCommand,
   failover: async () => (await import('./commands/failover-command.js')).registerFailoverCommand,
   drill: async () => (await import('./commands/drill-commands.js')).registerDrillCommand,
   drills: async () => (await import('./commands/drill-commands.js')).registerDrillsCommands,

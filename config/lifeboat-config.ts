@@ -225,6 +225,16 @@ export const environmentSchema = z
       .optional(),
     /** Object Lock on both vaults; absent: vault objects can be deleted (by prune, or by anyone with the rights). */
     immutability: immutabilitySchema.optional(),
+    /** The scheduled prune of each vault (docs/FORMAT.md "Prune"); absent: daily, 25 h grace, 20 % repack threshold. */
+    prune: z
+      .strictObject({
+        schedule: scheduleExpression.optional(),
+        /** How long condemned objects wait before deletion: above the longest backup (the lease is 24.25 h). */
+        graceHours: z.number().positive('must be above 0 hours').max(24 * 365, 'must be at most a year').optional(),
+        /** Packs with more than this share of garbage are repacked. */
+        repackThreshold: z.number().min(0, 'must be at least 0').lt(1, 'must be below 1').optional(),
+      })
+      .optional(),
   })
   .refine((e) => e.primaryRegion !== e.drRegion, { message: 'drRegion must differ from primaryRegion', path: ['drRegion'] })
   .refine((e) => new Set(e.plans.map((p) => p.name)).size === e.plans.length, {

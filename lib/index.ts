@@ -3,7 +3,7 @@
  * systems. Most apps need only LifeboatProtection and LifeboatSource; the parts it is built from
  * are exported for apps that assemble their own.
  */
-export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions } from './constructs/lifeboat-protection';
+export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions, type LifeboatPruneOptions } from './constructs/lifeboat-protection';
 export { LifeboatSource, type S3BucketSourceOptions } from './constructs/lifeboat-source';
 export { type LifeboatPlan, type LifeboatRetention, type LifeboatObjectives } from './constructs/lifeboat-plan';
 export { LifeboatVault, type LifeboatVaultProps, type LifeboatVaultReplicaProps } from './constructs/lifeboat-vault';
@@ -11,6 +11,7 @@ export { BackupWorkflow, type BackupWorkflowProps } from './constructs/backup-wo
 export { RestoreWorkflow, type RestoreWorkflowProps } from './constructs/restore-workflow';
 export { CatalogRebuildWorkflow, type CatalogRebuildWorkflowProps } from './constructs/catalog-rebuild-workflow';
 export { ScrubWorkflow, type ScrubWorkflowProps, type ScrubSchedule } from './constructs/scrub-workflow';
+export { PruneWorkflow, type PruneWorkflowProps, type PruneSchedule } from './constructs/prune-workflow';
 export { BackupSchedules, type BackupSchedulesProps } from './constructs/backup-schedules';
 export { CatalogTable, type CatalogTableProps } from './constructs/catalog-table';
 export { FileSystemMount, type FileSystemAccess } from './constructs/file-system-mount';

@@ -37,6 +37,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       ...(env.fileSystem ? { fileSystem: env.fileSystem.efs } : {}),
       ...(env.scrub ? { scrub: env.scrub } : {}),
       ...(env.immutability ? { immutability: env.immutability } : {}),
+      ...(env.prune ? { prune: env.prune } : {}),
     });
     addOutputs(primary, dr, protection);
     for (const stack of [primary, dr]) Tags.of(stack).add('lifeboat:environment', env.name);

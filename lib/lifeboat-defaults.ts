@@ -49,6 +49,8 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'drill-compare': { memorySize: 1024, timeout: Duration.minutes(15) },
   'drill-cleanup': { memorySize: 512, timeout: Duration.minutes(15) },
   'drill-record': { memorySize: 256, timeout: Duration.minutes(2) },
+  // Marks from every snapshot, deletes and repacks (prune-workflow.ts); packs are read whole, one at a time.
+  'prune-vault': { memorySize: 2048, timeout: Duration.minutes(15) },
   // Checks every target of a plan and creates the missing buckets (failover-start.ts); one catalog query.
   'failover-start': { memorySize: 512, timeout: Duration.minutes(2) },
   // Pure arithmetic over the restore reports (failover-report.ts).
@@ -63,6 +65,9 @@ export const DEFAULT_SCRUB_SCHEDULE = 'rate(1 day)';
  * (lambdas/handlers/scrub-vaults.ts), so the schedule's input is `{}` unless another is given.
  */
 export const DEFAULT_SCRUB_FRACTION = 1 / 7;
+
+/** When each vault is pruned (EventBridge Scheduler, UTC): daily. Grace and repack threshold default to the handler's (vault/prune/prune-vault.ts). */
+export const DEFAULT_PRUNE_SCHEDULE = 'rate(1 day)';
 
 /** How long S3 server access logs are kept. */
 export const ACCESS_LOG_RETENTION_DAYS = 365;

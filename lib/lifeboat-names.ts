@@ -30,6 +30,9 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     /** The scrub runbook (docs/RUNBOOKS.md, "Scrub"), and its daily schedule of the same name. */
     scrubStateMachine: `${prefix}-scrub`,
     scrubSchedule: `${prefix}-scrub`,
+    /** The prune of each vault (docs/FORMAT.md "Prune"): one state machine and schedule in each region, same names. */
+    pruneStateMachine: `${prefix}-prune`,
+    pruneSchedule: `${prefix}-prune`,
     /** The drill workflow (docs/RUNBOOKS.md, "Drill"): one in each region, over that region's vault. */
     drillStateMachine: `${prefix}-drill`,
     /** A plan's drill schedule: `<prefix>-drill-<plan>`, in the region of the vault it drills. */

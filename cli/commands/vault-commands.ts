@@ -8,6 +8,8 @@ import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
 import { type ManifestEntry, RestoreIncompleteError, restoreSnapshot } from '../../vault';
 import { initVault, openVault, type Vault } from '../../vault';
+import { parsePruneSettings, pruneToEnd } from './prune-command';
+import { pruneReportLines } from './prune-report-lines';
 import { VaultError } from '../../vault';
 import { verifyVault, type VerifyReport } from '../../vault';
 import { type VaultStore } from '../../vault';
@@ -37,6 +39,7 @@ export type VaultBackupOptions = VaultAccessOptions & { parent?: string | false;
 export type VaultRestoreOptions = VaultAccessOptions & { include?: string; target: string; overwrite?: boolean; owner?: boolean; sparse?: boolean };
 export type VaultVerifyOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
 export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: string };
+export type VaultPruneOptions = VaultAccessOptions & { dryRun?: boolean; grace?: string; repackThreshold?: string; json?: boolean };
 
 export type VaultCommandDeps = { io: CliIo; env: NodeJS.ProcessEnv };
 const defaultDeps: VaultCommandDeps = { io: processIo, env: process.env };
@@ -250,6 +253,20 @@ function access(cmd: Command): Command {
     .option('--passphrase-env <VAR>', 'environment variable holding the vault passphrase');
 }
 
+/** `vault prune`: the prune of `lifeboat prune` on a vault given by location (docs/FORMAT.md "Prune"). */
+export function vaultPrune(options: VaultPruneOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
+  const { io, env } = { ...defaultDeps, ...deps };
+  return run(io, async () => {
+    const settings = parsePruneSettings(options);
+    if (typeof settings === 'string') throw new VaultError(settings);
+    const vault = await open(options, env, io);
+    const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false });
+    if (options.json) io.out(JSON.stringify(report, null, 2));
+    else for (const line of pruneReportLines(report, vault.location)) io.out(line);
+    return EXIT_OK;
+  });
+}
+
 export function registerVaultCommands(program: Command): void {
   const vault = program.command('vault').description('the vault engine: deduplicated, compressed, encrypted snapshots of a directory');
   const exit = (code: number): void => {
@@ -283,4 +300,10 @@ export function registerVaultCommands(program: Command): void {
     .option('--prefix <pathPrefix>', 'only entries under this path')
     .option('--json', 'one JSON object per line')
     .action(async (ref: string | undefined, o: VaultLsOptions) => exit(await vaultLs(ref, o)));
+  access(vault.command('prune').description('delete what no snapshot references (condemned now, deleted by a run after the grace period) and repack packs with too much garbage'))
+    .option('--dry-run', 'show what would be deleted, condemned and repacked, and the bytes freed; change nothing')
+    .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25); 0 deletes at once, only safe while no backup runs')
+    .option('--repack-threshold <share>', 'repack packs with more than this share of garbage (default 0.2)')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: VaultPruneOptions) => exit(await vaultPrune(o)));
 }

@@ -113,12 +113,12 @@ export class BackupWorkflow extends Construct {
     // Plan: opens the vault, creating it on first use (config + a wrapped key), and stores the plan.
     grantVaultObjects(plan, vault, ['s3:GetObject'], ['config', 'keys/*']);
     grantVaultObjects(plan, vault, ['s3:PutObject'], ['config', 'keys/*', 'plans/*']);
-    // Snapshot shard: reads the plan, the index and the parent's manifest; uploads packs, indexes, manifest pages and its part.
-    grantVaultObjects(snapshot, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'index/*', 'manifest/*', 'snapshots/*']);
+    // Snapshot shard: reads the plan, the index (less the packs prune condemned: prune/*) and the parent's manifest; uploads packs, indexes, manifest pages and its part.
+    grantVaultObjects(snapshot, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*']);
     grantVaultObjects(snapshot, vault, ['s3:PutObject'], ['index/*', 'manifest/*', 'parts/*']);
     grantVaultObjects(snapshot, vault, ['s3:PutObject', 's3:AbortMultipartUpload'], ['data/*']);
-    // Commit: merges parts into manifests and writes snapshots; removes its own snapshot objects again if it fails for good.
-    grantVaultObjects(commit, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'manifest/*', 'snapshots/*']);
+    // Commit: merges parts into manifests and writes snapshots (after checking prune's grace: prune/*); removes its own snapshot objects again if it fails for good.
+    grantVaultObjects(commit, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'manifest/*', 'snapshots/*', 'prune/*']);
     grantVaultObjects(commit, vault, ['s3:PutObject'], ['manifest/*', 'snapshots/*', 'parts/*']);
     grantVaultObjects(commit, vault, ['s3:DeleteObject'], ['snapshots/*', 'parts/*']);
     // Replicate: reads every committed object kind of the primary; writes them, the config and its own key object into the DR vault.
@@ -232,7 +232,7 @@ export class BackupWorkflow extends Construct {
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: definition, timeout: WORKFLOW_TIMEOUT });
 
     acknowledgeScopedWildcards(this, [
-      ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'].map((prefix) => vault.arnForObjects(prefix)),
+      ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*'].map((prefix) => vault.arnForObjects(prefix)),
       ...drObjects(['keys/*', ...REPLICATED_PREFIXES]),
       drKeyArns,
       ...(drCatalog ? [drCatalog.keyArns] : []),

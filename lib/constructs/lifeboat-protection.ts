@@ -1,7 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
+import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
 import { type LifeboatNames, lifeboatNames, maxPrefixLength, PREFIX_PATTERN } from '../lifeboat-names';
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { BackupSchedules } from './backup-schedules';
@@ -16,6 +16,7 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { LifeboatVault, type LifeboatVaultImmutability } from './lifeboat-vault';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
+import { PruneWorkflow } from './prune-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
 import { validatePlans } from './validated-plans';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
@@ -53,6 +54,25 @@ export type LifeboatScrubOptions = {
    * @default 1/7 (lifeboat-defaults.ts, DEFAULT_SCRUB_FRACTION): a weekly cycle run daily
    */
   readonly fraction?: number;
+};
+
+/** The scheduled prune of each vault (docs/FORMAT.md "Prune"). */
+export type LifeboatPruneOptions = {
+  /**
+   * When each vault's prune runs: an EventBridge Scheduler expression, in UTC.
+   * @default 'rate(1 day)' (lifeboat-defaults.ts, DEFAULT_PRUNE_SCHEDULE)
+   */
+  readonly schedule?: string;
+  /**
+   * How long condemned objects wait before a later run deletes them; must exceed the longest backup.
+   * @default 25 (the backup lease, 24 h 15 min, plus a margin)
+   */
+  readonly graceHours?: number;
+  /**
+   * Packs with more than this share of garbage (0 to below 1) have their live blobs rewritten.
+   * @default 0.2
+   */
+  readonly repackThreshold?: number;
 };
 
 export type LifeboatProtectionProps = {
@@ -96,6 +116,11 @@ export type LifeboatProtectionProps = {
    * @default no Object Lock
    */
   readonly immutability?: LifeboatVaultImmutability;
+  /**
+   * The prune runbook `<prefix>-prune` in each vault's region and its schedule of the same name.
+   * @default daily, the handler's grace and repack threshold
+   */
+  readonly prune?: LifeboatPruneOptions;
 };
 
 /**
@@ -135,6 +160,10 @@ export class LifeboatProtection extends Construct {
   readonly drCatalogRebuildWorkflow: CatalogRebuildWorkflow;
   /** The scrub runbook: the vaults read a slice at a time, each healed from the other; scheduled. */
   readonly scrubWorkflow: ScrubWorkflow;
+  /** The prune of the primary vault (this construct's stack). */
+  readonly pruneWorkflow: PruneWorkflow;
+  /** The prune of the DR vault (in `drStack`). */
+  readonly drPruneWorkflow: PruneWorkflow;
   readonly schedules: BackupSchedules;
   /** The EFS mount of the functions that touch files, when there is one. */
   readonly fileSystemMount?: FileSystemMount;
@@ -264,6 +293,15 @@ export class LifeboatProtection extends Construct {
       catalog: this.drCatalog.table,
       catalogKey: this.drCatalogKey,
     });
+    const pruneSchedule = {
+      name: names.pruneSchedule,
+      expression: props.prune?.schedule ?? DEFAULT_PRUNE_SCHEDULE,
+      ...(props.prune?.graceHours !== undefined ? { graceHours: props.prune.graceHours } : {}),
+      ...(props.prune?.repackThreshold !== undefined ? { repackThreshold: props.prune.repackThreshold } : {}),
+    };
+    const prune = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.pruneStateMachine, schedule: pruneSchedule };
+    this.pruneWorkflow = new PruneWorkflow(this, 'Prune', { ...prune, vault: this.vault.bucket, vaultKey: this.vault.key, vaultSide: 'primary', catalog: this.catalog.table });
+    this.drPruneWorkflow = new PruneWorkflow(drScope, 'Prune', { ...prune, vault: this.drVault.bucket, vaultKey: this.drVault.key, vaultSide: 'dr', catalog: this.drCatalog.table });
     this.schedules = new BackupSchedules(this, 'Schedules', {
       environmentName: this.environmentName,
       namePrefix: names.schedulePrefix,
@@ -304,6 +342,11 @@ export class LifeboatProtection extends Construct {
     // The plans' schedules are `<prefix>-<plan>`: a plan named scrub would take the scrub schedule's name.
     // Drill schedules are `<prefix>-drill-<plan>`: a plan named drill-x would take the name of plan x's drill schedule.
     for (const p of props.plans.filter((plan) => plan.name.startsWith('drill-'))) issues.push(`plans: plan "${p.name}" starts with "drill-"; its schedule would be named like a plan's drill schedule (<prefix>-drill-<plan>): rename the plan`);
+    const grace = props.prune?.graceHours;
+    if (grace !== undefined && !(Number.isFinite(grace) && grace > 0)) issues.push(`prune.graceHours: ${grace} must be a number of hours above 0 (and above the longest backup, 24.25 h)`);
+    const threshold = props.prune?.repackThreshold;
+    if (threshold !== undefined && !(Number.isFinite(threshold) && threshold >= 0 && threshold < 1)) issues.push(`prune.repackThreshold: ${threshold} must be at least 0 and below 1 (the share of garbage above which a pack is repacked)`);
+    if (props.plans.some((p) => p.name === 'prune')) issues.push('plans: a plan is named "prune"; its schedule would be named like the prune\'s (<prefix>-prune): rename the plan');
     if (props.plans.some((p) => p.name === 'scrub')) issues.push('plans: a plan is named "scrub"; its schedule would be named like the scrub\'s (<prefix>-scrub): rename the plan');
     if (!Token.isUnresolved(stack.region) && stack.region === props.drRegion) {
       issues.push(`drRegion: "${props.drRegion}" is the region of stack ${stack.stackName}; the DR vault must be in another region`);

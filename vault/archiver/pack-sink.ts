@@ -25,6 +25,8 @@ export type PackSinkContext = {
   readonly packsPerIndex: number;
   /** At most this long between a pack's upload and the index object that lists it, however slowly packs come. */
   readonly indexIntervalMs: number;
+  /** Packs a prune condemned: a blob found only there counts as absent and is stored again (docs/FORMAT.md §11). */
+  readonly condemnedPacks?: ReadonlySet<string>;
 };
 
 /** Packs uploading at once per sink; with the open one, a sink holds at most about (1 + this) × packSize of packs. */
@@ -73,10 +75,21 @@ export class PackSink {
     this.packs = this.newPack();
   }
 
+  /** Blobs of condemned packs this sink stored again (the index keeps their first, condemned, location). */
+  private readonly storedAgain = new Set<string>();
+
+  /** True when the blob is indexed in a pack no prune condemned (or was stored again by this sink). */
+  has(id: Buffer): boolean {
+    const condemned = this.ctx.condemnedPacks;
+    if (!condemned || condemned.size === 0) return this.ctx.index.has(id);
+    const loc = this.ctx.index.lookup(id);
+    return loc !== undefined && (!condemned.has(loc.packId) || this.storedAgain.has(id.toString('hex')));
+  }
+
   /** True when the blob is neither indexed nor claimed already: the caller stores it (and `put`s it). */
   claim(id: Buffer): boolean {
     const hex = id.toString('hex');
-    if (this.ctx.index.has(id) || this.inFlight.has(hex)) return false;
+    if (this.has(id) || this.inFlight.has(hex)) return false;
     this.inFlight.add(hex);
     return true;
   }
@@ -171,6 +184,7 @@ export class PackSink {
   private packStored(pack: IndexedPack): void {
     for (const e of pack.entries) {
       this.ctx.index.add(e.id, pack.packId, pack.length, e.offset, e.storedLength, e.rawLength);
+      if (this.ctx.condemnedPacks?.size) this.storedAgain.add(e.id.toString('hex'));
       this.inFlight.delete(e.id.toString('hex'));
     }
     this.unindexed.push(pack);

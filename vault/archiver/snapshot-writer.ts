@@ -45,6 +45,8 @@ export type SnapshotWriterContext = {
   readonly compressionLevel: number | null;
   /** Chunk memory, blob ids and sealing (codec.ts: on the codec worker threads, or in-thread); the writer does not know which. */
   readonly codec: Codec;
+  /** Packs a prune condemned: their blobs are not reused (docs/FORMAT.md §11). */
+  readonly condemnedPacks?: ReadonlySet<string>;
 };
 
 export type SnapshotWriterOptions = {
@@ -97,7 +99,7 @@ export class SnapshotWriter {
     const onError = (err: unknown): void => {
       this.failure ??= err;
     };
-    this.sink = new PackSink({ store: ctx.store, keys: ctx.keys, index: ctx.index, packSize: ctx.packSize, budget: this.budget, onError, packsPerIndex: options.packsPerIndex ?? 32, indexIntervalMs: options.indexIntervalMs ?? 30_000 });
+    this.sink = new PackSink({ store: ctx.store, keys: ctx.keys, index: ctx.index, packSize: ctx.packSize, budget: this.budget, onError, packsPerIndex: options.packsPerIndex ?? 32, indexIntervalMs: options.indexIntervalMs ?? 30_000, ...(ctx.condemnedPacks ? { condemnedPacks: ctx.condemnedPacks } : {}) });
     this.manifest = new ManifestWriter({ store: ctx.store, keys: ctx.keys, runEntries: options.runEntries ?? 100_000, onError });
   }
 
@@ -112,7 +114,7 @@ export class SnapshotWriter {
     if (!this.options.parent || changeToken === undefined) return null;
     const prev = await this.options.parent.find(path);
     if (!prev || prev.kind !== kind || prev.changeToken !== changeToken) return null;
-    for (const id of prev.content) if (!this.ctx.index.has(Buffer.from(id, 'hex'))) return null;
+    for (const id of prev.content) if (!this.sink.has(Buffer.from(id, 'hex'))) return null;
     return prev;
   }
 

@@ -125,10 +125,19 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   for (const snapshot of snapshots) {
     for (const id of snapshot.indexes) if (!listedIndexes.has(id)) missingIndexes.set(id, [...(missingIndexes.get(id) ?? []), snapshot.id]);
   }
-  for (const [id, by] of missingIndexes) {
-    problem(indexKey(id), `does not exist, but snapshot(s) ${by.join(', ')} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there)`);
-  }
-  const damagedIndexes = [...new Set(report.problems.map((p) => p.key).filter((k) => k.startsWith(INDEX_PREFIX)))];
+  // A listed index object that is gone is a problem only when blobs are missing with it: a prune's
+  // repack moves blobs into new packs and index objects and removes the old ones (FORMAT.md "Prune").
+  const snapshotsMissingBlobs = new Set<string>();
+  const missingIndexProblemsAt = report.problems.length;
+  const reportMissingIndexes = (): void => {
+    const found: VerifyProblem[] = [];
+    for (const [id, by] of missingIndexes) {
+      const hurt = by.filter((s) => snapshotsMissingBlobs.has(s));
+      if (hurt.length > 0) found.push({ key: indexKey(id), message: `does not exist, but snapshot(s) ${hurt.join(', ')} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there)` });
+    }
+    report.problems.splice(missingIndexProblemsAt, 0, ...found);
+  };
+  const damagedIndexes = [...new Set([...report.problems.map((p) => p.key), ...[...missingIndexes.keys()].map(indexKey)].filter((k) => k.startsWith(INDEX_PREFIX)))];
   const reached = new Set<string>();
   for (const snapshot of snapshots) {
     await guard(snapshotKey(snapshot.id), async () => {
@@ -153,11 +162,14 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
         });
       }
       if (missing.size > 0) {
+        snapshotsMissingBlobs.add(snapshot.id);
         const where = damagedIndexes.length > 0 ? `; they are probably in ${damagedIndexes.join(', ')}, reported above` : '';
         problem(snapshotKey(snapshot.id), `${entriesMissing} entries reference ${missing.size} blob(s) that no index lists (e.g. ${example})${where}`);
       }
     });
   }
+
+  reportMissingIndexes();
 
   // 4. Garbage: information only. A pack no index lists is what a killed backup leaves (packs are
   // stored before the index naming them), and so is a running backup's: it is reclaimed by a prune.

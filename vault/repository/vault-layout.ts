@@ -8,6 +8,9 @@ export const DATA_PREFIX = 'data/';
 export const INDEX_PREFIX = 'index/';
 export const MANIFEST_PREFIX = 'manifest/';
 export const SNAPSHOTS_PREFIX = 'snapshots/';
+/** Prune's state (docs/FORMAT.md "Prune"): condemnation batches and the grace every backup is held to. */
+export const CONDEMNED_PREFIX = 'prune/condemned/';
+export const PRUNE_POLICY_KEY = 'prune/policy';
 
 const HEX_ID = /^[0-9a-f]{64}$/;
 
@@ -19,6 +22,7 @@ export const packKey = (packId: string): string => `${DATA_PREFIX}${packId.slice
 export const indexKey = (id: string): string => `${INDEX_PREFIX}${id}`;
 export const manifestKey = (id: string): string => `${MANIFEST_PREFIX}${id}`;
 export const snapshotKey = (id: string): string => `${SNAPSHOTS_PREFIX}${id}`;
+export const condemnedKey = (id: string): string => `${CONDEMNED_PREFIX}${id}`;
 export const keyObjectKey = (id: string): string => `${KEYS_PREFIX}${id}`;
 
 /** The id at the end of a listed key when it has the expected shape, else null (foreign files are ignored). */

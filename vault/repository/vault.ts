@@ -21,6 +21,8 @@ import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapsh
 import { type VaultStore } from '../backend/vault-store';
 import { type SnapshotListing, unreadableSnapshotAdvice, type UnreadableSnapshot } from './snapshot-listing';
 import { mapBounded } from '../workers/bounded-concurrency';
+import { backupDurationLimit, loadCondemnedPacks } from '../prune/prune-state';
+import { BackupOutlivedGraceError } from '../prune/prune-errors';
 
 /** The detail of a corruption error, without the location and key its message starts with. */
 function corruptionDetail(err: VaultCorruptionError): string {
@@ -157,6 +159,8 @@ export class Vault {
    */
   onUnreadableSnapshot: (problem: UnreadableSnapshot) => void = () => undefined;
   readonly chunker: Chunker;
+  /** The clock commit measures a backup's duration with (tests inject one). */
+  now: () => number = Date.now;
 
   constructor(
     readonly store: VaultStore,
@@ -192,24 +196,24 @@ export class Vault {
     await mapBounded(ids, 8, async (id) => {
       const key = indexKey(id);
       const plain = await getSealedObject(this.store, this.keys, key, id, 'index');
-      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) =>
-        index.add(blobId, packId, packLength, offset, stored, raw),
-      );
+      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) => index.add(blobId, packId, packLength, offset, stored, raw));
     });
     return index;
   }
 
   /**
-   * A writer for one snapshot (or one shard of it). `parent` enables reuse of unchanged entries by
+   * A writer for one snapshot (or one shard of it). It does not reuse blobs of packs a prune
+   * condemned (docs/FORMAT.md §11): those are stored again. `parent` enables reuse of unchanged entries by
    * change token; `inline` keeps the codec work in this thread even when worker threads are up (tests of both codecs).
    */
   async newSnapshotWriter(options: { parent?: string | null; inline?: boolean } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<SnapshotWriter> {
     const index = await this.index();
+    const condemnedPacks = await loadCondemnedPacks(this.store, this.keys);
     const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
     const { inline, ...writerOptions } = options;
     const codec = codecFor(this.store, this.keys, { inline });
     return new SnapshotWriter(
-      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec },
+      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec, condemnedPacks },
       { ...writerOptions, parent },
     );
   }
@@ -240,11 +244,23 @@ export class Vault {
         bytesNew: sum((s) => s.bytesNew),
         bytesStored: sum((s) => s.bytesStored),
         blobsNew: sum((s) => s.blobsNew),
-        durationMs: input.startedAt ? Date.now() - input.startedAt.getTime() : 0,
+        durationMs: input.startedAt ? this.now() - input.startedAt.getTime() : 0,
       },
     };
+    await this.checkDurationWithinGrace(input.startedAt);
     const id = await putSealedObject(this.store, this.keys, snapshotKey, 'snapshot', encodeJson(record), null);
     return { ...record, id };
+  }
+
+  /**
+   * Right before the snapshot object is written (the commit point): a backup that ran longer than
+   * prune's grace refuses, since a sweep may have removed blobs it deduplicated against.
+   */
+  private async checkDurationWithinGrace(startedAt: Date | undefined): Promise<void> {
+    if (!startedAt) return;
+    const limit = await backupDurationLimit(this.store, this.keys);
+    const duration = this.now() - startedAt.getTime();
+    if (limit !== null && duration >= limit) throw new BackupOutlivedGraceError(this.location, duration, limit);
   }
 
   async loadSnapshot(id: string): Promise<Snapshot> {

@@ -67,6 +67,8 @@ describe('stacks and physical names of the JSON-config app', () => {
       failoverStateMachine: 'lifeboat-dev-failover',
       drCatalogKeyAlias: 'alias/lifeboat-dev-dr-catalog',
       primaryVaultKeyAlias: 'alias/lifeboat-dev-vault',
+      pruneSchedule: 'lifeboat-dev-prune',
+      pruneStateMachine: 'lifeboat-dev-prune',
       drVaultKeyAlias: 'alias/lifeboat-dev-dr-vault',
       restoreTargetPrefix: 'lifeboat-dev-restore-',
       schedulePrefix: 'lifeboat-dev-',
@@ -76,8 +78,8 @@ describe('stacks and physical names of the JSON-config app', () => {
     expect(named(primary, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.primaryAccessLogs, names.primaryVault]);
     expect(named(dr, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.drAccessLogs, names.drVault]);
     expect(named(primary, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
-    expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.drillStateMachine, names.restoreStateMachine, names.scrubStateMachine]);
-    expect(named(dr, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.catalogRebuildStateMachine, names.drillStateMachine, names.failoverStateMachine, names.restoreStateMachine]);
+    expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.drillStateMachine, names.pruneStateMachine, names.restoreStateMachine, names.scrubStateMachine]);
+    expect(named(dr, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.catalogRebuildStateMachine, names.drillStateMachine, names.failoverStateMachine, names.pruneStateMachine, names.restoreStateMachine]);
     expect(named(primary, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.primaryVaultKeyAlias]);
     expect(named(dr, 'AWS::KMS::Alias', 'AliasName').sort()).toEqual([names.drCatalogKeyAlias, names.drVaultKeyAlias]);
     expect(named(dr, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
@@ -226,7 +228,7 @@ describe('primary stack', () => {
     expect(actions).not.toContain('s3:DeleteObject');
     expect(actions.filter((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:Scan' && !a.startsWith('dynamodb:Describe'))).toEqual([]);
     expect(vaultKeysFor(statements, 's3:PutObject')).toEqual(['data/*', 'index/*', 'manifest/*', 'parts/*']);
-    expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'index/*', 'keys/*', 'manifest/*', 'plans/*', 'snapshots/*']);
+    expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'index/*', 'keys/*', 'manifest/*', 'plans/*', 'prune/*', 'snapshots/*']);
     // The record-failure function touches only the catalog.
     expect(JSON.stringify(policyOf('BackupRecordBackupFailureRole'))).not.toContain('s3:');
   });
@@ -249,6 +251,31 @@ describe('primary stack', () => {
     // The lock and failure functions never open the vault.
     expect(handlersWithKey).not.toEqual(expect.arrayContaining(['backup-lock']));
     expect(handlersWithKey).not.toEqual(expect.arrayContaining(['record-backup-failure']));
+  });
+
+  it('prunes each vault in its own region: <prefix>-prune loops Prune on its cursor, deletes only packs, indexes, manifests and batches, scheduled daily', () => {
+    for (const [template, home] of [[primary, undefined], [dr, 'dr']] as const) {
+      const machines = template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-prune' } });
+      const [machine] = Object.values(machines);
+      const definition = JSON.parse((machine?.Properties?.DefinitionString?.['Fn::Join'] as [string, unknown[]])[1].map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as {
+        StartAt: string;
+        States: Record<string, { Type: string; Next?: string; Choices?: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default?: string }>;
+      };
+      expect(definition.StartAt).toBe('Prune request');
+      expect(definition.States['Prune request']?.Next).toBe('Prune');
+      expect(definition.States['Prune']?.Next).toBe('Prune finished?');
+      expect(definition.States['Prune finished?']?.Choices).toEqual([{ Variable: '$.prune.done', BooleanEquals: true, Next: 'Prune report' }]);
+      expect(definition.States['Prune finished?']?.Default).toBe('Prune');
+      template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'lifeboat-dev-prune', ScheduleExpression: 'rate(1 day)', Target: Match.objectLike({ Input: '{}' }) });
+      const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => (f.Properties?.Environment?.Variables as Record<string, unknown>).LIFEBOAT_HANDLER === 'prune-vault');
+      expect((fn?.Properties?.Environment?.Variables as Record<string, unknown>).LIFEBOAT_HOME_VAULT).toBe(home);
+      const role = (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${role}"`))
+        .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+      expect(vaultKeysFor(statements, 's3:DeleteObject')).toEqual(['data/*', 'index/*', 'manifest/*', 'prune/condemned/*']);
+      expect(vaultKeysFor(statements, 's3:PutObject')).toEqual(['data/*', 'index/*', 'prune/*']);
+    }
   });
 
   it('replicates after commit and before the lock is released, looping until the DR vault is up to date', () => {

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { pruneCursorSchema, pruneVault } from '../../vault';
+import { lifeboatHandler } from '../runtime/lifeboat-handler';
+
+/** Time kept back from the Lambda timeout: the step in flight (one pack's repack, one delete) finishes and the result returns. */
+const RESERVE_MS = 90_000;
+/** Locked keys named in the output at most (the rest are counted): the state machine's payload stays small. */
+const LOCKED_NAMED = 20;
+
+// The request is strict: a misspelt field ("gracehours") is refused rather than silently falling back to a default.
+const requestSchema = z
+  .object({
+    graceHours: z.number({ message: 'must be a number of hours' }).nonnegative({ message: 'must not be negative' }).optional(),
+    repackThreshold: z.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).lt(1, { message: 'must be below 1' }).optional(),
+    dryRun: z.boolean({ message: 'must be true or false' }).default(false),
+  })
+  .strict();
+
+/**
+ * The workflow's state: the execution's input as `request`, and this step's previous result as
+ * `prune` (its cursor is where this invocation resumes). Other fields (an earlier step's result) are ignored.
+ */
+const inputSchema = z.object({
+  request: requestSchema.default({ dryRun: false }),
+  prune: z.object({ cursor: pruneCursorSchema.optional() }).optional(),
+});
+
+/**
+ * The Prune step of `<prefix>-prune`: prunes the function's home vault (the primary in the primary
+ * stack, the DR vault in the DR stack; docs/FORMAT.md "Prune"). Returns `done: false` with a cursor
+ * when the time ran out; the workflow invokes it again with that cursor.
+ */
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune request' }, async (input, runtime, invocation) => {
+  const remaining = invocation?.getRemainingTimeInMillis();
+  const vault = await runtime.openVault(runtime.config.homeVault);
+  const { request } = input;
+  const cursor = input.prune?.cursor;
+  const result = await pruneVault(vault, {
+    ...(request.graceHours !== undefined ? { graceMs: Math.round(request.graceHours * 3_600_000) } : {}),
+    ...(request.repackThreshold !== undefined ? { repackThreshold: request.repackThreshold } : {}),
+    dryRun: request.dryRun,
+    ...(cursor ? { cursor } : {}),
+    ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
+  });
+  const { report } = result;
+  const locked = report.locked.slice(0, LOCKED_NAMED);
+  const bounded = { ...report, locked, lockedCount: report.locked.length };
+  return {
+    vault: runtime.config.homeVault,
+    done: result.done,
+    ...(result.cursor ? { cursor: { phase: result.cursor.phase, report: { ...result.cursor.report, locked } } } : {}),
+    report: bounded,
+  };
+});

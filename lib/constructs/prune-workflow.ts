@@ -1,0 +1,151 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
+import { lifeboatTask } from './lifeboat-task';
+import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { plansInStack } from './plans-in-stack';
+import { homeVaultEnvironment } from './restore-functions';
+import { validatePlans } from './validated-plans';
+
+/** The prune's EventBridge Scheduler schedule and the request it starts the state machine with. */
+export type PruneSchedule = {
+  /** Physical name of the schedule (lifeboatNames' pruneSchedule). */
+  readonly name: string;
+  /** A Scheduler expression, e.g. `rate(1 day)`, in UTC. */
+  readonly expression: string;
+  /** @default the handler's default (25 h: the backup lease plus a margin) */
+  readonly graceHours?: number;
+  /** @default the handler's default (0.2) */
+  readonly repackThreshold?: number;
+};
+
+export type PruneWorkflowProps = {
+  readonly environmentName: string;
+  /** Physical name of the state machine (`<prefix>-prune`, the same in both regions). */
+  readonly stateMachineName: string;
+  readonly plans: readonly LifeboatPlan[];
+  /** The vault this workflow prunes, in the workflow's stack, and which one it is. */
+  readonly vault: s3.IBucket;
+  readonly vaultKey: kms.IKey;
+  readonly vaultSide: 'primary' | 'dr';
+  /** The catalog of the workflow's region: only named to the function (the runtime requires it); the prune does not touch it. */
+  readonly catalog: dynamodb.ITable;
+  /** @default no schedule */
+  readonly schedule?: PruneSchedule;
+};
+
+/** What the prune reads (docs/FORMAT.md §1 and §11): the whole vault but nothing outside it. */
+const VAULT_READ_KEYS = ['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*', 'prune/*'];
+/** What it writes: repacked packs, their index objects, condemnation batches and the policy. */
+const VAULT_WRITE_KEYS = ['data/*', 'index/*', 'prune/*'];
+/** What it may delete: swept packs, index and manifest objects, and swept batches. Never snapshots, keys or config. */
+const VAULT_DELETE_KEYS = ['data/*', 'index/*', 'manifest/*', 'prune/condemned/*'];
+/** A prune runs a few invocations of at most 15 minutes each; the execution is stopped well after that. */
+const WORKFLOW_TIMEOUT = Duration.hours(6);
+
+/**
+ * The prune of one vault (docs/FORMAT.md §11, "Prune"): `<prefix>-prune`, in each vault's region.
+ * The first state, "Prune request", keeps the execution's input as `$.request` (graceHours,
+ * repackThreshold, dryRun); the Prune task then sweeps due condemnation batches, condemns and
+ * repacks, and runs again with its cursor while it answers `done: false`. The execution's output
+ * is the prune report. Steps that must come first (the retention's Forget) go in front of the Prune task.
+ *
+ * Access: read every vault object kind and list the bucket; write packs, index objects and prune/
+ * objects; delete packs, index and manifest objects and condemnation batches — never snapshots,
+ * key objects or config; the vault key for Decrypt (read) and GenerateDataKey (SSE-KMS writes).
+ */
+export class PruneWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly function: LifeboatFunction;
+  /** The state that receives the execution's input; Prune follows it. */
+  readonly firstState: sfn.Pass;
+  /** The Prune task: a step placed in front of it ends with `.next(pruneTask)`. */
+  readonly pruneTask: sfn.TaskStateBase;
+  readonly schedule?: scheduler.CfnSchedule;
+
+  constructor(scope: Construct, id: string, props: PruneWorkflowProps) {
+    super(scope, id);
+    const { plans } = validatePlans(this, 'PruneWorkflow', { plans: props.plans });
+    const stack = Stack.of(this);
+    const home = { side: props.vaultSide, bucket: props.vault, key: props.vaultKey };
+    const prune = new LifeboatFunction(this, 'PruneVault', {
+      handler: 'prune-vault',
+      environment: {
+        LIFEBOAT_ENVIRONMENT: props.environmentName,
+        ...homeVaultEnvironment(stack, home),
+        CATALOG_TABLE: props.catalog.tableName,
+        LIFEBOAT_PLANS: stack.toJsonString(plansInStack(this, plans)),
+      },
+    });
+    this.function = prune;
+    const objects = (keys: readonly string[]) => keys.map((k) => props.vault.arnForObjects(k));
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(VAULT_READ_KEYS) }));
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(VAULT_WRITE_KEYS) }));
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: objects(VAULT_DELETE_KEYS) }));
+    // Listing: the prune lists every prefix, and S3 answers a missing key 404 (not 403) only with it.
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn] }));
+
+    this.firstState = new sfn.Pass(this, 'Prune request', {
+      comment: 'Keeps the execution\'s input ({"graceHours"?, "repackThreshold"?, "dryRun"?}) as $.request for every Prune invocation.',
+      parameters: { 'request.$': '$' },
+    });
+    const pruneTask = lifeboatTask(
+      this,
+      'Prune',
+      'Prunes the vault (docs/FORMAT.md "Prune"): deletes what condemnation batches older than the grace name and no snapshot references again, condemns what no snapshot references now, repacks packs with more garbage than the threshold. Answers done: false with a cursor when its time runs out.',
+      prune,
+      '$.prune',
+    );
+    this.pruneTask = pruneTask;
+    const finished = new sfn.Choice(this, 'Prune finished?', { comment: 'Runs Prune again from its cursor until it answers done: true.' });
+    const report = new sfn.Succeed(this, 'Prune report', { comment: 'The execution\'s output is the prune report: deleted, condemned, repacked, bytes freed, locked.', outputPath: '$.prune' });
+    const failureReport = failureReportState(this, {
+      reportComment: 'Collects the error and cause of the failed prune with the request and execution name, for the Fail state and the execution history.',
+      failName: 'Prune failed',
+      failComment: 'Fails the execution with the prune\'s own error name and message.',
+    });
+    pruneTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+    finished.when(sfn.Condition.booleanEquals('$.prune.done', true), report).otherwise(pruneTask);
+
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: this.firstState.next(pruneTask).next(finished), timeout: WORKFLOW_TIMEOUT });
+    if (props.schedule) this.schedule = this.addSchedule(props.environmentName, props.vaultSide, props.schedule);
+
+    acknowledgeScopedWildcards(this, [...new Set([...objects(VAULT_READ_KEYS), ...objects(VAULT_WRITE_KEYS), ...objects(VAULT_DELETE_KEYS)]), `${prune.functionArn}:*`]);
+    for (const role of [prune.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
+  }
+
+  /** As ScrubWorkflow: a role that may start this one state machine, and the schedule. */
+  private addSchedule(environmentName: string, side: 'primary' | 'dr', schedule: PruneSchedule): scheduler.CfnSchedule {
+    const role = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: `Lifeboat ${environmentName}: starts scheduled prunes of the ${side} vault`,
+    });
+    this.stateMachine.grantStartExecution(role);
+    const input = {
+      ...(schedule.graceHours !== undefined ? { graceHours: schedule.graceHours } : {}),
+      ...(schedule.repackThreshold !== undefined ? { repackThreshold: schedule.repackThreshold } : {}),
+    };
+    return new scheduler.CfnSchedule(this, 'Schedule', {
+      name: schedule.name,
+      description: `Lifeboat prune of ${environmentName}'s ${side} vault: unreferenced objects condemned, those condemned a grace period ago deleted, packs repacked`,
+      scheduleExpression: schedule.expression,
+      scheduleExpressionTimezone: 'UTC',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.stateMachine.stateMachineArn,
+        roleArn: role.roleArn,
+        input: JSON.stringify(input),
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+  }
+}

@@ -1,0 +1,372 @@
+import * as fc from 'fast-check';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { type VaultStore } from '../../../../vault/backend/vault-store';
+import { verifyVault } from '../../../../vault/checker/verify';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { BackupOutlivedGraceError } from '../../../../vault/prune/prune-errors';
+import { loadCondemnedBatches } from '../../../../vault/prune/prune-state';
+import { pruneVault, type PruneOptions, type PruneReport } from '../../../../vault/prune/prune-vault';
+import { initVault, Vault } from '../../../../vault/repository/vault';
+import { DATA_PREFIX, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { readEntry } from '../../../../vault/restorer/restore';
+import { ObjectLockedError } from '../../../../vault/vault-errors';
+import { listedKeys, pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
+
+/** 1–16 KiB chunks, 16 KiB packs: a few dozen KiB of data make many packs. */
+const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
+const HOUR = 3_600_000;
+const GRACE = HOUR;
+
+type Source = Map<string, Buffer>;
+
+/** A vault on a memory store with a settable clock (prune and commit read it). */
+async function newVault(store: VaultStore = new MemoryVaultStore()): Promise<{ vault: Vault; clock: { t: number }; reopen: (s?: VaultStore) => Vault }> {
+  const provider = new PassphraseKeyProvider('prune test', { N: 1024, r: 8, p: 1 });
+  const made = await initVault(store, provider, TUNING);
+  const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
+  const reopen = (s: VaultStore = store): Vault => {
+    const v = new Vault(s, made.keys, made.config);
+    v.now = () => clock.t;
+    return v;
+  };
+  return { vault: reopen(), clock, reopen };
+}
+
+async function backup(vault: Vault, source: Source, startedAt?: Date): Promise<string> {
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  for (const [path, content] of [...source].sort(([a], [b]) => a.localeCompare(b))) await writer.add({ path, kind: 'object', meta: {}, content });
+  const part = await writer.finish();
+  return (await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part], ...(startedAt ? { startedAt } : {}) })).id;
+}
+
+async function expectRestores(vault: Vault, kept: ReadonlyMap<string, Source>): Promise<void> {
+  for (const [id, source] of kept) {
+    const snapshot = await vault.loadSnapshot(id);
+    for (const [path, content] of source) {
+      const parts: Buffer[] = [];
+      for await (const b of readEntry(vault, snapshot, path)) parts.push(b);
+      expect(Buffer.concat(parts).equals(content)).toBe(true);
+    }
+  }
+}
+
+async function expectVerifies(vault: Vault): Promise<void> {
+  const report = await verifyVault(vault, { readData: true });
+  expect(report.problems).toEqual([]);
+}
+
+function prune(vault: Vault, clock: { t: number }, options: PruneOptions = {}): Promise<PruneReport> {
+  return pruneVault(vault, { graceMs: GRACE, now: () => clock.t, ...options }).then((r) => {
+    expect(r.done).toBe(true);
+    return r.report;
+  });
+}
+
+async function storedBytes(store: VaultStore): Promise<number> {
+  let n = 0;
+  for (const key of await listedKeys(store, DATA_PREFIX)) n += (await store.get(key)).length;
+  return n;
+}
+
+const data = (seed: number, n = 12 * 1024): Buffer => pseudoRandomBytes(n, seed);
+
+describe('pruneVault', () => {
+  it('condemns what forgotten snapshots alone used, deletes it only after the grace, and every kept snapshot restores', async () => {
+    const { vault, clock, reopen } = await newVault();
+    const a = new Map([['x', data(1)], ['y', data(2)]]);
+    const b = new Map([['x', data(1)], ['z', data(3)]]);
+    const idA = await backup(vault, a);
+    const idB = await backup(vault, b);
+    await vault.store.delete(snapshotKey(idA));
+    const before = await storedBytes(vault.store);
+
+    const dry = await prune(reopen(), clock, { dryRun: true });
+    expect(dry.dryRun).toBe(true);
+    expect(dry.packsCondemned + dry.packsRepacked).toBeGreaterThan(0);
+    expect(await loadCondemnedBatches(vault.store, vault.keys)).toEqual([]);
+
+    const first = await prune(reopen(), clock);
+    expect(first.packsDeleted).toBe(0);
+    expect(first.packsCondemned).toBeGreaterThan(0);
+    expect(await storedBytes(vault.store)).toBeGreaterThanOrEqual(before);
+    await expectVerifies(reopen());
+
+    clock.t += GRACE - 1;
+    expect((await prune(reopen(), clock)).packsDeleted).toBe(0);
+    clock.t += 2;
+    const swept = await prune(reopen(), clock);
+    expect(swept.packsDeleted).toBeGreaterThan(0);
+    expect(swept.bytesFreed).toBeGreaterThan(0);
+    expect(await storedBytes(vault.store)).toBeLessThan(before);
+    await expectRestores(reopen(), new Map([[idB, b]]));
+    await expectVerifies(reopen());
+  });
+
+  it('folds a blob stored twice by parallel writers into one pack', async () => {
+    const { vault, clock, reopen } = await newVault();
+    const content = data(7, 64 * 1024);
+    // Two shards of one snapshot, started together: neither sees the other's blobs.
+    const w1 = await vault.newSnapshotWriter({ inline: true });
+    const w2 = await vault.newSnapshotWriter({ inline: true });
+    await w1.add({ path: 'a', kind: 'object', meta: {}, content });
+    await w2.add({ path: 'b', kind: 'object', meta: {}, content });
+    const id = (await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await w1.finish(), await w2.finish()] })).id;
+    const doubled = await storedBytes(vault.store);
+    const first = await prune(reopen(), clock);
+    expect(first.packsCondemned).toBeGreaterThan(0);
+    clock.t += GRACE;
+    await prune(reopen(), clock);
+    const after = await storedBytes(vault.store);
+    expect(after).toBeLessThan(doubled * 0.6);
+    await expectRestores(reopen(), new Map([[id, new Map([['a', content], ['b', content]])]]));
+    await expectVerifies(reopen());
+  });
+
+  it('repacks a pack whose garbage exceeds the threshold; the old pack is condemned, not deleted at once', async () => {
+    const { vault, clock, reopen } = await newVault();
+    // Small files share packs: forgetting one leaves its pack partly garbage.
+    const a = new Map([['keep', data(11, 3000)], ['drop', data(12, 9000)]]);
+    const idA = await backup(vault, a);
+    const idKeep = await backup(vault, new Map([['keep', data(11, 3000)]]));
+    await vault.store.delete(snapshotKey(idA));
+    const packsBefore = await listedKeys(vault.store, DATA_PREFIX);
+    const report = await prune(reopen(), clock);
+    expect(report.packsRepacked).toBe(1);
+    expect(report.newPacks).toBe(1);
+    for (const key of packsBefore) expect(await vault.store.has(key)).toBe(true);
+    // A restore that loaded the index before the prune still reads the old pack.
+    await expectRestores(reopen(), new Map([[idKeep, new Map([['keep', data(11, 3000)]])]]));
+    clock.t += GRACE;
+    await prune(reopen(), clock);
+    const packsAfter = await listedKeys(vault.store, DATA_PREFIX);
+    expect(packsAfter.filter((k) => packsBefore.includes(k))).toEqual([]);
+    expect(packsAfter).toHaveLength(1);
+    await expectRestores(reopen(), new Map([[idKeep, new Map([['keep', data(11, 3000)]])]]));
+    await expectVerifies(reopen());
+  });
+
+  it('a backup that deduplicated against blobs a prune condemns while it runs commits, and the sweep spares them', async () => {
+    const { vault, clock, reopen } = await newVault();
+    const old = new Map([['x', data(21)]]);
+    const idOld = await backup(vault, old);
+    // The backup starts: its dedup index holds the old blobs.
+    const running = reopen();
+    const startedAt = new Date(clock.t);
+    const writer = await running.newSnapshotWriter({ inline: true });
+    // Meanwhile the old snapshot is forgotten and a prune condemns its packs.
+    await vault.store.delete(snapshotKey(idOld));
+    expect((await prune(reopen(), clock)).packsCondemned).toBeGreaterThan(0);
+    await writer.add({ path: 'x', kind: 'object', meta: {}, content: data(21) });
+    const part = await writer.finish();
+    expect(part.stats.blobsNew).toBe(0);
+    clock.t += GRACE / 2;
+    const id = (await running.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part], startedAt })).id;
+    clock.t += GRACE;
+    const sweep = await prune(reopen(), clock);
+    expect(sweep.spared).toBeGreaterThan(0);
+    expect(sweep.packsDeleted).toBe(0);
+    await expectRestores(reopen(), new Map([[id, old]]));
+    await expectVerifies(reopen());
+  });
+
+  it('a backup that starts after a condemnation stores the condemned blobs again instead of reusing them', async () => {
+    const { vault, clock, reopen } = await newVault();
+    const idOld = await backup(vault, new Map([['x', data(31)]]));
+    await vault.store.delete(snapshotKey(idOld));
+    await prune(reopen(), clock);
+    const writer = await reopen().newSnapshotWriter({ inline: true });
+    await writer.add({ path: 'x', kind: 'object', meta: {}, content: data(31) });
+    const part = await writer.finish();
+    expect(part.stats.blobsNew).toBeGreaterThan(0);
+    const id = (await reopen().commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part] })).id;
+    clock.t += GRACE;
+    const sweep = await prune(reopen(), clock);
+    expect(sweep.packsDeleted).toBeGreaterThan(0);
+    await expectRestores(reopen(), new Map([[id, new Map([['x', data(31)]])]]));
+    await expectVerifies(reopen());
+  });
+
+  it('a backup that ran longer than the grace refuses to commit, naming the grace', async () => {
+    const { vault, clock } = await newVault();
+    await prune(vault, clock);
+    const startedAt = new Date(clock.t);
+    clock.t += GRACE;
+    await expect(backup(vault, new Map([['x', data(41)]]), startedAt)).rejects.toThrow(BackupOutlivedGraceError);
+    await expect(backup(vault, new Map([['x', data(41)]]), startedAt)).rejects.toThrow(/longer than the vault's prune grace of 1\.00 h/);
+    clock.t -= 1;
+    await expect(backup(vault, new Map([['x', data(41)]]), startedAt)).resolves.toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('skips a delete Object Lock refuses, reports it, and deletes it in a later run', async () => {
+    const memory = new MemoryVaultStore();
+    let locked = true;
+    const lockedPacks = requiredMethodsStore(memory, {
+      delete: async (key) => {
+        if (locked && key.startsWith(DATA_PREFIX)) throw new ObjectLockedError(memory.location, key, 'retention until tomorrow');
+        return memory.delete(key);
+      },
+    });
+    const { vault, clock, reopen } = await newVault(memory);
+    const id = await backup(vault, new Map([['x', data(51)]]));
+    const keep = await backup(vault, new Map([['y', data(52)]]));
+    await memory.delete(snapshotKey(id));
+    await prune(reopen(lockedPacks), clock);
+    clock.t += GRACE;
+    const refused = await prune(reopen(lockedPacks), clock);
+    expect(refused.locked.length).toBeGreaterThan(0);
+    expect(refused.packsDeleted).toBe(0);
+    await expectVerifies(reopen());
+    locked = false;
+    const later = await prune(reopen(lockedPacks), clock);
+    expect(later.packsDeleted).toBe(refused.locked.length);
+    expect(later.locked).toEqual([]);
+    await expectRestores(reopen(), new Map([[keep, new Map([['y', data(52)]])]]));
+    await expectVerifies(reopen());
+  });
+
+  it('with a deadline returns a cursor, and the next call resumes and finishes', async () => {
+    const { vault, clock, reopen } = await newVault();
+    const a = new Map([['a', data(61, 6000)], ['b', data(62, 6000)], ['c', data(63, 6000)], ['d', data(64, 6000)]]);
+    const id = await backup(vault, a);
+    const keep = new Map([['a', data(61, 6000)], ['c', data(63, 6000)]]);
+    const idKeep = await backup(vault, keep);
+    await vault.store.delete(snapshotKey(id));
+    // A clock that passes the deadline after the first step.
+    let ticks = 0;
+    const first = await pruneVault(reopen(), { graceMs: GRACE, now: () => clock.t + ticks++ * 1000, deadline: clock.t + 1500, repackThreshold: 0 });
+    expect(first.done).toBe(false);
+    expect(first.cursor).toBeDefined();
+    const second = await pruneVault(reopen(), { graceMs: GRACE, now: () => clock.t, cursor: first.cursor, repackThreshold: 0 });
+    expect(second.done).toBe(true);
+    await expectRestores(reopen(), new Map([[idKeep, keep]]));
+    await expectVerifies(reopen());
+  });
+});
+
+describe('pruneVault after a crash', () => {
+  /** A store that dies (every later write throws) at the first write `when` picks. */
+  function dyingAt(inner: VaultStore, when: (op: 'put' | 'delete', key: string) => boolean): VaultStore {
+    let dead = false;
+    const check = (op: 'put' | 'delete', key: string): void => {
+      if (!dead && when(op, key)) dead = true;
+      if (dead) throw new Error('crashed');
+    };
+    return requiredMethodsStore(inner, {
+      put: async (k, b) => {
+        check('put', k);
+        return inner.put(k, b);
+      },
+      delete: async (k) => {
+        check('delete', k);
+        return inner.delete(k);
+      },
+    });
+  }
+
+  async function history(): Promise<{ memory: MemoryVaultStore; clock: { t: number }; reopen: (s?: VaultStore) => Vault; kept: Map<string, Source> }> {
+    const memory = new MemoryVaultStore();
+    const { clock, reopen } = await newVault(memory);
+    const first = new Map([['a', data(71, 3000)], ['b', data(72, 9000)], ['c', data(73, 20000)]]);
+    const second = new Map([['a', data(71, 3000)], ['c', data(73, 20000)]]);
+    const idFirst = await backup(reopen(), first);
+    const idSecond = await backup(reopen(), second);
+    await memory.delete(snapshotKey(idFirst));
+    return { memory, clock, reopen, kept: new Map([[idSecond, second]]) };
+  }
+
+  it('crashed between mark and sweep (at its first delete): the vault verifies, and the next run finishes', async () => {
+    const { memory, clock, reopen, kept } = await history();
+    await prune(reopen(), clock);
+    clock.t += GRACE;
+    await expect(pruneVault(reopen(dyingAt(memory, (op) => op === 'delete')), { graceMs: GRACE, now: () => clock.t })).rejects.toThrow('crashed');
+    await expectVerifies(reopen());
+    const next = await prune(reopen(), clock);
+    expect(next.packsDeleted).toBeGreaterThan(0);
+    expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+    await expectRestores(reopen(), kept);
+    await expectVerifies(reopen());
+  });
+
+  it('crashed between repack and delete (new packs stored, their index not yet): the next runs fold the copies and finish', async () => {
+    const { memory, clock, reopen, kept } = await history();
+    await expect(pruneVault(reopen(dyingAt(memory, (op, key) => op === 'put' && key.startsWith('index/'))), { graceMs: GRACE, now: () => clock.t })).rejects.toThrow('crashed');
+    await expectRestores(reopen(), kept);
+    await expectVerifies(reopen());
+    await prune(reopen(), clock);
+    clock.t += GRACE;
+    await prune(reopen(), clock);
+    clock.t += GRACE;
+    await prune(reopen(), clock);
+    await expectRestores(reopen(), kept);
+    const report = await verifyVault(reopen(), { readData: true });
+    expect(report.problems).toEqual([]);
+    expect(report.unreferenced).toEqual([]);
+  });
+});
+
+/** A store whose every put and delete after the n-th throws, as if the process died there. */
+function crashingAfter(inner: VaultStore, writes: number): VaultStore {
+  let n = 0;
+  const step = (): void => {
+    if (++n > writes) throw new Error('crashed');
+  };
+  return requiredMethodsStore(inner, {
+    put: async (k, b) => {
+      step();
+      return inner.put(k, b);
+    },
+    delete: async (k) => {
+      step();
+      return inner.delete(k);
+    },
+  });
+}
+
+describe('pruneVault under random histories with crashes', () => {
+  it('after every step, every kept snapshot restores equal to its source and the vault verifies with read-data', async () => {
+    const step = fc.oneof(
+      fc.record({ op: fc.constant('backup' as const), seed: fc.integer({ min: 1, max: 1000 }) }),
+      fc.record({ op: fc.constant('forget' as const), pick: fc.nat() }),
+      fc.record({ op: fc.constant('prune' as const), crashAfter: fc.option(fc.integer({ min: 0, max: 12 })), advance: fc.boolean() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 3, maxLength: 6 }), async (steps) => {
+        const memory = new MemoryVaultStore();
+        const { clock, reopen } = await newVault(memory);
+        const kept = new Map<string, Source>();
+        let source: Source = new Map([['f1', data(1, 8000)], ['f2', data(2, 8000)], ['f3', data(3, 8000)]]);
+        for (const s of steps) {
+          if (s.op === 'backup') {
+            // Change one file, keep the others (dedup against earlier packs).
+            source = new Map(source);
+            source.set(`f${(s.seed % 3) + 1}`, data(s.seed, 4000 + (s.seed % 5) * 1000));
+            kept.set(await backup(reopen(), source), source);
+          } else if (s.op === 'forget' && kept.size > 0) {
+            const id = [...kept.keys()][s.pick % kept.size] as string;
+            kept.delete(id);
+            await memory.delete(snapshotKey(id));
+          } else if (s.op === 'prune') {
+            if (s.advance) clock.t += GRACE;
+            const store = s.crashAfter === null ? memory : crashingAfter(memory, s.crashAfter);
+            await pruneVault(reopen(store), { graceMs: GRACE, now: () => clock.t, repackThreshold: 0.2 }).catch((err: unknown) => {
+              if (!(err instanceof Error && err.message === 'crashed')) throw err;
+            });
+          }
+          await expectRestores(reopen(), kept);
+          // A backup only adds; what prune and forget take away is what must keep verifying.
+          if (s.op !== 'backup') await expectVerifies(reopen());
+        }
+        // A clean run after the grace finishes whatever a crash left.
+        clock.t += GRACE;
+        await prune(reopen(), clock);
+        clock.t += GRACE;
+        await prune(reopen(), clock);
+        await expectRestores(reopen(), kept);
+        const report = await verifyVault(reopen(), { readData: true });
+        expect(report.problems).toEqual([]);
+        expect(report.unreferenced.filter((u) => u.kind === 'pack')).toEqual([]);
+      }),
+      { numRuns: 3, seed: 14 },
+    );
+  });
+});

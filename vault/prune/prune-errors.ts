@@ -1,0 +1,23 @@
+import { VaultError } from '../vault-errors';
+
+/**
+ * A backup ran longer than prune's grace period and may not commit: a prune may have condemned
+ * (and, once the grace passed, deleted) blobs it deduplicated against when it started, so its
+ * snapshot could reference data that is gone (docs/FORMAT.md "Prune").
+ */
+export class BackupOutlivedGraceError extends VaultError {
+  override name = 'BackupOutlivedGraceError';
+  constructor(
+    readonly location: string,
+    readonly durationMs: number,
+    readonly graceMs: number,
+  ) {
+    super(
+      `${location}: this backup ran ${formatHours(durationMs)}, longer than the vault's prune grace of ${formatHours(graceMs)}, so it is not committed: blobs it reused may have been pruned meanwhile. Run the backup again (it reuses what it uploaded), or raise prune's grace (environment.prune.graceHours, lifeboat prune --grace) above the longest backup.`,
+    );
+  }
+}
+
+function formatHours(ms: number): string {
+  return `${(ms / 3_600_000).toFixed(2)} h`;
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { decodeJson, encodeJson, getSealedObject, putSealedObject } from '../crypto/sealed-object';
+import { objectContext, seal } from '../crypto/sealed-codec';
+import { type VaultKeys } from '../crypto/vault-keys';
+import { type VaultStore } from '../backend/vault-store';
+import { CONDEMNED_PREFIX, condemnedKey, idFromKey, PRUNE_POLICY_KEY } from '../repository/vault-layout';
+import { VaultObjectNotFoundError } from '../vault-errors';
+import { mapBounded } from '../workers/bounded-concurrency';
+
+/**
+ * Prune's state in the vault (docs/FORMAT.md "Prune"). A condemnation batch `prune/condemned/<id>`
+ * (sealed, kind `prune-condemned`, content-addressed, written once) names the objects one prune run
+ * found unreferenced, with the time it found them; a later run deletes those still unreferenced
+ * once the batch's grace has passed, then removes the batch. `prune/policy` (sealed, kind
+ * `prune-policy`, overwritten by each run before it condemns anything) carries the grace that
+ * every backup's duration is held to at commit.
+ */
+const hexId = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const condemnedBatchSchema = z.object({
+  v: z.literal(1),
+  condemnedAt: z.iso.datetime(),
+  graceMs: z.number().int().nonnegative(),
+  /** Packs with their length (0 when unknown: a pack no index lists, whose size was not fetched). */
+  packs: z.array(z.object({ id: hexId, bytes: z.number().int().nonnegative() })),
+  indexes: z.array(hexId),
+  manifests: z.array(hexId),
+});
+export type CondemnedBatch = z.infer<typeof condemnedBatchSchema>;
+export type StoredCondemnedBatch = CondemnedBatch & { readonly id: string };
+
+export const prunePolicySchema = z.object({ v: z.literal(1), graceMs: z.number().int().nonnegative(), updatedAt: z.iso.datetime() });
+export type PrunePolicy = z.infer<typeof prunePolicySchema>;
+
+/** Every condemnation batch of the vault (unreadable ones are an error: prune must not guess what they held). */
+export async function loadCondemnedBatches(store: VaultStore, keys: VaultKeys): Promise<StoredCondemnedBatch[]> {
+  const ids: string[] = [];
+  for await (const key of store.list(CONDEMNED_PREFIX)) {
+    const id = idFromKey(CONDEMNED_PREFIX, key);
+    if (id) ids.push(id);
+  }
+  const loaded = await mapBounded(ids, 8, async (id): Promise<StoredCondemnedBatch | null> => {
+    const key = condemnedKey(id);
+    try {
+      return { ...decodeJson(condemnedBatchSchema, await getSealedObject(store, keys, key, id, 'prune-condemned'), { location: store.location, key }), id };
+    } catch (err) {
+      // Swept by a concurrent prune between the listing and the read: it condemns nothing any more.
+      if (err instanceof VaultObjectNotFoundError) return null;
+      throw err;
+    }
+  });
+  return loaded.filter((b): b is StoredCondemnedBatch => b !== null).sort((a, b) => a.condemnedAt.localeCompare(b.condemnedAt) || a.id.localeCompare(b.id));
+}
+
+export function writeCondemnedBatch(store: VaultStore, keys: VaultKeys, batch: CondemnedBatch): Promise<string> {
+  return putSealedObject(store, keys, condemnedKey, 'prune-condemned', encodeJson(condemnedBatchSchema.parse(batch)), 3);
+}
+
+/** The packs some batch condemns: a backup's dedup index leaves their blobs out, so it stores them again. */
+export async function loadCondemnedPacks(store: VaultStore, keys: VaultKeys): Promise<Set<string>> {
+  const packs = new Set<string>();
+  for (const b of await loadCondemnedBatches(store, keys)) for (const p of b.packs) packs.add(p.id);
+  return packs;
+}
+
+export async function readPrunePolicy(store: VaultStore, keys: VaultKeys): Promise<PrunePolicy | null> {
+  try {
+    return decodeJson(prunePolicySchema, await getSealedObject(store, keys, PRUNE_POLICY_KEY, null, 'prune-policy'), { location: store.location, key: PRUNE_POLICY_KEY });
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError) return null;
+    throw err;
+  }
+}
+
+export async function writePrunePolicy(store: VaultStore, keys: VaultKeys, policy: PrunePolicy): Promise<void> {
+  const { stored } = await seal(keys, objectContext('prune-policy'), encodeJson(prunePolicySchema.parse(policy)), { compressionLevel: null });
+  await store.put(PRUNE_POLICY_KEY, stored);
+}
+
+/**
+ * The longest a backup may run and still commit: the policy's grace, or the smallest grace of a
+ * pending batch when that is shorter (a run with a shorter grace condemned while it ran). Null
+ * when the vault was never pruned: nothing can be swept from under a backup then.
+ */
+export async function backupDurationLimit(store: VaultStore, keys: VaultKeys): Promise<number | null> {
+  const policy = await readPrunePolicy(store, keys);
+  const batches = await loadCondemnedBatches(store, keys);
+  const graces = [...(policy ? [policy.graceMs] : []), ...batches.map((b) => b.graceMs)];
+  return graces.length === 0 ? null : Math.min(...graces);
+}

@@ -1,0 +1,345 @@
+import { z } from 'zod';
+import { type IndexedPack } from '../blob-index/index-object';
+import { writeIndexObject } from '../blob-index/index-writer';
+import { type Vault } from '../repository/vault';
+import { condemnedKey, DATA_PREFIX, idFromKey, indexKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
+import { ObjectLockedError, VaultError } from '../vault-errors';
+import { loadIndexObjects, type LoadedIndexObject } from './index-objects';
+import { type PendingObjects, planPrune, rewriteIndexes } from './prune-plan';
+import { type CondemnedBatch, loadCondemnedBatches, type StoredCondemnedBatch, writeCondemnedBatch, writePrunePolicy } from './prune-state';
+import { repackPacks } from './repack';
+import { markVault, type VaultMark } from './vault-mark';
+
+/** The backup lease (24 h 15 min, lambdas/backup/backup-lease.ts) plus 45 min: no backup that may still commit outlives it. */
+export const DEFAULT_PRUNE_GRACE_MS = 25 * 60 * 60 * 1000;
+export const DEFAULT_REPACK_THRESHOLD = 0.2;
+
+export type PruneCursor = { readonly phase: 'sweep' | 'condemn'; readonly report: PruneReport };
+
+export type PruneOptions = {
+  /** How long condemned objects wait before a sweep may delete them. @default DEFAULT_PRUNE_GRACE_MS */
+  readonly graceMs?: number;
+  /** Repack packs with more than this share of garbage (0–1). @default 0.2 */
+  readonly repackThreshold?: number;
+  /** Report what would be deleted, condemned and repacked; write and delete nothing. */
+  readonly dryRun?: boolean;
+  /** Milliseconds since the epoch (tests inject a clock). @default Date.now */
+  readonly now?: () => number;
+  /** Time (ms since the epoch) after which no new step starts: the call returns `{ done: false, cursor }`. */
+  readonly deadline?: number;
+  /** The cursor a previous call returned: its report is continued. */
+  readonly cursor?: PruneCursor;
+};
+
+const count = z.number().int().nonnegative();
+/** The report as it travels in a cursor between invocations (the state machine's payload). */
+export const pruneReportSchema = z.object({
+  dryRun: z.boolean(),
+  snapshots: count,
+  packsDeleted: count,
+  indexesDeleted: count,
+  manifestsDeleted: count,
+  bytesFreed: count,
+  spared: count,
+  locked: z.array(z.string()),
+  packsCondemned: count,
+  indexesCondemned: count,
+  manifestsCondemned: count,
+  bytesCondemned: count,
+  packsRepacked: count,
+  blobsMoved: count,
+  bytesRepackWritten: count,
+  newPacks: count,
+  damaged: z.array(z.object({ pack: z.string(), problem: z.string() })),
+  batchesPending: count,
+});
+export const pruneCursorSchema = z.object({ phase: z.enum(['sweep', 'condemn']), report: pruneReportSchema });
+
+export type PruneReport = {
+  dryRun: boolean;
+  snapshots: number;
+  /** Deleted by sweeps (or, in a dry run, that would be). */
+  packsDeleted: number;
+  indexesDeleted: number;
+  manifestsDeleted: number;
+  bytesFreed: number;
+  /** Condemned objects a snapshot committed since references again: kept. */
+  spared: number;
+  /** Deletes Object Lock refused: tried again by a later run. */
+  locked: string[];
+  /** Condemned by this run (deleted by a run after the grace). */
+  packsCondemned: number;
+  indexesCondemned: number;
+  manifestsCondemned: number;
+  bytesCondemned: number;
+  /** Packs whose live blobs were rewritten into new ones. */
+  packsRepacked: number;
+  blobsMoved: number;
+  bytesRepackWritten: number;
+  newPacks: number;
+  /** Packs left alone because a live blob in them is damaged (vault verify --read-data names it). */
+  damaged: Array<{ pack: string; problem: string }>;
+  /** Batches still waiting for their grace to pass. */
+  batchesPending: number;
+};
+
+export type PruneResult = { readonly done: boolean; readonly cursor?: PruneCursor; readonly report: PruneReport };
+
+export function emptyPruneReport(dryRun: boolean): PruneReport {
+  return {
+    dryRun,
+    snapshots: 0,
+    packsDeleted: 0,
+    indexesDeleted: 0,
+    manifestsDeleted: 0,
+    bytesFreed: 0,
+    spared: 0,
+    locked: [],
+    packsCondemned: 0,
+    indexesCondemned: 0,
+    manifestsCondemned: 0,
+    bytesCondemned: 0,
+    packsRepacked: 0,
+    blobsMoved: 0,
+    bytesRepackWritten: 0,
+    newPacks: 0,
+    damaged: [],
+    batchesPending: 0,
+  };
+}
+
+/**
+ * Prunes a vault in two phases (docs/FORMAT.md "Prune"): it sweeps the condemnation batches whose
+ * grace has passed (marking again first: what a snapshot committed since references is spared),
+ * then marks, condemns what no snapshot references, and repacks packs with too much garbage.
+ * Nothing is deleted in the run that finds it unreferenced. Every step leaves a vault that verifies;
+ * a call cut short (crash or deadline) is finished by the next.
+ */
+export async function pruneVault(vault: Vault, options: PruneOptions = {}): Promise<PruneResult> {
+  const now = options.now ?? Date.now;
+  const graceMs = options.graceMs ?? DEFAULT_PRUNE_GRACE_MS;
+  const threshold = options.repackThreshold ?? DEFAULT_REPACK_THRESHOLD;
+  if (!Number.isFinite(graceMs) || graceMs < 0) throw new VaultError(`prune: graceMs must be a non-negative number of milliseconds, got ${graceMs}`);
+  if (!(threshold >= 0 && threshold < 1)) throw new VaultError(`prune: repackThreshold must be at least 0 and below 1, got ${threshold}`);
+  const dryRun = options.dryRun ?? false;
+  const report: PruneReport = options.cursor ? { ...options.cursor.report, locked: [...options.cursor.report.locked], damaged: [...options.cursor.report.damaged] } : emptyPruneReport(dryRun);
+  const outOfTime = (): boolean => options.deadline !== undefined && now() >= options.deadline;
+  const unfinished = (phase: PruneCursor['phase']): PruneResult => ({ done: false, cursor: { phase, report }, report });
+
+  // The grace backups are held to is stored before anything is condemned under it.
+  const started = now();
+  if (!dryRun) await writePrunePolicy(vault.store, vault.keys, { v: 1, graceMs, updatedAt: new Date(started).toISOString() });
+
+  // Phase 1: sweep. `started` is taken before marking: a backup that committed before the mark is seen by it.
+  let batches = await loadCondemnedBatches(vault.store, vault.keys);
+  const due = batches.filter((b) => Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) <= started);
+  let mark = await markVault(vault);
+  report.snapshots = mark.snapshots;
+  let indexObjects = await loadIndexObjects(vault);
+  if (due.length > 0) {
+    const finished = await sweep(vault, due, mark, indexObjects, { dryRun, outOfTime, report });
+    if (!finished) return unfinished('sweep');
+    if (!dryRun) {
+      batches = await loadCondemnedBatches(vault.store, vault.keys);
+      indexObjects = await loadIndexObjects(vault);
+    }
+    // In a dry run the due batches stay pending: what they name is counted as deleted above, not condemned again below.
+  }
+  if (outOfTime()) return unfinished('condemn');
+
+  // Phase 2: condemn and repack.
+  mark = dryRun ? mark : await markVault(vault);
+  const pending = pendingObjects(batches);
+  const plan = planPrune({
+    mark,
+    indexObjects,
+    storedPacks: await listIds(vault, DATA_PREFIX),
+    storedManifests: await listIds(vault, MANIFEST_PREFIX),
+    pending,
+    repackThreshold: threshold,
+  });
+  let repackedIds: string[];
+  const newPacks: IndexedPack[] = [];
+  let repackDone = true;
+  if (dryRun) {
+    repackedIds = plan.repack.map((p) => p.id);
+    report.blobsMoved += plan.repack.reduce((n, p) => n + p.live.length, 0);
+    report.bytesRepackWritten += plan.repack.reduce((n, p) => n + p.liveBytes, 0);
+  } else {
+    const result = await repackPacks(vault, plan.repack, { outOfTime });
+    repackedIds = result.repacked;
+    newPacks.push(...result.newPacks);
+    report.blobsMoved += result.blobsMoved;
+    report.bytesRepackWritten += result.bytesWritten;
+    report.newPacks += result.newPacks.length;
+    report.damaged.push(...result.damaged);
+    repackDone = result.repacked.length + result.damaged.length === plan.repack.length;
+  }
+  const repackedLength = new Map(plan.repack.map((p) => [p.id, p.length]));
+  const condemnedPacks = [...plan.garbagePacks, ...repackedIds.map((id) => ({ id, bytes: repackedLength.get(id) ?? 0 }))];
+  const { condemned: condemnedIndexes, carried } = rewriteIndexes(plan.liveIndexObjects, new Set(condemnedPacks.map((p) => p.id)), pending.packs);
+  const batch: CondemnedBatch = {
+    v: 1,
+    condemnedAt: new Date(now()).toISOString(),
+    graceMs,
+    packs: condemnedPacks,
+    indexes: condemnedIndexes,
+    manifests: [...plan.garbageManifests],
+  };
+  const condemnsSomething = batch.packs.length + batch.indexes.length + batch.manifests.length > 0;
+  if (!dryRun && (condemnsSomething || newPacks.length > 0)) {
+    // The new packs and the packs carried out of condemned index objects are indexed before the
+    // batch exists: at no moment is a live pack listed only by condemned index objects.
+    const toIndex = [...newPacks, ...carried];
+    if (toIndex.length > 0) await writeIndexObject(vault.store, vault.keys, toIndex);
+    if (condemnsSomething) await writeCondemnedBatch(vault.store, vault.keys, batch);
+  }
+  report.packsRepacked += repackedIds.length;
+  report.packsCondemned += batch.packs.length;
+  report.indexesCondemned += batch.indexes.length;
+  report.manifestsCondemned += batch.manifests.length;
+  report.bytesCondemned += batch.packs.reduce((n, p) => n + p.bytes, 0);
+  report.batchesPending = batches.length + (condemnsSomething ? 1 : 0);
+  return repackDone ? { done: true, report } : unfinished('condemn');
+}
+
+function pendingObjects(batches: readonly StoredCondemnedBatch[]): PendingObjects {
+  const packs = new Set<string>();
+  const indexes = new Set<string>();
+  const manifests = new Set<string>();
+  for (const b of batches) {
+    for (const p of b.packs) packs.add(p.id);
+    for (const i of b.indexes) indexes.add(i);
+    for (const m of b.manifests) manifests.add(m);
+  }
+  return { packs, indexes, manifests };
+}
+
+async function listIds(vault: Vault, prefix: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const key of vault.store.list(prefix)) {
+    const id = idFromKey(prefix, key);
+    if (id) ids.add(id);
+  }
+  return ids;
+}
+
+/**
+ * Deletes what the due batches condemned and is still unreferenced, after marking again: a pack
+ * holding a blob that a snapshot committed since references (and that no surviving pack holds)
+ * is spared and, when no surviving index object lists it, indexed again first; a referenced
+ * manifest object is spared. Index objects go before packs (an index naming a deleted pack would
+ * fail verify), batch objects last, so a sweep cut short is done again by the next run.
+ */
+async function sweep(
+  vault: Vault,
+  due: readonly StoredCondemnedBatch[],
+  mark: VaultMark,
+  indexObjects: readonly LoadedIndexObject[],
+  ctx: { dryRun: boolean; outOfTime: () => boolean; report: PruneReport },
+): Promise<boolean> {
+  const { report } = ctx;
+  const doomed = pendingObjects(due);
+  const surviving = indexObjects.filter((o) => !doomed.indexes.has(o.id));
+  const survivingLocation = new Set<string>();
+  const listedBySurvivor = new Set<string>();
+  for (const o of surviving) {
+    for (const p of o.packs) {
+      listedBySurvivor.add(p.packId);
+      if (!doomed.packs.has(p.packId)) for (const e of p.entries) survivingLocation.add(e.id.toString('hex'));
+    }
+  }
+  // Packs of the due batches that hold a referenced blob with no other home are spared.
+  const spared = new Map<string, IndexedPack>();
+  const carried = new Map<string, IndexedPack>();
+  for (const o of indexObjects) {
+    for (const p of o.packs) {
+      if (doomed.packs.has(p.packId)) {
+        if (spared.has(p.packId)) continue;
+        if (p.entries.some((e) => mark.blobs.has(e.id.toString('hex')) && !survivingLocation.has(e.id.toString('hex')))) spared.set(p.packId, p);
+      } else if (doomed.indexes.has(o.id) && !listedBySurvivor.has(p.packId) && !carried.has(p.packId)) {
+        // A live pack only a condemned index object lists (a run that crashed between its new index and its batch cannot cause this, but be safe).
+        carried.set(p.packId, p);
+      }
+    }
+  }
+  for (const [id, p] of spared) if (!listedBySurvivor.has(id)) carried.set(id, p);
+  // A condemned pack that an index object outside the due batches still lists stays (deleting it
+  // would leave that index naming a missing pack); a later run condemns both together if garbage.
+  for (const id of doomed.packs) if (listedBySurvivor.has(id) && !spared.has(id)) spared.set(id, { packId: id, length: 0, entries: [] });
+  const sparedManifests = [...doomed.manifests].filter((m) => mark.manifests.has(m));
+  report.spared += spared.size + sparedManifests.length;
+  if (!ctx.dryRun && carried.size > 0) await writeIndexObject(vault.store, vault.keys, [...carried.values()]);
+
+  const lockedByBatch = new Map<string, CondemnedBatch>();
+  const leftOf = (batch: StoredCondemnedBatch): CondemnedBatch => {
+    let left = lockedByBatch.get(batch.id);
+    if (!left) lockedByBatch.set(batch.id, (left = { v: 1, condemnedAt: batch.condemnedAt, graceMs: batch.graceMs, packs: [], indexes: [], manifests: [] }));
+    return left;
+  };
+  const remove = async (batch: StoredCondemnedBatch, key: string, onDeleted: () => void, record: (b: CondemnedBatch) => void): Promise<void> => {
+    if (ctx.dryRun) return onDeleted();
+    try {
+      await vault.store.delete(key);
+      onDeleted();
+    } catch (err) {
+      if (!(err instanceof ObjectLockedError)) throw err;
+      report.locked.push(key);
+      record(leftOf(batch));
+    }
+  };
+  const packBytes = new Map<string, number>();
+  for (const o of indexObjects) for (const p of o.packs) packBytes.set(p.packId, p.length);
+  const lockedIndexes = new Set<string>();
+  for (const batch of due) {
+    for (const id of batch.indexes) {
+      if (ctx.outOfTime()) return false;
+      await remove(batch, indexKey(id), () => report.indexesDeleted++, (b) => {
+        b.indexes.push(id);
+        lockedIndexes.add(id);
+      });
+    }
+  }
+  // A pack an index object still lists (its delete was refused) stays until that index object goes.
+  const heldByLockedIndex = new Set<string>();
+  for (const o of indexObjects) if (lockedIndexes.has(o.id)) for (const p of o.packs) heldByLockedIndex.add(p.packId);
+  for (const batch of due) {
+    for (const p of batch.packs) {
+      if (spared.has(p.id)) continue;
+      if (heldByLockedIndex.has(p.id)) {
+        leftOf(batch).packs.push(p);
+        continue;
+      }
+      if (ctx.outOfTime()) return false;
+      const bytes = p.bytes || packBytes.get(p.id) || 0;
+      await remove(
+        batch,
+        packKey(p.id),
+        () => {
+          report.packsDeleted++;
+          report.bytesFreed += bytes;
+        },
+        (b) => b.packs.push(p),
+      );
+    }
+    for (const m of batch.manifests) {
+      if (sparedManifests.includes(m)) continue;
+      if (ctx.outOfTime()) return false;
+      await remove(batch, manifestKey(m), () => report.manifestsDeleted++, (b) => b.manifests.push(m));
+    }
+  }
+  if (ctx.dryRun) return true;
+  for (const batch of due) {
+    // What Object Lock kept goes into a batch of its own, due at once: a later run tries again.
+    const left = lockedByBatch.get(batch.id);
+    if (left) await writeCondemnedBatch(vault.store, vault.keys, left);
+    try {
+      await vault.store.delete(condemnedKey(batch.id));
+    } catch (err) {
+      // Its objects are gone (or in the batch just written); the next sweep finds nothing left to delete in it.
+      if (!(err instanceof ObjectLockedError)) throw err;
+      report.locked.push(condemnedKey(batch.id));
+    }
+  }
+  return true;
+}
