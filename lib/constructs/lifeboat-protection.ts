@@ -21,6 +21,7 @@ import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
 import { validatePlans } from './validated-plans';
+import { setWorkflowLogging } from './workflow-logging';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
 
 /**
@@ -144,6 +145,7 @@ export class LifeboatProtection extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.prefix = props.prefix ?? defaultPrefix(this);
+    setWorkflowLogging(this, this.prefix, props.security);
     this.environmentName = props.environmentName ?? this.prefix;
     this.checkOwnProps(stack, props);
     const { sources, fileSystem } = validatePlans(this, 'LifeboatProtection', { plans: props.plans, drRegion: props.drRegion, ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}) });
@@ -156,6 +158,7 @@ export class LifeboatProtection extends Construct {
     // The DR side: in the DR stack, under a construct named by this protection's path in its own stack, so that
     // several protections can share one DR stack (and `Default`, our JSON-config app's id, adds nothing to logical ids).
     const drScope = new Construct(this.drStack, drScopeId(this, stack, this.drStack));
+    setWorkflowLogging(drScope, this.prefix, props.security);
     const accessLogs = createAccessLogsBucket(this, 'AccessLogs', names.primaryAccessLogs);
     // Keys and vaults name their break-glass principal and their users (roles tagged lifeboat:key-user=<prefix>, below).
     const keyPolicy = { keyUser: this.prefix, ...(props.security?.breakGlassRoleArn !== undefined ? { breakGlassRoleArn: props.security.breakGlassRoleArn } : {}) };

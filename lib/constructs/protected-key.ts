@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { type Construct } from 'constructs';
@@ -92,7 +92,15 @@ export function createProtectedKey(scope: Construct, id: string, props: Protecte
           }),
       ),
       ...(props.servicePrincipalStatements ?? []),
-      new iam.PolicyStatement({ sid: 'BreakGlass', principals: [new iam.ArnPrincipal(props.breakGlassArn)], actions: ['kms:*'], resources: ['*'] }),
+      // The account as principal, narrowed by ARN: a key policy naming the role itself is refused while the role does not
+      // exist, and `Principal: <account>:root` alone would hand kms:* to every IAM principal (CDK's default, which this replaces).
+      new iam.PolicyStatement({
+        sid: 'BreakGlass',
+        principals: [new iam.AccountPrincipal(accountOf(props.breakGlassArn) ?? Stack.of(scope).account)],
+        actions: ['kms:*'],
+        resources: ['*'],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': props.breakGlassArn } },
+      }),
       new iam.PolicyStatement({
         sid: 'DenyKeyDestructionButBreakGlass',
         effect: iam.Effect.DENY,
@@ -107,6 +115,11 @@ export function createProtectedKey(scope: Construct, id: string, props: Protecte
   cfnKey.keyPolicy = document;
   cfnKey.bypassPolicyLockoutSafetyCheck = true;
   return key;
+}
+
+/** The account of an IAM ARN (`arn:aws:iam::123456789012:role/x`), when it is literal. */
+function accountOf(arn: string): string | undefined {
+  return /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
 }
 
 function mergeConditions(a: Record<string, Record<string, unknown>>, b: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
