@@ -1,20 +1,24 @@
-import { type CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { type IConstruct } from 'constructs';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { loggedStateMachine } from '../../../lib/constructs/logged-state-machine';
 import { KEY_USER_TAG } from '../../../lib/constructs/security-options';
+import { setWorkflowLogging } from '../../../lib/constructs/workflow-logging';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
 
 /**
- * The security claims of docs/SECURITY.md, proven by evaluating the synthesized policies with an IAM
+ * The security claims of docs/SECURITY.md: the IAM ones proven by evaluating the synthesized policies with an IAM
  * policy simulator (@cloud-copilot/iam-simulate): identity policies of each role, bucket and key policies
  * as deployed (intrinsics resolved, test/support/deployed-policies.ts). One synth of the JSON-config app
- * on the sample config with a break-glass role configured.
+ * on the sample config with a break-glass role configured, whose templates the other claims read.
  */
 const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 const BREAK_GLASS = 'arn:aws:iam::000000000000:role/lifeboat-break-glass';
@@ -141,5 +145,56 @@ describe('IAM claims (evaluated with an IAM policy simulator)', () => {
     const attackerPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: shard.arn }, Action: 's3:PutObject', Resource: `${squatted}/*` }] };
     const context = { 's3:ResourceAccount': OTHER_ACCOUNT, 'aws:ResourceAccount': OTHER_ACCOUNT };
     expect(await decide(shard, 's3:PutObject', { arn: `${squatted}/data.csv`, account: OTHER_ACCOUNT, policy: attackerPolicy }, context)).toMatch(/Denied$/);
+  });
+});
+
+describe('security settings in the templates', () => {
+  const templates = { primary: Template.fromStack(dev.primary), dr: Template.fromStack(dev.dr) };
+
+  it('key policies skip KMS\'s lock-out check on purpose (they deny PutKeyPolicy to the deploying role) and keys are kept', () => {
+    for (const template of Object.values(templates)) {
+      const keys = Object.values(template.findResources('AWS::KMS::Key'));
+      expect(keys).toHaveLength(3);
+      for (const key of keys) expect(key).toMatchObject({ DeletionPolicy: 'Retain', Properties: { BypassPolicyLockoutSafetyCheck: true, EnableKeyRotation: true } });
+    }
+  });
+
+  it('catalog tables have deletion protection', () => {
+    for (const template of Object.values(templates)) template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  });
+
+  it('state machines log without execution data, into KMS-encrypted log groups kept with the stack', () => {
+    for (const template of Object.values(templates)) {
+      const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+      expect(machines.length).toBeGreaterThan(3);
+      for (const machine of machines) expect(machine).toMatchObject({ Properties: { LoggingConfiguration: { IncludeExecutionData: false, Level: 'ALL' } } });
+      const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      for (const group of groups) expect(group).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 90, KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LifeboatLogsKey/), 'Arn'] } } });
+    }
+  });
+
+  it('schedule roles trust EventBridge Scheduler for schedules of their own account only', () => {
+    const trusts = Object.values(templates).flatMap((t) => Object.values(t.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] } } })));
+    expect(trusts).toHaveLength(3); // backup, drill and scrub schedules (the drill's in the DR stack)
+    for (const role of trusts) expect(role).toMatchObject({ Properties: { AssumeRolePolicyDocument: { Statement: [{ Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } }] } } });
+  });
+
+  it('access-log buckets take logs by bucket policy, with ACLs disabled', () => {
+    for (const template of Object.values(templates)) {
+      expect(Object.values(template.findResources('AWS::S3::Bucket')).every((b) => b.Properties?.AccessControl === undefined)).toBe(true);
+      template.hasResourceProperties('AWS::S3::Bucket', { OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] }, LifecycleConfiguration: Match.anyValue() });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' })]) } });
+    }
+  });
+
+  it('logExecutionData and logRetentionDays reach the state machine and its log group', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Logging', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const scope = new Construct(stack, 'Protection');
+    setWorkflowLogging(scope, 'p', { logExecutionData: true, logRetentionDays: 365 });
+    loggedStateMachine(scope, { stateMachineName: 'p-debug', definition: new sfn.Pass(scope, 'Nothing', { comment: 'nothing' }), timeout: Duration.minutes(1) });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { LoggingConfiguration: { IncludeExecutionData: true } });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, LogGroupName: '/aws/vendedlogs/states/p-debug' });
   });
 });
