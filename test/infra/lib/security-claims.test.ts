@@ -7,6 +7,9 @@ import { type IConstruct } from 'constructs';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { LifeboatProtection } from '../../../lib/constructs/lifeboat-protection';
+import { LifeboatSource } from '../../../lib/constructs/lifeboat-source';
 import { loggedStateMachine } from '../../../lib/constructs/logged-state-machine';
 import { KEY_USER_TAG } from '../../../lib/constructs/security-options';
 import { setWorkflowLogging } from '../../../lib/constructs/workflow-logging';
@@ -196,5 +199,16 @@ describe('security settings in the templates', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { LoggingConfiguration: { IncludeExecutionData: true } });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, LogGroupName: '/aws/vendedlogs/states/p-debug' });
+  });
+});
+
+describe('LifeboatProtection security props', () => {
+  it('refuses a break-glass principal that is not a role ARN and a retention CloudWatch Logs does not offer, naming the field', () => {
+    const stack = new Stack(new App(), 'Protected', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const orders = dynamodb.Table.fromTableName(stack, 'Orders', 'orders');
+    const plans = [{ name: 'p', schedule: 'rate(1 hour)', strategy: 'incremental' as const, retention: { keepLast: 3 }, objectives: { rpoMinutes: 60, rtoMinutes: 60 }, sources: [LifeboatSource.dynamoDbTable('orders', orders)] }];
+    expect(() => new LifeboatProtection(stack, 'P', { prefix: 'acme', drRegion: 'eu-central-1', plans, security: { breakGlassRoleArn: 'arn:aws:iam::000000000000:root', logRetentionDays: 45 } })).toThrow(
+      /security\.breakGlassRoleArn: "arn:aws:iam::000000000000:root" must be an IAM role ARN[\s\S]*security\.logRetentionDays: 45 is not one of CloudWatch Logs' retention values/,
+    );
   });
 });
