@@ -51,7 +51,11 @@ export type LifeboatVaultReplicaProps = Omit<LifeboatVaultProps, 'replica'> & {
  * A vault: an S3 bucket encrypted with its own customer-managed KMS key (rotated yearly), TLS only
  * (a bucket policy denies anything else), public access blocked, versioned so an overwritten or
  * deleted pack can still be recovered, retained when the stack is deleted (a backup vault must
- * outlive its infrastructure); optionally with a replica vault in another region.
+ * outlive its infrastructure); optionally with a replica vault in another region. The key's policy
+ * allows its use only to roles tagged `lifeboat:key-user=<keyUser>` through S3 or with the vault's
+ * encryption context (protected-key.ts); key destruction, version deletes and changes of the bucket's
+ * policy, lifecycle, versioning and Object Lock are denied to all but the break-glass principal
+ * (vault-bucket-protection.ts, docs/SECURITY.md).
  */
 export class LifeboatVault extends Construct {
   readonly bucket: s3.Bucket;
