@@ -205,6 +205,24 @@ export const immutabilitySchema = z.strictObject({
   days: z.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(36500, 'must be at most 36500 days (S3 Object Lock limit)'),
 });
 export type ImmutabilityConfig = z.infer<typeof immutabilitySchema>;
+/** CloudWatch Logs' retention values (PutRetentionPolicy), the ones `logRetentionDays` may take. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** The security settings of an environment (docs/SECURITY.md); LifeboatProtection's `security` prop. */
+export const securitySchema = z.strictObject({
+  /** The only principal that may destroy keys, vault versions or vault settings; absent: the account's root user. */
+  breakGlassRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/lifeboat-break-glass')
+    .optional(),
+  /** Log every state's input and output (debugging only: they may name the protected data's keys and items). */
+  logExecutionData: z.boolean().optional(),
+  logRetentionDays: z
+    .number()
+    .int()
+    .refine((d) => LOG_RETENTION_DAYS.includes(d), { message: `must be one of CloudWatch Logs' retention values: ${LOG_RETENTION_DAYS.join(', ')}` })
+    .optional(),
+});
 
 export const environmentSchema = z
   .strictObject({
@@ -235,6 +253,7 @@ export const environmentSchema = z
         repackThreshold: z.number().min(0, 'must be at least 0').lt(1, 'must be below 1').optional(),
       })
       .optional(),
+    security: securitySchema.optional(),
   })
   .refine((e) => e.primaryRegion !== e.drRegion, { message: 'drRegion must differ from primaryRegion', path: ['drRegion'] })
   .refine((e) => new Set(e.plans.map((p) => p.name)).size === e.plans.length, {

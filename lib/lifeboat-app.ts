@@ -38,6 +38,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       ...(env.scrub ? { scrub: env.scrub } : {}),
       ...(env.immutability ? { immutability: env.immutability } : {}),
       ...(env.prune ? { prune: env.prune } : {}),
+      ...(env.security ? { security: env.security } : {}),
     });
     addOutputs(primary, dr, protection);
     for (const stack of [primary, dr]) Tags.of(stack).add('lifeboat:environment', env.name);

@@ -115,14 +115,16 @@ function isVaultObjectKey(prefix: string, key: string): boolean {
  * Copies one vault object byte for byte (both vaults hold the same master key, so nothing is
  * re-sealed); the one copy path of replication and of the scrub's repairs. Returns its size.
  */
-export async function copyVaultObject(source: VaultStore, target: VaultStore, key: string): Promise<number> {
+export async function copyVaultObject(source: VaultStore, target: VaultStore, key: string, options: { overDamagedCopy?: boolean } = {}): Promise<number> {
   const body = await source.get(key);
   // Content-addressed objects (index, manifest, snapshot) must match their name; packs are checked blob by blob on read (GCM), `config` when the vault opens.
   if (!key.startsWith(DATA_PREFIX) && key !== CONFIG_KEY) {
     const prefix = REFERENCED_PREFIXES.find((p) => key.startsWith(p)) ?? SNAPSHOTS_PREFIX;
     if (sha256Hex(body) !== idFromKey(prefix, key)) throw new VaultCorruptionError(source.location, key, 'its SHA-256 does not match its name; it is not replicated (run `lifeboat verify` on the primary vault)');
   }
-  await target.put(key, body);
+  // A damaged copy in the target must be written over; anything else is a create (immutable keys: once).
+  if (options.overDamagedCopy && target.replace) await target.replace(key, body);
+  else await target.put(key, body);
   return body.length;
 }
 

@@ -89,7 +89,13 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
         else expected.set(text, left - 1);
       }
     }
-    for (const [text, n] of expected) mismatches.push(`item ${text.slice(0, 120)} missing or different in ${target.table}${n > 1 ? ` (${n} times)` : ''}`);
+    // Named by their attribute names, never their values: this message reaches the execution's error and its logs.
+    const missingByShape = new Map<string, number>();
+    for (const [text, n] of expected) {
+      const shape = itemShape(text);
+      missingByShape.set(shape, (missingByShape.get(shape) ?? 0) + n);
+    }
+    for (const [shape, n] of missingByShape) mismatches.push(`${n === 1 ? 'an item' : `${n} items`} with attributes ${shape} missing or different in ${target.table}`);
     // A new table holds nothing but the restore; an overwritten one may keep items the backup lacks.
     if (extra > 0 && !restore.overwrite) mismatches.push(`${extra} items in ${target.table} are not in the backup`);
     items = count;
@@ -137,10 +143,10 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
   if ((head.ContentLength ?? -1) !== entry.size) return `size ${head.ContentLength} instead of ${entry.size}`;
   const want = s3Attributes(entry);
   if (want.contentType !== undefined && head.ContentType !== want.contentType) return `content type ${head.ContentType} instead of ${want.contentType}`;
-  if (!sameRecord(head.Metadata ?? {}, want.metadata)) return `user metadata ${JSON.stringify(head.Metadata)} instead of ${JSON.stringify(want.metadata)}`;
+  if (!sameRecord(head.Metadata ?? {}, want.metadata)) return `user metadata differs in ${differingNames(head.Metadata ?? {}, want.metadata)}`;
   const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
   const tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-  if (!sameRecord(tags, want.tags)) return `tags ${JSON.stringify(tags)} instead of ${JSON.stringify(want.tags)}`;
+  if (!sameRecord(tags, want.tags)) return `tags differ in ${differingNames(tags, want.tags)}`;
   if (entry.size === 0) return undefined;
   const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!Body) return 'no body';
@@ -187,6 +193,19 @@ function checkMode(actual: number, recorded: number, keepSetIdBits: boolean): st
   // The workflow drops setuid/setgid unless the request kept them (directory-writer.ts); the rest must be as recorded.
   const expected = keepSetIdBits ? recorded : recorded & ~SET_ID_BITS;
   return (actual & 0o7777) === expected ? undefined : `mode ${(actual & 0o7777).toString(8)} instead of ${expected.toString(8)}`;
+}
+
+/** The names whose values differ between two records (absent on one side counts), JSON-quoted: names only, never values. */
+export function differingNames(actual: Record<string, string>, wanted: Record<string, string>): string {
+  const names = [...new Set([...Object.keys(actual), ...Object.keys(wanted)])].filter((k) => actual[k] !== wanted[k]).sort();
+  return names.map((n) => JSON.stringify(n)).join(', ');
+}
+
+/** An item's attribute names, sorted and JSON-quoted, from its text form (encodeItemText: a JSON object of DynamoDB attribute values). */
+export function itemShape(text: string): string {
+  const parsed: unknown = JSON.parse(text);
+  const names = typeof parsed === 'object' && parsed !== null ? Object.keys(parsed).sort() : [];
+  return names.map((n) => JSON.stringify(n)).join(', ') || '(none)';
 }
 
 function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {

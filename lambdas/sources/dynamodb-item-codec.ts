@@ -31,7 +31,7 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 const json = (s: string): string => JSON.stringify(s);
 
 function checkNumber(n: unknown, path: string): string {
-  if (typeof n !== 'string' || !NUMBER.test(n)) throw new ItemCodecError(path, `N must be a decimal number string, got ${JSON.stringify(n)}`);
+  if (typeof n !== 'string' || !NUMBER.test(n)) throw new ItemCodecError(path, `N must be a decimal number string, got ${typeof n === 'string' ? `a string of ${n.length} characters that is not one` : typeof n}`);
   return n;
 }
 

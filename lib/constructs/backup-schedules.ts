@@ -3,6 +3,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { schedulerPrincipal } from './scheduler-principal';
 
 export type BackupSchedulesProps = {
   /** Names the protection in the role's description. */
@@ -23,7 +24,7 @@ export class BackupSchedules extends Construct {
   constructor(scope: Construct, id: string, props: BackupSchedulesProps) {
     super(scope, id);
     const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      assumedBy: schedulerPrincipal(this),
       description: `Lifeboat ${props.environmentName}: starts scheduled backups`,
     });
     props.backupStateMachine.grantStartExecution(role);

@@ -14,7 +14,7 @@ export type CatalogTableProps = {
  *   pk = "BACKUP#<backupId>" sk = "BACKUP"                             the same backup by id
  *   pk = "LOCK#<source>"     sk = "LOCK"                               a lease, expiresAt (TTL)
  * GSI byPlan (plan, startedAt) answers "all backups of a plan". Point-in-time recovery is on: the
- * catalog can also be rebuilt from the vault, but restoring it is faster.
+ * catalog can also be rebuilt from the vault, but restoring it is faster. Deletion protection is on.
  */
 export class CatalogTable extends Construct {
   readonly table: dynamodb.Table;
@@ -31,6 +31,8 @@ export class CatalogTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: RemovalPolicy.RETAIN,
+      // Deleting the table takes turning this off first: a deliberate second step, visible in CloudTrail.
+      deletionProtection: true,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: 'byPlan',

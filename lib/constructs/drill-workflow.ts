@@ -18,6 +18,7 @@ import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
 import { restoreSourceChain } from './restore-source-chain';
 import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
 import { validatePlans } from './validated-plans';
+import { schedulerPrincipal } from './scheduler-principal';
 
 export type DrillWorkflowProps = {
   /** Names the protection (the functions' LIFEBOAT_ENVIRONMENT). */
@@ -203,7 +204,7 @@ export class DrillWorkflow extends Construct {
   /** As BackupSchedules: a role that may start this one state machine, and a schedule per drilled plan. */
   private addSchedules(environmentName: string, prefix: string, plans: readonly ProtectionPlanConfig[]): scheduler.CfnSchedule[] {
     const role = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      assumedBy: schedulerPrincipal(this),
       description: `Lifeboat ${environmentName}: starts scheduled drills`,
     });
     this.stateMachine.grantStartExecution(role);

@@ -1,11 +1,11 @@
-import { type CfnResource, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, type Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { type Construct } from 'constructs';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { handlerBundleDir } from './handler-bundle';
-import { DEFAULT_FUNCTION_SIZING, FUNCTION_SIZING, LOG_RETENTION } from '../lifeboat-defaults';
+import { DEFAULT_FUNCTION_SIZING, FUNCTION_SIZING } from '../lifeboat-defaults';
+import { lifeboatLogGroup } from './workflow-logging';
 
 export type LifeboatFunctionProps = {
   /** Handler file name under lambdas/handlers, without extension (e.g. 'snapshot-shard'). */
@@ -42,7 +42,7 @@ export const NETWORK_INTERFACE_ACTIONS = [
 
 /**
  * Every Lifeboat Lambda: Node.js 24 (nodejs24.x) on arm64, source maps on, X-Ray tracing, its own
- * log group with a retention. The handler file name doubles as the function's purpose tag, which
+ * KMS-encrypted log group with a retention, kept with the stack (workflow-logging.ts). The handler file name doubles as the function's purpose tag, which
  * the local executor uses to report which handler ran.
  *
  * The code is a directory asset (handler-bundle.ts): the bundle prebuilt at pack time in an
@@ -53,10 +53,7 @@ export const NETWORK_INTERFACE_ACTIONS = [
 export class LifeboatFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: LifeboatFunctionProps) {
     const sizing = FUNCTION_SIZING[props.handler] ?? DEFAULT_FUNCTION_SIZING;
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = lifeboatLogGroup(scope, `${id}Logs`);
     const mount = props.files?.mount;
     // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
     const role = new iam.Role(scope, `${id}Role`, {

@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack, Tags, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
@@ -14,11 +14,15 @@ import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { LifeboatVault, type LifeboatVaultImmutability } from './lifeboat-vault';
+import { LifeboatFunction } from './lifeboat-function';
+import { createProtectedKey } from './protected-key';
+import { breakGlassPrincipalArn, KEY_USER_TAG, type LifeboatSecurityOptions, LOG_RETENTION_DAYS_VALUES, ROLE_ARN_PATTERN } from './security-options';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { PruneWorkflow } from './prune-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
 import { validatePlans } from './validated-plans';
+import { setWorkflowLogging } from './workflow-logging';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
 
 /**
@@ -121,6 +125,11 @@ export type LifeboatProtectionProps = {
    * @default daily, the handler's grace and repack threshold
    */
   readonly prune?: LifeboatPruneOptions;
+  /**
+   * Break-glass principal and logging (docs/SECURITY.md).
+   * @default the account's root user as break-glass principal, logs without execution data kept 90 days
+   */
+  readonly security?: LifeboatSecurityOptions;
 };
 
 /**
@@ -172,6 +181,7 @@ export class LifeboatProtection extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.prefix = props.prefix ?? defaultPrefix(this);
+    setWorkflowLogging(this, this.prefix, props.security);
     this.environmentName = props.environmentName ?? this.prefix;
     this.checkOwnProps(stack, props);
     const { sources, fileSystem } = validatePlans(this, 'LifeboatProtection', { plans: props.plans, drRegion: props.drRegion, ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}) });
@@ -184,15 +194,20 @@ export class LifeboatProtection extends Construct {
     // The DR side: in the DR stack, under a construct named by this protection's path in its own stack, so that
     // several protections can share one DR stack (and `Default`, our JSON-config app's id, adds nothing to logical ids).
     const drScope = new Construct(this.drStack, drScopeId(this, stack, this.drStack));
+    setWorkflowLogging(drScope, this.prefix, props.security);
     const accessLogs = createAccessLogsBucket(this, 'AccessLogs', names.primaryAccessLogs);
+    // Keys and vaults name their break-glass principal and their users (roles tagged lifeboat:key-user=<prefix>, below).
+    const keyPolicy = { keyUser: this.prefix, ...(props.security?.breakGlassRoleArn !== undefined ? { breakGlassRoleArn: props.security.breakGlassRoleArn } : {}) };
     this.vault = new LifeboatVault(this, 'Vault', {
       bucketName: names.primaryVault,
       keyAlias: names.primaryVaultKeyAlias,
       accessLogsBucket: accessLogs,
       ...(props.immutability ? { immutability: props.immutability } : {}),
+      ...keyPolicy,
       replica: {
         scope: drScope,
         id: 'ReplicaVault',
+        ...keyPolicy,
         bucketName: names.drVault,
         // The restore workflow (primary region) opens the DR vault by this alias: no cross-region reference needed.
         keyAlias: names.drVaultKeyAlias,
@@ -202,10 +217,10 @@ export class LifeboatProtection extends Construct {
     if (!this.vault.replica) throw new Error('LifeboatVault did not create the replica it was given.');
     this.drVault = this.vault.replica;
 
-    this.catalogKey = new kms.Key(this, 'CatalogKey', { description: `Lifeboat ${this.environmentName} catalog`, enableKeyRotation: true });
+    this.catalogKey = catalogKey(this, `Lifeboat ${this.environmentName} catalog`, this.prefix, props.security);
     this.catalog = new CatalogTable(this, 'Catalog', { tableName: names.catalogTable, encryptionKey: this.catalogKey });
     // The DR catalog: same table name (tables are regional), its own key, found from the primary region by alias.
-    this.drCatalogKey = new kms.Key(drScope, 'CatalogKey', { description: `Lifeboat ${this.environmentName} DR catalog`, enableKeyRotation: true });
+    this.drCatalogKey = catalogKey(drScope, `Lifeboat ${this.environmentName} DR catalog`, this.prefix, props.security);
     new kms.Alias(drScope, 'CatalogKeyAlias', { aliasName: names.drCatalogKeyAlias, targetKey: this.drCatalogKey });
     this.drCatalog = new CatalogTable(drScope, 'Catalog', { tableName: names.catalogTable, encryptionKey: this.drCatalogKey });
     const mount = FileSystemMount.forSources(this, {
@@ -308,6 +323,8 @@ export class LifeboatProtection extends Construct {
       plans: props.plans,
       backupStateMachine: this.backupWorkflow.stateMachine,
     });
+    // The key policies let only tagged roles use the keys: every function of this protection, on either side.
+    for (const fn of [...this.node.findAll(), ...drScope.node.findAll()]) if (fn instanceof LifeboatFunction) Tags.of(fn.role ?? fn).add(KEY_USER_TAG, this.prefix);
   }
 
   /** The props the plan schema does not cover: prefix, environment name, regions and the DR stack. */
@@ -335,6 +352,13 @@ export class LifeboatProtection extends Construct {
         issues.push(`immutability.days: ${immutability.days} must be a whole number of days from 1 to 36500 (S3 Object Lock's limits)`);
       }
     }
+    const security = props.security;
+    if (security?.breakGlassRoleArn !== undefined && !ROLE_ARN_PATTERN.test(security.breakGlassRoleArn)) {
+      issues.push(`security.breakGlassRoleArn: "${security.breakGlassRoleArn}" must be an IAM role ARN such as arn:aws:iam::123456789012:role/lifeboat-break-glass (the key and bucket policies compare it with aws:PrincipalArn)`);
+    }
+    if (security?.logRetentionDays !== undefined && !(LOG_RETENTION_DAYS_VALUES as readonly number[]).includes(security.logRetentionDays)) {
+      issues.push(`security.logRetentionDays: ${security.logRetentionDays} is not one of CloudWatch Logs' retention values (${LOG_RETENTION_DAYS_VALUES.join(', ')})`);
+    }
     const fraction = props.scrub?.fraction;
     if (fraction !== undefined && !(Number.isFinite(fraction) && fraction > 0 && fraction <= 1)) {
       issues.push(`scrub.fraction: ${fraction} must be above 0 and at most 1 (the share of the objects each scrub reads)`);
@@ -359,6 +383,16 @@ export class LifeboatProtection extends Construct {
     }
     if (issues.length > 0) throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.path}`, issues);
   }
+}
+
+/** A catalog key: used through DynamoDB only, by the protection's tagged roles (protected-key.ts). */
+function catalogKey(scope: Construct, description: string, keyUser: string, security: LifeboatSecurityOptions | undefined): kms.Key {
+  return createProtectedKey(scope, 'CatalogKey', {
+    description,
+    breakGlassArn: breakGlassPrincipalArn(Stack.of(scope), security),
+    keyUser,
+    uses: [{ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(scope).region}.amazonaws.com` } } }],
+  });
 }
 
 /** The default DR stack: next to `stack` (same parent), `<stackName>-LifeboatDR` in `drRegion`; shared by the protections of `stack`. */

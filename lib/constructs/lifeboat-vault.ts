@@ -1,9 +1,12 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { VAULT_NONCURRENT_VERSION_DAYS } from '../lifeboat-defaults';
 import { createAccessLogsBucket } from './access-logs-bucket';
+import { createProtectedKey } from './protected-key';
+import { breakGlassPrincipalArn } from './security-options';
+import { denyVaultTampering } from './vault-bucket-protection';
 
 /** S3 Object Lock of a vault: the default retention every object gets when it is written. */
 export type LifeboatVaultImmutability = {
@@ -34,6 +37,16 @@ export type LifeboatVaultProps = {
    */
   readonly immutability?: LifeboatVaultImmutability;
   /**
+   * The only principal that may destroy the key or the bucket's versions and settings (security-options.ts).
+   * @default the account's root user
+   */
+  readonly breakGlassRoleArn?: string;
+  /**
+   * The value of the `lifeboat:key-user` tag a role must carry to use the vault's key (protected-key.ts).
+   * @default the bucket name
+   */
+  readonly keyUser?: string;
+  /**
    * A replica vault in another region (its scope is in a stack of that region), which the backup workflow
    * copies every committed backup into. Same settings, its own key.
    * @default no replica
@@ -52,7 +65,11 @@ export type LifeboatVaultReplicaProps = Omit<LifeboatVaultProps, 'replica'> & {
  * A vault: an S3 bucket encrypted with its own customer-managed KMS key (rotated yearly), TLS only
  * (a bucket policy denies anything else), public access blocked, versioned so an overwritten or
  * deleted pack can still be recovered, retained when the stack is deleted (a backup vault must
- * outlive its infrastructure); optionally with a replica vault in another region.
+ * outlive its infrastructure); optionally with a replica vault in another region. The key's policy
+ * allows its use only to roles tagged `lifeboat:key-user=<keyUser>` through S3 or with the vault's
+ * encryption context (protected-key.ts); key destruction, version deletes and changes of the bucket's
+ * policy, lifecycle, versioning and Object Lock are denied to all but the break-glass principal
+ * (vault-bucket-protection.ts, docs/SECURITY.md).
  */
 export class LifeboatVault extends Construct {
   readonly bucket: s3.Bucket;
@@ -64,10 +81,22 @@ export class LifeboatVault extends Construct {
   constructor(scope: Construct, id: string, props: LifeboatVaultProps) {
     super(scope, id);
     const accessLogs = props.accessLogsBucket ?? createAccessLogsBucket(scope, `${id}AccessLogs`);
-    this.key = new kms.Key(this, 'Key', {
+    const stack = Stack.of(this);
+    const breakGlassArn = breakGlassPrincipalArn(stack, props.breakGlassRoleArn !== undefined ? { breakGlassRoleArn: props.breakGlassRoleArn } : undefined);
+    const bucketArn = `arn:${stack.partition}:s3:::${props.bucketName}`;
+    this.key = createProtectedKey(this, 'Key', {
       description: `Lifeboat vault ${props.bucketName}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      breakGlassArn,
+      keyUser: props.keyUser ?? props.bucketName,
+      uses: [
+        // SSE-KMS of the vault's objects, only through S3 and only for this bucket (its Bucket Key's context is the bucket ARN).
+        {
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': bucketArn } },
+        },
+        // Wrapping and unwrapping the vault's master key (keys/), bound to this vault by the context the functions and the CLI send.
+        { actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], conditions: { StringEquals: { 'kms:EncryptionContext:lifeboat:vault': props.bucketName } } },
+      ],
     });
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
@@ -95,6 +124,7 @@ export class LifeboatVault extends Construct {
         { noncurrentVersionExpiration: Duration.days(VAULT_NONCURRENT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });
+    denyVaultTampering(this.bucket, breakGlassArn);
     // A sibling, not a child: the alias keeps the logical id it had before vaults were constructs of their own.
     if (props.keyAlias !== undefined) this.keyAlias = new kms.Alias(scope, `${id}KeyAlias`, { aliasName: props.keyAlias, targetKey: this.key });
     if (props.replica) {

@@ -1,26 +1,23 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { type Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type Construct } from 'constructs';
-import { LOG_RETENTION } from '../lifeboat-defaults';
+import { lifeboatLogGroup, workflowLogging } from './workflow-logging';
 
 /**
- * A workflow's state machine as every Lifeboat workflow has it: X-Ray tracing, every event logged with
- * its data to `/aws/vendedlogs/states/<name>` (the prefix Step Functions' log delivery may write to
- * without a resource policy per group), removed with the stack. Construct ids `Logs` and
- * `StateMachine` under `scope`, which the deployed stacks' logical ids carry.
+ * A workflow's state machine as every Lifeboat workflow has it: X-Ray tracing, every event logged to
+ * `/aws/vendedlogs/states/<name>` (the prefix Step Functions' log delivery may write to without a
+ * resource policy per group) without the steps' inputs and outputs unless the protection's
+ * `security.logExecutionData` asks for them (they carry requests, catalog records and error causes), in
+ * a KMS-encrypted log group that is kept when the stack is deleted (workflow-logging.ts). Construct ids
+ * `Logs` and `StateMachine` under `scope`, which the deployed stacks' logical ids carry.
  */
 export function loggedStateMachine(scope: Construct, props: { stateMachineName: string; definition: sfn.IChainable; timeout: Duration }): sfn.StateMachine {
-  const logGroup = new logs.LogGroup(scope, 'Logs', {
-    logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
-    retention: LOG_RETENTION,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
+  const logGroup = lifeboatLogGroup(scope, 'Logs', `/aws/vendedlogs/states/${props.stateMachineName}`);
   return new sfn.StateMachine(scope, 'StateMachine', {
     stateMachineName: props.stateMachineName,
     definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
     tracingEnabled: true,
-    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: workflowLogging(scope).includeExecutionData },
     timeout: props.timeout,
   });
 }

@@ -3,33 +3,39 @@ import { type IConstruct } from 'constructs';
 
 /**
  * cdk-nag AwsSolutions-IAM5 flags every wildcard. Lifeboat's wildcards are each narrowed to one
- * resource: S3 object actions on a key prefix of one bucket, KMS ReEncrypt and GenerateDataKey
- * variants on one key, invocation of the versions of one function. Each finding under `scope` is
- * acknowledged individually — the resource ones by their exact text — so any new wildcard fails synth.
- * Acknowledgements are metadata on our own constructs: they matter only to an app that runs cdk-nag
- * (ours and our tests do), and change nothing for one that does not.
+ * resource: S3 object actions on a key prefix of one bucket (or on buckets named by the environment's
+ * restore prefix), the KMS keys of one account and region narrowed to one by a `kms:ResourceAliases`
+ * condition, the versions of one function, and CDK's grantEncryptDecrypt variants on the catalog key.
+ * Each finding under `scope` is acknowledged individually — the resources by their exact text — so any
+ * new wildcard fails synth. Acknowledgements are metadata on our own constructs: they matter only to an
+ * app that runs cdk-nag (ours and our tests do), and change nothing for one that does not.
  *
  * `scopedResources`: the wildcard ARNs as the policies use them (tokens allowed; those with no `*` are ignored).
  */
 export function acknowledgeScopedWildcards(scope: IConstruct, scopedResources: readonly string[]): void {
   const validations = Validations.of(scope);
   const reason =
-    'Wildcard scoped to one resource: S3 object actions on a key prefix of one bucket, KMS ReEncrypt/GenerateDataKey variants on one key, the versions of one Lambda function.';
+    'Wildcard scoped to one resource: S3 object actions on a key prefix of one bucket or on the buckets named by this environment\'s restore prefix, the KMS keys of one account and region narrowed to one key by kms:ResourceAliases, the versions of one Lambda function.';
   const stack = Stack.of(scope);
   const resources = scopedResources.map((r) => nagResourceText(stack.resolve(r))).filter((r) => r.includes('*'));
-  const findings = [...SCOPED_ACTION_FINDINGS, ...resources.map((r) => `Resource::${r}`)];
-  for (const finding of new Set(findings)) validations.acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+  for (const finding of new Set(resources.map((r) => `Resource::${r}`))) validations.acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+  for (const { finding, reason: why } of SCOPED_ACTION_FINDINGS) validations.acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: why });
 }
 
-/** Action wildcards CDK's grant methods emit on single-resource grants (grantRead/Put, grantEncryptDecrypt). */
+/**
+ * The action wildcards our policies contain: only those of CDK's grantEncryptDecrypt/grantDecrypt on the
+ * catalog key (no S3 action wildcard: every S3 statement names its actions, so none can include
+ * s3:DeleteObjectVersion by accident).
+ */
 const SCOPED_ACTION_FINDINGS = [
-  'Action::kms:ReEncrypt*',
-  'Action::kms:GenerateDataKey*',
-  'Action::s3:GetObject*',
-  'Action::s3:GetBucket*',
-  'Action::s3:List*',
-  'Action::s3:Abort*',
-  'Action::s3:DeleteObject*',
+  {
+    finding: 'Action::kms:ReEncrypt*',
+    reason: 'grantEncryptDecrypt on the catalog key (one key, whose key policy allows its use through DynamoDB only): ReEncryptFrom/ReEncryptTo, which DynamoDB may call when the table key is rotated.',
+  },
+  {
+    finding: 'Action::kms:GenerateDataKey*',
+    reason: 'grantEncryptDecrypt on the catalog key (one key, whose key policy allows its use through DynamoDB only): the GenerateDataKey variants DynamoDB calls for a customer-managed table key.',
+  },
 ];
 
 /**

@@ -13,6 +13,7 @@ import { failureReport as failureReportState, loggedStateMachine } from './logge
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { validatePlans } from './validated-plans';
+import { schedulerPrincipal } from './scheduler-principal';
 
 /** The scrub's EventBridge Scheduler schedule. */
 export type ScrubSchedule = {
@@ -151,7 +152,7 @@ export class ScrubWorkflow extends Construct {
   /** As BackupSchedules: a role that may start this one state machine, and the schedule. */
   private addSchedule(environmentName: string, schedule: ScrubSchedule): scheduler.CfnSchedule {
     const role = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      assumedBy: schedulerPrincipal(this),
       description: `Lifeboat ${environmentName}: starts scheduled scrubs`,
     });
     this.stateMachine.grantStartExecution(role);

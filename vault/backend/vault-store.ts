@@ -7,8 +7,17 @@
 export interface VaultStore {
   /** Human-readable location for error messages: `/srv/vault` or `s3://bucket/prefix`. */
   readonly location: string;
-  /** Writes an object whole. Writing a key that exists replaces it (content-addressed keys make that harmless). */
+  /**
+   * Writes an object whole. Writing a key that exists replaces it (content-addressed keys make that
+   * harmless), except where the store creates immutable objects only once (S3VaultStore: keys/, data/,
+   * index/, manifest/, snapshots/ with If-None-Match), where the existing object stays.
+   */
   put(key: string, body: Uint8Array): Promise<void>;
+  /**
+   * Optional: writes an object even where `put` would leave an existing immutable object in place: the
+   * scrub's repair of a copy that does not verify. Stores without it overwrite in `put`.
+   */
+  replace?(key: string, body: Uint8Array): Promise<void>;
   /** Reads an object, or `range.length` bytes of it from `range.offset`. Throws VaultObjectNotFoundError when absent. */
   get(key: string, range?: ByteRange): Promise<Buffer>;
   /** True when the object exists. */

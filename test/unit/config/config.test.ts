@@ -76,6 +76,23 @@ describe('Lifeboat configuration', () => {
     expect(stacks?.protection.drillWorkflow.schedules).toEqual([]);
   });
 
+  it('names the fields of bad security settings: a break-glass principal that is not a role ARN, a retention CloudWatch Logs does not offer', () => {
+    const raw = withChange((c) => {
+      (c.environments[0] as Record<string, unknown>).security = { breakGlassRoleArn: 'arn:aws:iam::000000000000:user/alice', logRetentionDays: 45, logExecutionData: 'yes' };
+    });
+    const issues = issuesOf(raw);
+    expect(issues.some((i) => i.startsWith('environments[0].security.breakGlassRoleArn: must be an IAM role ARN'))).toBe(true);
+    expect(issues.some((i) => i.startsWith("environments[0].security.logRetentionDays: must be one of CloudWatch Logs' retention values"))).toBe(true);
+    expect(issues.some((i) => i.startsWith('environments[0].security.logExecutionData:'))).toBe(true);
+    const good = parseLifeboatConfig(
+      withChange((c) => {
+        (c.environments[0] as Record<string, unknown>).security = { breakGlassRoleArn: 'arn:aws:iam::000000000000:role/ops/lifeboat-break-glass', logRetentionDays: 365 };
+      }),
+      'test.json',
+    );
+    expect(good.environments[0]?.security).toEqual({ breakGlassRoleArn: 'arn:aws:iam::000000000000:role/ops/lifeboat-break-glass', logRetentionDays: 365 });
+  });
+
   it('rejects a DR region equal to the primary region', () => {
     const raw = withChange((c) => {
       (c.environments[0] as Record<string, unknown>).drRegion = 'us-east-1';

@@ -72,6 +72,16 @@ function isPreconditionFailed(err: unknown): boolean {
   return err instanceof Error && (err.name === 'PreconditionFailed' || httpStatus(err) === 412);
 }
 
+/**
+ * Key prefixes of objects that are written once and never changed (docs/FORMAT.md §1): key objects,
+ * packs, indexes, manifest pages and snapshots. `config`, plans/ and parts/ are not among them.
+ */
+export const IMMUTABLE_PREFIXES = ['keys/', 'data/', 'index/', 'manifest/', 'snapshots/'] as const;
+
+function isImmutableKey(key: string): boolean {
+  return IMMUTABLE_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
 /** 409: S3 saw a conflicting write to the key while the conditional write was in progress; S3 says to retry. */
 function isConditionalConflict(err: unknown): boolean {
   return err instanceof Error && (err.name === 'ConditionalRequestConflict' || httpStatus(err) === 409);
@@ -142,15 +152,34 @@ export class S3VaultStore implements VaultStore {
     }
   }
 
+  /**
+   * Objects under the immutable prefixes (IMMUTABLE_PREFIXES: named by their content or a random id,
+   * never rewritten) are created with `If-None-Match: *`, single or multipart: a 412 means the object
+   * already exists, which for such a key is the object being written, so it counts as success. No
+   * writer of ours can therefore overwrite a committed object by mistake or by a bug; only `replace`
+   * (the scrub's repair of a damaged copy) writes over one.
+   */
   async put(key: string, body: Uint8Array): Promise<void> {
+    await this.write(key, body, isImmutableKey(key));
+  }
+
+  /** Writes an object even over an existing immutable one: the repair of a copy that does not verify. */
+  async replace(key: string, body: Uint8Array): Promise<void> {
+    await this.write(key, body, false);
+  }
+
+  private async write(key: string, body: Uint8Array, createOnly: boolean): Promise<void> {
     const Key = this.objectKey(key);
+    const condition = createOnly ? { IfNoneMatch: '*' } : {};
     try {
       if (body.length < this.multipartThreshold) {
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length }));
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...condition }));
         return;
       }
-      await this.putMultipart(key, Key, body);
+      await this.putMultipart(key, Key, body, condition);
     } catch (err) {
+      // Only a create-only write can fail its precondition: the object is there already.
+      if (createOnly && isPreconditionFailed(err)) return;
       if (!isObjectLockRefusal(err)) throw err;
       // A content-addressed key holds these very bytes already, locked: the write has nothing to do.
       if (isContentAddressedKey(key)) return;
@@ -335,7 +364,7 @@ export class S3VaultStore implements VaultStore {
     return this.keyPrefix + key;
   }
 
-  private async putMultipart(key: string, Key: string, body: Uint8Array): Promise<void> {
+  private async putMultipart(key: string, Key: string, body: Uint8Array, condition: { IfNoneMatch?: string }): Promise<void> {
     const partSize = Math.max(this.partSize, Math.ceil(body.length / S3_MAX_PARTS));
     const partCount = Math.ceil(body.length / partSize);
     // CRC32 declared up front: the SDK adds a CRC32 to each part by default, and S3 rejects part
@@ -359,7 +388,7 @@ export class S3VaultStore implements VaultStore {
           return { PartNumber, ETag: out.ETag, ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}) };
         },
       );
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: parts }, ...condition }));
     } catch (err) {
       await this.abortQuietly(Key, UploadId);
       throw err;

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as path from 'node:path';
 import { openBackupVault } from '../../../../lambdas/runtime/backup-vault';
@@ -106,6 +106,64 @@ describe('S3VaultStore.putIfAbsent (S3 conditional writes)', () => {
   });
 });
 
+describe('S3VaultStore.put: immutable objects are created once (If-None-Match), never overwritten', () => {
+  it('creates keys/, data/, index/, manifest/ and snapshots/ objects conditionally; a second put leaves the first bytes and succeeds', async () => {
+    const vault = store();
+    for (const key of ['keys/k1', 'data/ab/abcd', 'index/i1', 'manifest/m1', 'snapshots/s1']) {
+      await vault.put(key, Buffer.from('first'));
+      await expect(vault.put(key, Buffer.from('second'))).resolves.toBeUndefined();
+      expect((await vault.get(key)).toString()).toBe('first');
+    }
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.IfNoneMatch)).toEqual(Array(10).fill('*'));
+  });
+
+  it('overwrites config, plans/ and parts/ (mutable by design) without a condition', async () => {
+    const vault = store();
+    for (const key of ['config', 'plans/p1', 'parts/b/0']) {
+      await vault.put(key, Buffer.from('first'));
+      await vault.put(key, Buffer.from('second'));
+      expect((await vault.get(key)).toString()).toBe('second');
+    }
+    expect(s3.commandCalls(PutObjectCommand).every((c) => c.args[0].input.IfNoneMatch === undefined)).toBe(true);
+  });
+
+  it('replace (the scrub\'s repair of a damaged copy) writes over an immutable object', async () => {
+    const vault = store();
+    await vault.put('snapshots/s1', Buffer.from('damaged'));
+    await vault.replace('snapshots/s1', Buffer.from('healthy'));
+    expect((await vault.get('snapshots/s1')).toString()).toBe('healthy');
+  });
+
+  it('passes other errors of a conditional create through', async () => {
+    s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
+    await expect(store().put('data/ab/abcd', Buffer.from('x'))).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('completes a multipart pack upload conditionally; 412 at completion aborts the upload and counts as written', async () => {
+    const parts = new Map<string, Buffer[]>();
+    s3.on(CreateMultipartUploadCommand).callsFake((input: { Key: string }) => {
+      parts.set(input.Key, []);
+      return { UploadId: `u-${input.Key}` };
+    });
+    s3.on(UploadPartCommand).callsFake((input: { Key: string; Body: Uint8Array; PartNumber: number }) => {
+      parts.get(input.Key)?.push(Buffer.from(input.Body));
+      return { ETag: `e${input.PartNumber}` };
+    });
+    s3.on(CompleteMultipartUploadCommand).callsFake((input: { Key: string; IfNoneMatch?: string }) => {
+      if (input.IfNoneMatch === '*' && objects.has(input.Key)) throw s3Error('PreconditionFailed', 412);
+      objects.set(input.Key, Buffer.concat(parts.get(input.Key) ?? []));
+      return {};
+    });
+    s3.on(AbortMultipartUploadCommand).resolves({});
+    const vault = new S3VaultStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'vault', prefix: 'p', multipartThresholdBytes: 1 });
+    await vault.put('data/ab/abcd', Buffer.from('first'));
+    await vault.put('data/ab/abcd', Buffer.from('second'));
+    expect(objects.get('p/data/ab/abcd')?.toString()).toBe('first');
+    expect(s3.commandCalls(CompleteMultipartUploadCommand).map((c) => c.args[0].input.IfNoneMatch)).toEqual(['*', '*']);
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+  });
+});
+
 describe('initVault racing on an S3 that honours If-None-Match', () => {
   let dir: string;
   beforeEach(async () => {
@@ -121,7 +179,7 @@ describe('initVault racing on an S3 that honours If-None-Match', () => {
     const [a, b] = await Promise.all(providers.map((p) => initVault(store(), p, SMALL_TUNING)));
     expect(a!.config.id).toBe(b!.config.id);
     // Exactly one conditional write succeeded; the other got 412 (both runs passed their checks).
-    expect(s3.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.IfNoneMatch === '*')).toHaveLength(2);
+    expect(s3.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.IfNoneMatch === '*' && c.args[0].input.Key === 'p/config')).toHaveLength(2);
     expect([...objects.keys()].filter((k) => k.startsWith(`p/${KEYS_PREFIX}`))).toHaveLength(1);
     expect((await openVault(store(), await KeyFileKeyProvider.load(keyFile))).config.id).toBe(a!.config.id);
   });

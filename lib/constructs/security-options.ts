@@ -1,0 +1,47 @@
+import { type Stack } from 'aws-cdk-lib';
+
+/**
+ * The security settings of a protection (docs/SECURITY.md). Same fields as `environment.security` in
+ * lifeboat.config.json.
+ */
+export type LifeboatSecurityOptions = {
+  /**
+   * The only principal that may schedule the deletion of, disable or change the key policy of
+   * Lifeboat's KMS keys, and delete object versions, change the bucket policy, lifecycle, versioning or
+   * Object Lock settings of the vaults (an IAM role ARN, `arn:aws:iam::<account>:role/<name>`, exactly as
+   * IAM writes it, path included). Stack updates that change those settings must be deployed as it.
+   * @default the account's root user (`arn:<partition>:iam::<account>:root`): no IAM principal at all, so a
+   * compromised administrator cannot act as it, and the one principal S3 never locks out of a bucket policy
+   */
+  readonly breakGlassRoleArn?: string;
+  /**
+   * Whether the state machines log the input and output of every step (the request, catalog records,
+   * error causes). For debugging only: they may name paths, keys and items of the protected data.
+   * @default false: events are logged without their data
+   */
+  readonly logExecutionData?: boolean;
+  /**
+   * How long the workflows' and the functions' logs are kept, in days: one of CloudWatch Logs' values
+   * (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).
+   * @default 90 (lifeboat-defaults.ts, LOG_RETENTION)
+   */
+  readonly logRetentionDays?: number;
+};
+
+/** The retention values CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS_VALUES = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** An IAM role ARN as `aws:PrincipalArn` carries it for the role's sessions. */
+export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** The principal exempt from the deny statements: the configured break-glass role, else the account's root user. */
+export function breakGlassPrincipalArn(stack: Stack, security: LifeboatSecurityOptions | undefined): string {
+  return security?.breakGlassRoleArn ?? `arn:${stack.partition}:iam::${stack.account}:root`;
+}
+
+/**
+ * The tag that makes a role a user of a protection's keys (key policies allow use only to principals
+ * carrying it, protected-key.ts): `lifeboat:key-user` = the protection's prefix. LifeboatProtection puts it
+ * on its functions' roles; an operator's role that runs the CLI against the vaults needs it too.
+ */
+export const KEY_USER_TAG = 'lifeboat:key-user';

@@ -1,0 +1,33 @@
+import { ItemCodecError, encodeItemText } from '../../../../lambdas/sources/dynamodb-item-codec';
+import { differingNames, itemShape } from '../../../../lambdas/restore/verify-restore';
+
+/**
+ * Verification errors reach the execution's error, the state machine's logs and the catalog: they name
+ * attributes, metadata and tag names, never the protected data's values (issue 13, item 6).
+ */
+describe('verification messages name attributes, never values', () => {
+  it('an item is described by its attribute names only', () => {
+    const text = encodeItemText({ pk: { S: 'customer#4711' }, card: { S: '4111111111111111' }, total: { N: '99.95' } });
+    const shape = itemShape(text);
+    expect(shape).toBe('"card", "pk", "total"');
+    for (const value of ['4711', '4111111111111111', '99.95']) expect(shape).not.toContain(value);
+  });
+
+  it('differing metadata or tags are named by key, with absent keys counted', () => {
+    const message = differingNames({ owner: 'alice', secret: 's3cr3t', same: 'x' }, { owner: 'bob', same: 'x', extra: 'v' });
+    expect(message).toBe('"extra", "owner", "secret"');
+    for (const value of ['alice', 'bob', 's3cr3t']) expect(message).not.toContain(value);
+  });
+
+  it('a malformed number in an item is reported by its path and length, not its digits', () => {
+    let error: unknown;
+    try {
+      encodeItemText({ balance: { N: 'SECRET-1234' } });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ItemCodecError);
+    expect((error as Error).message).toContain('balance');
+    expect((error as Error).message).not.toContain('SECRET-1234');
+  });
+});
