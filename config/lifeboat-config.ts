@@ -39,6 +39,11 @@ export const s3BucketSourceSchema = z.strictObject({
   name: resourceName,
   bucket: z.string().min(3).max(63),
   prefix: z.string().default(''),
+  /**
+   * The account that owns the bucket, when it is not the environment's: IAM grants (s3:ResourceAccount)
+   * and every S3 call (ExpectedBucketOwner) name it, so a bucket of that name in any other account is refused.
+   */
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
 });
 
 export const dynamoDbTableSourceSchema = z.strictObject({
@@ -154,6 +159,19 @@ export const environmentSchema = z
         schedule: scheduleExpression.optional(),
         /** The share of the objects each run reads: a cycle (every object read once) takes ⌈1/fraction⌉ runs. */
         fraction: z.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (every object each run)').optional(),
+      })
+      .optional(),
+    /** Security settings (docs/SECURITY.md); the fields of other parts of issue 13 join this object. */
+    security: z
+      .strictObject({
+        /**
+         * The IAM role (in the environment's account) that approves overwrite restores and failovers: the only one the
+         * stacks allow states:SendTaskSuccess/SendTaskFailure on those runbooks (docs/RUNBOOKS.md, "Approvals").
+         */
+        approverRoleArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/lifeboat-approver')
+          .optional(),
       })
       .optional(),
   })

@@ -89,6 +89,12 @@ export type LifeboatProtectionProps = {
    * @default daily, a seventh of the objects per run
    */
   readonly scrub?: LifeboatScrubOptions;
+  /**
+   * The IAM role that approves overwrite restores and failovers (config `environment.security.approverRoleArn`):
+   * the stacks attach it a policy allowing states:SendTaskSuccess/SendTaskFailure on those runbooks (docs/RUNBOOKS.md, "Approvals").
+   * @default none: the runbooks still wait for an approval, which only principals with such rights from elsewhere can give
+   */
+  readonly approverRoleArn?: string;
 };
 
 /**
@@ -194,7 +200,8 @@ export class LifeboatProtection extends Construct {
       stateMachineName: names.backupStateMachine,
       drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
     });
-    this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
+    const approver = props.approverRoleArn ? { approverRoleArn: props.approverRoleArn } : {};
+    this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, ...approver, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
     // The DR region's runbooks: nothing in them names a primary-region resource (no file system either: the EFS
     // mount is the primary region's; a directory source fails over under the local cloud only, docs/RUNBOOKS.md).
     this.drRestoreWorkflow = new RestoreWorkflow(drScope, 'Restore', {
@@ -207,8 +214,10 @@ export class LifeboatProtection extends Construct {
       catalogKey: this.drCatalogKey,
       stateMachineName: names.restoreStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
+      ...approver,
     });
     this.failoverWorkflow = new FailoverWorkflow(drScope, 'Failover', {
+      ...approver,
       environmentName: this.environmentName,
       plans: props.plans,
       vault: this.drVault.bucket,

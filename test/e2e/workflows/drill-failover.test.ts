@@ -18,6 +18,7 @@ import { compareBuckets, compareDirectories, compareTables } from '../../../loca
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
 import { type HistoryEvent } from '../../../local/executor/execution-history';
 import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
+import { approveEveryTask } from '../../../local/executor/local-approver';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 
 /**
@@ -124,6 +125,8 @@ function run(role: 'primary' | 'dr', stateMachine: string, input: unknown, onEve
     pool: local.lambdaPool(2),
     retryIntervalScale: 0.001,
     extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+    // Overwrite restores and failovers wait for an approval (docs/RUNBOOKS.md, "Approvals"); not what these tests are about.
+    onTaskToken: approveEveryTask(dataDir),
     ...(onEvent ? { onEvent } : {}),
   });
 }

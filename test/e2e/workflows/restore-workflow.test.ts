@@ -18,6 +18,7 @@ import { SAMPLE_OBJECT_KEYS, seedSampleBucket, seedSampleDirectory, seedSampleTa
 import { loadExecutionHistory } from '../../../local/executor/execution-history';
 import { type FaultRule } from '../../../local/executor/fault-injection';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { approveEveryTask } from '../../../local/executor/local-approver';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { readTree } from '../../support/vault-test-helpers';
 import { commitFixtureBackup } from '../../support/vault-backup-fixture';
@@ -77,6 +78,8 @@ function runRestore(input: unknown, faults: FaultRule[] = []) {
     faults,
     retryIntervalScale: 0.001,
     extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+    // Overwrite restores and failovers wait for an approval (docs/RUNBOOKS.md, "Approvals"); not what these tests are about.
+    onTaskToken: approveEveryTask(dataDir),
   });
 }
 
