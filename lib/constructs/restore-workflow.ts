@@ -124,10 +124,14 @@ export class RestoreWorkflow extends Construct {
     });
     approval.task.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
     restore.chain.next(report);
-    // Only the literal `true` overwrites (resolve refuses anything else that is not a boolean); an absent field is matched first, so the comparison never meets a missing path.
-    const overwrite = new sfn.Choice(this, 'Overwrite requested?', { comment: 'A restore with "overwrite": true replaces live data and waits for an approval first; any other request goes straight to validation.' })
-      .when(sfn.Condition.isNotPresent('$.overwrite'), restore.chain)
+    // Only the literal `true` overwrites (resolve refuses anything else that is not a boolean). Two choices, not an And:
+    // the comparison must never meet a missing path (a runtime error), and IsPresent is the one test both Step Functions
+    // and the local executor evaluate alike (aws-local-stepfunctions 3 gets IsPresent: false wrong).
+    const overwriteIsTrue = new sfn.Choice(this, 'Overwrite true?', { comment: 'Only "overwrite": true needs the approval; false, or a value validation refuses, goes on to validation.' })
       .when(sfn.Condition.booleanEquals('$.overwrite', true), approval.task.next(restore.chain))
+      .otherwise(restore.chain);
+    const overwrite = new sfn.Choice(this, 'Overwrite requested?', { comment: 'A restore with "overwrite": true replaces live data and waits for an approval first; any other request goes straight to validation.' })
+      .when(sfn.Condition.isPresent('$.overwrite'), overwriteIsTrue)
       .otherwise(restore.chain);
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: overwrite, timeout: WORKFLOW_TIMEOUT });
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, this.stateMachine, props.catalog, props.catalogKey);
