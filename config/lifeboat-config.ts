@@ -176,6 +176,10 @@ export const environmentSchema = z
       .optional(),
   })
   .refine((e) => e.primaryRegion !== e.drRegion, { message: 'drRegion must differ from primaryRegion', path: ['drRegion'] })
+  .refine((e) => e.security?.approverRoleArn === undefined || e.security.approverRoleArn.split(':')[4] === e.account, {
+    message: 'must be a role of the environment\'s account: the stacks attach the approver\'s policy to it',
+    path: ['security', 'approverRoleArn'],
+  })
   .refine((e) => new Set(e.plans.map((p) => p.name)).size === e.plans.length, {
     message: 'plan names must be unique within an environment',
     path: ['plans'],

@@ -57,8 +57,12 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'request-approval': { memorySize: 256, timeout: Duration.minutes(1) },
 };
 
-/** How long an overwrite restore or a failover waits for its approval before it fails with States.Timeout (writing nothing). */
-export const APPROVAL_TIMEOUT = Duration.hours(24);
+/**
+ * How long an overwrite restore or a failover waits for its approval before it fails with
+ * States.Timeout (writing nothing): half of WORKFLOW_TIMEOUT, so an approval given late still leaves
+ * the restore half a day.
+ */
+export const APPROVAL_TIMEOUT = Duration.hours(12);
 
 /** When the scrub runbook runs (EventBridge Scheduler, UTC): daily, so that at DEFAULT_SCRUB_FRACTION every object is read once a week. */
 export const DEFAULT_SCRUB_SCHEDULE = 'rate(1 day)';

@@ -16,7 +16,7 @@ export type ApprovalStepProps = {
   readonly catalogKey: kms.IKey;
   /** The function's environment (the runbook's other functions' variables: the runtime needs the catalog, plans and vault). */
   readonly environment: Record<string, string>;
-  /** @default APPROVAL_TIMEOUT (24 hours) */
+  /** @default APPROVAL_TIMEOUT (12 hours, half the workflow timeout) */
   readonly timeout?: Duration;
 };
 

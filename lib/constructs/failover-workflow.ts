@@ -36,7 +36,7 @@ export type FailoverWorkflowProps = {
    * @default no role is granted
    */
   readonly approverRoleArn?: string;
-  /** How long a failover waits for its approval. @default APPROVAL_TIMEOUT (24 hours) */
+  /** How long a failover waits for its approval. @default APPROVAL_TIMEOUT (12 hours, half the workflow timeout) */
   readonly approvalTimeout?: Duration;
 };
 

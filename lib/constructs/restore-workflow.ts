@@ -54,7 +54,7 @@ export type RestoreWorkflowProps = {
    * @default no role is granted: only principals with such rights from elsewhere (administrators) can approve
    */
   readonly approverRoleArn?: string;
-  /** How long an overwrite restore waits for its approval. @default APPROVAL_TIMEOUT (24 hours) */
+  /** How long an overwrite restore waits for its approval. @default APPROVAL_TIMEOUT (12 hours, half the workflow timeout) */
   readonly approvalTimeout?: Duration;
 };
 

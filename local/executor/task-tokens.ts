@@ -21,8 +21,8 @@ const answerSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('FAILED'), error: z.string(), cause: z.string() }),
 ]);
 
-const pendingSchema = z.object({ token: z.string(), execution: z.string(), state: z.string(), since: z.string() });
-export type PendingTaskToken = z.infer<typeof pendingSchema>;
+/** What the pending file records: which execution and state wait, since when (for a person looking at the directory). */
+export type PendingTaskToken = { token: string; execution: string; state: string; since: string };
 
 /** SendTaskSuccess/Failure for a token no task waits for (never issued, already answered, or timed out): AWS answers TaskDoesNotExist or TaskTimedOut. */
 export class TaskDoesNotExistError extends Error {

@@ -99,9 +99,11 @@ it('pins every grant on restore targets and sources to the account that owns the
 
 it('makes overwrite restores and failovers wait for an approval (.waitForTaskToken with a timeout) that only the approver role may answer', () => {
   const { definition } = restoreMachine();
-  expect(definition).toContain('arn:aws:states:::lambda:invoke.waitForTaskToken');
+  expect(definition).toContain(':states:::lambda:invoke.waitForTaskToken');
   expect(definition).toContain('\\"BooleanEquals\\":true');
-  expect(definition).toContain('\\"TimeoutSeconds\\":86400');
+  // The wait times out after 12 hours, within the workflow's own 24.
+  expect(definition).toContain('\\"Wait for approval\\":{\\"Next\\":\\"Validate and resolve\\"');
+  expect(definition).toContain('\\"TimeoutSeconds\\":43200');
   const failover = Object.values(dr.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-failover' } }))[0];
   const failoverDefinition = JSON.stringify(failover?.Properties?.DefinitionString);
   expect(failoverDefinition).toContain('\\"StartAt\\":\\"Wait for approval\\"');
