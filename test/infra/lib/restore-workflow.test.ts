@@ -108,10 +108,10 @@ it('makes overwrite restores and failovers wait for an approval (.waitForTaskTok
   const failoverDefinition = JSON.stringify(failover?.Properties?.DefinitionString);
   expect(failoverDefinition).toContain('\\"StartAt\\":\\"Wait for approval\\"');
   expect(failoverDefinition).toContain('lambda:invoke.waitForTaskToken');
-  for (const template of [primary, dr]) {
+  // Per runbook that waits (primary: restore; DR: restore and failover), attached to the configured approver role (by name) and to nothing else.
+  for (const [template, runbooks] of [[primary, 1], [dr, 2]] as const) {
     const answering = allStatements(template).filter(({ st }) => JSON.stringify(st.Action).includes('states:SendTask'));
-    // One policy per stack, attached to the configured approver role (by name) and to nothing else.
-    expect(answering.map(({ roles }) => roles)).toEqual(['["lifeboat-approver"]']);
-    expect(answering[0]?.st.Action).toEqual(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']);
+    expect(answering.map(({ roles }) => roles)).toEqual(Array(runbooks).fill('["lifeboat-approver"]'));
+    for (const { st } of answering) expect(st.Action).toEqual(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']);
   }
 });
