@@ -8,6 +8,8 @@ import { type S3Client } from '@aws-sdk/client-s3';
  */
 export class BucketOwnerMismatchError extends Error {
   override readonly name = 'BucketOwnerMismatchError';
+  /** S3's response metadata (status 403), kept so that code reading an error's HTTP status still sees it. */
+  readonly $metadata: { httpStatusCode?: number } = { httpStatusCode: 403 };
   constructor(
     readonly bucket: string,
     readonly expectedOwner: string,
