@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../con
 import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { ScrubLog } from '../lambdas/catalog/scrub-log';
+import { ApprovalLog } from '../lambdas/approval/approval-log';
 import { type KeyProvider } from '../vault';
 import { KeyFileKeyProvider } from '../vault';
 import { KmsKeyProvider } from '../vault/aws';
@@ -44,6 +45,8 @@ export type EnvironmentAccess = {
   catalogIn(region: 'primary' | 'dr'): BackupCatalog;
   /** The scrub runs recorded in the same catalog table. */
   scrubLog: ScrubLog;
+  /** The approvals of either region's catalog: an overwrite restore asks in its region's, a failover in the DR region's. */
+  approvalsIn(region: 'primary' | 'dr'): ApprovalLog;
   openVault(side: 'primary' | 'dr'): Promise<Vault>;
 };
 
@@ -60,19 +63,24 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
   const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region }));
   const documents = DynamoDBDocumentClient.from(dynamodb);
   const catalog = new BackupCatalog(documents, names.catalogTable);
+  let drDocuments: DynamoDBDocumentClient | undefined;
+  // Built on first use: a command that never reads the DR catalog makes no DR-region client.
+  const drDocumentClient = (): DynamoDBDocumentClient => {
+    drDocuments ??= DynamoDBDocumentClient.from(
+      clients.drDynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.drRegion) : new DynamoDBClient({ region: environment.drRegion })),
+    );
+    return drDocuments;
+  };
   let drCatalog: BackupCatalog | undefined;
   return {
     environment,
     catalog,
     catalogIn(region) {
       if (region === 'primary') return catalog;
-      // Built on first use: a command that never reads the DR catalog makes no DR-region client.
-      if (!drCatalog) {
-        const drDynamodb = clients.drDynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.drRegion) : new DynamoDBClient({ region: environment.drRegion }));
-        drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDynamodb), names.catalogTable);
-      }
+      drCatalog ??= new BackupCatalog(drDocumentClient(), names.catalogTable);
       return drCatalog;
     },
+    approvalsIn: (region) => new ApprovalLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
     scrubLog: new ScrubLog(documents, names.catalogTable),
     async openVault(side) {
       let provider: KeyProvider;

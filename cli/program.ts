@@ -22,6 +22,8 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   drill: async () => (await import('./commands/drill-commands.js')).registerDrillCommand,
   drills: async () => (await import('./commands/drill-commands.js')).registerDrillsCommands,
   status: async () => (await import('./commands/status-command.js')).registerStatusCommand,
+  approve: async () => (await import('./commands/approval-commands.js')).registerApproveCommand,
+  approvals: async () => (await import('./commands/approval-commands.js')).registerApprovalsCommands,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */

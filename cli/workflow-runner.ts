@@ -88,6 +88,11 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
             else return;
             onProgress({ ...progress, elapsedMs: Date.now() - started });
           },
+          // An overwrite restore or a failover waits here until `lifeboat approve` answers from another terminal.
+          onTaskToken: (waiting) => {
+            progress.state = `waiting for approval: lifeboat approve ${waiting.executionId} (or --reject --reason …)`;
+            onProgress({ ...progress, elapsedMs: Date.now() - started });
+          },
         });
         return {
           executionId: result.executionId,

@@ -41,6 +41,11 @@ export const s3BucketSourceSchema = z.strictObject({
   name: resourceName,
   bucket: z.string().min(3).max(63),
   prefix: z.string().default(''),
+  /**
+   * The account that owns the bucket, when it is not the environment's: IAM grants (s3:ResourceAccount)
+   * and every S3 call (ExpectedBucketOwner) name it, so a bucket of that name in any other account is refused.
+   */
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
 });
 
 export const dynamoDbTableSourceSchema = z.strictObject({
@@ -210,6 +215,14 @@ const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400,
 
 /** The security settings of an environment (docs/SECURITY.md); LifeboatProtection's `security` prop. */
 export const securitySchema = z.strictObject({
+  /**
+   * The IAM role (in the environment's account) that approves overwrite restores and failovers: the only one the
+   * stacks allow states:SendTaskSuccess/SendTaskFailure on those runbooks (docs/RUNBOOKS.md, "Approvals").
+   */
+  approverRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/lifeboat-approver')
+    .optional(),
   /** The only principal that may destroy keys, vault versions or vault settings; absent: the account's root user. */
   breakGlassRoleArn: z
     .string()
@@ -256,6 +269,10 @@ export const environmentSchema = z
     security: securitySchema.optional(),
   })
   .refine((e) => e.primaryRegion !== e.drRegion, { message: 'drRegion must differ from primaryRegion', path: ['drRegion'] })
+  .refine((e) => e.security?.approverRoleArn === undefined || e.security.approverRoleArn.split(':')[4] === e.account, {
+    message: 'must be a role of the environment\'s account: the stacks attach the approver\'s policy to it',
+    path: ['security', 'approverRoleArn'],
+  })
   .refine((e) => new Set(e.plans.map((p) => p.name)).size === e.plans.length, {
     message: 'plan names must be unique within an environment',
     path: ['plans'],

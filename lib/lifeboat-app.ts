@@ -39,6 +39,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       ...(env.immutability ? { immutability: env.immutability } : {}),
       ...(env.prune ? { prune: env.prune } : {}),
       ...(env.security ? { security: env.security } : {}),
+      ...(env.security?.approverRoleArn ? { approverRoleArn: env.security.approverRoleArn } : {}),
     });
     addOutputs(primary, dr, protection);
     for (const stack of [primary, dr]) Tags.of(stack).add('lifeboat:environment', env.name);
@@ -51,7 +52,13 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
 function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
   switch (source.type) {
     case 's3':
-      return LifeboatSource.s3Bucket(source.name, s3.Bucket.fromBucketName(scope, `Source-${source.name}`, source.bucket), { prefix: source.prefix });
+      return LifeboatSource.s3Bucket(
+        source.name,
+        source.account !== undefined
+          ? s3.Bucket.fromBucketAttributes(scope, `Source-${source.name}`, { bucketName: source.bucket, account: source.account })
+          : s3.Bucket.fromBucketName(scope, `Source-${source.name}`, source.bucket),
+        { prefix: source.prefix },
+      );
     case 'dynamodb':
       return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table));
     case 'filesystem':

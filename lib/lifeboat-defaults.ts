@@ -55,7 +55,16 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'failover-start': { memorySize: 512, timeout: Duration.minutes(2) },
   // Pure arithmetic over the restore reports (failover-report.ts).
   'failover-report': { memorySize: 256, timeout: Duration.minutes(1) },
+  // Writes one catalog item (the pending approval); the wait itself is the state machine's, not the function's.
+  'request-approval': { memorySize: 256, timeout: Duration.minutes(1) },
 };
+
+/**
+ * How long an overwrite restore or a failover waits for its approval before it fails with
+ * States.Timeout (writing nothing): half of WORKFLOW_TIMEOUT, so an approval given late still leaves
+ * the restore half a day.
+ */
+export const APPROVAL_TIMEOUT = Duration.hours(12);
 
 /** When the scrub runbook runs (EventBridge Scheduler, UTC): daily, so that at DEFAULT_SCRUB_FRACTION every object is read once a week. */
 export const DEFAULT_SCRUB_SCHEDULE = 'rate(1 day)';

@@ -50,6 +50,8 @@ export const restoreRequestSchema = z
     /** Absent: the function's home vault (the primary's in the primary region, the DR vault in the DR region). */
     vault: z.enum(['primary', 'dr']).optional(),
     filter: z.strictObject({ prefix: z.string().min(1) }).optional(),
+    /** Who asks, as the starter says (the CLI writes its caller identity): shown to the approver of an overwrite; not authenticated. */
+    requestedBy: z.string().max(512).optional(),
   })
   .refine((r) => !(r.backupId && r.pointInTime), { message: 'give either backupId or pointInTime, not both', path: ['backupId'] });
 export type RestoreRequest = Omit<z.infer<typeof restoreRequestSchema>, 'vault'> & { vault: 'primary' | 'dr' };

@@ -2,13 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { type BucketOwnerOf, expectBucketOwner } from './expected-bucket-owner';
 import { LOCAL_CREDENTIALS, type LocalEndpoints } from './local-endpoints';
 
 /**
  * The AWS SDK clients of a function, built on first use and kept for the container: one per service
  * and region. In AWS they use the regional endpoints and the function's role; under the local
  * executor (`local` endpoints given) S3 and DynamoDB point at the local cloud. The core never builds
- * clients itself.
+ * clients itself. With `bucketOwnerOf`, every S3 call names the account that must own its bucket
+ * (ExpectedBucketOwner, expected-bucket-owner.ts): sources, restore targets and vaults alike.
  */
 export class AwsClients {
   private readonly s3 = new Map<string, S3Client>();
@@ -20,6 +22,7 @@ export class AwsClients {
     /** The function's own region: the default for every client. */
     readonly region: string,
     private readonly local?: LocalEndpoints,
+    private readonly bucketOwnerOf?: BucketOwnerOf,
   ) {}
 
   s3Client(region: string = this.region): S3Client {
@@ -31,6 +34,7 @@ export class AwsClients {
         region,
         ...(endpoint ? { endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS } : {}),
       });
+      if (this.bucketOwnerOf) expectBucketOwner(client, this.bucketOwnerOf);
       this.s3.set(region, client);
     }
     return client;

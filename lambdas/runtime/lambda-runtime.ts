@@ -6,6 +6,7 @@ import { resolveSourceRoot } from '../sources/directory-source';
 import { type KeyProvider, type Vault } from '../../vault';
 import { S3VaultStore } from '../../vault/aws';
 import { AwsClients } from './aws-clients';
+import { bucketOwnerRule } from './expected-bucket-owner';
 import { openBackupVault, vaultKeyProvider, type VaultKeySource } from './backup-vault';
 import { MissingEnvironmentError, PrimaryVaultUnavailableError } from './errors';
 import { type RuntimeConfig, runtimeConfigFromEnv, type VaultLocation, type VaultSide } from './runtime-config';
@@ -42,8 +43,15 @@ export type LambdaRuntime = {
   restoreIo(): RestoreIo;
 };
 
+/** The source buckets whose config names the account that owns them (another account's bucket, read with its consent). */
+function sourceBucketOwners(plans: readonly ProtectionPlanConfig[]): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const source of plans.flatMap((p) => p.sources)) if (source.type === 's3' && source.account !== undefined) owners.set(source.bucket, source.account);
+  return owners;
+}
+
 export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
-  const clients = new AwsClients(config.region, config.localEndpoints);
+  const clients = new AwsClients(config.region, config.localEndpoints, config.account !== undefined ? bucketOwnerRule(config.account, sourceBucketOwners(config.plans)) : undefined);
   const location = (side: VaultSide): VaultLocation => {
     if (side === 'primary') {
       if (config.primaryVault instanceof PrimaryVaultUnavailableError) throw config.primaryVault;

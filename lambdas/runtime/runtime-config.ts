@@ -21,6 +21,12 @@ export type RuntimeConfig = {
   /** The function's own region (AWS_REGION, set by Lambda). */
   region: string;
   environment: string;
+  /**
+   * The function's AWS account (LIFEBOAT_ACCOUNT, the stack's account): every S3 call expects its
+   * bucket to be owned by it, or by the account a source names (ExpectedBucketOwner). Absent only in
+   * functions deployed before it existed, which then send no ExpectedBucketOwner.
+   */
+  account?: string;
   /** New restore targets start with this (LIFEBOAT_RESTORE_TARGET_PREFIX; `lifeboat-<env>-restore-` for functions deployed before it existed). */
   restoreTargetPrefix: string;
   catalogTable: string;
@@ -94,11 +100,14 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const primaryRegion = optional(env, 'LIFEBOAT_PRIMARY_REGION');
   const immutability = optional(env, 'LIFEBOAT_IMMUTABILITY') !== undefined ? jsonVariable(env, 'LIFEBOAT_IMMUTABILITY', immutabilitySchema) : undefined;
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
+  const account = optional(env, 'LIFEBOAT_ACCOUNT');
+  if (account !== undefined && !/^\d{12}$/.test(account)) throw new InvalidEnvironmentError('LIFEBOAT_ACCOUNT', `"${account}" is not a 12-digit AWS account id`);
   const homeVault = optional(env, 'LIFEBOAT_HOME_VAULT') ?? 'primary';
   if (homeVault !== 'primary' && homeVault !== 'dr') throw new InvalidEnvironmentError('LIFEBOAT_HOME_VAULT', `"${homeVault}" is neither primary nor dr`);
   return {
     region,
     environment,
+    ...(account ? { account } : {}),
     homeVault,
     restoreTargetPrefix: optional(env, 'LIFEBOAT_RESTORE_TARGET_PREFIX') ?? defaultRestoreTargetPrefix(environment),
     catalogTable: requireEnv('CATALOG_TABLE', env),

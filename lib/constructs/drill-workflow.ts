@@ -8,6 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { ownedBy } from './bucket-owner-condition';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -101,21 +102,24 @@ export class DrillWorkflow extends Construct {
     // Start: the plan's backups (byPlan) and records; the scratch buckets (restore targets must exist).
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantDecrypt(start);
-    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration'], resources: [scratchBuckets] }));
+    // Scratch buckets are the stack's own (s3:ResourceAccount): a bucket of that name in another account is not ours to fill.
+    const own = ownedBy(stack.account);
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration'], resources: [scratchBuckets], conditions: own }));
     // Compare: the backup's manifest (what the live entries looked like), the restored copies and the live sources.
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects(['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*']) }));
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn], conditions: { StringLike: { 's3:prefix': ['keys/*', 'index/*', 'snapshots/*'] } } }));
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
-    compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [scratchObjects] }));
-    compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [scratchBuckets] }));
+    compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [scratchObjects], conditions: own }));
+    compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [scratchBuckets], conditions: own }));
     // The live sources by name (in the DR stack only those whose name CDK can give there; the others are not sampled: no access).
     const liveObjects: string[] = [];
     for (const config of plansHere.flatMap((p) => p.sources)) {
       if (config.type !== 's3' || config.bucket === NAME_IN_OTHER_REGION) continue;
       const bucketArn = `arn:${stack.partition}:s3:::${config.bucket}`;
       liveObjects.push(`${bucketArn}/${config.prefix}*`);
-      compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${bucketArn}/${config.prefix}*`] }));
-      compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn] }));
+      const sourceOwner = ownedBy(config.account ?? stack.account);
+      compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${bucketArn}/${config.prefix}*`], conditions: sourceOwner }));
+      compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn], conditions: sourceOwner }));
     }
     for (const source of sources) {
       const key = source.bucket?.encryptionKey;
@@ -129,8 +133,8 @@ export class DrillWorkflow extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'The drill cleanup finds scratch buckets and tables by their name prefix: s3:ListAllMyBuckets and dynamodb:ListTables support no resource-level permissions. Deleting is allowed on the scratch prefix only.',
     });
-    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteBucket'], resources: [scratchBuckets] }));
-    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [scratchObjects] }));
+    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteBucket'], resources: [scratchBuckets], conditions: own }));
+    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [scratchObjects], conditions: own }));
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'dynamodb:DeleteTable'], resources: [scratchTables] }));
     // Record: the report object, written once (read back when a retry finds it), and the catalog item.
     record.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: vaultObjects(['drills/*']) }));

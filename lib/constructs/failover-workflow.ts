@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, type Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +6,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { approvalStep, grantApprover } from './approval-step';
+import { ownedBy } from './bucket-owner-condition';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
@@ -29,10 +31,18 @@ export type FailoverWorkflowProps = {
   readonly catalogKey: kms.IKey;
   /** The failover's targets are `<restoreTargetPrefix><source>-<suffix>`: the functions write nothing else. */
   readonly restoreTargetPrefix: string;
+  /**
+   * The role that may approve failovers (config `environment.security.approverRoleArn`; see RestoreWorkflowProps).
+   * @default no role is granted
+   */
+  readonly approverRoleArn?: string;
+  /** How long a failover waits for its approval. @default APPROVAL_TIMEOUT (12 hours, half the workflow timeout) */
+  readonly approvalTimeout?: Duration;
 };
 
 /**
- * The failover runbook (docs/RUNBOOKS.md, "Failover"), in the DR region's stack: Validate failover
+ * The failover runbook (docs/RUNBOOKS.md, "Failover"), in the DR region's stack: Wait for approval
+ * (approval-step.ts; rejected or timed out, nothing is created or written) → Validate failover
  * (every field and every source's target checked up front, target buckets created) → Restore sources
  * (the restore chain once per source, in parallel, from the DR vault) → Failover report (per-source
  * and total RTO, the RPO of the data restored). It names only resources of its own region: it works
@@ -73,7 +83,10 @@ export class FailoverWorkflow extends Construct {
     // Validate: the plan's backups in the DR catalog; every target checked (HeadBucket and "is it empty" need ListBucket), buckets created.
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantDecrypt(start);
-    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration'], resources: [targetBuckets] }));
+    // The targets are the stack's own buckets (s3:ResourceAccount): a bucket of that name in another account is refused.
+    start.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration'], resources: [targetBuckets], conditions: ownedBy(stack.account) }),
+    );
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [targetTables] }));
 
     const startTask = lifeboatTask(
@@ -82,7 +95,7 @@ export class FailoverWorkflow extends Construct {
       'Validates every field, picks the backup from the DR catalog (newest, by id or at a time), checks every source\'s target up front (refusing one that holds data without overwrite) and creates the target buckets.',
       start,
       '$.failover',
-      { 'input.$': '$', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
+      { 'input.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
     );
     const chain = restoreSourceChain(this, restore, { resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' }, maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)) });
     const restoreSources = new sfn.Map(this, 'Restore sources', {
@@ -100,17 +113,26 @@ export class FailoverWorkflow extends Construct {
       failName: 'Failover failed',
       failComment: 'Fails the execution with the failed step\'s own error name and message.',
     });
-    for (const step of [startTask, restoreSources, reportTask]) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
-    const definition = startTask.next(restoreSources).next(reportTask).next(done);
+    const approval = approvalStep(this, 'Approval', {
+      kind: 'failover',
+      catalog: props.catalog,
+      catalogKey: props.catalogKey,
+      environment,
+      ...(props.approvalTimeout ? { timeout: props.approvalTimeout } : {}),
+    });
+    for (const step of [approval.task, startTask, restoreSources, reportTask]) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+    // The approval's result goes to $.approval: Validate failover still reads the execution's own input ($).
+    const definition = approval.task.next(startTask).next(restoreSources).next(reportTask).next(done);
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: WORKFLOW_TIMEOUT });
+    if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, this.stateMachine, props.catalog, props.catalogKey);
 
     acknowledgeScopedWildcards(this, [
       ...restore.wildcardResources,
       targetBuckets,
       targetTables,
-      ...[start, report].map((fn) => `${fn.functionArn}:*`),
+      ...[start, report, approval.fn].map((fn) => `${fn.functionArn}:*`),
     ]);
-    for (const role of [...restore.all, start, report].map((fn) => fn.role)) if (role) acknowledgeXRayWildcard(role);
+    for (const role of [...restore.all, start, report, approval.fn].map((fn) => fn.role)) if (role) acknowledgeXRayWildcard(role);
     acknowledgeXRayWildcard(this.stateMachine.role);
   }
 }

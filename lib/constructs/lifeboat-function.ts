@@ -82,6 +82,8 @@ export class LifeboatFunction extends lambda.Function {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         LIFEBOAT_HANDLER: props.handler,
+        // Every S3 call names the account that must own its bucket (ExpectedBucketOwner, lambdas/runtime/expected-bucket-owner.ts).
+        LIFEBOAT_ACCOUNT: Stack.of(scope).account,
         ...props.environment,
       },
     });

@@ -130,6 +130,12 @@ export type LifeboatProtectionProps = {
    * @default the account's root user as break-glass principal, logs without execution data kept 90 days
    */
   readonly security?: LifeboatSecurityOptions;
+  /**
+   * The IAM role that approves overwrite restores and failovers (config `environment.security.approverRoleArn`):
+   * the stacks attach it a policy allowing states:SendTaskSuccess/SendTaskFailure on those runbooks (docs/RUNBOOKS.md, "Approvals").
+   * @default none: the runbooks still wait for an approval, which only principals with such rights from elsewhere can give
+   */
+  readonly approverRoleArn?: string;
 };
 
 /**
@@ -247,7 +253,8 @@ export class LifeboatProtection extends Construct {
       drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
       ...(props.immutability ? { immutability: props.immutability } : {}),
     });
-    this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
+    const approver = props.approverRoleArn ? { approverRoleArn: props.approverRoleArn } : {};
+    this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, ...approver, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
     // The DR region's runbooks: nothing in them names a primary-region resource (no file system either: the EFS
     // mount is the primary region's; a directory source fails over under the local cloud only, docs/RUNBOOKS.md).
     this.drRestoreWorkflow = new RestoreWorkflow(drScope, 'Restore', {
@@ -260,8 +267,10 @@ export class LifeboatProtection extends Construct {
       catalogKey: this.drCatalogKey,
       stateMachineName: names.restoreStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
+      ...approver,
     });
     this.failoverWorkflow = new FailoverWorkflow(drScope, 'Failover', {
+      ...approver,
       environmentName: this.environmentName,
       plans: props.plans,
       vault: this.drVault.bucket,

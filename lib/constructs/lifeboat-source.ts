@@ -1,3 +1,4 @@
+import { Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { type SourceConfig } from '../../config/lifeboat-config';
@@ -21,7 +22,10 @@ export type S3BucketSourceOptions = {
 export class LifeboatSource {
   /** An S3 bucket, optionally only a key prefix of it. `name` is how the catalog and restore requests know the source. */
   static s3Bucket(name: string, bucket: s3.IBucket, options: S3BucketSourceOptions = {}): LifeboatSource {
-    return new LifeboatSource({ type: 's3', name, bucket: bucket.bucketName, prefix: options.prefix ?? '' }, { bucket });
+    // A bucket imported with another account (Bucket.fromBucketAttributes({ account })) is that account's: IAM and ExpectedBucketOwner name it.
+    const account = bucket.env.account;
+    const foreign = !Token.isUnresolved(account) && account !== Stack.of(bucket).account;
+    return new LifeboatSource({ type: 's3', name, bucket: bucket.bucketName, prefix: options.prefix ?? '', ...(foreign ? { account } : {}) }, { bucket });
   }
 
   /** A DynamoDB table (items, keys, indexes and TTL; restore recreates the table from them). */

@@ -10,6 +10,7 @@ import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatSource } from './lifeboat-source';
 import { plansInStack } from './plans-in-stack';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
+import { sourceBucketAccount, statementsByOwner } from './bucket-owner-condition';
 import { sourceObjectsArn } from './source-access';
 
 /** The vault of the functions' own region, in their stack. */
@@ -49,6 +50,8 @@ export type RestoreFunctions = {
   readonly shard: LifeboatFunction;
   readonly verify: LifeboatFunction;
   readonly all: readonly LifeboatFunction[];
+  /** Their common environment (the runtime's variables), for a function that runs beside them (the approval step). */
+  readonly environment: Record<string, string>;
   /** The scoped wildcard resources of their policies, for the AwsSolutions-IAM5 acknowledgement. */
   readonly wildcardResources: readonly string[];
 };
@@ -138,19 +141,23 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const targetPrefix = props.restoreTargetPrefix;
   const s3Sources = props.sourcesWritable ? props.sources.filter((s) => s.bucket !== undefined) : [];
   const tableSources = props.sourcesWritable ? props.sources.filter((s) => s.table !== undefined) : [];
-  const targetBuckets = [`arn:${stack.partition}:s3:::${targetPrefix}*`, ...s3Sources.map((s) => s.bucket?.bucketArn ?? '')];
-  const targetObjects = [`arn:${stack.partition}:s3:::${targetPrefix}*/*`, ...s3Sources.map(sourceObjectsArn)];
+  // Every bucket statement names the account that must own the bucket (s3:ResourceAccount): new targets the stack's, sources theirs.
+  const newTargetBuckets = { arn: `arn:${stack.partition}:s3:::${targetPrefix}*`, account: stack.account };
+  const newTargetObjects = { arn: `arn:${stack.partition}:s3:::${targetPrefix}*/*`, account: stack.account };
+  const targetBuckets = [newTargetBuckets, ...s3Sources.map((s) => ({ arn: s.bucket?.bucketArn ?? '', account: sourceBucketAccount(stack, s) }))];
+  const targetObjects = [newTargetObjects, ...s3Sources.map((s) => ({ arn: sourceObjectsArn(s), account: sourceBucketAccount(stack, s) }))];
   const table = (name: string) => Arn.format({ service: 'dynamodb', resource: 'table', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
   const newTables = [table(`${targetPrefix}*`)];
   const targetTables = [...newTables, ...tableSources.map((s) => s.table?.tableArn ?? '')];
+  const grant = (fn: LifeboatFunction, statements: iam.PolicyStatement[]) => statements.forEach((st) => fn.addToRolePolicy(st));
   // HeadBucket and "is the prefix empty" (resolve), HeadObject answering 404 (verify) need ListBucket.
-  for (const fn of [resolve, verify]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: targetBuckets }));
+  for (const fn of [resolve, verify]) grant(fn, statementsByOwner(['s3:ListBucket'], targetBuckets));
   resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: targetTables }));
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: targetTables }));
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:CreateTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:DescribeTimeToLive'], resources: newTables }));
-  shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], resources: targetObjects }));
+  grant(shard, statementsByOwner(['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], targetObjects));
   shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: targetTables }));
-  verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: targetObjects }));
+  grant(verify, statementsByOwner(['s3:GetObject', 's3:GetObjectTagging'], targetObjects));
   verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: targetTables }));
   // Sources encrypted with their own KMS key: a restore onto them writes (shard) and reads back (verify) through it.
   const bucketKeys = s3Sources.flatMap((s) => (s.bucket?.encryptionKey ? [s.bucket.encryptionKey.keyArn] : []));
@@ -170,12 +177,13 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
     shard,
     verify,
     all,
+    environment: common,
     wildcardResources: [
       ...[...VAULT_READ_PREFIXES, PLAN_PREFIX].map((p) => home.bucket.arnForObjects(p)),
       ...(drBucketArn ? VAULT_READ_PREFIXES.map((p) => `${drBucketArn}/${p}`) : []),
       ...(drAccess ? [drAccess.keyArns] : []),
-      ...targetBuckets,
-      ...targetObjects,
+      ...targetBuckets.map((b) => b.arn),
+      ...targetObjects.map((o) => o.arn),
       ...targetTables,
       ...all.map((fn) => `${fn.functionArn}:*`),
     ],

@@ -1,9 +1,11 @@
+import { type Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { approvalStep, grantApprover } from './approval-step';
 import { type FileSystemMount } from './file-system-mount';
 import { type LifeboatFunction } from './lifeboat-function';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
@@ -46,13 +48,23 @@ export type RestoreWorkflowProps = {
    * @default no file system: no function mounts one or runs in a VPC
    */
   readonly fileSystem?: FileSystemMount;
+  /**
+   * The role that may approve overwrite restores (config `environment.security.approverRoleArn`): it gets
+   * states:SendTaskSuccess/SendTaskFailure on this runbook and the approvals of the catalog (grantApprover).
+   * @default no role is granted: only principals with such rights from elsewhere (administrators) can approve
+   */
+  readonly approverRoleArn?: string;
+  /** How long an overwrite restore waits for its approval. @default APPROVAL_TIMEOUT (12 hours, half the workflow timeout) */
+  readonly approvalTimeout?: Duration;
 };
 
 /**
  * The restore runbook: validate and resolve → plan shards (the plan is stored in the primary vault
  * under restore-plans/, only keys travel) → Map of restore shards → verify against the manifest →
  * report. Every task retries TransientError with backoff; any other error goes to a failure
- * report and the execution fails with the error's own name and message.
+ * report and the execution fails with the error's own name and message. A request with
+ * `"overwrite": true` first waits for an approval (approval-step.ts): rejected or timed out, it
+ * fails before anything is read or written.
  *
  * Where a restore may write (the IAM below, checked again at input validation):
  * - S3 buckets and DynamoDB tables whose names start with `restoreTargetPrefix` (new targets);
@@ -90,7 +102,8 @@ export class RestoreWorkflow extends Construct {
 
     // The state machine.
     const restore = restoreSourceChain(this, fns, {
-      resolvePayload: { 'request.$': '$', 'restoreId.$': '$$.Execution.Name' },
+      // The execution's input, not `$`: after an approval `$` also holds its result.
+      resolvePayload: { 'request.$': '$$.Execution.Input', 'restoreId.$': '$$.Execution.Name' },
       maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)),
     });
     const report = new sfn.Succeed(this, 'Restore report', { comment: 'The restore is complete and verified; the execution\'s output is the verification report.', outputPath: '$.report' });
@@ -102,10 +115,28 @@ export class RestoreWorkflow extends Construct {
     });
     for (const step of restore.steps) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const definition = restore.chain.next(report);
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: definition, timeout: WORKFLOW_TIMEOUT });
+    const approval = approvalStep(this, 'Approval', {
+      kind: 'restore',
+      catalog: props.catalog,
+      catalogKey: props.catalogKey,
+      environment: fns.environment,
+      ...(props.approvalTimeout ? { timeout: props.approvalTimeout } : {}),
+    });
+    approval.task.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+    restore.chain.next(report);
+    // Only the literal `true` overwrites (resolve refuses anything else that is not a boolean). Two choices, not an And:
+    // the comparison must never meet a missing path (a runtime error), and IsPresent is the one test both Step Functions
+    // and the local executor evaluate alike (aws-local-stepfunctions 3 gets IsPresent: false wrong).
+    const overwriteIsTrue = new sfn.Choice(this, 'Overwrite true?', { comment: 'Only "overwrite": true needs the approval; false, or a value validation refuses, goes on to validation.' })
+      .when(sfn.Condition.booleanEquals('$.overwrite', true), approval.task.next(restore.chain))
+      .otherwise(restore.chain);
+    const overwrite = new sfn.Choice(this, 'Overwrite requested?', { comment: 'A restore with "overwrite": true replaces live data and waits for an approval first; any other request goes straight to validation.' })
+      .when(sfn.Condition.isPresent('$.overwrite'), overwriteIsTrue)
+      .otherwise(restore.chain);
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: overwrite, timeout: WORKFLOW_TIMEOUT });
+    if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, this.stateMachine, props.catalog, props.catalogKey);
 
-    acknowledgeScopedWildcards(this, fns.wildcardResources);
-    for (const role of [...fns.all.map((fn) => fn.role), this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
+    acknowledgeScopedWildcards(this, [...fns.wildcardResources, `${approval.fn.functionArn}:*`]);
+    for (const role of [...fns.all.map((fn) => fn.role), approval.fn.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
   }
 }

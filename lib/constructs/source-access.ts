@@ -1,4 +1,6 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { ownedBy, sourceBucketAccount } from './bucket-owner-condition';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type LifeboatSource } from './lifeboat-source';
 
@@ -9,20 +11,22 @@ import { type LifeboatSource } from './lifeboat-source';
  * prefix; Scan of the table) and decrypt with the source's KMS key when it has one. File-system
  * sources get nothing here: a function that touches files mounts the EFS file system, and its
  * elasticfilesystem:ClientMount (and ClientWrite) come with that mount (FileSystemMount, via
- * LifeboatFunction's `files`).
+ * LifeboatFunction's `files`). Bucket statements carry s3:ResourceAccount: the source's account
+ * (its config's `account`, else the stack's), so a bucket of the same name elsewhere is not granted.
  */
 export function grantSourceRead(grantee: lambda.IFunction, sources: readonly LifeboatSource[], level: 'list' | 'read'): void {
   const allow = (statement: iam.PolicyStatementProps) => grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement(statement));
   for (const source of sources) {
     const { bucket, table, config } = source;
     if (bucket && config.type === 's3') {
+      const account = sourceBucketAccount(Stack.of(grantee), source);
       allow({
         actions: ['s3:ListBucket'],
         resources: [bucket.bucketArn],
-        ...(config.prefix ? { conditions: { StringLike: { 's3:prefix': [`${config.prefix}*`] } } } : {}),
+        conditions: ownedBy(account, config.prefix ? { StringLike: { 's3:prefix': [`${config.prefix}*`] } } : {}),
       });
       if (level === 'read') {
-        allow({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'], resources: [sourceObjectsArn(source)] });
+        allow({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'], resources: [sourceObjectsArn(source)], conditions: ownedBy(account) });
         if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });
       }
     } else if (table) {

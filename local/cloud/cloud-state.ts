@@ -33,6 +33,8 @@ export type DataDirLayout = {
   stateFile: string;
   logFile: string;
   s3Dir: (region: string) => string;
+  /** Which account owns each bucket of the region that is not the cloud's own (bucket-owners.ts). */
+  s3OwnersFile: (region: string) => string;
   dynamoDbDir: (region: string) => string;
   /** Object Lock state of the region's buckets (beside s3rver's directory: a folder inside it would be listed as a bucket). */
   s3ObjectLockDir: (region: string) => string;
@@ -45,6 +47,7 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     stateFile: join(root, 'cloud.json'),
     logFile: join(root, 'cloud.log'),
     s3Dir: (region) => join(root, 's3', region),
+    s3OwnersFile: (region) => join(root, 's3', `${region}-bucket-owners.json`),
     dynamoDbDir: (region) => join(root, 'dynamodb', region),
     s3ObjectLockDir: (region) => join(root, 's3-object-lock', region),
   };

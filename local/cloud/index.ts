@@ -17,3 +17,4 @@ export { type RegionState } from './region-control-protocol';
 export { DEFAULT_DATA_DIR } from './cloud-state';
 export { deriveBucketName, deriveTableName, type ProvisionedBucket, type ProvisionedTable, type ProvisionSummary, provisionFromTemplates } from './provision-from-templates';
 export * from './errors';
+export { createForeignBucket } from './foreign-bucket';

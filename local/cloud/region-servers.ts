@@ -4,6 +4,7 @@ import { type AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { AwsChunkedDecoder, isAwsChunked, rewriteAwsChunkedHeaders } from './aws-chunked';
+import { BucketOwners, expectedBucketOwnerMiddleware } from './bucket-owners';
 import { cacheBucketLookups } from './cached-bucket-lookups';
 import { dataDirLayout } from './cloud-state';
 import { conditionalPutMiddleware } from './conditional-put';
@@ -22,7 +23,7 @@ export const LOOPBACK = '127.0.0.1';
 export type RegionServersOptions = {
   dataDir: string;
   region: string;
-  /** Account id dynalite puts in table ARNs. */
+  /** Account id dynalite puts in table ARNs, and the owner of every bucket not created as another account's (bucket-owners.ts). */
   account: string;
   /** Fixed ports; 0 or absent picks a free one on the first start (later starts reuse it). */
   ports?: { s3?: number; dynamodb?: number };
@@ -61,7 +62,7 @@ function closeServer(server: Server, close: (cb: (err?: Error | null) => void) =
   });
 }
 
-function createS3rver(directory: string, objectLockDir: string, port: number): S3rver {
+function createS3rver(directory: string, objectLockDir: string, port: number, owners: BucketOwners): S3rver {
   const s3 = new S3rver({
     address: LOOPBACK,
     port,
@@ -86,8 +87,10 @@ function createS3rver(directory: string, objectLockDir: string, port: number): S
   });
   // After it (unshift puts it first): s3rver ignores If-None-Match, which the vault's creation relies on.
   s3.middleware.splice(1, 0, conditionalPutMiddleware(s3.store));
+  // Before it: a request for another account's bucket is refused before it could write anything.
+  s3.middleware.splice(1, 0, expectedBucketOwnerMiddleware(s3.store, owners));
   // Then Object Lock, which s3rver lacks: a conditional PUT of an existing key is answered 412 before a lock is looked at.
-  s3.middleware.splice(2, 0, objectLockMiddleware(s3.store, { dir: objectLockDir }));
+  s3.middleware.splice(3, 0, objectLockMiddleware(s3.store, { dir: objectLockDir }));
   return s3;
 }
 
@@ -186,7 +189,7 @@ export class RegionServers {
     mkdirSync(s3Dir, { recursive: true });
     mkdirSync(dynamoDir, { recursive: true });
 
-    const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), this.ports.s3);
+    const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), this.ports.s3, new BucketOwners(layout.s3OwnersFile(this.region), this.options.account));
     const s3Port = portOf(await s3.run());
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
     let dynamoPort: number;

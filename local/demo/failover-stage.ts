@@ -7,7 +7,7 @@ import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { startRegion, stopRegion } from '../cloud/region-outage';
 import { type LambdaWorkerPool } from '../executor/lambda-worker-pool';
-import { runLocalExecution } from '../executor/run-local-execution';
+import { runLocalExecution, type WaitingTask } from '../executor/run-local-execution';
 import { compareBuckets, compareDirectories, compareTables } from './compare-restored';
 
 /** One source of the failover: where it came back, and how it differs from the live source (empty: equal). */
@@ -40,6 +40,8 @@ type Deps = {
   dr: { s3: S3Client; ddb: DynamoDBClient };
   /** Told when the region stops and starts, and when the runbook starts. */
   progress: (line: string) => void;
+  /** The approver: a failover waits for an approval (docs/RUNBOOKS.md, "Approvals"), which the demo gives as `lifeboat approve` would. */
+  approve: (waiting: WaitingTask) => Promise<void>;
 };
 
 /**
@@ -64,6 +66,10 @@ export async function failOverWithPrimaryDown(input: { plan: string; targetSuffi
       dataDir: deps.dataDir,
       pool: deps.pool,
       extraEnv: { LIFEBOAT_FS_ROOT: deps.fsRoot },
+      onTaskToken: async (waiting) => {
+        deps.progress(`the failover waits for approval; the demo approves it, as \`lifeboat approve ${waiting.executionId}\` does`);
+        await deps.approve(waiting);
+      },
     });
     outcome.executionId = execution.executionId;
     outcome.status = execution.status;

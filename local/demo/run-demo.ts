@@ -8,6 +8,8 @@ import { type BackupRecord, type BackupStrategy } from '../../lambdas/catalog/ba
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type FailoverReport } from '../../lambdas/failover/failover-report';
 import { localDynamoDbClient, localS3Client } from '../cloud/local-cloud';
+import { ApprovalLog } from '../../lambdas/approval/approval-log';
+import { approveThroughCatalog } from '../executor/local-approver';
 import { runLocalExecution } from '../executor/run-local-execution';
 import { openLocalEnvironment } from '../local-environment';
 import { type DrillOutcome, runDrill } from './drill-stage';
@@ -213,6 +215,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             primary: { s3, ddb },
             dr: { s3: drS3, ddb: drDdb },
             progress: (line) => out(`  ${line}`),
+            approve: approveThroughCatalog(
+              local.dataDir,
+              { primary: new ApprovalLog(DynamoDBDocumentClient.from(ddb), names.catalogTable), dr: new ApprovalLog(DynamoDBDocumentClient.from(drDdb), names.catalogTable) },
+              'the demo',
+            ),
           },
         );
       } finally {

@@ -46,7 +46,7 @@ export class UnsupportedTaskResourceError extends Error {
     readonly states: readonly { state: string; resource: string }[],
   ) {
     super(
-      `State machine ${stateMachine} has Task states the local executor cannot run (only Lambda functions and arn:aws:states:::lambda:invoke are supported): ` +
+      `State machine ${stateMachine} has Task states the local executor cannot run (only Lambda functions, arn:aws:states:::lambda:invoke and its .waitForTaskToken form are supported): ` +
         states.map((s) => `"${s.state}" (${s.resource})`).join(', '),
     );
   }

@@ -11,7 +11,8 @@ import { type ExecutionHistory, type ExecutionStatus, type ExecutionTrigger, typ
 import { FaultInjector, type FaultRule } from './fault-injection';
 import { ExecutionLease, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
-import { type AslDefinition, allStates, invokedFunction, locateStateMachine } from './state-machine-definition';
+import { type AslDefinition, allStates, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder } from './state-machine-definition';
+import { awaitTaskToken, newTaskToken, registerTaskToken, releaseTaskToken, SentTaskFailure } from './task-tokens';
 import { stackResources } from './stack-resources';
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -46,7 +47,15 @@ export type LocalExecutionOptions = {
    * history saved. A rejection before this call is a failure to start (what a scheduler retries).
    */
   onStarted?: (executionId: string) => void;
+  /**
+   * Called when a `.waitForTaskToken` task has run its Lambda and waits for its token (task-tokens.ts):
+   * the demo and tests answer here with sendTaskSuccess/sendTaskFailure, as an approver would.
+   */
+  onTaskToken?: (waiting: WaitingTask) => void | Promise<void>;
 };
+
+/** A callback task that waits: its state, its token, and the payload its Lambda got. */
+export type WaitingTask = { executionId: string; state: string; token: string; payload: unknown };
 
 export type LocalExecutionResult = ExecutionHistory & { status: Exclude<ExecutionStatus, 'RUNNING'>; stoppedAt: string; historyFile: string };
 
@@ -82,20 +91,45 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     [LOCAL_VAULT_KEY_FILE_ENV]: path.join(path.resolve(options.dataDir), 'vault.key'),
   };
 
+  let ended = false;
   const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
   for (const [stateName, task] of tasks) {
-    taskResourceLocalHandlers[stateName] = async (input: JsonValue): Promise<JsonValue> => {
+    const invoke = async (input: JsonValue): Promise<JsonValue> => {
       const fn = task.fn;
       const env = { ...baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb), ...options.extraEnv };
       const before = faults.take(stateName, input, 'before');
       if (before) throw new LambdaFunctionError(before.errorName, before.message ?? `fault injected before ${stateName}`);
-      const event = task.integration === 'lambda:invoke' ? (input as { Payload?: JsonValue }).Payload ?? null : input;
+      const event = task.integration === 'direct' ? input : (input as { Payload?: JsonValue }).Payload ?? null;
       const payload = (await pool.invoke(fn, event, env, lease)) as JsonValue;
       const after = faults.take(stateName, input, 'after');
       if (after) throw new LambdaFunctionError(after.errorName, after.message ?? `fault injected after ${stateName}`);
       // lambda:invoke returns the Invoke API response; a bare function ARN returns the payload itself.
       return task.integration === 'lambda:invoke' ? { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 } : payload;
     };
+    taskResourceLocalHandlers[stateName] =
+      task.integration !== 'lambda:invoke.waitForTaskToken'
+        ? invoke
+        : async (input: JsonValue): Promise<JsonValue> => {
+            // A callback task: its result is what SendTaskSuccess sends, not the Lambda's answer (which Step Functions discards).
+            const token = newTaskToken();
+            const deadline = Date.now() + task.timeoutSeconds * 1000;
+            registerTaskToken(options.dataDir, { token, execution: executionName, state: stateName, since: new Date().toISOString() });
+            const withToken = withTaskToken(input, token) as JsonValue;
+            try {
+              await invoke(withToken);
+            } catch (err) {
+              releaseTaskToken(options.dataDir, token);
+              throw err;
+            }
+            const waiting = awaitTaskToken(options.dataDir, token, { deadline, stopped: () => ended });
+            const payload = (withToken as { Payload?: unknown }).Payload;
+            Promise.resolve(options.onTaskToken?.({ executionId: executionName, state: stateName, token, payload })).catch((err: unknown) =>
+              appendFileSync(logFile, `onTaskToken for ${stateName} failed: ${err instanceof Error ? err.message : String(err)}\n`),
+            );
+            const answer = await waiting;
+            if (answer.status === 'FAILED') throw new SentTaskFailure(answer.error, answer.cause);
+            return answer.output as JsonValue;
+          };
   }
 
   const startedAt = new Date().toISOString();
@@ -156,6 +190,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       history.cause = err instanceof Error ? err.message : String(err);
     }
   } finally {
+    ended = true;
     await collecting.catch(() => undefined);
     pool.endLease(lease);
     if (!options.pool) await pool.close();
@@ -181,7 +216,10 @@ function validatedStateMachine(definition: AslDefinition): StateMachine {
   return sm;
 }
 
-type PreparedTask = { fn: LocalFunction; integration: 'direct' | 'lambda:invoke' };
+type PreparedTask = { fn: LocalFunction; integration: LambdaIntegration; timeoutSeconds: number };
+
+/** The longest timer Node keeps (about 24.8 days): a callback task without TimeoutSeconds waits this long locally (AWS: up to a year). */
+const LONGEST_WAIT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /**
  * Checks that every Task invokes a function of the stack and adapts the definition to the local
@@ -209,8 +247,14 @@ function prepareDefinition(
       unsupported.push({ state: name, resource: state.Resource ?? '(none)' });
       continue;
     }
-    handlers.set(name, { fn, integration: target.integration });
-    state.TimeoutSeconds ??= fn.timeoutSeconds + 1;
+    if (target.integration === 'lambda:invoke.waitForTaskToken') {
+      // The wait is the state's, not the function's: no TimeoutSeconds means "as long as Step Functions allows".
+      state.Parameters = withTaskTokenPlaceholder(state.Parameters) as Record<string, unknown>;
+      state.TimeoutSeconds = Math.min(state.TimeoutSeconds ?? LONGEST_WAIT_SECONDS, LONGEST_WAIT_SECONDS);
+    } else {
+      state.TimeoutSeconds ??= fn.timeoutSeconds + 1;
+    }
+    handlers.set(name, { fn, integration: target.integration, timeoutSeconds: state.TimeoutSeconds });
     if (retryIntervalScale !== undefined && state.Retry) {
       // Per retrier, in ms; an override replaces backoff growth and jitter, which tests do not need.
       retryIntervalOverrides[name] = state.Retry.map((retrier) => (retrier.IntervalSeconds ?? 1) * 1000 * retryIntervalScale);

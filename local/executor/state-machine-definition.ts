@@ -50,15 +50,45 @@ export function* allStates(definition: AslDefinition): Generator<[string, AslSta
   }
 }
 
-/** The function a Task invokes: a bare function ARN (payloadResponseOnly) or lambda:invoke's FunctionName. */
-export function invokedFunction(state: AslState): { functionArn: string; integration: 'direct' | 'lambda:invoke' } | undefined {
+/** How a Task calls its function: directly, through lambda:invoke, or through lambda:invoke.waitForTaskToken (a callback task). */
+export type LambdaIntegration = 'direct' | 'lambda:invoke' | 'lambda:invoke.waitForTaskToken';
+
+/** The function a Task invokes: a bare function ARN (payloadResponseOnly) or lambda:invoke's (or its callback form's) FunctionName. */
+export function invokedFunction(state: AslState): { functionArn: string; integration: LambdaIntegration } | undefined {
   if (state.Type !== 'Task' || !state.Resource) return undefined;
   if (/^arn:[^:]+:lambda:/.test(state.Resource)) return { functionArn: stripQualifier(state.Resource), integration: 'direct' };
-  if (/^arn:[^:]+:states:::lambda:invoke$/.test(state.Resource)) {
+  const invoke = /^arn:[^:]+:states:::lambda:invoke(\.waitForTaskToken)?$/.exec(state.Resource);
+  if (invoke) {
     const name = state.Parameters?.FunctionName;
-    if (typeof name === 'string') return { functionArn: stripQualifier(name), integration: 'lambda:invoke' };
+    if (typeof name === 'string') return { functionArn: stripQualifier(name), integration: invoke[1] ? 'lambda:invoke.waitForTaskToken' : 'lambda:invoke' };
   }
   return undefined;
+}
+
+/** Stands for `$$.Task.Token` in a callback task's Parameters; the executor puts the task's fresh token in its place. */
+export const TASK_TOKEN_PLACEHOLDER = '\u0000lifeboat-local-task-token\u0000';
+
+/**
+ * Replaces every `"field.$": "$$.Task.Token"` of `parameters` with `"field": TASK_TOKEN_PLACEHOLDER`:
+ * aws-local-stepfunctions has no Task object in its context, and the token is per attempt, not per execution.
+ */
+export function withTaskTokenPlaceholder(parameters: unknown): unknown {
+  if (Array.isArray(parameters)) return parameters.map(withTaskTokenPlaceholder);
+  if (parameters === null || typeof parameters !== 'object') return parameters;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parameters)) {
+    if (key.endsWith('.$') && value === '$$.Task.Token') out[key.slice(0, -2)] = TASK_TOKEN_PLACEHOLDER;
+    else out[key] = withTaskTokenPlaceholder(value);
+  }
+  return out;
+}
+
+/** `value` with every TASK_TOKEN_PLACEHOLDER replaced by `token`. */
+export function withTaskToken(value: unknown, token: string): unknown {
+  if (value === TASK_TOKEN_PLACEHOLDER) return token;
+  if (Array.isArray(value)) return value.map((v) => withTaskToken(v, token));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTaskToken(v, token)]));
 }
 
 /** `arn:...:function:name:$LATEST` → `arn:...:function:name`. */

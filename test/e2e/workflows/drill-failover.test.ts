@@ -18,6 +18,7 @@ import { compareBuckets, compareDirectories, compareTables } from '../../../loca
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
 import { type HistoryEvent } from '../../../local/executor/execution-history';
 import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
+import { approveEveryTask } from '../../../local/executor/local-approver';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 
 /**
@@ -124,6 +125,8 @@ function run(role: 'primary' | 'dr', stateMachine: string, input: unknown, onEve
     pool: local.lambdaPool(2),
     retryIntervalScale: 0.001,
     extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+    // Overwrite restores and failovers wait for an approval (docs/RUNBOOKS.md, "Approvals"); not what these tests are about.
+    onTaskToken: approveEveryTask(dataDir),
     ...(onEvent ? { onEvent } : {}),
   });
 }
@@ -215,7 +218,8 @@ describe('drills and failover, with their faults', () => {
     const failover = await run('dr', names.failoverStateMachine, { plan: 'shop', backupId: tightBackup });
     expect({ status: failover.status, error: failover.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
     expect(causeMessage(failover.cause)).toMatch(/backupId: /);
-    for (const result of [unknown, other, failover]) expect(result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)[0]).toMatch(/^(Start drill|Validate failover)$/);
+    // The failover's first state is its approval (approved at once here); validation comes right after it.
+    for (const result of [unknown, other, failover]) expect(result.events.filter((e) => e.type === 'StateEntered' && e.state !== 'Wait for approval').map((e) => e.state)[0]).toMatch(/^(Start drill|Validate failover)$/);
     expect((await drDrills.list()).filter((d) => [unknown, other].some((r) => r.executionId === d.execution))).toEqual([]);
   }, 120_000);
 
@@ -295,7 +299,7 @@ describe('drills and failover, with their faults', () => {
     const again = await run('dr', names.failoverStateMachine, { plan: 'shop', targetSuffix: 'outage' });
     expect({ status: again.status, error: again.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
     expect(again.cause).toMatch(/overwrite: the failover target of source/);
-    expect(again.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Validate failover', 'Failure report', 'Failover failed']);
+    expect(again.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Wait for approval', 'Validate failover', 'Failure report', 'Failover failed']);
   }, 240_000);
 
   it('lifeboat failover --at TIME restores the backup of that time into targets of the suffix given, each equal to its source', async () => {

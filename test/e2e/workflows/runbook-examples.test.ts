@@ -16,6 +16,7 @@ import { openLocalVault } from '../../../local/demo/local-vault';
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
 import { verifyBackup } from '../../../local/demo/verify-backup';
 import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
+import { approveEveryTask } from '../../../local/executor/local-approver';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { SAMPLE_CONFIG_FILE, REPO_ROOT } from '../../support/repo-root';
 import { runbookExamples } from '../../support/runbook-doc-examples';
@@ -86,6 +87,8 @@ function run(stateMachine: string, input: unknown, role: 'primary' | 'dr' = 'pri
     dataDir,
     pool: local.lambdaPool(2),
     extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+    // Overwrite restores and failovers wait for an approval (docs/RUNBOOKS.md, "Approvals"); not what these tests are about.
+    onTaskToken: approveEveryTask(dataDir),
   });
 }
 

@@ -13,8 +13,9 @@ import { defaultRestoreTargetPrefix } from '../../../lambdas/restore/restore-tar
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp, violationsIn } from './synth-app';
 
-/** Our JSON-config app (bin/app.ts) on the sample config, synthesized once under cdk-nag, as `cdk synth` runs it. */
-const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+/** Our JSON-config app (bin/app.ts) on the sample config (with an approver role, so its policy is checked too), synthesized once under cdk-nag, as `cdk synth` runs it. */
+const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const config = { ...sample, environments: sample.environments.map((e) => ({ ...e, security: { approverRoleArn: 'arn:aws:iam::000000000000:role/lifeboat-approver' } })) };
 const synthesized = synthesizeApp((app) => buildLifeboatApp(app, config), { nag: true });
 const dev = synthesized.built.get('dev');
 const devConfig = config.environments.find((e) => e.name === 'dev');

@@ -6,8 +6,10 @@ import { defaultRestoreTargetPrefix } from '../../../lambdas/restore/restore-tar
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
 
-/** The restore runbook's state machine and the least privilege of its functions (cdk-nag: lifeboat-stacks.test.ts). */
-const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+/** The restore runbook's state machine and the least privilege of its functions (cdk-nag: lifeboat-stacks.test.ts); the sample config with an approver role. */
+const APPROVER = 'arn:aws:iam::000000000000:role/lifeboat-approver';
+const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const config = { ...sample, environments: sample.environments.map((e) => ({ ...e, security: { approverRoleArn: APPROVER } })) };
 const dev = synthesizeApp((app) => buildLifeboatApp(app, config)).built.get('dev');
 if (!dev) throw new Error('the sample config defines the dev environment');
 const primary = Template.fromStack(dev.primary);
@@ -38,9 +40,10 @@ function statementsOf(handler: string): Statement[] {
 
 const actions = (statements: Statement[]) => new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
 
-it('defines lifeboat-dev-restore: resolve → plan → Map of shards → verify → report, Retry on TransientError, Catch to a failure report', () => {
+it('defines lifeboat-dev-restore: (approval if overwrite) → resolve → plan → Map of shards → verify → report, Retry on TransientError, Catch to a failure report', () => {
   const { definition, props } = restoreMachine();
-  expect(definition).toContain('\\"StartAt\\":\\"Validate and resolve\\"');
+  expect(definition).toContain('\\"StartAt\\":\\"Overwrite requested?\\"');
+  expect(definition).toContain('\\"Validate and resolve\\"');
   for (const state of ['Plan restore shards', 'Restore shards', 'Restore shard', 'Verify restore', 'Restore report', 'Failure report', 'Restore failed']) expect(definition).toContain(`\\"${state}\\"`);
   expect(definition).toContain('\\"Type\\":\\"Map\\"');
   expect(definition).toContain('\\"ErrorEquals\\":[\\"TransientError\\"]');
@@ -78,4 +81,37 @@ it('gives each restore function exact, least-privilege access', () => {
 
 it('gives the DR vault key the alias the restore functions use', () => {
   dr.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-dr-vault' });
+});
+
+type PolicyResource = { Properties?: { Roles?: unknown; PolicyDocument?: { Statement: Statement[] } } };
+const allStatements = (template: Template) =>
+  Object.values(template.findResources('AWS::IAM::Policy') as Record<string, PolicyResource>).flatMap((p) => (p.Properties?.PolicyDocument?.Statement ?? []).map((st) => ({ roles: JSON.stringify(p.Properties?.Roles), st })));
+
+it('pins every grant on restore targets and sources to the account that owns the bucket (s3:ResourceAccount), in both stacks', () => {
+  for (const template of [primary, dr]) {
+    const bucketGrants = allStatements(template).filter(({ st }) => /:s3:::(lifeboat-dev-restore-|lifeboat-dev-drill-|lifeboat-demo-assets)/.test(JSON.stringify(st.Resource)));
+    expect(bucketGrants.length).toBeGreaterThan(5);
+    for (const { st } of bucketGrants) expect(st.Condition).toMatchObject({ StringEquals: { 's3:ResourceAccount': '000000000000' } });
+  }
+  // The functions learn the account their buckets must be owned by (ExpectedBucketOwner).
+  primary.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'restore-shard', LIFEBOAT_ACCOUNT: '000000000000' }) } });
+});
+
+it('makes overwrite restores and failovers wait for an approval (.waitForTaskToken with a timeout) that only the approver role may answer', () => {
+  const { definition } = restoreMachine();
+  expect(definition).toContain(':states:::lambda:invoke.waitForTaskToken');
+  expect(definition).toContain('\\"BooleanEquals\\":true');
+  // The wait times out after 12 hours, within the workflow's own 24.
+  expect(definition).toContain('\\"Wait for approval\\":{\\"Next\\":\\"Validate and resolve\\"');
+  expect(definition).toContain('\\"TimeoutSeconds\\":43200');
+  const failover = Object.values(dr.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-failover' } }))[0];
+  const failoverDefinition = JSON.stringify(failover?.Properties?.DefinitionString);
+  expect(failoverDefinition).toContain('\\"StartAt\\":\\"Wait for approval\\"');
+  expect(failoverDefinition).toContain('lambda:invoke.waitForTaskToken');
+  // Per runbook that waits (primary: restore; DR: restore and failover), attached to the configured approver role (by name) and to nothing else.
+  for (const [template, runbooks] of [[primary, 1], [dr, 2]] as const) {
+    const answering = allStatements(template).filter(({ st }) => JSON.stringify(st.Action).includes('states:SendTask'));
+    expect(answering.map(({ roles }) => roles)).toEqual(Array(runbooks).fill('["lifeboat-approver"]'));
+    for (const { st } of answering) expect(st.Action).toEqual(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']);
+  }
 });

@@ -1,0 +1,99 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type Command } from 'commander';
+import { type ApprovalRecord } from '../../lambdas/approval/approval-record';
+import { localTaskResponder } from '../../local/executor/task-tokens';
+import { type CatalogRegion, decideApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
+import { type CliIo, processIo } from '../cli-io';
+import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+
+/**
+ * `lifeboat approve EXECUTION [--reject --reason …]` and `lifeboat approvals list` (docs/RUNBOOKS.md,
+ * "Approvals"). Locally the answer reaches the waiting local executor through the data directory;
+ * with --aws it is SendTaskSuccess/SendTaskFailure with the caller's credentials, which only the
+ * approver role (config `environment.security.approverRoleArn`) is allowed.
+ * Exit codes: 0 done; 1 refused or failed (no such approval, already decided, not allowed, task gone).
+ */
+export type ApproveOptions = TargetOptions & { reject?: boolean; reason?: string; json?: boolean };
+export type ApprovalsListOptions = TargetOptions & { all?: boolean; json?: boolean };
+export type ApprovalCommandDeps = { io: CliIo; access?: EnvironmentAccess; clients?: AccessClients; responder?: TaskResponder; caller?: () => Promise<string>; now?: () => Date };
+
+async function awsResponder(access: EnvironmentAccess): Promise<TaskResponder> {
+  const { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } = await import('@aws-sdk/client-sfn');
+  const client = (region: CatalogRegion) => new SFNClient({ region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion });
+  return {
+    success: async (region, token, output) => void (await client(region).send(new SendTaskSuccessCommand({ taskToken: token, output }))),
+    failure: async (region, token, error, cause) => void (await client(region).send(new SendTaskFailureCommand({ taskToken: token, error, cause }))),
+  };
+}
+
+/** Who decides, as recorded in the catalog: the AWS caller's ARN, or the local user. */
+async function callerIdentity(options: TargetOptions): Promise<string> {
+  if (!options.aws) return `local user ${os.userInfo().username}`;
+  const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const identity = await new STSClient({}).send(new GetCallerIdentityCommand({}));
+  return identity.Arn ?? 'unknown AWS caller';
+}
+
+function summary(a: ApprovalRecord): string {
+  return `${a.execution}  ${a.kind}  ${a.status}  requested by ${a.requestedBy} at ${a.requestedAt}  expires ${a.expiresAt}  ${JSON.stringify(a.request)}`;
+}
+
+export async function approveCommand(execution: string, options: ApproveOptions, deps: Partial<ApprovalCommandDeps> = {}): Promise<number> {
+  const io = deps.io ?? processIo;
+  try {
+    if (options.reject && !options.reason) throw new Error('--reject needs --reason: the requester sees why');
+    const access = deps.access ?? (await environmentAccess(options, deps.clients));
+    const responder = deps.responder ?? (options.aws ? await awsResponder(access) : localTaskResponder(path.resolve(options.dataDir)));
+    const decidedBy = await (deps.caller ?? (() => callerIdentity(options)))();
+    const record = await decideApproval({
+      logs: { primary: access.approvalsIn('primary'), dr: access.approvalsIn('dr') },
+      responder,
+      execution,
+      decision: options.reject ? { approve: false, reason: options.reason ?? '' } : { approve: true },
+      decidedBy,
+      ...(deps.now ? { now: deps.now() } : {}),
+    });
+    if (options.json) io.out(JSON.stringify({ ...record, taskToken: undefined }, null, 2));
+    else io.out(`${record.status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${record.kind} ${record.execution} (decided by ${decidedBy}).`);
+    return 0;
+  } catch (err) {
+    io.err(`lifeboat approve: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+export async function approvalsListCommand(options: ApprovalsListOptions, deps: Partial<ApprovalCommandDeps> = {}): Promise<number> {
+  const io = deps.io ?? processIo;
+  try {
+    const access = deps.access ?? (await environmentAccess(options, deps.clients));
+    const all = [...(await access.approvalsIn('primary').list()), ...(await access.approvalsIn('dr').list())];
+    const shown = (options.all ? all : all.filter((a) => a.status === 'PENDING')).map(({ taskToken: _token, ...rest }) => rest);
+    if (options.json) io.out(JSON.stringify(shown, null, 2));
+    else if (shown.length === 0) io.out(options.all ? 'No approvals recorded.' : 'No approval is pending.');
+    else for (const a of shown) io.out(summary({ ...a, taskToken: '' }));
+    return 0;
+  } catch (err) {
+    io.err(`lifeboat approvals: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+export function registerApproveCommand(program: Command): void {
+  withTargetOptions(program.command('approve').description('approve (or with --reject, refuse) an overwrite restore or a failover that waits for approval'))
+    .argument('<execution>', 'the waiting execution (see lifeboat approvals list)')
+    .option('--reject', 'refuse: the execution fails with ApprovalRejected and writes nothing')
+    .option('--reason <text>', 'why (required with --reject)')
+    .action(async (execution: string, opts: ApproveOptions) => {
+      process.exitCode = await approveCommand(execution, opts);
+    });
+}
+
+export function registerApprovalsCommands(program: Command): void {
+  const approvals = program.command('approvals').description('approvals of overwrite restores and failovers');
+  withTargetOptions(approvals.command('list').description('the approvals that are pending (with --all, every recorded one)'))
+    .option('--all', 'also the decided ones')
+    .action(async (opts: ApprovalsListOptions) => {
+      process.exitCode = await approvalsListCommand(opts);
+    });
+}

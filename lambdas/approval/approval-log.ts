@@ -1,0 +1,68 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CatalogItemInvalidError } from '../catalog/catalog-errors';
+import { APPROVALS_PK, type ApprovalRecord, approvalRecordSchema, type ApprovalStatus } from './approval-record';
+import { ApprovalNotPendingError } from './approval-errors';
+
+/**
+ * The approvals in the catalog table of the runbook's region (approval-record.ts), one item per
+ * execution under one partition. The record is nested under `approval`, so the byPlan index of
+ * backups never sees it.
+ */
+export class ApprovalLog {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Records a pending approval; a retried request task (a new token) replaces the pending one of the same execution. */
+  async request(approval: ApprovalRecord): Promise<void> {
+    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { pk: APPROVALS_PK, sk: approval.execution, approval: approvalRecordSchema.parse(approval) } }));
+  }
+
+  async get(execution: string): Promise<ApprovalRecord | undefined> {
+    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: APPROVALS_PK, sk: execution }, ConsistentRead: true }));
+    return Item ? this.parse(Item) : undefined;
+  }
+
+  /** Every approval of the table, oldest execution name first; `status` filters. */
+  async list(status?: ApprovalStatus): Promise<ApprovalRecord[]> {
+    const out: ApprovalRecord[] = [];
+    const pages = paginateQuery({ client: this.ddb }, { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': APPROVALS_PK }, ConsistentRead: true });
+    for await (const page of pages) for (const item of page.Items ?? []) out.push(this.parse(item));
+    return status === undefined ? out : out.filter((a) => a.status === status);
+  }
+
+  /** Marks the approval decided, only if it is still pending with this token (a second approver gets ApprovalNotPendingError). */
+  async decide(execution: string, taskToken: string, decision: { status: Exclude<ApprovalStatus, 'PENDING'>; decidedBy: string; decidedAt: string; reason?: string | undefined }): Promise<void> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: APPROVALS_PK, sk: execution },
+          UpdateExpression: 'SET approval.#status = :status, approval.decidedBy = :by, approval.decidedAt = :at' + (decision.reason !== undefined ? ', approval.reason = :reason' : ''),
+          ConditionExpression: 'approval.#status = :pending AND approval.taskToken = :token',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': decision.status,
+            ':by': decision.decidedBy,
+            ':at': decision.decidedAt,
+            ':pending': 'PENDING',
+            ':token': taskToken,
+            ...(decision.reason !== undefined ? { ':reason': decision.reason } : {}),
+          },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') throw new ApprovalNotPendingError(execution);
+      throw err;
+    }
+  }
+
+  private parse(item: Record<string, unknown>): ApprovalRecord {
+    const parsed = approvalRecordSchema.safeParse(item.approval);
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
+    throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
+  }
+}

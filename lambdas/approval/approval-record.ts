@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** The catalog partition of approvals: one item per execution that waits (or waited) for one (sk = execution name). */
+export const APPROVALS_PK = 'APPROVALS';
+
+/** What asks for a second person: a restore with `"overwrite": true`, or a failover. */
+export const approvalKindSchema = z.enum(['restore', 'failover']);
+export type ApprovalKind = z.infer<typeof approvalKindSchema>;
+
+export const approvalStatusSchema = z.enum(['PENDING', 'APPROVED', 'REJECTED']);
+export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
+
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO time');
+
+/**
+ * An approval a runbook execution waits for (docs/RUNBOOKS.md, "Approvals"). The task token is what
+ * SendTaskSuccess/SendTaskFailure name; holding it is not enough to approve: only a principal allowed
+ * states:SendTaskSuccess on the state machine (the approver role) can use it.
+ */
+export const approvalRecordSchema = z.object({
+  execution: z.string().min(1),
+  executionArn: z.string().min(1),
+  stateMachine: z.string().min(1),
+  kind: approvalKindSchema,
+  /** The runbook's input as it was started: what would be restored where. */
+  request: z.unknown(),
+  /** Who asked, as the starter wrote it in the input (`requestedBy`); CloudTrail's StartExecution event has the authenticated caller. */
+  requestedBy: z.string(),
+  requestedAt: isoTime,
+  /** When the wait times out and the execution fails with States.Timeout. */
+  expiresAt: isoTime,
+  taskToken: z.string().min(1),
+  status: approvalStatusSchema,
+  decidedBy: z.string().optional(),
+  decidedAt: isoTime.optional(),
+  reason: z.string().optional(),
+});
+export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;

@@ -1,0 +1,68 @@
+import { type S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * S3 refused a call that required the bucket to be owned by a given account (ExpectedBucketOwner):
+ * the bucket is another account's (a squatted source name, a restore target someone else created
+ * and opened to our roles), or our role lacks the permission. Either way nothing is read from or
+ * written to it. Not retried: the owner does not change between attempts.
+ */
+export class BucketOwnerMismatchError extends Error {
+  override readonly name = 'BucketOwnerMismatchError';
+  /** S3's response metadata (status 403), kept so that code reading an error's HTTP status still sees it. */
+  readonly $metadata: { httpStatusCode?: number } = { httpStatusCode: 403 };
+  constructor(
+    readonly bucket: string,
+    readonly expectedOwner: string,
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `bucket ${bucket} is not owned by account ${expectedOwner} (ExpectedBucketOwner): refusing to read/write it. ` +
+        `S3 answered ${operation} with 403 AccessDenied; if the bucket is ours, check the role's permissions on it.`,
+      options,
+    );
+  }
+}
+
+/** Which account must own a bucket: the function's own, or the one a source names; undefined sends no ExpectedBucketOwner. */
+export type BucketOwnerOf = (bucket: string) => string | undefined;
+
+/**
+ * The owner rule of a function: the buckets of sources that name an account belong to it, every
+ * other bucket (vaults, restore targets, sources without an account) to the function's account.
+ */
+export function bucketOwnerRule(account: string, sourceOwners: ReadonlyMap<string, string>): BucketOwnerOf {
+  return (bucket) => sourceOwners.get(bucket) ?? account;
+}
+
+type BucketInput = { Bucket?: unknown; ExpectedBucketOwner?: unknown };
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/**
+ * Puts ExpectedBucketOwner on every command of `client` that names a bucket, so that a bucket of the
+ * right name in the wrong account is refused by S3 itself, before a byte moves (issue 13, item 1).
+ * It is set on the input, not as a raw header: each command's serializer sends it only where S3
+ * defines it (CreateBucket and ListBuckets have none). A 403 on such a call becomes
+ * BucketOwnerMismatchError. Idempotent per client.
+ */
+export function expectBucketOwner(client: S3Client, ownerOf: BucketOwnerOf): S3Client {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as BucketInput;
+      const bucket = typeof input.Bucket === 'string' ? input.Bucket : undefined;
+      const owner = bucket !== undefined && input.ExpectedBucketOwner === undefined ? ownerOf(bucket) : undefined;
+      if (bucket === undefined || owner === undefined) return next(args);
+      try {
+        return await next({ ...args, input: { ...args.input, ExpectedBucketOwner: owner } });
+      } catch (err) {
+        if (statusOf(err) === 403) throw new BucketOwnerMismatchError(bucket, owner, context.commandName ?? 'the request', { cause: err });
+        throw err;
+      }
+    },
+    { name: 'lifeboatExpectedBucketOwner', step: 'initialize', override: true },
+  );
+  return client;
+}

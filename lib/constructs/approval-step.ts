@@ -1,0 +1,80 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { type Construct } from 'constructs';
+import { APPROVAL_TIMEOUT } from '../lifeboat-defaults';
+import { LifeboatFunction } from './lifeboat-function';
+import { TRANSIENT_ERROR_NAMES } from './workflow-errors';
+
+export type ApprovalStepProps = {
+  readonly kind: 'restore' | 'failover';
+  /** The catalog of the runbook's region, where the pending approval (and its task token) is recorded. */
+  readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
+  /** The function's environment (the runbook's other functions' variables: the runtime needs the catalog, plans and vault). */
+  readonly environment: Record<string, string>;
+  /** @default APPROVAL_TIMEOUT (12 hours, half the workflow timeout) */
+  readonly timeout?: Duration;
+};
+
+/**
+ * The second person of an overwrite restore or a failover (issue 13, item 3): a `.waitForTaskToken`
+ * Lambda task. The function records the pending approval with `$$.Task.Token` in the catalog and
+ * returns; the execution then waits until `lifeboat approve` (or the console) sends SendTaskSuccess
+ * (the runbook goes on) or SendTaskFailure (it fails with ApprovalRejected), or the timeout passes
+ * (States.Timeout). Either failure happens before any step that writes. Who may answer is IAM's
+ * business: states:SendTaskSuccess/SendTaskFailure on the state machine (grantApprover).
+ */
+export function approvalStep(scope: Construct, id: string, props: ApprovalStepProps): { task: tasks.LambdaInvoke; fn: LifeboatFunction } {
+  const timeout = props.timeout ?? APPROVAL_TIMEOUT;
+  const fn = new LifeboatFunction(scope, `${id}Function`, { handler: 'request-approval', environment: props.environment });
+  props.catalogKey.grantEncryptDecrypt(fn);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['APPROVALS'] } } }),
+  );
+  const task = new tasks.LambdaInvoke(scope, 'Wait for approval', {
+    comment:
+      props.kind === 'restore'
+        ? 'An overwrite restore replaces live data: records the pending approval (with the task token) in the catalog and waits for lifeboat approve; a rejection or the timeout fails the restore before anything is written.'
+        : 'A failover restores every source of a plan in the DR region: records the pending approval (with the task token) in the catalog and waits for lifeboat approve; a rejection or the timeout fails it before anything is written.',
+    lambdaFunction: fn,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: sfn.TaskInput.fromObject({
+      taskToken: sfn.JsonPath.taskToken,
+      'execution.$': '$$.Execution.Name',
+      'executionArn.$': '$$.Execution.Id',
+      'stateMachine.$': '$$.StateMachine.Name',
+      kind: props.kind,
+      'request.$': '$$.Execution.Input',
+      timeoutSeconds: timeout.toSeconds(),
+    }),
+    taskTimeout: sfn.Timeout.duration(timeout),
+    resultPath: '$.approval',
+    retryOnServiceExceptions: true,
+  });
+  // Recording the approval may meet throttling; a rejection (ApprovalRejected) or the timeout is never retried.
+  task.addRetry({ errors: [...TRANSIENT_ERROR_NAMES], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4, jitterStrategy: sfn.JitterType.FULL });
+  return { task, fn };
+}
+
+/**
+ * The approver (config `environment.security.approverRoleArn`): the only role of ours allowed
+ * states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat on the runbooks that wait for approval, and
+ * to read and mark the approvals in the catalog. Attached as an inline policy (AWS::IAM::Policy) of
+ * the stack to the existing role, which must be in the stack's account.
+ */
+export function grantApprover(scope: Construct, id: string, roleArn: string, stateMachine: sfn.IStateMachine, catalog: dynamodb.ITable, catalogKey: kms.IKey): void {
+  const role = iam.Role.fromRoleArn(scope, id, roleArn, { mutable: true });
+  stateMachine.grantTaskResponse(role);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      resources: [catalog.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['APPROVALS'] } },
+    }),
+  );
+  catalogKey.grantEncryptDecrypt(role);
+}

@@ -1,0 +1,82 @@
+import { type ApprovalLog } from '../../../../lambdas/approval/approval-log';
+import { ApprovalNotFoundError, ApprovalNotPendingError } from '../../../../lambdas/approval/approval-errors';
+import { type ApprovalRecord } from '../../../../lambdas/approval/approval-record';
+import { type CatalogRegion, decideApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
+import { requestApproval } from '../../../../lambdas/approval/request-approval';
+
+/** An ApprovalLog over a Map, with the conditional decide of the catalog's; `down` makes every call fail as an unreachable region. */
+function memoryLog(down = false): ApprovalLog & { items: Map<string, ApprovalRecord> } {
+  const items = new Map<string, ApprovalRecord>();
+  const unreachable = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'TimeoutError' }));
+  const log = {
+    items,
+    request: async (a: ApprovalRecord) => void items.set(a.execution, a),
+    get: async (execution: string) => (down ? unreachable() : items.get(execution)),
+    list: async () => [...items.values()],
+    decide: async (execution: string, token: string, d: { status: 'APPROVED' | 'REJECTED'; decidedBy: string; decidedAt: string; reason?: string | undefined }) => {
+      const a = items.get(execution);
+      if (!a || a.status !== 'PENDING' || a.taskToken !== token) throw new ApprovalNotPendingError(execution);
+      items.set(execution, { ...a, ...d, ...(d.reason === undefined ? {} : { reason: d.reason }) });
+    },
+  };
+  return log as unknown as ApprovalLog & { items: Map<string, ApprovalRecord> };
+}
+
+function recordingResponder() {
+  const sent: { region: CatalogRegion; token: string; kind: 'success' | 'failure'; error?: string; detail: string }[] = [];
+  const responder: TaskResponder = {
+    success: async (region, token, output) => void sent.push({ region, token, kind: 'success', detail: output }),
+    failure: async (region, token, error, cause) => void sent.push({ region, token, kind: 'failure', error, detail: cause }),
+  };
+  return { sent, responder };
+}
+
+const NOW = new Date('2026-12-01T02:00:00Z');
+const request = { taskToken: 'token-1', execution: 'exec-1', executionArn: 'arn:aws:states:us-west-2:1:execution:lifeboat-dev-failover:exec-1', stateMachine: 'lifeboat-dev-failover', kind: 'failover' as const, request: { plan: 'demo', requestedBy: 'alice' }, timeoutSeconds: 3600 };
+
+describe('approvals', () => {
+  it('records a pending approval with who asked, what, the token and when it expires', async () => {
+    const dr = memoryLog();
+    const record = await requestApproval(request, dr, NOW);
+    expect(record).toEqual({
+      execution: 'exec-1',
+      executionArn: request.executionArn,
+      stateMachine: 'lifeboat-dev-failover',
+      kind: 'failover',
+      request: { plan: 'demo', requestedBy: 'alice' },
+      requestedBy: 'alice',
+      requestedAt: '2026-12-01T02:00:00.000Z',
+      expiresAt: '2026-12-01T03:00:00.000Z',
+      taskToken: 'token-1',
+      status: 'PENDING',
+    });
+    expect((await requestApproval({ ...request, execution: 'exec-2', request: { plan: 'demo' } }, dr, NOW)).requestedBy).toBe('(not given)');
+  });
+
+  it('approving sends SendTaskSuccess in the region that waits and marks the approval, found with the primary region unreachable', async () => {
+    const dr = memoryLog();
+    await requestApproval(request, dr, NOW);
+    const { sent, responder } = recordingResponder();
+    const decided = await decideApproval({ logs: { primary: memoryLog(true), dr }, responder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'arn:aws:sts::1:assumed-role/approver/bob', now: NOW });
+    expect(sent).toEqual([{ region: 'dr', token: 'token-1', kind: 'success', detail: JSON.stringify({ approvedBy: 'arn:aws:sts::1:assumed-role/approver/bob', approvedAt: NOW.toISOString() }) }]);
+    expect(decided).toMatchObject({ status: 'APPROVED', decidedBy: 'arn:aws:sts::1:assumed-role/approver/bob' });
+    expect(dr.items.get('exec-1')).toMatchObject({ status: 'APPROVED' });
+  });
+
+  it('rejecting sends SendTaskFailure ApprovalRejected with the reason; a second decision is refused and sends nothing', async () => {
+    const primary = memoryLog();
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const { sent, responder } = recordingResponder();
+    await decideApproval({ logs: { primary, dr: memoryLog() }, responder, execution: 'exec-1', decision: { approve: false, reason: 'wrong backup' }, decidedBy: 'bob', now: NOW });
+    expect(sent).toEqual([{ region: 'primary', token: 'token-1', kind: 'failure', error: 'ApprovalRejected', detail: 'Rejected by bob: wrong backup' }]);
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'REJECTED', reason: 'wrong backup' });
+    await expect(decideApproval({ logs: { primary, dr: memoryLog() }, responder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'carol' })).rejects.toBeInstanceOf(ApprovalNotPendingError);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('an execution that asked for no approval is named in the error', async () => {
+    const { responder } = recordingResponder();
+    await expect(decideApproval({ logs: { primary: memoryLog(), dr: memoryLog() }, responder, execution: 'nope', decision: { approve: true }, decidedBy: 'bob' })).rejects.toThrow(ApprovalNotFoundError);
+    await expect(decideApproval({ logs: { primary: memoryLog(), dr: memoryLog(true) }, responder, execution: 'nope', decision: { approve: true }, decidedBy: 'bob' })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,70 @@
+import { Readable } from 'node:stream';
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { BucketOwnerMismatchError, bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
+
+/** The functions' S3 clients name the owner of every bucket they touch (ExpectedBucketOwner), and turn S3's 403 into a named refusal. */
+type Sent = { method: string; path: string; owner: string | undefined };
+
+function client(status: number, body = '<?xml version="1.0"?><Result/>') {
+  const sent: Sent[] = [];
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+    forcePathStyle: true,
+    endpoint: 'http://127.0.0.1:1',
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: { method: string; path: string; headers: Record<string, string> }) => {
+        sent.push({ method: request.method, path: request.path, owner: request.headers['x-amz-expected-bucket-owner'] });
+        return { response: { statusCode: status, headers: { 'content-type': 'application/xml' }, body: Readable.from([Buffer.from(body)]) } };
+      },
+    },
+  });
+  expectBucketOwner(s3, bucketOwnerRule('111111111111', new Map([['partner-bucket', '222222222222']])));
+  return { s3, sent };
+}
+
+describe('ExpectedBucketOwner on every S3 call', () => {
+  it('reads, writes, lists, heads, tagging and multipart name the owning account; CreateBucket has no such header', async () => {
+    const { s3, sent } = client(200, '<?xml version="1.0"?><InitiateMultipartUploadResult><UploadId>u</UploadId></InitiateMultipartUploadResult>');
+    const calls = [
+      new GetObjectCommand({ Bucket: 'src', Key: 'k' }),
+      new HeadObjectCommand({ Bucket: 'src', Key: 'k' }),
+      new GetObjectTaggingCommand({ Bucket: 'src', Key: 'k' }),
+      new ListObjectsV2Command({ Bucket: 'src' }),
+      new HeadBucketCommand({ Bucket: 'lifeboat-dev-restore-x' }),
+      new PutObjectCommand({ Bucket: 'lifeboat-dev-restore-x', Key: 'k', Body: 'b' }),
+      new PutObjectTaggingCommand({ Bucket: 'lifeboat-dev-restore-x', Key: 'k', Tagging: { TagSet: [] } }),
+      new CreateMultipartUploadCommand({ Bucket: 'lifeboat-dev-restore-x', Key: 'k' }),
+      new UploadPartCommand({ Bucket: 'lifeboat-dev-restore-x', Key: 'k', UploadId: 'u', PartNumber: 1, Body: 'b' }),
+      new CompleteMultipartUploadCommand({ Bucket: 'lifeboat-dev-restore-x', Key: 'k', UploadId: 'u', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: 'e' }] } }),
+      new GetObjectCommand({ Bucket: 'partner-bucket', Key: 'k' }),
+    ];
+    for (const command of calls) await (s3.send as (c: unknown) => Promise<unknown>)(command).catch(() => undefined);
+    await s3.send(new CreateBucketCommand({ Bucket: 'lifeboat-dev-restore-y' })).catch(() => undefined);
+    expect(sent.map((s) => s.owner)).toEqual([...Array(calls.length - 1).fill('111111111111'), '222222222222', undefined]);
+    s3.destroy();
+  });
+
+  it('a 403 becomes BucketOwnerMismatchError naming the bucket, the account and the call; it is not retried as transient', async () => {
+    const { s3, sent } = client(403, '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+    const refused = s3.send(new PutObjectCommand({ Bucket: 'lifeboat-dev-restore-x', Key: 'k', Body: 'b' }));
+    await expect(refused).rejects.toBeInstanceOf(BucketOwnerMismatchError);
+    await expect(refused).rejects.toThrow('bucket lifeboat-dev-restore-x is not owned by account 111111111111 (ExpectedBucketOwner): refusing to read/write it. S3 answered PutObjectCommand with 403 AccessDenied');
+    expect(sent).toHaveLength(1);
+    s3.destroy();
+  });
+});
