@@ -50,6 +50,8 @@ export type RuntimeConfig = {
   fsRoot?: string;
   /** Where the file system is mounted into the restore functions, when one is configured. */
   mountPath?: string;
+  /** The backup state machine's name (LIFEBOAT_BACKUP_STATE_MACHINE): release-failed-backup tells its executions from the others'. */
+  backupStateMachineName?: string;
 };
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -90,6 +92,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const mountPath = optional(env, 'LIFEBOAT_MOUNT_PATH');
   const drCatalogTable = optional(env, 'DR_CATALOG_TABLE');
   const primaryRegion = optional(env, 'LIFEBOAT_PRIMARY_REGION');
+  const backupStateMachineName = optional(env, 'LIFEBOAT_BACKUP_STATE_MACHINE');
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const homeVault = optional(env, 'LIFEBOAT_HOME_VAULT') ?? 'primary';
   if (homeVault !== 'primary' && homeVault !== 'dr') throw new InvalidEnvironmentError('LIFEBOAT_HOME_VAULT', `"${homeVault}" is neither primary nor dr`);
@@ -113,5 +116,6 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     ...(fsRoot ? { fsRoot } : {}),
     ...(mountPath ? { mountPath } : {}),
     ...(primaryRegion ? { primaryRegion } : {}),
+    ...(backupStateMachineName ? { backupStateMachineName } : {}),
   };
 }
