@@ -36,6 +36,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       plans: env.plans.map((plan) => ({ ...plan, sources: plan.sources.map((source) => sourceOf(primary, source)) })),
       ...(env.fileSystem ? { fileSystem: env.fileSystem.efs } : {}),
       ...(env.scrub ? { scrub: env.scrub } : {}),
+      ...(env.notifications ? { notifications: env.notifications } : {}),
     });
     addOutputs(primary, dr, protection);
     for (const stack of [primary, dr]) Tags.of(stack).add('lifeboat:environment', env.name);

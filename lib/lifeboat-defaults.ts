@@ -53,6 +53,9 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'failover-start': { memorySize: 512, timeout: Duration.minutes(2) },
   // Pure arithmetic over the restore reports (failover-report.ts).
   'failover-report': { memorySize: 256, timeout: Duration.minutes(1) },
+  // Operations (lifeboat-operations.ts): one lease and one record; one byPlan query per plan.
+  'release-failed-backup': { memorySize: 256, timeout: Duration.minutes(1) },
+  'watch-backup-age': { memorySize: 256, timeout: Duration.minutes(2) },
 };
 
 /** When the scrub runbook runs (EventBridge Scheduler, UTC): daily, so that at DEFAULT_SCRUB_FRACTION every object is read once a week. */

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
@@ -17,6 +18,7 @@ import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-ackno
 import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
 import { restoreSourceChain } from './restore-source-chain';
 import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
+import { scheduleDelivery } from './schedule-delivery';
 import { validatePlans } from './validated-plans';
 
 export type DrillWorkflowProps = {
@@ -43,6 +45,8 @@ export type DrillWorkflowProps = {
    * @default no schedules
    */
   readonly schedulePrefix?: string;
+  /** Where an event goes that a drill schedule could not deliver (OperationsAlerts' queue of the region). @default none */
+  readonly deadLetterQueue?: sqs.IQueue;
 };
 
 /**
@@ -184,7 +188,7 @@ export class DrillWorkflow extends Construct {
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: WORKFLOW_TIMEOUT });
 
     const scheduled = plans.filter((p) => p.drill !== undefined && p.drill.vault === props.vaultSide);
-    this.schedules = props.schedulePrefix !== undefined && scheduled.length > 0 ? this.addSchedules(props.environmentName, props.schedulePrefix, scheduled) : [];
+    this.schedules = props.schedulePrefix !== undefined && scheduled.length > 0 ? this.addSchedules(props.environmentName, props.schedulePrefix, scheduled, props.deadLetterQueue) : [];
 
     acknowledgeScopedWildcards(this, [
       ...restore.wildcardResources,
@@ -201,7 +205,7 @@ export class DrillWorkflow extends Construct {
   }
 
   /** As BackupSchedules: a role that may start this one state machine, and a schedule per drilled plan. */
-  private addSchedules(environmentName: string, prefix: string, plans: readonly ProtectionPlanConfig[]): scheduler.CfnSchedule[] {
+  private addSchedules(environmentName: string, prefix: string, plans: readonly ProtectionPlanConfig[], deadLetterQueue: sqs.IQueue | undefined): scheduler.CfnSchedule[] {
     const role = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
       description: `Lifeboat ${environmentName}: starts scheduled drills`,
@@ -219,7 +223,7 @@ export class DrillWorkflow extends Construct {
             arn: this.stateMachine.stateMachineArn,
             roleArn: role.roleArn,
             input: JSON.stringify({ plan: plan.name }),
-            retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+            ...scheduleDelivery(role, deadLetterQueue),
           },
         }),
     );

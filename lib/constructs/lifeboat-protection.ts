@@ -13,7 +13,9 @@ import { FailoverWorkflow } from './failover-workflow';
 import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { type LifeboatPlan } from './lifeboat-plan';
+import { LifeboatOperations } from './lifeboat-operations';
 import { LifeboatVault } from './lifeboat-vault';
+import { OperationsAlerts } from './operations-alerts';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
@@ -55,6 +57,20 @@ export type LifeboatScrubOptions = {
   readonly fraction?: number;
 };
 
+/** Who hears of alarms and failed executions (docs/RUNBOOKS.md, "Alarms"). Same fields as `notifications` in lifeboat.config.json. */
+export type LifeboatNotifications = {
+  /**
+   * E-mail addresses subscribed to the environment's alarm topics `<prefix>-alarms` (one per region); each confirms the mail AWS sends it.
+   * @default none: subscribe to the topics yourself
+   */
+  readonly emails?: readonly string[];
+  /**
+   * A backup reaching the DR vault later than this after its commit raises the replication-lag alarm.
+   * @default 60 (lifeboat-operations.ts, DEFAULT_REPLICATION_LAG_MINUTES)
+   */
+  readonly replicationLagMinutes?: number;
+};
+
 export type LifeboatProtectionProps = {
   /** The region of the DR vault: every committed backup is copied there. Must differ from the stack's region. */
   readonly drRegion: string;
@@ -89,6 +105,11 @@ export type LifeboatProtectionProps = {
    * @default daily, a seventh of the objects per run
    */
   readonly scrub?: LifeboatScrubOptions;
+  /**
+   * Alarm topics' e-mail subscriptions and the replication-lag threshold.
+   * @default no subscriptions, a 60-minute replication-lag threshold
+   */
+  readonly notifications?: LifeboatNotifications;
 };
 
 /**
@@ -131,6 +152,11 @@ export class LifeboatProtection extends Construct {
   readonly schedules: BackupSchedules;
   /** The EFS mount of the functions that touch files, when there is one. */
   readonly fileSystemMount?: FileSystemMount;
+  /** Each region's alarm topic, dead-letter queue and execution-status rule. */
+  readonly alerts: OperationsAlerts;
+  readonly drAlerts: OperationsAlerts;
+  /** The lease release of stopped backups, the backup-age watchdog, the alarms and the dashboard. */
+  readonly operations: LifeboatOperations;
 
   constructor(scope: Construct, id: string, props: LifeboatProtectionProps) {
     super(scope, id);
@@ -177,6 +203,19 @@ export class LifeboatProtection extends Construct {
       environmentName: this.environmentName,
     });
     if (mount) this.fileSystemMount = mount;
+
+    // Before the workflows: their schedules send what they cannot deliver to the region's dead-letter queue.
+    const alerting = (scope: Construct, id: string) =>
+      new OperationsAlerts(scope, id, {
+        environmentName: this.environmentName,
+        topicName: names.alarmTopic,
+        ruleName: names.executionStatusRule,
+        deadLetterQueueName: names.deadLetterQueue,
+        deadLetterAlarmName: names.deadLetterAlarm,
+        emails: props.notifications?.emails ?? [],
+      });
+    this.alerts = alerting(this, 'Alerts');
+    this.drAlerts = alerting(drScope, 'Alerts');
 
     const drVault: ReplicaVaultLocation = { bucketName: names.drVault, region: props.drRegion, keyAlias: names.drVaultKeyAlias };
     const vaultsAndCatalog = {
@@ -235,7 +274,12 @@ export class LifeboatProtection extends Construct {
       ...vaultsAndCatalog,
       stateMachineName: names.scrubStateMachine,
       // The default fraction is the handler's own: the schedule's input stays `{}`.
-      schedule: { name: names.scrubSchedule, expression: props.scrub?.schedule ?? DEFAULT_SCRUB_SCHEDULE, ...(fraction !== DEFAULT_SCRUB_FRACTION ? { fraction } : {}) },
+      schedule: {
+        name: names.scrubSchedule,
+        expression: props.scrub?.schedule ?? DEFAULT_SCRUB_SCHEDULE,
+        ...(fraction !== DEFAULT_SCRUB_FRACTION ? { fraction } : {}),
+        deadLetterQueue: this.alerts.deadLetterQueue,
+      },
     });
     const drill = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.drillStateMachine, scratchPrefix: names.drillTargetPrefix, primaryRegion: stack.region, schedulePrefix: names.drillSchedulePrefix };
     this.drillWorkflow = new DrillWorkflow(this, 'Drill', {
@@ -246,6 +290,7 @@ export class LifeboatProtection extends Construct {
       catalog: this.catalog.table,
       catalogKey: this.catalogKey,
       ...(mount ? { fileSystem: mount } : {}),
+      deadLetterQueue: this.alerts.deadLetterQueue,
     });
     this.drDrillWorkflow = new DrillWorkflow(drScope, 'Drill', {
       ...drill,
@@ -254,12 +299,33 @@ export class LifeboatProtection extends Construct {
       vaultSide: 'dr',
       catalog: this.drCatalog.table,
       catalogKey: this.drCatalogKey,
+      deadLetterQueue: this.drAlerts.deadLetterQueue,
     });
     this.schedules = new BackupSchedules(this, 'Schedules', {
       environmentName: this.environmentName,
       namePrefix: names.schedulePrefix,
       plans: props.plans,
       backupStateMachine: this.backupWorkflow.stateMachine,
+      deadLetterQueue: this.alerts.deadLetterQueue,
+    });
+
+    const primaryMachines = [this.backupWorkflow, this.restoreWorkflow, this.catalogRebuildWorkflow, this.scrubWorkflow, this.drillWorkflow].map((w) => w.stateMachine);
+    const drMachines = [this.drRestoreWorkflow, this.failoverWorkflow, this.drCatalogRebuildWorkflow, this.drDrillWorkflow].map((w) => w.stateMachine);
+    this.drAlerts.watchExecutions(drMachines);
+    this.operations = new LifeboatOperations(this, 'Operations', {
+      environmentName: this.environmentName,
+      prefix: this.prefix,
+      plans: props.plans,
+      catalog: this.catalog.table,
+      catalogKey: this.catalogKey,
+      vault: this.vault.bucket,
+      backupStateMachine: this.backupWorkflow.stateMachine,
+      backupStateMachineName: names.backupStateMachine,
+      alerts: this.alerts,
+      executionStatusRule: this.alerts.watchExecutions(primaryMachines),
+      drAlerts: this.drAlerts,
+      drRegion: props.drRegion,
+      ...(props.notifications?.replicationLagMinutes !== undefined ? { replicationLagMinutes: props.notifications.replicationLagMinutes } : {}),
     });
   }
 
