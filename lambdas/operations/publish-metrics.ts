@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DIMENSION, type DimensionSet, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE } from './metric-names';
+import { DIMENSION, type DimensionSet, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE } from '../../config/metric-names';
 
 /** Where a metric belongs: always the environment; the plan and the source for the metrics whose dimension set has them. */
 export type MetricScope = { environment: string; plan?: string; source?: string };

@@ -1,6 +1,6 @@
 /**
  * The metrics of Lifeboat (CloudWatch namespace `Lifeboat`, embedded metric format): their names,
- * units and dimension sets, shared by the handlers that publish them (publish-metrics.ts) and the
+ * units and dimension sets, shared by the handlers that publish them (lambdas/operations/publish-metrics.ts) and the
  * constructs that alarm on them and chart them (lib/constructs/lifeboat-operations.ts). A metric is
  * identified by its name and the exact set of its dimensions, so each name has one set here.
  */
