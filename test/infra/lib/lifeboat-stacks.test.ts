@@ -457,3 +457,7 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     expect(widgets.some((w) => w.properties.title === 'Message Count')).toBe(true);
   });
 });
+
+it('tags no dashboard (AWS::CloudWatch::Dashboard takes no Tags in CloudFormation)', () => {
+  for (const dashboard of Object.values(primary.findResources('AWS::CloudWatch::Dashboard'))) expect(dashboard.Properties?.Tags).toBeUndefined();
+});
