@@ -246,6 +246,13 @@ export const environmentSchema = z
     plans: z.array(protectionPlanSchema).min(1, 'an environment has at least one protection plan'),
     /** Where the file-system sources are in AWS. Without it they can only be backed up by the local cloud. */
     fileSystem: fileSystemSchema.optional(),
+    /** Who hears of alarms and failed executions (docs/RUNBOOKS.md, "Alarms"): e-mail subscriptions of the environment's topics, and the replication-lag threshold. */
+    notifications: z
+      .strictObject({
+        emails: z.array(z.email('must be an e-mail address')).default([]),
+        replicationLagMinutes: z.number().positive().optional(),
+      })
+      .optional(),
     /** The scheduled scrub of both vaults (docs/RUNBOOKS.md, "Scrub"); absent: daily, a seventh of the objects per run. */
     scrub: z
       .strictObject({

@@ -3,7 +3,9 @@
  * systems. Most apps need only LifeboatProtection and LifeboatSource; the parts it is built from
  * are exported for apps that assemble their own.
  */
-export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions, type LifeboatPruneOptions } from './constructs/lifeboat-protection';
+export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions, type LifeboatPruneOptions, type LifeboatNotifications } from './constructs/lifeboat-protection';
+export { LifeboatOperations, type LifeboatOperationsProps } from './constructs/lifeboat-operations';
+export { OperationsAlerts, type OperationsAlertsProps } from './constructs/operations-alerts';
 export { LifeboatSource, type S3BucketSourceOptions } from './constructs/lifeboat-source';
 export { type LifeboatPlan, type LifeboatRetention, type LifeboatObjectives } from './constructs/lifeboat-plan';
 export { LifeboatVault, type LifeboatVaultProps, type LifeboatVaultReplicaProps } from './constructs/lifeboat-vault';

@@ -40,9 +40,11 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       ...(env.prune ? { prune: env.prune } : {}),
       ...(env.security ? { security: env.security } : {}),
       ...(env.security?.approverRoleArn ? { approverRoleArn: env.security.approverRoleArn } : {}),
+      ...(env.notifications ? { notifications: env.notifications } : {}),
     });
     addOutputs(primary, dr, protection);
-    for (const stack of [primary, dr]) Tags.of(stack).add('lifeboat:environment', env.name);
+    // CloudFormation's AWS::CloudWatch::Dashboard takes no Tags (cfn-lint E3002), though CDK's L1 would render them.
+    for (const stack of [primary, dr]) Tags.of(stack).add('lifeboat:environment', env.name, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
     stacks.set(env.name, { primary, dr, protection });
   }
   return stacks;

@@ -57,6 +57,9 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'failover-report': { memorySize: 256, timeout: Duration.minutes(1) },
   // Writes one catalog item (the pending approval); the wait itself is the state machine's, not the function's.
   'request-approval': { memorySize: 256, timeout: Duration.minutes(1) },
+  // Operations (lifeboat-operations.ts): one lease and one record; one byPlan query per plan.
+  'release-failed-backup': { memorySize: 256, timeout: Duration.minutes(1) },
+  'watch-backup-age': { memorySize: 256, timeout: Duration.minutes(2) },
 };
 
 /**

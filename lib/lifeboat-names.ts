@@ -53,6 +53,13 @@ export function lifeboatNames(input: LifeboatNamesInput) {
      * (lambdas/restore/restore-target-policy.ts).
      */
     restoreTargetPrefix: `${prefix}-restore-`,
+    /** The SNS topic of the environment's alarms and failed executions, one in each region (docs/RUNBOOKS.md, "Alarms"). */
+    alarmTopic: `${prefix}-alarms`,
+    /** The EventBridge rule on the state machines' FAILED, TIMED_OUT and ABORTED executions, in each region. */
+    executionStatusRule: `${prefix}-execution-ended`,
+    /** The dead-letter queue of the region's schedules and rule targets, and its alarm. */
+    deadLetterQueue: `${prefix}-dead-letters`,
+    deadLetterAlarm: `${prefix}-dead-letters`,
     /** Prefix of the EventBridge Scheduler schedules, one per plan: `<prefix>-<plan>` (no plan is named `scrub`: that is the scrub's). */
     schedulePrefix: `${prefix}-`,
   };

@@ -13,17 +13,18 @@ export type HeldLease = { backupId: string; plan: string };
 /**
  * First step of a backup: names the run (its backup id) and takes the plan's lease for it, so two
  * runs of one plan never overlap. The second run fails with BackupInProgressError naming the holder.
+ * `execution`: the run's execution ARN, kept on the lease for release-failed-backup.
  */
 export async function acquireBackupLease(
   request: BackupRequest,
-  deps: { catalog: BackupCatalog; plans: readonly ProtectionPlanConfig[]; now?: () => Date },
+  deps: { catalog: BackupCatalog; plans: readonly ProtectionPlanConfig[]; now?: () => Date; execution?: string },
 ): Promise<HeldLease> {
   if (!deps.plans.some((p) => p.name === request.plan)) {
     throw new InvalidInputError(`Unknown plan "${request.plan}"; this environment's plans are: ${deps.plans.map((p) => p.name).join(', ')}.`);
   }
   const now = (deps.now ?? (() => new Date()))();
   const backupId = newBackupId(now);
-  await deps.catalog.acquireLock(request.plan, backupId, now, BACKUP_LEASE_SECONDS);
+  await deps.catalog.acquireLock(request.plan, backupId, now, BACKUP_LEASE_SECONDS, deps.execution);
   return { backupId, plan: request.plan };
 }
 

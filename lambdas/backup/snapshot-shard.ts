@@ -23,7 +23,7 @@ export type SnapshotShardDeps = {
   directory?: DirectoryShardOptions;
 };
 
-export type ShardResult = { shardIndex: number; source: string; entries: number; bytesScanned: number; bytesNew: number };
+export type ShardResult = { shardIndex: number; plan: string; source: string; entries: number; bytesScanned: number; bytesNew: number };
 
 /** Vault instances whose index was loaded for a given backup; a warm container reloads it once per run (see below). */
 const indexFreshFor = new WeakMap<Vault, string>();
@@ -53,7 +53,7 @@ export async function snapshotShard(task: ShardTask, deps: SnapshotShardDeps): P
   await readShard(spec, source, writer, observations, deps);
   const part = await writer.finish();
   await workspace.putPart({ backupId: task.backupId, shardIndex: task.shardIndex, source: source.name, part, observations });
-  return { shardIndex: task.shardIndex, source: source.name, entries: part.stats.entries, bytesScanned: part.stats.bytesScanned, bytesNew: part.stats.bytesNew };
+  return { shardIndex: task.shardIndex, plan: plan.plan, source: source.name, entries: part.stats.entries, bytesScanned: part.stats.bytesScanned, bytesNew: part.stats.bytesNew };
 }
 
 async function openWriter(vault: Vault, source: PlannedSource): Promise<SnapshotWriter> {

@@ -156,15 +156,16 @@ export class BackupCatalog {
 
   /**
    * Takes the lease on a plan for `holder` until `expiresAt`. Re-entrant for the same holder (a
-   * retried task), and an expired lease of a run that died can be taken over.
+   * retried task), and an expired lease of a run that died can be taken over. `execution` (the Step
+   * Functions execution ARN) lets release-failed-backup tell the lease of a stopped run from the next one's.
    */
-  async acquireLock(plan: string, holder: string, now: Date, leaseSeconds: number): Promise<void> {
+  async acquireLock(plan: string, holder: string, now: Date, leaseSeconds: number, execution?: string): Promise<void> {
     const expiresAt = Math.floor(now.getTime() / 1000) + leaseSeconds;
     try {
       await this.ddb.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: `LOCK#${plan}`, sk: 'LOCK', holder, acquiredAt: now.toISOString(), expiresAt },
+          Item: { pk: `LOCK#${plan}`, sk: 'LOCK', holder, acquiredAt: now.toISOString(), expiresAt, ...(execution !== undefined ? { execution } : {}) },
           ConditionExpression: 'attribute_not_exists(pk) OR holder = :holder OR expiresAt < :now',
           ExpressionAttributeValues: { ':holder': holder, ':now': Math.floor(now.getTime() / 1000) },
         }),
@@ -201,6 +202,11 @@ export class BackupCatalog {
 
   async lockHolder(plan: string): Promise<string | undefined> {
     return (await this.readLock(plan))?.holder;
+  }
+
+  /** The plan's lease as it stands: its holder (a backup id) and the execution that took it, when it said. */
+  async lease(plan: string): Promise<PlanLockItem | undefined> {
+    return this.readLock(plan);
   }
 
   private async readLock(plan: string): Promise<PlanLockItem | undefined> {

@@ -134,5 +134,5 @@ export const sourceIndexItemSchema = z.object({ backupId: z.string().min(1), str
 export type SourceIndexItem = z.infer<typeof sourceIndexItemSchema>;
 
 /** The lease item of a plan (pk LOCK#<plan>, sk LOCK). */
-export const planLockItemSchema = z.object({ holder: z.string().min(1), acquiredAt: z.string().optional(), expiresAt: z.number().int() });
+export const planLockItemSchema = z.object({ holder: z.string().min(1), acquiredAt: z.string().optional(), expiresAt: z.number().int(), execution: z.string().min(1).optional() });
 export type PlanLockItem = z.infer<typeof planLockItemSchema>;

@@ -11,6 +11,8 @@ const inputSchema = z.discriminatedUnion('action', [
       strategy: z.enum(['full', 'incremental', 'differential']).optional(),
       trigger: z.string().optional(),
     }),
+    /** The execution's ARN ($$.Execution.Id): kept on the lease, so a stopped run's lease can be told from the next run's. */
+    execution: z.string().min(1).optional(),
   }),
   z.object({ action: z.literal('release'), lock: leaseSchema.optional() }),
 ]);
@@ -18,6 +20,6 @@ const inputSchema = z.discriminatedUnion('action', [
 /** First and last step of a backup: takes the plan's lease (naming the run) and gives it back on every path. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'backup lock request' }, async (input, runtime) =>
   input.action === 'acquire'
-    ? acquireBackupLease(input.request, { catalog: runtime.catalog, plans: runtime.plans })
+    ? acquireBackupLease(input.request, { catalog: runtime.catalog, plans: runtime.plans, ...(input.execution !== undefined ? { execution: input.execution } : {}) })
     : releaseBackupLease(input.lock, { catalog: runtime.catalog }),
 );

@@ -3,6 +3,7 @@ import { DrillLog } from '../catalog/drill-log';
 import { drillStateSchema } from '../drill/drill-state';
 import { recordDrill } from '../drill/record-drill';
 import { drillFailureCause } from '../drill/drill-verdict';
+import { publishDrillMetrics } from '../operations/operation-metrics';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 /** The entries of `state` named in `keys` that are present. */
@@ -33,6 +34,7 @@ export const handler = lifeboatHandler({ schema: envelopeSchema, describes: 'dri
     store: runtime.vaultStore(runtime.config.homeVault),
     drillLog: new DrillLog(runtime.clients.documentClient(), runtime.config.catalogTable),
   });
+  publishDrillMetrics(record);
   // `summary`: the Fail state's cause when the verdict is not PASSED (the first error, or the objective missed and by how much).
   return { ...record, summary: drillFailureCause(record) ?? `${record.verdict}: every source restored and verified within the objectives` };
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publishReplicationMetrics } from '../operations/operation-metrics';
 import { replicateBackup } from '../replication/replicate-backup';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -13,7 +14,7 @@ const RESERVE_MS = 90_000;
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'replication request' }, async ({ backup }, runtime, invocation) => {
   const remaining = invocation?.getRemainingTimeInMillis();
-  return replicateBackup(backup, {
+  const report = await replicateBackup(backup, {
     source: await runtime.openVault('primary'),
     target: runtime.vaultStore('dr'),
     // The DR vault's key is its own region's KMS key, found by alias, with the DR bucket as encryption context.
@@ -24,4 +25,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'replic
     ...(runtime.config.immutability ? { retentionDays: runtime.config.immutability.days } : {}),
     ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
   });
+  const record = await runtime.catalog.getBackup(backup.backupId);
+  if (record) publishReplicationMetrics(runtime.environment, record, { copiedBytes: report.copiedBytes, ...(report.complete ? { completedAt: new Date() } : {}) });
+  return report;
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ScrubLog } from '../catalog/scrub-log';
 import { runScrubRunbook } from '../replication/scrub-runbook';
+import { publishScrubMetrics } from '../operations/operation-metrics';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 /** The scheduled default: a seventh of the objects a day, every object read once a week. */
@@ -16,9 +17,11 @@ const inputSchema = z
   .strict();
 
 /** The scrub runbook's one step: the next slice of the vaults read and verified, each healed from the other, the run recorded in the catalog. */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub request' }, async ({ vault, fraction, repair }, runtime) =>
-  runScrubRunbook(
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub request' }, async ({ vault, fraction, repair }, runtime) => {
+  const summary = await runScrubRunbook(
     { scope: vault, fraction, repair },
     { environment: runtime.environment, scrubLog: new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable), openVault: (side) => runtime.openVault(side) },
-  ),
-);
+  );
+  publishScrubMetrics(summary);
+  return summary;
+});

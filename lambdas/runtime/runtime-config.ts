@@ -58,6 +58,8 @@ export type RuntimeConfig = {
   mountPath?: string;
   /** The vaults' Object Lock (LIFEBOAT_IMMUTABILITY), in the functions that extend retention (commit, replicate). */
   immutability?: ImmutabilityConfig;
+  /** The backup state machine's name (LIFEBOAT_BACKUP_STATE_MACHINE): release-failed-backup tells its executions from the others'. */
+  backupStateMachineName?: string;
 };
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -99,6 +101,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const drCatalogTable = optional(env, 'DR_CATALOG_TABLE');
   const primaryRegion = optional(env, 'LIFEBOAT_PRIMARY_REGION');
   const immutability = optional(env, 'LIFEBOAT_IMMUTABILITY') !== undefined ? jsonVariable(env, 'LIFEBOAT_IMMUTABILITY', immutabilitySchema) : undefined;
+  const backupStateMachineName = optional(env, 'LIFEBOAT_BACKUP_STATE_MACHINE');
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const account = optional(env, 'LIFEBOAT_ACCOUNT');
   if (account !== undefined && !/^\d{12}$/.test(account)) throw new InvalidEnvironmentError('LIFEBOAT_ACCOUNT', `"${account}" is not a 12-digit AWS account id`);
@@ -126,5 +129,6 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     ...(mountPath ? { mountPath } : {}),
     ...(primaryRegion ? { primaryRegion } : {}),
     ...(immutability ? { immutability } : {}),
+    ...(backupStateMachineName ? { backupStateMachineName } : {}),
   };
 }

@@ -1,9 +1,11 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { schedulerPrincipal } from './scheduler-principal';
+import { scheduleDelivery } from './schedule-delivery';
 
 export type BackupSchedulesProps = {
   /** Names the protection in the role's description. */
@@ -12,6 +14,8 @@ export type BackupSchedulesProps = {
   readonly namePrefix: string;
   readonly plans: readonly Pick<ProtectionPlanConfig, 'name' | 'schedule' | 'strategy' | 'objectives'>[];
   readonly backupStateMachine: sfn.IStateMachine;
+  /** Where an event goes that the schedule could not deliver (OperationsAlerts' queue). @default none */
+  readonly deadLetterQueue?: sqs.IQueue;
 };
 
 /**
@@ -40,7 +44,7 @@ export class BackupSchedules extends Construct {
             arn: props.backupStateMachine.stateMachineArn,
             roleArn: role.roleArn,
             input: JSON.stringify({ plan: plan.name, trigger: 'schedule' }),
-            retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+            ...scheduleDelivery(role, props.deadLetterQueue),
           },
         }),
     );

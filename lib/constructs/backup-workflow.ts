@@ -184,7 +184,7 @@ export class BackupWorkflow extends Construct {
     grantSourceRead(plan, sources, 'list');
     grantSourceRead(snapshot, sources, 'read');
 
-    const acquireTask = lifeboatTask(this, 'Acquire lock', 'Takes the plan\'s lease in the catalog (a conditional write), so no two runs of one plan overlap; fails at once when another run holds it.', lock, '$.lock', { action: 'acquire', 'request.$': '$' });
+    const acquireTask = lifeboatTask(this, 'Acquire lock', 'Takes the plan\'s lease in the catalog (a conditional write), so no two runs of one plan overlap; fails at once when another run holds it.', lock, '$.lock', { action: 'acquire', 'request.$': '$', 'execution.$': '$$.Execution.Id' });
     const planTask = lifeboatTask(this, 'Plan shards', 'Opens the vault (creating it on the first backup), chooses the parent backup by strategy, records the backup as RUNNING and stores the shard plan in the vault under plans/.', plan, '$.backup');
     const snapshotTask = lifeboatTask(this, 'Snapshot shard', 'Reads one shard of a source (a key range, table segment or directory subtree), stores its new chunks in packs and writes its part of the manifest under parts/.', snapshot, sfn.JsonPath.DISCARD);
     const snapshotShards = new sfn.Map(this, 'Snapshot shards', {

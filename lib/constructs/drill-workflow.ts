@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
@@ -18,6 +19,7 @@ import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-ackno
 import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
 import { restoreSourceChain } from './restore-source-chain';
 import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
+import { scheduleDelivery } from './schedule-delivery';
 import { validatePlans } from './validated-plans';
 import { schedulerPrincipal } from './scheduler-principal';
 
@@ -45,6 +47,8 @@ export type DrillWorkflowProps = {
    * @default no schedules
    */
   readonly schedulePrefix?: string;
+  /** Where an event goes that a drill schedule could not deliver (OperationsAlerts' queue of the region). @default none */
+  readonly deadLetterQueue?: sqs.IQueue;
 };
 
 /**
@@ -189,7 +193,7 @@ export class DrillWorkflow extends Construct {
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: WORKFLOW_TIMEOUT });
 
     const scheduled = plans.filter((p) => p.drill !== undefined && p.drill.vault === props.vaultSide);
-    this.schedules = props.schedulePrefix !== undefined && scheduled.length > 0 ? this.addSchedules(props.environmentName, props.schedulePrefix, scheduled) : [];
+    this.schedules = props.schedulePrefix !== undefined && scheduled.length > 0 ? this.addSchedules(props.environmentName, props.schedulePrefix, scheduled, props.deadLetterQueue) : [];
 
     acknowledgeScopedWildcards(this, [
       ...restore.wildcardResources,
@@ -206,7 +210,7 @@ export class DrillWorkflow extends Construct {
   }
 
   /** As BackupSchedules: a role that may start this one state machine, and a schedule per drilled plan. */
-  private addSchedules(environmentName: string, prefix: string, plans: readonly ProtectionPlanConfig[]): scheduler.CfnSchedule[] {
+  private addSchedules(environmentName: string, prefix: string, plans: readonly ProtectionPlanConfig[], deadLetterQueue: sqs.IQueue | undefined): scheduler.CfnSchedule[] {
     const role = new iam.Role(this, 'ScheduleRole', {
       assumedBy: schedulerPrincipal(this),
       description: `Lifeboat ${environmentName}: starts scheduled drills`,
@@ -224,7 +228,7 @@ export class DrillWorkflow extends Construct {
             arn: this.stateMachine.stateMachineArn,
             roleArn: role.roleArn,
             input: JSON.stringify({ plan: plan.name }),
-            retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+            ...scheduleDelivery(role, deadLetterQueue),
           },
         }),
     );

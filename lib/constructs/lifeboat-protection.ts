@@ -14,6 +14,8 @@ import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { LifeboatVault, type LifeboatVaultImmutability } from './lifeboat-vault';
+import { LifeboatOperations } from './lifeboat-operations';
+import { OperationsAlerts } from './operations-alerts';
 import { LifeboatFunction } from './lifeboat-function';
 import { createProtectedKey } from './protected-key';
 import { breakGlassPrincipalArn, KEY_USER_TAG, type LifeboatSecurityOptions, LOG_RETENTION_DAYS_VALUES, ROLE_ARN_PATTERN } from './security-options';
@@ -79,6 +81,20 @@ export type LifeboatPruneOptions = {
   readonly repackThreshold?: number;
 };
 
+/** Who hears of alarms and failed executions (docs/RUNBOOKS.md, "Alarms"). Same fields as `notifications` in lifeboat.config.json. */
+export type LifeboatNotifications = {
+  /**
+   * E-mail addresses subscribed to the environment's alarm topics `<prefix>-alarms` (one per region); each confirms the mail AWS sends it.
+   * @default none: subscribe to the topics yourself
+   */
+  readonly emails?: readonly string[];
+  /**
+   * A backup reaching the DR vault later than this after its commit raises the replication-lag alarm.
+   * @default 60 (lifeboat-operations.ts, DEFAULT_REPLICATION_LAG_MINUTES)
+   */
+  readonly replicationLagMinutes?: number;
+};
+
 export type LifeboatProtectionProps = {
   /** The region of the DR vault: every committed backup is copied there. Must differ from the stack's region. */
   readonly drRegion: string;
@@ -136,6 +152,11 @@ export type LifeboatProtectionProps = {
    * @default none: the runbooks still wait for an approval, which only principals with such rights from elsewhere can give
    */
   readonly approverRoleArn?: string;
+  /**
+   * Alarm topics' e-mail subscriptions and the replication-lag threshold.
+   * @default no subscriptions, a 60-minute replication-lag threshold
+   */
+  readonly notifications?: LifeboatNotifications;
 };
 
 /**
@@ -182,6 +203,11 @@ export class LifeboatProtection extends Construct {
   readonly schedules: BackupSchedules;
   /** The EFS mount of the functions that touch files, when there is one. */
   readonly fileSystemMount?: FileSystemMount;
+  /** Each region's alarm topic, dead-letter queue and execution-status rule. */
+  readonly alerts: OperationsAlerts;
+  readonly drAlerts: OperationsAlerts;
+  /** The lease release of stopped backups, the backup-age watchdog, the alarms and the dashboard. */
+  readonly operations: LifeboatOperations;
 
   constructor(scope: Construct, id: string, props: LifeboatProtectionProps) {
     super(scope, id);
@@ -235,6 +261,19 @@ export class LifeboatProtection extends Construct {
       environmentName: this.environmentName,
     });
     if (mount) this.fileSystemMount = mount;
+
+    // Before the workflows: their schedules send what they cannot deliver to the region's dead-letter queue.
+    const alerting = (scope: Construct, id: string) =>
+      new OperationsAlerts(scope, id, {
+        environmentName: this.environmentName,
+        topicName: names.alarmTopic,
+        ruleName: names.executionStatusRule,
+        deadLetterQueueName: names.deadLetterQueue,
+        deadLetterAlarmName: names.deadLetterAlarm,
+        emails: props.notifications?.emails ?? [],
+      });
+    this.alerts = alerting(this, 'Alerts');
+    this.drAlerts = alerting(drScope, 'Alerts');
 
     const drVault: ReplicaVaultLocation = { bucketName: names.drVault, region: props.drRegion, keyAlias: names.drVaultKeyAlias };
     const vaultsAndCatalog = {
@@ -297,7 +336,12 @@ export class LifeboatProtection extends Construct {
       ...vaultsAndCatalog,
       stateMachineName: names.scrubStateMachine,
       // The default fraction is the handler's own: the schedule's input stays `{}`.
-      schedule: { name: names.scrubSchedule, expression: props.scrub?.schedule ?? DEFAULT_SCRUB_SCHEDULE, ...(fraction !== DEFAULT_SCRUB_FRACTION ? { fraction } : {}) },
+      schedule: {
+        name: names.scrubSchedule,
+        expression: props.scrub?.schedule ?? DEFAULT_SCRUB_SCHEDULE,
+        ...(fraction !== DEFAULT_SCRUB_FRACTION ? { fraction } : {}),
+        deadLetterQueue: this.alerts.deadLetterQueue,
+      },
     });
     const drill = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.drillStateMachine, scratchPrefix: names.drillTargetPrefix, primaryRegion: stack.region, schedulePrefix: names.drillSchedulePrefix };
     this.drillWorkflow = new DrillWorkflow(this, 'Drill', {
@@ -308,6 +352,7 @@ export class LifeboatProtection extends Construct {
       catalog: this.catalog.table,
       catalogKey: this.catalogKey,
       ...(mount ? { fileSystem: mount } : {}),
+      deadLetterQueue: this.alerts.deadLetterQueue,
     });
     this.drDrillWorkflow = new DrillWorkflow(drScope, 'Drill', {
       ...drill,
@@ -316,6 +361,7 @@ export class LifeboatProtection extends Construct {
       vaultSide: 'dr',
       catalog: this.drCatalog.table,
       catalogKey: this.drCatalogKey,
+      deadLetterQueue: this.drAlerts.deadLetterQueue,
     });
     const pruneSchedule = {
       name: names.pruneSchedule,
@@ -331,6 +377,26 @@ export class LifeboatProtection extends Construct {
       namePrefix: names.schedulePrefix,
       plans: props.plans,
       backupStateMachine: this.backupWorkflow.stateMachine,
+      deadLetterQueue: this.alerts.deadLetterQueue,
+    });
+
+    const primaryMachines = [this.backupWorkflow, this.restoreWorkflow, this.catalogRebuildWorkflow, this.scrubWorkflow, this.drillWorkflow].map((w) => w.stateMachine);
+    const drMachines = [this.drRestoreWorkflow, this.failoverWorkflow, this.drCatalogRebuildWorkflow, this.drDrillWorkflow].map((w) => w.stateMachine);
+    this.drAlerts.watchExecutions(drMachines);
+    this.operations = new LifeboatOperations(this, 'Operations', {
+      environmentName: this.environmentName,
+      prefix: this.prefix,
+      plans: props.plans,
+      catalog: this.catalog.table,
+      catalogKey: this.catalogKey,
+      vault: this.vault.bucket,
+      backupStateMachine: this.backupWorkflow.stateMachine,
+      backupStateMachineName: names.backupStateMachine,
+      alerts: this.alerts,
+      executionStatusRule: this.alerts.watchExecutions(primaryMachines),
+      drAlerts: this.drAlerts,
+      drRegion: props.drRegion,
+      ...(props.notifications?.replicationLagMinutes !== undefined ? { replicationLagMinutes: props.notifications.replicationLagMinutes } : {}),
     });
     // The key policies let only tagged roles use the keys: every function of this protection, on either side.
     for (const fn of [...this.node.findAll(), ...drScope.node.findAll()]) if (fn instanceof LifeboatFunction) Tags.of(fn.role ?? fn).add(KEY_USER_TAG, this.prefix);

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LifeboatFunction } from './lifeboat-function';
@@ -12,6 +13,7 @@ import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
+import { scheduleDelivery } from './schedule-delivery';
 import { validatePlans } from './validated-plans';
 import { schedulerPrincipal } from './scheduler-principal';
 
@@ -26,6 +28,8 @@ export type ScrubSchedule = {
    * @default the handler's default
    */
   readonly fraction?: number;
+  /** Where an event goes that the schedule could not deliver (OperationsAlerts' queue). @default none */
+  readonly deadLetterQueue?: sqs.IQueue;
 };
 
 export type ScrubWorkflowProps = {
@@ -166,7 +170,7 @@ export class ScrubWorkflow extends Construct {
         arn: this.stateMachine.stateMachineArn,
         roleArn: role.roleArn,
         input: JSON.stringify(schedule.fraction !== undefined ? { fraction: schedule.fraction } : {}),
-        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+        ...scheduleDelivery(role, schedule.deadLetterQueue),
       },
     });
   }

@@ -7,8 +7,13 @@
 export type FaultRule = {
   /** Task state name, e.g. "Snapshot shard". */
   state: string;
-  /** Error name the state fails with, e.g. "TransientError" (retried) or "ShardReadError" (caught). */
-  errorName: string;
+  /** Error name the state fails with, e.g. "TransientError" (retried) or "ShardReadError" (caught); absent with `delayMs`: the task only waits. */
+  errorName?: string;
+  /**
+   * 'before' only: the task waits this long first (a hung source, a slow shard), so that an execution
+   * can be stopped or run into its TimeoutSeconds (local executor options `abortSignal`, `executionTimeoutSeconds`).
+   */
+  delayMs?: number;
   message?: string;
   /** How many matching invocations fail; unlimited when absent. */
   times?: number;
@@ -36,7 +41,7 @@ export class FaultInjector {
         if (left <= 0) continue;
         this.remaining[i] = left - 1;
       }
-      this.injected.push({ state, errorName: rule.errorName, at });
+      this.injected.push({ state, errorName: rule.errorName ?? `delay ${rule.delayMs ?? 0} ms`, at });
       return rule;
     }
     return undefined;

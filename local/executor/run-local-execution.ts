@@ -2,12 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV, type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { LOCAL_VAULT_KEY_FILE_ENV } from '../../lambdas/runtime/backup-vault';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { UnsupportedTaskResourceError } from './errors';
 import { type ExecutionHistory, type ExecutionStatus, type ExecutionTrigger, type HistoryEvent, executionsDir, saveExecutionHistory } from './execution-history';
+import { deliverExecutionStatusEvent, executionStatusEvent, type StatusEventDelivery } from './execution-status-events';
 import { FaultInjector, type FaultRule } from './fault-injection';
 import { ExecutionLease, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
@@ -52,12 +53,26 @@ export type LocalExecutionOptions = {
    * the demo and tests answer here with sendTaskSuccess/sendTaskFailure, as an approver would.
    */
   onTaskToken?: (waiting: WaitingTask) => void | Promise<void>;
+  /** Stops the execution as StopExecution does: it ends ABORTED (error States.Aborted). */
+  abortSignal?: AbortSignal;
+  /** Replaces the definition's TimeoutSeconds (tests: a timed-out execution in seconds rather than 24 h). */
+  executionTimeoutSeconds?: number;
 };
 
 /** A callback task that waits: its state, its token, and the payload its Lambda got. */
 export type WaitingTask = { executionId: string; state: string; token: string; payload: unknown };
 
-export type LocalExecutionResult = ExecutionHistory & { status: Exclude<ExecutionStatus, 'RUNNING'>; stoppedAt: string; historyFile: string };
+
+export type LocalExecutionResult = ExecutionHistory & {
+  status: Exclude<ExecutionStatus, 'RUNNING'>;
+  stoppedAt: string;
+  historyFile: string;
+  /** FAILED, TIMED_OUT and ABORTED executions: what the stack's EventBridge rules did with the status-change event. */
+  statusEventDeliveries: StatusEventDelivery[];
+};
+
+/** The statuses EventBridge rules of Lifeboat react to (lib/constructs/operations-alerts.ts); locally delivered by the executor. */
+const ENDED_BADLY: ReadonlySet<ExecutionStatus> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
 /**
  * Runs a state machine of a synthesized stack locally with aws-local-stepfunctions: the definition
@@ -70,6 +85,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   const machine = locateStateMachine(resources, options.stateMachine);
   const functions = localFunctions(resources);
   const { definition, handlers: tasks, retryIntervalOverrides } = prepareDefinition(machine.definition, machine.name, functions, options.retryIntervalScale);
+  if (options.executionTimeoutSeconds !== undefined) definition.TimeoutSeconds = options.executionTimeoutSeconds;
   // Validated before a worker pool exists, so a definition that does not load leaves no threads behind.
   const sm = validatedStateMachine(definition);
 
@@ -91,18 +107,21 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     [LOCAL_VAULT_KEY_FILE_ENV]: path.join(path.resolve(options.dataDir), 'vault.key'),
   };
 
-  let ended = false;
+  const functionEnv = (fn: LocalFunction): Record<string, string> => ({ ...baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb), ...options.extraEnv });
+  // Ends injected delays when the execution ends (stopped, timed out), so no timer outlives it.
+  const ended = new AbortController();
   const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
   for (const [stateName, task] of tasks) {
     const invoke = async (input: JsonValue): Promise<JsonValue> => {
       const fn = task.fn;
-      const env = { ...baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb), ...options.extraEnv };
+      const env = functionEnv(fn);
       const before = faults.take(stateName, input, 'before');
-      if (before) throw new LambdaFunctionError(before.errorName, before.message ?? `fault injected before ${stateName}`);
+      if (before?.delayMs !== undefined) await delay(before.delayMs, ended.signal);
+      if (before?.errorName !== undefined) throw new LambdaFunctionError(before.errorName, before.message ?? `fault injected before ${stateName}`);
       const event = task.integration === 'direct' ? input : (input as { Payload?: JsonValue }).Payload ?? null;
       const payload = (await pool.invoke(fn, event, env, lease)) as JsonValue;
       const after = faults.take(stateName, input, 'after');
-      if (after) throw new LambdaFunctionError(after.errorName, after.message ?? `fault injected after ${stateName}`);
+      if (after?.errorName !== undefined) throw new LambdaFunctionError(after.errorName, after.message ?? `fault injected after ${stateName}`);
       // lambda:invoke returns the Invoke API response; a bare function ARN returns the payload itself.
       return task.integration === 'lambda:invoke' ? { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 } : payload;
     };
@@ -121,7 +140,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
               releaseTaskToken(options.dataDir, token);
               throw err;
             }
-            const waiting = awaitTaskToken(options.dataDir, token, { deadline, stopped: () => ended });
+            const waiting = awaitTaskToken(options.dataDir, token, { deadline, stopped: () => ended.signal.aborted });
             const payload = (withToken as { Payload?: unknown }).Payload;
             Promise.resolve(options.onTaskToken?.({ executionId: executionName, state: stateName, token, payload })).catch((err: unknown) =>
               appendFileSync(logFile, `onTaskToken for ${stateName} failed: ${err instanceof Error ? err.message : String(err)}\n`),
@@ -151,11 +170,12 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   // Saved now so that `lifeboat executions list` shows a running execution, not only finished ones.
   saveExecutionHistory(options.dataDir, history);
   options.onStarted?.(executionName);
+  const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${executionName}`;
   const execution = sm.run(options.input as JsonValue, {
     overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `${machine.arn.replace(':stateMachine:', ':execution:')}:${executionName}`,
+        Id: executionArn,
         Name: executionName,
         Input: options.input as JsonValue,
         StartTime: startedAt,
@@ -164,6 +184,9 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       StateMachine: { Id: machine.arn, Name: machine.name },
     },
   });
+  const abort = () => execution.abort();
+  if (options.abortSignal?.aborted) abort();
+  else options.abortSignal?.addEventListener('abort', abort, { once: true });
   const collecting = (async () => {
     for await (const log of execution.eventLogs) {
       const event = toHistoryEvent(log);
@@ -179,6 +202,10 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     if (err instanceof ExecutionTimeoutError) {
       history.status = 'TIMED_OUT';
       history.error = 'States.Timeout';
+    } else if (err instanceof ExecutionAbortedError) {
+      history.status = 'ABORTED';
+      history.error = 'States.Aborted';
+      history.cause = 'The execution was stopped.';
     } else if (err instanceof ExecutionError) {
       history.status = 'FAILED';
       const failure = err.cause as { name?: string; message?: string } | undefined;
@@ -189,15 +216,47 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       history.error = err instanceof Error ? err.name : 'Error';
       history.cause = err instanceof Error ? err.message : String(err);
     }
-  } finally {
-    ended = true;
+  }
+  options.abortSignal?.removeEventListener('abort', abort);
+  ended.abort();
+  let statusEventDeliveries: StatusEventDelivery[] = [];
+  try {
     await collecting.catch(() => undefined);
     pool.endLease(lease);
+    history.stoppedAt = new Date().toISOString();
+    if (ENDED_BADLY.has(history.status)) {
+      // As EventBridge in AWS: the stack's rules on "Execution Status Change" get the event (lib/constructs/operations-alerts.ts).
+      const delivering = new ExecutionLease((line) => appendFileSync(logFile, line + '\n'));
+      statusEventDeliveries = await deliverExecutionStatusEvent(executionStatusEvent(history, options.stack, executionArn), {
+        resources,
+        functions,
+        pool,
+        lease: delivering,
+        env: functionEnv,
+        dataDir: options.dataDir,
+      });
+      pool.endLease(delivering);
+      history.invocations.push(...delivering.records);
+    }
+  } finally {
     if (!options.pool) await pool.close();
   }
-  history.stoppedAt = new Date().toISOString();
   const historyFile = saveExecutionHistory(options.dataDir, history);
-  return { ...history, status: history.status as LocalExecutionResult['status'], stoppedAt: history.stoppedAt, historyFile };
+  return { ...history, status: history.status as LocalExecutionResult['status'], stoppedAt: history.stoppedAt, historyFile, statusEventDeliveries };
+}
+
+/** Waits `ms`, or less when `signal` aborts first. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Fingerprints of the definitions validated in this process. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type S3Client } from '@aws-sdk/client-s3';
@@ -11,7 +11,8 @@ import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-c
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
 import { openLocalVault } from '../../../local/demo/local-vault';
 import { verifyBackup } from '../../../local/demo/verify-backup';
-import { loadExecutionHistory } from '../../../local/executor/execution-history';
+import { executionsDir, loadExecutionHistory } from '../../../local/executor/execution-history';
+import { notificationsFile } from '../../../local/executor/execution-status-events';
 import { type FaultRule } from '../../../local/executor/fault-injection';
 import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
 import { localTargetStarter } from '../../../local/scheduler/local-target-starter';
@@ -27,7 +28,9 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  * The synthesized backup workflow, run by the local executor over the local cloud provisioned from
  * the same templates: started by the plan's synthesized schedule as `local up --with-schedules`
  * fires it, Map fan-out over real shards, a transient failure that Retry absorbs, a permanent one
- * that Catch records, the lock released on both paths.
+ * that Catch records, the lock released on both paths. A run that ends without its Catch (stopped,
+ * timed out) has its lease released by the synthesized EventBridge rule's release-failed-backup, which
+ * the executor delivers the status-change event to as EventBridge does in AWS.
  */
 const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 let dataDir: string;
@@ -322,3 +325,103 @@ it('rebuilds an emptied catalog from the vault: the same records and index items
   expect(restored.output).toMatchObject({ backupId: firstBackupId, source: files.name, verified: { mismatches: 0 } });
   expect(await compareDirectories(path.join(local.fsRoot, files.path), path.join(local.fsRoot, target))).toEqual([]);
 }, 180_000);
+
+describe('a backup execution that ends without its Catch (docs/RUNBOOKS.md, "Alarms")', () => {
+  /** A backup run with the executor's stop and time-limit options; `onShardEntered`: when the first shard task starts. */
+  function runStoppable(options: { faults: FaultRule[]; abortSignal?: AbortSignal; executionTimeoutSeconds?: number; onShardEntered?: () => void }) {
+    const primary = local.stacks.find((s) => s.role === 'primary');
+    if (!primary) throw new Error('no primary stack');
+    return runLocalExecution({
+      stack: primary,
+      stateMachine: names.backupStateMachine,
+      input: { plan: 'demo', trigger: 'test' },
+      endpoints: local.endpoints,
+      dataDir,
+      pool: local.lambdaPool(2),
+      faults: options.faults,
+      retryIntervalScale: 0.001,
+      extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+      ...(options.executionTimeoutSeconds !== undefined ? { executionTimeoutSeconds: options.executionTimeoutSeconds } : {}),
+      onEvent: (event) => {
+        if (event.type === 'StateEntered' && event.state === 'Snapshot shard') options.onShardEntered?.();
+      },
+    });
+  }
+
+  /** What the SNS target of the rule would have sent: the messages of one execution, from notifications.jsonl. */
+  function notificationsOf(executionId: string): { topic: string; rule: string; message: string }[] {
+    const file = notificationsFile(dataDir);
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as { topic: string; rule: string; message: string })
+      .filter((n) => n.message.includes(`execution ${executionId} `));
+  }
+
+  it('stopped (ABORTED): the rule\'s release-failed-backup frees the lease and records the backup FAILED; the topic gets the message', async () => {
+    const stop = new AbortController();
+    // A hung shard: the execution is stopped while it waits, holding the lease, its backup RUNNING.
+    const result = await runStoppable({ faults: [{ state: 'Snapshot shard', delayMs: 120_000 }], abortSignal: stop.signal, onShardEntered: () => stop.abort() });
+    expect(result.status).toBe('ABORTED');
+    expect(result.error).toBe('States.Aborted');
+    expect(result.statusEventDeliveries).toEqual([
+      { rule: names.executionStatusRule, target: names.alarmTopic, outcome: 'recorded' },
+      { rule: names.executionStatusRule, target: expect.stringContaining('ReleaseFailedBackup'), outcome: 'invoked' },
+    ]);
+    expect(await lockItem()).toBeUndefined();
+    const [stopped] = await catalog.listBackupsOfPlan('demo');
+    expect(stopped).toMatchObject({ status: 'FAILED', error: 'States.Aborted' });
+    expect(stopped?.cause).toContain(result.executionId);
+    expect(notificationsOf(result.executionId)).toEqual([
+      {
+        topic: names.alarmTopic,
+        rule: names.executionStatusRule,
+        message: `Lifeboat dev: execution ${result.executionId} of arn:aws:states:us-east-1:000000000000:stateMachine:${names.backupStateMachine} ended ABORTED. docs/RUNBOOKS.md, "Alarms".`,
+        time: expect.any(String),
+      },
+    ]);
+  }, 120_000);
+
+  it('timed out (TIMED_OUT): the lease is free afterwards and the next backup runs and commits, its handlers\' EMF lines in the execution log carrying its metrics', async () => {
+    // Planning hangs past the execution's time limit (24 h in AWS, seconds here): the lease is held, no record exists yet.
+    const timedOut = await runStoppable({ faults: [{ state: 'Plan shards', delayMs: 120_000 }], executionTimeoutSeconds: 3 });
+    expect(timedOut.status).toBe('TIMED_OUT');
+    expect(timedOut.statusEventDeliveries.map((d) => d.outcome)).toEqual(['recorded', 'invoked']);
+    expect(await lockItem()).toBeUndefined();
+    expect(notificationsOf(timedOut.executionId).map((n) => n.message)).toEqual([expect.stringMatching(/ended TIMED_OUT\./)]);
+
+    const next = await runBackup();
+    expect(next.status).toBe('SUCCEEDED');
+    expect(next.statusEventDeliveries).toEqual([]);
+    const backupId = (next.output as { committed: { backupId: string } }).committed.backupId;
+    const record = await catalog.requireBackup(backupId);
+
+    // The handlers' stdout is the execution's log: Powertools' JSON lines, EMF among them.
+    const lines = readFileSync(path.join(executionsDir(dataDir), `${next.executionId}.log`), 'utf8')
+      .split('\n')
+      .map((line) => line.replace(/^\[worker \d+\] /, ''))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const emf = lines.filter((l) => l._aws !== undefined);
+    const backupLine = emf.find((l) => l.BackupEntries !== undefined);
+    expect(backupLine).toMatchObject({
+      Environment: 'dev',
+      Plan: 'demo',
+      BackupEntries: record.totals?.entries,
+      BackupBytesScanned: record.totals?.bytesScanned,
+      BackupBytesNew: record.totals?.bytesNew,
+      BackupBytesStored: record.totals?.bytesStored,
+      BackupDuration: (Date.parse(record.endedAt ?? '') - Date.parse(record.startedAt)) / 1000,
+    });
+    expect((backupLine?._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0]).toMatchObject({ Namespace: 'Lifeboat', Dimensions: [['Environment', 'Plan']] });
+    // One ShardDuration per shard, under the shard's source; the replication lag once the DR vault holds the backup.
+    const shardLines = emf.filter((l) => l.ShardDuration !== undefined);
+    expect(shardLines).toHaveLength(record.shardCount);
+    expect(new Set(shardLines.map((l) => l.Source))).toEqual(new Set(record.sourceNames));
+    expect(emf.some((l) => typeof l.ReplicationLag === 'number' && l.Plan === 'demo')).toBe(true);
+    // The structured log lines of the same run carry the keys.
+    expect(lines.find((l) => l.message === 'Finished commit request')).toMatchObject({ level: 'INFO', service: 'lifeboat', handler: 'commit-backup', environment: 'dev', backupId });
+  }, 180_000);
+});

@@ -50,6 +50,10 @@ const SERVICE_OF_NAMESPACE: Record<string, string> = {
   StepFunctions: 'states',
   Scheduler: 'scheduler',
   EC2: 'ec2',
+  SNS: 'sns',
+  SQS: 'sqs',
+  Events: 'events',
+  CloudWatch: 'cloudwatch',
 };
 
 /** IAM resource wildcards: `*` any run of characters (`/` included), `?` one character. */

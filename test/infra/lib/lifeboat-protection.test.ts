@@ -195,6 +195,7 @@ describe('a protection of the user\'s own bucket and table', () => {
         prefix: 'shop-prod',
         drRegion: 'us-west-2',
         fileSystem: EFS,
+        notifications: { emails: ['oncall@example.com'], replicationLagMinutes: 30 },
         plans: [
           plan([
             LifeboatSource.s3Bucket('assets', bucket, { prefix: 'public/' }),
@@ -216,6 +217,14 @@ describe('a protection of the user\'s own bucket and table', () => {
   it('synthesizes with no unacknowledged cdk-nag finding', () => {
     expect(s.violations()).toEqual([]);
     expect(s.synthError).toBeUndefined();
+  });
+
+  it('subscribes the notification e-mails to the alarm topic of both regions and alarms on the replication lag given', () => {
+    for (const t of [template, Template.fromStack(protection.drStack)]) {
+      t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: Match.objectLike({ Ref: Match.stringLikeRegexp('AlertsTopic') }) });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'shop-prod-daily-replication-lag', MetricName: 'ReplicationLag', Threshold: 1800 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'shop-prod-daily-dr-copy-age', Threshold: 1440 * 60 + 1800 });
   });
 
   it('lets the backup functions list and read exactly the source prefix and table, decrypting with their keys', () => {

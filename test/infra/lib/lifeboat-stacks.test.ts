@@ -72,6 +72,10 @@ describe('stacks and physical names of the JSON-config app', () => {
       pruneStateMachine: 'lifeboat-dev-prune',
       drVaultKeyAlias: 'alias/lifeboat-dev-dr-vault',
       restoreTargetPrefix: 'lifeboat-dev-restore-',
+      alarmTopic: 'lifeboat-dev-alarms',
+      executionStatusRule: 'lifeboat-dev-execution-ended',
+      deadLetterQueue: 'lifeboat-dev-dead-letters',
+      deadLetterAlarm: 'lifeboat-dev-dead-letters',
       schedulePrefix: 'lifeboat-dev-',
     });
     expect(names.restoreTargetPrefix).toBe(defaultRestoreTargetPrefix('dev'));
@@ -311,14 +315,20 @@ describe('primary stack', () => {
     expect(actionsOf(drCatalogKey ? [drCatalogKey] : []).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
   });
 
-  it('schedules each plan with EventBridge Scheduler through a role that may only start the backup workflow', () => {
+  it('schedules each plan with EventBridge Scheduler through a role that may only start the backup workflow and send to the dead-letter queue', () => {
     primary.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'lifeboat-dev-demo',
       ScheduleExpression: 'rate(1 day)',
       Target: Match.objectLike({ Input: JSON.stringify({ plan: 'demo', trigger: 'schedule' }) }),
     });
     primary.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: Match.anyValue() }] },
+      PolicyName: Match.stringLikeRegexp('^SchedulesRole'),
+      PolicyDocument: {
+        Statement: [
+          { Action: 'states:StartExecution', Effect: 'Allow', Resource: Match.anyValue() },
+          { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertsDeadLetters'), 'Arn'] } },
+        ],
+      },
     });
   });
 });
@@ -355,4 +365,127 @@ describe('DR stack', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny' })]) },
     });
   });
+});
+
+describe('operations: alarm topics, the execution-status rule, alarms, dashboard and dead-letter queues', () => {
+  const byName = (template: Template, type: string, property: string, name: string): { id: string; properties: Record<string, unknown> } => {
+    const found = Object.entries(template.findResources(type)).filter(([, r]) => r.Properties?.[property] === name);
+    expect(found).toHaveLength(1);
+    const [id, resource] = found[0] as [string, { Properties: Record<string, unknown> }];
+    return { id, properties: resource.Properties };
+  };
+
+  it('gives each region a KMS-encrypted alarm topic that EventBridge and CloudWatch may publish through', () => {
+    for (const template of [primary, dr]) {
+      const topic = byName(template, 'AWS::SNS::Topic', 'TopicName', names.alarmTopic);
+      const keyId = (topic.properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const key = template.findResources('AWS::KMS::Key')[keyId] as { Properties: { EnableKeyRotation: boolean; KeyPolicy: { Statement: { Principal?: { Service?: string }; Action: string[] }[] } } };
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      const services = key.Properties.KeyPolicy.Statement.flatMap((st) => (st.Principal?.Service ? [[st.Principal.Service, [...st.Action].sort()]] : []));
+      expect(services.sort()).toEqual([
+        ['cloudwatch.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*']],
+        ['events.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*']],
+      ]);
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+    }
+  });
+
+  it('sends the FAILED, TIMED_OUT and ABORTED executions of every state machine of a region to its topic, and the primary\'s also to release-failed-backup', () => {
+    const rule = byName(primary, 'AWS::Events::Rule', 'Name', names.executionStatusRule).properties as { EventPattern: { source: string[]; 'detail-type': string[]; detail: { status: string[]; stateMachineArn: unknown[] } }; Targets: Record<string, unknown>[] };
+    expect(rule.EventPattern.source).toEqual(['aws.states']);
+    expect(rule.EventPattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
+    expect(rule.EventPattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    const machineIds = (template: Template) => Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).sort();
+    expect(rule.EventPattern.detail.stateMachineArn.map((ref) => (ref as { Ref: string }).Ref).sort()).toEqual(machineIds(primary));
+    const [topicTarget, releaseTarget] = rule.Targets;
+    expect(topicTarget?.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 });
+    expect(releaseTarget?.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 });
+    expect(JSON.stringify(topicTarget?.Arn)).toMatch(/AlertsTopic/);
+    expect(JSON.stringify(topicTarget?.DeadLetterConfig)).toMatch(/AlertsDeadLetters/);
+    expect(JSON.stringify(releaseTarget?.Arn)).toMatch(/OperationsReleaseFailedBackup/);
+    expect(JSON.stringify(releaseTarget?.DeadLetterConfig)).toMatch(/AlertsDeadLetters/);
+    const drRule = byName(dr, 'AWS::Events::Rule', 'Name', names.executionStatusRule).properties as { EventPattern: { detail: { stateMachineArn: unknown[] } }; Targets: unknown[] };
+    expect(drRule.EventPattern.detail.stateMachineArn.map((ref) => (ref as { Ref: string }).Ref).sort()).toEqual(machineIds(dr));
+    expect(drRule.Targets).toHaveLength(1);
+  });
+
+  it('gives release-failed-backup the backup state machine\'s name and only the lease and record actions on the catalog', () => {
+    const [fn] = Object.values(primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'release-failed-backup' }) } } }));
+    expect((fn?.Properties as { Environment: { Variables: Record<string, string> } }).Environment.Variables.LIFEBOAT_BACKUP_STATE_MACHINE).toBe(names.backupStateMachine);
+  });
+
+  it('alarms per plan on backup age over the RPO, DR copy age, replication lag and drills, and on scrub corruption, each acting on the region\'s topic', () => {
+    type AlarmProps = { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: string }[]; Statistic: string; Period: number; Threshold: number; EvaluationPeriods: number; ComparisonOperator: string; TreatMissingData: string; AlarmActions: unknown[] };
+    const alarm = (template: Template, name: string) => byName(template, 'AWS::CloudWatch::Alarm', 'AlarmName', name).properties as AlarmProps;
+    const plan = { Environment: 'dev', Plan: 'demo' };
+    const expectations: [Template, string, Partial<AlarmProps> & { dimensions: Record<string, string> }][] = [
+      [primary, 'lifeboat-dev-demo-backup-age', { MetricName: 'LastCommittedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1440 * 60, EvaluationPeriods: 3, TreatMissingData: 'breaching', dimensions: plan }],
+      [primary, 'lifeboat-dev-demo-dr-copy-age', { MetricName: 'LastReplicatedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1440 * 60 + 3600, TreatMissingData: 'breaching', dimensions: plan }],
+      [primary, 'lifeboat-dev-demo-replication-lag', { MetricName: 'ReplicationLag', Statistic: 'Maximum', Period: 3600, Threshold: 3600, TreatMissingData: 'notBreaching', dimensions: plan }],
+      [primary, 'lifeboat-dev-demo-drill', { MetricName: 'DrillNotPassed', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: plan }],
+      [dr, 'lifeboat-dev-demo-drill', { MetricName: 'DrillNotPassed', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: plan }],
+      [primary, 'lifeboat-dev-scrub-corruption', { MetricName: 'ScrubCorrupt', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: { Environment: 'dev' } }],
+    ];
+    for (const [template, name, { dimensions, ...expected }] of expectations) {
+      const props = alarm(template, name);
+      expect(props).toMatchObject({ Namespace: 'Lifeboat', ComparisonOperator: 'GreaterThanThreshold', ...expected });
+      expect(Object.fromEntries((props.Dimensions ?? []).map((d) => [d.Name, d.Value]))).toEqual(dimensions);
+      expect(JSON.stringify(props.AlarmActions)).toMatch(/AlertsTopic/);
+    }
+    for (const template of [primary, dr]) {
+      expect(alarm(template, names.deadLetterAlarm)).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 0, Period: 300 });
+    }
+  });
+
+  it('gives every schedule of both regions the region\'s encrypted dead-letter queue and a retry policy', () => {
+    for (const template of [primary, dr]) {
+      const queue = byName(template, 'AWS::SQS::Queue', 'QueueName', names.deadLetterQueue);
+      expect(queue.properties.SqsManagedSseEnabled).toBe(true);
+      const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')) as { Properties: { Target: { DeadLetterConfig?: { Arn: unknown }; RetryPolicy?: unknown } } }[];
+      expect(schedules.length).toBeGreaterThan(0);
+      for (const schedule of schedules) {
+        expect(schedule.Properties.Target.DeadLetterConfig?.Arn).toEqual({ 'Fn::GetAtt': [queue.id, 'Arn'] });
+        expect(schedule.Properties.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 });
+      }
+    }
+    // The watchdog runs every 5 minutes from an EventBridge rule (the local scheduler starts state machines only).
+    const watchdog = Object.values(primary.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(5 minutes)' } })) as { Properties: { Targets: { Input: string; DeadLetterConfig: unknown }[] } }[];
+    expect(watchdog).toHaveLength(1);
+    expect(watchdog[0]?.Properties.Targets[0]?.Input).toBe('{}');
+    expect(JSON.stringify(watchdog[0]?.Properties.Targets[0]?.DeadLetterConfig)).toMatch(/AlertsDeadLetters/);
+  });
+
+  it('builds the dashboard lifeboat-<env>-operations with a row per plan: backup age against the RPO, bytes, duration, failures, lag and drill RTO against its objective', () => {
+    const dashboards = Object.values(primary.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardName: string; DashboardBody: unknown } }[];
+    expect(dashboards.map((d) => d.Properties.DashboardName)).toEqual(['lifeboat-dev-operations']);
+    // The body is a Fn::Join of JSON text and references: the references stand in as "ref" to parse it.
+    const join = (dashboards[0]?.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    type Widget = { properties: { title?: string; markdown?: string; metrics?: unknown[][]; annotations?: { horizontal?: { value: number; label: string }[] } } };
+    const widgets = (JSON.parse(join.map((part) => (typeof part === 'string' ? part : 'ref')).join('')) as { widgets: Widget[] }).widgets;
+    const graph = (title: string) => {
+      const widget = widgets.find((w) => w.properties.title === title);
+      if (!widget) throw new Error(`no widget "${title}"`);
+      const lifeboat = (widget.properties.metrics ?? []).filter((m) => m[0] === 'Lifeboat');
+      return {
+        metrics: lifeboat.map((m) => m[1]),
+        dimensions: lifeboat.map((m) => m.slice(2, 6).join(' ')),
+        regions: lifeboat.map((m) => (m[6] as { region?: string }).region),
+        annotations: (widget.properties.annotations?.horizontal ?? []).map((a) => [a.label, a.value]),
+      };
+    };
+    expect(widgets.some((w) => w.properties.markdown === '### Plan demo (RPO 1440 min, RTO 60 min)')).toBe(true);
+    expect(graph('Last backup age (s) vs RPO')).toMatchObject({ metrics: ['LastCommittedBackupAge', 'LastReplicatedBackupAge'], dimensions: ['Environment dev Plan demo', 'Environment dev Plan demo'], annotations: [['RPO objective', 86_400]] });
+    expect(graph('Bytes new / stored per backup').metrics).toEqual(['BackupBytesNew', 'BackupBytesStored']);
+    expect(graph('Backup duration (s)').metrics).toEqual(['BackupDuration']);
+    expect(graph('Failed backups / replication lag (s)')).toMatchObject({ metrics: ['BackupFailed', 'ReplicationLag'], annotations: [['lag threshold', 3600]] });
+    // The drill's RTO is read from the DR region, where drills of the DR vault publish it.
+    expect(graph('Drill RTO (s) vs objective')).toMatchObject({ metrics: ['DrillRto'], regions: ['us-west-2'], annotations: [['RTO objective', 3600]] });
+    // The library's own sections: the backup workflow's executions and the dead-letter queue.
+    expect(widgets.some((w) => w.properties.title === 'Executions')).toBe(true);
+    expect(widgets.some((w) => w.properties.title === 'Message Count')).toBe(true);
+  });
+});
+
+it('tags no dashboard (AWS::CloudWatch::Dashboard takes no Tags in CloudFormation)', () => {
+  for (const dashboard of Object.values(primary.findResources('AWS::CloudWatch::Dashboard'))) expect(dashboard.Properties?.Tags).toBeUndefined();
 });

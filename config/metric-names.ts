@@ -1,0 +1,63 @@
+/**
+ * The metrics of Lifeboat (CloudWatch namespace `Lifeboat`, embedded metric format): their names,
+ * units and dimension sets, shared by the handlers that publish them (lambdas/operations/publish-metrics.ts) and the
+ * constructs that alarm on them and chart them (lib/constructs/lifeboat-operations.ts). A metric is
+ * identified by its name and the exact set of its dimensions, so each name has one set here.
+ */
+export const METRICS_NAMESPACE = 'Lifeboat';
+
+/** Dimension names (docs/ARCHITECTURE.md, "Operations"). */
+export const DIMENSION = { environment: 'Environment', plan: 'Plan', source: 'Source' } as const;
+
+export type MetricUnitName = 'Bytes' | 'Count' | 'Seconds' | 'Milliseconds' | 'None';
+
+/** Which dimensions a metric carries: the environment, and the plan, and the source. */
+export type DimensionSet = 'environment' | 'plan' | 'source';
+
+type MetricDefinition = { readonly name: string; readonly unit: MetricUnitName; readonly dimensions: DimensionSet };
+
+const metric = (name: string, unit: MetricUnitName, dimensions: DimensionSet): MetricDefinition => ({ name, unit, dimensions });
+
+export const LIFEBOAT_METRICS = {
+  // Per committed backup (commit-backup): the plan's totals, and the same per source.
+  backupBytesScanned: metric('BackupBytesScanned', 'Bytes', 'plan'),
+  backupBytesNew: metric('BackupBytesNew', 'Bytes', 'plan'),
+  backupBytesStored: metric('BackupBytesStored', 'Bytes', 'plan'),
+  backupEntries: metric('BackupEntries', 'Count', 'plan'),
+  /** Logical bytes per stored byte of the backup: how much dedup and compression saved (1 = nothing). */
+  backupDedupRatio: metric('BackupDedupRatio', 'None', 'plan'),
+  backupDuration: metric('BackupDuration', 'Seconds', 'plan'),
+  sourceBytesScanned: metric('SourceBytesScanned', 'Bytes', 'source'),
+  sourceBytesNew: metric('SourceBytesNew', 'Bytes', 'source'),
+  sourceBytesStored: metric('SourceBytesStored', 'Bytes', 'source'),
+  sourceEntries: metric('SourceEntries', 'Count', 'source'),
+  // Per shard (snapshot-shard).
+  shardDuration: metric('ShardDuration', 'Seconds', 'source'),
+  shardBytesScanned: metric('ShardBytesScanned', 'Bytes', 'source'),
+  /** A backup execution that ended FAILED, TIMED_OUT or ABORTED (release-failed-backup), or whose Catch recorded it FAILED. */
+  backupFailed: metric('BackupFailed', 'Count', 'plan'),
+  // Replication (replicate-backup): from the backup's commit to the DR vault holding it.
+  replicationLag: metric('ReplicationLag', 'Seconds', 'plan'),
+  replicatedBytes: metric('ReplicatedBytes', 'Bytes', 'plan'),
+  // Restore (verify-restore), per source restored.
+  restoreDuration: metric('RestoreDuration', 'Seconds', 'source'),
+  restoreBytes: metric('RestoreBytes', 'Bytes', 'source'),
+  // Drill (drill-record).
+  drillRto: metric('DrillRto', 'Seconds', 'plan'),
+  drillRpo: metric('DrillRpo', 'Seconds', 'plan'),
+  /** 1 when the drill PASSED, 0 otherwise (FAILED or OBJECTIVE_MISSED). */
+  drillPassed: metric('DrillPassed', 'Count', 'plan'),
+  /** 1 when the drill FAILED or missed an objective: what the alarm sums. */
+  drillNotPassed: metric('DrillNotPassed', 'Count', 'plan'),
+  // Scrub (scrub-vaults): per run, both vaults together.
+  scrubObjectsRead: metric('ScrubObjectsRead', 'Count', 'environment'),
+  scrubCorrupt: metric('ScrubCorrupt', 'Count', 'environment'),
+  scrubUnrepaired: metric('ScrubUnrepaired', 'Count', 'environment'),
+  /** Prune (built by the prune part; its handler publishes through publishPruneMetrics). */
+  pruneBytesFreed: metric('PruneBytesFreed', 'Bytes', 'environment'),
+  // The watchdog (backup-age-watch), every few minutes: ages from the catalog, so a plan that stopped running is seen.
+  lastCommittedBackupAge: metric('LastCommittedBackupAge', 'Seconds', 'plan'),
+  lastReplicatedBackupAge: metric('LastReplicatedBackupAge', 'Seconds', 'plan'),
+} as const;
+
+export type LifeboatMetricKey = keyof typeof LIFEBOAT_METRICS;

@@ -1,0 +1,238 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { AxisPosition, DefaultDashboardFactory, MonitoringFacade, noopAction, type CustomMetricGroup } from 'cdk-monitoring-constructs';
+import { Construct } from 'constructs';
+import { DIMENSION, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE } from '../../config/metric-names';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { type OperationsAlerts } from './operations-alerts';
+import { validatePlans } from './validated-plans';
+
+/** How often the watchdog measures each plan's last backup ages; the age alarms look at this period. */
+export const WATCHDOG_INTERVAL = Duration.minutes(5);
+/** Replication lag beyond which the replication-lag alarm fires, unless the environment sets its own. */
+export const DEFAULT_REPLICATION_LAG_MINUTES = 60;
+
+export type LifeboatOperationsProps = {
+  readonly environmentName: string;
+  /** Physical names start with it: `<prefix>-<plan>-backup-age`, `<prefix>-scrub-corruption`, the dashboard `<prefix>-operations`. */
+  readonly prefix: string;
+  readonly plans: readonly LifeboatPlan[];
+  readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
+  /** The primary vault (the functions' VAULT_BUCKET; they do not open it). */
+  readonly vault: s3.IBucket;
+  readonly backupStateMachine: sfn.IStateMachine;
+  readonly backupStateMachineName: string;
+  /** The primary region's topic, dead-letter queue and execution-status rule. */
+  readonly alerts: OperationsAlerts;
+  readonly executionStatusRule: events.Rule;
+  /** The DR region's alerts: drills of the DR vault publish their metrics there. */
+  readonly drAlerts: OperationsAlerts;
+  readonly drRegion: string;
+  /** @default DEFAULT_REPLICATION_LAG_MINUTES */
+  readonly replicationLagMinutes?: number;
+};
+
+/**
+ * Operations of an environment in its primary region (docs/ARCHITECTURE.md, "Operations"):
+ * - `release-failed-backup`, a second target of the execution-status rule: frees the lease of a
+ *   stopped or timed-out backup and records it FAILED;
+ * - the watchdog `watch-backup-age`, every WATCHDOG_INTERVAL: each plan's last committed and last
+ *   replicated backup age as metrics;
+ * - alarms per plan (backup age over the RPO, DR copy age, replication lag, drill failed or
+ *   objective missed) and for scrub corruption, acting on the region's topic; the drill alarm also in
+ *   the DR region, where DR-vault drills publish;
+ * - the dashboard `<prefix>-operations` (cdk-monitoring-constructs): a row per plan, the backup
+ *   workflow's executions, the dead-letter queue.
+ */
+export class LifeboatOperations extends Construct {
+  readonly releaseFailedBackup: LifeboatFunction;
+  readonly watchdog: LifeboatFunction;
+  readonly watchdogRule: events.Rule;
+  /** By alarm name. */
+  readonly alarms = new Map<string, cloudwatch.Alarm>();
+  readonly monitoring: MonitoringFacade;
+  private readonly environmentName: string;
+
+  constructor(scope: Construct, id: string, props: LifeboatOperationsProps) {
+    super(scope, id);
+    this.environmentName = props.environmentName;
+    const { plans } = validatePlans(this, 'LifeboatOperations', { plans: props.plans });
+    const stack = Stack.of(this);
+    const environment = {
+      LIFEBOAT_ENVIRONMENT: props.environmentName,
+      VAULT_BUCKET: props.vault.bucketName,
+      CATALOG_TABLE: props.catalog.tableName,
+      LIFEBOAT_PLANS: stack.toJsonString(plans),
+    };
+
+    this.releaseFailedBackup = new LifeboatFunction(this, 'ReleaseFailedBackup', {
+      handler: 'release-failed-backup',
+      environment: { ...environment, LIFEBOAT_BACKUP_STATE_MACHINE: props.backupStateMachineName },
+    });
+    // Reads the lease, marks the backup FAILED (or its DR copy), deletes the lease: three item actions on the table.
+    this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }));
+    props.catalogKey.grantEncryptDecrypt(this.releaseFailedBackup);
+    props.executionStatusRule.addTarget(new targets.LambdaFunction(this.releaseFailedBackup, { ...props.alerts.deliveryOptions(), event: events.RuleTargetInput.fromEventPath('$') }));
+
+    this.watchdog = new LifeboatFunction(this, 'WatchBackupAge', { handler: 'watch-backup-age', environment });
+    this.watchdog.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
+    props.catalogKey.grantDecrypt(this.watchdog);
+    // An EventBridge rule, not a Scheduler schedule: the local scheduler starts state machines only, and this needs no name of its own.
+    this.watchdogRule = new events.Rule(this, 'WatchdogSchedule', {
+      description: `Lifeboat ${props.environmentName}: measures each plan's last committed and replicated backup age`,
+      schedule: events.Schedule.rate(WATCHDOG_INTERVAL),
+    });
+    this.watchdogRule.addTarget(new targets.LambdaFunction(this.watchdog, { ...props.alerts.deliveryOptions(), event: events.RuleTargetInput.fromObject({}) }));
+
+    const lagSeconds = (props.replicationLagMinutes ?? DEFAULT_REPLICATION_LAG_MINUTES) * 60;
+    for (const plan of plans) {
+      const rpoSeconds = plan.objectives.rpoMinutes * 60;
+      this.alarm(props.alerts, `${props.prefix}-${plan.name}-backup-age`, {
+        description: `Plan ${plan.name}: its last committed backup is older than the RPO objective (${plan.objectives.rpoMinutes} min), or it has none.`,
+        metric: this.metric('lastCommittedBackupAge', plan.name, 'Maximum', WATCHDOG_INTERVAL),
+        threshold: rpoSeconds,
+        // No figure from the watchdog: no committed backup at all, or the watchdog itself is down.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        evaluationPeriods: 3,
+      });
+      this.alarm(props.alerts, `${props.prefix}-${plan.name}-dr-copy-age`, {
+        description: `Plan ${plan.name}: the newest backup the DR vault holds is older than the RPO objective plus the replication-lag threshold.`,
+        metric: this.metric('lastReplicatedBackupAge', plan.name, 'Maximum', WATCHDOG_INTERVAL),
+        threshold: rpoSeconds + lagSeconds,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        evaluationPeriods: 3,
+      });
+      this.alarm(props.alerts, `${props.prefix}-${plan.name}-replication-lag`, {
+        description: `Plan ${plan.name}: a backup reached the DR vault more than ${lagSeconds / 60} min after it committed.`,
+        metric: this.metric('replicationLag', plan.name, 'Maximum', Duration.hours(1)),
+        threshold: lagSeconds,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        evaluationPeriods: 1,
+      });
+      // Drills publish in the region of the vault they drill: the alarm is in both.
+      for (const [alerts, where] of [
+        [props.alerts, 'Primary'],
+        [props.drAlerts, 'DR'],
+      ] as const) {
+        this.alarm(alerts, `${props.prefix}-${plan.name}-drill`, {
+          id: `${where}-${plan.name}-drill`,
+          description: `Plan ${plan.name}: a drill failed or missed its RTO (${plan.objectives.rtoMinutes} min) or RPO objective (docs/RUNBOOKS.md, "Drill").`,
+          metric: this.metric('drillNotPassed', plan.name, 'Sum', Duration.hours(1)),
+          threshold: 0,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          evaluationPeriods: 1,
+        });
+      }
+    }
+    this.alarm(props.alerts, `${props.prefix}-scrub-corruption`, {
+      description: 'The scrub found objects corrupt or missing in a vault (repaired or not: docs/RUNBOOKS.md, "Scrub").',
+      metric: this.metric('scrubCorrupt', undefined, 'Sum', Duration.hours(1)),
+      threshold: 0,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      evaluationPeriods: 1,
+    });
+
+    this.monitoring = this.dashboard(props, plans, lagSeconds);
+
+    acknowledgeScopedWildcards(this, [`${this.releaseFailedBackup.functionArn}:*`, `${this.watchdog.functionArn}:*`]);
+    for (const fn of [this.releaseFailedBackup, this.watchdog]) acknowledgeXRayWildcard(fn.role ?? fn);
+  }
+
+  /** A metric of metric-names.ts: its dimensions are the environment, and the plan when it is per plan. */
+  private metric(key: LifeboatMetricKey, plan: string | undefined, statistic: string, period: Duration, region?: string): cloudwatch.Metric {
+    const definition = LIFEBOAT_METRICS[key];
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: definition.name,
+      dimensionsMap: { [DIMENSION.environment]: this.environmentName, ...(plan !== undefined ? { [DIMENSION.plan]: plan } : {}) },
+      statistic,
+      period,
+      ...(region !== undefined ? { region } : {}),
+    });
+  }
+
+  private alarm(
+    alerts: OperationsAlerts,
+    alarmName: string,
+    spec: { id?: string; description: string; metric: cloudwatch.Metric; threshold: number; treatMissingData: cloudwatch.TreatMissingData; evaluationPeriods: number },
+  ): cloudwatch.Alarm {
+    // An alarm lives in its topic's region: the DR region's drill alarm under the DR alerts construct.
+    const scope: Construct = Stack.of(alerts) === Stack.of(this) ? this : alerts;
+    const alarm = new cloudwatch.Alarm(scope, spec.id ?? alarmName, {
+      alarmName,
+      alarmDescription: `${spec.description} docs/RUNBOOKS.md, "Alarms".`,
+      metric: spec.metric,
+      threshold: spec.threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: spec.evaluationPeriods,
+      treatMissingData: spec.treatMissingData,
+    });
+    alarm.addAlarmAction(alerts.alarmAction);
+    this.alarms.set(`${Stack.of(alarm).node.id}/${alarmName}`, alarm);
+    return alarm;
+  }
+
+  /**
+   * The dashboard, built with cdk-monitoring-constructs (docs/ARCHITECTURE.md, "Operations", says
+   * why): per plan one custom-monitoring section of graphs with the objectives as annotations, then
+   * the library's own sections for the backup state machine and the dead-letter queue. It creates no
+   * alarms: those above have thresholds per plan and missing-data rules the library's factories do not express.
+   */
+  private dashboard(props: LifeboatOperationsProps, plans: readonly { name: string; objectives: { rpoMinutes: number; rtoMinutes: number }; drill?: { vault: 'dr' | 'primary' } | undefined }[], lagSeconds: number): MonitoringFacade {
+    const facade = new MonitoringFacade(this, 'Monitoring', {
+      metricFactoryDefaults: { namespace: METRICS_NAMESPACE },
+      alarmFactoryDefaults: { alarmNamePrefix: props.prefix, actionsEnabled: true, action: noopAction() },
+      dashboardFactory: new DefaultDashboardFactory(this, 'Dashboards', {
+        dashboardNamePrefix: `${props.prefix}-operations`,
+        createDashboard: true,
+        createSummaryDashboard: false,
+        createAlarmDashboard: false,
+      }),
+    });
+    facade.addLargeHeader(`Lifeboat ${props.environmentName}: every plan against its objectives`);
+    for (const plan of plans) {
+      const rpo = plan.objectives.rpoMinutes * 60;
+      const rto = plan.objectives.rtoMinutes * 60;
+      const drillRegion = (plan.drill?.vault ?? 'dr') === 'dr' ? props.drRegion : undefined;
+      const groups: CustomMetricGroup[] = [
+        {
+          title: 'Last backup age (s) vs RPO',
+          metrics: [this.metric('lastCommittedBackupAge', plan.name, 'Maximum', WATCHDOG_INTERVAL).with({ label: 'committed' }), this.metric('lastReplicatedBackupAge', plan.name, 'Maximum', WATCHDOG_INTERVAL).with({ label: 'in the DR vault' })],
+          horizontalAnnotations: [{ value: rpo, label: 'RPO objective', color: '#d62728' }],
+        },
+        {
+          title: 'Bytes new / stored per backup',
+          metrics: [this.metric('backupBytesNew', plan.name, 'Sum', Duration.hours(1)).with({ label: 'new' }), this.metric('backupBytesStored', plan.name, 'Sum', Duration.hours(1)).with({ label: 'stored' })],
+        },
+        { title: 'Backup duration (s)', metrics: [this.metric('backupDuration', plan.name, 'Maximum', Duration.hours(1)).with({ label: 'duration' })] },
+        {
+          title: 'Failed backups / replication lag (s)',
+          metrics: [
+            this.metric('backupFailed', plan.name, 'Sum', Duration.hours(1)).with({ label: 'failed executions' }),
+            { metric: this.metric('replicationLag', plan.name, 'Maximum', Duration.hours(1)).with({ label: 'replication lag' }), alarmFriendlyName: `${plan.name}-lag`, addAlarm: {}, position: AxisPosition.RIGHT },
+          ],
+          horizontalRightAnnotations: [{ value: lagSeconds, label: 'lag threshold', color: '#ff7f0e' }],
+        },
+        {
+          title: 'Drill RTO (s) vs objective',
+          metrics: [this.metric('drillRto', plan.name, 'Maximum', Duration.days(1), drillRegion).with({ label: 'drill RTO' })],
+          horizontalAnnotations: [{ value: rto, label: 'RTO objective', color: '#d62728' }],
+        },
+      ];
+      facade.monitorCustom({ alarmFriendlyName: `plan-${plan.name}`, humanReadableName: `Plan ${plan.name} (RPO ${plan.objectives.rpoMinutes} min, RTO ${plan.objectives.rtoMinutes} min)`, metricGroups: groups });
+    }
+    facade.monitorStepFunction({ stateMachine: props.backupStateMachine, humanReadableName: 'Backup workflow executions', alarmFriendlyName: 'backup-workflow' });
+    facade.monitorSqsQueue({ queue: props.alerts.deadLetterQueue, humanReadableName: 'Undelivered schedule and rule events', alarmFriendlyName: 'dead-letters' });
+    return facade;
+  }
+}

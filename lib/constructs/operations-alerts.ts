@@ -1,0 +1,110 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export type OperationsAlertsProps = {
+  readonly environmentName: string;
+  /** Physical names: the topic `<topicName>`, the rule `<ruleName>`, the queue `<deadLetterQueueName>`, the alarm `<deadLetterAlarmName>`. */
+  readonly topicName: string;
+  readonly ruleName: string;
+  readonly deadLetterQueueName: string;
+  readonly deadLetterAlarmName: string;
+  /** E-mail addresses subscribed to the topic (each confirms the subscription AWS mails it). */
+  readonly emails: readonly string[];
+};
+
+/** How often an event target or schedule is retried before its event goes to the dead-letter queue, and for how long. */
+export const DELIVERY_RETRY_ATTEMPTS = 8;
+export const DELIVERY_MAX_EVENT_AGE = Duration.hours(2);
+
+/**
+ * What one region of an environment alerts through: an SNS topic (KMS-encrypted with its own key, which
+ * EventBridge and CloudWatch may use to publish; SSL only) with the configured e-mail subscriptions;
+ * a dead-letter queue (SQS, encrypted, SSL only) for the region's schedules and event targets, with an
+ * alarm when anything lands in it; and (watchExecutions) the EventBridge rule on the region's state
+ * machines' FAILED, TIMED_OUT and ABORTED executions → the topic. Each region alerts on its own: alarm actions must be
+ * in the alarm's region, and the DR region must be heard with the primary region down.
+ */
+export class OperationsAlerts extends Construct {
+  readonly topic: sns.Topic;
+  readonly topicKey: kms.Key;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly alarmAction: cloudwatch.IAlarmAction;
+
+  private readonly props: OperationsAlertsProps;
+
+  constructor(scope: Construct, id: string, props: OperationsAlertsProps) {
+    super(scope, id);
+    this.props = props;
+    this.topicKey = new kms.Key(this, 'TopicKey', { description: `Lifeboat ${props.environmentName} alarm topic`, enableKeyRotation: true });
+    // CloudWatch alarms publish to the topic encrypting with its key (EventBridge gets the same from its SnsTopic target).
+    this.topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')], actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: ['*'] }),
+    );
+    this.topic = new sns.Topic(this, 'Topic', { topicName: props.topicName, displayName: `Lifeboat ${props.environmentName}`, masterKey: this.topicKey, enforceSSL: true });
+    for (const email of props.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    this.alarmAction = new cloudwatchActions.SnsAction(this.topic);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      queueName: props.deadLetterQueueName,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the EventBridge Scheduler schedules and rule targets (their DeadLetterConfig), which cdk-nag does not see as a DLQ use.',
+    });
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+      alarmName: props.deadLetterAlarmName,
+      alarmDescription: `Lifeboat ${props.environmentName}: a schedule or event target could not deliver (a backup, scrub or drill did not start, or a failed execution's lease was not released). docs/RUNBOOKS.md, "Alarms".`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(this.alarmAction);
+  }
+
+  /**
+   * The EventBridge rule on these state machines' executions that ended FAILED, TIMED_OUT or ABORTED,
+   * with the topic as its first target (a message naming the execution and how it ended).
+   */
+  watchExecutions(stateMachines: readonly sfn.IStateMachine[]): events.Rule {
+    const props = this.props;
+    const rule = new events.Rule(this, 'ExecutionStatusRule', {
+      ruleName: props.ruleName,
+      description: `Lifeboat ${props.environmentName}: executions of its state machines that ended FAILED, TIMED_OUT or ABORTED`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: stateMachines.map((m) => m.stateMachineArn) },
+      },
+    });
+    rule.addTarget(
+      new targets.SnsTopic(this.topic, {
+        message: events.RuleTargetInput.fromText(
+          `Lifeboat ${props.environmentName}: execution ${events.EventField.fromPath('$.detail.name')} of ${events.EventField.fromPath('$.detail.stateMachineArn')} ended ${events.EventField.fromPath('$.detail.status')}. docs/RUNBOOKS.md, "Alarms".`,
+        ),
+        ...this.deliveryOptions(),
+      }),
+    );
+    return rule;
+  }
+
+  /** Retries and the dead-letter queue, for every target of the region's rules. */
+  deliveryOptions(): { deadLetterQueue: sqs.IQueue; retryAttempts: number; maxEventAge: Duration } {
+    return { deadLetterQueue: this.deadLetterQueue, retryAttempts: DELIVERY_RETRY_ATTEMPTS, maxEventAge: DELIVERY_MAX_EVENT_AGE };
+  }
+}
