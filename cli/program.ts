@@ -21,6 +21,7 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   drill: async () => (await import('./commands/drill-commands.js')).registerDrillCommand,
   drills: async () => (await import('./commands/drill-commands.js')).registerDrillsCommands,
   status: async () => (await import('./commands/status-command.js')).registerStatusCommand,
+  estimate: async () => (await import('./commands/estimate-command.js')).registerEstimateCommand,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */
