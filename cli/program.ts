@@ -22,6 +22,7 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   drills: async () => (await import('./commands/drill-commands.js')).registerDrillsCommands,
   status: async () => (await import('./commands/status-command.js')).registerStatusCommand,
   estimate: async () => (await import('./commands/estimate-command.js')).registerEstimateCommand,
+  report: async () => (await import('./commands/report-command.js')).registerReportCommand,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */
