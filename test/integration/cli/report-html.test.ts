@@ -67,7 +67,7 @@ inBrowser(`each chart renders with its points in headless Chromium${executablePa
       const canvas = document.querySelector(`[data-chart="${c.id}"] canvas`);
       let painted = false;
       if (canvas instanceof HTMLCanvasElement && canvas.width > 0) {
-        const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+        const pixels: Uint8ClampedArray = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
         painted = pixels.some((v, i) => i % 4 === 3 && v !== 0);
       }
       return { ...c, painted };
