@@ -61,15 +61,15 @@ inBrowser(`each chart renders with its points in headless Chromium${executablePa
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
   await page.waitForSelector('body[data-rendered="true"]', { timeout: 30_000 });
+  // Runs in the page; the project's types have no DOM, so the page's objects are typed here by what is used.
   const charts = await page.evaluate(() => {
-    const w = window as unknown as { lifeboatReport: { charts: { id: string; points: number; series: number }[] } };
-    return w.lifeboatReport.charts.map((c) => {
-      const canvas = document.querySelector(`[data-chart="${c.id}"] canvas`);
-      let painted = false;
-      if (canvas instanceof HTMLCanvasElement && canvas.width > 0) {
-        const pixels: Uint8ClampedArray = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
-        painted = pixels.some((v, i) => i % 4 === 3 && v !== 0);
-      }
+    type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+    const page = globalThis as unknown as { lifeboatReport: { charts: { id: string; points: number; series: number }[] }; document: { querySelector(selector: string): Canvas | null } };
+    return page.lifeboatReport.charts.map((c) => {
+      const canvas = page.document.querySelector(`[data-chart="${c.id}"] canvas`);
+      const pixels = canvas && canvas.width > 0 ? canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data : undefined;
+      // Painted: some pixel is not transparent.
+      const painted = pixels ? pixels.some((v, i) => i % 4 === 3 && v !== 0) : false;
       return { ...c, painted };
     });
   });
@@ -87,5 +87,5 @@ inBrowser(`each chart renders with its points in headless Chromium${executablePa
     { id: 'quiet/rpo', points: 0, series: 2, painted: false },
     { id: 'quiet/drills', points: 0, series: 2, painted: false },
   ]);
-  expect(await page.$$eval('[data-plan="quiet"] .empty', (els) => els.map((e) => e.textContent))).toEqual(Array(5).fill('no points yet'));
+  expect(await page.$$eval('[data-plan="quiet"] .empty', (els) => els.map((e) => (e as unknown as { textContent: string }).textContent))).toEqual(Array(5).fill('no points yet'));
 });
