@@ -142,11 +142,13 @@ export function planMeasures(plan: string, backups: readonly BackupRecord[]): Pl
 }
 
 /**
- * The plan's measures at another size of protected data: every byte and entry figure, and the shard
- * count, multiplied by `protectedBytes ÷ measured protectedBytes`, so the measured dedup, compression
- * and change rates carry over. A shard's wall time stays as measured: more data means more shards
- * of the same size (the plan splits sources by bytes per shard), not longer ones.
+ * The plan's measures at another size of protected data: every byte and entry figure multiplied by
+ * `protectedBytes ÷ measured protectedBytes`, so the measured dedup, compression and change rates
+ * carry over. The shard count becomes the scaled bytes read ÷ 64 MiB (the S3 planner's bytes per
+ * shard), at least the measured count; a shard's wall time stays as measured.
  */
+export const SCALED_BYTES_PER_SHARD = 64 * 1024 * 1024;
+
 export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMeasures {
   if (m.protectedBytes <= 0) throw new NoCommittedBackupError(m.plan);
   const k = protectedBytes / m.protectedBytes;
@@ -164,7 +166,8 @@ export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMea
       bytes: r.bytes * k,
       bytesScanned: r.bytesScanned * k,
       bytesStored: r.bytesStored * k,
-      shards: Math.max(1, Math.ceil(r.shards * k)),
+      // The planner splits by bytes per shard (64 MiB for S3); a small measured plan's count is set by its concurrency instead, so it does not scale.
+      shards: Math.max(r.shards, Math.ceil((r.bytesScanned * k) / SCALED_BYTES_PER_SHARD)),
       s3Entries: r.s3Entries * k,
       s3EntriesRead: r.s3EntriesRead * k,
       dynamoDbBytesScanned: r.dynamoDbBytesScanned * k,

@@ -62,10 +62,10 @@ describe('the measures of a plan', () => {
     expect(() => planMeasures('demo', [FAILED])).toThrow(NoCommittedBackupError);
   });
 
-  it('scaling keeps the ratios: 10× the protected bytes is 10× every byte figure and shard, the shard wall time as measured', () => {
+  it('scaling keeps the ratios: 10× the protected bytes is 10× every byte figure, a shard per 64 MiB read, the shard wall time as measured', () => {
     const m = scaledMeasures(planMeasures('demo', [FULL, INCREMENTAL]), 90 * GiB);
     expect(m).toEqual(expect.objectContaining({ protectedBytes: 90 * GiB, storedBytes: 40 * GiB, replicatedBytes: 40 * GiB, storedRatio: 2.25 }));
-    expect(m.typicalRun).toEqual(expect.objectContaining({ bytesStored: 10 * GiB, shards: 20, durationSeconds: 600, s3EntriesRead: 1250 }));
+    expect(m.typicalRun).toEqual(expect.objectContaining({ bytesStored: 10 * GiB, shards: 320, durationSeconds: 600, s3EntriesRead: 1250 }));
     expect(m.awsBackup.s3).toEqual({ warmBytes: 160 * GiB, copyBytesPerRun: 10 * GiB });
   });
 });
