@@ -24,6 +24,8 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   status: async () => (await import('./commands/status-command.js')).registerStatusCommand,
   approve: async () => (await import('./commands/approval-commands.js')).registerApproveCommand,
   approvals: async () => (await import('./commands/approval-commands.js')).registerApprovalsCommands,
+  estimate: async () => (await import('./commands/estimate-command.js')).registerEstimateCommand,
+  report: async () => (await import('./commands/report-command.js')).registerReportCommand,
 };
 
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */

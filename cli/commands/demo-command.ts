@@ -3,6 +3,7 @@ import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../../config/load-confi
 import { type CliIo, processIo } from '../cli-io';
 import { drillReportLines } from '../drills/drill-report-text';
 import { formatFailoverReport } from './failover-command';
+import { planStatusLines } from './status-command';
 
 export type DemoCommandOptions = { config: string; env: string; plan: string; dataDir: string; workers?: number };
 
@@ -14,7 +15,16 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo = proce
   const config = loadLifeboatConfig(options.config);
   // Loaded on use: it pulls in the CDK and the executor, which other commands do not need.
   const { runDemo } = await import('../../local/demo/run-demo.js');
-  const result = await runDemo({ config, envName: options.env, planName: options.plan, dataDir: options.dataDir, workers: options.workers, out: io.out, reportText: { drill: drillReportLines, failover: formatFailoverReport } });
+  const result = await runDemo({
+    config,
+    envName: options.env,
+    planName: options.plan,
+    dataDir: options.dataDir,
+    workers: options.workers,
+    out: io.out,
+    reportText: { drill: drillReportLines, failover: formatFailoverReport },
+    statusText: (plan) => planStatusLines({ config: options.config, env: options.env, dataDir: options.dataDir }, plan),
+  });
   return result.ok ? 0 : 1;
 }
 

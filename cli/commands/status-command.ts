@@ -30,6 +30,16 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
   }
 }
 
+/**
+ * The status screen of one plan of an environment (what `lifeboat demo` ends with): the command's
+ * screen with the other plans left out.
+ */
+export async function planStatusLines(options: TargetOptions, plan: string, clients?: StatusSourcesClients, now = new Date()): Promise<string[]> {
+  const sources = await statusSources(options, clients);
+  const onePlan: StatusSources = { ...sources, environment: { ...sources.environment, plans: sources.environment.plans.filter((p) => p.name === plan) } };
+  return statusScreen(await environmentStatus(onePlan, now));
+}
+
 export function registerStatusCommand(program: Command): void {
   withTargetOptions(
     program

@@ -2,6 +2,7 @@ import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { type DrillSide } from '../drills/drill-access';
+import { type AlarmsStatus } from './alarm-status';
 import { planStatus, type PlanStatus } from './plan-status';
 import { type StatusSources } from './status-sources';
 
@@ -14,12 +15,6 @@ import { type StatusSources } from './status-sources';
  */
 export type UnreadablePlan = { plan: string; withinObjectives: false; unreadable: string };
 
-/**
- * CloudWatch alarms are not defined yet (issue 15, items 2-3), and the CloudWatch client is not a
- * dependency: status says so instead of listing alarms in ALARM.
- */
-export type AlarmsStatus = { state: 'none-defined'; note: string } | { state: 'aws-only'; note: string };
-
 export type EnvironmentStatus = {
   environment: string;
   target: 'local' | 'aws';
@@ -29,14 +24,12 @@ export type EnvironmentStatus = {
   /** Every plan within its objectives and everything read: the command exits 0 exactly then. */
   withinObjectives: boolean;
   plans: (PlanStatus | UnreadablePlan)[];
+  /** In AWS the environment's CloudWatch alarms in ALARM (shown, not judged: they do not change the exit code); locally not emulated. */
   alarms: AlarmsStatus;
   problems: string[];
 };
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-export const ALARMS_NOT_DEFINED: AlarmsStatus = { state: 'none-defined', note: 'none defined yet (issue 15)' };
-export const ALARMS_AWS_ONLY: AlarmsStatus = { state: 'aws-only', note: 'CloudWatch alarms exist in AWS only (--aws)' };
 
 export function isUnreadable(row: PlanStatus | UnreadablePlan): row is UnreadablePlan {
   return 'unreadable' in row;
@@ -60,6 +53,8 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     latestScrub = 'unreadable';
     problems.push(`the scrub runs could not be read: ${message(err)}`);
   }
+  const alarms = await sources.alarms();
+  if (alarms.state === 'unreadable') problems.push(alarms.note);
   const plans: (PlanStatus | UnreadablePlan)[] = [];
   for (const plan of environment.plans) {
     let backups: BackupRecord[];
@@ -88,7 +83,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     generatedAt: now.toISOString(),
     withinObjectives: problems.length === 0 && plans.every((p) => p.withinObjectives),
     plans,
-    alarms: sources.target === 'aws' ? ALARMS_NOT_DEFINED : ALARMS_AWS_ONLY,
+    alarms,
     problems,
   };
 }

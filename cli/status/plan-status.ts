@@ -65,8 +65,12 @@ export type ScrubStatus =
   | { state: 'unreadable' }
   | { state: 'ran'; startedAt: string; ageSeconds: number; outcome: ScrubRunRecord['outcome']; scope: ScrubRunRecord['scope']; affectedBackupsOfPlan: string[] };
 
-/** Retention (prune) is not built yet: its issue adds the last prune here. */
-export type PruneStatus = { state: 'not-built'; note: string };
+/**
+ * The plan's last prune. Prune is built in parallel with this screen (docs/ARCHITECTURE.md, "Planned
+ * (fifth stop)"), and no prune record exists to read yet: every row says `no-record`, shown as `—`;
+ * the prune's own part adds the state of a run here when it records one.
+ */
+export type PruneStatus = { state: 'no-record'; note: string };
 
 export type PlanStatus = {
   plan: string;
@@ -100,7 +104,7 @@ export type PlanStatusInput = {
   now: Date;
 };
 
-export const PRUNE_NOT_BUILT: PruneStatus = { state: 'not-built', note: 'no prune yet: retention (prune) is not built' };
+export const PRUNE_NO_RECORD: PruneStatus = { state: 'no-record', note: 'no prune record: prune does not record its runs in the catalog yet' };
 
 const secondsBetween = (from: string, now: Date) => Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
 
@@ -121,7 +125,7 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
     drCopy: catalog === 'dr' ? { state: 'primary-unreadable' } : drCopyStatus(committed),
     vault: vaultUsage(committed),
     scrub: scrubStatus(input.latestScrub, committedIds, input.now),
-    prune: PRUNE_NOT_BUILT,
+    prune: PRUNE_NO_RECORD,
   };
 }
 

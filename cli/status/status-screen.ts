@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { humanBytes } from '../human-bytes';
+import { alarmLines } from './alarm-status';
 import { type EnvironmentStatus, isUnreadable } from './environment-status';
 import { type NextRun } from './next-run';
 import { type DrillObjectiveStatus, type PlanStatus } from './plan-status';
@@ -107,7 +108,8 @@ function vaultCell(row: PlanStatus): string {
 function scrubCell(row: PlanStatus): string {
   const s = row.scrub;
   const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
-  return `${scrub}\nno prune yet`;
+  // The only prune state so far is no-record.
+  return `${scrub}\nprune —`;
 }
 
 /** Why a plan is ✗, in words an on-call engineer acts on. */
@@ -173,7 +175,9 @@ export function statusScreen(status: EnvironmentStatus): string[] {
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
   for (const note of [...notes, ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
-  lines.push(`Alarms in ALARM: ${status.alarms.note}`);
+  const pruneNotes = status.plans.filter((p): p is PlanStatus => !isUnreadable(p) && p.prune.state === 'no-record');
+  if (pruneNotes.length > 0) lines.push(`Prune: — (${pruneNotes[0]?.prune.note})`);
+  lines.push(...alarmLines(status.alarms));
   const missed = status.plans.filter((p) => !p.withinObjectives).length;
   lines.push(
     missed === 0 && status.problems.length === 0

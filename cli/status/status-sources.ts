@@ -1,13 +1,15 @@
 import * as path from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
-import { resourceNames } from '../../lib/stacks/resource-names';
+import { environmentPrefix, resourceNames } from '../../lib/stacks/resource-names';
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
 import { type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
 import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { ALARMS_NOT_EMULATED, type AlarmsStatus, awsAlarmsInAlarm } from './alarm-status';
 import { awsNextRun, localNextRun, type NextRun } from './next-run';
 
 /**
@@ -26,9 +28,11 @@ export type StatusSources = {
   listDrills(side: DrillSide): Promise<DrillRecord[]>;
   nextRun(plan: string, now: Date): Promise<NextRun>;
   regionOf(side: DrillSide): string;
+  /** In AWS the CloudWatch alarms in ALARM of both regions; locally ALARMS_NOT_EMULATED. */
+  alarms(): Promise<AlarmsStatus>;
 };
 
-export type StatusSourcesClients = AccessClients & { drills?: DrillAccessClients; scheduler?: SchedulerClient };
+export type StatusSourcesClients = AccessClients & { drills?: DrillAccessClients; scheduler?: SchedulerClient; cloudWatch?: (region: string) => Pick<CloudWatchClient, 'send'> };
 
 export async function statusSources(options: TargetOptions, clients: StatusSourcesClients = {}): Promise<StatusSources> {
   const access = await environmentAccess(options, clients);
@@ -43,6 +47,11 @@ export async function statusSources(options: TargetOptions, clients: StatusSourc
     latestScrub: () => access.scrubLog.latest(),
     listDrills: (side) => drills.drillLog(side).list(),
     regionOf: drills.regionOf,
+    async alarms() {
+      if (!options.aws) return ALARMS_NOT_EMULATED;
+      const cloudWatch = clients.cloudWatch ?? ((region: string) => new CloudWatchClient({ region }));
+      return awsAlarmsInAlarm(cloudWatch, [environment.primaryRegion, environment.drRegion], `${environmentPrefix(environment)}-`);
+    },
     async nextRun(plan, now) {
       const scheduleName = `${names.schedulePrefix}${plan}`;
       if (!options.aws) return localNextRun(localSchedulerStatus(path.resolve(options.dataDir)), scheduleName);

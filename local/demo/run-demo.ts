@@ -23,7 +23,13 @@ import { type SourceVerification, verifyBackup } from './verify-backup';
 /** How the drill's and the failover's reports read: the CLI's own text (`lifeboat drills show`, `lifeboat failover`), given by the caller. */
 export type DemoReportText = { drill: (record: DrillRecord) => string[]; failover: (report: FailoverReport) => string[] };
 
-export type DemoOptions = { config: LifeboatConfig; envName: string; planName: string; dataDir: string; workers?: number; out: (line: string) => void; reportText: DemoReportText };
+/**
+ * The closing `lifeboat status` screen of the plan, given by the caller (the CLI's own, which this
+ * layer may not import); read while the local cloud is still up.
+ */
+export type DemoStatusText = (plan: string) => Promise<string[]>;
+
+export type DemoOptions = { config: LifeboatConfig; envName: string; planName: string; dataDir: string; workers?: number; out: (line: string) => void; reportText: DemoReportText; statusText?: DemoStatusText };
 
 export type DemoResult = { ok: boolean; backupIds: string[]; verifications: SourceVerification[]; drill?: DrillOutcome; failover?: FailoverOutcome };
 
@@ -248,6 +254,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       restores.every((r) => r.problems.length === 0);
     out('');
     out(`${ok ? 'Demo passed' : 'Demo FAILED'} in ${formatMs(Date.now() - started)}. Executions: lifeboat executions list --data-dir ${options.dataDir}`);
+    if (options.statusText) {
+      out('');
+      out(`lifeboat status --data-dir ${options.dataDir} (plan ${plan.name}):`);
+      try {
+        for (const line of await options.statusText(plan.name)) out(line);
+      } catch (err) {
+        // The screen is an epilogue: the demo's verdict above stands.
+        out(`  status could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     return { ok, backupIds: rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])), verifications, ...(drill ? { drill } : {}), ...(failover ? { failover } : {}) };
   } finally {
     await local.close();

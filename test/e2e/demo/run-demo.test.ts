@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { formatFailoverReport } from '../../../cli/commands/failover-command';
+import { planStatusLines } from '../../../cli/commands/status-command';
 import { drillReportLines } from '../../../cli/drills/drill-report-text';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { localCloudStatus, localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
@@ -26,7 +27,16 @@ const clients: { s3: S3Client; ddb: DynamoDBClient }[] = [];
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-demo-'));
   local = await openLocalEnvironment({ config, envName: 'dev', dataDir, exitWithParent: true });
-  result = await runDemo({ config, envName: 'dev', planName: 'demo', dataDir, workers: 2, out: (l) => lines.push(l), reportText: { drill: drillReportLines, failover: formatFailoverReport } });
+  result = await runDemo({
+    config,
+    envName: 'dev',
+    planName: 'demo',
+    dataDir,
+    workers: 2,
+    out: (l) => lines.push(l),
+    reportText: { drill: drillReportLines, failover: formatFailoverReport },
+    statusText: (plan) => planStatusLines({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir }, plan),
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -49,10 +59,19 @@ const exists = (promise: Promise<unknown>): Promise<boolean> => promise.then(
   () => false,
 );
 
-it('passes, and says so on its last line', () => {
+it('passes, says so, and ends with the status screen of the plan: ✓ within its objectives', () => {
   expect(lines.filter((l) => /FAIL/.test(l))).toEqual([]);
-  expect(lines[lines.length - 1]).toMatch(/^Demo passed in /);
   expect(result.ok).toBe(true);
+  const verdict = lines.findIndex((l) => /^Demo passed in /.test(l));
+  expect(verdict).toBeGreaterThan(0);
+  const screen = lines.slice(verdict + 1);
+  expect(screen[1]).toBe(`lifeboat status --data-dir ${dataDir} (plan demo):`);
+  expect(screen[2]).toMatch(/^Environment dev \(local cloud\): primary us-east-1, DR us-west-2, at /);
+  expect(screen[3]).toMatch(/^PLAN +BACKUP AGE\/RPO +NEXT RUN +LAST DRILL +DR COPY +VAULT +SCRUB, PRUNE$/);
+  // The row: backed up minutes ago within the 24 h RPO, the drill PASSED, the DR copy up to date.
+  expect(screen[5]).toMatch(/^✓ demo +✓ \d+[ms]\S*\/24h +not firing +✓ PASSED +up to date +[\d.]+ [KMG]iB +no scrub yet$/);
+  expect(screen).toContain('Alarms in ALARM: not emulated on the local cloud (CloudWatch alarms exist in AWS: --aws)');
+  expect(lines.at(-1)).toBe('✓ every plan is within its objectives (last committed backup within the RPO, last drill PASSED)');
 });
 
 it('runs a drill of the plan from the DR vault that PASSED, and prints its RTO and RPO against the objectives', () => {

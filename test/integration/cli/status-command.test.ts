@@ -123,12 +123,12 @@ it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ 
     'PLAN       BACKUP AGE/RPO NEXT RUN     LAST DRILL          DR COPY        VAULT       SCRUB, PRUNE',
     '─'.repeat(100),
     '✓ demo     ✓ 6h/24h       not firing   ✓ PASSED            lag 24h        20.0 MiB    CLEAN 9h ago',
-    '           COMMITTED      (no local    RTO ✓ 12m04s/1h     newest PENDING dedup 6.0×  no prune yet',
+    '           COMMITTED      (no local    RTO ✓ 12m04s/1h     newest PENDING dedup 6.0×  prune —',
     '                          scheduler)   RPO ✓ 23h53m/24h',
     '                                       1h45m ago, dr',
     '─'.repeat(100),
     '✗ legacy   ✗ 3d6h/24h     not firing   ✗ OBJECTIVE_MISSED  up to date     4.0 MiB     CLEAN 9h ago',
-    '           newer FAILED   (no local    RTO ✗ 1h05m/1h                     dedup 2.0×  no prune yet',
+    '           newer FAILED   (no local    RTO ✗ 1h05m/1h                     dedup 2.0×  prune —',
     '                          scheduler)   RPO ✓ 23h53m/24h',
     '                                       25h45m ago, primary',
     '✗ legacy: last committed backup 20261127T060000Z-00000004 started 3d6h ago, older than the RPO of',
@@ -136,7 +136,8 @@ it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ 
     '    see why the schedule did not',
     '✗ legacy: last drill 20261129T101500Z-2b3c4d5e OBJECTIVE_MISSED: see',
     '    `lifeboat drills show 20261129T101500Z-2b3c4d5e`',
-    'Alarms in ALARM: CloudWatch alarms exist in AWS only (--aws)',
+    'Prune: — (no prune record: prune does not record its runs in the catalog yet)',
+    'Alarms in ALARM: not emulated on the local cloud (CloudWatch alarms exist in AWS: --aws)',
     '✗ 1 of 2 plan(s) not within their objectives',
   ]);
   // docs/RUNBOOKS.md shows this very screen.
@@ -158,7 +159,7 @@ it('--json: the same figures, one object per plan', async () => {
       drCopy: { state: 'behind', lagSeconds: 86_400, newestCopied: '20261129T060000Z-00000002', newestCommitted: '20261130T060000Z-00000003', newestCopy: 'PENDING' },
       vault: { committedBackups: 3, latestLogicalBytes: 40 * 1024 * 1024, logicalBytes: 120 * 1024 * 1024, storedBytes: 20 * 1024 * 1024, dedupRatio: 6 },
       nextRun: expect.objectContaining({ state: 'not-firing' }),
-      prune: { state: 'not-built', note: 'no prune yet: retention (prune) is not built' },
+      prune: { state: 'no-record', note: 'no prune record: prune does not record its runs in the catalog yet' },
     }),
   );
   expect(legacy?.lastBackup).toEqual({

@@ -1,4 +1,7 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
 import { statusCommand } from '../../../cli/commands/status-command';
+import { ALARMS_NOT_EMULATED, awsAlarmsInAlarm } from '../../../cli/status/alarm-status';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
@@ -121,7 +124,7 @@ describe('the row of a plan', () => {
     expect(r.vault).toEqual({ committedBackups: 2, latestLogicalBytes: 4_000_000, logicalBytes: 8_000_000, storedBytes: 2_000_000, dedupRatio: 4 });
   });
 
-  it('scrub: the environment\'s latest run, naming only the backups of this plan it found damaged; prune is not built', () => {
+  it('scrub: the environment\'s latest run, naming only the backups of this plan it found damaged; no prune record yet', () => {
     const b = backup('2026-11-30T06:00:00.000Z');
     const scrub: ScrubRunRecord = {
       environment: 'dev', startedAt: '2026-11-30T09:00:00.000Z', endedAt: '2026-11-30T09:05:00.000Z', scope: 'both', fraction: 1 / 7, repair: true,
@@ -131,7 +134,7 @@ describe('the row of a plan', () => {
     const r = row([b], [], scrub);
     expect(r.scrub).toEqual({ state: 'ran', startedAt: scrub.startedAt, ageSeconds: 3 * 3600, outcome: 'DAMAGED', scope: 'both', affectedBackupsOfPlan: [b.backupId] });
     expect(row([b]).scrub).toEqual({ state: 'never' });
-    expect(r.prune.state).toBe('not-built');
+    expect(r.prune.state).toBe('no-record');
   });
 });
 
@@ -156,6 +159,7 @@ function sources(overrides: Partial<StatusSources> & { backups?: BackupRecord[];
     listDrills: async (side) => drills.filter((d) => d.vault === side),
     nextRun: async () => SCHEDULED,
     regionOf: (side) => (side === 'primary' ? environment.primaryRegion : environment.drRegion),
+    alarms: async () => ALARMS_NOT_EMULATED,
     ...rest,
   };
 }
@@ -176,7 +180,7 @@ describe('lifeboat status', () => {
       'PLAN       BACKUP AGE/RPO NEXT RUN     LAST DRILL          DR COPY        VAULT       SCRUB, PRUNE',
       '─'.repeat(100),
       '✗ demo     ✗ 30h/24h      in 18h       ✓ PASSED            up to date     48.8 KiB    no scrub yet',
-      '           COMMITTED      12-01 06:00Z RTO ✓ 12m04s/1h                    dedup 20.0× no prune yet',
+      '           COMMITTED      12-01 06:00Z RTO ✓ 12m04s/1h                    dedup 20.0× prune —',
     ]);
     expect(screen).toMatch(/^✗ demo: last committed backup 20261129T060000Z-\d{8} started 30h ago, older than the RPO of 24h:\n {4}run `lifeboat backup --plan demo` and see why the schedule did not$/m);
     expect(text.out.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
@@ -232,9 +236,30 @@ describe('lifeboat status', () => {
     expect(status.withinObjectives).toBe(false);
   });
 
-  it('in AWS says there are no alarms to list yet; locally that alarms are AWS-only', async () => {
-    expect((await environmentStatus(sources({ target: 'aws' }), NOW)).alarms).toEqual({ state: 'none-defined', note: 'none defined yet (issue 15)' });
-    expect(statusScreen(await environmentStatus(sources({ target: 'aws' }), NOW))).toContain('Alarms in ALARM: none defined yet (issue 15)');
-    expect((await environmentStatus(sources(), NOW)).alarms.state).toBe('aws-only');
+  it('in AWS lists the environment\'s CloudWatch alarms in ALARM of both regions; locally says alarms are not emulated', async () => {
+    const clients = { 'us-east-1': new CloudWatchClient({ region: 'us-east-1' }), 'us-west-2': new CloudWatchClient({ region: 'us-west-2' }) };
+    const primary = mockClient(clients['us-east-1']).on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [{ AlarmName: 'lifeboat-dev-demo-rpo', StateValue: 'ALARM', StateUpdatedTimestamp: new Date('2026-11-30T07:00:00.000Z'), StateReason: 'Threshold Crossed: 1 datapoint [93600.0] > 86400.0' }],
+    });
+    const dr = mockClient(clients['us-west-2']).on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+    const alarms = await awsAlarmsInAlarm((region) => clients[region as keyof typeof clients], ['us-east-1', 'us-west-2'], 'lifeboat-dev-');
+    for (const mock of [primary, dr]) {
+      expect(mock.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([{ AlarmNamePrefix: 'lifeboat-dev-', StateValue: 'ALARM', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }]);
+    }
+    const status = await environmentStatus(sources({ target: 'aws', backups: [backup('2026-11-30T06:00:00.000Z')], alarms: async () => alarms }), NOW);
+    expect(status.withinObjectives).toBe(true);
+    const screen = statusScreen(status);
+    expect(screen.slice(-3, -1)).toEqual([
+      'Alarms in ALARM (1, lifeboat-dev-* in us-east-1, us-west-2):',
+      '  ✗ lifeboat-dev-demo-rpo (us-east-1) since 2026-11-30 07:00Z: Threshold Crossed: 1 datapoint [93600.0] > 86400.0',
+    ]);
+    expect(screen).toContain('Prune: — (no prune record: prune does not record its runs in the catalog yet)');
+    const refusing = new CloudWatchClient({ region: 'us-east-1' });
+    mockClient(refusing).on(DescribeAlarmsCommand).rejects(Object.assign(new Error('not authorized to perform cloudwatch:DescribeAlarms'), { name: 'AccessDenied' }));
+    const denied = await awsAlarmsInAlarm(() => refusing, ['us-east-1'], 'lifeboat-dev-');
+    const unreadable = await environmentStatus(sources({ target: 'aws', backups: [backup('2026-11-30T06:00:00.000Z')], alarms: async () => denied }), NOW);
+    expect(unreadable.problems).toEqual(['the CloudWatch alarms lifeboat-dev-* in us-east-1 could not be read: AccessDenied: not authorized to perform cloudwatch:DescribeAlarms']);
+    expect(unreadable.withinObjectives).toBe(false);
+    expect(statusScreen(await environmentStatus(sources(), NOW))).toContain('Alarms in ALARM: not emulated on the local cloud (CloudWatch alarms exist in AWS: --aws)');
   });
 });

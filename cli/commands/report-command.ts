@@ -1,0 +1,54 @@
+import { writeFileSync } from 'node:fs';
+import { type Command } from 'commander';
+import { type CliIo, processIo } from '../cli-io';
+import { drillAccess, type DrillAccessClients } from '../drills/drill-access';
+import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { environmentReport, type ReportSources } from '../report/environment-report';
+import { reportHtml } from '../report/report-html';
+import { InvalidInputError } from '../../lambdas/runtime/errors';
+
+/**
+ * `lifeboat report --html FILE [--plan P]`: a self-contained HTML page of charts over time from the
+ * catalogs (docs/RUNBOOKS.md, "Report"); `--json` prints the charts' data instead of (or besides) the page.
+ * Exit 0 written, 1 the catalog or the file could not be read or written.
+ */
+export type ReportCommandOptions = TargetOptions & { html?: string; json?: boolean; plan?: string };
+export type ReportCommandDeps = { io: CliIo; sources?: ReportSources; clients?: AccessClients & { drills?: DrillAccessClients }; now?: () => Date };
+
+async function reportSources(options: TargetOptions, clients: ReportCommandDeps['clients'] = {}): Promise<ReportSources> {
+  const access = await environmentAccess(options, clients);
+  const drills = await drillAccess(options, clients.drills);
+  return { environment: access.environment, listBackupsOfPlan: (plan) => access.catalog.listBackupsOfPlan(plan), listDrills: (side) => drills.drillLog(side).list() };
+}
+
+export async function reportCommand(options: ReportCommandOptions, deps: Partial<ReportCommandDeps> = {}): Promise<number> {
+  const io = deps.io ?? processIo;
+  try {
+    if (!options.html && !options.json) throw new InvalidInputError('--html FILE: name the page to write (or --json for the data only)');
+    const sources = deps.sources ?? (await reportSources(options, deps.clients));
+    const data = await environmentReport(sources, (deps.now ?? (() => new Date()))(), options.plan);
+    if (options.json) io.out(JSON.stringify(data, null, 2));
+    if (options.html) {
+      writeFileSync(options.html, reportHtml(data));
+      const points = data.plans.reduce((n, p) => n + p.bytes.t.length, 0);
+      (options.json ? io.err : io.out)(`wrote ${options.html}: ${data.plans.length} plan(s), ${points} backup(s), 5 charts per plan${data.problems.length ? `; ${data.problems.length} problem(s) listed on the page` : ''}`);
+    }
+    for (const problem of data.problems) io.err(`! ${problem}`);
+    return 0;
+  } catch (err) {
+    io.err(`lifeboat report: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+export function registerReportCommand(program: Command): void {
+  withTargetOptions(
+    program
+      .command('report')
+      .description('a self-contained HTML page of charts over time: logical vs stored bytes, dedup ratio, backup durations, RPO compliance, drill RTO against the objective')
+      .option('--html <file>', 'write the page to this file')
+      .option('--plan <name>', 'only this plan'),
+  ).action(async (opts: ReportCommandOptions) => {
+    process.exitCode = await reportCommand(opts);
+  });
+}

@@ -1,0 +1,64 @@
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
+import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { InvalidInputError } from '../../lambdas/runtime/errors';
+import { type CostLine, environmentLines, planEstimate, type PlanEstimate } from './monthly-cost';
+import { planMeasures, scaledMeasures } from './plan-measures';
+import { type PriceTable } from './price-table';
+import { MONTH_DAYS, runsPerMonth } from './runs-per-month';
+
+/**
+ * `lifeboat estimate` without its I/O: the plans' estimates from their backups and a price table.
+ * A plan without a committed backup is listed as not measured, not priced at zero.
+ */
+export type EnvironmentEstimate = {
+  environment: string;
+  prices: { region: string; drRegion: string; date: string; file: string; sources: string[] };
+  monthDays: number;
+  /** Set when the plans were scaled to this many protected bytes (--protected-bytes). */
+  scaledToProtectedBytes?: number;
+  plans: PlanEstimate[];
+  notMeasured: { plan: string; reason: string }[];
+  environmentLines: CostLine[];
+};
+
+export type EstimateInput = {
+  environment: EnvironmentConfig;
+  /** The plan's backups, any order. */
+  listBackupsOfPlan(plan: string): Promise<readonly BackupRecord[]>;
+  prices: PriceTable;
+  pricesFile: string;
+  plan?: string;
+  protectedBytes?: number;
+  now: Date;
+};
+
+export async function environmentEstimate(input: EstimateInput): Promise<EnvironmentEstimate> {
+  const { environment, prices } = input;
+  const plans = input.plan === undefined ? environment.plans : environment.plans.filter((p) => p.name === input.plan);
+  if (plans.length === 0) {
+    throw new InvalidInputError(`--plan: environment ${environment.name} has no plan ${input.plan} (plans: ${environment.plans.map((p) => p.name).join(', ') || 'none'})`);
+  }
+  const estimates: PlanEstimate[] = [];
+  const notMeasured: EnvironmentEstimate['notMeasured'] = [];
+  for (const plan of plans) {
+    const backups = await input.listBackupsOfPlan(plan.name);
+    let measures;
+    try {
+      measures = planMeasures(plan.name, backups);
+    } catch (err) {
+      notMeasured.push({ plan: plan.name, reason: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
+    if (input.protectedBytes !== undefined) measures = scaledMeasures(measures, input.protectedBytes);
+    estimates.push(planEstimate(measures, runsPerMonth(plan.schedule, input.now), prices));
+  }
+  return {
+    environment: environment.name,
+    prices: { region: prices.region, drRegion: prices.drRegion, date: prices.date, file: input.pricesFile, sources: prices.sources },
+    monthDays: MONTH_DAYS,
+    ...(input.protectedBytes !== undefined ? { scaledToProtectedBytes: input.protectedBytes } : {}),
+    plans: estimates,
+    notMeasured,
+    environmentLines: environmentLines(prices),
+  };
+}

@@ -1,0 +1,82 @@
+import { type SourceType } from '../../lambdas/catalog/backup-record';
+import { type PlanMeasures } from './plan-measures';
+import { type PriceTable } from './price-table';
+import { runRequests, type RunRequests } from './workload-model';
+
+/**
+ * A plan's monthly cost: Lifeboat's, line by line, next to AWS Backup's for the same protected data
+ * (docs/COSTS.md has each formula). Amounts in dollars, unrounded: the screen rounds to cents.
+ */
+
+/** AWS bills storage and transfer per GB of 2^30 bytes. */
+export const GB = 2 ** 30;
+
+export type CostLine = { item: string; quantity: number; unit: string; dollars: number };
+
+export type PlanEstimate = {
+  plan: string;
+  runsPerMonth: number;
+  measures: PlanMeasures;
+  perRun: RunRequests;
+  lifeboat: CostLine[];
+  lifeboatTotal: number;
+  awsBackup: CostLine[];
+  awsBackupTotal: number;
+};
+
+const sum = (lines: readonly CostLine[]) => lines.reduce((s, l) => s + l.dollars, 0);
+
+export function lifeboatLines(m: PlanMeasures, runs: number, perRun: RunRequests, p: PriceTable): CostLine[] {
+  const puts = runs * (perRun.vaultPuts + perRun.replicationCopies + perRun.vaultLists + perRun.sourceLists);
+  const gets = runs * (perRun.vaultGets + perRun.replicationCopies + perRun.sourceGets);
+  const gbSeconds = runs * perRun.lambdaGBSeconds;
+  const invocations = runs * perRun.lambdaInvocations;
+  const transitions = runs * perRun.stateTransitions;
+  const kms = runs * perRun.kmsRequests;
+  const readUnits = runs * perRun.dynamoDbReadUnits;
+  const crossRegionGB = (runs * perRun.crossRegionBytes) / GB;
+  return [
+    { item: `S3 Standard, primary vault (${p.region})`, quantity: m.storedBytes / GB, unit: 'GB-month', dollars: (m.storedBytes / GB) * p.s3.standardPerGBMonth },
+    { item: `S3 Standard, DR vault (${p.drRegion})`, quantity: m.replicatedBytes / GB, unit: 'GB-month', dollars: (m.replicatedBytes / GB) * p.s3.drStandardPerGBMonth },
+    { item: 'S3 PUT, COPY, LIST requests', quantity: puts, unit: 'requests', dollars: (puts / 1000) * p.s3.putCopyPostListPer1000 },
+    { item: 'S3 GET requests', quantity: gets, unit: 'requests', dollars: (gets / 1000) * p.s3.getSelectPer1000 },
+    { item: 'DynamoDB source reads', quantity: readUnits, unit: 'read units', dollars: (readUnits / 1e6) * p.dynamodb.onDemandReadUnitsPerMillion },
+    {
+      item: 'Lambda (arm64)',
+      quantity: gbSeconds,
+      unit: 'GB-seconds',
+      dollars: gbSeconds * p.lambda.arm64PerGBSecond + (invocations / 1e6) * p.lambda.requestsPerMillion,
+    },
+    { item: 'Step Functions (Standard)', quantity: transitions, unit: 'transitions', dollars: (transitions / 1000) * p.stepFunctions.standardPerThousandTransitions },
+    { item: `Transfer ${p.region} → ${p.drRegion}`, quantity: crossRegionGB, unit: 'GB', dollars: crossRegionGB * p.transfer.crossRegionPerGB },
+    { item: 'KMS requests', quantity: kms, unit: 'requests', dollars: (kms / 10_000) * p.kms.requestsPer10000 },
+  ];
+}
+
+const TYPE_NAMES: Record<SourceType, string> = { s3: 'S3', dynamodb: 'DynamoDB', filesystem: 'EFS' };
+
+export function awsBackupLines(m: PlanMeasures, runs: number, p: PriceTable): CostLine[] {
+  const lines: CostLine[] = [];
+  let copyGB = 0;
+  for (const [type, a] of Object.entries(m.awsBackup) as [SourceType, NonNullable<PlanMeasures['awsBackup'][SourceType]>][]) {
+    const warmGB = a.warmBytes / GB;
+    const price = p.awsBackup.warmPerGBMonth[type];
+    lines.push({ item: `AWS Backup warm storage, ${TYPE_NAMES[type]} (${p.region})`, quantity: warmGB, unit: 'GB-month', dollars: warmGB * price });
+    lines.push({ item: `AWS Backup copy, ${TYPE_NAMES[type]} (${p.drRegion})`, quantity: warmGB, unit: 'GB-month', dollars: warmGB * price });
+    copyGB += (runs * a.copyBytesPerRun) / GB;
+  }
+  lines.push({ item: `AWS Backup cross-region copy transfer`, quantity: copyGB, unit: 'GB', dollars: copyGB * p.awsBackup.crossRegionTransferPerGB });
+  return lines;
+}
+
+export function planEstimate(m: PlanMeasures, runs: number, prices: PriceTable): PlanEstimate {
+  const perRun = runRequests(m.typicalRun);
+  const lifeboat = lifeboatLines(m, runs, perRun, prices);
+  const awsBackup = awsBackupLines(m, runs, prices);
+  return { plan: m.plan, runsPerMonth: runs, measures: m, perRun, lifeboat, lifeboatTotal: sum(lifeboat), awsBackup, awsBackupTotal: sum(awsBackup) };
+}
+
+/** What an environment pays whatever its plans: the two vault KMS keys (primary and DR). */
+export function environmentLines(p: PriceTable): CostLine[] {
+  return [{ item: 'KMS keys (primary and DR vault)', quantity: 2, unit: 'key-months', dollars: 2 * p.kms.perKeyMonth }];
+}

@@ -1,0 +1,177 @@
+import { type BackupRecord, type SourceType } from '../../lambdas/catalog/backup-record';
+
+/**
+ * What the catalog measured of one plan, reduced to the figures an estimate prices (docs/COSTS.md,
+ * "Measured figures"). No I/O: built from the plan's backup records, so the arithmetic is tested on
+ * a fixed fixture.
+ *
+ * A "typical run" is the mean over the plan's committed backups except the oldest when there are two
+ * or more: the first backup of a plan reads and stores everything, the runs after it are what a
+ * month of the schedule repeats.
+ */
+
+/** The figures of one backup run (or the mean of several). */
+export type RunMeasures = {
+  /** Entries of the backup (all sources). */
+  entries: number;
+  /** Logical bytes (what a restore writes). */
+  bytes: number;
+  /** Bytes read from the sources: entries whose change token did not change are not read. */
+  bytesScanned: number;
+  /** Bytes the run added to the vault, compressed and encrypted. */
+  bytesStored: number;
+  shards: number;
+  sources: number;
+  /** Wall time of the backup, start to commit (catalog startedAt → endedAt). */
+  durationSeconds: number;
+  /** Objects of S3 sources, and how many of them were read (the rest reused by change token). */
+  s3Entries: number;
+  s3EntriesRead: number;
+  /** Bytes scanned from DynamoDB tables (a Scan reads every item, each run). */
+  dynamoDbBytesScanned: number;
+};
+
+/** What AWS Backup would hold for one source type of the plan (docs/COSTS.md, "AWS Backup"). */
+export type AwsBackupMeasures = {
+  /** Warm storage: the newest backup in full plus, per earlier retained backup, what it changed (S3, files) or its whole size (DynamoDB backups are full). */
+  warmBytes: number;
+  /** Bytes one run copies to the DR region: the typical run's changed bytes (S3, files) or the table's size (DynamoDB). */
+  copyBytesPerRun: number;
+};
+
+export type PlanMeasures = {
+  plan: string;
+  committedBackups: number;
+  /** The protected data: the newest committed backup's logical bytes. */
+  protectedBytes: number;
+  /** Σ bytesStored of the committed backups: the primary vault's share of this plan. */
+  storedBytes: number;
+  /** Σ bytesStored of the committed backups whose DR copy is COMMITTED: the DR vault's share. */
+  replicatedBytes: number;
+  /** Newest committed backup's logical bytes ÷ the bytes stored for all retained backups (dedup and compression together). */
+  storedRatio?: number;
+  typicalRun: RunMeasures;
+  /** How many committed backups the typical run is the mean of. */
+  typicalOf: number;
+  awsBackup: Partial<Record<SourceType, AwsBackupMeasures>>;
+};
+
+export class NoCommittedBackupError extends Error {
+  override readonly name = 'NoCommittedBackupError';
+  constructor(readonly plan: string) {
+    super(`plan ${plan} has no committed backup in the catalog: nothing was measured; run \`lifeboat backup --plan ${plan}\` first (or give --protected-bytes with a measured plan)`);
+  }
+}
+
+const seconds = (b: BackupRecord) => (b.endedAt ? Math.max(0, (Date.parse(b.endedAt) - Date.parse(b.startedAt)) / 1000) : 0);
+
+function runOf(b: BackupRecord): RunMeasures {
+  const t = b.totals ?? { entries: 0, bytes: 0, bytesScanned: 0, bytesStored: 0 };
+  let s3Entries = 0;
+  let s3EntriesRead = 0;
+  let dynamoDbBytesScanned = 0;
+  for (const s of b.sources) {
+    if (s.type === 's3') {
+      s3Entries += s.entries;
+      // Entries read: in proportion to the bytes read (the record counts bytes, not entries, read).
+      s3EntriesRead += s.bytes > 0 ? Math.round((s.entries * s.bytesScanned) / s.bytes) : 0;
+    } else if (s.type === 'dynamodb') dynamoDbBytesScanned += s.bytesScanned;
+  }
+  return {
+    entries: t.entries,
+    bytes: t.bytes,
+    bytesScanned: t.bytesScanned,
+    bytesStored: t.bytesStored,
+    shards: b.shardCount,
+    sources: Math.max(b.sources.length, b.sourceNames.length),
+    durationSeconds: seconds(b),
+    s3Entries,
+    s3EntriesRead,
+    dynamoDbBytesScanned,
+  };
+}
+
+function meanRun(runs: readonly RunMeasures[]): RunMeasures {
+  const keys = Object.keys(runs[0] ?? {}) as (keyof RunMeasures)[];
+  const mean = {} as RunMeasures;
+  for (const key of keys) mean[key] = runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
+  return mean;
+}
+
+function awsBackupOf(committed: readonly BackupRecord[], steady: readonly BackupRecord[]): PlanMeasures['awsBackup'] {
+  const measures: PlanMeasures['awsBackup'] = {};
+  const [newest, ...older] = committed;
+  if (!newest) return measures;
+  for (const type of ['s3', 'dynamodb', 'filesystem'] as const) {
+    const bytesOf = (b: BackupRecord, field: 'bytes' | 'bytesScanned') => b.sources.filter((s) => s.type === type).reduce((sum, s) => sum + s[field], 0);
+    if (!newest.sources.some((s) => s.type === type)) continue;
+    const full = type === 'dynamodb';
+    const perRun = steady.map((b) => bytesOf(b, full ? 'bytes' : 'bytesScanned'));
+    measures[type] = {
+      warmBytes: bytesOf(newest, 'bytes') + older.reduce((sum, b) => sum + bytesOf(b, full ? 'bytes' : 'bytesScanned'), 0),
+      copyBytesPerRun: perRun.reduce((a, b) => a + b, 0) / Math.max(1, perRun.length),
+    };
+  }
+  return measures;
+}
+
+/** The measures of a plan from its backups (any order; RUNNING and FAILED runs are not counted). */
+export function planMeasures(plan: string, backups: readonly BackupRecord[]): PlanMeasures {
+  const committed = backups.filter((b) => b.status === 'COMMITTED').sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  const newest = committed[0];
+  if (!newest) throw new NoCommittedBackupError(plan);
+  const steady = committed.length > 1 ? committed.slice(0, -1) : committed;
+  let storedBytes = 0;
+  let replicatedBytes = 0;
+  for (const b of committed) {
+    storedBytes += b.totals?.bytesStored ?? 0;
+    if (b.copies?.dr === 'COMMITTED') replicatedBytes += b.totals?.bytesStored ?? 0;
+  }
+  const protectedBytes = newest.totals?.bytes ?? 0;
+  return {
+    plan,
+    committedBackups: committed.length,
+    protectedBytes,
+    storedBytes,
+    replicatedBytes,
+    ...(storedBytes > 0 ? { storedRatio: protectedBytes / storedBytes } : {}),
+    typicalRun: meanRun(steady.map(runOf)),
+    typicalOf: steady.length,
+    awsBackup: awsBackupOf(committed, steady),
+  };
+}
+
+/**
+ * The plan's measures at another size of protected data: every byte and entry figure multiplied by
+ * `protectedBytes ÷ measured protectedBytes`, so the measured dedup, compression and change rates
+ * carry over. The shard count becomes the scaled bytes read ÷ 64 MiB (the S3 planner's bytes per
+ * shard), at least the measured count; a shard's wall time stays as measured.
+ */
+export const SCALED_BYTES_PER_SHARD = 64 * 1024 * 1024;
+
+export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMeasures {
+  if (m.protectedBytes <= 0) throw new NoCommittedBackupError(m.plan);
+  const k = protectedBytes / m.protectedBytes;
+  const r = m.typicalRun;
+  const awsBackup: PlanMeasures['awsBackup'] = {};
+  for (const [type, a] of Object.entries(m.awsBackup) as [SourceType, AwsBackupMeasures][]) awsBackup[type] = { warmBytes: a.warmBytes * k, copyBytesPerRun: a.copyBytesPerRun * k };
+  return {
+    ...m,
+    protectedBytes,
+    storedBytes: m.storedBytes * k,
+    replicatedBytes: m.replicatedBytes * k,
+    typicalRun: {
+      ...r,
+      entries: r.entries * k,
+      bytes: r.bytes * k,
+      bytesScanned: r.bytesScanned * k,
+      bytesStored: r.bytesStored * k,
+      // The planner splits by bytes per shard (64 MiB for S3); a small measured plan's count is set by its concurrency instead, so it does not scale.
+      shards: Math.max(r.shards, Math.ceil((r.bytesScanned * k) / SCALED_BYTES_PER_SHARD)),
+      s3Entries: r.s3Entries * k,
+      s3EntriesRead: r.s3EntriesRead * k,
+      dynamoDbBytesScanned: r.dynamoDbBytesScanned * k,
+    },
+    awsBackup,
+  };
+}

@@ -1,0 +1,108 @@
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+
+/**
+ * What `lifeboat report --html` draws, computed from the catalogs (no I/O, unit-tested): per plan,
+ * five series over time, each a list of points in time order. The renderer embeds this object as
+ * JSON and the page draws one chart per series set, so a chart has exactly the points listed here.
+ *
+ * - bytes: per committed backup, its logical bytes and the plan's stored bytes so far (Σ bytesStored
+ *   of the committed backups up to it);
+ * - dedup: the plan's logical ÷ stored bytes so far (as `lifeboat status` computes it for the vault);
+ * - durations: every backup that ended (committed or failed), start to end, in seconds;
+ * - rpo: per committed backup, how long the plan had been without a newer committed backup when it
+ *   started (the gap since the previous one; none for the first) against the RPO objective, and at
+ *   the report's time the age of the newest: the points where the gap exceeds the objective are the
+ *   times the RPO was missed;
+ * - drills: per drill that measured an RTO, the RTO against the objective.
+ */
+
+/** Unix seconds (what uPlot's time axis takes). */
+export type Time = number;
+
+export type PlanReport = {
+  plan: string;
+  rpoSeconds: number;
+  rtoSeconds: number;
+  bytes: { t: Time[]; logical: number[]; stored: number[] };
+  dedup: { t: Time[]; ratio: number[] };
+  durations: { t: Time[]; seconds: number[]; status: ('COMMITTED' | 'FAILED')[] };
+  rpo: { t: Time[]; gapSeconds: number[]; objectiveSeconds: number[]; met: boolean[] };
+  drills: { t: Time[]; rtoSeconds: number[]; objectiveSeconds: number[]; verdict: string[] };
+};
+
+export type ReportData = {
+  environment: string;
+  generatedAt: string;
+  plans: PlanReport[];
+  /** What could not be read (a catalog of one region), in words. */
+  problems: string[];
+};
+
+const unix = (iso: string): Time => Math.floor(Date.parse(iso) / 1000);
+
+export type PlanReportInput = {
+  plan: Pick<ProtectionPlanConfig, 'name' | 'objectives'>;
+  /** The plan's backups, any order. */
+  backups: readonly BackupRecord[];
+  /** The plan's drills from both regions, any order. */
+  drills: readonly DrillRecord[];
+  now: Date;
+};
+
+export function planReport({ plan, backups, drills, now }: PlanReportInput): PlanReport {
+  const rpoSeconds = plan.objectives.rpoMinutes * 60;
+  const rtoSeconds = plan.objectives.rtoMinutes * 60;
+  const byStart = [...backups].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const committed = byStart.filter((b) => b.status === 'COMMITTED');
+  const report: PlanReport = {
+    plan: plan.name,
+    rpoSeconds,
+    rtoSeconds,
+    bytes: { t: [], logical: [], stored: [] },
+    dedup: { t: [], ratio: [] },
+    durations: { t: [], seconds: [], status: [] },
+    rpo: { t: [], gapSeconds: [], objectiveSeconds: [], met: [] },
+    drills: { t: [], rtoSeconds: [], objectiveSeconds: [], verdict: [] },
+  };
+  let logicalSoFar = 0;
+  let storedSoFar = 0;
+  let previous: BackupRecord | undefined;
+  for (const b of committed) {
+    const t = unix(b.startedAt);
+    logicalSoFar += b.totals?.bytes ?? 0;
+    storedSoFar += b.totals?.bytesStored ?? 0;
+    report.bytes.t.push(t);
+    report.bytes.logical.push(b.totals?.bytes ?? 0);
+    report.bytes.stored.push(storedSoFar);
+    if (storedSoFar > 0) {
+      report.dedup.t.push(t);
+      report.dedup.ratio.push(logicalSoFar / storedSoFar);
+    }
+    if (previous) pushGap(report, t, t - unix(previous.startedAt), rpoSeconds);
+    previous = b;
+  }
+  if (previous) pushGap(report, Math.floor(now.getTime() / 1000), Math.max(0, Math.floor(now.getTime() / 1000) - unix(previous.startedAt)), rpoSeconds);
+  for (const b of byStart) {
+    if (b.status === 'RUNNING' || !b.endedAt) continue;
+    report.durations.t.push(unix(b.startedAt));
+    report.durations.seconds.push(Math.max(0, (Date.parse(b.endedAt) - Date.parse(b.startedAt)) / 1000));
+    report.durations.status.push(b.status);
+  }
+  for (const d of [...drills].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
+    if (!d.rto) continue;
+    report.drills.t.push(unix(d.startedAt));
+    report.drills.rtoSeconds.push(d.rto.seconds);
+    report.drills.objectiveSeconds.push(d.rto.objectiveSeconds);
+    report.drills.verdict.push(d.verdict);
+  }
+  return report;
+}
+
+function pushGap(report: PlanReport, t: Time, gapSeconds: number, rpoSeconds: number): void {
+  report.rpo.t.push(t);
+  report.rpo.gapSeconds.push(gapSeconds);
+  report.rpo.objectiveSeconds.push(rpoSeconds);
+  report.rpo.met.push(gapSeconds <= rpoSeconds);
+}

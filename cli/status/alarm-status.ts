@@ -1,0 +1,54 @@
+import { type CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
+import { describeError } from '../doctor/sdk-error';
+
+/**
+ * The CloudWatch alarms of an environment that are in ALARM, as `lifeboat status --aws` lists them:
+ * every metric and composite alarm whose name starts with the environment's prefix (`lifeboat-<env>-`),
+ * in both regions (the DR stack has its own). The local cloud emulates no CloudWatch: status says so.
+ */
+export type AlarmInAlarm = { name: string; region: string; since?: string; reason?: string };
+
+export type AlarmsStatus =
+  | { state: 'not-emulated'; note: string }
+  | { state: 'read'; prefix: string; regions: string[]; inAlarm: AlarmInAlarm[] }
+  | { state: 'unreadable'; prefix: string; note: string };
+
+export const ALARMS_NOT_EMULATED: AlarmsStatus = { state: 'not-emulated', note: 'not emulated on the local cloud (CloudWatch alarms exist in AWS: --aws)' };
+
+export async function awsAlarmsInAlarm(cloudWatchIn: (region: string) => Pick<CloudWatchClient, 'send'>, regions: readonly string[], prefix: string): Promise<AlarmsStatus> {
+  const inAlarm: AlarmInAlarm[] = [];
+  for (const region of regions) {
+    try {
+      const pages = paginateDescribeAlarms({ client: cloudWatchIn(region) as CloudWatchClient }, { AlarmNamePrefix: prefix, StateValue: 'ALARM', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
+      for await (const page of pages) {
+        for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+          inAlarm.push({
+            name: alarm.AlarmName ?? '(unnamed)',
+            region,
+            ...(alarm.StateUpdatedTimestamp ? { since: alarm.StateUpdatedTimestamp.toISOString() } : {}),
+            ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),
+          });
+        }
+      }
+    } catch (err) {
+      return { state: 'unreadable', prefix, note: `the CloudWatch alarms ${prefix}* in ${region} could not be read: ${describeError(err)}` };
+    }
+  }
+  return { state: 'read', prefix, regions: [...regions], inAlarm };
+}
+
+/** The screen's lines for the alarms. */
+export function alarmLines(alarms: AlarmsStatus): string[] {
+  switch (alarms.state) {
+    case 'not-emulated':
+      return [`Alarms in ALARM: ${alarms.note}`];
+    case 'unreadable':
+      return [`Alarms in ALARM: unknown (below)`];
+    case 'read':
+      if (alarms.inAlarm.length === 0) return [`Alarms in ALARM: none (${alarms.prefix}* in ${alarms.regions.join(', ')})`];
+      return [
+        `Alarms in ALARM (${alarms.inAlarm.length}, ${alarms.prefix}* in ${alarms.regions.join(', ')}):`,
+        ...alarms.inAlarm.map((a) => `  ✗ ${a.name} (${a.region})${a.since ? ` since ${a.since.slice(0, 16).replace('T', ' ')}Z` : ''}${a.reason ? `: ${a.reason}` : ''}`),
+      ];
+  }
+}

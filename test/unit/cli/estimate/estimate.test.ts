@@ -1,0 +1,175 @@
+import { estimateCommand } from '../../../../cli/commands/estimate-command';
+import { parseByteSize, InvalidByteSizeError } from '../../../../cli/byte-size-option';
+import { type EnvironmentEstimate } from '../../../../cli/estimate/environment-estimate';
+import { GB, planEstimate } from '../../../../cli/estimate/monthly-cost';
+import { NoCommittedBackupError, planMeasures, scaledMeasures } from '../../../../cli/estimate/plan-measures';
+import { InvalidPriceTableError, loadPriceTable, priceTableFileFor, priceTableSchema, type PriceTable } from '../../../../cli/estimate/price-table';
+import { runsPerMonth } from '../../../../cli/estimate/runs-per-month';
+import { runRequests } from '../../../../cli/estimate/workload-model';
+import { type BackupRecord, type BackupSourceRecord } from '../../../../lambdas/catalog/backup-record';
+import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
+
+/**
+ * The estimate's arithmetic against a hand-computed example (docs/COSTS.md, "A worked example"): a
+ * plan with a full backup and an incremental one, a fixed price table, exact dollar figures.
+ */
+
+const GiB = 2 ** 30;
+const NOW = new Date('2026-11-30T12:00:00.000Z');
+
+const PRICES: PriceTable = priceTableSchema.parse({
+  region: 'us-east-1',
+  drRegion: 'us-west-2',
+  date: '2026-11',
+  currency: 'USD',
+  sources: ['https://aws.amazon.com/s3/pricing/'],
+  s3: { standardPerGBMonth: 0.023, drStandardPerGBMonth: 0.023, putCopyPostListPer1000: 0.005, getSelectPer1000: 0.0004 },
+  lambda: { arm64PerGBSecond: 0.0000133334, requestsPerMillion: 0.2 },
+  stepFunctions: { standardPerThousandTransitions: 0.025 },
+  kms: { perKeyMonth: 1, requestsPer10000: 0.03 },
+  dynamodb: { onDemandReadUnitsPerMillion: 0.125 },
+  transfer: { crossRegionPerGB: 0.02 },
+  awsBackup: { warmPerGBMonth: { s3: 0.05, dynamodb: 0.1, filesystem: 0.05 }, crossRegionTransferPerGB: 0.02 },
+});
+
+function source(type: 's3' | 'dynamodb', entries: number, bytes: number, bytesScanned: number): BackupSourceRecord {
+  return { name: `demo-${type}`, type, snapshotId: `snap-${type}`, rootHash: `root-${type}`, entries, bytes, bytesScanned, bytesNew: bytesScanned, bytesStored: 0, blobsNew: 0 };
+}
+
+function backup(backupId: string, startedAt: string, endedAt: string, shardCount: number, sources: BackupSourceRecord[], bytesStored: number): BackupRecord {
+  const sum = (f: 'entries' | 'bytes' | 'bytesScanned') => sources.reduce((s, x) => s + x[f], 0);
+  return {
+    backupId, plan: 'demo', environment: 'dev', sourceNames: sources.map((s) => s.name), sources, strategy: 'incremental', status: 'COMMITTED', startedAt, endedAt, shardCount,
+    totals: { entries: sum('entries'), bytes: sum('bytes'), bytesScanned: sum('bytesScanned'), bytesNew: sum('bytesScanned'), bytesStored, blobsNew: 0 },
+    copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+  };
+}
+
+// The first backup reads and stores everything; the second re-reads 1 of the 8 GiB of objects (and the whole table).
+const FULL = backup('20261128T060000Z-00000001', '2026-11-28T06:00:00.000Z', '2026-11-28T06:30:00.000Z', 4, [source('s3', 1000, 8 * GiB, 8 * GiB), source('dynamodb', 1000, GiB, GiB)], 3 * GiB);
+const INCREMENTAL = backup('20261129T060000Z-00000002', '2026-11-29T06:00:00.000Z', '2026-11-29T06:10:00.000Z', 2, [source('s3', 1000, 8 * GiB, GiB), source('dynamodb', 1000, GiB, GiB)], GiB);
+const FAILED: BackupRecord = { ...INCREMENTAL, backupId: '20261130T060000Z-00000003', startedAt: '2026-11-30T06:00:00.000Z', status: 'FAILED', totals: undefined };
+
+describe('the measures of a plan', () => {
+  it('protected, stored and replicated bytes from the committed backups; the typical run leaves the first out', () => {
+    const m = planMeasures('demo', [FULL, FAILED, INCREMENTAL]);
+    expect(m).toEqual(expect.objectContaining({ committedBackups: 2, protectedBytes: 9 * GiB, storedBytes: 4 * GiB, replicatedBytes: 4 * GiB, storedRatio: 2.25, typicalOf: 1 }));
+    expect(m.typicalRun).toEqual({ entries: 2000, bytes: 9 * GiB, bytesScanned: 2 * GiB, bytesStored: GiB, shards: 2, sources: 2, durationSeconds: 600, s3Entries: 1000, s3EntriesRead: 125, dynamoDbBytesScanned: GiB });
+    expect(m.awsBackup).toEqual({ s3: { warmBytes: 16 * GiB, copyBytesPerRun: GiB }, dynamodb: { warmBytes: 2 * GiB, copyBytesPerRun: GiB } });
+  });
+
+  it('a plan without a committed backup is not measured', () => {
+    expect(() => planMeasures('demo', [FAILED])).toThrow(NoCommittedBackupError);
+  });
+
+  it('scaling keeps the ratios: 10× the protected bytes is 10× every byte figure, a shard per 64 MiB read, the shard wall time as measured', () => {
+    const m = scaledMeasures(planMeasures('demo', [FULL, INCREMENTAL]), 90 * GiB);
+    expect(m).toEqual(expect.objectContaining({ protectedBytes: 90 * GiB, storedBytes: 40 * GiB, replicatedBytes: 40 * GiB, storedRatio: 2.25 }));
+    expect(m.typicalRun).toEqual(expect.objectContaining({ bytesStored: 10 * GiB, shards: 320, durationSeconds: 600, s3EntriesRead: 1250 }));
+    expect(m.awsBackup.s3).toEqual({ warmBytes: 160 * GiB, copyBytesPerRun: 10 * GiB });
+  });
+});
+
+describe('the monthly cost', () => {
+  it('a run\'s requests, invocations, GB-seconds, transitions and KMS calls follow the documented model', () => {
+    expect(runRequests(planMeasures('demo', [FULL, INCREMENTAL]).typicalRun)).toEqual({
+      vaultPuts: 72, // 64 packs + 2 index objects + 1 manifest page + 2 snapshots, + 2 parts + 1 shard plan
+      vaultGets: 8,
+      vaultLists: 3,
+      replicationCopies: 69,
+      sourceGets: 125,
+      sourceLists: 1,
+      dynamoDbReadUnits: 262_144,
+      lambdaInvocations: 7,
+      lambdaGBSeconds: 2 * 600 * 2 + 2 + 20.48, // shards × wall time × 2 GB; 4 small calls; 1 GiB at 50 MiB/s × 1 GB
+      stateTransitions: 10,
+      kmsRequests: 10,
+      crossRegionBytes: GiB,
+    });
+  });
+
+  it('30 daily runs of the example, priced: exact dollars per line and in total, next to AWS Backup', () => {
+    const e = planEstimate(planMeasures('demo', [FULL, INCREMENTAL]), 30, PRICES);
+    const cents = (lines: { item: string; dollars: number }[]) => lines.map((l) => [l.item, Number(l.dollars.toFixed(6))]);
+    expect(cents(e.lifeboat)).toEqual([
+      ['S3 Standard, primary vault (us-east-1)', 0.092], // 4 GB × $0.023
+      ['S3 Standard, DR vault (us-west-2)', 0.092],
+      ['S3 PUT, COPY, LIST requests', 0.02175], // 30 × (72 + 69 + 3 + 1) = 4,350 × $0.005/1000
+      ['S3 GET requests', 0.002424], // 30 × (8 + 69 + 125) = 6,060 × $0.0004/1000
+      ['DynamoDB source reads', 0.98304], // 30 × 262,144 RRU × $0.125/M
+      ['Lambda (arm64)', 0.969039], // 72,674.4 GB-s × $0.0000133334 + 210 calls × $0.2/M
+      ['Step Functions (Standard)', 0.0075], // 300 × $0.025/1000
+      ['Transfer us-east-1 → us-west-2', 0.6], // 30 GB × $0.02
+      ['KMS requests', 0.0009], // 300 × $0.03/10000
+    ]);
+    expect(e.lifeboatTotal).toBeCloseTo(2.76865284496, 10);
+    expect(cents(e.awsBackup)).toEqual([
+      ['AWS Backup warm storage, S3 (us-east-1)', 0.8], // (8 GB newest + 8 GB changed by the older) × $0.05
+      ['AWS Backup copy, S3 (us-west-2)', 0.8],
+      ['AWS Backup warm storage, DynamoDB (us-east-1)', 0.2], // 2 full backups of 1 GB × $0.10
+      ['AWS Backup copy, DynamoDB (us-west-2)', 0.2],
+      ['AWS Backup cross-region copy transfer', 1.2], // 30 × (1 + 1) GB × $0.02
+    ]);
+    expect(e.awsBackupTotal).toBeCloseTo(3.2, 10);
+    expect(e.lifeboat[0]?.quantity).toBe(4 * GiB / GB);
+  });
+
+  it('counts a schedule\'s runs over 30 days', () => {
+    expect(runsPerMonth('rate(1 day)', NOW)).toBe(30);
+    expect(runsPerMonth('cron(0 */6 * * ? *)', NOW)).toBe(120);
+    expect(runsPerMonth('cron(0 4 ? * SUN *)', NOW)).toBe(4); // Sundays 6, 13, 20 and 27 December
+  });
+});
+
+describe('the price table and sizes', () => {
+  it('the repository\'s table for us-east-1 parses; a region without one names --prices', () => {
+    expect(loadPriceTable(priceTableFileFor('us-east-1')).region).toBe('us-east-1');
+    expect(() => priceTableFileFor('eu-central-1')).toThrow(/no price table for region eu-central-1 .*--prices FILE/);
+    expect(() => loadPriceTable(SAMPLE_CONFIG_FILE)).toThrow(InvalidPriceTableError);
+  });
+
+  it('--protected-bytes takes binary and decimal units', () => {
+    expect(parseByteSize('10TiB', '--protected-bytes')).toBe(10 * 2 ** 40);
+    expect(parseByteSize('1.5 GiB', '--protected-bytes')).toBe(1.5 * GiB);
+    expect(parseByteSize('500GB', '--protected-bytes')).toBe(500e9);
+    expect(() => parseByteSize('10 terabytes', '--protected-bytes')).toThrow(InvalidByteSizeError);
+  });
+});
+
+describe('lifeboat estimate', () => {
+  const capture = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+  };
+  const options = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' };
+  const listBackupsOfPlan = async () => [FULL, INCREMENTAL];
+
+  it('prints each plan\'s lines and totals against AWS Backup; --json carries the same figures', async () => {
+    const text = capture();
+    expect(await estimateCommand(options, { io: text.io, listBackupsOfPlan, now: () => NOW })).toBe(0);
+    const screen = text.out.join('\n');
+    expect(screen).toMatch(/^Plan demo: 9\.0 GiB protected, 4\.0 GiB stored for 2 backup\(s\) \(logical ÷ stored 2\.25×\), 30 run\(s\) a month/m);
+    expect(screen).toMatch(/^ {2}total +\$2\.77$/m);
+    expect(screen).toMatch(/^ {2}total +\$3\.20$/m);
+    expect(screen).toContain('Lifeboat $2.77 a month against AWS Backup $3.20 (87%)');
+    const json = capture();
+    expect(await estimateCommand({ ...options, json: true, protectedBytes: '90GiB' }, { io: json.io, listBackupsOfPlan, now: () => NOW })).toBe(0);
+    const estimate = JSON.parse(json.out.join('\n')) as EnvironmentEstimate;
+    expect(estimate.scaledToProtectedBytes).toBe(90 * GiB);
+    expect(estimate.plans[0]?.lifeboat[0]).toEqual(expect.objectContaining({ quantity: 40, unit: 'GB-month' }));
+    expect(estimate.prices).toEqual(expect.objectContaining({ region: 'us-east-1', date: '2026-11' }));
+  });
+
+  it('an unknown plan or an unmeasured one is said; a bad size exits 1 naming the option', async () => {
+    const unknown = capture();
+    expect(await estimateCommand({ ...options, plan: 'nope' }, { io: unknown.io, listBackupsOfPlan, now: () => NOW })).toBe(1);
+    expect(unknown.err.join('\n')).toMatch(/--plan: environment dev has no plan nope \(plans: demo\)/);
+    const none = capture();
+    expect(await estimateCommand(options, { io: none.io, listBackupsOfPlan: async () => [], now: () => NOW })).toBe(0);
+    expect(none.out.join('\n')).toMatch(/Plan demo: not measured: plan demo has no committed backup/);
+    const bad = capture();
+    expect(await estimateCommand({ ...options, protectedBytes: 'lots' }, { io: bad.io, listBackupsOfPlan, now: () => NOW })).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/--protected-bytes must be a positive number of bytes/);
+  });
+});

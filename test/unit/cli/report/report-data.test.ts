@@ -1,0 +1,84 @@
+import { reportCommand } from '../../../../cli/commands/report-command';
+import { environmentReport, type ReportSources } from '../../../../cli/report/environment-report';
+import { planReport, type ReportData } from '../../../../cli/report/report-data';
+import { reportHtml, scriptSafeJson } from '../../../../cli/report/report-html';
+import { findEnvironment, loadLifeboatConfig } from '../../../../config/load-config';
+import { REPORT_BACKUPS, REPORT_DRILLS, REPORT_NOW } from '../../../support/report-records';
+import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
+
+/**
+ * `lifeboat report`: the charts' data from catalog records (what each point is), and the page that
+ * carries it (self-contained, the data embedded so no `</script>` in it can end its element).
+ * test/integration/cli/report-html.test.ts draws the page in a headless browser.
+ */
+
+const NOW = REPORT_NOW;
+const PLAN = { name: 'demo', objectives: { rpoMinutes: 1440, rtoMinutes: 60 } };
+const unix = (iso: string) => Date.parse(iso) / 1000;
+const BACKUPS = REPORT_BACKUPS;
+const DRILLS = REPORT_DRILLS;
+
+describe('the report\'s data', () => {
+  it('bytes and dedup: per committed backup its logical bytes and the stored bytes so far, in time order', () => {
+    const r = planReport({ plan: PLAN, backups: BACKUPS, drills: [], now: NOW });
+    const t = ['2026-11-27T00:00:00.000Z', '2026-11-28T00:30:00.000Z', '2026-11-29T06:00:00.000Z'].map(unix);
+    expect(r.bytes).toEqual({ t, logical: [4_000_000, 4_000_000, 4_000_000], stored: [1_800_000, 1_800_000, 2_000_000] });
+    expect(r.dedup.ratio).toEqual([4_000_000 / 1_800_000, 8_000_000 / 1_800_000, 6]);
+  });
+
+  it('durations: every backup that ended, failed ones too; a running one is not drawn', () => {
+    const r = planReport({ plan: PLAN, backups: BACKUPS, drills: [], now: NOW });
+    expect(r.durations).toEqual({ t: ['2026-11-27T00:00:00.000Z', '2026-11-28T00:00:00.000Z', '2026-11-28T00:30:00.000Z', '2026-11-29T06:00:00.000Z'].map(unix), seconds: [1200, 120, 600, 300], status: ['COMMITTED', 'FAILED', 'COMMITTED', 'COMMITTED'] });
+  });
+
+  it('RPO: the gap before each committed backup and the newest one\'s age now, against the objective', () => {
+    const r = planReport({ plan: PLAN, backups: BACKUPS, drills: [], now: NOW });
+    expect(r.rpo).toEqual({
+      t: [unix('2026-11-28T00:30:00.000Z'), unix('2026-11-29T06:00:00.000Z'), unix(NOW.toISOString())],
+      gapSeconds: [24.5 * 3600, 29.5 * 3600, 30 * 3600],
+      objectiveSeconds: [86_400, 86_400, 86_400],
+      met: [false, false, false],
+    });
+  });
+
+  it('drills: each one that measured an RTO, against the objective, in time order (a failed drill without an RTO is left out)', () => {
+    const r = planReport({ plan: PLAN, backups: BACKUPS, drills: DRILLS, now: NOW });
+    expect(r.drills).toEqual({ t: [unix('2026-11-29T10:15:00.000Z'), unix('2026-11-30T10:15:00.000Z')], rtoSeconds: [3900, 724], objectiveSeconds: [3600, 3600], verdict: ['OBJECTIVE_MISSED', 'PASSED'] });
+  });
+
+  it('a region whose drills cannot be read is listed as a problem; an unknown plan is refused', async () => {
+    const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+    const sources: ReportSources = {
+      environment,
+      listBackupsOfPlan: async () => BACKUPS,
+      listDrills: async (side) => {
+        if (side === 'dr') throw new Error('connect ECONNREFUSED 127.0.0.1:4569');
+        return DRILLS;
+      },
+    };
+    const data = await environmentReport(sources, NOW);
+    expect(data.problems).toEqual(["the dr region's drills could not be read and are not drawn: connect ECONNREFUSED 127.0.0.1:4569"]);
+    expect(data.plans.map((p) => p.drills.t.length)).toEqual([2]);
+    await expect(environmentReport(sources, NOW, 'nope')).rejects.toThrow('--plan: environment dev has no plan nope (plans: demo)');
+  });
+});
+
+describe('the page', () => {
+  const data: ReportData = { environment: 'dev', generatedAt: NOW.toISOString(), plans: [planReport({ plan: { ...PLAN, name: 'x</script><b>' }, backups: BACKUPS, drills: DRILLS, now: NOW })], problems: [] };
+
+  it('inlines uPlot and the data: no URL the browser would fetch, and a plan name cannot end the data element', () => {
+    const html = reportHtml(data);
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
+    expect(html).toContain('uPlot');
+    expect(html.match(/<\/script>/g)).toHaveLength(3);
+    const json = /<script type="application\/json" id="lifeboat-report-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+    expect(JSON.parse(json)).toEqual(data);
+    expect(scriptSafeJson('</script>')).toBe('"\\u003c/script>"');
+  });
+
+  it('the command needs --html or --json', async () => {
+    const err: string[] = [];
+    expect(await reportCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: { out: () => undefined, err: (l) => err.push(l) } })).toBe(1);
+    expect(err).toEqual(['lifeboat report: --html FILE: name the page to write (or --json for the data only)']);
+  });
+});
