@@ -3,8 +3,8 @@
  * systems. Most apps need only LifeboatProtection and LifeboatSource; the parts it is built from
  * are exported for apps that assemble their own.
  */
-export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions } from './constructs/lifeboat-protection';
-export { LifeboatSource, type S3BucketSourceOptions } from './constructs/lifeboat-source';
+export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions, type LifeboatMirrorCheckOptions } from './constructs/lifeboat-protection';
+export { LifeboatSource, type S3BucketSourceOptions, type MirrorOption } from './constructs/lifeboat-source';
 export { type LifeboatPlan, type LifeboatRetention, type LifeboatObjectives } from './constructs/lifeboat-plan';
 export { LifeboatVault, type LifeboatVaultProps, type LifeboatVaultReplicaProps } from './constructs/lifeboat-vault';
 export { BackupWorkflow, type BackupWorkflowProps } from './constructs/backup-workflow';
@@ -12,6 +12,8 @@ export { RestoreWorkflow, type RestoreWorkflowProps } from './constructs/restore
 export { CatalogRebuildWorkflow, type CatalogRebuildWorkflowProps } from './constructs/catalog-rebuild-workflow';
 export { ScrubWorkflow, type ScrubWorkflowProps, type ScrubSchedule } from './constructs/scrub-workflow';
 export { BackupSchedules, type BackupSchedulesProps } from './constructs/backup-schedules';
+export { SourceMirrors, type SourceMirrorsProps, type S3Mirror } from './constructs/source-mirrors';
+export { MirrorCheckWorkflow, type MirrorCheckWorkflowProps } from './constructs/mirror-check-workflow';
 export { CatalogTable, type CatalogTableProps } from './constructs/catalog-table';
 export { FileSystemMount, type FileSystemAccess } from './constructs/file-system-mount';
 export { type ReplicaVaultLocation } from './constructs/replica-vault-location';

@@ -36,6 +36,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       plans: env.plans.map((plan) => ({ ...plan, sources: plan.sources.map((source) => sourceOf(primary, source)) })),
       ...(env.fileSystem ? { fileSystem: env.fileSystem.efs } : {}),
       ...(env.scrub ? { scrub: env.scrub } : {}),
+      ...(env.mirrorCheck ? { mirrorCheck: env.mirrorCheck } : {}),
     });
     addOutputs(primary, dr, protection);
     for (const stack of [primary, dr]) Tags.of(stack).add('lifeboat:environment', env.name);
@@ -48,11 +49,14 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
 function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
   switch (source.type) {
     case 's3':
-      return LifeboatSource.s3Bucket(source.name, s3.Bucket.fromBucketName(scope, `Source-${source.name}`, source.bucket), { prefix: source.prefix });
+      return LifeboatSource.s3Bucket(source.name, s3.Bucket.fromBucketName(scope, `Source-${source.name}`, source.bucket), {
+        prefix: source.prefix,
+        ...(source.mirror !== undefined ? { mirror: source.mirror } : {}),
+      });
     case 'dynamodb':
-      return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table));
+      return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table), source.mirror !== undefined ? { mirror: source.mirror } : {});
     case 'filesystem':
-      return LifeboatSource.fileSystem(source.name, source.path);
+      return LifeboatSource.fileSystem(source.name, source.path, source.mirror !== undefined ? { mirror: source.mirror } : {});
   }
 }
 

@@ -42,6 +42,8 @@ export type RuntimeConfig = {
    * compares restored copies with them. Absent in functions that do not read live sources across regions.
    */
   primaryRegion?: string;
+  /** `<prefix>-mirror-` (LIFEBOAT_MIRROR_BUCKET_PREFIX): a mirrored S3 source's mirror bucket is this plus its name; the functions that read mirrors have it. */
+  mirrorBucketPrefix?: string;
   /** Local executor only: the loopback endpoints of the local cloud. */
   localEndpoints?: LocalEndpoints;
   /** Local executor only: the key file that stands in for KMS. */
@@ -90,6 +92,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const mountPath = optional(env, 'LIFEBOAT_MOUNT_PATH');
   const drCatalogTable = optional(env, 'DR_CATALOG_TABLE');
   const primaryRegion = optional(env, 'LIFEBOAT_PRIMARY_REGION');
+  const mirrorBucketPrefix = optional(env, 'LIFEBOAT_MIRROR_BUCKET_PREFIX');
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const homeVault = optional(env, 'LIFEBOAT_HOME_VAULT') ?? 'primary';
   if (homeVault !== 'primary' && homeVault !== 'dr') throw new InvalidEnvironmentError('LIFEBOAT_HOME_VAULT', `"${homeVault}" is neither primary nor dr`);
@@ -113,5 +116,6 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     ...(fsRoot ? { fsRoot } : {}),
     ...(mountPath ? { mountPath } : {}),
     ...(primaryRegion ? { primaryRegion } : {}),
+    ...(mirrorBucketPrefix ? { mirrorBucketPrefix } : {}),
   };
 }

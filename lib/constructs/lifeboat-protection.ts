@@ -1,7 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
+import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_MIRROR_CHECK_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
 import { type LifeboatNames, lifeboatNames, maxPrefixLength, PREFIX_PATTERN } from '../lifeboat-names';
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { BackupSchedules } from './backup-schedules';
@@ -14,10 +14,13 @@ import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { LifeboatVault } from './lifeboat-vault';
+import { MirrorCheckWorkflow } from './mirror-check-workflow';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
+import { SourceMirrors } from './source-mirrors';
 import { validatePlans } from './validated-plans';
+import { mirrorOf } from '../../config/lifeboat-config';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
 
 /**
@@ -55,6 +58,20 @@ export type LifeboatScrubOptions = {
   readonly fraction?: number;
 };
 
+/** The scheduled mirror check (docs/ARCHITECTURE.md, "Mirrors"); only when a source has `mirror`. */
+export type LifeboatMirrorCheckOptions = {
+  /**
+   * When the check runs: an EventBridge Scheduler expression, in UTC.
+   * @default 'rate(15 minutes)' (lifeboat-defaults.ts, DEFAULT_MIRROR_CHECK_SCHEDULE)
+   */
+  readonly schedule?: string;
+  /**
+   * Entries per mirrored source each run compares (successive runs walk on through the source).
+   * @default 1000 (lambdas/mirror/mirror-defaults.ts, DEFAULT_MIRROR_SAMPLES)
+   */
+  readonly samples?: number;
+};
+
 export type LifeboatProtectionProps = {
   /** The region of the DR vault: every committed backup is copied there. Must differ from the stack's region. */
   readonly drRegion: string;
@@ -89,6 +106,11 @@ export type LifeboatProtectionProps = {
    * @default daily, a seventh of the objects per run
    */
   readonly scrub?: LifeboatScrubOptions;
+  /**
+   * The mirror check `<prefix>-mirror-check` (DR stack) and its schedule of the same name; made when a source has `mirror`.
+   * @default every 15 minutes, 1000 entries per source
+   */
+  readonly mirrorCheck?: LifeboatMirrorCheckOptions;
 };
 
 /**
@@ -131,6 +153,10 @@ export class LifeboatProtection extends Construct {
   readonly schedules: BackupSchedules;
   /** The EFS mount of the functions that touch files, when there is one. */
   readonly fileSystemMount?: FileSystemMount;
+  /** The native replication of the sources that have `mirror` (their mirror buckets in `drStack`). */
+  readonly mirrors?: SourceMirrors;
+  /** The mirror check (in `drStack`), when a source has `mirror`. */
+  readonly mirrorCheckWorkflow?: MirrorCheckWorkflow;
 
   constructor(scope: Construct, id: string, props: LifeboatProtectionProps) {
     super(scope, id);
@@ -149,6 +175,7 @@ export class LifeboatProtection extends Construct {
     // several protections can share one DR stack (and `Default`, our JSON-config app's id, adds nothing to logical ids).
     const drScope = new Construct(this.drStack, drScopeId(this, stack, this.drStack));
     const accessLogs = createAccessLogsBucket(this, 'AccessLogs', names.primaryAccessLogs);
+    const drAccessLogs = createAccessLogsBucket(drScope, 'AccessLogs', names.drAccessLogs);
     this.vault = new LifeboatVault(this, 'Vault', {
       bucketName: names.primaryVault,
       keyAlias: names.primaryVaultKeyAlias,
@@ -159,7 +186,7 @@ export class LifeboatProtection extends Construct {
         bucketName: names.drVault,
         // The restore workflow (primary region) opens the DR vault by this alias: no cross-region reference needed.
         keyAlias: names.drVaultKeyAlias,
-        accessLogsBucket: createAccessLogsBucket(drScope, 'AccessLogs', names.drAccessLogs),
+        accessLogsBucket: drAccessLogs,
       },
     });
     if (!this.vault.replica) throw new Error('LifeboatVault did not create the replica it was given.');
@@ -255,6 +282,29 @@ export class LifeboatProtection extends Construct {
       catalog: this.drCatalog.table,
       catalogKey: this.drCatalogKey,
     });
+    if (sources.some((s) => mirrorOf(s.config) !== undefined)) {
+      this.mirrors = new SourceMirrors(this, 'Mirrors', {
+        environmentName: this.environmentName,
+        sources,
+        drScope,
+        drRegion: props.drRegion,
+        mirrorBucketPrefix: names.mirrorBucketPrefix,
+        drKey: this.drVault.key,
+        drKeyAlias: names.drVaultKeyAlias,
+        drAccessLogs,
+        ...(fileSystem ? { fileSystem } : {}),
+      });
+      this.mirrorCheckWorkflow = new MirrorCheckWorkflow(drScope, 'MirrorCheck', {
+        environmentName: this.environmentName,
+        stateMachineName: names.mirrorCheckStateMachine,
+        plans: props.plans,
+        primaryRegion: stack.region,
+        mirrorBucketPrefix: names.mirrorBucketPrefix,
+        catalog: this.drCatalog.table,
+        catalogKey: this.drCatalogKey,
+        schedule: { expression: props.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, ...(props.mirrorCheck?.samples !== undefined ? { samples: props.mirrorCheck.samples } : {}) },
+      });
+    }
     this.schedules = new BackupSchedules(this, 'Schedules', {
       environmentName: this.environmentName,
       namePrefix: names.schedulePrefix,

@@ -9,6 +9,21 @@ export type S3BucketSourceOptions = {
    * @default '' — the whole bucket
    */
   readonly prefix?: string;
+  /**
+   * Keep a live copy in the DR region through S3 Replication (docs/ARCHITECTURE.md, "Mirrors"): the bucket
+   * `<prefix>-mirror-<source>`; `{ deleteMarkers: false }` keeps objects deleted from the source in the mirror.
+   * @default no mirror
+   */
+  readonly mirror?: boolean | { readonly deleteMarkers: boolean };
+};
+
+/** Options of a DynamoDB table or file-system source. */
+export type MirrorOption = {
+  /**
+   * Keep a live copy in the DR region: a global-table replica (tables), EFS replication (file systems).
+   * @default no mirror
+   */
+  readonly mirror?: boolean;
 };
 
 /**
@@ -21,20 +36,21 @@ export type S3BucketSourceOptions = {
 export class LifeboatSource {
   /** An S3 bucket, optionally only a key prefix of it. `name` is how the catalog and restore requests know the source. */
   static s3Bucket(name: string, bucket: s3.IBucket, options: S3BucketSourceOptions = {}): LifeboatSource {
-    return new LifeboatSource({ type: 's3', name, bucket: bucket.bucketName, prefix: options.prefix ?? '' }, { bucket });
+    const mirror = options.mirror === undefined ? {} : { mirror: typeof options.mirror === 'boolean' ? options.mirror : { deleteMarkers: options.mirror.deleteMarkers } };
+    return new LifeboatSource({ type: 's3', name, bucket: bucket.bucketName, prefix: options.prefix ?? '', ...mirror }, { bucket });
   }
 
   /** A DynamoDB table (items, keys, indexes and TTL; restore recreates the table from them). */
-  static dynamoDbTable(name: string, table: dynamodb.ITable): LifeboatSource {
-    return new LifeboatSource({ type: 'dynamodb', name, table: table.tableName }, { table });
+  static dynamoDbTable(name: string, table: dynamodb.ITable, options: MirrorOption = {}): LifeboatSource {
+    return new LifeboatSource({ type: 'dynamodb', name, table: table.tableName, ...(options.mirror !== undefined ? { mirror: options.mirror } : {}) }, { table });
   }
 
   /**
    * A directory, as the backup functions see it: in AWS a path under the EFS mount (LifeboatProtection's
    * `fileSystem.mountPath`), locally a directory of the local cloud's file-system root.
    */
-  static fileSystem(name: string, path: string): LifeboatSource {
-    return new LifeboatSource({ type: 'filesystem', name, path }, {});
+  static fileSystem(name: string, path: string, options: MirrorOption = {}): LifeboatSource {
+    return new LifeboatSource({ type: 'filesystem', name, path, ...(options.mirror !== undefined ? { mirror: options.mirror } : {}) }, {});
   }
 
   private constructor(
