@@ -37,10 +37,11 @@ export type CustomResourceEvent = {
   ResourceProperties: Record<string, unknown>;
 };
 
-/** The replication configuration as the SDK takes it. */
+/** The replication configuration as the SDK takes it, from CloudFormation's shape (a custom resource's properties, or a bucket's `Bucket` and `ReplicationConfiguration`). */
 export function replicationConfigurationOf(properties: unknown): { bucket: string; configuration: ReplicationConfiguration } {
   const { Bucket, ReplicationConfiguration: c } = bucketReplicationPropertiesSchema.parse(properties);
-  return { bucket: Bucket, configuration: { Role: c.Role, Rules: c.Rules } };
+  // CloudFormation spells the rule id `Id`, the S3 API `ID`.
+  return { bucket: Bucket, configuration: { Role: c.Role, Rules: c.Rules.map(({ Id, ...rule }) => ({ ID: Id, ...rule })) } };
 }
 
 function isNotFound(err: unknown): boolean {

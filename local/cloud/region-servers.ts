@@ -25,6 +25,8 @@ export type RegionServersOptions = {
   account: string;
   /** Fixed ports; 0 or absent picks a free one on the first start (later starts reuse it). */
   ports?: { s3?: number; dynamodb?: number };
+  /** S3 Replication (bucket-replication.ts): its middleware goes into every s3rver of the region. */
+  replication?: { middleware(region: string): S3rver.Middleware };
 };
 
 export type RegionEndpoints = { s3: string; dynamodb: string };
@@ -60,7 +62,7 @@ function closeServer(server: Server, close: (cb: (err?: Error | null) => void) =
   });
 }
 
-function createS3rver(directory: string, port: number): S3rver {
+function createS3rver(directory: string, port: number, replication: S3rver.Middleware | undefined): S3rver {
   const s3 = new S3rver({
     address: LOOPBACK,
     port,
@@ -85,6 +87,8 @@ function createS3rver(directory: string, port: number): S3rver {
   });
   // After it (unshift puts it first): s3rver ignores If-None-Match, which the vault's creation relies on.
   s3.middleware.splice(1, 0, conditionalPutMiddleware(s3.store));
+  // Outside s3rver's XML encoder, so a DeleteObjects result reaches it as the XML S3 answers.
+  if (replication) s3.middleware.splice(2, 0, replication);
   return s3;
 }
 
@@ -146,6 +150,11 @@ export class RegionServers {
     return this.running ? 'up' : 'stopped';
   }
 
+  /** The s3rver object store while the region is up (the replicator reads and writes objects through it). */
+  get s3Store(): S3rver.Store | undefined {
+    return this.running?.s3.store;
+  }
+
   get endpoints(): RegionEndpoints {
     return { s3: `http://${LOOPBACK}:${this.ports.s3}`, dynamodb: `http://${LOOPBACK}:${this.ports.dynamodb}` };
   }
@@ -183,7 +192,7 @@ export class RegionServers {
     mkdirSync(s3Dir, { recursive: true });
     mkdirSync(dynamoDir, { recursive: true });
 
-    const s3 = createS3rver(s3Dir, this.ports.s3);
+    const s3 = createS3rver(s3Dir, this.ports.s3, this.options.replication?.middleware(this.region));
     const s3Port = portOf(await s3.run());
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
     let dynamoPort: number;
