@@ -23,6 +23,8 @@ export const failoverRequestSchema = z
       .regex(/^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/, 'must be 1-20 lowercase letters, digits or dashes, starting and ending with a letter or digit')
       .default(DEFAULT_FAILOVER_TARGET_SUFFIX),
     overwrite: z.boolean({ error: 'must be true or false' }).default(false),
+    /** Use a mirrored source's mirror when its last check is within the plan's RPO (docs/ARCHITECTURE.md, "Mirrors"); false restores every source from the vault. */
+    useMirrors: z.boolean({ error: 'must be true or false' }).default(true),
   })
   .refine((r) => !(r.backupId !== undefined && r.at !== undefined), { message: 'give either backupId or at, not both', path: ['backupId'] });
 export type FailoverRequest = z.infer<typeof failoverRequestSchema>;
@@ -36,7 +38,7 @@ function describe(error: z.ZodError, raw: unknown): string {
   return error.issues
     .map((i) => {
       const field = i.path.length ? i.path.join('.') : '(input)';
-      if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix and overwrite`;
+      if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix, overwrite and useMirrors`;
       return i.code === 'invalid_type' && i.path.length > 0 && !given(raw, i.path[0]) ? `${field}: is required` : `${field}: ${i.message}`;
     })
     .join('; ');

@@ -244,6 +244,7 @@ export class LifeboatProtection extends Construct {
       catalogKey: this.drCatalogKey,
       stateMachineName: names.failoverStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
+      ...(sources.some((s) => mirrorOf(s.config) !== undefined) ? { mirrorBucketPrefix: names.mirrorBucketPrefix } : {}),
     });
     this.drCatalogRebuildWorkflow = new CatalogRebuildWorkflow(drScope, 'CatalogRebuild', {
       environmentName: this.environmentName,
