@@ -7,6 +7,7 @@ import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../config/load-config';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
+import { MirrorLog } from '../lambdas/mirror/mirror-log';
 import { ScrubLog } from '../lambdas/catalog/scrub-log';
 import { type KeyProvider } from '../vault';
 import { KeyFileKeyProvider } from '../vault';
@@ -44,6 +45,8 @@ export type EnvironmentAccess = {
   catalogIn(region: 'primary' | 'dr'): BackupCatalog;
   /** The scrub runs recorded in the same catalog table. */
   scrubLog: ScrubLog;
+  /** The mirrors' last checks in a region's catalog (the mirror check runs in, and writes, the DR region's). */
+  mirrorsIn(region: 'primary' | 'dr'): MirrorLog;
   openVault(side: 'primary' | 'dr'): Promise<Vault>;
 };
 
@@ -61,18 +64,21 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
   const documents = DynamoDBDocumentClient.from(dynamodb);
   const catalog = new BackupCatalog(documents, names.catalogTable);
   let drCatalog: BackupCatalog | undefined;
+  let drDocuments: DynamoDBDocumentClient | undefined;
+  const drDocumentClient = (): DynamoDBDocumentClient => {
+    drDocuments ??= DynamoDBDocumentClient.from(clients.drDynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.drRegion) : new DynamoDBClient({ region: environment.drRegion })));
+    return drDocuments;
+  };
   return {
     environment,
     catalog,
     catalogIn(region) {
       if (region === 'primary') return catalog;
       // Built on first use: a command that never reads the DR catalog makes no DR-region client.
-      if (!drCatalog) {
-        const drDynamodb = clients.drDynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.drRegion) : new DynamoDBClient({ region: environment.drRegion }));
-        drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDynamodb), names.catalogTable);
-      }
+      drCatalog ??= new BackupCatalog(drDocumentClient(), names.catalogTable);
       return drCatalog;
     },
+    mirrorsIn: (region) => new MirrorLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
     scrubLog: new ScrubLog(documents, names.catalogTable),
     async openVault(side) {
       let provider: KeyProvider;
