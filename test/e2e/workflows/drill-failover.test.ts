@@ -139,7 +139,7 @@ function fsPath(configured: string): string {
   return path.join(local.fsRoot, configured);
 }
 
-function run(role: 'primary' | 'dr', stateMachine: string, input: unknown, onEvent?: (event: HistoryEvent) => void): Promise<LocalExecutionResult> {
+function run(role: 'primary' | 'dr', stateMachine: string, input: unknown, onEvent?: (event: HistoryEvent) => void, workers = 2): Promise<LocalExecutionResult> {
   const stack = local.stacks.find((s) => s.role === role);
   if (!stack) throw new Error(`no ${role} stack`);
   return runLocalExecution({
@@ -148,7 +148,7 @@ function run(role: 'primary' | 'dr', stateMachine: string, input: unknown, onEve
     input,
     endpoints: local.endpoints,
     dataDir,
-    pool: local.lambdaPool(2),
+    pool: local.lambdaPool(workers),
     retryIntervalScale: 0.001,
     extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
     ...(onEvent ? { onEvent } : {}),
@@ -223,6 +223,9 @@ async function compareWithSources(report: { sources: { source: string; target: s
 // First: the last case of the next describe leaves a pack of the DR vault corrupt, which a later restore from it would meet.
 describe('the mirror of an S3 source (issue 12): replication, mirror check, failover to the mirror or the vault', () => {
   const SOURCE = 'lifeboat-dt-web-assets';
+  // Workers of their own: a warm restore function keeps the DR vault's index it opened, so a failover here would leave
+  // the other cases' failovers an index without the backups made after it.
+  const MIRROR_WORKERS = 1;
   let mirrorBucket: string;
   const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: SOURCE, Key: key, Body: body }));
   const keys = async (client: S3Client, bucket: string): Promise<string[]> => ((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'site/' }))).Contents ?? []).map((o) => o.Key ?? '');
@@ -234,7 +237,7 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
   const failOver = async (targetSuffix: string): Promise<FailoverReport> => {
     await stopRegion(dataDir, primaryRegion);
     try {
-      return output<FailoverReport>(await run('dr', names.failoverStateMachine, { plan: 'web', targetSuffix }));
+      return output<FailoverReport>(await run('dr', names.failoverStateMachine, { plan: 'web', targetSuffix }, undefined, MIRROR_WORKERS));
     } finally {
       await startRegion(dataDir, primaryRegion);
     }
@@ -254,7 +257,7 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
     await mirrorHolds(['site/a.txt', 'site/b.txt', 'site/dir/c.bin', 'site/e.txt']);
     expect(await compareBuckets(s3, { bucket: SOURCE, prefix: 'site/' }, { bucket: mirrorBucket, prefix: 'site/' }, drS3)).toEqual([]);
 
-    const check = output<MirrorCheckResult>(await run('dr', names.mirrorCheckStateMachine, { graceSeconds: 0 }));
+    const check = output<MirrorCheckResult>(await run('dr', names.mirrorCheckStateMachine, { graceSeconds: 0 }, undefined, MIRROR_WORKERS));
     expect(check.passed).toBe(true);
     expect(check.sources).toEqual([expect.objectContaining({ source: 'web-assets', mirror: `s3://${mirrorBucket}/site/`, passed: true, compared: 4, differences: 0 })]);
     expect(check.sources[0]?.lagSeconds).toBeLessThan(REPLICATION_DELAY_MS / 1000 + 1);
@@ -277,7 +280,7 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
     await sleep(REPLICATION_DELAY_MS + 300);
     expect(await keys(drS3, mirrorBucket)).toEqual(['site/a.txt', 'site/b.txt', 'site/dir/c.bin', 'site/e.txt']);
 
-    const result = await run('dr', names.mirrorCheckStateMachine, { graceSeconds: 0 });
+    const result = await run('dr', names.mirrorCheckStateMachine, { graceSeconds: 0 }, undefined, MIRROR_WORKERS);
     expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'MirrorCheckFailed' });
     expect(result.cause).toMatch(
       new RegExp(
