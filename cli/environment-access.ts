@@ -7,6 +7,7 @@ import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../config/load-config';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
+import { MirrorLog } from '../lambdas/mirror/mirror-log';
 import { ScrubLog } from '../lambdas/catalog/scrub-log';
 import { ApprovalLog } from '../lambdas/approval/approval-log';
 import { type KeyProvider } from '../vault';
@@ -47,6 +48,8 @@ export type EnvironmentAccess = {
   scrubLog: ScrubLog;
   /** The approvals of either region's catalog: an overwrite restore asks in its region's, a failover in the DR region's. */
   approvalsIn(region: 'primary' | 'dr'): ApprovalLog;
+  /** The mirrors' last checks in a region's catalog (the mirror check runs in, and writes, the DR region's). */
+  mirrorsIn(region: 'primary' | 'dr'): MirrorLog;
   openVault(side: 'primary' | 'dr'): Promise<Vault>;
 };
 
@@ -81,6 +84,7 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
       return drCatalog;
     },
     approvalsIn: (region) => new ApprovalLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
+    mirrorsIn: (region) => new MirrorLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
     scrubLog: new ScrubLog(documents, names.catalogTable),
     async openVault(side) {
       let provider: KeyProvider;

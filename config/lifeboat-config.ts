@@ -46,12 +46,19 @@ export const s3BucketSourceSchema = z.strictObject({
    * and every S3 call (ExpectedBucketOwner) name it, so a bucket of that name in any other account is refused.
    */
   account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  /**
+   * A live copy in the DR region through S3 Replication (docs/ARCHITECTURE.md, "Mirrors"): `true`, or
+   * `{ deleteMarkers: false }` to keep objects deleted from the source in the mirror.
+   */
+  mirror: z.union([z.boolean(), z.strictObject({ deleteMarkers: z.boolean().default(true) })]).optional(),
 });
 
 export const dynamoDbTableSourceSchema = z.strictObject({
   type: z.literal('dynamodb'),
   name: resourceName,
   table: z.string().min(3).max(255),
+  /** A live copy in the DR region: a global-table replica there (docs/ARCHITECTURE.md, "Mirrors"). */
+  mirror: z.boolean().optional(),
 });
 
 export const fileSystemSourceSchema = z.strictObject({
@@ -64,6 +71,8 @@ export const fileSystemSourceSchema = z.strictObject({
     .refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), {
       message: 'must not contain "." or ".." segments (the kernel resolves ".." through symlinks, and locally ".." could leave the fs/ root); give the plain absolute path',
     }),
+  /** A live copy in the DR region: EFS replication of the environment's file system (docs/ARCHITECTURE.md, "Mirrors"). */
+  mirror: z.boolean().optional(),
 });
 
 export const sourceSchema = z.discriminatedUnion('type', [s3BucketSourceSchema, dynamoDbTableSourceSchema, fileSystemSourceSchema]);
@@ -144,6 +153,23 @@ export const drillSchema = z.strictObject({
   samples: z.number().int().min(0).max(10_000).default(10),
 });
 export type DrillConfig = z.infer<typeof drillSchema>;
+
+/**
+ * The mirror check `<prefix>-mirror-check` (DR region): when it runs and how many entries per mirrored
+ * source it compares each run (successive runs walk on from where the last one stopped).
+ */
+export const mirrorCheckSchema = z.strictObject({
+  schedule: scheduleExpression.optional(),
+  samples: z.number().int().min(1).max(100_000).optional(),
+});
+export type MirrorCheckConfig = z.infer<typeof mirrorCheckSchema>;
+
+/** Whether a source is mirrored, and whether deletions reach its mirror (S3 only; the others always follow the source). */
+export function mirrorOf(source: { type: string; mirror?: boolean | { deleteMarkers: boolean } | undefined }): { deleteMarkers: boolean } | undefined {
+  const m = source.mirror;
+  if (m === undefined || m === false) return undefined;
+  return m === true ? { deleteMarkers: true } : { deleteMarkers: m.deleteMarkers };
+}
 
 export const protectionPlanSchema = z.strictObject({
   name: resourceName,
@@ -254,6 +280,8 @@ export const environmentSchema = z
       })
       .optional(),
     /** The scheduled scrub of both vaults (docs/RUNBOOKS.md, "Scrub"); absent: daily, a seventh of the objects per run. */
+    /** The scheduled check of the sources' mirrors; only used when a source has `mirror`. */
+    mirrorCheck: mirrorCheckSchema.optional(),
     scrub: z
       .strictObject({
         schedule: scheduleExpression.optional(),

@@ -3,10 +3,10 @@
  * systems. Most apps need only LifeboatProtection and LifeboatSource; the parts it is built from
  * are exported for apps that assemble their own.
  */
-export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions, type LifeboatPruneOptions, type LifeboatNotifications } from './constructs/lifeboat-protection';
+export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions, type LifeboatPruneOptions, type LifeboatNotifications, type LifeboatMirrorCheckOptions } from './constructs/lifeboat-protection';
 export { LifeboatOperations, type LifeboatOperationsProps } from './constructs/lifeboat-operations';
 export { OperationsAlerts, type OperationsAlertsProps } from './constructs/operations-alerts';
-export { LifeboatSource, type S3BucketSourceOptions } from './constructs/lifeboat-source';
+export { LifeboatSource, type S3BucketSourceOptions, type MirrorOption } from './constructs/lifeboat-source';
 export { type LifeboatPlan, type LifeboatRetention, type LifeboatObjectives } from './constructs/lifeboat-plan';
 export { LifeboatVault, type LifeboatVaultProps, type LifeboatVaultReplicaProps } from './constructs/lifeboat-vault';
 export { BackupWorkflow, type BackupWorkflowProps } from './constructs/backup-workflow';
@@ -15,6 +15,8 @@ export { CatalogRebuildWorkflow, type CatalogRebuildWorkflowProps } from './cons
 export { ScrubWorkflow, type ScrubWorkflowProps, type ScrubSchedule } from './constructs/scrub-workflow';
 export { PruneWorkflow, type PruneWorkflowProps, type PruneSchedule } from './constructs/prune-workflow';
 export { BackupSchedules, type BackupSchedulesProps } from './constructs/backup-schedules';
+export { SourceMirrors, type SourceMirrorsProps, type S3Mirror } from './constructs/source-mirrors';
+export { MirrorCheckWorkflow, type MirrorCheckWorkflowProps } from './constructs/mirror-check-workflow';
 export { CatalogTable, type CatalogTableProps } from './constructs/catalog-table';
 export { FileSystemMount, type FileSystemAccess } from './constructs/file-system-mount';
 export { type ReplicaVaultLocation } from './constructs/replica-vault-location';

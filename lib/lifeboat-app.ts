@@ -41,6 +41,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       ...(env.security ? { security: env.security } : {}),
       ...(env.security?.approverRoleArn ? { approverRoleArn: env.security.approverRoleArn } : {}),
       ...(env.notifications ? { notifications: env.notifications } : {}),
+      ...(env.mirrorCheck ? { mirrorCheck: env.mirrorCheck } : {}),
     });
     addOutputs(primary, dr, protection);
     // CloudFormation's AWS::CloudWatch::Dashboard takes no Tags (cfn-lint E3002), though CDK's L1 would render them.
@@ -59,12 +60,12 @@ function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
         source.account !== undefined
           ? s3.Bucket.fromBucketAttributes(scope, `Source-${source.name}`, { bucketName: source.bucket, account: source.account })
           : s3.Bucket.fromBucketName(scope, `Source-${source.name}`, source.bucket),
-        { prefix: source.prefix },
+        { prefix: source.prefix, ...(source.mirror !== undefined ? { mirror: source.mirror } : {}) },
       );
     case 'dynamodb':
-      return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table));
+      return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table), source.mirror !== undefined ? { mirror: source.mirror } : {});
     case 'filesystem':
-      return LifeboatSource.fileSystem(source.name, source.path);
+      return LifeboatSource.fileSystem(source.name, source.path, source.mirror !== undefined ? { mirror: source.mirror } : {});
   }
 }
 

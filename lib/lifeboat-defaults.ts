@@ -60,6 +60,10 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   // Operations (lifeboat-operations.ts): one lease and one record; one byPlan query per plan.
   'release-failed-backup': { memorySize: 256, timeout: Duration.minutes(1) },
   'watch-backup-age': { memorySize: 256, timeout: Duration.minutes(2) },
+  // Lists a window of each mirrored source and its mirror (mirror-check.ts); a few catalog items.
+  'mirror-check': { memorySize: 512, timeout: Duration.minutes(5) },
+  // The custom resource that puts the replication configuration on a source bucket or file system: a few API calls.
+  'source-replication': { memorySize: 256, timeout: Duration.minutes(2) },
 };
 
 /**
@@ -68,6 +72,12 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
  * the restore half a day.
  */
 export const APPROVAL_TIMEOUT = Duration.hours(12);
+
+/** When the mirror check runs (EventBridge Scheduler, UTC): often enough that a failover finds a check well within a typical RPO. */
+export const DEFAULT_MIRROR_CHECK_SCHEDULE = 'rate(15 minutes)';
+
+/** S3 Replication Time Control's threshold: 99.99 % of objects within 15 minutes (the only value S3 accepts). */
+export const REPLICATION_TIME_MINUTES = 15;
 
 /** When the scrub runbook runs (EventBridge Scheduler, UTC): daily, so that at DEFAULT_SCRUB_FRACTION every object is read once a week. */
 export const DEFAULT_SCRUB_SCHEDULE = 'rate(1 day)';

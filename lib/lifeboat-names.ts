@@ -41,6 +41,11 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     drillTargetPrefix: `${prefix}-drill-`,
     /** The failover runbook (docs/RUNBOOKS.md, "Failover"), in the DR region only. */
     failoverStateMachine: `${prefix}-failover`,
+    /** A mirrored source's live copy in the DR region: `<prefix>-mirror-<source>` (docs/ARCHITECTURE.md, "Mirrors"). */
+    mirrorBucketPrefix: `${prefix}-mirror-`,
+    /** The mirror check (DR region) and its schedule of the same name. */
+    mirrorCheckStateMachine: `${prefix}-mirror-check`,
+    mirrorCheckSchedule: `${prefix}-mirror-check`,
     /** Alias of the DR catalog's KMS key: the Replicate step (primary region) writes the DR catalog through it. */
     drCatalogKeyAlias: `alias/${prefix}-dr-catalog`,
     /** Alias of the primary vault's KMS key: the CLI (`lifeboat verify --aws`) names the key by it. */

@@ -44,6 +44,8 @@ export async function openLocalEnvironment(options: {
   dataDir: string;
   /** Tests: the cloud stops when the test process exits. */
   exitWithParent?: boolean;
+  /** Delay of the local S3 Replication when this call starts the cloud (startLocalCloud's replicationDelayMs). */
+  replicationDelayMs?: number;
 }): Promise<LocalEnvironment> {
   const environment = findEnvironment(options.config, options.envName);
   const dataDir = path.resolve(options.dataDir);
@@ -57,6 +59,7 @@ export async function openLocalEnvironment(options: {
         regions: [environment.primaryRegion, environment.drRegion],
         account: environment.account,
         exitWithParent: options.exitWithParent ?? false,
+        ...(options.replicationDelayMs !== undefined ? { replicationDelayMs: options.replicationDelayMs } : {}),
       });
   await provisionFromTemplates(stacks, cloud.endpoints);
   const pools = new Map<number, LambdaWorkerPool>();

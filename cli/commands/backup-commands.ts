@@ -1,6 +1,8 @@
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { mirrorOf } from '../../config/lifeboat-config';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { type MirrorRecord } from '../../lambdas/mirror/mirror-record';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
@@ -71,6 +73,21 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       io.out(JSON.stringify(records, null, 2));
       return 0;
     }
+    // Each mirrored source's last check, from the DR catalog the mirror check writes (docs/ARCHITECTURE.md, "Mirrors").
+    const mirrored = access.environment.plans
+      .filter((p) => options.plan === undefined || p.name === options.plan)
+      .flatMap((p) => p.sources)
+      .filter((s) => mirrorOf(s) !== undefined && (options.source === undefined || s.name === options.source));
+    const mirrors: { source: string; check?: MirrorRecord; unreadable?: string }[] = [];
+    for (const source of mirrored) {
+      try {
+        const check = await access.mirrorsIn('dr').get(source.name);
+        mirrors.push({ source: source.name, ...(check ? { check } : {}) });
+      } catch (err) {
+        mirrors.push({ source: source.name, unreadable: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    for (const line of mirrorLines(mirrors, new Date())) io.out(line);
     if (records.length === 0) {
       io.out('No backups.');
       return 0;
@@ -88,6 +105,24 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     io.err(`lifeboat backups list: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+}
+
+/** One line per mirrored source: its mirror, the last check's verdict, lag and age. */
+function mirrorLines(mirrors: readonly { source: string; check?: MirrorRecord; unreadable?: string }[], now: Date): string[] {
+  if (mirrors.length === 0) return [];
+  const lines = [`${'MIRROR OF'.padEnd(16)}${'STATE'.padEnd(10)}${'LAG'.padEnd(10)}${'CHECKED'.padEnd(26)}MIRROR`];
+  for (const { source, check, unreadable } of mirrors) {
+    if (!check) {
+      lines.push(`${source.padEnd(16)}${(unreadable ? 'UNKNOWN' : 'UNCHECKED').padEnd(10)}${'-'.padEnd(10)}${'-'.padEnd(26)}${unreadable ? `the DR catalog could not be read: ${unreadable}` : 'no mirror check recorded yet'}`);
+      continue;
+    }
+    const lag = check.lagSeconds === null ? '?' : `${check.lagSeconds.toFixed(1)} s`;
+    const age = Math.max(0, Math.round((now.getTime() - Date.parse(check.checkedAt)) / 1000));
+    const why = check.passed ? '' : `  first difference: ${check.firstDifference ? `${check.firstDifference.key} (${check.firstDifference.reason})` : (check.note ?? '?')}`;
+    lines.push(`${source.padEnd(16)}${(check.passed ? 'EQUAL' : 'DIFFERS').padEnd(10)}${lag.padEnd(10)}${`${check.checkedAt} (${age} s ago)`.padEnd(26)}${check.mirror}${why}`);
+  }
+  lines.push('');
+  return lines;
 }
 
 export function registerBackupCommand(program: Command): void {

@@ -60,13 +60,16 @@ export function humanDuration(seconds: number): string {
 
 /** The report as a person reads it: a table of the sources, then RTO and RPO against the objectives. */
 export function formatFailoverReport(report: FailoverReport): string[] {
-  const table = new Table({ head: ['SOURCE', 'TARGET', 'ENTRIES', 'BYTES', 'RTO'], style: { head: [], border: [] }, colAligns: ['left', 'left', 'right', 'right', 'right'] });
-  for (const s of report.sources) table.push([s.source, s.target, String(s.entries), humanBytes(s.bytes), humanDuration(s.rtoSeconds)]);
+  const table = new Table({ head: ['SOURCE', 'FROM', 'TARGET', 'ENTRIES', 'BYTES', 'RTO'], style: { head: [], border: [] }, colAligns: ['left', 'left', 'left', 'right', 'right', 'right'] });
+  for (const s of report.sources) table.push([s.source, s.from ?? 'vault', s.target, s.from === 'mirror' ? '-' : String(s.entries), s.from === 'mirror' ? '-' : humanBytes(s.bytes), humanDuration(s.rtoSeconds)]);
   const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
   const { objectives: o } = report;
+  const mirrored = report.sources.filter((s) => s.from === 'mirror');
   return [
-    `Failover ${report.failoverId} of plan ${report.plan}: backup ${report.backup.backupId} (started ${report.backup.startedAt}), from the DR vault`,
+    `Failover ${report.failoverId} of plan ${report.plan}: backup ${report.backup.backupId} (started ${report.backup.startedAt}), from the DR vault` +
+      (mirrored.length > 0 ? `; ${mirrored.map((s) => s.source).join(', ')} from ${mirrored.length === 1 ? 'its mirror' : 'their mirrors'}` : ''),
     table.toString(),
+    ...report.sources.filter((s) => s.reason !== undefined).map((s) => `${s.source}: ${s.from ?? 'vault'}, because ${s.reason ?? ''}`),
     `RTO ${humanDuration(report.rtoSeconds)} (objective ${o.rtoMinutes} min: ${verdict(o.rtoMet)})`,
     `RPO ${humanDuration(report.rpoSeconds)} (objective ${o.rpoMinutes} min: ${verdict(o.rpoMet)}): the data is as of ${report.backup.startedAt}`,
     'Point the applications at the targets above (docs/RUNBOOKS.md, "The primary region is down").',

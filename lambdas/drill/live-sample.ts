@@ -24,7 +24,7 @@ export type LiveSampleDeps = {
 export const DYNAMODB_NOT_SAMPLED = 'DynamoDB tables are not sampled: a live item carries no version, so an unchanged item cannot be told from a changed one; the restore was verified against the backup';
 
 /** Connection-level failures: the source's region (or its mount) cannot be reached from here, which a drill notes and does not fail on. */
-function unreachableReason(err: unknown): string | undefined {
+export function unreachableReason(err: unknown): string | undefined {
   // Not `instanceof Error`: Node's errors may come from another realm (jest's), and are still errors.
   if (typeof err !== 'object' || err === null || !('message' in err)) return undefined;
   const { name = 'Error', message = '', code = '' } = err as { name?: string; message?: string; code?: string };

@@ -15,8 +15,20 @@ export const restoredSourceSchema = z.object({
 });
 export type RestoredSource = Pick<RestoreReport, 'restoreId' | 'source' | 'targetDescription' | 'entries' | 'bytes' | 'durationMs'> & { target: { type: RestoreReport['target']['type'] } };
 
-/** One source of the failover: where it now is, what was restored, and how long its restore took. */
-export type FailoverSourceReport = { source: string; type: 's3' | 'dynamodb' | 'filesystem'; target: string; entries: number; bytes: number; rtoSeconds: number };
+/**
+ * One source of the failover: where it now is, what was restored, and how long its restore took; `from`
+ * says whether that is its mirror (nothing restored) or a restore from the DR vault, and `reason` why.
+ */
+export type FailoverSourceReport = {
+  source: string;
+  type: 's3' | 'dynamodb' | 'filesystem';
+  target: string;
+  entries: number;
+  bytes: number;
+  rtoSeconds: number;
+  from?: 'mirror' | 'vault';
+  reason?: string;
+};
 
 /** The failover runbook's result. */
 export type FailoverReport = {
@@ -28,7 +40,7 @@ export type FailoverReport = {
   sources: FailoverSourceReport[];
   /** From the failover's start to its report: how long the plan's data was unavailable, at least. */
   rtoSeconds: number;
-  /** The age of the restored data at the failover's start: what was lost, at most. */
+  /** The age of the data at the failover's start, the oldest source's (backup age, or a mirror's data age): what was lost, at most. */
   rpoSeconds: number;
   objectives: { rtoMinutes: number; rpoMinutes: number; rtoMet: boolean; rpoMet: boolean };
 };
@@ -61,9 +73,12 @@ export function failoverReport(
   const byId = new Map(restored.map((r) => [r.restoreId, r]));
   const unknown = restored.filter((r) => !failover.restores.some((s) => s.restoreId === r.restoreId)).map((r) => r.restoreId);
   if (unknown.length > 0) throw new FailoverReportMismatchError(`Restore results ${unknown.join(', ')} belong to no source of failover ${failover.failoverId}`);
-  const sources = failover.restores.map(({ restoreId, request }): FailoverSourceReport => {
+  const choices = failover.choices ?? [];
+  const choiceOf = (source: string) => choices.find((c) => c.source === source);
+  const restoredSources = failover.restores.map(({ restoreId, request }): FailoverSourceReport => {
     const report = byId.get(restoreId);
     if (!report) throw new FailoverReportMismatchError(`Failover ${failover.failoverId} has no restore result for source "${request.source}" (restore ${restoreId})`);
+    const reason = choiceOf(request.source)?.reason;
     return {
       source: request.source,
       type: report.target.type,
@@ -71,11 +86,18 @@ export function failoverReport(
       entries: report.entries,
       bytes: report.bytes,
       rtoSeconds: Math.ceil(report.durationMs / 1000),
+      ...(choices.length > 0 ? { from: 'vault' as const, ...(reason !== undefined ? { reason } : {}) } : {}),
     };
   });
+  const mirrored = choices.filter((c) => c.use === 'mirror');
+  const mirrorSources = mirrored.map((c): FailoverSourceReport => ({ source: c.source, type: c.type, target: c.target ?? '', entries: 0, bytes: 0, rtoSeconds: 0, from: 'mirror', reason: c.reason }));
+  // In the plan's order.
+  const order = choices.map((c) => c.source);
+  const sources = [...restoredSources, ...mirrorSources].sort((x, y) => order.indexOf(x.source) - order.indexOf(y.source));
   const finishedAt = new Date(input.finishedAt).toISOString();
   const rtoSeconds = seconds(failover.startedAt, finishedAt);
-  const rpoSeconds = seconds(failover.backup.startedAt, failover.startedAt);
+  const backupAge = failover.restores.length > 0 || mirrored.length === 0 ? seconds(failover.backup.startedAt, failover.startedAt) : 0;
+  const rpoSeconds = Math.max(backupAge, ...mirrored.map((c) => Math.ceil(c.dataAgeSeconds ?? 0)));
   const { rtoMinutes, rpoMinutes } = plan.objectives;
   return {
     failoverId: failover.failoverId,

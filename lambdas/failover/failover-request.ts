@@ -25,6 +25,8 @@ export const failoverRequestSchema = z
     overwrite: z.boolean({ error: 'must be true or false' }).default(false),
     /** Who asks, as the starter says (the CLI writes its caller identity): shown to the approver; not authenticated. */
     requestedBy: z.string().max(512).optional(),
+    /** Use a mirrored source's mirror when its last check is within the plan's RPO (docs/ARCHITECTURE.md, "Mirrors"); false restores every source from the vault. */
+    useMirrors: z.boolean({ error: 'must be true or false' }).default(true),
   })
   .refine((r) => !(r.backupId !== undefined && r.at !== undefined), { message: 'give either backupId or at, not both', path: ['backupId'] });
 export type FailoverRequest = z.infer<typeof failoverRequestSchema>;
@@ -38,7 +40,7 @@ function describe(error: z.ZodError, raw: unknown): string {
   return error.issues
     .map((i) => {
       const field = i.path.length ? i.path.join('.') : '(input)';
-      if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix, overwrite and requestedBy`;
+      if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix, overwrite requestedBy and useMirrors`;
       return i.code === 'invalid_type' && i.path.length > 0 && !given(raw, i.path[0]) ? `${field}: is required` : `${field}: ${i.message}`;
     })
     .join('; ');

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
+import { chooseSourceCopy, mirrorChoiceSchema } from '../mirror/mirror-choice';
+import { type MirrorLog } from '../mirror/mirror-log';
 import { InvalidInputError } from '../runtime/errors';
 import { restoreTargetSchema } from '../restore/restore-request';
 import { type FailoverRequest, parseFailoverRequest } from './failover-request';
@@ -25,6 +27,8 @@ export const failoverStartSchema = z.object({
   startedAt: z.string().min(1),
   backup: z.object({ backupId: z.string().min(1), startedAt: z.string().min(1), endedAt: z.string().min(1).optional() }),
   restores: z.array(z.object({ restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/), request: failoverRestoreRequestSchema })),
+  /** Per source of the plan: mirror or vault, and why (absent in the state of a failover started before mirrors). */
+  choices: z.array(mirrorChoiceSchema).optional(),
 });
 export type FailoverStart = z.infer<typeof failoverStartSchema>;
 
@@ -35,6 +39,10 @@ export type FailoverStartDeps = PrepareTargetsDeps & {
   plans: readonly ProtectionPlanConfig[];
   /** The catalog of the function's home: in the DR stack, the DR catalog, which lists exactly the backups in the DR vault. */
   catalog: Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'>;
+  /** The mirrors' last checks in the same catalog; without it every source comes from the vault. */
+  mirrors?: Pick<MirrorLog, 'get'>;
+  /** `<prefix>-mirror-` (LIFEBOAT_MIRROR_BUCKET_PREFIX). */
+  mirrorBucketPrefix?: string;
 };
 
 /**
@@ -42,7 +50,8 @@ export type FailoverStartDeps = PrepareTargetsDeps & {
  * the newest committed one at or before `at`, or the newest committed one), checks that it holds
  * every source of the plan, checks every target and creates the missing buckets. Returns one
  * restore request per source for the restore chain. Invalid input fails here, before anything is
- * written (buckets are created only after every check passed).
+ * written (buckets are created only after every check passed). A mirrored source whose last mirror
+ * check is within the plan's RPO is not restored: its mirror is its copy (`choices` says which and why).
  */
 export async function startFailover(envelope: FailoverStartInput, deps: FailoverStartDeps): Promise<FailoverStart> {
   const request = parseFailoverRequest(envelope.input, deps.plans);
@@ -57,7 +66,19 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
         `choose a later backup that holds every source, or restore the others one by one with the restore runbook`,
     );
   }
-  const targets = failoverTargets(plan.sources, deps.restoreTargetPrefix, request.targetSuffix);
+  const startedAt = Date.parse(envelope.startedAt);
+  const choices = await Promise.all(
+    plan.sources.map(async (source) =>
+      chooseSourceCopy(source, await deps.mirrors?.get(source.name), {
+        rpoMinutes: plan.objectives.rpoMinutes,
+        startedAt,
+        mirrorBucketPrefix: deps.mirrorBucketPrefix,
+        useMirrors: request.useMirrors && deps.mirrors !== undefined,
+      }),
+    ),
+  );
+  const fromVault = plan.sources.filter((s) => choices.find((c) => c.source === s.name)?.use !== 'mirror');
+  const targets = failoverTargets(fromVault, deps.restoreTargetPrefix, request.targetSuffix);
   await prepareFailoverTargets(targets, request.overwrite, { ...deps, sources: deps.plans.flatMap((p) => p.sources) });
   const failoverId = envelope.execution;
   return {
@@ -69,6 +90,7 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
       restoreId: restoreIdOf(failoverId, source.name),
       request: { source: source.name, backupId: backup.backupId, target, overwrite: request.overwrite, vault: 'dr' as const },
     })),
+    choices,
   };
 }
 

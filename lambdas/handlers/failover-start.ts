@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { startFailover } from '../failover/failover-start';
+import { MirrorLog } from '../mirror/mirror-log';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 // The user's input is validated field by field by startFailover; here only the envelope the state machine adds.
@@ -14,6 +15,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failov
   startFailover(envelope, {
     plans: runtime.plans,
     catalog: runtime.catalog,
+    mirrors: new MirrorLog(runtime.clients.documentClient(), runtime.config.catalogTable),
+    ...(runtime.config.mirrorBucketPrefix !== undefined ? { mirrorBucketPrefix: runtime.config.mirrorBucketPrefix } : {}),
     region: runtime.config.region,
     restoreTargetPrefix: runtime.config.restoreTargetPrefix,
     mountPath: runtime.config.mountPath,

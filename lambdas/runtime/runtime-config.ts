@@ -48,6 +48,8 @@ export type RuntimeConfig = {
    * compares restored copies with them. Absent in functions that do not read live sources across regions.
    */
   primaryRegion?: string;
+  /** `<prefix>-mirror-` (LIFEBOAT_MIRROR_BUCKET_PREFIX): a mirrored S3 source's mirror bucket is this plus its name; the functions that read mirrors have it. */
+  mirrorBucketPrefix?: string;
   /** Local executor only: the loopback endpoints of the local cloud. */
   localEndpoints?: LocalEndpoints;
   /** Local executor only: the key file that stands in for KMS. */
@@ -102,6 +104,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const primaryRegion = optional(env, 'LIFEBOAT_PRIMARY_REGION');
   const immutability = optional(env, 'LIFEBOAT_IMMUTABILITY') !== undefined ? jsonVariable(env, 'LIFEBOAT_IMMUTABILITY', immutabilitySchema) : undefined;
   const backupStateMachineName = optional(env, 'LIFEBOAT_BACKUP_STATE_MACHINE');
+  const mirrorBucketPrefix = optional(env, 'LIFEBOAT_MIRROR_BUCKET_PREFIX');
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const account = optional(env, 'LIFEBOAT_ACCOUNT');
   if (account !== undefined && !/^\d{12}$/.test(account)) throw new InvalidEnvironmentError('LIFEBOAT_ACCOUNT', `"${account}" is not a 12-digit AWS account id`);
@@ -130,5 +133,6 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     ...(primaryRegion ? { primaryRegion } : {}),
     ...(immutability ? { immutability } : {}),
     ...(backupStateMachineName ? { backupStateMachineName } : {}),
+    ...(mirrorBucketPrefix ? { mirrorBucketPrefix } : {}),
   };
 }

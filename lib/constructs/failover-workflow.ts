@@ -38,6 +38,12 @@ export type FailoverWorkflowProps = {
   readonly approverRoleArn?: string;
   /** How long a failover waits for its approval. @default APPROVAL_TIMEOUT (12 hours, half the workflow timeout) */
   readonly approvalTimeout?: Duration;
+  /**
+   * `<prefix>-mirror-`, when sources are mirrored: a mirrored source whose last mirror check (`MIRROR#<source>` in
+   * the DR catalog) is within the plan's RPO fails over to its mirror instead of a restore (docs/ARCHITECTURE.md, "Mirrors").
+   * @default no mirrors: every source is restored from the DR vault
+   */
+  readonly mirrorBucketPrefix?: string;
 };
 
 /**
@@ -73,6 +79,7 @@ export class FailoverWorkflow extends Construct {
       ...homeVaultEnvironment(stack, { side: 'dr', bucket: props.vault, key: props.vaultKey }),
       CATALOG_TABLE: props.catalog.tableName,
       LIFEBOAT_PLANS: stack.toJsonString(plansInStack(this, plans)),
+      ...(props.mirrorBucketPrefix !== undefined ? { LIFEBOAT_MIRROR_BUCKET_PREFIX: props.mirrorBucketPrefix } : {}),
     };
     const start = new LifeboatFunction(this, 'ValidateFailover', { handler: 'failover-start', environment });
     const report = new LifeboatFunction(this, 'ReportFailover', { handler: 'failover-report', environment });

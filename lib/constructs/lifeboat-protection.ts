@@ -1,7 +1,7 @@
 import { Stack, Tags, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
+import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_MIRROR_CHECK_SCHEDULE, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
 import { type LifeboatNames, lifeboatNames, maxPrefixLength, PREFIX_PATTERN } from '../lifeboat-names';
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { BackupSchedules } from './backup-schedules';
@@ -19,12 +19,15 @@ import { OperationsAlerts } from './operations-alerts';
 import { LifeboatFunction } from './lifeboat-function';
 import { createProtectedKey } from './protected-key';
 import { breakGlassPrincipalArn, KEY_USER_TAG, type LifeboatSecurityOptions, LOG_RETENTION_DAYS_VALUES, ROLE_ARN_PATTERN } from './security-options';
+import { MirrorCheckWorkflow } from './mirror-check-workflow';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { PruneWorkflow } from './prune-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
+import { SourceMirrors } from './source-mirrors';
 import { validatePlans } from './validated-plans';
 import { setWorkflowLogging } from './workflow-logging';
+import { mirrorOf } from '../../config/lifeboat-config';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
 
 /**
@@ -95,6 +98,20 @@ export type LifeboatNotifications = {
   readonly replicationLagMinutes?: number;
 };
 
+/** The scheduled mirror check (docs/ARCHITECTURE.md, "Mirrors"); only when a source has `mirror`. */
+export type LifeboatMirrorCheckOptions = {
+  /**
+   * When the check runs: an EventBridge Scheduler expression, in UTC.
+   * @default 'rate(15 minutes)' (lifeboat-defaults.ts, DEFAULT_MIRROR_CHECK_SCHEDULE)
+   */
+  readonly schedule?: string;
+  /**
+   * Entries per mirrored source each run compares (successive runs walk on through the source).
+   * @default 1000 (lambdas/mirror/mirror-defaults.ts, DEFAULT_MIRROR_SAMPLES)
+   */
+  readonly samples?: number;
+};
+
 export type LifeboatProtectionProps = {
   /** The region of the DR vault: every committed backup is copied there. Must differ from the stack's region. */
   readonly drRegion: string;
@@ -157,6 +174,11 @@ export type LifeboatProtectionProps = {
    * @default no subscriptions, a 60-minute replication-lag threshold
    */
   readonly notifications?: LifeboatNotifications;
+  /**
+   * The mirror check `<prefix>-mirror-check` (DR stack) and its schedule of the same name; made when a source has `mirror`.
+   * @default every 15 minutes, 1000 entries per source
+   */
+  readonly mirrorCheck?: LifeboatMirrorCheckOptions;
 };
 
 /**
@@ -208,6 +230,10 @@ export class LifeboatProtection extends Construct {
   readonly drAlerts: OperationsAlerts;
   /** The lease release of stopped backups, the backup-age watchdog, the alarms and the dashboard. */
   readonly operations: LifeboatOperations;
+  /** The native replication of the sources that have `mirror` (their mirror buckets in `drStack`). */
+  readonly mirrors?: SourceMirrors;
+  /** The mirror check (in `drStack`), when a source has `mirror`. */
+  readonly mirrorCheckWorkflow?: MirrorCheckWorkflow;
 
   constructor(scope: Construct, id: string, props: LifeboatProtectionProps) {
     super(scope, id);
@@ -230,6 +256,7 @@ export class LifeboatProtection extends Construct {
     const accessLogs = createAccessLogsBucket(this, 'AccessLogs', names.primaryAccessLogs);
     // Keys and vaults name their break-glass principal and their users (roles tagged lifeboat:key-user=<prefix>, below).
     const keyPolicy = { keyUser: this.prefix, ...(props.security?.breakGlassRoleArn !== undefined ? { breakGlassRoleArn: props.security.breakGlassRoleArn } : {}) };
+    const drAccessLogs = createAccessLogsBucket(drScope, 'AccessLogs', names.drAccessLogs);
     this.vault = new LifeboatVault(this, 'Vault', {
       bucketName: names.primaryVault,
       keyAlias: names.primaryVaultKeyAlias,
@@ -243,7 +270,7 @@ export class LifeboatProtection extends Construct {
         bucketName: names.drVault,
         // The restore workflow (primary region) opens the DR vault by this alias: no cross-region reference needed.
         keyAlias: names.drVaultKeyAlias,
-        accessLogsBucket: createAccessLogsBucket(drScope, 'AccessLogs', names.drAccessLogs),
+        accessLogsBucket: drAccessLogs,
       },
     });
     if (!this.vault.replica) throw new Error('LifeboatVault did not create the replica it was given.');
@@ -318,6 +345,7 @@ export class LifeboatProtection extends Construct {
       catalogKey: this.drCatalogKey,
       stateMachineName: names.failoverStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
+      ...(sources.some((s) => mirrorOf(s.config) !== undefined) ? { mirrorBucketPrefix: names.mirrorBucketPrefix } : {}),
     });
     this.drCatalogRebuildWorkflow = new CatalogRebuildWorkflow(drScope, 'CatalogRebuild', {
       environmentName: this.environmentName,
@@ -372,6 +400,29 @@ export class LifeboatProtection extends Construct {
     const prune = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.pruneStateMachine, schedule: pruneSchedule };
     this.pruneWorkflow = new PruneWorkflow(this, 'Prune', { ...prune, vault: this.vault.bucket, vaultKey: this.vault.key, vaultSide: 'primary', catalog: this.catalog.table });
     this.drPruneWorkflow = new PruneWorkflow(drScope, 'Prune', { ...prune, vault: this.drVault.bucket, vaultKey: this.drVault.key, vaultSide: 'dr', catalog: this.drCatalog.table });
+    if (sources.some((s) => mirrorOf(s.config) !== undefined)) {
+      this.mirrors = new SourceMirrors(this, 'Mirrors', {
+        environmentName: this.environmentName,
+        sources,
+        drScope,
+        drRegion: props.drRegion,
+        mirrorBucketPrefix: names.mirrorBucketPrefix,
+        drKey: this.drVault.key,
+        drKeyAlias: names.drVaultKeyAlias,
+        drAccessLogs,
+        ...(fileSystem ? { fileSystem } : {}),
+      });
+      this.mirrorCheckWorkflow = new MirrorCheckWorkflow(drScope, 'MirrorCheck', {
+        environmentName: this.environmentName,
+        stateMachineName: names.mirrorCheckStateMachine,
+        plans: props.plans,
+        primaryRegion: stack.region,
+        mirrorBucketPrefix: names.mirrorBucketPrefix,
+        catalog: this.drCatalog.table,
+        catalogKey: this.drCatalogKey,
+        schedule: { expression: props.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, ...(props.mirrorCheck?.samples !== undefined ? { samples: props.mirrorCheck.samples } : {}) },
+      });
+    }
     this.schedules = new BackupSchedules(this, 'Schedules', {
       environmentName: this.environmentName,
       namePrefix: names.schedulePrefix,

@@ -10,6 +10,21 @@ export type S3BucketSourceOptions = {
    * @default '' — the whole bucket
    */
   readonly prefix?: string;
+  /**
+   * Keep a live copy in the DR region through S3 Replication (docs/ARCHITECTURE.md, "Mirrors"): the bucket
+   * `<prefix>-mirror-<source>`; `{ deleteMarkers: false }` keeps objects deleted from the source in the mirror.
+   * @default no mirror
+   */
+  readonly mirror?: boolean | { readonly deleteMarkers: boolean };
+};
+
+/** Options of a DynamoDB table or file-system source. */
+export type MirrorOption = {
+  /**
+   * Keep a live copy in the DR region: a global-table replica (tables), EFS replication (file systems).
+   * @default no mirror
+   */
+  readonly mirror?: boolean;
 };
 
 /**
@@ -25,20 +40,21 @@ export class LifeboatSource {
     // A bucket imported with another account (Bucket.fromBucketAttributes({ account })) is that account's: IAM and ExpectedBucketOwner name it.
     const account = bucket.env.account;
     const foreign = !Token.isUnresolved(account) && account !== Stack.of(bucket).account;
-    return new LifeboatSource({ type: 's3', name, bucket: bucket.bucketName, prefix: options.prefix ?? '', ...(foreign ? { account } : {}) }, { bucket });
+    const mirror = options.mirror === undefined ? {} : { mirror: typeof options.mirror === 'boolean' ? options.mirror : { deleteMarkers: options.mirror.deleteMarkers } };
+    return new LifeboatSource({ type: 's3', name, bucket: bucket.bucketName, prefix: options.prefix ?? '', ...(foreign ? { account } : {}), ...mirror }, { bucket });
   }
 
   /** A DynamoDB table (items, keys, indexes and TTL; restore recreates the table from them). */
-  static dynamoDbTable(name: string, table: dynamodb.ITable): LifeboatSource {
-    return new LifeboatSource({ type: 'dynamodb', name, table: table.tableName }, { table });
+  static dynamoDbTable(name: string, table: dynamodb.ITable, options: MirrorOption = {}): LifeboatSource {
+    return new LifeboatSource({ type: 'dynamodb', name, table: table.tableName, ...(options.mirror !== undefined ? { mirror: options.mirror } : {}) }, { table });
   }
 
   /**
    * A directory, as the backup functions see it: in AWS a path under the EFS mount (LifeboatProtection's
    * `fileSystem.mountPath`), locally a directory of the local cloud's file-system root.
    */
-  static fileSystem(name: string, path: string): LifeboatSource {
-    return new LifeboatSource({ type: 'filesystem', name, path }, {});
+  static fileSystem(name: string, path: string, options: MirrorOption = {}): LifeboatSource {
+    return new LifeboatSource({ type: 'filesystem', name, path, ...(options.mirror !== undefined ? { mirror: options.mirror } : {}) }, {});
   }
 
   private constructor(

@@ -8,6 +8,8 @@ export type CloudProcessArgs = {
   account?: string;
   s3Ports: Record<string, number>;
   dynamoDbPorts: Record<string, number>;
+  /** Delay of the local S3 Replication (bucket-replication.ts); default DEFAULT_REPLICATION_DELAY_MS. */
+  replicationDelayMs?: number;
   /** Exit when this process is gone (tests, so a crashed runner never leaks servers). */
   parentPid?: number;
 };
@@ -24,6 +26,7 @@ export function toCloudProcessArgv(args: CloudProcessArgs): string[] {
     ...(args.account ? ['--account', args.account] : []),
     ...portsToArgs('--s3-port', args.s3Ports),
     ...portsToArgs('--dynamodb-port', args.dynamoDbPorts),
+    ...(args.replicationDelayMs !== undefined ? ['--replication-delay-ms', String(args.replicationDelayMs)] : []),
     ...(args.parentPid !== undefined ? ['--exit-with-parent', '--parent-pid', String(args.parentPid)] : []),
   ];
 }
@@ -50,12 +53,16 @@ export function parseCloudProcessArgv(argv: readonly string[], ppid: number): Cl
       account: { type: 'string' },
       's3-port': { type: 'string', multiple: true, default: [] },
       'dynamodb-port': { type: 'string', multiple: true, default: [] },
+      'replication-delay-ms': { type: 'string' },
       'exit-with-parent': { type: 'boolean', default: false },
       'parent-pid': { type: 'string' },
     },
   });
   const regions = [...new Set(values.region)];
   if (regions.length === 0) throw new Error('at least one --region is required');
+  const delay = values['replication-delay-ms'];
+  const replicationDelayMs = delay !== undefined ? Number(delay) : undefined;
+  if (replicationDelayMs !== undefined && !(Number.isInteger(replicationDelayMs) && replicationDelayMs >= 0)) throw new Error(`--replication-delay-ms must be a whole number of milliseconds, got "${delay}"`);
   const parentPid = values['parent-pid'] !== undefined ? Number(values['parent-pid']) : ppid;
   if (!Number.isInteger(parentPid) || parentPid <= 0) throw new Error(`--parent-pid must be a pid, got "${values['parent-pid']}"`);
   return {
@@ -64,6 +71,7 @@ export function parseCloudProcessArgv(argv: readonly string[], ppid: number): Cl
     ...(values.account ? { account: values.account } : {}),
     s3Ports: parsePorts('--s3-port', values['s3-port']),
     dynamoDbPorts: parsePorts('--dynamodb-port', values['dynamodb-port']),
+    ...(replicationDelayMs !== undefined ? { replicationDelayMs } : {}),
     ...(values['exit-with-parent'] ? { parentPid } : {}),
   };
 }

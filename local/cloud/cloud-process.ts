@@ -62,6 +62,8 @@ async function main(): Promise<void> {
     regions: args.regions,
     ...(args.account ? { account: args.account } : {}),
     ports: { s3: args.s3Ports, dynamodb: args.dynamoDbPorts },
+    ...(args.replicationDelayMs !== undefined ? { replicationDelayMs: args.replicationDelayMs } : {}),
+    log,
   });
   const startedAt = new Date().toISOString();
   const writeState = (): void => {

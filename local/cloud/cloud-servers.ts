@@ -1,4 +1,5 @@
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { BucketReplicator } from './bucket-replication';
 import { RegionServers } from './region-servers';
 
 /**
@@ -15,7 +16,13 @@ export type CloudServerOptions = {
   account?: string;
   /** Fixed ports per region; a region without one gets a free port. */
   ports?: { s3?: Readonly<Record<string, number>>; dynamodb?: Readonly<Record<string, number>> };
+  /** How long after a write in a replicated bucket its replica is written (S3 Replication, bucket-replication.ts). Default 1000 ms. */
+  replicationDelayMs?: number;
+  log?: (message: string) => void;
 };
+
+/** The replication delay when none is given: long enough to be seen, short enough for the demo. */
+export const DEFAULT_REPLICATION_DELAY_MS = 1000;
 
 export type CloudServers = {
   /** Every region's endpoints, stopped regions included: a region comes back on the same ports. */
@@ -29,7 +36,9 @@ export type CloudServers = {
 export async function startCloudServers(options: CloudServerOptions): Promise<CloudServers> {
   const account = options.account ?? '000000000000';
   const regions = new Map<string, RegionServers>();
+  const replication = new BucketReplicator({ dataDir: options.dataDir, delayMs: options.replicationDelayMs ?? DEFAULT_REPLICATION_DELAY_MS, ...(options.log ? { log: options.log } : {}) });
   const close = async (): Promise<void> => {
+    replication.stop();
     const results = await Promise.allSettled([...regions.values()].map((r) => r.stop()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -38,12 +47,13 @@ export async function startCloudServers(options: CloudServerOptions): Promise<Cl
   try {
     for (const region of options.regions) {
       const ports = { s3: options.ports?.s3?.[region] ?? 0, dynamodb: options.ports?.dynamodb?.[region] ?? 0 };
-      regions.set(region, await RegionServers.start({ dataDir: options.dataDir, region, account, ports }));
+      regions.set(region, await RegionServers.start({ dataDir: options.dataDir, region, account, ports, replication }));
     }
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
   }
+  replication.attach([...regions.values()]);
   const endpoints: LocalEndpoints = { s3: {}, dynamodb: {} };
   for (const [name, region] of regions) {
     endpoints.s3[name] = region.endpoints.s3;

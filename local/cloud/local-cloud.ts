@@ -30,6 +30,11 @@ export type StartLocalCloudOptions = {
   ports?: { s3?: Record<string, number>; dynamodb?: Record<string, number> };
   /** How long to wait for cloud.json. Default 20 s. */
   readyTimeoutMs?: number;
+  /**
+   * How long after a write in a replicated bucket its replica appears in the other region (docs/LOCAL-CLOUD.md,
+   * "S3 Replication"). Default: LIFEBOAT_LOCAL_REPLICATION_DELAY_MS, else 1000 ms.
+   */
+  replicationDelayMs?: number;
 };
 
 export type LocalCloudHandle = {
@@ -142,6 +147,13 @@ function handleFor(dataDir: string, state: CloudState): LocalCloudHandle {
  * LocalCloudAlreadyRunningError when a live cloud owns the data directory, and with
  * LocalCloudStartError (holding the process's output) when it exits early or is not ready in time.
  */
+/** The delay given, else the environment's LIFEBOAT_LOCAL_REPLICATION_DELAY_MS (`lifeboat local up`), else the process's default. */
+function replicationDelayOption(given: number | undefined): { replicationDelayMs?: number } {
+  const fromEnv = process.env.LIFEBOAT_LOCAL_REPLICATION_DELAY_MS;
+  const delay = given ?? (fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : undefined);
+  return delay !== undefined && Number.isInteger(delay) && delay >= 0 ? { replicationDelayMs: delay } : {};
+}
+
 export async function startLocalCloud(options: StartLocalCloudOptions): Promise<LocalCloudHandle> {
   const layout = dataDirLayout(options.dataDir);
   if (options.regions.length === 0) throw new Error('startLocalCloud: at least one region is required');
@@ -158,6 +170,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     ...(options.account ? { account: options.account } : {}),
     s3Ports: options.ports?.s3 ?? {},
     dynamoDbPorts: options.ports?.dynamodb ?? {},
+    ...replicationDelayOption(options.replicationDelayMs),
     ...(options.exitWithParent ? { parentPid: process.pid } : {}),
   });
   const logOffset = fileSize(layout.logFile);

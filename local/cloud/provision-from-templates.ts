@@ -17,9 +17,11 @@ import {
   CreateBucketCommand,
   HeadBucketCommand,
   type ObjectLockConfiguration,
+  PutBucketReplicationCommand,
   PutObjectLockConfigurationCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { replicationConfigurationOf } from '../../lambdas/mirror/source-replication-resource';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
@@ -61,8 +63,12 @@ export type ProvisionedTable = {
   ignoredProperties: string[];
 };
 
+/** A replication configuration of the templates put on its source bucket (docs/LOCAL-CLOUD.md, "S3 Replication"). */
+export type ProvisionedReplication = { stackName: string; logicalId: string; region: string; bucket: string; destinations: string[] };
+
 export type ProvisionSummary = {
   buckets: ProvisionedBucket[];
+  replications: ProvisionedReplication[];
   tables: ProvisionedTable[];
   /** region -> bucket names. */
   bucketsByRegion: Record<string, string[]>;
@@ -77,6 +83,8 @@ export type ProvisionSummary = {
 const BUCKET_TYPE = 'AWS::S3::Bucket';
 const TABLE_TYPE = 'AWS::DynamoDB::Table';
 const GLOBAL_TABLE_TYPE = 'AWS::DynamoDB::GlobalTable';
+/** lib/constructs/source-mirrors.ts: replication put on a bucket the stack does not own. */
+const BUCKET_REPLICATION_TYPE = 'Custom::LifeboatBucketReplication';
 const TABLE_ACTIVE_TIMEOUT_MS = 10_000;
 
 /** Deterministic lowercase bucket name for a bucket without BucketName (CloudFormation would add a random suffix). */
@@ -434,19 +442,16 @@ function push(map: Record<string, string[]>, key: string, value: string): void {
  * local cloud serves (replication between them is not emulated).
  */
 export async function provisionFromTemplates(stacks: readonly SynthesizedStack[], endpoints: LocalEndpoints): Promise<ProvisionSummary> {
-  const summary: ProvisionSummary = { buckets: [], tables: [], bucketsByRegion: {}, tablesByRegion: {}, derivedNames: {}, notes: [] };
+  const summary: ProvisionSummary = { buckets: [], replications: [], tables: [], bucketsByRegion: {}, tablesByRegion: {}, derivedNames: {}, notes: [] };
   const clients = clientsFor(endpoints);
+  const pendingReplications: (Omit<ProvisionedReplication, 'destinations'> & { input: ReturnType<typeof replicationConfigurationOf> })[] = [];
   try {
+    const served = (service: 's3' | 'dynamodb', region: string, stackName: string, logicalId: string): void => {
+      if (!endpoints[service][region]) {
+        throw new ProvisioningError(stackName, logicalId, `the local cloud serves no ${service} in ${region} (it serves ${Object.keys(endpoints[service]).join(', ')}); start it with that region`);
+      }
+    };
     for (const stack of stacks) {
-      const served = (service: 's3' | 'dynamodb', region: string, logicalId: string): void => {
-        if (!endpoints[service][region]) {
-          throw new ProvisioningError(
-            stack.stackName,
-            logicalId,
-            `the local cloud serves no ${service} in ${region} (it serves ${Object.keys(endpoints[service]).join(', ')}); start it with that region`,
-          );
-        }
-      };
 
       // Pass 1: physical names, so a Ref to a bucket or table elsewhere resolves to its name.
       const physicalIds: Record<string, string> = {};
@@ -467,7 +472,7 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
       // Pass 2: buckets.
       for (const [logicalId, resource] of resourcesOfType(stack, [BUCKET_TYPE])) {
         const bucketName = physicalIds[logicalId] ?? '';
-        served('s3', stack.region, logicalId);
+        served('s3', stack.region, stack.stackName, logicalId);
         let created: boolean;
         try {
           const lock = objectLockOf(resource.Properties ?? {}, (value, path) => resolveValue(value, forResource(ctx, logicalId), path));
@@ -483,9 +488,29 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
           bucketName,
           nameDerived: derived.has(logicalId),
           created,
-          ignoredProperties: ignored(resource, new Set(['BucketName', 'ObjectLockEnabled', 'ObjectLockConfiguration'])),
+          ignoredProperties: ignored(resource, new Set(['BucketName', 'ObjectLockEnabled', 'ObjectLockConfiguration', 'ReplicationConfiguration'])),
         });
         push(summary.bucketsByRegion, stack.region, bucketName);
+      }
+
+      // Pass 2b: replication configurations, of owned buckets and of the custom resource (its Role is not checked locally).
+      const replicationCtx = (logicalId: string): ResolveContext => ({
+        ...forResource(ctx, logicalId),
+        getAtt: (id, attribute) => `arn:aws:iam::${stack.account}:role/${id}.${attribute}`,
+      });
+      for (const [logicalId, resource] of resourcesOfType(stack, [BUCKET_TYPE, BUCKET_REPLICATION_TYPE])) {
+        const props = resource.Properties ?? {};
+        if (props.ReplicationConfiguration === undefined) continue;
+        const rctx = replicationCtx(logicalId);
+        const bucket = resource.Type === BUCKET_TYPE ? (physicalIds[logicalId] ?? '') : resolveString(props.Bucket, rctx, 'Properties.Bucket');
+        const resolved = resolveValue({ Bucket: bucket, ReplicationConfiguration: props.ReplicationConfiguration }, rctx, 'Properties');
+        let input: ReturnType<typeof replicationConfigurationOf>;
+        try {
+          input = replicationConfigurationOf(resolved);
+        } catch (err) {
+          throw new ProvisioningError(stack.stackName, logicalId, `unsupported replication configuration: ${(err as Error).message}`, { cause: err });
+        }
+        pendingReplications.push({ stackName: stack.stackName, logicalId, region: stack.region, bucket, input });
       }
 
       // Pass 3: tables.
@@ -509,7 +534,7 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
           if (targets.length > 1) summary.notes.push(`${stack.stackName}/${logicalId}: global table replicas are independent tables locally (no replication)`);
         }
         for (const { region, spec } of targets) {
-          served('dynamodb', region, logicalId);
+          served('dynamodb', region, stack.stackName, logicalId);
           const result = await ensureTable(clients.dynamodb(region), spec, stack.stackName, logicalId, region);
           if (spec.ttlAttribute && !result.ttlApplied) {
             summary.notes.push(`${stack.stackName}/${logicalId}: TTL on "${spec.ttlAttribute}" not applied (dynalite has no UpdateTimeToLive); items never expire locally`);
@@ -529,6 +554,17 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
           push(summary.tablesByRegion, region, tableName);
         }
       }
+    }
+    // After every stack: the destinations (in the DR stack) exist. The source bucket need not exist yet
+    // (the local cloud keeps the configuration by name; S3 would answer NoSuchBucket).
+    for (const { input, ...replication } of pendingReplications) {
+      served('s3', replication.region, replication.stackName, replication.logicalId);
+      try {
+        await clients.s3(replication.region).send(new PutBucketReplicationCommand({ Bucket: input.bucket, ReplicationConfiguration: input.configuration }));
+      } catch (err) {
+        throw new ProvisioningError(replication.stackName, replication.logicalId, `replication of bucket ${input.bucket}: ${(err as Error).message}`, { cause: err });
+      }
+      summary.replications.push({ ...replication, destinations: (input.configuration.Rules ?? []).map((r) => r.Destination?.Bucket ?? '?') });
     }
   } finally {
     clients.destroy();

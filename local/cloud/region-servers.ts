@@ -27,6 +27,8 @@ export type RegionServersOptions = {
   account: string;
   /** Fixed ports; 0 or absent picks a free one on the first start (later starts reuse it). */
   ports?: { s3?: number; dynamodb?: number };
+  /** S3 Replication (bucket-replication.ts): its middleware goes into every s3rver of the region. */
+  replication?: { middleware(region: string): S3rver.Middleware };
 };
 
 export type RegionEndpoints = { s3: string; dynamodb: string };
@@ -62,7 +64,7 @@ function closeServer(server: Server, close: (cb: (err?: Error | null) => void) =
   });
 }
 
-function createS3rver(directory: string, objectLockDir: string, port: number, owners: BucketOwners): S3rver {
+function createS3rver(directory: string, objectLockDir: string, port: number, owners: BucketOwners, replication: S3rver.Middleware | undefined): S3rver {
   const s3 = new S3rver({
     address: LOOPBACK,
     port,
@@ -89,8 +91,10 @@ function createS3rver(directory: string, objectLockDir: string, port: number, ow
   s3.middleware.splice(1, 0, conditionalPutMiddleware(s3.store));
   // Before it: a request for another account's bucket is refused before it could write anything.
   s3.middleware.splice(1, 0, expectedBucketOwnerMiddleware(s3.store, owners));
+  // Outside s3rver's XML encoder, so a DeleteObjects result reaches it as the XML S3 answers; outside Object Lock, so a refused write is not replicated.
+  if (replication) s3.middleware.splice(3, 0, replication);
   // Then Object Lock, which s3rver lacks: a conditional PUT of an existing key is answered 412 before a lock is looked at.
-  s3.middleware.splice(3, 0, objectLockMiddleware(s3.store, { dir: objectLockDir }));
+  s3.middleware.splice(replication ? 4 : 3, 0, objectLockMiddleware(s3.store, { dir: objectLockDir }));
   return s3;
 }
 
@@ -152,6 +156,11 @@ export class RegionServers {
     return this.running ? 'up' : 'stopped';
   }
 
+  /** The s3rver object store while the region is up (the replicator reads and writes objects through it). */
+  get s3Store(): S3rver.Store | undefined {
+    return this.running?.s3.store;
+  }
+
   get endpoints(): RegionEndpoints {
     return { s3: `http://${LOOPBACK}:${this.ports.s3}`, dynamodb: `http://${LOOPBACK}:${this.ports.dynamodb}` };
   }
@@ -189,7 +198,7 @@ export class RegionServers {
     mkdirSync(s3Dir, { recursive: true });
     mkdirSync(dynamoDir, { recursive: true });
 
-    const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), this.ports.s3, new BucketOwners(layout.s3OwnersFile(this.region), this.options.account));
+    const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), this.ports.s3, new BucketOwners(layout.s3OwnersFile(this.region), this.options.account), this.options.replication?.middleware(this.region));
     const s3Port = portOf(await s3.run());
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
     let dynamoPort: number;

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type LifeboatConfig, type SourceConfig } from '../../config/lifeboat-config';
+import { type LifeboatConfig, mirrorOf, type SourceConfig } from '../../config/lifeboat-config';
 import { resourceNames } from '../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord, type BackupStrategy } from '../../lambdas/catalog/backup-record';
@@ -13,6 +13,7 @@ import { approveThroughCatalog } from '../executor/local-approver';
 import { runLocalExecution } from '../executor/run-local-execution';
 import { openLocalEnvironment } from '../local-environment';
 import { type DrillOutcome, runDrill } from './drill-stage';
+import { type MirrorCheckOutcome, runMirrorCheck } from './mirror-stage';
 import { type FailoverOutcome, failOverWithPrimaryDown } from './failover-stage';
 import { openLocalVault } from './local-vault';
 import { changeSampleBucket, changeSampleDirectory, changeSampleTable } from './sample-changes';
@@ -31,7 +32,7 @@ export type DemoStatusText = (plan: string) => Promise<string[]>;
 
 export type DemoOptions = { config: LifeboatConfig; envName: string; planName: string; dataDir: string; workers?: number; out: (line: string) => void; reportText: DemoReportText; statusText?: DemoStatusText };
 
-export type DemoResult = { ok: boolean; backupIds: string[]; verifications: SourceVerification[]; drill?: DrillOutcome; failover?: FailoverOutcome };
+export type DemoResult = { ok: boolean; backupIds: string[]; verifications: SourceVerification[]; drill?: DrillOutcome; mirrorCheck?: MirrorCheckOutcome; failover?: FailoverOutcome };
 
 type Round = { label: string; strategy: BackupStrategy; record?: BackupRecord; durationMs: number; verifications: SourceVerification[] };
 
@@ -42,7 +43,8 @@ type Round = { label: string; strategy: BackupStrategy; record?: BackupRecord; d
  * (vault API only) and compared with the live source; a table of scanned vs new bytes, dedup ratio
  * and durations follows. Then the restore runbook from both vaults, a drill of the plan in the DR
  * region (its report, RTO and RPO against the plan's objectives; anything but PASSED fails the demo),
- * and a primary-region outage: the primary region of the local cloud stopped, the failover runbook
+ * the mirror check of the mirrored sources (equal, with the lag the local cloud's replication shows),
+ * and a primary-region outage (a mirrored source fails over to its mirror): the primary region of the local cloud stopped, the failover runbook
  * run from the DR region, the primary started again, every failover target compared with its source.
  * Any mismatch fails the demo.
  */
@@ -192,6 +194,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const replicated = last?.status === 'COMMITTED' && last.copies?.dr === 'COMMITTED' ? last : undefined;
     let drill: DrillOutcome | undefined;
     let failover: FailoverOutcome | undefined;
+    let mirrorCheck: MirrorCheckOutcome | undefined;
+    const mirrored = plan.sources.filter((s) => mirrorOf(s) !== undefined);
     if (replicated) {
       out('');
       out(`6. Drill (${names.drillStateMachine} in ${env.drRegion}, as the plan's schedule starts it): the newest backup restored from the DR vault into scratch targets, verified, compared with the live sources`);
@@ -201,8 +205,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       for (const p of drill.problems) out(`  FAIL ${p}`);
       if (!drill.record) out(`  See lifeboat drills list --plan ${plan.name} --vault dr --data-dir ${options.dataDir}`);
 
+      if (mirrored.length > 0) {
+        out('');
+        out(`7. Mirror check (${names.mirrorCheckStateMachine} in ${env.drRegion}): ${mirrored.map((s) => s.name).join(', ')} compared with ${mirrored.length === 1 ? 'its mirror' : 'their mirrors'}, kept by S3 Replication`);
+        mirrorCheck = await runMirrorCheck({ stack: dr, stateMachine: names.mirrorCheckStateMachine, endpoints: local.endpoints, dataDir: local.dataDir, pool: lambdaPool });
+        out(`  workflow ${names.mirrorCheckStateMachine}: ${mirrorCheck.status} in ${formatMs(mirrorCheck.durationMs)} (execution ${mirrorCheck.executionId})`);
+        for (const m of mirrorCheck.result?.sources ?? []) {
+          const lag = m.lagSeconds === null ? 'lag unknown' : `lag ${m.lagSeconds.toFixed(1)} s`;
+          out(`  ${m.passed ? 'OK  ' : 'FAIL'} ${m.source.padEnd(12)} → ${m.mirror}: ${m.compared} entries compared, ${m.differences} different, ${lag}`);
+        }
+        for (const p of mirrorCheck.problems) out(`  FAIL ${p}`);
+      }
+
       out('');
-      out(`7. Failover (${names.failoverStateMachine} in ${env.drRegion}) with the primary region ${env.primaryRegion} down`);
+      out(`${mirrored.length > 0 ? 8 : 7}. Failover (${names.failoverStateMachine} in ${env.drRegion}) with the primary region ${env.primaryRegion} down`);
       const drS3 = localS3Client(local.endpoints, env.drRegion);
       const drDdb = localDynamoDbClient(local.endpoints, env.drRegion);
       try {
@@ -247,6 +263,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       failover.problems.length === 0 &&
       failover.comparisons.length === plan.sources.length &&
       failover.primaryRunning &&
+      (mirrored.length === 0 ||
+        (mirrorCheck?.result?.passed === true && mirrored.every((m) => failover?.report?.sources.find((s) => s.source === m.name)?.from === 'mirror'))) &&
       rounds.length === 3 &&
       rounds.every((r) => r.record?.status === 'COMMITTED' && r.record.copies?.dr === 'COMMITTED' && r.verifications.length === plan.sources.length) &&
       verifications.every((v) => v.mismatches.length === 0) &&
@@ -264,7 +282,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         out(`  status could not be read: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    return { ok, backupIds: rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])), verifications, ...(drill ? { drill } : {}), ...(failover ? { failover } : {}) };
+    return { ok, backupIds: rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])), verifications, ...(drill ? { drill } : {}), ...(mirrorCheck ? { mirrorCheck } : {}), ...(failover ? { failover } : {}) };
   } finally {
     await local.close();
   }

@@ -116,6 +116,15 @@ it('fails over with the primary region down: every source restored into the DR r
   expect(statSync(path.join(local.fsRoot, directory)).isDirectory()).toBe(true);
 });
 
+it('checks the mirror of the S3 source (equal, with the local replication\'s lag) and fails that source over to its mirror', () => {
+  const check = result.mirrorCheck?.result;
+  expect(check?.passed).toBe(true);
+  expect(check?.sources).toEqual([expect.objectContaining({ source: 'demo-assets', mirror: 's3://lifeboat-dev-mirror-demo-assets/', passed: true, differences: 0 })]);
+  expect(lines.find((l) => l.startsWith('  OK   demo-assets  → s3://lifeboat-dev-mirror-demo-assets/: '))).toMatch(/entries compared, 0 different, lag \d+\.\d s$/);
+  expect(result.failover?.report?.sources.find((s) => s.source === 'demo-assets')).toEqual(expect.objectContaining({ from: 'mirror', target: 's3://lifeboat-dev-mirror-demo-assets/' }));
+  expect(result.failover?.report?.sources.filter((s) => s.from === 'vault').map((s) => s.source).sort()).toEqual(['demo-files', 'demo-orders']);
+});
+
 it('leaves the primary region running again', async () => {
   expect(result.failover?.primaryRunning).toBe(true);
   const status = await localCloudStatus(dataDir);

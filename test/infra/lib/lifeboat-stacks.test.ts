@@ -66,6 +66,9 @@ describe('stacks and physical names of the JSON-config app', () => {
       drillSchedulePrefix: 'lifeboat-dev-drill-',
       drillTargetPrefix: 'lifeboat-dev-drill-',
       failoverStateMachine: 'lifeboat-dev-failover',
+      mirrorBucketPrefix: 'lifeboat-dev-mirror-',
+      mirrorCheckStateMachine: 'lifeboat-dev-mirror-check',
+      mirrorCheckSchedule: 'lifeboat-dev-mirror-check',
       drCatalogKeyAlias: 'alias/lifeboat-dev-dr-catalog',
       primaryVaultKeyAlias: 'alias/lifeboat-dev-vault',
       pruneSchedule: 'lifeboat-dev-prune',
@@ -81,10 +84,10 @@ describe('stacks and physical names of the JSON-config app', () => {
     expect(names.restoreTargetPrefix).toBe(defaultRestoreTargetPrefix('dev'));
     const named = (template: Template, type: string, property: string) => Object.values(template.findResources(type)).map((r) => r.Properties?.[property] as unknown);
     expect(named(primary, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.primaryAccessLogs, names.primaryVault]);
-    expect(named(dr, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.drAccessLogs, names.drVault]);
+    expect(named(dr, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.drAccessLogs, `${names.mirrorBucketPrefix}demo-assets`, names.drVault]);
     expect(named(primary, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
     expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.drillStateMachine, names.pruneStateMachine, names.restoreStateMachine, names.scrubStateMachine]);
-    expect(named(dr, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.catalogRebuildStateMachine, names.drillStateMachine, names.failoverStateMachine, names.pruneStateMachine, names.restoreStateMachine]);
+    expect(named(dr, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.catalogRebuildStateMachine, names.drillStateMachine, names.failoverStateMachine, names.mirrorCheckStateMachine, names.pruneStateMachine, names.restoreStateMachine].sort());
     expect(named(primary, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.primaryVaultKeyAlias]);
     expect(named(dr, 'AWS::KMS::Alias', 'AliasName').sort()).toEqual([names.drCatalogKeyAlias, names.drVaultKeyAlias]);
     expect(named(dr, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
@@ -96,7 +99,7 @@ describe('stacks and physical names of the JSON-config app', () => {
     expect(ids(primary, 'AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'VaultBucket0925C477']);
     expect(ids(primary, 'AWS::KMS::Alias')).toEqual(['VaultKeyAlias713F73B7']);
     expect(ids(primary, 'AWS::DynamoDB::Table')).toEqual(['CatalogTableBBEA0CBC']);
-    expect(ids(dr, 'AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'ReplicaVaultBucketBD8B4C45']);
+    expect(ids(dr, 'AWS::S3::Bucket')).toEqual(['AccessLogs8B620ECA', 'Mirrordemoassets8B3D22DF', 'ReplicaVaultBucketBD8B4C45']);
     expect(ids(dr, 'AWS::KMS::Alias')).toEqual(['CatalogKeyAlias6B85D640', 'ReplicaVaultKeyAliasA9493A54']);
   });
 
@@ -488,4 +491,82 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
 
 it('tags no dashboard (AWS::CloudWatch::Dashboard takes no Tags in CloudFormation)', () => {
   for (const dashboard of Object.values(primary.findResources('AWS::CloudWatch::Dashboard'))) expect(dashboard.Properties?.Tags).toBeUndefined();
+});
+describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
+  type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
+  const statementsOfRole = (template: Template, roleId: string): Statement[] =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+  const statementsOf = (template: Template, handler: string): Statement[] => {
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } }));
+    return statementsOfRole(template, (fn?.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+  };
+  const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+  const mirrorBucket = `${names.mirrorBucketPrefix}demo-assets`;
+  const [replication] = Object.values(primary.findResources('Custom::LifeboatBucketReplication'));
+  const rule = (replication?.Properties as { ReplicationConfiguration: { Role: { 'Fn::GetAtt': [string, string] }; Rules: Record<string, unknown>[] } }).ReplicationConfiguration;
+
+  it('creates the mirror bucket in the DR region: versioned, encrypted with the DR vault key, public access blocked, retained', () => {
+    const [id, bucket] = Object.entries(dr.findResources('AWS::S3::Bucket', { Properties: { BucketName: mirrorBucket } }))[0] ?? [];
+    expect(id).toBeDefined();
+    expect(bucket?.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    const [vaultKeyId] = Object.keys(dr.findResources('AWS::KMS::Key', { Properties: { Description: `Lifeboat vault ${names.drVault}` } }));
+    expect(bucket?.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [vaultKeyId, 'Arn'] } });
+    expect(bucket?.Properties.PublicAccessBlockConfiguration).toEqual(expect.objectContaining({ BlockPublicAcls: true, RestrictPublicBuckets: true }));
+    expect(bucket?.DeletionPolicy).toBe('Retain');
+  });
+
+  it('puts one rule with Replication Time Control, delete-marker replication and the DR key on the imported source bucket', () => {
+    expect(replication?.Properties.Bucket).toBe('lifeboat-demo-assets');
+    expect(rule.Rules).toHaveLength(1);
+    expect(rule.Rules[0]).toEqual({
+      Id: 'lifeboat-mirror',
+      Status: 'Enabled',
+      Priority: 0,
+      Filter: { Prefix: '' },
+      DeleteMarkerReplication: { Status: 'Enabled' },
+      SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+      Destination: {
+        Bucket: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}`]] },
+        EncryptionConfiguration: { ReplicaKmsKeyID: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:us-west-2:000000000000:${names.drVaultKeyAlias}`]] } },
+        ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+        Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+      },
+    });
+  });
+
+  it('scopes the replication role to the source\'s objects, replicas in its mirror and the DR key by alias', () => {
+    const roleId = rule.Role['Fn::GetAtt'][0];
+    expect(primary.findResources('AWS::IAM::Role')[roleId]?.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 's3.amazonaws.com' });
+    const statements = statementsOfRole(primary, roleId).filter((s) => !actions(s).some((a) => a.startsWith('xray:')));
+    const text = (r: unknown) => JSON.stringify(r);
+    expect(statements.map((s) => [actions(s).sort(), text(s.Resource), s.Condition ?? null])).toEqual([
+      [['s3:GetReplicationConfiguration', 's3:ListBucket'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }), null],
+      [['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets/*']] }), null],
+      [['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}/*`]] }), null],
+      [
+        ['kms:Encrypt', 'kms:GenerateDataKey'],
+        text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:us-west-2:000000000000:key/*']] }),
+        { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [names.drVaultKeyAlias] } },
+      ],
+    ]);
+    // The custom resource's function may put replication on the source bucket only, and pass only this role to S3.
+    const provider = statementsOf(primary, 'source-replication');
+    expect(provider.filter((s) => actions(s).includes('s3:PutReplicationConfiguration')).map((s) => text(s.Resource))).toEqual([
+      text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }),
+    ]);
+    expect(provider.filter((s) => actions(s).includes('iam:PassRole')).map((s) => [text(s.Resource), s.Condition])).toEqual([
+      [text({ 'Fn::GetAtt': [roleId, 'Arn'] }), { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } }],
+    ]);
+  });
+
+  it('schedules the mirror check in the DR stack, listing only the source and its mirror', () => {
+    dr.hasResourceProperties('AWS::Scheduler::Schedule', { Name: names.mirrorCheckSchedule, ScheduleExpression: 'rate(15 minutes)' });
+    const listed = statementsOf(dr, 'mirror-check').filter((s) => actions(s).includes('s3:ListBucket'));
+    expect(listed.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource])).map((r) => JSON.stringify(r))).toEqual([
+      JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}`]] }),
+      JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }),
+    ]);
+  });
 });

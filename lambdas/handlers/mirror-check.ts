@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { DEFAULT_MIRROR_GRACE_SECONDS, DEFAULT_MIRROR_SAMPLES } from '../mirror/mirror-defaults';
+import { runMirrorCheck } from '../mirror/mirror-check';
+import { MirrorLog } from '../mirror/mirror-log';
+import { MissingEnvironmentError } from '../runtime/errors';
+import { lifeboatHandler } from '../runtime/lifeboat-handler';
+
+const inputSchema = z
+  .object({
+    samples: z.number({ message: 'must be a number' }).int().min(1, { message: 'must be at least 1' }).max(100_000).default(DEFAULT_MIRROR_SAMPLES),
+    graceSeconds: z.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).default(DEFAULT_MIRROR_GRACE_SECONDS),
+  })
+  .strict();
+
+/** The mirror check's one step (DR stack): each mirrored source's next window compared with its mirror, recorded in the DR catalog. */
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'mirror check request' }, async (input, runtime) => {
+  const sourceRegion = runtime.config.primaryRegion ?? runtime.config.region;
+  const mirrorBucketPrefix = runtime.config.mirrorBucketPrefix;
+  if (mirrorBucketPrefix === undefined) throw new MissingEnvironmentError('LIFEBOAT_MIRROR_BUCKET_PREFIX');
+  return runMirrorCheck(input, {
+    environment: runtime.environment,
+    plans: runtime.plans,
+    mirrorRegion: runtime.config.region,
+    sourceRegion,
+    mirrorBucketPrefix,
+    s3: (region) => runtime.clients.s3Client(region),
+    dynamodb: (region) => runtime.clients.dynamoDbClient(region),
+    log: new MirrorLog(runtime.clients.documentClient(), runtime.config.catalogTable),
+    now: () => Date.now(),
+  });
+});

@@ -1,0 +1,147 @@
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { mirrorOf, type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { unreachableReason } from '../drill/live-sample';
+import { type MirrorLog } from './mirror-log';
+import { type MirrorDifference, type MirrorRecord } from './mirror-record';
+import { compareDynamoDbMirror } from './dynamodb-mirror-comparison';
+import { compareS3Mirror } from './s3-mirror-comparison';
+
+/** The name a source has in a stack of another region when CDK could not give it there (lib/constructs/plans-in-stack.ts). */
+const NAME_IN_OTHER_REGION = '(named in the primary region)';
+
+export type MirrorCheckInput = {
+  /** Entries per source per run. */
+  samples: number;
+  /** A difference whose source write is younger than this is still replicating, not a failure (S3 RTC promises 15 minutes). */
+  graceSeconds: number;
+};
+
+export type MirrorCheckDeps = {
+  environment: string;
+  plans: readonly ProtectionPlanConfig[];
+  /** The region the check (and the mirrors) are in, and the sources' region. */
+  mirrorRegion: string;
+  sourceRegion: string;
+  mirrorBucketPrefix: string;
+  s3: (region: string) => S3Client;
+  dynamodb: (region: string) => DynamoDBClient;
+  log: Pick<MirrorLog, 'get' | 'record'>;
+  now: () => number;
+};
+
+/** One source's outcome in the execution's output. */
+export type MirrorCheckOfSource = Pick<MirrorRecord, 'source' | 'mirror' | 'passed' | 'compared' | 'differences' | 'inFlight' | 'lagSeconds'> & {
+  firstDifference?: MirrorDifference;
+  note?: string;
+  /** The source could not be reached: nothing compared, the previous check kept. */
+  unreachable?: string;
+};
+
+export type MirrorCheckResult = {
+  checkedAt: string;
+  /** Every mirrored source equal to its mirror (or unreachable, which says nothing against the mirror). */
+  passed: boolean;
+  sources: MirrorCheckOfSource[];
+  /** When not passed: the first failed source, its first differing key and the lag (the Fail state's cause). */
+  cause?: string;
+};
+
+const fmtLag = (lag: number | null): string => (lag === null ? 'unknown' : `${lag.toFixed(1)} s`);
+
+/**
+ * The mirror check: for each mirrored source, the next window compared with its mirror in this region,
+ * the result recorded as `MIRROR#<source>` in this region's catalog. A source whose region cannot be
+ * reached keeps its previous record (with `lastAttempt`) and does not fail the check: the mirror is
+ * then all there is, and its last known state is what a failover needs.
+ */
+export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckDeps): Promise<MirrorCheckResult> {
+  const checkedAt = new Date(deps.now()).toISOString();
+  const results: MirrorCheckOfSource[] = [];
+  for (const plan of deps.plans) {
+    for (const source of plan.sources) {
+      const mirror = mirrorOf(source);
+      if (!mirror || source.type === 'filesystem') continue;
+      const started = deps.now();
+      const previous = await deps.log.get(source.name);
+      const after = previous?.cursor ?? '';
+      const where = source.type === 's3' ? `s3://${deps.mirrorBucketPrefix}${source.name}/${source.prefix}` : `dynamodb table ${source.table} (${deps.mirrorRegion})`;
+      const base = { environment: deps.environment, source: source.name, plan: plan.name, type: source.type, mirror: where, checkedAt, graceSeconds: input.graceSeconds };
+      let record: MirrorRecord;
+      try {
+        if ((source.type === 's3' ? source.bucket : source.table) === NAME_IN_OTHER_REGION) {
+          record = { ...base, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: 0, note: 'the source\'s name is generated in the primary region and unknown here: name the bucket or table explicitly' };
+        } else if (source.type === 's3') {
+          const window = await compareS3Mirror(
+            { s3: deps.s3(deps.sourceRegion), bucket: source.bucket },
+            { s3: deps.s3(deps.mirrorRegion), bucket: `${deps.mirrorBucketPrefix}${source.name}` },
+            { prefix: source.prefix, after, samples: input.samples, deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now },
+          );
+          record = {
+            ...base,
+            passed: window.differences === 0,
+            compared: window.compared,
+            differences: window.differences,
+            inFlight: window.inFlight,
+            ...(window.examples[0] ? { firstDifference: window.examples[0] } : {}),
+            lagSeconds: window.lagSeconds,
+            cursor: window.cursor,
+            durationMs: deps.now() - started,
+          };
+        } else {
+          const window = await compareDynamoDbMirror(
+            { ddb: deps.dynamodb(deps.sourceRegion), table: source.table },
+            { ddb: deps.dynamodb(deps.mirrorRegion), table: source.table, region: deps.mirrorRegion },
+            { after, samples: input.samples },
+          );
+          record = {
+            ...base,
+            passed: window.differences === 0 && window.missingReplica === undefined,
+            compared: window.compared,
+            differences: window.differences,
+            inFlight: 0,
+            ...(window.examples[0] ? { firstDifference: window.examples[0] } : {}),
+            lagSeconds: null,
+            cursor: window.cursor,
+            durationMs: deps.now() - started,
+            note: window.missingReplica ?? 'lag not measured: DynamoDB reports ReplicationLatency to CloudWatch, which this check does not read',
+          };
+        }
+      } catch (err) {
+        const why = unreachableReason(err);
+        if (!why) throw err;
+        // The source's region is down (the mirror's is this one): keep the last comparison, note the attempt.
+        const lastAttempt = { at: checkedAt, error: `source region ${deps.sourceRegion} unreachable: ${why}` };
+        if (previous) await deps.log.record({ ...previous, lastAttempt });
+        results.push({ source: source.name, mirror: where, passed: previous?.passed ?? false, compared: 0, differences: 0, inFlight: 0, lagSeconds: previous?.lagSeconds ?? null, unreachable: lastAttempt.error });
+        continue;
+      }
+      await deps.log.record(record);
+      results.push({
+        source: record.source,
+        mirror: record.mirror,
+        passed: record.passed,
+        compared: record.compared,
+        differences: record.differences,
+        inFlight: record.inFlight,
+        lagSeconds: record.lagSeconds,
+        ...(record.firstDifference ? { firstDifference: record.firstDifference } : {}),
+        ...(record.note !== undefined ? { note: record.note } : {}),
+      });
+    }
+  }
+  const failed = results.find((r) => !r.passed && r.unreachable === undefined);
+  return {
+    checkedAt,
+    passed: failed === undefined,
+    sources: results,
+    ...(failed
+      ? {
+          cause:
+            `Mirror of ${failed.source} (${failed.mirror}) differs from its source: ` +
+            (failed.firstDifference ? `first differing key ${JSON.stringify(failed.firstDifference.key)} (${failed.firstDifference.reason}); ${failed.differences} difference(s); ` : `${failed.note ?? 'not compared'}; `) +
+            `lag ${fmtLag(failed.lagSeconds)}`,
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { mirrorOf, type SourceConfig } from '../../config/lifeboat-config';
+import { type MirrorRecord } from './mirror-record';
+
+/** Where a failover takes a source from, and why (the failover report says it per source). */
+export const mirrorChoiceSchema = z.object({
+  source: z.string().min(1),
+  use: z.enum(['mirror', 'vault']),
+  reason: z.string(),
+  /** With `mirror`: the mirror as the report names targets (`s3://bucket/prefix`, `dynamodb table <name>`). */
+  target: z.string().optional(),
+  type: z.enum(['s3', 'dynamodb', 'filesystem']),
+  /** With `mirror`: how old its data may be at the failover's start (time since the check + the lag it measured). */
+  dataAgeSeconds: z.number().nonnegative().optional(),
+});
+export type MirrorChoice = z.infer<typeof mirrorChoiceSchema>;
+
+const secs = (s: number): string => `${Math.round(s * 10) / 10} s`;
+
+/**
+ * Mirror or vault for one source of a failover: the mirror when the source is mirrored, its last check
+ * passed, and the data it holds is within the plan's RPO — the time since that check plus the lag it
+ * measured (an unmeasured lag counts as none, and the reason says so). Otherwise the vault, with the reason.
+ */
+export function chooseSourceCopy(
+  source: SourceConfig,
+  check: MirrorRecord | undefined,
+  options: { rpoMinutes: number; startedAt: number; mirrorBucketPrefix: string | undefined; useMirrors: boolean },
+): MirrorChoice {
+  const vault = (reason: string): MirrorChoice => ({ source: source.name, type: source.type, use: 'vault', reason });
+  if (!mirrorOf(source)) return vault('not mirrored: restored from the DR vault');
+  if (!options.useMirrors) return vault('mirror not used: the failover was started with "useMirrors": false');
+  if (source.type === 'filesystem') return vault('file-system mirrors are not compared by the mirror check, so their freshness is unknown: restored from the DR vault');
+  if (source.type === 's3' && options.mirrorBucketPrefix === undefined) return vault('this function does not know the mirror buckets (LIFEBOAT_MIRROR_BUCKET_PREFIX): restored from the DR vault');
+  if (!check) return vault('no mirror check is recorded yet: restored from the DR vault');
+  if (!check.passed) {
+    const first = check.firstDifference ? `first differing key ${JSON.stringify(check.firstDifference.key)} (${check.firstDifference.reason})` : (check.note ?? 'not compared');
+    return vault(`the last mirror check (${check.checkedAt}) failed: ${first}; restored from the DR vault`);
+  }
+  const sinceCheck = Math.max(0, (options.startedAt - Date.parse(check.checkedAt)) / 1000);
+  const lag = check.lagSeconds ?? 0;
+  const dataAge = sinceCheck + lag;
+  const rpo = options.rpoMinutes * 60;
+  const measured = `checked ${secs(sinceCheck)} before the failover (${check.compared} entries equal), lag ${check.lagSeconds === null ? 'not measured' : secs(lag)}`;
+  if (dataAge > rpo) return vault(`the mirror was ${measured}: its data may be ${secs(dataAge)} old, beyond the plan's RPO of ${secs(rpo)}; restored from the DR vault`);
+  const target = source.type === 's3' ? `s3://${options.mirrorBucketPrefix ?? ''}${source.name}/${source.prefix}` : `dynamodb table ${source.table}`;
+  return { source: source.name, type: source.type, use: 'mirror', reason: `the mirror was ${measured}: data at most ${secs(dataAge)} old, within the plan's RPO of ${secs(rpo)}`, target, dataAgeSeconds: dataAge };
+}

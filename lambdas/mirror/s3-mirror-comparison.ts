@@ -1,0 +1,118 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { type MirrorDifference } from './mirror-record';
+
+/** An object as a listing shows it: all the check compares (no object is read). */
+export type ListedObject = { key: string; size: number; etag: string; lastModified: number };
+
+export type S3MirrorWindow = {
+  compared: number;
+  /** How many differences older than the grace. */
+  differences: number;
+  /** The first of them (at most MAX_DIFFERENCES), in key order. */
+  examples: MirrorDifference[];
+  /** Differences within the grace: writes still replicating. */
+  inFlight: number;
+  /** See MirrorRecord.lagSeconds. */
+  lagSeconds: number | null;
+  /** The window's last key, or '' when it reached the end of the source. */
+  cursor: string;
+};
+
+export type S3MirrorSide = { s3: S3Client; bucket: string };
+
+export type CompareS3MirrorOptions = {
+  prefix: string;
+  /** Start after this key ('' from the beginning). */
+  after: string;
+  /** Keys of the source per window. */
+  samples: number;
+  /** Whether deletions reach the mirror: then a key only the mirror has is a difference. */
+  deleteMarkers: boolean;
+  /** A difference whose source write is younger than this is in flight, not a failure. */
+  graceSeconds: number;
+  now: () => number;
+};
+
+/** At most this many differences are kept in the result (the count is exact). */
+const MAX_DIFFERENCES = 20;
+
+/** S3 lists keys in the binary order of their UTF-8 bytes; JavaScript compares UTF-16 code units. */
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+async function* listFrom(side: S3MirrorSide, prefix: string, after: string): AsyncGenerator<ListedObject> {
+  let token: string | undefined;
+  do {
+    const page = await side.s3.send(
+      new ListObjectsV2Command({ Bucket: side.bucket, Prefix: prefix || undefined, ...(token ? { ContinuationToken: token } : after ? { StartAfter: after } : {}) }),
+    );
+    for (const o of page.Contents ?? []) {
+      if (o.Key === undefined) continue;
+      yield { key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/**
+ * One window of a source bucket compared with its mirror, from the two listings merged in key order:
+ * a key only the source has, or with another size or ETag in the mirror, is a difference (in flight
+ * when the source wrote it within the grace); a key only the mirror has is one when deletions are
+ * replicated. The window ends after `samples` source keys; the next starts after its last key.
+ */
+export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide, options: CompareS3MirrorOptions): Promise<S3MirrorWindow> {
+  const now = options.now();
+  const graceMs = options.graceSeconds * 1000;
+  const src = listFrom(source, options.prefix, options.after);
+  const mir = listFrom(mirror, options.prefix, options.after);
+  let a = (await src.next()).value as ListedObject | undefined;
+  let b = (await mir.next()).value as ListedObject | undefined;
+  const differences: MirrorDifference[] = [];
+  let differenceCount = 0;
+  let inFlight = 0;
+  let compared = 0;
+  let lastKey = '';
+  let oldestPending: number | undefined;
+  let slowest: number | undefined;
+  const differ = (key: string, reason: string, writtenAt: number | undefined): void => {
+    if (writtenAt !== undefined && now - writtenAt < graceMs) inFlight += 1;
+    else {
+      differenceCount += 1;
+      if (differences.length < MAX_DIFFERENCES) differences.push({ key, reason });
+    }
+    if (writtenAt !== undefined) oldestPending = Math.min(oldestPending ?? writtenAt, writtenAt);
+  };
+  while (compared < options.samples && (a || b)) {
+    const order = a && b ? compareKeys(a.key, b.key) : a ? -1 : 1;
+    if (order < 0 && a) {
+      differ(a.key, 'missing in the mirror', a.lastModified);
+      lastKey = a.key;
+      compared += 1;
+      a = (await src.next()).value as ListedObject | undefined;
+    } else if (order > 0 && b) {
+      if (options.deleteMarkers) differ(b.key, 'in the mirror but deleted from the source', undefined);
+      b = (await mir.next()).value as ListedObject | undefined;
+    } else if (a && b) {
+      if (a.size !== b.size || a.etag !== b.etag) {
+        differ(a.key, `differs: source ${a.size} bytes ETag ${a.etag}, mirror ${b.size} bytes ETag ${b.etag}`, a.lastModified);
+      } else {
+        slowest = Math.max(slowest ?? 0, b.lastModified - a.lastModified);
+      }
+      lastKey = a.key;
+      compared += 1;
+      a = (await src.next()).value as ListedObject | undefined;
+      b = (await mir.next()).value as ListedObject | undefined;
+    }
+  }
+  await Promise.all([src.return(undefined), mir.return(undefined)]);
+  const lagMs = oldestPending !== undefined ? now - oldestPending : slowest;
+  return {
+    compared,
+    differences: differenceCount,
+    examples: differences,
+    inFlight,
+    lagSeconds: lagMs === undefined ? (differenceCount > 0 ? null : 0) : Math.max(0, lagMs) / 1000,
+    cursor: a ? lastKey : '',
+  };
+}

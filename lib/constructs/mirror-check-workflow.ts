@@ -1,0 +1,131 @@
+import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { mirrorOf } from '../../config/lifeboat-config';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
+import { lifeboatTask } from './lifeboat-task';
+import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
+import { validatePlans } from './validated-plans';
+
+export type MirrorCheckWorkflowProps = {
+  readonly environmentName: string;
+  /** `<prefix>-mirror-check`: the state machine's and the schedule's name. */
+  readonly stateMachineName: string;
+  readonly plans: readonly LifeboatPlan[];
+  /** The region of the sources (the protection's stack). */
+  readonly primaryRegion: string;
+  /** `<prefix>-mirror-`: the mirror bucket of a source is this plus its name. */
+  readonly mirrorBucketPrefix: string;
+  /** The DR catalog (this stack's) and its key: the `MIRROR#<source>` items. */
+  readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
+  /** Scheduler expression (UTC) and entries per source per run. */
+  readonly schedule: { readonly expression: string; readonly samples?: number };
+};
+
+/** The state machine stops waiting well after the function's own limit. */
+const WORKFLOW_TIMEOUT = Duration.minutes(15);
+
+/**
+ * The mirror check `<prefix>-mirror-check` (docs/ARCHITECTURE.md, "Mirrors"), in the DR region's stack so
+ * that it runs, and its last results stay readable, with the primary region down; the failover runbook
+ * beside it reads them. One task compares a window of each mirrored source with its mirror (S3: key,
+ * size, ETag from the two listings; DynamoDB: items by key from the replica), measures the lag and
+ * records `MIRROR#<source>` in the DR catalog; then a Choice fails the execution (`MirrorCheckFailed`,
+ * the cause naming the first differing key and the lag) when a mirror differs, so an alarm on failed
+ * executions sees it. Access: list the sources (by name, in the primary region) and their mirrors, read
+ * the mirrored tables and their replicas, and the catalog's MIRROR items: nothing is written but the catalog.
+ */
+export class MirrorCheckWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly function: LifeboatFunction;
+  readonly schedule: scheduler.CfnSchedule;
+
+  constructor(scope: Construct, id: string, props: MirrorCheckWorkflowProps) {
+    super(scope, id);
+    const { plans } = validatePlans(this, 'MirrorCheckWorkflow', { plans: props.plans });
+    const stack = Stack.of(this);
+    const plansHere = plansInStack(this, plans);
+    const check = new LifeboatFunction(this, 'CheckMirrors', {
+      handler: 'mirror-check',
+      environment: {
+        LIFEBOAT_ENVIRONMENT: props.environmentName,
+        LIFEBOAT_HOME_VAULT: 'dr',
+        CATALOG_TABLE: props.catalog.tableName,
+        LIFEBOAT_PLANS: stack.toJsonString(plansHere),
+        LIFEBOAT_PRIMARY_REGION: props.primaryRegion,
+        LIFEBOAT_MIRROR_BUCKET_PREFIX: props.mirrorBucketPrefix,
+      },
+    });
+    this.function = check;
+    const wildcards: string[] = [`${check.functionArn}:*`];
+    for (const source of plansHere.flatMap((p) => p.sources).filter((s) => mirrorOf(s) !== undefined)) {
+      if (source.type === 's3') {
+        const buckets = [`arn:${stack.partition}:s3:::${props.mirrorBucketPrefix}${source.name}`];
+        if (source.bucket !== NAME_IN_OTHER_REGION) buckets.push(`arn:${stack.partition}:s3:::${source.bucket}`);
+        check.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: buckets }));
+      } else if (source.type === 'dynamodb' && source.table !== NAME_IN_OTHER_REGION) {
+        const tableIn = (region: string) => Arn.format({ service: 'dynamodb', region, resource: 'table', resourceName: source.table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+        check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:DescribeTable'], resources: [tableIn(props.primaryRegion)] }));
+        check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableIn(stack.region)] }));
+      }
+    }
+    check.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [props.catalog.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIRROR#*'] } },
+      }),
+    );
+    props.catalogKey.grantEncryptDecrypt(check);
+
+    const checkTask = lifeboatTask(
+      this,
+      'Check mirrors',
+      'Compares a window of each mirrored source with its mirror in this region (S3: key, size and ETag; DynamoDB: items by key), measures the replication lag and records MIRROR#<source> in the DR catalog.',
+      check,
+      '$.check',
+    );
+    const passed = new sfn.Succeed(this, 'Mirrors equal', { comment: 'Every mirror is equal to its source in the window compared; the output is the check.', outputPath: '$.check' });
+    const differs = new sfn.Fail(this, 'Mirror differs', {
+      comment: 'Fails the execution with MirrorCheckFailed, the cause naming the first differing key and the lag, so that an alarm on failed executions sees it.',
+      error: 'MirrorCheckFailed',
+      causePath: '$.check.cause',
+    });
+    const choice = new sfn.Choice(this, 'All mirrors equal?', { comment: 'Passed when every mirrored source matched its mirror.' })
+      .when(sfn.Condition.booleanEquals('$.check.passed', true), passed)
+      .otherwise(differs);
+    const failureReport = failureReportState(this, {
+      reportComment: 'Collects the error and cause of the failed check with the request and execution name, for the Fail state and the execution history.',
+      failName: 'Check failed',
+      failComment: 'Fails the execution with the check\'s own error name and message.',
+    });
+    checkTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: checkTask.next(choice), timeout: WORKFLOW_TIMEOUT });
+
+    const role = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'), description: `Lifeboat ${props.environmentName}: starts scheduled mirror checks` });
+    this.stateMachine.grantStartExecution(role);
+    this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
+      name: props.stateMachineName,
+      description: `Lifeboat mirror check of ${props.environmentName}: each mirror compared with its source, the lag recorded`,
+      scheduleExpression: props.schedule.expression,
+      scheduleExpressionTimezone: 'UTC',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.stateMachine.stateMachineArn,
+        roleArn: role.roleArn,
+        input: JSON.stringify(props.schedule.samples !== undefined ? { samples: props.schedule.samples } : {}),
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 900 },
+      },
+    });
+    acknowledgeScopedWildcards(this, wildcards);
+    for (const r of [check.role, this.stateMachine.role]) if (r) acknowledgeXRayWildcard(r);
+  }
+}

@@ -1,0 +1,258 @@
+import { Annotations, CustomResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { type EfsMountConfig, mirrorOf } from '../../config/lifeboat-config';
+import { REPLICATION_TIME_MINUTES } from '../lifeboat-defaults';
+import { InvalidLifeboatPropsError } from './invalid-props-error';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatSource } from './lifeboat-source';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+
+/** CloudFormation type of the custom resource that puts a replication configuration on a bucket Lifeboat does not own. */
+export const BUCKET_REPLICATION_RESOURCE_TYPE = 'Custom::LifeboatBucketReplication';
+/** CloudFormation type of the custom resource that starts EFS replication of the environment's file system. */
+export const FILE_SYSTEM_REPLICATION_RESOURCE_TYPE = 'Custom::LifeboatFileSystemReplication';
+/** Every rule Lifeboat puts starts with this id: the custom resource refuses to replace rules that do not. */
+export const MIRROR_RULE_ID = 'lifeboat-mirror';
+
+export type SourceMirrorsProps = {
+  readonly environmentName: string;
+  /** The protection's sources; those with `mirror` get one. */
+  readonly sources: readonly LifeboatSource[];
+  /** Where the mirror buckets go: a construct in the DR stack. */
+  readonly drScope: Construct;
+  readonly drRegion: string;
+  /** `<prefix>-mirror-`: a mirror bucket is this plus the source's name. */
+  readonly mirrorBucketPrefix: string;
+  /** The DR vault's key (in the DR stack): the mirrors are encrypted with it. */
+  readonly drKey: kms.IKey;
+  /** Its alias, by which the primary region's replication configuration names it (no cross-region reference). */
+  readonly drKeyAlias: string;
+  /** The DR region's access-log bucket (cdk-nag AwsSolutions-S1). */
+  readonly drAccessLogs: s3.IBucket;
+  /** The environment's EFS file system, replicated when a file-system source is mirrored. */
+  readonly fileSystem?: EfsMountConfig;
+};
+
+/** One S3 source's mirror: the bucket in the DR region and the role S3 replicates with. */
+export type S3Mirror = { readonly source: LifeboatSource; readonly bucketName: string; readonly bucket: s3.Bucket; readonly role: iam.Role; readonly how: 'template' | 'custom-resource' };
+
+/**
+ * The native replication of every mirrored source into the DR region (docs/ARCHITECTURE.md, "Mirrors"):
+ *
+ * - **S3**: a mirror bucket `<prefix>-mirror-<source>` in the DR stack (versioned, the DR vault's key,
+ *   TLS only, public access blocked, access-logged, retained), a replication role per source in the
+ *   protection's stack that reads only the source's objects under its prefix and writes only replicas
+ *   into its mirror, and one rule with Replication Time Control on the source bucket. A bucket this
+ *   stack owns gets the rule (and versioning) through its CfnBucket, so CloudFormation owns the
+ *   configuration; any other bucket gets it from the custom resource `Custom::LifeboatBucketReplication`
+ *   (PutBucketReplication; it refuses a bucket that has rules of its own), and its versioning is a
+ *   precondition: Lifeboat does not switch on versioning of a bucket it does not own (it cannot be
+ *   switched off again).
+ * - **DynamoDB**: a `TableV2` of this stack gets a replica in the DR region; for any other table the
+ *   replica is a precondition, which the mirror check verifies (and synth warns about).
+ * - **EFS**: `Custom::LifeboatFileSystemReplication` creates the replication of the whole file system into
+ *   a new read-only file system in the DR region, encrypted with the DR key (EFS replicates file systems,
+ *   not directories).
+ */
+export class SourceMirrors extends Construct {
+  readonly s3: S3Mirror[] = [];
+  /** The custom-resource function, when a source needs it. */
+  readonly provider?: LifeboatFunction;
+
+  constructor(scope: Construct, id: string, props: SourceMirrorsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const mirrored = props.sources.filter((s) => mirrorOf(s.config) !== undefined);
+    const needsProvider = mirrored.some((s) => (s.config.type === 's3' && s.bucket && !ownedCfnBucket(s.bucket, stack)) || s.config.type === 'filesystem');
+    const provider = needsProvider ? new LifeboatFunction(this, 'SourceReplication', { handler: 'source-replication', environment: { LIFEBOAT_ENVIRONMENT: props.environmentName } }) : undefined;
+    if (provider) this.provider = provider;
+    const drKeyArns = `arn:${stack.partition}:kms:${props.drRegion}:${stack.account}:key/*`;
+    const drKeyAliasArn = `arn:${stack.partition}:kms:${props.drRegion}:${stack.account}:${props.drKeyAlias}`;
+    const wildcards: string[] = [drKeyArns];
+
+    for (const source of mirrored) {
+      const { config } = source;
+      if (config.type === 's3' && source.bucket) {
+        const mirror = this.mirrorS3(source, source.bucket, props, { drKeyArns, drKeyAliasArn, provider });
+        this.s3.push(mirror);
+        wildcards.push(source.bucket.arnForObjects(`${config.prefix}*`), `arn:${stack.partition}:s3:::${mirror.bucketName}/*`);
+      } else if (config.type === 'dynamodb' && source.table) {
+        this.mirrorTable(source, source.table, props.drRegion);
+      } else if (config.type === 'filesystem') {
+        if (!props.fileSystem) {
+          throw new InvalidLifeboatPropsError(`LifeboatProtection ${scope.node.path}`, [
+            `plans: source "${source.name}" has mirror, but the protection has no fileSystem: EFS replication needs the file system's id (give fileSystem, or drop mirror)`,
+          ]);
+        }
+        if (provider) wildcards.push(...this.mirrorFileSystem(props.fileSystem, props, provider, drKeyArns));
+      }
+    }
+    if (provider) {
+      wildcards.push(`${provider.functionArn}:*`);
+      if (provider.role) acknowledgeXRayWildcard(provider.role);
+    }
+    acknowledgeScopedWildcards(this, wildcards);
+  }
+
+  private mirrorS3(
+    source: LifeboatSource,
+    bucket: s3.IBucket,
+    props: SourceMirrorsProps,
+    keys: { drKeyArns: string; drKeyAliasArn: string; provider: LifeboatFunction | undefined },
+  ): S3Mirror {
+    const stack = Stack.of(this);
+    const config = source.config;
+    if (config.type !== 's3') throw new Error('not an S3 source');
+    const bucketName = `${props.mirrorBucketPrefix}${source.name}`;
+    if (!Token.isUnresolved(bucketName) && bucketName.length > 63) {
+      throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.scope?.node.path ?? ''}`, [
+        `plans: the mirror bucket of source "${source.name}" would be ${bucketName} (${bucketName.length} characters); S3 allows 63: shorten the prefix or the source name`,
+      ]);
+    }
+    const mirrorBucket = new s3.Bucket(props.drScope, `Mirror-${source.name}`, {
+      bucketName,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.drKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // S3 Replication requires versioning on both sides.
+      versioned: true,
+      serverAccessLogsBucket: props.drAccessLogs,
+      serverAccessLogsPrefix: `${bucketName}/`,
+      // The mirror is the copy a failover switches to: it outlives the stack, as the vaults do.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const mirrorArn = `arn:${stack.partition}:s3:::${bucketName}`;
+    const role = new iam.Role(this, `ReplicationRole-${source.name}`, {
+      assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
+      description: `Lifeboat ${props.environmentName}: S3 replicates source ${source.name} into ${bucketName} with it`,
+    });
+    const allow = (statement: iam.PolicyStatementProps): void => {
+      role.addToPolicy(new iam.PolicyStatement(statement));
+    };
+    allow({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [bucket.bucketArn] });
+    allow({ actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], resources: [bucket.arnForObjects(`${config.prefix}*`)] });
+    allow({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${mirrorArn}/*`] });
+    // The DR key by its alias (another region, another stack): exactly the key that carries it.
+    allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [keys.drKeyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drKeyAlias] } } });
+    if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });
+    acknowledgeXRayWildcard(role);
+
+    const deleteMarkers = mirrorOf(config)?.deleteMarkers ?? true;
+    const rule = {
+      Id: MIRROR_RULE_ID,
+      Status: 'Enabled',
+      Priority: 0,
+      Filter: { Prefix: config.prefix },
+      DeleteMarkerReplication: { Status: deleteMarkers ? 'Enabled' : 'Disabled' },
+      // Objects the source encrypts with KMS are re-encrypted with the DR key; the mirror's default encryption covers the rest.
+      SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+      Destination: {
+        Bucket: mirrorArn,
+        EncryptionConfiguration: { ReplicaKmsKeyID: keys.drKeyAliasArn },
+        ReplicationTime: { Status: 'Enabled', Time: { Minutes: REPLICATION_TIME_MINUTES } },
+        Metrics: { Status: 'Enabled', EventThreshold: { Minutes: REPLICATION_TIME_MINUTES } },
+      },
+    };
+    const cfnBucket = ownedCfnBucket(bucket, stack);
+    if (cfnBucket) {
+      if (cfnBucket.replicationConfiguration !== undefined) {
+        throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.scope?.node.path ?? ''}`, [
+          `plans: source "${source.name}": bucket ${bucket.node.path} has a replication configuration of its own; S3 allows one per bucket: drop mirror, or add Lifeboat's rule to yours`,
+        ]);
+      }
+      cfnBucket.versioningConfiguration = { status: 'Enabled' };
+      cfnBucket.replicationConfiguration = {
+        role: role.roleArn,
+        rules: [
+          {
+            id: rule.Id,
+            status: rule.Status,
+            priority: rule.Priority,
+            filter: { prefix: config.prefix },
+            deleteMarkerReplication: { status: rule.DeleteMarkerReplication.Status },
+            sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+            destination: {
+              bucket: mirrorArn,
+              encryptionConfiguration: { replicaKmsKeyId: keys.drKeyAliasArn },
+              replicationTime: { status: 'Enabled', time: { minutes: REPLICATION_TIME_MINUTES } },
+              metrics: { status: 'Enabled', eventThreshold: { minutes: REPLICATION_TIME_MINUTES } },
+            },
+          },
+        ],
+      };
+      return { source, bucketName, bucket: mirrorBucket, role, how: 'template' };
+    }
+    const provider = keys.provider;
+    if (!provider) throw new Error('the source-replication function is missing');
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:PutReplicationConfiguration'], resources: [bucket.bucketArn] }));
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } } }));
+    const resource = new CustomResource(this, `Replication-${source.name}`, {
+      serviceToken: provider.functionArn,
+      resourceType: BUCKET_REPLICATION_RESOURCE_TYPE,
+      properties: { Bucket: bucket.bucketName, ReplicationConfiguration: { Role: role.roleArn, Rules: [rule] } },
+    });
+    // The role's policy must exist before S3 checks it at PutBucketReplication.
+    resource.node.addDependency(role);
+    return { source, bucketName, bucket: mirrorBucket, role, how: 'custom-resource' };
+  }
+
+  private mirrorTable(source: LifeboatSource, table: dynamodb.ITable, drRegion: string): void {
+    if (table instanceof dynamodb.TableV2 && Stack.of(table) === Stack.of(this)) {
+      try {
+        table.addReplica({ region: drRegion });
+      } catch (err) {
+        // A replica the user declared already is the mirror.
+        if (!/duplicate/i.test((err as Error).message)) throw err;
+      }
+      return;
+    }
+    Annotations.of(this).addWarningV2(
+      'lifeboat:mirror-precondition',
+      `Source "${source.name}": the table is not a TableV2 of this stack, so Lifeboat cannot add its replica; make it a global table with a replica in ${drRegion} (the mirror check fails until it has one).`,
+    );
+  }
+
+  /** EFS replication of the whole file system into the DR region; returns the wildcard resources it grants. */
+  private mirrorFileSystem(fs: EfsMountConfig, props: SourceMirrorsProps, provider: LifeboatFunction, drKeyArns: string): string[] {
+    const stack = Stack.of(this);
+    if (this.node.tryFindChild('FileSystemReplication')) return [];
+    const fsArn = `arn:${stack.partition}:elasticfilesystem:${stack.region}:${stack.account}:file-system/${fs.fileSystemId}`;
+    const drFileSystems = `arn:${stack.partition}:elasticfilesystem:${props.drRegion}:${stack.account}:file-system/*`;
+    provider.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticfilesystem:CreateReplicationConfiguration', 'elasticfilesystem:DescribeReplicationConfigurations', 'elasticfilesystem:DeleteReplicationConfiguration'],
+        resources: [fsArn],
+      }),
+    );
+    // EFS creates the read-only destination file system with the caller's rights.
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticfilesystem:CreateFileSystem'], resources: [drFileSystems] }));
+    provider.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:GenerateDataKeyWithoutPlaintext'],
+        resources: [drKeyArns],
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drKeyAlias] } },
+      }),
+    );
+    const linkedRole = `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/elasticfilesystem.amazonaws.com/AWSServiceRoleForAmazonElasticFileSystem`;
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:CreateServiceLinkedRole'], resources: [linkedRole], conditions: { StringEquals: { 'iam:AWSServiceName': 'elasticfilesystem.amazonaws.com' } } }));
+    new CustomResource(this, 'FileSystemReplication', {
+      serviceToken: provider.functionArn,
+      resourceType: FILE_SYSTEM_REPLICATION_RESOURCE_TYPE,
+      properties: { FileSystemId: fs.fileSystemId, DestinationRegion: props.drRegion, KmsKeyId: `arn:${stack.partition}:kms:${props.drRegion}:${stack.account}:${props.drKeyAlias}` },
+    });
+    return [drFileSystems];
+  }
+}
+
+/** The CfnBucket of a bucket this stack creates (a Bucket, not an imported one), else undefined. */
+function ownedCfnBucket(bucket: s3.IBucket, stack: Stack): s3.CfnBucket | undefined {
+  const child = bucket.node.defaultChild;
+  return child instanceof s3.CfnBucket && Stack.of(bucket) === stack ? child : undefined;
+}

@@ -1,0 +1,257 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { type Readable } from 'node:stream';
+import type S3rver from 's3rver';
+
+/**
+ * S3 Replication in the local cloud (docs/LOCAL-CLOUD.md, "Replication"): the replication API on buckets
+ * (Put/Get/DeleteBucketReplication, which s3rver lacks) and a replicator that applies every PUT, copy,
+ * completed multipart upload and delete in a replicated bucket to the destination bucket in whichever
+ * other region holds it, `delayMs` after the write. Replicas keep the source's ETag and metadata; their
+ * LastModified is the time they were written, as in S3. While the source's or the destination's region
+ * is stopped nothing is replicated: the writes wait in order and go once both are up again. The
+ * configurations are kept in `<dataDir>/replication.json`; writes waiting when the cloud stops are lost.
+ */
+
+/** One rule as the local cloud honours it. */
+export type LocalReplicationRule = { id: string; enabled: boolean; prefix: string; destinationBucket: string; deleteMarkers: boolean; priority: number };
+/** A bucket's configuration: the XML S3 was given (GetBucketReplication returns it) and its rules. */
+type StoredConfiguration = { xml: string; rules: LocalReplicationRule[] };
+
+/** What the replicator needs of a region: its state and its s3rver store while it runs. */
+export type ReplicationRegion = { readonly region: string; readonly s3Store: S3rver.Store | undefined };
+
+type Pending = { region: string; bucket: string; key: string; op: 'put' | 'delete'; due: number };
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+function decodeXml(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_m, e: string) =>
+    e.startsWith('#x') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : (XML_ENTITIES[e] ?? _m),
+  );
+}
+const tag = (xml: string, name: string): string | undefined => {
+  const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
+  return m?.[1] === undefined ? undefined : m[1];
+};
+
+/** The rules of a PutBucketReplication body (the SDK's XML): the fields the local cloud honours. */
+export function parseReplicationXml(xml: string): LocalReplicationRule[] {
+  const rules = [...xml.matchAll(/<Rule>([\s\S]*?)<\/Rule>/g)].map((m) => m[1] ?? '');
+  if (rules.length === 0) throw new Error('the replication configuration has no Rule');
+  return rules.map((rule) => {
+    const destination = tag(rule, 'Destination') ?? '';
+    const bucketArn = decodeXml(tag(destination, 'Bucket') ?? '');
+    const destinationBucket = bucketArn.replace(/^arn:[^:]+:s3:::/, '');
+    if (!destinationBucket) throw new Error('a Rule has no Destination Bucket');
+    const filter = tag(rule, 'Filter');
+    return {
+      id: decodeXml(tag(rule, 'ID') ?? ''),
+      enabled: tag(rule, 'Status') === 'Enabled',
+      prefix: decodeXml(tag(filter ?? '', 'Prefix') ?? tag(rule.replace(/<Destination>[\s\S]*<\/Destination>/, ''), 'Prefix') ?? ''),
+      destinationBucket,
+      deleteMarkers: tag(tag(rule, 'DeleteMarkerReplication') ?? '', 'Status') === 'Enabled',
+      priority: Number(tag(rule, 'Priority') ?? 0),
+    };
+  });
+}
+
+const s3ObjectModel = createRequire(__filename)('s3rver/lib/models/object') as new (bucket: string, key: string, content: Readable, metadata: Record<string, string>) => unknown;
+type StoredObject = { content: Readable | null; metadata: Record<string, string> };
+type ObjectStore = S3rver.Store & {
+  getObject(bucket: string, key: string): Promise<StoredObject | null>;
+  putObject(object: unknown): Promise<{ size: number; md5: string }>;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
+  deleteObject(bucket: string, key: string): Promise<void>;
+};
+
+export class BucketReplicator {
+  private readonly file: string;
+  private readonly configs = new Map<string, StoredConfiguration>();
+  private readonly queue: Pending[] = [];
+  private regions: readonly ReplicationRegion[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly log: (message: string) => void;
+
+  constructor(options: { dataDir: string; delayMs: number; log?: (message: string) => void }) {
+    this.file = path.join(options.dataDir, 'replication.json');
+    this.delayMs = options.delayMs;
+    this.log = options.log ?? (() => undefined);
+    if (existsSync(this.file)) {
+      const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, StoredConfiguration>;
+      for (const [id, config] of Object.entries(saved)) this.configs.set(id, config);
+    }
+  }
+
+  readonly delayMs: number;
+
+  /** The regions, once their servers exist; replication goes to whichever other region holds the destination. */
+  attach(regions: readonly ReplicationRegion[]): void {
+    this.regions = regions;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The middleware of one region's s3rver: the replication API, and each replicated write queued. */
+  middleware(region: string): S3rver.Middleware {
+    return async (ctx, next) => {
+      const query = new URLSearchParams(ctx.querystring);
+      const [bucketPart, ...keyParts] = ctx.path.slice(1).split('/');
+      const bucket = decodeURIComponent(bucketPart ?? '');
+      const key = decodeURIComponent(keyParts.join('/'));
+      if (query.has('replication') && bucket && !key) return this.configurationRequest(ctx, region, bucket);
+      await next();
+      const config = this.configs.get(`${region}/${bucket}`);
+      if (!config || ctx.status < 200 || ctx.status >= 300) return;
+      if (ctx.method === 'PUT' && key && !query.has('uploadId') && !query.has('partNumber') && !query.has('tagging')) this.enqueue(region, bucket, key, 'put');
+      else if (ctx.method === 'POST' && key && query.has('uploadId')) this.enqueue(region, bucket, key, 'put');
+      else if (ctx.method === 'DELETE' && key && !query.has('uploadId') && !query.has('tagging')) this.enqueue(region, bucket, key, 'delete');
+      else if (ctx.method === 'POST' && !key && query.has('delete') && typeof ctx.body === 'string') {
+        for (const m of ctx.body.matchAll(/<Deleted>\s*<Key>([\s\S]*?)<\/Key>/g)) this.enqueue(region, bucket, decodeXml(m[1] ?? ''), 'delete');
+      }
+    };
+  }
+
+  private async configurationRequest(ctx: S3rver.Context, region: string, bucket: string): Promise<void> {
+    const id = `${region}/${bucket}`;
+    ctx.type = 'application/xml';
+    if (ctx.method === 'PUT') {
+      const xml = await readBody(ctx.req);
+      try {
+        this.configs.set(id, { xml, rules: parseReplicationXml(xml) });
+      } catch (err) {
+        ctx.status = 400;
+        ctx.body = errorXml('MalformedXML', (err as Error).message);
+        return;
+      }
+      this.save();
+      this.log(`replication of ${bucket} (${region}) configured: ${JSON.stringify(this.configs.get(id)?.rules)}`);
+      ctx.status = 200;
+      ctx.body = '';
+    } else if (ctx.method === 'DELETE') {
+      this.configs.delete(id);
+      this.save();
+      this.log(`replication of ${bucket} (${region}) removed`);
+      ctx.status = 204;
+      ctx.body = '';
+    } else {
+      const config = this.configs.get(id);
+      if (!config) {
+        ctx.status = 404;
+        ctx.body = errorXml('ReplicationConfigurationNotFoundError', 'The replication configuration was not found');
+        return;
+      }
+      ctx.status = 200;
+      ctx.body = config.xml;
+    }
+  }
+
+  private save(): void {
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.configs), null, 2));
+    renameSync(tmp, this.file);
+  }
+
+  private enqueue(region: string, bucket: string, key: string, op: 'put' | 'delete'): void {
+    this.queue.push({ region, bucket, key, op, due: Date.now() + this.delayMs });
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.running || this.queue.length === 0) return;
+    const wait = Math.max(0, (this.queue[0]?.due ?? 0) - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.drain();
+    }, wait);
+  }
+
+  /** Applies the due writes in order; stops at the first whose regions are not both up (retried later). */
+  private async drain(): Promise<void> {
+    this.running = true;
+    let blocked = false;
+    try {
+      while (this.queue.length > 0) {
+        const next = this.queue[0];
+        if (!next || next.due > Date.now()) break;
+        const done = await this.apply(next).catch((err: unknown) => {
+          this.log(`replication of ${next.bucket}/${next.key} (${next.region}) failed: ${(err as Error).message}; retried`);
+          return false;
+        });
+        if (!done) {
+          blocked = true;
+          break;
+        }
+        this.queue.shift();
+      }
+    } finally {
+      this.running = false;
+    }
+    if (blocked) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.drain();
+      }, 200);
+    } else this.schedule();
+  }
+
+  /** One write applied to every destination of the rules that match it; false when a region is down. */
+  private async apply(write: Pending): Promise<boolean> {
+    const config = this.configs.get(`${write.region}/${write.bucket}`);
+    // The configuration was removed since the write: S3 replicates what the rules say when it replicates.
+    if (!config) return true;
+    const source = this.regions.find((r) => r.region === write.region)?.s3Store as ObjectStore | undefined;
+    if (!source) return false;
+    const rules = config.rules.filter((r) => r.enabled && write.key.startsWith(r.prefix)).sort((a, b) => b.priority - a.priority);
+    for (const rule of rules) {
+      if (write.op === 'delete' && !rule.deleteMarkers) continue;
+      const destination = await this.destinationOf(rule.destinationBucket, write.region);
+      if (destination === 'down') return false;
+      if (!destination) {
+        this.log(`replication of ${write.bucket}/${write.key}: destination bucket ${rule.destinationBucket} exists in no other running region; skipped`);
+        continue;
+      }
+      if (write.op === 'delete') {
+        await destination.deleteObject(rule.destinationBucket, write.key);
+        continue;
+      }
+      const object = await source.getObject(write.bucket, write.key);
+      // Overwritten or deleted since: that later write is queued too.
+      if (!object?.content) continue;
+      const etag = (object.metadata.etag ?? '').replace(/"/g, '');
+      await destination.putObject(new s3ObjectModel(rule.destinationBucket, write.key, object.content, object.metadata));
+      // The replica keeps the source's ETag, as S3 Replication's do (a multipart ETag would not be the MD5 s3rver computes).
+      await destination.putMetadata(rule.destinationBucket, write.key, object.metadata, etag);
+    }
+    return true;
+  }
+
+  private async destinationOf(bucket: string, sourceRegion: string): Promise<ObjectStore | 'down' | undefined> {
+    const others = this.regions.filter((r) => r.region !== sourceRegion);
+    if (others.some((r) => !r.s3Store)) {
+      // A stopped region may hold the destination: wait rather than skip.
+      const up = others.filter((r) => r.s3Store);
+      for (const r of up) if (await r.s3Store?.getBucket(bucket)) return r.s3Store as ObjectStore;
+      return 'down';
+    }
+    for (const r of others) if (await r.s3Store?.getBucket(bucket)) return r.s3Store as ObjectStore;
+    return undefined;
+  }
+}
+
+function readBody(stream: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
+}
+
+function errorXml(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/[<&>]/g, (c) => `&#${c.charCodeAt(0)};`)}</Message></Error>`;
+}
