@@ -398,8 +398,8 @@ export class LifeboatProtection extends Construct {
       ...(props.prune?.repackThreshold !== undefined ? { repackThreshold: props.prune.repackThreshold } : {}),
     };
     const prune = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.pruneStateMachine, schedule: pruneSchedule };
-    this.pruneWorkflow = new PruneWorkflow(this, 'Prune', { ...prune, vault: this.vault.bucket, vaultKey: this.vault.key, vaultSide: 'primary', catalog: this.catalog.table });
-    this.drPruneWorkflow = new PruneWorkflow(drScope, 'Prune', { ...prune, vault: this.drVault.bucket, vaultKey: this.drVault.key, vaultSide: 'dr', catalog: this.drCatalog.table });
+    this.pruneWorkflow = new PruneWorkflow(this, 'Prune', { ...prune, schedule: { ...pruneSchedule, deadLetterQueue: this.alerts.deadLetterQueue }, vault: this.vault.bucket, vaultKey: this.vault.key, vaultSide: 'primary', catalog: this.catalog.table, catalogKey: this.catalogKey });
+    this.drPruneWorkflow = new PruneWorkflow(drScope, 'Prune', { ...prune, schedule: { ...pruneSchedule, deadLetterQueue: this.drAlerts.deadLetterQueue }, vault: this.drVault.bucket, vaultKey: this.drVault.key, vaultSide: 'dr', catalog: this.drCatalog.table, catalogKey: this.drCatalogKey });
     if (sources.some((s) => mirrorOf(s.config) !== undefined)) {
       this.mirrors = new SourceMirrors(this, 'Mirrors', {
         environmentName: this.environmentName,

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LifeboatFunction } from './lifeboat-function';
@@ -13,6 +14,8 @@ import { failureReport as failureReportState, loggedStateMachine } from './logge
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { plansInStack } from './plans-in-stack';
 import { homeVaultEnvironment } from './restore-functions';
+import { scheduleDelivery } from './schedule-delivery';
+import { schedulerPrincipal } from './scheduler-principal';
 import { validatePlans } from './validated-plans';
 
 /** The prune's EventBridge Scheduler schedule and the request it starts the state machine with. */
@@ -25,6 +28,8 @@ export type PruneSchedule = {
   readonly graceHours?: number;
   /** @default the handler's default (0.2) */
   readonly repackThreshold?: number;
+  /** Where Scheduler puts a start it could not deliver after its retries. @default none */
+  readonly deadLetterQueue?: sqs.IQueue;
 };
 
 export type PruneWorkflowProps = {
@@ -36,8 +41,9 @@ export type PruneWorkflowProps = {
   readonly vault: s3.IBucket;
   readonly vaultKey: kms.IKey;
   readonly vaultSide: 'primary' | 'dr';
-  /** The catalog of the workflow's region: only named to the function (the runtime requires it); the prune does not touch it. */
+  /** The catalog of the workflow's region: the Forget step reads the plans' backups and marks the forgotten ones. */
   readonly catalog: dynamodb.ITable;
+  readonly catalogKey: kms.IKey;
   /** @default no schedule */
   readonly schedule?: PruneSchedule;
 };
@@ -65,6 +71,8 @@ const WORKFLOW_TIMEOUT = Duration.hours(6);
 export class PruneWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly function: LifeboatFunction;
+  /** The Forget step's function (retention, lambdas/retention/forget-backups.ts). */
+  readonly forgetFunction: LifeboatFunction;
   /** The state that receives the execution's input; Prune follows it. */
   readonly firstState: sfn.Pass;
   /** The Prune task: a step placed in front of it ends with `.next(pruneTask)`. */
@@ -86,6 +94,24 @@ export class PruneWorkflow extends Construct {
       },
     });
     this.function = prune;
+    // Forget: retention of the home vault (the DR stack: drRetention); deletes snapshots/ objects only, marks the catalog.
+    const forget = new LifeboatFunction(this, 'ForgetBackups', {
+      handler: 'forget-backups',
+      environment: {
+        LIFEBOAT_ENVIRONMENT: props.environmentName,
+        ...homeVaultEnvironment(stack, home),
+        CATALOG_TABLE: props.catalog.tableName,
+        LIFEBOAT_PLANS: stack.toJsonString(plansInStack(this, plans)),
+      },
+    });
+    this.forgetFunction = forget;
+    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [props.vault.arnForObjects('snapshots/*')] }));
+    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.vault.arnForObjects('config'), props.vault.arnForObjects('keys/*')] }));
+    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
+    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
+    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/*`] }));
+    props.catalogKey.grantEncryptDecrypt(forget);
     const objects = (keys: readonly string[]) => keys.map((k) => props.vault.arnForObjects(k));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(VAULT_READ_KEYS) }));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(VAULT_WRITE_KEYS) }));
@@ -106,6 +132,13 @@ export class PruneWorkflow extends Construct {
       '$.prune',
     );
     this.pruneTask = pruneTask;
+    const forgetTask = lifeboatTask(
+      this,
+      'Forget',
+      'Applies each plan\'s retention to the backups in this vault (docs/RUNBOOKS.md "Retention"): deletes the snapshot objects of the backups it forgets and marks them forgotten in this region\'s catalog; a dry run ({"dryRun": true}) decides only.',
+      forget,
+      '$.forget',
+    );
     const finished = new sfn.Choice(this, 'Prune finished?', { comment: 'Runs Prune again from its cursor until it answers done: true.' });
     const report = new sfn.Succeed(this, 'Prune report', { comment: 'The execution\'s output is the prune report: deleted, condemned, repacked, bytes freed, locked.', outputPath: '$.prune' });
     const failureReport = failureReportState(this, {
@@ -114,19 +147,20 @@ export class PruneWorkflow extends Construct {
       failComment: 'Fails the execution with the prune\'s own error name and message.',
     });
     pruneTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+    forgetTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
     finished.when(sfn.Condition.booleanEquals('$.prune.done', true), report).otherwise(pruneTask);
 
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: this.firstState.next(pruneTask).next(finished), timeout: WORKFLOW_TIMEOUT });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: this.firstState.next(forgetTask).next(pruneTask).next(finished), timeout: WORKFLOW_TIMEOUT });
     if (props.schedule) this.schedule = this.addSchedule(props.environmentName, props.vaultSide, props.schedule);
 
-    acknowledgeScopedWildcards(this, [...new Set([...objects(VAULT_READ_KEYS), ...objects(VAULT_WRITE_KEYS), ...objects(VAULT_DELETE_KEYS)]), `${prune.functionArn}:*`]);
-    for (const role of [prune.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
+    acknowledgeScopedWildcards(this, [...new Set([...objects(VAULT_READ_KEYS), ...objects(VAULT_WRITE_KEYS), ...objects(VAULT_DELETE_KEYS)]), `${prune.functionArn}:*`, `${forget.functionArn}:*`, props.vault.arnForObjects('snapshots/*'), props.vault.arnForObjects('keys/*'), `${props.catalog.tableArn}/index/*`]);
+    for (const role of [prune.role, forget.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
   }
 
   /** As ScrubWorkflow: a role that may start this one state machine, and the schedule. */
   private addSchedule(environmentName: string, side: 'primary' | 'dr', schedule: PruneSchedule): scheduler.CfnSchedule {
     const role = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      assumedBy: schedulerPrincipal(this),
       description: `Lifeboat ${environmentName}: starts scheduled prunes of the ${side} vault`,
     });
     this.stateMachine.grantStartExecution(role);
@@ -144,7 +178,7 @@ export class PruneWorkflow extends Construct {
         arn: this.stateMachine.stateMachineArn,
         roleArn: role.roleArn,
         input: JSON.stringify(input),
-        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+        ...scheduleDelivery(role, schedule.deadLetterQueue),
       },
     });
   }
