@@ -50,6 +50,8 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'drill-cleanup': { memorySize: 512, timeout: Duration.minutes(15) },
   'drill-record': { memorySize: 256, timeout: Duration.minutes(2) },
   // Marks from every snapshot, deletes and repacks (prune-workflow.ts); packs are read whole, one at a time.
+  // Forget (retention, the prune's first step): catalog queries per plan and one delete per forgotten snapshot.
+  'forget-backups': { memorySize: 512, timeout: Duration.minutes(5) },
   'prune-vault': { memorySize: 2048, timeout: Duration.minutes(15) },
   // Checks every target of a plan and creates the missing buckets (failover-start.ts); one catalog query.
   'failover-start': { memorySize: 512, timeout: Duration.minutes(2) },

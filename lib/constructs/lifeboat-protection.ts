@@ -293,6 +293,8 @@ export class LifeboatProtection extends Construct {
     const alerting = (scope: Construct, id: string) =>
       new OperationsAlerts(scope, id, {
         environmentName: this.environmentName,
+        breakGlassArn: breakGlassPrincipalArn(Stack.of(scope), props.security),
+        keyUser: this.prefix,
         topicName: names.alarmTopic,
         ruleName: names.executionStatusRule,
         deadLetterQueueName: names.deadLetterQueue,
@@ -420,6 +422,7 @@ export class LifeboatProtection extends Construct {
         mirrorBucketPrefix: names.mirrorBucketPrefix,
         catalog: this.drCatalog.table,
         catalogKey: this.drCatalogKey,
+        deadLetterQueue: this.drAlerts.deadLetterQueue,
         schedule: { expression: props.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, ...(props.mirrorCheck?.samples !== undefined ? { samples: props.mirrorCheck.samples } : {}) },
       });
     }
@@ -431,8 +434,8 @@ export class LifeboatProtection extends Construct {
       deadLetterQueue: this.alerts.deadLetterQueue,
     });
 
-    const primaryMachines = [this.backupWorkflow, this.restoreWorkflow, this.catalogRebuildWorkflow, this.scrubWorkflow, this.drillWorkflow].map((w) => w.stateMachine);
-    const drMachines = [this.drRestoreWorkflow, this.failoverWorkflow, this.drCatalogRebuildWorkflow, this.drDrillWorkflow].map((w) => w.stateMachine);
+    const primaryMachines = [this.backupWorkflow, this.restoreWorkflow, this.catalogRebuildWorkflow, this.scrubWorkflow, this.drillWorkflow, this.pruneWorkflow].map((w) => w.stateMachine);
+    const drMachines = [this.drRestoreWorkflow, this.failoverWorkflow, this.drCatalogRebuildWorkflow, this.drDrillWorkflow, this.drPruneWorkflow, ...(this.mirrorCheckWorkflow ? [this.mirrorCheckWorkflow] : [])].map((w) => w.stateMachine);
     this.drAlerts.watchExecutions(drMachines);
     this.operations = new LifeboatOperations(this, 'Operations', {
       environmentName: this.environmentName,

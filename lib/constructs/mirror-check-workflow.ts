@@ -13,6 +13,9 @@ import { failureReport as failureReportState, loggedStateMachine } from './logge
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
 import { validatePlans } from './validated-plans';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { scheduleDelivery } from './schedule-delivery';
+import { schedulerPrincipal } from './scheduler-principal';
 
 export type MirrorCheckWorkflowProps = {
   readonly environmentName: string;
@@ -28,6 +31,8 @@ export type MirrorCheckWorkflowProps = {
   readonly catalogKey: kms.IKey;
   /** Scheduler expression (UTC) and entries per source per run. */
   readonly schedule: { readonly expression: string; readonly samples?: number };
+  /** Where Scheduler puts a start it could not deliver after its retries. @default none */
+  readonly deadLetterQueue?: sqs.IQueue;
 };
 
 /** The state machine stops waiting well after the function's own limit. */
@@ -110,7 +115,7 @@ export class MirrorCheckWorkflow extends Construct {
     checkTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: checkTask.next(choice), timeout: WORKFLOW_TIMEOUT });
 
-    const role = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'), description: `Lifeboat ${props.environmentName}: starts scheduled mirror checks` });
+    const role = new iam.Role(this, 'ScheduleRole', { assumedBy: schedulerPrincipal(this), description: `Lifeboat ${props.environmentName}: starts scheduled mirror checks` });
     this.stateMachine.grantStartExecution(role);
     this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
       name: props.stateMachineName,
@@ -122,7 +127,7 @@ export class MirrorCheckWorkflow extends Construct {
         arn: this.stateMachine.stateMachineArn,
         roleArn: role.roleArn,
         input: JSON.stringify(props.schedule.samples !== undefined ? { samples: props.schedule.samples } : {}),
-        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 900 },
+        ...scheduleDelivery(role, props.deadLetterQueue),
       },
     });
     acknowledgeScopedWildcards(this, wildcards);

@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { createProtectedKey } from './protected-key';
 
 export type OperationsAlertsProps = {
   readonly environmentName: string;
@@ -20,6 +21,10 @@ export type OperationsAlertsProps = {
   readonly deadLetterAlarmName: string;
   /** E-mail addresses subscribed to the topic (each confirms the subscription AWS mails it). */
   readonly emails: readonly string[];
+  /** The only principal that may destroy the topic's key (security-options.ts, breakGlassPrincipalArn). */
+  readonly breakGlassArn: string;
+  /** The key-user tag value of the protection's roles (protected-key.ts). */
+  readonly keyUser: string;
 };
 
 /** How often an event target or schedule is retried before its event goes to the dead-letter queue, and for how long. */
@@ -46,11 +51,18 @@ export class OperationsAlerts extends Construct {
   constructor(scope: Construct, id: string, props: OperationsAlertsProps) {
     super(scope, id);
     this.props = props;
-    this.topicKey = new kms.Key(this, 'TopicKey', { description: `Lifeboat ${props.environmentName} alarm topic`, enableKeyRotation: true });
-    // CloudWatch alarms publish to the topic encrypting with its key (EventBridge gets the same from its SnsTopic target).
-    this.topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')], actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: ['*'] }),
+    // CloudWatch alarms and EventBridge (the rule's SnsTopic target) publish to the topic encrypting with its key; no role of
+    // ours uses it. A protected key like the others (protected-key.ts): CDK's grants on it are not deployed, hence both here.
+    const publishers = ['cloudwatch.amazonaws.com', 'events.amazonaws.com'].map(
+      (service) => new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
     );
+    this.topicKey = createProtectedKey(this, 'TopicKey', {
+      description: `Lifeboat ${props.environmentName} alarm topic`,
+      breakGlassArn: props.breakGlassArn,
+      keyUser: props.keyUser,
+      uses: [],
+      servicePrincipalStatements: publishers,
+    });
     this.topic = new sns.Topic(this, 'Topic', { topicName: props.topicName, displayName: `Lifeboat ${props.environmentName}`, masterKey: this.topicKey, enforceSSL: true });
     for (const email of props.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     this.alarmAction = new cloudwatchActions.SnsAction(this.topic);

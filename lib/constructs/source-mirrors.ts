@@ -10,6 +10,7 @@ import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatSource } from './lifeboat-source';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { ownedBy, sourceBucketAccount } from './bucket-owner-condition';
 
 /** CloudFormation type of the custom resource that puts a replication configuration on a bucket Lifeboat does not own. */
 export const BUCKET_REPLICATION_RESOURCE_TYPE = 'Custom::LifeboatBucketReplication';
@@ -136,8 +137,8 @@ export class SourceMirrors extends Construct {
     const allow = (statement: iam.PolicyStatementProps): void => {
       role.addToPolicy(new iam.PolicyStatement(statement));
     };
-    allow({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [bucket.bucketArn] });
-    allow({ actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], resources: [bucket.arnForObjects(`${config.prefix}*`)] });
+    allow({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [bucket.bucketArn], conditions: ownedBy(sourceBucketAccount(stack, source)) });
+    allow({ actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], resources: [bucket.arnForObjects(`${config.prefix}*`)], conditions: ownedBy(sourceBucketAccount(stack, source)) });
     allow({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${mirrorArn}/*`] });
     // The DR key by its alias (another region, another stack): exactly the key that carries it.
     allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [keys.drKeyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drKeyAlias] } } });
@@ -191,7 +192,7 @@ export class SourceMirrors extends Construct {
     }
     const provider = keys.provider;
     if (!provider) throw new Error('the source-replication function is missing');
-    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:PutReplicationConfiguration'], resources: [bucket.bucketArn] }));
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:PutReplicationConfiguration'], resources: [bucket.bucketArn], conditions: ownedBy(sourceBucketAccount(stack, source)) }));
     provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } } }));
     const resource = new CustomResource(this, `Replication-${source.name}`, {
       serviceToken: provider.functionArn,

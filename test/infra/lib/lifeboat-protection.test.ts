@@ -231,7 +231,7 @@ describe('a protection of the user\'s own bucket and table', () => {
     const snapshot = statementsOf(template, 'snapshot-shard');
     expect(resourcesFor(snapshot, 's3:GetObject')).toContain(JSON.stringify({ 'Fn::Join': ['', [bucketArn, '/public/*']] }));
     expect(resourcesFor(snapshot, 's3:ListBucket')).toContain(JSON.stringify(bucketArn));
-    expect(snapshot.find((st) => asArray(st.Action).includes('s3:ListBucket') && JSON.stringify(st.Resource) === JSON.stringify(bucketArn))?.Condition).toEqual({ StringLike: { 's3:prefix': ['public/*'] } });
+    expect(snapshot.find((st) => asArray(st.Action).includes('s3:ListBucket') && JSON.stringify(st.Resource) === JSON.stringify(bucketArn))?.Condition).toEqual({ StringLike: { 's3:prefix': ['public/*'] }, StringEquals: { 's3:ResourceAccount': '111111111111' } });
     expect(resourcesFor(snapshot, 'dynamodb:Scan')).toEqual([JSON.stringify(tableArn)]);
     const keyArn = (key: kms.IKey | undefined) => JSON.stringify({ 'Fn::GetAtt': [id(key), 'Arn'] });
     expect(resourcesFor(snapshot, 'kms:Decrypt')).toEqual(expect.arrayContaining([keyArn(bucket.encryptionKey), keyArn(table.encryptionKey)]));

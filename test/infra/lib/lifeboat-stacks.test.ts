@@ -270,7 +270,8 @@ describe('primary stack', () => {
         States: Record<string, { Type: string; Next?: string; Choices?: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default?: string }>;
       };
       expect(definition.StartAt).toBe('Prune request');
-      expect(definition.States['Prune request']?.Next).toBe('Prune');
+      expect(definition.States['Prune request']?.Next).toBe('Forget');
+      expect(definition.States['Forget']?.Next).toBe('Prune');
       expect(definition.States['Prune']?.Next).toBe('Prune finished?');
       expect(definition.States['Prune finished?']?.Choices).toEqual([{ Variable: '$.prune.done', BooleanEquals: true, Next: 'Prune report' }]);
       expect(definition.States['Prune finished?']?.Default).toBe('Prune');
@@ -540,10 +541,11 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
     const roleId = rule.Role['Fn::GetAtt'][0];
     expect(primary.findResources('AWS::IAM::Role')[roleId]?.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 's3.amazonaws.com' });
     const statements = statementsOfRole(primary, roleId).filter((s) => !actions(s).some((a) => a.startsWith('xray:')));
+    const owned = { StringEquals: { 's3:ResourceAccount': '000000000000' } };
     const text = (r: unknown) => JSON.stringify(r);
     expect(statements.map((s) => [actions(s).sort(), text(s.Resource), s.Condition ?? null])).toEqual([
-      [['s3:GetReplicationConfiguration', 's3:ListBucket'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }), null],
-      [['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets/*']] }), null],
+      [['s3:GetReplicationConfiguration', 's3:ListBucket'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }), owned],
+      [['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets/*']] }), owned],
       [['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}/*`]] }), null],
       [
         ['kms:Encrypt', 'kms:GenerateDataKey'],

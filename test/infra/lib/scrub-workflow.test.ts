@@ -162,7 +162,11 @@ it('schedules lifeboat-dev-scrub daily with input {}, by a role that may start o
   });
   const role = ((schedule?.Properties?.Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn)['Fn::GetAtt'][0];
   primary.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } });
-  expect(statementsOfRole(role)).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: machine } }]);
+  // Starting the scrub, and handing an undeliverable start to the region's dead-letter queue (schedule-delivery.ts).
+  expect(statementsOfRole(role)).toEqual([
+    { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: machine } },
+    { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^AlertsDeadLetters/), 'Arn'] } },
+  ]);
 });
 
 describe('LifeboatProtection scrub prop', () => {

@@ -157,7 +157,7 @@ describe('security settings in the templates', () => {
   it('key policies skip KMS\'s lock-out check on purpose (they deny PutKeyPolicy to the deploying role) and keys are kept', () => {
     for (const template of Object.values(templates)) {
       const keys = Object.values(template.findResources('AWS::KMS::Key'));
-      expect(keys).toHaveLength(3);
+      expect(keys).toHaveLength(4);
       for (const key of keys) expect(key).toMatchObject({ DeletionPolicy: 'Retain', Properties: { BypassPolicyLockoutSafetyCheck: true, EnableKeyRotation: true } });
     }
   });
@@ -178,7 +178,7 @@ describe('security settings in the templates', () => {
 
   it('schedule roles trust EventBridge Scheduler for schedules of their own account only', () => {
     const trusts = Object.values(templates).flatMap((t) => Object.values(t.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] } } })));
-    expect(trusts).toHaveLength(3); // backup, drill and scrub schedules (the drill's in the DR stack)
+    expect(trusts).toHaveLength(6); // backup, drill, scrub, both prunes and the mirror check (drill, DR prune and mirror check in the DR stack)
     for (const role of trusts) expect(role).toMatchObject({ Properties: { AssumeRolePolicyDocument: { Statement: [{ Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } }] } } });
   });
 
