@@ -16,6 +16,7 @@ import { validatePlans } from './validated-plans';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { scheduleDelivery } from './schedule-delivery';
 import { schedulerPrincipal } from './scheduler-principal';
+import { statementsByOwner } from './bucket-owner-condition';
 
 export type MirrorCheckWorkflowProps = {
   readonly environmentName: string;
@@ -73,9 +74,10 @@ export class MirrorCheckWorkflow extends Construct {
     const wildcards: string[] = [`${check.functionArn}:*`];
     for (const source of plansHere.flatMap((p) => p.sources).filter((s) => mirrorOf(s) !== undefined)) {
       if (source.type === 's3') {
-        const buckets = [`arn:${stack.partition}:s3:::${props.mirrorBucketPrefix}${source.name}`];
-        if (source.bucket !== NAME_IN_OTHER_REGION) buckets.push(`arn:${stack.partition}:s3:::${source.bucket}`);
-        check.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: buckets }));
+        // Each bucket pinned to the account that must own it (bucket-owner-condition.ts): the mirror is ours, the source its owner's.
+        const buckets = [{ arn: `arn:${stack.partition}:s3:::${props.mirrorBucketPrefix}${source.name}`, account: stack.account }];
+        if (source.bucket !== NAME_IN_OTHER_REGION) buckets.push({ arn: `arn:${stack.partition}:s3:::${source.bucket}`, account: source.account ?? stack.account });
+        for (const statement of statementsByOwner(['s3:ListBucket'], buckets)) check.addToRolePolicy(statement);
       } else if (source.type === 'dynamodb' && source.table !== NAME_IN_OTHER_REGION) {
         const tableIn = (region: string) => Arn.format({ service: 'dynamodb', region, resource: 'table', resourceName: source.table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
         check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:DescribeTable'], resources: [tableIn(props.primaryRegion)] }));

@@ -566,6 +566,7 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
   it('schedules the mirror check in the DR stack, listing only the source and its mirror', () => {
     dr.hasResourceProperties('AWS::Scheduler::Schedule', { Name: names.mirrorCheckSchedule, ScheduleExpression: 'rate(15 minutes)' });
     const listed = statementsOf(dr, 'mirror-check').filter((s) => actions(s).includes('s3:ListBucket'));
+    for (const s of listed) expect(s.Condition).toEqual({ StringEquals: { 's3:ResourceAccount': '000000000000' } });
     expect(listed.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource])).map((r) => JSON.stringify(r))).toEqual([
       JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}`]] }),
       JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }),

@@ -89,7 +89,7 @@ const allKeys = Object.entries(sides).flatMap(([side, policies]) => policies.ids
 describe('IAM claims (evaluated with an IAM policy simulator)', () => {
   it('finds the roles, vaults and keys it evaluates', () => {
     expect(ourRoles.length).toBeGreaterThan(20);
-    expect(allKeys).toHaveLength(6); // vault, catalog and logs key on each side
+    expect(allKeys).toHaveLength(8); // vault, catalog, logs and alarm-topic key on each side
     expect(ourRoles.filter((r) => r.tags[`aws:PrincipalTag/${KEY_USER_TAG}`] === dev.protection.prefix).length).toBeGreaterThan(15);
   });
 
