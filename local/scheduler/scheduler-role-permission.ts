@@ -35,7 +35,7 @@ export function checkSchedulerRolePermission(stacks: readonly SynthesizedStack[]
   if (!role) return refuse(`its role ${schedule.target.roleArn} is not declared in the synthesized templates; AWS would fail the invocation because it cannot assume the role.`);
 
   const trust = statementsOf(role.properties.AssumeRolePolicyDocument);
-  const trusted = trust.some((s) => s.Effect === 'Allow' && s.Condition === undefined && matchesAny(s.Action, 'sts:AssumeRole', true) && trustsScheduler(s.Principal));
+  const trusted = trust.some((s) => s.Effect === 'Allow' && sourceAccountHolds(s.Condition, role.stack.account) && matchesAny(s.Action, 'sts:AssumeRole', true) && trustsScheduler(s.Principal));
   if (!trusted) {
     return refuse(`the trust policy of role ${role.name} does not allow ${SCHEDULER_PRINCIPAL} to sts:AssumeRole; add it as a service principal (assumedBy: new ServicePrincipal('${SCHEDULER_PRINCIPAL}')).`);
   }
@@ -51,6 +51,23 @@ export function checkSchedulerRolePermission(stacks: readonly SynthesizedStack[]
       `role ${role.name} lacks ${START_EXECUTION} on ${stateMachineArn}: no policy attached to it allows that action on that resource (grant it, e.g. stateMachine.grantStartExecution(role)).`,
     );
   }
+}
+
+/**
+ * Whether a trust statement's condition lets Scheduler in for a schedule of `account`: none at all, or
+ * only `aws:SourceAccount` equal to it (what lib/constructs/scheduler-principal.ts writes; Scheduler
+ * sends the schedule's account as the source account). Any other condition is not evaluated: refused.
+ */
+function sourceAccountHolds(condition: unknown, account: string): boolean {
+  if (condition === undefined) return true;
+  if (typeof condition !== 'object' || condition === null) return false;
+  return Object.entries(condition as Record<string, unknown>).every(
+    ([operator, keys]) =>
+      operator === 'StringEquals' &&
+      typeof keys === 'object' &&
+      keys !== null &&
+      Object.entries(keys as Record<string, unknown>).every(([key, value]) => key === 'aws:SourceAccount' && (Array.isArray(value) ? value.includes(account) : value === account)),
+  );
 }
 
 type FoundRole = { stack: SynthesizedStack; logicalId: string; name: string; properties: Record<string, unknown> };

@@ -158,6 +158,16 @@ describe('refusing an invocation AWS would fail, without retrying', () => {
     expect(error.message).toContain('the trust policy of role Test-Primary-SchedulesRole does not allow scheduler.amazonaws.com to sts:AssumeRole');
   });
 
+  it('when the trust is pinned by aws:SourceAccount to another account', async () => {
+    const { error } = await refusal(
+      nightly({}, (r) => {
+        const trust = r.SchedulesRole?.Properties?.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] };
+        if (trust.Statement[0]) trust.Statement[0].Condition = { StringEquals: { 'aws:SourceAccount': '111111111111' } };
+      }),
+    );
+    expect(error.message).toContain('the trust policy of role Test-Primary-SchedulesRole does not allow scheduler.amazonaws.com');
+  });
+
   it('when the role is not in the templates', async () => {
     const { error } = await refusal(nightly({ RoleArn: 'arn:aws:iam::000000000000:role/someone-elses' }));
     expect(error.message).toContain('its role arn:aws:iam::000000000000:role/someone-elses is not declared in the synthesized templates');
@@ -172,6 +182,16 @@ describe('refusing an invocation AWS would fail, without retrying', () => {
   it('when the input is not JSON', async () => {
     const { error } = await refusal(nightly({ Input: 'plan=p' }));
     expect(error.message).toContain('its Target.Input is not JSON');
+  });
+
+  it('accepts a trust pinned by aws:SourceAccount to the schedule’s own account', async () => {
+    const { start, requests } = starter(0);
+    const stack = nightly({}, (r) => {
+      const trust = r.SchedulesRole?.Properties?.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] };
+      if (trust.Statement[0]) trust.Statement[0].Condition = { StringEquals: { 'aws:SourceAccount': '000000000000' } };
+    });
+    await fire(stack, start);
+    expect(requests).toHaveLength(1);
   });
 
   it('accepts wildcard grants, as IAM matches them', async () => {
