@@ -30,9 +30,13 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     /** The scrub runbook (docs/RUNBOOKS.md, "Scrub"), and its daily schedule of the same name. */
     scrubStateMachine: `${prefix}-scrub`,
     scrubSchedule: `${prefix}-scrub`,
-    /** The prune of each vault (docs/FORMAT.md "Prune"): one state machine and schedule in each region, same names. */
+    /**
+     * The prune of each vault (docs/FORMAT.md "Prune"): one state machine in each region, same name; the
+     * schedules differ (AWS would allow one name per region, but a name should say which vault it prunes).
+     */
     pruneStateMachine: `${prefix}-prune`,
     pruneSchedule: `${prefix}-prune`,
+    drPruneSchedule: `${prefix}-prune-dr`,
     /** The drill workflow (docs/RUNBOOKS.md, "Drill"): one in each region, over that region's vault. */
     drillStateMachine: `${prefix}-drill`,
     /** A plan's drill schedule: `<prefix>-drill-<plan>`, in the region of the vault it drills. */

@@ -401,7 +401,7 @@ export class LifeboatProtection extends Construct {
     };
     const prune = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.pruneStateMachine, schedule: pruneSchedule };
     this.pruneWorkflow = new PruneWorkflow(this, 'Prune', { ...prune, schedule: { ...pruneSchedule, deadLetterQueue: this.alerts.deadLetterQueue }, vault: this.vault.bucket, vaultKey: this.vault.key, vaultSide: 'primary', catalog: this.catalog.table, catalogKey: this.catalogKey });
-    this.drPruneWorkflow = new PruneWorkflow(drScope, 'Prune', { ...prune, schedule: { ...pruneSchedule, deadLetterQueue: this.drAlerts.deadLetterQueue }, vault: this.drVault.bucket, vaultKey: this.drVault.key, vaultSide: 'dr', catalog: this.drCatalog.table, catalogKey: this.drCatalogKey });
+    this.drPruneWorkflow = new PruneWorkflow(drScope, 'Prune', { ...prune, schedule: { ...pruneSchedule, name: names.drPruneSchedule, deadLetterQueue: this.drAlerts.deadLetterQueue }, vault: this.drVault.bucket, vaultKey: this.drVault.key, vaultSide: 'dr', catalog: this.drCatalog.table, catalogKey: this.drCatalogKey });
     if (sources.some((s) => mirrorOf(s.config) !== undefined)) {
       this.mirrors = new SourceMirrors(this, 'Mirrors', {
         environmentName: this.environmentName,

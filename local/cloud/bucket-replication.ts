@@ -8,7 +8,8 @@ import type S3rver from 's3rver';
  * S3 Replication in the local cloud (docs/LOCAL-CLOUD.md, "Replication"): the replication API on buckets
  * (Put/Get/DeleteBucketReplication, which s3rver lacks) and a replicator that applies every PUT, copy,
  * completed multipart upload and delete in a replicated bucket to the destination bucket in whichever
- * other region holds it, `delayMs` after the write. Replicas keep the source's ETag and metadata; their
+ * other region holds it, `delayMs` after the write, and every change of an object's tags. Replicas keep
+ * the source's ETag, metadata and tags; their
  * LastModified is the time they were written, as in S3. While the source's or the destination's region
  * is stopped nothing is replicated: the writes wait in order and go once both are up again. The
  * configurations are kept in `<dataDir>/replication.json`; writes waiting when the cloud stops are lost.
@@ -22,7 +23,7 @@ type StoredConfiguration = { xml: string; rules: LocalReplicationRule[] };
 /** What the replicator needs of a region: its state and its s3rver store while it runs. */
 export type ReplicationRegion = { readonly region: string; readonly s3Store: S3rver.Store | undefined };
 
-type Pending = { region: string; bucket: string; key: string; op: 'put' | 'delete'; due: number };
+type Pending = { region: string; bucket: string; key: string; op: 'put' | 'delete' | 'tags'; due: number };
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 function decodeXml(text: string): string {
@@ -60,10 +61,16 @@ const s3ObjectModel = createRequire(__filename)('s3rver/lib/models/object') as n
 type StoredObject = { content: Readable | null; metadata: Record<string, string> };
 type ObjectStore = S3rver.Store & {
   getObject(bucket: string, key: string): Promise<StoredObject | null>;
+  existsObject(bucket: string, key: string): Promise<boolean>;
   putObject(object: unknown): Promise<{ size: number; md5: string }>;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
   deleteObject(bucket: string, key: string): Promise<void>;
+  getSubresource(bucket: string, key: string, type: 'tagging'): Promise<TaggingResource | null>;
+  putSubresource(bucket: string, key: string, resource: TaggingResource): Promise<void>;
+  deleteSubresource(bucket: string, key: string, type: 'tagging'): Promise<void>;
 };
+/** s3rver's tagging subresource, copied as it is. */
+type TaggingResource = { readonly type: 'tagging' };
 
 export class BucketReplicator {
   private readonly file: string;
@@ -109,7 +116,8 @@ export class BucketReplicator {
       if (!config || ctx.status < 200 || ctx.status >= 300) return;
       if (ctx.method === 'PUT' && key && !query.has('uploadId') && !query.has('partNumber') && !query.has('tagging')) this.enqueue(region, bucket, key, 'put');
       else if (ctx.method === 'POST' && key && query.has('uploadId')) this.enqueue(region, bucket, key, 'put');
-      else if (ctx.method === 'DELETE' && key && !query.has('uploadId') && !query.has('tagging')) this.enqueue(region, bucket, key, 'delete');
+      else if ((ctx.method === 'PUT' || ctx.method === 'DELETE') && key && query.has('tagging')) this.enqueue(region, bucket, key, 'tags');
+      else if (ctx.method === 'DELETE' && key && !query.has('uploadId')) this.enqueue(region, bucket, key, 'delete');
       else if (ctx.method === 'POST' && !key && query.has('delete') && typeof ctx.body === 'string') {
         for (const m of ctx.body.matchAll(/<Deleted>\s*<Key>([\s\S]*?)<\/Key>/g)) this.enqueue(region, bucket, decodeXml(m[1] ?? ''), 'delete');
       }
@@ -156,7 +164,7 @@ export class BucketReplicator {
     renameSync(tmp, this.file);
   }
 
-  private enqueue(region: string, bucket: string, key: string, op: 'put' | 'delete'): void {
+  private enqueue(region: string, bucket: string, key: string, op: Pending['op']): void {
     this.queue.push({ region, bucket, key, op, due: Date.now() + this.delayMs });
     this.schedule();
   }
@@ -219,6 +227,11 @@ export class BucketReplicator {
         await destination.deleteObject(rule.destinationBucket, write.key);
         continue;
       }
+      if (write.op === 'tags') {
+        // S3 Replication replicates tag changes (s3:ReplicateTags) without rewriting the replica.
+        if (await destination.existsObject(rule.destinationBucket, write.key)) await copyTags(source, write.bucket, destination, rule.destinationBucket, write.key);
+        continue;
+      }
       const object = await source.getObject(write.bucket, write.key);
       // Overwritten or deleted since: that later write is queued too.
       if (!object?.content) continue;
@@ -226,6 +239,7 @@ export class BucketReplicator {
       await destination.putObject(new s3ObjectModel(rule.destinationBucket, write.key, object.content, object.metadata));
       // The replica keeps the source's ETag, as S3 Replication's do (a multipart ETag would not be the MD5 s3rver computes).
       await destination.putMetadata(rule.destinationBucket, write.key, object.metadata, etag);
+      await copyTags(source, write.bucket, destination, rule.destinationBucket, write.key);
     }
     return true;
   }
@@ -241,6 +255,13 @@ export class BucketReplicator {
     for (const r of others) if (await r.s3Store?.getBucket(bucket)) return r.s3Store as ObjectStore;
     return undefined;
   }
+}
+
+/** The replica carries the source object's tags, or none when the source has none. */
+async function copyTags(source: ObjectStore, sourceBucket: string, destination: ObjectStore, destinationBucket: string, key: string): Promise<void> {
+  const tagging = await source.getSubresource(sourceBucket, key, 'tagging');
+  if (tagging) await destination.putSubresource(destinationBucket, key, tagging);
+  else await destination.deleteSubresource(destinationBucket, key, 'tagging');
 }
 
 function readBody(stream: Readable): Promise<string> {

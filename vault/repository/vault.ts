@@ -153,6 +153,9 @@ export type CommitInput = {
  */
 export class Vault {
   private indexLoad: Promise<VaultIndex> | null = null;
+  /** Every snapshot this instance has read, and those read before the current index load began (which it covers). */
+  private readonly snapshotsRead = new Set<string>();
+  private snapshotsCovered = new Set<string>();
   /**
    * Told about each snapshot object that listSnapshots, latestSnapshot or resolveSnapshot("latest")
    * skipped because it cannot be read. The CLI sets it to a warning on stderr. @default ignore
@@ -174,9 +177,18 @@ export class Vault {
     return this.store.location;
   }
 
-  /** Loads every index object once (8 at a time) into the packed blob table. */
+  /**
+   * Loads every index object once (8 at a time) into the packed blob table. A snapshot read for the
+   * first time after the load may be newer than it (a long-lived instance: a warm Lambda, a DR vault
+   * that replication wrote to since): then the next call loads the index again. A snapshot's index
+   * objects are written before the snapshot object (docs/FORMAT.md §8, "Commit order"), so an index loaded
+   * after a snapshot was read covers its blobs.
+   */
   index(): Promise<VaultIndex> {
-    this.indexLoad ??= this.loadIndex();
+    if (!this.indexLoad) {
+      this.snapshotsCovered = new Set(this.snapshotsRead);
+      this.indexLoad = this.loadIndex();
+    }
     return this.indexLoad;
   }
 
@@ -207,9 +219,10 @@ export class Vault {
    * change token; `inline` keeps the codec work in this thread even when worker threads are up (tests of both codecs).
    */
   async newSnapshotWriter(options: { parent?: string | null; inline?: boolean } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<SnapshotWriter> {
+    // The parent first: an index loaded after it covers it (index()), and is not loaded twice.
+    const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
     const index = await this.index();
     const condemnedPacks = await loadCondemnedPacks(this.store, this.keys);
-    const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
     const { inline, ...writerOptions } = options;
     const codec = codecFor(this.store, this.keys, { inline });
     return new SnapshotWriter(
@@ -266,6 +279,8 @@ export class Vault {
   async loadSnapshot(id: string): Promise<Snapshot> {
     const key = snapshotKey(id);
     const record = decodeJson(snapshotRecordSchema, await getSealedObject(this.store, this.keys, key, id, 'snapshot'), { location: this.location, key });
+    this.snapshotsRead.add(id);
+    if (this.indexLoad && !this.snapshotsCovered.has(id)) this.indexLoad = null;
     return { ...record, id };
   }
 

@@ -8,7 +8,8 @@ import { LifeboatProtection, LifeboatSource } from 'lifeboat';
  * An application stack as it was before Lifeboat: a bucket of assets and a table of orders.
  * Protecting them is the LifeboatProtection at the end: a daily incremental backup into an
  * encrypted vault in this region, copied to a DR vault in us-west-2 (a second stack, which the
- * protection creates next to this one), with restore runbooks.
+ * protection creates next to this one), with restore runbooks; the assets are also mirrored into
+ * us-west-2 by S3 Replication, ready without a restore.
  */
 export class ShopStack extends Stack {
   readonly assets: s3.Bucket;
@@ -53,7 +54,7 @@ export class ShopStack extends Stack {
           strategy: 'incremental',
           retention: { keepLast: 7, keepDaily: 7 },
           objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
-          sources: [LifeboatSource.s3Bucket('assets', this.assets), LifeboatSource.dynamoDbTable('orders', this.orders)],
+          sources: [LifeboatSource.s3Bucket('assets', this.assets, { mirror: true }), LifeboatSource.dynamoDbTable('orders', this.orders)],
         },
       ],
     });

@@ -72,6 +72,7 @@ describe('stacks and physical names of the JSON-config app', () => {
       drCatalogKeyAlias: 'alias/lifeboat-dev-dr-catalog',
       primaryVaultKeyAlias: 'alias/lifeboat-dev-vault',
       pruneSchedule: 'lifeboat-dev-prune',
+      drPruneSchedule: 'lifeboat-dev-prune-dr',
       pruneStateMachine: 'lifeboat-dev-prune',
       drVaultKeyAlias: 'alias/lifeboat-dev-dr-vault',
       restoreTargetPrefix: 'lifeboat-dev-restore-',
@@ -275,7 +276,7 @@ describe('primary stack', () => {
       expect(definition.States['Prune']?.Next).toBe('Prune finished?');
       expect(definition.States['Prune finished?']?.Choices).toEqual([{ Variable: '$.prune.done', BooleanEquals: true, Next: 'Prune report' }]);
       expect(definition.States['Prune finished?']?.Default).toBe('Prune');
-      template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'lifeboat-dev-prune', ScheduleExpression: 'rate(1 day)', Target: Match.objectLike({ Input: '{}' }) });
+      template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: home === 'dr' ? 'lifeboat-dev-prune-dr' : 'lifeboat-dev-prune', ScheduleExpression: 'rate(1 day)', Target: Match.objectLike({ Input: '{}' }) });
       const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => (f.Properties?.Environment?.Variables as Record<string, unknown>).LIFEBOAT_HANDLER === 'prune-vault');
       expect((fn?.Properties?.Environment?.Variables as Record<string, unknown>).LIFEBOAT_HOME_VAULT).toBe(home);
       const role = (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];

@@ -187,10 +187,11 @@ describe('lifeboat local with schedules', () => {
     const io = capture();
     expect(await localUp({ ...options, withSchedules: true }, scheduledDeps(io))).toBe(0);
     expect(io.errors).toEqual([]);
-    expect(io.text()).toMatch(/Local scheduler started \(pid \d+\), firing 3 schedule\(s\):/);
+    expect(io.text()).toMatch(/Local scheduler started \(pid \d+\), firing 6 schedule\(s\):/);
     expect(io.text()).toContain('lifeboat-dev-scrub  cron(0 3 1 1 ? 2199) UTC  next 2199-01-01T03:00:00.000Z');
     expect(io.text()).toContain('lifeboat-dev-demo  cron(0 3 1 1 ? 2199) UTC  next 2199-01-01T03:00:00.000Z');
     expect(io.text()).toContain('lifeboat-dev-drill-demo  cron(0 3 1 1 ? 2199) UTC  next 2199-01-01T03:00:00.000Z');
+    for (const name of ['lifeboat-dev-prune', 'lifeboat-dev-prune-dr', 'lifeboat-dev-mirror-check']) expect(io.text()).toContain(`${name}  cron(0 3 1 1 ? 2199) UTC`);
     const schedulerPid = readSchedulerState(scheduledDataDir)?.pid ?? -1;
     expect(isProcessAlive(schedulerPid)).toBe(true);
 
@@ -207,6 +208,7 @@ describe('lifeboat local with schedules', () => {
       schedulerActive: true,
       schedules: [
         expect.objectContaining({ name: 'lifeboat-dev-scrub', stateMachine: 'lifeboat-dev-scrub', nextFireTime: '2199-01-01T03:00:00.000Z' }),
+        expect.objectContaining({ name: 'lifeboat-dev-prune', stateMachine: 'lifeboat-dev-prune', targetArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-prune' }),
         expect.objectContaining({
           name: 'lifeboat-dev-demo',
           expression: 'cron(0 3 1 1 ? 2199)',
@@ -217,6 +219,8 @@ describe('lifeboat local with schedules', () => {
         }),
         // The plan's drill drills the DR vault, so its schedule is the DR stack's and starts the DR region's drill workflow.
         expect.objectContaining({ name: 'lifeboat-dev-drill-demo', stateMachine: 'lifeboat-dev-drill', targetArn: 'arn:aws:states:us-west-2:000000000000:stateMachine:lifeboat-dev-drill', nextFireTime: '2199-01-01T03:00:00.000Z' }),
+        expect.objectContaining({ name: 'lifeboat-dev-prune-dr', stateMachine: 'lifeboat-dev-prune', targetArn: 'arn:aws:states:us-west-2:000000000000:stateMachine:lifeboat-dev-prune' }),
+        expect.objectContaining({ name: 'lifeboat-dev-mirror-check', stateMachine: 'lifeboat-dev-mirror-check', targetArn: 'arn:aws:states:us-west-2:000000000000:stateMachine:lifeboat-dev-mirror-check' }),
       ],
     });
     const table = capture();
@@ -233,7 +237,7 @@ describe('lifeboat local with schedules', () => {
   it('schedules fire refuses an unknown name, listing the known schedules', async () => {
     const io = capture();
     expect(await fireScheduleCommand('nightly', options, scheduledDeps(io))).toBe(1);
-    expect(io.errors).toEqual(['lifeboat local schedules fire failed: No schedule "nightly" in the synthesized templates. Known schedules: lifeboat-dev-scrub, lifeboat-dev-demo, lifeboat-dev-drill-demo.']);
+    expect(io.errors).toEqual(['lifeboat local schedules fire failed: No schedule "nightly" in the synthesized templates. Known schedules: lifeboat-dev-scrub, lifeboat-dev-prune, lifeboat-dev-demo, lifeboat-dev-drill-demo, lifeboat-dev-prune-dr, lifeboat-dev-mirror-check.']);
   });
 
   it('schedules fire refuses, as AWS would fail the invocation, when the role may not start the backup state machine', async () => {

@@ -191,6 +191,8 @@ describe('examples/protect-existing-stack, installed from the tarball', () => {
     });
     expect(bundled.length).toBeGreaterThan(0);
     expect(bundled.filter((b) => !b.sameCode || !b.sameWorker)).toEqual([]);
-    expect(new Set(bundled.map((b) => b.handler))).toEqual(new Set(handlerNames()));
+    // source-replication is the custom resource that mirrors a bucket of another stack or a file system;
+    // this example mirrors a bucket of its own stack, which CloudFormation replicates by itself.
+    expect(new Set(bundled.map((b) => b.handler))).toEqual(new Set(handlerNames().filter((h) => h !== 'source-replication')));
   });
 });

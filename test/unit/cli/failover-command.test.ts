@@ -56,7 +56,7 @@ it('runs the failover workflow in the DR region and prints the sources, RTO and 
   expect(await failoverCommand({ ...options, plan: 'demo', targetSuffix: 'dr2' }, { ...deps, runner })).toBe(0);
   expect(calls).toEqual([['failover', { plan: 'demo', targetSuffix: 'dr2' }, { region: 'dr' }]]);
   const text = out.join('\n');
-  expect(text).toMatch(/demo-assets\s*│\s*s3:\/\/lifeboat-dev-restore-demo-assets-failover\/\s*│\s*308\s*│\s*1\.5 KiB\s*│\s*4 min 10 s/);
+  expect(text).toMatch(/demo-assets\s*│\s*vault\s*│\s*s3:\/\/lifeboat-dev-restore-demo-assets-failover\/\s*│\s*308\s*│\s*1\.5 KiB\s*│\s*4 min 10 s/);
   expect(text).toContain('RTO 1 h 02 min 05 s (objective 60 min: NOT MET)');
   expect(text).toContain('RPO 2 h 00 min 00 s (objective 1440 min: met)');
 });

@@ -139,6 +139,28 @@ describe('vault backup and restore', () => {
     await expect(vault.commitSnapshot({ source: { kind: 's3-bucket', id: 's3://bucket' }, parts: [await c.finish(), await (await vault.newSnapshotWriter()).finish(), await a.finish()] })).rejects.toThrow(/more than once/);
   });
 
+  it('restores a snapshot another process committed after this instance loaded its index (a warm Lambda, the DR vault)', async () => {
+    const { vault: reader, store, keyFile } = await newTestVault(dir);
+    const first = await reader.newSnapshotWriter();
+    await first.add({ path: 'old', kind: 'object', meta: {}, content: pseudoRandomBytes(20_000, 1) });
+    const old = await reader.commitSnapshot({ source: { kind: 'test', id: 't' }, parts: [await first.finish()] });
+    const oldBytes: Buffer[] = [];
+    for await (const piece of readEntry(reader, old, 'old')) oldBytes.push(piece);
+    expect((await reader.index()).size).toBeGreaterThan(0);
+
+    // Another process (the next backup, replication into the DR vault) writes new packs, index objects and a snapshot.
+    const writer = await openVault(store, await KeyFileKeyProvider.load(keyFile));
+    const newer = await writer.newSnapshotWriter();
+    const data = pseudoRandomBytes(50_000, 2);
+    await newer.add({ path: 'new', kind: 'object', meta: {}, content: data });
+    const committed = await writer.commitSnapshot({ source: { kind: 'test', id: 't' }, parts: [await newer.finish()] });
+
+    const seen = await reader.loadSnapshot(committed.id);
+    const restored: Buffer[] = [];
+    for await (const piece of readEntry(reader, seen, 'new')) restored.push(piece);
+    expect(Buffer.concat(restored).equals(data)).toBe(true);
+  });
+
   it('refuses to restore entries whose paths would leave the target', async () => {
     const { vault } = await newTestVault(dir);
     const w = await vault.newSnapshotWriter();
