@@ -187,6 +187,12 @@ describe('targets', () => {
         { restoreId: 'exec-targets-demo-orders', request: { source: 'demo-orders', backupId: NEWEST.backupId, target: { type: 'dynamodb', table: `${PREFIX}demo-orders-failover` }, overwrite: false, vault: 'dr' } },
         { restoreId: 'exec-targets-demo-files', request: { source: 'demo-files', backupId: NEWEST.backupId, target: { type: 'filesystem', path: '/mnt/lifeboat/demo-files-failover' }, overwrite: false, vault: 'dr' } },
       ],
+      // No source of this plan is mirrored: every one is restored from the DR vault, and says so.
+      choices: [
+        { source: 'demo-assets', type: 's3', use: 'vault', reason: 'not mirrored: restored from the DR vault' },
+        { source: 'demo-orders', type: 'dynamodb', use: 'vault', reason: 'not mirrored: restored from the DR vault' },
+        { source: 'demo-files', type: 'filesystem', use: 'vault', reason: 'not mirrored: restored from the DR vault' },
+      ],
     });
     expect(await bucketExists(s3, `${PREFIX}demo-assets-failover`)).toBe(true);
     expect(await bucketExists(s3Primary, `${PREFIX}demo-assets-failover`)).toBe(false);
