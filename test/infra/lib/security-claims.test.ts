@@ -16,6 +16,7 @@ import { setWorkflowLogging } from '../../../lib/constructs/workflow-logging';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
+import { tempOutdir } from '../../support/temp-outdir';
 
 /**
  * The security claims of docs/SECURITY.md: the IAM ones proven by evaluating the synthesized policies with an IAM
@@ -191,7 +192,7 @@ describe('security settings in the templates', () => {
   });
 
   it('logExecutionData and logRetentionDays reach the state machine and its log group', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Logging', { env: { account: ACCOUNT, region: 'us-east-1' } });
     const scope = new Construct(stack, 'Protection');
     setWorkflowLogging(scope, 'p', { logExecutionData: true, logRetentionDays: 365 });
@@ -204,7 +205,7 @@ describe('security settings in the templates', () => {
 
 describe('LifeboatProtection security props', () => {
   it('refuses a break-glass principal that is not a role ARN and a retention CloudWatch Logs does not offer, naming the field', () => {
-    const stack = new Stack(new App(), 'Protected', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const stack = new Stack(new App({ outdir: tempOutdir() }), 'Protected', { env: { account: ACCOUNT, region: 'eu-west-1' } });
     const orders = dynamodb.Table.fromTableName(stack, 'Orders', 'orders');
     const plans = [{ name: 'p', schedule: 'rate(1 hour)', strategy: 'incremental' as const, retention: { keepLast: 3 }, objectives: { rpoMinutes: 60, rtoMinutes: 60 }, sources: [LifeboatSource.dynamoDbTable('orders', orders)] }];
     expect(() => new LifeboatProtection(stack, 'P', { prefix: 'acme', drRegion: 'eu-central-1', plans, security: { breakGlassRoleArn: 'arn:aws:iam::000000000000:root', logRetentionDays: 45 } })).toThrow(
