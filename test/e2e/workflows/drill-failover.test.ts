@@ -226,8 +226,8 @@ async function compareWithSources(report: { sources: { source: string; target: s
 // First: the last case of the next describe leaves a pack of the DR vault corrupt, which a later restore from it would meet.
 describe('the mirror of an S3 source (issue 12): replication, mirror check, failover to the mirror or the vault', () => {
   const SOURCE = 'lifeboat-dt-web-assets';
-  // Workers of their own: a warm restore function keeps the DR vault's index it opened, so a failover here would leave
-  // the other cases' failovers an index without the backups made after it.
+  // Workers of their own, so the warm functions of these failovers share nothing with the other cases'
+  // (a stale vault index once failed them: Vault.index() now reloads for a snapshot newer than it).
   const MIRROR_WORKERS = 1;
   let mirrorBucket: string;
   const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: SOURCE, Key: key, Body: body }));
