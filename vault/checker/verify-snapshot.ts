@@ -23,8 +23,9 @@ export type SnapshotCheck = { snapshotId: string; entries: number; bytes: number
 export async function verifySnapshot(vault: Vault, snapshotId: string, options: SnapshotCheckOptions = {}): Promise<SnapshotCheck> {
   const result: SnapshotCheck = { snapshotId, entries: 0, bytes: 0, blobs: 0, ok: true, problems: [] };
   try {
-    const index = await vault.index();
+    // The snapshot first: an index loaded after it covers it (Vault.index()), and is loaded once.
     const snapshot = await vault.loadSnapshot(snapshotId);
+    const index = await vault.index();
     if (options.expectedRootHash !== undefined && snapshot.manifest !== options.expectedRootHash) {
       result.problems.push(`manifest root ${snapshot.manifest} is not the recorded root hash ${options.expectedRootHash}`);
     }

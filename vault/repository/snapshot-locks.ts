@@ -23,11 +23,13 @@ const LOCK_CONCURRENCY = 16;
  * ones). Sorted by key. Reads the manifest and every index object of the vault.
  */
 export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly string[]): Promise<string[]> {
+  // The snapshots first: an index loaded after them covers them (Vault.index()).
+  const snapshots: Array<{ id: string; snapshot: Awaited<ReturnType<Vault['loadSnapshot']>> }> = [];
+  for (const id of snapshotIds) snapshots.push({ id, snapshot: await vault.loadSnapshot(id) });
   const index = await vault.index();
   const keys = new Set<string>();
   const packs = new Set<string>();
-  for (const id of snapshotIds) {
-    const snapshot = await vault.loadSnapshot(id);
+  for (const { id, snapshot } of snapshots) {
     keys.add(snapshotKey(id));
     keys.add(manifestKey(snapshot.manifest));
     for (const page of (await loadManifestRoot(vault.store, vault.keys, snapshot.manifest)).pages) keys.add(manifestKey(page.id));
