@@ -5,6 +5,7 @@ import { type LifeboatConfig, mirrorOf, type SourceConfig } from '../../config/l
 import { resourceNames } from '../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord, type BackupStrategy } from '../../lambdas/catalog/backup-record';
+import { type PruneReport } from '../../vault';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type FailoverReport } from '../../lambdas/failover/failover-report';
 import { localDynamoDbClient, localS3Client } from '../cloud/local-cloud';
@@ -19,6 +20,7 @@ import { openLocalVault } from './local-vault';
 import { changeSampleBucket, changeSampleDirectory, changeSampleTable } from './sample-changes';
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from './sample-data';
 import { type RestoreOutcome, restoreIntoNewTarget } from './restore-stage';
+import { DEMO_RETENTION, forgetAndPrune, type RetentionOutcome } from './retention-stage';
 import { type SourceVerification, verifyBackup } from './verify-backup';
 
 /** How the drill's and the failover's reports read: the CLI's own text (`lifeboat drills show`, `lifeboat failover`), given by the caller. */
@@ -32,7 +34,7 @@ export type DemoStatusText = (plan: string) => Promise<string[]>;
 
 export type DemoOptions = { config: LifeboatConfig; envName: string; planName: string; dataDir: string; workers?: number; out: (line: string) => void; reportText: DemoReportText; statusText?: DemoStatusText };
 
-export type DemoResult = { ok: boolean; backupIds: string[]; verifications: SourceVerification[]; drill?: DrillOutcome; mirrorCheck?: MirrorCheckOutcome; failover?: FailoverOutcome };
+export type DemoResult = { ok: boolean; backupIds: string[]; verifications: SourceVerification[]; drill?: DrillOutcome; mirrorCheck?: MirrorCheckOutcome; failover?: FailoverOutcome; retention?: RetentionOutcome };
 
 type Round = { label: string; strategy: BackupStrategy; record?: BackupRecord; durationMs: number; verifications: SourceVerification[] };
 
@@ -46,7 +48,8 @@ type Round = { label: string; strategy: BackupStrategy; record?: BackupRecord; d
  * the mirror check of the mirrored sources (equal, with the lag the local cloud's replication shows),
  * and a primary-region outage (a mirrored source fails over to its mirror): the primary region of the local cloud stopped, the failover runbook
  * run from the DR region, the primary started again, every failover target compared with its source.
- * Any mismatch fails the demo.
+ * Last, retention: the oldest backup forgotten, the prune runbook reclaiming what only it used, and
+ * every kept backup read back. Any mismatch fails the demo.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { out } = options;
@@ -255,6 +258,34 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       for (const p of failover.problems.slice(0, 10)) out(`       ${p}`);
     }
 
+    let retention: RetentionOutcome | undefined;
+    if (last?.status === 'COMMITTED') {
+      const stage = replicated ? (mirrored.length > 0 ? 9 : 8) : 6;
+      out('');
+      out(
+        `${stage}. Retention and prune (primary vault): the plan's policy ${JSON.stringify(plan.retention)} keeps all ${rounds.length} backups of the last minutes; ` +
+          `the demo forgets with ${JSON.stringify(DEMO_RETENTION)} instead, as \`lifeboat backups forget\` does with a plan's policy`,
+      );
+      retention = await forgetAndPrune({ plan, catalog, s3, vaultBucket: names.primaryVault, stack: primary, stateMachine: names.pruneStateMachine, endpoints: local.endpoints, dataDir: local.dataDir, pool: lambdaPool });
+      for (const d of retention.decisions) out(`  ${d.keep ? 'keep  ' : 'forget'} ${d.backupId}  ${d.reasons.length > 0 ? d.reasons.join(', ') : 'no rule keeps it'}`);
+      out(`  forgot ${retention.forgotten.length} backup(s): their snapshot objects deleted, their catalog records marked forgotten${retention.snapshotsLeft.length ? `; FAIL ${retention.snapshotsLeft.join(', ')} still there` : ''}`);
+      for (const [i, run] of retention.prunes.entries()) {
+        const what = i === 0 ? 'grace 0 h in the demo, 25 h by default' : 'again, after that grace';
+        out(`  workflow ${names.pruneStateMachine} (${what}): ${run.status} in ${formatMs(run.durationMs)} (execution ${run.executionId})`);
+        if (run.report) out(`    ${pruneSummary(run.report)}`);
+        if (run.problem) out(`  FAIL ${run.problem}`);
+      }
+      const byBackup = new Map<string, typeof retention.kept>();
+      for (const k of retention.kept) byBackup.set(k.backupId, [...(byBackup.get(k.backupId) ?? []), k]);
+      for (const [backupId, checks] of byBackup) {
+        const problems = checks.flatMap((c) => c.problems.map((p) => `${c.source}: ${p}`));
+        const entries = checks.reduce((n, c) => n + c.entries, 0);
+        const bytes = checks.reduce((n, c) => n + c.bytes, 0);
+        out(`  ${problems.length === 0 ? 'OK  ' : 'FAIL'} kept ${backupId}: ${checks.length} sources, ${entries} entries, ${formatBytes(bytes)}, every blob read back and hashed to its id`);
+        for (const p of problems.slice(0, 10)) out(`       ${p}`);
+      }
+    }
+
     const verifications = rounds.flatMap((r) => r.verifications);
     const ok =
       drill?.record?.verdict === 'PASSED' &&
@@ -269,7 +300,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       rounds.every((r) => r.record?.status === 'COMMITTED' && r.record.copies?.dr === 'COMMITTED' && r.verifications.length === plan.sources.length) &&
       verifications.every((v) => v.mismatches.length === 0) &&
       restores.length === plan.sources.length * vaults.length &&
-      restores.every((r) => r.problems.length === 0);
+      restores.every((r) => r.problems.length === 0) &&
+      retention !== undefined &&
+      retention.forgotten.length === 1 &&
+      retention.snapshotsLeft.length === 0 &&
+      retention.prunes.every((p) => p.status === 'SUCCEEDED' && p.report !== undefined) &&
+      (retention.prunes[1]?.report?.bytesFreed ?? 0) > 0 &&
+      retention.kept.length === (rounds.length - 1) * plan.sources.length &&
+      retention.kept.every((k) => k.problems.length === 0);
     out('');
     out(`${ok ? 'Demo passed' : 'Demo FAILED'} in ${formatMs(Date.now() - started)}. Executions: lifeboat executions list --data-dir ${options.dataDir}`);
     if (options.statusText) {
@@ -282,10 +320,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         out(`  status could not be read: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    return { ok, backupIds: rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])), verifications, ...(drill ? { drill } : {}), ...(mirrorCheck ? { mirrorCheck } : {}), ...(failover ? { failover } : {}) };
+    return { ok, backupIds: rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])), verifications, ...(drill ? { drill } : {}), ...(mirrorCheck ? { mirrorCheck } : {}), ...(failover ? { failover } : {}), ...(retention ? { retention } : {}) };
   } finally {
     await local.close();
   }
+}
+
+/** One prune run in a line: what it condemned, deleted and repacked, and the bytes freed. */
+function pruneSummary(r: PruneReport): string {
+  const condemned = r.packsCondemned + r.indexesCondemned + r.manifestsCondemned;
+  const deleted = r.packsDeleted + r.indexesDeleted + r.manifestsDeleted;
+  return (
+    `condemned ${condemned} object(s) (${r.packsCondemned} packs, ${formatBytes(r.bytesCondemned)}); deleted ${deleted} (${r.packsDeleted} packs); ` +
+    `repacked ${r.packsRepacked} pack(s); freed ${formatBytes(r.bytesFreed)}${r.locked.length ? `; ${r.locked.length} locked, left for a later run` : ''}`
+  );
 }
 
 function fmt(bytes: number | undefined): string {

@@ -3,18 +3,20 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { formatFailoverReport } from '../../../cli/commands/failover-command';
 import { planStatusLines } from '../../../cli/commands/status-command';
 import { drillReportLines } from '../../../cli/drills/drill-report-text';
 import { loadLifeboatConfig } from '../../../config/load-config';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { localCloudStatus, localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { type DemoResult, runDemo } from '../../../local/demo/run-demo';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
- * `lifeboat demo` end to end on the sample config: backups, restores, then a drill in the DR region
- * and a failover with the primary region stopped. The test starts the local cloud itself, so it is
+ * `lifeboat demo` end to end on the sample config: backups, restores, then a drill in the DR region,
+ * a failover with the primary region stopped, and retention with prune. The test starts the local cloud itself, so it is
  * still running after the demo (which then leaves it alone) and the regions can be inspected.
  */
 const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
@@ -131,4 +133,28 @@ it('leaves the primary region running again', async () => {
   expect(status).toMatchObject({ state: 'running', regionStates: { 'us-east-1': 'up', 'us-west-2': 'up' } });
   const primary = regionClients(local.environment.primaryRegion);
   expect(await exists(primary.s3.send(new HeadBucketCommand({ Bucket: 'lifeboat-demo-assets' })))).toBe(true);
+});
+
+it('forgets the oldest backup, prunes what only it used, and every kept backup still reads back', async () => {
+  const retention = result.retention;
+  const [first, second, third] = result.backupIds;
+  expect(retention?.decisions.map((d) => [d.backupId, d.keep])).toEqual([
+    [third, true],
+    [second, true],
+    [first, false],
+  ]);
+  expect(retention?.forgotten).toEqual([first]);
+  expect(retention?.snapshotsLeft).toEqual([]);
+  // The first run condemns, the second (after the demo's 0 h grace) deletes: bytes freed.
+  expect(retention?.prunes.map((p) => p.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  expect(retention?.prunes[0]?.report?.bytesCondemned).toBeGreaterThan(0);
+  expect(retention?.prunes[1]?.report?.bytesFreed).toBeGreaterThan(0);
+  expect(lines.some((l) => /^ {4}condemned .*; deleted [1-9]\d* .*freed \d/.test(l))).toBe(true);
+  expect(retention?.kept.map((k) => [k.backupId, k.source, k.problems]).sort()).toEqual(
+    [second, third].flatMap((id) => ['demo-assets', 'demo-files', 'demo-orders'].map((s) => [id, s, []])).sort(),
+  );
+  // The catalog marks the forgotten backup; the kept ones are untouched.
+  const catalog = new BackupCatalog(DynamoDBDocumentClient.from(regionClients(local.environment.primaryRegion).ddb), 'lifeboat-dev-catalog');
+  expect((await catalog.requireBackup(first ?? '')).forgottenAt).toEqual(expect.any(String));
+  expect((await catalog.requireBackup(third ?? '')).forgottenAt).toBeUndefined();
 });

@@ -1,0 +1,94 @@
+import { type S3Client } from '@aws-sdk/client-s3';
+import { type ProtectionPlanConfig, type RetentionConfig } from '../../config/lifeboat-config';
+import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
+import { type RetentionDecision } from '../../lambdas/retention/decide-retention';
+import { forgetBackups } from '../../lambdas/retention/forget-backups';
+import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
+import { type PruneReport, snapshotKey, verifySnapshot } from '../../vault';
+import { type SynthesizedStack } from '../assembly/synthesized-stack';
+import { type LambdaWorkerPool } from '../executor/lambda-worker-pool';
+import { runLocalExecution } from '../executor/run-local-execution';
+import { openLocalVault } from './local-vault';
+
+/**
+ * The policy the demo forgets with. The plan's own (keepLast 7, keepDaily 7, keepWeekly 4) keeps
+ * every one of three backups made minutes apart, as it should; keepLast 2 forgets the first, so the
+ * prune has something to reclaim.
+ */
+export const DEMO_RETENTION: RetentionConfig = { keepLast: 2 };
+
+/** One run of `<prefix>-prune`. */
+export type PruneRun = { executionId: string; status: string; durationMs: number; report?: PruneReport; problem?: string };
+
+/** One source of a kept backup, read back after the prune. */
+export type KeptCheck = { backupId: string; source: string; snapshotId: string; entries: number; bytes: number; problems: string[] };
+
+export type RetentionOutcome = {
+  decisions: RetentionDecision[];
+  forgotten: string[];
+  /** Snapshot objects of forgotten backups still in the vault after the forget (must be none). */
+  snapshotsLeft: string[];
+  /** The first prune condemns, the second (after the grace) deletes. */
+  prunes: PruneRun[];
+  kept: KeptCheck[];
+};
+
+type Deps = {
+  plan: ProtectionPlanConfig;
+  catalog: BackupCatalog;
+  s3: S3Client;
+  vaultBucket: string;
+  stack: SynthesizedStack;
+  stateMachine: string;
+  endpoints: LocalEndpoints;
+  dataDir: string;
+  pool: LambdaWorkerPool;
+};
+
+/**
+ * Retention at the end of the demo, on the primary vault: forget with DEMO_RETENTION, as
+ * `lifeboat backups forget` does with a plan's policy (snapshot objects deleted, catalog records
+ * marked forgotten); then the prune runbook twice, as its schedule starts it but with a grace of
+ * 0 h (nothing else runs in the demo; a real vault keeps 25 h, docs/FORMAT.md §11): the first run
+ * condemns what only the forgotten backup used, the second deletes it. Then every source of every
+ * kept backup is verified with its data read back, from a freshly opened vault.
+ */
+export async function forgetAndPrune(deps: Deps): Promise<RetentionOutcome> {
+  const vault = await openLocalVault(deps.s3, deps.vaultBucket, deps.dataDir);
+  const forget = await forgetBackups(
+    { plan: deps.plan.name },
+    { vault: 'primary', openStore: () => Promise.resolve(vault.store), catalog: deps.catalog, plans: [{ name: deps.plan.name, retention: DEMO_RETENTION }], now: new Date() },
+  );
+  const planReport = forget.plans[0];
+  const decisions = planReport?.decisions ?? [];
+  const forgotten = planReport?.forgotten ?? [];
+
+  const snapshotsLeft: string[] = [];
+  for (const backupId of forgotten) {
+    const record = await deps.catalog.requireBackup(backupId);
+    for (const source of record.sources) if (await vault.store.has(snapshotKey(source.snapshotId))) snapshotsLeft.push(snapshotKey(source.snapshotId));
+  }
+
+  const prunes: PruneRun[] = [];
+  for (let run = 0; run < 2; run++) prunes.push(await runPrune(deps));
+
+  const kept: KeptCheck[] = [];
+  const fresh = await openLocalVault(deps.s3, deps.vaultBucket, deps.dataDir);
+  for (const decision of decisions.filter((d) => d.keep && d.status === 'COMMITTED')) {
+    const record = await deps.catalog.requireBackup(decision.backupId);
+    for (const source of record.sources) {
+      const check = await verifySnapshot(fresh, source.snapshotId, { readData: true, expectedRootHash: source.rootHash });
+      kept.push({ backupId: record.backupId, source: source.name, snapshotId: source.snapshotId, entries: check.entries, bytes: check.bytes, problems: check.problems });
+    }
+  }
+  return { decisions, forgotten, snapshotsLeft, prunes, kept };
+}
+
+async function runPrune(deps: Deps): Promise<PruneRun> {
+  const execution = await runLocalExecution({ stack: deps.stack, stateMachine: deps.stateMachine, input: { graceHours: 0 }, endpoints: deps.endpoints, dataDir: deps.dataDir, pool: deps.pool });
+  const durationMs = Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt);
+  const base = { executionId: execution.executionId, status: execution.status, durationMs };
+  if (execution.status !== 'SUCCEEDED') return { ...base, problem: `${execution.error ?? execution.status}: ${execution.cause ?? ''}` };
+  const report = (execution.output as { report?: PruneReport } | undefined)?.report;
+  return report ? { ...base, report } : { ...base, problem: 'the prune succeeded without a report in its output' };
+}
