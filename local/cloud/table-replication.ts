@@ -282,7 +282,14 @@ export class TableReplicator {
     });
     if (involved.some((r) => r.state !== 'up')) return false;
     const targets = involved.filter((r) => r.region !== write.region);
-    const keyNames = await this.keyNamesIn(write.region, write.table);
+    let keyNames: string[];
+    try {
+      keyNames = await this.keyNamesIn(write.region, write.table);
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceNotFoundException') throw err;
+      this.log(`table replication of ${write.table} (${write.region}): the table is gone from ${write.region}; skipped`);
+      return true;
+    }
     const key = Object.fromEntries(keyNames.map((k) => [k, write.item[k] as AttributeValue]));
     const text = keyText(write.item, keyNames);
     // Last writer wins: a later write of this key in another region is queued, and it will overwrite this one everywhere.
