@@ -1,6 +1,7 @@
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { BucketReplicator } from './bucket-replication';
 import { RegionServers } from './region-servers';
+import { TableReplicator } from './table-replication';
 
 /**
  * The emulators themselves, in this process: one s3rver and one dynalite per region
@@ -16,7 +17,7 @@ export type CloudServerOptions = {
   account?: string;
   /** Fixed ports per region; a region without one gets a free port. */
   ports?: { s3?: Readonly<Record<string, number>>; dynamodb?: Readonly<Record<string, number>> };
-  /** How long after a write in a replicated bucket its replica is written (S3 Replication, bucket-replication.ts). Default 1000 ms. */
+  /** How long after a write in a replicated bucket or global table its replica is written (bucket-replication.ts, table-replication.ts). Default 1000 ms. */
   replicationDelayMs?: number;
   log?: (message: string) => void;
 };
@@ -36,9 +37,12 @@ export type CloudServers = {
 export async function startCloudServers(options: CloudServerOptions): Promise<CloudServers> {
   const account = options.account ?? '000000000000';
   const regions = new Map<string, RegionServers>();
-  const replication = new BucketReplicator({ dataDir: options.dataDir, delayMs: options.replicationDelayMs ?? DEFAULT_REPLICATION_DELAY_MS, ...(options.log ? { log: options.log } : {}) });
+  const replicationOptions = { dataDir: options.dataDir, delayMs: options.replicationDelayMs ?? DEFAULT_REPLICATION_DELAY_MS, ...(options.log ? { log: options.log } : {}) };
+  const replication = new BucketReplicator(replicationOptions);
+  const tableReplication = new TableReplicator(replicationOptions);
   const close = async (): Promise<void> => {
     replication.stop();
+    tableReplication.stop();
     const results = await Promise.allSettled([...regions.values()].map((r) => r.stop()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -47,13 +51,14 @@ export async function startCloudServers(options: CloudServerOptions): Promise<Cl
   try {
     for (const region of options.regions) {
       const ports = { s3: options.ports?.s3?.[region] ?? 0, dynamodb: options.ports?.dynamodb?.[region] ?? 0 };
-      regions.set(region, await RegionServers.start({ dataDir: options.dataDir, region, account, ports, replication }));
+      regions.set(region, await RegionServers.start({ dataDir: options.dataDir, region, account, ports, replication, tableReplication }));
     }
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
   }
   replication.attach([...regions.values()]);
+  tableReplication.attach([...regions.values()]);
   const endpoints: LocalEndpoints = { s3: {}, dynamodb: {} };
   for (const [name, region] of regions) {
     endpoints.s3[name] = region.endpoints.s3;

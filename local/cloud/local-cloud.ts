@@ -31,8 +31,8 @@ export type StartLocalCloudOptions = {
   /** How long to wait for cloud.json. Default 20 s. */
   readyTimeoutMs?: number;
   /**
-   * How long after a write in a replicated bucket its replica appears in the other region (docs/LOCAL-CLOUD.md,
-   * "S3 Replication"). Default: LIFEBOAT_LOCAL_REPLICATION_DELAY_MS, else 1000 ms.
+   * How long after a write in a replicated bucket or global table its replica appears in the other region
+   * (docs/LOCAL-CLOUD.md, "S3 Replication", "DynamoDB global tables"). Default: LIFEBOAT_LOCAL_REPLICATION_DELAY_MS, else 1000 ms.
    */
   replicationDelayMs?: number;
 };

@@ -10,6 +10,7 @@ import {
   type LocalSecondaryIndex,
   ResourceNotFoundException,
   type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -439,7 +440,8 @@ function push(map: Record<string, string[]>, key: string, value: string): void {
 /**
  * Provisions every bucket and table of `stacks` into the local cloud at `endpoints`. Each stack's
  * resources go to the stack's region; a GlobalTable is created in each of its replica regions the
- * local cloud serves (replication between them is not emulated).
+ * local cloud serves, and those replicas are registered with UpdateTable's ReplicaUpdates, so the local
+ * cloud replicates between them (table-replication.ts).
  */
 export async function provisionFromTemplates(stacks: readonly SynthesizedStack[], endpoints: LocalEndpoints): Promise<ProvisionSummary> {
   const summary: ProvisionSummary = { buckets: [], replications: [], tables: [], bucketsByRegion: {}, tablesByRegion: {}, derivedNames: {}, notes: [] };
@@ -531,7 +533,6 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
             }
             targets.push({ region: replica.Region, spec: tableSpecFromGlobalTable(props, tableName, replica.Region) });
           }
-          if (targets.length > 1) summary.notes.push(`${stack.stackName}/${logicalId}: global table replicas are independent tables locally (no replication)`);
         }
         for (const { region, spec } of targets) {
           served('dynamodb', region, stack.stackName, logicalId);
@@ -552,6 +553,16 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
             ignoredProperties: ignored(resource, USED_TABLE_PROPERTIES),
           });
           push(summary.tablesByRegion, region, tableName);
+        }
+        // Every replica exists now: the local cloud replicates between them (table-replication.ts).
+        const [home, ...replicaRegions] = targets.map((t) => t.region);
+        if (resource.Type === GLOBAL_TABLE_TYPE && home !== undefined && replicaRegions.length > 0) {
+          try {
+            await clients.dynamodb(home).send(new UpdateTableCommand({ TableName: tableName, ReplicaUpdates: replicaRegions.map((RegionName) => ({ Create: { RegionName } })) }));
+          } catch (err) {
+            throw new ProvisioningError(stack.stackName, logicalId, `replicas of table ${tableName}: ${(err as Error).message}`, { cause: err });
+          }
+          summary.notes.push(`${stack.stackName}/${logicalId}: global table ${tableName} replicated between ${[home, ...replicaRegions].join(', ')} (last writer wins)`);
         }
       }
     }

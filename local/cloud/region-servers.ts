@@ -29,6 +29,8 @@ export type RegionServersOptions = {
   ports?: { s3?: number; dynamodb?: number };
   /** S3 Replication (bucket-replication.ts): its middleware goes into every s3rver of the region. */
   replication?: { middleware(region: string): S3rver.Middleware };
+  /** DynamoDB global tables (table-replication.ts): put in front of every dynalite of the region before it listens. */
+  tableReplication?: { intercept(region: string, server: Server): void };
 };
 
 export type RegionEndpoints = { s3: string; dynamodb: string };
@@ -201,6 +203,7 @@ export class RegionServers {
     const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), this.ports.s3, new BucketOwners(layout.s3OwnersFile(this.region), this.options.account), this.options.replication?.middleware(this.region));
     const s3Port = portOf(await s3.run());
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
+    this.options.tableReplication?.intercept(this.region, dynamo);
     let dynamoPort: number;
     try {
       dynamoPort = portOf(await listen(dynamo, this.ports.dynamodb));
