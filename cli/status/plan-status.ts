@@ -57,7 +57,7 @@ export type DrCopyStatus =
 /**
  * The plan's share of the vault. `storedBytes`: the sum of `totals.bytesStored` over the plan's
  * committed backups — the compressed, encrypted bytes each one added to the vault (chunks another
- * plan wrote first count for that plan; nothing is freed until prune exists). `dedupRatio`: the
+ * plan wrote first count for that plan; what a prune frees is not subtracted). `dedupRatio`: the
  * logical bytes of all those backups (what restoring each of them would write) ÷ `storedBytes`;
  * undefined when nothing is stored.
  */
