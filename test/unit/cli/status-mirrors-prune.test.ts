@@ -1,3 +1,4 @@
+import { mirrorLines } from '../../../cli/commands/backup-commands';
 import { statusCommand } from '../../../cli/commands/status-command';
 import { ALARMS_NOT_EMULATED } from '../../../cli/status/alarm-status';
 import { environmentStatus, type EnvironmentStatus } from '../../../cli/status/environment-status';
@@ -208,5 +209,26 @@ describe('lifeboat status with mirrors and prunes', () => {
     const screen = statusScreen(status);
     expect(screen).toContain('Prune of the DR vault (us-west-2): unknown (below)');
     expect(screen).toContain('  ✗ demo/demo-assets: unknown (DR catalog unreadable)');
+  });
+});
+
+describe('lifeboat backups list', () => {
+  it('a line per mirrored source with the verdict, lag and check age status judges by, and why one is not within the objectives', () => {
+    const lines = mirrorLines([
+      mirror(check()),
+      mirror(check({ source: 'late', checkedAt: minutesAgo(40), lagSeconds: 1200 }), 900, { name: 'late', type: 's3' }),
+      mirror(undefined, DAY_RPO, { name: 'new-one', type: 'dynamodb' }),
+      mirror(undefined, DAY_RPO, { name: 'files', type: 'filesystem' }),
+    ]);
+    expect(lines).toEqual([
+      'MIRROR OF       STATE     LAG           CHECKED         MIRROR',
+      'demo-assets     EQUAL     3.3s          5m ago          s3://lifeboat-dev-mirror-demo-assets/',
+      'late            EQUAL ✗   20m           40m ago ✗       s3://lifeboat-dev-mirror-demo-assets/',
+      '  ✗ mirror of late (s3://lifeboat-dev-mirror-demo-assets/): last checked 40m ago, more than twice the period of lifeboat-dev-mirror-check (rate(15 minutes)): see why the mirror check did not run',
+      '  ✗ mirror of late (s3://lifeboat-dev-mirror-demo-assets/): replication lag 20m, beyond the plan\'s RPO of 15m',
+      'new-one         UNCHECKED -             -               no mirror check recorded yet',
+      'files           N/A       -             -               EFS replication: the mirror check does not compare file systems (a failover restores them from the DR vault)',
+      '',
+    ]);
   });
 });
