@@ -26,7 +26,7 @@ const requestSchema = z
  */
 const inputSchema = z.object({
   request: requestSchema.default({ dryRun: false }),
-  prune: z.object({ cursor: pruneCursorSchema.optional(), startedAt: z.iso.datetime().optional() }).optional(),
+  prune: z.object({ cursor: pruneCursorSchema.optional(), startedAt: z.iso.datetime().optional(), report: z.object({ lockedCount: z.number().int().nonnegative() }).optional() }).optional(),
 });
 
 /**
@@ -52,10 +52,13 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune 
   });
   const { report } = result;
   const locked = report.locked.slice(0, LOCKED_NAMED);
-  const bounded = { ...report, locked, lockedCount: report.locked.length };
+  // The cursor carries only the named locked keys: the ones it dropped are counted from the previous result.
+  const dropped = cursor ? Math.max(0, (input.prune?.report?.lockedCount ?? 0) - cursor.report.locked.length) : 0;
+  const lockedCount = report.locked.length + dropped;
+  const bounded = { ...report, locked, lockedCount };
   if (!request.dryRun) {
     const run = { environment: runtime.environment, vault: runtime.config.homeVault, trigger: 'workflow' as const, startedAt, finishedAt: new Date(), done: result.done };
-    await new PruneLog(runtime.clients.documentClient(), runtime.config.catalogTable).record(pruneRunRecord(run, { ...report, lockedCount: report.locked.length, damagedCount: report.damaged.length }));
+    await new PruneLog(runtime.clients.documentClient(), runtime.config.catalogTable).record(pruneRunRecord(run, { ...report, lockedCount, damagedCount: report.damaged.length }));
     if (result.done) publishPruneMetrics(runtime.environment, report.bytesFreed);
   }
   return {
