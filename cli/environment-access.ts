@@ -9,6 +9,7 @@ import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { MirrorLog } from '../lambdas/mirror/mirror-log';
 import { ScrubLog } from '../lambdas/catalog/scrub-log';
+import { PruneLog } from '../lambdas/catalog/prune-log';
 import { ApprovalLog } from '../lambdas/approval/approval-log';
 import { type KeyProvider } from '../vault';
 import { KeyFileKeyProvider } from '../vault';
@@ -50,6 +51,8 @@ export type EnvironmentAccess = {
   approvalsIn(region: 'primary' | 'dr'): ApprovalLog;
   /** The mirrors' last checks in a region's catalog (the mirror check runs in, and writes, the DR region's). */
   mirrorsIn(region: 'primary' | 'dr'): MirrorLog;
+  /** The prune runs of a region's catalog: each vault's prune records itself in the catalog of its region. */
+  pruneLogIn(region: 'primary' | 'dr'): PruneLog;
   openVault(side: 'primary' | 'dr'): Promise<Vault>;
 };
 
@@ -85,6 +88,7 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
     },
     approvalsIn: (region) => new ApprovalLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
     mirrorsIn: (region) => new MirrorLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
+    pruneLogIn: (region) => new PruneLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
     scrubLog: new ScrubLog(documents, names.catalogTable),
     async openVault(side) {
       let provider: KeyProvider;

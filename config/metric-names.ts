@@ -53,7 +53,7 @@ export const LIFEBOAT_METRICS = {
   scrubObjectsRead: metric('ScrubObjectsRead', 'Count', 'environment'),
   scrubCorrupt: metric('ScrubCorrupt', 'Count', 'environment'),
   scrubUnrepaired: metric('ScrubUnrepaired', 'Count', 'environment'),
-  /** Prune (built by the prune part; its handler publishes through publishPruneMetrics). */
+  /** Prune (prune-vault, once per finished run, through publishPruneMetrics). */
   pruneBytesFreed: metric('PruneBytesFreed', 'Bytes', 'environment'),
   // The watchdog (backup-age-watch), every few minutes: ages from the catalog, so a plan that stopped running is seen.
   lastCommittedBackupAge: metric('LastCommittedBackupAge', 'Seconds', 'plan'),

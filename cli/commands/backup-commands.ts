@@ -2,7 +2,9 @@ import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { mirrorOf } from '../../config/lifeboat-config';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
-import { type MirrorRecord } from '../../lambdas/mirror/mirror-record';
+import { DEFAULT_MIRROR_CHECK_SCHEDULE } from '../../lib/lifeboat-defaults';
+import { environmentPrefix } from '../../lib/stacks/resource-names';
+import { mirrorDuration, type SourceMirrorStatus, sourceMirrorStatus } from '../status/mirror-status';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
@@ -73,21 +75,23 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       io.out(JSON.stringify(records, null, 2));
       return 0;
     }
-    // Each mirrored source's last check, from the DR catalog the mirror check writes (docs/ARCHITECTURE.md, "Mirrors").
-    const mirrored = access.environment.plans
-      .filter((p) => options.plan === undefined || p.name === options.plan)
-      .flatMap((p) => p.sources)
-      .filter((s) => mirrorOf(s) !== undefined && (options.source === undefined || s.name === options.source));
-    const mirrors: { source: string; check?: MirrorRecord; unreadable?: string }[] = [];
-    for (const source of mirrored) {
-      try {
-        const check = await access.mirrorsIn('dr').get(source.name);
-        mirrors.push({ source: source.name, ...(check ? { check } : {}) });
-      } catch (err) {
-        mirrors.push({ source: source.name, unreadable: err instanceof Error ? err.message : String(err) });
+    // Each mirrored source's last check, from the DR catalog the mirror check writes, judged as `lifeboat status` judges it (cli/status/mirror-status.ts).
+    const now = new Date();
+    const { environment } = access;
+    const schedule = { expression: environment.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, name: `${environmentPrefix(environment)}-mirror-check` };
+    const mirrors: SourceMirrorStatus[] = [];
+    for (const plan of environment.plans.filter((p) => options.plan === undefined || p.name === options.plan)) {
+      for (const source of plan.sources.filter((s) => mirrorOf(s) !== undefined && (options.source === undefined || s.name === options.source))) {
+        let check: Parameters<typeof sourceMirrorStatus>[0]['check'];
+        try {
+          check = source.type === 'filesystem' ? undefined : await access.mirrorsIn('dr').get(source.name);
+        } catch (err) {
+          check = { unreadable: err instanceof Error ? err.message : String(err) };
+        }
+        mirrors.push(sourceMirrorStatus({ plan: plan.name, source, check, rpoSeconds: plan.objectives.rpoMinutes * 60, schedule, now }));
       }
     }
-    for (const line of mirrorLines(mirrors, new Date())) io.out(line);
+    for (const line of mirrorLines(mirrors)) io.out(line);
     if (records.length === 0) {
       io.out('No backups.');
       return 0;
@@ -107,19 +111,31 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
   }
 }
 
-/** One line per mirrored source: its mirror, the last check's verdict, lag and age. */
-function mirrorLines(mirrors: readonly { source: string; check?: MirrorRecord; unreadable?: string }[], now: Date): string[] {
+const MIRROR_STATE: Record<SourceMirrorStatus['verdict'], string> = {
+  equal: 'EQUAL',
+  differences: 'DIFFERS',
+  failed: 'FAILED',
+  'not-checked': 'UNCHECKED',
+  'not-compared': 'N/A',
+  unreadable: 'UNKNOWN',
+};
+
+/**
+ * One line per mirrored source: the last check's verdict, lag and age, the mirror; then what makes it
+ * not within the plan's objectives (a difference, a check older than twice its schedule, a lag beyond
+ * the RPO: the rule of `lifeboat status`) or why it says nothing.
+ */
+export function mirrorLines(mirrors: readonly SourceMirrorStatus[]): string[] {
   if (mirrors.length === 0) return [];
-  const lines = [`${'MIRROR OF'.padEnd(16)}${'STATE'.padEnd(10)}${'LAG'.padEnd(10)}${'CHECKED'.padEnd(26)}MIRROR`];
-  for (const { source, check, unreadable } of mirrors) {
-    if (!check) {
-      lines.push(`${source.padEnd(16)}${(unreadable ? 'UNKNOWN' : 'UNCHECKED').padEnd(10)}${'-'.padEnd(10)}${'-'.padEnd(26)}${unreadable ? `the DR catalog could not be read: ${unreadable}` : 'no mirror check recorded yet'}`);
-      continue;
-    }
-    const lag = check.lagSeconds === null ? '?' : `${check.lagSeconds.toFixed(1)} s`;
-    const age = Math.max(0, Math.round((now.getTime() - Date.parse(check.checkedAt)) / 1000));
-    const why = check.passed ? '' : `  first difference: ${check.firstDifference ? `${check.firstDifference.key} (${check.firstDifference.reason})` : (check.note ?? '?')}`;
-    lines.push(`${source.padEnd(16)}${(check.passed ? 'EQUAL' : 'DIFFERS').padEnd(10)}${lag.padEnd(10)}${`${check.checkedAt} (${age} s ago)`.padEnd(26)}${check.mirror}${why}`);
+  const lines = [`${'MIRROR OF'.padEnd(16)}${'STATE'.padEnd(10)}${'LAG'.padEnd(14)}${'CHECKED'.padEnd(16)}MIRROR`];
+  for (const m of mirrors) {
+    const lag = m.lagSeconds === undefined ? '-' : m.lagSeconds === null ? 'not measured' : mirrorDuration(m.lagSeconds);
+    const checked = m.checkAgeSeconds === undefined ? '-' : `${mirrorDuration(m.checkAgeSeconds)} ago${m.stale ? ' ✗' : ''}`;
+    const state = `${MIRROR_STATE[m.verdict]}${m.withinObjectives || m.verdict === 'unreadable' ? '' : ' ✗'}`;
+    const where = m.mirror ?? (m.verdict === 'not-checked' ? 'no mirror check recorded yet' : (m.note ?? ''));
+    lines.push(`${m.source.padEnd(16)}${state.padEnd(10)}${lag.padEnd(14)}${checked.padEnd(16)}${where}`);
+    for (const reason of m.reasons) lines.push(`  ✗ ${reason}`);
+    if (m.unreachable && !m.stale) lines.push(`  ! the source's region was unreachable at ${m.unreachable.at}: ${m.unreachable.error}`);
   }
   lines.push('');
   return lines;

@@ -1,4 +1,6 @@
 import { type Command } from 'commander';
+import { type PruneLog } from '../../lambdas/catalog/prune-log';
+import { pruneRunRecord } from '../../lambdas/catalog/prune-record';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { CodecPool, pruneVault, type PruneReport, type Vault } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
@@ -9,12 +11,14 @@ import { pruneReportLines } from './prune-report-lines';
  * `lifeboat prune`: prunes one vault of an environment (docs/FORMAT.md "Prune"), in the local
  * cloud or with --aws in AWS: what condemnation batches older than the grace name and nothing
  * references again is deleted, what nothing references now is condemned, packs with too much
- * garbage are repacked. Exit codes: 0 done; 1 the prune failed; 2 the command line is wrong.
+ * garbage are repacked. A run that changes the vault is recorded in the catalog of the vault's
+ * region as the workflow's are (`PRUNE#<vault>`, prune-record.ts; `lifeboat status` shows the latest).
+ * Exit codes: 0 done; 1 the prune failed or could not be recorded; 2 the command line is wrong.
  */
 export type PruneCommandOptions = TargetOptions & { vault?: string; dryRun?: boolean; grace?: string; repackThreshold?: string; json?: boolean };
 
-export type PruneAccess = { openVault(side: VaultSide): Promise<Vault> };
-export type PruneCommandDeps = { io: CliIo; clients?: AccessClients; access?: PruneAccess };
+export type PruneAccess = { environment: { name: string }; openVault(side: VaultSide): Promise<Vault>; pruneLogIn(side: VaultSide): Pick<PruneLog, 'record'> };
+export type PruneCommandDeps = { io: CliIo; clients?: AccessClients; access?: PruneAccess; now?: () => Date };
 
 /** Parses `--grace H` (hours, ≥ 0) and `--repack-threshold F` (0 ≤ F < 1); an error message when bad. */
 export function parsePruneSettings(options: { grace?: string; repackThreshold?: string }): { graceMs?: number; repackThreshold?: number } | string {
@@ -66,11 +70,12 @@ export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; rep
 
 export async function pruneCommand(options: PruneCommandOptions, deps: Partial<PruneCommandDeps> = {}): Promise<number> {
   const io = deps.io ?? processIo;
-  const side = options.vault ?? 'primary';
-  if (side !== 'primary' && side !== 'dr') {
-    io.err(`lifeboat prune: --vault must be primary or dr, got ${side}`);
+  const requested = options.vault ?? 'primary';
+  if (requested !== 'primary' && requested !== 'dr') {
+    io.err(`lifeboat prune: --vault must be primary or dr, got ${requested}`);
     return 2;
   }
+  const side: VaultSide = requested;
   const settings = parsePruneSettings(options);
   if (typeof settings === 'string') {
     io.err(`lifeboat prune: ${settings}`);
@@ -79,9 +84,20 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
   try {
     const access = deps.access ?? (await environmentAccess(options, deps.clients));
     const vault = await access.openVault(side);
+    const now = deps.now ?? (() => new Date());
+    const startedAt = now();
     const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false });
+    const finishedAt = now();
     if (options.json) io.out(JSON.stringify({ vault: side, ...report }, null, 2));
     else for (const line of pruneReportLines(report, `the ${side} vault (${vault.location})`)) io.out(line);
+    if (report.dryRun) return 0;
+    const run = { environment: access.environment.name, vault: side, trigger: 'cli' as const, startedAt, finishedAt, done: true };
+    try {
+      await access.pruneLogIn(side).record(pruneRunRecord(run, { ...report, lockedCount: report.locked.length, damagedCount: report.damaged.length }));
+    } catch (err) {
+      io.err(`lifeboat prune: the vault was pruned, but the run could not be recorded in the ${side} catalog (\`lifeboat status\` will not show it): ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
     return 0;
   } catch (err) {
     io.err(`lifeboat prune: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,8 +1,13 @@
+import { mirrorOf } from '../../config/lifeboat-config';
+import { DEFAULT_MIRROR_CHECK_SCHEDULE } from '../../lib/lifeboat-defaults';
+import { environmentPrefix } from '../../lib/stacks/resource-names';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { type DrillSide } from '../drills/drill-access';
 import { type AlarmsStatus } from './alarm-status';
+import { type SourceMirrorStatus, sourceMirrorStatus } from './mirror-status';
+import { type PruneStatus, pruneStatus } from './prune-status';
 import { planStatus, type PlanStatus } from './plan-status';
 import { type StatusSources } from './status-sources';
 
@@ -26,6 +31,8 @@ export type EnvironmentStatus = {
   plans: (PlanStatus | UnreadablePlan)[];
   /** In AWS the environment's CloudWatch alarms in ALARM (shown, not judged: they do not change the exit code); locally not emulated. */
   alarms: AlarmsStatus;
+  /** The last prune of each vault (prunes cover whole vaults; each row also carries its vault's). */
+  prunes: Record<DrillSide, PruneStatus>;
   problems: string[];
 };
 
@@ -53,6 +60,16 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     latestScrub = 'unreadable';
     problems.push(`the scrub runs could not be read: ${message(err)}`);
   }
+  const prunes = {} as Record<DrillSide, PruneStatus>;
+  for (const side of ['primary', 'dr'] as const satisfies readonly DrillSide[]) {
+    try {
+      prunes[side] = pruneStatus(await sources.latestPrune(side), now);
+    } catch (err) {
+      prunes[side] = pruneStatus({ unreadable: message(err) }, now);
+      problems.push(`the ${side} vault's prune runs (${sources.regionOf(side)}) could not be read: ${message(err)}`);
+    }
+  }
+  const mirrorSchedule = { expression: environment.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, name: `${environmentPrefix(environment)}-mirror-check` };
   const alarms = await sources.alarms();
   if (alarms.state === 'unreadable') problems.push(alarms.note);
   const plans: (PlanStatus | UnreadablePlan)[] = [];
@@ -73,7 +90,20 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
       }
     }
     const nextRun = await sources.nextRun(plan.name, now);
-    plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, now }));
+    const mirrors: SourceMirrorStatus[] = [];
+    for (const source of plan.sources.filter((s) => mirrorOf(s) !== undefined)) {
+      let check: Parameters<typeof sourceMirrorStatus>[0]['check'];
+      try {
+        check = source.type === 'filesystem' ? undefined : await sources.mirrorCheck(source.name);
+      } catch (err) {
+        check = { unreadable: message(err) };
+        problems.push(`the mirror check of ${source.name} could not be read from the DR catalog (${environment.drRegion}): ${message(err)}`);
+      }
+      mirrors.push(sourceMirrorStatus({ plan: plan.name, source, check, rpoSeconds: plan.objectives.rpoMinutes * 60, schedule: mirrorSchedule, now }));
+    }
+    plans.push(
+      planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune: prunes[catalog], mirrors, now }),
+    );
   }
   return {
     environment: environment.name,
@@ -84,6 +114,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     withinObjectives: problems.length === 0 && plans.every((p) => p.withinObjectives),
     plans,
     alarms,
+    prunes,
     problems,
   };
 }

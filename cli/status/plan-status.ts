@@ -2,13 +2,17 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord, type DrillVerdict } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { type SourceMirrorStatus } from './mirror-status';
 import { type NextRun } from './next-run';
+import { type PruneStatus } from './prune-status';
 
 /**
  * One plan's line of `lifeboat status`, computed from what the catalogs hold (no I/O here, so the
  * rules are unit-tested). The plan is within its objectives when its newest committed backup is no
- * older than the RPO and its newest drill, if any, PASSED; only these two decide the ✓/✗ and the
- * exit code. DR copy lag, vault figures, scrub and prune are shown, not judged.
+ * older than the RPO, its newest drill, if any, PASSED, and each mirror of its sources is within them
+ * (mirror-status.ts: last check passed, not older than twice the check's schedule, lag within the
+ * RPO); only these decide the ✓/✗ and the exit code. DR copy lag, vault figures, scrub and prune
+ * are shown, not judged.
  */
 
 export type LastBackupStatus = {
@@ -53,7 +57,7 @@ export type DrCopyStatus =
 /**
  * The plan's share of the vault. `storedBytes`: the sum of `totals.bytesStored` over the plan's
  * committed backups — the compressed, encrypted bytes each one added to the vault (chunks another
- * plan wrote first count for that plan; nothing is freed until prune exists). `dedupRatio`: the
+ * plan wrote first count for that plan; what a prune frees is not subtracted). `dedupRatio`: the
  * logical bytes of all those backups (what restoring each of them would write) ÷ `storedBytes`;
  * undefined when nothing is stored.
  */
@@ -64,13 +68,6 @@ export type ScrubStatus =
   | { state: 'never' }
   | { state: 'unreadable' }
   | { state: 'ran'; startedAt: string; ageSeconds: number; outcome: ScrubRunRecord['outcome']; scope: ScrubRunRecord['scope']; affectedBackupsOfPlan: string[] };
-
-/**
- * The plan's last prune. Prune is built in parallel with this screen (docs/ARCHITECTURE.md, "Planned
- * (fifth stop)"), and no prune record exists to read yet: every row says `no-record`, shown as `—`;
- * the prune's own part adds the state of a run here when it records one.
- */
-export type PruneStatus = { state: 'no-record'; note: string };
 
 export type PlanStatus = {
   plan: string;
@@ -87,7 +84,10 @@ export type PlanStatus = {
   drCopy: DrCopyStatus;
   vault: VaultUsage;
   scrub: ScrubStatus;
+  /** The last prune of the vault the plan's backups were read for (the primary's; the DR vault's when read from the DR catalog). */
   prune: PruneStatus;
+  /** Each mirrored source of the plan, in config order; empty when none is mirrored. */
+  mirrors: SourceMirrorStatus[];
 };
 
 export type PlanStatusInput = {
@@ -101,10 +101,12 @@ export type PlanStatusInput = {
   /** The environment's latest scrub run; 'unreadable' when the scrub log could not be read. */
   latestScrub?: ScrubRunRecord | 'unreadable';
   nextRun: NextRun;
+  /** The last prune of the vault of `catalog`. @default { state: 'never' } */
+  prune?: PruneStatus;
+  /** The plan's mirrored sources (mirror-status.ts). @default [] */
+  mirrors?: readonly SourceMirrorStatus[];
   now: Date;
 };
-
-export const PRUNE_NO_RECORD: PruneStatus = { state: 'no-record', note: 'no prune record: prune does not record its runs in the catalog yet' };
 
 const secondsBetween = (from: string, now: Date) => Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
 
@@ -118,14 +120,15 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   return {
     plan: input.plan.name,
     catalog,
-    withinObjectives: lastBackup.withinRpo && drillOk,
+    withinObjectives: lastBackup.withinRpo && drillOk && (input.mirrors ?? []).every((m) => m.withinObjectives),
     lastBackup,
     nextRun: input.nextRun,
     ...(lastDrill ? { lastDrill } : {}),
     drCopy: catalog === 'dr' ? { state: 'primary-unreadable' } : drCopyStatus(committed),
     vault: vaultUsage(committed),
     scrub: scrubStatus(input.latestScrub, committedIds, input.now),
-    prune: PRUNE_NO_RECORD,
+    prune: input.prune ?? { state: 'never' },
+    mirrors: [...(input.mirrors ?? [])],
   };
 }
 

@@ -2,8 +2,10 @@ import Table from 'cli-table3';
 import { humanBytes } from '../human-bytes';
 import { alarmLines } from './alarm-status';
 import { type EnvironmentStatus, isUnreadable } from './environment-status';
+import { mirrorSummary } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type DrillObjectiveStatus, type PlanStatus } from './plan-status';
+import { type PruneStatus } from './prune-status';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -108,8 +110,25 @@ function vaultCell(row: PlanStatus): string {
 function scrubCell(row: PlanStatus): string {
   const s = row.scrub;
   const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
-  // The only prune state so far is no-record.
-  return `${scrub}\nprune —`;
+  const p = row.prune;
+  const prune = p.state === 'never' ? 'no prune yet' : p.state === 'unreadable' ? 'prune unknown' : `pruned ${cellDuration(p.ageSeconds)} ago${p.outcome === 'DEADLINE' ? ' (cut)' : ''}`;
+  return `${scrub}\n${prune}`;
+}
+
+/** A vault's last prune in a line: when, how it ended, what it freed. */
+function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus): string {
+  const which = `Prune of the ${vault === 'primary' ? 'primary' : 'DR'} vault (${region})`;
+  switch (p.state) {
+    case 'never':
+      return `${which}: no run recorded yet`;
+    case 'unreadable':
+      return `${which}: unknown (below)`;
+    case 'ran': {
+      const ended = p.outcome === 'COMPLETED' ? `completed ${cellDuration(p.ageSeconds)} ago in ${cellDuration(p.durationMs / 1000)}` : `cut by its deadline ${cellDuration(p.ageSeconds)} ago (the workflow continues it)`;
+      const locked = p.lockedSkipped > 0 ? `, ${p.lockedSkipped} locked object(s) skipped` : '';
+      return `${which}: ${ended}, ${humanBytes(p.bytesFreed)} freed (${p.deletedPacks} pack(s) deleted, ${p.packsRepacked} repacked, ${p.condemnedPacks} condemned${locked})`;
+    }
+  }
 }
 
 /** Why a plan is ✗, in words an on-call engineer acts on. */
@@ -130,6 +149,7 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
   }
   const d = row.lastDrill;
   if (d && d.verdict !== 'PASSED') reasons.push(`last drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}: see \`lifeboat drills show ${d.drillId}\``);
+  for (const m of row.mirrors) reasons.push(...m.reasons);
   return reasons;
 }
 
@@ -137,11 +157,11 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
  * A note cut at spaces into lines of at most SCREEN_WIDTH columns, continued indented; a command in
  * backquotes stays on one line, so it can be copied whole.
  */
-function wrapped(note: string): string[] {
+function wrapped(note: string, indent = ''): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of note.match(/`[^`]*`\S*|\S+/g) ?? []) {
-    const candidate = line === '' ? word : `${line} ${word}`;
+    const candidate = line === '' ? `${indent}${word}` : `${line} ${word}`;
     if ([...candidate].length > SCREEN_WIDTH && line.trim() !== '') {
       lines.push(line);
       line = `    ${word}`;
@@ -175,8 +195,15 @@ export function statusScreen(status: EnvironmentStatus): string[] {
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
   for (const note of [...notes, ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
-  const pruneNotes = status.plans.filter((p): p is PlanStatus => !isUnreadable(p) && p.prune.state === 'no-record');
-  if (pruneNotes.length > 0) lines.push(`Prune: — (${pruneNotes[0]?.prune.note})`);
+  const mirrors = status.plans.flatMap((p) => (isUnreadable(p) ? [] : p.mirrors));
+  if (mirrors.length > 0) {
+    lines.push(`Mirrors in ${status.drRegion} (${MARK.ok}: last check equal, at most 2× its schedule old, lag within the RPO):`);
+    for (const m of mirrors) {
+      const mark = m.verdict === 'not-checked' || m.verdict === 'not-compared' ? '-' : m.withinObjectives ? MARK.ok : MARK.missed;
+      lines.push(...wrapped(`${mark} ${m.plan}/${m.source}${m.mirror ? ` → ${m.mirror}` : ''}: ${mirrorSummary(m)}`, '  '));
+    }
+  }
+  for (const side of ['primary', 'dr'] as const) lines.push(...wrapped(pruneLine(side, side === 'primary' ? status.primaryRegion : status.drRegion, status.prunes[side])));
   lines.push(...alarmLines(status.alarms));
   const missed = status.plans.filter((p) => !p.withinObjectives).length;
   lines.push(

@@ -4,6 +4,8 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { type PruneRunRecord } from '../../lambdas/catalog/prune-record';
+import { type MirrorRecord } from '../../lambdas/mirror/mirror-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { environmentPrefix, resourceNames } from '../../lib/stacks/resource-names';
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
@@ -14,8 +16,9 @@ import { awsNextRun, localNextRun, type NextRun } from './next-run';
 
 /**
  * What `lifeboat status` reads, and nothing else: the primary catalog's backups and scrub runs (the
- * DR catalog's backups when the primary's cannot be read), the drills of both regions' catalogs, and
- * each plan's backup schedule. Built on the runbook commands'
+ * DR catalog's backups when the primary's cannot be read), the drills and each vault's last prune
+ * from both regions' catalogs, the mirrors' last checks from the DR catalog, and each plan's backup
+ * schedule. Built on the runbook commands'
  * access (environment-access.ts, drill-access.ts), local cloud by default, AWS with --aws; tests of
  * the command give their own.
  */
@@ -25,6 +28,10 @@ export type StatusSources = {
   /** The plan's backups in a region's catalog (the DR one lists the backups replicated to the DR vault), newest first. */
   listBackupsOfPlan(plan: string, side: DrillSide): Promise<BackupRecord[]>;
   latestScrub(): Promise<ScrubRunRecord | undefined>;
+  /** A vault's latest prune run, from the catalog of its region. */
+  latestPrune(vault: DrillSide): Promise<PruneRunRecord | undefined>;
+  /** A source's last mirror check (`MIRROR#<source>`), from the DR catalog the check writes. */
+  mirrorCheck(source: string): Promise<MirrorRecord | undefined>;
   listDrills(side: DrillSide): Promise<DrillRecord[]>;
   nextRun(plan: string, now: Date): Promise<NextRun>;
   regionOf(side: DrillSide): string;
@@ -45,6 +52,8 @@ export async function statusSources(options: TargetOptions, clients: StatusSourc
     target: options.aws ? 'aws' : 'local',
     listBackupsOfPlan: (plan, side) => access.catalogIn(side).listBackupsOfPlan(plan),
     latestScrub: () => access.scrubLog.latest(),
+    latestPrune: (vault) => access.pruneLogIn(vault).latest(vault),
+    mirrorCheck: (source) => access.mirrorsIn('dr').get(source),
     listDrills: (side) => drills.drillLog(side).list(),
     regionOf: drills.regionOf,
     async alarms() {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { pruneCursorSchema, pruneVault } from '../../vault';
+import { PruneLog } from '../catalog/prune-log';
+import { pruneRunRecord } from '../catalog/prune-record';
+import { publishPruneMetrics } from '../operations/operation-metrics';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 /** Time kept back from the Lambda timeout: the step in flight (one pack's repack, one delete) finishes and the result returns. */
@@ -18,23 +21,28 @@ const requestSchema = z
 
 /**
  * The workflow's state: the execution's input as `request`, and this step's previous result as
- * `prune` (its cursor is where this invocation resumes). Other fields (an earlier step's result) are ignored.
+ * `prune` (its cursor is where this invocation resumes, its `startedAt` when the run began). Other
+ * fields (an earlier step's result) are ignored.
  */
 const inputSchema = z.object({
   request: requestSchema.default({ dryRun: false }),
-  prune: z.object({ cursor: pruneCursorSchema.optional() }).optional(),
+  prune: z.object({ cursor: pruneCursorSchema.optional(), startedAt: z.iso.datetime().optional(), report: z.object({ lockedCount: z.number().int().nonnegative() }).optional() }).optional(),
 });
 
 /**
  * The Prune step of `<prefix>-prune`: prunes the function's home vault (the primary in the primary
  * stack, the DR vault in the DR stack; docs/FORMAT.md "Prune"). Returns `done: false` with a cursor
- * when the time ran out; the workflow invokes it again with that cursor.
+ * when the time ran out; the workflow invokes it again with that cursor. Every invocation of a run
+ * that changes the vault records the run so far as `PRUNE#<vault>` in its region's catalog
+ * (prune-record.ts); the one that finishes it publishes the bytes the run freed (PruneBytesFreed).
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune request' }, async (input, runtime, invocation) => {
   const remaining = invocation?.getRemainingTimeInMillis();
   const vault = await runtime.openVault(runtime.config.homeVault);
   const { request } = input;
   const cursor = input.prune?.cursor;
+  // A continued run keeps the start of its first invocation: the record and the duration are the run's.
+  const startedAt = cursor && input.prune?.startedAt ? new Date(input.prune.startedAt) : new Date();
   const result = await pruneVault(vault, {
     ...(request.graceHours !== undefined ? { graceMs: Math.round(request.graceHours * 3_600_000) } : {}),
     ...(request.repackThreshold !== undefined ? { repackThreshold: request.repackThreshold } : {}),
@@ -44,10 +52,19 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune 
   });
   const { report } = result;
   const locked = report.locked.slice(0, LOCKED_NAMED);
-  const bounded = { ...report, locked, lockedCount: report.locked.length };
+  // The cursor carries only the named locked keys: the ones it dropped are counted from the previous result.
+  const dropped = cursor ? Math.max(0, (input.prune?.report?.lockedCount ?? 0) - cursor.report.locked.length) : 0;
+  const lockedCount = report.locked.length + dropped;
+  const bounded = { ...report, locked, lockedCount };
+  if (!request.dryRun) {
+    const run = { environment: runtime.environment, vault: runtime.config.homeVault, trigger: 'workflow' as const, startedAt, finishedAt: new Date(), done: result.done };
+    await new PruneLog(runtime.clients.documentClient(), runtime.config.catalogTable).record(pruneRunRecord(run, { ...report, lockedCount, damagedCount: report.damaged.length }));
+    if (result.done) publishPruneMetrics(runtime.environment, report.bytesFreed);
+  }
   return {
     vault: runtime.config.homeVault,
     done: result.done,
+    startedAt: startedAt.toISOString(),
     ...(result.cursor ? { cursor: { phase: result.cursor.phase, report: { ...result.cursor.report, locked } } } : {}),
     report: bounded,
   };

@@ -83,10 +83,7 @@ export function publishScrubMetrics(record: Pick<ScrubRunRecord, 'environment' |
   );
 }
 
-/**
- * The seam for prune (built by its own part, docs/ARCHITECTURE.md "Planned (fifth stop)"): its
- * handler calls this with the bytes a run freed, and the dashboard charts it.
- */
+/** A finished prune run (the prune-vault handler, not a dry run): the bytes it freed; the dashboard charts it. */
 export function publishPruneMetrics(environment: string, bytesFreed: number): void {
   publishMetrics({ environment }, { pruneBytesFreed: bytesFreed });
 }

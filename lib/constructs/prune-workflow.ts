@@ -66,7 +66,8 @@ const WORKFLOW_TIMEOUT = Duration.hours(6);
  *
  * Access: read every vault object kind and list the bucket; write packs, index objects and prune/
  * objects; delete packs, index and manifest objects and condemnation batches — never snapshots,
- * key objects or config; the vault key for Decrypt (read) and GenerateDataKey (SSE-KMS writes).
+ * key objects or config; the vault key for Decrypt (read) and GenerateDataKey (SSE-KMS writes); put
+ * the run's `PRUNE#<vault>` item into the region's catalog (and its key, the catalog's encryption).
  */
 export class PruneWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -119,6 +120,15 @@ export class PruneWorkflow extends Construct {
     // Listing: the prune lists every prefix, and S3 answers a missing key 404 (not 403) only with it.
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn] }));
+    // The run's record (lambdas/catalog/prune-record.ts): PRUNE#<vault> items of this region's catalog, nothing else.
+    prune.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [props.catalog.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRUNE#*'] } },
+      }),
+    );
+    props.catalogKey.grantEncryptDecrypt(prune);
 
     this.firstState = new sfn.Pass(this, 'Prune request', {
       comment: 'Keeps the execution\'s input ({"graceHours"?, "repackThreshold"?, "dryRun"?}) as $.request for every Prune invocation.',

@@ -9,6 +9,7 @@ import { type SourceConfig } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { PruneLog } from '../../../lambdas/catalog/prune-log';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { compareBuckets, compareDirectories, compareTables } from '../../../local/demo/compare-restored';
@@ -390,3 +391,13 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
     }
   }, 180_000);
 });
+
+it('prune: the scheduled input ({}) runs Forget and Prune, and the run is recorded as PRUNE#primary in the primary catalog, as status reads it', async () => {
+  const output = succeeded(await run(names.pruneStateMachine, {})) as { done: boolean; startedAt: string; report: { snapshots: number; bytesFreed: number } };
+  expect(output.done).toBe(true);
+  const recorded = await new PruneLog(DynamoDBDocumentClient.from(ddb), names.catalogTable).latest('primary');
+  expect(recorded).toEqual(
+    expect.objectContaining({ environment: 'dev', vault: 'primary', trigger: 'workflow', outcome: 'COMPLETED', startedAt: output.startedAt, snapshots: output.report.snapshots, bytesFreed: output.report.bytesFreed }),
+  );
+  expect(Date.parse(recorded?.finishedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(output.startedAt));
+}, 120_000);

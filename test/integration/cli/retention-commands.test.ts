@@ -4,9 +4,11 @@ import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
+import { pruneCommand } from '../../../cli/commands/prune-command';
 import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { PruneLog } from '../../../lambdas/catalog/prune-log';
 import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../local/cloud/local-cloud';
@@ -150,4 +152,24 @@ it('holds, forgets what the policy does not keep, hides it from the list, and a 
   const record = await new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable).getBackup(second ?? '');
   expect(record?.forgottenAt).toBe('2026-03-10T00:00:00.000Z');
   expect(record?.hold).toBeUndefined();
+});
+
+it('lifeboat prune then reclaims the forgotten backup\'s data and records the run as PRUNE#primary in the primary catalog; a dry run records nothing', async () => {
+  const pruneLog = new PruneLog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable);
+  const dry = capture();
+  expect(await pruneCommand({ ...target(), dryRun: true, grace: '0' }, { io: dry.io, clients: commandClients() })).toBe(0);
+  expect(await pruneLog.latest('primary')).toBeUndefined();
+
+  const times = [new Date('2026-03-11T03:00:00.000Z'), new Date('2026-03-11T03:00:02.500Z')];
+  const pruned = capture();
+  expect(await pruneCommand({ ...target(), grace: '0', json: true }, { io: pruned.io, clients: commandClients(), now: () => times.shift() ?? new Date(0) })).toBe(0);
+  expect(pruned.err).toEqual([]);
+  const report = JSON.parse(pruned.out.join('\n')) as { bytesFreed: number; packsDeleted: number; packsRepacked: number; snapshots: number };
+  expect(report.bytesFreed).toBeGreaterThan(0);
+  expect(await pruneLog.latest('primary')).toEqual(
+    expect.objectContaining({
+      environment: 'dev', vault: 'primary', trigger: 'cli', outcome: 'COMPLETED', startedAt: '2026-03-11T03:00:00.000Z', finishedAt: '2026-03-11T03:00:02.500Z', durationMs: 2500,
+      snapshots: 8, bytesFreed: report.bytesFreed, deleted: expect.objectContaining({ packs: report.packsDeleted }), packsRepacked: report.packsRepacked, lockedSkipped: 0,
+    }),
+  );
 });

@@ -9,7 +9,10 @@ import { loadLifeboatConfig } from '../../../config/load-config';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { type BackupTotals } from '../../../lambdas/catalog/backup-record';
 import { DrillLog } from '../../../lambdas/catalog/drill-log';
+import { PruneLog } from '../../../lambdas/catalog/prune-log';
+import { pruneRunRecord } from '../../../lambdas/catalog/prune-record';
 import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
+import { MirrorLog } from '../../../lambdas/mirror/mirror-log';
 import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
 import { drillRecordOf, drillReport, objectiveMissedReport } from '../../support/drill-records';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
@@ -95,6 +98,17 @@ beforeAll(async () => {
     cursor: { cycle: 2, after: null }, nextCursor: { cycle: 2, after: 'data/3f' }, cycleComplete: false, objects: 420, read: { primary: 60, dr: 60 },
     corrupt: 0, missing: 0, repaired: 0, repairable: 0, unrepaired: 0, outcome: 'CLEAN', unrepairedKeys: [], affectedBackups: [],
   });
+  // The primary vault's prune ran at 03:30 (the DR vault's never); the mirror check of demo-assets, in the DR catalog, 4 minutes ago.
+  await new PruneLog(primary, TABLE).record(
+    pruneRunRecord(
+      { environment: 'dev', vault: 'primary', trigger: 'workflow', startedAt: new Date('2026-11-30T03:30:00.000Z'), finishedAt: new Date('2026-11-30T03:32:05.000Z'), done: true },
+      { snapshots: 9, packsDeleted: 6, indexesDeleted: 2, manifestsDeleted: 4, bytesFreed: 48 * 1024 * 1024, packsRepacked: 2, bytesRepackWritten: 1024, packsCondemned: 3, indexesCondemned: 1, manifestsCondemned: 2, bytesCondemned: 9 * 1024 * 1024, lockedCount: 0, spared: 0, damagedCount: 0, batchesPending: 1 },
+    ),
+  );
+  await new MirrorLog(docs[DR] as DynamoDBDocumentClient, TABLE).record({
+    environment: 'dev', source: 'demo-assets', plan: 'demo', type: 's3', mirror: 's3://lifeboat-dev-mirror-demo-assets/', checkedAt: '2026-11-30T11:56:00.000Z',
+    passed: true, compared: 240, differences: 0, inFlight: 0, lagSeconds: 2.4, graceSeconds: 900, cursor: '', durationMs: 120,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -123,20 +137,25 @@ it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ 
     'PLAN       BACKUP AGE/RPO NEXT RUN     LAST DRILL          DR COPY        VAULT       SCRUB, PRUNE',
     '─'.repeat(100),
     '✓ demo     ✓ 6h/24h       not firing   ✓ PASSED            lag 24h        20.0 MiB    CLEAN 9h ago',
-    '           COMMITTED      (no local    RTO ✓ 12m04s/1h     newest PENDING dedup 6.0×  prune —',
-    '                          scheduler)   RPO ✓ 23h53m/24h',
+    '           COMMITTED      (no local    RTO ✓ 12m04s/1h     newest PENDING dedup 6.0×  pruned 8h27m',
+    '                          scheduler)   RPO ✓ 23h53m/24h                               ago',
     '                                       1h45m ago, dr',
     '─'.repeat(100),
     '✗ legacy   ✗ 3d6h/24h     not firing   ✗ OBJECTIVE_MISSED  up to date     4.0 MiB     CLEAN 9h ago',
-    '           newer FAILED   (no local    RTO ✗ 1h05m/1h                     dedup 2.0×  prune —',
-    '                          scheduler)   RPO ✓ 23h53m/24h',
+    '           newer FAILED   (no local    RTO ✗ 1h05m/1h                     dedup 2.0×  pruned 8h27m',
+    '                          scheduler)   RPO ✓ 23h53m/24h                               ago',
     '                                       25h45m ago, primary',
     '✗ legacy: last committed backup 20261127T060000Z-00000004 started 3d6h ago, older than the RPO of',
     '    24h (the newest run 20261128T060000Z-00000005 FAILED): run `lifeboat backup --plan legacy` and',
     '    see why the schedule did not',
     '✗ legacy: last drill 20261129T101500Z-2b3c4d5e OBJECTIVE_MISSED: see',
     '    `lifeboat drills show 20261129T101500Z-2b3c4d5e`',
-    'Prune: — (no prune record: prune does not record its runs in the catalog yet)',
+    'Mirrors in us-west-2 (✓: last check equal, at most 2× its schedule old, lag within the RPO):',
+    '  ✓ demo/demo-assets → s3://lifeboat-dev-mirror-demo-assets/: equal (240 compared), lag 2.4s,',
+    '    checked 4m ago',
+    'Prune of the primary vault (us-east-1): completed 8h27m ago in 2m05s, 48.0 MiB freed (6 pack(s)',
+    '    deleted, 2 repacked, 3 condemned)',
+    'Prune of the DR vault (us-west-2): no run recorded yet',
     'Alarms in ALARM: not emulated on the local cloud (CloudWatch alarms exist in AWS: --aws)',
     '✗ 1 of 2 plan(s) not within their objectives',
   ]);
@@ -159,9 +178,13 @@ it('--json: the same figures, one object per plan', async () => {
       drCopy: { state: 'behind', lagSeconds: 86_400, newestCopied: '20261129T060000Z-00000002', newestCommitted: '20261130T060000Z-00000003', newestCopy: 'PENDING' },
       vault: { committedBackups: 3, latestLogicalBytes: 40 * 1024 * 1024, logicalBytes: 120 * 1024 * 1024, storedBytes: 20 * 1024 * 1024, dedupRatio: 6 },
       nextRun: expect.objectContaining({ state: 'not-firing' }),
-      prune: { state: 'no-record', note: 'no prune record: prune does not record its runs in the catalog yet' },
+      prune: expect.objectContaining({ state: 'ran', vault: 'primary', outcome: 'COMPLETED', finishedAt: '2026-11-30T03:32:05.000Z', bytesFreed: 48 * 1024 * 1024, durationMs: 125_000 }),
+      // Read from the DR catalog, where the mirror check records it.
+      mirrors: [expect.objectContaining({ source: 'demo-assets', verdict: 'equal', checkedAt: '2026-11-30T11:56:00.000Z', checkAgeSeconds: 240, lagSeconds: 2.4, stale: false, withinObjectives: true })],
     }),
   );
+  expect(legacy?.mirrors).toEqual([]);
+  expect(status.prunes.dr).toEqual({ state: 'never' });
   expect(legacy?.lastBackup).toEqual({
     newest: { backupId: '20261128T060000Z-00000005', status: 'FAILED', startedAt: '2026-11-28T06:00:00.000Z', error: 'SourceUnreachableError' },
     lastCommitted: { backupId: '20261127T060000Z-00000004', startedAt: '2026-11-27T06:00:00.000Z', endedAt: '2026-11-27T06:00:30.000Z', ageSeconds: 3 * 86_400 + 6 * 3600 },
@@ -183,9 +206,13 @@ it('with the primary region down: each plan from the DR catalog, what the DR vau
   expect(demo?.lastDrill?.verdict).toBe('PASSED');
   expect(legacy?.lastDrill).toBeUndefined();
   expect(legacy?.scrub).toEqual({ state: 'unreadable' });
+  // The mirror's last check is in the DR catalog, read as before; the prune row is the DR vault's.
+  expect(demo?.mirrors).toEqual([expect.objectContaining({ source: 'demo-assets', verdict: 'equal', withinObjectives: true })]);
+  expect(demo?.prune).toEqual({ state: 'never' });
   expect(status.problems).toEqual([
     expect.stringMatching(/^the primary catalog \(us-east-1\) could not be read, its drills are not counted: .*ECONNREFUSED/),
     expect.stringMatching(/^the scrub runs could not be read: .*ECONNREFUSED/),
+    expect.stringMatching(/^the primary vault's prune runs \(us-east-1\) could not be read: .*ECONNREFUSED/),
     expect.stringMatching(/^demo: backups read from the DR catalog \(us-west-2\), what the DR vault can restore; the primary catalog \(us-east-1\) could not be read: .*ECONNREFUSED/),
     expect.stringMatching(/^legacy: backups read from the DR catalog/),
   ]);

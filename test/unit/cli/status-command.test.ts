@@ -124,7 +124,7 @@ describe('the row of a plan', () => {
     expect(r.vault).toEqual({ committedBackups: 2, latestLogicalBytes: 4_000_000, logicalBytes: 8_000_000, storedBytes: 2_000_000, dedupRatio: 4 });
   });
 
-  it('scrub: the environment\'s latest run, naming only the backups of this plan it found damaged; no prune record yet', () => {
+  it('scrub: the environment\'s latest run, naming only the backups of this plan it found damaged; no prune yet', () => {
     const b = backup('2026-11-30T06:00:00.000Z');
     const scrub: ScrubRunRecord = {
       environment: 'dev', startedAt: '2026-11-30T09:00:00.000Z', endedAt: '2026-11-30T09:05:00.000Z', scope: 'both', fraction: 1 / 7, repair: true,
@@ -134,7 +134,7 @@ describe('the row of a plan', () => {
     const r = row([b], [], scrub);
     expect(r.scrub).toEqual({ state: 'ran', startedAt: scrub.startedAt, ageSeconds: 3 * 3600, outcome: 'DAMAGED', scope: 'both', affectedBackupsOfPlan: [b.backupId] });
     expect(row([b]).scrub).toEqual({ state: 'never' });
-    expect(r.prune.state).toBe('no-record');
+    expect(r.prune).toEqual({ state: 'never' });
   });
 });
 
@@ -156,6 +156,8 @@ function sources(overrides: Partial<StatusSources> & { backups?: BackupRecord[];
     target: 'local',
     listBackupsOfPlan: async (plan) => backups.filter((b) => b.plan === plan),
     latestScrub: async () => undefined,
+    latestPrune: async () => undefined,
+    mirrorCheck: async () => undefined,
     listDrills: async (side) => drills.filter((d) => d.vault === side),
     nextRun: async () => SCHEDULED,
     regionOf: (side) => (side === 'primary' ? environment.primaryRegion : environment.drRegion),
@@ -180,7 +182,7 @@ describe('lifeboat status', () => {
       'PLAN       BACKUP AGE/RPO NEXT RUN     LAST DRILL          DR COPY        VAULT       SCRUB, PRUNE',
       '─'.repeat(100),
       '✗ demo     ✗ 30h/24h      in 18h       ✓ PASSED            up to date     48.8 KiB    no scrub yet',
-      '           COMMITTED      12-01 06:00Z RTO ✓ 12m04s/1h                    dedup 20.0× prune —',
+      '           COMMITTED      12-01 06:00Z RTO ✓ 12m04s/1h                    dedup 20.0× no prune yet',
     ]);
     expect(screen).toMatch(/^✗ demo: last committed backup 20261129T060000Z-\d{8} started 30h ago, older than the RPO of 24h:\n {4}run `lifeboat backup --plan demo` and see why the schedule did not$/m);
     expect(text.out.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
@@ -253,7 +255,7 @@ describe('lifeboat status', () => {
       'Alarms in ALARM (1, lifeboat-dev-* in us-east-1, us-west-2):',
       '  ✗ lifeboat-dev-demo-rpo (us-east-1) since 2026-11-30 07:00Z: Threshold Crossed: 1 datapoint [93600.0] > 86400.0',
     ]);
-    expect(screen).toContain('Prune: — (no prune record: prune does not record its runs in the catalog yet)');
+    expect(screen).toContain('Prune of the primary vault (us-east-1): no run recorded yet');
     const refusing = new CloudWatchClient({ region: 'us-east-1' });
     mockClient(refusing).on(DescribeAlarmsCommand).rejects(Object.assign(new Error('not authorized to perform cloudwatch:DescribeAlarms'), { name: 'AccessDenied' }));
     const denied = await awsAlarmsInAlarm(() => refusing, ['us-east-1'], 'lifeboat-dev-');

@@ -1,0 +1,171 @@
+import { parseScheduleExpression } from '../../config/schedule-expression';
+import { type MirrorDifference, type MirrorRecord } from '../../lambdas/mirror/mirror-record';
+import { nextFireTime } from '../../local/scheduler/next-fire-time';
+
+/**
+ * The state of one mirrored source as `lifeboat status` and `lifeboat backups list` show it, from
+ * the `MIRROR#<source>` item the mirror check keeps in the DR catalog (no I/O here: the rules are
+ * unit-tested). A mirror is within its plan's objectives when its last check passed, that check is
+ * no older than twice the mirror check's schedule period (a missed run is tolerated, two are not),
+ * and the lag it measured is within the plan's RPO. A mirror not checked yet, or a file-system
+ * mirror (the check does not compare them), is shown and not judged, as a plan without a drill is.
+ */
+export type MirrorVerdict =
+  /** The last check compared its window and found source and mirror equal. */
+  | 'equal'
+  /** The last check found keys that differ (beyond the in-flight grace). */
+  | 'differences'
+  /** The last check failed without a differing key: a precondition is missing (its note says which). */
+  | 'failed'
+  | 'not-checked'
+  /** A file-system mirror: EFS replication is not compared by the mirror check. */
+  | 'not-compared'
+  /** The DR catalog could not be read. */
+  | 'unreadable';
+
+export type SourceMirrorStatus = {
+  plan: string;
+  source: string;
+  type: 's3' | 'dynamodb' | 'filesystem';
+  verdict: MirrorVerdict;
+  /** Where the mirror is, as the check names it (`s3://bucket/prefix`, `dynamodb table <name> (<region>)`). */
+  mirror?: string;
+  checkedAt?: string;
+  checkAgeSeconds?: number;
+  compared?: number;
+  differences?: number;
+  inFlight?: number;
+  firstDifference?: MirrorDifference;
+  /** The replication lag the check measured; null when it could not (DynamoDB), absent without a check. */
+  lagSeconds?: number | null;
+  note?: string;
+  /** The last attempt that could not reach the source's region, after `checkedAt`: the comparison shown is from before it. */
+  unreachable?: { at: string; error: string };
+  /** Twice the period of the mirror check's schedule; undefined for a one-time `at()` schedule (never stale). */
+  staleAfterSeconds?: number;
+  stale: boolean;
+  lagOverRpo: boolean;
+  withinObjectives: boolean;
+  /** Why it is not within the objectives, in words an on-call engineer acts on. */
+  reasons: string[];
+};
+
+export type MirrorStatusInput = {
+  plan: string;
+  source: { name: string; type: 's3' | 'dynamodb' | 'filesystem' };
+  /** The source's MIRROR# record; undefined before the first check; `{ unreadable }` when the DR catalog could not be read. */
+  check: MirrorRecord | undefined | { unreadable: string };
+  rpoSeconds: number;
+  /** The mirror check's schedule expression and name (`<prefix>-mirror-check`). */
+  schedule: { expression: string; name: string };
+  now: Date;
+};
+
+const secondsBetween = (from: string, now: Date) => Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
+
+/**
+ * The period of a schedule near `from`: the time between the two fire times after it (a `rate` its
+ * rate, a `cron` the gap it has there); undefined for `at()`, which fires once.
+ */
+export function schedulePeriodSeconds(expression: string, from: Date): number | undefined {
+  const parsed = parseScheduleExpression(expression);
+  const window = { timezone: 'UTC', createdAt: from };
+  const first = nextFireTime(parsed, from, window);
+  if (!first || parsed.kind === 'at') return undefined;
+  const second = nextFireTime(parsed, new Date(first.getTime() + 1000), window);
+  return second ? (second.getTime() - first.getTime()) / 1000 : undefined;
+}
+
+/** A lag or an age in words: tenths of a second below a minute (a replication lag is often seconds), else as cellDuration. */
+export function mirrorDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds * 10) / 10}s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${String(s % 60).padStart(2, '0')}s` : ''}`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) ? `${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : ''}`;
+  return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600) ? `${Math.floor((s % 86_400) / 3600)}h` : ''}`;
+}
+
+export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus {
+  const { plan, source, check, now } = input;
+  const base = { plan, source: source.name, type: source.type, stale: false, lagOverRpo: false };
+  if (source.type === 'filesystem') {
+    return { ...base, verdict: 'not-compared', note: 'EFS replication: the mirror check does not compare file systems (a failover restores them from the DR vault)', withinObjectives: true, reasons: [] };
+  }
+  if (check && 'unreadable' in check) {
+    return { ...base, verdict: 'unreadable', note: check.unreadable, withinObjectives: false, reasons: [`mirror of ${source.name}: its last check is unknown, the DR catalog could not be read: ${check.unreadable}`] };
+  }
+  if (!check) return { ...base, verdict: 'not-checked', withinObjectives: true, reasons: [] };
+
+  const checkAgeSeconds = secondsBetween(check.checkedAt, now);
+  const period = schedulePeriodSeconds(input.schedule.expression, new Date(check.checkedAt));
+  const staleAfterSeconds = period === undefined ? undefined : 2 * period;
+  const stale = staleAfterSeconds !== undefined && checkAgeSeconds > staleAfterSeconds;
+  const lagOverRpo = check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
+  const verdict: MirrorVerdict = check.passed ? 'equal' : check.differences > 0 ? 'differences' : 'failed';
+  const unreachable = check.lastAttempt && Date.parse(check.lastAttempt.at) >= Date.parse(check.checkedAt) ? check.lastAttempt : undefined;
+
+  const reasons: string[] = [];
+  const of = `mirror of ${source.name} (${check.mirror})`;
+  if (verdict === 'differences') {
+    const first = check.firstDifference ? `, first ${JSON.stringify(check.firstDifference.key)} (${check.firstDifference.reason})` : '';
+    reasons.push(`${of}: the check of ${check.checkedAt} found ${check.differences} difference(s)${first}: see \`lifeboat backups list --plan ${plan}\` and the replication rule`);
+  } else if (verdict === 'failed') {
+    reasons.push(`${of}: the check of ${check.checkedAt} failed: ${check.note ?? 'no reason recorded'}`);
+  }
+  if (stale && staleAfterSeconds !== undefined) {
+    reasons.push(
+      `${of}: last checked ${mirrorDuration(checkAgeSeconds)} ago, more than twice the period of ${input.schedule.name} (${input.schedule.expression})` +
+        `${unreachable ? `; the source region was unreachable at ${unreachable.at}` : ''}: see why the mirror check did not run`,
+    );
+  }
+  if (lagOverRpo && check.lagSeconds !== null) reasons.push(`${of}: replication lag ${mirrorDuration(check.lagSeconds)}, beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}`);
+
+  return {
+    ...base,
+    verdict,
+    mirror: check.mirror,
+    checkedAt: check.checkedAt,
+    checkAgeSeconds,
+    compared: check.compared,
+    differences: check.differences,
+    inFlight: check.inFlight,
+    ...(check.firstDifference ? { firstDifference: check.firstDifference } : {}),
+    lagSeconds: check.lagSeconds,
+    ...(check.note !== undefined ? { note: check.note } : {}),
+    ...(unreachable ? { unreachable } : {}),
+    ...(staleAfterSeconds !== undefined ? { staleAfterSeconds } : {}),
+    stale,
+    lagOverRpo,
+    withinObjectives: reasons.length === 0,
+    reasons,
+  };
+}
+
+/** The verdict in a few words: `equal`, `3 difference(s)`, `check failed`, `not checked yet`. */
+export function mirrorVerdictText(m: SourceMirrorStatus): string {
+  switch (m.verdict) {
+    case 'equal':
+      return `equal (${m.compared ?? 0} compared${m.inFlight ? `, ${m.inFlight} in flight` : ''})`;
+    case 'differences':
+      return `${m.differences ?? 0} difference(s)`;
+    case 'failed':
+      return 'check failed';
+    case 'not-checked':
+      return 'not checked yet';
+    case 'not-compared':
+      return 'not compared (file system)';
+    case 'unreadable':
+      return 'unknown (DR catalog unreadable)';
+  }
+}
+
+/** One mirror in a line: verdict, lag, the check's age, and the source's region when it was unreachable. */
+export function mirrorSummary(m: SourceMirrorStatus): string {
+  const parts = [mirrorVerdictText(m)];
+  if (m.checkAgeSeconds !== undefined) {
+    parts.push(`lag ${m.lagSeconds === null || m.lagSeconds === undefined ? 'not measured' : mirrorDuration(m.lagSeconds)}`);
+    parts.push(`checked ${mirrorDuration(m.checkAgeSeconds)} ago${m.stale ? ' (stale)' : ''}`);
+  }
+  if (m.unreachable) parts.push(`source unreachable at ${m.unreachable.at.slice(0, 16).replace('T', ' ')}Z`);
+  return parts.join(', ');
+}

@@ -1,0 +1,47 @@
+import { type PruneRunRecord } from '../../lambdas/catalog/prune-record';
+
+/**
+ * The last prune of a vault as `lifeboat status` shows it, from the latest `PRUNE#<vault>` item of
+ * the vault's region's catalog (prune-record.ts). Shown, not judged: a prune that stopped running
+ * costs space, not recoverability, and its failed executions are what the alarms watch.
+ */
+export type PruneStatus =
+  | { state: 'never' }
+  | { state: 'unreadable'; note: string }
+  | {
+      state: 'ran';
+      vault: 'primary' | 'dr';
+      trigger: PruneRunRecord['trigger'];
+      startedAt: string;
+      finishedAt: string;
+      /** Since `finishedAt`. */
+      ageSeconds: number;
+      durationMs: number;
+      /** DEADLINE: its last invocation ran out of time, the workflow continues it (or was stopped). */
+      outcome: PruneRunRecord['outcome'];
+      bytesFreed: number;
+      deletedPacks: number;
+      packsRepacked: number;
+      condemnedPacks: number;
+      lockedSkipped: number;
+    };
+
+export function pruneStatus(latest: PruneRunRecord | undefined | { unreadable: string }, now: Date): PruneStatus {
+  if (!latest) return { state: 'never' };
+  if ('unreadable' in latest) return { state: 'unreadable', note: latest.unreadable };
+  return {
+    state: 'ran',
+    vault: latest.vault,
+    trigger: latest.trigger,
+    startedAt: latest.startedAt,
+    finishedAt: latest.finishedAt,
+    ageSeconds: Math.max(0, (now.getTime() - Date.parse(latest.finishedAt)) / 1000),
+    durationMs: latest.durationMs,
+    outcome: latest.outcome,
+    bytesFreed: latest.bytesFreed,
+    deletedPacks: latest.deleted.packs,
+    packsRepacked: latest.packsRepacked,
+    condemnedPacks: latest.condemned.packs,
+    lockedSkipped: latest.lockedSkipped,
+  };
+}

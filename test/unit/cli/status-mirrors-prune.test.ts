@@ -1,0 +1,234 @@
+import { mirrorLines } from '../../../cli/commands/backup-commands';
+import { statusCommand } from '../../../cli/commands/status-command';
+import { ALARMS_NOT_EMULATED } from '../../../cli/status/alarm-status';
+import { environmentStatus, type EnvironmentStatus } from '../../../cli/status/environment-status';
+import { mirrorSummary, schedulePeriodSeconds, type SourceMirrorStatus, sourceMirrorStatus } from '../../../cli/status/mirror-status';
+import { type PlanStatus } from '../../../cli/status/plan-status';
+import { statusScreen } from '../../../cli/status/status-screen';
+import { type StatusSources } from '../../../cli/status/status-sources';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { PRUNE_RECORD_DAYS, pruneRunRecord, type PruneRunRecord } from '../../../lambdas/catalog/prune-record';
+import { type MirrorRecord } from '../../../lambdas/mirror/mirror-record';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * `lifeboat status` on mirrors and prunes: the rules of a mirror's verdict (difference, failed check,
+ * a check older than twice the schedule, lag beyond the RPO; not checked yet and file systems not
+ * judged), the last prune of each vault, and how both reach the screen, --json and the exit code.
+ */
+
+const NOW = new Date('2026-11-30T12:00:00.000Z');
+const SCHEDULE = { expression: 'rate(15 minutes)', name: 'lifeboat-dev-mirror-check' };
+const S3_SOURCE = { name: 'demo-assets', type: 's3' as const };
+const DAY_RPO = 86_400;
+
+const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
+
+function check(overrides: Partial<MirrorRecord> = {}): MirrorRecord {
+  return {
+    environment: 'dev',
+    source: 'demo-assets',
+    plan: 'demo',
+    type: 's3',
+    mirror: 's3://lifeboat-dev-mirror-demo-assets/',
+    checkedAt: minutesAgo(5),
+    passed: true,
+    compared: 120,
+    differences: 0,
+    inFlight: 2,
+    lagSeconds: 3.25,
+    graceSeconds: 900,
+    cursor: '',
+    durationMs: 40,
+    ...overrides,
+  };
+}
+
+const mirror = (record: MirrorStatusCheck, rpoSeconds = DAY_RPO, source: { name: string; type: 's3' | 'dynamodb' | 'filesystem' } = S3_SOURCE): SourceMirrorStatus =>
+  sourceMirrorStatus({ plan: 'demo', source, check: record, rpoSeconds, schedule: SCHEDULE, now: NOW });
+type MirrorStatusCheck = Parameters<typeof sourceMirrorStatus>[0]['check'];
+
+describe('a mirrored source', () => {
+  it('equal, checked 5 minutes ago with a 3.25 s lag: within its objectives, the lag and age said', () => {
+    const m = mirror(check());
+    expect(m).toEqual(expect.objectContaining({ verdict: 'equal', checkAgeSeconds: 300, lagSeconds: 3.25, staleAfterSeconds: 1800, stale: false, lagOverRpo: false, withinObjectives: true, reasons: [] }));
+    expect(mirrorSummary(m)).toBe('equal (120 compared, 2 in flight), lag 3.3s, checked 5m ago');
+  });
+
+  it('differences: not within, the reason names the count and the first differing key', () => {
+    const m = mirror(check({ passed: false, differences: 3, firstDifference: { key: 'img/a.png', reason: 'only in the source' } }));
+    expect(m.verdict).toBe('differences');
+    expect(m.withinObjectives).toBe(false);
+    expect(m.reasons).toEqual([
+      `mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): the check of ${minutesAgo(5)} found 3 difference(s), first "img/a.png" (only in the source): see \`lifeboat backups list --plan demo\` and the replication rule`,
+    ]);
+    expect(mirrorSummary(m)).toBe('3 difference(s), lag 3.3s, checked 5m ago');
+  });
+
+  it('a failed check without a differing key (a precondition missing): not within, its note is the reason', () => {
+    const m = mirror(check({ type: 'dynamodb', mirror: 'dynamodb table orders (us-west-2)', passed: false, compared: 0, inFlight: 0, lagSeconds: null, note: 'no replica of table orders in us-west-2: make it a global table' }), DAY_RPO, { name: 'demo-assets', type: 'dynamodb' });
+    expect(m).toEqual(expect.objectContaining({ verdict: 'failed', withinObjectives: false }));
+    expect(m.reasons[0]).toMatch(/: the check of .* failed: no replica of table orders in us-west-2: make it a global table$/);
+    expect(mirrorSummary(m)).toBe('check failed, lag not measured, checked 5m ago');
+  });
+
+  it('stale: a check older than twice the schedule period (30 min for rate(15 minutes)) is not within; 29 minutes is', () => {
+    expect(mirror(check({ checkedAt: minutesAgo(29) })).withinObjectives).toBe(true);
+    const stale = mirror(check({ checkedAt: minutesAgo(31), lastAttempt: { at: minutesAgo(1), error: 'source region us-east-1 unreachable: ECONNREFUSED' } }));
+    expect(stale).toEqual(expect.objectContaining({ verdict: 'equal', stale: true, withinObjectives: false, unreachable: { at: minutesAgo(1), error: 'source region us-east-1 unreachable: ECONNREFUSED' } }));
+    expect(stale.reasons).toEqual([
+      'mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): last checked 31m ago, more than twice the period of lifeboat-dev-mirror-check (rate(15 minutes)); ' +
+        `the source region was unreachable at ${minutesAgo(1)}: see why the mirror check did not run`,
+    ]);
+    expect(mirrorSummary(stale)).toBe('equal (120 compared, 2 in flight), lag 3.3s, checked 31m ago (stale), source unreachable at 2026-11-30 11:59Z');
+  });
+
+  it('a lag beyond the plan\'s RPO is not within; an unmeasured lag is not judged', () => {
+    const late = mirror(check({ lagSeconds: 1200 }), 900);
+    expect(late).toEqual(expect.objectContaining({ verdict: 'equal', lagOverRpo: true, withinObjectives: false }));
+    expect(late.reasons).toEqual(['mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): replication lag 20m, beyond the plan\'s RPO of 15m']);
+    expect(mirror(check({ lagSeconds: null }), 900).withinObjectives).toBe(true);
+  });
+
+  it('not checked yet and a file-system mirror are shown, not judged; an unreadable DR catalog is not within', () => {
+    expect(mirror(undefined)).toEqual(expect.objectContaining({ verdict: 'not-checked', withinObjectives: true }));
+    expect(mirror(undefined, DAY_RPO, { name: 'files', type: 'filesystem' })).toEqual(expect.objectContaining({ verdict: 'not-compared', withinObjectives: true }));
+    const unknown = mirror({ unreadable: 'connect ECONNREFUSED 127.0.0.1:4569' });
+    expect(unknown).toEqual(expect.objectContaining({ verdict: 'unreadable', withinObjectives: false }));
+    expect(mirrorSummary(unknown)).toBe('unknown (DR catalog unreadable)');
+  });
+
+  it('the schedule period: a rate\'s rate, a cron\'s gap where the check ran, none for a one-time at()', () => {
+    expect(schedulePeriodSeconds('rate(15 minutes)', NOW)).toBe(900);
+    expect(schedulePeriodSeconds('cron(0 */6 * * ? *)', NOW)).toBe(6 * 3600);
+    expect(schedulePeriodSeconds('at(2027-01-01T00:00:00)', NOW)).toBeUndefined();
+  });
+});
+
+describe('a prune run record', () => {
+  it('keeps the report\'s figures, the outcome and a TTL PRUNE_RECORD_DAYS after it finished', () => {
+    const report = {
+      snapshots: 4, packsDeleted: 3, indexesDeleted: 1, manifestsDeleted: 2, bytesFreed: 5_000_000, packsRepacked: 1, bytesRepackWritten: 700,
+      packsCondemned: 2, indexesCondemned: 0, manifestsCondemned: 1, bytesCondemned: 9_000, lockedCount: 1, spared: 0, damagedCount: 0, batchesPending: 1,
+    };
+    const run = { environment: 'dev', vault: 'dr' as const, trigger: 'workflow' as const, startedAt: new Date('2026-11-30T03:00:00.000Z'), finishedAt: new Date('2026-11-30T03:02:30.000Z') };
+    expect(pruneRunRecord({ ...run, done: false }, report)).toEqual({
+      environment: 'dev', vault: 'dr', trigger: 'workflow', startedAt: '2026-11-30T03:00:00.000Z', finishedAt: '2026-11-30T03:02:30.000Z', durationMs: 150_000, outcome: 'DEADLINE',
+      snapshots: 4, deleted: { packs: 3, indexes: 1, manifests: 2 }, bytesFreed: 5_000_000, packsRepacked: 1, bytesRepackWritten: 700,
+      condemned: { packs: 2, indexes: 0, manifests: 1, bytes: 9_000 }, lockedSkipped: 1, spared: 0, damagedPacks: 0, batchesPending: 1,
+      expiresAt: Date.parse('2026-11-30T03:02:30.000Z') / 1000 + PRUNE_RECORD_DAYS * 86_400,
+    });
+    expect(pruneRunRecord({ ...run, done: true }, report).outcome).toBe('COMPLETED');
+  });
+});
+
+const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+const fresh: BackupRecord = {
+  backupId: '20261130T060000Z-00000001', plan: 'demo', environment: 'dev', sourceNames: ['demo-assets'], sources: [], strategy: 'incremental', status: 'COMMITTED',
+  startedAt: '2026-11-30T06:00:00.000Z', endedAt: '2026-11-30T06:00:00.000Z', shardCount: 1,
+  totals: { entries: 10, bytes: 1_000_000, bytesScanned: 1_000_000, bytesNew: 100_000, bytesStored: 50_000, blobsNew: 3 }, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+};
+const primaryPrune: PruneRunRecord = pruneRunRecord(
+  { environment: 'dev', vault: 'primary', trigger: 'workflow', startedAt: new Date('2026-11-30T09:00:00.000Z'), finishedAt: new Date('2026-11-30T09:01:30.000Z'), done: true },
+  { snapshots: 7, packsDeleted: 4, indexesDeleted: 1, manifestsDeleted: 3, bytesFreed: 12 * 1024 * 1024, packsRepacked: 1, bytesRepackWritten: 0, packsCondemned: 2, indexesCondemned: 0, manifestsCondemned: 0, bytesCondemned: 1, lockedCount: 0, spared: 0, damagedCount: 0, batchesPending: 1 },
+);
+
+function sources(overrides: Partial<StatusSources> = {}): StatusSources {
+  return {
+    environment,
+    target: 'local',
+    listBackupsOfPlan: async () => [fresh],
+    latestScrub: async () => undefined,
+    latestPrune: async (vault) => (vault === 'primary' ? primaryPrune : undefined),
+    mirrorCheck: async (source) => (source === 'demo-assets' ? check() : undefined),
+    listDrills: async () => [],
+    nextRun: async () => ({ state: 'scheduled', at: '2026-12-01T06:00:00.000Z', expression: 'rate(1 day)' }),
+    regionOf: (side) => (side === 'primary' ? environment.primaryRegion : environment.drRegion),
+    alarms: async () => ALARMS_NOT_EMULATED,
+    ...overrides,
+  };
+}
+
+function capture() {
+  const out: string[] = [];
+  return { out, io: { out: (l: string) => out.push(l), err: (l: string) => out.push(l) } };
+}
+
+describe('lifeboat status with mirrors and prunes', () => {
+  it('shows each mirror and each vault\'s last prune; a mirror within its objectives leaves the plan ✓ and the exit 0', async () => {
+    const { out, io } = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: sources(), now: () => NOW })).toBe(0);
+    expect(out.slice(4, 6)).toEqual([
+      '           COMMITTED      12-01 06:00Z                                    dedup 20.0× pruned 2h58m',
+      '                                                                                      ago',
+    ]);
+    expect(out.slice(6, 13)).toEqual([
+      'Mirrors in us-west-2 (✓: last check equal, at most 2× its schedule old, lag within the RPO):',
+      '  ✓ demo/demo-assets → s3://lifeboat-dev-mirror-demo-assets/: equal (120 compared, 2 in flight), lag',
+      '    3.3s, checked 5m ago',
+      'Prune of the primary vault (us-east-1): completed 2h58m ago in 1m30s, 12.0 MiB freed (4 pack(s)',
+      '    deleted, 1 repacked, 2 condemned)',
+      'Prune of the DR vault (us-west-2): no run recorded yet',
+      'Alarms in ALARM: not emulated on the local cloud (CloudWatch alarms exist in AWS: --aws)',
+    ]);
+    for (const line of out) expect([...line].length).toBeLessThanOrEqual(100);
+  });
+
+  it('a stale mirror makes its plan ✗ with the reason, exit 1; --json carries the mirror and the prunes', async () => {
+    const stale = sources({ mirrorCheck: async () => check({ checkedAt: minutesAgo(45) }) });
+    const text = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: stale, now: () => NOW })).toBe(1);
+    expect(text.out[3]).toMatch(/^✗ demo +✓ 6h\/24h/);
+    const screen = text.out.join(' ').replace(/\s+/g, ' ');
+    expect(screen).toContain('✗ demo: mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): last checked 45m ago, more than twice the period of lifeboat-dev-mirror-check');
+    expect(screen).toContain(' ✗ demo/demo-assets → s3://lifeboat-dev-mirror-demo-assets/: equal (120 compared, 2 in flight), lag 3.3s, checked 45m ago (stale) ');
+    const json = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: stale, now: () => NOW })).toBe(1);
+    const status = JSON.parse(json.out.join('\n')) as EnvironmentStatus;
+    const [demo] = status.plans as PlanStatus[];
+    expect(demo?.mirrors).toEqual([expect.objectContaining({ source: 'demo-assets', verdict: 'equal', stale: true, checkAgeSeconds: 2700, lagSeconds: 3.25, withinObjectives: false })]);
+    expect(demo?.prune).toEqual(expect.objectContaining({ state: 'ran', vault: 'primary', outcome: 'COMPLETED', bytesFreed: 12 * 1024 * 1024, ageSeconds: 2 * 3600 + 58 * 60 + 30 }));
+    expect(status.prunes.dr).toEqual({ state: 'never' });
+  });
+
+  it('a prune log or a DR catalog that cannot be read is a problem of the screen, exit 1', async () => {
+    const down = sources({
+      latestPrune: async (vault) => {
+        if (vault === 'dr') throw new Error('connect ECONNREFUSED 127.0.0.1:4569');
+        return primaryPrune;
+      },
+      mirrorCheck: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:4569')),
+    });
+    const status = await environmentStatus(down, NOW);
+    expect(status.problems).toEqual([
+      'the dr vault\'s prune runs (us-west-2) could not be read: connect ECONNREFUSED 127.0.0.1:4569',
+      'the mirror check of demo-assets could not be read from the DR catalog (us-west-2): connect ECONNREFUSED 127.0.0.1:4569',
+    ]);
+    expect(status.withinObjectives).toBe(false);
+    const screen = statusScreen(status);
+    expect(screen).toContain('Prune of the DR vault (us-west-2): unknown (below)');
+    expect(screen).toContain('  ✗ demo/demo-assets: unknown (DR catalog unreadable)');
+  });
+});
+
+describe('lifeboat backups list', () => {
+  it('a line per mirrored source with the verdict, lag and check age status judges by, and why one is not within the objectives', () => {
+    const lines = mirrorLines([
+      mirror(check()),
+      mirror(check({ source: 'late', checkedAt: minutesAgo(40), lagSeconds: 1200 }), 900, { name: 'late', type: 's3' }),
+      mirror(undefined, DAY_RPO, { name: 'new-one', type: 'dynamodb' }),
+      mirror(undefined, DAY_RPO, { name: 'files', type: 'filesystem' }),
+    ]);
+    expect(lines).toEqual([
+      'MIRROR OF       STATE     LAG           CHECKED         MIRROR',
+      'demo-assets     EQUAL     3.3s          5m ago          s3://lifeboat-dev-mirror-demo-assets/',
+      'late            EQUAL ✗   20m           40m ago ✗       s3://lifeboat-dev-mirror-demo-assets/',
+      '  ✗ mirror of late (s3://lifeboat-dev-mirror-demo-assets/): last checked 40m ago, more than twice the period of lifeboat-dev-mirror-check (rate(15 minutes)): see why the mirror check did not run',
+      '  ✗ mirror of late (s3://lifeboat-dev-mirror-demo-assets/): replication lag 20m, beyond the plan\'s RPO of 15m',
+      'new-one         UNCHECKED -             -               no mirror check recorded yet',
+      'files           N/A       -             -               EFS replication: the mirror check does not compare file systems (a failover restores them from the DR vault)',
+      '',
+    ]);
+  });
+});
