@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { type Readable } from 'node:stream';
 import type S3rver from 's3rver';
+import { DelayedWriteQueue } from './delayed-write-queue';
 
 /**
  * S3 Replication in the local cloud (docs/LOCAL-CLOUD.md, "Replication"): the replication API on buckets
@@ -23,7 +24,7 @@ type StoredConfiguration = { xml: string; rules: LocalReplicationRule[] };
 /** What the replicator needs of a region: its state and its s3rver store while it runs. */
 export type ReplicationRegion = { readonly region: string; readonly s3Store: S3rver.Store | undefined };
 
-type Pending = { region: string; bucket: string; key: string; op: 'put' | 'delete' | 'tags'; due: number };
+type Pending = { region: string; bucket: string; key: string; op: 'put' | 'delete' | 'tags' };
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 function decodeXml(text: string): string {
@@ -75,16 +76,20 @@ type TaggingResource = { readonly type: 'tagging' };
 export class BucketReplicator {
   private readonly file: string;
   private readonly configs = new Map<string, StoredConfiguration>();
-  private readonly queue: Pending[] = [];
+  private readonly writes: DelayedWriteQueue<Pending>;
   private regions: readonly ReplicationRegion[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
   private readonly log: (message: string) => void;
 
   constructor(options: { dataDir: string; delayMs: number; log?: (message: string) => void }) {
     this.file = path.join(options.dataDir, 'replication.json');
     this.delayMs = options.delayMs;
     this.log = options.log ?? (() => undefined);
+    this.writes = new DelayedWriteQueue<Pending>({
+      delayMs: options.delayMs,
+      apply: (write) => this.apply(write),
+      describe: (write) => `replication of ${write.bucket}/${write.key} (${write.region})`,
+      log: this.log,
+    });
     if (existsSync(this.file)) {
       const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, StoredConfiguration>;
       for (const [id, config] of Object.entries(saved)) this.configs.set(id, config);
@@ -99,8 +104,7 @@ export class BucketReplicator {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.writes.stop();
   }
 
   /** The middleware of one region's s3rver: the replication API, and each replicated write queued. */
@@ -165,46 +169,7 @@ export class BucketReplicator {
   }
 
   private enqueue(region: string, bucket: string, key: string, op: Pending['op']): void {
-    this.queue.push({ region, bucket, key, op, due: Date.now() + this.delayMs });
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer || this.running || this.queue.length === 0) return;
-    const wait = Math.max(0, (this.queue[0]?.due ?? 0) - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.drain();
-    }, wait);
-  }
-
-  /** Applies the due writes in order; stops at the first whose regions are not both up (retried later). */
-  private async drain(): Promise<void> {
-    this.running = true;
-    let blocked = false;
-    try {
-      while (this.queue.length > 0) {
-        const next = this.queue[0];
-        if (!next || next.due > Date.now()) break;
-        const done = await this.apply(next).catch((err: unknown) => {
-          this.log(`replication of ${next.bucket}/${next.key} (${next.region}) failed: ${(err as Error).message}; retried`);
-          return false;
-        });
-        if (!done) {
-          blocked = true;
-          break;
-        }
-        this.queue.shift();
-      }
-    } finally {
-      this.running = false;
-    }
-    if (blocked) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.drain();
-      }, 200);
-    } else this.schedule();
+    this.writes.push({ region, bucket, key, op });
   }
 
   /** One write applied to every destination of the rules that match it; false when a region is down. */

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type * as DynamoDbSdk from '@aws-sdk/client-dynamodb';
 import { type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS } from '../../lambdas/runtime/local-endpoints';
+import { DelayedWriteQueue } from './delayed-write-queue';
 import { type RegionState } from './region-control-protocol';
 
 /**
@@ -29,12 +30,11 @@ export type TableReplicationRegion = { readonly region: string; readonly state: 
 
 type Item = Record<string, AttributeValue>;
 /** `item` is the written item (PutItem) or the key (the other writes): the key is projected from it when applied. */
-type Pending = { seq: number; region: string; table: string; item: Item; due: number };
+type Pending = { seq: number; region: string; table: string; item: Item };
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 /** Operations whose request bodies the replicator reads; every other request goes to dynalite untouched. */
 const WATCHED = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems', 'UpdateTable']);
-const RETRY_MS = 200;
 
 type JsonObject = Record<string, unknown>;
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,13 +97,11 @@ export class TableReplicator {
   /** table name -> the regions holding a replica, sorted. */
   private readonly tables = new Map<string, string[]>();
   private readonly keyNames = new Map<string, Promise<string[]>>();
-  private readonly queue: Pending[] = [];
+  private readonly writes: DelayedWriteQueue<Pending>;
   private readonly clients = new Map<string, DynamoDBClient>();
   private regions: readonly TableReplicationRegion[] = [];
   private sdk: Promise<typeof DynamoDbSdk> | undefined;
   private seq = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
   private stopped = false;
   private readonly log: (message: string) => void;
 
@@ -111,6 +109,12 @@ export class TableReplicator {
     this.file = path.join(options.dataDir, 'table-replication.json');
     this.delayMs = options.delayMs;
     this.log = options.log ?? (() => undefined);
+    this.writes = new DelayedWriteQueue<Pending>({
+      delayMs: options.delayMs,
+      apply: (write) => this.apply(write),
+      describe: (write) => `table replication of ${write.table} ${JSON.stringify(write.item)} (${write.region})`,
+      log: this.log,
+    });
     if (existsSync(this.file)) {
       const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string[]>;
       for (const [table, regions] of Object.entries(saved)) this.tables.set(table, regions);
@@ -124,8 +128,7 @@ export class TableReplicator {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.writes.stop();
     for (const client of this.clients.values()) client.destroy();
     this.clients.clear();
   }
@@ -228,47 +231,7 @@ export class TableReplicator {
 
   private enqueue(region: string, table: string, item: Item): void {
     if (!this.tables.get(table)?.includes(region) || this.stopped) return;
-    this.queue.push({ seq: ++this.seq, region, table, item, due: Date.now() + this.delayMs });
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer || this.running || this.stopped || this.queue.length === 0) return;
-    const wait = Math.max(0, (this.queue[0]?.due ?? 0) - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.drain();
-    }, wait);
-  }
-
-  /** Applies the due writes in order; stops at the first whose regions are not all up (retried later). */
-  private async drain(): Promise<void> {
-    this.running = true;
-    let blocked = false;
-    try {
-      while (this.queue.length > 0 && !this.stopped) {
-        const next = this.queue[0];
-        if (!next || next.due > Date.now()) break;
-        const done = await this.apply(next).catch((err: unknown) => {
-          this.log(`table replication of ${next.table} ${JSON.stringify(next.item)} (${next.region}) failed: ${(err as Error).message}; retried`);
-          return false;
-        });
-        if (!done) {
-          blocked = true;
-          break;
-        }
-        this.queue.shift();
-      }
-    } finally {
-      this.running = false;
-    }
-    if (this.stopped) return;
-    if (blocked) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.drain();
-      }, RETRY_MS);
-    } else this.schedule();
+    this.writes.push({ seq: ++this.seq, region, table, item });
   }
 
   /** One write copied from its region into every other replica region; false when one of them is down. */
@@ -293,7 +256,7 @@ export class TableReplicator {
     const key = Object.fromEntries(keyNames.map((k) => [k, write.item[k] as AttributeValue]));
     const text = keyText(write.item, keyNames);
     // Last writer wins: a later write of this key in another region is queued, and it will overwrite this one everywhere.
-    if (this.queue.some((o) => o.seq > write.seq && o.table === write.table && o.region !== write.region && keyText(o.item, keyNames) === text)) return true;
+    if (this.writes.pending().some((o) => o.seq > write.seq && o.table === write.table && o.region !== write.region && keyText(o.item, keyNames) === text)) return true;
     const sdk = await this.loadSdk();
     const source = await this.client(write.region);
     let item: Item | undefined;

@@ -14,6 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { type LocalCloudHandle, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { eventually } from '../../../support/eventually';
 
 /**
  * S3 Replication in the local cloud (docs/LOCAL-CLOUD.md, "Replication"): a replicated bucket's writes,
@@ -61,18 +62,6 @@ afterAll(async () => {
   await stopLocalCloud(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** Polls until `probe` holds (replication is asynchronous), failing with what it last saw. */
-async function eventually<T>(probe: () => Promise<T>, holds: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (holds(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${what} did not happen within 10 s; last seen: ${JSON.stringify(last)}`);
-}
 
 const tagsOf = async (client: S3Client, bucket: string, key: string): Promise<Record<string, string> | 'missing'> => {
   try {

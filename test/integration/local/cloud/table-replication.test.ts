@@ -16,6 +16,7 @@ import { type SynthesizedStack } from '../../../../local/assembly/synthesized-st
 import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, startRegion, stopLocalCloud, stopRegion } from '../../../../local/cloud';
 import { type ProvisionSummary, provisionFromTemplates } from '../../../../local/cloud/provision-from-templates';
 import { ACCOUNT, DR, PRIMARY, tempDir } from '../../../support/local-cloud-helpers';
+import { eventually } from '../../../support/eventually';
 
 /**
  * DynamoDB global tables in the local cloud (docs/LOCAL-CLOUD.md, "DynamoDB global tables"): the
@@ -79,18 +80,6 @@ afterAll(async () => {
   await stopLocalCloud(tmp.dir);
   tmp.remove();
 });
-
-/** Polls until `probe` holds (replication is asynchronous), failing with what it last saw. */
-async function eventually<T>(probe: () => Promise<T>, holds: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (holds(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${what} did not happen within 10 s; last seen: ${JSON.stringify(last)}`);
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const key = (pk: string, sk: number): Record<string, AttributeValue> => ({ pk: { S: pk }, sk: { N: String(sk) } });
