@@ -231,7 +231,10 @@ async function seedBucket(s3: S3Client, bucket: string, options: S3SectionOption
   return { objects: planned.length, bytes: total, byKind };
 }
 
-/** Rewrites seeded-random objects with new random bytes of the same size until `fraction` of the bucket's bytes changed. */
+/**
+ * Rewrites seeded-random objects with new random bytes of the same size, up to `fraction` of the
+ * bucket's bytes: objects that would overshoot are skipped (one 8 MiB object is 3 % of the default bucket).
+ */
 async function changeObjects(s3: S3Client, bucket: string, fraction: number, seed: string): Promise<{ objects: number; bytes: number }> {
   const objects: { key: string; size: number }[] = [];
   let token: string | undefined;
@@ -245,7 +248,7 @@ async function changeObjects(s3: S3Client, bucket: string, fraction: number, see
   const chosen: { key: string; size: number }[] = [];
   let bytes = 0;
   for (const o of random.shuffled(objects)) {
-    if (bytes >= fraction * total) break;
+    if (bytes + o.size > fraction * total) continue;
     chosen.push(o);
     bytes += o.size;
   }

@@ -219,7 +219,7 @@ function s3EstimateLines(s3: S3SectionResult): string[] {
       .join(', ');
   return [
     `S3 estimate at ${(e.protectedBytes / 2 ** 40).toFixed(0)} TiB (\`lifeboat estimate --protected-bytes 10TiB\` over the section's ${e.measured.committedBackups} backups, the second incremental after ` +
-      `${inc.changedObjects} object(s), ${(inc.changedBytes / MiB).toFixed(1)} MiB rewritten, ${inc.seconds.toFixed(2)} s; ${p.runsPerMonth} runs a month; prices ${e.pricesFile.split('/').pop() ?? e.pricesFile}): ` +
+      `${inc.changedObjects} object(s), ${(inc.changedBytes / MiB).toFixed(1)} MiB (${((100 * inc.changedBytes) / s3.sizeBytes).toFixed(1)} %) rewritten, ${inc.seconds.toFixed(2)} s; ${p.runsPerMonth} runs a month; prices ${e.pricesFile.split('/').pop() ?? e.pricesFile}): ` +
       `Lifeboat ${usd(p.lifeboatTotal)} a month against AWS Backup ${usd(p.awsBackupTotal)}` +
       (p.awsBackupTotal > 0 ? ` (${((100 * p.lifeboatTotal) / p.awsBackupTotal).toFixed(0)} %)` : ''),
     `  Lifeboat: ${lines(p.lifeboat)}`,
