@@ -50,15 +50,15 @@ export type BackupRun = {
   committed: CommittedBackup;
 };
 
-/** Acquire lock → plan shards → Map(snapshot shard) → commit → release lock, timed as a whole. */
-export async function runBackupWorkflow(cloud: BenchCloud, plan: ProtectionPlanConfig, vaultBucket: string): Promise<BackupRun> {
+/** Acquire lock → plan shards → Map(snapshot shard) → commit → release lock, timed as a whole. A full backup unless `strategy` says otherwise. */
+export async function runBackupWorkflow(cloud: BenchCloud, plan: ProtectionPlanConfig, vaultBucket: string, strategy: 'full' | 'incremental' = 'full'): Promise<BackupRun> {
   const started = process.hrtime.bigint();
   const plans = [plan];
-  const lease = await acquireBackupLease({ plan: plan.name, strategy: 'full', trigger: 'bench' }, { catalog: cloud.catalog, plans });
+  const lease = await acquireBackupLease({ plan: plan.name, strategy, trigger: 'bench' }, { catalog: cloud.catalog, plans });
   try {
     // The plan Lambda opens the vault with create=true (the bench initialised it beforehand, untimed, like `vault init`).
     const planned = await planBackup(
-      { plan: plan.name, strategy: 'full', trigger: 'bench', backupId: lease.backupId },
+      { plan: plan.name, strategy, trigger: 'bench', backupId: lease.backupId },
       { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT },
     );
     const plannedAt = process.hrtime.bigint();

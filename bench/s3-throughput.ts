@@ -4,11 +4,14 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { mapBounded } from '../vault';
 import { secondsSince, startBenchCloud } from './bench-cloud';
 import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
+import { estimateS3Section, type S3CostEstimate } from './s3-cost-estimate';
 import { SeededRandom } from './seeded-random';
 import { TextContent } from './text-content';
 
 const MiB = 2 ** 20;
 const MIN_OBJECT_BYTES = 4 * 1024;
+/** Share of the bucket's bytes rewritten before the second backup: the day's change of the estimate's typical run. */
+export const S3_CHANGE_FRACTION = 0.01;
 const MAX_OBJECT_BYTES = 8 * MiB;
 /**
  * Objects in flight per snapshot shard: OBJECTS_IN_FLIGHT of lambdas/sources/s3-object-entries.ts
@@ -51,6 +54,10 @@ export type S3SectionResult = {
     verified: RestoreRun['verify']['report']['verified'];
   };
   digests: { source: BucketDigest; plainCopy: BucketDigest; restored: BucketDigest };
+  /** After the comparison: ~1 % of the bytes rewritten, then an incremental backup (not a throughput figure: it feeds the estimate). */
+  incremental: { changedObjects: number; changedBytes: number; seconds: number; shardCount: number; bytesScanned: number; bytesStored: number };
+  /** The section's two backups priced at 10 TiB, Lifeboat against AWS Backup (docs/COSTS.md). */
+  estimate: S3CostEstimate;
   /** Differences between the source and a copy: empty when every copy equals the source. */
   mismatches: string[];
 };
@@ -117,6 +124,14 @@ export async function runS3Section(options: S3SectionOptions): Promise<S3Section
         mismatches.push(`${name} differs from the source: ${digest.objects} objects / ${digest.bytes} bytes vs ${digests.source.objects} / ${digests.source.bytes}`);
       }
     }
+
+    // A second, incremental backup after a day's worth of change: the estimate's typical run (the first backup reads everything).
+    const changed = await changeObjects(cloud.s3, SOURCE_BUCKET, S3_CHANGE_FRACTION, options.seed);
+    options.log(`s3: rewrote ${changed.objects} object(s), ${(changed.bytes / MiB).toFixed(1)} MiB; incremental backup for the cost estimate`);
+    const incremental = await runBackupWorkflow(cloud, plan, VAULT_BUCKET, 'incremental');
+    options.log(`s3: incremental backup took ${incremental.seconds.toFixed(2)} s over ${incremental.shardCount} shard(s)`);
+    const estimate = await estimateS3Section(cloud.catalog, plan, new Date());
+    options.log(`s3: estimate at 10 TiB: Lifeboat $${estimate.plan.lifeboatTotal.toFixed(2)} a month against AWS Backup $${estimate.plan.awsBackupTotal.toFixed(2)}`);
     const mb = seeded.bytes / 1e6;
     return {
       sizeBytes: seeded.bytes,
@@ -143,6 +158,15 @@ export async function runS3Section(options: S3SectionOptions): Promise<S3Section
       },
       digests,
       mismatches,
+      incremental: {
+        changedObjects: changed.objects,
+        changedBytes: changed.bytes,
+        seconds: incremental.seconds,
+        shardCount: incremental.shardCount,
+        bytesScanned: incremental.committed.totals.bytesScanned,
+        bytesStored: incremental.committed.totals.bytesStored,
+      },
+      estimate,
     };
   } finally {
     await cloud.close();
@@ -205,6 +229,33 @@ async function seedBucket(s3: S3Client, bucket: string, options: S3SectionOption
     entry.bytes += p.size;
   });
   return { objects: planned.length, bytes: total, byKind };
+}
+
+/**
+ * Rewrites seeded-random objects with new random bytes of the same size, up to `fraction` of the
+ * bucket's bytes: objects that would overshoot are skipped (one 8 MiB object is 3 % of the default bucket).
+ */
+async function changeObjects(s3: S3Client, bucket: string, fraction: number, seed: string): Promise<{ objects: number; bytes: number }> {
+  const objects: { key: string; size: number }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key !== undefined) objects.push({ key: o.Key, size: o.Size ?? 0 });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const total = objects.reduce((sum, o) => sum + o.size, 0);
+  const random = new SeededRandom(`lifeboat-bench-s3-change/v1/${seed}`);
+  const chosen: { key: string; size: number }[] = [];
+  let bytes = 0;
+  for (const o of random.shuffled(objects)) {
+    if (bytes + o.size > fraction * total) continue;
+    chosen.push(o);
+    bytes += o.size;
+  }
+  await mapBounded(chosen, 8, async (o) => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: o.key, Body: random.bytes(`changed-${o.key}`, o.size), ContentType: 'application/octet-stream' }));
+  });
+  return { objects: chosen.length, bytes };
 }
 
 /** Every key, page by page (ListObjectsV2 with continuation tokens). */

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { type CostLine } from '../cli/estimate/monthly-cost';
 import { DRILL_TARGET, type DrillSectionResult } from './drill-section';
 import { type DynamoDbSectionResult } from './dynamodb-throughput';
 import { type FanoutMeasurement } from './fanout/run-fanout';
@@ -145,6 +146,7 @@ export function renderWorkflowReport(results: WorkflowResults): string {
         (s3.mismatches.length ? `MISMATCH: ${s3.mismatches.join('; ')}` : `plain copy and restore equal the source (${s3.digests.source.objects} objects, SHA-256 of each)`),
     );
   }
+  if (s3?.estimate) lines.push(...s3EstimateLines(s3));
   const d = results.dynamodb;
   if (d) {
     lines.push(
@@ -201,4 +203,27 @@ export function renderWorkflowReport(results: WorkflowResults): string {
   }
   for (const [section, error] of Object.entries(results.errors)) lines.push(`Section ${section} failed: ${error}`);
   return lines.join('\n');
+}
+
+const usd = (amount: number): string => `$${amount.toFixed(2)}`;
+
+/** The S3 set priced at 10 TiB (bench/s3-cost-estimate.ts): the totals, then every line of each side worth a cent. */
+function s3EstimateLines(s3: S3SectionResult): string[] {
+  const e = s3.estimate;
+  const p = e.plan;
+  const inc = s3.incremental;
+  const lines = (side: readonly CostLine[]): string =>
+    side
+      .filter((l) => l.dollars >= 0.005)
+      .map((l) => `${l.item} ${usd(l.dollars)}`)
+      .join(', ');
+  return [
+    `S3 estimate at ${(e.protectedBytes / 2 ** 40).toFixed(0)} TiB (\`lifeboat estimate --protected-bytes 10TiB\` over the section's ${e.measured.committedBackups} backups, the second incremental after ` +
+      `${inc.changedObjects} object(s), ${(inc.changedBytes / MiB).toFixed(1)} MiB (${((100 * inc.changedBytes) / s3.sizeBytes).toFixed(1)} %) rewritten, ${inc.seconds.toFixed(2)} s; ${p.runsPerMonth} runs a month; prices ${e.pricesFile.split('/').pop() ?? e.pricesFile}): ` +
+      `Lifeboat ${usd(p.lifeboatTotal)} a month against AWS Backup ${usd(p.awsBackupTotal)}` +
+      (p.awsBackupTotal > 0 ? ` (${((100 * p.lifeboatTotal) / p.awsBackupTotal).toFixed(0)} %)` : ''),
+    `  Lifeboat: ${lines(p.lifeboat)}`,
+    `  AWS Backup: ${lines(p.awsBackup)}`,
+    `  assumed: ${e.assumptions.join('; ')}`,
+  ];
 }

@@ -1,10 +1,11 @@
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
-import { type CostLine, environmentLines, planEstimate, type PlanEstimate } from './monthly-cost';
-import { planMeasures, scaledMeasures } from './plan-measures';
+import { measuredPlanEstimate } from './measured-plan-estimate';
+import { type CostLine, environmentLines, type PlanEstimate } from './monthly-cost';
+import { NoCommittedBackupError } from './plan-measures';
 import { type PriceTable } from './price-table';
-import { MONTH_DAYS, runsPerMonth } from './runs-per-month';
+import { MONTH_DAYS } from './runs-per-month';
 
 /**
  * `lifeboat estimate` without its I/O: the plans' estimates from their backups and a price table.
@@ -42,15 +43,12 @@ export async function environmentEstimate(input: EstimateInput): Promise<Environ
   const notMeasured: EnvironmentEstimate['notMeasured'] = [];
   for (const plan of plans) {
     const backups = await input.listBackupsOfPlan(plan.name);
-    let measures;
     try {
-      measures = planMeasures(plan.name, backups);
+      estimates.push(measuredPlanEstimate(plan, backups, prices, { ...(input.protectedBytes !== undefined ? { protectedBytes: input.protectedBytes } : {}), now: input.now }));
     } catch (err) {
-      notMeasured.push({ plan: plan.name, reason: err instanceof Error ? err.message : String(err) });
-      continue;
+      if (!(err instanceof NoCommittedBackupError)) throw err;
+      notMeasured.push({ plan: plan.name, reason: err.message });
     }
-    if (input.protectedBytes !== undefined) measures = scaledMeasures(measures, input.protectedBytes);
-    estimates.push(planEstimate(measures, runsPerMonth(plan.schedule, input.now), prices));
   }
   return {
     environment: environment.name,

@@ -1,6 +1,7 @@
 import { estimateCommand } from '../../../../cli/commands/estimate-command';
 import { parseByteSize, InvalidByteSizeError } from '../../../../cli/byte-size-option';
 import { type EnvironmentEstimate } from '../../../../cli/estimate/environment-estimate';
+import { measuredPlanEstimate } from '../../../../cli/estimate/measured-plan-estimate';
 import { GB, planEstimate } from '../../../../cli/estimate/monthly-cost';
 import { NoCommittedBackupError, planMeasures, scaledMeasures } from '../../../../cli/estimate/plan-measures';
 import { InvalidPriceTableError, loadPriceTable, priceTableFileFor, priceTableSchema, type PriceTable } from '../../../../cli/estimate/price-table';
@@ -118,6 +119,22 @@ describe('the monthly cost', () => {
     expect(runsPerMonth('rate(1 day)', NOW)).toBe(30);
     expect(runsPerMonth('cron(0 */6 * * ? *)', NOW)).toBe(120);
     expect(runsPerMonth('cron(0 4 ? * SUN *)', NOW)).toBe(4); // Sundays 6, 13, 20 and 27 December
+  });
+});
+
+describe('one plan\'s estimate from its records (shared by the command and the bench)', () => {
+  it('measures, scales and prices the plan for its schedule\'s runs', () => {
+    const daily = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)' }, [FULL, FAILED, INCREMENTAL], PRICES, { now: NOW });
+    expect(daily).toEqual(planEstimate(planMeasures('demo', [FULL, INCREMENTAL]), 30, PRICES));
+    expect(daily.lifeboatTotal).toBeCloseTo(2.76865284496, 10);
+    const weeklyScaled = measuredPlanEstimate({ name: 'demo', schedule: 'cron(0 4 ? * SUN *)' }, [FULL, INCREMENTAL], PRICES, { protectedBytes: 90 * GiB, now: NOW });
+    expect(weeklyScaled.runsPerMonth).toBe(4);
+    expect(weeklyScaled).toEqual(planEstimate(scaledMeasures(planMeasures('demo', [FULL, INCREMENTAL]), 90 * GiB), 4, PRICES));
+    expect(weeklyScaled.measures.storedBytes).toBe(40 * GiB);
+  });
+
+  it('a plan without a committed backup throws NoCommittedBackupError', () => {
+    expect(() => measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)' }, [FAILED], PRICES, { now: NOW })).toThrow(NoCommittedBackupError);
   });
 });
 

@@ -1,0 +1,25 @@
+import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { planEstimate, type PlanEstimate } from './monthly-cost';
+import { planMeasures, scaledMeasures } from './plan-measures';
+import { type PriceTable } from './price-table';
+import { runsPerMonth } from './runs-per-month';
+
+/** What of a plan its estimate needs: the catalog's records are grouped by its name, its schedule sets the runs a month. */
+export type EstimatedPlan = { name: string; schedule: string };
+
+/**
+ * One plan's monthly estimate from its backup records: measured (plan-measures.ts), scaled to
+ * `protectedBytes` when given, priced for the schedule's runs in the 30 days from `now`. The step
+ * `lifeboat estimate` takes per plan, shared with the bench (bench/s3-throughput.ts) so both price
+ * the same way. Throws NoCommittedBackupError when no backup of the plan committed.
+ */
+export function measuredPlanEstimate(
+  plan: EstimatedPlan,
+  backups: readonly BackupRecord[],
+  prices: PriceTable,
+  options: { protectedBytes?: number; now: Date },
+): PlanEstimate {
+  let measures = planMeasures(plan.name, backups);
+  if (options.protectedBytes !== undefined) measures = scaledMeasures(measures, options.protectedBytes);
+  return planEstimate(measures, runsPerMonth(plan.schedule, options.now), prices);
+}
