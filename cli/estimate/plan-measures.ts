@@ -33,7 +33,7 @@ export type RunMeasures = {
 
 /** What AWS Backup would hold for one source type of the plan (docs/COSTS.md, "AWS Backup"). */
 export type AwsBackupMeasures = {
-  /** Warm storage: the newest backup in full plus, per earlier retained backup, what it changed (S3, files) or its whole size (DynamoDB backups are full). */
+  /** Warm storage: the oldest retained backup in full plus, per later backup, what it read (S3, files: an incremental chain), or every backup's whole size (DynamoDB backups are full). */
   warmBytes: number;
   /** Bytes one run copies to the DR region: the typical run's changed bytes (S3, files) or the table's size (DynamoDB). */
   copyBytesPerRun: number;
@@ -100,24 +100,28 @@ function meanRun(runs: readonly RunMeasures[]): RunMeasures {
 
 function awsBackupOf(committed: readonly BackupRecord[], steady: readonly BackupRecord[]): PlanMeasures['awsBackup'] {
   const measures: PlanMeasures['awsBackup'] = {};
-  const [newest, ...older] = committed;
-  if (!newest) return measures;
+  const newest = committed[0];
+  const oldest = committed.at(-1);
+  if (!newest || !oldest) return measures;
   for (const type of ['s3', 'dynamodb', 'filesystem'] as const) {
     const bytesOf = (b: BackupRecord, field: 'bytes' | 'bytesScanned') => b.sources.filter((s) => s.type === type).reduce((sum, s) => sum + s[field], 0);
     if (!newest.sources.some((s) => s.type === type)) continue;
     const full = type === 'dynamodb';
     const perRun = steady.map((b) => bytesOf(b, full ? 'bytes' : 'bytesScanned'));
     measures[type] = {
-      warmBytes: bytesOf(newest, 'bytes') + older.reduce((sum, b) => sum + bytesOf(b, full ? 'bytes' : 'bytesScanned'), 0),
+      // An incremental chain holds its oldest backup in full and, for each later one, what that one read
+      // (what changed since its parent); DynamoDB backups are each a full copy of the table.
+      warmBytes: full ? committed.reduce((sum, b) => sum + bytesOf(b, 'bytes'), 0) : bytesOf(oldest, 'bytes') + committed.slice(0, -1).reduce((sum, b) => sum + bytesOf(b, 'bytesScanned'), 0),
       copyBytesPerRun: perRun.reduce((a, b) => a + b, 0) / Math.max(1, perRun.length),
     };
   }
   return measures;
 }
 
-/** The measures of a plan from its backups (any order; RUNNING and FAILED runs are not counted). */
+/** The measures of a plan from its backups (any order; RUNNING, FAILED and forgotten ones are not counted). */
 export function planMeasures(plan: string, backups: readonly BackupRecord[]): PlanMeasures {
-  const committed = backups.filter((b) => b.status === 'COMMITTED').sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  // A forgotten backup's storage is reclaimed by prune: neither side keeps it.
+  const committed = backups.filter((b) => b.status === 'COMMITTED' && b.forgottenAt === undefined).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const newest = committed[0];
   if (!newest) throw new NoCommittedBackupError(plan);
   const steady = committed.length > 1 ? committed.slice(0, -1) : committed;

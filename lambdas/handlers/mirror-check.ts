@@ -1,3 +1,4 @@
+import { EFSClient } from '@aws-sdk/client-efs';
 import { z } from 'zod';
 import { DEFAULT_MIRROR_GRACE_SECONDS, DEFAULT_MIRROR_SAMPLES } from '../mirror/mirror-defaults';
 import { runMirrorCheck } from '../mirror/mirror-check';
@@ -25,6 +26,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'mirror
     mirrorBucketPrefix,
     s3: (region) => runtime.clients.s3Client(region),
     dynamodb: (region) => runtime.clients.dynamoDbClient(region),
+    // EFS has no local emulation: only a deployed check with a mirrored file system reads it.
+    ...(runtime.config.mirrorFileSystemId ? { efs: { client: (region: string) => new EFSClient({ region }), fileSystemId: runtime.config.mirrorFileSystemId } } : {}),
     log: new MirrorLog(runtime.clients.documentClient(), runtime.config.catalogTable),
     now: () => Date.now(),
   });

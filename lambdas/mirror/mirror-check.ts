@@ -1,4 +1,5 @@
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type EFSClient } from '@aws-sdk/client-efs';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { mirrorOf, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { unreachableReason } from '../drill/live-sample';
@@ -6,6 +7,7 @@ import { type MirrorLog } from './mirror-log';
 import { type MirrorDifference, type MirrorRecord } from './mirror-record';
 import { compareDynamoDbMirror } from './dynamodb-mirror-comparison';
 import { compareS3Mirror } from './s3-mirror-comparison';
+import { efsReplicationState } from './efs-replication-state';
 
 /** The name a source has in a stack of another region when CDK could not give it there (lib/constructs/plans-in-stack.ts). */
 const NAME_IN_OTHER_REGION = '(named in the primary region)';
@@ -26,6 +28,8 @@ export type MirrorCheckDeps = {
   mirrorBucketPrefix: string;
   s3: (region: string) => S3Client;
   dynamodb: (region: string) => DynamoDBClient;
+  /** EFS of the sources' region and the protected file system: a file-system mirror's replication state. Absent: file-system mirrors are skipped. */
+  efs?: { client: (region: string) => Pick<EFSClient, 'send'>; fileSystemId: string };
   log: Pick<MirrorLog, 'get' | 'record'>;
   now: () => number;
 };
@@ -61,15 +65,36 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
   for (const plan of deps.plans) {
     for (const source of plan.sources) {
       const mirror = mirrorOf(source);
-      if (!mirror || source.type === 'filesystem') continue;
+      if (!mirror || (source.type === 'filesystem' && !deps.efs)) continue;
       const started = deps.now();
       const previous = await deps.log.get(source.name);
       const after = previous?.cursor ?? '';
-      const where = source.type === 's3' ? `s3://${deps.mirrorBucketPrefix}${source.name}/${source.prefix}` : `dynamodb table ${source.table} (${deps.mirrorRegion})`;
+      const where =
+        source.type === 's3'
+          ? `s3://${deps.mirrorBucketPrefix}${source.name}/${source.prefix}`
+          : source.type === 'dynamodb'
+            ? `dynamodb table ${source.table} (${deps.mirrorRegion})`
+            : `efs replica of ${deps.efs?.fileSystemId ?? '?'} (${deps.mirrorRegion})`;
       const base = { environment: deps.environment, source: source.name, plan: plan.name, type: source.type, mirror: where, checkedAt, graceSeconds: input.graceSeconds };
       let record: MirrorRecord;
       try {
-        if ((source.type === 's3' ? source.bucket : source.table) === NAME_IN_OTHER_REGION) {
+        if (source.type === 'filesystem') {
+          const efs = deps.efs as NonNullable<MirrorCheckDeps['efs']>;
+          const state = await efsReplicationState(efs.client(deps.sourceRegion), efs.fileSystemId, deps.mirrorRegion, deps.now());
+          const replica = state.destinationFileSystemId ? `efs ${state.destinationFileSystemId} (${deps.mirrorRegion}, replica of ${efs.fileSystemId})` : base.mirror;
+          record = {
+            ...base,
+            mirror: replica,
+            passed: state.problem === undefined,
+            compared: 0,
+            differences: 0,
+            inFlight: 0,
+            lagSeconds: state.lagSeconds,
+            cursor: '',
+            durationMs: deps.now() - started,
+            note: state.problem ?? `EFS replication ${state.status}; contents not compared (a Lambda in ${deps.mirrorRegion} cannot mount the source file system); the lag is the time since EFS's last sync`,
+          };
+        } else if ((source.type === 's3' ? source.bucket : source.table) === NAME_IN_OTHER_REGION) {
           record = { ...base, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: 0, note: 'the source\'s name is generated in the primary region and unknown here: name the bucket or table explicitly' };
         } else if (source.type === 's3') {
           const window = await compareS3Mirror(

@@ -50,6 +50,8 @@ export type RuntimeConfig = {
   primaryRegion?: string;
   /** `<prefix>-mirror-` (LIFEBOAT_MIRROR_BUCKET_PREFIX): a mirrored S3 source's mirror bucket is this plus its name; the functions that read mirrors have it. */
   mirrorBucketPrefix?: string;
+  /** LIFEBOAT_MIRROR_FILE_SYSTEM_ID: the mirrored EFS file system (the mirror check reads its replication state). */
+  mirrorFileSystemId?: string;
   /** Local executor only: the loopback endpoints of the local cloud. */
   localEndpoints?: LocalEndpoints;
   /** Local executor only: the key file that stands in for KMS. */
@@ -105,6 +107,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const immutability = optional(env, 'LIFEBOAT_IMMUTABILITY') !== undefined ? jsonVariable(env, 'LIFEBOAT_IMMUTABILITY', immutabilitySchema) : undefined;
   const backupStateMachineName = optional(env, 'LIFEBOAT_BACKUP_STATE_MACHINE');
   const mirrorBucketPrefix = optional(env, 'LIFEBOAT_MIRROR_BUCKET_PREFIX');
+  const mirrorFileSystemId = optional(env, 'LIFEBOAT_MIRROR_FILE_SYSTEM_ID');
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const account = optional(env, 'LIFEBOAT_ACCOUNT');
   if (account !== undefined && !/^\d{12}$/.test(account)) throw new InvalidEnvironmentError('LIFEBOAT_ACCOUNT', `"${account}" is not a 12-digit AWS account id`);
@@ -134,5 +137,6 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     ...(immutability ? { immutability } : {}),
     ...(backupStateMachineName ? { backupStateMachineName } : {}),
     ...(mirrorBucketPrefix ? { mirrorBucketPrefix } : {}),
+    ...(mirrorFileSystemId ? { mirrorFileSystemId } : {}),
   };
 }

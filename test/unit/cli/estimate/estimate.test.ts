@@ -56,7 +56,7 @@ describe('the measures of a plan', () => {
     const m = planMeasures('demo', [FULL, FAILED, INCREMENTAL]);
     expect(m).toEqual(expect.objectContaining({ committedBackups: 2, protectedBytes: 9 * GiB, storedBytes: 4 * GiB, replicatedBytes: 4 * GiB, storedRatio: 2.25, typicalOf: 1 }));
     expect(m.typicalRun).toEqual({ entries: 2000, bytes: 9 * GiB, bytesScanned: 2 * GiB, bytesStored: GiB, shards: 2, sources: 2, durationSeconds: 600, s3Entries: 1000, s3EntriesRead: 125, dynamoDbBytesScanned: GiB });
-    expect(m.awsBackup).toEqual({ s3: { warmBytes: 16 * GiB, copyBytesPerRun: GiB }, dynamodb: { warmBytes: 2 * GiB, copyBytesPerRun: GiB } });
+    expect(m.awsBackup).toEqual({ s3: { warmBytes: 9 * GiB, copyBytesPerRun: GiB }, dynamodb: { warmBytes: 2 * GiB, copyBytesPerRun: GiB } });
   });
 
   it('a plan without a committed backup is not measured', () => {
@@ -67,7 +67,7 @@ describe('the measures of a plan', () => {
     const m = scaledMeasures(planMeasures('demo', [FULL, INCREMENTAL]), 90 * GiB);
     expect(m).toEqual(expect.objectContaining({ protectedBytes: 90 * GiB, storedBytes: 40 * GiB, replicatedBytes: 40 * GiB, storedRatio: 2.25 }));
     expect(m.typicalRun).toEqual(expect.objectContaining({ bytesStored: 10 * GiB, shards: 320, durationSeconds: 600, s3EntriesRead: 1250 }));
-    expect(m.awsBackup.s3).toEqual({ warmBytes: 160 * GiB, copyBytesPerRun: 10 * GiB });
+    expect(m.awsBackup.s3).toEqual({ warmBytes: 90 * GiB, copyBytesPerRun: 10 * GiB });
   });
 });
 
@@ -105,13 +105,13 @@ describe('the monthly cost', () => {
     ]);
     expect(e.lifeboatTotal).toBeCloseTo(2.76865284496, 10);
     expect(cents(e.awsBackup)).toEqual([
-      ['AWS Backup warm storage, S3 (us-east-1)', 0.8], // (8 GB newest + 8 GB changed by the older) × $0.05
-      ['AWS Backup copy, S3 (us-west-2)', 0.8],
+      ['AWS Backup warm storage, S3 (us-east-1)', 0.45], // (8 GB of the oldest, full + 1 GB the newer one read) × $0.05
+      ['AWS Backup copy, S3 (us-west-2)', 0.45],
       ['AWS Backup warm storage, DynamoDB (us-east-1)', 0.2], // 2 full backups of 1 GB × $0.10
       ['AWS Backup copy, DynamoDB (us-west-2)', 0.2],
       ['AWS Backup cross-region copy transfer', 1.2], // 30 × (1 + 1) GB × $0.02
     ]);
-    expect(e.awsBackupTotal).toBeCloseTo(3.2, 10);
+    expect(e.awsBackupTotal).toBeCloseTo(2.5, 10);
     expect(e.lifeboat[0]?.quantity).toBe(4 * GiB / GB);
   });
 
@@ -168,8 +168,8 @@ describe('lifeboat estimate', () => {
     const screen = text.out.join('\n');
     expect(screen).toMatch(/^Plan demo: 9\.0 GiB protected, 4\.0 GiB stored for 2 backup\(s\) \(logical ÷ stored 2\.25×\), 30 run\(s\) a month/m);
     expect(screen).toMatch(/^ {2}total +\$2\.77$/m);
-    expect(screen).toMatch(/^ {2}total +\$3\.20$/m);
-    expect(screen).toContain('Lifeboat $2.77 a month against AWS Backup $3.20 (87%)');
+    expect(screen).toMatch(/^ {2}total +\$2\.50$/m);
+    expect(screen).toContain('Lifeboat $2.77 a month against AWS Backup $2.50 (111%)');
     const json = capture();
     expect(await estimateCommand({ ...options, json: true, protectedBytes: '90GiB' }, { io: json.io, listBackupsOfPlan, now: () => NOW })).toBe(0);
     const estimate = JSON.parse(json.out.join('\n')) as EnvironmentEstimate;
