@@ -19,6 +19,11 @@ export type ReplicateBackupDeps = {
    * (the DR path reads only it). Absent: functions deployed before the DR catalog existed.
    */
   drCatalog?: Pick<BackupCatalog, 'putRebuiltBackup' | 'indexCommittedBackup' | 'listBackupsOfPlan'>;
+  /**
+   * The environment's plan names: the DR catalog's records of these plans that its retention marked
+   * `forgottenAt` name the snapshots not copied back (default: this run's plan only).
+   */
+  plans?: readonly string[];
   deadline?: number;
   now?: () => number;
   /**
@@ -38,6 +43,8 @@ export type ReplicationReport = {
   remainingObjects: number;
   /** Backups now recorded as copied to the DR vault (this run's and any earlier ones this pass caught up on). */
   backupsCopied: number;
+  /** Snapshots the primary keeps that the DR vault's retention forgot: not copied back (absent when none). */
+  snapshotsSkipped?: number;
   /** Backups written to the DR catalog by this run (absent without a DR catalog). */
   drCatalogWritten?: number;
 };
@@ -53,7 +60,15 @@ export type ReplicationReport = {
  * The snapshots' `backupId:` tags say which backups they belong to, so this needs the vault alone.
  */
 export async function replicateBackup(input: { backupId: string }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
-  const progress = await replicateVault({ source: deps.source, target: deps.target, targetKeys: deps.targetKeys, deadline: deps.deadline, now: deps.now });
+  const drCatalog = deps.drCatalog;
+  const progress = await replicateVault({
+    source: deps.source,
+    target: deps.target,
+    targetKeys: deps.targetKeys,
+    deadline: deps.deadline,
+    now: deps.now,
+    ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(input.backupId, deps, drCatalog) } : {}),
+  });
   let backupsCopied = 0;
   let drCatalogWritten = 0;
   if (progress.complete) {
@@ -67,7 +82,29 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     for (const backupId of backupIds) if (await deps.catalog.markCopied(backupId)) backupsCopied++;
   }
   const { complete, copiedObjects, copiedBytes, remainingObjects } = progress;
-  return { complete, copiedObjects, copiedBytes, remainingObjects, backupsCopied, ...(deps.drCatalog ? { drCatalogWritten } : {}) };
+  return {
+    complete,
+    copiedObjects,
+    copiedBytes,
+    remainingObjects,
+    backupsCopied,
+    ...(progress.skippedSnapshots.length > 0 ? { snapshotsSkipped: progress.skippedSnapshots.length } : {}),
+    ...(deps.drCatalog ? { drCatalogWritten } : {}),
+  };
+}
+
+/**
+ * The snapshots of the backups the DR vault's retention forgot (docs/ARCHITECTURE.md, "Retention"):
+ * the DR catalog's `forgottenAt` is about the DR vault. Every plan of the environment, since a pass
+ * copies every snapshot the DR vault lacks, whatever its plan.
+ */
+async function snapshotsForgottenInDr(backupId: string, deps: ReplicateBackupDeps, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<Set<string>> {
+  const plans = new Set(deps.plans ?? []);
+  const current = await deps.catalog.getBackup(backupId);
+  if (current) plans.add(current.plan);
+  const forgotten = new Set<string>();
+  for (const plan of plans) for (const record of await drCatalog.listBackupsOfPlan(plan)) if (record.forgottenAt !== undefined) for (const source of record.sources) forgotten.add(source.snapshotId);
+  return forgotten;
 }
 
 /**
