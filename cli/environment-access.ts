@@ -51,6 +51,8 @@ export type EnvironmentAccess = {
   /** The mirrors' last checks in a region's catalog (the mirror check runs in, and writes, the DR region's). */
   mirrorsIn(region: 'primary' | 'dr'): MirrorLog;
   openVault(side: 'primary' | 'dr'): Promise<Vault>;
+  /** A vault's bucket and an S3 client of its region (for bucket-level calls, e.g. its Object Lock configuration). */
+  vaultBucket(side: 'primary' | 'dr'): { s3: S3Client; bucket: string };
 };
 
 export type AccessClients = { dynamodb?: DynamoDBClient; drDynamodb?: DynamoDBClient; s3?: (region: string) => S3Client; kms?: (region: string) => KMSClient };
@@ -96,5 +98,6 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
       }
       return openBackupVault({ s3: s3(regionOf(side)), bucket: bucketOf(side), provider, create: false });
     },
+    vaultBucket: (side) => ({ s3: s3(regionOf(side)), bucket: bucketOf(side) }),
   };
 }
