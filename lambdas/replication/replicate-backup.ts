@@ -7,13 +7,17 @@ import { type VaultStore } from '../../vault';
 import { extendObjectsRetention, retentionWindow, snapshotObjectKeys } from '../../vault';
 import { replicateVault } from './replicate-vault';
 
+/** What replication reads and writes in the primary region's catalog. */
+export type PrimaryCatalog = Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan' | 'markCopied'>;
+
 export type ReplicateBackupDeps = {
   /** The primary vault, open. */
   source: Vault;
   /** The DR vault's store and key. */
   target: VaultStore;
   targetKeys: KeyProvider;
-  catalog: BackupCatalog;
+  /** The primary region's catalog. */
+  catalog: PrimaryCatalog;
   /**
    * The DR region's catalog: after a complete pass it gets every committed backup of the plan it lacks
    * (the DR path reads only it). Absent: functions deployed before the DR catalog existed.
@@ -125,7 +129,7 @@ async function extendReplicaRetention(backupId: string, copiedSnapshots: readonl
  * lacks them; the backups of the plan whose primary record is not yet COMMITTED in DR join
  * `backupIds`, so the primary is marked after the DR catalog has them. Returns how many were written.
  */
-async function syncDrCatalog(backupId: string, backupIds: Set<string>, catalog: BackupCatalog, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<number> {
+async function syncDrCatalog(backupId: string, backupIds: Set<string>, catalog: PrimaryCatalog, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<number> {
   const current = await catalog.getBackup(backupId);
   const records = new Map<string, BackupRecord>();
   if (current) for (const record of await catalog.listBackupsOfPlan(current.plan)) records.set(record.backupId, record);
