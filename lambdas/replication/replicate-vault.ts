@@ -91,16 +91,13 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
     else snapshots.push(key);
   }
   const byListing = listings.flatMap((listing) => listing.missing);
-  const referenced =
-    skippedSnapshots.length === 0
-      ? byListing
-      : await objectsReplicaNeeds(
-          source,
-          target,
-          snapshots.map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key),
-          new Set(byListing),
-          new Set((listings[0]?.present ?? []).map(packIdOfKey)),
-        );
+  let referenced = byListing;
+  if (skippedSnapshots.length > 0) {
+    const snapshotIds = snapshots.map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
+    const replicaPacks = new Set((listings[0]?.present ?? []).map(packIdOfKey));
+    // Nothing but skipped snapshots missing (a pass run again): nothing to copy, no index to read.
+    referenced = snapshotIds.length === 0 ? [] : await objectsReplicaNeeds(source, target, snapshotIds, new Set(byListing), replicaPacks);
+  }
 
   let copiedObjects = 0;
   let copiedBytes = 0;
