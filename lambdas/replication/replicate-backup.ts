@@ -4,7 +4,7 @@ import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { extendObjectsRetention, retentionWindow, snapshotObjectKeys } from '../../vault';
+import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeys } from '../../vault';
 import { replicateVault } from './replicate-vault';
 
 /** What replication reads and writes in the primary region's catalog. */
@@ -113,15 +113,18 @@ async function snapshotsForgottenInDr(backupId: string, deps: ReplicateBackupDep
 
 /**
  * Objects copied now got the DR bucket's default retention when written; packs the DR vault already
- * held may be near the end of theirs. The DR vault is an object-for-object copy, so the keys the
- * primary's snapshots reference name the same objects there.
+ * held may be near the end of theirs. The keys are the DR vault's own references (its index): the DR
+ * prune repacks on its own, and a pass that skipped forgotten snapshots copied by reference, so the
+ * primary's keys need not name objects there.
  */
 async function extendReplicaRetention(backupId: string, copiedSnapshots: readonly string[], deps: ReplicateBackupDeps, days: number): Promise<void> {
   const record = await deps.catalog.getBackup(backupId);
-  const snapshotIds = [...new Set([...(record?.sources ?? []).map((s) => s.snapshotId), ...copiedSnapshots])];
+  const wanted = [...new Set([...(record?.sources ?? []).map((s) => s.snapshotId), ...copiedSnapshots])];
+  const snapshotIds = (await Promise.all(wanted.map(async (id) => ((await deps.target.has(snapshotKey(id))) ? id : null)))).filter((id): id is string => id !== null);
   if (snapshotIds.length === 0) return;
   const { until, extendTo } = retentionWindow(new Date(deps.now?.() ?? Date.now()), days);
-  await extendObjectsRetention(deps.target, await snapshotObjectKeys(deps.source, snapshotIds), until, extendTo);
+  const replica = await openVault(deps.target, deps.targetKeys);
+  await extendObjectsRetention(deps.target, await snapshotObjectKeys(replica, snapshotIds), until, extendTo);
 }
 
 /**

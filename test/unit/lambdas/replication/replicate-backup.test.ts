@@ -3,13 +3,14 @@ import * as path from 'node:path';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type PrimaryCatalog, replicateBackup } from '../../../../lambdas/replication/replicate-backup';
-import { backupDirectory, FileVaultStore, PassphraseKeyProvider, snapshotKey } from '../../../../vault';
-import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { backupDirectory, FileVaultStore, openVault, PassphraseKeyProvider, pruneVault, snapshotKey, snapshotObjectKeys, VaultObjectNotFoundError } from '../../../../vault';
+import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
 /**
  * The Replicate step over two directory vaults and in-memory catalogs: the snapshots of backups the
  * DR catalog marks forgotten (any plan of the environment) are not copied back; the others are, and
- * the DR catalog's forgotten record is left as it is.
+ * the DR catalog's forgotten record is left as it is; under Object Lock the retention extended is
+ * that of the DR vault's own objects.
  */
 
 /** The catalog calls replication makes, over a map. */
@@ -85,4 +86,53 @@ it('skips the snapshots the DR catalog marks forgotten, in any plan, and copies 
   const unaware = await replicateBackup({ backupId: 'f-2' }, { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog, plans: ['files'] });
   expect(unaware.snapshotsSkipped).toBeUndefined();
   expect(await listedKeys(target, 'snapshots/')).toHaveLength(2);
+});
+
+it('under Object Lock extends the retention of what the DR vault itself holds, after its prune removed a forgotten backup\'s objects', async () => {
+  dir = await tempDir('replicate-backup-lock');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const extended: string[] = [];
+  // An Object Lock bucket: PutObjectRetention of an absent object fails, as S3VaultStore's does.
+  const target = requiredMethodsStore(files, {
+    extendRetention: async (key) => {
+      if (!(await files.has(key))) throw new VaultObjectNotFoundError(files.location, key);
+      extended.push(key);
+      return true;
+    },
+  });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  await fs.writeFile(path.join(src, 'kept.bin'), pseudoRandomBytes(150_000, 31));
+  await fs.writeFile(path.join(src, 'only-first.bin'), pseudoRandomBytes(150_000, 32));
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  const first = recordOf('f-1', 'files', (await backupDirectory(source, src, { parent: null })).snapshot.id, '2026-03-01T00:00:00.000Z');
+  catalog.records.set('f-1', first);
+  // f-2 keeps kept.bin's packs alive in the DR vault after f-1 is forgotten there.
+  await fs.rm(path.join(src, 'only-first.bin'));
+  const kept = recordOf('f-2', 'files', (await backupDirectory(source, src, { parent: null })).snapshot.id, '2026-03-02T00:00:00.000Z');
+  catalog.records.set('f-2', kept);
+  const deps = { source, target, targetKeys, catalog, drCatalog, plans: ['files'], retentionDays: 30 };
+  expect(await replicateBackup({ backupId: 'f-2' }, deps)).toMatchObject({ complete: true, backupsCopied: 2 });
+
+  // The DR vault forgets f-1 and prunes (a grace of 0: condemn, then sweep): the index object listing
+  // both files' packs goes, and kept.bin's packs are listed in a new index object of the DR vault's own.
+  await target.delete(snapshotKey(first.sources[0]?.snapshotId ?? ''));
+  drCatalog.records.set('f-1', { ...(drCatalog.records.get('f-1') ?? first), forgottenAt: '2026-03-03T00:00:00.000Z' });
+  const dr = await openVault(files, targetKeys);
+  let clock = Date.parse('2026-03-03T00:00:00Z');
+  await pruneVault(dr, { graceMs: 0, now: () => clock++ });
+  await pruneVault(dr, { graceMs: 0, now: () => clock++ });
+  const sourceIndexes = await listedKeys(source.store, 'index/');
+  expect((await listedKeys(files, 'index/')).filter((key) => !sourceIndexes.includes(key))).not.toEqual([]);
+
+  await fs.writeFile(path.join(src, 'third.bin'), pseudoRandomBytes(30_000, 33));
+  const third = recordOf('f-3', 'files', (await backupDirectory(source, src, { parent: null })).snapshot.id, '2026-03-04T00:00:00.000Z');
+  catalog.records.set('f-3', third);
+  extended.length = 0;
+  expect(await replicateBackup({ backupId: 'f-3' }, deps)).toMatchObject({ complete: true, snapshotsSkipped: 1 });
+  const reopened = await openVault(files, targetKeys);
+  expect(extended.sort()).toEqual(await snapshotObjectKeys(reopened, [third.sources[0]?.snapshotId ?? '']));
 });
