@@ -5,6 +5,7 @@ import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeys } from '../../vault';
+import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { replicateVault } from './replicate-vault';
 
 /** What replication reads and writes in the primary region's catalog. */
@@ -103,12 +104,8 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
  * copies every snapshot the DR vault lacks, whatever its plan.
  */
 async function snapshotsForgottenInDr(backupId: string, deps: ReplicateBackupDeps, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<Set<string>> {
-  const plans = new Set(deps.plans ?? []);
   const current = await deps.catalog.getBackup(backupId);
-  if (current) plans.add(current.plan);
-  const forgotten = new Set<string>();
-  for (const plan of plans) for (const record of await drCatalog.listBackupsOfPlan(plan)) if (record.forgottenAt !== undefined) for (const source of record.sources) forgotten.add(source.snapshotId);
-  return forgotten;
+  return forgottenSnapshotsOf(drCatalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])]);
 }
 
 /**
