@@ -54,6 +54,8 @@ export type EnvironmentAccess = {
   /** The prune runs of a region's catalog: each vault's prune records itself in the catalog of its region. */
   pruneLogIn(region: 'primary' | 'dr'): PruneLog;
   openVault(side: 'primary' | 'dr'): Promise<Vault>;
+  /** A vault's bucket and an S3 client of its region (for bucket-level calls, e.g. its Object Lock configuration). */
+  vaultBucket(side: 'primary' | 'dr'): { s3: S3Client; bucket: string };
 };
 
 export type AccessClients = { dynamodb?: DynamoDBClient; drDynamodb?: DynamoDBClient; s3?: (region: string) => S3Client; kms?: (region: string) => KMSClient };
@@ -100,5 +102,6 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
       }
       return openBackupVault({ s3: s3(regionOf(side)), bucket: bucketOf(side), provider, create: false });
     },
+    vaultBucket: (side) => ({ s3: s3(regionOf(side)), bucket: bucketOf(side) }),
   };
 }

@@ -2,15 +2,19 @@ import * as os from 'node:os';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { forgetBackups, type ForgetReport } from '../../lambdas/retention/forget-backups';
-import { holdBackup, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
+import { bucketHasObjectLock } from '../../lambdas/retention/bucket-object-lock';
+import { holdBackup, type LegalHoldDeps, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
+import { heldSnapshotsOf, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
 import { type CliIo, processIo } from '../cli-io';
-import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 
 /**
  * `lifeboat backups hold|release|forget` (docs/RUNBOOKS.md, "Retention"). Hold and release write the
- * primary catalog and, when it answers, the DR one; forget applies a vault's retention from here,
- * through the same core as the `<prefix>-prune` workflow's Forget step. Local cloud by default, AWS
- * with --aws. Exit codes: 0 ok, 1 failed, 2 bad option.
+ * primary catalog and, when it answers, the DR one, then set or release the S3 legal holds on the
+ * backup's objects in each vault whose bucket has Object Lock (the primary vault must answer, the DR
+ * one is a warning when it does not); forget applies a vault's retention from here, through the
+ * same core as the `<prefix>-prune` workflow's Forget step. Local cloud by default, AWS with --aws.
+ * Exit codes: 0 ok, 1 failed, 2 bad option.
  */
 export type BackupsHoldOptions = TargetOptions & { reason?: string; by?: string; json?: boolean };
 export type BackupsReleaseOptions = TargetOptions & { json?: boolean };
@@ -39,7 +43,7 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
   }
   try {
     const access = await environmentAccess(options, clients);
-    const outcome = await holdBackup(backupId, { reason: options.reason, by: options.by ?? operatorName(), at: (now ?? (() => new Date()))() }, { primary: access.catalog, dr: access.catalogIn('dr') });
+    const outcome = await holdBackup(backupId, { reason: options.reason, by: options.by ?? operatorName(), at: (now ?? (() => new Date()))() }, holdDeps(access));
     printHoldOutcome(io, outcome, options.json === true, `Backup ${backupId} is on legal hold ("${outcome.record.hold?.reason ?? ''}"): every retention policy keeps it until \`lifeboat backups release ${backupId}\`.`);
     return EXIT_OK;
   } catch (err) {
@@ -52,7 +56,7 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
   const { io, clients } = { ...defaultDeps, ...deps };
   try {
     const access = await environmentAccess(options, clients);
-    const outcome = await releaseBackup(backupId, { primary: access.catalog, dr: access.catalogIn('dr') });
+    const outcome = await releaseBackup(backupId, holdDeps(access));
     printHoldOutcome(io, outcome, options.json === true, `Backup ${backupId} has no legal hold: retention decides on it again at the next forget.`);
     return EXIT_OK;
   } catch (err) {
@@ -61,15 +65,49 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
   }
 }
 
+/**
+ * Both catalogs, and the S3 legal holds in both vaults: the operator's credentials set them (no
+ * Lifeboat role has s3:PutObjectLegalHold), on the buckets that have Object Lock.
+ */
+function holdDeps(access: EnvironmentAccess): LegalHoldDeps {
+  const lockable = (side: 'primary' | 'dr') => ({
+    side,
+    objectLockEnabled: () => {
+      const { s3, bucket } = access.vaultBucket(side);
+      return bucketHasObjectLock(s3, bucket);
+    },
+    open: () => access.openVault(side),
+  });
+  return {
+    primary: access.catalog,
+    dr: access.catalogIn('dr'),
+    objectLegalHold: vaultObjectLegalHold({
+      vaults: [lockable('primary'), lockable('dr')],
+      heldSnapshots: (except) => heldSnapshotsOf(access.catalog, access.environment.plans.map((p) => p.name), except),
+    }),
+  };
+}
+
 function printHoldOutcome(io: CliIo, outcome: LegalHoldOutcome, json: boolean, done: string): void {
   if (json) {
-    io.out(JSON.stringify({ backupId: outcome.record.backupId, hold: outcome.record.hold ?? null, drCatalog: outcome.dr }, null, 2));
+    io.out(JSON.stringify({ backupId: outcome.record.backupId, hold: outcome.record.hold ?? null, drCatalog: outcome.dr, objects: outcome.objects ?? [] }, null, 2));
     return;
   }
   io.out(done);
   if (outcome.dr.state === 'written') io.out('  The DR catalog has it too.');
   if (outcome.dr.state === 'absent') io.out('  The DR catalog has no record of this backup yet: replication copies the record, hold included.');
   if (outcome.dr.state === 'unreachable') io.err(`warning: the DR catalog could not be written (${outcome.dr.problem}); run the command again when the DR region answers.`);
+  for (const result of outcome.objects ?? []) printVaultHold(io, result, outcome.record.hold !== undefined);
+}
+
+function printVaultHold(io: CliIo, result: VaultHoldResult, on: boolean): void {
+  const vault = `the ${result.vault} vault`;
+  if (result.state === 'changed') {
+    const kept = result.keptForOtherHolds > 0 ? `; ${result.keptForOtherHolds} stay held for other held backups` : '';
+    io.out(`  S3 legal hold ${on ? 'set on' : 'released from'} ${result.objects} object(s) in ${vault}${kept}.`);
+  }
+  if (result.state === 'not-in-vault') io.out(`  ${vault[0]?.toUpperCase() ?? ''}${vault.slice(1)} holds none of its snapshots${on ? ' yet: run the command again after replication to hold them there too' : ''}.`);
+  if (result.state === 'unreachable') io.err(`warning: the S3 legal holds in ${vault} could not be ${on ? 'set' : 'released'} (${result.problem}); run the command again when its region answers.`);
 }
 
 export async function backupsForgetCommand(options: BackupsForgetOptions, deps: Partial<RetentionCommandDeps> = {}): Promise<number> {

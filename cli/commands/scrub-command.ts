@@ -3,10 +3,11 @@ import { type Command } from 'commander';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
+import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
-import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 
 /**
  * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
@@ -22,7 +23,19 @@ export type ScrubAccess = {
   readonly environment: { readonly name: string };
   readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
   openVault(side: VaultSide): Promise<Vault>;
+  /** The snapshots a vault's retention forgot (its region's catalog): not missing there, not copied back. */
+  forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>>;
 };
+
+/** An environment's scrub access: its catalogs say what each vault's retention forgot. */
+function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
+  return {
+    environment: access.environment,
+    scrubLog: access.scrubLog,
+    openVault: (side) => access.openVault(side),
+    forgottenSnapshots: (side) => forgottenSnapshotsOf(access.catalogIn(side), access.environment.plans.map((plan) => plan.name)),
+  };
+}
 
 export type ScrubCommandDeps = { io: CliIo; clients?: AccessClients; access?: ScrubAccess; now?: () => Date };
 
@@ -51,15 +64,24 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   }
   try {
     const startedAt = now().toISOString();
-    const access = deps.access ?? (await environmentAccess(options, deps.clients));
+    const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients));
     const vaults = await openVaults(access, scope, io);
+    const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
+    for (const side of ['primary', 'dr'] as const) {
+      if (!access.forgottenSnapshots) break;
+      try {
+        forgotten[side] = await access.forgottenSnapshots(side);
+      } catch (err) {
+        io.err(`note: the ${side} catalog cannot be read (${message(err)}); a snapshot its retention forgot counts as missing in the ${side} vault`);
+      }
+    }
     let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
     try {
       cursor = (await access.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
     } catch (err) {
       io.err(`note: the catalog cannot be read (${message(err)}); this run starts a new cycle at the first object`);
     }
-    const report = await scrubVaults({ vaults, scope, fraction, cursor, repair: options.repair ?? false });
+    const report = await scrubVaults({ vaults, scope, fraction, cursor, repair: options.repair ?? false, forgotten });
     const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() });
     let recorded = true;
     try {

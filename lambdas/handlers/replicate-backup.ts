@@ -21,7 +21,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'replic
     targetKeys: await runtime.vaultKeys('dr'),
     catalog: runtime.catalog,
     // Functions deployed before the DR catalog existed have no DR_CATALOG_TABLE: they replicate the vault only.
-    ...(runtime.config.drCatalogTable !== undefined ? { drCatalog: runtime.drCatalog() } : {}),
+    ...(runtime.config.drCatalogTable !== undefined ? { drCatalog: runtime.drCatalog(), plans: runtime.plans.map((plan) => plan.name) } : {}),
     ...(runtime.config.immutability ? { retentionDays: runtime.config.immutability.days } : {}),
     ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
   });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ScrubLog } from '../catalog/scrub-log';
 import { runScrubRunbook } from '../replication/scrub-runbook';
 import { publishScrubMetrics } from '../operations/operation-metrics';
+import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 /** The scheduled default: a seventh of the objects a day, every object read once a week. */
@@ -20,7 +21,18 @@ const inputSchema = z
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub request' }, async ({ vault, fraction, repair }, runtime) => {
   const summary = await runScrubRunbook(
     { scope: vault, fraction, repair },
-    { environment: runtime.environment, scrubLog: new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable), openVault: (side) => runtime.openVault(side) },
+    {
+      environment: runtime.environment,
+      scrubLog: new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable),
+      openVault: (side) => runtime.openVault(side),
+      // A vault's retention is recorded in its region's catalog: the home one, and the DR one from the primary region when deployed with it.
+      forgottenSnapshots: (side) => {
+        const plans = runtime.plans.map((plan) => plan.name);
+        if (side === runtime.config.homeVault) return forgottenSnapshotsOf(runtime.catalog, plans);
+        if (side === 'dr' && runtime.config.drCatalogTable !== undefined) return forgottenSnapshotsOf(runtime.drCatalog(), plans);
+        return undefined;
+      },
+    },
   );
   publishScrubMetrics(summary);
   return summary;

@@ -4,8 +4,12 @@ import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { extendObjectsRetention, retentionWindow, snapshotObjectKeys } from '../../vault';
+import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeys } from '../../vault';
+import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { replicateVault } from './replicate-vault';
+
+/** What replication reads and writes in the primary region's catalog. */
+export type PrimaryCatalog = Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan' | 'markCopied'>;
 
 export type ReplicateBackupDeps = {
   /** The primary vault, open. */
@@ -13,12 +17,18 @@ export type ReplicateBackupDeps = {
   /** The DR vault's store and key. */
   target: VaultStore;
   targetKeys: KeyProvider;
-  catalog: BackupCatalog;
+  /** The primary region's catalog. */
+  catalog: PrimaryCatalog;
   /**
    * The DR region's catalog: after a complete pass it gets every committed backup of the plan it lacks
    * (the DR path reads only it). Absent: functions deployed before the DR catalog existed.
    */
   drCatalog?: Pick<BackupCatalog, 'putRebuiltBackup' | 'indexCommittedBackup' | 'listBackupsOfPlan'>;
+  /**
+   * The environment's plan names: the DR catalog's records of these plans that its retention marked
+   * `forgottenAt` name the snapshots not copied back (default: this run's plan only).
+   */
+  plans?: readonly string[];
   deadline?: number;
   now?: () => number;
   /**
@@ -38,6 +48,8 @@ export type ReplicationReport = {
   remainingObjects: number;
   /** Backups now recorded as copied to the DR vault (this run's and any earlier ones this pass caught up on). */
   backupsCopied: number;
+  /** Snapshots the primary keeps that the DR vault's retention forgot: not copied back (absent when none). */
+  snapshotsSkipped?: number;
   /** Backups written to the DR catalog by this run (absent without a DR catalog). */
   drCatalogWritten?: number;
 };
@@ -53,7 +65,15 @@ export type ReplicationReport = {
  * The snapshots' `backupId:` tags say which backups they belong to, so this needs the vault alone.
  */
 export async function replicateBackup(input: { backupId: string }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
-  const progress = await replicateVault({ source: deps.source, target: deps.target, targetKeys: deps.targetKeys, deadline: deps.deadline, now: deps.now });
+  const drCatalog = deps.drCatalog;
+  const progress = await replicateVault({
+    source: deps.source,
+    target: deps.target,
+    targetKeys: deps.targetKeys,
+    deadline: deps.deadline,
+    now: deps.now,
+    ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(input.backupId, deps, drCatalog) } : {}),
+  });
   let backupsCopied = 0;
   let drCatalogWritten = 0;
   if (progress.complete) {
@@ -67,20 +87,41 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     for (const backupId of backupIds) if (await deps.catalog.markCopied(backupId)) backupsCopied++;
   }
   const { complete, copiedObjects, copiedBytes, remainingObjects } = progress;
-  return { complete, copiedObjects, copiedBytes, remainingObjects, backupsCopied, ...(deps.drCatalog ? { drCatalogWritten } : {}) };
+  return {
+    complete,
+    copiedObjects,
+    copiedBytes,
+    remainingObjects,
+    backupsCopied,
+    ...(progress.skippedSnapshots.length > 0 ? { snapshotsSkipped: progress.skippedSnapshots.length } : {}),
+    ...(deps.drCatalog ? { drCatalogWritten } : {}),
+  };
+}
+
+/**
+ * The snapshots of the backups the DR vault's retention forgot (docs/ARCHITECTURE.md, "Retention"):
+ * the DR catalog's `forgottenAt` is about the DR vault. Every plan of the environment, since a pass
+ * copies every snapshot the DR vault lacks, whatever its plan.
+ */
+async function snapshotsForgottenInDr(backupId: string, deps: ReplicateBackupDeps, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<Set<string>> {
+  const current = await deps.catalog.getBackup(backupId);
+  return forgottenSnapshotsOf(drCatalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])]);
 }
 
 /**
  * Objects copied now got the DR bucket's default retention when written; packs the DR vault already
- * held may be near the end of theirs. The DR vault is an object-for-object copy, so the keys the
- * primary's snapshots reference name the same objects there.
+ * held may be near the end of theirs. The keys are the DR vault's own references (its index): the DR
+ * prune repacks on its own, and a pass that skipped forgotten snapshots copied by reference, so the
+ * primary's keys need not name objects there.
  */
 async function extendReplicaRetention(backupId: string, copiedSnapshots: readonly string[], deps: ReplicateBackupDeps, days: number): Promise<void> {
   const record = await deps.catalog.getBackup(backupId);
-  const snapshotIds = [...new Set([...(record?.sources ?? []).map((s) => s.snapshotId), ...copiedSnapshots])];
+  const wanted = [...new Set([...(record?.sources ?? []).map((s) => s.snapshotId), ...copiedSnapshots])];
+  const snapshotIds = (await Promise.all(wanted.map(async (id) => ((await deps.target.has(snapshotKey(id))) ? id : null)))).filter((id): id is string => id !== null);
   if (snapshotIds.length === 0) return;
   const { until, extendTo } = retentionWindow(new Date(deps.now?.() ?? Date.now()), days);
-  await extendObjectsRetention(deps.target, await snapshotObjectKeys(deps.source, snapshotIds), until, extendTo);
+  const replica = await openVault(deps.target, deps.targetKeys);
+  await extendObjectsRetention(deps.target, await snapshotObjectKeys(replica, snapshotIds), until, extendTo);
 }
 
 /**
@@ -88,7 +129,7 @@ async function extendReplicaRetention(backupId: string, copiedSnapshots: readonl
  * lacks them; the backups of the plan whose primary record is not yet COMMITTED in DR join
  * `backupIds`, so the primary is marked after the DR catalog has them. Returns how many were written.
  */
-async function syncDrCatalog(backupId: string, backupIds: Set<string>, catalog: BackupCatalog, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<number> {
+async function syncDrCatalog(backupId: string, backupIds: Set<string>, catalog: PrimaryCatalog, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<number> {
   const current = await catalog.getBackup(backupId);
   const records = new Map<string, BackupRecord>();
   if (current) for (const record of await catalog.listBackupsOfPlan(current.plan)) records.set(record.backupId, record);

@@ -7,6 +7,7 @@ import { VaultCorruptionError } from '../../vault';
 import { vaultKeyMaterial } from '../../vault';
 import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultStore } from '../../vault';
+import { objectsReplicaNeeds } from './replica-needs';
 import { ReplicaMismatchError } from './replication-errors';
 
 export type ReplicateVaultOptions = {
@@ -21,10 +22,16 @@ export type ReplicateVaultOptions = {
   /** Epoch ms after which no new copy starts, so a Lambda can return in time and be invoked again. */
   readonly deadline?: number;
   readonly now?: () => number;
+  /**
+   * The snapshot ids the replica's own retention forgot (the DR catalog's `forgottenAt` records): a
+   * snapshot the source still keeps but the replica forgot is not copied back. Asked only when the
+   * replica lacks some snapshot, and after its snapshots were listed (see replicateVault).
+   */
+  readonly forgottenInReplica?: () => Promise<ReadonlySet<string>>;
 };
 
 export type ReplicationProgress = {
-  /** True when the replica holds every snapshot the source held when this pass started, and all they reference. */
+  /** True when the replica holds every snapshot the source held when this pass started (but those skipped), and all they reference. */
   readonly complete: boolean;
   readonly copiedObjects: number;
   readonly copiedBytes: number;
@@ -32,6 +39,8 @@ export type ReplicationProgress = {
   readonly remainingObjects: number;
   /** Ids of the snapshots this pass made visible in the replica. */
   readonly copiedSnapshots: readonly string[];
+  /** Ids of the source's snapshots left out because the replica's retention forgot them. */
+  readonly skippedSnapshots: readonly string[];
 };
 
 /** Replicated prefixes, in the order the commit protocol needs them (snapshots come last, separately). */
@@ -50,6 +59,14 @@ const REFERENCED_PREFIXES = [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX] as cons
  *    3b. the missing snapshots — the same commit order as a backup, so a snapshot visible in the
  *    replica is always complete.
  *
+ * Snapshots the replica's retention forgot (`forgottenInReplica`) are skipped: a forgotten snapshot
+ * stays forgotten there even while the source keeps it. The set is read after the replica's
+ * snapshots are listed: the Forget step deletes a snapshot object before it marks the record, so a
+ * snapshot found absent here was either never copied or is already being forgotten. When a pass
+ * skips any snapshot, step 3 copies by reference (objectsReplicaNeeds: only what the copied
+ * snapshots need) instead of by listing, or the forgotten snapshots' data the replica's prune
+ * removed would be copied back with every pass.
+ *
  * Keys are compared by name only: vault objects are immutable (content-addressed or random ids),
  * so a name present in the replica is the same object. A pass that hits the deadline stops starting
  * copies and reports `complete: false`; the next pass lists again and carries on.
@@ -63,8 +80,24 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   // After the key: a replica with a config always opens.
   if (!replicaHasConfig) await target.put(CONFIG_KEY, config);
 
-  const snapshots = await missingKeys(source.store, target, SNAPSHOTS_PREFIX);
-  const referenced = (await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)))).flat();
+  const missingSnapshots = (await missingKeys(source.store, target, SNAPSHOTS_PREFIX)).missing;
+  const listings = await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)));
+  const forgotten = missingSnapshots.length > 0 && options.forgottenInReplica ? await options.forgottenInReplica() : new Set<string>();
+  const snapshots: string[] = [];
+  const skippedSnapshots: string[] = [];
+  for (const key of missingSnapshots) {
+    const id = idFromKey(SNAPSHOTS_PREFIX, key) ?? key;
+    if (forgotten.has(id)) skippedSnapshots.push(id);
+    else snapshots.push(key);
+  }
+  const byListing = listings.flatMap((listing) => listing.missing);
+  let referenced = byListing;
+  if (skippedSnapshots.length > 0) {
+    const snapshotIds = snapshots.map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
+    const replicaPacks = new Set((listings[0]?.present ?? []).map(packIdOfKey));
+    // Nothing but skipped snapshots missing (a pass run again): nothing to copy, no index to read.
+    referenced = snapshotIds.length === 0 ? [] : await objectsReplicaNeeds(source, target, snapshotIds, new Set(byListing), replicaPacks);
+  }
 
   let copiedObjects = 0;
   let copiedBytes = 0;
@@ -86,16 +119,21 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   };
 
   await copyAll(referenced);
-  if (remainingObjects > 0) return { complete: false, copiedObjects, copiedBytes, remainingObjects: remainingObjects + snapshots.length, copiedSnapshots: [] };
+  if (remainingObjects > 0) return { complete: false, copiedObjects, copiedBytes, remainingObjects: remainingObjects + snapshots.length, copiedSnapshots: [], skippedSnapshots };
   const copiedSnapshots = (await copyAll(snapshots)).map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
-  return { complete: remainingObjects === 0, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots };
+  return { complete: remainingObjects === 0, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots };
 }
 
-/** Keys under `prefix` that the source has and the replica lacks (well-formed vault keys only). */
-async function missingKeys(source: VaultStore, target: VaultStore, prefix: string): Promise<string[]> {
+/** Keys under `prefix` that the source has and the replica lacks (well-formed vault keys only), and the replica's keys there. */
+async function missingKeys(source: VaultStore, target: VaultStore, prefix: string): Promise<{ missing: string[]; present: string[] }> {
   const [have, want] = await Promise.all([collect(target.list(prefix)), collect(source.list(prefix))]);
   const present = new Set(have);
-  return want.filter((key) => !present.has(key) && isVaultObjectKey(prefix, key));
+  return { missing: want.filter((key) => !present.has(key) && isVaultObjectKey(prefix, key)), present: have.filter((key) => isVaultObjectKey(prefix, key)) };
+}
+
+/** `data/<2 hex>/<id>` → id (the key is a checked data key). */
+function packIdOfKey(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
 }
 
 async function collect(keys: AsyncIterable<string>): Promise<string[]> {

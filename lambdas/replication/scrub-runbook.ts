@@ -11,6 +11,8 @@ export type ScrubRunbookDeps = {
   readonly environment: string;
   readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
   openVault(side: VaultSide): Promise<Vault>;
+  /** The snapshots a vault's retention forgot (its region's catalog), when that catalog can be read here: not copied back into it. */
+  forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>> | undefined;
   readonly now?: () => Date;
 };
 
@@ -89,7 +91,12 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
     }
   }
   const cursor = (await deps.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
-  const report = await scrubVaults({ vaults, scope: request.scope, fraction: request.fraction, cursor, repair: request.repair });
+  const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
+  for (const side of ['primary', 'dr'] as const) {
+    const set = await deps.forgottenSnapshots?.(side);
+    if (set) forgotten[side] = set;
+  }
+  const report = await scrubVaults({ vaults, scope: request.scope, fraction: request.fraction, cursor, repair: request.repair, forgotten });
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
   await deps.scrubLog.record(record);
   if (!report.ok) throw new VaultDamageError(damageMessage(report, record));

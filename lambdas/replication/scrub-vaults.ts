@@ -21,6 +21,11 @@ export type ScrubVaultsOptions = {
   readonly repair: boolean;
   /** Objects read at once per vault. @default 3 (packs are read whole, ~16 MiB) */
   readonly concurrency?: number;
+  /**
+   * Per vault, the snapshot ids its retention forgot (its region's catalog's `forgottenAt` records):
+   * such a snapshot absent there is not missing, and is not copied back from the other vault.
+   */
+  readonly forgotten?: Partial<Record<VaultSide, ReadonlySet<string>>>;
 };
 
 /**
@@ -67,7 +72,8 @@ const other = (side: VaultSide): VaultSide => (side === 'primary' ? 'dr' : 'prim
  * after that copy verifies, never overwriting with bad data, and a missing snapshot only once
  * everything else missing in that vault is repaired (the commit protocol: a visible snapshot is
  * complete). Both vaults hold the same master key and the same bytes under the same names, so a copy
- * is byte for byte. What stays unrepaired is mapped to the backups and paths it affects.
+ * is byte for byte. What stays unrepaired is mapped to the backups and paths it affects. A snapshot
+ * a vault's retention forgot (`forgotten`) is not missing there: the other vault may keep it longer.
  */
 export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubReport> {
   const { vaults, scope, repair } = options;
@@ -94,7 +100,9 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     read[side] = results.length;
     for (const r of results) if (r.state !== 'ok') bad.push({ vault: side, key: r.key, problem: r.state, detail: r.message ?? '' });
     const theirs = listings.get(other(side));
-    for (const key of theirs ?? []) if (!listing.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds` });
+    const forgotten = options.forgotten?.[side];
+    const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
+    for (const key of theirs ?? []) if (!listing.has(key) && !wasForgotten(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds` });
   }
 
   const verifiesIn = async (side: VaultSide, key: string): Promise<string | null> => {

@@ -2,16 +2,17 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type LegalHold } from '../catalog/backup-record';
 import { UnknownBackupError } from '../catalog/catalog-errors';
 import { InvalidInputError } from '../runtime/errors';
+import { type VaultHoldResult } from './object-legal-hold';
 
 /** What a hold or release writes in one catalog. */
 export type HoldCatalog = Pick<BackupCatalog, 'setHold' | 'clearHold'>;
 
 /**
  * The seam for Object Lock (docs/ARCHITECTURE.md, "Object Lock"): puts (`on`) or lifts the S3
- * legal hold on the objects of a held backup in a vault. Called after the catalogs are written;
- * absent where the vaults have no Object Lock.
+ * legal hold on the objects of a held backup in the vaults (vaultObjectLegalHold), and says per
+ * vault what it did. Called after the catalogs are written.
  */
-export type ObjectLegalHold = (record: BackupRecord, on: boolean) => Promise<void>;
+export type ObjectLegalHold = (record: BackupRecord, on: boolean) => Promise<VaultHoldResult[]>;
 
 export type LegalHoldDeps = {
   /** The primary region's catalog: the hold must land there, or the command fails. */
@@ -26,6 +27,8 @@ export type LegalHoldOutcome = {
   record: BackupRecord;
   /** `written`; `absent` when the DR catalog has no record of the backup yet (not replicated: replication copies the hold with it); or why it could not be written. */
   dr: { state: 'written' } | { state: 'absent' } | { state: 'skipped' } | { state: 'unreachable'; problem: string };
+  /** Per vault, the S3 legal holds on the backup's objects (absent without the Object Lock seam). */
+  objects?: VaultHoldResult[];
 };
 
 /**
@@ -57,6 +60,6 @@ async function writeBoth(write: (catalog: HoldCatalog) => Promise<BackupRecord>,
       else dr = { state: 'unreachable', problem: err instanceof Error ? err.message : String(err) };
     }
   }
-  if (deps.objectLegalHold) await deps.objectLegalHold(record, on);
-  return { record, dr };
+  if (!deps.objectLegalHold) return { record, dr };
+  return { record, dr, objects: await deps.objectLegalHold(record, on) };
 }

@@ -364,6 +364,7 @@ export class LifeboatProtection extends Construct {
     const fraction = props.scrub?.fraction ?? DEFAULT_SCRUB_FRACTION;
     this.scrubWorkflow = new ScrubWorkflow(this, 'Scrub', {
       ...vaultsAndCatalog,
+      drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
       stateMachineName: names.scrubStateMachine,
       // The default fraction is the handler's own: the schedule's input stays `{}`.
       schedule: {

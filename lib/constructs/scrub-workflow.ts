@@ -12,6 +12,7 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-catalog-location';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { scheduleDelivery } from './schedule-delivery';
 import { validatePlans } from './validated-plans';
@@ -47,6 +48,11 @@ export type ScrubWorkflowProps = {
   /** The catalog (CatalogTable's table) and its KMS key: each run is recorded there (SCRUB#RUNS). */
   readonly catalog: dynamodb.ITable;
   readonly catalogKey: kms.IKey;
+  /**
+   * The DR region's catalog: what the DR vault's retention forgot (`forgottenAt`), which a repair does
+   * not copy back there. @default none: only the primary catalog's forgotten backups are left alone
+   */
+  readonly drCatalog?: ReplicaCatalogLocation;
   /**
    * Start the state machine on a schedule.
    * @default no schedule
@@ -98,6 +104,7 @@ export class ScrubWorkflow extends Construct {
     const stack = Stack.of(this);
     const dr = props.drVault;
     const drAccess = replicaVaultAccess(stack, dr);
+    const drCatalog = props.drCatalog ? replicaCatalogAccess(stack, props.drCatalog) : undefined;
     const scrub = new LifeboatFunction(this, 'ScrubVaults', {
       handler: 'scrub-vaults',
       environment: {
@@ -106,6 +113,7 @@ export class ScrubWorkflow extends Construct {
         VAULT_KEY_ARN: props.vaultKey.keyArn,
         ...drAccess.environment,
         CATALOG_TABLE: props.catalog.tableName,
+        ...(drCatalog ? drCatalog.environment : {}),
         LIFEBOAT_PLANS: stack.toJsonString(plans),
       },
     });
@@ -126,6 +134,13 @@ export class ScrubWorkflow extends Construct {
     // The scrub log (lambdas/catalog/scrub-log.ts): Query of the SCRUB#RUNS partition for the latest run, PutItem of this one.
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [props.catalog.tableArn] }));
     props.catalogKey.grantEncryptDecrypt(scrub);
+    // What each vault's retention forgot (lambdas/retention/forgotten-snapshots.ts): the plans' records (byPlan) of both catalogs, read only.
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`, ...(drCatalog ? [drCatalog.byPlanIndexArn] : [])] }));
+    if (props.drCatalog && drCatalog) {
+      scrub.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [drCatalog.keyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drCatalog.keyAlias] } } }),
+      );
+    }
 
     const scrubTask = lifeboatTask(
       this,

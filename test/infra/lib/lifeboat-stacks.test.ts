@@ -311,6 +311,8 @@ describe('primary stack', () => {
     const drObjects = (action: string) =>
       statements.filter((st) => actionsOf([st]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource])).map((r) => JSON.stringify(r)).filter((r) => r.includes('us-west-2'));
     expect(drObjects('s3:PutObject').map((r) => /us-west-2\/([^"]+)"/.exec(r)?.[1]).sort()).toEqual(['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'snapshots/*']);
+    // Read in the DR vault: its config and key objects, and its index (a pass that skips forgotten snapshots copies by reference).
+    expect(drObjects('s3:GetObject').map((r) => /us-west-2\/([^"]+)"/.exec(r)?.[1]).sort()).toEqual(['config', 'index/*', 'keys/*']);
     const drKey = statements.find((st) => actionsOf([st]).includes('kms:Encrypt') && JSON.stringify(st.Condition).includes('dr-vault'));
     expect(actionsOf(drKey ? [drKey] : []).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
     expect(drKey?.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/lifeboat-dev-dr-vault'] } });

@@ -93,7 +93,7 @@ it('runs the scrub in one function outside any VPC, with Lambda\'s full 15 minut
   });
 });
 
-it('grants exactly: read and list both vaults, write only what replication writes (and config), both vault keys, PutItem/Query on the catalog', () => {
+it('grants exactly: read and list both vaults, write only what replication writes (and config), both vault keys, PutItem/Query on the catalog, Query of both catalogs\' plans', () => {
   const vault = logicalId('AWS::S3::Bucket', { BucketName: PRIMARY_VAULT });
   const vaultKeyAlias = logicalId('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-vault' });
   const vaultKeyId = (primary.findResources('AWS::KMS::Alias')[vaultKeyAlias]?.Properties?.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -145,8 +145,15 @@ it('grants exactly: read and list both vaults, write only what replication write
   const encrypt = statements.filter((s) => [s.Action].flat().includes('kms:Encrypt'));
   expect(encrypt).toHaveLength(1);
   expect(flat(encrypt[0]?.Resource)).not.toContain(vaultKeyId);
-  // The scrub log: items of the table (one partition), no index.
-  for (const action of ['dynamodb:PutItem', 'dynamodb:Query']) expect(grants.get(action)).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
+  // The scrub log: items of the table (one partition); the plans' records of both catalogs (byPlan): what each vault's retention forgot.
+  expect(grants.get('dynamodb:PutItem')).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
+  expect(grants.get('dynamodb:Query')).toEqual([
+    flat({ 'Fn::GetAtt': [table, 'Arn'] }),
+    flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] }),
+    expect.stringContaining(':dynamodb:us-west-2:000000000000:table/lifeboat-dev-catalog/index/byPlan'),
+  ]);
+  const drCatalogKey = statements.filter((s) => flat(s.Condition ?? {}).includes('alias/lifeboat-dev-dr-catalog'));
+  expect(drCatalogKey.map((s) => [s.Action].flat())).toEqual([['kms:Decrypt']]);
 });
 
 it('schedules lifeboat-dev-scrub daily with input {}, by a role that may start only the scrub state machine', () => {

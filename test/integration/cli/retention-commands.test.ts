@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
 import { pruneCommand } from '../../../cli/commands/prune-command';
@@ -9,9 +9,12 @@ import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand } from 
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { PruneLog } from '../../../lambdas/catalog/prune-log';
+import { replicateVault } from '../../../lambdas/replication/replicate-vault';
 import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../local/cloud/local-cloud';
+import { LOCAL_BREAK_GLASS_ACCESS_KEY_ID } from '../../../local/cloud/object-lock';
+import { S3VaultStore } from '../../../vault/aws';
 import { backupDirectory, KeyFileKeyProvider, snapshotKey, type Vault, verifySnapshot } from '../../../vault';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -21,7 +24,9 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  * config's environment, both regions' catalog tables (the DR one without the records: not replicated
  * yet), a primary vault in its S3 bucket with one snapshot per backup. Proves the catalog's
  * conditional updates (hold, release, forgottenAt kept from the first run) on DynamoDB's semantics,
- * and that forgetting deletes exactly the forgotten snapshot objects from the bucket.
+ * and that forgetting deletes exactly the forgotten snapshot objects from the bucket. Last, with Object
+ * Lock turned on in both vault buckets: hold and release set and lift S3 legal holds there, which
+ * even the break-glass role's GOVERNANCE bypass cannot delete through.
  */
 
 const tmp = tempDir('retention-cli');
@@ -172,4 +177,62 @@ it('lifeboat prune then reclaims the forgotten backup\'s data and records the ru
       snapshots: 8, bytesFreed: report.bytesFreed, deleted: expect.objectContaining({ packs: report.packsDeleted }), packsRepacked: report.packsRepacked, lockedSkipped: 0,
     }),
   );
+});
+
+it('on Object Lock vaults, hold sets S3 legal holds in both vaults that the break-glass role cannot delete through; release lifts them but for another held backup', async () => {
+  const s3Of = (region: string): S3Client => {
+    const s3 = localS3Client(cloud.endpoints, region);
+    clients.push(s3);
+    return s3;
+  };
+  const breakGlassOf = (region: string): S3Client => {
+    const s3 = new S3Client({ region, endpoint: cloud.endpoints.s3[region], forcePathStyle: true, credentials: { accessKeyId: LOCAL_BREAK_GLASS_ACCESS_KEY_ID, secretAccessKey: LOCAL_BREAK_GLASS_ACCESS_KEY_ID } });
+    clients.push(s3);
+    return s3;
+  };
+  const lock = { ObjectLockEnabled: 'Enabled' as const, Rule: { DefaultRetention: { Mode: 'GOVERNANCE' as const, Days: 1 } } };
+  await s3Of(PRIMARY).send(new PutObjectLockConfigurationCommand({ Bucket: names.primaryVault, ObjectLockConfiguration: lock }));
+  const drS3 = s3Of(DR);
+  await drS3.send(new CreateBucketCommand({ Bucket: names.drVault, ObjectLockEnabledForBucket: true }));
+  await drS3.send(new PutObjectLockConfigurationCommand({ Bucket: names.drVault, ObjectLockConfiguration: lock }));
+  // The DR vault: a copy of the primary (locally both are wrapped by the key file), its objects under a day of GOVERNANCE retention.
+  const provider = (await KeyFileKeyProvider.loadOrCreate(join(dataDir, 'vault.key'))).provider;
+  await replicateVault({ source: vault, target: new S3VaultStore({ client: drS3, bucket: names.drVault }), targetKeys: provider });
+
+  const [newest, other] = [ids[8] ?? '', ids[7] ?? ''];
+  for (const id of [other, newest]) {
+    const hold = capture();
+    expect(await backupsHoldCommand(id, { ...target(), reason: 'case 43', by: 'ann' }, { io: hold.io, clients: commandClients(), now })).toBe(0);
+    expect(hold.err).toEqual([]);
+    expect(hold.out.filter((l) => l.includes('S3 legal hold'))).toEqual([expect.stringMatching(/^ {2}S3 legal hold set on \d+ object\(s\) in the primary vault\.$/), expect.stringMatching(/^ {2}S3 legal hold set on \d+ object\(s\) in the dr vault\.$/)]);
+  }
+  const deleteAsBreakGlass = (region: string, bucket: string, id: string) =>
+    breakGlassOf(region).send(new DeleteObjectCommand({ Bucket: bucket, Key: snapshotKey(snapshots.get(id) ?? ''), BypassGovernanceRetention: true }));
+  const refusal = async (p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> => {
+    try {
+      await p;
+    } catch (err) {
+      return { name: (err as Error).name, status: (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode };
+    }
+    throw new Error('expected the delete to be refused');
+  };
+  for (const [region, bucket] of [[PRIMARY, names.primaryVault], [DR, names.drVault]] as const) {
+    expect(await refusal(deleteAsBreakGlass(region, bucket, newest))).toEqual({ name: 'AccessDenied', status: 403 });
+  }
+  await expect(vault.store.delete(snapshotKey(snapshots.get(newest) ?? ''))).rejects.toThrow(/legal hold/);
+
+  const release = capture();
+  expect(await backupsReleaseCommand(newest, { ...target() }, { io: release.io, clients: commandClients() })).toBe(0);
+  expect(release.out.filter((l) => l.includes('S3 legal hold'))).toEqual([
+    expect.stringMatching(/^ {2}S3 legal hold released from \d+ object\(s\) in the primary vault(; \d+ stay held for other held backups)?\.$/),
+    expect.stringMatching(/^ {2}S3 legal hold released from \d+ object\(s\) in the dr vault(; \d+ stay held for other held backups)?\.$/),
+  ]);
+  // Released: the break-glass role may delete it (its GOVERNANCE retention bypassed); the other held backup stays protected.
+  for (const [region, bucket] of [[PRIMARY, names.primaryVault], [DR, names.drVault]] as const) {
+    await deleteAsBreakGlass(region, bucket, newest);
+    expect(await refusal(deleteAsBreakGlass(region, bucket, other))).toEqual({ name: 'AccessDenied', status: 403 });
+  }
+  expect(await vault.store.has(snapshotKey(snapshots.get(newest) ?? ''))).toBe(false);
+  expect(await backupsReleaseCommand(other, { ...target() }, { io: capture().io, clients: commandClients() })).toBe(0);
+  await deleteAsBreakGlass(PRIMARY, names.primaryVault, other);
 });

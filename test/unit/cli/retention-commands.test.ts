@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetObjectLockConfigurationCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
@@ -13,7 +14,13 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  */
 
 const ddb = mockClient(DynamoDBDocumentClient);
-beforeEach(() => ddb.reset());
+/** Vault buckets without Object Lock (what S3 answers for them): hold and release write the catalogs only. */
+const s3 = mockClient(S3Client);
+beforeEach(() => {
+  ddb.reset();
+  s3.reset();
+  s3.on(GetObjectLockConfigurationCommand).rejects(new S3ServiceException({ name: 'ObjectLockConfigurationNotFoundError', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Object Lock configuration does not exist for this bucket' }));
+});
 
 function capture() {
   const out: string[] = [];

@@ -94,3 +94,17 @@ it('exits 1 when a vault in scope cannot be opened, and scrubs one vault alone w
   expect(await scrubCommand({ ...target, vault: 'primary', fraction: '1' }, { io: primaryOnly.io, access: down })).toBe(0);
   expect(primaryOnly.err).toEqual(['note: the dr vault cannot be opened (the DR region is down); the primary vault is neither compared with it nor repaired from it']);
 });
+
+it('leaves a snapshot the DR catalog marks forgotten out of the DR vault, and says so when a catalog cannot be read', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  await pair.dr.store.delete(key);
+  const forgetful: ScrubAccess = { ...access, forgottenSnapshots: async (side) => (side === 'dr' ? new Set([pair.snapshot.id]) : new Set()) };
+  const clean = capture();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: clean.io, access: forgetful })).toBe(0);
+  expect(await pair.dr.store.has(key)).toBe(false);
+
+  const unreadable: ScrubAccess = { ...access, forgottenSnapshots: async (side) => (side === 'dr' ? Promise.reject(new Error('the DR region is down')) : new Set()) };
+  const noted = capture();
+  expect(await scrubCommand({ ...target, fraction: '1' }, { io: noted.io, access: unreadable })).toBe(1);
+  expect(noted.err).toContain('note: the dr catalog cannot be read (the DR region is down); a snapshot its retention forgot counts as missing in the dr vault');
+});

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { forgetBackups, type ForgetCatalog } from '../../../../lambdas/retention/forget-backups';
 import { ReplicaMismatchError } from '../../../../lambdas/replication/replication-errors';
 import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
@@ -10,6 +12,7 @@ import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { initVault, openVault, type Vault } from '../../../../vault/repository/vault';
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { verifyVault } from '../../../../vault/checker/verify';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { newTestVault, pseudoRandomBytes, readTree, removeDir, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
 
 // Cheap scrypt: the replica's key is a passphrase here only to prove it is wrapped under a *different* key than the source's.
@@ -116,5 +119,123 @@ describe('replicateVault', () => {
     await expect(replicateVault({ source, target: replica, targetKeys: replicaKeys })).rejects.toThrow(manifest);
     expect(await listAll(replica, 'snapshots/')).toEqual([]);
     expect(await listAll(replica, 'manifest/')).not.toContain(manifest);
+  });
+});
+
+/**
+ * The DR vault's own retention (the Forget step with `drRetention`) forgets a snapshot the primary
+ * keeps: replication must not copy it back, nor the data the DR vault's prune removed with it.
+ */
+describe('replicateVault with a snapshot the replica forgot', () => {
+  /** The catalog operations of the DR region that forget uses, over a map (DynamoDB's conditional write of markForgotten). */
+  class DrCatalog implements ForgetCatalog {
+    readonly records = new Map<string, BackupRecord>();
+    listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
+      return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan).sort((a, b) => b.startedAt.localeCompare(a.startedAt)));
+    }
+    getBackup(backupId: string): Promise<BackupRecord | undefined> {
+      return Promise.resolve(this.records.get(backupId));
+    }
+    markForgotten(backupId: string, at: string): Promise<boolean> {
+      const record = this.records.get(backupId);
+      if (record?.status !== 'COMMITTED') return Promise.resolve(false);
+      this.records.set(backupId, { ...record, forgottenAt: record.forgottenAt ?? at });
+      return Promise.resolve(true);
+    }
+    /** What replicate-backup reads: the snapshots of the records marked forgotten. */
+    forgotten(): Promise<ReadonlySet<string>> {
+      return Promise.resolve(new Set([...this.records.values()].filter((r) => r.forgottenAt !== undefined).flatMap((r) => r.sources.map((s) => s.snapshotId))));
+    }
+  }
+
+  const replicaKeys = new PassphraseKeyProvider('dr region key', FAST_SCRYPT);
+  let dir: string;
+
+  afterEach(async () => removeDir(dir));
+
+  it('leaves it forgotten, copies new snapshots by reference, and never copies back the data its prune removed', async () => {
+    dir = await tempDir('replicate-forgotten');
+    const { vault: source } = await newTestVault(dir);
+    const replica = new FileVaultStore(path.join(dir, 'replica'), { durable: false });
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src, { recursive: true });
+    await fs.writeFile(path.join(src, 'kept.bin'), pseudoRandomBytes(150_000, 11));
+    await fs.writeFile(path.join(src, 'only-first.bin'), pseudoRandomBytes(150_000, 12));
+    const catalog = new DrCatalog();
+    const record = (backupId: string, startedAt: string, snapshotId: string): BackupRecord => ({
+      backupId,
+      plan: 'files',
+      environment: 'dev',
+      sourceNames: ['src'],
+      sources: [{ name: 'src', type: 'filesystem', snapshotId, rootHash: '', entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 }],
+      strategy: 'full',
+      status: 'COMMITTED',
+      startedAt,
+      shardCount: 1,
+    });
+    const replicate = () => replicateVault({ source, target: replica, targetKeys: replicaKeys, forgottenInReplica: () => catalog.forgotten() });
+
+    const { snapshot: first } = await backupDirectory(source, src, { parent: null });
+    catalog.records.set('b1', record('b1', '2026-03-01T00:00:00.000Z', first.id));
+    await fs.rm(path.join(src, 'only-first.bin'));
+    await fs.writeFile(path.join(src, 'second.bin'), pseudoRandomBytes(60_000, 13));
+    const { snapshot: second } = await backupDirectory(source, src, { parent: null });
+    catalog.records.set('b2', record('b2', '2026-03-02T00:00:00.000Z', second.id));
+    expect([...(await replicate()).copiedSnapshots].sort()).toEqual([first.id, second.id].sort());
+
+    // The DR vault keeps one backup, the primary all of them.
+    const plans = [{ name: 'files', retention: { keepLast: 10 }, drRetention: { keepLast: 1 } }];
+    const forget = await forgetBackups({}, { vault: 'dr', openStore: () => Promise.resolve(replica), catalog, plans, now: new Date('2026-03-03T00:00:00Z') });
+    expect(forget.plans[0]?.forgotten).toEqual(['b1']);
+    expect(await listAll(replica, 'snapshots/')).toEqual([`snapshots/${second.id}`]);
+
+    // Not copied back, and nothing else is copied for it.
+    const after = await replicate();
+    expect(after).toMatchObject({ complete: true, copiedObjects: 0, copiedSnapshots: [], skippedSnapshots: [first.id] });
+    expect(await listAll(replica, 'snapshots/')).toEqual([`snapshots/${second.id}`]);
+
+    // The DR vault's prune removes what only the forgotten snapshot referenced (a grace of 0: condemn, then sweep).
+    const dr = await openVault(new FileVaultStore(replica.root), replicaKeys);
+    let clock = Date.parse('2026-03-03T00:00:00Z');
+    await pruneVault(dr, { graceMs: 0, now: () => clock++ });
+    await pruneVault(dr, { graceMs: 0, now: () => clock++ });
+    const prunedData = await listAll(replica, 'data/');
+    const sourceData = await listAll(source.store as FileVaultStore, 'data/');
+    expect(sourceData.filter((key) => !prunedData.includes(key)).length).toBeGreaterThan(0);
+
+    // A new backup: its snapshot and what it needs are copied; the forgotten snapshot and the swept packs are not.
+    await fs.writeFile(path.join(src, 'third.bin'), pseudoRandomBytes(40_000, 14));
+    const { snapshot: third } = await backupDirectory(source, src);
+    const newPacks = (await listAll(source.store as FileVaultStore, 'data/')).filter((key) => !sourceData.includes(key));
+    const next = await replicate();
+    expect(next).toMatchObject({ complete: true, copiedSnapshots: [third.id], skippedSnapshots: [first.id] });
+    expect(await listAll(replica, 'snapshots/')).toEqual([`snapshots/${second.id}`, `snapshots/${third.id}`].sort());
+    expect(await listAll(replica, 'data/')).toEqual([...prunedData, ...newPacks].sort());
+    expect(await replicate()).toMatchObject({ complete: true, copiedObjects: 0, copiedSnapshots: [] });
+
+    const reopened = await openVault(new FileVaultStore(replica.root), replicaKeys);
+    expect((await verifyVault(reopened, { readData: true })).problems).toEqual([]);
+    const out = path.join(dir, 'out');
+    await restoreSnapshot(reopened, await reopened.loadSnapshot(third.id), out);
+    expect(await readTree(out)).toEqual(await readTree(src));
+  });
+
+  it('asks for the forgotten snapshots only when the replica lacks a snapshot', async () => {
+    dir = await tempDir('replicate-not-asked');
+    const { vault: source } = await newTestVault(dir);
+    const replica = new FileVaultStore(path.join(dir, 'replica'), { durable: false });
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src, { recursive: true });
+    await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(30_000, 21));
+    await backupDirectory(source, src);
+    let asked = 0;
+    const forgottenInReplica = () => {
+      asked++;
+      return Promise.resolve(new Set<string>());
+    };
+    expect(await replicateVault({ source, target: replica, targetKeys: replicaKeys, forgottenInReplica })).toMatchObject({ complete: true, skippedSnapshots: [] });
+    expect(asked).toBe(1);
+    await replicateVault({ source, target: replica, targetKeys: replicaKeys, forgottenInReplica });
+    expect(asked).toBe(1);
   });
 });

@@ -107,3 +107,17 @@ it('bounds the lists: unrepaired findings first, at most so many damaged objects
   expect(summary.damage[0]?.affects[0]?.entries).toBe(40);
   expect(summary.notListed).toBe(90 - FINDINGS_LISTED + (30 - DAMAGE_LISTED));
 });
+
+it('leaves out of the DR vault a snapshot its catalog marks forgotten: a clean run, nothing copied back', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  await pair.dr.store.delete(key);
+  const asked: VaultSide[] = [];
+  const forgottenSnapshots = (side: VaultSide) => {
+    asked.push(side);
+    return side === 'dr' ? Promise.resolve(new Set([pair.snapshot.id])) : undefined;
+  };
+  const summary = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), forgottenSnapshots });
+  expect(summary).toMatchObject({ outcome: 'CLEAN', findings: [] });
+  expect(asked).toEqual(['primary', 'dr']);
+  expect(await pair.dr.store.has(key)).toBe(false);
+});

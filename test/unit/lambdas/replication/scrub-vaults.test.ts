@@ -111,3 +111,14 @@ it('maps an index lost in both vaults to the snapshot that lists it, and holds b
   ]);
   expect(report.damage[0]?.affects).toEqual([expect.objectContaining({ snapshotId: pair.snapshot.id, backupId: pair.backupId })]);
 });
+
+it('does not report nor copy back a snapshot the DR vault\'s retention forgot, while the primary keeps it', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  await pair.dr.store.delete(key);
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, forgotten: { dr: new Set([pair.snapshot.id]) } });
+  expect(report).toMatchObject({ ok: true, findings: [] });
+  expect(await pair.dr.store.has(key)).toBe(false);
+  // Forgotten in the primary's catalog says nothing about the DR vault: there it is missing, and repaired.
+  const unaware = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, forgotten: { primary: new Set([pair.snapshot.id]) } });
+  expect(unaware.findings).toEqual([expect.objectContaining({ vault: 'dr', key, problem: 'missing', outcome: 'repaired' })]);
+});

@@ -26,14 +26,14 @@ describe('legal holds', () => {
   it('holds in both catalogs, then asks the Object Lock seam to hold the objects; release lifts both', async () => {
     const primary = memoryCatalog(['b-1']);
     const dr = memoryCatalog(['b-1']);
-    const objectLegalHold = jest.fn(() => Promise.resolve());
+    const objectLegalHold = jest.fn(() => Promise.resolve([]));
     const outcome = await holdBackup('b-1', { reason: '  case 42 ', by: 'ann', at }, { primary, dr, objectLegalHold });
     const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T12:00:00.000Z' };
-    expect(outcome).toEqual({ record: { ...base, hold }, dr: { state: 'written' } });
+    expect(outcome).toEqual({ record: { ...base, hold }, dr: { state: 'written' }, objects: [] });
     expect(dr.records.get('b-1')?.hold).toEqual(hold);
     expect(objectLegalHold).toHaveBeenCalledWith({ ...base, hold }, true);
 
-    await expect(releaseBackup('b-1', { primary, dr, objectLegalHold })).resolves.toEqual({ record: base, dr: { state: 'written' } });
+    await expect(releaseBackup('b-1', { primary, dr, objectLegalHold })).resolves.toEqual({ record: base, dr: { state: 'written' }, objects: [] });
     expect(dr.records.get('b-1')?.hold).toBeUndefined();
     expect(objectLegalHold).toHaveBeenLastCalledWith(base, false);
   });

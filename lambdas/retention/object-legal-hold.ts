@@ -1,0 +1,81 @@
+import { setBackupLegalHold, snapshotKey, type Vault } from '../../vault';
+import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupRecord } from '../catalog/backup-record';
+import { type VaultSide } from '../runtime/runtime-config';
+import { type ObjectLegalHold } from './legal-hold';
+
+/** One vault a held backup's objects may be in, opened only when its bucket has Object Lock. */
+export type LockableVault = {
+  readonly side: VaultSide;
+  /** Whether the vault's bucket has Object Lock (GetObjectLockConfiguration): S3 refuses a legal hold elsewhere. */
+  readonly objectLockEnabled: () => Promise<boolean>;
+  readonly open: () => Promise<Vault>;
+};
+
+/** What became of the S3 legal holds in one vault. */
+export type VaultHoldResult =
+  | { readonly vault: VaultSide; readonly state: 'changed'; readonly objects: number; readonly keptForOtherHolds: number }
+  /** The bucket has no Object Lock: the catalog's hold is all there is (retention keeps the backup). */
+  | { readonly vault: VaultSide; readonly state: 'no-object-lock' }
+  /** The vault holds none of the backup's snapshots (the DR vault before replication; a backup forgotten there). */
+  | { readonly vault: VaultSide; readonly state: 'not-in-vault' }
+  /** Only the DR vault: its region did not answer; the command is run again later. */
+  | { readonly vault: VaultSide; readonly state: 'unreachable'; readonly problem: string };
+
+/** The primary vault's objects could not be (un)held although its catalog now says so: run the command again. */
+export class ObjectLegalHoldError extends Error {
+  override readonly name = 'ObjectLegalHoldError';
+}
+
+/**
+ * The Object Lock side of `lifeboat backups hold|release` (docs/ARCHITECTURE.md, "Object Lock"): after
+ * the catalogs, sets (or releases) the S3 legal hold on every object the backup's snapshots reference,
+ * in each vault whose bucket has Object Lock, so that no retention expiry — not even the break-glass
+ * role's GOVERNANCE bypass — deletes them. A release keeps the hold on what another held backup
+ * references (`heldSnapshots`: read after the catalog lost this backup's hold).
+ *
+ * The primary vault must answer (ObjectLegalHoldError otherwise: its catalog already says held, and
+ * re-running the command is safe); the DR vault is reported `unreachable` instead, as the DR catalog
+ * is. In each vault only the backup's snapshots present there are held (the DR vault may not have
+ * them yet: the next hold after replication covers them).
+ */
+export function vaultObjectLegalHold(deps: { vaults: readonly LockableVault[]; heldSnapshots: (except: string) => Promise<string[]> }): ObjectLegalHold {
+  return async (record, on) => {
+    // Read once, and only when a vault has Object Lock: a plain vault needs no catalog query.
+    let held: Promise<string[]> | undefined;
+    const stillHeld = (): Promise<string[]> => (on ? Promise.resolve([]) : (held ??= deps.heldSnapshots(record.backupId)));
+    const results: VaultHoldResult[] = [];
+    for (const vault of deps.vaults) {
+      try {
+        results.push(await holdInVault(vault, record, on, stillHeld));
+      } catch (err) {
+        const problem = err instanceof Error ? err.message : String(err);
+        if (vault.side === 'dr') results.push({ vault: 'dr', state: 'unreachable', problem });
+        else throw new ObjectLegalHoldError(`the catalog ${on ? 'holds' : 'released'} backup ${record.backupId}, but the S3 legal holds of its objects in the ${vault.side} vault could not be ${on ? 'set' : 'released'} (${problem}); run the command again`, { cause: err });
+      }
+    }
+    return results;
+  };
+}
+
+async function holdInVault(lockable: LockableVault, record: BackupRecord, on: boolean, stillHeld: () => Promise<string[]>): Promise<VaultHoldResult> {
+  const side = lockable.side;
+  if (!(await lockable.objectLockEnabled())) return { vault: side, state: 'no-object-lock' };
+  const vault = await lockable.open();
+  const present = async (ids: readonly string[]): Promise<string[]> => (await Promise.all(ids.map(async (id) => ((await vault.store.has(snapshotKey(id))) ? id : null)))).filter((id): id is string => id !== null);
+  const snapshots = await present(record.sources.map((s) => s.snapshotId));
+  if (snapshots.length === 0) return { vault: side, state: 'not-in-vault' };
+  const change = await setBackupLegalHold(vault, snapshots, on, { stillHeld: await present(await stillHeld()) });
+  if (!change.supported) return { vault: side, state: 'no-object-lock' };
+  return { vault: side, state: 'changed', objects: change.objects, keptForOtherHolds: change.keptForOtherHolds };
+}
+
+/**
+ * The snapshot ids of every backup of `plans` that has a legal hold, but `except`: packs are shared
+ * between the plans of a vault, so a release keeps what any of them references.
+ */
+export async function heldSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>, plans: readonly string[], except: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const plan of plans) for (const record of await catalog.listBackupsOfPlan(plan)) if (record.hold && record.backupId !== except) ids.push(...record.sources.map((s) => s.snapshotId));
+  return ids;
+}

@@ -1,0 +1,138 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { type PrimaryCatalog, replicateBackup } from '../../../../lambdas/replication/replicate-backup';
+import { backupDirectory, FileVaultStore, openVault, PassphraseKeyProvider, pruneVault, snapshotKey, snapshotObjectKeys, VaultObjectNotFoundError } from '../../../../vault';
+import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
+
+/**
+ * The Replicate step over two directory vaults and in-memory catalogs: the snapshots of backups the
+ * DR catalog marks forgotten (any plan of the environment) are not copied back; the others are, and
+ * the DR catalog's forgotten record is left as it is; under Object Lock the retention extended is
+ * that of the DR vault's own objects.
+ */
+
+/** The catalog calls replication makes, over a map. */
+class MemoryCatalog implements PrimaryCatalog, Pick<BackupCatalog, 'putRebuiltBackup' | 'indexCommittedBackup'> {
+  readonly records = new Map<string, BackupRecord>();
+  getBackup(backupId: string): Promise<BackupRecord | undefined> {
+    return Promise.resolve(this.records.get(backupId));
+  }
+  listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
+    return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan));
+  }
+  markCopied(backupId: string): Promise<boolean> {
+    const record = this.records.get(backupId);
+    if (!record || record.copies?.dr === 'COMMITTED') return Promise.resolve(false);
+    this.records.set(backupId, { ...record, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } });
+    return Promise.resolve(true);
+  }
+  putRebuiltBackup(record: BackupRecord): Promise<boolean> {
+    if (this.records.has(record.backupId)) return Promise.resolve(false);
+    this.records.set(record.backupId, record);
+    return Promise.resolve(true);
+  }
+  indexCommittedBackup(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const recordOf = (backupId: string, plan: string, snapshotId: string, startedAt: string): BackupRecord => ({
+  backupId,
+  plan,
+  environment: 'dev',
+  sourceNames: ['src'],
+  sources: [{ name: 'src', type: 'filesystem', snapshotId, rootHash: '', entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 }],
+  strategy: 'full',
+  status: 'COMMITTED',
+  startedAt,
+  shardCount: 1,
+});
+
+let dir: string;
+afterEach(async () => removeDir(dir));
+
+it('skips the snapshots the DR catalog marks forgotten, in any plan, and copies and records the others', async () => {
+  dir = await tempDir('replicate-backup');
+  const { vault: source } = await newTestVault(dir);
+  const target = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  const snapshotOf = async (seed: number): Promise<string> => {
+    await fs.writeFile(path.join(src, `file-${seed}.bin`), pseudoRandomBytes(20_000, seed));
+    return (await backupDirectory(source, src, { parent: null })).snapshot.id;
+  };
+  // Plan "other" has a backup the DR vault's retention forgot (its snapshot already deleted there).
+  const forgotten = recordOf('o-1', 'other', await snapshotOf(1), '2026-03-01T00:00:00.000Z');
+  catalog.records.set('o-1', { ...forgotten, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } });
+  drCatalog.records.set('o-1', { ...forgotten, copies: { primary: 'COMMITTED', dr: 'COMMITTED' }, forgottenAt: '2026-03-05T00:00:00.000Z' });
+  const current = recordOf('f-2', 'files', await snapshotOf(2), '2026-03-06T00:00:00.000Z');
+  catalog.records.set('f-2', current);
+
+  const report = await replicateBackup(
+    { backupId: 'f-2' },
+    { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog, plans: ['files', 'other'] },
+  );
+  expect(report).toMatchObject({ complete: true, backupsCopied: 1, snapshotsSkipped: 1, drCatalogWritten: 1 });
+  expect(await listedKeys(target, 'snapshots/')).toEqual([snapshotKey(current.sources[0]?.snapshotId ?? '')]);
+  expect(drCatalog.records.get('o-1')?.forgottenAt).toBe('2026-03-05T00:00:00.000Z');
+  expect(drCatalog.records.get('f-2')?.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+  expect(catalog.records.get('f-2')?.copies?.dr).toBe('COMMITTED');
+
+  // Without the other plan's name, its forgotten backup would be copied back: every plan is read.
+  const unaware = await replicateBackup({ backupId: 'f-2' }, { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog, plans: ['files'] });
+  expect(unaware.snapshotsSkipped).toBeUndefined();
+  expect(await listedKeys(target, 'snapshots/')).toHaveLength(2);
+});
+
+it('under Object Lock extends the retention of what the DR vault itself holds, after its prune removed a forgotten backup\'s objects', async () => {
+  dir = await tempDir('replicate-backup-lock');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const extended: string[] = [];
+  // An Object Lock bucket: PutObjectRetention of an absent object fails, as S3VaultStore's does.
+  const target = requiredMethodsStore(files, {
+    extendRetention: async (key) => {
+      if (!(await files.has(key))) throw new VaultObjectNotFoundError(files.location, key);
+      extended.push(key);
+      return true;
+    },
+  });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  await fs.writeFile(path.join(src, 'kept.bin'), pseudoRandomBytes(150_000, 31));
+  await fs.writeFile(path.join(src, 'only-first.bin'), pseudoRandomBytes(150_000, 32));
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  const first = recordOf('f-1', 'files', (await backupDirectory(source, src, { parent: null })).snapshot.id, '2026-03-01T00:00:00.000Z');
+  catalog.records.set('f-1', first);
+  // f-2 keeps kept.bin's packs alive in the DR vault after f-1 is forgotten there.
+  await fs.rm(path.join(src, 'only-first.bin'));
+  const kept = recordOf('f-2', 'files', (await backupDirectory(source, src, { parent: null })).snapshot.id, '2026-03-02T00:00:00.000Z');
+  catalog.records.set('f-2', kept);
+  const deps = { source, target, targetKeys, catalog, drCatalog, plans: ['files'], retentionDays: 30 };
+  expect(await replicateBackup({ backupId: 'f-2' }, deps)).toMatchObject({ complete: true, backupsCopied: 2 });
+
+  // The DR vault forgets f-1 and prunes (a grace of 0: condemn, then sweep): the index object listing
+  // both files' packs goes, and kept.bin's packs are listed in a new index object of the DR vault's own.
+  await target.delete(snapshotKey(first.sources[0]?.snapshotId ?? ''));
+  drCatalog.records.set('f-1', { ...(drCatalog.records.get('f-1') ?? first), forgottenAt: '2026-03-03T00:00:00.000Z' });
+  const dr = await openVault(files, targetKeys);
+  let clock = Date.parse('2026-03-03T00:00:00Z');
+  await pruneVault(dr, { graceMs: 0, now: () => clock++ });
+  await pruneVault(dr, { graceMs: 0, now: () => clock++ });
+  const sourceIndexes = await listedKeys(source.store, 'index/');
+  expect((await listedKeys(files, 'index/')).filter((key) => !sourceIndexes.includes(key))).not.toEqual([]);
+
+  await fs.writeFile(path.join(src, 'third.bin'), pseudoRandomBytes(30_000, 33));
+  const third = recordOf('f-3', 'files', (await backupDirectory(source, src, { parent: null })).snapshot.id, '2026-03-04T00:00:00.000Z');
+  catalog.records.set('f-3', third);
+  extended.length = 0;
+  expect(await replicateBackup({ backupId: 'f-3' }, deps)).toMatchObject({ complete: true, snapshotsSkipped: 1 });
+  const reopened = await openVault(files, targetKeys);
+  expect(extended.sort()).toEqual(await snapshotObjectKeys(reopened, [third.sources[0]?.snapshotId ?? '']));
+});
