@@ -33,7 +33,8 @@ export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly str
     keys.add(snapshotKey(id));
     keys.add(manifestKey(snapshot.manifest));
     for (const page of (await loadManifestRoot(vault.store, vault.keys, snapshot.manifest)).pages) keys.add(manifestKey(page.id));
-    for (const indexId of snapshot.indexes) keys.add(indexKey(indexId));
+    // Not `snapshot.indexes`: a prune may have rewritten those index objects since; the index objects that
+    // list the snapshot's packs now (indexObjectsListing, below) are what a restore reads.
     for await (const entry of vault.entries(snapshot)) {
       for (const blob of entry.content) {
         const location = index.lookup(Buffer.from(blob, 'hex'));
