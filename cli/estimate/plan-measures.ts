@@ -118,10 +118,10 @@ function awsBackupOf(committed: readonly BackupRecord[], steady: readonly Backup
   return measures;
 }
 
-/** The measures of a plan from its backups (any order; RUNNING, FAILED and forgotten ones are not counted). */
+/** The measures of a plan from its backups (any order; RUNNING and FAILED runs are not counted). */
 export function planMeasures(plan: string, backups: readonly BackupRecord[]): PlanMeasures {
-  // A forgotten backup's storage is reclaimed by prune: neither side keeps it.
-  const committed = backups.filter((b) => b.status === 'COMMITTED' && b.forgottenAt === undefined).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  // Forgotten backups stay in: what a later backup deduplicated against them (their stored bytes) is still in the vault.
+  const committed = backups.filter((b) => b.status === 'COMMITTED').sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const newest = committed[0];
   if (!newest) throw new NoCommittedBackupError(plan);
   const steady = committed.length > 1 ? committed.slice(0, -1) : committed;
