@@ -113,6 +113,7 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
 
 const MIRROR_STATE: Record<SourceMirrorStatus['verdict'], string> = {
   equal: 'EQUAL',
+  replicating: 'REPLICATING',
   differences: 'DIFFERS',
   failed: 'FAILED',
   'not-checked': 'UNCHECKED',

@@ -7,18 +7,21 @@ import { nextFireTime } from '../../local/scheduler/next-fire-time';
  * the `MIRROR#<source>` item the mirror check keeps in the DR catalog (no I/O here: the rules are
  * unit-tested). A mirror is within its plan's objectives when its last check passed, that check is
  * no older than twice the mirror check's schedule period (a missed run is tolerated, two are not),
- * and the lag it measured is within the plan's RPO. A mirror not checked yet, or a file-system
- * mirror (the check does not compare them), is shown and not judged, as a plan without a drill is.
+ * and the lag it measured is within the plan's RPO. A mirror not checked yet is shown and not judged,
+ * as a plan without a drill is. A file-system mirror's check reads EFS's replication state (status
+ * and time since the last sync), not its contents: it is judged on that.
  */
 export type MirrorVerdict =
   /** The last check compared its window and found source and mirror equal. */
   | 'equal'
+  /** A file-system mirror whose EFS replication is enabled and has synced (contents are not compared). */
+  | 'replicating'
   /** The last check found keys that differ (beyond the in-flight grace). */
   | 'differences'
   /** The last check failed without a differing key: a precondition is missing (its note says which). */
   | 'failed'
   | 'not-checked'
-  /** A file-system mirror: EFS replication is not compared by the mirror check. */
+  /** A file-system mirror with no recorded check (the check reads EFS in AWS only: not on the local cloud). */
   | 'not-compared'
   /** The DR catalog could not be read. */
   | 'unreadable';
@@ -88,8 +91,8 @@ export function mirrorDuration(seconds: number): string {
 export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus {
   const { plan, source, check, now } = input;
   const base = { plan, source: source.name, type: source.type, stale: false, lagOverRpo: false };
-  if (source.type === 'filesystem') {
-    return { ...base, verdict: 'not-compared', note: 'EFS replication: the mirror check does not compare file systems (a failover restores them from the DR vault)', withinObjectives: true, reasons: [] };
+  if (source.type === 'filesystem' && !check) {
+    return { ...base, verdict: 'not-compared', note: 'EFS replication: no check recorded yet (the mirror check reads EFS\'s replication state in AWS; a failover restores file systems from the DR vault)', withinObjectives: true, reasons: [] };
   }
   if (check && 'unreadable' in check) {
     return { ...base, verdict: 'unreadable', note: check.unreadable, withinObjectives: false, reasons: [`mirror of ${source.name}: its last check is unknown, the DR catalog could not be read: ${check.unreadable}`] };
@@ -101,7 +104,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const staleAfterSeconds = period === undefined ? undefined : 2 * period;
   const stale = staleAfterSeconds !== undefined && checkAgeSeconds > staleAfterSeconds;
   const lagOverRpo = check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
-  const verdict: MirrorVerdict = check.passed ? 'equal' : check.differences > 0 ? 'differences' : 'failed';
+  const verdict: MirrorVerdict = check.passed ? (source.type === 'filesystem' ? 'replicating' : 'equal') : check.differences > 0 ? 'differences' : 'failed';
   const unreachable = check.lastAttempt && Date.parse(check.lastAttempt.at) >= Date.parse(check.checkedAt) ? check.lastAttempt : undefined;
 
   const reasons: string[] = [];
@@ -146,6 +149,8 @@ export function mirrorVerdictText(m: SourceMirrorStatus): string {
   switch (m.verdict) {
     case 'equal':
       return `equal (${m.compared ?? 0} compared${m.inFlight ? `, ${m.inFlight} in flight` : ''})`;
+    case 'replicating':
+      return 'replicating (EFS; contents not compared)';
     case 'differences':
       return `${m.differences ?? 0} difference(s)`;
     case 'failed':
@@ -153,7 +158,7 @@ export function mirrorVerdictText(m: SourceMirrorStatus): string {
     case 'not-checked':
       return 'not checked yet';
     case 'not-compared':
-      return 'not compared (file system)';
+      return 'not checked (file system)';
     case 'unreadable':
       return 'unknown (DR catalog unreadable)';
   }

@@ -424,6 +424,7 @@ export class LifeboatProtection extends Construct {
         catalog: this.drCatalog.table,
         catalogKey: this.drCatalogKey,
         deadLetterQueue: this.drAlerts.deadLetterQueue,
+        ...(fileSystem ? { fileSystemId: fileSystem.fileSystemId } : {}),
         schedule: { expression: props.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, ...(props.mirrorCheck?.samples !== undefined ? { samples: props.mirrorCheck.samples } : {}) },
       });
     }

@@ -34,6 +34,8 @@ export type MirrorCheckWorkflowProps = {
   readonly schedule: { readonly expression: string; readonly samples?: number };
   /** Where Scheduler puts a start it could not deliver after its retries. @default none */
   readonly deadLetterQueue?: sqs.IQueue;
+  /** The protected EFS file system (in `primaryRegion`): a mirrored file-system source's replication state is read from it. @default file-system mirrors are not checked */
+  readonly fileSystemId?: string;
 };
 
 /** The state machine stops waiting well after the function's own limit. */
@@ -44,7 +46,8 @@ const WORKFLOW_TIMEOUT = Duration.minutes(15);
  * that it runs, and its last results stay readable, with the primary region down; the failover runbook
  * beside it reads them. One task compares a window of each mirrored source with its mirror (S3: key,
  * size, ETag from the two listings; DynamoDB: items by key from the replica), measures the lag and
- * records `MIRROR#<source>` in the DR catalog; then a Choice fails the execution (`MirrorCheckFailed`,
+ * records `MIRROR#<source>` in the DR catalog (a file-system mirror: EFS's replication status and time
+ * since its last sync, read with DescribeReplicationConfigurations; contents are not compared); then a Choice fails the execution (`MirrorCheckFailed`,
  * the cause naming the first differing key and the lag) when a mirror differs, so an alarm on failed
  * executions sees it. Access: list the sources (by name, in the primary region) and their mirrors, read
  * the mirrored tables and their replicas, and the catalog's MIRROR items: nothing is written but the catalog.
@@ -59,6 +62,7 @@ export class MirrorCheckWorkflow extends Construct {
     const { plans } = validatePlans(this, 'MirrorCheckWorkflow', { plans: props.plans });
     const stack = Stack.of(this);
     const plansHere = plansInStack(this, plans);
+    const mirroredFileSystem = plansHere.some((p) => p.sources.some((s) => s.type === 'filesystem' && mirrorOf(s) !== undefined)) ? props.fileSystemId : undefined;
     const check = new LifeboatFunction(this, 'CheckMirrors', {
       handler: 'mirror-check',
       environment: {
@@ -68,6 +72,7 @@ export class MirrorCheckWorkflow extends Construct {
         LIFEBOAT_PLANS: stack.toJsonString(plansHere),
         LIFEBOAT_PRIMARY_REGION: props.primaryRegion,
         LIFEBOAT_MIRROR_BUCKET_PREFIX: props.mirrorBucketPrefix,
+        ...(mirroredFileSystem ? { LIFEBOAT_MIRROR_FILE_SYSTEM_ID: mirroredFileSystem } : {}),
       },
     });
     this.function = check;
@@ -83,6 +88,11 @@ export class MirrorCheckWorkflow extends Construct {
         check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:DescribeTable'], resources: [tableIn(props.primaryRegion)] }));
         check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableIn(stack.region)] }));
       }
+    }
+    if (mirroredFileSystem) {
+      // The replication state only (EFS's API in the sources' region): the check mounts nothing.
+      const fileSystemArn = Arn.format({ service: 'elasticfilesystem', region: props.primaryRegion, resource: 'file-system', resourceName: mirroredFileSystem, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+      check.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticfilesystem:DescribeReplicationConfigurations'], resources: [fileSystemArn] }));
     }
     check.addToRolePolicy(
       new iam.PolicyStatement({

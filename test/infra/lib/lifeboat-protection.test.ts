@@ -284,6 +284,23 @@ describe('a protection of the user\'s own bucket and table', () => {
   });
 });
 
+describe('a mirrored file system (issue 12)', () => {
+  it('lets the DR mirror check read only the file system\'s replication state, and tells it which file system', () => {
+    const s = synthesizeApp((app) => {
+      const stack = new Stack(app, 'Files', { env: ENV });
+      const protection = new LifeboatProtection(stack, 'Lifeboat', { prefix: 'files', drRegion: 'us-west-2', fileSystem: EFS, plans: [plan([LifeboatSource.fileSystem('files', '/mnt/lifeboat/files', { mirror: true })])] });
+      return { stack, protection };
+    });
+    expect(s.synthError).toBeUndefined();
+    const dr = Template.fromStack(s.built.protection.drStack);
+    dr.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'mirror-check', LIFEBOAT_MIRROR_FILE_SYSTEM_ID: EFS.fileSystemId }) } });
+    const efs = statementsOf(dr, 'mirror-check').filter((st) => asArray(st.Action).some((a) => a.startsWith('elasticfilesystem:')));
+    expect(efs.map((st) => [st.Action, JSON.stringify(st.Resource)])).toEqual([
+      ['elasticfilesystem:DescribeReplicationConfigurations', expect.stringContaining(`:elasticfilesystem:${ENV.region}:${ENV.account}:file-system/${EFS.fileSystemId}`)],
+    ]);
+  });
+});
+
 describe('an environment-agnostic stack', () => {
   it('synthesizes, with the account and region in physical names left to CloudFormation', () => {
     const s = synthesizeApp((app) => {

@@ -91,7 +91,18 @@ describe('a mirrored source', () => {
     expect(mirror(check({ lagSeconds: null }), 900).withinObjectives).toBe(true);
   });
 
-  it('not checked yet and a file-system mirror are shown, not judged; an unreadable DR catalog is not within', () => {
+  it('a file-system mirror is judged on EFS\'s replication state: replicating within the RPO, or not within with the check\'s note', () => {
+    const files = { name: 'files', type: 'filesystem' as const };
+    const efs = { type: 'filesystem' as const, source: 'files', mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', compared: 0, differences: 0, inFlight: 0 };
+    const replicating = mirror(check({ ...efs, lagSeconds: 300 }), DAY_RPO, files);
+    expect(replicating).toEqual(expect.objectContaining({ verdict: 'replicating', withinObjectives: true }));
+    expect(mirrorSummary(replicating)).toMatch(/^replicating \(EFS; contents not compared\), lag 5m, checked /);
+    const paused = mirror(check({ ...efs, passed: false, lagSeconds: 7200, note: 'EFS replication into us-west-2 is PAUSED' }), 900, files);
+    expect(paused).toEqual(expect.objectContaining({ verdict: 'failed', withinObjectives: false, lagOverRpo: true }));
+    expect(paused.reasons[0]).toContain('failed: EFS replication into us-west-2 is PAUSED');
+  });
+
+  it('not checked yet (a file-system mirror too) is shown, not judged; an unreadable DR catalog is not within', () => {
     expect(mirror(undefined)).toEqual(expect.objectContaining({ verdict: 'not-checked', withinObjectives: true }));
     expect(mirror(undefined, DAY_RPO, { name: 'files', type: 'filesystem' })).toEqual(expect.objectContaining({ verdict: 'not-compared', withinObjectives: true }));
     const unknown = mirror({ unreadable: 'connect ECONNREFUSED 127.0.0.1:4569' });
@@ -227,7 +238,7 @@ describe('lifeboat backups list', () => {
       '  ✗ mirror of late (s3://lifeboat-dev-mirror-demo-assets/): last checked 40m ago, more than twice the period of lifeboat-dev-mirror-check (rate(15 minutes)): see why the mirror check did not run',
       '  ✗ mirror of late (s3://lifeboat-dev-mirror-demo-assets/): replication lag 20m, beyond the plan\'s RPO of 15m',
       'new-one         UNCHECKED -             -               no mirror check recorded yet',
-      'files           N/A       -             -               EFS replication: the mirror check does not compare file systems (a failover restores them from the DR vault)',
+      "files           N/A       -             -               EFS replication: no check recorded yet (the mirror check reads EFS's replication state in AWS; a failover restores file systems from the DR vault)",
       '',
     ]);
   });

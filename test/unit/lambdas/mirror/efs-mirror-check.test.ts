@@ -1,0 +1,106 @@
+import { DescribeReplicationConfigurationsCommand, type EFSClient, ReplicationNotFound } from '@aws-sdk/client-efs';
+import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
+import { efsReplicationState } from '../../../../lambdas/mirror/efs-replication-state';
+import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
+import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
+
+/** A file-system mirror: the check reads EFS's replication state (status, last sync), never the contents. */
+const NOW = Date.parse('2026-12-01T06:00:00Z');
+type Destination = { Region: string; FileSystemId?: string; Status: string; StatusMessage?: string; LastReplicatedTimestamp?: Date };
+
+function efsAnswering(destinations: Destination[] | Error): { client: Pick<EFSClient, 'send'>; asked: unknown[] } {
+  const asked: unknown[] = [];
+  const client = {
+    send: (command: unknown) => {
+      asked.push(command instanceof DescribeReplicationConfigurationsCommand ? command.input : command);
+      if (destinations instanceof Error) return Promise.reject(destinations);
+      return Promise.resolve({ Replications: [{ SourceFileSystemId: 'fs-0src', Destinations: destinations }] });
+    },
+  } as unknown as Pick<EFSClient, 'send'>;
+  return { client, asked };
+}
+
+describe('efsReplicationState', () => {
+  it('reads the destination in the mirror region: its replica, status and the seconds since its last sync', async () => {
+    const { client, asked } = efsAnswering([
+      { Region: 'eu-west-1', FileSystemId: 'fs-0other', Status: 'ENABLED', LastReplicatedTimestamp: new Date(NOW - 5_000) },
+      { Region: 'us-west-2', FileSystemId: 'fs-0dr', Status: 'ENABLED', LastReplicatedTimestamp: new Date(NOW - 90_000) },
+    ]);
+    expect(await efsReplicationState(client, 'fs-0src', 'us-west-2', NOW)).toEqual({ destinationFileSystemId: 'fs-0dr', status: 'ENABLED', lagSeconds: 90 });
+    expect(asked).toEqual([{ FileSystemId: 'fs-0src' }]);
+  });
+
+  it.each([
+    ['paused, with EFS\'s message', [{ Region: 'us-west-2', FileSystemId: 'fs-0dr', Status: 'PAUSED', StatusMessage: 'KMS key disabled', LastReplicatedTimestamp: new Date(NOW - 60_000) }], 'EFS replication into us-west-2 is PAUSED: KMS key disabled', 60],
+    ['enabled but never synced', [{ Region: 'us-west-2', FileSystemId: 'fs-0dr', Status: 'ENABLED' }], 'EFS replication into us-west-2 has not completed its first sync yet', null],
+    ['replicating into another region only', [{ Region: 'eu-west-1', Status: 'ENABLED' }], 'file system fs-0src has no replication into us-west-2', null],
+  ])('names the problem when %s', async (_case, destinations, problem, lag) => {
+    const state = await efsReplicationState(efsAnswering(destinations as Destination[]).client, 'fs-0src', 'us-west-2', NOW);
+    expect(state.problem).toContain(problem);
+    expect(state.lagSeconds).toBe(lag);
+  });
+
+  it('reads ReplicationNotFound as no replication, and lets other errors through', async () => {
+    const missing = new ReplicationNotFound({ message: 'no replication', $metadata: {} });
+    expect((await efsReplicationState(efsAnswering(missing).client, 'fs-0src', 'us-west-2', NOW)).status).toBe('NONE');
+    await expect(efsReplicationState(efsAnswering(new Error('AccessDenied')).client, 'fs-0src', 'us-west-2', NOW)).rejects.toThrow('AccessDenied');
+  });
+});
+
+describe('the mirror check of a file-system source', () => {
+  const plans: ProtectionPlanConfig[] = [
+    {
+      name: 'files',
+      schedule: 'rate(1 day)',
+      strategy: 'incremental',
+      retention: { keepLast: 7 },
+      objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+      maxConcurrency: 8,
+      sources: [{ type: 'filesystem', name: 'shared', path: '/mnt/lifeboat/shared', mirror: true }],
+    },
+  ];
+  const deps = (efs?: Pick<EFSClient, 'send'>) => {
+    const recorded: MirrorRecord[] = [];
+    return {
+      recorded,
+      deps: {
+        environment: 'prod',
+        plans,
+        mirrorRegion: 'us-west-2',
+        sourceRegion: 'us-east-1',
+        mirrorBucketPrefix: 'lifeboat-prod-mirror-',
+        s3: () => {
+          throw new Error('no S3 for a file system');
+        },
+        dynamodb: () => {
+          throw new Error('no DynamoDB for a file system');
+        },
+        ...(efs ? { efs: { client: () => efs, fileSystemId: 'fs-0src' } } : {}),
+        log: { get: () => Promise.resolve(undefined), record: (r: MirrorRecord) => Promise.resolve(void recorded.push(r)) },
+        now: () => NOW,
+      },
+    };
+  };
+
+  it('records the replica, the lag and passed when EFS replicates; nothing is compared', async () => {
+    const { deps: d, recorded } = deps(efsAnswering([{ Region: 'us-west-2', FileSystemId: 'fs-0dr', Status: 'ENABLED', LastReplicatedTimestamp: new Date(NOW - 120_000) }]).client);
+    const result = await runMirrorCheck({ samples: 100, graceSeconds: 900 }, d);
+    expect(result.passed).toBe(true);
+    expect(recorded).toEqual([
+      expect.objectContaining({ source: 'shared', type: 'filesystem', mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', passed: true, compared: 0, lagSeconds: 120, note: expect.stringContaining('contents not compared') }),
+    ]);
+  });
+
+  it('fails the check, naming EFS\'s status, when the replication is paused', async () => {
+    const { deps: d } = deps(efsAnswering([{ Region: 'us-west-2', FileSystemId: 'fs-0dr', Status: 'ERROR', StatusMessage: 'destination deleted' }]).client);
+    const result = await runMirrorCheck({ samples: 100, graceSeconds: 900 }, d);
+    expect(result.passed).toBe(false);
+    expect(result.cause).toContain('EFS replication into us-west-2 is ERROR: destination deleted');
+  });
+
+  it('skips file-system mirrors where the function knows no file system (the local cloud has no EFS)', async () => {
+    const { deps: d, recorded } = deps();
+    expect(await runMirrorCheck({ samples: 100, graceSeconds: 900 }, d)).toEqual(expect.objectContaining({ passed: true, sources: [] }));
+    expect(recorded).toEqual([]);
+  });
+});
