@@ -140,7 +140,7 @@ async function restoredDifferences(input: z.infer<typeof restoreInputSchema>): P
   throw new Error(`this test cannot check a restore of ${source.type} source ${source.name} into ${JSON.stringify(target)}${filter ? ` with filter ${filter}` : ''}: extend restoredDifferences`);
 }
 
-it('documents the backup, restore, catalog rebuild, scrub, drill and failover runbooks, each with input examples (a new runbook needs a case below)', () => {
+it('documents the backup, restore, catalog rebuild, scrub, drill, failover and prune runbooks, each with input examples (a new runbook needs a case below)', () => {
   expect(examples.map((e) => ({ runbook: e.runbook, hasInputs: e.inputs.length > 0 }))).toEqual([
     { runbook: 'restore', hasInputs: true },
     { runbook: 'backup', hasInputs: true },
@@ -148,6 +148,7 @@ it('documents the backup, restore, catalog rebuild, scrub, drill and failover ru
     { runbook: 'scrub', hasInputs: true },
     { runbook: 'drill', hasInputs: true },
     { runbook: 'failover', hasInputs: true },
+    { runbook: 'prune', hasInputs: true },
   ]);
 });
 
@@ -400,4 +401,10 @@ it('prune: the scheduled input ({}) runs Forget and Prune, and the run is record
     expect.objectContaining({ environment: 'dev', vault: 'primary', trigger: 'workflow', outcome: 'COMPLETED', startedAt: output.startedAt, snapshots: output.report.snapshots, bytesFreed: output.report.bytesFreed }),
   );
   expect(Date.parse(recorded?.finishedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(output.startedAt));
-}, 120_000);
+
+  // The documented input, unchanged: a run with the default grace, deleting nothing condemned less than 25 h ago.
+  for (const input of examples.find((e) => e.runbook === 'prune')?.inputs ?? []) {
+    const documented = succeeded(await run(names.pruneStateMachine, input)) as { vault: string; done: boolean; report: { packsDeleted: number; batchesPending: number } };
+    expect({ vault: documented.vault, done: documented.done, packsDeleted: documented.report.packsDeleted }).toEqual({ vault: 'primary', done: true, packsDeleted: 0 });
+  }
+}, 180_000);
