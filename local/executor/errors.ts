@@ -62,3 +62,35 @@ export class ExecutionNotFoundError extends Error {
     super(`No execution ${executionId} under ${dataDir}; list them with \`lifeboat executions list\`.`);
   }
 }
+
+/**
+ * A distributed Map's failed items exceeded its tolerated failure count or percentage (zero when neither is set):
+ * the Map state fails with States.ExceedToleratedFailureThreshold, as in AWS. The message adds the first
+ * failed child's error, which AWS keeps in the map run's results instead.
+ */
+export class DistributedMapFailureThresholdError extends Error {
+  constructor(
+    readonly stateName: string,
+    readonly failedItems: number,
+    readonly totalItems: number,
+    readonly firstFailure: string | undefined,
+  ) {
+    super(
+      `The specified tolerated failure threshold was exceeded: ${failedItems} of ${totalItems} item(s) of map "${stateName}" failed` +
+        (firstFailure ? `; the first failed child: ${firstFailure}` : ''),
+    );
+    // Step Functions matches Retry and Catch on the error name.
+    this.name = 'States.ExceedToleratedFailureThreshold';
+  }
+}
+
+/** A distributed Map the local layer cannot run as written (an item source or format it does not read); names the state and what is missing. */
+export class UnsupportedDistributedMapError extends Error {
+  override readonly name = 'UnsupportedDistributedMapError';
+  constructor(
+    readonly stateName: string,
+    reason: string,
+  ) {
+    super(`Distributed map "${stateName}" cannot run locally: ${reason} (docs/LOCAL-CLOUD.md, "Distributed Map").`);
+  }
+}

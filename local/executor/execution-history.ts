@@ -11,8 +11,10 @@ export type HistoryEvent = {
   type: string;
   timestamp: string;
   state?: string;
-  /** Map iteration index, for states inside a Map. */
+  /** Map iteration index, for states inside a Map; for a distributed Map, the child execution's (batch's) index. */
   index?: number;
+  /** The distributed Map whose child execution this event belongs to (local/executor/distributed-map.ts). */
+  mapRun?: string;
   input?: unknown;
   output?: unknown;
   error?: string;

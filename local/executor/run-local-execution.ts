@@ -9,6 +9,9 @@ import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { UnsupportedTaskResourceError } from './errors';
 import { type ExecutionHistory, type ExecutionStatus, type ExecutionTrigger, type HistoryEvent, executionsDir, saveExecutionHistory } from './execution-history';
 import { deliverExecutionStatusEvent, executionStatusEvent, type StatusEventDelivery } from './execution-status-events';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { localS3Client } from '../cloud/local-clients';
+import { extractDistributedMaps, runDistributedMap } from './distributed-map';
 import { FaultInjector, type FaultRule } from './fault-injection';
 import { ExecutionLease, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
@@ -86,6 +89,8 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   const functions = localFunctions(resources);
   const { definition, handlers: tasks, retryIntervalOverrides } = prepareDefinition(machine.definition, machine.name, functions, options.retryIntervalScale);
   if (options.executionTimeoutSeconds !== undefined) definition.TimeoutSeconds = options.executionTimeoutSeconds;
+  // Before validation: what replaces each distributed Map is a Task the runner accepts.
+  const distributedMaps = extractDistributedMaps(definition);
   // Validated before a worker pool exists, so a definition that does not load leaves no threads behind.
   const sm = validatedStateMachine(definition);
 
@@ -151,8 +156,27 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
           };
   }
 
-  const startedAt = new Date().toISOString();
   const events: HistoryEvent[] = [];
+  const s3 = distributedMaps.size > 0 ? localS3Client(options.endpoints, options.stack.region) : undefined;
+  const overrides = { taskResourceLocalHandlers, retryIntervalOverrides };
+  for (const [stateName, mapState] of distributedMaps) {
+    taskResourceLocalHandlers[stateName] = (input: JsonValue) =>
+      runDistributedMap(stateName, mapState, input, {
+        s3: s3 as S3Client,
+        overrides,
+        stateMachine: validatedStateMachine,
+        stateMachineArn: machine.arn,
+        signal: ended.signal,
+        onChildEvent: (log, childIndex) => {
+          // A child's events join the parent's history with the child's index, as an inline Map's iterations do.
+          const event = { ...toHistoryEvent(log as EventLogLike), index: childIndex, mapRun: stateName };
+          events.push(event);
+          options.onEvent?.(event);
+        },
+      });
+  }
+
+  const startedAt = new Date().toISOString();
   const history: ExecutionHistory = {
     executionId: executionName,
     stateMachine: machine.name,
@@ -172,7 +196,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   options.onStarted?.(executionName);
   const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${executionName}`;
   const execution = sm.run(options.input as JsonValue, {
-    overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
+    overrides,
     context: {
       Execution: {
         Id: executionArn,
@@ -239,6 +263,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
       history.invocations.push(...delivering.records);
     }
   } finally {
+    s3?.destroy();
     if (!options.pool) await pool.close();
   }
   const historyFile = saveExecutionHistory(options.dataDir, history);

@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ExecutionAbortedError, ExecutionError, type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { DistributedMapFailureThresholdError, UnsupportedDistributedMapError } from './errors';
+import { type AslDefinition, type AslState } from './state-machine-definition';
+
+/**
+ * Step Functions' Distributed Map, run locally (docs/LOCAL-CLOUD.md, "Distributed Map").
+ * aws-local-stepfunctions runs every Map inline: it ignores ItemReader, ItemBatcher, ResultWriter and
+ * the failure tolerance, and reads items from the state input only. So before a definition runs,
+ * each Map state in DISTRIBUTED mode is replaced by a Task state that the executor answers with
+ * runDistributedMap: it reads the items from S3, batches them, starts one child execution per
+ * batch (a state machine of its own, made of the ItemProcessor) at most MaxConcurrency at a time,
+ * applies the tolerated failure count and percentage, and writes the results to S3 as AWS does.
+ * The replacing Task keeps InputPath, ResultSelector, ResultPath, OutputPath, Retry, Catch and the
+ * transition, so the rest of the definition sees the Map as AWS runs it.
+ */
+
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** The Resource of the Task that stands for a distributed Map; no AWS service answers it. */
+export const LOCAL_DISTRIBUTED_MAP_RESOURCE = 'arn:aws:states:::lifeboat-local:distributedMap';
+
+/** The fields of a Map state in DISTRIBUTED mode that the local layer reads (Amazon States Language). */
+export type DistributedMapState = AslState & {
+  ItemProcessor: AslDefinition & { ProcessorConfig?: { Mode?: string; ExecutionType?: string } };
+  ItemReader?: { Resource: string; ReaderConfig?: { InputType?: string; MaxItems?: number; MaxItemsPath?: string }; Parameters?: Record<string, unknown> };
+  ItemsPath?: string;
+  ItemSelector?: Record<string, unknown>;
+  ItemBatcher?: { MaxItemsPerBatch?: number; MaxItemsPerBatchPath?: string; MaxInputBytesPerBatch?: number; MaxInputBytesPerBatchPath?: string; BatchInput?: Record<string, unknown> };
+  MaxConcurrency?: number;
+  MaxConcurrencyPath?: string;
+  ToleratedFailureCount?: number;
+  ToleratedFailureCountPath?: string;
+  ToleratedFailurePercentage?: number;
+  ToleratedFailurePercentagePath?: string;
+  ResultWriter?: { Resource: string; Parameters?: Record<string, unknown>; WriterConfig?: { OutputType?: string; Transformation?: string } };
+  Label?: string;
+};
+
+export function isDistributedMap(state: AslState): state is DistributedMapState {
+  const processor = state.ItemProcessor as DistributedMapState['ItemProcessor'] | undefined;
+  return state.Type === 'Map' && processor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
+}
+
+/** The fields a Map shares with a Task; everything else of the Map is the local layer's to do. */
+const KEPT_FIELDS = ['Comment', 'InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End'] as const;
+
+/**
+ * Replaces every distributed Map of `definition` (nested ones inside Map, Parallel and other distributed
+ * Maps' processors included) by a Task with LOCAL_DISTRIBUTED_MAP_RESOURCE, in place, and returns the
+ * Maps by state name (state names are unique across a whole definition in ASL).
+ */
+export function extractDistributedMaps(definition: AslDefinition, found = new Map<string, DistributedMapState>()): Map<string, DistributedMapState> {
+  for (const [name, state] of Object.entries(definition.States)) {
+    for (const child of [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])]) if (child) extractDistributedMaps(child, found);
+    if (!isDistributedMap(state)) continue;
+    found.set(name, state);
+    const task: Record<string, unknown> = { Type: 'Task', Resource: LOCAL_DISTRIBUTED_MAP_RESOURCE };
+    for (const field of KEPT_FIELDS) if (state[field] !== undefined) task[field] = state[field];
+    // A Map has no timeout of its own; aws-local-stepfunctions would stop a Task after 60 s.
+    task.TimeoutSeconds = LONGEST_TASK_SECONDS;
+    definition.States[name] = task as AslState;
+  }
+  return found;
+}
+
+/** The longest timer Node keeps, in seconds. */
+const LONGEST_TASK_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/** MaxConcurrency 0 means "as many as possible" (AWS: up to 10,000 children); locally the Lambda pool bounds the work anyway. */
+const UNBOUNDED_CONCURRENCY = 1000;
+
+export type DistributedMapRuntime = {
+  /** The local S3 of the state machine's region (ItemReader, ResultWriter). */
+  s3: S3Client;
+  /** The parent's overrides (Lambda task handlers, retry intervals): the children's Tasks run through them too. */
+  overrides: RunOptions['overrides'];
+  /** A runnable state machine for a child definition (validated once per process). */
+  stateMachine: (definition: AslDefinition) => StateMachine;
+  /** arn:aws:states:<region>:<account>:stateMachine:<name> of the parent. */
+  stateMachineArn: string;
+  /** Each event of each child execution, with the index of its child (batch) in the map run. */
+  onChildEvent: (log: unknown, childIndex: number) => void;
+  /** Aborts the map run's children (the parent was stopped or timed out). */
+  signal: AbortSignal;
+};
+
+/** What a child execution ended with; ResultWriter's result files list these. */
+type ChildOutcome = { index: number; name: string; input: JsonValue; items: number; startDate: string; stopDate: string } & (
+  | { status: 'SUCCEEDED'; output: JsonValue }
+  | { status: 'FAILED'; error: string; cause: string }
+);
+
+/** Runs one distributed Map state on its effective input (after InputPath); returns the Map's raw result. */
+export async function runDistributedMap(stateName: string, state: DistributedMapState, input: JsonValue, runtime: DistributedMapRuntime): Promise<JsonValue> {
+  const items = await readItems(stateName, state, input, runtime.s3);
+  const selected = state.ItemSelector ?? (state.Parameters as Record<string, unknown> | undefined);
+  const values: JsonValue[] = [];
+  for (const [index, value] of items.entries()) values.push(selected ? await evaluateTemplate(selected, input, { Map: { Item: { Index: index, Value: value } } }) : value);
+  const batches = await batchItems(state, values, input);
+
+  const mapRunId = randomUUID();
+  const label = state.Label ?? stateName;
+  const machineName = runtime.stateMachineArn.split(':').pop() ?? 'local';
+  const mapRunArn = `${runtime.stateMachineArn.replace(':stateMachine:', ':mapRun:')}/${label}:${mapRunId}`;
+  const childDefinition: AslDefinition = { StartAt: state.ItemProcessor.StartAt, States: state.ItemProcessor.States };
+  const machine = runtime.stateMachine(childDefinition);
+
+  const maxConcurrency = (await numberField(state.MaxConcurrency, state.MaxConcurrencyPath, input)) ?? 0;
+  const toleratedCount = await numberField(state.ToleratedFailureCount, state.ToleratedFailureCountPath, input);
+  const toleratedPercentage = await numberField(state.ToleratedFailurePercentage, state.ToleratedFailurePercentagePath, input);
+  const totalItems = values.length;
+  let failedItems = 0;
+  let exceeded = false;
+  const outcomes: ChildOutcome[] = [];
+  const running = new Set<{ abort: () => void }>();
+  const stopAll = () => {
+    for (const child of running) child.abort();
+  };
+  runtime.signal.addEventListener('abort', stopAll, { once: true });
+  // Either threshold exceeded fails the run; with neither set the tolerance is zero, as in AWS.
+  const overThreshold = () =>
+    toleratedCount === undefined && toleratedPercentage === undefined
+      ? failedItems > 0
+      : (toleratedCount !== undefined && failedItems > toleratedCount) || (toleratedPercentage !== undefined && (failedItems * 100) / Math.max(1, totalItems) > toleratedPercentage);
+
+  let next = 0;
+  const runChildren = async (): Promise<void> => {
+    while (next < batches.length && !exceeded && !runtime.signal.aborted) {
+      const index = next++;
+      const batch = batches[index] as { input: JsonValue; items: number };
+      const name = `${mapRunId.slice(0, 8)}-${String(index).padStart(6, '0')}`;
+      const startDate = new Date().toISOString();
+      const execution = machine.run(batch.input, {
+        ...(runtime.overrides ? { overrides: runtime.overrides } : {}),
+        context: {
+          Execution: { Id: `${runtime.stateMachineArn.replace(':stateMachine:', ':execution:')}/${label}:${name}`, Name: name, Input: batch.input, StartTime: startDate },
+          StateMachine: { Id: `${runtime.stateMachineArn}/${label}`, Name: `${machineName}/${label}` },
+        },
+      } as RunOptions);
+      running.add(execution);
+      const collecting = (async () => {
+        for await (const log of execution.eventLogs) runtime.onChildEvent(log, index);
+      })();
+      try {
+        const output = (await execution.result) as JsonValue;
+        outcomes.push({ index, name, input: batch.input, items: batch.items, startDate, stopDate: new Date().toISOString(), status: 'SUCCEEDED', output });
+      } catch (err) {
+        const failure = childFailure(err);
+        outcomes.push({ index, name, input: batch.input, items: batch.items, startDate, stopDate: new Date().toISOString(), status: 'FAILED', ...failure });
+        // A failed child counts every item of its batch as failed (AWS).
+        failedItems += batch.items;
+        if (overThreshold() && !exceeded) {
+          exceeded = true;
+          stopAll();
+        }
+      } finally {
+        running.delete(execution);
+        await collecting.catch(() => undefined);
+      }
+    }
+  };
+  const lanes = Math.max(1, Math.min(batches.length, maxConcurrency > 0 ? maxConcurrency : UNBOUNDED_CONCURRENCY));
+  try {
+    await Promise.all(Array.from({ length: lanes }, runChildren));
+  } finally {
+    runtime.signal.removeEventListener('abort', stopAll);
+  }
+  outcomes.sort((a, b) => a.index - b.index);
+
+  let result: JsonValue;
+  if (state.ResultWriter) {
+    result = await writeResults(state.ResultWriter, input, outcomes, { mapRunArn, mapRunId, stateMachineArn: runtime.stateMachineArn, s3: runtime.s3 });
+  } else {
+    result = outcomes.map((o) => (o.status === 'SUCCEEDED' ? o.output : { Error: o.error, Cause: o.cause }));
+  }
+  if (exceeded) {
+    const first = outcomes.find((o) => o.status === 'FAILED');
+    throw new DistributedMapFailureThresholdError(stateName, failedItems, totalItems, first && first.status === 'FAILED' ? `${first.error}: ${first.cause}` : undefined);
+  }
+  return result;
+}
+
+function childFailure(err: unknown): { error: string; cause: string } {
+  if (err instanceof ExecutionAbortedError) return { error: 'States.Aborted', cause: 'The child execution was stopped: the map run failed or its execution was stopped.' };
+  if (err instanceof ExecutionError) {
+    const failure = err.cause as { name?: string; message?: string } | undefined;
+    return { error: failure?.name ?? 'States.Runtime', cause: failure?.message ?? err.message };
+  }
+  return { error: err instanceof Error ? err.name : 'Error', cause: err instanceof Error ? err.message : String(err) };
+}
+
+/** The Map's items: from ItemReader (an S3 object or listing) when there is one, else from ItemsPath of the input. */
+async function readItems(stateName: string, state: DistributedMapState, input: JsonValue, s3: S3Client): Promise<JsonValue[]> {
+  if (!state.ItemReader) {
+    const items = await evaluatePath(state.ItemsPath ?? '$', input);
+    if (!Array.isArray(items)) throw new UnsupportedDistributedMapError(stateName, `ItemsPath ${state.ItemsPath ?? '$'} does not select an array`);
+    return items;
+  }
+  const reader = state.ItemReader;
+  const parameters = reader.Parameters ? await evaluateTemplate(reader.Parameters, input, {}) : {};
+  const { Bucket: bucket, Key: key, Prefix: prefix } = parameters as { Bucket?: unknown; Key?: unknown; Prefix?: unknown };
+  if (typeof bucket !== 'string') throw new UnsupportedDistributedMapError(stateName, 'ItemReader.Parameters has no Bucket');
+  const maxItems = (await numberField(reader.ReaderConfig?.MaxItems, reader.ReaderConfig?.MaxItemsPath, input)) ?? 0;
+  let items: JsonValue[];
+  if (/:states:::s3:listObjectsV2$/.test(reader.Resource)) {
+    items = [];
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, ...(typeof prefix === 'string' && prefix ? { Prefix: prefix } : {}) })) {
+      for (const o of page.Contents ?? []) {
+        items.push({ Etag: o.ETag ?? '', Key: o.Key ?? '', LastModified: o.LastModified?.toISOString() ?? '', Size: o.Size ?? 0, StorageClass: o.StorageClass ?? 'STANDARD' });
+      }
+    }
+  } else if (/:states:::s3:getObject$/.test(reader.Resource)) {
+    if (typeof key !== 'string') throw new UnsupportedDistributedMapError(stateName, 'ItemReader.Parameters has no Key');
+    const text = await readObjectText(s3, bucket, key);
+    items = parseItemFile(stateName, reader.ReaderConfig?.InputType ?? 'JSON', text, `s3://${bucket}/${key}`);
+  } else {
+    throw new UnsupportedDistributedMapError(stateName, `ItemReader resource ${reader.Resource} (supported: s3:getObject with JSON or JSONL, s3:listObjectsV2)`);
+  }
+  return maxItems > 0 ? items.slice(0, maxItems) : items;
+}
+
+async function readObjectText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return object.Body ? await object.Body.transformToString('utf8') : '';
+}
+
+function parseItemFile(stateName: string, inputType: string, text: string, where: string): JsonValue[] {
+  try {
+    if (inputType === 'JSONL') {
+      return text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as JsonValue);
+    }
+    if (inputType === 'JSON') {
+      const parsed = JSON.parse(text) as JsonValue;
+      if (!Array.isArray(parsed)) throw new Error('the object is not a JSON array');
+      return parsed;
+    }
+  } catch (err) {
+    throw new UnsupportedDistributedMapError(stateName, `cannot read the items of ${where} as ${inputType}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  throw new UnsupportedDistributedMapError(stateName, `ItemReader InputType ${inputType} (supported locally: JSON, JSONL)`);
+}
+
+/** Cuts the items into child inputs: one item each without ItemBatcher, else { Items, BatchInput } of at most MaxItemsPerBatch items / MaxInputBytesPerBatch bytes. */
+async function batchItems(state: DistributedMapState, items: JsonValue[], input: JsonValue): Promise<{ input: JsonValue; items: number }[]> {
+  const batcher = state.ItemBatcher;
+  if (!batcher) return items.map((item) => ({ input: item, items: 1 }));
+  const maxItems = (await numberField(batcher.MaxItemsPerBatch, batcher.MaxItemsPerBatchPath, input)) ?? 0;
+  const maxBytes = (await numberField(batcher.MaxInputBytesPerBatch, batcher.MaxInputBytesPerBatchPath, input)) ?? 256 * 1024;
+  const batchInput = batcher.BatchInput ? await evaluateTemplate(batcher.BatchInput, input, {}) : undefined;
+  const batches: { input: JsonValue; items: number }[] = [];
+  let current: JsonValue[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (current.length === 0) return;
+    batches.push({ input: { Items: current, ...(batchInput !== undefined ? { BatchInput: batchInput } : {}) }, items: current.length });
+    current = [];
+    bytes = 0;
+  };
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item));
+    if (current.length > 0 && ((maxItems > 0 && current.length >= maxItems) || bytes + size > maxBytes)) flush();
+    current.push(item);
+    bytes += size;
+  }
+  flush();
+  return batches;
+}
+
+/**
+ * Writes the map run's results as AWS does: <Prefix>/<map run id>/manifest.json plus SUCCEEDED_0.json and
+ * FAILED_0.json (one file each locally; AWS splits at 5 GB), and returns the Map's output that points at them.
+ */
+async function writeResults(
+  writer: NonNullable<DistributedMapState['ResultWriter']>,
+  input: JsonValue,
+  outcomes: ChildOutcome[],
+  run: { mapRunArn: string; mapRunId: string; stateMachineArn: string; s3: S3Client },
+): Promise<JsonValue> {
+  const parameters = (writer.Parameters ? await evaluateTemplate(writer.Parameters, input, {}) : {}) as { Bucket?: unknown; Prefix?: unknown };
+  const bucket = String(parameters.Bucket ?? '');
+  const prefix = typeof parameters.Prefix === 'string' && parameters.Prefix !== '' ? `${parameters.Prefix.replace(/\/$/, '')}/` : '';
+  const base = `${prefix}${run.mapRunId}/`;
+  const record = (o: ChildOutcome) => ({
+    ExecutionArn: `${run.stateMachineArn.replace(':stateMachine:', ':execution:')}:${o.name}`,
+    Input: JSON.stringify(o.input),
+    InputDetails: { Included: true },
+    Name: o.name,
+    ...(o.status === 'SUCCEEDED' ? { Output: JSON.stringify(o.output), OutputDetails: { Included: true } } : { Error: o.error, Cause: o.cause }),
+    RedriveCount: 0,
+    RedriveStatus: 'NOT_REDRIVABLE',
+    StartDate: o.startDate,
+    StateMachineArn: run.stateMachineArn,
+    Status: o.status,
+    StopDate: o.stopDate,
+  });
+  const files: Record<'SUCCEEDED' | 'FAILED' | 'PENDING', { Key: string; Size: number }[]> = { SUCCEEDED: [], FAILED: [], PENDING: [] };
+  for (const status of ['SUCCEEDED', 'FAILED'] as const) {
+    const of = outcomes.filter((o) => o.status === status);
+    if (of.length === 0) continue;
+    const key = `${base}${status}_0.json`;
+    const body = JSON.stringify(of.map(record));
+    await run.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+    files[status].push({ Key: key, Size: Buffer.byteLength(body) });
+  }
+  const manifestKey = `${base}manifest.json`;
+  const manifest = { DestinationBucket: bucket, MapRunArn: run.mapRunArn, ResultFiles: files };
+  await run.s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey, Body: JSON.stringify(manifest), ContentType: 'application/json' }));
+  return { MapRunArn: run.mapRunArn, ResultWriterDetails: { Bucket: bucket, Key: manifestKey } };
+}
+
+async function numberField(value: number | undefined, path: string | undefined, input: JsonValue): Promise<number | undefined> {
+  if (path === undefined) return value;
+  const found = await evaluatePath(path, input);
+  return typeof found === 'number' ? found : undefined;
+}
+
+async function evaluatePath(path: string, input: JsonValue): Promise<JsonValue> {
+  const out = (await evaluateTemplate({ 'value.$': path }, input, {})) as { value?: JsonValue };
+  return out.value ?? null;
+}
+
+/** One Pass state per payload template, kept: aws-local-stepfunctions evaluates paths, `$$` and intrinsic functions exactly as in the rest of the run. */
+const templateMachines = new Map<string, StateMachine>();
+
+/** A payload template (Parameters, ItemSelector, BatchInput…) evaluated against `input` and the context object `context`. */
+async function evaluateTemplate(template: Record<string, unknown>, input: JsonValue, context: Record<string, unknown>): Promise<JsonValue> {
+  const fingerprint = JSON.stringify(template);
+  let machine = templateMachines.get(fingerprint);
+  if (!machine) {
+    machine = new StateMachine({ StartAt: 'Template', States: { Template: { Type: 'Pass', Parameters: template, End: true } } } as unknown as StateMachineDefinition, {
+      validationOptions: { noValidate: true },
+    });
+    templateMachines.set(fingerprint, machine);
+  }
+  return (await machine.run(input, { context } as RunOptions).result) as JsonValue;
+}
