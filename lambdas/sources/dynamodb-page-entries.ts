@@ -26,19 +26,18 @@ export function dynamoDbPagePath(segment: number, page: number): string {
 
 /** Whether a page may end after this item: decided by the item's key alone (content-defined pages). */
 export function isPageBoundary(item: DynamoDbItem, keyAttributes: readonly string[]): boolean {
-  const key = itemKey(item, keyAttributes);
-  const digest = createHash('sha256').update(encodeItemText(key)).digest();
-  return ((digest[0] ?? 1) & ((1 << CUT_BITS) - 1)) === 0;
-}
-
-/** The key attributes of an item (a Scan's ExclusiveStartKey, or what a page boundary is decided by). */
-function itemKey(item: DynamoDbItem, keyAttributes: readonly string[]): DynamoDbItem {
   const key: DynamoDbItem = {};
   for (const name of keyAttributes) {
     const value = item[name];
     if (value !== undefined) key[name] = value;
   }
-  return key;
+  const digest = createHash('sha256').update(encodeItemText(key)).digest();
+  return ((digest[0] ?? 1) & ((1 << CUT_BITS) - 1)) === 0;
+}
+
+/** The key attributes of an item: the Scan's ExclusiveStartKey when a stopped stretch resumes after it. */
+function itemKey(item: DynamoDbItem, keyAttributes: readonly string[]): DynamoDbItem {
+  return Object.fromEntries(keyAttributes.filter((name) => item[name] !== undefined).map((name) => [name, item[name] as DynamoDbItem[string]]));
 }
 
 /**
