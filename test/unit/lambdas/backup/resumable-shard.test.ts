@@ -375,8 +375,20 @@ describe('snapshotShardBatch', () => {
       calls.push(result.shards.map((s) => s.done));
       if (result.done) break;
     }
-    // Shard 0 (3 keys): two calls; shard 1 (3 keys) two more; every call after the first meets shard 0 done.
-    expect(calls).toEqual([[false], [true, false], [true, true]]);
+    // Each call has time for one deadline check (the batch asks too, before a next shard): shard 0
+    // (3 keys) takes two calls, shard 1 (3 keys) three; every call after the second meets shard 0 done.
+    expect(calls).toEqual([[false], [true, false], [true, false], [true, true]]);
+    // Out of time before the next shard, with every shard finished: done, without starting any.
+    const late = await snapshotShardBatch({ BatchInput: { backupId, planKey }, Items: items }, { s3: fake.s3, dynamodb: fakeDynamoDb([]).ddb, vault, deadline: () => 0, stopMarginMs: 1000 });
+    expect(late.done).toBe(true);
+    expect(late.shards.map((p) => p.shardIndex)).toEqual([0]);
+
+    // Out of time before a shard that is not finished: done:false, and that shard not started.
+    const next = await newPlan(s3Source());
+    await snapshotShard({ ...next, spec: items[0] as ShardSpec }, { s3: fake.s3, dynamodb: fakeDynamoDb([]).ddb, vault });
+    const stopped = await snapshotShardBatch({ BatchInput: next, Items: items }, { s3: fake.s3, dynamodb: fakeDynamoDb([]).ddb, vault, deadline: () => 0, stopMarginMs: 1000 });
+    expect(stopped).toMatchObject({ done: false, shards: [{ shardIndex: 0, done: true }] });
+    expect(await vault.store.has(cursorKey(next.backupId, 1))).toBe(false);
     const workspace = new BackupWorkspace(vault.store);
     const entries = (await workspace.getPart(backupId, 0)).part.stats.entries + (await workspace.getPart(backupId, 1)).part.stats.entries;
     expect(entries).toBe(6);
