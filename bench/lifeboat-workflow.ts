@@ -2,6 +2,7 @@ import { type ProtectionPlanConfig, protectionPlanSchema, type SourceConfig } fr
 import { acquireBackupLease, releaseBackupLease } from '../lambdas/backup/backup-lease';
 import { commitBackup, type CommittedBackup } from '../lambdas/backup/commit-backup';
 import { planBackup } from '../lambdas/backup/plan-backup';
+import { plannedShardSpec } from '../lambdas/backup/planned-shard-spec';
 import { type ShardResult, snapshotShard } from '../lambdas/backup/snapshot-shard';
 import { planRestore } from '../lambdas/restore/plan-restore';
 import { type RestoreTarget } from '../lambdas/restore/restore-request';
@@ -62,9 +63,10 @@ export async function runBackupWorkflow(cloud: BenchCloud, plan: ProtectionPlanC
       { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT },
     );
     const plannedAt = process.hrtime.bigint();
-    const shards = await mapBounded(planned.shards, planned.maxConcurrency, async (task) =>
-      snapshotShard(task, { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, false) }),
-    );
+    const shards = await mapBounded(planned.shards, planned.maxConcurrency, async (task) => {
+      const vault = await cloud.openVault(vaultBucket, false);
+      return snapshotShard({ backupId: task.backupId, planKey: task.planKey, spec: await plannedShardSpec(vault.store, task) }, { s3: cloud.s3, dynamodb: cloud.ddb, vault });
+    });
     const shardsDone = process.hrtime.bigint();
     const committed = await commitBackup({ backupId: planned.backupId, planKey: planned.planKey }, { vault: await cloud.openVault(vaultBucket, false), catalog: cloud.catalog });
     await releaseBackupLease(lease, { catalog: cloud.catalog });

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../runtime/errors';
 import { manifestPartSchema } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
 import { type VaultStore } from '../../vault';
+import { shardResumePointSchema } from '../sources/shard-resume-point';
 import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan-document';
 
 /**
@@ -10,6 +11,8 @@ import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan
  * layout of docs/FORMAT.md, so that only keys travel through Step Functions:
  *   plans/<backupId>.json                      the shard plan (Plan step)
  *   parts/<backupId>/<shard>.json              a shard's ManifestPart and observations (Snapshot shard)
+ *   parts/<backupId>/<shard>/segment-<n>.json  the part of a shard's n-th stretch cut by its deadline (resumable shards)
+ *   parts/<backupId>/<shard>/cursor.json       how many segments are stored and where the shard resumes
  *   parts/<backupId>/committed/<source>.json   the snapshot committed for a source (Commit, for an idempotent retry)
  * A vault reader ignores these prefixes (FORMAT.md §1). Parts of a failed backup are never read again.
  */
@@ -25,6 +28,22 @@ export const shardPartDocumentSchema = z.object({
 });
 export type ShardPartDocument = z.infer<typeof shardPartDocumentSchema>;
 
+/**
+ * A stopped shard's progress: segments 0 … segments-1 are stored (a segment is written before the
+ * cursor that counts it, so one written without it is simply written again), and the shard resumes
+ * at `resume`, the entry boundary where the last of them ended.
+ */
+export const shardCursorSchema = z.object({
+  backupId: z.string(),
+  shardIndex: z.number().int().min(0),
+  source: z.string(),
+  segments: z.number().int().min(1),
+  resume: shardResumePointSchema,
+  /** The stored segments' totals, so a stopping call can report the whole shard's progress without reading them. */
+  stored: z.object({ entries: z.number().int().min(0), bytesScanned: z.number().int().min(0), bytesNew: z.number().int().min(0) }),
+});
+export type ShardCursor = z.infer<typeof shardCursorSchema>;
+
 export const committedSourceSchema = z.object({ backupId: z.string(), source: z.string(), snapshotId: z.string().regex(/^[0-9a-f]{64}$/) });
 export type CommittedSource = z.infer<typeof committedSourceSchema>;
 
@@ -39,12 +58,38 @@ export class MissingShardPartError extends Error {
   }
 }
 
+/** A segment a shard's cursor counts is missing: something removed it (segments are never deleted by the workflow). */
+export class MissingShardSegmentError extends Error {
+  override readonly name = 'MissingShardSegmentError';
+  constructor(
+    readonly backupId: string,
+    readonly shardIndex: number,
+    readonly segment: number,
+  ) {
+    super(`Backup ${backupId}: shard ${shardIndex} has a cursor counting segment ${segment}, but ${segmentKey(backupId, shardIndex, segment)} is gone. Run the backup again.`);
+  }
+}
+
 export function planKey(backupId: string): string {
   return `${PLANS_PREFIX}${backupId}.json`;
 }
 
 export function partKey(backupId: string, shardIndex: number): string {
   return `${PARTS_PREFIX}${backupId}/${String(shardIndex).padStart(5, '0')}.json`;
+}
+
+function shardPrefix(backupId: string, shardIndex: number): string {
+  return `${PARTS_PREFIX}${backupId}/${String(shardIndex).padStart(5, '0')}/`;
+}
+
+/** parts/<backupId>/<shard:5>/segment-<n:6>.json: a ShardPartDocument of the shard's n-th stopped stretch. */
+export function segmentKey(backupId: string, shardIndex: number, segment: number): string {
+  return `${shardPrefix(backupId, shardIndex)}segment-${String(segment).padStart(6, '0')}.json`;
+}
+
+/** parts/<backupId>/<shard:5>/cursor.json: the ShardCursor of a shard that stopped before its end. */
+export function cursorKey(backupId: string, shardIndex: number): string {
+  return `${shardPrefix(backupId, shardIndex)}cursor.json`;
 }
 
 export function committedSourceKey(backupId: string, source: string): string {
@@ -76,6 +121,30 @@ export class BackupWorkspace {
     const doc = await this.getJson(partKey(backupId, shardIndex), shardPartDocumentSchema);
     if (!doc) throw new MissingShardPartError(backupId, shardIndex);
     return doc;
+  }
+
+  /** The shard's final part, if it finished already (a retried batch meets its earlier items again). */
+  async findPart(backupId: string, shardIndex: number): Promise<ShardPartDocument | undefined> {
+    return this.getJson(partKey(backupId, shardIndex), shardPartDocumentSchema);
+  }
+
+  async putSegment(doc: ShardPartDocument, segment: number): Promise<void> {
+    await this.putJson(segmentKey(doc.backupId, doc.shardIndex, segment), doc);
+  }
+
+  async getSegment(backupId: string, shardIndex: number, segment: number): Promise<ShardPartDocument> {
+    const doc = await this.getJson(segmentKey(backupId, shardIndex, segment), shardPartDocumentSchema);
+    if (!doc) throw new MissingShardSegmentError(backupId, shardIndex, segment);
+    return doc;
+  }
+
+  async putCursor(cursor: ShardCursor): Promise<void> {
+    await this.putJson(cursorKey(cursor.backupId, cursor.shardIndex), cursor);
+  }
+
+  /** The shard's cursor; undefined when it never stopped (it starts from the beginning). */
+  async getCursor(backupId: string, shardIndex: number): Promise<ShardCursor | undefined> {
+    return this.getJson(cursorKey(backupId, shardIndex), shardCursorSchema);
   }
 
   async putCommittedSource(doc: CommittedSource): Promise<void> {

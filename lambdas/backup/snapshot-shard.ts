@@ -4,14 +4,17 @@ import { InvalidInputError } from '../runtime/errors';
 import { addDirectoryShard, type DirectoryShardOptions } from '../sources/directory-entries';
 import { resolveSourceRoot } from '../sources/directory-source';
 import { addDynamoDbSegment } from '../sources/dynamodb-page-entries';
-import { type EntrySink, newObservations } from '../sources/entry-sink';
+import { type EntrySink, newObservations, type ShardObservations } from '../sources/entry-sink';
 import { addS3Shard } from '../sources/s3-object-entries';
+import { type ShardResumePoint } from '../sources/shard-resume-point';
+import { type StopCheck } from '../sources/shard-run';
 import { type ShardSpec } from '../sources/shard-spec';
 import { type SnapshotWriter } from '../../vault';
 import { type Vault } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
-import { type PlannedSource, type ShardTask } from './backup-plan-document';
-import { BackupWorkspace } from './backup-workspace';
+import { type PlannedSource } from './backup-plan-document';
+import { BackupWorkspace, type ShardCursor, type ShardPartDocument } from './backup-workspace';
+import { mergeShardSegments } from './merge-shard-segments';
 
 export type SnapshotShardDeps = {
   s3: S3Client;
@@ -21,9 +24,27 @@ export type SnapshotShardDeps = {
   env?: NodeJS.ProcessEnv;
   /** Test seam for sources that change while read (see directory-entries.ts). */
   directory?: DirectoryShardOptions;
+  /** Milliseconds left of this invocation (the Lambda context's getRemainingTimeInMillis); absent = no limit. */
+  deadline?: () => number;
+  /**
+   * Stop starting entries once fewer milliseconds than this are left: the time to finish the entries
+   * in flight, the open pack and index object, and to store the segment and cursor.
+   * @default the larger of DEFAULT_STOP_MARGIN_MS and a tenth of the time left when the call starts
+   */
+  stopMarginMs?: number;
 };
 
+/** One shard of a backup, as the workflow hands it: the spec travels in the input; the plan (plans/<backupId>.json) gives its source and parent. */
+export type SnapshotShardInput = { backupId: string; planKey: string; spec: ShardSpec };
+
+/** What a shard has written so far (all its stretches): entries, bytes read, bytes newly stored. */
 export type ShardResult = { shardIndex: number; plan: string; source: string; entries: number; bytesScanned: number; bytesNew: number };
+
+/** done = the shard's final part is stored; false = it stopped at its deadline and the same input must be called again. */
+export type ShardProgress = ShardResult & { done: boolean };
+
+/** The least time kept for stopping cleanly (see SnapshotShardDeps.stopMarginMs). */
+export const DEFAULT_STOP_MARGIN_MS = 60_000;
 
 /** Vault instances whose index was loaded for a given backup; a warm container reloads it once per run (see below). */
 const indexFreshFor = new WeakMap<Vault, string>();
@@ -31,29 +52,79 @@ const indexFreshFor = new WeakMap<Vault, string>();
 /**
  * One shard of a source into the vault: its own SnapshotWriter uploads packs and index objects
  * (so a later run reuses them even if this run never commits), then the writer's ManifestPart is
- * stored at parts/<backupId>/<shard>.json for the commit step. Idempotent: a retry writes the
- * same entries again, reusing whatever the failed attempt had uploaded and indexed.
+ * stored at parts/<backupId>/<shard>.json for the commit step.
+ *
+ * Resumable (docs/ARCHITECTURE.md, "Resumable shards"): when `deps.deadline` says the time is nearly
+ * up, the source reader stops at an entry boundary, the writer finishes (open pack, index object,
+ * manifest runs), and the stretch is stored as segment n, then the cursor counting it and saying
+ * where to resume; the call returns done:false. The next call with the same input resumes from the
+ * cursor with a fresh writer; the call that reaches the shard's end stores every segment and its own
+ * stretch as the final part. Every order of failures is safe: a segment stored without its cursor is
+ * written again, a stretch that failed is read again from the cursor (its uploads are reused), and a
+ * call for a shard whose final part exists returns done:true at once.
  */
-export async function snapshotShard(task: ShardTask, deps: SnapshotShardDeps): Promise<ShardResult> {
+export async function snapshotShard(input: SnapshotShardInput, deps: SnapshotShardDeps): Promise<ShardProgress> {
+  const { backupId, spec } = input;
+  const shardIndex = spec.index;
   const workspace = new BackupWorkspace(deps.vault.store);
-  const plan = await workspace.getPlan(task.planKey, task.backupId);
-  const spec = plan.shards.find((s) => s.index === task.shardIndex);
-  if (!spec) throw new InvalidInputError(`Backup ${task.backupId} has no shard ${task.shardIndex} (it has ${plan.shards.length}).`);
+  const plan = await workspace.getPlan(input.planKey, backupId);
   const source = plan.sources.find((s) => s.name === spec.source);
-  if (!source) throw new InvalidInputError(`Backup ${task.backupId}: shard ${task.shardIndex} names source "${spec.source}", which its plan does not list.`);
+  if (!source) throw new InvalidInputError(`Backup ${backupId}: shard ${shardIndex} names source "${spec.source}", which its plan does not list.`);
+  const progress = (doc: Pick<ShardPartDocument, 'part'>, done: boolean): ShardProgress => ({
+    shardIndex,
+    plan: plan.plan,
+    source: source.name,
+    entries: doc.part.stats.entries,
+    bytesScanned: doc.part.stats.bytesScanned,
+    bytesNew: doc.part.stats.bytesNew,
+    done,
+  });
+
+  const finished = await workspace.findPart(backupId, shardIndex);
+  if (finished) return progress(finished, true);
+  const cursor = await workspace.getCursor(backupId, shardIndex);
+  if (cursor && (cursor.source !== source.name || cursor.resume.kind !== spec.kind)) {
+    throw new InvalidInputError(`Backup ${backupId}: the cursor of shard ${shardIndex} is for a ${cursor.resume.kind} shard of source "${cursor.source}", not this ${spec.kind} shard of "${source.name}".`);
+  }
 
   // A warm container's index predates this run: packs indexed since (by other shards, or by a failed
   // run of this plan) would otherwise be uploaded again and the parent's blobs look missing.
-  if (indexFreshFor.get(deps.vault) !== task.backupId) {
+  if (indexFreshFor.get(deps.vault) !== backupId) {
     await deps.vault.reloadIndex();
-    indexFreshFor.set(deps.vault, task.backupId);
+    indexFreshFor.set(deps.vault, backupId);
   }
   const writer = await openWriter(deps.vault, source);
   const observations = newObservations();
-  await readShard(spec, source, writer, observations, deps);
+  const resumeAt = await readShard(spec, source, writer, observations, deps, cursor?.resume, stopCheck(deps));
   const part = await writer.finish();
-  await workspace.putPart({ backupId: task.backupId, shardIndex: task.shardIndex, source: source.name, part, observations });
-  return { shardIndex: task.shardIndex, plan: plan.plan, source: source.name, entries: part.stats.entries, bytesScanned: part.stats.bytesScanned, bytesNew: part.stats.bytesNew };
+  const stretch: ShardPartDocument = { backupId, shardIndex, source: source.name, part, observations };
+  const segments = cursor?.segments ?? 0;
+
+  if (resumeAt) {
+    // The segment first, then the cursor that counts it: a call killed in between writes it again.
+    await workspace.putSegment(stretch, segments);
+    const stored = {
+      entries: (cursor?.stored.entries ?? 0) + part.stats.entries,
+      bytesScanned: (cursor?.stored.bytesScanned ?? 0) + part.stats.bytesScanned,
+      bytesNew: (cursor?.stored.bytesNew ?? 0) + part.stats.bytesNew,
+    };
+    const next: ShardCursor = { backupId, shardIndex, source: source.name, segments: segments + 1, resume: resumeAt, stored };
+    await workspace.putCursor(next);
+    return { shardIndex, plan: plan.plan, source: source.name, ...stored, done: false };
+  }
+  const earlier: ShardPartDocument[] = [];
+  for (let n = 0; n < segments; n++) earlier.push(await workspace.getSegment(backupId, shardIndex, n));
+  const final = mergeShardSegments(earlier, stretch);
+  await workspace.putPart(final);
+  return progress(final, true);
+}
+
+/** The deadline as a stop check: stop once less than the margin is left (none without a deadline). */
+function stopCheck(deps: SnapshotShardDeps): StopCheck | undefined {
+  const { deadline } = deps;
+  if (!deadline) return undefined;
+  const margin = deps.stopMarginMs ?? Math.max(DEFAULT_STOP_MARGIN_MS, deadline() / 10);
+  return () => deadline() < margin;
 }
 
 async function openWriter(vault: Vault, source: PlannedSource): Promise<SnapshotWriter> {
@@ -66,12 +137,24 @@ async function openWriter(vault: Vault, source: PlannedSource): Promise<Snapshot
   }
 }
 
-async function readShard(spec: ShardSpec, source: PlannedSource, sink: EntrySink, observations: ReturnType<typeof newObservations>, deps: SnapshotShardDeps): Promise<void> {
+/** Reads the shard (from `resume` on, until `shouldStop`); returns where the next stretch resumes, or null at the shard's end. */
+async function readShard(
+  spec: ShardSpec,
+  source: PlannedSource,
+  sink: EntrySink,
+  observations: ShardObservations,
+  deps: SnapshotShardDeps,
+  resume: ShardResumePoint | undefined,
+  shouldStop: StopCheck | undefined,
+): Promise<ShardResumePoint | null> {
+  const stop = shouldStop ? { shouldStop } : {};
   if (spec.kind === 's3') {
-    await addS3Shard(deps.s3, spec, sink, observations);
+    return addS3Shard(deps.s3, spec, sink, observations, { ...stop, ...(resume?.kind === 's3' ? { resume } : {}) });
   } else if (spec.kind === 'dynamodb') {
-    await addDynamoDbSegment(deps.dynamodb, { table: spec.table, segment: spec.segment, totalSegments: spec.totalSegments, keyAttributes: source.keyAttributes ?? [] }, sink);
+    const segment = { table: spec.table, segment: spec.segment, totalSegments: spec.totalSegments, keyAttributes: source.keyAttributes ?? [] };
+    const { resumeAt } = await addDynamoDbSegment(deps.dynamodb, segment, sink, { ...stop, ...(resume?.kind === 'dynamodb' ? { resume } : {}) });
+    return resumeAt ?? null;
   } else {
-    await addDirectoryShard(resolveSourceRoot(spec.root, deps.env), spec.paths, sink, observations, deps.directory);
+    return addDirectoryShard(resolveSourceRoot(spec.root, deps.env), spec.paths, sink, observations, deps.directory, { ...stop, ...(resume?.kind === 'filesystem' ? { resume } : {}) });
   }
 }

@@ -3,6 +3,9 @@ import * as fs from 'node:fs/promises';
 import { type EntryMeta, fileChangeToken, fileSystemMeta, type FsPath, HardLinkGroups, type HardLinkMember, type NewEntry, readBlocks, walkedEntryMeta, walkTree, type WalkedEntry } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
 import { forEachBounded } from '../../vault';
+import { type FilesystemResumePoint } from './shard-resume-point';
+import { type ShardRun } from './shard-run';
+import { StoppableListing } from './stoppable-listing';
 
 /** Files up to this size are read whole (and re-read when they change meanwhile); larger ones stream in blocks of this size. */
 export const WHOLE_FILE_BYTES = 8 * 1024 * 1024;
@@ -26,6 +29,10 @@ export type DirectoryShardOptions = {
  * A file that changes while it is read (size, mtime, ctime or inode differ before and after) is read
  * once more; if it changed again it is kept as read and reported in `changedDuringRead`. Either way
  * its change token is the one taken *before* the read, so the next incremental backup reads it again.
+ *
+ * Resumable (shard-run.ts): the walk's order is the manifest's, so a stretch asked to stop takes no
+ * further entry, finishes those in flight and returns the last path taken with the hard-link groups
+ * still open; `run.resume` walks on after that path (tree-walker.ts `after`) with those groups.
  */
 export async function addDirectoryShard(
   root: string,
@@ -33,15 +40,20 @@ export async function addDirectoryShard(
   sink: EntrySink,
   observations: ShardObservations,
   options: DirectoryShardOptions = {},
-): Promise<void> {
-  const walked = walkTree(root, {
-    names: topLevel,
-    onProblem: (p) => {
-      if (p.reason === 'vanished') observations.vanished.push(p.rel);
-      else observations.skipped.push(`${p.rel}: ${p.message}`);
-    },
-  });
-  const links = new HardLinkGroups();
+  run: ShardRun<FilesystemResumePoint> = {},
+): Promise<FilesystemResumePoint | null> {
+  const walked = new StoppableListing(
+    walkTree(root, {
+      names: topLevel,
+      onProblem: (p) => {
+        if (p.reason === 'vanished') observations.vanished.push(p.rel);
+        else observations.skipped.push(`${p.rel}: ${p.message}`);
+      },
+      ...(run.resume ? { after: run.resume.lastPath } : {}),
+    }),
+    run.shouldStop,
+  );
+  const links = new HardLinkGroups(run.resume?.hardLinks);
   await forEachBounded(walked, FILES_IN_FLIGHT, async (item) => {
     const member = item.kind === 'file' ? links.join(item.stat, item.rel) : null;
     const first = member?.role === 'first' ? member : null;
@@ -62,6 +74,7 @@ export async function addDirectoryShard(
       if (changed(item.stat, await lstatOrNull(item.abs))) observations.changedDuringRead.push(item.rel);
     }
   });
+  return walked.stopped && walked.last ? { kind: 'filesystem', lastPath: walked.last.rel, hardLinks: await links.open() } : null;
 }
 
 async function lstatOrNull(abs: FsPath): Promise<BigIntStats | null> {

@@ -25,8 +25,10 @@ export async function* scanSegment(
   table: string,
   segment: number,
   totalSegments: number,
+  /** Resume after this key (a stopped shard's cursor); absent = from the segment's start. */
+  exclusiveStartKey?: DynamoDbItem,
 ): AsyncGenerator<DynamoDbItem[]> {
-  const pages = paginateScan({ client: ddb }, { TableName: table, Segment: segment, TotalSegments: totalSegments, ConsistentRead: true });
+  const pages = paginateScan({ client: ddb }, { TableName: table, Segment: segment, TotalSegments: totalSegments, ConsistentRead: true, ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}) });
   for await (const page of pages) yield page.Items ?? [];
 }
 

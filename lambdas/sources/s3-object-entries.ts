@@ -3,6 +3,9 @@ import { type EntryMeta, forEachBounded } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
 import { headS3Object, listS3Objects, openS3ObjectStream, readS3ObjectTags, type S3KeyRange, type S3ObjectHead } from './s3-bucket-source';
 import { s3EntryPath } from './s3-entry-path';
+import { type S3ResumePoint } from './shard-resume-point';
+import { type ShardRun } from './shard-run';
+import { StoppableListing } from './stoppable-listing';
 
 /** Objects read at once by one shard: S3 latency, not bandwidth, bounds small objects. */
 const OBJECTS_IN_FLIGHT = 8;
@@ -34,9 +37,14 @@ function isNoSuchKey(err: unknown): boolean {
  * GetObjectTagging sent at the same time as the GetObject (or HeadObject), not from that request,
  * so an object re-tagged or overwritten while it is read may get the tags of the version just
  * before or just after the one whose body is stored. The listing itself is not a point-in-time view.
+ *
+ * Resumable (shard-run.ts): `run.resume` continues the range after its last key; asked to stop, it
+ * takes no further key, finishes the objects in flight and returns the last key taken (null: the
+ * range is done).
  */
-export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySink, observations: ShardObservations): Promise<void> {
-  const objects = listS3Objects(s3, spec.bucket, spec.prefix, spec);
+export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySink, observations: ShardObservations, run: ShardRun<S3ResumePoint> = {}): Promise<S3ResumePoint | null> {
+  const range = run.resume ? { startAfter: run.resume.lastKey, ...(spec.endAt !== undefined ? { endAt: spec.endAt } : {}) } : spec;
+  const objects = new StoppableListing(listS3Objects(s3, spec.bucket, spec.prefix, range), run.shouldStop);
   await forEachBounded(objects, OBJECTS_IN_FLIGHT, async (summary) => {
     const path = s3EntryPath(summary.key);
     try {
@@ -64,6 +72,7 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
       observations.vanished.push(summary.key);
     }
   });
+  return objects.stopped && objects.last ? { kind: 's3', lastKey: objects.last.key } : null;
 }
 
 /**

@@ -15,6 +15,14 @@ export type HardLinkMember =
 type Group = { readonly path: string; readonly content: Promise<RecordedContent | null>; remaining: bigint };
 
 /**
+ * A group still open when a walk was cut short (a resumable shard stopping at its deadline), as
+ * plain JSON: its (device, inode) key, first name, names not met yet (a decimal string: nlink is a
+ * bigint) and what the first name was recorded with (null: it could not be backed up). The walk that
+ * resumes starts from these, so its later names still point at the first one.
+ */
+export type OpenHardLinkGroup = { readonly key: string; readonly path: string; readonly remaining: string; readonly recorded: { size: number; content: string[] } | null };
+
+/**
  * The hard-link groups of one walk, by (device, inode). The walk meets names in manifest order, so a
  * group's first name precedes its later names in the manifest, which the restorer relies on. A group
  * is forgotten once all its names were met (memory stays with the groups still open). Names outside
@@ -23,6 +31,21 @@ type Group = { readonly path: string; readonly content: Promise<RecordedContent 
  */
 export class HardLinkGroups {
   private readonly groups = new Map<string, Group>();
+
+  /** `open`: the groups a cut walk left open (see `open()`), for the walk that resumes it. */
+  constructor(open: readonly OpenHardLinkGroup[] = []) {
+    for (const g of open) this.groups.set(g.key, { path: g.path, content: Promise.resolve(g.recorded), remaining: BigInt(g.remaining) });
+  }
+
+  /** The groups still open, once every first name has settled (call it after the writer has taken every entry). */
+  async open(): Promise<OpenHardLinkGroup[]> {
+    const out: OpenHardLinkGroup[] = [];
+    for (const [key, g] of this.groups) {
+      const recorded = await g.content.catch(() => null);
+      out.push({ key, path: g.path, remaining: g.remaining.toString(), recorded: recorded ? { size: recorded.size, content: [...recorded.content] } : null });
+    }
+    return out;
+  }
 
   /** The role of a walked regular file; null when it has one name only. */
   join(stat: BigIntStats, path: string): HardLinkMember | null {

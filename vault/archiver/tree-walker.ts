@@ -1,7 +1,7 @@
 import { type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { comparePaths } from '../manifest/manifest-entry';
+import { comparePaths, underPrefix } from '../manifest/manifest-entry';
 import { ESCAPED_NAME_SEGMENT_PREFIX, escapedNameBytes, storedName } from '../manifest/escaped-name';
 import { type FsPath } from '../platform/posix-calls';
 import { VaultError } from '../vault-errors';
@@ -28,6 +28,12 @@ export type WalkOptions = {
   readonly names?: readonly string[];
   /** Told of every problem; absent: a problem throws TreeWalkError. */
   readonly onProblem?: (problem: WalkProblem) => void;
+  /**
+   * Resume a walk cut short: leave out every entry up to and including this path (in manifest order,
+   * the walk's own). Subtrees that lie wholly before it are not even listed; the directories on the
+   * way to it are entered but not met again.
+   */
+  readonly after?: string;
 };
 
 export class TreeWalkError extends VaultError {
@@ -49,18 +55,18 @@ export async function* walkTree(root: string, options: WalkOptions = {}): AsyncG
   const report = options.onProblem ?? throwProblem;
   const absRoot = path.resolve(root);
   if (options.names === undefined) {
-    yield* walkChildren(absRoot, '', report);
+    yield* walkChildren(absRoot, '', report, options.after);
     return;
   }
   const names = [...options.names].sort(comparePaths).map((stored) => ({ stored, onDisk: escapedNameBytes(stored) ?? stored }));
-  yield* walkNamed(absRoot, '', names, report);
+  yield* walkNamed(absRoot, '', names, report, options.after);
 }
 
 function throwProblem(problem: WalkProblem): void {
   throw new TreeWalkError(`${problem.rel}: ${problem.message}`);
 }
 
-async function* walkChildren(abs: FsPath, rel: string, report: (p: WalkProblem) => void): AsyncGenerator<WalkedEntry> {
+async function* walkChildren(abs: FsPath, rel: string, report: (p: WalkProblem) => void, after?: string): AsyncGenerator<WalkedEntry> {
   let raw: Buffer[];
   try {
     raw = await fs.readdir(abs, { encoding: 'buffer' });
@@ -77,10 +83,14 @@ async function* walkChildren(abs: FsPath, rel: string, report: (p: WalkProblem) 
     rel,
     names.sort((a, b) => comparePaths(a.stored, b.stored)),
     report,
+    after,
   );
 }
 
-async function* walkNamed(abs: FsPath, rel: string, names: readonly ChildName[], report: (p: WalkProblem) => void): AsyncGenerator<WalkedEntry> {
+async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], report: (p: WalkProblem) => void, after?: string): AsyncGenerator<WalkedEntry> {
+  const relOf = (name: ChildName): string => (rel === '' ? name.stored : `${rel}/${name.stored}`);
+  // '/' sorts first (comparePaths), so a name before `after` that is not on its way has its whole subtree before it too.
+  const names = after === undefined ? all : all.filter((name) => comparePaths(relOf(name), after) > 0 || underPrefix(after, relOf(name)));
   const children = names.map((name) => childPath(abs, name.onDisk));
   const stats = children.map((child) => {
     const p = fs.lstat(child, { bigint: true });
@@ -89,19 +99,22 @@ async function* walkNamed(abs: FsPath, rel: string, names: readonly ChildName[],
   });
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as ChildName;
-    const childRel = rel === '' ? name.stored : `${rel}/${name.stored}`;
+    const childRel = relOf(name);
+    // On the way to `after` (or `after` itself): met before the walk was cut, so not met again; only its subtree goes on.
+    const metBefore = after !== undefined && comparePaths(childRel, after) <= 0;
     const childAbs = children[i] as FsPath;
     let stat: BigIntStats;
     try {
       stat = await (stats[i] as Promise<BigIntStats>);
     } catch (err) {
-      report({ rel: childRel, reason: isVanished(err) ? 'vanished' : 'unreadable', message: isVanished(err) ? 'deleted while the tree was walked' : `cannot stat: ${(err as Error).message}` });
+      if (!metBefore) report({ rel: childRel, reason: isVanished(err) ? 'vanished' : 'unreadable', message: isVanished(err) ? 'deleted while the tree was walked' : `cannot stat: ${(err as Error).message}` });
       continue;
     }
     if (stat.isDirectory()) {
-      yield { rel: childRel, abs: childAbs, kind: 'dir', stat };
-      yield* walkChildren(childAbs, childRel, report);
-    } else if (stat.isFile()) yield { rel: childRel, abs: childAbs, kind: 'file', stat };
+      if (!metBefore) yield { rel: childRel, abs: childAbs, kind: 'dir', stat };
+      yield* walkChildren(childAbs, childRel, report, metBefore ? after : undefined);
+    } else if (metBefore) continue;
+    else if (stat.isFile()) yield { rel: childRel, abs: childAbs, kind: 'file', stat };
     else if (stat.isSymbolicLink()) yield { rel: childRel, abs: childAbs, kind: 'symlink', stat };
     else yield { rel: childRel, abs: childAbs, kind: 'special', stat };
   }

@@ -17,6 +17,7 @@ import { type BackupPlanDocument } from '../../../../lambdas/backup/backup-plan-
 import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
 import { commitBackup } from '../../../../lambdas/backup/commit-backup';
 import { planBackup, type PlannedBackup } from '../../../../lambdas/backup/plan-backup';
+import { plannedShardSpec } from '../../../../lambdas/backup/planned-shard-spec';
 import { snapshotShard } from '../../../../lambdas/backup/snapshot-shard';
 import { type BackupRecord, type BackupSourceRecord } from '../../../../lambdas/catalog/backup-record';
 import { openBackupVault, vaultKeyProvider } from '../../../../lambdas/runtime/backup-vault';
@@ -112,7 +113,10 @@ async function runInProcess(
   );
   await options.afterPlan?.();
   const shardVault = await openVault(false);
-  for (const task of planned.shards) await snapshotShard(task, { s3: options.sourceS3 ?? env.s3, dynamodb: options.sourceDynamoDb ?? env.ddb, vault: shardVault });
+  for (const task of planned.shards) {
+    const spec = await plannedShardSpec(shardVault.store, task);
+    await snapshotShard({ backupId, planKey: planned.planKey, spec }, { s3: options.sourceS3 ?? env.s3, dynamodb: options.sourceDynamoDb ?? env.ddb, vault: shardVault });
+  }
   const vault = await openVault(false);
   await commitBackup({ backupId, planKey: planned.planKey }, { vault, catalog: env.catalog });
   const record = await env.catalog.requireBackup(backupId);

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { shardSpecSchema } from '../sources/shard-spec';
+import { BackupWorkspace } from './backup-workspace';
+import { DEFAULT_STOP_MARGIN_MS, type ShardProgress, snapshotShard, type SnapshotShardDeps } from './snapshot-shard';
+
+/** A Distributed Map child's input (ItemBatcher): the run's keys once, then the shards of the batch (lines of a shard manifest). */
+export const shardBatchSchema = z.object({
+  BatchInput: z.object({
+    backupId: z.string().regex(/^[0-9A-Za-z-]+$/, 'must be a Lifeboat backup id'),
+    planKey: z.string(),
+  }),
+  Items: z.array(shardSpecSchema).min(1),
+});
+export type ShardBatch = z.infer<typeof shardBatchSchema>;
+
+/** done = every shard of the batch is; `shards`: the progress of each shard called in this invocation, in order (not those found finished after the deadline). */
+export type ShardBatchProgress = { done: boolean; shards: ShardProgress[] };
+
+/**
+ * The shards of one batch, one after another, sharing the invocation's deadline and one stop margin
+ * (taken from the time left at the start). The first shard that stops at the deadline ends the call
+ * with done:false, and so does a deadline already within the margin before the next shard starts (a
+ * shard always writes one entry before it can stop); the workflow calls again with the same batch,
+ * and the shards finished already return at once (their final part exists).
+ */
+export async function snapshotShardBatch(batch: ShardBatch, deps: SnapshotShardDeps): Promise<ShardBatchProgress> {
+  const { deadline } = deps;
+  const margin = deps.stopMarginMs ?? (deadline ? Math.max(DEFAULT_STOP_MARGIN_MS, deadline() / 10) : 0);
+  const shared: SnapshotShardDeps = { ...deps, stopMarginMs: margin };
+  const shards: ShardProgress[] = [];
+  for (const spec of batch.Items) {
+    if (shards.length > 0 && deadline && deadline() < margin) {
+      // No time to start another shard; but the ones left may all be finished (a batch called again).
+      const workspace = new BackupWorkspace(deps.vault.store);
+      const rest = batch.Items.slice(shards.length);
+      for (const item of rest) if (!(await workspace.findPart(batch.BatchInput.backupId, item.index))) return { done: false, shards };
+      return { done: true, shards };
+    }
+    const progress = await snapshotShard({ backupId: batch.BatchInput.backupId, planKey: batch.BatchInput.planKey, spec }, shared);
+    shards.push(progress);
+    if (!progress.done) return { done: false, shards };
+  }
+  return { done: true, shards };
+}
