@@ -92,7 +92,7 @@ function tsxLoaderUrl(): string {
 /**
  * `LIFEBOAT_CLOUD_PROCESS=<file>`: cloud-process.ts compiled to one JavaScript file beforehand, run
  * instead of the one beside this module. A test run sets it (test/support/cloud-process-bundle.ts):
- * it starts the cloud some fifty times, and tsx's loader costs over a second of CPU per start.
+ * it starts the cloud some fifty times, and tsx's loader costs ~0.75–1.1 s of CPU per start.
  */
 export const CLOUD_PROCESS_ENV = 'LIFEBOAT_CLOUD_PROCESS';
 

@@ -11,7 +11,7 @@ const BUILT_BY_SETUP_ENV = 'LIFEBOAT_CLOUD_PROCESS_TEMPORARY';
  * Part of the jest globalSetup of the tiers that start local clouds (infra, integration, e2e):
  * local/cloud/cloud-process.ts bundled once per run (our sources in one CommonJS file, npm packages
  * left to node_modules) and named by LIFEBOAT_CLOUD_PROCESS, so none of the run's ~50 local-cloud
- * starts goes through tsx's loader (≈ 2.3 s of CPU per start from the sources, ≈ 0.9 s from the bundle). Built from the sources at the start of every run, so it
+ * starts goes through tsx's loader (≈ 1.9 s of CPU to load from the sources, ≈ 0.85 s from the bundle). Built from the sources at the start of every run, so it
  * cannot be older than the code under test. It lives under the repository's .cache so that its
  * packages resolve from node_modules. An explicit LIFEBOAT_CLOUD_PROCESS is left as it is.
  */
