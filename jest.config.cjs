@@ -4,7 +4,8 @@
  * The tiers that synthesize the app share one globalSetup (test/support/jest-global-setup.ts):
  * handler bundles built once per run and a synthesis cache, passed to the workers by environment;
  * every tier's setup also bundles the CLI once, for the tests that run it as a process
- * (test/support/cli-bundle.ts).
+ * (test/support/cli-bundle.ts), and the synthesizing tiers' setup bundles the local cloud's process
+ * once, for every cloud the tests start (test/support/cloud-process-bundle.ts). Why: docs/TESTING.md.
  * Jest runs a project's globalSetup only when that project has tests to run. Every test file stops
  * its vault codec threads when it ends (test/support/stop-codec-pool-after-file.ts), and the slowest
  * suites start first, also on a fresh clone without timings (test/support/slow-first-sequencer.cjs).

@@ -90,10 +90,20 @@ function tsxLoaderUrl(): string {
 }
 
 /**
- * The node arguments that run cloud-process beside this module: the compiled .js in the package's
- * dist/, or the .ts through tsx from the sources (tsx, jest). s3rver needs the OpenSSL legacy provider.
+ * `LIFEBOAT_CLOUD_PROCESS=<file>`: cloud-process.ts compiled to one JavaScript file beforehand, run
+ * instead of the one beside this module. A test run sets it (test/support/cloud-process-bundle.ts):
+ * it starts the cloud some fifty times, and tsx's loader costs ~0.75–1.1 s of CPU per start.
+ */
+export const CLOUD_PROCESS_ENV = 'LIFEBOAT_CLOUD_PROCESS';
+
+/**
+ * The node arguments that run cloud-process: LIFEBOAT_CLOUD_PROCESS when set, else the one beside this
+ * module: the compiled .js in the package's dist/, or the .ts through tsx from the sources (tsx, jest).
+ * s3rver needs the OpenSSL legacy provider.
  */
 function cloudProcessArgs(): string[] {
+  const prebuilt = process.env[CLOUD_PROCESS_ENV];
+  if (prebuilt) return ['--openssl-legacy-provider', prebuilt];
   const compiled = __filename.endsWith('.js');
   const script = join(__dirname, compiled ? 'cloud-process.js' : 'cloud-process.ts');
   return ['--openssl-legacy-provider', ...(compiled ? [] : ['--import', tsxLoaderUrl()]), script];
