@@ -3,8 +3,10 @@ import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvalidInputError } from '../runtime/errors';
 import { addDirectoryShard, type DirectoryShardOptions } from '../sources/directory-entries';
 import { resolveSourceRoot } from '../sources/directory-source';
+import { type BucketClock } from '../sources/capacity-token-bucket';
 import { addDynamoDbSegment } from '../sources/dynamodb-page-entries';
 import { type EntrySink, newObservations } from '../sources/entry-sink';
+import { ReadCapacityBudget } from '../sources/read-capacity-budget';
 import { addS3Shard } from '../sources/s3-object-entries';
 import { type ShardSpec } from '../sources/shard-spec';
 import { type SnapshotWriter } from '../../vault';
@@ -21,6 +23,8 @@ export type SnapshotShardDeps = {
   env?: NodeJS.ProcessEnv;
   /** Test seam for sources that change while read (see directory-entries.ts). */
   directory?: DirectoryShardOptions;
+  /** Test seam: the clock of DynamoDB read budgets (capacity-token-bucket.ts). */
+  clock?: BucketClock;
 };
 
 export type ShardResult = { shardIndex: number; plan: string; source: string; entries: number; bytesScanned: number; bytesNew: number };
@@ -70,7 +74,8 @@ async function readShard(spec: ShardSpec, source: PlannedSource, sink: EntrySink
   if (spec.kind === 's3') {
     await addS3Shard(deps.s3, spec, sink, observations);
   } else if (spec.kind === 'dynamodb') {
-    await addDynamoDbSegment(deps.dynamodb, { table: spec.table, segment: spec.segment, totalSegments: spec.totalSegments, keyAttributes: source.keyAttributes ?? [] }, sink);
+    const readBudget = spec.readUnitsPerSecond ? new ReadCapacityBudget({ unitsPerSecond: spec.readUnitsPerSecond, averageItemBytes: spec.averageItemBytes, consistentRead: true, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
+    await addDynamoDbSegment(deps.dynamodb, { table: spec.table, segment: spec.segment, totalSegments: spec.totalSegments, keyAttributes: source.keyAttributes ?? [] }, sink, readBudget ? { readBudget } : {});
   } else {
     await addDirectoryShard(resolveSourceRoot(spec.root, deps.env), spec.paths, sink, observations, deps.directory);
   }

@@ -3,6 +3,7 @@ import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { encodeItemText, type DynamoDbItem } from './dynamodb-item-codec';
 import { scanSegment } from './dynamodb-table-source';
 import { type EntrySink } from './entry-sink';
+import { type ReadCapacityBudget } from './read-capacity-budget';
 
 /** A page ends after an item whose key hash has its low CUT_BITS bits zero: about 2^CUT_BITS items a page. */
 const CUT_BITS = 6;
@@ -13,6 +14,11 @@ const MAX_PAGE_ITEMS = 4096;
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 export type DynamoDbSegmentSpec = { table: string; segment: number; totalSegments: number; keyAttributes: readonly string[] };
+
+export type DynamoDbSegmentOptions = {
+  /** Paces the segment's Scan pages to a read-capacity budget (read-capacity-budget.ts); absent: unpaced. */
+  readBudget?: ReadCapacityBudget;
+};
 
 /** `segment-0000/page-000000`: the path of page `page` of scan segment `segment`. */
 export function dynamoDbPagePath(segment: number, page: number): string {
@@ -40,7 +46,7 @@ export function isPageBoundary(item: DynamoDbItem, keyAttributes: readonly strin
  * A Scan is not a point-in-time view: items written during the backup may or may not be in it
  * (each item is read consistently, the table as a whole is fuzzy).
  */
-export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegmentSpec, sink: EntrySink): Promise<{ items: number }> {
+export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegmentSpec, sink: EntrySink, options: DynamoDbSegmentOptions = {}): Promise<{ items: number }> {
   let lines: string[] = [];
   let bytes = 0;
   let page = 0;
@@ -53,7 +59,7 @@ export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegm
     bytes = 0;
     await sink.add({ path: dynamoDbPagePath(spec.segment, page++), kind: 'page', meta: { items }, content: body });
   };
-  for await (const items of scanSegment(ddb, spec.table, spec.segment, spec.totalSegments)) {
+  for await (const items of scanSegment(ddb, spec.table, spec.segment, spec.totalSegments, options.readBudget)) {
     for (const item of items) {
       const line = `${encodeItemText(item)}\n`;
       lines.push(line);
