@@ -53,12 +53,43 @@ export const s3BucketSourceSchema = z.strictObject({
   mirror: z.union([z.boolean(), z.strictObject({ deleteMarkers: z.boolean().default(true) })]).optional(),
 });
 
+const shareOfProvisioned = z.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (all of the provisioned capacity)');
+const unitsPerSecond = z.number().positive('must be above 0');
+
+/**
+ * How much of a table's read capacity its backup may use (docs/ARCHITECTURE.md, "DynamoDB at scale").
+ * Provisioned tables: `shareOfProvisioned` of the provisioned RCU (default 0.25), capped by
+ * `readUnitsPerSecond` if given. On-demand tables: `readUnitsPerSecond` (default 1,500), or the share of
+ * the table's maximum read request units when it has one.
+ */
+export const readBudgetSchema = z.strictObject({
+  shareOfProvisioned: shareOfProvisioned.optional(),
+  readUnitsPerSecond: unitsPerSecond.optional(),
+});
+export type ReadBudgetConfig = z.infer<typeof readBudgetSchema>;
+
+/** The same for the writes of a restore into a table (defaults differ for a table the restore created: docs/ARCHITECTURE.md). */
+export const writeBudgetSchema = z.strictObject({
+  shareOfProvisioned: shareOfProvisioned.optional(),
+  writeUnitsPerSecond: unitsPerSecond.optional(),
+});
+export type WriteBudgetConfig = z.infer<typeof writeBudgetSchema>;
+
 export const dynamoDbTableSourceSchema = z.strictObject({
   type: z.literal('dynamodb'),
   name: resourceName,
   table: z.string().min(3).max(255),
   /** A live copy in the DR region: a global-table replica there (docs/ARCHITECTURE.md, "Mirrors"). */
   mirror: z.boolean().optional(),
+  /** The read capacity a backup of the table may use; absent: the defaults (25 % of provisioned RCU, 1,500 RCU/s on-demand). */
+  readBudget: readBudgetSchema.optional(),
+  /** The write capacity a restore of this source may use. */
+  writeBudget: writeBudgetSchema.optional(),
+  /**
+   * Parallel-scan segments of every backup, instead of a count from the table's size and the read budget
+   * (DescribeTable's TableSizeBytes, which AWS refreshes about every six hours: a table loaded since is planned by its older size).
+   */
+  scanSegments: z.number().int('must be a whole number').min(1, 'must be 1 or more').max(1000, 'must be at most 1000').optional(),
 });
 
 export const fileSystemSourceSchema = z.strictObject({

@@ -63,7 +63,12 @@ function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
         { prefix: source.prefix, ...(source.mirror !== undefined ? { mirror: source.mirror } : {}) },
       );
     case 'dynamodb':
-      return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table), source.mirror !== undefined ? { mirror: source.mirror } : {});
+      return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table), {
+        ...(source.mirror !== undefined ? { mirror: source.mirror } : {}),
+        ...(source.readBudget ? { readBudget: source.readBudget } : {}),
+        ...(source.writeBudget ? { writeBudget: source.writeBudget } : {}),
+        ...(source.scanSegments !== undefined ? { scanSegments: source.scanSegments } : {}),
+      });
     case 'filesystem':
       return LifeboatSource.fileSystem(source.name, source.path, source.mirror !== undefined ? { mirror: source.mirror } : {});
   }

@@ -5,7 +5,9 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupStrategy } from '../catalog/backup-record';
 import { InvalidInputError } from '../runtime/errors';
 import { planDirectoryShards, resolveSourceRoot } from '../sources/directory-source';
-import { captureTableSchema } from '../sources/dynamodb-table-schema';
+import { shardShareOfBudget, sourceReadUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
+import { budgetedTargetBytesPerSegment, dynamoDbSegmentCount } from '../sources/dynamodb-segment-count';
+import { captureTable } from '../sources/dynamodb-table-schema';
 import { planDynamoDbShards } from '../sources/dynamodb-table-source';
 import { planS3Shards } from '../sources/s3-bucket-source';
 import { type ShardSpec } from '../sources/shard-spec';
@@ -42,8 +44,6 @@ export type PlannedBackup = {
 
 /** S3 keys per key-range shard: fewer shards than the plan allows when the bucket is small (a shard has a fixed start-up cost). */
 const KEYS_PER_S3_SHARD = 1000;
-/** Parallel-scan segments per table at most (a Scan segment is cheap to split, but each costs a Lambda). */
-const MAX_DYNAMODB_SEGMENTS = 4;
 
 /**
  * Plans a backup run: chooses each source's parent snapshot by strategy, splits every source into
@@ -128,7 +128,10 @@ async function planSource(
   }
   if (source.type === 'dynamodb') {
     // Fails early, naming the table, rather than in every shard; and restore needs the schema.
-    const schema = await captureTableSchema(deps.dynamodb, source.table);
+    const { schema, size, capacity } = await captureTable(deps.dynamodb, source.table);
+    // Segments by the table's size (not capped by concurrency: the Map's MaxConcurrency bounds how many run at once), each with its share of the read budget.
+    const readUnitsPerSecond = sourceReadUnitsPerSecond(source.readBudget, capacity);
+    const segments = source.scanSegments ?? dynamoDbSegmentCount(size, { targetBytesPerSegment: budgetedTargetBytesPerSegment(readUnitsPerSecond, plan.maxConcurrency) });
     return {
       source: {
         name: source.name,
@@ -137,7 +140,12 @@ async function planSource(
         snapshotSource: { kind: 'dynamodb', id: source.name, table: source.table, schema },
         keyAttributes: schema.keySchema.map((k) => k.AttributeName),
       },
-      shards: planDynamoDbShards(source, { segments: Math.min(plan.maxConcurrency, MAX_DYNAMODB_SEGMENTS), firstIndex }),
+      shards: planDynamoDbShards(source, {
+        segments,
+        firstIndex,
+        readUnitsPerSecond: shardShareOfBudget(readUnitsPerSecond, segments, plan.maxConcurrency),
+        ...(size.itemCount > 0 ? { averageItemBytes: size.sizeBytes / size.itemCount } : {}),
+      }),
     };
   }
   return {

@@ -3,8 +3,10 @@ import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvalidInputError } from '../runtime/errors';
 import { addDirectoryShard, type DirectoryShardOptions } from '../sources/directory-entries';
 import { resolveSourceRoot } from '../sources/directory-source';
+import { type BucketClock } from '../sources/capacity-token-bucket';
 import { addDynamoDbSegment } from '../sources/dynamodb-page-entries';
 import { type EntrySink, newObservations, type ShardObservations } from '../sources/entry-sink';
+import { ReadCapacityBudget } from '../sources/read-capacity-budget';
 import { addS3Shard } from '../sources/s3-object-entries';
 import { type ShardResumePoint } from '../sources/shard-resume-point';
 import { type StopCheck } from '../sources/shard-run';
@@ -32,6 +34,8 @@ export type SnapshotShardDeps = {
    * @default the larger of DEFAULT_STOP_MARGIN_MS and a tenth of the time left when the call starts
    */
   stopMarginMs?: number;
+  /** Test seam: the clock of DynamoDB read budgets (capacity-token-bucket.ts). */
+  clock?: BucketClock;
 };
 
 /** One shard of a backup, as the workflow hands it: the spec travels in the input; the plan (plans/<backupId>.json) gives its source and parent. */
@@ -151,8 +155,9 @@ async function readShard(
   if (spec.kind === 's3') {
     return addS3Shard(deps.s3, spec, sink, observations, { ...stop, ...(resume?.kind === 's3' ? { resume } : {}) });
   } else if (spec.kind === 'dynamodb') {
+    const readBudget = spec.readUnitsPerSecond ? new ReadCapacityBudget({ unitsPerSecond: spec.readUnitsPerSecond, averageItemBytes: spec.averageItemBytes, consistentRead: true, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
     const segment = { table: spec.table, segment: spec.segment, totalSegments: spec.totalSegments, keyAttributes: source.keyAttributes ?? [] };
-    const { resumeAt } = await addDynamoDbSegment(deps.dynamodb, segment, sink, { ...stop, ...(resume?.kind === 'dynamodb' ? { resume } : {}) });
+    const { resumeAt } = await addDynamoDbSegment(deps.dynamodb, segment, sink, { ...stop, ...(resume?.kind === 'dynamodb' ? { resume } : {}), ...(readBudget ? { readBudget } : {}) });
     return resumeAt ?? null;
   } else {
     return addDirectoryShard(resolveSourceRoot(spec.root, deps.env), spec.paths, sink, observations, deps.directory, { ...stop, ...(resume?.kind === 'filesystem' ? { resume } : {}) });

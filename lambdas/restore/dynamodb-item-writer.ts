@@ -1,29 +1,77 @@
-import { type AttributeValue, BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransientError } from '../runtime/errors';
 import { mapBounded } from '../../vault';
+import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
+import { isDynamoDbThrottle } from '../sources/dynamodb-throttling';
 
 const BATCH = 25;
 const MAX_ROUNDS = 10;
 /** Batches in flight per call: one batch at a time left the restore at half a plain copy's rate. */
 const BATCHES_IN_FLIGHT = 4;
+/** One write capacity unit writes 1 KB of an item (each item rounded up on its own). */
+const BYTES_PER_WRITE_UNIT = 1024;
+
+type Item = Record<string, AttributeValue>;
+type PutRequest = { PutRequest: { Item: Item } };
+
+export type DynamoDbItemWriterOptions = {
+  /** Paces the writes to a write-capacity budget (shared by every batch of the shard); absent: unpaced. */
+  writeBudget?: CapacityTokenBucket;
+};
 
 /**
  * Writes items with BatchWriteItem, 25 at a time, re-sending unprocessed items with backoff.
  * Items keep their low-level AttributeValue encoding, so numbers keep full precision.
+ *
+ * With a write budget each call first reserves its items' estimated units (1 WCU per started KB of
+ * each item; the estimate is the item's JSON, a little above DynamoDB's own size), asks for
+ * ReturnConsumedCapacity TOTAL and is charged what DynamoDB reports. Unprocessed items (a partly
+ * throttled batch) and a throttling error (the whole batch refused) back off with jitter and slow the
+ * budget down instead of failing the restore.
  */
-export async function writeDynamoDbItems(ddb: DynamoDBClient, table: string, items: readonly Record<string, AttributeValue>[]): Promise<number> {
+export async function writeDynamoDbItems(ddb: DynamoDBClient, table: string, items: readonly Item[], options: DynamoDbItemWriterOptions = {}): Promise<number> {
   const batches = Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
-  await mapBounded(batches, BATCHES_IN_FLIGHT, (batch) => writeBatch(ddb, table, batch));
+  const budget = options.writeBudget;
+  await mapBounded(batches, BATCHES_IN_FLIGHT, (batch) => (budget ? writeBatchWithinBudget(ddb, table, batch, budget) : writeBatch(ddb, table, batch)));
   return items.length;
 }
 
-async function writeBatch(ddb: DynamoDBClient, table: string, batch: readonly Record<string, AttributeValue>[]): Promise<void> {
-  let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+async function writeBatch(ddb: DynamoDBClient, table: string, batch: readonly Item[]): Promise<void> {
+  let pending: PutRequest[] = batch.map((Item) => ({ PutRequest: { Item } }));
   for (let round = 0; pending.length > 0; round++) {
     if (round === MAX_ROUNDS) throw new TransientError(`Table ${table} kept ${pending.length} items unprocessed after ${MAX_ROUNDS} rounds (throttled).`);
     if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round));
     const result = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-    pending = (result.UnprocessedItems?.[table] ?? []).flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
+    pending = unprocessed(result, table);
   }
+}
+
+async function writeBatchWithinBudget(ddb: DynamoDBClient, table: string, batch: readonly Item[], budget: CapacityTokenBucket): Promise<void> {
+  let pending: PutRequest[] = batch.map((Item) => ({ PutRequest: { Item } }));
+  while (pending.length > 0) {
+    const reserved = await budget.reserve(estimatedWriteUnits(pending));
+    let result: BatchWriteItemCommandOutput;
+    try {
+      result = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending }, ReturnConsumedCapacity: 'TOTAL' }));
+    } catch (err) {
+      budget.settle(reserved, 0);
+      if (!isDynamoDbThrottle(err)) throw err;
+      await budget.throttled(`BatchWriteItem into table ${table}`);
+      continue;
+    }
+    const consumed = result.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+    budget.settle(reserved, result.ConsumedCapacity ? consumed : undefined);
+    pending = unprocessed(result, table);
+    if (pending.length > 0) await budget.throttled(`BatchWriteItem into table ${table} (${pending.length} items unprocessed)`);
+    else budget.succeeded(result.$metadata.attempts ?? 1);
+  }
+}
+
+function unprocessed(result: BatchWriteItemCommandOutput, table: string): PutRequest[] {
+  return (result.UnprocessedItems?.[table] ?? []).flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
+}
+
+function estimatedWriteUnits(requests: readonly PutRequest[]): number {
+  return requests.reduce((sum, r) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(r.PutRequest.Item)) / BYTES_PER_WRITE_UNIT)), 0);
 }

@@ -1,6 +1,7 @@
 import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
-import { createTableFromSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
+import { targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
+import { createTableFromSchema, describeTableCapacity, tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { type Vault } from '../../vault';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardTask, putRestorePlan } from './restore-plan-document';
 import { SnapshotMismatchError } from './restore-errors';
@@ -59,8 +60,9 @@ export async function planRestore(restore: ResolvedRestore, deps: PlanRestoreDep
     weight += entry.size + PER_ENTRY;
   }
 
-  await prepareTarget(restore, snapshot.source, deps);
-  const plan: RestorePlanDocument = { restore, entries, bytes, shards };
+  const created = await prepareTarget(restore, snapshot.source, deps);
+  const writeUnitsPerShard = restore.target.type === 'dynamodb' ? await writeUnitsPerShardOf(restore.target.table, restore, created, shards.length, deps) : undefined;
+  const plan: RestorePlanDocument = { restore, entries, bytes, shards, ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}) };
   const planKey = await putRestorePlan(deps.planS3, deps.planBucket, plan);
   return {
     restoreId: restore.restoreId,
@@ -72,19 +74,32 @@ export async function planRestore(restore: ResolvedRestore, deps: PlanRestoreDep
   };
 }
 
-async function prepareTarget(restore: ResolvedRestore, source: Record<string, unknown>, deps: PlanRestoreDeps): Promise<void> {
+/**
+ * A shard's share of the target table's write budget (dynamodb-capacity-budget.ts). Divided by the
+ * shard count, not by the restore Map's MaxConcurrency, which this step does not know: never more
+ * than the budget, and restores plan at most 8 shards by default.
+ */
+async function writeUnitsPerShardOf(table: string, restore: ResolvedRestore, created: boolean, shards: number, deps: PlanRestoreDeps): Promise<number> {
+  const capacity = await describeTableCapacity(deps.dynamodb, table);
+  return targetWriteUnitsPerSecond(restore.writeBudget, capacity, created ? 'created' : 'existing') / Math.max(1, shards);
+}
+
+/** Prepares the target; true when it created it (a new table, whose whole capacity the restore may use). */
+async function prepareTarget(restore: ResolvedRestore, source: Record<string, unknown>, deps: PlanRestoreDeps): Promise<boolean> {
   const target = restore.target;
   if (target.type === 'filesystem') {
     const made = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: true });
     await made?.close();
   } else if (target.type === 'dynamodb') {
-    if (await tableExists(deps.dynamodb, target.table)) return; // only with overwrite: resolve refused an existing table otherwise
+    if (await tableExists(deps.dynamodb, target.table)) return false; // only with overwrite: resolve refused an existing table otherwise
     const parsed = tableSchemaSchema.safeParse(source['schema']);
     if (!parsed.success) {
       throw new SnapshotMismatchError(`Snapshot ${restore.snapshotId.slice(0, 12)} records no valid table schema, so table ${target.table} cannot be recreated: ${parsed.error.message}`);
     }
     await createTableFromSchema(deps.dynamodb, parsed.data, target.table);
+    return true;
   }
+  return false;
 }
 
 async function tableExists(ddb: DynamoDBClient, table: string): Promise<boolean> {

@@ -70,6 +70,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
     keepSetIdBits: request.keepSetIdBits,
     prefix: request.filter?.prefix ?? '',
     startedAt: (deps.now ?? (() => new Date()))().toISOString(),
+    ...(source.type === 'dynamodb' && source.writeBudget ? { writeBudget: source.writeBudget } : {}),
   };
 }
 

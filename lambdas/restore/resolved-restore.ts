@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { writeBudgetSchema } from '../../config/lifeboat-config';
 import { restoreTargetSchema } from './restore-request';
 
 /**
@@ -19,6 +20,8 @@ export const resolvedRestoreSchema = z.object({
   /** Only entries whose path (S3 key) starts with this; '' = everything. */
   prefix: z.string(),
   startedAt: z.string(),
+  /** DynamoDB sources: the source's configured write budget for the restore's writes (absent: the defaults). */
+  writeBudget: writeBudgetSchema.optional(),
 });
 export type ResolvedRestore = z.infer<typeof resolvedRestoreSchema>;
 

@@ -15,6 +15,8 @@ export const restorePlanDocumentSchema = z.object({
   entries: z.number().int(),
   bytes: z.number(),
   shards: z.array(restoreShardSchema),
+  /** DynamoDB targets: each shard's share of the write budget, WCU a second (absent in plans made before budgets: unpaced). */
+  writeUnitsPerShard: z.number().positive().optional(),
 });
 export type RestorePlanDocument = z.infer<typeof restorePlanDocumentSchema>;
 

@@ -1,3 +1,4 @@
+import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
 import { comparePaths, type ManifestEntry, type NotRestored, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
@@ -16,6 +17,8 @@ import { type RestoreIo } from './restore-io';
 export type RestoreShardDeps = RestoreIo & {
   /** Entries written at once within a shard. @default 4 */
   concurrency?: number;
+  /** Test seam: the clock of the DynamoDB write budget (capacity-token-bucket.ts). */
+  clock?: BucketClock;
 };
 
 export type RestoreShardResult = {
@@ -26,6 +29,9 @@ export type RestoreShardResult = {
   /** File-system targets: entries (or attributes) not recreated as recorded — sockets, devices, some extended attributes — the first 20, and how many in all. */
   notRestored?: { count: number; first: NotRestored[] };
 };
+
+/** A BatchWriteItem of 25 items of up to a few KB must fit in the write budget's bucket, however small the budget. */
+const WRITE_BATCH_BURST_UNITS = 25;
 
 /** Entries of notRestored carried in a shard's result (it travels in the state machine's payload). */
 const NOT_RESTORED_LISTED = 20;
@@ -48,13 +54,23 @@ export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDep
   // The target directory is opened without following links and written through that descriptor (target-directory.ts).
   const targetDir = restore.target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), restore.target.path, { create: true }) : null;
   try {
-    return await restoreEntries(vault, restore, shard, entries, targetDir, deps);
+    // One write budget for the whole shard: its pages are written side by side and share it.
+    const writeBudget = plan.writeUnitsPerShard ? new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
+    return await restoreEntries(vault, restore, shard, entries, targetDir, deps, writeBudget);
   } finally {
     await targetDir?.close();
   }
 }
 
-async function restoreEntries(vault: Vault, restore: ResolvedRestore, shard: RestoreShard, entries: readonly ManifestEntry[], targetDir: TargetDirectory | null, deps: RestoreShardDeps): Promise<RestoreShardResult> {
+async function restoreEntries(
+  vault: Vault,
+  restore: ResolvedRestore,
+  shard: RestoreShard,
+  entries: readonly ManifestEntry[],
+  targetDir: TargetDirectory | null,
+  deps: RestoreShardDeps,
+  writeBudget: CapacityTokenBucket | undefined,
+): Promise<RestoreShardResult> {
   const result: RestoreShardResult = { shardIndex: shard.index, entries: 0, bytes: 0, items: 0 };
   const target = restore.target;
   // One restorer for the shard's entries, handed to it in manifest order: a hard link whose first
@@ -72,7 +88,7 @@ async function restoreEntries(vault: Vault, restore: ResolvedRestore, shard: Res
       for await (const chunk of readEntryContent(vault, entry)) chunks.push(chunk);
       const body = Buffer.concat(chunks);
       // Entries run side by side: `result.items += await …` would read the count before the await and lose the others' items.
-      const items = await writeDynamoDbItems(deps.dynamodb, target.table, decodeItemLines(body));
+      const items = await writeDynamoDbItems(deps.dynamodb, target.table, decodeItemLines(body), writeBudget ? { writeBudget } : {});
       result.items += items;
       result.bytes += body.length;
     } else if (directory) {

@@ -5,6 +5,7 @@ import { scanSegment } from './dynamodb-table-source';
 import { type EntrySink } from './entry-sink';
 import { type DynamoDbResumePoint } from './shard-resume-point';
 import { type ShardRun } from './shard-run';
+import { type ReadCapacityBudget } from './read-capacity-budget';
 
 /** A page ends after an item whose key hash has its low CUT_BITS bits zero: about 2^CUT_BITS items a page. */
 const CUT_BITS = 6;
@@ -16,8 +17,8 @@ const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 export type DynamoDbSegmentSpec = { table: string; segment: number; totalSegments: number; keyAttributes: readonly string[] };
 
-/** How one call reads its segment: resume point and stop check (shard-run.ts). */
-export type DynamoDbSegmentOptions = ShardRun<DynamoDbResumePoint>;
+/** How one call reads its segment: resume point and stop check (shard-run.ts), and the read budget that paces its Scan pages (read-capacity-budget.ts; absent: unpaced). */
+export type DynamoDbSegmentOptions = ShardRun<DynamoDbResumePoint> & { readBudget?: ReadCapacityBudget };
 
 /** `segment-0000/page-000000`: the path of page `page` of scan segment `segment`. */
 export function dynamoDbPagePath(segment: number, page: number): string {
@@ -68,7 +69,7 @@ export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegm
     await sink.add({ path: dynamoDbPagePath(spec.segment, page++), kind: 'page', meta: { items }, content: body });
   };
   const startKey = options.resume ? decodeItem(options.resume.startKey) : undefined;
-  for await (const items of scanSegment(ddb, spec.table, spec.segment, spec.totalSegments, startKey)) {
+  for await (const items of scanSegment(ddb, spec.table, spec.segment, spec.totalSegments, startKey, options.readBudget)) {
     for (const item of items) {
       const line = `${encodeItemText(item)}\n`;
       lines.push(line);

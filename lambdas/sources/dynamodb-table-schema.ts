@@ -7,10 +7,12 @@ import {
   type DynamoDBClient,
   type KeySchemaElement,
   type Projection,
+  type TableDescription,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { type TableCapacity } from './dynamodb-capacity-budget';
 
 /** What a restore needs to recreate a table: keys, indexes with projections, TTL, billing. Stored in the backup's manifest. */
 export const tableSchemaSchema = z.object({
@@ -37,6 +39,13 @@ function toIndex(i: { IndexName?: string; KeySchema?: KeySchemaElement[]; Projec
 
 /** Reads a table's schema (DescribeTable + DescribeTimeToLive). */
 export async function captureTableSchema(ddb: DynamoDBClient, table: string): Promise<TableSchema> {
+  return (await captureTable(ddb, table)).schema;
+}
+
+/** What planning a backup reads of a table: its schema, and from the same DescribeTable its size (for the segment count) and capacity (for the read budget). */
+export type CapturedTable = { schema: TableSchema; size: { sizeBytes: number; itemCount: number }; capacity: TableCapacity };
+
+export async function captureTable(ddb: DynamoDBClient, table: string): Promise<CapturedTable> {
   const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
   if (!Table) throw new Error(`DescribeTable returned no description for ${table}.`);
   let ttlAttribute: string | undefined;
@@ -48,7 +57,7 @@ export async function captureTableSchema(ddb: DynamoDBClient, table: string): Pr
     if ((err as Error).name !== 'UnknownOperationException') throw err;
   }
   const billingMode = Table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' || (Table.ProvisionedThroughput?.ReadCapacityUnits ?? 0) === 0 ? 'PAY_PER_REQUEST' : 'PROVISIONED';
-  return tableSchemaSchema.parse({
+  const schema = tableSchemaSchema.parse({
     tableName: Table.TableName,
     attributeDefinitions: Table.AttributeDefinitions ?? [],
     keySchema: Table.KeySchema ?? [],
@@ -60,6 +69,29 @@ export async function captureTableSchema(ddb: DynamoDBClient, table: string): Pr
       : {}),
     ...(ttlAttribute ? { ttlAttribute } : {}),
   });
+  return { schema, size: { sizeBytes: Table.TableSizeBytes ?? 0, itemCount: Table.ItemCount ?? 0 }, capacity: capacityOf(Table) };
+}
+
+/** A table's capacity, from DescribeTable alone (a restore's plan step needs no more). */
+export async function describeTableCapacity(ddb: DynamoDBClient, table: string): Promise<TableCapacity> {
+  const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
+  if (!Table) throw new Error(`DescribeTable returned no description for ${table}.`);
+  return capacityOf(Table);
+}
+
+function capacityOf(table: TableDescription): TableCapacity {
+  const read = table.ProvisionedThroughput?.ReadCapacityUnits ?? 0;
+  const provisioned = table.BillingModeSummary?.BillingMode !== 'PAY_PER_REQUEST' && read > 0;
+  return {
+    billingMode: provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST',
+    ...(provisioned ? { provisioned: { read, write: table.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } } : {}),
+    onDemandMax: { read: positive(table.OnDemandThroughput?.MaxReadRequestUnits), write: positive(table.OnDemandThroughput?.MaxWriteRequestUnits) },
+  };
+}
+
+/** OnDemandThroughput's -1 means "no maximum". */
+function positive(n: number | undefined): number | undefined {
+  return n !== undefined && n > 0 ? n : undefined;
 }
 
 /** Creates `tableName` with the schema of the backed-up table and waits until it is ACTIVE. */

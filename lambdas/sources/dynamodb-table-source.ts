@@ -1,11 +1,19 @@
 import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbTableSourceConfig } from '../../config/lifeboat-config';
+import { type ReadCapacityBudget } from './read-capacity-budget';
+import { scanPagesWithinBudget } from './scan-within-budget';
 import { type ShardSpec } from './shard-spec';
 
 export type DynamoDbItem = Record<string, AttributeValue>;
 
-/** One shard per parallel-scan segment; DynamoDB spreads the table's items over the segments. */
-export function planDynamoDbShards(source: DynamoDbTableSourceConfig, options: { segments: number; firstIndex: number }): ShardSpec[] {
+/**
+ * One shard per parallel-scan segment; DynamoDB spreads the table's items over the segments. Each
+ * carries its share of the read budget (RCU a second), if any, and the table's average item size.
+ */
+export function planDynamoDbShards(
+  source: DynamoDbTableSourceConfig,
+  options: { segments: number; firstIndex: number; readUnitsPerSecond?: number; averageItemBytes?: number },
+): ShardSpec[] {
   return Array.from({ length: options.segments }, (_, segment) => ({
     kind: 'dynamodb' as const,
     index: options.firstIndex + segment,
@@ -13,12 +21,15 @@ export function planDynamoDbShards(source: DynamoDbTableSourceConfig, options: {
     table: source.table,
     segment,
     totalSegments: options.segments,
+    ...(options.readUnitsPerSecond !== undefined ? { readUnitsPerSecond: options.readUnitsPerSecond } : {}),
+    ...(options.averageItemBytes !== undefined ? { averageItemBytes: options.averageItemBytes } : {}),
   }));
 }
 
 /**
  * Pages of one parallel-scan segment, items in the low-level AttributeValue encoding so numbers keep
  * their full precision and binary stays binary. A scan is not a point-in-time view (fuzzy backup).
+ * With a read budget the pages are paced by it (scan-within-budget.ts); without, as fast as DynamoDB serves them.
  */
 export async function* scanSegment(
   ddb: DynamoDBClient,
@@ -27,8 +38,10 @@ export async function* scanSegment(
   totalSegments: number,
   /** Resume after this key (a stopped shard's cursor); absent = from the segment's start. */
   exclusiveStartKey?: DynamoDbItem,
+  readBudget?: ReadCapacityBudget,
 ): AsyncGenerator<DynamoDbItem[]> {
-  const pages = paginateScan({ client: ddb }, { TableName: table, Segment: segment, TotalSegments: totalSegments, ConsistentRead: true, ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}) });
+  const input = { TableName: table, Segment: segment, TotalSegments: totalSegments, ConsistentRead: true, ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}) };
+  const pages = readBudget ? scanPagesWithinBudget(ddb, input, readBudget) : paginateScan({ client: ddb }, input);
   for await (const page of pages) yield page.Items ?? [];
 }
 

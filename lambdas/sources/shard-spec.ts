@@ -23,6 +23,10 @@ export const shardSpecSchema = z.discriminatedUnion('kind', [
     table: z.string(),
     segment: z.number().int().min(0),
     totalSegments: z.number().int().min(1),
+    /** This segment's share of the source's read budget, in RCU a second (dynamodb-capacity-budget.ts); absent (plans made before budgets): unpaced. */
+    readUnitsPerSecond: z.number().positive().optional(),
+    /** The table's average item size when planned (DescribeTable), to size the first Scan page of the budget. */
+    averageItemBytes: z.number().nonnegative().optional(),
   }),
   z.object({
     kind: z.literal('filesystem'),

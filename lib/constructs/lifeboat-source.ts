@@ -1,7 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { type SourceConfig } from '../../config/lifeboat-config';
+import { type ReadBudgetConfig, type SourceConfig, type WriteBudgetConfig } from '../../config/lifeboat-config';
 
 /** Options of an S3 bucket source. */
 export type S3BucketSourceOptions = {
@@ -27,6 +27,25 @@ export type MirrorOption = {
   readonly mirror?: boolean;
 };
 
+/** Options of a DynamoDB table source (docs/ARCHITECTURE.md, "DynamoDB at scale"). */
+export type DynamoDbTableSourceOptions = MirrorOption & {
+  /**
+   * The read capacity a backup may use: a share of the provisioned RCU and/or an RCU/s cap.
+   * @default 25 % of provisioned RCU; 1,500 RCU/s for an on-demand table
+   */
+  readonly readBudget?: ReadBudgetConfig;
+  /**
+   * The write capacity a restore of the source may use.
+   * @default all of a table the restore created (4,000 WCU/s on-demand); a quarter of an existing one (1,000 WCU/s on-demand)
+   */
+  readonly writeBudget?: WriteBudgetConfig;
+  /**
+   * Parallel-scan segments of every backup (1 to 1,000).
+   * @default from the table's size and the read budget
+   */
+  readonly scanSegments?: number;
+};
+
 /**
  * One thing a plan protects: an S3 bucket (or a prefix of it), a DynamoDB table, or a directory of a
  * file system. Buckets and tables are passed as constructs (IBucket / ITable, owned or imported): the
@@ -45,8 +64,19 @@ export class LifeboatSource {
   }
 
   /** A DynamoDB table (items, keys, indexes and TTL; restore recreates the table from them). */
-  static dynamoDbTable(name: string, table: dynamodb.ITable, options: MirrorOption = {}): LifeboatSource {
-    return new LifeboatSource({ type: 'dynamodb', name, table: table.tableName, ...(options.mirror !== undefined ? { mirror: options.mirror } : {}) }, { table });
+  static dynamoDbTable(name: string, table: dynamodb.ITable, options: DynamoDbTableSourceOptions = {}): LifeboatSource {
+    return new LifeboatSource(
+      {
+        type: 'dynamodb',
+        name,
+        table: table.tableName,
+        ...(options.mirror !== undefined ? { mirror: options.mirror } : {}),
+        ...(options.readBudget ? { readBudget: { ...options.readBudget } } : {}),
+        ...(options.writeBudget ? { writeBudget: { ...options.writeBudget } } : {}),
+        ...(options.scanSegments !== undefined ? { scanSegments: options.scanSegments } : {}),
+      },
+      { table },
+    );
   }
 
   /**

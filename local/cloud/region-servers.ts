@@ -8,6 +8,7 @@ import { BucketOwners, expectedBucketOwnerMiddleware } from './bucket-owners';
 import { cacheBucketLookups } from './cached-bucket-lookups';
 import { dataDirLayout } from './cloud-state';
 import { conditionalPutMiddleware } from './conditional-put';
+import { chargeConsistentScans } from './consistent-scan-capacity';
 import { objectLockMiddleware } from './object-lock';
 import { type RegionState } from './region-control-protocol';
 
@@ -203,6 +204,8 @@ export class RegionServers {
     const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), this.ports.s3, new BucketOwners(layout.s3OwnersFile(this.region), this.options.account), this.options.replication?.middleware(this.region));
     const s3Port = portOf(await s3.run());
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
+    // Before the replicator, which expects one listener in front of it.
+    chargeConsistentScans(dynamo);
     this.options.tableReplication?.intercept(this.region, dynamo);
     let dynamoPort: number;
     try {

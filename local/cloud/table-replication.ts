@@ -67,7 +67,7 @@ export function writesOf(operation: string, request: JsonObject): { table: strin
 
 const keyText = (item: Item, keyNames: readonly string[]): string => JSON.stringify(keyNames.map((k) => item[k] ?? null));
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -77,7 +77,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** The request again, its body already read, for dynalite's handler (which reads headers, method, url and the body's events). */
-function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
+export function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
   return Object.assign(Readable.from(body.length ? [body] : [], { objectMode: false }), { headers: req.headers, method: req.method, url: req.url }) as unknown as IncomingMessage;
 }
 

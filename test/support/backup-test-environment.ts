@@ -41,7 +41,8 @@ export const smallConfig: LifeboatConfig = lifeboatConfigSchema.parse({
           maxConcurrency: 2,
           sources: [
             { type: 's3', name: 'small-bucket', bucket: 'lifeboat-test-small' },
-            { type: 'dynamodb', name: 'small-table', table: 'lifeboat-test-small' },
+            // Two segments, so the table has more than one page and an incremental backup dedups the unchanged one (a table of 60 items would be one segment by its size).
+            { type: 'dynamodb', name: 'small-table', table: 'lifeboat-test-small', scanSegments: 2 },
             { type: 'filesystem', name: 'small-files', path: '/mnt/small' },
           ],
         },

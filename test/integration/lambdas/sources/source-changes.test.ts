@@ -62,7 +62,7 @@ const planOf = (name: string, source: Record<string, unknown>): ProtectionPlanCo
     maxConcurrency: 2,
     sources: [source],
   });
-const plans = [planOf(WIDE_PLAN, { type: 's3', name: 'changing-wide-bucket', bucket: WIDE_BUCKET }), planOf(S3_PLAN, { type: 's3', name: 'changing-bucket', bucket: BUCKET }), planOf(DDB_PLAN, { type: 'dynamodb', name: 'changing-table', table: TABLE })];
+const plans = [planOf(WIDE_PLAN, { type: 's3', name: 'changing-wide-bucket', bucket: WIDE_BUCKET }), planOf(S3_PLAN, { type: 's3', name: 'changing-bucket', bucket: BUCKET }), planOf(DDB_PLAN, { type: 'dynamodb', name: 'changing-table', table: TABLE, scanSegments: 2 })];
 
 const bulkKey = (i: number): string => `obj/${String(i).padStart(4, '0')}`;
 const md5Etag = (body: Buffer): string => `"${createHash('md5').update(body).digest('hex')}"`;
