@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { planRestore } from '../lambdas/restore/plan-restore';
 import { type ResolvedRestore } from '../lambdas/restore/resolved-restore';
 import { type RestoreIo } from '../lambdas/restore/restore-io';
-import { restoreShard, type RestoreShardResult } from '../lambdas/restore/restore-shard';
+import { restoreShardBatch, type RestoreShardResult } from '../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
 import { mapBounded, type Vault } from '../vault';
 import { startBenchCloud } from './bench-cloud';
@@ -129,10 +129,11 @@ export async function runDrillSection(options: DrillSectionOptions): Promise<Dri
     const lap = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e9;
     const timed = await timeInProcess(async () => {
       let t = process.hrtime.bigint();
-      const planned = await planRestore(restore, io());
+      // The drill's chain runs inside its Map over sources: an inline Map over the plan's batches of one shard.
+      const planned = await planRestore(restore, { map: 'inline', maxConcurrency: plan.maxConcurrency }, io());
       phases.plan = lap(t);
       t = process.hrtime.bigint();
-      const shards: RestoreShardResult[] = await mapBounded(planned.shards, plan.maxConcurrency, (task) => restoreShard(task, io()));
+      const shards: RestoreShardResult[] = (await mapBounded(planned.shards ?? [], plan.maxConcurrency, (batch) => restoreShardBatch(batch, io()))).flatMap((r) => r.shards);
       phases.shards = lap(t);
       t = process.hrtime.bigint();
       const report = await verifyRestore({ planKey: planned.planKey }, io());

@@ -8,7 +8,7 @@ import { planRestore } from '../lambdas/restore/plan-restore';
 import { type RestoreTarget } from '../lambdas/restore/restore-request';
 import { resolveRestore } from '../lambdas/restore/resolve-restore';
 import { defaultRestoreTargetPrefix } from '../lambdas/restore/restore-target-policy';
-import { restoreShard, type RestoreShardResult } from '../lambdas/restore/restore-shard';
+import { restoreShardBatch, type RestoreShardResult } from '../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
 import { type Vault } from '../vault';
 import { mapBounded } from '../vault';
@@ -118,12 +118,17 @@ export async function runRestoreWorkflow(
     options.restoreId,
     { restoreTargetPrefix: defaultRestoreTargetPrefix(BENCH_ENVIRONMENT), sources: options.plan.sources, catalog: cloud.catalog, openVault: coldVault(), s3: cloud.s3, dynamodb: cloud.ddb, directory },
   );
-  const planned = await planRestore(resolved, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, dynamodb: cloud.ddb, directory });
+  const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: options.plan.maxConcurrency }, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, dynamodb: cloud.ddb, directory });
   const plannedAt = process.hrtime.bigint();
-  // The restore workflow's Map runs at most the largest plan MaxConcurrency of the environment (restore-workflow.ts).
-  const shards = await mapBounded(planned.shards, options.plan.maxConcurrency, (task) =>
-    restoreShard(task, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, targetS3: cloud.s3, dynamodb: cloud.ddb, directory }),
+  // The runbook's Distributed Map: batches of shardsPerBatch consecutive shards (ItemBatcher), at most maxConcurrency at a time (restore-source-chain.ts).
+  const batches = Array.from({ length: Math.ceil(planned.shardCount / planned.shardsPerBatch) }, (_, b) => ({
+    BatchInput: { restoreId: planned.restoreId, planKey: planned.planKey },
+    Items: Array.from({ length: Math.min(planned.shardsPerBatch, planned.shardCount - b * planned.shardsPerBatch) }, (_, i) => ({ shardIndex: b * planned.shardsPerBatch + i })),
+  }));
+  const batchResults = await mapBounded(batches, planned.maxConcurrency, (batch) =>
+    restoreShardBatch(batch, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, targetS3: cloud.s3, dynamodb: cloud.ddb, directory }),
   );
+  const shards = batchResults.flatMap((r) => r.shards);
   const seconds = secondsSince(started);
   const verifyStarted = process.hrtime.bigint();
   const report = await verifyRestore(

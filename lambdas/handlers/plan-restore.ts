@@ -1,18 +1,27 @@
 import { z } from 'zod';
 import { planRestore } from '../restore/plan-restore';
 import { resolvedRestoreSchema } from '../restore/resolved-restore';
+import { InvalidInputError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
-const inputSchema = z.object({ resolved: resolvedRestoreSchema });
+/** `shardMap`: which Map runs the shards (restore-source-chain.ts sets it): the runbook's Distributed Map, or the inline Map of the drill and the failover. */
+const inputSchema = z.object({ resolved: resolvedRestoreSchema, shardMap: z.enum(['distributed', 'inline']) });
 
-/** Prepares the target (table from the schema, directory) and stores the shard plan under restore-plans/. */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolved restore' }, async ({ resolved }, runtime) =>
-  planRestore(resolved, {
-    openVault: (side) => runtime.openVault(side),
-    planS3: runtime.vaultS3(runtime.config.homeVault),
-    planBucket: runtime.vaultBucket(runtime.config.homeVault),
-    dynamodb: runtime.clients.dynamoDbClient(),
-    directory: runtime.directory,
-    mountPath: runtime.config.mountPath,
-  }),
-);
+/** Prepares the target (table from the schema, directory) and stores the shard plan and its shard manifest under restore-plans/. */
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolved restore' }, async ({ resolved, shardMap }, runtime) => {
+  // The source's plan bounds the shards' concurrency, as it bounds its backup's.
+  const plan = runtime.config.plans.find((p) => p.sources.some((s) => s.name === resolved.source.name));
+  if (!plan) throw new InvalidInputError(`Source "${resolved.source.name}" is in no protection plan of this environment any more; restore it with a deployment whose config still protects it`);
+  return planRestore(
+    resolved,
+    { map: shardMap, maxConcurrency: plan.maxConcurrency },
+    {
+      openVault: (side) => runtime.openVault(side),
+      planS3: runtime.vaultS3(runtime.config.homeVault),
+      planBucket: runtime.vaultBucket(runtime.config.homeVault),
+      dynamodb: runtime.clients.dynamoDbClient(),
+      directory: runtime.directory,
+      mountPath: runtime.config.mountPath,
+    },
+  );
+});

@@ -1,6 +1,12 @@
-import { restoreShardTaskSchema } from '../restore/restore-plan-document';
-import { restoreShard } from '../restore/restore-shard';
+import { restoreShardBatchSchema } from '../restore/restore-plan-document';
+import { restoreShardBatch } from '../restore/restore-shard';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
-/** One Map iteration of the restore: a contiguous range of the manifest written into the target. */
-export const handler = lifeboatHandler({ schema: restoreShardTaskSchema, describes: 'restore shard task' }, async (task, runtime) => restoreShard(task, runtime.restoreIo()));
+/**
+ * Restores a batch of shards of one plan, each a contiguous range of the manifest written into the
+ * target, in order: a child execution of the restore runbook's Distributed Map (`{ BatchInput, Items }`
+ * from its ItemBatcher), or one iteration of the drill's and the failover's inline Map (a batch of one).
+ */
+export const handler = lifeboatHandler({ schema: restoreShardBatchSchema, describes: 'restore shard batch' }, async (batch, runtime) =>
+  restoreShardBatch(batch, runtime.restoreIo()),
+);

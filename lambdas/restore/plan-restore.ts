@@ -3,7 +3,8 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { createTableFromSchema, describeTableCapacity, tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { type Vault } from '../../vault';
-import { type RestorePlanDocument, type RestoreShard, type RestoreShardTask, putRestorePlan } from './restore-plan-document';
+import { shardsPerBatch } from '../backup/shard-batch-size';
+import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
 import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { mountRootOf, openTargetDirectory } from './target-directory';
@@ -21,18 +22,52 @@ export type PlanRestoreDeps = {
   limits?: { maxShards?: number; entriesPerShard?: number; bytesPerShard?: number };
 };
 
-export type PlannedRestore = { restoreId: string; planKey: string; entries: number; bytes: number; shardCount: number; shards: RestoreShardTask[] };
+/**
+ * How the workflow runs the shards. 'distributed': the restore runbook's Distributed Map, which reads
+ * the shard manifest from the vault (nothing of the shards travels in the state). 'inline': the inline
+ * Map of the drill and the failover (it runs inside their Map over sources), which iterates `shards`.
+ */
+export type RestoreFanOut = { map: 'distributed' | 'inline'; maxConcurrency: number };
+
+/**
+ * Shards through a Distributed Map: a safety cap, not a concurrency bound (the Map's MaxConcurrency is).
+ * Every shard invocation reads the plan document, about 200 bytes per shard, so 10,000 shards keep it
+ * near 2 MiB; a larger restore gets larger shards rather than a larger plan.
+ */
+export const MAX_DISTRIBUTED_SHARDS = 10_000;
+/**
+ * Shards through an inline Map: its iterations and their events live in the parent execution's history
+ * (25,000 events) and at most 40 run at once, so more shards would only queue there (docs/ARCHITECTURE.md).
+ */
+export const MAX_INLINE_SHARDS = 40;
+
+export type PlannedRestore = {
+  restoreId: string;
+  planKey: string;
+  entries: number;
+  bytes: number;
+  shardCount: number;
+  /** The JSON Lines manifest of the shards (`{"shardIndex": n}` per line, in order), next to the plan: the Distributed Map's items. */
+  shardManifestKey: string;
+  /** The plan's concurrency: the Map's MaxConcurrency. */
+  maxConcurrency: number;
+  /** Shards per child execution of the Distributed Map (its ItemBatcher's MaxItemsPerBatch). */
+  shardsPerBatch: number;
+  /** Inline Map only: one batch of one shard per shard, what each iteration's Restore shard receives. */
+  shards?: RestoreShardBatch[];
+};
 
 /**
  * Plans a restore: prepares the target (recreates a DynamoDB table from the backup's schema —
  * keys, GSIs/LSIs with projections, billing, TTL — or creates the target directory), cuts the
  * selected manifest entries into contiguous shards balanced by entries and bytes, and stores the
- * plan. Two passes over the manifest (totals, then boundaries), so memory does not grow with it.
+ * plan with its shard manifest. Two passes over the manifest (totals, then boundaries), so memory
+ * grows with the number of shards only, not with the entries.
  */
-export async function planRestore(restore: ResolvedRestore, deps: PlanRestoreDeps): Promise<PlannedRestore> {
+export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOut, deps: PlanRestoreDeps): Promise<PlannedRestore> {
   const vault = await deps.openVault(restore.vault);
   const snapshot = await vault.loadSnapshot(restore.snapshotId);
-  const maxShards = deps.limits?.maxShards ?? 8;
+  const maxShards = deps.limits?.maxShards ?? (fanOut.map === 'distributed' ? MAX_DISTRIBUTED_SHARDS : MAX_INLINE_SHARDS);
   const entriesPerShard = deps.limits?.entriesPerShard ?? 100;
   const bytesPerShard = deps.limits?.bytesPerShard ?? 256 * 1024 * 1024;
 
@@ -61,27 +96,33 @@ export async function planRestore(restore: ResolvedRestore, deps: PlanRestoreDep
   }
 
   const created = await prepareTarget(restore, snapshot.source, deps);
-  const writeUnitsPerShard = restore.target.type === 'dynamodb' ? await writeUnitsPerShardOf(restore.target.table, restore, created, shards.length, deps) : undefined;
+  const writeUnitsPerShard = restore.target.type === 'dynamodb' ? await writeUnitsPerShardOf(restore.target.table, restore, created, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency)), deps) : undefined;
   const plan: RestorePlanDocument = { restore, entries, bytes, shards, ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}) };
+  // The manifest first: a plan on the vault always has its manifest.
+  const shardManifestKey = await putRestoreShardManifest(deps.planS3, deps.planBucket, restore.restoreId, shards);
   const planKey = await putRestorePlan(deps.planS3, deps.planBucket, plan);
-  return {
+  const planned: PlannedRestore = {
     restoreId: restore.restoreId,
     planKey,
     entries,
     bytes,
     shardCount: shards.length,
-    shards: shards.map((s) => ({ restoreId: restore.restoreId, planKey, shardIndex: s.index })),
+    shardManifestKey,
+    maxConcurrency: fanOut.maxConcurrency,
+    shardsPerBatch: shardsPerBatch(shards.length, fanOut.maxConcurrency),
   };
+  if (fanOut.map === 'inline') planned.shards = shards.map((s) => ({ BatchInput: { restoreId: restore.restoreId, planKey }, Items: [{ shardIndex: s.index }] }));
+  return planned;
 }
 
 /**
- * A shard's share of the target table's write budget (dynamodb-capacity-budget.ts). Divided by the
- * shard count, not by the restore Map's MaxConcurrency, which this step does not know: never more
- * than the budget, and restores plan at most 8 shards by default.
+ * A shard's share of the target table's write budget (dynamodb-capacity-budget.ts): divided by the
+ * shards that run at once (the shard count, at most the Map's MaxConcurrency), so the shards in
+ * flight together never write faster than the budget.
  */
-async function writeUnitsPerShardOf(table: string, restore: ResolvedRestore, created: boolean, shards: number, deps: PlanRestoreDeps): Promise<number> {
+async function writeUnitsPerShardOf(table: string, restore: ResolvedRestore, created: boolean, shardsAtOnce: number, deps: PlanRestoreDeps): Promise<number> {
   const capacity = await describeTableCapacity(deps.dynamodb, table);
-  return targetWriteUnitsPerSecond(restore.writeBudget, capacity, created ? 'created' : 'existing') / Math.max(1, shards);
+  return targetWriteUnitsPerSecond(restore.writeBudget, capacity, created ? 'created' : 'existing') / Math.max(1, shardsAtOnce);
 }
 
 /** Prepares the target; true when it created it (a new table, whose whole capacity the restore may use). */

@@ -4,7 +4,8 @@ import { resolvedRestoreSchema } from './resolved-restore';
 
 /**
  * The plan of one restore, stored as JSON in the primary vault bucket under `restore-plans/` (a
- * prefix the vault format ignores). Only its key and shard indexes travel through the state machine.
+ * prefix the vault format ignores). Only its key and shard indexes travel through the state machine;
+ * the shard indexes, for the restore runbook's Distributed Map, as a JSON Lines manifest beside it.
  * A shard is a contiguous range of the manifest, `first` to `last` inclusive, in manifest order.
  */
 export const restoreShardSchema = z.object({ index: z.number().int().min(0), first: z.string(), last: z.string(), entries: z.number().int(), bytes: z.number() });
@@ -20,18 +21,44 @@ export const restorePlanDocumentSchema = z.object({
 });
 export type RestorePlanDocument = z.infer<typeof restorePlanDocumentSchema>;
 
-/** What each Map iteration receives. */
-export const restoreShardTaskSchema = z.object({
-  restoreId: z.string(),
-  planKey: z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key'),
-  shardIndex: z.number().int().min(0),
-});
+const restorePlanKeySchema = z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key');
+
+/** One shard of a plan, as a core call names it. */
+export const restoreShardTaskSchema = z.object({ restoreId: z.string(), planKey: restorePlanKeySchema, shardIndex: z.number().int().min(0) });
 export type RestoreShardTask = z.infer<typeof restoreShardTaskSchema>;
+
+/** One line of a restore's shard manifest (JSON Lines, one line per shard, in shard order): the Distributed Map's items. */
+export const restoreShardItemSchema = z.object({ shardIndex: z.number().int().min(0) });
+export type RestoreShardItem = z.infer<typeof restoreShardItemSchema>;
+
+/**
+ * What each Restore shard invocation receives: shards of one plan, restored in the order given. The
+ * Distributed Map's ItemBatcher makes it (BatchInput + the manifest lines of one child execution); the
+ * inline Map of the drill and the failover iterates batches of one shard, made by the planner.
+ */
+export const restoreShardBatchSchema = z.object({
+  BatchInput: z.object({ restoreId: z.string(), planKey: restorePlanKeySchema }),
+  Items: z.array(restoreShardItemSchema).min(1, 'must name at least one shard'),
+});
+export type RestoreShardBatch = z.infer<typeof restoreShardBatchSchema>;
 
 export const RESTORE_PLANS_PREFIX = 'restore-plans/';
 
 export function restorePlanKey(restoreId: string): string {
   return `${RESTORE_PLANS_PREFIX}${restoreId}.json`;
+}
+
+/** The shard manifest of a restore, next to its plan (the items key pattern of the state machine's read grant is `restore-plans/*`). */
+export function restoreShardManifestKey(restoreId: string): string {
+  return `${RESTORE_PLANS_PREFIX}${restoreId}.shards.jsonl`;
+}
+
+/** Writes the shard manifest: one `{"shardIndex": n}` line per shard, in shard order. */
+export async function putRestoreShardManifest(s3: S3Client, bucket: string, restoreId: string, shards: readonly RestoreShard[]): Promise<string> {
+  const key = restoreShardManifestKey(restoreId);
+  const lines = shards.map((s) => `${JSON.stringify({ shardIndex: s.index } satisfies RestoreShardItem)}\n`).join('');
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: lines, ContentType: 'application/x-ndjson' }));
+  return key;
 }
 
 export async function putRestorePlan(s3: S3Client, bucket: string, plan: RestorePlanDocument): Promise<string> {

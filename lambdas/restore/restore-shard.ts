@@ -5,7 +5,7 @@ import { mapBounded } from '../../vault';
 import { readEntryContent } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
-import { getRestorePlan, type RestoreShard, type RestoreShardTask } from './restore-plan-document';
+import { getRestorePlan, type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, type RestoreShardTask } from './restore-plan-document';
 import { type ResolvedRestore } from './resolved-restore';
 import { mountRootOf, openTargetDirectory, type TargetDirectory } from './target-directory';
 import { SnapshotMismatchError } from './restore-errors';
@@ -36,30 +36,62 @@ const WRITE_BATCH_BURST_UNITS = 25;
 /** Entries of notRestored carried in a shard's result (it travels in the state machine's payload). */
 const NOT_RESTORED_LISTED = 20;
 
+/** What a Restore shard invocation returns: each shard's result, in the order of the batch. */
+export type RestoreShardBatchResult = { restoreId: string; shards: RestoreShardResult[] };
+
 /**
  * Restores one shard (a contiguous range of the manifest) into the target. Idempotent: a retried
  * shard writes the same objects, items and files again (S3 puts and DynamoDB puts replace, files
  * are written to a temporary name and renamed), so Retry after a transient failure is safe.
  */
 export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDeps): Promise<RestoreShardResult> {
-  const plan = await getRestorePlan(deps.planS3, deps.planBucket, task.planKey);
-  const restore = plan.restore;
-  const shard = plan.shards.find((s) => s.index === task.shardIndex);
-  if (!shard || restore.restoreId !== task.restoreId) throw new SnapshotMismatchError(`Restore plan ${task.planKey} has no shard ${task.shardIndex} for restore ${task.restoreId}`);
-  const vault = await deps.openVault(restore.vault);
-  const snapshot = await vault.loadSnapshot(restore.snapshotId);
-  const entries: ManifestEntry[] = [];
-  for await (const entry of selectedEntries(vault, snapshot, restore, shard)) entries.push(entry);
+  const { shards } = await restoreShardBatch({ BatchInput: { restoreId: task.restoreId, planKey: task.planKey }, Items: [{ shardIndex: task.shardIndex }] }, deps);
+  return shards[0] as RestoreShardResult;
+}
 
-  // The target directory is opened without following links and written through that descriptor (target-directory.ts).
-  const targetDir = restore.target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), restore.target.path, { create: true }) : null;
-  try {
-    // One write budget for the whole shard: its pages are written side by side and share it.
-    const writeBudget = plan.writeUnitsPerShard ? new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
-    return await restoreEntries(vault, restore, shard, entries, targetDir, deps, writeBudget);
-  } finally {
-    await targetDir?.close();
+/**
+ * Restores the shards of a batch (a child execution of the restore runbook's Distributed Map, or one
+ * iteration of an inline Map) one after the other, in the batch's order, reading the plan once. Every
+ * index is checked against the plan before anything is written, so a batch that does not belong to
+ * the plan fails whole. A shard failing fails the batch; a retry restores its shards again from the
+ * first, which the idempotence of restoreShard makes safe.
+ */
+export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreShardDeps): Promise<RestoreShardBatchResult> {
+  const { restoreId, planKey } = batch.BatchInput;
+  const plan = await getRestorePlan(deps.planS3, deps.planBucket, planKey);
+  if (plan.restore.restoreId !== restoreId) {
+    throw new SnapshotMismatchError(`Restore plan ${planKey} belongs to restore ${plan.restore.restoreId}, not to ${restoreId}: the shard batch names another restore's plan`);
   }
+  const shards = batch.Items.map((item) => shardOf(plan, item.shardIndex));
+  const missing = batch.Items.filter((_, i) => shards[i] === undefined).map((item) => item.shardIndex);
+  if (missing.length > 0) {
+    throw new SnapshotMismatchError(
+      `Restore plan ${planKey} has no shard ${missing.join(', ')} for restore ${restoreId} (${plan.shards.length === 0 ? 'it has none' : `its shards are 0 to ${plan.shards.length - 1}`}): the shard manifest and the plan disagree; run the restore again`,
+    );
+  }
+  const vault = await deps.openVault(plan.restore.vault);
+  const snapshot = await vault.loadSnapshot(plan.restore.snapshotId);
+  const results: RestoreShardResult[] = [];
+  for (const shard of shards as RestoreShard[]) {
+    const entries: ManifestEntry[] = [];
+    for await (const entry of selectedEntries(vault, snapshot, plan.restore, shard)) entries.push(entry);
+    // The target directory is opened without following links and written through that descriptor (target-directory.ts).
+    const targetDir = plan.restore.target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), plan.restore.target.path, { create: true }) : null;
+    try {
+      // One write budget for the whole shard: its pages are written side by side and share it.
+      const writeBudget = plan.writeUnitsPerShard ? new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
+      results.push(await restoreEntries(vault, plan.restore, shard, entries, targetDir, deps, writeBudget));
+    } finally {
+      await targetDir?.close();
+    }
+  }
+  return { restoreId, shards: results };
+}
+
+/** The plan's shard of that index: shards are stored in index order, so a lookup, not a scan of up to 10,000 shards per item. */
+function shardOf(plan: RestorePlanDocument, index: number): RestoreShard | undefined {
+  const shard = plan.shards[index];
+  return shard?.index === index ? shard : plan.shards.find((s) => s.index === index);
 }
 
 async function restoreEntries(

@@ -155,7 +155,7 @@ export class DrillWorkflow extends Construct {
       '$.drill',
       { 'input.$': '$', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
     );
-    const chain = restoreSourceChain(this, restore, { resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' }, maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)) });
+    const chain = restoreSourceChain(this, restore, { resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' }, shards: { mode: 'inline', maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)) } });
     const restoreSources = new sfn.Map(this, 'Restore sources', {
       comment: 'Restores every source of the backup into its scratch target and verifies it against the manifest, one iteration per source; each iteration\'s result is its restore report.',
       itemsPath: '$.drill.restores',

@@ -104,7 +104,7 @@ export class FailoverWorkflow extends Construct {
       '$.failover',
       { 'input.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
     );
-    const chain = restoreSourceChain(this, restore, { resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' }, maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)) });
+    const chain = restoreSourceChain(this, restore, { resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' }, shards: { mode: 'inline', maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)) } });
     const restoreSources = new sfn.Map(this, 'Restore sources', {
       comment: 'Restores every source of the backup from the DR vault into its target in this region and verifies it, one iteration per source, in parallel.',
       itemsPath: '$.failover.restores',

@@ -15,7 +15,9 @@ export function lifeboatTask(scope: Construct, name: string, comment: string, fn
     lambdaFunction: fn,
     payload: payload ? sfn.TaskInput.fromObject(payload) : undefined,
     payloadResponseOnly: true,
-    resultPath,
+    // '$' (the result replaces the input) is ResultPath's default: rendered as none, because aws-local-stepfunctions
+    // reads `"ResultPath": "$"` as a field named "$" and would keep the input beside the result (the local executor).
+    ...(resultPath === '$' ? {} : { resultPath }),
     retryOnServiceExceptions: true,
   });
   task.addRetry({

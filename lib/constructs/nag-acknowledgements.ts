@@ -67,3 +67,22 @@ function nagResourceText(resolved: unknown): string {
   if (node.Ref !== undefined) return `<${nagResourceText(node.Ref)}>`;
   return JSON.stringify(resolved);
 }
+
+/**
+ * A Distributed Map's state machine may start, describe, stop and redrive its own child executions:
+ * CDK's DistributedMapPolicy names them `execution:<this state machine's name>:*` (and `/*:*` for map
+ * runs), which no narrower ARN can say. Acknowledged on that policy only, each resource by its text.
+ */
+export function acknowledgeDistributedMapWildcards(stateMachine: IConstruct): void {
+  const policy = stateMachine.node.tryFindChild('DistributedMapPolicy');
+  if (!policy) return;
+  const stack = Stack.of(stateMachine);
+  const document = stack.resolve((policy as unknown as { document: { toJSON(): unknown } }).document.toJSON()) as { Statement?: { Resource?: unknown }[] };
+  const resources = (document.Statement ?? []).flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource])).map(nagResourceText);
+  for (const resource of new Set(resources.filter((r) => r.includes('*')))) {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${resource}]`,
+      reason: 'Distributed Map: the state machine starts, describes, stops and redrives its own child executions and map runs, whose names Step Functions makes at run time.',
+    });
+  }
+}

@@ -1,14 +1,34 @@
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type Construct } from 'constructs';
 import { lifeboatTask } from './lifeboat-task';
 import { type RestoreFunctions } from './restore-functions';
+import { VaultDistributedMap } from './vault-distributed-map';
+
+/**
+ * How "Restore shards" runs the shards.
+ * - 'distributed' (the restore runbook, at the top of its state machine): a Distributed Map over the
+ *   shard manifest the plan step writes to the home vault, so a restore may have thousands of shards
+ *   and none of them travels in the state; the caller grants its reads and writes with
+ *   `distributedMap.grantVaultAccess(stateMachine, vaultKey)` once the state machine exists.
+ * - 'inline' (the drill and the failover, whose chain runs inside their Map over sources): an inline
+ *   Map over the plan's `shards`, which the planner bounds (MAX_INLINE_SHARDS); docs/ARCHITECTURE.md
+ *   says why these stay inline.
+ */
+export type RestoreShardsMap =
+  | { readonly mode: 'distributed'; readonly vault: s3.IBucket; readonly vaultKey: kms.IKey }
+  | { readonly mode: 'inline'; readonly maxConcurrency: number };
 
 export type RestoreSourceChainProps = {
   /** The resolve step's payload: where the request and the restore id come from. */
   readonly resolvePayload: Record<string, unknown>;
-  /** The restore shards' MaxConcurrency. */
-  readonly maxConcurrency: number;
+  readonly shards: RestoreShardsMap;
 };
+
+/** Where the Distributed Map reads its items (the plan's shard manifest, restore-plans/<id>.shards.jsonl) and writes its map runs' results, in the home vault. */
+export const RESTORE_SHARD_MANIFESTS = 'restore-plans/*';
+export const RESTORE_MAP_RUNS_PREFIX = 'restore-plans/map-runs';
 
 /**
  * The restore of one source: Validate and resolve → Plan restore shards → Restore shards (a Map of
@@ -25,15 +45,48 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
     '$.resolved',
     props.resolvePayload,
   );
-  const planTask = lifeboatTask(scope, 'Plan restore shards', 'Reads the backup\'s manifest, prepares the target (creates the table or directory) and stores the shard plan in the vault under restore-plans/.', fns.plan, '$.plan', { 'resolved.$': '$.resolved' });
-  const shardTask = lifeboatTask(scope, 'Restore shard', 'Restores one shard of the backup\'s entries into the target (objects, items or files) from the vault.', fns.shard, '$');
-  const restoreShards = new sfn.Map(scope, 'Restore shards', {
-    comment: 'Runs one Restore shard per entry of the restore plan, in parallel up to the plans\' largest maxConcurrency; any shard failing fails the restore.',
-    itemsPath: '$.plan.shards',
-    maxConcurrency: props.maxConcurrency,
-    resultPath: '$.shardResults',
-  }).itemProcessor(shardTask);
+  const planTask = lifeboatTask(
+    scope,
+    'Plan restore shards',
+    'Reads the backup\'s manifest, prepares the target (creates the table or directory) and stores the shard plan and its shard manifest (one line per shard) in the vault under restore-plans/.',
+    fns.plan,
+    '$.plan',
+    { 'resolved.$': '$.resolved', shardMap: props.shards.mode },
+  );
+  const shardTask = lifeboatTask(
+    scope,
+    'Restore shard',
+    'Restores a batch of shards of the plan, one after the other, into the target (objects, items or files) from the vault.',
+    fns.shard,
+    '$',
+  );
+  const shards = props.shards;
+  let restoreShards: sfn.Map | sfn.DistributedMap;
+  let distributedMap: VaultDistributedMap | undefined;
+  if (shards.mode === 'distributed') {
+    distributedMap = new VaultDistributedMap(scope, 'Restore shards', {
+      comment:
+        'Runs Restore shard over the plan\'s shard manifest in the vault, plan.shardsPerBatch shards per child execution and at most plan.maxConcurrency children at a time; any shard failing fails the restore. The map run\'s results go to the vault under restore-plans/map-runs/.',
+      vault: shards.vault,
+      vaultKey: shards.vaultKey,
+      itemsKeyPath: '$.plan.shardManifestKey',
+      itemsKeyPattern: RESTORE_SHARD_MANIFESTS,
+      resultPrefix: RESTORE_MAP_RUNS_PREFIX,
+      batchInput: { 'restoreId.$': '$.plan.restoreId', 'planKey.$': '$.plan.planKey' },
+      itemsPerBatchPath: '$.plan.shardsPerBatch',
+      maxConcurrencyPath: '$.plan.maxConcurrency',
+      resultPath: '$.shardResults',
+    });
+    restoreShards = distributedMap.itemProcessor(shardTask);
+  } else {
+    restoreShards = new sfn.Map(scope, 'Restore shards', {
+      comment: 'Runs one Restore shard per shard of the restore plan (a batch of one), in parallel up to the plans\' largest maxConcurrency; any shard failing fails the restore.',
+      itemsPath: '$.plan.shards',
+      maxConcurrency: shards.maxConcurrency,
+      resultPath: '$.shardResults',
+    }).itemProcessor(shardTask);
+  }
   const verifyTask = lifeboatTask(scope, 'Verify restore', 'Reads the restored target back and compares it with the backup\'s manifest, then sets the directories\' final modes and times; its report is the execution\'s output.', fns.verify, '$.report', { 'planKey.$': '$.plan.planKey' });
   const chain = resolveTask.next(planTask).next(restoreShards).next(verifyTask);
-  return { chain, steps: [resolveTask, planTask, restoreShards, verifyTask] as const, last: verifyTask };
+  return { chain, steps: [resolveTask, planTask, restoreShards, verifyTask] as const, last: verifyTask, distributedMap };
 }

@@ -13,8 +13,8 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { restoreFunctions } from './restore-functions';
-import { restoreSourceChain } from './restore-source-chain';
-import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { RESTORE_MAP_RUNS_PREFIX, restoreSourceChain } from './restore-source-chain';
+import { acknowledgeDistributedMapWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { validatePlans } from './validated-plans';
 
 export type RestoreWorkflowProps = {
@@ -59,8 +59,9 @@ export type RestoreWorkflowProps = {
 };
 
 /**
- * The restore runbook: validate and resolve → plan shards (the plan is stored in the primary vault
- * under restore-plans/, only keys travel) → Map of restore shards → verify against the manifest →
+ * The restore runbook: validate and resolve → plan shards (the plan and its shard manifest are stored
+ * in the home vault under restore-plans/, only keys travel) → Distributed Map of restore shards over
+ * that manifest → verify against the manifest →
  * report. Every task retries TransientError with backoff; any other error goes to a failure
  * report and the execution fails with the error's own name and message. A request with
  * `"overwrite": true` first waits for an approval (approval-step.ts): rejected or timed out, it
@@ -104,7 +105,8 @@ export class RestoreWorkflow extends Construct {
     const restore = restoreSourceChain(this, fns, {
       // The execution's input, not `$`: after an approval `$` also holds its result.
       resolvePayload: { 'request.$': '$$.Execution.Input', 'restoreId.$': '$$.Execution.Name' },
-      maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)),
+      // At the top of the state machine: a Distributed Map over the shard manifest in the home vault (restore-source-chain.ts).
+      shards: { mode: 'distributed', vault: props.vault, vaultKey: props.vaultKey },
     });
     const report = new sfn.Succeed(this, 'Restore report', { comment: 'The restore is complete and verified; the execution\'s output is the verification report.', outputPath: '$.report' });
 
@@ -134,9 +136,12 @@ export class RestoreWorkflow extends Construct {
       .when(sfn.Condition.isPresent('$.overwrite'), overwriteIsTrue)
       .otherwise(restore.chain);
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: overwrite, timeout: WORKFLOW_TIMEOUT });
+    // The state machine reads the shard manifests and writes the map runs' results, in the home vault, and nothing else of it.
+    restore.distributedMap?.grantVaultAccess(this.stateMachine, props.vaultKey);
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, this.stateMachine, props.catalog, props.catalogKey);
 
-    acknowledgeScopedWildcards(this, [...fns.wildcardResources, `${approval.fn.functionArn}:*`]);
+    acknowledgeScopedWildcards(this, [...fns.wildcardResources, `${approval.fn.functionArn}:*`, props.vault.arnForObjects(`${RESTORE_MAP_RUNS_PREFIX}/*`)]);
+    acknowledgeDistributedMapWildcards(this.stateMachine);
     for (const role of [...fns.all.map((fn) => fn.role), approval.fn.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
   }
 }

@@ -131,7 +131,8 @@ it('restores the S3 source by backup id into a new bucket, equal object for obje
   const target = `${names.restoreTargetPrefix}assets`;
   await createBucket(target);
   const result = await runRestore({ source: source('s3').name, backupId, target: { type: 's3', bucket: target } }, [
-    { state: 'Restore shard', errorName: 'TransientError', whenInput: { shardIndex: 0 }, times: 2 },
+    // The child execution whose batch starts with shard 0 (the Distributed Map's ItemBatcher: { BatchInput, Items }).
+    { state: 'Restore shard', errorName: 'TransientError', whenInput: { Items: [{ shardIndex: 0 }] }, times: 2 },
   ]);
   expect([result.error, result.cause]).toEqual([undefined, undefined]);
   expect(result.status).toBe('SUCCEEDED');
@@ -140,8 +141,22 @@ it('restores the S3 source by backup id into a new bucket, equal object for obje
   expect(report.durationMs).toBeGreaterThan(0);
 
   const history = loadExecutionHistory(dataDir, result.executionId);
-  expect(history.events.filter((e) => e.type === 'StateRetried' && e.state === 'Restore shard')).toHaveLength(2);
-  expect(history.events.filter((e) => e.type === 'MapIterationSucceeded').length).toBeGreaterThan(1);
+  // "Restore shards" is a Distributed Map: each child execution's events are in the history with its map run and index.
+  const children = history.events.filter((e) => e.mapRun === 'Restore shards' && e.type === 'ExecutionSucceeded');
+  const shardsOf = (output: unknown) => (output as { shards: { shardIndex: number; entries: number }[] }).shards;
+  const restoredShards = children.flatMap((e) => shardsOf(e.output).map((s) => s.shardIndex));
+  expect(restoredShards.length).toBeGreaterThan(1);
+  // Every shard of the manifest exactly once, and together every entry.
+  expect([...restoredShards].sort((a, b) => a - b)).toEqual(restoredShards.map((_, i) => i));
+  expect(children.flatMap((e) => shardsOf(e.output)).reduce((n, s) => n + s.entries, 0)).toBe(SAMPLE_OBJECT_KEYS.length + 300);
+  // The child holding shard 0 retried its task twice, then succeeded; no other child retried.
+  const retried = history.events.filter((e) => e.type === 'StateRetried' && e.state === 'Restore shard');
+  expect(retried).toHaveLength(2);
+  const firstChild = children.find((e) => shardsOf(e.output)[0]?.shardIndex === 0);
+  expect(retried.map((e) => [e.mapRun, e.index])).toEqual([
+    ['Restore shards', firstChild?.index],
+    ['Restore shards', firstChild?.index],
+  ]);
 
   const sourceBucket = source('s3').bucket;
   const keys = await listKeys(sourceBucket);

@@ -40,7 +40,7 @@ function statementsOf(handler: string): Statement[] {
 
 const actions = (statements: Statement[]) => new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
 
-it('defines lifeboat-dev-restore: (approval if overwrite) → resolve → plan → Map of shards → verify → report, Retry on TransientError, Catch to a failure report', () => {
+it('defines lifeboat-dev-restore: (approval if overwrite) → resolve → plan → Distributed Map of shards → verify → report, Retry on TransientError, Catch to a failure report', () => {
   const { definition, props } = restoreMachine();
   expect(definition).toContain('\\"StartAt\\":\\"Overwrite requested?\\"');
   expect(definition).toContain('\\"Validate and resolve\\"');
@@ -48,8 +48,16 @@ it('defines lifeboat-dev-restore: (approval if overwrite) → resolve → plan �
   expect(definition).toContain('\\"Type\\":\\"Map\\"');
   expect(definition).toContain('\\"ErrorEquals\\":[\\"TransientError\\"]');
   expect(definition).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
-  // Only keys travel: the Map iterates the plan's shard tasks, the execution name is the restore id.
-  expect(definition).toContain('\\"ItemsPath\\":\\"$.plan.shards\\"');
+  // Only keys travel: the Distributed Map reads the plan's shard manifest from the vault, batches it, and writes its results
+  // back under restore-plans/map-runs; the execution name is the restore id.
+  expect(definition).not.toContain('\\"ItemsPath\\"');
+  expect(definition).toContain('\\"ProcessorConfig\\":{\\"Mode\\":\\"DISTRIBUTED\\",\\"ExecutionType\\":\\"STANDARD\\"}');
+  expect(definition).toContain('\\"ReaderConfig\\":{\\"InputType\\":\\"JSONL\\"}');
+  expect(definition).toContain('\\"Key.$\\":\\"$.plan.shardManifestKey\\"');
+  expect(definition).toContain('\\"ItemBatcher\\":{\\"MaxItemsPerBatchPath\\":\\"$.plan.shardsPerBatch\\",\\"BatchInput\\":{\\"restoreId.$\\":\\"$.plan.restoreId\\",\\"planKey.$\\":\\"$.plan.planKey\\"}}');
+  expect(definition).toContain('\\"MaxConcurrencyPath\\":\\"$.plan.maxConcurrency\\"');
+  expect(definition).toContain('\\"Prefix\\":\\"restore-plans/map-runs\\"');
+  expect(definition).toContain('\\"shardMap\\":\\"distributed\\"');
   expect(definition).toContain('\\"restoreId.$\\":\\"$$.Execution.Name\\"');
   expect(props).toMatchObject({ TracingConfiguration: { Enabled: true }, LoggingConfiguration: expect.objectContaining({ Level: 'ALL' }) });
 });
@@ -77,6 +85,24 @@ it('gives each restore function exact, least-privilege access', () => {
   // The DR vault's key, found by alias.
   const drKey = shard.find((s) => JSON.stringify(s.Condition ?? {}).includes('kms:ResourceAliases'));
   expect(JSON.stringify(drKey)).toContain('alias/lifeboat-dev-dr-vault');
+});
+
+it('lets the restore state machine read the shard manifests and write the map runs\' results in its vault, start and stop its own child executions, and nothing more', () => {
+  const roles = primary.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'states.amazonaws.com' } })] } } });
+  const machine = Object.values(primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-restore' } }))[0];
+  const roleId = (machine?.Properties?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  expect(Object.keys(roles)).toContain(roleId);
+  const statements = allStatements(primary).filter(({ roles: r }) => r.includes(`"${roleId}"`)).map(({ st }) => st);
+  const vaultStatements = statements.filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).some((a) => a.startsWith('s3:') || a.startsWith('kms:')));
+  expect(vaultStatements.map((st) => [st.Action, JSON.stringify(st.Resource)])).toEqual([
+    ['s3:GetObject', expect.stringMatching(/"VaultBucket[0-9A-F]+","Arn"\]\},"\/restore-plans\/\*"\]/)],
+    ['s3:PutObject', expect.stringMatching(/"VaultBucket[0-9A-F]+","Arn"\]\},"\/restore-plans\/map-runs\/\*"\]/)],
+    [['kms:Decrypt', 'kms:GenerateDataKey'], expect.stringMatching(/^\{"Fn::GetAtt":\["VaultKey[0-9A-F]+","Arn"\]\}$/)],
+  ]);
+  const states = statements.filter((st) => JSON.stringify(st.Action).includes('states:'));
+  expect(new Set(states.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])))).toEqual(new Set(['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution']));
+  // Its own executions only: the start on this state machine, the others on its executions and map runs.
+  for (const st of states) expect(JSON.stringify(st.Resource)).toMatch(/RestoreStateMachine[0-9A-F]+/);
 });
 
 it('gives the DR vault key the alias the restore functions use', () => {

@@ -13,7 +13,7 @@ import { cleanUpDrill } from '../../../../lambdas/drill/scratch-targets';
 import { planRestore } from '../../../../lambdas/restore/plan-restore';
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
-import { restoreShard } from '../../../../lambdas/restore/restore-shard';
+import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { S3VaultStore } from '../../../../vault/aws';
@@ -118,8 +118,9 @@ it('start → restore chain per source → compare → cleanup → record: PASSE
   const restored: RestoreReport[] = [];
   for (const { restoreId, request } of drill.restores) {
     const resolved = await resolveRestore(request, restoreId, { restoreTargetPrefix: PREFIX, sources: plan.sources, catalog, openVault: io.openVault, s3, dynamodb, directory });
-    const planned = await planRestore(resolved, io);
-    for (const shard of planned.shards) await restoreShard(shard, io);
+    // The drill's restores run in an inline Map: the plan carries its shards as batches of one.
+    const planned = await planRestore(resolved, { map: 'inline', maxConcurrency: plan.maxConcurrency }, io);
+    for (const batch of planned.shards ?? []) await restoreShardBatch(batch, io);
     restored.push(await verifyRestore({ planKey: planned.planKey }, io));
   }
 
