@@ -57,12 +57,14 @@ export async function runBackupWorkflow(cloud: BenchCloud, plan: ProtectionPlanC
   const lease = await acquireBackupLease({ plan: plan.name, strategy, trigger: 'bench' }, { catalog: cloud.catalog, plans });
   try {
     // The plan Lambda opens the vault with create=true (the bench initialised it beforehand, untimed, like `vault init`).
-    const planned = await planBackup(
-      { plan: plan.name, strategy, trigger: 'bench', backupId: lease.backupId },
-      { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT },
-    );
+    const request = { plan: plan.name, strategy, trigger: 'bench', backupId: lease.backupId };
+    const planDeps = { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT };
+    // Plan until the listing is done (one invocation here: no deadline), as the workflow's Plan loop does.
+    let planned = await planBackup(request, planDeps);
+    while (planned.continuation) planned = await planBackup({ ...request, continuation: planned.continuation }, planDeps);
     const plannedAt = process.hrtime.bigint();
-    const shards = await mapBounded(planned.shards, planned.maxConcurrency, async (task) =>
+    const tasks = Array.from({ length: planned.shardCount }, (_, shardIndex) => ({ backupId: planned.backupId, planKey: planned.planKey, shardIndex }));
+    const shards = await mapBounded(tasks, planned.maxConcurrency, async (task) =>
       snapshotShard(task, { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, false) }),
     );
     const shardsDone = process.hrtime.bigint();

@@ -10,7 +10,7 @@ import { type ShardSpec } from '../sources/shard-spec';
 import { type SnapshotWriter } from '../../vault';
 import { type Vault } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
-import { type PlannedSource, type ShardTask } from './backup-plan-document';
+import { type BackupPlanDocument, type PlannedSource, type ShardTask } from './backup-plan-document';
 import { BackupWorkspace } from './backup-workspace';
 
 export type SnapshotShardDeps = {
@@ -37,8 +37,7 @@ const indexFreshFor = new WeakMap<Vault, string>();
 export async function snapshotShard(task: ShardTask, deps: SnapshotShardDeps): Promise<ShardResult> {
   const workspace = new BackupWorkspace(deps.vault.store);
   const plan = await workspace.getPlan(task.planKey, task.backupId);
-  const spec = plan.shards.find((s) => s.index === task.shardIndex);
-  if (!spec) throw new InvalidInputError(`Backup ${task.backupId} has no shard ${task.shardIndex} (it has ${plan.shards.length}).`);
+  const spec = await findShardSpec(workspace, plan, task.shardIndex);
   const source = plan.sources.find((s) => s.name === spec.source);
   if (!source) throw new InvalidInputError(`Backup ${task.backupId}: shard ${task.shardIndex} names source "${spec.source}", which its plan does not list.`);
 
@@ -54,6 +53,16 @@ export async function snapshotShard(task: ShardTask, deps: SnapshotShardDeps): P
   const part = await writer.finish();
   await workspace.putPart({ backupId: task.backupId, shardIndex: task.shardIndex, source: source.name, part, observations });
   return { shardIndex: task.shardIndex, plan: plan.plan, source: source.name, entries: part.stats.entries, bytesScanned: part.stats.bytesScanned, bytesNew: part.stats.bytesNew };
+}
+
+// TEMP(planner): replaced by the resumable branch (the spec comes in the shard's input, scale contract §4).
+// Until then the spec is found by scanning the plan's shard manifests for its index.
+async function findShardSpec(workspace: BackupWorkspace, plan: BackupPlanDocument, shardIndex: number): Promise<ShardSpec> {
+  for (const key of plan.shardManifests) {
+    const spec = (await workspace.getShardManifest(key)).find((s) => s.index === shardIndex);
+    if (spec) return spec;
+  }
+  throw new InvalidInputError(`Backup ${plan.backupId} has no shard ${shardIndex} in its ${plan.shardManifests.length} shard manifest(s).`);
 }
 
 async function openWriter(vault: Vault, source: PlannedSource): Promise<SnapshotWriter> {

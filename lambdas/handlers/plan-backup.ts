@@ -1,19 +1,26 @@
 import { z } from 'zod';
 import { planBackup } from '../backup/plan-backup';
+import { planContinuationSchema } from '../backup/plan-continuation';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
-// The state after "Acquire lock": the execution input plus the lease that names this run.
+// The state after "Acquire lock": the execution input plus the lease that names this run; a later
+// planning invocation also gets the continuation the previous one returned.
 const inputSchema = z.object({
   plan: z.string().min(1),
   strategy: z.enum(['full', 'incremental', 'differential']).optional(),
   trigger: z.string().optional(),
   lock: z.object({ backupId: z.string().min(1), plan: z.string().min(1) }),
+  continuation: planContinuationSchema.optional(),
 });
 
-/** Plans the run (strategy, parents, shards) into the vault bucket and records it RUNNING; the first backup initialises the vault. */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'backup request' }, async (input, runtime) =>
-  planBackup(
-    { plan: input.plan, strategy: input.strategy, trigger: input.trigger, backupId: input.lock.backupId },
+/**
+ * Plans the run (strategy, parents, shards) into the vault bucket and records it RUNNING; the first
+ * backup initialises the vault. A listing too long for one invocation stops before the Lambda's
+ * deadline with `done: false` and a continuation for the next invocation.
+ */
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'backup request' }, async (input, runtime, invocation) => {
+  const planned = await planBackup(
+    { plan: input.plan, strategy: input.strategy, trigger: input.trigger, backupId: input.lock.backupId, ...(input.continuation ? { continuation: input.continuation } : {}) },
     {
       s3: runtime.clients.s3Client(),
       dynamodb: runtime.clients.dynamoDbClient(),
@@ -21,6 +28,10 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'backup
       catalog: runtime.catalog,
       plans: runtime.plans,
       environment: runtime.environment,
+      ...(invocation ? { deadline: () => invocation.getRemainingTimeInMillis() } : {}),
     },
-  ),
-);
+  );
+  // TEMP(planner): the inline Map's items (`$.backup.shards`) until the lead's Distributed Map reads shardManifestKey.
+  const first = planned.shardCount - planned.shardsInManifest;
+  return { ...planned, shards: Array.from({ length: planned.shardsInManifest }, (_, i) => ({ backupId: planned.backupId, planKey: planned.planKey, shardIndex: first + i })) };
+});
