@@ -9,7 +9,7 @@ import { dynamoDbSegmentCount } from '../sources/dynamodb-segment-count';
 import { captureTableSchema } from '../sources/dynamodb-table-schema';
 import { planDynamoDbShards } from '../sources/dynamodb-table-source';
 import { listS3Objects, type S3ObjectSummary } from '../sources/s3-bucket-source';
-import { latestInventoryManifestKey, listInventoryObjects } from '../sources/s3-inventory-listing';
+import { type InventoryPosition, latestInventoryManifestKey, listInventoryObjects } from '../sources/s3-inventory-listing';
 import { cutS3KeyRanges } from '../sources/s3-key-range-cutter';
 import { DEFAULT_S3_SHARD_SIZE, type S3ShardSize } from '../sources/s3-shard-size';
 import { type ShardSpec } from '../sources/shard-spec';
@@ -246,16 +246,17 @@ async function planS3Source(
   const startAfter = resume?.startAfter;
   let objects: AsyncIterable<S3ObjectSummary>;
   let inventoryManifest: string | undefined;
+  const position: InventoryPosition = { file: resume?.inventoryFile ?? 0 };
   if (source.inventory) {
     inventoryManifest = resume?.inventoryManifest ?? (await latestInventoryManifestKey(deps.s3, source.bucket, source.inventory));
-    objects = listInventoryObjects(deps.s3, source.inventory.bucket, inventoryManifest, { sourceBucket: source.bucket, prefix: source.prefix, ...(startAfter !== undefined ? { startAfter } : {}) });
+    objects = listInventoryObjects(deps.s3, source.inventory.bucket, inventoryManifest, { sourceBucket: source.bucket, prefix: source.prefix, position, ...(startAfter !== undefined ? { startAfter } : {}) });
   } else {
     objects = listS3Objects(deps.s3, source.bucket, source.prefix, startAfter !== undefined ? { startAfter } : {});
   }
   for await (const cut of cutS3KeyRanges(objects, size, { bucket: source.bucket, ...(startAfter !== undefined ? { startAfter } : {}) })) {
     shards.add({ kind: 's3', index: shards.next(), source: source.name, bucket: source.bucket, prefix: source.prefix, ...cut.range });
     if (cut.closed && cut.range.endAt !== undefined && shards.mustStop()) {
-      return { startAfter: cut.range.endAt, ...(inventoryManifest !== undefined ? { inventoryManifest } : {}) };
+      return { startAfter: cut.range.endAt, ...(inventoryManifest !== undefined ? { inventoryManifest, inventoryFile: position.file } : {}) };
     }
   }
   return undefined;

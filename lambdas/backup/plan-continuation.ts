@@ -18,6 +18,8 @@ export const planContinuationSchema = z.strictObject({
       startAfter: z.string(),
       /** The inventory report the source is planned from: every invocation reads the same one. */
       inventoryManifest: z.string().optional(),
+      /** The report's data file that holds startAfter: the next invocation reads from it, not from the first file. */
+      inventoryFile: z.number().int().min(0).optional(),
     })
     .optional(),
 });

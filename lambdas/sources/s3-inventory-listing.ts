@@ -70,7 +70,7 @@ export async function* listInventoryObjects(
   s3: S3Client,
   inventoryBucket: string,
   manifestKey: string,
-  options: { sourceBucket: string; prefix: string; startAfter?: string },
+  options: { sourceBucket: string; prefix: string; startAfter?: string; position?: InventoryPosition },
 ): AsyncGenerator<S3ObjectSummary> {
   const manifest = inventoryManifestSchema.parse(JSON.parse((await readWhole(s3, inventoryBucket, manifestKey)).toString('utf8')));
   if (manifest.fileFormat !== 'CSV') {
@@ -89,7 +89,11 @@ export async function* listInventoryObjects(
   const latestAt = column('IsLatest');
   const deleteMarkerAt = column('IsDeleteMarker');
   let previous: string | undefined;
-  for (const file of manifest.files) {
+  const position = options.position ?? { file: 0 };
+  // Files before position.file hold only keys up to startAfter (keys ascend across files), so a
+  // continued plan starts at the file it stopped in instead of reading the report from the start.
+  for (; position.file < manifest.files.length; position.file++) {
+    const file = manifest.files[position.file] as { key: string };
     const lines = createInterface({ input: (await openBody(s3, inventoryBucket, file.key)).pipe(createGunzip()), crlfDelay: Infinity });
     for await (const line of lines) {
       if (line === '') continue;
@@ -112,6 +116,9 @@ export async function* listInventoryObjects(
     }
   }
 }
+
+/** Which data file of the report the listing is in: read by the planner when it stops, to resume there. */
+export type InventoryPosition = { file: number };
 
 /** Inventory keys are URL-encoded ('+' never stands for itself: a literal '+' is %2B). */
 export function decodeInventoryKey(encoded: string): string {

@@ -248,6 +248,8 @@ describe('S3 Inventory as the listing', () => {
     ]);
     // Every continuation names the report the first invocation chose.
     expect(runs.slice(0, -1).map((r) => r.continuation?.s3?.inventoryManifest)).toEqual(runs.slice(0, -1).map(() => `${dir}manifest.json`));
+    // …and the data file it stopped in (the first holds four rows: three objects and an old version).
+    expect(runs.slice(0, -1).map((r) => r.continuation?.s3?.inventoryFile)).toEqual([0, 1, 1]);
   });
 
   it('says when there is no report or several configurations', async () => {
