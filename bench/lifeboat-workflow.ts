@@ -2,7 +2,7 @@ import { type ProtectionPlanConfig, protectionPlanSchema, type SourceConfig } fr
 import { acquireBackupLease, releaseBackupLease } from '../lambdas/backup/backup-lease';
 import { commitBackup, type CommittedBackup } from '../lambdas/backup/commit-backup';
 import { planBackup } from '../lambdas/backup/plan-backup';
-import { plannedShardSpec } from '../lambdas/backup/planned-shard-spec';
+import { plannedShardSpecs } from '../lambdas/backup/planned-shard-specs';
 import { type ShardResult, snapshotShard } from '../lambdas/backup/snapshot-shard';
 import { planRestore } from '../lambdas/restore/plan-restore';
 import { type RestoreTarget } from '../lambdas/restore/restore-request';
@@ -58,15 +58,16 @@ export async function runBackupWorkflow(cloud: BenchCloud, plan: ProtectionPlanC
   const lease = await acquireBackupLease({ plan: plan.name, strategy, trigger: 'bench' }, { catalog: cloud.catalog, plans });
   try {
     // The plan Lambda opens the vault with create=true (the bench initialised it beforehand, untimed, like `vault init`).
-    const planned = await planBackup(
-      { plan: plan.name, strategy, trigger: 'bench', backupId: lease.backupId },
-      { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT },
-    );
+    const request = { plan: plan.name, strategy, trigger: 'bench', backupId: lease.backupId };
+    const planDeps = { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT };
+    // Plan until the listing is done (one invocation here: no deadline), as the workflow's Plan loop does.
+    let planned = await planBackup(request, planDeps);
+    while (planned.continuation) planned = await planBackup({ ...request, continuation: planned.continuation }, planDeps);
     const plannedAt = process.hrtime.bigint();
-    const shards = await mapBounded(planned.shards, planned.maxConcurrency, async (task) => {
-      const vault = await cloud.openVault(vaultBucket, false);
-      return snapshotShard({ backupId: task.backupId, planKey: task.planKey, spec: await plannedShardSpec(vault.store, task) }, { s3: cloud.s3, dynamodb: cloud.ddb, vault });
-    });
+    const specs = await plannedShardSpecs((await cloud.openVault(vaultBucket, false)).store, planned);
+    const shards = await mapBounded(specs, planned.maxConcurrency, async (spec) =>
+      snapshotShard({ backupId: planned.backupId, planKey: planned.planKey, spec }, { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, false) }),
+    );
     const shardsDone = process.hrtime.bigint();
     const committed = await commitBackup({ backupId: planned.backupId, planKey: planned.planKey }, { vault: await cloud.openVault(vaultBucket, false), catalog: cloud.catalog });
     await releaseBackupLease(lease, { catalog: cloud.catalog });

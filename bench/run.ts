@@ -20,6 +20,7 @@ import { type BenchVault, makeBenchVault } from './bench-vault';
 import { runDrillSection } from './drill-section';
 import { runScrubSection } from './scrub-section';
 import { runPruneSection } from './prune-section';
+import { runPlanScaleSection } from './plan-scale/plan-scale-section';
 import { type BenchSection, buildWorkflowRows, parseSections, type WorkflowResults } from './workflow-report';
 import { diskUsage, readWholeTree } from './tree-walk';
 
@@ -30,10 +31,10 @@ import { diskUsage, readWholeTree } from './tree-walk';
  * read + hash + decrypt ceiling), in one run on this machine. See docs/BENCHMARKS.md for what each figure means and how
  * the run is kept fair.
  *
- * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout,drill,scrub,prune; default all),
+ * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout,drill,scrub,prune,plan-scale; default all),
  * LIFEBOAT_BENCH_SIZE_MIB (default 1024), LIFEBOAT_BENCH_SEED (default "lifeboat"),
  * LIFEBOAT_BENCH_ORDER ("lifeboat-first", the default, or "restic-first"), LIFEBOAT_BENCH_S3_MIB
- * (default 256), LIFEBOAT_BENCH_DYNAMODB_ITEMS (default 20000).
+ * (default 256), LIFEBOAT_BENCH_DYNAMODB_ITEMS (default 20000), LIFEBOAT_BENCH_PLAN_KEYS (default 10000000).
  * Exit code: 0 when every section ran every step and every restore and copy equals its source
  * (whether or not the targets are met: targets are reported, not enforced), 1 otherwise.
  */
@@ -48,7 +49,7 @@ const log = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
 };
 
-type Options = { seed: string; sizeBytes: number; resticFirst: boolean; sections: BenchSection[]; s3Bytes: number; dynamoDbItems: number };
+type Options = { seed: string; sizeBytes: number; resticFirst: boolean; sections: BenchSection[]; s3Bytes: number; dynamoDbItems: number; planKeys: number };
 
 function readOptions(): Options {
   const sizeText = process.env.LIFEBOAT_BENCH_SIZE_MIB ?? '1024';
@@ -66,7 +67,11 @@ function readOptions(): Options {
   const itemsText = process.env.LIFEBOAT_BENCH_DYNAMODB_ITEMS ?? '20000';
   const items = Number(itemsText);
   if (!Number.isInteger(items) || items < 1000) throw new Error(`LIFEBOAT_BENCH_DYNAMODB_ITEMS must be an integer ≥ 1000, not "${itemsText}"`);
+  const planKeysText = process.env.LIFEBOAT_BENCH_PLAN_KEYS ?? '10000000';
+  const planKeys = Number(planKeysText);
+  if (!Number.isInteger(planKeys) || planKeys < 1000) throw new Error(`LIFEBOAT_BENCH_PLAN_KEYS must be an integer ≥ 1000, not "${planKeysText}"`);
   return {
+    planKeys,
     seed: process.env.LIFEBOAT_BENCH_SEED ?? 'lifeboat',
     sizeBytes: sizeMiB * MiB,
     resticFirst: order === 'restic-first',
@@ -248,6 +253,13 @@ async function runWorkflowSections(
       for (const m of prune.mismatches) problem(`prune: ${m}`);
     } catch (err) {
       fail('prune', err);
+    }
+  }
+  if (sections.includes('plan-scale')) {
+    try {
+      workflow.planScale = await runPlanScaleSection({ keys: options.planKeys, log });
+    } catch (err) {
+      fail('plan-scale', err);
     }
   }
   workflow.rows = buildWorkflowRows(workflow, sections);

@@ -3,12 +3,13 @@ import { type CostLine } from '../cli/estimate/monthly-cost';
 import { DRILL_TARGET, type DrillSectionResult } from './drill-section';
 import { type DynamoDbSectionResult } from './dynamodb-throughput';
 import { type FanoutMeasurement } from './fanout/run-fanout';
+import { PLAN_SCALE_RSS_TARGET_BYTES, type PlanScaleResult } from './plan-scale/plan-scale-section';
 import { type S3SectionResult } from './s3-throughput';
 import { PRUNE_SIZE_TARGET, PRUNE_TIME_TARGET, type PruneSectionResult } from './prune-section';
 import { SCRUB_TARGET, type ScrubSectionResult } from './scrub-section';
 
 /** The parts of one `npm run bench`; LIFEBOAT_BENCH_SECTIONS picks some (default: all). */
-export const BENCH_SECTIONS = ['restic', 's3', 'dynamodb', 'fanout', 'drill', 'scrub', 'prune'] as const;
+export const BENCH_SECTIONS = ['restic', 's3', 'dynamodb', 'fanout', 'drill', 'scrub', 'prune', 'plan-scale'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Targets of issue 4 item 9. */
@@ -36,6 +37,7 @@ export type WorkflowResults = {
   drill?: DrillSectionResult;
   scrub?: ScrubSectionResult;
   prune?: PruneSectionResult;
+  planScale?: PlanScaleResult;
   /** The directory vault the drill and scrub sections share (bench-vault.ts): one CLI backup of the data set. */
   benchVault?: { dir: string; snapshotId: string; backupSeconds: number; sourceBytes: number };
   /** A section that failed, and why (its rows then show —). */
@@ -109,6 +111,21 @@ export function buildWorkflowRows(results: WorkflowResults, sections: readonly B
     };
     rows.push(atMost('prune s (vs restic forget --prune)', p?.lifeboat.pruneSeconds, p?.restic?.pruneSeconds, PRUNE_TIME_TARGET, 2));
     rows.push(atMost('vault MiB after prune (vs restic repo)', p ? p.lifeboat.bytesAfter / 2 ** 20 : undefined, p?.restic ? p.restic.bytesAfter / 2 ** 20 : undefined, PRUNE_SIZE_TARGET, 1));
+  }
+  if (sections.includes('plan-scale')) {
+    const ps = results.planScale;
+    const peak = ps ? ps.peakRssBytes / 2 ** 20 : undefined;
+    const budget = PLAN_SCALE_RSS_TARGET_BYTES / 2 ** 20;
+    // Issue 16 item 6: the planner's peak RSS against a fixed budget (ratio ≤ 1.00× = within it).
+    rows.push({
+      figure: `plan ${ps ? `${(ps.keys / 1e6).toFixed(0)}M` : ''} keys peak RSS MiB (vs budget)`,
+      lifeboat: peak,
+      baseline: budget,
+      ratio: peak === undefined ? undefined : peak / budget,
+      target: '≤ 1.00×',
+      met: peak === undefined ? undefined : peak <= budget,
+      digits: 0,
+    });
   }
   return rows;
 }
@@ -189,6 +206,14 @@ export function renderWorkflowReport(results: WorkflowResults): string {
         `ceiling = the same files read + SHA-256 + AES-256-GCM decrypt (1 MiB messages) on ${sc.ceiling.best.threads} threads, no decompression, ${sc.ceiling.best.seconds.toFixed(2)} s; best of ${sc.scrub.passes.length} alternating passes each; ` +
         `scrub${cpu(sc.scrub.best.selfCpuSeconds)}, ceiling${cpu(sc.ceiling.best.selfCpuSeconds)} (thread start-up included)` +
         (sc.mismatches.length ? `; MISMATCH: ${sc.mismatches.join('; ')}` : ''),
+    );
+  }
+  const ps = results.planScale;
+  if (ps) {
+    lines.push(
+      `Plan scale: ${ps.keys.toLocaleString('en-US')} synthetic keys (a ListObjectsV2 endpoint on 127.0.0.1, no objects) planned by planBackup in a process of its own (V8 old space capped at 96 MiB): ` +
+        `${ps.shards.toLocaleString('en-US')} shards in ${ps.invocations} invocation(s) and ${ps.manifests} manifest(s) (${(ps.manifestBytes / 1024).toFixed(0)} KiB), ${ps.seconds.toFixed(1)} s, ` +
+        `${Math.round(ps.keysPerSecond).toLocaleString('en-US')} keys/s; peak RSS ${(ps.peakRssBytes / MiB).toFixed(0)} MiB (VmHWM; Node, tsx and the SDK were ${(ps.rssAtStartBytes / MiB).toFixed(0)} MiB before planning)`,
     );
   }
   const pr = results.prune;

@@ -51,6 +51,19 @@ export const s3BucketSourceSchema = z.strictObject({
    * `{ deleteMarkers: false }` to keep objects deleted from the source in the mirror.
    */
   mirror: z.union([z.boolean(), z.strictObject({ deleteMarkers: z.boolean().default(true) })]).optional(),
+  /**
+   * Plan from the bucket's S3 Inventory instead of listing it (docs/SCALE.md): the newest CSV report
+   * delivered to s3://<bucket>/<prefix>/<source bucket>/<configId>/<date>/manifest.json. Only the
+   * shard boundaries come from it; each shard still lists its own key range, so a report a day old
+   * costs balance, never coverage. `configId` may be left out when the source bucket has one configuration there.
+   */
+  inventory: z
+    .strictObject({
+      bucket: z.string().min(3).max(63),
+      prefix: z.string().default(''),
+      configId: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 const shareOfProvisioned = z.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (all of the provisioned capacity)');

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { shardSpecSchema } from '../sources/shard-spec';
 import { snapshotSourceSchema } from '../../vault';
 
 const strategySchema = z.enum(['full', 'incremental', 'differential']);
@@ -30,7 +29,13 @@ export const backupPlanDocumentSchema = z.object({
   /** Who started the run (schedule, console, cli…); absent in plans stored before it was recorded. */
   trigger: z.string().optional(),
   sources: z.array(plannedSourceSchema),
-  shards: z.array(shardSpecSchema),
+  /**
+   * The shard manifests written so far, in order (plans/<backupId>/shards/<seq>.jsonl, one ShardSpec
+   * a line): the shards are never listed in the plan itself, so its size does not grow with the source.
+   */
+  shardManifests: z.array(z.string()),
+  /** Every shard planned, over all manifests; set by the planning invocation that finished the listing, absent while planning continues. */
+  shardCount: z.number().int().min(0).optional(),
 });
 export type BackupPlanDocument = z.infer<typeof backupPlanDocumentSchema>;
 

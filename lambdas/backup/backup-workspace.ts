@@ -4,12 +4,14 @@ import { manifestPartSchema } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { shardResumePointSchema } from '../sources/shard-resume-point';
+import { shardSpecSchema, type ShardSpec } from '../sources/shard-spec';
 import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan-document';
 
 /**
  * The working objects of backup runs, kept in the vault bucket beside (not inside) the vault's own
  * layout of docs/FORMAT.md, so that only keys travel through Step Functions:
- *   plans/<backupId>.json                      the shard plan (Plan step)
+ *   plans/<backupId>.json                      the plan: sources, parents, the shard manifests' keys (Plan step)
+ *   plans/<backupId>/shards/<seq>.jsonl        the shards planned by planning invocation <seq>, one ShardSpec a line (the Map's items)
  *   parts/<backupId>/<shard>.json              a shard's ManifestPart and observations (Snapshot shard)
  *   parts/<backupId>/<shard>/segment-<n>.json  the part of a shard's n-th stretch cut by its deadline (resumable shards)
  *   parts/<backupId>/<shard>/cursor.json       how many segments are stored and where the shard resumes
@@ -74,6 +76,23 @@ export function planKey(backupId: string): string {
   return `${PLANS_PREFIX}${backupId}.json`;
 }
 
+/** The manifest of planning invocation `seq` (000000 first): six digits, so the keys sort in planning order. */
+export function shardManifestKey(backupId: string, seq: number): string {
+  return `${PLANS_PREFIX}${backupId}/shards/${String(seq).padStart(6, '0')}.jsonl`;
+}
+
+/** A shard manifest line that is not a ShardSpec: the object was not written by the planner (or was altered). */
+export class InvalidShardManifestError extends Error {
+  override readonly name = 'InvalidShardManifestError';
+  constructor(
+    readonly key: string,
+    readonly line: number,
+    reason: string,
+  ) {
+    super(`Shard manifest ${key}, line ${line}: ${reason}. The manifest is written only by the Plan step; plan the backup again.`);
+  }
+}
+
 export function partKey(backupId: string, shardIndex: number): string {
   return `${PARTS_PREFIX}${backupId}/${String(shardIndex).padStart(5, '0')}.json`;
 }
@@ -111,6 +130,44 @@ export class BackupWorkspace {
     const plan = await this.getJson(key, backupPlanDocumentSchema);
     if (!plan) throw new InvalidInputError(`Backup ${backupId} has no plan at ${key} in ${this.store.location}; it was never planned.`);
     return plan;
+  }
+
+  /**
+   * Writes one planning invocation's shards as JSON Lines (the Distributed Map's ItemReader format:
+   * one Map item a line) and returns the key. Written whole: a manifest holds at most the shards of
+   * one invocation (MAX_SHARDS_PER_MANIFEST), a few MB at most.
+   */
+  async putShardManifest(backupId: string, seq: number, specs: readonly ShardSpec[]): Promise<string> {
+    const key = shardManifestKey(backupId, seq);
+    await this.store.put(key, Buffer.from(specs.map((spec) => `${JSON.stringify(spec)}\n`).join(''), 'utf8'));
+    return key;
+  }
+
+  /** The shards of one manifest, in their order, each checked to be a ShardSpec. */
+  async getShardManifest(key: string): Promise<ShardSpec[]> {
+    let body: Buffer;
+    try {
+      body = await this.store.get(key);
+    } catch (err) {
+      if (err instanceof VaultObjectNotFoundError) throw new InvalidInputError(`Shard manifest ${key} is not in ${this.store.location}; the plan names a manifest that was never written.`);
+      throw err;
+    }
+    const specs: ShardSpec[] = [];
+    const lines = body.toString('utf8').split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] ?? '';
+      if (line === '') continue;
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch {
+        throw new InvalidShardManifestError(key, i + 1, 'not JSON');
+      }
+      const parsed = shardSpecSchema.safeParse(json);
+      if (!parsed.success) throw new InvalidShardManifestError(key, i + 1, `not a shard spec (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+      specs.push(parsed.data);
+    }
+    return specs;
   }
 
   async putPart(doc: ShardPartDocument): Promise<void> {

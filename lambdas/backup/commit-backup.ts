@@ -22,6 +22,28 @@ export type CommitBackupInput = { backupId: string; planKey: string };
 
 export type CommittedBackup = { backupId: string; status: 'COMMITTED'; strategy: BackupRecord['strategy']; sources: BackupSourceRecord[]; totals: BackupTotals };
 
+/**
+ * A plan whose listing never completed has no shardCount: committing it would leave out the
+ * sources' unplanned rest, so it is refused (the workflow commits only after the last Plan says done).
+ */
+export class PlanningUnfinishedError extends Error {
+  override readonly name = 'PlanningUnfinishedError';
+  constructor(
+    readonly backupId: string,
+    readonly manifests: number,
+  ) {
+    super(
+      `Backup ${backupId} cannot be committed: its planning never finished (${manifests} shard manifest(s) written, no shardCount in plans/${backupId}.json). ` +
+        'The Plan step must run until it returns done: true; run the backup again.',
+    );
+  }
+}
+
+function finalShardCount(plan: BackupPlanDocument): number {
+  if (plan.shardCount === undefined) throw new PlanningUnfinishedError(plan.backupId, plan.shardManifests.length);
+  return plan.shardCount;
+}
+
 /** What a run's snapshots say about it (their tags): everything its catalog record holds that the snapshot itself does not. */
 export function runTags(plan: BackupPlanDocument): BackupRunTags {
   return {
@@ -34,7 +56,7 @@ export function runTags(plan: BackupPlanDocument): BackupRunTags {
     ...(plan.baseBackupId ? { baseBackupId: plan.baseBackupId } : {}),
     startedAt: plan.createdAt,
     ...(plan.trigger !== undefined ? { trigger: plan.trigger } : {}),
-    shardCount: plan.shards.length,
+    shardCount: finalShardCount(plan),
     sourceNames: plan.sources.map((s) => s.name),
   };
 }
@@ -51,8 +73,9 @@ export function runTags(plan: BackupPlanDocument): BackupRunTags {
 export async function commitBackup(input: CommitBackupInput, deps: CommitBackupDeps): Promise<CommittedBackup> {
   const workspace = new BackupWorkspace(deps.vault.store);
   const plan = await workspace.getPlan(input.planKey, input.backupId);
+  const shardCount = finalShardCount(plan);
   const parts: ShardPartDocument[] = [];
-  for (const shard of plan.shards) parts.push(await workspace.getPart(plan.backupId, shard.index));
+  for (let index = 0; index < shardCount; index++) parts.push(await workspace.getPart(plan.backupId, index));
 
   const written: PlannedSource[] = [];
   const sources: BackupSourceRecord[] = [];
@@ -94,7 +117,7 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
     }
     const totals = sumBackupTotals(sources);
     const endedAt = latestSnapshotTime || new Date().toISOString();
-    await deps.catalog.markCommitted(plan.backupId, { sources, totals, endedAt });
+    await deps.catalog.markCommitted(plan.backupId, { sources, totals, endedAt, shardCount });
     const record = await deps.catalog.requireBackup(plan.backupId);
     await deps.catalog.indexCommittedBackup(record);
     return { backupId: plan.backupId, status: 'COMMITTED', strategy: plan.strategy, sources, totals };

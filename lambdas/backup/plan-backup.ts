@@ -1,21 +1,25 @@
 import { type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type ProtectionPlanConfig, type SourceConfig } from '../../config/lifeboat-config';
+import { type DynamoDbTableSourceConfig, type ProtectionPlanConfig, type S3BucketSourceConfig, type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupStrategy } from '../catalog/backup-record';
 import { InvalidInputError } from '../runtime/errors';
 import { planDirectoryShards, resolveSourceRoot } from '../sources/directory-source';
 import { shardShareOfBudget, sourceReadUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { budgetedTargetBytesPerSegment, dynamoDbSegmentCount } from '../sources/dynamodb-segment-count';
-import { captureTable } from '../sources/dynamodb-table-schema';
+import { captureTable, captureTableSchema } from '../sources/dynamodb-table-schema';
 import { planDynamoDbShards } from '../sources/dynamodb-table-source';
-import { planS3Shards } from '../sources/s3-bucket-source';
+import { listS3Objects, type S3ObjectSummary } from '../sources/s3-bucket-source';
+import { type InventoryPosition, latestInventoryManifestKey, listInventoryObjects } from '../sources/s3-inventory-listing';
+import { cutS3KeyRanges } from '../sources/s3-key-range-cutter';
+import { DEFAULT_S3_SHARD_SIZE, type S3ShardSize } from '../sources/s3-shard-size';
 import { type ShardSpec } from '../sources/shard-spec';
 import { type Vault } from '../../vault';
-import { type BackupPlanDocument, type PlannedSource, type ShardTask } from './backup-plan-document';
-import { BackupWorkspace } from './backup-workspace';
+import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
+import { BackupWorkspace, planKey as planKeyOf } from './backup-workspace';
 import { type BackupRequest } from './backup-lease';
 import { selectParents, type SourceParent } from './parent-selection';
+import { type PlanContinuation } from './plan-continuation';
 
 export type PlanBackupDeps = {
   s3: S3Client;
@@ -27,54 +31,103 @@ export type PlanBackupDeps = {
   environment: string;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
+  /** Milliseconds left in this invocation (the Lambda's getRemainingTimeInMillis); absent = no limit. */
+  deadline?: () => number;
+  /** Shard size of S3 sources (defaults: DEFAULT_S3_SHARD_SIZE, docs/SCALE.md). */
+  s3ShardSize?: Partial<S3ShardSize>;
+  /** Shards one invocation writes to its manifest at most (default MAX_SHARDS_PER_MANIFEST). */
+  maxShardsPerManifest?: number;
 };
 
-export type PlanBackupInput = BackupRequest & { backupId: string };
+export type PlanBackupInput = BackupRequest & { backupId: string; continuation?: PlanContinuation };
 
 export type PlannedBackup = {
   backupId: string;
   plan: string;
   planKey: string;
   strategy: BackupStrategy;
-  shardCount: number;
-  /** The Map state's MaxConcurrency (MaxConcurrencyPath): the plan's own bound. */
+  /** The Map state's MaxConcurrency (MaxConcurrencyPath): the plan's own bound, independent of the shard count. */
   maxConcurrency: number;
-  shards: ShardTask[];
+  /** The manifest this invocation wrote: the Distributed Map's ItemReader reads it. */
+  shardManifestKey: string;
+  shardsInManifest: number;
+  /** Shards planned so far, over every invocation of this backup. */
+  shardCount: number;
+  /** True when the listing is complete (shardCount is final); otherwise plan again with `continuation`. */
+  done: boolean;
+  continuation?: PlanContinuation;
 };
 
-/** S3 keys per key-range shard: fewer shards than the plan allows when the bucket is small (a shard has a fixed start-up cost). */
-const KEYS_PER_S3_SHARD = 1000;
+/**
+ * Shards one manifest holds at most: a line is 0.2–2.2 KB (S3 keys are up to 1 KiB), so a manifest
+ * stays under about 20 MB in the worst case and 2–3 MB typically, and it is buffered whole before
+ * its one PUT. 10,000 is also the Distributed Map's limit of parallel child executions.
+ */
+export const MAX_SHARDS_PER_MANIFEST = 10_000;
+
+/** Time kept back from the deadline to write the manifest and plan and return: 60 s, or 10 % of a larger budget. */
+const MIN_MARGIN_MS = 60_000;
 
 /**
- * Plans a backup run: chooses each source's parent snapshot by strategy, splits every source into
- * shards (S3 by key range, DynamoDB by scan segment, directories by subtree), captures what restore
- * needs beyond the entries (a table's schema), stores the plan in the vault bucket and records the
- * backup RUNNING in the catalog. Only the plan's key and the shard indexes go back to the workflow.
+ * Plans a backup run, in one or several invocations. The first chooses each source's parent
+ * snapshot by strategy, captures what restore needs beyond the entries (a table's schema), stores
+ * the plan document in the vault bucket and records the backup RUNNING in the catalog. Every
+ * invocation streams sources into shards (S3 by key range as the listing goes, DynamoDB by scan
+ * segment, directories by subtree) and writes them to its own shard manifest; when the deadline
+ * nears or the manifest is full it stops at a shard boundary and returns a continuation, and the
+ * next invocation resumes the listing after that boundary. Memory: one manifest's shards, never a
+ * source's keys. Only keys and counts go back to the workflow.
  */
 export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): Promise<PlannedBackup> {
   const plan = deps.plans.find((p) => p.name === input.plan);
   if (!plan) {
     throw new InvalidInputError(`Unknown plan "${input.plan}"; this environment's plans are: ${deps.plans.map((p) => p.name).join(', ')}.`);
   }
+  const workspace = new BackupWorkspace(deps.vault.store);
+  const continuation = input.continuation;
+  const document = continuation ? await continuedPlan(workspace, input.backupId, continuation) : await startPlan(input, plan, deps);
+  const seq = continuation?.seq ?? 0;
+
+  const shards = await planShards(plan, continuation, deps);
+  const manifestKey = await workspace.putShardManifest(input.backupId, seq, shards.specs);
+  const shardCount = shards.nextShardIndex;
+  const done = shards.stop === undefined;
+  // A retried invocation rewrites its own manifest under the same key: the list keeps one entry per seq.
+  const updated: BackupPlanDocument = {
+    ...document,
+    shardManifests: [...document.shardManifests.slice(0, seq), manifestKey],
+    ...(done ? { shardCount } : {}),
+  };
+  const planKey = await workspace.putPlan(updated);
+
+  if (!continuation) await recordRunning(updated, plan, shardCount, deps);
+  return {
+    backupId: input.backupId,
+    plan: plan.name,
+    planKey,
+    strategy: document.strategy,
+    maxConcurrency: plan.maxConcurrency,
+    shardManifestKey: manifestKey,
+    shardsInManifest: shards.specs.length,
+    shardCount,
+    done,
+    ...(shards.stop ? { continuation: { planKey, seq: seq + 1, nextShardIndex: shardCount, ...shards.stop } } : {}),
+  };
+}
+
+/** The first invocation's document: parents chosen, sources described, no shard manifest yet. */
+async function startPlan(input: PlanBackupInput, plan: ProtectionPlanConfig, deps: PlanBackupDeps): Promise<BackupPlanDocument> {
   const now = (deps.now ?? (() => new Date()))();
-  const backupId = input.backupId;
   const requestedStrategy = input.strategy ?? plan.strategy;
   const selection = await selectParents(
     deps.catalog,
     plan.sources.map((s) => s.name),
     requestedStrategy,
   );
-
-  const shards: ShardSpec[] = [];
   const sources: PlannedSource[] = [];
-  for (const source of plan.sources) {
-    const parent = selection.parents.get(source.name) ?? null;
-    const planned = await planSource(source, parent, plan, shards.length, deps);
-    sources.push(planned.source);
-    shards.push(...planned.shards);
-  }
-  const document: BackupPlanDocument = {
-    backupId,
+  for (const source of plan.sources) sources.push(await describeSource(source, selection.parents.get(source.name) ?? null, deps));
+  return {
+    backupId: input.backupId,
     plan: plan.name,
     environment: deps.environment,
     strategy: selection.strategy,
@@ -84,72 +137,143 @@ export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): 
     createdAt: now.toISOString(),
     ...(input.trigger ? { trigger: input.trigger } : {}),
     sources,
-    shards,
+    shardManifests: [],
   };
-  const planKey = await new BackupWorkspace(deps.vault.store).putPlan(document);
+}
+
+/** A later invocation's document: the one the earlier invocations wrote, checked to be still planning. */
+async function continuedPlan(workspace: BackupWorkspace, backupId: string, continuation: PlanContinuation): Promise<BackupPlanDocument> {
+  if (continuation.planKey !== planKeyOf(backupId)) {
+    throw new InvalidInputError(`continuation.planKey ${JSON.stringify(continuation.planKey)} is not the plan of backup ${backupId} (${planKeyOf(backupId)}).`);
+  }
+  const document = await workspace.getPlan(continuation.planKey, backupId);
+  if (document.shardManifests.length < continuation.seq) {
+    throw new InvalidInputError(
+      `Backup ${backupId}: the continuation asks for shard manifest ${continuation.seq}, but the plan has ${document.shardManifests.length}; it does not come from this plan's last invocation.`,
+    );
+  }
+  if (document.shardCount !== undefined && document.shardManifests.length <= continuation.seq) {
+    throw new InvalidInputError(`Backup ${backupId} finished planning (${document.shardCount} shards); a continuation past its last manifest is not from this run.`);
+  }
+  return document;
+}
+
+async function recordRunning(document: BackupPlanDocument, plan: ProtectionPlanConfig, shardCount: number, deps: PlanBackupDeps): Promise<void> {
   await deps.catalog.createBackup({
-    backupId,
+    backupId: document.backupId,
     plan: plan.name,
     environment: deps.environment,
     sourceNames: plan.sources.map((s) => s.name),
     sources: [],
-    strategy: selection.strategy,
-    ...(requestedStrategy !== selection.strategy ? { requestedStrategy } : {}),
-    ...(selection.parentBackupId ? { parentBackupId: selection.parentBackupId } : {}),
-    ...(selection.baseBackupId ? { baseBackupId: selection.baseBackupId } : {}),
+    strategy: document.strategy,
+    ...(document.requestedStrategy !== document.strategy ? { requestedStrategy: document.requestedStrategy } : {}),
+    ...(document.parentBackupId ? { parentBackupId: document.parentBackupId } : {}),
+    ...(document.baseBackupId ? { baseBackupId: document.baseBackupId } : {}),
     status: 'RUNNING',
-    startedAt: now.toISOString(),
-    shardCount: shards.length,
-    ...(input.trigger ? { trigger: input.trigger } : {}),
+    startedAt: document.createdAt,
+    // The shards planned so far; the commit records the final count when planning took several invocations.
+    shardCount,
+    ...(document.trigger ? { trigger: document.trigger } : {}),
   });
-  return {
-    backupId,
-    plan: plan.name,
-    planKey,
-    strategy: selection.strategy,
-    shardCount: shards.length,
-    maxConcurrency: plan.maxConcurrency,
-    shards: shards.map((s) => ({ backupId, planKey, shardIndex: s.index })),
-  };
 }
 
-async function planSource(
-  source: SourceConfig,
-  parent: SourceParent,
-  plan: ProtectionPlanConfig,
-  firstIndex: number,
-  deps: PlanBackupDeps,
-): Promise<{ source: PlannedSource; shards: ShardSpec[] }> {
+async function describeSource(source: SourceConfig, parent: SourceParent, deps: PlanBackupDeps): Promise<PlannedSource> {
   if (source.type === 's3') {
-    return {
-      source: { name: source.name, type: 's3', parent, snapshotSource: { kind: 's3', id: source.name, bucket: source.bucket, prefix: source.prefix } },
-      shards: await planS3Shards(deps.s3, source, { maxShards: plan.maxConcurrency, keysPerShard: KEYS_PER_S3_SHARD, firstIndex }),
-    };
+    return { name: source.name, type: 's3', parent, snapshotSource: { kind: 's3', id: source.name, bucket: source.bucket, prefix: source.prefix } };
   }
   if (source.type === 'dynamodb') {
     // Fails early, naming the table, rather than in every shard; and restore needs the schema.
-    const { schema, size, capacity } = await captureTable(deps.dynamodb, source.table);
-    // Segments by the table's size (not capped by concurrency: the Map's MaxConcurrency bounds how many run at once), each with its share of the read budget.
-    const readUnitsPerSecond = sourceReadUnitsPerSecond(source.readBudget, capacity);
-    const segments = source.scanSegments ?? dynamoDbSegmentCount(size, { targetBytesPerSegment: budgetedTargetBytesPerSegment(readUnitsPerSecond, plan.maxConcurrency) });
+    const schema = await captureTableSchema(deps.dynamodb, source.table);
     return {
-      source: {
-        name: source.name,
-        type: 'dynamodb',
-        parent,
-        snapshotSource: { kind: 'dynamodb', id: source.name, table: source.table, schema },
-        keyAttributes: schema.keySchema.map((k) => k.AttributeName),
-      },
-      shards: planDynamoDbShards(source, {
-        segments,
-        firstIndex,
-        readUnitsPerSecond: shardShareOfBudget(readUnitsPerSecond, segments, plan.maxConcurrency),
-        ...(size.itemCount > 0 ? { averageItemBytes: size.sizeBytes / size.itemCount } : {}),
-      }),
+      name: source.name,
+      type: 'dynamodb',
+      parent,
+      snapshotSource: { kind: 'dynamodb', id: source.name, table: source.table, schema },
+      keyAttributes: schema.keySchema.map((k) => k.AttributeName),
     };
   }
-  return {
-    source: { name: source.name, type: 'filesystem', parent, snapshotSource: { kind: 'filesystem', id: source.name, path: source.path } },
-    shards: await planDirectoryShards(source, resolveSourceRoot(source.path, deps.env), { maxShards: plan.maxConcurrency, firstIndex }),
+  return { name: source.name, type: 'filesystem', parent, snapshotSource: { kind: 'filesystem', id: source.name, path: source.path } };
+}
+
+type PlannedShards = { specs: ShardSpec[]; nextShardIndex: number; stop?: Pick<PlanContinuation, 'sourceIndex' | 's3'> };
+
+/**
+ * This invocation's shards: from where the continuation says (or the first source) on, until every
+ * source is planned, the manifest is full or the deadline nears. It always plans at least one shard,
+ * so a run of invocations always ends, whatever the budget.
+ */
+async function planShards(plan: ProtectionPlanConfig, continuation: PlanContinuation | undefined, deps: PlanBackupDeps): Promise<PlannedShards> {
+  const specs: ShardSpec[] = [];
+  let nextShardIndex = continuation?.nextShardIndex ?? 0;
+  const maxShards = Math.max(1, deps.maxShardsPerManifest ?? MAX_SHARDS_PER_MANIFEST);
+  const budget = deps.deadline?.();
+  const margin = budget === undefined ? 0 : Math.max(MIN_MARGIN_MS, budget / 10);
+  const mustStop = (): boolean => specs.length >= maxShards || (deps.deadline !== undefined && deps.deadline() < margin);
+  const add = (spec: ShardSpec): void => {
+    specs.push(spec);
+    nextShardIndex++;
   };
+
+  for (let sourceIndex = continuation?.sourceIndex ?? 0; sourceIndex < plan.sources.length; sourceIndex++) {
+    const source = plan.sources[sourceIndex] as SourceConfig;
+    const resume = sourceIndex === continuation?.sourceIndex ? continuation.s3 : undefined;
+    if (specs.length > 0 && resume === undefined && mustStop()) return { specs, nextShardIndex, stop: { sourceIndex } };
+    if (source.type === 's3') {
+      const stoppedAt = await planS3Source(source, resume, { next: () => nextShardIndex, add, mustStop }, deps);
+      if (stoppedAt) return { specs, nextShardIndex, stop: { sourceIndex, s3: stoppedAt } };
+    } else if (source.type === 'dynamodb') {
+      for (const spec of await planTableShards(source, plan, nextShardIndex, deps)) add(spec);
+    } else {
+      const root = resolveSourceRoot(source.path, deps.env);
+      for (const spec of await planDirectoryShards(source, root, { maxShards: plan.maxConcurrency, firstIndex: nextShardIndex })) add(spec);
+    }
+  }
+  return { specs, nextShardIndex };
+}
+
+/**
+ * One bucket (or what is left of it after `resume.startAfter`) into key-range shards as its listing
+ * streams. Returns where it stopped (a shard boundary) when `mustStop` says so after a closed range;
+ * undefined when the listing ended (the last shard is open above).
+ */
+async function planS3Source(
+  source: S3BucketSourceConfig,
+  resume: PlanContinuation['s3'],
+  shards: { next: () => number; add: (spec: ShardSpec) => void; mustStop: () => boolean },
+  deps: PlanBackupDeps,
+): Promise<PlanContinuation['s3'] | undefined> {
+  const size: S3ShardSize = { ...DEFAULT_S3_SHARD_SIZE, ...deps.s3ShardSize };
+  const startAfter = resume?.startAfter;
+  let objects: AsyncIterable<S3ObjectSummary>;
+  let inventoryManifest: string | undefined;
+  const position: InventoryPosition = { file: resume?.inventoryFile ?? 0 };
+  if (source.inventory) {
+    inventoryManifest = resume?.inventoryManifest ?? (await latestInventoryManifestKey(deps.s3, source.bucket, source.inventory));
+    objects = listInventoryObjects(deps.s3, source.inventory.bucket, inventoryManifest, { sourceBucket: source.bucket, prefix: source.prefix, position, ...(startAfter !== undefined ? { startAfter } : {}) });
+  } else {
+    objects = listS3Objects(deps.s3, source.bucket, source.prefix, startAfter !== undefined ? { startAfter } : {});
+  }
+  for await (const cut of cutS3KeyRanges(objects, size, { bucket: source.bucket, ...(startAfter !== undefined ? { startAfter } : {}) })) {
+    shards.add({ kind: 's3', index: shards.next(), source: source.name, bucket: source.bucket, prefix: source.prefix, ...cut.range });
+    if (cut.closed && cut.range.endAt !== undefined && shards.mustStop()) {
+      return { startAfter: cut.range.endAt, ...(inventoryManifest !== undefined ? { inventoryManifest, inventoryFile: position.file } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A table's scan segments, by its size (not capped by concurrency: the Map's MaxConcurrency bounds how
+ * many run at once), each with its share of the source's read budget (dynamodb-capacity-budget.ts).
+ */
+async function planTableShards(source: DynamoDbTableSourceConfig, plan: ProtectionPlanConfig, firstIndex: number, deps: PlanBackupDeps): Promise<ShardSpec[]> {
+  const { size, capacity } = await captureTable(deps.dynamodb, source.table);
+  const readUnitsPerSecond = sourceReadUnitsPerSecond(source.readBudget, capacity);
+  const segments = source.scanSegments ?? dynamoDbSegmentCount(size, { targetBytesPerSegment: budgetedTargetBytesPerSegment(readUnitsPerSecond, plan.maxConcurrency) });
+  return planDynamoDbShards(source, {
+    segments,
+    firstIndex,
+    readUnitsPerSecond: shardShareOfBudget(readUnitsPerSecond, segments, plan.maxConcurrency),
+    ...(size.itemCount > 0 ? { averageItemBytes: size.sizeBytes / size.itemCount } : {}),
+  });
 }

@@ -70,7 +70,7 @@ export class BackupCatalog {
    * commit (its first response lost) finds the backup COMMITTED and succeeds; a backup already
    * marked FAILED cannot be committed (BackupNotCommittableError).
    */
-  async markCommitted(backupId: string, result: { sources: BackupSourceRecord[]; totals: BackupTotals; endedAt: string }): Promise<void> {
+  async markCommitted(backupId: string, result: { sources: BackupSourceRecord[]; totals: BackupTotals; endedAt: string; shardCount?: number }): Promise<void> {
     // The DR copy follows in the workflow's Replicate step (markCopied / markCopyFailed).
     const copies: NonNullable<BackupRecord['copies']> = { primary: 'COMMITTED', dr: 'PENDING' };
     try {
@@ -78,7 +78,8 @@ export class BackupCatalog {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'SET #status = :committed, endedAt = :endedAt, sources = :sources, totals = :totals, copies = :copies',
+          // shardCount: the final count, when planning took several invocations (the RUNNING record has the first one's).
+          UpdateExpression: `SET #status = :committed, endedAt = :endedAt, sources = :sources, totals = :totals, copies = :copies${result.shardCount !== undefined ? ', shardCount = :shardCount' : ''}`,
           ConditionExpression: '#status = :running',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -88,6 +89,7 @@ export class BackupCatalog {
             ':sources': result.sources,
             ':totals': result.totals,
             ':copies': copies,
+            ...(result.shardCount !== undefined ? { ':shardCount': result.shardCount } : {}),
           },
         }),
       );

@@ -1,18 +1,23 @@
-import { shardTaskSchema } from '../backup/backup-plan-document';
-import { plannedShardSpec } from '../backup/planned-shard-spec';
-import { snapshotShard } from '../backup/snapshot-shard';
+import { shardBatchSchema, snapshotShardBatch } from '../backup/snapshot-shard-batch';
 import { publishShardMetrics } from '../operations/operation-metrics';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
-/** One Map iteration: one shard of one source into the vault (packs, index, manifest part). */
-export const handler = lifeboatHandler({ schema: shardTaskSchema, describes: 'shard task' }, async (task, runtime) => {
+/**
+ * One child execution's batch of the Snapshot shards Distributed Map: its shards into the vault
+ * (packs, index, manifest parts), one after another. Near the Lambda's deadline a shard stops at an
+ * entry boundary and keeps a cursor in the vault; the answer is then done=false and the child calls
+ * again with the same batch (lambdas/backup/snapshot-shard.ts, "Resumable").
+ */
+export const handler = lifeboatHandler({ schema: shardBatchSchema, describes: 'shard batch' }, async (batch, runtime, invocation) => {
   const started = Date.now();
-  const vault = await runtime.openVault('primary');
-  // TEMP(resumable): the inline Map passes a shard index and cannot call a shard again, so the spec
-  // comes from plan.shards and no deadline is given (the shard runs to its end, as before). The
-  // Distributed Map's handler calls snapshotShardBatch (lambdas/backup/snapshot-shard-batch.ts) instead.
-  const spec = await plannedShardSpec(vault.store, task);
-  const result = await snapshotShard({ backupId: task.backupId, planKey: task.planKey, spec }, { s3: runtime.clients.s3Client(), dynamodb: runtime.clients.dynamoDbClient(), vault });
-  publishShardMetrics(runtime.environment, { plan: result.plan, source: result.source, durationMs: Date.now() - started, bytesScanned: result.bytesScanned });
-  return result;
+  const progress = await snapshotShardBatch(batch, {
+    s3: runtime.clients.s3Client(),
+    dynamodb: runtime.clients.dynamoDbClient(),
+    vault: await runtime.openVault('primary'),
+    ...(invocation ? { deadline: () => invocation.getRemainingTimeInMillis() } : {}),
+  });
+  // Metrics once per finished shard; a shard's time is not measured alone, so the invocation's time is shared among the shards it ran.
+  const durationMs = (Date.now() - started) / Math.max(1, progress.shards.length);
+  for (const shard of progress.shards) if (shard.done) publishShardMetrics(runtime.environment, { plan: shard.plan, source: shard.source, durationMs, bytesScanned: shard.bytesScanned });
+  return { done: progress.done, shards: progress.shards.map(({ shardIndex, entries, bytesScanned, bytesNew, done }) => ({ shardIndex, entries, bytesScanned, bytesNew, done })) };
 });

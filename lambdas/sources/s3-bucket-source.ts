@@ -1,7 +1,5 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { type S3BucketSourceConfig } from '../../config/lifeboat-config';
-import { type ShardSpec } from './shard-spec';
 
 /** `lastModified` is ISO 8601 ('' when the endpoint does not say). */
 export type S3ObjectSummary = { key: string; size: number; etag: string; lastModified?: string };
@@ -80,56 +78,6 @@ export function compareKeys(a: string, b: string): number {
 /** Whether `key` lies in `range` (startAfter exclusive, endAt inclusive, UTF-8 byte order). */
 export function isKeyInRange(key: string, range: S3KeyRange): boolean {
   return (range.startAfter === undefined || compareKeys(key, range.startAfter) > 0) && (range.endAt === undefined || compareKeys(key, range.endAt) <= 0);
-}
-
-/**
- * Cuts sorted, distinct keys into `shardCount` contiguous ranges of nearly equal size (none empty
- * when there are at least as many keys). The first range is open below and the last open above, so
- * keys written after planning are still covered once: the ranges partition the whole key space.
- */
-export function splitKeyRanges(sortedKeys: readonly string[], shardCount: number): S3KeyRange[] {
-  const count = Math.max(1, Math.min(shardCount, sortedKeys.length || 1));
-  const ranges: S3KeyRange[] = [];
-  for (let i = 0; i < count; i++) {
-    const startAfter = i === 0 ? undefined : sortedKeys[Math.floor((i * sortedKeys.length) / count) - 1];
-    const endAt = i === count - 1 ? undefined : sortedKeys[Math.floor(((i + 1) * sortedKeys.length) / count) - 1];
-    ranges.push({ ...(startAfter !== undefined ? { startAfter } : {}), ...(endAt !== undefined ? { endAt } : {}) });
-  }
-  return ranges;
-}
-
-/** About a minute of one Lambda's hashing, compression and encryption. */
-export const DEFAULT_BYTES_PER_S3_SHARD = 64 * 1024 * 1024;
-
-/**
- * Splits a bucket into key ranges of about `keysPerShard` keys (or `bytesPerShard` bytes), at most `maxShards` of them. The
- * planner lists keys once and cuts its own sorted list; each shard then lists only its own range.
- */
-export async function planS3Shards(
-  s3: S3Client,
-  source: S3BucketSourceConfig,
-  options: { maxShards: number; keysPerShard: number; firstIndex: number; bytesPerShard?: number },
-): Promise<ShardSpec[]> {
-  const keys: string[] = [];
-  let bytes = 0;
-  for await (const object of listS3Objects(s3, source.bucket, source.prefix)) {
-    keys.push(object.key);
-    bytes += object.size;
-  }
-  // Few large objects are as much work as many small ones: shard by bytes too, so a bucket of 200
-  // big objects fans out instead of hashing and compressing everything in one Lambda.
-  const byKeys = Math.ceil(keys.length / Math.max(1, options.keysPerShard));
-  const byBytes = Math.ceil(bytes / Math.max(1, options.bytesPerShard ?? DEFAULT_BYTES_PER_S3_SHARD));
-  // listS3Objects guarantees ascending UTF-8 order; the boundaries below rely on it.
-  const shardCount = Math.max(1, Math.min(options.maxShards, Math.max(byKeys, byBytes)));
-  return splitKeyRanges(keys, shardCount).map((range, i) => ({
-    kind: 's3' as const,
-    index: options.firstIndex + i,
-    source: source.name,
-    bucket: source.bucket,
-    prefix: source.prefix,
-    ...range,
-  }));
 }
 
 /**

@@ -16,8 +16,9 @@ import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-cat
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { type LifeboatVaultImmutability } from './lifeboat-vault';
 import { grantSourceRead, sourceObjectsArn } from './source-access';
-import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { acknowledgeDistributedMapWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { validatePlans } from './validated-plans';
+import { VaultDistributedMap } from './vault-distributed-map';
 
 export type BackupWorkflowProps = {
   /** Names the protection in catalog records and logs (the functions' LIFEBOAT_ENVIRONMENT). */
@@ -114,7 +115,8 @@ export class BackupWorkflow extends Construct {
     grantVaultObjects(plan, vault, ['s3:GetObject'], ['config', 'keys/*']);
     grantVaultObjects(plan, vault, ['s3:PutObject'], ['config', 'keys/*', 'plans/*']);
     // Snapshot shard: reads the plan, the index (less the packs prune condemned: prune/*) and the parent's manifest; uploads packs, indexes, manifest pages and its part.
-    grantVaultObjects(snapshot, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*']);
+    // parts/*: a resumable shard reads its own cursor, segments and final part (lambdas/backup/snapshot-shard.ts).
+    grantVaultObjects(snapshot, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*']);
     grantVaultObjects(snapshot, vault, ['s3:PutObject'], ['index/*', 'manifest/*', 'parts/*']);
     grantVaultObjects(snapshot, vault, ['s3:PutObject', 's3:AbortMultipartUpload'], ['data/*']);
     // Commit: merges parts into manifests and writes snapshots (after checking prune's grace: prune/*); removes its own snapshot objects again if it fails for good.
@@ -187,14 +189,36 @@ export class BackupWorkflow extends Construct {
 
     const acquireTask = lifeboatTask(this, 'Acquire lock', 'Takes the plan\'s lease in the catalog (a conditional write), so no two runs of one plan overlap; fails at once when another run holds it.', lock, '$.lock', { action: 'acquire', 'request.$': '$', 'execution.$': '$$.Execution.Id' });
     const planTask = lifeboatTask(this, 'Plan shards', 'Opens the vault (creating it on the first backup), chooses the parent backup by strategy, records the backup as RUNNING and stores the shard plan in the vault under plans/.', plan, '$.backup');
-    const snapshotTask = lifeboatTask(this, 'Snapshot shard', 'Reads one shard of a source (a key range, table segment or directory subtree), stores its new chunks in packs and writes its part of the manifest under parts/.', snapshot, sfn.JsonPath.DISCARD);
-    const snapshotShards = new sfn.Map(this, 'Snapshot shards', {
-      comment: 'Runs one Snapshot shard per entry of the shard plan, at most the plan\'s maxConcurrency at a time; any shard failing fails the backup.',
-      itemsPath: '$.backup.shards',
+    // A shard may need more than one Lambda run (a big key range, a slow table): it stops in time, keeps a cursor in the vault
+    // and answers done=false; its child execution runs it again until it is done (lambdas/backup/snapshot-shard.ts).
+    const snapshotTask = lifeboatTask(this, 'Snapshot shard', 'Reads a batch of shards of a source (key ranges, table segments or directory subtrees), stores their new chunks in packs and writes each shard\'s part of the manifest under parts/; stops in time before the Lambda timeout and reports done=false when more is left.', snapshot, '$.shard', {
+      'BatchInput.$': '$.BatchInput',
+      'Items.$': '$.Items',
+    });
+    const shardDone = new sfn.Choice(this, 'Shards done?', { comment: 'Ends the child execution when every shard of its batch is stored; otherwise runs Snapshot shard again, which carries on from each shard\'s cursor.' })
+      .when(sfn.Condition.booleanEquals('$.shard.done', true), new sfn.Succeed(this, 'Shards stored', { comment: 'Every shard of the batch has its part under parts/.' }))
+      .otherwise(snapshotTask);
+    const snapshotShards = new VaultDistributedMap(this, 'Snapshot shards', {
+      comment: 'Runs Snapshot shard over the shards this planning step wrote (a JSON Lines manifest under plans/, read from the vault, never passed in the state), in batches, at most the plan\'s maxConcurrency at a time; any failed shard fails the backup.',
+      vault: props.vault,
+      vaultKey: props.vaultKey,
+      itemsKeyPath: '$.backup.shardManifestKey',
+      itemsKeyPattern: 'plans/*',
+      resultPrefix: SHARD_MAP_RESULT_PREFIX,
+      batchInput: { 'backupId.$': '$.backup.backupId', 'planKey.$': '$.backup.planKey' },
+      itemsPerBatchPath: '$.backup.shardsPerBatch',
       // Each plan bounds its own fan-out (maxConcurrency in lifeboat.config.json); the plan step passes it on.
       maxConcurrencyPath: '$.backup.maxConcurrency',
       resultPath: sfn.JsonPath.DISCARD,
-    }).itemProcessor(snapshotTask);
+    });
+    snapshotShards.itemProcessor(snapshotTask.next(shardDone));
+    // A listing too long for one Lambda run is planned in parts: each part's shards are stored before the next part is planned.
+    const planMoreTask = lifeboatTask(this, 'Plan more shards', 'Carries on listing the sources where the previous planning step stopped, and writes the next shard manifest under plans/.', plan, '$.backup', {
+      'plan.$': '$.backup.plan',
+      'lock.$': '$.lock',
+      'continuation.$': '$.backup.continuation',
+    });
+    const planned = new sfn.Choice(this, 'Every shard planned?', { comment: 'Commits when planning has listed every source to its end; otherwise plans the next shards, which carries on from the planning cursor.' });
     const commitTask = lifeboatTask(this, 'Commit backup', 'Merges the shards\' parts into one snapshot per source, then marks the backup COMMITTED in the catalog: only now is it visible and restorable.', commit, '$.committed');
     // A big first copy may take longer than one Lambda run: the step returns complete=false in time and runs again.
     const replicateTask = lifeboatTask(this, 'Replicate to DR vault', 'Copies the objects the DR vault lacks, snapshots last; stops in time before the Lambda timeout and reports complete=false when more is left.', replicate, '$.replication', { 'backup.$': '$.backup' });
@@ -222,18 +246,21 @@ export class BackupWorkflow extends Construct {
     // Without the lock nothing was started: fail at once (another run holds the plan, or the request is bad).
     acquireTask.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
     const releaseTask = lifeboatTask(this, 'Release lock', 'Releases the plan\'s lease in the catalog so the next scheduled run can start.', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
-    for (const step of [planTask, snapshotShards, commitTask, replicateTask, releaseTask]) {
+    for (const step of [planTask, snapshotShards, planMoreTask, commitTask, replicateTask, releaseTask]) {
       step.addCatch(recordFailureTask, { errors: ['States.ALL'], resultPath: '$.error' });
     }
 
     const finish = releaseTask.next(new sfn.Succeed(this, 'Backup committed', { comment: 'The backup is committed in the primary vault, replicated to the DR vault, and the lease released.' }));
     replicated.when(sfn.Condition.booleanEquals('$.replication.complete', true), finish).otherwise(replicateTask);
-    const definition = acquireTask.next(planTask).next(snapshotShards).next(commitTask).next(replicateTask).next(replicated);
+    planned.when(sfn.Condition.booleanEquals('$.backup.done', true), commitTask.next(replicateTask).next(replicated)).otherwise(planMoreTask.next(snapshotShards));
+    const definition = acquireTask.next(planTask).next(snapshotShards).next(planned);
 
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: definition, timeout: WORKFLOW_TIMEOUT });
+    snapshotShards.grantVaultAccess(this.stateMachine, props.vaultKey);
+    acknowledgeDistributedMapWildcards(this.stateMachine);
 
     acknowledgeScopedWildcards(this, [
-      ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*'].map((prefix) => vault.arnForObjects(prefix)),
+      ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*', `${SHARD_MAP_RESULT_PREFIX}/*`].map((prefix) => vault.arnForObjects(prefix)),
       ...drObjects(['keys/*', ...REPLICATED_PREFIXES]),
       drKeyArns,
       ...(drCatalog ? [drCatalog.keyArns] : []),
@@ -246,6 +273,9 @@ export class BackupWorkflow extends Construct {
     }
   }
 }
+
+/** Where the snapshot map runs' result files go in the vault: under parts/, which vault readers ignore (docs/FORMAT.md §1). */
+export const SHARD_MAP_RESULT_PREFIX = 'parts/map-runs';
 
 /** What replication copies (docs/FORMAT.md §1): everything a committed snapshot consists of; plans/ and parts/ stay behind. */
 const REPLICATED_PREFIXES = ['data/*', 'index/*', 'manifest/*', 'snapshots/*'];

@@ -120,7 +120,7 @@ async function lockItem(): Promise<Record<string, unknown> | undefined> {
 }
 
 it("started by the plan's synthesized schedule, fans out over every shard, retries a transient shard failure and commits data equal to the sources", async () => {
-  const { result, loop, startedAt } = await backupFiredBySchedule([{ state: 'Snapshot shard', errorName: 'TransientError', whenInput: { shardIndex: 1 }, times: 2 }]);
+  const { result, loop, startedAt } = await backupFiredBySchedule([{ state: 'Snapshot shard', errorName: 'TransientError', whenInput: { Items: [{ index: 1 }] }, times: 2 }]);
   expect(result.error).toBeUndefined();
   expect(result.status).toBe('SUCCEEDED');
   // The schedule's target input reached the workflow, and the history names the schedule.
@@ -134,10 +134,10 @@ it("started by the plan's synthesized schedule, fans out over every shard, retri
   expect(record?.status).toBe('COMMITTED');
   expect(record?.shardCount).toBeGreaterThan(3);
 
-  // History: every shard ran as a Map iteration; shard 1 failed twice and was retried twice.
+  // History: every shard ran in a child execution of the Distributed Map (one shard per child: few shards); shard 1 failed twice and was retried twice.
   const history = loadExecutionHistory(dataDir, result.executionId);
-  const iterations = history.events.filter((e) => e.type === 'MapIterationSucceeded');
-  expect(iterations).toHaveLength(record?.shardCount ?? -1);
+  const children = history.events.filter((e) => e.mapRun === 'Snapshot shards' && e.type === 'ExecutionSucceeded');
+  expect(children).toHaveLength(record?.shardCount ?? -1);
   const retried = history.events.filter((e) => e.type === 'StateRetried' && e.state === 'Snapshot shard');
   expect(retried).toHaveLength(2);
   expect(history.injectedFaults).toEqual([
@@ -201,9 +201,11 @@ it('keeps a backup whose replication failed COMMITTED and restorable, records co
 }, 180_000);
 
 it('records a permanent shard failure through Catch: backup FAILED, no snapshot, lock released, the next run succeeds', async () => {
-  const failed = await runBackup([{ state: 'Snapshot shard', errorName: 'ShardReadError', message: 'disk on fire', whenInput: { shardIndex: 0 } }]);
+  const failed = await runBackup([{ state: 'Snapshot shard', errorName: 'ShardReadError', message: 'disk on fire', whenInput: { Items: [{ index: 0 }] } }]);
   expect(failed.status).toBe('FAILED');
-  expect(failed.error).toBe('ShardReadError');
+  // The failed child fails the Distributed Map (no failure is tolerated); locally the cause names the shard's own error.
+  expect(failed.error).toBe('States.ExceedToleratedFailureThreshold');
+  expect(failed.cause).toContain('ShardReadError');
   expect(failed.cause).toContain('disk on fire');
 
   const history = loadExecutionHistory(dataDir, failed.executionId);
@@ -219,7 +221,7 @@ it('records a permanent shard failure through Catch: backup FAILED, no snapshot,
   expect(backupId).toBeDefined();
   const record = await catalog.getBackup(backupId ?? '');
   expect(record?.status).toBe('FAILED');
-  expect(record?.error).toBe('ShardReadError');
+  expect(record?.error).toBe('States.ExceedToleratedFailureThreshold');
   const vault = await openLocalVault(s3, names.primaryVault, dataDir);
   expect((await vault.listSnapshots()).filter((snap) => snap.tags.includes(`backupId:${backupId ?? ''}`))).toEqual([]);
   expect(await lockItem()).toBeUndefined();

@@ -237,7 +237,7 @@ describe('primary stack', () => {
     expect(actions).not.toContain('s3:DeleteObject');
     expect(actions.filter((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:Scan' && !a.startsWith('dynamodb:Describe'))).toEqual([]);
     expect(vaultKeysFor(statements, 's3:PutObject')).toEqual(['data/*', 'index/*', 'manifest/*', 'parts/*']);
-    expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'index/*', 'keys/*', 'manifest/*', 'plans/*', 'prune/*', 'snapshots/*']);
+    expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'index/*', 'keys/*', 'manifest/*', 'parts/*', 'plans/*', 'prune/*', 'snapshots/*']);
     // The record-failure function touches only the catalog.
     expect(JSON.stringify(policyOf('BackupRecordBackupFailureRole'))).not.toContain('s3:');
   });

@@ -43,13 +43,15 @@ async function uploadedByShards(backupId: string, shardCount: number): Promise<n
 }
 
 it('a shard that fails permanently after uploading: FAILED, no snapshot, lock released; the next run reuses the packs', async () => {
-  const failed = await env.runBackup({ faults: [{ state: 'Snapshot shard', errorName: 'ShardCrashedError', message: 'lost after upload', whenInput: { shardIndex: 0 }, at: 'after' }] });
+  const failed = await env.runBackup({ faults: [{ state: 'Snapshot shard', errorName: 'ShardCrashedError', message: 'lost after upload', whenInput: { Items: [{ index: 0 }] }, at: 'after' }] });
   expect(failed.status).toBe('FAILED');
-  expect(failed.error).toBe('ShardCrashedError');
+  // A failed child execution fails the Distributed Map as in AWS; the shard's own error is in the map run's results (and, locally, in the cause).
+  expect(failed.error).toBe('States.ExceedToleratedFailureThreshold');
+  expect(failed.cause).toContain('ShardCrashedError');
   const failedId = plannedBackupId(failed);
   const record = await env.catalog.requireBackup(failedId);
   expect(record.status).toBe('FAILED');
-  expect(record.error).toBe('ShardCrashedError');
+  expect(record.error).toBe('States.ExceedToleratedFailureThreshold');
   expect(record.sources).toEqual([]);
   expect(await snapshotsOf(failedId)).toEqual([]);
   expect(await lockItem()).toBeUndefined();

@@ -11,7 +11,7 @@ import {
 import { newBackupId } from '../../../../lambdas/backup/backup-id';
 import { commitBackup } from '../../../../lambdas/backup/commit-backup';
 import { planBackup } from '../../../../lambdas/backup/plan-backup';
-import { plannedShardSpec } from '../../../../lambdas/backup/planned-shard-spec';
+import { plannedShardSpecs } from '../../../../lambdas/backup/planned-shard-specs';
 import { snapshotShard } from '../../../../lambdas/backup/snapshot-shard';
 import { writeDynamoDbItems } from '../../../../lambdas/restore/dynamodb-item-writer';
 import { CapacityTokenBucket } from '../../../../lambdas/sources/capacity-token-bucket';
@@ -151,18 +151,18 @@ type ShardRun = { units: number; seconds: number; client: DynamoDBClient };
 async function backup(shardClient: () => { client: DynamoDBClient; reported: number[] }): Promise<{ items: Map<string, string>; shards: ShardRun[]; readUnitsPerShard: number[] }> {
   const backupId = newBackupId(new Date());
   const planned = await planBackup({ plan: plan.name, backupId, trigger: 'test' }, { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(VAULT_BUCKET, true), catalog: cloud.catalog, plans: [plan], environment: 'test' });
-  const plannedDocument = JSON.parse((await (await cloud.openVault(VAULT_BUCKET, false)).store.get(planned.planKey)).toString('utf8')) as { shards: { readUnitsPerSecond?: number }[] };
-  const shards: ShardRun[] = new Array<ShardRun>(planned.shards.length);
+  expect(planned.done).toBe(true);
+  const specs = await plannedShardSpecs((await cloud.openVault(VAULT_BUCKET, false)).store, planned);
+  const shards: ShardRun[] = new Array<ShardRun>(specs.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: planned.maxConcurrency }, async () => {
-      while (next < planned.shards.length) {
+      while (next < specs.length) {
         const index = next++;
         const { client, reported } = shardClient();
         const clock = new FakeBucketClock();
         const vault = await cloud.openVault(VAULT_BUCKET, false);
-        const task = planned.shards[index]!;
-        await snapshotShard({ ...task, spec: await plannedShardSpec(vault.store, task) }, { s3: cloud.s3, dynamodb: client, vault, clock });
+        await snapshotShard({ backupId, planKey: planned.planKey, spec: specs[index]! }, { s3: cloud.s3, dynamodb: client, vault, clock });
         shards[index] = { units: reported.reduce((a, b) => a + b, 0), seconds: clock.now() / 1000, client };
       }
     }),
@@ -181,7 +181,7 @@ async function backup(shardClient: () => { client: DynamoDBClient; reported: num
       items.set(key, encodeItemText(i));
     }
   }
-  return { items, shards, readUnitsPerShard: plannedDocument.shards.map((s) => s.readUnitsPerSecond ?? Number.NaN) };
+  return { items, shards, readUnitsPerShard: specs.map((s) => (s.kind === 'dynamodb' ? (s.readUnitsPerSecond ?? Number.NaN) : Number.NaN)) };
 }
 
 /** The wall time of shards run in order on `slots` Map slots (each takes the next shard when it frees up), from each shard's own duration. */

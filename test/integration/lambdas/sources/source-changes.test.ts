@@ -17,12 +17,13 @@ import { type BackupPlanDocument } from '../../../../lambdas/backup/backup-plan-
 import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
 import { commitBackup } from '../../../../lambdas/backup/commit-backup';
 import { planBackup, type PlannedBackup } from '../../../../lambdas/backup/plan-backup';
-import { plannedShardSpec } from '../../../../lambdas/backup/planned-shard-spec';
+import { plannedShardSpecs } from '../../../../lambdas/backup/planned-shard-specs';
 import { snapshotShard } from '../../../../lambdas/backup/snapshot-shard';
 import { type BackupRecord, type BackupSourceRecord } from '../../../../lambdas/catalog/backup-record';
 import { openBackupVault, vaultKeyProvider } from '../../../../lambdas/runtime/backup-vault';
 import { decodeItemLines, encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/dynamodb-item-codec';
 import { listS3Objects } from '../../../../lambdas/sources/s3-bucket-source';
+import { type ShardSpec } from '../../../../lambdas/sources/shard-spec';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { readEntryContent } from '../../../../vault/restorer/restore';
 import { type Vault } from '../../../../vault/repository/vault';
@@ -40,7 +41,7 @@ import { type BackupTestEnvironment, openBackupTestEnvironment } from '../../../
  */
 let env: BackupTestEnvironment;
 
-/** A bucket of more than one shard's worth of keys (1000 a shard), so it splits into two key ranges. */
+/** A bucket of more than one shard's worth of keys (the test plans 505 a shard), so it splits into key ranges. */
 const WIDE_BUCKET = 'lifeboat-test-changes-wide';
 /** A small bucket (one shard) for the changes inside a shard. */
 const BUCKET = 'lifeboat-test-changes';
@@ -95,7 +96,7 @@ async function openVault(create: boolean): Promise<Vault> {
   return openBackupVault({ s3: env.s3, bucket: env.names.primaryVault, provider, create });
 }
 
-type InProcessRun = { planned: PlannedBackup; plan: BackupPlanDocument; record: BackupRecord; source: BackupSourceRecord; vault: Vault };
+type InProcessRun = { planned: PlannedBackup; plan: BackupPlanDocument; shards: ShardSpec[]; record: BackupRecord; source: BackupSourceRecord; vault: Vault };
 
 /**
  * One backup of `planName`, step by step as the workflow runs it: `afterPlan` runs between the Plan
@@ -107,14 +108,14 @@ async function runInProcess(
   options: { strategy?: 'full' | 'incremental'; afterPlan?: () => Promise<void>; sourceS3?: S3Client; sourceDynamoDb?: DynamoDBClient } = {},
 ): Promise<InProcessRun> {
   const backupId = newBackupId(new Date());
-  const planned = await planBackup(
-    { plan: planName, backupId, trigger: 'test', ...(options.strategy ? { strategy: options.strategy } : {}) },
-    { s3: env.s3, dynamodb: env.ddb, vault: await openVault(true), catalog: env.catalog, plans, environment: 'test' },
-  );
+  const request = { plan: planName, backupId, trigger: 'test', ...(options.strategy ? { strategy: options.strategy } : {}) };
+  // Shards of 505 keys: the wide bucket of 1010 keys is two key ranges (and a third, empty, open above).
+  const planDeps = { s3: env.s3, dynamodb: env.ddb, vault: await openVault(true), catalog: env.catalog, plans, environment: 'test', s3ShardSize: { keys: WIDE_OBJECTS / 2 } };
+  let planned = await planBackup(request, planDeps);
+  while (planned.continuation) planned = await planBackup({ ...request, continuation: planned.continuation }, planDeps);
   await options.afterPlan?.();
   const shardVault = await openVault(false);
-  for (const task of planned.shards) {
-    const spec = await plannedShardSpec(shardVault.store, task);
+  for (const spec of await plannedShardSpecs(shardVault.store, planned)) {
     await snapshotShard({ backupId, planKey: planned.planKey, spec }, { s3: options.sourceS3 ?? env.s3, dynamodb: options.sourceDynamoDb ?? env.ddb, vault: shardVault });
   }
   const vault = await openVault(false);
@@ -122,8 +123,11 @@ async function runInProcess(
   const record = await env.catalog.requireBackup(backupId);
   const source = record.sources[0];
   if (!source) throw new Error(`backup ${backupId} recorded no source`);
-  const plan = await new BackupWorkspace(vault.store).getPlan(planned.planKey, backupId);
-  return { planned, plan, record, source, vault };
+  const workspace = new BackupWorkspace(vault.store);
+  const plan = await workspace.getPlan(planned.planKey, backupId);
+  const shards: ShardSpec[] = [];
+  for (const key of plan.shardManifests) shards.push(...(await workspace.getShardManifest(key)));
+  return { planned, plan, shards, record, source, vault };
 }
 
 async function entriesOf(run: InProcessRun): Promise<ManifestEntry[]> {
@@ -239,10 +243,12 @@ describe('S3 source', () => {
         for (const key of changes.added) await putObject(key, seededBytes(key, 777), { version: 'added' }, WIDE_BUCKET);
       },
     });
-    // Two key ranges cut at a key that was deleted after planning; the first is open below, the last open above.
-    expect(run.plan.shards.map((s) => (s.kind === 's3' ? [s.startAfter ?? null, s.endAt ?? null] : null))).toEqual([
+    // Key ranges of 505 keys, the first cut at a key that was deleted after planning; the first is open
+    // below, the last (empty when planned: the listing ended at a boundary) open above.
+    expect(run.shards.map((s) => (s.kind === 's3' ? [s.startAfter ?? null, s.endAt ?? null] : null))).toEqual([
       [null, boundary],
-      [boundary, null],
+      [boundary, bulkKey(WIDE_OBJECTS - 1)],
+      [bulkKey(WIDE_OBJECTS - 1), null],
     ]);
     expect(run.record.status).toBe('COMMITTED');
 
@@ -328,7 +334,7 @@ describe('DynamoDB source', () => {
       },
     });
     expect(run.record.status).toBe('COMMITTED');
-    expect(run.plan.shards.map((s) => (s.kind === 'dynamodb' ? `${s.segment}/${s.totalSegments}` : s.kind))).toEqual(['0/2', '1/2']);
+    expect(run.shards.map((s) => (s.kind === 'dynamodb' ? `${s.segment}/${s.totalSegments}` : s.kind))).toEqual(['0/2', '1/2']);
     const snapshot = await snapshotItems(run);
     const after = await scanTable();
     expect(after.size).toBe(before.size);

@@ -123,7 +123,7 @@ const fsSource: PlannedSource = { name: 'files', type: 'filesystem', snapshotSou
 
 async function newPlan(source: PlannedSource, into: Vault = vault): Promise<{ backupId: string; planKey: string }> {
   const backupId = `20260101T000000Z-test${String(runs++).padStart(4, '0')}`;
-  const plan: BackupPlanDocument = { backupId, plan: 'p', environment: 'test', strategy: 'full', requestedStrategy: 'full', createdAt: new Date(0).toISOString(), sources: [source], shards: [] };
+  const plan: BackupPlanDocument = { backupId, plan: 'p', environment: 'test', strategy: 'full', requestedStrategy: 'full', createdAt: new Date(0).toISOString(), sources: [source], shardManifests: [] };
   return { backupId, planKey: await new BackupWorkspace(into.store).putPlan(plan) };
 }
 

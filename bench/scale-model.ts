@@ -1,0 +1,211 @@
+import { loadPriceTable, priceTableFileFor, type PriceTable } from '../cli/estimate/price-table';
+import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../lambdas/sources/s3-shard-size';
+import { MAX_SHARDS_PER_MANIFEST } from '../lambdas/backup/plan-backup';
+
+/**
+ * The scale model of docs/SCALE.md: what one full backup of a very large source costs and how long
+ * it takes, from per-shard throughput measured by the bench (which figures: docs/SCALE.md). Pure
+ * arithmetic, so test/unit/bench/scale-model.test.ts checks it to the cent and the second.
+ * Run `npx tsx bench/scale-model.ts` to print the 100 TB bucket and the 10 TB table.
+ */
+
+/** What one snapshot-shard invocation does per second, and what it costs to start. */
+export type ShardThroughput = {
+  /** Source bytes hashed, compressed, encrypted and uploaded per second by one shard. */
+  bytesPerSecond: number;
+  /** Objects (GetObject + GetObjectTagging) per second of one shard, on top of the bytes. */
+  objectsPerSecond: number;
+  /** Fixed cost of each invocation (vault open, key unwrap, index load). */
+  startupSeconds: number;
+};
+
+export type LambdaLimits = {
+  /** Lambda timeout of snapshot-shard and plan-backup (900 s) less the margin they stop before it. */
+  usableSeconds: number;
+  shardMemoryGB: number;
+  planMemoryGB: number;
+};
+
+export type S3ScaleInput = {
+  bytes: number;
+  objects: number;
+  shardKeys: number;
+  shardBytes: number;
+  /** Keys a planning invocation lists per second (LIST pages, or an inventory report read). */
+  listKeysPerSecond: number;
+  listing: 'list' | 'inventory';
+  /** Map items per child execution (ItemBatcher). */
+  itemsPerBatch: number;
+  /** Average stored (compressed, deduplicated) bytes per source byte of a full backup. */
+  storedRatio: number;
+  /** Prefix partitions S3 serves the source's GETs from (5,500 a second each); S3 adds them under sustained load, gradually. */
+  prefixPartitions: number;
+};
+
+export type ScaleOutcome = {
+  shards: number;
+  /** Work of one shard, start-up included, and the invocations it needs (a shard over the usable time resumes). */
+  shardSeconds: number;
+  invocationsPerShard: number;
+  planInvocations: number;
+  planSeconds: number;
+  lambdaGBSeconds: number;
+  lambdaRequests: number;
+  transitions: number;
+  /** Wall time at each Map concurrency (seconds), never under the floor: the S3 request rate of the source's prefix partitions, or a table's read budget. */
+  wallSeconds: Record<number, number>;
+  requestRateFloorSeconds: number;
+  cost: { lambda: number; stepFunctions: number; s3Requests: number; dynamodbReads: number; total: number };
+};
+
+/** State transitions per planning round of the parent (Plan task, Map state, Choice) and per run outside the loop (lock, commit, replicate, release, end). */
+export const PARENT_TRANSITIONS_PER_PLAN_ROUND = 3;
+export const PARENT_FIXED_TRANSITIONS = 6;
+/** Per invocation of a child (Standard) execution: its Task and the Choice that re-invokes a shard that returned done: false. */
+export const CHILD_TRANSITIONS_PER_ROUND = 2;
+/** S3 Inventory list price: $0.0025 per million objects listed (S3 pricing page, "Storage management"). */
+export const INVENTORY_PER_MILLION_OBJECTS = 0.0025;
+/** Pack size of the vault (a PUT each). */
+export const PACK_BYTES = 16 * 2 ** 20;
+/** S3 request rates per prefix partition (S3 performance guidelines). */
+export const S3_GET_PER_PREFIX = 5500;
+export const S3_PUT_PER_PREFIX = 3500;
+
+const cents = (x: number): number => Math.round(x * 100) / 100;
+
+/** The parent's loop: Plan → Map(manifest) → Choice, as many rounds as planning invocations; the Map of a round waits for its plan. */
+function wallTime(planSeconds: number, planInvocations: number, shards: number, shardSeconds: number, concurrency: number): number {
+  const shardsPerRound = shards / planInvocations;
+  const waves = Math.ceil(shardsPerRound / concurrency);
+  return planSeconds + planInvocations * waves * shardSeconds;
+}
+
+export function modelS3Backup(input: S3ScaleInput, throughput: ShardThroughput, limits: LambdaLimits, prices: PriceTable, concurrencies: readonly number[]): ScaleOutcome {
+  const shards = Math.max(Math.ceil(input.objects / input.shardKeys), Math.ceil(input.bytes / input.shardBytes), 1);
+  const work = input.bytes / shards / throughput.bytesPerSecond + input.objects / shards / throughput.objectsPerSecond;
+  const invocationsPerShard = Math.max(1, Math.ceil((throughput.startupSeconds + work) / limits.usableSeconds));
+  const shardSeconds = work + invocationsPerShard * throughput.startupSeconds;
+  const planSeconds = input.objects / input.listKeysPerSecond;
+  const planInvocations = Math.max(Math.ceil(planSeconds / limits.usableSeconds), Math.ceil(shards / MAX_SHARDS_PER_MANIFEST), 1);
+  const lambdaGBSeconds = shards * shardSeconds * limits.shardMemoryGB + planSeconds * limits.planMemoryGB;
+  const lambdaRequests = shards * invocationsPerShard + planInvocations;
+  const children = Math.ceil(shards / input.itemsPerBatch);
+  // A child re-invokes its batch until every item is done: as many rounds as its slowest shard needs.
+  const transitions = PARENT_FIXED_TRANSITIONS + planInvocations * PARENT_TRANSITIONS_PER_PLAN_ROUND + children * invocationsPerShard * CHILD_TRANSITIONS_PER_ROUND;
+  const pages = Math.ceil(input.objects / 1000);
+  // Shards list their own ranges again; the planner lists once (or reads the inventory, priced per object).
+  const listRequests = pages + (input.listing === 'list' ? pages : 0);
+  const packs = Math.ceil((input.bytes * input.storedRatio) / PACK_BYTES);
+  const s3Requests =
+    ((listRequests + packs + shards) / 1000) * prices.s3.putCopyPostListPer1000 +
+    ((2 * input.objects) / 1000) * prices.s3.getSelectPer1000 +
+    (input.listing === 'inventory' ? (input.objects / 1e6) * INVENTORY_PER_MILLION_OBJECTS : 0);
+  const lambda = lambdaGBSeconds * prices.lambda.arm64PerGBSecond + (lambdaRequests / 1e6) * prices.lambda.requestsPerMillion;
+  const stepFunctions = (transitions / 1000) * prices.stepFunctions.standardPerThousandTransitions;
+  // Two GETs an object (body, tags) against 5,500 a second per prefix partition.
+  const requestRateFloorSeconds = Math.round((2 * input.objects) / (S3_GET_PER_PREFIX * input.prefixPartitions));
+  const wallSeconds: Record<number, number> = {};
+  for (const c of concurrencies) wallSeconds[c] = Math.max(requestRateFloorSeconds, Math.round(wallTime(planSeconds, planInvocations, shards, shardSeconds, c)));
+  return {
+    shards,
+    shardSeconds: Math.round(shardSeconds * 10) / 10,
+    invocationsPerShard,
+    planInvocations,
+    planSeconds: Math.round(planSeconds),
+    lambdaGBSeconds: Math.round(lambdaGBSeconds),
+    lambdaRequests,
+    transitions,
+    wallSeconds,
+    requestRateFloorSeconds,
+    cost: { lambda: cents(lambda), stepFunctions: cents(stepFunctions), s3Requests: cents(s3Requests), dynamodbReads: 0, total: cents(lambda + stepFunctions + s3Requests) },
+  };
+}
+
+export type DynamoDbScaleInput = {
+  bytes: number;
+  /** Segments (one shard each): proportional to size, at most 1,000 (dynamo-budget's rule). */
+  bytesPerSegment: number;
+  maxSegments: number;
+  /** Read units a second the backup may use (its budget); a strongly consistent read unit is 4 KB. */
+  readUnitsPerSecond: number;
+  itemsPerBatch: number;
+};
+
+export function modelDynamoDbBackup(input: DynamoDbScaleInput, throughput: ShardThroughput, limits: LambdaLimits, prices: PriceTable, concurrencies: readonly number[]): ScaleOutcome {
+  const shards = Math.max(1, Math.min(input.maxSegments, Math.ceil(input.bytes / input.bytesPerSegment)));
+  const work = input.bytes / shards / throughput.bytesPerSecond;
+  const invocationsPerShard = Math.max(1, Math.ceil((throughput.startupSeconds + work) / limits.usableSeconds));
+  const shardSeconds = work + invocationsPerShard * throughput.startupSeconds;
+  const readUnits = Math.ceil(input.bytes / 4096);
+  const lambdaGBSeconds = shards * shardSeconds * limits.shardMemoryGB;
+  const lambdaRequests = shards * invocationsPerShard + 1;
+  const transitions = PARENT_FIXED_TRANSITIONS + PARENT_TRANSITIONS_PER_PLAN_ROUND + Math.ceil(shards / input.itemsPerBatch) * invocationsPerShard * CHILD_TRANSITIONS_PER_ROUND;
+  const lambda = lambdaGBSeconds * prices.lambda.arm64PerGBSecond + (lambdaRequests / 1e6) * prices.lambda.requestsPerMillion;
+  const stepFunctions = (transitions / 1000) * prices.stepFunctions.standardPerThousandTransitions;
+  const dynamodbReads = (readUnits / 1e6) * prices.dynamodb.onDemandReadUnitsPerMillion;
+  // The read budget is a floor no concurrency lowers: the table serves at most readUnitsPerSecond × 4 KB a second to the backup.
+  const budgetFloor = input.bytes / (input.readUnitsPerSecond * 4096);
+  const wallSeconds: Record<number, number> = {};
+  for (const c of concurrencies) wallSeconds[c] = Math.round(Math.max(Math.ceil(shards / c) * shardSeconds, budgetFloor));
+  return {
+    shards,
+    shardSeconds: Math.round(shardSeconds * 10) / 10,
+    invocationsPerShard,
+    planInvocations: 1,
+    planSeconds: 0,
+    lambdaGBSeconds: Math.round(lambdaGBSeconds),
+    lambdaRequests,
+    transitions,
+    wallSeconds,
+    requestRateFloorSeconds: Math.round(budgetFloor),
+    cost: { lambda: cents(lambda), stepFunctions: cents(stepFunctions), s3Requests: 0, dynamodbReads: cents(dynamodbReads), total: cents(lambda + stepFunctions + dynamodbReads) },
+  };
+}
+
+const TB = 1e12;
+
+/**
+ * The figures docs/SCALE.md derives (and says where each comes from): S3 shard throughput from the
+ * bench's S3 section (backup 50–53 MB/s over 4 shards on 2 cores: 25 MB/s per core, a shard of
+ * snapshot-shard's 2,048 MB has a bit more than one vCPU); the planner's listing rate from the
+ * plan-scale section; objects a second, start-up and the DynamoDB per-segment rate are assumptions
+ * (SCALE.md says why).
+ */
+export const MEASURED_S3_SHARD: ShardThroughput = { bytesPerSecond: 25e6, objectsPerSecond: 400, startupSeconds: 3 };
+export const ASSUMED_DYNAMODB_SEGMENT: ShardThroughput = { bytesPerSecond: 10e6, objectsPerSecond: Infinity, startupSeconds: 3 };
+export const LAMBDA_LIMITS: LambdaLimits = { usableSeconds: 840, shardMemoryGB: 2, planMemoryGB: 0.5 };
+export const BUCKET_100TB: Omit<S3ScaleInput, 'listKeysPerSecond' | 'listing'> = {
+  bytes: 100 * TB,
+  objects: 1e9,
+  shardKeys: DEFAULT_KEYS_PER_S3_SHARD,
+  shardBytes: DEFAULT_BYTES_PER_S3_SHARD,
+  itemsPerBatch: 1,
+  storedRatio: 1,
+  prefixPartitions: 10,
+};
+export const TABLE_10TB: DynamoDbScaleInput = { bytes: 10 * TB, bytesPerSegment: 10 * 2 ** 30, maxSegments: 1000, readUnitsPerSecond: 40_000, itemsPerBatch: 1 };
+
+function printOutcome(title: string, o: ScaleOutcome): void {
+  const h = (s: number): string => `${(s / 3600).toFixed(1)} h`;
+  const lines = [
+    title,
+    `  shards ${o.shards.toLocaleString('en-US')} (${o.shardSeconds} s each, ${o.invocationsPerShard} invocation(s) each); planning ${o.planInvocations} invocation(s), ${h(o.planSeconds)}`,
+    `  Lambda ${o.lambdaGBSeconds.toLocaleString('en-US')} GB-s in ${o.lambdaRequests.toLocaleString('en-US')} requests; Step Functions ${o.transitions.toLocaleString('en-US')} transitions`,
+    `  wall ${Object.entries(o.wallSeconds)
+      .map(([c, s]) => `${h(s)} at concurrency ${c}`)
+      .join(', ')}; floor ${h(o.requestRateFloorSeconds)} (S3 GETs at 5,500/s per prefix partition, or the table's read budget)`,
+    `  cost $${o.cost.total.toFixed(2)} (Lambda $${o.cost.lambda.toFixed(2)}, Step Functions $${o.cost.stepFunctions.toFixed(2)}, S3 requests $${o.cost.s3Requests.toFixed(2)}, DynamoDB reads $${o.cost.dynamodbReads.toFixed(2)})`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+if (require.main === module) {
+  const prices = loadPriceTable(priceTableFileFor('us-east-1'));
+  const listRate = Number(process.argv[2] ?? 15_000);
+  const inventoryRate = Number(process.argv[3] ?? 200_000);
+  const concurrencies = [100, 1000];
+  process.stdout.write(`Scale model (prices ${prices.region} ${prices.date}; planner ${listRate} keys/s by LIST, ${inventoryRate} keys/s from an inventory)\n`);
+  printOutcome('100 TB, 1 billion objects, listed with LIST:', modelS3Backup({ ...BUCKET_100TB, listKeysPerSecond: listRate, listing: 'list' }, MEASURED_S3_SHARD, LAMBDA_LIMITS, prices, concurrencies));
+  printOutcome('100 TB, 1 billion objects, planned from S3 Inventory:', modelS3Backup({ ...BUCKET_100TB, listKeysPerSecond: inventoryRate, listing: 'inventory' }, MEASURED_S3_SHARD, LAMBDA_LIMITS, prices, concurrencies));
+  printOutcome('DynamoDB 10 TB, read budget 40,000 RCU/s:', modelDynamoDbBackup(TABLE_10TB, ASSUMED_DYNAMODB_SEGMENT, LAMBDA_LIMITS, prices, concurrencies));
+}

@@ -1,0 +1,172 @@
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { compareKeys, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
+
+/** Where a bucket's S3 Inventory reports are delivered (the source's `inventory` config). */
+export type S3InventoryLocation = { bucket: string; prefix: string; configId?: string };
+
+/** The inventory cannot be used: none delivered yet, several configurations to choose from, or a format Lifeboat does not read. */
+export class S3InventoryError extends Error {
+  override readonly name = 'S3InventoryError';
+}
+
+/** The parts of an inventory's manifest.json the planner reads (docs: "Amazon S3 Inventory list", manifest.json). */
+const inventoryManifestSchema = z.object({
+  sourceBucket: z.string(),
+  fileFormat: z.string(),
+  fileSchema: z.string(),
+  files: z.array(z.object({ key: z.string() })),
+});
+
+/**
+ * The key of the newest manifest.json of the source bucket's inventory: reports are delivered to
+ * <prefix>/<source bucket>/<configuration id>/<YYYY-MM-DDTHH-MMZ>/manifest.json, so the newest is the
+ * last date folder (they sort as text). Without `configId`, the source bucket must have exactly one
+ * inventory configuration delivering there.
+ */
+export async function latestInventoryManifestKey(s3: S3Client, sourceBucket: string, location: S3InventoryLocation): Promise<string> {
+  const base = `${location.prefix ? `${location.prefix.replace(/\/+$/, '')}/` : ''}${sourceBucket}/`;
+  let configFolder: string;
+  if (location.configId !== undefined) {
+    configFolder = `${base}${location.configId}/`;
+  } else {
+    const configs = (await folders(s3, location.bucket, base)).filter((f) => !f.endsWith('/hive/'));
+    if (configs.length !== 1) {
+      throw new S3InventoryError(
+        `s3://${location.bucket}/${base} holds ${configs.length === 0 ? 'no inventory configuration' : `${configs.length} inventory configurations (${configs.join(', ')})`}; ` +
+          'give the source\'s inventory.configId, or check the inventory configuration\'s destination.',
+      );
+    }
+    configFolder = configs[0] as string;
+  }
+  const dates = (await folders(s3, location.bucket, configFolder)).filter((f) => /\/\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z\/$/.test(f)).sort();
+  const newest = dates.at(-1);
+  if (newest === undefined) throw new S3InventoryError(`s3://${location.bucket}/${configFolder} has no inventory report yet (the first one arrives within 48 hours of configuring it).`);
+  return `${newest}manifest.json`;
+}
+
+async function folders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) found.push(p.Prefix);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return found;
+}
+
+/**
+ * The objects an inventory report lists under `prefix`, after `startAfter`, in S3's key order, read
+ * as a stream (gzip CSV, one data file at a time, line by line; nothing but the current line and the
+ * previous key held). Delete markers and non-current versions of an all-versions inventory are left
+ * out. The keys must ascend across the report's files as S3 lists them; otherwise the report cannot
+ * place key-range boundaries and S3ListingOrderError says so.
+ */
+export async function* listInventoryObjects(
+  s3: S3Client,
+  inventoryBucket: string,
+  manifestKey: string,
+  options: { sourceBucket: string; prefix: string; startAfter?: string; position?: InventoryPosition },
+): AsyncGenerator<S3ObjectSummary> {
+  const manifest = inventoryManifestSchema.parse(JSON.parse((await readWhole(s3, inventoryBucket, manifestKey)).toString('utf8')));
+  if (manifest.fileFormat !== 'CSV') {
+    throw new S3InventoryError(`Inventory s3://${inventoryBucket}/${manifestKey} is ${manifest.fileFormat}; Lifeboat reads CSV inventories only (set the inventory configuration's output format to CSV).`);
+  }
+  if (manifest.sourceBucket !== options.sourceBucket) {
+    throw new S3InventoryError(`Inventory s3://${inventoryBucket}/${manifestKey} lists bucket ${manifest.sourceBucket}, not the source's bucket ${options.sourceBucket}.`);
+  }
+  const fields = manifest.fileSchema.split(',').map((f) => f.trim());
+  const column = (name: string): number => fields.indexOf(name);
+  const keyAt = column('Key');
+  if (keyAt < 0) throw new S3InventoryError(`Inventory s3://${inventoryBucket}/${manifestKey} has no Key field (fileSchema: ${manifest.fileSchema}).`);
+  const sizeAt = column('Size');
+  const etagAt = column('ETag');
+  const modifiedAt = column('LastModifiedDate');
+  const latestAt = column('IsLatest');
+  const deleteMarkerAt = column('IsDeleteMarker');
+  let previous: string | undefined;
+  const position = options.position ?? { file: 0 };
+  // Files before position.file hold only keys up to startAfter (keys ascend across files), so a
+  // continued plan starts at the file it stopped in instead of reading the report from the start.
+  for (; position.file < manifest.files.length; position.file++) {
+    const file = manifest.files[position.file] as { key: string };
+    const lines = createInterface({ input: (await openBody(s3, inventoryBucket, file.key)).pipe(createGunzip()), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line === '') continue;
+      const row = parseCsvLine(line);
+      if (latestAt >= 0 && row[latestAt] === 'false') continue;
+      if (deleteMarkerAt >= 0 && row[deleteMarkerAt] === 'true') continue;
+      const key = decodeInventoryKey(row[keyAt] ?? '');
+      if (previous !== undefined && compareKeys(key, previous) <= 0) throw new S3ListingOrderError(options.sourceBucket, previous, key);
+      previous = key;
+      if (!key.startsWith(options.prefix)) continue;
+      if (options.startAfter !== undefined && compareKeys(key, options.startAfter) <= 0) continue;
+      const etag = etagAt >= 0 ? (row[etagAt] ?? '') : '';
+      yield {
+        key,
+        size: sizeAt >= 0 ? Number(row[sizeAt] ?? 0) || 0 : 0,
+        // Inventories give the ETag bare; ListObjectsV2 quotes it.
+        etag: etag === '' || etag.startsWith('"') ? etag : `"${etag}"`,
+        lastModified: modifiedAt >= 0 ? (row[modifiedAt] ?? '') : '',
+      };
+    }
+  }
+}
+
+/** Which data file of the report the listing is in: read by the planner when it stops, to resume there. */
+export type InventoryPosition = { file: number };
+
+/** Inventory keys are URL-encoded ('+' never stands for itself: a literal '+' is %2B). */
+export function decodeInventoryKey(encoded: string): string {
+  return decodeURIComponent(encoded.replace(/\+/g, ' '));
+}
+
+/** One CSV record of an inventory data file: fields in double quotes, a quote inside doubled. */
+export function parseCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let value = '';
+      i++;
+      while (i < line.length) {
+        if (line[i] === '"') {
+          if (line[i + 1] === '"') {
+            value += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        value += line[i];
+        i++;
+      }
+      fields.push(value);
+      i++; // the comma
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma < 0 ? line.length : comma;
+      fields.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return fields;
+}
+
+async function openBody(s3: S3Client, bucket: string, key: string): Promise<Readable> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (object.Body instanceof Readable) return object.Body;
+  if (object.Body === undefined) return Readable.from([]);
+  return Readable.from([Buffer.from(await object.Body.transformToByteArray())]);
+}
+
+async function readWhole(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await openBody(s3, bucket, key)) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,39 @@
+import { compareKeys, type S3KeyRange, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
+import { type S3ShardSize } from './s3-shard-size';
+
+/** One key range cut from a listing: `closed` ranges end at a listed key; the last range of a source is open above. */
+export type CutKeyRange = { range: S3KeyRange; keys: number; bytes: number; closed: boolean };
+
+/**
+ * Cuts a listing (ascending UTF-8 key order) into key ranges as it streams, holding no key but
+ * the last one: a range closes at the key where the keys or bytes since the previous boundary
+ * reach `size`, so it is (previous boundary, key]. The first range starts after `startAfter`
+ * (absent = open below: keys written below every listed key after planning are covered); the
+ * range yielded when the listing ends is open above, for the same reason — the ranges partition
+ * the whole key space, whatever is written after planning.
+ *
+ * The consumer may stop after any closed range (the generator is then closed and the listing
+ * stops); listing again with StartAfter = that range's endAt continues with the same boundaries.
+ * Keys out of order fail with S3ListingOrderError: a range boundary would skip or repeat keys.
+ */
+export async function* cutS3KeyRanges(objects: AsyncIterable<S3ObjectSummary>, size: S3ShardSize, options: { bucket: string; startAfter?: string }): AsyncGenerator<CutKeyRange> {
+  const keysPerShard = Math.max(1, size.keys);
+  const bytesPerShard = Math.max(1, size.bytes);
+  let boundary = options.startAfter;
+  let previous = options.startAfter;
+  let keys = 0;
+  let bytes = 0;
+  for await (const object of objects) {
+    if (previous !== undefined && compareKeys(object.key, previous) <= 0) throw new S3ListingOrderError(options.bucket, previous, object.key);
+    previous = object.key;
+    keys++;
+    bytes += object.size;
+    if (keys >= keysPerShard || bytes >= bytesPerShard) {
+      yield { range: { ...(boundary !== undefined ? { startAfter: boundary } : {}), endAt: object.key }, keys, bytes, closed: true };
+      boundary = object.key;
+      keys = 0;
+      bytes = 0;
+    }
+  }
+  yield { range: boundary !== undefined ? { startAfter: boundary } : {}, keys, bytes, closed: false };
+}

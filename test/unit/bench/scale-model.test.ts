@@ -1,0 +1,100 @@
+import { type PriceTable } from '../../../cli/estimate/price-table';
+import { modelDynamoDbBackup, modelS3Backup } from '../../../bench/scale-model';
+
+/** The scale model's arithmetic on worked examples (docs/SCALE.md), to the cent and the second. */
+
+const prices: PriceTable = {
+  region: 'us-east-1',
+  drRegion: 'us-west-2',
+  date: '2026-11',
+  currency: 'USD',
+  sources: ['https://aws.amazon.com/s3/pricing/'],
+  s3: { standardPerGBMonth: 0.023, drStandardPerGBMonth: 0.023, putCopyPostListPer1000: 0.005, getSelectPer1000: 0.0004 },
+  lambda: { arm64PerGBSecond: 0.0000133334, requestsPerMillion: 0.2 },
+  stepFunctions: { standardPerThousandTransitions: 0.025 },
+  kms: { perKeyMonth: 1, requestsPer10000: 0.03 },
+  dynamodb: { onDemandReadUnitsPerMillion: 0.125 },
+  transfer: { crossRegionPerGB: 0.02 },
+  awsBackup: { warmPerGBMonth: { s3: 0.05, dynamodb: 0.1, filesystem: 0.05 }, crossRegionTransferPerGB: 0.02 },
+};
+const throughput = { bytesPerSecond: 25e6, objectsPerSecond: 400, startupSeconds: 3 };
+const limits = { usableSeconds: 840, shardMemoryGB: 2, planMemoryGB: 0.5 };
+
+it('10 TB in 100 million objects, listed at 10,000 keys/s', () => {
+  const outcome = modelS3Backup(
+    { bytes: 1e13, objects: 1e8, shardKeys: 20_000, shardBytes: 2 ** 30, listKeysPerSecond: 10_000, listing: 'list', itemsPerBatch: 1, storedRatio: 1, prefixPartitions: 10 },
+    throughput,
+    limits,
+    prices,
+    [100, 1000],
+  );
+  // Shards: by keys 1e8 / 20,000 = 5,000; by bytes 1e13 / 2^30 = 9,313.2 → 9,314 (the larger).
+  // A shard: 1e13 / 9,314 / 25e6 = 42.95 s of bytes + 1e8 / 9,314 / 400 = 26.84 s of objects + 3 s start-up = 72.79 s (one invocation).
+  // Planning: 1e8 / 10,000 = 10,000 s = 12 invocations of 840 s.
+  // GB-s: 9,314 × 72.787 × 2 + 10,000 × 0.5 = 1,360,884; requests 9,314 + 12 = 9,326.
+  // Transitions: 6 + 12 × 3 + 9,314 × 1 × 2 = 18,670.
+  // S3: (2 × 100,000 LIST + 596,047 packs of 16 MiB + 9,314 parts) × $0.005/1000 = $4.03; 2e8 GETs × $0.0004/1000 = $80.00.
+  // Wall at 100: 776.2 shards a round → 8 waves; 10,000 + 12 × 8 × 72.787 = 16,988 s; at 1,000: 10,000 + 12 × 72.787 = 10,873 s.
+  // Floor: 2e8 GETs / (5,500 × 10) = 3,636 s.
+  expect(outcome).toEqual({
+    shards: 9314,
+    shardSeconds: 72.8,
+    invocationsPerShard: 1,
+    planInvocations: 12,
+    planSeconds: 10_000,
+    lambdaGBSeconds: 1_360_884,
+    lambdaRequests: 9326,
+    transitions: 18_670,
+    wallSeconds: { 100: 16_988, 1000: 10_873 },
+    requestRateFloorSeconds: 3636,
+    cost: { lambda: 18.15, stepFunctions: 0.47, s3Requests: 84.03, dynamodbReads: 0, total: 102.64 },
+  });
+});
+
+it('a shard longer than one invocation resumes, and the request rate floors the wall time', () => {
+  const outcome = modelS3Backup(
+    { bytes: 1e12, objects: 1e6, shardKeys: 1e9, shardBytes: 1e11, listKeysPerSecond: 1e6, listing: 'inventory', itemsPerBatch: 5, storedRatio: 0.5, prefixPartitions: 1 },
+    throughput,
+    limits,
+    prices,
+    [10],
+  );
+  // 10 shards of 1e11 bytes: 4,000 s + 100,000 / 400 = 250 s → 4,250 s + start-up: 6 invocations (4,253 / 840 = 5.06) → 4,268 s.
+  // Children 10 / 5 = 2, each 6 rounds × 2 transitions = 24, + 6 + 1 × 3 = 33.
+  // Inventory $0.0025 per million objects; LIST once by the shards (1,000 pages); 29,803 packs (5e11 / 2^24); 10 parts.
+  // S3: (1,000 + 29,803 + 10) × 0.005 / 1000 = $0.154 + 2e6 × 0.0004 / 1000 = $0.80 + $0.0025 = $0.96.
+  // Wall: 1 s of planning + 1 wave × 4,268 s = 4,269 s; floor 2e6 / 5,500 = 364 s.
+  expect(outcome).toMatchObject({
+    shards: 10,
+    shardSeconds: 4268,
+    invocationsPerShard: 6,
+    planInvocations: 1,
+    transitions: 33,
+    lambdaGBSeconds: 85_361,
+    wallSeconds: { 10: 4269 },
+    requestRateFloorSeconds: 364,
+    cost: { s3Requests: 0.96, stepFunctions: 0, lambda: 1.14 },
+  });
+});
+
+it('a 10 TB table: segments by size up to 1,000, the read budget floors the wall time', () => {
+  const outcome = modelDynamoDbBackup(
+    { bytes: 1e13, bytesPerSegment: 2 ** 30 * 10, maxSegments: 1000, readUnitsPerSecond: 40_000, itemsPerBatch: 1 },
+    { bytesPerSecond: 10e6, objectsPerSecond: Infinity, startupSeconds: 3 },
+    limits,
+    prices,
+    [100, 1000],
+  );
+  // 1e13 / 10 GiB = 931.3 → 932 segments of 1,073 s work: 2 invocations each → 1,079 s.
+  // Reads: 1e13 / 4096 = 2,441,406,250 strongly consistent units × $0.125 per million = $305.18.
+  // Floor: 1e13 / (40,000 × 4096) = 61,035 s, above 10 waves × 1,079 s at concurrency 100.
+  expect(outcome).toMatchObject({
+    shards: 932,
+    shardSeconds: 1079,
+    invocationsPerShard: 2,
+    transitions: 6 + 3 + 932 * 2 * 2,
+    wallSeconds: { 100: 61_035, 1000: 61_035 },
+    requestRateFloorSeconds: 61_035,
+    cost: { dynamodbReads: 305.18 },
+  });
+});

@@ -1,0 +1,281 @@
+import { gzipSync } from 'node:zlib';
+import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { type BackupPlanDocument } from '../../../../lambdas/backup/backup-plan-document';
+import { BackupWorkspace, shardManifestKey } from '../../../../lambdas/backup/backup-workspace';
+import { commitBackup, PlanningUnfinishedError } from '../../../../lambdas/backup/commit-backup';
+import { planBackup, type PlanBackupDeps, type PlannedBackup } from '../../../../lambdas/backup/plan-backup';
+import { planContinuationSchema } from '../../../../lambdas/backup/plan-continuation';
+import { compareKeys, isKeyInRange, S3ListingOrderError } from '../../../../lambdas/sources/s3-bucket-source';
+import { parseCsvLine } from '../../../../lambdas/sources/s3-inventory-listing';
+import { type ShardSpec } from '../../../../lambdas/sources/shard-spec';
+import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
+import { MemoryVaultStore, type Vault } from '../../../../vault';
+import { scriptedS3, type ScriptedBucket } from '../../../support/scripted-s3-listing';
+
+/**
+ * The streaming planner (issue 16, item 1) over a scripted S3: key ranges partition the key space,
+ * planning continued over many invocations cuts the same ranges as one, shard counts follow the
+ * source's size and not the plan's concurrency, and an S3 Inventory report plans like a listing.
+ */
+
+const BACKUP_ID = '20261201T100000Z-0a1b2c3d';
+
+function planOf(name: string, sources: Record<string, unknown>[], maxConcurrency = 2): ProtectionPlanConfig {
+  return protectionPlanSchema.parse({
+    name,
+    schedule: 'rate(1 day)',
+    strategy: 'full',
+    retention: { keepLast: 3 },
+    objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
+    maxConcurrency,
+    sources,
+  });
+}
+
+type Harness = { deps: PlanBackupDeps; store: MemoryVaultStore; records: BackupRecord[] };
+
+function harness(buckets: Record<string, ScriptedBucket>, plans: ProtectionPlanConfig[], extra: Partial<PlanBackupDeps> = {}): Harness {
+  const store = new MemoryVaultStore('planner-test');
+  const records: BackupRecord[] = [];
+  // Planning only writes the RUNNING record (a full backup selects no parent from the catalog).
+  const catalog = {
+    createBackup: (record: BackupRecord) => {
+      records.push(record);
+      return Promise.resolve();
+    },
+  } as unknown as BackupCatalog;
+  const vault = { store } as unknown as Vault;
+  return { deps: { s3: scriptedS3(buckets), dynamodb: undefined as never, vault, catalog, plans, environment: 'test', now: () => new Date('2026-12-01T10:00:00Z'), ...extra }, store, records };
+}
+
+/** Every invocation until done, as the workflow's Plan loop runs them. */
+async function planToEnd(h: Harness, plan: string, between?: (planned: PlannedBackup) => void): Promise<PlannedBackup[]> {
+  const request = { plan, backupId: BACKUP_ID };
+  const runs = [await planBackup(request, h.deps)];
+  for (let last = runs[0] as PlannedBackup; last.continuation; ) {
+    between?.(last);
+    // The continuation crosses the state machine as JSON: it must survive the trip and its schema.
+    const continuation = planContinuationSchema.parse(JSON.parse(JSON.stringify(last.continuation)));
+    last = await planBackup({ ...request, continuation }, h.deps);
+    runs.push(last);
+  }
+  return runs;
+}
+
+async function planned(h: Harness): Promise<{ document: BackupPlanDocument; shards: ShardSpec[] }> {
+  const workspace = new BackupWorkspace(h.store);
+  const document = await workspace.getPlan(`plans/${BACKUP_ID}.json`, BACKUP_ID);
+  const shards: ShardSpec[] = [];
+  for (const key of document.shardManifests) shards.push(...(await workspace.getShardManifest(key)));
+  return { document, shards };
+}
+
+const rangesOf = (shards: ShardSpec[]): [string | null, string | null][] => shards.map((s) => (s.kind === 's3' ? [s.startAfter ?? null, s.endAt ?? null] : [null, null]));
+
+function expectPartition(shards: ShardSpec[], keys: Iterable<string>): void {
+  const ranges = shards.flatMap((s) => (s.kind === 's3' ? [{ startAfter: s.startAfter, endAt: s.endAt }] : []));
+  expect(ranges[0]?.startAfter).toBeUndefined();
+  expect(ranges.at(-1)?.endAt).toBeUndefined();
+  // Contiguous: each range starts where the previous ended, so no key between them is lost.
+  for (let i = 1; i < ranges.length; i++) expect(ranges[i]?.startAfter).toBe(ranges[i - 1]?.endAt);
+  for (const key of keys) expect([key, ranges.filter((r) => isKeyInRange(key, r)).length]).toEqual([key, 1]);
+}
+
+const numbered = (n: number, size = 10, prefix = 'k/'): Map<string, number> => new Map(Array.from({ length: n }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}`, size]));
+
+describe('streaming S3 planner', () => {
+  it('cuts ranges at every shard size of keys, keys in UTF-8 byte order, every key in exactly one range', async () => {
+    // JS order puts U+1F4E6 (a surrogate pair) before U+FF5E; S3's UTF-8 order the other way round.
+    const keys = ['a', 'a-b', 'a/b', 'b', '\uFF5E', '\u{1F4E6}', '\u{1F4E6}x', 'zz'];
+    const h = harness({ src: { objects: new Map(keys.map((k) => [k, 1])) } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { s3ShardSize: { keys: 3 } });
+    const [run] = await planToEnd(h, 'plan');
+    const { document, shards } = await planned(h);
+    expect(rangesOf(shards)).toEqual([
+      [null, 'a/b'],
+      // UTF-8 order: 'zz' < U+FF5E < U+1F4E6 (JS string order would put U+1F4E6 first).
+      ['a/b', '\uFF5E'],
+      ['\uFF5E', null],
+    ]);
+    expect(shards.map((s) => s.index)).toEqual([0, 1, 2]);
+    expectPartition(shards, [...keys, '', '0', 'a/c', '\uFFFF', '\u{10FFFF}']);
+    expect(run).toMatchObject({ done: true, shardCount: 3, shardsInManifest: 3, shardManifestKey: shardManifestKey(BACKUP_ID, 0), maxConcurrency: 2 });
+    expect(run?.continuation).toBeUndefined();
+    expect(document).toMatchObject({ shardManifests: [`plans/${BACKUP_ID}/shards/000000.jsonl`], shardCount: 3 });
+    expect(h.records).toHaveLength(1);
+    expect(h.records[0]).toMatchObject({ backupId: BACKUP_ID, status: 'RUNNING', shardCount: 3 });
+  });
+
+  it('cuts by bytes too: a few large objects fan out', async () => {
+    const objects = new Map([
+      ['big-1', 700],
+      ['big-2', 700],
+      ['small', 10],
+      ['big-3', 2000],
+    ]);
+    const h = harness({ src: { objects } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { s3ShardSize: { keys: 1000, bytes: 1000 } });
+    await planToEnd(h, 'plan');
+    expect(rangesOf((await planned(h)).shards)).toEqual([
+      [null, 'big-2'],
+      ['big-2', 'big-3'],
+      ['big-3', null],
+    ]);
+  });
+
+  it('plans more shards than the plan’s concurrency: the Map bounds concurrency, not the plan', async () => {
+    const h = harness({ src: { objects: numbered(1000) } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }], 4)], { s3ShardSize: { keys: 40 } });
+    const [run] = await planToEnd(h, 'plan');
+    // 1000 keys / 40 = 25 closed ranges and the empty one open above.
+    expect(run).toMatchObject({ shardCount: 26, maxConcurrency: 4, done: true });
+    expectPartition((await planned(h)).shards, numbered(1000).keys());
+  });
+
+  it('an empty bucket is one shard open both ways', async () => {
+    const h = harness({ src: { objects: new Map() } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])]);
+    await planToEnd(h, 'plan');
+    expect(rangesOf((await planned(h)).shards)).toEqual([[null, null]]);
+  });
+
+  it('continued over invocations stopped by a tiny deadline: the same ranges as one uninterrupted plan', async () => {
+    const sources = [
+      { type: 's3', name: 'one', bucket: 'src', prefix: 'k/' },
+      { type: 's3', name: 'two', bucket: 'src2' },
+    ];
+    const buckets = { src: { objects: numbered(95) }, src2: { objects: numbered(33, 5, 'x/') } };
+    const whole = harness(buckets, [planOf('plan', sources)], { s3ShardSize: { keys: 10 } });
+    const [single] = await planToEnd(whole, 'plan');
+    const expected = await planned(whole);
+
+    // 0 ms left: every invocation stops after its first shard.
+    const pieces = harness(buckets, [planOf('plan', sources)], { s3ShardSize: { keys: 10 }, deadline: () => 0 });
+    const runs = await planToEnd(pieces, 'plan');
+    const got = await planned(pieces);
+    expect(got.shards).toEqual(expected.shards);
+    expect(single?.shardCount).toBe(expected.shards.length);
+    expect(runs).toHaveLength(expected.shards.length);
+    expect(runs.map((r) => r.shardsInManifest)).toEqual(runs.map(() => 1));
+    expect(runs.map((r) => r.done)).toEqual([...runs.slice(1).map(() => false), true]);
+    expect(runs.map((r) => r.shardCount)).toEqual(runs.map((_, i) => i + 1));
+    expect(got.document.shardManifests).toEqual(runs.map((_, i) => shardManifestKey(BACKUP_ID, i)));
+    expect(got.document.shardCount).toBe(expected.shards.length);
+    // Parents, sources and createdAt were decided once; only the manifests and the count grew.
+    expect({ ...got.document, shardManifests: [], shardCount: 0 }).toEqual({ ...expected.document, shardManifests: [], shardCount: 0 });
+    expect(pieces.records).toHaveLength(1);
+    expect(pieces.records[0]?.shardCount).toBe(1);
+    // Continuations stay small.
+    for (const r of runs) if (r.continuation) expect(JSON.stringify(r.continuation).length).toBeLessThan(8192);
+    // The global indexes run 0..n-1 across both sources.
+    expect(got.shards.map((s) => s.index)).toEqual(got.shards.map((_, i) => i));
+    expect(got.shards.map((s) => s.source)).toEqual([...Array(10).fill('one'), ...Array(4).fill('two')]);
+  });
+
+  it('splits into more invocations when one manifest would hold more than its maximum, without a deadline', async () => {
+    const h = harness({ src: { objects: numbered(100) } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { s3ShardSize: { keys: 10 }, maxShardsPerManifest: 4 });
+    const runs = await planToEnd(h, 'plan');
+    expect(runs.map((r) => r.shardsInManifest)).toEqual([4, 4, 3]);
+    expectPartition((await planned(h)).shards, numbered(100).keys());
+  });
+
+  it('keys written between invocations are covered exactly once: below the boundary by a planned range, above by the rest of the listing', async () => {
+    const objects = numbered(50);
+    const h = harness({ src: { objects } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { s3ShardSize: { keys: 10 }, deadline: () => 0 });
+    let step = 0;
+    const added: string[] = [];
+    await planToEnd(h, 'plan', () => {
+      step++;
+      // Below every key, inside planned ranges, at a boundary, and beyond the end.
+      const keys = [`!${step}`, `k/00005-${step}`, `k/0002${step}-x`, `zz/${step}`];
+      for (const key of keys) objects.set(key, 1);
+      added.push(...keys);
+    });
+    const { shards } = await planned(h);
+    expectPartition(shards, [...objects.keys(), ...added]);
+  });
+
+  it('a listing out of S3’s order is refused, naming the keys', async () => {
+    const h = harness({ src: { objects: numbered(3) } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])]);
+    const listing = h.deps.s3.send.bind(h.deps.s3);
+    Object.assign(h.deps.s3, {
+      send: async (command: unknown) => {
+        const page = (await listing(command as never)) as { Contents?: { Key?: string }[] };
+        page.Contents?.reverse();
+        return page;
+      },
+    });
+    await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps)).rejects.toThrow(S3ListingOrderError);
+  });
+
+  it('refuses a continuation of another backup’s plan', async () => {
+    const h = harness({ src: { objects: numbered(30) } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { s3ShardSize: { keys: 10 }, deadline: () => 0 });
+    const first = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps);
+    const continuation = { ...first.continuation, planKey: 'plans/20261201T100000Z-ffffffff.json' } as never;
+    await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation }, h.deps)).rejects.toThrow(/is not the plan of backup/);
+  });
+});
+
+describe('S3 Inventory as the listing', () => {
+  const csv = (rows: string[][]): Buffer => gzipSync(Buffer.from(rows.map((r) => `${r.map((f) => `"${f}"`).join(',')}\n`).join(''), 'utf8'));
+
+  it('reads the newest CSV report (gzip data files, URL-encoded keys, delete markers left out) and cuts the ranges a listing would', async () => {
+    const keys = ['a b', 'a+b', 'caf\u00e9', 'd/1', 'd/2', 'e', '\u{1F4E6}'].sort(compareKeys);
+    const enc = (k: string): string => encodeURIComponent(k).replace(/%20/g, '+');
+    const schema = 'Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, LastModifiedDate, ETag';
+    const rows = keys.map((k) => ['src', enc(k), 'v1', 'true', 'false', '100', '2026-11-30T00:00:00.000Z', 'abc']);
+    // An old version and a delete marker between the current objects.
+    const withVersions = [...rows.slice(0, 3), ['src', enc('caf\u00e9z'), 'v0', 'false', 'false', '5', '', ''], ['src', enc('d/0'), 'v2', 'true', 'true', '0', '', ''], ...rows.slice(3)];
+    const dir = 'inv/src/all/2026-11-30T01-00Z/';
+    const manifest = (files: string[]) => Buffer.from(JSON.stringify({ sourceBucket: 'src', destinationBucket: 'arn:aws:s3:::reports', version: '2016-11-30', fileFormat: 'CSV', fileSchema: schema, files: files.map((key) => ({ key, size: 1, MD5checksum: 'x' })) }));
+    const bodies = new Map<string, Buffer>([
+      ['inv/src/all/2026-11-29T01-00Z/manifest.json', manifest(['inv/src/all/data/old.csv.gz'])],
+      ['inv/src/all/data/old.csv.gz', csv([['src', 'stale', 'v', 'true', 'false', '1', '', '']])],
+      [`${dir}manifest.json`, manifest(['inv/src/all/data/1.csv.gz', 'inv/src/all/data/2.csv.gz'])],
+      ['inv/src/all/data/1.csv.gz', csv(withVersions.slice(0, 4))],
+      ['inv/src/all/data/2.csv.gz', csv(withVersions.slice(4))],
+    ]);
+    const reports = { objects: new Map([...bodies.keys()].map((k) => [k, 1])), bodies };
+    const sources = (inventory: boolean) => [{ type: 's3', name: 'bkt', bucket: 'src', ...(inventory ? { inventory: { bucket: 'reports', prefix: 'inv' } } : {}) }];
+    const fromInventory = harness({ reports, src: { objects: new Map() } }, [planOf('plan', sources(true))], { s3ShardSize: { keys: 2 }, deadline: () => 0 });
+    const runs = await planToEnd(fromInventory, 'plan');
+    const fromListing = harness({ src: { objects: new Map(keys.map((k) => [k, 100])) } }, [planOf('plan', sources(false))], { s3ShardSize: { keys: 2 } });
+    await planToEnd(fromListing, 'plan');
+    const shards = (await planned(fromInventory)).shards;
+    expect(shards).toEqual((await planned(fromListing)).shards);
+    expect(rangesOf(shards)).toEqual([
+      [null, 'a+b'],
+      ['a+b', 'd/1'],
+      ['d/1', 'e'],
+      ['e', null],
+    ]);
+    // Every continuation names the report the first invocation chose.
+    expect(runs.slice(0, -1).map((r) => r.continuation?.s3?.inventoryManifest)).toEqual(runs.slice(0, -1).map(() => `${dir}manifest.json`));
+    // …and the data file it stopped in (the first holds four rows: three objects and an old version).
+    expect(runs.slice(0, -1).map((r) => r.continuation?.s3?.inventoryFile)).toEqual([0, 1, 1]);
+  });
+
+  it('says when there is no report or several configurations', async () => {
+    const sources = [{ type: 's3', name: 'bkt', bucket: 'src', inventory: { bucket: 'reports', prefix: '' } }];
+    const none = harness({ reports: { objects: new Map() } }, [planOf('plan', sources)]);
+    await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, none.deps)).rejects.toThrow(/holds no inventory configuration; give the source's inventory.configId/);
+    const two = harness({ reports: { objects: new Map([['src/a/x', 1], ['src/b/x', 1]]) } }, [planOf('plan', sources)]);
+    await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, two.deps)).rejects.toThrow(/2 inventory configurations \(src\/a\/, src\/b\/\)/);
+    const empty = harness({ reports: { objects: new Map([['src/a/data/x', 1]]) } }, [planOf('plan', sources)]);
+    await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, empty.deps)).rejects.toThrow(/has no inventory report yet/);
+  });
+
+  it('parses quoted CSV fields with doubled quotes and empty fields', () => {
+    expect(parseCsvLine('"a","b""c","",d,')).toEqual(['a', 'b"c', '', 'd', '']);
+  });
+});
+
+describe('commit after planning', () => {
+  it('refuses a plan whose listing never finished', async () => {
+    const h = harness({ src: { objects: numbered(30) } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { s3ShardSize: { keys: 10 }, deadline: () => 0 });
+    const first = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps);
+    expect(first.done).toBe(false);
+    const error = await commitBackup({ backupId: BACKUP_ID, planKey: first.planKey }, { vault: h.deps.vault, catalog: h.deps.catalog }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(PlanningUnfinishedError);
+    expect((error as Error).message).toBe(
+      `Backup ${BACKUP_ID} cannot be committed: its planning never finished (1 shard manifest(s) written, no shardCount in plans/${BACKUP_ID}.json). The Plan step must run until it returns done: true; run the backup again.`,
+    );
+  });
+});
