@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, type HistoryEvent as SfnHistoryEvent, paginateGetExecutionHistory, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeMapRunCommand, type HistoryEvent as SfnHistoryEvent, paginateGetExecutionHistory, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
 import { resourceNames } from '../lib/stacks/resource-names';
@@ -72,6 +72,8 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
         const names = resourceNames(local.environment);
         const started = Date.now();
         const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
+        // A Distributed Map's child execution runs a batch of shards: its items, counted when it ends.
+        const batchItems = new Map<string, number>();
         const result = await runLocalExecution({
           stack,
           stateMachine: stateMachineOf(workflow, names),
@@ -81,7 +83,15 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
           ...(options.workers !== undefined ? { workers: options.workers } : {}),
           extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
           onEvent: (event) => {
-            if (event.type === 'MapIterationSucceeded') progress.shardsDone++;
+            const child = event.mapRun !== undefined ? `${event.mapRun}#${event.index ?? 0}` : undefined;
+            if (child && event.type === 'ExecutionStarted') {
+              const items = (event.input as { Items?: unknown[] } | undefined)?.Items;
+              batchItems.set(child, Array.isArray(items) ? items.length : 1);
+              return;
+            }
+            if (child && event.type === 'ExecutionSucceeded') progress.shardsDone += batchItems.get(child) ?? 1;
+            else if (child && event.type === 'ExecutionFailed') progress.shardsFailed += batchItems.get(child) ?? 1;
+            else if (event.type === 'MapIterationSucceeded') progress.shardsDone++;
             else if (event.type === 'MapIterationFailed') progress.shardsFailed++;
             else if (event.type === 'StateRetried') progress.retries++;
             else if (event.type === 'StateEntered' && event.state !== undefined) progress.state = event.state;
@@ -131,6 +141,7 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
         for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 500 }, { executionArn })) {
           for (const event of page.events ?? []) countEvent(progress, event);
         }
+        await countMapRunItems(sfn, progress);
         const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
         onProgress({ ...progress, elapsedMs: Date.now() - started });
         if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
@@ -149,6 +160,24 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
 }
 
 const seen = new WeakMap<WorkflowProgress, Set<number>>();
+/** The Distributed Map runs an execution started (MapRunStarted), and the items each has ended so far. */
+const mapRuns = new WeakMap<WorkflowProgress, Map<string, { succeeded: number; failed: number }>>();
+
+/**
+ * A Distributed Map's children are executions of their own: the parent's history has no iteration
+ * events for them, only MapRunStarted. Their shards are counted from DescribeMapRun's item counts.
+ */
+async function countMapRunItems(sfn: SFNClient, progress: WorkflowProgress): Promise<void> {
+  for (const [mapRunArn, counted] of mapRuns.get(progress) ?? []) {
+    const { itemCounts } = await sfn.send(new DescribeMapRunCommand({ mapRunArn }));
+    const succeeded = itemCounts?.succeeded ?? 0;
+    const failed = itemCounts?.failed ?? 0;
+    progress.shardsDone += succeeded - counted.succeeded;
+    progress.shardsFailed += failed - counted.failed;
+    counted.succeeded = succeeded;
+    counted.failed = failed;
+  }
+}
 
 function countEvent(progress: WorkflowProgress, event: SfnHistoryEvent): void {
   let ids = seen.get(progress);
@@ -157,5 +186,9 @@ function countEvent(progress: WorkflowProgress, event: SfnHistoryEvent): void {
   ids.add(event.id);
   if (event.type === 'MapIterationSucceeded') progress.shardsDone++;
   else if (event.type === 'MapIterationFailed') progress.shardsFailed++;
-  else if (event.type === 'TaskStateEntered' || event.type === 'MapStateEntered') progress.state = event.stateEnteredEventDetails?.name ?? progress.state;
+  else if (event.type === 'MapRunStarted' && event.mapRunStartedEventDetails?.mapRunArn) {
+    let runs = mapRuns.get(progress);
+    if (!runs) mapRuns.set(progress, (runs = new Map()));
+    runs.set(event.mapRunStartedEventDetails.mapRunArn, { succeeded: 0, failed: 0 });
+  } else if (event.type === 'TaskStateEntered' || event.type === 'MapStateEntered') progress.state = event.stateEnteredEventDetails?.name ?? progress.state;
 }

@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeMapRunCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { backupCommand } from '../../../cli/commands/backup-commands';
@@ -49,6 +49,30 @@ describe('lifeboat restore against AWS (Step Functions through the SDK)', () => 
     const json = capture();
     expect(await restoreCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, json: true, source: 'demo-assets', at: '2026-03-01T10:00:00Z', target: 's3://lifeboat-dev-restore-x' }, { ...json.deps, runner })).toBe(1);
     expect(JSON.parse(json.out.join('\n'))).toMatchObject({ status: 'FAILED', error: 'UnknownBackupError', cause: expect.stringContaining('No backup with id') });
+  });
+});
+
+describe('progress of a Distributed Map against AWS', () => {
+  it('counts the shards of a map run from DescribeMapRun, which the parent history does not list', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:r2' });
+    const mapRunArn = 'arn:aws:states:us-east-1:000000000000:mapRun:lifeboat-dev-restore/Restore shards:abc';
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, type: 'MapStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Restore shards' } },
+        { id: 2, type: 'MapRunStarted', timestamp: new Date(), mapRunStartedEventDetails: { mapRunArn } },
+      ],
+    });
+    sfn.on(DescribeMapRunCommand).resolvesOnce({ itemCounts: { succeeded: 3, failed: 0 } } as never).resolves({ itemCounts: { succeeded: 7, failed: 1 } } as never);
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'SUCCEEDED', output: JSON.stringify(report) });
+    const { stderr, deps } = capture();
+    // A terminal: the line is redrawn at every poll (a log gets a line per change of state only).
+    const terminal = { isTTY: true, write: (s: string) => stderr.push(s) > 0 };
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    expect(await restoreCommand({ config: configFile, env: 'dev', dataDir: '.unused', aws: true, source: 'demo-assets', backup: report.backupId, target: 's3://lifeboat-dev-restore-x' }, { ...deps, stderr: terminal, runner })).toBe(0);
+    expect(sfn.commandCalls(DescribeMapRunCommand)[0]?.args[0].input).toEqual({ mapRunArn });
+    // Counted once per item, not again at every poll: 3, then 7 done and 1 failed.
+    expect(stderr.join('')).toContain('restore: Restore shards · 3 shard(s) done');
+    expect(stderr.join('')).toContain('restore: Restore shards · 7 shard(s) done, 1 failed');
   });
 });
 
