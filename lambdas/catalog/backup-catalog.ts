@@ -136,14 +136,18 @@ export class BackupCatalog {
     }
   }
 
-  /** Marks a backup FAILED unless it already committed. Returns false when it had committed (or does not exist). */
+  /**
+   * Marks a backup FAILED unless it already committed. Returns false when it had committed (or does not exist).
+   * The first error recorded stays: a failed shard records its own error before the Distributed Map fails with
+   * States.ExceedToleratedFailureThreshold, which says only that a shard failed.
+   */
   async markFailed(backupId: string, error: string, cause: string, endedAt: string): Promise<boolean> {
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'SET #status = :failed, endedAt = :endedAt, #error = :error, #cause = :cause',
+          UpdateExpression: 'SET #status = :failed, endedAt = :endedAt, #error = if_not_exists(#error, :error), #cause = if_not_exists(#cause, :cause)',
           ConditionExpression: 'attribute_exists(pk) AND #status <> :committed',
           ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#cause': 'cause' },
           ExpressionAttributeValues: { ':failed': 'FAILED', ':committed': 'COMMITTED', ':endedAt': endedAt, ':error': error, ':cause': cause.slice(0, 4000) },

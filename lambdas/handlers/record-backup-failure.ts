@@ -4,6 +4,8 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
 const inputSchema = z.object({
   lock: z.object({ backupId: z.string() }).optional(),
   error: z.object({ Error: z.string().default('Unknown'), Cause: z.string().default('') }),
+  /** From a Snapshot shards child execution: the indexes of the batch's shards, one of which failed. */
+  shards: z.array(z.number().int().min(0)).optional(),
 });
 
 type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED' | false };
@@ -12,11 +14,14 @@ type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED
  * Catch target of the backup workflow: marks the backup FAILED (a no-op when planning never created
  * its record). A backup that had already committed stays COMMITTED and restorable from the primary
  * vault: what failed after the commit is its replication, recorded as copies.dr = FAILED (the next
- * run's Replicate step copies it).
+ * run's Replicate step copies it). Also the Catch of a Snapshot shards child execution, with the
+ * batch's shard indexes: the shard's own error is recorded first, and the map's later
+ * States.ExceedToleratedFailureThreshold does not replace it (BackupCatalog.markFailed).
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failure record' }, async (input, runtime): Promise<FailureRecorded> => {
   if (!input.lock) return { recorded: false };
   const { backupId } = input.lock;
-  if (await runtime.catalog.markFailed(backupId, input.error.Error, input.error.Cause, new Date().toISOString())) return { backupId, recorded: 'FAILED' };
+  const cause = input.shards ? `Shard ${input.shards.join(', ')} of the batch that failed: ${input.error.Cause}` : input.error.Cause;
+  if (await runtime.catalog.markFailed(backupId, input.error.Error, cause, new Date().toISOString())) return { backupId, recorded: 'FAILED' };
   return { backupId, recorded: (await runtime.catalog.markCopyFailed(backupId)) ? 'DR_COPY_FAILED' : false };
 });

@@ -211,6 +211,16 @@ export class BackupWorkflow extends Construct {
       maxConcurrencyPath: '$.backup.maxConcurrency',
       resultPath: sfn.JsonPath.DISCARD,
     });
+    // A failed shard records its own error in the catalog before its child fails: the map then fails with
+    // States.ExceedToleratedFailureThreshold, which names no shard and no cause.
+    const shardFailed = new sfn.Fail(this, 'Shard failed', { comment: 'Fails the child execution with the shard\'s own error, which fails the map run (no failure is tolerated).', errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const recordShardFailure = lifeboatTask(this, 'Record shard failure', 'Records the failed shard\'s error and cause in the backup\'s catalog record (kept when the whole run is recorded FAILED after it).', recordFailure, sfn.JsonPath.DISCARD, {
+      lock: { 'backupId.$': '$.BatchInput.backupId' },
+      'error.$': '$.error',
+      'shards.$': '$.Items[*].index',
+    });
+    recordShardFailure.addCatch(shardFailed, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    snapshotTask.addCatch(recordShardFailure.next(shardFailed), { errors: ['States.ALL'], resultPath: '$.error' });
     snapshotShards.itemProcessor(snapshotTask.next(shardDone));
     // A listing too long for one Lambda run is planned in parts: each part's shards are stored before the next part is planned.
     const planMoreTask = lifeboatTask(this, 'Plan more shards', 'Carries on listing the sources where the previous planning step stopped, and writes the next shard manifest under plans/.', plan, '$.backup', {

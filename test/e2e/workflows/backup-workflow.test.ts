@@ -221,7 +221,9 @@ it('records a permanent shard failure through Catch: backup FAILED, no snapshot,
   expect(backupId).toBeDefined();
   const record = await catalog.getBackup(backupId ?? '');
   expect(record?.status).toBe('FAILED');
-  expect(record?.error).toBe('States.ExceedToleratedFailureThreshold');
+  // The catalog keeps the shard's own error (recorded by its child), not the map's threshold error.
+  expect(record?.error).toBe('ShardReadError');
+  expect(record?.cause).toContain('disk on fire');
   const vault = await openLocalVault(s3, names.primaryVault, dataDir);
   expect((await vault.listSnapshots()).filter((snap) => snap.tags.includes(`backupId:${backupId ?? ''}`))).toEqual([]);
   expect(await lockItem()).toBeUndefined();

@@ -55,7 +55,9 @@ it('a shard that fails permanently after uploading: FAILED, no snapshot, lock re
   const failedId = plannedBackupId(failed);
   const record = await env.catalog.requireBackup(failedId);
   expect(record.status).toBe('FAILED');
-  expect(record.error).toBe('States.ExceedToleratedFailureThreshold');
+  // The shard's own error, recorded by its child before the map failed; the cause names the shard.
+  expect(record.error).toBe('ShardCrashedError');
+  expect(record.cause).toContain('Shard 0 of the batch that failed');
   expect(record.sources).toEqual([]);
   expect(await snapshotsOf(failedId)).toEqual([]);
   expect(await lockItem()).toBeUndefined();
