@@ -6,7 +6,7 @@
 export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions, type LifeboatPruneOptions, type LifeboatNotifications, type LifeboatMirrorCheckOptions } from './constructs/lifeboat-protection';
 export { LifeboatOperations, type LifeboatOperationsProps } from './constructs/lifeboat-operations';
 export { OperationsAlerts, type OperationsAlertsProps } from './constructs/operations-alerts';
-export { LifeboatSource, type S3BucketSourceOptions, type MirrorOption, type DynamoDbTableSourceOptions } from './constructs/lifeboat-source';
+export { LifeboatSource, type S3BucketSourceOptions, type MirrorOption, type DynamoDbTableSourceOptions, type S3InventoryOption } from './constructs/lifeboat-source';
 export { type LifeboatPlan, type LifeboatRetention, type LifeboatObjectives } from './constructs/lifeboat-plan';
 export { LifeboatVault, type LifeboatVaultProps, type LifeboatVaultReplicaProps } from './constructs/lifeboat-vault';
 export { BackupWorkflow, type BackupWorkflowProps } from './constructs/backup-workflow';

@@ -60,7 +60,19 @@ function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
         source.account !== undefined
           ? s3.Bucket.fromBucketAttributes(scope, `Source-${source.name}`, { bucketName: source.bucket, account: source.account })
           : s3.Bucket.fromBucketName(scope, `Source-${source.name}`, source.bucket),
-        { prefix: source.prefix, ...(source.mirror !== undefined ? { mirror: source.mirror } : {}) },
+        {
+          prefix: source.prefix,
+          ...(source.mirror !== undefined ? { mirror: source.mirror } : {}),
+          ...(source.inventory
+            ? {
+                inventory: {
+                  bucket: s3.Bucket.fromBucketName(scope, `Inventory-${source.name}`, source.inventory.bucket),
+                  prefix: source.inventory.prefix,
+                  ...(source.inventory.configId !== undefined ? { configId: source.inventory.configId } : {}),
+                },
+              }
+            : {}),
+        },
       );
     case 'dynamodb':
       return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table), {

@@ -15,7 +15,7 @@ import { loggedStateMachine } from './logged-state-machine';
 import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-catalog-location';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { type LifeboatVaultImmutability } from './lifeboat-vault';
-import { grantSourceRead, sourceObjectsArn } from './source-access';
+import { grantSourceRead, inventoryObjectsArn, sourceObjectsArn } from './source-access';
 import { acknowledgeDistributedMapWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { validatePlans } from './validated-plans';
 import { VaultDistributedMap } from './vault-distributed-map';
@@ -275,6 +275,7 @@ export class BackupWorkflow extends Construct {
       drKeyArns,
       ...(drCatalog ? [drCatalog.keyArns] : []),
       ...sources.flatMap((s) => (s.config.type === 's3' ? [sourceObjectsArn(s)] : [])),
+      ...sources.flatMap((s) => (s.config.type === 's3' && s.config.inventory ? [inventoryObjectsArn(s)] : [])),
       // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.
       ...[lock, plan, snapshot, commit, replicate, recordFailure].map((fn) => `${fn.functionArn}:*`),
     ]);

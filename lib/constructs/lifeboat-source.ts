@@ -2,6 +2,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { type ReadBudgetConfig, type SourceConfig, type WriteBudgetConfig } from '../../config/lifeboat-config';
+import { InvalidLifeboatPropsError } from './invalid-props-error';
 
 /** Options of an S3 bucket source. */
 export type S3BucketSourceOptions = {
@@ -16,6 +17,30 @@ export type S3BucketSourceOptions = {
    * @default no mirror
    */
   readonly mirror?: boolean | { readonly deleteMarkers: boolean };
+  /**
+   * Plan backups from the bucket's S3 Inventory instead of listing it (docs/SCALE.md, "S3 Inventory"):
+   * the newest CSV report under `<prefix>/<source bucket>/<configId>/` of `bucket`. The plan function
+   * may list and read only that folder (and decrypt with the inventory bucket's KMS key, if it has one).
+   * @default no inventory — the planner lists the bucket
+   */
+  readonly inventory?: S3InventoryOption;
+};
+
+/** Where a source bucket's S3 Inventory reports are delivered (the inventory configuration's destination). */
+export type S3InventoryOption = {
+  /** The destination bucket of the reports; it must be in the environment's account (the functions expect their own account to own it). */
+  readonly bucket: s3.IBucket;
+  /**
+   * The destination prefix of the inventory configuration.
+   * @default '' — reports at the top of the bucket
+   */
+  readonly prefix?: string;
+  /**
+   * The inventory configuration's id: the folder under `<prefix>/<source bucket>/` its reports go to.
+   * Given, the plan function may read only that configuration's reports.
+   * @default the one configuration delivering there (planning fails, naming them, when there are several)
+   */
+  readonly configId?: string;
 };
 
 /** Options of a DynamoDB table or file-system source. */
@@ -60,7 +85,23 @@ export class LifeboatSource {
     const account = bucket.env.account;
     const foreign = !Token.isUnresolved(account) && account !== Stack.of(bucket).account;
     const mirror = options.mirror === undefined ? {} : { mirror: typeof options.mirror === 'boolean' ? options.mirror : { deleteMarkers: options.mirror.deleteMarkers } };
-    return new LifeboatSource({ type: 's3', name, bucket: bucket.bucketName, prefix: options.prefix ?? '', ...(foreign ? { account } : {}), ...mirror }, { bucket });
+    const { inventory } = options;
+    if (inventory) {
+      // The functions send ExpectedBucketOwner = their own account for the inventory bucket, and its grants name that account.
+      const inventoryAccount = inventory.bucket.env.account;
+      if (!Token.isUnresolved(inventoryAccount) && inventoryAccount !== Stack.of(inventory.bucket).account) {
+        throw new InvalidLifeboatPropsError(`LifeboatSource ${name}`, [
+          `inventory.bucket: is account ${inventoryAccount}'s; deliver the inventory reports to a bucket of the account Lifeboat runs in.`,
+        ]);
+      }
+    }
+    const inventoryConfig = inventory
+      ? { inventory: { bucket: inventory.bucket.bucketName, prefix: inventory.prefix ?? '', ...(inventory.configId !== undefined ? { configId: inventory.configId } : {}) } }
+      : {};
+    return new LifeboatSource(
+      { type: 's3', name, bucket: bucket.bucketName, prefix: options.prefix ?? '', ...(foreign ? { account } : {}), ...mirror, ...inventoryConfig },
+      { bucket, ...(inventory ? { inventoryBucket: inventory.bucket } : {}) },
+    );
   }
 
   /** A DynamoDB table (items, keys, indexes and TTL; restore recreates the table from them). */
@@ -90,7 +131,7 @@ export class LifeboatSource {
   private constructor(
     /** The source as the functions receive it (LIFEBOAT_PLANS); bucket and table names may be tokens. */
     readonly config: SourceConfig,
-    private readonly resources: { readonly bucket?: s3.IBucket; readonly table?: dynamodb.ITable },
+    private readonly resources: { readonly bucket?: s3.IBucket; readonly inventoryBucket?: s3.IBucket; readonly table?: dynamodb.ITable },
   ) {}
 
   get name(): string {
@@ -100,6 +141,11 @@ export class LifeboatSource {
   /** The bucket of an S3 source. */
   get bucket(): s3.IBucket | undefined {
     return this.resources.bucket;
+  }
+
+  /** The bucket an S3 source's inventory reports are delivered to, when it plans from them. */
+  get inventoryBucket(): s3.IBucket | undefined {
+    return this.resources.inventoryBucket;
   }
 
   /** The table of a DynamoDB source. */

@@ -13,6 +13,10 @@ import { type LifeboatSource } from './lifeboat-source';
  * elasticfilesystem:ClientMount (and ClientWrite) come with that mount (FileSystemMount, via
  * LifeboatFunction's `files`). Bucket statements carry s3:ResourceAccount: the source's account
  * (its config's `account`, else the stack's), so a bucket of the same name elsewhere is not granted.
+ * An S3 source planned from its inventory also gives 'list' (the planner) its inventory reports:
+ * ListBucket of the report folders and GetObject of manifests and data files, under
+ * `<prefix>/<source bucket>/` (`…/<configId>/` when given) of the inventory bucket only, and Decrypt
+ * with that bucket's KMS key; 'read' (the shards, which list their ranges themselves) gets none of it.
  */
 export function grantSourceRead(grantee: lambda.IFunction, sources: readonly LifeboatSource[], level: 'list' | 'read'): void {
   const allow = (statement: iam.PolicyStatementProps) => grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement(statement));
@@ -29,6 +33,17 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Lif
         allow({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'], resources: [sourceObjectsArn(source)], conditions: ownedBy(account) });
         if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });
       }
+      const { inventoryBucket } = source;
+      if (level === 'list' && inventoryBucket && config.inventory) {
+        // The inventory bucket is the environment's own (LifeboatSource.s3Bucket refuses another account's).
+        const inventoryAccount = Stack.of(grantee).account;
+        const folder = inventoryReportsFolder(source);
+        // With a configId the planner lists exactly that folder's date folders; without, it first lists <prefix>/<bucket>/ for the configuration.
+        const listed: Record<string, Record<string, unknown>> = config.inventory.configId !== undefined ? { StringEquals: { 's3:prefix': [folder] } } : { StringLike: { 's3:prefix': [`${folder}*`] } };
+        allow({ actions: ['s3:ListBucket'], resources: [inventoryBucket.bucketArn], conditions: ownedBy(inventoryAccount, listed) });
+        allow({ actions: ['s3:GetObject'], resources: [inventoryObjectsArn(source)], conditions: ownedBy(inventoryAccount) });
+        if (inventoryBucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [inventoryBucket.encryptionKey.keyArn] });
+      }
     } else if (table) {
       allow({
         actions: level === 'read' ? ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan'] : ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive'],
@@ -43,4 +58,24 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Lif
 export function sourceObjectsArn(source: LifeboatSource): string {
   if (!source.bucket || source.config.type !== 's3') throw new Error(`Source "${source.name}" is not an S3 bucket source.`);
   return source.bucket.arnForObjects(`${source.config.prefix}*`);
+}
+
+/**
+ * The folder of an S3 source's inventory reports in the inventory bucket, as the planner reads it
+ * (lambdas/sources/s3-inventory-listing.ts, latestInventoryManifestKey): `<prefix>/<source bucket>/`,
+ * and `<configId>/` below it when the source names its configuration. Manifests lie in its date
+ * folders, data files in its `data/` (the manifest names them, under the configuration's folder).
+ */
+export function inventoryReportsFolder(source: LifeboatSource): string {
+  const { config } = source;
+  if (config.type !== 's3' || !config.inventory) throw new Error(`Source "${source.name}" is not an S3 bucket source with an inventory.`);
+  const { prefix, configId } = config.inventory;
+  const base = `${prefix ? `${prefix.replace(/\/+$/, '')}/` : ''}${config.bucket}/`;
+  return configId !== undefined ? `${base}${configId}/` : base;
+}
+
+/** The inventory reports of an S3 source (a scoped wildcard): everything under its reports folder. */
+export function inventoryObjectsArn(source: LifeboatSource): string {
+  if (!source.inventoryBucket) throw new Error(`Source "${source.name}" has no inventory bucket.`);
+  return source.inventoryBucket.arnForObjects(`${inventoryReportsFolder(source)}*`);
 }

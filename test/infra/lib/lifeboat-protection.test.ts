@@ -191,6 +191,9 @@ describe('a protection of the user\'s own bucket and table', () => {
         encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       });
+      // The assets bucket's inventory reports go to an (imported) bucket of the account, encrypted with its own key.
+      const inventoryKey = kms.Key.fromKeyArn(stack, 'InventoryKey', `arn:aws:kms:${ENV.region}:${ENV.account}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`);
+      const inventoryBucket = s3.Bucket.fromBucketAttributes(stack, 'InventoryBucket', { bucketName: 'shop-inventory', encryptionKey: inventoryKey });
       const protection = new LifeboatProtection(stack, 'Lifeboat', {
         prefix: 'shop-prod',
         drRegion: 'us-west-2',
@@ -198,17 +201,17 @@ describe('a protection of the user\'s own bucket and table', () => {
         notifications: { emails: ['oncall@example.com'], replicationLagMinutes: 30 },
         plans: [
           plan([
-            LifeboatSource.s3Bucket('assets', bucket, { prefix: 'public/' }),
+            LifeboatSource.s3Bucket('assets', bucket, { prefix: 'public/', inventory: { bucket: inventoryBucket, prefix: 'reports/', configId: 'daily-csv' } }),
             LifeboatSource.dynamoDbTable('orders', table),
             LifeboatSource.fileSystem('files', '/mnt/lifeboat/files'),
           ]),
         ],
       });
-      return { stack, bucket, table, protection };
+      return { stack, bucket, table, protection, inventoryBucket };
     },
     { nag: true },
   );
-  const { stack, bucket, table, protection } = s.built;
+  const { stack, bucket, table, protection, inventoryBucket } = s.built;
   const template = Template.fromStack(stack);
   const id = (construct: s3.Bucket | dynamodb.Table | kms.IKey | undefined) => stack.getLogicalId(construct?.node.defaultChild as never);
   const bucketArn = { 'Fn::GetAtt': [id(bucket), 'Arn'] };
@@ -242,6 +245,20 @@ describe('a protection of the user\'s own bucket and table', () => {
     expect(resourcesFor(planBackup, 'kms:Decrypt')).not.toContain(keyArn(bucket.encryptionKey));
   });
 
+  it('lets the plan function, and no other, list and read the source\'s inventory reports of its configuration, decrypting with the inventory key', () => {
+    const inventoryArn = stack.resolve(inventoryBucket.bucketArn) as unknown;
+    const inventoryKeyArn = `arn:aws:kms:${ENV.region}:${ENV.account}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
+    const ofInventory = (statements: Statement[]) => statements.filter((st) => JSON.stringify(st.Resource).includes('shop-inventory') || JSON.stringify(st.Resource).includes(inventoryKeyArn));
+    // <prefix>/<source bucket>/<configId>/: the date folders it lists, the manifests and data/ files it reads (the trailing '/' of the prefix is not doubled).
+    const folder = ['reports/', { Ref: id(bucket) }, '/daily-csv/'];
+    expect(ofInventory(statementsOf(template, 'plan-backup'))).toEqual([
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: inventoryArn, Condition: { StringEquals: { 's3:prefix': [{ 'Fn::Join': ['', folder] }], 's3:ResourceAccount': ENV.account } } },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::shop-inventory/reports/', { Ref: id(bucket) }, '/daily-csv/*']] }, Condition: { StringEquals: { 's3:ResourceAccount': ENV.account } } },
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: inventoryKeyArn },
+    ]);
+    for (const handler of ['snapshot-shard', 'commit-backup', 'restore-shard']) expect(ofInventory(statementsOf(template, handler))).toEqual([]);
+  });
+
   it('lets a restore overwrite exactly the source prefix and table (with their keys), besides new <prefix>-restore-* targets', () => {
     const shard = statementsOf(template, 'restore-shard');
     const puts = resourcesFor(shard, 's3:PutObject');
@@ -272,7 +289,7 @@ describe('a protection of the user\'s own bucket and table', () => {
     const resources = stackResources(synthesized);
     const resolved = resolveValue(variables.LIFEBOAT_PLANS, resources.context(logicalId, 'Environment.Variables'), 'LIFEBOAT_PLANS');
     const plans = JSON.parse(String(resolved)) as { sources: Record<string, string>[] }[];
-    expect(plans[0]?.sources[0]).toEqual({ type: 's3', name: 'assets', bucket: 'shop-assets-bucket', prefix: 'public/' });
+    expect(plans[0]?.sources[0]).toEqual({ type: 's3', name: 'assets', bucket: 'shop-assets-bucket', prefix: 'public/', inventory: { bucket: 'shop-inventory', prefix: 'reports/', configId: 'daily-csv' } });
     expect(plans[0]?.sources[2]).toEqual({ type: 'filesystem', name: 'files', path: '/mnt/lifeboat/files' });
   });
 
@@ -351,6 +368,15 @@ describe('prop validation', () => {
       // A negative count keeps nothing, so the DR policy has no keep rule left either.
       'plans[0].drRetention: must keep something: set keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly or keepWithin',
     ]);
+  });
+
+  it('refuses an inventory bucket of another account (the functions expect their own account to own it)', () => {
+    const stack = new Stack(new App(), 'Shop', { env: ENV });
+    const bucket = s3.Bucket.fromBucketName(stack, 'Assets', 'shop-assets-bucket');
+    const foreign = s3.Bucket.fromBucketAttributes(stack, 'Inventory', { bucketName: 'shop-inventory', account: '222222222222' });
+    expect(() => LifeboatSource.s3Bucket('assets', bucket, { inventory: { bucket: foreign } })).toThrow(
+      new InvalidLifeboatPropsError('LifeboatSource assets', ['inventory.bucket: is account 222222222222\'s; deliver the inventory reports to a bucket of the account Lifeboat runs in.']),
+    );
   });
 
   it('refuses duplicate source names, a bad source name and a file-system source outside the mount', () => {

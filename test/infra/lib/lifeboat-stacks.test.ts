@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -576,6 +578,41 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
     expect(listed.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource])).map((r) => JSON.stringify(r))).toEqual([
       JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}`]] }),
       JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }),
+    ]);
+  });
+});
+
+describe('an S3 source planned from its inventory (JSON config)', () => {
+  // The sample's S3 source with `inventory` and no configId; read from the construct tree (no synth needed).
+  const withInventory = {
+    ...config,
+    environments: config.environments.map((e) => ({
+      ...e,
+      plans: e.plans.map((p) => ({ ...p, sources: p.sources.map((s) => (s.type === 's3' ? { ...s, inventory: { bucket: 'demo-inventory', prefix: 'inventory' } } : s)) })),
+    })),
+  };
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const built = buildLifeboatApp(app, withInventory).get('dev');
+  if (!built) throw new Error('the sample config defines the dev environment');
+  const stack = built.primary;
+  const planFn = stack.node.findAll().find((c): c is lambda.Function => c instanceof lambda.Function && c.node.path.endsWith('/PlanBackup'));
+  if (!planFn) throw new Error('no plan-backup function');
+
+  it('hands the inventory to the functions in LIFEBOAT_PLANS', () => {
+    const variables = (stack.resolve((planFn.node.defaultChild as lambda.CfnFunction).environment) as { variables: Record<string, unknown> }).variables;
+    const plans = JSON.parse(String(variables.LIFEBOAT_PLANS)) as { sources: { type: string; inventory?: unknown }[] }[];
+    expect(plans[0]?.sources.find((s) => s.type === 's3')?.inventory).toEqual({ bucket: 'demo-inventory', prefix: 'inventory' });
+  });
+
+  it('lets the plan function list and read the source bucket\'s report folder of the inventory bucket, and nothing else of it', () => {
+    const document = stack.resolve((planFn.role?.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined)?.document.toJSON()) as { Statement: { Action: unknown; Resource: unknown; Condition?: unknown }[] };
+    const source = devConfig.plans[0]?.sources.find((s) => s.type === 's3');
+    if (source?.type !== 's3') throw new Error('the sample plan has an S3 source');
+    const arn = (key: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::demo-inventory${key}`]] });
+    // Without a configId the planner first lists <prefix>/<bucket>/ for the configuration folder, then its date folders.
+    expect(document.Statement.filter((st) => JSON.stringify(st.Resource).includes('demo-inventory'))).toEqual([
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: arn(''), Condition: { StringLike: { 's3:prefix': [`inventory/${source.bucket}/*`] }, StringEquals: { 's3:ResourceAccount': devConfig.account } } },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: arn(`/inventory/${source.bucket}/*`), Condition: { StringEquals: { 's3:ResourceAccount': devConfig.account } } },
     ]);
   });
 });
