@@ -12,6 +12,7 @@ import { deliverExecutionStatusEvent, executionStatusEvent, type StatusEventDeli
 import { type S3Client } from '@aws-sdk/client-s3';
 import { localS3Client } from '../cloud/local-clients';
 import { extractDistributedMaps, runDistributedMap } from './distributed-map';
+import { FailedMapGuard } from './failed-map-guard';
 import { FaultInjector, type FaultRule } from './fault-injection';
 import { ExecutionLease, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
@@ -91,6 +92,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   if (options.executionTimeoutSeconds !== undefined) definition.TimeoutSeconds = options.executionTimeoutSeconds;
   // Before validation: what replaces each distributed Map is a Task the runner accepts.
   const distributedMaps = extractDistributedMaps(definition);
+  const failedMaps = new FailedMapGuard(definition);
   // Validated before a worker pool exists, so a definition that does not load leaves no threads behind.
   const sm = validatedStateMachine(definition);
 
@@ -118,6 +120,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
   for (const [stateName, task] of tasks) {
     const invoke = async (input: JsonValue): Promise<JsonValue> => {
+      await failedMaps.check(stateName);
       const fn = task.fn;
       const env = functionEnv(fn);
       const before = faults.take(stateName, input, 'before');
@@ -213,6 +216,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   else options.abortSignal?.addEventListener('abort', abort, { once: true });
   const collecting = (async () => {
     for await (const log of execution.eventLogs) {
+      failedMaps.observe(log as EventLogLike);
       const event = toHistoryEvent(log);
       events.push(event);
       options.onEvent?.(event);

@@ -50,6 +50,12 @@ export function* allStates(definition: AslDefinition): Generator<[string, AslSta
   }
 }
 
+/** A Map state that runs its iterations in the execution itself (not a distributed Map's child executions). */
+export function isInlineMap(state: AslState): boolean {
+  const processor = state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined;
+  return state.Type === 'Map' && processor?.ProcessorConfig?.Mode !== 'DISTRIBUTED';
+}
+
 /** How a Task calls its function: directly, through lambda:invoke, or through lambda:invoke.waitForTaskToken (a callback task). */
 export type LambdaIntegration = 'direct' | 'lambda:invoke' | 'lambda:invoke.waitForTaskToken';
 

@@ -11,6 +11,7 @@ import { type CfnTemplate, type SynthesizedStack } from '../../local/assembly/sy
 export const DISTRIBUTED_MAP_BUCKET = 'lbtest-distributed-map';
 export const FROM_S3_MACHINE = 'lbtest-distributed-from-s3';
 export const FROM_INPUT_MACHINE = 'lbtest-distributed-from-input';
+export const INLINE_CAUGHT_MACHINE = 'lbtest-inline-caught';
 
 /**
  * Two state machines with a distributed Map each, synthesized by CDK as a user's would be: one reads
@@ -50,6 +51,12 @@ export function synthesizeDistributedMapApp(outdir: string): SynthesizedStack {
   });
   fromInput.itemProcessor(new tasks.LambdaInvoke(stack, 'Echo item', { lambdaFunction: fn, payloadResponseOnly: true }));
   new sfn.StateMachine(stack, 'FromInput', { stateMachineName: FROM_INPUT_MACHINE, definitionBody: sfn.DefinitionBody.fromChainable(fromInput) });
+
+  // An inline Map, one iteration at a time, whose failure is caught: the queued iterations must not run after it.
+  const inline = new sfn.Map(stack, 'One at a time', { itemsPath: '$.values', maxConcurrency: 1, resultPath: '$.results' });
+  inline.itemProcessor(new tasks.LambdaInvoke(stack, 'Echo one', { lambdaFunction: fn, payloadResponseOnly: true }));
+  inline.addCatch(new sfn.Pass(stack, 'Caught'), { resultPath: '$.error' });
+  new sfn.StateMachine(stack, 'InlineCaught', { stateMachineName: INLINE_CAUGHT_MACHINE, definitionBody: sfn.DefinitionBody.fromChainable(inline) });
 
   const assembly = app.synth();
   return {

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
 import { runLocalExecution } from '../../../../local/executor/run-local-execution';
-import { DISTRIBUTED_MAP_BUCKET, FROM_INPUT_MACHINE, FROM_S3_MACHINE, synthesizeDistributedMapApp } from '../../../support/distributed-map-app';
+import { DISTRIBUTED_MAP_BUCKET, FROM_INPUT_MACHINE, FROM_S3_MACHINE, INLINE_CAUGHT_MACHINE, synthesizeDistributedMapApp } from '../../../support/distributed-map-app';
 import { useLocalS3Bucket } from '../../../support/local-s3-bucket';
 import { tempDir } from '../../../support/local-cloud-helpers';
 
@@ -95,4 +95,14 @@ it('takes items from the input without a reader, applying ItemSelector with $$.M
   const result = await run(FROM_INPUT_MACHINE, { values });
   expect(result.status).toBe('SUCCEEDED');
   expect(result.output).toEqual(values.map((n, index) => ({ n, index })));
+}, 120_000);
+
+it('stops an inline Map\'s queued iterations once one failed, as AWS does (aws-local-stepfunctions would start them after the Catch)', async () => {
+  const result = await run(INLINE_CAUGHT_MACHINE, { values: [{ n: 1, fail: true }, { n: 2 }, { n: 3 }] });
+  expect(result.status).toBe('SUCCEEDED');
+  expect((result.output as { error?: { Error?: string } }).error?.Error).toBe('ItemFailedError');
+  // Give a late iteration every chance to run before counting.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  // One invocation: the failing item's. Items 2 and 3 were queued behind MaxConcurrency 1 and never ran their function.
+  expect(result.invocations.map((i) => i.errorType ?? 'ok')).toEqual(['ItemFailedError']);
 }, 120_000);
