@@ -7,7 +7,7 @@ import { InvalidInputError } from '../runtime/errors';
 import { planDirectoryShards, resolveSourceRoot } from '../sources/directory-source';
 import { shardShareOfBudget, sourceReadUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { budgetedTargetBytesPerSegment, dynamoDbSegmentCount } from '../sources/dynamodb-segment-count';
-import { captureTable, captureTableSchema } from '../sources/dynamodb-table-schema';
+import { captureTable, type CapturedTable } from '../sources/dynamodb-table-schema';
 import { planDynamoDbShards } from '../sources/dynamodb-table-source';
 import { listS3Objects, type S3ObjectSummary } from '../sources/s3-bucket-source';
 import { type InventoryPosition, latestInventoryManifestKey, listInventoryObjects } from '../sources/s3-inventory-listing';
@@ -85,10 +85,11 @@ export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): 
   }
   const workspace = new BackupWorkspace(deps.vault.store);
   const continuation = input.continuation;
-  const document = continuation ? await continuedPlan(workspace, input.backupId, continuation) : await startPlan(input, plan, deps);
+  const planning = withTableCapture(deps);
+  const document = continuation ? await continuedPlan(workspace, input.backupId, continuation) : await startPlan(input, plan, planning);
   const seq = continuation?.seq ?? 0;
 
-  const shards = await planShards(plan, continuation, deps);
+  const shards = await planShards(plan, continuation, planning);
   const manifestKey = await workspace.putShardManifest(input.backupId, seq, shards.specs);
   const shardCount = shards.nextShardIndex;
   const done = shards.stop === undefined;
@@ -115,8 +116,21 @@ export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): 
   };
 }
 
+/** The deps of one invocation, with each table described once: its schema (first invocation) and its size and capacity (its segments) come from one DescribeTable. */
+type PlanningDeps = PlanBackupDeps & { table: (name: string) => Promise<CapturedTable> };
+
+function withTableCapture(deps: PlanBackupDeps): PlanningDeps {
+  const captured = new Map<string, Promise<CapturedTable>>();
+  const table = (name: string): Promise<CapturedTable> => {
+    let capture = captured.get(name);
+    if (!capture) captured.set(name, (capture = captureTable(deps.dynamodb, name)));
+    return capture;
+  };
+  return { ...deps, table };
+}
+
 /** The first invocation's document: parents chosen, sources described, no shard manifest yet. */
-async function startPlan(input: PlanBackupInput, plan: ProtectionPlanConfig, deps: PlanBackupDeps): Promise<BackupPlanDocument> {
+async function startPlan(input: PlanBackupInput, plan: ProtectionPlanConfig, deps: PlanningDeps): Promise<BackupPlanDocument> {
   const now = (deps.now ?? (() => new Date()))();
   const requestedStrategy = input.strategy ?? plan.strategy;
   const selection = await selectParents(
@@ -177,13 +191,13 @@ async function recordRunning(document: BackupPlanDocument, plan: ProtectionPlanC
   });
 }
 
-async function describeSource(source: SourceConfig, parent: SourceParent, deps: PlanBackupDeps): Promise<PlannedSource> {
+async function describeSource(source: SourceConfig, parent: SourceParent, deps: PlanningDeps): Promise<PlannedSource> {
   if (source.type === 's3') {
     return { name: source.name, type: 's3', parent, snapshotSource: { kind: 's3', id: source.name, bucket: source.bucket, prefix: source.prefix } };
   }
   if (source.type === 'dynamodb') {
     // Fails early, naming the table, rather than in every shard; and restore needs the schema.
-    const schema = await captureTableSchema(deps.dynamodb, source.table);
+    const { schema } = await deps.table(source.table);
     return {
       name: source.name,
       type: 'dynamodb',
@@ -202,7 +216,7 @@ type PlannedShards = { specs: ShardSpec[]; nextShardIndex: number; stop?: Pick<P
  * source is planned, the manifest is full or the deadline nears. It always plans at least one shard,
  * so a run of invocations always ends, whatever the budget.
  */
-async function planShards(plan: ProtectionPlanConfig, continuation: PlanContinuation | undefined, deps: PlanBackupDeps): Promise<PlannedShards> {
+async function planShards(plan: ProtectionPlanConfig, continuation: PlanContinuation | undefined, deps: PlanningDeps): Promise<PlannedShards> {
   const specs: ShardSpec[] = [];
   let nextShardIndex = continuation?.nextShardIndex ?? 0;
   const maxShards = Math.max(1, deps.maxShardsPerManifest ?? MAX_SHARDS_PER_MANIFEST);
@@ -266,8 +280,8 @@ async function planS3Source(
  * A table's scan segments, by its size (not capped by concurrency: the Map's MaxConcurrency bounds how
  * many run at once), each with its share of the source's read budget (dynamodb-capacity-budget.ts).
  */
-async function planTableShards(source: DynamoDbTableSourceConfig, plan: ProtectionPlanConfig, firstIndex: number, deps: PlanBackupDeps): Promise<ShardSpec[]> {
-  const { size, capacity } = await captureTable(deps.dynamodb, source.table);
+async function planTableShards(source: DynamoDbTableSourceConfig, plan: ProtectionPlanConfig, firstIndex: number, deps: PlanningDeps): Promise<ShardSpec[]> {
+  const { size, capacity } = await deps.table(source.table);
   const readUnitsPerSecond = sourceReadUnitsPerSecond(source.readBudget, capacity);
   const segments = source.scanSegments ?? dynamoDbSegmentCount(size, { targetBytesPerSegment: budgetedTargetBytesPerSegment(readUnitsPerSecond, plan.maxConcurrency) });
   return planDynamoDbShards(source, {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAbortedError, ExecutionError, type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { DistributedMapFailureThresholdError, UnsupportedDistributedMapError } from './errors';
-import { type AslDefinition, type AslState } from './state-machine-definition';
+import { type AslDefinition, type AslState, LONGEST_TIMER_SECONDS } from './state-machine-definition';
 
 /**
  * Step Functions' Distributed Map, run locally (docs/LOCAL-CLOUD.md, "Distributed Map").
@@ -59,14 +59,12 @@ export function extractDistributedMaps(definition: AslDefinition, found = new Ma
     const task: Record<string, unknown> = { Type: 'Task', Resource: LOCAL_DISTRIBUTED_MAP_RESOURCE };
     for (const field of KEPT_FIELDS) if (state[field] !== undefined) task[field] = state[field];
     // A Map has no timeout of its own; aws-local-stepfunctions would stop a Task after 60 s.
-    task.TimeoutSeconds = LONGEST_TASK_SECONDS;
+    task.TimeoutSeconds = LONGEST_TIMER_SECONDS;
     definition.States[name] = task as AslState;
   }
   return found;
 }
 
-/** The longest timer Node keeps, in seconds. */
-const LONGEST_TASK_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 /** MaxConcurrency 0 means "as many as possible" (AWS: up to 10,000 children); locally the Lambda pool bounds the work anyway. */
 const UNBOUNDED_CONCURRENCY = 1000;
 

@@ -1,6 +1,7 @@
 import { setImmediate as afterPendingEvents } from 'node:timers/promises';
 import { LambdaFunctionError } from './lambda-worker-pool';
-import { type AslDefinition, isInlineMap } from './state-machine-definition';
+import { isDistributedMap } from './distributed-map';
+import { type AslDefinition } from './state-machine-definition';
 
 /**
  * Stops the queued iterations of an inline Map that has failed. In AWS a failed iteration fails the
@@ -37,7 +38,7 @@ export class FailedMapGuard {
   private collect(definition: AslDefinition, maps: readonly string[]): void {
     for (const [name, state] of Object.entries(definition.States)) {
       this.ancestors.set(name, maps);
-      const inner = isInlineMap(state) ? [...maps, name] : maps;
+      const inner = state.Type === 'Map' && !isDistributedMap(state) ? [...maps, name] : maps;
       for (const child of [state.ItemProcessor, state.Iterator]) if (child) this.collect(child, inner);
       for (const branch of state.Branches ?? []) this.collect(branch, maps);
     }

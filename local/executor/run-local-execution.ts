@@ -16,7 +16,7 @@ import { FailedMapGuard } from './failed-map-guard';
 import { FaultInjector, type FaultRule } from './fault-injection';
 import { ExecutionLease, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
-import { type AslDefinition, allStates, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder } from './state-machine-definition';
+import { type AslDefinition, allStates, LONGEST_TIMER_SECONDS, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder } from './state-machine-definition';
 import { awaitTaskToken, newTaskToken, registerTaskToken, releaseTaskToken, SentTaskFailure } from './task-tokens';
 import { stackResources } from './stack-resources';
 
@@ -306,8 +306,6 @@ function validatedStateMachine(definition: AslDefinition): StateMachine {
 
 type PreparedTask = { fn: LocalFunction; integration: LambdaIntegration; timeoutSeconds: number };
 
-/** The longest timer Node keeps (about 24.8 days): a callback task without TimeoutSeconds waits this long locally (AWS: up to a year). */
-const LONGEST_WAIT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /**
  * Checks that every Task invokes a function of the stack and adapts the definition to the local
@@ -338,7 +336,7 @@ function prepareDefinition(
     if (target.integration === 'lambda:invoke.waitForTaskToken') {
       // The wait is the state's, not the function's: no TimeoutSeconds means "as long as Step Functions allows".
       state.Parameters = withTaskTokenPlaceholder(state.Parameters) as Record<string, unknown>;
-      state.TimeoutSeconds = Math.min(state.TimeoutSeconds ?? LONGEST_WAIT_SECONDS, LONGEST_WAIT_SECONDS);
+      state.TimeoutSeconds = Math.min(state.TimeoutSeconds ?? LONGEST_TIMER_SECONDS, LONGEST_TIMER_SECONDS);
     } else {
       state.TimeoutSeconds ??= fn.timeoutSeconds + 1;
     }

@@ -50,11 +50,8 @@ export function* allStates(definition: AslDefinition): Generator<[string, AslSta
   }
 }
 
-/** A Map state that runs its iterations in the execution itself (not a distributed Map's child executions). */
-export function isInlineMap(state: AslState): boolean {
-  const processor = state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined;
-  return state.Type === 'Map' && processor?.ProcessorConfig?.Mode !== 'DISTRIBUTED';
-}
+/** The longest timer Node keeps (about 24.8 days), in seconds: the local stand-in for "no timeout". */
+export const LONGEST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** How a Task calls its function: directly, through lambda:invoke, or through lambda:invoke.waitForTaskToken (a callback task). */
 export type LambdaIntegration = 'direct' | 'lambda:invoke' | 'lambda:invoke.waitForTaskToken';
