@@ -8,7 +8,7 @@ import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
 import { type ManifestEntry, RestoreIncompleteError, restoreSnapshot } from '../../vault';
 import { initVault, openVault, type Vault } from '../../vault';
-import { parsePruneSettings, pruneToEnd } from './prune-command';
+import { parsePruneSettings, pruneToEnd } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
 import { VaultError } from '../../vault';
 import { verifyVault, type VerifyReport } from '../../vault';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { parsePruneSettings } from '../../../cli/commands/prune-command';
+import { parsePruneSettings } from '../../../cli/commands/prune-to-end';
 import { vaultBackup, vaultInit, vaultPrune, vaultVerify } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
