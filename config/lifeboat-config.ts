@@ -242,7 +242,7 @@ const ec2Id = (prefix: string, what: string) => z.string().regex(new RegExp(`^${
  * one access point into the functions that read or write files (docs/ARCHITECTURE.md, "File systems
  * in AWS (EFS)"). Everything is imported by id: Lifeboat creates no VPC, file system or access point.
  */
-export const efsMountSchema = z.strictObject({
+const efsAccessSchema = z.strictObject({
   fileSystemId: z.string().regex(/^fs-[0-9a-f]{8,40}$/, 'must be an EFS file system id such as fs-0123456789abcdef0'),
   accessPointId: z.string().regex(/^fsap-[0-9a-f]{8,40}$/, 'must be an EFS access point id such as fsap-0123456789abcdef0'),
   /** The VPC of the mount targets; the functions that mount the file system run in it. */
@@ -262,6 +262,16 @@ export const efsMountSchema = z.strictObject({
     .max(160, 'Lambda accepts a mount path of at most 160 characters')
     .refine((p) => p !== '/mnt/.' && p !== '/mnt/..', { message: 'must name a directory under /mnt/, not . or ..' })
     .default(DEFAULT_MOUNT_PATH),
+});
+
+export const efsMountSchema = efsAccessSchema.extend({
+  /**
+   * The mirror of a file system with mirrored sources: its EFS replica in the DR region, mounted the same way
+   * (its own access point with the same root directory, VPC, subnets and mount-target group, all in the DR
+   * region) into the DR mirror check, which then compares the primary region's file samples with it.
+   * Absent: file-system mirrors are checked by EFS's replication state and lag only (docs/ARCHITECTURE.md, "Mirrors").
+   */
+  replica: efsAccessSchema.optional(),
 });
 
 /** At most one file system per environment: Lambda mounts at most one into a function. */
@@ -400,3 +410,5 @@ export type DynamoDbTableSourceConfig = z.infer<typeof dynamoDbTableSourceSchema
 export type FileSystemSourceConfig = z.infer<typeof fileSystemSourceSchema>;
 export type FileSystemConfig = z.infer<typeof fileSystemSchema>;
 export type EfsMountConfig = z.infer<typeof efsMountSchema>;
+/** One EFS file system's mount (the protected one, or its replica in the DR region). */
+export type EfsAccessConfig = z.infer<typeof efsAccessSchema>;

@@ -3,7 +3,7 @@
  * systems. Most apps need only LifeboatProtection and LifeboatSource; the parts it is built from
  * are exported for apps that assemble their own.
  */
-export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatScrubOptions, type LifeboatPruneOptions, type LifeboatNotifications, type LifeboatMirrorCheckOptions } from './constructs/lifeboat-protection';
+export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatFileSystemAccess, type LifeboatScrubOptions, type LifeboatPruneOptions, type LifeboatNotifications, type LifeboatMirrorCheckOptions } from './constructs/lifeboat-protection';
 export { LifeboatOperations, type LifeboatOperationsProps } from './constructs/lifeboat-operations';
 export { OperationsAlerts, type OperationsAlertsProps } from './constructs/operations-alerts';
 export { LifeboatSource, type S3BucketSourceOptions, type MirrorOption, type DynamoDbTableSourceOptions, type S3InventoryOption } from './constructs/lifeboat-source';
@@ -17,6 +17,7 @@ export { PruneWorkflow, type PruneWorkflowProps, type PruneSchedule } from './co
 export { BackupSchedules, type BackupSchedulesProps } from './constructs/backup-schedules';
 export { SourceMirrors, type SourceMirrorsProps, type S3Mirror } from './constructs/source-mirrors';
 export { MirrorCheckWorkflow, type MirrorCheckWorkflowProps } from './constructs/mirror-check-workflow';
+export { FileMirrorSampler, type FileMirrorSamplerProps } from './constructs/file-mirror-sampler';
 export { CatalogTable, type CatalogTableProps } from './constructs/catalog-table';
 export { FileSystemMount, type FileSystemAccess } from './constructs/file-system-mount';
 export { type ReplicaVaultLocation } from './constructs/replica-vault-location';

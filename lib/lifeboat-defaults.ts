@@ -64,6 +64,8 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'watch-backup-age': { memorySize: 256, timeout: Duration.minutes(2) },
   // Lists a window of each mirrored source and its mirror (mirror-check.ts); a few catalog items.
   'mirror-check': { memorySize: 512, timeout: Duration.minutes(5) },
+  // Reads and hashes a window of each mirrored file-system source (100 files by default) over NFS, writes one catalog item.
+  'file-mirror-sample': { memorySize: 512, timeout: Duration.minutes(10) },
   // The custom resource that puts the replication configuration on a source bucket or file system: a few API calls.
   'source-replication': { memorySize: 256, timeout: Duration.minutes(2) },
 };

@@ -50,6 +50,7 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     /** The mirror check (DR region) and its schedule of the same name. */
     mirrorCheckStateMachine: `${prefix}-mirror-check`,
     mirrorCheckSchedule: `${prefix}-mirror-check`,
+    fileMirrorSample: `${prefix}-file-mirror-sample`,
     /** Alias of the DR catalog's KMS key: the Replicate step (primary region) writes the DR catalog through it. */
     drCatalogKeyAlias: `alias/${prefix}-dr-catalog`,
     /** Alias of the primary vault's KMS key: the CLI (`lifeboat verify --aws`) names the key by it. */

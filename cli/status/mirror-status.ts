@@ -104,7 +104,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const staleAfterSeconds = period === undefined ? undefined : 2 * period;
   const stale = staleAfterSeconds !== undefined && checkAgeSeconds > staleAfterSeconds;
   const lagOverRpo = check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
-  const verdict: MirrorVerdict = check.passed ? (source.type === 'filesystem' ? 'replicating' : 'equal') : check.differences > 0 ? 'differences' : 'failed';
+  const verdict: MirrorVerdict = check.passed ? (source.type === 'filesystem' && check.compared === 0 && check.inFlight === 0 ? 'replicating' : 'equal') : check.differences > 0 ? 'differences' : 'failed';
   const unreachable = check.lastAttempt && Date.parse(check.lastAttempt.at) >= Date.parse(check.checkedAt) ? check.lastAttempt : undefined;
 
   const reasons: string[] = [];

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { DEFAULT_MIRROR_GRACE_SECONDS, DEFAULT_MIRROR_SAMPLES } from '../mirror/mirror-defaults';
 import { runMirrorCheck } from '../mirror/mirror-check';
 import { MirrorLog } from '../mirror/mirror-log';
+import { FileSamplesLog } from '../mirror/file-samples-log';
+import { type FileReplica } from '../mirror/mirror-check';
+import { replicaDirectory } from '../mirror/replica-directory';
 import { MissingEnvironmentError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -18,6 +21,16 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'mirror
   const sourceRegion = runtime.config.primaryRegion ?? runtime.config.region;
   const mirrorBucketPrefix = runtime.config.mirrorBucketPrefix;
   if (mirrorBucketPrefix === undefined) throw new MissingEnvironmentError('LIFEBOAT_MIRROR_BUCKET_PREFIX');
+  const { mirrorFileSystemId, mirrorReplica, mountPath } = runtime.config;
+  // The replica is mounted at this function's mount path; a source's path is under the primary region's mount path.
+  const replica: FileReplica | undefined =
+    mirrorReplica && mountPath
+      ? {
+          fileSystemId: mirrorReplica.fileSystemId,
+          directory: (sourcePath) => runtime.directory(replicaDirectory(sourcePath, mirrorReplica.sourceMountPath, mountPath)),
+          samples: new FileSamplesLog(runtime.clients.documentClient(), runtime.config.catalogTable),
+        }
+      : undefined;
   return runMirrorCheck(input, {
     environment: runtime.environment,
     plans: runtime.plans,
@@ -27,7 +40,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'mirror
     s3: (region) => runtime.clients.s3Client(region),
     dynamodb: (region) => runtime.clients.dynamoDbClient(region),
     // EFS has no local emulation: only a deployed check with a mirrored file system reads it.
-    ...(runtime.config.mirrorFileSystemId ? { efs: { client: (region: string) => new EFSClient({ region }), fileSystemId: runtime.config.mirrorFileSystemId } } : {}),
+    ...(mirrorFileSystemId ? { efs: { client: (region: string) => new EFSClient({ region }), fileSystemId: mirrorFileSystemId, ...(replica ? { replica } : {}) } } : {}),
     log: new MirrorLog(runtime.clients.documentClient(), runtime.config.catalogTable),
     now: () => Date.now(),
   });

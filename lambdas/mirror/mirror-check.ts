@@ -8,6 +8,8 @@ import { type MirrorDifference, type MirrorRecord } from './mirror-record';
 import { compareDynamoDbMirror } from './dynamodb-mirror-comparison';
 import { compareS3Mirror } from './s3-mirror-comparison';
 import { efsReplicationState } from './efs-replication-state';
+import { compareFileMirror } from './file-mirror-comparison';
+import { type FileSamplesLog } from './file-samples-log';
 
 /** The name a source has in a stack of another region when CDK could not give it there (lib/constructs/plans-in-stack.ts). */
 const NAME_IN_OTHER_REGION = '(named in the primary region)';
@@ -29,9 +31,19 @@ export type MirrorCheckDeps = {
   s3: (region: string) => S3Client;
   dynamodb: (region: string) => DynamoDBClient;
   /** EFS of the sources' region and the protected file system: a file-system mirror's replication state. Absent: file-system mirrors are skipped. */
-  efs?: { client: (region: string) => Pick<EFSClient, 'send'>; fileSystemId: string };
+  efs?: { client: (region: string) => Pick<EFSClient, 'send'>; fileSystemId: string; replica?: FileReplica };
   log: Pick<MirrorLog, 'get' | 'record'>;
   now: () => number;
+};
+
+/**
+ * The replica of the protected file system mounted into the check (fileSystem.efs.replica): its id, where a
+ * source's directory is in it, and the samples the primary region's sampler left in this region's catalog.
+ */
+export type FileReplica = {
+  fileSystemId: string;
+  directory: (sourcePath: string) => string;
+  samples: Pick<FileSamplesLog, 'get'>;
 };
 
 /** One source's outcome in the execution's output. */
@@ -82,18 +94,34 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           const efs = deps.efs as NonNullable<MirrorCheckDeps['efs']>;
           const state = await efsReplicationState(efs.client(deps.sourceRegion), efs.fileSystemId, deps.mirrorRegion, deps.now());
           const replica = state.destinationFileSystemId ? `efs ${state.destinationFileSystemId} (${deps.mirrorRegion}, replica of ${efs.fileSystemId})` : base.mirror;
-          record = {
-            ...base,
-            mirror: replica,
-            passed: state.problem === undefined,
-            compared: 0,
-            differences: 0,
-            inFlight: 0,
-            lagSeconds: state.lagSeconds,
-            cursor: '',
-            durationMs: deps.now() - started,
-            note: state.problem ?? `EFS replication ${state.status}; contents not compared (a Lambda in ${deps.mirrorRegion} cannot mount the source file system); the lag is the time since EFS's last sync`,
-          };
+          const unchecked = { ...base, mirror: replica, compared: 0, differences: 0, inFlight: 0, lagSeconds: state.lagSeconds, cursor: '' };
+          const mounted = efs.replica;
+          if (state.problem !== undefined) {
+            record = { ...unchecked, passed: false, durationMs: deps.now() - started, note: state.problem };
+          } else if (!mounted) {
+            record = { ...unchecked, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared (no replica mount: set fileSystem.efs.replica); the lag is the time since EFS's last sync` };
+          } else if (state.destinationFileSystemId !== undefined && state.destinationFileSystemId !== mounted.fileSystemId) {
+            record = { ...unchecked, passed: false, durationMs: deps.now() - started, note: `the mounted replica ${mounted.fileSystemId} is not the replication destination ${state.destinationFileSystemId}: set fileSystem.efs.replica to the destination's mount` };
+          } else {
+            const samples = await mounted.samples.get(source.name);
+            if (!samples) {
+              record = { ...unchecked, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared yet: the primary region's sampler has recorded no samples of this source` };
+            } else {
+              const lastSync = state.lagSeconds === null ? null : deps.now() - state.lagSeconds * 1000;
+              const window = await compareFileMirror(samples, mounted.directory(source.path), lastSync);
+              record = {
+                ...unchecked,
+                passed: window.differences === 0,
+                compared: window.compared,
+                differences: window.differences,
+                inFlight: window.inFlight,
+                ...(window.examples[0] ? { firstDifference: window.examples[0] } : {}),
+                cursor: samples.cursor,
+                durationMs: deps.now() - started,
+                note: `samples of ${samples.sampledAt} (${samples.samples.length} files) against the replica; the lag is the time since EFS's last sync`,
+              };
+            }
+          }
         } else if ((source.type === 's3' ? source.bucket : source.table) === NAME_IN_OTHER_REGION) {
           record = { ...base, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: 0, note: 'the source\'s name is generated in the primary region and unknown here: name the bucket or table explicitly' };
         } else if (source.type === 's3') {

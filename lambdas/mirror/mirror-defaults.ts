@@ -3,3 +3,6 @@ export const DEFAULT_MIRROR_SAMPLES = 1000;
 
 /** S3 Replication Time Control replicates 99.99 % of objects within 15 minutes: a younger difference is still in flight. */
 export const DEFAULT_MIRROR_GRACE_SECONDS = 15 * 60;
+
+/** Files per mirrored file-system source a sampling reads (each one whole, to hash it): 100 keeps a run well inside a minute. */
+export const DEFAULT_FILE_MIRROR_SAMPLES = 100;

@@ -8,7 +8,7 @@ import { S3VaultStore } from '../../vault/aws';
 import { AwsClients } from './aws-clients';
 import { bucketOwnerRule } from './expected-bucket-owner';
 import { openBackupVault, vaultKeyProvider, type VaultKeySource } from './backup-vault';
-import { MissingEnvironmentError, PrimaryVaultUnavailableError } from './errors';
+import { MissingEnvironmentError } from './errors';
 import { type RuntimeConfig, runtimeConfigFromEnv, type VaultLocation, type VaultSide } from './runtime-config';
 
 /**
@@ -54,7 +54,7 @@ export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
   const clients = new AwsClients(config.region, config.localEndpoints, config.account !== undefined ? bucketOwnerRule(config.account, sourceBucketOwners(config.plans)) : undefined);
   const location = (side: VaultSide): VaultLocation => {
     if (side === 'primary') {
-      if (config.primaryVault instanceof PrimaryVaultUnavailableError) throw config.primaryVault;
+      if (config.primaryVault instanceof Error) throw config.primaryVault;
       return config.primaryVault;
     }
     if (config.drVault instanceof MissingEnvironmentError) throw config.drVault;

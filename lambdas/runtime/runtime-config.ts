@@ -32,9 +32,12 @@ export type RuntimeConfig = {
   catalogTable: string;
   /** The DR region's catalog, which the Replicate step writes (DR_CATALOG_TABLE, in DR_REGION); absent for the other functions. */
   drCatalogTable?: string;
+  /** DR_REGION: the DR region, where the DR vault and the DR catalog are; absent for functions that address neither. */
+  drRegion?: string;
   plans: ProtectionPlanConfig[];
   /** The primary vault; functions of the DR stack have none (their home is the DR vault), and get the error saying so when they ask. */
-  primaryVault: VaultLocation | PrimaryVaultUnavailableError;
+  /** The primary vault; an error (thrown when it is used) for a function that has none: a DR function, or one that touches no vault (VAULT_BUCKET unset). */
+  primaryVault: VaultLocation | PrimaryVaultUnavailableError | MissingEnvironmentError;
   /** The DR vault, or the MissingEnvironmentError a function without it gets when it asks for it. */
   drVault: VaultLocation | MissingEnvironmentError;
   /**
@@ -52,6 +55,11 @@ export type RuntimeConfig = {
   mirrorBucketPrefix?: string;
   /** LIFEBOAT_MIRROR_FILE_SYSTEM_ID: the mirrored EFS file system (the mirror check reads its replication state). */
   mirrorFileSystemId?: string;
+  /**
+   * The replica of that file system mounted into the mirror check at `mountPath` (LIFEBOAT_MIRROR_REPLICA_FILE_SYSTEM_ID), and
+   * the primary region's mount path its sources' paths are under (LIFEBOAT_SOURCE_MOUNT_PATH): the check compares files then.
+   */
+  mirrorReplica?: { fileSystemId: string; sourceMountPath: string };
   /** Local executor only: the loopback endpoints of the local cloud. */
   localEndpoints?: LocalEndpoints;
   /** Local executor only: the key file that stands in for KMS. */
@@ -86,6 +94,12 @@ function jsonVariable<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType
   throw new InvalidEnvironmentError(name, problems.join('; '));
 }
 
+function primaryVaultFromEnv(env: NodeJS.ProcessEnv, region: string): VaultLocation | MissingEnvironmentError {
+  const bucket = optional(env, 'VAULT_BUCKET');
+  if (bucket === undefined) return new MissingEnvironmentError('VAULT_BUCKET');
+  return { bucket, region, keyArn: optional(env, 'VAULT_KEY_ARN'), keyArnVariable: 'VAULT_KEY_ARN' };
+}
+
 function drVaultFromEnv(env: NodeJS.ProcessEnv): VaultLocation | MissingEnvironmentError {
   try {
     return { bucket: requireEnv('DR_VAULT_BUCKET', env), region: requireEnv('DR_REGION', env), keyArn: optional(env, 'DR_VAULT_KEY_ARN'), keyArnVariable: 'DR_VAULT_KEY_ARN' };
@@ -103,11 +117,15 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const fsRoot = optional(env, 'LIFEBOAT_FS_ROOT');
   const mountPath = optional(env, 'LIFEBOAT_MOUNT_PATH');
   const drCatalogTable = optional(env, 'DR_CATALOG_TABLE');
+  const drRegion = optional(env, 'DR_REGION');
   const primaryRegion = optional(env, 'LIFEBOAT_PRIMARY_REGION');
   const immutability = optional(env, 'LIFEBOAT_IMMUTABILITY') !== undefined ? jsonVariable(env, 'LIFEBOAT_IMMUTABILITY', immutabilitySchema) : undefined;
   const backupStateMachineName = optional(env, 'LIFEBOAT_BACKUP_STATE_MACHINE');
   const mirrorBucketPrefix = optional(env, 'LIFEBOAT_MIRROR_BUCKET_PREFIX');
   const mirrorFileSystemId = optional(env, 'LIFEBOAT_MIRROR_FILE_SYSTEM_ID');
+  const replicaFileSystemId = optional(env, 'LIFEBOAT_MIRROR_REPLICA_FILE_SYSTEM_ID');
+  const sourceMountPath = optional(env, 'LIFEBOAT_SOURCE_MOUNT_PATH');
+  if (replicaFileSystemId !== undefined && sourceMountPath === undefined) throw new MissingEnvironmentError('LIFEBOAT_SOURCE_MOUNT_PATH');
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const account = optional(env, 'LIFEBOAT_ACCOUNT');
   if (account !== undefined && !/^\d{12}$/.test(account)) throw new InvalidEnvironmentError('LIFEBOAT_ACCOUNT', `"${account}" is not a 12-digit AWS account id`);
@@ -121,13 +139,14 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     restoreTargetPrefix: optional(env, 'LIFEBOAT_RESTORE_TARGET_PREFIX') ?? defaultRestoreTargetPrefix(environment),
     catalogTable: requireEnv('CATALOG_TABLE', env),
     ...(drCatalogTable ? { drCatalogTable } : {}),
+    ...(drRegion ? { drRegion } : {}),
     plans: jsonVariable(env, 'LIFEBOAT_PLANS', z.array(protectionPlanSchema)),
     primaryVault:
       homeVault === 'dr'
         ? new PrimaryVaultUnavailableError(
             `This function runs in the DR region (${region}) and reads the DR vault only, so that it works with the primary region down; use "vault": "dr", or start the primary region's runbook to use the primary vault.`,
           )
-        : { bucket: requireEnv('VAULT_BUCKET', env), region, keyArn: optional(env, 'VAULT_KEY_ARN'), keyArnVariable: 'VAULT_KEY_ARN' },
+        : primaryVaultFromEnv(env, region),
     drVault: drVaultFromEnv(env),
     ...(localEndpoints ? { localEndpoints } : {}),
     ...(localVaultKeyFile ? { localVaultKeyFile } : {}),
@@ -138,5 +157,6 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     ...(backupStateMachineName ? { backupStateMachineName } : {}),
     ...(mirrorBucketPrefix ? { mirrorBucketPrefix } : {}),
     ...(mirrorFileSystemId ? { mirrorFileSystemId } : {}),
+    ...(replicaFileSystemId && sourceMountPath ? { mirrorReplica: { fileSystemId: replicaFileSystemId, sourceMountPath } } : {}),
   };
 }

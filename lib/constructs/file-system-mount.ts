@@ -4,7 +4,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { type EfsMountConfig } from '../../config/lifeboat-config';
+import { type EfsAccessConfig, type EfsMountConfig } from '../../config/lifeboat-config';
 
 /** What a function does with the mounted files: 'read' (plan and snapshot a backup, check a restore target) or 'write' (restore). */
 export type FileSystemAccess = 'read' | 'write';
@@ -58,6 +58,14 @@ export class FileSystemMount extends Construct {
     return new FileSystemMount(scope, MOUNT_ID, config);
   }
 
+  /**
+   * The mount of the file system's EFS replica in the DR region (`fileSystem.efs.replica`) into the DR mirror
+   * check, created as `ReplicaMount` under `scope` (a construct of the DR stack).
+   */
+  static forReplica(scope: Construct, replica: EfsAccessConfig): FileSystemMount {
+    return new FileSystemMount(scope, 'ReplicaMount', replica);
+  }
+
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   /** The functions' own security group. */
@@ -66,7 +74,7 @@ export class FileSystemMount extends Construct {
   readonly accessPoint: efs.IAccessPoint;
   readonly mountPath: string;
 
-  private constructor(scope: Construct, id: string, config: EfsMountConfig) {
+  private constructor(scope: Construct, id: string, config: EfsAccessConfig) {
     super(scope, id);
     this.mountPath = config.mountPath;
     // Imported by attributes, never looked up. The subnets are named explicitly (below), so the VPC's own AZ list

@@ -20,6 +20,7 @@ import { LifeboatFunction } from './lifeboat-function';
 import { createProtectedKey } from './protected-key';
 import { breakGlassPrincipalArn, KEY_USER_TAG, type LifeboatSecurityOptions, LOG_RETENTION_DAYS_VALUES, ROLE_ARN_PATTERN } from './security-options';
 import { MirrorCheckWorkflow } from './mirror-check-workflow';
+import { FileMirrorSampler } from './file-mirror-sampler';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { PruneWorkflow } from './prune-workflow';
@@ -35,7 +36,19 @@ import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
  * the functions that read or write files (docs/ARCHITECTURE.md, "File systems in AWS (EFS)"). Imported by
  * id: Lifeboat creates no VPC, file system or access point. Same fields as `fileSystem.efs` in lifeboat.config.json.
  */
-export type LifeboatFileSystem = {
+export type LifeboatFileSystem = LifeboatFileSystemAccess & {
+  /**
+   * The file system's EFS replica in the DR region (for mirrored file-system sources), mounted the same way
+   * there: its own access point with the same root directory, and a VPC, subnets and mount-target security
+   * group of the DR region. The DR mirror check then compares the primary region's samples of the sources'
+   * files (size, mtime, SHA-256) with it (docs/ARCHITECTURE.md, "Mirrors").
+   * @default file-system mirrors are judged by EFS's replication state and lag only
+   */
+  readonly replica?: LifeboatFileSystemAccess;
+};
+
+/** One EFS file system as functions mount it: the protected one, or its replica in the DR region. */
+export type LifeboatFileSystemAccess = {
   readonly fileSystemId: string;
   readonly accessPointId: string;
   /** The VPC of the mount targets; the functions that mount the file system run in it. */
@@ -234,6 +247,8 @@ export class LifeboatProtection extends Construct {
   readonly mirrors?: SourceMirrors;
   /** The mirror check (in `drStack`), when a source has `mirror`. */
   readonly mirrorCheckWorkflow?: MirrorCheckWorkflow;
+  /** The primary region's file sampler for the mirror check; made when a file-system source has `mirror` and `fileSystem.replica` is given. */
+  readonly fileMirrorSampler?: FileMirrorSampler;
 
   constructor(scope: Construct, id: string, props: LifeboatProtectionProps) {
     super(scope, id);
@@ -415,6 +430,7 @@ export class LifeboatProtection extends Construct {
         drAccessLogs,
         ...(fileSystem ? { fileSystem } : {}),
       });
+      const mirrorCheckSchedule = { expression: props.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, ...(props.mirrorCheck?.samples !== undefined ? { samples: props.mirrorCheck.samples } : {}) };
       this.mirrorCheckWorkflow = new MirrorCheckWorkflow(drScope, 'MirrorCheck', {
         environmentName: this.environmentName,
         stateMachineName: names.mirrorCheckStateMachine,
@@ -425,8 +441,22 @@ export class LifeboatProtection extends Construct {
         catalogKey: this.drCatalogKey,
         deadLetterQueue: this.drAlerts.deadLetterQueue,
         ...(fileSystem ? { fileSystemId: fileSystem.fileSystemId } : {}),
-        schedule: { expression: props.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, ...(props.mirrorCheck?.samples !== undefined ? { samples: props.mirrorCheck.samples } : {}) },
+        ...(fileSystem?.replica ? { fileSystemReplica: { mount: fileSystem.replica, sourceMountPath: fileSystem.mountPath } } : {}),
+        schedule: mirrorCheckSchedule,
       });
+      const mirroredFiles = sources.some((s) => s.config.type === 'filesystem' && mirrorOf(s.config) !== undefined);
+      if (mirroredFiles && fileSystem?.replica && this.fileSystemMount) {
+        this.fileMirrorSampler = new FileMirrorSampler(this, 'FileMirrorSampler', {
+          environmentName: this.environmentName,
+          name: names.fileMirrorSample,
+          plans: props.plans,
+          mount: this.fileSystemMount,
+          catalog: this.catalog.table,
+          drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
+          schedule: mirrorCheckSchedule,
+          deadLetterQueue: this.alerts.deadLetterQueue,
+        });
+      }
     }
     this.schedules = new BackupSchedules(this, 'Schedules', {
       environmentName: this.environmentName,

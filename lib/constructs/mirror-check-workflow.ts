@@ -5,7 +5,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { mirrorOf } from '../../config/lifeboat-config';
+import { type EfsAccessConfig, mirrorOf } from '../../config/lifeboat-config';
+import { FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
@@ -36,6 +37,12 @@ export type MirrorCheckWorkflowProps = {
   readonly deadLetterQueue?: sqs.IQueue;
   /** The protected EFS file system (in `primaryRegion`): a mirrored file-system source's replication state is read from it. @default file-system mirrors are not checked */
   readonly fileSystemId?: string;
+  /**
+   * The replica of that file system in this region, mounted into the check, and the primary region's mount
+   * path the sources' paths are under: the check then compares the primary region's file samples with it.
+   * @default file-system mirrors are judged by EFS's replication state and lag only
+   */
+  readonly fileSystemReplica?: { readonly mount: EfsAccessConfig; readonly sourceMountPath: string };
 };
 
 /** The state machine stops waiting well after the function's own limit. */
@@ -63,8 +70,11 @@ export class MirrorCheckWorkflow extends Construct {
     const stack = Stack.of(this);
     const plansHere = plansInStack(this, plans);
     const mirroredFileSystem = plansHere.some((p) => p.sources.some((s) => s.type === 'filesystem' && mirrorOf(s) !== undefined)) ? props.fileSystemId : undefined;
+    const replica = mirroredFileSystem ? props.fileSystemReplica : undefined;
+    const replicaMount = replica ? FileSystemMount.forReplica(this, replica.mount) : undefined;
     const check = new LifeboatFunction(this, 'CheckMirrors', {
       handler: 'mirror-check',
+      ...(replicaMount ? { files: { mount: replicaMount, access: 'read' as const } } : {}),
       environment: {
         LIFEBOAT_ENVIRONMENT: props.environmentName,
         LIFEBOAT_HOME_VAULT: 'dr',
@@ -73,6 +83,9 @@ export class MirrorCheckWorkflow extends Construct {
         LIFEBOAT_PRIMARY_REGION: props.primaryRegion,
         LIFEBOAT_MIRROR_BUCKET_PREFIX: props.mirrorBucketPrefix,
         ...(mirroredFileSystem ? { LIFEBOAT_MIRROR_FILE_SYSTEM_ID: mirroredFileSystem } : {}),
+        ...(replica && replicaMount
+          ? { LIFEBOAT_MIRROR_REPLICA_FILE_SYSTEM_ID: replica.mount.fileSystemId, LIFEBOAT_MOUNT_PATH: replicaMount.mountPath, LIFEBOAT_SOURCE_MOUNT_PATH: replica.sourceMountPath }
+          : {}),
       },
     });
     this.function = check;

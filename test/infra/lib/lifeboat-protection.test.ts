@@ -318,6 +318,60 @@ describe('a mirrored file system (issue 12)', () => {
   });
 });
 
+describe('a mirrored file system with its replica mounted in the DR region (issue 12)', () => {
+  const REPLICA = { fileSystemId: 'fs-0fedcba9876543210', accessPointId: 'fsap-0fedcba9876543210', vpcId: 'vpc-0fedcba9876543210', subnetIds: ['subnet-0fedcba9876543210'], securityGroupId: 'sg-0fedcba9876543210', mountPath: '/mnt/replica' };
+  const s = synthesizeApp(
+    (app) => {
+      const stack = new Stack(app, 'Files', { env: ENV });
+      const protection = new LifeboatProtection(stack, 'Lifeboat', {
+        prefix: 'files',
+        drRegion: 'us-west-2',
+        fileSystem: { ...EFS, replica: REPLICA },
+        plans: [plan([LifeboatSource.fileSystem('files', '/mnt/lifeboat/files', { mirror: true }), LifeboatSource.fileSystem('scratch', '/mnt/lifeboat/scratch')])],
+      });
+      return { stack, protection };
+    },
+    { nag: true },
+  );
+
+  it('synthesizes with no unacknowledged cdk-nag finding', () => {
+    expect(s.synthError).toBeUndefined();
+    expect(s.violations()).toEqual([]);
+  });
+
+  it('mounts the replica, read only, into the DR mirror check and tells it where the sources are', () => {
+    const dr = Template.fromStack(s.built.protection.drStack);
+    const [check] = Object.values(dr.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'mirror-check' }) } } }) as Record<string, Resource>);
+    const variables = (check?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toMatchObject({ LIFEBOAT_MIRROR_FILE_SYSTEM_ID: EFS.fileSystemId, LIFEBOAT_MIRROR_REPLICA_FILE_SYSTEM_ID: REPLICA.fileSystemId, LIFEBOAT_MOUNT_PATH: '/mnt/replica', LIFEBOAT_SOURCE_MOUNT_PATH: '/mnt/lifeboat' });
+    expect(JSON.stringify(check?.Properties?.FileSystemConfigs)).toContain(`access-point/${REPLICA.accessPointId}`);
+    expect(JSON.stringify(check?.Properties?.FileSystemConfigs)).toContain(':us-west-2:');
+    expect((check?.Properties?.VpcConfig as { SubnetIds: string[] }).SubnetIds).toEqual(REPLICA.subnetIds);
+    const mount = statementsOf(dr, 'mirror-check').filter((st) => asArray(st.Action).includes('elasticfilesystem:ClientMount'));
+    expect(mount.map((st) => [st.Action, JSON.stringify(st.Resource)])).toEqual([['elasticfilesystem:ClientMount', expect.stringContaining(`file-system/${REPLICA.fileSystemId}`)]]);
+    // The replica is read only: no ClientWrite anywhere in the DR stack's check.
+    expect(statementsOf(dr, 'mirror-check').flatMap((st) => asArray(st.Action))).not.toContain('elasticfilesystem:ClientWrite');
+  });
+
+  it('samples the mirrored sources in the primary region into the DR catalog only, on the mirror check\'s schedule', () => {
+    const primary = Template.fromStack(s.built.stack);
+    const [sampler] = Object.values(primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'file-mirror-sample' }) } } }) as Record<string, Resource>);
+    expect(JSON.stringify(sampler?.Properties?.FileSystemConfigs)).toContain(`access-point/${EFS.accessPointId}`);
+    const variables = (sampler?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toMatchObject({ DR_REGION: 'us-west-2', DR_CATALOG_TABLE: 'files-catalog' });
+    const statements = statementsOf(primary, 'file-mirror-sample');
+    expect(statements.flatMap((st) => asArray(st.Action)).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:')).sort()).toEqual(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'elasticfilesystem:ClientMount', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'].sort(),
+    );
+    const catalog = statements.find((st) => asArray(st.Action).includes('dynamodb:PutItem'));
+    expect(JSON.stringify(catalog?.Resource)).toContain(':dynamodb:us-west-2:');
+    expect(catalog?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIRROR#*'] } });
+    primary.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'files-file-mirror-sample', ScheduleExpression: Match.anyValue(), Target: Match.objectLike({ Arn: Match.anyValue() }) });
+    const plans = JSON.stringify(variables.LIFEBOAT_PLANS);
+    expect(plans).toContain('/mnt/lifeboat/files');
+  });
+});
+
 describe('an environment-agnostic stack', () => {
   it('synthesizes, with the account and region in physical names left to CloudFormation', () => {
     const s = synthesizeApp((app) => {

@@ -100,6 +100,12 @@ describe('a mirrored source', () => {
     const paused = mirror(check({ ...efs, passed: false, lagSeconds: 7200, note: 'EFS replication into us-west-2 is PAUSED' }), 900, files);
     expect(paused).toEqual(expect.objectContaining({ verdict: 'failed', withinObjectives: false, lagOverRpo: true }));
     expect(paused.reasons[0]).toContain('failed: EFS replication into us-west-2 is PAUSED');
+    // With the replica mounted in the DR region the check compares files: then its verdict is a comparison's.
+    const compared = mirror(check({ ...efs, compared: 100, inFlight: 2, lagSeconds: 300 }), DAY_RPO, files);
+    expect(mirrorSummary(compared)).toMatch(/^equal \(100 compared, 2 in flight\), lag 5m, checked /);
+    const differs = mirror(check({ ...efs, passed: false, compared: 100, differences: 1, firstDifference: { key: 'docs/b.md', reason: 'missing from the mirror' }, lagSeconds: 300 }), DAY_RPO, files);
+    expect(differs).toEqual(expect.objectContaining({ verdict: 'differences', withinObjectives: false }));
+    expect(differs.reasons[0]).toContain('first "docs/b.md" (missing from the mirror)');
   });
 
   it('not checked yet (a file-system mirror too) is shown, not judged; an unreadable DR catalog is not within', () => {

@@ -2,7 +2,7 @@ import { DescribeReplicationConfigurationsCommand, type EFSClient, ReplicationNo
 import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { efsReplicationState } from '../../../../lambdas/mirror/efs-replication-state';
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
-import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
+import { fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
 
 /** A file-system mirror: the check reads EFS's replication state (status, last sync), never the contents. */
 const NOW = Date.parse('2026-12-01T06:00:00Z');
@@ -59,28 +59,7 @@ describe('the mirror check of a file-system source', () => {
       sources: [{ type: 'filesystem', name: 'shared', path: '/mnt/lifeboat/shared', mirror: true }],
     },
   ];
-  const deps = (efs?: Pick<EFSClient, 'send'>) => {
-    const recorded: MirrorRecord[] = [];
-    return {
-      recorded,
-      deps: {
-        environment: 'prod',
-        plans,
-        mirrorRegion: 'us-west-2',
-        sourceRegion: 'us-east-1',
-        mirrorBucketPrefix: 'lifeboat-prod-mirror-',
-        s3: () => {
-          throw new Error('no S3 for a file system');
-        },
-        dynamodb: () => {
-          throw new Error('no DynamoDB for a file system');
-        },
-        ...(efs ? { efs: { client: () => efs, fileSystemId: 'fs-0src' } } : {}),
-        log: { get: () => Promise.resolve(undefined), record: (r: MirrorRecord) => Promise.resolve(void recorded.push(r)) },
-        now: () => NOW,
-      },
-    };
-  };
+  const deps = (efs?: Pick<EFSClient, 'send'>) => fileSystemMirrorCheckDeps({ plans, now: NOW, ...(efs ? { efs } : {}) });
 
   it('records the replica, the lag and passed when EFS replicates; nothing is compared', async () => {
     const { deps: d, recorded } = deps(efsAnswering([{ Region: 'us-west-2', FileSystemId: 'fs-0dr', Status: 'ENABLED', LastReplicatedTimestamp: new Date(NOW - 120_000) }]).client);

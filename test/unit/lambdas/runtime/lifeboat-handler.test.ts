@@ -106,8 +106,15 @@ describe('lifeboatHandler', () => {
 
 describe('the composition root', () => {
   it('names a missing variable that every function needs', () => {
+    const { CATALOG_TABLE: _omitted, ...env } = BACKUP_ENV;
+    expect(() => runtimeConfigFromEnv(env)).toThrow(new MissingEnvironmentError('CATALOG_TABLE'));
+  });
+
+  it('asks for the primary vault only when a function uses it', () => {
     const { VAULT_BUCKET: _omitted, ...env } = BACKUP_ENV;
-    expect(() => runtimeConfigFromEnv(env)).toThrow(new MissingEnvironmentError('VAULT_BUCKET'));
+    const runtime = runtimeOf(env);
+    expect(runtime.environment).toBe(BACKUP_ENV.LIFEBOAT_ENVIRONMENT);
+    expect(() => runtime.vaultBucket('primary')).toThrow(new MissingEnvironmentError('VAULT_BUCKET'));
   });
 
   it('names a plans variable that does not parse', () => {

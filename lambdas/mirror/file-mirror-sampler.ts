@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { walkTree, type WalkProblem } from '../../vault';
+import { type FileSample } from './file-mirror-samples';
+
+export type FileWindow = { samples: FileSample[]; cursor: string; skipped: number };
+
+/** EFS keeps mtimes to the nanosecond and replicates them; samples keep milliseconds, which both sides show alike. */
+const mtimeMsOf = (mtimeNs: bigint): number => Number(mtimeNs / 1_000_000n);
+
+/**
+ * The next window of a file-system source: up to `samples` regular files after `after`, in the walk's
+ * (manifest) order, each with its size, mtime and SHA-256, read now. Subtrees wholly before `after`
+ * are not listed, so a rotating window costs one pass over its own files, not over the file system.
+ * `cursor` is the last path taken, or empty when the walk reached the end (the next window starts over).
+ * A file that vanishes or cannot be read while sampled is counted in `skipped`, not failed: the source
+ * is a live file system.
+ */
+export async function sampleFileWindow(root: string, options: { after: string; samples: number }): Promise<FileWindow> {
+  const samples: FileSample[] = [];
+  let skipped = 0;
+  const onProblem = (_problem: WalkProblem): void => {
+    skipped++;
+  };
+  for await (const entry of walkTree(root, { onProblem, ...(options.after ? { after: options.after } : {}) })) {
+    if (entry.kind !== 'file') continue;
+    try {
+      samples.push({ path: entry.rel, size: Number(entry.stat.size), mtimeMs: mtimeMsOf(entry.stat.mtimeNs), sha256: await sha256Of(entry.abs) });
+    } catch (err) {
+      if (!isGone(err)) throw err;
+      skipped++;
+      continue;
+    }
+    if (samples.length >= options.samples) return { samples, cursor: entry.rel, skipped };
+  }
+  return { samples, cursor: '', skipped };
+}
+
+export async function sha256Of(file: string | Buffer): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function isGone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR';
+}

@@ -1,0 +1,36 @@
+import { mirrorOf, type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { sampleFileWindow } from './file-mirror-sampler';
+import { type FileSamplesLog } from './file-samples-log';
+
+export type FileMirrorSamplingDeps = {
+  environment: string;
+  plans: readonly ProtectionPlanConfig[];
+  /** Where a configured source path is on this function's disk (the mount, or the local cloud's directory). */
+  directory: (sourcePath: string) => string;
+  /** The DR catalog's samples: the mirror check there reads them. */
+  log: Pick<FileSamplesLog, 'get' | 'record'>;
+  now: () => number;
+};
+
+export type FileMirrorSamplingResult = { sampledAt: string; sources: Array<{ source: string; samples: number; skipped: number; cursor: string }> };
+
+/**
+ * The primary region's half of a file-system mirror check (docs/ARCHITECTURE.md, "Mirrors"): for each
+ * mirrored file-system source, the next window of its files (after the previous window's cursor) read
+ * with size, mtime and SHA-256, and recorded in the DR catalog for the DR region's check to compare
+ * with the replica it mounts.
+ */
+export async function runFileMirrorSampling(input: { samples: number }, deps: FileMirrorSamplingDeps): Promise<FileMirrorSamplingResult> {
+  const sampledAt = new Date(deps.now()).toISOString();
+  const sources: FileMirrorSamplingResult['sources'] = [];
+  for (const plan of deps.plans) {
+    for (const source of plan.sources) {
+      if (source.type !== 'filesystem' || mirrorOf(source) === undefined) continue;
+      const previous = await deps.log.get(source.name);
+      const window = await sampleFileWindow(deps.directory(source.path), { after: previous?.cursor ?? '', samples: input.samples });
+      await deps.log.record({ environment: deps.environment, source: source.name, sampledAt, samples: window.samples, cursor: window.cursor, skipped: window.skipped });
+      sources.push({ source: source.name, samples: window.samples.length, skipped: window.skipped, cursor: window.cursor });
+    }
+  }
+  return { sampledAt, sources };
+}

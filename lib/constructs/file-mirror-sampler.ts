@@ -1,0 +1,96 @@
+import { Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { type FileSystemMount } from './file-system-mount';
+import { LifeboatFunction } from './lifeboat-function';
+import { type LifeboatPlan } from './lifeboat-plan';
+import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { plansInStack } from './plans-in-stack';
+import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-catalog-location';
+import { scheduleDelivery } from './schedule-delivery';
+import { validatePlans } from './validated-plans';
+import { schedulerPrincipal } from './scheduler-principal';
+
+export type FileMirrorSamplerProps = {
+  readonly environmentName: string;
+  /** The sampler's function and schedule name: `<prefix>-file-mirror-sample`. */
+  readonly name: string;
+  readonly plans: readonly LifeboatPlan[];
+  /** The protection's mount of its EFS file system (read only here). */
+  readonly mount: FileSystemMount;
+  /** This region's catalog: every Lifeboat function's runtime names it (CATALOG_TABLE); the sampler has no access to it. */
+  readonly catalog: dynamodb.ITable;
+  /** The DR region's catalog, where the samples go for the DR mirror check. */
+  readonly drCatalog: ReplicaCatalogLocation;
+  /** The mirror check's schedule: sampling runs on the same one, so each check finds samples of its own period. */
+  readonly schedule: { readonly expression: string; readonly samples?: number };
+  /** Where Scheduler puts an invocation it could not deliver after its retries. @default none */
+  readonly deadLetterQueue?: sqs.IQueue;
+};
+
+/**
+ * The primary region's half of the file-system mirror check (docs/ARCHITECTURE.md, "Mirrors"): a
+ * function that mounts the protected file system read-only and, on the mirror check's schedule, reads the
+ * next window of each mirrored file-system source (size, mtime, SHA-256) into the DR catalog
+ * (`MIRROR#<source>` / `FILE-SAMPLES`), where the DR mirror check compares it with the replica. The two
+ * regions cannot mount each other's file systems; the catalog carries the samples across. Access:
+ * ClientMount through the access point, and Get/Put of `MIRROR#` items in the DR catalog under its key.
+ */
+export class FileMirrorSampler extends Construct {
+  readonly function: LifeboatFunction;
+  readonly schedule: scheduler.CfnSchedule;
+
+  constructor(scope: Construct, id: string, props: FileMirrorSamplerProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { plans } = validatePlans(this, 'FileMirrorSampler', { plans: props.plans });
+    const drCatalog = replicaCatalogAccess(stack, props.drCatalog);
+    const sample = new LifeboatFunction(this, 'SampleFiles', {
+      handler: 'file-mirror-sample',
+      files: { mount: props.mount, access: 'read' },
+      environment: {
+        LIFEBOAT_ENVIRONMENT: props.environmentName,
+        CATALOG_TABLE: props.catalog.tableName,
+        LIFEBOAT_PLANS: stack.toJsonString(plansInStack(this, plans)),
+        ...drCatalog.environment,
+        DR_REGION: props.drCatalog.region,
+      },
+    });
+    this.function = sample;
+    sample.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [drCatalog.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIRROR#*'] } },
+      }),
+    );
+    sample.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [drCatalog.keyArns],
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drCatalog.keyAlias] } },
+      }),
+    );
+
+    const role = new iam.Role(this, 'ScheduleRole', { assumedBy: schedulerPrincipal(this), description: `Lifeboat ${props.environmentName}: starts the file-system mirror sampling` });
+    sample.grantInvoke(role);
+    this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
+      name: props.name,
+      description: `Lifeboat ${props.environmentName}: samples the mirrored file-system sources for the DR mirror check`,
+      scheduleExpression: props.schedule.expression,
+      scheduleExpressionTimezone: 'UTC',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: sample.functionArn,
+        roleArn: role.roleArn,
+        input: JSON.stringify(props.schedule.samples !== undefined ? { samples: Math.min(props.schedule.samples, 10_000) } : {}),
+        ...scheduleDelivery(role, props.deadLetterQueue),
+      },
+    });
+    acknowledgeScopedWildcards(this, [drCatalog.keyArns, `${sample.functionArn}:*`]);
+    for (const r of [sample.role, role]) if (r) acknowledgeXRayWildcard(r);
+  }
+}

@@ -1,0 +1,191 @@
+import { DescribeReplicationConfigurationsCommand, type EFSClient } from '@aws-sdk/client-efs';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
+import { compareFileMirror } from '../../../../lambdas/mirror/file-mirror-comparison';
+import { sampleFileWindow } from '../../../../lambdas/mirror/file-mirror-sampler';
+import { type FileSamplesRecord } from '../../../../lambdas/mirror/file-mirror-samples';
+import { runFileMirrorSampling } from '../../../../lambdas/mirror/file-mirror-sampling';
+import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
+import { replicaDirectory } from '../../../../lambdas/mirror/replica-directory';
+import { fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
+
+/**
+ * Issue 12, item 2 for files: the primary region samples a window of a mirrored file system (size, mtime,
+ * SHA-256), the DR region compares those samples with the replica it mounts. Two directories stand in for
+ * the file system and its EFS replica (the local cloud has no EFS); a copy with its mtimes is what EFS
+ * replication makes.
+ */
+const T = Date.parse('2026-12-01T06:00:00Z');
+let dir: string;
+let source: string;
+let replica: string;
+
+const FILES: Record<string, string> = {
+  'a.txt': 'alpha',
+  'docs/b.md': 'bravo bravo',
+  'docs/deep/c.bin': 'charlie'.repeat(1000),
+  'e.log': 'echo',
+  'z/last.txt': 'zulu',
+};
+
+function write(root: string, rel: string, content: string, mtimeMs: number): void {
+  const file = path.join(root, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  fs.utimesSync(file, new Date(mtimeMs), new Date(mtimeMs));
+}
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-file-mirror-'));
+  source = path.join(dir, 'source');
+  replica = path.join(dir, 'replica');
+  for (const [rel, content] of Object.entries(FILES)) {
+    write(source, rel, content, T - 3_600_000);
+    write(replica, rel, content, T - 3_600_000);
+  }
+  fs.symlinkSync('a.txt', path.join(source, 'link-to-a'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function samplesOf(after = '', samples = 100): Promise<FileSamplesRecord> {
+  const window = await sampleFileWindow(source, { after, samples });
+  return { environment: 'prod', source: 'shared', sampledAt: new Date(T - 60_000).toISOString(), samples: window.samples, cursor: window.cursor, skipped: window.skipped };
+}
+
+describe('sampleFileWindow', () => {
+  it('reads regular files only, in manifest order, with size, mtime and SHA-256, and rotates its window by cursor', async () => {
+    const all = await sampleFileWindow(source, { after: '', samples: 100 });
+    expect(all.samples.map((s) => s.path)).toEqual(['a.txt', 'docs/b.md', 'docs/deep/c.bin', 'e.log', 'z/last.txt']);
+    expect(all.samples[0]).toEqual({ path: 'a.txt', size: 5, mtimeMs: T - 3_600_000, sha256: '8ed3f6ad685b959ead7022518e1af76cd816f8e8ec7ccdda1ed4018e8f2223f8' });
+    expect(all.cursor).toBe('');
+    const first = await sampleFileWindow(source, { after: '', samples: 2 });
+    expect([first.samples.map((s) => s.path), first.cursor]).toEqual([['a.txt', 'docs/b.md'], 'docs/b.md']);
+    const second = await sampleFileWindow(source, { after: first.cursor, samples: 2 });
+    expect([second.samples.map((s) => s.path), second.cursor]).toEqual([['docs/deep/c.bin', 'e.log'], 'e.log']);
+    const third = await sampleFileWindow(source, { after: second.cursor, samples: 2 });
+    expect([third.samples.map((s) => s.path), third.cursor]).toEqual([['z/last.txt'], '']);
+  });
+});
+
+describe('compareFileMirror', () => {
+  it('finds an equal replica equal: every sample compared, no difference', async () => {
+    expect(await compareFileMirror(await samplesOf(), replica, T)).toEqual({ compared: 5, differences: 0, inFlight: 0, examples: [] });
+  });
+
+  it('names each kind of difference: content with the same size and mtime, size, an older copy, a missing file, another kind', async () => {
+    write(replica, 'a.txt', 'ALPHA', T - 3_600_000); // bit rot: same size, same mtime
+    write(replica, 'docs/b.md', 'bravo', T - 3_600_000);
+    write(replica, 'e.log', 'echo', T - 7_200_000);
+    fs.rmSync(path.join(replica, 'docs/deep/c.bin'));
+    fs.rmSync(path.join(replica, 'z/last.txt'));
+    fs.mkdirSync(path.join(replica, 'z/last.txt'));
+    const result = await compareFileMirror(await samplesOf(), replica, T);
+    expect(result).toMatchObject({ compared: 5, differences: 5, inFlight: 0 });
+    expect(result.examples).toEqual([
+      { key: 'a.txt', reason: 'content differs (SHA-256) with the same size and mtime' },
+      { key: 'docs/b.md', reason: 'size 5 in the mirror, 11 at the source' },
+      { key: 'docs/deep/c.bin', reason: 'missing from the mirror' },
+      { key: 'e.log', reason: expect.stringMatching(/^older in the mirror \(mtime .*, source .*\)$/) },
+      { key: 'z/last.txt', reason: 'not a regular file in the mirror' },
+    ]);
+  });
+
+  it('does not judge a file changed at the source after sampling and replicated since, nor samples newer than the last sync', async () => {
+    const samples = await samplesOf();
+    write(replica, 'a.txt', 'alpha, changed later', T - 30_000);
+    expect(await compareFileMirror(samples, replica, T)).toEqual({ compared: 4, differences: 0, inFlight: 1, examples: [] });
+    fs.rmSync(path.join(replica, 'e.log'));
+    expect(await compareFileMirror(samples, replica, T - 120_000)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [] });
+    expect(await compareFileMirror(samples, replica, null)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [] });
+  });
+
+  it('refuses a sample path that leaves the replica\'s directory, reading nothing outside it', async () => {
+    fs.writeFileSync(path.join(dir, 'outside.txt'), 'alpha');
+    const hostile: FileSamplesRecord = { ...(await samplesOf()), samples: [{ path: '../outside.txt', size: 5, mtimeMs: T, sha256: '0'.repeat(64) }] };
+    const result = await compareFileMirror(hostile, replica, T);
+    expect(result.differences).toBe(1);
+    expect(result.examples[0]?.reason).toContain('not a path under the source\'s directory');
+  });
+});
+
+describe('replicaDirectory', () => {
+  it('puts a source at the same place under the replica\'s mount, and refuses one outside the primary mount', () => {
+    expect(replicaDirectory('/mnt/lifeboat/shared/team', '/mnt/lifeboat', '/mnt/replica')).toBe('/mnt/replica/shared/team');
+    expect(replicaDirectory('/mnt/lifeboat', '/mnt/lifeboat', '/mnt/replica')).toBe('/mnt/replica');
+    expect(() => replicaDirectory('/mnt/other/x', '/mnt/lifeboat', '/mnt/replica')).toThrow('file-system source /mnt/other/x is not under the primary region\'s mount path /mnt/lifeboat');
+  });
+});
+
+describe('the file-system mirror check, both halves', () => {
+  const plans: ProtectionPlanConfig[] = [
+    {
+      name: 'files',
+      schedule: 'rate(1 day)',
+      strategy: 'incremental',
+      retention: { keepLast: 7 },
+      objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+      maxConcurrency: 8,
+      sources: [
+        { type: 'filesystem', name: 'shared', path: '/mnt/lifeboat/shared', mirror: true },
+        { type: 'filesystem', name: 'scratch', path: '/mnt/lifeboat/scratch' },
+      ],
+    },
+  ];
+  const efs = (destination: string, lastSync: number): Pick<EFSClient, 'send'> =>
+    ({
+      send: (command: unknown) => {
+        if (!(command instanceof DescribeReplicationConfigurationsCommand)) return Promise.reject(new Error('unexpected EFS call'));
+        return Promise.resolve({ Replications: [{ SourceFileSystemId: 'fs-0src', Destinations: [{ Region: 'us-west-2', FileSystemId: destination, Status: 'ENABLED', LastReplicatedTimestamp: new Date(lastSync) }] }] });
+      },
+    }) as unknown as Pick<EFSClient, 'send'>;
+
+  async function run(options: { destination?: string; sampled?: boolean } = {}) {
+    const catalog = new Map<string, FileSamplesRecord>();
+    const samplesLog = { get: (s: string) => Promise.resolve(catalog.get(s)), record: (r: FileSamplesRecord) => Promise.resolve(void catalog.set(r.source, r)) };
+    // The primary region's sampler, over the source directory (the mount).
+    const mounts = (root: string) => (configured: string) => path.join(root, path.relative('/mnt/lifeboat/shared', configured));
+    if (options.sampled !== false) {
+      const sampled = await runFileMirrorSampling({ samples: 3 }, { environment: 'prod', plans, directory: mounts(source), log: samplesLog, now: () => T - 60_000 });
+      expect(sampled.sources).toEqual([{ source: 'shared', samples: 3, skipped: 0, cursor: 'docs/deep/c.bin' }]);
+    }
+    const { deps, recorded } = fileSystemMirrorCheckDeps({
+      plans,
+      now: T,
+      efs: efs(options.destination ?? 'fs-0dr', T - 30_000),
+      replica: { fileSystemId: 'fs-0dr', directory: () => replica, samples: samplesLog },
+    });
+    const result = await runMirrorCheck({ samples: 100, graceSeconds: 900 }, deps);
+    return { result, recorded, catalog };
+  }
+
+  it('passes with the samples compared against the replica, and the next sampling goes on after the first window', async () => {
+    const { result, recorded, catalog } = await run();
+    expect(result.passed).toBe(true);
+    expect(recorded).toEqual([expect.objectContaining({ source: 'shared', passed: true, compared: 3, differences: 0, lagSeconds: 30, cursor: 'docs/deep/c.bin' })]);
+    const next = await sampleFileWindow(source, { after: catalog.get('shared')?.cursor ?? '', samples: 3 });
+    expect(next.samples.map((s) => s.path)).toEqual(['e.log', 'z/last.txt']);
+  });
+
+  it('fails, naming the first differing file and the lag, when the replica lost a file', async () => {
+    fs.rmSync(path.join(replica, 'docs/b.md'));
+    const { result, recorded } = await run();
+    expect(result.passed).toBe(false);
+    expect(result.cause).toBe('Mirror of shared (efs fs-0dr (us-west-2, replica of fs-0src)) differs from its source: first differing key "docs/b.md" (missing from the mirror); 1 difference(s); lag 30.0 s');
+    expect(recorded[0]).toMatchObject({ compared: 3, differences: 1, firstDifference: { key: 'docs/b.md', reason: 'missing from the mirror' } });
+  });
+
+  it('fails when the mounted replica is not the replication\'s destination, and compares nothing', async () => {
+    fs.rmSync(path.join(replica, 'docs/b.md'));
+    const { result, recorded } = await run({ destination: 'fs-0elsewhere' });
+    expect(result.passed).toBe(false);
+    expect(recorded[0]).toMatchObject({ compared: 0, note: 'the mounted replica fs-0dr is not the replication destination fs-0elsewhere: set fileSystem.efs.replica to the destination\'s mount' });
+  });
+
+  it('passes without comparing before the primary region\'s first sampling, and says so', async () => {
+    const { result, recorded } = await run({ sampled: false });
+    expect(result.passed).toBe(true);
+    expect(recorded[0]?.note).toContain('the primary region\'s sampler has recorded no samples of this source');
+  });
+});
