@@ -55,8 +55,34 @@ function compressOptions(data: Uint8Array, level: number): ZstdOptions {
   return { chunkSize: Math.max(64 * 1024, data.length + 1024), pledgedSrcSize: data.length, params: { [zc.ZSTD_c_compressionLevel]: level, [zc.ZSTD_c_checksumFlag]: 0 } };
 }
 
-function decompressOptions(limits: OpenLimits): ZstdOptions {
-  return { chunkSize: Math.max(64 * 1024, Math.min(limits.expectedLength ?? limits.maxPlaintext, limits.maxPlaintext)), maxOutputLength: Math.max(1, limits.maxPlaintext) };
+function decompressOptions(frame: Uint8Array, limits: OpenLimits): ZstdOptions {
+  // The output buffer is allocated at chunkSize up front: sized to the limit (512 MiB for sealed
+  // objects) every manifest page read allocated that much, and prune spent most of its time in GC.
+  const expected = limits.expectedLength ?? zstdFrameContentSize(frame) ?? frame.length * 4;
+  return { chunkSize: Math.max(64 * 1024, Math.min(expected, limits.maxPlaintext)), maxOutputLength: Math.max(1, limits.maxPlaintext) };
+}
+
+/**
+ * The decompressed size a zstd frame header declares (RFC 8878 §3.1.1.1: every frame this vault
+ * writes has it, compressOptions pledges the source size), or undefined when the header does not
+ * say. Only a buffer size hint: maxOutputLength still bounds the output, and the length is checked after.
+ */
+export function zstdFrameContentSize(frame: Uint8Array): number | undefined {
+  if (frame.length < 6 || frame[0] !== 0x28 || frame[1] !== 0xb5 || frame[2] !== 0x2f || frame[3] !== 0xfd) return undefined;
+  const descriptor = frame[4] as number;
+  const fcsFlag = descriptor >> 6;
+  const singleSegment = (descriptor >> 5) & 1;
+  const dictionaryBytes = [0, 1, 2, 4][descriptor & 3] as number;
+  const fcsBytes = fcsFlag === 0 ? singleSegment : [0, 2, 4, 8][fcsFlag] as number;
+  if (fcsBytes === 0) return undefined;
+  const at = 5 + (singleSegment ? 0 : 1) + dictionaryBytes;
+  if (frame.length < at + fcsBytes) return undefined;
+  const view = new DataView(frame.buffer, frame.byteOffset + at, fcsBytes);
+  if (fcsBytes === 1) return view.getUint8(0);
+  if (fcsBytes === 2) return view.getUint16(0, true) + 256;
+  if (fcsBytes === 4) return view.getUint32(0, true);
+  const size = view.getBigUint64(0, true);
+  return size > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(size);
 }
 
 /** Whether zstd is worth trying on `plaintext` at all. */
@@ -160,7 +186,7 @@ export async function open(keys: VaultKeys, context: Uint8Array, stored: Uint8Ar
   let plaintext = payload;
   if (flags === FLAG_ZSTD) {
     try {
-      plaintext = await decompressAsync(payload, decompressOptions(limits));
+      plaintext = await decompressAsync(payload, decompressOptions(payload, limits));
     } catch (err) {
       throw zstdFailed(err);
     }
@@ -209,7 +235,7 @@ export function openSync(encryptionKey: KeyObject, context: Uint8Array, stored: 
   }
   if (flags === FLAG_ZSTD) {
     try {
-      plaintext = zstdDecompressSync(plaintext, decompressOptions(limits));
+      plaintext = zstdDecompressSync(plaintext, decompressOptions(plaintext, limits));
     } catch (err) {
       throw zstdFailed(err);
     }
