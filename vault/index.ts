@@ -16,6 +16,7 @@ export * from './blob-index/index-object';
 export * from './blob-index/index-writer';
 export * from './blob-index/vault-index';
 export * from './checker/object-check';
+export { type BlobCheck } from './workers/codec-messages';
 export * from './checker/scrub';
 export * from './checker/scrub-slice';
 export * from './checker/verify';

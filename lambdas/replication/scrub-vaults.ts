@@ -1,5 +1,5 @@
 import { checkVaultObject, listScrubbedObjects, mapBounded, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY } from '../../vault';
-import { type ScrubCursor, type ScrubObjectResult, type Vault } from '../../vault';
+import { type BlobCheck, type ScrubCursor, type ScrubObjectResult, type Vault } from '../../vault';
 import { VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { copyVaultObject } from './replicate-vault';
@@ -21,6 +21,8 @@ export type ScrubVaultsOptions = {
   readonly repair: boolean;
   /** Objects read at once per vault. @default 3 (packs are read whole, ~16 MiB) */
   readonly concurrency?: number;
+  /** How a pack's blobs are checked (vault/checker/scrub.ts). @default 'authenticate' */
+  readonly check?: BlobCheck;
   /**
    * Per vault, the snapshot ids its retention forgot (its region's catalog's `forgottenAt` records):
    * such a snapshot absent there is not missing, and is not copied back from the other vault.
@@ -77,6 +79,7 @@ const other = (side: VaultSide): VaultSide => (side === 'primary' ? 'dr' : 'prim
  */
 export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubReport> {
   const { vaults, scope, repair } = options;
+  const check = options.check ?? 'authenticate';
   const sides: VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
   for (const side of sides) if (!vaults[side]) throw new ScrubVaultUnavailableError(`the ${side} vault is in the scrub's scope but could not be opened; scrub the other with --vault ${other(side)}, or fix access first`);
 
@@ -95,7 +98,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   for (const side of sides) {
     const vault = vaults[side] as Vault;
     const listing = listings.get(side) as Set<string>;
-    const results = await scrubObjects(vault, slice.keys.filter((key) => listing.has(key)), { concurrency: options.concurrency });
+    const results = await scrubObjects(vault, slice.keys.filter((key) => listing.has(key)), { concurrency: options.concurrency, check });
     checked.set(side, new Map(results.map((r) => [r.key, r])));
     read[side] = results.length;
     for (const r of results) if (r.state !== 'ok') bad.push({ vault: side, key: r.key, problem: r.state, detail: r.message ?? '' });
@@ -110,7 +113,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (known) return known.state === 'ok' ? null : (known.message ?? known.state);
     const vault = vaults[side] as Vault;
     try {
-      await checkVaultObject(vault, key);
+      await checkVaultObject(vault, key, { check });
       return null;
     } catch (err) {
       if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) return err.message;

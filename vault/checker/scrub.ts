@@ -3,6 +3,7 @@ import { type Vault } from '../repository/vault';
 import { CONFIG_KEY, DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
 import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
+import { type BlobCheck } from '../workers/codec-messages';
 import { checkVaultObject, isScrubbedObjectKey } from './object-check';
 
 /** What reading one object found: it verified, it is damaged, or it vanished after the listing. */
@@ -23,14 +24,18 @@ export async function listScrubbedObjects(store: VaultStore): Promise<string[]> 
 }
 
 /**
- * Reads and verifies `keys` of one vault (checkVaultObject: the same checks as
- * `lifeboat vault verify --read-data`), a few at a time (packs are read whole, ~16 MiB each).
- * Damage is a result, not an error; anything else (no access, the store is down) is thrown.
+ * Reads and verifies `keys` of one vault (checkVaultObject), a few at a time (packs are read whole,
+ * ~16 MiB each). A pack's blobs are authenticated (`check`, default 'authenticate': every blob's GCM
+ * tag, whose additional data is the blob's id), which finds any change to the stored bytes; 'rehash'
+ * also decompresses each blob and recomputes its id, as `lifeboat vault verify --read-data` does
+ * (docs/ARCHITECTURE.md, "Scrub and self-heal": what each proves). Damage is a result, not an error;
+ * anything else (no access, the store is down) is thrown.
  */
-export async function scrubObjects(vault: Vault, keys: readonly string[], options: { readonly concurrency?: number } = {}): Promise<ScrubObjectResult[]> {
+export async function scrubObjects(vault: Vault, keys: readonly string[], options: { readonly concurrency?: number; readonly check?: BlobCheck } = {}): Promise<ScrubObjectResult[]> {
+  const check = options.check ?? 'authenticate';
   const results = await mapBounded(keys, options.concurrency ?? 3, async (key): Promise<ScrubObjectResult> => {
     try {
-      await checkVaultObject(vault, key);
+      await checkVaultObject(vault, key, { check });
       return { key, state: 'ok' };
     } catch (err) {
       if (err instanceof VaultCorruptionError) return { key, state: 'corrupt', message: err.message };

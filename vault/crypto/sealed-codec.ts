@@ -223,16 +223,7 @@ export function sealSync(encryptionKey: KeyObject, context: Uint8Array, plaintex
 /** `open` done synchronously with a node:crypto key (codec worker threads); same checks, same errors. */
 export function openSync(encryptionKey: KeyObject, context: Uint8Array, stored: Uint8Array, limits: OpenLimits): Buffer {
   const flags = envelopeFlags(stored);
-  let plaintext: Buffer;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', encryptionKey, stored.subarray(1, ENVELOPE_HEADER_BYTES), { authTagLength: GCM_TAG_BYTES });
-    decipher.setAAD(additionalData(flags, context));
-    decipher.setAuthTag(stored.subarray(stored.length - GCM_TAG_BYTES));
-    plaintext = decipher.update(stored.subarray(ENVELOPE_HEADER_BYTES, stored.length - GCM_TAG_BYTES));
-    decipher.final();
-  } catch {
-    throw new EnvelopeError(AUTH_FAILED);
-  }
+  let plaintext = decryptSync(encryptionKey, context, flags, stored);
   if (flags === FLAG_ZSTD) {
     try {
       plaintext = zstdDecompressSync(plaintext, decompressOptions(plaintext, limits));
@@ -241,6 +232,44 @@ export function openSync(encryptionKey: KeyObject, context: Uint8Array, stored: 
     }
   }
   return checkPlaintext(plaintext, limits);
+}
+
+/** `authenticateSync` on libuv's thread pool (WebCrypto), for the main thread when no codec worker runs. */
+export async function authenticate(keys: VaultKeys, context: Uint8Array, stored: Uint8Array): Promise<void> {
+  const flags = envelopeFlags(stored);
+  try {
+    await webcrypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: stored.subarray(1, ENVELOPE_HEADER_BYTES), additionalData: additionalData(flags, context), tagLength: 128 },
+      keys.encryptionKey,
+      stored.subarray(ENVELOPE_HEADER_BYTES),
+    );
+  } catch {
+    throw new EnvelopeError(AUTH_FAILED);
+  }
+}
+
+/**
+ * Authenticates an envelope without opening it further: the GCM tag over flags, nonce and ciphertext,
+ * with `context` (a blob's id) as additional data. It proves the stored bytes are exactly what a holder
+ * of the vault key sealed under that id; unlike `openSync` it neither decompresses nor hands back the
+ * plaintext, so the scrub (vault/checker/object-check.ts, "authenticate") costs one AES pass per byte.
+ */
+export function authenticateSync(encryptionKey: KeyObject, context: Uint8Array, stored: Uint8Array): void {
+  decryptSync(encryptionKey, context, envelopeFlags(stored), stored);
+}
+
+/** The envelope's payload (still compressed when flags say so), after its tag verified. */
+function decryptSync(encryptionKey: KeyObject, context: Uint8Array, flags: number, stored: Uint8Array): Buffer {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', encryptionKey, stored.subarray(1, ENVELOPE_HEADER_BYTES), { authTagLength: GCM_TAG_BYTES });
+    decipher.setAAD(additionalData(flags, context));
+    decipher.setAuthTag(stored.subarray(stored.length - GCM_TAG_BYTES));
+    const payload = decipher.update(stored.subarray(ENVELOPE_HEADER_BYTES, stored.length - GCM_TAG_BYTES));
+    decipher.final();
+    return payload;
+  } catch {
+    throw new EnvelopeError(AUTH_FAILED);
+  }
 }
 
 /** Additional-data context of a sealed object of the given kind. */

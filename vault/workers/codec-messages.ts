@@ -26,10 +26,11 @@ export type CodecRequest =
    */
   | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number; h: boolean }
   /**
-   * Opens each blob b of slab s (`at` relative to o) and recomputes its id (HMAC of the plaintext)
-   * → {t, bytes (plaintext bytes checked)}, or a corrupt error naming the first blob that fails.
+   * Checks each blob b of file f, or of slab s (`at` relative to o): with `a` (authenticate) its GCM tag only, else
+   * opened and its id recomputed (HMAC of the plaintext) → {t, bytes (stored bytes authenticated, or
+   * plaintext bytes re-hashed)}, or a corrupt error naming the first blob that fails.
    */
-  | { op: 'check'; t: number; k: number; s: number; o: number; n: number; b: readonly RestoreBlob[] };
+  | { op: 'check'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; a: boolean };
 
 export type CodecReply = {
   t: number;
@@ -41,3 +42,10 @@ export type CodecReply = {
   bytes?: number;
   plain?: ArrayBuffer;
 };
+
+/**
+ * How a check reads a stored blob: `authenticate` verifies its GCM tag (the stored bytes are what the
+ * vault key sealed under the blob's id: storage damage and tampering); `rehash` also decompresses it and
+ * recomputes its id from the plaintext (what the writer sealed is the content the id names).
+ */
+export type BlobCheck = 'authenticate' | 'rehash';

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type CodecReply, type CodecRequest, type RestoreBlob } from './codec-messages';
+import { type BlobCheck, type CodecReply, type CodecRequest, type RestoreBlob } from './codec-messages';
 import { codecWorkerScript } from './codec-worker-location';
 import { type VaultKeys } from '../crypto/vault-keys';
 
@@ -245,11 +245,13 @@ export class CodecPool {
   }
 
   /**
-   * Opens the listed blobs of slab `s` (`at` relative to `offset`) and recomputes each one's id;
-   * throws CodecTaskError (corrupt, naming the blob) at the first that fails. Resolves with the plaintext bytes checked.
+   * Checks the listed blobs of a pack file (read by the worker itself) or of a slab (`at` relative to `offset`): `authenticate` their GCM tags, or
+   * `rehash` (open each and recompute its id); throws CodecTaskError (corrupt, naming the blob) at the
+   * first that fails. Resolves with the bytes checked.
    */
-  async check(k: number, s: number, offset: number, length: number, blobs: readonly RestoreBlob[]): Promise<number> {
-    const r = await this.run({ op: 'check', k, s, o: offset, n: length, b: blobs });
+  async check(k: number, source: { file: string } | { slab: number }, offset: number, length: number, blobs: readonly RestoreBlob[], how: BlobCheck = 'rehash'): Promise<number> {
+    const where = 'file' in source ? { f: source.file } : { s: source.slab };
+    const r = await this.run({ op: 'check', k, ...where, o: offset, n: length, b: blobs, a: how === 'authenticate' });
     return r.bytes as number;
   }
 }

@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
+import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
 import { type CodecReply, type CodecRequest } from './codec-messages';
 import { writeAtSync } from './sparse-write';
 
@@ -105,10 +105,20 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
     }
     case 'check': {
       const key = keyOf(m.k);
-      const bytes = view(m.s, m.o, m.n);
+      const bytes = m.f !== undefined ? readPack(m.f, m.o, m.n) : view(m.s ?? -1, m.o, m.n);
       let checked = 0;
       for (const b of m.b) {
         const name = Buffer.from(b.id).toString('hex');
+        if (m.a) {
+          try {
+            authenticateSync(key.enc, b.id, bytes.subarray(b.at, b.at + b.stored));
+          } catch (err) {
+            if (err instanceof EnvelopeError) throw new EnvelopeError(`blob ${name}: ${err.message}`);
+            throw err;
+          }
+          checked += b.stored;
+          continue;
+        }
         let plain: Buffer;
         try {
           plain = openBlob(key, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw);

@@ -89,7 +89,7 @@ describe('codec worker threads and the in-thread path', () => {
       let at = 0;
       const listed = blobs.map((b) => ({ id: b.id, at: (at += b.stored.length) - b.stored.length, stored: b.stored.length, raw: b.raw }));
       try {
-        return await p.check(k, region.slab.id, region.offset, all.length, listed);
+        return await p.check(k, { slab: region.slab.id }, region.offset, all.length, listed);
       } finally {
         slabs.release(region.slab);
       }
