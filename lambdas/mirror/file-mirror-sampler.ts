@@ -5,32 +5,46 @@ import { type FileSample } from './file-mirror-samples';
 
 export type FileWindow = { samples: FileSample[]; cursor: string; skipped: number };
 
+/**
+ * The samples of one window as JSON stay under this many bytes: they are one DynamoDB item, whose
+ * limit is 400 KB (long paths make a sample up to ~4 KB; 100 short ones are ~15 KB).
+ */
+export const MAX_WINDOW_BYTES = 300_000;
+
 /** EFS keeps mtimes to the nanosecond and replicates them; samples keep milliseconds, which both sides show alike. */
 const mtimeMsOf = (mtimeNs: bigint): number => Number(mtimeNs / 1_000_000n);
 
 /**
- * The next window of a file-system source: up to `samples` regular files after `after`, in the walk's
+ * The next window of a file-system source: up to `samples` regular files after `after` (fewer when
+ * their JSON would pass `maxBytes`, MAX_WINDOW_BYTES by default), in the walk's
  * (manifest) order, each with its size, mtime and SHA-256, read now. Subtrees wholly before `after`
  * are not listed, so a rotating window costs one pass over its own files, not over the file system.
  * `cursor` is the last path taken, or empty when the walk reached the end (the next window starts over).
  * A file that vanishes or cannot be read while sampled is counted in `skipped`, not failed: the source
  * is a live file system.
  */
-export async function sampleFileWindow(root: string, options: { after: string; samples: number }): Promise<FileWindow> {
+export async function sampleFileWindow(root: string, options: { after: string; samples: number; maxBytes?: number }): Promise<FileWindow> {
   const samples: FileSample[] = [];
+  const maxBytes = options.maxBytes ?? MAX_WINDOW_BYTES;
+  let bytes = 0;
   let skipped = 0;
   const onProblem = (_problem: WalkProblem): void => {
     skipped++;
   };
   for await (const entry of walkTree(root, { onProblem, ...(options.after ? { after: options.after } : {}) })) {
     if (entry.kind !== 'file') continue;
+    let sample: FileSample;
     try {
-      samples.push({ path: entry.rel, size: Number(entry.stat.size), mtimeMs: mtimeMsOf(entry.stat.mtimeNs), sha256: await sha256Of(entry.abs) });
+      sample = { path: entry.rel, size: Number(entry.stat.size), mtimeMs: mtimeMsOf(entry.stat.mtimeNs), sha256: await sha256Of(entry.abs) };
     } catch (err) {
       if (!isGone(err)) throw err;
       skipped++;
       continue;
     }
+    // The window ends before a sample that would not fit the catalog item; the next window starts with it.
+    bytes += JSON.stringify(sample).length + 1;
+    if (bytes > maxBytes && samples.length > 0) return { samples, cursor: (samples[samples.length - 1] as FileSample).path, skipped };
+    samples.push(sample);
     if (samples.length >= options.samples) return { samples, cursor: entry.rel, skipped };
   }
   return { samples, cursor: '', skipped };

@@ -67,6 +67,14 @@ describe('sampleFileWindow', () => {
     const third = await sampleFileWindow(source, { after: second.cursor, samples: 2 });
     expect([third.samples.map((s) => s.path), third.cursor]).toEqual([['z/last.txt'], '']);
   });
+
+  it('ends a window early when its samples would outgrow one catalog item, and the next window starts with the one left out', async () => {
+    const oneSample = JSON.stringify((await sampleFileWindow(source, { after: '', samples: 1 })).samples[0]).length + 1;
+    const first = await sampleFileWindow(source, { after: '', samples: 100, maxBytes: oneSample * 2 + 10 });
+    expect([first.samples.map((s) => s.path), first.cursor]).toEqual([['a.txt', 'docs/b.md'], 'docs/b.md']);
+    const next = await sampleFileWindow(source, { after: first.cursor, samples: 100, maxBytes: oneSample * 2 + 10 });
+    expect(next.samples[0]?.path).toBe('docs/deep/c.bin');
+  });
 });
 
 describe('compareFileMirror', () => {
