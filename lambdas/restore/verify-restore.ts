@@ -108,7 +108,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     try {
       const root = targetDir?.path ?? (target.type === 'filesystem' ? deps.directory(target.path) : '');
       if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, entries, { keepSetIdBits: restore.keepSetIdBits })));
-      await mapBounded(entries, 4, async (entry) => {
+      await mapBounded(entries, 8, async (entry) => {
         const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, root, entry, restore.keepSetIdBits);
         if (typeof problem === 'object') notRestored.push(problem);
         else if (problem) mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
