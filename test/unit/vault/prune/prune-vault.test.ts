@@ -7,7 +7,7 @@ import { BackupOutlivedGraceError } from '../../../../vault/prune/prune-errors';
 import { loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { pruneVault, type PruneOptions, type PruneReport } from '../../../../vault/prune/prune-vault';
 import { initVault, Vault } from '../../../../vault/repository/vault';
-import { DATA_PREFIX, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { DATA_PREFIX, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { readEntry } from '../../../../vault/restorer/restore';
 import { ObjectLockedError } from '../../../../vault/vault-errors';
 import { listedKeys, pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
@@ -143,6 +143,25 @@ describe('pruneVault', () => {
     expect(packsAfter).toHaveLength(1);
     await expectRestores(reopen(), new Map([[idKeep, new Map([['keep', data(11, 3000)]])]]));
     await expectVerifies(reopen());
+  });
+
+  it('leaves a pack to repack alone when a live blob in it fails authentication: nothing copied, nothing condemned, the damage reported', async () => {
+    const { vault, clock, reopen } = await newVault();
+    const a = new Map([['keep', data(21, 3000)], ['drop', data(22, 9000)]]);
+    const idA = await backup(vault, a);
+    const idKeep = await backup(vault, new Map([['keep', data(21, 3000)]]));
+    await vault.store.delete(snapshotKey(idA));
+    const entry = await (await vault.manifest(await vault.loadSnapshot(idKeep))).find('keep');
+    const keep = (await reopen().index()).lookup(Buffer.from(entry?.content[0] as string, 'hex'));
+    if (!keep) throw new Error('the kept blob is in no index');
+    const pack = await vault.store.get(packKey(keep.packId));
+    pack[keep.offset + 20] = (pack[keep.offset + 20] as number) ^ 1;
+    await vault.store.put(packKey(keep.packId), pack);
+    const report = await prune(reopen(), clock);
+    expect(report.packsRepacked).toBe(0);
+    expect(report.damaged).toEqual([{ pack: keep.packId, problem: expect.stringMatching(/blob [0-9a-f]{64}: authentication failed/) }]);
+    expect(await vault.store.has(packKey(keep.packId))).toBe(true);
+    expect(report.packsCondemned).toBe(0);
   });
 
   it('a backup that deduplicated against blobs a prune condemns while it runs commits, and the sweep spares them', async () => {
