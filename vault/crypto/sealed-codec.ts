@@ -171,18 +171,7 @@ export async function seal(keys: VaultKeys, context: Uint8Array, plaintext: Uint
  */
 export async function open(keys: VaultKeys, context: Uint8Array, stored: Uint8Array, limits: OpenLimits): Promise<Buffer> {
   const flags = envelopeFlags(stored);
-  let payload: Buffer;
-  try {
-    payload = Buffer.from(
-      await webcrypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: stored.subarray(1, ENVELOPE_HEADER_BYTES), additionalData: additionalData(flags, context), tagLength: 128 },
-        keys.encryptionKey,
-        stored.subarray(ENVELOPE_HEADER_BYTES),
-      ),
-    );
-  } catch {
-    throw new EnvelopeError(AUTH_FAILED);
-  }
+  const payload = await decrypt(keys, context, flags, stored);
   let plaintext = payload;
   if (flags === FLAG_ZSTD) {
     try {
@@ -236,12 +225,18 @@ export function openSync(encryptionKey: KeyObject, context: Uint8Array, stored: 
 
 /** `authenticateSync` on libuv's thread pool (WebCrypto), for the main thread when no codec worker runs. */
 export async function authenticate(keys: VaultKeys, context: Uint8Array, stored: Uint8Array): Promise<void> {
-  const flags = envelopeFlags(stored);
+  await decrypt(keys, context, envelopeFlags(stored), stored);
+}
+
+/** The envelope's payload (still compressed when flags say so), after its tag verified, on libuv's pool. */
+async function decrypt(keys: VaultKeys, context: Uint8Array, flags: number, stored: Uint8Array): Promise<Buffer> {
   try {
-    await webcrypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: stored.subarray(1, ENVELOPE_HEADER_BYTES), additionalData: additionalData(flags, context), tagLength: 128 },
-      keys.encryptionKey,
-      stored.subarray(ENVELOPE_HEADER_BYTES),
+    return Buffer.from(
+      await webcrypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: stored.subarray(1, ENVELOPE_HEADER_BYTES), additionalData: additionalData(flags, context), tagLength: 128 },
+        keys.encryptionKey,
+        stored.subarray(ENVELOPE_HEADER_BYTES),
+      ),
     );
   } catch {
     throw new EnvelopeError(AUTH_FAILED);
