@@ -5,6 +5,9 @@ import { drillAccess, type DrillAccessClients } from '../drills/drill-access';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { environmentReport, type ReportSources } from '../report/environment-report';
 import { reportHtml } from '../report/report-html';
+import { environmentStatus } from '../status/environment-status';
+import { mirrorLines, pruneLines } from '../status/status-screen';
+import { statusSources } from '../status/status-sources';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
 
 /**
@@ -18,7 +21,16 @@ export type ReportCommandDeps = { io: CliIo; sources?: ReportSources; clients?: 
 async function reportSources(options: TargetOptions, clients: ReportCommandDeps['clients'] = {}): Promise<ReportSources> {
   const access = await environmentAccess(options, clients);
   const drills = await drillAccess(options, clients.drills);
-  return { environment: access.environment, listBackupsOfPlan: (plan) => access.catalog.listBackupsOfPlan(plan), listDrills: (side) => drills.drillLog(side).list() };
+  return {
+    environment: access.environment,
+    listBackupsOfPlan: (plan) => access.catalog.listBackupsOfPlan(plan),
+    listDrills: (side) => drills.drillLog(side).list(),
+    // The view model of `lifeboat status`, so the page and the command say the same of each mirror and prune.
+    latestState: async (now) => {
+      const status = await environmentStatus(await statusSources(options, clients), now);
+      return { mirrors: mirrorLines(status), prunes: pruneLines(status) };
+    },
+  };
 }
 
 export async function reportCommand(options: ReportCommandOptions, deps: Partial<ReportCommandDeps> = {}): Promise<number> {

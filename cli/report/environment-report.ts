@@ -3,13 +3,15 @@ import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { type DrillSide } from '../drills/drill-access';
-import { planReport, type ReportData } from './report-data';
+import { type LatestState, planReport, type ReportData } from './report-data';
 
 /** What the report reads: the primary catalog's backups of a plan and each region's drills (tests give their own). */
 export type ReportSources = {
   environment: EnvironmentConfig;
   listBackupsOfPlan(plan: string): Promise<readonly BackupRecord[]>;
   listDrills(side: DrillSide): Promise<readonly DrillRecord[]>;
+  /** The mirrors' last checks and the vaults' last prunes as `lifeboat status` shows them. @default not in the report */
+  latestState?(now: Date): Promise<LatestState>;
 };
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -36,5 +38,13 @@ export async function environmentReport(sources: ReportSources, now: Date, onlyP
   for (const plan of plans) {
     reports.push(planReport({ plan, backups: await sources.listBackupsOfPlan(plan.name), drills: drills.filter((d) => d.plan === plan.name), now }));
   }
-  return { environment: environment.name, generatedAt: now.toISOString(), plans: reports, problems };
+  let latest: LatestState | undefined;
+  if (sources.latestState) {
+    try {
+      latest = await sources.latestState(now);
+    } catch (err) {
+      problems.push(`the mirrors' last checks and the vaults' last prunes could not be read and are not shown: ${message(err)}`);
+    }
+  }
+  return { environment: environment.name, generatedAt: now.toISOString(), plans: reports, ...(latest ? { latest } : {}), problems };
 }

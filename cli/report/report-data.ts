@@ -36,9 +36,17 @@ export type ReportData = {
   environment: string;
   generatedAt: string;
   plans: PlanReport[];
+  /**
+   * What has no history to chart, as `lifeboat status` shows it at the report's time: each mirror's
+   * last check and each vault's last prune, one line each (cli/status/status-screen.ts). Absent when
+   * the report was made without them.
+   */
+  latest?: LatestState;
   /** What could not be read (a catalog of one region), in words. */
   problems: string[];
 };
+
+export type LatestState = { mirrors: string[]; prunes: string[] };
 
 const unix = (iso: string): Time => Math.floor(Date.parse(iso) / 1000);
 

@@ -58,6 +58,19 @@ for (const plan of data.plans) {
   const missed = plan.rpo.met.filter((m) => !m).length;
   section.appendChild(element('p', { class: 'summary' }, `RPO met at ${plan.rpo.met.length - missed} of ${plan.rpo.met.length} points; drills: ${plan.drills.verdict.join(', ') || 'none with an RTO'}`));
 }
+if (data.latest) {
+  // Mirrors and prunes keep only their last run: listed as `lifeboat status` prints them, not charted.
+  const section = element('section', { 'data-latest': 'true' });
+  section.appendChild(element('h2', {}, 'Mirrors and prunes at the time of the report'));
+  for (const [title, lines] of [['Mirrors', data.latest.mirrors], ['Prunes', data.latest.prunes]]) {
+    section.appendChild(element('h3', {}, title));
+    if (lines.length === 0) section.appendChild(element('p', { class: 'empty' }, 'none'));
+    const list = element('ul', {});
+    for (const line of lines) list.appendChild(element('li', {}, line));
+    section.appendChild(list);
+  }
+  root.appendChild(section);
+}
 for (const problem of data.problems) root.appendChild(element('p', { class: 'problem' }, `! ${problem}`));
 
 window.lifeboatReport = { charts: drawn };

@@ -115,6 +115,21 @@ function scrubCell(row: PlanStatus): string {
   return `${scrub}\n${prune}`;
 }
 
+/** Each mirrored source's last check in a line, marked ✓, ✗ or - (shown, not judged); `lifeboat report` shows the same lines. */
+export function mirrorLines(status: EnvironmentStatus): string[] {
+  return status.plans
+    .flatMap((p) => (isUnreadable(p) ? [] : p.mirrors))
+    .map((m) => {
+      const mark = m.verdict === 'not-checked' || m.verdict === 'not-compared' ? '-' : m.withinObjectives ? MARK.ok : MARK.missed;
+      return `${mark} ${m.plan}/${m.source}${m.mirror ? ` → ${m.mirror}` : ''}: ${mirrorSummary(m)}`;
+    });
+}
+
+/** Each vault's last prune in a line; `lifeboat report` shows the same lines. */
+export function pruneLines(status: EnvironmentStatus): string[] {
+  return (['primary', 'dr'] as const).map((side) => pruneLine(side, side === 'primary' ? status.primaryRegion : status.drRegion, status.prunes[side]));
+}
+
 /** A vault's last prune in a line: when, how it ended, what it freed. */
 function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus): string {
   const which = `Prune of the ${vault === 'primary' ? 'primary' : 'DR'} vault (${region})`;
@@ -195,15 +210,12 @@ export function statusScreen(status: EnvironmentStatus): string[] {
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
   for (const note of [...notes, ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
-  const mirrors = status.plans.flatMap((p) => (isUnreadable(p) ? [] : p.mirrors));
+  const mirrors = mirrorLines(status);
   if (mirrors.length > 0) {
     lines.push(`Mirrors in ${status.drRegion} (${MARK.ok}: last check equal, at most 2× its schedule old, lag within the RPO):`);
-    for (const m of mirrors) {
-      const mark = m.verdict === 'not-checked' || m.verdict === 'not-compared' ? '-' : m.withinObjectives ? MARK.ok : MARK.missed;
-      lines.push(...wrapped(`${mark} ${m.plan}/${m.source}${m.mirror ? ` → ${m.mirror}` : ''}: ${mirrorSummary(m)}`, '  '));
-    }
+    for (const line of mirrors) lines.push(...wrapped(line, '  '));
   }
-  for (const side of ['primary', 'dr'] as const) lines.push(...wrapped(pruneLine(side, side === 'primary' ? status.primaryRegion : status.drRegion, status.prunes[side])));
+  for (const line of pruneLines(status)) lines.push(...wrapped(line));
   lines.push(...alarmLines(status.alarms));
   const missed = status.plans.filter((p) => !p.withinObjectives).length;
   lines.push(

@@ -30,6 +30,11 @@ const sources: ReportSources = {
   environment,
   listBackupsOfPlan: async (plan) => (plan === 'demo' ? REPORT_BACKUPS : []),
   listDrills: async (side) => (side === 'primary' ? REPORT_DRILLS : []),
+  latestState: async () => LATEST,
+};
+const LATEST = {
+  mirrors: ['✓ demo/demo-assets → s3://lifeboat-dev-mirror-demo-assets/: equal (308 compared), lag 2s, checked 1m ago'],
+  prunes: ['Prune of the primary vault (us-east-1): completed 2h ago in 14s, 20.9 KiB freed (10 pack(s) deleted, 1 repacked, 2 condemned)', 'Prune of the DR vault (us-west-2): no run recorded yet'],
 };
 
 type DrawnChart = { id: string; points: number; series: number; painted: boolean };
@@ -88,4 +93,5 @@ inBrowser(`each chart renders with its points in headless Chromium${executablePa
     { id: 'quiet/drills', points: 0, series: 2, painted: false },
   ]);
   expect(await page.$$eval('[data-plan="quiet"] .empty', (els) => els.map((e) => (e as unknown as { textContent: string }).textContent))).toEqual(Array(5).fill('no points yet'));
+  expect(await page.$$eval('[data-latest] li', (els) => els.map((e) => (e as unknown as { textContent: string }).textContent))).toEqual([...LATEST.mirrors, ...LATEST.prunes]);
 });

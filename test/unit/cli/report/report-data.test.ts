@@ -61,6 +61,19 @@ describe('the report\'s data', () => {
     expect(data.plans.map((p) => p.drills.t.length)).toEqual([2]);
     await expect(environmentReport(sources, NOW, 'nope')).rejects.toThrow('--plan: environment dev has no plan nope (plans: demo)');
   });
+
+  it('carries the mirrors\' last checks and the vaults\' last prunes as status prints them, or names why they are missing', async () => {
+    const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+    const latest = { mirrors: ['✓ demo/demo-assets → s3://lifeboat-dev-mirror-demo-assets/: equal (308 compared), lag 2s, checked 1m ago'], prunes: ['Prune of the primary vault (us-east-1): no run recorded yet'] };
+    const asked: Date[] = [];
+    const base: ReportSources = { environment, listBackupsOfPlan: async () => BACKUPS, listDrills: async () => DRILLS };
+    const data = await environmentReport({ ...base, latestState: async (now) => (asked.push(now), latest) }, NOW);
+    expect([data.latest, asked, data.problems]).toEqual([latest, [NOW], []]);
+    const failed = await environmentReport({ ...base, latestState: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:4570')) }, NOW);
+    expect(failed.latest).toBeUndefined();
+    expect(failed.problems).toEqual(["the mirrors' last checks and the vaults' last prunes could not be read and are not shown: connect ECONNREFUSED 127.0.0.1:4570"]);
+    expect((await environmentReport(base, NOW)).latest).toBeUndefined();
+  });
 });
 
 describe('the page', () => {
