@@ -3,6 +3,22 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type FileReplica, type MirrorCheckDeps } from '../../lambdas/mirror/mirror-check';
 import { type MirrorRecord } from '../../lambdas/mirror/mirror-record';
 
+/** A plan with one mirrored file-system source, `shared`, and one that is not mirrored, `scratch` (which every check must skip). */
+export const FILE_MIRROR_PLANS: ProtectionPlanConfig[] = [
+  {
+    name: 'files',
+    schedule: 'rate(1 day)',
+    strategy: 'incremental',
+    retention: { keepLast: 7 },
+    objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+    maxConcurrency: 8,
+    sources: [
+      { type: 'filesystem', name: 'shared', path: '/mnt/lifeboat/shared', mirror: true },
+      { type: 'filesystem', name: 'scratch', path: '/mnt/lifeboat/scratch' },
+    ],
+  },
+];
+
 /** runMirrorCheck's deps for file-system mirrors only (S3 and DynamoDB refuse), its records collected in `recorded`. */
 export function fileSystemMirrorCheckDeps(options: { plans: ProtectionPlanConfig[]; now: number; efs?: Pick<EFSClient, 'send'>; replica?: FileReplica }): { deps: MirrorCheckDeps; recorded: MirrorRecord[] } {
   const recorded: MirrorRecord[] = [];

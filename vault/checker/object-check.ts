@@ -1,10 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { computeBlobId, type VaultKeys } from '../crypto/vault-keys';
 import { getSealedObject, openSealed, sha256Hex } from '../crypto/sealed-object';
-import { authenticate, EnvelopeError } from '../crypto/sealed-codec';
 import { type BlobCheck } from '../workers/codec-messages';
 import { type PackEntry } from '../pack/pack-format';
-import { decodeBlob, parsePack, readPackHeader } from '../pack/pack-reader';
+import { authenticateBlob, decodeBlob, parsePack, readPackHeader } from '../pack/pack-reader';
 import { type Vault } from '../repository/vault';
 import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
@@ -39,9 +38,7 @@ export async function verifyPackBody(
   await mapBounded(header, 4, async (e) => {
     const stored = body.subarray(e.offset, e.offset + e.storedLength);
     if (check === 'authenticate') {
-      await authenticate(keys, e.id, stored).catch((err: unknown) => {
-        throw err instanceof EnvelopeError ? new VaultCorruptionError(location, key, `blob ${e.id.toString('hex')}: ${err.message}`) : err;
-      });
+      await authenticateBlob(keys, e.id, stored, { location, key });
       options.onBlob?.();
       return;
     }

@@ -1,5 +1,5 @@
 import { decodePackHeader, PACK_TRAILER_BYTES, type PackEntry } from './pack-format';
-import { EnvelopeError, open } from '../crypto/sealed-codec';
+import { authenticate, EnvelopeError, open } from '../crypto/sealed-codec';
 import { openSealed } from '../crypto/sealed-object';
 import { VaultCorruptionError } from '../vault-errors';
 import { type VaultKeys } from '../crypto/vault-keys';
@@ -28,6 +28,16 @@ export async function parsePack(location: string, key: string, keys: VaultKeys, 
   if (headerStart < 0) throw new VaultCorruptionError(location, key, `header length ${headerLength} exceeds the pack`);
   const plain = await openSealed(location, key, keys, 'pack-header', pack.subarray(headerStart, headerStart + headerLength));
   return decodePackHeader(plain, headerStart, { location, key });
+}
+
+/** Authenticates one blob envelope (its GCM tag, with the blob id as additional data) without opening it further; failures name the pack. */
+export async function authenticateBlob(keys: VaultKeys, id: Uint8Array, stored: Uint8Array, where: { location: string; key: string }): Promise<void> {
+  try {
+    await authenticate(keys, id, stored);
+  } catch (err) {
+    if (err instanceof EnvelopeError) throw new VaultCorruptionError(where.location, where.key, `blob ${Buffer.from(id).toString('hex')}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Decrypts and decompresses one blob envelope; failures name the pack. */

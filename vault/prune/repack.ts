@@ -1,5 +1,5 @@
 import { type IndexedPack } from '../blob-index/index-object';
-import { authenticate, EnvelopeError } from '../crypto/sealed-codec';
+import { authenticateBlob } from '../pack/pack-reader';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { PackWriter } from '../pack/pack-writer';
 import { type Vault } from '../repository/vault';
@@ -40,9 +40,7 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
       // that proves the bytes are the ones sealed under the id, which is all a copy of them needs.
       blobs = await mapBounded(pack.live, 4, async (e) => {
         const stored = Buffer.from(body.subarray(e.offset, e.offset + e.storedLength));
-        await authenticate(vault.keys, e.id, stored).catch((err: unknown) => {
-          throw err instanceof EnvelopeError ? new VaultCorruptionError(vault.location, key, `blob ${e.id.toString('hex')}: ${err.message}`) : err;
-        });
+        await authenticateBlob(vault.keys, e.id, stored, { location: vault.location, key });
         return { id: e.id, stored, rawLength: e.rawLength };
       });
     } catch (err) {

@@ -1,8 +1,7 @@
 import { DescribeReplicationConfigurationsCommand, type EFSClient, ReplicationNotFound } from '@aws-sdk/client-efs';
-import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { efsReplicationState } from '../../../../lambdas/mirror/efs-replication-state';
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
-import { fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
+import { FILE_MIRROR_PLANS, fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
 
 /** A file-system mirror: the check reads EFS's replication state (status, last sync), never the contents. */
 const NOW = Date.parse('2026-12-01T06:00:00Z');
@@ -48,17 +47,7 @@ describe('efsReplicationState', () => {
 });
 
 describe('the mirror check of a file-system source', () => {
-  const plans: ProtectionPlanConfig[] = [
-    {
-      name: 'files',
-      schedule: 'rate(1 day)',
-      strategy: 'incremental',
-      retention: { keepLast: 7 },
-      objectives: { rpoMinutes: 60, rtoMinutes: 60 },
-      maxConcurrency: 8,
-      sources: [{ type: 'filesystem', name: 'shared', path: '/mnt/lifeboat/shared', mirror: true }],
-    },
-  ];
+  const plans = FILE_MIRROR_PLANS;
   const deps = (efs?: Pick<EFSClient, 'send'>) => fileSystemMirrorCheckDeps({ plans, now: NOW, ...(efs ? { efs } : {}) });
 
   it('records the replica, the lag and passed when EFS replicates; nothing is compared', async () => {

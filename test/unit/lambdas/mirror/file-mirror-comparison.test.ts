@@ -2,14 +2,13 @@ import { DescribeReplicationConfigurationsCommand, type EFSClient } from '@aws-s
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { compareFileMirror } from '../../../../lambdas/mirror/file-mirror-comparison';
 import { sampleFileWindow } from '../../../../lambdas/mirror/file-mirror-sampler';
 import { type FileSamplesRecord } from '../../../../lambdas/mirror/file-mirror-samples';
 import { runFileMirrorSampling } from '../../../../lambdas/mirror/file-mirror-sampling';
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
 import { replicaDirectory } from '../../../../lambdas/mirror/replica-directory';
-import { fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
+import { FILE_MIRROR_PLANS, fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
 
 /**
  * Issue 12, item 2 for files: the primary region samples a window of a mirrored file system (size, mtime,
@@ -127,20 +126,7 @@ describe('replicaDirectory', () => {
 });
 
 describe('the file-system mirror check, both halves', () => {
-  const plans: ProtectionPlanConfig[] = [
-    {
-      name: 'files',
-      schedule: 'rate(1 day)',
-      strategy: 'incremental',
-      retention: { keepLast: 7 },
-      objectives: { rpoMinutes: 60, rtoMinutes: 60 },
-      maxConcurrency: 8,
-      sources: [
-        { type: 'filesystem', name: 'shared', path: '/mnt/lifeboat/shared', mirror: true },
-        { type: 'filesystem', name: 'scratch', path: '/mnt/lifeboat/scratch' },
-      ],
-    },
-  ];
+  const plans = FILE_MIRROR_PLANS;
   const efs = (destination: string, lastSync: number): Pick<EFSClient, 'send'> =>
     ({
       send: (command: unknown) => {
