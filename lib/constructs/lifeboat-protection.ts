@@ -9,6 +9,7 @@ import { BackupWorkflow } from './backup-workflow';
 import { CatalogRebuildWorkflow } from './catalog-rebuild-workflow';
 import { CatalogTable } from './catalog-table';
 import { DrillWorkflow } from './drill-workflow';
+import { DrKeyArns } from './dr-key-arns';
 import { FailoverWorkflow } from './failover-workflow';
 import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
@@ -215,6 +216,8 @@ export class LifeboatProtection extends Construct {
   /** The DR region's catalog (in `drStack`), written by the Replicate step: what the DR region's runbooks read. */
   readonly drCatalog: CatalogTable;
   readonly drCatalogKey: kms.Key;
+  /** The DR keys' ARNs, read from `drStack` at deploy time: what the primary region's functions are granted and use. */
+  readonly drKeyArns: DrKeyArns;
   /** The DR region's restore runbook (in `drStack`): the DR vault and the DR catalog only. */
   readonly drRestoreWorkflow: RestoreWorkflow;
   /** The failover runbook (in `drStack`): every source of a plan restored from the DR vault into the DR region. */
@@ -283,7 +286,7 @@ export class LifeboatProtection extends Construct {
         id: 'ReplicaVault',
         ...keyPolicy,
         bucketName: names.drVault,
-        // The restore workflow (primary region) opens the DR vault by this alias: no cross-region reference needed.
+        // For people and the CLI; the primary region's functions use the key's ARN (DrKeyArns, below).
         keyAlias: names.drVaultKeyAlias,
         accessLogsBucket: drAccessLogs,
       },
@@ -297,6 +300,8 @@ export class LifeboatProtection extends Construct {
     this.drCatalogKey = catalogKey(drScope, `Lifeboat ${this.environmentName} DR catalog`, this.prefix, props.security);
     new kms.Alias(drScope, 'CatalogKeyAlias', { aliasName: names.drCatalogKeyAlias, targetKey: this.drCatalogKey });
     this.drCatalog = new CatalogTable(drScope, 'Catalog', { tableName: names.catalogTable, encryptionKey: this.drCatalogKey });
+    this.drKeyArns = new DrKeyArns(this, 'DrKeyArns', { environmentName: this.environmentName, drStack: this.drStack, vaultKey: this.drVault.key, catalogKey: this.drCatalogKey });
+    const drCatalogLocation = { tableName: names.catalogTable, region: props.drRegion, keyArn: this.drKeyArns.catalogKeyArn };
     const mount = FileSystemMount.forSources(this, {
       ...(fileSystem ? { efs: fileSystem } : {}),
       fileSystemSources: sources.filter((s) => s.config.type === 'filesystem').map((s) => s.name),
@@ -319,7 +324,7 @@ export class LifeboatProtection extends Construct {
     this.alerts = alerting(this, 'Alerts');
     this.drAlerts = alerting(drScope, 'Alerts');
 
-    const drVault: ReplicaVaultLocation = { bucketName: names.drVault, region: props.drRegion, keyAlias: names.drVaultKeyAlias };
+    const drVault: ReplicaVaultLocation = { bucketName: names.drVault, region: props.drRegion, keyArn: this.drKeyArns.vaultKeyArn };
     const vaultsAndCatalog = {
       environmentName: this.environmentName,
       plans: props.plans,
@@ -333,7 +338,7 @@ export class LifeboatProtection extends Construct {
     this.backupWorkflow = new BackupWorkflow(this, 'Backup', {
       ...shared,
       stateMachineName: names.backupStateMachine,
-      drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
+      drCatalog: drCatalogLocation,
       ...(props.immutability ? { immutability: props.immutability } : {}),
     });
     const approver = props.approverRoleArn ? { approverRoleArn: props.approverRoleArn } : {};
@@ -379,7 +384,7 @@ export class LifeboatProtection extends Construct {
     const fraction = props.scrub?.fraction ?? DEFAULT_SCRUB_FRACTION;
     this.scrubWorkflow = new ScrubWorkflow(this, 'Scrub', {
       ...vaultsAndCatalog,
-      drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
+      drCatalog: drCatalogLocation,
       stateMachineName: names.scrubStateMachine,
       // The default fraction is the handler's own: the schedule's input stays `{}`.
       schedule: {
@@ -426,7 +431,7 @@ export class LifeboatProtection extends Construct {
         drRegion: props.drRegion,
         mirrorBucketPrefix: names.mirrorBucketPrefix,
         drKey: this.drVault.key,
-        drKeyAlias: names.drVaultKeyAlias,
+        drKeyArn: this.drKeyArns.vaultKeyArn,
         drAccessLogs,
         ...(fileSystem ? { fileSystem } : {}),
       });
@@ -452,7 +457,7 @@ export class LifeboatProtection extends Construct {
           plans: props.plans,
           mount: this.fileSystemMount,
           catalog: this.catalog.table,
-          drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
+          drCatalog: drCatalogLocation,
           schedule: mirrorCheckSchedule,
           deadLetterQueue: this.alerts.deadLetterQueue,
         });

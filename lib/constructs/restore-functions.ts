@@ -84,7 +84,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const stack = Stack.of(scope);
   const home = props.homeVault;
   const dr = props.drVault;
-  const drAccess = dr ? replicaVaultAccess(stack, dr) : undefined;
+  const drAccess = dr ? replicaVaultAccess(dr) : undefined;
   const vaultEnvironment = { ...homeVaultEnvironment(stack, home), ...(home.side === 'primary' && drAccess ? drAccess.environment : {}) };
   const common = {
     LIFEBOAT_ENVIRONMENT: props.environmentName,
@@ -121,12 +121,8 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
       }),
     );
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [home.key.keyArn] }));
-    if (dr && drAccess) {
-      // The DR key is named by its alias (another region, another stack): Decrypt on exactly the key that carries it.
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [drAccess.keyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } } }),
-      );
-    }
+    // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
+    if (dr) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dr.keyArn] }));
   }
   // Restore plans: written by plan, read by shard and verify (SSE-KMS under the vault key).
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
@@ -181,7 +177,6 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
     wildcardResources: [
       ...[...VAULT_READ_PREFIXES, PLAN_PREFIX].map((p) => home.bucket.arnForObjects(p)),
       ...(drBucketArn ? VAULT_READ_PREFIXES.map((p) => `${drBucketArn}/${p}`) : []),
-      ...(drAccess ? [drAccess.keyArns] : []),
       ...targetBuckets.map((b) => b.arn),
       ...targetObjects.map((o) => o.arn),
       ...targetTables,

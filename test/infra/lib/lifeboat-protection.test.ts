@@ -293,6 +293,23 @@ describe('a protection of the user\'s own bucket and table', () => {
     expect(plans[0]?.sources[2]).toEqual({ type: 'filesystem', name: 'files', path: '/mnt/lifeboat/files' });
   });
 
+  it('names the DR keys by the ARNs read from the DR stack at deploy time, which the local executor resolves to the DR stack\'s keys', () => {
+    const drStack = protection.drStack;
+    const drKeyId = drStack.getLogicalId(protection.drVault.key.node.defaultChild as kms.CfnKey);
+    const [logicalId, fn] = Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'replicate-backup' }) } } }) as Record<string, Resource>)[0] ?? [];
+    if (!logicalId || !fn) throw new Error('no replicate function');
+    const variable = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.DR_VAULT_KEY_ARN as { 'Fn::GetAtt': [string, string] };
+    const lookup = template.findResources('Custom::LifeboatKeyArn')[variable['Fn::GetAtt'][0]];
+    expect(lookup?.Properties).toEqual(expect.objectContaining({ StackName: drStack.stackName, LogicalResourceId: drKeyId, Region: drStack.region }));
+    // The lookup may describe the DR stack's resources and nothing else.
+    const lookupStatements = statementsOf(template, 'stack-key-arn').filter((st) => !JSON.stringify(st.Action).includes('xray:') && !JSON.stringify(st.Action).includes('logs:'));
+    expect(lookupStatements).toEqual([
+      { Effect: 'Allow', Action: 'cloudformation:DescribeStackResource', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudformation:${drStack.region}:${ENV.account}:stack/${drStack.stackName}/*`]] } },
+    ]);
+    const synthesized = { stackName: stack.stackName, role: 'primary' as const, account: ENV.account, region: ENV.region, assemblyDir: s.assemblyDir, template: JSON.parse(readFileSync(path.join(s.assemblyDir, stack.templateFile), 'utf8')) as CfnTemplate };
+    expect(resolveValue(variable, stackResources(synthesized).context(logicalId, 'Environment.Variables'), 'DR_VAULT_KEY_ARN')).toBe(`arn:aws:kms:${drStack.region}:${ENV.account}:key/${drKeyId}`);
+  });
+
   it('mounts the EFS file system into the functions that touch files', () => {
     expect(protection.fileSystemMount?.mountPath).toBe('/mnt/lifeboat');
     const mounted = Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((f) => f.Properties?.FileSystemConfigs !== undefined);

@@ -62,7 +62,7 @@ function roleOf(fn: { role?: IConstruct }, side: keyof typeof sides): Principal 
 }
 
 /** The simulator's decision: 'Allowed', 'ExplicitlyDenied' or 'ImplicitlyDenied'. */
-async function decide(principal: Principal, action: string, resource: { arn: string; account?: string; policy?: unknown }, context: Record<string, string> = {}): Promise<string> {
+async function decide(principal: Principal, action: string, resource: { arn: string; account?: string; policy?: unknown }, context: Record<string, string | string[]> = {}): Promise<string> {
   const result = await runSimulation(
     {
       request: {
@@ -139,6 +139,20 @@ describe('IAM claims (evaluated with an IAM policy simulator)', () => {
     expect(await decide(commit, 'kms:Decrypt', key, { 'kms:ViaService': 's3.us-east-1.amazonaws.com' })).toBe('ImplicitlyDenied');
     for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:CreateGrant']) {
       expect([action, await decide(admin, action, key, { 'kms:ViaService': 's3.us-east-1.amazonaws.com' })]).toEqual([action, 'ImplicitlyDenied']);
+    }
+  });
+
+  it('the primary region\'s roles use exactly the DR keys the DR stack created: another key given the DR alias is refused (item 5)', async () => {
+    const replicate = roleOf(dev.protection.backupWorkflow.functions.replicate, 'primary');
+    // Key policies that leave everything to IAM (the attacker's own key has one): what is evaluated is the roles' own policies.
+    const toIam = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const drVaultKey = { arn: `arn:aws:kms:us-west-2:${ACCOUNT}:key/${vaults.dr.keyId}`, policy: toIam };
+    for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']) expect([action, await decide(replicate, action, drVaultKey)]).toEqual([action, 'Allowed']);
+    // Whoever moves alias/<prefix>-dr-vault to a key of their own chooses nothing: no role names keys by alias or wildcard.
+    const movedAlias = { arn: `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-0000-0000-0000-attackerkey0`, policy: toIam };
+    const aliases = { 'kms:ResourceAliases': [dev.protection.names.drVaultKeyAlias, dev.protection.names.drCatalogKeyAlias] };
+    for (const role of ourRoles.filter((r) => r.side === 'primary')) {
+      for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']) expect([role.name, action, await decide(role, action, movedAlias, aliases)]).toEqual([role.name, action, expect.stringMatching(/Denied$/)]);
     }
   });
 
