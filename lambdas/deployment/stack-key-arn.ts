@@ -9,6 +9,10 @@ export const stackKeyArnPropertiesSchema = z.object({
   LogicalResourceId: z.string().min(1),
   /** The stack's region. */
   Region: z.string().min(1),
+  /** The stack's account (the local cloud's resolution reads it; in AWS the stack id says it). */
+  Account: z.string().optional(),
+  /** A role of the DR stack's account to describe it with, when that account is not the function's. */
+  RoleArn: z.string().startsWith('arn:').optional(),
 });
 
 /** The named resource of the named stack is not a KMS key that exists: the stacks were deployed out of order or renamed. */

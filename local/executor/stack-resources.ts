@@ -68,7 +68,8 @@ export function stackResources(stack: SynthesizedStack): StackResources {
     const ctx = self.context(logicalId, `${logicalId}.Arn`);
     const region = resolveString(props.Region, ctx, `${propertyPath} → ${logicalId}.Properties.Region`);
     const keyLogicalId = resolveString(props.LogicalResourceId, ctx, `${propertyPath} → ${logicalId}.Properties.LogicalResourceId`);
-    return `arn:aws:kms:${region}:${stack.account}:key/${keyLogicalId}`;
+    const account = props.Account !== undefined ? resolveString(props.Account, ctx, `${propertyPath} → ${logicalId}.Properties.Account`) : stack.account;
+    return `arn:aws:kms:${region}:${account}:key/${keyLogicalId}`;
   };
   // Names first (a name may only use pseudo parameters), so Refs between resources resolve afterwards.
   for (const [logicalId, resource] of Object.entries(resources)) {

@@ -73,6 +73,8 @@ describe('stacks and physical names of the JSON-config app', () => {
       mirrorCheckStateMachine: 'lifeboat-dev-mirror-check',
       mirrorCheckSchedule: 'lifeboat-dev-mirror-check',
       fileMirrorSample: 'lifeboat-dev-file-mirror-sample',
+      drKeyLookupRole: 'lifeboat-dev-dr-key-lookup',
+      drKeyReaderRole: 'lifeboat-dev-dr-key-reader',
       drCatalogKeyAlias: 'alias/lifeboat-dev-dr-catalog',
       primaryVaultKeyAlias: 'alias/lifeboat-dev-vault',
       pruneSchedule: 'lifeboat-dev-prune',

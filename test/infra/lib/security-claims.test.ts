@@ -2,7 +2,6 @@ import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { type IConstruct } from 'constructs';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
@@ -14,6 +13,7 @@ import { loggedStateMachine } from '../../../lib/constructs/logged-state-machine
 import { KEY_USER_TAG } from '../../../lib/constructs/security-options';
 import { setWorkflowLogging } from '../../../lib/constructs/workflow-logging';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
+import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
 import { tempOutdir } from '../../support/temp-outdir';
@@ -43,43 +43,23 @@ const vaults = {
 };
 /** Every role of both stacks, as the principal its sessions are: ARN, identity policies and tags. */
 const ourRoles = Object.entries(sides).flatMap(([side, policies]) =>
-  policies.idsOf('AWS::IAM::Role').map((id) => ({ name: `${side}/${id}`, side, ...principalOf(policies, id) })),
+  policies.idsOf('AWS::IAM::Role').map((id) => ({ name: `${side}/${id}`, side, ...principalOfRole(policies, id) })),
 );
 /** An administrator of the account (AdministratorAccess), untagged: the compromised admin of the threat model. */
 const ADMIN_EVERYTHING = [{ name: 'AdministratorAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }];
-const admin = { arn: `arn:aws:iam::${ACCOUNT}:role/administrator`, identityPolicies: ADMIN_EVERYTHING, tags: {} };
-const breakGlass = { arn: BREAK_GLASS, identityPolicies: ADMIN_EVERYTHING, tags: {} };
+const admin = { arn: `arn:aws:iam::${ACCOUNT}:role/administrator`, account: ACCOUNT, identityPolicies: ADMIN_EVERYTHING, tags: {} };
+const breakGlass = { arn: BREAK_GLASS, account: ACCOUNT, identityPolicies: ADMIN_EVERYTHING, tags: {} };
 
-type Principal = { arn: string; identityPolicies: Simulation['identityPolicies']; tags: Record<string, string> };
-
-function principalOf(policies: DeployedPolicies, roleId: string): Principal {
-  return { arn: policies.roleArn(roleId), identityPolicies: policies.identityPolicies(roleId), tags: policies.principalTags(roleId) };
-}
+type Principal = SimulatedPrincipal;
 
 function roleOf(fn: { role?: IConstruct }, side: keyof typeof sides): Principal {
   if (!fn.role) throw new Error('the function has no role');
-  return principalOf(sides[side], logicalId(fn.role));
+  return principalOfRole(sides[side], logicalId(fn.role));
 }
 
-/** The simulator's decision: 'Allowed', 'ExplicitlyDenied' or 'ImplicitlyDenied'. */
+/** The simulator's decision for a resource of this account unless `resource.account` says otherwise. */
 async function decide(principal: Principal, action: string, resource: { arn: string; account?: string; policy?: unknown }, context: Record<string, string | string[]> = {}): Promise<string> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: principal.arn,
-        action,
-        resource: { resource: resource.arn, accountId: resource.account ?? ACCOUNT },
-        contextVariables: { 'aws:SecureTransport': 'true', 'aws:PrincipalArn': principal.arn, 'aws:PrincipalAccount': ACCOUNT, ...principal.tags, ...context },
-      },
-      identityPolicies: principal.identityPolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(resource.policy ? { resourcePolicy: resource.policy } : {}),
-    },
-    {},
-  );
-  if (result.resultType === 'error') throw new Error(`simulation of ${action} on ${resource.arn} by ${principal.arn}: ${JSON.stringify(result.errors)}`);
-  return result.overallResult;
+  return simulatedDecision(principal, action, { ...resource, account: resource.account ?? ACCOUNT }, context);
 }
 
 const vaultObject = (vault: (typeof vaults)['primary'], key: string) => ({ arn: `arn:aws:s3:::${vault.name}/${key}`, policy: vault.policies.bucketPolicy(vault.bucketId) });
