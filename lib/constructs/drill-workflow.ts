@@ -86,6 +86,8 @@ export class DrillWorkflow extends Construct {
       ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}),
       sourcesWritable: false,
       idPrefix: 'Drill',
+      // Scratch tables are deleted by the drill: no deletion protection, no point-in-time recovery (restored-table-protection.ts).
+      environment: { LIFEBOAT_SCRATCH_TARGETS: 'true' },
     });
     const environment = {
       LIFEBOAT_ENVIRONMENT: props.environmentName,
