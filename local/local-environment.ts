@@ -5,6 +5,7 @@ import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
 import { synthesizeEnvironment } from './assembly/synthesize';
 import { type SynthesizedStack } from './assembly/synthesized-stack';
 import { readCloudState, isProcessAlive } from './cloud/cloud-state';
+import { cloudAccountsOf } from './cloud/cloud-accounts';
 import { attachLocalCloud, type LocalCloudHandle, startLocalCloud } from './cloud/local-cloud';
 import { provisionFromTemplates } from './cloud/provision-from-templates';
 import { LambdaWorkerPool } from './executor/lambda-worker-pool';
@@ -57,7 +58,7 @@ export async function openLocalEnvironment(options: {
     : await startLocalCloud({
         dataDir,
         regions: [environment.primaryRegion, environment.drRegion],
-        account: environment.account,
+        ...cloudAccountsOf(environment),
         exitWithParent: options.exitWithParent ?? false,
         ...(options.replicationDelayMs !== undefined ? { replicationDelayMs: options.replicationDelayMs } : {}),
       });

@@ -21,6 +21,7 @@ import { localSchedulerStatus, type LocalSchedulerStatus, startLocalScheduler, s
 import { type SchedulerState } from '../../local/scheduler/scheduler-state';
 import { type CliIo, processIo } from '../cli-io';
 import { registerLocalSchedulesCommands } from './local-schedules-commands';
+import { cloudAccountsOf } from '../../local/cloud/cloud-accounts';
 
 /**
  * `lifeboat local up | down | status | region stop|start`: the local cloud as a long-lived
@@ -99,7 +100,7 @@ export async function localUp(options: LocalUpOptions, deps: Partial<LocalComman
       }
       io.out(`Local cloud already running (pid ${cloud.pid}, data dir ${dataDir}):`);
     } else {
-      cloud = await startLocalCloud({ dataDir, regions, account: env.account, detached: true, ...cloudOptions });
+      cloud = await startLocalCloud({ dataDir, regions, ...cloudAccountsOf(env), detached: true, ...cloudOptions });
       io.out(`Local cloud started (pid ${cloud.pid}, data dir ${dataDir}):`);
     }
     endpointLines(cloud.endpoints).forEach((l) => io.out(l));

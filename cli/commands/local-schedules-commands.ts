@@ -18,6 +18,7 @@ import { resolveScheduleTarget } from '../../local/scheduler/schedule-target';
 import { type LocalSchedule, synthesizedSchedules } from '../../local/scheduler/synthesized-schedules';
 import { causeMessage } from '../workflow-runner';
 import { type LocalCommandDeps } from './local-commands';
+import { cloudAccountsOf } from '../../local/cloud/cloud-accounts';
 
 /**
  * `lifeboat local schedules list | fire NAME`: the EventBridge Scheduler schedules of the synthesized
@@ -121,7 +122,7 @@ export async function fireScheduleCommand(name: string, options: SchedulesFireOp
     const state = readCloudState(dataDir);
     if (state && isProcessAlive(state.pid)) cloud = await attachLocalCloud(dataDir);
     else {
-      cloud = await startLocalCloud({ dataDir, regions: [env.primaryRegion, env.drRegion], account: env.account, ...deps.cloudOptions });
+      cloud = await startLocalCloud({ dataDir, regions: [env.primaryRegion, env.drRegion], ...cloudAccountsOf(env), ...deps.cloudOptions });
       startedCloud = true;
     }
     await provisionFromTemplates(stacks, cloud.endpoints);

@@ -43,15 +43,19 @@ export type LambdaRuntime = {
   restoreIo(): RestoreIo;
 };
 
-/** The source buckets whose config names the account that owns them (another account's bucket, read with its consent). */
-function sourceBucketOwners(plans: readonly ProtectionPlanConfig[]): Map<string, string> {
+/**
+ * The buckets another account owns: sources whose config names their account (read with its consent),
+ * and the DR vault of a DR stack in another account (DR_VAULT_ACCOUNT).
+ */
+export function foreignBucketOwners(plans: readonly ProtectionPlanConfig[], drVault: RuntimeConfig['drVault']): Map<string, string> {
   const owners = new Map<string, string>();
+  if (!(drVault instanceof Error) && drVault.account !== undefined) owners.set(drVault.bucket, drVault.account);
   for (const source of plans.flatMap((p) => p.sources)) if (source.type === 's3' && source.account !== undefined) owners.set(source.bucket, source.account);
   return owners;
 }
 
 export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
-  const clients = new AwsClients(config.region, config.localEndpoints, config.account !== undefined ? bucketOwnerRule(config.account, sourceBucketOwners(config.plans)) : undefined);
+  const clients = new AwsClients(config.region, config.localEndpoints, config.account !== undefined ? bucketOwnerRule(config.account, foreignBucketOwners(config.plans, config.drVault)) : undefined);
   const location = (side: VaultSide): VaultLocation => {
     if (side === 'primary') {
       if (config.primaryVault instanceof Error) throw config.primaryVault;

@@ -7,7 +7,8 @@ import { InvalidEnvironmentError, MissingEnvironmentError, PrimaryVaultUnavailab
 import { LOCAL_ENDPOINTS_ENV, type LocalEndpoints, localEndpointsSchema } from './local-endpoints';
 
 /** Where a vault is: its bucket, the bucket's region, and (in AWS) its KMS key, with the variable that named it. */
-export type VaultLocation = { bucket: string; region: string; keyArn?: string | undefined; keyArnVariable: string };
+/** `account`: the bucket's owner when it is not the function's (a DR vault in another account, DR_VAULT_ACCOUNT). */
+export type VaultLocation = { bucket: string; region: string; keyArn?: string | undefined; keyArnVariable: string; account?: string | undefined };
 
 export type VaultSide = 'primary' | 'dr';
 
@@ -107,7 +108,7 @@ function primaryVaultFromEnv(env: NodeJS.ProcessEnv, region: string): VaultLocat
 
 function drVaultFromEnv(env: NodeJS.ProcessEnv): VaultLocation | MissingEnvironmentError {
   try {
-    return { bucket: requireEnv('DR_VAULT_BUCKET', env), region: requireEnv('DR_REGION', env), keyArn: optional(env, 'DR_VAULT_KEY_ARN'), keyArnVariable: 'DR_VAULT_KEY_ARN' };
+    return { bucket: requireEnv('DR_VAULT_BUCKET', env), region: requireEnv('DR_REGION', env), keyArn: optional(env, 'DR_VAULT_KEY_ARN'), keyArnVariable: 'DR_VAULT_KEY_ARN', account: optional(env, 'DR_VAULT_ACCOUNT') };
   } catch (err) {
     if (err instanceof MissingEnvironmentError) return err;
     throw err;

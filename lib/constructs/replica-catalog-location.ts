@@ -18,7 +18,8 @@ export function replicaCatalogAccess(stack: Stack, catalog: ReplicaCatalogLocati
   const account = catalog.account ?? stack.account;
   const tableArn = `arn:${stack.partition}:dynamodb:${catalog.region}:${account}:table/${catalog.tableName}`;
   return {
-    environment: { DR_CATALOG_TABLE: catalog.tableName },
+    // Another account's table is addressed by its ARN: DynamoDB resolves a bare name in the caller's own account.
+    environment: { DR_CATALOG_TABLE: catalog.account !== undefined && catalog.account !== stack.account ? tableArn : catalog.tableName },
     tableArn,
     byPlanIndexArn: `${tableArn}/index/byPlan`,
   };

@@ -19,6 +19,8 @@ export function replicaVaultAccess(dr: ReplicaVaultLocation) {
       DR_VAULT_BUCKET: dr.bucketName,
       DR_REGION: dr.region,
       DR_VAULT_KEY_ARN: dr.keyArn,
+      // Another account's bucket: the functions send it as ExpectedBucketOwner (lambdas/runtime/expected-bucket-owner.ts).
+      ...(dr.account !== undefined ? { DR_VAULT_ACCOUNT: dr.account } : {}),
     },
   };
 }

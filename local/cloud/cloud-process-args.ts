@@ -6,6 +6,8 @@ export type CloudProcessArgs = {
   dataDir: string;
   regions: string[];
   account?: string;
+  /** Regions of another account (`--region-account REGION=ACCOUNT`): the DR region of an environment with `drAccount`. */
+  regionAccounts?: Record<string, string>;
   s3Ports: Record<string, number>;
   dynamoDbPorts: Record<string, number>;
   /** Delay of the local S3 Replication (bucket-replication.ts); default DEFAULT_REPLICATION_DELAY_MS. */
@@ -24,11 +26,22 @@ export function toCloudProcessArgv(args: CloudProcessArgs): string[] {
     args.dataDir,
     ...args.regions.flatMap((r) => ['--region', r]),
     ...(args.account ? ['--account', args.account] : []),
+    ...Object.entries(args.regionAccounts ?? {}).flatMap(([region, account]) => ['--region-account', `${region}=${account}`]),
     ...portsToArgs('--s3-port', args.s3Ports),
     ...portsToArgs('--dynamodb-port', args.dynamoDbPorts),
     ...(args.replicationDelayMs !== undefined ? ['--replication-delay-ms', String(args.replicationDelayMs)] : []),
     ...(args.parentPid !== undefined ? ['--exit-with-parent', '--parent-pid', String(args.parentPid)] : []),
   ];
+}
+
+function parseRegionAccounts(values: readonly string[]): Record<string, string> {
+  const accounts: Record<string, string> = {};
+  for (const value of values) {
+    const match = /^([a-z0-9-]+)=(\d{12})$/.exec(value);
+    if (!match?.[1] || !match[2]) throw new Error(`--region-account expects REGION=ACCOUNT (12 digits), got "${value}"`);
+    accounts[match[1]] = match[2];
+  }
+  return accounts;
 }
 
 function parsePorts(flag: string, values: readonly string[]): Record<string, number> {
@@ -51,6 +64,7 @@ export function parseCloudProcessArgv(argv: readonly string[], ppid: number): Cl
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
       region: { type: 'string', multiple: true, default: [] },
       account: { type: 'string' },
+      'region-account': { type: 'string', multiple: true, default: [] },
       's3-port': { type: 'string', multiple: true, default: [] },
       'dynamodb-port': { type: 'string', multiple: true, default: [] },
       'replication-delay-ms': { type: 'string' },
@@ -69,6 +83,7 @@ export function parseCloudProcessArgv(argv: readonly string[], ppid: number): Cl
     dataDir: values['data-dir'],
     regions,
     ...(values.account ? { account: values.account } : {}),
+    ...(values['region-account'].length > 0 ? { regionAccounts: parseRegionAccounts(values['region-account']) } : {}),
     s3Ports: parsePorts('--s3-port', values['s3-port']),
     dynamoDbPorts: parsePorts('--dynamodb-port', values['dynamodb-port']),
     ...(replicationDelayMs !== undefined ? { replicationDelayMs } : {}),

@@ -1,7 +1,7 @@
 /**
  * The local cloud process: `node --openssl-legacy-provider --import tsx local/cloud/cloud-process.ts
  *   --data-dir .lifeboat --region us-east-1 --region us-west-2 [--s3-port REGION=PORT]
- *   [--dynamodb-port REGION=PORT] [--account 000000000000] [--exit-with-parent [--parent-pid PID]]`
+ *   [--dynamodb-port REGION=PORT] [--account 000000000000] [--region-account REGION=ACCOUNT] [--exit-with-parent [--parent-pid PID]]`
  *
  * Starts the emulators (cloud-servers.ts) and the control endpoint that stops and starts a region
  * (region-control-server.ts), writes <dataDir>/cloud.json when they all listen (and again whenever a
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     dataDir: args.dataDir,
     regions: args.regions,
     ...(args.account ? { account: args.account } : {}),
+    ...(args.regionAccounts ? { regionAccounts: args.regionAccounts } : {}),
     ports: { s3: args.s3Ports, dynamodb: args.dynamoDbPorts },
     ...(args.replicationDelayMs !== undefined ? { replicationDelayMs: args.replicationDelayMs } : {}),
     log,

@@ -13,8 +13,10 @@ import { TableReplicator } from './table-replication';
 export type CloudServerOptions = {
   dataDir: string;
   regions: readonly string[];
-  /** Account id dynalite puts in table ARNs (default 000000000000). */
+  /** Account id dynalite puts in table ARNs, and the owner of the region's buckets (default 000000000000). */
   account?: string;
+  /** Regions of another account: the DR region of an environment with `drAccount`. */
+  regionAccounts?: Readonly<Record<string, string>>;
   /** Fixed ports per region; a region without one gets a free port. */
   ports?: { s3?: Readonly<Record<string, number>>; dynamodb?: Readonly<Record<string, number>> };
   /** How long after a write in a replicated bucket or global table its replica is written (bucket-replication.ts, table-replication.ts). Default 1000 ms. */
@@ -51,7 +53,7 @@ export async function startCloudServers(options: CloudServerOptions): Promise<Cl
   try {
     for (const region of options.regions) {
       const ports = { s3: options.ports?.s3?.[region] ?? 0, dynamodb: options.ports?.dynamodb?.[region] ?? 0 };
-      regions.set(region, await RegionServers.start({ dataDir: options.dataDir, region, account, ports, replication, tableReplication }));
+      regions.set(region, await RegionServers.start({ dataDir: options.dataDir, region, account: options.regionAccounts?.[region] ?? account, ports, replication, tableReplication }));
     }
   } catch (err) {
     await close().catch(() => undefined);

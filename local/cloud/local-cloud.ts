@@ -26,6 +26,8 @@ export type StartLocalCloudOptions = {
   exitWithParent?: boolean;
   /** Account id in dynalite's table ARNs. Default 000000000000. */
   account?: string;
+  /** Regions of another account: the DR region of an environment with `drAccount` (cloudAccountsOf). */
+  regionAccounts?: Record<string, string>;
   /** Fixed ports per region; otherwise free ports are picked. */
   ports?: { s3?: Record<string, number>; dynamodb?: Record<string, number> };
   /** How long to wait for cloud.json. Default 20 s. */
@@ -178,6 +180,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     dataDir: layout.root,
     regions: [...options.regions],
     ...(options.account ? { account: options.account } : {}),
+    ...(options.regionAccounts ? { regionAccounts: options.regionAccounts } : {}),
     s3Ports: options.ports?.s3 ?? {},
     dynamoDbPorts: options.ports?.dynamodb ?? {},
     ...replicationDelayOption(options.replicationDelayMs),

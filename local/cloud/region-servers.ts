@@ -11,6 +11,7 @@ import { cacheBucketLookups } from './cached-bucket-lookups';
 import { dataDirLayout } from './cloud-state';
 import { conditionalPutMiddleware } from './conditional-put';
 import { chargeConsistentScans } from './consistent-scan-capacity';
+import { acceptTableArns } from './table-arn-names';
 import { objectLockMiddleware } from './object-lock';
 import { emulateTableProtection } from './table-protection';
 import { TableProtectionState } from './table-protection-state';
@@ -221,6 +222,8 @@ export class RegionServers {
     chargeConsistentScans(dynamo);
     emulateTableProtection(dynamo, { region: this.region, account: this.options.account, state: new TableProtectionState(layout.dynamoDbProtectionFile(this.region)) });
     this.options.tableReplication?.intercept(this.region, dynamo);
+    // Outermost: every layer inside sees table names, as it would for a request by name.
+    acceptTableArns(dynamo, { region: this.region, account: this.options.account });
     let dynamoPort: number;
     try {
       dynamoPort = portOf(await listen(dynamo, this.ports.dynamodb));

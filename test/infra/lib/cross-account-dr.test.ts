@@ -50,6 +50,13 @@ it('synthesizes the DR stack in the DR account, nag-clean, with the DR names of 
   const replicate = JSON.stringify(sides.primary.identityPolicies(logicalId(dev.protection.backupWorkflow.functions.replicate.role as IConstruct)));
   expect(replicate).toContain(`arn:aws:dynamodb:us-west-2:${DR}:table/lifeboat-dev-catalog`);
   expect(replicate).toContain(`arn:aws:kms:us-west-2:${DR}:key/`);
+  // The replicate function sends the DR account as the DR vault's ExpectedBucketOwner and names the DR catalog by ARN
+  // (a bare table name would resolve in the function's own account).
+  const variables = Object.values(Template.fromStack(dev.primary).findResources('AWS::Lambda::Function'))
+    .map((f) => (f.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables)
+    .find((v) => v.LIFEBOAT_HANDLER === 'replicate-backup');
+  expect(variables?.DR_VAULT_ACCOUNT).toBe(DR);
+  expect(sides.primary.resolve(variables?.DR_CATALOG_TABLE)).toBe(`arn:aws:dynamodb:us-west-2:${DR}:table/lifeboat-dev-catalog`);
 });
 
 it('lets the primary account\'s replicate role add objects to the DR vault and records to the DR catalog, across accounts', async () => {

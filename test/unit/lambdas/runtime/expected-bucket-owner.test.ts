@@ -14,6 +14,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { BucketOwnerMismatchError, bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
+import { foreignBucketOwners } from '../../../../lambdas/runtime/lambda-runtime';
+import { runtimeConfigFromEnv } from '../../../../lambdas/runtime/runtime-config';
 
 /** The functions' S3 clients name the owner of every bucket they touch (ExpectedBucketOwner), and turn S3's 403 into a named refusal. */
 type Sent = { method: string; path: string; owner: string | undefined };
@@ -66,5 +68,42 @@ describe('ExpectedBucketOwner on every S3 call', () => {
     await expect(refused).rejects.toThrow('bucket lifeboat-dev-restore-x is not owned by account 111111111111 (ExpectedBucketOwner): refusing to read/write it. S3 answered PutObjectCommand with 403 AccessDenied');
     expect(sent).toHaveLength(1);
     s3.destroy();
+  });
+});
+
+describe('which buckets another account owns', () => {
+  it('a DR vault in another account (DR_VAULT_ACCOUNT) and sources that name their account; every other bucket is the function\'s', () => {
+    const env = {
+      AWS_REGION: 'us-east-1',
+      LIFEBOAT_ENVIRONMENT: 'dev',
+      LIFEBOAT_ACCOUNT: '111111111111',
+      CATALOG_TABLE: 'lifeboat-dev-catalog',
+      VAULT_BUCKET: 'lifeboat-dev-vault-111111111111-us-east-1',
+      DR_VAULT_BUCKET: 'lifeboat-dev-vault-222222222222-us-west-2',
+      DR_REGION: 'us-west-2',
+      DR_VAULT_ACCOUNT: '222222222222',
+      LIFEBOAT_PLANS: JSON.stringify([
+        {
+          name: 'shop',
+          schedule: 'rate(1 day)',
+          strategy: 'incremental',
+          retention: { keepLast: 1 },
+          objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+          sources: [{ type: 's3', name: 'partner', bucket: 'partner-bucket', account: '333333333333' }],
+        },
+      ]),
+    };
+    const config = runtimeConfigFromEnv(env);
+    const owner = bucketOwnerRule('111111111111', foreignBucketOwners(config.plans, config.drVault));
+    expect(['lifeboat-dev-vault-222222222222-us-west-2', 'partner-bucket', 'lifeboat-dev-vault-111111111111-us-east-1', 'lifeboat-dev-restore-x'].map(owner)).toEqual([
+      '222222222222',
+      '333333333333',
+      '111111111111',
+      '111111111111',
+    ]);
+    // Without DR_VAULT_ACCOUNT (the DR stack in this account) the DR vault is the function's own.
+    const { DR_VAULT_ACCOUNT: _same, ...sameAccount } = env;
+    const same = runtimeConfigFromEnv(sameAccount);
+    expect(bucketOwnerRule('111111111111', foreignBucketOwners(same.plans, same.drVault))('lifeboat-dev-vault-222222222222-us-west-2')).toBe('111111111111');
   });
 });
