@@ -20,6 +20,7 @@ import { S3VaultStore } from '../../../../vault/aws';
 import { type Vault } from '../../../../vault/repository/vault';
 import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 
 /**
  * The drill's steps chained in this process as the drill workflow chains them — start, the restore
@@ -60,32 +61,7 @@ beforeAll(async () => {
   await mkdir(join(work, 'vault'));
   vault = (await newTestVault(join(work, 'vault'))).vault;
   await s3.send(new CreateBucketCommand({ Bucket: VAULT_BUCKET }));
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: CATALOG,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'plan', AttributeType: 'S' },
-        { AttributeName: 'startedAt', AttributeType: 'S' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byPlan',
-          KeySchema: [
-            { AttributeName: 'plan', KeyType: 'HASH' },
-            { AttributeName: 'startedAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createCatalogShapedTable(dynamodb, CATALOG, { byPlan: true });
   await s3.send(new CreateBucketCommand({ Bucket: 'lifeboat-test-chain' }));
   for (let i = 0; i < 6; i++) await s3.send(new PutObjectCommand({ Bucket: 'lifeboat-test-chain', Key: `obj/${i}`, Body: pseudoRandomBytes(2000 + i * 700, i + 1) }));
   await dynamodb.send(new CreateTableCommand({ TableName: 'lifeboat-test-chain', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DrillLog } from '../../../../lambdas/catalog/drill-log';
@@ -9,6 +9,7 @@ import { recordDrillReport, writeDrillReportObject } from '../../../../lambdas/d
 import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { S3VaultStore } from '../../../../vault/aws';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 
 /** The drill's evidence: `drills/<drillId>.json` written once into the vault bucket, and the catalog item that points at it. */
 const REGION = 'us-east-1';
@@ -48,20 +49,7 @@ beforeAll(async () => {
   s3 = localS3Client(cloud.endpoints, REGION);
   dynamodb = localDynamoDbClient(cloud.endpoints, REGION);
   await s3.send(new CreateBucketCommand({ Bucket: VAULT }));
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: CATALOG,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createCatalogShapedTable(dynamodb, CATALOG);
 });
 
 afterAll(async () => {

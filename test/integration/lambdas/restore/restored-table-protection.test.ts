@@ -27,6 +27,7 @@ import { localAwsManagedKeyArn } from '../../../../local/cloud/table-protection'
 import { type Vault } from '../../../../vault/repository/vault';
 import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 
 /**
  * Issue 13, item 7, on the local cloud: a table a restore creates gets its source's KMS key,
@@ -83,20 +84,7 @@ beforeAll(async () => {
   await mkdir(join(work, 'vault'));
   vault = (await newTestVault(join(work, 'vault'))).vault;
   await s3.send(new CreateBucketCommand({ Bucket: VAULT_BUCKET }));
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: CATALOG,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createCatalogShapedTable(dynamodb, CATALOG);
   catalog = new BackupCatalog(DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }), CATALOG);
   await dynamodb.send(
     new CreateTableCommand({

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DescribeTableCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { cloudAccountsOf } from '../../../../local/cloud/cloud-accounts';
 import { parseCloudProcessArgv, toCloudProcessArgv } from '../../../../local/cloud/cloud-process-args';
+import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 
 /**
  * An environment whose DR stack is in another account (drAccount), on the local cloud: the DR region is
@@ -27,14 +28,7 @@ beforeAll(async () => {
   const cloud = await startLocalCloud({ dataDir, regions: [PRIMARY.region, DR.region], exitWithParent: true, ...accounts });
   s3 = { primary: localS3Client(cloud.endpoints, PRIMARY.region), dr: localS3Client(cloud.endpoints, DR.region) };
   drTables = localDynamoDbClient(cloud.endpoints, DR.region);
-  await drTables.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createCatalogShapedTable(drTables, TABLE);
 });
 
 afterAll(async () => {
