@@ -11,6 +11,8 @@ import { conditionalPutMiddleware } from './conditional-put';
 import { chargeConsistentScans } from './consistent-scan-capacity';
 import { objectLockMiddleware } from './object-lock';
 import { type RegionState } from './region-control-protocol';
+import { putObjectTaggingMiddleware } from './put-object-tagging';
+import { storageClassMiddleware } from './storage-classes';
 
 /**
  * One region of the local cloud: its s3rver and its dynalite, on 127.0.0.1. A region can be stopped
@@ -67,7 +69,7 @@ function closeServer(server: Server, close: (cb: (err?: Error | null) => void) =
   });
 }
 
-function createS3rver(directory: string, objectLockDir: string, port: number, owners: BucketOwners, replication: S3rver.Middleware | undefined): S3rver {
+function createS3rver(directory: string, objectLockDir: string, storageClassDir: string, port: number, owners: BucketOwners, replication: S3rver.Middleware | undefined): S3rver {
   const s3 = new S3rver({
     address: LOOPBACK,
     port,
@@ -98,6 +100,10 @@ function createS3rver(directory: string, objectLockDir: string, port: number, ow
   if (replication) s3.middleware.splice(3, 0, replication);
   // Then Object Lock, which s3rver lacks: a conditional PUT of an existing key is answered 412 before a lock is looked at.
   s3.middleware.splice(replication ? 4 : 3, 0, objectLockMiddleware(s3.store, { dir: objectLockDir }));
+  // Inside Object Lock (a refused overwrite changes no class), still outside the XML encoder (listings are rewritten as XML).
+  s3.middleware.splice(replication ? 5 : 4, 0, storageClassMiddleware(s3.store, { dir: storageClassDir }));
+  // PutObject's x-amz-tagging, which s3rver ignores: the tags are stored once the object is.
+  s3.middleware.splice(replication ? 6 : 5, 0, putObjectTaggingMiddleware(s3.store));
   return s3;
 }
 
@@ -201,7 +207,7 @@ export class RegionServers {
     mkdirSync(s3Dir, { recursive: true });
     mkdirSync(dynamoDir, { recursive: true });
 
-    const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), this.ports.s3, new BucketOwners(layout.s3OwnersFile(this.region), this.options.account), this.options.replication?.middleware(this.region));
+    const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), layout.s3StorageClassDir(this.region), this.ports.s3, new BucketOwners(layout.s3OwnersFile(this.region), this.options.account), this.options.replication?.middleware(this.region));
     const s3Port = portOf(await s3.run());
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
     // Before the replicator, which expects one listener in front of it.
