@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { approvalStep, grantApprover } from './approval-step';
 import { type FileSystemMount } from './file-system-mount';
 import { type LifeboatFunction } from './lifeboat-function';
@@ -135,7 +135,7 @@ export class RestoreWorkflow extends Construct {
     const overwrite = new sfn.Choice(this, 'Overwrite requested?', { comment: 'A restore with "overwrite": true replaces live data and waits for an approval first; any other request goes straight to validation.' })
       .when(sfn.Condition.isPresent('$.overwrite'), overwriteIsTrue)
       .otherwise(restore.chain);
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: overwrite, timeout: WORKFLOW_TIMEOUT });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: overwrite, timeout: fns.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT });
     // The state machine reads the shard manifests and writes the map runs' results, in the home vault, and nothing else of it.
     restore.distributedMap?.grantVaultAccess(this.stateMachine, props.vaultKey);
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, this.stateMachine, props.catalog, props.catalogKey);

@@ -1,0 +1,125 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { type LifeboatConfig } from '../../../config/lifeboat-config';
+import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { synthesizeApp } from './synth-app';
+
+/**
+ * Storage tiers in the templates (docs/ARCHITECTURE.md, "Storage tiers"): the sample config with a second plan that
+ * archives, synthesized under cdk-nag. One lifecycle rule per plan with `storage`, on both vaults, selecting its packs by
+ * prefix and tag; the pack writers may tag; the restore runbooks (primary and DR), the drill and the failover get the
+ * thaw loop, and its function may RestoreObject packs only.
+ */
+const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const [env] = sample.environments;
+if (!env) throw new Error('the sample config defines an environment');
+const demo = env.plans[0];
+if (!demo) throw new Error('the sample config defines a plan');
+const config: LifeboatConfig = parseLifeboatConfig(
+  {
+    environments: [
+      {
+        ...env,
+        plans: [
+          { ...demo, storage: { transition: { storageClass: 'STANDARD_IA', afterDays: 30 } } },
+          {
+            ...demo,
+            name: 'yearly',
+            sources: [{ type: 's3', name: 'yearly-assets', bucket: 'lifeboat-yearly-assets', prefix: '' }],
+            storage: { transition: { storageClass: 'GLACIER_IR', afterDays: 30 }, archive: { storageClass: 'DEEP_ARCHIVE', afterDays: 365 } },
+          },
+        ],
+      },
+    ],
+  },
+  'test',
+);
+const synthesized = synthesizeApp((app) => buildLifeboatApp(app, config), { nag: true });
+const dev = synthesized.built.get(env.name);
+if (!dev) throw new Error('no dev environment');
+const primary = Template.fromStack(dev.primary);
+const dr = Template.fromStack(dev.dr);
+const names = resourceNames(env);
+
+it('synthesizes with no unacknowledged cdk-nag finding', () => {
+  expect(synthesized.violations()).toEqual([]);
+  expect(synthesized.synthError).toBeUndefined();
+});
+
+it('gives both vaults one lifecycle rule per plan with storage, on data/ and the plan\'s tier tag; nothing else moves', () => {
+  for (const [template, bucketName] of [
+    [primary, names.primaryVault],
+    [dr, names.drVault],
+  ] as const) {
+    const [vault] = Object.values(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: bucketName } }));
+    const rules = (vault?.Properties?.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules.filter((r) => r.Transitions !== undefined)).toEqual([
+      { Id: 'lifeboat-tier-demo', Prefix: 'data/', TagFilters: [{ Key: 'lifeboat-tier', Value: 'demo' }], Status: 'Enabled', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] },
+      {
+        Id: 'lifeboat-tier-yearly',
+        Prefix: 'data/',
+        TagFilters: [{ Key: 'lifeboat-tier', Value: 'yearly' }],
+        Status: 'Enabled',
+        Transitions: [
+          { StorageClass: 'GLACIER_IR', TransitionInDays: 30 },
+          { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 365 },
+        ],
+      },
+    ]);
+    // Index, manifest, snapshot, key and config objects are never selected by a transition.
+    for (const rule of rules) if (rule.Transitions !== undefined) expect(rule.Prefix).toBe('data/');
+  }
+});
+
+type Statement = { Action: string | string[]; Resource: unknown };
+function statementsOf(template: Template, handler: string): Statement[] {
+  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } });
+  const roleRefs = Object.values(fns).map((fn) => (fn.Properties?.Role as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0]);
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => roleRefs.some((ref) => JSON.stringify(p.Properties?.Roles).includes(`"${ref}"`)))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+const withAction = (statements: Statement[], action: string) => statements.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes(action));
+
+it('lets the pack writers tag packs, and only packs', () => {
+  for (const handler of ['snapshot-shard', 'replicate-backup']) {
+    const tagging = withAction(statementsOf(primary, handler), 's3:PutObjectTagging');
+    expect([handler, tagging.length]).toEqual([handler, 1]);
+    expect(JSON.stringify(tagging[0]?.Resource)).toContain('/data/*');
+    expect(JSON.stringify(tagging[0]?.Resource)).not.toMatch(/\/(index|manifest|snapshots|keys)\//);
+  }
+});
+
+it('puts the thaw loop between planning and the shards of every restore, with RestoreObject on packs only', () => {
+  const restoring = (template: Template) =>
+    Object.values(template.findResources('AWS::StepFunctions::StateMachine'))
+      .map((m) => ({ name: String(m.Properties?.StateMachineName), definition: JSON.stringify(m.Properties?.DefinitionString) }))
+      .filter((m) => /-(restore|drill|failover)$/.test(m.name));
+  const checked = [...restoring(primary).map((m) => ({ ...m, stack: 'primary' })), ...restoring(dr).map((m) => ({ ...m, stack: 'dr' }))];
+  expect(checked.map((m) => `${m.stack}:${m.name}`).sort()).toEqual(
+    [`dr:${names.restoreStateMachine}`, `dr:lifeboat-${env.name}-drill`, `dr:lifeboat-${env.name}-failover`, `primary:${names.restoreStateMachine}`, `primary:lifeboat-${env.name}-drill`].sort(),
+  );
+  for (const { stack, name, definition } of checked) {
+    expect([stack, name, definition.includes('\\"Thaw archived packs\\"'), definition.includes('\\"SecondsPath\\":\\"$.thaw.waitSeconds\\"')]).toEqual([stack, name, true, true]);
+    expect(definition).toContain('\\"Variable\\":\\"$.thaw.pending\\",\\"NumericGreaterThan\\":0');
+  }
+  for (const template of [primary, dr]) {
+    const restoreObject = withAction(statementsOf(template, 'thaw-restore'), 's3:RestoreObject');
+    expect(restoreObject.length).toBeGreaterThan(0);
+    for (const s of restoreObject) expect(JSON.stringify(s.Resource)).toMatch(/\/data\/\*/);
+    for (const s of restoreObject) expect(JSON.stringify(s.Resource)).not.toMatch(/\/(index|manifest|snapshots|keys|restore-plans)\//);
+  }
+  // A thaw may take 48 hours before the restore itself: the runbook allows 72.
+  const [restore] = Object.values(primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: names.restoreStateMachine } }));
+  expect(JSON.stringify(restore?.Properties?.DefinitionString)).toContain('\\"TimeoutSeconds\\":259200');
+});
+
+it('has no thaw loop at all when no plan archives', () => {
+  const plain = synthesizeApp((app) => buildLifeboatApp(app, sample)).built.get(env.name);
+  if (!plain) throw new Error('no dev environment');
+  const template = Template.fromStack(plain.primary);
+  expect(JSON.stringify(template.toJSON())).not.toContain('Thaw archived packs');
+  expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'thaw-restore' }) } } }))).toEqual([]);
+});
