@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { verifyVault } from '../../../../vault/checker/verify';
@@ -133,4 +134,7 @@ it('does not read packs archived in a vault (a read needs a thaw): reported as n
   const objects = (await listKeys(store, '')).filter((k) => !k.startsWith('keys/'));
   expect(report).toMatchObject({ ok: true, findings: [], damage: [], read: { primary: objects.length - packs.length, dr: objects.length } });
   expect(report.notRead).toEqual({ primary: { archived: packs.length, first: packs.slice(0, 20) } });
+  // The catalog's record of the run counts them, and calls the run clean.
+  const summary = scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-01T00:00:00Z', endedAt: '2026-12-01T00:00:01Z' });
+  expect([summary.outcome, summary.archivedNotRead]).toEqual(['CLEAN', { primary: packs.length }]);
 });
