@@ -51,6 +51,7 @@ const savedThaw = process.env[LOCAL_THAW_SECONDS_ENV];
 let dataDir: string;
 let local: LocalEnvironment;
 let s3: S3Client;
+let drS3: S3Client;
 let names: ReturnType<typeof resourceNames>;
 
 beforeAll(async () => {
@@ -60,6 +61,7 @@ beforeAll(async () => {
   local = await openLocalEnvironment({ config, envName: 'tiers', dataDir, exitWithParent: true });
   names = resourceNames(local.environment);
   s3 = localS3Client(local.endpoints, local.environment.primaryRegion);
+  drS3 = localS3Client(local.endpoints, local.environment.drRegion);
   await s3.send(new CreateBucketCommand({ Bucket: SOURCE_BUCKET }));
   for (const [key, body] of Object.entries(objects)) await s3.send(new PutObjectCommand({ Bucket: SOURCE_BUCKET, Key: key, Body: body }));
 }, 180_000);
@@ -68,6 +70,7 @@ afterAll(async () => {
   if (savedThaw === undefined) delete process.env[LOCAL_THAW_SECONDS_ENV];
   else process.env[LOCAL_THAW_SECONDS_ENV] = savedThaw;
   s3?.destroy();
+  drS3?.destroy();
   await local?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -78,8 +81,8 @@ function run(stateMachine: string, input: unknown) {
   return runLocalExecution({ stack: primary, stateMachine, input, endpoints: local.endpoints, dataDir, pool: local.lambdaPool(2), retryIntervalScale: 0.001 });
 }
 
-async function keysOf(bucket: string, prefix = ''): Promise<string[]> {
-  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+async function keysOf(bucket: string, prefix = '', client: S3Client = s3): Promise<string[]> {
+  const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   return (page.Contents ?? []).map((o) => o.Key ?? '').sort();
 }
 
@@ -110,6 +113,26 @@ it('backs up with tagged packs, and restores from GLACIER through the thaw loop,
   expect(history.events.some((e) => e.state === 'Wait for thaws')).toBe(true);
 
   expect(await keysOf(target)).toEqual(Object.keys(objects).sort());
+  for (const [key, body] of Object.entries(objects)) {
+    const got = Buffer.from((await (await s3.send(new GetObjectCommand({ Bucket: target, Key: key }))).Body?.transformToByteArray()) ?? []);
+    expect([key, got.equals(body)]).toEqual([key, true]);
+  }
+}, 240_000);
+
+it('replication tags the DR vault\'s packs too, and a restore from the DR vault ("vault": "dr") thaws there', async () => {
+  const drPacks = await keysOf(names.drVault, 'data/', drS3);
+  expect(drPacks).toEqual(await keysOf(names.primaryVault, 'data/'));
+  for (const key of drPacks) expect([key, (await drS3.send(new GetObjectTaggingCommand({ Bucket: names.drVault, Key: key }))).TagSet]).toEqual([key, [{ Key: 'lifeboat-tier', Value: PLAN }]]);
+  await transitionObjects({ dataDir, region: local.environment.drRegion, s3: drS3, bucket: names.drVault, prefix: 'data/', storageClass: 'DEEP_ARCHIVE' });
+
+  const target = `${names.restoreTargetPrefix}from-dr`;
+  await s3.send(new CreateBucketCommand({ Bucket: target }));
+  const restore = await run(names.restoreStateMachine, { source: 'yearly-bucket', vault: 'dr', pointInTime: new Date().toISOString(), target: { type: 's3', bucket: target } });
+  expect([restore.status, restore.error, restore.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+  const history = loadExecutionHistory(dataDir, restore.executionId);
+  const thaws = history.events.filter((e) => e.state === 'Thaw archived packs' && e.type === 'StateExited').map((e) => (e.output as { thaw: Record<string, unknown> }).thaw);
+  expect(thaws[0]).toMatchObject({ packs: drPacks.length, archived: drPacks.length, requested: drPacks.length, pending: drPacks.length });
+  expect(thaws.at(-1)).toMatchObject({ ready: drPacks.length, pending: 0 });
   for (const [key, body] of Object.entries(objects)) {
     const got = Buffer.from((await (await s3.send(new GetObjectCommand({ Bucket: target, Key: key }))).Body?.transformToByteArray()) ?? []);
     expect([key, got.equals(body)]).toEqual([key, true]);
