@@ -1,4 +1,9 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { InvalidLifeboatPropsError, type LifeboatPlan, LifeboatProtection, LifeboatSource } from '../../../lib';
+import { tempOutdir } from '../../support/temp-outdir';
+import { USER_APP_ENV } from './user-app-fixture';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
@@ -122,4 +127,30 @@ it('has no thaw loop at all when no plan archives', () => {
   const template = Template.fromStack(plain.primary);
   expect(JSON.stringify(template.toJSON())).not.toContain('Thaw archived packs');
   expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'thaw-restore' }) } } }))).toEqual([]);
+});
+
+it('validates LifeboatPlan.storage in props with the config schema, naming the field', () => {
+  const stack = new Stack(new App({ outdir: tempOutdir() }), 'Shop', { env: USER_APP_ENV });
+  const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket');
+  const plan: LifeboatPlan = {
+    name: 'yearly',
+    schedule: 'rate(365 days)',
+    strategy: 'full',
+    retention: { keepYearly: 7 },
+    objectives: { rpoMinutes: 525_600, rtoMinutes: 2880 },
+    sources: [LifeboatSource.s3Bucket('assets', bucket)],
+    storage: { transition: { storageClass: 'STANDARD_IA', afterDays: 10 }, archive: { storageClass: 'DEEP_ARCHIVE', afterDays: 20, retrievalTier: 'Expedited' } },
+  };
+  let error: unknown;
+  try {
+    new LifeboatProtection(stack, 'Lifeboat', { prefix: 'shop-prod', drRegion: 'us-west-2', plans: [plan] });
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(InvalidLifeboatPropsError);
+  expect((error as InvalidLifeboatPropsError).issues).toEqual([
+    'plans[0].storage.transition.afterDays: must be at least 30 for STANDARD_IA: S3 moves objects from Standard to Standard-IA only after 30 days',
+    'plans[0].storage.archive.retrievalTier: S3 Glacier Deep Archive has no Expedited retrieval: use Standard (within 12 hours) or Bulk (within 48 hours)',
+    'plans[0].storage.archive.afterDays: must be at least transition.afterDays + 30 (40): S3 keeps objects 30 days in STANDARD_IA before moving them on',
+  ]);
 });
