@@ -44,8 +44,6 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'plan-restore': { memorySize: 1024, timeout: Duration.minutes(15) },
   'restore-shard': { memorySize: 2048, timeout: Duration.minutes(15) },
   'verify-restore': { memorySize: 2048, timeout: Duration.minutes(15) },
-  // Walks the restored selection's manifest, loads the index and HEADs every pack it reads, 16 at a time (thaw-restore.ts).
-  'thaw-restore': { memorySize: 1024, timeout: Duration.minutes(15) },
   // Reads every snapshot object of a vault and writes a few catalog items per backup, in one invocation (catalog-rebuild-workflow.ts).
   'rebuild-catalog': { memorySize: 1024, timeout: Duration.minutes(15) },
   // Reads and decrypts a slice of both vaults' packs (~16 MiB each, 3 at a time per vault) in one invocation (scrub-workflow.ts).

@@ -109,6 +109,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const shard = new LifeboatFunction(scope, id('RestoreShard'), { handler: 'restore-shard', environment: common, ...files('write') });
   const verify = new LifeboatFunction(scope, id('VerifyRestore'), { handler: 'verify-restore', environment: common, ...files('write') });
   // Packs are shared by every plan, so any plan's archive tier may archive a pack any restore reads: with none, no Thaw step.
+  // Sized by DEFAULT_FUNCTION_SIZING (1 GiB, 15 minutes): it walks the manifest, loads the index and HEADs the packs.
   const thaw = props.plans.some((p) => p.storage?.archive !== undefined) ? new LifeboatFunction(scope, id('ThawRestore'), { handler: 'thaw-restore', environment: common }) : undefined;
   const all = [resolve, plan, shard, verify, ...(thaw ? [thaw] : [])];
 
