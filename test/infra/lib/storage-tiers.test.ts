@@ -1,8 +1,18 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { InvalidLifeboatPropsError, type LifeboatPlan, LifeboatProtection, LifeboatSource } from '../../../lib';
+import { runCfnLint } from '../../../local/assembly/deploy-checks/cfn-lint-runner';
+import { formatFindings } from '../../../local/assembly/deploy-checks/deploy-check-finding';
+import { loadIamActionCatalog } from '../../../local/assembly/deploy-checks/iam-action-catalog';
+import { runOfflineDeployChecks } from '../../../local/assembly/deploy-checks/offline-deploy-checks';
+import { policyActions } from '../../../local/assembly/deploy-checks/policy-documents';
+import { stackTemplateFiles } from '../../../local/assembly/deploy-checks/stack-template-files';
+import { type CfnTemplate, type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
 import { tempOutdir } from '../../support/temp-outdir';
+import { CFN_LINT_IGNORED_RULES } from '../deploy-checks/cfn-lint-ignored-rules';
 import { USER_APP_ENV } from './user-app-fixture';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
@@ -154,3 +164,23 @@ it('validates LifeboatPlan.storage in props with the config schema, naming the f
     'plans[0].storage.archive.afterDays: must be at least transition.afterDays + 30 (40): S3 keeps objects 30 days in STANDARD_IA before moving them on',
   ]);
 });
+
+it('finds nothing AWS would refuse at deploy time in the tiered stacks (ASL, comments, IAM actions, limits), nor cfn-lint where installed', async () => {
+  const stacks: SynthesizedStack[] = [dev.primary, dev.dr].map((stack) => ({
+    stackName: stack.stackName,
+    role: stack === dev.dr ? ('dr' as const) : ('primary' as const),
+    account: stack.account,
+    region: stack.region,
+    template: JSON.parse(readFileSync(path.join(synthesized.assemblyDir, stack.templateFile), 'utf8')) as CfnTemplate,
+    assemblyDir: synthesized.assemblyDir,
+  }));
+  const findings = runOfflineDeployChecks(stacks, await loadIamActionCatalog(policyActions(stacks)));
+  for (const [check, found] of Object.entries(findings)) expect(`${check}:\n${formatFindings(found)}`).toBe(`${check}:\n`);
+  const files = stackTemplateFiles(synthesized.assemblyDir);
+  const result = await runCfnLint(
+    stacks.map((s) => ({ stack: s.stackName, path: files.get(s.stackName) ?? '' })),
+    { regions: [...new Set(stacks.map((s) => s.region))], ignore: CFN_LINT_IGNORED_RULES },
+  );
+  if (result.ran) expect(formatFindings(result.findings)).toBe('');
+  else console.warn(`cfn-lint not run on the tiered stacks: ${result.reason}`);
+}, 120_000);
