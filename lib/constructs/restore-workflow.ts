@@ -60,7 +60,8 @@ export type RestoreWorkflowProps = {
 
 /**
  * The restore runbook: validate and resolve → plan shards (the plan and its shard manifest are stored
- * in the home vault under restore-plans/, only keys travel) → Distributed Map of restore shards over
+ * in the home vault under restore-plans/, only keys travel) → (when some plan has an archive tier: the thaw
+ * loop, restore-source-chain.ts, and a 72-hour timeout) → Distributed Map of restore shards over
  * that manifest → verify against the manifest →
  * report. Every task retries TransientError with backoff; any other error goes to a failure
  * report and the execution fails with the error's own name and message. A request with
