@@ -326,6 +326,11 @@ export const environmentSchema = z
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
     primaryRegion: awsRegion,
     drRegion: awsRegion,
+    /**
+     * The account of the DR region's stack, vault and catalog, when it is not `account` (docs/DEPLOYMENT.md,
+     * "The DR vault in another account"): a compromised administrator of `account` cannot destroy the DR copies.
+     */
+    drAccount: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
     plans: z.array(protectionPlanSchema).min(1, 'an environment has at least one protection plan'),
     /** Where the file-system sources are in AWS. Without it they can only be backed up by the local cloud. */
     fileSystem: fileSystemSchema.optional(),

@@ -20,7 +20,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
   for (const env of config.environments) {
     const names = resourceNames(env);
     const dr = new Stack(app, names.drStack, {
-      env: { account: env.account, region: env.drRegion },
+      env: { account: env.drAccount ?? env.account, region: env.drRegion },
       description: `Lifeboat ${env.name}: replica vault (DR region)`,
     });
     const primary = new Stack(app, names.primaryStack, {
@@ -32,6 +32,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       prefix: environmentPrefix(env),
       environmentName: env.name,
       drRegion: env.drRegion,
+      ...(env.drAccount !== undefined ? { drAccount: env.drAccount } : {}),
       drStack: dr,
       plans: env.plans.map((plan) => ({ ...plan, sources: plan.sources.map((source) => sourceOf(primary, source)) })),
       ...(env.fileSystem ? { fileSystem: env.fileSystem.efs } : {}),

@@ -73,6 +73,8 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'file-mirror-sample': { memorySize: 512, timeout: Duration.minutes(10) },
   // The custom resource that puts the replication configuration on a source bucket or file system: a few API calls.
   'source-replication': { memorySize: 256, timeout: Duration.minutes(2) },
+  // The custom resource that reads the DR keys' ARNs from the DR stack at deploy time: one API call.
+  'stack-key-arn': { memorySize: 256, timeout: Duration.minutes(1) },
 };
 
 /**

@@ -11,17 +11,20 @@ export type LifeboatNamesInput = {
   /** LIFEBOAT_ENVIRONMENT of the functions; the restore functions derive the restore-target prefix from it. */
   readonly environmentName: string;
   readonly account: string;
+  /** The DR region's account (a DR vault in another account, docs/DEPLOYMENT.md); absent: `account`. */
+  readonly drAccount?: string;
   readonly primaryRegion: string;
   readonly drRegion: string;
 };
 
 export function lifeboatNames(input: LifeboatNamesInput) {
   const { prefix, account, primaryRegion, drRegion } = input;
+  const drAccount = input.drAccount ?? account;
   return {
     primaryVault: `${prefix}-vault-${account}-${primaryRegion}`,
-    drVault: `${prefix}-vault-${account}-${drRegion}`,
+    drVault: `${prefix}-vault-${drAccount}-${drRegion}`,
     primaryAccessLogs: `${prefix}-access-logs-${account}-${primaryRegion}`,
-    drAccessLogs: `${prefix}-access-logs-${account}-${drRegion}`,
+    drAccessLogs: `${prefix}-access-logs-${drAccount}-${drRegion}`,
     catalogTable: `${prefix}-catalog`,
     backupStateMachine: `${prefix}-backup`,
     restoreStateMachine: `${prefix}-restore`,
@@ -51,6 +54,12 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     mirrorCheckStateMachine: `${prefix}-mirror-check`,
     mirrorCheckSchedule: `${prefix}-mirror-check`,
     fileMirrorSample: `${prefix}-file-mirror-sample`,
+    /**
+     * With the DR vault in another account: the role of the primary stack's DR-key lookup (DrKeyArns), and the
+     * role of the DR stack it assumes to read the keys' ids there. Fixed names: each account's stack names the other's role.
+     */
+    drKeyLookupRole: `${prefix}-dr-key-lookup`,
+    drKeyReaderRole: `${prefix}-dr-key-reader`,
     /** Alias of the DR catalog's KMS key: the Replicate step (primary region) writes the DR catalog through it. */
     drCatalogKeyAlias: `alias/${prefix}-dr-catalog`,
     /** Alias of the primary vault's KMS key: the CLI (`lifeboat verify --aws`) names the key by it. */

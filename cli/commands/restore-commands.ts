@@ -26,6 +26,7 @@ export type RestoreCommandOptions = TargetOptions & {
   target: string;
   overwrite?: boolean;
   keepSetid?: boolean;
+  allowUnprotectedTarget?: boolean;
   from?: string;
   prefix?: string;
   json?: boolean;
@@ -61,6 +62,7 @@ export function restoreInput(options: RestoreCommandOptions): Record<string, unk
     target: parseTargetSpec(options.target),
     ...(options.overwrite ? { overwrite: true } : {}),
     ...(options.keepSetid ? { keepSetIdBits: true } : {}),
+    ...(options.allowUnprotectedTarget ? { allowUnprotectedTarget: true } : {}),
     ...(options.from !== undefined ? { vault: options.from } : {}),
     ...(options.prefix !== undefined ? { filter: { prefix: options.prefix } } : {}),
   };
@@ -148,6 +150,7 @@ export function registerRestoreCommand(program: Command): void {
     .requiredOption('--target <spec>', 's3://bucket[/prefix], dynamodb://table or /absolute/directory')
     .option('--overwrite', 'allow restoring onto the original source or a non-empty target')
     .option('--keep-setid', 'directory targets: keep setuid/setgid bits (the runbook drops them by default)')
+    .option('--allow-unprotected-target', 'S3 targets: restore into a bucket without default encryption or Block Public Access (refused otherwise)')
     .option('--from <vault>', 'primary or dr', 'primary')
     .option('--prefix <prefix>', 'restore only keys / paths under this prefix')
     .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))

@@ -69,7 +69,16 @@ export async function checkBootstrap(
   toolkitStackName: string,
 ): Promise<CheckResult> {
   const name = `bootstrap ${region}`;
-  const target = `aws://${ctx.environment.account}/${region}`;
+  const { account, drAccount, drRegion } = ctx.environment;
+  if (region === drRegion && drAccount !== undefined && drAccount !== account) {
+    // The caller's credentials are the primary account's: its own DR-region bootstrap would say nothing about the DR account's.
+    return warn(
+      name,
+      `the DR stack deploys into account ${drAccount}, which the doctor does not read with account ${account}'s credentials`,
+      `with account ${drAccount}'s credentials: npx cdk bootstrap aws://${drAccount}/${region} --trust ${account} --cloudformation-execution-policies <policy ARN> (docs/DEPLOYMENT.md, "The DR vault in another account")`,
+    );
+  }
+  const target = `aws://${account}/${region}`;
   const bootstrap = `npx cdk bootstrap ${target}${requirement.qualifier && requirement.qualifier !== DEFAULT_QUALIFIER ? ` --qualifier ${requirement.qualifier}` : ''}${toolkitStackName !== DEFAULT_TOOLKIT_STACK_NAME ? ` --toolkit-stack-name ${toolkitStackName}` : ''}`;
   let stack: Stack | undefined;
   try {

@@ -21,6 +21,10 @@ const SETTLED_OK = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLE
 export async function checkDeployedStack(cloudFormation: CloudFormationClient, ctx: DoctorContext, synthesized: SynthesizedStack): Promise<CheckResult> {
   const { stackName, region } = synthesized;
   const name = `stack ${stackName}`;
+  if (synthesized.account !== ctx.environment.account) {
+    // Another account's stack (a DR vault in another account): the caller's credentials cannot read it.
+    return warn(name, `in account ${synthesized.account}, which the doctor does not read with account ${ctx.environment.account}'s credentials`, `with account ${synthesized.account}'s credentials: aws cloudformation describe-stacks --stack-name ${stackName} --region ${region}`);
+  }
   const deploy = ctx.cdk(`deploy ${stackName}`);
   let stack: Stack | undefined;
   try {

@@ -152,8 +152,30 @@ async function listScratch(deps: ScratchDeps, prefix: string): Promise<ScratchTa
   return out;
 }
 
-/** Empties a bucket (every version and delete marker, or every object where the endpoint has no versions) and deletes it. */
+/**
+ * How often a bucket is emptied again when DeleteBucket finds it not empty: a restore shard of the
+ * failed Map may still be writing (Step Functions stops the Map, not a Lambda invocation in flight).
+ * What one still writes after the last attempt is left for the daily sweep.
+ */
+const EMPTY_ATTEMPTS = 5;
+const EMPTY_PAUSE_MS = 1_000;
+
+/** Empties a bucket and deletes it, emptying it again while a late writer refills it. */
 async function removeBucket(s3: S3Client, bucket: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await emptyBucket(s3, bucket);
+    try {
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+      return;
+    } catch (err) {
+      if (errorName(err) !== 'BucketNotEmpty' || attempt >= EMPTY_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, EMPTY_PAUSE_MS * attempt));
+    }
+  }
+}
+
+/** Deletes every version and delete marker of a bucket (or every object where the endpoint has no versions). */
+async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
   const deleteBatch = async (objects: ObjectIdentifier[]): Promise<void> => {
     if (objects.length === 0) return;
     const { Errors } = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
@@ -176,7 +198,6 @@ async function removeBucket(s3: S3Client, bucket: string): Promise<void> {
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket })) {
     await deleteBatch((page.Contents ?? []).map((o) => ({ Key: o.Key ?? '' })));
   }
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 async function removeTarget(deps: ScratchDeps, target: ScratchTarget): Promise<void> {

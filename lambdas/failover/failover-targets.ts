@@ -1,6 +1,6 @@
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { InvalidInputError } from '../runtime/errors';
-import { RestoreTargetMissingError, RestoreTargetNotAllowedError, RestoreTargetNotEmptyError } from '../restore/restore-errors';
+import { RestoreTargetMissingError, RestoreTargetNotAllowedError, RestoreTargetNotEmptyError, RestoreTargetUnprotectedError } from '../restore/restore-errors';
 import { createPrivateBucket } from '../restore/private-bucket';
 import { type RestoreTarget } from '../restore/restore-request';
 import { checkTargetAllowed } from '../restore/restore-target-policy';
@@ -80,6 +80,13 @@ export async function prepareFailoverTargets(targets: readonly FailoverTarget[],
       if (err instanceof RestoreTargetMissingError && target.type === 's3') {
         missingBuckets.push(target.bucket);
         continue;
+      }
+      if (err instanceof RestoreTargetUnprotectedError) {
+        throw new InvalidInputError(
+          `Invalid failover input: targetSuffix: the failover target of source "${source.name}", ${describeTarget(target)}, exists and lacks ${err.missing.join(' and ')}; ` +
+            `turn them on for the bucket, or choose another "targetSuffix" (the failover then creates its buckets encrypted and private)`,
+          { cause: err },
+        );
       }
       if (!(err instanceof RestoreTargetNotEmptyError)) throw err;
       throw new InvalidInputError(

@@ -21,7 +21,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
   const liveRegion: string | undefined = primaryRegion ?? (homeVault === 'primary' ? runtime.config.region : undefined);
   return compareWithLiveSources({ restored, samples: drill.samples, verifiedAt: verifiedAt ?? new Date().toISOString() }, runtime.sources, {
     openVault: (side) => runtime.openVault(side),
-    liveS3: liveRegion !== undefined ? runtime.clients.s3Client(liveRegion) : 'the primary region is not known to this function (LIFEBOAT_PRIMARY_REGION is not set)',
+    liveS3: liveRegion !== undefined ? runtime.clients.s3Client(liveRegion) : 'the primary region is not known to this function (LIFEBOAT_PRIMARY_REGION is not set: a DR vault in another account does not read the sources, docs/DEPLOYMENT.md)',
     targetS3: runtime.clients.s3Client(),
     directory: runtime.directory,
   });

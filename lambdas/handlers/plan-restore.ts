@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { planRestore } from '../restore/plan-restore';
+import { describeTableProtection } from '../sources/dynamodb-table-protection';
 import { resolvedRestoreSchema } from '../restore/resolved-restore';
 import { InvalidInputError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
@@ -12,6 +13,10 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolv
   // The source's plan bounds the shards' concurrency, as it bounds its backup's.
   const plan = runtime.config.plans.find((p) => p.sources.some((s) => s.name === resolved.source.name));
   if (!plan) throw new InvalidInputError(`Source "${resolved.source.name}" is in no protection plan of this environment any more; restore it with a deployment whose config still protects it`);
+  const source = plan.sources.find((s) => s.name === resolved.source.name);
+  const dynamodb = runtime.clients.dynamoDbClient();
+  // The source table is in the primary region: the DR region's functions never read it (they work with the primary down).
+  const liveTable = runtime.config.homeVault === 'primary' && source?.type === 'dynamodb' ? source.table : undefined;
   return planRestore(
     resolved,
     { map: shardMap, maxConcurrency: plan.maxConcurrency },
@@ -19,9 +24,11 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolv
       openVault: (side) => runtime.openVault(side),
       planS3: runtime.vaultS3(runtime.config.homeVault),
       planBucket: runtime.vaultBucket(runtime.config.homeVault),
-      dynamodb: runtime.clients.dynamoDbClient(),
+      dynamodb,
       directory: runtime.directory,
       mountPath: runtime.config.mountPath,
+      tablePlace: { region: runtime.config.region, account: runtime.config.account, scratch: runtime.config.scratchTargets === true },
+      liveSourceProtection: liveTable !== undefined ? () => describeTableProtection(dynamodb, liveTable) : undefined,
     },
   );
 });

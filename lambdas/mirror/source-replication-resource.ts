@@ -1,6 +1,7 @@
 import { CreateReplicationConfigurationCommand, DeleteReplicationConfigurationCommand, type EFSClient, ReplicationNotFound } from '@aws-sdk/client-efs';
 import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationConfiguration, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { type CustomResourceEvent } from '../runtime/custom-resource-protocol';
 
 /** Lifeboat's rules on a source bucket start with this id (lib/constructs/source-mirrors.ts, MIRROR_RULE_ID). */
 const RULE_ID_PREFIX = 'lifeboat-';
@@ -29,13 +30,6 @@ const ruleSchema = z.object({
 });
 export const bucketReplicationPropertiesSchema = z.object({ Bucket: z.string().min(3), ReplicationConfiguration: z.object({ Role: z.string().min(1), Rules: z.array(ruleSchema).min(1) }) });
 const fileSystemReplicationPropertiesSchema = z.object({ FileSystemId: z.string().min(1), DestinationRegion: z.string().min(1), KmsKeyId: z.string().min(1) });
-
-export type CustomResourceEvent = {
-  RequestType: 'Create' | 'Update' | 'Delete';
-  ResourceType: string;
-  PhysicalResourceId?: string;
-  ResourceProperties: Record<string, unknown>;
-};
 
 /** The replication configuration as the SDK takes it, from CloudFormation's shape (a custom resource's properties, or a bucket's `Bucket` and `ReplicationConfiguration`). */
 export function replicationConfigurationOf(properties: unknown): { bucket: string; configuration: ReplicationConfiguration } {

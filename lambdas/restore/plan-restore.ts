@@ -1,7 +1,8 @@
 import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
-import { createTableFromSchema, describeTableCapacity, tableSchemaSchema } from '../sources/dynamodb-table-schema';
+import { type TableProtection } from '../sources/dynamodb-table-protection';
+import { type CreateTableOptions, createTableFromSchema, describeTableCapacity, finishNewTable, type TableSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { type Vault } from '../../vault';
 import { shardsPerBatch } from '../backup/shard-batch-size';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
@@ -9,6 +10,7 @@ import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { type ResolvedRestore } from './resolved-restore';
+import { type RestoredTablePlace, restoredTableProtection } from './restored-table-protection';
 
 export type PlanRestoreDeps = {
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
@@ -20,6 +22,17 @@ export type PlanRestoreDeps = {
   /** Where the EFS file system is mounted (in AWS): the target directory is made from it without following links. @default '/' */
   mountPath?: string | undefined;
   limits?: { maxShards?: number; entriesPerShard?: number; bytesPerShard?: number };
+  /**
+   * Where a table the restore creates is made (region, account) and whether it is a drill's scratch
+   * table: restored-table-protection.ts. @default the DynamoDB client's region, not scratch
+   */
+  tablePlace?: RestoredTablePlace;
+  /**
+   * The source table's protection read live, for a snapshot recorded before the backup captured it;
+   * absent where the source cannot be read (the DR region, which must work with the primary down).
+   */
+  liveSourceProtection?: (() => Promise<TableProtection>) | undefined;
+  createTable?: CreateTableOptions;
 };
 
 /**
@@ -55,6 +68,8 @@ export type PlannedRestore = {
   shardsPerBatch: number;
   /** Inline Map only: one batch of one shard per shard, what each iteration's Restore shard receives. */
   shards?: RestoreShardBatch[];
+  /** Where a table the restore created is less protected than its source, and why (restored-table-protection.ts). */
+  targetNotes?: string[];
 };
 
 /**
@@ -95,7 +110,7 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
     weight += entry.size + PER_ENTRY;
   }
 
-  const created = await prepareTarget(restore, snapshot.source, deps);
+  const { created, notes } = await prepareTarget(restore, snapshot.source, deps);
   const writeUnitsPerShard = restore.target.type === 'dynamodb' ? await writeUnitsPerShardOf(restore.target.table, restore, created, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency)), deps) : undefined;
   const plan: RestorePlanDocument = { restore, entries, bytes, shards, ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}) };
   // The manifest first: a plan on the vault always has its manifest.
@@ -110,6 +125,7 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
     shardManifestKey,
     maxConcurrency: fanOut.maxConcurrency,
     shardsPerBatch: shardsPerBatch(shards.length, fanOut.maxConcurrency),
+    ...(notes.length > 0 ? { targetNotes: notes } : {}),
   };
   if (fanOut.map === 'inline') planned.shards = shards.map((s) => ({ BatchInput: { restoreId: restore.restoreId, planKey }, Items: [{ shardIndex: s.index }] }));
   return planned;
@@ -125,22 +141,37 @@ async function writeUnitsPerShardOf(table: string, restore: ResolvedRestore, cre
   return targetWriteUnitsPerSecond(restore.writeBudget, capacity, created ? 'created' : 'existing') / Math.max(1, shardsAtOnce);
 }
 
-/** Prepares the target; true when it created it (a new table, whose whole capacity the restore may use). */
-async function prepareTarget(restore: ResolvedRestore, source: Record<string, unknown>, deps: PlanRestoreDeps): Promise<boolean> {
+/**
+ * Prepares the target; `created` when it created it (a new table, whose whole capacity the restore may
+ * use). A new table gets its source's protection (restored-table-protection.ts); `notes` say where it
+ * has less.
+ */
+async function prepareTarget(restore: ResolvedRestore, source: Record<string, unknown>, deps: PlanRestoreDeps): Promise<{ created: boolean; notes: string[] }> {
   const target = restore.target;
   if (target.type === 'filesystem') {
     const made = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: true });
     await made?.close();
   } else if (target.type === 'dynamodb') {
-    if (await tableExists(deps.dynamodb, target.table)) return false; // only with overwrite: resolve refused an existing table otherwise
+    const exists = await tableExists(deps.dynamodb, target.table);
+    if (exists && restore.overwrite) return { created: false, notes: [] };
     const parsed = tableSchemaSchema.safeParse(source['schema']);
     if (!parsed.success) {
       throw new SnapshotMismatchError(`Snapshot ${restore.snapshotId.slice(0, 12)} records no valid table schema, so table ${target.table} cannot be recreated: ${parsed.error.message}`);
     }
-    await createTableFromSchema(deps.dynamodb, parsed.data, target.table);
-    return true;
+    const place = deps.tablePlace ?? { region: await deps.dynamodb.config.region(), scratch: false };
+    const protection = restoredTableProtection(await sourceProtectionOf(parsed.data, deps), place);
+    // Without overwrite, resolve refused an existing table: one found now is this restore's own, made by an earlier attempt of this step.
+    if (exists) await finishNewTable(deps.dynamodb, parsed.data, target.table, protection, deps.createTable);
+    else await createTableFromSchema(deps.dynamodb, parsed.data, target.table, protection, deps.createTable);
+    return { created: !exists, notes: protection.notes };
   }
-  return false;
+  return { created: false, notes: [] };
+}
+
+/** The protection the backup recorded; for an older snapshot, the live source's where it can be read. */
+async function sourceProtectionOf(schema: TableSchema, deps: PlanRestoreDeps): Promise<TableProtection | undefined> {
+  if (schema.protection) return schema.protection;
+  return deps.liveSourceProtection ? deps.liveSourceProtection() : undefined;
 }
 
 async function tableExists(ddb: DynamoDBClient, table: string): Promise<boolean> {

@@ -3,8 +3,9 @@ import { type BucketLocationConstraint, CreateBucketCommand, HeadBucketCommand, 
 /**
  * A new bucket in `region` for restored data (a failover's targets, a drill's scratch buckets):
  * Block Public Access on and SSE-S3 by default. AWS applies both to every new bucket since April
- * 2023; they are set explicitly so the bucket does not depend on an account-level default. The
- * local cloud's S3 implements neither call (501 NotImplemented): there, and only there, they are skipped.
+ * 2023; they are set explicitly so the bucket does not depend on an account-level default, and so
+ * it passes the restore's own target check (target-bucket-protection.ts). An S3 endpoint that
+ * implements neither call (501 NotImplemented; the local cloud before it emulated them) is skipped.
  *
  * Idempotent for the caller's own bucket (a retried step finds it): "already owned by you", and
  * "already exists" from an endpoint that says so for the owner too (s3rver) when the caller may read

@@ -57,7 +57,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
       `Snapshot ${snapshot.id.slice(0, 12)} of backup ${record.backupId} holds a ${snapshot.source.kind} source, but "${source.name}" is a ${source.type} source; the catalog and the vault disagree`,
     );
   }
-  await checkTargetState(request.target, request.overwrite, deps);
+  await checkTargetState(request.target, request.overwrite, deps, { allowUnprotectedTarget: request.allowUnprotectedTarget });
   return {
     restoreId,
     source: { name: source.name, type: source.type },

@@ -56,3 +56,16 @@ export class ThawFailedError extends Error {
     );
   }
 }
+
+/** An S3 target without default encryption or with public access not blocked, refused unless the request sets `allowUnprotectedTarget`. */
+export class RestoreTargetUnprotectedError extends Error {
+  override readonly name = 'RestoreTargetUnprotectedError';
+  constructor(
+    readonly bucket: string,
+    /** What it lacks, one phrase each (default encryption, Block Public Access with the settings that are off). */
+    readonly missing: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}

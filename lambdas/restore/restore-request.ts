@@ -47,6 +47,11 @@ export const restoreRequestSchema = z
     overwrite: z.boolean().default(false),
     /** File systems: keep setuid/setgid bits of restored files (dropped by default: the runbook restores other people's files). */
     keepSetIdBits: z.boolean().default(false),
+    /**
+     * S3 targets: restore into a bucket without default encryption or without Block Public Access
+     * (all four settings), which is refused otherwise (target-bucket-protection.ts).
+     */
+    allowUnprotectedTarget: z.boolean().default(false),
     /** Absent: the function's home vault (the primary's in the primary region, the DR vault in the DR region). */
     vault: z.enum(['primary', 'dr']).optional(),
     filter: z.strictObject({ prefix: z.string().min(1) }).optional(),
@@ -83,6 +88,9 @@ export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig
   }
   if (request.keepSetIdBits && request.target.type !== 'filesystem') {
     throw new InvalidInputError(`Invalid restore request: keepSetIdBits: applies to file-system targets only; remove it for a ${request.target.type} target`);
+  }
+  if (request.allowUnprotectedTarget && request.target.type !== 's3') {
+    throw new InvalidInputError(`Invalid restore request: allowUnprotectedTarget: applies to S3 targets only (their encryption and Block Public Access); remove it for a ${request.target.type} target`);
   }
   if (isOriginal(sourceConfig, request.target) && !request.overwrite) {
     throw new InvalidInputError(

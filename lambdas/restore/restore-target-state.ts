@@ -3,6 +3,7 @@ import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk
 import { readdir } from 'node:fs/promises';
 import { type RestoreTarget } from './restore-request';
 import { RestoreTargetMissingError, RestoreTargetNotEmptyError } from './restore-errors';
+import { checkTargetBucketProtected } from './target-bucket-protection';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 
 export type TargetDeps = {
@@ -14,11 +15,12 @@ export type TargetDeps = {
 };
 
 /**
- * Checks, without writing anything, that a target can receive a restore: an S3 bucket must exist;
+ * Checks, without writing anything, that a target can receive a restore: an S3 bucket must exist and,
+ * unless `allowUnprotectedTarget`, have default encryption and Block Public Access on;
  * without `overwrite`, a target must hold no data yet (bucket prefix empty, table absent, directory
  * absent or empty), so a restore never mixes into live or earlier-restored data unasked.
  */
-export async function checkTargetState(target: RestoreTarget, overwrite: boolean, deps: TargetDeps): Promise<void> {
+export async function checkTargetState(target: RestoreTarget, overwrite: boolean, deps: TargetDeps, options: { allowUnprotectedTarget?: boolean } = {}): Promise<void> {
   if (target.type === 's3') {
     try {
       await deps.s3.send(new HeadBucketCommand({ Bucket: target.bucket }));
@@ -29,6 +31,7 @@ export async function checkTargetState(target: RestoreTarget, overwrite: boolean
       }
       throw err;
     }
+    if (!options.allowUnprotectedTarget) await checkTargetBucketProtected(deps.s3, target.bucket);
     if (overwrite) return;
     const listed = await deps.s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: target.prefix || undefined, MaxKeys: 1 }));
     if ((listed.Contents ?? []).length > 0) {

@@ -29,6 +29,11 @@ export type RuntimeConfig = {
   account?: string;
   /** New restore targets start with this (LIFEBOAT_RESTORE_TARGET_PREFIX; `lifeboat-<env>-restore-` for functions deployed before it existed). */
   restoreTargetPrefix: string;
+  /**
+   * LIFEBOAT_SCRATCH_TARGETS=true: the restore functions of drills, whose targets are deleted when the
+   * drill ends, so a table they create gets no deletion protection nor point-in-time recovery.
+   */
+  scratchTargets?: boolean;
   catalogTable: string;
   /** The DR region's catalog, which the Replicate step writes (DR_CATALOG_TABLE, in DR_REGION); absent for the other functions. */
   drCatalogTable?: string;
@@ -137,6 +142,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     ...(account ? { account } : {}),
     homeVault,
     restoreTargetPrefix: optional(env, 'LIFEBOAT_RESTORE_TARGET_PREFIX') ?? defaultRestoreTargetPrefix(environment),
+    ...(optional(env, 'LIFEBOAT_SCRATCH_TARGETS') === 'true' ? { scratchTargets: true } : {}),
     catalogTable: requireEnv('CATALOG_TABLE', env),
     ...(drCatalogTable ? { drCatalogTable } : {}),
     ...(drRegion ? { drRegion } : {}),

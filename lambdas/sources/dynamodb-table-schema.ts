@@ -7,14 +7,22 @@ import {
   type DynamoDBClient,
   type KeySchemaElement,
   type Projection,
+  type SSESpecification,
   type TableDescription,
+  type Tag,
+  UpdateContinuousBackupsCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { type TableCapacity } from './dynamodb-capacity-budget';
+import { captureTableProtection, tableProtectionSchema } from './dynamodb-table-protection';
 
-/** What a restore needs to recreate a table: keys, indexes with projections, TTL, billing. Stored in the backup's manifest. */
+/**
+ * What a restore needs to recreate a table: keys, indexes with projections, TTL, billing, and its
+ * protection (encryption, point-in-time recovery, deletion protection, tags). Stored in the backup's
+ * snapshot; `protection` is absent from snapshots recorded before it existed (they stay readable).
+ */
 export const tableSchemaSchema = z.object({
   tableName: z.string(),
   attributeDefinitions: z.array(z.object({ AttributeName: z.string(), AttributeType: z.enum(['S', 'N', 'B']) })),
@@ -24,6 +32,7 @@ export const tableSchemaSchema = z.object({
   billingMode: z.enum(['PAY_PER_REQUEST', 'PROVISIONED']),
   provisionedThroughput: z.object({ read: z.number(), write: z.number() }).optional(),
   ttlAttribute: z.string().optional(),
+  protection: tableProtectionSchema.optional(),
 });
 export type TableSchema = z.infer<typeof tableSchemaSchema>;
 
@@ -37,7 +46,7 @@ function toIndex(i: { IndexName?: string; KeySchema?: KeySchemaElement[]; Projec
   });
 }
 
-/** Reads a table's schema (DescribeTable + DescribeTimeToLive). */
+/** Reads a table's schema (DescribeTable, DescribeTimeToLive, DescribeContinuousBackups, ListTagsOfResource). */
 export async function captureTableSchema(ddb: DynamoDBClient, table: string): Promise<TableSchema> {
   return (await captureTable(ddb, table)).schema;
 }
@@ -56,6 +65,7 @@ export async function captureTable(ddb: DynamoDBClient, table: string): Promise<
     // Some emulators lack DescribeTimeToLive; a table without TTL is the safe reading.
     if ((err as Error).name !== 'UnknownOperationException') throw err;
   }
+  const protection = await captureTableProtection(ddb, Table);
   const billingMode = Table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' || (Table.ProvisionedThroughput?.ReadCapacityUnits ?? 0) === 0 ? 'PAY_PER_REQUEST' : 'PROVISIONED';
   const schema = tableSchemaSchema.parse({
     tableName: Table.TableName,
@@ -68,6 +78,7 @@ export async function captureTable(ddb: DynamoDBClient, table: string): Promise<
       ? { provisionedThroughput: { read: Table.ProvisionedThroughput?.ReadCapacityUnits ?? 1, write: Table.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } }
       : {}),
     ...(ttlAttribute ? { ttlAttribute } : {}),
+    protection,
   });
   return { schema, size: { sizeBytes: Table.TableSizeBytes ?? 0, itemCount: Table.ItemCount ?? 0 }, capacity: capacityOf(Table) };
 }
@@ -94,8 +105,28 @@ function positive(n: number | undefined): number | undefined {
   return n !== undefined && n > 0 ? n : undefined;
 }
 
-/** Creates `tableName` with the schema of the backed-up table and waits until it is ACTIVE. */
-export async function createTableFromSchema(ddb: DynamoDBClient, schema: TableSchema, tableName: string): Promise<void> {
+/** What a new table gets beyond its schema (lambdas/restore/restored-table-protection.ts decides it for a restore). */
+export type NewTableSettings = {
+  sse?: SSESpecification;
+  deletionProtection: boolean;
+  /** Turned on once the table is ACTIVE (UpdateContinuousBackups); absent = off. */
+  pointInTimeRecovery?: { recoveryPeriodInDays?: number };
+  tags: Tag[];
+};
+
+export type CreateTableOptions = {
+  /** Between UpdateContinuousBackups attempts while AWS is still enabling backups of the new table. @default 2 s */
+  sleep?: (ms: number) => Promise<void>;
+  /** How long to keep trying UpdateContinuousBackups. @default 5 minutes */
+  continuousBackupsWaitMs?: number;
+};
+
+/**
+ * Creates `tableName` with the schema of the backed-up table and `settings` (encryption, deletion
+ * protection and tags with CreateTable itself, point-in-time recovery once it is ACTIVE), and waits
+ * until it is ACTIVE.
+ */
+export async function createTableFromSchema(ddb: DynamoDBClient, schema: TableSchema, tableName: string, settings?: NewTableSettings, options: CreateTableOptions = {}): Promise<void> {
   const throughput = schema.provisionedThroughput
     ? { ProvisionedThroughput: { ReadCapacityUnits: schema.provisionedThroughput.read, WriteCapacityUnits: schema.provisionedThroughput.write } }
     : {};
@@ -111,15 +142,53 @@ export async function createTableFromSchema(ddb: DynamoDBClient, schema: TableSc
     ...(schema.localSecondaryIndexes.length
       ? { LocalSecondaryIndexes: schema.localSecondaryIndexes.map((i) => ({ IndexName: i.indexName, KeySchema: i.keySchema, Projection: i.projection })) }
       : {}),
+    ...(settings?.sse ? { SSESpecification: settings.sse } : {}),
+    ...(settings?.deletionProtection ? { DeletionProtectionEnabled: true } : {}),
+    ...(settings?.tags.length ? { Tags: settings.tags } : {}),
   };
   await ddb.send(new CreateTableCommand(input));
+  await finishNewTable(ddb, schema, tableName, settings, options);
+}
+
+/**
+ * What a new table gets once it exists: waits until it is ACTIVE, then TTL and point-in-time
+ * recovery. Idempotent, so a retried plan step finishes a table its first attempt created.
+ */
+export async function finishNewTable(ddb: DynamoDBClient, schema: TableSchema, tableName: string, settings?: NewTableSettings, options: CreateTableOptions = {}): Promise<void> {
   // minDelay 1: the waiter's default first pause is 20 s, longer than most tables take to become ACTIVE.
   await waitUntilTableExists({ client: ddb, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
   if (schema.ttlAttribute) {
     try {
       await ddb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }));
     } catch (err) {
-      if ((err as Error).name !== 'UnknownOperationException') throw err;
+      // A retry finds TTL already on ("TimeToLive is already enabled"); some emulators lack the call.
+      if ((err as Error).name !== 'UnknownOperationException' && !/already enabled/i.test((err as Error).message)) throw err;
+    }
+  }
+  if (settings?.pointInTimeRecovery) await enablePointInTimeRecovery(ddb, tableName, settings.pointInTimeRecovery, options);
+}
+
+/**
+ * UpdateContinuousBackups on a table just created: AWS answers ContinuousBackupsUnavailableException
+ * ("Backups are being enabled for the table") for a while after it becomes ACTIVE, so that answer is
+ * retried until `continuousBackupsWaitMs`; any other error is the caller's.
+ */
+async function enablePointInTimeRecovery(ddb: DynamoDBClient, tableName: string, pitr: { recoveryPeriodInDays?: number }, options: CreateTableOptions): Promise<void> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const budget = options.continuousBackupsWaitMs ?? 300_000;
+  const pause = 2_000;
+  for (let waited = 0; ; waited += pause) {
+    try {
+      await ddb.send(
+        new UpdateContinuousBackupsCommand({
+          TableName: tableName,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, ...(pitr.recoveryPeriodInDays !== undefined ? { RecoveryPeriodInDays: pitr.recoveryPeriodInDays } : {}) },
+        }),
+      );
+      return;
+    } catch (err) {
+      if ((err as Error).name !== 'ContinuousBackupsUnavailableException' || waited + pause > budget) throw err;
+      await sleep(pause);
     }
   }
 }

@@ -92,10 +92,9 @@ export class BackupWorkflow extends Construct {
       handler: 'record-backup-failure',
       environment: common,
     });
-    // Replicate: the primary vault's objects into the DR vault (other region, other stack: named, its key by alias).
+    // Replicate: the primary vault's objects into the DR vault (other region, other stack: named, its key by ARN).
     const dr = props.drVault;
-    const drAccess = replicaVaultAccess(stack, dr);
-    const drKeyArns = drAccess.keyArns;
+    const drAccess = replicaVaultAccess(dr);
     const drCatalog = props.drCatalog ? replicaCatalogAccess(stack, props.drCatalog) : undefined;
     const replicate = new LifeboatFunction(this, 'ReplicateBackup', {
       handler: 'replicate-backup',
@@ -145,13 +144,12 @@ export class BackupWorkflow extends Construct {
       commit.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [vault.bucketArn] }));
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [drVaultArn] }));
     }
-    // The DR key, on exactly the key that carries the alias: Encrypt wraps the vault key, Decrypt checks an existing
+    // The DR key: Encrypt wraps the vault key, Decrypt checks an existing
     // wrapped key and reads the DR vault's SSE-KMS objects, GenerateDataKey encrypts what it writes there.
     replicate.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [drKeyArns],
-        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } },
+        resources: [dr.keyArn],
       }),
     );
     // Replicate records copies.dr of the backups it copied.
@@ -165,8 +163,7 @@ export class BackupWorkflow extends Construct {
       replicate.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [drCatalog.keyArns],
-          conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drCatalog.keyAlias] } },
+          resources: [props.drCatalog.keyArn],
         }),
       );
     }
@@ -273,8 +270,6 @@ export class BackupWorkflow extends Construct {
     acknowledgeScopedWildcards(this, [
       ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*', `${SHARD_MAP_RESULT_PREFIX}/*`].map((prefix) => vault.arnForObjects(prefix)),
       ...drObjects(['keys/*', ...REPLICATED_PREFIXES]),
-      drKeyArns,
-      ...(drCatalog ? [drCatalog.keyArns] : []),
       ...sources.flatMap((s) => (s.config.type === 's3' ? [sourceObjectsArn(s)] : [])),
       ...sources.flatMap((s) => (s.config.type === 's3' && s.config.inventory ? [inventoryObjectsArn(s)] : [])),
       // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.

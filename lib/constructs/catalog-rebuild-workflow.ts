@@ -83,7 +83,7 @@ export class CatalogRebuildWorkflow extends Construct {
     if (side === 'primary' && !props.drVault) throw new InvalidLifeboatPropsError(`CatalogRebuildWorkflow ${this.node.path}`, ['drVault: is required for the primary region\'s catalog-rebuild runbook (it rebuilds from the DR vault with "vault": "dr" and lists it for the DR copy status)']);
     if (side === 'dr' && props.drVault) throw new InvalidLifeboatPropsError(`CatalogRebuildWorkflow ${this.node.path}`, ['drVault: the DR region\'s catalog-rebuild runbook reads only its own vault; remove drVault']);
     const dr = props.drVault;
-    const drAccess = dr ? replicaVaultAccess(stack, dr) : undefined;
+    const drAccess = dr ? replicaVaultAccess(dr) : undefined;
     // The DR region's function sees its own vault as the DR vault, and no primary vault at all (PrimaryVaultUnavailableError).
     const vaultEnvironment = { ...homeVaultEnvironment(stack, { side, bucket: props.vault, key: props.vaultKey }), ...(drAccess ? drAccess.environment : {}) };
     const rebuild = new LifeboatFunction(this, 'RebuildCatalog', {
@@ -103,12 +103,8 @@ export class CatalogRebuildWorkflow extends Construct {
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, ...(drBucketArn ? [drBucketArn] : [])] }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
-    if (dr && drAccess) {
-      // The DR key is named by its alias (another region, another stack): Decrypt on exactly the key that carries it.
-      rebuild.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [drAccess.keyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } } }),
-      );
-    }
+    // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
+    if (dr) rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dr.keyArn] }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/${PLAN_INDEX}`] }));
     props.catalogKey.grantEncryptDecrypt(rebuild);
@@ -135,7 +131,7 @@ export class CatalogRebuildWorkflow extends Construct {
 
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: rebuildTask.next(report), timeout: WORKFLOW_TIMEOUT });
 
-    acknowledgeScopedWildcards(this, [...vaultObjects, ...(drAccess ? [drAccess.keyArns] : []), `${rebuild.functionArn}:*`]);
+    acknowledgeScopedWildcards(this, [...vaultObjects, `${rebuild.functionArn}:*`]);
     for (const role of [rebuild.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
   }
 }

@@ -1,11 +1,19 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { KEY_USER_TAG } from './security-options';
 
 export type CatalogTableProps = {
   readonly tableName: string;
   readonly encryptionKey: kms.IKey;
+  /**
+   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the table and put, get and
+   * update its items (never delete): the primary account, for the DR catalog of a DR stack in another account.
+   * @default the table's own account only (no resource policy)
+   */
+  readonly userAccount?: { readonly account: string; readonly keyUser: string };
 };
 
 /**
@@ -40,5 +48,19 @@ export class CatalogTable extends Construct {
       sortKey: { name: 'startedAt', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    if (props.userAccount) {
+      // By name, not by the table's own ARN: a resource policy referring to its table would be a circular reference.
+      const stack = Stack.of(this);
+      const tableArn = `arn:${stack.partition}:dynamodb:${stack.region}:${stack.account}:table/${props.tableName}`;
+      this.table.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CatalogUseByTheProtectionsRolesOfThePrimaryAccount',
+          principals: [new iam.AccountPrincipal(props.userAccount.account)],
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          resources: [tableArn, `${tableArn}/index/*`],
+          conditions: { StringEquals: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: props.userAccount.keyUser } },
+        }),
+      );
+    }
   }
 }

@@ -38,8 +38,12 @@ export type DrillWorkflowProps = {
   readonly catalogKey: kms.IKey;
   /** Scratch buckets, tables and directories start with this (`<prefix>-drill-`): the drill's functions may write nothing else. */
   readonly scratchPrefix: string;
-  /** The sources' region, for the live-source comparison (reached only when it is up). */
-  readonly primaryRegion: string;
+  /**
+   * The sources' region, for the live-source comparison (reached only when it is up).
+   * @default the stack's region for a drill of the primary vault; for one of the DR vault, no live-source
+   * comparison and no access to the sources (a DR stack in another account cannot read them)
+   */
+  readonly primaryRegion?: string;
   /** @default no file system (directory sources are drilled only under the local cloud) */
   readonly fileSystem?: FileSystemMount;
   /**
@@ -82,6 +86,8 @@ export class DrillWorkflow extends Construct {
       ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}),
       sourcesWritable: false,
       idPrefix: 'Drill',
+      // Scratch tables are deleted by the drill: no deletion protection, no point-in-time recovery (restored-table-protection.ts).
+      environment: { LIFEBOAT_SCRATCH_TARGETS: 'true' },
     });
     const environment = {
       LIFEBOAT_ENVIRONMENT: props.environmentName,
@@ -89,7 +95,7 @@ export class DrillWorkflow extends Construct {
       ...homeVaultEnvironment(stack, { side: props.vaultSide, bucket: props.vault, key: props.vaultKey }),
       CATALOG_TABLE: props.catalog.tableName,
       LIFEBOAT_PLANS: stack.toJsonString(plansHere),
-      LIFEBOAT_PRIMARY_REGION: props.primaryRegion,
+      ...(props.primaryRegion !== undefined ? { LIFEBOAT_PRIMARY_REGION: props.primaryRegion } : {}),
       ...(props.fileSystem ? { LIFEBOAT_MOUNT_PATH: props.fileSystem.mountPath } : {}),
     };
     const files = (access: 'read' | 'write') => (props.fileSystem ? { files: { mount: props.fileSystem, access } } : {});
@@ -117,7 +123,8 @@ export class DrillWorkflow extends Construct {
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [scratchBuckets], conditions: own }));
     // The live sources by name (in the DR stack only those whose name CDK can give there; the others are not sampled: no access).
     const liveObjects: string[] = [];
-    for (const config of plansHere.flatMap((p) => p.sources)) {
+    const comparesLive = props.primaryRegion !== undefined || props.vaultSide === 'primary';
+    for (const config of comparesLive ? plansHere.flatMap((p) => p.sources) : []) {
       if (config.type !== 's3' || config.bucket === NAME_IN_OTHER_REGION) continue;
       const bucketArn = `arn:${stack.partition}:s3:::${config.bucket}`;
       liveObjects.push(`${bucketArn}/${config.prefix}*`);
@@ -125,7 +132,7 @@ export class DrillWorkflow extends Construct {
       compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${bucketArn}/${config.prefix}*`], conditions: sourceOwner }));
       compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn], conditions: sourceOwner }));
     }
-    for (const source of sources) {
+    for (const source of comparesLive ? sources : []) {
       const key = source.bucket?.encryptionKey;
       if (key && Stack.of(key) === stack) compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }));
     }

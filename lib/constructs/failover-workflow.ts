@@ -87,12 +87,17 @@ export class FailoverWorkflow extends Construct {
 
     const targetBuckets = `arn:${stack.partition}:s3:::${props.restoreTargetPrefix}*`;
     const targetTables = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: `${props.restoreTargetPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
-    // Validate: the plan's backups in the DR catalog; every target checked (HeadBucket and "is it empty" need ListBucket), buckets created.
+    // Validate: the plan's backups in the DR catalog; every target checked (HeadBucket and "is it empty" need ListBucket, its protection the two Gets), buckets created.
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantDecrypt(start);
     // The targets are the stack's own buckets (s3:ResourceAccount): a bucket of that name in another account is refused.
     start.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration'], resources: [targetBuckets], conditions: ownedBy(stack.account) }),
+      new iam.PolicyStatement({
+        // An existing target must have default encryption and Block Public Access (target-bucket-protection.ts); new ones are given both.
+        actions: ['s3:ListBucket', 's3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock'],
+        resources: [targetBuckets],
+        conditions: ownedBy(stack.account),
+      }),
     );
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [targetTables] }));
 

@@ -70,8 +70,7 @@ export class FileMirrorSampler extends Construct {
     sample.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [drCatalog.keyArns],
-        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drCatalog.keyAlias] } },
+        resources: [props.drCatalog.keyArn],
       }),
     );
 
@@ -90,7 +89,7 @@ export class FileMirrorSampler extends Construct {
         ...scheduleDelivery(role, props.deadLetterQueue),
       },
     });
-    acknowledgeScopedWildcards(this, [drCatalog.keyArns, `${sample.functionArn}:*`]);
+    acknowledgeScopedWildcards(this, [`${sample.functionArn}:*`]);
     for (const r of [sample.role, role]) if (r) acknowledgeXRayWildcard(r);
   }
 }

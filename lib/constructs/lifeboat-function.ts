@@ -21,6 +21,11 @@ export type LifeboatFunctionProps = {
    * (FileSystemMount). Only for functions that touch files. @default no file system, no VPC
    */
   readonly files?: { readonly mount: FileSystemMount; readonly access: FileSystemAccess };
+  /**
+   * A fixed name for the function's role, for a policy in another account that must name it before it exists.
+   * @default a name CloudFormation generates
+   */
+  readonly roleName?: string;
 };
 
 /**
@@ -59,6 +64,7 @@ export class LifeboatFunction extends lambda.Function {
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Lifeboat ${props.handler} function`,
+      ...(props.roleName !== undefined ? { roleName: props.roleName } : {}),
       // On the role itself, so it exists before Lambda creates the function's network interfaces.
       ...(mount
         ? { inlinePolicies: { VpcNetworkInterfaces: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: NETWORK_INTERFACE_ACTIONS, resources: ['*'] })] }) } }

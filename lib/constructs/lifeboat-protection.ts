@@ -9,6 +9,7 @@ import { BackupWorkflow } from './backup-workflow';
 import { CatalogRebuildWorkflow } from './catalog-rebuild-workflow';
 import { CatalogTable } from './catalog-table';
 import { DrillWorkflow } from './drill-workflow';
+import { DrKeyArns } from './dr-key-arns';
 import { FailoverWorkflow } from './failover-workflow';
 import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
@@ -143,11 +144,19 @@ export type LifeboatProtectionProps = {
    */
   readonly fileSystem?: LifeboatFileSystem;
   /**
-   * The stack (in `drRegion`, same account) that holds the DR vault. The protection's own stack depends on it.
-   * @default a stack next to the protection's stack (same Stage or App), named `<stackName>-LifeboatDR`, in the
-   * stack's account and `drRegion`; protections of one stack share it
+   * The stack (in `drRegion`, and in `drAccount`) that holds the DR vault. The protection's own stack depends on it.
+   * @default a stack next to the protection's stack (same Stage or App), named `<stackName>-LifeboatDR`, in
+   * `drAccount` and `drRegion`; protections of one stack share it
    */
   readonly drStack?: Stack;
+  /**
+   * The account of the DR stack, vault and catalog, when not the protection's own (docs/DEPLOYMENT.md, "The DR
+   * vault in another account"): the DR copies then survive a compromised administrator of the primary account.
+   * The DR vault's and catalog's policies let the protection's roles of this stack's account read and add
+   * (never delete); mirrors are not available then, nor the DR drill's comparison with the live sources.
+   * @default the account of the protection's stack
+   */
+  readonly drAccount?: string;
   /**
    * The protection's name in catalog records and logs (the functions' LIFEBOAT_ENVIRONMENT). New buckets
    * and tables a restore may create start with `<prefix>-restore-`.
@@ -215,6 +224,8 @@ export class LifeboatProtection extends Construct {
   /** The DR region's catalog (in `drStack`), written by the Replicate step: what the DR region's runbooks read. */
   readonly drCatalog: CatalogTable;
   readonly drCatalogKey: kms.Key;
+  /** The DR keys' ARNs, read from `drStack` at deploy time: what the primary region's functions are granted and use. */
+  readonly drKeyArns: DrKeyArns;
   /** The DR region's restore runbook (in `drStack`): the DR vault and the DR catalog only. */
   readonly drRestoreWorkflow: RestoreWorkflow;
   /** The failover runbook (in `drStack`): every source of a plan restored from the DR vault into the DR region. */
@@ -259,9 +270,18 @@ export class LifeboatProtection extends Construct {
     this.checkOwnProps(stack, props);
     const { sources, fileSystem } = validatePlans(this, 'LifeboatProtection', { plans: props.plans, drRegion: props.drRegion, ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}) });
 
-    this.drStack = props.drStack ?? siblingDrStack(stack, props.drRegion);
+    this.drStack = props.drStack ?? siblingDrStack(stack, props.drRegion, props.drAccount);
     if (this.drStack !== stack) stack.addStackDependency(this.drStack, 'Lifeboat: the primary vault replicates into the DR vault');
-    const names = lifeboatNames({ prefix: this.prefix, environmentName: this.environmentName, account: stack.account, primaryRegion: stack.region, drRegion: props.drRegion });
+    // The primary account, when the DR stack is in another one: its tagged roles get the DR vault's and catalog's consent.
+    const remoteUser = props.drAccount !== undefined && props.drAccount !== stack.account ? stack.account : undefined;
+    const names = lifeboatNames({
+      prefix: this.prefix,
+      environmentName: this.environmentName,
+      account: stack.account,
+      ...(props.drAccount !== undefined ? { drAccount: props.drAccount } : {}),
+      primaryRegion: stack.region,
+      drRegion: props.drRegion,
+    });
     this.names = names;
 
     // The DR side: in the DR stack, under a construct named by this protection's path in its own stack, so that
@@ -285,9 +305,10 @@ export class LifeboatProtection extends Construct {
         id: 'ReplicaVault',
         ...keyPolicy,
         bucketName: names.drVault,
-        // The restore workflow (primary region) opens the DR vault by this alias: no cross-region reference needed.
+        // For people and the CLI; the primary region's functions use the key's ARN (DrKeyArns, below).
         keyAlias: names.drVaultKeyAlias,
         accessLogsBucket: drAccessLogs,
+        ...(remoteUser !== undefined ? { userAccount: remoteUser } : {}),
       },
     });
     if (!this.vault.replica) throw new Error('LifeboatVault did not create the replica it was given.');
@@ -296,9 +317,23 @@ export class LifeboatProtection extends Construct {
     this.catalogKey = catalogKey(this, `Lifeboat ${this.environmentName} catalog`, this.prefix, props.security);
     this.catalog = new CatalogTable(this, 'Catalog', { tableName: names.catalogTable, encryptionKey: this.catalogKey });
     // The DR catalog: same table name (tables are regional), its own key, found from the primary region by alias.
-    this.drCatalogKey = catalogKey(drScope, `Lifeboat ${this.environmentName} DR catalog`, this.prefix, props.security);
+    this.drCatalogKey = catalogKey(drScope, `Lifeboat ${this.environmentName} DR catalog`, this.prefix, props.security, remoteUser);
     new kms.Alias(drScope, 'CatalogKeyAlias', { aliasName: names.drCatalogKeyAlias, targetKey: this.drCatalogKey });
-    this.drCatalog = new CatalogTable(drScope, 'Catalog', { tableName: names.catalogTable, encryptionKey: this.drCatalogKey });
+    this.drCatalog = new CatalogTable(drScope, 'Catalog', {
+      tableName: names.catalogTable,
+      encryptionKey: this.drCatalogKey,
+      ...(remoteUser !== undefined ? { userAccount: { account: remoteUser, keyUser: this.prefix } } : {}),
+    });
+    this.drKeyArns = new DrKeyArns(this, 'DrKeyArns', {
+      environmentName: this.environmentName,
+      drStack: this.drStack,
+      drScope,
+      vaultKey: this.drVault.key,
+      catalogKey: this.drCatalogKey,
+      roleNames: { lookup: names.drKeyLookupRole, reader: names.drKeyReaderRole },
+    });
+    const drAccount = props.drAccount !== undefined ? { account: props.drAccount } : {};
+    const drCatalogLocation = { tableName: names.catalogTable, region: props.drRegion, keyArn: this.drKeyArns.catalogKeyArn, ...drAccount };
     const mount = FileSystemMount.forSources(this, {
       ...(fileSystem ? { efs: fileSystem } : {}),
       fileSystemSources: sources.filter((s) => s.config.type === 'filesystem').map((s) => s.name),
@@ -321,7 +356,7 @@ export class LifeboatProtection extends Construct {
     this.alerts = alerting(this, 'Alerts');
     this.drAlerts = alerting(drScope, 'Alerts');
 
-    const drVault: ReplicaVaultLocation = { bucketName: names.drVault, region: props.drRegion, keyAlias: names.drVaultKeyAlias };
+    const drVault: ReplicaVaultLocation = { bucketName: names.drVault, region: props.drRegion, keyArn: this.drKeyArns.vaultKeyArn, ...drAccount };
     const vaultsAndCatalog = {
       environmentName: this.environmentName,
       plans: props.plans,
@@ -335,10 +370,12 @@ export class LifeboatProtection extends Construct {
     this.backupWorkflow = new BackupWorkflow(this, 'Backup', {
       ...shared,
       stateMachineName: names.backupStateMachine,
-      drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
+      drCatalog: drCatalogLocation,
       ...(props.immutability ? { immutability: props.immutability } : {}),
     });
     const approver = props.approverRoleArn ? { approverRoleArn: props.approverRoleArn } : {};
+    // The approver is a role of this account: a DR stack of another account cannot attach it a policy (docs/DEPLOYMENT.md).
+    const drApprover = remoteUser === undefined ? approver : {};
     this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, ...approver, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
     // The DR region's runbooks: nothing in them names a primary-region resource (no file system either: the EFS
     // mount is the primary region's; a directory source fails over under the local cloud only, docs/RUNBOOKS.md).
@@ -352,10 +389,10 @@ export class LifeboatProtection extends Construct {
       catalogKey: this.drCatalogKey,
       stateMachineName: names.restoreStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
-      ...approver,
+      ...drApprover,
     });
     this.failoverWorkflow = new FailoverWorkflow(drScope, 'Failover', {
-      ...approver,
+      ...drApprover,
       environmentName: this.environmentName,
       plans: props.plans,
       vault: this.drVault.bucket,
@@ -381,7 +418,7 @@ export class LifeboatProtection extends Construct {
     const fraction = props.scrub?.fraction ?? DEFAULT_SCRUB_FRACTION;
     this.scrubWorkflow = new ScrubWorkflow(this, 'Scrub', {
       ...vaultsAndCatalog,
-      drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
+      drCatalog: drCatalogLocation,
       stateMachineName: names.scrubStateMachine,
       // The default fraction is the handler's own: the schedule's input stays `{}`.
       schedule: {
@@ -391,12 +428,13 @@ export class LifeboatProtection extends Construct {
         deadLetterQueue: this.alerts.deadLetterQueue,
       },
     });
-    const drill = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.drillStateMachine, scratchPrefix: names.drillTargetPrefix, primaryRegion: stack.region, schedulePrefix: names.drillSchedulePrefix };
+    const drill = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.drillStateMachine, scratchPrefix: names.drillTargetPrefix, schedulePrefix: names.drillSchedulePrefix };
     this.drillWorkflow = new DrillWorkflow(this, 'Drill', {
       ...drill,
       vault: this.vault.bucket,
       vaultKey: this.vault.key,
       vaultSide: 'primary',
+      primaryRegion: stack.region,
       catalog: this.catalog.table,
       catalogKey: this.catalogKey,
       ...(mount ? { fileSystem: mount } : {}),
@@ -407,6 +445,8 @@ export class LifeboatProtection extends Construct {
       vault: this.drVault.bucket,
       vaultKey: this.drVault.key,
       vaultSide: 'dr',
+      // A DR account has no access to the primary account's sources: its drill restores and verifies, and says why it compares no live source.
+      ...(remoteUser === undefined ? { primaryRegion: stack.region } : {}),
       catalog: this.drCatalog.table,
       catalogKey: this.drCatalogKey,
       deadLetterQueue: this.drAlerts.deadLetterQueue,
@@ -428,7 +468,7 @@ export class LifeboatProtection extends Construct {
         drRegion: props.drRegion,
         mirrorBucketPrefix: names.mirrorBucketPrefix,
         drKey: this.drVault.key,
-        drKeyAlias: names.drVaultKeyAlias,
+        drKeyArn: this.drKeyArns.vaultKeyArn,
         drAccessLogs,
         ...(fileSystem ? { fileSystem } : {}),
       });
@@ -454,7 +494,7 @@ export class LifeboatProtection extends Construct {
           plans: props.plans,
           mount: this.fileSystemMount,
           catalog: this.catalog.table,
-          drCatalog: { tableName: names.catalogTable, region: props.drRegion, keyAlias: names.drCatalogKeyAlias },
+          drCatalog: drCatalogLocation,
           schedule: mirrorCheckSchedule,
           deadLetterQueue: this.alerts.deadLetterQueue,
         });
@@ -538,6 +578,22 @@ export class LifeboatProtection extends Construct {
     if (!Token.isUnresolved(stack.region) && stack.region === props.drRegion) {
       issues.push(`drRegion: "${props.drRegion}" is the region of stack ${stack.stackName}; the DR vault must be in another region`);
     }
+    if (props.drAccount !== undefined) {
+      if (!/^\d{12}$/.test(props.drAccount)) issues.push(`drAccount: "${props.drAccount}" must be a 12-digit AWS account id`);
+      if (Token.isUnresolved(stack.account)) issues.push(`drAccount: stack ${stack.stackName} has no account (environment-agnostic); give it one, so that the DR stack's policies can name the primary account`);
+      if (props.drStack && !Token.isUnresolved(props.drStack.account) && props.drStack.account !== props.drAccount) {
+        issues.push(`drStack: stack ${props.drStack.stackName} is in account ${props.drStack.account}, but drAccount is ${props.drAccount}`);
+      }
+      if (props.drAccount !== stack.account) {
+        props.plans.forEach((plan, p) =>
+          plan.sources.forEach((source, s) => {
+            if (source.config.mirror !== undefined && source.config.mirror !== false) {
+              issues.push(`plans[${p}].sources[${s}].mirror: source "${source.name}" has a mirror, which a DR vault in another account (drAccount) does not offer: S3 replication, DynamoDB global tables and EFS replication would each need the DR account's consent of their own; drop mirror, or keep the DR stack in this account`);
+            }
+          }),
+        );
+      }
+    }
     if (props.drStack) {
       if (props.drStack === stack) issues.push(`drStack: is the protection's own stack ${stack.stackName}; give a stack in drRegion ${props.drRegion}`);
       else if (!Token.isUnresolved(props.drStack.region) && props.drStack.region !== props.drRegion) {
@@ -549,17 +605,18 @@ export class LifeboatProtection extends Construct {
 }
 
 /** A catalog key: used through DynamoDB only, by the protection's tagged roles (protected-key.ts). */
-function catalogKey(scope: Construct, description: string, keyUser: string, security: LifeboatSecurityOptions | undefined): kms.Key {
+function catalogKey(scope: Construct, description: string, keyUser: string, security: LifeboatSecurityOptions | undefined, userAccount?: string): kms.Key {
   return createProtectedKey(scope, 'CatalogKey', {
     description,
     breakGlassArn: breakGlassPrincipalArn(Stack.of(scope), security),
     keyUser,
+    ...(userAccount !== undefined ? { userAccounts: [userAccount] } : {}),
     uses: [{ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(scope).region}.amazonaws.com` } } }],
   });
 }
 
 /** The default DR stack: next to `stack` (same parent), `<stackName>-LifeboatDR` in `drRegion`; shared by the protections of `stack`. */
-function siblingDrStack(stack: Stack, drRegion: string): Stack {
+function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | undefined): Stack {
   const parent = stack.node.scope;
   if (!parent) throw new Error(`Stack ${stack.stackName} has no parent to create the Lifeboat DR stack in; pass drStack.`);
   const id = `${stack.node.id}${DEFAULT_DR_STACK_SUFFIX}`;
@@ -567,8 +624,8 @@ function siblingDrStack(stack: Stack, drRegion: string): Stack {
   if (existing instanceof Stack) return existing;
   return new Stack(parent, id, {
     stackName: `${stack.stackName}${DEFAULT_DR_STACK_SUFFIX}`,
-    // Same account; an environment-agnostic account stays agnostic (the CLI's credentials decide at deploy).
-    env: { region: drRegion, ...(Token.isUnresolved(stack.account) ? {} : { account: stack.account }) },
+    // drAccount, else the same account; an environment-agnostic account stays agnostic (the CLI's credentials decide at deploy).
+    env: { region: drRegion, ...(drAccount !== undefined ? { account: drAccount } : Token.isUnresolved(stack.account) ? {} : { account: stack.account }) },
     description: `Lifeboat: DR vault of ${stack.stackName} (${drRegion})`,
   });
 }

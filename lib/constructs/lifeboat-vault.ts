@@ -7,7 +7,7 @@ import { VAULT_NONCURRENT_VERSION_DAYS } from '../lifeboat-defaults';
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { createProtectedKey } from './protected-key';
 import { breakGlassPrincipalArn } from './security-options';
-import { denyVaultTampering } from './vault-bucket-protection';
+import { allowVaultUseFrom, denyVaultTampering } from './vault-bucket-protection';
 
 /** S3 Object Lock of a vault: the default retention every object gets when it is written. */
 export type LifeboatVaultImmutability = {
@@ -54,6 +54,13 @@ export type LifeboatVaultProps = {
    * @default packs stay in S3 Standard
    */
   readonly packTiers?: readonly PackTiers[];
+  /**
+   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may use this vault: the primary account,
+   * when this is the DR vault of a DR stack in another account (docs/DEPLOYMENT.md). Its key policy and bucket
+   * policy let them read, add and extend retention (never delete); their own IAM narrows each role further.
+   * @default the vault's own account only
+   */
+  readonly userAccount?: string;
   /**
    * A replica vault in another region (its scope is in a stack of that region), which the backup workflow
    * copies every committed backup into. Same settings, its own key.
@@ -126,6 +133,7 @@ export class LifeboatVault extends Construct {
       description: `Lifeboat vault ${props.bucketName}`,
       breakGlassArn,
       keyUser: props.keyUser ?? props.bucketName,
+      ...(props.userAccount !== undefined ? { userAccounts: [props.userAccount] } : {}),
       uses: [
         // SSE-KMS of the vault's objects, only through S3 and only for this bucket (its Bucket Key's context is the bucket ARN).
         {
@@ -164,6 +172,7 @@ export class LifeboatVault extends Construct {
       ],
     });
     denyVaultTampering(this.bucket, breakGlassArn);
+    if (props.userAccount !== undefined) allowVaultUseFrom(this.bucket, props.userAccount, props.keyUser ?? props.bucketName);
     // A sibling, not a child: the alias keeps the logical id it had before vaults were constructs of their own.
     if (props.keyAlias !== undefined) this.keyAlias = new kms.Alias(scope, `${id}KeyAlias`, { aliasName: props.keyAlias, targetKey: this.key });
     if (props.replica) {

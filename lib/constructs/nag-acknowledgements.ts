@@ -4,8 +4,8 @@ import { type IConstruct } from 'constructs';
 /**
  * cdk-nag AwsSolutions-IAM5 flags every wildcard. Lifeboat's wildcards are each narrowed to one
  * resource: S3 object actions on a key prefix of one bucket (or on buckets named by the environment's
- * restore prefix), the KMS keys of one account and region narrowed to one by a `kms:ResourceAliases`
- * condition, the versions of one function, and CDK's grantEncryptDecrypt variants on the catalog key.
+ * restore prefix), the versions of one function, the ids of one CloudFormation stack (a stack deleted and
+ * deployed again gets a new one), and CDK's grantEncryptDecrypt variants on the catalog key.
  * Each finding under `scope` is acknowledged individually — the resources by their exact text — so any
  * new wildcard fails synth. Acknowledgements are metadata on our own constructs: they matter only to an
  * app that runs cdk-nag (ours and our tests do), and change nothing for one that does not.
@@ -15,7 +15,7 @@ import { type IConstruct } from 'constructs';
 export function acknowledgeScopedWildcards(scope: IConstruct, scopedResources: readonly string[]): void {
   const validations = Validations.of(scope);
   const reason =
-    'Wildcard scoped to one resource: S3 object actions on a key prefix of one bucket or on the buckets named by this environment\'s restore prefix, the KMS keys of one account and region narrowed to one key by kms:ResourceAliases, the versions of one Lambda function.';
+    'Wildcard scoped to one resource: S3 object actions on a key prefix of one bucket or on the buckets named by this environment\'s restore prefix, the versions of one Lambda function, the ids of one CloudFormation stack by its name.';
   const stack = Stack.of(scope);
   const resources = scopedResources.map((r) => nagResourceText(stack.resolve(r))).filter((r) => r.includes('*'));
   for (const finding of new Set(resources.map((r) => `Resource::${r}`))) validations.acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });

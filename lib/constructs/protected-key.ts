@@ -50,6 +50,12 @@ export type ProtectedKeyProps = {
   readonly keyUser: string;
   /** The uses allowed to tagged roles, each with its own conditions. */
   readonly uses: readonly KeyUse[];
+  /**
+   * Other accounts whose roles carrying the key-user tag may use the key as `uses` says (the primary account,
+   * for the DR vault's and DR catalog's keys of a DR stack in another account). Their IAM must allow it too.
+   * @default the key's own account only
+   */
+  readonly userAccounts?: readonly string[];
   /** Services that use the key on their own behalf (the CloudWatch Logs service principal of a logs key). */
   readonly servicePrincipalStatements?: readonly iam.PolicyStatement[];
 };
@@ -70,6 +76,7 @@ export type ProtectedKeyProps = {
 export function createProtectedKey(scope: Construct, id: string, props: ProtectedKeyProps): kms.Key {
   const key = new kms.Key(scope, id, { description: props.description, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
   const account = new iam.AccountRootPrincipal();
+  const users = [account, ...(props.userAccounts ?? []).map((a) => new iam.AccountPrincipal(a))];
   const tagged = { StringEquals: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: props.keyUser } };
   const document = new iam.PolicyDocument({
     statements: [
@@ -85,7 +92,7 @@ export function createProtectedKey(scope: Construct, id: string, props: Protecte
         (use, index) =>
           new iam.PolicyStatement({
             sid: `KeyUse${index + 1}ByLifeboatRoles`,
-            principals: [account],
+            principals: users,
             actions: [...use.actions],
             resources: ['*'],
             conditions: mergeConditions(tagged, use.conditions ?? {}),

@@ -1,19 +1,19 @@
 import { type Stack } from 'aws-cdk-lib';
 
 /**
- * Where the DR region's catalog is, as the primary region's Replicate step addresses it: by name,
- * region and key alias (CloudFormation has no cross-region references), like ReplicaVaultLocation.
+ * Where the DR region's catalog is, as the primary region's Replicate step addresses it: by name and
+ * region (CloudFormation has no cross-region references), its key by ARN, like ReplicaVaultLocation.
  */
 export type ReplicaCatalogLocation = {
   readonly tableName: string;
   readonly region: string;
-  /** Alias of the DR catalog's KMS key (`alias/...`). */
-  readonly keyAlias: string;
+  /** The DR catalog's KMS key. */
+  readonly keyArn: string;
   /** @default the account of the workflow's stack */
   readonly account?: string;
 };
 
-/** The DR catalog's variable, its table and byPlan index ARNs, and the key ARN pattern IAM narrows by alias. */
+/** The DR catalog's variable, its table and byPlan index ARNs. */
 export function replicaCatalogAccess(stack: Stack, catalog: ReplicaCatalogLocation) {
   const account = catalog.account ?? stack.account;
   const tableArn = `arn:${stack.partition}:dynamodb:${catalog.region}:${account}:table/${catalog.tableName}`;
@@ -21,6 +21,5 @@ export function replicaCatalogAccess(stack: Stack, catalog: ReplicaCatalogLocati
     environment: { DR_CATALOG_TABLE: catalog.tableName },
     tableArn,
     byPlanIndexArn: `${tableArn}/index/byPlan`,
-    keyArns: `arn:${stack.partition}:kms:${catalog.region}:${account}:key/*`,
   };
 }

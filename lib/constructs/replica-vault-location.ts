@@ -1,30 +1,24 @@
-import { type Stack } from 'aws-cdk-lib';
 /**
- * Where the DR vault is, as the primary region's functions address it: by name, region and key alias,
- * never by a reference to the other stack (CloudFormation has no cross-region references).
+ * Where the DR vault is, as the primary region's functions address it: its bucket by name and region
+ * (CloudFormation has no cross-region references), its key by ARN (DrKeyArns reads it from the DR stack
+ * at deploy time, or the DR account's deployment gives it: docs/SECURITY.md, "The DR key by ARN").
  */
 export type ReplicaVaultLocation = {
   readonly bucketName: string;
   readonly region: string;
-  /** Alias of the DR vault's KMS key (`alias/...`): the functions use exactly the key that carries it. */
-  readonly keyAlias: string;
+  /** The DR vault's KMS key: the functions are granted, and use, exactly this key. */
+  readonly keyArn: string;
   /** @default the account of the workflow's stack */
   readonly account?: string;
 };
 
-/**
- * How the functions of `stack` reach the DR vault: its bucket and region, and its key by alias
- * (the DR_* variables every workflow that touches it passes), plus the key ARN pattern that IAM
- * narrows to that one key with a `kms:ResourceAliases` condition.
- */
-export function replicaVaultAccess(stack: Stack, dr: ReplicaVaultLocation) {
-  const account = dr.account ?? stack.account;
+/** How the functions reach the DR vault: its bucket, region and key (the DR_* variables every workflow that touches it passes). */
+export function replicaVaultAccess(dr: ReplicaVaultLocation) {
   return {
     environment: {
       DR_VAULT_BUCKET: dr.bucketName,
       DR_REGION: dr.region,
-      DR_VAULT_KEY_ARN: `arn:${stack.partition}:kms:${dr.region}:${account}:${dr.keyAlias}`,
+      DR_VAULT_KEY_ARN: dr.keyArn,
     },
-    keyArns: `arn:${stack.partition}:kms:${dr.region}:${account}:key/*`,
   };
 }

@@ -86,7 +86,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const stack = Stack.of(scope);
   const home = props.homeVault;
   const dr = props.drVault;
-  const drAccess = dr ? replicaVaultAccess(stack, dr) : undefined;
+  const drAccess = dr ? replicaVaultAccess(dr) : undefined;
   const vaultEnvironment = { ...homeVaultEnvironment(stack, home), ...(home.side === 'primary' && drAccess ? drAccess.environment : {}) };
   const common = {
     LIFEBOAT_ENVIRONMENT: props.environmentName,
@@ -126,12 +126,8 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
       }),
     );
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [home.key.keyArn] }));
-    if (dr && drAccess) {
-      // The DR key is named by its alias (another region, another stack): Decrypt on exactly the key that carries it.
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [drAccess.keyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } } }),
-      );
-    }
+    // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
+    if (dr) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dr.keyArn] }));
   }
   // Restore plans: written by plan, read by shard and verify (SSE-KMS under the vault key).
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
@@ -159,13 +155,19 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const grant = (fn: LifeboatFunction, statements: iam.PolicyStatement[]) => statements.forEach((st) => fn.addToRolePolicy(st));
   // HeadBucket and "is the prefix empty" (resolve), HeadObject answering 404 (verify) need ListBucket.
   for (const fn of [resolve, verify]) grant(fn, statementsByOwner(['s3:ListBucket'], targetBuckets));
+  // Resolve refuses a bucket without default encryption or Block Public Access (target-bucket-protection.ts).
+  grant(resolve, statementsByOwner(['s3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock'], targetBuckets));
   resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: targetTables }));
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: targetTables }));
-  plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:CreateTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:DescribeTimeToLive'], resources: newTables }));
+  // A new table gets its source's protection (restored-table-protection.ts): tags with CreateTable, point-in-time recovery once ACTIVE.
+  plan.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:CreateTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:DescribeTimeToLive', 'dynamodb:TagResource', 'dynamodb:UpdateContinuousBackups'], resources: newTables }),
+  );
   grant(shard, statementsByOwner(['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], targetObjects));
   shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: targetTables }));
   grant(verify, statementsByOwner(['s3:GetObject', 's3:GetObjectTagging'], targetObjects));
   verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: targetTables }));
+  grantSourceKeysForNewTables(stack, props, { plan, shard, verify });
   // Sources encrypted with their own KMS key: a restore onto them writes (shard) and reads back (verify) through it.
   const bucketKeys = s3Sources.flatMap((s) => (s.bucket?.encryptionKey ? [s.bucket.encryptionKey.keyArn] : []));
   const tableKeys = tableSources.flatMap((s) => (s.table?.encryptionKey ? [s.table.encryptionKey.keyArn] : []));
@@ -189,7 +191,6 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
     wildcardResources: [
       ...[...VAULT_READ_PREFIXES, PLAN_PREFIX].map((p) => home.bucket.arnForObjects(p)),
       ...(drBucketArn ? VAULT_READ_PREFIXES.map((p) => `${drBucketArn}/${p}`) : []),
-      ...(drAccess ? [drAccess.keyArns] : []),
       ...targetBuckets.map((b) => b.arn),
       ...targetObjects.map((o) => o.arn),
       ...targetTables,
@@ -198,3 +199,29 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   };
 }
 
+/**
+ * A table a restore creates is encrypted with its source's KMS key (restored-table-protection.ts) when
+ * the key is of the functions' region: the primary region's functions (the DR region's use the AWS
+ * managed key there, a primary key cannot encrypt in it). Plan creates the table (DynamoDB asks KMS
+ * for a grant and describes the key on the caller's behalf), shards write items and verify reads them
+ * back through the key; every statement only through DynamoDB of the region (kms:ViaService), and only
+ * for the keys the sources declare (an ITable's encryptionKey). Plan also reads a source's protection
+ * live for a backup recorded before it was captured (DescribeContinuousBackups, ListTagsOfResource).
+ */
+function grantSourceKeysForNewTables(stack: Stack, props: RestoreFunctionsProps, fns: { plan: LifeboatFunction; shard: LifeboatFunction; verify: LifeboatFunction }): void {
+  if (props.homeVault.side !== 'primary') return;
+  const tables = props.sources.flatMap((s) => (s.table ? [s.table] : []));
+  if (tables.length === 0) return;
+  fns.plan.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ListTagsOfResource'], resources: tables.map((t) => t.tableArn) }),
+  );
+  const keys = tables.flatMap((t) => (t.encryptionKey ? [t.encryptionKey.keyArn] : []));
+  if (keys.length === 0) return;
+  const viaDynamoDb = { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } };
+  fns.plan.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['kms:CreateGrant'], resources: keys, conditions: { ...viaDynamoDb, Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+  );
+  fns.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: keys, conditions: viaDynamoDb }));
+  fns.shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: keys, conditions: viaDynamoDb }));
+  fns.verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: keys, conditions: viaDynamoDb }));
+}

@@ -103,7 +103,7 @@ export class ScrubWorkflow extends Construct {
     const { plans } = validatePlans(this, 'ScrubWorkflow', { plans: props.plans });
     const stack = Stack.of(this);
     const dr = props.drVault;
-    const drAccess = replicaVaultAccess(stack, dr);
+    const drAccess = replicaVaultAccess(dr);
     const drCatalog = props.drCatalog ? replicaCatalogAccess(stack, props.drCatalog) : undefined;
     const scrub = new LifeboatFunction(this, 'ScrubVaults', {
       handler: 'scrub-vaults',
@@ -120,27 +120,20 @@ export class ScrubWorkflow extends Construct {
     this.function = scrub;
 
     const drBucketArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
-    const drKeyArns = drAccess.keyArns;
     const objects = (keys: readonly string[]) => [...keys.map((k) => props.vault.arnForObjects(k)), ...keys.map((k) => `${drBucketArn}/${k}`)];
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(VAULT_READ_KEYS) }));
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(REPAIRED_KEYS) }));
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: objects(MULTIPART_KEYS) }));
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, drBucketArn] }));
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn] }));
-    // The DR key is named by its alias (another region, another stack): exactly the key that carries it.
-    scrub.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [drKeyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dr.keyAlias] } } }),
-    );
+    // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [dr.keyArn] }));
     // The scrub log (lambdas/catalog/scrub-log.ts): Query of the SCRUB#RUNS partition for the latest run, PutItem of this one.
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [props.catalog.tableArn] }));
     props.catalogKey.grantEncryptDecrypt(scrub);
     // What each vault's retention forgot (lambdas/retention/forgotten-snapshots.ts): the plans' records (byPlan) of both catalogs, read only.
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`, ...(drCatalog ? [drCatalog.byPlanIndexArn] : [])] }));
-    if (props.drCatalog && drCatalog) {
-      scrub.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [drCatalog.keyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drCatalog.keyAlias] } } }),
-      );
-    }
+    if (props.drCatalog) scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.drCatalog.keyArn] }));
 
     const scrubTask = lifeboatTask(
       this,
@@ -164,7 +157,7 @@ export class ScrubWorkflow extends Construct {
 
     if (props.schedule) this.schedule = this.addSchedule(props.environmentName, props.schedule);
 
-    acknowledgeScopedWildcards(this, [...objects(VAULT_READ_KEYS), ...objects(REPAIRED_KEYS), drKeyArns, `${scrub.functionArn}:*`]);
+    acknowledgeScopedWildcards(this, [...objects(VAULT_READ_KEYS), ...objects(REPAIRED_KEYS), `${scrub.functionArn}:*`]);
     for (const role of [scrub.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
   }
 

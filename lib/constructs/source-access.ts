@@ -6,8 +6,8 @@ import { type LifeboatSource } from './lifeboat-source';
 
 /**
  * Grants a function what it needs of the protected sources and nothing more:
- * 'list' → enumerate and describe (s3:ListBucket; dynamodb:DescribeTable and DescribeTimeToLive, the
- * schema a restore recreates); 'read' → also read the data (objects and their tags under the source
+ * 'list' → enumerate and describe (s3:ListBucket; dynamodb:DescribeTable, DescribeTimeToLive,
+ * DescribeContinuousBackups and ListTagsOfResource, the schema and protection a restore recreates); 'read' → also read the data (objects and their tags under the source
  * prefix; Scan of the table) and decrypt with the source's KMS key when it has one. File-system
  * sources get nothing here: a function that touches files mounts the EFS file system, and its
  * elasticfilesystem:ClientMount (and ClientWrite) come with that mount (FileSystemMount, via
@@ -46,7 +46,11 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Lif
       }
     } else if (table) {
       allow({
-        actions: level === 'read' ? ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan'] : ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive'],
+        // 'list' also reads what a restore gives the table it recreates: point-in-time recovery and tags (dynamodb-table-protection.ts).
+        actions:
+          level === 'read'
+            ? ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan']
+            : ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ListTagsOfResource'],
         resources: [table.tableArn],
       });
       if (level === 'read' && table.encryptionKey) allow({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: [table.encryptionKey.keyArn] });

@@ -30,8 +30,8 @@ export type SourceMirrorsProps = {
   readonly mirrorBucketPrefix: string;
   /** The DR vault's key (in the DR stack): the mirrors are encrypted with it. */
   readonly drKey: kms.IKey;
-  /** Its alias, by which the primary region's replication configuration names it (no cross-region reference). */
-  readonly drKeyAlias: string;
+  /** Its ARN, by which the primary region's replication configuration and roles name it (DrKeyArns: no cross-region reference). */
+  readonly drKeyArn: string;
   /** The DR region's access-log bucket (cdk-nag AwsSolutions-S1). */
   readonly drAccessLogs: s3.IBucket;
   /** The environment's EFS file system, replicated when a file-system source is mirrored. */
@@ -71,14 +71,12 @@ export class SourceMirrors extends Construct {
     const needsProvider = mirrored.some((s) => (s.config.type === 's3' && s.bucket && !ownedCfnBucket(s.bucket, stack)) || s.config.type === 'filesystem');
     const provider = needsProvider ? new LifeboatFunction(this, 'SourceReplication', { handler: 'source-replication', environment: { LIFEBOAT_ENVIRONMENT: props.environmentName } }) : undefined;
     if (provider) this.provider = provider;
-    const drKeyArns = `arn:${stack.partition}:kms:${props.drRegion}:${stack.account}:key/*`;
-    const drKeyAliasArn = `arn:${stack.partition}:kms:${props.drRegion}:${stack.account}:${props.drKeyAlias}`;
-    const wildcards: string[] = [drKeyArns];
+    const wildcards: string[] = [];
 
     for (const source of mirrored) {
       const { config } = source;
       if (config.type === 's3' && source.bucket) {
-        const mirror = this.mirrorS3(source, source.bucket, props, { drKeyArns, drKeyAliasArn, provider });
+        const mirror = this.mirrorS3(source, source.bucket, props, provider);
         this.s3.push(mirror);
         wildcards.push(source.bucket.arnForObjects(`${config.prefix}*`), `arn:${stack.partition}:s3:::${mirror.bucketName}/*`);
       } else if (config.type === 'dynamodb' && source.table) {
@@ -89,7 +87,7 @@ export class SourceMirrors extends Construct {
             `plans: source "${source.name}" has mirror, but the protection has no fileSystem: EFS replication needs the file system's id (give fileSystem, or drop mirror)`,
           ]);
         }
-        if (provider) wildcards.push(...this.mirrorFileSystem(props.fileSystem, props, provider, drKeyArns));
+        if (provider) wildcards.push(...this.mirrorFileSystem(props.fileSystem, props, provider));
       }
     }
     if (provider) {
@@ -103,7 +101,7 @@ export class SourceMirrors extends Construct {
     source: LifeboatSource,
     bucket: s3.IBucket,
     props: SourceMirrorsProps,
-    keys: { drKeyArns: string; drKeyAliasArn: string; provider: LifeboatFunction | undefined },
+    provider: LifeboatFunction | undefined,
   ): S3Mirror {
     const stack = Stack.of(this);
     const config = source.config;
@@ -140,8 +138,8 @@ export class SourceMirrors extends Construct {
     allow({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [bucket.bucketArn], conditions: ownedBy(sourceBucketAccount(stack, source)) });
     allow({ actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], resources: [bucket.arnForObjects(`${config.prefix}*`)], conditions: ownedBy(sourceBucketAccount(stack, source)) });
     allow({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${mirrorArn}/*`] });
-    // The DR key by its alias (another region, another stack): exactly the key that carries it.
-    allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [keys.drKeyArns], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drKeyAlias] } } });
+    // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
+    allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [props.drKeyArn] });
     if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });
     acknowledgeXRayWildcard(role);
 
@@ -156,7 +154,7 @@ export class SourceMirrors extends Construct {
       SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
       Destination: {
         Bucket: mirrorArn,
-        EncryptionConfiguration: { ReplicaKmsKeyID: keys.drKeyAliasArn },
+        EncryptionConfiguration: { ReplicaKmsKeyID: props.drKeyArn },
         ReplicationTime: { Status: 'Enabled', Time: { Minutes: REPLICATION_TIME_MINUTES } },
         Metrics: { Status: 'Enabled', EventThreshold: { Minutes: REPLICATION_TIME_MINUTES } },
       },
@@ -181,7 +179,7 @@ export class SourceMirrors extends Construct {
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
             destination: {
               bucket: mirrorArn,
-              encryptionConfiguration: { replicaKmsKeyId: keys.drKeyAliasArn },
+              encryptionConfiguration: { replicaKmsKeyId: props.drKeyArn },
               replicationTime: { status: 'Enabled', time: { minutes: REPLICATION_TIME_MINUTES } },
               metrics: { status: 'Enabled', eventThreshold: { minutes: REPLICATION_TIME_MINUTES } },
             },
@@ -190,7 +188,6 @@ export class SourceMirrors extends Construct {
       };
       return { source, bucketName, bucket: mirrorBucket, role, how: 'template' };
     }
-    const provider = keys.provider;
     if (!provider) throw new Error('the source-replication function is missing');
     provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:PutReplicationConfiguration'], resources: [bucket.bucketArn], conditions: ownedBy(sourceBucketAccount(stack, source)) }));
     provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } } }));
@@ -221,7 +218,7 @@ export class SourceMirrors extends Construct {
   }
 
   /** EFS replication of the whole file system into the DR region; returns the wildcard resources it grants. */
-  private mirrorFileSystem(fs: EfsMountConfig, props: SourceMirrorsProps, provider: LifeboatFunction, drKeyArns: string): string[] {
+  private mirrorFileSystem(fs: EfsMountConfig, props: SourceMirrorsProps, provider: LifeboatFunction): string[] {
     const stack = Stack.of(this);
     if (this.node.tryFindChild('FileSystemReplication')) return [];
     const fsArn = `arn:${stack.partition}:elasticfilesystem:${stack.region}:${stack.account}:file-system/${fs.fileSystemId}`;
@@ -237,8 +234,7 @@ export class SourceMirrors extends Construct {
     provider.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:GenerateDataKeyWithoutPlaintext'],
-        resources: [drKeyArns],
-        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.drKeyAlias] } },
+        resources: [props.drKeyArn],
       }),
     );
     const linkedRole = `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/elasticfilesystem.amazonaws.com/AWSServiceRoleForAmazonElasticFileSystem`;
@@ -246,7 +242,7 @@ export class SourceMirrors extends Construct {
     new CustomResource(this, 'FileSystemReplication', {
       serviceToken: provider.functionArn,
       resourceType: FILE_SYSTEM_REPLICATION_RESOURCE_TYPE,
-      properties: { FileSystemId: fs.fileSystemId, DestinationRegion: props.drRegion, KmsKeyId: `arn:${stack.partition}:kms:${props.drRegion}:${stack.account}:${props.drKeyAlias}` },
+      properties: { FileSystemId: fs.fileSystemId, DestinationRegion: props.drRegion, KmsKeyId: props.drKeyArn },
     });
     return [drFileSystems];
   }

@@ -14,7 +14,7 @@ export function resourceNames(env: EnvironmentConfig) {
   return {
     primaryStack: `Lifeboat-${env.name}-Primary`,
     drStack: `Lifeboat-${env.name}-DR`,
-    ...lifeboatNames({ prefix: environmentPrefix(env), environmentName: env.name, account: env.account, primaryRegion: env.primaryRegion, drRegion: env.drRegion }),
+    ...lifeboatNames({ prefix: environmentPrefix(env), environmentName: env.name, account: env.account, ...(env.drAccount !== undefined ? { drAccount: env.drAccount } : {}), primaryRegion: env.primaryRegion, drRegion: env.drRegion }),
   };
 }
 

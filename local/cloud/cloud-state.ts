@@ -40,6 +40,10 @@ export type DataDirLayout = {
   s3ObjectLockDir: (region: string) => string;
   /** Storage classes and thaws of the region's objects (storage-classes.ts). */
   s3StorageClassDir: (region: string) => string;
+  /** Default encryption and Block Public Access of the region's buckets (bucket-security-state.ts). */
+  s3BucketSecurityFile: (region: string) => string;
+  /** Encryption, deletion protection and point-in-time recovery of the region's tables (table-protection-state.ts), beside dynalite's directory. */
+  dynamoDbProtectionFile: (region: string) => string;
 };
 
 export function dataDirLayout(dataDir: string): DataDirLayout {
@@ -53,6 +57,8 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     dynamoDbDir: (region) => join(root, 'dynamodb', region),
     s3ObjectLockDir: (region) => join(root, 's3-object-lock', region),
     s3StorageClassDir: (region) => join(root, 's3-storage-class', region),
+    s3BucketSecurityFile: (region) => join(root, 's3', `${region}-bucket-security.json`),
+    dynamoDbProtectionFile: (region) => join(root, 'dynamodb', `${region}-table-protection.json`),
   };
 }
 

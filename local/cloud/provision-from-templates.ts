@@ -18,9 +18,13 @@ import {
   CreateBucketCommand,
   HeadBucketCommand,
   type ObjectLockConfiguration,
+  PutBucketEncryptionCommand,
   PutBucketReplicationCommand,
   PutObjectLockConfigurationCommand,
+  PutPublicAccessBlockCommand,
+  type PublicAccessBlockConfiguration,
   type S3Client,
+  type ServerSideEncryptionByDefault,
 } from '@aws-sdk/client-s3';
 import { replicationConfigurationOf } from '../../lambdas/mirror/source-replication-resource';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -358,6 +362,26 @@ async function ensureObjectLock(client: S3Client, bucketName: string, lock: { en
   );
 }
 
+/**
+ * The template's default encryption and Block Public Access of a bucket, given to the local S3
+ * (bucket-security.ts) on every `up`, so GetBucketEncryption and GetPublicAccessBlock answer what the
+ * template declares. A KMS key named by Fn::GetAtt gets the ARN `arn:aws:kms:<region>:<account>:key/<logical id>`
+ * (the local cloud has no KMS). Undeclared settings keep what S3 gives a new bucket (SSE-S3, all four blocks).
+ */
+async function ensureBucketSecurity(client: S3Client, bucketName: string, properties: Record<string, unknown>, resolve: (value: unknown, path: string) => unknown): Promise<void> {
+  if (properties.BucketEncryption !== undefined) {
+    const declared = resolve(properties.BucketEncryption, 'Properties.BucketEncryption') as { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: ServerSideEncryptionByDefault; BucketKeyEnabled?: boolean }[] };
+    const rules = (declared.ServerSideEncryptionConfiguration ?? []).flatMap((r) =>
+      r.ServerSideEncryptionByDefault ? [{ ApplyServerSideEncryptionByDefault: r.ServerSideEncryptionByDefault, ...(r.BucketKeyEnabled !== undefined ? { BucketKeyEnabled: r.BucketKeyEnabled } : {}) }] : [],
+    );
+    if (rules.length > 0) await client.send(new PutBucketEncryptionCommand({ Bucket: bucketName, ServerSideEncryptionConfiguration: { Rules: rules } }));
+  }
+  if (properties.PublicAccessBlockConfiguration !== undefined) {
+    const block = resolve(properties.PublicAccessBlockConfiguration, 'Properties.PublicAccessBlockConfiguration') as PublicAccessBlockConfiguration;
+    await client.send(new PutPublicAccessBlockCommand({ Bucket: bucketName, PublicAccessBlockConfiguration: block }));
+  }
+}
+
 async function ensureBucket(client: S3Client, bucketName: string, region: string, objectLockEnabled: boolean): Promise<boolean> {
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucketName }));
@@ -480,6 +504,8 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
           const lock = objectLockOf(resource.Properties ?? {}, (value, path) => resolveValue(value, forResource(ctx, logicalId), path));
           created = await ensureBucket(clients.s3(stack.region), bucketName, stack.region, lock.enabled);
           await ensureObjectLock(clients.s3(stack.region), bucketName, lock);
+          const keyArns: ResolveContext = { ...forResource(ctx, logicalId), getAtt: (id, attribute) => (attribute === 'Arn' ? `arn:aws:kms:${stack.region}:${stack.account}:key/${id}` : `${id}.${attribute}`) };
+          await ensureBucketSecurity(clients.s3(stack.region), bucketName, resource.Properties ?? {}, (value, path) => resolveValue(value, keyArns, path));
         } catch (err) {
           throw new ProvisioningError(stack.stackName, logicalId, `bucket ${bucketName} in ${stack.region}: ${(err as Error).message}`, { cause: err });
         }
@@ -490,7 +516,7 @@ export async function provisionFromTemplates(stacks: readonly SynthesizedStack[]
           bucketName,
           nameDerived: derived.has(logicalId),
           created,
-          ignoredProperties: ignored(resource, new Set(['BucketName', 'ObjectLockEnabled', 'ObjectLockConfiguration', 'ReplicationConfiguration'])),
+          ignoredProperties: ignored(resource, new Set(['BucketName', 'ObjectLockEnabled', 'ObjectLockConfiguration', 'ReplicationConfiguration', 'BucketEncryption', 'PublicAccessBlockConfiguration'])),
         });
         push(summary.bucketsByRegion, stack.region, bucketName);
       }

@@ -5,11 +5,15 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { AwsChunkedDecoder, isAwsChunked, rewriteAwsChunkedHeaders } from './aws-chunked';
 import { BucketOwners, expectedBucketOwnerMiddleware } from './bucket-owners';
+import { bucketSecurityMiddleware } from './bucket-security';
+import { BucketSecurityState } from './bucket-security-state';
 import { cacheBucketLookups } from './cached-bucket-lookups';
 import { dataDirLayout } from './cloud-state';
 import { conditionalPutMiddleware } from './conditional-put';
 import { chargeConsistentScans } from './consistent-scan-capacity';
 import { objectLockMiddleware } from './object-lock';
+import { emulateTableProtection } from './table-protection';
+import { TableProtectionState } from './table-protection-state';
 import { type RegionState } from './region-control-protocol';
 import { putObjectTaggingMiddleware } from './put-object-tagging';
 import { storageClassMiddleware } from './storage-classes';
@@ -69,7 +73,9 @@ function closeServer(server: Server, close: (cb: (err?: Error | null) => void) =
   });
 }
 
-function createS3rver(directory: string, objectLockDir: string, storageClassDir: string, port: number, owners: BucketOwners, replication: S3rver.Middleware | undefined): S3rver {
+type S3rverState = { objectLockDir: string; storageClassDir: string; owners: BucketOwners; security: BucketSecurityState };
+
+function createS3rver(directory: string, state: S3rverState, port: number, replication: S3rver.Middleware | undefined): S3rver {
   const s3 = new S3rver({
     address: LOOPBACK,
     port,
@@ -95,15 +101,17 @@ function createS3rver(directory: string, objectLockDir: string, storageClassDir:
   // After it (unshift puts it first): s3rver ignores If-None-Match, which the vault's creation relies on.
   s3.middleware.splice(1, 0, conditionalPutMiddleware(s3.store));
   // Before it: a request for another account's bucket is refused before it could write anything.
-  s3.middleware.splice(1, 0, expectedBucketOwnerMiddleware(s3.store, owners));
+  s3.middleware.splice(1, 0, expectedBucketOwnerMiddleware(s3.store, state.owners));
   // Outside s3rver's XML encoder, so a DeleteObjects result reaches it as the XML S3 answers; outside Object Lock, so a refused write is not replicated.
   if (replication) s3.middleware.splice(3, 0, replication);
   // Then Object Lock, which s3rver lacks: a conditional PUT of an existing key is answered 412 before a lock is looked at.
-  s3.middleware.splice(replication ? 4 : 3, 0, objectLockMiddleware(s3.store, { dir: objectLockDir }));
+  s3.middleware.splice(replication ? 4 : 3, 0, objectLockMiddleware(s3.store, { dir: state.objectLockDir }));
+  // Then default encryption and Block Public Access, which s3rver answers 501; it sees CreateBucket and DeleteBucket pass.
+  s3.middleware.splice(replication ? 5 : 4, 0, bucketSecurityMiddleware(s3.store, state.security));
   // Inside Object Lock (a refused overwrite changes no class), still outside the XML encoder (listings are rewritten as XML).
-  s3.middleware.splice(replication ? 5 : 4, 0, storageClassMiddleware(s3.store, { dir: storageClassDir }));
+  s3.middleware.splice(replication ? 6 : 5, 0, storageClassMiddleware(s3.store, { dir: state.storageClassDir }));
   // PutObject's x-amz-tagging, which s3rver ignores: the tags are stored once the object is.
-  s3.middleware.splice(replication ? 6 : 5, 0, putObjectTaggingMiddleware(s3.store));
+  s3.middleware.splice(replication ? 7 : 6, 0, putObjectTaggingMiddleware(s3.store));
   return s3;
 }
 
@@ -207,11 +215,18 @@ export class RegionServers {
     mkdirSync(s3Dir, { recursive: true });
     mkdirSync(dynamoDir, { recursive: true });
 
-    const s3 = createS3rver(s3Dir, layout.s3ObjectLockDir(this.region), layout.s3StorageClassDir(this.region), this.ports.s3, new BucketOwners(layout.s3OwnersFile(this.region), this.options.account), this.options.replication?.middleware(this.region));
+    const s3State: S3rverState = {
+      objectLockDir: layout.s3ObjectLockDir(this.region),
+      storageClassDir: layout.s3StorageClassDir(this.region),
+      owners: new BucketOwners(layout.s3OwnersFile(this.region), this.options.account),
+      security: new BucketSecurityState(layout.s3BucketSecurityFile(this.region)),
+    };
+    const s3 = createS3rver(s3Dir, s3State, this.ports.s3, this.options.replication?.middleware(this.region));
     const s3Port = portOf(await s3.run());
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
     // Before the replicator, which expects one listener in front of it.
     chargeConsistentScans(dynamo);
+    emulateTableProtection(dynamo, { region: this.region, account: this.options.account, state: new TableProtectionState(layout.dynamoDbProtectionFile(this.region)) });
     this.options.tableReplication?.intercept(this.region, dynamo);
     let dynamoPort: number;
     try {

@@ -26,6 +26,9 @@ const NAME_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::Logs::LogGroup': 'LogGroupName',
 };
 
+/** lib/constructs/dr-key-arns.ts: the ARN of a key of another stack, read at deploy time. */
+const KEY_ARN_TYPE = 'Custom::LifeboatKeyArn';
+
 /** Types whose `Ref` is their ARN, not their name (CloudFormation's return values). */
 const REF_RETURNS_ARN: ReadonlySet<string> = new Set(['AWS::StepFunctions::StateMachine']);
 
@@ -53,10 +56,20 @@ export function stackResources(stack: SynthesizedStack): StackResources {
         throw new UnresolvableIntrinsicError(stack.stackName, logicalId, propertyPath, expression, reason);
       },
       getAtt: (target, attribute, propertyPath) => {
+        if (attribute === 'Arn' && resources[target]?.Type === KEY_ARN_TYPE) return keyArnOf(target, propertyPath);
         if (attribute === 'Arn') return self.arn(target);
         throw new UnresolvableIntrinsicError(stack.stackName, logicalId, propertyPath, `${target}.${attribute}`, 'only the Arn attribute is known locally');
       },
     }),
+  };
+  // The key's local ARN, as the other stack's own resources give it (arnOf: `key/<logical id>`): what the custom resource answers in AWS.
+  const keyArnOf = (logicalId: string, propertyPath: string): string => {
+    const props = resources[logicalId]?.Properties ?? {};
+    const ctx = self.context(logicalId, `${logicalId}.Arn`);
+    const region = resolveString(props.Region, ctx, `${propertyPath} → ${logicalId}.Properties.Region`);
+    const keyLogicalId = resolveString(props.LogicalResourceId, ctx, `${propertyPath} → ${logicalId}.Properties.LogicalResourceId`);
+    const account = props.Account !== undefined ? resolveString(props.Account, ctx, `${propertyPath} → ${logicalId}.Properties.Account`) : stack.account;
+    return `arn:aws:kms:${region}:${account}:key/${keyLogicalId}`;
   };
   // Names first (a name may only use pseudo parameters), so Refs between resources resolve afterwards.
   for (const [logicalId, resource] of Object.entries(resources)) {

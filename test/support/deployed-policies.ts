@@ -104,6 +104,9 @@ export class DeployedPolicies {
     const name = String(this.ref(id));
     if (attribute !== 'Arn') return `${id}.${attribute}`;
     switch (resource.Type) {
+      // lib/constructs/dr-key-arns.ts: the ARN of the key of another stack (the DR stack), as that stack's own keys resolve.
+      case 'Custom::LifeboatKeyArn':
+        return `arn:aws:kms:${String(this.resolve(resource.Properties?.Region))}:${String(this.resolve(resource.Properties?.Account ?? account))}:key/${String(this.resolve(resource.Properties?.LogicalResourceId))}`;
       case 'AWS::S3::Bucket':
         return `arn:aws:s3:::${name}`;
       case 'AWS::KMS::Key':

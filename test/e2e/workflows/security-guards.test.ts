@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeletePublicAccessBlockCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LifeboatConfig, lifeboatConfigSchema, type SourceConfig } from '../../../config/lifeboat-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
@@ -19,12 +19,13 @@ import { type LocalEnvironment, openLocalEnvironment } from '../../../local/loca
 import { commitFixtureBackup } from '../../support/vault-backup-fixture';
 
 /**
- * Issue 13, items 1 and 3, against the synthesized workflows on the local cloud (one cloud, one
+ * Issue 13, items 1, 3 and 7, against the synthesized workflows on the local cloud (one cloud, one
  * synth): the local S3 checks ExpectedBucketOwner against each bucket's owner account; a restore
  * into a bucket of the right name that another account owns, and a backup of a squatted source
  * bucket, fail with BucketOwnerMismatchError and move no data; an overwrite restore waits for its
  * approval (`lifeboat approve`), and runs only when approved; a rejected one writes nothing; a
- * restore into a new target asks for none.
+ * restore into a new target asks for none; a target bucket without Block Public Access is refused unless
+ * the input sets allowUnprotectedTarget.
  */
 const ACCOUNT = '111111111111';
 const STRANGER = '999999999999';
@@ -166,6 +167,21 @@ describe('ExpectedBucketOwner', () => {
     expect(result.cause).toContain(`bucket ${target} is not owned by account ${ACCOUNT} (ExpectedBucketOwner): refusing to read/write it`);
     expect(await contents(target)).toEqual({});
     expect(await restorePlanKeys()).toEqual(plansBefore);
+  }, 120_000);
+
+  it('a restore into a bucket whose Block Public Access is off is refused, naming it, and writes nothing; with allowUnprotectedTarget it restores (issue 13, item 7)', async () => {
+    const target = `${names.restoreTargetPrefix}exposed`;
+    await s3.send(new CreateBucketCommand({ Bucket: target }));
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: target }));
+    const plansBefore = await restorePlanKeys();
+    const refused = await run(names.restoreStateMachine, { source: 'assets', backupId, target: { type: 's3', bucket: target } });
+    expect({ status: refused.status, error: refused.error }).toEqual({ status: 'FAILED', error: 'RestoreTargetUnprotectedError' });
+    expect(refused.cause).toContain(`bucket ${target} lacks Block Public Access (the bucket has no public access block configuration)`);
+    expect(await contents(target)).toEqual({});
+    expect(await restorePlanKeys()).toEqual(plansBefore);
+    const allowed = await run(names.restoreStateMachine, { source: 'assets', backupId, target: { type: 's3', bucket: target }, allowUnprotectedTarget: true });
+    expect(allowed.status).toBe('SUCCEEDED');
+    expect(await contents(target)).toEqual(await contents(GUARDED));
   }, 120_000);
 
   it('a backup of a source bucket squatted by another account fails clearly and reads nothing of it', async () => {

@@ -274,6 +274,42 @@ describe('a protection of the user\'s own bucket and table', () => {
     expect(resourcesFor(shard, 'kms:Encrypt')).toContain(JSON.stringify({ 'Fn::GetAtt': [id(table.encryptionKey), 'Arn'] }));
   });
 
+  it('lets a restore give a new table its source\'s key (through DynamoDB only), point-in-time recovery and tags, and check a target bucket\'s protection (issue 13, item 7)', () => {
+    const keyArn = { 'Fn::GetAtt': [id(table.encryptionKey), 'Arn'] };
+    const viaDynamoDb = { 'kms:ViaService': `dynamodb.${ENV.region}.amazonaws.com` };
+    const planRestore = statementsOf(template, 'plan-restore');
+    expect(planRestore.filter((st) => JSON.stringify(st.Resource) === JSON.stringify(keyArn))).toEqual([
+      { Effect: 'Allow', Action: 'kms:CreateGrant', Resource: keyArn, Condition: { StringEquals: viaDynamoDb, Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+      { Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keyArn, Condition: { StringEquals: viaDynamoDb } },
+    ]);
+    const create = planRestore.find((st) => asArray(st.Action).includes('dynamodb:CreateTable'));
+    expect(asArray(create?.Action)).toEqual(expect.arrayContaining(['dynamodb:TagResource', 'dynamodb:UpdateContinuousBackups']));
+    expect(JSON.stringify(create?.Resource)).toContain('table/shop-prod-restore-*');
+    expect(JSON.stringify(create?.Resource)).not.toContain(id(table));
+    // For a backup recorded before protection was captured: the source read live, never written.
+    expect(resourcesFor(planRestore, 'dynamodb:ListTagsOfResource')).toEqual([JSON.stringify(tableArn)]);
+    expect(resourcesFor(planRestore, 'dynamodb:TagResource').join()).not.toContain(id(table));
+    const shard = statementsOf(template, 'restore-shard');
+    expect(shard.filter((st) => JSON.stringify(st.Condition ?? {}).includes('kms:ViaService'))).toEqual([
+      { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: keyArn, Condition: { StringEquals: viaDynamoDb } },
+    ]);
+    const resolve = statementsOf(template, 'resolve-restore');
+    const protectionReads = resolve.filter((st) => asArray(st.Action).includes('s3:GetBucketPublicAccessBlock'));
+    expect(protectionReads.length).toBeGreaterThan(0);
+    for (const st of protectionReads) {
+      expect(asArray(st.Action)).toEqual(['s3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock']);
+      expect(st.Condition).toEqual({ StringEquals: { 's3:ResourceAccount': expect.any(String) } });
+    }
+    // The backup's plan reads what the restore recreates.
+    expect(resourcesFor(statementsOf(template, 'plan-backup'), 'dynamodb:DescribeContinuousBackups')).toEqual([JSON.stringify(tableArn)]);
+    expect(resourcesFor(statementsOf(template, 'plan-backup'), 'dynamodb:ListTagsOfResource')).toEqual([JSON.stringify(tableArn)]);
+    // The DR region's functions cannot use a primary key: they get none of it.
+    expect(JSON.stringify(Template.fromStack(protection.drStack).findResources('AWS::IAM::Policy'))).not.toContain('kms:CreateGrant');
+    // Drills' scratch tables get no deletion protection nor point-in-time recovery.
+    const drillPlans = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'plan-restore', LIFEBOAT_SCRATCH_TARGETS: 'true' }) } } });
+    expect(Object.values(drillPlans).map((fn) => JSON.stringify(fn))).toEqual([expect.stringContaining('"LIFEBOAT_RESTORE_TARGET_PREFIX":"shop-prod-drill-"')]);
+  });
+
   it('grants nothing through the buckets\' or tables\' own policies', () => {
     template.resourceCountIs('AWS::S3::BucketPolicy', 3); // the vault, its access-log bucket and the user's bucket (enforceSSL) only
     const userPolicy = Object.values(template.findResources('AWS::S3::BucketPolicy') as Record<string, Resource>).find((p) => JSON.stringify(p.Properties?.Bucket).includes(id(bucket)));
@@ -291,6 +327,23 @@ describe('a protection of the user\'s own bucket and table', () => {
     const plans = JSON.parse(String(resolved)) as { sources: Record<string, string>[] }[];
     expect(plans[0]?.sources[0]).toEqual({ type: 's3', name: 'assets', bucket: 'shop-assets-bucket', prefix: 'public/', inventory: { bucket: 'shop-inventory', prefix: 'reports/', configId: 'daily-csv' } });
     expect(plans[0]?.sources[2]).toEqual({ type: 'filesystem', name: 'files', path: '/mnt/lifeboat/files' });
+  });
+
+  it('names the DR keys by the ARNs read from the DR stack at deploy time, which the local executor resolves to the DR stack\'s keys', () => {
+    const drStack = protection.drStack;
+    const drKeyId = drStack.getLogicalId(protection.drVault.key.node.defaultChild as kms.CfnKey);
+    const [logicalId, fn] = Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'replicate-backup' }) } } }) as Record<string, Resource>)[0] ?? [];
+    if (!logicalId || !fn) throw new Error('no replicate function');
+    const variable = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.DR_VAULT_KEY_ARN as { 'Fn::GetAtt': [string, string] };
+    const lookup = template.findResources('Custom::LifeboatKeyArn')[variable['Fn::GetAtt'][0]];
+    expect(lookup?.Properties).toEqual(expect.objectContaining({ StackName: drStack.stackName, LogicalResourceId: drKeyId, Region: drStack.region }));
+    // The lookup may describe the DR stack's resources and nothing else.
+    const lookupStatements = statementsOf(template, 'stack-key-arn').filter((st) => !JSON.stringify(st.Action).includes('xray:') && !JSON.stringify(st.Action).includes('logs:'));
+    expect(lookupStatements).toEqual([
+      { Effect: 'Allow', Action: 'cloudformation:DescribeStackResource', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudformation:${drStack.region}:${ENV.account}:stack/${drStack.stackName}/*`]] } },
+    ]);
+    const synthesized = { stackName: stack.stackName, role: 'primary' as const, account: ENV.account, region: ENV.region, assemblyDir: s.assemblyDir, template: JSON.parse(readFileSync(path.join(s.assemblyDir, stack.templateFile), 'utf8')) as CfnTemplate };
+    expect(resolveValue(variable, stackResources(synthesized).context(logicalId, 'Environment.Variables'), 'DR_VAULT_KEY_ARN')).toBe(`arn:aws:kms:${drStack.region}:${ENV.account}:key/${drKeyId}`);
   });
 
   it('mounts the EFS file system into the functions that touch files', () => {

@@ -4,6 +4,7 @@ import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { defaultRestoreTargetPrefix } from '../../../lambdas/restore/restore-target-policy';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { drKeyArnRef } from './dr-key-arn';
 import { synthesizeApp } from './synth-app';
 
 /** The restore runbook's state machine and the least privilege of its functions (cdk-nag: lifeboat-stacks.test.ts); the sample config with an approver role. */
@@ -82,9 +83,11 @@ it('gives each restore function exact, least-privilege access', () => {
   expect(JSON.stringify(writes?.Resource)).toContain(':s3:::lifeboat-dev-restore-*/*');
   expect(JSON.stringify(writes?.Resource)).toContain(':s3:::lifeboat-demo-assets/*');
   expect((writes?.Resource as unknown[]).length).toBe(2);
-  // The DR vault's key, found by alias.
-  const drKey = shard.find((s) => JSON.stringify(s.Condition ?? {}).includes('kms:ResourceAliases'));
-  expect(JSON.stringify(drKey)).toContain('alias/lifeboat-dev-dr-vault');
+  // The DR vault's key, by the ARN read from the DR stack at deploy time; no key by wildcard.
+  const drKey = shard.find((s) => JSON.stringify(s.Resource) === JSON.stringify(drKeyArnRef(primary, dr, 'alias/lifeboat-dev-dr-vault')));
+  expect(drKey?.Action).toBe('kms:Decrypt');
+  expect(drKey?.Condition).toBeUndefined();
+  expect(JSON.stringify(shard)).not.toContain(':key/*');
 });
 
 it('lets the restore state machine read the shard manifests and write the map runs\' results in its vault, start and stop its own child executions, and nothing more', () => {
@@ -105,7 +108,7 @@ it('lets the restore state machine read the shard manifests and write the map ru
   for (const st of states) expect(JSON.stringify(st.Resource)).toMatch(/RestoreStateMachine[0-9A-F]+/);
 });
 
-it('gives the DR vault key the alias the restore functions use', () => {
+it('gives the DR vault key its alias, for people and the CLI', () => {
   dr.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-dr-vault' });
 });
 

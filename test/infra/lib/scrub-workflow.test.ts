@@ -5,6 +5,7 @@ import { loadLifeboatConfig } from '../../../config/load-config';
 import { LifeboatProtection, type LifeboatScrubOptions, LifeboatSource } from '../../../lib';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { drKeyArnRef } from './dr-key-arn';
 import { synthesizeApp } from './synth-app';
 import { tempOutdir } from '../../support/temp-outdir';
 
@@ -13,6 +14,7 @@ const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 const dev = synthesizeApp((app) => buildLifeboatApp(app, config)).built.get('dev');
 if (!dev) throw new Error('the sample config defines the dev environment');
 const primary = Template.fromStack(dev.primary);
+const dr = Template.fromStack(dev.dr);
 
 type Resource = { Properties?: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -132,7 +134,7 @@ it('grants exactly: read and list both vaults, write only what replication write
   expect(keysIn(grants.get('s3:PutObject') ?? [])).toEqual({ primary: written, dr: written });
   expect(keysIn(grants.get('s3:AbortMultipartUpload') ?? [])).toEqual({ primary: ['data/*'], dr: ['data/*'] });
   expect(grants.get('s3:ListBucket')).toEqual([flat({ 'Fn::GetAtt': [vault, 'Arn'] }), expect.stringContaining(`:s3:::${DR_VAULT}"`)]);
-  // The vault keys: Decrypt and GenerateDataKey on the primary key and on the DR key by its alias; the catalog key alone may Encrypt.
+  // The vault keys: Decrypt and GenerateDataKey on the primary key and on the DR key by its ARN; the catalog key alone may Encrypt.
   const vaultKeyStatements = statements.filter((s) => [s.Action].flat().includes('kms:GenerateDataKey'));
   expect(vaultKeyStatements.map((s) => [s.Action].flat().sort())).toEqual([
     ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -140,8 +142,8 @@ it('grants exactly: read and list both vaults, write only what replication write
   ]);
   expect(flat(vaultKeyStatements[0]?.Resource)).toContain(`"${vaultKeyId}","Arn"`);
   expect(vaultKeyStatements[0]?.Condition).toBeUndefined();
-  expect(flat(vaultKeyStatements[1]?.Condition)).toBe(flat({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/lifeboat-dev-dr-vault'] } }));
-  expect(flat(vaultKeyStatements[1]?.Resource)).toContain(':kms:us-west-2:000000000000:key/*');
+  expect(vaultKeyStatements[1]?.Condition).toBeUndefined();
+  expect(flat(vaultKeyStatements[1]?.Resource)).toBe(flat(drKeyArnRef(primary, dr, 'alias/lifeboat-dev-dr-vault')));
   const encrypt = statements.filter((s) => [s.Action].flat().includes('kms:Encrypt'));
   expect(encrypt).toHaveLength(1);
   expect(flat(encrypt[0]?.Resource)).not.toContain(vaultKeyId);
@@ -152,7 +154,7 @@ it('grants exactly: read and list both vaults, write only what replication write
     flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] }),
     expect.stringContaining(':dynamodb:us-west-2:000000000000:table/lifeboat-dev-catalog/index/byPlan'),
   ]);
-  const drCatalogKey = statements.filter((s) => flat(s.Condition ?? {}).includes('alias/lifeboat-dev-dr-catalog'));
+  const drCatalogKey = statements.filter((s) => flat(s.Resource) === flat(drKeyArnRef(primary, dr, 'alias/lifeboat-dev-dr-catalog')));
   expect(drCatalogKey.map((s) => [s.Action].flat())).toEqual([['kms:Decrypt']]);
 });
 

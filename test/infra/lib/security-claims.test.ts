@@ -2,7 +2,6 @@ import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { type IConstruct } from 'constructs';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
@@ -14,6 +13,7 @@ import { loggedStateMachine } from '../../../lib/constructs/logged-state-machine
 import { KEY_USER_TAG } from '../../../lib/constructs/security-options';
 import { setWorkflowLogging } from '../../../lib/constructs/workflow-logging';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
+import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
 import { tempOutdir } from '../../support/temp-outdir';
@@ -43,43 +43,23 @@ const vaults = {
 };
 /** Every role of both stacks, as the principal its sessions are: ARN, identity policies and tags. */
 const ourRoles = Object.entries(sides).flatMap(([side, policies]) =>
-  policies.idsOf('AWS::IAM::Role').map((id) => ({ name: `${side}/${id}`, side, ...principalOf(policies, id) })),
+  policies.idsOf('AWS::IAM::Role').map((id) => ({ name: `${side}/${id}`, side, ...principalOfRole(policies, id) })),
 );
 /** An administrator of the account (AdministratorAccess), untagged: the compromised admin of the threat model. */
 const ADMIN_EVERYTHING = [{ name: 'AdministratorAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }];
-const admin = { arn: `arn:aws:iam::${ACCOUNT}:role/administrator`, identityPolicies: ADMIN_EVERYTHING, tags: {} };
-const breakGlass = { arn: BREAK_GLASS, identityPolicies: ADMIN_EVERYTHING, tags: {} };
+const admin = { arn: `arn:aws:iam::${ACCOUNT}:role/administrator`, account: ACCOUNT, identityPolicies: ADMIN_EVERYTHING, tags: {} };
+const breakGlass = { arn: BREAK_GLASS, account: ACCOUNT, identityPolicies: ADMIN_EVERYTHING, tags: {} };
 
-type Principal = { arn: string; identityPolicies: Simulation['identityPolicies']; tags: Record<string, string> };
-
-function principalOf(policies: DeployedPolicies, roleId: string): Principal {
-  return { arn: policies.roleArn(roleId), identityPolicies: policies.identityPolicies(roleId), tags: policies.principalTags(roleId) };
-}
+type Principal = SimulatedPrincipal;
 
 function roleOf(fn: { role?: IConstruct }, side: keyof typeof sides): Principal {
   if (!fn.role) throw new Error('the function has no role');
-  return principalOf(sides[side], logicalId(fn.role));
+  return principalOfRole(sides[side], logicalId(fn.role));
 }
 
-/** The simulator's decision: 'Allowed', 'ExplicitlyDenied' or 'ImplicitlyDenied'. */
-async function decide(principal: Principal, action: string, resource: { arn: string; account?: string; policy?: unknown }, context: Record<string, string> = {}): Promise<string> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: principal.arn,
-        action,
-        resource: { resource: resource.arn, accountId: resource.account ?? ACCOUNT },
-        contextVariables: { 'aws:SecureTransport': 'true', 'aws:PrincipalArn': principal.arn, 'aws:PrincipalAccount': ACCOUNT, ...principal.tags, ...context },
-      },
-      identityPolicies: principal.identityPolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(resource.policy ? { resourcePolicy: resource.policy } : {}),
-    },
-    {},
-  );
-  if (result.resultType === 'error') throw new Error(`simulation of ${action} on ${resource.arn} by ${principal.arn}: ${JSON.stringify(result.errors)}`);
-  return result.overallResult;
+/** The simulator's decision for a resource of this account unless `resource.account` says otherwise. */
+async function decide(principal: Principal, action: string, resource: { arn: string; account?: string; policy?: unknown }, context: Record<string, string | string[]> = {}): Promise<string> {
+  return simulatedDecision(principal, action, { ...resource, account: resource.account ?? ACCOUNT }, context);
 }
 
 const vaultObject = (vault: (typeof vaults)['primary'], key: string) => ({ arn: `arn:aws:s3:::${vault.name}/${key}`, policy: vault.policies.bucketPolicy(vault.bucketId) });
@@ -139,6 +119,20 @@ describe('IAM claims (evaluated with an IAM policy simulator)', () => {
     expect(await decide(commit, 'kms:Decrypt', key, { 'kms:ViaService': 's3.us-east-1.amazonaws.com' })).toBe('ImplicitlyDenied');
     for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:CreateGrant']) {
       expect([action, await decide(admin, action, key, { 'kms:ViaService': 's3.us-east-1.amazonaws.com' })]).toEqual([action, 'ImplicitlyDenied']);
+    }
+  });
+
+  it('the primary region\'s roles use exactly the DR keys the DR stack created: another key given the DR alias is refused (item 5)', async () => {
+    const replicate = roleOf(dev.protection.backupWorkflow.functions.replicate, 'primary');
+    // Key policies that leave everything to IAM (the attacker's own key has one): what is evaluated is the roles' own policies.
+    const toIam = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const drVaultKey = { arn: `arn:aws:kms:us-west-2:${ACCOUNT}:key/${vaults.dr.keyId}`, policy: toIam };
+    for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']) expect([action, await decide(replicate, action, drVaultKey)]).toEqual([action, 'Allowed']);
+    // Whoever moves alias/<prefix>-dr-vault to a key of their own chooses nothing: no role names keys by alias or wildcard.
+    const movedAlias = { arn: `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-0000-0000-0000-attackerkey0`, policy: toIam };
+    const aliases = { 'kms:ResourceAliases': [dev.protection.names.drVaultKeyAlias, dev.protection.names.drCatalogKeyAlias] };
+    for (const role of ourRoles.filter((r) => r.side === 'primary')) {
+      for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']) expect([role.name, action, await decide(role, action, movedAlias, aliases)]).toEqual([role.name, action, expect.stringMatching(/Denied$/)]);
     }
   });
 

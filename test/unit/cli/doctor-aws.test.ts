@@ -212,12 +212,12 @@ beforeAll(() => writeFileSync(configFile, JSON.stringify(config)));
 afterAll(() => tmp.remove());
 
 /** Runs the command with --json (the text form is the same checks, see the local-cloud test) and reads its checks by name. */
-async function doctor(world: World): Promise<{ code: number; checks: Map<string, CheckResult> }> {
+async function doctor(world: World, file = configFile, stacks = synthesizedStacks(world.refused)): Promise<{ code: number; checks: Map<string, CheckResult> }> {
   install(world);
   const lines: string[] = [];
   const code = await doctorCommand(
-    { config: configFile, env: 'dev', dataDir: '.unused', aws: true, json: true },
-    { io: { out: (l) => lines.push(l), err: (l) => lines.push(l) }, synthesize: async () => synthesizedStacks(world.refused), now: () => NOW },
+    { config: file, env: 'dev', dataDir: '.unused', aws: true, json: true },
+    { io: { out: (l) => lines.push(l), err: (l) => lines.push(l) }, synthesize: async () => stacks, now: () => NOW },
   );
   const parsed = JSON.parse(lines.join('\n')) as { checks: CheckResult[]; exitCode: number };
   expect(parsed.exitCode).toBe(code);
@@ -366,6 +366,23 @@ describe('lifeboat doctor --aws', () => {
 });
 
 describe('lifeboat doctor command line', () => {
+  it('with the DR stack in another account, says that the DR region\'s bootstrap and stack are read with that account\'s credentials, exit 0', async () => {
+    const DR_ACCOUNT = '222222222222';
+    const file = path.join(tmp.dir, 'dr-account.config.json');
+    writeFileSync(file, JSON.stringify({ environments: config.environments.map((e) => ({ ...e, drAccount: DR_ACCOUNT })) }));
+    const stacks = synthesizedStacks().map((s) => (s.role === 'dr' ? { ...s, account: DR_ACCOUNT } : s));
+    const { code, checks } = await doctor(healthyWorld(), file, stacks);
+    expect(checks.get(`bootstrap ${DR}`)).toEqual({
+      name: `bootstrap ${DR}`,
+      verdict: 'warn',
+      detail: `the DR stack deploys into account ${DR_ACCOUNT}, which the doctor does not read with account ${ACCOUNT}'s credentials`,
+      fix: `with account ${DR_ACCOUNT}'s credentials: npx cdk bootstrap aws://${DR_ACCOUNT}/${DR} --trust ${ACCOUNT} --cloudformation-execution-policies <policy ARN> (docs/DEPLOYMENT.md, "The DR vault in another account")`,
+    });
+    expect(checks.get('stack Lifeboat-dev-DR')).toMatchObject({ verdict: 'warn', detail: `in account ${DR_ACCOUNT}, which the doctor does not read with account ${ACCOUNT}'s credentials` });
+    expect([...checks.values()].filter((c) => c.verdict !== 'ok' && c.verdict !== 'warn')).toEqual([]);
+    expect(code).toBe(0);
+  });
+
   it('exits 2 on an unknown option', () => {
     const bundle = process.env[TEST_CLI_ENV];
     const argv = bundle ? [bundle] : ['--import', 'tsx', path.join(REPO_ROOT, 'bin', 'lifeboat.ts')];

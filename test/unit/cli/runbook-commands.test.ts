@@ -113,6 +113,7 @@ describe('restore command line → runbook input', () => {
     const base = { config: '', env: 'dev', dataDir: '', source: 'files', backup: '20261124T100000Z-1a2b3c4d', target: '/mnt/restored' };
     expect(restoreInput(base)).toEqual({ source: 'files', backupId: base.backup, target: { type: 'filesystem', path: '/mnt/restored' } });
     expect(restoreInput({ ...base, overwrite: true, keepSetid: true })).toMatchObject({ overwrite: true, keepSetIdBits: true });
+    expect(restoreInput({ ...base, target: 's3://lifeboat-dev-restore-x', allowUnprotectedTarget: true })).toMatchObject({ allowUnprotectedTarget: true });
   });
 
   it('refuses a relative directory, and neither or both of --backup/--at, with exit 2', async () => {

@@ -121,4 +121,30 @@ describe('drill scratch targets', () => {
     await expect(sweepDrillScratch(deps(), 'lifeboat-dev-restore-', new Date(Date.now() + 2 * DAY_MS))).rejects.toThrow(DrillScratchError);
     expect(await buckets()).toEqual([others.bucket]);
   });
+
+  it('empties a bucket again when a late writer (a shard of the failed Map still running) refills it before DeleteBucket', async () => {
+    const DRILL_C = '20261130T110000Z-cccccccc';
+    const bucket = scratchTargetName(PREFIX, DRILL_C, 'late');
+    await createScratchBucket(s3, REGION, bucket);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'first', Body: 'restored' }));
+    // The first DeleteBucket finds an object the writer put after the bucket was emptied.
+    let lateWrites = 0;
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DeleteBucketCommand' && lateWrites === 0) {
+          lateWrites++;
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'late', Body: 'written after the emptying' }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'lateWriter' },
+    );
+    try {
+      expect(await removeDrillScratch(deps(), PREFIX, DRILL_C)).toEqual({ removed: [`s3://${bucket}/`], errors: [] });
+    } finally {
+      s3.middlewareStack.remove('lateWriter');
+    }
+    expect(lateWrites).toBe(1);
+    expect(await buckets()).not.toContain(bucket);
+  });
 });

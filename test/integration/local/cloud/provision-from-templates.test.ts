@@ -1,5 +1,5 @@
 import { DescribeTableCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, GetObjectCommand, GetPublicAccessBlockCommand, HeadBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
 import { ProvisioningError, UnresolvableTemplateValueError } from '../../../../local/cloud/errors';
@@ -220,5 +220,39 @@ describe('intrinsic functions in templates', () => {
   it('fails when a stack is in a region the local cloud does not serve', async () => {
     const stack = { ...handMadeStack({ B: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'far-away' } } }), region: 'eu-west-1' };
     await expect(provisionFromTemplates([stack], cloud.endpoints)).rejects.toThrow(/serves no s3 in eu-west-1/);
+  });
+});
+
+describe('bucket encryption and Block Public Access from templates', () => {
+  it('gives a bucket the default encryption (its KMS key by GetAtt) and the public access block its template declares; an undeclared one keeps what S3 gives new buckets', async () => {
+    const stack = handMadeStack(
+      {
+        Key: { Type: 'AWS::KMS::Key', Properties: {} },
+        Vaultish: {
+          Type: 'AWS::S3::Bucket',
+          Properties: {
+            BucketName: 'declared-protection-bucket',
+            BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['Key', 'Arn'] } }, BucketKeyEnabled: true }] },
+            PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: false },
+          },
+        },
+        Plain: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'undeclared-protection-bucket' } },
+      },
+      'Protection-Stack',
+    );
+    const summary = await provisionFromTemplates([stack], cloud.endpoints);
+    expect(summary.buckets.find((b) => b.bucketName === 'declared-protection-bucket')?.ignoredProperties).toEqual([]);
+    const client = s3(PRIMARY);
+    expect((await client.send(new GetBucketEncryptionCommand({ Bucket: 'declared-protection-bucket' }))).ServerSideEncryptionConfiguration?.Rules).toEqual([
+      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: `arn:aws:kms:${PRIMARY}:${ACCOUNT}:key/Key` }, BucketKeyEnabled: true },
+    ]);
+    expect((await client.send(new GetPublicAccessBlockCommand({ Bucket: 'declared-protection-bucket' }))).PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: false,
+    });
+    expect((await client.send(new GetBucketEncryptionCommand({ Bucket: 'undeclared-protection-bucket' }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect((await client.send(new GetPublicAccessBlockCommand({ Bucket: 'undeclared-protection-bucket' }))).PublicAccessBlockConfiguration?.RestrictPublicBuckets).toBe(true);
   });
 });

@@ -46,7 +46,7 @@ describe('drill start', () => {
     expect(drill.restores).toEqual([
       {
         restoreId: `${drill.drillId}-orders-table`,
-        request: { source: 'orders-table', backupId: orders.backupId, target: { type: 'dynamodb', table: expect.stringMatching(/^lifeboat-dev-drill-[0-9a-f]{8}-orders-table$/) }, vault: 'dr', overwrite: false, keepSetIdBits: false },
+        request: { source: 'orders-table', backupId: orders.backupId, target: { type: 'dynamodb', table: expect.stringMatching(/^lifeboat-dev-drill-[0-9a-f]{8}-orders-table$/) }, vault: 'dr', overwrite: false, keepSetIdBits: false, allowUnprotectedTarget: false },
       },
     ]);
   });

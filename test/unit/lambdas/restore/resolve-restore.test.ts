@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, GetPublicAccessBlockCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { NoBackupAtTimeError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
@@ -32,6 +32,9 @@ beforeEach(() => {
   s3mock.reset();
   s3mock.on(HeadBucketCommand).resolves({});
   s3mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+  // Every target bucket here is protected (target-bucket-protection.ts); restore-target-protection.test.ts covers the others.
+  s3mock.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } });
+  s3mock.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } });
 });
 
 function deps(records: Record<string, unknown>, asOf?: (source: string, at: string) => unknown): ResolveRestoreDeps & { asOfCalls: string[] } {

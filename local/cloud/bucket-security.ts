@@ -1,0 +1,137 @@
+import type S3rver from 's3rver';
+import { type BucketDefaultEncryption, type BucketSecurityState, NEW_BUCKET_SECURITY, type PublicAccessBlock, SSE_S3_DEFAULT } from './bucket-security-state';
+
+/**
+ * Default encryption and Block Public Access of buckets, which s3rver lacks (it answers 501), as S3
+ * implements them (docs/LOCAL-CLOUD.md, "Bucket encryption and Block Public Access"):
+ * Put/Get/DeleteBucketEncryption (`?encryption`; Delete returns the bucket to SSE-S3, as in S3 since
+ * 2023) and Put/Get/DeletePublicAccessBlock (`?publicAccessBlock`; Get of a bucket without one is 404
+ * NoSuchPublicAccessBlockConfiguration). CreateBucket gives a bucket what AWS gives a new one (SSE-S3,
+ * all four Block Public Access settings on); DeleteBucket forgets it. The local cloud keeps the
+ * settings; it does not encrypt objects nor check public access (nothing is public locally).
+ */
+const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+const ALGORITHMS: readonly BucketDefaultEncryption['sseAlgorithm'][] = ['AES256', 'aws:kms', 'aws:kms:dsse'];
+
+class S3Failure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function tag(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
+  return match?.[1]?.trim();
+}
+
+function reply(ctx: S3rver.Context, status: number, xml?: string): void {
+  ctx.status = status;
+  if (xml === undefined) {
+    ctx.body = '';
+    return;
+  }
+  ctx.type = 'application/xml';
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
+}
+
+async function readBody(ctx: S3rver.Context): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseEncryption(xml: string): BucketDefaultEncryption {
+  const rule = /<Rule>([\s\S]*?)<\/Rule>/.exec(xml)?.[1];
+  if (rule === undefined) throw new S3Failure(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+  const algorithm = tag(rule, 'SSEAlgorithm');
+  if (!ALGORITHMS.includes(algorithm as BucketDefaultEncryption['sseAlgorithm'])) {
+    throw new S3Failure(400, 'MalformedXML', `The SSEAlgorithm ${JSON.stringify(algorithm)} is not one of ${ALGORITHMS.join(', ')}`);
+  }
+  const key = tag(rule, 'KMSMasterKeyID');
+  if (key !== undefined && algorithm === 'AES256') throw new S3Failure(400, 'InvalidArgument', 'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse');
+  return { sseAlgorithm: algorithm as BucketDefaultEncryption['sseAlgorithm'], ...(key ? { kmsMasterKeyId: key } : {}), bucketKeyEnabled: tag(rule, 'BucketKeyEnabled') === 'true' };
+}
+
+function encryptionXml(rule: BucketDefaultEncryption): string {
+  const key = rule.kmsMasterKeyId ? `<KMSMasterKeyID>${escapeXml(rule.kmsMasterKeyId)}</KMSMasterKeyID>` : '';
+  return `<ServerSideEncryptionConfiguration xmlns="${XMLNS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${rule.sseAlgorithm}</SSEAlgorithm>${key}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>${rule.bucketKeyEnabled}</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`;
+}
+
+function parseBlock(xml: string): PublicAccessBlock {
+  if (!xml.includes('<PublicAccessBlockConfiguration')) throw new S3Failure(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+  // A setting the request leaves out is off, as in S3.
+  const flag = (name: (typeof FLAGS)[number]): boolean => tag(xml, name) === 'true';
+  return { BlockPublicAcls: flag('BlockPublicAcls'), IgnorePublicAcls: flag('IgnorePublicAcls'), BlockPublicPolicy: flag('BlockPublicPolicy'), RestrictPublicBuckets: flag('RestrictPublicBuckets') };
+}
+
+function blockXml(block: PublicAccessBlock): string {
+  return `<PublicAccessBlockConfiguration xmlns="${XMLNS}">${FLAGS.map((f) => `<${f}>${block[f]}</${f}>`).join('')}</PublicAccessBlockConfiguration>`;
+}
+
+export function bucketSecurityMiddleware(store: S3rver.Store, state: BucketSecurityState): S3rver.Middleware {
+  return async (ctx, next) => {
+    const path = ctx.path.slice(1);
+    const bucket = path.split('/')[0] ?? '';
+    if (bucket === '' || path.slice(bucket.length).replace(/^\/+/, '') !== '') return next();
+    const query = new URLSearchParams(ctx.querystring);
+    const subresources = [...query.keys()];
+    if (subresources.length === 0) {
+      await next();
+      if (ctx.method === 'PUT' && ctx.status === 200) state.update(bucket, () => NEW_BUCKET_SECURITY);
+      if (ctx.method === 'DELETE' && ctx.status === 204) state.forget(bucket);
+      return;
+    }
+    const encryption = query.has('encryption');
+    if (!encryption && !query.has('publicAccessBlock')) return next();
+    try {
+      if (!(await store.getBucket(bucket))) throw new S3Failure(404, 'NoSuchBucket', 'The specified bucket does not exist');
+      if (encryption) return await encryptionRequest(ctx, bucket, state);
+      return await blockRequest(ctx, bucket, state);
+    } catch (err) {
+      if (!(err instanceof S3Failure)) throw err;
+      ctx.req.resume();
+      return reply(ctx, err.status, `<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message><BucketName>${escapeXml(bucket)}</BucketName></Error>`);
+    }
+  };
+}
+
+async function encryptionRequest(ctx: S3rver.Context, bucket: string, state: BucketSecurityState): Promise<void> {
+  if (ctx.method === 'GET') return reply(ctx, 200, encryptionXml(state.of(bucket).encryption ?? SSE_S3_DEFAULT));
+  if (ctx.method === 'PUT') {
+    const rule = parseEncryption(await readBody(ctx));
+    state.update(bucket, (current) => ({ ...current, encryption: rule }));
+    return reply(ctx, 200);
+  }
+  if (ctx.method === 'DELETE') {
+    state.update(bucket, (current) => ({ ...current, encryption: SSE_S3_DEFAULT }));
+    return reply(ctx, 204);
+  }
+  throw new S3Failure(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+}
+
+async function blockRequest(ctx: S3rver.Context, bucket: string, state: BucketSecurityState): Promise<void> {
+  if (ctx.method === 'GET') {
+    const block = state.of(bucket).publicAccessBlock;
+    if (!block) throw new S3Failure(404, 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found');
+    return reply(ctx, 200, blockXml(block));
+  }
+  if (ctx.method === 'PUT') {
+    const block = parseBlock(await readBody(ctx));
+    state.update(bucket, (current) => ({ ...current, publicAccessBlock: block }));
+    return reply(ctx, 200);
+  }
+  if (ctx.method === 'DELETE') {
+    state.update(bucket, ({ publicAccessBlock: _removed, ...rest }) => rest);
+    return reply(ctx, 204);
+  }
+  throw new S3Failure(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+}

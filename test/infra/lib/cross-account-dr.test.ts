@@ -1,0 +1,115 @@
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type IConstruct } from 'constructs';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { type LifeboatConfig } from '../../../config/lifeboat-config';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { InvalidLifeboatPropsError } from '../../../lib';
+import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
+import { synthesizeApp } from './synth-app';
+
+/**
+ * The DR vault in another account (issue 13, item 2; docs/DEPLOYMENT.md "The DR vault in another account"):
+ * the sample config with `drAccount`, synthesized with cdk-nag, and its policies evaluated with the IAM
+ * policy simulator across the two accounts (a request needs the identity policy and the resource's consent).
+ */
+const PRIMARY = '111111111111';
+const DR = '222222222222';
+const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const withoutMirrors = (env: LifeboatConfig['environments'][number]) => ({ ...env, plans: env.plans.map((p) => ({ ...p, sources: p.sources.map(({ mirror: _mirror, ...s }) => s) })) });
+const APPROVER = `arn:aws:iam::${PRIMARY}:role/lifeboat-approver`;
+const config = { environments: sample.environments.map((e) => ({ ...withoutMirrors(e), account: PRIMARY, drAccount: DR, security: { approverRoleArn: APPROVER } })) } as LifeboatConfig;
+const synthesized = synthesizeApp((app) => buildLifeboatApp(app, config), { nag: true });
+const dev = synthesized.built.get('dev');
+if (!dev) throw new Error('the sample config defines the dev environment');
+const sides = {
+  primary: new DeployedPolicies(Template.fromStack(dev.primary).toJSON() as CfnTemplate, { account: PRIMARY, region: 'us-east-1' }),
+  dr: new DeployedPolicies(Template.fromStack(dev.dr).toJSON() as CfnTemplate, { account: DR, region: 'us-west-2' }),
+};
+const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+const role = (fn: { role?: IConstruct }): SimulatedPrincipal => {
+  if (!fn.role) throw new Error('the function has no role');
+  return principalOfRole(sides.primary, logicalId(fn.role));
+};
+const ADMIN_EVERYTHING = [{ name: 'AdministratorAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }];
+/** An administrator of the primary account: the compromised admin the DR account must survive. */
+const primaryAdmin = { arn: `arn:aws:iam::${PRIMARY}:role/administrator`, account: PRIMARY, identityPolicies: ADMIN_EVERYTHING, tags: {} };
+const drVault = { name: dev.protection.names.drVault, policy: sides.dr.bucketPolicy(logicalId(dev.protection.drVault.bucket)) };
+const drObject = (key: string) => ({ arn: `arn:aws:s3:::${drVault.name}/${key}`, account: DR, policy: drVault.policy });
+const drTable = { arn: `arn:aws:dynamodb:us-west-2:${DR}:table/${dev.protection.names.catalogTable}`, account: DR, policy: sides.dr.resolve(Template.fromStack(dev.dr).toJSON().Resources[logicalId(dev.protection.drCatalog.table)].Properties.ResourcePolicy?.PolicyDocument) };
+const primaryRoles = sides.primary.idsOf('AWS::IAM::Role').map((id) => ({ name: id, ...principalOfRole(sides.primary, id) }));
+
+it('synthesizes the DR stack in the DR account, nag-clean, with the DR names of that account', () => {
+  expect(synthesized.violations()).toEqual([]);
+  expect(synthesized.synthError).toBeUndefined();
+  expect([dev.primary.account, dev.dr.account]).toEqual([PRIMARY, DR]);
+  expect(drVault.name).toBe(`lifeboat-dev-vault-${DR}-us-west-2`);
+  // The functions address the DR vault and the DR catalog in the DR account.
+  const replicate = JSON.stringify(sides.primary.identityPolicies(logicalId(dev.protection.backupWorkflow.functions.replicate.role as IConstruct)));
+  expect(replicate).toContain(`arn:aws:dynamodb:us-west-2:${DR}:table/lifeboat-dev-catalog`);
+  expect(replicate).toContain(`arn:aws:kms:us-west-2:${DR}:key/`);
+});
+
+it('lets the primary account\'s replicate role add objects to the DR vault and records to the DR catalog, across accounts', async () => {
+  const replicate = role(dev.protection.backupWorkflow.functions.replicate);
+  for (const key of ['data/ab/abcd', 'index/abc', 'snapshots/abc', 'keys/abc', 'config']) expect([key, await simulatedDecision(replicate, 's3:PutObject', drObject(key))]).toEqual([key, 'Allowed']);
+  expect(await simulatedDecision(replicate, 's3:GetObject', drObject('index/abc'))).toBe('Allowed');
+  expect(await simulatedDecision(replicate, 'dynamodb:PutItem', drTable)).toBe('Allowed');
+  // The restore runbook of the primary region reads the DR vault too.
+  expect(await simulatedDecision(role(dev.protection.restoreWorkflow.functions.shard), 's3:GetObject', drObject('data/ab/abcd'))).toBe('Allowed');
+});
+
+it('no principal of the primary account can delete from, re-policy or read the DR vault without the protection\'s tag, nor destroy the DR keys or catalog', async () => {
+  for (const principal of [...primaryRoles, { name: 'administrator', ...primaryAdmin }]) {
+    for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion']) expect([principal.name, action, await simulatedDecision(principal, action, drObject('snapshots/abc'))]).toEqual([principal.name, action, expect.stringMatching(/Denied$/)]);
+    expect([principal.name, await simulatedDecision(principal, 'dynamodb:DeleteItem', drTable)]).toEqual([principal.name, expect.stringMatching(/Denied$/)]);
+  }
+  for (const action of ['s3:GetObject', 's3:PutObject']) expect([action, await simulatedDecision(primaryAdmin, action, drObject('data/ab/abcd'))]).toEqual([action, expect.stringMatching(/Denied$/)]);
+  for (const action of ['s3:PutBucketPolicy', 's3:PutLifecycleConfiguration', 's3:PutBucketVersioning']) {
+    expect([action, await simulatedDecision(primaryAdmin, action, { arn: `arn:aws:s3:::${drVault.name}`, account: DR, policy: drVault.policy })]).toEqual([action, expect.stringMatching(/Denied$/)]);
+  }
+  for (const keyId of sides.dr.idsOf('AWS::KMS::Key')) {
+    const key = { arn: `arn:aws:kms:us-west-2:${DR}:key/${keyId}`, account: DR, policy: sides.dr.keyPolicy(keyId) };
+    for (const action of ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy', 'kms:Decrypt']) expect([keyId, action, await simulatedDecision(primaryAdmin, action, key)]).toEqual([keyId, action, expect.stringMatching(/Denied$/)]);
+  }
+});
+
+it('the DR stack\'s reader role, which tells the primary stack the DR keys\' ids, trusts only the primary account\'s lookup role and may only describe the DR stack', async () => {
+  const readerId = logicalId(dev.protection.drKeyArns.readerRole as IConstruct);
+  const reader = Template.fromStack(dev.dr).toJSON().Resources[readerId];
+  const trust = sides.dr.resolve(reader.Properties.AssumeRolePolicyDocument);
+  const readerArn = `arn:aws:iam::${DR}:role/${dev.protection.names.drKeyReaderRole}`;
+  const lookup = principalOfRole(sides.primary, logicalId(dev.protection.drKeyArns.node.findChild('LookupRole')));
+  expect(lookup.arn).toBe(`arn:aws:iam::${PRIMARY}:role/${dev.protection.names.drKeyLookupRole}`);
+  expect(await simulatedDecision(lookup, 'sts:AssumeRole', { arn: readerArn, account: DR, policy: trust })).toBe('Allowed');
+  expect(await simulatedDecision(primaryAdmin, 'sts:AssumeRole', { arn: readerArn, account: DR, policy: trust })).toMatch(/Denied$/);
+  const permissions = sides.dr.identityPolicies(readerId).flatMap((p) => (p.policy.Statement as { Action: unknown }[]).map((s) => s.Action));
+  expect(permissions).toEqual(['cloudformation:DescribeStackResource']);
+  // The lookup itself holds no CloudFormation rights in the primary account: it works through the reader.
+  expect(JSON.stringify(lookup.identityPolicies)).toContain('sts:AssumeRole');
+  expect(JSON.stringify(lookup.identityPolicies)).not.toContain('cloudformation:');
+});
+
+it('gives the DR drill no access to the primary account\'s sources, and the DR runbooks no approver policy on a role of the primary account', () => {
+  const dr = Template.fromStack(dev.dr);
+  const compare = Object.values(dr.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('"LIFEBOAT_HANDLER":"drill-compare"'));
+  expect(JSON.stringify(compare)).not.toContain('LIFEBOAT_PRIMARY_REGION');
+  const policies = (template: Template) => JSON.stringify(Object.values(template.findResources('AWS::IAM::Policy')));
+  expect(policies(dr)).not.toContain('lifeboat-demo-assets');
+  // The approver (a role of the primary account) gets its policy from the primary stack only.
+  expect(policies(Template.fromStack(dev.primary))).toContain('"lifeboat-approver"');
+  expect(policies(dr)).not.toContain('lifeboat-approver');
+});
+
+describe('refused settings, each naming the field', () => {
+  const attempt = (environment: Record<string, unknown>) => () => synthesizeApp((app) => buildLifeboatApp(app, { environments: [environment] } as unknown as LifeboatConfig));
+  const base = withoutMirrors(sample.environments[0] as LifeboatConfig['environments'][number]);
+
+  it('a mirror with a DR account', () => {
+    const mirrored = { ...base, drAccount: DR, plans: base.plans.map((p) => ({ ...p, sources: p.sources.map((s) => (s.type === 's3' ? { ...s, mirror: true } : s)) })) };
+    expect(attempt(mirrored)).toThrow(InvalidLifeboatPropsError);
+    expect(attempt(mirrored)).toThrow(/plans\[0\]\.sources\[0\]\.mirror: source "demo-assets" has a mirror, which a DR vault in another account \(drAccount\) does not offer/);
+  });
+});

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ListTagsOfResourceCommand,
+  UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  DeleteBucketEncryptionCommand,
+  DeletePublicAccessBlockCommand,
+  GetBucketEncryptionCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketEncryptionCommand,
+  PutPublicAccessBlockCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { localAwsManagedKeyArn } from '../../../../local/cloud/table-protection';
+
+/** The local cloud's emulation of table protection (dynalite) and bucket encryption / Block Public Access (s3rver), as AWS documents them. */
+const REGION = 'us-west-2';
+const ACCOUNT = '000000000000';
+const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+
+let dataDir: string;
+let s3: S3Client;
+let dynamodb: DynamoDBClient;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-protection-emulation-'));
+  const cloud = await startLocalCloud({ dataDir, regions: [REGION], exitWithParent: true });
+  s3 = localS3Client(cloud.endpoints, REGION);
+  dynamodb = localDynamoDbClient(cloud.endpoints, REGION);
+});
+
+afterAll(async () => {
+  s3.destroy();
+  dynamodb.destroy();
+  await stopLocalCloud(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const keyed = { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }], BillingMode: 'PAY_PER_REQUEST' as const };
+
+describe('local DynamoDB: table protection', () => {
+  it('keeps CreateTable’s KMS key, deletion protection and tags, and describes them as AWS does', async () => {
+    const created = await dynamodb.send(
+      new CreateTableCommand({ TableName: 'protected-1', ...keyed, SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY }, DeletionProtectionEnabled: true, Tags: [{ Key: 'team', Value: 'blue' }] }),
+    );
+    expect(created.TableDescription).toMatchObject({ SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: KEY }, DeletionProtectionEnabled: true });
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: 'protected-1' }));
+    expect(Table).toMatchObject({ SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: KEY }, DeletionProtectionEnabled: true });
+    const tags = await dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: Table?.TableArn }));
+    expect(tags.Tags).toEqual([{ Key: 'team', Value: 'blue' }]);
+  });
+
+  it('refuses DeleteTable of a protected table with ValidationException until UpdateTable turns protection off', async () => {
+    await expect(dynamodb.send(new DeleteTableCommand({ TableName: 'protected-1' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.',
+    });
+    expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'protected-1' }))).Table?.TableStatus).toBe('ACTIVE');
+    const updated = await dynamodb.send(new UpdateTableCommand({ TableName: 'protected-1', DeletionProtectionEnabled: false }));
+    expect(updated.TableDescription).toMatchObject({ DeletionProtectionEnabled: false, SSEDescription: { KMSMasterKeyArn: KEY } });
+    await dynamodb.send(new DeleteTableCommand({ TableName: 'protected-1' }));
+    await expect(dynamodb.send(new DescribeTableCommand({ TableName: 'protected-1' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('describes a plain table with the AWS owned key and no protection; SSE without a key is the AWS managed key', async () => {
+    await dynamodb.send(new CreateTableCommand({ TableName: 'plain-1', ...keyed }));
+    const plain = (await dynamodb.send(new DescribeTableCommand({ TableName: 'plain-1' }))).Table;
+    expect(plain?.SSEDescription).toBeUndefined();
+    expect(plain?.DeletionProtectionEnabled).toBe(false);
+    await dynamodb.send(new CreateTableCommand({ TableName: 'managed-1', ...keyed, SSESpecification: { Enabled: true } }));
+    expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'managed-1' }))).Table?.SSEDescription).toEqual({ Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: localAwsManagedKeyArn(REGION, ACCOUNT) });
+  });
+
+  it('refuses a KMS key of another region', async () => {
+    await expect(
+      dynamodb.send(new CreateTableCommand({ TableName: 'elsewhere-1', ...keyed, SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY.replace(REGION, 'us-east-1') } })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(dynamodb.send(new DescribeTableCommand({ TableName: 'elsewhere-1' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('turns point-in-time recovery on and off (UpdateContinuousBackups), with its recovery period, and answers TableNotFoundException for a missing table', async () => {
+    const before = await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'plain-1' }));
+    expect(before.ContinuousBackupsDescription).toEqual({ ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'DISABLED' } });
+    const on = await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'plain-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 } }));
+    expect(on.ContinuousBackupsDescription?.PointInTimeRecoveryDescription).toMatchObject({ PointInTimeRecoveryStatus: 'ENABLED', RecoveryPeriodInDays: 7 });
+    expect(on.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.EarliestRestorableDateTime).toBeInstanceOf(Date);
+    expect((await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'plain-1' }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('ENABLED');
+    await expect(
+      dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'plain-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 36 } })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'plain-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } }));
+    expect((await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'plain-1' }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('DISABLED');
+    await expect(dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'absent-1' }))).rejects.toMatchObject({ name: 'TableNotFoundException' });
+  });
+
+  it('forgets a deleted table’s protection: a new table of that name starts unprotected', async () => {
+    await dynamodb.send(new CreateTableCommand({ TableName: 'reborn-1', ...keyed, SSESpecification: { Enabled: true, KMSMasterKeyId: KEY } }));
+    await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'reborn-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+    await dynamodb.send(new DeleteTableCommand({ TableName: 'reborn-1' }));
+    await dynamodb.send(new CreateTableCommand({ TableName: 'reborn-1', ...keyed }));
+    expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'reborn-1' }))).Table?.SSEDescription).toBeUndefined();
+    expect((await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'reborn-1' }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('DISABLED');
+  });
+});
+
+describe('local S3: default encryption and Block Public Access', () => {
+  it('gives a new bucket what AWS gives one since 2023: SSE-S3 and all four Block Public Access settings', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'fresh-bucket-1', CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    const encryption = await s3.send(new GetBucketEncryptionCommand({ Bucket: 'fresh-bucket-1' }));
+    expect(encryption.ServerSideEncryptionConfiguration?.Rules).toEqual([{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }]);
+    const block = await s3.send(new GetPublicAccessBlockCommand({ Bucket: 'fresh-bucket-1' }));
+    expect(block.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+  });
+
+  it('keeps what Put* sets; DeletePublicAccessBlock leaves none (404 NoSuchPublicAccessBlockConfiguration), DeleteBucketEncryption returns to SSE-S3', async () => {
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: 'fresh-bucket-1', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY }, BucketKeyEnabled: true }] } }));
+    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'fresh-bucket-1' }))).ServerSideEncryptionConfiguration?.Rules).toEqual([
+      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY }, BucketKeyEnabled: true },
+    ]);
+    await s3.send(new PutPublicAccessBlockCommand({ Bucket: 'fresh-bucket-1', PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true } }));
+    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: 'fresh-bucket-1' }))).PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: false,
+    });
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: 'fresh-bucket-1' }));
+    await expect(s3.send(new GetPublicAccessBlockCommand({ Bucket: 'fresh-bucket-1' }))).rejects.toMatchObject({ name: 'NoSuchPublicAccessBlockConfiguration', $metadata: { httpStatusCode: 404 } });
+    await s3.send(new DeleteBucketEncryptionCommand({ Bucket: 'fresh-bucket-1' }));
+    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'fresh-bucket-1' }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+  });
+
+  it('answers NoSuchBucket for a bucket that does not exist, and 403 to the wrong ExpectedBucketOwner', async () => {
+    await expect(s3.send(new GetBucketEncryptionCommand({ Bucket: 'absent-bucket-1' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    await expect(s3.send(new GetPublicAccessBlockCommand({ Bucket: 'fresh-bucket-1', ExpectedBucketOwner: '111111111111' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+  });
+});
