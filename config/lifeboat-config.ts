@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ownedNamePatternOverlap } from './name-pattern-overlap';
 import { InvalidRetentionDurationError, parseRetentionDuration } from './retention-duration';
 import { InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
+import { storageTiersSchema } from './storage-tiers';
 import { isKnownTimeZone } from './time-zone';
 
 /**
@@ -232,6 +233,8 @@ export const protectionPlanSchema = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(1000).default(8),
   /** The scheduled restore-and-verify drill of the plan (docs/RUNBOOKS.md, "Drill"); absent: drills run only when started. */
   drill: drillSchema.optional(),
+  /** Storage classes of the packs the plan's backups write, after some days (config/storage-tiers.ts); absent: they stay in S3 Standard. */
+  storage: storageTiersSchema.optional(),
 });
 
 /** An EC2 resource id: the prefix, then 8 or 17 hex digits. */

@@ -7,7 +7,7 @@ export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSyst
 export { LifeboatOperations, type LifeboatOperationsProps } from './constructs/lifeboat-operations';
 export { OperationsAlerts, type OperationsAlertsProps } from './constructs/operations-alerts';
 export { LifeboatSource, type S3BucketSourceOptions, type MirrorOption, type DynamoDbTableSourceOptions, type S3InventoryOption } from './constructs/lifeboat-source';
-export { type LifeboatPlan, type LifeboatRetention, type LifeboatObjectives } from './constructs/lifeboat-plan';
+export { type LifeboatPlan, type LifeboatRetention, type LifeboatObjectives, type LifeboatStorageTiers } from './constructs/lifeboat-plan';
 export { LifeboatVault, type LifeboatVaultProps, type LifeboatVaultReplicaProps } from './constructs/lifeboat-vault';
 export { BackupWorkflow, type BackupWorkflowProps } from './constructs/backup-workflow';
 export { RestoreWorkflow, type RestoreWorkflowProps } from './constructs/restore-workflow';

@@ -16,6 +16,11 @@ export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
 /** Upper bound of one backup or restore execution (Step Functions fails it after this). */
 export const WORKFLOW_TIMEOUT = Duration.hours(24);
+/**
+ * The restore runbook's timeout when some plan has an archive tier: a thaw alone may take 48 hours (Deep Archive, Bulk),
+ * then the restore runs as usual.
+ */
+export const ARCHIVE_RESTORE_TIMEOUT = Duration.hours(72);
 
 /** How long an overwritten or deleted vault object version is kept (the safety net behind versioning). */
 export const VAULT_NONCURRENT_VERSION_DAYS = 30;

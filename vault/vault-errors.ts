@@ -15,6 +15,22 @@ export class VaultObjectNotFoundError extends VaultError {
   }
 }
 
+/**
+ * An object is in an archive storage class (S3 Glacier Flexible Retrieval or Deep Archive) and has not been
+ * thawed: S3 answers a GET with 403 InvalidObjectState until a RestoreObject has completed. Not damage: the
+ * restore workflow thaws what it needs first (docs/ARCHITECTURE.md, "Storage tiers"); the scrub and prune skip it.
+ */
+export class VaultObjectArchivedError extends VaultError {
+  override name = 'VaultObjectArchivedError';
+  constructor(
+    readonly location: string,
+    readonly key: string,
+    readonly storageClass: string | undefined,
+  ) {
+    super(`${location}: object ${key} is archived (${storageClass ?? 'an archive storage class'}) and not thawed: restore it (S3 RestoreObject; the restore workflow's Thaw step does) before reading it`);
+  }
+}
+
 /** An object failed its integrity check (authentication tag, hash or structure): it was changed or damaged. */
 export class VaultCorruptionError extends VaultError {
   override name = 'VaultCorruptionError';

@@ -1,4 +1,5 @@
 import { type S3Client } from '@aws-sdk/client-s3';
+import { packTierTags } from '../../config/storage-tiers';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvalidInputError } from '../runtime/errors';
 import { addDirectoryShard, type DirectoryShardOptions } from '../sources/directory-entries';
@@ -97,7 +98,8 @@ export async function snapshotShard(input: SnapshotShardInput, deps: SnapshotSha
     await deps.vault.reloadIndex();
     indexFreshFor.set(deps.vault, backupId);
   }
-  const writer = await openWriter(deps.vault, source);
+  // Every pack carries the plan's tier tag: the vault's lifecycle rules move a plan's packs by it ("Storage tiers").
+  const writer = await openWriter(deps.vault, source, packTierTags(plan.plan));
   const observations = newObservations();
   const resumeAt = await readShard(spec, source, writer, observations, deps, cursor?.resume, stopCheck(deps));
   const part = await writer.finish();
@@ -131,12 +133,12 @@ function stopCheck(deps: SnapshotShardDeps): StopCheck | undefined {
   return () => deadline() < margin;
 }
 
-async function openWriter(vault: Vault, source: PlannedSource): Promise<SnapshotWriter> {
+async function openWriter(vault: Vault, source: PlannedSource, packTags: Readonly<Record<string, string>>): Promise<SnapshotWriter> {
   try {
-    return await vault.newSnapshotWriter({ parent: source.parent?.snapshotId ?? null });
+    return await vault.newSnapshotWriter({ parent: source.parent?.snapshotId ?? null, packTags });
   } catch (err) {
     // A parent pruned since planning only costs reading everything again, never correctness.
-    if (source.parent && err instanceof VaultObjectNotFoundError) return vault.newSnapshotWriter({ parent: null });
+    if (source.parent && err instanceof VaultObjectNotFoundError) return vault.newSnapshotWriter({ parent: null, packTags });
     throw err;
   }
 }

@@ -21,6 +21,8 @@ export const scrubRunRecordSchema = z.object({
   cycleComplete: z.boolean(),
   objects: count,
   read: z.object({ primary: count.optional(), dr: count.optional() }),
+  /** Archived packs of the slice not read (a read needs a thaw: docs/ARCHITECTURE.md, "Storage tiers"); absent when none. */
+  archivedNotRead: z.object({ primary: count.optional(), dr: count.optional() }).optional(),
   corrupt: count,
   missing: count,
   repaired: count,

@@ -1,4 +1,5 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
+import { packTierTags } from '../../config/storage-tiers';
 import { type BackupRecord } from '../catalog/backup-record';
 import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
@@ -66,7 +67,11 @@ export type ReplicationReport = {
  */
 export async function replicateBackup(input: { backupId: string }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
   const drCatalog = deps.drCatalog;
+  // The packs copied carry this run's plan's tier tag, so the DR vault's lifecycle rules move them as the primary's do
+  // (a pack an earlier run of another plan wrote and left uncopied gets this plan's tag: "Storage tiers").
+  const plan = (await deps.catalog.getBackup(input.backupId))?.plan;
   const progress = await replicateVault({
+    ...(plan !== undefined ? { packTags: packTierTags(plan) } : {}),
     source: deps.source,
     target: deps.target,
     targetKeys: deps.targetKeys,

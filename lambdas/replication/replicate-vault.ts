@@ -28,6 +28,8 @@ export type ReplicateVaultOptions = {
    * replica lacks some snapshot, and after its snapshots were listed (see replicateVault).
    */
   readonly forgottenInReplica?: () => Promise<ReadonlySet<string>>;
+  /** Tags of the packs written to the replica (the plan's tier tag: the DR vault's lifecycle rules select by it). @default none */
+  readonly packTags?: Readonly<Record<string, string>>;
 };
 
 export type ReplicationProgress = {
@@ -110,7 +112,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
         return;
       }
       // Not `copiedBytes += await …`: that reads the total before the await and loses the other copies' bytes.
-      const bytes = await copyVaultObject(source.store, target, key);
+      const bytes = await copyVaultObject(source.store, target, key, options.packTags ? { packTags: options.packTags } : {});
       copiedBytes += bytes;
       copiedObjects++;
       copied.push(key);
@@ -153,7 +155,12 @@ function isVaultObjectKey(prefix: string, key: string): boolean {
  * Copies one vault object byte for byte (both vaults hold the same master key, so nothing is
  * re-sealed); the one copy path of replication and of the scrub's repairs. Returns its size.
  */
-export async function copyVaultObject(source: VaultStore, target: VaultStore, key: string, options: { overDamagedCopy?: boolean } = {}): Promise<number> {
+export async function copyVaultObject(
+  source: VaultStore,
+  target: VaultStore,
+  key: string,
+  options: { overDamagedCopy?: boolean; packTags?: Readonly<Record<string, string>> } = {},
+): Promise<number> {
   const body = await source.get(key);
   // Content-addressed objects (index, manifest, snapshot) must match their name; packs are checked blob by blob on read (GCM), `config` when the vault opens.
   if (!key.startsWith(DATA_PREFIX) && key !== CONFIG_KEY) {
@@ -162,7 +169,7 @@ export async function copyVaultObject(source: VaultStore, target: VaultStore, ke
   }
   // A damaged copy in the target must be written over; anything else is a create (immutable keys: once).
   if (options.overDamagedCopy && target.replace) await target.replace(key, body);
-  else await target.put(key, body);
+  else await target.put(key, body, options.packTags && key.startsWith(DATA_PREFIX) ? { tags: options.packTags } : undefined);
   return body.length;
 }
 

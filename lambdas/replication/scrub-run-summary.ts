@@ -16,6 +16,7 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
     cycleComplete: report.cycleComplete,
     objects: report.objects,
     read: { ...report.read },
+    ...(report.notRead ? { archivedNotRead: Object.fromEntries(Object.entries(report.notRead).map(([side, n]) => [side, n.archived])) } : {}),
     corrupt: report.findings.filter((f) => f.problem === 'corrupt').length,
     missing: report.findings.filter((f) => f.problem === 'missing').length,
     repaired: outcomes('repaired'),

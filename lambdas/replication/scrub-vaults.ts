@@ -1,6 +1,6 @@
 import { checkVaultObject, listScrubbedObjects, mapBounded, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult, type Vault } from '../../vault';
-import { VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
+import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { copyVaultObject } from './replicate-vault';
 import { type DamagedObject, describeDamage } from './scrub-damage';
@@ -56,6 +56,11 @@ export type ScrubReport = {
   readonly objects: number;
   /** Objects read and verified in this run, per vault. */
   readonly read: Partial<Record<VaultSide, number>>;
+  /**
+   * Packs of the slice not read because they are in an archive storage class (a read needs a thaw: "Storage tiers"),
+   * per vault; neither damage nor verified. Absent when there are none.
+   */
+  readonly notRead?: Partial<Record<VaultSide, { readonly archived: number; readonly first: readonly string[] }>>;
   /** Bytes are not counted: the slice is in objects. Every problem found, missing ones from the full listing comparison. */
   readonly findings: readonly ScrubFinding[];
   /** The unrepaired objects mapped to the backups, sources and paths they affect. */
@@ -63,6 +68,9 @@ export type ScrubReport = {
   /** True when nothing is left damaged or missing: a clean run, or every finding repaired. */
   readonly ok: boolean;
 };
+
+/** Archived keys named in the report per vault (the count covers them all). */
+const NOT_READ_LISTED = 20;
 
 const other = (side: VaultSide): VaultSide => (side === 'primary' ? 'dr' : 'primary');
 
@@ -94,14 +102,17 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // Results of reads, per vault and key: a copy read once is not read again to judge a repair.
   const checked = new Map<VaultSide, Map<string, ScrubObjectResult>>();
   const read: Partial<Record<VaultSide, number>> = {};
+  const notRead: NonNullable<ScrubReport['notRead']> = {};
   const bad: { vault: VaultSide; key: string; problem: 'corrupt' | 'missing'; detail: string }[] = [];
   for (const side of sides) {
     const vault = vaults[side] as Vault;
     const listing = listings.get(side) as Set<string>;
     const results = await scrubObjects(vault, slice.keys.filter((key) => listing.has(key)), { concurrency: options.concurrency, check });
     checked.set(side, new Map(results.map((r) => [r.key, r])));
-    read[side] = results.length;
-    for (const r of results) if (r.state !== 'ok') bad.push({ vault: side, key: r.key, problem: r.state, detail: r.message ?? '' });
+    const archived = results.filter((r) => r.state === 'archived').map((r) => r.key);
+    read[side] = results.length - archived.length;
+    if (archived.length > 0) notRead[side] = { archived: archived.length, first: archived.slice(0, NOT_READ_LISTED) };
+    for (const r of results) if (r.state === 'corrupt' || r.state === 'missing') bad.push({ vault: side, key: r.key, problem: r.state, detail: r.message ?? '' });
     const theirs = listings.get(other(side));
     const forgotten = options.forgotten?.[side];
     const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
@@ -116,7 +127,8 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
       await checkVaultObject(vault, key, { check });
       return null;
     } catch (err) {
-      if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) return err.message;
+      // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair.
+      if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError || err instanceof VaultObjectArchivedError) return err.message;
       throw err;
     }
   };
@@ -161,6 +173,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     cycleComplete: slice.cycleComplete,
     objects: inScope.size,
     read,
+    ...(Object.keys(notRead).length > 0 ? { notRead } : {}),
     findings,
     damage,
     ok: findings.every((f) => f.outcome === 'repaired'),

@@ -117,7 +117,8 @@ export class BackupWorkflow extends Construct {
     // parts/*: a resumable shard reads its own cursor, segments and final part (lambdas/backup/snapshot-shard.ts).
     grantVaultObjects(snapshot, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*']);
     grantVaultObjects(snapshot, vault, ['s3:PutObject'], ['index/*', 'manifest/*', 'parts/*']);
-    grantVaultObjects(snapshot, vault, ['s3:PutObject', 's3:AbortMultipartUpload'], ['data/*']);
+    // PutObjectTagging: a PutObject with Tagging needs it; each pack carries its plan's tier tag (lifecycle rules, "Storage tiers").
+    grantVaultObjects(snapshot, vault, ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], ['data/*']);
     // Commit: merges parts into manifests and writes snapshots (after checking prune's grace: prune/*); removes its own snapshot objects again if it fails for good.
     grantVaultObjects(commit, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'manifest/*', 'snapshots/*', 'prune/*']);
     grantVaultObjects(commit, vault, ['s3:PutObject'], ['manifest/*', 'snapshots/*', 'parts/*']);
@@ -129,8 +130,8 @@ export class BackupWorkflow extends Construct {
     // index/*: a pass that skips snapshots the DR vault's retention forgot copies by reference, reading the DR vault's index (lambdas/replication/replica-needs.ts).
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: drObjects(['config', 'keys/*', 'index/*']) }));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: drObjects(['config', 'keys/*', ...REPLICATED_PREFIXES]) }));
-    // Big packs are copied in parts; an interrupted copy aborts its upload.
-    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: drObjects(['data/*']) }));
+    // Big packs are copied in parts; an interrupted copy aborts its upload. Copied packs carry the plan's tier tag (PutObject with Tagging).
+    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload', 's3:PutObjectTagging'], resources: drObjects(['data/*']) }));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [drVaultArn] }));
     if (props.immutability) {
       // Object Lock (docs/ARCHITECTURE.md): commit HEADs every object the new backup references (it reads the

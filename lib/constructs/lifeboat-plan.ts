@@ -59,6 +59,20 @@ export type LifeboatDrill = {
 };
 
 /**
+ * Where a plan's packs move after some days. Only packs move; index, manifest, snapshot, key and config objects stay in S3 Standard.
+ */
+export type LifeboatStorageTiers = {
+  /** Packs move to a class that is still read at once. STANDARD_IA needs afterDays ≥ 30 (S3's rule). @default none */
+  readonly transition?: { readonly storageClass: 'STANDARD_IA' | 'INTELLIGENT_TIERING' | 'GLACIER_IR'; readonly afterDays: number };
+  /**
+   * Packs move to an archive class (after the transition, when both are given): a restore that needs them thaws them
+   * first (RestoreObject with `retrievalTier`, default 'Standard'; Deep Archive has no 'Expedited') and waits hours.
+   * @default none
+   */
+  readonly archive?: { readonly storageClass: 'GLACIER' | 'DEEP_ARCHIVE'; readonly afterDays: number; readonly retrievalTier?: 'Expedited' | 'Standard' | 'Bulk' };
+};
+
+/**
  * A protection plan: which sources are backed up, when, how, and how long backups are kept. Validated
  * by the schema of lifeboat.config.json's plans (config/lifeboat-config.ts): the same name rules,
  * schedule expressions and retention checks.
@@ -87,6 +101,12 @@ export type LifeboatPlan = {
    * @default none: drills run only when started (`lifeboat drill run`, or the `<prefix>-drill` state machine)
    */
   readonly drill?: LifeboatDrill;
+  /**
+   * Storage classes of the packs this plan's backups write (S3 lifecycle rules on both vaults; docs/ARCHITECTURE.md,
+   * "Storage tiers"). Same fields and checks as a plan's `storage` in lifeboat.config.json.
+   * @default packs stay in S3 Standard
+   */
+  readonly storage?: LifeboatStorageTiers;
   /** At least one; source names are unique within a protection. */
   readonly sources: readonly LifeboatSource[];
 };

@@ -298,6 +298,8 @@ export class LifeboatProtection extends Construct {
       accessLogsBucket: accessLogs,
       ...(props.immutability ? { immutability: props.immutability } : {}),
       ...keyPolicy,
+      // Per plan, where its packs move after some days (lifecycle rules on both vaults: "Storage tiers").
+      packTiers: props.plans,
       replica: {
         scope: drScope,
         id: 'ReplicaVault',

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PACK_TIER_TAG, type StorageTiersInput } from '../../config/storage-tiers';
 import { VAULT_NONCURRENT_VERSION_DAYS } from '../lifeboat-defaults';
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { createProtectedKey } from './protected-key';
@@ -47,6 +48,13 @@ export type LifeboatVaultProps = {
    */
   readonly keyUser?: string;
   /**
+   * Per plan, where the packs its backups write move after some days: one lifecycle rule per plan with `storage`, on the
+   * packs' prefix `data/` and the tag the pack writer gives them (`lifeboat-tier=<plan name>`); the replica gets the same
+   * rules. Validated by the plan schema (config/storage-tiers.ts) before it gets here.
+   * @default packs stay in S3 Standard
+   */
+  readonly packTiers?: readonly PackTiers[];
+  /**
    * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may use this vault: the primary account,
    * when this is the DR vault of a DR stack in another account (docs/DEPLOYMENT.md). Its key policy and bucket
    * policy let them read, add and extend retention (never delete); their own IAM narrows each role further.
@@ -60,6 +68,36 @@ export type LifeboatVaultProps = {
    */
   readonly replica?: LifeboatVaultReplicaProps;
 };
+
+/** The storage tiers of one plan's packs. */
+export type PackTiers = { readonly name: string; readonly storage?: StorageTiersInput | undefined };
+
+/** The key prefix of packs (docs/FORMAT.md §1): the only objects that ever leave S3 Standard. */
+const PACKS_PREFIX = 'data/';
+
+const STORAGE_CLASSES: Record<string, s3.StorageClass> = {
+  STANDARD_IA: s3.StorageClass.INFREQUENT_ACCESS,
+  INTELLIGENT_TIERING: s3.StorageClass.INTELLIGENT_TIERING,
+  GLACIER_IR: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+  GLACIER: s3.StorageClass.GLACIER,
+  DEEP_ARCHIVE: s3.StorageClass.DEEP_ARCHIVE,
+};
+
+/** One lifecycle rule per plan with storage tiers: its packs (prefix and tag) move as the plan says; nothing else does. */
+export function packTierRules(plans: readonly PackTiers[]): s3.LifecycleRule[] {
+  return plans.flatMap((plan) => {
+    const steps = [plan.storage?.transition, plan.storage?.archive].filter((t) => t !== undefined);
+    if (steps.length === 0) return [];
+    return [
+      {
+        id: `lifeboat-tier-${plan.name}`,
+        prefix: PACKS_PREFIX,
+        tagFilters: { [PACK_TIER_TAG]: plan.name },
+        transitions: steps.map((t) => ({ storageClass: STORAGE_CLASSES[t.storageClass] ?? s3.StorageClass.GLACIER, transitionAfter: Duration.days(t.afterDays) })),
+      },
+    ];
+  });
+}
 
 export type LifeboatVaultReplicaProps = Omit<LifeboatVaultProps, 'replica'> & {
   /** Where the replica is created: a construct in a stack of the other region. */
@@ -130,6 +168,7 @@ export class LifeboatVault extends Construct {
       lifecycleRules: [
         // Old versions exist only as a safety net against accidental overwrite/delete; prune keeps the vault's size honest.
         { noncurrentVersionExpiration: Duration.days(VAULT_NONCURRENT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        ...packTierRules(props.packTiers ?? []),
       ],
     });
     denyVaultTampering(this.bucket, breakGlassArn);
@@ -138,7 +177,11 @@ export class LifeboatVault extends Construct {
     if (props.keyAlias !== undefined) this.keyAlias = new kms.Alias(scope, `${id}KeyAlias`, { aliasName: props.keyAlias, targetKey: this.key });
     if (props.replica) {
       const { scope: replicaScope, id: replicaId, ...replica } = props.replica;
-      this.replica = new LifeboatVault(replicaScope, replicaId ?? 'ReplicaVault', { ...(props.immutability ? { immutability: props.immutability } : {}), ...replica });
+      this.replica = new LifeboatVault(replicaScope, replicaId ?? 'ReplicaVault', {
+        ...(props.immutability ? { immutability: props.immutability } : {}),
+        ...(props.packTiers ? { packTiers: props.packTiers } : {}),
+        ...replica,
+      });
     }
   }
 }

@@ -49,6 +49,8 @@ export type RestoreFunctions = {
   readonly plan: LifeboatFunction;
   readonly shard: LifeboatFunction;
   readonly verify: LifeboatFunction;
+  /** The Thaw step's function: only when some plan has an archive tier (docs/ARCHITECTURE.md, "Storage tiers"). */
+  readonly thaw?: LifeboatFunction;
   readonly all: readonly LifeboatFunction[];
   /** Their common environment (the runtime's variables), for a function that runs beside them (the approval step). */
   readonly environment: Record<string, string>;
@@ -106,7 +108,10 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const plan = new LifeboatFunction(scope, id('PlanRestore'), { handler: 'plan-restore', environment: common, ...files('write') });
   const shard = new LifeboatFunction(scope, id('RestoreShard'), { handler: 'restore-shard', environment: common, ...files('write') });
   const verify = new LifeboatFunction(scope, id('VerifyRestore'), { handler: 'verify-restore', environment: common, ...files('write') });
-  const all = [resolve, plan, shard, verify];
+  // Packs are shared by every plan, so any plan's archive tier may archive a pack any restore reads: with none, no Thaw step.
+  // Sized by DEFAULT_FUNCTION_SIZING (1 GiB, 15 minutes): it walks the manifest, loads the index and HEADs the packs.
+  const thaw = props.plans.some((p) => p.storage?.archive !== undefined) ? new LifeboatFunction(scope, id('ThawRestore'), { handler: 'thaw-restore', environment: common }) : undefined;
+  const all = [resolve, plan, shard, verify, ...(thaw ? [thaw] : [])];
 
   // Vaults: read-only.
   const drBucketArn = dr ? `arn:${stack.partition}:s3:::${dr.bucketName}` : undefined;
@@ -127,7 +132,9 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Restore plans: written by plan, read by shard and verify (SSE-KMS under the vault key).
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [home.key.keyArn] }));
-  for (const fn of [shard, verify]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
+  for (const fn of [shard, verify, ...(thaw ? [thaw] : [])]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
+  // Thaw: RestoreObject on packs only (HEAD needs the s3:GetObject granted above), in the vault a restore reads.
+  if (thaw) thaw.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:RestoreObject'], resources: [home.bucket.arnForObjects('data/*'), ...(drBucketArn ? [`${drBucketArn}/data/*`] : [])] }));
 
   // Catalog: resolve reads backups by id and by source (Query on the table, no index).
   props.catalogKey.grantDecrypt(resolve);
@@ -178,6 +185,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
     plan,
     shard,
     verify,
+    ...(thaw ? { thaw } : {}),
     all,
     environment: common,
     wildcardResources: [

@@ -32,7 +32,8 @@ export const RESTORE_MAP_RUNS_PREFIX = 'restore-plans/map-runs';
 
 /**
  * The restore of one source: Validate and resolve → Plan restore shards → Restore shards (a Map of
- * Restore shard) → Verify restore, the verification report at `$.report`. The restore runbook runs
+ * Restore shard) → Verify restore, the verification report at `$.report`; with an archive tier in some plan, a
+ * Thaw archived packs ⇄ Wait for thaws loop between planning and the shards. The restore runbook runs
  * it once (request = its input); the drill and the failover once per source inside a Map (request
  * and restore id = the item). The caller adds what follows and the Catch of each step (`steps`).
  */
@@ -86,7 +87,32 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
       resultPath: '$.shardResults',
     }).itemProcessor(shardTask);
   }
+  // Storage tiers: with an archive tier in some plan, the archived packs the restore reads are thawed first, in a
+  // Wait loop (no Lambda runs while S3 thaws): Thaw → pending? → Wait → Thaw … → Restore shards.
+  let thawTask: sfn.TaskStateBase | undefined;
+  let afterPlan: sfn.IChainable = restoreShards;
+  if (fns.thaw) {
+    thawTask = lifeboatTask(
+      scope,
+      'Thaw archived packs',
+      'Finds the packs the restore reads, asks S3 to thaw (RestoreObject) those in an archive storage class that are not readable yet, and counts the thaws still pending.',
+      fns.thaw,
+      '$.thaw',
+      { 'planKey.$': '$.plan.planKey' },
+    );
+    const wait = new sfn.Wait(scope, 'Wait for thaws', {
+      comment: 'S3 thaws archived objects in minutes (Expedited) to hours (Standard, Bulk); nothing runs while the execution waits, then Thaw archived packs looks again.',
+      time: sfn.WaitTime.secondsPath('$.thaw.waitSeconds'),
+    });
+    const thawed = new sfn.Choice(scope, 'Packs thawed?', { comment: 'Restores once no thaw is pending; otherwise waits and looks again.' })
+      .when(sfn.Condition.numberGreaterThan('$.thaw.pending', 0), wait.next(thawTask))
+      .otherwise(restoreShards);
+    afterPlan = thawTask.next(thawed);
+  }
   const verifyTask = lifeboatTask(scope, 'Verify restore', 'Reads the restored target back and compares it with the backup\'s manifest, then sets the directories\' final modes and times; its report is the execution\'s output.', fns.verify, '$.report', { 'planKey.$': '$.plan.planKey' });
-  const chain = resolveTask.next(planTask).next(restoreShards).next(verifyTask);
-  return { chain, steps: [resolveTask, planTask, restoreShards, verifyTask] as const, last: verifyTask, distributedMap };
+  restoreShards.next(verifyTask);
+  resolveTask.next(planTask).next(afterPlan);
+  // One chain from resolve to verify, through the thaw loop when there is one: the caller appends what follows verify.
+  const chain = sfn.Chain.custom(resolveTask, verifyTask.endStates, verifyTask);
+  return { chain, steps: [resolveTask, planTask, ...(thawTask ? [thawTask] : []), restoreShards, verifyTask], last: verifyTask, distributedMap };
 }

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { approvalStep, grantApprover } from './approval-step';
 import { type FileSystemMount } from './file-system-mount';
 import { type LifeboatFunction } from './lifeboat-function';
@@ -60,7 +60,8 @@ export type RestoreWorkflowProps = {
 
 /**
  * The restore runbook: validate and resolve → plan shards (the plan and its shard manifest are stored
- * in the home vault under restore-plans/, only keys travel) → Distributed Map of restore shards over
+ * in the home vault under restore-plans/, only keys travel) → (when some plan has an archive tier: the thaw
+ * loop, restore-source-chain.ts, and a 72-hour timeout) → Distributed Map of restore shards over
  * that manifest → verify against the manifest →
  * report. Every task retries TransientError with backoff; any other error goes to a failure
  * report and the execution fails with the error's own name and message. A request with
@@ -135,7 +136,7 @@ export class RestoreWorkflow extends Construct {
     const overwrite = new sfn.Choice(this, 'Overwrite requested?', { comment: 'A restore with "overwrite": true replaces live data and waits for an approval first; any other request goes straight to validation.' })
       .when(sfn.Condition.isPresent('$.overwrite'), overwriteIsTrue)
       .otherwise(restore.chain);
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: overwrite, timeout: WORKFLOW_TIMEOUT });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: overwrite, timeout: fns.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT });
     // The state machine reads the shard manifests and writes the map runs' results, in the home vault, and nothing else of it.
     restore.distributedMap?.grantVaultAccess(this.stateMachine, props.vaultKey);
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, this.stateMachine, props.catalog, props.catalogKey);

@@ -21,11 +21,15 @@ export const VAULT_TAMPERING_ACTIONS = [
  * What the primary account's roles do in a DR vault of another account (replicate, the scrub's repair,
  * restores and the catalog rebuild from the DR vault): read, list, add objects, abort their multipart
  * uploads and extend Object Lock retention. Never a delete: in a DR vault of another account, deleting
- * is the DR account's (its prune), so a compromised primary account cannot remove a copy.
+ * is the DR account's (its prune), so a compromised primary account cannot remove a copy. Storage tiers
+ * (docs/ARCHITECTURE.md): replication writes packs with their plan's tier tag (PutObject with Tagging needs
+ * s3:PutObjectTagging), and a restore from the DR vault thaws archived packs (s3:RestoreObject: a temporary copy).
  */
 export const REMOTE_VAULT_USE_ACTIONS = [
   's3:GetObject',
   's3:PutObject',
+  's3:PutObjectTagging',
+  's3:RestoreObject',
   's3:AbortMultipartUpload',
   's3:ListBucket',
   's3:GetObjectRetention',

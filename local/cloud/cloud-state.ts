@@ -38,6 +38,8 @@ export type DataDirLayout = {
   dynamoDbDir: (region: string) => string;
   /** Object Lock state of the region's buckets (beside s3rver's directory: a folder inside it would be listed as a bucket). */
   s3ObjectLockDir: (region: string) => string;
+  /** Storage classes and thaws of the region's objects (storage-classes.ts). */
+  s3StorageClassDir: (region: string) => string;
   /** Default encryption and Block Public Access of the region's buckets (bucket-security-state.ts). */
   s3BucketSecurityFile: (region: string) => string;
   /** Encryption, deletion protection and point-in-time recovery of the region's tables (table-protection-state.ts), beside dynalite's directory. */
@@ -54,6 +56,7 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     s3OwnersFile: (region) => join(root, 's3', `${region}-bucket-owners.json`),
     dynamoDbDir: (region) => join(root, 'dynamodb', region),
     s3ObjectLockDir: (region) => join(root, 's3-object-lock', region),
+    s3StorageClassDir: (region) => join(root, 's3-storage-class', region),
     s3BucketSecurityFile: (region) => join(root, 's3', `${region}-bucket-security.json`),
     dynamoDbProtectionFile: (region) => join(root, 'dynamodb', `${region}-table-protection.json`),
   };

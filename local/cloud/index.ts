@@ -18,3 +18,5 @@ export { DEFAULT_DATA_DIR } from './cloud-state';
 export { deriveBucketName, deriveTableName, type ProvisionedBucket, type ProvisionedTable, type ProvisionSummary, provisionFromTemplates } from './provision-from-templates';
 export * from './errors';
 export { createForeignBucket } from './foreign-bucket';
+export { transitionObjects, type TransitionObjectsOptions } from './transition-objects';
+export { LOCAL_THAW_SECONDS_ENV } from './storage-classes';

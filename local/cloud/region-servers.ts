@@ -16,6 +16,8 @@ import { objectLockMiddleware } from './object-lock';
 import { emulateTableProtection } from './table-protection';
 import { TableProtectionState } from './table-protection-state';
 import { type RegionState } from './region-control-protocol';
+import { putObjectTaggingMiddleware } from './put-object-tagging';
+import { storageClassMiddleware } from './storage-classes';
 
 /**
  * One region of the local cloud: its s3rver and its dynalite, on 127.0.0.1. A region can be stopped
@@ -72,7 +74,7 @@ function closeServer(server: Server, close: (cb: (err?: Error | null) => void) =
   });
 }
 
-type S3rverState = { objectLockDir: string; owners: BucketOwners; security: BucketSecurityState };
+type S3rverState = { objectLockDir: string; storageClassDir: string; owners: BucketOwners; security: BucketSecurityState };
 
 function createS3rver(directory: string, state: S3rverState, port: number, replication: S3rver.Middleware | undefined): S3rver {
   const s3 = new S3rver({
@@ -107,6 +109,10 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(replication ? 4 : 3, 0, objectLockMiddleware(s3.store, { dir: state.objectLockDir }));
   // Then default encryption and Block Public Access, which s3rver answers 501; it sees CreateBucket and DeleteBucket pass.
   s3.middleware.splice(replication ? 5 : 4, 0, bucketSecurityMiddleware(s3.store, state.security));
+  // Inside Object Lock (a refused overwrite changes no class), still outside the XML encoder (listings are rewritten as XML).
+  s3.middleware.splice(replication ? 6 : 5, 0, storageClassMiddleware(s3.store, { dir: state.storageClassDir }));
+  // PutObject's x-amz-tagging, which s3rver ignores: the tags are stored once the object is.
+  s3.middleware.splice(replication ? 7 : 6, 0, putObjectTaggingMiddleware(s3.store));
   return s3;
 }
 
@@ -212,6 +218,7 @@ export class RegionServers {
 
     const s3State: S3rverState = {
       objectLockDir: layout.s3ObjectLockDir(this.region),
+      storageClassDir: layout.s3StorageClassDir(this.region),
       owners: new BucketOwners(layout.s3OwnersFile(this.region), this.options.account),
       security: new BucketSecurityState(layout.s3BucketSecurityFile(this.region)),
     };

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { THAW_WAIT_SECONDS_ENV } from '../../lambdas/restore/thaw-restore';
+import { thawSecondsFromEnv } from '../cloud/storage-classes';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
@@ -112,6 +114,8 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     [LOCAL_ENDPOINTS_ENV]: JSON.stringify(options.endpoints),
     // No KMS locally: the vault's master key is wrapped by a key file of the data directory.
     [LOCAL_VAULT_KEY_FILE_ENV]: path.join(path.resolve(options.dataDir), 'vault.key'),
+    // The restore's Wait for thaws: the local cloud thaws in seconds (LIFEBOAT_LOCAL_THAW_SECONDS), not hours.
+    [THAW_WAIT_SECONDS_ENV]: String(Math.max(1, Math.ceil(thawSecondsFromEnv()))),
   };
 
   const functionEnv = (fn: LocalFunction): Record<string, string> => ({ ...baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb), ...options.extraEnv });

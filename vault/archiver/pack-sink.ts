@@ -27,6 +27,8 @@ export type PackSinkContext = {
   readonly indexIntervalMs: number;
   /** Packs a prune condemned: a blob found only there counts as absent and is stored again (docs/FORMAT.md §11). */
   readonly condemnedPacks?: ReadonlySet<string>;
+  /** Tags of every pack this sink stores (PackWriterOptions.tags). @default none */
+  readonly packTags?: Readonly<Record<string, string>>;
 };
 
 /** Packs uploading at once per sink; with the open one, a sink holds at most about (1 + this) × packSize of packs. */
@@ -153,7 +155,7 @@ export class PackSink {
 
   private newPack(): PackWriter {
     // targetSize: the PackWriter closes a pack itself only when one blob alone reaches packSize; appendToPack closes the others.
-    return new PackWriter(this.ctx.store, this.ctx.keys, { targetSize: this.ctx.packSize, maxUploads: 1, onPackStored: (p) => this.packStored(p) });
+    return new PackWriter(this.ctx.store, this.ctx.keys, { targetSize: this.ctx.packSize, maxUploads: 1, onPackStored: (p) => this.packStored(p), ...(this.ctx.packTags ? { tags: this.ctx.packTags } : {}) });
   }
 
   /** Appends a blob to the open pack, closing that pack first when the blob would make it reach packSize. */

@@ -52,6 +52,8 @@ export type SnapshotWriterContext = {
 export type SnapshotWriterOptions = {
   /** The parent snapshot's manifest, for reuse by change token. */
   readonly parent?: ManifestReader | null;
+  /** Tags of every pack the writer stores: the writing plan's tier tag (docs/ARCHITECTURE.md, "Storage tiers"). @default none */
+  readonly packTags?: Readonly<Record<string, string>>;
   /** Bytes of chunk data in flight (hashing, compressing, encrypting, waiting to be packed). @default 64 MiB */
   readonly memoryBudget?: number;
   /** Entries held in memory before a sorted run of pages is written. @default 100 000 */
@@ -99,7 +101,7 @@ export class SnapshotWriter {
     const onError = (err: unknown): void => {
       this.failure ??= err;
     };
-    this.sink = new PackSink({ store: ctx.store, keys: ctx.keys, index: ctx.index, packSize: ctx.packSize, budget: this.budget, onError, packsPerIndex: options.packsPerIndex ?? 32, indexIntervalMs: options.indexIntervalMs ?? 30_000, ...(ctx.condemnedPacks ? { condemnedPacks: ctx.condemnedPacks } : {}) });
+    this.sink = new PackSink({ store: ctx.store, keys: ctx.keys, index: ctx.index, packSize: ctx.packSize, budget: this.budget, onError, packsPerIndex: options.packsPerIndex ?? 32, indexIntervalMs: options.indexIntervalMs ?? 30_000, ...(ctx.condemnedPacks ? { condemnedPacks: ctx.condemnedPacks } : {}), ...(options.packTags ? { packTags: options.packTags } : {}) });
     this.manifest = new ManifestWriter({ store: ctx.store, keys: ctx.keys, runEntries: options.runEntries ?? 100_000, onError });
   }
 

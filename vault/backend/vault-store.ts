@@ -12,7 +12,7 @@ export interface VaultStore {
    * harmless), except where the store creates immutable objects only once (S3VaultStore: keys/, data/,
    * index/, manifest/, snapshots/ with If-None-Match), where the existing object stays.
    */
-  put(key: string, body: Uint8Array): Promise<void>;
+  put(key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
   /**
    * Optional: writes an object even where `put` would leave an existing immutable object in place: the
    * scrub's repair of a copy that does not verify. Stores without it overwrite in `put`.
@@ -50,9 +50,36 @@ export interface VaultStore {
   /** Optional (stores with Object Lock): sets (true) or releases (false) an object's legal hold. Throws VaultObjectNotFoundError for an absent object. */
   setLegalHold?(key: string, on: boolean): Promise<void>;
   /** Optional: writes an object given as consecutive parts (same result as `put` of their concatenation, without building it). */
-  putParts?(key: string, parts: readonly Uint8Array[]): Promise<void>;
+  putParts?(key: string, parts: readonly Uint8Array[], options?: PutOptions): Promise<void>;
+  /**
+   * Optional (stores with storage classes: S3): where an object is stored and whether it can be read now. Null for an
+   * absent object. Stores without it hold every object readable at once.
+   */
+  storageState?(key: string): Promise<StoredObjectState | null>;
+  /**
+   * Optional (S3): asks for a readable copy of an archived object for `days` days (S3 RestoreObject with `tier`).
+   * 'started': the thaw began; 'in-progress': one already runs; 'ready': a thawed copy is there. Throws
+   * VaultObjectNotFoundError for an absent object; any other refusal as the store's own error.
+   */
+  requestThaw?(key: string, options: { days: number; tier: 'Expedited' | 'Standard' | 'Bulk' }): Promise<'started' | 'in-progress' | 'ready'>;
   /** Optional: the local file holding an object, when the store is a directory (readers may then read it directly). */
   localPath?(key: string): string;
 }
 
 export type ByteRange = { readonly offset: number; readonly length: number };
+
+/** How an object is written. Stores that cannot tag objects (directories, memory) ignore `tags`. */
+export type PutOptions = {
+  /** Object tags (S3: the PutObject Tagging parameter): packs carry their plan's tier tag, which lifecycle rules select by. */
+  readonly tags?: Readonly<Record<string, string>>;
+};
+
+/**
+ * An object's storage class and thaw state. `archived`: in an archive class (S3 Glacier Flexible Retrieval, Deep
+ * Archive), readable only while a thawed copy exists; `thaw`: 'none' (never asked or expired), 'in-progress', 'ready'.
+ */
+export type StoredObjectState = {
+  readonly storageClass: string;
+  readonly archived: boolean;
+  readonly thaw: 'none' | 'in-progress' | 'ready';
+};

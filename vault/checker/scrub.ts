@@ -1,13 +1,16 @@
 import { type VaultStore } from '../backend/vault-store';
 import { type Vault } from '../repository/vault';
 import { CONFIG_KEY, DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
-import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
+import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { type BlobCheck } from '../workers/codec-messages';
 import { checkVaultObject, isScrubbedObjectKey } from './object-check';
 
-/** What reading one object found: it verified, it is damaged, or it vanished after the listing. */
-export type ScrubObjectResult = { readonly key: string; readonly state: 'ok' | 'corrupt' | 'missing'; readonly message?: string };
+/**
+ * What reading one object found: it verified, it is damaged, it vanished after the listing, or it is in an archive
+ * storage class and was not read (a GET needs a thaw first: docs/ARCHITECTURE.md, "Storage tiers"; not damage).
+ */
+export type ScrubObjectResult = { readonly key: string; readonly state: 'ok' | 'corrupt' | 'missing' | 'archived'; readonly message?: string };
 
 /**
  * Every object a scrub covers in a store, sorted: `config` and the well-formed keys under data/,
@@ -40,6 +43,7 @@ export async function scrubObjects(vault: Vault, keys: readonly string[], option
     } catch (err) {
       if (err instanceof VaultCorruptionError) return { key, state: 'corrupt', message: err.message };
       if (err instanceof VaultObjectNotFoundError) return { key, state: 'missing', message: err.message };
+      if (err instanceof VaultObjectArchivedError) return { key, state: 'archived', message: err.message };
       throw err;
     }
   });

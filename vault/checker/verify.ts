@@ -5,7 +5,7 @@ import { parsePack, readPackHeader } from '../pack/pack-reader';
 import { type PackEntry } from '../pack/pack-format';
 import { getSealedObject } from '../crypto/sealed-object';
 import { type Vault } from '../repository/vault';
-import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
+import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
 import { VaultIndex } from '../blob-index/vault-index';
 import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../repository/vault-layout';
 import { unreadableSnapshotAdvice } from '../repository/snapshot-listing';
@@ -35,6 +35,11 @@ export type VerifyReport = {
   unreferenced: UnreferencedObject[];
   /** Their total size, of those whose size the store tells (see UnreferencedObject). */
   unreferencedBytes: number;
+  /**
+   * Packs not checked because they are in an archive storage class (S3 Glacier Flexible Retrieval, Deep Archive: a read
+   * needs a thaw, docs/ARCHITECTURE.md "Storage tiers"): information, not a problem. Absent when there are none.
+   */
+  archivedNotRead?: string[];
 };
 
 /**
@@ -55,7 +60,8 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     try {
       await fn();
     } catch (err) {
-      if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) problem(err.key, err);
+      if (err instanceof VaultObjectArchivedError) (report.archivedNotRead ??= []).push(err.key);
+      else if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) problem(err.key, err);
       else problem(key, err);
     }
   };
@@ -175,6 +181,7 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   // stored before the index naming them), and so is a running backup's: it is reclaimed by a prune.
   report.unreferenced = await findUnreferencedObjects(store, { storedPacks: present, indexedPacks: new Set(packEntries.keys()), reachedManifests: reached });
   report.unreferencedBytes = report.unreferenced.reduce((n, o) => n + (o.bytes ?? 0), 0);
+  report.archivedNotRead?.sort();
   report.ok = report.problems.length === 0;
   return report;
 }

@@ -13,6 +13,8 @@ export type PackWriterOptions = {
   readonly maxUploads: number;
   /** Called after a pack is stored, in no particular order; the index is written from these. */
   readonly onPackStored: (pack: IndexedPack) => void;
+  /** Tags of every pack object (the writing plan's tier tag, which the vault's lifecycle rules select by). @default none */
+  readonly tags?: Readonly<Record<string, string>>;
 };
 
 /**
@@ -75,8 +77,9 @@ export class PackWriter {
     const length = bodyLength + header.length + PACK_TRAILER_BYTES;
     const packId = randomBytes(32).toString('hex');
     // A store that takes parts writes the blobs where they are; otherwise the pack is joined once.
-    if (this.store.putParts) await this.store.putParts(packKey(packId), [...blobs, header, trailer]);
-    else await this.store.put(packKey(packId), Buffer.concat([...blobs, header, trailer], length));
+    const put = this.options.tags ? { tags: this.options.tags } : undefined;
+    if (this.store.putParts) await this.store.putParts(packKey(packId), [...blobs, header, trailer], put);
+    else await this.store.put(packKey(packId), Buffer.concat([...blobs, header, trailer], length), put);
     this.options.onPackStored({ packId, length, entries });
   }
 }

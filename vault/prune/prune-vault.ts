@@ -51,6 +51,8 @@ export const pruneReportSchema = z.object({
   bytesRepackWritten: count,
   newPacks: count,
   damaged: z.array(z.object({ pack: z.string(), problem: z.string() })),
+  /** Absent in cursors of runs before storage tiers. */
+  archivedNotRepacked: count.default(0),
   batchesPending: count,
 });
 export const pruneCursorSchema = z.object({ phase: z.enum(['sweep', 'condemn']), report: pruneReportSchema });
@@ -79,6 +81,8 @@ export type PruneReport = {
   newPacks: number;
   /** Packs left alone because a live blob in them is damaged (vault verify --read-data names it). */
   damaged: Array<{ pack: string; problem: string }>;
+  /** Packs due for a repack left alone because they are archived (a move would need a thaw: "Storage tiers"). */
+  archivedNotRepacked: number;
   /** Batches still waiting for their grace to pass. */
   batchesPending: number;
 };
@@ -104,6 +108,7 @@ export function emptyPruneReport(dryRun: boolean): PruneReport {
     bytesRepackWritten: 0,
     newPacks: 0,
     damaged: [],
+    archivedNotRepacked: 0,
     batchesPending: 0,
   };
 }
@@ -173,7 +178,8 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
     report.bytesRepackWritten += result.bytesWritten;
     report.newPacks += result.newPacks.length;
     report.damaged.push(...result.damaged);
-    repackDone = result.repacked.length + result.damaged.length === plan.repack.length;
+    report.archivedNotRepacked += result.archived.length;
+    repackDone = result.repacked.length + result.damaged.length + result.archived.length === plan.repack.length;
   }
   const repackedLength = new Map(plan.repack.map((p) => [p.id, p.length]));
   const condemnedPacks = [...plan.garbagePacks, ...repackedIds.map((id) => ({ id, bytes: repackedLength.get(id) ?? 0 }))];

@@ -4,7 +4,7 @@ import { mapBounded } from '../workers/bounded-concurrency';
 import { PackWriter } from '../pack/pack-writer';
 import { type Vault } from '../repository/vault';
 import { packKey } from '../repository/vault-layout';
-import { VaultCorruptionError } from '../vault-errors';
+import { VaultCorruptionError, VaultObjectArchivedError } from '../vault-errors';
 import { type PackToRepack } from './prune-plan';
 
 export type RepackResult = {
@@ -15,18 +15,22 @@ export type RepackResult = {
   readonly bytesWritten: number;
   /** Packs left as they are because a live blob failed its check (verify names it; repair from the DR vault). */
   readonly damaged: Array<{ pack: string; problem: string }>;
+  /** Packs left as they are because they are in an archive storage class: moving them would need a thaw ("Storage tiers"). */
+  readonly archived: string[];
 };
 
 /**
  * Copies the live blobs of packs into new packs. A blob's envelope is bound to its id, not to its
  * pack, so it moves as stored bytes; each is authenticated first (its GCM tag, as the scrub checks),
- * so a damaged blob is not copied (its pack is then left alone). Stops starting packs at the deadline; what was done is returned.
+ * so a damaged blob is not copied (its pack is then left alone); an archived pack (S3 Glacier Flexible Retrieval,
+ * Deep Archive) cannot be read without a thaw and is left alone too, counted. Stops starting packs at the deadline; what was done is returned.
  */
 export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], options: { readonly outOfTime: () => boolean }): Promise<RepackResult> {
   const newPacks: IndexedPack[] = [];
   const writer = new PackWriter(vault.store, vault.keys, { targetSize: vault.config.packSize, maxUploads: 2, onPackStored: (p) => newPacks.push(p) });
   const repacked: string[] = [];
   const damaged: RepackResult['damaged'] = [];
+  const archived: string[] = [];
   let blobsMoved = 0;
   let bytesWritten = 0;
   for (const pack of packs) {
@@ -44,6 +48,10 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
         return { id: e.id, stored, rawLength: e.rawLength };
       });
     } catch (err) {
+      if (err instanceof VaultObjectArchivedError) {
+        archived.push(pack.id);
+        continue;
+      }
       if (!(err instanceof VaultCorruptionError)) throw err;
       damaged.push({ pack: pack.id, problem: err.message });
       continue;
@@ -56,5 +64,5 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
     repacked.push(pack.id);
   }
   await writer.flush();
-  return { repacked, newPacks, blobsMoved, bytesWritten, damaged };
+  return { repacked, newPacks, blobsMoved, bytesWritten, damaged, archived };
 }

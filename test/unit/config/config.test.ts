@@ -76,6 +76,42 @@ describe('Lifeboat configuration', () => {
     expect(stacks?.protection.drillWorkflow.schedules).toEqual([]);
   });
 
+  it('names the field of a storage tier S3 would refuse, and defaults the retrieval tier', () => {
+    const storageIssues = (storage: unknown): string[] =>
+      issuesOf(
+        withChange((c) => {
+          ((c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>).storage = storage;
+        }),
+      );
+    expect(storageIssues({ transition: { storageClass: 'STANDARD_IA', afterDays: 7 } })).toEqual([
+      'environments[0].plans[0].storage.transition.afterDays: must be at least 30 for STANDARD_IA: S3 moves objects from Standard to Standard-IA only after 30 days',
+    ]);
+    expect(storageIssues({ archive: { storageClass: 'DEEP_ARCHIVE', afterDays: 365, retrievalTier: 'Expedited' } })).toEqual([
+      'environments[0].plans[0].storage.archive.retrievalTier: S3 Glacier Deep Archive has no Expedited retrieval: use Standard (within 12 hours) or Bulk (within 48 hours)',
+    ]);
+    expect(storageIssues({ transition: { storageClass: 'GLACIER_IR', afterDays: 90 }, archive: { storageClass: 'GLACIER', afterDays: 90 } })).toEqual([
+      'environments[0].plans[0].storage.archive.afterDays: must exceed transition.afterDays (90): packs are archived after they moved to GLACIER_IR',
+    ]);
+    expect(storageIssues({ transition: { storageClass: 'STANDARD_IA', afterDays: 30 }, archive: { storageClass: 'GLACIER', afterDays: 45 } })).toEqual([
+      'environments[0].plans[0].storage.archive.afterDays: must be at least transition.afterDays + 30 (60): S3 keeps objects 30 days in STANDARD_IA before moving them on',
+    ]);
+    expect(storageIssues({ transition: { storageClass: 'ONEZONE_IA', afterDays: 30 }, archive: { storageClass: 'GLACIER', afterDays: 0 } }).sort()).toEqual([
+      'environments[0].plans[0].storage.archive.afterDays: must be at least 1 day',
+      expect.stringMatching(/^environments\[0\]\.plans\[0\]\.storage\.transition\.storageClass: /) as unknown as string,
+    ]);
+
+    const good = parseLifeboatConfig(
+      withChange((c) => {
+        ((c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>).storage = {
+          transition: { storageClass: 'INTELLIGENT_TIERING', afterDays: 1 },
+          archive: { storageClass: 'GLACIER', afterDays: 2 },
+        };
+      }),
+      'test.json',
+    );
+    expect(good.environments[0]?.plans[0]?.storage).toEqual({ transition: { storageClass: 'INTELLIGENT_TIERING', afterDays: 1 }, archive: { storageClass: 'GLACIER', afterDays: 2, retrievalTier: 'Standard' } });
+  });
+
   it('names the fields of bad security settings: a break-glass principal that is not a role ARN, a retention CloudWatch Logs does not offer', () => {
     const raw = withChange((c) => {
       (c.environments[0] as Record<string, unknown>).security = { breakGlassRoleArn: 'arn:aws:iam::000000000000:user/alice', logRetentionDays: 45, logExecutionData: 'yes' };

@@ -12,14 +12,15 @@ import {
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
+  RestoreObjectCommand,
   type S3Client,
   UploadPartCommand,
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { mapBounded } from '../../workers/bounded-concurrency';
-import { type ByteRange, type VaultStore } from '../vault-store';
+import { type ByteRange, type PutOptions, type StoredObjectState, type VaultStore } from '../vault-store';
 import { vaultKeyProblem } from '../vault-key-rules';
-import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
+import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault-errors';
 import { isContentAddressedKey } from '../../repository/vault-layout';
 
 const MiB = 1024 * 1024;
@@ -107,6 +108,33 @@ function lockOf(head: HeadObjectCommandOutput, now: Date): string | null {
   return null;
 }
 
+/** 403 InvalidObjectState: a GET of an object in an archive class (S3 Glacier Flexible Retrieval, Deep Archive) that is not thawed. */
+function isArchivedRefusal(err: unknown): err is Error & { StorageClass?: string } {
+  return err instanceof Error && err.name === 'InvalidObjectState';
+}
+
+/** 409 RestoreAlreadyInProgress: RestoreObject for an object whose thaw runs already. */
+function isRestoreInProgress(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'RestoreAlreadyInProgress' || (httpStatus(err) === 409 && /in progress/i.test(err.message)));
+}
+
+/** The archive classes: a GET needs a completed RestoreObject (StoredObjectState.archived). */
+const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
+/** `x-amz-restore` of HEAD: `ongoing-request="true"`, or `ongoing-request="false", expiry-date="…"` once thawed. */
+function thawOf(restore: string | undefined): StoredObjectState['thaw'] {
+  if (restore === undefined) return 'none';
+  if (/ongoing-request="true"/.test(restore)) return 'in-progress';
+  return /ongoing-request="false"/.test(restore) ? 'ready' : 'none';
+}
+
+/** The PutObject/CreateMultipartUpload Tagging parameter: URL query encoding of the tags. */
+function taggingOf(options: PutOptions | undefined): { Tagging?: string } {
+  const tags = options?.tags;
+  if (!tags || Object.keys(tags).length === 0) return {};
+  return { Tagging: new URLSearchParams(Object.entries(tags)).toString() };
+}
+
 function isInvalidRange(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return err.name === 'InvalidRange' || httpStatus(err) === 416;
@@ -159,8 +187,8 @@ export class S3VaultStore implements VaultStore {
    * writer of ours can therefore overwrite a committed object by mistake or by a bug; only `replace`
    * (the scrub's repair of a damaged copy) writes over one.
    */
-  async put(key: string, body: Uint8Array): Promise<void> {
-    await this.write(key, body, isImmutableKey(key));
+  async put(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
+    await this.write(key, body, isImmutableKey(key), options);
   }
 
   /** Writes an object even over an existing immutable one: the repair of a copy that does not verify. */
@@ -168,15 +196,16 @@ export class S3VaultStore implements VaultStore {
     await this.write(key, body, false);
   }
 
-  private async write(key: string, body: Uint8Array, createOnly: boolean): Promise<void> {
+  private async write(key: string, body: Uint8Array, createOnly: boolean, options?: PutOptions): Promise<void> {
     const Key = this.objectKey(key);
     const condition = createOnly ? { IfNoneMatch: '*' } : {};
+    const tagging = taggingOf(options);
     try {
       if (body.length < this.multipartThreshold) {
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...condition }));
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...condition, ...tagging }));
         return;
       }
-      await this.putMultipart(key, Key, body, condition);
+      await this.putMultipart(key, Key, body, condition, tagging);
     } catch (err) {
       // Only a create-only write can fail its precondition: the object is there already.
       if (createOnly && isPreconditionFailed(err)) return;
@@ -233,6 +262,7 @@ export class S3VaultStore implements VaultStore {
       contentRange = out.ContentRange;
     } catch (err) {
       if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      if (isArchivedRefusal(err)) throw new VaultObjectArchivedError(this.location, key, err.StorageClass);
       if (range && isInvalidRange(err)) {
         throw new VaultCorruptionError(this.location, key, `bytes ${range.offset}..${range.offset + range.length - 1} were asked for but the object is shorter than ${range.offset + 1} bytes (truncated, or an index points past its end)`);
       }
@@ -249,6 +279,31 @@ export class S3VaultStore implements VaultStore {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** HEAD: the storage class (S3 omits it for STANDARD) and, for an archived object, its thaw state from `x-amz-restore`. */
+  async storageState(key: string): Promise<StoredObjectState | null> {
+    const head = await this.headOrUndefined(this.objectKey(key), { tolerateDenied: false });
+    if (!head) return null;
+    const storageClass = head.StorageClass ?? 'STANDARD';
+    return { storageClass, archived: ARCHIVE_CLASSES.has(storageClass), thaw: thawOf(head.Restore) };
+  }
+
+  /**
+   * RestoreObject: S3 answers 202 when it starts a thaw, 200 when a thawed copy exists already (its expiry is
+   * moved to `days` from now), 409 RestoreAlreadyInProgress while one runs.
+   */
+  async requestThaw(key: string, options: { days: number; tier: 'Expedited' | 'Standard' | 'Bulk' }): Promise<'started' | 'in-progress' | 'ready'> {
+    try {
+      const out = await this.client.send(
+        new RestoreObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), RestoreRequest: { Days: options.days, GlacierJobParameters: { Tier: options.tier } } }),
+      );
+      return out.$metadata.httpStatusCode === 200 ? 'ready' : 'started';
+    } catch (err) {
+      if (isRestoreInProgress(err)) return 'in-progress';
+      if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
       throw err;
     }
   }
@@ -364,12 +419,12 @@ export class S3VaultStore implements VaultStore {
     return this.keyPrefix + key;
   }
 
-  private async putMultipart(key: string, Key: string, body: Uint8Array, condition: { IfNoneMatch?: string }): Promise<void> {
+  private async putMultipart(key: string, Key: string, body: Uint8Array, condition: { IfNoneMatch?: string }, tagging: { Tagging?: string }): Promise<void> {
     const partSize = Math.max(this.partSize, Math.ceil(body.length / S3_MAX_PARTS));
     const partCount = Math.ceil(body.length / partSize);
     // CRC32 declared up front: the SDK adds a CRC32 to each part by default, and S3 rejects part
     // checksums of an algorithm the upload was not created with.
-    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ChecksumAlgorithm: 'CRC32' }));
+    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ChecksumAlgorithm: 'CRC32', ...tagging }));
     const UploadId = created.UploadId;
     if (!UploadId) throw new VaultError(`${this.location}: CreateMultipartUpload for object ${key} returned no UploadId`);
     try {

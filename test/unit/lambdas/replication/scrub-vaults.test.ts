@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
 
@@ -121,4 +123,18 @@ it('does not report nor copy back a snapshot the DR vault\'s retention forgot, w
   // Forgotten in the primary's catalog says nothing about the DR vault: there it is missing, and repaired.
   const unaware = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, forgotten: { primary: new Set([pair.snapshot.id]) } });
   expect(unaware.findings).toEqual([expect.objectContaining({ vault: 'dr', key, problem: 'missing', outcome: 'repaired' })]);
+});
+
+it('does not read packs archived in a vault (a read needs a thaw): reported as not read, not as damage', async () => {
+  const packs = await listKeys(pair.primary.store, 'data/');
+  const store = pair.primary.store;
+  const get = store.get.bind(store);
+  jest.spyOn(store, 'get').mockImplementation((key, range) => (key.startsWith('data/') ? Promise.reject(new VaultObjectArchivedError(store.location, key, 'DEEP_ARCHIVE')) : get(key, range)));
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  const objects = (await listKeys(store, '')).filter((k) => !k.startsWith('keys/'));
+  expect(report).toMatchObject({ ok: true, findings: [], damage: [], read: { primary: objects.length - packs.length, dr: objects.length } });
+  expect(report.notRead).toEqual({ primary: { archived: packs.length, first: packs.slice(0, 20) } });
+  // The catalog's record of the run counts them, and calls the run clean.
+  const summary = scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-01T00:00:00Z', endedAt: '2026-12-01T00:00:01Z' });
+  expect([summary.outcome, summary.archivedNotRead]).toEqual(['CLEAN', { primary: packs.length }]);
 });

@@ -4,6 +4,7 @@ import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { loadManifestRoot } from '../../../../vault/manifest/manifest-reader';
 import { indexKey, manifestKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 describe('verifyVault on a damaged vault', () => {
@@ -87,5 +88,17 @@ describe('verifyVault on a damaged vault', () => {
     expect(report.ok).toBe(true);
     const manifests = report.unreferenced.filter((o) => o.kind === 'manifest').map((o) => o.key);
     expect(manifests).toEqual([manifestKey(rootId), ...root.pages.map((p) => manifestKey(p.id))].sort());
+  });
+
+  it('does not read packs in an archive storage class: listed as not read, not as problems', async () => {
+    const v = await backedUp('archived', new Map([['a.bin', pseudoRandomBytes(5000, 3)], ['b.bin', pseudoRandomBytes(7000, 4)]]));
+    const packs: string[] = [];
+    for await (const key of v.store.list('data/')) packs.push(key);
+    const get = v.store.get.bind(v.store);
+    jest.spyOn(v.store, 'get').mockImplementation((key, range) => (key.startsWith('data/') ? Promise.reject(new VaultObjectArchivedError(v.store.location, key, 'GLACIER')) : get(key, range)));
+    for (const readData of [false, true]) {
+      const report = await verifyVault(v.vault, { readData });
+      expect([readData, report.ok, report.problems, report.archivedNotRead]).toEqual([readData, true, [], packs.sort()]);
+    }
   });
 });

@@ -8,6 +8,8 @@ import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { computeBlobId, importVaultKeys } from '../../../../vault/crypto/vault-keys';
 import { packKey } from '../../../../vault/repository/vault-layout';
 import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { type PutOptions } from '../../../../vault/backend/vault-store';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 describe('packs', () => {
@@ -56,5 +58,31 @@ describe('packs', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('gives every pack it stores the tags it was given (the writing plan\'s tier tag)', async () => {
+    const keys = await importVaultKeys(randomBytes(64));
+    const store = new MemoryVaultStore();
+    const puts: { key: string; tags: unknown }[] = [];
+    const recording = Object.assign(Object.create(store) as MemoryVaultStore, {
+      put: async (key: string, body: Uint8Array, options?: PutOptions): Promise<void> => {
+        puts.push({ key, tags: options?.tags });
+        await store.put(key, body);
+      },
+      putParts: async (key: string, parts: readonly Uint8Array[], options?: PutOptions): Promise<void> => {
+        puts.push({ key, tags: options?.tags });
+        await store.put(key, Buffer.concat(parts));
+      },
+    });
+    const stored: IndexedPack[] = [];
+    const writer = new PackWriter(recording, keys, { targetSize: 100, maxUploads: 1, onPackStored: (p) => stored.push(p), tags: { 'lifeboat-tier': 'yearly' } });
+    for (const text of ['first blob, long enough to fill a pack of 100 bytes '.repeat(3), 'second']) {
+      const plain = Buffer.from(text);
+      const id = await computeBlobId(keys, plain);
+      await writer.add(id, (await seal(keys, id, plain, { compressionLevel: null })).stored, plain.length);
+    }
+    await writer.flush();
+    expect(stored).toHaveLength(2);
+    expect(puts.sort((a, b) => a.key.localeCompare(b.key))).toEqual(stored.map((p) => ({ key: packKey(p.packId), tags: { 'lifeboat-tier': 'yearly' } })).sort((a, b) => a.key.localeCompare(b.key)));
   });
 });

@@ -9,7 +9,7 @@ import { pruneVault, type PruneOptions, type PruneReport } from '../../../../vau
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { readEntry } from '../../../../vault/restorer/restore';
-import { ObjectLockedError } from '../../../../vault/vault-errors';
+import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { listedKeys, pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
 
 /** 1–16 KiB chunks, 16 KiB packs: a few dozen KiB of data make many packs. */
@@ -162,6 +162,28 @@ describe('pruneVault', () => {
     expect(report.damaged).toEqual([{ pack: keep.packId, problem: expect.stringMatching(/blob [0-9a-f]{64}: authentication failed/) }]);
     expect(await vault.store.has(packKey(keep.packId))).toBe(true);
     expect(report.packsCondemned).toBe(0);
+  });
+
+  it('leaves a pack to repack alone when it is archived (a move would need a thaw): nothing copied, nothing condemned, counted', async () => {
+    const store = new MemoryVaultStore();
+    const archivedPacks = new Set<string>();
+    // S3's answer to a GET of a pack in GLACIER that is not thawed, as the S3 store reports it.
+    const tiered = Object.assign(Object.create(store) as MemoryVaultStore, {
+      get: (key: string, range?: { offset: number; length: number }) => (archivedPacks.has(key) ? Promise.reject(new VaultObjectArchivedError(store.location, key, 'GLACIER')) : store.get(key, range)),
+    });
+    const { vault, clock, reopen } = await newVault(tiered);
+    const idA = await backup(vault, new Map([['keep', data(31, 3000)], ['drop', data(32, 9000)]]));
+    const idKeep = await backup(vault, new Map([['keep', data(31, 3000)]]));
+    await vault.store.delete(snapshotKey(idA));
+    const entry = await (await vault.manifest(await vault.loadSnapshot(idKeep))).find('keep');
+    const keep = (await reopen().index()).lookup(Buffer.from(entry?.content[0] as string, 'hex'));
+    if (!keep) throw new Error('the kept blob is in no index');
+    archivedPacks.add(packKey(keep.packId));
+    const report = await prune(reopen(), clock);
+    expect([report.packsRepacked, report.archivedNotRepacked, report.damaged, report.packsCondemned]).toEqual([0, 1, [], 0]);
+    expect(await store.has(packKey(keep.packId))).toBe(true);
+    archivedPacks.clear();
+    await expectRestores(reopen(), new Map([[idKeep, new Map([['keep', data(31, 3000)]])]]));
   });
 
   it('a backup that deduplicated against blobs a prune condemns while it runs commits, and the sweep spares them', async () => {
