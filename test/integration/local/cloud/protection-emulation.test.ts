@@ -10,6 +10,7 @@ import {
   ListTagsOfResourceCommand,
   UpdateContinuousBackupsCommand,
   UpdateTableCommand,
+  waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
@@ -108,6 +109,8 @@ describe('local DynamoDB: table protection', () => {
     await dynamodb.send(new CreateTableCommand({ TableName: 'reborn-1', ...keyed, SSESpecification: { Enabled: true, KMSMasterKeyId: KEY } }));
     await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'reborn-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
     await dynamodb.send(new DeleteTableCommand({ TableName: 'reborn-1' }));
+    // DeleteTable answers while the table is DELETING (dynalite too, if only for a tick): as with AWS, wait until it is gone.
+    await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: 'reborn-1' });
     await dynamodb.send(new CreateTableCommand({ TableName: 'reborn-1', ...keyed }));
     expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'reborn-1' }))).Table?.SSEDescription).toBeUndefined();
     expect((await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'reborn-1' }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('DISABLED');
