@@ -8,7 +8,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
-import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy } from './bucket-owner-condition';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
@@ -197,7 +197,8 @@ export class DrillWorkflow extends Construct {
     cleanupTask.addCatch(recordTask, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
     recordTask.next(verdict);
     const definition = startTask.next(restoreSources).next(compareTask).next(cleanupTask).next(recordTask);
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: WORKFLOW_TIMEOUT });
+    // A drill that meets archived packs thaws them first (hours, up to 48 for Deep Archive in Bulk): the restore runbook's archive timeout.
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT });
 
     const scheduled = plans.filter((p) => p.drill !== undefined && p.drill.vault === props.vaultSide);
     this.schedules = props.schedulePrefix !== undefined && scheduled.length > 0 ? this.addSchedules(props.environmentName, props.schedulePrefix, scheduled, props.deadLetterQueue) : [];

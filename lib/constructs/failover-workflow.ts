@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { approvalStep, grantApprover } from './approval-step';
 import { ownedBy } from './bucket-owner-condition';
 import { LifeboatFunction } from './lifeboat-function';
@@ -135,7 +135,8 @@ export class FailoverWorkflow extends Construct {
     for (const step of [approval.task, startTask, restoreSources, reportTask]) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
     // The approval's result goes to $.approval: Validate failover still reads the execution's own input ($).
     const definition = approval.task.next(startTask).next(restoreSources).next(reportTask).next(done);
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: WORKFLOW_TIMEOUT });
+    // A failover that meets archived packs thaws them first: the restore runbook's archive timeout.
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT });
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, this.stateMachine, props.catalog, props.catalogKey);
 
     acknowledgeScopedWildcards(this, [

@@ -126,9 +126,8 @@ it('puts the thaw loop between planning and the shards of every restore, with Re
     for (const s of restoreObject) expect(JSON.stringify(s.Resource)).toMatch(/\/data\/\*/);
     for (const s of restoreObject) expect(JSON.stringify(s.Resource)).not.toMatch(/\/(index|manifest|snapshots|keys|restore-plans)\//);
   }
-  // A thaw may take 48 hours before the restore itself: the runbook allows 72.
-  const [restore] = Object.values(primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: names.restoreStateMachine } }));
-  expect(JSON.stringify(restore?.Properties?.DefinitionString)).toContain('\\"TimeoutSeconds\\":259200');
+  // A thaw may take 48 hours before the restore itself: every runbook that thaws (restores, drills, the failover) allows 72.
+  for (const { stack, name, definition } of checked) expect([stack, name, definition.includes('\\"TimeoutSeconds\\":259200')]).toEqual([stack, name, true]);
 });
 
 it('has no thaw loop at all when no plan archives', () => {
