@@ -140,6 +140,8 @@ describe('local S3 storage classes and thaws', () => {
     expect(refused).toBeInstanceOf(VaultObjectArchivedError);
     expect((refused as VaultObjectArchivedError).message).toContain(`object ${key} is archived (GLACIER)`);
     expect(await store.storageState(key)).toEqual({ storageClass: 'GLACIER', archived: true, thaw: 'none' });
+    // Tags stay readable while the object is archived (the repack reads them with the GET that S3 refuses).
+    expect(await store.tagsOf(key)).toEqual({ 'lifeboat-tier': 'yearly' });
     expect(await store.requestThaw(key, { days: 1, tier: 'Expedited' })).toBe('started');
     expect(await store.requestThaw(key, { days: 1, tier: 'Expedited' })).toBe('in-progress');
     await eventually(() => store.storageState(key), (s) => s?.thaw === 'ready', 'the thaw');
