@@ -54,6 +54,8 @@ const VAULT_READ_KEYS = ['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index
 const VAULT_WRITE_KEYS = ['data/*', 'index/*', 'prune/*'];
 /** What it may delete: swept packs, index and manifest objects, and swept batches. Never snapshots, keys or config. */
 const VAULT_DELETE_KEYS = ['data/*', 'index/*', 'manifest/*', 'prune/condemned/*'];
+/** Whose tags it reads and writes: packs (their storage tier tag), nothing else. */
+const VAULT_TAGGED_KEYS = ['data/*'];
 /** A prune runs a few invocations of at most 15 minutes each; the execution is stopped well after that. */
 const WORKFLOW_TIMEOUT = Duration.hours(6);
 
@@ -65,7 +67,8 @@ const WORKFLOW_TIMEOUT = Duration.hours(6);
  * is the prune report. Steps that must come first (the retention's Forget) go in front of the Prune task.
  *
  * Access: read every vault object kind and list the bucket; write packs, index objects and prune/
- * objects; delete packs, index and manifest objects and condemnation batches — never snapshots,
+ * objects; read and write the tags of packs (the repack keeps each pack's storage tier); delete packs,
+ * index and manifest objects and condemnation batches — never snapshots,
  * key objects or config; the vault key for Decrypt (read) and GenerateDataKey (SSE-KMS writes); put
  * the run's `PRUNE#<vault>` item into the region's catalog (and its key, the catalog's encryption).
  */
@@ -117,6 +120,9 @@ export class PruneWorkflow extends Construct {
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(VAULT_READ_KEYS) }));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(VAULT_WRITE_KEYS) }));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: objects(VAULT_DELETE_KEYS) }));
+    // Tiers: the repack reads the tags of the packs it rewrites and writes the new packs with them
+    // (PutObject with Tagging needs s3:PutObjectTagging too): packs only, docs/ARCHITECTURE.md "Storage tiers".
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'], resources: objects(VAULT_TAGGED_KEYS) }));
     // Listing: the prune lists every prefix, and S3 answers a missing key 404 (not 403) only with it.
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn] }));

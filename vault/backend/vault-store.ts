@@ -62,6 +62,13 @@ export interface VaultStore {
    * VaultObjectNotFoundError for an absent object; any other refusal as the store's own error.
    */
   requestThaw?(key: string, options: { days: number; tier: 'Expedited' | 'Standard' | 'Bulk' }): Promise<'started' | 'in-progress' | 'ready'>;
+  /**
+   * Optional (stores with object tags: S3, memory): an object's tags, {} for an untagged one (S3
+   * GetObjectTagging). Prune's repack gives the packs it writes the tags of the packs their blobs come from,
+   * so they stay in their plan's storage tier. Throws VaultObjectNotFoundError for an absent object. Stores
+   * without it keep no tags (FileVaultStore ignores `PutOptions.tags`).
+   */
+  tagsOf?(key: string): Promise<Record<string, string>>;
   /** Optional: the local file holding an object, when the store is a directory (readers may then read it directly). */
   localPath?(key: string): string;
 }

@@ -24,10 +24,15 @@ export type RepackResult = {
  * pack, so it moves as stored bytes; each is authenticated first (its GCM tag, as the scrub checks),
  * so a damaged blob is not copied (its pack is then left alone); an archived pack (S3 Glacier Flexible Retrieval,
  * Deep Archive) cannot be read without a thaw and is left alone too, counted. Stops starting packs at the deadline; what was done is returned.
+ *
+ * Tiers: a pack's object tags say which plan's lifecycle rule moves it (`lifeboat-tier`, docs/ARCHITECTURE.md
+ * "Storage tiers"), so blobs only move into new packs with the same tags as the pack they come from: one
+ * pack writer per tag set (untagged packs are a set of their own), and a repack never moves a blob to a
+ * colder or warmer tier. Stores without `tagsOf` (a directory) have no tags: one writer, untagged packs.
  */
 export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], options: { readonly outOfTime: () => boolean }): Promise<RepackResult> {
   const newPacks: IndexedPack[] = [];
-  const writer = new PackWriter(vault.store, vault.keys, { targetSize: vault.config.packSize, maxUploads: 2, onPackStored: (p) => newPacks.push(p) });
+  const writers = new PackWritersByTags(vault, (p) => newPacks.push(p));
   const repacked: string[] = [];
   const damaged: RepackResult['damaged'] = [];
   const archived: string[] = [];
@@ -37,8 +42,11 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
     if (options.outOfTime()) break;
     const key = packKey(pack.id);
     let blobs: Array<{ id: Buffer; stored: Buffer; rawLength: number }>;
+    let tags: Readonly<Record<string, string>>;
     try {
-      const body = await vault.store.get(key);
+      // The tags with the body: one more request per old pack, in parallel with its read.
+      const [body, packTags] = await Promise.all([vault.store.get(key), vault.store.tagsOf ? vault.store.tagsOf(key) : Promise.resolve({})]);
+      tags = packTags;
       if (body.length !== pack.length) throw new VaultCorruptionError(vault.location, key, `pack is ${body.length} bytes, the index says ${pack.length}`);
       // Authenticated (GCM tag, with the blob's id as additional data), a few at once on libuv's pool:
       // that proves the bytes are the ones sealed under the id, which is all a copy of them needs.
@@ -56,6 +64,7 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
       damaged.push({ pack: pack.id, problem: err.message });
       continue;
     }
+    const writer = writers.for(tags);
     for (const b of blobs) {
       await writer.add(b.id, b.stored, b.rawLength);
       blobsMoved++;
@@ -63,6 +72,43 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
     }
     repacked.push(pack.id);
   }
-  await writer.flush();
+  await writers.flushAll();
   return { repacked, newPacks, blobsMoved, bytesWritten, damaged, archived };
+}
+
+/**
+ * One PackWriter per tag set, made when a pack with that set is first repacked. Each holds at most an
+ * open pack and one upload, so memory grows with the number of tag sets met (the vault's plans, and
+ * untagged), not with the packs repacked.
+ */
+class PackWritersByTags {
+  private readonly writers = new Map<string, PackWriter>();
+
+  constructor(
+    private readonly vault: Vault,
+    private readonly onPackStored: (p: IndexedPack) => void,
+  ) {}
+
+  for(tags: Readonly<Record<string, string>>): PackWriter {
+    const entries = Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const name = JSON.stringify(entries);
+    let writer = this.writers.get(name);
+    if (!writer) {
+      writer = new PackWriter(this.vault.store, this.vault.keys, {
+        targetSize: this.vault.config.packSize,
+        maxUploads: 1,
+        onPackStored: this.onPackStored,
+        ...(entries.length > 0 ? { tags: Object.fromEntries(entries) } : {}),
+      });
+      this.writers.set(name, writer);
+    }
+    return writer;
+  }
+
+  /** Closes every writer's open pack and waits for all uploads; the first failure is thrown after all have ended. */
+  async flushAll(): Promise<void> {
+    const results = await Promise.allSettled([...this.writers.values()].map((w) => w.flush()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
 }

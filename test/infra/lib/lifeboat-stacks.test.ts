@@ -292,6 +292,9 @@ describe('primary stack', () => {
         .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
       expect(vaultKeysFor(statements, 's3:DeleteObject')).toEqual(['data/*', 'index/*', 'manifest/*', 'prune/condemned/*']);
       expect(vaultKeysFor(statements, 's3:PutObject')).toEqual(['data/*', 'index/*', 'prune/*']);
+      // The repack keeps each pack's tier tag: it reads and writes the tags of packs, of no other object.
+      expect(vaultKeysFor(statements, 's3:GetObjectTagging')).toEqual(['data/*']);
+      expect(vaultKeysFor(statements, 's3:PutObjectTagging')).toEqual(['data/*']);
       // Its run record: PutItem of PRUNE#* items in its region's catalog, no other item.
       const catalogWrites = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
       expect(catalogWrites.map((st) => [st.Action, st.Condition])).toEqual([['dynamodb:PutItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRUNE#*'] } }]]);

@@ -1,5 +1,5 @@
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
-import { type ByteRange, type VaultStore } from '../vault-store';
+import { type ByteRange, type PutOptions, type VaultStore } from '../vault-store';
 import { vaultKeyProblem } from '../vault-key-rules';
 
 /**
@@ -8,29 +8,31 @@ import { vaultKeyProblem } from '../vault-key-rules';
  * checked the same way, a range past the end of an object is corruption, not a short read), and
  * keeps its own copy of every object, so changing a buffer after `put` or after `get` changes
  * nothing stored. Every call is one synchronous step on the map, which makes `putIfAbsent`
- * trivially atomic.
+ * trivially atomic. It keeps the tags an object is written with, as S3 does (a write replaces them, without
+ * tags it leaves none), so tests can see which tier a pack was given.
  */
 export class MemoryVaultStore implements VaultStore {
   readonly location: string;
   private readonly objects = new Map<string, Buffer>();
+  private readonly tags = new Map<string, Readonly<Record<string, string>>>();
 
   /** `name` only labels the store in error messages (`memory://<name>`). */
   constructor(name = 'vault') {
     this.location = `memory://${name}`;
   }
 
-  async put(key: string, body: Uint8Array): Promise<void> {
-    this.objects.set(this.checkedKey(key), Buffer.from(body));
+  async put(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
+    this.store(this.checkedKey(key), Buffer.from(body), options);
   }
 
-  async putParts(key: string, parts: readonly Uint8Array[]): Promise<void> {
-    this.objects.set(this.checkedKey(key), Buffer.concat(parts));
+  async putParts(key: string, parts: readonly Uint8Array[], options?: PutOptions): Promise<void> {
+    this.store(this.checkedKey(key), Buffer.concat(parts), options);
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
     const checked = this.checkedKey(key);
     if (this.objects.has(checked)) return false;
-    this.objects.set(checked, Buffer.from(body));
+    this.store(checked, Buffer.from(body), undefined);
     return true;
   }
 
@@ -60,7 +62,22 @@ export class MemoryVaultStore implements VaultStore {
   }
 
   async delete(key: string): Promise<void> {
-    this.objects.delete(this.checkedKey(key));
+    const checked = this.checkedKey(key);
+    this.objects.delete(checked);
+    this.tags.delete(checked);
+  }
+
+  async tagsOf(key: string): Promise<Record<string, string>> {
+    const checked = this.checkedKey(key);
+    if (!this.objects.has(checked)) throw new VaultObjectNotFoundError(this.location, key);
+    return { ...this.tags.get(checked) };
+  }
+
+  private store(key: string, body: Buffer, options: PutOptions | undefined): void {
+    this.objects.set(key, body);
+    const tags = options?.tags;
+    if (tags && Object.keys(tags).length > 0) this.tags.set(key, { ...tags });
+    else this.tags.delete(key);
   }
 
   private checkedKey(key: string): string {

@@ -6,6 +6,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
   type ObjectLockRetentionMode,
@@ -303,6 +304,19 @@ export class S3VaultStore implements VaultStore {
       return out.$metadata.httpStatusCode === 200 ? 'ready' : 'started';
     } catch (err) {
       if (isRestoreInProgress(err)) return 'in-progress';
+      if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      throw err;
+    }
+  }
+
+  /** GetObjectTagging (s3:GetObjectTagging on the key): the object's tag set as a record. */
+  async tagsOf(key: string): Promise<Record<string, string>> {
+    try {
+      const out = await this.client.send(new GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const tags: Record<string, string> = {};
+      for (const tag of out.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+      return tags;
+    } catch (err) {
       if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
       throw err;
     }

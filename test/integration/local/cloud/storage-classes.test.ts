@@ -14,13 +14,20 @@ import {
 } from '@aws-sdk/client-s3';
 import { type LocalCloudHandle, LOCAL_THAW_SECONDS_ENV, localS3Client, startLocalCloud, stopLocalCloud, transitionObjects } from '../../../../local/cloud';
 import { S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
-import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { initVault, Vault } from '../../../../vault/repository/vault';
+import { DATA_PREFIX, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { readEntry } from '../../../../vault/restorer/restore';
+import { VaultObjectArchivedError, VaultObjectNotFoundError } from '../../../../vault/vault-errors';
 import { eventually } from '../../../support/eventually';
+import { listedKeys, pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
 /**
  * Storage classes and thaws: the local cloud's S3 against what the S3 documentation says (docs/LOCAL-CLOUD.md,
- * "Storage classes and thaws"), with the AWS SDK's client; then the vault's S3 store over it (tags on PUT,
- * VaultObjectArchivedError, storageState, requestThaw). One cloud for the file, thaws of half a second.
+ * "Storage classes and thaws"), with the AWS SDK's client; then the vault's S3 store over it (tags on PUT and
+ * read back, VaultObjectArchivedError, storageState, requestThaw, prune's repack keeping tags). One cloud for the
+ * file, thaws of half a second.
  */
 const REGION = 'us-east-1';
 const BUCKET = 'tiers-bucket';
@@ -133,10 +140,55 @@ describe('local S3 storage classes and thaws', () => {
     expect(refused).toBeInstanceOf(VaultObjectArchivedError);
     expect((refused as VaultObjectArchivedError).message).toContain(`object ${key} is archived (GLACIER)`);
     expect(await store.storageState(key)).toEqual({ storageClass: 'GLACIER', archived: true, thaw: 'none' });
+    // Tags stay readable while the object is archived (the repack reads them with the GET that S3 refuses).
+    expect(await store.tagsOf(key)).toEqual({ 'lifeboat-tier': 'yearly' });
     expect(await store.requestThaw(key, { days: 1, tier: 'Expedited' })).toBe('started');
     expect(await store.requestThaw(key, { days: 1, tier: 'Expedited' })).toBe('in-progress');
     await eventually(() => store.storageState(key), (s) => s?.thaw === 'ready', 'the thaw');
     expect(await store.requestThaw(key, { days: 1, tier: 'Expedited' })).toBe('ready');
     expect((await store.get(key)).toString()).toBe('pack bytes');
+  });
+
+  it('the vault store reads back the tags given at PUT (GetObjectTagging): {} for an untagged object, VaultObjectNotFoundError for an absent one', async () => {
+    const store = new S3VaultStore({ client: s3, bucket: BUCKET, prefix: 'tags' });
+    await store.put(`data/cd/cd${'1'.repeat(62)}`, Buffer.from('tagged'), { tags: { 'lifeboat-tier': 'daily', other: 'a b&c' } });
+    await store.put(`data/cd/cd${'2'.repeat(62)}`, Buffer.from('untagged'));
+    expect(await store.tagsOf(`data/cd/cd${'1'.repeat(62)}`)).toEqual({ 'lifeboat-tier': 'daily', other: 'a b&c' });
+    expect(await store.tagsOf(`data/cd/cd${'2'.repeat(62)}`)).toEqual({});
+    await expect(store.tagsOf(`data/cd/cd${'3'.repeat(62)}`)).rejects.toBeInstanceOf(VaultObjectNotFoundError);
+  });
+
+  it("prune's repack over the S3 store: new packs carry exactly the tags of the packs their blobs come from", async () => {
+    const store = new S3VaultStore({ client: s3, bucket: BUCKET, prefix: 'repack' });
+    const made = await initVault(store, new PassphraseKeyProvider('repack tiers', { N: 1024, r: 8, p: 1 }), { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null });
+    const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
+    const vault = (): Vault => Object.assign(new Vault(store, made.keys, made.config), { now: () => clock.t });
+    const backup = async (files: ReadonlyMap<string, Buffer>, packTags?: Record<string, string>): Promise<string> => {
+      const writer = await vault().newSnapshotWriter({ inline: true, ...(packTags ? { packTags } : {}) });
+      for (const [path, content] of files) await writer.add({ path, kind: 'object', meta: {}, content });
+      return (await vault().commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await writer.finish()] })).id;
+    };
+    const keepTagged = pseudoRandomBytes(3000, 61);
+    const keepUntagged = pseudoRandomBytes(3000, 62);
+    const forgotten = [
+      await backup(new Map([['keep', keepTagged], ['drop', pseudoRandomBytes(9000, 63)]]), { 'lifeboat-tier': 'yearly' }),
+      await backup(new Map([['keep', keepUntagged], ['drop', pseudoRandomBytes(9000, 64)]])),
+    ];
+    const kept = [await backup(new Map([['keep', keepTagged]]), { 'lifeboat-tier': 'yearly' }), await backup(new Map([['keep', keepUntagged]]))];
+    for (const id of forgotten) await store.delete(snapshotKey(id));
+    const before = await listedKeys(store, DATA_PREFIX);
+    const run = await pruneVault(vault(), { graceMs: 1, now: () => clock.t });
+    expect([run.done, run.report.packsRepacked, run.report.newPacks]).toEqual([true, 2, 2]);
+    const written = (await listedKeys(store, DATA_PREFIX)).filter((k) => !before.includes(k));
+    const tagSets = await Promise.all(written.map(async (k) => (await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: `repack/${k}` }))).TagSet));
+    expect(tagSets.map((t) => JSON.stringify(t)).sort()).toEqual([JSON.stringify([]), JSON.stringify([{ Key: 'lifeboat-tier', Value: 'yearly' }])]);
+    clock.t += 1;
+    expect((await pruneVault(vault(), { graceMs: 1, now: () => clock.t })).done).toBe(true);
+    expect((await listedKeys(store, DATA_PREFIX)).sort()).toEqual([...written].sort());
+    for (const [i, content] of [keepTagged, keepUntagged].entries()) {
+      const parts: Buffer[] = [];
+      for await (const b of readEntry(vault(), await vault().loadSnapshot(kept[i] as string), 'keep')) parts.push(b);
+      expect(Buffer.concat(parts).equals(content)).toBe(true);
+    }
   });
 });
