@@ -78,8 +78,9 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
 
 /**
  * One PackWriter per tag set, made when a pack with that set is first repacked. Each holds at most an
- * open pack and one upload, so memory grows with the number of tag sets met (the vault's plans, and
- * untagged), not with the packs repacked.
+ * open pack and two uploads (one uploading while the next fills, as the repack had with one writer), so
+ * memory grows with the number of tag sets met (the vault's plans, and untagged: a few packs of
+ * packSize each), not with the packs repacked.
  */
 class PackWritersByTags {
   private readonly writers = new Map<string, PackWriter>();
@@ -96,7 +97,7 @@ class PackWritersByTags {
     if (!writer) {
       writer = new PackWriter(this.vault.store, this.vault.keys, {
         targetSize: this.vault.config.packSize,
-        maxUploads: 1,
+        maxUploads: 2,
         onPackStored: this.onPackStored,
         ...(entries.length > 0 ? { tags: Object.fromEntries(entries) } : {}),
       });
