@@ -159,7 +159,7 @@ export async function copyVaultObject(
   source: VaultStore,
   target: VaultStore,
   key: string,
-  options: { overDamagedCopy?: boolean; packTags?: Readonly<Record<string, string>> } = {},
+  options: { overDamagedCopy?: boolean; packTags?: Readonly<Record<string, string>>; sourceTags?: boolean } = {},
 ): Promise<number> {
   const body = await source.get(key);
   // Content-addressed objects (index, manifest, snapshot) must match their name; packs are checked blob by blob on read (GCM), `config` when the vault opens.
@@ -167,9 +167,13 @@ export async function copyVaultObject(
     const prefix = REFERENCED_PREFIXES.find((p) => key.startsWith(p)) ?? SNAPSHOTS_PREFIX;
     if (sha256Hex(body) !== idFromKey(prefix, key)) throw new VaultCorruptionError(source.location, key, 'its SHA-256 does not match its name; it is not replicated (run `lifeboat verify` on the primary vault)');
   }
+  // A pack keeps its storage tier (docs/ARCHITECTURE.md, "Storage tiers"): replication names the plan's tags; the scrub's
+  // repair (no plan at hand, `sourceTags`) copies the tags of the healthy copy it reads from.
+  const tags = key.startsWith(DATA_PREFIX) ? (options.packTags ?? (options.sourceTags === true && source.tagsOf ? await source.tagsOf(key) : undefined)) : undefined;
+  const putOptions = tags && Object.keys(tags).length > 0 ? { tags } : undefined;
   // A damaged copy in the target must be written over; anything else is a create (immutable keys: once).
-  if (options.overDamagedCopy && target.replace) await target.replace(key, body);
-  else await target.put(key, body, options.packTags && key.startsWith(DATA_PREFIX) ? { tags: options.packTags } : undefined);
+  if (options.overDamagedCopy && target.replace) await target.replace(key, body, putOptions);
+  else await target.put(key, body, putOptions);
   return body.length;
 }
 

@@ -150,7 +150,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) && failedInto.has(b.vault)) {
       return done('unrepaired', `held back: other objects could not be repaired in the ${b.vault} vault, and a snapshot is made visible only when everything it may reference is there`);
     }
-    await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt' });
+    await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true });
     checked.get(b.vault)?.delete(b.key);
     const after = await verifiesIn(b.vault, b.key);
     if (after !== null) return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after})`);

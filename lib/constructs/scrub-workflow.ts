@@ -122,6 +122,8 @@ export class ScrubWorkflow extends Construct {
     const drBucketArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
     const objects = (keys: readonly string[]) => [...keys.map((k) => props.vault.arnForObjects(k)), ...keys.map((k) => `${drBucketArn}/${k}`)];
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(VAULT_READ_KEYS) }));
+    // A repaired pack keeps its storage tier: the healthy copy's tags are read and written with it ("Storage tiers").
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'], resources: objects(['data/*']) }));
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(REPAIRED_KEYS) }));
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: objects(MULTIPART_KEYS) }));
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, drBucketArn] }));

@@ -23,12 +23,14 @@ export const VAULT_TAMPERING_ACTIONS = [
  * uploads and extend Object Lock retention. Never a delete: in a DR vault of another account, deleting
  * is the DR account's (its prune), so a compromised primary account cannot remove a copy. Storage tiers
  * (docs/ARCHITECTURE.md): replication writes packs with their plan's tier tag (PutObject with Tagging needs
- * s3:PutObjectTagging), and a restore from the DR vault thaws archived packs (s3:RestoreObject: a temporary copy).
+ * s3:PutObjectTagging), the scrub's repair reads a healthy pack's tags to write them with the repaired copy
+ * (s3:GetObjectTagging), and a restore from the DR vault thaws archived packs (s3:RestoreObject: a temporary copy).
  */
 export const REMOTE_VAULT_USE_ACTIONS = [
   's3:GetObject',
   's3:PutObject',
   's3:PutObjectTagging',
+  's3:GetObjectTagging',
   's3:RestoreObject',
   's3:AbortMultipartUpload',
   's3:ListBucket',

@@ -15,9 +15,9 @@ export interface VaultStore {
   put(key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
   /**
    * Optional: writes an object even where `put` would leave an existing immutable object in place: the
-   * scrub's repair of a copy that does not verify. Stores without it overwrite in `put`.
+   * scrub's repair of a copy that does not verify, with the tags of the healthy copy. Stores without it overwrite in `put`.
    */
-  replace?(key: string, body: Uint8Array): Promise<void>;
+  replace?(key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
   /** Reads an object, or `range.length` bytes of it from `range.offset`. Throws VaultObjectNotFoundError when absent. */
   get(key: string, range?: ByteRange): Promise<Buffer>;
   /** True when the object exists. */

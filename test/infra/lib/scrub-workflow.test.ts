@@ -115,8 +115,10 @@ it('grants exactly: read and list both vaults, write only what replication write
       'logs:PutLogEvents',
       's3:AbortMultipartUpload',
       's3:GetObject',
+      's3:GetObjectTagging',
       's3:ListBucket',
       's3:PutObject',
+      's3:PutObjectTagging',
       'xray:PutTelemetryRecords',
       'xray:PutTraceSegments',
     ].sort(),
@@ -133,6 +135,8 @@ it('grants exactly: read and list both vaults, write only what replication write
   expect(grants.get('s3:PutObject')).toHaveLength(10);
   expect(keysIn(grants.get('s3:PutObject') ?? [])).toEqual({ primary: written, dr: written });
   expect(keysIn(grants.get('s3:AbortMultipartUpload') ?? [])).toEqual({ primary: ['data/*'], dr: ['data/*'] });
+  // A repaired pack keeps its tier tag: the healthy copy's tags read, and written with the repair; packs only.
+  for (const action of ['s3:GetObjectTagging', 's3:PutObjectTagging']) expect([action, keysIn(grants.get(action) ?? [])]).toEqual([action, { primary: ['data/*'], dr: ['data/*'] }]);
   expect(grants.get('s3:ListBucket')).toEqual([flat({ 'Fn::GetAtt': [vault, 'Arn'] }), expect.stringContaining(`:s3:::${DR_VAULT}"`)]);
   // The vault keys: Decrypt and GenerateDataKey on the primary key and on the DR key by its ARN; the catalog key alone may Encrypt.
   const vaultKeyStatements = statements.filter((s) => [s.Action].flat().includes('kms:GenerateDataKey'));

@@ -192,9 +192,9 @@ export class S3VaultStore implements VaultStore {
     await this.write(key, body, isImmutableKey(key), options);
   }
 
-  /** Writes an object even over an existing immutable one: the repair of a copy that does not verify. */
-  async replace(key: string, body: Uint8Array): Promise<void> {
-    await this.write(key, body, false);
+  /** Writes an object even over an existing immutable one: the repair of a copy that does not verify (its tags given anew). */
+  async replace(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
+    await this.write(key, body, false, options);
   }
 
   private async write(key: string, body: Uint8Array, createOnly: boolean, options?: PutOptions): Promise<void> {

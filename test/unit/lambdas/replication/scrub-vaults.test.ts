@@ -46,6 +46,19 @@ it('repairs a pack corrupted in the primary vault from the DR copy, and the prim
   expect((await verifyVault(pair.primary, { readData: true })).problems).toEqual([]);
 });
 
+it('a repaired pack gets the tags of the copy it is repaired from, so it keeps its storage tier', async () => {
+  const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+  // The DR copy as replication writes it: tagged with its plan's tier. The damaged primary copy has lost its tags.
+  await pair.dr.store.put(pack, await pair.dr.store.get(pack), { tags: { 'lifeboat-tier': 'yearly' } });
+  await corrupt(pair.primary.store, pack);
+  expect(await pair.primary.store.tagsOf?.(pack)).toEqual({});
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, problem: 'corrupt', outcome: 'repaired' })]);
+  expect(await pair.primary.store.tagsOf?.(pack)).toEqual({ 'lifeboat-tier': 'yearly' });
+  expect(await pair.primary.store.get(pack)).toEqual(await pair.dr.store.get(pack));
+});
+
 it('without repair only reports: the damaged copy stays as it is and the finding says a good copy exists', async () => {
   const [pack] = await listKeys(pair.primary.store, 'data/');
   await corrupt(pair.primary.store, pack as string);
