@@ -1,6 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type S3rver from 's3rver';
+import { readRecordFile, writeRecordFile } from './json-state-files';
 
 /**
  * Which account owns each bucket of a region's local S3, for `x-amz-expected-bucket-owner`
@@ -20,7 +19,7 @@ export class BucketOwners {
     private readonly file: string,
     readonly defaultAccount: string,
   ) {
-    this.owners = new Map(Object.entries(readOwners(file)));
+    this.owners = new Map(Object.entries(readRecordFile(file, (v): v is string => typeof v === 'string')));
   }
 
   ownerOf(bucket: string): string {
@@ -39,22 +38,10 @@ export class BucketOwners {
   }
 
   private save(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(Object.fromEntries(this.owners), null, 2)}\n`);
-    renameSync(tmp, this.file);
+    writeRecordFile(this.file, this.owners);
   }
 }
 
-function readOwners(file: string): Record<string, string> {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (parsed === null || typeof parsed !== 'object') return {};
-    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  } catch {
-    return {};
-  }
-}
 
 function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name];

@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { isObjectRecord, readRecordFile, writeRecordFile } from './json-state-files';
 
 /**
  * What the local cloud's S3 remembers of a bucket's default encryption and Block Public Access, which
@@ -32,7 +31,7 @@ export class BucketSecurityState {
   private readonly buckets: Map<string, BucketSecurity>;
 
   constructor(private readonly file: string) {
-    this.buckets = new Map(Object.entries(readBuckets(file)));
+    this.buckets = new Map(Object.entries(readRecordFile<BucketSecurity>(file, isObjectRecord)));
   }
 
   of(bucket: string): BucketSecurity {
@@ -49,18 +48,6 @@ export class BucketSecurityState {
   }
 
   private save(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(Object.fromEntries(this.buckets), null, 2)}\n`);
-    renameSync(tmp, this.file);
-  }
-}
-
-function readBuckets(file: string): Record<string, BucketSecurity> {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, BucketSecurity>) : {};
-  } catch {
-    return {};
+    writeRecordFile(this.file, this.buckets);
   }
 }

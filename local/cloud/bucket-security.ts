@@ -1,5 +1,6 @@
 import type S3rver from 's3rver';
 import { type BucketDefaultEncryption, type BucketSecurityState, NEW_BUCKET_SECURITY, type PublicAccessBlock, SSE_S3_DEFAULT } from './bucket-security-state';
+import { escapeXml, replyS3Error, replyXml, S3_XMLNS, S3Failure } from './s3-xml-reply';
 
 /**
  * Default encryption and Block Public Access of buckets, which s3rver lacks (it answers 501), as S3
@@ -10,38 +11,15 @@ import { type BucketDefaultEncryption, type BucketSecurityState, NEW_BUCKET_SECU
  * all four Block Public Access settings on); DeleteBucket forgets it. The local cloud keeps the
  * settings; it does not encrypt objects nor check public access (nothing is public locally).
  */
-const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 const ALGORITHMS: readonly BucketDefaultEncryption['sseAlgorithm'][] = ['AES256', 'aws:kms', 'aws:kms:dsse'];
 
-class S3Failure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function tag(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
   return match?.[1]?.trim();
 }
 
-function reply(ctx: S3rver.Context, status: number, xml?: string): void {
-  ctx.status = status;
-  if (xml === undefined) {
-    ctx.body = '';
-    return;
-  }
-  ctx.type = 'application/xml';
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
-}
 
 async function readBody(ctx: S3rver.Context): Promise<string> {
   const chunks: Buffer[] = [];
@@ -63,7 +41,7 @@ function parseEncryption(xml: string): BucketDefaultEncryption {
 
 function encryptionXml(rule: BucketDefaultEncryption): string {
   const key = rule.kmsMasterKeyId ? `<KMSMasterKeyID>${escapeXml(rule.kmsMasterKeyId)}</KMSMasterKeyID>` : '';
-  return `<ServerSideEncryptionConfiguration xmlns="${XMLNS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${rule.sseAlgorithm}</SSEAlgorithm>${key}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>${rule.bucketKeyEnabled}</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`;
+  return `<ServerSideEncryptionConfiguration xmlns="${S3_XMLNS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${rule.sseAlgorithm}</SSEAlgorithm>${key}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>${rule.bucketKeyEnabled}</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`;
 }
 
 function parseBlock(xml: string): PublicAccessBlock {
@@ -74,7 +52,7 @@ function parseBlock(xml: string): PublicAccessBlock {
 }
 
 function blockXml(block: PublicAccessBlock): string {
-  return `<PublicAccessBlockConfiguration xmlns="${XMLNS}">${FLAGS.map((f) => `<${f}>${block[f]}</${f}>`).join('')}</PublicAccessBlockConfiguration>`;
+  return `<PublicAccessBlockConfiguration xmlns="${S3_XMLNS}">${FLAGS.map((f) => `<${f}>${block[f]}</${f}>`).join('')}</PublicAccessBlockConfiguration>`;
 }
 
 export function bucketSecurityMiddleware(store: S3rver.Store, state: BucketSecurityState): S3rver.Middleware {
@@ -98,22 +76,21 @@ export function bucketSecurityMiddleware(store: S3rver.Store, state: BucketSecur
       return await blockRequest(ctx, bucket, state);
     } catch (err) {
       if (!(err instanceof S3Failure)) throw err;
-      ctx.req.resume();
-      return reply(ctx, err.status, `<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message><BucketName>${escapeXml(bucket)}</BucketName></Error>`);
+      return replyS3Error(ctx, err.status, err.code, err.message, `<BucketName>${escapeXml(bucket)}</BucketName>`);
     }
   };
 }
 
 async function encryptionRequest(ctx: S3rver.Context, bucket: string, state: BucketSecurityState): Promise<void> {
-  if (ctx.method === 'GET') return reply(ctx, 200, encryptionXml(state.of(bucket).encryption ?? SSE_S3_DEFAULT));
+  if (ctx.method === 'GET') return replyXml(ctx, 200, encryptionXml(state.of(bucket).encryption ?? SSE_S3_DEFAULT));
   if (ctx.method === 'PUT') {
     const rule = parseEncryption(await readBody(ctx));
     state.update(bucket, (current) => ({ ...current, encryption: rule }));
-    return reply(ctx, 200);
+    return replyXml(ctx, 200);
   }
   if (ctx.method === 'DELETE') {
     state.update(bucket, (current) => ({ ...current, encryption: SSE_S3_DEFAULT }));
-    return reply(ctx, 204);
+    return replyXml(ctx, 204);
   }
   throw new S3Failure(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
 }
@@ -122,16 +99,16 @@ async function blockRequest(ctx: S3rver.Context, bucket: string, state: BucketSe
   if (ctx.method === 'GET') {
     const block = state.of(bucket).publicAccessBlock;
     if (!block) throw new S3Failure(404, 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found');
-    return reply(ctx, 200, blockXml(block));
+    return replyXml(ctx, 200, blockXml(block));
   }
   if (ctx.method === 'PUT') {
     const block = parseBlock(await readBody(ctx));
     state.update(bucket, (current) => ({ ...current, publicAccessBlock: block }));
-    return reply(ctx, 200);
+    return replyXml(ctx, 200);
   }
   if (ctx.method === 'DELETE') {
     state.update(bucket, ({ publicAccessBlock: _removed, ...rest }) => rest);
-    return reply(ctx, 204);
+    return replyXml(ctx, 204);
   }
   throw new S3Failure(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
 }

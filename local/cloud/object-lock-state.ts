@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readJsonFile, writeJsonFile } from './json-state-files';
 
 /**
  * What the local cloud's S3 remembers for Object Lock, kept beside s3rver's data (s3rver has no
@@ -50,7 +51,7 @@ export class ObjectLockState {
   bucket(bucket: string): Promise<BucketLockConfig | undefined> {
     let found = this.buckets.get(bucket);
     if (!found) {
-      found = readJson<BucketLockConfig>(join(this.dir, bucket, 'bucket.json'));
+      found = readJsonFile<BucketLockConfig>(join(this.dir, bucket, 'bucket.json'));
       this.buckets.set(bucket, found);
       found.catch(() => this.buckets.delete(bucket));
     }
@@ -59,40 +60,22 @@ export class ObjectLockState {
 
   async setBucket(bucket: string, config: BucketLockConfig): Promise<void> {
     this.buckets.delete(bucket);
-    await writeJson(join(this.dir, bucket, 'bucket.json'), config);
+    await writeJsonFile(join(this.dir, bucket, 'bucket.json'), config);
     this.buckets.set(bucket, Promise.resolve(config));
   }
 
   object(bucket: string, key: string): Promise<ObjectLockRecord | undefined> {
-    return readJson<ObjectLockRecord>(this.objectFile(bucket, key));
+    return readJsonFile<ObjectLockRecord>(this.objectFile(bucket, key));
   }
 
   /** Records an object's lock state; undefined (the object was deleted, or written with no lock) removes it. */
   async setObject(bucket: string, key: string, record: ObjectLockRecord | undefined): Promise<void> {
     const file = this.objectFile(bucket, key);
     if (!record) await rm(file, { force: true });
-    else await writeJson(file, record);
+    else await writeJsonFile(file, record);
   }
 
   private objectFile(bucket: string, key: string): string {
     return join(this.dir, bucket, 'objects', `${createHash('sha256').update(key).digest('hex')}.json`);
   }
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-let writes = 0;
-/** Atomic replace: a crash never leaves half a lock record (which would read as "no lock"). */
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true });
-  const temp = `${file}.${process.pid}.${++writes}.tmp`;
-  await writeFile(temp, JSON.stringify(value));
-  await rename(temp, file);
 }

@@ -10,6 +10,7 @@ import {
   type ObjectLockRecord,
   ObjectLockState,
 } from './object-lock-state';
+import { escapeXml, replyS3Error, replyXml, S3_XMLNS, S3Failure } from './s3-xml-reply';
 
 /**
  * S3 Object Lock for s3rver, which has none (docs/LOCAL-CLOUD.md, "Object Lock"): buckets created
@@ -35,24 +36,10 @@ function registerBreakGlassKey(): void {
   account.DUMMY_ACCOUNT.createKeyPair(LOCAL_BREAK_GLASS_ACCESS_KEY_ID, LOCAL_BREAK_GLASS_ACCESS_KEY_ID);
 }
 
-const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
-
-class S3Failure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const accessDenied = (detail: string): S3Failure => new S3Failure(403, 'AccessDenied', `Access Denied because object protected by object lock (${detail})`);
 const missingLockConfig = (): S3Failure => new S3Failure(400, 'InvalidRequest', 'Bucket is missing Object Lock Configuration');
 
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function unescapeXml(text: string): string {
   return text
@@ -70,19 +57,8 @@ function tag(xml: string, name: string): string | undefined {
   return match?.[1] === undefined ? undefined : unescapeXml(match[1].trim());
 }
 
-function reply(ctx: S3rver.Context, status: number, xml?: string): void {
-  ctx.status = status;
-  if (xml !== undefined) {
-    ctx.type = 'application/xml';
-    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
-  } else {
-    ctx.body = '';
-  }
-}
-
 function replyError(ctx: S3rver.Context, failure: S3Failure): void {
-  ctx.req.resume();
-  reply(ctx, failure.status, `<Error><Code>${failure.code}</Code><Message>${escapeXml(failure.message)}</Message></Error>`);
+  replyS3Error(ctx, failure.status, failure.code, failure.message);
 }
 
 async function readBody(ctx: S3rver.Context): Promise<string> {
@@ -160,7 +136,7 @@ function lockConfigurationXml(config: BucketLockConfig): string {
   const ruleXml = rule
     ? `<Rule><DefaultRetention><Mode>${rule.mode}</Mode>${rule.days !== undefined ? `<Days>${rule.days}</Days>` : `<Years>${String(rule.years)}</Years>`}</DefaultRetention></Rule>`
     : '';
-  return `<ObjectLockConfiguration xmlns="${XMLNS}"><ObjectLockEnabled>Enabled</ObjectLockEnabled>${ruleXml}</ObjectLockConfiguration>`;
+  return `<ObjectLockConfiguration xmlns="${S3_XMLNS}"><ObjectLockEnabled>Enabled</ObjectLockEnabled>${ruleXml}</ObjectLockConfiguration>`;
 }
 
 export type ObjectLockOptions = {
@@ -197,12 +173,12 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
       if (ctx.method === 'GET') {
         const config = await state.bucket(bucket);
         if (!config) throw new S3Failure(404, 'ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket');
-        return reply(ctx, 200, lockConfigurationXml(config));
+        return replyXml(ctx, 200, lockConfigurationXml(config));
       }
       if (ctx.method === 'PUT') {
         // S3 also requires versioning, which s3rver does not have: any existing bucket may be given a configuration.
         await state.setBucket(bucket, parseLockConfiguration(await readBody(ctx)));
-        return reply(ctx, 200);
+        return replyXml(ctx, 200);
       }
       return next();
     }
@@ -291,7 +267,7 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
     if (ctx.method === 'GET') {
       const retention = current?.retention;
       if (!retention) throw new S3Failure(404, 'NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
-      return reply(ctx, 200, `<Retention xmlns="${XMLNS}"><Mode>${retention.mode}</Mode><RetainUntilDate>${retention.retainUntil}</RetainUntilDate></Retention>`);
+      return replyXml(ctx, 200, `<Retention xmlns="${S3_XMLNS}"><Mode>${retention.mode}</Mode><RetainUntilDate>${retention.retainUntil}</RetainUntilDate></Retention>`);
     }
     const body = await readBody(ctx);
     const modeText = tag(body, 'Mode');
@@ -307,7 +283,7 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
       throw accessDenied(`${active.mode} retention until ${active.retainUntil} cannot be shortened or removed${active.mode === 'GOVERNANCE' ? ' without x-amz-bypass-governance-retention by an allowed caller' : ''}`);
     }
     await state.setObject(bucket, key, { ...(wanted ? { retention: wanted } : {}), legalHold: current?.legalHold ?? false });
-    return reply(ctx, 200);
+    return replyXml(ctx, 200);
   }
 
   async function legalHoldRequest(ctx: S3rver.Context, next: () => Promise<void>, bucket: string, key: string, config: BucketLockConfig | undefined): Promise<void> {
@@ -317,11 +293,11 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
     const current = await state.object(bucket, key);
     if (ctx.method === 'GET') {
       if (!current) throw new S3Failure(404, 'NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
-      return reply(ctx, 200, `<LegalHold xmlns="${XMLNS}"><Status>${current.legalHold ? 'ON' : 'OFF'}</Status></LegalHold>`);
+      return replyXml(ctx, 200, `<LegalHold xmlns="${S3_XMLNS}"><Status>${current.legalHold ? 'ON' : 'OFF'}</Status></LegalHold>`);
     }
     const legalHold = parseLegalHold(tag(await readBody(ctx), 'Status'), 'LegalHold.Status');
     await state.setObject(bucket, key, { ...(current?.retention ? { retention: current.retention } : {}), legalHold });
-    return reply(ctx, 200);
+    return replyXml(ctx, 200);
   }
 
   function setLockHeaders(ctx: S3rver.Context, record: ObjectLockRecord | undefined): void {
@@ -349,6 +325,6 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
       await state.setObject(bucket, key, undefined);
       if (!quiet) parts.push(`<Deleted><Key>${escapeXml(key)}</Key></Deleted>`);
     }
-    reply(ctx, 200, `<DeleteResult xmlns="${XMLNS}">${parts.join('')}</DeleteResult>`);
+    replyXml(ctx, 200, `<DeleteResult xmlns="${S3_XMLNS}">${parts.join('')}</DeleteResult>`);
   }
 }

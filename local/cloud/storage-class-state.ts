@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readJsonFile, writeJsonFile } from './json-state-files';
 
 /**
  * What the local cloud's S3 remembers of storage classes, beside s3rver's data (docs/LOCAL-CLOUD.md,
@@ -34,14 +35,14 @@ export class StorageClassState {
   constructor(private readonly dir: string) {}
 
   object(bucket: string, key: string): Promise<StorageClassRecord | undefined> {
-    return readJson<StorageClassRecord>(this.objectFile(bucket, key));
+    return readJsonFile<StorageClassRecord>(this.objectFile(bucket, key));
   }
 
   /** Records an object's class; STANDARD (or undefined) removes the record. */
   async setObject(bucket: string, key: string, record: StorageClassRecord | undefined): Promise<void> {
     const file = this.objectFile(bucket, key);
     if (!record || record.storageClass === 'STANDARD') await rm(file, { force: true });
-    else await writeJson(file, record);
+    else await writeJsonFile(file, record);
   }
 
   /** Whether any object of the bucket has a record (one stat: listings of buckets that never left STANDARD cost nothing more). */
@@ -57,22 +58,4 @@ export class StorageClassState {
   private objectFile(bucket: string, key: string): string {
     return join(this.dir, bucket, `${createHash('sha256').update(key).digest('hex')}.json`);
   }
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-let writes = 0;
-/** Atomic replace: a reader never sees half a record. */
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true });
-  const temp = `${file}.${process.pid}.${++writes}.tmp`;
-  await writeFile(temp, JSON.stringify(value));
-  await rename(temp, file);
 }

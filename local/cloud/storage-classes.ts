@@ -1,5 +1,6 @@
 import type S3rver from 's3rver';
 import { EMULATED_STORAGE_CLASSES, isArchiveClass, type StorageClassRecord, StorageClassState, thawState } from './storage-class-state';
+import { escapeXml, replyS3Error } from './s3-xml-reply';
 
 /**
  * Storage classes and thaws for s3rver (docs/LOCAL-CLOUD.md, "Storage classes and thaws"), as S3 documents them:
@@ -35,16 +36,6 @@ export function thawSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number
 const KNOWN_CLASSES: ReadonlySet<string> = new Set(EMULATED_STORAGE_CLASSES);
 const DAY_MS = 86_400_000;
 
-function errorXml(code: string, message: string, extra = ''): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}</Error>`;
-}
-
-function fail(ctx: S3rver.Context, status: number, code: string, message: string, extra = ''): void {
-  ctx.req.resume();
-  ctx.status = status;
-  ctx.type = 'application/xml';
-  ctx.body = errorXml(code, message, extra);
-}
 
 function header(ctx: S3rver.Context, name: string): string | undefined {
   const value = ctx.headers[name];
@@ -82,17 +73,17 @@ export function storageClassMiddleware(store: S3rver.Store, options: StorageClas
 
     if (ctx.method === 'POST' && query.has('restore')) {
       const body = await readBody(ctx);
-      if (!(await store.existsObject(bucket, key))) return fail(ctx, 404, 'NoSuchKey', 'The specified key does not exist.', `<Key>${key}</Key>`);
+      if (!(await store.existsObject(bucket, key))) return replyS3Error(ctx, 404, 'NoSuchKey', 'The specified key does not exist.', `<Key>${escapeXml(key)}</Key>`);
       const record = await state.object(bucket, key);
-      if (!record || !isArchiveClass(record.storageClass)) return fail(ctx, 403, 'InvalidObjectState', "Restore is not allowed for the object's current storage class");
+      if (!record || !isArchiveClass(record.storageClass)) return replyS3Error(ctx, 403, 'InvalidObjectState', "Restore is not allowed for the object's current storage class");
       const days = Number(/<Days>\s*(\d+)\s*<\/Days>/.exec(body)?.[1] ?? Number.NaN);
-      if (!Number.isInteger(days) || days < 1) return fail(ctx, 400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema (Days must be a positive integer)');
+      if (!Number.isInteger(days) || days < 1) return replyS3Error(ctx, 400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema (Days must be a positive integer)');
       const tier = unescapeXml(/<Tier>\s*([^<]*?)\s*<\/Tier>/.exec(body)?.[1] ?? 'Standard');
-      if (!['Expedited', 'Standard', 'Bulk'].includes(tier)) return fail(ctx, 400, 'MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema (Tier ${tier})`);
-      if (tier === 'Expedited' && record.storageClass === 'DEEP_ARCHIVE') return fail(ctx, 400, 'InvalidArgument', 'Expedited retrieval is not supported for the DEEP_ARCHIVE storage class');
+      if (!['Expedited', 'Standard', 'Bulk'].includes(tier)) return replyS3Error(ctx, 400, 'MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema (Tier ${tier})`);
+      if (tier === 'Expedited' && record.storageClass === 'DEEP_ARCHIVE') return replyS3Error(ctx, 400, 'InvalidArgument', 'Expedited retrieval is not supported for the DEEP_ARCHIVE storage class');
       const at = now();
       const thaw = thawState(record, at);
-      if (thaw === 'in-progress') return fail(ctx, 409, 'RestoreAlreadyInProgress', 'Object restore is already in progress');
+      if (thaw === 'in-progress') return replyS3Error(ctx, 409, 'RestoreAlreadyInProgress', 'Object restore is already in progress');
       if (thaw === 'ready' && record.thaw) {
         await state.setObject(bucket, key, { ...record, thaw: { ...record.thaw, expiresAt: new Date(at.getTime() + days * DAY_MS).toISOString() } });
         ctx.status = 200;
@@ -111,7 +102,7 @@ export function storageClassMiddleware(store: S3rver.Store, options: StorageClas
 
     if (ctx.method === 'PUT' && plainObjectRequest && header(ctx, 'x-amz-copy-source') === undefined) {
       const requested = header(ctx, 'x-amz-storage-class') ?? 'STANDARD';
-      if (!KNOWN_CLASSES.has(requested)) return fail(ctx, 400, 'InvalidStorageClass', 'The storage class you specified is not valid');
+      if (!KNOWN_CLASSES.has(requested)) return replyS3Error(ctx, 400, 'InvalidStorageClass', 'The storage class you specified is not valid');
       // Kept here, not by s3rver (which refuses GLACIER_IR): one place knows each object's class.
       delete ctx.headers['x-amz-storage-class'];
       await next();
@@ -130,7 +121,7 @@ export function storageClassMiddleware(store: S3rver.Store, options: StorageClas
       if (!record) return next();
       const thaw = thawState(record, now());
       if (ctx.method === 'GET' && isArchiveClass(record.storageClass) && thaw !== 'ready' && (await store.existsObject(bucket, key))) {
-        return fail(ctx, 403, 'InvalidObjectState', "The operation is not valid for the object's storage class", `<StorageClass>${record.storageClass}</StorageClass>`);
+        return replyS3Error(ctx, 403, 'InvalidObjectState', "The operation is not valid for the object's storage class", `<StorageClass>${record.storageClass}</StorageClass>`);
       }
       await next();
       if (ctx.status !== 200 && ctx.status !== 206) return;

@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { isObjectRecord, readRecordFile, writeRecordFile } from './json-state-files';
 
 /**
  * What the local cloud's DynamoDB remembers of a table's protection, which dynalite lacks (it accepts
@@ -20,7 +19,7 @@ export class TableProtectionState {
   private readonly tables: Map<string, LocalTableProtection>;
 
   constructor(private readonly file: string) {
-    this.tables = new Map(Object.entries(readTables(file)));
+    this.tables = new Map(Object.entries(readRecordFile<LocalTableProtection>(file, isObjectRecord)));
   }
 
   /** A table never given any protection reads as UNPROTECTED_TABLE (the AWS owned key, nothing on). */
@@ -45,18 +44,6 @@ export class TableProtectionState {
   }
 
   private save(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(Object.fromEntries(this.tables), null, 2)}\n`);
-    renameSync(tmp, this.file);
-  }
-}
-
-function readTables(file: string): Record<string, LocalTableProtection> {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, LocalTableProtection>) : {};
-  } catch {
-    return {};
+    writeRecordFile(this.file, this.tables);
   }
 }
