@@ -71,6 +71,8 @@ describe('local DynamoDB: table protection', () => {
     const updated = await dynamodb.send(new UpdateTableCommand({ TableName: 'protected-1', DeletionProtectionEnabled: false }));
     expect(updated.TableDescription).toMatchObject({ DeletionProtectionEnabled: false, SSEDescription: { KMSMasterKeyArn: KEY } });
     await dynamodb.send(new DeleteTableCommand({ TableName: 'protected-1' }));
+    // DeleteTable answers while the table is DELETING (dynalite too, for a tick): wait, as with AWS, then it is gone.
+    await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: 'protected-1' });
     await expect(dynamodb.send(new DescribeTableCommand({ TableName: 'protected-1' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
@@ -109,7 +111,6 @@ describe('local DynamoDB: table protection', () => {
     await dynamodb.send(new CreateTableCommand({ TableName: 'reborn-1', ...keyed, SSESpecification: { Enabled: true, KMSMasterKeyId: KEY } }));
     await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'reborn-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
     await dynamodb.send(new DeleteTableCommand({ TableName: 'reborn-1' }));
-    // DeleteTable answers while the table is DELETING (dynalite too, if only for a tick): as with AWS, wait until it is gone.
     await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: 'reborn-1' });
     await dynamodb.send(new CreateTableCommand({ TableName: 'reborn-1', ...keyed }));
     expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'reborn-1' }))).Table?.SSEDescription).toBeUndefined();
