@@ -3,6 +3,7 @@ import { type IncomingMessage, type RequestListener, type Server, type ServerRes
 import { crc32 } from 'node:zlib';
 import { readBody, replay } from './table-replication';
 import { type LocalTableProtection, type TableProtectionState } from './table-protection-state';
+import { measureTable, type ScanPage } from './table-size';
 
 /**
  * A table's protection in the local cloud (docs/LOCAL-CLOUD.md, "Table protection"), which dynalite
@@ -13,7 +14,8 @@ import { type LocalTableProtection, type TableProtectionState } from './table-pr
  *   DeletionProtectionEnabled and Tags (given to dynalite's TagResource, so ListTagsOfResource has
  *   them); UpdateTable's DeletionProtectionEnabled and SSESpecification;
  * - DescribeTable (and the descriptions CreateTable, UpdateTable and DeleteTable answer) with
- *   SSEDescription and DeletionProtectionEnabled, as AWS describes them;
+ *   SSEDescription and DeletionProtectionEnabled, as AWS describes them; DescribeTable of an ACTIVE
+ *   table also with its measured ItemCount and TableSizeBytes (table-size.ts);
  * - DeleteTable of a table with deletion protection: 400 ValidationException, as AWS;
  * - DescribeContinuousBackups and UpdateContinuousBackups (point-in-time recovery, its recovery
  *   period of 1 to 35 days, and restorable times): the setting only, there is nothing to restore from.
@@ -117,7 +119,9 @@ async function handle(operation: string, request: JsonObject & { TableName: stri
     case 'DescribeTable': {
       const answer = await dynalite(req, json(request));
       if (answer.status !== 200 || !isObject(answer.body.Table)) return answer;
-      return { status: 200, body: { ...answer.body, Table: withProtection(answer.body.Table, state.of(table)) } };
+      const size = answer.body.Table.TableStatus === 'ACTIVE' ? await measureTable(scanPages(req, dynalite, table)) : undefined;
+      const described = size ? { ...answer.body.Table, ItemCount: size.itemCount, TableSizeBytes: size.sizeBytes } : answer.body.Table;
+      return { status: 200, body: { ...answer.body, Table: withProtection(described, state.of(table)) } };
     }
     case 'UpdateTable': {
       const { SSESpecification: sse, DeletionProtectionEnabled: dp, ...rest } = request;
@@ -170,6 +174,15 @@ async function handle(operation: string, request: JsonObject & { TableName: stri
       return { status: 200, body: continuousBackups(updated, now) };
     }
   }
+}
+
+/** Pages of a whole-table Scan through dynalite, for measureTable. */
+function scanPages(req: IncomingMessage, dynalite: (req: IncomingMessage, body: Buffer, operation?: string) => Promise<Answer>, table: string): ScanPage {
+  return async (exclusiveStartKey) => {
+    const answer = await dynalite(req, Buffer.from(JSON.stringify({ TableName: table, ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}) })), 'Scan');
+    if (answer.status !== 200) throw new Error(`the local DynamoDB could not scan ${table} to measure it: ${JSON.stringify(answer.body)}`);
+    return { items: Array.isArray(answer.body.Items) ? answer.body.Items : [], lastEvaluatedKey: isObject(answer.body.LastEvaluatedKey) ? answer.body.LastEvaluatedKey : undefined };
+  };
 }
 
 function booleanField(value: unknown, field: string, required = false): boolean {

@@ -2,6 +2,7 @@ import {
   BatchWriteItemCommand,
   type BatchWriteItemCommandOutput,
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ProvisionedThroughputExceededException,
   ScanCommand,
@@ -14,6 +15,7 @@ import { planBackup } from '../../../../lambdas/backup/plan-backup';
 import { plannedShardSpecs } from '../../../../lambdas/backup/planned-shard-specs';
 import { snapshotShard } from '../../../../lambdas/backup/snapshot-shard';
 import { writeDynamoDbItems } from '../../../../lambdas/restore/dynamodb-item-writer';
+import { budgetedTargetBytesPerSegment } from '../../../../lambdas/sources/dynamodb-segment-count';
 import { CapacityTokenBucket } from '../../../../lambdas/sources/capacity-token-bucket';
 import { decodeItemLines, encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/dynamodb-item-codec';
 import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
@@ -193,6 +195,19 @@ function makespan(durations: readonly number[], slots: number): number {
   }
   return Math.max(...free);
 }
+
+it('without scanSegments, a backup plans segments from the table size the local DynamoDB describes and the per-segment bytes its budget allows', async () => {
+  const { Table } = await cloud.ddb.send(new DescribeTableCommand({ TableName: TABLE }));
+  const sizeBytes = Table?.TableSizeBytes ?? 0;
+  expect(Table?.ItemCount).toBe(ITEMS);
+  const bySize = protectionPlanSchema.parse({ ...plan, name: 'budget-by-size', sources: [{ type: 'dynamodb', name: 'budget-table', table: TABLE, readBudget: { readUnitsPerSecond: 1 } }] });
+  const planned = await planBackup({ plan: bySize.name, backupId: newBackupId(new Date()), trigger: 'test' }, { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(VAULT_BUCKET, true), catalog: cloud.catalog, plans: [bySize], environment: 'test' });
+  const specs = await plannedShardSpecs((await cloud.openVault(VAULT_BUCKET, false)).store, planned);
+  // 1 RCU/s over 2 slots: 0.5 × 4 KB × 300 s a segment.
+  const expected = Math.ceil(sizeBytes / budgetedTargetBytesPerSegment(1, MAX_CONCURRENCY));
+  expect(expected).toBeGreaterThan(1);
+  expect(specs.filter((s) => s.kind === 'dynamodb')).toHaveLength(expected);
+}, 60_000);
 
 it('a backup of a provisioned table stays within 25 % of its RCU: the consumed units it reported per second of its own clock', async () => {
   const run = await backup(recordingClient);

@@ -8,6 +8,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ListTagsOfResourceCommand,
+  PutItemCommand,
   UpdateContinuousBackupsCommand,
   UpdateTableCommand,
   waitUntilTableNotExists,
@@ -83,6 +84,17 @@ describe('local DynamoDB: table protection', () => {
     expect(plain?.DeletionProtectionEnabled).toBe(false);
     await dynamodb.send(new CreateTableCommand({ TableName: 'managed-1', ...keyed, SSESpecification: { Enabled: true } }));
     expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'managed-1' }))).Table?.SSEDescription).toEqual({ Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: localAwsManagedKeyArn(REGION, ACCOUNT) });
+  });
+
+  it('describes an ACTIVE table with its measured ItemCount and TableSizeBytes (dynalite says 0), across Scan pages', async () => {
+    await dynamodb.send(new CreateTableCommand({ TableName: 'sized-1', ...keyed }));
+    expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'sized-1' }))).Table).toMatchObject({ ItemCount: 0, TableSizeBytes: 0 });
+    // Three items of ~390 KB: dynalite's Scan pages stop at 1 MB, so measuring takes two pages.
+    const blob = Buffer.alloc(390_000, 1);
+    for (const pk of ['a', 'b', 'c']) await dynamodb.send(new PutItemCommand({ TableName: 'sized-1', Item: { pk: { S: pk }, data: { B: blob }, n: { N: '42' } } }));
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: 'sized-1' }));
+    expect(Table?.ItemCount).toBe(3);
+    expect(Table?.TableSizeBytes).toBe(3 * (2 + 1 + 4 + 390_000 + 1 + 2));
   });
 
   it('refuses a KMS key of another region', async () => {
