@@ -2,6 +2,7 @@ import { type ProtectionPlanConfig, protectionPlanSchema, type SourceConfig } fr
 import { acquireBackupLease, releaseBackupLease } from '../lambdas/backup/backup-lease';
 import { commitBackup, type CommittedBackup } from '../lambdas/backup/commit-backup';
 import { planBackup } from '../lambdas/backup/plan-backup';
+import { type S3ShardSize } from '../lambdas/sources/s3-shard-size';
 import { plannedShardSpecs } from '../lambdas/backup/planned-shard-specs';
 import { type ShardResult, snapshotShard } from '../lambdas/backup/snapshot-shard';
 import { planRestore } from '../lambdas/restore/plan-restore';
@@ -52,14 +53,20 @@ export type BackupRun = {
 };
 
 /** Acquire lock → plan shards → Map(snapshot shard) → commit → release lock, timed as a whole. A full backup unless `strategy` says otherwise. */
-export async function runBackupWorkflow(cloud: BenchCloud, plan: ProtectionPlanConfig, vaultBucket: string, strategy: 'full' | 'incremental' = 'full'): Promise<BackupRun> {
+export async function runBackupWorkflow(
+  cloud: BenchCloud,
+  plan: ProtectionPlanConfig,
+  vaultBucket: string,
+  strategy: 'full' | 'incremental' = 'full',
+  options: { s3ShardSize?: Partial<S3ShardSize> } = {},
+): Promise<BackupRun> {
   const started = process.hrtime.bigint();
   const plans = [plan];
   const lease = await acquireBackupLease({ plan: plan.name, strategy, trigger: 'bench' }, { catalog: cloud.catalog, plans });
   try {
     // The plan Lambda opens the vault with create=true (the bench initialised it beforehand, untimed, like `vault init`).
     const request = { plan: plan.name, strategy, trigger: 'bench', backupId: lease.backupId };
-    const planDeps = { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT };
+    const planDeps = { s3: cloud.s3, dynamodb: cloud.ddb, vault: await cloud.openVault(vaultBucket, true), catalog: cloud.catalog, plans, environment: BENCH_ENVIRONMENT, ...(options.s3ShardSize ? { s3ShardSize: options.s3ShardSize } : {}) };
     // Plan until the listing is done (one invocation here: no deadline), as the workflow's Plan loop does.
     let planned = await planBackup(request, planDeps);
     while (planned.continuation) planned = await planBackup({ ...request, continuation: planned.continuation }, planDeps);

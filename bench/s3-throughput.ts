@@ -5,6 +5,7 @@ import { mapBounded } from '../vault';
 import { secondsSince, startBenchCloud } from './bench-cloud';
 import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
 import { estimateS3Section, type S3CostEstimate } from './s3-cost-estimate';
+import { measureShardDuplicates, type ShardDuplicatesResult, SPLIT_SHARDS } from './s3-shard-duplicates';
 import { SeededRandom } from './seeded-random';
 import { TextContent } from './text-content';
 
@@ -54,6 +55,8 @@ export type S3SectionResult = {
     verified: RestoreRun['verify']['report']['verified'];
   };
   digests: { source: BucketDigest; plainCopy: BucketDigest; restored: BucketDigest };
+  /** The same bucket backed up with one shard and with SPLIT_SHARDS into fresh vaults, the second then pruned with repack (issue 14's ≤ 1.02×). */
+  shardDuplicates: ShardDuplicatesResult;
   /** After the comparison: ~1 % of the bytes rewritten, then an incremental backup (not a throughput figure: it feeds the estimate). */
   incremental: { changedObjects: number; changedBytes: number; seconds: number; shardCount: number; bytesScanned: number; bytesStored: number };
   /** The section's two backups priced at 10 TiB, Lifeboat against AWS Backup (docs/COSTS.md). */
@@ -125,6 +128,9 @@ export async function runS3Section(options: S3SectionOptions): Promise<S3Section
       }
     }
 
+    options.log(`s3: the bucket again with one shard and with ${SPLIT_SHARDS}, into fresh vaults; then prune with repack`);
+    const shardDuplicates = await measureShardDuplicates(cloud, SOURCE_BUCKET, seeded.bytes, options.log);
+
     // A second, incremental backup after a day's worth of change: the estimate's typical run (the first backup reads everything).
     const changed = await changeObjects(cloud.s3, SOURCE_BUCKET, S3_CHANGE_FRACTION, options.seed);
     options.log(`s3: rewrote ${changed.objects} object(s), ${(changed.bytes / MiB).toFixed(1)} MiB; incremental backup for the cost estimate`);
@@ -166,6 +172,7 @@ export async function runS3Section(options: S3SectionOptions): Promise<S3Section
         bytesScanned: incremental.committed.totals.bytesScanned,
         bytesStored: incremental.committed.totals.bytesStored,
       },
+      shardDuplicates,
       estimate,
     };
   } finally {

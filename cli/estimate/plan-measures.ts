@@ -1,4 +1,6 @@
 import { type BackupRecord, type SourceType } from '../../lambdas/catalog/backup-record';
+import { DEFAULT_TARGET_BYTES_PER_SEGMENT } from '../../lambdas/sources/dynamodb-segment-count';
+import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../../lambdas/sources/s3-shard-size';
 
 /**
  * What the catalog measured of one plan, reduced to the figures an estimate prices (docs/COSTS.md,
@@ -24,8 +26,9 @@ export type RunMeasures = {
   sources: number;
   /** Wall time of the backup, start to commit (catalog startedAt → endedAt). */
   durationSeconds: number;
-  /** Objects of S3 sources, and how many of them were read (the rest reused by change token). */
+  /** Objects of S3 sources, their logical bytes (what the planner lists and cuts into shards), and how many of them were read (the rest reused by change token). */
   s3Entries: number;
+  s3Bytes: number;
   s3EntriesRead: number;
   /** Bytes scanned from DynamoDB tables (a Scan reads every item, each run). */
   dynamoDbBytesScanned: number;
@@ -68,11 +71,13 @@ const seconds = (b: BackupRecord) => (b.endedAt ? Math.max(0, (Date.parse(b.ende
 function runOf(b: BackupRecord): RunMeasures {
   const t = b.totals ?? { entries: 0, bytes: 0, bytesScanned: 0, bytesStored: 0 };
   let s3Entries = 0;
+  let s3Bytes = 0;
   let s3EntriesRead = 0;
   let dynamoDbBytesScanned = 0;
   for (const s of b.sources) {
     if (s.type === 's3') {
       s3Entries += s.entries;
+      s3Bytes += s.bytes;
       // Entries read: in proportion to the bytes read (the record counts bytes, not entries, read).
       s3EntriesRead += s.bytes > 0 ? Math.round((s.entries * s.bytesScanned) / s.bytes) : 0;
     } else if (s.type === 'dynamodb') dynamoDbBytesScanned += s.bytesScanned;
@@ -86,6 +91,7 @@ function runOf(b: BackupRecord): RunMeasures {
     sources: Math.max(b.sources.length, b.sourceNames.length),
     durationSeconds: seconds(b),
     s3Entries,
+    s3Bytes,
     s3EntriesRead,
     dynamoDbBytesScanned,
   };
@@ -148,10 +154,16 @@ export function planMeasures(plan: string, backups: readonly BackupRecord[]): Pl
 /**
  * The plan's measures at another size of protected data: every byte and entry figure multiplied by
  * `protectedBytes ÷ measured protectedBytes`, so the measured dedup, compression and change rates
- * carry over. The shard count becomes the scaled bytes read ÷ 64 MiB (the S3 planner's bytes per
- * shard), at least the measured count; a shard's wall time stays as measured.
+ * carry over. The shard count becomes what the planners would cut at that size — the S3 key ranges
+ * (a shard per 1 GiB listed or 20,000 keys, lambdas/sources/s3-shard-size.ts) plus the DynamoDB scan
+ * segments (one per 1 GiB of table, dynamodb-segment-count.ts) — at least the measured count; a
+ * shard's wall time stays as measured.
  */
-export const SCALED_BYTES_PER_SHARD = 64 * 1024 * 1024;
+export function scaledShardCount(run: RunMeasures, k: number): number {
+  const s3 = run.s3Entries > 0 ? Math.ceil(Math.max((run.s3Bytes * k) / DEFAULT_BYTES_PER_S3_SHARD, (run.s3Entries * k) / DEFAULT_KEYS_PER_S3_SHARD)) : 0;
+  const dynamoDb = Math.ceil((run.dynamoDbBytesScanned * k) / DEFAULT_TARGET_BYTES_PER_SEGMENT);
+  return Math.max(run.shards, s3 + dynamoDb);
+}
 
 export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMeasures {
   if (m.protectedBytes <= 0) throw new NoCommittedBackupError(m.plan);
@@ -170,9 +182,9 @@ export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMea
       bytes: r.bytes * k,
       bytesScanned: r.bytesScanned * k,
       bytesStored: r.bytesStored * k,
-      // The planner splits by bytes per shard (64 MiB for S3); a small measured plan's count is set by its concurrency instead, so it does not scale.
-      shards: Math.max(r.shards, Math.ceil((r.bytesScanned * k) / SCALED_BYTES_PER_SHARD)),
+      shards: scaledShardCount(r, k),
       s3Entries: r.s3Entries * k,
+      s3Bytes: r.s3Bytes * k,
       s3EntriesRead: r.s3EntriesRead * k,
       dynamoDbBytesScanned: r.dynamoDbBytesScanned * k,
     },

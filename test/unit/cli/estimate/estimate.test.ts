@@ -3,7 +3,7 @@ import { parseByteSize, InvalidByteSizeError } from '../../../../cli/byte-size-o
 import { type EnvironmentEstimate } from '../../../../cli/estimate/environment-estimate';
 import { measuredPlanEstimate } from '../../../../cli/estimate/measured-plan-estimate';
 import { GB, planEstimate } from '../../../../cli/estimate/monthly-cost';
-import { NoCommittedBackupError, planMeasures, scaledMeasures } from '../../../../cli/estimate/plan-measures';
+import { NoCommittedBackupError, planMeasures, scaledMeasures, scaledShardCount } from '../../../../cli/estimate/plan-measures';
 import { InvalidPriceTableError, loadPriceTable, priceTableFileFor, priceTableSchema, type PriceTable } from '../../../../cli/estimate/price-table';
 import { runsPerMonth } from '../../../../cli/estimate/runs-per-month';
 import { runRequests } from '../../../../cli/estimate/workload-model';
@@ -55,7 +55,7 @@ describe('the measures of a plan', () => {
   it('protected, stored and replicated bytes from the committed backups; the typical run leaves the first out', () => {
     const m = planMeasures('demo', [FULL, FAILED, INCREMENTAL]);
     expect(m).toEqual(expect.objectContaining({ committedBackups: 2, protectedBytes: 9 * GiB, storedBytes: 4 * GiB, replicatedBytes: 4 * GiB, storedRatio: 2.25, typicalOf: 1 }));
-    expect(m.typicalRun).toEqual({ entries: 2000, bytes: 9 * GiB, bytesScanned: 2 * GiB, bytesStored: GiB, shards: 2, sources: 2, durationSeconds: 600, s3Entries: 1000, s3EntriesRead: 125, dynamoDbBytesScanned: GiB });
+    expect(m.typicalRun).toEqual({ entries: 2000, bytes: 9 * GiB, bytesScanned: 2 * GiB, bytesStored: GiB, shards: 2, sources: 2, durationSeconds: 600, s3Entries: 1000, s3Bytes: 8 * GiB, s3EntriesRead: 125, dynamoDbBytesScanned: GiB });
     expect(m.awsBackup).toEqual({ s3: { warmBytes: 9 * GiB, copyBytesPerRun: GiB }, dynamodb: { warmBytes: 2 * GiB, copyBytesPerRun: GiB } });
   });
 
@@ -63,11 +63,28 @@ describe('the measures of a plan', () => {
     expect(() => planMeasures('demo', [FAILED])).toThrow(NoCommittedBackupError);
   });
 
-  it('scaling keeps the ratios: 10× the protected bytes is 10× every byte figure, a shard per 64 MiB read, the shard wall time as measured', () => {
+  it('scaling keeps the ratios: 10× the protected bytes is 10× every byte figure, the planners\' shards at that size, the shard wall time as measured', () => {
     const m = scaledMeasures(planMeasures('demo', [FULL, INCREMENTAL]), 90 * GiB);
     expect(m).toEqual(expect.objectContaining({ protectedBytes: 90 * GiB, storedBytes: 40 * GiB, replicatedBytes: 40 * GiB, storedRatio: 2.25 }));
-    expect(m.typicalRun).toEqual(expect.objectContaining({ bytesStored: 10 * GiB, shards: 320, durationSeconds: 600, s3EntriesRead: 1250 }));
+    // 80 GiB of objects: 80 key ranges of 1 GiB (10,000 keys are under 20,000); a 10 GiB table: 10 segments of 1 GiB.
+    expect(m.typicalRun).toEqual(expect.objectContaining({ bytesStored: 10 * GiB, shards: 90, durationSeconds: 600, s3EntriesRead: 1250 }));
     expect(m.awsBackup.s3).toEqual({ warmBytes: 90 * GiB, copyBytesPerRun: 10 * GiB });
+  });
+});
+
+describe('the scaled shard count', () => {
+  const run = planMeasures('demo', [FULL, INCREMENTAL]).typicalRun;
+
+  it('is bound by keys when objects are small: a shard per 20,000 keys', () => {
+    // 1000 objects of 8 MiB scaled ×1000: 8,000 GiB in 1,000,000 keys — 8,000 key ranges by bytes, 50 by keys; 1,000 segments for the table.
+    expect(scaledShardCount(run, 1000)).toBe(8000 + 1000);
+    // The same keys holding 1 KiB each: 1,000,000 keys, under 1 GiB → 50 key ranges by keys.
+    expect(scaledShardCount({ ...run, s3Bytes: 1000 * 1024, dynamoDbBytesScanned: 0 }, 1000)).toBe(50);
+  });
+
+  it('never goes below the measured count', () => {
+    expect(scaledShardCount({ ...run, shards: 7 }, 1)).toBe(9);
+    expect(scaledShardCount({ ...run, shards: 12 }, 1)).toBe(12);
   });
 });
 
