@@ -1,4 +1,4 @@
-import { pruneVault, type PruneReport, type Vault } from '../../vault';
+import { MarkedPages, pruneVault, type PruneReport, type Vault } from '../../vault';
 
 // Shared by `lifeboat prune` (an environment's vault) and `lifeboat vault prune` (a vault by path).
 // Its own module so that `lifeboat vault` does not load the environment access (AWS SDK clients,
@@ -25,9 +25,11 @@ export function parsePruneSettings(options: { grace?: string; repackThreshold?: 
  * deleted by a second pass at once: only safe when no backup of this vault is running.
  */
 export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; repackThreshold?: number; dryRun?: boolean }): Promise<PruneReport> {
+  // Every pass marks afresh (snapshot objects are read again), but reads each manifest page once.
+  const markedPages = new MarkedPages();
   const runOnce = async (): Promise<PruneReport> => {
-    let result = await pruneVault(vault, settings);
-    while (!result.done && result.cursor) result = await pruneVault(vault, { ...settings, cursor: result.cursor });
+    let result = await pruneVault(vault, { ...settings, markedPages });
+    while (!result.done && result.cursor) result = await pruneVault(vault, { ...settings, markedPages, cursor: result.cursor });
     return result.report;
   };
   const first = await runOnce();

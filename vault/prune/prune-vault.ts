@@ -8,7 +8,7 @@ import { loadIndexObjects, type LoadedIndexObject } from './index-objects';
 import { type PendingObjects, planPrune, rewriteIndexes } from './prune-plan';
 import { type CondemnedBatch, loadCondemnedBatches, type StoredCondemnedBatch, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
-import { markVault, type VaultMark } from './vault-mark';
+import { MarkedPages, markVault, type VaultMark } from './vault-mark';
 
 /** The backup lease (24 h 15 min, lambdas/backup/backup-lease.ts) plus 45 min: no backup that may still commit outlives it. */
 export const DEFAULT_PRUNE_GRACE_MS = 25 * 60 * 60 * 1000;
@@ -29,6 +29,8 @@ export type PruneOptions = {
   readonly deadline?: number;
   /** The cursor a previous call returned: its report is continued. */
   readonly cursor?: PruneCursor;
+  /** Manifest pages already read by an earlier call of this process (vault-mark.ts): each is read once. @default a new MarkedPages */
+  readonly markedPages?: MarkedPages;
 };
 
 const count = z.number().int().nonnegative();
@@ -127,6 +129,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   if (!Number.isFinite(graceMs) || graceMs < 0) throw new VaultError(`prune: graceMs must be a non-negative number of milliseconds, got ${graceMs}`);
   if (!(threshold >= 0 && threshold < 1)) throw new VaultError(`prune: repackThreshold must be at least 0 and below 1, got ${threshold}`);
   const dryRun = options.dryRun ?? false;
+  const markedPages = options.markedPages ?? new MarkedPages();
   const report: PruneReport = options.cursor ? { ...options.cursor.report, locked: [...options.cursor.report.locked], damaged: [...options.cursor.report.damaged] } : emptyPruneReport(dryRun);
   const outOfTime = (): boolean => options.deadline !== undefined && now() >= options.deadline;
   const unfinished = (phase: PruneCursor['phase']): PruneResult => ({ done: false, cursor: { phase, report }, report });
@@ -138,7 +141,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   // Phase 1: sweep. `started` is taken before marking: a backup that committed before the mark is seen by it.
   let batches = await loadCondemnedBatches(vault.store, vault.keys);
   const due = batches.filter((b) => Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) <= started);
-  let mark = await markVault(vault);
+  let mark = await markVault(vault, markedPages);
   report.snapshots = mark.snapshots;
   let indexObjects = await loadIndexObjects(vault);
   if (due.length > 0) {
@@ -153,7 +156,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   if (outOfTime()) return unfinished('condemn');
 
   // Phase 2: condemn and repack.
-  mark = dryRun ? mark : await markVault(vault);
+  mark = dryRun ? mark : await markVault(vault, markedPages);
   const pending = pendingObjects(batches);
   const plan = planPrune({
     mark,

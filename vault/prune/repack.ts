@@ -51,7 +51,8 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
       // Authenticated (GCM tag, with the blob's id as additional data), a few at once on libuv's pool:
       // that proves the bytes are the ones sealed under the id, which is all a copy of them needs.
       blobs = await mapBounded(pack.live, 4, async (e) => {
-        const stored = Buffer.from(body.subarray(e.offset, e.offset + e.storedLength));
+        // A copy, so the new pack holds no view into the old pack's body; copyBytesFrom is one memcpy.
+        const stored = Buffer.copyBytesFrom(body, e.offset, e.storedLength);
         await authenticateBlob(vault.keys, e.id, stored, { location: vault.location, key });
         return { id: e.id, stored, rawLength: e.rawLength };
       });

@@ -1,4 +1,5 @@
 import { loadPage } from '../manifest/manifest-pages';
+import { type PageRef } from '../manifest/manifest-format';
 import { loadManifestRoot } from '../manifest/manifest-reader';
 import { type Vault } from '../repository/vault';
 import { VaultError } from '../vault-errors';
@@ -11,10 +12,32 @@ export type VaultMark = {
 };
 
 /**
+ * The blob ids of the manifest pages one process has read while marking. A page is content-addressed
+ * (its id is its content's hash) and never rewritten, so a later mark of the same vault may take its
+ * blobs from here instead of reading it again: `lifeboat vault prune --grace 0` marks three times
+ * (condemn, then the sweep's re-mark and the condemn after it), and each mark after the first then
+ * reads only the snapshot objects, manifest roots and pages it has not met.
+ */
+export class MarkedPages {
+  private readonly blobsOf = new Map<string, readonly string[]>();
+
+  async blobs(vault: Vault, ref: PageRef): Promise<readonly string[]> {
+    const known = this.blobsOf.get(ref.id);
+    if (known) return known;
+    const ids: string[] = [];
+    for (const entry of await loadPage(vault.store, vault.keys, ref)) for (const id of entry.content) ids.push(id);
+    this.blobsOf.set(ref.id, ids);
+    return ids;
+  }
+}
+
+/**
  * Marks from every `snapshots/*` object. An unreadable snapshot object stops the prune: what it
  * references cannot be known, and deleting it would be a guess (verify names it; repair first).
+ * The snapshot objects are always listed and read again; `pages` (one per process) spares reading
+ * a manifest page twice.
  */
-export async function markVault(vault: Vault): Promise<VaultMark> {
+export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPages()): Promise<VaultMark> {
   const { snapshots, unreadable } = await vault.scanSnapshots();
   const gone = unreadable.filter((u) => !u.reason.startsWith('it was deleted'));
   if (gone.length > 0) {
@@ -29,7 +52,7 @@ export async function markVault(vault: Vault): Promise<VaultMark> {
     for (const ref of root.pages) {
       if (manifests.has(ref.id)) continue;
       manifests.add(ref.id);
-      for (const entry of await loadPage(vault.store, vault.keys, ref)) for (const id of entry.content) blobs.add(id);
+      for (const id of await pages.blobs(vault, ref)) blobs.add(id);
     }
   }
   return { snapshots: snapshots.length, manifests, blobs };
