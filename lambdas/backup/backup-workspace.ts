@@ -5,6 +5,7 @@ import { VaultObjectNotFoundError } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { shardResumePointSchema } from '../sources/shard-resume-point';
 import { shardSpecSchema, type ShardSpec } from '../sources/shard-spec';
+import { storedObjectPieceSchema } from '../sources/stored-object-piece';
 import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan-document';
 
 /**
@@ -27,6 +28,8 @@ export const shardPartDocumentSchema = z.object({
   source: z.string(),
   part: manifestPartSchema,
   observations: z.object({ changedDuringRead: z.array(z.string()), vanished: z.array(z.string()), skipped: z.array(z.string()) }),
+  /** An s3-range shard's piece of a split object (commit joins the pieces into one entry); absent for other shards. */
+  pieces: z.array(storedObjectPieceSchema).optional(),
 });
 export type ShardPartDocument = z.infer<typeof shardPartDocumentSchema>;
 
