@@ -13,7 +13,7 @@ import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan
  * layout of docs/FORMAT.md, so that only keys travel through Step Functions:
  *   plans/<backupId>.json                      the plan: sources, parents, the shard manifests' keys (Plan step)
  *   plans/<backupId>/shards/<seq>.jsonl        the shards planned by planning invocation <seq>, one ShardSpec a line (the Map's items)
- *   parts/<backupId>/<shard>.json              a shard's ManifestPart and observations (Snapshot shard)
+ *   parts/<backupId>/<shard>.json              a shard's ManifestPart and observations (Snapshot shard); an s3-range shard's piece
  *   parts/<backupId>/<shard>/segment-<n>.json  the part of a shard's n-th stretch cut by its deadline (resumable shards)
  *   parts/<backupId>/<shard>/cursor.json       how many segments are stored and where the shard resumes
  *   parts/<backupId>/committed/<source>.json   the snapshot committed for a source (Commit, for an idempotent retry)
