@@ -5,6 +5,7 @@ import { VaultObjectNotFoundError } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { shardResumePointSchema } from '../sources/shard-resume-point';
 import { shardSpecSchema, type ShardSpec } from '../sources/shard-spec';
+import { storedObjectPieceSchema } from '../sources/stored-object-piece';
 import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan-document';
 
 /**
@@ -12,7 +13,7 @@ import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan
  * layout of docs/FORMAT.md, so that only keys travel through Step Functions:
  *   plans/<backupId>.json                      the plan: sources, parents, the shard manifests' keys (Plan step)
  *   plans/<backupId>/shards/<seq>.jsonl        the shards planned by planning invocation <seq>, one ShardSpec a line (the Map's items)
- *   parts/<backupId>/<shard>.json              a shard's ManifestPart and observations (Snapshot shard)
+ *   parts/<backupId>/<shard>.json              a shard's ManifestPart and observations (Snapshot shard); an s3-range shard's piece
  *   parts/<backupId>/<shard>/segment-<n>.json  the part of a shard's n-th stretch cut by its deadline (resumable shards)
  *   parts/<backupId>/<shard>/cursor.json       how many segments are stored and where the shard resumes
  *   parts/<backupId>/committed/<source>.json   the snapshot committed for a source (Commit, for an idempotent retry)
@@ -27,6 +28,8 @@ export const shardPartDocumentSchema = z.object({
   source: z.string(),
   part: manifestPartSchema,
   observations: z.object({ changedDuringRead: z.array(z.string()), vanished: z.array(z.string()), skipped: z.array(z.string()) }),
+  /** An s3-range shard's piece of a split object (commit joins the pieces into one entry); absent for other shards. */
+  pieces: z.array(storedObjectPieceSchema).optional(),
 });
 export type ShardPartDocument = z.infer<typeof shardPartDocumentSchema>;
 

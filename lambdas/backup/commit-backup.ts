@@ -5,6 +5,7 @@ import { type Vault } from '../../vault';
 import { extendSnapshotRetention, mapBounded, retentionWindow, snapshotKey } from '../../vault';
 import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
 import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
+import { joinObjectPieces } from './joined-object-pieces';
 
 export type CommitBackupDeps = {
   vault: Vault;
@@ -65,8 +66,9 @@ export function runTags(plan: BackupPlanDocument): BackupRunTags {
 const PARTS_READ_AT_ONCE = 32;
 
 /**
- * Commit protocol, in this order: every shard's part present → one vault snapshot per source
- * (manifest pages, manifest root, snapshot object last) → catalog COMMITTED → the catalog's
+ * Commit protocol, in this order: every shard's part present → the pieces of objects split by byte
+ * ranges joined, one entry each → one vault snapshot per source (manifest pages, manifest root,
+ * snapshot object last) → catalog COMMITTED → the catalog's
  * per-source index items. Nothing is visible as a committed backup before the catalog write.
  *
  * Idempotent: each committed source is remembered at parts/<backupId>/committed/<source>.json, so a
@@ -93,14 +95,17 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
   try {
     for (const source of plan.sources) {
       const ofSource = parts.filter((p) => p.source === source.name);
+      // Objects split by byte ranges: their pieces, joined here into one entry each.
+      const split = joinObjectPieces(plan.backupId, ofSource.flatMap((p) => p.pieces ?? []));
       const observed = (f: (o: ShardPartDocument['observations']) => string[]): number => ofSource.reduce((n, p) => n + f(p.observations).length, 0);
-      const observations = { changedDuringRead: observed((o) => o.changedDuringRead), vanished: observed((o) => o.vanished), skipped: observed((o) => o.skipped) };
+      const observations = { changedDuringRead: observed((o) => o.changedDuringRead), vanished: observed((o) => o.vanished) + split.vanished.length, skipped: observed((o) => o.skipped) };
       const done = await workspace.getCommittedSource(plan.backupId, source.name);
       const snapshot = done
         ? await deps.vault.loadSnapshot(done.snapshotId)
         : await deps.vault.commitSnapshot({
             source: source.snapshotSource,
             parts: ofSource.map((p) => p.part),
+            entries: split.entries,
             parent: source.parent?.snapshotId ?? null,
             tags: backupSnapshotTags(runTags(plan), observations),
             startedAt: new Date(plan.createdAt),

@@ -35,5 +35,7 @@ export function mergeShardSegments(stored: readonly ShardPartDocument[], last: S
       vanished: segments.flatMap((d) => d.observations.vanished),
       skipped: segments.flatMap((d) => d.observations.skipped),
     },
+    // A range shard never stops part way (a piece is at most one shard's bytes); carried all the same.
+    ...(segments.some((d) => d.pieces) ? { pieces: segments.flatMap((d) => d.pieces ?? []) } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { planDynamoDbShards } from '../sources/dynamodb-table-source';
 import { listS3Objects, type S3ObjectSummary } from '../sources/s3-bucket-source';
 import { type InventoryPosition, latestInventoryManifestKey, listInventoryObjects } from '../sources/s3-inventory-listing';
 import { cutS3KeyRanges } from '../sources/s3-key-range-cutter';
+import { s3ObjectPieces } from '../sources/s3-object-pieces';
 import { DEFAULT_S3_SHARD_SIZE, type S3ShardSize } from '../sources/s3-shard-size';
 import { type ShardSpec } from '../sources/shard-spec';
 import { type Vault } from '../../vault';
@@ -247,7 +248,8 @@ async function planShards(plan: ProtectionPlanConfig, continuation: PlanContinua
 
 /**
  * One bucket (or what is left of it after `resume.startAfter`) into key-range shards as its listing
- * streams. Returns where it stopped (a shard boundary) when `mustStop` says so after a closed range;
+ * streams; an object larger than a shard's bytes into one s3-range shard per byte range (its key
+ * range skips it), so that no shard reads more than the budget. Returns where it stopped (a shard boundary) when `mustStop` says so after a closed range;
  * undefined when the listing ended (the last shard is open above).
  */
 async function planS3Source(
@@ -268,7 +270,14 @@ async function planS3Source(
     objects = listS3Objects(deps.s3, source.bucket, source.prefix, startAfter !== undefined ? { startAfter } : {});
   }
   for await (const cut of cutS3KeyRanges(objects, size, { bucket: source.bucket, ...(startAfter !== undefined ? { startAfter } : {}) })) {
-    shards.add({ kind: 's3', index: shards.next(), source: source.name, bucket: source.bucket, prefix: source.prefix, ...cut.range });
+    const split = cut.split;
+    shards.add({ kind: 's3', index: shards.next(), source: source.name, bucket: source.bucket, prefix: source.prefix, ...cut.range, ...(split ? { splitKeys: [split.key] } : {}) });
+    // An object above the byte budget: one shard per byte range, planned with the range that skips it.
+    if (split) {
+      for (const piece of s3ObjectPieces(split.size, size.bytes)) {
+        shards.add({ kind: 's3-range', index: shards.next(), source: source.name, bucket: source.bucket, key: split.key, etag: split.etag, size: split.size, ...piece });
+      }
+    }
     if (cut.closed && cut.range.endAt !== undefined && shards.mustStop()) {
       return { startAfter: cut.range.endAt, ...(inventoryManifest !== undefined ? { inventoryManifest, inventoryFile: position.file } : {}) };
     }

@@ -9,6 +9,7 @@ import { addDynamoDbSegment } from '../sources/dynamodb-page-entries';
 import { type EntrySink, newObservations, type ShardObservations } from '../sources/entry-sink';
 import { ReadCapacityBudget } from '../sources/read-capacity-budget';
 import { addS3Shard } from '../sources/s3-object-entries';
+import { addS3RangePiece } from '../sources/s3-range-piece';
 import { type ShardResumePoint } from '../sources/shard-resume-point';
 import { type StopCheck } from '../sources/shard-run';
 import { type ShardSpec } from '../sources/shard-spec';
@@ -101,9 +102,11 @@ export async function snapshotShard(input: SnapshotShardInput, deps: SnapshotSha
   // Every pack carries the plan's tier tag: the vault's lifecycle rules move a plan's packs by it ("Storage tiers").
   const writer = await openWriter(deps.vault, source, packTierTags(plan.plan));
   const observations = newObservations();
-  const resumeAt = await readShard(spec, source, writer, observations, deps, cursor?.resume, stopCheck(deps));
+  // A byte range of a split object: one piece, stored without an entry, for commit to join (s3-range-piece.ts).
+  const pieces = spec.kind === 's3-range' ? [await addS3RangePiece(deps.s3, spec, writer)] : undefined;
+  const resumeAt = spec.kind === 's3-range' ? null : await readShard(spec, source, writer, observations, deps, cursor?.resume, stopCheck(deps));
   const part = await writer.finish();
-  const stretch: ShardPartDocument = { backupId, shardIndex, source: source.name, part, observations };
+  const stretch: ShardPartDocument = { backupId, shardIndex, source: source.name, part, observations, ...(pieces ? { pieces } : {}) };
   const segments = cursor?.segments ?? 0;
 
   if (resumeAt) {
@@ -145,7 +148,7 @@ async function openWriter(vault: Vault, source: PlannedSource, packTags: Readonl
 
 /** Reads the shard (from `resume` on, until `shouldStop`); returns where the next stretch resumes, or null at the shard's end. */
 async function readShard(
-  spec: ShardSpec,
+  spec: Exclude<ShardSpec, { kind: 's3-range' }>,
   source: PlannedSource,
   sink: EntrySink,
   observations: ShardObservations,

@@ -95,9 +95,55 @@ export async function openS3ObjectStream(s3: S3Client, bucket: string, key: stri
   };
 }
 
-/** HeadObject: metadata, content type, ETag, size and LastModified without the body. */
-export async function headS3Object(s3: S3Client, bucket: string, key: string): Promise<S3ObjectHead> {
-  return headOf(await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+/**
+ * Opens bytes [start, end) of one version of an object: GetObject with Range and If-Match on the
+ * ETag listed at planning. An object replaced since fails with S3ObjectChangedError (S3's 412), so
+ * the pieces of a split object are all of one version. `size` is the range's length.
+ */
+export async function openS3ObjectRange(s3: S3Client, bucket: string, key: string, range: { etag: string; start: number; end: number }): Promise<S3ObjectStream> {
+  const object = await ifVersion(bucket, key, range.etag, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${range.start}-${range.end - 1}`, IfMatch: range.etag })));
+  return {
+    body: bodyBuffers(object.Body),
+    destroy: () => {
+      if (object.Body instanceof Readable) object.Body.destroy();
+    },
+    ...headOf(object),
+  };
+}
+
+/** HeadObject: metadata, content type, ETag, size and LastModified without the body; with `etag`, of that version only (else S3ObjectChangedError). */
+export async function headS3Object(s3: S3Client, bucket: string, key: string, etag?: string): Promise<S3ObjectHead> {
+  if (etag === undefined) return headOf(await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+  return headOf(await ifVersion(bucket, key, etag, () => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }))));
+}
+
+/**
+ * An object read by byte ranges was replaced after planning (its ETag is no longer the one listed):
+ * its pieces cannot be joined into one version, so the shard fails and the backup with it, without
+ * committing; the next run plans the new version.
+ */
+export class S3ObjectChangedError extends Error {
+  override readonly name = 'S3ObjectChangedError';
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly etag: string,
+  ) {
+    super(
+      `Object ${JSON.stringify(key)} in bucket ${bucket} changed while it was backed up in byte ranges: it no longer has ETag ${etag}, the version planned ` +
+        '(S3 answered 412 PreconditionFailed to If-Match). This backup fails without committing; run it again to back up the new version.',
+    );
+  }
+}
+
+async function ifVersion<T>(bucket: string, key: string, etag: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (err instanceof Error && (err.name === 'PreconditionFailed' || status === 412)) throw new S3ObjectChangedError(bucket, key, etag);
+    throw err;
+  }
 }
 
 function headOf(object: { ContentType?: string; Metadata?: Record<string, string>; ETag?: string; ContentLength?: number; LastModified?: Date }): S3ObjectHead {

@@ -1,8 +1,12 @@
 import { compareKeys, type S3KeyRange, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
 import { type S3ShardSize } from './s3-shard-size';
 
-/** One key range cut from a listing: `closed` ranges end at a listed key; the last range of a source is open above. */
-export type CutKeyRange = { range: S3KeyRange; keys: number; bytes: number; closed: boolean };
+/**
+ * One key range cut from a listing: `closed` ranges end at a listed key; the last range of a source is
+ * open above. `split`: the range ends at an object larger than a shard's bytes, which the range does
+ * not count (keys, bytes) and whose backup is split by byte ranges (s3-object-pieces.ts).
+ */
+export type CutKeyRange = { range: S3KeyRange; keys: number; bytes: number; closed: boolean; split?: S3ObjectSummary };
 
 /**
  * Cuts a listing (ascending UTF-8 key order) into key ranges as it streams, holding no key but
@@ -11,6 +15,9 @@ export type CutKeyRange = { range: S3KeyRange; keys: number; bytes: number; clos
  * (absent = open below: keys written below every listed key after planning are covered); the
  * range yielded when the listing ends is open above, for the same reason — the ranges partition
  * the whole key space, whatever is written after planning.
+ *
+ * An object larger than `size.bytes` closes the range at its key with `split` set: the consumer plans
+ * it as byte-range pieces and the range's shard skips it.
  *
  * The consumer may stop after any closed range (the generator is then closed and the listing
  * stops); listing again with StartAfter = that range's endAt continues with the same boundaries.
@@ -26,6 +33,16 @@ export async function* cutS3KeyRanges(objects: AsyncIterable<S3ObjectSummary>, s
   for await (const object of objects) {
     if (previous !== undefined && compareKeys(object.key, previous) <= 0) throw new S3ListingOrderError(options.bucket, previous, object.key);
     previous = object.key;
+    if (object.size > bytesPerShard && object.etag !== '') {
+      // Read by byte ranges across shards; the range closes at it so that the pieces and the range
+      // that skips the key are planned together (a continuation resumes after both). Without an ETag
+      // (an inventory report without the column) the pieces could not pin one version: read whole.
+      yield { range: { ...(boundary !== undefined ? { startAfter: boundary } : {}), endAt: object.key }, keys, bytes, closed: true, split: object };
+      boundary = object.key;
+      keys = 0;
+      bytes = 0;
+      continue;
+    }
     keys++;
     bytes += object.size;
     if (keys >= keysPerShard || bytes >= bytesPerShard) {

@@ -10,7 +10,7 @@ import { StoppableListing } from './stoppable-listing';
 /** Objects read at once by one shard: S3 latency, not bandwidth, bounds small objects. */
 const OBJECTS_IN_FLIGHT = 8;
 
-export type S3ShardSpec = S3KeyRange & { bucket: string; prefix: string };
+export type S3ShardSpec = S3KeyRange & { bucket: string; prefix: string; splitKeys?: readonly string[] };
 
 /** The change token of an S3 object: equal ETag and size mean equal content (the next incremental reuses it unread). */
 export function s3ChangeToken(head: Pick<S3ObjectHead, 'etag' | 'size'>): string {
@@ -45,7 +45,10 @@ function isNoSuchKey(err: unknown): boolean {
 export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySink, observations: ShardObservations, run: ShardRun<S3ResumePoint> = {}): Promise<S3ResumePoint | null> {
   const range = run.resume ? { startAfter: run.resume.lastKey, ...(spec.endAt !== undefined ? { endAt: spec.endAt } : {}) } : spec;
   const objects = new StoppableListing(listS3Objects(s3, spec.bucket, spec.prefix, range), run.shouldStop);
+  const split = new Set(spec.splitKeys ?? []);
   await forEachBounded(objects, OBJECTS_IN_FLIGHT, async (summary) => {
+    // Backed up by its s3-range shards (s3-range-piece.ts), joined into one entry at commit.
+    if (split.has(summary.key)) return;
     const path = s3EntryPath(summary.key);
     try {
       const listedToken = s3ChangeToken(summary);
@@ -90,7 +93,7 @@ async function both<A, B>(first: Promise<A>, second: Promise<B>, discard?: (a: A
   return [a.value, b.value];
 }
 
-function objectMeta(key: string, head: S3ObjectHead, tags: Record<string, string>): EntryMeta {
+export function objectMeta(key: string, head: S3ObjectHead, tags: Record<string, string>): EntryMeta {
   return {
     key,
     ...(head.contentType !== undefined ? { contentType: head.contentType } : {}),

@@ -15,6 +15,26 @@ export const shardSpecSchema = z.discriminatedUnion('kind', [
     startAfter: z.string().optional(),
     /** Inclusive upper bound of keys; absent = to the end. */
     endAt: z.string().optional(),
+    /** Keys of this range that s3-range shards back up instead (objects above the shard's byte budget): this shard skips them. */
+    splitKeys: z.array(z.string()).optional(),
+  }),
+  z.object({
+    /** One byte range of an object larger than a shard's byte budget (docs/ARCHITECTURE.md, "Objects split by byte ranges"). */
+    kind: z.literal('s3-range'),
+    index: z.number().int().min(0),
+    source: z.string(),
+    bucket: z.string(),
+    key: z.string(),
+    /** The ETag listed at planning: every piece reads with If-Match on it, so all pieces are of one version. */
+    etag: z.string(),
+    /** The whole object's size. */
+    size: z.number().int().min(0),
+    /** First byte of the piece (inclusive). */
+    start: z.number().int().min(0),
+    /** End of the piece (exclusive): the piece is bytes [start, end). */
+    end: z.number().int().min(1),
+    piece: z.number().int().min(0),
+    pieces: z.number().int().min(2),
   }),
   z.object({
     kind: z.literal('dynamodb'),

@@ -9,6 +9,7 @@ import { bucketSecurityMiddleware } from './bucket-security';
 import { BucketSecurityState } from './bucket-security-state';
 import { cacheBucketLookups } from './cached-bucket-lookups';
 import { dataDirLayout } from './cloud-state';
+import { conditionalGetMiddleware } from './conditional-get';
 import { conditionalPutMiddleware } from './conditional-put';
 import { chargeConsistentScans } from './consistent-scan-capacity';
 import { acceptTableArns } from './table-arn-names';
@@ -113,6 +114,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(replication ? 6 : 5, 0, storageClassMiddleware(s3.store, { dir: state.storageClassDir }));
   // PutObject's x-amz-tagging, which s3rver ignores: the tags are stored once the object is.
   s3.middleware.splice(replication ? 7 : 6, 0, putObjectTaggingMiddleware(s3.store));
+  // Right after the conditional PUT (behind the owner check): s3rver ignores If-Match on GET and HEAD, which byte-range backups rely on.
+  s3.middleware.splice(3, 0, conditionalGetMiddleware(s3.store));
   return s3;
 }
 

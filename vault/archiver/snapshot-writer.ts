@@ -158,13 +158,35 @@ export class SnapshotWriter {
   }
 
   /**
+   * Stores content without recording an entry, and resolves with what an entry holding it would be
+   * recorded with (once every chunk has its id). For a piece of an object split by byte ranges
+   * across shards (docs/ARCHITECTURE.md, "Objects split by byte ranges"): commit joins the pieces'
+   * blob lists into one entry. Counted in bytesScanned and the stored totals, not in entries.
+   */
+  async storeContent(content: ContentSource): Promise<RecordedContent> {
+    this.throwIfFailed();
+    if (this.finished) throw new Error('SnapshotWriter.storeContent after finish');
+    const source = typeof content === 'function' ? content() : content;
+    const { size, ids } = await this.readBlocks(Buffer.isBuffer(source) ? bufferBlocks(source) : streamBlocks(source));
+    this.counts.bytesScanned += size;
+    const done = Promise.all(ids).then((blobs): RecordedContent => ({ size, content: blobs }));
+    this.track(done);
+    return done;
+  }
+
+  private async addBlocks(entry: Omit<NewEntry, 'content'>, source: BlockSource): Promise<void> {
+    const { size, ids } = await this.readBlocks(source);
+    this.finishEntry(entry, size, ids);
+  }
+
+  /**
    * The one archiver pipeline, for files, buffers and streams alike: each block of the source is
    * copied once into chunk memory (shared with the codec workers, or plain memory in-thread), cut
    * there into chunks, and each chunk goes to the codec (id, then seal) and on to the packs in
    * order. The unchunked tail of a block is carried into the next block's memory: chunk boundaries
    * are those of chunker.chunkStream (a cut never depends on where blocks end).
    */
-  private async addBlocks(entry: Omit<NewEntry, 'content'>, source: BlockSource): Promise<void> {
+  private async readBlocks(source: BlockSource): Promise<{ size: number; ids: Array<Promise<string>> }> {
     const ids: Array<Promise<string>> = [];
     let total = 0;
     let carry: Buffer | null = null;
@@ -193,7 +215,7 @@ export class SnapshotWriter {
     } finally {
       await source.close();
     }
-    this.finishEntry(entry, total, ids);
+    return { size: total, ids };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { comparePaths, type ManifestEntry } from './manifest-entry';
+import { comparePaths, type ManifestEntry, manifestEntrySchema } from './manifest-entry';
 import { type ManifestRun, type PageRef } from './manifest-format';
 import { DuplicateEntryError, loadPage, PageRunWriter } from './manifest-pages';
 import { encodeJson, putSealedObject } from '../crypto/sealed-object';
@@ -64,6 +64,14 @@ class RunCursor {
     }
     this.current = this.entries[this.position++] ?? null;
   }
+}
+
+/** Writes entries (any order, paths unique) as one sorted run of pages, for mergeRuns to merge with the writers' runs. */
+export async function writeEntryRun(store: VaultStore, keys: VaultKeys, entries: readonly ManifestEntry[]): Promise<ManifestRun> {
+  const writer = new PageRunWriter(store, keys);
+  for (const entry of [...entries].sort((a, b) => comparePaths(a.path, b.path))) await writer.add(manifestEntrySchema.parse(entry));
+  await writer.flush();
+  return writer.pages;
 }
 
 /** Writes the manifest root over sorted pages; returns the root hash (the root object's id). */

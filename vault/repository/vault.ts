@@ -7,7 +7,7 @@ import { type KeyProvider } from '../keys/key-provider';
 import { putKeyObject, unwrapKeyObjects } from '../keys/key-object';
 import { type ManifestEntry } from '../manifest/manifest-entry';
 import { type ManifestPart, manifestPartSchema } from '../manifest/manifest-format';
-import { mergeRuns, writeManifestRoot } from '../manifest/manifest-merge';
+import { mergeRuns, writeEntryRun, writeManifestRoot } from '../manifest/manifest-merge';
 import { ManifestReader } from '../manifest/manifest-reader';
 import { decodeJson, encodeJson, getSealedObject, openSealed, putSealedObject } from '../crypto/sealed-object';
 import { objectContext, seal } from '../crypto/sealed-codec';
@@ -141,6 +141,12 @@ export type CommitInput = {
   readonly source: SnapshotSource;
   /** Manifest parts of every writer (shard) of this snapshot. */
   readonly parts: readonly ManifestPart[];
+  /**
+   * Entries the commit itself records, beside the parts' runs: objects split by byte ranges across
+   * shards, whose pieces' blob lists the caller joined (no writer recorded them). Written as one more
+   * sorted run and merged with the others; a path that a part also holds fails with DuplicateEntryError.
+   */
+  readonly entries?: readonly ManifestEntry[];
   readonly parent?: string | null;
   readonly tags?: readonly string[];
   /** When the backup started; durationMs counts from here. */
@@ -238,7 +244,8 @@ export class Vault {
    */
   async commitSnapshot(input: CommitInput): Promise<Snapshot> {
     const parts = input.parts.map((p) => manifestPartSchema.parse(p));
-    const pages = await mergeRuns(this.store, this.keys, parts.flatMap((p) => p.runs));
+    const joined = input.entries && input.entries.length > 0 ? [await writeEntryRun(this.store, this.keys, input.entries)] : [];
+    const pages = await mergeRuns(this.store, this.keys, [...parts.flatMap((p) => p.runs), ...joined]);
     const root = await writeManifestRoot(this.store, this.keys, pages);
     const sum = (f: (s: ManifestPart['stats']) => number): number => parts.reduce((n, p) => n + f(p.stats), 0);
     const record: SnapshotRecord = {

@@ -48,6 +48,8 @@ declare module 's3rver' {
       putSubresource(bucket: string, key: string | undefined, resource: { type: string }): Promise<unknown>;
       deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
     };
+    /** FilesystemStore's metadata of one object (etag quoted, content-length, stored headers); rejects when the object does not exist. */
+    type ObjectMetadata = { getMetadata(bucket: string, key: string): Promise<Record<string, string | number>> };
     /** FilesystemStore's delete of one object (absent: no error). */
     type ObjectDeletion = { deleteObject(bucket: string, key: string): Promise<void> };
     type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
@@ -59,7 +61,7 @@ declare module 's3rver' {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     httpServer?: Server;
-    readonly store: S3rver.Store & S3rver.ObjectDeletion;
+    readonly store: S3rver.Store & S3rver.ObjectDeletion & S3rver.ObjectMetadata;
     /** Koa's middleware list, composed when the server starts listening. */
     middleware: S3rver.Middleware[];
   }

@@ -6,8 +6,10 @@ import { BackupWorkspace, shardManifestKey } from '../../../../lambdas/backup/ba
 import { commitBackup, PlanningUnfinishedError } from '../../../../lambdas/backup/commit-backup';
 import { planBackup, type PlanBackupDeps, type PlannedBackup } from '../../../../lambdas/backup/plan-backup';
 import { planContinuationSchema } from '../../../../lambdas/backup/plan-continuation';
+import { shardBatchSchema } from '../../../../lambdas/backup/snapshot-shard-batch';
 import { compareKeys, isKeyInRange, S3ListingOrderError } from '../../../../lambdas/sources/s3-bucket-source';
 import { parseCsvLine } from '../../../../lambdas/sources/s3-inventory-listing';
+import { s3ObjectPieces } from '../../../../lambdas/sources/s3-object-pieces';
 import { type ShardSpec } from '../../../../lambdas/sources/shard-spec';
 import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { MemoryVaultStore, type Vault } from '../../../../vault';
@@ -115,11 +117,14 @@ describe('streaming S3 planner', () => {
     ]);
     const h = harness({ src: { objects } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { s3ShardSize: { keys: 1000, bytes: 1000 } });
     await planToEnd(h, 'plan');
-    expect(rangesOf((await planned(h)).shards)).toEqual([
+    // big-3 is above the budget: its range ends at it and skips it, and two s3-range shards read it.
+    const { shards } = await planned(h);
+    expect(rangesOf(shards.filter((s) => s.kind === 's3'))).toEqual([
       [null, 'big-2'],
       ['big-2', 'big-3'],
       ['big-3', null],
     ]);
+    expect(shards.map((s) => s.kind)).toEqual(['s3', 's3', 's3-range', 's3-range', 's3']);
   });
 
   it('plans more shards than the plan’s concurrency: the Map bounds concurrency, not the plan', async () => {
@@ -277,5 +282,91 @@ describe('commit after planning', () => {
     expect((error as Error).message).toBe(
       `Backup ${BACKUP_ID} cannot be committed: its planning never finished (1 shard manifest(s) written, no shardCount in plans/${BACKUP_ID}.json). The Plan step must run until it returns done: true; run the backup again.`,
     );
+  });
+});
+
+describe('objects larger than a shard’s byte budget (split by byte ranges)', () => {
+  const BUDGET = 1000;
+
+  it('s3ObjectPieces: no pieces at or below the budget; above it, budget-sized pieces covering [0, size) exactly', () => {
+    for (const size of [0, 1, BUDGET - 1, BUDGET]) expect(s3ObjectPieces(size, BUDGET)).toEqual([]);
+    expect(s3ObjectPieces(BUDGET + 1, BUDGET)).toEqual([
+      { start: 0, end: BUDGET, piece: 0, pieces: 2 },
+      { start: BUDGET, end: BUDGET + 1, piece: 1, pieces: 2 },
+    ]);
+    for (const size of [BUDGET + 1, 2 * BUDGET - 1, 2 * BUDGET, 2 * BUDGET + 1, 7 * BUDGET + 333]) {
+      const pieces = s3ObjectPieces(size, BUDGET);
+      expect(pieces.length).toBe(Math.ceil(size / BUDGET));
+      expect(pieces[0]?.start).toBe(0);
+      expect(pieces.at(-1)?.end).toBe(size);
+      for (let i = 1; i < pieces.length; i++) expect(pieces[i]?.start).toBe(pieces[i - 1]?.end);
+      for (const p of pieces) {
+        expect(p.end - p.start).toBeGreaterThan(0);
+        expect(p.end - p.start).toBeLessThanOrEqual(BUDGET);
+        expect(p.pieces).toBe(pieces.length);
+      }
+      expect(pieces.map((p) => p.piece)).toEqual(pieces.map((_, i) => i));
+    }
+  });
+
+  it('plans one s3-range shard per byte range; the key range ending at the object skips it; objects at the budget are not split', async () => {
+    const objects = new Map([
+      ['a', 10],
+      ['at-budget', BUDGET],
+      ['b', 10],
+      ['huge', 2 * BUDGET + 1],
+      ['just-above', BUDGET + 1],
+      ['z', 10],
+    ]);
+    const h = harness({ src: { objects } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { s3ShardSize: { keys: 1000, bytes: BUDGET } });
+    await planToEnd(h, 'plan');
+    const { shards } = await planned(h);
+    expect(shards).toEqual([
+      // at-budget reaches the bytes (not above them): an ordinary cut, read whole.
+      { kind: 's3', index: 0, source: 'bkt', bucket: 'src', prefix: '', endAt: 'at-budget' },
+      { kind: 's3', index: 1, source: 'bkt', bucket: 'src', prefix: '', startAfter: 'at-budget', endAt: 'huge', splitKeys: ['huge'] },
+      { kind: 's3-range', index: 2, source: 'bkt', bucket: 'src', key: 'huge', etag: '"e"', size: 2 * BUDGET + 1, start: 0, end: BUDGET, piece: 0, pieces: 3 },
+      { kind: 's3-range', index: 3, source: 'bkt', bucket: 'src', key: 'huge', etag: '"e"', size: 2 * BUDGET + 1, start: BUDGET, end: 2 * BUDGET, piece: 1, pieces: 3 },
+      { kind: 's3-range', index: 4, source: 'bkt', bucket: 'src', key: 'huge', etag: '"e"', size: 2 * BUDGET + 1, start: 2 * BUDGET, end: 2 * BUDGET + 1, piece: 2, pieces: 3 },
+      // Right after the huge one: an empty range that skips just-above, then its two pieces.
+      { kind: 's3', index: 5, source: 'bkt', bucket: 'src', prefix: '', startAfter: 'huge', endAt: 'just-above', splitKeys: ['just-above'] },
+      { kind: 's3-range', index: 6, source: 'bkt', bucket: 'src', key: 'just-above', etag: '"e"', size: BUDGET + 1, start: 0, end: BUDGET, piece: 0, pieces: 2 },
+      { kind: 's3-range', index: 7, source: 'bkt', bucket: 'src', key: 'just-above', etag: '"e"', size: BUDGET + 1, start: BUDGET, end: BUDGET + 1, piece: 1, pieces: 2 },
+      { kind: 's3', index: 8, source: 'bkt', bucket: 'src', prefix: '', startAfter: 'just-above' },
+    ]);
+    // The key ranges still partition the key space; each key is read by exactly one shard.
+    expectPartition(shards, [...objects.keys(), 'between', 'zz']);
+    const readers = (key: string): number =>
+      shards.filter((s) => (s.kind === 's3' ? isKeyInRange(key, s) && !(s.splitKeys ?? []).includes(key) : s.kind === 's3-range' && s.key === key && s.piece === 0)).length;
+    for (const key of objects.keys()) expect([key, readers(key)]).toEqual([key, 1]);
+    // The manifest's lines are the Distributed Map's items: a batch of them is a valid Snapshot shard input.
+    expect(shardBatchSchema.parse({ BatchInput: { backupId: BACKUP_ID, planKey: `plans/${BACKUP_ID}.json` }, Items: shards }).Items).toEqual(shards);
+  });
+
+  it('continued over invocations: the pieces are planned with their range, and the plans equal one uninterrupted plan', async () => {
+    const objects = new Map([...numbered(25), ['k/00003-huge', 3 * BUDGET + 5], ['k/00017-huge', 2 * BUDGET]]);
+    const size = { s3ShardSize: { keys: 4, bytes: BUDGET } };
+    const whole = harness({ src: { objects } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], size);
+    await planToEnd(whole, 'plan');
+    const expected = await planned(whole);
+    expect(expected.shards.filter((s) => s.kind === 's3-range').map((s) => (s.kind === 's3-range' ? `${s.key}#${s.piece}/${s.pieces}` : ''))).toEqual([
+      'k/00003-huge#0/4',
+      'k/00003-huge#1/4',
+      'k/00003-huge#2/4',
+      'k/00003-huge#3/4',
+      'k/00017-huge#0/2',
+      'k/00017-huge#1/2',
+    ]);
+
+    const stopped = harness({ src: { objects } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { ...size, deadline: () => 0 });
+    const runs = await planToEnd(stopped, 'plan');
+    const got = await planned(stopped);
+    expect(got.shards).toEqual(expected.shards);
+    expect(runs.length).toBeGreaterThan(1);
+    // A manifest that holds a split object's range holds all its pieces (the continuation resumes after the object).
+    const manifests = await Promise.all(got.document.shardManifests.map((key) => new BackupWorkspace(stopped.store).getShardManifest(key)));
+    for (const manifest of manifests) {
+      for (const spec of manifest) if (spec.kind === 's3' && spec.splitKeys) expect(manifest.filter((s) => s.kind === 's3-range' && s.key === spec.splitKeys?.[0])).toHaveLength(spec.splitKeys[0] === 'k/00003-huge' ? 4 : 2);
+    }
   });
 });

@@ -119,4 +119,35 @@ describe('SnapshotWriter: streamed content and packs', () => {
     expect((await contentOf(vault, snapshot.id, 'big')).equals(data)).toBe(true);
     expect((await verifyVault(vault, { readData: true })).problems).toEqual([]);
   }, 60_000);
+
+  it('storeContent stores pieces without entries; commit records their joined blob lists as one entry, merged with the writers’ runs', async () => {
+    await useWorkers(false);
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const vault = await initVault(store, await KeyFileKeyProvider.create(path.join(dir, 'key')), TUNING);
+    const data = pseudoRandomBytes(700_000, 24);
+    const cuts = [0, 250_000, 500_000, data.length];
+    // Two writers, as two shards: the pieces in another order than their bytes, and an ordinary entry beside them.
+    const first = await vault.newSnapshotWriter({ parent: null });
+    const second = await vault.newSnapshotWriter({ parent: null });
+    const recorded = await Promise.all([
+      second.storeContent(() => slowly(piecesOf(data.subarray(cuts[0], cuts[1])))),
+      first.storeContent(data.subarray(cuts[1], cuts[2])),
+      second.storeContent(() => slowly(piecesOf(data.subarray(cuts[2], cuts[3])))),
+    ]);
+    await first.add({ path: 'a-small', kind: 'object', meta: {}, content: Buffer.from('small') });
+    await second.add({ path: 'z-small', kind: 'object', meta: {}, content: Buffer.from('other') });
+    const parts = [await first.finish(), await second.finish()];
+    expect(parts.map((p) => p.stats.entries)).toEqual([1, 1]);
+    expect(parts[0]?.stats.bytesScanned).toBe(250_000 + 5);
+    expect(recorded.map((r) => r.size)).toEqual([250_000, 250_000, data.length - 500_000]);
+
+    const joined = { path: 'm-split', kind: 'object' as const, meta: { size: data.length }, size: data.length, content: recorded.flatMap((r) => r.content) };
+    const snapshot = await vault.commitSnapshot({ source: { kind: 'test', id: 'pieces' }, parts, entries: [joined] });
+    const paths: string[] = [];
+    for await (const e of vault.entries(snapshot)) paths.push(e.path);
+    expect(paths).toEqual(['a-small', 'm-split', 'z-small']);
+    expect(snapshot.stats.entries).toBe(3);
+    expect((await contentOf(vault, snapshot.id, 'm-split')).equals(data)).toBe(true);
+    expect((await verifyVault(vault, { readData: true })).problems).toEqual([]);
+  }, 60_000);
 });
