@@ -1,4 +1,5 @@
 import { type BackupRecord, type SourceType } from '../../lambdas/catalog/backup-record';
+import { scaledTierMeasures, type TierMeasures } from './storage-tier-split';
 
 /**
  * What the catalog measured of one plan, reduced to the figures an estimate prices (docs/COSTS.md,
@@ -54,6 +55,8 @@ export type PlanMeasures = {
   /** How many committed backups the typical run is the mean of. */
   typicalOf: number;
   awsBackup: Partial<Record<SourceType, AwsBackupMeasures>>;
+  /** A plan with `storage`: its stored bytes by storage class in the month estimated (storage-tier-split.ts). Absent: all in S3 Standard. */
+  tiers?: TierMeasures;
 };
 
 export class NoCommittedBackupError extends Error {
@@ -177,5 +180,6 @@ export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMea
       dynamoDbBytesScanned: r.dynamoDbBytesScanned * k,
     },
     awsBackup,
+    ...(m.tiers ? { tiers: scaledTierMeasures(m.tiers, k) } : {}),
   };
 }
