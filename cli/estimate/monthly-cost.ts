@@ -1,6 +1,7 @@
 import { type SourceType } from '../../lambdas/catalog/backup-record';
 import { type PlanMeasures } from './plan-measures';
 import { type PriceTable } from './price-table';
+import { type PricedStorageClass, type TierMeasures } from './storage-tier-split';
 import { runRequests, type RunRequests } from './workload-model';
 
 /**
@@ -35,9 +36,14 @@ export function lifeboatLines(m: PlanMeasures, runs: number, perRun: RunRequests
   const kms = runs * perRun.kmsRequests;
   const readUnits = runs * perRun.dynamoDbReadUnits;
   const crossRegionGB = (runs * perRun.crossRegionBytes) / GB;
+  const storage = m.tiers
+    ? tierLines(m.tiers, p)
+    : [
+        { item: `S3 Standard, primary vault (${p.region})`, quantity: m.storedBytes / GB, unit: 'GB-month', dollars: (m.storedBytes / GB) * p.s3.standardPerGBMonth },
+        { item: `S3 Standard, DR vault (${p.drRegion})`, quantity: m.replicatedBytes / GB, unit: 'GB-month', dollars: (m.replicatedBytes / GB) * p.s3.drStandardPerGBMonth },
+      ];
   return [
-    { item: `S3 Standard, primary vault (${p.region})`, quantity: m.storedBytes / GB, unit: 'GB-month', dollars: (m.storedBytes / GB) * p.s3.standardPerGBMonth },
-    { item: `S3 Standard, DR vault (${p.drRegion})`, quantity: m.replicatedBytes / GB, unit: 'GB-month', dollars: (m.replicatedBytes / GB) * p.s3.drStandardPerGBMonth },
+    ...storage,
     { item: 'S3 PUT, COPY, LIST requests', quantity: puts, unit: 'requests', dollars: (puts / 1000) * p.s3.putCopyPostListPer1000 },
     { item: 'S3 GET requests', quantity: gets, unit: 'requests', dollars: (gets / 1000) * p.s3.getSelectPer1000 },
     { item: 'DynamoDB source reads', quantity: readUnits, unit: 'read units', dollars: (readUnits / 1e6) * p.dynamodb.onDemandReadUnitsPerMillion },
@@ -51,6 +57,43 @@ export function lifeboatLines(m: PlanMeasures, runs: number, perRun: RunRequests
     { item: `Transfer ${p.region} → ${p.drRegion}`, quantity: crossRegionGB, unit: 'GB', dollars: crossRegionGB * p.transfer.crossRegionPerGB },
     { item: 'KMS requests', quantity: kms, unit: 'requests', dollars: (kms / 10_000) * p.kms.requestsPer10000 },
   ];
+}
+
+const CLASS_NAMES: Record<PricedStorageClass, string> = {
+  STANDARD: 'S3 Standard',
+  STANDARD_IA: 'S3 Standard-IA',
+  INTELLIGENT_TIERING_FREQUENT: 'S3 Intelligent-Tiering, Frequent Access',
+  INTELLIGENT_TIERING_INFREQUENT: 'S3 Intelligent-Tiering, Infrequent Access',
+  INTELLIGENT_TIERING_ARCHIVE_INSTANT: 'S3 Intelligent-Tiering, Archive Instant Access',
+  GLACIER_IR: 'S3 Glacier Instant Retrieval',
+  GLACIER: 'S3 Glacier Flexible Retrieval',
+  DEEP_ARCHIVE: 'S3 Glacier Deep Archive',
+};
+
+/**
+ * A plan with `storage`: its stored bytes by class in each vault (a line per class that holds any), the lifecycle
+ * transitions of the month and Intelligent-Tiering's monitoring (docs/COSTS.md, "Storage tiers").
+ */
+export function tierLines(t: TierMeasures, p: PriceTable): CostLine[] {
+  const perGB = (storageClass: PricedStorageClass, dr: boolean) =>
+    storageClass === 'STANDARD' ? (dr ? p.s3.drStandardPerGBMonth : p.s3.standardPerGBMonth) : (dr ? p.s3Tiers.drPerGBMonth : p.s3Tiers.perGBMonth)[storageClass];
+  const lines: CostLine[] = [];
+  for (const [dr, vault, region] of [
+    [false, 'primary vault', p.region],
+    [true, 'DR vault', p.drRegion],
+  ] as const) {
+    for (const c of t.byClass) {
+      const gb = (dr ? c.replicatedBytes : c.storedBytes) / GB;
+      if (gb > 0) lines.push({ item: `${CLASS_NAMES[c.storageClass]}, ${vault} (${region})`, quantity: gb, unit: 'GB-month', dollars: gb * perGB(c.storageClass, dr) });
+    }
+  }
+  for (const c of t.transitions) {
+    lines.push({ item: `S3 lifecycle transitions to ${c.storageClass} (both vaults)`, quantity: c.packs, unit: 'requests', dollars: (c.packs / 1000) * p.s3Tiers.transitionPer1000[c.storageClass] });
+  }
+  if (t.intelligentTieringPacks > 0) {
+    lines.push({ item: 'S3 Intelligent-Tiering monitoring (both vaults)', quantity: t.intelligentTieringPacks, unit: 'objects', dollars: (t.intelligentTieringPacks / 1000) * p.s3Tiers.intelligentTieringMonitoringPer1000Objects });
+  }
+  return lines;
 }
 
 const TYPE_NAMES: Record<SourceType, string> = { s3: 'S3', dynamodb: 'DynamoDB', filesystem: 'EFS' };

@@ -1,6 +1,7 @@
 import { type BackupRecord, type SourceType } from '../../lambdas/catalog/backup-record';
 import { DEFAULT_TARGET_BYTES_PER_SEGMENT } from '../../lambdas/sources/dynamodb-segment-count';
 import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../../lambdas/sources/s3-shard-size';
+import { scaledTierMeasures, type TierMeasures } from './storage-tier-split';
 
 /**
  * What the catalog measured of one plan, reduced to the figures an estimate prices (docs/COSTS.md,
@@ -57,6 +58,8 @@ export type PlanMeasures = {
   /** How many committed backups the typical run is the mean of. */
   typicalOf: number;
   awsBackup: Partial<Record<SourceType, AwsBackupMeasures>>;
+  /** A plan with `storage`: its stored bytes by storage class in the month estimated (storage-tier-split.ts). Absent: all in S3 Standard. */
+  tiers?: TierMeasures;
 };
 
 export class NoCommittedBackupError extends Error {
@@ -189,5 +192,6 @@ export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMea
       dynamoDbBytesScanned: r.dynamoDbBytesScanned * k,
     },
     awsBackup,
+    ...(m.tiers ? { tiers: scaledTierMeasures(m.tiers, k) } : {}),
   };
 }

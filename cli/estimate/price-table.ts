@@ -10,6 +10,19 @@ import { InvalidInputError } from '../../lambdas/runtime/errors';
  */
 const price = z.number().nonnegative();
 
+/** A GB-month price per priced storage class of packs (PricedStorageClass in storage-tier-split.ts) but STANDARD, which `s3` has. */
+function tierPrices() {
+  return {
+    STANDARD_IA: price,
+    INTELLIGENT_TIERING_FREQUENT: price,
+    INTELLIGENT_TIERING_INFREQUENT: price,
+    INTELLIGENT_TIERING_ARCHIVE_INSTANT: price,
+    GLACIER_IR: price,
+    GLACIER: price,
+    DEEP_ARCHIVE: price,
+  };
+}
+
 export const priceTableSchema = z.strictObject({
   region: z.string().min(1),
   drRegion: z.string().min(1),
@@ -19,6 +32,17 @@ export const priceTableSchema = z.strictObject({
   note: z.string().optional(),
   sources: z.array(z.string().url()).min(1),
   s3: z.strictObject({ standardPerGBMonth: price, drStandardPerGBMonth: price, putCopyPostListPer1000: price, getSelectPer1000: price }),
+  /**
+   * The storage classes of plans with `storage` (docs/COSTS.md, "Storage tiers"): per GB-month in the primary and the DR
+   * region (Intelligent-Tiering by its access tier: packs are not read, so they go Frequent → Infrequent after 30 days →
+   * Archive Instant after 90), the lifecycle transition requests into each class, and Intelligent-Tiering's monitoring.
+   */
+  s3Tiers: z.strictObject({
+    perGBMonth: z.strictObject(tierPrices()),
+    drPerGBMonth: z.strictObject(tierPrices()),
+    transitionPer1000: z.strictObject({ STANDARD_IA: price, INTELLIGENT_TIERING: price, GLACIER_IR: price, GLACIER: price, DEEP_ARCHIVE: price }),
+    intelligentTieringMonitoringPer1000Objects: price,
+  }),
   lambda: z.strictObject({ arm64PerGBSecond: price, requestsPerMillion: price }),
   stepFunctions: z.strictObject({ standardPerThousandTransitions: price }),
   kms: z.strictObject({ perKeyMonth: price, requestsPer10000: price }),

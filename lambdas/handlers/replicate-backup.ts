@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { publishReplicationMetrics } from '../operations/operation-metrics';
 import { replicateBackup } from '../replication/replicate-backup';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
+import { thawWaitSecondsFromEnv } from '../thaw/pack-thaw';
 
 const inputSchema = z.object({ backup: z.object({ backupId: z.string().min(1) }) });
 
@@ -10,10 +11,12 @@ const RESERVE_MS = 90_000;
 
 /**
  * Copies the committed backup (and anything earlier the DR vault lacks) into the DR vault. Returns
- * `complete: false` when the time ran out; the workflow invokes it again and it carries on.
+ * `complete: false` when the time ran out, or with `thaw` when packs to copy are archived in the primary
+ * vault (their thaws asked for); the workflow invokes it again (after a Wait while thaws are pending) and it carries on.
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'replication request' }, async ({ backup }, runtime, invocation) => {
   const remaining = invocation?.getRemainingTimeInMillis();
+  const waitSeconds = thawWaitSecondsFromEnv();
   const report = await replicateBackup(backup, {
     source: await runtime.openVault('primary'),
     target: runtime.vaultStore('dr'),
@@ -23,6 +26,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'replic
     // Functions deployed before the DR catalog existed have no DR_CATALOG_TABLE: they replicate the vault only.
     ...(runtime.config.drCatalogTable !== undefined ? { drCatalog: runtime.drCatalog(), plans: runtime.plans.map((plan) => plan.name) } : {}),
     ...(runtime.config.immutability ? { retentionDays: runtime.config.immutability.days } : {}),
+    // The workflow has the thaw loop exactly when some plan archives (BackupWorkflow): only then may a pass wait for thaws.
+    ...(runtime.plans.some((p) => p.storage?.archive !== undefined) ? { thaw: { plans: runtime.plans, ...(waitSeconds !== undefined ? { waitSeconds } : {}) } } : {}),
     ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
   });
   const record = await runtime.catalog.getBackup(backup.backupId);

@@ -7,7 +7,9 @@ import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeys } from '../../vault';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
-import { replicateVault } from './replicate-vault';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
+import { replicateVault, type ReplicationThaw } from './replicate-vault';
 
 /** What replication reads and writes in the primary region's catalog. */
 export type PrimaryCatalog = Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan' | 'markCopied'>;
@@ -38,6 +40,16 @@ export type ReplicateBackupDeps = {
    * retained until at least now + this many days, as commit does in the primary vault. Absent: no Object Lock.
    */
   retentionDays?: number;
+  /**
+   * Given when some plan has an archive tier (the workflow then has the Wait loop): packs archived in the primary vault
+   * are thawed with the retrieval tier of this run's plan (retrievalTierOf), and the report's `thaw` says how long to
+   * wait before the next pass. Absent: an archived pack fails the step with VaultObjectArchivedError.
+   */
+  thaw?: {
+    readonly plans: readonly ProtectionPlanConfig[];
+    /** @default THAW_WAIT_SECONDS of the tier */
+    readonly waitSeconds?: number;
+  };
 };
 
 
@@ -53,6 +65,8 @@ export type ReplicationReport = {
   snapshotsSkipped?: number;
   /** Backups written to the DR catalog by this run (absent without a DR catalog). */
   drCatalogWritten?: number;
+  /** Packs to copy that are archived in the primary vault, and their thaws (absent when none): the workflow waits `waitSeconds` while any is pending. */
+  thaw?: ReplicationThaw;
 };
 
 /**
@@ -70,7 +84,9 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
   // The packs copied carry this run's plan's tier tag, so the DR vault's lifecycle rules move them as the primary's do
   // (a pack an earlier run of another plan wrote and left uncopied gets this plan's tag: "Storage tiers").
   const plan = (await deps.catalog.getBackup(input.backupId))?.plan;
+  const retrievalTier = deps.thaw ? retrievalTierOf(deps.thaw.plans, plan) : undefined;
   const progress = await replicateVault({
+    ...(deps.thaw && retrievalTier ? { thaw: { retrievalTier, waitSeconds: deps.thaw.waitSeconds ?? THAW_WAIT_SECONDS[retrievalTier] } } : {}),
     ...(plan !== undefined ? { packTags: packTierTags(plan) } : {}),
     source: deps.source,
     target: deps.target,
@@ -100,6 +116,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     backupsCopied,
     ...(progress.skippedSnapshots.length > 0 ? { snapshotsSkipped: progress.skippedSnapshots.length } : {}),
     ...(deps.drCatalog ? { drCatalogWritten } : {}),
+    ...(progress.thaw ? { thaw: progress.thaw } : {}),
   };
 }
 

@@ -3,7 +3,9 @@ import { putKeyObject, unwrapKeyObjects } from '../../vault';
 import { mapBounded } from '../../vault';
 import { sha256Hex } from '../../vault';
 import { type Vault } from '../../vault';
-import { VaultCorruptionError } from '../../vault';
+import { VaultCorruptionError, VaultObjectArchivedError } from '../../vault';
+import { type RetrievalTier } from '../../config/storage-tiers';
+import { type ThawCounts, thawPacks } from '../thaw/pack-thaw';
 import { vaultKeyMaterial } from '../../vault';
 import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultStore } from '../../vault';
@@ -30,7 +32,17 @@ export type ReplicateVaultOptions = {
   readonly forgottenInReplica?: () => Promise<ReadonlySet<string>>;
   /** Tags of the packs written to the replica (the plan's tier tag: the DR vault's lifecycle rules select by it). @default none */
   readonly packTags?: Readonly<Record<string, string>>;
+  /**
+   * Given when some plan has an archive tier (docs/ARCHITECTURE.md, "Readers that meet archived packs"): packs the
+   * replica lacks that are archived in the source are thawed (RestoreObject with this tier) instead of failing the
+   * pass, which then reports them in `thaw`; the caller waits `waitSeconds` and runs the pass again.
+   * @default none: an archived pack fails the pass with VaultObjectArchivedError
+   */
+  readonly thaw?: { readonly retrievalTier: RetrievalTier; readonly waitSeconds: number };
 };
+
+/** The source's archived packs a pass met: their thaws were asked for (or found running or done). */
+export type ReplicationThaw = ThawCounts & { readonly retrievalTier: RetrievalTier; readonly waitSeconds: number };
 
 export type ReplicationProgress = {
   /** True when the replica holds every snapshot the source held when this pass started (but those skipped), and all they reference. */
@@ -43,6 +55,8 @@ export type ReplicationProgress = {
   readonly copiedSnapshots: readonly string[];
   /** Ids of the source's snapshots left out because the replica's retention forgot them. */
   readonly skippedSnapshots: readonly string[];
+  /** Present when packs to copy were archived in the source (only with `options.thaw`): the pass is not complete until they are thawed and copied. */
+  readonly thaw?: ReplicationThaw;
 };
 
 /** Replicated prefixes, in the order the commit protocol needs them (snapshots come last, separately). */
@@ -68,6 +82,10 @@ const REFERENCED_PREFIXES = [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX] as cons
  * skips any snapshot, step 3 copies by reference (objectsReplicaNeeds: only what the copied
  * snapshots need) instead of by listing, or the forgotten snapshots' data the replica's prune
  * removed would be copied back with every pass.
+ *
+ * Packs the replica lacks that are archived in the source (a DR vault missing packs for longer than the archive days)
+ * are thawed when `options.thaw` is given: the pass copies everything else, asks for their thaws (thawPacks, the restore's
+ * code path) and reports them in `thaw`, not complete; a pass after the thaw copies them, then the snapshots.
  *
  * Keys are compared by name only: vault objects are immutable (content-addressed or random ids),
  * so a name present in the replica is the same object. A pass that hits the deadline stops starting
@@ -104,6 +122,9 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   let copiedObjects = 0;
   let copiedBytes = 0;
   let remainingObjects = 0;
+  // Packs archived in the source (GET answered InvalidObjectState): thawed after the pass, copied by a later one.
+  const archivedPacks: string[] = [];
+  const thaw = options.thaw && source.store.storageState && source.store.requestThaw ? options.thaw : undefined;
   const copyAll = async (keys: readonly string[]): Promise<string[]> => {
     const copied: string[] = [];
     await mapBounded(keys, options.objectsInFlight ?? 8, async (key) => {
@@ -111,8 +132,16 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
         remainingObjects++;
         return;
       }
-      // Not `copiedBytes += await …`: that reads the total before the await and loses the other copies' bytes.
-      const bytes = await copyVaultObject(source.store, target, key, options.packTags ? { packTags: options.packTags } : {});
+      let bytes: number;
+      try {
+        // Not `copiedBytes += await …`: that reads the total before the await and loses the other copies' bytes.
+        bytes = await copyVaultObject(source.store, target, key, options.packTags ? { packTags: options.packTags } : {});
+      } catch (err) {
+        if (!(thaw && err instanceof VaultObjectArchivedError && key.startsWith(DATA_PREFIX))) throw err;
+        archivedPacks.push(packIdOfKey(key));
+        remainingObjects++;
+        return;
+      }
       copiedBytes += bytes;
       copiedObjects++;
       copied.push(key);
@@ -121,7 +150,10 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   };
 
   await copyAll(referenced);
-  if (remainingObjects > 0) return { complete: false, copiedObjects, copiedBytes, remainingObjects: remainingObjects + snapshots.length, copiedSnapshots: [], skippedSnapshots };
+  // The other objects are copied first: a pass that meets archived packs leaves only them for the passes after the thaw.
+  // Snapshots wait for them (the commit order), so the replica never shows a snapshot whose packs it lacks.
+  const thawed = thaw && archivedPacks.length > 0 ? { ...(await thawPacks(source.store, archivedPacks, thaw.retrievalTier, 'replication')), retrievalTier: thaw.retrievalTier, waitSeconds: thaw.waitSeconds } : undefined;
+  if (remainingObjects > 0) return { complete: false, copiedObjects, copiedBytes, remainingObjects: remainingObjects + snapshots.length, copiedSnapshots: [], skippedSnapshots, ...(thawed ? { thaw: thawed } : {}) };
   const copiedSnapshots = (await copyAll(snapshots)).map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
   return { complete: remainingObjects === 0, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots };
 }

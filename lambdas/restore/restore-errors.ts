@@ -41,22 +41,6 @@ export class BackupNotReplicatedError extends Error {
   override readonly name = 'BackupNotReplicatedError';
 }
 
-/** S3 refused to thaw (RestoreObject) an archived pack the restore needs: names the object and S3's answer. */
-export class ThawFailedError extends Error {
-  override readonly name = 'ThawFailedError';
-  constructor(
-    readonly location: string,
-    readonly key: string,
-    readonly tier: string,
-    cause: unknown,
-  ) {
-    super(
-      `Thawing ${location}/${key} (RestoreObject, ${tier} retrieval) failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}. The restore needs this archived pack; check the vault bucket's permissions and the object's storage class, then start the restore again`,
-      { cause },
-    );
-  }
-}
-
 /** An S3 target without default encryption or with public access not blocked, refused unless the request sets `allowUnprotectedTarget`. */
 export class RestoreTargetUnprotectedError extends Error {
   override readonly name = 'RestoreTargetUnprotectedError';

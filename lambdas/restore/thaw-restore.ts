@@ -1,24 +1,9 @@
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type RetrievalTier } from '../../config/storage-tiers';
-import { mapBounded, packKey, type VaultStore } from '../../vault';
-import { classifyError, TransientError } from '../runtime/errors';
+import { retrievalTierOf, THAW_WAIT_SECONDS, type ThawCounts, thawPacks } from '../thaw/pack-thaw';
 import { getRestorePlan } from './restore-plan-document';
 import { type RestoreIo } from './restore-io';
-import { ThawFailedError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
-
-/** Days a thawed copy stays readable: a restore (its shards and its verification) of even a large backup ends well within them. */
-export const THAW_DAYS = 3;
-/** HEADs (and RestoreObjects) in flight at once. */
-const THAW_CONCURRENCY = 16;
-/**
- * Seconds between two looks at the thaws, by retrieval tier: S3 documents Expedited as 1-5 minutes, Standard as 3-5 hours
- * (Deep Archive: within 12 hours), Bulk as 5-12 hours (Deep Archive: within 48 hours). Each look costs one HEAD per pack
- * not yet readable.
- */
-export const THAW_WAIT_SECONDS: Record<RetrievalTier, number> = { Expedited: 60, Standard: 900, Bulk: 1800 };
-/** Overrides THAW_WAIT_SECONDS (the local executor sets it: the local cloud's thaws take seconds). */
-export const THAW_WAIT_SECONDS_ENV = 'LIFEBOAT_THAW_WAIT_SECONDS';
 
 export type ThawRestoreDeps = Pick<RestoreIo, 'openVault' | 'planS3' | 'planBucket'> & {
   /** The environment's plans: the restored source's plan says the retrieval tier. */
@@ -28,17 +13,9 @@ export type ThawRestoreDeps = Pick<RestoreIo, 'openVault' | 'planS3' | 'planBuck
 };
 
 /** What the Thaw step returns: the restore goes on when `pending` is 0, else it waits `waitSeconds` and looks again. */
-export type ThawReport = {
-  /** Packs the restore reads. */
+export type ThawReport = ThawCounts & {
+  /** Packs the restore reads (`archived` and the other counts are of these). */
   readonly packs: number;
-  /** Of those, in an archive class (GLACIER, DEEP_ARCHIVE). */
-  readonly archived: number;
-  /** Archived packs with a thawed copy now. */
-  readonly ready: number;
-  /** Archived packs whose thaw runs (started by this call or before). */
-  readonly pending: number;
-  /** RestoreObject requests this call made. */
-  readonly requested: number;
   readonly retrievalTier: RetrievalTier;
   readonly waitSeconds: number;
 };
@@ -56,7 +33,7 @@ export async function thawRestore(input: { planKey: string }, deps: ThawRestoreD
   const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);
   const restore = plan.restore;
   const planOfSource = deps.plans.find((p) => p.sources.some((s) => s.name === restore.source.name));
-  const retrievalTier = planOfSource?.storage?.archive?.retrievalTier ?? deps.plans.find((p) => p.storage?.archive)?.storage?.archive?.retrievalTier ?? 'Standard';
+  const retrievalTier = retrievalTierOf(deps.plans, planOfSource?.name);
   const waitSeconds = deps.waitSeconds ?? THAW_WAIT_SECONDS[retrievalTier];
   const vault = await deps.openVault(restore.vault);
   const store = vault.store;
@@ -75,34 +52,4 @@ export async function thawRestore(input: { planKey: string }, deps: ThawRestoreD
 
   const counts = await thawPacks(store, [...packIds], retrievalTier);
   return { packs: packIds.size, ...counts, retrievalTier, waitSeconds };
-}
-
-/** The counts of ThawReport for these packs: HEAD each, RestoreObject each archived one not thawed nor thawing. */
-export async function thawPacks(store: VaultStore, packIds: readonly string[], retrievalTier: RetrievalTier): Promise<Pick<ThawReport, 'archived' | 'ready' | 'pending' | 'requested'>> {
-  const counts = { archived: 0, ready: 0, pending: 0, requested: 0 };
-  await mapBounded(packIds, THAW_CONCURRENCY, async (packId) => {
-    const key = packKey(packId);
-    const state = await store.storageState?.(key);
-    if (!state?.archived) return;
-    counts.archived++;
-    if (state.thaw === 'ready') counts.ready++;
-    else if (state.thaw === 'in-progress') counts.pending++;
-    else {
-      const outcome = await requestThaw(store, key, state.storageClass === 'DEEP_ARCHIVE' && retrievalTier === 'Expedited' ? 'Standard' : retrievalTier);
-      if (outcome === 'ready') counts.ready++;
-      else counts.pending++;
-      if (outcome === 'started') counts.requested++;
-    }
-  });
-  return counts;
-}
-
-async function requestThaw(store: VaultStore, key: string, tier: RetrievalTier): Promise<'started' | 'in-progress' | 'ready'> {
-  try {
-    return await (store.requestThaw as NonNullable<VaultStore['requestThaw']>).call(store, key, { days: THAW_DAYS, tier });
-  } catch (err) {
-    const classified = classifyError(err);
-    if (classified instanceof TransientError) throw classified;
-    throw new ThawFailedError(store.location, key, tier, err);
-  }
 }

@@ -37,6 +37,10 @@ export function bucketOwnerRule(account: string, sourceOwners: ReadonlyMap<strin
 
 type BucketInput = { Bucket?: unknown; ExpectedBucketOwner?: unknown };
 
+function isObjectStateRefusal(err: unknown): boolean {
+  return err instanceof Error && err.name === 'InvalidObjectState';
+}
+
 function statusOf(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
@@ -46,7 +50,7 @@ function statusOf(err: unknown): number | undefined {
  * right name in the wrong account is refused by S3 itself, before a byte moves (issue 13, item 1).
  * It is set on the input, not as a raw header: each command's serializer sends it only where S3
  * defines it (CreateBucket and ListBuckets have none). A 403 on such a call becomes
- * BucketOwnerMismatchError. Idempotent per client.
+ * BucketOwnerMismatchError, but for 403 InvalidObjectState (an archived object). Idempotent per client.
  */
 export function expectBucketOwner(client: S3Client, ownerOf: BucketOwnerOf): S3Client {
   client.middlewareStack.add(
@@ -58,7 +62,9 @@ export function expectBucketOwner(client: S3Client, ownerOf: BucketOwnerOf): S3C
       try {
         return await next({ ...args, input: { ...args.input, ExpectedBucketOwner: owner } });
       } catch (err) {
-        if (statusOf(err) === 403) throw new BucketOwnerMismatchError(bucket, owner, context.commandName ?? 'the request', { cause: err });
+        // 403 InvalidObjectState (a GET of an archived object not thawed) speaks of the object, not the bucket: the
+        // vault store turns it into VaultObjectArchivedError, which the readers of archived packs handle.
+        if (statusOf(err) === 403 && !isObjectStateRefusal(err)) throw new BucketOwnerMismatchError(bucket, owner, context.commandName ?? 'the request', { cause: err });
         throw err;
       }
     },

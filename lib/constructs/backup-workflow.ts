@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -56,7 +56,8 @@ export type BackupWorkflowProps = {
 
 /**
  * The backup workflow: acquire lock → plan shards → Map(snapshot shard) → commit → replicate to the DR
- * vault (looping while a big first copy needs more than one Lambda run) → release lock,
+ * vault (looping while a big first copy needs more than one Lambda run, and, when some plan has an archive
+ * tier, waiting while thaws of archived primary packs run) → release lock,
  * with Retry on transient errors and a Catch that records the failure in the catalog and releases
  * the lock. Payloads stay small: the shard plan is
  * stored in the vault and only its key and shard indexes travel between states.
@@ -133,6 +134,10 @@ export class BackupWorkflow extends Construct {
     // Big packs are copied in parts; an interrupted copy aborts its upload. Copied packs carry the plan's tier tag (PutObject with Tagging).
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload', 's3:PutObjectTagging'], resources: drObjects(['data/*']) }));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [drVaultArn] }));
+    // Storage tiers: with an archive tier in some plan, packs the DR vault lacks may be archived in the primary; the
+    // step thaws them (RestoreObject: a temporary readable copy, packs only) and the workflow waits (below).
+    const thawsPrimaryPacks = plans.some((p) => p.storage?.archive !== undefined);
+    if (thawsPrimaryPacks) grantVaultObjects(replicate, vault, ['s3:RestoreObject'], ['data/*']);
     if (props.immutability) {
       // Object Lock (docs/ARCHITECTURE.md): commit HEADs every object the new backup references (it reads the
       // indexes to find them) and extends the retention of those retained too briefly; replicate the same in the
@@ -231,7 +236,9 @@ export class BackupWorkflow extends Construct {
     // A big first copy may take longer than one Lambda run: the step returns complete=false in time and runs again.
     const replicateTask = lifeboatTask(this, 'Replicate to DR vault', 'Copies the objects the DR vault lacks, snapshots last; stops in time before the Lambda timeout and reports complete=false when more is left.', replicate, '$.replication', { 'backup.$': '$.backup' });
     const replicated = new sfn.Choice(this, 'DR vault up to date?', {
-      comment: 'Finishes when replication reported complete; otherwise runs Replicate to DR vault again, which carries on where it stopped.',
+      comment: thawsPrimaryPacks
+        ? 'Finishes when replication reported complete; waits while thaws of archived primary packs are pending; otherwise runs Replicate to DR vault again, which carries on where it stopped.'
+        : 'Finishes when replication reported complete; otherwise runs Replicate to DR vault again, which carries on where it stopped.',
     });
 
     const recordFailureTask = new tasks.LambdaInvoke(this, 'Record failure', {
@@ -259,11 +266,21 @@ export class BackupWorkflow extends Construct {
     }
 
     const finish = releaseTask.next(new sfn.Succeed(this, 'Backup committed', { comment: 'The backup is committed in the primary vault, replicated to the DR vault, and the lease released.' }));
-    replicated.when(sfn.Condition.booleanEquals('$.replication.complete', true), finish).otherwise(replicateTask);
+    replicated.when(sfn.Condition.booleanEquals('$.replication.complete', true), finish);
+    if (thawsPrimaryPacks) {
+      // No Lambda runs while S3 thaws: the step returned the seconds to wait (by retrieval tier, as the restore's Thaw step).
+      const waitForThaws = new sfn.Wait(this, 'Wait for primary thaws', {
+        comment: 'Packs the DR vault lacks are archived in the primary vault and their thaws run (minutes to hours); nothing runs while the execution waits, then Replicate to DR vault carries on.',
+        time: sfn.WaitTime.secondsPath('$.replication.thaw.waitSeconds'),
+      });
+      // `thaw` is in the step's output only when it met archived packs.
+      replicated.when(sfn.Condition.and(sfn.Condition.isPresent('$.replication.thaw'), sfn.Condition.numberGreaterThan('$.replication.thaw.pending', 0)), waitForThaws.next(replicateTask));
+    }
+    replicated.otherwise(replicateTask);
     planned.when(sfn.Condition.booleanEquals('$.backup.done', true), commitTask.next(replicateTask).next(replicated)).otherwise(planMoreTask.next(snapshotShards));
     const definition = acquireTask.next(planTask).next(snapshotShards).next(planned);
 
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: definition, timeout: WORKFLOW_TIMEOUT });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: definition, timeout: thawsPrimaryPacks ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT });
     snapshotShards.grantVaultAccess(this.stateMachine, props.vaultKey);
     acknowledgeDistributedMapWildcards(this.stateMachine);
 

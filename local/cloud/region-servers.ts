@@ -112,7 +112,7 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(replication ? 5 : 4, 0, bucketSecurityMiddleware(s3.store, state.security));
   // Inside Object Lock (a refused overwrite changes no class), still outside the XML encoder (listings are rewritten as XML).
   s3.middleware.splice(replication ? 6 : 5, 0, storageClassMiddleware(s3.store, { dir: state.storageClassDir }));
-  // PutObject's x-amz-tagging, which s3rver ignores: the tags are stored once the object is.
+  // x-amz-tagging of PutObject and CreateMultipartUpload, which s3rver ignores: the tags are stored once the object is.
   s3.middleware.splice(replication ? 7 : 6, 0, putObjectTaggingMiddleware(s3.store));
   // Right after the conditional PUT (behind the owner check): s3rver ignores If-Match on GET and HEAD, which byte-range backups rely on.
   s3.middleware.splice(3, 0, conditionalGetMiddleware(s3.store));

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { THAW_WAIT_SECONDS_ENV } from '../../lambdas/restore/thaw-restore';
+import { THAW_WAIT_SECONDS_ENV } from '../../lambdas/thaw/pack-thaw';
 import { thawSecondsFromEnv } from '../cloud/storage-classes';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type LifeboatConfig, lifeboatConfigSchema } from '../../../config/lifeboat-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { LOCAL_THAW_SECONDS_ENV, transitionObjects } from '../../../local/cloud';
@@ -15,7 +15,9 @@ import { type LocalEnvironment, openLocalEnvironment } from '../../../local/loca
  * Storage tiers end to end (docs/ARCHITECTURE.md, "Storage tiers"): a plan with an archive tier; its backup, run by the
  * synthesized backup workflow, tags every pack with the plan; its packs are moved to GLACIER (transitionObjects: the
  * local cloud runs no lifecycle rules); the synthesized restore runbook then thaws them (Thaw archived packs ⇄ Wait for
- * thaws, the local cloud thawing in a second) and restores the bucket byte for byte. One small backup.
+ * thaws, the local cloud thawing in a second) and restores the bucket byte for byte. One small backup. Last, a DR vault
+ * that lacks packs archived in the primary: the next backup's replication thaws them (Replicate ⇄ Wait for primary
+ * thaws) and the DR copy restores byte for byte.
  */
 const PLAN = 'yearly';
 const SOURCE_BUCKET = 'lifeboat-test-tiers';
@@ -133,6 +135,38 @@ it('replication tags the DR vault\'s packs too, and a restore from the DR vault 
   const thaws = history.events.filter((e) => e.state === 'Thaw archived packs' && e.type === 'StateExited').map((e) => (e.output as { thaw: Record<string, unknown> }).thaw);
   expect(thaws[0]).toMatchObject({ packs: drPacks.length, archived: drPacks.length, requested: drPacks.length, pending: drPacks.length });
   expect(thaws.at(-1)).toMatchObject({ ready: drPacks.length, pending: 0 });
+  for (const [key, body] of Object.entries(objects)) {
+    const got = Buffer.from((await (await s3.send(new GetObjectCommand({ Bucket: target, Key: key }))).Body?.transformToByteArray()) ?? []);
+    expect([key, got.equals(body)]).toEqual([key, true]);
+  }
+}, 240_000);
+
+it('replication thaws packs archived in the primary that the DR vault lacks, waits, copies them, and the DR copy restores byte for byte', async () => {
+  // A DR vault that has lacked packs for longer than the archive days: they are gone there and archived in the primary.
+  const primaryPacks = await keysOf(names.primaryVault, 'data/');
+  for (const key of await keysOf(names.drVault, 'data/', drS3)) await drS3.send(new DeleteObjectCommand({ Bucket: names.drVault, Key: key }));
+  await transitionObjects({ dataDir, region: local.environment.primaryRegion, s3, bucket: names.primaryVault, prefix: 'data/', storageClass: 'GLACIER' });
+
+  const backup = await run(names.backupStateMachine, { plan: PLAN, trigger: 'test' });
+  expect([backup.status, backup.error, backup.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+  const history = loadExecutionHistory(dataDir, backup.executionId);
+  const passes = history.events.filter((e) => e.state === 'Replicate to DR vault' && e.type === 'StateExited').map((e) => (e.output as { replication: Record<string, unknown> }).replication);
+  // First pass: the packs the DR vault lacks are archived in the primary; a Bulk thaw is asked for each, the rest copied.
+  expect(passes[0]).toMatchObject({ complete: false, thaw: { archived: primaryPacks.length, pending: primaryPacks.length, requested: primaryPacks.length, ready: 0, retrievalTier: 'Bulk', waitSeconds: 1 } });
+  expect(history.events.some((e) => e.state === 'Wait for primary thaws')).toBe(true);
+  expect(passes.at(-1)).toMatchObject({ complete: true, remainingObjects: 0 });
+  expect(passes.at(-1)?.thaw).toBeUndefined();
+
+  const drPacks = await keysOf(names.drVault, 'data/', drS3);
+  expect(drPacks).toEqual(primaryPacks);
+  for (const key of drPacks) expect([key, (await drS3.send(new GetObjectTaggingCommand({ Bucket: names.drVault, Key: key }))).TagSet]).toEqual([key, [{ Key: 'lifeboat-tier', Value: PLAN }]]);
+
+  const backupId = (backup.output as { committed?: { backupId?: string } }).committed?.backupId ?? '';
+  const target = `${names.restoreTargetPrefix}dr-after-thaw`;
+  await s3.send(new CreateBucketCommand({ Bucket: target }));
+  const restore = await run(names.restoreStateMachine, { source: 'yearly-bucket', vault: 'dr', backupId, target: { type: 's3', bucket: target } });
+  expect([restore.status, restore.error, restore.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+  expect(await keysOf(target)).toEqual(Object.keys(objects).sort());
   for (const [key, body] of Object.entries(objects)) {
     const got = Buffer.from((await (await s3.send(new GetObjectCommand({ Bucket: target, Key: key }))).Body?.transformToByteArray()) ?? []);
     expect([key, got.equals(body)]).toEqual([key, true]);

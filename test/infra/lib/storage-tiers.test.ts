@@ -130,12 +130,30 @@ it('puts the thaw loop between planning and the shards of every restore, with Re
   for (const { stack, name, definition } of checked) expect([stack, name, definition.includes('\\"TimeoutSeconds\\":259200')]).toEqual([stack, name, true]);
 });
 
+it('gives the backup workflow a Wait loop for thaws of archived primary packs, and the replicate function RestoreObject on the primary\'s packs only', () => {
+  const [backup] = Object.values(primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: names.backupStateMachine } }));
+  const definition = JSON.stringify(backup?.Properties?.DefinitionString);
+  expect(definition).toContain('\\"Wait for primary thaws\\":{\\"Type\\":\\"Wait\\"');
+  expect(definition).toContain('\\"SecondsPath\\":\\"$.replication.thaw.waitSeconds\\",\\"Next\\":\\"Replicate to DR vault\\"');
+  expect(definition).toContain('{\\"And\\":[{\\"Variable\\":\\"$.replication.thaw\\",\\"IsPresent\\":true},{\\"Variable\\":\\"$.replication.thaw.pending\\",\\"NumericGreaterThan\\":0}],\\"Next\\":\\"Wait for primary thaws\\"}');
+  // The wait may last as long as a Deep Archive Bulk thaw (48 hours): the backup workflow allows 72, as the restores do.
+  expect(definition).toContain('\\"TimeoutSeconds\\":259200');
+
+  const restoreObject = withAction(statementsOf(primary, 'replicate-backup'), 's3:RestoreObject');
+  const [vaultId] = Object.keys(primary.findResources('AWS::S3::Bucket', { Properties: { BucketName: names.primaryVault } }));
+  expect(restoreObject.map((s) => [s.Action, s.Resource])).toEqual([['s3:RestoreObject', { 'Fn::Join': ['', [{ 'Fn::GetAtt': [vaultId, 'Arn'] }, '/data/*']] }]]);
+});
+
 it('has no thaw loop at all when no plan archives', () => {
   const plain = synthesizeApp((app) => buildLifeboatApp(app, sample)).built.get(env.name);
   if (!plain) throw new Error('no dev environment');
   const template = Template.fromStack(plain.primary);
   expect(JSON.stringify(template.toJSON())).not.toContain('Thaw archived packs');
   expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'thaw-restore' }) } } }))).toEqual([]);
+  expect(JSON.stringify(template.toJSON())).not.toContain('Wait for primary thaws');
+  expect(withAction(statementsOf(template, 'replicate-backup'), 's3:RestoreObject')).toEqual([]);
+  const [backup] = Object.values(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: names.backupStateMachine } }));
+  expect(JSON.stringify(backup?.Properties?.DefinitionString)).toContain('\\"TimeoutSeconds\\":86400');
 });
 
 it('validates LifeboatPlan.storage in props with the config schema, naming the field', () => {

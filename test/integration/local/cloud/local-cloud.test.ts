@@ -146,6 +146,28 @@ describe('S3', () => {
     expect(await text(client, 'multipart', 'big', `bytes=${part1.length}-`)).toBe('tail');
   });
 
+  it('gives a multipart upload\'s object the tags of its CreateMultipartUpload when it completes, as S3 does', async () => {
+    // The S3 API reference, CreateMultipartUpload: x-amz-tagging is "the tag-set for the object", URL-encoded key=value pairs.
+    const client = s3(PRIMARY);
+    await client.send(new CreateBucketCommand({ Bucket: 'multipart-tags' }));
+    const upload = async (key: string, tagging?: string): Promise<void> => {
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: 'multipart-tags', Key: key, ...(tagging !== undefined ? { Tagging: tagging } : {}) }));
+      const { ETag } = await client.send(new UploadPartCommand({ Bucket: 'multipart-tags', Key: key, UploadId, PartNumber: 1, Body: Buffer.from(`body of ${key}`) }));
+      await client.send(new CompleteMultipartUploadCommand({ Bucket: 'multipart-tags', Key: key, UploadId, MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] } }));
+    };
+    const tagsOf = async (key: string) => (await client.send(new GetObjectTaggingCommand({ Bucket: 'multipart-tags', Key: key }))).TagSet;
+
+    await upload('data/ab/pack', 'lifeboat-tier=yearly&team=a%26b%20c');
+    expect(await tagsOf('data/ab/pack')).toEqual([
+      { Key: 'lifeboat-tier', Value: 'yearly' },
+      { Key: 'team', Value: 'a&b c' },
+    ]);
+    expect(await text(client, 'multipart-tags', 'data/ab/pack')).toBe('body of data/ab/pack');
+    // An upload without x-amz-tagging makes an untagged object.
+    await upload('untagged');
+    expect(await tagsOf('untagged')).toEqual([]);
+  });
+
   it('paginates ListObjectsV2 over 2,500 objects with continuation tokens, every key once', async () => {
     const client = s3(PRIMARY);
     await client.send(new CreateBucketCommand({ Bucket: 'many' }));

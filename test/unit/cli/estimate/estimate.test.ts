@@ -6,6 +6,8 @@ import { GB, planEstimate } from '../../../../cli/estimate/monthly-cost';
 import { NoCommittedBackupError, planMeasures, scaledMeasures, scaledShardCount } from '../../../../cli/estimate/plan-measures';
 import { InvalidPriceTableError, loadPriceTable, priceTableFileFor, priceTableSchema, type PriceTable } from '../../../../cli/estimate/price-table';
 import { runsPerMonth } from '../../../../cli/estimate/runs-per-month';
+import { pricedClassAt, tierMeasures } from '../../../../cli/estimate/storage-tier-split';
+import { storageTiersSchema } from '../../../../config/storage-tiers';
 import { runRequests } from '../../../../cli/estimate/workload-model';
 import { type BackupRecord, type BackupSourceRecord } from '../../../../lambdas/catalog/backup-record';
 import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
@@ -25,6 +27,12 @@ const PRICES: PriceTable = priceTableSchema.parse({
   currency: 'USD',
   sources: ['https://aws.amazon.com/s3/pricing/'],
   s3: { standardPerGBMonth: 0.023, drStandardPerGBMonth: 0.023, putCopyPostListPer1000: 0.005, getSelectPer1000: 0.0004 },
+  s3Tiers: {
+    perGBMonth: { STANDARD_IA: 0.0125, INTELLIGENT_TIERING_FREQUENT: 0.023, INTELLIGENT_TIERING_INFREQUENT: 0.0125, INTELLIGENT_TIERING_ARCHIVE_INSTANT: 0.004, GLACIER_IR: 0.004, GLACIER: 0.0036, DEEP_ARCHIVE: 0.00099 },
+    drPerGBMonth: { STANDARD_IA: 0.0125, INTELLIGENT_TIERING_FREQUENT: 0.023, INTELLIGENT_TIERING_INFREQUENT: 0.0125, INTELLIGENT_TIERING_ARCHIVE_INSTANT: 0.004, GLACIER_IR: 0.004, GLACIER: 0.0036, DEEP_ARCHIVE: 0.00099 },
+    transitionPer1000: { STANDARD_IA: 0.01, INTELLIGENT_TIERING: 0.01, GLACIER_IR: 0.02, GLACIER: 0.03, DEEP_ARCHIVE: 0.05 },
+    intelligentTieringMonitoringPer1000Objects: 0.0025,
+  },
   lambda: { arm64PerGBSecond: 0.0000133334, requestsPerMillion: 0.2 },
   stepFunctions: { standardPerThousandTransitions: 0.025 },
   kms: { perKeyMonth: 1, requestsPer10000: 0.03 },
@@ -152,6 +160,93 @@ describe('one plan\'s estimate from its records (shared by the command and the b
 
   it('a plan without a committed backup throws NoCommittedBackupError', () => {
     expect(() => measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)' }, [FAILED], PRICES, { now: NOW })).toThrow(NoCommittedBackupError);
+  });
+});
+
+describe('a plan with storage tiers (docs/COSTS.md, "Storage tiers")', () => {
+  const YEARLY = storageTiersSchema.parse({ transition: { storageClass: 'GLACIER_IR', afterDays: 30 }, archive: { storageClass: 'DEEP_ARCHIVE', afterDays: 365 } });
+  const at = (b: BackupRecord, startedAt: string, bytesStored: number, dr: 'COMMITTED' | 'PENDING' = 'COMMITTED'): BackupRecord => ({
+    ...b,
+    backupId: `${startedAt.slice(0, 10)}-x`,
+    startedAt,
+    endedAt: startedAt,
+    totals: { ...(b.totals ?? { entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, blobsNew: 0 }), bytesStored },
+    copies: { primary: 'COMMITTED', dr },
+  });
+  // Ages at the middle of the month from NOW (2026-12-15T12:00Z): 440.25, 56.25, 30.25 and 16.25 days.
+  const TIERED = [
+    at(FULL, '2025-10-01T06:00:00.000Z', 32 * GiB),
+    at(INCREMENTAL, '2026-10-20T06:00:00.000Z', 16 * GiB),
+    at(INCREMENTAL, '2026-11-15T06:00:00.000Z', 8 * GiB),
+    at(INCREMENTAL, '2026-11-29T06:00:00.000Z', GiB, 'PENDING'),
+  ];
+
+  it('a pack\'s class by age: Standard, the transition class, the archive class; Intelligent-Tiering by its access tiers', () => {
+    expect([0, 29.9, 30, 364, 365, 1000].map((age) => pricedClassAt(YEARLY, age))).toEqual(['STANDARD', 'STANDARD', 'GLACIER_IR', 'GLACIER_IR', 'DEEP_ARCHIVE', 'DEEP_ARCHIVE']);
+    const tiering = storageTiersSchema.parse({ transition: { storageClass: 'INTELLIGENT_TIERING', afterDays: 10 }, archive: { storageClass: 'GLACIER', afterDays: 200 } });
+    expect([5, 10, 39, 40, 99, 100, 199, 200].map((age) => pricedClassAt(tiering, age))).toEqual([
+      'STANDARD',
+      'INTELLIGENT_TIERING_FREQUENT',
+      'INTELLIGENT_TIERING_FREQUENT',
+      'INTELLIGENT_TIERING_INFREQUENT',
+      'INTELLIGENT_TIERING_INFREQUENT',
+      'INTELLIGENT_TIERING_ARCHIVE_INSTANT',
+      'INTELLIGENT_TIERING_ARCHIVE_INSTANT',
+      'GLACIER',
+    ]);
+    const archiveOnly = storageTiersSchema.parse({ archive: { storageClass: 'GLACIER', afterDays: 90 } });
+    expect([89, 90].map((age) => pricedClassAt(archiveOnly, age))).toEqual(['STANDARD', 'GLACIER']);
+  });
+
+  it('splits the stored bytes by class at mid-month and counts the packs that transition within the month', () => {
+    expect(tierMeasures(TIERED, YEARLY, NOW)).toEqual({
+      byClass: [
+        { storageClass: 'STANDARD', storedBytes: GiB, replicatedBytes: 0 },
+        { storageClass: 'GLACIER_IR', storedBytes: 24 * GiB, replicatedBytes: 24 * GiB },
+        { storageClass: 'DEEP_ARCHIVE', storedBytes: 32 * GiB, replicatedBytes: 32 * GiB },
+      ],
+      // The 8 GiB backup (15.25 days old now) in both vaults and the 1 GiB one (primary only) reach 30 days this month: 16 MiB packs.
+      transitions: [{ storageClass: 'GLACIER_IR', packs: 512 * 2 + 64 }],
+      intelligentTieringPacks: 0,
+    });
+  });
+
+  it('prices the packs in their classes, exact dollars per line; the other lines are as without tiers', () => {
+    const e = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', storage: YEARLY }, TIERED, PRICES, { now: NOW });
+    const plain = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)' }, TIERED, PRICES, { now: NOW });
+    const cents = (lines: { item: string; dollars: number }[]) => lines.map((l) => [l.item, Number(l.dollars.toFixed(6))]);
+    expect(cents(e.lifeboat.slice(0, 6))).toEqual([
+      ['S3 Standard, primary vault (us-east-1)', 0.023], // 1 GB × $0.023
+      ['S3 Glacier Instant Retrieval, primary vault (us-east-1)', 0.096], // 24 GB × $0.004
+      ['S3 Glacier Deep Archive, primary vault (us-east-1)', 0.03168], // 32 GB × $0.00099
+      ['S3 Glacier Instant Retrieval, DR vault (us-west-2)', 0.096],
+      ['S3 Glacier Deep Archive, DR vault (us-west-2)', 0.03168],
+      ['S3 lifecycle transitions to GLACIER_IR (both vaults)', 0.02176], // 1,088 packs × $0.02/1000
+    ]);
+    expect(cents(plain.lifeboat.slice(0, 2))).toEqual([
+      ['S3 Standard, primary vault (us-east-1)', 1.311], // 57 GB × $0.023
+      ['S3 Standard, DR vault (us-west-2)', 1.288], // 56 GB
+    ]);
+    expect(e.lifeboat.slice(6)).toEqual(plain.lifeboat.slice(2));
+    expect(e.lifeboatTotal - plain.lifeboatTotal).toBeCloseTo(0.30012 - 2.599, 10);
+
+    // --protected-bytes scales every class and pack count alike.
+    const scaled = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', storage: YEARLY }, TIERED, PRICES, { protectedBytes: 90 * GiB, now: NOW });
+    expect(scaled.measures.tiers?.byClass.map((c) => c.storedBytes / GiB)).toEqual([10, 240, 320]);
+    expect(scaled.measures.tiers?.transitions).toEqual([{ storageClass: 'GLACIER_IR', packs: 10_880 }]);
+  });
+
+  it('charges Intelligent-Tiering\'s monitoring per pack in the class', () => {
+    const tiering = storageTiersSchema.parse({ transition: { storageClass: 'INTELLIGENT_TIERING', afterDays: 30 } });
+    const e = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', storage: tiering }, TIERED.slice(0, 2), PRICES, { now: NOW });
+    const cents = (lines: { item: string; dollars: number }[]) => lines.map((l) => [l.item, Number(l.dollars.toFixed(6))]);
+    expect(cents(e.lifeboat.slice(0, 5))).toEqual([
+      ['S3 Intelligent-Tiering, Frequent Access, primary vault (us-east-1)', 0.368], // 16 GB, 26.25 days in the class × $0.023
+      ['S3 Intelligent-Tiering, Archive Instant Access, primary vault (us-east-1)', 0.128], // 32 GB, 410.25 days × $0.004
+      ['S3 Intelligent-Tiering, Frequent Access, DR vault (us-west-2)', 0.368],
+      ['S3 Intelligent-Tiering, Archive Instant Access, DR vault (us-west-2)', 0.128],
+      ['S3 Intelligent-Tiering monitoring (both vaults)', 0.01536], // (1,024 + 2,048) packs in each vault = 6,144 × $0.0025/1000
+    ]);
   });
 });
 

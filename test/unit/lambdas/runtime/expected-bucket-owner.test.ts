@@ -69,6 +69,14 @@ describe('ExpectedBucketOwner on every S3 call', () => {
     expect(sent).toHaveLength(1);
     s3.destroy();
   });
+
+  it('a 403 InvalidObjectState (GET of an archived object not thawed) stays S3\'s own error: it is about the object, not the bucket', async () => {
+    const { s3 } = client(403, '<?xml version="1.0"?><Error><Code>InvalidObjectState</Code><Message>The operation is not valid for the object\'s storage class</Message><StorageClass>GLACIER</StorageClass></Error>');
+    const err = await s3.send(new GetObjectCommand({ Bucket: 'vault', Key: 'data/00/00' })).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(BucketOwnerMismatchError);
+    expect(err).toMatchObject({ name: 'InvalidObjectState', StorageClass: 'GLACIER' });
+    s3.destroy();
+  });
 });
 
 describe('which buckets another account owns', () => {

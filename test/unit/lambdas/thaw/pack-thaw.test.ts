@@ -1,5 +1,5 @@
-import { ThawFailedError } from '../../../../lambdas/restore/restore-errors';
-import { THAW_DAYS, thawPacks } from '../../../../lambdas/restore/thaw-restore';
+import { THAW_DAYS, thawPacks } from '../../../../lambdas/thaw/pack-thaw';
+import { ThawFailedError } from '../../../../lambdas/thaw/thaw-failed-error';
 import { TransientError } from '../../../../lambdas/runtime/errors';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { type StoredObjectState } from '../../../../vault/backend/vault-store';
