@@ -42,12 +42,16 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     drPruneSchedule: `${prefix}-prune-dr`,
     /** The drill workflow (docs/RUNBOOKS.md, "Drill"): one in each region, over that region's vault. */
     drillStateMachine: `${prefix}-drill`,
+    /** The restore of one source of a drill, a child execution per source (lib/constructs/restore-source-state-machine.ts): `<drill>-restore-source`. */
+    drillRestoreSourceStateMachine: `${prefix}-drill-restore-source`,
     /** A plan's drill schedule: `<prefix>-drill-<plan>`, in the region of the vault it drills. */
     drillSchedulePrefix: `${prefix}-drill-`,
     /** Scratch buckets, tables and directories of drills start with this; a drill removes its own, the sweep those older than a day. */
     drillTargetPrefix: `${prefix}-drill-`,
     /** The failover runbook (docs/RUNBOOKS.md, "Failover"), in the DR region only. */
     failoverStateMachine: `${prefix}-failover`,
+    /** The restore of one source of a failover, a child execution per source: `<failover>-restore-source`. */
+    failoverRestoreSourceStateMachine: `${prefix}-failover-restore-source`,
     /** A mirrored source's live copy in the DR region: `<prefix>-mirror-<source>` (docs/ARCHITECTURE.md, "Mirrors"). */
     mirrorBucketPrefix: `${prefix}-mirror-`,
     /** The mirror check (DR region) and its schedule of the same name. */

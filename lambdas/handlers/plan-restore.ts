@@ -1,11 +1,15 @@
 import { z } from 'zod';
-import { planRestore } from '../restore/plan-restore';
+import { planRestore, RESTORE_ENTRIES_PER_SHARD_ENV } from '../restore/plan-restore';
 import { describeTableProtection } from '../sources/dynamodb-table-protection';
 import { resolvedRestoreSchema } from '../restore/resolved-restore';
-import { InvalidInputError } from '../runtime/errors';
+import { InvalidEnvironmentError, InvalidInputError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
-/** `shardMap`: which Map runs the shards (restore-source-chain.ts sets it): the runbook's Distributed Map, or the inline Map of the drill and the failover. */
+/**
+ * `shardMap`: which Map runs the shards (restore-source-chain.ts sets it). Every state machine now sends
+ * 'distributed' (the runbook and the drill's and failover's restore-source state machines); 'inline' is
+ * kept for executions of the drill and failover started before those existed, whose inline Map iterates `shards`.
+ */
 const inputSchema = z.object({ resolved: resolvedRestoreSchema, shardMap: z.enum(['distributed', 'inline']) });
 
 /** Prepares the target (table from the schema, directory) and stores the shard plan and its shard manifest under restore-plans/. */
@@ -15,6 +19,10 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolv
   if (!plan) throw new InvalidInputError(`Source "${resolved.source.name}" is in no protection plan of this environment any more; restore it with a deployment whose config still protects it`);
   const source = plan.sources.find((s) => s.name === resolved.source.name);
   const dynamodb = runtime.clients.dynamoDbClient();
+  // Read per invocation, as the thaw's wait: the local executor's warm environments keep the runtime of their first invocation.
+  const override = process.env[RESTORE_ENTRIES_PER_SHARD_ENV];
+  const entriesPerShard = override === undefined || override === '' ? undefined : Number(override);
+  if (entriesPerShard !== undefined && !(Number.isInteger(entriesPerShard) && entriesPerShard >= 1)) throw new InvalidEnvironmentError(RESTORE_ENTRIES_PER_SHARD_ENV, 'must be a whole number of entries, 1 or more');
   // The source table is in the primary region: the DR region's functions never read it (they work with the primary down).
   const liveTable = runtime.config.homeVault === 'primary' && source?.type === 'dynamodb' ? source.table : undefined;
   return planRestore(
@@ -29,6 +37,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolv
       mountPath: runtime.config.mountPath,
       tablePlace: { region: runtime.config.region, account: runtime.config.account, scratch: runtime.config.scratchTargets === true },
       liveSourceProtection: liveTable !== undefined ? () => describeTableProtection(dynamodb, liveTable) : undefined,
+      ...(entriesPerShard !== undefined ? { limits: { entriesPerShard } } : {}),
     },
   );
 });

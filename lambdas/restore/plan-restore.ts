@@ -54,6 +54,9 @@ export const MAX_DISTRIBUTED_SHARDS = 10_000;
  */
 export const MAX_INLINE_SHARDS = 40;
 
+/** Entries per shard in place of the planner's 100 (`limits.entriesPerShard`), from the plan function's environment: tests get many shards from a small source; deployments leave it unset. */
+export const RESTORE_ENTRIES_PER_SHARD_ENV = 'LIFEBOAT_RESTORE_ENTRIES_PER_SHARD';
+
 export type PlannedRestore = {
   restoreId: string;
   planKey: string;

@@ -15,9 +15,9 @@ import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { loggedStateMachine } from './logged-state-machine';
-import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { acknowledgeChildExecutionWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
-import { restoreSourceChain } from './restore-source-chain';
+import { RestoreSourceStateMachine } from './restore-source-state-machine';
 import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
 import { scheduleDelivery } from './schedule-delivery';
 import { validatePlans } from './validated-plans';
@@ -162,12 +162,15 @@ export class DrillWorkflow extends Construct {
       '$.drill',
       { 'input.$': '$', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
     );
-    const chain = restoreSourceChain(this, restore, { resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' }, shards: { mode: 'inline', maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)) } });
+    // Each source's restore is a child execution of the restore-source state machine, whose Restore shards is a
+    // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
+    const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
+    const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout });
     const restoreSources = new sfn.Map(this, 'Restore sources', {
       comment: 'Restores every source of the backup into its scratch target and verifies it against the manifest, one iteration per source; each iteration\'s result is its restore report.',
       itemsPath: '$.drill.restores',
       resultPath: '$.restored',
-    }).itemProcessor(chain.chain.next(new sfn.Pass(this, 'Source restored', { comment: 'The iteration\'s result is the source\'s verification report.', outputPath: '$.report' })));
+    }).itemProcessor(restoreSource.startTask(this));
     const compareTask = lifeboatTask(this, 'Compare with live sources', 'Compares a sample of restored entries with the live source where the live entry has not changed since the backup (when the source\'s region is reachable).', compare, '$.comparison', {
       'drill.$': '$.drill',
       'restored.$': '$.restored',
@@ -198,7 +201,7 @@ export class DrillWorkflow extends Construct {
     recordTask.next(verdict);
     const definition = startTask.next(restoreSources).next(compareTask).next(cleanupTask).next(recordTask);
     // A drill that meets archived packs thaws them first (hours, up to 48 for Deep Archive in Bulk): the restore runbook's archive timeout.
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout });
 
     const scheduled = plans.filter((p) => p.drill !== undefined && p.drill.vault === props.vaultSide);
     this.schedules = props.schedulePrefix !== undefined && scheduled.length > 0 ? this.addSchedules(props.environmentName, props.schedulePrefix, scheduled, props.deadLetterQueue) : [];
@@ -215,6 +218,7 @@ export class DrillWorkflow extends Construct {
     ]);
     for (const role of [...restore.all, start, compare, cleanup, record].map((fn) => fn.role)) if (role) acknowledgeXRayWildcard(role);
     acknowledgeXRayWildcard(this.stateMachine.role);
+    acknowledgeChildExecutionWildcards(this.stateMachine);
   }
 
   /** As BackupSchedules: a role that may start this one state machine, and a schedule per drilled plan. */

@@ -12,10 +12,10 @@ import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
-import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { acknowledgeChildExecutionWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { plansInStack } from './plans-in-stack';
 import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
-import { restoreSourceChain } from './restore-source-chain';
+import { RestoreSourceStateMachine } from './restore-source-state-machine';
 import { validatePlans } from './validated-plans';
 
 export type FailoverWorkflowProps = {
@@ -109,12 +109,15 @@ export class FailoverWorkflow extends Construct {
       '$.failover',
       { 'input.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
     );
-    const chain = restoreSourceChain(this, restore, { resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' }, shards: { mode: 'inline', maxConcurrency: Math.max(...plans.map((p) => p.maxConcurrency)) } });
+    // Each source's restore is a child execution of the restore-source state machine, whose Restore shards is a
+    // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
+    const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
+    const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout });
     const restoreSources = new sfn.Map(this, 'Restore sources', {
       comment: 'Restores every source of the backup from the DR vault into its target in this region and verifies it, one iteration per source, in parallel.',
       itemsPath: '$.failover.restores',
       resultPath: '$.restored',
-    }).itemProcessor(chain.chain.next(new sfn.Pass(this, 'Source restored', { comment: 'The iteration\'s result is the source\'s verification report.', outputPath: '$.report' })));
+    }).itemProcessor(restoreSource.startTask(this));
     const reportTask = lifeboatTask(this, 'Failover report', 'Per source: target, entries, bytes and restore time; the total RTO and the RPO of the data restored, against the plan\'s objectives.', report, '$.report', {
       'failover.$': '$.failover',
       'restored.$': '$.restored',
@@ -136,7 +139,7 @@ export class FailoverWorkflow extends Construct {
     // The approval's result goes to $.approval: Validate failover still reads the execution's own input ($).
     const definition = approval.task.next(startTask).next(restoreSources).next(reportTask).next(done);
     // A failover that meets archived packs thaws them first: the restore runbook's archive timeout.
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout: restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout });
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, this.stateMachine, props.catalog, props.catalogKey);
 
     acknowledgeScopedWildcards(this, [
@@ -147,5 +150,6 @@ export class FailoverWorkflow extends Construct {
     ]);
     for (const role of [...restore.all, start, report, approval.fn].map((fn) => fn.role)) if (role) acknowledgeXRayWildcard(role);
     acknowledgeXRayWildcard(this.stateMachine.role);
+    acknowledgeChildExecutionWildcards(this.stateMachine);
   }
 }

@@ -508,6 +508,7 @@ export class LifeboatProtection extends Construct {
       deadLetterQueue: this.alerts.deadLetterQueue,
     });
 
+    // Not the restore-source state machines of the drill and the failover: a child that fails fails its parent, whose event carries the child's error.
     const primaryMachines = [this.backupWorkflow, this.restoreWorkflow, this.catalogRebuildWorkflow, this.scrubWorkflow, this.drillWorkflow, this.pruneWorkflow].map((w) => w.stateMachine);
     const drMachines = [this.drRestoreWorkflow, this.failoverWorkflow, this.drCatalogRebuildWorkflow, this.drDrillWorkflow, this.drPruneWorkflow, ...(this.mirrorCheckWorkflow ? [this.mirrorCheckWorkflow] : [])].map((w) => w.stateMachine);
     this.drAlerts.watchExecutions(drMachines);

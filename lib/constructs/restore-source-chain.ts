@@ -7,18 +7,14 @@ import { type RestoreFunctions } from './restore-functions';
 import { VaultDistributedMap } from './vault-distributed-map';
 
 /**
- * How "Restore shards" runs the shards.
- * - 'distributed' (the restore runbook, at the top of its state machine): a Distributed Map over the
- *   shard manifest the plan step writes to the home vault, so a restore may have thousands of shards
- *   and none of them travels in the state; the caller grants its reads and writes with
- *   `distributedMap.grantVaultAccess(stateMachine, vaultKey)` once the state machine exists.
- * - 'inline' (the drill and the failover, whose chain runs inside their Map over sources): an inline
- *   Map over the plan's `shards`, which the planner bounds (MAX_INLINE_SHARDS); docs/ARCHITECTURE.md
- *   says why these stay inline.
+ * Where "Restore shards" reads its items and writes its results: a Distributed Map over the shard
+ * manifest the plan step writes to the home vault, so a restore may have thousands of shards and none
+ * of them travels in the state; the caller grants its reads and writes with
+ * `distributedMap.grantVaultAccess(stateMachine, vaultKey)` once the state machine exists. The chain
+ * is always at the top of its state machine: the runbook's, or the restore-source state machine the
+ * drill and the failover start per source (restore-source-state-machine.ts).
  */
-export type RestoreShardsMap =
-  | { readonly mode: 'distributed'; readonly vault: s3.IBucket; readonly vaultKey: kms.IKey }
-  | { readonly mode: 'inline'; readonly maxConcurrency: number };
+export type RestoreShardsMap = { readonly mode: 'distributed'; readonly vault: s3.IBucket; readonly vaultKey: kms.IKey };
 
 export type RestoreSourceChainProps = {
   /** The resolve step's payload: where the request and the restore id come from. */
@@ -34,8 +30,8 @@ export const RESTORE_MAP_RUNS_PREFIX = 'restore-plans/map-runs';
  * The restore of one source: Validate and resolve → Plan restore shards → Restore shards (a Map of
  * Restore shard) → Verify restore, the verification report at `$.report`; with an archive tier in some plan, a
  * Thaw archived packs ⇄ Wait for thaws loop between planning and the shards. The restore runbook runs
- * it once (request = its input); the drill and the failover once per source inside a Map (request
- * and restore id = the item). The caller adds what follows and the Catch of each step (`steps`).
+ * it once (request = its input); the restore-source state machine once per source of a drill or a
+ * failover (request and restore id = its input). The caller adds what follows and the Catch of each step (`steps`).
  */
 export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, props: RestoreSourceChainProps) {
   const resolveTask = lifeboatTask(
@@ -62,31 +58,20 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
     '$',
   );
   const shards = props.shards;
-  let restoreShards: sfn.Map | sfn.DistributedMap;
-  let distributedMap: VaultDistributedMap | undefined;
-  if (shards.mode === 'distributed') {
-    distributedMap = new VaultDistributedMap(scope, 'Restore shards', {
-      comment:
-        'Runs Restore shard over the plan\'s shard manifest in the vault, plan.shardsPerBatch shards per child execution and at most plan.maxConcurrency children at a time; any shard failing fails the restore. The map run\'s results go to the vault under restore-plans/map-runs/.',
-      vault: shards.vault,
-      vaultKey: shards.vaultKey,
-      itemsKeyPath: '$.plan.shardManifestKey',
-      itemsKeyPattern: RESTORE_SHARD_MANIFESTS,
-      resultPrefix: RESTORE_MAP_RUNS_PREFIX,
-      batchInput: { 'restoreId.$': '$.plan.restoreId', 'planKey.$': '$.plan.planKey' },
-      itemsPerBatchPath: '$.plan.shardsPerBatch',
-      maxConcurrencyPath: '$.plan.maxConcurrency',
-      resultPath: '$.shardResults',
-    });
-    restoreShards = distributedMap.itemProcessor(shardTask);
-  } else {
-    restoreShards = new sfn.Map(scope, 'Restore shards', {
-      comment: 'Runs one Restore shard per shard of the restore plan (a batch of one), in parallel up to the plans\' largest maxConcurrency; any shard failing fails the restore.',
-      itemsPath: '$.plan.shards',
-      maxConcurrency: shards.maxConcurrency,
-      resultPath: '$.shardResults',
-    }).itemProcessor(shardTask);
-  }
+  const distributedMap = new VaultDistributedMap(scope, 'Restore shards', {
+    comment:
+      'Runs Restore shard over the plan\'s shard manifest in the vault, plan.shardsPerBatch shards per child execution and at most plan.maxConcurrency children at a time; any shard failing fails the restore. The map run\'s results go to the vault under restore-plans/map-runs/.',
+    vault: shards.vault,
+    vaultKey: shards.vaultKey,
+    itemsKeyPath: '$.plan.shardManifestKey',
+    itemsKeyPattern: RESTORE_SHARD_MANIFESTS,
+    resultPrefix: RESTORE_MAP_RUNS_PREFIX,
+    batchInput: { 'restoreId.$': '$.plan.restoreId', 'planKey.$': '$.plan.planKey' },
+    itemsPerBatchPath: '$.plan.shardsPerBatch',
+    maxConcurrencyPath: '$.plan.maxConcurrency',
+    resultPath: '$.shardResults',
+  });
+  const restoreShards = distributedMap.itemProcessor(shardTask);
   // Storage tiers: with an archive tier in some plan, the archived packs the restore reads are thawed first, in a
   // Wait loop (no Lambda runs while S3 thaws): Thaw → pending? → Wait → Thaw … → Restore shards.
   let thawTask: sfn.TaskStateBase | undefined;

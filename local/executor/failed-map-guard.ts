@@ -14,6 +14,7 @@ import { type AslDefinition } from './state-machine-definition';
 export class FailedMapGuard {
   private readonly ancestors = new Map<string, readonly string[]>();
   private readonly failed = new Set<string>();
+  private readonly listeners = new Map<string, Set<() => void>>();
 
   constructor(definition: AslDefinition) {
     this.collect(definition, []);
@@ -21,8 +22,10 @@ export class FailedMapGuard {
 
   /** Follows the execution's events (MapIterationFailed marks a Map failed; entering the Map again clears it). */
   observe(event: { type: string; state?: { name?: string }; parentState?: { name?: string } }): void {
-    if (event.type === 'MapIterationFailed' && event.parentState?.name) this.failed.add(event.parentState.name);
-    else if (event.type === 'StateEntered' && event.state?.name) this.failed.delete(event.state.name);
+    if (event.type === 'MapIterationFailed' && event.parentState?.name) {
+      this.failed.add(event.parentState.name);
+      for (const listener of this.listeners.get(event.parentState.name) ?? []) listener();
+    } else if (event.type === 'StateEntered' && event.state?.name) this.failed.delete(event.state.name);
   }
 
   /** Throws instead of letting `stateName` run when a Map it is nested in has failed. */
@@ -33,6 +36,22 @@ export class FailedMapGuard {
     await afterPendingEvents();
     const failedMap = maps.find((m) => this.failed.has(m));
     if (failedMap) throw new LambdaFunctionError('States.Aborted', `"${stateName}" did not run: an iteration of map "${failedMap}" failed, which stops the map's other iterations.`);
+  }
+
+  /**
+   * Calls `listener` when a Map that `stateName` is nested in fails (a nested execution's Task stops its
+   * child then, as Step Functions stops the children of the iterations it stops); returns the unsubscribe.
+   */
+  onFailure(stateName: string, listener: () => void): () => void {
+    const maps = this.ancestors.get(stateName) ?? [];
+    for (const map of maps) {
+      let set = this.listeners.get(map);
+      if (!set) this.listeners.set(map, (set = new Set()));
+      set.add(listener);
+    }
+    return () => {
+      for (const map of maps) this.listeners.get(map)?.delete(listener);
+    };
   }
 
   private collect(definition: AslDefinition, maps: readonly string[]): void {

@@ -16,6 +16,7 @@ import { localS3Client } from '../cloud/local-clients';
 import { extractDistributedMaps, runDistributedMap } from './distributed-map';
 import { FailedMapGuard } from './failed-map-guard';
 import { FaultInjector, type FaultRule } from './fault-injection';
+import { type NestedIntegration, nestedExecutionIntegration, runNestedExecution } from './nested-execution';
 import { ExecutionLease, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
 import { type AslDefinition, allStates, LONGEST_TIMER_SECONDS, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder } from './state-machine-definition';
@@ -87,10 +88,21 @@ const ENDED_BADLY: ReadonlySet<ExecutionStatus> = new Set(['FAILED', 'TIMED_OUT'
  * so the definition's Retry and Catch behave as in AWS.
  */
 export async function runLocalExecution(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
+  return runExecution(options, {});
+}
+
+/**
+ * What a nested execution (nested-execution.ts) shares with the execution that started it: the fault
+ * rules and their remaining `times` (a fault of "the drill" counts once across its children), and the
+ * worker pool, which only its creator closes.
+ */
+type SharedWithChildren = { faults?: FaultInjector; pool?: LambdaWorkerPool };
+
+async function runExecution(options: LocalExecutionOptions, shared: SharedWithChildren): Promise<LocalExecutionResult> {
   const resources = stackResources(options.stack);
   const machine = locateStateMachine(resources, options.stateMachine);
   const functions = localFunctions(resources);
-  const { definition, handlers: tasks, retryIntervalOverrides } = prepareDefinition(machine.definition, machine.name, functions, options.retryIntervalScale);
+  const { definition, handlers: tasks, nested, retryIntervalOverrides } = prepareDefinition(machine.definition, machine.name, functions, options.retryIntervalScale);
   if (options.executionTimeoutSeconds !== undefined) definition.TimeoutSeconds = options.executionTimeoutSeconds;
   // Before validation: what replaces each distributed Map is a Task the runner accepts.
   const distributedMaps = extractDistributedMaps(definition);
@@ -101,10 +113,10 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   const executionName = options.executionName ?? `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomBytes(4).toString('hex')}`;
   mkdirSync(executionsDir(options.dataDir), { recursive: true });
   const logFile = path.join(executionsDir(options.dataDir), `${executionName}.log`);
-  const pool = options.pool ?? new LambdaWorkerPool(Math.max(1, options.workers ?? availableParallelism()));
+  const pool = options.pool ?? shared.pool ?? new LambdaWorkerPool(Math.max(1, options.workers ?? availableParallelism()));
   const workers = pool.size;
   const lease = new ExecutionLease((line) => appendFileSync(logFile, line + '\n'));
-  const faults = new FaultInjector(options.faults ?? []);
+  const faults = shared.faults ?? new FaultInjector(options.faults ?? []);
   const baseEnv: Record<string, string> = {
     AWS_REGION: options.stack.region,
     AWS_DEFAULT_REGION: options.stack.region,
@@ -164,6 +176,41 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
   }
 
   const events: HistoryEvent[] = [];
+  for (const [stateName, integration] of nested) {
+    taskResourceLocalHandlers[stateName] = async (input: JsonValue): Promise<JsonValue> => {
+      await failedMaps.check(stateName);
+      // The child stops when this execution ends (stopped, timed out) or when a Map it runs in fails, as Step Functions stops a .sync child.
+      const stop = new AbortController();
+      const stopChild = () => stop.abort();
+      ended.signal.addEventListener('abort', stopChild, { once: true });
+      const unwatch = failedMaps.onFailure(stateName, stopChild);
+      try {
+        return await runNestedExecution(stateName, integration, input, (arn, childInput, childName) => {
+          const submitted: HistoryEvent = { type: 'TaskSubmitted', timestamp: new Date().toISOString(), state: stateName, output: { ExecutionArn: `${arn.replace(':stateMachine:', ':execution:')}:${childName}` } };
+          events.push(submitted);
+          options.onEvent?.(submitted);
+          return runExecution(
+            {
+              stack: options.stack,
+              stateMachine: arn.slice(arn.lastIndexOf(':') + 1),
+              input: childInput,
+              endpoints: options.endpoints,
+              dataDir: options.dataDir,
+              executionName: childName,
+              abortSignal: stop.signal,
+              ...(options.retryIntervalScale !== undefined ? { retryIntervalScale: options.retryIntervalScale } : {}),
+              ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
+              ...(options.onTaskToken ? { onTaskToken: options.onTaskToken } : {}),
+            },
+            { faults, pool },
+          );
+        });
+      } finally {
+        unwatch();
+        ended.signal.removeEventListener('abort', stopChild);
+      }
+    };
+  }
   const s3 = distributedMaps.size > 0 ? localS3Client(options.endpoints, options.stack.region) : undefined;
   const overrides = { taskResourceLocalHandlers, retryIntervalOverrides };
   for (const [stateName, mapState] of distributedMaps) {
@@ -272,7 +319,7 @@ export async function runLocalExecution(options: LocalExecutionOptions): Promise
     }
   } finally {
     s3?.destroy();
-    if (!options.pool) await pool.close();
+    if (!options.pool && !shared.pool) await pool.close();
   }
   const historyFile = saveExecutionHistory(options.dataDir, history);
   return { ...history, status: history.status as LocalExecutionResult['status'], stoppedAt: history.stoppedAt, historyFile, statusEventDeliveries };
@@ -322,15 +369,24 @@ function prepareDefinition(
   machineName: string,
   functions: Map<string, LocalFunction>,
   retryIntervalScale: number | undefined,
-): { definition: AslDefinition; handlers: Map<string, PreparedTask>; retryIntervalOverrides: Record<string, number[]> } {
+): { definition: AslDefinition; handlers: Map<string, PreparedTask>; nested: Map<string, NestedIntegration>; retryIntervalOverrides: Record<string, number[]> } {
   // A JSON copy, not structuredClone: under jest's vm sandbox structuredClone makes objects of another
   // realm, which aws-local-stepfunctions does not recognise as payload templates.
   const definition = JSON.parse(JSON.stringify(source)) as AslDefinition;
   const handlers = new Map<string, PreparedTask>();
+  const nested = new Map<string, NestedIntegration>();
   const retryIntervalOverrides: Record<string, number[]> = {};
   const unsupported: { state: string; resource: string }[] = [];
   for (const [name, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
+    const nesting = nestedExecutionIntegration(state);
+    if (nesting) {
+      // The child's own timeout bounds it; aws-local-stepfunctions would stop the Task after 60 s.
+      state.TimeoutSeconds ??= LONGEST_TIMER_SECONDS;
+      nested.set(name, nesting);
+      if (retryIntervalScale !== undefined && state.Retry) retryIntervalOverrides[name] = state.Retry.map((retrier) => (retrier.IntervalSeconds ?? 1) * 1000 * retryIntervalScale);
+      continue;
+    }
     const target = invokedFunction(state);
     const fn = target ? functions.get(target.functionArn) : undefined;
     if (!target || !fn) {
@@ -351,7 +407,7 @@ function prepareDefinition(
     }
   }
   if (unsupported.length) throw new UnsupportedTaskResourceError(machineName, unsupported);
-  return { definition, handlers, retryIntervalOverrides };
+  return { definition, handlers, nested, retryIntervalOverrides };
 }
 
 type EventLogLike = {

@@ -29,7 +29,9 @@ import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-c
 import { startRegion, stopRegion } from '../../../local/cloud/region-outage';
 import { compareBuckets, compareDirectories, compareTables } from '../../../local/demo/compare-restored';
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
-import { type HistoryEvent } from '../../../local/executor/execution-history';
+import { type HistoryEvent, loadExecutionHistory } from '../../../local/executor/execution-history';
+import { type FaultRule } from '../../../local/executor/fault-injection';
+import { MAX_INLINE_SHARDS, RESTORE_ENTRIES_PER_SHARD_ENV } from '../../../lambdas/restore/plan-restore';
 import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
 import { approveEveryTask } from '../../../local/executor/local-approver';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
@@ -140,7 +142,15 @@ function fsPath(configured: string): string {
   return path.join(local.fsRoot, configured);
 }
 
-function run(role: 'primary' | 'dr', stateMachine: string, input: unknown, onEvent?: (event: HistoryEvent) => void, workers = 2): Promise<LocalExecutionResult> {
+/** `more`: faults, and variables for every function (`env`, beside LIFEBOAT_FS_ROOT), e.g. a small restore shard size. */
+function run(
+  role: 'primary' | 'dr',
+  stateMachine: string,
+  input: unknown,
+  onEvent?: (event: HistoryEvent) => void,
+  workers = 2,
+  more: { faults?: FaultRule[]; env?: Record<string, string> } = {},
+): Promise<LocalExecutionResult> {
   const stack = local.stacks.find((s) => s.role === role);
   if (!stack) throw new Error(`no ${role} stack`);
   return runLocalExecution({
@@ -151,7 +161,8 @@ function run(role: 'primary' | 'dr', stateMachine: string, input: unknown, onEve
     dataDir,
     pool: local.lambdaPool(workers),
     retryIntervalScale: 0.001,
-    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot, ...more.env },
+    ...(more.faults ? { faults: more.faults } : {}),
     // Overwrite restores and failovers wait for an approval (docs/RUNBOOKS.md, "Approvals"); not what these tests are about.
     onTaskToken: approveEveryTask(dataDir),
     ...(onEvent ? { onEvent } : {}),
@@ -205,6 +216,24 @@ function inProcessRunner(expected: 'drill' | 'failover'): WorkflowRunner {
     },
   };
 }
+
+/**
+ * Per source, the shards its restore planned: read from the child executions the parent started (its history's
+ * TaskSubmitted events of Restore source) — each child's Plan restore shards output.
+ */
+function plannedShards(result: LocalExecutionResult): Record<string, number> {
+  const shards: Record<string, number> = {};
+  for (const submitted of result.events.filter((e) => e.type === 'TaskSubmitted' && e.state === 'Restore source')) {
+    const arn = (submitted.output as { ExecutionArn: string }).ExecutionArn;
+    const child = loadExecutionHistory(dataDir, arn.slice(arn.lastIndexOf(':') + 1));
+    const planned = child.events.find((e) => e.type === 'StateExited' && e.state === 'Plan restore shards')?.output as { resolved: { source: { name: string } }; plan: { shardCount: number } } | undefined;
+    if (planned) shards[planned.resolved.source.name] = planned.plan.shardCount;
+  }
+  return shards;
+}
+
+/** Restore shards of 5 entries: the shop-assets sample (over 300 objects) plans more shards than an inline Map's 40. */
+const SMALL_SHARDS = { [RESTORE_ENTRIES_PER_SHARD_ENV]: '5' };
 
 async function compareWithSources(report: { sources: { source: string; target: string }[] }): Promise<string[]> {
   const differences: string[] = [];
@@ -419,6 +448,44 @@ describe('drills and failover, with their faults', () => {
     expect(report.backup.backupId).toBe(shopBackup);
     expect(report.sources.every((s) => s.target.includes('-cli'))).toBe(true);
     expect(await compareWithSources(report)).toEqual([]);
+  }, 180_000);
+
+  it('a drill restores a source of more than 40 shards through its restore-source child\'s Distributed Map, verifies every entry and PASSES', async () => {
+    const result = await run('dr', names.drillStateMachine, { plan: 'shop' }, undefined, 2, { env: SMALL_SHARDS });
+    const report = output<DrillRecord>(result);
+    expect(report.verdict).toBe('PASSED');
+    expect(report.sources.map((s) => [s.source, s.verifiedEntries === s.entries && s.entries > 0])).toEqual([
+      ['shop-assets', true],
+      ['shop-orders', true],
+      ['shop-files', true],
+    ]);
+    const shards = plannedShards(result);
+    expect(Object.keys(shards).sort()).toEqual(['shop-assets', 'shop-files', 'shop-orders']);
+    expect(shards['shop-assets']).toBeGreaterThan(MAX_INLINE_SHARDS);
+    expect(await scratchLeft()).toEqual([]);
+  }, 300_000);
+
+  it('a failover restores a source of more than 40 shards, each target equal to its source object for object, item for item and file for file', async () => {
+    const result = await run('dr', names.failoverStateMachine, { plan: 'shop', targetSuffix: 'sharded' }, undefined, 2, { env: SMALL_SHARDS });
+    const report = output<{ sources: { source: string; target: string }[] }>(result);
+    expect(report.sources.map((s) => s.source).sort()).toEqual(['shop-assets', 'shop-files', 'shop-orders']);
+    expect(plannedShards(result)['shop-assets']).toBeGreaterThan(MAX_INLINE_SHARDS);
+    expect(await compareWithSources(report)).toEqual([]);
+  }, 300_000);
+
+  it('a restore-source child that fails fails the drill with the child\'s own error, recorded, and the scratch targets are removed', async () => {
+    const faults: FaultRule[] = [{ state: 'Verify restore', errorName: 'InjectedVerifyError', message: 'the test refuses the verification' }];
+    const result = await run('dr', names.drillStateMachine, { plan: 'tight' }, undefined, 2, { faults });
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'DrillFailed' });
+    expect(result.cause).toMatch(/InjectedVerifyError/);
+    // The parent's task failed with States.TaskFailed; the iteration passed the child's error on to the Catch.
+    expect(result.events.find((e) => e.type === 'StateFailed' && e.state === 'Restore source')?.error).toBe('States.TaskFailed');
+    expect(result.events.some((e) => e.type === 'StateEntered' && e.state === 'Source failed')).toBe(true);
+    const recorded = await drillOf(result);
+    expect(recorded.verdict).toBe('FAILED');
+    expect(recorded.errors[0]).toMatchObject({ error: 'InjectedVerifyError' });
+    expect(recorded.errors[0]?.message).toContain('the test refuses the verification');
+    expect(await scratchLeft()).toEqual([]);
   }, 180_000);
 
   it('the DR region stopped during a replication: the backup stays COMMITTED in the primary with no DR copy; the next run completes it and the DR catalog agrees', async () => {

@@ -66,9 +66,11 @@ describe('stacks and physical names of the JSON-config app', () => {
       scrubStateMachine: 'lifeboat-dev-scrub',
       scrubSchedule: 'lifeboat-dev-scrub',
       drillStateMachine: 'lifeboat-dev-drill',
+      drillRestoreSourceStateMachine: 'lifeboat-dev-drill-restore-source',
       drillSchedulePrefix: 'lifeboat-dev-drill-',
       drillTargetPrefix: 'lifeboat-dev-drill-',
       failoverStateMachine: 'lifeboat-dev-failover',
+      failoverRestoreSourceStateMachine: 'lifeboat-dev-failover-restore-source',
       mirrorBucketPrefix: 'lifeboat-dev-mirror-',
       mirrorCheckStateMachine: 'lifeboat-dev-mirror-check',
       mirrorCheckSchedule: 'lifeboat-dev-mirror-check',
@@ -93,8 +95,8 @@ describe('stacks and physical names of the JSON-config app', () => {
     expect(named(primary, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.primaryAccessLogs, names.primaryVault]);
     expect(named(dr, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.drAccessLogs, `${names.mirrorBucketPrefix}demo-assets`, names.drVault]);
     expect(named(primary, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
-    expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.drillStateMachine, names.pruneStateMachine, names.restoreStateMachine, names.scrubStateMachine]);
-    expect(named(dr, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.catalogRebuildStateMachine, names.drillStateMachine, names.failoverStateMachine, names.mirrorCheckStateMachine, names.pruneStateMachine, names.restoreStateMachine].sort());
+    expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.drillRestoreSourceStateMachine, names.drillStateMachine, names.pruneStateMachine, names.restoreStateMachine, names.scrubStateMachine].sort());
+    expect(named(dr, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.catalogRebuildStateMachine, names.drillRestoreSourceStateMachine, names.drillStateMachine, names.failoverRestoreSourceStateMachine, names.failoverStateMachine, names.mirrorCheckStateMachine, names.pruneStateMachine, names.restoreStateMachine].sort());
     expect(named(primary, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.primaryVaultKeyAlias]);
     expect(named(dr, 'AWS::KMS::Alias', 'AliasName').sort()).toEqual([names.drCatalogKeyAlias, names.drVaultKeyAlias]);
     expect(named(dr, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
@@ -413,12 +415,15 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     }
   });
 
-  it('sends the FAILED, TIMED_OUT and ABORTED executions of every state machine of a region to its topic, and the primary\'s also to release-failed-backup', () => {
+  it('sends the FAILED, TIMED_OUT and ABORTED executions of every state machine of a region but the restore-source children (their parent fails with their error) to its topic, and the primary\'s also to release-failed-backup', () => {
     const rule = byName(primary, 'AWS::Events::Rule', 'Name', names.executionStatusRule).properties as { EventPattern: { source: string[]; 'detail-type': string[]; detail: { status: string[]; stateMachineArn: unknown[] } }; Targets: Record<string, unknown>[] };
     expect(rule.EventPattern.source).toEqual(['aws.states']);
     expect(rule.EventPattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
     expect(rule.EventPattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
-    const machineIds = (template: Template) => Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).sort();
+    const machineIds = (template: Template) =>
+      Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))
+        .filter((id) => !id.includes('RestoreSource'))
+        .sort();
     expect(rule.EventPattern.detail.stateMachineArn.map((ref) => (ref as { Ref: string }).Ref).sort()).toEqual(machineIds(primary));
     const [topicTarget, releaseTarget] = rule.Targets;
     expect(topicTarget?.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 });

@@ -107,14 +107,19 @@ it('lets the pack writers tag packs, and only packs', () => {
   }
 });
 
-it('puts the thaw loop between planning and the shards of every restore, with RestoreObject on packs only', () => {
-  const restoring = (template: Template) =>
-    Object.values(template.findResources('AWS::StepFunctions::StateMachine'))
-      .map((m) => ({ name: String(m.Properties?.StateMachineName), definition: JSON.stringify(m.Properties?.DefinitionString) }))
-      .filter((m) => /-(restore|drill|failover)$/.test(m.name));
-  const checked = [...restoring(primary).map((m) => ({ ...m, stack: 'primary' })), ...restoring(dr).map((m) => ({ ...m, stack: 'dr' }))];
+it('puts the thaw loop between planning and the shards of every restore (the runbooks and the drill\'s and failover\'s restore-source children), with RestoreObject on packs only', () => {
+  const machines = (template: Template, stack: string) =>
+    Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map((m) => ({ stack, name: String(m.Properties?.StateMachineName), definition: JSON.stringify(m.Properties?.DefinitionString) }));
+  const all = [...machines(primary, 'primary'), ...machines(dr, 'dr')];
+  const checked = all.filter((m) => /-restore(-source)?$/.test(m.name));
   expect(checked.map((m) => `${m.stack}:${m.name}`).sort()).toEqual(
-    [`dr:${names.restoreStateMachine}`, `dr:lifeboat-${env.name}-drill`, `dr:lifeboat-${env.name}-failover`, `primary:${names.restoreStateMachine}`, `primary:lifeboat-${env.name}-drill`].sort(),
+    [
+      `dr:${names.restoreStateMachine}`,
+      `dr:${names.drillRestoreSourceStateMachine}`,
+      `dr:${names.failoverRestoreSourceStateMachine}`,
+      `primary:${names.restoreStateMachine}`,
+      `primary:${names.drillRestoreSourceStateMachine}`,
+    ].sort(),
   );
   for (const { stack, name, definition } of checked) {
     expect([stack, name, definition.includes('\\"Thaw archived packs\\"'), definition.includes('\\"SecondsPath\\":\\"$.thaw.waitSeconds\\"')]).toEqual([stack, name, true, true]);
@@ -126,8 +131,10 @@ it('puts the thaw loop between planning and the shards of every restore, with Re
     for (const s of restoreObject) expect(JSON.stringify(s.Resource)).toMatch(/\/data\/\*/);
     for (const s of restoreObject) expect(JSON.stringify(s.Resource)).not.toMatch(/\/(index|manifest|snapshots|keys|restore-plans)\//);
   }
-  // A thaw may take 48 hours before the restore itself: every runbook that thaws (restores, drills, the failover) allows 72.
-  for (const { stack, name, definition } of checked) expect([stack, name, definition.includes('\\"TimeoutSeconds\\":259200')]).toEqual([stack, name, true]);
+  // A thaw may take 48 hours before the restore itself: every runbook that thaws (restores, drills, the failover) and every restore-source child allows 72.
+  const timed = all.filter((m) => /-(restore|restore-source|drill|failover)$/.test(m.name));
+  expect(timed).toHaveLength(8);
+  for (const { stack, name, definition } of timed) expect([stack, name, definition.includes('\\"TimeoutSeconds\\":259200')]).toEqual([stack, name, true]);
 });
 
 it('gives the backup workflow a Wait loop for thaws of archived primary packs, and the replicate function RestoreObject on the primary\'s packs only', () => {

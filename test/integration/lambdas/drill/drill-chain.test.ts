@@ -94,9 +94,13 @@ it('start → restore chain per source → compare → cleanup → record: PASSE
   const restored: RestoreReport[] = [];
   for (const { restoreId, request } of drill.restores) {
     const resolved = await resolveRestore(request, restoreId, { restoreTargetPrefix: PREFIX, sources: plan.sources, catalog, openVault: io.openVault, s3, dynamodb, directory });
-    // The drill's restores run in an inline Map: the plan carries its shards as batches of one.
-    const planned = await planRestore(resolved, { map: 'inline', maxConcurrency: plan.maxConcurrency }, io);
-    for (const batch of planned.shards ?? []) await restoreShardBatch(batch, io);
+    // Each restore is a child execution whose Distributed Map reads the shard manifest: batches of shardsPerBatch shard indexes.
+    const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: plan.maxConcurrency }, io);
+    expect(planned.shards).toBeUndefined();
+    for (let first = 0; first < planned.shardCount; first += planned.shardsPerBatch) {
+      const items = Array.from({ length: Math.min(planned.shardsPerBatch, planned.shardCount - first) }, (_, i) => ({ shardIndex: first + i }));
+      await restoreShardBatch({ BatchInput: { restoreId, planKey: planned.planKey }, Items: items }, io);
+    }
     restored.push(await verifyRestore({ planKey: planned.planKey }, io));
   }
 

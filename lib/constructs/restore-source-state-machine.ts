@@ -1,0 +1,85 @@
+import { type Duration } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { loggedStateMachine } from './logged-state-machine';
+import { acknowledgeDistributedMapWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { type RestoreFunctions } from './restore-functions';
+import { RESTORE_MAP_RUNS_PREFIX, restoreSourceChain } from './restore-source-chain';
+
+export type RestoreSourceStateMachineProps = {
+  /** Physical name of the state machine (`<parent's name>-restore-source`); its log group is `/aws/vendedlogs/states/<name>`. */
+  readonly stateMachineName: string;
+  /** The parent workflow's restore functions (its target prefix, its scratch flag): the child writes only where the parent may. */
+  readonly functions: RestoreFunctions;
+  /** The home vault (the plans and shard manifests are there) and its key. */
+  readonly vault: s3.IBucket;
+  readonly vaultKey: kms.IKey;
+  /** The parent's timeout (with an archive tier, thaws take hours). */
+  readonly timeout: Duration;
+};
+
+/**
+ * The restore of one source as a state machine of its own, which the drill and the failover start
+ * once per source from their `Restore sources` Map (`states:startExecution.sync:2`) — so that its
+ * `Restore shards` is a Distributed Map at the top of a definition, not an inline Map nested in the
+ * parent's Map (docs/ARCHITECTURE.md, "Restore shards"). Input `{ request, restoreId }` (an item of
+ * the parent's `restores`), output the verification report. No approval step: the parent validated
+ * and, for a failover, had the whole run approved. A failure ends the execution with the failing
+ * step's own error and cause, which `startTask` gives back to the parent.
+ */
+export class RestoreSourceStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: RestoreSourceStateMachineProps) {
+    super(scope, id);
+    const chain = restoreSourceChain(this, props.functions, {
+      resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' },
+      shards: { mode: 'distributed', vault: props.vault, vaultKey: props.vaultKey },
+    });
+    chain.chain.next(new sfn.Succeed(this, 'Source restored', { comment: 'The source is restored and verified; the execution\'s output is the verification report.', outputPath: '$.report' }));
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: chain.chain, timeout: props.timeout });
+    chain.distributedMap?.grantVaultAccess(this.stateMachine, props.vaultKey);
+    acknowledgeScopedWildcards(this, [props.vault.arnForObjects(`${RESTORE_MAP_RUNS_PREFIX}/*`)]);
+    acknowledgeDistributedMapWildcards(this.stateMachine);
+    acknowledgeXRayWildcard(this.stateMachine.role);
+  }
+
+  /**
+   * The states that restore one source from inside the parent's Map: `Restore source` starts this
+   * state machine with the iteration's `{ request, restoreId }` and waits for it (`.sync:2`), its
+   * result the child's output (the report). A failed child fails that task with `States.TaskFailed`
+   * and the child's DescribeExecution as JSON in the cause; `Child failure` parses it and `Source
+   * failed` fails the iteration with the child's own error and cause, so the parent's Catch and its
+   * records see the error that stopped the restore, as when the chain ran inline. A child without an
+   * error (timed out, stopped) fails the iteration as `RestoreSourceNotFinished`.
+   */
+  startTask(scope: Construct): sfn.IChainable {
+    const start = new tasks.StepFunctionsStartExecution(scope, 'Restore source', {
+      comment: 'Starts the restore of this source (the restore-source state machine: resolve, plan, Distributed Map of shards, verify) and waits for it; its result is the source\'s verification report.',
+      stateMachine: this.stateMachine,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      input: sfn.TaskInput.fromObject({ 'request.$': '$.request', 'restoreId.$': '$.restoreId' }),
+      // The console links the child to the parent execution; the child's steps read only request and restoreId.
+      associateWithParent: true,
+      outputPath: '$.Output',
+    });
+    const parsed = new sfn.Pass(scope, 'Child failure', {
+      comment: 'The child restore failed: its DescribeExecution, which Step Functions puts in the cause as JSON, parsed.',
+      parameters: { 'execution.$': 'States.StringToJson($.Cause)' },
+    });
+    const failed = new sfn.Fail(scope, 'Source failed', { comment: 'Fails the iteration with the child restore\'s own error and cause.', errorPath: '$.execution.Error', causePath: '$.execution.Cause' });
+    const unfinished = new sfn.Fail(scope, 'Source not finished', {
+      comment: 'The child restore ended without an error of its own (timed out or stopped).',
+      error: 'RestoreSourceNotFinished',
+      cause: 'The restore of the source timed out or was stopped before it finished; its execution (the restore-source state machine) says when.',
+    });
+    // IsPresent true, never false: the one form both Step Functions and the local executor evaluate alike (restore-workflow.ts).
+    const hasCause = new sfn.Choice(scope, 'Child has a cause?', { comment: 'A Fail state needs both an error and a cause to pass on.' }).when(sfn.Condition.isPresent('$.execution.Cause'), failed).otherwise(unfinished);
+    const hasError = new sfn.Choice(scope, 'Child has an error?', { comment: 'A failed child has its error; a timed-out or stopped one may not.' }).when(sfn.Condition.isPresent('$.execution.Error'), hasCause).otherwise(unfinished);
+    start.addCatch(parsed.next(hasError), { errors: ['States.TaskFailed'] });
+    return start;
+  }
+}

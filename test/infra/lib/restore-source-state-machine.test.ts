@@ -1,0 +1,104 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { synthesizeApp } from './synth-app';
+
+/**
+ * The drill and the failover restore each source as a child execution of their restore-source state machine
+ * (startExecution.sync:2), whose Restore shards is a Distributed Map at the top of its definition; the parent's
+ * role may start exactly that child and watch its executions. cdk-nag runs over the whole app (synth fails on a finding).
+ */
+const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const synth = synthesizeApp((app) => buildLifeboatApp(app, config), { nag: true });
+const dev = synth.built.get('dev');
+if (!dev) throw new Error('the sample config defines the dev environment');
+const devConfig = config.environments.find((e) => e.name === 'dev');
+if (!devConfig) throw new Error('no dev environment');
+const names = resourceNames(devConfig);
+const primary = Template.fromStack(dev.primary);
+const dr = Template.fromStack(dev.dr);
+
+type Machine = { logicalId: string; definition: AslDoc; roleId: string };
+type AslDoc = { StartAt: string; States: Record<string, Record<string, unknown>> };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** The state machine by name, its definition with the CloudFormation references left as `<ref>` text. */
+function machine(template: Template, name: string): Machine {
+  const [entry] = Object.entries(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: name } }));
+  if (!entry) throw new Error(`no state machine ${name}`);
+  const [logicalId, resource] = entry;
+  const join = (resource.Properties?.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const text = join[1].map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(part).replace(/"/g, "'")}>`)).join('');
+  const roleId = (resource.Properties?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return { logicalId, definition: JSON.parse(text) as AslDoc, roleId };
+}
+
+function statementsOfRole(template: Template, roleId: string): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${roleId}"`))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+it('synthesizes with cdk-nag AwsSolutions and no unacknowledged finding', () => {
+  expect(synth.violations()).toEqual([]);
+});
+
+describe.each([
+  ['primary drill', () => primary, names.drillStateMachine, names.drillRestoreSourceStateMachine],
+  ['DR drill', () => dr, names.drillStateMachine, names.drillRestoreSourceStateMachine],
+  ['failover', () => dr, names.failoverStateMachine, names.failoverRestoreSourceStateMachine],
+] as const)('the %s', (_, template, parentName, childName) => {
+  it('runs Restore sources over one Restore source task per source: startExecution.sync:2 of the child with the item\'s request and restore id, its result the child\'s Output', () => {
+    const parent = machine(template(), parentName);
+    const child = machine(template(), childName);
+    const map = parent.definition.States['Restore sources'] as { ItemProcessor: AslDoc };
+    expect(map.ItemProcessor.StartAt).toBe('Restore source');
+    const task = map.ItemProcessor.States['Restore source'] as { Resource: string; Parameters: Record<string, unknown>; OutputPath: string; Catch: { ErrorEquals: string[]; Next: string }[] };
+    expect(task.Resource).toMatch(/:states:::states:startExecution\.sync:2$/);
+    expect(task.Parameters).toEqual({
+      StateMachineArn: `<{'Ref':'${child.logicalId}'}>`,
+      Input: { 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
+    });
+    expect(task.OutputPath).toBe('$.Output');
+    // A failed child: its DescribeExecution (the cause) parsed, and the iteration fails with the child's own error and cause.
+    expect(task.Catch).toEqual([{ ErrorEquals: ['States.TaskFailed'], Next: 'Child failure' }]);
+    expect(map.ItemProcessor.States['Child failure']).toMatchObject({ Type: 'Pass', Parameters: { 'execution.$': 'States.StringToJson($.Cause)' } });
+    expect(map.ItemProcessor.States['Source failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.execution.Error', CausePath: '$.execution.Cause' });
+    // No shard of any restore runs in the parent: no Lambda task of the restore chain is left in it.
+    expect(Object.keys(map.ItemProcessor.States).sort()).toEqual(['Child failure', 'Child has a cause?', 'Child has an error?', 'Restore source', 'Source failed', 'Source not finished']);
+  });
+
+  it('has a child of its own whose Restore shards is a Distributed Map over the shard manifest, at the top of its definition', () => {
+    const child = machine(template(), childName);
+    expect(child.definition.StartAt).toBe('Validate and resolve');
+    const shards = child.definition.States['Restore shards'] as { Type: string; ItemProcessor: { ProcessorConfig: unknown }; ItemReader: { ReaderConfig: unknown } };
+    expect(shards.Type).toBe('Map');
+    expect(shards.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(shards.ItemReader.ReaderConfig).toEqual({ InputType: 'JSONL' });
+    expect(child.definition.States['Validate and resolve']?.Parameters).toEqual({ 'request.$': '$.request', 'restoreId.$': '$.restoreId' });
+    expect(child.definition.States['Plan restore shards']?.Parameters).toEqual({ 'resolved.$': '$.resolved', shardMap: 'distributed' });
+    expect(child.definition.States['Source restored']).toMatchObject({ Type: 'Succeed', OutputPath: '$.report' });
+  });
+
+  it('lets the parent start exactly its child, describe and stop the child\'s executions, and manage the .sync rule; nothing else of Step Functions or EventBridge', () => {
+    const parent = machine(template(), parentName);
+    const child = machine(template(), childName);
+    const statements = statementsOfRole(template(), parent.roleId).filter((s) => actionsOf(s).some((a) => /^(states|events):/.test(a)));
+    const rendered = statements.map((s) => ({ actions: actionsOf(s).sort(), resource: JSON.stringify(s.Resource) }));
+    expect(rendered).toHaveLength(3);
+    expect(rendered[0]).toEqual({ actions: ['states:StartExecution'], resource: JSON.stringify({ Ref: child.logicalId }) });
+    expect(rendered[1]?.actions).toEqual(['states:DescribeExecution', 'states:StopExecution']);
+    expect(rendered[1]?.resource).toContain(':execution:');
+    // execution:<the child's name, from its ARN>* — CDK's scoping for .sync (the executions' names are made at run time).
+    expect(rendered[1]?.resource).toContain(`{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${child.logicalId}"}]}]},"*"`);
+    expect(rendered[2]).toEqual({ actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'], resource: expect.stringContaining(':rule/StepFunctionsGetEventsForStepFunctionsExecutionRule') as unknown as string });
+    // The parent no longer invokes the restore functions; the child does.
+    const invokes = (roleId: string) => statementsOfRole(template(), roleId).filter((s) => actionsOf(s).includes('lambda:InvokeFunction')).length;
+    expect(invokes(child.roleId)).toBeGreaterThan(0);
+    expect(JSON.stringify(statementsOfRole(template(), parent.roleId))).not.toMatch(/RestoreShard|PlanRestore|VerifyRestore|ResolveRestore/);
+  });
+});
