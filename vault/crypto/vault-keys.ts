@@ -6,8 +6,10 @@ import { VAULT_KEY_BYTES } from '../keys/key-provider';
  * (docs/FORMAT.md §2): bytes 0–31 are the AES-256-GCM key of every sealed object and blob,
  * bytes 32–63 the HMAC-SHA-256 key of blob ids (and of the chunker's gear table).
  *
- * The keys are imported as WebCrypto keys because WebCrypto runs each operation on libuv's
- * thread pool: hashing and encryption then use the second core while the main thread chunks.
+ * The id key is a WebCrypto key because WebCrypto runs each HMAC on libuv's thread pool: hashing
+ * then uses the second core while the main thread chunks. AES-GCM runs in the thread with
+ * node:crypto on `encryptionKeyBytes` (sealed-codec.ts says why); `encryptionKey` serves keys
+ * imported without their raw bytes.
  */
 export type VaultKeys = {
   readonly encryptionKey: webcrypto.CryptoKey;

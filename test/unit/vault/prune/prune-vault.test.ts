@@ -105,9 +105,9 @@ describe('pruneVault', () => {
   it('folds a blob stored twice by parallel writers into one pack', async () => {
     const { vault, clock, reopen } = await newVault();
     const content = data(7, 64 * 1024);
-    // Two shards of one snapshot, started together: neither sees the other's blobs.
+    // Two shards of one snapshot, started together in two processes (two Vaults, each with the index as of its start): neither sees the other's blobs.
     const w1 = await vault.newSnapshotWriter({ inline: true });
-    const w2 = await vault.newSnapshotWriter({ inline: true });
+    const w2 = await reopen().newSnapshotWriter({ inline: true });
     await w1.add({ path: 'a', kind: 'object', meta: {}, content });
     await w2.add({ path: 'b', kind: 'object', meta: {}, content });
     const id = (await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await w1.finish(), await w2.finish()] })).id;
