@@ -5,14 +5,14 @@ import * as path from 'node:path';
 import { planRestore } from '../lambdas/restore/plan-restore';
 import { type ResolvedRestore } from '../lambdas/restore/resolved-restore';
 import { type RestoreIo } from '../lambdas/restore/restore-io';
-import { restoreShardBatch, type RestoreShardResult } from '../lambdas/restore/restore-shard';
+import { type RestoreShardResult } from '../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
-import { mapBounded, type Vault } from '../vault';
+import { type Vault } from '../vault';
 import { startBenchCloud } from './bench-cloud';
 import { type BenchVault } from './bench-vault';
 import { type TreeComparison, compareTrees } from './compare-trees';
 import { timeInProcess } from './in-process-timing';
-import { benchPlan } from './lifeboat-workflow';
+import { benchPlan, runRestoreShardsMap } from './lifeboat-workflow';
 import { failureOf, runMeasured } from './measure';
 import { readWholeTree } from './tree-walk';
 
@@ -145,16 +145,16 @@ export async function runDrillSection(options: DrillSectionOptions): Promise<Dri
         startedAt: startedAt.toISOString(),
       };
       warmVault(vault.vaultDir);
-      log(`drill: plan → ${plan.maxConcurrency} restore shards at most → verify → remove ${scratch}`);
+      log(`drill: plan → Distributed Map of restore shards (${plan.maxConcurrency} batches at once) → verify → remove ${scratch}`);
       const phases = { plan: 0, shards: 0, verify: 0, cleanup: 0 };
       const lap = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e9;
       const timed = await timeInProcess(async () => {
         let t = process.hrtime.bigint();
-        // The drill's chain runs inside its Map over sources: an inline Map over the plan's batches of one shard.
-        const planned = await planRestore(restore, { map: 'inline', maxConcurrency: plan.maxConcurrency }, io());
+        // Each source's restore is a child execution whose Restore shards is a Distributed Map (restore-source-state-machine.ts).
+        const planned = await planRestore(restore, { map: 'distributed', maxConcurrency: plan.maxConcurrency }, io());
         phases.plan = lap(t);
         t = process.hrtime.bigint();
-        const shards: RestoreShardResult[] = (await mapBounded(planned.shards ?? [], plan.maxConcurrency, (batch) => restoreShardBatch(batch, io()))).flatMap((r) => r.shards);
+        const shards: RestoreShardResult[] = await runRestoreShardsMap(planned, io);
         phases.shards = lap(t);
         t = process.hrtime.bigint();
         const report = await verifyRestore({ planKey: planned.planKey }, io());

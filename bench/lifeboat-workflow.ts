@@ -5,11 +5,11 @@ import { planBackup } from '../lambdas/backup/plan-backup';
 import { type S3ShardSize } from '../lambdas/sources/s3-shard-size';
 import { plannedShardSpecs } from '../lambdas/backup/planned-shard-specs';
 import { type ShardResult, snapshotShard } from '../lambdas/backup/snapshot-shard';
-import { planRestore } from '../lambdas/restore/plan-restore';
+import { planRestore, type PlannedRestore } from '../lambdas/restore/plan-restore';
 import { type RestoreTarget } from '../lambdas/restore/restore-request';
 import { resolveRestore } from '../lambdas/restore/resolve-restore';
 import { defaultRestoreTargetPrefix } from '../lambdas/restore/restore-target-policy';
-import { restoreShardBatch, type RestoreShardResult } from '../lambdas/restore/restore-shard';
+import { restoreShardBatch, type RestoreShardDeps, type RestoreShardResult } from '../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
 import { type Vault } from '../vault';
 import { mapBounded } from '../vault';
@@ -94,6 +94,21 @@ export async function runBackupWorkflow(
   }
 }
 
+/**
+ * The restore chain's Distributed Map (restore-source-chain.ts), as the runbook and the drill's and
+ * failover's restore-source children run it: batches of shardsPerBatch consecutive shards (its
+ * ItemBatcher), at most maxConcurrency batches at a time; each batch gets its own deps, as each child
+ * execution's Lambda container would.
+ */
+export async function runRestoreShardsMap(planned: PlannedRestore, deps: () => RestoreShardDeps): Promise<RestoreShardResult[]> {
+  const batches = Array.from({ length: Math.ceil(planned.shardCount / planned.shardsPerBatch) }, (_, b) => ({
+    BatchInput: { restoreId: planned.restoreId, planKey: planned.planKey },
+    Items: Array.from({ length: Math.min(planned.shardsPerBatch, planned.shardCount - b * planned.shardsPerBatch) }, (_, i) => ({ shardIndex: b * planned.shardsPerBatch + i })),
+  }));
+  const results = await mapBounded(batches, planned.maxConcurrency, (batch) => restoreShardBatch(batch, deps()));
+  return results.flatMap((r) => r.shards);
+}
+
 export type RestoreRun = {
   restoreId: string;
   /** Resolve + plan (which creates a DynamoDB target table from the schema) + the Map of restore shards. */
@@ -128,15 +143,7 @@ export async function runRestoreWorkflow(
   );
   const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: options.plan.maxConcurrency }, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, dynamodb: cloud.ddb, directory });
   const plannedAt = process.hrtime.bigint();
-  // The runbook's Distributed Map: batches of shardsPerBatch consecutive shards (ItemBatcher), at most maxConcurrency at a time (restore-source-chain.ts).
-  const batches = Array.from({ length: Math.ceil(planned.shardCount / planned.shardsPerBatch) }, (_, b) => ({
-    BatchInput: { restoreId: planned.restoreId, planKey: planned.planKey },
-    Items: Array.from({ length: Math.min(planned.shardsPerBatch, planned.shardCount - b * planned.shardsPerBatch) }, (_, i) => ({ shardIndex: b * planned.shardsPerBatch + i })),
-  }));
-  const batchResults = await mapBounded(batches, planned.maxConcurrency, (batch) =>
-    restoreShardBatch(batch, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, targetS3: cloud.s3, dynamodb: cloud.ddb, directory }),
-  );
-  const shards = batchResults.flatMap((r) => r.shards);
+  const shards = await runRestoreShardsMap(planned, () => ({ openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, targetS3: cloud.s3, dynamodb: cloud.ddb, directory }));
   const seconds = secondsSince(started);
   const verifyStarted = process.hrtime.bigint();
   const report = await verifyRestore(
