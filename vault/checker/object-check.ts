@@ -30,9 +30,8 @@ export async function verifyPackBody(
   const header = options.header ?? (await parsePack(location, key, keys, body));
   const check = options.check ?? 'rehash';
   const pool = CodecPool.shared();
-  const k = pool ? pool.keySet(keys) : null;
-  if (pool && k !== null) {
-    await checkBlobsOnWorkers(pool, k, { location, key }, header, body, check, options.onBlob);
+  if (pool) {
+    await checkBlobsOnWorkers(pool, pool.keySet(keys), { location, key }, header, body, check, options.onBlob);
     return header;
   }
   await mapBounded(header, 4, async (e) => {
@@ -134,13 +133,12 @@ export async function checkVaultObject(vault: Vault, key: string, options: { rea
   }
   if (idFromKey(DATA_PREFIX, key) !== null) {
     const pool = CodecPool.shared();
-    const k = pool ? pool.keySet(keys) : null;
     const file = store.localPath?.(key);
-    if (pool && k !== null && file !== undefined) {
+    if (pool && file !== undefined) {
       // A local vault: only the header is read here, the workers read the blobs from the file.
       const length = await fileLength(store.location, key, file);
       const header = await readPackHeader(store, keys, key, length);
-      await checkBlobsOnWorkers(pool, k, { location: store.location, key }, header, { file, length }, options.check ?? 'rehash', undefined);
+      await checkBlobsOnWorkers(pool, pool.keySet(keys), { location: store.location, key }, header, { file, length }, options.check ?? 'rehash', undefined);
       return;
     }
     await verifyPackBody(store.location, key, keys, await store.get(key), options.check ? { check: options.check } : {});

@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type KeyObject, randomBytes } from 'node:crypto';
 import { constants as zc, type ZstdOptions, zstdCompress, zstdCompressSync, zstdDecompress, zstdDecompressSync } from 'node:zlib';
 import { type VaultKeys } from './vault-keys';
 
@@ -15,7 +15,7 @@ import { type VaultKeys } from './vault-keys';
  * Swapping a blob for another, or an index for a snapshot, therefore fails authentication.
  *
  * Two forms of the same code: `seal`/`open` for the main thread (async zstd on libuv's thread pool;
- * AES-GCM in the thread with node:crypto when the keys carry their raw bytes, else WebCrypto);
+ * AES-GCM in the thread with node:crypto);
  * `sealSync`/`openSync` run the identical steps synchronously inside a codec worker thread
  * (workers/codec-worker.ts), where blocking is the point. Everything but the cipher call —
  * compression choice, layout, checks, error text — is shared below.
@@ -160,19 +160,7 @@ export async function seal(keys: VaultKeys, context: Uint8Array, plaintext: Uint
       flags = FLAG_ZSTD;
     }
   }
-  const nodeKey = nodeEncryptionKey(keys);
-  if (nodeKey) return { stored: encryptSync(nodeKey, flags, context, payload), compressed: flags === FLAG_ZSTD };
-  const nonce = randomBytes(12);
-  const sealed = await webcrypto.subtle.encrypt(
-    { name: 'AES-GCM', iv: nonce, additionalData: additionalData(flags, context), tagLength: 128 },
-    keys.encryptionKey,
-    payload,
-  );
-  const stored = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + sealed.byteLength);
-  stored[0] = flags;
-  nonce.copy(stored, 1);
-  stored.set(new Uint8Array(sealed), ENVELOPE_HEADER_BYTES);
-  return { stored, compressed: flags === FLAG_ZSTD };
+  return { stored: encryptSync(keys.encryptionKey, flags, context, payload), compressed: flags === FLAG_ZSTD };
 }
 
 /**
@@ -181,7 +169,7 @@ export async function seal(keys: VaultKeys, context: Uint8Array, plaintext: Uint
  */
 export async function open(keys: VaultKeys, context: Uint8Array, stored: Uint8Array, limits: OpenLimits): Promise<Buffer> {
   const flags = envelopeFlags(stored);
-  const payload = await decrypt(keys, context, flags, stored);
+  const payload = decryptSync(keys.encryptionKey, context, flags, stored);
   let plaintext = payload;
   if (flags === FLAG_ZSTD) {
     try {
@@ -224,18 +212,6 @@ function encryptSync(encryptionKey: KeyObject, flags: number, context: Uint8Arra
   return stored;
 }
 
-/** node:crypto's key for the vault keys' raw AES key, made once per VaultKeys; undefined when they carry no raw bytes (WebCrypto only). */
-const nodeKeys = new WeakMap<VaultKeys, KeyObject>();
-function nodeEncryptionKey(keys: VaultKeys): KeyObject | undefined {
-  if (!keys.encryptionKeyBytes) return undefined;
-  let key = nodeKeys.get(keys);
-  if (!key) {
-    key = createSecretKey(keys.encryptionKeyBytes);
-    nodeKeys.set(keys, key);
-  }
-  return key;
-}
-
 /** `open` done synchronously with a node:crypto key (codec worker threads); same checks, same errors. */
 export function openSync(encryptionKey: KeyObject, context: Uint8Array, stored: Uint8Array, limits: OpenLimits): Buffer {
   const flags = envelopeFlags(stored);
@@ -250,28 +226,9 @@ export function openSync(encryptionKey: KeyObject, context: Uint8Array, stored: 
   return checkPlaintext(plaintext, limits);
 }
 
-/** `authenticateSync` for the main thread when no codec worker runs (node:crypto in the thread, or WebCrypto: see above). */
+/** `authenticateSync` for the main thread when no codec worker runs. */
 export async function authenticate(keys: VaultKeys, context: Uint8Array, stored: Uint8Array): Promise<void> {
-  const nodeKey = nodeEncryptionKey(keys);
-  if (nodeKey) authenticateSync(nodeKey, context, stored);
-  else await decrypt(keys, context, envelopeFlags(stored), stored);
-}
-
-/** The envelope's payload (still compressed when flags say so), after its tag verified. */
-async function decrypt(keys: VaultKeys, context: Uint8Array, flags: number, stored: Uint8Array): Promise<Buffer> {
-  const nodeKey = nodeEncryptionKey(keys);
-  if (nodeKey) return decryptSync(nodeKey, context, flags, stored);
-  try {
-    return Buffer.from(
-      await webcrypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: stored.subarray(1, ENVELOPE_HEADER_BYTES), additionalData: additionalData(flags, context), tagLength: 128 },
-        keys.encryptionKey,
-        stored.subarray(ENVELOPE_HEADER_BYTES),
-      ),
-    );
-  } catch {
-    throw new EnvelopeError(AUTH_FAILED);
-  }
+  authenticateSync(keys.encryptionKey, context, stored);
 }
 
 /**

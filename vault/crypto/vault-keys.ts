@@ -1,4 +1,4 @@
-import { createHmac, webcrypto } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, webcrypto } from 'node:crypto';
 import { VAULT_KEY_BYTES } from '../keys/key-provider';
 
 /**
@@ -7,17 +7,16 @@ import { VAULT_KEY_BYTES } from '../keys/key-provider';
  * bytes 32–63 the HMAC-SHA-256 key of blob ids (and of the chunker's gear table).
  *
  * The id key is a WebCrypto key because WebCrypto runs each HMAC on libuv's thread pool: hashing
- * then uses the second core while the main thread chunks. AES-GCM runs in the thread with
- * node:crypto on `encryptionKeyBytes` (sealed-codec.ts says why); `encryptionKey` serves keys
- * imported without their raw bytes.
+ * then uses the second core while the main thread chunks. The encryption key is a node:crypto key:
+ * AES-GCM runs in the thread (sealed-codec.ts says why).
  */
 export type VaultKeys = {
-  readonly encryptionKey: webcrypto.CryptoKey;
+  readonly encryptionKey: KeyObject;
   readonly idKey: webcrypto.CryptoKey;
   /** Raw id key, for the few synchronous derivations (gear table) that run once per vault. */
   readonly idKeyBytes: Buffer;
-  /** Raw encryption key, for the codec worker threads (codec-pool.ts); absent → in-thread WebCrypto only. */
-  readonly encryptionKeyBytes?: Buffer;
+  /** Raw encryption key, for the codec worker threads (codec-pool.ts). */
+  readonly encryptionKeyBytes: Buffer;
 };
 
 export async function importVaultKeys(material: Buffer): Promise<VaultKeys> {
@@ -26,7 +25,7 @@ export async function importVaultKeys(material: Buffer): Promise<VaultKeys> {
   }
   const aes = Buffer.from(material.subarray(0, 32));
   const mac = Buffer.from(material.subarray(32, 64));
-  const encryptionKey = await webcrypto.subtle.importKey('raw', aes, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  const encryptionKey = createSecretKey(aes);
   const idKey = await webcrypto.subtle.importKey('raw', mac, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return { encryptionKey, idKey, idKeyBytes: mac, encryptionKeyBytes: aes };
 }
@@ -43,6 +42,5 @@ export function hmacIdKey(keys: VaultKeys, data: string | Uint8Array): Buffer {
 
 /** The 64 bytes of master key material back from the working keys (to wrap them for a copy of the vault). */
 export function vaultKeyMaterial(keys: VaultKeys): Buffer {
-  if (!keys.encryptionKeyBytes) throw new RangeError('these vault keys were imported without their raw encryption key; the key material cannot be exported');
   return Buffer.concat([keys.encryptionKeyBytes, keys.idKeyBytes]);
 }

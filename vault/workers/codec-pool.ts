@@ -169,11 +169,10 @@ export class CodecPool {
     return this.slabPool;
   }
 
-  /** Registers the vault keys with every worker; null when the raw encryption key is not available (keys built elsewhere). */
-  keySet(keys: VaultKeys): number | null {
+  /** Registers the vault keys with every worker. */
+  keySet(keys: VaultKeys): number {
     const known = this.keySets.get(keys);
     if (known !== undefined) return known;
-    if (!keys.encryptionKeyBytes) return null;
     const k = this.nextKeySet++;
     for (const w of this.workers) w.register({ op: 'keys', k, enc: keys.encryptionKeyBytes, mac: keys.idKeyBytes });
     this.keySets.set(keys, k);

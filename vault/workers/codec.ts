@@ -50,8 +50,7 @@ export interface Codec {
 /** The codec for a vault: pooled when the shared pool is up (and `inline` not asked), else in-thread. */
 export function codecFor(store: VaultStore, keys: VaultKeys, options: { inline?: boolean } = {}): Codec {
   const pool = options.inline ? null : CodecPool.shared();
-  const k = pool ? pool.keySet(keys) : null;
-  return pool && k !== null ? new PooledCodec(store, pool, k) : new InThreadCodec(store, keys);
+  return pool ? new PooledCodec(store, pool, pool.keySet(keys)) : new InThreadCodec(store, keys);
 }
 
 /** The regions a PooledCodec hands out are slab ranges; anything else is a caller's mistake. */

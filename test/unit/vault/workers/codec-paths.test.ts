@@ -50,7 +50,7 @@ describe('codec worker threads and the in-thread path', () => {
     expect(pool).not.toBeNull();
     const p = pool as CodecPool;
     const keys = await importVaultKeys(pseudoRandomBytes(64, 3));
-    const k = p.keySet(keys) as number;
+    const k = p.keySet(keys);
     const slabs = new SlabPool(p, 1 << 20, 2);
     for (const data of [Buffer.from('tiny'), Buffer.from('compressible '.repeat(10_000)), pseudoRandomBytes(100_000, 1)]) {
       const region = await slabs.alloc(data.length);
@@ -74,7 +74,7 @@ describe('codec worker threads and the in-thread path', () => {
   it('checks stored blobs on a worker: opens them and recomputes their ids, naming the first that fails', async () => {
     const p = CodecPool.shared() as CodecPool;
     const keys = await importVaultKeys(pseudoRandomBytes(64, 4));
-    const k = p.keySet(keys) as number;
+    const k = p.keySet(keys);
     const slabs = new SlabPool(p, 1 << 20, 2);
     const plains = [Buffer.from('compressible '.repeat(5_000)), pseudoRandomBytes(70_000, 2)];
     const ids = await Promise.all(plains.map((d) => computeBlobId(keys, d)));
