@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { type Readable } from 'node:stream';
 import type S3rver from 's3rver';
 import { DelayedWriteQueue } from './delayed-write-queue';
+import { s3RequestPath } from './s3-request-path';
 
 /**
  * S3 Replication in the local cloud (docs/LOCAL-CLOUD.md, "Replication"): the replication API on buckets
@@ -111,9 +112,7 @@ export class BucketReplicator {
   middleware(region: string): S3rver.Middleware {
     return async (ctx, next) => {
       const query = new URLSearchParams(ctx.querystring);
-      const [bucketPart, ...keyParts] = ctx.path.slice(1).split('/');
-      const bucket = decodeURIComponent(bucketPart ?? '');
-      const key = decodeURIComponent(keyParts.join('/'));
+      const { bucket, key } = s3RequestPath(ctx);
       if (query.has('replication') && bucket && !key) return this.configurationRequest(ctx, region, bucket);
       await next();
       const config = this.configs.get(`${region}/${bucket}`);

@@ -1,5 +1,6 @@
 import type S3rver from 's3rver';
 import { replyS3Error } from './s3-xml-reply';
+import { s3RequestPath } from './s3-request-path';
 
 /** Query parameters of a plain GetObject or HeadObject. */
 const OBJECT_PARAMETERS = new Set(['x-id', 'partNumber', 'versionId']);
@@ -17,9 +18,8 @@ export function conditionalGetMiddleware(store: S3rver.Store & S3rver.ObjectMeta
     const query = new URLSearchParams(ctx.querystring);
     // Only the object itself: subresources (?tagging, ?acl, …) and multipart listings are not conditional (x-id: the SDK's operation name).
     if ([...query.keys()].some((name) => !OBJECT_PARAMETERS.has(name) && !name.startsWith('response-'))) return next();
-    const [bucket, ...keyParts] = ctx.path.slice(1).split('/');
-    if (!bucket || keyParts.length === 0) return next();
-    const key = decodeURIComponent(keyParts.join('/'));
+    const { bucket, key } = s3RequestPath(ctx);
+    if (!bucket || !key) return next();
     let etag: string;
     try {
       etag = String((await store.getMetadata(bucket, key)).etag);

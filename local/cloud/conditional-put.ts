@@ -1,4 +1,6 @@
 import type S3rver from 's3rver';
+import { s3RequestPath } from './s3-request-path';
+import { replyS3Error } from './s3-xml-reply';
 
 /**
  * `PutObject` with `If-None-Match: *` for s3rver, which ignores the header and overwrites: the
@@ -11,9 +13,8 @@ export function conditionalPutMiddleware(store: S3rver.Store): S3rver.Middleware
   return async (ctx, next) => {
     const query = new URLSearchParams(ctx.querystring);
     if (ctx.method !== 'PUT' || ctx.headers['if-none-match'] !== '*' || query.has('uploadId') || query.has('partNumber')) return next();
-    const [bucket, ...keyParts] = ctx.path.slice(1).split('/');
-    if (!bucket || keyParts.length === 0) return next();
-    const key = decodeURIComponent(keyParts.join('/'));
+    const { bucket, key } = s3RequestPath(ctx);
+    if (!bucket || !key) return next();
     const id = `${bucket}/${key}`;
     const before = inFlight.get(id) ?? Promise.resolve();
     let done!: () => void;
@@ -22,11 +23,7 @@ export function conditionalPutMiddleware(store: S3rver.Store): S3rver.Middleware
     await before;
     try {
       if (await store.existsObject(bucket, key)) {
-        ctx.req.resume();
-        ctx.status = 412;
-        ctx.type = 'application/xml';
-        ctx.body =
-          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>';
+        replyS3Error(ctx, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', '<Condition>If-None-Match</Condition>');
         return;
       }
       await next();

@@ -11,6 +11,7 @@ import {
   ObjectLockState,
 } from './object-lock-state';
 import { escapeXml, replyS3Error, replyXml, S3_XMLNS, S3Failure } from './s3-xml-reply';
+import { s3RequestPath } from './s3-request-path';
 
 /**
  * S3 Object Lock for s3rver, which has none (docs/LOCAL-CLOUD.md, "Object Lock"): buckets created
@@ -155,11 +156,10 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
 
   return async (ctx, next) => {
     const query = new URLSearchParams(ctx.querystring);
-    const [bucket = '', ...keyParts] = ctx.path.slice(1).split('/');
+    const { bucket, key } = s3RequestPath(ctx);
     if (bucket === '') return next();
-    const key = keyParts.length === 0 ? undefined : decodeURIComponent(keyParts.join('/'));
     try {
-      if (key === undefined || key === '') return await bucketRequest(ctx, next, bucket, query);
+      if (key === '') return await bucketRequest(ctx, next, bucket, query);
       return await objectRequest(ctx, next, bucket, key, query);
     } catch (err) {
       if (err instanceof S3Failure) return replyError(ctx, err);

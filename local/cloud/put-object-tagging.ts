@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type S3rver from 's3rver';
+import { s3RequestPath } from './s3-request-path';
 
 type TaggingModule = { TaggingConfiguration: { validate(xml: string): unknown } };
 type TaggingStore = S3rver.Store & { putSubresource(bucket: string, key: string, resource: unknown): Promise<void> };
@@ -29,8 +30,7 @@ export function putObjectTaggingMiddleware(store: S3rver.Store): S3rver.Middlewa
     const value = ctx.headers['x-amz-tagging'];
     const tagging = Array.isArray(value) ? value[0] : value;
     const query = new URLSearchParams(ctx.querystring);
-    const [bucket = '', ...keyParts] = ctx.path.slice(1).split('/');
-    const key = decodeURIComponent(keyParts.join('/'));
+    const { bucket, key } = s3RequestPath(ctx);
     if (bucket === '' || key === '') return next();
 
     if (ctx.method === 'POST' && query.has('uploads')) {
