@@ -16,7 +16,7 @@ import { CodecPool, CodecTaskError } from '../workers/codec-pool';
  * Returns the header (parsed here unless the caller passes it); throws VaultCorruptionError naming the pack and the blob.
  *
  * The per-byte work (AES-GCM, zstd, HMAC) runs on the codec worker threads when the pool is up,
- * as backup and restore do: WebCrypto and zlib on libuv's pool, the in-thread fallback, cost the
+ * as backup and restore do: the in-thread fallback (HMAC on WebCrypto, zlib on libuv's pool) cost the
  * scrub about half its speed (docs/BENCHMARKS.md, "Scrub"), mostly in handing each blob's
  * plaintext back to the main thread to be hashed there.
  */

@@ -23,7 +23,7 @@ export type ChunkRegion = { readonly bytes: Buffer };
  * implementations produce the same bytes: PooledCodec on the codec worker threads (codec-pool.ts;
  * zero copies: chunks are hashed and sealed in the shared memory the content was read into, a local
  * pack is read by the worker itself, a remote range lands in shared memory), and InThreadCodec
- * (WebCrypto and zlib on libuv's thread pool) when worker threads are off or unavailable.
+ * (HMAC on WebCrypto and zlib on libuv's thread pool, AES-GCM in the thread) when worker threads are off or unavailable.
  *
  * Backup: `alloc` a region, fill it, `blobId` each chunk of it, `seal` the new ones. A region is
  * held from `alloc` to `release`; `retain` holds it once more, for a chunk whose work outlives the
