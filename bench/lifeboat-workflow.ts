@@ -141,7 +141,7 @@ export async function runRestoreWorkflow(
     options.restoreId,
     { restoreTargetPrefix: defaultRestoreTargetPrefix(BENCH_ENVIRONMENT), sources: options.plan.sources, catalog: cloud.catalog, openVault: coldVault(), s3: cloud.s3, dynamodb: cloud.ddb, directory },
   );
-  const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: options.plan.maxConcurrency }, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, dynamodb: cloud.ddb, directory });
+  const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: options.plan.maxConcurrency }, { openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, targetS3: cloud.s3, dynamodb: cloud.ddb, directory });
   const plannedAt = process.hrtime.bigint();
   const shards = await runRestoreShardsMap(planned, () => ({ openVault: coldVault(), planS3: cloud.s3, planBucket: options.vaultBucket, targetS3: cloud.s3, dynamodb: cloud.ddb, directory }));
   const seconds = secondsSince(started);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { treeRssBytes } from './process-tree-rss';
+import { TreeRssSampler } from './process-tree-rss';
 import { aptInstall, commandWorks } from './system-package';
 
 export type CommandSpec = {
@@ -83,9 +83,10 @@ export function runMeasured(spec: CommandSpec, gnuTime: string | undefined): Pro
     child.stderr.setEncoding('utf8').on('data', (s: string) => {
       stderr = (stderr + s).slice(-STDERR_TAIL);
     });
+    // The wrapper's own few MiB are not the measured command's.
+    const sampler = child.pid !== undefined ? new TreeRssSampler(child.pid, !gnuTime) : undefined;
     const sample = (): void => {
-      // The wrapper's own few MiB are not the measured command's.
-      if (child.pid !== undefined) sampled = Math.max(sampled, treeRssBytes(child.pid, !gnuTime));
+      if (sampler) sampled = Math.max(sampled, sampler.sample());
     };
     const timer = setInterval(sample, SAMPLE_INTERVAL_MS);
     sample();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { planRestore, RESTORE_ENTRIES_PER_SHARD_ENV } from '../restore/plan-restore';
+import { planRestore, RESTORE_ENTRIES_PER_SHARD_ENV, RESTORE_PIECE_BYTES_ENV } from '../restore/plan-restore';
 import { describeTableProtection } from '../sources/dynamodb-table-protection';
 import { resolvedRestoreSchema } from '../restore/resolved-restore';
 import { InvalidEnvironmentError, InvalidInputError } from '../runtime/errors';
@@ -23,6 +23,10 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolv
   const override = process.env[RESTORE_ENTRIES_PER_SHARD_ENV];
   const entriesPerShard = override === undefined || override === '' ? undefined : Number(override);
   if (entriesPerShard !== undefined && !(Number.isInteger(entriesPerShard) && entriesPerShard >= 1)) throw new InvalidEnvironmentError(RESTORE_ENTRIES_PER_SHARD_ENV, 'must be a whole number of entries, 1 or more');
+  const pieceOverride = process.env[RESTORE_PIECE_BYTES_ENV];
+  const pieceBytes = pieceOverride === undefined || pieceOverride === '' ? undefined : Number(pieceOverride);
+  if (pieceBytes !== undefined && !(Number.isInteger(pieceBytes) && pieceBytes >= 1)) throw new InvalidEnvironmentError(RESTORE_PIECE_BYTES_ENV, 'must be a whole number of bytes, 1 or more');
+  const limits = { ...(entriesPerShard !== undefined ? { entriesPerShard } : {}), ...(pieceBytes !== undefined ? { pieceBytes } : {}) };
   // The source table is in the primary region: the DR region's functions never read it (they work with the primary down).
   const liveTable = runtime.config.homeVault === 'primary' && source?.type === 'dynamodb' ? source.table : undefined;
   return planRestore(
@@ -37,7 +41,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'resolv
       mountPath: runtime.config.mountPath,
       tablePlace: { region: runtime.config.region, account: runtime.config.account, scratch: runtime.config.scratchTargets === true },
       liveSourceProtection: liveTable !== undefined ? () => describeTableProtection(dynamodb, liveTable) : undefined,
-      ...(entriesPerShard !== undefined ? { limits: { entriesPerShard } } : {}),
+      targetS3: runtime.clients.s3Client(),
+      ...(Object.keys(limits).length > 0 ? { limits } : {}),
     },
   );
 });

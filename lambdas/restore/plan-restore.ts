@@ -3,11 +3,14 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { type TableProtection } from '../sources/dynamodb-table-protection';
 import { type CreateTableOptions, createTableFromSchema, describeTableCapacity, finishNewTable, type TableSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
-import { type Vault } from '../../vault';
+import { type ManifestEntry, type Vault } from '../../vault';
 import { shardsPerBatch } from '../backup/shard-batch-size';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
 import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
+import { DEFAULT_PIECE_BYTES, piecesOf } from './object-pieces';
+import { s3Attributes, s3KeyOfEntry } from './restored-entry';
+import { startSplitUpload } from './split-object-upload';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { type ResolvedRestore } from './resolved-restore';
 import { type RestoredTablePlace, restoredTableProtection } from './restored-table-protection';
@@ -17,11 +20,14 @@ export type PlanRestoreDeps = {
   /** The primary vault bucket, where restore plans are stored. */
   planS3: S3Client;
   planBucket: string;
+  /** S3 targets: where the plan starts the multipart uploads of entries restored in pieces. */
+  targetS3?: S3Client;
   dynamodb: DynamoDBClient;
   directory: (configuredPath: string) => string;
   /** Where the EFS file system is mounted (in AWS): the target directory is made from it without following links. @default '/' */
   mountPath?: string | undefined;
-  limits?: { maxShards?: number; entriesPerShard?: number; bytesPerShard?: number };
+  /** `pieceBytes`: an S3 entry larger than this is restored in pieces of about this size, a shard each (object-pieces.ts). */
+  limits?: { maxShards?: number; entriesPerShard?: number; bytesPerShard?: number; pieceBytes?: number };
   /**
    * Where a table the restore creates is made (region, account) and whether it is a drill's scratch
    * table: restored-table-protection.ts. @default the DynamoDB client's region, not scratch
@@ -57,6 +63,9 @@ export const MAX_INLINE_SHARDS = 40;
 /** Entries per shard in place of the planner's 100 (`limits.entriesPerShard`), from the plan function's environment: tests get many shards from a small source; deployments leave it unset. */
 export const RESTORE_ENTRIES_PER_SHARD_ENV = 'LIFEBOAT_RESTORE_ENTRIES_PER_SHARD';
 
+/** The piece budget in place of 1 GiB (`limits.pieceBytes`), from the plan function's environment: tests split small objects; deployments leave it unset. */
+export const RESTORE_PIECE_BYTES_ENV = 'LIFEBOAT_RESTORE_PIECE_BYTES';
+
 export type PlannedRestore = {
   restoreId: string;
   planKey: string;
@@ -89,23 +98,49 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   const entriesPerShard = deps.limits?.entriesPerShard ?? 100;
   const bytesPerShard = deps.limits?.bytesPerShard ?? 256 * 1024 * 1024;
 
+  // An S3 entry above the piece budget is restored in pieces, a shard each; the budget grows so that
+  // the pieces take at most half the shards, whatever the sizes (5 TB objects and 10,000 shards included).
+  const splits = restore.target.type === 's3';
+  const basePieceBytes = deps.limits?.pieceBytes ?? DEFAULT_PIECE_BYTES;
   let entries = 0;
   let bytes = 0;
+  let wholeEntries = 0;
+  let wholeBytes = 0;
+  let splitBytes = 0;
   for await (const entry of selectedEntries(vault, snapshot, restore)) {
     entries++;
     bytes += entry.size;
+    if (splits && entry.size > basePieceBytes) splitBytes += entry.size;
+    else {
+      wholeEntries++;
+      wholeBytes += entry.size;
+    }
   }
-  const shardCount = Math.max(1, Math.min(maxShards, entries, Math.max(Math.ceil(entries / entriesPerShard), Math.ceil(bytes / bytesPerShard))));
+  const pieceBytes = Math.max(basePieceBytes, Math.ceil(splitBytes / Math.max(1, Math.floor(maxShards / 2))));
+  const wholeShards = Math.max(1, Math.min(splitBytes > 0 ? Math.ceil(maxShards / 2) : maxShards, wholeEntries, Math.max(Math.ceil(wholeEntries / entriesPerShard), Math.ceil(wholeBytes / bytesPerShard))));
   // Each entry weighs its bytes plus a fixed cost per request, so many small objects and a few big ones both spread.
   const PER_ENTRY = 64 * 1024;
-  const perShard = (bytes + entries * PER_ENTRY) / shardCount;
+  const perShard = (wholeBytes + wholeEntries * PER_ENTRY) / wholeShards;
   const shards: RestoreShard[] = [];
+  const splitEntries: Array<{ entry: ManifestEntry; shards: RestoreShard[] }> = [];
   let current: RestoreShard | undefined;
   let weight = 0;
+  let cut = 0;
   for await (const entry of selectedEntries(vault, snapshot, restore)) {
-    if (!current || (weight >= perShard * shards.length && shards.length < shardCount)) {
+    const pieces = splits ? piecesOf(entry.size, pieceBytes) : [];
+    if (pieces.length > 0) {
+      // Its own shards; the entries after it start a new range (ranges are contiguous in manifest order).
+      // The upload id comes from startSplitUploads, before the plan is stored.
+      const own = pieces.map((p, i) => ({ index: shards.length + i, first: entry.path, last: entry.path, entries: p.start === 0 ? 1 : 0, bytes: p.end - p.start, piece: { ...p, uploadId: '' } }));
+      shards.push(...own);
+      splitEntries.push({ entry, shards: own });
+      current = undefined;
+      continue;
+    }
+    if (!current || (weight >= perShard * cut && cut < wholeShards)) {
       current = { index: shards.length, first: entry.path, last: entry.path, entries: 0, bytes: 0 };
       shards.push(current);
+      cut++;
     }
     current.last = entry.path;
     current.entries++;
@@ -114,6 +149,7 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   }
 
   const { created, notes } = await prepareTarget(restore, snapshot.source, deps);
+  await startSplitUploads(restore, splitEntries, deps);
   const writeUnitsPerShard = restore.target.type === 'dynamodb' ? await writeUnitsPerShardOf(restore.target.table, restore, created, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency)), deps) : undefined;
   const plan: RestorePlanDocument = { restore, entries, bytes, shards, ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}) };
   // The manifest first: a plan on the vault always has its manifest.
@@ -132,6 +168,17 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   };
   if (fanOut.map === 'inline') planned.shards = shards.map((s) => ({ BatchInput: { restoreId: restore.restoreId, planKey }, Items: [{ shardIndex: s.index }] }));
   return planned;
+}
+
+/** Starts one multipart upload per entry restored in pieces and gives its pieces the upload's id. */
+async function startSplitUploads(restore: ResolvedRestore, splitEntries: ReadonlyArray<{ entry: ManifestEntry; shards: RestoreShard[] }>, deps: PlanRestoreDeps): Promise<void> {
+  const target = restore.target;
+  if (splitEntries.length === 0 || target.type !== 's3') return;
+  if (!deps.targetS3) throw new Error('planRestore was given no target S3 client, and this restore has entries to upload in pieces');
+  for (const { entry, shards } of splitEntries) {
+    const uploadId = await startSplitUpload(deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, s3Attributes(entry));
+    for (const shard of shards) if (shard.piece) shard.piece.uploadId = uploadId;
+  }
 }
 
 /**

@@ -31,6 +31,11 @@ export class RestoreVerificationError extends Error {
   }
 }
 
+/** A large S3 entry restored in pieces whose pieces did not all upload (split-object-upload.ts). */
+export class SplitObjectIncompleteError extends Error {
+  override readonly name = 'SplitObjectIncompleteError';
+}
+
 /** The vault's snapshot for the source is not what the catalog says (wrong kind, missing schema). */
 export class SnapshotMismatchError extends Error {
   override readonly name = 'SnapshotMismatchError';

@@ -1,14 +1,23 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { objectPieceSchema } from './object-pieces';
 import { resolvedRestoreSchema } from './resolved-restore';
 
 /**
  * The plan of one restore, stored as JSON in the primary vault bucket under `restore-plans/` (a
  * prefix the vault format ignores). Only its key and shard indexes travel through the state machine;
  * the shard indexes, for the restore runbook's Distributed Map, as a JSON Lines manifest beside it.
- * A shard is a contiguous range of the manifest, `first` to `last` inclusive, in manifest order.
+ * A shard is a contiguous range of the manifest, `first` to `last` inclusive, in manifest order, or
+ * (with `piece`) a byte range of one large S3 entry (`first` = `last` = its path; object-pieces.ts).
  */
-export const restoreShardSchema = z.object({ index: z.number().int().min(0), first: z.string(), last: z.string(), entries: z.number().int(), bytes: z.number() });
+export const restoreShardSchema = z.object({
+  index: z.number().int().min(0),
+  first: z.string(),
+  last: z.string(),
+  entries: z.number().int(),
+  bytes: z.number(),
+  piece: objectPieceSchema.optional(),
+});
 export type RestoreShard = z.infer<typeof restoreShardSchema>;
 
 export const restorePlanDocumentSchema = z.object({

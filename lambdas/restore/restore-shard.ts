@@ -12,6 +12,7 @@ import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { s3Attributes, s3KeyOfEntry } from './restored-entry';
 import { writeS3Object } from './s3-object-writer';
+import { uploadObjectPiece } from './split-object-upload';
 import { type RestoreIo } from './restore-io';
 
 export type RestoreShardDeps = RestoreIo & {
@@ -75,6 +76,10 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
   for (const shard of shards as RestoreShard[]) {
     const entries: ManifestEntry[] = [];
     for await (const entry of selectedEntries(vault, snapshot, plan.restore, shard)) entries.push(entry);
+    if (shard.piece) {
+      results.push(await restorePiece(vault, plan, shard, entries, deps));
+      continue;
+    }
     // The target directory is opened without following links and written through that descriptor (target-directory.ts).
     const targetDir = plan.restore.target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), plan.restore.target.path, { create: true }) : null;
     try {
@@ -86,6 +91,18 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
     }
   }
   return { restoreId, shards: results };
+}
+
+/** One piece of a large S3 entry: its byte range, uploaded as its parts of the entry's multipart upload (split-object-upload.ts). */
+async function restorePiece(vault: Vault, plan: RestorePlanDocument, shard: RestoreShard, entries: readonly ManifestEntry[], deps: RestoreShardDeps): Promise<RestoreShardResult> {
+  const target = plan.restore.target;
+  const entry = entries[0];
+  if (!shard.piece || target.type !== 's3' || entries.length !== 1 || !entry || entry.path !== shard.first || entry.size < shard.piece.end) {
+    throw new SnapshotMismatchError(`Restore plan shard ${shard.index} is a piece of ${JSON.stringify(shard.first)}, which the snapshot does not hold as one S3 object of at least ${shard.piece?.end ?? 0} bytes: the plan and the snapshot disagree; run the restore again`);
+  }
+  const where = { restoreId: plan.restore.restoreId, shardIndex: shard.index, bucket: target.bucket, key: `${target.prefix}${s3KeyOfEntry(entry)}` };
+  const bytes = await uploadObjectPiece(vault, entry, shard.piece, where, deps);
+  return { shardIndex: shard.index, entries: shard.entries, bytes, items: 0 };
 }
 
 /** The plan's shard of that index: shards are stored in index order, so a lookup, not a scan of up to 10,000 shards per item. */
@@ -112,7 +129,7 @@ async function restoreEntries(
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
       // The key is restored verbatim under the target prefix: S3 keys are names, not paths.
-      const { bytes } = await writeS3Object(deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, readEntryContent(vault, entry), s3Attributes(entry));
+      const { bytes } = await writeS3Object(deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, readEntryContent(vault, entry), s3Attributes(entry), { size: entry.size });
       result.bytes += bytes;
     } else if (target.type === 'dynamodb') {
       if (entry.kind !== 'page') throw new SnapshotMismatchError(`DynamoDB snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not a page`);

@@ -7,12 +7,12 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { DEFAULT_PART_SIZE, partSizeFor } from './object-pieces';
 
 export type S3ObjectAttributes = { contentType?: string; metadata: Record<string, string>; tags: Record<string, string> };
 
 /** Objects larger than this are uploaded in parts (S3 allows at most 5 GiB in one PutObject). */
 export const DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
-const PART_SIZE = 8 * 1024 * 1024;
 
 /**
  * Writes one restored object: body from an async iterable of chunks (so large objects stream),
@@ -25,9 +25,11 @@ export async function writeS3Object(
   key: string,
   body: AsyncIterable<Uint8Array>,
   attributes: S3ObjectAttributes,
-  options: { multipartThreshold?: number } = {},
+  options: { multipartThreshold?: number; size?: number } = {},
 ): Promise<{ bytes: number }> {
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
+  // The body's length when known (a manifest entry's size): parts then stay within S3's 10,000 for any object.
+  const partSize = options.size !== undefined ? partSizeFor(options.size) : DEFAULT_PART_SIZE;
   const common = {
     Bucket: bucket,
     Key: key,
@@ -40,9 +42,9 @@ export async function writeS3Object(
   let uploadId: string | undefined;
   const parts: { ETag: string; PartNumber: number }[] = [];
   const flushPart = async (final: boolean) => {
-    while (bufferedBytes >= PART_SIZE || (final && bufferedBytes > 0)) {
+    while (bufferedBytes >= partSize || (final && bufferedBytes > 0)) {
       const all = Buffer.concat(buffered);
-      const part = all.subarray(0, Math.min(PART_SIZE, all.length));
+      const part = all.subarray(0, Math.min(partSize, all.length));
       const rest = all.subarray(part.length);
       const partNumber = parts.length + 1;
       const uploaded = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: part }));

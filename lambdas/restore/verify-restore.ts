@@ -10,6 +10,7 @@ import { type Vault } from '../../vault';
 import { restoredContentMatches, streamReader, withFileReader } from './content-check';
 import { finishDirectories } from './directory-writer';
 import { getRestorePlan } from './restore-plan-document';
+import { completeSplitUploads } from './split-object-upload';
 import { type RestoreIo } from './restore-io';
 import { RestoreVerificationError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
@@ -48,7 +49,8 @@ export type RestoreReport = {
 const NOT_RESTORED_LISTED = 20;
 
 /**
- * Last step of a restore: gives restored directories their modes and mtimes, then reads the target
+ * Last step of a restore: gives restored directories their modes and mtimes, completes the uploads
+ * of S3 entries restored in pieces (split-object-upload.ts), then reads the target
  * back and checks it against the manifest. S3: every object's size, content (the vault's chunk ids
  * of the bytes read back, content-check.ts), content type, user metadata and tags. DynamoDB: the target's
  * items, canonically encoded, equal the backup's items one for one. Directories: every entry's
@@ -108,6 +110,10 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     try {
       const root = targetDir?.path ?? (target.type === 'filesystem' ? deps.directory(target.path) : '');
       if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, entries, { keepSetIdBits: restore.keepSetIdBits })));
+      if (target.type === 's3' && plan.shards.some((s) => s.piece)) {
+        const byPath = new Map(entries.map((e) => [e.path, e]));
+        await completeSplitUploads(plan, (p) => byPath.get(p), (e) => `${target.prefix}${s3KeyOfEntry(e)}`, s3Attributes, { targetS3: deps.targetS3, planS3: deps.planS3, planBucket: deps.planBucket });
+      }
       await mapBounded(entries, 8, async (entry) => {
         const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, root, entry, restore.keepSetIdBits);
         if (typeof problem === 'object') notRestored.push(problem);

@@ -104,6 +104,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
 
   // Directory targets: resolve only looks (lstat/readdir: absent or empty?); plan creates the directory, shards write
   // entries, verify reads them back and then gives directories their final mode and mtime, so those three write.
+  // S3 targets likewise: plan starts the multipart upload of an entry restored in pieces and verify completes it.
   const resolve = new LifeboatFunction(scope, id('ResolveRestore'), { handler: 'resolve-restore', environment: common, ...files('read') });
   const plan = new LifeboatFunction(scope, id('PlanRestore'), { handler: 'plan-restore', environment: common, ...files('write') });
   const shard = new LifeboatFunction(scope, id('RestoreShard'), { handler: 'restore-shard', environment: common, ...files('write') });
@@ -133,6 +134,9 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [home.key.keyArn] }));
   for (const fn of [shard, verify, ...(thaw ? [thaw] : [])]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
+  // A shard restoring a piece of a large S3 entry records its uploaded parts beside the plan (split-object-upload.ts).
+  shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
+  shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [home.key.keyArn] }));
   // Thaw: RestoreObject on packs only (HEAD needs the s3:GetObject granted above), in the vault a restore reads.
   if (thaw) thaw.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:RestoreObject'], resources: [home.bucket.arnForObjects('data/*'), ...(drBucketArn ? [`${drBucketArn}/data/*`] : [])] }));
 
@@ -164,6 +168,9 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
     new iam.PolicyStatement({ actions: ['dynamodb:CreateTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:DescribeTimeToLive', 'dynamodb:TagResource', 'dynamodb:UpdateContinuousBackups'], resources: newTables }),
   );
   grant(shard, statementsByOwner(['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], targetObjects));
+  // Large S3 entries restored in pieces: plan starts their multipart uploads, verify completes (or aborts) them and tags the objects.
+  grant(plan, statementsByOwner(['s3:PutObject'], targetObjects));
+  grant(verify, statementsByOwner(['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], targetObjects));
   shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: targetTables }));
   grant(verify, statementsByOwner(['s3:GetObject', 's3:GetObjectTagging'], targetObjects));
   verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: targetTables }));
@@ -173,7 +180,9 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const tableKeys = tableSources.flatMap((s) => (s.table?.encryptionKey ? [s.table.encryptionKey.keyArn] : []));
   if (bucketKeys.length > 0) {
     shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: bucketKeys }));
-    verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: bucketKeys }));
+    // CreateMultipartUpload and CompleteMultipartUpload under the bucket's key (a split entry's upload).
+    plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: bucketKeys }));
+    verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: bucketKeys }));
   }
   if (tableKeys.length > 0) {
     shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: tableKeys }));

@@ -24,6 +24,27 @@ export async function* readEntryContent(vault: Vault, entry: ManifestEntry, opti
   for await (const { data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests, options)) yield data;
 }
 
+/**
+ * Bytes `[start, end)` of an entry's content as a stream: the blobs overlapping the range are
+ * fetched (and authenticated) whole, the ones at its edges cut. What a shard restoring one piece
+ * of a large entry reads.
+ */
+export async function* readEntryRange(vault: Vault, entry: ManifestEntry, start: number, end: number, options: FetchOptions = {}): AsyncGenerator<Buffer> {
+  if (start < 0 || end > entry.size || start >= end) throw new VaultError(`bytes ${start}–${end} are not a range of entry ${JSON.stringify(entry.path)}, which holds ${entry.size} bytes`);
+  const index = await vault.index();
+  const requests: Array<{ id: string; tag: { from: number; to: number } }> = [];
+  let position = 0;
+  for (const id of entry.content) {
+    const loc = index.lookup(Buffer.from(id, 'hex'));
+    if (!loc) throw new VaultCorruptionError(vault.location, `blob ${id}`, 'it is referenced by the manifest but is in no index');
+    const blobEnd = position + loc.rawLength;
+    if (blobEnd > start && position < end) requests.push({ id, tag: { from: Math.max(0, start - position), to: Math.min(loc.rawLength, end - position) } });
+    position = blobEnd;
+    if (position >= end) break;
+  }
+  for await (const { tag, data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests, options)) yield data.subarray(tag.from, tag.to);
+}
+
 /** Streams the entry at `entryPath` of a snapshot. */
 export async function* readEntry(vault: Vault, snapshot: Snapshot, entryPath: string, options: FetchOptions = {}): AsyncGenerator<Buffer> {
   const entry = await (await vault.manifest(snapshot)).find(entryPath);

@@ -69,17 +69,26 @@ it('gives each restore function exact, least-privilege access', () => {
   const plan = statementsOf('plan-restore');
   const shard = statementsOf('restore-shard');
   const verify = statementsOf('verify-restore');
-  // Only the shard writes targets; only plan creates tables (new ones, by name pattern) and writes plans.
-  for (const s of [resolve, verify]) {
-    for (const a of ['s3:PutObject', 'dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 's3:DeleteObject', 'dynamodb:DeleteItem']) expect(actions(s).has(a)).toBe(false);
-  }
-  expect(actions(shard)).toEqual(new Set(['s3:GetObject', 's3:ListBucket', 'kms:Decrypt', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 'dynamodb:BatchWriteItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+  // Only the shard writes targets' data; only plan creates tables (new ones, by name pattern) and writes plans. An S3
+  // entry restored in pieces is one multipart upload: plan starts it, verify completes or aborts it (s3:PutObject on target objects only).
+  for (const a of ['s3:PutObject', 'dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 's3:DeleteObject', 'dynamodb:DeleteItem']) expect(actions(resolve).has(a)).toBe(false);
+  for (const a of ['dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 's3:DeleteObject', 'dynamodb:DeleteItem']) expect(actions(verify).has(a)).toBe(false);
+  const verifyPuts = verify.filter((s) => JSON.stringify(s.Action).includes('s3:PutObject'));
+  expect(verifyPuts.map((s) => s.Action)).toEqual([['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload']]);
+  expect(JSON.stringify(verifyPuts[0]?.Resource)).toContain(':s3:::lifeboat-dev-restore-*/*');
+  expect(JSON.stringify(verifyPuts[0]?.Resource)).not.toMatch(/VaultBucket/);
+  expect(actions(shard)).toEqual(
+    new Set(['s3:GetObject', 's3:ListBucket', 'kms:Decrypt', 'kms:GenerateDataKey', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 'dynamodb:BatchWriteItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+  );
+  // In the vault, the shard writes only beside the plans (a piece's uploaded parts): restore-plans/*.
+  const vaultPuts = shard.filter((s) => JSON.stringify(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('VaultBucket'));
+  expect(vaultPuts.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([['s3:PutObject', expect.stringMatching(/"\/restore-plans\/\*"\]/)]]);
   expect(actions(resolve).has('dynamodb:Query')).toBe(true);
   const createTable = plan.find((s) => JSON.stringify(s.Action).includes('dynamodb:CreateTable'));
   expect(JSON.stringify(createTable?.Resource)).toContain('table/lifeboat-dev-restore-*');
   expect(JSON.stringify(createTable?.Resource)).not.toContain('lifeboat-demo-orders');
   // Targets: new buckets by prefix and the protected sources (for overwrite), nothing else.
-  const writes = shard.find((s) => JSON.stringify(s.Action).includes('s3:PutObject'));
+  const writes = shard.find((s) => JSON.stringify(s.Action).includes('s3:PutObjectTagging'));
   expect(JSON.stringify(writes?.Resource)).toContain(':s3:::lifeboat-dev-restore-*/*');
   expect(JSON.stringify(writes?.Resource)).toContain(':s3:::lifeboat-demo-assets/*');
   expect((writes?.Resource as unknown[]).length).toBe(2);

@@ -1,0 +1,166 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { type ManifestEntry, readEntryRange, type Vault } from '../../vault';
+import { type ObjectPiece } from './object-pieces';
+import { RESTORE_PLANS_PREFIX, type RestorePlanDocument } from './restore-plan-document';
+import { SplitObjectIncompleteError } from './restore-errors';
+import { type S3ObjectAttributes } from './s3-object-writer';
+
+/**
+ * A large S3 entry restored by several shards: one multipart upload, created by the plan step,
+ * whose parts each piece's shard uploads (part numbers follow from the piece's byte offsets, so a
+ * retried shard replaces its own parts), and which the verify step completes from the parts the
+ * shards recorded beside the plan. Until then the object does not exist in the target: a failed
+ * restore leaves no partial object, only an incomplete upload (see docs/ARCHITECTURE.md).
+ */
+
+/** What a piece's shard uploaded, stored beside the plan: the verify step completes the upload from these. */
+const pieceRecordSchema = z.object({
+  path: z.string(),
+  uploadId: z.string(),
+  parts: z.array(z.object({ PartNumber: z.number().int().min(1), ETag: z.string().min(1) })),
+});
+type PieceRecord = z.infer<typeof pieceRecordSchema>;
+
+export function pieceRecordKey(restoreId: string, shardIndex: number): string {
+  return `${RESTORE_PLANS_PREFIX}${restoreId}.pieces/${shardIndex}.json`;
+}
+
+/** Starts the multipart upload of a split entry (plan step): content type and user metadata go with it, tags come at completion. */
+export async function startSplitUpload(s3: S3Client, bucket: string, key: string, attributes: S3ObjectAttributes): Promise<string> {
+  const created = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...(attributes.contentType !== undefined ? { ContentType: attributes.contentType } : {}), Metadata: attributes.metadata }),
+  );
+  if (!created.UploadId) throw new Error(`S3 started no multipart upload for s3://${bucket}/${key} (no UploadId in its answer)`);
+  return created.UploadId;
+}
+
+export type PieceUploadDeps = { targetS3: S3Client; planS3: S3Client; planBucket: string };
+
+/**
+ * Restores one piece (a shard's work): reads its byte range of the entry, uploads it as the
+ * piece's parts, and records their ETags beside the plan. Resolves with the bytes uploaded.
+ */
+export async function uploadObjectPiece(
+  vault: Vault,
+  entry: ManifestEntry,
+  piece: ObjectPiece,
+  where: { restoreId: string; shardIndex: number; bucket: string; key: string },
+  deps: PieceUploadDeps,
+): Promise<number> {
+  const parts: PieceRecord['parts'] = [];
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let uploaded = 0;
+  const send = async (body: Buffer): Promise<void> => {
+    const PartNumber = piece.firstPart + parts.length;
+    const answer = await deps.targetS3.send(new UploadPartCommand({ Bucket: where.bucket, Key: where.key, UploadId: piece.uploadId, PartNumber, Body: body }));
+    if (!answer.ETag) throw new Error(`S3 gave no ETag for part ${PartNumber} of s3://${where.bucket}/${where.key}`);
+    parts.push({ PartNumber, ETag: answer.ETag });
+    uploaded += body.length;
+  };
+  for await (const data of readEntryRange(vault, entry, piece.start, piece.end)) {
+    pending.push(data);
+    pendingBytes += data.length;
+    while (pendingBytes >= piece.partSize) {
+      const all = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+      await send(all.subarray(0, piece.partSize));
+      const rest = all.subarray(piece.partSize);
+      pending = rest.length > 0 ? [rest] : [];
+      pendingBytes = rest.length;
+    }
+  }
+  if (pendingBytes > 0) await send(Buffer.concat(pending));
+  if (uploaded !== piece.end - piece.start) throw new Error(`piece ${piece.start}–${piece.end} of ${JSON.stringify(entry.path)} read ${uploaded} bytes instead of ${piece.end - piece.start}`);
+  const record: PieceRecord = { path: entry.path, uploadId: piece.uploadId, parts };
+  await deps.planS3.send(
+    new PutObjectCommand({ Bucket: deps.planBucket, Key: pieceRecordKey(where.restoreId, where.shardIndex), Body: JSON.stringify(record), ContentType: 'application/json' }),
+  );
+  return uploaded;
+}
+
+/**
+ * Completes the multipart uploads of the plan's split entries (verify step): the parts every piece
+ * shard recorded, in order, then the entry's tags. Idempotent: an upload a previous attempt
+ * completed (S3 then knows no such upload) is recognised by the object's size. A piece without its record fails the restore
+ * (naming the entry and the shard) after aborting the upload, so no parts stay billed.
+ */
+export async function completeSplitUploads(
+  plan: RestorePlanDocument,
+  entryOf: (path: string) => ManifestEntry | undefined,
+  keyOf: (entry: ManifestEntry) => string,
+  attributesOf: (entry: ManifestEntry) => S3ObjectAttributes,
+  deps: PieceUploadDeps,
+): Promise<number> {
+  const target = plan.restore.target;
+  if (target.type !== 's3') return 0;
+  const byPath = new Map<string, Array<{ shardIndex: number; piece: ObjectPiece }>>();
+  for (const shard of plan.shards) {
+    if (!shard.piece) continue;
+    const list = byPath.get(shard.first) ?? [];
+    list.push({ shardIndex: shard.index, piece: shard.piece });
+    byPath.set(shard.first, list);
+  }
+  for (const [path, pieces] of byPath) {
+    const entry = entryOf(path);
+    if (!entry) throw new SplitObjectIncompleteError(`${JSON.stringify(path)} was split into pieces by the restore plan but is not in the snapshot: the plan and the snapshot disagree; run the restore again`);
+    const key = keyOf(entry);
+    const first = pieces[0]?.piece as ObjectPiece;
+    const parts: PieceRecord['parts'] = [];
+    const missing: number[] = [];
+    for (const { shardIndex, piece } of pieces.sort((a, b) => a.piece.start - b.piece.start)) {
+      const record = await readPieceRecord(deps, pieceRecordKey(plan.restore.restoreId, shardIndex));
+      if (!record || record.uploadId !== piece.uploadId || record.path !== path) missing.push(shardIndex);
+      else parts.push(...record.parts);
+    }
+    if (missing.length > 0 || pieces.length !== first.pieces) {
+      await deps.targetS3.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: first.uploadId })).catch(() => undefined);
+      throw new SplitObjectIncompleteError(
+        `${JSON.stringify(path)} is restored in ${first.pieces} pieces, but ${missing.length > 0 ? `shard(s) ${missing.join(', ')} recorded no uploaded parts` : `the plan lists ${pieces.length}`}; its upload to s3://${target.bucket}/${key} was aborted: run the restore again`,
+      );
+    }
+    try {
+      await deps.targetS3.send(
+        new CompleteMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: first.uploadId, MultipartUpload: { Parts: parts.sort((a, b) => a.PartNumber - b.PartNumber) } }),
+      );
+    } catch (err) {
+      // A retried verify step: S3 knows no such upload once the first attempt completed it. The object
+      // of the entry's size is then taken as done; the content check that follows reads it back whole,
+      // so an older object of the same size that the upload never replaced still fails the restore.
+      if (!(await hasSize(deps.targetS3, target.bucket, key, entry.size))) throw err;
+    }
+    const tags = Object.entries(attributesOf(entry).tags).map(([Key, Value]) => ({ Key, Value }));
+    if (tags.length > 0) await deps.targetS3.send(new PutObjectTaggingCommand({ Bucket: target.bucket, Key: key, Tagging: { TagSet: tags } }));
+  }
+  return byPath.size;
+}
+
+async function hasSize(s3: S3Client, bucket: string, key: string, size: number): Promise<boolean> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return head.ContentLength === size;
+  } catch (err) {
+    if ((err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey') return false;
+    throw err;
+  }
+}
+
+async function readPieceRecord(deps: PieceUploadDeps, key: string): Promise<PieceRecord | undefined> {
+  try {
+    const { Body } = await deps.planS3.send(new GetObjectCommand({ Bucket: deps.planBucket, Key: key }));
+    return pieceRecordSchema.parse(JSON.parse((await Body?.transformToString()) ?? 'null'));
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchKey' || (err as Error).name === 'NotFound') return undefined;
+    throw err;
+  }
+}
