@@ -1,9 +1,11 @@
 import { z } from 'zod';
 
 /**
- * One byte range of a large S3 entry, restored by a shard of its own as consecutive parts of one
- * multipart upload (split-object-upload.ts). The plan cuts an entry larger than the piece budget
- * into pieces, so no single Lambda has to write a multi-terabyte object within its 15 minutes.
+ * One byte range of a large entry, restored by a shard of its own: an S3 object's as consecutive
+ * parts of one multipart upload (split-object-upload.ts), a file's as the blobs starting in it,
+ * written into a piece file the restore shares (split-file-pieces.ts). The plan cuts an entry
+ * larger than the piece budget into pieces, so no single Lambda has to write a multi-terabyte
+ * object within its 15 minutes.
  */
 export const objectPieceSchema = z.object({
   /** First byte of the piece in the entry's content. */
@@ -16,8 +18,8 @@ export const objectPieceSchema = z.object({
   partSize: z.number().int().positive(),
   /** How many pieces the entry has: the last one's shard is not told to complete anything, the verify step does. */
   pieces: z.number().int().min(2),
-  /** The multipart upload the plan created for the entry. */
-  uploadId: z.string().min(1),
+  /** S3 targets: the multipart upload the plan created for the entry. */
+  uploadId: z.string().min(1).optional(),
 });
 export type ObjectPiece = z.infer<typeof objectPieceSchema>;
 

@@ -98,9 +98,12 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   const entriesPerShard = deps.limits?.entriesPerShard ?? 100;
   const bytesPerShard = deps.limits?.bytesPerShard ?? 256 * 1024 * 1024;
 
-  // An S3 entry above the piece budget is restored in pieces, a shard each; the budget grows so that
-  // the pieces take at most half the shards, whatever the sizes (5 TB objects and 10,000 shards included).
-  const splits = restore.target.type === 's3';
+  // An S3 object or a file above the piece budget is restored in pieces, a shard each; the budget grows so
+  // that the pieces take at most half the shards, whatever the sizes (5 TB objects and 10,000 shards included).
+  const targetType = restore.target.type;
+  // A later name of a hard link is a link to its first name, not content of its own; DynamoDB pages are small.
+  const splittable = (entry: ManifestEntry): boolean =>
+    (targetType === 's3' && entry.kind === 'object') || (targetType === 'filesystem' && (entry.kind === 'object' || entry.kind === 'page' || (entry.kind === 'file' && typeof entry.meta['hardlink'] !== 'string')));
   const basePieceBytes = deps.limits?.pieceBytes ?? DEFAULT_PIECE_BYTES;
   let entries = 0;
   let bytes = 0;
@@ -110,7 +113,7 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   for await (const entry of selectedEntries(vault, snapshot, restore)) {
     entries++;
     bytes += entry.size;
-    if (splits && entry.size > basePieceBytes) splitBytes += entry.size;
+    if (splittable(entry) && entry.size > basePieceBytes) splitBytes += entry.size;
     else {
       wholeEntries++;
       wholeBytes += entry.size;
@@ -127,11 +130,11 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   let weight = 0;
   let cut = 0;
   for await (const entry of selectedEntries(vault, snapshot, restore)) {
-    const pieces = splits ? piecesOf(entry.size, pieceBytes) : [];
+    const pieces = splittable(entry) ? piecesOf(entry.size, pieceBytes) : [];
     if (pieces.length > 0) {
       // Its own shards; the entries after it start a new range (ranges are contiguous in manifest order).
-      // The upload id comes from startSplitUploads, before the plan is stored.
-      const own = pieces.map((p, i) => ({ index: shards.length + i, first: entry.path, last: entry.path, entries: p.start === 0 ? 1 : 0, bytes: p.end - p.start, piece: { ...p, uploadId: '' } }));
+      // An S3 piece's upload id comes from startSplitUploads, before the plan is stored.
+      const own: RestoreShard[] = pieces.map((p, i) => ({ index: shards.length + i, first: entry.path, last: entry.path, entries: p.start === 0 ? 1 : 0, bytes: p.end - p.start, piece: { ...p } }));
       shards.push(...own);
       splitEntries.push({ entry, shards: own });
       current = undefined;

@@ -31,9 +31,9 @@ export class RestoreVerificationError extends Error {
   }
 }
 
-/** A large S3 entry restored in pieces whose pieces did not all upload (split-object-upload.ts). */
-export class SplitObjectIncompleteError extends Error {
-  override readonly name = 'SplitObjectIncompleteError';
+/** A large entry restored in pieces whose pieces did not all arrive (split-object-upload.ts, split-file-pieces.ts). */
+export class SplitEntryIncompleteError extends Error {
+  override readonly name = 'SplitEntryIncompleteError';
 }
 
 /** The vault's snapshot for the source is not what the catalog says (wrong kind, missing schema). */

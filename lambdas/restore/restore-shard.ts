@@ -13,6 +13,7 @@ import { selectedEntries } from './restore-selection';
 import { s3Attributes, s3KeyOfEntry } from './restored-entry';
 import { writeS3Object } from './s3-object-writer';
 import { uploadObjectPiece } from './split-object-upload';
+import { putPieceRecord } from './piece-records';
 import { type RestoreIo } from './restore-io';
 
 export type RestoreShardDeps = RestoreIo & {
@@ -93,16 +94,33 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
   return { restoreId, shards: results };
 }
 
-/** One piece of a large S3 entry: its byte range, uploaded as its parts of the entry's multipart upload (split-object-upload.ts). */
+/**
+ * One piece of a large entry: an S3 object's byte range uploaded as its parts of the entry's
+ * multipart upload (split-object-upload.ts), a file's blobs that start in the range written into
+ * the restore's piece file (split-file-pieces.ts); either way recorded beside the plan.
+ */
 async function restorePiece(vault: Vault, plan: RestorePlanDocument, shard: RestoreShard, entries: readonly ManifestEntry[], deps: RestoreShardDeps): Promise<RestoreShardResult> {
   const target = plan.restore.target;
   const entry = entries[0];
-  if (!shard.piece || target.type !== 's3' || entries.length !== 1 || !entry || entry.path !== shard.first || entry.size < shard.piece.end) {
-    throw new SnapshotMismatchError(`Restore plan shard ${shard.index} is a piece of ${JSON.stringify(shard.first)}, which the snapshot does not hold as one S3 object of at least ${shard.piece?.end ?? 0} bytes: the plan and the snapshot disagree; run the restore again`);
+  const piece = shard.piece;
+  if (!piece || target.type === 'dynamodb' || entries.length !== 1 || !entry || entry.path !== shard.first || entry.size < piece.end) {
+    throw new SnapshotMismatchError(`Restore plan shard ${shard.index} is a piece of ${JSON.stringify(shard.first)}, which the snapshot does not hold as one object or file of at least ${piece?.end ?? 0} bytes: the plan and the snapshot disagree; run the restore again`);
   }
-  const where = { restoreId: plan.restore.restoreId, shardIndex: shard.index, bucket: target.bucket, key: `${target.prefix}${s3KeyOfEntry(entry)}` };
-  const bytes = await uploadObjectPiece(vault, entry, shard.piece, where, deps);
-  return { shardIndex: shard.index, entries: shard.entries, bytes, items: 0 };
+  const restoreId = plan.restore.restoreId;
+  if (target.type === 's3') {
+    const bytes = await uploadObjectPiece(vault, entry, piece, { restoreId, shardIndex: shard.index, bucket: target.bucket, key: `${target.prefix}${s3KeyOfEntry(entry)}` }, deps);
+    return { shardIndex: shard.index, entries: shard.entries, bytes, items: 0 };
+  }
+  const targetDir = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: true });
+  if (!targetDir) throw new SnapshotMismatchError(`The restore target directory ${target.path} could not be opened for piece ${shard.index} of ${JSON.stringify(entry.path)}`);
+  try {
+    const directory = await openDirectoryRestorer(vault, targetDir.path, () => false, { overwrite: plan.restore.overwrite, keepSetIdBits: plan.restore.keepSetIdBits });
+    const bytes = await directory.restorePiece(entry, piece.start, piece.end, restoreId);
+    await putPieceRecord(deps, restoreId, shard.index, { path: entry.path, bytes });
+    return { shardIndex: shard.index, entries: shard.entries, bytes, items: 0 };
+  } finally {
+    await targetDir.close();
+  }
 }
 
 /** The plan's shard of that index: shards are stored in index order, so a lookup, not a scan of up to 10,000 shards per item. */

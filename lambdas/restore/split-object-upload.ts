@@ -2,18 +2,16 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  GetObjectCommand,
   HeadObjectCommand,
-  PutObjectCommand,
   PutObjectTaggingCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { z } from 'zod';
 import { type ManifestEntry, readEntryRange, type Vault } from '../../vault';
 import { type ObjectPiece } from './object-pieces';
-import { RESTORE_PLANS_PREFIX, type RestorePlanDocument } from './restore-plan-document';
-import { SplitObjectIncompleteError } from './restore-errors';
+import { type PieceRecord, pieceRecordsOf, type PieceRecordStore, piecesByEntry, putPieceRecord } from './piece-records';
+import { type RestorePlanDocument } from './restore-plan-document';
+import { SplitEntryIncompleteError } from './restore-errors';
 import { type S3ObjectAttributes } from './s3-object-writer';
 
 /**
@@ -24,18 +22,6 @@ import { type S3ObjectAttributes } from './s3-object-writer';
  * restore leaves no partial object, only an incomplete upload (see docs/ARCHITECTURE.md).
  */
 
-/** What a piece's shard uploaded, stored beside the plan: the verify step completes the upload from these. */
-const pieceRecordSchema = z.object({
-  path: z.string(),
-  uploadId: z.string(),
-  parts: z.array(z.object({ PartNumber: z.number().int().min(1), ETag: z.string().min(1) })),
-});
-type PieceRecord = z.infer<typeof pieceRecordSchema>;
-
-export function pieceRecordKey(restoreId: string, shardIndex: number): string {
-  return `${RESTORE_PLANS_PREFIX}${restoreId}.pieces/${shardIndex}.json`;
-}
-
 /** Starts the multipart upload of a split entry (plan step): content type and user metadata go with it, tags come at completion. */
 export async function startSplitUpload(s3: S3Client, bucket: string, key: string, attributes: S3ObjectAttributes): Promise<string> {
   const created = await s3.send(
@@ -45,7 +31,7 @@ export async function startSplitUpload(s3: S3Client, bucket: string, key: string
   return created.UploadId;
 }
 
-export type PieceUploadDeps = { targetS3: S3Client; planS3: S3Client; planBucket: string };
+export type PieceUploadDeps = PieceRecordStore & { targetS3: S3Client };
 
 /**
  * Restores one piece (a shard's work): reads its byte range of the entry, uploads it as the
@@ -58,13 +44,15 @@ export async function uploadObjectPiece(
   where: { restoreId: string; shardIndex: number; bucket: string; key: string },
   deps: PieceUploadDeps,
 ): Promise<number> {
-  const parts: PieceRecord['parts'] = [];
+  const uploadId = piece.uploadId;
+  if (uploadId === undefined) throw new Error(`piece ${piece.start}–${piece.end} of ${JSON.stringify(entry.path)} names no multipart upload: the restore plan was not made for an S3 target`);
+  const parts: NonNullable<PieceRecord['parts']> = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let uploaded = 0;
   const send = async (body: Buffer): Promise<void> => {
     const PartNumber = piece.firstPart + parts.length;
-    const answer = await deps.targetS3.send(new UploadPartCommand({ Bucket: where.bucket, Key: where.key, UploadId: piece.uploadId, PartNumber, Body: body }));
+    const answer = await deps.targetS3.send(new UploadPartCommand({ Bucket: where.bucket, Key: where.key, UploadId: uploadId, PartNumber, Body: body }));
     if (!answer.ETag) throw new Error(`S3 gave no ETag for part ${PartNumber} of s3://${where.bucket}/${where.key}`);
     parts.push({ PartNumber, ETag: answer.ETag });
     uploaded += body.length;
@@ -82,18 +70,16 @@ export async function uploadObjectPiece(
   }
   if (pendingBytes > 0) await send(Buffer.concat(pending));
   if (uploaded !== piece.end - piece.start) throw new Error(`piece ${piece.start}–${piece.end} of ${JSON.stringify(entry.path)} read ${uploaded} bytes instead of ${piece.end - piece.start}`);
-  const record: PieceRecord = { path: entry.path, uploadId: piece.uploadId, parts };
-  await deps.planS3.send(
-    new PutObjectCommand({ Bucket: deps.planBucket, Key: pieceRecordKey(where.restoreId, where.shardIndex), Body: JSON.stringify(record), ContentType: 'application/json' }),
-  );
+  await putPieceRecord(deps, where.restoreId, where.shardIndex, { path: entry.path, bytes: uploaded, uploadId, parts });
   return uploaded;
 }
 
 /**
  * Completes the multipart uploads of the plan's split entries (verify step): the parts every piece
- * shard recorded, in order, then the entry's tags. Idempotent: an upload a previous attempt
- * completed (S3 then knows no such upload) is recognised by the object's size. A piece without its record fails the restore
- * (naming the entry and the shard) after aborting the upload, so no parts stay billed.
+ * shard recorded (piece-records.ts), in order, then the entry's tags. Idempotent: an upload a
+ * previous attempt completed is recognised by the object's size (and then proven by the content
+ * check). A piece without its record fails the restore (SplitEntryIncompleteError, naming the entry
+ * and the shard) after aborting the upload, so no parts stay billed.
  */
 export async function completeSplitUploads(
   plan: RestorePlanDocument,
@@ -104,34 +90,24 @@ export async function completeSplitUploads(
 ): Promise<number> {
   const target = plan.restore.target;
   if (target.type !== 's3') return 0;
-  const byPath = new Map<string, Array<{ shardIndex: number; piece: ObjectPiece }>>();
-  for (const shard of plan.shards) {
-    if (!shard.piece) continue;
-    const list = byPath.get(shard.first) ?? [];
-    list.push({ shardIndex: shard.index, piece: shard.piece });
-    byPath.set(shard.first, list);
-  }
+  const byPath = piecesByEntry(plan);
   for (const [path, pieces] of byPath) {
     const entry = entryOf(path);
-    if (!entry) throw new SplitObjectIncompleteError(`${JSON.stringify(path)} was split into pieces by the restore plan but is not in the snapshot: the plan and the snapshot disagree; run the restore again`);
+    if (!entry) throw new SplitEntryIncompleteError(`${JSON.stringify(path)} was split into pieces by the restore plan but is not in the snapshot: the plan and the snapshot disagree; run the restore again`);
     const key = keyOf(entry);
     const first = pieces[0]?.piece as ObjectPiece;
-    const parts: PieceRecord['parts'] = [];
-    const missing: number[] = [];
-    for (const { shardIndex, piece } of pieces.sort((a, b) => a.piece.start - b.piece.start)) {
-      const record = await readPieceRecord(deps, pieceRecordKey(plan.restore.restoreId, shardIndex));
-      if (!record || record.uploadId !== piece.uploadId || record.path !== path) missing.push(shardIndex);
-      else parts.push(...record.parts);
-    }
+    const uploadId = first.uploadId ?? '';
+    const { records, missing } = await pieceRecordsOf(plan, path, pieces, deps);
+    const parts = records.flatMap((r) => r.parts ?? []);
     if (missing.length > 0 || pieces.length !== first.pieces) {
-      await deps.targetS3.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: first.uploadId })).catch(() => undefined);
-      throw new SplitObjectIncompleteError(
+      await deps.targetS3.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+      throw new SplitEntryIncompleteError(
         `${JSON.stringify(path)} is restored in ${first.pieces} pieces, but ${missing.length > 0 ? `shard(s) ${missing.join(', ')} recorded no uploaded parts` : `the plan lists ${pieces.length}`}; its upload to s3://${target.bucket}/${key} was aborted: run the restore again`,
       );
     }
     try {
       await deps.targetS3.send(
-        new CompleteMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: first.uploadId, MultipartUpload: { Parts: parts.sort((a, b) => a.PartNumber - b.PartNumber) } }),
+        new CompleteMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts.sort((a, b) => a.PartNumber - b.PartNumber) } }),
       );
     } catch (err) {
       // A retried verify step: S3 knows no such upload once the first attempt completed it. The object
@@ -151,16 +127,6 @@ async function hasSize(s3: S3Client, bucket: string, key: string, size: number):
     return head.ContentLength === size;
   } catch (err) {
     if ((err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey') return false;
-    throw err;
-  }
-}
-
-async function readPieceRecord(deps: PieceUploadDeps, key: string): Promise<PieceRecord | undefined> {
-  try {
-    const { Body } = await deps.planS3.send(new GetObjectCommand({ Bucket: deps.planBucket, Key: key }));
-    return pieceRecordSchema.parse(JSON.parse((await Body?.transformToString()) ?? 'null'));
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchKey' || (err as Error).name === 'NotFound') return undefined;
     throw err;
   }
 }

@@ -8,7 +8,8 @@ import { mapBounded, SET_ID_BITS } from '../../vault';
 import { readEntryContent } from '../../vault';
 import { type Vault } from '../../vault';
 import { restoredContentMatches, streamReader, withFileReader } from './content-check';
-import { finishDirectories } from './directory-writer';
+import { finishDirectories, openDirectoryRestorer } from './directory-writer';
+import { finishSplitFiles } from './split-file-pieces';
 import { getRestorePlan } from './restore-plan-document';
 import { completeSplitUploads } from './split-object-upload';
 import { type RestoreIo } from './restore-io';
@@ -49,8 +50,8 @@ export type RestoreReport = {
 const NOT_RESTORED_LISTED = 20;
 
 /**
- * Last step of a restore: gives restored directories their modes and mtimes, completes the uploads
- * of S3 entries restored in pieces (split-object-upload.ts), then reads the target
+ * Last step of a restore: puts large entries restored in pieces in place (split-object-upload.ts,
+ * split-file-pieces.ts), gives restored directories their modes and mtimes, then reads the target
  * back and checks it against the manifest. S3: every object's size, content (the vault's chunk ids
  * of the bytes read back, content-check.ts), content type, user metadata and tags. DynamoDB: the target's
  * items, canonically encoded, equal the backup's items one for one. Directories: every entry's
@@ -109,11 +110,14 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     const targetDir = target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false }) : null;
     try {
       const root = targetDir?.path ?? (target.type === 'filesystem' ? deps.directory(target.path) : '');
-      if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, entries, { keepSetIdBits: restore.keepSetIdBits })));
-      if (target.type === 's3' && plan.shards.some((s) => s.piece)) {
+      if (plan.shards.some((s) => s.piece)) {
+        // Large entries restored in pieces are put in place first: a file's rename changes its directory's mtime.
         const byPath = new Map(entries.map((e) => [e.path, e]));
-        await completeSplitUploads(plan, (p) => byPath.get(p), (e) => `${target.prefix}${s3KeyOfEntry(e)}`, s3Attributes, { targetS3: deps.targetS3, planS3: deps.planS3, planBucket: deps.planBucket });
+        const store = { planS3: deps.planS3, planBucket: deps.planBucket };
+        if (target.type === 's3') await completeSplitUploads(plan, (p) => byPath.get(p), (e) => `${target.prefix}${s3KeyOfEntry(e)}`, s3Attributes, { ...store, targetS3: deps.targetS3 });
+        else if (targetDir) await finishSplitFiles(plan, (p) => byPath.get(p), await openDirectoryRestorer(vault, root, () => true, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }), store);
       }
+      if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, entries, { keepSetIdBits: restore.keepSetIdBits })));
       await mapBounded(entries, 8, async (entry) => {
         const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, root, entry, restore.keepSetIdBits);
         if (typeof problem === 'object') notRestored.push(problem);

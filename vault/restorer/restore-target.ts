@@ -5,7 +5,7 @@ import { AttributeWriter, type OwnerPolicy } from './attribute-writer';
 import { type EntryAttributes } from './entry-attributes';
 import { NotRestoredLog } from './not-restored';
 import { resolveInsideTarget, UnsafeEntryPathError } from './safe-target-path';
-import { depthOf, parentOf, pathKey, relativeDisplay, tempPathFor } from './target-path';
+import { depthOf, parentOf, pathKey, piecePathFor, relativeDisplay, tempPathFor } from './target-path';
 import { type FsPath, PosixCallError, platformCalls, platformCallsUnavailableReason, S_IFBLK, S_IFCHR, S_IFIFO } from '../platform/posix-calls';
 
 /** Owner bits a directory keeps until finishDirectories, so that its children can still be written. */
@@ -126,6 +126,63 @@ export class RestoreTarget {
       await fs.unlink(temp).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Writes one piece of a large file entry that several restorers write side by side (a restore
+   * shard each): `write` fills its byte range of the piece file shared by the restore (piecePathFor),
+   * which finishFilePieces later puts in place. Opened without following a link and refused unless
+   * it is a regular file, as every file the restore writes.
+   */
+  async writeFilePiece(entryPath: string, restoreId: string, write: (fh: fs.FileHandle) => Promise<number>): Promise<number> {
+    const absolute = this.pathOfNonDirectory(entryPath);
+    await this.ensureDirectory(parentOf(absolute), entryPath);
+    const fh = await this.openPieceFile(absolute, entryPath, restoreId, fsc.O_CREAT);
+    try {
+      return await write(fh);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Puts a file written in pieces in place: sets its length (holes at its end), applies the
+   * attributes and renames it onto its name. Idempotent over a retry that finds it already renamed:
+   * resolves false when there is no piece file (the caller then checks the file under its name).
+   */
+  async finishFilePieces(entryPath: string, restoreId: string, size: number, attributes: EntryAttributes): Promise<boolean> {
+    const absolute = this.pathOfNonDirectory(entryPath);
+    let fh: fs.FileHandle;
+    try {
+      fh = await this.openPieceFile(absolute, entryPath, restoreId, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    try {
+      if ((await fh.stat()).size > size) throw new UnsafeEntryPathError(entryPath, `its piece file holds more than the entry's ${size} bytes`);
+      await fh.truncate(size);
+      if (this.metadata) await this.attributes.toHandle(fh, attributes, entryPath);
+    } finally {
+      await fh.close();
+    }
+    await this.replace(piecePathFor(absolute, restoreId), absolute, entryPath);
+    return true;
+  }
+
+  /** Removes the piece file of an entry whose pieces did not all arrive. */
+  async discardFilePieces(entryPath: string, restoreId: string): Promise<void> {
+    await unlinkIfPresent(piecePathFor(this.pathOfNonDirectory(entryPath), restoreId));
+  }
+
+  private async openPieceFile(absolute: FsPath, entryPath: string, restoreId: string, create: number): Promise<fs.FileHandle> {
+    // O_NONBLOCK: a FIFO planted at the name must not block the open; it is refused below.
+    const fh = await fs.open(piecePathFor(absolute, restoreId), fsc.O_WRONLY | create | fsc.O_NOFOLLOW | fsc.O_NONBLOCK, 0o600);
+    if (!(await fh.stat()).isFile()) {
+      await fh.close();
+      throw new UnsafeEntryPathError(entryPath, 'its piece file in the target is not a regular file');
+    }
+    return fh;
   }
 
   /** Whether files are written with holes (RestoreTargetOptions.sparse). */

@@ -1,3 +1,4 @@
+import { type FileHandle } from 'node:fs/promises';
 import { fetchBlobs, type FetchOptions } from './blob-fetcher';
 import { type EntryAttributes, entryAttributes } from './entry-attributes';
 import { type NotRestored } from './not-restored';
@@ -229,24 +230,46 @@ export class DirectoryRestorer {
     let length = 0;
     for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
     const sparse = this.target.writesHoles;
-    await this.target.writeFile(entry.path, attributes, length, async (fh) => {
-      const tasks: Array<Promise<number>> = [];
-      for (const range of ranges) {
-        await this.bytes.acquire(range.length);
-        const task = this.codec.restoreRange(range, fh, sparse).finally(() => this.bytes.release(range.length));
-        task.catch(() => undefined); // settled below, all of them, before the descriptor is closed
-        tasks.push(task);
-      }
-      // Every write must be over before the descriptor is closed (a closed number may be reused).
-      const results = await Promise.allSettled(tasks);
-      let written = 0;
-      for (const r of results) {
-        if (r.status === 'rejected') throw r.reason;
-        written += r.value;
-      }
-      return written;
-    });
+    await this.target.writeFile(entry.path, attributes, length, (fh) => this.writeRanges(ranges, fh, sparse));
     return length;
+  }
+
+  /** Restores the ranges into `fh` at their positions; resolves with the bytes written (holes left out). */
+  private async writeRanges(ranges: readonly PackRange[], fh: FileHandle, sparse: boolean): Promise<number> {
+    const tasks: Array<Promise<number>> = [];
+    for (const range of ranges) {
+      await this.bytes.acquire(range.length);
+      const task = this.codec.restoreRange(range, fh, sparse).finally(() => this.bytes.release(range.length));
+      task.catch(() => undefined); // settled below, all of them, before the descriptor is closed
+      tasks.push(task);
+    }
+    // Every write must be over before the descriptor is closed (a closed number may be reused).
+    const results = await Promise.allSettled(tasks);
+    let written = 0;
+    for (const r of results) {
+      if (r.status === 'rejected') throw r.reason;
+      written += r.value;
+    }
+    return written;
+  }
+
+  /**
+   * Writes the blobs of a file entry that start in `[start, end)` at their positions in the piece
+   * file the restore shares (RestoreTarget.writeFilePiece); every blob of the entry belongs to
+   * exactly one piece when the pieces cover it. Resolves with the bytes of content the piece holds.
+   */
+  async restorePiece(entry: ManifestEntry, start: number, end: number, restoreId: string): Promise<number> {
+    const ranges = rangesOf(this.vault, this.index, entry, this.maxRead, { start, end });
+    let length = 0;
+    for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
+    const sparse = this.target.writesHoles;
+    await this.target.writeFilePiece(entry.path, restoreId, (fh) => this.writeRanges(ranges, fh, sparse));
+    return length;
+  }
+
+  /** Puts a file restored in pieces in place with its attributes (RestoreTarget.finishFilePieces); false when a previous call already did. */
+  finishPieces(entry: ManifestEntry, restoreId: string): Promise<boolean> {
+    return this.target.finishFilePieces(entry.path, restoreId, entry.size, entryAttributes(entry));
   }
 
   /** Gives the restored directories among `entries` their attributes, deepest first. */
@@ -320,14 +343,21 @@ export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDi
   return stats;
 }
 
-/** The file's blobs as runs of contiguous blobs of one pack (one read each), with their positions in the file. */
-function rangesOf(vault: Vault, index: VaultIndex, entry: ManifestEntry, maxRead: number): PackRange[] {
+/**
+ * The file's blobs as runs of contiguous blobs of one pack (one read each), with their positions in
+ * the file; with `span`, only the blobs that start inside it (a piece's).
+ */
+function rangesOf(vault: Vault, index: VaultIndex, entry: ManifestEntry, maxRead: number, span?: { start: number; end: number }): PackRange[] {
   const ranges: Array<{ packId: string; offset: number; end: number; position: number; blobs: Array<{ id: Buffer; at: number; stored: number; raw: number }> }> = [];
   let position = 0;
   for (const hex of entry.content) {
     const id = Buffer.from(hex, 'hex');
     const loc = index.lookup(id);
     if (!loc) throw new VaultCorruptionError(vault.location, `blob ${hex}`, 'it is referenced by the manifest but is in no index');
+    if (span && (position < span.start || position >= span.end)) {
+      position += loc.rawLength;
+      continue;
+    }
     const cur = ranges[ranges.length - 1];
     if (cur && cur.packId === loc.packId && loc.offset === cur.end && cur.end - cur.offset + loc.storedLength <= maxRead) {
       cur.blobs.push({ id, at: loc.offset - cur.offset, stored: loc.storedLength, raw: loc.rawLength });

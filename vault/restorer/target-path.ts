@@ -34,6 +34,18 @@ export function tempPathFor(p: FsPath): FsPath {
   return canonical(Buffer.concat([p.subarray(0, cut + 1), Buffer.from('.'), name, Buffer.from(suffix)]));
 }
 
+/**
+ * The name beside `p` that every shard writing a piece of the same entry opens (`.<name>.lifeboat-<restoreId>.part`,
+ * the name cut as tempPathFor cuts it): fixed by the restore, so the pieces meet in one file.
+ */
+export function piecePathFor(p: FsPath, restoreId: string): FsPath {
+  if (!/^[0-9A-Za-z_-]{1,100}$/.test(restoreId)) throw new TypeError(`a restore id of at most 100 letters, digits, '-' and '_' names a piece file, not ${JSON.stringify(restoreId)}`);
+  const temp = tempPathFor(p);
+  const fixed = `.lifeboat-${restoreId}.part`;
+  if (typeof temp === 'string') return temp.replace(/\.lifeboat-[0-9a-f]{12}\.tmp$/, fixed);
+  return Buffer.concat([temp.subarray(0, temp.length - '.lifeboat-000000000000.tmp'.length), Buffer.from(fixed)]);
+}
+
 /** A Map key for `p` (NUL never occurs in a path, so the two forms cannot collide). */
 export function pathKey(p: FsPath): string {
   return typeof p === 'string' ? p : `\0${p.toString('latin1')}`;

@@ -14,7 +14,7 @@ import { getRestorePlan } from '../../../../lambdas/restore/restore-plan-documen
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
 import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
-import { SplitObjectIncompleteError } from '../../../../lambdas/restore/restore-errors';
+import { SplitEntryIncompleteError } from '../../../../lambdas/restore/restore-errors';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { type Vault } from '../../../../vault/repository/vault';
@@ -168,7 +168,7 @@ describe('an S3 object larger than the piece budget', () => {
     for (const batch of planned.shards ?? []) if (batch.Items[0]?.shardIndex !== skipped) await restoreShardBatch(batch, io);
 
     const attempt = verifyRestore({ planKey: planned.planKey }, io);
-    await expect(attempt).rejects.toThrow(SplitObjectIncompleteError);
+    await expect(attempt).rejects.toThrow(SplitEntryIncompleteError);
     await expect(attempt).rejects.toThrow(`"${BIG_KEY}" is restored in 3 pieces, but shard(s) ${skipped} recorded no uploaded parts; its upload to s3://${target}/${BIG_KEY} was aborted: run the restore again`);
     expect(await exists(target, BIG_KEY)).toBe(false);
     // The other entries were restored as they are.

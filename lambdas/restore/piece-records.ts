@@ -1,0 +1,70 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { type ObjectPiece } from './object-pieces';
+import { RESTORE_PLANS_PREFIX, type RestorePlanDocument } from './restore-plan-document';
+
+/**
+ * What the shard of one piece of a large entry wrote, stored beside the plan
+ * (`restore-plans/<restoreId>.pieces/<shard>.json`): the verify step puts the entry in place only
+ * when every piece has its record. S3 pieces also carry their upload's parts, which complete it.
+ */
+const pieceRecordSchema = z.object({
+  path: z.string(),
+  bytes: z.number().int().min(0),
+  uploadId: z.string().optional(),
+  parts: z.array(z.object({ PartNumber: z.number().int().min(1), ETag: z.string().min(1) })).optional(),
+});
+export type PieceRecord = z.infer<typeof pieceRecordSchema>;
+
+export type PieceRecordStore = { planS3: S3Client; planBucket: string };
+
+export function pieceRecordKey(restoreId: string, shardIndex: number): string {
+  return `${RESTORE_PLANS_PREFIX}${restoreId}.pieces/${shardIndex}.json`;
+}
+
+export async function putPieceRecord(store: PieceRecordStore, restoreId: string, shardIndex: number, record: PieceRecord): Promise<void> {
+  await store.planS3.send(new PutObjectCommand({ Bucket: store.planBucket, Key: pieceRecordKey(restoreId, shardIndex), Body: JSON.stringify(record), ContentType: 'application/json' }));
+}
+
+/** The shards of each entry the plan restores in pieces, by entry path, in byte order. */
+export function piecesByEntry(plan: RestorePlanDocument): Map<string, Array<{ shardIndex: number; piece: ObjectPiece }>> {
+  const byPath = new Map<string, Array<{ shardIndex: number; piece: ObjectPiece }>>();
+  for (const shard of plan.shards) {
+    if (!shard.piece) continue;
+    const list = byPath.get(shard.first) ?? [];
+    list.push({ shardIndex: shard.index, piece: shard.piece });
+    byPath.set(shard.first, list);
+  }
+  for (const list of byPath.values()) list.sort((a, b) => a.piece.start - b.piece.start);
+  return byPath;
+}
+
+/**
+ * The records of an entry's pieces, in byte order, and the shards whose record is missing or is
+ * not of this entry, or of another upload (a record left by an earlier restore of the same id).
+ */
+export async function pieceRecordsOf(
+  plan: RestorePlanDocument,
+  path: string,
+  pieces: ReadonlyArray<{ shardIndex: number; piece: ObjectPiece }>,
+  store: PieceRecordStore,
+): Promise<{ records: PieceRecord[]; missing: number[] }> {
+  const records: PieceRecord[] = [];
+  const missing: number[] = [];
+  for (const { shardIndex, piece } of pieces) {
+    const record = await readPieceRecord(store, pieceRecordKey(plan.restore.restoreId, shardIndex));
+    if (!record || record.path !== path || record.uploadId !== piece.uploadId) missing.push(shardIndex);
+    else records.push(record);
+  }
+  return { records, missing };
+}
+
+async function readPieceRecord(store: PieceRecordStore, key: string): Promise<PieceRecord | undefined> {
+  try {
+    const { Body } = await store.planS3.send(new GetObjectCommand({ Bucket: store.planBucket, Key: key }));
+    return pieceRecordSchema.parse(JSON.parse((await Body?.transformToString()) ?? 'null'));
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchKey' || (err as Error).name === 'NotFound') return undefined;
+    throw err;
+  }
+}

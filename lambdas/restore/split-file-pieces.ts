@@ -1,0 +1,36 @@
+import { type DirectoryRestorer, type ManifestEntry } from '../../vault';
+import { type PieceRecordStore, pieceRecordsOf, piecesByEntry } from './piece-records';
+import { type RestorePlanDocument } from './restore-plan-document';
+import { SplitEntryIncompleteError } from './restore-errors';
+
+/**
+ * A large file restored by several shards: each piece's shard writes the blobs that start in its
+ * byte range into a piece file beside the entry's name, shared by the restore
+ * (`.<name>.lifeboat-<restoreId>.part`, RestoreTarget.writeFilePiece), and records what it wrote
+ * beside the plan (piece-records.ts); the verify step, once every piece has its record, gives the
+ * file its length and attributes and renames it onto its name. Until then no file has the name.
+ */
+
+/**
+ * Puts the plan's files restored in pieces in place (verify step, before the directories get
+ * their attributes). A piece without its record fails the restore (SplitEntryIncompleteError,
+ * naming the file and the shard) after removing the piece file. Idempotent: a file a previous
+ * attempt already renamed has no piece file left and is checked like any other.
+ */
+export async function finishSplitFiles(plan: RestorePlanDocument, entryOf: (path: string) => ManifestEntry | undefined, restorer: DirectoryRestorer, store: PieceRecordStore): Promise<number> {
+  const byPath = piecesByEntry(plan);
+  for (const [path, pieces] of byPath) {
+    const entry = entryOf(path);
+    if (!entry) throw new SplitEntryIncompleteError(`${JSON.stringify(path)} was split into pieces by the restore plan but is not in the snapshot: the plan and the snapshot disagree; run the restore again`);
+    const planned = pieces[0]?.piece.pieces ?? 0;
+    const { records, missing } = await pieceRecordsOf(plan, path, pieces, store);
+    const written = records.reduce((n, r) => n + r.bytes, 0);
+    if (missing.length > 0 || pieces.length !== planned || written !== entry.size) {
+      await restorer.target.discardFilePieces(path, plan.restore.restoreId);
+      const why = missing.length > 0 ? `shard(s) ${missing.join(', ')} recorded no written piece` : pieces.length !== planned ? `the plan lists ${pieces.length}` : `they hold ${written} of its ${entry.size} bytes`;
+      throw new SplitEntryIncompleteError(`${JSON.stringify(path)} is restored in ${planned} pieces, but ${why}; its piece file was removed: run the restore again`);
+    }
+    await restorer.finishPieces(entry, plan.restore.restoreId);
+  }
+  return byPath.size;
+}

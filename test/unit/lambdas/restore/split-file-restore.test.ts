@@ -1,0 +1,147 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { planRestore, type PlannedRestore } from '../../../../lambdas/restore/plan-restore';
+import { SplitEntryIncompleteError } from '../../../../lambdas/restore/restore-errors';
+import { restorePlanDocumentSchema, type RestorePlanDocument } from '../../../../lambdas/restore/restore-plan-document';
+import { type ResolvedRestore } from '../../../../lambdas/restore/resolved-restore';
+import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
+import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
+import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
+import { backupDirectory } from '../../../../vault/archiver/directory-source';
+import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
+import { type Vault } from '../../../../vault/repository/vault';
+import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+/**
+ * Issue 16: one large file is restored by several shards, each writing the blobs that start in its
+ * byte range into a piece file the restore shares, which the verify step puts in place
+ * (split-file-pieces.ts). Plan, every shard and verify run as the runbook chains them, with a
+ * piece budget of 8 MiB (one part) in place of 1 GiB; the plan's bucket is an in-memory stand-in.
+ */
+const planS3 = mockClient(S3Client);
+const MIB = 1024 * 1024;
+const BIG = 'media/video.raw';
+
+let dir: string;
+let vault: Vault;
+let snapshot: Snapshot;
+let source: string;
+/** What was stored in the plan bucket (plans, shard manifests, piece records), by key. */
+const stored = new Map<string, string>();
+
+/** 17 MiB with a zero run in the middle and zeros at its end: holes in the piece file, and a length only the finish sets. */
+function bigContent(): Buffer {
+  const body = pseudoRandomBytes(17 * MIB, 71);
+  body.fill(0, 9 * MIB, 10 * MIB);
+  body.fill(0, 17 * MIB - 512 * 1024);
+  return body;
+}
+
+beforeAll(async () => {
+  dir = await tempDir('split-file-restore');
+  ({ vault } = await newTestVault(dir));
+  source = path.join(dir, 'src');
+  for (const sub of ['a', 'media']) await fs.mkdir(path.join(source, sub), { recursive: true });
+  await fs.writeFile(path.join(source, BIG), bigContent(), { mode: 0o640 });
+  await fs.utimes(path.join(source, BIG), new Date('2025-05-01T10:00:00Z'), new Date('2025-05-01T10:00:00Z'));
+  // Entries before and after it in manifest order, in range shards of their own.
+  for (let i = 0; i < 5; i++) await fs.writeFile(path.join(source, i < 2 ? 'a' : 'media', `small-${i}`), pseudoRandomBytes(2000 + i, 300 + i));
+  await fs.writeFile(path.join(source, 'media', 'zz-after'), pseudoRandomBytes(5000, 399));
+  snapshot = (await backupDirectory(vault, source)).snapshot;
+  await fs.mkdir(path.join(dir, 'fs'));
+}, 60_000);
+afterAll(async () => {
+  planS3.restore();
+  await CodecPool.shutdownShared();
+  await removeDir(dir);
+});
+beforeEach(() => {
+  planS3.reset();
+  planS3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+    stored.set(input.Key, input.Body);
+    return {};
+  });
+  planS3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const body = stored.get(input.Key);
+    if (body === undefined) throw Object.assign(new Error(`no ${input.Key}`), { name: 'NoSuchKey' });
+    return { Body: { transformToString: () => Promise.resolve(body) } as unknown as GetObjectCommandOutput['Body'] };
+  });
+});
+
+function io(): RestoreIo {
+  return {
+    openVault: () => Promise.resolve(vault),
+    planS3: new S3Client({ region: 'us-east-1' }),
+    planBucket: 'vault',
+    targetS3: new S3Client({ region: 'us-east-1' }),
+    dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
+    directory: (p) => path.join(dir, 'fs', p),
+  };
+}
+
+async function plan(restoreId: string): Promise<{ planned: PlannedRestore; document: RestorePlanDocument; target: string }> {
+  const restore: ResolvedRestore = {
+    restoreId,
+    source: { name: 'files', type: 'filesystem' },
+    backupId: '20260301T100000Z-1a2b3c4d',
+    backupStartedAt: new Date().toISOString(),
+    snapshotId: snapshot.id,
+    vault: 'primary',
+    target: { type: 'filesystem', path: `/${restoreId}` },
+    overwrite: false,
+    keepSetIdBits: false,
+    prefix: '',
+    startedAt: new Date().toISOString(),
+  };
+  const planned = await planRestore(restore, { map: 'inline', maxConcurrency: 2 }, { ...io(), limits: { pieceBytes: 8 * MIB } });
+  const document = restorePlanDocumentSchema.parse(JSON.parse(stored.get(planned.planKey) ?? 'null'));
+  return { planned, document, target: path.join(dir, 'fs', restoreId) };
+}
+
+it('writes each piece into one shared piece file, puts the file in place at verify with its mode and mtime, equal byte for byte, holes kept', async () => {
+  const { planned, document, target } = await plan('r-file-pieces');
+  const pieces = document.shards.filter((s) => s.piece);
+  expect(pieces.map((s) => [s.first, s.piece?.start, s.piece?.end, s.entries])).toEqual([
+    [BIG, 0, 8 * MIB, 1],
+    [BIG, 8 * MIB, 16 * MIB, 0],
+    [BIG, 16 * MIB, 17 * MIB, 0],
+  ]);
+  expect(pieces.every((s) => s.piece?.uploadId === undefined)).toBe(true);
+  // The entries before and after it are in range shards that skip it.
+  const ranges = document.shards.filter((s) => !s.piece);
+  expect(ranges.reduce((n, s) => n + s.entries, 0)).toBe(document.entries - 1);
+  expect(ranges.some((s) => s.first === 'media/zz-after')).toBe(true);
+
+  for (const batch of planned.shards ?? []) await restoreShardBatch(batch, io());
+  // Before verify: the pieces are in the piece file only; no file has the name.
+  await expect(fs.lstat(path.join(target, BIG))).rejects.toMatchObject({ code: 'ENOENT' });
+  expect((await fs.readdir(path.join(target, 'media'))).filter((n) => n.endsWith('.part'))).toEqual(['.video.raw.lifeboat-r-file-pieces.part']);
+
+  const report = await verifyRestore({ planKey: planned.planKey }, io());
+  expect(report.verified).toEqual({ entries: document.entries, mismatches: 0 });
+  const restored = await fs.readFile(path.join(target, BIG));
+  expect(restored.equals(await fs.readFile(path.join(source, BIG)))).toBe(true);
+  const stats = await fs.stat(path.join(target, BIG));
+  expect([stats.mode & 0o7777, stats.mtime.toISOString()]).toEqual([0o640, '2025-05-01T10:00:00.000Z']);
+  // The zero runs are holes: fewer blocks than the length needs.
+  expect(stats.blocks * 512).toBeLessThan(stats.size - MIB);
+  expect((await fs.readdir(path.join(target, 'media'))).filter((n) => n.includes('lifeboat'))).toEqual([]);
+  for (const name of ['a/small-0', 'a/small-1', 'media/small-2', 'media/small-4', 'media/zz-after']) expect([name, (await fs.readFile(path.join(target, name))).equals(await fs.readFile(path.join(source, name)))]).toEqual([name, true]);
+  // A retried verify step finds the file in place and checks it again.
+  await expect(verifyRestore({ planKey: planned.planKey }, io())).resolves.toMatchObject({ verified: { mismatches: 0 } });
+}, 60_000);
+
+it('a piece whose shard never ran fails the verify step naming that shard; the piece file is removed and no file has the name', async () => {
+  const { planned, document, target } = await plan('r-file-missing');
+  const skipped = document.shards.filter((s) => s.piece)[2]?.index as number;
+  for (const batch of planned.shards ?? []) if (batch.Items[0]?.shardIndex !== skipped) await restoreShardBatch(batch, io());
+  const attempt = verifyRestore({ planKey: planned.planKey }, io());
+  await expect(attempt).rejects.toThrow(SplitEntryIncompleteError);
+  await expect(attempt).rejects.toThrow(`"${BIG}" is restored in 3 pieces, but shard(s) ${skipped} recorded no written piece; its piece file was removed: run the restore again`);
+  await expect(fs.lstat(path.join(target, BIG))).rejects.toMatchObject({ code: 'ENOENT' });
+  expect((await fs.readdir(path.join(target, 'media'))).filter((n) => n.includes('lifeboat'))).toEqual([]);
+}, 60_000);
