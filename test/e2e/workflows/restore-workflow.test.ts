@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { type SourceConfig } from '../../../config/lifeboat-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
@@ -20,7 +20,8 @@ import { type FaultRule } from '../../../local/executor/fault-injection';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
 import { approveEveryTask } from '../../../local/executor/local-approver';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
-import { readTree } from '../../support/vault-test-helpers';
+import { pseudoRandomBytes, readTree } from '../../support/vault-test-helpers';
+import { RESTORE_PIECE_BYTES_ENV } from '../../../lambdas/restore/plan-restore';
 import { commitFixtureBackup } from '../../support/vault-backup-fixture';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -67,7 +68,8 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-function runRestore(input: unknown, faults: FaultRule[] = []) {
+/** `env`: variables for every function beside LIFEBOAT_FS_ROOT (a small piece budget). */
+function runRestore(input: unknown, faults: FaultRule[] = [], env: Record<string, string> = {}) {
   const primary = local.stacks.find((s) => s.role === 'primary');
   if (!primary) throw new Error('no primary stack');
   return runLocalExecution({
@@ -79,7 +81,7 @@ function runRestore(input: unknown, faults: FaultRule[] = []) {
     pool: local.lambdaPool(2),
     faults,
     retryIntervalScale: 0.001,
-    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot, ...env },
     // Overwrite restores and failovers wait for an approval (docs/RUNBOOKS.md, "Approvals"); not what these tests are about.
     onTaskToken: approveEveryTask(dataDir),
   });
@@ -262,3 +264,25 @@ describe('the guardrails of directory targets (issue 13, item 4): refused at Val
     expect(await restorePlanKeys()).toEqual(plansBefore);
   }, 60_000);
 });
+
+// Last in the file: it commits a second backup (of the S3 source alone), which the tests above must not see.
+it('restores an object larger than the piece budget through the runbook in pieces, a shard each, completed by Verify restore, equal byte for byte', async () => {
+  const sourceBucket = source('s3').bucket;
+  const bigKey = 'big/recording.bin';
+  await s3.send(new PutObjectCommand({ Bucket: sourceBucket, Key: bigKey, Body: pseudoRandomBytes(17 * 1024 * 1024, 91), ContentType: 'audio/wav', Metadata: { take: '7' }, Tagging: 'keep=yes' }));
+  await s3.send(new PutObjectCommand({ Bucket: sourceBucket, Key: 'big/notes.txt', Body: 'three takes\n' }));
+  const laterBackup = await commitFixtureBackup('demo', [source('s3')], { vault: primaryVault, s3, dynamodb: ddb, catalogTable: names.catalogTable, directory: (p) => path.join(local.fsRoot, p) }, new Date(BACKUP_TIME.getTime() + 3_600_000));
+  const target = `${names.restoreTargetPrefix}pieces`;
+  await createBucket(target);
+  // A budget of one byte: every object of two or more 8 MiB parts is cut, one part a piece.
+  const result = await runRestore({ source: source('s3').name, backupId: laterBackup, target: { type: 's3', bucket: target }, filter: { prefix: 'big/' } }, [], { [RESTORE_PIECE_BYTES_ENV]: '1' });
+  expect([result.error, result.cause]).toEqual([undefined, undefined]);
+  expect(result.output).toMatchObject({ entries: 2, verified: { entries: 2, mismatches: 0 } });
+  const history = loadExecutionHistory(dataDir, result.executionId);
+  const children = history.events.filter((e) => e.mapRun === 'Restore shards' && e.type === 'ExecutionSucceeded');
+  const shards = children.flatMap((e) => (e.output as { shards: { shardIndex: number; bytes: number }[] }).shards);
+  // Three pieces of the 17 MiB object (8 + 8 + 1 MiB) and one shard for the small object.
+  expect(shards.map((s) => s.bytes).sort((a, b) => a - b)).toEqual([12, 1024 * 1024, 8 * 1024 * 1024, 8 * 1024 * 1024]);
+  expect(await listKeys(target)).toEqual(['big/notes.txt', bigKey]);
+  for (const key of ['big/notes.txt', bigKey]) expect(await objectState(target, key)).toEqual(await objectState(sourceBucket, key));
+}, 180_000);
