@@ -102,6 +102,9 @@ class CodecWorker {
 
 let sharedPool: CodecPool | null | undefined;
 
+/** The size of each shared slab (SlabPool): room for a file read block (8 MiB) plus the unchunked tail carried from the block before. */
+const SLAB_BYTES = 16 * 1024 * 1024;
+
 export class CodecPool {
   private readonly workers: CodecWorker[];
   private nextTask = 1;
@@ -163,9 +166,14 @@ export class CodecPool {
    * backup or restore: a warm Lambda runs many of them in one process, and slabs made per codec
    * were allocated (zero-filled) again each time and never freed by the workers that hold them.
    * Created on first use: a restore from a local vault never needs one.
+   *
+   * Two slabs more than workers: one being filled by the reader, one queued per worker, one
+   * draining. The slabs are a backup's largest fixed memory (16 MiB each, all of it touched); with
+   * a fixed 6, a 2-worker backup of the 1 GiB bench peaked 35 MiB higher (about 280 against 245 MiB)
+   * for the same CPU time. Pools of 4 workers keep 6.
    */
   get slabs(): SlabPool {
-    this.slabPool ??= new SlabPool(this);
+    this.slabPool ??= new SlabPool(this, SLAB_BYTES, this.workers.length + 2);
     return this.slabPool;
   }
 
@@ -288,7 +296,7 @@ export class SlabPool {
 
   constructor(
     private readonly pool: CodecPool,
-    readonly slabSize = 16 * 1024 * 1024,
+    readonly slabSize = SLAB_BYTES,
     readonly maxSlabs = 6,
   ) {}
 
