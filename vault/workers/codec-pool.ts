@@ -167,13 +167,14 @@ export class CodecPool {
    * were allocated (zero-filled) again each time and never freed by the workers that hold them.
    * Created on first use: a restore from a local vault never needs one.
    *
-   * Two slabs more than workers: one being filled by the reader, one queued per worker, one
-   * draining. The slabs are a backup's largest fixed memory (16 MiB each, all of it touched); with
-   * a fixed 6, a 2-worker backup of the 1 GiB bench peaked 35 MiB higher (about 280 against 245 MiB)
-   * for the same CPU time. Pools of 4 workers keep 6.
+   * One slab more than workers: one being filled by the reader, one being hashed and sealed per
+   * worker (a slab is reused once every chunk cut from it is sealed). The slabs are a backup's
+   * largest fixed memory (16 MiB each, all of it touched). Measured on the 1 GiB bench with 2
+   * workers, backups alternated on a loaded machine: 3 slabs 225–237 MiB peak, 4 slabs 237–260 MiB,
+   * the former fixed 6 slabs 277–297 MiB, the same wall and CPU times within the noise.
    */
   get slabs(): SlabPool {
-    this.slabPool ??= new SlabPool(this, SLAB_BYTES, this.workers.length + 2);
+    this.slabPool ??= new SlabPool(this, SLAB_BYTES, this.workers.length + 1);
     return this.slabPool;
   }
 
