@@ -1,4 +1,8 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { buildSync } from 'esbuild';
 import { MAJOR_EVERY_BYTES, MINOR_EVERY_BYTES, PromptCollector } from '../../../../vault/workers/prompt-collector';
+import { REPO_ROOT } from '../../../support/repo-root';
 
 describe('PromptCollector', () => {
   it('runs a minor collection every MINOR_EVERY_BYTES processed and a full one every MAJOR_EVERY_BYTES, only where it is asked to', () => {
@@ -34,5 +38,28 @@ describe('PromptCollector', () => {
     expect(collector.active).toBe(true);
     collector.processed(MAJOR_EVERY_BYTES);
     expect(() => collector.collectIfDue()).not.toThrow();
+  });
+
+  it('gets a working collector in a worker thread, where the codec workers use it', async () => {
+    const contents = [
+      "import { parentPort } from 'node:worker_threads';",
+      "import { MAJOR_EVERY_BYTES, PromptCollector } from './prompt-collector';",
+      'const collector = PromptCollector.forThisIsolate();',
+      'collector.processed(MAJOR_EVERY_BYTES);',
+      'collector.collectIfDue();',
+      'parentPort?.postMessage(collector.active);',
+    ].join('\n');
+    const built = buildSync({ stdin: { contents, resolveDir: path.join(REPO_ROOT, 'vault', 'workers'), loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'silent' });
+    const code = built.outputFiles[0]?.text ?? '';
+    const worker = new Worker(code, { eval: true });
+    try {
+      const active = await new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      expect(active).toBe(true);
+    } finally {
+      await worker.terminate();
+    }
   });
 });
