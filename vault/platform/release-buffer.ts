@@ -1,3 +1,5 @@
+import { isArrayBuffer } from 'node:util/types';
+
 /**
  * Frees a buffer's memory now, instead of when its isolate's garbage collector gets to it.
  *
@@ -10,10 +12,11 @@
  *
  * How: `ArrayBuffer.prototype.transfer(0)` detaches the buffer and drops its memory at once (the
  * zero-length buffer it returns owns nothing). The buffer and every view of it read as empty from
- * then on, so a caller releases only what it alone holds and will not touch again. Buffers under
- * RELEASE_MIN_BYTES are left alone: they may be slices of node's shared 8 KiB Buffer pool (which
- * other buffers use), and freeing them early saves nothing worth the call. Shared memory and a
- * runtime without `transfer` are left to the collector.
+ * then on, so a caller releases only what it alone holds and will not touch again. ArrayBuffers
+ * under RELEASE_MIN_BYTES, or not larger than `Buffer.poolSize`, are left alone: they may be node's
+ * shared Buffer pool (8 KiB unless a program raises it), which other buffers are slices of, and
+ * freeing small ones early saves nothing worth the call. Shared memory and a runtime without
+ * `transfer` are left to the collector.
  */
 export const RELEASE_MIN_BYTES = 64 * 1024;
 
@@ -21,7 +24,7 @@ type Transferable = ArrayBuffer & { transfer?: (newLength?: number) => ArrayBuff
 
 export function releaseBuffer(bytes: Uint8Array): void {
   const buffer = bytes.buffer as Transferable;
-  if (buffer.byteLength < RELEASE_MIN_BYTES || !(buffer instanceof ArrayBuffer) || typeof buffer.transfer !== 'function') return;
+  if (buffer.byteLength < RELEASE_MIN_BYTES || buffer.byteLength <= Buffer.poolSize || !isArrayBuffer(buffer) || typeof buffer.transfer !== 'function') return;
   try {
     buffer.transfer(0);
   } catch {

@@ -34,4 +34,21 @@ describe('releaseBuffer', () => {
     expect(shared.length).toBe(RELEASE_MIN_BYTES * 2);
     expect(shared[0]).toBe(3);
   });
+
+  it("leaves node's Buffer pool alone even when a program has raised its size", () => {
+    const before = Buffer.poolSize;
+    try {
+      Buffer.poolSize = RELEASE_MIN_BYTES * 4;
+      // Under half the pool size: a slice of the pool (a new one of the raised size once the old is used up).
+      let pooled = Buffer.allocUnsafe(RELEASE_MIN_BYTES);
+      if (pooled.buffer.byteLength !== Buffer.poolSize) pooled = Buffer.allocUnsafe(RELEASE_MIN_BYTES);
+      expect(pooled.buffer.byteLength).toBe(Buffer.poolSize);
+      const neighbour = Buffer.from('a neighbour in the same pool');
+      releaseBuffer(pooled);
+      expect(neighbour.toString()).toBe('a neighbour in the same pool');
+      expect(pooled.length).toBe(RELEASE_MIN_BYTES);
+    } finally {
+      Buffer.poolSize = before;
+    }
+  });
 });
