@@ -155,7 +155,7 @@ export class PackSink {
 
   private newPack(): PackWriter {
     // targetSize: the PackWriter closes a pack itself only when one blob alone reaches packSize; appendToPack closes the others.
-    return new PackWriter(this.ctx.store, this.ctx.keys, { targetSize: this.ctx.packSize, maxUploads: 1, onPackStored: (p) => this.packStored(p), ...(this.ctx.packTags ? { tags: this.ctx.packTags } : {}) });
+    return new PackWriter(this.ctx.store, this.ctx.keys, { targetSize: this.ctx.packSize, maxUploads: 1, releaseBlobs: true, onPackStored: (p) => this.packStored(p), ...(this.ctx.packTags ? { tags: this.ctx.packTags } : {}) });
   }
 
   /** Appends a blob to the open pack, closing that pack first when the blob would make it reach packSize. */

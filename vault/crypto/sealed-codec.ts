@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { createCipheriv, createDecipheriv, type KeyObject, randomBytes } from 'node:crypto';
 import { constants as zc, type ZstdOptions, zstdCompress, zstdCompressSync, zstdDecompress, zstdDecompressSync } from 'node:zlib';
 import { type VaultKeys } from './vault-keys';
+import { releaseBuffer } from '../platform/release-buffer';
 
 /**
  * The one encryption envelope of the vault (docs/FORMAT.md §3), used for blobs inside packs and
@@ -26,6 +27,12 @@ import { type VaultKeys } from './vault-keys';
  * objects: the job plumbing costs more than the cipher, and at ~8 GB/s the cipher blocks the thread
  * for about 0.13 ms per MiB. HMAC blob ids stay on WebCrypto (vault-keys.ts): SHA-256 is the slow
  * part there, and the pool runs it beside the main thread's chunking.
+ *
+ * Memory: zstd's output and the cipher's output are freed as soon as they have been copied on
+ * (platform/release-buffer.ts), and the caller frees the plaintext `openSync` hands back once it is
+ * written (codec-worker.ts). Left to the collector, they were ~100 MiB a codec worker on the 1 GiB
+ * bench (zstd's output stays reachable from node:zlib's closed stream object until a full
+ * collection). The plaintext given to `seal` and the stored bytes given to `open` are never freed here.
  */
 export const ENVELOPE_HEADER_BYTES = 13;
 export const GCM_TAG_BYTES = 16;
@@ -66,8 +73,10 @@ function compressOptions(data: Uint8Array, level: number): ZstdOptions {
 function decompressOptions(frame: Uint8Array, limits: OpenLimits): ZstdOptions {
   // The output buffer is allocated at chunkSize up front: sized to the limit (512 MiB for sealed
   // objects) every manifest page read allocated that much, and prune spent most of its time in GC.
+  // One byte over the expected size: an output that fills its buffer exactly makes node:zlib allocate
+  // a second buffer that size to find the frame's end, a plaintext-sized allocation per blob for nothing.
   const expected = limits.expectedLength ?? zstdFrameContentSize(frame) ?? frame.length * 4;
-  return { chunkSize: Math.max(64 * 1024, Math.min(expected, limits.maxPlaintext)), maxOutputLength: Math.max(1, limits.maxPlaintext) };
+  return { chunkSize: Math.max(64 * 1024, Math.min(expected, limits.maxPlaintext) + 1), maxOutputLength: Math.max(1, limits.maxPlaintext) };
 }
 
 /**
@@ -158,9 +167,11 @@ export async function seal(keys: VaultKeys, context: Uint8Array, plaintext: Uint
     if (worthKeeping(packed, plaintext)) {
       payload = packed;
       flags = FLAG_ZSTD;
-    }
+    } else releaseBuffer(packed);
   }
-  return { stored: encryptSync(keys.encryptionKey, flags, context, payload), compressed: flags === FLAG_ZSTD };
+  const stored = encryptSync(keys.encryptionKey, flags, context, payload);
+  if (payload !== plaintext) releaseBuffer(payload);
+  return { stored, compressed: flags === FLAG_ZSTD };
 }
 
 /**
@@ -177,6 +188,7 @@ export async function open(keys: VaultKeys, context: Uint8Array, stored: Uint8Ar
     } catch (err) {
       throw zstdFailed(err);
     }
+    releaseBuffer(payload);
   }
   return checkPlaintext(plaintext, limits);
 }
@@ -193,9 +205,11 @@ export function sealSync(encryptionKey: KeyObject, context: Uint8Array, plaintex
     if (worthKeeping(packed, plaintext)) {
       payload = packed;
       flags = FLAG_ZSTD;
-    }
+    } else releaseBuffer(packed);
   }
-  return { stored: encryptSync(encryptionKey, flags, context, payload), compressed: flags === FLAG_ZSTD };
+  const stored = encryptSync(encryptionKey, flags, context, payload);
+  if (payload !== plaintext) releaseBuffer(payload);
+  return { stored, compressed: flags === FLAG_ZSTD };
 }
 
 /** The envelope of `payload` (already compressed or not, as `flags` says), in one buffer that owns its ArrayBuffer. */
@@ -206,7 +220,9 @@ function encryptSync(encryptionKey: KeyObject, flags: number, context: Uint8Arra
   const stored = Buffer.allocUnsafeSlow(ENVELOPE_HEADER_BYTES + payload.length + GCM_TAG_BYTES);
   stored[0] = flags;
   nonce.copy(stored, 1);
-  cipher.update(payload).copy(stored, ENVELOPE_HEADER_BYTES);
+  const ciphertext = cipher.update(payload);
+  ciphertext.copy(stored, ENVELOPE_HEADER_BYTES);
+  releaseBuffer(ciphertext);
   if (cipher.final().length > 0) throw new Error('unexpected AES-GCM final output');
   cipher.getAuthTag().copy(stored, ENVELOPE_HEADER_BYTES + payload.length);
   return stored;
@@ -215,13 +231,15 @@ function encryptSync(encryptionKey: KeyObject, flags: number, context: Uint8Arra
 /** `open` done synchronously with a node:crypto key (codec worker threads); same checks, same errors. */
 export function openSync(encryptionKey: KeyObject, context: Uint8Array, stored: Uint8Array, limits: OpenLimits): Buffer {
   const flags = envelopeFlags(stored);
-  let plaintext = decryptSync(encryptionKey, context, flags, stored);
+  const payload = decryptSync(encryptionKey, context, flags, stored);
+  let plaintext = payload;
   if (flags === FLAG_ZSTD) {
     try {
-      plaintext = zstdDecompressSync(plaintext, decompressOptions(plaintext, limits));
+      plaintext = zstdDecompressSync(payload, decompressOptions(payload, limits));
     } catch (err) {
       throw zstdFailed(err);
     }
+    releaseBuffer(payload);
   }
   return checkPlaintext(plaintext, limits);
 }

@@ -5,6 +5,7 @@ import { objectContext, seal } from '../crypto/sealed-codec';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { packKey } from '../repository/vault-layout';
 import { type VaultStore } from '../backend/vault-store';
+import { releaseBuffer } from '../platform/release-buffer';
 
 export type PackWriterOptions = {
   /** A pack is closed once its blobs reach this many bytes (default 16 MiB). */
@@ -15,6 +16,15 @@ export type PackWriterOptions = {
   readonly onPackStored: (pack: IndexedPack) => void;
   /** Tags of every pack object (the writing plan's tier tag, which the vault's lifecycle rules select by). @default none */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * The blobs are the writer's alone once added (a backup's freshly sealed blobs): once their pack
+   * is stored (or joined into one body, for a store without putParts), each blob that owns its whole
+   * ArrayBuffer is freed at once (release-buffer.ts)
+   * instead of when the garbage collector gets to it. A backup's packs are its largest short-lived
+   * buffers (about 1 GiB through the main thread per GiB stored), and dead ones were held until V8
+   * noticed the external memory. Not for blobs that are views of bytes someone else reads (repack). @default false
+   */
+  readonly releaseBlobs?: boolean;
 };
 
 /**
@@ -78,8 +88,20 @@ export class PackWriter {
     const packId = randomBytes(32).toString('hex');
     // A store that takes parts writes the blobs where they are; otherwise the pack is joined once.
     const put = this.options.tags ? { tags: this.options.tags } : undefined;
-    if (this.store.putParts) await this.store.putParts(packKey(packId), [...blobs, header, trailer], put);
-    else await this.store.put(packKey(packId), Buffer.concat([...blobs, header, trailer], length), put);
+    if (this.store.putParts) {
+      await this.store.putParts(packKey(packId), [...blobs, header, trailer], put);
+      this.release(blobs);
+    } else {
+      const body = Buffer.concat([...blobs, header, trailer], length);
+      // Joined: the blobs are not needed while the pack uploads.
+      this.release(blobs);
+      await this.store.put(packKey(packId), body, put);
+    }
     this.options.onPackStored({ packId, length, entries });
+  }
+
+  private release(blobs: readonly Buffer[]): void {
+    if (!this.options.releaseBlobs) return;
+    for (const b of blobs) if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) releaseBuffer(b);
   }
 }

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
 import { type CodecReply, type CodecRequest } from './codec-messages';
+import { PromptCollector } from './prompt-collector';
 import { writeAtSync } from './sparse-write';
+import { releaseBuffer } from '../platform/release-buffer';
 
 /**
  * The codec worker thread (codec-pool.ts starts it): the per-byte work of the vault — HMAC blob ids,
@@ -18,6 +20,8 @@ type WorkerKeys = { enc: KeyObject; mac: KeyObject };
 
 const keys = new Map<number, WorkerKeys>();
 const slabs = new Map<number, SharedArrayBuffer>();
+/** Collects this isolate's smaller garbage regularly, instead of when V8 gets to it (prompt-collector.ts). */
+const collector = PromptCollector.forThisIsolate();
 /** Reused read buffer for pack ranges read from local files. */
 let readBuf = Buffer.allocUnsafeSlow(1 << 20);
 
@@ -55,6 +59,9 @@ function readPack(file: string, offset: number, length: number): Buffer {
 
 /** One blob's plaintext; the exact length is known from the index, so it is also the decompression bound. */
 function openBlob(key: WorkerKeys, id: Uint8Array, envelope: Uint8Array, raw: number): Buffer {
+  // A restore or check task opens up to 16 MiB of blobs: the previous blob's buffers are dead here.
+  collector.collectIfDue();
+  collector.processed(raw);
   return openSync(key.enc, id, envelope, { maxPlaintext: raw, expectedLength: raw });
 }
 
@@ -77,11 +84,13 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
     case 'seal': {
       const { stored, compressed } = sealSync(keyOf(m.k).enc, m.id, view(m.s, m.o, m.n), m.z);
       const buffer = stored.buffer as ArrayBuffer;
+      collector.processed(m.n);
       return { reply: { t: m.t, stored: buffer, flags: compressed ? 1 : 0 }, transfer: [buffer] };
     }
     case 'open': {
       const plain = openBlob(keyOf(m.k), m.id, view(m.s, m.o, m.n), m.raw);
       const own = plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength ? plain : Buffer.from(plain);
+      if (own !== plain) releaseBuffer(plain);
       const buffer = own.buffer as ArrayBuffer;
       return { reply: { t: m.t, plain: buffer }, transfer: [buffer] };
     }
@@ -100,6 +109,8 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
         }
         written += writeAtSync(m.fd, plain, position, m.h);
         position += plain.length;
+        // Written: freed now rather than by a collection (release-buffer.ts).
+        releaseBuffer(plain);
       }
       return { reply: { t: m.t, bytes: written }, transfer: [] };
     }
@@ -128,6 +139,7 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
         }
         if (!createHmac('sha256', key.mac).update(plain).digest().equals(b.id)) throw new EnvelopeError(`blob ${name} decrypts to content with another id`);
         checked += plain.length;
+        releaseBuffer(plain);
       }
       return { reply: { t: m.t, bytes: checked }, transfer: [] };
     }
@@ -140,6 +152,7 @@ port.on('message', (m: CodecRequest) => {
   try {
     const result = handle(m);
     if (result) port.postMessage(result.reply, result.transfer);
+    collector.collectIfDue();
   } catch (err) {
     if (!('t' in m)) throw err;
     const corrupt = err instanceof EnvelopeError || err instanceof ShortPackError;

@@ -7,6 +7,7 @@ import { seal } from '../crypto/sealed-codec';
 import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
 import { computeBlobId, type VaultKeys } from '../crypto/vault-keys';
 import { type VaultStore } from '../backend/vault-store';
+import { releaseBuffer } from '../platform/release-buffer';
 
 /** A run of contiguous blobs of one pack, `[offset, offset + length)`, whose plaintexts go to one file from `position`. */
 export type PackRange = { readonly packKey: string; readonly offset: number; readonly length: number; readonly position: number; readonly blobs: readonly RestoreBlob[] };
@@ -160,6 +161,8 @@ export class InThreadCodec implements Codec {
     for (const plain of plains) {
       written += await writeAt(fh, plain, position, sparse);
       position += plain.length;
+      // Written: freed now rather than by a collection (platform/release-buffer.ts).
+      releaseBuffer(plain);
     }
     return written;
   }
