@@ -1,8 +1,11 @@
 import * as fs from 'node:fs/promises';
 import { type FsPath } from '../platform/posix-calls';
 
-/** Files are read, and streamed content is gathered, in blocks of this size (whole when smaller). */
-export const FILE_READ_BLOCK = 8 * 1024 * 1024;
+/**
+ * Files are read, and streamed content is gathered, in blocks of this size (whole when smaller):
+ * half a codec slab (codec-pool.ts, SLAB_BYTES), so that a block and the tail carried before it fit one.
+ */
+export const FILE_READ_BLOCK = 4 * 1024 * 1024;
 
 /**
  * The next piece of an entry's content, of a known length, not yet copied anywhere: the archiver
