@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { mapBounded } from '../../vault';
 import { type ObjectPiece } from './object-pieces';
 import { RESTORE_PLANS_PREFIX, type RestorePlanDocument } from './restore-plan-document';
 
@@ -17,6 +18,9 @@ const pieceRecordSchema = z.object({
 export type PieceRecord = z.infer<typeof pieceRecordSchema>;
 
 export type PieceRecordStore = { planS3: S3Client; planBucket: string };
+
+/** Piece records the verify step reads at once. */
+const RECORDS_READ_AT_ONCE = 16;
 
 export function pieceRecordKey(restoreId: string, shardIndex: number): string {
   return `${RESTORE_PLANS_PREFIX}${restoreId}.pieces/${shardIndex}.json`;
@@ -49,13 +53,15 @@ export async function pieceRecordsOf(
   pieces: ReadonlyArray<{ shardIndex: number; piece: ObjectPiece }>,
   store: PieceRecordStore,
 ): Promise<{ records: PieceRecord[]; missing: number[] }> {
+  // Read side by side: a 5 TB object has about 5,000 pieces, each record a small GET.
+  const read = await mapBounded(pieces, RECORDS_READ_AT_ONCE, ({ shardIndex }) => readPieceRecord(store, pieceRecordKey(plan.restore.restoreId, shardIndex)));
   const records: PieceRecord[] = [];
   const missing: number[] = [];
-  for (const { shardIndex, piece } of pieces) {
-    const record = await readPieceRecord(store, pieceRecordKey(plan.restore.restoreId, shardIndex));
+  pieces.forEach(({ shardIndex, piece }, i) => {
+    const record = read[i];
     if (!record || record.path !== path || record.uploadId !== piece.uploadId) missing.push(shardIndex);
     else records.push(record);
-  }
+  });
   return { records, missing };
 }
 

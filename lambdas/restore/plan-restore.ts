@@ -9,7 +9,7 @@ import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, pu
 import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { DEFAULT_PIECE_BYTES, piecesOf } from './object-pieces';
-import { s3Attributes, s3KeyOfEntry } from './restored-entry';
+import { s3Attributes, s3TargetKey } from './restored-entry';
 import { startSplitUpload } from './split-object-upload';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { type ResolvedRestore } from './resolved-restore';
@@ -179,7 +179,7 @@ async function startSplitUploads(restore: ResolvedRestore, splitEntries: Readonl
   if (splitEntries.length === 0 || target.type !== 's3') return;
   if (!deps.targetS3) throw new Error('planRestore was given no target S3 client, and this restore has entries to upload in pieces');
   for (const { entry, shards } of splitEntries) {
-    const uploadId = await startSplitUpload(deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, s3Attributes(entry));
+    const uploadId = await startSplitUpload(deps.targetS3, target.bucket, s3TargetKey(target, entry), s3Attributes(entry));
     for (const shard of shards) if (shard.piece) shard.piece.uploadId = uploadId;
   }
 }

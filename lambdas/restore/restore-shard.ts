@@ -10,7 +10,7 @@ import { type ResolvedRestore } from './resolved-restore';
 import { mountRootOf, openTargetDirectory, type TargetDirectory } from './target-directory';
 import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
-import { s3Attributes, s3KeyOfEntry } from './restored-entry';
+import { s3Attributes, s3TargetKey } from './restored-entry';
 import { writeS3Object } from './s3-object-writer';
 import { uploadObjectPiece } from './split-object-upload';
 import { putPieceRecord } from './piece-records';
@@ -108,7 +108,7 @@ async function restorePiece(vault: Vault, plan: RestorePlanDocument, shard: Rest
   }
   const restoreId = plan.restore.restoreId;
   if (target.type === 's3') {
-    const bytes = await uploadObjectPiece(vault, entry, piece, { restoreId, shardIndex: shard.index, bucket: target.bucket, key: `${target.prefix}${s3KeyOfEntry(entry)}` }, deps);
+    const bytes = await uploadObjectPiece(vault, entry, piece, { restoreId, shardIndex: shard.index, bucket: target.bucket, key: s3TargetKey(target, entry) }, deps);
     return { shardIndex: shard.index, entries: shard.entries, bytes, items: 0 };
   }
   const targetDir = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: true });
@@ -147,7 +147,7 @@ async function restoreEntries(
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
       // The key is restored verbatim under the target prefix: S3 keys are names, not paths.
-      const { bytes } = await writeS3Object(deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, readEntryContent(vault, entry), s3Attributes(entry), { size: entry.size });
+      const { bytes } = await writeS3Object(deps.targetS3, target.bucket, s3TargetKey(target, entry), readEntryContent(vault, entry), s3Attributes(entry), { size: entry.size });
       result.bytes += bytes;
     } else if (target.type === 'dynamodb') {
       if (entry.kind !== 'page') throw new SnapshotMismatchError(`DynamoDB snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not a page`);

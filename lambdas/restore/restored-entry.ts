@@ -19,6 +19,11 @@ export function s3KeyOfEntry(entry: ManifestEntry): string {
   return typeof key === 'string' ? key : s3KeyOfEntryPath(entry.path);
 }
 
+/** Where an S3 entry is restored: its key, verbatim, under the target's prefix. */
+export function s3TargetKey(target: { readonly prefix: string }, entry: ManifestEntry): string {
+  return `${target.prefix}${s3KeyOfEntry(entry)}`;
+}
+
 export function s3Attributes(entry: ManifestEntry): S3ObjectAttributes {
   const meta = entry.meta;
   return {

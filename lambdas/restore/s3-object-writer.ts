@@ -8,6 +8,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { DEFAULT_PART_SIZE, partSizeFor } from './object-pieces';
+import { UploadPartBuffer } from './upload-part-buffer';
 
 export type S3ObjectAttributes = { contentType?: string; metadata: Record<string, string>; tags: Record<string, string> };
 
@@ -36,38 +37,30 @@ export async function writeS3Object(
     ...(attributes.contentType !== undefined ? { ContentType: attributes.contentType } : {}),
     Metadata: attributes.metadata,
   };
-  let buffered: Buffer[] = [];
-  let bufferedBytes = 0;
+  const buffer = new UploadPartBuffer(partSize);
   let total = 0;
   let uploadId: string | undefined;
   const parts: { ETag: string; PartNumber: number }[] = [];
-  const flushPart = async (final: boolean) => {
-    while (bufferedBytes >= partSize || (final && bufferedBytes > 0)) {
-      const all = Buffer.concat(buffered);
-      const part = all.subarray(0, Math.min(partSize, all.length));
-      const rest = all.subarray(part.length);
-      const partNumber = parts.length + 1;
-      const uploaded = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: part }));
-      parts.push({ ETag: uploaded.ETag ?? '', PartNumber: partNumber });
-      buffered = rest.length ? [Buffer.from(rest)] : [];
-      bufferedBytes = rest.length;
-    }
+  const uploadPart = async (part: Buffer): Promise<void> => {
+    const partNumber = parts.length + 1;
+    const uploaded = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: part }));
+    parts.push({ ETag: uploaded.ETag ?? '', PartNumber: partNumber });
   };
   try {
     for await (const chunk of body) {
-      buffered.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      bufferedBytes += chunk.byteLength;
+      buffer.push(chunk);
       total += chunk.byteLength;
-      if (uploadId === undefined && bufferedBytes > threshold) {
+      if (uploadId === undefined && buffer.bytes > threshold) {
         const created = await s3.send(new CreateMultipartUploadCommand(common));
         uploadId = created.UploadId;
       }
-      if (uploadId !== undefined) await flushPart(false);
+      if (uploadId !== undefined) for (const part of buffer.fullParts()) await uploadPart(part);
     }
     if (uploadId === undefined) {
-      await s3.send(new PutObjectCommand({ ...common, Body: Buffer.concat(buffered) }));
+      await s3.send(new PutObjectCommand({ ...common, Body: buffer.takeRest() }));
     } else {
-      await flushPart(true);
+      const last = buffer.takeRest();
+      if (last.length > 0) await uploadPart(last);
       await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     }
   } catch (err) {

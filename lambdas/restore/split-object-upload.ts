@@ -12,7 +12,9 @@ import { type ObjectPiece } from './object-pieces';
 import { type PieceRecord, pieceRecordsOf, type PieceRecordStore, piecesByEntry, putPieceRecord } from './piece-records';
 import { type RestorePlanDocument } from './restore-plan-document';
 import { SplitEntryIncompleteError } from './restore-errors';
+import { s3Attributes, s3TargetKey } from './restored-entry';
 import { type S3ObjectAttributes } from './s3-object-writer';
+import { UploadPartBuffer } from './upload-part-buffer';
 
 /**
  * A large S3 entry restored by several shards: one multipart upload, created by the plan step,
@@ -47,8 +49,7 @@ export async function uploadObjectPiece(
   const uploadId = piece.uploadId;
   if (uploadId === undefined) throw new Error(`piece ${piece.start}–${piece.end} of ${JSON.stringify(entry.path)} names no multipart upload: the restore plan was not made for an S3 target`);
   const parts: NonNullable<PieceRecord['parts']> = [];
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  const buffer = new UploadPartBuffer(piece.partSize);
   let uploaded = 0;
   const send = async (body: Buffer): Promise<void> => {
     const PartNumber = piece.firstPart + parts.length;
@@ -58,17 +59,11 @@ export async function uploadObjectPiece(
     uploaded += body.length;
   };
   for await (const data of readEntryRange(vault, entry, piece.start, piece.end)) {
-    pending.push(data);
-    pendingBytes += data.length;
-    while (pendingBytes >= piece.partSize) {
-      const all = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
-      await send(all.subarray(0, piece.partSize));
-      const rest = all.subarray(piece.partSize);
-      pending = rest.length > 0 ? [rest] : [];
-      pendingBytes = rest.length;
-    }
+    buffer.push(data);
+    for (const part of buffer.fullParts()) await send(part);
   }
-  if (pendingBytes > 0) await send(Buffer.concat(pending));
+  const last = buffer.takeRest();
+  if (last.length > 0) await send(last);
   if (uploaded !== piece.end - piece.start) throw new Error(`piece ${piece.start}–${piece.end} of ${JSON.stringify(entry.path)} read ${uploaded} bytes instead of ${piece.end - piece.start}`);
   await putPieceRecord(deps, where.restoreId, where.shardIndex, { path: entry.path, bytes: uploaded, uploadId, parts });
   return uploaded;
@@ -84,8 +79,6 @@ export async function uploadObjectPiece(
 export async function completeSplitUploads(
   plan: RestorePlanDocument,
   entryOf: (path: string) => ManifestEntry | undefined,
-  keyOf: (entry: ManifestEntry) => string,
-  attributesOf: (entry: ManifestEntry) => S3ObjectAttributes,
   deps: PieceUploadDeps,
 ): Promise<number> {
   const target = plan.restore.target;
@@ -94,7 +87,7 @@ export async function completeSplitUploads(
   for (const [path, pieces] of byPath) {
     const entry = entryOf(path);
     if (!entry) throw new SplitEntryIncompleteError(`${JSON.stringify(path)} was split into pieces by the restore plan but is not in the snapshot: the plan and the snapshot disagree; run the restore again`);
-    const key = keyOf(entry);
+    const key = s3TargetKey(target, entry);
     const first = pieces[0]?.piece as ObjectPiece;
     const uploadId = first.uploadId ?? '';
     const { records, missing } = await pieceRecordsOf(plan, path, pieces, deps);
@@ -115,7 +108,7 @@ export async function completeSplitUploads(
       // so an older object of the same size that the upload never replaced still fails the restore.
       if (!(await hasSize(deps.targetS3, target.bucket, key, entry.size))) throw err;
     }
-    const tags = Object.entries(attributesOf(entry).tags).map(([Key, Value]) => ({ Key, Value }));
+    const tags = Object.entries(s3Attributes(entry).tags).map(([Key, Value]) => ({ Key, Value }));
     if (tags.length > 0) await deps.targetS3.send(new PutObjectTaggingCommand({ Bucket: target.bucket, Key: key, Tagging: { TagSet: tags } }));
   }
   return byPath.size;

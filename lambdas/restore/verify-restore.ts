@@ -16,7 +16,7 @@ import { type RestoreIo } from './restore-io';
 import { RestoreVerificationError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { resolveInsideTarget } from '../../vault';
-import { directoryEntry, s3Attributes, s3KeyOfEntry } from './restored-entry';
+import { directoryEntry, s3Attributes, s3TargetKey } from './restored-entry';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 
@@ -114,12 +114,12 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
         // Large entries restored in pieces are put in place first: a file's rename changes its directory's mtime.
         const byPath = new Map(entries.map((e) => [e.path, e]));
         const store = { planS3: deps.planS3, planBucket: deps.planBucket };
-        if (target.type === 's3') await completeSplitUploads(plan, (p) => byPath.get(p), (e) => `${target.prefix}${s3KeyOfEntry(e)}`, s3Attributes, { ...store, targetS3: deps.targetS3 });
+        if (target.type === 's3') await completeSplitUploads(plan, (p) => byPath.get(p), { ...store, targetS3: deps.targetS3 });
         else if (targetDir) await finishSplitFiles(plan, (p) => byPath.get(p), await openDirectoryRestorer(vault, root, () => true, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }), store);
       }
       if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, entries, { keepSetIdBits: restore.keepSetIdBits })));
       await mapBounded(entries, 8, async (entry) => {
-        const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, `${target.prefix}${s3KeyOfEntry(entry)}`, entry) : await checkFile(vault, root, entry, restore.keepSetIdBits);
+        const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, s3TargetKey(target, entry), entry) : await checkFile(vault, root, entry, restore.keepSetIdBits);
         if (typeof problem === 'object') notRestored.push(problem);
         else if (problem) mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
         checked++;
