@@ -1,13 +1,8 @@
 import { join } from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { protectionPlanSchema, type SourceConfig } from '../../../../config/lifeboat-config';
-import { newBackupId } from '../../../../lambdas/backup/backup-id';
-import { commitBackup } from '../../../../lambdas/backup/commit-backup';
-import { planBackup } from '../../../../lambdas/backup/plan-backup';
-import { plannedShardSpecs } from '../../../../lambdas/backup/planned-shard-specs';
-import { snapshotShard } from '../../../../lambdas/backup/snapshot-shard';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { planRestore, type PlannedRestore } from '../../../../lambdas/restore/plan-restore';
 import { getRestorePlan } from '../../../../lambdas/restore/restore-plan-document';
@@ -19,6 +14,7 @@ import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { type Vault } from '../../../../vault/repository/vault';
 import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
+import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -31,23 +27,10 @@ const REGION = 'us-east-1';
 const CATALOG = 'lifeboat-test-pieces-catalog';
 const BUCKET = 'lifeboat-test-pieces';
 const PREFIX = 'lifeboat-test-restore-';
-const PLAN = 'pieces';
 const MIB = 1024 * 1024;
 const PIECE_BYTES = 8 * MIB;
 const BIG_KEY = 'video/big.bin';
 const source: SourceConfig = { type: 's3', name: 'media', bucket: BUCKET, prefix: '' };
-const plans = [
-  protectionPlanSchema.parse({
-    name: PLAN,
-    schedule: 'rate(1 day)',
-    strategy: 'full',
-    retention: { keepLast: 5 },
-    objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
-    maxConcurrency: 2,
-    sources: [source],
-  }),
-];
-
 let dataDir: string;
 let work: string;
 let s3: S3Client;
@@ -107,14 +90,8 @@ beforeAll(async () => {
   }
   io = { openVault: async () => vault, planS3: s3, planBucket: BUCKET, targetS3: s3, dynamodb, directory: (p) => join(work, 'fs', p) };
 
-  // One full backup, as the workflow chains its steps.
-  backupId = newBackupId(new Date());
-  const request = { plan: PLAN, backupId, trigger: 'test', strategy: 'full' as const };
-  const deps = { s3, dynamodb, vault, catalog, plans, environment: 'test' };
-  let planned = await planBackup(request, deps);
-  while (planned.continuation) planned = await planBackup({ ...request, continuation: planned.continuation }, deps);
-  for (const spec of await plannedShardSpecs(vault.store, planned)) await snapshotShard({ backupId, planKey: planned.planKey, spec }, { s3, dynamodb, vault });
-  await commitBackup({ backupId, planKey: planned.planKey }, { vault, catalog });
+  // One committed backup, written as the backup workflow stores it (the restore is what is tested here).
+  backupId = await commitFixtureBackup('pieces', [source], { vault, s3, dynamodb, catalogTable: CATALOG, directory: io.directory }, new Date());
 }, 120_000);
 
 afterAll(async () => {
