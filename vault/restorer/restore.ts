@@ -11,7 +11,7 @@ import { type FsPath } from '../platform/posix-calls';
 import { type Snapshot } from '../manifest/snapshot-record';
 import { type Vault } from '../repository/vault';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
-import { type VaultIndex } from '../blob-index/vault-index';
+import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
 import { packKey } from '../repository/vault-layout';
 
 export class EntryNotFoundError extends VaultError {
@@ -34,14 +34,9 @@ export async function* readEntryRange(vault: Vault, entry: ManifestEntry, start:
   if (start < 0 || end > entry.size || start >= end) throw new VaultError(`bytes ${start}–${end} are not a range of entry ${JSON.stringify(entry.path)}, which holds ${entry.size} bytes`);
   const index = await vault.index();
   const requests: Array<{ id: string; tag: { from: number; to: number } }> = [];
-  let position = 0;
-  for (const id of entry.content) {
-    const loc = index.lookup(Buffer.from(id, 'hex'));
-    if (!loc) throw new VaultCorruptionError(vault.location, `blob ${id}`, 'it is referenced by the manifest but is in no index');
-    const blobEnd = position + loc.rawLength;
-    if (blobEnd > start && position < end) requests.push({ id, tag: { from: Math.max(0, start - position), to: Math.min(loc.rawLength, end - position) } });
-    position = blobEnd;
+  for (const { hex, loc, position } of locatedBlobs(vault, index, entry)) {
     if (position >= end) break;
+    if (position + loc.rawLength > start) requests.push({ id: hex, tag: { from: Math.max(0, start - position), to: Math.min(loc.rawLength, end - position) } });
   }
   for await (const { tag, data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests, options)) yield data.subarray(tag.from, tag.to);
 }
@@ -349,15 +344,8 @@ export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDi
  */
 function rangesOf(vault: Vault, index: VaultIndex, entry: ManifestEntry, maxRead: number, span?: { start: number; end: number }): PackRange[] {
   const ranges: Array<{ packId: string; offset: number; end: number; position: number; blobs: Array<{ id: Buffer; at: number; stored: number; raw: number }> }> = [];
-  let position = 0;
-  for (const hex of entry.content) {
-    const id = Buffer.from(hex, 'hex');
-    const loc = index.lookup(id);
-    if (!loc) throw new VaultCorruptionError(vault.location, `blob ${hex}`, 'it is referenced by the manifest but is in no index');
-    if (span && (position < span.start || position >= span.end)) {
-      position += loc.rawLength;
-      continue;
-    }
+  for (const { id, loc, position } of locatedBlobs(vault, index, entry)) {
+    if (span && (position < span.start || position >= span.end)) continue;
     const cur = ranges[ranges.length - 1];
     if (cur && cur.packId === loc.packId && loc.offset === cur.end && cur.end - cur.offset + loc.storedLength <= maxRead) {
       cur.blobs.push({ id, at: loc.offset - cur.offset, stored: loc.storedLength, raw: loc.rawLength });
@@ -365,7 +353,18 @@ function rangesOf(vault: Vault, index: VaultIndex, entry: ManifestEntry, maxRead
     } else {
       ranges.push({ packId: loc.packId, offset: loc.offset, end: loc.offset + loc.storedLength, position, blobs: [{ id, at: 0, stored: loc.storedLength, raw: loc.rawLength }] });
     }
-    position += loc.rawLength;
   }
   return ranges.map((r) => ({ packKey: packKey(r.packId), offset: r.offset, length: r.end - r.offset, position: r.position, blobs: r.blobs }));
+}
+
+/** An entry's blobs in content order, each with its index location and its position in the content. */
+function* locatedBlobs(vault: Vault, index: VaultIndex, entry: ManifestEntry): Generator<{ hex: string; id: Buffer; loc: BlobLocation; position: number }> {
+  let position = 0;
+  for (const hex of entry.content) {
+    const id = Buffer.from(hex, 'hex');
+    const loc = index.lookup(id);
+    if (!loc) throw new VaultCorruptionError(vault.location, `blob ${hex}`, 'it is referenced by the manifest but is in no index');
+    yield { hex, id, loc, position };
+    position += loc.rawLength;
+  }
 }
