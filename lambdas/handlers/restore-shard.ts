@@ -4,7 +4,7 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 /**
  * Restores a batch of shards of one plan, each a contiguous range of the manifest written into the
- * target, in order: a child execution of the restore runbook's Distributed Map (`{ BatchInput, Items }`
+ * target and read back (shard-checks.ts), in order: a child execution of the restore runbook's Distributed Map (`{ BatchInput, Items }`
  * from its ItemBatcher), or one iteration of the drill's and the failover's inline Map (a batch of one).
  */
 export const handler = lifeboatHandler({ schema: restoreShardBatchSchema, describes: 'restore shard batch' }, async (batch, runtime) =>

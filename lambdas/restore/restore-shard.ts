@@ -14,6 +14,8 @@ import { s3Attributes, s3TargetKey } from './restored-entry';
 import { writeS3Object } from './s3-object-writer';
 import { uploadObjectPiece } from './split-object-upload';
 import { putPieceRecord } from './piece-records';
+import { checkRestoredEntries } from './restored-entry-check';
+import { putShardCheck, SHARD_CHECK_LISTED } from './shard-checks';
 import { type RestoreIo } from './restore-io';
 
 export type RestoreShardDeps = RestoreIo & {
@@ -42,9 +44,11 @@ const NOT_RESTORED_LISTED = 20;
 export type RestoreShardBatchResult = { restoreId: string; shards: RestoreShardResult[] };
 
 /**
- * Restores one shard (a contiguous range of the manifest) into the target. Idempotent: a retried
- * shard writes the same objects, items and files again (S3 puts and DynamoDB puts replace, files
- * are written to a temporary name and renamed), so Retry after a transient failure is safe.
+ * Restores one shard (a contiguous range of the manifest) into the target, then reads the objects
+ * or files it wrote back against the manifest and records what it found for the verify step
+ * (shard-checks.ts). Idempotent: a retried shard writes the same objects, items and files again
+ * (S3 puts and DynamoDB puts replace, files are written to a temporary name and renamed) and its
+ * record anew, so Retry after a transient failure is safe.
  */
 export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDeps): Promise<RestoreShardResult> {
   const { shards } = await restoreShardBatch({ BatchInput: { restoreId: task.restoreId, planKey: task.planKey }, Items: [{ shardIndex: task.shardIndex }] }, deps);
@@ -169,7 +173,31 @@ async function restoreEntries(
   });
   const notRestored = directory?.notRestored() ?? [];
   if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
+  if (target.type !== 'dynamodb') await checkShard(vault, restore, shard, entries, targetDir, deps);
   return result;
+}
+
+/**
+ * Reads back what the shard wrote and records what it found (shard-checks.ts), for the verify step:
+ * every entry but the directories, whose modes and times the verify step sets and checks itself.
+ * Here, while the shard's bytes are fresh in the page cache and shards run side by side, the reading
+ * back is spread over the shards; one verify step reading a whole restore back could not finish a
+ * large one inside a Lambda's 15 minutes.
+ */
+async function checkShard(vault: Vault, restore: ResolvedRestore, shard: RestoreShard, entries: readonly ManifestEntry[], targetDir: TargetDirectory | null, deps: RestoreShardDeps): Promise<void> {
+  const target = restore.target;
+  if (target.type === 'dynamodb') return;
+  const outcome = await checkRestoredEntries(vault, target, { targetS3: deps.targetS3, root: targetDir?.path ?? '', keepSetIdBits: restore.keepSetIdBits }, entries.filter((e) => e.kind !== 'dir'));
+  const byPath = (a: { path: string }, b: { path: string }): number => comparePaths(a.path, b.path);
+  await putShardCheck(deps, {
+    restoreId: restore.restoreId,
+    shardIndex: shard.index,
+    checked: outcome.checked,
+    mismatches: outcome.mismatches.sort().slice(0, SHARD_CHECK_LISTED),
+    mismatchCount: outcome.mismatches.length,
+    notRestored: outcome.notRestored.sort(byPath).slice(0, SHARD_CHECK_LISTED),
+    notRestoredCount: outcome.notRestored.length,
+  });
 }
 
 /** Shards running side by side may create the same parent directory at the same moment: EEXIST then only means "the other one won". */

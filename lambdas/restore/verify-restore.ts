@@ -1,22 +1,16 @@
 import { paginateScan } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type Stats } from 'node:fs';
-import { lstat, readlink } from 'node:fs/promises';
 import { decodeItemLines, encodeItemText } from '../sources/dynamodb-item-codec';
-import { type ManifestEntry, type NotRestored, platformCalls } from '../../vault';
-import { mapBounded, SET_ID_BITS } from '../../vault';
+import { type ManifestEntry, type NotRestored } from '../../vault';
 import { readEntryContent } from '../../vault';
-import { type Vault } from '../../vault';
-import { restoredContentMatches, streamReader, withFileReader } from './content-check';
 import { finishDirectories, openDirectoryRestorer } from './directory-writer';
 import { finishSplitFiles } from './split-file-pieces';
-import { getRestorePlan } from './restore-plan-document';
+import { getRestorePlan, type RestorePlanDocument } from './restore-plan-document';
+import { checkRestoredEntries } from './restored-entry-check';
+import { readShardChecks, shardCheckKey, type ShardCheckStore } from './shard-checks';
 import { completeSplitUploads } from './split-object-upload';
 import { type RestoreIo } from './restore-io';
 import { RestoreVerificationError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
-import { resolveInsideTarget } from '../../vault';
-import { directoryEntry, s3Attributes, s3TargetKey } from './restored-entry';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 
@@ -51,11 +45,13 @@ const NOT_RESTORED_LISTED = 20;
 
 /**
  * Last step of a restore: puts large entries restored in pieces in place (split-object-upload.ts,
- * split-file-pieces.ts), gives restored directories their modes and mtimes, then reads the target
- * back and checks it against the manifest. S3: every object's size, content (the vault's chunk ids
- * of the bytes read back, content-check.ts), content type, user metadata and tags. DynamoDB: the target's
- * items, canonically encoded, equal the backup's items one for one. Directories: every entry's
- * kind, mode, size, content and link target. Any difference fails with RestoreVerificationError.
+ * split-file-pieces.ts), gives restored directories their modes and mtimes, and establishes that
+ * the target equals the manifest. S3 and directories: every object or file was read back by the
+ * shard that wrote it (size, content as the vault's chunk ids of the bytes read back, content type,
+ * user metadata and tags; kind, mode and link target), and each shard's record is read here; the
+ * directories and the entries restored in pieces are read back here. DynamoDB: the target's items,
+ * canonically encoded, equal the backup's items one for one. Any difference, or a shard without a
+ * record, fails with RestoreVerificationError.
  */
 export async function verifyRestore(input: { planKey: string }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
   const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);
@@ -67,6 +63,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   let items: number | undefined;
   let extraItems: number | undefined;
   const notRestored: NotRestored[] = [];
+  let unlistedNotRestored = 0;
   const target = restore.target;
 
   if (target.type === 'dynamodb') {
@@ -104,26 +101,29 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     items = count;
     extraItems = extra;
   } else {
-    const entries: ManifestEntry[] = [];
-    for await (const entry of selectedEntries(vault, snapshot, restore)) entries.push(entry);
+    // Only what this step finishes is held: the directories and the entries restored in pieces. The
+    // shards read back everything else as they wrote it, and recorded what they found (shard-checks.ts).
+    const pieceEntries = new Set(plan.shards.filter((s) => s.piece).map((s) => s.first));
+    const finished: ManifestEntry[] = [];
+    for await (const entry of selectedEntries(vault, snapshot, restore)) if (entry.kind === 'dir' || pieceEntries.has(entry.path)) finished.push(entry);
     // Read and finished through the directory opened without following links, as the shards wrote it (target-directory.ts).
     const targetDir = target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false }) : null;
     try {
       const root = targetDir?.path ?? (target.type === 'filesystem' ? deps.directory(target.path) : '');
-      if (plan.shards.some((s) => s.piece)) {
+      if (pieceEntries.size > 0) {
         // Large entries restored in pieces are put in place first: a file's rename changes its directory's mtime.
-        const byPath = new Map(entries.map((e) => [e.path, e]));
+        const byPath = new Map(finished.map((e) => [e.path, e]));
         const store = { planS3: deps.planS3, planBucket: deps.planBucket };
         if (target.type === 's3') await completeSplitUploads(plan, (p) => byPath.get(p), { ...store, targetS3: deps.targetS3 });
         else if (targetDir) await finishSplitFiles(plan, (p) => byPath.get(p), await openDirectoryRestorer(vault, root, () => true, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }), store);
       }
-      if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, entries, { keepSetIdBits: restore.keepSetIdBits })));
-      await mapBounded(entries, 8, async (entry) => {
-        const problem = target.type === 's3' ? await checkObject(vault, deps.targetS3, target.bucket, s3TargetKey(target, entry), entry) : await checkFile(vault, root, entry, restore.keepSetIdBits);
-        if (typeof problem === 'object') notRestored.push(problem);
-        else if (problem) mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
-        checked++;
-      });
+      if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, finished, { keepSetIdBits: restore.keepSetIdBits })));
+      const own = await checkRestoredEntries(vault, target, { targetS3: deps.targetS3, root, keepSetIdBits: restore.keepSetIdBits }, finished);
+      const shards = await shardOutcomes(plan, deps);
+      checked = own.checked + shards.checked;
+      mismatches.push(...own.mismatches, ...shards.mismatches);
+      notRestored.push(...own.notRestored, ...shards.notRestored);
+      unlistedNotRestored = shards.unlistedNotRestored;
     } finally {
       await targetDir?.close();
     }
@@ -142,73 +142,32 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     ...(items !== undefined ? { items } : {}),
     ...(extraItems !== undefined && extraItems > 0 ? { extraItems } : {}),
     verified: { entries: checked, mismatches: 0 },
-    ...(notRestored.length > 0 ? { notRestored: { count: notRestored.length, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)).slice(0, NOT_RESTORED_LISTED) } } : {}),
+    ...(notRestored.length > 0 ? { notRestored: { count: notRestored.length + unlistedNotRestored, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)).slice(0, NOT_RESTORED_LISTED) } } : {}),
     durationMs: (deps.now ?? (() => new Date()))().getTime() - Date.parse(restore.startedAt),
   };
 }
 
-async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: string, entry: ManifestEntry): Promise<string | undefined> {
-  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((err: Error) => err);
-  if (head instanceof Error) return `not readable in the target (${head.name})`;
-  if ((head.ContentLength ?? -1) !== entry.size) return `size ${head.ContentLength} instead of ${entry.size}`;
-  const want = s3Attributes(entry);
-  if (want.contentType !== undefined && head.ContentType !== want.contentType) return `content type ${head.ContentType} instead of ${want.contentType}`;
-  if (!sameRecord(head.Metadata ?? {}, want.metadata)) return `user metadata differs in ${differingNames(head.Metadata ?? {}, want.metadata)}`;
-  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-  const tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-  if (!sameRecord(tags, want.tags)) return `tags differ in ${differingNames(tags, want.tags)}`;
-  if (entry.size === 0) return undefined;
-  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  if (!Body) return 'no body';
-  return restoredContentMatches(vault, entry, streamReader(Body as AsyncIterable<Uint8Array>));
-}
-
 /**
- * A restored file-system entry against its manifest entry: undefined when equal, a mismatch, or a
- * NotRestored for a special file the restore was not allowed to make (a socket; a device when the
- * restore may not make devices), which is reported, not failed.
+ * What the shards of the plan that restored whole entries found when they read them back: a shard
+ * without a record for this restore never finished, which fails the restore as a mismatch would.
  */
-async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean): Promise<string | NotRestored | undefined> {
-  const file = resolveInsideTarget(root, entry.path);
-  const stats = await lstat(file).catch(() => undefined);
-  if (entry.kind === 'special') return checkSpecial(entry, stats);
-  if (!stats) return 'missing in the target';
-  const want = directoryEntry(entry);
-  if (want.type === 'directory') return stats.isDirectory() ? checkMode(stats.mode, want.mode, keepSetIdBits) : 'not a directory';
-  if (want.type === 'symlink') {
-    if (!stats.isSymbolicLink()) return 'not a symlink';
-    const link = await readlink(file, { encoding: 'buffer' });
-    const wanted = typeof entry.meta['targetBytes'] === 'string' ? Buffer.from(entry.meta['targetBytes'], 'base64') : Buffer.from(want.linkTarget ?? '', 'utf8');
-    return link.equals(wanted) ? undefined : `links to ${link.toString('utf8')} instead of ${wanted.toString('utf8')}`;
-  }
-  if (!stats.isFile()) return 'not a regular file';
-  if (stats.size !== entry.size) return `size ${stats.size} instead of ${entry.size}`;
-  const modeProblem = checkMode(stats.mode, want.mode, keepSetIdBits);
-  if (modeProblem) return modeProblem;
-  if (entry.size === 0) return undefined;
-  return withFileReader(file, (read) => restoredContentMatches(vault, entry, read));
-}
-
-function checkSpecial(entry: ManifestEntry, stats: Stats | undefined): string | NotRestored | undefined {
-  const type = entry.meta['type'];
-  const made = stats && (type === 'fifo' ? stats.isFIFO() : type === 'char' ? stats.isCharacterDevice() : type === 'block' ? stats.isBlockDevice() : false);
-  if (made) return undefined;
-  if (stats) return `not a ${String(type)}`;
-  // Sockets are never made; devices need root (and FIFOs the platform calls): the shard reported why.
-  if (type === 'socket' || type === 'char' || type === 'block' || !platformCalls()) return { path: entry.path, what: `${String(type)} not recreated` };
-  return 'missing in the target';
-}
-
-function checkMode(actual: number, recorded: number, keepSetIdBits: boolean): string | undefined {
-  // The workflow drops setuid/setgid unless the request kept them (directory-writer.ts); the rest must be as recorded.
-  const expected = keepSetIdBits ? recorded : recorded & ~SET_ID_BITS;
-  return (actual & 0o7777) === expected ? undefined : `mode ${(actual & 0o7777).toString(8)} instead of ${expected.toString(8)}`;
-}
-
-/** The names whose values differ between two records (absent on one side counts), JSON-quoted: names only, never values. */
-export function differingNames(actual: Record<string, string>, wanted: Record<string, string>): string {
-  const names = [...new Set([...Object.keys(actual), ...Object.keys(wanted)])].filter((k) => actual[k] !== wanted[k]).sort();
-  return names.map((n) => JSON.stringify(n)).join(', ');
+async function shardOutcomes(plan: RestorePlanDocument, store: ShardCheckStore): Promise<{ checked: number; mismatches: string[]; notRestored: NotRestored[]; unlistedNotRestored: number }> {
+  const whole = plan.shards.filter((s) => !s.piece);
+  const records = await readShardChecks(store, plan.restore.restoreId, whole.map((s) => s.index));
+  const outcome = { checked: 0, mismatches: [] as string[], notRestored: [] as NotRestored[], unlistedNotRestored: 0 };
+  whole.forEach((shard, i) => {
+    const record = records[i];
+    if (!record) {
+      outcome.mismatches.push(`restore shard ${shard.index} (${JSON.stringify(shard.first)} to ${JSON.stringify(shard.last)}) left no check record (${shardCheckKey(plan.restore.restoreId, shard.index)}): it did not finish; run the restore again`);
+      return;
+    }
+    outcome.checked += record.checked;
+    outcome.mismatches.push(...record.mismatches);
+    if (record.mismatchCount > record.mismatches.length) outcome.mismatches.push(`restore shard ${shard.index}: ${record.mismatchCount - record.mismatches.length} more entries differ than its record lists`);
+    outcome.notRestored.push(...record.notRestored);
+    outcome.unlistedNotRestored += record.notRestoredCount - record.notRestored.length;
+  });
+  return outcome;
 }
 
 /** An item's attribute names, sorted and JSON-quoted, from its text form (encodeItemText: a JSON object of DynamoDB attribute values). */
@@ -216,10 +175,4 @@ export function itemShape(text: string): string {
   const parsed: unknown = JSON.parse(text);
   const names = typeof parsed === 'object' && parsed !== null ? Object.keys(parsed).sort() : [];
   return names.map((n) => JSON.stringify(n)).join(', ') || '(none)';
-}
-
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a).sort();
-  const kb = Object.keys(b).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
 }

@@ -103,7 +103,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const id = (name: string) => `${props.idPrefix ?? ''}${name}`;
 
   // Directory targets: resolve only looks (lstat/readdir: absent or empty?); plan creates the directory, shards write
-  // entries, verify reads them back and then gives directories their final mode and mtime, so those three write.
+  // entries and read them back, verify gives directories their final mode and mtime, so those three write.
   // S3 targets likewise: plan starts the multipart upload of an entry restored in pieces and verify completes it.
   const resolve = new LifeboatFunction(scope, id('ResolveRestore'), { handler: 'resolve-restore', environment: common, ...files('read') });
   const plan = new LifeboatFunction(scope, id('PlanRestore'), { handler: 'plan-restore', environment: common, ...files('write') });
@@ -157,8 +157,8 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   const newTables = [table(`${targetPrefix}*`)];
   const targetTables = [...newTables, ...tableSources.map((s) => s.table?.tableArn ?? '')];
   const grant = (fn: LifeboatFunction, statements: iam.PolicyStatement[]) => statements.forEach((st) => fn.addToRolePolicy(st));
-  // HeadBucket and "is the prefix empty" (resolve), HeadObject answering 404 (verify) need ListBucket.
-  for (const fn of [resolve, verify]) grant(fn, statementsByOwner(['s3:ListBucket'], targetBuckets));
+  // HeadBucket and "is the prefix empty" (resolve), HeadObject answering 404 (shard and verify read back) need ListBucket.
+  for (const fn of [resolve, shard, verify]) grant(fn, statementsByOwner(['s3:ListBucket'], targetBuckets));
   // Resolve refuses a bucket without default encryption or Block Public Access (target-bucket-protection.ts).
   grant(resolve, statementsByOwner(['s3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock'], targetBuckets));
   resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: targetTables }));
@@ -172,7 +172,8 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   grant(plan, statementsByOwner(['s3:PutObject'], targetObjects));
   grant(verify, statementsByOwner(['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], targetObjects));
   shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: targetTables }));
-  grant(verify, statementsByOwner(['s3:GetObject', 's3:GetObjectTagging'], targetObjects));
+  // Read back: each shard the objects it wrote (restored-entry-check.ts), verify those it completed from pieces.
+  for (const fn of [shard, verify]) grant(fn, statementsByOwner(['s3:GetObject', 's3:GetObjectTagging'], targetObjects));
   verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: targetTables }));
   grantSourceKeysForNewTables(stack, props, { plan, shard, verify });
   // Sources encrypted with their own KMS key: a restore onto them writes (shard) and reads back (verify) through it.

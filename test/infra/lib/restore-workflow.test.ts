@@ -78,9 +78,14 @@ it('gives each restore function exact, least-privilege access', () => {
   expect(JSON.stringify(verifyPuts[0]?.Resource)).toContain(':s3:::lifeboat-dev-restore-*/*');
   expect(JSON.stringify(verifyPuts[0]?.Resource)).not.toMatch(/VaultBucket/);
   expect(actions(shard)).toEqual(
-    new Set(['s3:GetObject', 's3:ListBucket', 'kms:Decrypt', 'kms:GenerateDataKey', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 'dynamodb:BatchWriteItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+    new Set(['s3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 'kms:Decrypt', 'kms:GenerateDataKey', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 'dynamodb:BatchWriteItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
   );
-  // In the vault, the shard writes only beside the plans (a piece's uploaded parts): restore-plans/*.
+  // The shard reads back the objects it wrote (tags included), on the targets only: never the vault's tags.
+  const readBack = shard.filter((s) => JSON.stringify(s.Action).includes('s3:GetObjectTagging'));
+  expect(readBack.map((s) => s.Action)).toEqual([['s3:GetObject', 's3:GetObjectTagging']]);
+  expect(JSON.stringify(readBack[0]?.Resource)).toContain(':s3:::lifeboat-dev-restore-*/*');
+  expect(JSON.stringify(readBack[0]?.Resource)).not.toMatch(/VaultBucket/);
+  // In the vault, the shard writes only beside the plans (a piece's uploaded parts, its check record): restore-plans/*.
   const vaultPuts = shard.filter((s) => JSON.stringify(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('VaultBucket'));
   expect(vaultPuts.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([['s3:PutObject', expect.stringMatching(/"\/restore-plans\/\*"\]/)]]);
   expect(actions(resolve).has('dynamodb:Query')).toBe(true);

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { captureTree, type TreeCapture, withoutAttributes } from '../../../support/tree-capture';
 import { buildHostileTree } from '../../../support/hostile-fixture-tree';
+import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 const planS3 = mockClient(S3Client);
@@ -63,8 +64,9 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
       bytes: 0,
       shards,
     };
+    const planKey = `restore-plans/${plan.restore.restoreId}.json`;
     planS3.reset();
-    planS3.on(GetObjectCommand).callsFake(() => ({ Body: { transformToString: () => Promise.resolve(JSON.stringify(plan)) } as unknown as GetObjectCommandOutput['Body'] }));
+    servePlanObjects(planS3, new Map([[planKey, JSON.stringify(plan)]]));
     const io: RestoreIo = {
       openVault: () => Promise.resolve(vault),
       planS3: new S3Client({ region: 'us-east-1' }),
@@ -73,7 +75,6 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
       dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
       directory: (p) => path.join(dir, 'fs', p),
     };
-    const planKey = `restore-plans/${plan.restore.restoreId}.json`;
     const results = [];
     for (const shard of shards) results.push(await restoreShard({ restoreId: plan.restore.restoreId, planKey, shardIndex: shard.index }, io));
     const report = await verifyRestore({ planKey }, io);

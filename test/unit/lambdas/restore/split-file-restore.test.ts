@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -61,15 +62,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   planS3.reset();
-  planS3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
-    stored.set(input.Key, input.Body);
-    return {};
-  });
-  planS3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-    const body = stored.get(input.Key);
-    if (body === undefined) throw Object.assign(new Error(`no ${input.Key}`), { name: 'NoSuchKey' });
-    return { Body: { transformToString: () => Promise.resolve(body) } as unknown as GetObjectCommandOutput['Body'] };
-  });
+  servePlanObjects(planS3, stored);
 });
 
 function io(): RestoreIo {

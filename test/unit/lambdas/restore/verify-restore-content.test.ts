@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -8,11 +8,15 @@ import { type RestorePlanDocument } from '../../../../lambdas/restore/restore-pl
 import { type ResolvedRestore } from '../../../../lambdas/restore/resolved-restore';
 import { restoreShard } from '../../../../lambdas/restore/restore-shard';
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
+import { checkRestoredEntries } from '../../../../lambdas/restore/restored-entry-check';
+import { putShardCheck, shardCheckKey } from '../../../../lambdas/restore/shard-checks';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
+import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 const planS3 = mockClient(S3Client);
@@ -22,16 +26,20 @@ const BIG = pseudoRandomBytes(300 * 1024, 11);
 const SMALL = Buffer.from('a few bytes\n');
 
 /**
- * The content check of the verify step: every byte read back from the target must be the backup's.
- * Run with the codec worker pool and without it (in-thread codec), as a Lambda may run either.
+ * The read-back of a restore: every byte read back from the target must be the backup's. The
+ * shards check what they wrote (checkRestoredEntries) and record it; the verify step fails on what
+ * they recorded. Run with the codec worker pool and without it (in-thread codec), as a Lambda may run either.
  */
 describe.each([
   ['on the codec worker threads', '2'],
   ['in-thread (worker threads off)', '0'],
-])('verifyRestore reads restored content back against the backup %s', (_label, workers) => {
+])('restored content read back against the backup %s', (_label, workers) => {
   let dir: string;
   let vault: Vault;
   let snapshot: Snapshot;
+  let entries: ManifestEntry[];
+  /** The plan bucket's restore-plans/ objects: plans and the shards' check records. */
+  const stored = new Map<string, string>();
   const saved = process.env.LIFEBOAT_VAULT_WORKERS;
   beforeAll(async () => {
     await CodecPool.shutdownShared();
@@ -44,6 +52,8 @@ describe.each([
     await fs.writeFile(path.join(src, 'small.txt'), SMALL);
     await fs.writeFile(path.join(src, 'empty'), '');
     snapshot = (await backupDirectory(vault, src)).snapshot;
+    entries = [];
+    for await (const entry of vault.entries(snapshot)) if (entry.kind !== 'dir') entries.push(entry);
   });
   afterAll(async () => {
     planS3.reset();
@@ -83,9 +93,11 @@ describe.each([
       bytes: 0,
       shards: [{ index: 0, first: '', last: '\uffff', entries: 0, bytes: 0 }],
     };
+    const planKey = `restore-plans/${restoreId}.json`;
+    stored.set(planKey, JSON.stringify(plan));
     planS3.reset();
-    planS3.on(GetObjectCommand).callsFake(() => ({ Body: { transformToString: () => Promise.resolve(JSON.stringify(plan)) } as unknown as GetObjectCommandOutput['Body'] }));
-    return `restore-plans/${restoreId}.json`;
+    servePlanObjects(planS3, stored);
+    return planKey;
   }
 
   async function restoreToDirectory(name: string): Promise<{ planKey: string; target: string }> {
@@ -103,32 +115,56 @@ describe.each([
     return error as RestoreVerificationError;
   }
 
-  it('passes an exact restore to a directory', async () => {
+  /** What the shard's read-back finds in a directory target: the mismatches, by entry. */
+  async function directoryMismatches(target: string): Promise<string[]> {
+    return (await checkRestoredEntries(vault, { type: 'filesystem', path: '/unused' }, { targetS3: new S3Client({ region: 'us-east-1' }), root: target, keepSetIdBits: false }, entries)).mismatches;
+  }
+
+  it('passes an exact restore to a directory: the shard reads back all it wrote, verify counts its record', async () => {
     const { planKey, target } = await restoreToDirectory('exact');
     expect(await fs.readFile(path.join(target, 'big.bin'))).toEqual(BIG);
+    expect(await directoryMismatches(target)).toEqual([]);
     const report = await verifyRestore({ planKey }, io());
+    // The three files, read back by the shard (the manifest has no entry for the root directory).
     expect(report.verified).toEqual({ entries: 3, mismatches: 0 });
+    expect(JSON.parse(stored.get(shardCheckKey('r-exact', 0)) ?? 'null')).toMatchObject({ checked: 3, mismatchCount: 0 });
   });
 
   it.each([
     ['the first byte', 0],
     ['a byte in the middle', 150 * 1024 + 7],
     ['the last byte', BIG.length - 1],
-  ])('fails a restored file with %s changed (same size) as a RestoreVerificationError naming it', async (_what, at) => {
-    const { planKey, target } = await restoreToDirectory(`flip-${at}`);
+  ])('finds a restored file with %s changed (same size), naming it', async (_what, at) => {
+    const { target } = await restoreToDirectory(`flip-${at}`);
     const file = path.join(target, 'big.bin');
     const bytes = await fs.readFile(file);
     bytes[at] = (bytes[at] as number) ^ 0x01;
     await fs.writeFile(file, bytes);
-    const error = await verifyError(planKey, io());
-    expect(error.mismatches).toEqual(['"big.bin": content differs from the backup']);
+    expect(await directoryMismatches(target)).toEqual(['"big.bin": content differs from the backup']);
   });
 
-  it('fails a restored file whose two halves are swapped (same bytes, other order)', async () => {
-    const { planKey, target } = await restoreToDirectory('swapped');
+  it('finds a restored file whose two halves are swapped (same bytes, other order)', async () => {
+    const { target } = await restoreToDirectory('swapped');
     const half = BIG.length / 2;
     await fs.writeFile(path.join(target, 'big.bin'), Buffer.concat([BIG.subarray(half), BIG.subarray(0, half)]));
-    expect((await verifyError(planKey, io())).mismatches).toEqual(['"big.bin": content differs from the backup']);
+    expect(await directoryMismatches(target)).toEqual(['"big.bin": content differs from the backup']);
+  });
+
+  it('fails verify with a RestoreVerificationError naming the file a shard found different', async () => {
+    const { planKey, target } = await restoreToDirectory('recorded');
+    await fs.writeFile(path.join(target, 'small.txt'), 'a few bytez\n');
+    // The record the shard writes when its read-back finds the file changed.
+    const mismatches = await directoryMismatches(target);
+    await putShardCheck({ planS3: new S3Client({ region: 'us-east-1' }), planBucket: 'vault' }, { restoreId: 'r-recorded', shardIndex: 0, checked: 3, mismatches, mismatchCount: 1, notRestored: [], notRestoredCount: 0 });
+    const error = await verifyError(planKey, io());
+    expect(error.mismatches).toEqual(['"small.txt": content differs from the backup']);
+  });
+
+  it('fails verify when a shard left no check record: it did not finish', async () => {
+    const { planKey } = await restoreToDirectory('unrecorded');
+    stored.delete(shardCheckKey('r-unrecorded', 0));
+    const error = await verifyError(planKey, io());
+    expect(error.mismatches).toEqual([expect.stringContaining('restore shard 0 ("" to "\uffff") left no check record') as string]);
   });
 
   describe('an S3 target', () => {
@@ -147,18 +183,17 @@ describe.each([
       return { send } as unknown as S3Client;
     }
 
-    it('passes objects equal to the backup and fails one with a changed byte', async () => {
-      const planKey = servePlan('r-s3', { type: 's3', bucket: 'target', prefix: '' });
+    it('passes objects equal to the backup and finds one with a changed byte', async () => {
+      const check = (bodies: Map<string, Buffer>) => checkRestoredEntries(vault, { type: 's3', bucket: 'target', prefix: '' }, { targetS3: targetS3(bodies), root: '', keepSetIdBits: false }, entries);
       const exact = new Map([
         ['big.bin', BIG],
         ['small.txt', SMALL],
         ['empty', Buffer.alloc(0)],
       ]);
-      expect((await verifyRestore({ planKey }, io(targetS3(exact)))).verified.mismatches).toBe(0);
+      expect(await check(exact)).toEqual({ checked: 3, mismatches: [], notRestored: [] });
       const damaged = Buffer.from(BIG);
       damaged[200_000] = (damaged[200_000] as number) ^ 0x80;
-      const error = await verifyError(planKey, io(targetS3(new Map([...exact, ['big.bin', damaged]]))));
-      expect(error.mismatches).toEqual(['"big.bin": content differs from the backup']);
+      expect((await check(new Map([...exact, ['big.bin', damaged]]))).mismatches).toEqual(['"big.bin": content differs from the backup']);
     });
   });
 });

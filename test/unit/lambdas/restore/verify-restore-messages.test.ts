@@ -1,5 +1,6 @@
 import { ItemCodecError, encodeItemText } from '../../../../lambdas/sources/dynamodb-item-codec';
-import { differingNames, itemShape } from '../../../../lambdas/restore/verify-restore';
+import { differingNames } from '../../../../lambdas/restore/restored-entry-check';
+import { itemShape } from '../../../../lambdas/restore/verify-restore';
 
 /**
  * Verification errors reach the execution's error, the state machine's logs and the catalog: they name

@@ -1,0 +1,116 @@
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type Stats } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
+import { type ManifestEntry, type NotRestored, platformCalls } from '../../vault';
+import { mapBounded, SET_ID_BITS } from '../../vault';
+import { resolveInsideTarget } from '../../vault';
+import { type Vault } from '../../vault';
+import { restoredContentMatches, streamReader, withFileReader } from './content-check';
+import { type ResolvedRestore } from './resolved-restore';
+import { directoryEntry, s3Attributes, s3TargetKey } from './restored-entry';
+
+/**
+ * A restored entry read back and compared with its manifest entry. The restore shards check the
+ * entries they wrote, right after writing them (restore-shard.ts), so the reading back is spread
+ * over the shards as the writing is; the verify step checks what only it finishes: directories
+ * (their modes are set at the end) and entries restored in pieces (verify-restore.ts).
+ */
+
+/** What checking a set of restored entries found. */
+export type EntryCheckOutcome = { checked: number; mismatches: string[]; notRestored: NotRestored[] };
+
+/** Entries read back at once. */
+const CHECKS_AT_ONCE = 8;
+
+/**
+ * Checks each entry in the target: S3: size, content, content type, user metadata and tags;
+ * directories: kind, mode, size, content and link target. A special file the restore was not
+ * allowed to make is a NotRestored, not a mismatch. `root` is the target directory's path as opened
+ * by the caller (file-system targets).
+ */
+export async function checkRestoredEntries(
+  vault: Vault,
+  target: Exclude<ResolvedRestore['target'], { type: 'dynamodb' }>,
+  where: { targetS3: S3Client; root: string; keepSetIdBits: boolean },
+  entries: readonly ManifestEntry[],
+): Promise<EntryCheckOutcome> {
+  const outcome: EntryCheckOutcome = { checked: 0, mismatches: [], notRestored: [] };
+  await mapBounded(entries, CHECKS_AT_ONCE, async (entry) => {
+    const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry) : await checkFile(vault, where.root, entry, where.keepSetIdBits);
+    if (typeof problem === 'object') outcome.notRestored.push(problem);
+    else if (problem) outcome.mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
+    outcome.checked++;
+  });
+  return outcome;
+}
+
+async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: string, entry: ManifestEntry): Promise<string | undefined> {
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((err: Error) => err);
+  if (head instanceof Error) return `not readable in the target (${head.name})`;
+  if ((head.ContentLength ?? -1) !== entry.size) return `size ${head.ContentLength} instead of ${entry.size}`;
+  const want = s3Attributes(entry);
+  if (want.contentType !== undefined && head.ContentType !== want.contentType) return `content type ${head.ContentType} instead of ${want.contentType}`;
+  if (!sameRecord(head.Metadata ?? {}, want.metadata)) return `user metadata differs in ${differingNames(head.Metadata ?? {}, want.metadata)}`;
+  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+  const tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  if (!sameRecord(tags, want.tags)) return `tags differ in ${differingNames(tags, want.tags)}`;
+  if (entry.size === 0) return undefined;
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!Body) return 'no body';
+  return restoredContentMatches(vault, entry, streamReader(Body as AsyncIterable<Uint8Array>));
+}
+
+/**
+ * A restored file-system entry against its manifest entry: undefined when equal, a mismatch, or a
+ * NotRestored for a special file the restore was not allowed to make (a socket; a device when the
+ * restore may not make devices), which is reported, not failed.
+ */
+async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean): Promise<string | NotRestored | undefined> {
+  const file = resolveInsideTarget(root, entry.path);
+  const stats = await lstat(file).catch(() => undefined);
+  if (entry.kind === 'special') return checkSpecial(entry, stats);
+  if (!stats) return 'missing in the target';
+  const want = directoryEntry(entry);
+  if (want.type === 'directory') return stats.isDirectory() ? checkMode(stats.mode, want.mode, keepSetIdBits) : 'not a directory';
+  if (want.type === 'symlink') {
+    if (!stats.isSymbolicLink()) return 'not a symlink';
+    const link = await readlink(file, { encoding: 'buffer' });
+    const wanted = typeof entry.meta['targetBytes'] === 'string' ? Buffer.from(entry.meta['targetBytes'], 'base64') : Buffer.from(want.linkTarget ?? '', 'utf8');
+    return link.equals(wanted) ? undefined : `links to ${link.toString('utf8')} instead of ${wanted.toString('utf8')}`;
+  }
+  if (!stats.isFile()) return 'not a regular file';
+  if (stats.size !== entry.size) return `size ${stats.size} instead of ${entry.size}`;
+  const modeProblem = checkMode(stats.mode, want.mode, keepSetIdBits);
+  if (modeProblem) return modeProblem;
+  if (entry.size === 0) return undefined;
+  return withFileReader(file, (read) => restoredContentMatches(vault, entry, read));
+}
+
+function checkSpecial(entry: ManifestEntry, stats: Stats | undefined): string | NotRestored | undefined {
+  const type = entry.meta['type'];
+  const made = stats && (type === 'fifo' ? stats.isFIFO() : type === 'char' ? stats.isCharacterDevice() : type === 'block' ? stats.isBlockDevice() : false);
+  if (made) return undefined;
+  if (stats) return `not a ${String(type)}`;
+  // Sockets are never made; devices need root (and FIFOs the platform calls): the shard reported why.
+  if (type === 'socket' || type === 'char' || type === 'block' || !platformCalls()) return { path: entry.path, what: `${String(type)} not recreated` };
+  return 'missing in the target';
+}
+
+function checkMode(actual: number, recorded: number, keepSetIdBits: boolean): string | undefined {
+  // The workflow drops setuid/setgid unless the request kept them (directory-writer.ts); the rest must be as recorded.
+  const expected = keepSetIdBits ? recorded : recorded & ~SET_ID_BITS;
+  return (actual & 0o7777) === expected ? undefined : `mode ${(actual & 0o7777).toString(8)} instead of ${expected.toString(8)}`;
+}
+
+/** The names whose values differ between two records (absent on one side counts), JSON-quoted: names only, never values. */
+export function differingNames(actual: Record<string, string>, wanted: Record<string, string>): string {
+  const names = [...new Set([...Object.keys(actual), ...Object.keys(wanted)])].filter((k) => actual[k] !== wanted[k]).sort();
+  return names.map((n) => JSON.stringify(n)).join(', ');
+}
+
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}
