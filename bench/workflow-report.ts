@@ -73,10 +73,11 @@ export function buildWorkflowRows(results: WorkflowResults, sections: readonly B
   if (sections.includes('s3')) {
     const s3 = results.s3;
     rows.push(atLeast('S3 bucket → vault MB/s', s3?.lifeboat.mbPerSecond, s3?.plainCopy.mbPerSecond, THROUGHPUT_TARGET, 1));
-    const restore = s3 ? s3.restore.mbPerSecond : undefined;
+    // The shards read back what they write (restored-entry-check.ts), so the restore is timed with its verify step.
+    const restore = s3 ? (s3.restore.mbPerSecond * s3.restore.seconds) / (s3.restore.seconds + s3.restore.verifySeconds) : undefined;
     const copy = s3?.plainCopy.mbPerSecond;
     // No target in issue 4 for the S3 restore: shown against the same ceiling for the record.
-    rows.push({ figure: 'S3 vault → bucket restore MB/s', lifeboat: restore, baseline: copy, ratio: restore !== undefined && copy ? restore / copy : undefined, target: '(info)', digits: 1 });
+    rows.push({ figure: 'S3 vault → bucket restore + read-back MB/s', lifeboat: restore, baseline: copy, ratio: restore !== undefined && copy ? restore / copy : undefined, target: '(info)', digits: 1 });
     const folded = s3?.shardDuplicates;
     rows.push(atMost(`S3 packs MiB, ${folded?.shards ?? SPLIT_SHARDS} shards after prune (vs 1 shard)`, folded ? folded.prunedPackBytes / 2 ** 20 : undefined, folded ? folded.oneShardPackBytes / 2 ** 20 : undefined, SHARD_DUPLICATES_TARGET, 1));
   }
@@ -162,7 +163,7 @@ export function renderWorkflowReport(results: WorkflowResults): string {
         .join(', ')}); backup ${s3.lifeboat.seconds.toFixed(2)} s over ${s3.lifeboat.shardCount} shard(s) ` +
         `(plan ${s3.lifeboat.phases.plan.toFixed(2)} + shards ${s3.lifeboat.phases.shards.toFixed(2)} + commit ${s3.lifeboat.phases.commit.toFixed(2)} s), ` +
         `${(s3.lifeboat.bytesStored / MiB).toFixed(1)} MiB stored; plain copy ${s3.plainCopy.seconds.toFixed(2)} s with ${s3.plainCopy.concurrency} in flight; ` +
-        `restore ${s3.restore.seconds.toFixed(2)} s over ${s3.restore.shardCount} shard(s) + verify ${s3.restore.verifySeconds.toFixed(2)} s; ` +
+        `restore ${s3.restore.seconds.toFixed(2)} s over ${s3.restore.shardCount} shard(s) (each reading back what it wrote) + verify ${s3.restore.verifySeconds.toFixed(2)} s; ` +
         (s3.mismatches.length ? `MISMATCH: ${s3.mismatches.join('; ')}` : `plain copy and restore equal the source (${s3.digests.source.objects} objects, SHA-256 of each)`),
     );
   }
