@@ -2,7 +2,7 @@ import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } 
 import { type S3Client } from '@aws-sdk/client-s3';
 import { targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { type TableProtection } from '../sources/dynamodb-table-protection';
-import { type CreateTableOptions, createTableFromSchema, describeTableCapacity, finishNewTable, type TableSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
+import { type CreateTableOptions, createTableFromSchema, describeTableCapacity, describeTableKey, finishNewTable, type TableSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { type ManifestEntry, type Vault } from '../../vault';
 import { shardsPerBatch } from '../backup/shard-batch-size';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
@@ -154,7 +154,8 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   const { created, notes } = await prepareTarget(restore, snapshot.source, deps);
   await startSplitUploads(restore, splitEntries, deps);
   const writeUnitsPerShard = restore.target.type === 'dynamodb' ? await writeUnitsPerShardOf(restore.target.table, restore, created, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency)), deps) : undefined;
-  const plan: RestorePlanDocument = { restore, entries, bytes, shards, ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}) };
+  const tableKey = restore.target.type === 'dynamodb' ? await describeTableKey(deps.dynamodb, restore.target.table) : undefined;
+  const plan: RestorePlanDocument = { restore, entries, bytes, shards, ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}), ...(tableKey ? { tableKey } : {}) };
   // The manifest first: a plan on the vault always has its manifest.
   const shardManifestKey = await putRestoreShardManifest(deps.planS3, deps.planBucket, restore.restoreId, shards);
   const planKey = await putRestorePlan(deps.planS3, deps.planBucket, plan);

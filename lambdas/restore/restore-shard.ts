@@ -14,8 +14,9 @@ import { s3Attributes, s3TargetKey } from './restored-entry';
 import { writeS3Object } from './s3-object-writer';
 import { uploadObjectPiece } from './split-object-upload';
 import { putPieceRecord } from './piece-records';
-import { checkRestoredEntries } from './restored-entry-check';
-import { putShardCheck, SHARD_CHECK_LISTED } from './shard-checks';
+import { checkDynamoDbItems } from './dynamodb-item-check';
+import { checkRestoredEntries, type EntryCheckOutcome } from './restored-entry-check';
+import { putShardCheck, type ShardCheck, SHARD_CHECK_LISTED } from './shard-checks';
 import { type RestoreIo } from './restore-io';
 
 export type RestoreShardDeps = RestoreIo & {
@@ -44,8 +45,8 @@ const NOT_RESTORED_LISTED = 20;
 export type RestoreShardBatchResult = { restoreId: string; shards: RestoreShardResult[] };
 
 /**
- * Restores one shard (a contiguous range of the manifest) into the target, then reads the objects
- * or files it wrote back against the manifest and records what it found for the verify step
+ * Restores one shard (a contiguous range of the manifest) into the target, reads back what it wrote
+ * (objects and files once written, a table's items page by page) and records what it found for the verify step
  * (shard-checks.ts). Idempotent: a retried shard writes the same objects, items and files again
  * (S3 puts and DynamoDB puts replace, files are written to a temporary name and renamed) and its
  * record anew, so Retry after a transient failure is safe.
@@ -90,7 +91,7 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
     try {
       // One write budget for the whole shard: its pages are written side by side and share it.
       const writeBudget = plan.writeUnitsPerShard ? new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
-      results.push(await restoreEntries(vault, plan.restore, shard, entries, targetDir, deps, writeBudget));
+      results.push(await restoreEntries(vault, plan, shard, entries, targetDir, deps, writeBudget));
     } finally {
       await targetDir?.close();
     }
@@ -135,15 +136,22 @@ function shardOf(plan: RestorePlanDocument, index: number): RestoreShard | undef
 
 async function restoreEntries(
   vault: Vault,
-  restore: ResolvedRestore,
+  plan: RestorePlanDocument,
   shard: RestoreShard,
   entries: readonly ManifestEntry[],
   targetDir: TargetDirectory | null,
   deps: RestoreShardDeps,
   writeBudget: CapacityTokenBucket | undefined,
 ): Promise<RestoreShardResult> {
+  const restore = plan.restore;
   const result: RestoreShardResult = { shardIndex: shard.index, entries: 0, bytes: 0, items: 0 };
   const target = restore.target;
+  const tableKey = plan.tableKey;
+  if (target.type === 'dynamodb' && !tableKey) {
+    throw new SnapshotMismatchError(`Restore plan of ${restore.restoreId} names no key of table ${target.table}, so shard ${shard.index} could not read back what it writes (a plan made by an older version): run the restore again`);
+  }
+  /** DynamoDB targets: what reading back each page's items found. */
+  const itemMismatches: string[] = [];
   // One restorer for the shard's entries, handed to it in manifest order: a hard link whose first
   // name is in this shard is linked to it (the first name is in the shard when it is at or after its first path).
   const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }) : null;
@@ -159,7 +167,9 @@ async function restoreEntries(
       for await (const chunk of readEntryContent(vault, entry)) chunks.push(chunk);
       const body = Buffer.concat(chunks);
       // Entries run side by side: `result.items += await …` would read the count before the await and lose the others' items.
-      const items = await writeDynamoDbItems(deps.dynamodb, target.table, decodeItemLines(body), writeBudget ? { writeBudget } : {});
+      const decoded = decodeItemLines(body);
+      const items = await writeDynamoDbItems(deps.dynamodb, target.table, decoded, writeBudget ? { writeBudget } : {});
+      itemMismatches.push(...(await checkDynamoDbItems(deps.dynamodb, target.table, tableKey ?? [], decoded)));
       result.items += items;
       result.bytes += body.length;
     } else if (directory) {
@@ -173,7 +183,8 @@ async function restoreEntries(
   });
   const notRestored = directory?.notRestored() ?? [];
   if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
-  if (target.type !== 'dynamodb') await checkShard(vault, restore, shard, entries, targetDir, deps);
+  if (target.type === 'dynamodb') await putShardCheck(deps, shardCheckOf(restore, shard, { checked: result.entries, mismatches: itemMismatches, notRestored: [] }, result.items));
+  else await checkShard(vault, restore, shard, entries, targetDir, deps);
   return result;
 }
 
@@ -188,16 +199,21 @@ async function checkShard(vault: Vault, restore: ResolvedRestore, shard: Restore
   const target = restore.target;
   if (target.type === 'dynamodb') return;
   const outcome = await checkRestoredEntries(vault, target, { targetS3: deps.targetS3, root: targetDir?.path ?? '', keepSetIdBits: restore.keepSetIdBits }, entries.filter((e) => e.kind !== 'dir'));
+  await putShardCheck(deps, shardCheckOf(restore, shard, outcome));
+}
+
+function shardCheckOf(restore: ResolvedRestore, shard: RestoreShard, outcome: EntryCheckOutcome, items?: number): ShardCheck {
   const byPath = (a: { path: string }, b: { path: string }): number => comparePaths(a.path, b.path);
-  await putShardCheck(deps, {
+  return {
     restoreId: restore.restoreId,
     shardIndex: shard.index,
     checked: outcome.checked,
+    ...(items !== undefined ? { items } : {}),
     mismatches: outcome.mismatches.sort().slice(0, SHARD_CHECK_LISTED),
     mismatchCount: outcome.mismatches.length,
     notRestored: outcome.notRestored.sort(byPath).slice(0, SHARD_CHECK_LISTED),
     notRestoredCount: outcome.notRestored.length,
-  });
+  };
 }
 
 /** Shards running side by side may create the same parent directory at the same moment: EEXIST then only means "the other one won". */

@@ -13,6 +13,8 @@ const shardCheckSchema = z.object({
   restoreId: z.string(),
   shardIndex: z.number().int().min(0),
   checked: z.number().int().min(0),
+  /** DynamoDB targets: the items read back. */
+  items: z.number().int().min(0).optional(),
   /** The first SHARD_CHECK_LISTED mismatches, sorted; `mismatchCount` counts them all. */
   mismatches: z.array(z.string()),
   mismatchCount: z.number().int().min(0),

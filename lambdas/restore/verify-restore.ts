@@ -1,7 +1,4 @@
-import { paginateScan } from '@aws-sdk/client-dynamodb';
-import { decodeItemLines, encodeItemText } from '../sources/dynamodb-item-codec';
 import { type ManifestEntry, type NotRestored } from '../../vault';
-import { readEntryContent } from '../../vault';
 import { finishDirectories, openDirectoryRestorer } from './directory-writer';
 import { finishSplitFiles } from './split-file-pieces';
 import { getRestorePlan, type RestorePlanDocument } from './restore-plan-document';
@@ -28,8 +25,6 @@ export type RestoreReport = {
   entries: number;
   bytes: number;
   items?: number;
-  /** Items in an overwritten table that the backup does not have (a restore does not delete). */
-  extraItems?: number;
   verified: { entries: number; mismatches: number };
   /**
    * File-system targets: entries or attributes the restore was not allowed to recreate (sockets,
@@ -46,12 +41,13 @@ const NOT_RESTORED_LISTED = 20;
 /**
  * Last step of a restore: puts large entries restored in pieces in place (split-object-upload.ts,
  * split-file-pieces.ts), gives restored directories their modes and mtimes, and establishes that
- * the target equals the manifest. S3 and directories: every object or file was read back by the
- * shard that wrote it (size, content as the vault's chunk ids of the bytes read back, content type,
- * user metadata and tags; kind, mode and link target), and each shard's record is read here; the
- * directories and the entries restored in pieces are read back here. DynamoDB: the target's items,
- * canonically encoded, equal the backup's items one for one. Any difference, or a shard without a
- * record, fails with RestoreVerificationError.
+ * the target equals the manifest. Every shard read back what it wrote and recorded what it found
+ * (shard-checks.ts): S3, every object's size, content (the vault's chunk ids of the bytes read
+ * back), content type, user metadata and tags; directories, every file's and link's kind, mode,
+ * size, content and link target; DynamoDB, every item by its key, canonically encoded, equal to the
+ * backup's. Here each shard's record is read, and the directories and the entries restored in
+ * pieces are read back. Any difference, or a shard without a record, fails with
+ * RestoreVerificationError.
  */
 export async function verifyRestore(input: { planKey: string }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
   const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);
@@ -59,47 +55,18 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   const vault = await deps.openVault(restore.vault);
   const snapshot = await vault.loadSnapshot(restore.snapshotId);
   const mismatches: string[] = [];
-  let checked = 0;
+  let checked: number;
   let items: number | undefined;
-  let extraItems: number | undefined;
   const notRestored: NotRestored[] = [];
   let unlistedNotRestored = 0;
   const target = restore.target;
 
   if (target.type === 'dynamodb') {
-    const expected = new Map<string, number>();
-    let count = 0;
-    for await (const entry of selectedEntries(vault, snapshot, restore)) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of readEntryContent(vault, entry)) chunks.push(chunk);
-      for (const item of decodeItemLines(Buffer.concat(chunks))) {
-        const text = encodeItemText(item);
-        expected.set(text, (expected.get(text) ?? 0) + 1);
-        count++;
-      }
-      checked++;
-    }
-    let extra = 0;
-    for await (const page of paginateScan({ client: deps.dynamodb }, { TableName: target.table, ConsistentRead: true })) {
-      for (const item of page.Items ?? []) {
-        const text = encodeItemText(item);
-        const left = expected.get(text);
-        if (left === undefined) extra++;
-        else if (left === 1) expected.delete(text);
-        else expected.set(text, left - 1);
-      }
-    }
-    // Named by their attribute names, never their values: this message reaches the execution's error and its logs.
-    const missingByShape = new Map<string, number>();
-    for (const [text, n] of expected) {
-      const shape = itemShape(text);
-      missingByShape.set(shape, (missingByShape.get(shape) ?? 0) + n);
-    }
-    for (const [shape, n] of missingByShape) mismatches.push(`${n === 1 ? 'an item' : `${n} items`} with attributes ${shape} missing or different in ${target.table}`);
-    // A new table holds nothing but the restore; an overwritten one may keep items the backup lacks.
-    if (extra > 0 && !restore.overwrite) mismatches.push(`${extra} items in ${target.table} are not in the backup`);
-    items = count;
-    extraItems = extra;
+    // Every shard read back the items it wrote, by key, and recorded what it found.
+    const shards = await shardOutcomes(plan, deps);
+    checked = shards.checked;
+    items = shards.items;
+    mismatches.push(...shards.mismatches);
   } else {
     // Only what this step finishes is held: the directories and the entries restored in pieces. The
     // shards read back everything else as they wrote it, and recorded what they found (shard-checks.ts).
@@ -140,7 +107,6 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     entries: plan.entries,
     bytes: plan.bytes,
     ...(items !== undefined ? { items } : {}),
-    ...(extraItems !== undefined && extraItems > 0 ? { extraItems } : {}),
     verified: { entries: checked, mismatches: 0 },
     ...(notRestored.length > 0 ? { notRestored: { count: notRestored.length + unlistedNotRestored, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)).slice(0, NOT_RESTORED_LISTED) } } : {}),
     durationMs: (deps.now ?? (() => new Date()))().getTime() - Date.parse(restore.startedAt),
@@ -151,10 +117,10 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
  * What the shards of the plan that restored whole entries found when they read them back: a shard
  * without a record for this restore never finished, which fails the restore as a mismatch would.
  */
-async function shardOutcomes(plan: RestorePlanDocument, store: ShardCheckStore): Promise<{ checked: number; mismatches: string[]; notRestored: NotRestored[]; unlistedNotRestored: number }> {
+async function shardOutcomes(plan: RestorePlanDocument, store: ShardCheckStore): Promise<{ checked: number; items: number; mismatches: string[]; notRestored: NotRestored[]; unlistedNotRestored: number }> {
   const whole = plan.shards.filter((s) => !s.piece);
   const records = await readShardChecks(store, plan.restore.restoreId, whole.map((s) => s.index));
-  const outcome = { checked: 0, mismatches: [] as string[], notRestored: [] as NotRestored[], unlistedNotRestored: 0 };
+  const outcome = { checked: 0, items: 0, mismatches: [] as string[], notRestored: [] as NotRestored[], unlistedNotRestored: 0 };
   whole.forEach((shard, i) => {
     const record = records[i];
     if (!record) {
@@ -162,17 +128,11 @@ async function shardOutcomes(plan: RestorePlanDocument, store: ShardCheckStore):
       return;
     }
     outcome.checked += record.checked;
+    outcome.items += record.items ?? 0;
     outcome.mismatches.push(...record.mismatches);
     if (record.mismatchCount > record.mismatches.length) outcome.mismatches.push(`restore shard ${shard.index}: ${record.mismatchCount - record.mismatches.length} more entries differ than its record lists`);
     outcome.notRestored.push(...record.notRestored);
     outcome.unlistedNotRestored += record.notRestoredCount - record.notRestored.length;
   });
   return outcome;
-}
-
-/** An item's attribute names, sorted and JSON-quoted, from its text form (encodeItemText: a JSON object of DynamoDB attribute values). */
-export function itemShape(text: string): string {
-  const parsed: unknown = JSON.parse(text);
-  const names = typeof parsed === 'object' && parsed !== null ? Object.keys(parsed).sort() : [];
-  return names.map((n) => JSON.stringify(n)).join(', ') || '(none)';
 }

@@ -84,6 +84,15 @@ export async function captureTable(ddb: DynamoDBClient, table: string): Promise<
 }
 
 /** A table's capacity, from DescribeTable alone (a restore's plan step needs no more). */
+/** The table's key attribute names: the partition key, then the sort key when it has one. */
+export async function describeTableKey(ddb: DynamoDBClient, table: string): Promise<string[]> {
+  const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
+  const key = Table?.KeySchema ?? [];
+  const names = [...key.filter((k) => k.KeyType === 'HASH'), ...key.filter((k) => k.KeyType === 'RANGE')].flatMap((k) => (k.AttributeName ? [k.AttributeName] : []));
+  if (names.length === 0) throw new Error(`DescribeTable returned no key schema for ${table}.`);
+  return names;
+}
+
 export async function describeTableCapacity(ddb: DynamoDBClient, table: string): Promise<TableCapacity> {
   const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
   if (!Table) throw new Error(`DescribeTable returned no description for ${table}.`);

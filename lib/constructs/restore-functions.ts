@@ -171,12 +171,12 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Large S3 entries restored in pieces: plan starts their multipart uploads, verify completes (or aborts) them and tags the objects.
   grant(plan, statementsByOwner(['s3:PutObject'], targetObjects));
   grant(verify, statementsByOwner(['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], targetObjects));
-  shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: targetTables }));
+  // The shard writes a table's items and reads them back by key (dynamodb-item-check.ts); verify reads only the shards' records.
+  shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem'], resources: targetTables }));
   // Read back: each shard the objects it wrote (restored-entry-check.ts), verify those it completed from pieces.
   for (const fn of [shard, verify]) grant(fn, statementsByOwner(['s3:GetObject', 's3:GetObjectTagging'], targetObjects));
-  verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: targetTables }));
-  grantSourceKeysForNewTables(stack, props, { plan, shard, verify });
-  // Sources encrypted with their own KMS key: a restore onto them writes (shard) and reads back (verify) through it.
+  grantSourceKeysForNewTables(stack, props, { plan, shard });
+  // Sources encrypted with their own KMS key: a restore onto them writes and reads back through it (shard; verify reads back pieced objects).
   const bucketKeys = s3Sources.flatMap((s) => (s.bucket?.encryptionKey ? [s.bucket.encryptionKey.keyArn] : []));
   const tableKeys = tableSources.flatMap((s) => (s.table?.encryptionKey ? [s.table.encryptionKey.keyArn] : []));
   if (bucketKeys.length > 0) {
@@ -187,7 +187,6 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   }
   if (tableKeys.length > 0) {
     shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: tableKeys }));
-    verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: tableKeys }));
   }
 
   return {
@@ -213,12 +212,12 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
  * A table a restore creates is encrypted with its source's KMS key (restored-table-protection.ts) when
  * the key is of the functions' region: the primary region's functions (the DR region's use the AWS
  * managed key there, a primary key cannot encrypt in it). Plan creates the table (DynamoDB asks KMS
- * for a grant and describes the key on the caller's behalf), shards write items and verify reads them
- * back through the key; every statement only through DynamoDB of the region (kms:ViaService), and only
+ * for a grant and describes the key on the caller's behalf), shards write items and read them back
+ * through the key; every statement only through DynamoDB of the region (kms:ViaService), and only
  * for the keys the sources declare (an ITable's encryptionKey). Plan also reads a source's protection
  * live for a backup recorded before it was captured (DescribeContinuousBackups, ListTagsOfResource).
  */
-function grantSourceKeysForNewTables(stack: Stack, props: RestoreFunctionsProps, fns: { plan: LifeboatFunction; shard: LifeboatFunction; verify: LifeboatFunction }): void {
+function grantSourceKeysForNewTables(stack: Stack, props: RestoreFunctionsProps, fns: { plan: LifeboatFunction; shard: LifeboatFunction }): void {
   if (props.homeVault.side !== 'primary') return;
   const tables = props.sources.flatMap((s) => (s.table ? [s.table] : []));
   if (tables.length === 0) return;
@@ -233,5 +232,4 @@ function grantSourceKeysForNewTables(stack: Stack, props: RestoreFunctionsProps,
   );
   fns.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: keys, conditions: viaDynamoDb }));
   fns.shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: keys, conditions: viaDynamoDb }));
-  fns.verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: keys, conditions: viaDynamoDb }));
 }

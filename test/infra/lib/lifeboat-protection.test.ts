@@ -273,6 +273,7 @@ describe('a protection of the user\'s own bucket and table', () => {
     // The restore runbook's, and the primary drill's, which may write only its scratch targets.
     expect(Object.values(resolveFns).map((fn) => JSON.stringify(fn)).sort()).toEqual([expect.stringContaining('"LIFEBOAT_RESTORE_TARGET_PREFIX":"shop-prod-drill-"'), expect.stringContaining('"LIFEBOAT_RESTORE_TARGET_PREFIX":"shop-prod-restore-"')]);
     expect(resourcesFor(shard, 'dynamodb:BatchWriteItem')).toContain(JSON.stringify(tableArn));
+    expect(resourcesFor(shard, 'dynamodb:BatchGetItem')).toContain(JSON.stringify(tableArn));
     expect(resourcesFor(shard, 'kms:GenerateDataKey')).toContain(JSON.stringify({ 'Fn::GetAtt': [id(bucket.encryptionKey), 'Arn'] }));
     expect(resourcesFor(shard, 'kms:Encrypt')).toContain(JSON.stringify({ 'Fn::GetAtt': [id(table.encryptionKey), 'Arn'] }));
   });

@@ -19,6 +19,7 @@ import { planRestore, type PlanRestoreDeps } from '../../../../lambdas/restore/p
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
 import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
+import { RestoreVerificationError } from '../../../../lambdas/restore/restore-errors';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { describeTableProtection } from '../../../../lambdas/sources/dynamodb-table-protection';
 import { captureTableSchema } from '../../../../lambdas/sources/dynamodb-table-schema';
@@ -186,4 +187,33 @@ it('a backup recorded before protection was captured: the plan reads the live so
   const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: `${PREFIX}orders-old-none` }));
   expect(Table?.SSEDescription).toBeUndefined();
   expect(Table?.DeletionProtectionEnabled).toBe(false);
+});
+
+it('a shard whose write of an item is lost reads the table back, records it, and verify fails naming the item\'s attributes, never its values', async () => {
+  const target = `${PREFIX}orders-lossy`;
+  const resolved = await resolveRestore({ source: 'orders', backupId, target: { type: 'dynamodb', table: target } }, 'r-lossy', { restoreTargetPrefix: PREFIX, sources: [source], catalog, openVault: io.openVault, s3, dynamodb, directory: io.directory });
+  const planned = await planRestore(resolved, { map: 'inline', maxConcurrency: 2 }, { ...io, tablePlace: { region: REGION, account: ACCOUNT, scratch: true } });
+  // DynamoDB acknowledges the batch, but the first put of the first batch never lands.
+  let lost = false;
+  const lossy = {
+    send: (command: unknown) => {
+      if (command instanceof BatchWriteItemCommand && !lost) {
+        lost = true;
+        const requests = command.input.RequestItems?.[target] ?? [];
+        return dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [target]: requests.slice(1) } }));
+      }
+      return dynamodb.send(command as Parameters<DynamoDBClient['send']>[0]);
+    },
+  } as unknown as DynamoDBClient;
+  for (const batch of planned.shards ?? []) await restoreShardBatch(batch, { ...io, dynamodb: lossy });
+  expect(lost).toBe(true);
+  expect((await items(target)).length).toBe(11);
+  const error = await verifyRestore({ planKey: planned.planKey }, io).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(RestoreVerificationError);
+  expect((error as RestoreVerificationError).mismatches).toEqual([`an item with attributes "blob", "id", "lines", "total" missing or different in ${target}`]);
+  expect((error as Error).message).not.toMatch(/order-\d/);
+  await dynamodb.send(new DeleteTableCommand({ TableName: target }));
 });

@@ -1,0 +1,73 @@
+import { type AttributeValue, BatchGetItemCommand, type BatchGetItemCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { checkDynamoDbItems } from '../../../../lambdas/restore/dynamodb-item-check';
+import { TransientError } from '../../../../lambdas/runtime/errors';
+
+type Item = Record<string, AttributeValue>;
+const ddb = mockClient(DynamoDBClient);
+const client = new DynamoDBClient({ region: 'us-east-1' });
+
+/** 250 items of a table keyed pk + sk, with a number whose digits must survive exactly. */
+const written: Item[] = Array.from({ length: 250 }, (_, i) => ({ pk: { S: `order#${i % 7}` }, sk: { N: String(i) }, total: { N: '12345678901234567890.5' }, tags: { SS: ['a', 'b'] } }));
+const keyText = (k: Item): string => `${k['pk']?.S}|${k['sk']?.N}`;
+
+/** Serves the table `stored` holds, by key; `unprocessed(call)` keys of a call come back unprocessed. */
+function serveTable(stored: readonly Item[], unprocessed: (call: number, keys: Item[]) => Item[] = () => []): BatchGetItemCommandInput[] {
+  const byKey = new Map(stored.map((item) => [keyText(item), item]));
+  const calls: BatchGetItemCommandInput[] = [];
+  ddb.on(BatchGetItemCommand).callsFake((input: BatchGetItemCommandInput) => {
+    calls.push(input);
+    const keys = input.RequestItems?.['t']?.Keys ?? [];
+    const left = unprocessed(calls.length, keys);
+    const answered = keys.filter((k) => !left.includes(k)).flatMap((k): Item[] => {
+      const item = byKey.get(keyText(k));
+      return item ? [item] : [];
+    });
+    return { Responses: { t: answered }, ...(left.length > 0 ? { UnprocessedKeys: { t: { Keys: left } } } : {}) };
+  });
+  return calls;
+}
+
+afterEach(() => ddb.reset());
+afterAll(() => ddb.restore());
+
+describe('checkDynamoDbItems reads back the items a restore shard wrote', () => {
+  it('passes a table holding every item exactly, asking by key (at most 100 a call, strongly consistent)', async () => {
+    const calls = serveTable(written);
+    expect(await checkDynamoDbItems(client, 't', ['pk', 'sk'], written)).toEqual([]);
+    expect(calls.map((c) => c.RequestItems?.['t']?.Keys?.length).sort()).toEqual([100, 100, 50]);
+    expect(calls.every((c) => c.RequestItems?.['t']?.ConsistentRead === true)).toBe(true);
+    expect(Object.keys(calls[0]?.RequestItems?.['t']?.Keys?.[0] ?? {}).sort()).toEqual(['pk', 'sk']);
+  });
+
+  it('names a missing item and a changed one by attribute names, counting them', async () => {
+    const changed = { ...written[3], total: { N: '12345678901234567890.6' } } as Item;
+    const stored = written.filter((_, i) => i !== 10).map((item, i) => (i === 3 ? changed : item));
+    serveTable(stored);
+    expect(await checkDynamoDbItems(client, 't', ['pk', 'sk'], written)).toEqual(['2 items with attributes "pk", "sk", "tags", "total" missing or different in t']);
+  });
+
+  it('asks again for keys the table left unprocessed (throttled) and passes when they come', async () => {
+    const calls = serveTable(written, (call, keys) => (call <= 2 ? keys.slice(0, 10) : []));
+    expect(await checkDynamoDbItems(client, 't', ['pk', 'sk'], written)).toEqual([]);
+    expect(calls.length).toBeGreaterThan(3);
+  });
+
+  it('gives up with a TransientError (the step retries) when keys stay unprocessed', async () => {
+    serveTable(written, (_call, keys) => keys.slice(0, 1));
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const check = checkDynamoDbItems(client, 't', ['pk', 'sk'], written.slice(0, 5));
+      const settled = check.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      for (let i = 0; i < 20; i++) await jest.advanceTimersByTimeAsync(2500);
+      const error = await settled;
+      expect(error).toBeInstanceOf(TransientError);
+      expect((error as Error).message).toBe('Table t kept 1 keys unprocessed after 10 rounds of reading back (throttled).');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
