@@ -53,7 +53,7 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
   const shardTask = lifeboatTask(
     scope,
     'Restore shard',
-    'Restores a batch of shards of the plan, one after the other, into the target (objects, items or files) from the vault; reads the objects and files of each back against the manifest and records what it found beside the plan (restore-plans/<id>.checks/).',
+    'Restores a batch of shards of the plan, one after the other, into the target (objects, items or files) from the vault; reads back what each wrote (objects and files against the manifest, a table\'s items by key) and records what it found beside the plan (restore-plans/<id>.checks/).',
     fns.shard,
     '$',
   );
@@ -94,7 +94,7 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
       .otherwise(restoreShards);
     afterPlan = thawTask.next(thawed);
   }
-  const verifyTask = lifeboatTask(scope, 'Verify restore', 'Puts entries restored in pieces in place and sets the directories\' final modes and times, then checks the target against the backup\'s manifest: the shards\' check records (every shard must have one), the directories and pieced entries read back here, a table\'s items compared one for one; its report is the execution\'s output.', fns.verify, '$.report', { 'planKey.$': '$.plan.planKey' });
+  const verifyTask = lifeboatTask(scope, 'Verify restore', 'Puts entries restored in pieces in place and sets the directories\' final modes and times, then checks the target against the backup\'s manifest: the shards\' check records (every shard must have one; each shard read back its objects, files or items), the directories and pieced entries read back here; its report is the execution\'s output.', fns.verify, '$.report', { 'planKey.$': '$.plan.planKey' });
   restoreShards.next(verifyTask);
   resolveTask.next(planTask).next(afterPlan);
   // One chain from resolve to verify, through the thaw loop when there is one: the caller appends what follows verify.
