@@ -45,6 +45,8 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'plan-restore': { memorySize: 1024, timeout: Duration.minutes(15) },
   'restore-shard': { memorySize: 2048, timeout: Duration.minutes(15) },
   'verify-restore': { memorySize: 2048, timeout: Duration.minutes(15) },
+  // A failed restore's abandon step: reads the plan (up to 10,000 shards, a few MB), aborts an upload or removes a piece file per entry restored in pieces.
+  'abandon-restore': { memorySize: 512, timeout: Duration.minutes(5) },
   // Reads every snapshot object of a vault and writes a few catalog items per backup, in one invocation (catalog-rebuild-workflow.ts).
   'rebuild-catalog': { memorySize: 1024, timeout: Duration.minutes(15) },
   // Reads and decrypts a slice of both vaults' packs (~16 MiB each, 3 at a time per vault) in one invocation (scrub-workflow.ts).

@@ -20,6 +20,8 @@ export const objectPieceSchema = z.object({
   pieces: z.number().int().min(2),
   /** S3 targets: the multipart upload the plan created for the entry. */
   uploadId: z.string().min(1).optional(),
+  /** S3 targets: the object key the upload is for, so a failed restore can abort it from the plan alone (abandon-restore.ts). */
+  key: z.string().min(1).optional(),
 });
 export type ObjectPiece = z.infer<typeof objectPieceSchema>;
 

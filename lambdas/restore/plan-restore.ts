@@ -180,8 +180,9 @@ async function startSplitUploads(restore: ResolvedRestore, splitEntries: Readonl
   if (splitEntries.length === 0 || target.type !== 's3') return;
   if (!deps.targetS3) throw new Error('planRestore was given no target S3 client, and this restore has entries to upload in pieces');
   for (const { entry, shards } of splitEntries) {
-    const uploadId = await startSplitUpload(deps.targetS3, target.bucket, s3TargetKey(target, entry), s3Attributes(entry));
-    for (const shard of shards) if (shard.piece) shard.piece.uploadId = uploadId;
+    const key = s3TargetKey(target, entry);
+    const uploadId = await startSplitUpload(deps.targetS3, target.bucket, key, s3Attributes(entry));
+    for (const shard of shards) if (shard.piece) Object.assign(shard.piece, { uploadId, key });
   }
 }
 

@@ -49,6 +49,8 @@ export type RestoreFunctions = {
   readonly plan: LifeboatFunction;
   readonly shard: LifeboatFunction;
   readonly verify: LifeboatFunction;
+  /** The failure path of a planned restore: aborts the uploads and removes the piece files of entries restored in pieces. */
+  readonly abandon: LifeboatFunction;
   /** The Thaw step's function: only when some plan has an archive tier (docs/ARCHITECTURE.md, "Storage tiers"). */
   readonly thaw?: LifeboatFunction;
   readonly all: readonly LifeboatFunction[];
@@ -112,11 +114,15 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Packs are shared by every plan, so any plan's archive tier may archive a pack any restore reads: with none, no Thaw step.
   // Sized by DEFAULT_FUNCTION_SIZING (1 GiB, 15 minutes): it walks the manifest, loads the index and HEADs the packs.
   const thaw = props.plans.some((p) => p.storage?.archive !== undefined) ? new LifeboatFunction(scope, id('ThawRestore'), { handler: 'thaw-restore', environment: common }) : undefined;
-  const all = [resolve, plan, shard, verify, ...(thaw ? [thaw] : [])];
+  // The failure path of a planned restore (abandon-restore.ts): from the plan alone, aborts the uploads and removes the
+  // piece files of entries restored in pieces; it reads no vault data.
+  const abandon = new LifeboatFunction(scope, id('AbandonRestore'), { handler: 'abandon-restore', environment: common, ...files('write') });
+  const vaultReaders = [resolve, plan, shard, verify, ...(thaw ? [thaw] : [])];
+  const all = [...vaultReaders, abandon];
 
   // Vaults: read-only.
   const drBucketArn = dr ? `arn:${stack.partition}:s3:::${dr.bucketName}` : undefined;
-  for (const fn of all) {
+  for (const fn of vaultReaders) {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: VAULT_READ_PREFIXES.map((p) => home.bucket.arnForObjects(p)) }));
     if (drBucketArn) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: VAULT_READ_PREFIXES.map((p) => `${drBucketArn}/${p}`) }));
     fn.addToRolePolicy(
@@ -133,7 +139,8 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Restore plans: written by plan, read by shard and verify (SSE-KMS under the vault key).
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [home.key.keyArn] }));
-  for (const fn of [shard, verify, ...(thaw ? [thaw] : [])]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
+  for (const fn of [shard, verify, abandon, ...(thaw ? [thaw] : [])]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
+  abandon.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [home.key.keyArn] }));
   // A shard restoring a piece of a large S3 entry records its uploaded parts beside the plan (split-object-upload.ts).
   shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
   shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [home.key.keyArn] }));
@@ -171,6 +178,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Large S3 entries restored in pieces: plan starts their multipart uploads, verify completes (or aborts) them and tags the objects.
   grant(plan, statementsByOwner(['s3:PutObject'], targetObjects));
   grant(verify, statementsByOwner(['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], targetObjects));
+  grant(abandon, statementsByOwner(['s3:AbortMultipartUpload'], targetObjects));
   // The shard writes a table's items and reads them back by key (dynamodb-item-check.ts); verify reads only the shards' records.
   shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem'], resources: targetTables }));
   // Read back: each shard the objects it wrote (restored-entry-check.ts), verify those it completed from pieces.
@@ -194,6 +202,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
     plan,
     shard,
     verify,
+    abandon,
     ...(thaw ? { thaw } : {}),
     all,
     environment: common,

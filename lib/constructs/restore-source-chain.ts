@@ -31,7 +31,8 @@ export const RESTORE_MAP_RUNS_PREFIX = 'restore-plans/map-runs';
  * Restore shard) → Verify restore, the verification report at `$.report`; with an archive tier in some plan, a
  * Thaw archived packs ⇄ Wait for thaws loop between planning and the shards. The restore runbook runs
  * it once (request = its input); the restore-source state machine once per source of a drill or a
- * failover (request and restore id = its input). The caller adds what follows and the Catch of each step (`steps`).
+ * failover (request and restore id = its input). The caller adds what follows and the Catch of each
+ * step (`steps`), into `failurePath(its failure report)`.
  */
 export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, props: RestoreSourceChainProps) {
   const resolveTask = lifeboatTask(
@@ -99,5 +100,27 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
   resolveTask.next(planTask).next(afterPlan);
   // One chain from resolve to verify, through the thaw loop when there is one: the caller appends what follows verify.
   const chain = sfn.Chain.custom(resolveTask, verifyTask.endStates, verifyTask);
-  return { chain, steps: [resolveTask, planTask, ...(thawTask ? [thawTask] : []), restoreShards, verifyTask], last: verifyTask, distributedMap };
+  /**
+   * The failure path, caught with `resultPath: '$.error'`: a restore that got as far as its plan is
+   * abandoned first (abandon-restore.ts: its entries restored in pieces leave no multipart upload and
+   * no piece file), then `next` reports the caught error. A failure of the abandon step itself is kept
+   * beside it (`$.abandonError`) and never replaces the error that stopped the restore.
+   */
+  const failurePath = (next: sfn.IChainable): sfn.IChainable => {
+    const abandon = lifeboatTask(
+      scope,
+      'Abandon restore',
+      'Aborts the multipart uploads and removes the piece files of the entries the plan restores in pieces, which only Verify restore would have put in place; objects, items and files already written stay.',
+      fns.abandon,
+      '$.abandoned',
+      { 'planKey.$': '$.plan.planKey' },
+    );
+    abandon.addCatch(next, { errors: ['States.ALL'], resultPath: '$.abandonError' });
+    abandon.next(next);
+    // IsPresent true, never false: the one form both Step Functions and the local executor evaluate alike (restore-workflow.ts).
+    return new sfn.Choice(scope, 'Restore planned?', { comment: 'A restore that failed after its plan was stored is abandoned; one that failed before has nothing to abandon.' })
+      .when(sfn.Condition.isPresent('$.plan.planKey'), abandon)
+      .otherwise(next);
+  };
+  return { chain, steps: [resolveTask, planTask, ...(thawTask ? [thawTask] : []), restoreShards, verifyTask], last: verifyTask, distributedMap, failurePath };
 }

@@ -27,8 +27,9 @@ export type RestoreSourceStateMachineProps = {
  * `Restore shards` is a Distributed Map at the top of a definition, not an inline Map nested in the
  * parent's Map (docs/ARCHITECTURE.md, "Restore shards"). Input `{ request, restoreId }` (an item of
  * the parent's `restores`), output the verification report. No approval step: the parent validated
- * and, for a failover, had the whole run approved. A failure ends the execution with the failing
- * step's own error and cause, which `startTask` gives back to the parent.
+ * and, for a failover, had the whole run approved. A failure abandons the restore's pieces
+ * (restore-source-chain.ts, failurePath), then ends the execution with the failing step's own error
+ * and cause, which `startTask` gives back to the parent.
  */
 export class RestoreSourceStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -40,6 +41,10 @@ export class RestoreSourceStateMachine extends Construct {
       shards: { mode: 'distributed', vault: props.vault, vaultKey: props.vaultKey },
     });
     chain.chain.next(new sfn.Succeed(this, 'Source restored', { comment: 'The source is restored and verified; the execution\'s output is the verification report.', outputPath: '$.report' }));
+    // A failure is caught only to abandon the restore's pieces first; the execution then fails with the step's own error and cause.
+    const failed = new sfn.Fail(this, 'Source restore failed', { comment: 'Fails the execution with the failed step\'s own error name and message.', errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const failurePath = chain.failurePath(failed);
+    for (const step of chain.steps) step.addCatch(failurePath, { errors: ['States.ALL'], resultPath: '$.error' });
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: chain.chain, timeout: props.timeout });
     chain.distributedMap?.grantVaultAccess(this.stateMachine, props.vaultKey);
     acknowledgeScopedWildcards(this, [props.vault.arnForObjects(`${RESTORE_MAP_RUNS_PREFIX}/*`)]);

@@ -116,7 +116,8 @@ export class RestoreWorkflow extends Construct {
       failName: 'Restore failed',
       failComment: 'Fails the execution with the failed step\'s own error name and message.',
     });
-    for (const step of restore.steps) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+    const failed = restore.failurePath(failureReport);
+    for (const step of restore.steps) step.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const approval = approvalStep(this, 'Approval', {
       kind: 'restore',

@@ -18,6 +18,7 @@ import { emulateTableProtection } from './table-protection';
 import { TableProtectionState } from './table-protection-state';
 import { type RegionState } from './region-control-protocol';
 import { putObjectTaggingMiddleware } from './put-object-tagging';
+import { abortMultipartUploadMiddleware } from './abort-multipart-upload';
 import { storageClassMiddleware } from './storage-classes';
 
 /**
@@ -114,6 +115,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(replication ? 6 : 5, 0, storageClassMiddleware(s3.store, { dir: state.storageClassDir }));
   // x-amz-tagging of PutObject and CreateMultipartUpload, which s3rver ignores: the tags are stored once the object is.
   s3.middleware.splice(replication ? 7 : 6, 0, putObjectTaggingMiddleware(s3.store));
+  // AbortMultipartUpload, which s3rver answers 405 (behind the owner check, like every write).
+  s3.middleware.splice(replication ? 8 : 7, 0, abortMultipartUploadMiddleware(s3.store));
   // Right after the conditional PUT (behind the owner check): s3rver ignores If-Match on GET and HEAD, which byte-range backups rely on.
   s3.middleware.splice(3, 0, conditionalGetMiddleware(s3.store));
   return s3;

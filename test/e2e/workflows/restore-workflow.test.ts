@@ -226,7 +226,8 @@ describe('bad runbook inputs fail with the named error and write nothing', () =>
     expect(result.error).toBe(error);
     expect(result.cause).toContain(message);
     const entered = loadExecutionHistory(dataDir, result.executionId).events.filter((e) => e.type === 'StateEntered' && !APPROVAL_FRONT.has(e.state ?? '')).map((e) => e.state);
-    expect(entered).toEqual(['Validate and resolve', 'Failure report', 'Restore failed']);
+    // Refused before any plan: nothing to abandon.
+    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Failure report', 'Restore failed']);
     expect(await restorePlanKeys()).toEqual(plansBefore);
     expect(await canonicalItems(source('dynamodb').table)).toEqual(tablesBefore);
   }, 60_000);
@@ -257,7 +258,8 @@ describe('the guardrails of directory targets (issue 13, item 4): refused at Val
     expect(result.error).toBe(error);
     expect(result.cause).toContain(message);
     const entered = loadExecutionHistory(dataDir, result.executionId).events.filter((e) => e.type === 'StateEntered' && !APPROVAL_FRONT.has(e.state ?? '')).map((e) => e.state);
-    expect(entered).toEqual(['Validate and resolve', 'Failure report', 'Restore failed']);
+    // Refused before any plan: nothing to abandon.
+    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Failure report', 'Restore failed']);
     expect(await readTree(local.fsRoot)).toEqual(fsBefore);
     expect(await fs.readdir(outside)).toEqual([]);
     expect(existsSync(path.join(local.fsRoot, '..', '..', escapeName))).toBe(false);
@@ -265,13 +267,15 @@ describe('the guardrails of directory targets (issue 13, item 4): refused at Val
   }, 60_000);
 });
 
-// Last in the file: it commits a second backup (of the S3 source alone), which the tests above must not see.
+// Last in the file but one: it commits a second backup (of the S3 source alone), which the tests above must not see.
+let piecesBackupId: string | undefined;
 it('restores an object larger than the piece budget through the runbook in pieces, a shard each, completed by Verify restore, equal byte for byte', async () => {
   const sourceBucket = source('s3').bucket;
   const bigKey = 'big/recording.bin';
   await s3.send(new PutObjectCommand({ Bucket: sourceBucket, Key: bigKey, Body: pseudoRandomBytes(17 * 1024 * 1024, 91), ContentType: 'audio/wav', Metadata: { take: '7' }, Tagging: 'keep=yes' }));
   await s3.send(new PutObjectCommand({ Bucket: sourceBucket, Key: 'big/notes.txt', Body: 'three takes\n' }));
   const laterBackup = await commitFixtureBackup('demo', [source('s3')], { vault: primaryVault, s3, dynamodb: ddb, catalogTable: names.catalogTable, directory: (p) => path.join(local.fsRoot, p) }, new Date(BACKUP_TIME.getTime() + 3_600_000));
+  piecesBackupId = laterBackup;
   const target = `${names.restoreTargetPrefix}pieces`;
   await createBucket(target);
   // A budget of one byte: every object of two or more 8 MiB parts is cut, one part a piece.
@@ -285,4 +289,31 @@ it('restores an object larger than the piece budget through the runbook in piece
   expect(shards.map((s) => s.bytes).sort((a, b) => a - b)).toEqual([12, 1024 * 1024, 8 * 1024 * 1024, 8 * 1024 * 1024]);
   expect(await listKeys(target)).toEqual(['big/notes.txt', bigKey]);
   for (const key of ['big/notes.txt', bigKey]) expect(await objectState(target, key)).toEqual(await objectState(sourceBucket, key));
+}, 180_000);
+
+it('abandons a restore whose piece shard fails for good: the execution fails with the shard\'s error, and the object\'s multipart upload is aborted, leaving no object', async () => {
+  const sourceBucket = source('s3').bucket;
+  const bigKey = 'big/recording.bin';
+  const target = `${names.restoreTargetPrefix}abandoned`;
+  await createBucket(target);
+  // The backup of the case above holds the 17 MiB object.
+  expect(piecesBackupId).toBeDefined();
+  const result = await runRestore(
+    { source: source('s3').name, backupId: piecesBackupId, target: { type: 's3', bucket: target }, filter: { prefix: 'big/' } },
+    [{ state: 'Restore shard', errorName: 'VaultCorruptionError', message: 'pack damaged (injected)', whenInput: { Items: [{ shardIndex: 1 }] } }],
+    { [RESTORE_PIECE_BYTES_ENV]: '1' },
+  );
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('States.ExceedToleratedFailureThreshold');
+  expect(result.cause).toContain('of map "Restore shards" failed');
+  const events = loadExecutionHistory(dataDir, result.executionId).events;
+  expect(events.some((e) => e.mapRun === 'Restore shards' && e.error === 'VaultCorruptionError')).toBe(true);
+  const entered = events.filter((e) => e.type === 'StateEntered' && e.mapRun === undefined).map((e) => e.state);
+  expect(entered.slice(-4)).toEqual(['Restore planned?', 'Abandon restore', 'Failure report', 'Restore failed']);
+  const abandoned = events.find((e) => e.type === 'StateExited' && e.state === 'Abandon restore');
+  expect((abandoned?.output as { abandoned?: unknown } | undefined)?.abandoned).toMatchObject({ abortedUploads: 1, removedPieceFiles: 0 });
+  expect((abandoned?.output as { abandonError?: unknown } | undefined)?.abandonError).toBeUndefined();
+  // The other pieces' parts were uploaded, but with the upload aborted no object has the key.
+  expect(await listKeys(target)).not.toContain(bigKey);
+  expect(await listKeys(sourceBucket)).toContain(bigKey);
 }, 180_000);

@@ -353,8 +353,8 @@ describe('a protection of the user\'s own bucket and table', () => {
   it('mounts the EFS file system into the functions that touch files', () => {
     expect(protection.fileSystemMount?.mountPath).toBe('/mnt/lifeboat');
     const mounted = Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((f) => f.Properties?.FileSystemConfigs !== undefined);
-    // Backup's plan and shard; the restore runbook's four; the drill's four, its compare and its cleanup.
-    expect(mounted).toHaveLength(12);
+    // Backup's plan and shard; the restore runbook's five (with its abandon step); the drill's five, its compare and its cleanup.
+    expect(mounted).toHaveLength(14);
   });
 });
 

@@ -45,7 +45,7 @@ it('defines lifeboat-dev-restore: (approval if overwrite) → resolve → plan �
   const { definition, props } = restoreMachine();
   expect(definition).toContain('\\"StartAt\\":\\"Overwrite requested?\\"');
   expect(definition).toContain('\\"Validate and resolve\\"');
-  for (const state of ['Plan restore shards', 'Restore shards', 'Restore shard', 'Verify restore', 'Restore report', 'Failure report', 'Restore failed']) expect(definition).toContain(`\\"${state}\\"`);
+  for (const state of ['Plan restore shards', 'Restore shards', 'Restore shard', 'Verify restore', 'Restore report', 'Restore planned?', 'Abandon restore', 'Failure report', 'Restore failed']) expect(definition).toContain(`\\"${state}\\"`);
   expect(definition).toContain('\\"Type\\":\\"Map\\"');
   expect(definition).toContain('\\"ErrorEquals\\":[\\"TransientError\\"]');
   expect(definition).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
@@ -89,6 +89,13 @@ it('gives each restore function exact, least-privilege access', () => {
   // In the vault, the shard writes only beside the plans (a piece's uploaded parts, its check record): restore-plans/*.
   const vaultPuts = shard.filter((s) => JSON.stringify(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('VaultBucket'));
   expect(vaultPuts.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([['s3:PutObject', expect.stringMatching(/"\/restore-plans\/\*"\]/)]]);
+  // The abandon step (a failed restore's pieces): reads the plan, aborts uploads on targets, nothing else.
+  const abandon = statementsOf('abandon-restore');
+  expect(actions(abandon)).toEqual(new Set(['s3:GetObject', 'kms:Decrypt', 's3:AbortMultipartUpload', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+  expect(abandon.filter((st) => JSON.stringify(st.Action).includes('s3:GetObject')).map((st) => JSON.stringify(st.Resource))).toEqual([expect.stringMatching(/VaultBucket.*"\/restore-plans\/\*"\]/)]);
+  const aborts = abandon.filter((st) => JSON.stringify(st.Action).includes('s3:AbortMultipartUpload'));
+  expect(aborts.every((st) => !JSON.stringify(st.Resource).includes('VaultBucket'))).toBe(true);
+  expect(JSON.stringify(aborts.map((st) => st.Resource))).toContain(':s3:::lifeboat-dev-restore-*/*');
   expect(actions(resolve).has('dynamodb:Query')).toBe(true);
   const createTable = plan.find((s) => JSON.stringify(s.Action).includes('dynamodb:CreateTable'));
   expect(JSON.stringify(createTable?.Resource)).toContain('table/lifeboat-dev-restore-*');

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { createServer, type Server } from 'node:net';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
@@ -144,6 +145,20 @@ describe('S3', () => {
     expect(head.ContentLength).toBe(part1.length + part2.length);
     expect(head.Metadata).toEqual({ part: 'yes' });
     expect(await text(client, 'multipart', 'big', `bytes=${part1.length}-`)).toBe('tail');
+  });
+
+  it('aborts a multipart upload: its parts are dropped, no object is made, and the upload is gone (NoSuchUpload) after', async () => {
+    const client = s3(PRIMARY);
+    await client.send(new CreateBucketCommand({ Bucket: 'multipart-abort' }));
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: 'multipart-abort', Key: 'big', Metadata: { part: 'yes' } }));
+    const { ETag } = await client.send(new UploadPartCommand({ Bucket: 'multipart-abort', Key: 'big', UploadId, PartNumber: 1, Body: Buffer.from('part one') }));
+    // Another key cannot abort it.
+    await expect(client.send(new AbortMultipartUploadCommand({ Bucket: 'multipart-abort', Key: 'other', UploadId }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await client.send(new AbortMultipartUploadCommand({ Bucket: 'multipart-abort', Key: 'big', UploadId }));
+    await expect(client.send(new AbortMultipartUploadCommand({ Bucket: 'multipart-abort', Key: 'big', UploadId }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await expect(client.send(new CompleteMultipartUploadCommand({ Bucket: 'multipart-abort', Key: 'big', UploadId, MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] } }))).rejects.toThrow();
+    await expect(client.send(new HeadObjectCommand({ Bucket: 'multipart-abort', Key: 'big' }))).rejects.toMatchObject({ name: 'NotFound' });
+    await expect(client.send(new AbortMultipartUploadCommand({ Bucket: 'multipart-abort', Key: 'big', UploadId: '../../etc' }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
   });
 
   it('gives a multipart upload\'s object the tags of its CreateMultipartUpload when it completes, as S3 does', async () => {
