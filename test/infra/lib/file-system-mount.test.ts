@@ -80,8 +80,9 @@ const efsStatements = (statements: Statement[]) => statements.filter((s) => asAr
 const joinText = (value: unknown) => JSON.stringify(value);
 
 /**
- * Which functions mount what: backup reads (plan lists, shards read); restore resolve only looks, plan/shard/verify write
- * (the restore runbook's and the primary drill's own set); the drill's compare reads live files, its cleanup removes scratch directories.
+ * Which functions mount what: backup reads (plan lists, shards read); restore resolve only looks, plan/shard/verify write,
+ * and abandon removes a failed restore's piece files (the restore runbook's and the primary drill's own set); the drill's
+ * compare reads live files, its cleanup removes scratch directories.
  */
 const MOUNTS: Record<string, 'read' | 'write'> = {
   'plan-backup': 'read',
@@ -90,6 +91,7 @@ const MOUNTS: Record<string, 'read' | 'write'> = {
   'plan-restore': 'write',
   'restore-shard': 'write',
   'verify-restore': 'write',
+  'abandon-restore': 'write',
   'drill-compare': 'read',
   'drill-cleanup': 'write',
 };
@@ -140,9 +142,9 @@ describe('with fileSystem.efs configured', () => {
     }
     // Nobody else touches EFS, nobody gets root access, no EFS action on "*".
     const everyStatement = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
-    // One statement per mounted function (the restore functions exist twice: the restore runbook's and the drill's).
+    // One statement per mounted function (the five restore functions exist twice: the restore runbook's and the drill's).
     const mountedFunctions = Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((f) => f.Properties?.FileSystemConfigs !== undefined);
-    expect(mountedFunctions.length).toBe(Object.keys(MOUNTS).length + 4);
+    expect(mountedFunctions.length).toBe(Object.keys(MOUNTS).length + 5);
     expect(efsStatements(everyStatement)).toHaveLength(mountedFunctions.length);
     expect(joinText(everyStatement)).not.toContain('ClientRootAccess');
     expect(efsStatements(everyStatement).every((st) => st.Resource !== '*')).toBe(true);
