@@ -4,7 +4,8 @@ import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type RetentionDecision } from '../../lambdas/retention/decide-retention';
 import { forgetBackups } from '../../lambdas/retention/forget-backups';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
-import { type PruneReport, snapshotKey, verifySnapshot } from '../../vault';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CONDEMNATION_CLOCK_MARGIN_MS, DEFAULT_PRUNE_GRACE_MS, loadCondemnedBatches, type PruneReport, readPrunePolicy, snapshotKey, VaultNotFoundError, verifySnapshot } from '../../vault';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { type LambdaWorkerPool } from '../executor/lambda-worker-pool';
 import { runLocalExecution } from '../executor/run-local-execution';
@@ -28,7 +29,7 @@ export type RetentionOutcome = {
   forgotten: string[];
   /** Snapshot objects of forgotten backups still in the vault after the forget (must be none). */
   snapshotsLeft: string[];
-  /** The first prune condemns, the second (after the grace) deletes. */
+  /** The first prune condemns, the second (after the grace) deletes, the third puts the vault back on the default grace. */
   prunes: PruneRun[];
   kept: KeptCheck[];
 };
@@ -70,7 +71,11 @@ export async function forgetAndPrune(deps: Deps): Promise<RetentionOutcome> {
   }
 
   const prunes: PruneRun[] = [];
-  for (let run = 0; run < 2; run++) prunes.push(await runPrune(deps));
+  for (let run = 0; run < 2; run++) prunes.push(await runPrune(deps, 0));
+  // Every backup is held to the vault's prune grace (docs/FORMAT.md §11): left at 0 h, no later backup
+  // could commit (BackupOutlivedGraceError), not even the next demo's. A run with the default grace
+  // sweeps the last zero-grace batch and writes the default back.
+  prunes.push(await runPrune(deps, undefined));
 
   const kept: KeptCheck[] = [];
   const fresh = await openLocalVault(deps.s3, deps.vaultBucket, deps.dataDir);
@@ -84,8 +89,31 @@ export async function forgetAndPrune(deps: Deps): Promise<RetentionOutcome> {
   return { decisions, forgotten, snapshotsLeft, prunes, kept };
 }
 
-async function runPrune(deps: Deps): Promise<PruneRun> {
-  const execution = await runLocalExecution({ stack: deps.stack, stateMachine: deps.stateMachine, input: { graceHours: 0 }, endpoints: deps.endpoints, dataDir: deps.dataDir, pool: deps.pool });
+/**
+ * Before the demo's backups: a vault a previous demo left on a zero-hour prune grace (an older demo
+ * stopped after its grace-0 prunes) would refuse every backup, so one prune with the default grace
+ * puts the policy back; and a zero-grace condemnation of the last minute (a demo run just before)
+ * still holds a backup that starts within the clocks' margin of it (CONDEMNATION_CLOCK_MARGIN_MS),
+ * so the demo waits that out. Nothing happens on a fresh vault or one with the default grace.
+ */
+export async function restoreDefaultPruneGrace(deps: Omit<Deps, 'plan' | 'catalog'>): Promise<{ prune?: PruneRun; waitedMs: number }> {
+  const vault = await openLocalVault(deps.s3, deps.vaultBucket, deps.dataDir).catch((err: unknown) => {
+    // A first demo: the backups create the vault.
+    if (err instanceof VaultNotFoundError) return undefined;
+    throw err;
+  });
+  if (!vault) return { waitedMs: 0 };
+  const policy = await readPrunePolicy(vault.store, vault.keys);
+  const prune = policy && policy.graceMs < DEFAULT_PRUNE_GRACE_MS ? await runPrune(deps, undefined) : undefined;
+  const recent = (await loadCondemnedBatches(vault.store, vault.keys)).filter((b) => b.graceMs < DEFAULT_PRUNE_GRACE_MS).map((b) => Date.parse(b.condemnedAt) + CONDEMNATION_CLOCK_MARGIN_MS + 1000 - Date.now());
+  const waitedMs = Math.max(0, ...recent);
+  if (waitedMs > 0) await sleep(waitedMs);
+  return { ...(prune ? { prune } : {}), waitedMs };
+}
+
+async function runPrune(deps: Omit<Deps, 'plan' | 'catalog'>, graceHours: number | undefined): Promise<PruneRun> {
+  const input = graceHours === undefined ? {} : { graceHours };
+  const execution = await runLocalExecution({ stack: deps.stack, stateMachine: deps.stateMachine, input, endpoints: deps.endpoints, dataDir: deps.dataDir, pool: deps.pool });
   const durationMs = Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt);
   const base = { executionId: execution.executionId, status: execution.status, durationMs };
   if (execution.status !== 'SUCCEEDED') return { ...base, problem: `${execution.error ?? execution.status}: ${execution.cause ?? ''}` };

@@ -78,13 +78,26 @@ export async function writePrunePolicy(store: VaultStore, keys: VaultKeys, polic
 }
 
 /**
- * The longest a backup may run and still commit: the policy's grace, or the smallest grace of a
- * pending batch when that is shorter (a run with a shorter grace condemned while it ran). Null
- * when the vault was never pruned: nothing can be swept from under a backup then.
+ * How far before a backup's start a condemnation still counts as made while it ran: the clocks of
+ * the prune and the backup may differ a little, and a batch's `condemnedAt` is taken just before
+ * its object is written, which (with the SDK's retries) may take some seconds.
  */
-export async function backupDurationLimit(store: VaultStore, keys: VaultKeys): Promise<number | null> {
+export const CONDEMNATION_CLOCK_MARGIN_MS = 60_000;
+
+/**
+ * The longest a backup that started at `startedAt` may run and still commit: the policy's grace
+ * (a prune may start at any moment), or the smallest grace of a pending batch condemned while the
+ * backup ran, when that is shorter. A batch condemned before the backup started does not count: the
+ * backup leaves that batch's packs out of what it deduplicates against (loadCondemnedPacks), so its
+ * sweep cannot take anything the backup relies on — otherwise one `prune --grace 0` would refuse
+ * every backup until its batch is swept, a day later under the default grace. Without `startedAt`,
+ * every pending batch counts. Null when the vault was never pruned: nothing can be swept from under a
+ * backup then.
+ */
+export async function backupDurationLimit(store: VaultStore, keys: VaultKeys, startedAt?: Date): Promise<number | null> {
   const policy = await readPrunePolicy(store, keys);
-  const batches = await loadCondemnedBatches(store, keys);
+  const since = startedAt ? startedAt.getTime() - CONDEMNATION_CLOCK_MARGIN_MS : -Infinity;
+  const batches = (await loadCondemnedBatches(store, keys)).filter((b) => Date.parse(b.condemnedAt) >= since);
   const graces = [...(policy ? [policy.graceMs] : []), ...batches.map((b) => b.graceMs)];
   return graces.length === 0 ? null : Math.min(...graces);
 }

@@ -187,10 +187,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   const repackedLength = new Map(plan.repack.map((p) => [p.id, p.length]));
   const condemnedPacks = [...plan.garbagePacks, ...repackedIds.map((id) => ({ id, bytes: repackedLength.get(id) ?? 0 }))];
   const { condemned: condemnedIndexes, carried } = rewriteIndexes(plan.liveIndexObjects, new Set(condemnedPacks.map((p) => p.id)), pending.packs);
-  const batch: CondemnedBatch = {
-    v: 1,
-    condemnedAt: new Date(now()).toISOString(),
-    graceMs,
+  const batch: Pick<CondemnedBatch, 'packs' | 'indexes' | 'manifests'> = {
     packs: condemnedPacks,
     indexes: condemnedIndexes,
     manifests: [...plan.garbageManifests],
@@ -201,7 +198,9 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
     // batch exists: at no moment is a live pack listed only by condemned index objects.
     const toIndex = [...newPacks, ...carried];
     if (toIndex.length > 0) await writeIndexObject(vault.store, vault.keys, toIndex);
-    if (condemnsSomething) await writeCondemnedBatch(vault.store, vault.keys, batch);
+    // Its time is taken right before it is written: a backup that started before then may rely on
+    // what it condemns, and is held to its grace (backupDurationLimit, CONDEMNATION_CLOCK_MARGIN_MS).
+    if (condemnsSomething) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: new Date(now()).toISOString(), graceMs, ...batch });
   }
   report.packsRepacked += repackedIds.length;
   report.packsCondemned += batch.packs.length;

@@ -278,7 +278,7 @@ export class Vault {
    */
   private async checkDurationWithinGrace(startedAt: Date | undefined): Promise<void> {
     if (!startedAt) return;
-    const limit = await backupDurationLimit(this.store, this.keys);
+    const limit = await backupDurationLimit(this.store, this.keys, startedAt);
     const duration = this.now() - startedAt.getTime();
     if (limit !== null && duration >= limit) throw new BackupOutlivedGraceError(this.location, duration, limit);
   }

@@ -238,6 +238,35 @@ describe('pruneVault', () => {
     await expect(backup(vault, new Map([['x', data(41)]]), startedAt)).resolves.toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('holds a backup to the grace of a batch condemned while it ran, not of one condemned before it started', async () => {
+    const { vault, clock, reopen } = await newVault();
+    const idOld = await backup(vault, new Map([['x', data(61)]]));
+    await vault.store.delete(snapshotKey(idOld));
+    // A backup that starts now, before the prune condemns (it may dedup against what is condemned).
+    const overlapping = new Date(clock.t);
+    clock.t += 1000;
+    // An operator's `prune --grace 0`, then the schedule's prune with the usual grace: the zero-grace batch stays
+    // pending for that grace (a sweep waits for the longer of the two), and the policy is the usual grace again.
+    expect((await prune(reopen(), clock, { graceMs: 0 })).packsCondemned).toBeGreaterThan(0);
+    const [batch] = await loadCondemnedBatches(vault.store, vault.keys);
+    expect(batch?.graceMs).toBe(0);
+    expect(Date.parse(batch?.condemnedAt ?? '')).toBe(clock.t);
+    clock.t += 1000;
+    await prune(reopen(), clock);
+    expect((await loadCondemnedBatches(vault.store, vault.keys)).map((b) => b.graceMs)).toEqual([0]);
+    await expect(backup(reopen(), new Map([['y', data(62)]]), overlapping)).rejects.toThrow(/longer than the vault's prune grace of 0\.00 h/);
+    // Started 30 s after the condemnation, within the clocks' margin (60 s): it still counts as overlapping it.
+    const condemnedAt = Date.parse(batch?.condemnedAt ?? '');
+    clock.t = condemnedAt + 40_000;
+    await expect(backup(reopen(), new Map([['y', data(62)]]), new Date(condemnedAt + 30_000))).rejects.toThrow(BackupOutlivedGraceError);
+    // Started after it (past the margin): held to the policy's grace only.
+    const later = new Date(condemnedAt + 61_000);
+    clock.t = later.getTime() + 5 * 60_000;
+    const id = await backup(reopen(), new Map([['y', data(62)]]), later);
+    await expectRestores(reopen(), new Map([[id, new Map([['y', data(62)]])]]));
+    await expectVerifies(reopen());
+  });
+
   it('skips a delete Object Lock refuses, reports it, and deletes it in a later run', async () => {
     const memory = new MemoryVaultStore();
     let locked = true;
