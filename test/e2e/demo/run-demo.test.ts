@@ -13,6 +13,9 @@ import { localCloudStatus, localDynamoDbClient, localS3Client } from '../../../l
 import { type DemoResult, runDemo } from '../../../local/demo/run-demo';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { openLocalVault } from '../../../local/demo/local-vault';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { backupDurationLimit, CONDEMNATION_CLOCK_MARGIN_MS, DEFAULT_PRUNE_GRACE_MS, readPrunePolicy } from '../../../vault';
 
 /**
  * `lifeboat demo` end to end on the sample config: backups, restores, then a drill in the DR region,
@@ -145,14 +148,18 @@ it('forgets the oldest backup, prunes what only it used, and every kept backup s
   ]);
   expect(retention?.forgotten).toEqual([first]);
   expect(retention?.snapshotsLeft).toEqual([]);
-  // The first run condemns, the second (after the demo's 0 h grace) deletes: bytes freed.
-  expect(retention?.prunes.map((p) => p.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  // The first run condemns, the second (after the demo's 0 h grace) deletes: bytes freed; the third puts the default grace back.
+  expect(retention?.prunes.map((p) => p.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
   expect(retention?.prunes[0]?.report?.bytesCondemned).toBeGreaterThan(0);
   expect(retention?.prunes[1]?.report?.bytesFreed).toBeGreaterThan(0);
   expect(lines.some((l) => /^ {4}condemned .*; deleted [1-9]\d* .*freed \d/.test(l))).toBe(true);
   expect(retention?.kept.map((k) => [k.backupId, k.source, k.problems]).sort()).toEqual(
     [second, third].flatMap((id) => ['demo-assets', 'demo-files', 'demo-orders'].map((s) => [id, s, []])).sort(),
   );
+  // After the demo the vault is back on the default grace, so later backups commit (the demo runs again in the same directory).
+  const vault = await openLocalVault(regionClients(local.environment.primaryRegion).s3, resourceNames(local.environment).primaryVault, dataDir);
+  expect((await readPrunePolicy(vault.store, vault.keys))?.graceMs).toBe(DEFAULT_PRUNE_GRACE_MS);
+  expect(await backupDurationLimit(vault.store, vault.keys, new Date(Date.now() + CONDEMNATION_CLOCK_MARGIN_MS + 1000))).toBe(DEFAULT_PRUNE_GRACE_MS);
   // The catalog marks the forgotten backup; the kept ones are untouched.
   const catalog = new BackupCatalog(DynamoDBDocumentClient.from(regionClients(local.environment.primaryRegion).ddb), 'lifeboat-dev-catalog');
   expect((await catalog.requireBackup(first ?? '')).forgottenAt).toEqual(expect.any(String));
