@@ -1,8 +1,8 @@
 import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
-import { targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
+import { type TableCapacity, targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { type TableProtection } from '../sources/dynamodb-table-protection';
-import { type CreateTableOptions, createTableFromSchema, describeTableCapacity, describeTableKey, finishNewTable, type TableSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
+import { type CreateTableOptions, createTableFromSchema, describeTargetTable, finishNewTable, type TableSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { type ManifestEntry, type Vault } from '../../vault';
 import { shardsPerBatch } from '../backup/shard-batch-size';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
@@ -153,9 +153,9 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
 
   const { created, notes } = await prepareTarget(restore, snapshot.source, deps);
   await startSplitUploads(restore, splitEntries, deps);
-  const writeUnitsPerShard = restore.target.type === 'dynamodb' ? await writeUnitsPerShardOf(restore.target.table, restore, created, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency)), deps) : undefined;
-  const tableKey = restore.target.type === 'dynamodb' ? await describeTableKey(deps.dynamodb, restore.target.table) : undefined;
-  const plan: RestorePlanDocument = { restore, entries, bytes, shards, ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}), ...(tableKey ? { tableKey } : {}) };
+  const table = restore.target.type === 'dynamodb' ? await describeTargetTable(deps.dynamodb, restore.target.table) : undefined;
+  const writeUnitsPerShard = table ? writeUnitsPerShardOf(table.capacity, restore, created, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency))) : undefined;
+  const plan: RestorePlanDocument = { restore, entries, bytes, shards, ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}), ...(table ? { tableKey: table.key } : {}) };
   // The manifest first: a plan on the vault always has its manifest.
   const shardManifestKey = await putRestoreShardManifest(deps.planS3, deps.planBucket, restore.restoreId, shards);
   const planKey = await putRestorePlan(deps.planS3, deps.planBucket, plan);
@@ -191,8 +191,7 @@ async function startSplitUploads(restore: ResolvedRestore, splitEntries: Readonl
  * shards that run at once (the shard count, at most the Map's MaxConcurrency), so the shards in
  * flight together never write faster than the budget.
  */
-async function writeUnitsPerShardOf(table: string, restore: ResolvedRestore, created: boolean, shardsAtOnce: number, deps: PlanRestoreDeps): Promise<number> {
-  const capacity = await describeTableCapacity(deps.dynamodb, table);
+function writeUnitsPerShardOf(capacity: TableCapacity, restore: ResolvedRestore, created: boolean, shardsAtOnce: number): number {
   return targetWriteUnitsPerSecond(restore.writeBudget, capacity, created ? 'created' : 'existing') / Math.max(1, shardsAtOnce);
 }
 

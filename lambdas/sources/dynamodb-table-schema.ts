@@ -83,20 +83,18 @@ export async function captureTable(ddb: DynamoDBClient, table: string): Promise<
   return { schema, size: { sizeBytes: Table.TableSizeBytes ?? 0, itemCount: Table.ItemCount ?? 0 }, capacity: capacityOf(Table) };
 }
 
-/** A table's capacity, from DescribeTable alone (a restore's plan step needs no more). */
-/** The table's key attribute names: the partition key, then the sort key when it has one. */
-export async function describeTableKey(ddb: DynamoDBClient, table: string): Promise<string[]> {
-  const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
-  const key = Table?.KeySchema ?? [];
-  const names = [...key.filter((k) => k.KeyType === 'HASH'), ...key.filter((k) => k.KeyType === 'RANGE')].flatMap((k) => (k.AttributeName ? [k.AttributeName] : []));
-  if (names.length === 0) throw new Error(`DescribeTable returned no key schema for ${table}.`);
-  return names;
-}
-
-export async function describeTableCapacity(ddb: DynamoDBClient, table: string): Promise<TableCapacity> {
+/**
+ * A restore's target table, from one DescribeTable (its plan step needs no more): its capacity, and
+ * its key attribute names (the partition key, then the sort key when it has one) by which the
+ * shards read back what they write.
+ */
+export async function describeTargetTable(ddb: DynamoDBClient, table: string): Promise<{ capacity: TableCapacity; key: string[] }> {
   const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
   if (!Table) throw new Error(`DescribeTable returned no description for ${table}.`);
-  return capacityOf(Table);
+  const schema = Table.KeySchema ?? [];
+  const key = [...schema.filter((k) => k.KeyType === 'HASH'), ...schema.filter((k) => k.KeyType === 'RANGE')].flatMap((k) => (k.AttributeName ? [k.AttributeName] : []));
+  if (key.length === 0) throw new Error(`DescribeTable returned no key schema for ${table}.`);
+  return { capacity: capacityOf(Table), key };
 }
 
 function capacityOf(table: TableDescription): TableCapacity {
