@@ -184,7 +184,7 @@ async function restoreEntries(
   const notRestored = directory?.notRestored() ?? [];
   if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
   if (target.type === 'dynamodb') await putShardCheck(deps, shardCheckOf(restore, shard, { checked: result.entries, mismatches: itemMismatches, notRestored: [] }, result.items));
-  else await checkShard(vault, restore, shard, entries, targetDir, deps);
+  else await checkShard(vault, restore, target, shard, entries, targetDir, deps);
   return result;
 }
 
@@ -195,9 +195,15 @@ async function restoreEntries(
  * back is spread over the shards; one verify step reading a whole restore back could not finish a
  * large one inside a Lambda's 15 minutes.
  */
-async function checkShard(vault: Vault, restore: ResolvedRestore, shard: RestoreShard, entries: readonly ManifestEntry[], targetDir: TargetDirectory | null, deps: RestoreShardDeps): Promise<void> {
-  const target = restore.target;
-  if (target.type === 'dynamodb') return;
+async function checkShard(
+  vault: Vault,
+  restore: ResolvedRestore,
+  target: Exclude<ResolvedRestore['target'], { type: 'dynamodb' }>,
+  shard: RestoreShard,
+  entries: readonly ManifestEntry[],
+  targetDir: TargetDirectory | null,
+  deps: RestoreShardDeps,
+): Promise<void> {
   const outcome = await checkRestoredEntries(vault, target, { targetS3: deps.targetS3, root: targetDir?.path ?? '', keepSetIdBits: restore.keepSetIdBits }, entries.filter((e) => e.kind !== 'dir'));
   await putShardCheck(deps, shardCheckOf(restore, shard, outcome));
 }

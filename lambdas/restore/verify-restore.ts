@@ -52,8 +52,6 @@ const NOT_RESTORED_LISTED = 20;
 export async function verifyRestore(input: { planKey: string }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
   const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);
   const restore = plan.restore;
-  const vault = await deps.openVault(restore.vault);
-  const snapshot = await vault.loadSnapshot(restore.snapshotId);
   const mismatches: string[] = [];
   let checked: number;
   let items: number | undefined;
@@ -70,6 +68,8 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   } else {
     // Only what this step finishes is held: the directories and the entries restored in pieces. The
     // shards read back everything else as they wrote it, and recorded what they found (shard-checks.ts).
+    const vault = await deps.openVault(restore.vault);
+    const snapshot = await vault.loadSnapshot(restore.snapshotId);
     const pieceEntries = new Set(plan.shards.filter((s) => s.piece).map((s) => s.first));
     const finished: ManifestEntry[] = [];
     for await (const entry of selectedEntries(vault, snapshot, restore)) if (entry.kind === 'dir' || pieceEntries.has(entry.path)) finished.push(entry);
