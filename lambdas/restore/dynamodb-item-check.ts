@@ -1,23 +1,21 @@
 import { type AttributeValue, BatchGetItemCommand, type BatchGetItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TransientError } from '../runtime/errors';
 import { mapBounded } from '../../vault';
 import { encodeItemText } from '../sources/dynamodb-item-codec';
 import { isDynamoDbThrottle } from '../sources/dynamodb-throttling';
+import { sendUntilProcessed } from './unprocessed-rounds';
 
 type Item = Record<string, AttributeValue>;
 
 /** BatchGetItem's most keys per call. */
 const KEYS_PER_CALL = 100;
 const CALLS_IN_FLIGHT = 4;
-const MAX_ROUNDS = 10;
 
 /**
  * Reads the items a restore shard wrote back from the table (BatchGetItem, strongly consistent) and
  * compares each with the backup's, canonically encoded (encodeItemText: numbers, sets and binaries
  * exactly as stored). The mismatches, grouped by the items' attribute names, never their values:
  * the message reaches the execution's error and its logs. Unprocessed keys (throttling) are asked
- * again with backoff; a table that keeps refusing is a TransientError, which the step retries.
+ * again (unprocessed-rounds.ts); a table that keeps refusing is a TransientError, which the step retries.
  */
 export async function checkDynamoDbItems(ddb: DynamoDBClient, table: string, keyNames: readonly string[], items: readonly Item[]): Promise<string[]> {
   // A key written twice holds the later write.
@@ -48,20 +46,22 @@ export async function checkDynamoDbItems(ddb: DynamoDBClient, table: string, key
 /** The items of `keys` the table holds, asking again for unprocessed keys. */
 async function getItems(ddb: DynamoDBClient, table: string, keys: readonly Item[]): Promise<Item[]> {
   const found: Item[] = [];
-  let pending: Item[] = [...keys];
-  for (let round = 0; pending.length > 0; round++) {
-    if (round === MAX_ROUNDS) throw new TransientError(`Table ${table} kept ${pending.length} keys unprocessed after ${MAX_ROUNDS} rounds of reading back (throttled).`);
-    if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * (0.5 + Math.random() / 2));
-    let result: BatchGetItemCommandOutput;
-    try {
-      result = await ddb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
-    } catch (err) {
-      if (isDynamoDbThrottle(err)) continue;
-      throw err;
-    }
-    found.push(...(result.Responses?.[table] ?? []));
-    pending = result.UnprocessedKeys?.[table]?.Keys ?? [];
-  }
+  await sendUntilProcessed(
+    keys,
+    async (pending) => {
+      let result: BatchGetItemCommandOutput;
+      try {
+        result = await ddb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      } catch (err) {
+        // Refused whole (the SDK's own retries spent): every key is asked again.
+        if (isDynamoDbThrottle(err)) return pending;
+        throw err;
+      }
+      found.push(...(result.Responses?.[table] ?? []));
+      return result.UnprocessedKeys?.[table]?.Keys ?? [];
+    },
+    (left, rounds) => `Table ${table} kept ${left} keys unprocessed after ${rounds} rounds of reading back (throttled).`,
+  );
   return found;
 }
 

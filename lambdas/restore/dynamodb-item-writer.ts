@@ -1,12 +1,10 @@
 import { type AttributeValue, BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TransientError } from '../runtime/errors';
 import { mapBounded } from '../../vault';
 import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { isDynamoDbThrottle } from '../sources/dynamodb-throttling';
+import { sendUntilProcessed } from './unprocessed-rounds';
 
 const BATCH = 25;
-const MAX_ROUNDS = 10;
 /** Batches in flight per call: one batch at a time left the restore at half a plain copy's rate. */
 const BATCHES_IN_FLIGHT = 4;
 /** One write capacity unit writes 1 KB of an item (each item rounded up on its own). */
@@ -38,13 +36,11 @@ export async function writeDynamoDbItems(ddb: DynamoDBClient, table: string, ite
 }
 
 async function writeBatch(ddb: DynamoDBClient, table: string, batch: readonly Item[]): Promise<void> {
-  let pending: PutRequest[] = batch.map((Item) => ({ PutRequest: { Item } }));
-  for (let round = 0; pending.length > 0; round++) {
-    if (round === MAX_ROUNDS) throw new TransientError(`Table ${table} kept ${pending.length} items unprocessed after ${MAX_ROUNDS} rounds (throttled).`);
-    if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round));
-    const result = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-    pending = unprocessed(result, table);
-  }
+  await sendUntilProcessed(
+    batch.map((Item): PutRequest => ({ PutRequest: { Item } })),
+    async (pending) => unprocessed(await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } })), table),
+    (left, rounds) => `Table ${table} kept ${left} items unprocessed after ${rounds} rounds (throttled).`,
+  );
 }
 
 async function writeBatchWithinBudget(ddb: DynamoDBClient, table: string, batch: readonly Item[], budget: CapacityTokenBucket): Promise<void> {
