@@ -1,8 +1,8 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { mapBounded } from '../../vault';
 import { type ObjectPiece } from './object-pieces';
-import { RESTORE_PLANS_PREFIX, type RestorePlanDocument } from './restore-plan-document';
+import { getPlanObjectText, RESTORE_PLANS_PREFIX, type RestorePlanDocument } from './restore-plan-document';
 
 /**
  * What the shard of one piece of a large entry wrote, stored beside the plan
@@ -66,11 +66,6 @@ export async function pieceRecordsOf(
 }
 
 async function readPieceRecord(store: PieceRecordStore, key: string): Promise<PieceRecord | undefined> {
-  try {
-    const { Body } = await store.planS3.send(new GetObjectCommand({ Bucket: store.planBucket, Key: key }));
-    return pieceRecordSchema.parse(JSON.parse((await Body?.transformToString()) ?? 'null'));
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchKey' || (err as Error).name === 'NotFound') return undefined;
-    throw err;
-  }
+  const text = await getPlanObjectText(store.planS3, store.planBucket, key);
+  return text === undefined ? undefined : pieceRecordSchema.parse(JSON.parse(text));
 }

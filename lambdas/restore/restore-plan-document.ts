@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { z } from 'zod';
 import { objectPieceSchema } from './object-pieces';
 import { resolvedRestoreSchema } from './resolved-restore';
+import { isS3NotFound } from '../sources/s3-not-found';
 
 /**
  * The plan of one restore, stored as JSON in the primary vault bucket under `restore-plans/` (a
@@ -76,6 +77,17 @@ export async function putRestorePlan(s3: S3Client, bucket: string, plan: Restore
   const key = restorePlanKey(plan.restore.restoreId);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(plan), ContentType: 'application/json' }));
   return key;
+}
+
+/** The text of an object the restore steps keep beside the plan (piece records, check records), or undefined when there is none. */
+export async function getPlanObjectText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await Body?.transformToString();
+  } catch (err) {
+    if (isS3NotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 export async function getRestorePlan(s3: S3Client, bucket: string, key: string): Promise<RestorePlanDocument> {

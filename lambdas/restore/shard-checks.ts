@@ -1,7 +1,7 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { mapBounded } from '../../vault';
-import { RESTORE_PLANS_PREFIX } from './restore-plan-document';
+import { getPlanObjectText, RESTORE_PLANS_PREFIX } from './restore-plan-document';
 
 /**
  * What a restore shard found when it read back the entries it wrote, stored beside the plan
@@ -49,14 +49,7 @@ export async function readShardChecks(store: ShardCheckStore, restoreId: string,
 }
 
 async function readRecord(store: ShardCheckStore, key: string): Promise<ShardCheck | undefined> {
-  let text: string | undefined;
-  try {
-    const { Body } = await store.planS3.send(new GetObjectCommand({ Bucket: store.planBucket, Key: key }));
-    text = await Body?.transformToString();
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchKey' || (err as Error).name === 'NotFound') return undefined;
-    throw err;
-  }
+  const text = await getPlanObjectText(store.planS3, store.planBucket, key);
   // A record that does not parse was not written by a finished shard of this version: as good as none.
   const parsed = shardCheckSchema.safeParse(safeJson(text ?? ''));
   return parsed.success ? parsed.data : undefined;

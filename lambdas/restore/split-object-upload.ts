@@ -15,6 +15,7 @@ import { SplitEntryIncompleteError } from './restore-errors';
 import { s3Attributes, s3TargetKey } from './restored-entry';
 import { type S3ObjectAttributes } from './s3-object-writer';
 import { UploadPartBuffer } from './upload-part-buffer';
+import { isS3NotFound } from '../sources/s3-not-found';
 
 /**
  * A large S3 entry restored by several shards: one multipart upload, created by the plan step,
@@ -119,7 +120,7 @@ async function hasSize(s3: S3Client, bucket: string, key: string, size: number):
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return head.ContentLength === size;
   } catch (err) {
-    if ((err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey') return false;
+    if (isS3NotFound(err)) return false;
     throw err;
   }
 }

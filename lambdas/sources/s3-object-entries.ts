@@ -6,6 +6,7 @@ import { s3EntryPath } from './s3-entry-path';
 import { type S3ResumePoint } from './shard-resume-point';
 import { type ShardRun } from './shard-run';
 import { StoppableListing } from './stoppable-listing';
+import { isS3NotFound } from './s3-not-found';
 
 /** Objects read at once by one shard: S3 latency, not bandwidth, bounds small objects. */
 const OBJECTS_IN_FLIGHT = 8;
@@ -15,11 +16,6 @@ export type S3ShardSpec = S3KeyRange & { bucket: string; prefix: string; splitKe
 /** The change token of an S3 object: equal ETag and size mean equal content (the next incremental reuses it unread). */
 export function s3ChangeToken(head: Pick<S3ObjectHead, 'etag' | 'size'>): string {
   return `${head.etag}:${head.size}`;
-}
-
-function isNoSuchKey(err: unknown): boolean {
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404);
 }
 
 /**
@@ -71,7 +67,7 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
       }
     } catch (err) {
       // Deleted between listing and reading: the backup is of the bucket as it is, so the key is left out.
-      if (!isNoSuchKey(err)) throw err;
+      if (!isS3NotFound(err)) throw err;
       observations.vanished.push(summary.key);
     }
   });

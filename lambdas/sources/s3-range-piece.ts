@@ -5,6 +5,7 @@ import { headS3Object, openS3ObjectRange, readS3ObjectTags } from './s3-bucket-s
 import { s3EntryPath } from './s3-entry-path';
 import { objectMeta, s3ChangeToken } from './s3-object-entries';
 import { type StoredObjectPiece } from './stored-object-piece';
+import { isS3NotFound } from './s3-not-found';
 
 /** One byte range of a split object, as its s3-range shard spec gives it. */
 export type S3RangePieceSpec = { bucket: string; key: string; etag: string; size: number; start: number; end: number; piece: number; pieces: number };
@@ -23,11 +24,6 @@ export class S3RangeLengthError extends Error {
   ) {
     super(`Object ${JSON.stringify(key)} in bucket ${bucket}: a byte range of ${expected} bytes returned ${got}; the endpoint does not honour Range requests, so the object cannot be backed up in pieces.`);
   }
-}
-
-function isNoSuchKey(err: unknown): boolean {
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404);
 }
 
 /**
@@ -69,7 +65,7 @@ export async function addS3RangePiece(s3: S3Client, spec: S3RangePieceSpec, sink
     return tags ? { ...stored, meta: objectMeta(spec.key, { ...object, etag: spec.etag, size: spec.size }, tags), changeToken } : stored;
   } catch (err) {
     // Deleted after planning: the snapshot is of the bucket as read, so commit leaves the object out.
-    if (!isNoSuchKey(err)) throw err;
+    if (!isS3NotFound(err)) throw err;
     return { ...base, outcome: 'vanished' };
   }
 }
