@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
@@ -16,6 +15,7 @@ import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
 
 /** The restore planner's shard manifest (the Distributed Map's items) and the shard batches that consume it. */
 const planS3 = mockClient(S3Client);
@@ -55,30 +55,11 @@ beforeEach(() => {
 });
 
 function resolved(restoreId: string): ResolvedRestore {
-  return {
-    restoreId,
-    source: { name: 'files', type: 'filesystem' },
-    backupId: '20260301T100000Z-1a2b3c4d',
-    backupStartedAt: new Date().toISOString(),
-    snapshotId: snapshot.id,
-    vault: 'primary',
-    target: { type: 'filesystem', path: `/${restoreId}` },
-    overwrite: false,
-    keepSetIdBits: false,
-    prefix: '',
-    startedAt: new Date().toISOString(),
-  };
+  return resolvedFileRestore({ restoreId, snapshotId: snapshot.id, target: { type: 'filesystem', path: `/${restoreId}` } });
 }
 
 function io(): RestoreIo {
-  return {
-    openVault: () => Promise.resolve(vault),
-    planS3: new S3Client({ region: 'us-east-1' }),
-    planBucket: 'vault',
-    targetS3: new S3Client({ region: 'us-east-1' }),
-    dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-    directory: (p) => path.join(dir, 'fs', p),
-  };
+  return mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
 }
 
 /** The manifest's lines, parsed; and the stored plan. */

@@ -22,6 +22,7 @@ import { type Vault } from '../../../../vault/repository/vault';
 import { UnsafeEntryPathError } from '../../../../vault/restorer/safe-target-path';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { newTestVault, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
 
 /**
  * Issue 13, item 4: the guardrails of file-system restore targets. Each is refused with an error
@@ -153,33 +154,14 @@ describe('on disk: links on the way to the target, entries naming the target, a 
   function io(targetPath: string): RestoreIo {
     const paths = entries.map((e) => e.path);
     const plan: RestorePlanDocument = {
-      restore: {
-        restoreId: 'r-1',
-        source: { name: 'files', type: 'filesystem' },
-        backupId: BACKUP,
-        backupStartedAt: new Date().toISOString(),
-        snapshotId: snapshot.id,
-        vault: 'primary',
-        target: dirTarget(targetPath),
-        overwrite: false,
-        keepSetIdBits: false,
-        prefix: '',
-        startedAt: new Date().toISOString(),
-      },
+      restore: resolvedFileRestore({ restoreId: 'r-1', snapshotId: snapshot.id, target: dirTarget(targetPath), backupId: BACKUP }),
       entries: paths.length,
       bytes: 0,
       shards: [{ index: 0, first: paths[0] ?? '', last: paths[paths.length - 1] ?? '', entries: paths.length, bytes: 0 }],
     };
     planS3.reset();
     planS3.on(GetObjectCommand).callsFake(() => ({ Body: { transformToString: () => Promise.resolve(JSON.stringify(plan)) } as unknown as GetObjectCommandOutput['Body'] }));
-    return {
-      openVault: () => Promise.resolve(vault),
-      planS3: new S3Client({ region: 'us-east-1' }),
-      planBucket: 'vault',
-      targetS3: new S3Client({ region: 'us-east-1' }),
-      dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-      directory,
-    };
+    return mockedRestoreIo(vault, directory);
   }
 
   it('refuses a target.path through a symlink at Validate (checkTargetState) and in the shard, writing nothing where it points', async () => {

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
@@ -15,6 +14,7 @@ import { captureTree, type TreeCapture, withoutAttributes } from '../../../suppo
 import { buildHostileTree } from '../../../support/hostile-fixture-tree';
 import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
 
 const planS3 = mockClient(S3Client);
 
@@ -47,19 +47,7 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
     const bounds = [0, ...cuts, paths.length];
     const shards: RestoreShard[] = bounds.slice(1).map((end, i) => ({ index: i, first: paths[bounds[i] as number] as string, last: paths[end - 1] as string, entries: end - (bounds[i] as number), bytes: 0 }));
     const plan: RestorePlanDocument = {
-      restore: {
-        restoreId: `r-${shards.length}`,
-        source: { name: 'files', type: 'filesystem' },
-        backupId: '20260301T100000Z-1a2b3c4d',
-        backupStartedAt: new Date().toISOString(),
-        snapshotId: snapshot.id,
-        vault: 'primary',
-        target: { type: 'filesystem', path: targetPath },
-        overwrite: false,
-        keepSetIdBits: false,
-        prefix: '',
-        startedAt: new Date().toISOString(),
-      },
+      restore: resolvedFileRestore({ restoreId: `r-${shards.length}`, snapshotId: snapshot.id, target: { type: 'filesystem', path: targetPath } }),
       entries: paths.length,
       bytes: 0,
       shards,
@@ -67,14 +55,7 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
     const planKey = `restore-plans/${plan.restore.restoreId}.json`;
     planS3.reset();
     servePlanObjects(planS3, new Map([[planKey, JSON.stringify(plan)]]));
-    const io: RestoreIo = {
-      openVault: () => Promise.resolve(vault),
-      planS3: new S3Client({ region: 'us-east-1' }),
-      planBucket: 'vault',
-      targetS3: new S3Client({ region: 'us-east-1' }),
-      dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-      directory: (p) => path.join(dir, 'fs', p),
-    };
+    const io: RestoreIo = mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
     const results = [];
     for (const shard of shards) results.push(await restoreShard({ restoreId: plan.restore.restoreId, planKey, shardIndex: shard.index }, io));
     const report = await verifyRestore({ planKey }, io);

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
@@ -16,6 +15,7 @@ import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
 
 /**
  * Issue 16: one large file is restored by several shards, each writing the blobs that start in its
@@ -66,30 +66,11 @@ beforeEach(() => {
 });
 
 function io(): RestoreIo {
-  return {
-    openVault: () => Promise.resolve(vault),
-    planS3: new S3Client({ region: 'us-east-1' }),
-    planBucket: 'vault',
-    targetS3: new S3Client({ region: 'us-east-1' }),
-    dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-    directory: (p) => path.join(dir, 'fs', p),
-  };
+  return mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
 }
 
 async function plan(restoreId: string): Promise<{ planned: PlannedRestore; document: RestorePlanDocument; target: string }> {
-  const restore: ResolvedRestore = {
-    restoreId,
-    source: { name: 'files', type: 'filesystem' },
-    backupId: '20260301T100000Z-1a2b3c4d',
-    backupStartedAt: new Date().toISOString(),
-    snapshotId: snapshot.id,
-    vault: 'primary',
-    target: { type: 'filesystem', path: `/${restoreId}` },
-    overwrite: false,
-    keepSetIdBits: false,
-    prefix: '',
-    startedAt: new Date().toISOString(),
-  };
+  const restore: ResolvedRestore = resolvedFileRestore({ restoreId, snapshotId: snapshot.id, target: { type: 'filesystem', path: `/${restoreId}` } });
   const planned = await planRestore(restore, { map: 'inline', maxConcurrency: 2 }, { ...io(), limits: { pieceBytes: 8 * MIB } });
   const document = restorePlanDocumentSchema.parse(JSON.parse(stored.get(planned.planKey) ?? 'null'));
   return { planned, document, target: path.join(dir, 'fs', restoreId) };

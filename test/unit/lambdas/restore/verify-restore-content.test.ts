@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
@@ -18,6 +17,7 @@ import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
 
 const planS3 = mockClient(S3Client);
 
@@ -63,32 +63,13 @@ describe.each([
     await removeDir(dir);
   });
 
-  function io(targetS3: S3Client = new S3Client({ region: 'us-east-1' })): RestoreIo {
-    return {
-      openVault: () => Promise.resolve(vault),
-      planS3: new S3Client({ region: 'us-east-1' }),
-      planBucket: 'vault',
-      targetS3,
-      dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-      directory: (p) => path.join(dir, 'fs', p),
-    };
+  function io(): RestoreIo {
+    return mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
   }
 
   function servePlan(restoreId: string, target: ResolvedRestore['target']): string {
     const plan: RestorePlanDocument = {
-      restore: {
-        restoreId,
-        source: { name: 'files', type: 'filesystem' },
-        backupId: '20260301T100000Z-1a2b3c4d',
-        backupStartedAt: new Date().toISOString(),
-        snapshotId: snapshot.id,
-        vault: 'primary',
-        target,
-        overwrite: false,
-        keepSetIdBits: false,
-        prefix: '',
-        startedAt: new Date().toISOString(),
-      },
+      restore: resolvedFileRestore({ restoreId, snapshotId: snapshot.id, target }),
       entries: 0,
       bytes: 0,
       shards: [{ index: 0, first: '', last: '\uffff', entries: 0, bytes: 0 }],
