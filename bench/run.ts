@@ -21,6 +21,7 @@ import { runDrillSection } from './drill-section';
 import { runScrubSection } from './scrub-section';
 import { runPruneSection } from './prune-section';
 import { runPlanScaleSection } from './plan-scale/plan-scale-section';
+import { COMMIT_SCALE, runCommitScale } from './plan-scale/commit-scale';
 import { type BenchSection, buildWorkflowRows, parseSections, type WorkflowResults } from './workflow-report';
 import { diskUsage, readWholeTree } from './tree-walk';
 
@@ -258,6 +259,11 @@ async function runWorkflowSections(
   if (sections.includes('plan-scale')) {
     try {
       workflow.planScale = await runPlanScaleSection({ keys: options.planKeys, log });
+    } catch (err) {
+      fail('plan-scale', err);
+    }
+    try {
+      workflow.commitScale = await runCommitScale({ ...COMMIT_SCALE, log });
     } catch (err) {
       fail('plan-scale', err);
     }

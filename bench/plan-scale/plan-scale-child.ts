@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { planBackup, type PlanBackupDeps, type PlannedBackup } from '../../lambdas/backup/plan-backup';
 import { protectionPlanSchema } from '../../config/lifeboat-config';
 import { type Vault, type VaultStore, VaultObjectNotFoundError } from '../../vault';
 import { SYNTHETIC_BUCKET } from './synthetic-listing';
+import { vmHwmBytes } from './measured-child';
 
 /**
  * The planning side of the plan-scale section, in a process of its own so that its peak RSS is the
@@ -43,14 +43,6 @@ class CountingStore implements VaultStore {
     this.kept.delete(key);
     return Promise.resolve();
   }
-}
-
-function vmHwmBytes(): number | undefined {
-  const line = readFileSync('/proc/self/status', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmHWM:'));
-  const kib = line ? Number(line.replace(/\D+/g, '')) : NaN;
-  return Number.isFinite(kib) ? kib * 1024 : undefined;
 }
 
 async function main(): Promise<void> {

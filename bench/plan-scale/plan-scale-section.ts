@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { startSyntheticListing } from './synthetic-listing';
+import { runMeasuredChild } from './measured-child';
 
 /** Issue 16 item 6: planning 10 million keys stays within 256 MiB of RSS. */
 export const PLAN_SCALE_RSS_TARGET_BYTES = 256 * 2 ** 20;
@@ -34,19 +34,8 @@ export async function runPlanScaleSection(options: { keys: number; log: (line: s
   const server = await startSyntheticListing(options.keys);
   try {
     options.log(`plan-scale: planning ${options.keys.toLocaleString('en-US')} synthetic keys from ${server.endpoint}`);
-    // One process (tsx's CommonJS hook, not its CLI, which would start a second one), with V8's old
-    // space capped as a Lambda's memory size caps it: a planner that held its listing would die here.
-    const child = spawn(process.execPath, [`--max-old-space-size=${PLANNER_HEAP_MIB}`, '--require', require.resolve('tsx/cjs'), path.join(__dirname, 'plan-scale-child.ts')], {
-      env: { ...process.env, LIFEBOAT_PLAN_SCALE_ENDPOINT: server.endpoint },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    if (code !== 0) throw new Error(`the planner process exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
-    const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildReport;
+    // V8's old space capped as a Lambda's memory size caps it: a planner that held its listing would die here.
+    const report = await runMeasuredChild<ChildReport>('planner', path.join(__dirname, 'plan-scale-child.ts'), [`--max-old-space-size=${PLANNER_HEAP_MIB}`], { LIFEBOAT_PLAN_SCALE_ENDPOINT: server.endpoint });
     const result: PlanScaleResult = {
       keys: options.keys,
       shards: report.shards,

@@ -1,7 +1,7 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type BackupSourceRecord, type BackupTotals, snapshotFieldsOfSource, sumBackupTotals } from '../catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
-import { type Vault } from '../../vault';
+import { type ManifestRun, type PartSummary, summarizePart, type Vault } from '../../vault';
 import { extendSnapshotRetention, mapBounded, retentionWindow, snapshotKey } from '../../vault';
 import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
 import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
@@ -62,6 +62,36 @@ export function runTags(plan: BackupPlanDocument): BackupRunTags {
   };
 }
 
+/** What the commit keeps of a shard's part: its summary (run bounds, index objects, counters), its observations counted, its pieces of split objects. */
+type PartOfCommit = {
+  readonly shardIndex: number;
+  readonly source: string;
+  readonly summary: PartSummary;
+  readonly observed: { readonly changedDuringRead: number; readonly vanished: number; readonly skipped: number };
+  readonly pieces: NonNullable<ShardPartDocument['pieces']>;
+};
+
+function summarizeShardPart(doc: ShardPartDocument): PartOfCommit {
+  const { changedDuringRead, vanished, skipped } = doc.observations;
+  return {
+    shardIndex: doc.shardIndex,
+    source: doc.source,
+    summary: summarizePart(doc.part),
+    observed: { changedDuringRead: changedDuringRead.length, vanished: vanished.length, skipped: skipped.length },
+    pieces: doc.pieces ?? [],
+  };
+}
+
+/** A run's page references, read again from the shard's part; the part must still hold the run the summary was made from. */
+async function runPagesAgain(workspace: BackupWorkspace, backupId: string, part: PartOfCommit, run: number): Promise<ManifestRun> {
+  const pages = (await workspace.getPart(backupId, part.shardIndex)).part.runs[run] ?? [];
+  const bounds = part.summary.runs.find((r) => r.run === run);
+  if (!bounds || pages[0]?.first !== bounds.first || pages[pages.length - 1]?.last !== bounds.last) {
+    throw new Error(`the part of shard ${part.shardIndex} of backup ${backupId} changed while it was committed (run ${run}); run the commit again`);
+  }
+  return pages;
+}
+
 /** Shard parts read at once by the commit (each a small JSON object in the vault). */
 const PARTS_READ_AT_ONCE = 32;
 
@@ -80,11 +110,12 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
   const plan = await workspace.getPlan(input.planKey, input.backupId);
   const shardCount = finalShardCount(plan);
   // Read side by side: one after another, the ~93,000 parts of a billion-object bucket (docs/SCALE.md)
-  // would take longer than the function's 15 minutes at S3's per-request latency.
-  const parts: ShardPartDocument[] = await mapBounded(
+  // would take longer than the function's 15 minutes at S3's per-request latency. Only a summary of
+  // each is kept; the merge reads a part's page references again when it reaches them.
+  const parts: PartOfCommit[] = await mapBounded(
     Array.from({ length: shardCount }, (_, index) => index),
     PARTS_READ_AT_ONCE,
-    (index) => workspace.getPart(plan.backupId, index),
+    async (index) => summarizeShardPart(await workspace.getPart(plan.backupId, index)),
   );
 
   const written: PlannedSource[] = [];
@@ -96,15 +127,15 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
     for (const source of plan.sources) {
       const ofSource = parts.filter((p) => p.source === source.name);
       // Objects split by byte ranges: their pieces, joined here into one entry each.
-      const split = joinObjectPieces(plan.backupId, ofSource.flatMap((p) => p.pieces ?? []));
-      const observed = (f: (o: ShardPartDocument['observations']) => string[]): number => ofSource.reduce((n, p) => n + f(p.observations).length, 0);
+      const split = joinObjectPieces(plan.backupId, ofSource.flatMap((p) => p.pieces));
+      const observed = (f: (o: PartOfCommit['observed']) => number): number => ofSource.reduce((n, p) => n + f(p.observed), 0);
       const observations = { changedDuringRead: observed((o) => o.changedDuringRead), vanished: observed((o) => o.vanished) + split.vanished.length, skipped: observed((o) => o.skipped) };
       const done = await workspace.getCommittedSource(plan.backupId, source.name);
       const snapshot = done
         ? await deps.vault.loadSnapshot(done.snapshotId)
         : await deps.vault.commitSnapshot({
             source: source.snapshotSource,
-            parts: ofSource.map((p) => p.part),
+            parts: { summaries: ofSource.map((p) => p.summary), runPages: (i, run) => runPagesAgain(workspace, plan.backupId, ofSource[i] as PartOfCommit, run) },
             entries: split.entries,
             parent: source.parent?.snapshotId ?? null,
             tags: backupSnapshotTags(runTags(plan), observations),

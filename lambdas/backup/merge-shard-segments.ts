@@ -5,7 +5,7 @@ import { type ShardPartDocument } from './backup-workspace';
  * The final part of a shard that stopped and resumed: its stored segments' parts and the last stretch's,
  * in order, as one ManifestPart (runs and index objects listed one after another, stats summed) and
  * one set of observations. The runs are not merged here: commit merges every run of a source anyway
- * (mergeRuns), and the segments' paths never repeat, since each stretch starts after the last entry
+ * (mergeRunsInto), and the segments' paths never repeat, since each stretch starts after the last entry
  * of the one before.
  */
 export function mergeShardSegments(stored: readonly ShardPartDocument[], last: ShardPartDocument): ShardPartDocument {

@@ -1,4 +1,4 @@
-import { decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, loadManifestRoot, manifestKey, mapBounded, packKey, snapshotKey, type Vault, VaultCorruptionError, VaultIndex, type VaultStore } from '../../vault';
+import { decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, manifestKey, manifestObjectIds, mapBounded, packKey, snapshotKey, type Vault, VaultCorruptionError, VaultIndex, type VaultStore } from '../../vault';
 
 /** Index objects read at once (small, latency-bound), as the vault's own index load does. */
 const INDEX_READS_IN_FLIGHT = 8;
@@ -30,8 +30,7 @@ export async function objectsReplicaNeeds(source: Vault, target: VaultStore, sna
   const packs = new Set<string>();
   for (const id of snapshotIds) {
     const snapshot = await source.loadSnapshot(id);
-    const manifests = [manifestKey(snapshot.manifest), ...(await loadManifestRoot(source.store, source.keys, snapshot.manifest)).pages.map((page) => manifestKey(page.id))];
-    for (const key of manifests) if (missing.has(key)) needed.add(key);
+    for await (const manifest of manifestObjectIds(source.store, source.keys, snapshot.manifest)) if (missing.has(manifestKey(manifest))) needed.add(manifestKey(manifest));
     for await (const entry of source.entries(snapshot)) {
       for (const blob of entry.content) {
         const blobId = Buffer.from(blob, 'hex');

@@ -1,6 +1,6 @@
 import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
-import { CONFIG_KEY, DATA_PREFIX, decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, indexKey, loadManifestRoot, loadPage, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
-import { type ManifestEntry, type ManifestRoot, type Snapshot, type Vault } from '../../vault';
+import { CONFIG_KEY, DATA_PREFIX, decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, indexKey, loadManifestNode, loadManifestRoot, loadPage, MANIFEST_PREFIX, type NodeLoader, rootPages, SNAPSHOTS_PREFIX } from '../../vault';
+import { type ManifestEntry, type PageRef, type Snapshot, type Vault } from '../../vault';
 import { VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 
@@ -41,7 +41,7 @@ type Damage = { whole: boolean; paths: string[]; entries: number };
  * Maps objects that could not be repaired to the backups they hurt: a pack to the blobs it holds
  * (from the readable index objects of either vault), blobs to the snapshot entries that reference
  * them; an index to the snapshots that list it and the entries whose blobs no readable index places;
- * a manifest page to its path range, a manifest root or `config` to whole snapshots. Every object is
+ * a manifest page or node to its path range, a manifest root or `config` to whole snapshots. Every object is
  * read from whichever vault has a readable copy. Walks the manifests of every readable snapshot when
  * a pack or an index is lost: a cost paid only when there is unrepairable damage.
  */
@@ -85,10 +85,16 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
     }
     const root = await firstReadable(open, (v) => loadManifestRoot(v.store, v.keys, snapshot.manifest));
     if (!root) continue;
-    for (const page of root.pages) if (manifests.has(page.id)) hit(`${MANIFEST_PREFIX}${page.id}`, snapshot, addPath(`${page.first} … ${page.last}`, page.count));
+    // A lost node hurts its whole path range; its pages cannot be walked.
+    const nodePages = (report: boolean): NodeLoader => async (node) => {
+      if (!manifests.has(node.id)) return firstReadable(open, (v) => loadManifestNode(v.store, v.keys, node));
+      if (report) hit(`${MANIFEST_PREFIX}${node.id}`, snapshot, addPath(`${node.first} … ${node.last}`, node.count));
+      return undefined;
+    };
+    for await (const page of rootPages(root, nodePages(true))) if (manifests.has(page.id)) hit(`${MANIFEST_PREFIX}${page.id}`, snapshot, addPath(`${page.first} … ${page.last}`, page.count));
     const lostIndexes = snapshot.indexes.filter((id) => indexes.has(id)).map(indexKey);
     if (packs.size === 0 && lostIndexes.length === 0) continue;
-    for (const { path, packKeys, unindexed } of await blobHits(open, root, manifests, blobPack, indexed)) {
+    for (const { path, packKeys, unindexed } of await blobHits(open, rootPages(root, nodePages(false)), manifests, blobPack, indexed)) {
       for (const key of packKeys) hit(key, snapshot, addPath(path, 1));
       if (unindexed) for (const key of lostIndexes) hit(key, snapshot, addPath(path, 1));
     }
@@ -149,10 +155,10 @@ async function readableSnapshots(open: readonly Vault[]): Promise<Map<string, Sn
 }
 
 /** Entries of a snapshot whose content is in a lost pack or in no readable index. */
-async function blobHits(open: readonly Vault[], root: ManifestRoot, lostManifests: ReadonlySet<string>, blobPack: ReadonlyMap<string, string>, indexed: ReadonlySet<string>) {
+async function blobHits(open: readonly Vault[], pages: AsyncIterable<PageRef>, lostManifests: ReadonlySet<string>, blobPack: ReadonlyMap<string, string>, indexed: ReadonlySet<string>) {
   const hits: { path: string; packKeys: string[]; unindexed: boolean }[] = [];
   // Lost pages are reported by their range; the entries of the others are walked, each page from a vault that has it readable.
-  for (const page of root.pages) {
+  for await (const page of pages) {
     if (lostManifests.has(page.id)) continue;
     for (const e of (await firstReadable(open, (v) => loadPage(v.store, v.keys, page))) ?? []) collect(e);
   }

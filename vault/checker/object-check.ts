@@ -156,15 +156,18 @@ export async function checkVaultObject(vault: Vault, key: string, options: { rea
   }
   const manifest = idFromKey(MANIFEST_PREFIX, key);
   if (manifest !== null) {
-    // A manifest object is a root or a page; its name does not say which, and its seal authenticates only as its own kind.
+    // A manifest object is a root, a node or a page; its name does not say which, and its seal authenticates only as its own kind.
     const stored = await store.get(key);
     if (sha256Hex(stored) !== manifest) throw new VaultCorruptionError(store.location, key, 'its SHA-256 does not match its name');
-    try {
-      await openSealed(store.location, key, keys, 'manifest', stored);
-    } catch (err) {
-      if (!(err instanceof VaultCorruptionError)) throw err;
-      await openSealed(store.location, key, keys, 'manifest-page', stored);
+    for (const kind of ['manifest', 'manifest-node'] as const) {
+      try {
+        await openSealed(store.location, key, keys, kind, stored);
+        return;
+      } catch (err) {
+        if (!(err instanceof VaultCorruptionError)) throw err;
+      }
     }
+    await openSealed(store.location, key, keys, 'manifest-page', stored);
     return;
   }
   throw new VaultError(`${store.location}: ${key} is not a vault object a scrub checks (config, data/, index/, manifest/ or snapshots/)`);

@@ -21,7 +21,7 @@ export async function findUnreferencedObjects(
     /** Ids of the packs listed under `data/` (the caller has listed them already). */
     readonly storedPacks: Iterable<string>;
     readonly indexedPacks: ReadonlySet<string>;
-    /** Ids of the manifest roots and pages the readable snapshots reach. */
+    /** Ids of the manifest roots, nodes and pages the readable snapshots reach. */
     readonly reachedManifests: ReadonlySet<string>;
   },
 ): Promise<UnreferencedObject[]> {

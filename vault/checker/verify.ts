@@ -1,6 +1,7 @@
 import { decodeIndexObject } from '../blob-index/index-object';
 import { loadPage } from '../manifest/manifest-pages';
-import { loadManifestRoot } from '../manifest/manifest-reader';
+import { loadManifestNode, loadManifestRoot, type NodeLoader, rootPages } from '../manifest/manifest-root';
+import { type PageRef } from '../manifest/manifest-format';
 import { parsePack, readPackHeader } from '../pack/pack-reader';
 import { type PackEntry } from '../pack/pack-format';
 import { getSealedObject } from '../crypto/sealed-object';
@@ -153,7 +154,17 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
       const missing = new Set<string>();
       let entriesMissing = 0;
       let example = '';
-      for (const ref of root.pages) {
+      // A node that cannot be read is a problem of its own; its pages are then not reached, as a damaged root's are not.
+      const loadNode: NodeLoader = async (node) => {
+        if (reached.has(node.id)) return undefined;
+        reached.add(node.id);
+        let pages: readonly PageRef[] | undefined;
+        await guard(`manifest/${node.id}`, async () => {
+          pages = await loadManifestNode(store, keys, node);
+        });
+        return pages;
+      };
+      for await (const ref of rootPages(root, loadNode)) {
         if (reached.has(ref.id)) continue;
         reached.add(ref.id);
         await guard(`manifest/${ref.id}`, async () => {

@@ -24,13 +24,43 @@ export const manifestPageSchema = z.object({
   entries: z.array(manifestEntrySchema).min(1),
 });
 
-export const manifestRootSchema = z.object({
+/**
+ * A reference to a manifest node (docs/FORMAT.md §7): a sealed object listing up to
+ * MANIFEST_FANOUT consecutive page references. `pages` is how many; the rest sums or bounds them.
+ */
+export const nodeRefSchema = pageRefSchema.extend({ pages: z.number().int().positive() });
+export type NodeRef = z.infer<typeof nodeRefSchema>;
+
+export const manifestNodeSchema = z.object({
+  v: z.literal(1),
+  pages: z.array(pageRefSchema).min(1),
+});
+
+/** A root that lists its pages itself: every manifest of at most MANIFEST_FANOUT pages (about two million entries). */
+const flatRootSchema = z.object({
   v: z.literal(1),
   entries: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
   pages: z.array(pageRefSchema),
 });
+
+/** A root over nodes, each listing up to MANIFEST_FANOUT pages: a manifest of more pages than one root should list. */
+const nodeRootSchema = z.object({
+  v: z.literal(2),
+  entries: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  nodes: z.array(nodeRefSchema).min(1),
+});
+
+export const manifestRootSchema = z.discriminatedUnion('v', [flatRootSchema, nodeRootSchema]);
 export type ManifestRoot = z.infer<typeof manifestRootSchema>;
+
+/**
+ * Page references in a root, and in a node: a billion entries make 500,000 pages, whose references
+ * in one root would be a 150 MB object that every restore, prune and replication reads whole. Past
+ * this many pages the root lists nodes instead (about 500 at a billion entries, each ~300 KB).
+ */
+export const MANIFEST_FANOUT = 1000;
 
 /** One sorted run of pages; a manifest part has one or more runs. */
 export type ManifestRun = readonly PageRef[];

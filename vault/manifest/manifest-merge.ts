@@ -1,31 +1,70 @@
 import { comparePaths, type ManifestEntry, manifestEntrySchema } from './manifest-entry';
 import { type ManifestRun, type PageRef } from './manifest-format';
 import { DuplicateEntryError, loadPage, PageRunWriter } from './manifest-pages';
-import { encodeJson, putSealedObject } from '../crypto/sealed-object';
 import { type VaultKeys } from '../crypto/vault-keys';
-import { manifestKey } from '../repository/vault-layout';
 import { type VaultStore } from '../backend/vault-store';
 
-/**
- * Merges sorted runs (from one or many writers) into one sorted page list. Runs that do not
- * overlap — the usual case: one run per shard, shards by disjoint path ranges — are concatenated
- * without reading a page; overlapping runs are merged entry by entry into new pages, reading one
- * page per run at a time.
- */
-export async function mergeRuns(store: VaultStore, keys: VaultKeys, runs: readonly ManifestRun[]): Promise<PageRef[]> {
-  const nonEmpty = runs.filter((r) => r.length > 0);
-  const sorted = [...nonEmpty].sort((a, b) => comparePaths((a[0] as PageRef).first, (b[0] as PageRef).first));
-  let disjoint = true;
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1] as ManifestRun;
-    const c = comparePaths((prev[prev.length - 1] as PageRef).last, ((sorted[i] as ManifestRun)[0] as PageRef).first);
-    if (c === 0) throw new DuplicateEntryError(((sorted[i] as ManifestRun)[0] as PageRef).first);
-    if (c > 0) disjoint = false;
-  }
-  if (disjoint) return sorted.flat();
+/** A sorted run by its bounds, its page references read when the merge reaches it (a commit of 93,000 shards holds only the bounds). */
+export type RunSource = {
+  readonly first: string;
+  readonly last: string;
+  pages(): Promise<ManifestRun>;
+};
 
+/** Runs whose pages are read ahead of the merge: the S3 latency of reading parts again overlaps the merge. */
+const RUNS_READ_AHEAD = 32;
+
+/**
+ * Merges sorted runs (from one or many writers) into one sorted sequence of pages, handed to `sink`
+ * in order. A run that overlaps no other — the usual case: one run per shard, shards by disjoint
+ * path ranges — is passed through without reading a page; each cluster of runs that overlap one
+ * another is merged entry by entry into new pages, reading one page per run at a time. Clusters,
+ * not the whole manifest: two shards whose ranges interleave in manifest order (S3 lists by bytes,
+ * where '-' sorts before '/'; the manifest puts '/' first) must not make a billion-entry commit
+ * rewrite every page.
+ */
+export async function mergeRunsInto(store: VaultStore, keys: VaultKeys, runs: readonly RunSource[], sink: (page: PageRef) => Promise<void>): Promise<void> {
+  const sorted = [...runs].sort((a, b) => comparePaths(a.first, b.first));
+  const loads: Array<Promise<ManifestRun> | undefined> = [];
+  const pagesOf = (i: number): Promise<ManifestRun> => {
+    for (let j = i; j < Math.min(sorted.length, i + RUNS_READ_AHEAD); j++) {
+      if (loads[j] === undefined) {
+        const load = (sorted[j] as RunSource).pages();
+        load.catch(() => undefined); // awaited when the merge reaches it
+        loads[j] = load;
+      }
+    }
+    const load = loads[i] as Promise<ManifestRun>;
+    loads[i] = undefined; // its pages are not held once written
+    return load;
+  };
+  let start = 0;
+  while (start < sorted.length) {
+    // The cluster: runs from `start` while each begins before the furthest end so far.
+    let end = start + 1;
+    let last = (sorted[start] as RunSource).last;
+    for (; end < sorted.length; end++) {
+      const next = sorted[end] as RunSource;
+      const c = comparePaths(last, next.first);
+      if (c === 0) throw new DuplicateEntryError(next.first);
+      if (c < 0) break;
+      if (comparePaths(next.last, last) > 0) last = next.last;
+    }
+    if (end - start === 1) {
+      for (const page of await pagesOf(start)) await sink(page);
+    } else {
+      const cluster: ManifestRun[] = [];
+      for (let i = start; i < end; i++) cluster.push(await pagesOf(i));
+      for (const page of await mergeOverlapping(store, keys, cluster)) await sink(page);
+    }
+    start = end;
+  }
+}
+
+/** Merges overlapping runs entry by entry into new pages. */
+async function mergeOverlapping(store: VaultStore, keys: VaultKeys, runs: readonly ManifestRun[]): Promise<PageRef[]> {
   const writer = new PageRunWriter(store, keys);
-  const cursors = sorted.map((run) => new RunCursor(store, keys, run));
+  const cursors = runs.map((run) => new RunCursor(store, keys, run));
   for (const c of cursors) await c.advance();
   for (;;) {
     let best: RunCursor | null = null;
@@ -38,6 +77,13 @@ export async function mergeRuns(store: VaultStore, keys: VaultKeys, runs: readon
   }
   await writer.flush();
   return writer.pages;
+}
+
+/** Runs already in memory, as RunSources (empty runs left out). */
+export function runsInMemory(runs: readonly ManifestRun[]): RunSource[] {
+  return runs
+    .filter((run) => run.length > 0)
+    .map((run) => ({ first: (run[0] as PageRef).first, last: (run[run.length - 1] as PageRef).last, pages: () => Promise.resolve(run) }));
 }
 
 class RunCursor {
@@ -66,18 +112,10 @@ class RunCursor {
   }
 }
 
-/** Writes entries (any order, paths unique) as one sorted run of pages, for mergeRuns to merge with the writers' runs. */
+/** Writes entries (any order, paths unique) as one sorted run of pages, for the merge to merge with the writers' runs. */
 export async function writeEntryRun(store: VaultStore, keys: VaultKeys, entries: readonly ManifestEntry[]): Promise<ManifestRun> {
   const writer = new PageRunWriter(store, keys);
   for (const entry of [...entries].sort((a, b) => comparePaths(a.path, b.path))) await writer.add(manifestEntrySchema.parse(entry));
   await writer.flush();
   return writer.pages;
-}
-
-/** Writes the manifest root over sorted pages; returns the root hash (the root object's id). */
-export async function writeManifestRoot(store: VaultStore, keys: VaultKeys, pages: readonly PageRef[]): Promise<{ rootId: string; entries: number; bytes: number }> {
-  const entries = pages.reduce((n, p) => n + p.count, 0);
-  const bytes = pages.reduce((n, p) => n + p.bytes, 0);
-  const rootId = await putSealedObject(store, keys, manifestKey, 'manifest', encodeJson({ v: 1, entries, bytes, pages }), 3);
-  return { rootId, entries, bytes };
 }

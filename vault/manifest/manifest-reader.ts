@@ -1,32 +1,21 @@
 import { comparePaths, type ManifestEntry, underPrefix } from './manifest-entry';
-import { type ManifestRoot, manifestRootSchema, type PageRef } from './manifest-format';
+import { type ManifestRoot, type NodeRef, type PageRef } from './manifest-format';
 import { loadPage } from './manifest-pages';
-import { decodeJson, getSealedObject } from '../crypto/sealed-object';
-import { VaultCorruptionError } from '../vault-errors';
+import { loadManifestNode, loadManifestRoot, rootPages } from './manifest-root';
 import { type VaultKeys } from '../crypto/vault-keys';
-import { manifestKey } from '../repository/vault-layout';
 import { type VaultStore } from '../backend/vault-store';
-
-export async function loadManifestRoot(store: VaultStore, keys: VaultKeys, rootId: string): Promise<ManifestRoot> {
-  const key = manifestKey(rootId);
-  const root = decodeJson(manifestRootSchema, await getSealedObject(store, keys, key, rootId, 'manifest'), { location: store.location, key });
-  for (let i = 1; i < root.pages.length; i++) {
-    if (comparePaths((root.pages[i - 1] as PageRef).last, (root.pages[i] as PageRef).first) >= 0) {
-      throw new VaultCorruptionError(store.location, key, `pages ${i - 1} and ${i} overlap or are out of order`);
-    }
-  }
-  const counted = root.pages.reduce((n, p) => n + p.count, 0);
-  if (counted !== root.entries) throw new VaultCorruptionError(store.location, key, `pages hold ${counted} entries, the root says ${root.entries}`);
-  return root;
-}
 
 /**
  * Reads a snapshot's manifest: ordered iteration (optionally under a path prefix) and point
- * lookups. Memory stays bounded: the root (one small record per page) and a few cached pages.
+ * lookups. Memory stays bounded: the root (at most MANIFEST_FANOUT references), a few cached nodes
+ * and a few cached pages.
  */
 export class ManifestReader {
   private readonly cache = new Map<string, Promise<ManifestEntry[]>>();
   private static readonly CACHE_PAGES = 4;
+  // An incremental backup looks up its parent's entries in order: a node is loaded once, not per lookup.
+  private readonly nodes = new Map<string, Promise<PageRef[]>>();
+  private static readonly CACHE_NODES = 2;
 
   private constructor(
     private readonly store: VaultStore,
@@ -40,33 +29,32 @@ export class ManifestReader {
   }
 
   private page(ref: PageRef): Promise<ManifestEntry[]> {
-    const hit = this.cache.get(ref.id);
-    if (hit) {
-      this.cache.delete(ref.id);
-      this.cache.set(ref.id, hit);
-      return hit;
-    }
-    const loading = loadPage(this.store, this.keys, ref);
-    loading.catch(() => this.cache.delete(ref.id));
-    this.cache.set(ref.id, loading);
-    while (this.cache.size > ManifestReader.CACHE_PAGES) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest === undefined) break;
-      this.cache.delete(oldest);
-    }
-    return loading;
+    return cached(this.cache, ManifestReader.CACHE_PAGES, ref.id, () => loadPage(this.store, this.keys, ref));
+  }
+
+  private node(ref: NodeRef): Promise<PageRef[]> {
+    return cached(this.nodes, ManifestReader.CACHE_NODES, ref.id, () => loadManifestNode(this.store, this.keys, ref));
+  }
+
+  private pageRefs(from?: string): AsyncGenerator<PageRef> {
+    return rootPages(this.root, (ref) => this.node(ref), from);
   }
 
   /** Entries in manifest order; with a prefix, only `prefix` and what lies below it (pages outside are not read). */
   async *entries(prefix = ''): AsyncGenerator<ManifestEntry> {
-    const pages = this.root.pages;
-    let i = prefix === '' ? 0 : firstPageAtOrAfter(pages, prefix);
+    const refs = this.pageRefs(prefix === '' ? undefined : prefix);
+    const nextPage = async (): Promise<ManifestEntry[] | null> => {
+      const ref = await refs.next();
+      return ref.done ? null : this.page(ref.value);
+    };
     // Read one page ahead so decryption overlaps with the consumer.
-    let next = i < pages.length ? this.page(pages[i] as PageRef) : null;
-    while (next) {
+    let next = nextPage();
+    for (;;) {
       const entries = await next;
-      i++;
-      next = i < pages.length ? this.page(pages[i] as PageRef) : null;
+      if (!entries) return;
+      next = nextPage();
+      // Settled below or dropped when the consumer stops early: never an unhandled rejection.
+      next.catch(() => undefined);
       for (const e of entries) {
         if (underPrefix(e.path, prefix)) yield e;
         else if (prefix !== '' && comparePaths(e.path, prefix) > 0) return;
@@ -76,9 +64,10 @@ export class ManifestReader {
 
   /** The entry at `path`, or undefined. */
   async find(path: string): Promise<ManifestEntry | undefined> {
-    const pages = this.root.pages;
-    const i = firstPageAtOrAfter(pages, path);
-    const ref = pages[i];
+    const refs = this.pageRefs(path);
+    const first = await refs.next();
+    await refs.return(undefined);
+    const ref = first.done ? undefined : first.value;
     if (!ref || comparePaths(ref.first, path) > 0) return undefined;
     const entries = await this.page(ref);
     let lo = 0;
@@ -95,14 +84,21 @@ export class ManifestReader {
   }
 }
 
-/** Index of the first page whose last path is ≥ `path` (pages.length when none). */
-function firstPageAtOrAfter(pages: readonly PageRef[], path: string): number {
-  let lo = 0;
-  let hi = pages.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (comparePaths((pages[mid] as PageRef).last, path) < 0) lo = mid + 1;
-    else hi = mid;
+/** A small LRU of loads by object id; a failed load is forgotten, so a later call tries again. */
+function cached<T>(cache: Map<string, Promise<T>>, size: number, id: string, load: () => Promise<T>): Promise<T> {
+  const hit = cache.get(id);
+  if (hit) {
+    cache.delete(id);
+    cache.set(id, hit);
+    return hit;
   }
-  return lo;
+  const loading = load();
+  loading.catch(() => cache.delete(id));
+  cache.set(id, loading);
+  while (cache.size > size) {
+    const oldest = cache.keys().next().value;
+    if (oldest === undefined) break;
+    cache.delete(oldest);
+  }
+  return loading;
 }

@@ -1,10 +1,10 @@
 import { loadPage } from '../manifest/manifest-pages';
-import { type PageRef } from '../manifest/manifest-format';
-import { loadManifestRoot } from '../manifest/manifest-reader';
+import { type NodeRef, type PageRef } from '../manifest/manifest-format';
+import { loadManifestNode, loadManifestRoot, type NodeLoader, rootPages } from '../manifest/manifest-root';
 import { type Vault } from '../repository/vault';
 import { VaultError } from '../vault-errors';
 
-/** What the remaining snapshots reference: their manifest objects (roots and pages) and blob ids (hex). */
+/** What the remaining snapshots reference: their manifest objects (roots, nodes and pages) and blob ids (hex). */
 export type VaultMark = {
   readonly snapshots: number;
   readonly manifests: ReadonlySet<string>;
@@ -20,6 +20,16 @@ export type VaultMark = {
  */
 export class MarkedPages {
   private readonly blobsOf = new Map<string, readonly string[]>();
+  private readonly pagesOf = new Map<string, readonly PageRef[]>();
+
+  /** A node's page references; nodes are content-addressed like pages. */
+  async pages(vault: Vault, ref: NodeRef): Promise<readonly PageRef[]> {
+    const known = this.pagesOf.get(ref.id);
+    if (known) return known;
+    const refs = await loadManifestNode(vault.store, vault.keys, ref);
+    this.pagesOf.set(ref.id, refs);
+    return refs;
+  }
 
   async blobs(vault: Vault, ref: PageRef): Promise<readonly string[]> {
     const known = this.blobsOf.get(ref.id);
@@ -49,7 +59,13 @@ export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPag
     if (manifests.has(snapshot.manifest)) continue;
     manifests.add(snapshot.manifest);
     const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
-    for (const ref of root.pages) {
+    // A node met before (shared by two snapshots) had all its pages marked then.
+    const loadNode: NodeLoader = async (node) => {
+      if (manifests.has(node.id)) return undefined;
+      manifests.add(node.id);
+      return pages.pages(vault, node);
+    };
+    for await (const ref of rootPages(root, loadNode)) {
       if (manifests.has(ref.id)) continue;
       manifests.add(ref.id);
       for (const id of await pages.blobs(vault, ref)) blobs.add(id);

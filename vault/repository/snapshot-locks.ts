@@ -1,6 +1,6 @@
 import { decodeIndexObject } from '../blob-index/index-object';
 import { getSealedObject } from '../crypto/sealed-object';
-import { loadManifestRoot } from '../manifest/manifest-reader';
+import { manifestObjectIds } from '../manifest/manifest-root';
 import { VaultCorruptionError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { type VaultStore } from '../backend/vault-store';
@@ -18,7 +18,7 @@ import { idFromKey, INDEX_PREFIX, indexKey, manifestKey, packKey, snapshotKey } 
 const LOCK_CONCURRENCY = 16;
 
 /**
- * Every object a snapshot needs to be restored: the snapshot object, its manifest root and pages, the
+ * Every object a snapshot needs to be restored: the snapshot object, its manifest root, nodes and pages, the
  * packs holding its blobs, and the index objects listing those packs (the snapshot's own and older
  * ones). Sorted by key. Reads the manifest and every index object of the vault.
  */
@@ -31,8 +31,7 @@ export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly str
   const packs = new Set<string>();
   for (const { id, snapshot } of snapshots) {
     keys.add(snapshotKey(id));
-    keys.add(manifestKey(snapshot.manifest));
-    for (const page of (await loadManifestRoot(vault.store, vault.keys, snapshot.manifest)).pages) keys.add(manifestKey(page.id));
+    for await (const manifest of manifestObjectIds(vault.store, vault.keys, snapshot.manifest)) keys.add(manifestKey(manifest));
     // Not `snapshot.indexes`: a prune may have rewritten those index objects since; the index objects that
     // list the snapshot's packs now (indexObjectsListing, below) are what a restore reads.
     for await (const entry of vault.entries(snapshot)) {

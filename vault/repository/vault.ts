@@ -6,8 +6,10 @@ import { decodeIndexObject } from '../blob-index/index-object';
 import { type KeyProvider } from '../keys/key-provider';
 import { putKeyObject, unwrapKeyObjects } from '../keys/key-object';
 import { type ManifestEntry } from '../manifest/manifest-entry';
-import { type ManifestPart, manifestPartSchema } from '../manifest/manifest-format';
-import { mergeRuns, writeEntryRun, writeManifestRoot } from '../manifest/manifest-merge';
+import { type ManifestPart } from '../manifest/manifest-format';
+import { mergeRunsInto, type RunSource, runsInMemory, writeEntryRun } from '../manifest/manifest-merge';
+import { type CommitParts, partsInMemory } from '../manifest/manifest-part-summary';
+import { ManifestRootWriter } from '../manifest/manifest-root';
 import { ManifestReader } from '../manifest/manifest-reader';
 import { decodeJson, encodeJson, getSealedObject, openSealed, putSealedObject } from '../crypto/sealed-object';
 import { objectContext, seal } from '../crypto/sealed-codec';
@@ -139,8 +141,11 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
 
 export type CommitInput = {
   readonly source: SnapshotSource;
-  /** Manifest parts of every writer (shard) of this snapshot. */
-  readonly parts: readonly ManifestPart[];
+  /**
+   * Manifest parts of every writer (shard) of this snapshot: in memory, or as summaries whose runs'
+   * pages are read when the merge reaches them (the backup workflow's commit of many shards).
+   */
+  readonly parts: readonly ManifestPart[] | CommitParts;
   /**
    * Entries the commit itself records, beside the parts' runs: objects split by byte ranges across
    * shards, whose pieces' blob lists the caller joined (no writer recorded them). Written as one more
@@ -151,6 +156,11 @@ export type CommitInput = {
   readonly tags?: readonly string[];
   /** When the backup started; durationMs counts from here. */
   readonly startedAt?: Date;
+  /**
+   * Page references per manifest root or node (docs/FORMAT.md §7); default MANIFEST_FANOUT. Tests
+   * set it small to give a small manifest the two-level root a big one gets.
+   */
+  readonly manifestFanout?: number;
 };
 
 /**
@@ -243,11 +253,14 @@ export class Vault {
    * is visible only when everything it references is stored.
    */
   async commitSnapshot(input: CommitInput): Promise<Snapshot> {
-    const parts = input.parts.map((p) => manifestPartSchema.parse(p));
-    const joined = input.entries && input.entries.length > 0 ? [await writeEntryRun(this.store, this.keys, input.entries)] : [];
-    const pages = await mergeRuns(this.store, this.keys, [...parts.flatMap((p) => p.runs), ...joined]);
-    const root = await writeManifestRoot(this.store, this.keys, pages);
-    const sum = (f: (s: ManifestPart['stats']) => number): number => parts.reduce((n, p) => n + f(p.stats), 0);
+    const parts = 'summaries' in input.parts ? input.parts : partsInMemory(input.parts);
+    const runs: RunSource[] = parts.summaries.flatMap((summary, part) => summary.runs.map((r) => ({ first: r.first, last: r.last, pages: () => parts.runPages(part, r.run) })));
+    if (input.entries && input.entries.length > 0) runs.push(...runsInMemory([await writeEntryRun(this.store, this.keys, input.entries)]));
+    // Pages go into the root as the merge hands them over: a root of nodes holds one node's references at a time.
+    const rootWriter = new ManifestRootWriter(this.store, this.keys, input.manifestFanout);
+    await mergeRunsInto(this.store, this.keys, runs, (page) => rootWriter.add(page));
+    const root = await rootWriter.finish();
+    const sum = (f: (s: ManifestPart['stats']) => number): number => parts.summaries.reduce((n, p) => n + f(p.stats), 0);
     const record: SnapshotRecord = {
       v: 1,
       time: new Date().toISOString(),
@@ -256,7 +269,7 @@ export class Vault {
       parent: input.parent ?? null,
       tags: [...(input.tags ?? [])],
       manifest: root.rootId,
-      indexes: parts.flatMap((p) => p.indexes),
+      indexes: parts.summaries.flatMap((p) => p.indexes),
       stats: {
         entries: root.entries,
         bytes: root.bytes,

@@ -1,0 +1,123 @@
+import { describeDamage } from '../../../../lambdas/replication/scrub-damage';
+import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { verifyVault } from '../../../../vault/checker/verify';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { type ManifestRoot } from '../../../../vault/manifest/manifest-format';
+import { loadManifestRoot, manifestObjectIds } from '../../../../vault/manifest/manifest-root';
+import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { markVault } from '../../../../vault/prune/vault-mark';
+import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
+import { initVault, openVault, type Vault } from '../../../../vault/repository/vault';
+import { manifestKey, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { corrupt } from '../../../support/scrub-vault-pair';
+import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
+
+/**
+ * Every reader of whole manifests handles a two-level root (docs/FORMAT.md §7): prune's mark,
+ * verify, the object list of Object Lock, replication, and the scrub's map of damage. The snapshots
+ * here have 5 pages under 3 nodes (one writer per two paths, fanout 2), in memory.
+ */
+
+const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
+const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
+const PATHS = ['a', 'b/1', 'b/2', 'c', 'd', 'e/1', 'e/2', 'f', 'g'];
+
+async function twoLevelSnapshot(vault: Vault, seed: number): Promise<Snapshot> {
+  const parts = [];
+  for (let at = 0; at < PATHS.length; at += 2) {
+    const writer = await vault.newSnapshotWriter({ inline: true });
+    for (const [i, path] of PATHS.entries()) if (i >= at && i < at + 2) await writer.add({ path, kind: 'object', meta: {}, content: pseudoRandomBytes(3000 + i * 700, seed * 100 + i) });
+    parts.push(await writer.finish());
+  }
+  return vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts, tags: [`backupId:b${seed}`, 'plan:files'], manifestFanout: 2 });
+}
+
+async function nodesOf(vault: Vault, snapshot: Snapshot): Promise<Extract<ManifestRoot, { v: 2 }>['nodes']> {
+  const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
+  if (root.v !== 2) throw new Error('the snapshot was meant to have a two-level root');
+  return root.nodes;
+}
+
+async function objectIds(vault: Vault, snapshot: Snapshot): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const id of manifestObjectIds(vault.store, vault.keys, snapshot.manifest)) ids.push(id);
+  return ids;
+}
+
+async function contents(vault: Vault, snapshot: Snapshot): Promise<Array<[string, readonly string[]]>> {
+  const out: Array<[string, readonly string[]]> = [];
+  for await (const e of vault.entries(snapshot)) out.push([e.path, e.content]);
+  return out;
+}
+
+let vault: Vault;
+let kept: Snapshot;
+beforeEach(async () => {
+  vault = await initVault(new MemoryVaultStore('primary'), new PassphraseKeyProvider('primary', FAST_SCRYPT), TUNING);
+  kept = await twoLevelSnapshot(vault, 1);
+  expect((await nodesOf(vault, kept)).map((n) => n.pages)).toEqual([2, 2, 1]);
+});
+
+it('prune marks the nodes of a kept snapshot and deletes those of a forgotten one', async () => {
+  const forgotten = await twoLevelSnapshot(vault, 2);
+  const keptIds = await objectIds(vault, kept);
+  const forgottenIds = await objectIds(vault, forgotten);
+  expect((await markVault(vault)).manifests).toEqual(new Set([...keptIds, ...forgottenIds]));
+
+  await vault.store.delete(snapshotKey(forgotten.id));
+  let t = Date.now();
+  await pruneVault(vault, { graceMs: 0, now: () => t, repackThreshold: 0 });
+  t += 60 * 60 * 1000;
+  await pruneVault(vault, { graceMs: 0, now: () => t, repackThreshold: 0 });
+
+  for (const id of keptIds) expect({ id, stored: await vault.store.has(manifestKey(id)) }).toEqual({ id, stored: true });
+  for (const id of forgottenIds) expect({ id, stored: await vault.store.has(manifestKey(id)) }).toEqual({ id, stored: false });
+  const report = await verifyVault(vault, { readData: true });
+  expect({ problems: report.problems, unreferenced: report.unreferenced, entries: report.entries }).toEqual({ problems: [], unreferenced: [], entries: PATHS.length });
+});
+
+it('verify names a damaged node, and still checks the pages of the other nodes', async () => {
+  const [, middle] = await nodesOf(vault, kept);
+  if (!middle) throw new Error('no middle node');
+  await corrupt(vault.store, manifestKey(middle.id));
+  const report = await verifyVault(vault);
+  expect(report.problems).toEqual([{ key: manifestKey(middle.id), message: expect.stringContaining(manifestKey(middle.id)) }]);
+  expect(report.entries).toBe(PATHS.length - middle.count);
+});
+
+it('the objects an Object Lock extension covers include the root and every node and page', async () => {
+  const keys = await snapshotObjectKeys(vault, [kept.id]);
+  for (const id of await objectIds(vault, kept)) expect(keys).toContain(manifestKey(id));
+});
+
+it('replication copies the nodes: the DR vault verifies with every byte read and lists the same entries', async () => {
+  const drStore = new MemoryVaultStore('dr');
+  const drKeys = new PassphraseKeyProvider('dr', FAST_SCRYPT);
+  await replicateVault({ source: vault, target: drStore, targetKeys: drKeys });
+  const dr = await openVault(drStore, drKeys);
+  for (const id of await objectIds(vault, kept)) expect({ id, copied: await drStore.has(manifestKey(id)) }).toEqual({ id, copied: true });
+  expect((await verifyVault(dr, { readData: true })).problems).toEqual([]);
+  expect(await contents(dr, kept)).toEqual(await contents(vault, kept));
+});
+
+it('a node lost in both vaults is mapped to the snapshot and the path range it lists', async () => {
+  const drStore = new MemoryVaultStore('dr');
+  const drKeys = new PassphraseKeyProvider('dr', FAST_SCRYPT);
+  await replicateVault({ source: vault, target: drStore, targetKeys: drKeys });
+  const dr = await openVault(drStore, drKeys);
+  const [first] = await nodesOf(vault, kept);
+  if (!first) throw new Error('no node');
+  const key = manifestKey(first.id);
+  await corrupt(vault.store, key);
+  await corrupt(drStore, key);
+  const damage = await describeDamage({ primary: vault, dr }, new Map<string, ReadonlyArray<'primary' | 'dr'>>([[key, ['primary', 'dr']]]));
+  expect(damage).toEqual([
+    expect.objectContaining({
+      key,
+      affects: [expect.objectContaining({ snapshotId: kept.id, backupId: 'b1', whole: false, paths: [`${first.first} … ${first.last}`], entries: first.count })],
+    }),
+  ]);
+  expect(first).toMatchObject({ first: 'a', last: 'c', count: 4 });
+});
