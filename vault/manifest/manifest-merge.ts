@@ -29,7 +29,7 @@ export async function mergeRunsInto(store: VaultStore, keys: VaultKeys, runs: re
   const pagesOf = (i: number): Promise<ManifestRun> => {
     for (let j = i; j < Math.min(sorted.length, i + RUNS_READ_AHEAD); j++) {
       if (loads[j] === undefined) {
-        const load = (sorted[j] as RunSource).pages();
+        const load = runPages(sorted[j] as RunSource);
         load.catch(() => undefined); // awaited when the merge reaches it
         loads[j] = load;
       }
@@ -59,6 +59,23 @@ export async function mergeRunsInto(store: VaultStore, keys: VaultKeys, runs: re
     }
     start = end;
   }
+}
+
+/** A run whose pages are read again (a shard's part) must still be the run its bounds were taken from: else the merge would put pages out of order. */
+export class RunChangedError extends Error {
+  override name = 'RunChangedError';
+}
+
+async function runPages(source: RunSource): Promise<ManifestRun> {
+  const pages = await source.pages();
+  const first = pages[0]?.first;
+  const last = pages[pages.length - 1]?.last;
+  if (first !== source.first || last !== source.last) {
+    throw new RunChangedError(
+      `a manifest run read again spans ${JSON.stringify(first)} … ${JSON.stringify(last)}, but it spanned ${JSON.stringify(source.first)} … ${JSON.stringify(source.last)} when the commit began: its part was rewritten meanwhile; run the commit again`,
+    );
+  }
+  return pages;
 }
 
 /** Merges overlapping runs entry by entry into new pages. */

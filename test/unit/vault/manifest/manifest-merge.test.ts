@@ -1,7 +1,7 @@
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { type ManifestRun, type PageRef } from '../../../../vault/manifest/manifest-format';
-import { mergeRunsInto, runsInMemory, writeEntryRun } from '../../../../vault/manifest/manifest-merge';
+import { mergeRunsInto, RunChangedError, runsInMemory, writeEntryRun } from '../../../../vault/manifest/manifest-merge';
 import { DuplicateEntryError, loadPage } from '../../../../vault/manifest/manifest-pages';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { initVault, type Vault } from '../../../../vault/repository/vault';
@@ -50,4 +50,13 @@ it('passes disjoint runs through in order without new pages, and merges only the
 it('refuses a path that two runs hold, whether the runs touch at a boundary or interleave', async () => {
   await expect(merged([await run(['a', 'b']), await run(['b', 'c'])])).rejects.toThrow(DuplicateEntryError);
   await expect(merged([await run(['a', 'c', 'e']), await run(['b', 'c'])])).rejects.toThrow(DuplicateEntryError);
+});
+
+it('stops when a run read again is not the run its bounds were taken from (a part rewritten during the commit)', async () => {
+  const rewritten = await run(['m', 'o']);
+  const sink = jest.fn(() => Promise.resolve());
+  const error = await mergeRunsInto(store, vault.keys, [{ first: 'm', last: 'n', pages: () => Promise.resolve(rewritten) }], sink).catch((err: unknown) => err);
+  expect(error).toBeInstanceOf(RunChangedError);
+  expect((error as Error).message).toBe('a manifest run read again spans "m" … "o", but it spanned "m" … "n" when the commit began: its part was rewritten meanwhile; run the commit again');
+  expect(sink).not.toHaveBeenCalled();
 });
