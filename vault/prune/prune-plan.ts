@@ -26,7 +26,7 @@ export type PrunePlanInput = {
   readonly storedPacks: ReadonlySet<string>;
   readonly storedManifests: ReadonlySet<string>;
   readonly pending: PendingObjects;
-  /** A pack is repacked when more than this share of its bytes is garbage (0–1). */
+  /** A pack is repacked when more than this share of its blob bytes is garbage (0–1). */
   readonly repackThreshold: number;
 };
 
@@ -45,6 +45,10 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
   }
   const potential = new Map<string, number>();
   const holders = new Map<string, string[]>();
+  // Shares are of a pack's blob bytes, not of its length: its header (44 bytes a blob) is no garbage,
+  // and counted as such it kept a pack of tiny blobs over the threshold however often it was repacked.
+  const blobBytes = new Map<string, number>();
+  for (const p of packs.values()) blobBytes.set(p.packId, p.entries.reduce((n, e) => n + e.storedLength, 0));
   for (const p of packs.values()) {
     let bytes = 0;
     for (const e of p.entries) {
@@ -55,7 +59,7 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
       if (h) h.push(p.packId);
       else holders.set(hex, [p.packId]);
     }
-    potential.set(p.packId, bytes / Math.max(1, p.length));
+    potential.set(p.packId, bytes / Math.max(1, blobBytes.get(p.packId) ?? 0));
   }
   const keeper = new Map<string, string>();
   for (const [blob, ids] of holders) {
@@ -81,7 +85,7 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
     });
     const liveBytes = live.reduce((n, e) => n + e.storedLength, 0);
     if (live.length === 0) garbagePacks.push({ id: p.packId, bytes: p.length });
-    else if (1 - liveBytes / Math.max(1, p.length) > input.repackThreshold) repack.push({ id: p.packId, length: p.length, live, liveBytes });
+    else if (1 - liveBytes / Math.max(1, blobBytes.get(p.packId) ?? 0) > input.repackThreshold) repack.push({ id: p.packId, length: p.length, live, liveBytes });
   }
   const indexed = new Set<string>();
   for (const o of input.indexObjects) for (const p of o.packs) indexed.add(p.packId);
