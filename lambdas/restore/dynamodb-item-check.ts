@@ -2,6 +2,8 @@ import { type AttributeValue, BatchGetItemCommand, type BatchGetItemCommandOutpu
 import { mapBounded } from '../../vault';
 import { encodeItemText } from '../sources/dynamodb-item-codec';
 import { isDynamoDbThrottle } from '../sources/dynamodb-throttling';
+import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
+import { reportedUnits, sendWithinBudget } from './budgeted-rounds';
 import { sendUntilProcessed } from './unprocessed-rounds';
 
 type Item = Record<string, AttributeValue>;
@@ -9,6 +11,13 @@ type Item = Record<string, AttributeValue>;
 /** BatchGetItem's most keys per call. */
 const KEYS_PER_CALL = 100;
 const CALLS_IN_FLIGHT = 4;
+/** A strongly consistent read costs 1 RCU per started 4 KB of each item. */
+const BYTES_PER_READ_UNIT = 4096;
+
+export type ItemCheckOptions = {
+  /** Paces the reads to a read-capacity budget (shared by every page of the shard); absent: unpaced, throttling only backed off from. */
+  readBudget?: CapacityTokenBucket;
+};
 
 /**
  * Reads the items a restore shard wrote back from the table (BatchGetItem, strongly consistent) and
@@ -16,8 +25,11 @@ const CALLS_IN_FLIGHT = 4;
  * exactly as stored). The mismatches, grouped by the items' attribute names, never their values:
  * the message reaches the execution's error and its logs. Unprocessed keys (throttling) are asked
  * again (unprocessed-rounds.ts); a table that keeps refusing is a TransientError, which the step retries.
+ * With a read budget each call first reserves its items' estimated units and settles them with the
+ * ConsumedCapacity DynamoDB reports, as the restore's writes do (dynamodb-item-writer.ts): the
+ * read-back of a table the application still uses takes no more than its share.
  */
-export async function checkDynamoDbItems(ddb: DynamoDBClient, table: string, keyNames: readonly string[], items: readonly Item[]): Promise<string[]> {
+export async function checkDynamoDbItems(ddb: DynamoDBClient, table: string, keyNames: readonly string[], items: readonly Item[], options: ItemCheckOptions = {}): Promise<string[]> {
   // A key written twice holds the later write.
   const expected = new Map<string, Item>();
   const problems = new Map<string, number>();
@@ -27,10 +39,13 @@ export async function checkDynamoDbItems(ddb: DynamoDBClient, table: string, key
     if (key === undefined) note(`${itemShape(item)} (no key ${keyNames.map((k) => JSON.stringify(k)).join(', ')})`);
     else expected.set(encodeItemText(key), item);
   }
-  const keys = [...expected.values()].map((item) => keyOf(item, keyNames) as Item);
-  const calls = Array.from({ length: Math.ceil(keys.length / KEYS_PER_CALL) }, (_, i) => keys.slice(i * KEYS_PER_CALL, (i + 1) * KEYS_PER_CALL));
+  const wanted = [...expected.values()];
+  const calls = Array.from({ length: Math.ceil(wanted.length / KEYS_PER_CALL) }, (_, i) => wanted.slice(i * KEYS_PER_CALL, (i + 1) * KEYS_PER_CALL));
+  const budget = options.readBudget;
   await mapBounded(calls, CALLS_IN_FLIGHT, async (batch) => {
-    for (const found of await getItems(ddb, table, batch)) {
+    const keys = batch.map((item) => keyOf(item, keyNames) as Item);
+    const got = budget ? await getItemsWithinBudget(ddb, table, keys, estimatedReadUnits(batch), budget) : await getItems(ddb, table, keys);
+    for (const found of got) {
       const key = keyOf(found, keyNames);
       const text = key === undefined ? undefined : encodeItemText(key);
       const want = text === undefined ? undefined : expected.get(text);
@@ -63,6 +78,24 @@ async function getItems(ddb: DynamoDBClient, table: string, keys: readonly Item[
     (left, rounds) => `Table ${table} kept ${left} keys unprocessed after ${rounds} rounds of reading back (throttled).`,
   );
   return found;
+}
+
+/** The items of `keys` the table holds, paced by `budget` (budgeted-rounds.ts). */
+async function getItemsWithinBudget(ddb: DynamoDBClient, table: string, keys: readonly Item[], estimate: number, budget: CapacityTokenBucket): Promise<Item[]> {
+  const found: Item[] = [];
+  // Unprocessed keys are a part of the call: their share of its estimate.
+  const share = (pending: readonly Item[]): number => Math.ceil((estimate * pending.length) / keys.length);
+  await sendWithinBudget(budget, `BatchGetItem from table ${table}`, keys, share, async (pending) => {
+    const result = await ddb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } }, ReturnConsumedCapacity: 'TOTAL' }));
+    found.push(...(result.Responses?.[table] ?? []));
+    return { consumed: reportedUnits(result.ConsumedCapacity), attempts: result.$metadata.attempts ?? 1, unprocessed: result.UnprocessedKeys?.[table]?.Keys ?? [] };
+  });
+  return found;
+}
+
+/** Read units of reading `items` back strongly consistent: 1 per started 4 KB of each (its JSON length as the size estimate, as the writer's). */
+function estimatedReadUnits(items: readonly Item[]): number {
+  return items.reduce((sum, item) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item)) / BYTES_PER_READ_UNIT)), 0);
 }
 
 function keyOf(item: Item, keyNames: readonly string[]): Item | undefined {

@@ -1,7 +1,7 @@
 import { type AttributeValue, BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mapBounded } from '../../vault';
 import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
-import { isDynamoDbThrottle } from '../sources/dynamodb-throttling';
+import { reportedUnits, sendWithinBudget } from './budgeted-rounds';
 import { sendUntilProcessed } from './unprocessed-rounds';
 
 const BATCH = 25;
@@ -44,24 +44,16 @@ async function writeBatch(ddb: DynamoDBClient, table: string, batch: readonly It
 }
 
 async function writeBatchWithinBudget(ddb: DynamoDBClient, table: string, batch: readonly Item[], budget: CapacityTokenBucket): Promise<void> {
-  let pending: PutRequest[] = batch.map((Item) => ({ PutRequest: { Item } }));
-  while (pending.length > 0) {
-    const reserved = await budget.reserve(estimatedWriteUnits(pending));
-    let result: BatchWriteItemCommandOutput;
-    try {
-      result = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending }, ReturnConsumedCapacity: 'TOTAL' }));
-    } catch (err) {
-      budget.settle(reserved, 0);
-      if (!isDynamoDbThrottle(err)) throw err;
-      await budget.throttled(`BatchWriteItem into table ${table}`);
-      continue;
-    }
-    const consumed = result.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-    budget.settle(reserved, result.ConsumedCapacity ? consumed : undefined);
-    pending = unprocessed(result, table);
-    if (pending.length > 0) await budget.throttled(`BatchWriteItem into table ${table} (${pending.length} items unprocessed)`);
-    else budget.succeeded(result.$metadata.attempts ?? 1);
-  }
+  await sendWithinBudget(
+    budget,
+    `BatchWriteItem into table ${table}`,
+    batch.map((Item): PutRequest => ({ PutRequest: { Item } })),
+    estimatedWriteUnits,
+    async (pending) => {
+      const result = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending }, ReturnConsumedCapacity: 'TOTAL' }));
+      return { consumed: reportedUnits(result.ConsumedCapacity), attempts: result.$metadata.attempts ?? 1, unprocessed: unprocessed(result, table) };
+    },
+  );
 }
 
 function unprocessed(result: BatchWriteItemCommandOutput, table: string): PutRequest[] {

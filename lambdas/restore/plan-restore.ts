@@ -1,6 +1,6 @@
 import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type TableCapacity, targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
+import { type TableCapacity, targetReadUnitsPerSecond, targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { type TableProtection } from '../sources/dynamodb-table-protection';
 import { type CreateTableOptions, createTableFromSchema, describeTargetTable, finishNewTable, type TableSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { type ManifestEntry, type Vault } from '../../vault';
@@ -154,8 +154,19 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   const { created, notes } = await prepareTarget(restore, snapshot.source, deps);
   await startSplitUploads(restore, splitEntries, deps);
   const table = restore.target.type === 'dynamodb' ? await describeTargetTable(deps.dynamodb, restore.target.table) : undefined;
-  const writeUnitsPerShard = table ? writeUnitsPerShardOf(table.capacity, restore, created, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency))) : undefined;
-  const plan: RestorePlanDocument = { restore, entries, bytes, shards, ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}), ...(table ? { tableKey: table.key } : {}) };
+  const shardsAtOnce = Math.max(1, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency)));
+  const writeUnitsPerShard = table ? writeUnitsPerShardOf(table.capacity, restore, created, shardsAtOnce) : undefined;
+  // The read-back shares the table as the writes do: divided by the shards that run at once.
+  const readUnitsPerShard = table ? targetReadUnitsPerSecond(table.capacity, created ? 'created' : 'existing') / shardsAtOnce : undefined;
+  const plan: RestorePlanDocument = {
+    restore,
+    entries,
+    bytes,
+    shards,
+    ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}),
+    ...(readUnitsPerShard ? { readUnitsPerShard } : {}),
+    ...(table ? { tableKey: table.key } : {}),
+  };
   // The manifest first: a plan on the vault always has its manifest.
   const shardManifestKey = await putRestoreShardManifest(deps.planS3, deps.planBucket, restore.restoreId, shards);
   const planKey = await putRestorePlan(deps.planS3, deps.planBucket, plan);

@@ -28,6 +28,8 @@ export const restorePlanDocumentSchema = z.object({
   shards: z.array(restoreShardSchema),
   /** DynamoDB targets: each shard's share of the write budget, WCU a second (absent in plans made before budgets: unpaced). */
   writeUnitsPerShard: z.number().positive().optional(),
+  /** DynamoDB targets: each shard's share of the read budget of its read-back, RCU a second (absent in plans made before: unpaced). */
+  readUnitsPerShard: z.number().positive().optional(),
   /** DynamoDB targets: the table's key attributes (partition, then sort), by which each shard reads back the items it wrote. */
   tableKey: z.array(z.string().min(1)).min(1).max(2).optional(),
 });

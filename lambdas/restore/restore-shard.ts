@@ -37,6 +37,11 @@ export type RestoreShardResult = {
 
 /** A BatchWriteItem of 25 items of up to a few KB must fit in the write budget's bucket, however small the budget. */
 const WRITE_BATCH_BURST_UNITS = 25;
+/** A read-back call asks for 100 keys: 100 RCU for items up to 4 KB. */
+const READ_CALL_BURST_UNITS = 100;
+
+/** One write budget and one read budget for a whole shard (DynamoDB targets): its pages are written and read back side by side and share them. */
+type ItemBudgets = { readonly write?: CapacityTokenBucket; readonly read?: CapacityTokenBucket };
 
 /** Entries of notRestored carried in a shard's result (it travels in the state machine's payload). */
 const NOT_RESTORED_LISTED = 20;
@@ -89,9 +94,12 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
     // The target directory is opened without following links and written through that descriptor (target-directory.ts).
     const targetDir = plan.restore.target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), plan.restore.target.path, { create: true }) : null;
     try {
-      // One write budget for the whole shard: its pages are written side by side and share it.
-      const writeBudget = plan.writeUnitsPerShard ? new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
-      results.push(await restoreEntries(vault, plan, shard, entries, targetDir, deps, writeBudget));
+      const clock = deps.clock ? { clock: deps.clock } : {};
+      const budgets: ItemBudgets = {
+        ...(plan.writeUnitsPerShard ? { write: new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...clock }) } : {}),
+        ...(plan.readUnitsPerShard ? { read: new CapacityTokenBucket({ unitsPerSecond: plan.readUnitsPerShard, minBurstUnits: READ_CALL_BURST_UNITS, ...clock }) } : {}),
+      };
+      results.push(await restoreEntries(vault, plan, shard, entries, targetDir, deps, budgets));
     } finally {
       await targetDir?.close();
     }
@@ -141,7 +149,7 @@ async function restoreEntries(
   entries: readonly ManifestEntry[],
   targetDir: TargetDirectory | null,
   deps: RestoreShardDeps,
-  writeBudget: CapacityTokenBucket | undefined,
+  budgets: ItemBudgets,
 ): Promise<RestoreShardResult> {
   const restore = plan.restore;
   const result: RestoreShardResult = { shardIndex: shard.index, entries: 0, bytes: 0, items: 0 };
@@ -168,8 +176,8 @@ async function restoreEntries(
       const body = Buffer.concat(chunks);
       // Entries run side by side: `result.items += await …` would read the count before the await and lose the others' items.
       const decoded = decodeItemLines(body);
-      const items = await writeDynamoDbItems(deps.dynamodb, target.table, decoded, writeBudget ? { writeBudget } : {});
-      itemMismatches.push(...(await checkDynamoDbItems(deps.dynamodb, target.table, tableKey ?? [], decoded)));
+      const items = await writeDynamoDbItems(deps.dynamodb, target.table, decoded, budgets.write ? { writeBudget: budgets.write } : {});
+      itemMismatches.push(...(await checkDynamoDbItems(deps.dynamodb, target.table, tableKey ?? [], decoded, budgets.read ? { readBudget: budgets.read } : {})));
       result.items += items;
       result.bytes += body.length;
     } else if (directory) {

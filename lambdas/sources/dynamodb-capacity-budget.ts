@@ -29,6 +29,15 @@ export const DEFAULT_ON_DEMAND_READ_UNITS_PER_SECOND = 1500;
 export const DEFAULT_WRITE_SHARE = { created: 1, existing: 0.25 } as const;
 export const DEFAULT_ON_DEMAND_WRITE_UNITS_PER_SECOND = { created: 4000, existing: 1000 } as const;
 
+/**
+ * A restore's read-back of the items it wrote (strongly consistent BatchGetItem). From a table the
+ * restore created, nobody else reads: the whole provisioned RCU, or 12,000 RCU/s on-demand (what a new
+ * on-demand table serves at once). From an existing table, as a backup reads a live one: 25 % of the
+ * provisioned RCU, or 1,500 RCU/s on-demand.
+ */
+export const DEFAULT_READ_BACK_SHARE = { created: 1, existing: DEFAULT_READ_SHARE } as const;
+export const DEFAULT_ON_DEMAND_READ_BACK_UNITS_PER_SECOND = { created: 12_000, existing: DEFAULT_ON_DEMAND_READ_UNITS_PER_SECOND } as const;
+
 function smallestOf(values: readonly (number | undefined)[]): number {
   const defined = values.filter((v): v is number => v !== undefined && v > 0);
   return Math.min(...defined);
@@ -50,6 +59,13 @@ export function targetWriteUnitsPerSecond(config: WriteBudgetConfig | undefined,
   const fromShare = reference !== undefined && reference > 0 ? share * reference : undefined;
   const cap = config?.writeUnitsPerSecond ?? (fromShare === undefined ? DEFAULT_ON_DEMAND_WRITE_UNITS_PER_SECOND[target] : undefined);
   return smallestOf([fromShare, cap]);
+}
+
+/** The read units a second a restore's read-back of a table may use, all shards together. */
+export function targetReadUnitsPerSecond(capacity: TableCapacity, target: 'created' | 'existing'): number {
+  const reference = capacity.billingMode === 'PROVISIONED' ? capacity.provisioned?.read : capacity.onDemandMax?.read;
+  const fromShare = reference !== undefined && reference > 0 ? DEFAULT_READ_BACK_SHARE[target] * reference : undefined;
+  return smallestOf([fromShare, fromShare === undefined ? DEFAULT_ON_DEMAND_READ_BACK_UNITS_PER_SECOND[target] : undefined]);
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  type BatchGetItemCommandOutput,
   BatchWriteItemCommand,
   type BatchWriteItemCommandOutput,
   CreateTableCommand,
@@ -22,6 +23,7 @@ import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../con
 import { readEntryContent } from '../../../../vault/restorer/restore';
 import { type BenchCloud, startBenchCloud, waitTableActive } from '../../../../bench/bench-cloud';
 import { FakeBucketClock } from '../../../support/fake-bucket-clock';
+import { checkDynamoDbItems } from '../../../../lambdas/restore/dynamodb-item-check';
 
 /**
  * The read-capacity budget against the local cloud's DynamoDB (dynalite, which reports
@@ -140,11 +142,45 @@ function recordingClient(): { client: DynamoDBClient; reported: number[] } {
       const result = await next(args);
       if (context.commandName === 'ScanCommand') reported.push((result.output as ScanCommandOutput).ConsumedCapacity?.CapacityUnits ?? Number.NaN);
       if (context.commandName === 'BatchWriteItemCommand') reported.push(((result.output as BatchWriteItemCommandOutput).ConsumedCapacity ?? []).reduce((s, c) => s + (c.CapacityUnits ?? 0), 0));
+      if (context.commandName === 'BatchGetItemCommand') reported.push(((result.output as BatchGetItemCommandOutput).ConsumedCapacity ?? []).reduce((s, c) => s + (c.CapacityUnits ?? 0), 0));
       return result;
     },
     { step: 'initialize', name: 'recordConsumedCapacity' },
   );
   return { client, reported };
+}
+
+/** The requests (items to write, keys to get) of a BatchWriteItem or BatchGetItem input. */
+function requestsOf(input: unknown): number {
+  const items = Object.values((input as { RequestItems: Record<string, unknown[] | { Keys: unknown[] }> }).RequestItems)[0];
+  return Array.isArray(items) ? items.length : (items?.Keys.length ?? 0);
+}
+
+/**
+ * Throttles the client's `command` calls: the first 3 are refused whole, the next 3 that carry more
+ * than one request are half processed (`split` sends the first half, puts the rest in the response
+ * as unprocessed). Returns the counts, read once the calls are done.
+ */
+
+function throttleCalls(client: DynamoDBClient, command: 'BatchWriteItemCommand' | 'BatchGetItemCommand', split: (args: { input: unknown }, send: (input: unknown) => Promise<{ output: unknown }>) => Promise<{ output: unknown }>): { refused: number; partial: number } {
+  const counts = { refused: 0, partial: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== command) return next(args);
+      if (counts.refused < 3) {
+        counts.refused++;
+        throw new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: { httpStatusCode: 400 } });
+      }
+      // Counted before the call is awaited: calls run side by side.
+      if (counts.partial < 3 && requestsOf(args.input) > 1) {
+        counts.partial++;
+        return (await split(args, (input) => next({ ...args, input: input as typeof args.input }))) as Awaited<ReturnType<typeof next>>;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: `throttle${command}`, priority: 'low' },
+  );
+  return counts;
 }
 
 type ShardRun = { units: number; seconds: number; client: DynamoDBClient };
@@ -270,34 +306,19 @@ it('restore writes stay within their write budget; throttles and unprocessed ite
   await createTable(WRITE_TABLE, { read: 1000, write: 40 });
   const items = [...source.values()].slice(0, 600).map((text) => decodeItemLines(`${text}\n`)[0]!);
   const { client, reported } = recordingClient();
-  let refused = 0;
-  let partial = 0;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'BatchWriteItemCommand') return next(args);
-      if (refused < 3) {
-        refused++;
-        throw new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: { httpStatusCode: 400 } });
-      }
-      const input = args.input as { RequestItems: Record<string, WriteRequest[]> };
-      const requests = input.RequestItems[WRITE_TABLE] ?? [];
-      if (partial < 3 && requests.length > 1) {
-        // A partly throttled batch: DynamoDB writes some items and hands the rest back.
-        partial++;
-        const kept = requests.slice(0, Math.ceil(requests.length / 2));
-        const result = await next({ ...args, input: { ...input, RequestItems: { [WRITE_TABLE]: kept } } });
-        (result.output as BatchWriteItemCommandOutput).UnprocessedItems = { [WRITE_TABLE]: requests.slice(kept.length) };
-        return result;
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'throttleWrites', priority: 'low' },
-  );
+  const throttled = throttleCalls(client, 'BatchWriteItemCommand', async (args, send) => {
+    const input = args.input as { RequestItems: Record<string, WriteRequest[]> };
+    const requests = input.RequestItems[WRITE_TABLE] ?? [];
+    // A partly throttled batch: DynamoDB writes some items and hands the rest back.
+    const kept = requests.slice(0, Math.ceil(requests.length / 2));
+    const result = await send({ ...input, RequestItems: { [WRITE_TABLE]: kept } });
+    (result.output as BatchWriteItemCommandOutput).UnprocessedItems = { [WRITE_TABLE]: requests.slice(kept.length) };
+    return result;
+  });
   const clock = new FakeBucketClock();
   const budget = new CapacityTokenBucket({ unitsPerSecond: 10, minBurstUnits: 25, clock });
   await writeDynamoDbItems(client, WRITE_TABLE, items, { writeBudget: budget });
-  expect(refused).toBe(3);
-  expect(partial).toBe(3);
+  expect(throttled).toEqual({ refused: 3, partial: 3 });
   const written = await scanAll(WRITE_TABLE);
   const texts = new Set(items.map((i) => encodeItemText(i)));
   expect(written).toEqual(new Map([...source].filter(([, text]) => texts.has(text))));
@@ -305,5 +326,36 @@ it('restore writes stay within their write budget; throttles and unprocessed ite
   expect(units).toBe(budget.stats.consumedUnits);
   expect(units / (clock.now() / 1000)).toBeLessThanOrEqual(10);
   expect(budget.stats.throttles).toBe(6);
+  client.destroy();
+}, 120_000);
+
+it("a restore's read-back stays within its read budget; throttled calls and unprocessed keys are asked again until every item is compared", async () => {
+  const items = [...source.values()].slice(0, 600).map((text) => decodeItemLines(`${text}\n`)[0]!);
+  const { client, reported } = recordingClient();
+  const throttled = throttleCalls(client, 'BatchGetItemCommand', async (args, send) => {
+    const input = args.input as { RequestItems: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead?: boolean }> };
+    const request = input.RequestItems[TABLE];
+    const keys = request?.Keys ?? [];
+    // A partly throttled call: DynamoDB returns some items and hands the other keys back.
+    const kept = keys.slice(0, Math.ceil(keys.length / 2));
+    const result = await send({ ...input, RequestItems: { [TABLE]: { ...request, Keys: kept } } });
+    (result.output as BatchGetItemCommandOutput).UnprocessedKeys = { [TABLE]: { Keys: keys.slice(kept.length) as never, ConsistentRead: true } };
+    return result;
+  });
+  const clock = new FakeBucketClock();
+  const budget = new CapacityTokenBucket({ unitsPerSecond: 10, minBurstUnits: 100, clock });
+  expect(await checkDynamoDbItems(client, TABLE, ['pk', 'sk'], items, { readBudget: budget })).toEqual([]);
+  expect(throttled).toEqual({ refused: 3, partial: 3 });
+  const units = reported.reduce((a, b) => a + b, 0);
+  // Strongly consistent: at least 1 RCU an item.
+  expect(units).toBeGreaterThanOrEqual(items.length);
+  expect(units).toBe(budget.stats.consumedUnits);
+  expect(units / (clock.now() / 1000)).toBeLessThanOrEqual(10);
+  expect(budget.stats.throttles).toBe(6);
+
+  // Paced, the read-back still compares: a changed item is named by its attributes.
+  const changed = { ...items[0]!, note: { S: 'not what the table holds' } };
+  const again = new CapacityTokenBucket({ unitsPerSecond: 10, minBurstUnits: 100, clock });
+  expect(await checkDynamoDbItems(client, TABLE, ['pk', 'sk'], [changed], { readBudget: again })).toEqual([`an item with attributes "note", "pk", "sk", "tags" missing or different in ${TABLE}`]);
   client.destroy();
 }, 120_000);

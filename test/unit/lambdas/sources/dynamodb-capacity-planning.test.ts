@@ -1,5 +1,5 @@
 import { dynamoDbTableSourceSchema, readBudgetSchema } from '../../../../config/lifeboat-config';
-import { shardShareOfBudget, sourceReadUnitsPerSecond, targetWriteUnitsPerSecond } from '../../../../lambdas/sources/dynamodb-capacity-budget';
+import { shardShareOfBudget, sourceReadUnitsPerSecond, targetReadUnitsPerSecond, targetWriteUnitsPerSecond } from '../../../../lambdas/sources/dynamodb-capacity-budget';
 import { budgetedTargetBytesPerSegment, DEFAULT_TARGET_BYTES_PER_SEGMENT, dynamoDbSegmentCount, MAX_ITEMS_PER_SEGMENT } from '../../../../lambdas/sources/dynamodb-segment-count';
 import { planDynamoDbShards } from '../../../../lambdas/sources/dynamodb-table-source';
 import { shardSpecSchema } from '../../../../lambdas/sources/shard-spec';
@@ -57,6 +57,15 @@ describe('read and write budgets', () => {
     expect(targetWriteUnitsPerSecond(undefined, onDemand, 'created')).toBe(4000);
     expect(targetWriteUnitsPerSecond(undefined, onDemand, 'existing')).toBe(1000);
     expect(targetWriteUnitsPerSecond({ writeUnitsPerSecond: 10 }, onDemand, 'created')).toBe(10);
+  });
+
+  it("a restore's read-back: the whole read capacity of a table the restore created, a quarter of an existing one", () => {
+    const reads = provisioned.provisioned?.read ?? 0;
+    expect(targetReadUnitsPerSecond(provisioned, 'created')).toBe(reads);
+    expect(targetReadUnitsPerSecond(provisioned, 'existing')).toBe(reads / 4);
+    expect(targetReadUnitsPerSecond(onDemand, 'created')).toBe(12_000);
+    expect(targetReadUnitsPerSecond(onDemand, 'existing')).toBe(1500);
+    expect(targetReadUnitsPerSecond({ ...onDemand, onDemandMax: { read: 2000 } }, 'existing')).toBe(500);
   });
 
   it('divides a budget by the shards that can run at once', () => {

@@ -1,0 +1,38 @@
+import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
+import { isDynamoDbThrottle } from '../sources/dynamodb-throttling';
+
+/** What one call of a budgeted batch returned: the units DynamoDB reported (undefined: none), the SDK's attempts, what it left unprocessed. */
+export type BudgetedRound<T> = { consumed: number | undefined; attempts: number; unprocessed: T[] };
+
+/**
+ * Sends one DynamoDB batch (BatchWriteItem, BatchGetItem) within a capacity budget until all of it
+ * is processed: each call first reserves the estimate of what is pending and is then charged the
+ * ConsumedCapacity DynamoDB reports (`send` asks for ReturnConsumedCapacity TOTAL). A call refused
+ * as throttled, and a call that leaves part of the batch unprocessed, back off with jitter and slow
+ * the bucket; the bucket gives up with a TransientError after its throttles in a row. `what` names
+ * the call in that error.
+ */
+export async function sendWithinBudget<T>(budget: CapacityTokenBucket, what: string, batch: readonly T[], estimate: (pending: readonly T[]) => number, send: (pending: T[]) => Promise<BudgetedRound<T>>): Promise<void> {
+  let pending = [...batch];
+  while (pending.length > 0) {
+    const reserved = await budget.reserve(estimate(pending));
+    let round: BudgetedRound<T>;
+    try {
+      round = await send(pending);
+    } catch (err) {
+      budget.settle(reserved, 0);
+      if (!isDynamoDbThrottle(err)) throw err;
+      await budget.throttled(what);
+      continue;
+    }
+    budget.settle(reserved, round.consumed);
+    pending = round.unprocessed;
+    if (pending.length > 0) await budget.throttled(`${what} (${pending.length} unprocessed)`);
+    else budget.succeeded(round.attempts);
+  }
+}
+
+/** The units a response's ConsumedCapacity reports, all tables summed; undefined when it reports none (the estimate is charged). */
+export function reportedUnits(consumed: ReadonlyArray<{ CapacityUnits?: number | undefined }> | undefined): number | undefined {
+  return consumed ? consumed.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0) : undefined;
+}
