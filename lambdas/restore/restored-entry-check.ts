@@ -5,7 +5,7 @@ import { type ManifestEntry, type NotRestored, platformCalls } from '../../vault
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
-import { restoredContentMatches, streamReader, withFileReader } from './content-check';
+import { restoredContentMatches, restoredFileMatches, streamReader } from './content-check';
 import { type ResolvedRestore } from './resolved-restore';
 import { directoryEntry, s3Attributes, s3TargetKey } from './restored-entry';
 
@@ -83,7 +83,7 @@ async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepS
   const modeProblem = checkMode(stats.mode, want.mode, keepSetIdBits);
   if (modeProblem) return modeProblem;
   if (entry.size === 0) return undefined;
-  return withFileReader(file, (read) => restoredContentMatches(vault, entry, read));
+  return restoredFileMatches(vault, entry, file);
 }
 
 function checkSpecial(entry: ManifestEntry, stats: Stats | undefined): string | NotRestored | undefined {

@@ -30,7 +30,17 @@ export type CodecRequest =
    * opened and its id recomputed (HMAC of the plaintext) → {t, bytes (stored bytes authenticated, or
    * plaintext bytes re-hashed)}, or a corrupt error naming the first blob that fails.
    */
-  | { op: 'check'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; a: boolean };
+  | { op: 'check'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; a: boolean }
+  /**
+   * Reads restored file f from its start, cut at the lengths n, and compares each piece's HMAC with
+   * ids (the manifest entry's blob ids) → {t, flags: FileContentFlag, bytes: the index of the first
+   * piece that is short or differs (n.length when none)}.
+   */
+  | { op: 'file-ids'; t: number; k: number; f: string | Uint8Array; n: readonly number[]; ids: readonly Uint8Array[] };
+
+/** What a `file-ids` task found: the file equals the blobs, ends early, goes on past them, or a piece hashes to another id. */
+export const FILE_CONTENT_FLAGS = ['equal', 'shorter', 'longer', 'differs'] as const;
+export type FileContentCheck = (typeof FILE_CONTENT_FLAGS)[number];
 
 export type CodecReply = {
   t: number;

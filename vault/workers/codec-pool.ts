@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type BlobCheck, type CodecReply, type CodecRequest, type RestoreBlob } from './codec-messages';
+import { type BlobCheck, type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck, type RestoreBlob } from './codec-messages';
 import { codecWorkerScript } from './codec-worker-location';
 import { type VaultKeys } from '../crypto/vault-keys';
 
@@ -228,13 +228,13 @@ export class CodecPool {
 
   /** The envelope (docs/FORMAT.md §3) of slab `s` bytes [offset, offset + length) with the blob id as context. */
   async seal(k: number, s: number, offset: number, length: number, id: Buffer, level: number | null): Promise<Buffer> {
-    const r = await this.run({ op: 'seal', k, s, o: offset, n: length, id, z: level });
+    const r = await this.run({ op: 'seal', k, s, o: offset, n: length, id: ownBytes(id), z: level });
     return Buffer.from(r.stored as ArrayBuffer);
   }
 
   /** Opens one blob envelope held in a slab; throws CodecTaskError (corrupt) when it fails. */
   async open(k: number, s: number, offset: number, length: number, id: Buffer, rawLength: number): Promise<Buffer> {
-    const r = await this.run({ op: 'open', k, s, o: offset, n: length, id, raw: rawLength });
+    const r = await this.run({ op: 'open', k, s, o: offset, n: length, id: ownBytes(id), raw: rawLength });
     return Buffer.from(r.plain as ArrayBuffer);
   }
 
@@ -255,8 +255,16 @@ export class CodecPool {
     sparse: boolean,
   ): Promise<number> {
     const where = 'file' in source ? { f: source.file } : { s: source.slab };
-    const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs, fd, p: position, h: sparse });
+    const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs.map(ownBlobBytes), fd, p: position, h: sparse });
     return r.bytes as number;
+  }
+
+  /** Reads a restored file in the worker, cut at `lengths`, and compares each piece's blob id with `ids` (see the `file-ids` message). */
+  async fileBlobIds(k: number, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[]): Promise<FileContentCheck> {
+    const r = await this.run({ op: 'file-ids', k, f: typeof file === 'string' ? file : ownBytes(file), n: lengths, ids: ids.map(ownBytes) });
+    const flag = FILE_CONTENT_FLAGS[r.flags ?? -1];
+    if (!flag) throw new Error(`a codec worker answered a file check with flags ${String(r.flags)}`);
+    return flag;
   }
 
   /**
@@ -266,9 +274,22 @@ export class CodecPool {
    */
   async check(k: number, source: { file: string } | { slab: number }, offset: number, length: number, blobs: readonly RestoreBlob[], how: BlobCheck = 'rehash'): Promise<number> {
     const where = 'file' in source ? { f: source.file } : { s: source.slab };
-    const r = await this.run({ op: 'check', k, ...where, o: offset, n: length, b: blobs, a: how === 'authenticate' });
+    const r = await this.run({ op: 'check', k, ...where, o: offset, n: length, b: blobs.map(ownBlobBytes), a: how === 'authenticate' });
     return r.bytes as number;
   }
+}
+
+/**
+ * Bytes that a message may carry cheaply. A message clones a typed array's whole ArrayBuffer, and a
+ * small Buffer (a blob id from Buffer.from(hex)) is a view into Node's 64 KiB allocation pool: sent
+ * as it is, every 32-byte id copied 64 KiB and left a 64 KiB buffer for the worker to collect.
+ */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
+function ownBlobBytes(blob: RestoreBlob): RestoreBlob {
+  return { ...blob, id: ownBytes(blob.id) };
 }
 
 /** A range of a shared slab, handed out by SlabPool. */

@@ -2,7 +2,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
-import { type CodecReply, type CodecRequest } from './codec-messages';
+import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck } from './codec-messages';
 import { PromptCollector } from './prompt-collector';
 import { writeAtSync } from './sparse-write';
 import { releaseBuffer } from '../platform/release-buffer';
@@ -143,6 +143,35 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       }
       return { reply: { t: m.t, bytes: checked }, transfer: [] };
     }
+    case 'file-ids': {
+      const { flag, at } = checkFileIds(keyOf(m.k), m.f, m.n, m.ids);
+      return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(flag), bytes: at }, transfer: [] };
+    }
+  }
+}
+
+/** A restored file against its blob ids: read piece by piece into the worker's read buffer, each piece's HMAC compared. */
+function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[]): { flag: FileContentCheck; at: number } {
+  // A path that is not UTF-8 arrives as bytes (a Buffer is cloned into a plain Uint8Array).
+  const fd = fs.openSync(typeof file === 'string' ? file : Buffer.from(file.buffer, file.byteOffset, file.byteLength), 'r');
+  try {
+    let position = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const length = lengths[i] as number;
+      if (readBuf.length < length) readBuf = Buffer.allocUnsafeSlow(Math.max(length, readBuf.length * 2));
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(fd, readBuf, done, length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+      if (done !== length) return { flag: 'shorter', at: i };
+      if (!createHmac('sha256', key.mac).update(readBuf.subarray(0, length)).digest().equals(ids[i] as Uint8Array)) return { flag: 'differs', at: i };
+      position += length;
+    }
+    return { flag: fs.readSync(fd, readBuf, 0, 1, position) > 0 ? 'longer' : 'equal', at: lengths.length };
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -1,6 +1,8 @@
 import { type FileHandle } from 'node:fs/promises';
 import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './codec-pool';
-import { type RestoreBlob } from './codec-messages';
+import { type FileContentCheck, type RestoreBlob } from './codec-messages';
+import { open as openFile } from 'node:fs/promises';
+import { type FsPath } from '../platform/posix-calls';
 import { writeAt } from './sparse-write';
 import { decodeBlob } from '../pack/pack-reader';
 import { seal } from '../crypto/sealed-codec';
@@ -46,7 +48,15 @@ export interface Codec {
   seal(region: ChunkRegion, start: number, length: number, id: Buffer, compressionLevel: number | null): Promise<Buffer>;
   /** Writes the range's plaintexts to `fh`, all-zero blocks left as holes when `sparse` (sparse-write.ts); resolves with the bytes written to the file. */
   restoreRange(range: PackRange, fh: FileHandle, sparse: boolean): Promise<number>;
+  /**
+   * Reads a restored file from its start, cut at the blobs' plaintext lengths, and compares each
+   * piece's blob id with the blob's: whether the file is exactly that content, or how it is not.
+   */
+  checkFileContent(file: FsPath, blobs: readonly FileBlob[]): Promise<FileContentCheck>;
 }
+
+/** A blob of a file's content: its id and plaintext length. */
+export type FileBlob = { readonly id: Buffer; readonly length: number };
 
 /** The codec for a vault: pooled when the shared pool is up (and `inline` not asked), else in-thread. */
 export function codecFor(store: VaultStore, keys: VaultKeys, options: { inline?: boolean } = {}): Codec {
@@ -96,6 +106,16 @@ export class PooledCodec implements Codec {
   seal(region: ChunkRegion, start: number, length: number, id: Buffer, compressionLevel: number | null): Promise<Buffer> {
     const { slab, offset } = slabRegion(region);
     return this.pool.seal(this.k, slab.id, offset + start, length, id, compressionLevel);
+  }
+
+  /** In a worker: it opens and reads the file itself, so the bytes cross no thread and take no slab. */
+  checkFileContent(file: FsPath, blobs: readonly FileBlob[]): Promise<FileContentCheck> {
+    return this.pool.fileBlobIds(
+      this.k,
+      file,
+      blobs.map((b) => b.length),
+      blobs.map((b) => b.id),
+    );
   }
 
   async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean): Promise<number> {
@@ -165,5 +185,27 @@ export class InThreadCodec implements Codec {
       releaseBuffer(plain);
     }
     return written;
+  }
+
+  async checkFileContent(file: FsPath, blobs: readonly FileBlob[]): Promise<FileContentCheck> {
+    const fh = await openFile(file, 'r');
+    try {
+      let position = 0;
+      for (const blob of blobs) {
+        const piece = Buffer.allocUnsafe(blob.length);
+        let done = 0;
+        while (done < blob.length) {
+          const { bytesRead } = await fh.read(piece, done, blob.length - done, position + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        if (done !== blob.length) return 'shorter';
+        if (!(await computeBlobId(this.keys, piece)).equals(blob.id)) return 'differs';
+        position += blob.length;
+      }
+      return (await fh.read(Buffer.alloc(1), 0, 1, position)).bytesRead > 0 ? 'longer' : 'equal';
+    } finally {
+      await fh.close();
+    }
   }
 }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { CodecPool, SlabPool } from '../../../../vault/workers/codec-pool';
-import { InThreadCodec, PooledCodec } from '../../../../vault/workers/codec';
+import { type Codec, InThreadCodec, PooledCodec } from '../../../../vault/workers/codec';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
@@ -43,6 +44,37 @@ describe('codec worker threads and the in-thread path', () => {
     await useWorkers(true);
     await CodecPool.shutdownShared();
     await removeDir(dir);
+  });
+
+  it('checkFileContent: both codecs tell a restored file that equals its blobs from one shorter, longer or with a changed byte, also under a name that is not UTF-8', async () => {
+    const keys = await importVaultKeys(pseudoRandomBytes(64, 4));
+    const pieces = [pseudoRandomBytes(100_000, 1), Buffer.from('restored text '.repeat(4000)), pseudoRandomBytes(3, 2)];
+    const blobs = await Promise.all(pieces.map(async (p) => ({ id: await computeBlobId(keys, p), length: p.length })));
+    const whole = Buffer.concat(pieces);
+    const changed = Buffer.from(whole);
+    changed[100_000 + 7] = (changed[100_000 + 7] as number) ^ 1;
+    const files: Array<[string, Buffer, string]> = [
+      ['equal', whole, 'equal'],
+      ['shorter', whole.subarray(0, whole.length - 1), 'shorter'],
+      ['longer', Buffer.concat([whole, Buffer.from([0])]), 'longer'],
+      ['changed', changed, 'differs'],
+    ];
+    for (const [name, bytes] of files) await fs.writeFile(path.join(dir, name), bytes);
+    // A name with a byte that is not UTF-8: the worker gets the path as bytes.
+    const latin1 = Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9])]);
+    await fs.writeFile(latin1, whole);
+    const pool = CodecPool.shared();
+    if (!pool) throw new Error('codec workers did not start');
+    const store = new MemoryVaultStore('check');
+    const codecs: Array<[string, Codec]> = [
+      ['pooled', new PooledCodec(store, pool, pool.keySet(keys))],
+      ['in-thread', new InThreadCodec(store, keys)],
+    ];
+    for (const [codec, c] of codecs) {
+      for (const [name, , want] of files) expect({ codec, name, found: await c.checkFileContent(path.join(dir, name), blobs) }).toEqual({ codec, name, found: want });
+      expect({ codec, found: await c.checkFileContent(latin1, blobs) }).toEqual({ codec, found: 'equal' });
+      expect({ codec, found: await c.checkFileContent(path.join(dir, 'equal'), []) }).toEqual({ codec, found: 'longer' });
+    }
   });
 
   it('starts workers here (jest) and seals envelopes that the in-thread codec opens, and the reverse', async () => {
