@@ -1,4 +1,4 @@
-import { type ManifestEntry, type NotRestored } from '../../vault';
+import { type ManifestEntry, type NotRestored, underPrefix } from '../../vault';
 import { finishDirectories, openDirectoryRestorer } from './directory-writer';
 import { finishSplitFiles } from './split-file-pieces';
 import { getRestorePlan, type RestorePlanDocument } from './restore-plan-document';
@@ -10,6 +10,9 @@ import { RestoreVerificationError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
 import { mountRootOf, openTargetDirectory } from './target-directory';
+
+/** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
+const DIRECTORIES_AT_ONCE = 1000;
 
 export type VerifyRestoreDeps = RestoreIo & { now?: () => Date };
 
@@ -66,26 +69,53 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     items = shards.items;
     mismatches.push(...shards.mismatches);
   } else {
-    // Only what this step finishes is held: the directories and the entries restored in pieces. The
-    // shards read back everything else as they wrote it, and recorded what they found (shard-checks.ts).
+    // The shards read back everything they wrote, and recorded what they found (shard-checks.ts).
+    // This step finishes and reads back the rest: the entries restored in pieces, then the directories.
     const vault = await deps.openVault(restore.vault);
     const snapshot = await vault.loadSnapshot(restore.snapshotId);
     const pieceEntries = new Set(plan.shards.filter((s) => s.piece).map((s) => s.first));
-    const finished: ManifestEntry[] = [];
-    for await (const entry of selectedEntries(vault, snapshot, restore)) if (entry.kind === 'dir' || pieceEntries.has(entry.path)) finished.push(entry);
+    const pieced: ManifestEntry[] = [];
+    if (pieceEntries.size > 0) for await (const entry of selectedEntries(vault, snapshot, restore)) if (pieceEntries.has(entry.path)) pieced.push(entry);
     // Read and finished through the directory opened without following links, as the shards wrote it (target-directory.ts).
     const targetDir = target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false }) : null;
     try {
       const root = targetDir?.path ?? (target.type === 'filesystem' ? deps.directory(target.path) : '');
-      if (pieceEntries.size > 0) {
+      if (pieced.length > 0) {
         // Large entries restored in pieces are put in place first: a file's rename changes its directory's mtime.
-        const byPath = new Map(finished.map((e) => [e.path, e]));
+        const byPath = new Map(pieced.map((e) => [e.path, e]));
         const store = { planS3: deps.planS3, planBucket: deps.planBucket };
         if (target.type === 's3') await completeSplitUploads(plan, (p) => byPath.get(p), { ...store, targetS3: deps.targetS3 });
         else if (targetDir) await finishSplitFiles(plan, (p) => byPath.get(p), await openDirectoryRestorer(vault, root, () => true, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }), store);
       }
-      if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, finished, { keepSetIdBits: restore.keepSetIdBits })));
-      const own = await checkRestoredEntries(vault, target, { targetS3: deps.targetS3, root, keepSetIdBits: restore.keepSetIdBits }, finished);
+      const where = { targetS3: deps.targetS3, root, keepSetIdBits: restore.keepSetIdBits };
+      const own = await checkRestoredEntries(vault, target, where, pieced);
+      const check = async (done: readonly ManifestEntry[]): Promise<void> => {
+        if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, done, { keepSetIdBits: restore.keepSetIdBits })));
+        const found = await checkRestoredEntries(vault, target, where, done);
+        own.checked += found.checked;
+        own.mismatches.push(...found.mismatches);
+        own.notRestored.push(...found.notRestored);
+      };
+      // Directories stream through in post-order: one is finished (mode, times) and read back once the
+      // manifest leaves its subtree, so what is held is the path from the root, not every directory of
+      // a file system that may have millions.
+      const openDirs: ManifestEntry[] = [];
+      let done: ManifestEntry[] = [];
+      const close = async (until: (dir: ManifestEntry) => boolean): Promise<void> => {
+        for (let dir = openDirs.at(-1); dir && until(dir); dir = openDirs.at(-1)) {
+          done.push(openDirs.pop() as ManifestEntry);
+          if (done.length >= DIRECTORIES_AT_ONCE) {
+            await check(done);
+            done = [];
+          }
+        }
+      };
+      for await (const entry of selectedEntries(vault, snapshot, restore)) {
+        await close((dir) => !underPrefix(entry.path, dir.path));
+        if (entry.kind === 'dir') openDirs.push(entry);
+      }
+      await close(() => true);
+      if (done.length > 0) await check(done);
       const shards = await shardOutcomes(plan, deps);
       checked = own.checked + shards.checked;
       mismatches.push(...own.mismatches, ...shards.mismatches);
