@@ -1,11 +1,12 @@
 import * as path from 'node:path';
+import { DEFAULT_FUNCTION_SIZING, FUNCTION_SIZING } from '../../lib/lifeboat-defaults';
 import { runMeasuredChild } from './measured-child';
 
 /** A billion entries over the shard count docs/SCALE.md's model gives a billion-object bucket. */
 export const COMMIT_SCALE = { shards: 93_000, entries: 1_000_000_000 } as const;
 
-/** The commit function's memory size (lib/lifeboat-defaults.ts, 'commit-backup'): the commit must fit in it. */
-export const COMMIT_MEMORY_BYTES = 1024 * 2 ** 20;
+/** The commit function's memory size, as deployed: the commit must fit in it. */
+export const COMMIT_MEMORY_BYTES = (FUNCTION_SIZING['commit-backup'] ?? DEFAULT_FUNCTION_SIZING).memorySize * 2 ** 20;
 
 export type CommitScaleResult = {
   shards: number;

@@ -1,3 +1,4 @@
+import { type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { isDynamoDbThrottle } from '../sources/dynamodb-throttling';
 
@@ -35,4 +36,13 @@ export async function sendWithinBudget<T>(budget: CapacityTokenBucket, what: str
 /** The units a response's ConsumedCapacity reports, all tables summed; undefined when it reports none (the estimate is charged). */
 export function reportedUnits(consumed: ReadonlyArray<{ CapacityUnits?: number | undefined }> | undefined): number | undefined {
   return consumed ? consumed.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0) : undefined;
+}
+
+/**
+ * Capacity units of an item by its size: DynamoDB charges each item on its own, rounded up to whole
+ * units of `bytesPerUnit` (1 KB a write unit, 4 KB a strongly consistent read unit). The size is
+ * estimated by the item's JSON, a little above DynamoDB's own measure.
+ */
+export function estimatedItemUnits(item: Record<string, AttributeValue>, bytesPerUnit: number): number {
+  return Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item)) / bytesPerUnit));
 }

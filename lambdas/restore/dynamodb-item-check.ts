@@ -3,7 +3,7 @@ import { mapBounded } from '../../vault';
 import { encodeItemText } from '../sources/dynamodb-item-codec';
 import { isDynamoDbThrottle } from '../sources/dynamodb-throttling';
 import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
-import { reportedUnits, sendWithinBudget } from './budgeted-rounds';
+import { estimatedItemUnits, reportedUnits, sendWithinBudget } from './budgeted-rounds';
 import { sendUntilProcessed } from './unprocessed-rounds';
 
 type Item = Record<string, AttributeValue>;
@@ -93,9 +93,9 @@ async function getItemsWithinBudget(ddb: DynamoDBClient, table: string, keys: re
   return found;
 }
 
-/** Read units of reading `items` back strongly consistent: 1 per started 4 KB of each (its JSON length as the size estimate, as the writer's). */
+/** Read units of reading `items` back strongly consistent. */
 function estimatedReadUnits(items: readonly Item[]): number {
-  return items.reduce((sum, item) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item)) / BYTES_PER_READ_UNIT)), 0);
+  return items.reduce((sum, item) => sum + estimatedItemUnits(item, BYTES_PER_READ_UNIT), 0);
 }
 
 function keyOf(item: Item, keyNames: readonly string[]): Item | undefined {

@@ -1,7 +1,7 @@
 import { type AttributeValue, BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mapBounded } from '../../vault';
 import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
-import { reportedUnits, sendWithinBudget } from './budgeted-rounds';
+import { estimatedItemUnits, reportedUnits, sendWithinBudget } from './budgeted-rounds';
 import { sendUntilProcessed } from './unprocessed-rounds';
 
 const BATCH = 25;
@@ -61,5 +61,5 @@ function unprocessed(result: BatchWriteItemCommandOutput, table: string): PutReq
 }
 
 function estimatedWriteUnits(requests: readonly PutRequest[]): number {
-  return requests.reduce((sum, r) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(r.PutRequest.Item)) / BYTES_PER_WRITE_UNIT)), 0);
+  return requests.reduce((sum, r) => sum + estimatedItemUnits(r.PutRequest.Item, BYTES_PER_WRITE_UNIT), 0);
 }

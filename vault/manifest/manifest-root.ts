@@ -59,7 +59,7 @@ export function rootNodes(root: ManifestRoot): readonly NodeRef[] {
 /** How a walk over a root gets a node's pages; undefined skips the node (a caller that reports it, or has seen it). */
 export type NodeLoader = (ref: NodeRef) => Promise<readonly PageRef[] | undefined>;
 
-export function nodeLoader(store: VaultStore, keys: VaultKeys): NodeLoader {
+function nodeLoader(store: VaultStore, keys: VaultKeys): NodeLoader {
   return (ref) => loadManifestNode(store, keys, ref);
 }
 
@@ -82,7 +82,7 @@ export async function* rootPages(root: ManifestRoot, loadNode: NodeLoader, from?
 }
 
 /** Index of the first ref whose last path is ≥ `path` (refs.length when none). */
-export function firstAtOrAfter(refs: readonly Span[], path: string): number {
+function firstAtOrAfter(refs: readonly Span[], path: string): number {
   let lo = 0;
   let hi = refs.length;
   while (lo < hi) {
@@ -148,13 +148,6 @@ export class ManifestRootWriter {
     const last = pages[pages.length - 1] as PageRef;
     this.nodes.push({ id, first: first.first, last: last.last, count: pages.reduce((n, p) => n + p.count, 0), bytes: pages.reduce((n, p) => n + p.bytes, 0), pages: pages.length });
   }
-}
-
-/** Writes the manifest root over sorted pages; returns the root hash (the root object's id). */
-export async function writeManifestRoot(store: VaultStore, keys: VaultKeys, pages: Iterable<PageRef>, fanout: number = MANIFEST_FANOUT): Promise<{ rootId: string; entries: number; bytes: number }> {
-  const writer = new ManifestRootWriter(store, keys, fanout);
-  for (const page of pages) await writer.add(page);
-  return writer.finish();
 }
 
 /** The ids of every manifest object of a snapshot: its root, its nodes and its pages (what a copy or a lock of the snapshot must hold). */

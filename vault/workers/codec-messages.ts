@@ -33,8 +33,7 @@ export type CodecRequest =
   | { op: 'check'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; a: boolean }
   /**
    * Reads restored file f from its start, cut at the lengths n, and compares each piece's HMAC with
-   * ids (the manifest entry's blob ids) → {t, flags: FileContentFlag, bytes: the index of the first
-   * piece that is short or differs (n.length when none)}.
+   * ids (the manifest entry's blob ids) → {t, flags: the index in FILE_CONTENT_FLAGS of what it found}.
    */
   | { op: 'file-ids'; t: number; k: number; f: string | Uint8Array; n: readonly number[]; ids: readonly Uint8Array[] };
 

@@ -40,17 +40,22 @@ function keyOf(k: number): WorkerKeys {
   return key;
 }
 
-function readPack(file: string, offset: number, length: number): Buffer {
+/** Reads up to `length` bytes of `fd` from `position` into the start of the worker's read buffer (grown when needed); the bytes read, fewer only at the end of the file. */
+function readAt(fd: number, length: number, position: number): number {
   if (readBuf.length < length) readBuf = Buffer.allocUnsafeSlow(Math.max(length, readBuf.length * 2));
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, readBuf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+function readPack(file: string, offset: number, length: number): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(fd, readBuf, done, length - done, offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    if (done !== length) throw new ShortPackError(`pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
+    if (readAt(fd, length, offset) !== length) throw new ShortPackError(`pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
   } finally {
     fs.closeSync(fd);
   }
@@ -144,32 +149,24 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       return { reply: { t: m.t, bytes: checked }, transfer: [] };
     }
     case 'file-ids': {
-      const { flag, at } = checkFileIds(keyOf(m.k), m.f, m.n, m.ids);
-      return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(flag), bytes: at }, transfer: [] };
+      return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(checkFileIds(keyOf(m.k), m.f, m.n, m.ids)) }, transfer: [] };
     }
   }
 }
 
 /** A restored file against its blob ids: read piece by piece into the worker's read buffer, each piece's HMAC compared. */
-function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[]): { flag: FileContentCheck; at: number } {
+function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[]): FileContentCheck {
   // A path that is not UTF-8 arrives as bytes (a Buffer is cloned into a plain Uint8Array).
   const fd = fs.openSync(typeof file === 'string' ? file : Buffer.from(file.buffer, file.byteOffset, file.byteLength), 'r');
   try {
     let position = 0;
     for (let i = 0; i < lengths.length; i++) {
       const length = lengths[i] as number;
-      if (readBuf.length < length) readBuf = Buffer.allocUnsafeSlow(Math.max(length, readBuf.length * 2));
-      let done = 0;
-      while (done < length) {
-        const n = fs.readSync(fd, readBuf, done, length - done, position + done);
-        if (n === 0) break;
-        done += n;
-      }
-      if (done !== length) return { flag: 'shorter', at: i };
-      if (!createHmac('sha256', key.mac).update(readBuf.subarray(0, length)).digest().equals(ids[i] as Uint8Array)) return { flag: 'differs', at: i };
+      if (readAt(fd, length, position) !== length) return 'shorter';
+      if (!createHmac('sha256', key.mac).update(readBuf.subarray(0, length)).digest().equals(ids[i] as Uint8Array)) return 'differs';
       position += length;
     }
-    return { flag: fs.readSync(fd, readBuf, 0, 1, position) > 0 ? 'longer' : 'equal', at: lengths.length };
+    return readAt(fd, 1, position) > 0 ? 'longer' : 'equal';
   } finally {
     fs.closeSync(fd);
   }

@@ -1,7 +1,6 @@
-import { type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open as openFile } from 'node:fs/promises';
 import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './codec-pool';
 import { type FileContentCheck, type RestoreBlob } from './codec-messages';
-import { open as openFile } from 'node:fs/promises';
 import { type FsPath } from '../platform/posix-calls';
 import { writeAt } from './sparse-write';
 import { decodeBlob } from '../pack/pack-reader';
