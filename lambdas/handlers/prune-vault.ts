@@ -26,7 +26,7 @@ const requestSchema = z
  */
 const inputSchema = z.object({
   request: requestSchema.default({ dryRun: false }),
-  prune: z.object({ cursor: pruneCursorSchema.optional(), startedAt: z.iso.datetime().optional(), report: z.object({ lockedCount: z.number().int().nonnegative() }).optional() }).optional(),
+  prune: z.object({ cursor: z.optional(pruneCursorSchema), startedAt: z.iso.datetime().optional(), report: z.object({ lockedCount: z.number().int().nonnegative() }).optional() }).optional(),
 });
 
 /**

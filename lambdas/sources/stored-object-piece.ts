@@ -20,7 +20,7 @@ export const storedObjectPieceSchema = z.object({
   /** Bytes of this piece (0 unless stored). */
   size: z.number().int().min(0),
   content: manifestEntrySchema.shape.content,
-  meta: manifestEntrySchema.shape.meta.optional(),
+  meta: z.optional(manifestEntrySchema.shape.meta),
   changeToken: z.string().optional(),
 });
 export type StoredObjectPiece = z.infer<typeof storedObjectPieceSchema>;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type z } from 'zod';
+import { type core } from 'zod/mini';
+import { checkSchema } from '../repository/vault-schema';
 import { EnvelopeError, objectContext, open, seal, type SealedObjectKind } from './sealed-codec';
 import { VaultCorruptionError } from '../vault-errors';
 import { type VaultKeys } from './vault-keys';
@@ -51,14 +52,10 @@ export function encodeJson(value: unknown): Buffer {
 }
 
 /** Parses JSON read from the vault with a zod schema; any failure is corruption of that object. */
-export function decodeJson<T>(schema: z.ZodType<T>, plain: Buffer, where: { location: string; key: string }): T {
-  const raw = parseJson(plain, where);
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new VaultCorruptionError(where.location, where.key, `unexpected structure at ${issue ? issue.path.join('.') || '(root)' : '?'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+export function decodeJson<S extends core.$ZodType>(schema: S, plain: Buffer, where: { location: string; key: string }): core.output<S> {
+  const checked = checkSchema(schema, parseJson(plain, where));
+  if (!checked.ok) throw new VaultCorruptionError(where.location, where.key, `unexpected structure at ${checked.problem}`);
+  return checked.value;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { checkSchema } from '../repository/vault-schema';
 import { type KeyProvider, VAULT_KEY_BYTES, type WrappedVaultKey } from './key-provider';
 import { unwrapKey, wrapKey } from '../crypto/key-wrap';
 import { KeyUnwrapError } from '../vault-errors';
@@ -29,13 +30,15 @@ export class KeyFileKeyProvider implements KeyProvider {
     } catch (err) {
       throw new KeyUnwrapError(`cannot read key file ${file}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    let parsed: z.infer<typeof keyFileSchema>;
+    let json: unknown;
     try {
-      parsed = keyFileSchema.parse(JSON.parse(text));
+      json = JSON.parse(text);
     } catch {
-      throw new KeyUnwrapError(`${file} is not a Lifeboat key file (expected {"lifeboatKeyFile":1,"key":"<base64>"})`);
+      json = undefined;
     }
-    const key = Buffer.from(parsed.key, 'base64');
+    const parsed = checkSchema(keyFileSchema, json);
+    if (!parsed.ok) throw new KeyUnwrapError(`${file} is not a Lifeboat key file (expected {"lifeboatKeyFile":1,"key":"<base64>"})`);
+    const key = Buffer.from(parsed.value.key, 'base64');
     if (key.length !== 32) throw new KeyUnwrapError(`key file ${file} must hold 32 bytes of key, it holds ${key.length}`);
     return new KeyFileKeyProvider(file, key);
   }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * One entry of a snapshot's manifest (docs/FORMAT.md §7). A manifest lists the entries of a
@@ -26,17 +26,17 @@ export type ManifestEntry = {
   readonly changeToken?: string;
 };
 
-const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+const jsonValue: z.ZodMiniType<JsonValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
 
 export const manifestEntrySchema = z.object({
-  path: z.string().min(1),
+  path: z.string().check(z.minLength(1)),
   kind: z.enum(ENTRY_KINDS),
   meta: z.record(z.string(), jsonValue),
-  size: z.number().int().nonnegative(),
-  content: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
-  changeToken: z.string().optional(),
+  size: z.int().check(z.nonnegative()),
+  content: z.array(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+  changeToken: z.optional(z.string()),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { manifestEntrySchema } from './manifest-entry';
 
 /**
@@ -7,49 +7,51 @@ import { manifestEntrySchema } from './manifest-entry';
  * Both are sealed, content-addressed objects under `manifest/`; the root's id (SHA-256 of its stored
  * bytes) is the snapshot's *root hash*: it commits to every page, hence every entry and blob id.
  */
-const hexId = z.string().regex(/^[0-9a-f]{64}$/);
+const hexId = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+const count = z.int().check(z.nonnegative());
+const positive = z.int().check(z.positive());
 
 export const pageRefSchema = z.object({
   id: hexId,
   first: z.string(),
   last: z.string(),
-  count: z.number().int().positive(),
+  count: positive,
   /** Sum of the entries' sizes. */
-  bytes: z.number().int().nonnegative(),
+  bytes: count,
 });
 export type PageRef = z.infer<typeof pageRefSchema>;
 
 export const manifestPageSchema = z.object({
   v: z.literal(1),
-  entries: z.array(manifestEntrySchema).min(1),
+  entries: z.array(manifestEntrySchema).check(z.minLength(1)),
 });
 
 /**
  * A reference to a manifest node (docs/FORMAT.md §7): a sealed object listing up to
  * MANIFEST_FANOUT consecutive page references. `pages` is how many; the rest sums or bounds them.
  */
-export const nodeRefSchema = pageRefSchema.extend({ pages: z.number().int().positive() });
+export const nodeRefSchema = z.extend(pageRefSchema, { pages: positive });
 export type NodeRef = z.infer<typeof nodeRefSchema>;
 
 export const manifestNodeSchema = z.object({
   v: z.literal(1),
-  pages: z.array(pageRefSchema).min(1),
+  pages: z.array(pageRefSchema).check(z.minLength(1)),
 });
 
 /** A root that lists its pages itself: every manifest of at most MANIFEST_FANOUT pages (about two million entries). */
 const flatRootSchema = z.object({
   v: z.literal(1),
-  entries: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
+  entries: count,
+  bytes: count,
   pages: z.array(pageRefSchema),
 });
 
 /** A root over nodes, each listing up to MANIFEST_FANOUT pages: a manifest of more pages than one root should list. */
 const nodeRootSchema = z.object({
   v: z.literal(2),
-  entries: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  nodes: z.array(nodeRefSchema).min(1),
+  entries: count,
+  bytes: count,
+  nodes: z.array(nodeRefSchema).check(z.minLength(1)),
 });
 
 export const manifestRootSchema = z.discriminatedUnion('v', [flatRootSchema, nodeRootSchema]);
@@ -75,12 +77,12 @@ export const manifestPartSchema = z.object({
   runs: z.array(z.array(pageRefSchema)),
   indexes: z.array(hexId),
   stats: z.object({
-    entries: z.number().int().nonnegative(),
-    bytesScanned: z.number().int().nonnegative(),
-    bytesNew: z.number().int().nonnegative(),
-    bytesStored: z.number().int().nonnegative(),
-    blobsNew: z.number().int().nonnegative(),
-    bytesReused: z.number().int().nonnegative(),
+    entries: count,
+    bytesScanned: count,
+    bytesNew: count,
+    bytesStored: count,
+    blobsNew: count,
+    bytesReused: count,
   }),
 });
 export type ManifestPart = z.infer<typeof manifestPartSchema>;

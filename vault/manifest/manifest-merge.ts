@@ -1,4 +1,5 @@
 import { comparePaths, type ManifestEntry, manifestEntrySchema } from './manifest-entry';
+import { parseSchema } from '../repository/vault-schema';
 import { type ManifestRun, type PageRef } from './manifest-format';
 import { DuplicateEntryError, loadPage, PageRunWriter } from './manifest-pages';
 import { type VaultKeys } from '../crypto/vault-keys';
@@ -132,7 +133,7 @@ class RunCursor {
 /** Writes entries (any order, paths unique) as one sorted run of pages, for the merge to merge with the writers' runs. */
 export async function writeEntryRun(store: VaultStore, keys: VaultKeys, entries: readonly ManifestEntry[]): Promise<ManifestRun> {
   const writer = new PageRunWriter(store, keys);
-  for (const entry of [...entries].sort((a, b) => comparePaths(a.path, b.path))) await writer.add(manifestEntrySchema.parse(entry));
+  for (const entry of [...entries].sort((a, b) => comparePaths(a.path, b.path))) await writer.add(parseSchema(manifestEntrySchema, entry, `manifest entry ${JSON.stringify(entry.path)}`));
   await writer.flush();
   return writer.pages;
 }

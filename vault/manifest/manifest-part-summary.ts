@@ -1,4 +1,5 @@
 import { type ManifestPart, type ManifestRun, manifestPartSchema, type PageRef, type WriterStats } from './manifest-format';
+import { parseSchema } from '../repository/vault-schema';
 
 /** A non-empty run of a part by its bounds and its place in the part. */
 export type RunBounds = { readonly run: number; readonly first: string; readonly last: string };
@@ -26,7 +27,7 @@ export type CommitParts = {
 
 /** Parts already in memory (a directory backup's one writer, tests), checked against the part schema. */
 export function partsInMemory(parts: readonly ManifestPart[]): CommitParts {
-  const checked = parts.map((p) => manifestPartSchema.parse(p));
+  const checked = parts.map((p) => parseSchema(manifestPartSchema, p, 'a manifest part'));
   return {
     summaries: checked.map(summarizePart),
     runPages: (part, run) => Promise.resolve(checked[part]?.runs[run] ?? []),

@@ -1,31 +1,33 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The snapshot object (docs/FORMAT.md §8): sealed as kind `snapshot`, stored at
  * `snapshots/<sha256 of the stored bytes>`; that id is the snapshot id. Written last by a commit:
  * a snapshot exists only once every object it references does.
  */
-const hexId = z.string().regex(/^[0-9a-f]{64}$/);
+const hexId = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+const count = z.int().check(z.nonnegative());
 const jsonScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-export const snapshotSourceSchema = z
-  .object({
+export const snapshotSourceSchema = z.catchall(
+  z.object({
     /** `directory`, `s3-bucket`, `dynamodb-table`, … */
-    kind: z.string().min(1),
+    kind: z.string().check(z.minLength(1)),
     /** A stable identifier of the source (absolute directory, `s3://bucket/prefix`, table ARN): "same source" for parents. */
-    id: z.string().min(1),
-  })
-  .catchall(z.union([jsonScalar, z.array(jsonScalar), z.record(z.string(), z.unknown())]));
+    id: z.string().check(z.minLength(1)),
+  }),
+  z.union([jsonScalar, z.array(jsonScalar), z.record(z.string(), z.unknown())]),
+);
 export type SnapshotSource = z.infer<typeof snapshotSourceSchema>;
 
 export const snapshotStatsSchema = z.object({
-  entries: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  bytesScanned: z.number().int().nonnegative(),
-  bytesNew: z.number().int().nonnegative(),
-  bytesStored: z.number().int().nonnegative(),
-  blobsNew: z.number().int().nonnegative(),
-  durationMs: z.number().nonnegative(),
+  entries: count,
+  bytes: count,
+  bytesScanned: count,
+  bytesNew: count,
+  bytesStored: count,
+  blobsNew: count,
+  durationMs: z.number().check(z.nonnegative()),
 });
 export type SnapshotStats = z.infer<typeof snapshotStatsSchema>;
 
@@ -34,7 +36,7 @@ export const snapshotRecordSchema = z.object({
   time: z.string(),
   hostname: z.string(),
   source: snapshotSourceSchema,
-  parent: hexId.nullable(),
+  parent: z.nullable(hexId),
   tags: z.array(z.string()),
   /** Root hash: id of the manifest root object. */
   manifest: hexId,

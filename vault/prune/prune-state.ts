@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decodeJson, encodeJson, getSealedObject, putSealedObject } from '../crypto/sealed-object';
 import { objectContext, seal } from '../crypto/sealed-codec';
 import { type VaultKeys } from '../crypto/vault-keys';
@@ -6,6 +6,7 @@ import { type VaultStore } from '../backend/vault-store';
 import { CONDEMNED_PREFIX, condemnedKey, idFromKey, PRUNE_POLICY_KEY } from '../repository/vault-layout';
 import { VaultObjectNotFoundError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
+import { parseSchema } from '../repository/vault-schema';
 
 /**
  * Prune's state in the vault (docs/FORMAT.md "Prune"). A condemnation batch `prune/condemned/<id>`
@@ -15,21 +16,22 @@ import { mapBounded } from '../workers/bounded-concurrency';
  * `prune-policy`, overwritten by each run before it condemns anything) carries the grace that
  * every backup's duration is held to at commit.
  */
-const hexId = z.string().regex(/^[0-9a-f]{64}$/);
+const hexId = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+const count = z.int().check(z.nonnegative());
 
 export const condemnedBatchSchema = z.object({
   v: z.literal(1),
   condemnedAt: z.iso.datetime(),
-  graceMs: z.number().int().nonnegative(),
+  graceMs: count,
   /** Packs with their length (0 when unknown: a pack no index lists, whose size was not fetched). */
-  packs: z.array(z.object({ id: hexId, bytes: z.number().int().nonnegative() })),
+  packs: z.array(z.object({ id: hexId, bytes: count })),
   indexes: z.array(hexId),
   manifests: z.array(hexId),
 });
 export type CondemnedBatch = z.infer<typeof condemnedBatchSchema>;
 export type StoredCondemnedBatch = CondemnedBatch & { readonly id: string };
 
-export const prunePolicySchema = z.object({ v: z.literal(1), graceMs: z.number().int().nonnegative(), updatedAt: z.iso.datetime() });
+export const prunePolicySchema = z.object({ v: z.literal(1), graceMs: count, updatedAt: z.iso.datetime() });
 export type PrunePolicy = z.infer<typeof prunePolicySchema>;
 
 /** Every condemnation batch of the vault (unreadable ones are an error: prune must not guess what they held). */
@@ -53,7 +55,7 @@ export async function loadCondemnedBatches(store: VaultStore, keys: VaultKeys): 
 }
 
 export function writeCondemnedBatch(store: VaultStore, keys: VaultKeys, batch: CondemnedBatch): Promise<string> {
-  return putSealedObject(store, keys, condemnedKey, 'prune-condemned', encodeJson(condemnedBatchSchema.parse(batch)), 3);
+  return putSealedObject(store, keys, condemnedKey, 'prune-condemned', encodeJson(parseSchema(condemnedBatchSchema, batch, 'a condemnation batch')), 3);
 }
 
 /** The packs some batch condemns: a backup's dedup index leaves their blobs out, so it stores them again. */
@@ -73,7 +75,7 @@ export async function readPrunePolicy(store: VaultStore, keys: VaultKeys): Promi
 }
 
 export async function writePrunePolicy(store: VaultStore, keys: VaultKeys, policy: PrunePolicy): Promise<void> {
-  const { stored } = await seal(keys, objectContext('prune-policy'), encodeJson(prunePolicySchema.parse(policy)), { compressionLevel: null });
+  const { stored } = await seal(keys, objectContext('prune-policy'), encodeJson(parseSchema(prunePolicySchema, policy, 'the prune policy')), { compressionLevel: null });
   await store.put(PRUNE_POLICY_KEY, stored);
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type IndexedPack } from '../blob-index/index-object';
 import { writeIndexObject } from '../blob-index/index-writer';
 import { type Vault } from '../repository/vault';
@@ -33,7 +33,7 @@ export type PruneOptions = {
   readonly markedPages?: MarkedPages;
 };
 
-const count = z.number().int().nonnegative();
+const count = z.int().check(z.nonnegative());
 /** The report as it travels in a cursor between invocations (the state machine's payload). */
 export const pruneReportSchema = z.object({
   dryRun: z.boolean(),
@@ -54,7 +54,7 @@ export const pruneReportSchema = z.object({
   newPacks: count,
   damaged: z.array(z.object({ pack: z.string(), problem: z.string() })),
   /** Absent in cursors of runs before storage tiers. */
-  archivedNotRepacked: count.default(0),
+  archivedNotRepacked: z._default(count, 0),
   batchesPending: count,
 });
 export const pruneCursorSchema = z.object({ phase: z.enum(['sweep', 'condemn']), report: pruneReportSchema });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type ChunkerParams } from '../chunker/chunker';
 
 /**
@@ -9,15 +9,15 @@ export const FORMAT_VERSION = 1;
 
 export const vaultConfigSchema = z.object({
   v: z.literal(FORMAT_VERSION),
-  id: z.string().regex(/^[0-9a-f]{32}$/),
+  id: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
   created: z.string(),
   chunker: z.object({
-    minSize: z.number().int().nonnegative(),
-    avgSize: z.number().int().positive(),
-    maxSize: z.number().int().positive(),
+    minSize: z.int().check(z.nonnegative()),
+    avgSize: z.int().check(z.positive()),
+    maxSize: z.int().check(z.positive()),
   }),
-  packSize: z.number().int().positive(),
-  compressionLevel: z.number().int().min(-7).max(22).nullable(),
+  packSize: z.int().check(z.positive()),
+  compressionLevel: z.nullable(z.int().check(z.gte(-7), z.lte(22))),
 });
 export type VaultConfig = z.infer<typeof vaultConfigSchema>;
 
@@ -36,7 +36,7 @@ export const keyObjectSchema = z.object({
   created: z.string(),
   wrapped: z.object({
     kind: z.enum(['kms', 'key-file', 'passphrase']),
-    ciphertext: z.string().min(1),
+    ciphertext: z.string().check(z.minLength(1)),
     params: z.record(z.string(), z.union([z.string(), z.number()])),
   }),
 });
