@@ -31,10 +31,23 @@ export type PrunePlanInput = {
 };
 
 /**
- * Decides what one prune run condemns and repacks. Each referenced blob is kept in exactly one
- * pack: of the packs holding it, the one with the largest share of referenced bytes (a pack a
- * repack wrote is all live, so it wins), ties to the smaller pack id. Every other copy is garbage
- * in its pack: this is how duplicates that parallel shards stored are folded.
+ * Decides what one prune run condemns and repacks. Each referenced blob is kept in exactly one of
+ * the packs holding it; every other copy is garbage in its pack: this is how duplicates that
+ * parallel shards stored are folded. Which copy is kept decides where that garbage lands, and only
+ * garbage in packs past the threshold (or in packs with nothing live) is ever reclaimed, so the copies
+ * are chosen to concentrate it:
+ *
+ * - a *donor* is a pack that can be pushed past the threshold by giving its copies of shared blobs
+ *   away: its unreferenced bytes plus its shared bytes held by some pack that is not a donor exceed
+ *   the threshold. Packs are considered in descending order of that potential garbage, so the packs
+ *   made mostly of copies go first; a donor is repacked, keeping only what no other pack can keep.
+ * - every other blob is kept by a holder that is not a donor (restic's rule: the copy in a pack that
+ *   stays), the one with the largest share of referenced bytes (a pack a repack wrote is all live, so
+ *   it wins), ties to the smaller pack id.
+ *
+ * Spreading shared blobs over the holders by that share alone (the rule until 2026-12-02) left most
+ * packs of a 4-shard backup with 10–20 % of copies each, under the threshold: 1.04–1.06× of one
+ * shard's bytes after the prune.
  */
 export function planPrune(input: PrunePlanInput): PrunePlan {
   const { mark, pending } = input;
@@ -56,19 +69,29 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
       if (!mark.blobs.has(hex)) continue;
       bytes += e.storedLength;
       const h = holders.get(hex);
-      if (h) h.push(p.packId);
-      else holders.set(hex, [p.packId]);
+      if (h) {
+        if (!h.includes(p.packId)) h.push(p.packId);
+      } else holders.set(hex, [p.packId]);
     }
     potential.set(p.packId, bytes / Math.max(1, blobBytes.get(p.packId) ?? 0));
   }
+  const donors = chooseDonors(packs, holders, blobBytes, potential, input.repackThreshold);
+  const rank = (a: string, b: string): number => {
+    const d = (potential.get(b) ?? 0) - (potential.get(a) ?? 0);
+    return d !== 0 ? d : a < b ? -1 : a > b ? 1 : 0;
+  };
   const keeper = new Map<string, string>();
   for (const [blob, ids] of holders) {
-    let best = ids[0] as string;
-    for (const id of ids.slice(1)) {
-      const d = (potential.get(id) ?? 0) - (potential.get(best) ?? 0);
-      if (d > 0 || (d === 0 && id < best)) best = id;
+    let best: string | null = null;
+    for (const id of ids) {
+      if (best === null) best = id;
+      else {
+        const bestStays = !donors.has(best);
+        const stays = !donors.has(id);
+        if ((stays && !bestStays) || (stays === bestStays && rank(id, best) < 0)) best = id;
+      }
     }
-    keeper.set(blob, best);
+    if (best !== null) keeper.set(blob, best);
   }
   let awaitingSweep = 0;
   for (const blob of mark.blobs) if (!keeper.has(blob)) awaitingSweep++;
@@ -114,4 +137,46 @@ export function rewriteIndexes(liveIndexObjects: readonly LoadedIndexObject[], c
   const stays = new Set<string>();
   for (const o of liveIndexObjects) if (!condemned.includes(o.id)) for (const p of o.packs) stays.add(p.packId);
   return { condemned, carried: [...carried.values()].filter((p) => !stays.has(p.packId)) };
+}
+
+/**
+ * The packs that give their copies of shared blobs away (planPrune). A pack's potential garbage is
+ * its unreferenced blob bytes plus its copies of referenced blobs that another pack holds; packs are
+ * taken in descending order of its share, and one becomes a donor when, counting only copies some
+ * pack that is not (yet) a donor holds too, its garbage share would exceed the threshold.
+ */
+function chooseDonors(
+  packs: ReadonlyMap<string, IndexedPack>,
+  holders: ReadonlyMap<string, readonly string[]>,
+  blobBytes: ReadonlyMap<string, number>,
+  potential: ReadonlyMap<string, number>,
+  threshold: number,
+): Set<string> {
+  const shared = new Map<string, Array<{ hex: string; bytes: number }>>();
+  const maxShare = new Map<string, number>();
+  for (const p of packs.values()) {
+    const own: Array<{ hex: string; bytes: number }> = [];
+    let sharedBytes = 0;
+    const seen = new Set<string>();
+    for (const e of p.entries) {
+      const hex = e.id.toString('hex');
+      if (seen.has(hex) || (holders.get(hex)?.length ?? 0) < 2) continue;
+      seen.add(hex);
+      own.push({ hex, bytes: e.storedLength });
+      sharedBytes += e.storedLength;
+    }
+    shared.set(p.packId, own);
+    const total = Math.max(1, blobBytes.get(p.packId) ?? 0);
+    maxShare.set(p.packId, 1 - (potential.get(p.packId) ?? 0) + sharedBytes / total);
+  }
+  const order = [...packs.keys()].sort((a, b) => (maxShare.get(b) ?? 0) - (maxShare.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+  const donors = new Set<string>();
+  for (const id of order) {
+    const total = Math.max(1, blobBytes.get(id) ?? 0);
+    if ((maxShare.get(id) ?? 0) <= threshold) break;
+    let given = 0;
+    for (const { hex, bytes } of shared.get(id) ?? []) if ((holders.get(hex) ?? []).some((h) => h !== id && !donors.has(h))) given += bytes;
+    if (1 - (potential.get(id) ?? 0) + given / total > threshold) donors.add(id);
+  }
+  return donors;
 }

@@ -1,0 +1,66 @@
+import { type IndexedPack } from '../../../../vault/blob-index/index-object';
+import { planPrune } from '../../../../vault/prune/prune-plan';
+
+/** A blob id from a name (32 bytes, the name's bytes padded). */
+const blobId = (name: string): Buffer => Buffer.concat([Buffer.from(name), Buffer.alloc(32 - name.length)]);
+const hex = (name: string): string => blobId(name).toString('hex');
+
+/** A pack of 100-byte blobs named as given. */
+function pack(packId: string, blobs: readonly string[]): IndexedPack {
+  return { packId, length: blobs.length * 100 + 64, entries: blobs.map((b, i) => ({ id: blobId(b), offset: i * 100, storedLength: 100, rawLength: 100 })) };
+}
+
+function plan(packs: readonly IndexedPack[], referenced: readonly string[]) {
+  return planPrune({
+    mark: { snapshots: 1, manifests: new Set(), blobs: new Set(referenced.map(hex)) },
+    indexObjects: [{ id: 'index-1', packs }],
+    storedPacks: new Set(packs.map((p) => p.packId)),
+    storedManifests: new Set(),
+    pending: { packs: new Set(), indexes: new Set(), manifests: new Set() },
+    repackThreshold: 0.2,
+  });
+}
+
+/** Where each referenced blob ends up: in a pack that stays (all its copies but one are garbage) or moved by a repack. */
+function keptCopies(packs: readonly IndexedPack[], result: ReturnType<typeof planPrune>): Map<string, number> {
+  const repacked = new Map(result.repack.map((r) => [r.id, r.live]));
+  const deleted = new Set(result.garbagePacks.map((g) => g.id));
+  const copies = new Map<string, number>();
+  for (const p of packs) {
+    if (deleted.has(p.packId)) continue;
+    const kept = repacked.get(p.packId) ?? p.entries;
+    for (const e of kept) copies.set(e.id.toString('hex'), (copies.get(e.id.toString('hex')) ?? 0) + 1);
+  }
+  return copies;
+}
+
+describe('planPrune: which copy of a duplicated blob is kept (duplicates of parallel shards)', () => {
+  const range = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  // Pack "a" (the smallest id) shares two blobs with each of b, c and d: 60 % of it is copies, 20 % of each of the others.
+  const packs = [
+    pack('a', [...range('a', 4), 'ab0', 'ab1', 'ac0', 'ac1', 'ad0', 'ad1']),
+    pack('b', [...range('b', 8), 'ab0', 'ab1']),
+    pack('c', [...range('c', 8), 'ac0', 'ac1']),
+    pack('d', [...range('d', 8), 'ad0', 'ad1']),
+  ];
+  const referenced = packs.flatMap((p) => p.entries.map((e) => e.id.toString('utf8').replace(/\0+$/, '')));
+
+  it('gives the copies away from the pack made mostly of them, which is repacked: no copy is left in a pack that stays', () => {
+    const result = plan(packs, referenced);
+    // Keeping them in "a" (it has the smallest id) would leave b, c and d each 20 % garbage, none past the threshold.
+    expect(result.repack.map((r) => [r.id, r.live.map((e) => e.id.toString('utf8').replace(/\0+$/, ''))])).toEqual([['a', range('a', 4)]]);
+    expect(result.garbagePacks).toEqual([]);
+    const copies = keptCopies(packs, result);
+    expect([...copies.keys()].sort()).toEqual(referenced.map(hex).sort().filter((id, i, all) => all.indexOf(id) === i));
+    expect([...copies.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('keeps a blob that only donors hold in one of them (it moves with the repack), never in none', () => {
+    // Every copy of "x" is in a pack that is mostly unreferenced: one of them must still keep it.
+    const lonely = [pack('p', ['x', 'p0', 'p1', 'p2', 'p3']), pack('q', ['x', 'q0', 'q1', 'q2', 'q3'])];
+    const result = plan(lonely, ['x', 'p0']);
+    const live = result.repack.flatMap((r) => r.live.map((e) => e.id.toString('utf8').replace(/\0+$/, ''))).sort();
+    expect(live).toEqual(['p0', 'x']);
+    expect(result.garbagePacks.map((g) => g.id)).toEqual(['q']);
+  });
+});
