@@ -185,24 +185,6 @@ export class RestoreTarget {
     return fh;
   }
 
-  /**
-   * Opens, for reading, a file this restore put in place at `entryPath`: without following a
-   * symlink, and without waiting on a FIFO (O_NONBLOCK). Null when it is not a regular file of
-   * `size` bytes there or cannot be opened (a mode without read permission, for a restore not run as root).
-   */
-  async openRestoredFile(entryPath: string, size: number): Promise<fs.FileHandle | null> {
-    let fh: fs.FileHandle;
-    try {
-      fh = await fs.open(this.pathOfNonDirectory(entryPath), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
-    } catch {
-      return null;
-    }
-    const stat = await fh.stat().catch(() => null);
-    if (stat?.isFile() && stat.size === size) return fh;
-    await fh.close();
-    return null;
-  }
-
   /** Whether files are written with holes (RestoreTargetOptions.sparse). */
   get writesHoles(): boolean {
     return this.sparse;

@@ -3,7 +3,6 @@ import { fetchBlobs, type FetchOptions } from './blob-fetcher';
 import { type EntryAttributes, entryAttributes } from './entry-attributes';
 import { type NotRestored } from './not-restored';
 import { RestoreTarget, type RestoreTargetOptions } from './restore-target';
-import { copyRestoredContent, RestoredContents } from './restored-contents';
 import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange } from '../workers/codec';
@@ -131,8 +130,6 @@ export class DirectoryRestorer {
   private readonly filesInFlight = new Map<string, Promise<boolean>>();
   /** Files of this restore that were not written (damaged): a later hard link to one is written as a file. */
   private readonly filesNotWritten = new Set<string>();
-  /** Files written with their content, so that a later file with the same content is copied from one (restored-contents.ts). */
-  private readonly contents = new RestoredContents();
 
   constructor(
     private readonly vault: Vault,
@@ -222,33 +219,13 @@ export class DirectoryRestorer {
     return this.target.makeSpecial(entry.path, type, device, entryAttributes(entry));
   }
 
-  /**
-   * Writes the content of an entry as a regular file; resolves with its length. A file with the
-   * content of a file this restorer wrote before is copied from it once that one is in place
-   * (restored-contents.ts); when it was not written, or cannot be read, the content is decoded.
-   */
+  /** Writes the content of an entry as a regular file; resolves with its length. */
   private async writeContent(entry: ManifestEntry, attributes: EntryAttributes): Promise<number> {
     const ranges = rangesOf(this.vault, this.index, entry, this.maxRead);
     let length = 0;
     for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
     const sparse = this.target.writesHoles;
-    const key = this.contents.keyOf(entry);
-    const earlier = key === null ? undefined : this.contents.find(key);
-    if (earlier && (await earlier.placed)) {
-      const source = await this.target.openRestoredFile(earlier.path, length);
-      if (source) {
-        try {
-          await this.target.writeFile(entry.path, attributes, length, (fh) => copyRestoredContent(source, earlier.path, fh, length, sparse, this.bytes));
-          return length;
-        } finally {
-          await source.close();
-        }
-      }
-    }
-    // Remembered before the first await: a file with the same content started right after must find it.
-    const written = this.target.writeFile(entry.path, attributes, length, (fh) => this.writeRanges(ranges, fh, sparse));
-    if (key !== null && !earlier) this.contents.remember(key, entry.path, written);
-    await written;
+    await this.target.writeFile(entry.path, attributes, length, (fh) => this.writeRanges(ranges, fh, sparse));
     return length;
   }
 
