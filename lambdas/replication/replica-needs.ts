@@ -1,4 +1,4 @@
-import { decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, manifestKey, manifestObjectIds, mapBounded, packKey, snapshotKey, type Vault, VaultCorruptionError, VaultIndex, type VaultStore } from '../../vault';
+import { decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, manifestKey, mapBounded, packKey, snapshotKey, type Vault, VaultCorruptionError, VaultIndex, type VaultStore } from '../../vault';
 
 /** Index objects read at once (small, latency-bound), as the vault's own index load does. */
 const INDEX_READS_IN_FLIGHT = 8;
@@ -30,14 +30,22 @@ export async function objectsReplicaNeeds(source: Vault, target: VaultStore, sna
   const packs = new Set<string>();
   for (const id of snapshotIds) {
     const snapshot = await source.loadSnapshot(id);
-    for await (const manifest of manifestObjectIds(source.store, source.keys, snapshot.manifest)) if (missing.has(manifestKey(manifest))) needed.add(manifestKey(manifest));
-    for await (const entry of source.entries(snapshot)) {
-      for (const blob of entry.content) {
-        const blobId = Buffer.from(blob, 'hex');
-        if (replicaIndex.has(blobId)) continue;
-        const location = sourceIndex.lookup(blobId);
-        if (!location) throw new VaultCorruptionError(source.location, snapshotKey(id), `entry ${JSON.stringify(entry.path)} has blob ${blob}, which no index lists; it is not replicated (run \`lifeboat verify\` on the primary vault)`);
-        packs.add(location.packId);
+    // One walk of the manifest gives its object ids and its entries: each node and page is read once.
+    const manifest = await source.manifest(snapshot);
+    const need = (objectId: string): void => {
+      if (missing.has(manifestKey(objectId))) needed.add(manifestKey(objectId));
+    };
+    for (const structure of manifest.structureIds()) need(structure);
+    for await (const page of manifest.pages()) {
+      need(page.id);
+      for (const entry of page.entries) {
+        for (const blob of entry.content) {
+          const blobId = Buffer.from(blob, 'hex');
+          if (replicaIndex.has(blobId)) continue;
+          const location = sourceIndex.lookup(blobId);
+          if (!location) throw new VaultCorruptionError(source.location, snapshotKey(id), `entry ${JSON.stringify(entry.path)} has blob ${blob}, which no index lists; it is not replicated (run \`lifeboat verify\` on the primary vault)`);
+          packs.add(location.packId);
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 import { comparePaths, type ManifestEntry, underPrefix } from './manifest-entry';
 import { type ManifestRoot, type NodeRef, type PageRef } from './manifest-format';
 import { loadPage } from './manifest-pages';
-import { loadManifestNode, loadManifestRoot, rootPages } from './manifest-root';
+import { loadManifestNode, loadManifestRoot, rootNodes, rootPages } from './manifest-root';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { type VaultStore } from '../backend/vault-store';
 
@@ -40,21 +40,37 @@ export class ManifestReader {
     return rootPages(this.root, (ref) => this.node(ref), from);
   }
 
-  /** Entries in manifest order; with a prefix, only `prefix` and what lies below it (pages outside are not read). */
-  async *entries(prefix = ''): AsyncGenerator<ManifestEntry> {
-    const refs = this.pageRefs(prefix === '' ? undefined : prefix);
-    const nextPage = async (): Promise<ManifestEntry[] | null> => {
+  /** The ids of the root and of its nodes: the manifest objects known from the root alone (its pages come with `pages`). */
+  structureIds(): string[] {
+    return [this.rootId, ...rootNodes(this.root).map((node) => node.id)];
+  }
+
+  /**
+   * The pages in manifest order (from the one that may hold `from`), each with its id and entries,
+   * read one page ahead so decryption overlaps with the consumer. For a caller that needs a
+   * snapshot's manifest object ids and its entries alike (the keys an Object Lock extension covers,
+   * what a replica lacks): with `structureIds`, every node and page is read once.
+   */
+  async *pages(from?: string): AsyncGenerator<{ readonly id: string; readonly entries: readonly ManifestEntry[] }> {
+    const refs = this.pageRefs(from);
+    const nextPage = async (): Promise<{ id: string; entries: ManifestEntry[] } | null> => {
       const ref = await refs.next();
-      return ref.done ? null : this.page(ref.value);
+      return ref.done ? null : { id: ref.value.id, entries: await this.page(ref.value) };
     };
-    // Read one page ahead so decryption overlaps with the consumer.
     let next = nextPage();
     for (;;) {
-      const entries = await next;
-      if (!entries) return;
+      const page = await next;
+      if (!page) return;
       next = nextPage();
       // Settled below or dropped when the consumer stops early: never an unhandled rejection.
       next.catch(() => undefined);
+      yield page;
+    }
+  }
+
+  /** Entries in manifest order; with a prefix, only `prefix` and what lies below it (pages outside are not read). */
+  async *entries(prefix = ''): AsyncGenerator<ManifestEntry> {
+    for await (const { entries } of this.pages(prefix === '' ? undefined : prefix)) {
       for (const e of entries) {
         if (underPrefix(e.path, prefix)) yield e;
         else if (prefix !== '' && comparePaths(e.path, prefix) > 0) return;

@@ -1,6 +1,5 @@
 import { decodeIndexObject } from '../blob-index/index-object';
 import { getSealedObject } from '../crypto/sealed-object';
-import { manifestObjectIds } from '../manifest/manifest-root';
 import { VaultCorruptionError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { type VaultStore } from '../backend/vault-store';
@@ -31,14 +30,19 @@ export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly str
   const packs = new Set<string>();
   for (const { id, snapshot } of snapshots) {
     keys.add(snapshotKey(id));
-    for await (const manifest of manifestObjectIds(vault.store, vault.keys, snapshot.manifest)) keys.add(manifestKey(manifest));
-    // Not `snapshot.indexes`: a prune may have rewritten those index objects since; the index objects that
-    // list the snapshot's packs now (indexObjectsListing, below) are what a restore reads.
-    for await (const entry of vault.entries(snapshot)) {
-      for (const blob of entry.content) {
-        const location = index.lookup(Buffer.from(blob, 'hex'));
-        if (!location) throw new VaultCorruptionError(vault.location, snapshotKey(id), `entry ${JSON.stringify(entry.path)} has blob ${blob}, which no index lists`);
-        packs.add(location.packId);
+    // One walk of the manifest gives its object ids and its entries: each node and page is read once.
+    const manifest = await vault.manifest(snapshot);
+    for (const structure of manifest.structureIds()) keys.add(manifestKey(structure));
+    for await (const page of manifest.pages()) {
+      keys.add(manifestKey(page.id));
+      // Not `snapshot.indexes`: a prune may have rewritten those index objects since; the index objects that
+      // list the snapshot's packs now (indexObjectsListing, below) are what a restore reads.
+      for (const entry of page.entries) {
+        for (const blob of entry.content) {
+          const location = index.lookup(Buffer.from(blob, 'hex'));
+          if (!location) throw new VaultCorruptionError(vault.location, snapshotKey(id), `entry ${JSON.stringify(entry.path)} has blob ${blob}, which no index lists`);
+          packs.add(location.packId);
+        }
       }
     }
   }

@@ -87,9 +87,32 @@ it('verify names a damaged node, and still checks the pages of the other nodes',
   expect(report.entries).toBe(PATHS.length - middle.count);
 });
 
-it('the objects an Object Lock extension covers include the root and every node and page', async () => {
-  const keys = await snapshotObjectKeys(vault, [kept.id]);
-  for (const id of await objectIds(vault, kept)) expect(keys).toContain(manifestKey(id));
+/** How many times each manifest object was read while `run` ran. */
+async function manifestReads(store: MemoryVaultStore, run: () => Promise<unknown>): Promise<Map<string, number>> {
+  const reads = new Map<string, number>();
+  const get = store.get.bind(store);
+  const spy = jest.spyOn(store, 'get').mockImplementation((key, range) => {
+    if (key.startsWith('manifest/')) reads.set(key, (reads.get(key) ?? 0) + 1);
+    return get(key, range);
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return reads;
+}
+
+it('the objects an Object Lock extension covers include the root and every node and page, each read once', async () => {
+  let keys: string[] = [];
+  const reads = await manifestReads(vault.store as MemoryVaultStore, async () => {
+    keys = await snapshotObjectKeys(vault, [kept.id]);
+  });
+  const ids = await objectIds(vault, kept);
+  for (const id of ids) expect(keys).toContain(manifestKey(id));
+  // The root, 3 nodes and 5 pages: one walk gives the ids and the entries (nodes were read twice before).
+  expect(ids).toHaveLength(9);
+  expect(new Map([...reads].sort())).toEqual(new Map(ids.map((id) => [manifestKey(id), 1] as const).sort()));
 });
 
 it('replication copies the nodes: the DR vault verifies with every byte read and lists the same entries', async () => {
@@ -99,6 +122,18 @@ it('replication copies the nodes: the DR vault verifies with every byte read and
   const dr = await openVault(drStore, drKeys);
   for (const id of await objectIds(vault, kept)) expect({ id, copied: await drStore.has(manifestKey(id)) }).toEqual({ id, copied: true });
   expect((await verifyVault(dr, { readData: true })).problems).toEqual([]);
+  expect(await contents(dr, kept)).toEqual(await contents(vault, kept));
+});
+
+it('replication by reference (the DR vault forgot a snapshot) reads each manifest object twice: once to find what the replica lacks, once to copy it', async () => {
+  const drStore = new MemoryVaultStore('dr');
+  const drKeys = new PassphraseKeyProvider('dr', FAST_SCRYPT);
+  const forgotten = await twoLevelSnapshot(vault, 2);
+  const forgottenInReplica = () => Promise.resolve(new Set([forgotten.id]));
+  const reads = await manifestReads(vault.store as MemoryVaultStore, () => replicateVault({ source: vault, target: drStore, targetKeys: drKeys, forgottenInReplica }));
+  // Nodes were read three times before the walk that finds what the replica lacks gave ids and entries in one pass.
+  expect(new Map([...reads].sort())).toEqual(new Map((await objectIds(vault, kept)).map((id) => [manifestKey(id), 2] as const).sort()));
+  const dr = await openVault(drStore, drKeys);
   expect(await contents(dr, kept)).toEqual(await contents(vault, kept));
 });
 
