@@ -71,7 +71,9 @@ export function restoreShardManifestKey(restoreId: string): string {
 export async function putRestoreShardManifest(s3: S3Client, bucket: string, restoreId: string, shards: readonly RestoreShard[]): Promise<string> {
   const key = restoreShardManifestKey(restoreId);
   const lines = shards.map((s) => `${JSON.stringify({ shardIndex: s.index } satisfies RestoreShardItem)}\n`).join('');
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: lines, ContentType: 'application/x-ndjson' }));
+  // The length said explicitly: an empty manifest (a restore with no shard) has a body the SDK cannot
+  // measure, and it would warn in the function's log that a stream of unknown length was sent.
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: lines, ContentLength: Buffer.byteLength(lines), ContentType: 'application/x-ndjson' }));
   return key;
 }
 
