@@ -152,31 +152,31 @@ function chooseDonors(
   potential: ReadonlyMap<string, number>,
   threshold: number,
 ): Set<string> {
-  const shared = new Map<string, Array<{ hex: string; bytes: number }>>();
-  const maxShare = new Map<string, number>();
-  for (const p of packs.values()) {
-    const own: Array<{ hex: string; bytes: number }> = [];
-    let sharedBytes = 0;
+  // Each pack's referenced blobs that another pack holds too, once each; walked twice rather than
+  // kept, since a vault's packs list as many blobs as the marks hold already.
+  const sharedBlobs = function* (p: IndexedPack): Generator<{ hex: string; bytes: number }> {
     const seen = new Set<string>();
     for (const e of p.entries) {
       const hex = e.id.toString('hex');
       if (seen.has(hex) || (holders.get(hex)?.length ?? 0) < 2) continue;
       seen.add(hex);
-      own.push({ hex, bytes: e.storedLength });
-      sharedBytes += e.storedLength;
+      yield { hex, bytes: e.storedLength };
     }
-    shared.set(p.packId, own);
-    const total = Math.max(1, blobBytes.get(p.packId) ?? 0);
-    maxShare.set(p.packId, 1 - (potential.get(p.packId) ?? 0) + sharedBytes / total);
+  };
+  const garbageShare = (p: IndexedPack, given: number): number => 1 - (potential.get(p.packId) ?? 0) + given / Math.max(1, blobBytes.get(p.packId) ?? 0);
+  const candidates: Array<{ pack: IndexedPack; share: number }> = [];
+  for (const p of packs.values()) {
+    let shared = 0;
+    for (const { bytes } of sharedBlobs(p)) shared += bytes;
+    const share = garbageShare(p, shared);
+    if (share > threshold) candidates.push({ pack: p, share });
   }
-  const order = [...packs.keys()].sort((a, b) => (maxShare.get(b) ?? 0) - (maxShare.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+  candidates.sort((a, b) => b.share - a.share || (a.pack.packId < b.pack.packId ? -1 : a.pack.packId > b.pack.packId ? 1 : 0));
   const donors = new Set<string>();
-  for (const id of order) {
-    const total = Math.max(1, blobBytes.get(id) ?? 0);
-    if ((maxShare.get(id) ?? 0) <= threshold) break;
+  for (const { pack } of candidates) {
     let given = 0;
-    for (const { hex, bytes } of shared.get(id) ?? []) if ((holders.get(hex) ?? []).some((h) => h !== id && !donors.has(h))) given += bytes;
-    if (1 - (potential.get(id) ?? 0) + given / total > threshold) donors.add(id);
+    for (const { hex, bytes } of sharedBlobs(pack)) if ((holders.get(hex) ?? []).some((h) => h !== pack.packId && !donors.has(h))) given += bytes;
+    if (garbageShare(pack, given) > threshold) donors.add(pack.packId);
   }
   return donors;
 }
