@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { countSchema, hexIdSchema } from '../repository/vault-schema';
 
 /**
  * One entry of a snapshot's manifest (docs/FORMAT.md §7). A manifest lists the entries of a
@@ -34,8 +35,8 @@ export const manifestEntrySchema = z.object({
   path: z.string().check(z.minLength(1)),
   kind: z.enum(ENTRY_KINDS),
   meta: z.record(z.string(), jsonValue),
-  size: z.int().check(z.nonnegative()),
-  content: z.array(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+  size: countSchema,
+  content: z.array(hexIdSchema),
   changeToken: z.optional(z.string()),
 });
 

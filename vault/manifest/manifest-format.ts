@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { manifestEntrySchema } from './manifest-entry';
+import { countSchema as count, hexIdSchema as hexId } from '../repository/vault-schema';
 
 /**
  * Manifest pages and roots (docs/FORMAT.md §7). Pages hold sorted entries; a root lists its pages
@@ -7,8 +8,6 @@ import { manifestEntrySchema } from './manifest-entry';
  * Both are sealed, content-addressed objects under `manifest/`; the root's id (SHA-256 of its stored
  * bytes) is the snapshot's *root hash*: it commits to every page, hence every entry and blob id.
  */
-const hexId = z.string().check(z.regex(/^[0-9a-f]{64}$/));
-const count = z.int().check(z.nonnegative());
 const positive = z.int().check(z.positive());
 
 export const pageRefSchema = z.object({

@@ -1,12 +1,11 @@
 import * as z from 'zod/mini';
+import { countSchema as count, hexIdSchema as hexId } from '../repository/vault-schema';
 
 /**
  * The snapshot object (docs/FORMAT.md §8): sealed as kind `snapshot`, stored at
  * `snapshots/<sha256 of the stored bytes>`; that id is the snapshot id. Written last by a commit:
  * a snapshot exists only once every object it references does.
  */
-const hexId = z.string().check(z.regex(/^[0-9a-f]{64}$/));
-const count = z.int().check(z.nonnegative());
 const jsonScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const snapshotSourceSchema = z.catchall(

@@ -6,7 +6,7 @@ import { type VaultStore } from '../backend/vault-store';
 import { CONDEMNED_PREFIX, condemnedKey, idFromKey, PRUNE_POLICY_KEY } from '../repository/vault-layout';
 import { VaultObjectNotFoundError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
-import { parseSchema } from '../repository/vault-schema';
+import { countSchema as count, hexIdSchema as hexId, parseSchema } from '../repository/vault-schema';
 
 /**
  * Prune's state in the vault (docs/FORMAT.md "Prune"). A condemnation batch `prune/condemned/<id>`
@@ -16,8 +16,6 @@ import { parseSchema } from '../repository/vault-schema';
  * `prune-policy`, overwritten by each run before it condemns anything) carries the grace that
  * every backup's duration is held to at commit.
  */
-const hexId = z.string().check(z.regex(/^[0-9a-f]{64}$/));
-const count = z.int().check(z.nonnegative());
 
 export const condemnedBatchSchema = z.object({
   v: z.literal(1),

@@ -9,6 +9,7 @@ import { type PendingObjects, planPrune, rewriteIndexes } from './prune-plan';
 import { type CondemnedBatch, loadCondemnedBatches, type StoredCondemnedBatch, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
 import { MarkedPages, markVault, type VaultMark } from './vault-mark';
+import { countSchema as count } from '../repository/vault-schema';
 
 /** The backup lease (24 h 15 min, lambdas/backup/backup-lease.ts) plus 45 min: no backup that may still commit outlives it. */
 export const DEFAULT_PRUNE_GRACE_MS = 25 * 60 * 60 * 1000;
@@ -33,7 +34,6 @@ export type PruneOptions = {
   readonly markedPages?: MarkedPages;
 };
 
-const count = z.int().check(z.nonnegative());
 /** The report as it travels in a cursor between invocations (the state machine's payload). */
 export const pruneReportSchema = z.object({
   dryRun: z.boolean(),

@@ -1,4 +1,4 @@
-import { type core, safeParse } from 'zod/mini';
+import { type core, int, nonnegative, regex, safeParse, string } from 'zod/mini';
 import { en as english } from 'zod/v4/locales';
 
 /**
@@ -10,6 +10,12 @@ import { en as english } from 'zod/v4/locales';
  * vault keeps its own zod configuration).
  */
 const { localeError } = english();
+
+/** A 64-hex id (blob, pack, manifest object, snapshot, index object): the id every vault object is named by. */
+export const hexIdSchema = string().check(regex(/^[0-9a-f]{64}$/));
+
+/** A count or a byte total: a non-negative safe integer. */
+export const countSchema = int().check(nonnegative());
 
 export type SchemaCheck<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
