@@ -76,22 +76,18 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
     potential.set(p.packId, bytes / Math.max(1, blobBytes.get(p.packId) ?? 0));
   }
   const donors = chooseDonors(packs, holders, blobBytes, potential, input.repackThreshold);
-  const rank = (a: string, b: string): number => {
-    const d = (potential.get(b) ?? 0) - (potential.get(a) ?? 0);
-    return d !== 0 ? d : a < b ? -1 : a > b ? 1 : 0;
+  // A holder that stays beats a donor; then the larger share of referenced bytes, then the smaller id.
+  const better = (a: string, b: string): boolean => {
+    if (donors.has(a) !== donors.has(b)) return !donors.has(a);
+    const d = (potential.get(a) ?? 0) - (potential.get(b) ?? 0);
+    return d !== 0 ? d > 0 : a < b;
   };
   const keeper = new Map<string, string>();
   for (const [blob, ids] of holders) {
-    let best: string | null = null;
-    for (const id of ids) {
-      if (best === null) best = id;
-      else {
-        const bestStays = !donors.has(best);
-        const stays = !donors.has(id);
-        if ((stays && !bestStays) || (stays === bestStays && rank(id, best) < 0)) best = id;
-      }
-    }
-    if (best !== null) keeper.set(blob, best);
+    // A holder list is never empty: it is made with its first pack.
+    let best = ids[0] as string;
+    for (const id of ids.slice(1)) if (better(id, best)) best = id;
+    keeper.set(blob, best);
   }
   let awaitingSweep = 0;
   for (const blob of mark.blobs) if (!keeper.has(blob)) awaitingSweep++;
