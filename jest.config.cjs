@@ -34,6 +34,10 @@ module.exports = {
   projects: [tier('unit', { globalSetup: '<rootDir>/test/support/jest-unit-setup.ts', globalTeardown: '<rootDir>/test/support/jest-unit-teardown.ts' }), tier('infra', synthesizing), tier('integration', synthesizing), tier('e2e', synthesizing)],
   testSequencer: '<rootDir>/test/support/slow-first-sequencer.cjs',
   maxWorkers: 2,
+  // A worker whose heap is over this after a test file is replaced by a fresh one: every file's
+  // module registry (AWS SDK, zod, aws-cdk-lib) stays on the heap until a full collection, and with
+  // 550 MB at the end a worker missed jest's 500 ms to exit. docs/TESTING.md, "Worker memory".
+  workerIdleMemoryLimit: '512MB',
   testTimeout: 120000,
   verbose: false,
 };

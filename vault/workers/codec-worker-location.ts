@@ -48,7 +48,16 @@ function bundleFromSource(): string {
   if (!existsSync(entry)) throw new Error(`neither ${CODEC_WORKER_FILE} next to the vault code nor its source ${entry} exists: the build did not emit the codec worker`);
   // Loaded only here, through a runtime require, so that bundles (which have the built file) never pull esbuild in.
   const esbuild = createRequire(__filename)('esbuild') as typeof Esbuild;
-  const result = esbuild.buildSync({ entryPoints: [entry], bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'silent' });
+  let result: Esbuild.BuildResult<{ write: false }>;
+  try {
+    result = esbuild.buildSync({ entryPoints: [entry], bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'silent' });
+  } finally {
+    // buildSync runs in a worker thread of esbuild's, with an esbuild process behind it, that stay
+    // until this process exits; each jest test file has its own module registry, hence its own pair,
+    // and tearing twenty of them down at exit took a jest worker past its 500 ms to end ("A worker
+    // process has failed to exit gracefully"). One build per process is all this needs: stop them now.
+    void esbuild.stop();
+  }
   const output = result.outputFiles[0];
   if (!output) throw new Error(`esbuild produced no output for ${entry}`);
   return output.text;

@@ -1,11 +1,25 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
-import { CODEC_WORKER_FILE, codecWorkerScript } from '../../../../vault/workers/codec-worker-location';
+import { CODEC_WORKER_FILE, codecWorkerScript, type CodecWorkerScript } from '../../../../vault/workers/codec-worker-location';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { REPO_ROOT } from '../../../support/repo-root';
+
+/** This process's live esbuild children (Linux /proc): the service process behind esbuild's sync API. */
+function liveEsbuildChildren(): string[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const fields = /^\d+ \((.*)\) (\S) (\d+)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        return fields?.[1] === 'esbuild' && fields[2] !== 'Z' && Number(fields[3]) === process.pid;
+      } catch {
+        return false; // gone between the listing and the read
+      }
+    });
+}
 
 describe('where the codec worker is loaded from', () => {
   let dir: string;
@@ -63,5 +77,20 @@ describe('where the codec worker is loaded from', () => {
     expect(r.signal).toBe('SIGKILL');
     expect(r.stderr).toBe('');
     expect((await fs.readdir(privateTmp)).filter((n) => n.startsWith('lifeboat-codec-worker-'))).toEqual([]);
+  });
+
+  it('stops esbuild once the worker is bundled: no esbuild thread and process stay until exit (they made jest workers miss their 500 ms to end)', async () => {
+    const before = liveEsbuildChildren();
+    const empty = path.join(dir, 'fresh-registry');
+    await fs.mkdir(empty);
+    // A fresh module registry, as every jest test file has: its first codecWorkerScript bundles anew.
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- isolateModules hands out modules through require only
+      const fresh = require('../../../../vault/workers/codec-worker-location') as { codecWorkerScript(moduleDir: string): CodecWorkerScript };
+      fresh.codecWorkerScript(empty).release();
+    });
+    // stop() kills the service process; it is gone (or a zombie, dead) within moments.
+    for (let waited = 0; liveEsbuildChildren().some((pid) => !before.includes(pid)) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(liveEsbuildChildren().filter((pid) => !before.includes(pid))).toEqual([]);
   });
 });
