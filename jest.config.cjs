@@ -37,7 +37,7 @@ module.exports = {
   // A worker whose heap is over this after a test file is replaced by a fresh one: every file's
   // module registry (AWS SDK, zod, aws-cdk-lib) stays on the heap until a full collection, and with
   // 550 MB at the end a worker missed jest's 500 ms to exit. docs/TESTING.md, "Worker memory".
-  workerIdleMemoryLimit: '512MB',
+  workerIdleMemoryLimit: '300MB',
   testTimeout: 120000,
   verbose: false,
 };
