@@ -10,13 +10,21 @@ export const CODEC_WORKER_FILE = 'codec-worker.js';
 /** The worker script to start threads from; `release` once every thread has loaded it. */
 export type CodecWorkerScript = { readonly file: string; release(): void };
 
+/**
+ * A codec worker built beforehand, for runs from source that start many module registries (jest
+ * gives each test file its own, and each would bundle the worker again): the test setup builds it
+ * once per run (test/support/cli-bundle.ts). Built code ignores it: its own file comes first.
+ */
+export const CODEC_WORKER_ENV = 'LIFEBOAT_CODEC_WORKER';
+
 let bundledFromSource: string | undefined;
 
 /**
  * The JavaScript file of the codec worker thread (codec-worker.ts).
  *
  * Built code (a Lambda bundle, dist/) has `codec-worker.js` beside it: `__dirname` is the bundle's
- * directory there. Running from TypeScript source (tsx, jest) it does not exist, so the .ts is
+ * directory there. Running from TypeScript source (tsx, jest) it does not exist: the file that
+ * LIFEBOAT_CODEC_WORKER names is taken when set, and otherwise the .ts is
  * bundled with esbuild (a devDependency, present wherever the sources are) once per process, and
  * written to a temporary file that `release` removes as soon as the threads have loaded it (and
  * the process's exit at the latest): processes that are killed, as jest kills its workers, leave
@@ -25,6 +33,11 @@ let bundledFromSource: string | undefined;
 export function codecWorkerScript(moduleDir: string = __dirname): CodecWorkerScript {
   const built = path.join(moduleDir, CODEC_WORKER_FILE);
   if (existsSync(built)) return { file: built, release: () => undefined };
+  const given = process.env[CODEC_WORKER_ENV];
+  if (given) {
+    if (!existsSync(given)) throw new Error(`${CODEC_WORKER_ENV} names ${given}, which does not exist: build the codec worker there or unset the variable`);
+    return { file: given, release: () => undefined };
+  }
   bundledFromSource ??= bundleFromSource();
   const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-codec-worker-'));
   const file = path.join(dir, CODEC_WORKER_FILE);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
-import { CODEC_WORKER_FILE, codecWorkerScript, type CodecWorkerScript } from '../../../../vault/workers/codec-worker-location';
+import { CODEC_WORKER_ENV, CODEC_WORKER_FILE, codecWorkerScript, type CodecWorkerScript } from '../../../../vault/workers/codec-worker-location';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { REPO_ROOT } from '../../../support/repo-root';
 
@@ -23,10 +23,17 @@ function liveEsbuildChildren(): string[] {
 
 describe('where the codec worker is loaded from', () => {
   let dir: string;
+  // The test setup names a prebuilt worker (test/support/cli-bundle.ts); these tests choose their own.
+  const givenByRun = process.env[CODEC_WORKER_ENV];
+  const withoutGiven = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== CODEC_WORKER_ENV));
   beforeAll(async () => {
     dir = await tempDir('worker-location');
   });
+  beforeEach(() => {
+    delete process.env[CODEC_WORKER_ENV];
+  });
   afterAll(async () => {
+    if (givenByRun !== undefined) process.env[CODEC_WORKER_ENV] = givenByRun;
     await CodecPool.shutdownShared();
     await removeDir(dir);
   });
@@ -38,6 +45,20 @@ describe('where the codec worker is loaded from', () => {
     expect(script.file).toBe(built);
     script.release();
     expect(existsSync(built)).toBe(true);
+  });
+
+  it('takes the worker LIFEBOAT_CODEC_WORKER names when running from source, and refuses one that does not exist', async () => {
+    const prebuilt = path.join(dir, 'prebuilt-codec-worker.js');
+    await fs.writeFile(prebuilt, '// prebuilt');
+    const empty = path.join(dir, 'no-worker-beside');
+    await fs.mkdir(empty);
+    process.env[CODEC_WORKER_ENV] = prebuilt;
+    const script = codecWorkerScript(empty);
+    expect(script.file).toBe(prebuilt);
+    script.release();
+    expect(existsSync(prebuilt)).toBe(true);
+    process.env[CODEC_WORKER_ENV] = path.join(dir, 'missing.js');
+    expect(() => codecWorkerScript(empty)).toThrow(`${CODEC_WORKER_ENV} names ${path.join(dir, 'missing.js')}, which does not exist`);
   });
 
   it('bundles the TypeScript module into a temporary file when it does not (tsx, jest), removed on release', async () => {
@@ -73,7 +94,7 @@ describe('where the codec worker is loaded from', () => {
         '})();',
       ].join('\n'),
     );
-    const r = spawnSync(process.execPath, ['--import', 'tsx', program], { cwd: REPO_ROOT, env: { ...process.env, TMPDIR: privateTmp }, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', program], { cwd: REPO_ROOT, env: { ...withoutGiven(), TMPDIR: privateTmp }, encoding: 'utf8', timeout: 60_000 });
     expect(r.signal).toBe('SIGKILL');
     expect(r.stderr).toBe('');
     expect((await fs.readdir(privateTmp)).filter((n) => n.startsWith('lifeboat-codec-worker-'))).toEqual([]);
