@@ -12,6 +12,8 @@ export interface BackupTool {
   readonly version: string;
   /** The vault or repository directory whose size is reported. */
   readonly vaultDir: string;
+  /** Everything `init` and the backups leave on disk (vault, key file, cache): removed before a repetition starts afresh. */
+  workPaths(): readonly string[];
   initCommand(): CommandSpec;
   backupCommand(sourceDir: string): CommandSpec;
   restoreCommand(targetDir: string): CommandSpec;

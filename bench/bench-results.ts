@@ -6,6 +6,8 @@ import { type BenchSection, type WorkflowResults } from './workflow-report';
 
 export type StepName = 'init' | 'full' | 'incremental' | 'restore';
 
+export type BenchOrder = 'alternate' | 'lifeboat-first' | 'restic-first';
+
 export type StepResult = {
   readonly seconds: number;
   readonly peakRssBytes: number;
@@ -25,15 +27,26 @@ export type StepResult = {
 
 export type VaultSize = { readonly apparentBytes: number; readonly allocatedBytes: number };
 
+/**
+ * One pass of the restic section for one tool: init, full backup, (the change), incremental backup,
+ * restore, each in a fresh vault and on a fresh copy of the data set.
+ */
+export type ToolRepetition = {
+  /** 0 when this tool ran first in every phase of the repetition, 1 when it ran second. */
+  readonly position: number;
+  steps: Partial<Record<StepName, StepResult>>;
+  vaultAfterFull?: VaultSize;
+  vaultAfterIncremental?: VaultSize;
+  restoreCheck?: TreeComparison;
+};
+
 export type ToolResult = {
   readonly name: string;
   version: string;
   /** Set when the tool could not be prepared or a step failed: the reason, for the report. */
   error?: string;
-  steps: Partial<Record<StepName, StepResult>>;
-  vaultAfterFull?: VaultSize;
-  vaultAfterIncremental?: VaultSize;
-  restoreCheck?: TreeComparison;
+  /** In the order they ran (LIFEBOAT_BENCH_REPEAT of them; fewer when a step failed). */
+  repetitions: ToolRepetition[];
   /** Tool-specific facts worth keeping (the Lifeboat bundle's size and start-up time). */
   details: Record<string, unknown>;
 };
@@ -42,8 +55,10 @@ export type ReportRow = {
   readonly figure: string;
   readonly lifeboat?: number;
   readonly restic?: number;
-  /** Lifeboat / restic. */
+  /** Lifeboat / restic: the median of the repetitions' ratios (each repetition's two figures are measured minutes apart at most). */
   readonly ratio?: number;
+  /** The lowest and highest of those ratios, when there were several. */
+  readonly ratioRange?: readonly [number, number];
   readonly target: string;
   /** undefined when the figure is missing. */
   readonly met?: boolean;
@@ -65,7 +80,10 @@ export type BenchResults = {
   readonly options: {
     readonly seed: string;
     readonly sizeBytes: number;
-    readonly order: readonly string[];
+    /** LIFEBOAT_BENCH_ORDER: who runs first in each phase (`alternate`: Lifeboat in odd-numbered repetitions, restic in even ones). */
+    readonly order: BenchOrder;
+    /** LIFEBOAT_BENCH_REPEAT: how many times the restic section's steps ran. */
+    readonly repeat: number;
     /** The sections this run measured (LIFEBOAT_BENCH_SECTIONS). */
     readonly sections: readonly BenchSection[];
     /** Sizes of the workflow sections (LIFEBOAT_BENCH_S3_MIB, LIFEBOAT_BENCH_DYNAMODB_ITEMS). */

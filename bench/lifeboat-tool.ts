@@ -114,6 +114,10 @@ export class LifeboatTool implements BackupTool {
     return ['--vault', this.vaultDir, '--key-file', this.keyFile];
   }
 
+  workPaths(): readonly string[] {
+    return [this.vaultDir, this.keyFile];
+  }
+
   initCommand(): CommandSpec {
     return this.spec(['init', ...this.vaultArgs()]);
   }

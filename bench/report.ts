@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Table from 'cli-table3';
-import { type BenchResults, type ReportRow, type StepName, type ToolResult } from './bench-results';
+import { type BenchOrder, type BenchResults, type ReportRow, type StepName, type ToolRepetition, type ToolResult } from './bench-results';
 import { renderWorkflowReport } from './workflow-report';
 
 const MiB = 2 ** 20;
@@ -16,19 +16,19 @@ const SCALE_TARGETS = { full: 0.5, incremental: 0.5, restore: 0.5, vault: 1.0, r
 export function buildRows(results: BenchResults): ReportRow[] {
   const lifeboat = results.tools.find((t) => t.name === 'Lifeboat');
   const restic = results.tools.find((t) => t.name === 'restic');
-  const step = (t: ToolResult | undefined, name: StepName): number | undefined => {
-    const s = t?.steps[name];
-    return s && !s.error ? s.seconds : undefined;
-  };
-  const vault = (t: ToolResult | undefined): number | undefined =>
-    t?.vaultAfterIncremental ? t.vaultAfterIncremental.allocatedBytes / MiB : undefined;
-  const ratioRow = (figure: string, l: number | undefined, r: number | undefined, max: number, scaleMax: number): ReportRow => {
-    const ratio = l !== undefined && r !== undefined && r > 0 ? l / r : undefined;
+  const seconds = (r: ToolRepetition, name: StepName): number | undefined => r.steps[name]?.seconds;
+  const vault = (r: ToolRepetition): number | undefined => (r.vaultAfterIncremental ? r.vaultAfterIncremental.allocatedBytes / MiB : undefined);
+  const ratioRow = (figure: string, value: Figure, max: number, scaleMax: number): ReportRow => {
+    const l = figureOf(lifeboat, value);
+    const r = figureOf(restic, value);
+    const ratios = l && r ? pairedRatios(l.values, r.values) : [];
+    const ratio = median(ratios);
     return {
       figure,
-      lifeboat: l,
-      restic: r,
+      lifeboat: l ? median(l.values.filter(isNumber)) : undefined,
+      restic: r ? median(r.values.filter(isNumber)) : undefined,
       ratio,
+      ...(ratios.length > 1 ? { ratioRange: [Math.min(...ratios), Math.max(...ratios)] as const } : {}),
       target: `≤ ${max.toFixed(2)}×`,
       met: ratio === undefined ? undefined : ratio <= max,
       scaleTarget: `≤ ${scaleMax.toFixed(2)}×`,
@@ -39,10 +39,10 @@ export function buildRows(results: BenchResults): ReportRow[] {
   const rRss = peakRssMiB(restic);
   const rssRatio = lRss !== undefined && rRss !== undefined && rRss > 0 ? lRss / rRss : undefined;
   return [
-    ratioRow('full backup s', step(lifeboat, 'full'), step(restic, 'full'), 0.8, SCALE_TARGETS.full),
-    ratioRow('incremental backup s', step(lifeboat, 'incremental'), step(restic, 'incremental'), 1.0, SCALE_TARGETS.incremental),
-    ratioRow('restore s', step(lifeboat, 'restore'), step(restic, 'restore'), 0.8, SCALE_TARGETS.restore),
-    ratioRow('vault size MiB', vault(lifeboat), vault(restic), 1.05, SCALE_TARGETS.vault),
+    ratioRow('full backup s', { step: 'full', of: (x) => seconds(x, 'full') }, 0.8, SCALE_TARGETS.full),
+    ratioRow('incremental backup s', { step: 'incremental', of: (x) => seconds(x, 'incremental') }, 1.0, SCALE_TARGETS.incremental),
+    ratioRow('restore s', { step: 'restore', of: (x) => seconds(x, 'restore') }, 0.8, SCALE_TARGETS.restore),
+    ratioRow('vault size MiB', { step: 'incremental', of: vault }, 1.05, SCALE_TARGETS.vault),
     {
       figure: 'peak RSS MiB',
       lifeboat: lRss,
@@ -56,12 +56,49 @@ export function buildRows(results: BenchResults): ReportRow[] {
   ];
 }
 
-/** The highest peak RSS over a tool's timed steps (full, incremental, restore). */
+/** A figure of one repetition, and the step it comes from (a failed step leaves the figure unjudged). */
+type Figure = { readonly step: StepName; readonly of: (r: ToolRepetition) => number | undefined };
+
+const isNumber = (x: number | undefined): x is number => x !== undefined;
+
+/**
+ * A tool's figure in each repetition (undefined where it is missing), or undefined when the step
+ * failed in any repetition: a tool that failed once is not judged by the runs that went well.
+ */
+function figureOf(tool: ToolResult | undefined, figure: Figure): { values: (number | undefined)[] } | undefined {
+  if (!tool || tool.repetitions.length === 0) return undefined;
+  if (tool.repetitions.some((r) => r.steps[figure.step]?.error !== undefined)) return undefined;
+  const values = tool.repetitions.map(figure.of);
+  return values.some(isNumber) ? { values } : undefined;
+}
+
+/** Lifeboat ÷ restic per repetition, where both have the figure. */
+function pairedRatios(lifeboat: readonly (number | undefined)[], restic: readonly (number | undefined)[]): number[] {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(lifeboat.length, restic.length); i++) {
+    const l = lifeboat[i];
+    const r = restic[i];
+    if (l !== undefined && r !== undefined && r > 0) ratios.push(l / r);
+  }
+  return ratios;
+}
+
+/** The median (the mean of the two middle values for an even count); undefined for none. */
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The highest peak RSS over a tool's timed steps (full, incremental, restore) in every repetition. */
 function peakRssMiB(tool: ToolResult | undefined): number | undefined {
-  const peaks = (['full', 'incremental', 'restore'] as const)
-    .map((name) => tool?.steps[name])
-    .filter((s) => s !== undefined && !s.error)
-    .map((s) => (s?.peakRssBytes ?? 0) / MiB);
+  const peaks = (tool?.repetitions ?? []).flatMap((r) =>
+    (['full', 'incremental', 'restore'] as const)
+      .map((name) => r.steps[name])
+      .filter((s) => s !== undefined && !s.error)
+      .map((s) => (s?.peakRssBytes ?? 0) / MiB),
+  );
   return peaks.length ? Math.max(...peaks) : undefined;
 }
 
@@ -95,7 +132,7 @@ function renderResticReport(results: BenchResults): string[] {
       row.figure,
       fmt(row.lifeboat, digits),
       fmt(row.restic, digits),
-      row.ratio === undefined ? '—' : `${row.ratio.toFixed(2)}×`,
+      row.ratio === undefined ? '—' : `${row.ratio.toFixed(2)}×${row.ratioRange ? ` (${row.ratioRange[0].toFixed(2)}–${row.ratioRange[1].toFixed(2)})` : ''}`,
       row.target,
       row.met === undefined ? '—' : row.met ? 'met' : 'not met',
       row.scaleTarget ?? '—',
@@ -120,19 +157,22 @@ function renderResticReport(results: BenchResults): string[] {
         `${c.counts.new} new, ${c.counts.delete} deleted (${mib(c.deletedBytes)}) files`,
     );
   }
-  lines.push(`Order in each phase: ${results.options.order.join(' then ')}`, table.toString());
+  lines.push(describeRepetitions(results.options.repeat, results.options.order), table.toString());
   for (const tool of results.tools) {
     const parts = (['full', 'incremental', 'restore'] as const).map((name) => {
-      const s = tool.steps[name];
-      return `${name} ${s && !s.error ? (s.peakRssBytes / MiB).toFixed(0) : '—'}`;
+      const peaks = tool.repetitions.map((r) => r.steps[name]).filter((s) => s !== undefined && !s.error).map((s) => (s?.peakRssBytes ?? 0) / MiB);
+      return `${name} ${peaks.length ? Math.max(...peaks).toFixed(0) : '—'}`;
     });
-    const check = tool.restoreCheck;
+    const checks = tool.repetitions.map((r) => r.restoreCheck).filter((c) => c !== undefined);
+    const differing = checks.find((c) => !c.equal);
+    const check = checks[0];
+    const every = checks.length > 1 ? ` in all ${checks.length} repetitions` : '';
     const verdict = !check
       ? 'not checked'
-      : check.equal
-        ? `equal to the changed source (${check.files} files, ${mib(check.bytes)})` +
-          (check.metadataDifferenceCount ? `; ${check.metadataDifferenceCount} mode/mtime differences` : '')
-        : `DIFFERS: ${check.differences.slice(0, 3).join('; ')}`;
+      : differing
+        ? `DIFFERS: ${differing.differences.slice(0, 3).join('; ')}`
+        : `equal to the changed source${every} (${check.files} files, ${mib(check.bytes)})` +
+          (check.metadataDifferenceCount ? `; ${check.metadataDifferenceCount} mode/mtime differences` : '');
     const startup = typeof tool.details.startupSeconds === 'number' ? `; CLI start-up ${tool.details.startupSeconds.toFixed(2)} s` : '';
     const bundle = typeof tool.details.bundleBytes === 'number' ? ` (bundle ${mib(tool.details.bundleBytes)})` : '';
     lines.push(`${tool.name} ${tool.version}: peak RSS MiB ${parts.join(' / ')}${startup}${bundle}; restore ${verdict}`);
@@ -145,6 +185,21 @@ function renderResticReport(results: BenchResults): string[] {
     );
   }
   return lines;
+}
+
+/** The line above the table: how many repetitions, who ran first, and how the figures are combined. */
+export function describeRepetitions(repeat: number, order: BenchOrder): string {
+  const first =
+    order === 'restic-first'
+      ? 'restic first in every phase'
+      : order === 'alternate' && repeat > 1
+        ? 'Lifeboat first in every phase of odd-numbered repetitions, restic first in even ones'
+        : 'Lifeboat first in every phase';
+  if (repeat === 1) return `One repetition, ${first}`;
+  return (
+    `${repeat} repetitions, ${first}; each time is the median of the repetitions, ` +
+    'each ratio the median of the per-repetition ratios (lowest–highest in brackets), peak RSS the highest'
+  );
 }
 
 export function writeResultsJson(file: string, results: BenchResults): void {

@@ -36,6 +36,10 @@ export class ResticTool implements BackupTool {
     return { command: this.bin, args, env: { ...process.env, RESTIC_PASSWORD: PASSWORD, RESTIC_CACHE_DIR: this.cacheDir } };
   }
 
+  workPaths(): readonly string[] {
+    return [this.vaultDir, this.cacheDir];
+  }
+
   initCommand(): CommandSpec {
     return this.spec(['init', '--repo', this.vaultDir]);
   }

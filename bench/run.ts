@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type BackupTool } from './backup-tool';
-import { type BenchResults, type StepName, type ToolResult } from './bench-results';
+import { type BenchOrder, type BenchResults, type StepName, type ToolRepetition, type ToolResult } from './bench-results';
 import { measureCeilings } from './ceilings';
 import { compareTrees } from './compare-trees';
 import { ensureCachedDataset } from './dataset';
@@ -34,7 +34,8 @@ import { diskUsage, readWholeTree } from './tree-walk';
  *
  * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout,drill,scrub,prune,plan-scale; default all),
  * LIFEBOAT_BENCH_SIZE_MIB (default 1024), LIFEBOAT_BENCH_SEED (default "lifeboat"),
- * LIFEBOAT_BENCH_ORDER ("lifeboat-first", the default, or "restic-first"), LIFEBOAT_BENCH_S3_MIB
+ * LIFEBOAT_BENCH_REPEAT (default 3), LIFEBOAT_BENCH_ORDER ("alternate", the default, "lifeboat-first" or
+ * "restic-first"), LIFEBOAT_BENCH_S3_MIB
  * (default 256), LIFEBOAT_BENCH_DYNAMODB_ITEMS (default 20000), LIFEBOAT_BENCH_PLAN_KEYS (default 10000000).
  * Exit code: 0 when every section ran every step and every restore and copy equals its source
  * (whether or not the targets are met: targets are reported, not enforced), 1 otherwise.
@@ -50,17 +51,20 @@ const log = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
 };
 
-type Options = { seed: string; sizeBytes: number; resticFirst: boolean; sections: BenchSection[]; s3Bytes: number; dynamoDbItems: number; planKeys: number };
+type Options = { seed: string; sizeBytes: number; order: BenchOrder; repeat: number; sections: BenchSection[]; s3Bytes: number; dynamoDbItems: number; planKeys: number };
 
 function readOptions(): Options {
   const sizeText = process.env.LIFEBOAT_BENCH_SIZE_MIB ?? '1024';
   const sizeMiB = Number(sizeText);
   // Below a few MiB the 1 % change has too few files to choose from.
   if (!Number.isInteger(sizeMiB) || sizeMiB < 8) throw new Error(`LIFEBOAT_BENCH_SIZE_MIB must be an integer ≥ 8, not "${sizeText}"`);
-  const order = process.env.LIFEBOAT_BENCH_ORDER ?? 'lifeboat-first';
-  if (order !== 'lifeboat-first' && order !== 'restic-first') {
-    throw new Error(`LIFEBOAT_BENCH_ORDER must be lifeboat-first or restic-first, not "${order}"`);
+  const order = process.env.LIFEBOAT_BENCH_ORDER ?? 'alternate';
+  if (order !== 'alternate' && order !== 'lifeboat-first' && order !== 'restic-first') {
+    throw new Error(`LIFEBOAT_BENCH_ORDER must be alternate, lifeboat-first or restic-first, not "${order}"`);
   }
+  const repeatText = process.env.LIFEBOAT_BENCH_REPEAT ?? '3';
+  const repeat = Number(repeatText);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error(`LIFEBOAT_BENCH_REPEAT must be an integer from 1 to 9, not "${repeatText}"`);
   const s3Text = process.env.LIFEBOAT_BENCH_S3_MIB ?? '256';
   const s3MiB = Number(s3Text);
   // Under 16 MiB the bucket holds a handful of objects and the figure is mostly request latency.
@@ -75,7 +79,8 @@ function readOptions(): Options {
     planKeys,
     seed: process.env.LIFEBOAT_BENCH_SEED ?? 'lifeboat',
     sizeBytes: sizeMiB * MiB,
-    resticFirst: order === 'restic-first',
+    order,
+    repeat,
     sections: parseSections(process.env.LIFEBOAT_BENCH_SECTIONS),
     s3Bytes: s3MiB * MiB,
     dynamoDbItems: items,
@@ -88,6 +93,11 @@ function flushWrites(): void {
 }
 
 type Contender = { tool: BackupTool; result: ToolResult };
+
+/** Whether Lifeboat runs first in every phase of repetition `index` (0-based). */
+function lifeboatFirstIn(order: BenchOrder, index: number): boolean {
+  return order === 'lifeboat-first' || (order === 'alternate' && index % 2 === 0);
+}
 
 // The restic, drill and scrub sections all run the bundled CLI: it is bundled once per run.
 let preparedCli: ReturnType<typeof prepareLifeboatCli> | undefined;
@@ -110,7 +120,8 @@ async function main(): Promise<number> {
     options: {
       seed: options.seed,
       sizeBytes: options.sizeBytes,
-      order: options.resticFirst ? ['restic', 'Lifeboat'] : ['Lifeboat', 'restic'],
+      order: options.order,
+      repeat: options.repeat,
       sections: options.sections,
       s3Bytes: options.s3Bytes,
       dynamoDbItems: options.dynamoDbItems,
@@ -277,7 +288,7 @@ async function runResticSection(options: Options, results: BenchResults, problem
   // Tools first: a missing restic or a broken Lifeboat build shows up before minutes of work.
   const gnuTime = resolveGnuTime();
   const contenders: Contender[] = [];
-  const lifeboatResult: ToolResult = { name: 'Lifeboat', version: lifeboatVersion(REPO_ROOT), steps: {}, details: {} };
+  const lifeboatResult: ToolResult = { name: 'Lifeboat', version: lifeboatVersion(REPO_ROOT), repetitions: [], details: {} };
   const prepared = await lifeboatCli();
   if (prepared.ok) {
     lifeboatResult.details = { ...prepared.bundle };
@@ -287,7 +298,7 @@ async function runResticSection(options: Options, results: BenchResults, problem
     lifeboatResult.error = `lifeboat vault CLI not available: ${prepared.error}`;
     problem(lifeboatResult.error);
   }
-  const resticResult: ToolResult = { name: 'restic', version: 'unknown', steps: {}, details: {} };
+  const resticResult: ToolResult = { name: 'restic', version: 'unknown', repetitions: [], details: {} };
   try {
     const restic = ensureRestic();
     resticResult.version = restic.version;
@@ -297,7 +308,6 @@ async function runResticSection(options: Options, results: BenchResults, problem
     problem(resticResult.error);
   }
   results.tools.push(lifeboatResult, resticResult);
-  if (options.resticFirst) contenders.reverse();
 
   log('measuring the machine ceilings');
   results.ceilings = measureCeilings();
@@ -316,18 +326,21 @@ async function runResticSection(options: Options, results: BenchResults, problem
     results.warnings.push(`only ${(os.totalmem() / MiB).toFixed(0)} MiB of RAM: the source and both vaults may not all stay in the page cache, so timings include disk reads unevenly`);
     log(results.warnings[results.warnings.length - 1] as string);
   }
-  // Both tools back up this one copy; it is changed once, after both full backups.
+  // Both tools back up this one copy; it is changed once, after both full backups. Each repetition
+  // starts again from a fresh copy and fresh vaults.
   const tree = path.join(RUN_DIR, 'tree');
-  log(`copying the data set to ${tree}`);
-  fs.cpSync(dataset.treeDir, tree, { recursive: true });
+  let repetition = 0;
+  let current = new Map<Contender, ToolRepetition>();
+  const of = (c: Contender): ToolRepetition => current.get(c) as ToolRepetition;
+  const label = (): string => (options.repeat > 1 ? ` (repetition ${repetition + 1} of ${options.repeat})` : '');
 
   const step = async (c: Contender, name: StepName, spec: ReturnType<BackupTool['initCommand']>, parse: boolean): Promise<boolean> => {
     flushWrites();
-    log(`${c.tool.name}: ${name}`);
+    log(`${c.tool.name}: ${name}${label()}`);
     const m = await runMeasured(spec, gnuTime);
     const failure = failureOf(m);
     const output = parse && !failure ? c.tool.parseBackupOutput(m.stdout) : {};
-    c.result.steps[name] = {
+    of(c).steps[name] = {
       seconds: m.wallSeconds,
       peakRssBytes: m.peakRssBytes,
       sampledTreeRssBytes: m.sampledTreeRssBytes,
@@ -339,7 +352,7 @@ async function runResticSection(options: Options, results: BenchResults, problem
       ...(failure ? { error: failure } : {}),
     };
     if (failure) {
-      c.result.error = `${name} failed: ${failure}`;
+      c.result.error = `${name} failed${label()}: ${failure}`;
       problem(`${c.tool.name} ${c.result.error}`);
       return false;
     }
@@ -349,42 +362,60 @@ async function runResticSection(options: Options, results: BenchResults, problem
     if (name !== 'init' && m.otherCpuSeconds !== undefined && m.otherCpuSeconds > 0.1 * capacity) {
       results.warnings.push(
         `other processes used ${m.otherCpuSeconds.toFixed(1)} CPU-s (${((100 * m.otherCpuSeconds) / capacity).toFixed(0)} % of the machine) ` +
-          `during ${c.tool.name} ${name}: that figure is slowed by background load; rerun on a quiet machine`,
+          `during ${c.tool.name} ${name}${label()}: that figure is slowed by background load; rerun on a quiet machine`,
       );
       log(results.warnings[results.warnings.length - 1] as string);
     }
     return true;
   };
-  const active = (): Contender[] => contenders.filter((c) => c.result.error === undefined);
 
-  for (const c of active()) await step(c, 'init', c.tool.initCommand(), false);
+  for (; repetition < options.repeat; repetition++) {
+    // A tool whose step failed sits out the remaining repetitions (its figures are then unjudged).
+    const inOrder = contenders.filter((c) => c.result.error === undefined);
+    if (!lifeboatFirstIn(options.order, repetition)) inOrder.reverse();
+    if (inOrder.length === 0) break;
+    current = new Map(inOrder.map((c, position) => [c, { position, steps: {} }]));
+    for (const [c, r] of current) c.result.repetitions.push(r);
+    const active = (): Contender[] => inOrder.filter((c) => c.result.error === undefined);
 
-  for (const c of active()) {
-    readWholeTree(tree);
-    if (await step(c, 'full', c.tool.backupCommand(tree), true)) c.result.vaultAfterFull = diskUsage(c.tool.vaultDir);
-  }
+    for (const c of inOrder) for (const p of c.tool.workPaths()) fs.rmSync(p, { recursive: true, force: true });
+    fs.rmSync(tree, { recursive: true, force: true });
+    log(`copying the data set to ${tree}${label()}`);
+    fs.cpSync(dataset.treeDir, tree, { recursive: true });
 
-  log('applying the 1 % change');
-  results.change = applyChange(tree, { seed: options.seed });
+    for (const c of active()) await step(c, 'init', c.tool.initCommand(), false);
 
-  for (const c of active()) {
-    readWholeTree(tree);
-    if (await step(c, 'incremental', c.tool.backupCommand(tree), true)) c.result.vaultAfterIncremental = diskUsage(c.tool.vaultDir);
-  }
-
-  for (const c of active()) {
-    const target = path.join(RUN_DIR, `restore-${c.tool.name.toLowerCase()}`);
-    fs.mkdirSync(target, { recursive: true });
-    readWholeTree(c.tool.vaultDir);
-    if (!(await step(c, 'restore', c.tool.restoreCommand(target), false))) continue;
-    log(`${c.tool.name}: comparing the restored tree with the changed source`);
-    c.result.restoreCheck = compareTrees(tree, c.tool.restoredRoot(target, tree));
-    if (!c.result.restoreCheck.equal) {
-      c.result.error = `restore differs from the source: ${c.result.restoreCheck.differences.slice(0, 5).join('; ')}`;
-      problem(`${c.tool.name} ${c.result.error}`);
+    for (const c of active()) {
+      readWholeTree(tree);
+      if (await step(c, 'full', c.tool.backupCommand(tree), true)) of(c).vaultAfterFull = diskUsage(c.tool.vaultDir);
     }
-    // A verified restore is a second copy of the data set; the disk does not need to keep it.
-    fs.rmSync(target, { recursive: true, force: true });
+
+    log(`applying the 1 % change${label()}`);
+    // The same seed makes the same change in every repetition.
+    const change = applyChange(tree, { seed: options.seed });
+    results.change ??= change;
+
+    for (const c of active()) {
+      readWholeTree(tree);
+      if (await step(c, 'incremental', c.tool.backupCommand(tree), true)) of(c).vaultAfterIncremental = diskUsage(c.tool.vaultDir);
+    }
+
+    for (const c of active()) {
+      const target = path.join(RUN_DIR, `restore-${c.tool.name.toLowerCase()}`);
+      fs.rmSync(target, { recursive: true, force: true });
+      fs.mkdirSync(target, { recursive: true });
+      readWholeTree(c.tool.vaultDir);
+      if (!(await step(c, 'restore', c.tool.restoreCommand(target), false))) continue;
+      log(`${c.tool.name}: comparing the restored tree with the changed source`);
+      const check = compareTrees(tree, c.tool.restoredRoot(target, tree));
+      of(c).restoreCheck = check;
+      if (!check.equal) {
+        c.result.error = `restore differs from the source${label()}: ${check.differences.slice(0, 5).join('; ')}`;
+        problem(`${c.tool.name} ${c.result.error}`);
+      }
+      // A verified restore is a second copy of the data set; the disk does not need to keep it.
+      fs.rmSync(target, { recursive: true, force: true });
+    }
   }
 
   results.rows = buildRows(results);
