@@ -82,6 +82,40 @@ describe('Chunker (FastCDC)', () => {
     }
   });
 
+  // Boundaries are part of the vault format (docs/FORMAT.md §6): a vault written before a change to
+  // the chunker must deduplicate against what is written after it. These lengths were cut by the
+  // JavaScript scan that preceded the WebAssembly one (2026-12-02); no implementation may move them.
+  describe('boundaries of a fixed key and fixed data', () => {
+    const key = createHash('sha256').update('golden key').digest();
+    /** SHA-256 of a counter, with a 4 KiB run of zeros in place of every 97th digest. */
+    function fixedData(size: number): Buffer {
+      const b = Buffer.alloc(size);
+      for (let o = 0, i = 0; o < size; ) {
+        const d = createHash('sha256').update(`lifeboat-golden-${i++}`).digest();
+        if (i % 97 === 0) {
+          o += 4096;
+          continue;
+        }
+        d.copy(b, o);
+        o += 32;
+      }
+      return b;
+    }
+    const data = fixedData(24 * 1024 * 1024);
+
+    it('at the default sizes', () => {
+      expect([...new Chunker(DEFAULT_CHUNKER_PARAMS, deriveGearTable(key)).split(data)].map((c) => c.length)).toEqual([
+        1607973, 1125571, 1704937, 1499695, 1789749, 1865836, 1060333, 910226, 3118739, 1146447, 1812263, 581235, 1261742, 1525616, 1526355, 2366568, 262539,
+      ]);
+    });
+
+    it('at small sizes (313 chunks of 4 MiB)', () => {
+      const lengths = [...new Chunker(params, deriveGearTable(key)).split(data.subarray(0, 4 << 20))].map((c) => c.length);
+      expect(lengths.length).toBe(313);
+      expect(createHash('sha256').update(JSON.stringify(lengths)).digest('hex')).toBe('3db5beb1425cbfae261ade2593f1af6b3f78f9b4f89e6af0381bdb105018ec2c');
+    });
+  });
+
   it('derives a different gear table (and so different boundaries) per key', () => {
     const other = new Chunker(params, deriveGearTable(Buffer.alloc(32, 8)));
     const data = pseudoRandomBytes(500_000, 4);
