@@ -13,8 +13,23 @@ type WebAssemblyApi = {
 };
 const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
-/** Compiled once per isolate: the module is the same for every vault. */
-let compiled: object | undefined;
+/** The module's instance: one per isolate, shared by every scanner (calls are synchronous). */
+type Engine = { readonly memory: Uint8Array; readonly table: DataView; readonly scan: ScanFunction; gear: Int32Array | null };
+let engine: Engine | undefined;
+
+/**
+ * Every WebAssembly memory reserves gigabytes of address space until the garbage collector frees
+ * it, so a process that opens many vaults (a warm Lambda, a test worker) must not make one per
+ * chunker: the scanners share one instance and write their gear table into it when they take it.
+ */
+function sharedEngine(): Engine {
+  if (engine) return engine;
+  const instance = new wasm.Instance(new wasm.Module(gearScanModuleBytes()), {});
+  const { memory, scan } = instance.exports;
+  if (!(memory instanceof wasm.Memory) || typeof scan !== 'function') throw new Error('the gear scan module does not export its memory and scan function');
+  engine = { memory: new Uint8Array(memory.buffer), table: new DataView(memory.buffer, 0, GEAR_SCAN_DATA_OFFSET), scan: scan as ScanFunction, gear: null };
+  return engine;
+}
 
 /**
  * The chunker's search for a boundary, run in WebAssembly (gear-scan-module.ts). It is the only
@@ -23,32 +38,25 @@ let compiled: object | undefined;
  * and later passes in JavaScript, 1,170 and 4,000 MB/s here, the same cuts).
  *
  * The module scans its own memory, so each window of at most GEAR_SCAN_WINDOW_BYTES is copied in
- * first (a memcpy, a few percent of the scan). One scanner per chunker; calls are synchronous.
+ * first (a memcpy, a few percent of the scan).
  */
 export class GearScanner {
-  private readonly memory: Uint8Array;
-  private readonly scan: ScanFunction;
-
-  constructor(private readonly gear: Int32Array) {
-    compiled ??= new wasm.Module(gearScanModuleBytes());
-    const instance = new wasm.Instance(compiled, {});
-    const { memory, scan } = instance.exports;
-    if (!(memory instanceof wasm.Memory) || typeof scan !== 'function') throw new Error('the gear scan module does not export its memory and scan function');
-    this.memory = new Uint8Array(memory.buffer);
-    this.scan = scan as ScanFunction;
-    const table = new DataView(memory.buffer, 0, GEAR_SCAN_DATA_OFFSET);
-    for (let i = 0; i < 256; i++) table.setInt32(i * 4, gear[i] as number, true);
-  }
+  constructor(private readonly gear: Int32Array) {}
 
   /**
    * The index of the first byte in [from, to) of `b` at which `(h & mask) === 0`, where h is the
    * gear hash begun (at 0) at `hashStart` ≤ from and rolled through that byte; -1 when there is none.
    */
   find(b: Uint8Array, hashStart: number, from: number, to: number, mask: number): number {
+    const e = sharedEngine();
+    if (e.gear !== this.gear) {
+      for (let i = 0; i < 256; i++) e.table.setInt32(i * 4, this.gear[i] as number, true);
+      e.gear = this.gear;
+    }
     for (let window = from; window < to; window += GEAR_SCAN_WINDOW_BYTES) {
       const end = Math.min(to, window + GEAR_SCAN_WINDOW_BYTES);
-      this.memory.set(b.subarray(window, end), GEAR_SCAN_DATA_OFFSET);
-      const found = this.scan(0, end - window, this.hashAt(b, hashStart, window), mask);
+      e.memory.set(b.subarray(window, end), GEAR_SCAN_DATA_OFFSET);
+      const found = e.scan(0, end - window, this.hashAt(b, hashStart, window), mask);
       if (found >= 0) return window + found;
     }
     return -1;

@@ -43,6 +43,19 @@ describe('GearScanner (the chunker scan in WebAssembly)', () => {
     expect(scanner.find(data, from - 20, from, data.length, topMask(22))).toBe(referenceFind(data, gear, from - 20, from, data.length, topMask(22)));
   });
 
+  it('keeps scanners of different vaults apart: they share one WebAssembly instance, each with its own gear table', () => {
+    const otherGear = deriveGearTable(Buffer.alloc(32, 10));
+    const other = new GearScanner(otherGear);
+    const mask = topMask(16);
+    for (let round = 0; round < 3; round++) {
+      const from = 1000 + round * 70_000;
+      expect(scanner.find(data, from, from, from + 500_000, mask)).toBe(referenceFind(data, gear, from, from, from + 500_000, mask));
+      expect(other.find(data, from, from, from + 500_000, mask)).toBe(referenceFind(data, otherGear, from, from, from + 500_000, mask));
+    }
+    // Different tables give different boundaries here, so a table left behind by the other scanner would show.
+    expect(referenceFind(data, gear, 1000, 1000, 501_000, mask)).not.toBe(referenceFind(data, otherGear, 1000, 1000, 501_000, mask));
+  });
+
   it('finds nothing in an empty range, and reads from shared memory as from a buffer', () => {
     expect(scanner.find(data, 10, 100, 100, 0)).toBe(-1);
     const shared = new Uint8Array(new SharedArrayBuffer(300_000));
