@@ -379,14 +379,13 @@ export class LifeboatProtection extends Construct {
     this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, ...approver, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
     // The DR region's runbooks: nothing in them names a primary-region resource (no file system either: the EFS
     // mount is the primary region's; a directory source fails over under the local cloud only, docs/RUNBOOKS.md).
+    // What each of them reads and writes: the DR vault and the DR catalog.
+    const drVaultAndCatalog = { vault: this.drVault.bucket, vaultKey: this.drVault.key, catalog: this.drCatalog.table, catalogKey: this.drCatalogKey };
     this.drRestoreWorkflow = new RestoreWorkflow(drScope, 'Restore', {
       environmentName: this.environmentName,
       plans: props.plans,
-      vault: this.drVault.bucket,
-      vaultKey: this.drVault.key,
+      ...drVaultAndCatalog,
       vaultSide: 'dr',
-      catalog: this.drCatalog.table,
-      catalogKey: this.drCatalogKey,
       stateMachineName: names.restoreStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
       ...drApprover,
@@ -395,10 +394,7 @@ export class LifeboatProtection extends Construct {
       ...drApprover,
       environmentName: this.environmentName,
       plans: props.plans,
-      vault: this.drVault.bucket,
-      vaultKey: this.drVault.key,
-      catalog: this.drCatalog.table,
-      catalogKey: this.drCatalogKey,
+      ...drVaultAndCatalog,
       stateMachineName: names.failoverStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
       ...(sources.some((s) => mirrorOf(s.config) !== undefined) ? { mirrorBucketPrefix: names.mirrorBucketPrefix } : {}),
@@ -406,11 +402,8 @@ export class LifeboatProtection extends Construct {
     this.drCatalogRebuildWorkflow = new CatalogRebuildWorkflow(drScope, 'CatalogRebuild', {
       environmentName: this.environmentName,
       plans: props.plans,
-      vault: this.drVault.bucket,
-      vaultKey: this.drVault.key,
+      ...drVaultAndCatalog,
       vaultSide: 'dr',
-      catalog: this.drCatalog.table,
-      catalogKey: this.drCatalogKey,
       stateMachineName: names.catalogRebuildStateMachine,
     });
     // No file system (nor VPC): the rebuild reads only the vaults and writes only the catalog.
@@ -442,13 +435,10 @@ export class LifeboatProtection extends Construct {
     });
     this.drDrillWorkflow = new DrillWorkflow(drScope, 'Drill', {
       ...drill,
-      vault: this.drVault.bucket,
-      vaultKey: this.drVault.key,
+      ...drVaultAndCatalog,
       vaultSide: 'dr',
       // A DR account has no access to the primary account's sources: its drill restores and verifies, and says why it compares no live source.
       ...(remoteUser === undefined ? { primaryRegion: stack.region } : {}),
-      catalog: this.drCatalog.table,
-      catalogKey: this.drCatalogKey,
       deadLetterQueue: this.drAlerts.deadLetterQueue,
     });
     const pruneSchedule = {
@@ -459,7 +449,7 @@ export class LifeboatProtection extends Construct {
     };
     const prune = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.pruneStateMachine, schedule: pruneSchedule };
     this.pruneWorkflow = new PruneWorkflow(this, 'Prune', { ...prune, schedule: { ...pruneSchedule, deadLetterQueue: this.alerts.deadLetterQueue }, vault: this.vault.bucket, vaultKey: this.vault.key, vaultSide: 'primary', catalog: this.catalog.table, catalogKey: this.catalogKey });
-    this.drPruneWorkflow = new PruneWorkflow(drScope, 'Prune', { ...prune, schedule: { ...pruneSchedule, name: names.drPruneSchedule, deadLetterQueue: this.drAlerts.deadLetterQueue }, vault: this.drVault.bucket, vaultKey: this.drVault.key, vaultSide: 'dr', catalog: this.drCatalog.table, catalogKey: this.drCatalogKey });
+    this.drPruneWorkflow = new PruneWorkflow(drScope, 'Prune', { ...prune, ...drVaultAndCatalog, schedule: { ...pruneSchedule, name: names.drPruneSchedule, deadLetterQueue: this.drAlerts.deadLetterQueue }, vaultSide: 'dr' });
     if (sources.some((s) => mirrorOf(s.config) !== undefined)) {
       this.mirrors = new SourceMirrors(this, 'Mirrors', {
         environmentName: this.environmentName,
