@@ -16,7 +16,7 @@ const SCALE_TARGETS = { full: 0.5, incremental: 0.5, restore: 0.5, vault: 1.0, r
 export function buildRows(results: BenchResults): ReportRow[] {
   const lifeboat = results.tools.find((t) => t.name === 'Lifeboat');
   const restic = results.tools.find((t) => t.name === 'restic');
-  const seconds = (r: ToolRepetition, name: StepName): number | undefined => r.steps[name]?.seconds;
+  const time = (step: StepName): Figure => ({ step, of: (r) => r.steps[step]?.seconds });
   const vault = (r: ToolRepetition): number | undefined => (r.vaultAfterIncremental ? r.vaultAfterIncremental.allocatedBytes / MiB : undefined);
   const ratioRow = (figure: string, value: Figure, max: number, scaleMax: number): ReportRow => {
     const l = figureOf(lifeboat, value);
@@ -39,9 +39,9 @@ export function buildRows(results: BenchResults): ReportRow[] {
   const rRss = peakRssMiB(restic);
   const rssRatio = lRss !== undefined && rRss !== undefined && rRss > 0 ? lRss / rRss : undefined;
   return [
-    ratioRow('full backup s', { step: 'full', of: (x) => seconds(x, 'full') }, 0.8, SCALE_TARGETS.full),
-    ratioRow('incremental backup s', { step: 'incremental', of: (x) => seconds(x, 'incremental') }, 1.0, SCALE_TARGETS.incremental),
-    ratioRow('restore s', { step: 'restore', of: (x) => seconds(x, 'restore') }, 0.8, SCALE_TARGETS.restore),
+    ratioRow('full backup s', time('full'), 0.8, SCALE_TARGETS.full),
+    ratioRow('incremental backup s', time('incremental'), 1.0, SCALE_TARGETS.incremental),
+    ratioRow('restore s', time('restore'), 0.8, SCALE_TARGETS.restore),
     ratioRow('vault size MiB', { step: 'incremental', of: vault }, 1.05, SCALE_TARGETS.vault),
     {
       figure: 'peak RSS MiB',
@@ -91,10 +91,12 @@ export function median(values: readonly number[]): number | undefined {
   return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** The highest peak RSS over a tool's timed steps (full, incremental, restore) in every repetition. */
-function peakRssMiB(tool: ToolResult | undefined): number | undefined {
+const TIMED_STEPS = ['full', 'incremental', 'restore'] as const;
+
+/** The highest peak RSS of the given steps of a tool in every repetition (failed steps left out), in MiB. */
+function peakRssMiB(tool: ToolResult | undefined, steps: readonly StepName[] = TIMED_STEPS): number | undefined {
   const peaks = (tool?.repetitions ?? []).flatMap((r) =>
-    (['full', 'incremental', 'restore'] as const)
+    steps
       .map((name) => r.steps[name])
       .filter((s) => s !== undefined && !s.error)
       .map((s) => (s?.peakRssBytes ?? 0) / MiB),
@@ -159,10 +161,7 @@ function renderResticReport(results: BenchResults): string[] {
   }
   lines.push(describeRepetitions(results.options.repeat, results.options.order), table.toString());
   for (const tool of results.tools) {
-    const parts = (['full', 'incremental', 'restore'] as const).map((name) => {
-      const peaks = tool.repetitions.map((r) => r.steps[name]).filter((s) => s !== undefined && !s.error).map((s) => (s?.peakRssBytes ?? 0) / MiB);
-      return `${name} ${peaks.length ? Math.max(...peaks).toFixed(0) : '—'}`;
-    });
+    const parts = TIMED_STEPS.map((name) => `${name} ${fmt(peakRssMiB(tool, [name]), 0)}`);
     const checks = tool.repetitions.map((r) => r.restoreCheck).filter((c) => c !== undefined);
     const differing = checks.find((c) => !c.equal);
     const check = checks[0];

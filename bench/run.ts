@@ -330,8 +330,8 @@ async function runResticSection(options: Options, results: BenchResults, problem
   // starts again from a fresh copy and fresh vaults.
   const tree = path.join(RUN_DIR, 'tree');
   let repetition = 0;
-  let current = new Map<Contender, ToolRepetition>();
-  const of = (c: Contender): ToolRepetition => current.get(c) as ToolRepetition;
+  /** The tool's repetition under way: the last one started. */
+  const of = (c: Contender): ToolRepetition => c.result.repetitions[c.result.repetitions.length - 1] as ToolRepetition;
   const label = (): string => (options.repeat > 1 ? ` (repetition ${repetition + 1} of ${options.repeat})` : '');
 
   const step = async (c: Contender, name: StepName, spec: ReturnType<BackupTool['initCommand']>, parse: boolean): Promise<boolean> => {
@@ -374,8 +374,7 @@ async function runResticSection(options: Options, results: BenchResults, problem
     const inOrder = contenders.filter((c) => c.result.error === undefined);
     if (!lifeboatFirstIn(options.order, repetition)) inOrder.reverse();
     if (inOrder.length === 0) break;
-    current = new Map(inOrder.map((c, position) => [c, { position, steps: {} }]));
-    for (const [c, r] of current) c.result.repetitions.push(r);
+    inOrder.forEach((c, position) => c.result.repetitions.push({ position, steps: {} }));
     const active = (): Contender[] => inOrder.filter((c) => c.result.error === undefined);
 
     for (const c of inOrder) for (const p of c.tool.workPaths()) fs.rmSync(p, { recursive: true, force: true });
