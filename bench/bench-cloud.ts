@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
@@ -9,7 +9,7 @@ import { openBackupVault } from '../lambdas/runtime/backup-vault';
 import { KeyFileKeyProvider } from '../vault';
 import { type KeyProvider } from '../vault';
 import { type Vault } from '../vault';
-import { localDynamoDbClient, localS3Client, type LocalCloudHandle, startLocalCloud } from '../local/cloud';
+import { createActiveTable, localDynamoDbClient, localS3Client, type LocalCloudHandle, startLocalCloud } from '../local/cloud';
 
 export const BENCH_REGION = 'us-east-1';
 
@@ -75,33 +75,30 @@ export async function startBenchCloud(label: string): Promise<BenchCloud> {
 
 /** The catalog table as lib/constructs/catalog-table.ts defines it (pk/sk, GSI byPlan), so the catalog code runs unchanged. */
 async function createCatalogTable(ddb: DynamoDBClient, table: string): Promise<void> {
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'plan', AttributeType: 'S' },
-        { AttributeName: 'startedAt', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byPlan',
-          KeySchema: [
-            { AttributeName: 'plan', KeyType: 'HASH' },
-            { AttributeName: 'startedAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  await waitTableActive(ddb, table);
+  await createActiveTable(ddb, {
+    TableName: table,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'plan', AttributeType: 'S' },
+      { AttributeName: 'startedAt', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'byPlan',
+        KeySchema: [
+          { AttributeName: 'plan', KeyType: 'HASH' },
+          { AttributeName: 'startedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  });
 }
 
 /** Seconds since `started` (process.hrtime.bigint()), monotonic. */
@@ -109,16 +106,3 @@ export function secondsSince(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-/**
- * Polls DescribeTable every 20 ms until the table is ACTIVE. Not the SDK's waitUntilTableExists:
- * its first retry comes after 20 s, and dynalite (createTableMs 0) still answers CREATING to a
- * DescribeTable sent right after CreateTable now and then, so the waiter would add 20 s at random.
- */
-export async function waitTableActive(ddb: DynamoDBClient, table: string): Promise<void> {
-  for (let attempt = 0; attempt < 3000; attempt++) {
-    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`table ${table} did not become ACTIVE within a minute`);
-}

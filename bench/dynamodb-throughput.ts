@@ -2,16 +2,16 @@ import { createHash } from 'node:crypto';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
-  CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mapBounded } from '../vault';
-import { secondsSince, startBenchCloud, waitTableActive } from './bench-cloud';
+import { secondsSince, startBenchCloud } from './bench-cloud';
 import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
 import { flushWrites } from './s3-throughput';
 import { SeededRandom } from './seeded-random';
+import { createActiveTable } from '../local/cloud';
 
 type Item = Record<string, AttributeValue>;
 
@@ -136,32 +136,29 @@ export async function runDynamoDbSection(options: DynamoDbSectionOptions): Promi
 
 /** A composite key, a number sort key and a GSI, so the restore has a real schema to recreate. */
 async function createSourceTable(ddb: DynamoDBClient): Promise<void> {
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: SOURCE_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-        { AttributeName: 'kind', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byKind',
-          KeySchema: [
-            { AttributeName: 'kind', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  await waitTableActive(ddb, SOURCE_TABLE);
+  await createActiveTable(ddb, {
+    TableName: SOURCE_TABLE,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'N' },
+      { AttributeName: 'kind', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'byKind',
+        KeySchema: [
+          { AttributeName: 'kind', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  });
 }
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november'];
@@ -229,18 +226,15 @@ async function batchWrite(ddb: DynamoDBClient, table: string, items: readonly It
 async function plainCopy(ddb: DynamoDBClient, from: string, to: string, segments: number): Promise<void> {
   const { Table } = await ddb.send(new DescribeTableCommand({ TableName: from }));
   if (!Table) throw new Error(`DescribeTable ${from} returned nothing`);
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: to,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: Table.AttributeDefinitions,
-      KeySchema: Table.KeySchema,
-      ...(Table.GlobalSecondaryIndexes?.length
-        ? { GlobalSecondaryIndexes: Table.GlobalSecondaryIndexes.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })) }
-        : {}),
-    }),
-  );
-  await waitTableActive(ddb, to);
+  await createActiveTable(ddb, {
+    TableName: to,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: Table.AttributeDefinitions,
+    KeySchema: Table.KeySchema,
+    ...(Table.GlobalSecondaryIndexes?.length
+      ? { GlobalSecondaryIndexes: Table.GlobalSecondaryIndexes.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })) }
+      : {}),
+  });
   await mapBounded(
     Array.from({ length: segments }, (_, s) => s),
     segments,

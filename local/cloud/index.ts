@@ -12,6 +12,7 @@ export {
   type StopLocalCloudResult,
 } from './local-cloud';
 export { localDynamoDbClient, localS3Client } from './local-clients';
+export { createActiveTable, waitTableActive } from './active-table';
 export { type RegionOutageResult, type RegionOutageOptions, startRegion, stopRegion } from './region-outage';
 export { type RegionState } from './region-control-protocol';
 export { DEFAULT_DATA_DIR } from './cloud-state';

@@ -3,13 +3,12 @@ import { mkdir, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   type AttributeValue,
   type DynamoDBClient,
   ResourceInUseException,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createActiveTable } from '../cloud';
 
 /**
  * The demo's sample data: deliberately awkward (odd keys, every DynamoDB attribute type, empty
@@ -83,21 +82,18 @@ export function sampleItems(count: number): Record<string, AttributeValue>[] {
 
 export async function seedSampleTable(ddb: DynamoDBClient, table: string, count = 250): Promise<{ items: number }> {
   try {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: table,
-        AttributeDefinitions: [
-          { AttributeName: 'orderId', AttributeType: 'S' },
-          { AttributeName: 'placedAt', AttributeType: 'N' },
-        ],
-        KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          { IndexName: 'byPlacedAt', KeySchema: [{ AttributeName: 'placedAt', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName: table });
+    await createActiveTable(ddb, {
+      TableName: table,
+      AttributeDefinitions: [
+        { AttributeName: 'orderId', AttributeType: 'S' },
+        { AttributeName: 'placedAt', AttributeType: 'N' },
+      ],
+      KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        { IndexName: 'byPlacedAt', KeySchema: [{ AttributeName: 'placedAt', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }

@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { doctorCommand } from '../../../cli/commands/doctor-command';
 import { type CheckResult } from '../../../cli/doctor/check-result';
 import { localDynamoDbClient } from '../../../local/cloud/local-cloud';
 import { startRegion, stopRegion } from '../../../local/cloud/region-outage';
 import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, seedSmallSources, smallConfig } from '../../support/backup-test-environment';
+import { createActiveTable } from '../../../local/cloud';
 
 /**
  * `lifeboat doctor` (local mode) against one local cloud provisioned from the synthesized templates
@@ -53,7 +54,7 @@ describe('lifeboat doctor in the local cloud', () => {
   it('fails on a source table created only in the DR region, naming both regions', async () => {
     const dr = localDynamoDbClient(env.local.endpoints, 'us-west-2');
     try {
-      await dr.send(new CreateTableCommand({ TableName: 'lifeboat-test-small', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
+      await createActiveTable(dr, { TableName: 'lifeboat-test-small', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' });
       const { code, checks } = await doctor();
       expect(code).toBe(1);
       expect(checks.get('source small-table')).toMatchObject({

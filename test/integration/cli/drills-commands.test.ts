@@ -1,4 +1,4 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { drillsEvidenceCommand, drillsListCommand, drillsShowCommand } from '../../../cli/commands/drill-commands';
@@ -10,6 +10,7 @@ import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCl
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { createCatalogShapedTable } from '../../support/catalog-table-fixture';
 
 /**
  * `lifeboat drills list|show|evidence` on the local cloud, as a user runs them: the catalog tables of
@@ -47,14 +48,7 @@ beforeAll(async () => {
     const ddb: DynamoDBClient = localDynamoDbClient(cloud.endpoints, region);
     s3[side] = localS3Client(cloud.endpoints, region);
     clients.push(ddb, s3[side]);
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: names.catalogTable,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-      }),
-    );
+    await createCatalogShapedTable(ddb, names.catalogTable);
     await s3[side].send(new CreateBucketCommand({ Bucket: bucket }));
     const log = new DrillLog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
     for (const { record, object } of [passed, missed, failed, old].filter((d) => d.record.vault === side)) {

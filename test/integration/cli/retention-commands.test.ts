@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
@@ -18,6 +18,7 @@ import { S3VaultStore } from '../../../vault/aws';
 import { backupDirectory, KeyFileKeyProvider, snapshotKey, type Vault, verifySnapshot } from '../../../vault';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { createCatalogShapedTable } from '../../support/catalog-table-fixture';
 
 /**
  * `lifeboat backups hold|release|forget|list` on the local cloud, as a user runs them: the sample
@@ -69,20 +70,7 @@ beforeAll(async () => {
   for (const region of [PRIMARY, DR]) {
     const ddb = localDynamoDbClient(cloud.endpoints, region);
     clients.push(ddb);
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: names.catalogTable,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'plan', AttributeType: 'S' },
-          { AttributeName: 'startedAt', AttributeType: 'S' },
-        ],
-        GlobalSecondaryIndexes: [{ IndexName: 'byPlan', KeySchema: [{ AttributeName: 'plan', KeyType: 'HASH' }, { AttributeName: 'startedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
-      }),
-    );
+    await createCatalogShapedTable(ddb, names.catalogTable, { byPlan: true });
   }
   const s3 = localS3Client(cloud.endpoints, PRIMARY);
   clients.push(s3);

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { statusCommand } from '../../../cli/commands/status-command';
 import { type EnvironmentStatus } from '../../../cli/status/environment-status';
@@ -17,6 +17,7 @@ import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalC
 import { drillRecordOf, drillReport, objectiveMissedReport } from '../../support/drill-records';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { REPO_ROOT, SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { createCatalogShapedTable } from '../../support/catalog-table-fixture';
 
 /**
  * `lifeboat status` on the local cloud, as a user runs it: both regions' catalog tables
@@ -60,20 +61,7 @@ beforeAll(async () => {
   for (const region of [PRIMARY, DR]) {
     const ddb = localDynamoDbClient(cloud.endpoints, region);
     clients.push(ddb);
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'plan', AttributeType: 'S' },
-          { AttributeName: 'startedAt', AttributeType: 'S' },
-        ],
-        GlobalSecondaryIndexes: [{ IndexName: 'byPlan', KeySchema: [{ AttributeName: 'plan', KeyType: 'HASH' }, { AttributeName: 'startedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
-      }),
-    );
+    await createCatalogShapedTable(ddb, TABLE, { byPlan: true });
     docs[region] = DynamoDBDocumentClient.from(ddb);
   }
   const primary = docs[PRIMARY] as DynamoDBDocumentClient;

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BatchWriteItemCommand, CreateTableCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { protectionPlanSchema } from '../../../../config/lifeboat-config';
@@ -15,7 +15,7 @@ import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
 import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../../../../lambdas/restore/verify-restore';
-import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { S3VaultStore } from '../../../../vault/aws';
 import { type Vault } from '../../../../vault/repository/vault';
 import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
@@ -64,7 +64,7 @@ beforeAll(async () => {
   await createCatalogShapedTable(dynamodb, CATALOG, { byPlan: true });
   await s3.send(new CreateBucketCommand({ Bucket: 'lifeboat-test-chain' }));
   for (let i = 0; i < 6; i++) await s3.send(new PutObjectCommand({ Bucket: 'lifeboat-test-chain', Key: `obj/${i}`, Body: pseudoRandomBytes(2000 + i * 700, i + 1) }));
-  await dynamodb.send(new CreateTableCommand({ TableName: 'lifeboat-test-chain', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+  await createActiveTable(dynamodb, { TableName: 'lifeboat-test-chain', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' });
   await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { 'lifeboat-test-chain': Array.from({ length: 5 }, (_, i) => ({ PutRequest: { Item: { id: { S: `item-${i}` }, n: { N: String(i) } } } })) } }));
   await mkdir(directory('/data/chain/sub'), { recursive: true });
   await writeFile(directory('/data/chain/a.bin'), pseudoRandomBytes(9000, 11));

@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { cleanUpDrill, createScratchBucket, drillScratchPrefix, removeDrillScratch, scratchTargetName, sweepDrillScratch } from '../../../../lambdas/drill/scratch-targets';
 import { DrillScratchError } from '../../../../lambdas/drill/drill-errors';
-import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 
 /** Scratch targets of drills in a non-us-east-1 region of the local cloud: made, found by name, removed, swept; nothing else touched. */
 const REGION = 'us-west-2';
@@ -44,7 +44,7 @@ async function tables(): Promise<string[]> {
   return ((await dynamodb.send(new ListTablesCommand({}))).TableNames ?? []).sort();
 }
 async function makeTable(name: string): Promise<void> {
-  await dynamodb.send(new CreateTableCommand({ TableName: name, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
+  await createActiveTable(dynamodb, { TableName: name, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' });
 }
 function makeDir(name: string): void {
   mkdirSync(join(fsRoot, name, 'sub'), { recursive: true });

@@ -1,14 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, type DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type FailoverStartDeps, startFailover } from '../../../../lambdas/failover/failover-start';
-import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 
 /**
  * The failover's first state against the local cloud's DR region: the backup it picks from a DR
@@ -71,33 +72,7 @@ beforeAll(async () => {
   s3 = localS3Client(cloud.endpoints, DR);
   s3Primary = localS3Client(cloud.endpoints, PRIMARY);
   ddb = localDynamoDbClient(cloud.endpoints, DR);
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'plan', AttributeType: 'S' },
-        { AttributeName: 'startedAt', AttributeType: 'S' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byPlan',
-          KeySchema: [
-            { AttributeName: 'plan', KeyType: 'HASH' },
-            { AttributeName: 'startedAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: TABLE });
+  await createCatalogShapedTable(ddb, TABLE, { byPlan: true });
   catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), TABLE);
   for (const r of [MIDDLE, OLDEST, NEWEST, FAILED_LATER, OF_OTHER_PLAN]) {
     if (r.status === 'COMMITTED') await catalog.putRebuiltBackup(r);
@@ -235,7 +210,7 @@ describe('targets', () => {
 
   it('refuses an existing table without overwrite (the restore creates it from the backup schema)', async () => {
     const table = `${PREFIX}demo-orders-tbusy`;
-    await ddb.send(new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }] }));
+    await createActiveTable(ddb, { TableName: table, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }] });
     await expect(startFailover(envelope({ plan: 'demo', targetSuffix: 'tbusy' }), deps())).rejects.toMatchObject({
       name: 'InvalidInputError',
       message: expect.stringContaining(`Invalid failover input: overwrite: the failover target of source "demo-orders", table ${table}, already holds data`),

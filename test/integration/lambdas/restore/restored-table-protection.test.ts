@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DeleteTableCommand,
   DescribeContinuousBackupsCommand,
   DescribeTableCommand,
@@ -23,7 +22,7 @@ import { RestoreVerificationError } from '../../../../lambdas/restore/restore-er
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { describeTableProtection } from '../../../../lambdas/sources/dynamodb-table-protection';
 import { captureTableSchema } from '../../../../lambdas/sources/dynamodb-table-schema';
-import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { localAwsManagedKeyArn } from '../../../../local/cloud/table-protection';
 import { type Vault } from '../../../../vault/repository/vault';
 import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
@@ -87,17 +86,15 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: VAULT_BUCKET }));
   await createCatalogShapedTable(dynamodb, CATALOG);
   catalog = new BackupCatalog(DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }), CATALOG);
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: SOURCE_TABLE,
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-      SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY },
-      DeletionProtectionEnabled: true,
-      Tags: [...TAGS, { Key: 'aws:cloudformation:stack-name', Value: 'Shop' }],
-    }),
-  );
+  await createActiveTable(dynamodb, {
+    TableName: SOURCE_TABLE,
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+    SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY },
+    DeletionProtectionEnabled: true,
+    Tags: [...TAGS, { Key: 'aws:cloudformation:stack-name', Value: 'Shop' }],
+  });
   await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: SOURCE_TABLE, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 14 } }));
   await dynamodb.send(
     new BatchWriteItemCommand({

@@ -2,7 +2,6 @@ import {
   type BatchGetItemCommandOutput,
   BatchWriteItemCommand,
   type BatchWriteItemCommandOutput,
-  CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ProvisionedThroughputExceededException,
@@ -21,9 +20,10 @@ import { CapacityTokenBucket } from '../../../../lambdas/sources/capacity-token-
 import { decodeItemLines, encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/dynamodb-item-codec';
 import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { readEntryContent } from '../../../../vault/restorer/restore';
-import { type BenchCloud, startBenchCloud, waitTableActive } from '../../../../bench/bench-cloud';
+import { type BenchCloud, startBenchCloud } from '../../../../bench/bench-cloud';
 import { FakeBucketClock } from '../../../support/fake-bucket-clock';
 import { checkDynamoDbItems } from '../../../../lambdas/restore/dynamodb-item-check';
+import { createActiveTable } from '../../../../local/cloud';
 
 /**
  * The read-capacity budget against the local cloud's DynamoDB (dynalite, which reports
@@ -65,22 +65,19 @@ function item(i: number): DynamoDbItem {
 }
 
 async function createTable(name: string, units: { read: number; write: number }): Promise<void> {
-  await cloud.ddb.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PROVISIONED',
-      ProvisionedThroughput: { ReadCapacityUnits: units.read, WriteCapacityUnits: units.write },
-    }),
-  );
-  await waitTableActive(cloud.ddb, name);
+  await createActiveTable(cloud.ddb, {
+    TableName: name,
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'N' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PROVISIONED',
+    ProvisionedThroughput: { ReadCapacityUnits: units.read, WriteCapacityUnits: units.write },
+  });
 }
 
 async function scanAll(table: string): Promise<Map<string, string>> {
@@ -112,10 +109,7 @@ afterAll(async () => {
 
 it('the local DynamoDB reports consumed capacity by AWS\'s rules: Scan 1 RCU per started 4 KB of items (half eventually consistent), writes 1 WCU per started KB of each item', async () => {
   const table = 'lifeboat-test-capacity-rules';
-  await cloud.ddb.send(
-    new CreateTableCommand({ TableName: table, AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }),
-  );
-  await waitTableActive(cloud.ddb, table);
+  await createActiveTable(cloud.ddb, { TableName: table, AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' });
   // Ten items of 2 + 2 + 4 + 1,000 bytes (names and values): 10,080 bytes, three started 4 KB blocks.
   const ten = Array.from({ length: 10 }, (_, i) => ({ PutRequest: { Item: { pk: { S: `k${i}` }, note: { S: 'x'.repeat(1000) } } } }));
   const written = await cloud.ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: ten }, ReturnConsumedCapacity: 'TOTAL' }));

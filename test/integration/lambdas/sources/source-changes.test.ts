@@ -3,13 +3,11 @@ import * as path from 'node:path';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
-  CreateTableCommand,
   DeleteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
   ScanCommand,
   type ScanCommandOutput,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { newBackupId } from '../../../../lambdas/backup/backup-id';
@@ -31,6 +29,7 @@ import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../con
 import { localDynamoDbClient, localS3Client } from '../../../../local/cloud/local-cloud';
 import { seededBytes } from '../../../../local/demo/sample-data';
 import { type BackupTestEnvironment, openBackupTestEnvironment } from '../../../support/backup-test-environment';
+import { createActiveTable } from '../../../../local/cloud';
 
 /**
  * Sources changing during a backup (docs/ARCHITECTURE.md, "Sources changing during a backup").
@@ -207,15 +206,12 @@ beforeAll(async () => {
   const small = Array.from({ length: SMALL_OBJECTS }, (_, i) => i);
   await mapLimit(small, 8, (i) => putObject(bulkKey(i), seededBytes(`small-${i}`, 1000 + i * 97), { version: 'v1' }));
 
-  await env.ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await waitUntilTableExists({ client: env.ddb, maxWaitTime: 30 }, { TableName: TABLE });
+  await createActiveTable(env.ddb, {
+    TableName: TABLE,
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
   for (let i = 0; i < TABLE_ITEMS; i += 25) {
     const batch = Array.from({ length: Math.min(25, TABLE_ITEMS - i) }, (_, j) => ({ PutRequest: { Item: tableItem(i + j, 'v1') } }));
     await env.ddb.send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: batch } }));

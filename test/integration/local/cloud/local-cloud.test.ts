@@ -17,7 +17,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { CreateTableCommand, type DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { localEndpointsSchema } from '../../../../lambdas/runtime/local-endpoints';
 import { readCloudState, writeCloudState } from '../../../../local/cloud/cloud-state';
 import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError } from '../../../../local/cloud/errors';
@@ -31,6 +31,7 @@ import {
   stopLocalCloud,
 } from '../../../../local/cloud/local-cloud';
 import { DR, mapBounded, PRIMARY, tempDir } from '../../../support/local-cloud-helpers';
+import { createActiveTable } from '../../../../local/cloud';
 
 const tmp = tempDir('cloud');
 const dataDir = tmp.dir;
@@ -210,24 +211,21 @@ describe('DynamoDB', () => {
   it.each([PRIMARY, DR])('round-trips items and queries an index in %s', async (region) => {
     const client = ddb(region);
     const TableName = `items-${region}`;
-    await client.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'plan', AttributeType: 'S' },
-        ],
-        GlobalSecondaryIndexes: [{ IndexName: 'byPlan', KeySchema: [{ AttributeName: 'plan', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
-      }),
-    );
     // As in DynamoDB, a new table takes writes once ACTIVE (dynalite flips CREATING → ACTIVE a moment after replying).
-    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName });
+    await createActiveTable(client, {
+      TableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'plan', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [{ IndexName: 'byPlan', KeySchema: [{ AttributeName: 'plan', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+    });
     await client.send(new PutItemCommand({ TableName, Item: { pk: { S: 'SOURCE#a' }, sk: { S: 'BACKUP#1' }, plan: { S: 'demo' }, bytes: { N: '42' } } }));
     const got = await client.send(new GetItemCommand({ TableName, Key: { pk: { S: 'SOURCE#a' }, sk: { S: 'BACKUP#1' } } }));
     expect(got.Item).toEqual({ pk: { S: 'SOURCE#a' }, sk: { S: 'BACKUP#1' }, plan: { S: 'demo' }, bytes: { N: '42' } });

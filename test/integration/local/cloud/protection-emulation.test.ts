@@ -23,7 +23,7 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { localAwsManagedKeyArn } from '../../../../local/cloud/table-protection';
 
 /** The local cloud's emulation of table protection (dynalite) and bucket encryption / Block Public Access (s3rver), as AWS documents them. */
@@ -53,9 +53,7 @@ const keyed = { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }], 
 
 describe('local DynamoDB: table protection', () => {
   it('keeps CreateTable’s KMS key, deletion protection and tags, and describes them as AWS does', async () => {
-    const created = await dynamodb.send(
-      new CreateTableCommand({ TableName: 'protected-1', ...keyed, SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY }, DeletionProtectionEnabled: true, Tags: [{ Key: 'team', Value: 'blue' }] }),
-    );
+    const created = await createActiveTable(dynamodb, { TableName: 'protected-1', ...keyed, SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY }, DeletionProtectionEnabled: true, Tags: [{ Key: 'team', Value: 'blue' }] });
     expect(created.TableDescription).toMatchObject({ SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: KEY }, DeletionProtectionEnabled: true });
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: 'protected-1' }));
     expect(Table).toMatchObject({ SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: KEY }, DeletionProtectionEnabled: true });
@@ -78,16 +76,16 @@ describe('local DynamoDB: table protection', () => {
   });
 
   it('describes a plain table with the AWS owned key and no protection; SSE without a key is the AWS managed key', async () => {
-    await dynamodb.send(new CreateTableCommand({ TableName: 'plain-1', ...keyed }));
+    await createActiveTable(dynamodb, { TableName: 'plain-1', ...keyed });
     const plain = (await dynamodb.send(new DescribeTableCommand({ TableName: 'plain-1' }))).Table;
     expect(plain?.SSEDescription).toBeUndefined();
     expect(plain?.DeletionProtectionEnabled).toBe(false);
-    await dynamodb.send(new CreateTableCommand({ TableName: 'managed-1', ...keyed, SSESpecification: { Enabled: true } }));
+    await createActiveTable(dynamodb, { TableName: 'managed-1', ...keyed, SSESpecification: { Enabled: true } });
     expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'managed-1' }))).Table?.SSEDescription).toEqual({ Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: localAwsManagedKeyArn(REGION, ACCOUNT) });
   });
 
   it('describes an ACTIVE table with its measured ItemCount and TableSizeBytes (dynalite says 0), across Scan pages', async () => {
-    await dynamodb.send(new CreateTableCommand({ TableName: 'sized-1', ...keyed }));
+    await createActiveTable(dynamodb, { TableName: 'sized-1', ...keyed });
     expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'sized-1' }))).Table).toMatchObject({ ItemCount: 0, TableSizeBytes: 0 });
     // Three items of ~390 KB: dynalite's Scan pages stop at 1 MB, so measuring takes two pages.
     const blob = Buffer.alloc(390_000, 1);
@@ -120,11 +118,11 @@ describe('local DynamoDB: table protection', () => {
   });
 
   it('forgets a deleted table’s protection: a new table of that name starts unprotected', async () => {
-    await dynamodb.send(new CreateTableCommand({ TableName: 'reborn-1', ...keyed, SSESpecification: { Enabled: true, KMSMasterKeyId: KEY } }));
+    await createActiveTable(dynamodb, { TableName: 'reborn-1', ...keyed, SSESpecification: { Enabled: true, KMSMasterKeyId: KEY } });
     await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: 'reborn-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
     await dynamodb.send(new DeleteTableCommand({ TableName: 'reborn-1' }));
     await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: 'reborn-1' });
-    await dynamodb.send(new CreateTableCommand({ TableName: 'reborn-1', ...keyed }));
+    await createActiveTable(dynamodb, { TableName: 'reborn-1', ...keyed });
     expect((await dynamodb.send(new DescribeTableCommand({ TableName: 'reborn-1' }))).Table?.SSEDescription).toBeUndefined();
     expect((await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: 'reborn-1' }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('DISABLED');
   });

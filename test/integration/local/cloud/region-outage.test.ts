@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { type CliIo } from '../../../../cli/cli-io';
@@ -20,6 +20,7 @@ import {
 } from '../../../../local/cloud/local-cloud';
 import { DR, PRIMARY, tempDir } from '../../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
+import { createActiveTable } from '../../../../local/cloud';
 
 const tmp = tempDir('outage');
 const dataDir = tmp.dir;
@@ -86,10 +87,7 @@ beforeAll(async () => {
     before[region] = { s3, ddb };
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: body, ContentType: 'application/octet-stream', Metadata: { region } }));
-    await ddb.send(
-      new CreateTableCommand({ TableName: TABLE, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] }),
-    );
-    await waitUntilTableExists({ client: ddb, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: TABLE });
+    await createActiveTable(ddb, { TableName: TABLE, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] });
     await ddb.send(new PutItemCommand({ TableName: TABLE, Item: { ...item, region: { S: region } } }));
   }
 });
