@@ -7,6 +7,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { withUnsignedPayload } from '../../vault/aws';
 import { DEFAULT_PART_SIZE, partSizeFor } from './object-pieces';
 import { UploadPartBuffer } from './upload-part-buffer';
 
@@ -43,7 +44,8 @@ export async function writeS3Object(
   const parts: { ETag: string; PartNumber: number }[] = [];
   const uploadPart = async (part: Buffer): Promise<void> => {
     const partNumber = parts.length + 1;
-    const uploaded = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: part }));
+    // Each shard reads back what it wrote (shard-checks.ts), and S3 checks the CRC32 the SDK sends: no SHA-256 of the body for the signature.
+    const uploaded = await s3.send(withUnsignedPayload(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: part })));
     parts.push({ ETag: uploaded.ETag ?? '', PartNumber: partNumber });
   };
   try {
@@ -57,7 +59,7 @@ export async function writeS3Object(
       if (uploadId !== undefined) for (const part of buffer.fullParts()) await uploadPart(part);
     }
     if (uploadId === undefined) {
-      await s3.send(new PutObjectCommand({ ...common, Body: buffer.takeRest() }));
+      await s3.send(withUnsignedPayload(new PutObjectCommand({ ...common, Body: buffer.takeRest() })));
     } else {
       const last = buffer.takeRest();
       if (last.length > 0) await uploadPart(last);

@@ -8,6 +8,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { type ManifestEntry, readEntryRange, type Vault } from '../../vault';
+import { withUnsignedPayload } from '../../vault/aws';
 import { type ObjectPiece } from './object-pieces';
 import { type PieceRecord, pieceRecordsOf, type PieceRecordStore, piecesByEntry, putPieceRecord } from './piece-records';
 import { type RestorePlanDocument } from './restore-plan-document';
@@ -54,7 +55,7 @@ export async function uploadObjectPiece(
   let uploaded = 0;
   const send = async (body: Buffer): Promise<void> => {
     const PartNumber = piece.firstPart + parts.length;
-    const answer = await deps.targetS3.send(new UploadPartCommand({ Bucket: where.bucket, Key: where.key, UploadId: uploadId, PartNumber, Body: body }));
+    const answer = await deps.targetS3.send(withUnsignedPayload(new UploadPartCommand({ Bucket: where.bucket, Key: where.key, UploadId: uploadId, PartNumber, Body: body })));
     if (!answer.ETag) throw new Error(`S3 gave no ETag for part ${PartNumber} of s3://${where.bucket}/${where.key}`);
     parts.push({ PartNumber, ETag: answer.ETag });
     uploaded += body.length;

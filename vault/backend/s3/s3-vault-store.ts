@@ -23,6 +23,7 @@ import { type ByteRange, type PutOptions, type StoredObjectState, type VaultStor
 import { vaultKeyProblem } from '../vault-key-rules';
 import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault-errors';
 import { isContentAddressedKey } from '../../repository/vault-layout';
+import { withUnsignedPayload } from './unsigned-payload';
 
 const MiB = 1024 * 1024;
 /** Pack objects are around 16 MiB (DESIGN.md §3); anything up to that goes up in one request. */
@@ -203,7 +204,7 @@ export class S3VaultStore implements VaultStore {
     const tagging = taggingOf(options);
     try {
       if (body.length < this.multipartThreshold) {
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...condition, ...tagging }));
+        await this.client.send(withUnsignedPayload(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...condition, ...tagging })));
         return;
       }
       await this.putMultipart(key, Key, body, condition, tagging);
@@ -231,7 +232,7 @@ export class S3VaultStore implements VaultStore {
     if (body.length > S3_MAX_SINGLE_PUT) throw new VaultError(`${this.location}: object ${key} is too large for a conditional single PutObject (${body.length} bytes)`);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, IfNoneMatch: '*' }));
+        await this.client.send(withUnsignedPayload(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, IfNoneMatch: '*' })));
         return true;
       } catch (err) {
         if (isPreconditionFailed(err)) return false;
@@ -450,7 +451,7 @@ export class S3VaultStore implements VaultStore {
           const PartNumber = index + 1;
           const chunk = body.subarray(index * partSize, Math.min(body.length, (index + 1) * partSize));
           const out = await this.client.send(
-            new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber, Body: chunk, ContentLength: chunk.length, ChecksumAlgorithm: 'CRC32' }),
+            withUnsignedPayload(new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber, Body: chunk, ContentLength: chunk.length, ChecksumAlgorithm: 'CRC32' })),
           );
           if (!out.ETag) throw new VaultError(`${this.location}: UploadPart ${PartNumber} of object ${key} returned no ETag`);
           // S3 requires each part's checksum at completion when the upload declared an algorithm; emulators may not return one.

@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_CREDENTIALS } from '../../../../lambdas/runtime/local-endpoints';
 import { localS3Client } from '../../../../local/cloud';
 import { InvalidVaultKeyError, S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
@@ -94,6 +95,44 @@ describe('S3VaultStore on the local S3 emulator', () => {
     const exact = randomBytes(5 * MiB);
     await vault.put('packs/exact', exact);
     expect((await vault.get('packs/exact')).equals(exact)).toBe(true);
+  });
+
+  it('uploads without hashing the body for the signature (UNSIGNED-PAYLOAD) while the CRC32 checksum, a signed header, goes with it; not without a checksum', async () => {
+    const signed: { command: string; payloadHash: string | undefined; crc32: string | undefined; signedHeaders: string }[] = [];
+    function record<A extends { request: unknown }, R>(next: (args: A) => Promise<R>, context: { commandName?: string }): (args: A) => Promise<R> {
+      return async (args) => {
+        const headers = (args.request as { headers: Record<string, string> }).headers;
+        signed.push({ command: context.commandName ?? '', payloadHash: headers['x-amz-content-sha256'], crc32: headers['x-amz-checksum-crc32'], signedHeaders: /SignedHeaders=([^,]+)/.exec(headers['authorization'] ?? '')?.[1] ?? '' });
+        return next(args);
+      };
+    }
+    const recording = (requestChecksumCalculation: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED'): S3Client => {
+      const client = new S3Client({ region: REGION, endpoint: s3().cloud.endpoints.s3[REGION], forcePathStyle: true, credentials: LOCAL_CREDENTIALS, requestChecksumCalculation });
+      client.middlewareStack.addRelativeTo(record, { name: 'recordSignedRequest', relation: 'after', toMiddleware: 'httpSigningMiddleware' });
+      return client;
+    };
+    const client = recording('WHEN_SUPPORTED');
+    const vault = new S3VaultStore({ client, bucket: BUCKET, prefix: 'unsigned', multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB });
+    const small = randomBytes(70_000);
+    const big = randomBytes(5 * MiB + 1);
+    await vault.put('data/ab/small', small);
+    await vault.put('packs/big', big);
+    expect((await vault.get('data/ab/small')).equals(small)).toBe(true);
+    expect((await vault.get('packs/big')).equals(big)).toBe(true);
+    const uploads = signed.filter((r) => r.command === 'PutObjectCommand' || r.command === 'UploadPartCommand');
+    expect(uploads.map((r) => r.command)).toEqual(['PutObjectCommand', 'UploadPartCommand', 'UploadPartCommand']);
+    for (const upload of uploads) {
+      expect(upload.payloadHash).toBe('UNSIGNED-PAYLOAD');
+      expect(upload.crc32).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+      expect(upload.signedHeaders.split(';')).toEqual(expect.arrayContaining(['x-amz-checksum-crc32', 'x-amz-content-sha256']));
+    }
+    // A client that sends no checksum keeps the signed SHA-256 of the body.
+    signed.length = 0;
+    const plain = recording('WHEN_REQUIRED');
+    await new S3VaultStore({ client: plain, bucket: BUCKET, prefix: 'unsigned' }).put('data/ab/plain', small);
+    expect(signed).toEqual([expect.objectContaining({ command: 'PutObjectCommand', payloadHash: createHash('sha256').update(small).digest('hex'), crc32: undefined })]);
+    client.destroy();
+    plain.destroy();
   });
 
   it('reports a failed part upload itself, not the abort that follows it, and leaves no object', async () => {
