@@ -184,7 +184,7 @@ async function runWorkflowSections(
   };
   if (sections.includes('s3')) {
     try {
-      workflow.s3 = await runS3Section({ sizeBytes: options.s3Bytes, seed: options.seed, log });
+      workflow.s3 = await runS3Section({ sizeBytes: options.s3Bytes, seed: options.seed, repeat: options.repeat, log });
       for (const m of workflow.s3.mismatches) problem(`s3: ${m}`);
     } catch (err) {
       fail('s3', err);

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mapBounded } from '../vault';
 import { secondsSince, startBenchCloud } from './bench-cloud';
+import { median } from './report';
 import { benchPlan, type BackupRun, runBackupWorkflow, runRestoreWorkflow, type RestoreRun } from './lifeboat-workflow';
 import { estimateS3Section, type S3CostEstimate } from './s3-cost-estimate';
 import { measureShardDuplicates, type ShardDuplicatesResult, SPLIT_SHARDS } from './s3-shard-duplicates';
@@ -46,6 +47,13 @@ export type S3SectionResult = {
     bytesNew: number;
   };
   plainCopy: { seconds: number; mbPerSecond: number; concurrency: number };
+  /**
+   * Each repetition's backup and plain copy, each into fresh buckets, who went first alternating
+   * (Lifeboat in the first). `lifeboat` and `plainCopy` above hold the medians; `ratio` is the median
+   * of the repetitions' ratios (Lifeboat's MB/s ÷ the copy's), with the lowest and highest.
+   */
+  repetitions: { lifeboatSeconds: number; copySeconds: number; first: 'lifeboat' | 'copy' }[];
+  ratio: { median: number; min: number; max: number };
   restore: {
     seconds: number;
     mbPerSecond: number;
@@ -65,7 +73,8 @@ export type S3SectionResult = {
   mismatches: string[];
 };
 
-export type S3SectionOptions = { sizeBytes: number; seed: string; log: (line: string) => void };
+/** `repeat`: how many times the backup and the plain copy are timed (LIFEBOAT_BENCH_REPEAT, as for the restic section). */
+export type S3SectionOptions = { sizeBytes: number; seed: string; repeat: number; log: (line: string) => void };
 
 const SOURCE_BUCKET = 'bench-source';
 const VAULT_BUCKET = 'bench-vault';
@@ -91,18 +100,57 @@ export async function runS3Section(options: S3SectionOptions): Promise<S3Section
     // `lifeboat vault init` happens once per vault, outside any backup: not timed.
     await cloud.openVault(VAULT_BUCKET, true);
 
-    flushWrites();
-    options.log('s3: Lifeboat backup workflow (in-process): bucket → vault');
-    const backup = await runBackupWorkflow(cloud, plan, VAULT_BUCKET);
-    options.log(`s3: Lifeboat backup took ${backup.seconds.toFixed(2)} s over ${backup.shardCount} shard(s)`);
-
-    const concurrency = Math.min(backup.shardCount, backup.maxConcurrency) * S3_OBJECTS_IN_FLIGHT_PER_SHARD;
-    flushWrites();
-    options.log(`s3: plain copy (ListObjectsV2 + GetObject + PutObject, ${concurrency} in flight)`);
-    const copyStarted = process.hrtime.bigint();
-    await plainCopy(cloud.s3, SOURCE_BUCKET, COPY_BUCKET, concurrency);
-    const copySeconds = secondsSince(copyStarted);
-    options.log(`s3: plain copy took ${copySeconds.toFixed(2)} s`);
+    // One backup-and-copy on this shared machine moved the ratio between 0.79× and 1.12× within an
+    // hour: each repetition times both into fresh buckets, the order alternating, and the row takes
+    // the median. Repetition 1's vault is the one the restore and the incremental backup use.
+    const repetitions: S3SectionResult['repetitions'] = [];
+    let backup: BackupRun | undefined;
+    let concurrency = 0;
+    for (let r = 0; r < options.repeat; r++) {
+      const label = options.repeat > 1 ? ` (repetition ${r + 1} of ${options.repeat})` : '';
+      const vaultBucket = r === 0 ? VAULT_BUCKET : `${VAULT_BUCKET}-${r + 1}`;
+      const copyBucket = r === 0 ? COPY_BUCKET : `${COPY_BUCKET}-${r + 1}`;
+      if (r > 0) {
+        for (const bucket of [vaultBucket, copyBucket]) await cloud.createBucket(bucket);
+        await cloud.openVault(vaultBucket, true);
+      }
+      // A plan and source of their own after the first: the first one's backup stays the parent of the incremental below.
+      const repetitionPlan = r === 0 ? plan : benchPlan(`bench-s3-${r + 1}`, { type: 's3', name: `bench-bucket-${r + 1}`, bucket: SOURCE_BUCKET, prefix: '' });
+      const timeBackup = async (): Promise<BackupRun> => {
+        flushWrites();
+        options.log(`s3: Lifeboat backup workflow (in-process): bucket → vault${label}`);
+        const run = await runBackupWorkflow(cloud, repetitionPlan, vaultBucket);
+        options.log(`s3: Lifeboat backup took ${run.seconds.toFixed(2)} s over ${run.shardCount} shard(s)`);
+        return run;
+      };
+      const timeCopy = async (inFlight: number): Promise<number> => {
+        flushWrites();
+        options.log(`s3: plain copy (ListObjectsV2 + GetObject + PutObject, ${inFlight} in flight)${label}`);
+        const started = process.hrtime.bigint();
+        await plainCopy(cloud.s3, SOURCE_BUCKET, copyBucket, inFlight);
+        const seconds = secondsSince(started);
+        options.log(`s3: plain copy took ${seconds.toFixed(2)} s`);
+        return seconds;
+      };
+      // The copy's requests in flight follow the backup's shards, known once the first backup has run.
+      const first = r % 2 === 0 || concurrency === 0 ? 'lifeboat' : 'copy';
+      let run: BackupRun;
+      let copySeconds: number;
+      if (first === 'lifeboat') {
+        run = await timeBackup();
+        concurrency = Math.min(run.shardCount, run.maxConcurrency) * S3_OBJECTS_IN_FLIGHT_PER_SHARD;
+        copySeconds = await timeCopy(concurrency);
+      } else {
+        copySeconds = await timeCopy(concurrency);
+        run = await timeBackup();
+      }
+      backup ??= run;
+      repetitions.push({ lifeboatSeconds: run.seconds, copySeconds, first });
+    }
+    if (!backup) throw new Error('LIFEBOAT_BENCH_REPEAT must be at least 1');
+    const ratios = repetitions.map((r) => r.copySeconds / r.lifeboatSeconds);
+    const backupSeconds = median(repetitions.map((r) => r.lifeboatSeconds)) ?? backup.seconds;
+    const copySeconds = median(repetitions.map((r) => r.copySeconds)) ?? 0;
 
     flushWrites();
     options.log('s3: Lifeboat restore runbook (in-process): vault → new bucket');
@@ -145,15 +193,18 @@ export async function runS3Section(options: S3SectionOptions): Promise<S3Section
       byKind: seeded.byKind,
       seedSeconds,
       lifeboat: {
-        seconds: backup.seconds,
-        mbPerSecond: mb / backup.seconds,
+        seconds: backupSeconds,
+        mbPerSecond: mb / backupSeconds,
         shardCount: backup.shardCount,
         maxConcurrency: backup.maxConcurrency,
+        // Repetition 1's: the backup the restore and the incremental use.
         phases: backup.phases,
         bytesStored: backup.committed.totals.bytesStored,
         bytesNew: backup.committed.totals.bytesNew,
       },
       plainCopy: { seconds: copySeconds, mbPerSecond: mb / copySeconds, concurrency },
+      repetitions,
+      ratio: { median: median(ratios) ?? 0, min: Math.min(...ratios), max: Math.max(...ratios) },
       restore: {
         seconds: restore.seconds,
         mbPerSecond: mb / restore.seconds,

@@ -16,6 +16,8 @@ export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Targets of issue 4 item 9. */
 export const THROUGHPUT_TARGET = 0.7;
+/** Issue 16 item 5 raised the S3 bucket → vault target from issue 4's 0.70× to 0.9× a plain copy. */
+export const S3_BACKUP_TARGET = 0.9;
 export const FANOUT_TARGET = 1.7;
 
 /** One row of the second table: a Lifeboat figure, what it is measured against, their ratio and the target. */
@@ -74,7 +76,17 @@ export function buildWorkflowRows(results: WorkflowResults, sections: readonly B
   };
   if (sections.includes('s3')) {
     const s3 = results.s3;
-    rows.push(atLeast('S3 bucket → vault MB/s', s3?.lifeboat.mbPerSecond, s3?.plainCopy.mbPerSecond, THROUGHPUT_TARGET, 1));
+    // The median of the repetitions' ratios, not the ratio of the median speeds (s3-throughput.ts).
+    const s3Ratio = s3?.ratio.median;
+    rows.push({
+      figure: 'S3 bucket → vault MB/s',
+      lifeboat: s3?.lifeboat.mbPerSecond,
+      baseline: s3?.plainCopy.mbPerSecond,
+      ratio: s3Ratio,
+      target: `≥ ${S3_BACKUP_TARGET.toFixed(2)}×`,
+      met: s3Ratio === undefined ? undefined : s3Ratio >= S3_BACKUP_TARGET,
+      digits: 1,
+    });
     // The shards read back what they write (restored-entry-check.ts), so the restore is timed with its verify step.
     const restore = s3 ? (s3.restore.mbPerSecond * s3.restore.seconds) / (s3.restore.seconds + s3.restore.verifySeconds) : undefined;
     const copy = s3?.plainCopy.mbPerSecond;
@@ -157,8 +169,9 @@ export function renderWorkflowReport(results: WorkflowResults): string {
       `S3: ${s3.objects} objects, ${(s3.sizeBytes / MiB).toFixed(1)} MiB (${Object.entries(s3.byKind)
         .map(([k, v]) => `${k} ${(v.bytes / MiB).toFixed(0)} MiB`)
         .join(', ')}); backup ${s3.lifeboat.seconds.toFixed(2)} s over ${s3.lifeboat.shardCount} shard(s) ` +
-        `(plan ${s3.lifeboat.phases.plan.toFixed(2)} + shards ${s3.lifeboat.phases.shards.toFixed(2)} + commit ${s3.lifeboat.phases.commit.toFixed(2)} s), ` +
+        `(repetition 1: plan ${s3.lifeboat.phases.plan.toFixed(2)} + shards ${s3.lifeboat.phases.shards.toFixed(2)} + commit ${s3.lifeboat.phases.commit.toFixed(2)} s), ` +
         `${(s3.lifeboat.bytesStored / MiB).toFixed(1)} MiB stored; plain copy ${s3.plainCopy.seconds.toFixed(2)} s with ${s3.plainCopy.concurrency} in flight; ` +
+        `${s3RepetitionsText(s3)}; ` +
         `restore ${s3.restore.seconds.toFixed(2)} s over ${s3.restore.shardCount} shard(s) (each reading back what it wrote) + verify ${s3.restore.verifySeconds.toFixed(2)} s; ` +
         (s3.mismatches.length ? `MISMATCH: ${s3.mismatches.join('; ')}` : `plain copy and restore equal the source (${s3.digests.source.objects} objects, SHA-256 of each)`),
     );
@@ -268,4 +281,11 @@ function s3EstimateLines(s3: S3SectionResult): string[] {
     `  AWS Backup: ${lines(p.awsBackup)}`,
     `  assumed: ${e.assumptions.join('; ')}`,
   ];
+}
+
+/** "medians of 3 repetitions, ratio 0.95× (0.88–1.02×), backup / copy s: 4.11 / 4.02, ..." */
+export function s3RepetitionsText(s3: Pick<S3SectionResult, 'repetitions' | 'ratio'>): string {
+  const runs = s3.repetitions.map((r) => `${r.lifeboatSeconds.toFixed(2)} / ${r.copySeconds.toFixed(2)}${r.first === 'copy' ? ' (copy first)' : ''}`).join(', ');
+  if (s3.repetitions.length === 1) return `one repetition, ratio ${s3.ratio.median.toFixed(2)}×`;
+  return `medians of ${s3.repetitions.length} repetitions, ratio ${s3.ratio.median.toFixed(2)}× (${s3.ratio.min.toFixed(2)}–${s3.ratio.max.toFixed(2)}×), backup / copy s: ${runs}`;
 }
