@@ -2,6 +2,7 @@ import { constants as fsc, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { AttributeWriter, type OwnerPolicy } from './attribute-writer';
+import { DirectoryChangeQueue } from './directory-change-queue';
 import { type EntryAttributes } from './entry-attributes';
 import { NotRestoredLog } from './not-restored';
 import { resolveInsideTarget, UnsafeEntryPathError } from './safe-target-path';
@@ -69,6 +70,8 @@ export class RestoreTarget {
   private readonly metadata: boolean;
   private readonly sparse: boolean;
   private readonly attributes: AttributeWriter;
+  /** Creates and renames wait their turn per directory here rather than spinning on its lock in the kernel. */
+  private readonly changes = new DirectoryChangeQueue();
 
   constructor(
     root: string,
@@ -114,7 +117,7 @@ export class RestoreTarget {
     const absolute = this.pathOfNonDirectory(entryPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const temp = tempPathFor(absolute);
-    const fh = await fs.open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+    const fh = await this.changes.run(parentOf(absolute), () => fs.open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600));
     try {
       const written = await write(fh);
       if (written < size) await fh.truncate(size);
@@ -195,7 +198,7 @@ export class RestoreTarget {
     const absolute = this.pathOfNonDirectory(entryPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const temp = tempPathFor(absolute);
-    await fs.symlink(linkTarget, temp);
+    await this.changes.run(parentOf(absolute), () => fs.symlink(linkTarget, temp));
     await this.finishNode(temp, absolute, entryPath, attributes, 'symlink');
   }
 
@@ -238,7 +241,7 @@ export class RestoreTarget {
     const temp = tempPathFor(absolute);
     try {
       // link(2) does not follow a symlink at `first`; the restore made `first` itself as a regular file.
-      await fs.link(first, temp);
+      await this.changes.run(parentOf(absolute), () => fs.link(first, temp));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOTSUP') return false;
@@ -326,7 +329,7 @@ export class RestoreTarget {
     }
     if (!existing || !existing.isDirectory()) {
       try {
-        await fs.mkdir(dir, { mode: OWNER_RWX });
+        await this.changes.run(parentOf(dir), () => fs.mkdir(dir, { mode: OWNER_RWX }));
       } catch (err) {
         // Entries are restored side by side: another one may have created it a moment ago.
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await lstatOrNull(dir))?.isDirectory()) throw err;
@@ -340,7 +343,7 @@ export class RestoreTarget {
   /** Renames `temp` onto `absolute`: replaces a file or link there without following it, never a directory. */
   private async replace(temp: FsPath, absolute: FsPath, entryPath: string): Promise<void> {
     try {
-      await fs.rename(temp, absolute);
+      await this.changes.run(parentOf(absolute), () => fs.rename(temp, absolute));
     } catch (err) {
       // rename(2) itself refuses to replace a directory with a non-directory (no lstat per file needed).
       const code = (err as NodeJS.ErrnoException).code;
