@@ -13,7 +13,8 @@ const pieceRecordSchema = z.object({
   path: z.string(),
   bytes: z.number().int().min(0),
   uploadId: z.string().optional(),
-  parts: z.array(z.object({ PartNumber: z.number().int().min(1), ETag: z.string().min(1) })).optional(),
+  // ChecksumCRC32: the part's checksum, which completing an upload created with CRC32 must give (absent in records of older versions).
+  parts: z.array(z.object({ PartNumber: z.number().int().min(1), ETag: z.string().min(1), ChecksumCRC32: z.string().min(1).optional() })).optional(),
 });
 export type PieceRecord = z.infer<typeof pieceRecordSchema>;
 

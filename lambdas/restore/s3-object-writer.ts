@@ -8,6 +8,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { withUnsignedPayload } from '../../vault/aws';
+import { completedPart, type CompletedPart, MULTIPART_CHECKSUM } from './multipart-checksum';
 import { DEFAULT_PART_SIZE, partSizeFor } from './object-pieces';
 import { UploadPartBuffer } from './upload-part-buffer';
 
@@ -41,19 +42,19 @@ export async function writeS3Object(
   const buffer = new UploadPartBuffer(partSize);
   let total = 0;
   let uploadId: string | undefined;
-  const parts: { ETag: string; PartNumber: number }[] = [];
+  const parts: CompletedPart[] = [];
   const uploadPart = async (part: Buffer): Promise<void> => {
     const partNumber = parts.length + 1;
     // Each shard reads back what it wrote (shard-checks.ts), and S3 checks the CRC32 the SDK sends: no SHA-256 of the body for the signature.
-    const uploaded = await s3.send(withUnsignedPayload(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: part })));
-    parts.push({ ETag: uploaded.ETag ?? '', PartNumber: partNumber });
+    const uploaded = await s3.send(withUnsignedPayload(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: part, ChecksumAlgorithm: MULTIPART_CHECKSUM })));
+    parts.push(completedPart(partNumber, uploaded));
   };
   try {
     for await (const chunk of body) {
       buffer.push(chunk);
       total += chunk.byteLength;
       if (uploadId === undefined && buffer.bytes > threshold) {
-        const created = await s3.send(new CreateMultipartUploadCommand(common));
+        const created = await s3.send(new CreateMultipartUploadCommand({ ...common, ChecksumAlgorithm: MULTIPART_CHECKSUM }));
         uploadId = created.UploadId;
       }
       if (uploadId !== undefined) for (const part of buffer.fullParts()) await uploadPart(part);

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { type ManifestEntry, readEntryRange, type Vault } from '../../vault';
 import { withUnsignedPayload } from '../../vault/aws';
+import { completedPart, MULTIPART_CHECKSUM } from './multipart-checksum';
 import { type ObjectPiece } from './object-pieces';
 import { type PieceRecord, pieceRecordsOf, type PieceRecordStore, piecesByEntry, putPieceRecord } from './piece-records';
 import { type RestorePlanDocument } from './restore-plan-document';
@@ -29,7 +30,13 @@ import { isS3NotFound } from '../sources/s3-not-found';
 /** Starts the multipart upload of a split entry (plan step): content type and user metadata go with it, tags come at completion. */
 export async function startSplitUpload(s3: S3Client, bucket: string, key: string, attributes: S3ObjectAttributes): Promise<string> {
   const created = await s3.send(
-    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...(attributes.contentType !== undefined ? { ContentType: attributes.contentType } : {}), Metadata: attributes.metadata }),
+    new CreateMultipartUploadCommand({
+      Bucket: bucket,
+      Key: key,
+      ...(attributes.contentType !== undefined ? { ContentType: attributes.contentType } : {}),
+      Metadata: attributes.metadata,
+      ChecksumAlgorithm: MULTIPART_CHECKSUM,
+    }),
   );
   if (!created.UploadId) throw new Error(`S3 started no multipart upload for s3://${bucket}/${key} (no UploadId in its answer)`);
   return created.UploadId;
@@ -55,9 +62,9 @@ export async function uploadObjectPiece(
   let uploaded = 0;
   const send = async (body: Buffer): Promise<void> => {
     const PartNumber = piece.firstPart + parts.length;
-    const answer = await deps.targetS3.send(withUnsignedPayload(new UploadPartCommand({ Bucket: where.bucket, Key: where.key, UploadId: uploadId, PartNumber, Body: body })));
+    const answer = await deps.targetS3.send(withUnsignedPayload(new UploadPartCommand({ Bucket: where.bucket, Key: where.key, UploadId: uploadId, PartNumber, Body: body, ChecksumAlgorithm: MULTIPART_CHECKSUM })));
     if (!answer.ETag) throw new Error(`S3 gave no ETag for part ${PartNumber} of s3://${where.bucket}/${where.key}`);
-    parts.push({ PartNumber, ETag: answer.ETag });
+    parts.push(completedPart(PartNumber, answer));
     uploaded += body.length;
   };
   for await (const data of readEntryRange(vault, entry, piece.start, piece.end)) {

@@ -19,6 +19,7 @@ import { TableProtectionState } from './table-protection-state';
 import { type RegionState } from './region-control-protocol';
 import { putObjectTaggingMiddleware } from './put-object-tagging';
 import { abortMultipartUploadMiddleware } from './abort-multipart-upload';
+import { multipartChecksumMiddleware, noteChecksumTrailer } from './multipart-checksums';
 import { storageClassMiddleware } from './storage-classes';
 
 /**
@@ -96,6 +97,9 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   // First in line: SDK v3 uploads streams as aws-chunked bodies, which s3rver would store verbatim.
   s3.middleware.unshift(async (ctx, next) => {
     if (isAwsChunked(ctx.headers)) {
+      // The decoding drops the trailer's name from the headers; the multipart checksum rules need to know it was sent.
+      const trailer = ctx.headers['x-amz-trailer'];
+      if (typeof trailer === 'string') noteChecksumTrailer(ctx, trailer);
       rewriteAwsChunkedHeaders(ctx.headers);
       ctx.req = ctx.req.pipe(new AwsChunkedDecoder());
     }
@@ -117,6 +121,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(replication ? 7 : 6, 0, putObjectTaggingMiddleware(s3.store));
   // AbortMultipartUpload, which s3rver answers 405 (behind the owner check, like every write).
   s3.middleware.splice(replication ? 8 : 7, 0, abortMultipartUploadMiddleware(s3.store));
+  // Beside it: the checksum rules of multipart uploads created with an algorithm, which s3rver ignores.
+  s3.middleware.splice(replication ? 9 : 8, 0, multipartChecksumMiddleware(s3.store));
   // Right after the conditional PUT (behind the owner check): s3rver ignores If-Match on GET and HEAD, which byte-range backups rely on.
   s3.middleware.splice(3, 0, conditionalGetMiddleware(s3.store));
   return s3;

@@ -5,6 +5,7 @@ import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { planRestore, type PlannedRestore } from '../../../../lambdas/restore/plan-restore';
+import { pieceRecordKey } from '../../../../lambdas/restore/piece-records';
 import { getRestorePlan } from '../../../../lambdas/restore/restore-plan-document';
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
@@ -122,6 +123,11 @@ describe('an S3 object larger than the piece budget', () => {
     for (const batch of planned.shards ?? []) results.push(...(await restoreShardBatch(batch, io)).shards);
     expect(results.filter((r) => pieces.some((p) => p.index === r.shardIndex)).map((r) => r.bytes)).toEqual([8 * MIB, 8 * MIB, 4 * MIB]);
     expect(results.reduce((n, r) => n + r.entries, 0)).toBe(model.size);
+    // Each part's CRC32 is recorded for the completion: the upload was created declaring CRC32 (the local cloud returns a part's checksum only then).
+    for (const p of pieces) {
+      const record = JSON.parse((await body(BUCKET, pieceRecordKey('r-pieces-1', p.index))).toString('utf8')) as { parts: Array<{ ChecksumCRC32?: string }> };
+      expect(record.parts.map((part) => part.ChecksumCRC32)).toEqual([expect.stringMatching(/^[A-Za-z0-9+/]{6}==$/)]);
+    }
     // Until the upload is completed there is no object: never a partial one.
     expect(await exists(target, BIG_KEY)).toBe(false);
 

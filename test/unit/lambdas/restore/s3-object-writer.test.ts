@@ -12,13 +12,13 @@ async function* chunks(body: Buffer, size: number): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < body.length; at += size) yield body.subarray(at, at + size);
 }
 
-it('uploads a body above the threshold in 8 MiB parts, the rest last, and completes them in order with the tags after', async () => {
+it('uploads a body above the threshold in 8 MiB parts declared CRC32, the rest last, and completes them in order with their checksums, the tags after', async () => {
   const body = pseudoRandomBytes(20 * MIB, 3);
   const parts: Buffer[] = [];
   s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
   s3.on(UploadPartCommand).callsFake((input: { PartNumber: number; Body: Buffer }) => {
     parts[input.PartNumber - 1] = Buffer.from(input.Body);
-    return { ETag: `"e${input.PartNumber}"` };
+    return { ETag: `"e${input.PartNumber}"`, ChecksumCRC32: `c${input.PartNumber}==` };
   });
   s3.on(CompleteMultipartUploadCommand).resolves({});
   s3.on(PutObjectTaggingCommand).resolves({});
@@ -26,8 +26,9 @@ it('uploads a body above the threshold in 8 MiB parts, the rest last, and comple
   expect(bytes).toBe(body.length);
   expect(parts.map((p) => p.length)).toEqual([8 * MIB, 8 * MIB, 4 * MIB]);
   expect(Buffer.concat(parts).equals(body)).toBe(true);
-  expect(s3.commandCalls(CreateMultipartUploadCommand)[0]?.args[0].input).toMatchObject({ Bucket: 'b', Key: 'k', ContentType: 'x/y', Metadata: { a: '1' } });
-  expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]?.args[0].input.MultipartUpload?.Parts).toEqual([1, 2, 3].map((n) => ({ ETag: `"e${n}"`, PartNumber: n })));
+  expect(s3.commandCalls(CreateMultipartUploadCommand)[0]?.args[0].input).toMatchObject({ Bucket: 'b', Key: 'k', ContentType: 'x/y', Metadata: { a: '1' }, ChecksumAlgorithm: 'CRC32' });
+  expect(s3.commandCalls(UploadPartCommand).map((c) => c.args[0].input.ChecksumAlgorithm)).toEqual(['CRC32', 'CRC32', 'CRC32']);
+  expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]?.args[0].input.MultipartUpload?.Parts).toEqual([1, 2, 3].map((n) => ({ ETag: `"e${n}"`, PartNumber: n, ChecksumCRC32: `c${n}==` })));
   expect(s3.commandCalls(PutObjectTaggingCommand)[0]?.args[0].input.Tagging?.TagSet).toEqual([{ Key: 't', Value: 'v' }]);
   expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
 });
