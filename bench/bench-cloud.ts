@@ -9,7 +9,7 @@ import { openBackupVault } from '../lambdas/runtime/backup-vault';
 import { KeyFileKeyProvider } from '../vault';
 import { type KeyProvider } from '../vault';
 import { type Vault } from '../vault';
-import { createActiveTable, localDynamoDbClient, localS3Client, type LocalCloudHandle, startLocalCloud } from '../local/cloud';
+import { createCatalogShapedTable, localDynamoDbClient, localS3Client, type LocalCloudHandle, startLocalCloud } from '../local/cloud';
 
 export const BENCH_REGION = 'us-east-1';
 
@@ -42,7 +42,8 @@ export async function startBenchCloud(label: string): Promise<BenchCloud> {
     const s3 = localS3Client(handle.endpoints, BENCH_REGION);
     const ddb = localDynamoDbClient(handle.endpoints, BENCH_REGION);
     const catalogTable = 'lifeboat-bench-catalog';
-    await createCatalogTable(ddb, catalogTable);
+    // The catalog code runs unchanged against it, byPlan queries included.
+    await createCatalogShapedTable(ddb, catalogTable, { byPlan: true });
     const keyFile = path.join(dir, 'vault.key');
     const cloud = handle;
     let provider: Promise<KeyProvider> | undefined;
@@ -71,34 +72,6 @@ export async function startBenchCloud(label: string): Promise<BenchCloud> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-}
-
-/** The catalog table as lib/constructs/catalog-table.ts defines it (pk/sk, GSI byPlan), so the catalog code runs unchanged. */
-async function createCatalogTable(ddb: DynamoDBClient, table: string): Promise<void> {
-  await createActiveTable(ddb, {
-    TableName: table,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-      { AttributeName: 'plan', AttributeType: 'S' },
-      { AttributeName: 'startedAt', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: 'byPlan',
-        KeySchema: [
-          { AttributeName: 'plan', KeyType: 'HASH' },
-          { AttributeName: 'startedAt', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
-  });
 }
 
 /** Seconds since `started` (process.hrtime.bigint()), monotonic. */

@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { KEY_USER_TAG } from './security-options';
+import { CATALOG_TABLE_KEYS } from '../../config/catalog-table-keys';
 
 export type CatalogTableProps = {
   readonly tableName: string;
@@ -31,21 +32,21 @@ export class CatalogTable extends Construct {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
       tableName: props.tableName,
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: CATALOG_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: CATALOG_TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: props.encryptionKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: CATALOG_TABLE_KEYS.timeToLive,
       removalPolicy: RemovalPolicy.RETAIN,
       // Deleting the table takes turning this off first: a deliberate second step, visible in CloudTrail.
       deletionProtection: true,
     });
     this.table.addGlobalSecondaryIndex({
-      indexName: 'byPlan',
-      partitionKey: { name: 'plan', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'startedAt', type: dynamodb.AttributeType.STRING },
+      indexName: CATALOG_TABLE_KEYS.byPlan.indexName,
+      partitionKey: { name: CATALOG_TABLE_KEYS.byPlan.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: CATALOG_TABLE_KEYS.byPlan.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
     if (props.userAccount) {

@@ -13,6 +13,7 @@ export {
 } from './local-cloud';
 export { localDynamoDbClient, localS3Client } from './local-clients';
 export { createActiveTable, waitTableActive } from './active-table';
+export { createCatalogShapedTable } from './catalog-table';
 export { type RegionOutageResult, type RegionOutageOptions, startRegion, stopRegion } from './region-outage';
 export { type RegionState } from './region-control-protocol';
 export { DEFAULT_DATA_DIR } from './cloud-state';

@@ -10,7 +10,7 @@ import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCl
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-import { createCatalogShapedTable } from '../../support/catalog-table-fixture';
+import { createCatalogShapedTable } from '../../../local/cloud';
 
 /**
  * `lifeboat drills list|show|evidence` on the local cloud, as a user runs them: the catalog tables of

@@ -18,7 +18,7 @@ import { S3VaultStore } from '../../../vault/aws';
 import { backupDirectory, KeyFileKeyProvider, snapshotKey, type Vault, verifySnapshot } from '../../../vault';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-import { createCatalogShapedTable } from '../../support/catalog-table-fixture';
+import { createCatalogShapedTable } from '../../../local/cloud';
 
 /**
  * `lifeboat backups hold|release|forget|list` on the local cloud, as a user runs them: the sample

@@ -17,7 +17,7 @@ import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalC
 import { drillRecordOf, drillReport, objectiveMissedReport } from '../../support/drill-records';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { REPO_ROOT, SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-import { createCatalogShapedTable } from '../../support/catalog-table-fixture';
+import { createCatalogShapedTable } from '../../../local/cloud';
 
 /**
  * `lifeboat status` on the local cloud, as a user runs it: both regions' catalog tables

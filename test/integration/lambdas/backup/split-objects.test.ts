@@ -19,10 +19,9 @@ import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { S3ObjectChangedError } from '../../../../lambdas/sources/s3-bucket-source';
 import { type ShardSpec } from '../../../../lambdas/sources/shard-spec';
-import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createCatalogShapedTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { type Vault } from '../../../../vault/repository/vault';
-import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**

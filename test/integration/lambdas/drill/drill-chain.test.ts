@@ -15,12 +15,11 @@ import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
 import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../../../../lambdas/restore/verify-restore';
-import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createActiveTable, createCatalogShapedTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { S3VaultStore } from '../../../../vault/aws';
 import { type Vault } from '../../../../vault/repository/vault';
 import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
-import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 
 /**
  * The drill's steps chained in this process as the drill workflow chains them — start, the restore

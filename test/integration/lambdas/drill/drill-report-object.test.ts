@@ -6,10 +6,9 @@ import { DrillLog } from '../../../../lambdas/catalog/drill-log';
 import { type DrillReport } from '../../../../lambdas/catalog/drill-record';
 import { DrillReportConflictError } from '../../../../lambdas/drill/drill-errors';
 import { recordDrillReport, writeDrillReportObject } from '../../../../lambdas/drill/drill-report-object';
-import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createCatalogShapedTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { S3VaultStore } from '../../../../vault/aws';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
-import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 
 /** The drill's evidence: `drills/<drillId>.json` written once into the vault bucket, and the catalog item that points at it. */
 const REGION = 'us-east-1';

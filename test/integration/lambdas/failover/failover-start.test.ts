@@ -8,8 +8,7 @@ import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../con
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type FailoverStartDeps, startFailover } from '../../../../lambdas/failover/failover-start';
-import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
-import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
+import { createActiveTable, createCatalogShapedTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 
 /**
  * The failover's first state against the local cloud's DR region: the backup it picks from a DR

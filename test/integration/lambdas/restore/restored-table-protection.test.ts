@@ -22,12 +22,11 @@ import { RestoreVerificationError } from '../../../../lambdas/restore/restore-er
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { describeTableProtection } from '../../../../lambdas/sources/dynamodb-table-protection';
 import { captureTableSchema } from '../../../../lambdas/sources/dynamodb-table-schema';
-import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createActiveTable, createCatalogShapedTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { localAwsManagedKeyArn } from '../../../../local/cloud/table-protection';
 import { type Vault } from '../../../../vault/repository/vault';
 import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
-import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 
 /**
  * Issue 13, item 7, on the local cloud: a table a restore creates gets its source's KMS key,

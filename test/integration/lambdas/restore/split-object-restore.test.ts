@@ -12,9 +12,8 @@ import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
 import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
 import { SplitEntryIncompleteError } from '../../../../lambdas/restore/restore-errors';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
-import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createCatalogShapedTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { type Vault } from '../../../../vault/repository/vault';
-import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 

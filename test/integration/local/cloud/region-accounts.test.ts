@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, DescribeTableCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createCatalogShapedTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { cloudAccountsOf } from '../../../../local/cloud/cloud-accounts';
 import { parseCloudProcessArgv, toCloudProcessArgv } from '../../../../local/cloud/cloud-process-args';
-import { createCatalogShapedTable } from '../../../support/catalog-table-fixture';
 
 /**
  * An environment whose DR stack is in another account (drAccount), on the local cloud: the DR region is
