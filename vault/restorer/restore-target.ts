@@ -38,6 +38,13 @@ export type RestoreTargetOptions = {
   readonly sparse?: boolean;
 };
 
+/**
+ * One queue for every restore target of the process: the lock it stands in front of is the
+ * directory's own, whichever restorer writes into it (a restore workflow's batch runs several
+ * shards, each with its target, and two shards meet in the directory at their boundary).
+ */
+const PROCESS_DIRECTORY_CHANGES = new DirectoryChangeQueue();
+
 /** The special file types a restore can make, with their mknod type bits. */
 const NODE_TYPES = { fifo: { bits: S_IFIFO, label: 'FIFO' }, char: { bits: S_IFCHR, label: 'character device' }, block: { bits: S_IFBLK, label: 'block device' } } as const;
 export type RecreatableSpecialType = keyof typeof NODE_TYPES;
@@ -71,7 +78,7 @@ export class RestoreTarget {
   private readonly sparse: boolean;
   private readonly attributes: AttributeWriter;
   /** Creates and renames wait their turn per directory here rather than spinning on its lock in the kernel. */
-  private readonly changes = new DirectoryChangeQueue();
+  private readonly changes = PROCESS_DIRECTORY_CHANGES;
 
   constructor(
     root: string,
