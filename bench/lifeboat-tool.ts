@@ -19,7 +19,25 @@ export type LifeboatPreparation = { ok: true; bundle: LifeboatBundle } | { ok: f
 const VAULT_COMMANDS = path.join('cli', 'commands', 'vault-commands.ts');
 
 /**
- * Bundles bin/lifeboat.ts into one CommonJS file and checks that it has the `vault` commands.
+ * The top of an ESM bundle of CommonJS-era packages: `require`, `__filename` and `__dirname` as
+ * those packages expect them.
+ */
+export const ESM_REQUIRE_BANNER = [
+  "import { createRequire as __lbRequire } from 'node:module';",
+  "import { fileURLToPath as __lbPath } from 'node:url';",
+  'const require = __lbRequire(import.meta.url);',
+  'const __filename = __lbPath(import.meta.url);',
+  "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+].join(' ');
+
+/** Builds the vault's codec worker thread into `bundleDir`, where bundled vault code looks for it (vault/workers/codec-worker-location.ts). */
+export async function buildCodecWorkerBeside(repoRoot: string, bundleDir: string): Promise<void> {
+  const worker = path.join(repoRoot, 'vault', 'workers', 'codec-worker.ts');
+  await build({ entryPoints: [worker], bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'silent', outfile: path.join(bundleDir, 'codec-worker.js') });
+}
+
+/**
+ * Bundles bin/lifeboat.ts (ESM, a chunk per command group) and checks that it has the `vault` commands.
  * The bench runs that file with the bench's own Node, so each timed command pays a shipped CLI's
  * start-up (one file to load), not tsx's on-the-fly TypeScript compilation.
  */
@@ -39,15 +57,7 @@ export async function prepareLifeboatCli(repoRoot: string, outDir: string): Prom
     splitting: true,
     outdir: bundleDir,
     outExtension: { '.js': '.mjs' },
-    banner: {
-      js: [
-        "import { createRequire as __lbRequire } from 'node:module';",
-        "import { fileURLToPath as __lbPath } from 'node:url';",
-        'const require = __lbRequire(import.meta.url);',
-        'const __filename = __lbPath(import.meta.url);',
-        "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
-      ].join(' '),
-    },
+    banner: { js: ESM_REQUIRE_BANNER },
     target: 'node22',
     logLevel: 'silent',
     absWorkingDir: repoRoot,
@@ -68,8 +78,7 @@ export async function prepareLifeboatCli(repoRoot: string, outDir: string): Prom
   // The codec worker threads start from codec-worker.js beside the bundle (vault/workers/codec-worker-location.ts);
   // without it the CLI falls back to the slower in-thread codec.
   try {
-    const worker = path.join(repoRoot, 'vault', 'workers', 'codec-worker.ts');
-    await build({ entryPoints: [worker], bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'silent', outfile: path.join(bundleDir, 'codec-worker.js') });
+    await buildCodecWorkerBeside(repoRoot, bundleDir);
   } catch (err) {
     return { ok: false, error: `esbuild could not bundle the codec worker: ${firstLine(err)}` };
   }
@@ -89,7 +98,7 @@ function firstLine(err: unknown): string {
 }
 
 /** The bench's environment minus NODE_OPTIONS, which tsx may use for its loader: the CLI runs plain. */
-function childEnv(): NodeJS.ProcessEnv {
+export function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   return env;

@@ -21,6 +21,7 @@ import { runDrillSection } from './drill-section';
 import { runScrubSection } from './scrub-section';
 import { runPruneSection } from './prune-section';
 import { runPlanScaleSection } from './plan-scale/plan-scale-section';
+import { runLambdaMemorySection } from './lambda-memory/lambda-memory-section';
 import { COMMIT_SCALE, runCommitScale } from './plan-scale/commit-scale';
 import { type BenchSection, buildWorkflowRows, parseSections, type WorkflowResults } from './workflow-report';
 import { diskUsage, readWholeTree } from './tree-walk';
@@ -32,7 +33,7 @@ import { diskUsage, readWholeTree } from './tree-walk';
  * read + hash + decrypt ceiling), in one run on this machine. See docs/BENCHMARKS.md for what each figure means and how
  * the run is kept fair.
  *
- * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout,drill,scrub,prune,plan-scale; default all),
+ * Environment: LIFEBOAT_BENCH_SECTIONS (restic,s3,dynamodb,fanout,drill,scrub,prune,plan-scale,lambda-memory; default all),
  * LIFEBOAT_BENCH_SIZE_MIB (default 1024), LIFEBOAT_BENCH_SEED (default "lifeboat"),
  * LIFEBOAT_BENCH_REPEAT (default 3), LIFEBOAT_BENCH_ORDER ("alternate", the default, "lifeboat-first" or
  * "restic-first"), LIFEBOAT_BENCH_S3_MIB
@@ -277,6 +278,15 @@ async function runWorkflowSections(
       workflow.commitScale = await runCommitScale({ ...COMMIT_SCALE, log });
     } catch (err) {
       fail('plan-scale', err);
+    }
+  }
+  if (sections.includes('lambda-memory')) {
+    try {
+      const memory = await runLambdaMemorySection({ sizeBytes: options.s3Bytes, seed: options.seed, repoRoot: REPO_ROOT, workDir: path.join(RUN_DIR, 'lambda-memory'), gnuTime: resolveGnuTime(), log });
+      workflow.lambdaMemory = memory;
+      if (!memory.restoredEqual) problem('lambda-memory: the restored bucket differs from the source');
+    } catch (err) {
+      fail('lambda-memory', err);
     }
   }
   workflow.rows = buildWorkflowRows(workflow, sections);

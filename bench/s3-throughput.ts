@@ -240,7 +240,7 @@ export function flushWrites(): void {
  * Seeded objects of 4 KiB–8 MiB, log-uniform sizes: text that compresses, random bytes that do
  * not, and some exact copies of earlier objects (buckets hold those too; dedup stores them once).
  */
-async function seedBucket(s3: S3Client, bucket: string, options: S3SectionOptions): Promise<{ objects: number; bytes: number; byKind: S3SectionResult['byKind'] }> {
+export async function seedBucket(s3: S3Client, bucket: string, options: Pick<S3SectionOptions, 'sizeBytes' | 'seed'>): Promise<{ objects: number; bytes: number; byKind: S3SectionResult['byKind'] }> {
   const random = new SeededRandom(`lifeboat-bench-s3/v1/${options.seed}`);
   type Planned = { key: string; kind: string; contentType: string; size: number; duplicateOf?: number };
   const planned: Planned[] = [];

@@ -9,9 +9,10 @@ import { SHARD_DUPLICATES_TARGET, SPLIT_SHARDS } from './s3-shard-duplicates';
 import { type S3SectionResult } from './s3-throughput';
 import { PRUNE_SIZE_TARGET, PRUNE_TIME_TARGET, type PruneSectionResult } from './prune-section';
 import { SCRUB_TARGET, type ScrubSectionResult } from './scrub-section';
+import { LAMBDA_MEMORY_SHARE, type LambdaMemoryResult } from './lambda-memory/lambda-memory-result';
 
 /** The parts of one `npm run bench`; LIFEBOAT_BENCH_SECTIONS picks some (default: all). */
-export const BENCH_SECTIONS = ['restic', 's3', 'dynamodb', 'fanout', 'drill', 'scrub', 'prune', 'plan-scale'] as const;
+export const BENCH_SECTIONS = ['restic', 's3', 'dynamodb', 'fanout', 'drill', 'scrub', 'prune', 'plan-scale', 'lambda-memory'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Targets of issue 4 item 9. */
@@ -43,6 +44,7 @@ export type WorkflowResults = {
   prune?: PruneSectionResult;
   planScale?: PlanScaleResult;
   commitScale?: CommitScaleResult;
+  lambdaMemory?: LambdaMemoryResult;
   /** The directory vault the drill and scrub sections share (bench-vault.ts): one CLI backup of the data set. */
   benchVault?: { dir: string; snapshotId: string; backupSeconds: number; sourceBytes: number };
   /** A section that failed, and why (its rows then show —). */
@@ -130,6 +132,12 @@ export function buildWorkflowRows(results: WorkflowResults, sections: readonly B
     // The commit of a billion entries within the commit function's memory size.
     const cs = results.commitScale;
     rows.push(atMost(`commit ${cs ? `${(cs.entries / 1e9).toFixed(0)}B` : ''} entries peak RSS MiB (vs function)`, cs ? cs.peakRssBytes / 2 ** 20 : undefined, COMMIT_MEMORY_BYTES / 2 ** 20, 1, 0));
+  }
+  if (sections.includes('lambda-memory')) {
+    // Issue 16 item 5: each function's peak, one invocation a process, against its memory size (MiB vs MB: Lambda's "MB" are MiB).
+    const functions = results.lambdaMemory?.functions ?? [];
+    if (functions.length === 0) rows.push(atMost('Lambda peak RSS MiB (vs memory size)', undefined, undefined, LAMBDA_MEMORY_SHARE, 0));
+    for (const f of functions) rows.push(atMost(`${f.name} peak RSS MiB (vs memory size)`, f.peakRssBytes / 2 ** 20, f.memoryMb || undefined, LAMBDA_MEMORY_SHARE, 0));
   }
   return rows;
 }
@@ -236,6 +244,15 @@ export function renderWorkflowReport(results: WorkflowResults): string {
         `(part summaries held, page references read again as the merge reaches them): ${cs.pages.toLocaleString('en-US')} pages under ${cs.nodes} manifest nodes, root ${(cs.rootBytes / 1024).toFixed(0)} KiB, ` +
         `nodes and root ${(cs.manifestBytes / MiB).toFixed(1)} MiB, snapshot object ${(cs.snapshotBytes / MiB).toFixed(1)} MiB, ${cs.seconds.toFixed(1)} s of CPU-bound merge (no S3 latency); ` +
         `peak RSS ${(cs.peakRssBytes / MiB).toFixed(0)} MiB (VmHWM; ${(cs.rssAtStartBytes / MiB).toFixed(0)} MiB before committing)`,
+    );
+  }
+  const lm = results.lambdaMemory;
+  if (lm) {
+    lines.push(
+      `Lambda memory: the S3 backup and restore of ${lm.bucket.objects} objects, ${(lm.bucket.bytes / MiB).toFixed(0)} MiB (${lm.shards} snapshot shard(s), ${lm.restoreBatches} restore batch(es)), ` +
+        `each function's invocations one process each (the core its handler calls, bundled, the vault opened cold), peak RSS by GNU time and /proc; ` +
+        lm.functions.map((f) => `${f.name} ${f.invocations}× ${f.seconds.toFixed(1)} s`).join(', ') +
+        `; ${lm.restoredEqual ? 'the restored bucket equals the source' : 'the restored bucket DIFFERS from the source'}`,
     );
   }
   const pr = results.prune;

@@ -32,7 +32,9 @@ export const DEFAULT_FUNCTION_SIZING = { memorySize: 1024, timeout: Duration.min
 /**
  * Memory (MiB; Lambda's CPU share grows with it) and time limit of each Lifeboat function, by handler.
  * The shards stream whole objects and run the codec, so they get the most memory and Lambda's 15-minute
- * maximum; the lock and failure steps only touch one catalog item.
+ * maximum; the lock and failure steps only touch one catalog item. Each size is at least twice the
+ * function's measured peak (`LIFEBOAT_BENCH_SECTIONS=lambda-memory npm run bench`, and the plan-scale
+ * section at scale), or more where its per-byte work needs the CPU: docs/SCALE.md, "Memory sizes of the functions".
  */
 export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: number; readonly timeout: Duration }>> = {
   'backup-lock': { memorySize: 256, timeout: Duration.minutes(1) },

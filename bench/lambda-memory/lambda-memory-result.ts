@@ -1,0 +1,31 @@
+/**
+ * What the lambda-memory section of the bench measured (lambda-memory-section.ts), apart from the
+ * section itself so that the report reads it without loading the CDK.
+ */
+
+/**
+ * Issue 16 item 5: "Lambda memory sizes then follow from measured peaks". A function's measured
+ * peak RSS stays within this share of its memory size (FUNCTION_SIZING): the other half is room for
+ * larger inputs than the bench's and for the Lambda runtime's own process.
+ */
+export const LAMBDA_MEMORY_SHARE = 0.5;
+
+export type LambdaMemoryFunction = {
+  /** The function, as FUNCTION_SIZING names it. */
+  readonly name: string;
+  readonly memoryMb: number;
+  readonly invocations: number;
+  /** The highest peak RSS of its invocations, each a process of its own. */
+  readonly peakRssBytes: number;
+  /** Wall seconds of its invocations, process start-up included. */
+  readonly seconds: number;
+};
+
+export type LambdaMemoryResult = {
+  readonly bucket: { objects: number; bytes: number };
+  readonly shards: number;
+  readonly restoreBatches: number;
+  readonly functions: LambdaMemoryFunction[];
+  /** The restored bucket equals the source (count + SHA-256 of every object). */
+  readonly restoredEqual: boolean;
+};

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { acquireBackupLease } from '../../lambdas/backup/backup-lease';
+import { commitBackup } from '../../lambdas/backup/commit-backup';
+import { planBackup } from '../../lambdas/backup/plan-backup';
+import { snapshotShard } from '../../lambdas/backup/snapshot-shard';
+import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
+import { planRestore } from '../../lambdas/restore/plan-restore';
+import { resolveRestore } from '../../lambdas/restore/resolve-restore';
+import { restoreShardBatch } from '../../lambdas/restore/restore-shard';
+import { defaultRestoreTargetPrefix } from '../../lambdas/restore/restore-target-policy';
+import { verifyRestore } from '../../lambdas/restore/verify-restore';
+import { openBackupVault } from '../../lambdas/runtime/backup-vault';
+import { connectLocalCloud, localDynamoDbClient, localS3Client } from '../../local/cloud';
+import { CodecPool, KeyFileKeyProvider, type Vault } from '../../vault';
+import { type StepJob } from './step-job';
+
+/**
+ * One Lambda function's work in a process of its own (lambda-memory-section.ts measures its peak
+ * RSS): the core function the handler calls, with SDK clients on the bench's local cloud, the vault
+ * opened cold, as a fresh Lambda container does. Prints the step's answer as one JSON line.
+ */
+async function run(job: StepJob): Promise<unknown> {
+  const endpoints = await connectLocalCloud(job.cloudDir);
+  const s3 = localS3Client(endpoints, job.region);
+  const dynamodb = localDynamoDbClient(endpoints, job.region);
+  const catalog = new BackupCatalog(DynamoDBDocumentClient.from(dynamodb), job.catalogTable);
+  const provider = (await KeyFileKeyProvider.loadOrCreate(job.keyFile)).provider;
+  let vault: Promise<Vault> | undefined;
+  const openVault = (): Promise<Vault> => (vault ??= openBackupVault({ s3, bucket: job.vaultBucket, provider, create: false }));
+  const plans = [job.plan];
+  const directory = (p: string): string => {
+    throw new Error(`the Lambda memory section restores no directories (asked for ${p})`);
+  };
+  const restoreDeps = { openVault, planS3: s3, planBucket: job.vaultBucket, targetS3: s3, dynamodb, directory };
+  const call = job.call;
+  switch (call.fn) {
+    case 'backup-lock':
+      return acquireBackupLease({ plan: job.plan.name, strategy: 'full', trigger: 'bench' }, { catalog, plans });
+    case 'plan-backup': {
+      const request = { plan: job.plan.name, strategy: 'full' as const, trigger: 'bench', backupId: call.backupId };
+      const deps = { s3, dynamodb, vault: await openVault(), catalog, plans, environment: job.environment };
+      let planned = await planBackup(request, deps);
+      while (planned.continuation) planned = await planBackup({ ...request, continuation: planned.continuation }, deps);
+      return planned;
+    }
+    case 'snapshot-shard':
+      return snapshotShard({ backupId: call.backupId, planKey: call.planKey, spec: call.spec }, { s3, dynamodb, vault: await openVault() });
+    case 'commit-backup':
+      return commitBackup({ backupId: call.backupId, planKey: call.planKey }, { vault: await openVault(), catalog });
+    case 'resolve-restore':
+      return resolveRestore({ source: job.plan.sources[0]?.name, backupId: call.backupId, target: call.target }, call.restoreId, {
+        restoreTargetPrefix: defaultRestoreTargetPrefix(job.environment),
+        sources: job.plan.sources,
+        catalog,
+        openVault,
+        s3,
+        dynamodb,
+        directory,
+      });
+    case 'plan-restore':
+      return planRestore(call.resolved, { map: 'distributed', maxConcurrency: job.plan.maxConcurrency }, restoreDeps);
+    case 'restore-shard':
+      return restoreShardBatch(call.batch, restoreDeps);
+    case 'verify-restore':
+      return verifyRestore({ planKey: call.planKey }, restoreDeps);
+  }
+}
+
+const jobFile = process.argv[2];
+if (!jobFile) {
+  process.stderr.write('usage: step-runner <job.json>\n');
+  process.exit(2);
+}
+run(JSON.parse(readFileSync(jobFile, 'utf8')) as StepJob).then(
+  async (answer) => {
+    process.stdout.write(`${JSON.stringify(answer ?? null)}\n`);
+    await CodecPool.shutdownShared();
+  },
+  async (err: unknown) => {
+    process.stderr.write(`step-runner: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await CodecPool.shutdownShared().catch(() => undefined);
+    process.exitCode = 1;
+  },
+);

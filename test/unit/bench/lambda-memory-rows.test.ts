@@ -1,0 +1,42 @@
+import { type LambdaMemoryResult } from '../../../bench/lambda-memory/lambda-memory-result';
+import { buildWorkflowRows, parseSections, renderWorkflowReport } from '../../../bench/workflow-report';
+
+/** The lambda-memory rows: each function's peak RSS against half its memory size (issue 16 item 5). */
+const MiB = 2 ** 20;
+const lambdaMemory: LambdaMemoryResult = {
+  bucket: { objects: 120, bytes: 256 * MiB },
+  shards: 2,
+  restoreBatches: 1,
+  functions: [
+    { name: 'snapshot-shard', memoryMb: 2048, invocations: 2, peakRssBytes: 300 * MiB, seconds: 9.5 },
+    { name: 'backup-lock', memoryMb: 256, invocations: 1, peakRssBytes: 140 * MiB, seconds: 0.8 },
+    { name: 'unsized', memoryMb: 0, invocations: 1, peakRssBytes: 90 * MiB, seconds: 0.5 },
+  ],
+  restoredEqual: true,
+};
+
+it('is a section of its own that LIFEBOAT_BENCH_SECTIONS can pick', () => {
+  expect(parseSections('lambda-memory')).toEqual(['lambda-memory']);
+  expect(parseSections(undefined)).toContain('lambda-memory');
+});
+
+it('gives each function a row: its peak in MiB against its memory size, met when at most half of it', () => {
+  const rows = buildWorkflowRows({ lambdaMemory, errors: {}, rows: [] }, ['lambda-memory']);
+  expect(rows.map((r) => [r.figure, r.lifeboat, r.baseline, r.target, r.met])).toEqual([
+    ['snapshot-shard peak RSS MiB (vs memory size)', 300, 2048, '≤ 0.50×', true],
+    ['backup-lock peak RSS MiB (vs memory size)', 140, 256, '≤ 0.50×', false],
+    // A function without a size in FUNCTION_SIZING is shown, not judged.
+    ['unsized peak RSS MiB (vs memory size)', 90, undefined, '≤ 0.50×', undefined],
+  ]);
+  expect(rows[0]?.ratio).toBeCloseTo(300 / 2048, 6);
+});
+
+it('shows one unjudged row when the section measured nothing, and says what it ran', () => {
+  expect(buildWorkflowRows({ errors: { 'lambda-memory': 'boom' }, rows: [] }, ['lambda-memory'])).toEqual([
+    expect.objectContaining({ figure: 'Lambda peak RSS MiB (vs memory size)', lifeboat: undefined, met: undefined }),
+  ]);
+  const report = renderWorkflowReport({ lambdaMemory, errors: {}, rows: buildWorkflowRows({ lambdaMemory, errors: {}, rows: [] }, ['lambda-memory']) });
+  expect(report).toContain('Lambda memory: the S3 backup and restore of 120 objects, 256 MiB (2 snapshot shard(s), 1 restore batch(es))');
+  expect(report).toContain('snapshot-shard 2× 9.5 s');
+  expect(report).toContain('the restored bucket equals the source');
+});
