@@ -135,9 +135,9 @@ export async function runDynamoDbSection(options: DynamoDbSectionOptions): Promi
 }
 
 /** A composite key, a number sort key and a GSI, so the restore has a real schema to recreate. */
-async function createSourceTable(ddb: DynamoDBClient): Promise<void> {
+export async function createSourceTable(ddb: DynamoDBClient, table = SOURCE_TABLE): Promise<void> {
   await createActiveTable(ddb, {
-    TableName: SOURCE_TABLE,
+    TableName: table,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
       { AttributeName: 'pk', AttributeType: 'S' },
@@ -198,12 +198,12 @@ export function benchItem(random: SeededRandom, i: number): Item {
 }
 
 /** Writes the seeded items (not timed), 8 BatchWriteItem calls at a time; returns their canonical size in bytes. */
-async function seedTable(ddb: DynamoDBClient, options: DynamoDbSectionOptions): Promise<number> {
+export async function seedTable(ddb: DynamoDBClient, options: Pick<DynamoDbSectionOptions, 'items' | 'seed'>, table = SOURCE_TABLE): Promise<number> {
   const random = new SeededRandom(`lifeboat-bench-dynamodb/v1/${options.seed}`);
   const items = Array.from({ length: options.items }, (_, i) => benchItem(random, i));
   const batches: Item[][] = [];
   for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
-  await mapBounded(batches, 8, (batch) => batchWrite(ddb, SOURCE_TABLE, batch));
+  await mapBounded(batches, 8, (batch) => batchWrite(ddb, table, batch));
   return items.reduce((n, item) => n + Buffer.byteLength(canonical(item)), 0);
 }
 

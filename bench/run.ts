@@ -282,9 +282,9 @@ async function runWorkflowSections(
   }
   if (sections.includes('lambda-memory')) {
     try {
-      const memory = await runLambdaMemorySection({ sizeBytes: options.s3Bytes, seed: options.seed, repoRoot: REPO_ROOT, workDir: path.join(RUN_DIR, 'lambda-memory'), gnuTime: resolveGnuTime(), log });
+      const memory = await runLambdaMemorySection({ sizeBytes: options.s3Bytes, items: options.dynamoDbItems, seed: options.seed, repoRoot: REPO_ROOT, workDir: path.join(RUN_DIR, 'lambda-memory'), gnuTime: resolveGnuTime(), log });
       workflow.lambdaMemory = memory;
-      if (!memory.restoredEqual) problem('lambda-memory: the restored bucket differs from the source');
+      for (const p of memory.paths) if (!p.restoredEqual) problem(`lambda-memory: the restored ${p.path} target differs from the source`);
     } catch (err) {
       fail('lambda-memory', err);
     }

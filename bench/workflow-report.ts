@@ -249,10 +249,10 @@ export function renderWorkflowReport(results: WorkflowResults): string {
   const lm = results.lambdaMemory;
   if (lm) {
     lines.push(
-      `Lambda memory: the S3 backup and restore of ${lm.bucket.objects} objects, ${(lm.bucket.bytes / MiB).toFixed(0)} MiB (${lm.shards} snapshot shard(s), ${lm.restoreBatches} restore batch(es)), ` +
-        `each function's invocations one process each (the core its handler calls, bundled, the vault opened cold), peak RSS by GNU time and /proc; ` +
-        lm.functions.map((f) => `${f.name} ${f.invocations}× ${f.seconds.toFixed(1)} s`).join(', ') +
-        `; ${lm.restoredEqual ? 'the restored bucket equals the source' : 'the restored bucket DIFFERS from the source'}`,
+      `Lambda memory: the backup and restore of ${lm.bucket.objects} S3 objects, ${(lm.bucket.bytes / MiB).toFixed(0)} MiB, and of ${lm.items} DynamoDB items ` +
+        `(${lm.paths.map((p) => `${p.path}: ${p.shards} snapshot shard(s), ${p.restoreBatches} restore batch(es), restored ${p.restoredEqual ? 'equal to the source' : 'DIFFERENT from the source'}`).join('; ')}), ` +
+        `each invocation a process of its own (the core its handler calls, bundled, the vault opened cold), peak RSS by GNU time and /proc; ` +
+        lm.functions.map((f) => `${f.name} ${f.invocations}× ${f.seconds.toFixed(1)} s, peak on ${f.peakPath}`).join(', '),
     );
   }
   const pr = results.prune;

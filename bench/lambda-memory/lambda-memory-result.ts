@@ -17,15 +17,16 @@ export type LambdaMemoryFunction = {
   readonly invocations: number;
   /** The highest peak RSS of its invocations, each a process of its own. */
   readonly peakRssBytes: number;
+  /** The path (source type) of the invocation with that peak. */
+  readonly peakPath: string;
   /** Wall seconds of its invocations, process start-up included. */
   readonly seconds: number;
 };
 
 export type LambdaMemoryResult = {
   readonly bucket: { objects: number; bytes: number };
-  readonly shards: number;
-  readonly restoreBatches: number;
+  readonly items: number;
+  /** Each path's backup and restore: its shards and batches, and whether the restored target equals the source (SHA-256 of every object or item). */
+  readonly paths: ReadonlyArray<{ path: string; shards: number; restoreBatches: number; restoredEqual: boolean }>;
   readonly functions: LambdaMemoryFunction[];
-  /** The restored bucket equals the source (count + SHA-256 of every object). */
-  readonly restoredEqual: boolean;
 };

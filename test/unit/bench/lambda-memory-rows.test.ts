@@ -5,14 +5,16 @@ import { buildWorkflowRows, parseSections, renderWorkflowReport } from '../../..
 const MiB = 2 ** 20;
 const lambdaMemory: LambdaMemoryResult = {
   bucket: { objects: 120, bytes: 256 * MiB },
-  shards: 2,
-  restoreBatches: 1,
-  functions: [
-    { name: 'snapshot-shard', memoryMb: 2048, invocations: 2, peakRssBytes: 300 * MiB, seconds: 9.5 },
-    { name: 'backup-lock', memoryMb: 256, invocations: 1, peakRssBytes: 140 * MiB, seconds: 0.8 },
-    { name: 'unsized', memoryMb: 0, invocations: 1, peakRssBytes: 90 * MiB, seconds: 0.5 },
+  items: 2000,
+  paths: [
+    { path: 's3', shards: 2, restoreBatches: 1, restoredEqual: true },
+    { path: 'dynamodb', shards: 1, restoreBatches: 3, restoredEqual: false },
   ],
-  restoredEqual: true,
+  functions: [
+    { name: 'snapshot-shard', memoryMb: 2048, invocations: 2, peakRssBytes: 300 * MiB, peakPath: 's3', seconds: 9.5 },
+    { name: 'backup-lock', memoryMb: 256, invocations: 1, peakRssBytes: 140 * MiB, peakPath: 'dynamodb', seconds: 0.8 },
+    { name: 'unsized', memoryMb: 0, invocations: 1, peakRssBytes: 90 * MiB, peakPath: 's3', seconds: 0.5 },
+  ],
 };
 
 it('is a section of its own that LIFEBOAT_BENCH_SECTIONS can pick', () => {
@@ -36,7 +38,8 @@ it('shows one unjudged row when the section measured nothing, and says what it r
     expect.objectContaining({ figure: 'Lambda peak RSS MiB (vs memory size)', lifeboat: undefined, met: undefined }),
   ]);
   const report = renderWorkflowReport({ lambdaMemory, errors: {}, rows: buildWorkflowRows({ lambdaMemory, errors: {}, rows: [] }, ['lambda-memory']) });
-  expect(report).toContain('Lambda memory: the S3 backup and restore of 120 objects, 256 MiB (2 snapshot shard(s), 1 restore batch(es))');
-  expect(report).toContain('snapshot-shard 2× 9.5 s');
-  expect(report).toContain('the restored bucket equals the source');
+  expect(report).toContain('Lambda memory: the backup and restore of 120 S3 objects, 256 MiB, and of 2000 DynamoDB items');
+  expect(report).toContain('s3: 2 snapshot shard(s), 1 restore batch(es), restored equal to the source');
+  expect(report).toContain('dynamodb: 1 snapshot shard(s), 3 restore batch(es), restored DIFFERENT from the source');
+  expect(report).toContain('snapshot-shard 2× 9.5 s, peak on s3');
 });
