@@ -39,7 +39,8 @@ const RESTORE_BUCKET = 'lifeboat-bench-restore-memory';
 const RESTORE_TABLE = 'lifeboat-bench-restore-memory';
 
 /**
- * Each function of the S3 and DynamoDB backup and restore paths run as one Lambda invocation is: a
+ * Each function of the S3 and DynamoDB backup and restore paths, then the scrub and prune of the vault
+ * they filled, run as one Lambda invocation is: a
  * process of its own (step-runner.ts, bundled as a handler is), the vault opened cold, one input, on
  * the bench's local cloud, a bucket seeded as the s3 section's and a table as the dynamodb section's.
  * The process's peak RSS (GNU time's `%M`, and the /proc samples) is what Lambda's "Max Memory Used"
@@ -59,7 +60,7 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
     const jobsDir = fs.mkdtempSync(path.join(cloud.dir, 'jobs-'));
     const measured = new Map<string, { invocations: number; peak: number; seconds: number; peakPath: string }>();
     let jobs = 0;
-    const step = async <T>(plan: ProtectionPlanConfig, call: StepCall): Promise<T> => {
+    const step = async <T>(plan: ProtectionPlanConfig, call: StepCall, label = pathOf(plan)): Promise<T> => {
       const job: StepJob = { cloudDir: path.join(cloud.dir, 'cloud'), region: BENCH_REGION, keyFile: cloud.keyFile, catalogTable: cloud.catalogTable, vaultBucket: VAULT_BUCKET, plan, environment: BENCH_ENVIRONMENT, call };
       const jobFile = path.join(jobsDir, `${++jobs}.json`);
       fs.writeFileSync(jobFile, JSON.stringify(job));
@@ -68,8 +69,8 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
       if (failure) throw new Error(`${call.fn} (${plan.name}) failed: ${failure}`);
       const seen = measured.get(call.fn) ?? { invocations: 0, peak: 0, seconds: 0, peakPath: '' };
       const higher = m.peakRssBytes > seen.peak;
-      measured.set(call.fn, { invocations: seen.invocations + 1, peak: higher ? m.peakRssBytes : seen.peak, seconds: seen.seconds + m.wallSeconds, peakPath: higher ? pathOf(plan) : seen.peakPath });
-      options.log(`lambda-memory: ${call.fn} (${pathOf(plan)}) peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB in ${m.wallSeconds.toFixed(2)} s`);
+      measured.set(call.fn, { invocations: seen.invocations + 1, peak: higher ? m.peakRssBytes : seen.peak, seconds: seen.seconds + m.wallSeconds, peakPath: higher ? label : seen.peakPath });
+      options.log(`lambda-memory: ${call.fn} (${label}) peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB in ${m.wallSeconds.toFixed(2)} s`);
       const answer = m.stdout.trim().split('\n').pop() ?? 'null';
       return (lastJsonObject(answer) ?? JSON.parse(answer)) as T;
     };
@@ -110,6 +111,12 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
           ? sameDigest(await digestBucket(cloud.s3, SOURCE_BUCKET), await digestBucket(cloud.s3, RESTORE_BUCKET))
           : sameDigest(await digestTable(cloud.ddb, SOURCE_TABLE), await digestTable(cloud.ddb, RESTORE_TABLE));
       counts.push({ path: pathOf(plan), shards, restoreBatches: batches, restoredEqual });
+    }
+    // The vault-wide functions, over the vault both paths filled.
+    const [first] = paths;
+    if (first) {
+      await step(first.plan, { fn: 'scrub-vaults' }, 'the whole vault');
+      await step(first.plan, { fn: 'prune-vault' }, 'the whole vault');
     }
 
     const functions = [...measured].map(([name, m]) => ({ name, memoryMb: FUNCTION_SIZING[name]?.memorySize ?? 0, invocations: m.invocations, peakRssBytes: m.peak, peakPath: m.peakPath, seconds: m.seconds }));

@@ -17,7 +17,9 @@ export type StepCall =
   | { fn: 'resolve-restore'; backupId: string; target: RestoreTarget; restoreId: string }
   | { fn: 'plan-restore'; resolved: ResolvedRestore }
   | { fn: 'restore-shard'; batch: RestoreShardBatch }
-  | { fn: 'verify-restore'; planKey: string };
+  | { fn: 'verify-restore'; planKey: string }
+  | { fn: 'scrub-vaults' }
+  | { fn: 'prune-vault' };
 
 /** Where the step finds the bench's local cloud, vault and catalog. */
 export type StepJob = {

@@ -5,6 +5,8 @@ import { commitBackup } from '../../lambdas/backup/commit-backup';
 import { planBackup } from '../../lambdas/backup/plan-backup';
 import { snapshotShard } from '../../lambdas/backup/snapshot-shard';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
+import { ScrubLog } from '../../lambdas/catalog/scrub-log';
+import { runScrubRunbook } from '../../lambdas/replication/scrub-runbook';
 import { planRestore } from '../../lambdas/restore/plan-restore';
 import { resolveRestore } from '../../lambdas/restore/resolve-restore';
 import { restoreShardBatch } from '../../lambdas/restore/restore-shard';
@@ -12,7 +14,7 @@ import { defaultRestoreTargetPrefix } from '../../lambdas/restore/restore-target
 import { verifyRestore } from '../../lambdas/restore/verify-restore';
 import { openBackupVault } from '../../lambdas/runtime/backup-vault';
 import { connectLocalCloud, localDynamoDbClient, localS3Client } from '../../local/cloud';
-import { CodecPool, KeyFileKeyProvider, type Vault } from '../../vault';
+import { CodecPool, KeyFileKeyProvider, pruneVault, type Vault } from '../../vault';
 import { type StepJob } from './step-job';
 
 /**
@@ -24,7 +26,8 @@ async function run(job: StepJob): Promise<unknown> {
   const endpoints = await connectLocalCloud(job.cloudDir);
   const s3 = localS3Client(endpoints, job.region);
   const dynamodb = localDynamoDbClient(endpoints, job.region);
-  const catalog = new BackupCatalog(DynamoDBDocumentClient.from(dynamodb), job.catalogTable);
+  const documents = DynamoDBDocumentClient.from(dynamodb);
+  const catalog = new BackupCatalog(documents, job.catalogTable);
   const provider = (await KeyFileKeyProvider.loadOrCreate(job.keyFile)).provider;
   let vault: Promise<Vault> | undefined;
   const openVault = (): Promise<Vault> => (vault ??= openBackupVault({ s3, bucket: job.vaultBucket, provider, create: false }));
@@ -64,6 +67,19 @@ async function run(job: StepJob): Promise<unknown> {
       return restoreShardBatch(call.batch, restoreDeps);
     case 'verify-restore':
       return verifyRestore({ planKey: call.planKey }, restoreDeps);
+    case 'scrub-vaults':
+      // The whole primary vault read and verified (fraction 1), as the scrub runbook's step does; the bench has no DR region.
+      return runScrubRunbook(
+        { scope: 'primary', fraction: 1, repair: false },
+        {
+          environment: job.environment,
+          scrubLog: new ScrubLog(documents, job.catalogTable),
+          openVault: (side) => (side === 'primary' ? openVault() : Promise.reject(new Error('the bench has no DR vault'))),
+        },
+      );
+    case 'prune-vault':
+      // Nothing is forgotten: the run marks from every snapshot and sweeps nothing, the work of a prune that finds nothing to free.
+      return (await pruneVault(await openVault(), { graceMs: 0 })).report;
   }
 }
 
