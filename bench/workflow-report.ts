@@ -249,7 +249,7 @@ export function renderWorkflowReport(results: WorkflowResults): string {
   const lm = results.lambdaMemory;
   if (lm) {
     lines.push(
-      `Lambda memory: the backup and restore of ${lm.bucket.objects} S3 objects, ${(lm.bucket.bytes / MiB).toFixed(0)} MiB, and of ${lm.items} DynamoDB items ` +
+      `Lambda memory: the backup and restore of ${lm.bucket.objects} S3 objects, ${(lm.bucket.bytes / MiB).toFixed(0)} MiB, of ${lm.items} DynamoDB items and of a directory tree of ${lm.tree.files} files, ${(lm.tree.bytes / MiB).toFixed(0)} MiB ` +
         `(${lm.paths.map((p) => `${p.path}: ${p.shards} snapshot shard(s), ${p.restoreBatches} restore batch(es), restored ${p.restoredEqual ? 'equal to the source' : 'DIFFERENT from the source'}`).join('; ')}), ` +
         `each invocation a process of its own (the core its handler calls, bundled, the vault opened cold), peak RSS by GNU time and /proc; ` +
         lm.functions.map((f) => `${f.name} ${f.invocations}× ${f.seconds.toFixed(1)} s, peak on ${f.peakPath}`).join(', '),

@@ -26,6 +26,7 @@ export type LambdaMemoryFunction = {
 export type LambdaMemoryResult = {
   readonly bucket: { objects: number; bytes: number };
   readonly items: number;
+  readonly tree: { files: number; bytes: number };
   /** Each path's backup and restore: its shards and batches, and whether the restored target equals the source (SHA-256 of every object or item). */
   readonly paths: ReadonlyArray<{ path: string; shards: number; restoreBatches: number; restoredEqual: boolean }>;
   readonly functions: LambdaMemoryFunction[];

@@ -14,6 +14,8 @@ import { buildCodecWorkerBeside, childEnv, ESM_REQUIRE_BANNER } from '../lifeboa
 import { benchPlan, BENCH_ENVIRONMENT } from '../lifeboat-workflow';
 import { failureOf, runMeasured } from '../measure';
 import { digestBucket, seedBucket } from '../s3-throughput';
+import { compareTrees } from '../compare-trees';
+import { generateDataset } from '../dataset';
 import { createSourceTable, digestTable, seedTable } from '../dynamodb-throughput';
 import { type LambdaMemoryResult } from './lambda-memory-result';
 import { type StepCall, type StepJob } from './step-job';
@@ -37,12 +39,16 @@ const VAULT_BUCKET = 'bench-memory-vault';
 // The restore policy (restore-target-policy.ts) allows new targets named lifeboat-<environment>-restore-* only.
 const RESTORE_BUCKET = 'lifeboat-bench-restore-memory';
 const RESTORE_TABLE = 'lifeboat-bench-restore-memory';
+/** The file-system source and its restore target, under the fs root that stands in for the EFS mount. */
+const SOURCE_TREE = '/mnt/lifeboat/tree';
+const RESTORE_TREE = '/mnt/lifeboat/restored';
 
 /**
- * Each function of the S3 and DynamoDB backup and restore paths, then the scrub and prune of the vault
- * they filled, run as one Lambda invocation is: a
- * process of its own (step-runner.ts, bundled as a handler is), the vault opened cold, one input, on
- * the bench's local cloud, a bucket seeded as the s3 section's and a table as the dynamodb section's.
+ * Each function of the S3, DynamoDB and file-system backup and restore paths, then the scrub and
+ * prune of the vault they filled, run as one Lambda invocation is: a process of its own
+ * (step-runner.ts, bundled as a handler is), the vault opened cold, one input, on the bench's local
+ * cloud, a bucket seeded as the s3 section's, a table as the dynamodb section's and a tree generated
+ * as the restic section's (the same size as the bucket), under an fs root that stands in for EFS.
  * The process's peak RSS (GNU time's `%M`, and the /proc samples) is what Lambda's "Max Memory Used"
  * counts, less the runtime's own client. Every shard and restore batch runs, one after another, so
  * no two share the machine's memory.
@@ -52,8 +58,10 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
   const cloud = await startBenchCloud('lambda-memory');
   try {
     for (const bucket of [SOURCE_BUCKET, VAULT_BUCKET, RESTORE_BUCKET]) await cloud.createBucket(bucket);
-    options.log(`lambda-memory: seeding ${(options.sizeBytes / 2 ** 20).toFixed(0)} MiB into s3://${SOURCE_BUCKET} and ${options.items} items into ${SOURCE_TABLE}`);
+    const fsRoot = path.join(cloud.dir, 'fs');
+    options.log(`lambda-memory: seeding ${(options.sizeBytes / 2 ** 20).toFixed(0)} MiB into s3://${SOURCE_BUCKET} and into ${SOURCE_TREE}, ${options.items} items into ${SOURCE_TABLE}`);
     const seeded = await seedBucket(cloud.s3, SOURCE_BUCKET, options);
+    const tree = generateDataset(path.join(fsRoot, SOURCE_TREE), options);
     await createSourceTable(cloud.ddb, SOURCE_TABLE);
     await seedTable(cloud.ddb, options, SOURCE_TABLE);
     await cloud.openVault(VAULT_BUCKET, true);
@@ -61,7 +69,7 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
     const measured = new Map<string, { invocations: number; peak: number; seconds: number; peakPath: string }>();
     let jobs = 0;
     const step = async <T>(plan: ProtectionPlanConfig, call: StepCall, label = pathOf(plan)): Promise<T> => {
-      const job: StepJob = { cloudDir: path.join(cloud.dir, 'cloud'), region: BENCH_REGION, keyFile: cloud.keyFile, catalogTable: cloud.catalogTable, vaultBucket: VAULT_BUCKET, plan, environment: BENCH_ENVIRONMENT, call };
+      const job: StepJob = { cloudDir: path.join(cloud.dir, 'cloud'), region: BENCH_REGION, keyFile: cloud.keyFile, catalogTable: cloud.catalogTable, vaultBucket: VAULT_BUCKET, fsRoot, plan, environment: BENCH_ENVIRONMENT, call };
       const jobFile = path.join(jobsDir, `${++jobs}.json`);
       fs.writeFileSync(jobFile, JSON.stringify(job));
       const m = await runMeasured({ command: process.execPath, args: [runner, jobFile], env: childEnv() }, options.gnuTime);
@@ -82,6 +90,7 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
         plan: benchPlan('bench-memory-dynamodb', { type: 'dynamodb', name: 'bench-memory-table', table: SOURCE_TABLE, readBudget: { readUnitsPerSecond: 1e6 }, writeBudget: { writeUnitsPerSecond: 1e6 } }),
         target: { type: 'dynamodb' as const, table: RESTORE_TABLE },
       },
+      { plan: benchPlan('bench-memory-filesystem', { type: 'filesystem', name: 'bench-memory-tree', path: SOURCE_TREE }), target: { type: 'filesystem' as const, path: RESTORE_TREE } },
     ];
     const counts: Array<LambdaMemoryResult['paths'][number]> = [];
     for (const { plan, target } of paths) {
@@ -109,7 +118,9 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
       const restoredEqual =
         target.type === 's3'
           ? sameDigest(await digestBucket(cloud.s3, SOURCE_BUCKET), await digestBucket(cloud.s3, RESTORE_BUCKET))
-          : sameDigest(await digestTable(cloud.ddb, SOURCE_TABLE), await digestTable(cloud.ddb, RESTORE_TABLE));
+          : target.type === 'dynamodb'
+            ? sameDigest(await digestTable(cloud.ddb, SOURCE_TABLE), await digestTable(cloud.ddb, RESTORE_TABLE))
+            : compareTrees(path.join(fsRoot, SOURCE_TREE), path.join(fsRoot, RESTORE_TREE)).equal;
       counts.push({ path: pathOf(plan), shards, restoreBatches: batches, restoredEqual });
     }
     // The vault-wide functions, over the vault both paths filled.
@@ -120,7 +131,7 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
     }
 
     const functions = [...measured].map(([name, m]) => ({ name, memoryMb: FUNCTION_SIZING[name]?.memorySize ?? 0, invocations: m.invocations, peakRssBytes: m.peak, peakPath: m.peakPath, seconds: m.seconds }));
-    return { bucket: { objects: seeded.objects, bytes: seeded.bytes }, items: options.items, paths: counts, functions };
+    return { bucket: { objects: seeded.objects, bytes: seeded.bytes }, items: options.items, tree: { files: tree.files.length, bytes: tree.totalBytes }, paths: counts, functions };
   } finally {
     await cloud.close();
   }

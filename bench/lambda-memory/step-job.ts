@@ -28,6 +28,8 @@ export type StepJob = {
   readonly keyFile: string;
   readonly catalogTable: string;
   readonly vaultBucket: string;
+  /** What stands in for the EFS mount: a file-system source's path lives under it (LIFEBOAT_FS_ROOT). */
+  readonly fsRoot: string;
   readonly plan: ProtectionPlanConfig;
   readonly environment: string;
   readonly call: StepCall;

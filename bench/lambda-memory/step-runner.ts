@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { acquireBackupLease } from '../../lambdas/backup/backup-lease';
 import { commitBackup } from '../../lambdas/backup/commit-backup';
@@ -32,9 +33,9 @@ async function run(job: StepJob): Promise<unknown> {
   let vault: Promise<Vault> | undefined;
   const openVault = (): Promise<Vault> => (vault ??= openBackupVault({ s3, bucket: job.vaultBucket, provider, create: false }));
   const plans = [job.plan];
-  const directory = (p: string): string => {
-    throw new Error(`the Lambda memory section restores no directories (asked for ${p})`);
-  };
+  // As under the local executor: the fs root stands in for the EFS mount, for the sources and the restore targets alike.
+  const env = { ...process.env, LIFEBOAT_FS_ROOT: job.fsRoot };
+  const directory = (p: string): string => path.join(job.fsRoot, p);
   const restoreDeps = { openVault, planS3: s3, planBucket: job.vaultBucket, targetS3: s3, dynamodb, directory };
   const call = job.call;
   switch (call.fn) {
@@ -42,13 +43,13 @@ async function run(job: StepJob): Promise<unknown> {
       return acquireBackupLease({ plan: job.plan.name, strategy: 'full', trigger: 'bench' }, { catalog, plans });
     case 'plan-backup': {
       const request = { plan: job.plan.name, strategy: 'full' as const, trigger: 'bench', backupId: call.backupId };
-      const deps = { s3, dynamodb, vault: await openVault(), catalog, plans, environment: job.environment };
+      const deps = { s3, dynamodb, vault: await openVault(), catalog, plans, environment: job.environment, env };
       let planned = await planBackup(request, deps);
       while (planned.continuation) planned = await planBackup({ ...request, continuation: planned.continuation }, deps);
       return planned;
     }
     case 'snapshot-shard':
-      return snapshotShard({ backupId: call.backupId, planKey: call.planKey, spec: call.spec }, { s3, dynamodb, vault: await openVault() });
+      return snapshotShard({ backupId: call.backupId, planKey: call.planKey, spec: call.spec }, { s3, dynamodb, vault: await openVault(), env });
     case 'commit-backup':
       return commitBackup({ backupId: call.backupId, planKey: call.planKey }, { vault: await openVault(), catalog });
     case 'resolve-restore':

@@ -6,6 +6,7 @@ const MiB = 2 ** 20;
 const lambdaMemory: LambdaMemoryResult = {
   bucket: { objects: 120, bytes: 256 * MiB },
   items: 2000,
+  tree: { files: 400, bytes: 256 * MiB },
   paths: [
     { path: 's3', shards: 2, restoreBatches: 1, restoredEqual: true },
     { path: 'dynamodb', shards: 1, restoreBatches: 3, restoredEqual: false },
@@ -38,7 +39,7 @@ it('shows one unjudged row when the section measured nothing, and says what it r
     expect.objectContaining({ figure: 'Lambda peak RSS MiB (vs memory size)', lifeboat: undefined, met: undefined }),
   ]);
   const report = renderWorkflowReport({ lambdaMemory, errors: {}, rows: buildWorkflowRows({ lambdaMemory, errors: {}, rows: [] }, ['lambda-memory']) });
-  expect(report).toContain('Lambda memory: the backup and restore of 120 S3 objects, 256 MiB, and of 2000 DynamoDB items');
+  expect(report).toContain('Lambda memory: the backup and restore of 120 S3 objects, 256 MiB, of 2000 DynamoDB items and of a directory tree of 400 files, 256 MiB');
   expect(report).toContain('s3: 2 snapshot shard(s), 1 restore batch(es), restored equal to the source');
   expect(report).toContain('dynamodb: 1 snapshot shard(s), 3 restore batch(es), restored DIFFERENT from the source');
   expect(report).toContain('snapshot-shard 2× 9.5 s, peak on s3');
