@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { type HeldLease, releaseBackupLease } from '../../lambdas/backup/backup-lease';
 import { type PlannedBackup } from '../../lambdas/backup/plan-backup';
 import { plannedShardSpecs } from '../../lambdas/backup/planned-shard-specs';
+import { type ReplicationReport } from '../../lambdas/replication/replicate-backup';
 import { type PlannedRestore } from '../../lambdas/restore/plan-restore';
 import { type ResolvedRestore } from '../../lambdas/restore/resolved-restore';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
@@ -36,6 +37,7 @@ export type LambdaMemoryOptions = {
 const SOURCE_BUCKET = 'bench-memory-source';
 const SOURCE_TABLE = 'bench-memory-source';
 const VAULT_BUCKET = 'bench-memory-vault';
+const DR_VAULT_BUCKET = 'bench-memory-dr-vault';
 // The restore policy (restore-target-policy.ts) allows new targets named lifeboat-<environment>-restore-* only.
 const RESTORE_BUCKET = 'lifeboat-bench-restore-memory';
 const RESTORE_TABLE = 'lifeboat-bench-restore-memory';
@@ -44,8 +46,8 @@ const SOURCE_TREE = '/mnt/lifeboat/tree';
 const RESTORE_TREE = '/mnt/lifeboat/restored';
 
 /**
- * Each function of the S3, DynamoDB and file-system backup and restore paths, then the scrub and
- * prune of the vault they filled, run as one Lambda invocation is: a process of its own
+ * Each function of the S3, DynamoDB and file-system backup and restore paths, then the replication,
+ * scrub and prune of the vault they filled, run as one Lambda invocation is: a process of its own
  * (step-runner.ts, bundled as a handler is), the vault opened cold, one input, on the bench's local
  * cloud, a bucket seeded as the s3 section's, a table as the dynamodb section's and a tree generated
  * as the restic section's (the same size as the bucket), under an fs root that stands in for EFS.
@@ -57,7 +59,7 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
   const runner = await bundleStepRunner(options.repoRoot, path.join(options.workDir, 'step-runner'));
   const cloud = await startBenchCloud('lambda-memory');
   try {
-    for (const bucket of [SOURCE_BUCKET, VAULT_BUCKET, RESTORE_BUCKET]) await cloud.createBucket(bucket);
+    for (const bucket of [SOURCE_BUCKET, VAULT_BUCKET, DR_VAULT_BUCKET, RESTORE_BUCKET]) await cloud.createBucket(bucket);
     const fsRoot = path.join(cloud.dir, 'fs');
     options.log(`lambda-memory: seeding ${(options.sizeBytes / 2 ** 20).toFixed(0)} MiB into s3://${SOURCE_BUCKET} and into ${SOURCE_TREE}, ${options.items} items into ${SOURCE_TABLE}`);
     const seeded = await seedBucket(cloud.s3, SOURCE_BUCKET, options);
@@ -93,6 +95,7 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
       { plan: benchPlan('bench-memory-filesystem', { type: 'filesystem', name: 'bench-memory-tree', path: SOURCE_TREE }), target: { type: 'filesystem' as const, path: RESTORE_TREE } },
     ];
     const counts: Array<LambdaMemoryResult['paths'][number]> = [];
+    let lastBackupId: string | undefined;
     for (const { plan, target } of paths) {
       const lease = await step<HeldLease>(plan, { fn: 'backup-lock' });
       let shards = 0;
@@ -102,6 +105,7 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
         for (const spec of specs) await step(plan, { fn: 'snapshot-shard', backupId: planned.backupId, planKey: planned.planKey, spec });
         shards = specs.length;
         await step(plan, { fn: 'commit-backup', backupId: planned.backupId, planKey: planned.planKey });
+        lastBackupId = planned.backupId;
       } finally {
         await releaseBackupLease(lease, { catalog: cloud.catalog });
       }
@@ -125,7 +129,12 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
     }
     // The vault-wide functions, over the vault both paths filled.
     const [first] = paths;
-    if (first) {
+    if (first && lastBackupId) {
+      // One replication of the last backup copies every backup the DR vault lacks: all three paths'.
+      const replicated = await step<ReplicationReport>(first.plan, { fn: 'replicate-backup', backupId: lastBackupId, drVaultBucket: DR_VAULT_BUCKET }, 'the whole vault');
+      if (!replicated.complete || replicated.backupsCopied !== paths.length) {
+        throw new Error(`replicate-backup copied ${replicated.backupsCopied} of ${paths.length} backups (complete: ${replicated.complete}, ${replicated.remainingObjects} objects left)`);
+      }
       await step(first.plan, { fn: 'scrub-vaults' }, 'the whole vault');
       await step(first.plan, { fn: 'prune-vault' }, 'the whole vault');
     }

@@ -18,6 +18,7 @@ export type StepCall =
   | { fn: 'plan-restore'; resolved: ResolvedRestore }
   | { fn: 'restore-shard'; batch: RestoreShardBatch }
   | { fn: 'verify-restore'; planKey: string }
+  | { fn: 'replicate-backup'; backupId: string; drVaultBucket: string }
   | { fn: 'scrub-vaults' }
   | { fn: 'prune-vault' };
 

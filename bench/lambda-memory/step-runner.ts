@@ -7,6 +7,7 @@ import { planBackup } from '../../lambdas/backup/plan-backup';
 import { snapshotShard } from '../../lambdas/backup/snapshot-shard';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { ScrubLog } from '../../lambdas/catalog/scrub-log';
+import { replicateBackup } from '../../lambdas/replication/replicate-backup';
 import { runScrubRunbook } from '../../lambdas/replication/scrub-runbook';
 import { planRestore } from '../../lambdas/restore/plan-restore';
 import { resolveRestore } from '../../lambdas/restore/resolve-restore';
@@ -16,6 +17,7 @@ import { verifyRestore } from '../../lambdas/restore/verify-restore';
 import { openBackupVault } from '../../lambdas/runtime/backup-vault';
 import { connectLocalCloud, localDynamoDbClient, localS3Client } from '../../local/cloud';
 import { CodecPool, KeyFileKeyProvider, pruneVault, type Vault } from '../../vault';
+import { S3VaultStore } from '../../vault/aws';
 import { type StepJob } from './step-job';
 
 /**
@@ -68,6 +70,9 @@ async function run(job: StepJob): Promise<unknown> {
       return restoreShardBatch(call.batch, restoreDeps);
     case 'verify-restore':
       return verifyRestore({ planKey: call.planKey }, restoreDeps);
+    case 'replicate-backup':
+      // The DR vault is another bucket of the same local S3 (the bench's cloud has one region) under the same key file.
+      return replicateBackup({ backupId: call.backupId }, { source: await openVault(), target: new S3VaultStore({ client: s3, bucket: call.drVaultBucket }), targetKeys: provider, catalog });
     case 'scrub-vaults':
       // The whole primary vault read and verified (fraction 1), as the scrub runbook's step does; the bench has no DR region.
       return runScrubRunbook(
