@@ -1,5 +1,6 @@
 import type S3rver from 's3rver';
 import { readRecordFile, writeRecordFile } from './json-state-files';
+import { requestHeader } from './request-reads';
 
 /**
  * Which account owns each bucket of a region's local S3, for `x-amz-expected-bucket-owner`
@@ -43,10 +44,6 @@ export class BucketOwners {
 }
 
 
-function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /**
  * S3's ExpectedBucketOwner check, in front of s3rver (which ignores the header): a request naming an
@@ -64,7 +61,7 @@ export function expectedBucketOwnerMiddleware(store: S3rver.Store, owners: Bucke
     const subresources = [...new URLSearchParams(ctx.querystring).keys()];
     const createBucket = ctx.method === 'PUT' && bucketOnly && subresources.length === 0;
     const deleteBucket = ctx.method === 'DELETE' && bucketOnly && subresources.length === 0;
-    const expected = headerOf(ctx.headers, 'x-amz-expected-bucket-owner');
+    const expected = requestHeader(ctx.headers, 'x-amz-expected-bucket-owner');
     if (expected !== undefined && !createBucket && (await store.getBucket(bucket)) && owners.ownerOf(bucket) !== expected) {
       ctx.req.resume();
       ctx.status = 403;
@@ -75,7 +72,7 @@ export function expectedBucketOwnerMiddleware(store: S3rver.Store, owners: Bucke
       return;
     }
     await next();
-    if (createBucket && ctx.status === 200) owners.created(bucket, headerOf(ctx.headers, LOCAL_BUCKET_OWNER_HEADER));
+    if (createBucket && ctx.status === 200) owners.created(bucket, requestHeader(ctx.headers, LOCAL_BUCKET_OWNER_HEADER));
     if (deleteBucket && ctx.status === 204) owners.deleted(bucket);
   };
 }

@@ -5,6 +5,7 @@ import { type Readable } from 'node:stream';
 import type S3rver from 's3rver';
 import { DelayedWriteQueue } from './delayed-write-queue';
 import { s3RequestPath } from './s3-request-path';
+import { readRequestText } from './request-reads';
 
 /**
  * S3 Replication in the local cloud (docs/LOCAL-CLOUD.md, "Replication"): the replication API on buckets
@@ -131,7 +132,7 @@ export class BucketReplicator {
     const id = `${region}/${bucket}`;
     ctx.type = 'application/xml';
     if (ctx.method === 'PUT') {
-      const xml = await readBody(ctx.req);
+      const xml = await readRequestText(ctx.req);
       try {
         this.configs.set(id, { xml, rules: parseReplicationXml(xml) });
       } catch (err) {
@@ -228,14 +229,6 @@ async function copyTags(source: ObjectStore, sourceBucket: string, destination: 
   else await destination.deleteSubresource(destinationBucket, key, 'tagging');
 }
 
-function readBody(stream: Readable): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    stream.on('error', reject);
-  });
-}
 
 function errorXml(code: string, message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/[<&>]/g, (c) => `&#${c.charCodeAt(0)};`)}</Message></Error>`;

@@ -1,6 +1,7 @@
 import type S3rver from 's3rver';
 import { type BucketDefaultEncryption, type BucketSecurityState, NEW_BUCKET_SECURITY, type PublicAccessBlock, SSE_S3_DEFAULT } from './bucket-security-state';
 import { escapeXml, replyS3Error, replyXml, S3_XMLNS, S3Failure } from './s3-xml-reply';
+import { readRequestText } from './request-reads';
 
 /**
  * Default encryption and Block Public Access of buckets, which s3rver lacks (it answers 501), as S3
@@ -21,11 +22,6 @@ function tag(xml: string, name: string): string | undefined {
 }
 
 
-async function readBody(ctx: S3rver.Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function parseEncryption(xml: string): BucketDefaultEncryption {
   const rule = /<Rule>([\s\S]*?)<\/Rule>/.exec(xml)?.[1];
@@ -84,7 +80,7 @@ export function bucketSecurityMiddleware(store: S3rver.Store, state: BucketSecur
 async function encryptionRequest(ctx: S3rver.Context, bucket: string, state: BucketSecurityState): Promise<void> {
   if (ctx.method === 'GET') return replyXml(ctx, 200, encryptionXml(state.of(bucket).encryption ?? SSE_S3_DEFAULT));
   if (ctx.method === 'PUT') {
-    const rule = parseEncryption(await readBody(ctx));
+    const rule = parseEncryption(await readRequestText(ctx.req));
     state.update(bucket, (current) => ({ ...current, encryption: rule }));
     return replyXml(ctx, 200);
   }
@@ -102,7 +98,7 @@ async function blockRequest(ctx: S3rver.Context, bucket: string, state: BucketSe
     return replyXml(ctx, 200, blockXml(block));
   }
   if (ctx.method === 'PUT') {
-    const block = parseBlock(await readBody(ctx));
+    const block = parseBlock(await readRequestText(ctx.req));
     state.update(bucket, (current) => ({ ...current, publicAccessBlock: block }));
     return replyXml(ctx, 200);
   }

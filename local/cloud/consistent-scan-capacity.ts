@@ -1,6 +1,7 @@
 import { type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
-import { readBody, replay } from './table-replication';
+import { readRequestBody } from './request-reads';
+import { replay } from './table-replication';
 
 const SCAN_TARGET = 'DynamoDB_20120810.Scan';
 
@@ -25,7 +26,7 @@ export function chargeConsistentScans(server: Server): void {
       dynalite.call(server, req, res);
       return;
     }
-    readBody(req).then(
+    readRequestBody(req).then(
       (body) => {
         if (asksConsistentCapacity(body)) doubleConsumedCapacity(res);
         dynalite.call(server, replay(req, body), res);

@@ -6,6 +6,7 @@ import { crc32 } from 'node:zlib';
 import type S3rver from 's3rver';
 import { replyS3Error } from './s3-xml-reply';
 import { s3RequestPath } from './s3-request-path';
+import { readRequestBody, requestHeader } from './request-reads';
 
 type UploadStore = S3rver.Store & { getResourcePath(bucket: string, key: string | undefined, resource: string): string };
 
@@ -37,17 +38,12 @@ function algorithmNamed(name: string | undefined): ChecksumAlgorithm | undefined
   return ALGORITHMS.find((a) => a === lower);
 }
 
-function header(ctx: S3rver.Context, name: string): string | undefined {
-  const value = ctx.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** The algorithm of the checksum a part request carries: a header, a trailer, or the SDK's declaration; undefined for none. */
 function partAlgorithm(ctx: S3rver.Context): ChecksumAlgorithm | undefined {
-  for (const a of ALGORITHMS) if (header(ctx, `x-amz-checksum-${a}`) !== undefined) return a;
+  for (const a of ALGORITHMS) if (requestHeader(ctx.headers, `x-amz-checksum-${a}`) !== undefined) return a;
   const trailer = checksumTrailers.get(ctx);
   if (trailer !== undefined && trailer.toLowerCase().startsWith('x-amz-checksum-')) return algorithmNamed(trailer.slice('x-amz-checksum-'.length));
-  return algorithmNamed(header(ctx, 'x-amz-sdk-checksum-algorithm'));
+  return algorithmNamed(requestHeader(ctx.headers, 'x-amz-sdk-checksum-algorithm'));
 }
 
 /**
@@ -102,7 +98,7 @@ export function multipartChecksumMiddleware(store: S3rver.Store): S3rver.Middlew
       if (ctx.status !== 200 || !compute || !/^\d+$/.test(partNumber)) return;
       const partFile = path.join(dir, partNumber);
       const value = compute(await readFile(partFile));
-      const claimed = header(ctx, `x-amz-checksum-${declared}`);
+      const claimed = requestHeader(ctx.headers, `x-amz-checksum-${declared}`);
       if (claimed !== undefined && claimed !== value) {
         await rm(partFile, { force: true });
         replyS3Error(ctx, 400, 'BadDigest', `The ${declared.toUpperCase()} you specified did not match the calculated checksum.`);
@@ -114,9 +110,7 @@ export function multipartChecksumMiddleware(store: S3rver.Store): S3rver.Middlew
     }
 
     // CompleteMultipartUpload: the body is read here and handed on to s3rver as it came.
-    const chunks: Buffer[] = [];
-    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readRequestBody(ctx.req);
     const element = `Checksum${declared.toUpperCase()}`;
     for (const [, part = ''] of body.toString('utf8').matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
       const number = /<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(part)?.[1] ?? '?';

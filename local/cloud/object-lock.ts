@@ -12,6 +12,7 @@ import {
 } from './object-lock-state';
 import { escapeXml, replyS3Error, replyXml, S3_XMLNS, S3Failure } from './s3-xml-reply';
 import { s3RequestPath } from './s3-request-path';
+import { readRequestText, requestHeader } from './request-reads';
 
 /**
  * S3 Object Lock for s3rver, which has none (docs/LOCAL-CLOUD.md, "Object Lock"): buckets created
@@ -62,19 +63,9 @@ function replyError(ctx: S3rver.Context, failure: S3Failure): void {
   replyS3Error(ctx, failure.status, failure.code, failure.message);
 }
 
-async function readBody(ctx: S3rver.Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function header(ctx: S3rver.Context, name: string): string | undefined {
-  const value = ctx.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function callerAccessKeyId(ctx: S3rver.Context, query: URLSearchParams): string | undefined {
-  const auth = header(ctx, 'authorization');
+  const auth = requestHeader(ctx.headers, 'authorization');
   const fromHeader = auth ? /Credential=([^/,\s]+)\//.exec(auth)?.[1] : undefined;
   return fromHeader ?? query.get('X-Amz-Credential')?.split('/')[0];
 }
@@ -99,9 +90,9 @@ function parseLegalHold(value: string | undefined, field: string): boolean {
 
 /** The lock a write gives its object: what its headers ask for, else the bucket's default retention. */
 function lockOfWrite(ctx: S3rver.Context, config: BucketLockConfig | undefined, now: Date): ObjectLockRecord | undefined {
-  const mode = header(ctx, 'x-amz-object-lock-mode');
-  const until = header(ctx, 'x-amz-object-lock-retain-until-date');
-  const hold = header(ctx, 'x-amz-object-lock-legal-hold');
+  const mode = requestHeader(ctx.headers, 'x-amz-object-lock-mode');
+  const until = requestHeader(ctx.headers, 'x-amz-object-lock-retain-until-date');
+  const hold = requestHeader(ctx.headers, 'x-amz-object-lock-legal-hold');
   if (mode === undefined && until === undefined && hold === undefined) {
     const rule = config?.defaultRetention;
     return rule ? { retention: { mode: rule.mode, retainUntil: defaultRetainUntil(rule, now) }, legalHold: false } : undefined;
@@ -177,12 +168,12 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
       }
       if (ctx.method === 'PUT') {
         // S3 also requires versioning, which s3rver does not have: any existing bucket may be given a configuration.
-        await state.setBucket(bucket, parseLockConfiguration(await readBody(ctx)));
+        await state.setBucket(bucket, parseLockConfiguration(await readRequestText(ctx.req)));
         return replyXml(ctx, 200);
       }
       return next();
     }
-    if (ctx.method === 'PUT' && ctx.querystring === '' && header(ctx, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true') {
+    if (ctx.method === 'PUT' && ctx.querystring === '' && requestHeader(ctx.headers, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true') {
       await next();
       if (ctx.status === 200) await state.setBucket(bucket, { enabled: true });
       return;
@@ -245,7 +236,7 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
   }
 
   function governanceBypassed(ctx: S3rver.Context, query: URLSearchParams): boolean {
-    return header(ctx, 'x-amz-bypass-governance-retention')?.toLowerCase() === 'true' && callerAccessKeyId(ctx, query) === LOCAL_BREAK_GLASS_ACCESS_KEY_ID;
+    return requestHeader(ctx.headers, 'x-amz-bypass-governance-retention')?.toLowerCase() === 'true' && callerAccessKeyId(ctx, query) === LOCAL_BREAK_GLASS_ACCESS_KEY_ID;
   }
 
   async function requireObject(bucket: string, key: string): Promise<void> {
@@ -269,7 +260,7 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
       if (!retention) throw new S3Failure(404, 'NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
       return replyXml(ctx, 200, `<Retention xmlns="${S3_XMLNS}"><Mode>${retention.mode}</Mode><RetainUntilDate>${retention.retainUntil}</RetainUntilDate></Retention>`);
     }
-    const body = await readBody(ctx);
+    const body = await readRequestText(ctx.req);
     const modeText = tag(body, 'Mode');
     const untilText = tag(body, 'RetainUntilDate');
     if ((modeText === undefined) !== (untilText === undefined)) throw new S3Failure(400, 'MalformedXML', 'Retention needs both Mode and RetainUntilDate, or neither (to remove it)');
@@ -295,7 +286,7 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
       if (!current) throw new S3Failure(404, 'NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
       return replyXml(ctx, 200, `<LegalHold xmlns="${S3_XMLNS}"><Status>${current.legalHold ? 'ON' : 'OFF'}</Status></LegalHold>`);
     }
-    const legalHold = parseLegalHold(tag(await readBody(ctx), 'Status'), 'LegalHold.Status');
+    const legalHold = parseLegalHold(tag(await readRequestText(ctx.req), 'Status'), 'LegalHold.Status');
     await state.setObject(bucket, key, { ...(current?.retention ? { retention: current.retention } : {}), legalHold });
     return replyXml(ctx, 200);
   }
@@ -311,7 +302,7 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
 
   /** DeleteObjects on a lock-enabled bucket: each locked key gets an AccessDenied entry, the others are deleted. */
   async function deleteObjects(ctx: S3rver.Context, bucket: string, query: URLSearchParams): Promise<void> {
-    const body = await readBody(ctx);
+    const body = await readRequestText(ctx.req);
     const quiet = tag(body, 'Quiet') === 'true';
     const keys = [...body.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map((m) => tag(m[1] ?? '', 'Key')).filter((k): k is string => k !== undefined);
     const parts: string[] = [];

@@ -1,6 +1,7 @@
 import type S3rver from 's3rver';
 import { EMULATED_STORAGE_CLASSES, isArchiveClass, type StorageClassRecord, StorageClassState, thawState } from './storage-class-state';
 import { escapeXml, replyS3Error } from './s3-xml-reply';
+import { readRequestText, requestHeader } from './request-reads';
 
 /**
  * Storage classes and thaws for s3rver (docs/LOCAL-CLOUD.md, "Storage classes and thaws"), as S3 documents them:
@@ -37,16 +38,7 @@ const KNOWN_CLASSES: ReadonlySet<string> = new Set(EMULATED_STORAGE_CLASSES);
 const DAY_MS = 86_400_000;
 
 
-function header(ctx: S3rver.Context, name: string): string | undefined {
-  const value = ctx.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
-async function readBody(ctx: S3rver.Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function unescapeXml(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
@@ -72,7 +64,7 @@ export function storageClassMiddleware(store: S3rver.Store, options: StorageClas
     const plainObjectRequest = [...query.keys()].every((name) => name === 'x-id' || name === 'versionId');
 
     if (ctx.method === 'POST' && query.has('restore')) {
-      const body = await readBody(ctx);
+      const body = await readRequestText(ctx.req);
       if (!(await store.existsObject(bucket, key))) return replyS3Error(ctx, 404, 'NoSuchKey', 'The specified key does not exist.', `<Key>${escapeXml(key)}</Key>`);
       const record = await state.object(bucket, key);
       if (!record || !isArchiveClass(record.storageClass)) return replyS3Error(ctx, 403, 'InvalidObjectState', "Restore is not allowed for the object's current storage class");
@@ -100,8 +92,8 @@ export function storageClassMiddleware(store: S3rver.Store, options: StorageClas
       return;
     }
 
-    if (ctx.method === 'PUT' && plainObjectRequest && header(ctx, 'x-amz-copy-source') === undefined) {
-      const requested = header(ctx, 'x-amz-storage-class') ?? 'STANDARD';
+    if (ctx.method === 'PUT' && plainObjectRequest && requestHeader(ctx.headers, 'x-amz-copy-source') === undefined) {
+      const requested = requestHeader(ctx.headers, 'x-amz-storage-class') ?? 'STANDARD';
       if (!KNOWN_CLASSES.has(requested)) return replyS3Error(ctx, 400, 'InvalidStorageClass', 'The storage class you specified is not valid');
       // Kept here, not by s3rver (which refuses GLACIER_IR): one place knows each object's class.
       delete ctx.headers['x-amz-storage-class'];

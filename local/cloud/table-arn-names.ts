@@ -1,5 +1,6 @@
 import { type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { readBody, replay } from './table-replication';
+import { readRequestBody } from './request-reads';
+import { replay } from './table-replication';
 
 type JsonObject = Record<string, unknown>;
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,7 +24,7 @@ export function acceptTableArns(server: Server, options: { region: string; accou
       inner.call(server, req, res);
       return;
     }
-    readBody(req).then(
+    readRequestBody(req).then(
       (body) => {
         const rewritten = withTableNames(body, nameOf);
         if (rewritten === body) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
-import { readBody, replay } from './table-replication';
+import { readRequestBody } from './request-reads';
+import { replay } from './table-replication';
 import { type LocalTableProtection, type TableProtectionState } from './table-protection-state';
 import { measureTable, type ScanPage } from './table-size';
 
@@ -62,7 +63,7 @@ export function emulateTableProtection(server: Server, options: TableProtectionO
       inner.call(server, req, res);
       return;
     }
-    readBody(req).then(
+    readRequestBody(req).then(
       async (body) => {
         let request: unknown;
         try {

@@ -7,6 +7,7 @@ import { type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamo
 import { LOCAL_CREDENTIALS } from '../../lambdas/runtime/local-endpoints';
 import { DelayedWriteQueue } from './delayed-write-queue';
 import { type RegionState } from './region-control-protocol';
+import { readRequestBody } from './request-reads';
 
 /**
  * DynamoDB global tables in the local cloud (docs/LOCAL-CLOUD.md, "DynamoDB global tables"): which
@@ -66,15 +67,6 @@ export function writesOf(operation: string, request: JsonObject): { table: strin
 }
 
 const keyText = (item: Item, keyNames: readonly string[]): string => JSON.stringify(keyNames.map((k) => item[k] ?? null));
-
-export function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** The request again, its body already read, for dynalite's handler (which reads headers, method, url and the body's events). */
 export function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
@@ -156,7 +148,7 @@ export class TableReplicator {
         dynalite.call(server, req, res);
         return;
       }
-      readBody(req).then(
+      readRequestBody(req).then(
         (body) => this.handle(region, operation, req, body, res, dynalite.bind(server)),
         () => res.destroy(),
       );
