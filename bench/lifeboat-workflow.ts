@@ -9,6 +9,7 @@ import { planRestore, type PlannedRestore } from '../lambdas/restore/plan-restor
 import { type RestoreTarget } from '../lambdas/restore/restore-request';
 import { resolveRestore } from '../lambdas/restore/resolve-restore';
 import { defaultRestoreTargetPrefix } from '../lambdas/restore/restore-target-policy';
+import { type RestoreShardBatch } from '../lambdas/restore/restore-plan-document';
 import { restoreShardBatch, type RestoreShardDeps, type RestoreShardResult } from '../lambdas/restore/restore-shard';
 import { type RestoreReport, verifyRestore } from '../lambdas/restore/verify-restore';
 import { type Vault } from '../vault';
@@ -101,12 +102,16 @@ export async function runBackupWorkflow(
  * execution's Lambda container would.
  */
 export async function runRestoreShardsMap(planned: PlannedRestore, deps: () => RestoreShardDeps): Promise<RestoreShardResult[]> {
-  const batches = Array.from({ length: Math.ceil(planned.shardCount / planned.shardsPerBatch) }, (_, b) => ({
+  const results = await mapBounded(restoreShardBatches(planned), planned.maxConcurrency, (batch) => restoreShardBatch(batch, deps()));
+  return results.flatMap((r) => r.shards);
+}
+
+/** The restore Map's items as its ItemBatcher hands them to each child: shardsPerBatch consecutive shards a batch. */
+export function restoreShardBatches(planned: Pick<PlannedRestore, 'restoreId' | 'planKey' | 'shardCount' | 'shardsPerBatch'>): RestoreShardBatch[] {
+  return Array.from({ length: Math.ceil(planned.shardCount / planned.shardsPerBatch) }, (_, b) => ({
     BatchInput: { restoreId: planned.restoreId, planKey: planned.planKey },
     Items: Array.from({ length: Math.min(planned.shardsPerBatch, planned.shardCount - b * planned.shardsPerBatch) }, (_, i) => ({ shardIndex: b * planned.shardsPerBatch + i })),
   }));
-  const results = await mapBounded(batches, planned.maxConcurrency, (batch) => restoreShardBatch(batch, deps()));
-  return results.flatMap((r) => r.shards);
 }
 
 export type RestoreRun = {

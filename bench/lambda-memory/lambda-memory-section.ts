@@ -12,7 +12,7 @@ import { FUNCTION_SIZING } from '../../lib/lifeboat-defaults';
 import { BENCH_REGION, startBenchCloud } from '../bench-cloud';
 import { lastJsonObject } from '../backup-tool';
 import { buildCodecWorkerBeside, childEnv, ESM_REQUIRE_BANNER } from '../lifeboat-tool';
-import { benchPlan, BENCH_ENVIRONMENT } from '../lifeboat-workflow';
+import { benchPlan, BENCH_ENVIRONMENT, restoreShardBatches } from '../lifeboat-workflow';
 import { failureOf, runMeasured } from '../measure';
 import { digestBucket, seedBucket } from '../s3-throughput';
 import { compareTrees } from '../compare-trees';
@@ -81,8 +81,10 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
       const higher = m.peakRssBytes > seen.peak;
       measured.set(call.fn, { invocations: seen.invocations + 1, peak: higher ? m.peakRssBytes : seen.peak, seconds: seen.seconds + m.wallSeconds, peakPath: higher ? label : seen.peakPath });
       options.log(`lambda-memory: ${call.fn} (${label}) peak RSS ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB in ${m.wallSeconds.toFixed(2)} s`);
-      const answer = m.stdout.trim().split('\n').pop() ?? 'null';
-      return (lastJsonObject(answer) ?? JSON.parse(answer)) as T;
+      // Every step answers one JSON object, on the last line.
+      const answer = lastJsonObject(m.stdout);
+      if (!answer) throw new Error(`${call.fn} (${plan.name}) printed no JSON answer: ${m.stdout.slice(-200)}`);
+      return answer as T;
     };
 
     // Budgets lifted, as in the dynamodb section: the section measures memory, not pacing.
@@ -111,13 +113,8 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
       }
       const resolved = await step<ResolvedRestore>(plan, { fn: 'resolve-restore', backupId: lease.backupId, target, restoreId: `${plan.name}-restore` });
       const restore = await step<PlannedRestore>(plan, { fn: 'plan-restore', resolved });
-      // The Distributed Map's batches (its ItemBatcher), as lifeboat-workflow.ts's runRestoreShardsMap makes them.
-      const batches = Math.ceil(restore.shardCount / restore.shardsPerBatch);
-      for (let b = 0; b < batches; b++) {
-        const count = Math.min(restore.shardsPerBatch, restore.shardCount - b * restore.shardsPerBatch);
-        const Items = Array.from({ length: count }, (_, i) => ({ shardIndex: b * restore.shardsPerBatch + i }));
-        await step(plan, { fn: 'restore-shard', batch: { BatchInput: { restoreId: restore.restoreId, planKey: restore.planKey }, Items } });
-      }
+      const batches = restoreShardBatches(restore);
+      for (const batch of batches) await step(plan, { fn: 'restore-shard', batch });
       await step(plan, { fn: 'verify-restore', planKey: restore.planKey });
       const restoredEqual =
         target.type === 's3'
@@ -125,9 +122,9 @@ export async function runLambdaMemorySection(options: LambdaMemoryOptions): Prom
           : target.type === 'dynamodb'
             ? sameDigest(await digestTable(cloud.ddb, SOURCE_TABLE), await digestTable(cloud.ddb, RESTORE_TABLE))
             : compareTrees(path.join(fsRoot, SOURCE_TREE), path.join(fsRoot, RESTORE_TREE)).equal;
-      counts.push({ path: pathOf(plan), shards, restoreBatches: batches, restoredEqual });
+      counts.push({ path: pathOf(plan), shards, restoreBatches: batches.length, restoredEqual });
     }
-    // The vault-wide functions, over the vault both paths filled.
+    // The vault-wide functions, over the vault the three paths filled.
     const [first] = paths;
     if (first && lastBackupId) {
       // One replication of the last backup copies every backup the DR vault lacks: all three paths'.
