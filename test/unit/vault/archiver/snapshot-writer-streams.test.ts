@@ -59,7 +59,10 @@ describe('SnapshotWriter: streamed content and packs', () => {
   ])('with %s, cuts streamed content (across 8 MiB blocks) where it cuts the same bytes whole, and keeps every pack object under packSize', async (_name, workers) => {
     await useWorkers(workers);
     // Larger than one 8 MiB gathering block, so the unchunked tail is carried from block to block.
-    const big = Buffer.concat([pseudoRandomBytes(9 * 1024 * 1024 + 12_345, 21), Buffer.from('compressible text '.repeat(30_000))]);
+    // The text is numbered line by line: a periodic text ('x '.repeat(n)) is cut into identical chunks
+    // under some chunker keys (the key is random per vault), which would then be stored once, not as new bytes each.
+    const text = Array.from({ length: 20_000 }, (_, i) => `compressible text, line ${i}\n`).join('');
+    const big = Buffer.concat([pseudoRandomBytes(9 * 1024 * 1024 + 12_345, 21), Buffer.from(text)]);
     const small = pseudoRandomBytes(5000, 22);
     const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
     const vault = await initVault(store, await KeyFileKeyProvider.create(path.join(dir, 'key')), TUNING);
