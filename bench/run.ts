@@ -285,6 +285,7 @@ async function runWorkflowSections(
       const memory = await runLambdaMemorySection({ sizeBytes: options.s3Bytes, items: options.dynamoDbItems, seed: options.seed, repoRoot: REPO_ROOT, workDir: path.join(RUN_DIR, 'lambda-memory'), gnuTime: resolveGnuTime(), log });
       workflow.lambdaMemory = memory;
       for (const p of memory.paths) if (!p.restoredEqual) problem(`lambda-memory: the restored ${p.path} target differs from the source`);
+      if (!memory.prune.restoredEqual) problem('lambda-memory: after the repacking prune, the kept backup of the tree restores DIFFERENT from the tree');
     } catch (err) {
       fail('lambda-memory', err);
     }

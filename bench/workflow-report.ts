@@ -250,7 +250,9 @@ export function renderWorkflowReport(results: WorkflowResults): string {
   if (lm) {
     lines.push(
       `Lambda memory: the backup and restore of ${lm.bucket.objects} S3 objects, ${(lm.bucket.bytes / MiB).toFixed(0)} MiB, of ${lm.items} DynamoDB items and of a directory tree of ${lm.tree.files} files, ${(lm.tree.bytes / MiB).toFixed(0)} MiB ` +
-        `(${lm.paths.map((p) => `${p.path}: ${p.shards} snapshot shard(s), ${p.restoreBatches} restore batch(es), restored ${p.restoredEqual ? 'equal to the source' : 'DIFFERENT from the source'}`).join('; ')}), ` +
+        `(${lm.paths.map((p) => `${p.path}: ${p.shards} snapshot shard(s), ${p.restoreBatches} restore batch(es), restored ${p.restoredEqual ? 'equal to the source' : 'DIFFERENT from the source'}`).join('; ')})` +
+        `; every backup replicated ${lm.replication.fromRegion} → ${lm.replication.toRegion} (${lm.replication.backupsCopied} backups, ${(lm.replication.bytesCopied / MiB).toFixed(0)} MiB)` +
+        `; the tree's first backup forgotten (${lm.prune.forgotten}) and pruned: ${lm.prune.packsRepacked} packs repacked (${(lm.prune.bytesRepackWritten / MiB).toFixed(1)} MiB written), ${(lm.prune.bytesFreed / MiB).toFixed(1)} MiB freed, the kept backup restored ${lm.prune.restoredEqual ? 'equal to the tree' : 'DIFFERENT from the tree'}; ` +
         `each invocation a process of its own (the core its handler calls, bundled, the vault opened cold), peak RSS by GNU time and /proc; ` +
         lm.functions.map((f) => `${f.name} ${f.invocations}× ${f.seconds.toFixed(1)} s, peak on ${f.peakPath}`).join(', '),
     );

@@ -29,5 +29,13 @@ export type LambdaMemoryResult = {
   readonly tree: { files: number; bytes: number };
   /** Each path's backup and restore: its shards and batches, and whether the restored target equals the source (SHA-256 of every object or item). */
   readonly paths: ReadonlyArray<{ path: string; shards: number; restoreBatches: number; restoredEqual: boolean }>;
+  /** replicate-backup: every backup copied into the DR vault, a bucket of the cloud's second region. */
+  readonly replication: { fromRegion: string; toRegion: string; backupsCopied: number; bytesCopied: number };
+  /**
+   * The tree's first backup forgotten (its second one, of the changed tree, kept), then prune-vault
+   * twice (repack threshold 0, grace 0): packs repacked, bytes freed, and whether the kept backup
+   * still restores equal to the tree.
+   */
+  readonly prune: { forgotten: number; packsRepacked: number; bytesRepackWritten: number; bytesFreed: number; restoredEqual: boolean };
   readonly functions: LambdaMemoryFunction[];
 };

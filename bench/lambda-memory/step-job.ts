@@ -20,12 +20,15 @@ export type StepCall =
   | { fn: 'verify-restore'; planKey: string }
   | { fn: 'replicate-backup'; backupId: string; drVaultBucket: string }
   | { fn: 'scrub-vaults' }
-  | { fn: 'prune-vault' };
+  | { fn: 'forget-backups' }
+  | { fn: 'prune-vault'; repackThreshold?: number };
 
 /** Where the step finds the bench's local cloud, vault and catalog. */
 export type StepJob = {
   readonly cloudDir: string;
   readonly region: string;
+  /** The region of the DR vault bucket (replicate-backup writes there through that region's endpoint). */
+  readonly drRegion: string;
   readonly keyFile: string;
   readonly catalogTable: string;
   readonly vaultBucket: string;

@@ -8,6 +8,7 @@ import { snapshotShard } from '../../lambdas/backup/snapshot-shard';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { ScrubLog } from '../../lambdas/catalog/scrub-log';
 import { replicateBackup } from '../../lambdas/replication/replicate-backup';
+import { forgetBackups } from '../../lambdas/retention/forget-backups';
 import { runScrubRunbook } from '../../lambdas/replication/scrub-runbook';
 import { planRestore } from '../../lambdas/restore/plan-restore';
 import { resolveRestore } from '../../lambdas/restore/resolve-restore';
@@ -70,9 +71,11 @@ async function run(job: StepJob): Promise<unknown> {
       return restoreShardBatch(call.batch, restoreDeps);
     case 'verify-restore':
       return verifyRestore({ planKey: call.planKey }, restoreDeps);
-    case 'replicate-backup':
-      // The DR vault is another bucket of the same local S3 (the bench's cloud has one region) under the same key file.
-      return replicateBackup({ backupId: call.backupId }, { source: await openVault(), target: new S3VaultStore({ client: s3, bucket: call.drVaultBucket }), targetKeys: provider, catalog });
+    case 'replicate-backup': {
+      // The DR vault is a bucket of the cloud's second region, under the same key file (the local executor's key stands in for both regions' KMS keys).
+      const drS3 = localS3Client(endpoints, job.drRegion);
+      return replicateBackup({ backupId: call.backupId }, { source: await openVault(), target: new S3VaultStore({ client: drS3, bucket: call.drVaultBucket }), targetKeys: provider, catalog });
+    }
     case 'scrub-vaults':
       // The whole primary vault read and verified (fraction 1), as the scrub runbook's step does; the bench has no DR region.
       return runScrubRunbook(
@@ -83,9 +86,12 @@ async function run(job: StepJob): Promise<unknown> {
           openVault: (side) => (side === 'primary' ? openVault() : Promise.reject(new Error('the bench has no DR vault'))),
         },
       );
+    case 'forget-backups':
+      // The plan's retention (keepLast 1) over its backups, as the Forget step of <prefix>-prune applies it.
+      return forgetBackups({ plan: job.plan.name }, { vault: 'primary', openStore: async () => (await openVault()).store, catalog, plans, now: new Date() });
     case 'prune-vault':
-      // Nothing is forgotten: the run marks from every snapshot and sweeps nothing, the work of a prune that finds nothing to free.
-      return (await pruneVault(await openVault(), { graceMs: 0 })).report;
+      // graceMs 0: what a run condemns, the next one deletes (the prune request's graceHours: 0); a repackThreshold as the request gives it.
+      return (await pruneVault(await openVault(), { graceMs: 0, ...(call.repackThreshold !== undefined ? { repackThreshold: call.repackThreshold } : {}) })).report;
   }
 }
 

@@ -11,6 +11,8 @@ const lambdaMemory: LambdaMemoryResult = {
     { path: 's3', shards: 2, restoreBatches: 1, restoredEqual: true },
     { path: 'dynamodb', shards: 1, restoreBatches: 3, restoredEqual: false },
   ],
+  replication: { fromRegion: 'us-east-1', toRegion: 'us-west-2', backupsCopied: 4, bytesCopied: 300 * MiB },
+  prune: { forgotten: 1, packsRepacked: 7, bytesRepackWritten: 12.5 * MiB, bytesFreed: 20 * MiB, restoredEqual: false },
   functions: [
     { name: 'snapshot-shard', memoryMb: 2048, invocations: 2, peakRssBytes: 300 * MiB, peakPath: 's3', seconds: 9.5 },
     { name: 'backup-lock', memoryMb: 256, invocations: 1, peakRssBytes: 140 * MiB, peakPath: 'dynamodb', seconds: 0.8 },
@@ -43,4 +45,6 @@ it('shows one unjudged row when the section measured nothing, and says what it r
   expect(report).toContain('s3: 2 snapshot shard(s), 1 restore batch(es), restored equal to the source');
   expect(report).toContain('dynamodb: 1 snapshot shard(s), 3 restore batch(es), restored DIFFERENT from the source');
   expect(report).toContain('snapshot-shard 2× 9.5 s, peak on s3');
+  expect(report).toContain('every backup replicated us-east-1 → us-west-2 (4 backups, 300 MiB)');
+  expect(report).toContain("the tree's first backup forgotten (1) and pruned: 7 packs repacked (12.5 MiB written), 20.0 MiB freed, the kept backup restored DIFFERENT from the tree");
 });
