@@ -4,7 +4,8 @@ import { type EnvironmentEstimate } from '../../../../cli/estimate/environment-e
 import { measuredPlanEstimate } from '../../../../cli/estimate/measured-plan-estimate';
 import { GB, planEstimate } from '../../../../cli/estimate/monthly-cost';
 import { NoCommittedBackupError, planMeasures, scaledMeasures, scaledShardCount } from '../../../../cli/estimate/plan-measures';
-import { InvalidPriceTableError, loadPriceTable, priceTableFileFor, priceTableSchema, type PriceTable } from '../../../../cli/estimate/price-table';
+import { InvalidPriceTableError, loadPriceTable, priceTableFileFor } from '../../../../cli/estimate/price-table';
+import { FIXED_PRICES } from '../../../support/fixed-price-table';
 import { runsPerMonth } from '../../../../cli/estimate/runs-per-month';
 import { pricedClassAt, tierMeasures } from '../../../../cli/estimate/storage-tier-split';
 import { storageTiersSchema } from '../../../../config/storage-tiers';
@@ -20,26 +21,7 @@ import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
 const GiB = 2 ** 30;
 const NOW = new Date('2026-11-30T12:00:00.000Z');
 
-const PRICES: PriceTable = priceTableSchema.parse({
-  region: 'us-east-1',
-  drRegion: 'us-west-2',
-  date: '2026-11',
-  currency: 'USD',
-  sources: ['https://aws.amazon.com/s3/pricing/'],
-  s3: { standardPerGBMonth: 0.023, drStandardPerGBMonth: 0.023, putCopyPostListPer1000: 0.005, getSelectPer1000: 0.0004 },
-  s3Tiers: {
-    perGBMonth: { STANDARD_IA: 0.0125, INTELLIGENT_TIERING_FREQUENT: 0.023, INTELLIGENT_TIERING_INFREQUENT: 0.0125, INTELLIGENT_TIERING_ARCHIVE_INSTANT: 0.004, GLACIER_IR: 0.004, GLACIER: 0.0036, DEEP_ARCHIVE: 0.00099 },
-    drPerGBMonth: { STANDARD_IA: 0.0125, INTELLIGENT_TIERING_FREQUENT: 0.023, INTELLIGENT_TIERING_INFREQUENT: 0.0125, INTELLIGENT_TIERING_ARCHIVE_INSTANT: 0.004, GLACIER_IR: 0.004, GLACIER: 0.0036, DEEP_ARCHIVE: 0.00099 },
-    transitionPer1000: { STANDARD_IA: 0.01, INTELLIGENT_TIERING: 0.01, GLACIER_IR: 0.02, GLACIER: 0.03, DEEP_ARCHIVE: 0.05 },
-    intelligentTieringMonitoringPer1000Objects: 0.0025,
-  },
-  lambda: { arm64PerGBSecond: 0.0000133334, requestsPerMillion: 0.2 },
-  stepFunctions: { standardPerThousandTransitions: 0.025 },
-  kms: { perKeyMonth: 1, requestsPer10000: 0.03 },
-  dynamodb: { onDemandReadUnitsPerMillion: 0.125 },
-  transfer: { crossRegionPerGB: 0.02 },
-  awsBackup: { warmPerGBMonth: { s3: 0.05, dynamodb: 0.1, filesystem: 0.05 }, crossRegionTransferPerGB: 0.02 },
-});
+const PRICES = FIXED_PRICES;
 
 function source(type: 's3' | 'dynamodb', entries: number, bytes: number, bytesScanned: number): BackupSourceRecord {
   return { name: `demo-${type}`, type, snapshotId: `snap-${type}`, rootHash: `root-${type}`, entries, bytes, bytesScanned, bytesNew: bytesScanned, bytesStored: 0, blobsNew: 0 };
