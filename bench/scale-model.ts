@@ -1,6 +1,7 @@
 import { loadPriceTable, priceTableFileFor, type PriceTable } from '../cli/estimate/price-table';
 import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../lambdas/sources/s3-shard-size';
 import { MAX_SHARDS_PER_MANIFEST } from '../lambdas/backup/plan-backup';
+import { DEFAULT_CHUNKER_PARAMS, INDEX_PEAK_BYTES_PER_BLOB, indexBlobCapacity } from '../vault';
 
 /**
  * The scale model of docs/SCALE.md: what one full backup of a very large source costs and how long
@@ -56,6 +57,13 @@ export type ScaleOutcome = {
   wallSeconds: Record<number, number>;
   requestRateFloorSeconds: number;
   cost: { lambda: number; stepFunctions: number; s3Requests: number; dynamodbReads: number; total: number };
+  /**
+   * The vault's blob index after the backup, which every shard of the next backup (and every restore
+   * shard) loads whole: its blobs, its memory at the load's peak, and whether a shard's memory holds it
+   * beside the shard's work (vault/blob-index/index-memory.ts). When it does not, the shards fail with
+   * VaultIndexTooLargeError: the source is too large for one vault as built (docs/SCALE.md, "Index per shard").
+   */
+  index: { blobs: number; peakBytes: number; shardCapacity: number; fits: boolean };
 };
 
 /** State transitions per planning round of the parent (Plan task, Map state, Choice) and per run outside the loop (lock, commit, replicate, release, end). */
@@ -72,6 +80,15 @@ export const S3_GET_PER_PREFIX = 5500;
 export const S3_PUT_PER_PREFIX = 3500;
 
 const cents = (x: number): number => Math.round(x * 100) / 100;
+
+/** The vault's average chunk: an object or file smaller than it is one blob, a larger one about size ÷ it (content-defined chunking). */
+export const AVERAGE_CHUNK_BYTES = DEFAULT_CHUNKER_PARAMS.avgSize;
+
+/** The index of `blobs` against one shard's memory (LambdaLimits' GB are Lambda's MB ÷ 1,024). */
+function indexAt(blobs: number, limits: LambdaLimits): ScaleOutcome['index'] {
+  const shardCapacity = indexBlobCapacity(limits.shardMemoryGB * 1024 * 2 ** 20);
+  return { blobs: Math.round(blobs), peakBytes: Math.round(blobs * INDEX_PEAK_BYTES_PER_BLOB), shardCapacity, fits: blobs <= shardCapacity };
+}
 
 /** The parent's loop: Plan → Map(manifest) → Choice, as many rounds as planning invocations; the Map of a round waits for its plan. */
 function wallTime(planSeconds: number, planInvocations: number, shards: number, shardSeconds: number, concurrency: number): number {
@@ -118,6 +135,8 @@ export function modelS3Backup(input: S3ScaleInput, throughput: ShardThroughput, 
     wallSeconds,
     requestRateFloorSeconds,
     cost: { lambda: cents(lambda), stepFunctions: cents(stepFunctions), s3Requests: cents(s3Requests), dynamodbReads: 0, total: cents(lambda + stepFunctions + s3Requests) },
+    // Objects of even size: each at least one blob (no dedup between objects assumed).
+    index: indexAt(input.objects * Math.max(1, input.bytes / input.objects / AVERAGE_CHUNK_BYTES), limits),
   };
 }
 
@@ -159,6 +178,8 @@ export function modelDynamoDbBackup(input: DynamoDbScaleInput, throughput: Shard
     wallSeconds,
     requestRateFloorSeconds: Math.round(budgetFloor),
     cost: { lambda: cents(lambda), stepFunctions: cents(stepFunctions), s3Requests: 0, dynamodbReads: cents(dynamodbReads), total: cents(lambda + stepFunctions + dynamodbReads) },
+    // The scan's pages are chunked like any content.
+    index: indexAt(input.bytes / AVERAGE_CHUNK_BYTES, limits),
   };
 }
 
@@ -194,6 +215,7 @@ function printOutcome(title: string, o: ScaleOutcome): void {
     `  wall ${Object.entries(o.wallSeconds)
       .map(([c, s]) => `${h(s)} at concurrency ${c}`)
       .join(', ')}; floor ${h(o.requestRateFloorSeconds)} (S3 GETs at 5,500/s per prefix partition, or the table's read budget)`,
+    `  index after the backup ${o.index.blobs.toLocaleString('en-US')} blobs, ${(o.index.peakBytes / 1e9).toFixed(1)} GB at the load's peak: ${o.index.fits ? 'fits' : 'does NOT fit'} a shard of ${LAMBDA_LIMITS.shardMemoryGB * 1024} MB (${o.index.shardCapacity.toLocaleString('en-US')} blobs at most)${o.index.fits ? '' : ': shards that start once the index has grown past that (this backup\'s later ones, every later backup\'s and restore\'s) fail with VaultIndexTooLargeError'}`,
     `  cost $${o.cost.total.toFixed(2)} (Lambda $${o.cost.lambda.toFixed(2)}, Step Functions $${o.cost.stepFunctions.toFixed(2)}, S3 requests $${o.cost.s3Requests.toFixed(2)}, DynamoDB reads $${o.cost.dynamodbReads.toFixed(2)})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -14,6 +14,7 @@ export * from './backend/open-local-vault-store';
 export * from './backend/vault-store';
 export * from './blob-index/index-object';
 export * from './blob-index/index-writer';
+export * from './blob-index/index-memory';
 export * from './blob-index/vault-index';
 export * from './checker/object-check';
 export { type BlobCheck } from './workers/codec-messages';

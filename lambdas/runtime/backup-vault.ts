@@ -29,8 +29,14 @@ export async function vaultKeyProvider(source: VaultKeySource, bucket: string): 
  * in one vault: initVault lets exactly one config be written and the other run opens that vault; a
  * run that finds the config appeared between its check and initVault's opens it too.
  */
-export async function openBackupVault(options: { s3: S3Client; bucket: string; provider: KeyProvider; create: boolean }): Promise<Vault> {
-  const store = new S3VaultStore({ client: options.s3, bucket: options.bucket });
+export async function openBackupVault(options: { s3: S3Client; bucket: string; provider: KeyProvider; create: boolean; memoryMb?: number }): Promise<Vault> {
+  const vault = await openOrCreate(new S3VaultStore({ client: options.s3, bucket: options.bucket }), options);
+  // The function's memory bounds the index it loads (Vault.memoryLimitMb): past it, a message instead of a kill.
+  vault.memoryLimitMb = options.memoryMb;
+  return vault;
+}
+
+async function openOrCreate(store: S3VaultStore, options: { provider: KeyProvider; create: boolean }): Promise<Vault> {
   if (options.create && !(await store.has(CONFIG_KEY))) {
     try {
       return await initVault(store, options.provider);

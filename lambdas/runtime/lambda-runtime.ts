@@ -90,7 +90,7 @@ export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
       let vault = opening.get(side);
       if (!vault) {
         const create = side === 'primary' && options.create === true;
-        vault = runtime.vaultKeys(side).then((provider) => openBackupVault({ s3: runtime.vaultS3(side), bucket: runtime.vaultBucket(side), provider, create }));
+        vault = runtime.vaultKeys(side).then((provider) => openBackupVault({ s3: runtime.vaultS3(side), bucket: runtime.vaultBucket(side), provider, create, ...(config.memoryMb !== undefined ? { memoryMb: config.memoryMb } : {}) }));
         // A failed open (vault missing, KMS throttled) must not stick to the container.
         vault.catch(() => opening.delete(side));
         opening.set(side, vault);

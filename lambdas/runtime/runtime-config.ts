@@ -66,6 +66,12 @@ export type RuntimeConfig = {
    * the primary region's mount path its sources' paths are under (LIFEBOAT_SOURCE_MOUNT_PATH): the check compares files then.
    */
   mirrorReplica?: { fileSystemId: string; sourceMountPath: string };
+  /**
+   * The function's memory size (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, set by Lambda and by the local
+   * executor): a vault index too large to load beside the function's work fails with a message
+   * saying so (VaultIndexTooLargeError) instead of a kill. Absent outside a function.
+   */
+  memoryMb?: number;
   /** Local executor only: the loopback endpoints of the local cloud. */
   localEndpoints?: LocalEndpoints;
   /** Local executor only: the key file that stands in for KMS. */
@@ -135,6 +141,9 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   const environment = requireEnv('LIFEBOAT_ENVIRONMENT', env);
   const account = optional(env, 'LIFEBOAT_ACCOUNT');
   if (account !== undefined && !/^\d{12}$/.test(account)) throw new InvalidEnvironmentError('LIFEBOAT_ACCOUNT', `"${account}" is not a 12-digit AWS account id`);
+  const memorySize = optional(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE');
+  const memoryMb = memorySize === undefined ? undefined : Number(memorySize);
+  if (memoryMb !== undefined && !(Number.isInteger(memoryMb) && memoryMb > 0)) throw new InvalidEnvironmentError('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', `"${memorySize}" is not a whole number of MB`);
   const homeVault = optional(env, 'LIFEBOAT_HOME_VAULT') ?? 'primary';
   if (homeVault !== 'primary' && homeVault !== 'dr') throw new InvalidEnvironmentError('LIFEBOAT_HOME_VAULT', `"${homeVault}" is neither primary nor dr`);
   return {
@@ -155,6 +164,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
           )
         : primaryVaultFromEnv(env, region),
     drVault: drVaultFromEnv(env),
+    ...(memoryMb !== undefined ? { memoryMb } : {}),
     ...(localEndpoints ? { localEndpoints } : {}),
     ...(localVaultKeyFile ? { localVaultKeyFile } : {}),
     ...(fsRoot ? { fsRoot } : {}),

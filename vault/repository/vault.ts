@@ -18,6 +18,7 @@ import { SnapshotWriter, type SnapshotWriterOptions } from '../archiver/snapshot
 import { type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
 import { KeyUnwrapError, VaultCorruptionError, VaultError, VaultNotFoundError, VaultObjectNotFoundError } from '../vault-errors';
 import { VaultIndex } from '../blob-index/vault-index';
+import { indexBlobCapacity, VaultIndexTooLargeError } from '../blob-index/index-memory';
 import { importVaultKeys, type VaultKeys } from '../crypto/vault-keys';
 import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
 import { type VaultStore } from '../backend/vault-store';
@@ -180,6 +181,12 @@ export class Vault {
   readonly chunker: Chunker;
   /** The clock commit measures a backup's duration with (tests inject one). */
   now: () => number = Date.now;
+  /**
+   * The memory the process may use (a Lambda function's memory size): an index too large to load
+   * beside the function's work then fails with VaultIndexTooLargeError instead of running the
+   * process out of memory. @default no limit
+   */
+  memoryLimitMb: number | undefined;
 
   constructor(
     readonly store: VaultStore,
@@ -221,11 +228,15 @@ export class Vault {
       if (id) ids.push(id);
     }
     const index = new VaultIndex();
+    const memoryMb = this.memoryLimitMb;
+    const blobLimit = memoryMb === undefined ? Infinity : indexBlobCapacity(memoryMb * 2 ** 20);
     await mapBounded(ids, 8, async (id) => {
+      if (index.size > blobLimit) return;
       const key = indexKey(id);
       const plain = await getSealedObject(this.store, this.keys, key, id, 'index');
       decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) => index.add(blobId, packId, packLength, offset, stored, raw));
     });
+    if (memoryMb !== undefined && index.size > blobLimit) throw new VaultIndexTooLargeError(this.location, blobLimit, memoryMb);
     return index;
   }
 

@@ -35,6 +35,9 @@ it('10 TB in 100 million objects, listed at 10,000 keys/s', () => {
     wallSeconds: { 100: 16_988, 1000: 10_873 },
     requestRateFloorSeconds: 3636,
     cost: { lambda: 18.15, stepFunctions: 0.47, s3Requests: 84.03, dynamodbReads: 0, total: 102.64 },
+    // Objects of 100 kB, under the 1 MiB average chunk: one blob each, 1e8 × 80 bytes at the load's peak,
+    // against (2,048 − 512) MiB ÷ 80 = 20,132,659 blobs a 2 GB shard holds.
+    index: { blobs: 1e8, peakBytes: 8e9, shardCapacity: 20_132_659, fits: false },
   });
 });
 
@@ -61,6 +64,8 @@ it('a shard longer than one invocation resumes, and the request rate floors the 
     wallSeconds: { 10: 4269 },
     requestRateFloorSeconds: 364,
     cost: { s3Requests: 0.96, stepFunctions: 0, lambda: 1.14 },
+    // Objects of 1e6 bytes, a little under 1 MiB: one blob each.
+    index: { blobs: 1e6, peakBytes: 8e7, fits: true },
   });
 });
 
@@ -83,5 +88,7 @@ it('a 10 TB table: segments by size up to 1,000, the read budget floors the wall
     wallSeconds: { 100: 61_035, 1000: 61_035 },
     requestRateFloorSeconds: 61_035,
     cost: { dynamodbReads: 305.18 },
+    // 1e13 / 2^20 = 9,536,743.2 blobs of pages: 762,939,453 bytes at the load's peak, within a 2 GB shard.
+    index: { blobs: 9_536_743, peakBytes: 762_939_453, fits: true },
   });
 });

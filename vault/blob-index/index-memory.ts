@@ -1,0 +1,46 @@
+import { VaultError } from '../vault-errors';
+
+/**
+ * Memory one blob of the loaded index takes at the load's peak. Measured on 2026-12-02 (VmHWM of a
+ * process adding 4–12 million random ids, 100 blobs a pack): 65–78 bytes a blob, 62–64 once loaded
+ * (vault-index.ts: 48 bytes of id, pack ordinal, offset and lengths, plus the slot table; the arrays
+ * double as they grow, the new half untouched until filled).
+ */
+export const INDEX_PEAK_BYTES_PER_BLOB = 80;
+
+/**
+ * What a function needs beside the index, at most: Node, its bundle and the SDK clients (~95 MiB) and
+ * its own work — snapshot-shard's measured peak without a large index is up to ~400 MiB (docs/SCALE.md,
+ * "Memory sizes of the functions"). A function smaller than twice this keeps half its memory instead
+ * (the small functions' own work is the ~100 MiB floor).
+ */
+export const INDEX_MEMORY_RESERVE_BYTES = 512 * 2 ** 20;
+
+/** What a process of `memoryBytes` keeps for its work beside the index: half its memory, at most INDEX_MEMORY_RESERVE_BYTES. */
+export function indexMemoryReserve(memoryBytes: number): number {
+  return Math.min(INDEX_MEMORY_RESERVE_BYTES, memoryBytes / 2);
+}
+
+/** How many blobs an index may hold for a process with `memoryBytes` to load it beside its work. */
+export function indexBlobCapacity(memoryBytes: number): number {
+  return Math.max(0, Math.floor((memoryBytes - indexMemoryReserve(memoryBytes)) / INDEX_PEAK_BYTES_PER_BLOB));
+}
+
+/**
+ * The vault's index is larger than the process can hold: thrown while loading it, before the process
+ * runs out of memory (in Lambda, a kill with no message). Not transient: a retry meets the same index.
+ */
+export class VaultIndexTooLargeError extends VaultError {
+  override name = 'VaultIndexTooLargeError';
+  constructor(
+    readonly location: string,
+    readonly blobLimit: number,
+    readonly memoryMb: number,
+  ) {
+    super(
+      `${location}: the vault's index holds more than ${blobLimit.toLocaleString('en-US')} blobs, more than a function of ${memoryMb} MB can load beside its work ` +
+        `(about ${INDEX_PEAK_BYTES_PER_BLOB} bytes a blob, ${Math.round(indexMemoryReserve(memoryMb * 2 ** 20) / 2 ** 20)} MiB kept for the rest): give the function more memory ` +
+        `(Lambda allows up to 10,240 MB), or protect the data in more than one environment, each with its own vault (docs/SCALE.md, "Index per shard")`,
+    );
+  }
+}
