@@ -215,7 +215,7 @@ function printOutcome(title: string, o: ScaleOutcome): void {
     `  wall ${Object.entries(o.wallSeconds)
       .map(([c, s]) => `${h(s)} at concurrency ${c}`)
       .join(', ')}; floor ${h(o.requestRateFloorSeconds)} (S3 GETs at 5,500/s per prefix partition, or the table's read budget)`,
-    `  index after the backup ${o.index.blobs.toLocaleString('en-US')} blobs, ${(o.index.peakBytes / 1e9).toFixed(1)} GB at the load's peak: ${o.index.fits ? 'fits' : 'does NOT fit'} a shard of ${LAMBDA_LIMITS.shardMemoryGB * 1024} MB (${o.index.shardCapacity.toLocaleString('en-US')} blobs at most)${o.index.fits ? '' : ': shards that start once the index has grown past that (this backup\'s later ones, every later backup\'s and restore\'s) fail with VaultIndexTooLargeError'}`,
+    `  index after the backup ${o.index.blobs.toLocaleString('en-US')} blobs, ${(o.index.peakBytes / 1e9).toFixed(1)} GB at the load's peak: ${o.index.fits ? 'fits' : 'does NOT fit'} a shard of ${LAMBDA_LIMITS.shardMemoryGB * 1024} MB (${o.index.shardCapacity.toLocaleString('en-US')} blobs at most)${o.index.fits ? '' : ': backup shards that start once the index has grown past that (this backup\'s later ones, every later backup\'s) fail with VaultIndexTooLargeError; restore shards load only their own blobs\' locations'}`,
     `  cost $${o.cost.total.toFixed(2)} (Lambda $${o.cost.lambda.toFixed(2)}, Step Functions $${o.cost.stepFunctions.toFixed(2)}, S3 requests $${o.cost.s3Requests.toFixed(2)}, DynamoDB reads $${o.cost.dynamodbReads.toFixed(2)})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

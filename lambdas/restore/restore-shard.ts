@@ -2,7 +2,7 @@ import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
 import { comparePaths, type ManifestEntry, type NotRestored, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
-import { readEntryContent } from '../../vault';
+import { readEntryContent, VaultIndexTooLargeError } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
 import { getRestorePlan, type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, type RestoreShardTask } from './restore-plan-document';
@@ -87,8 +87,9 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
   for (const shard of shards as RestoreShard[]) {
     const entries: ManifestEntry[] = [];
     for await (const entry of selectedEntries(vault, snapshot, plan.restore, shard)) entries.push(entry);
+    const shardVault = await vaultForEntries(vault, entries);
     if (shard.piece) {
-      results.push(await restorePiece(vault, plan, shard, entries, deps));
+      results.push(await restorePiece(shardVault, plan, shard, entries, deps));
       continue;
     }
     // The target directory is opened without following links and written through that descriptor (target-directory.ts).
@@ -99,12 +100,28 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
         ...(plan.writeUnitsPerShard ? { write: new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...clock }) } : {}),
         ...(plan.readUnitsPerShard ? { read: new CapacityTokenBucket({ unitsPerSecond: plan.readUnitsPerShard, minBurstUnits: READ_CALL_BURST_UNITS, ...clock }) } : {}),
       };
-      results.push(await restoreEntries(vault, plan, shard, entries, targetDir, deps, budgets));
+      results.push(await restoreEntries(shardVault, plan, shard, entries, targetDir, deps, budgets));
     } finally {
       await targetDir?.close();
     }
   }
   return { restoreId, shards: results };
+}
+
+/**
+ * The vault a shard restores from: the vault itself when its whole index fits the function's memory
+ * (loaded once, kept for the container's next shards); else a view whose index keeps only the blobs
+ * of these entries (Vault.scopedTo), so that a vault too large to load whole still restores — every
+ * index object is still read, but the memory is bounded by the shard (docs/SCALE.md, "Index per shard").
+ */
+async function vaultForEntries(vault: Vault, entries: readonly ManifestEntry[]): Promise<Vault> {
+  try {
+    await vault.index();
+    return vault;
+  } catch (err) {
+    if (!(err instanceof VaultIndexTooLargeError)) throw err;
+    return vault.scopedTo(entries.flatMap((e) => e.content));
+  }
 }
 
 /**

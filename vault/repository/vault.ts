@@ -187,6 +187,8 @@ export class Vault {
    * process out of memory. @default no limit
    */
   memoryLimitMb: number | undefined;
+  /** Set on a view made by scopedTo: the only blob ids its index keeps. */
+  private indexScope: VaultIndex | null = null;
 
   constructor(
     readonly store: VaultStore,
@@ -215,6 +217,23 @@ export class Vault {
     return this.indexLoad;
   }
 
+  /**
+   * A view of this vault whose index keeps only the given blobs (hex ids): what a restore shard
+   * needs when the whole index is larger than its memory (VaultIndexTooLargeError). Loading it still
+   * reads every index object, but holds only these blobs' locations; the view has its own index,
+   * loaded on its first use, and no memory limit (the ids bound it).
+   */
+  scopedTo(blobIds: Iterable<string>): Vault {
+    const view = new Vault(this.store, this.keys, this.config);
+    // A VaultIndex as the set: ids compared as bytes where the index objects hold them, no string per entry.
+    const scope = new VaultIndex();
+    for (const id of blobIds) scope.add(Buffer.from(id, 'hex'), '', 0, 0, 0, 0);
+    view.indexScope = scope;
+    view.onUnreadableSnapshot = this.onUnreadableSnapshot;
+    view.now = this.now;
+    return view;
+  }
+
   /** Forgets the loaded index (another process may have written since). */
   reloadIndex(): Promise<VaultIndex> {
     this.indexLoad = null;
@@ -228,13 +247,16 @@ export class Vault {
       if (id) ids.push(id);
     }
     const index = new VaultIndex();
+    const scope = this.indexScope;
     const memoryMb = this.memoryLimitMb;
     const blobLimit = memoryMb === undefined ? Infinity : indexBlobCapacity(memoryMb * 2 ** 20);
     await mapBounded(ids, 8, async (id) => {
       if (index.size > blobLimit) return;
       const key = indexKey(id);
       const plain = await getSealedObject(this.store, this.keys, key, id, 'index');
-      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) => index.add(blobId, packId, packLength, offset, stored, raw));
+      decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) => {
+        if (scope === null || scope.has(blobId)) index.add(blobId, packId, packLength, offset, stored, raw);
+      });
     });
     if (memoryMb !== undefined && index.size > blobLimit) throw new VaultIndexTooLargeError(this.location, blobLimit, memoryMb);
     return index;

@@ -8,7 +8,10 @@ import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
-import { type Vault } from '../../../../vault/repository/vault';
+import { openVault, type Vault } from '../../../../vault/repository/vault';
+import { type FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
+import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
+import { VaultIndexTooLargeError } from '../../../../vault/blob-index/index-memory';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { captureTree, type TreeCapture, withoutAttributes } from '../../../support/tree-capture';
 import { buildHostileTree } from '../../../support/hostile-fixture-tree';
@@ -21,13 +24,15 @@ const planS3 = mockClient(S3Client);
 describe('the restore workflow’s shard and verify steps on a tree of hostile names, special files, hard links and attributes', () => {
   let dir: string;
   let vault: Vault;
+  let store: FileVaultStore;
+  let keyFile: string;
   let snapshot: Snapshot;
   let source: TreeCapture;
   let paths: string[];
   let closeSocket: () => Promise<void>;
   beforeAll(async () => {
     dir = await tempDir('restore-shard-fidelity');
-    ({ vault } = await newTestVault(dir));
+    ({ vault, store, keyFile } = await newTestVault(dir));
     const src = path.join(dir, 'src');
     ({ close: closeSocket } = await buildHostileTree(src));
     snapshot = (await backupDirectory(vault, src)).snapshot;
@@ -43,7 +48,7 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
   });
 
   /** Runs every shard of a plan cut at the given entry indexes, then the verify step; the plan is served by a mocked S3. */
-  async function runWorkflowSteps(targetPath: string, cuts: number[]) {
+  async function runWorkflowSteps(targetPath: string, cuts: number[], from: Vault = vault) {
     const bounds = [0, ...cuts, paths.length];
     const shards: RestoreShard[] = bounds.slice(1).map((end, i) => ({ index: i, first: paths[bounds[i] as number] as string, last: paths[end - 1] as string, entries: end - (bounds[i] as number), bytes: 0 }));
     const plan: RestorePlanDocument = {
@@ -55,7 +60,7 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
     const planKey = `restore-plans/${plan.restore.restoreId}.json`;
     planS3.reset();
     servePlanObjects(planS3, new Map([[planKey, JSON.stringify(plan)]]));
-    const io: RestoreIo = mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
+    const io: RestoreIo = mockedRestoreIo(from, (p) => path.join(dir, 'fs', p));
     const results = [];
     for (const shard of shards) results.push(await restoreShard({ restoreId: plan.restore.restoreId, planKey, shardIndex: shard.index }, io));
     const report = await verifyRestore({ planKey }, io);
@@ -80,5 +85,19 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
     expect(b?.ino).toBe(a?.ino);
     expect(c?.ino).not.toBe(a?.ino);
     expect(await fs.readFile(path.join(target, 'other', 'c'), 'utf8')).toBe('one inode, three names\n');
+  });
+
+  it('restores from a vault whose whole index is too large for the function, with each shard loading only its blobs', async () => {
+    // A function of 0 MB holds no blob of the index: every shard falls back to a view of the vault scoped to its entries.
+    const limited = await openVault(store, (await KeyFileKeyProvider.loadOrCreate(keyFile)).provider);
+    limited.memoryLimitMb = 0;
+    await expect(limited.index()).rejects.toThrow(VaultIndexTooLargeError);
+    const { report, target } = await runWorkflowSteps('/index-too-large', [], limited);
+    expect(report.verified.mismatches).toBe(0);
+    const expected = new Map([...source].filter(([, node]) => node.kind !== 'socket'));
+    expect(withoutAttributes(await captureTree(target), ['uid', 'gid'])).toEqual(withoutAttributes(expected, ['uid', 'gid']));
+    // Two shards, each with a view of its own blobs: every entry read back equal.
+    const split = await runWorkflowSteps('/index-too-large-two-shards', [paths.indexOf('other')], limited);
+    expect(split.report.verified).toMatchObject({ entries: paths.length, mismatches: 0 });
   });
 });
