@@ -2,8 +2,9 @@ import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
 import { comparePaths, type ManifestEntry, type NotRestored, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
-import { readEntryContent, VaultIndexTooLargeError } from '../../vault';
+import { readEntryContent } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
+import { vaultForBlobs } from './vault-for-blobs';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
 import { getRestorePlan, type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, type RestoreShardTask } from './restore-plan-document';
 import { type ResolvedRestore } from './resolved-restore';
@@ -87,7 +88,7 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
   for (const shard of shards as RestoreShard[]) {
     const entries: ManifestEntry[] = [];
     for await (const entry of selectedEntries(vault, snapshot, plan.restore, shard)) entries.push(entry);
-    const shardVault = await vaultForEntries(vault, entries);
+    const shardVault = await vaultForBlobs(vault, () => entries.flatMap((e) => e.content));
     if (shard.piece) {
       results.push(await restorePiece(shardVault, plan, shard, entries, deps));
       continue;
@@ -106,22 +107,6 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
     }
   }
   return { restoreId, shards: results };
-}
-
-/**
- * The vault a shard restores from: the vault itself when its whole index fits the function's memory
- * (loaded once, kept for the container's next shards); else a view whose index keeps only the blobs
- * of these entries (Vault.scopedTo), so that a vault too large to load whole still restores — every
- * index object is still read, but the memory is bounded by the shard (docs/SCALE.md, "Index per shard").
- */
-async function vaultForEntries(vault: Vault, entries: readonly ManifestEntry[]): Promise<Vault> {
-  try {
-    await vault.index();
-    return vault;
-  } catch (err) {
-    if (!(err instanceof VaultIndexTooLargeError)) throw err;
-    return vault.scopedTo(entries.flatMap((e) => e.content));
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { retrievalTierOf, THAW_WAIT_SECONDS, type ThawCounts, thawPacks } from '
 import { getRestorePlan } from './restore-plan-document';
 import { type RestoreIo } from './restore-io';
 import { selectedEntries } from './restore-selection';
+import { vaultForBlobs } from './vault-for-blobs';
 
 export type ThawRestoreDeps = Pick<RestoreIo, 'openVault' | 'planS3' | 'planBucket'> & {
   /** The environment's plans: the restored source's plan says the retrieval tier. */
@@ -40,7 +41,11 @@ export async function thawRestore(input: { planKey: string }, deps: ThawRestoreD
   if (!store.storageState || !store.requestThaw) return { packs: 0, archived: 0, ready: 0, pending: 0, requested: 0, retrievalTier, waitSeconds };
 
   const snapshot = await vault.loadSnapshot(restore.snapshotId);
-  const index = await vault.index();
+  // An index too large for the function: the restore's own blobs located (the manifest walked twice then).
+  const located = await vaultForBlobs(vault, async function* () {
+    for await (const entry of selectedEntries(vault, snapshot, restore)) yield* entry.content;
+  });
+  const index = await located.index();
   const packIds = new Set<string>();
   for await (const entry of selectedEntries(vault, snapshot, restore)) {
     for (const id of entry.content) {

@@ -10,6 +10,7 @@ import { RestoreVerificationError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
 import { mountRootOf, openTargetDirectory } from './target-directory';
+import { vaultForBlobs } from './vault-for-blobs';
 
 /** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
 const DIRECTORIES_AT_ONCE = 1000;
@@ -76,6 +77,8 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     const pieceEntries = new Set(plan.shards.filter((s) => s.piece).map((s) => s.first));
     const pieced: ManifestEntry[] = [];
     if (pieceEntries.size > 0) for await (const entry of selectedEntries(vault, snapshot, restore)) if (pieceEntries.has(entry.path)) pieced.push(entry);
+    // The pieced entries' blobs are read here (their pieces joined and read back): only theirs, when the whole index is too large.
+    const located = pieced.length > 0 ? await vaultForBlobs(vault, () => pieced.flatMap((e) => e.content)) : vault;
     // Read and finished through the directory opened without following links, as the shards wrote it (target-directory.ts).
     const targetDir = target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false }) : null;
     try {
@@ -85,10 +88,10 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
         const byPath = new Map(pieced.map((e) => [e.path, e]));
         const store = { planS3: deps.planS3, planBucket: deps.planBucket };
         if (target.type === 's3') await completeSplitUploads(plan, (p) => byPath.get(p), { ...store, targetS3: deps.targetS3 });
-        else if (targetDir) await finishSplitFiles(plan, (p) => byPath.get(p), await openDirectoryRestorer(vault, root, () => true, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }), store);
+        else if (targetDir) await finishSplitFiles(plan, (p) => byPath.get(p), await openDirectoryRestorer(located, root, () => true, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }), store);
       }
       const where = { targetS3: deps.targetS3, root, keepSetIdBits: restore.keepSetIdBits };
-      const own = await checkRestoredEntries(vault, target, where, pieced);
+      const own = await checkRestoredEntries(located, target, where, pieced);
       const check = async (done: readonly ManifestEntry[]): Promise<void> => {
         if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, done, { keepSetIdBits: restore.keepSetIdBits })));
         const found = await checkRestoredEntries(vault, target, where, done);

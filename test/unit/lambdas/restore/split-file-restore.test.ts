@@ -11,7 +11,9 @@ import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
-import { type Vault } from '../../../../vault/repository/vault';
+import { openVault, type Vault } from '../../../../vault/repository/vault';
+import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
+import { VaultIndexTooLargeError } from '../../../../vault/blob-index/index-memory';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -29,6 +31,7 @@ const BIG = 'media/video.raw';
 
 let dir: string;
 let vault: Vault;
+let keyFile: string;
 let snapshot: Snapshot;
 let source: string;
 /** What was stored in the plan bucket (plans, shard manifests, piece records), by key. */
@@ -44,7 +47,7 @@ function bigContent(): Buffer {
 
 beforeAll(async () => {
   dir = await tempDir('split-file-restore');
-  ({ vault } = await newTestVault(dir));
+  ({ vault, keyFile } = await newTestVault(dir));
   source = path.join(dir, 'src');
   for (const sub of ['a', 'media']) await fs.mkdir(path.join(source, sub), { recursive: true });
   await fs.writeFile(path.join(source, BIG), bigContent(), { mode: 0o640 });
@@ -118,4 +121,17 @@ it('a piece whose shard never ran fails the verify step naming that shard; the p
   await expect(attempt).rejects.toThrow(`"${BIG}" is restored in 3 pieces, but shard(s) ${skipped} recorded no written piece; its piece file was removed: run the restore again`);
   await expect(fs.lstat(path.join(target, BIG))).rejects.toMatchObject({ code: 'ENOENT' });
   expect((await fs.readdir(path.join(target, 'media'))).filter((n) => n.includes('lifeboat'))).toEqual([]);
+}, 60_000);
+
+it('restores the pieces and puts the file in place through a vault whose whole index is too large for the functions', async () => {
+  const { planned, document, target } = await plan('r-file-scoped');
+  // A function of 0 MB holds no blob of the index: shards and verify take views scoped to their own blobs.
+  const limited = await openVault(vault.store, (await KeyFileKeyProvider.loadOrCreate(keyFile)).provider);
+  limited.memoryLimitMb = 0;
+  await expect(limited.index()).rejects.toThrow(VaultIndexTooLargeError);
+  const limitedIo = mockedRestoreIo(limited, (p) => path.join(dir, 'fs', p));
+  for (const batch of planned.shards ?? []) await restoreShardBatch(batch, limitedIo);
+  const report = await verifyRestore({ planKey: planned.planKey }, limitedIo);
+  expect(report.verified).toEqual({ entries: document.entries, mismatches: 0 });
+  expect((await fs.readFile(path.join(target, BIG))).equals(await fs.readFile(path.join(source, BIG)))).toBe(true);
 }, 60_000);
