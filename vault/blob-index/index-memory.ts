@@ -21,9 +21,17 @@ export function indexMemoryReserve(memoryBytes: number): number {
   return Math.min(INDEX_MEMORY_RESERVE_BYTES, memoryBytes / 2);
 }
 
-/** How many blobs an index may hold for a process with `memoryBytes` to load it beside its work. */
-export function indexBlobCapacity(memoryBytes: number): number {
-  return Math.max(0, Math.floor((memoryBytes - indexMemoryReserve(memoryBytes)) / INDEX_PEAK_BYTES_PER_BLOB));
+/**
+ * Memory one blob of the vault takes in a prune: every index object held with its entries as objects
+ * (prune rewrites them object by object; measured 250–334 bytes a blob with 1–3 million blobs,
+ * 2026-12-02) and the mark's set of referenced ids with the pages it read (~200 bytes a blob as hex
+ * strings, measured with 2 million). The lower sums: the check fails only a prune sure to run out.
+ */
+export const PRUNE_PEAK_BYTES_PER_BLOB = 450;
+
+/** How many blobs an index may hold for a process with `memoryBytes` to load it beside its work (at `bytesPerBlob`: the index's, or prune's). */
+export function indexBlobCapacity(memoryBytes: number, bytesPerBlob: number = INDEX_PEAK_BYTES_PER_BLOB): number {
+  return Math.max(0, Math.floor((memoryBytes - indexMemoryReserve(memoryBytes)) / bytesPerBlob));
 }
 
 /**
@@ -36,10 +44,11 @@ export class VaultIndexTooLargeError extends VaultError {
     readonly location: string,
     readonly blobLimit: number,
     readonly memoryMb: number,
+    bytesPerBlob: number = INDEX_PEAK_BYTES_PER_BLOB,
   ) {
     super(
       `${location}: the vault's index holds more than ${blobLimit.toLocaleString('en-US')} blobs, more than a function of ${memoryMb} MB can load beside its work ` +
-        `(about ${INDEX_PEAK_BYTES_PER_BLOB} bytes a blob, ${Math.round(indexMemoryReserve(memoryMb * 2 ** 20) / 2 ** 20)} MiB kept for the rest): give the function more memory ` +
+        `(about ${bytesPerBlob} bytes a blob, ${Math.round(indexMemoryReserve(memoryMb * 2 ** 20) / 2 ** 20)} MiB kept for the rest): give the function more memory ` +
         `(Lambda allows up to 10,240 MB), or protect the data in more than one environment, each with its own vault (docs/SCALE.md, "Index per shard")`,
     );
   }

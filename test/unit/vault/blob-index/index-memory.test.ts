@@ -1,8 +1,10 @@
 import * as path from 'node:path';
-import { INDEX_MEMORY_RESERVE_BYTES, INDEX_PEAK_BYTES_PER_BLOB, indexBlobCapacity, VaultIndexTooLargeError } from '../../../../vault/blob-index/index-memory';
+import { INDEX_MEMORY_RESERVE_BYTES, INDEX_PEAK_BYTES_PER_BLOB, indexBlobCapacity, PRUNE_PEAK_BYTES_PER_BLOB, VaultIndexTooLargeError } from '../../../../vault/blob-index/index-memory';
 import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
 import { initVault, openVault } from '../../../../vault/repository/vault';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { PRUNE_POLICY_KEY } from '../../../../vault/repository/vault-layout';
 import { runtimeConfigFromEnv } from '../../../../lambdas/runtime/runtime-config';
 import { InvalidEnvironmentError } from '../../../../lambdas/runtime/errors';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -21,6 +23,8 @@ it('fits as many blobs as the memory left after the reserve holds at the load pe
   expect(indexBlobCapacity(512 * 2 ** 20)).toBe(3_355_443);
   expect(indexBlobCapacity(256 * 2 ** 20)).toBe(1_677_721);
   expect(indexBlobCapacity(0)).toBe(0);
+  // prune-vault's 2,048 MB at prune's 450 bytes a blob: 1,536 MiB ÷ 450 = 3,579,139.4.
+  expect(indexBlobCapacity(2048 * 2 ** 20, PRUNE_PEAK_BYTES_PER_BLOB)).toBe(3_579_139);
 });
 
 describe('a vault opened with a memory limit', () => {
@@ -51,6 +55,34 @@ describe('a vault opened with a memory limit', () => {
     const refused = (await reopen(0)).index();
     await expect(refused).rejects.toThrow(VaultIndexTooLargeError);
     await expect(refused).rejects.toThrow(/holds more than 0 blobs, more than a function of 0 MB can load beside its work .*give the function more memory \(Lambda allows up to 10,240 MB\)/);
+  });
+
+  it('refuses to prune a vault whose index objects a prune of that memory cannot hold, and deletes nothing', async () => {
+    const keyFile = path.join(dir, 'key');
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const vault = await initVault(store, await KeyFileKeyProvider.create(keyFile));
+    for (const [i, seed] of [11, 12].entries()) {
+      const writer = await vault.newSnapshotWriter({ parent: null });
+      await writer.add({ path: `object-${i}`, kind: 'object', meta: {}, content: pseudoRandomBytes(150_000, seed) });
+      await vault.commitSnapshot({ source: { kind: 'test', id: 'prune-memory' }, parts: [await writer.finish()] });
+    }
+    // The first snapshot forgotten: its blob is garbage that a prune would condemn.
+    const [first] = await vault.listSnapshots();
+    await store.delete(`snapshots/${first?.id ?? ''}`);
+    const before: string[] = [];
+    for await (const key of store.list('')) before.push(key);
+
+    const limited = await openVault(store, (await KeyFileKeyProvider.loadOrCreate(keyFile)).provider);
+    limited.memoryLimitMb = 0;
+    await expect(pruneVault(limited, { graceMs: 0 })).rejects.toThrow(/more than a function of 0 MB can load beside its work \(about 450 bytes a blob/);
+    const after: string[] = [];
+    for await (const key of store.list('')) after.push(key);
+    // Only the prune policy it records first is new; nothing is condemned or deleted.
+    expect(after.filter((k) => !before.includes(k))).toEqual([PRUNE_POLICY_KEY]);
+    expect(before.filter((k) => !after.includes(k))).toEqual([]);
+    // With room for both blobs, the same prune condemns the forgotten one.
+    limited.memoryLimitMb = 1;
+    expect((await pruneVault(limited, { graceMs: 0 })).report.packsCondemned).toBe(1);
   });
 });
 
