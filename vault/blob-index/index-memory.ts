@@ -22,12 +22,13 @@ export function indexMemoryReserve(memoryBytes: number): number {
 }
 
 /**
- * Memory one blob of the vault takes in a prune: every index object held with its entries as objects
- * (prune rewrites them object by object; measured 250–334 bytes a blob with 1–3 million blobs,
- * 2026-12-02) and the mark's set of referenced ids with the pages it read (~200 bytes a blob as hex
- * strings, measured with 2 million). The lower sums: the check fails only a prune sure to run out.
+ * Memory one blob of the vault takes in a prune, at its peak: every index object held with its
+ * entries as objects (prune rewrites them object by object), the mark's referenced ids with the
+ * pages it read, and the plan's holder and keeper maps (prune-plan.ts). Measured on 2026-12-02 with
+ * planPrune over 1–2 million synthetic blobs (VmHWM): 375–433 bytes a blob loaded, 629–686 at the
+ * plan's peak. The lower peak: the check fails only a prune sure to run out.
  */
-export const PRUNE_PEAK_BYTES_PER_BLOB = 450;
+export const PRUNE_PEAK_BYTES_PER_BLOB = 630;
 
 /** How many blobs an index may hold for a process with `memoryBytes` to load it beside its work (at `bytesPerBlob`: the index's, or prune's). */
 export function indexBlobCapacity(memoryBytes: number, bytesPerBlob: number = INDEX_PEAK_BYTES_PER_BLOB): number {
