@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { functionMemoryIssue } from './lifeboat-handlers';
 import { ownedNamePatternOverlap } from './name-pattern-overlap';
 import { InvalidRetentionDurationError, parseRetentionDuration } from './retention-duration';
 import { InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
@@ -364,6 +365,19 @@ export const environmentSchema = z
       })
       .optional(),
     security: securitySchema.optional(),
+    /**
+     * Memory sizes (MB) of the environment's functions by name, in place of their defaults (e.g. `{ "prune-vault": 6144 }`):
+     * what a VaultIndexTooLargeError asks for once the vault has outgrown a function (docs/SCALE.md, "Index per shard").
+     */
+    functionMemory: z
+      .record(z.string(), z.number())
+      .superRefine((sizes, ctx) => {
+        for (const [name, size] of Object.entries(sizes)) {
+          const issue = functionMemoryIssue(name, size);
+          if (issue) ctx.addIssue({ code: 'custom', message: issue, path: [name] });
+        }
+      })
+      .optional(),
   })
   .refine((e) => e.primaryRegion !== e.drRegion, { message: 'drRegion must differ from primaryRegion', path: ['drRegion'] })
   .refine((e) => e.security?.approverRoleArn === undefined || e.security.approverRoleArn.split(':')[4] === e.account, {

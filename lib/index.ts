@@ -3,6 +3,7 @@
  * systems. Most apps need only LifeboatProtection and LifeboatSource; the parts it is built from
  * are exported for apps that assemble their own.
  */
+export { LifeboatMemorySizes } from './constructs/lifeboat-memory-sizes';
 export { LifeboatProtection, type LifeboatProtectionProps, type LifeboatFileSystem, type LifeboatFileSystemAccess, type LifeboatScrubOptions, type LifeboatPruneOptions, type LifeboatNotifications, type LifeboatMirrorCheckOptions } from './constructs/lifeboat-protection';
 export { LifeboatOperations, type LifeboatOperationsProps } from './constructs/lifeboat-operations';
 export { OperationsAlerts, type OperationsAlertsProps } from './constructs/operations-alerts';

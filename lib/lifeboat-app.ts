@@ -43,6 +43,7 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
       ...(env.security?.approverRoleArn ? { approverRoleArn: env.security.approverRoleArn } : {}),
       ...(env.notifications ? { notifications: env.notifications } : {}),
       ...(env.mirrorCheck ? { mirrorCheck: env.mirrorCheck } : {}),
+      ...(env.functionMemory ? { functionMemory: env.functionMemory } : {}),
     });
     addOutputs(primary, dr, protection);
     // CloudFormation's AWS::CloudWatch::Dashboard takes no Tags (cfn-lint E3002), though CDK's L1 would render them.

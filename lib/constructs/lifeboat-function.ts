@@ -56,6 +56,9 @@ export const NETWORK_INTERFACE_ACTIONS = [
  * each of our test synths spawns esbuild per function.
  */
 export class LifeboatFunction extends lambda.Function {
+  /** The handler's file name under lambdas/handlers (what FUNCTION_SIZING and LifeboatMemorySizes key on). */
+  readonly handlerName: string;
+
   constructor(scope: Construct, id: string, props: LifeboatFunctionProps) {
     const sizing = FUNCTION_SIZING[props.handler] ?? DEFAULT_FUNCTION_SIZING;
     const logGroup = lifeboatLogGroup(scope, `${id}Logs`);
@@ -93,6 +96,7 @@ export class LifeboatFunction extends lambda.Function {
         ...props.environment,
       },
     });
+    this.handlerName = props.handler;
     if (mount) {
       // On the CfnRole that holds the inline policy, so this reason (not the X-Ray one on the role) covers it.
       Validations.of(role.node.defaultChild as CfnResource).acknowledge({

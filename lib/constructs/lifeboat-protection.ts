@@ -1,4 +1,4 @@
-import { Stack, Tags, Token } from 'aws-cdk-lib';
+import { Aspects, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_MIRROR_CHECK_SCHEDULE, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
@@ -13,6 +13,7 @@ import { DrKeyArns } from './dr-key-arns';
 import { FailoverWorkflow } from './failover-workflow';
 import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
+import { LifeboatMemorySizes } from './lifeboat-memory-sizes';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { LifeboatVault, type LifeboatVaultImmutability } from './lifeboat-vault';
 import { LifeboatOperations } from './lifeboat-operations';
@@ -181,6 +182,14 @@ export type LifeboatProtectionProps = {
    */
   readonly prune?: LifeboatPruneOptions;
   /**
+   * Memory sizes (MB) of Lifeboat's functions by handler name (e.g. `{ 'prune-vault': 6144 }`), in the
+   * primary and the DR stack, in place of their defaults (FUNCTION_SIZING, docs/SCALE.md "Memory sizes
+   * of the functions"). What a `VaultIndexTooLargeError` asks for once the vault has outgrown a
+   * function (docs/SCALE.md, "Index per shard"). Lambda gives CPU in proportion to memory and bills GB-seconds.
+   * @default each function's default size
+   */
+  readonly functionMemory?: Readonly<Record<string, number>>;
+  /**
    * Break-glass principal and logging (docs/SECURITY.md).
    * @default the account's root user as break-glass principal, logs without execution data kept 90 days
    */
@@ -287,6 +296,12 @@ export class LifeboatProtection extends Construct {
     // The DR side: in the DR stack, under a construct named by this protection's path in its own stack, so that
     // several protections can share one DR stack (and `Default`, our JSON-config app's id, adds nothing to logical ids).
     const drScope = new Construct(this.drStack, drScopeId(this, stack, this.drStack));
+    if (props.functionMemory) {
+      // This protection's functions only: its own constructs and its part of a DR stack it may share with others.
+      const sizes = new LifeboatMemorySizes(props.functionMemory, `LifeboatProtection ${this.node.path} (functionMemory)`);
+      Aspects.of(this).add(sizes);
+      Aspects.of(drScope).add(sizes);
+    }
     setWorkflowLogging(drScope, this.prefix, props.security);
     const accessLogs = createAccessLogsBucket(this, 'AccessLogs', names.primaryAccessLogs);
     // Keys and vaults name their break-glass principal and their users (roles tagged lifeboat:key-user=<prefix>, below).

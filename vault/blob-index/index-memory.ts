@@ -50,7 +50,8 @@ export class VaultIndexTooLargeError extends VaultError {
     super(
       `${location}: the vault's index holds more than ${blobLimit.toLocaleString('en-US')} blobs, more than a function of ${memoryMb} MB can load beside its work ` +
         `(about ${bytesPerBlob} bytes a blob, ${Math.round(indexMemoryReserve(memoryMb * 2 ** 20) / 2 ** 20)} MiB kept for the rest): give the function more memory ` +
-        `(Lambda allows up to 10,240 MB), or protect the data in more than one environment, each with its own vault (docs/SCALE.md, "Index per shard")`,
+        `(LifeboatProtection's functionMemory, by function name, e.g. { 'prune-vault': 6144 }; Lambda allows up to 10,240 MB), ` +
+        `or protect the data in more than one environment, each with its own vault (docs/SCALE.md, "Index per shard")`,
     );
   }
 }

@@ -1,7 +1,9 @@
 import { App } from 'aws-cdk-lib';
 import { InvalidConfigError } from '../../../config/config-errors';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
+import { type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { LifeboatFunction } from '../../../lib/constructs/lifeboat-function';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { tempOutdir } from '../../support/temp-outdir';
 
@@ -261,5 +263,43 @@ describe('Lifeboat configuration', () => {
 
   it('says when the file cannot be read', () => {
     expect(() => loadLifeboatConfig('/nonexistent/lifeboat.config.json')).toThrow(/cannot read the file/);
+  });
+});
+
+describe('an environment\'s functionMemory', () => {
+  it('takes sizes by function name and refuses an unknown function or a size Lambda does not take, naming each', () => {
+    const ok = parseLifeboatConfig(
+      withChange((c) => {
+        (c.environments[0] as Record<string, unknown>).functionMemory = { 'prune-vault': 6144, 'snapshot-shard': 4096 };
+      }),
+      'test.json',
+    );
+    expect(ok.environments[0]?.functionMemory).toEqual({ 'prune-vault': 6144, 'snapshot-shard': 4096 });
+    const raw = withChange((c) => {
+      (c.environments[0] as Record<string, unknown>).functionMemory = { 'prune-valt': 4096, 'restore-shard': 64, 'plan-backup': 512.5 };
+    });
+    expect(issuesOf(raw)).toEqual([
+      expect.stringMatching(/^environments\[0\]\.functionMemory\.prune-valt: "prune-valt" is no Lifeboat function; the functions are abandon-restore, backup-lock, /),
+      'environments[0].functionMemory.restore-shard: restore-shard: 64 is not a Lambda memory size (whole MB from 128 to 10240)',
+      'environments[0].functionMemory.plan-backup: plan-backup: 512.5 is not a Lambda memory size (whole MB from 128 to 10240)',
+    ]);
+  });
+
+  it('sizes the environment\'s functions in both stacks of the app built from the config', () => {
+    const config = parseLifeboatConfig(
+      withChange((c) => {
+        (c.environments[0] as Record<string, unknown>).functionMemory = { 'prune-vault': 6144 };
+      }),
+      'test.json',
+    );
+    const app = new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
+    const stacks = [...buildLifeboatApp(app, config).values()][0];
+    if (!stacks) throw new Error('the sample config defines an environment');
+    app.synth();
+    for (const stack of [stacks.primary, stacks.dr]) {
+      const prunes = stack.node.findAll().filter((c) => c instanceof LifeboatFunction && c.handlerName === 'prune-vault') as LifeboatFunction[];
+      expect(prunes.length).toBe(1);
+      expect(prunes.map((fn) => (fn.node.defaultChild as CfnFunction).memorySize)).toEqual([6144]);
+    }
   });
 });

@@ -54,7 +54,7 @@ describe('a vault opened with a memory limit', () => {
     // 0 MB hold none.
     const refused = (await reopen(0)).index();
     await expect(refused).rejects.toThrow(VaultIndexTooLargeError);
-    await expect(refused).rejects.toThrow(/holds more than 0 blobs, more than a function of 0 MB can load beside its work .*give the function more memory \(Lambda allows up to 10,240 MB\)/);
+    await expect(refused).rejects.toThrow(/holds more than 0 blobs, more than a function of 0 MB can load beside its work .*give the function more memory \(LifeboatProtection's functionMemory, by function name, e\.g\. \{ 'prune-vault': 6144 \}; Lambda allows up to 10,240 MB\)/);
   });
 
   it('refuses to prune a vault whose index objects a prune of that memory cannot hold, and deletes nothing', async () => {
