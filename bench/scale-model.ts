@@ -1,7 +1,7 @@
 import { loadPriceTable, priceTableFileFor, type PriceTable } from '../cli/estimate/price-table';
 import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../lambdas/sources/s3-shard-size';
 import { MAX_SHARDS_PER_MANIFEST } from '../lambdas/backup/plan-backup';
-import { DEFAULT_CHUNKER_PARAMS, INDEX_PEAK_BYTES_PER_BLOB, indexBlobCapacity } from '../vault';
+import { DEFAULT_CHUNKER_PARAMS, INDEX_PEAK_BYTES_PER_BLOB, indexBlobCapacity, PRUNE_PEAK_BYTES_PER_BLOB } from '../vault';
 
 /**
  * The scale model of docs/SCALE.md: what one full backup of a very large source costs and how long
@@ -25,6 +25,8 @@ export type LambdaLimits = {
   usableSeconds: number;
   shardMemoryGB: number;
   planMemoryGB: number;
+  /** prune-vault's memory. @default shardMemoryGB (both are 2,048 MB) */
+  pruneMemoryGB?: number;
 };
 
 export type S3ScaleInput = {
@@ -63,7 +65,7 @@ export type ScaleOutcome = {
    * beside the shard's work (vault/blob-index/index-memory.ts). When it does not, the shards fail with
    * VaultIndexTooLargeError: the source is too large for one vault as built (docs/SCALE.md, "Index per shard").
    */
-  index: { blobs: number; peakBytes: number; shardCapacity: number; fits: boolean };
+  index: { blobs: number; peakBytes: number; shardCapacity: number; fits: boolean; pruneCapacity: number; pruneFits: boolean };
 };
 
 /** State transitions per planning round of the parent (Plan task, Map state, Choice) and per run outside the loop (lock, commit, replicate, release, end). */
@@ -87,7 +89,9 @@ export const AVERAGE_CHUNK_BYTES = DEFAULT_CHUNKER_PARAMS.avgSize;
 /** The index of `blobs` against one shard's memory (LambdaLimits' GB are Lambda's MB ÷ 1,024). */
 function indexAt(blobs: number, limits: LambdaLimits): ScaleOutcome['index'] {
   const shardCapacity = indexBlobCapacity(limits.shardMemoryGB * 1024 * 2 ** 20);
-  return { blobs: Math.round(blobs), peakBytes: Math.round(blobs * INDEX_PEAK_BYTES_PER_BLOB), shardCapacity, fits: blobs <= shardCapacity };
+  // Prune holds more per blob than a shard's index (vault/blob-index/index-memory.ts): the vault's first limit.
+  const pruneCapacity = indexBlobCapacity((limits.pruneMemoryGB ?? limits.shardMemoryGB) * 1024 * 2 ** 20, PRUNE_PEAK_BYTES_PER_BLOB);
+  return { blobs: Math.round(blobs), peakBytes: Math.round(blobs * INDEX_PEAK_BYTES_PER_BLOB), shardCapacity, fits: blobs <= shardCapacity, pruneCapacity, pruneFits: blobs <= pruneCapacity };
 }
 
 /** The parent's loop: Plan → Map(manifest) → Choice, as many rounds as planning invocations; the Map of a round waits for its plan. */
@@ -215,7 +219,7 @@ function printOutcome(title: string, o: ScaleOutcome): void {
     `  wall ${Object.entries(o.wallSeconds)
       .map(([c, s]) => `${h(s)} at concurrency ${c}`)
       .join(', ')}; floor ${h(o.requestRateFloorSeconds)} (S3 GETs at 5,500/s per prefix partition, or the table's read budget)`,
-    `  index after the backup ${o.index.blobs.toLocaleString('en-US')} blobs, ${(o.index.peakBytes / 1e9).toFixed(1)} GB at the load's peak: ${o.index.fits ? 'fits' : 'does NOT fit'} a shard of ${LAMBDA_LIMITS.shardMemoryGB * 1024} MB (${o.index.shardCapacity.toLocaleString('en-US')} blobs at most)${o.index.fits ? '' : ': backup shards that start once the index has grown past that (this backup\'s later ones, every later backup\'s) fail with VaultIndexTooLargeError; restore shards load only their own blobs\' locations'}`,
+    `  index after the backup ${o.index.blobs.toLocaleString('en-US')} blobs, ${(o.index.peakBytes / 1e9).toFixed(1)} GB at the load's peak: ${o.index.fits ? 'fits' : 'does NOT fit'} a shard of ${LAMBDA_LIMITS.shardMemoryGB * 1024} MB (${o.index.shardCapacity.toLocaleString('en-US')} blobs at most)${o.index.fits ? '' : ': backup shards that start once the index has grown past that (this backup\'s later ones, every later backup\'s) fail with VaultIndexTooLargeError; restore shards load only their own blobs\' locations'}; prune ${o.index.pruneFits ? 'fits' : 'does NOT fit'} (${o.index.pruneCapacity.toLocaleString('en-US')} blobs at most)`,
     `  cost $${o.cost.total.toFixed(2)} (Lambda $${o.cost.lambda.toFixed(2)}, Step Functions $${o.cost.stepFunctions.toFixed(2)}, S3 requests $${o.cost.s3Requests.toFixed(2)}, DynamoDB reads $${o.cost.dynamodbReads.toFixed(2)})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

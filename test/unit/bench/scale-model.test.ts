@@ -37,7 +37,8 @@ it('10 TB in 100 million objects, listed at 10,000 keys/s', () => {
     cost: { lambda: 18.15, stepFunctions: 0.47, s3Requests: 84.03, dynamodbReads: 0, total: 102.64 },
     // Objects of 100 kB, under the 1 MiB average chunk: one blob each, 1e8 × 80 bytes at the load's peak,
     // against (2,048 − 512) MiB ÷ 80 = 20,132,659 blobs a 2 GB shard holds.
-    index: { blobs: 1e8, peakBytes: 8e9, shardCapacity: 20_132_659, fits: false },
+    // Prune at 630 bytes a blob: 1,536 MiB ÷ 630 = 2,556,528 blobs.
+    index: { blobs: 1e8, peakBytes: 8e9, shardCapacity: 20_132_659, fits: false, pruneCapacity: 2_556_528, pruneFits: false },
   });
 });
 
@@ -65,7 +66,7 @@ it('a shard longer than one invocation resumes, and the request rate floors the 
     requestRateFloorSeconds: 364,
     cost: { s3Requests: 0.96, stepFunctions: 0, lambda: 1.14 },
     // Objects of 1e6 bytes, a little under 1 MiB: one blob each.
-    index: { blobs: 1e6, peakBytes: 8e7, fits: true },
+    index: { blobs: 1e6, peakBytes: 8e7, fits: true, pruneFits: true },
   });
 });
 
@@ -88,7 +89,7 @@ it('a 10 TB table: segments by size up to 1,000, the read budget floors the wall
     wallSeconds: { 100: 61_035, 1000: 61_035 },
     requestRateFloorSeconds: 61_035,
     cost: { dynamodbReads: 305.18 },
-    // 1e13 / 2^20 = 9,536,743.2 blobs of pages: 762,939,453 bytes at the load's peak, within a 2 GB shard.
-    index: { blobs: 9_536_743, peakBytes: 762_939_453, fits: true },
+    // 1e13 / 2^20 = 9,536,743.2 blobs of pages: 762,939,453 bytes at the load's peak, within a 2 GB shard; not within a 2 GB prune.
+    index: { blobs: 9_536_743, peakBytes: 762_939_453, fits: true, pruneFits: false },
   });
 });
