@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type BucketLocationConstraint, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { bucketLocation } from '../lambdas/runtime/bucket-location';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { openBackupVault } from '../lambdas/runtime/backup-vault';
@@ -74,7 +75,7 @@ export async function startBenchCloud(label: string, options: { drRegion?: boole
       regions,
       s3In,
       createBucket: async (name, region = BENCH_REGION) => {
-        await s3In(region).send(new CreateBucketCommand({ Bucket: name, ...(region === BENCH_REGION ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
+        await s3In(region).send(new CreateBucketCommand({ Bucket: name, ...bucketLocation(region) }));
       },
       keyProvider,
       openVault: async (bucket, create) => openBackupVault({ s3, bucket, provider: await keyProvider(), create }),

@@ -26,8 +26,6 @@ export const ARCHIVE_RESTORE_TIMEOUT = Duration.hours(72);
 /** How long an overwritten or deleted vault object version is kept (the safety net behind versioning). */
 export const VAULT_NONCURRENT_VERSION_DAYS = 30;
 
-export { LIFEBOAT_HANDLERS } from '../config/lifeboat-handlers';
-
 /** Memory and time limit of a function whose handler has no entry in FUNCTION_SIZING. */
 export const DEFAULT_FUNCTION_SIZING = { memorySize: 1024, timeout: Duration.minutes(15) } as const;
 

@@ -1,4 +1,5 @@
-import { type BucketLocationConstraint, CreateBucketCommand, HeadBucketCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
+import { bucketLocation } from '../runtime/bucket-location';
 
 /**
  * A new bucket in `region` for restored data (a failover's targets, a drill's scratch buckets):
@@ -13,7 +14,7 @@ import { type BucketLocationConstraint, CreateBucketCommand, HeadBucketCommand, 
  */
 export async function createPrivateBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ...bucketLocation(region) }));
   } catch (err) {
     if (!(await isOwnBucket(s3, bucket, err))) throw err;
   }

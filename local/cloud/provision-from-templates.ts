@@ -14,7 +14,6 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
-  type BucketLocationConstraint,
   CreateBucketCommand,
   HeadBucketCommand,
   type ObjectLockConfiguration,
@@ -29,6 +28,7 @@ import {
 import { replicationConfigurationOf } from '../../lambdas/mirror/source-replication-resource';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { bucketLocation } from '../../lambdas/runtime/bucket-location';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { type CfnResource, type SynthesizedStack } from '../assembly/synthesized-stack';
 import { type ResolveContext, resolveString, resolveValue, templateParameters } from './cfn-intrinsics';
@@ -394,7 +394,7 @@ async function ensureBucket(client: S3Client, bucketName: string, region: string
       new CreateBucketCommand({
         Bucket: bucketName,
         ...(objectLockEnabled ? { ObjectLockEnabledForBucket: true } : {}),
-        ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+        ...bucketLocation(region),
       }),
     );
     return true;

@@ -30,6 +30,11 @@ export function indexMemoryReserve(memoryBytes: number): number {
  */
 export const PRUNE_PEAK_BYTES_PER_BLOB = 630;
 
+/** The blobs a process of `memoryMb` (a function's memory size) may load, at `bytesPerBlob`; no limit without one. */
+export function indexBlobLimit(memoryMb: number | undefined, bytesPerBlob: number = INDEX_PEAK_BYTES_PER_BLOB): number {
+  return memoryMb === undefined ? Infinity : indexBlobCapacity(memoryMb * 2 ** 20, bytesPerBlob);
+}
+
 /** How many blobs an index may hold for a process with `memoryBytes` to load it beside its work (at `bytesPerBlob`: the index's, or prune's). */
 export function indexBlobCapacity(memoryBytes: number, bytesPerBlob: number = INDEX_PEAK_BYTES_PER_BLOB): number {
   return Math.max(0, Math.floor((memoryBytes - indexMemoryReserve(memoryBytes)) / bytesPerBlob));

@@ -1,5 +1,5 @@
 import { decodeIndexObject, type IndexedPack } from '../blob-index/index-object';
-import { indexBlobCapacity, PRUNE_PEAK_BYTES_PER_BLOB, VaultIndexTooLargeError } from '../blob-index/index-memory';
+import { indexBlobLimit, PRUNE_PEAK_BYTES_PER_BLOB, VaultIndexTooLargeError } from '../blob-index/index-memory';
 import { getSealedObject } from '../crypto/sealed-object';
 import { type PackEntry } from '../pack/pack-format';
 import { type Vault } from '../repository/vault';
@@ -22,8 +22,9 @@ export async function loadIndexObjects(vault: Vault): Promise<LoadedIndexObject[
   }
   ids.sort();
   const memoryMb = vault.memoryLimitMb;
-  const blobLimit = memoryMb === undefined ? Infinity : indexBlobCapacity(memoryMb * 2 ** 20, PRUNE_PEAK_BYTES_PER_BLOB);
+  const blobLimit = indexBlobLimit(memoryMb, PRUNE_PEAK_BYTES_PER_BLOB);
   let blobs = 0;
+  // Only thrown past a finite limit, which a memory size gave.
   const tooLarge = (): VaultIndexTooLargeError => new VaultIndexTooLargeError(vault.location, blobLimit, memoryMb ?? 0, PRUNE_PEAK_BYTES_PER_BLOB);
   return mapBounded(ids, 8, async (id) => {
     if (blobs > blobLimit) throw tooLarge();

@@ -18,7 +18,7 @@ import { SnapshotWriter, type SnapshotWriterOptions } from '../archiver/snapshot
 import { type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
 import { KeyUnwrapError, VaultCorruptionError, VaultError, VaultNotFoundError, VaultObjectNotFoundError } from '../vault-errors';
 import { VaultIndex } from '../blob-index/vault-index';
-import { indexBlobCapacity, VaultIndexTooLargeError } from '../blob-index/index-memory';
+import { indexBlobLimit, VaultIndexTooLargeError } from '../blob-index/index-memory';
 import { importVaultKeys, type VaultKeys } from '../crypto/vault-keys';
 import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
 import { type VaultStore } from '../backend/vault-store';
@@ -249,7 +249,7 @@ export class Vault {
     const index = new VaultIndex();
     const scope = this.indexScope;
     const memoryMb = this.memoryLimitMb;
-    const blobLimit = memoryMb === undefined ? Infinity : indexBlobCapacity(memoryMb * 2 ** 20);
+    const blobLimit = indexBlobLimit(memoryMb);
     await mapBounded(ids, 8, async (id) => {
       if (index.size > blobLimit) return;
       const key = indexKey(id);
