@@ -23,6 +23,7 @@ import { runPruneSection } from './prune-section';
 import { runPlanScaleSection } from './plan-scale/plan-scale-section';
 import { runLambdaMemorySection } from './lambda-memory/lambda-memory-section';
 import { COMMIT_SCALE, runCommitScale } from './plan-scale/commit-scale';
+import { PRUNE_SCALE_BLOBS, runPruneScale } from './plan-scale/prune-scale';
 import { type BenchSection, buildWorkflowRows, parseSections, type WorkflowResults } from './workflow-report';
 import { diskUsage, readWholeTree } from './tree-walk';
 
@@ -37,7 +38,8 @@ import { diskUsage, readWholeTree } from './tree-walk';
  * LIFEBOAT_BENCH_SIZE_MIB (default 1024), LIFEBOAT_BENCH_SEED (default "lifeboat"),
  * LIFEBOAT_BENCH_REPEAT (default 3), LIFEBOAT_BENCH_ORDER ("alternate", the default, "lifeboat-first" or
  * "restic-first"), LIFEBOAT_BENCH_S3_MIB
- * (default 256), LIFEBOAT_BENCH_DYNAMODB_ITEMS (default 20000), LIFEBOAT_BENCH_PLAN_KEYS (default 10000000).
+ * (default 256), LIFEBOAT_BENCH_DYNAMODB_ITEMS (default 20000), LIFEBOAT_BENCH_PLAN_KEYS (default 10000000),
+ * LIFEBOAT_BENCH_PRUNE_BLOBS (default 2000000).
  * Exit code: 0 when every section ran every step and every restore and copy equals its source
  * (whether or not the targets are met: targets are reported, not enforced), 1 otherwise.
  */
@@ -52,7 +54,7 @@ const log = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
 };
 
-type Options = { seed: string; sizeBytes: number; order: BenchOrder; repeat: number; sections: BenchSection[]; s3Bytes: number; dynamoDbItems: number; planKeys: number };
+type Options = { seed: string; sizeBytes: number; order: BenchOrder; repeat: number; sections: BenchSection[]; s3Bytes: number; dynamoDbItems: number; planKeys: number; pruneBlobs: number };
 
 function readOptions(): Options {
   const sizeText = process.env.LIFEBOAT_BENCH_SIZE_MIB ?? '1024';
@@ -76,8 +78,13 @@ function readOptions(): Options {
   const planKeysText = process.env.LIFEBOAT_BENCH_PLAN_KEYS ?? '10000000';
   const planKeys = Number(planKeysText);
   if (!Number.isInteger(planKeys) || planKeys < 1000) throw new Error(`LIFEBOAT_BENCH_PLAN_KEYS must be an integer ≥ 1000, not "${planKeysText}"`);
+  const pruneBlobsText = process.env.LIFEBOAT_BENCH_PRUNE_BLOBS ?? String(PRUNE_SCALE_BLOBS);
+  const pruneBlobs = Number(pruneBlobsText);
+  // Below about 100,000 blobs Node's own memory hides what a blob costs.
+  if (!Number.isInteger(pruneBlobs) || pruneBlobs < 100_000) throw new Error(`LIFEBOAT_BENCH_PRUNE_BLOBS must be an integer ≥ 100000, not "${pruneBlobsText}"`);
   return {
     planKeys,
+    pruneBlobs,
     seed: process.env.LIFEBOAT_BENCH_SEED ?? 'lifeboat',
     sizeBytes: sizeMiB * MiB,
     order,
@@ -276,6 +283,11 @@ async function runWorkflowSections(
     }
     try {
       workflow.commitScale = await runCommitScale({ ...COMMIT_SCALE, log });
+    } catch (err) {
+      fail('plan-scale', err);
+    }
+    try {
+      workflow.pruneScale = await runPruneScale({ blobs: options.pruneBlobs, log });
     } catch (err) {
       fail('plan-scale', err);
     }

@@ -5,6 +5,8 @@ import { type DynamoDbSectionResult } from './dynamodb-throughput';
 import { type FanoutMeasurement } from './fanout/run-fanout';
 import { PLAN_SCALE_RSS_TARGET_BYTES, type PlanScaleResult } from './plan-scale/plan-scale-section';
 import { COMMIT_MEMORY_BYTES, type CommitScaleResult } from './plan-scale/commit-scale';
+import { type PruneScaleResult } from './plan-scale/prune-scale';
+import { PRUNE_PEAK_BYTES_PER_BLOB } from '../vault';
 import { SHARD_DUPLICATES_TARGET, SPLIT_SHARDS } from './s3-shard-duplicates';
 import { type S3SectionResult } from './s3-throughput';
 import { PRUNE_SIZE_TARGET, PRUNE_TIME_TARGET, type PruneSectionResult } from './prune-section';
@@ -44,6 +46,7 @@ export type WorkflowResults = {
   prune?: PruneSectionResult;
   planScale?: PlanScaleResult;
   commitScale?: CommitScaleResult;
+  pruneScale?: PruneScaleResult;
   lambdaMemory?: LambdaMemoryResult;
   /** The directory vault the drill and scrub sections share (bench-vault.ts): one CLI backup of the data set. */
   benchVault?: { dir: string; snapshotId: string; backupSeconds: number; sourceBytes: number };
@@ -132,6 +135,9 @@ export function buildWorkflowRows(results: WorkflowResults, sections: readonly B
     // The commit of a billion entries within the commit function's memory size.
     const cs = results.commitScale;
     rows.push(atMost(`commit ${cs ? `${(cs.entries / 1e9).toFixed(0)}B` : ''} entries peak RSS MiB (vs function)`, cs ? cs.peakRssBytes / 2 ** 20 : undefined, COMMIT_MEMORY_BYTES / 2 ** 20, 1, 0));
+    // A prune's memory a blob against what its vault-size check counts (index-memory.ts): above 1.00× the check would let a prune run out of memory.
+    const pr = results.pruneScale;
+    rows.push(atMost(`prune ${pr ? `${(pr.blobs / 1e6).toFixed(0)}M` : ''} blobs bytes a blob (vs size check)`, pr?.bytesPerBlob, PRUNE_PEAK_BYTES_PER_BLOB, 1, 0));
   }
   if (sections.includes('lambda-memory')) {
     // Issue 16 item 5: each function's peak, one invocation a process, against its memory size (MiB vs MB: Lambda's "MB" are MiB).
@@ -244,6 +250,14 @@ export function renderWorkflowReport(results: WorkflowResults): string {
         `(part summaries held, page references read again as the merge reaches them): ${cs.pages.toLocaleString('en-US')} pages under ${cs.nodes} manifest nodes, root ${(cs.rootBytes / 1024).toFixed(0)} KiB, ` +
         `nodes and root ${(cs.manifestBytes / MiB).toFixed(1)} MiB, snapshot object ${(cs.snapshotBytes / MiB).toFixed(1)} MiB, ${cs.seconds.toFixed(1)} s of CPU-bound merge (no S3 latency); ` +
         `peak RSS ${(cs.peakRssBytes / MiB).toFixed(0)} MiB (VmHWM; ${(cs.rssAtStartBytes / MiB).toFixed(0)} MiB before committing)`,
+    );
+  }
+  const pz = results.pruneScale;
+  if (pz) {
+    lines.push(
+      `Prune scale: a synthetic vault of ${pz.blobs.toLocaleString('en-US')} blobs in ${pz.packs.toLocaleString('en-US')} packs (stubs; ${pz.referencedBlobs.toLocaleString('en-US')} blobs referenced by one snapshot, every 20th blob stored twice), ` +
+        `written in ${pz.buildSeconds.toFixed(0)} s, pruned by pruneVault in a process of its own in ${pz.seconds.toFixed(1)} s (${pz.packsCondemned.toLocaleString('en-US')} packs condemned); ` +
+        `peak RSS ${(pz.peakRssBytes / MiB).toFixed(0)} MiB (VmHWM; ${(pz.rssAtStartBytes / MiB).toFixed(0)} MiB before pruning): ${pz.bytesPerBlob.toFixed(0)} bytes a blob`,
     );
   }
   const lm = results.lambdaMemory;

@@ -13,6 +13,7 @@ export * from './backend/memory/memory-vault-store';
 export * from './backend/open-local-vault-store';
 export * from './backend/vault-store';
 export * from './blob-index/index-object';
+export * from './blob-index/blob-id-set';
 export * from './blob-index/index-writer';
 export * from './blob-index/index-memory';
 export * from './blob-index/vault-index';

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
  * would start a second process) whose peak RSS is the measured figure, reporting one JSON line.
  */
 
-/** Runs `script` with `nodeOptions` and `env` added; the last line of its stdout, parsed. `what` names it in the error when it fails. */
-export async function runMeasuredChild<T>(what: string, script: string, nodeOptions: readonly string[], env: Record<string, string>): Promise<T> {
-  const child = spawn(process.execPath, [...nodeOptions, '--require', require.resolve('tsx/cjs'), script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `script` (with `args`) with `nodeOptions` and `env` added; the last line of its stdout, parsed. `what` names it in the error when it fails. */
+export async function runMeasuredChild<T>(what: string, script: string, nodeOptions: readonly string[], env: Record<string, string>, args: readonly string[] = []): Promise<T> {
+  const child = spawn(process.execPath, [...nodeOptions, '--require', require.resolve('tsx/cjs'), script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

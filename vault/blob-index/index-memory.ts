@@ -22,13 +22,15 @@ export function indexMemoryReserve(memoryBytes: number): number {
 }
 
 /**
- * Memory one blob of the vault takes in a prune, at its peak: every index object held with its
- * entries as objects (prune rewrites them object by object), the mark's referenced ids with the
- * pages it read, and the plan's holder and keeper maps (prune-plan.ts). Measured on 2026-12-02 with
- * planPrune over 1–2 million synthetic blobs (VmHWM): 375–433 bytes a blob loaded, 629–686 at the
- * plan's peak. The lower peak: the check fails only a prune sure to run out.
+ * Memory one blob of the vault takes in a prune, at its peak: the index objects' blob records as
+ * loaded (44 bytes; prune rewrites them object by object), the mark's referenced ids (blob-id-set.ts,
+ * 40–48 bytes) with the ids of the pages it read (32), the plan's holder arrays (prune-plan.ts,
+ * blob-holders.ts; 16) and what the allocator keeps of the pages' transient parsing. Measured with
+ * the bench's prune-scale run (pruneVault over a synthetic vault on disk, VmHWM less the RSS before
+ * it) on 2026-12-02: 225–228 bytes a blob at 2 million blobs, 233 at 4 million. Until that day
+ * prune held the index as an object per blob and the mark as hex strings: 629–686 bytes a blob.
  */
-export const PRUNE_PEAK_BYTES_PER_BLOB = 630;
+export const PRUNE_PEAK_BYTES_PER_BLOB = 235;
 
 /** The blobs a process of `memoryMb` (a function's memory size) may load, at `bytesPerBlob`; no limit without one. */
 export function indexBlobLimit(memoryMb: number | undefined, bytesPerBlob: number = INDEX_PEAK_BYTES_PER_BLOB): number {

@@ -35,12 +35,12 @@ export function encodeIndexObject(packs: readonly IndexedPack[]): Buffer {
   return out;
 }
 
-/** Streams the records of an index plaintext to `visit` without building objects per blob. */
-export function decodeIndexObject(
-  plain: Buffer,
-  where: { location: string; key: string },
-  visit: (packId: string, packLength: number, id: Buffer, offset: number, storedLength: number, rawLength: number) => void,
-): number {
+/**
+ * Splits an index plaintext into its packs, each with its blob records as one view of `plain`
+ * (blob count × PACK_ENTRY_BYTES, the pack-format layout: id, offset, stored length, raw length):
+ * prune holds a vault's index this way, 44 bytes a blob, instead of an object per blob.
+ */
+export function decodeIndexPacks(plain: Buffer, where: { location: string; key: string }, visit: (packId: string, packLength: number, records: Buffer) => void): number {
   const fail = (detail: string): never => {
     throw new VaultCorruptionError(where.location, where.key, detail);
   };
@@ -55,12 +55,23 @@ export function decodeIndexObject(
     const n = plain.readUInt32LE(o + 36);
     o += 40;
     if (o + n * PACK_ENTRY_BYTES > plain.length) fail(`pack ${packId}: truncated blob records`);
-    for (let i = 0; i < n; i++) {
-      visit(packId, packLength, plain.subarray(o, o + 32), plain.readUInt32LE(o + 32), plain.readUInt32LE(o + 36), plain.readUInt32LE(o + 40));
-      o += PACK_ENTRY_BYTES;
-    }
+    visit(packId, packLength, plain.subarray(o, o + n * PACK_ENTRY_BYTES));
+    o += n * PACK_ENTRY_BYTES;
     blobs += n;
   }
   if (o !== plain.length) fail(`${plain.length - o} trailing bytes`);
   return blobs;
+}
+
+/** Streams the records of an index plaintext to `visit` without building objects per blob. */
+export function decodeIndexObject(
+  plain: Buffer,
+  where: { location: string; key: string },
+  visit: (packId: string, packLength: number, id: Buffer, offset: number, storedLength: number, rawLength: number) => void,
+): number {
+  return decodeIndexPacks(plain, where, (packId, packLength, records) => {
+    for (let o = 0; o < records.length; o += PACK_ENTRY_BYTES) {
+      visit(packId, packLength, records.subarray(o, o + 32), records.readUInt32LE(o + 32), records.readUInt32LE(o + 36), records.readUInt32LE(o + 40));
+    }
+  });
 }

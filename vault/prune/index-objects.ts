@@ -1,13 +1,58 @@
-import { decodeIndexObject, type IndexedPack } from '../blob-index/index-object';
+import { decodeIndexPacks, type IndexedPack } from '../blob-index/index-object';
 import { indexBlobLimit, PRUNE_PEAK_BYTES_PER_BLOB, VaultIndexTooLargeError } from '../blob-index/index-memory';
 import { getSealedObject } from '../crypto/sealed-object';
-import { type PackEntry } from '../pack/pack-format';
+import { PACK_ENTRY_BYTES, type PackEntry, writePackEntry } from '../pack/pack-format';
 import { type Vault } from '../repository/vault';
 import { idFromKey, INDEX_PREFIX, indexKey } from '../repository/vault-layout';
 import { mapBounded } from '../workers/bounded-concurrency';
 
-/** One index object as prune needs it: which packs it lists, with their entries. */
-export type LoadedIndexObject = { readonly id: string; readonly packs: readonly IndexedPack[] };
+/**
+ * One pack of a loaded index object: its blob records stay the index plaintext's bytes (44 a blob;
+ * an object per blob took about 200), read in place by prune's plan. `entries` decodes them anew
+ * at each call, for the few packs a run rewrites or repacks.
+ */
+export class LoadedPack implements IndexedPack {
+  constructor(
+    readonly packId: string,
+    readonly length: number,
+    /** count × PACK_ENTRY_BYTES: id (32) | offset | stored length | raw length (u32 LE). */
+    readonly records: Buffer,
+  ) {}
+
+  /** An IndexedPack held the way a loaded one is (tests, and packs a run has just written). */
+  static of(pack: IndexedPack): LoadedPack {
+    const records = Buffer.allocUnsafe(pack.entries.length * PACK_ENTRY_BYTES);
+    let o = 0;
+    for (const e of pack.entries) o = writePackEntry(records, o, e);
+    return new LoadedPack(pack.packId, pack.length, records);
+  }
+
+  get count(): number {
+    return this.records.length / PACK_ENTRY_BYTES;
+  }
+
+  /** Byte offset of record `k`'s blob id in `records`. */
+  idOffset(k: number): number {
+    return k * PACK_ENTRY_BYTES;
+  }
+
+  storedLength(k: number): number {
+    return this.records.readUInt32LE(k * PACK_ENTRY_BYTES + 36);
+  }
+
+  /** Record `k` as a PackEntry with its own copy of the id. */
+  entry(k: number): PackEntry {
+    const o = k * PACK_ENTRY_BYTES;
+    return { id: Buffer.from(this.records.subarray(o, o + 32)), offset: this.records.readUInt32LE(o + 32), storedLength: this.records.readUInt32LE(o + 36), rawLength: this.records.readUInt32LE(o + 40) };
+  }
+
+  get entries(): PackEntry[] {
+    return Array.from({ length: this.count }, (_, k) => this.entry(k));
+  }
+}
+
+/** One index object as prune needs it: which packs it lists, with their blob records. */
+export type LoadedIndexObject = { readonly id: string; readonly packs: readonly LoadedPack[] };
 
 /**
  * Every index object of the vault, each with its packs (prune rewrites them object by object). With
@@ -30,13 +75,13 @@ export async function loadIndexObjects(vault: Vault): Promise<LoadedIndexObject[
     if (blobs > blobLimit) throw tooLarge();
     const key = indexKey(id);
     const plain = await getSealedObject(vault.store, vault.keys, key, id, 'index');
-    const packs = new Map<string, { length: number; entries: PackEntry[] }>();
-    blobs += decodeIndexObject(plain, { location: vault.location, key }, (packId, packLength, blobId, offset, storedLength, rawLength) => {
-      let p = packs.get(packId);
-      if (!p) packs.set(packId, (p = { length: packLength, entries: [] }));
-      p.entries.push({ id: Buffer.from(blobId), offset, storedLength, rawLength });
+    const packs = new Map<string, LoadedPack>();
+    blobs += decodeIndexPacks(plain, { location: vault.location, key }, (packId, packLength, records) => {
+      // Writers list a pack once an object; should one list it twice, its records are one pack's.
+      const listed = packs.get(packId);
+      packs.set(packId, new LoadedPack(packId, listed?.length ?? packLength, listed ? Buffer.concat([listed.records, records]) : records));
     });
     if (blobs > blobLimit) throw tooLarge();
-    return { id, packs: [...packs].map(([packId, p]) => ({ packId, length: p.length, entries: p.entries })) };
+    return { id, packs: [...packs.values()] };
   });
 }

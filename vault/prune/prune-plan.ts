@@ -1,6 +1,7 @@
 import { type IndexedPack } from '../blob-index/index-object';
 import { type PackEntry } from '../pack/pack-format';
-import { type LoadedIndexObject } from './index-objects';
+import { BlobHolders } from './blob-holders';
+import { type LoadedIndexObject, type LoadedPack } from './index-objects';
 import { type VaultMark } from './vault-mark';
 
 /** Objects a pending (not yet swept) condemnation batch names: prune leaves them to that batch's sweep. */
@@ -52,59 +53,63 @@ export type PrunePlanInput = {
 export function planPrune(input: PrunePlanInput): PrunePlan {
   const { mark, pending } = input;
   const liveIndexObjects = input.indexObjects.filter((o) => !pending.indexes.has(o.id));
-  const packs = new Map<string, IndexedPack>();
+  // The packs this run decides about, each once (as the first live index object listing it lists it).
+  const packs: LoadedPack[] = [];
+  const listed = new Set<string>();
   for (const o of liveIndexObjects) {
-    for (const p of o.packs) if (!pending.packs.has(p.packId) && input.storedPacks.has(p.packId) && !packs.has(p.packId)) packs.set(p.packId, p);
+    for (const p of o.packs) {
+      if (pending.packs.has(p.packId) || !input.storedPacks.has(p.packId) || listed.has(p.packId)) continue;
+      listed.add(p.packId);
+      packs.push(p);
+    }
   }
-  const potential = new Map<string, number>();
-  const holders = new Map<string, string[]>();
+  const h = new BlobHolders(packs, mark.blobs);
   // Shares are of a pack's blob bytes, not of its length: its header (44 bytes a blob) is no garbage,
   // and counted as such it kept a pack of tiny blobs over the threshold however often it was repacked.
-  const blobBytes = new Map<string, number>();
-  for (const p of packs.values()) blobBytes.set(p.packId, p.entries.reduce((n, e) => n + e.storedLength, 0));
-  for (const p of packs.values()) {
-    let bytes = 0;
-    for (const e of p.entries) {
-      const hex = e.id.toString('hex');
-      if (!mark.blobs.has(hex)) continue;
-      bytes += e.storedLength;
-      const h = holders.get(hex);
-      if (h) {
-        if (!h.includes(p.packId)) h.push(p.packId);
-      } else holders.set(hex, [p.packId]);
-    }
-    potential.set(p.packId, bytes / Math.max(1, blobBytes.get(p.packId) ?? 0));
-  }
-  const donors = chooseDonors(packs, holders, blobBytes, potential, input.repackThreshold);
+  const potential = new Float64Array(packs.length);
+  for (let i = 0; i < packs.length; i++) potential[i] = (h.referencedBytes[i] as number) / Math.max(1, h.blobBytes[i] as number);
+  const donors = chooseDonors(h, potential, input.repackThreshold);
   // A holder that stays beats a donor; then the larger share of referenced bytes, then the smaller id.
-  const better = (a: string, b: string): boolean => {
-    if (donors.has(a) !== donors.has(b)) return !donors.has(a);
-    const d = (potential.get(a) ?? 0) - (potential.get(b) ?? 0);
-    return d !== 0 ? d > 0 : a < b;
+  const better = (a: number, b: number): boolean => {
+    if (donors[a] !== donors[b]) return donors[a] === 0;
+    const d = (potential[a] as number) - (potential[b] as number);
+    return d !== 0 ? d > 0 : (packs[a] as LoadedPack).packId < (packs[b] as LoadedPack).packId;
   };
-  const keeper = new Map<string, string>();
-  for (const [blob, ids] of holders) {
-    // A holder list is never empty: it is made with its first pack.
-    let best = ids[0] as string;
-    for (const id of ids.slice(1)) if (better(id, best)) best = id;
-    keeper.set(blob, best);
-  }
+  const keeper = new Int32Array(mark.blobs.size).fill(-1);
   let awaitingSweep = 0;
-  for (const blob of mark.blobs) if (!keeper.has(blob)) awaitingSweep++;
+  for (let blob = 0; blob < keeper.length; blob++) {
+    let r = h.newestHolder[blob] as number;
+    if (r < 0) {
+      awaitingSweep++;
+      continue;
+    }
+    let best = h.packOf(r);
+    for (r = h.nextHolder[r] as number; r >= 0; r = h.nextHolder[r] as number) {
+      const pack = h.packOf(r);
+      if (better(pack, best)) best = pack;
+    }
+    keeper[blob] = best;
+  }
 
   const garbagePacks: Array<{ id: string; bytes: number }> = [];
   const repack: PackToRepack[] = [];
-  for (const p of packs.values()) {
-    const seen = new Set<string>();
-    const live = p.entries.filter((e) => {
-      const hex = e.id.toString('hex');
-      if (keeper.get(hex) !== p.packId || seen.has(hex)) return false;
-      seen.add(hex);
-      return true;
-    });
-    const liveBytes = live.reduce((n, e) => n + e.storedLength, 0);
-    if (live.length === 0) garbagePacks.push({ id: p.packId, bytes: p.length });
-    else if (1 - liveBytes / Math.max(1, blobBytes.get(p.packId) ?? 0) > input.repackThreshold) repack.push({ id: p.packId, length: p.length, live, liveBytes });
+  for (let i = 0; i < packs.length; i++) {
+    const p = packs[i] as LoadedPack;
+    const first = h.base[i] as number;
+    const kept = (k: number): boolean => h.isHolder(first + k) && keeper[h.blobOf[first + k] as number] === i;
+    let liveCount = 0;
+    let liveBytes = 0;
+    for (let k = 0; k < p.count; k++) {
+      if (!kept(k)) continue;
+      liveCount++;
+      liveBytes += p.storedLength(k);
+    }
+    if (liveCount === 0) garbagePacks.push({ id: p.packId, bytes: p.length });
+    else if (1 - liveBytes / Math.max(1, h.blobBytes[i] as number) > input.repackThreshold) {
+      const live: PackEntry[] = [];
+      for (let k = 0; k < p.count; k++) if (kept(k)) live.push(p.entry(k));
+      repack.push({ id: p.packId, length: p.length, live, liveBytes });
+    }
   }
   const indexed = new Set<string>();
   for (const o of input.indexObjects) for (const p of o.packs) indexed.add(p.packId);
@@ -136,43 +141,40 @@ export function rewriteIndexes(liveIndexObjects: readonly LoadedIndexObject[], c
 }
 
 /**
- * The packs that give their copies of shared blobs away (planPrune). A pack's potential garbage is
- * its unreferenced blob bytes plus its copies of referenced blobs that another pack holds; packs are
- * taken in descending order of its share, and one becomes a donor when, counting only copies some
- * pack that is not (yet) a donor holds too, its garbage share would exceed the threshold.
+ * The packs that give their copies of shared blobs away (planPrune), as flags by pack. A pack's
+ * potential garbage is its unreferenced blob bytes plus its copies of referenced blobs that another
+ * pack holds; packs are taken in descending order of its share, and one becomes a donor when,
+ * counting only copies some pack that is not (yet) a donor holds too, its garbage share would
+ * exceed the threshold.
  */
-function chooseDonors(
-  packs: ReadonlyMap<string, IndexedPack>,
-  holders: ReadonlyMap<string, readonly string[]>,
-  blobBytes: ReadonlyMap<string, number>,
-  potential: ReadonlyMap<string, number>,
-  threshold: number,
-): Set<string> {
-  // Each pack's referenced blobs that another pack holds too, once each; walked twice rather than
-  // kept, since a vault's packs list as many blobs as the marks hold already.
-  const sharedBlobs = function* (p: IndexedPack): Generator<{ hex: string; bytes: number }> {
-    const seen = new Set<string>();
-    for (const e of p.entries) {
-      const hex = e.id.toString('hex');
-      if (seen.has(hex) || (holders.get(hex)?.length ?? 0) < 2) continue;
-      seen.add(hex);
-      yield { hex, bytes: e.storedLength };
-    }
+function chooseDonors(h: BlobHolders, potential: Float64Array, threshold: number): Uint8Array {
+  const { packs } = h;
+  // A pack's copies of referenced blobs that another pack holds too, once each (its holder records).
+  const sharedBytes = (i: number, counts: (r: number) => boolean): number => {
+    const p = packs[i] as LoadedPack;
+    const first = h.base[i] as number;
+    let bytes = 0;
+    for (let k = 0; k < p.count; k++) if (h.isHolder(first + k) && h.isShared(first + k) && counts(first + k)) bytes += p.storedLength(k);
+    return bytes;
   };
-  const garbageShare = (p: IndexedPack, given: number): number => 1 - (potential.get(p.packId) ?? 0) + given / Math.max(1, blobBytes.get(p.packId) ?? 0);
-  const candidates: Array<{ pack: IndexedPack; share: number }> = [];
-  for (const p of packs.values()) {
-    let shared = 0;
-    for (const { bytes } of sharedBlobs(p)) shared += bytes;
-    const share = garbageShare(p, shared);
-    if (share > threshold) candidates.push({ pack: p, share });
+  const garbageShare = (i: number, given: number): number => 1 - (potential[i] as number) + given / Math.max(1, h.blobBytes[i] as number);
+  const candidates: Array<{ pack: number; share: number }> = [];
+  for (let i = 0; i < packs.length; i++) {
+    const share = garbageShare(i, sharedBytes(i, () => true));
+    if (share > threshold) candidates.push({ pack: i, share });
   }
-  candidates.sort((a, b) => b.share - a.share || (a.pack.packId < b.pack.packId ? -1 : a.pack.packId > b.pack.packId ? 1 : 0));
-  const donors = new Set<string>();
+  const idOf = (i: number): string => (packs[i] as LoadedPack).packId;
+  candidates.sort((a, b) => b.share - a.share || (idOf(a.pack) < idOf(b.pack) ? -1 : idOf(a.pack) > idOf(b.pack) ? 1 : 0));
+  const donors = new Uint8Array(packs.length);
   for (const { pack } of candidates) {
-    let given = 0;
-    for (const { hex, bytes } of sharedBlobs(pack)) if ((holders.get(hex) ?? []).some((h) => h !== pack.packId && !donors.has(h))) given += bytes;
-    if (garbageShare(pack, given) > threshold) donors.add(pack.packId);
+    const heldElsewhere = (r: number): boolean => {
+      for (let x = h.newestHolder[h.blobOf[r] as number] as number; x >= 0; x = h.nextHolder[x] as number) {
+        const other = h.packOf(x);
+        if (other !== pack && donors[other] === 0) return true;
+      }
+      return false;
+    };
+    if (garbageShare(pack, sharedBytes(pack, heldElsewhere)) > threshold) donors[pack] = 1;
   }
   return donors;
 }

@@ -4,7 +4,8 @@ import { writeIndexObject } from '../blob-index/index-writer';
 import { type Vault } from '../repository/vault';
 import { condemnedKey, DATA_PREFIX, idFromKey, indexKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
 import { ObjectLockedError, VaultError } from '../vault-errors';
-import { loadIndexObjects, type LoadedIndexObject } from './index-objects';
+import { BlobIdSet } from '../blob-index/blob-id-set';
+import { loadIndexObjects, type LoadedIndexObject, type LoadedPack } from './index-objects';
 import { type PendingObjects, planPrune, rewriteIndexes } from './prune-plan';
 import { type CondemnedBatch, loadCondemnedBatches, type StoredCondemnedBatch, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
@@ -249,14 +250,35 @@ async function sweep(
   const { report } = ctx;
   const doomed = pendingObjects(due);
   const surviving = indexObjects.filter((o) => !doomed.indexes.has(o.id));
-  const survivingLocation = new Set<string>();
   const listedBySurvivor = new Set<string>();
-  for (const o of surviving) {
+  for (const o of surviving) for (const p of o.packs) listedBySurvivor.add(p.packId);
+  // The referenced blobs in the due batches' packs, and which of them a surviving pack holds too.
+  const needed = new BlobIdSet();
+  for (const o of indexObjects) {
     for (const p of o.packs) {
-      listedBySurvivor.add(p.packId);
-      if (!doomed.packs.has(p.packId)) for (const e of p.entries) survivingLocation.add(e.id.toString('hex'));
+      if (!doomed.packs.has(p.packId)) continue;
+      for (let k = 0; k < p.count; k++) if (mark.blobs.has(p.records, p.idOffset(k))) needed.add(p.records, p.idOffset(k));
     }
   }
+  const housed = new Uint8Array(needed.size);
+  if (needed.size > 0) {
+    for (const o of surviving) {
+      for (const p of o.packs) {
+        if (doomed.packs.has(p.packId)) continue;
+        for (let k = 0; k < p.count; k++) {
+          const blob = needed.ordinalOf(p.records, p.idOffset(k));
+          if (blob >= 0) housed[blob] = 1;
+        }
+      }
+    }
+  }
+  const homeless = (p: LoadedPack): boolean => {
+    for (let k = 0; k < p.count; k++) {
+      const blob = needed.ordinalOf(p.records, p.idOffset(k));
+      if (blob >= 0 && housed[blob] === 0) return true;
+    }
+    return false;
+  };
   // Packs of the due batches that hold a referenced blob with no other home are spared.
   const spared = new Map<string, IndexedPack>();
   const carried = new Map<string, IndexedPack>();
@@ -264,7 +286,7 @@ async function sweep(
     for (const p of o.packs) {
       if (doomed.packs.has(p.packId)) {
         if (spared.has(p.packId)) continue;
-        if (p.entries.some((e) => mark.blobs.has(e.id.toString('hex')) && !survivingLocation.has(e.id.toString('hex')))) spared.set(p.packId, p);
+        if (homeless(p)) spared.set(p.packId, p);
       } else if (doomed.indexes.has(o.id) && !listedBySurvivor.has(p.packId) && !carried.has(p.packId)) {
         // A live pack only a condemned index object lists (a run that crashed between its new index and its batch cannot cause this, but be safe).
         carried.set(p.packId, p);

@@ -1,4 +1,6 @@
+import { BlobIdSet } from '../../../../vault/blob-index/blob-id-set';
 import { type IndexedPack } from '../../../../vault/blob-index/index-object';
+import { LoadedPack } from '../../../../vault/prune/index-objects';
 import { planPrune } from '../../../../vault/prune/prune-plan';
 
 /** A blob id from a name (32 bytes, the name's bytes padded). */
@@ -11,9 +13,11 @@ function pack(packId: string, blobs: readonly string[]): IndexedPack {
 }
 
 function plan(packs: readonly IndexedPack[], referenced: readonly string[]) {
+  const blobs = new BlobIdSet();
+  for (const name of referenced) blobs.addHex(hex(name));
   return planPrune({
-    mark: { snapshots: 1, manifests: new Set(), blobs: new Set(referenced.map(hex)) },
-    indexObjects: [{ id: 'index-1', packs }],
+    mark: { snapshots: 1, manifests: new Set(), blobs },
+    indexObjects: [{ id: 'index-1', packs: packs.map((p) => LoadedPack.of(p)) }],
     storedPacks: new Set(packs.map((p) => p.packId)),
     storedManifests: new Set(),
     pending: { packs: new Set(), indexes: new Set(), manifests: new Set() },
@@ -62,5 +66,47 @@ describe('planPrune: which copy of a duplicated blob is kept (duplicates of para
     const live = result.repack.flatMap((r) => r.live.map((e) => e.id.toString('utf8').replace(/\0+$/, ''))).sort();
     expect(live).toEqual(['p0', 'x']);
     expect(result.garbagePacks.map((g) => g.id)).toEqual(['q']);
+  });
+});
+
+describe('planPrune over random packs with copies', () => {
+  /** A small deterministic generator (xorshift32), so a failure reproduces. */
+  const random = (seed: number): (() => number) => {
+    let x = seed >>> 0 || 1;
+    return () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+  };
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('keeps every referenced blob exactly once and nothing unreferenced (seed %i)', (seed) => {
+    const next = random(seed);
+    const names = Array.from({ length: 300 }, (_, i) => `r${seed}-${i}`);
+    // 40 packs of 5–15 blobs; a blob may sit in several packs, and twice in one.
+    const packs = Array.from({ length: 40 }, (_, p) => pack(`pack-${String(p).padStart(2, '0')}`, Array.from({ length: 5 + Math.floor(next() * 11) }, () => names[Math.floor(next() * names.length)] as string)));
+    const referenced = names.filter(() => next() < 0.6);
+    const result = plan(packs, referenced);
+
+    const inSomePack = new Set(packs.flatMap((p) => p.entries.map((e) => e.id.toString('hex'))));
+    const expected = referenced.map(hex).filter((id) => inSomePack.has(id));
+    const copies = keptCopies(packs, result);
+    // What stays: whole packs neither deleted nor repacked, and the repacked packs' live blobs.
+    const staysWhole = packs.filter((p) => !result.garbagePacks.some((g) => g.id === p.packId) && !result.repack.some((r) => r.id === p.packId));
+    const keptByRepack = result.repack.flatMap((r) => r.live.map((e) => e.id.toString('hex')));
+    for (const id of expected) expect(copies.get(id) ?? 0).toBeGreaterThanOrEqual(1);
+    // A repack moves each referenced blob once and nothing unreferenced; a copy in a pack that stays whole makes a moved one superfluous, which the plan must not do.
+    expect(new Set(keptByRepack).size).toBe(keptByRepack.length);
+    const referencedHex = new Set(referenced.map(hex));
+    for (const id of keptByRepack) expect(referencedHex.has(id)).toBe(true);
+    const wholeIds = new Set(staysWhole.flatMap((p) => p.entries.map((e) => e.id.toString('hex'))));
+    for (const id of keptByRepack) expect(wholeIds.has(id)).toBe(false);
+    // A deleted pack holds no referenced blob that no surviving place keeps.
+    for (const g of result.garbagePacks) {
+      const p = packs.find((x) => x.packId === g.id) as IndexedPack;
+      for (const e of p.entries) if (referencedHex.has(e.id.toString('hex'))) expect(copies.get(e.id.toString('hex')) ?? 0).toBeGreaterThanOrEqual(1);
+    }
+    expect(result.awaitingSweep).toBe(referenced.length - expected.length);
   });
 });
