@@ -4,6 +4,10 @@ import { type NodeRef, type PageRef } from '../manifest/manifest-format';
 import { loadManifestNode, loadManifestRoot, type NodeLoader, rootPages } from '../manifest/manifest-root';
 import { type Vault } from '../repository/vault';
 import { VaultError } from '../vault-errors';
+import { forEachBounded } from '../workers/bounded-concurrency';
+
+/** Manifest pages a mark reads at once. */
+const PAGES_IN_FLIGHT = 8;
 
 /** What the remaining snapshots reference: their manifest objects (roots, nodes and pages) and blob ids. */
 export type VaultMark = {
@@ -72,12 +76,19 @@ export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPag
       manifests.add(node.id);
       return pages.pages(vault, node);
     };
-    for await (const ref of rootPages(root, loadNode)) {
-      if (manifests.has(ref.id)) continue;
-      manifests.add(ref.id);
+    // Pages are read PAGES_IN_FLIGHT at a time: one by one, the thousands of pages of a vault of
+    // millions of blobs in S3 (20–50 ms a GET) would take minutes of a prune's 15 minutes.
+    const unmarked = async function* (): AsyncGenerator<PageRef> {
+      for await (const ref of rootPages(root, loadNode)) {
+        if (manifests.has(ref.id)) continue;
+        manifests.add(ref.id);
+        yield ref;
+      }
+    };
+    await forEachBounded(unmarked(), PAGES_IN_FLIGHT, async (ref) => {
       const ids = await pages.blobs(vault, ref);
       for (let o = 0; o < ids.length; o += 32) blobs.add(ids, o);
-    }
+    });
   }
   return { snapshots: snapshots.length, manifests, blobs };
 }
