@@ -37,7 +37,9 @@ export async function runPruneScale(options: { blobs: number; log: (line: string
     const built = await runMeasuredChild<BuildReport>('prune-scale build', child, [], {}, ['build', path.join(dir, 'vault'), String(options.blobs)]);
     const buildSeconds = (performance.now() - buildStarted) / 1000;
     const report = await runMeasuredChild<PruneReport>('prune', child, [], {}, ['prune', path.join(dir, 'vault')]);
-    const peakRssBytes = report.vmHwmBytes ?? 0;
+    // Without /proc there is no peak to divide: the row shows none rather than a figure below any check.
+    if (report.vmHwmBytes === undefined) throw new Error('the prune process could not read its peak RSS (VmHWM in /proc/self/status)');
+    const peakRssBytes = report.vmHwmBytes;
     const result: PruneScaleResult = {
       blobs: built.blobs,
       packs: built.packs,
