@@ -30,7 +30,9 @@ export async function runCommitScale(options: { shards: number; entries: number;
     LIFEBOAT_COMMIT_SCALE_ENTRIES: String(options.entries),
   });
   const { vmHwmBytes, ...figures } = report;
-  const result: CommitScaleResult = { ...figures, shards: options.shards, peakRssBytes: vmHwmBytes ?? 0 };
+  // No VmHWM is an error, not a peak of 0: a row against a memory budget must not be met by a figure nobody measured.
+  if (vmHwmBytes === undefined) throw new Error('the commit process could not read its peak RSS (VmHWM in /proc/self/status)');
+  const result: CommitScaleResult = { ...figures, shards: options.shards, peakRssBytes: vmHwmBytes };
   const MiB = 2 ** 20;
   options.log(
     `commit-scale: ${result.pages.toLocaleString('en-US')} pages under ${result.nodes} nodes, root ${(result.rootBytes / 1024).toFixed(0)} KiB, ` +

@@ -482,7 +482,7 @@ describe('prop validation', () => {
   });
 
   it('refuses an inventory bucket of another account (the functions expect their own account to own it)', () => {
-    const stack = new Stack(new App(), 'Shop', { env: ENV });
+    const stack = new Stack(new App({ outdir: tempOutdir() }), 'Shop', { env: ENV });
     const bucket = s3.Bucket.fromBucketName(stack, 'Assets', 'shop-assets-bucket');
     const foreign = s3.Bucket.fromBucketAttributes(stack, 'Inventory', { bucketName: 'shop-inventory', account: '222222222222' });
     expect(() => LifeboatSource.s3Bucket('assets', bucket, { inventory: { bucket: foreign } })).toThrow(
