@@ -61,7 +61,7 @@ export function humanDuration(seconds: number): string {
 /** The report as a person reads it: a table of the sources, then RTO and RPO against the objectives. */
 export function formatFailoverReport(report: FailoverReport): string[] {
   const table = new Table({ head: ['SOURCE', 'FROM', 'TARGET', 'ENTRIES', 'BYTES', 'RTO'], style: { head: [], border: [] }, colAligns: ['left', 'left', 'left', 'right', 'right', 'right'] });
-  for (const s of report.sources) table.push([s.source, s.from ?? 'vault', s.target, s.from === 'mirror' ? '-' : String(s.entries), s.from === 'mirror' ? '-' : humanBytes(s.bytes), humanDuration(s.rtoSeconds)]);
+  for (const s of report.sources) table.push([s.source, s.from ?? 'vault', s.target, s.from === 'mirror' ? '-' : s.items !== undefined ? `${s.entries} (${s.items} items)` : String(s.entries), s.from === 'mirror' ? '-' : humanBytes(s.bytes), humanDuration(s.rtoSeconds)]);
   const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
   const { objectives: o } = report;
   const mirrored = report.sources.filter((s) => s.from === 'mirror');

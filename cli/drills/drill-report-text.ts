@@ -90,7 +90,7 @@ export function drillReportLines(report: DrillReport | DrillRecord): string[] {
     ),
     label('RTO', rtoText(report)),
     label('RPO', rpoText(report)),
-    label('Totals', `${report.totals.entries} entries, ${report.totals.bytes} bytes`),
+    label('Totals', `${report.totals.entries} entries${report.totals.items !== undefined ? ` (${report.totals.items} DynamoDB items)` : ''}, ${report.totals.bytes} bytes`),
   ];
   if (report.sources.length > 0) {
     lines.push('Sources');
@@ -98,7 +98,8 @@ export function drillReportLines(report: DrillReport | DrillRecord): string[] {
       s.source,
       s.type,
       s.target,
-      String(s.entries),
+      // A DynamoDB source's entries are pages of items: the items are what its owner counts.
+      s.items !== undefined ? `${s.entries} (${s.items} items)` : String(s.entries),
       String(s.bytes),
       `${s.verifiedEntries}/${s.entries}`,
       formatSeconds(s.restoreMs / 1000),

@@ -14,6 +14,12 @@ export const drillSourceResultSchema = z.object({
   /** The scratch target, as restore reports describe targets (`s3://<prefix>-drill-…/`, `dynamodb table …`, `directory …`). */
   target: z.string(),
   entries: count,
+  /**
+   * DynamoDB sources: the items restored, each read back by key and compared with the backup's
+   * (`entries` counts the pages that hold them). Absent for other sources, and in reports written
+   * before 2026-12-03.
+   */
+  items: count.optional(),
   bytes: count,
   /** Entries read back and compared with the manifest (content included); equal to `entries` when the source passed. */
   verifiedEntries: count,
@@ -61,7 +67,8 @@ export const drillReportSchema = z.object({
   /** Absent when no backup could be drilled (NoBackupToDrillError). */
   backup: z.object({ backupId: z.string().min(1), startedAt: z.string().min(1), endedAt: z.string().optional(), strategy: z.string().optional() }).optional(),
   sources: z.array(drillSourceResultSchema),
-  totals: z.object({ entries: count, bytes: count }),
+  /** `items`: the DynamoDB sources' items together, when there are any. */
+  totals: z.object({ entries: count, items: count.optional(), bytes: count }),
   objectives: z.object({ rpoMinutes: z.number().positive(), rtoMinutes: z.number().positive() }),
   /** Wall time from the drill's start to every source restored and verified. Absent when the drill failed before that. */
   rto: z.object({ seconds, objectiveSeconds: seconds, met: z.boolean() }).optional(),

@@ -21,6 +21,8 @@ export const restoredSourceSchema = z.looseObject({
   target: restoreTargetSchema,
   targetDescription: z.string(),
   entries: count,
+  /** DynamoDB targets: the items written (and read back by key); `entries` counts their pages. */
+  items: count.optional(),
   bytes: count,
   verified: z.looseObject({ entries: count, mismatches: count }),
   durationMs: z.number().nonnegative(),

@@ -63,6 +63,7 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
     type: r.target.type,
     target: r.targetDescription,
     entries: r.entries,
+    ...(r.items !== undefined ? { items: r.items } : {}),
     bytes: r.bytes,
     verifiedEntries: r.verified.entries,
     restoreMs: Math.max(0, Math.round(r.durationMs)),
@@ -107,7 +108,7 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
     windowDays: outcome.windowDays,
     ...(start ? { backup: start.backup } : {}),
     sources,
-    totals: { entries: sources.reduce((n, s) => n + s.entries, 0), bytes: sources.reduce((n, s) => n + s.bytes, 0) },
+    totals: { entries: sources.reduce((n, s) => n + s.entries, 0), ...itemsTotal(sources), bytes: sources.reduce((n, s) => n + s.bytes, 0) },
     objectives: { rpoMinutes: plan.objectives.rpoMinutes, rtoMinutes: plan.objectives.rtoMinutes },
     ...(rto ? { rto } : {}),
     ...(rpo ? { rpo } : {}),
@@ -124,4 +125,10 @@ export function drillFailureCause(report: DrillReport): string | undefined {
   if (first) return `${first.error}: ${first.message}`;
   const missed = report.missed[0];
   return missed ? `${missed.objective.toUpperCase()} missed: ${missed.detail ?? `${missed.measuredSeconds} s against ${missed.objectiveSeconds} s`}` : undefined;
+}
+
+/** The items of the DynamoDB sources together, when the drill restored any. */
+function itemsTotal(sources: readonly DrillSourceResult[]): { items?: number } {
+  const counted = sources.filter((s) => s.items !== undefined);
+  return counted.length > 0 ? { items: counted.reduce((n, s) => n + (s.items ?? 0), 0) } : {};
 }

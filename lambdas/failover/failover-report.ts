@@ -10,10 +10,11 @@ export const restoredSourceSchema = z.object({
   target: z.object({ type: z.enum(['s3', 'dynamodb', 'filesystem']) }),
   targetDescription: z.string(),
   entries: z.number().int().nonnegative(),
+  items: z.number().int().nonnegative().optional(),
   bytes: z.number().int().nonnegative(),
   durationMs: z.number().nonnegative(),
 });
-export type RestoredSource = Pick<RestoreReport, 'restoreId' | 'source' | 'targetDescription' | 'entries' | 'bytes' | 'durationMs'> & { target: { type: RestoreReport['target']['type'] } };
+export type RestoredSource = Pick<RestoreReport, 'restoreId' | 'source' | 'targetDescription' | 'entries' | 'items' | 'bytes' | 'durationMs'> & { target: { type: RestoreReport['target']['type'] } };
 
 /**
  * One source of the failover: where it now is, what was restored, and how long its restore took; `from`
@@ -24,6 +25,8 @@ export type FailoverSourceReport = {
   type: 's3' | 'dynamodb' | 'filesystem';
   target: string;
   entries: number;
+  /** A DynamoDB source's items (its `entries` are the pages that hold them). */
+  items?: number;
   bytes: number;
   rtoSeconds: number;
   from?: 'mirror' | 'vault';
@@ -84,6 +87,7 @@ export function failoverReport(
       type: report.target.type,
       target: report.targetDescription,
       entries: report.entries,
+      ...(report.items !== undefined ? { items: report.items } : {}),
       bytes: report.bytes,
       rtoSeconds: Math.ceil(report.durationMs / 1000),
       ...(choices.length > 0 ? { from: 'vault' as const, ...(reason !== undefined ? { reason } : {}) } : {}),

@@ -8,7 +8,8 @@ import { type LambdaWorkerPool } from '../executor/lambda-worker-pool';
 import { runLocalExecution } from '../executor/run-local-execution';
 import { compareBuckets, compareDirectories, compareTables } from './compare-restored';
 
-export type RestoreOutcome = { source: string; target: string; status: string; durationMs: number; entries: number; bytes: number; problems: string[] };
+/** `items`: a DynamoDB restore's items (its `entries` are the pages that hold them). */
+export type RestoreOutcome = { source: string; target: string; status: string; durationMs: number; entries: number; items?: number; bytes: number; problems: string[] };
 
 type Deps = {
   stack: SynthesizedStack;
@@ -59,8 +60,8 @@ export async function restoreIntoNewTarget(source: SourceConfig, backupId: strin
     extraEnv: { LIFEBOAT_FS_ROOT: deps.fsRoot },
   });
   const durationMs = Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt);
-  const report = (execution.output ?? {}) as { entries?: number; bytes?: number; verified?: { mismatches?: number } };
-  const outcome: RestoreOutcome = { source: source.name, target: description, status: execution.status, durationMs, entries: report.entries ?? 0, bytes: report.bytes ?? 0, problems: [] };
+  const report = (execution.output ?? {}) as { entries?: number; items?: number; bytes?: number; verified?: { mismatches?: number } };
+  const outcome: RestoreOutcome = { source: source.name, target: description, status: execution.status, durationMs, entries: report.entries ?? 0, ...(report.items !== undefined ? { items: report.items } : {}), bytes: report.bytes ?? 0, problems: [] };
   if (execution.status !== 'SUCCEEDED') {
     outcome.problems.push(`${execution.error ?? 'error'}: ${execution.cause ?? ''}`);
     return outcome;

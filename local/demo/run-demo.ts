@@ -190,7 +190,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           vault,
         });
         restores.push(r);
-        out(`  ${r.problems.length === 0 ? 'OK  ' : 'FAIL'} ${r.source.padEnd(12)} → ${r.target}: ${r.status} in ${formatMs(r.durationMs)}, ${r.entries} entries, ${formatBytes(r.bytes)}, equal to the source`.replace(/, equal to the source$/, r.problems.length ? '' : ', equal to the source'));
+        out(`  ${r.problems.length === 0 ? 'OK  ' : 'FAIL'} ${r.source.padEnd(12)} → ${r.target}: ${r.status} in ${formatMs(r.durationMs)}, ${restoredCount(r)}, ${formatBytes(r.bytes)}, equal to the source`.replace(/, equal to the source$/, r.problems.length ? '' : ', equal to the source'));
         for (const p of r.problems.slice(0, 10)) out(`       ${p}`);
       }
     }
@@ -353,4 +353,9 @@ export function formatBytes(bytes: number): string {
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** What a restore wrote, as its owner counts it: a table's items (in how many pages), else entries. */
+function restoredCount(r: RestoreOutcome): string {
+  return r.items !== undefined ? `${r.items} items (${r.entries} pages)` : `${r.entries} entries`;
 }

@@ -87,6 +87,9 @@ it('runs a drill of the plan from the DR vault that PASSED, and prints its RTO a
     ['demo-files', true],
     ['demo-orders', true],
   ]);
+  // The table's items, counted by the restore that wrote and read back each of them: 250 seeded, then two rounds of changes of 3 inserted and 2 deleted.
+  expect(record?.sources.find((s) => s.source === 'demo-orders')?.items).toBe(252);
+  expect(lines.find((l) => l.startsWith('  OK   demo-orders  → table '))).toMatch(/: SUCCEEDED in \S+ m?s, 252 items \(\d+ pages\), [\d.]+ KiB, equal to the source$/);
   // Its scratch targets are gone again.
   expect(record?.cleanup).toMatchObject({ errors: [] });
   expect(record?.cleanup.removed).toHaveLength(3);
@@ -128,6 +131,7 @@ it('checks the mirror of the S3 source (equal, with the local replication\'s lag
   expect(lines.find((l) => l.startsWith('  OK   demo-assets  → s3://lifeboat-dev-mirror-demo-assets/: '))).toMatch(/entries compared, 0 different, lag \d+\.\d s$/);
   expect(result.failover?.report?.sources.find((s) => s.source === 'demo-assets')).toEqual(expect.objectContaining({ from: 'mirror', target: 's3://lifeboat-dev-mirror-demo-assets/' }));
   expect(result.failover?.report?.sources.filter((s) => s.from === 'vault').map((s) => s.source).sort()).toEqual(['demo-files', 'demo-orders']);
+  expect(result.failover?.report?.sources.find((s) => s.source === 'demo-orders')?.items).toBe(252);
 });
 
 it('leaves the primary region running again', async () => {

@@ -47,12 +47,12 @@ it('prints the whole report: backup, per-source table, RTO, RPO, verdict, cleanu
     'Backup    20261130T060000Z-0badcafe (started 2026-11-30T06:00:00.000Z, incremental); selection latest, window 7 days',
     'RTO       1 h 05 min of 1 h: MISSED by 5 min',
     'RPO       backup age 4 h 15 min, largest gap 23 h 53 min (7 backup(s) in the 7-day window), objective 1 d: met',
-    'Totals    160 entries, 5009000 bytes',
+    'Totals    160 entries (3900 DynamoDB items), 5009000 bytes',
   ]);
   const sources = lines.slice(lines.indexOf('Sources') + 1, lines.indexOf('Sources') + 4);
   expect(sources[0]).toMatch(/^ {2}SOURCE +TYPE +TARGET +ENTRIES +BYTES +VERIFIED +RESTORE +LIVE SAMPLES$/);
   expect(sources[1]).toMatch(/^ {2}demo-assets +s3 +s3:\/\/lifeboat-dev-drill-1a2b3c4d-demo-assets\/ +120 +5000000 +120\/120 +1 min 05 s +10\/10 equal, 2 skipped \(changed since the backup\)$/);
-  expect(sources[2]).toMatch(/^ {2}demo-orders +dynamodb +dynamodb table \S+ +40 +9000 +40\/40 +30 s +none \(DynamoDB items are not sampled\)$/);
+  expect(sources[2]).toMatch(/^ {2}demo-orders +dynamodb +dynamodb table \S+ +40 \(3900 items\) +9000 +40\/40 +30 s +none \(DynamoDB items are not sampled\)$/);
   expect(lines).toContain('Cleanup   removed 2 scratch target(s) (s3://lifeboat-dev-drill-1a2b3c4d-demo-assets, dynamodb table lifeboat-dev-drill-1a2b3c4d-demo-orders); swept 0 leftover(s) of earlier drills');
   expect(lines.at(-1)).toBe(`Report    drills/20261129T101500Z-2b3c4d5e.json in the dr vault, SHA-256 ${record.reportSha256}`);
   expect(lines).not.toContain('Errors');

@@ -45,6 +45,7 @@ const restored: RestoreReport[] = [
     target: { type: 'dynamodb', table: 'lifeboat-dev-drill-0a0b0c0d-orders-table' },
     targetDescription: 'dynamodb table lifeboat-dev-drill-0a0b0c0d-orders-table',
     entries: 2,
+    items: 180,
     bytes: 500,
     verified: { entries: 2, mismatches: 0 },
     durationMs: 30_000,
@@ -86,7 +87,7 @@ describe('drill verdict', () => {
       verdict: 'PASSED',
       missed: [],
       errors: [],
-      totals: { entries: 12, bytes: 1500 },
+      totals: { entries: 12, items: 180, bytes: 1500 },
       rto: { seconds: 600, objectiveSeconds: 1800, met: true },
       rpo: { backupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 20, objectiveSeconds: 7200, met: true },
       backup: start.backup,
@@ -102,6 +103,8 @@ describe('drill verdict', () => {
       restoreMs: 61_000,
       sampled: { compared: 4, matched: 4, skippedChanged: 1 },
     });
+    // A table's items travel with its pages (entries); an S3 source has none.
+    expect(report.sources[1]).toMatchObject({ source: 'orders-table', entries: 2, items: 180, verifiedEntries: 2 });
     expect(drillFailureCause(report)).toBeUndefined();
   });
 

@@ -36,7 +36,7 @@ it('documents an output with the fields of a real report, figures consistent wit
     backup: doc.backup,
     restores: doc.sources.map((s) => ({ restoreId: `r-${s.source}`, request: { source: s.source, backupId: doc.backup.backupId, target: { type: 'filesystem', path: '/x' }, overwrite: false, vault: 'dr' } })),
   };
-  const restored = doc.sources.map((s) => ({ restoreId: `r-${s.source}`, source: s.source, target: { type: s.type }, targetDescription: s.target, entries: s.entries, bytes: s.bytes, durationMs: s.rtoSeconds * 1000 }));
+  const restored = doc.sources.map((s) => ({ restoreId: `r-${s.source}`, source: s.source, target: { type: s.type }, targetDescription: s.target, entries: s.entries, ...(s.items !== undefined ? { items: s.items } : {}), bytes: s.bytes, durationMs: s.rtoSeconds * 1000 }));
   const real = failoverReport({ failover: start, restored, finishedAt: doc.finishedAt }, plans);
   expect(keysOf(documented)).toEqual(keysOf(real));
   expect(real).toEqual(documented);

@@ -28,7 +28,7 @@ const failover: FailoverStart = {
 
 // In the Map's order, which need not be the start's.
 const restored: RestoredSource[] = [
-  { restoreId: 'exec-1-demo-orders', source: 'demo-orders', target: { type: 'dynamodb' }, targetDescription: 'table t-failover', entries: 3, bytes: 300, durationMs: 61_400 },
+  { restoreId: 'exec-1-demo-orders', source: 'demo-orders', target: { type: 'dynamodb' }, targetDescription: 'table t-failover', entries: 3, items: 70, bytes: 300, durationMs: 61_400 },
   { restoreId: 'exec-1-demo-assets', source: 'demo-assets', target: { type: 's3' }, targetDescription: 's3://b-failover/', entries: 12, bytes: 4096, durationMs: 1_600 },
 ];
 
@@ -41,7 +41,7 @@ it('reports each source in the plan order, the total RTO and the RPO (whole seco
     finishedAt: '2026-11-24T12:20:00.500Z',
     sources: [
       { source: 'demo-assets', type: 's3', target: 's3://b-failover/', entries: 12, bytes: 4096, rtoSeconds: 2 },
-      { source: 'demo-orders', type: 'dynamodb', target: 'table t-failover', entries: 3, bytes: 300, rtoSeconds: 62 },
+      { source: 'demo-orders', type: 'dynamodb', target: 'table t-failover', entries: 3, items: 70, bytes: 300, rtoSeconds: 62 },
     ],
     rtoSeconds: 1201,
     rpoSeconds: 1800,
