@@ -63,6 +63,7 @@ export * from './restorer/entry-attributes';
 export * from './restorer/not-restored';
 export * from './restorer/restore';
 export * from './restorer/restore-target';
+export * from './restorer/restored-content-tags';
 export * from './restorer/safe-target-path';
 export * from './vault-errors';
 export * from './workers/byte-budget';

@@ -1,6 +1,6 @@
 import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
-import { comparePaths, type ManifestEntry, type NotRestored, type Vault } from '../../vault';
+import { comparePaths, type ManifestEntry, type NotRestored, RestoredContentTags, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
 import { readEntryContent } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
@@ -164,7 +164,9 @@ async function restoreEntries(
   const itemMismatches: string[] = [];
   // One restorer for the shard's entries, handed to it in manifest order: a hard link whose first
   // name is in this shard is linked to it (the first name is in the shard when it is at or after its first path).
-  const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }) : null;
+  // The tags of what this shard decodes, so that its read-back checks the files by tag (RestoredContentTags).
+  const contentTags = targetDir ? new RestoredContentTags() : undefined;
+  const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, ...(contentTags ? { contentTags } : {}) }) : null;
   await mapBounded(entries, deps.concurrency ?? 4, async (entry) => {
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
@@ -194,7 +196,7 @@ async function restoreEntries(
   const notRestored = directory?.notRestored() ?? [];
   if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
   if (target.type === 'dynamodb') await putShardCheck(deps, shardCheckOf(restore, shard, { checked: result.entries, mismatches: itemMismatches, notRestored: [] }, result.items));
-  else await checkShard(vault, restore, target, shard, entries, targetDir, deps);
+  else await checkShard(vault, restore, target, shard, entries, targetDir, deps, contentTags);
   return result;
 }
 
@@ -213,8 +215,10 @@ async function checkShard(
   entries: readonly ManifestEntry[],
   targetDir: TargetDirectory | null,
   deps: RestoreShardDeps,
+  contentTags: RestoredContentTags | undefined,
 ): Promise<void> {
-  const outcome = await checkRestoredEntries(vault, target, { targetS3: deps.targetS3, root: targetDir?.path ?? '', keepSetIdBits: restore.keepSetIdBits }, entries.filter((e) => e.kind !== 'dir'));
+  const where = { targetS3: deps.targetS3, root: targetDir?.path ?? '', keepSetIdBits: restore.keepSetIdBits, ...(contentTags ? { contentTags } : {}) };
+  const outcome = await checkRestoredEntries(vault, target, where, entries.filter((e) => e.kind !== 'dir'));
   await putShardCheck(deps, shardCheckOf(restore, shard, outcome));
 }
 

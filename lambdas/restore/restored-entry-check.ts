@@ -1,7 +1,7 @@
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Stats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
-import { type ManifestEntry, type NotRestored, platformCalls } from '../../vault';
+import { type ManifestEntry, type NotRestored, platformCalls, type RestoredContentTags } from '../../vault';
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
@@ -31,12 +31,12 @@ const CHECKS_AT_ONCE = 8;
 export async function checkRestoredEntries(
   vault: Vault,
   target: Exclude<ResolvedRestore['target'], { type: 'dynamodb' }>,
-  where: { targetS3: S3Client; root: string; keepSetIdBits: boolean },
+  where: { targetS3: S3Client; root: string; keepSetIdBits: boolean; contentTags?: RestoredContentTags },
   entries: readonly ManifestEntry[],
 ): Promise<EntryCheckOutcome> {
   const outcome: EntryCheckOutcome = { checked: 0, mismatches: [], notRestored: [] };
   await mapBounded(entries, CHECKS_AT_ONCE, async (entry) => {
-    const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry) : await checkFile(vault, where.root, entry, where.keepSetIdBits);
+    const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry) : await checkFile(vault, where.root, entry, where.keepSetIdBits, where.contentTags);
     if (typeof problem === 'object') outcome.notRestored.push(problem);
     else if (problem) outcome.mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
     outcome.checked++;
@@ -65,7 +65,7 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
  * NotRestored for a special file the restore was not allowed to make (a socket; a device when the
  * restore may not make devices), which is reported, not failed.
  */
-async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean): Promise<string | NotRestored | undefined> {
+async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean, contentTags: RestoredContentTags | undefined): Promise<string | NotRestored | undefined> {
   const file = resolveInsideTarget(root, entry.path);
   const stats = await lstat(file).catch(() => undefined);
   if (entry.kind === 'special') return checkSpecial(entry, stats);
@@ -83,7 +83,7 @@ async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepS
   const modeProblem = checkMode(stats.mode, want.mode, keepSetIdBits);
   if (modeProblem) return modeProblem;
   if (entry.size === 0) return undefined;
-  return restoredFileMatches(vault, entry, file);
+  return restoredFileMatches(vault, entry, file, contentTags);
 }
 
 function checkSpecial(entry: ManifestEntry, stats: Stats | undefined): string | NotRestored | undefined {

@@ -13,6 +13,7 @@ import { type Vault } from '../repository/vault';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
 import { packKey } from '../repository/vault-layout';
+import { type RestoredContentTags } from './restored-content-tags';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
@@ -60,6 +61,12 @@ export type RestoreOptions = FetchOptions &
      * @default every path
      */
     readonly restores?: (entryPath: string) => boolean;
+    /**
+     * Where to record the content tag of every blob written (RestoredContentTags): a restore that
+     * reads back what it wrote (the workflow's shards) then checks it by tag instead of by blob id.
+     * @default nothing recorded (`lifeboat vault restore` reads nothing back)
+     */
+    readonly contentTags?: RestoredContentTags;
   };
 
 export type RestoreStats = {
@@ -126,6 +133,7 @@ export class DirectoryRestorer {
   private readonly bytes = new ByteBudget(RESTORE_BYTES_IN_FLIGHT);
   private readonly maxRead: number;
   private readonly restores: (entryPath: string) => boolean;
+  private readonly contentTags: RestoredContentTags | undefined;
   /** Files being written, by path: settles true once in place, false when not written (damaged). */
   private readonly filesInFlight = new Map<string, Promise<boolean>>();
   /** Files of this restore that were not written (damaged): a later hard link to one is written as a file. */
@@ -141,6 +149,7 @@ export class DirectoryRestorer {
     this.codec = codecFor(vault.store, vault.keys, options);
     this.maxRead = options.maxReadBytes ?? 16 * 1024 * 1024;
     this.restores = options.restores ?? (() => true);
+    this.contentTags = options.contentTags;
   }
 
   static async open(vault: Vault, targetDir: string, options: RestoreOptions = {}): Promise<DirectoryRestorer> {
@@ -234,7 +243,7 @@ export class DirectoryRestorer {
     const tasks: Array<Promise<number>> = [];
     for (const range of ranges) {
       await this.bytes.acquire(range.length);
-      const task = this.codec.restoreRange(range, fh, sparse).finally(() => this.bytes.release(range.length));
+      const task = this.codec.restoreRange(range, fh, sparse, this.contentTags).finally(() => this.bytes.release(range.length));
       task.catch(() => undefined); // settled below, all of them, before the descriptor is closed
       tasks.push(task);
     }

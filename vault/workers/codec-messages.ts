@@ -22,9 +22,10 @@ export type CodecRequest =
   /**
    * Reads [o, o+n) of pack file f (or slab s from o), opens each blob b (`at` relative to o) and
    * writes the plaintexts one after another to fd from position p, all-zero blocks left as holes
-   * when h → {t, bytes (written to the file)}.
+   * when h → {t, bytes (written to the file)}; with g (a content-tag key) also the content tag of
+   * each blob's plaintext (crypto/content-tag.ts), 16 bytes a blob in b's order → {tags}.
    */
-  | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number; h: boolean }
+  | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number; h: boolean; g?: Uint8Array }
   /**
    * Checks each blob b of file f, or of slab s (`at` relative to o): with `a` (authenticate) its GCM tag only, else
    * opened and its id recomputed (HMAC of the plaintext) → {t, bytes (stored bytes authenticated, or
@@ -33,9 +34,11 @@ export type CodecRequest =
   | { op: 'check'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; a: boolean }
   /**
    * Reads restored file f from its start, cut at the lengths n, and compares each piece's HMAC with
-   * ids (the manifest entry's blob ids) → {t, flags: the index in FILE_CONTENT_FLAGS of what it found}.
+   * ids (the manifest entry's blob ids) → {t, flags: the index in FILE_CONTENT_FLAGS of what it found};
+   * with g and tags (16 bytes a piece, recorded when the blobs were decoded) each piece's content tag
+   * under key g with the piece's tag instead.
    */
-  | { op: 'file-ids'; t: number; k: number; f: string | Uint8Array; n: readonly number[]; ids: readonly Uint8Array[] };
+  | { op: 'file-ids'; t: number; k: number; f: string | Uint8Array; n: readonly number[]; ids: readonly Uint8Array[]; g?: Uint8Array; tags?: Uint8Array };
 
 /** What a `file-ids` task found: the file equals the blobs, ends early, goes on past them, or a piece hashes to another id. */
 export const FILE_CONTENT_FLAGS = ['equal', 'shorter', 'longer', 'differs'] as const;
@@ -50,6 +53,7 @@ export type CodecReply = {
   flags?: number;
   bytes?: number;
   plain?: ArrayBuffer;
+  tags?: Uint8Array;
 };
 
 /**

@@ -253,15 +253,19 @@ export class CodecPool {
     fd: number,
     position: number,
     sparse: boolean,
-  ): Promise<number> {
+    tagKey?: Uint8Array,
+  ): Promise<{ bytes: number; tags?: Uint8Array }> {
     const where = 'file' in source ? { f: source.file } : { s: source.slab };
-    const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs.map(ownBlobBytes), fd, p: position, h: sparse });
-    return r.bytes as number;
+    const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs.map(ownBlobBytes), fd, p: position, h: sparse, ...(tagKey ? { g: ownBytes(tagKey) } : {}) });
+    return { bytes: r.bytes as number, ...(r.tags ? { tags: r.tags } : {}) };
   }
 
-  /** Reads a restored file in the worker, cut at `lengths`, and compares each piece's blob id with `ids` (see the `file-ids` message). */
-  async fileBlobIds(k: number, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[]): Promise<FileContentCheck> {
-    const r = await this.run({ op: 'file-ids', k, f: typeof file === 'string' ? file : ownBytes(file), n: lengths, ids: ids.map(ownBytes) });
+  /**
+   * Reads a restored file in the worker, cut at `lengths`, and compares each piece's blob id with `ids`,
+   * or with `tagged` each piece's content tag with the recorded one (see the `file-ids` message).
+   */
+  async fileBlobIds(k: number, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: Uint8Array; tags: Uint8Array }): Promise<FileContentCheck> {
+    const r = await this.run({ op: 'file-ids', k, f: typeof file === 'string' ? file : ownBytes(file), n: lengths, ids: ids.map(ownBytes), ...(tagged ? { g: ownBytes(tagged.key), tags: ownBytes(tagged.tags) } : {}) });
     const flag = FILE_CONTENT_FLAGS[r.flags ?? -1];
     if (!flag) throw new Error(`a codec worker answered a file check with flags ${String(r.flags)}`);
     return flag;

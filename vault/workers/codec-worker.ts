@@ -2,6 +2,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
+import { CONTENT_TAG_BYTES, contentTag } from '../crypto/content-tag';
 import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck } from './codec-messages';
 import { PromptCollector } from './prompt-collector';
 import { writeAtSync } from './sparse-write';
@@ -104,7 +105,8 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       const bytes = m.f !== undefined ? readPack(m.f, m.o, m.n) : view(m.s ?? -1, m.o, m.n);
       let position = m.p;
       let written = 0;
-      for (const b of m.b) {
+      const tags = m.g ? new Uint8Array(m.b.length * CONTENT_TAG_BYTES) : undefined;
+      for (const [i, b] of m.b.entries()) {
         let plain: Buffer;
         try {
           plain = openBlob(key, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw);
@@ -112,12 +114,14 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
           if (err instanceof EnvelopeError) throw new EnvelopeError(`blob ${Buffer.from(b.id).toString('hex')}: ${err.message}`);
           throw err;
         }
+        // Tagged from the authenticated plaintext, before it is written: the read-back must find these bytes.
+        if (m.g && tags) tags.set(contentTag(m.g, b.id, plain), i * CONTENT_TAG_BYTES);
         written += writeAtSync(m.fd, plain, position, m.h);
         position += plain.length;
         // Written: freed now rather than by a collection (release-buffer.ts).
         releaseBuffer(plain);
       }
-      return { reply: { t: m.t, bytes: written }, transfer: [] };
+      return { reply: { t: m.t, bytes: written, ...(tags ? { tags } : {}) }, transfer: tags ? [tags.buffer as ArrayBuffer] : [] };
     }
     case 'check': {
       const key = keyOf(m.k);
@@ -149,13 +153,18 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       return { reply: { t: m.t, bytes: checked }, transfer: [] };
     }
     case 'file-ids': {
-      return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(checkFileIds(keyOf(m.k), m.f, m.n, m.ids)) }, transfer: [] };
+      const tagged = m.g && m.tags ? { key: m.g, tags: m.tags } : undefined;
+      return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(checkFileIds(keyOf(m.k), m.f, m.n, m.ids, tagged)) }, transfer: [] };
     }
   }
 }
 
-/** A restored file against its blob ids: read piece by piece into the worker's read buffer, each piece's HMAC compared. */
-function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[]): FileContentCheck {
+/**
+ * A restored file against its blob ids: read piece by piece into the worker's read buffer, each
+ * piece's HMAC compared with its id, or, with `tagged`, its content tag with the one recorded when
+ * the blob was decoded (RestoredContentTags).
+ */
+function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: Uint8Array; tags: Uint8Array }): FileContentCheck {
   // A path that is not UTF-8 arrives as bytes (a Buffer is cloned into a plain Uint8Array).
   const fd = fs.openSync(typeof file === 'string' ? file : Buffer.from(file.buffer, file.byteOffset, file.byteLength), 'r');
   try {
@@ -163,7 +172,12 @@ function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: reado
     for (let i = 0; i < lengths.length; i++) {
       const length = lengths[i] as number;
       if (readAt(fd, length, position) !== length) return 'shorter';
-      if (!createHmac('sha256', key.mac).update(readBuf.subarray(0, length)).digest().equals(ids[i] as Uint8Array)) return 'differs';
+      const piece = readBuf.subarray(0, length);
+      const id = ids[i] as Uint8Array;
+      const same = tagged
+        ? contentTag(tagged.key, id, piece).equals(tagged.tags.subarray(i * CONTENT_TAG_BYTES, (i + 1) * CONTENT_TAG_BYTES))
+        : createHmac('sha256', key.mac).update(piece).digest().equals(id);
+      if (!same) return 'differs';
       position += length;
     }
     return readAt(fd, 1, position) > 0 ? 'longer' : 'equal';

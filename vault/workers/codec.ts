@@ -2,6 +2,8 @@ import { type FileHandle, open as openFile } from 'node:fs/promises';
 import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './codec-pool';
 import { type FileContentCheck, type RestoreBlob } from './codec-messages';
 import { type FsPath } from '../platform/posix-calls';
+import { type RestoredContentTags } from '../restorer/restored-content-tags';
+import { CONTENT_TAG_BYTES, contentTag } from '../crypto/content-tag';
 import { writeAt } from './sparse-write';
 import { decodeBlob } from '../pack/pack-reader';
 import { seal } from '../crypto/sealed-codec';
@@ -45,13 +47,18 @@ export interface Codec {
   blobId(region: ChunkRegion, start: number, length: number): Promise<Buffer>;
   /** The stored form (envelope, docs/FORMAT.md §3, context the blob id) of bytes `[start, start + length)` of the region. */
   seal(region: ChunkRegion, start: number, length: number, id: Buffer, compressionLevel: number | null): Promise<Buffer>;
-  /** Writes the range's plaintexts to `fh`, all-zero blocks left as holes when `sparse` (sparse-write.ts); resolves with the bytes written to the file. */
-  restoreRange(range: PackRange, fh: FileHandle, sparse: boolean): Promise<number>;
+  /**
+   * Writes the range's plaintexts to `fh`, all-zero blocks left as holes when `sparse` (sparse-write.ts);
+   * resolves with the bytes written to the file. With `tags`, records each blob's content tag there.
+   */
+  restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, tags?: RestoredContentTags): Promise<number>;
   /**
    * Reads a restored file from its start, cut at the blobs' plaintext lengths, and compares each
-   * piece's blob id with the blob's: whether the file is exactly that content, or how it is not.
+   * piece with its blob: whether the file is exactly that content, or how it is not. A piece is
+   * compared by its content tag when `tags` holds every blob of the file (they were decoded by this
+   * process), else by its blob id (HMAC-SHA-256, ten times the CPU).
    */
-  checkFileContent(file: FsPath, blobs: readonly FileBlob[]): Promise<FileContentCheck>;
+  checkFileContent(file: FsPath, blobs: readonly FileBlob[], tags?: RestoredContentTags): Promise<FileContentCheck>;
 }
 
 /** A blob of a file's content: its id and plaintext length. */
@@ -108,25 +115,37 @@ export class PooledCodec implements Codec {
   }
 
   /** In a worker: it opens and reads the file itself, so the bytes cross no thread and take no slab. */
-  checkFileContent(file: FsPath, blobs: readonly FileBlob[]): Promise<FileContentCheck> {
+  checkFileContent(file: FsPath, blobs: readonly FileBlob[], tags?: RestoredContentTags): Promise<FileContentCheck> {
+    const ids = blobs.map((b) => b.id);
+    const recorded = tags?.tagsOf(ids);
     return this.pool.fileBlobIds(
       this.k,
       file,
       blobs.map((b) => b.length),
-      blobs.map((b) => b.id),
+      ids,
+      tags && recorded ? { key: tags.key, tags: recorded } : undefined,
     );
   }
 
-  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean): Promise<number> {
+  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, tags?: RestoredContentTags): Promise<number> {
+    const restored = await this.restoreInWorker(range, fh, sparse, tags?.key);
+    if (tags) {
+      if (!restored.tags) throw new Error('a codec worker restored a range without the content tags asked for');
+      for (const [i, blob] of range.blobs.entries()) tags.record(blob.id, restored.tags, i * CONTENT_TAG_BYTES);
+    }
+    return restored.bytes;
+  }
+
+  private async restoreInWorker(range: PackRange, fh: FileHandle, sparse: boolean, tagKey: Uint8Array | undefined): Promise<{ bytes: number; tags?: Uint8Array }> {
     const { packKey, offset, length } = range;
     try {
-      if (this.localPath) return await this.pool.restore(this.k, { file: this.localPath(packKey) }, offset, length, range.blobs, fh.fd, range.position, sparse);
+      if (this.localPath) return await this.pool.restore(this.k, { file: this.localPath(packKey) }, offset, length, range.blobs, fh.fd, range.position, sparse, tagKey);
       const bytes = await this.store.get(packKey, { offset, length });
       if (bytes.length !== length) throw new VaultCorruptionError(this.store.location, packKey, `pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
       const region = await this.slabs.alloc(length);
       try {
         bytes.copy(region.bytes);
-        return await this.pool.restore(this.k, { slab: region.slab.id }, region.offset, length, range.blobs, fh.fd, range.position, sparse);
+        return await this.pool.restore(this.k, { slab: region.slab.id }, region.offset, length, range.blobs, fh.fd, range.position, sparse, tagKey);
       } finally {
         this.slabs.release(region.slab);
       }
@@ -168,7 +187,7 @@ export class InThreadCodec implements Codec {
     return (await seal(this.keys, id, region.bytes.subarray(start, start + length), { compressionLevel })).stored;
   }
 
-  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean): Promise<number> {
+  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, tags?: RestoredContentTags): Promise<number> {
     const { packKey, offset, length } = range;
     const bytes = await this.store.get(packKey, { offset, length });
     if (bytes.length !== length) throw new VaultCorruptionError(this.store.location, packKey, `pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
@@ -177,7 +196,9 @@ export class InThreadCodec implements Codec {
     const plains = await Promise.all(range.blobs.map((b) => decodeBlob(this.keys, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw, where)));
     let position = range.position;
     let written = 0;
-    for (const plain of plains) {
+    for (const [i, plain] of plains.entries()) {
+      const blob = range.blobs[i];
+      if (tags && blob) tags.record(blob.id, contentTag(tags.key, blob.id, plain));
       written += await writeAt(fh, plain, position, sparse);
       position += plain.length;
       // Written: freed now rather than by a collection (platform/release-buffer.ts).
@@ -186,11 +207,12 @@ export class InThreadCodec implements Codec {
     return written;
   }
 
-  async checkFileContent(file: FsPath, blobs: readonly FileBlob[]): Promise<FileContentCheck> {
+  async checkFileContent(file: FsPath, blobs: readonly FileBlob[], tags?: RestoredContentTags): Promise<FileContentCheck> {
+    const recorded = tags?.tagsOf(blobs.map((b) => b.id));
     const fh = await openFile(file, 'r');
     try {
       let position = 0;
-      for (const blob of blobs) {
+      for (const [i, blob] of blobs.entries()) {
         const piece = Buffer.allocUnsafe(blob.length);
         let done = 0;
         while (done < blob.length) {
@@ -199,7 +221,8 @@ export class InThreadCodec implements Codec {
           done += bytesRead;
         }
         if (done !== blob.length) return 'shorter';
-        if (!(await computeBlobId(this.keys, piece)).equals(blob.id)) return 'differs';
+        const same = tags && recorded ? contentTag(tags.key, blob.id, piece).equals(recorded.subarray(i * CONTENT_TAG_BYTES, (i + 1) * CONTENT_TAG_BYTES)) : (await computeBlobId(this.keys, piece)).equals(blob.id);
+        if (!same) return 'differs';
         position += blob.length;
       }
       return (await fh.read(Buffer.alloc(1), 0, 1, position)).bytesRead > 0 ? 'longer' : 'equal';

@@ -15,6 +15,9 @@ import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { type Codec, InThreadCodec, PooledCodec } from '../../../../vault/workers/codec';
+import { RestoredContentTags } from '../../../../vault/restorer/restored-content-tags';
+import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
@@ -146,6 +149,43 @@ describe.each([
     stored.delete(shardCheckKey('r-unrecorded', 0));
     const error = await verifyError(planKey, io());
     expect(error.mismatches).toEqual([expect.stringContaining('restore shard 0 ("" to "\uffff") left no check record') as string]);
+  });
+
+  it('checks by the content tags of what was decoded when it has them: an exact restore passes, a changed byte or swapped halves are found as by the ids', async () => {
+    const target = path.join(dir, 'fs', 'tagged');
+    const tags = new RestoredContentTags();
+    await restoreSnapshot(vault, snapshot, target, { contentTags: tags });
+    const mismatches = async (): Promise<string[]> =>
+      (await checkRestoredEntries(vault, { type: 'filesystem', path: '/unused' }, { targetS3: new S3Client({ region: 'us-east-1' }), root: target, keepSetIdBits: false, contentTags: tags }, entries)).mismatches;
+    expect(await mismatches()).toEqual([]);
+    const file = path.join(target, 'big.bin');
+    const flipped = Buffer.from(BIG);
+    flipped[150 * 1024 + 7] = (flipped[150 * 1024 + 7] as number) ^ 0x01;
+    await fs.writeFile(file, flipped);
+    expect(await mismatches()).toEqual(['"big.bin": content differs from the backup']);
+    const half = BIG.length / 2;
+    await fs.writeFile(file, Buffer.concat([BIG.subarray(half), BIG.subarray(0, half)]));
+    expect(await mismatches()).toEqual(['"big.bin": content differs from the backup']);
+  });
+
+  it('a shard reads its files back by the content tags of the blobs it decoded, every blob of them recorded', async () => {
+    const seen: Array<RestoredContentTags | undefined> = [];
+    const spies = [PooledCodec.prototype, InThreadCodec.prototype].map((proto) => {
+      const original = proto.checkFileContent;
+      return jest.spyOn(proto, 'checkFileContent').mockImplementation(function (this: PooledCodec | InThreadCodec, ...args: Parameters<Codec['checkFileContent']>) {
+        seen.push(args[2]);
+        return original.apply(this, args);
+      });
+    });
+    try {
+      await restoreToDirectory('by-tags');
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const blobs = new Set(entries.flatMap((e) => e.content));
+    // big.bin and small.txt (the empty file has no content to read back), each with the shard's tags of every blob.
+    expect(seen).toHaveLength(2);
+    for (const tags of seen) expect(tags?.size).toBe(blobs.size);
   });
 
   describe('an S3 target', () => {

@@ -14,6 +14,7 @@ import { initVault, openVault, type Vault } from '../../../../vault/repository/v
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { computeBlobId, importVaultKeys } from '../../../../vault/crypto/vault-keys';
 import { verifyVault } from '../../../../vault/checker/verify';
+import { RestoredContentTags } from '../../../../vault/restorer/restored-content-tags';
 import { pseudoRandomBytes, readTree, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
 /** Chunks of ~16 KiB and 256 KiB packs: many chunks and packs, yet quick on the in-thread path. */
@@ -74,6 +75,59 @@ describe('codec worker threads and the in-thread path', () => {
       for (const [name, , want] of files) expect({ codec, name, found: await c.checkFileContent(path.join(dir, name), blobs) }).toEqual({ codec, name, found: want });
       expect({ codec, found: await c.checkFileContent(latin1, blobs) }).toEqual({ codec, found: 'equal' });
       expect({ codec, found: await c.checkFileContent(path.join(dir, 'equal'), []) }).toEqual({ codec, found: 'longer' });
+    }
+  });
+
+  it('content tags: both codecs record the tag of every blob they restore, and checkFileContent then goes by the tags (a wrong tag is a difference though every id matches; a blob not recorded sends the file back to its ids)', async () => {
+    const src = path.join(dir, 'src');
+    await writeSource(src);
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const vault = await initVault(store, await KeyFileKeyProvider.create(path.join(dir, 'key')), TUNING);
+    const { snapshot } = await backupDirectory(vault, src);
+    const index = await vault.index();
+    const files: ManifestEntry[] = [];
+    for await (const e of (await vault.manifest(snapshot)).entries()) if (e.kind === 'file' && e.size > 0) files.push(e);
+    const blobsOf = (e: ManifestEntry) =>
+      e.content.map((hex) => {
+        const id = Buffer.from(hex, 'hex');
+        const where = index.lookup(id);
+        if (!where) throw new Error(`blob ${hex} is in no index`);
+        return { id, length: where.rawLength };
+      });
+    const byPath = (p: string): ManifestEntry => {
+      const e = files.find((f) => f.path === p);
+      if (!e) throw new Error(`no file ${p} in the snapshot`);
+      return e;
+    };
+    for (const workers of [true, false]) {
+      await useWorkers(workers);
+      const out = path.join(dir, `out-${String(workers)}`);
+      const tags = new RestoredContentTags();
+      await restoreSnapshot(vault, snapshot, out, { contentTags: tags });
+      expect(tags.size).toBe(new Set(files.flatMap((f) => f.content)).size);
+      const pool = CodecPool.shared();
+      expect(pool !== null).toBe(workers);
+      const codec: Codec = pool ? new PooledCodec(store, pool, pool.keySet(vault.keys)) : new InThreadCodec(store, vault.keys);
+      for (const f of files) expect({ workers, path: f.path, found: await codec.checkFileContent(path.join(out, f.path), blobsOf(f), tags) }).toEqual({ workers, path: f.path, found: 'equal' });
+
+      const big = byPath('big.bin');
+      const bigFile = path.join(out, big.path);
+      const bytes = await fs.readFile(bigFile);
+      bytes[5_000_000] = (bytes[5_000_000] as number) ^ 1;
+      await fs.writeFile(bigFile, bytes);
+      expect({ workers, found: await codec.checkFileContent(bigFile, blobsOf(big), tags) }).toEqual({ workers, found: 'differs' });
+      bytes[5_000_000] = (bytes[5_000_000] as number) ^ 1;
+      await fs.writeFile(bigFile, bytes.subarray(0, bytes.length - 1));
+      expect({ workers, found: await codec.checkFileContent(bigFile, blobsOf(big), tags) }).toEqual({ workers, found: 'shorter' });
+
+      const text = byPath('d/text.txt');
+      const textFile = path.join(out, text.path);
+      const first = blobsOf(text)[0];
+      if (!first) throw new Error('d/text.txt has no blob');
+      tags.record(first.id, Buffer.alloc(16));
+      expect({ workers, by: 'tags', found: await codec.checkFileContent(textFile, blobsOf(text), tags) }).toEqual({ workers, by: 'tags', found: 'differs' });
+      expect({ workers, by: 'ids', found: await codec.checkFileContent(textFile, blobsOf(text)) }).toEqual({ workers, by: 'ids', found: 'equal' });
+      expect({ workers, by: 'ids (none recorded)', found: await codec.checkFileContent(textFile, blobsOf(text), new RestoredContentTags()) }).toEqual({ workers, by: 'ids (none recorded)', found: 'equal' });
     }
   });
 

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { contentTag, CONTENT_TAG_BYTES } from '../../../../vault/crypto/content-tag';
+import { RestoredContentTags } from '../../../../vault/restorer/restored-content-tags';
+import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
+
+const idOf = (n: number): Buffer => createHash('sha256').update(`blob ${n}`).digest();
+
+describe('contentTag', () => {
+  it('is 16 bytes that change with the data, the key and the id, and stay the same for the same three', () => {
+    const key = pseudoRandomBytes(32, 1);
+    const data = pseudoRandomBytes(100_000, 2);
+    const tag = contentTag(key, idOf(1), data);
+    expect(tag).toHaveLength(CONTENT_TAG_BYTES);
+    expect(contentTag(key, idOf(1), Buffer.from(data)).equals(tag)).toBe(true);
+    const flipped = Buffer.from(data);
+    flipped[99_999] = (flipped[99_999] as number) ^ 0x80;
+    expect(contentTag(key, idOf(1), flipped).equals(tag)).toBe(false);
+    expect(contentTag(key, idOf(1), data.subarray(0, data.length - 1)).equals(tag)).toBe(false);
+    expect(contentTag(pseudoRandomBytes(32, 3), idOf(1), data).equals(tag)).toBe(false);
+    expect(contentTag(key, idOf(2), data).equals(tag)).toBe(false);
+  });
+});
+
+describe('RestoredContentTags', () => {
+  it('gives the tags of recorded ids in the order asked, past its first 1,024, and nothing when one id was not recorded', () => {
+    const tags = new RestoredContentTags();
+    const tagOf = (n: number): Buffer => contentTag(tags.key, idOf(n), Buffer.from(`content ${n}`));
+    for (let n = 0; n < 3000; n++) tags.record(idOf(n), tagOf(n));
+    // Recording a blob again (decoded for a second file) keeps one entry.
+    tags.record(idOf(7), tagOf(7));
+    expect(tags.size).toBe(3000);
+    const asked = [2999, 0, 1500, 7, 1024];
+    expect(tags.tagsOf(asked.map(idOf))?.equals(Buffer.concat(asked.map(tagOf)))).toBe(true);
+    expect(tags.tagsOf([idOf(1), idOf(3000)])).toBeUndefined();
+    expect(tags.tagsOf([])).toEqual(Buffer.alloc(0));
+  });
+
+  it('takes a tag at an offset of a buffer of several (a codec worker answers with one buffer per range)', () => {
+    const tags = new RestoredContentTags();
+    const several = Buffer.concat([Buffer.alloc(16, 1), Buffer.alloc(16, 2), Buffer.alloc(16, 3)]);
+    tags.record(idOf(1), several, 16);
+    expect(tags.tagsOf([idOf(1)])).toEqual(Buffer.alloc(16, 2));
+  });
+
+  it('has a key of its own per instance, in a buffer of its own', () => {
+    const [a, b] = [new RestoredContentTags(), new RestoredContentTags()];
+    expect(a.key).toHaveLength(32);
+    expect(a.key.equals(b.key)).toBe(false);
+    expect(a.key.byteLength).toBe(a.key.buffer.byteLength);
+  });
+});

