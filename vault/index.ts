@@ -24,6 +24,7 @@ export * from './checker/scrub-slice';
 export * from './checker/verify';
 export * from './checker/verify-snapshot';
 export * from './chunker/chunker';
+export * from './crypto/content-tag';
 export * from './crypto/key-wrap';
 export * from './crypto/sealed-codec';
 export * from './crypto/sealed-object';

@@ -164,14 +164,14 @@ async function restoreEntries(
   const itemMismatches: string[] = [];
   // One restorer for the shard's entries, handed to it in manifest order: a hard link whose first
   // name is in this shard is linked to it (the first name is in the shard when it is at or after its first path).
-  // The tags of what this shard decodes, so that its read-back checks the files by tag (RestoredContentTags).
-  const contentTags = targetDir ? new RestoredContentTags() : undefined;
+  // The tags of what this shard decodes, so that its read-back checks files and objects by tag (RestoredContentTags).
+  const contentTags = target.type !== 'dynamodb' ? new RestoredContentTags() : undefined;
   const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, ...(contentTags ? { contentTags } : {}) }) : null;
   await mapBounded(entries, deps.concurrency ?? 4, async (entry) => {
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
       // The key is restored verbatim under the target prefix: S3 keys are names, not paths.
-      const { bytes } = await writeS3Object(deps.targetS3, target.bucket, s3TargetKey(target, entry), readEntryContent(vault, entry), s3Attributes(entry), { size: entry.size });
+      const { bytes } = await writeS3Object(deps.targetS3, target.bucket, s3TargetKey(target, entry), readEntryContent(vault, entry, contentTags ? { contentTags } : {}), s3Attributes(entry), { size: entry.size });
       result.bytes += bytes;
     } else if (target.type === 'dynamodb') {
       if (entry.kind !== 'page') throw new SnapshotMismatchError(`DynamoDB snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not a page`);

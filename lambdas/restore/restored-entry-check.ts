@@ -36,7 +36,7 @@ export async function checkRestoredEntries(
 ): Promise<EntryCheckOutcome> {
   const outcome: EntryCheckOutcome = { checked: 0, mismatches: [], notRestored: [] };
   await mapBounded(entries, CHECKS_AT_ONCE, async (entry) => {
-    const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry) : await checkFile(vault, where.root, entry, where.keepSetIdBits, where.contentTags);
+    const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry, where.contentTags) : await checkFile(vault, where.root, entry, where.keepSetIdBits, where.contentTags);
     if (typeof problem === 'object') outcome.notRestored.push(problem);
     else if (problem) outcome.mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
     outcome.checked++;
@@ -44,7 +44,7 @@ export async function checkRestoredEntries(
   return outcome;
 }
 
-async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: string, entry: ManifestEntry): Promise<string | undefined> {
+async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: string, entry: ManifestEntry, contentTags: RestoredContentTags | undefined): Promise<string | undefined> {
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((err: Error) => err);
   if (head instanceof Error) return `not readable in the target (${head.name})`;
   if ((head.ContentLength ?? -1) !== entry.size) return `size ${head.ContentLength} instead of ${entry.size}`;
@@ -57,7 +57,7 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
   if (entry.size === 0) return undefined;
   const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!Body) return 'no body';
-  return restoredContentMatches(vault, entry, streamReader(Body as AsyncIterable<Uint8Array>));
+  return restoredContentMatches(vault, entry, streamReader(Body as AsyncIterable<Uint8Array>), contentTags);
 }
 
 /**

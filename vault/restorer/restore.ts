@@ -14,16 +14,31 @@ import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../v
 import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
 import { packKey } from '../repository/vault-layout';
 import { type RestoredContentTags } from './restored-content-tags';
+import { contentTag } from '../crypto/content-tag';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
 }
 
-/** The content of one entry as a stream of buffers (ranged reads, decrypted with read-ahead). */
-export async function* readEntryContent(vault: Vault, entry: ManifestEntry, options: FetchOptions = {}): AsyncGenerator<Buffer> {
+/**
+ * The content of one entry as a stream of buffers, one a blob (ranged reads, decrypted with
+ * read-ahead). With `contentTags`, the content tag of each blob's authenticated plaintext is
+ * recorded there as it is handed out, for a read-back of what is written from it (the restore
+ * workflow's S3 targets).
+ */
+export async function* readEntryContent(vault: Vault, entry: ManifestEntry, options: FetchOptions & { readonly contentTags?: RestoredContentTags } = {}): AsyncGenerator<Buffer> {
   const index = await vault.index();
   const requests = entry.content.map((id) => ({ id, tag: null }));
-  for await (const { data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests, options)) yield data;
+  const tags = options.contentTags;
+  let i = 0;
+  for await (const { data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests, options)) {
+    if (tags) {
+      const id = Buffer.from(entry.content[i] as string, 'hex');
+      tags.record(id, contentTag(tags.key, id, data));
+    }
+    i++;
+    yield data;
+  }
 }
 
 /**

@@ -17,7 +17,7 @@ import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { type Codec, InThreadCodec, PooledCodec } from '../../../../vault/workers/codec';
 import { RestoredContentTags } from '../../../../vault/restorer/restored-content-tags';
-import { restoreSnapshot } from '../../../../vault/restorer/restore';
+import { readEntryContent, restoreSnapshot } from '../../../../vault/restorer/restore';
 import { servePlanObjects } from '../../../support/memory-plan-store';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
@@ -215,6 +215,27 @@ describe.each([
       const damaged = Buffer.from(BIG);
       damaged[200_000] = (damaged[200_000] as number) ^ 0x80;
       expect((await check(new Map([...exact, ['big.bin', damaged]]))).mismatches).toEqual(['"big.bin": content differs from the backup']);
+    });
+
+    it('checks by the content tags recorded as the content was read from the vault: exact objects pass, a changed byte or swapped halves differ', async () => {
+      const tags = new RestoredContentTags();
+      const exact = new Map<string, Buffer>();
+      for (const entry of entries) {
+        const pieces: Buffer[] = [];
+        for await (const piece of readEntryContent(vault, entry, { contentTags: tags })) pieces.push(piece);
+        exact.set(entry.path, Buffer.concat(pieces));
+      }
+      expect(tags.size).toBe(new Set(entries.flatMap((e) => e.content)).size);
+      const check = (bodies: Map<string, Buffer>) => checkRestoredEntries(vault, { type: 's3', bucket: 'target', prefix: '' }, { targetS3: targetS3(bodies), root: '', keepSetIdBits: false, contentTags: tags }, entries);
+      expect(await check(exact)).toEqual({ checked: 3, mismatches: [], notRestored: [] });
+      const damaged = Buffer.from(BIG);
+      damaged[200_000] = (damaged[200_000] as number) ^ 0x80;
+      expect((await check(new Map([...exact, ['big.bin', damaged]]))).mismatches).toEqual(['"big.bin": content differs from the backup']);
+      const half = BIG.length / 2;
+      expect((await check(new Map([...exact, ['big.bin', Buffer.concat([BIG.subarray(half), BIG.subarray(0, half)])]]))).mismatches).toEqual(['"big.bin": content differs from the backup']);
+      // A wrong tag recorded for a blob of small.txt: the check goes by the tags.
+      tags.record(Buffer.from(entries.find((e) => e.path === 'small.txt')?.content[0] ?? '', 'hex'), Buffer.alloc(16));
+      expect((await check(exact)).mismatches).toEqual(['"small.txt": content differs from the backup']);
     });
   });
 });
