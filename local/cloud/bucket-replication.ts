@@ -73,7 +73,7 @@ type ObjectStore = S3rver.Store & {
   deleteSubresource(bucket: string, key: string, type: 'tagging'): Promise<void>;
 };
 /** s3rver's tagging subresource, copied as it is. */
-type TaggingResource = { readonly type: 'tagging' };
+type TaggingResource = { readonly type: 'tagging'; toXML(space?: number): string };
 
 export class BucketReplicator {
   private readonly file: string;
@@ -222,11 +222,20 @@ export class BucketReplicator {
   }
 }
 
-/** The replica carries the source object's tags, or none when the source has none. */
+/**
+ * The replica carries the source object's tags, or none when the source has none. Tags the replica
+ * already has are not written again: s3rver rewrites a tagging file in place (truncate, then write),
+ * so a GetObjectTagging of the replica at that moment reads an empty tag set, which S3 never shows.
+ * A put's replication and the tag change right after it both copy the same tags, and a reader of the
+ * replica between the two saw its tags vanish.
+ */
 async function copyTags(source: ObjectStore, sourceBucket: string, destination: ObjectStore, destinationBucket: string, key: string): Promise<void> {
   const tagging = await source.getSubresource(sourceBucket, key, 'tagging');
-  if (tagging) await destination.putSubresource(destinationBucket, key, tagging);
-  else await destination.deleteSubresource(destinationBucket, key, 'tagging');
+  const current = await destination.getSubresource(destinationBucket, key, 'tagging');
+  if (tagging) {
+    if (current && current.toXML() === tagging.toXML()) return;
+    await destination.putSubresource(destinationBucket, key, tagging);
+  } else if (current) await destination.deleteSubresource(destinationBucket, key, 'tagging');
 }
 
 
