@@ -23,8 +23,8 @@ it('fits as many blobs as the memory left after the reserve holds at the load pe
   expect(indexBlobCapacity(512 * 2 ** 20)).toBe(3_355_443);
   expect(indexBlobCapacity(256 * 2 ** 20)).toBe(1_677_721);
   expect(indexBlobCapacity(0)).toBe(0);
-  // prune-vault's 2,048 MB at prune's 240 bytes a blob: 1,536 MiB ÷ 240 = 6,710,886.4.
-  expect(indexBlobCapacity(2048 * 2 ** 20, PRUNE_PEAK_BYTES_PER_BLOB)).toBe(6_710_886);
+  // prune-vault's 2,048 MB at prune's 300 bytes a blob: 1,536 MiB ÷ 300 = 5,368,709.1.
+  expect(indexBlobCapacity(2048 * 2 ** 20, PRUNE_PEAK_BYTES_PER_BLOB)).toBe(5_368_709);
 });
 
 describe('a vault opened with a memory limit', () => {
@@ -74,7 +74,7 @@ describe('a vault opened with a memory limit', () => {
 
     const limited = await openVault(store, (await KeyFileKeyProvider.loadOrCreate(keyFile)).provider);
     limited.memoryLimitMb = 0;
-    await expect(pruneVault(limited, { graceMs: 0 })).rejects.toThrow(/more than a function of 0 MB can load beside its work \(about 240 bytes a blob/);
+    await expect(pruneVault(limited, { graceMs: 0 })).rejects.toThrow(/more than a function of 0 MB can load beside its work \(about 300 bytes a blob/);
     const after: string[] = [];
     for await (const key of store.list('')) after.push(key);
     // Only the prune policy it records first is new; nothing is condemned or deleted.
