@@ -1,4 +1,4 @@
-import { codecFor, type Codec, CONTENT_TAG_BYTES, contentTag, type FsPath, type ManifestEntry, type RestoredContentTags, type Vault } from '../../vault';
+import { codecFor, type Codec, type FsPath, hasContentTag, type ManifestEntry, type RestoredContentTags, type Vault } from '../../vault';
 
 /**
  * Fills `into` from a restored entry's content, in order; fewer bytes than asked only at its end.
@@ -24,9 +24,11 @@ type ContentReader = (into: Buffer) => Promise<number>;
 export async function restoredContentMatches(vault: Vault, entry: ManifestEntry, read: ContentReader, contentTags?: RestoredContentTags): Promise<string | undefined> {
   const lengths = await blobLengths(vault, entry);
   if (typeof lengths === 'string') return lengths;
-  const ids = entry.content.map((hex) => Buffer.from(hex, 'hex'));
-  const recorded = contentTags?.tagsOf(ids);
-  if (contentTags && recorded) return readAndCompareTags(lengths, read, { key: contentTags.key, ids, tags: recorded });
+  if (contentTags) {
+    const ids = entry.content.map((hex) => Buffer.from(hex, 'hex'));
+    const recorded = contentTags.tagsOf(ids);
+    if (recorded) return readAndCompareTags(lengths, read, { key: contentTags.key, ids, tags: recorded });
+  }
   const codec = codecFor(vault.store, vault.keys);
   const hashes: Array<Promise<boolean>> = [];
   const outcome = await readInto(codec, entry, lengths, read, hashes).catch((err: unknown) => ({ thrown: err }));
@@ -139,8 +141,7 @@ async function readAndCompareTags(lengths: readonly number[], read: ContentReade
   for (let i = 0; i < lengths.length; i++) {
     const piece = Buffer.allocUnsafe(lengths[i] as number);
     if ((await read(piece)) !== piece.length) return 'shorter than the backup';
-    const tag = contentTag(recorded.key, recorded.ids[i] as Buffer, piece);
-    if (!tag.equals(recorded.tags.subarray(i * CONTENT_TAG_BYTES, (i + 1) * CONTENT_TAG_BYTES))) return 'content differs from the backup';
+    if (!hasContentTag(recorded.key, recorded.ids[i] as Buffer, piece, recorded.tags, i)) return 'content differs from the backup';
   }
   return (await read(Buffer.alloc(1))) === 0 ? undefined : 'longer than the backup';
 }

@@ -21,3 +21,8 @@ export function contentTag(key: Uint8Array, id: Uint8Array, data: Uint8Array): B
   gmac.final();
   return gmac.getAuthTag();
 }
+
+/** Whether `data` has the `index`-th tag of `tags` (16 bytes a tag, one after another) as its content tag under `key` for blob `id`. */
+export function hasContentTag(key: Uint8Array, id: Uint8Array, data: Uint8Array, tags: Uint8Array, index: number): boolean {
+  return contentTag(key, id, data).equals(tags.subarray(index * CONTENT_TAG_BYTES, (index + 1) * CONTENT_TAG_BYTES));
+}

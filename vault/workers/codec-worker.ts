@@ -2,7 +2,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
-import { CONTENT_TAG_BYTES, contentTag } from '../crypto/content-tag';
+import { CONTENT_TAG_BYTES, contentTag, hasContentTag } from '../crypto/content-tag';
 import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck } from './codec-messages';
 import { PromptCollector } from './prompt-collector';
 import { writeAtSync } from './sparse-write';
@@ -174,9 +174,7 @@ function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: reado
       if (readAt(fd, length, position) !== length) return 'shorter';
       const piece = readBuf.subarray(0, length);
       const id = ids[i] as Uint8Array;
-      const same = tagged
-        ? contentTag(tagged.key, id, piece).equals(tagged.tags.subarray(i * CONTENT_TAG_BYTES, (i + 1) * CONTENT_TAG_BYTES))
-        : createHmac('sha256', key.mac).update(piece).digest().equals(id);
+      const same = tagged ? hasContentTag(tagged.key, id, piece, tagged.tags, i) : createHmac('sha256', key.mac).update(piece).digest().equals(id);
       if (!same) return 'differs';
       position += length;
     }

@@ -3,7 +3,7 @@ import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './cod
 import { type FileContentCheck, type RestoreBlob } from './codec-messages';
 import { type FsPath } from '../platform/posix-calls';
 import { type RestoredContentTags } from '../restorer/restored-content-tags';
-import { CONTENT_TAG_BYTES, contentTag } from '../crypto/content-tag';
+import { CONTENT_TAG_BYTES, contentTag, hasContentTag } from '../crypto/content-tag';
 import { writeAt } from './sparse-write';
 import { decodeBlob } from '../pack/pack-reader';
 import { seal } from '../crypto/sealed-codec';
@@ -221,7 +221,7 @@ export class InThreadCodec implements Codec {
           done += bytesRead;
         }
         if (done !== blob.length) return 'shorter';
-        const same = tags && recorded ? contentTag(tags.key, blob.id, piece).equals(recorded.subarray(i * CONTENT_TAG_BYTES, (i + 1) * CONTENT_TAG_BYTES)) : (await computeBlobId(this.keys, piece)).equals(blob.id);
+        const same = tags && recorded ? hasContentTag(tags.key, blob.id, piece, recorded, i) : (await computeBlobId(this.keys, piece)).equals(blob.id);
         if (!same) return 'differs';
         position += blob.length;
       }
