@@ -1,3 +1,4 @@
+import { type KeyObject } from 'node:crypto';
 import { codecFor, type Codec, type FsPath, hasContentTag, type ManifestEntry, type RestoredContentTags, type Vault } from '../../vault';
 
 /**
@@ -27,7 +28,7 @@ export async function restoredContentMatches(vault: Vault, entry: ManifestEntry,
   if (contentTags) {
     const ids = entry.content.map((hex) => Buffer.from(hex, 'hex'));
     const recorded = contentTags.tagsOf(ids);
-    if (recorded) return readAndCompareTags(lengths, read, { key: contentTags.key, ids, tags: recorded });
+    if (recorded) return readAndCompareTags(lengths, read, { key: contentTags.keyObject, ids, tags: recorded });
   }
   const codec = codecFor(vault.store, vault.keys);
   const hashes: Array<Promise<boolean>> = [];
@@ -137,7 +138,7 @@ export function streamReader(body: AsyncIterable<Uint8Array>): ContentReader {
  * entry): each piece read back is tagged here, on the main thread, since GMAC's 10 GB/s costs less
  * than handing the bytes to a worker.
  */
-async function readAndCompareTags(lengths: readonly number[], read: ContentReader, recorded: { key: Buffer; ids: readonly Buffer[]; tags: Buffer }): Promise<string | undefined> {
+async function readAndCompareTags(lengths: readonly number[], read: ContentReader, recorded: { key: KeyObject; ids: readonly Buffer[]; tags: Buffer }): Promise<string | undefined> {
   for (let i = 0; i < lengths.length; i++) {
     const piece = Buffer.allocUnsafe(lengths[i] as number);
     if ((await read(piece)) !== piece.length) return 'shorter than the backup';

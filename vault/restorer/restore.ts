@@ -34,7 +34,7 @@ export async function* readEntryContent(vault: Vault, entry: ManifestEntry, opti
   for await (const { data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests, options)) {
     if (tags) {
       const id = Buffer.from(entry.content[i] as string, 'hex');
-      tags.record(id, contentTag(tags.key, id, data));
+      tags.record(id, contentTag(tags.keyObject, id, data));
     }
     i++;
     yield data;

@@ -1,6 +1,6 @@
-import { randomFillSync } from 'node:crypto';
+import { type KeyObject, randomFillSync } from 'node:crypto';
 import { BlobIdSet } from '../blob-index/blob-id-set';
-import { CONTENT_TAG_BYTES } from '../crypto/content-tag';
+import { CONTENT_TAG_BYTES, contentTagKey } from '../crypto/content-tag';
 
 /**
  * The content tags (crypto/content-tag.ts) of the blobs one restorer decoded and wrote, by blob id,
@@ -19,6 +19,8 @@ import { CONTENT_TAG_BYTES } from '../crypto/content-tag';
 export class RestoredContentTags {
   /** The GMAC key: 32 random bytes for this restorer's lifetime (in a buffer of its own, so a codec message carries 32 bytes, not a pool). */
   readonly key: Buffer = randomFillSync(Buffer.allocUnsafeSlow(32));
+  /** The same key as a key object, for the tags taken on this thread (content-tag.ts says why). */
+  readonly keyObject: KeyObject = contentTagKey(this.key);
   private readonly ids = new BlobIdSet();
   private tags = Buffer.alloc(1024 * CONTENT_TAG_BYTES);
 

@@ -2,7 +2,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
-import { CONTENT_TAG_BYTES, contentTag, hasContentTag } from '../crypto/content-tag';
+import { CONTENT_TAG_BYTES, contentTag, contentTagKey, hasContentTag } from '../crypto/content-tag';
 import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck } from './codec-messages';
 import { PromptCollector } from './prompt-collector';
 import { writeAtSync } from './sparse-write';
@@ -33,6 +33,25 @@ function view(s: number, o: number, n: number): Buffer {
   const sab = slabs.get(s);
   if (!sab) throw new Error(`unknown slab ${s}`);
   return Buffer.from(sab, o, n);
+}
+
+/**
+ * Content-tag keys by their bytes: a message carries a restorer's 32 bytes, and its key object is
+ * made once here (content-tag.ts says why). A restorer's key serves it for its lifetime, so the
+ * few alive at a time are the last ones seen; older ones are dropped.
+ */
+const tagKeys = new Map<string, KeyObject>();
+const TAG_KEYS_KEPT = 64;
+
+function tagKeyOf(bytes: Uint8Array): KeyObject {
+  const name = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  let key = tagKeys.get(name);
+  if (!key) {
+    if (tagKeys.size >= TAG_KEYS_KEPT) tagKeys.delete(tagKeys.keys().next().value as string);
+    key = contentTagKey(bytes);
+    tagKeys.set(name, key);
+  }
+  return key;
 }
 
 function keyOf(k: number): WorkerKeys {
@@ -105,7 +124,8 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       const bytes = m.f !== undefined ? readPack(m.f, m.o, m.n) : view(m.s ?? -1, m.o, m.n);
       let position = m.p;
       let written = 0;
-      const tags = m.g ? new Uint8Array(m.b.length * CONTENT_TAG_BYTES) : undefined;
+      const tagKey = m.g ? tagKeyOf(m.g) : undefined;
+      const tags = tagKey ? new Uint8Array(m.b.length * CONTENT_TAG_BYTES) : undefined;
       for (const [i, b] of m.b.entries()) {
         let plain: Buffer;
         try {
@@ -115,7 +135,7 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
           throw err;
         }
         // Tagged from the authenticated plaintext, before it is written: the read-back must find these bytes.
-        if (m.g && tags) tags.set(contentTag(m.g, b.id, plain), i * CONTENT_TAG_BYTES);
+        if (tagKey && tags) tags.set(contentTag(tagKey, b.id, plain), i * CONTENT_TAG_BYTES);
         written += writeAtSync(m.fd, plain, position, m.h);
         position += plain.length;
         // Written: freed now rather than by a collection (release-buffer.ts).
@@ -153,7 +173,7 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       return { reply: { t: m.t, bytes: checked }, transfer: [] };
     }
     case 'file-ids': {
-      const tagged = m.g && m.tags ? { key: m.g, tags: m.tags } : undefined;
+      const tagged = m.g && m.tags ? { key: tagKeyOf(m.g), tags: m.tags } : undefined;
       return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(checkFileIds(keyOf(m.k), m.f, m.n, m.ids, tagged)) }, transfer: [] };
     }
   }
@@ -164,7 +184,7 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
  * piece's HMAC compared with its id, or, with `tagged`, its content tag with the one recorded when
  * the blob was decoded (RestoredContentTags).
  */
-function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: Uint8Array; tags: Uint8Array }): FileContentCheck {
+function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: KeyObject; tags: Uint8Array }): FileContentCheck {
   // A path that is not UTF-8 arrives as bytes (a Buffer is cloned into a plain Uint8Array).
   const fd = fs.openSync(typeof file === 'string' ? file : Buffer.from(file.buffer, file.byteOffset, file.byteLength), 'r');
   try {

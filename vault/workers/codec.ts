@@ -198,7 +198,7 @@ export class InThreadCodec implements Codec {
     let written = 0;
     for (const [i, plain] of plains.entries()) {
       const blob = range.blobs[i];
-      if (tags && blob) tags.record(blob.id, contentTag(tags.key, blob.id, plain));
+      if (tags && blob) tags.record(blob.id, contentTag(tags.keyObject, blob.id, plain));
       written += await writeAt(fh, plain, position, sparse);
       position += plain.length;
       // Written: freed now rather than by a collection (platform/release-buffer.ts).
@@ -221,7 +221,7 @@ export class InThreadCodec implements Codec {
           done += bytesRead;
         }
         if (done !== blob.length) return 'shorter';
-        const same = tags && recorded ? hasContentTag(tags.key, blob.id, piece, recorded, i) : (await computeBlobId(this.keys, piece)).equals(blob.id);
+        const same = tags && recorded ? hasContentTag(tags.keyObject, blob.id, piece, recorded, i) : (await computeBlobId(this.keys, piece)).equals(blob.id);
         if (!same) return 'differs';
         position += blob.length;
       }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { contentTag, CONTENT_TAG_BYTES } from '../../../../vault/crypto/content-tag';
+import { contentTag, CONTENT_TAG_BYTES, contentTagKey } from '../../../../vault/crypto/content-tag';
 import { RestoredContentTags } from '../../../../vault/restorer/restored-content-tags';
 import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
@@ -7,7 +7,7 @@ const idOf = (n: number): Buffer => createHash('sha256').update(`blob ${n}`).dig
 
 describe('contentTag', () => {
   it('is 16 bytes that change with the data, the key and the id, and stay the same for the same three', () => {
-    const key = pseudoRandomBytes(32, 1);
+    const key = contentTagKey(pseudoRandomBytes(32, 1));
     const data = pseudoRandomBytes(100_000, 2);
     const tag = contentTag(key, idOf(1), data);
     expect(tag).toHaveLength(CONTENT_TAG_BYTES);
@@ -16,7 +16,9 @@ describe('contentTag', () => {
     flipped[99_999] = (flipped[99_999] as number) ^ 0x80;
     expect(contentTag(key, idOf(1), flipped).equals(tag)).toBe(false);
     expect(contentTag(key, idOf(1), data.subarray(0, data.length - 1)).equals(tag)).toBe(false);
-    expect(contentTag(pseudoRandomBytes(32, 3), idOf(1), data).equals(tag)).toBe(false);
+    expect(contentTag(contentTagKey(pseudoRandomBytes(32, 3)), idOf(1), data).equals(tag)).toBe(false);
+    // A codec worker makes its own key object of the same 32 bytes: the tags must agree.
+    expect(contentTag(contentTagKey(pseudoRandomBytes(32, 1)), idOf(1), data).equals(tag)).toBe(true);
     expect(contentTag(key, idOf(2), data).equals(tag)).toBe(false);
   });
 });
@@ -24,7 +26,7 @@ describe('contentTag', () => {
 describe('RestoredContentTags', () => {
   it('gives the tags of recorded ids in the order asked, past its first 1,024, and nothing when one id was not recorded', () => {
     const tags = new RestoredContentTags();
-    const tagOf = (n: number): Buffer => contentTag(tags.key, idOf(n), Buffer.from(`content ${n}`));
+    const tagOf = (n: number): Buffer => contentTag(tags.keyObject, idOf(n), Buffer.from(`content ${n}`));
     for (let n = 0; n < 3000; n++) tags.record(idOf(n), tagOf(n));
     // Recording a blob again (decoded for a second file) keeps one entry.
     tags.record(idOf(7), tagOf(7));
