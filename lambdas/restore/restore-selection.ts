@@ -18,7 +18,8 @@ export async function* selectedEntries(
   const prefix = restore.prefix;
   // The manifest reader skips pages outside a directory-style prefix; an S3 key prefix is matched here.
   const readerPrefix = restore.source.type === 'filesystem' ? prefix : '';
-  for await (const entry of vault.entries(snapshot, readerPrefix)) {
+  // A shard's reading starts at the page of its first path: shard k of a large manifest does not parse the k shards before it.
+  for await (const entry of vault.entries(snapshot, readerPrefix, range?.first)) {
     if (prefix !== '' && restore.source.type === 's3' && !s3KeyOfEntry(entry).startsWith(prefix)) continue;
     if (prefix !== '' && restore.source.type === 'filesystem' && !underPrefix(entry.path, prefix)) continue;
     if (range) {

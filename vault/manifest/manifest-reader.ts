@@ -68,10 +68,16 @@ export class ManifestReader {
     }
   }
 
-  /** Entries in manifest order; with a prefix, only `prefix` and what lies below it (pages outside are not read). */
-  async *entries(prefix = ''): AsyncGenerator<ManifestEntry> {
-    for await (const { entries } of this.pages(prefix === '' ? undefined : prefix)) {
+  /**
+   * Entries in manifest order; with a prefix, only `prefix` and what lies below it; with `from`, only
+   * those at or after the path `from` (a restore shard's first entry). Pages before either are not
+   * read: a shard of a large manifest starts at its own page, not at the manifest's first.
+   */
+  async *entries(prefix = '', from?: string): AsyncGenerator<ManifestEntry> {
+    const start = from === undefined || comparePaths(prefix, from) > 0 ? prefix : from;
+    for await (const { entries } of this.pages(start === '' ? undefined : start)) {
       for (const e of entries) {
+        if (from !== undefined && comparePaths(e.path, from) < 0) continue;
         if (underPrefix(e.path, prefix)) yield e;
         else if (prefix !== '' && comparePaths(e.path, prefix) > 0) return;
       }

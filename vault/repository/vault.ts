@@ -412,8 +412,8 @@ export class Vault {
     return ManifestReader.open(this.store, this.keys, snapshot.manifest);
   }
 
-  /** Entries of a snapshot in manifest order, optionally under a path prefix. */
-  async *entries(snapshot: Snapshot, prefix = ''): AsyncGenerator<ManifestEntry> {
-    yield* (await this.manifest(snapshot)).entries(prefix);
+  /** Entries of a snapshot in manifest order, optionally under a path prefix and from a path on (ManifestReader.entries). */
+  async *entries(snapshot: Snapshot, prefix = '', from?: string): AsyncGenerator<ManifestEntry> {
+    yield* (await this.manifest(snapshot)).entries(prefix, from);
   }
 }

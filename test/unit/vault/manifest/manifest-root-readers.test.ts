@@ -4,7 +4,7 @@ import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-
 import { verifyVault } from '../../../../vault/checker/verify';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { type ManifestRoot } from '../../../../vault/manifest/manifest-format';
-import { loadManifestRoot, manifestObjectIds } from '../../../../vault/manifest/manifest-root';
+import { loadManifestNode, loadManifestRoot, manifestObjectIds } from '../../../../vault/manifest/manifest-root';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { markVault } from '../../../../vault/prune/vault-mark';
@@ -155,4 +155,23 @@ it('a node lost in both vaults is mapped to the snapshot and the path range it l
     }),
   ]);
   expect(first).toMatchObject({ first: 'a', last: 'c', count: 4 });
+});
+
+it('entries from a path read only the pages from the one that may hold it on (a restore shard starts at its own page)', async () => {
+  const pages = (await Promise.all((await nodesOf(vault, kept)).map((node) => loadManifestNode(vault.store, vault.keys, node)))).flat();
+  expect(pages.map((p) => [p.first, p.last])).toEqual([['a', 'b/1'], ['b/2', 'c'], ['d', 'e/1'], ['e/2', 'f'], ['g', 'g']]);
+  const pathsOf = async (prefix: string, from: string): Promise<string[]> => {
+    const paths: string[] = [];
+    for await (const e of vault.entries(kept, prefix, from)) paths.push(e.path);
+    return paths;
+  };
+  // Counted first: a reader that stops early may still be reading its next page in the background.
+  const reads = await manifestReads(vault.store as MemoryVaultStore, async () => expect(await pathsOf('', 'e/2')).toEqual(['e/2', 'f', 'g']));
+  expect(pages.map((p) => reads.get(manifestKey(p.id)) ?? 0)).toEqual([0, 0, 0, 1, 1]);
+  // `from` between entries (b/15 sorts after b/1, before b/2), past the end; with a prefix, whichever starts later.
+  expect(await pathsOf('', 'b/15')).toEqual(['b/2', 'c', 'd', 'e/1', 'e/2', 'f', 'g']);
+  expect(await pathsOf('', 'h')).toEqual([]);
+  expect(await pathsOf('e', 'a')).toEqual(['e/1', 'e/2']);
+  expect(await pathsOf('b', 'b/2')).toEqual(['b/2']);
+  expect(await pathsOf('b', 'c')).toEqual([]);
 });
