@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-import { buildProgram } from '../cli/program';
+import { enableCompileCache } from 'node:module';
 
-buildProgram(process.argv)
+// V8's compiled code of the CLI's modules is kept on disk (os.tmpdir()/node-compile-cache, Node's own
+// cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off): from the second run on, `lifeboat vault …` does not
+// compile its 1.1 MB of JavaScript again, which took about 0.05 s of a 0.7 s incremental backup.
+// Enabled before the program is imported, so its modules are the ones cached.
+enableCompileCache();
+
+import('../cli/program.js')
+  .then(({ buildProgram }) => buildProgram(process.argv))
   .then((program) => program.parseAsync(process.argv))
   .catch((err: unknown) => {
     process.stderr.write(`lifeboat: ${err instanceof Error ? err.message : String(err)}\n`);

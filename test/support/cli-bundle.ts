@@ -9,6 +9,8 @@ import { TEST_CLI_ENV } from './vault-cli-process';
 const BUILT_BY_SETUP_ENV = 'LIFEBOAT_TEST_CLI_TEMPORARY';
 /** Marks a LIFEBOAT_CODEC_WORKER this setup set, so the teardown unsets only that one. */
 const CODEC_WORKER_SET_BY_SETUP_ENV = 'LIFEBOAT_CODEC_WORKER_TEMPORARY';
+/** Marks a NODE_COMPILE_CACHE this setup set, so the teardown unsets only that one. */
+const COMPILE_CACHE_SET_BY_SETUP_ENV = 'LIFEBOAT_COMPILE_CACHE_TEMPORARY';
 
 /**
  * Part of the jest globalSetup of every tier: bin/lifeboat.ts bundled once per run (our sources in
@@ -17,6 +19,9 @@ const CODEC_WORKER_SET_BY_SETUP_ENV = 'LIFEBOAT_CODEC_WORKER_TEMPORARY';
  * lives under the repository's .cache so that its packages resolve from node_modules. An explicit
  * LIFEBOAT_TEST_CLI is left as it is. The codec worker built beside it also serves the test files
  * themselves (LIFEBOAT_CODEC_WORKER), which would each bundle it again from source otherwise.
+ * V8's compile cache (which the CLI turns on, bin/lifeboat.ts) goes into the same directory: the run's
+ * CLI processes share it, and it goes with the bundle instead of growing in os.tmpdir() by one entry
+ * per run (Node keys it by file path, and each run's bundle has a path of its own).
  */
 export function setupCliBundle(): void {
   if (process.env[TEST_CLI_ENV]) return;
@@ -28,6 +33,10 @@ export function setupCliBundle(): void {
   buildSync({ ...common, entryPoints: [path.join(REPO_ROOT, 'vault', 'workers', 'codec-worker.ts')], outfile: path.join(dir, 'codec-worker.js') });
   process.env[TEST_CLI_ENV] = path.join(dir, 'lifeboat.cjs');
   process.env[BUILT_BY_SETUP_ENV] = dir;
+  if (!process.env['NODE_COMPILE_CACHE']) {
+    process.env['NODE_COMPILE_CACHE'] = path.join(dir, 'compile-cache');
+    process.env[COMPILE_CACHE_SET_BY_SETUP_ENV] = '1';
+  }
   if (!process.env[CODEC_WORKER_ENV]) {
     process.env[CODEC_WORKER_ENV] = path.join(dir, 'codec-worker.js');
     process.env[CODEC_WORKER_SET_BY_SETUP_ENV] = '1';
@@ -40,6 +49,10 @@ export function teardownCliBundle(): void {
   rmSync(dir, { recursive: true, force: true });
   delete process.env[BUILT_BY_SETUP_ENV];
   delete process.env[TEST_CLI_ENV];
+  if (process.env[COMPILE_CACHE_SET_BY_SETUP_ENV]) {
+    delete process.env['NODE_COMPILE_CACHE'];
+    delete process.env[COMPILE_CACHE_SET_BY_SETUP_ENV];
+  }
   if (process.env[CODEC_WORKER_SET_BY_SETUP_ENV]) {
     delete process.env[CODEC_WORKER_ENV];
     delete process.env[CODEC_WORKER_SET_BY_SETUP_ENV];
