@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type ApprovalLog } from './approval-log';
-import { approvalKindSchema, type ApprovalRecord } from './approval-record';
+import { type ApprovalKind, approvalKindSchema, type ApprovalRecord } from './approval-record';
 
 export const approvalRequestSchema = z.object({
   /** `$$.Task.Token` of the `.waitForTaskToken` task. */
@@ -23,11 +23,23 @@ function requestedBy(request: unknown): string {
 }
 
 /**
+ * Per kind, the check of the runbook's input that needs no AWS call (its parser, against the
+ * environment's plans and sources): it throws the runbook's own InvalidInputError.
+ */
+export type ApprovalRequestChecks = Partial<Record<ApprovalKind, (request: unknown) => void>>;
+
+/**
  * The first half of an approval step: records the pending approval (with the task token) in the
  * catalog, then the execution waits until the approver answers with SendTaskSuccess/SendTaskFailure
  * (`lifeboat approve`) or the task times out. Writes nothing else.
+ *
+ * The input is checked first (`checks`): a failover of a plan that does not exist, or a restore
+ * with a misspelt field, fails here with the runbook's own error and records nothing, instead of
+ * asking a second person to approve a request the step after the approval refuses. What needs the
+ * catalog or the targets (the backup, an existing target) is still checked after the approval.
  */
-export async function requestApproval(input: ApprovalRequest, log: ApprovalLog, now: Date = new Date()): Promise<ApprovalRecord> {
+export async function requestApproval(input: ApprovalRequest, log: ApprovalLog, now: Date = new Date(), checks: ApprovalRequestChecks = {}): Promise<ApprovalRecord> {
+  checks[input.kind]?.(input.request);
   const record: ApprovalRecord = {
     execution: input.execution,
     executionArn: input.executionArn,

@@ -40,7 +40,7 @@ function describe(error: z.ZodError, raw: unknown): string {
   return error.issues
     .map((i) => {
       const field = i.path.length ? i.path.join('.') : '(input)';
-      if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix, overwrite requestedBy and useMirrors`;
+      if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix, overwrite, requestedBy and useMirrors`;
       return i.code === 'invalid_type' && i.path.length > 0 && !given(raw, i.path[0]) ? `${field}: is required` : `${field}: ${i.message}`;
     })
     .join('; ');

@@ -22,7 +22,8 @@ export type ApprovalStepProps = {
 
 /**
  * The second person of an overwrite restore or a failover (issue 13, item 3): a `.waitForTaskToken`
- * Lambda task. The function records the pending approval with `$$.Task.Token` in the catalog and
+ * Lambda task. The function checks the runbook's input with its parser (request-approval.ts: an
+ * invalid input fails the task, and nobody is asked), records the pending approval with `$$.Task.Token` in the catalog and
  * returns; the execution then waits until `lifeboat approve` (or the console) sends SendTaskSuccess
  * (the runbook goes on) or SendTaskFailure (it fails with ApprovalRejected), or the timeout passes
  * (States.Timeout). Either failure happens before any step that writes. Who may answer is IAM's
@@ -38,8 +39,8 @@ export function approvalStep(scope: Construct, id: string, props: ApprovalStepPr
   const task = new tasks.LambdaInvoke(scope, 'Wait for approval', {
     comment:
       props.kind === 'restore'
-        ? 'An overwrite restore replaces live data: records the pending approval (with the task token) in the catalog and waits for lifeboat approve; a rejection or the timeout fails the restore before anything is written.'
-        : 'A failover restores every source of a plan in the DR region: records the pending approval (with the task token) in the catalog and waits for lifeboat approve; a rejection or the timeout fails it before anything is written.',
+        ? 'An overwrite restore replaces live data: checks the request (an invalid one fails here, unasked), records the pending approval (with the task token) in the catalog and waits for lifeboat approve; a rejection or the timeout fails the restore before anything is written.'
+        : 'A failover restores every source of a plan in the DR region: checks the input (an invalid one fails here, unasked), records the pending approval (with the task token) in the catalog and waits for lifeboat approve; a rejection or the timeout fails it before anything is written.',
     lambdaFunction: fn,
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
     payload: sfn.TaskInput.fromObject({

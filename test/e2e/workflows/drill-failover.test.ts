@@ -351,6 +351,11 @@ describe('drills and failover, with their faults', () => {
     expect(causeMessage(failover.cause)).toMatch(/backupId: /);
     // The failover's first state is its approval (approved at once here); validation comes right after it.
     for (const result of [unknown, other, failover]) expect(result.events.filter((e) => e.type === 'StateEntered' && e.state !== 'Wait for approval').map((e) => e.state)[0]).toMatch(/^(Start drill|Validate failover)$/);
+    // An input the runbook's parser refuses fails in the approval step itself, before anybody is asked to approve it.
+    const unknownFailover = await run('dr', names.failoverStateMachine, { plan: 'nope' });
+    expect({ status: unknownFailover.status, error: unknownFailover.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(causeMessage(unknownFailover.cause)).toMatch(/plan: unknown plan "nope"/);
+    expect(unknownFailover.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Wait for approval', 'Failure report', 'Failover failed']);
     expect((await drDrills.list()).filter((d) => [unknown, other].some((r) => r.executionId === d.execution))).toEqual([]);
   }, 120_000);
 

@@ -3,6 +3,10 @@ import { ApprovalNotFoundError, ApprovalNotPendingError } from '../../../../lamb
 import { type ApprovalRecord } from '../../../../lambdas/approval/approval-record';
 import { type CatalogRegion, decideApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
 import { requestApproval } from '../../../../lambdas/approval/request-approval';
+import { protectionPlanSchema } from '../../../../config/lifeboat-config';
+import { parseFailoverRequest } from '../../../../lambdas/failover/failover-request';
+import { parseRestoreRequest } from '../../../../lambdas/restore/restore-request';
+import { InvalidInputError } from '../../../../lambdas/runtime/errors';
 
 /** An ApprovalLog over a Map, with the conditional decide of the catalog's; `down` makes every call fail as an unreachable region. */
 function memoryLog(down = false): ApprovalLog & { items: Map<string, ApprovalRecord> } {
@@ -51,6 +55,32 @@ describe('approvals', () => {
       status: 'PENDING',
     });
     expect((await requestApproval({ ...request, execution: 'exec-2', request: { plan: 'demo' } }, dr, NOW)).requestedBy).toBe('(not given)');
+  });
+
+  it('checks the input before recording: a request the runbook refuses fails with its error, and nobody is asked to approve it', async () => {
+    const plan = protectionPlanSchema.parse({
+      name: 'demo',
+      schedule: 'rate(1 day)',
+      strategy: 'full',
+      retention: { keepLast: 3 },
+      objectives: { rpoMinutes: 60, rtoMinutes: 30 },
+      sources: [{ type: 's3', name: 'demo-assets', bucket: 'demo-assets-bucket' }],
+    });
+    // The checks the handler gives (lambdas/handlers/request-approval.ts).
+    const checks = {
+      failover: (r: unknown) => void parseFailoverRequest(r, [plan]),
+      restore: (r: unknown) => void parseRestoreRequest(r, plan.sources),
+    };
+    const log = memoryLog();
+    await expect(requestApproval({ ...request, request: { plan: 'nope' } }, log, NOW, checks)).rejects.toThrow(new InvalidInputError('Invalid failover input: plan: unknown plan "nope"; known plans: demo'));
+    await expect(requestApproval({ ...request, request: { plan: 'demo', backupID: 'x' } }, log, NOW, checks)).rejects.toThrow(/backupID: unknown field/);
+    const restore = { ...request, kind: 'restore' as const, stateMachine: 'lifeboat-dev-restore' };
+    await expect(requestApproval({ ...restore, request: { source: 'demo-asets', target: { type: 's3', bucket: 'demo-assets-bucket' }, overwrite: true } }, log, NOW, checks)).rejects.toThrow(/source: unknown source "demo-asets"/);
+    expect(log.items.size).toBe(0);
+    // A valid request is recorded, checked by its own kind's parser.
+    await requestApproval({ ...restore, request: { source: 'demo-assets', target: { type: 's3', bucket: 'demo-assets-bucket' }, overwrite: true } }, log, NOW, checks);
+    await requestApproval({ ...request, execution: 'exec-2' }, log, NOW, checks);
+    expect([...log.items.keys()]).toEqual(['exec-1', 'exec-2']);
   });
 
   it('approving sends SendTaskSuccess in the region that waits and marks the approval, found with the primary region unreachable', async () => {
