@@ -1,4 +1,4 @@
-import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -215,6 +215,50 @@ describe.each([
       const damaged = Buffer.from(BIG);
       damaged[200_000] = (damaged[200_000] as number) ^ 0x80;
       expect((await check(new Map([...exact, ['big.bin', damaged]]))).mismatches).toEqual(['"big.bin": content differs from the backup']);
+    });
+
+    it('a shard restoring objects into a bucket reads them back by the content tags of the blobs it decoded', async () => {
+      // An S3 source's snapshot of the same bytes (object entries), restored by one shard into the bucket "target".
+      const writer = await vault.newSnapshotWriter({ inline: true });
+      await writer.add({ path: 'big.bin', kind: 'object', meta: {}, content: BIG });
+      await writer.add({ path: 'small.txt', kind: 'object', meta: {}, content: SMALL });
+      const objects = await vault.commitSnapshot({ source: { kind: 's3', id: 'assets' }, parts: [await writer.finish()], tags: ['backupId:b-objects'] });
+      const restoreId = 'r-objects';
+      const planKey = servePlan(restoreId, { type: 's3', bucket: 'target', prefix: '' });
+      const plan = JSON.parse(stored.get(planKey) ?? 'null') as RestorePlanDocument;
+      stored.set(planKey, JSON.stringify({ ...plan, restore: { ...plan.restore, snapshotId: objects.id, source: { name: 'assets', type: 's3' } } }));
+      // The one mocked S3 client: the plan bucket as before, the target bucket's objects kept here.
+      const bodies = new Map<string, Buffer>();
+      planS3.on(PutObjectCommand, { Bucket: 'target' }).callsFake((input: { Key: string; Body: Uint8Array }) => {
+        bodies.set(input.Key, Buffer.from(input.Body));
+        return {};
+      });
+      // Promises, as the SDK's send returns (the check chains .catch on a HeadObject).
+      planS3.on(HeadObjectCommand, { Bucket: 'target' }).callsFake((input: { Key: string }) => Promise.resolve({ ContentLength: bodies.get(input.Key)?.length, Metadata: {} }));
+      planS3.on(GetObjectTaggingCommand, { Bucket: 'target' }).resolves({ TagSet: [] });
+      planS3.on(GetObjectCommand, { Bucket: 'target' }).callsFake((input: { Key: string }) => Promise.resolve({ Body: (async function* () { yield bodies.get(input.Key) ?? Buffer.alloc(0); })() }));
+      // The read-back's look-ups of the tags (content-check.ts), with what they found.
+      const seen: Array<{ size: number; found: boolean }> = [];
+      const original = RestoredContentTags.prototype.tagsOf;
+      const spy = jest.spyOn(RestoredContentTags.prototype, 'tagsOf').mockImplementation(function (this: RestoredContentTags, ids: readonly Uint8Array[]) {
+        const found = original.call(this, ids);
+        seen.push({ size: this.size, found: found !== undefined });
+        return found;
+      });
+      try {
+        await restoreShard({ restoreId, planKey, shardIndex: 0 }, io());
+      } finally {
+        spy.mockRestore();
+      }
+      expect(bodies).toEqual(new Map([['big.bin', BIG], ['small.txt', SMALL]]));
+      const blobs: string[] = [];
+      for await (const entry of vault.entries(objects)) blobs.push(...entry.content);
+      // Each object read back by the shard's tags, every blob it decoded recorded.
+      expect(seen).toEqual([
+        { size: new Set(blobs).size, found: true },
+        { size: new Set(blobs).size, found: true },
+      ]);
+      expect(JSON.parse(stored.get(shardCheckKey(restoreId, 0)) ?? 'null')).toMatchObject({ checked: 2, mismatchCount: 0 });
     });
 
     it('checks by the content tags recorded as the content was read from the vault: exact objects pass, a changed byte or swapped halves differ', async () => {
