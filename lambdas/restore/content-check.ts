@@ -1,5 +1,8 @@
 import { type KeyObject } from 'node:crypto';
-import { codecFor, type Codec, type FsPath, hasContentTag, type ManifestEntry, type RestoredContentTags, type Vault } from '../../vault';
+import { codecFor, type Codec, computeBlobId, type FsPath, hasContentTag, type ManifestEntry, type RestoredContentTags, sampledForIdCheck, type Vault } from '../../vault';
+
+/** A piece read back is the blob's decoded plaintext (its content tag), but that plaintext is not the content of the blob's id. */
+const MISFILED = 'content is not that of its blob ids: the vault holds a blob under another content\'s id (a writer\'s fault, not the restore\'s); run lifeboat vault verify --read-data';
 
 /**
  * Fills `into` from a restored entry's content, in order; fewer bytes than asked only at its end.
@@ -28,7 +31,7 @@ export async function restoredContentMatches(vault: Vault, entry: ManifestEntry,
   if (contentTags) {
     const ids = entry.content.map((hex) => Buffer.from(hex, 'hex'));
     const recorded = contentTags.tagsOf(ids);
-    if (recorded) return readAndCompareTags(lengths, read, { key: contentTags.keyObject, ids, tags: recorded });
+    if (recorded) return readAndCompareTags(vault, lengths, read, { key: contentTags.keyObject, ids, tags: recorded, residue: contentTags.idResidue });
   }
   const codec = codecFor(vault.store, vault.keys);
   const hashes: Array<Promise<boolean>> = [];
@@ -59,7 +62,7 @@ export async function restoredFileMatches(vault: Vault, entry: ManifestEntry, fi
     entry.content.map((id, i) => ({ id: Buffer.from(id, 'hex'), length: lengths[i] as number })),
     contentTags,
   );
-  return found === 'equal' ? undefined : found === 'shorter' ? 'shorter than the backup' : found === 'longer' ? 'longer than the backup' : 'content differs from the backup';
+  return found === 'equal' ? undefined : found === 'shorter' ? 'shorter than the backup' : found === 'longer' ? 'longer than the backup' : found === 'misfiled' ? MISFILED : 'content differs from the backup';
 }
 
 /** The plaintext length of each blob of an entry's content, from the vault index; or why they cannot be the entry's content. */
@@ -138,11 +141,13 @@ export function streamReader(body: AsyncIterable<Uint8Array>): ContentReader {
  * entry): each piece read back is tagged here, on the main thread, since GMAC's 10 GB/s costs less
  * than handing the bytes to a worker.
  */
-async function readAndCompareTags(lengths: readonly number[], read: ContentReader, recorded: { key: KeyObject; ids: readonly Buffer[]; tags: Buffer }): Promise<string | undefined> {
+async function readAndCompareTags(vault: Vault, lengths: readonly number[], read: ContentReader, recorded: { key: KeyObject; ids: readonly Buffer[]; tags: Buffer; residue: number }): Promise<string | undefined> {
   for (let i = 0; i < lengths.length; i++) {
     const piece = Buffer.allocUnsafe(lengths[i] as number);
     if ((await read(piece)) !== piece.length) return 'shorter than the backup';
-    if (!hasContentTag(recorded.key, recorded.ids[i] as Buffer, piece, recorded.tags, i)) return 'content differs from the backup';
+    const id = recorded.ids[i] as Buffer;
+    if (!hasContentTag(recorded.key, id, piece, recorded.tags, i)) return 'content differs from the backup';
+    if (sampledForIdCheck(id, recorded.residue) && !(await computeBlobId(vault.keys, piece)).equals(id)) return MISFILED;
   }
   return (await read(Buffer.alloc(1))) === 0 ? undefined : 'longer than the backup';
 }

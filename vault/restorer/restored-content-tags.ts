@@ -1,6 +1,6 @@
-import { type KeyObject, randomFillSync } from 'node:crypto';
+import { type KeyObject, randomFillSync, randomInt } from 'node:crypto';
 import { BlobIdSet } from '../blob-index/blob-id-set';
-import { CONTENT_TAG_BYTES, contentTagKey } from '../crypto/content-tag';
+import { CONTENT_TAG_BYTES, contentTagKey, ID_CHECK_ONE_IN } from '../crypto/content-tag';
 
 /**
  * The content tags (crypto/content-tag.ts) of the blobs one restorer decoded and wrote, by blob id,
@@ -12,7 +12,8 @@ import { CONTENT_TAG_BYTES, contentTagKey } from '../crypto/content-tag';
  * from that plaintext; the bytes read back from the target, cut at the blobs' lengths in manifest
  * order, must each give that blob's tag. Only the first link is re-proved by the slower check
  * (HMAC-SHA-256 of what is read back against the id): that whoever sealed a blob gave it the id of
- * its own content, which is what `lifeboat vault verify --read-data` checks of every blob.
+ * its own content, which is what `lifeboat vault verify --read-data` checks of every blob, and the
+ * read-back of a sixteenth of them (idResidue).
  *
  * Memory: 40–48 bytes an id (BlobIdSet) and 16 of tag, for the blobs of one restore shard.
  */
@@ -21,9 +22,17 @@ export class RestoredContentTags {
   readonly key: Buffer = randomFillSync(Buffer.allocUnsafeSlow(32));
   /** The same key as a key object, for the tags taken on this thread (content-tag.ts says why). */
   readonly keyObject: KeyObject = contentTagKey(this.key);
+  /**
+   * Which sixteenth of the blobs the read-back also re-derives the id of (sampledForIdCheck), drawn
+   * at random per restorer so that successive drills cover every blob; the option is a test seam.
+   */
+  readonly idResidue: number;
   private readonly ids = new BlobIdSet();
   private tags = Buffer.alloc(1024 * CONTENT_TAG_BYTES);
 
+  constructor(options: { idResidue?: number } = {}) {
+    this.idResidue = options.idResidue ?? randomInt(ID_CHECK_ONE_IN);
+  }
   get size(): number {
     return this.ids.size;
   }

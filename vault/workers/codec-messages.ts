@@ -38,10 +38,15 @@ export type CodecRequest =
    * with g and tags (16 bytes a piece, recorded when the blobs were decoded) each piece's content tag
    * under key g with the piece's tag instead.
    */
-  | { op: 'file-ids'; t: number; k: number; f: string | Uint8Array; n: readonly number[]; ids: readonly Uint8Array[]; g?: Uint8Array; tags?: Uint8Array };
+  | { op: 'file-ids'; t: number; k: number; f: string | Uint8Array; n: readonly number[]; ids: readonly Uint8Array[]; g?: Uint8Array; tags?: Uint8Array; r?: number };
 
-/** What a `file-ids` task found: the file equals the blobs, ends early, goes on past them, or a piece hashes to another id. */
-export const FILE_CONTENT_FLAGS = ['equal', 'shorter', 'longer', 'differs'] as const;
+/**
+ * What a `file-ids` task found: the file equals the blobs, ends early, goes on past them, or a piece
+ * hashes to another id; `misfiled`: a piece has the content tag of its decoded blob but not the
+ * content of the blob's id (the sampled id check of a read-back by tags: the vault holds the blob
+ * under the wrong id).
+ */
+export const FILE_CONTENT_FLAGS = ['equal', 'shorter', 'longer', 'differs', 'misfiled'] as const;
 export type FileContentCheck = (typeof FILE_CONTENT_FLAGS)[number];
 
 export type CodecReply = {

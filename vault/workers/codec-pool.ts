@@ -264,8 +264,8 @@ export class CodecPool {
    * Reads a restored file in the worker, cut at `lengths`, and compares each piece's blob id with `ids`,
    * or with `tagged` each piece's content tag with the recorded one (see the `file-ids` message).
    */
-  async fileBlobIds(k: number, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: Uint8Array; tags: Uint8Array }): Promise<FileContentCheck> {
-    const r = await this.run({ op: 'file-ids', k, f: typeof file === 'string' ? file : ownBytes(file), n: lengths, ids: ids.map(ownBytes), ...(tagged ? { g: ownBytes(tagged.key), tags: ownBytes(tagged.tags) } : {}) });
+  async fileBlobIds(k: number, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: Uint8Array; tags: Uint8Array; residue: number }): Promise<FileContentCheck> {
+    const r = await this.run({ op: 'file-ids', k, f: typeof file === 'string' ? file : ownBytes(file), n: lengths, ids: ids.map(ownBytes), ...(tagged ? { g: ownBytes(tagged.key), tags: ownBytes(tagged.tags), r: tagged.residue } : {}) });
     const flag = FILE_CONTENT_FLAGS[r.flags ?? -1];
     if (!flag) throw new Error(`a codec worker answered a file check with flags ${String(r.flags)}`);
     return flag;

@@ -2,7 +2,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
-import { CONTENT_TAG_BYTES, contentTag, contentTagKey, hasContentTag } from '../crypto/content-tag';
+import { CONTENT_TAG_BYTES, contentTag, contentTagKey, hasContentTag, sampledForIdCheck } from '../crypto/content-tag';
 import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck } from './codec-messages';
 import { PromptCollector } from './prompt-collector';
 import { writeAtSync } from './sparse-write';
@@ -173,7 +173,7 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       return { reply: { t: m.t, bytes: checked }, transfer: [] };
     }
     case 'file-ids': {
-      const tagged = m.g && m.tags ? { key: tagKeyOf(m.g), tags: m.tags } : undefined;
+      const tagged = m.g && m.tags ? { key: tagKeyOf(m.g), tags: m.tags, ...(m.r !== undefined ? { residue: m.r } : {}) } : undefined;
       return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(checkFileIds(keyOf(m.k), m.f, m.n, m.ids, tagged)) }, transfer: [] };
     }
   }
@@ -182,9 +182,9 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
 /**
  * A restored file against its blob ids: read piece by piece into the worker's read buffer, each
  * piece's HMAC compared with its id, or, with `tagged`, its content tag with the one recorded when
- * the blob was decoded (RestoredContentTags).
+ * the blob was decoded (RestoredContentTags), and the HMAC too for the sampled ids (`residue`).
  */
-function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: KeyObject; tags: Uint8Array }): FileContentCheck {
+function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: KeyObject; tags: Uint8Array; residue?: number }): FileContentCheck {
   // A path that is not UTF-8 arrives as bytes (a Buffer is cloned into a plain Uint8Array).
   const fd = fs.openSync(typeof file === 'string' ? file : Buffer.from(file.buffer, file.byteOffset, file.byteLength), 'r');
   try {
@@ -194,8 +194,13 @@ function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: reado
       if (readAt(fd, length, position) !== length) return 'shorter';
       const piece = readBuf.subarray(0, length);
       const id = ids[i] as Uint8Array;
-      const same = tagged ? hasContentTag(tagged.key, id, piece, tagged.tags, i) : createHmac('sha256', key.mac).update(piece).digest().equals(id);
-      if (!same) return 'differs';
+      const hmacEquals = (): boolean => createHmac('sha256', key.mac).update(piece).digest().equals(id);
+      if (!tagged) {
+        if (!hmacEquals()) return 'differs';
+      } else {
+        if (!hasContentTag(tagged.key, id, piece, tagged.tags, i)) return 'differs';
+        if (tagged.residue !== undefined && sampledForIdCheck(id, tagged.residue) && !hmacEquals()) return 'misfiled';
+      }
       position += length;
     }
     return readAt(fd, 1, position) > 0 ? 'longer' : 'equal';

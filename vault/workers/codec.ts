@@ -3,7 +3,7 @@ import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './cod
 import { type FileContentCheck, type RestoreBlob } from './codec-messages';
 import { type FsPath } from '../platform/posix-calls';
 import { type RestoredContentTags } from '../restorer/restored-content-tags';
-import { CONTENT_TAG_BYTES, contentTag, hasContentTag } from '../crypto/content-tag';
+import { CONTENT_TAG_BYTES, contentTag, hasContentTag, sampledForIdCheck } from '../crypto/content-tag';
 import { writeAt } from './sparse-write';
 import { decodeBlob } from '../pack/pack-reader';
 import { seal } from '../crypto/sealed-codec';
@@ -123,7 +123,7 @@ export class PooledCodec implements Codec {
       file,
       blobs.map((b) => b.length),
       ids,
-      tags && recorded ? { key: tags.key, tags: recorded } : undefined,
+      tags && recorded ? { key: tags.key, tags: recorded, residue: tags.idResidue } : undefined,
     );
   }
 
@@ -221,8 +221,13 @@ export class InThreadCodec implements Codec {
           done += bytesRead;
         }
         if (done !== blob.length) return 'shorter';
-        const same = tags && recorded ? hasContentTag(tags.keyObject, blob.id, piece, recorded, i) : (await computeBlobId(this.keys, piece)).equals(blob.id);
-        if (!same) return 'differs';
+        const idEquals = async (): Promise<boolean> => (await computeBlobId(this.keys, piece)).equals(blob.id);
+        if (!(tags && recorded)) {
+          if (!(await idEquals())) return 'differs';
+        } else {
+          if (!hasContentTag(tags.keyObject, blob.id, piece, recorded, i)) return 'differs';
+          if (sampledForIdCheck(blob.id, tags.idResidue) && !(await idEquals())) return 'misfiled';
+        }
         position += blob.length;
       }
       return (await fh.read(Buffer.alloc(1), 0, 1, position)).bytesRead > 0 ? 'longer' : 'equal';

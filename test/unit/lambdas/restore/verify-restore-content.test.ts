@@ -16,6 +16,7 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { type Codec, InThreadCodec, PooledCodec } from '../../../../vault/workers/codec';
+import { contentTag, ID_CHECK_ONE_IN } from '../../../../vault/crypto/content-tag';
 import { RestoredContentTags } from '../../../../vault/restorer/restored-content-tags';
 import { readEntryContent, restoreSnapshot } from '../../../../vault/restorer/restore';
 import { servePlanObjects } from '../../../support/memory-plan-store';
@@ -151,6 +152,35 @@ describe.each([
     expect(error.mismatches).toEqual([expect.stringContaining('restore shard 0 ("" to "\uffff") left no check record') as string]);
   });
 
+  /**
+   * What a writer's fault would leave: the vault's blob of small.txt holding other bytes of the same
+   * length, decoded (its tag recorded from them) and written. Per residue: a read-back whose sample
+   * holds the blob, and one whose sample does not.
+   */
+  const MISFILED = /^"small\.txt": content is not that of its blob ids: .*lifeboat vault verify --read-data$/;
+  const OTHER = Buffer.from('A FEW BYTES\n');
+  function misfiledCases(): Array<{ tags: RestoredContentTags; id: Buffer; sampled: boolean }> {
+    const id = Buffer.from(entries.find((e) => e.path === 'small.txt')?.content[0] ?? '', 'hex');
+    expect(OTHER.length).toBe(SMALL.length);
+    const sampled = (id[0] as number) % ID_CHECK_ONE_IN;
+    return [
+      { tags: new RestoredContentTags({ idResidue: sampled }), id, sampled: true },
+      { tags: new RestoredContentTags({ idResidue: (sampled + 1) % ID_CHECK_ONE_IN }), id, sampled: false },
+    ];
+  }
+
+  it('finds a file whose piece has its recorded tag but not the content of its blob id when the blob is in the id sample', async () => {
+    for (const [n, { tags, id, sampled }] of misfiledCases().entries()) {
+      const target = path.join(dir, 'fs', `misfiled-${n}`);
+      await restoreSnapshot(vault, snapshot, target, { contentTags: tags });
+      await fs.writeFile(path.join(target, 'small.txt'), OTHER);
+      tags.record(id, contentTag(tags.keyObject, id, OTHER));
+      const { mismatches } = await checkRestoredEntries(vault, { type: 'filesystem', path: '/unused' }, { targetS3: new S3Client({ region: 'us-east-1' }), root: target, keepSetIdBits: false, contentTags: tags }, entries);
+      if (sampled) expect(mismatches).toEqual([expect.stringMatching(MISFILED)]);
+      else expect(mismatches).toEqual([]);
+    }
+  });
+
   it('checks by the content tags of what was decoded when it has them: an exact restore passes, a changed byte or swapped halves are found as by the ids', async () => {
     const target = path.join(dir, 'fs', 'tagged');
     const tags = new RestoredContentTags();
@@ -280,6 +310,22 @@ describe.each([
       // A wrong tag recorded for a blob of small.txt: the check goes by the tags.
       tags.record(Buffer.from(entries.find((e) => e.path === 'small.txt')?.content[0] ?? '', 'hex'), Buffer.alloc(16));
       expect((await check(exact)).mismatches).toEqual(['"small.txt": content differs from the backup']);
+    });
+
+    it('finds an object whose piece has its recorded tag but not the content of its blob id when the blob is in the id sample', async () => {
+      for (const { tags, id, sampled } of misfiledCases()) {
+        const bodies = new Map<string, Buffer>();
+        for (const entry of entries) {
+          const pieces: Buffer[] = [];
+          for await (const piece of readEntryContent(vault, entry, { contentTags: tags })) pieces.push(piece);
+          bodies.set(entry.path, Buffer.concat(pieces));
+        }
+        bodies.set('small.txt', OTHER);
+        tags.record(id, contentTag(tags.keyObject, id, OTHER));
+        const { mismatches } = await checkRestoredEntries(vault, { type: 's3', bucket: 'target', prefix: '' }, { targetS3: targetS3(bodies), root: '', keepSetIdBits: false, contentTags: tags }, entries);
+        if (sampled) expect(mismatches).toEqual([expect.stringMatching(MISFILED)]);
+        else expect(mismatches).toEqual([]);
+      }
     });
   });
 });
