@@ -3,10 +3,10 @@ import { ApprovalNotFoundError, ApprovalNotPendingError } from '../../../../lamb
 import { type ApprovalRecord } from '../../../../lambdas/approval/approval-record';
 import { type CatalogRegion, decideApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
 import { requestApproval } from '../../../../lambdas/approval/request-approval';
-import { protectionPlanSchema } from '../../../../config/lifeboat-config';
 import { parseFailoverRequest } from '../../../../lambdas/failover/failover-request';
 import { parseRestoreRequest } from '../../../../lambdas/restore/restore-request';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
+import { testPlan } from '../../../support/test-plans';
 
 /** An ApprovalLog over a Map, with the conditional decide of the catalog's; `down` makes every call fail as an unreachable region. */
 function memoryLog(down = false): ApprovalLog & { items: Map<string, ApprovalRecord> } {
@@ -58,14 +58,7 @@ describe('approvals', () => {
   });
 
   it('checks the input before recording: a request the runbook refuses fails with its error, and nobody is asked to approve it', async () => {
-    const plan = protectionPlanSchema.parse({
-      name: 'demo',
-      schedule: 'rate(1 day)',
-      strategy: 'full',
-      retention: { keepLast: 3 },
-      objectives: { rpoMinutes: 60, rtoMinutes: 30 },
-      sources: [{ type: 's3', name: 'demo-assets', bucket: 'demo-assets-bucket' }],
-    });
+    const plan = testPlan({ name: 'demo', sources: [{ type: 's3', name: 'demo-assets', bucket: 'demo-assets-bucket' }] });
     // The checks the handler gives (lambdas/handlers/request-approval.ts).
     const checks = {
       failover: (r: unknown) => void parseFailoverRequest(r, [plan]),

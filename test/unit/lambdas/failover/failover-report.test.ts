@@ -1,14 +1,10 @@
-import { protectionPlanSchema } from '../../../../config/lifeboat-config';
 import { failoverReport, type RestoredSource } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
+import { testPlan } from '../../../support/test-plans';
 
 /** The failover report's figures: per source from its restore report, RTO and RPO from the times, met against the plan's objectives. */
-const plan = protectionPlanSchema.parse({
+const plan = testPlan({
   name: 'demo',
-  schedule: 'rate(1 day)',
-  strategy: 'full',
-  retention: { keepLast: 3 },
-  objectives: { rpoMinutes: 60, rtoMinutes: 30 },
   sources: [
     { type: 's3', name: 'demo-assets', bucket: 'lifeboat-demo-assets' },
     { type: 'dynamodb', name: 'demo-orders', table: 'lifeboat-demo-orders' },

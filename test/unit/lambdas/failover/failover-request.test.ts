@@ -1,17 +1,8 @@
-import { protectionPlanSchema } from '../../../../config/lifeboat-config';
 import { parseFailoverRequest } from '../../../../lambdas/failover/failover-request';
+import { testPlan } from '../../../support/test-plans';
 
 /** The failover input is checked field by field; every refusal is an InvalidInputError naming the field. */
-const plans = ['demo', 'billing'].map((name) =>
-  protectionPlanSchema.parse({
-    name,
-    schedule: 'rate(1 day)',
-    strategy: 'full',
-    retention: { keepLast: 3 },
-    objectives: { rpoMinutes: 60, rtoMinutes: 30 },
-    sources: [{ type: 's3', name: `${name}-assets`, bucket: `${name}-assets-bucket` }],
-  }),
-);
+const plans = ['demo', 'billing'].map((name) => testPlan({ name, sources: [{ type: 's3', name: `${name}-assets`, bucket: `${name}-assets-bucket` }] }));
 
 it('fills the defaults: targetSuffix "failover", overwrite false', () => {
   const request = parseFailoverRequest({ plan: 'demo' }, plans);
