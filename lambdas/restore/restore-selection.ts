@@ -18,14 +18,12 @@ export async function* selectedEntries(
   const prefix = restore.prefix;
   // The manifest reader skips pages outside a directory-style prefix; an S3 key prefix is matched here.
   const readerPrefix = restore.source.type === 'filesystem' ? prefix : '';
-  // A shard's reading starts at the page of its first path: shard k of a large manifest does not parse the k shards before it.
+  // A shard's reading starts at the page of its first path, and the reader yields nothing before it:
+  // shard k of a large manifest does not parse the k shards before it.
   for await (const entry of vault.entries(snapshot, readerPrefix, range?.first)) {
     if (prefix !== '' && restore.source.type === 's3' && !s3KeyOfEntry(entry).startsWith(prefix)) continue;
     if (prefix !== '' && restore.source.type === 'filesystem' && !underPrefix(entry.path, prefix)) continue;
-    if (range) {
-      if (comparePaths(entry.path, range.first) < 0) continue;
-      if (comparePaths(entry.path, range.last) > 0) return;
-    }
+    if (range && comparePaths(entry.path, range.last) > 0) return;
     yield entry;
   }
 }
