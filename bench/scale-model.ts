@@ -43,6 +43,8 @@ export type S3ScaleInput = {
   storedRatio: number;
   /** Prefix partitions S3 serves the source's GETs from (5,500 a second each); S3 adds them under sustained load, gradually. */
   prefixPartitions: number;
+  /** Share of the objects that have tags (0–1): each of those costs a GetObjectTagging besides its GetObject (GetObject's TagCount says which). */
+  taggedFraction: number;
 };
 
 export type ScaleOutcome = {
@@ -117,14 +119,16 @@ export function modelS3Backup(input: S3ScaleInput, throughput: ShardThroughput, 
   // Shards list their own ranges again; the planner lists once (or reads the inventory, priced per object).
   const listRequests = pages + (input.listing === 'list' ? pages : 0);
   const packs = Math.ceil((input.bytes * input.storedRatio) / PACK_BYTES);
+  // A GetObject an object, and a GetObjectTagging for a tagged one (its TagCount says so; lambdas/sources/s3-object-entries.ts).
+  const gets = input.objects * (1 + input.taggedFraction);
   const s3Requests =
     ((listRequests + packs + shards) / 1000) * prices.s3.putCopyPostListPer1000 +
-    ((2 * input.objects) / 1000) * prices.s3.getSelectPer1000 +
+    (gets / 1000) * prices.s3.getSelectPer1000 +
     (input.listing === 'inventory' ? (input.objects / 1e6) * INVENTORY_PER_MILLION_OBJECTS : 0);
   const lambda = lambdaGBSeconds * prices.lambda.arm64PerGBSecond + (lambdaRequests / 1e6) * prices.lambda.requestsPerMillion;
   const stepFunctions = (transitions / 1000) * prices.stepFunctions.standardPerThousandTransitions;
-  // Two GETs an object (body, tags) against 5,500 a second per prefix partition.
-  const requestRateFloorSeconds = Math.round((2 * input.objects) / (S3_GET_PER_PREFIX * input.prefixPartitions));
+  // Those GETs against 5,500 a second per prefix partition.
+  const requestRateFloorSeconds = Math.round(gets / (S3_GET_PER_PREFIX * input.prefixPartitions));
   const wallSeconds: Record<number, number> = {};
   for (const c of concurrencies) wallSeconds[c] = Math.max(requestRateFloorSeconds, Math.round(wallTime(planSeconds, planInvocations, shards, shardSeconds, c)));
   return {
@@ -207,6 +211,7 @@ export const BUCKET_100TB: Omit<S3ScaleInput, 'listKeysPerSecond' | 'listing'> =
   itemsPerBatch: 1,
   storedRatio: 1,
   prefixPartitions: 10,
+  taggedFraction: 0.1,
 };
 export const TABLE_10TB: DynamoDbScaleInput = { bytes: 10 * TB, bytesPerSegment: 10 * 2 ** 30, maxSegments: 1000, readUnitsPerSecond: 40_000, itemsPerBatch: 1 };
 

@@ -1,4 +1,4 @@
-import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Stats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { type ManifestEntry, type NotRestored, platformCalls, type RestoredContentTags } from '../../vault';
@@ -44,20 +44,33 @@ export async function checkRestoredEntries(
   return outcome;
 }
 
+/**
+ * One GetObject answers size, content type, user metadata and the number of tags with the body, so
+ * an object is read back in one request; GetObjectTagging is sent only when the object has tags or
+ * should have some (S3 answers TagCount to a caller allowed to read tags, which the verifying role
+ * is). Until 2026-12-03 every object cost a HeadObject, a GetObjectTagging and a GetObject.
+ */
 async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: string, entry: ManifestEntry, contentTags: RestoredContentTags | undefined): Promise<string | undefined> {
-  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((err: Error) => err);
-  if (head instanceof Error) return `not readable in the target (${head.name})`;
-  if ((head.ContentLength ?? -1) !== entry.size) return `size ${head.ContentLength} instead of ${entry.size}`;
-  const want = s3Attributes(entry);
-  if (want.contentType !== undefined && head.ContentType !== want.contentType) return `content type ${head.ContentType} instead of ${want.contentType}`;
-  if (!sameRecord(head.Metadata ?? {}, want.metadata)) return `user metadata differs in ${differingNames(head.Metadata ?? {}, want.metadata)}`;
-  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-  const tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-  if (!sameRecord(tags, want.tags)) return `tags differ in ${differingNames(tags, want.tags)}`;
-  if (entry.size === 0) return undefined;
-  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  if (!Body) return 'no body';
-  return restoredContentMatches(vault, entry, streamReader(Body as AsyncIterable<Uint8Array>), contentTags);
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch((err: Error) => err);
+  if (object instanceof Error) return `not readable in the target (${object.name})`;
+  const body = object.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+  try {
+    if ((object.ContentLength ?? -1) !== entry.size) return `size ${object.ContentLength} instead of ${entry.size}`;
+    const want = s3Attributes(entry);
+    if (want.contentType !== undefined && object.ContentType !== want.contentType) return `content type ${object.ContentType} instead of ${want.contentType}`;
+    if (!sameRecord(object.Metadata ?? {}, want.metadata)) return `user metadata differs in ${differingNames(object.Metadata ?? {}, want.metadata)}`;
+    if ((object.TagCount ?? 0) > 0 || Object.keys(want.tags).length > 0) {
+      const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+      const tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+      if (!sameRecord(tags, want.tags)) return `tags differ in ${differingNames(tags, want.tags)}`;
+    }
+    if (entry.size === 0) return undefined;
+    if (!body) return 'no body';
+    return await restoredContentMatches(vault, entry, streamReader(body), contentTags);
+  } finally {
+    // A body not read to its end holds its connection until destroyed (one read to its end is not harmed).
+    body?.destroy?.();
+  }
 }
 
 /**

@@ -25,6 +25,8 @@ export type S3ObjectHead = {
   etag: string;
   size: number;
   lastModified: string;
+  /** TagCount: how many tags the object has, as S3 says to a caller allowed to read them (0 when it says nothing). */
+  tagCount: number;
 };
 
 /** A key range of one shard: keys k with startAfter < k <= endAt in UTF-8 byte order; absent bounds are open. */
@@ -146,13 +148,14 @@ async function ifVersion<T>(bucket: string, key: string, etag: string, send: () 
   }
 }
 
-function headOf(object: { ContentType?: string; Metadata?: Record<string, string>; ETag?: string; ContentLength?: number; LastModified?: Date }): S3ObjectHead {
+function headOf(object: { ContentType?: string; Metadata?: Record<string, string>; ETag?: string; ContentLength?: number; LastModified?: Date; TagCount?: number }): S3ObjectHead {
   return {
     ...(object.ContentType !== undefined ? { contentType: object.ContentType } : {}),
     metadata: object.Metadata ?? {},
     etag: object.ETag ?? '',
     size: object.ContentLength ?? 0,
     lastModified: object.LastModified?.toISOString() ?? '',
+    tagCount: object.TagCount ?? 0,
   };
 }
 

@@ -17,7 +17,7 @@ import { objectLockMiddleware } from './object-lock';
 import { emulateTableProtection } from './table-protection';
 import { TableProtectionState } from './table-protection-state';
 import { type RegionState } from './region-control-protocol';
-import { putObjectTaggingMiddleware } from './put-object-tagging';
+import { objectTaggingMiddleware } from './object-tagging';
 import { abortMultipartUploadMiddleware } from './abort-multipart-upload';
 import { multipartChecksumMiddleware, noteChecksumTrailer } from './multipart-checksums';
 import { storageClassMiddleware } from './storage-classes';
@@ -117,8 +117,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(replication ? 5 : 4, 0, bucketSecurityMiddleware(s3.store, state.security));
   // Inside Object Lock (a refused overwrite changes no class), still outside the XML encoder (listings are rewritten as XML).
   s3.middleware.splice(replication ? 6 : 5, 0, storageClassMiddleware(s3.store, { dir: state.storageClassDir }));
-  // x-amz-tagging of PutObject and CreateMultipartUpload, which s3rver ignores: the tags are stored once the object is.
-  s3.middleware.splice(replication ? 7 : 6, 0, putObjectTaggingMiddleware(s3.store));
+  // Object tags as S3 keeps them (x-amz-tagging of writes, a write's new tag set, x-amz-tagging-count of reads): s3rver keeps them only through PutObjectTagging.
+  s3.middleware.splice(replication ? 7 : 6, 0, objectTaggingMiddleware(s3.store));
   // AbortMultipartUpload, which s3rver answers 405 (behind the owner check, like every write).
   s3.middleware.splice(replication ? 8 : 7, 0, abortMultipartUploadMiddleware(s3.store));
   // Beside it: the checksum rules of multipart uploads created with an algorithm, which s3rver ignores.

@@ -22,7 +22,8 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
 async function objectView(s3: S3Client, bucket: string, key: string): Promise<ObjectView> {
   const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const body = Buffer.from((await got.Body?.transformToByteArray()) ?? new Uint8Array());
-  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+  // GetObject counts the object's tags (TagCount): an untagged one needs no GetObjectTagging.
+  const tagging = (got.TagCount ?? 0) > 0 ? await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key })) : { TagSet: [] };
   const tags = (tagging.TagSet ?? []).map((t) => `${t.Key ?? ''}=${t.Value ?? ''}`).sort().join('&');
   return { body, ...(got.ContentType ? { contentType: got.ContentType } : {}), metadata: got.Metadata ?? {}, tags };
 }

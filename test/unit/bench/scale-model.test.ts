@@ -9,7 +9,7 @@ const limits = { usableSeconds: 840, shardMemoryGB: 2, planMemoryGB: 0.5 };
 
 it('10 TB in 100 million objects, listed at 10,000 keys/s', () => {
   const outcome = modelS3Backup(
-    { bytes: 1e13, objects: 1e8, shardKeys: 20_000, shardBytes: 2 ** 30, listKeysPerSecond: 10_000, listing: 'list', itemsPerBatch: 1, storedRatio: 1, prefixPartitions: 10 },
+    { bytes: 1e13, objects: 1e8, shardKeys: 20_000, shardBytes: 2 ** 30, listKeysPerSecond: 10_000, listing: 'list', itemsPerBatch: 1, storedRatio: 1, prefixPartitions: 10, taggedFraction: 1 },
     throughput,
     limits,
     prices,
@@ -44,7 +44,7 @@ it('10 TB in 100 million objects, listed at 10,000 keys/s', () => {
 
 it('a shard longer than one invocation resumes, and the request rate floors the wall time', () => {
   const outcome = modelS3Backup(
-    { bytes: 1e12, objects: 1e6, shardKeys: 1e9, shardBytes: 1e11, listKeysPerSecond: 1e6, listing: 'inventory', itemsPerBatch: 5, storedRatio: 0.5, prefixPartitions: 1 },
+    { bytes: 1e12, objects: 1e6, shardKeys: 1e9, shardBytes: 1e11, listKeysPerSecond: 1e6, listing: 'inventory', itemsPerBatch: 5, storedRatio: 0.5, prefixPartitions: 1, taggedFraction: 0.25 },
     throughput,
     limits,
     prices,
@@ -53,8 +53,9 @@ it('a shard longer than one invocation resumes, and the request rate floors the 
   // 10 shards of 1e11 bytes: 4,000 s + 100,000 / 400 = 250 s → 4,250 s + start-up: 6 invocations (4,253 / 840 = 5.06) → 4,268 s.
   // Children 10 / 5 = 2, each 6 rounds × 2 transitions = 24, + 6 + 1 × 3 = 33.
   // Inventory $0.0025 per million objects; LIST once by the shards (1,000 pages); 29,803 packs (5e11 / 2^24); 10 parts.
-  // S3: (1,000 + 29,803 + 10) × 0.005 / 1000 = $0.154 + 2e6 × 0.0004 / 1000 = $0.80 + $0.0025 = $0.96.
-  // Wall: 1 s of planning + 1 wave × 4,268 s = 4,269 s; floor 2e6 / 5,500 = 364 s.
+  // GETs: 1e6 objects + a quarter of them tagged = 1.25e6.
+  // S3: (1,000 + 29,803 + 10) × 0.005 / 1000 = $0.154 + 1.25e6 × 0.0004 / 1000 = $0.50 + $0.0025 = $0.66.
+  // Wall: 1 s of planning + 1 wave × 4,268 s = 4,269 s; floor 1.25e6 / 5,500 = 227 s.
   expect(outcome).toMatchObject({
     shards: 10,
     shardSeconds: 4268,
@@ -63,8 +64,8 @@ it('a shard longer than one invocation resumes, and the request rate floors the 
     transitions: 33,
     lambdaGBSeconds: 85_361,
     wallSeconds: { 10: 4269 },
-    requestRateFloorSeconds: 364,
-    cost: { s3Requests: 0.96, stepFunctions: 0, lambda: 1.14 },
+    requestRateFloorSeconds: 227,
+    cost: { s3Requests: 0.66, stepFunctions: 0, lambda: 1.14 },
     // Objects of 1e6 bytes, a little under 1 MiB: one blob each.
     index: { blobs: 1e6, peakBytes: 8e7, fits: true, pruneFits: true },
   });

@@ -6,6 +6,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -182,6 +183,37 @@ describe('S3', () => {
     // An upload without x-amz-tagging makes an untagged object.
     await upload('untagged');
     expect(await tagsOf('untagged')).toEqual([]);
+  });
+
+  it('gives a written object only the tags of its write, removes them with the object, and counts them on reads, as S3 does', async () => {
+    const client = s3(PRIMARY);
+    const Bucket = 'tag-lifecycle';
+    await client.send(new CreateBucketCommand({ Bucket }));
+    const tagsOf = async (Key: string) => (await client.send(new GetObjectTaggingCommand({ Bucket, Key }))).TagSet;
+    const counts = async (Key: string) => [(await client.send(new GetObjectCommand({ Bucket, Key }))).TagCount, (await client.send(new HeadObjectCommand({ Bucket, Key }))).TagCount];
+
+    await client.send(new PutObjectCommand({ Bucket, Key: 'a', Body: 'one', Tagging: 'k=v&team=ops' }));
+    expect(await counts('a')).toEqual([2, 2]);
+    await client.send(new PutObjectTaggingCommand({ Bucket, Key: 'a', Tagging: { TagSet: [{ Key: 'only', Value: '1' }] } }));
+    expect(await counts('a')).toEqual([1, 1]);
+    // Overwritten without tags: untagged (s3rver alone kept the old tag set), and no count on reads.
+    await client.send(new PutObjectCommand({ Bucket, Key: 'a', Body: 'two' }));
+    expect(await tagsOf('a')).toEqual([]);
+    expect(await counts('a')).toEqual([undefined, undefined]);
+    // Deleted, then written again: the new object has none of the old one's tags.
+    await client.send(new PutObjectCommand({ Bucket, Key: 'b', Body: 'three', Tagging: 'k=v' }));
+    await client.send(new DeleteObjectCommand({ Bucket, Key: 'b' }));
+    await client.send(new PutObjectCommand({ Bucket, Key: 'b', Body: 'four' }));
+    expect(await tagsOf('b')).toEqual([]);
+    // CopyObject takes the source's tags by default, the request's with REPLACE.
+    await client.send(new PutObjectCommand({ Bucket, Key: 'src', Body: 'five', Tagging: 'from=source' }));
+    await client.send(new CopyObjectCommand({ Bucket, Key: 'a', CopySource: `${Bucket}/src` }));
+    expect(await tagsOf('a')).toEqual([{ Key: 'from', Value: 'source' }]);
+    await client.send(new CopyObjectCommand({ Bucket, Key: 'a', CopySource: `${Bucket}/src`, TaggingDirective: 'REPLACE', Tagging: 'replaced=yes' }));
+    expect(await tagsOf('a')).toEqual([{ Key: 'replaced', Value: 'yes' }]);
+    await client.send(new CopyObjectCommand({ Bucket, Key: 'a', CopySource: `${Bucket}/src`, TaggingDirective: 'REPLACE' }));
+    expect(await tagsOf('a')).toEqual([]);
+    expect(await tagsOf('src')).toEqual([{ Key: 'from', Value: 'source' }]);
   });
 
   it('paginates ListObjectsV2 over 2,500 objects with continuation tokens, every key once', async () => {

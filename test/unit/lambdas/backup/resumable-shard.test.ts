@@ -74,7 +74,8 @@ function fakeS3(): S3Fake {
       if (failure) throw failure;
       fake.gets.push(key);
       const o = need(key);
-      return { Body: Readable.from([o.body]), ETag: etag(o), ContentLength: o.body.length, LastModified: o.lastModified, Metadata: o.metadata, ContentType: 'application/octet-stream' };
+      // Every object has a tag (GetObjectTaggingCommand below), so S3 counts it.
+      return { Body: Readable.from([o.body]), ETag: etag(o), ContentLength: o.body.length, LastModified: o.lastModified, Metadata: o.metadata, ContentType: 'application/octet-stream', TagCount: 1 };
     }
     if (name === 'HeadObjectCommand') {
       const o = need(key);

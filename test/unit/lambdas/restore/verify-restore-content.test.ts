@@ -1,4 +1,4 @@
-import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -219,20 +219,41 @@ describe.each([
   });
 
   describe('an S3 target', () => {
-    /** Serves the objects `bodies` holds (keys = entry paths) with the attributes a file entry maps to (none), the body in uneven pieces. */
-    function targetS3(bodies: Map<string, Buffer>): S3Client {
+    /**
+     * Serves the objects `bodies` holds (keys = entry paths) with the attributes a file entry maps to (none), the body in
+     * uneven pieces; `tags` gives an object tags (with their count on GetObject, as S3 answers it). `sent` records the requests.
+     */
+    function targetS3(bodies: Map<string, Buffer>, tags: Record<string, Record<string, string>> = {}, sent: string[] = []): S3Client {
       const body = (input: { Key?: string }): Buffer => bodies.get(input.Key ?? '') ?? Buffer.alloc(0);
       async function* pieces(bytes: Buffer): AsyncGenerator<Uint8Array> {
         for (let at = 0; at < bytes.length; at += 7001) yield new Uint8Array(bytes.subarray(at, at + 7001));
       }
       const send = (command: unknown): Promise<unknown> => {
-        if (command instanceof HeadObjectCommand) return Promise.resolve({ ContentLength: body(command.input).length, Metadata: {} });
-        if (command instanceof GetObjectTaggingCommand) return Promise.resolve({ TagSet: [] });
-        if (command instanceof GetObjectCommand) return Promise.resolve({ Body: pieces(body(command.input)) });
+        if (command instanceof GetObjectTaggingCommand) {
+          sent.push(`GetObjectTagging ${command.input.Key}`);
+          return Promise.resolve({ TagSet: Object.entries(tags[command.input.Key ?? ''] ?? {}).map(([Key, Value]) => ({ Key, Value })) });
+        }
+        if (command instanceof GetObjectCommand) {
+          sent.push(`GetObject ${command.input.Key}`);
+          const count = Object.keys(tags[command.input.Key ?? ''] ?? {}).length;
+          return Promise.resolve({ ContentLength: body(command.input).length, Metadata: {}, ...(count > 0 ? { TagCount: count } : {}), Body: pieces(body(command.input)) });
+        }
         return Promise.reject(new Error(`unexpected command ${String(command)}`));
       };
       return { send } as unknown as S3Client;
     }
+
+    it('reads each object back in one GetObject, and its tags only when it has some: an object with tags the backup did not record differs', async () => {
+      const bodies = new Map([
+        ['big.bin', BIG],
+        ['small.txt', SMALL],
+        ['empty', Buffer.alloc(0)],
+      ]);
+      const sent: string[] = [];
+      const outcome = await checkRestoredEntries(vault, { type: 's3', bucket: 'target', prefix: '' }, { targetS3: targetS3(bodies, { 'small.txt': { stray: 'tag' } }, sent), root: '', keepSetIdBits: false }, entries);
+      expect(outcome).toEqual({ checked: 3, mismatches: ['"small.txt": tags differ in "stray"'], notRestored: [] });
+      expect(sent.sort()).toEqual(['GetObject big.bin', 'GetObject empty', 'GetObject small.txt', 'GetObjectTagging small.txt']);
+    });
 
     it('passes objects equal to the backup and finds one with a changed byte', async () => {
       const check = (bodies: Map<string, Buffer>) => checkRestoredEntries(vault, { type: 's3', bucket: 'target', prefix: '' }, { targetS3: targetS3(bodies), root: '', keepSetIdBits: false }, entries);
@@ -263,10 +284,10 @@ describe.each([
         bodies.set(input.Key, Buffer.from(input.Body));
         return {};
       });
-      // Promises, as the SDK's send returns (the check chains .catch on a HeadObject).
-      planS3.on(HeadObjectCommand, { Bucket: 'target' }).callsFake((input: { Key: string }) => Promise.resolve({ ContentLength: bodies.get(input.Key)?.length, Metadata: {} }));
-      planS3.on(GetObjectTaggingCommand, { Bucket: 'target' }).resolves({ TagSet: [] });
-      planS3.on(GetObjectCommand, { Bucket: 'target' }).callsFake((input: { Key: string }) => Promise.resolve({ Body: (async function* () { yield bodies.get(input.Key) ?? Buffer.alloc(0); })() }));
+      // Promises, as the SDK's send returns (the check chains .catch on the GetObject). No tags: no GetObjectTagging.
+      planS3.on(GetObjectCommand, { Bucket: 'target' }).callsFake((input: { Key: string }) =>
+        Promise.resolve({ ContentLength: bodies.get(input.Key)?.length, Metadata: {}, Body: (async function* () { yield bodies.get(input.Key) ?? Buffer.alloc(0); })() }),
+      );
       // The read-back's look-ups of the tags (content-check.ts), with what they found.
       const seen: Array<{ size: number; found: boolean }> = [];
       const original = RestoredContentTags.prototype.tagsOf;

@@ -42,15 +42,18 @@ function s3Error(name: string, status: number): Error {
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** A bucket of `keys`: listing, GetObject (body + head) and GetObjectTagging, each answered a tick later, unless `override` answers. */
-function bucket(keys: string[], override: (call: Call) => Promise<unknown> | undefined = () => undefined): Script {
+/**
+ * A bucket of `keys`: listing, GetObject (body + head, TagCount for a tagged key) and GetObjectTagging, each answered a
+ * tick later, unless `override` answers. The keys in `tagged` (all by default) have one tag, `team`: the key.
+ */
+function bucket(keys: string[], override: (call: Call) => Promise<unknown> | undefined = () => undefined, tagged: ReadonlySet<string> = new Set(keys)): Script {
   return async (call) => {
     await tick();
     const special = override(call);
     if (special) return special;
     if (call.command === 'ListObjectsV2') return { Contents: keys.map((Key) => ({ Key, Size: BODY.length, ETag: `"${Key}"`, LastModified: new Date(0) })) };
-    if (call.command === 'GetObject') return { Body: Readable.from([BODY]), ETag: `"${call.key}"`, ContentLength: BODY.length, LastModified: new Date(0), Metadata: { m: '1' } };
-    if (call.command === 'GetObjectTagging') return { TagSet: [{ Key: 'team', Value: call.key }] };
+    if (call.command === 'GetObject') return { Body: Readable.from([BODY]), ETag: `"${call.key}"`, ContentLength: BODY.length, LastModified: new Date(0), Metadata: { m: '1' }, ...(tagged.has(call.key) ? { TagCount: 1 } : {}) };
+    if (call.command === 'GetObjectTagging') return { TagSet: tagged.has(call.key) ? [{ Key: 'team', Value: call.key }] : [] };
     throw new Error(`unexpected ${call.command}`);
   };
 }
@@ -85,21 +88,33 @@ describe('addS3Shard', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('sends the tag read together with the GetObject, and writes the entry with both', async () => {
+  it('reads the tags of an object GetObject counts tags on, after that GetObject, and writes the entry with both', async () => {
     const { s3, log } = fakeS3(bucket(['a']));
     const { sink, added } = readingSink();
     const observations = newObservations();
     await addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, observations);
-    const get = log.indexOf('send GetObject a');
-    const tags = log.indexOf('send GetObjectTagging a');
-    expect(get).toBeGreaterThanOrEqual(0);
-    expect(tags).toBeGreaterThanOrEqual(0);
-    // Both requests are out before either has answered: one round trip, not two.
-    expect(Math.max(get, tags)).toBeLessThan(Math.min(log.indexOf('done GetObject a'), log.indexOf('done GetObjectTagging a')));
+    expect(log.indexOf('send GetObjectTagging a')).toBeGreaterThan(log.indexOf('done GetObject a'));
     expect(added).toHaveLength(1);
     expect(added[0]?.entry).toMatchObject({ path: 'a', kind: 'object', changeToken: `"a":${BODY.length}`, meta: { key: 'a', tags: { team: 'a' }, metadata: { m: '1' }, etag: '"a"', size: BODY.length } });
     expect(added[0]?.body.equals(BODY)).toBe(true);
     expect(observations.vanished).toEqual([]);
+  });
+
+  it('sends no GetObjectTagging for untagged objects once one tag read of the run has succeeded (S3 counts tags only for a caller allowed to read them)', async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    const { s3, log } = fakeS3(bucket(keys, undefined, new Set(['k25'])));
+    const { sink, added } = readingSink();
+    await addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations());
+    const tagReads = log.filter((l) => l.startsWith('send GetObjectTagging'));
+    // The first objects, out before any tag read has answered, read theirs (at most the 8 in flight); later untagged ones do not.
+    expect(tagReads.length).toBeGreaterThanOrEqual(1);
+    expect(tagReads.length).toBeLessThanOrEqual(9);
+    expect(tagReads).toContain('send GetObjectTagging k25');
+    expect(tagReads).not.toContain('send GetObjectTagging k29');
+    const tagsOf = new Map(added.map((a) => [a.entry.path, a.entry.meta['tags']]));
+    expect(tagsOf.size).toBe(30);
+    expect(tagsOf.get('k25')).toEqual({ team: 'k25' });
+    expect([...tagsOf].filter(([k]) => k !== 'k25').every(([, tags]) => JSON.stringify(tags) === '{}')).toBe(true);
   });
 
   it('fails with the tag read’s error and destroys the body stream when the tags cannot be read', async () => {
@@ -136,8 +151,8 @@ describe('addS3Shard', () => {
     }
   });
 
-  it('reports the GetObject error when both requests fail', async () => {
-    const { s3 } = fakeS3(
+  it('reports the GetObject error, and reads no tags of an object it could not read', async () => {
+    const { s3, log } = fakeS3(
       bucket(['a'], (call) => {
         if (call.command === 'GetObject') return Promise.reject(s3Error('InternalError', 500));
         if (call.command === 'GetObjectTagging') return Promise.reject(s3Error('NoSuchKey', 404));
@@ -146,5 +161,6 @@ describe('addS3Shard', () => {
     );
     const { sink } = readingSink();
     await expect(addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations())).rejects.toMatchObject({ name: 'InternalError' });
+    expect(log.filter((l) => l.includes('GetObjectTagging'))).toEqual([]);
   });
 });
