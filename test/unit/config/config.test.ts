@@ -1,11 +1,10 @@
-import { App } from 'aws-cdk-lib';
 import { InvalidConfigError } from '../../../config/config-errors';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
 import { type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { LifeboatFunction } from '../../../lib/constructs/lifeboat-function';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-import { tempOutdir } from '../../support/temp-outdir';
+import { templateOnlyApp } from '../../support/template-only-app';
 
 const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 
@@ -70,7 +69,7 @@ describe('Lifeboat configuration', () => {
       'test.json',
     );
     expect(good.environments[0]?.plans[0]?.drill).toEqual({ schedule: 'rate(7 days)', selection: 'latest', windowDays: 7, vault: 'dr', samples: 10 });
-    const stacks = buildLifeboatApp(new App({ outdir: tempOutdir() }), good).get(good.environments[0]?.name ?? '');
+    const stacks = buildLifeboatApp(templateOnlyApp(), good).get(good.environments[0]?.name ?? '');
     const schedule = stacks?.protection.scrubWorkflow.schedule;
     expect(schedule?.scheduleExpression).toBe('cron(0 3 * * ? *)');
     expect(JSON.parse(String(schedule?.target && (schedule.target as { input?: string }).input))).toEqual({ fraction: 0.25 });
@@ -180,7 +179,7 @@ describe('Lifeboat configuration', () => {
     const raw = withChange((c) => {
       (c.environments[0] as Record<string, unknown>).primaryRegion = 'mars';
     });
-    expect(() => buildLifeboatApp(new App({ outdir: tempOutdir() }), parseLifeboatConfig(raw, 'lifeboat.config.json'))).toThrow(
+    expect(() => buildLifeboatApp(templateOnlyApp(), parseLifeboatConfig(raw, 'lifeboat.config.json'))).toThrow(
       /environments\[0\]\.primaryRegion: must be an AWS region/,
     );
   });
@@ -292,7 +291,7 @@ describe('an environment\'s functionMemory', () => {
       }),
       'test.json',
     );
-    const app = new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = templateOnlyApp();
     const stacks = [...buildLifeboatApp(app, config).values()][0];
     if (!stacks) throw new Error('the sample config defines an environment');
     app.synth();

@@ -1,11 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { InvalidConfigError } from '../../../config/config-errors';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
 import { ownedNamePatternOverlap } from '../../../config/name-pattern-overlap';
 import { InvalidLifeboatPropsError, LifeboatProtection, LifeboatSource } from '../../../lib';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-import { tempOutdir } from '../../support/temp-outdir';
+import { templateOnlyApp } from '../../support/template-only-app';
 
 /**
  * Issue 13, item 4: no environment's `<prefix>-restore-*` (what its restore functions may write) or
@@ -53,7 +53,7 @@ describe('environment names whose resources another environment’s patterns wou
 
 describe('LifeboatProtection: prefixes of one app', () => {
   function build(prefixes: string[]): void {
-    const app = new App({ outdir: tempOutdir() });
+    const app = templateOnlyApp();
     prefixes.forEach((prefix, i) => {
       const stack = new Stack(app, `Shop${i}`, { env: { account: '123456789012', region: 'eu-west-1' } });
       const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', `some-bucket-${i}`);
