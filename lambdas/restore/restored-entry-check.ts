@@ -1,10 +1,11 @@
-import { GetObjectCommand, GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Stats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { type ManifestEntry, type NotRestored, platformCalls, type RestoredContentTags } from '../../vault';
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
+import { readS3ObjectTags } from '../sources/s3-bucket-source';
 import { restoredContentMatches, restoredFileMatches, streamReader } from './content-check';
 import { type ResolvedRestore } from './resolved-restore';
 import { directoryEntry, s3Attributes, s3TargetKey } from './restored-entry';
@@ -60,8 +61,7 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
     if (want.contentType !== undefined && object.ContentType !== want.contentType) return `content type ${object.ContentType} instead of ${want.contentType}`;
     if (!sameRecord(object.Metadata ?? {}, want.metadata)) return `user metadata differs in ${differingNames(object.Metadata ?? {}, want.metadata)}`;
     if ((object.TagCount ?? 0) > 0 || Object.keys(want.tags).length > 0) {
-      const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-      const tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+      const tags = await readS3ObjectTags(s3, bucket, key);
       if (!sameRecord(tags, want.tags)) return `tags differ in ${differingNames(tags, want.tags)}`;
     }
     if (entry.size === 0) return undefined;

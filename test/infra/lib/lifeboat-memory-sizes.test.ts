@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Aspects, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -8,7 +8,7 @@ import { type IConstruct } from 'constructs';
 import { InvalidLifeboatPropsError, LifeboatMemorySizes, LifeboatProtection, LifeboatSource } from '../../../lib';
 import { LifeboatFunction } from '../../../lib/constructs/lifeboat-function';
 import { LIFEBOAT_HANDLERS } from '../../../config/lifeboat-handlers';
-import { tempOutdir } from '../../support/temp-outdir';
+import { templateOnlyApp } from '../../support/template-only-app';
 import { FUNCTION_SIZING } from '../../../lib/lifeboat-defaults';
 import { REPO_ROOT } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
@@ -69,7 +69,7 @@ describe('LifeboatMemorySizes', () => {
   });
 
   it('refuses a name that is no Lifeboat function and a size Lambda does not take, naming each', () => {
-    const stack = new Stack(new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', { env: USER_APP_ENV });
+    const stack = new Stack(templateOnlyApp(), 'Bad', { env: USER_APP_ENV });
     const plans = [{ name: 'daily', schedule: 'rate(1 day)', strategy: 'incremental' as const, retention: { keepLast: 7 }, objectives: { rpoMinutes: 1440, rtoMinutes: 60 }, sources: [LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(stack, 'Assets', 'shop-assets'))] }];
     expect(() => new LifeboatProtection(stack, 'Lifeboat', { drRegion: 'eu-central-1', plans, functionMemory: { 'snapshot-shard': 64 } })).toThrow(
       'Invalid props of LifeboatProtection Bad/Lifeboat (functionMemory):\n  - snapshot-shard: 64 is not a Lambda memory size (whole MB from 128 to 10240)',

@@ -15,7 +15,7 @@ import { defaultRestoreTargetPrefix } from '../../../lambdas/restore/restore-tar
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { drKeyArnRef } from './dr-key-arn';
 import { synthesizeApp, violationsIn } from './synth-app';
-import { tempOutdir } from '../../support/temp-outdir';
+import { templateOnlyApp } from '../../support/template-only-app';
 
 /** Our JSON-config app (bin/app.ts) on the sample config (with an approver role, so its policy is checked too), synthesized once under cdk-nag, as `cdk synth` runs it. */
 const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
@@ -604,7 +604,7 @@ describe('an S3 source planned from its inventory (JSON config)', () => {
       plans: e.plans.map((p) => ({ ...p, sources: p.sources.map((s) => (s.type === 's3' ? { ...s, inventory: { bucket: 'demo-inventory', prefix: 'inventory' } } : s)) })),
     })),
   };
-  const app = new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = templateOnlyApp();
   const built = buildLifeboatApp(app, withInventory).get('dev');
   if (!built) throw new Error('the sample config defines the dev environment');
   const stack = built.primary;

@@ -17,6 +17,7 @@ import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
 import { tempOutdir } from '../../support/temp-outdir';
+import { templateOnlyApp } from '../../support/template-only-app';
 
 /**
  * The security claims of docs/SECURITY.md: the IAM ones proven by evaluating the synthesized policies with an IAM
@@ -186,7 +187,7 @@ describe('security settings in the templates', () => {
   });
 
   it('logExecutionData and logRetentionDays reach the state machine and its log group', () => {
-    const app = new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = templateOnlyApp();
     const stack = new Stack(app, 'Logging', { env: { account: ACCOUNT, region: 'us-east-1' } });
     const scope = new Construct(stack, 'Protection');
     setWorkflowLogging(scope, 'p', { logExecutionData: true, logRetentionDays: 365 });
