@@ -98,11 +98,22 @@ export async function runBackupWorkflow(
 /**
  * The restore chain's Distributed Map (restore-source-chain.ts), as the runbook and the drill's and
  * failover's restore-source children run it: batches of shardsPerBatch consecutive shards (its
- * ItemBatcher), at most maxConcurrency batches at a time; each batch gets its own deps, as each child
- * execution's Lambda container would.
+ * ItemBatcher), at most maxConcurrency batches at a time. Each batch runs in a "container" made by
+ * `deps`, and a container is reused by a later batch once its batch is done, as Lambda reuses a warm
+ * container for the next invocation: at most maxConcurrency containers, each opening the vault once
+ * (the function's runtime keeps the opened vault, lambda-runtime.ts). Until 2026-12-03 every batch
+ * opened the vault cold, which overstated the cost of a Map with more batches than its concurrency.
  */
 export async function runRestoreShardsMap(planned: PlannedRestore, deps: () => RestoreShardDeps): Promise<RestoreShardResult[]> {
-  const results = await mapBounded(restoreShardBatches(planned), planned.maxConcurrency, (batch) => restoreShardBatch(batch, deps()));
+  const warm: RestoreShardDeps[] = [];
+  const results = await mapBounded(restoreShardBatches(planned), planned.maxConcurrency, async (batch) => {
+    const container = warm.pop() ?? deps();
+    try {
+      return await restoreShardBatch(batch, container);
+    } finally {
+      warm.push(container);
+    }
+  });
   return results.flatMap((r) => r.shards);
 }
 

@@ -61,6 +61,7 @@ export * from './repository/vault';
 export * from './restorer/attribute-writer';
 export * from './restorer/blob-fetcher';
 export * from './restorer/entry-attributes';
+export * from './restorer/entry-content-prefetch';
 export * from './restorer/not-restored';
 export * from './restorer/restore';
 export * from './restorer/restore-target';

@@ -1,8 +1,7 @@
 import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
-import { comparePaths, type ManifestEntry, type NotRestored, RestoredContentTags, type Vault } from '../../vault';
+import { comparePaths, EntryContentPrefetch, type ManifestEntry, type NotRestored, RestoredContentTags, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
-import { readEntryContent } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
 import { vaultForBlobs } from './vault-for-blobs';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
@@ -166,17 +165,19 @@ async function restoreEntries(
   // name is in this shard is linked to it (the first name is in the shard when it is at or after its first path).
   // The tags of what this shard decodes, so that its read-back checks files and objects by tag (RestoredContentTags).
   const contentTags = target.type !== 'dynamodb' ? new RestoredContentTags() : undefined;
+  // S3 objects and DynamoDB pages: small entries' blobs are read from the vault a run at a time, not one read per entry.
+  const contents = new EntryContentPrefetch(vault, target.type === 'filesystem' ? [] : entries, contentTags ? { contentTags } : {});
   const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, ...(contentTags ? { contentTags } : {}) }) : null;
   await mapBounded(entries, deps.concurrency ?? 4, async (entry) => {
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
       // The key is restored verbatim under the target prefix: S3 keys are names, not paths.
-      const { bytes } = await writeS3Object(deps.targetS3, target.bucket, s3TargetKey(target, entry), readEntryContent(vault, entry, contentTags ? { contentTags } : {}), s3Attributes(entry), { size: entry.size });
+      const { bytes } = await writeS3Object(deps.targetS3, target.bucket, s3TargetKey(target, entry), contents.content(entry), s3Attributes(entry), { size: entry.size });
       result.bytes += bytes;
     } else if (target.type === 'dynamodb') {
       if (entry.kind !== 'page') throw new SnapshotMismatchError(`DynamoDB snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not a page`);
       const chunks: Buffer[] = [];
-      for await (const chunk of readEntryContent(vault, entry)) chunks.push(chunk);
+      for await (const chunk of contents.content(entry)) chunks.push(chunk);
       const body = Buffer.concat(chunks);
       // Entries run side by side: `result.items += await …` would read the count before the await and lose the others' items.
       const decoded = decodeItemLines(body);

@@ -3,11 +3,15 @@ import * as path from 'node:path';
 import { type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, GetObjectTaggingCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { encodeItemText } from '../../lambdas/sources/dynamodb-item-codec';
+import { mapBounded } from '../../vault';
 
 /**
  * Independent of the restore code: compares a restored target with the live source by reading both
  * through the plain SDK / file system. Returns human-readable differences (empty = equal).
  */
+
+/** Objects read from each side at once. */
+const OBJECTS_AT_ONCE = 8;
 
 type ObjectView = { body: Buffer; contentType?: string; metadata: Record<string, string>; tags: string };
 
@@ -34,14 +38,23 @@ export async function compareBuckets(s3: S3Client, source: { bucket: string; pre
   const problems: string[] = [];
   const inTarget = new Set(b);
   for (const key of a) if (!inTarget.has(key)) problems.push(`missing in the target: ${JSON.stringify(key)}`);
-  for (const key of b) if (!a.includes(key)) problems.push(`not in the source: ${JSON.stringify(key)}`);
-  for (const key of a.filter((k) => inTarget.has(k))) {
-    const [x, y] = await Promise.all([objectView(s3, source.bucket, source.prefix + key), objectView(targetS3, target.bucket, target.prefix + key)]);
-    if (!x.body.equals(y.body)) problems.push(`${JSON.stringify(key)}: body differs`);
-    if (x.contentType !== y.contentType) problems.push(`${JSON.stringify(key)}: content type ${x.contentType} vs ${y.contentType}`);
-    if (JSON.stringify(x.metadata) !== JSON.stringify(y.metadata)) problems.push(`${JSON.stringify(key)}: metadata differs`);
-    if (x.tags !== y.tags) problems.push(`${JSON.stringify(key)}: tags ${x.tags} vs ${y.tags}`);
-  }
+  const inSource = new Set(a);
+  for (const key of b) if (!inSource.has(key)) problems.push(`not in the source: ${JSON.stringify(key)}`);
+  // Objects compared side by side: one at a time, the demo waited on ~600 sequential round trips per restored bucket.
+  const perKey = await mapBounded(
+    a.filter((k) => inTarget.has(k)),
+    OBJECTS_AT_ONCE,
+    async (key) => {
+      const [x, y] = await Promise.all([objectView(s3, source.bucket, source.prefix + key), objectView(targetS3, target.bucket, target.prefix + key)]);
+      const found: string[] = [];
+      if (!x.body.equals(y.body)) found.push(`${JSON.stringify(key)}: body differs`);
+      if (x.contentType !== y.contentType) found.push(`${JSON.stringify(key)}: content type ${x.contentType} vs ${y.contentType}`);
+      if (JSON.stringify(x.metadata) !== JSON.stringify(y.metadata)) found.push(`${JSON.stringify(key)}: metadata differs`);
+      if (x.tags !== y.tags) found.push(`${JSON.stringify(key)}: tags ${x.tags} vs ${y.tags}`);
+      return found;
+    },
+  );
+  problems.push(...perKey.flat());
   return problems;
 }
 

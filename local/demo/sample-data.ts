@@ -7,7 +7,8 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, PutObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mapBounded } from '../../vault';
 import { createActiveTable } from '../cloud';
 
 /**
@@ -37,12 +38,16 @@ export const SAMPLE_OBJECT_KEYS = [
   `deep/${'nested-folder/'.repeat(12)}leaf.txt`,
 ];
 
+/** Objects put at once while seeding. */
+const PUTS_AT_ONCE = 8;
+
 export async function seedSampleBucket(s3: S3Client, bucket: string): Promise<{ objects: number; bytes: number }> {
   await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((err: Error) => {
     if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(err.name)) throw err;
   });
   let bytes = 0;
-  for (const [i, key] of SAMPLE_OBJECT_KEYS.entries()) {
+  // Put side by side: one at a time, seeding waited ~9 s on 316 sequential round trips.
+  await mapBounded(SAMPLE_OBJECT_KEYS, PUTS_AT_ONCE, async (key, i) => {
     const body = key === 'empty-object' ? Buffer.alloc(0) : seededBytes(key, 1024 * (i * 37 + 3));
     bytes += body.length;
     await s3.send(
@@ -52,16 +57,17 @@ export async function seedSampleBucket(s3: S3Client, bucket: string): Promise<{ 
         Body: body,
         ContentType: key.endsWith('.json') ? 'application/json' : 'application/octet-stream',
         Metadata: { origin: 'lifeboat-demo', index: String(i) },
+        // The tags travel with the object (x-amz-tagging), as an uploader that tags at write time sends them.
+        Tagging: `class=${i % 2 ? 'gold' : 'silver'}`,
       }),
     );
-    await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: [{ Key: 'class', Value: i % 2 ? 'gold' : 'silver' }] } }));
-  }
+  });
   // A few hundred small objects so the bucket splits into several key-range shards.
-  for (let i = 0; i < 300; i++) {
+  await mapBounded(Array.from({ length: 300 }, (_, i) => i), PUTS_AT_ONCE, async (i) => {
     const body = seededBytes(`bulk-${i}`, 512 + i);
     bytes += body.length;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `bulk/item-${String(i).padStart(4, '0')}.dat`, Body: body }));
-  }
+  });
   return { objects: SAMPLE_OBJECT_KEYS.length + 300, bytes };
 }
 

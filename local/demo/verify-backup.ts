@@ -8,10 +8,10 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 import { type DirectoryEntry, walkDirectory } from '../../lambdas/sources/directory-source';
 import { decodeItemLines, encodeItemText } from '../../lambdas/sources/dynamodb-item-codec';
 import { scanSegment } from '../../lambdas/sources/dynamodb-table-source';
-import { listS3Objects, readS3Object } from '../../lambdas/sources/s3-bucket-source';
+import { listS3Objects, readS3Object, type S3ObjectSummary } from '../../lambdas/sources/s3-bucket-source';
 import { s3KeyOfEntryPath } from '../../lambdas/sources/s3-entry-path';
 import { type ManifestEntry } from '../../vault';
-import { readEntryContent, restoreSnapshot, verifySnapshot } from '../../vault';
+import { mapBounded, readEntryContent, restoreSnapshot, verifySnapshot } from '../../vault';
 import { type Snapshot } from '../../vault';
 import { type Vault } from '../../vault';
 
@@ -39,6 +39,9 @@ export async function verifyBackup(vault: Vault, snapshot: Snapshot, source: Sou
   return result;
 }
 
+/** Objects compared at once (each a GetObject of the live copy and the reads of its blobs from the vault). */
+const OBJECTS_AT_ONCE = 8;
+
 async function contentOf(vault: Vault, entry: ManifestEntry): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of readEntryContent(vault, entry)) chunks.push(chunk);
@@ -51,22 +54,27 @@ async function verifyBucket(vault: Vault, snapshot: Snapshot, bucket: string, pr
     const key = typeof entry.meta.key === 'string' ? entry.meta.key : s3KeyOfEntryPath(entry.path);
     backedUp.set(key, entry);
   }
-  for await (const summary of listS3Objects(s3, bucket, prefix)) {
+  const live: S3ObjectSummary[] = [];
+  for await (const summary of listS3Objects(s3, bucket, prefix)) live.push(summary);
+  // Objects read back side by side: one at a time, each round of the demo waited ~10 s on its round trips.
+  const perObject = await mapBounded(live, OBJECTS_AT_ONCE, async (summary) => {
     const name = JSON.stringify(summary.key);
     const entry = backedUp.get(summary.key);
-    backedUp.delete(summary.key);
-    if (!entry) {
-      result.mismatches.push(`object ${name} is missing from the backup`);
-      continue;
-    }
-    const live = await readS3Object(s3, bucket, summary);
-    const body = await contentOf(vault, entry);
-    if (!body.equals(live.body)) result.mismatches.push(`object ${name}: body differs`);
-    if (!isDeepStrictEqual(entry.meta.metadata, live.metadata)) result.mismatches.push(`object ${name}: user metadata differs`);
-    if (!isDeepStrictEqual(entry.meta.tags, live.tags)) result.mismatches.push(`object ${name}: tags differ`);
-    if (entry.meta.contentType !== live.contentType) result.mismatches.push(`object ${name}: content type differs`);
+    if (!entry) return { mismatches: [`object ${name} is missing from the backup`], bytes: 0, found: false };
+    const [liveObject, body] = await Promise.all([readS3Object(s3, bucket, summary), contentOf(vault, entry)]);
+    const mismatches: string[] = [];
+    if (!body.equals(liveObject.body)) mismatches.push(`object ${name}: body differs`);
+    if (!isDeepStrictEqual(entry.meta.metadata, liveObject.metadata)) mismatches.push(`object ${name}: user metadata differs`);
+    if (!isDeepStrictEqual(entry.meta.tags, liveObject.tags)) mismatches.push(`object ${name}: tags differ`);
+    if (entry.meta.contentType !== liveObject.contentType) mismatches.push(`object ${name}: content type differs`);
+    return { mismatches, bytes: body.length, found: true };
+  });
+  for (const [i, checked] of perObject.entries()) {
+    backedUp.delete((live[i] as S3ObjectSummary).key);
+    result.mismatches.push(...checked.mismatches);
+    if (!checked.found) continue;
     result.entries++;
-    result.bytes += body.length;
+    result.bytes += checked.bytes;
   }
   for (const key of backedUp.keys()) result.mismatches.push(`object ${JSON.stringify(key)} is in the backup but not in the bucket`);
 }

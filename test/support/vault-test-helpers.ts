@@ -5,6 +5,7 @@ import { FileVaultStore } from '../../vault/backend/file/file-vault-store';
 import { type VaultStore } from '../../vault/backend/vault-store';
 import { KeyFileKeyProvider } from '../../vault/keys/key-file-key-provider';
 import { initVault, type Vault } from '../../vault/repository/vault';
+import { packKey } from '../../vault/repository/vault-layout';
 
 /** Small chunks and packs so that tests exercise many chunks and packs with little data. */
 export const SMALL_TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 64 * 1024 } as const;
@@ -75,4 +76,15 @@ export function requiredMethodsStore(inner: VaultStore, overrides: Partial<Vault
     delete: (k) => inner.delete(k),
     ...overrides,
   };
+}
+
+/** Flips one byte inside a blob's stored bytes in its pack (a file vault): reading the blob then fails authentication. */
+export async function damageStoredBlob(vault: Vault, store: FileVaultStore, blobIdHex: string): Promise<void> {
+  const loc = (await vault.index()).lookup(Buffer.from(blobIdHex, 'hex'));
+  if (!loc) throw new Error(`blob ${blobIdHex} is in no index of the test vault`);
+  const packFile = store.localPath(packKey(loc.packId));
+  const pack = await fs.readFile(packFile);
+  const at = loc.offset + 30;
+  pack[at] = (pack[at] as number) ^ 1;
+  await fs.writeFile(packFile, pack);
 }

@@ -2,6 +2,10 @@ import { fetchBlobs } from '../restorer/blob-fetcher';
 import { type ManifestEntry } from '../manifest/manifest-entry';
 import { type Vault } from '../repository/vault';
 import { computeBlobId } from '../crypto/vault-keys';
+import { forEachBounded } from '../workers/bounded-concurrency';
+
+/** Entries read back at once (readData): a few reads in flight hide the store's round trips. */
+const ENTRIES_READ_AT_ONCE = 8;
 
 export type SnapshotCheckOptions = {
   /** Read every blob of every entry back: decrypt (authenticate), decompress and recompute its id. */
@@ -29,19 +33,27 @@ export async function verifySnapshot(vault: Vault, snapshotId: string, options: 
     if (options.expectedRootHash !== undefined && snapshot.manifest !== options.expectedRootHash) {
       result.problems.push(`manifest root ${snapshot.manifest} is not the recorded root hash ${options.expectedRootHash}`);
     }
-    for await (const entry of vault.entries(snapshot)) {
-      result.entries++;
-      result.bytes += entry.size;
-      result.blobs += entry.content.length;
-      const missing = entry.content.filter((id) => !index.has(Buffer.from(id, 'hex')));
-      if (missing.length) {
-        result.problems.push(`${JSON.stringify(entry.path)}: ${missing.length} blob(s) in no index, e.g. ${missing[0]}`);
-        continue;
-      }
-      if (options.readData && entry.content.length > 0) {
-        const problem = await readBack(vault, entry);
-        if (problem) result.problems.push(`${JSON.stringify(entry.path)}: ${problem}`);
-      }
+    // Entries read back side by side (readBack never throws): one at a time, each blob's round trip to
+    // the store was waited for in turn. Problems keep the manifest's order whatever finishes first.
+    const found: Array<{ at: number; problem: string }> = [];
+    try {
+      await forEachBounded(vault.entries(snapshot), ENTRIES_READ_AT_ONCE, async (entry, at) => {
+        result.entries++;
+        result.bytes += entry.size;
+        result.blobs += entry.content.length;
+        const missing = entry.content.filter((id) => !index.has(Buffer.from(id, 'hex')));
+        if (missing.length) {
+          found.push({ at, problem: `${JSON.stringify(entry.path)}: ${missing.length} blob(s) in no index, e.g. ${missing[0]}` });
+          return;
+        }
+        if (options.readData && entry.content.length > 0) {
+          const problem = await readBack(vault, entry);
+          if (problem) found.push({ at, problem: `${JSON.stringify(entry.path)}: ${problem}` });
+        }
+      });
+    } finally {
+      // Also when reading the manifest failed half way: what was found before is reported with it.
+      result.problems.push(...found.sort((a, b) => a.at - b.at).map((f) => f.problem));
     }
     if (options.expectedEntries !== undefined && options.expectedEntries !== result.entries) result.problems.push(`${result.entries} entries, the catalog records ${options.expectedEntries}`);
   } catch (err) {

@@ -81,9 +81,8 @@ it('keeps the configuration it was given', async () => {
 it('copies a put object with its body, ETag, metadata and tags into the other region', async () => {
   const key = 'reports/q4 übersicht.json';
   const body = Buffer.from('{"revenue": 42}');
-  const put = await primary.send(new PutObjectCommand({ Bucket: SOURCE, Key: key, Body: body, Metadata: { owner: 'finance' } }));
-  // The local cloud drops PutObject's x-amz-tagging header (docs/LOCAL-CLOUD.md): tags come with PutObjectTagging.
-  await primary.send(new PutObjectTaggingCommand({ Bucket: SOURCE, Key: key, Tagging: { TagSet: [{ Key: 'class', Value: 'gold' }] } }));
+  // The tags come with the write (x-amz-tagging), as the demo's seeding sends them.
+  const put = await primary.send(new PutObjectCommand({ Bucket: SOURCE, Key: key, Body: body, Metadata: { owner: 'finance' }, Tagging: 'class=gold' }));
   await eventually(() => tagsOf(dr, MIRROR, key), (t) => t !== 'missing' && t.class === 'gold', 'the replica with its tags');
   const replica = await dr.send(new GetObjectCommand({ Bucket: MIRROR, Key: key }));
   expect(Buffer.from(await replica.Body!.transformToByteArray())).toEqual(body);

@@ -2,8 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { verifySnapshot } from '../../../../vault/checker/verify-snapshot';
-import { packKey } from '../../../../vault/repository/vault-layout';
-import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { damageStoredBlob, newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 describe('verifySnapshot (the one backup verification of the runbook and the demo)', () => {
   let dir: string;
@@ -27,16 +26,28 @@ describe('verifySnapshot (the one backup verification of the runbook and the dem
     expect(wrong.problems).toEqual([`manifest root ${snapshot.manifest} is not the recorded root hash ${'0'.repeat(64)}`, '2 entries, the catalog records 3']);
 
     const entry = await (await vault.manifest(snapshot)).find('a.bin');
-    const loc = (await vault.index()).lookup(Buffer.from(entry?.content[0] as string, 'hex'));
-    const packFile = store.localPath(packKey(loc?.packId as string));
-    const pack = await fs.readFile(packFile);
-    const at = (loc?.offset as number) + 30;
-    pack[at] = (pack[at] as number) ^ 1;
-    await fs.writeFile(packFile, pack);
+    await damageStoredBlob(vault, store, entry?.content[0] as string);
     expect((await verifySnapshot(vault, snapshot.id)).ok).toBe(true);
     const damaged = await verifySnapshot(vault, snapshot.id, { readData: true });
     expect(damaged.ok).toBe(false);
     expect(damaged.problems).toHaveLength(1);
     expect(damaged.problems[0]).toMatch(/^"a\.bin": VaultCorruptionError: .* is corrupt: blob [0-9a-f]{64}: authentication failed/);
+  });
+  it('reads entries back side by side and names every damaged one, in manifest order', async () => {
+    const own = path.join(dir, 'many');
+    await fs.mkdir(own);
+    const { vault, store } = await newTestVault(own);
+    const src = path.join(own, 'src');
+    await fs.mkdir(src);
+    const names = Array.from({ length: 20 }, (_, i) => `f${String(i).padStart(2, '0')}.bin`);
+    for (const [i, name] of names.entries()) await fs.writeFile(path.join(src, name), pseudoRandomBytes(20_000, 100 + i));
+    const { snapshot } = await backupDirectory(vault, src);
+    for (const name of ['f17.bin', 'f03.bin', 'f09.bin']) {
+      const entry = await (await vault.manifest(snapshot)).find(name);
+      await damageStoredBlob(vault, store, entry?.content[0] as string);
+    }
+    const damaged = await verifySnapshot(vault, snapshot.id, { readData: true });
+    expect({ entries: damaged.entries, bytes: damaged.bytes }).toEqual({ entries: 20, bytes: 400_000 });
+    expect(damaged.problems.map((p) => p.split(':')[0])).toEqual(['"f03.bin"', '"f09.bin"', '"f17.bin"']);
   });
 });
