@@ -36,6 +36,7 @@ import { type LocalExecutionResult, runLocalExecution } from '../../../local/exe
 import { approveEveryTask } from '../../../local/executor/local-approver';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mapBounded } from '../../../vault/workers/bounded-concurrency';
 
 /**
  * The faults of the provable-recovery issue, through the synthesized drill, failover and backup state
@@ -521,11 +522,11 @@ describe('drills and failover, with their faults', () => {
     for await (const page of paginateListObjectsV2({ client: drS3 }, { Bucket: names.drVault, Prefix: 'data/' })) for (const o of page.Contents ?? []) keys.push(o.Key ?? '');
     keys.sort();
     // Every pack corrupted: whichever the newest backup reads, the drill meets a damaged one.
-    for (const key of keys) {
+    await mapBounded(keys, 8, async (key) => {
       const body = Buffer.from((await (await drS3.send(new GetObjectCommand({ Bucket: names.drVault, Key: key }))).Body?.transformToByteArray()) ?? new Uint8Array());
       body.writeUInt8(body.readUInt8(body.length >> 1) ^ 0x40, body.length >> 1);
       await drS3.send(new PutObjectCommand({ Bucket: names.drVault, Key: key, Body: body }));
-    }
+    });
     const result = await run('dr', names.drillStateMachine, { plan: 'shop' });
     expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'DrillFailed' });
     const recorded = await drillOf(result);
