@@ -1,6 +1,5 @@
 import { type ManifestEntry } from '../manifest/manifest-entry';
 import { type Vault } from '../repository/vault';
-import { contentTag } from '../crypto/content-tag';
 import { fetchBlobs } from './blob-fetcher';
 import { readEntryContent } from './restore';
 import { type RestoredContentTags } from './restored-content-tags';
@@ -63,7 +62,7 @@ export class EntryContentPrefetch {
     }
     const fetched = await this.fetch(at);
     // Read ahead: the next group's reads run while this one's entries are written.
-    void this.fetch(at + 1).catch(() => undefined);
+    void this.fetch(at + 1);
     const chunks = fetched.get(entry) ?? [];
     fetched.delete(entry);
     this.groupOf.delete(entry);
@@ -88,10 +87,7 @@ export class EntryContentPrefetch {
     const tags = this.options.contentTags;
     for await (const { tag: entry, data } of fetchBlobs({ store: this.vault.store, keys: this.vault.keys, index }, requests)) {
       const chunks = byEntry.get(entry) as Buffer[];
-      if (tags) {
-        const id = Buffer.from(entry.content[chunks.length] as string, 'hex');
-        tags.record(id, contentTag(tags.keyObject, id, data));
-      }
+      tags?.recordPlaintext(Buffer.from(entry.content[chunks.length] as string, 'hex'), data);
       chunks.push(data);
     }
     return byEntry;

@@ -14,7 +14,6 @@ import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../v
 import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
 import { packKey } from '../repository/vault-layout';
 import { type RestoredContentTags } from './restored-content-tags';
-import { contentTag } from '../crypto/content-tag';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
@@ -32,10 +31,7 @@ export async function* readEntryContent(vault: Vault, entry: ManifestEntry, opti
   const tags = options.contentTags;
   let i = 0;
   for await (const { data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests, options)) {
-    if (tags) {
-      const id = Buffer.from(entry.content[i] as string, 'hex');
-      tags.record(id, contentTag(tags.keyObject, id, data));
-    }
+    tags?.recordPlaintext(Buffer.from(entry.content[i] as string, 'hex'), data);
     i++;
     yield data;
   }

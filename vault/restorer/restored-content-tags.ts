@@ -1,6 +1,6 @@
 import { type KeyObject, randomFillSync, randomInt } from 'node:crypto';
 import { BlobIdSet } from '../blob-index/blob-id-set';
-import { CONTENT_TAG_BYTES, contentTagKey, ID_CHECK_ONE_IN } from '../crypto/content-tag';
+import { CONTENT_TAG_BYTES, contentTag, contentTagKey, ID_CHECK_ONE_IN } from '../crypto/content-tag';
 
 /**
  * The content tags (crypto/content-tag.ts) of the blobs one restorer decoded and wrote, by blob id,
@@ -35,6 +35,11 @@ export class RestoredContentTags {
   }
   get size(): number {
     return this.ids.size;
+  }
+
+  /** Takes and records the tag of blob `id` from its plaintext, on this thread (a codec worker takes its own and sends them). */
+  recordPlaintext(id: Uint8Array, plaintext: Uint8Array): void {
+    this.record(id, contentTag(this.keyObject, id, plaintext));
   }
 
   /** Records the tag of blob `id` (the one at `tagOffset` of `tags`); a blob decoded again gives the same tag. */

@@ -3,7 +3,7 @@ import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './cod
 import { type FileContentCheck, type RestoreBlob } from './codec-messages';
 import { type FsPath } from '../platform/posix-calls';
 import { type RestoredContentTags } from '../restorer/restored-content-tags';
-import { CONTENT_TAG_BYTES, contentTag, hasContentTag, sampledForIdCheck } from '../crypto/content-tag';
+import { CONTENT_TAG_BYTES, hasContentTag, sampledForIdCheck } from '../crypto/content-tag';
 import { writeAt } from './sparse-write';
 import { decodeBlob } from '../pack/pack-reader';
 import { seal } from '../crypto/sealed-codec';
@@ -198,7 +198,7 @@ export class InThreadCodec implements Codec {
     let written = 0;
     for (const [i, plain] of plains.entries()) {
       const blob = range.blobs[i];
-      if (tags && blob) tags.record(blob.id, contentTag(tags.keyObject, blob.id, plain));
+      if (tags && blob) tags.recordPlaintext(blob.id, plain);
       written += await writeAt(fh, plain, position, sparse);
       position += plain.length;
       // Written: freed now rather than by a collection (platform/release-buffer.ts).
