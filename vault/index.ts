@@ -60,6 +60,7 @@ export * from './repository/vault-layout';
 export * from './repository/vault';
 export * from './restorer/attribute-writer';
 export * from './restorer/blob-fetcher';
+export * from './restorer/checked-writes';
 export * from './restorer/entry-attributes';
 export * from './restorer/entry-content-prefetch';
 export * from './restorer/not-restored';

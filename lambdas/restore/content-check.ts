@@ -2,7 +2,7 @@ import { type KeyObject } from 'node:crypto';
 import { codecFor, type Codec, computeBlobId, type FsPath, hasContentTag, type ManifestEntry, type RestoredContentTags, sampledForIdCheck, type Vault } from '../../vault';
 
 /** A piece read back is the blob's decoded plaintext (its content tag), but that plaintext is not the content of the blob's id. */
-const MISFILED = 'content is not that of its blob ids: the vault holds a blob under another content\'s id (a writer\'s fault, not the restore\'s); run lifeboat vault verify --read-data';
+export const MISFILED = 'content is not that of its blob ids: the vault holds a blob under another content\'s id (a writer\'s fault, not the restore\'s); run lifeboat vault verify --read-data';
 
 /**
  * Fills `into` from a restored entry's content, in order; fewer bytes than asked only at its end.
@@ -23,7 +23,7 @@ type ContentReader = (into: Buffer) => Promise<number>;
  * the workers hash in. A wrong length from the index cannot make damaged bytes pass: the piece
  * would then have to hash to the blob's id. Measured on the bench's 1 GiB set (docs/BENCHMARKS.md,
  * "The drill section"; a busy 2-core machine): verify 14.1 s → 2.1–4.7 s, the drill's CPU 22.6 →
- * 10.8–11.9 CPU-s. Also considered, and why not: docs/ARCHITECTURE.md, "The content check".
+ * 10.8–11.9 CPU-s. Also considered, and why not: docs/ARCHITECTURE.md, "A restored file is proved as it is written".
  */
 export async function restoredContentMatches(vault: Vault, entry: ManifestEntry, read: ContentReader, contentTags?: RestoredContentTags): Promise<string | undefined> {
   const lengths = await blobLengths(vault, entry);
@@ -48,21 +48,18 @@ export async function restoredContentMatches(vault: Vault, entry: ManifestEntry,
 /**
  * restoredContentMatches for a restored file: the file is read and hashed on a codec worker thread
  * (Codec.checkFileContent), which opens it itself, so its bytes cross no thread and take no shared
- * memory, and the main thread makes one request per file instead of a read and a hash per blob.
- * With `contentTags` holding every blob of the entry (this process decoded them: the restore shard
- * that wrote the file), each piece is compared by its content tag instead of its blob id: the
- * proof's links are in RestoredContentTags, the cost a tenth of the HMAC's (GMAC at 10 GB/s here).
- * Measured on the bench's drill (docs/BENCHMARKS.md, "The drill section").
+ * memory, and the main thread makes one request per file instead of a read and a hash per blob. A
+ * restore shard reads a file back this way only when its checked writes do not prove it
+ * (restored-entry-check.ts): a file restored in pieces, or changed since it was placed.
  */
-export async function restoredFileMatches(vault: Vault, entry: ManifestEntry, file: FsPath, contentTags?: RestoredContentTags): Promise<string | undefined> {
+export async function restoredFileMatches(vault: Vault, entry: ManifestEntry, file: FsPath): Promise<string | undefined> {
   const lengths = await blobLengths(vault, entry);
   if (typeof lengths === 'string') return lengths;
   const found = await codecFor(vault.store, vault.keys).checkFileContent(
     file,
     entry.content.map((id, i) => ({ id: Buffer.from(id, 'hex'), length: lengths[i] as number })),
-    contentTags,
   );
-  return found === 'equal' ? undefined : found === 'shorter' ? 'shorter than the backup' : found === 'longer' ? 'longer than the backup' : found === 'misfiled' ? MISFILED : 'content differs from the backup';
+  return found === 'equal' ? undefined : found === 'shorter' ? 'shorter than the backup' : found === 'longer' ? 'longer than the backup' : 'content differs from the backup';
 }
 
 /** The plaintext length of each blob of an entry's content, from the vault index; or why they cannot be the entry's content. */

@@ -1,4 +1,4 @@
-import { DirectoryRestorer, entryAttributes, type ManifestEntry, type NotRestored, type RestoredContentTags, RestoreTarget, type Vault } from '../../vault';
+import { type CheckedWrites, DirectoryRestorer, entryAttributes, type ManifestEntry, type NotRestored, RestoreTarget, type Vault } from '../../vault';
 
 /**
  * How the restore workflow writes file-system entries: through the vault's one directory restorer
@@ -19,13 +19,13 @@ export type DirectoryRestoreOptions = {
   readonly overwrite?: boolean;
   /** Keep setuid/setgid bits. @default false */
   readonly keepSetIdBits?: boolean;
-  /** Record each written blob's content tag here, for the shard's read-back (restored-entry-check.ts). @default nothing recorded */
-  readonly contentTags?: RestoredContentTags;
+  /** Write files with checked writes and record them here, for the shard's check (restored-entry-check.ts). @default unchecked writes */
+  readonly checkedWrites?: CheckedWrites;
 };
 
 /** A restorer for entries of a file-system snapshot under `targetRoot`; `restores` says which paths this run restores (a shard's range). */
 export function openDirectoryRestorer(vault: Vault, targetRoot: string, restores: (entryPath: string) => boolean, options: DirectoryRestoreOptions = {}): Promise<DirectoryRestorer> {
-  return DirectoryRestorer.open(vault, targetRoot, { overwrite: options.overwrite ?? false, keepSetIdBits: options.keepSetIdBits ?? false, owner: 'never', restores, ...(options.contentTags ? { contentTags: options.contentTags } : {}) });
+  return DirectoryRestorer.open(vault, targetRoot, { overwrite: options.overwrite ?? false, keepSetIdBits: options.keepSetIdBits ?? false, owner: 'never', restores, ...(options.checkedWrites ? { checkedWrites: options.checkedWrites } : {}) });
 }
 
 /**

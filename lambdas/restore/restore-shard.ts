@@ -1,6 +1,6 @@
 import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
-import { comparePaths, EntryContentPrefetch, type ManifestEntry, type NotRestored, RestoredContentTags, type Vault } from '../../vault';
+import { CheckedWrites, comparePaths, EntryContentPrefetch, type ManifestEntry, type NotRestored, RestoredContentTags, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
 import { vaultForBlobs } from './vault-for-blobs';
@@ -163,11 +163,14 @@ async function restoreEntries(
   const itemMismatches: string[] = [];
   // One restorer for the shard's entries, handed to it in manifest order: a hard link whose first
   // name is in this shard is linked to it (the first name is in the shard when it is at or after its first path).
-  // The tags of what this shard decodes, so that its read-back checks files and objects by tag (RestoredContentTags).
-  const contentTags = target.type !== 'dynamodb' ? new RestoredContentTags() : undefined;
+  // What the shard proves of what it writes without reading it all back: S3 objects are read back
+  // and checked by the tags of the blobs the shard decoded (RestoredContentTags); files are written
+  // with checked writes, each blob read back right after it is written (CheckedWrites).
+  const contentTags = target.type === 's3' ? new RestoredContentTags() : undefined;
+  const checkedWrites = target.type === 'filesystem' ? new CheckedWrites() : undefined;
   // S3 objects and DynamoDB pages: small entries' blobs are read from the vault a run at a time, not one read per entry.
   const contents = new EntryContentPrefetch(vault, target.type === 'filesystem' ? [] : entries, contentTags ? { contentTags } : {});
-  const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, ...(contentTags ? { contentTags } : {}) }) : null;
+  const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, ...(checkedWrites ? { checkedWrites } : {}) }) : null;
   await mapBounded(entries, deps.concurrency ?? 4, async (entry) => {
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
@@ -197,13 +200,14 @@ async function restoreEntries(
   const notRestored = directory?.notRestored() ?? [];
   if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
   if (target.type === 'dynamodb') await putShardCheck(deps, shardCheckOf(restore, shard, { checked: result.entries, mismatches: itemMismatches, notRestored: [] }, result.items));
-  else await checkShard(vault, restore, target, shard, entries, targetDir, deps, contentTags);
+  else await checkShard(vault, restore, target, shard, entries, targetDir, deps, { contentTags, checkedWrites });
   return result;
 }
 
 /**
  * Reads back what the shard wrote and records what it found (shard-checks.ts), for the verify step:
- * every entry but the directories, whose modes and times the verify step sets and checks itself.
+ * every entry but the directories, whose modes and times the verify step sets and checks itself. A
+ * file written with checked writes and unchanged since is not read again (checked-writes.ts).
  * Here, while the shard's bytes are fresh in the page cache and shards run side by side, the reading
  * back is spread over the shards; one verify step reading a whole restore back could not finish a
  * large one inside a Lambda's 15 minutes.
@@ -216,9 +220,10 @@ async function checkShard(
   entries: readonly ManifestEntry[],
   targetDir: TargetDirectory | null,
   deps: RestoreShardDeps,
-  contentTags: RestoredContentTags | undefined,
+  proofs: { contentTags: RestoredContentTags | undefined; checkedWrites: CheckedWrites | undefined },
 ): Promise<void> {
-  const where = { targetS3: deps.targetS3, root: targetDir?.path ?? '', keepSetIdBits: restore.keepSetIdBits, ...(contentTags ? { contentTags } : {}) };
+  const { contentTags, checkedWrites } = proofs;
+  const where = { targetS3: deps.targetS3, root: targetDir?.path ?? '', keepSetIdBits: restore.keepSetIdBits, ...(contentTags ? { contentTags } : {}), ...(checkedWrites ? { checkedWrites } : {}) };
   const outcome = await checkRestoredEntries(vault, target, where, entries.filter((e) => e.kind !== 'dir'));
   await putShardCheck(deps, shardCheckOf(restore, shard, outcome));
 }

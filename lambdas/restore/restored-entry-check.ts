@@ -1,12 +1,12 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type Stats } from 'node:fs';
+import { type BigIntStats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
-import { type ManifestEntry, type NotRestored, platformCalls, type RestoredContentTags } from '../../vault';
+import { type CheckedWrites, type ManifestEntry, type NotRestored, platformCalls, type RestoredContentTags, type WriteCheckFinding } from '../../vault';
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
 import { readS3ObjectTags } from '../sources/s3-bucket-source';
-import { restoredContentMatches, restoredFileMatches, streamReader } from './content-check';
+import { MISFILED, restoredContentMatches, restoredFileMatches, streamReader } from './content-check';
 import { type ResolvedRestore } from './resolved-restore';
 import { directoryEntry, s3Attributes, s3TargetKey } from './restored-entry';
 
@@ -25,19 +25,21 @@ const CHECKS_AT_ONCE = 8;
 
 /**
  * Checks each entry in the target: S3: size, content, content type, user metadata and tags;
- * directories: kind, mode, size, content and link target. A special file the restore was not
+ * directories: kind, mode, size, content and link target. A file's content is proved by `checkedWrites`
+ * when it holds the file, unchanged since it was placed (checked-writes.ts), else read back in full
+ * and compared by blob ids. A special file the restore was not
  * allowed to make is a NotRestored, not a mismatch. `root` is the target directory's path as opened
  * by the caller (file-system targets).
  */
 export async function checkRestoredEntries(
   vault: Vault,
   target: Exclude<ResolvedRestore['target'], { type: 'dynamodb' }>,
-  where: { targetS3: S3Client; root: string; keepSetIdBits: boolean; contentTags?: RestoredContentTags },
+  where: { targetS3: S3Client; root: string; keepSetIdBits: boolean; contentTags?: RestoredContentTags; checkedWrites?: CheckedWrites },
   entries: readonly ManifestEntry[],
 ): Promise<EntryCheckOutcome> {
   const outcome: EntryCheckOutcome = { checked: 0, mismatches: [], notRestored: [] };
   await mapBounded(entries, CHECKS_AT_ONCE, async (entry) => {
-    const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry, where.contentTags) : await checkFile(vault, where.root, entry, where.keepSetIdBits, where.contentTags);
+    const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry, where.contentTags) : await checkFile(vault, where.root, entry, where.keepSetIdBits, where.checkedWrites);
     if (typeof problem === 'object') outcome.notRestored.push(problem);
     else if (problem) outcome.mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
     outcome.checked++;
@@ -78,13 +80,15 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
  * NotRestored for a special file the restore was not allowed to make (a socket; a device when the
  * restore may not make devices), which is reported, not failed.
  */
-async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean, contentTags: RestoredContentTags | undefined): Promise<string | NotRestored | undefined> {
+async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean, checkedWrites: CheckedWrites | undefined): Promise<string | NotRestored | undefined> {
   const file = resolveInsideTarget(root, entry.path);
-  const stats = await lstat(file).catch(() => undefined);
+  // bigint: a file's identity (device, inode: 64-bit on NFS and EFS) and change time to the nanosecond, for checkedWrites.
+  const stats = await lstat(file, { bigint: true }).catch(() => undefined);
   if (entry.kind === 'special') return checkSpecial(entry, stats);
   if (!stats) return 'missing in the target';
   const want = directoryEntry(entry);
-  if (want.type === 'directory') return stats.isDirectory() ? checkMode(stats.mode, want.mode, keepSetIdBits) : 'not a directory';
+  const mode = Number(stats.mode);
+  if (want.type === 'directory') return stats.isDirectory() ? checkMode(mode, want.mode, keepSetIdBits) : 'not a directory';
   if (want.type === 'symlink') {
     if (!stats.isSymbolicLink()) return 'not a symlink';
     const link = await readlink(file, { encoding: 'buffer' });
@@ -92,14 +96,24 @@ async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepS
     return link.equals(wanted) ? undefined : `links to ${link.toString('utf8')} instead of ${wanted.toString('utf8')}`;
   }
   if (!stats.isFile()) return 'not a regular file';
-  if (stats.size !== entry.size) return `size ${stats.size} instead of ${entry.size}`;
-  const modeProblem = checkMode(stats.mode, want.mode, keepSetIdBits);
+  if (stats.size !== BigInt(entry.size)) return `size ${stats.size} instead of ${entry.size}`;
+  const modeProblem = checkMode(mode, want.mode, keepSetIdBits);
   if (modeProblem) return modeProblem;
   if (entry.size === 0) return undefined;
-  return restoredFileMatches(vault, entry, file, contentTags);
+  const found = checkedWrites?.foundFor(entry.path, stats);
+  if (found !== undefined) return WRITE_CHECK_PROBLEMS[found];
+  return restoredFileMatches(vault, entry, file);
 }
 
-function checkSpecial(entry: ManifestEntry, stats: Stats | undefined): string | NotRestored | undefined {
+/** A file's checked writes, as the check reports them. */
+const WRITE_CHECK_PROBLEMS: Record<WriteCheckFinding, string | undefined> = {
+  equal: undefined,
+  differs: 'content differs from the backup (read back as it was written)',
+  misfiled: MISFILED,
+  incomplete: 'its blobs do not cover its length exactly once (a restore fault)',
+};
+
+function checkSpecial(entry: ManifestEntry, stats: BigIntStats | undefined): string | NotRestored | undefined {
   const type = entry.meta['type'];
   const made = stats && (type === 'fifo' ? stats.isFIFO() : type === 'char' ? stats.isCharacterDevice() : type === 'block' ? stats.isBlockDevice() : false);
   if (made) return undefined;

@@ -6,8 +6,8 @@ export const CONTENT_TAG_BYTES = 16;
 /**
  * A GMAC (AES-256-GCM over `data` as additional data, nothing encrypted) of a blob's plaintext
  * under a secret key of one restore, with the first 12 bytes of the blob id as the nonce: what a
- * restore records of each blob it decoded (RestoredContentTags) and what its read-back recomputes
- * over the bytes it finds, to prove they are the decoded plaintext.
+ * restore shard records of each blob it decoded for an S3 target (RestoredContentTags) and what its
+ * read-back recomputes over the bytes it finds, to prove they are the decoded plaintext.
  *
  * Why GMAC: it is a MAC (GHASH, a universal hash, under a random key nobody outside the process
  * sees; two different inputs of L 16-byte blocks share a tag with probability at most L / 2^128)
@@ -33,9 +33,10 @@ export function hasContentTag(key: KeyObject, id: Uint8Array, data: Uint8Array, 
 
 /**
  * One blob in this many, chosen by its id, has its id re-derived by a read-back that checks by
- * content tag (RestoredContentTags.idResidue): the tags prove the bytes are the decoded plaintext,
- * not that the plaintext is the content of its id (a writer's fault, which `vault verify
- * --read-data` finds in every blob); the sample finds it in a drill at a sixteenth of the HMAC's cost.
+ * content tag (RestoredContentTags.idResidue) or by checked writes (CheckedWrites.idResidue): both
+ * prove the bytes are the decoded plaintext, not that the plaintext is the content of its id (a
+ * writer's fault, which `vault verify --read-data` finds in every blob); the sample finds it in a
+ * drill at a sixteenth of the HMAC's cost.
  */
 export const ID_CHECK_ONE_IN = 16;
 
@@ -44,7 +45,7 @@ export function sampledForIdCheck(id: Uint8Array, residue: number): boolean {
   return ((id[0] as number) % ID_CHECK_ONE_IN) === residue;
 }
 
-/** The key object of a content-tag key's 32 bytes (the bytes travel to codec workers; each side makes its object once). */
+/** The key object of a content-tag key's 32 bytes, made once per restorer. */
 export function contentTagKey(bytes: Uint8Array): KeyObject {
   return createSecretKey(bytes);
 }

@@ -124,7 +124,8 @@ export class RestoreTarget {
     const absolute = this.pathOfNonDirectory(entryPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const temp = tempPathFor(absolute);
-    const fh = await this.changes.run(parentOf(absolute), () => fs.open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600));
+    // Read and write: checked writes read each blob back through this descriptor (checked-writes.ts).
+    const fh = await this.changes.run(parentOf(absolute), () => fs.open(temp, fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600));
     try {
       const written = await write(fh);
       if (written < size) await fh.truncate(size);

@@ -5,7 +5,7 @@ import { type NotRestored } from './not-restored';
 import { RestoreTarget, type RestoreTargetOptions } from './restore-target';
 import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
-import { type Codec, codecFor, type PackRange } from '../workers/codec';
+import { type Codec, codecFor, type PackRange, type RestoredRange, type WriteCheck } from '../workers/codec';
 import { type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
 import { type FsPath } from '../platform/posix-calls';
 import { type Snapshot } from '../manifest/snapshot-record';
@@ -14,6 +14,7 @@ import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../v
 import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
 import { packKey } from '../repository/vault-layout';
 import { type RestoredContentTags } from './restored-content-tags';
+import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
@@ -73,11 +74,12 @@ export type RestoreOptions = FetchOptions &
      */
     readonly restores?: (entryPath: string) => boolean;
     /**
-     * Where to record the content tag of every blob written (RestoredContentTags): a restore that
-     * reads back what it wrote (the workflow's shards) then checks it by tag instead of by blob id.
-     * @default nothing recorded (`lifeboat vault restore` reads nothing back)
+     * Write every file's content with checked writes and record each file placed here
+     * (checked-writes.ts): a restore that proves what it wrote (the workflow's shards) then needs
+     * not read the files back.
+     * @default unchecked writes (`lifeboat vault restore` proves nothing beyond the blobs' authentication)
      */
-    readonly contentTags?: RestoredContentTags;
+    readonly checkedWrites?: CheckedWrites;
   };
 
 export type RestoreStats = {
@@ -144,7 +146,7 @@ export class DirectoryRestorer {
   private readonly bytes = new ByteBudget(RESTORE_BYTES_IN_FLIGHT);
   private readonly maxRead: number;
   private readonly restores: (entryPath: string) => boolean;
-  private readonly contentTags: RestoredContentTags | undefined;
+  private readonly checkedWrites: CheckedWrites | undefined;
   /** Files being written, by path: settles true once in place, false when not written (damaged). */
   private readonly filesInFlight = new Map<string, Promise<boolean>>();
   /** Files of this restore that were not written (damaged): a later hard link to one is written as a file. */
@@ -160,7 +162,7 @@ export class DirectoryRestorer {
     this.codec = codecFor(vault.store, vault.keys, options);
     this.maxRead = options.maxReadBytes ?? 16 * 1024 * 1024;
     this.restores = options.restores ?? (() => true);
-    this.contentTags = options.contentTags;
+    this.checkedWrites = options.checkedWrites;
   }
 
   static async open(vault: Vault, targetDir: string, options: RestoreOptions = {}): Promise<DirectoryRestorer> {
@@ -245,27 +247,44 @@ export class DirectoryRestorer {
     let length = 0;
     for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
     const sparse = this.target.writesHoles;
-    await this.target.writeFile(entry.path, attributes, length, (fh) => this.writeRanges(ranges, fh, sparse));
+    const checked = this.checkedWrites;
+    let written: { dev: bigint; ino: bigint; found: WriteCheckFinding } | undefined;
+    await this.target.writeFile(entry.path, attributes, length, async (fh) => {
+      const { bytes, found } = await this.writeRanges(ranges, fh, sparse, checked);
+      if (checked) {
+        const { dev, ino } = await fh.stat({ bigint: true });
+        // The ranges' positions must cover the file once, in order: then no later write touched a range already compared.
+        written = { dev, ino, found: coversOnce(ranges, length) && length === entry.size ? found : worstFinding([found, 'incomplete']) };
+      }
+      return bytes;
+    });
+    if (checked && written) await checked.recordPlaced(entry.path, this.target.pathOf(entry.path), written, length, written.found);
     return length;
   }
 
-  /** Restores the ranges into `fh` at their positions; resolves with the bytes written (holes left out). */
-  private async writeRanges(ranges: readonly PackRange[], fh: FileHandle, sparse: boolean): Promise<number> {
-    const tasks: Array<Promise<number>> = [];
+  /** Restores the ranges into `fh` at their positions; resolves with the bytes written (holes left out) and, with `check`, what the checked writes found. */
+  private async writeRanges(ranges: readonly PackRange[], fh: FileHandle, sparse: boolean, check?: WriteCheck): Promise<{ bytes: number; found: WriteCheckFinding }> {
+    const tasks: Array<Promise<RestoredRange>> = [];
     for (const range of ranges) {
       await this.bytes.acquire(range.length);
-      const task = this.codec.restoreRange(range, fh, sparse, this.contentTags).finally(() => this.bytes.release(range.length));
+      const task = this.codec.restoreRange(range, fh, sparse, check).finally(() => this.bytes.release(range.length));
       task.catch(() => undefined); // settled below, all of them, before the descriptor is closed
       tasks.push(task);
     }
     // Every write must be over before the descriptor is closed (a closed number may be reused).
     const results = await Promise.allSettled(tasks);
-    let written = 0;
-    for (const r of results) {
+    let bytes = 0;
+    const findings: WriteCheckFinding[] = [];
+    for (const [i, r] of results.entries()) {
       if (r.status === 'rejected') throw r.reason;
-      written += r.value;
+      bytes += r.value.bytes;
+      const checked = r.value.checked;
+      if (!checked) continue;
+      // Where the codec's checked blobs ended, against where the range's blobs end by the index: a codec writing (and reading back) elsewhere is found.
+      const range = ranges[i] as PackRange;
+      findings.push(checked.end === range.position + range.blobs.reduce((n, b) => n + b.raw, 0) ? checked.found : 'incomplete');
     }
-    return written;
+    return { bytes, found: worstFinding(findings) };
   }
 
   /**
@@ -278,7 +297,7 @@ export class DirectoryRestorer {
     let length = 0;
     for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
     const sparse = this.target.writesHoles;
-    await this.target.writeFilePiece(entry.path, restoreId, (fh) => this.writeRanges(ranges, fh, sparse));
+    await this.target.writeFilePiece(entry.path, restoreId, async (fh) => (await this.writeRanges(ranges, fh, sparse)).bytes);
     return length;
   }
 
@@ -375,6 +394,16 @@ function rangesOf(vault: Vault, index: VaultIndex, entry: ManifestEntry, maxRead
     }
   }
   return ranges.map((r) => ({ packKey: packKey(r.packId), offset: r.offset, length: r.end - r.offset, position: r.position, blobs: r.blobs }));
+}
+
+/** Whether the ranges' blobs lie one after another from position 0 to `length`, each byte once. */
+function coversOnce(ranges: readonly PackRange[], length: number): boolean {
+  let next = 0;
+  for (const range of ranges) {
+    if (range.position !== next) return false;
+    for (const blob of range.blobs) next += blob.raw;
+  }
+  return next === length;
 }
 
 /** An entry's blobs in content order, each with its index location and its position in the content. */

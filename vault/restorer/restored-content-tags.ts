@@ -1,11 +1,12 @@
-import { type KeyObject, randomFillSync, randomInt } from 'node:crypto';
+import { type KeyObject, randomBytes, randomInt } from 'node:crypto';
 import { BlobIdSet } from '../blob-index/blob-id-set';
 import { CONTENT_TAG_BYTES, contentTag, contentTagKey, ID_CHECK_ONE_IN } from '../crypto/content-tag';
 
 /**
  * The content tags (crypto/content-tag.ts) of the blobs one restorer decoded and wrote, by blob id,
- * under a key of its own, random and never stored: what lets the same process check the files it
- * restored against the backup without re-deriving every blob id.
+ * under a key of its own, random and never stored: what lets the same process check the S3 objects
+ * it restored against the backup, as it reads them back, without re-deriving every blob id (files are
+ * proved as they are written instead: checked-writes.ts).
  *
  * The proof, link by link: a blob's plaintext was opened with AES-256-GCM whose additional data is
  * its id (docs/FORMAT.md §3), so it is what the vault key sealed as that blob; its tag was taken
@@ -18,10 +19,8 @@ import { CONTENT_TAG_BYTES, contentTag, contentTagKey, ID_CHECK_ONE_IN } from '.
  * Memory: 40–48 bytes an id (BlobIdSet) and 16 of tag, for the blobs of one restore shard.
  */
 export class RestoredContentTags {
-  /** The GMAC key: 32 random bytes for this restorer's lifetime (in a buffer of its own, so a codec message carries 32 bytes, not a pool). */
-  readonly key: Buffer = randomFillSync(Buffer.allocUnsafeSlow(32));
-  /** The same key as a key object, for the tags taken on this thread (content-tag.ts says why). */
-  readonly keyObject: KeyObject = contentTagKey(this.key);
+  /** The GMAC key, 32 random bytes for this restorer's lifetime, as a key object (content-tag.ts says why). */
+  readonly keyObject: KeyObject = contentTagKey(randomBytes(32));
   /**
    * Which sixteenth of the blobs the read-back also re-derives the id of (sampledForIdCheck), drawn
    * at random per restorer so that successive drills cover every blob; the option is a test seam.
@@ -37,13 +36,13 @@ export class RestoredContentTags {
     return this.ids.size;
   }
 
-  /** Takes and records the tag of blob `id` from its plaintext, on this thread (a codec worker takes its own and sends them). */
+  /** Takes and records the tag of blob `id` from its plaintext. */
   recordPlaintext(id: Uint8Array, plaintext: Uint8Array): void {
     this.record(id, contentTag(this.keyObject, id, plaintext));
   }
 
-  /** Records the tag of blob `id` (the one at `tagOffset` of `tags`); a blob decoded again gives the same tag. */
-  record(id: Uint8Array, tags: Uint8Array, tagOffset = 0): void {
+  /** Records the tag of blob `id`; a blob decoded again gives the same tag. */
+  record(id: Uint8Array, tag: Uint8Array): void {
     const ordinal = this.ids.add(id);
     const at = ordinal * CONTENT_TAG_BYTES;
     if (at + CONTENT_TAG_BYTES > this.tags.length) {
@@ -51,7 +50,7 @@ export class RestoredContentTags {
       this.tags.copy(grown);
       this.tags = grown;
     }
-    this.tags.set(tags.subarray(tagOffset, tagOffset + CONTENT_TAG_BYTES), at);
+    this.tags.set(tag.subarray(0, CONTENT_TAG_BYTES), at);
   }
 
   /** The tags of `ids` in order, one after another, or undefined when any of them was not recorded. */

@@ -22,10 +22,12 @@ export type CodecRequest =
   /**
    * Reads [o, o+n) of pack file f (or slab s from o), opens each blob b (`at` relative to o) and
    * writes the plaintexts one after another to fd from position p, all-zero blocks left as holes
-   * when h → {t, bytes (written to the file)}; with g (a content-tag key) also the content tag of
-   * each blob's plaintext (crypto/content-tag.ts), 16 bytes a blob in b's order → {tags}.
+   * when h → {t, bytes (written to the file)}; with v (checked writes, vault/restorer/checked-writes.ts)
+   * each blob is also read back from fd right after it is written and compared with its plaintext,
+   * and the id of a blob sampled by residue v (sampledForIdCheck) re-derived → {flags: the index in
+   * WRITE_CHECK_FINDINGS of what that found, end: the position after the last blob checked}.
    */
-  | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number; h: boolean; g?: Uint8Array }
+  | { op: 'restore'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; fd: number; p: number; h: boolean; v?: number }
   /**
    * Checks each blob b of file f, or of slab s (`at` relative to o): with `a` (authenticate) its GCM tag only, else
    * opened and its id recomputed (HMAC of the plaintext) → {t, bytes (stored bytes authenticated, or
@@ -34,19 +36,22 @@ export type CodecRequest =
   | { op: 'check'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; a: boolean }
   /**
    * Reads restored file f from its start, cut at the lengths n, and compares each piece's HMAC with
-   * ids (the manifest entry's blob ids) → {t, flags: the index in FILE_CONTENT_FLAGS of what it found};
-   * with g and tags (16 bytes a piece, recorded when the blobs were decoded) each piece's content tag
-   * under key g with the piece's tag instead.
+   * ids (the manifest entry's blob ids) → {t, flags: the index in FILE_CONTENT_FLAGS of what it found}.
    */
-  | { op: 'file-ids'; t: number; k: number; f: string | Uint8Array; n: readonly number[]; ids: readonly Uint8Array[]; g?: Uint8Array; tags?: Uint8Array; r?: number };
+  | { op: 'file-ids'; t: number; k: number; f: string | Uint8Array; n: readonly number[]; ids: readonly Uint8Array[] };
 
+/** What a `file-ids` task found: the file equals the blobs, ends early, goes on past them, or a piece hashes to another id. */
+export const FILE_CONTENT_FLAGS = ['equal', 'shorter', 'longer', 'differs'] as const;
 /**
- * What a `file-ids` task found: the file equals the blobs, ends early, goes on past them, or a piece
- * hashes to another id; `misfiled`: a piece has the content tag of its decoded blob but not the
- * content of the blob's id (the sampled id check of a read-back by tags: the vault holds the blob
- * under the wrong id).
+ * What the checked writes of a range (or a file) found (vault/restorer/checked-writes.ts): every blob
+ * read back equal to its plaintext; a blob read back otherwise; a sampled blob whose plaintext is not
+ * the content of its id (a writer's fault in the vault, which `lifeboat vault verify --read-data`
+ * finds in every blob); or blobs that do not cover the file's length exactly once. Listed from the
+ * least to the most grave.
  */
-export const FILE_CONTENT_FLAGS = ['equal', 'shorter', 'longer', 'differs', 'misfiled'] as const;
+export const WRITE_CHECK_FINDINGS = ['equal', 'differs', 'misfiled', 'incomplete'] as const;
+export type WriteCheckFinding = (typeof WRITE_CHECK_FINDINGS)[number];
+
 export type FileContentCheck = (typeof FILE_CONTENT_FLAGS)[number];
 
 export type CodecReply = {
@@ -57,8 +62,8 @@ export type CodecReply = {
   stored?: ArrayBuffer;
   flags?: number;
   bytes?: number;
+  end?: number;
   plain?: ArrayBuffer;
-  tags?: Uint8Array;
 };
 
 /**

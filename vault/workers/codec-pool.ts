@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type BlobCheck, type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck, type RestoreBlob } from './codec-messages';
+import { type BlobCheck, type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck, type RestoreBlob, WRITE_CHECK_FINDINGS, type WriteCheckFinding } from './codec-messages';
 import { codecWorkerScript } from './codec-worker-location';
 import { type VaultKeys } from '../crypto/vault-keys';
 
@@ -242,7 +242,8 @@ export class CodecPool {
    * Reads `[offset, offset + length)` of a pack (from the local file `file`, or from slab `s` at
    * `offset`), opens the listed blobs (`at` relative to the range) and writes their plaintexts in
    * order to `fd` from `position`, leaving all-zero blocks unwritten when `sparse`. Resolves with
-   * the bytes written to the file.
+   * the bytes written to the file; with `checkResidue`, checked writes (the `restore` message), and
+   * what they found.
    */
   async restore(
     k: number,
@@ -253,19 +254,22 @@ export class CodecPool {
     fd: number,
     position: number,
     sparse: boolean,
-    tagKey?: Uint8Array,
-  ): Promise<{ bytes: number; tags?: Uint8Array }> {
+    checkResidue?: number,
+  ): Promise<{ bytes: number; checked?: { found: WriteCheckFinding; end: number } }> {
     const where = 'file' in source ? { f: source.file } : { s: source.slab };
-    const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs.map(ownBlobBytes), fd, p: position, h: sparse, ...(tagKey ? { g: ownBytes(tagKey) } : {}) });
-    return { bytes: r.bytes as number, ...(r.tags ? { tags: r.tags } : {}) };
+    const r = await this.run({ op: 'restore', k, ...where, o: offset, n: length, b: blobs.map(ownBlobBytes), fd, p: position, h: sparse, ...(checkResidue !== undefined ? { v: checkResidue } : {}) });
+    if (checkResidue === undefined) return { bytes: r.bytes as number };
+    const found = WRITE_CHECK_FINDINGS[r.flags ?? -1];
+    if (!found || r.end === undefined) throw new Error(`a codec worker answered checked writes with flags ${String(r.flags)} and end ${String(r.end)}`);
+    return { bytes: r.bytes as number, checked: { found, end: r.end } };
   }
 
   /**
-   * Reads a restored file in the worker, cut at `lengths`, and compares each piece's blob id with `ids`,
-   * or with `tagged` each piece's content tag with the recorded one (see the `file-ids` message).
+   * Reads a restored file in the worker, cut at `lengths`, and compares each piece's blob id with `ids`
+   * (the `file-ids` message).
    */
-  async fileBlobIds(k: number, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: Uint8Array; tags: Uint8Array; residue: number }): Promise<FileContentCheck> {
-    const r = await this.run({ op: 'file-ids', k, f: typeof file === 'string' ? file : ownBytes(file), n: lengths, ids: ids.map(ownBytes), ...(tagged ? { g: ownBytes(tagged.key), tags: ownBytes(tagged.tags), r: tagged.residue } : {}) });
+  async fileBlobIds(k: number, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[]): Promise<FileContentCheck> {
+    const r = await this.run({ op: 'file-ids', k, f: typeof file === 'string' ? file : ownBytes(file), n: lengths, ids: ids.map(ownBytes) });
     const flag = FILE_CONTENT_FLAGS[r.flags ?? -1];
     if (!flag) throw new Error(`a codec worker answered a file check with flags ${String(r.flags)}`);
     return flag;

@@ -2,10 +2,10 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
-import { CONTENT_TAG_BYTES, contentTag, contentTagKey, hasContentTag, sampledForIdCheck } from '../crypto/content-tag';
-import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck } from './codec-messages';
+import { sampledForIdCheck } from '../crypto/content-tag';
+import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck, WRITE_CHECK_FINDINGS, type WriteCheckFinding } from './codec-messages';
 import { PromptCollector } from './prompt-collector';
-import { writeAtSync } from './sparse-write';
+import { writeAtSync, zerosFrom } from './sparse-write';
 import { releaseBuffer } from '../platform/release-buffer';
 
 /**
@@ -23,8 +23,10 @@ const keys = new Map<number, WorkerKeys>();
 const slabs = new Map<number, SharedArrayBuffer>();
 /** Collects this isolate's smaller garbage regularly, instead of when V8 gets to it (prompt-collector.ts). */
 const collector = PromptCollector.forThisIsolate();
-/** Reused read buffer for pack ranges read from local files. */
+/** Reused read buffer for pack ranges read from local files, and restored files read back by their ids. */
 let readBuf = Buffer.allocUnsafeSlow(1 << 20);
+/** Reused buffer of checked writes: a blob read back right after it was written (readBuf may hold its pack range then). */
+let checkBuf = Buffer.allocUnsafeSlow(1 << 20);
 
 /** A pack is shorter than its index says: corruption, like a failed tag. */
 class ShortPackError extends Error {}
@@ -33,25 +35,6 @@ function view(s: number, o: number, n: number): Buffer {
   const sab = slabs.get(s);
   if (!sab) throw new Error(`unknown slab ${s}`);
   return Buffer.from(sab, o, n);
-}
-
-/**
- * Content-tag keys by their bytes: a message carries a restorer's 32 bytes, and its key object is
- * made once here (content-tag.ts says why). A restorer's key serves it for its lifetime, so the
- * few alive at a time are the last ones seen; older ones are dropped.
- */
-const tagKeys = new Map<string, KeyObject>();
-const TAG_KEYS_KEPT = 64;
-
-function tagKeyOf(bytes: Uint8Array): KeyObject {
-  const name = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-  let key = tagKeys.get(name);
-  if (!key) {
-    if (tagKeys.size >= TAG_KEYS_KEPT) tagKeys.delete(tagKeys.keys().next().value as string);
-    key = contentTagKey(bytes);
-    tagKeys.set(name, key);
-  }
-  return key;
 }
 
 function keyOf(k: number): WorkerKeys {
@@ -124,9 +107,8 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       const bytes = m.f !== undefined ? readPack(m.f, m.o, m.n) : view(m.s ?? -1, m.o, m.n);
       let position = m.p;
       let written = 0;
-      const tagKey = m.g ? tagKeyOf(m.g) : undefined;
-      const tags = tagKey ? new Uint8Array(m.b.length * CONTENT_TAG_BYTES) : undefined;
-      for (const [i, b] of m.b.entries()) {
+      let found: WriteCheckFinding = 'equal';
+      for (const b of m.b) {
         let plain: Buffer;
         try {
           plain = openBlob(key, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw);
@@ -134,14 +116,13 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
           if (err instanceof EnvelopeError) throw new EnvelopeError(`blob ${Buffer.from(b.id).toString('hex')}: ${err.message}`);
           throw err;
         }
-        // Tagged from the authenticated plaintext, before it is written: the read-back must find these bytes.
-        if (tagKey && tags) tags.set(contentTag(tagKey, b.id, plain), i * CONTENT_TAG_BYTES);
         written += writeAtSync(m.fd, plain, position, m.h);
+        if (m.v !== undefined && found === 'equal') found = checkWritten(keyOf(m.k), m.fd, position, plain, b.id, m.v);
         position += plain.length;
         // Written: freed now rather than by a collection (release-buffer.ts).
         releaseBuffer(plain);
       }
-      return { reply: { t: m.t, bytes: written, ...(tags ? { tags } : {}) }, transfer: tags ? [tags.buffer as ArrayBuffer] : [] };
+      return { reply: { t: m.t, bytes: written, ...(m.v !== undefined ? { flags: WRITE_CHECK_FINDINGS.indexOf(found), end: position } : {}) }, transfer: [] };
     }
     case 'check': {
       const key = keyOf(m.k);
@@ -172,19 +153,32 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       }
       return { reply: { t: m.t, bytes: checked }, transfer: [] };
     }
-    case 'file-ids': {
-      const tagged = m.g && m.tags ? { key: tagKeyOf(m.g), tags: m.tags, ...(m.r !== undefined ? { residue: m.r } : {}) } : undefined;
-      return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(checkFileIds(keyOf(m.k), m.f, m.n, m.ids, tagged)) }, transfer: [] };
-    }
+    case 'file-ids':
+      return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(checkFileIds(keyOf(m.k), m.f, m.n, m.ids)) }, transfer: [] };
   }
 }
 
 /**
- * A restored file against its blob ids: read piece by piece into the worker's read buffer, each
- * piece's HMAC compared with its id, or, with `tagged`, its content tag with the one recorded when
- * the blob was decoded (RestoredContentTags), and the HMAC too for the sampled ids (`residue`).
+ * A checked write (vault/restorer/checked-writes.ts): the bytes at `position` of `fd`, read back
+ * right after `plain` was written there (holes left by a sparse write read as the zeros they stand
+ * for, and zeros past the file's current end are taken as such), against `plain`; and, for a blob sampled by `residue`, `plain` against its id.
  */
-function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[], tagged?: { key: KeyObject; tags: Uint8Array; residue?: number }): FileContentCheck {
+function checkWritten(key: WorkerKeys, fd: number, position: number, plain: Buffer, id: Uint8Array, residue: number): WriteCheckFinding {
+  if (checkBuf.length < plain.length) checkBuf = Buffer.allocUnsafeSlow(Math.max(plain.length, checkBuf.length * 2));
+  let done = 0;
+  while (done < plain.length) {
+    const n = fs.readSync(fd, checkBuf, done, plain.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  // Short only past the file's end, where a sparse write left zeros unwritten (the file's length is set at the end).
+  if (!checkBuf.subarray(0, done).equals(plain.subarray(0, done)) || !zerosFrom(plain, done)) return 'differs';
+  if (sampledForIdCheck(id, residue) && !createHmac('sha256', key.mac).update(plain).digest().equals(id)) return 'misfiled';
+  return 'equal';
+}
+
+/** A restored file against its blob ids: read piece by piece into the worker's read buffer, each piece's HMAC compared with its id. */
+function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: readonly number[], ids: readonly Uint8Array[]): FileContentCheck {
   // A path that is not UTF-8 arrives as bytes (a Buffer is cloned into a plain Uint8Array).
   const fd = fs.openSync(typeof file === 'string' ? file : Buffer.from(file.buffer, file.byteOffset, file.byteLength), 'r');
   try {
@@ -192,15 +186,7 @@ function checkFileIds(key: WorkerKeys, file: string | Uint8Array, lengths: reado
     for (let i = 0; i < lengths.length; i++) {
       const length = lengths[i] as number;
       if (readAt(fd, length, position) !== length) return 'shorter';
-      const piece = readBuf.subarray(0, length);
-      const id = ids[i] as Uint8Array;
-      const hmacEquals = (): boolean => createHmac('sha256', key.mac).update(piece).digest().equals(id);
-      if (!tagged) {
-        if (!hmacEquals()) return 'differs';
-      } else {
-        if (!hasContentTag(tagged.key, id, piece, tagged.tags, i)) return 'differs';
-        if (tagged.residue !== undefined && sampledForIdCheck(id, tagged.residue) && !hmacEquals()) return 'misfiled';
-      }
+      if (!createHmac('sha256', key.mac).update(readBuf.subarray(0, length)).digest().equals(ids[i] as Uint8Array)) return 'differs';
       position += length;
     }
     return readAt(fd, 1, position) > 0 ? 'longer' : 'equal';

@@ -1,10 +1,9 @@
 import { type FileHandle, open as openFile } from 'node:fs/promises';
 import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './codec-pool';
-import { type FileContentCheck, type RestoreBlob } from './codec-messages';
+import { type FileContentCheck, type RestoreBlob, type WriteCheckFinding } from './codec-messages';
 import { type FsPath } from '../platform/posix-calls';
-import { type RestoredContentTags } from '../restorer/restored-content-tags';
-import { CONTENT_TAG_BYTES, hasContentTag, sampledForIdCheck } from '../crypto/content-tag';
-import { writeAt } from './sparse-write';
+import { sampledForIdCheck } from '../crypto/content-tag';
+import { writeAt, zerosFrom } from './sparse-write';
 import { decodeBlob } from '../pack/pack-reader';
 import { seal } from '../crypto/sealed-codec';
 import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
@@ -49,17 +48,24 @@ export interface Codec {
   seal(region: ChunkRegion, start: number, length: number, id: Buffer, compressionLevel: number | null): Promise<Buffer>;
   /**
    * Writes the range's plaintexts to `fh`, all-zero blocks left as holes when `sparse` (sparse-write.ts);
-   * resolves with the bytes written to the file. With `tags`, records each blob's content tag there.
+   * resolves with the bytes written to the file. With `check`, checked writes (vault/restorer/checked-writes.ts):
+   * each blob is read back through `fh` (opened for reading too) right after it is written and
+   * compared with its plaintext, the id of a blob sampled by `check.idResidue` re-derived; `checked`
+   * says what that found and where the last blob checked ended.
    */
-  restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, tags?: RestoredContentTags): Promise<number>;
+  restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, check?: WriteCheck): Promise<RestoredRange>;
   /**
    * Reads a restored file from its start, cut at the blobs' plaintext lengths, and compares each
-   * piece with its blob: whether the file is exactly that content, or how it is not. A piece is
-   * compared by its content tag when `tags` holds every blob of the file (they were decoded by this
-   * process), else by its blob id (HMAC-SHA-256, ten times the CPU).
+   * piece's blob id (HMAC-SHA-256) with its blob's: whether the file is exactly that content, or how it is not.
    */
-  checkFileContent(file: FsPath, blobs: readonly FileBlob[], tags?: RestoredContentTags): Promise<FileContentCheck>;
+  checkFileContent(file: FsPath, blobs: readonly FileBlob[]): Promise<FileContentCheck>;
 }
+
+/** Checked writes asked of Codec.restoreRange: the residue of the blobs whose id is also re-derived (sampledForIdCheck). */
+export type WriteCheck = { readonly idResidue: number };
+
+/** What Codec.restoreRange did: bytes written to the file (holes left out); with a WriteCheck, what the checked writes found and the position after the last blob checked. */
+export type RestoredRange = { readonly bytes: number; readonly checked?: { readonly found: WriteCheckFinding; readonly end: number } };
 
 /** A blob of a file's content: its id and plaintext length. */
 export type FileBlob = { readonly id: Buffer; readonly length: number };
@@ -115,37 +121,26 @@ export class PooledCodec implements Codec {
   }
 
   /** In a worker: it opens and reads the file itself, so the bytes cross no thread and take no slab. */
-  checkFileContent(file: FsPath, blobs: readonly FileBlob[], tags?: RestoredContentTags): Promise<FileContentCheck> {
-    const ids = blobs.map((b) => b.id);
-    const recorded = tags?.tagsOf(ids);
+  checkFileContent(file: FsPath, blobs: readonly FileBlob[]): Promise<FileContentCheck> {
     return this.pool.fileBlobIds(
       this.k,
       file,
       blobs.map((b) => b.length),
-      ids,
-      tags && recorded ? { key: tags.key, tags: recorded, residue: tags.idResidue } : undefined,
+      blobs.map((b) => b.id),
     );
   }
 
-  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, tags?: RestoredContentTags): Promise<number> {
-    const restored = await this.restoreInWorker(range, fh, sparse, tags?.key);
-    if (tags) {
-      if (!restored.tags) throw new Error('a codec worker restored a range without the content tags asked for');
-      for (const [i, blob] of range.blobs.entries()) tags.record(blob.id, restored.tags, i * CONTENT_TAG_BYTES);
-    }
-    return restored.bytes;
-  }
-
-  private async restoreInWorker(range: PackRange, fh: FileHandle, sparse: boolean, tagKey: Uint8Array | undefined): Promise<{ bytes: number; tags?: Uint8Array }> {
+  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, check?: WriteCheck): Promise<RestoredRange> {
     const { packKey, offset, length } = range;
+    const residue = check?.idResidue;
     try {
-      if (this.localPath) return await this.pool.restore(this.k, { file: this.localPath(packKey) }, offset, length, range.blobs, fh.fd, range.position, sparse, tagKey);
+      if (this.localPath) return await this.pool.restore(this.k, { file: this.localPath(packKey) }, offset, length, range.blobs, fh.fd, range.position, sparse, residue);
       const bytes = await this.store.get(packKey, { offset, length });
       if (bytes.length !== length) throw new VaultCorruptionError(this.store.location, packKey, `pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
       const region = await this.slabs.alloc(length);
       try {
         bytes.copy(region.bytes);
-        return await this.pool.restore(this.k, { slab: region.slab.id }, region.offset, length, range.blobs, fh.fd, range.position, sparse, tagKey);
+        return await this.pool.restore(this.k, { slab: region.slab.id }, region.offset, length, range.blobs, fh.fd, range.position, sparse, residue);
       } finally {
         this.slabs.release(region.slab);
       }
@@ -187,7 +182,7 @@ export class InThreadCodec implements Codec {
     return (await seal(this.keys, id, region.bytes.subarray(start, start + length), { compressionLevel })).stored;
   }
 
-  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, tags?: RestoredContentTags): Promise<number> {
+  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, check?: WriteCheck): Promise<RestoredRange> {
     const { packKey, offset, length } = range;
     const bytes = await this.store.get(packKey, { offset, length });
     if (bytes.length !== length) throw new VaultCorruptionError(this.store.location, packKey, `pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
@@ -196,38 +191,36 @@ export class InThreadCodec implements Codec {
     const plains = await Promise.all(range.blobs.map((b) => decodeBlob(this.keys, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw, where)));
     let position = range.position;
     let written = 0;
+    let found: WriteCheckFinding = 'equal';
     for (const [i, plain] of plains.entries()) {
-      const blob = range.blobs[i];
-      if (tags && blob) tags.recordPlaintext(blob.id, plain);
+      const blob = range.blobs[i] as RestoreBlob;
       written += await writeAt(fh, plain, position, sparse);
+      if (check && found === 'equal') found = await this.checkWritten(fh, position, plain, blob.id, check);
       position += plain.length;
       // Written: freed now rather than by a collection (platform/release-buffer.ts).
       releaseBuffer(plain);
     }
-    return written;
+    return check ? { bytes: written, checked: { found, end: position } } : { bytes: written };
   }
 
-  async checkFileContent(file: FsPath, blobs: readonly FileBlob[], tags?: RestoredContentTags): Promise<FileContentCheck> {
-    const recorded = tags?.tagsOf(blobs.map((b) => b.id));
+  /** A checked write: what `fh` holds at `position` right after `plain` was written there, against it (codec-worker.ts's checkWritten, in the thread). */
+  private async checkWritten(fh: FileHandle, position: number, plain: Buffer, id: Uint8Array, check: WriteCheck): Promise<WriteCheckFinding> {
+    const back = Buffer.allocUnsafe(plain.length);
+    const done = await readFully(fh, back, position);
+    // Short only past the file's end, where a sparse write left zeros unwritten (the file's length is set at the end).
+    if (!back.subarray(0, done).equals(plain.subarray(0, done)) || !zerosFrom(plain, done)) return 'differs';
+    if (sampledForIdCheck(id, check.idResidue) && !(await computeBlobId(this.keys, plain)).equals(id)) return 'misfiled';
+    return 'equal';
+  }
+
+  async checkFileContent(file: FsPath, blobs: readonly FileBlob[]): Promise<FileContentCheck> {
     const fh = await openFile(file, 'r');
     try {
       let position = 0;
-      for (const [i, blob] of blobs.entries()) {
+      for (const blob of blobs) {
         const piece = Buffer.allocUnsafe(blob.length);
-        let done = 0;
-        while (done < blob.length) {
-          const { bytesRead } = await fh.read(piece, done, blob.length - done, position + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        if (done !== blob.length) return 'shorter';
-        const idEquals = async (): Promise<boolean> => (await computeBlobId(this.keys, piece)).equals(blob.id);
-        if (!(tags && recorded)) {
-          if (!(await idEquals())) return 'differs';
-        } else {
-          if (!hasContentTag(tags.keyObject, blob.id, piece, recorded, i)) return 'differs';
-          if (sampledForIdCheck(blob.id, tags.idResidue) && !(await idEquals())) return 'misfiled';
-        }
+        if ((await readFully(fh, piece, position)) !== blob.length) return 'shorter';
+        if (!(await computeBlobId(this.keys, piece)).equals(blob.id)) return 'differs';
         position += blob.length;
       }
       return (await fh.read(Buffer.alloc(1), 0, 1, position)).bytesRead > 0 ? 'longer' : 'equal';
@@ -235,4 +228,15 @@ export class InThreadCodec implements Codec {
       await fh.close();
     }
   }
+}
+
+/** Fills `into` from `position` of `fh`; the bytes read, fewer only at the end of the file. */
+async function readFully(fh: FileHandle, into: Buffer, position: number): Promise<number> {
+  let done = 0;
+  while (done < into.length) {
+    const { bytesRead } = await fh.read(into, done, into.length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
 }

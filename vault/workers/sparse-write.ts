@@ -35,6 +35,18 @@ function isZero(data: Buffer, start: number, end: number): boolean {
   return data[start] === 0 && data[end - 1] === 0 && ZEROS.compare(data, start, end, 0, end - start) === 0;
 }
 
+/**
+ * Whether `data` holds only zeros from `start` on: what a sparse write leaves unwritten past the
+ * file's current end, which reads as zeros once the restorer sets the file's length.
+ */
+export function zerosFrom(data: Buffer, start: number): boolean {
+  for (let at = start; at < data.length; at += HOLE_BLOCK) {
+    const end = Math.min(data.length, at + HOLE_BLOCK);
+    if (ZEROS.compare(data, at, end, 0, end - at) !== 0) return false;
+  }
+  return true;
+}
+
 /** Writes `data` at `position` of `fd` (synchronously: the codec worker's way), skipping zero blocks when `sparse`; returns the bytes written to the file. */
 export function writeAtSync(fd: number, data: Buffer, position: number, sparse: boolean): number {
   if (!sparse) return writeRangeSync(fd, data, 0, data.length, position);

@@ -17,6 +17,10 @@ import { type Vault } from '../../../../vault/repository/vault';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { type Codec, InThreadCodec, PooledCodec } from '../../../../vault/workers/codec';
 import { contentTag, ID_CHECK_ONE_IN } from '../../../../vault/crypto/content-tag';
+import { seal } from '../../../../vault/crypto/sealed-codec';
+import { packKey } from '../../../../vault/repository/vault-layout';
+import { type FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
+import { CheckedWrites } from '../../../../vault/restorer/checked-writes';
 import { RestoredContentTags } from '../../../../vault/restorer/restored-content-tags';
 import { readEntryContent, restoreSnapshot } from '../../../../vault/restorer/restore';
 import { servePlanObjects } from '../../../support/memory-plan-store';
@@ -40,6 +44,7 @@ describe.each([
 ])('restored content read back against the backup %s', (_label, workers) => {
   let dir: string;
   let vault: Vault;
+  let store: FileVaultStore;
   let snapshot: Snapshot;
   let entries: ManifestEntry[];
   /** The plan bucket's restore-plans/ objects: plans and the shards' check records. */
@@ -49,7 +54,7 @@ describe.each([
     await CodecPool.shutdownShared();
     process.env.LIFEBOAT_VAULT_WORKERS = workers;
     dir = await tempDir('verify-restore-content');
-    ({ vault } = await newTestVault(dir));
+    ({ vault, store } = await newTestVault(dir));
     const src = path.join(dir, 'src');
     await fs.mkdir(src);
     await fs.writeFile(path.join(src, 'big.bin'), BIG);
@@ -153,70 +158,100 @@ describe.each([
   });
 
   /**
-   * What a writer's fault would leave: the vault's blob of small.txt holding other bytes of the same
-   * length, decoded (its tag recorded from them) and written. Per residue: a read-back whose sample
-   * holds the blob, and one whose sample does not.
+   * What a writer's fault would leave: the vault's blob of small.txt sealed from other bytes of the
+   * same length under its id, so it authenticates and is written as it decodes. Per residue: checked
+   * writes whose id sample holds the blob, and ones whose sample does not.
    */
   const MISFILED = /^"small\.txt": content is not that of its blob ids: .*lifeboat vault verify --read-data$/;
   const OTHER = Buffer.from('A FEW BYTES\n');
-  function misfiledCases(): Array<{ tags: RestoredContentTags; id: Buffer; sampled: boolean }> {
+
+  it('finds a file whose blob decodes to content that is not that of its id when the blob is in the id sample of the checked writes', async () => {
     const id = Buffer.from(entries.find((e) => e.path === 'small.txt')?.content[0] ?? '', 'hex');
     expect(OTHER.length).toBe(SMALL.length);
+    const loc = (await vault.index()).lookup(id);
+    if (!loc) throw new Error('the blob of small.txt is in no index');
+    const packFile = store.localPath(packKey(loc.packId));
+    const pack = await fs.readFile(packFile);
+    const { stored: sealed } = await seal(vault.keys, id, OTHER, { compressionLevel: null });
+    expect(sealed.length).toBe(loc.storedLength);
+    await fs.writeFile(packFile, Buffer.concat([pack.subarray(0, loc.offset), sealed, pack.subarray(loc.offset + loc.storedLength)]));
+    try {
+      const sampled = (id[0] as number) % ID_CHECK_ONE_IN;
+      for (const [n, residue] of [sampled, (sampled + 1) % ID_CHECK_ONE_IN].entries()) {
+        const target = path.join(dir, 'fs', `misfiled-${n}`);
+        const checkedWrites = new CheckedWrites({ idResidue: residue });
+        await restoreSnapshot(vault, snapshot, target, { checkedWrites });
+        expect(await fs.readFile(path.join(target, 'small.txt'))).toEqual(OTHER);
+        const { mismatches } = await checkRestoredEntries(vault, { type: 'filesystem', path: '/unused' }, { targetS3: new S3Client({ region: 'us-east-1' }), root: target, keepSetIdBits: false, checkedWrites }, entries);
+        // Out of the sample it passes: every blob's id is re-derived by lifeboat vault verify --read-data, a sixteenth by each drill.
+        if (residue === sampled) expect(mismatches).toEqual([expect.stringMatching(MISFILED)]);
+        else expect(mismatches).toEqual([]);
+      }
+    } finally {
+      await fs.writeFile(packFile, pack);
+    }
+  });
+
+  /** Calls of checkFileContent (a file read back in full) on either codec while `run` runs. */
+  async function fileReadBacks(run: () => Promise<unknown>): Promise<number> {
+    let calls = 0;
+    const spies = [PooledCodec.prototype, InThreadCodec.prototype].map((proto) => {
+      const original = proto.checkFileContent;
+      return jest.spyOn(proto, 'checkFileContent').mockImplementation(function (this: PooledCodec | InThreadCodec, ...args: Parameters<Codec['checkFileContent']>) {
+        calls++;
+        return original.apply(this, args);
+      });
+    });
+    try {
+      await run();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    return calls;
+  }
+
+  it('takes files written with checked writes on their record, and reads back in full one changed after it was placed: a changed byte or swapped halves are found', async () => {
+    const target = path.join(dir, 'fs', 'checked');
+    const checkedWrites = new CheckedWrites();
+    await restoreSnapshot(vault, snapshot, target, { checkedWrites });
+    let found: string[] = [];
+    const mismatches = async (): Promise<number> =>
+      fileReadBacks(async () => {
+        found = (await checkRestoredEntries(vault, { type: 'filesystem', path: '/unused' }, { targetS3: new S3Client({ region: 'us-east-1' }), root: target, keepSetIdBits: false, checkedWrites }, entries)).mismatches;
+      });
+    expect(await mismatches()).toBe(0);
+    expect(found).toEqual([]);
+    const file = path.join(target, 'big.bin');
+    const flipped = Buffer.from(BIG);
+    flipped[150 * 1024 + 7] = (flipped[150 * 1024 + 7] as number) ^ 0x01;
+    await fs.writeFile(file, flipped);
+    expect(await mismatches()).toBe(1);
+    expect(found).toEqual(['"big.bin": content differs from the backup']);
+    const half = BIG.length / 2;
+    await fs.writeFile(file, Buffer.concat([BIG.subarray(half), BIG.subarray(0, half)]));
+    expect(await mismatches()).toBe(1);
+    expect(found).toEqual(['"big.bin": content differs from the backup']);
+  });
+
+  it('a shard proves the files it writes by checked writes and reads none of them back', async () => {
+    let planKey = '';
+    const readBacks = await fileReadBacks(async () => {
+      ({ planKey } = await restoreToDirectory('checked-shard'));
+    });
+    expect(readBacks).toBe(0);
+    expect(JSON.parse(stored.get(shardCheckKey('r-checked-shard', 0)) ?? 'null')).toMatchObject({ checked: 3, mismatchCount: 0 });
+    expect((await verifyRestore({ planKey }, io())).verified).toEqual({ entries: 3, mismatches: 0 });
+  });
+
+  /** Content tags of a read-back of S3 objects, per residue: one whose id sample holds small.txt's blob, and one whose sample does not. */
+  function misfiledCases(): Array<{ tags: RestoredContentTags; id: Buffer; sampled: boolean }> {
+    const id = Buffer.from(entries.find((e) => e.path === 'small.txt')?.content[0] ?? '', 'hex');
     const sampled = (id[0] as number) % ID_CHECK_ONE_IN;
     return [
       { tags: new RestoredContentTags({ idResidue: sampled }), id, sampled: true },
       { tags: new RestoredContentTags({ idResidue: (sampled + 1) % ID_CHECK_ONE_IN }), id, sampled: false },
     ];
   }
-
-  it('finds a file whose piece has its recorded tag but not the content of its blob id when the blob is in the id sample', async () => {
-    for (const [n, { tags, id, sampled }] of misfiledCases().entries()) {
-      const target = path.join(dir, 'fs', `misfiled-${n}`);
-      await restoreSnapshot(vault, snapshot, target, { contentTags: tags });
-      await fs.writeFile(path.join(target, 'small.txt'), OTHER);
-      tags.record(id, contentTag(tags.keyObject, id, OTHER));
-      const { mismatches } = await checkRestoredEntries(vault, { type: 'filesystem', path: '/unused' }, { targetS3: new S3Client({ region: 'us-east-1' }), root: target, keepSetIdBits: false, contentTags: tags }, entries);
-      if (sampled) expect(mismatches).toEqual([expect.stringMatching(MISFILED)]);
-      else expect(mismatches).toEqual([]);
-    }
-  });
-
-  it('checks by the content tags of what was decoded when it has them: an exact restore passes, a changed byte or swapped halves are found as by the ids', async () => {
-    const target = path.join(dir, 'fs', 'tagged');
-    const tags = new RestoredContentTags();
-    await restoreSnapshot(vault, snapshot, target, { contentTags: tags });
-    const mismatches = async (): Promise<string[]> =>
-      (await checkRestoredEntries(vault, { type: 'filesystem', path: '/unused' }, { targetS3: new S3Client({ region: 'us-east-1' }), root: target, keepSetIdBits: false, contentTags: tags }, entries)).mismatches;
-    expect(await mismatches()).toEqual([]);
-    const file = path.join(target, 'big.bin');
-    const flipped = Buffer.from(BIG);
-    flipped[150 * 1024 + 7] = (flipped[150 * 1024 + 7] as number) ^ 0x01;
-    await fs.writeFile(file, flipped);
-    expect(await mismatches()).toEqual(['"big.bin": content differs from the backup']);
-    const half = BIG.length / 2;
-    await fs.writeFile(file, Buffer.concat([BIG.subarray(half), BIG.subarray(0, half)]));
-    expect(await mismatches()).toEqual(['"big.bin": content differs from the backup']);
-  });
-
-  it('a shard reads its files back by the content tags of the blobs it decoded, every blob of them recorded', async () => {
-    const seen: Array<RestoredContentTags | undefined> = [];
-    const spies = [PooledCodec.prototype, InThreadCodec.prototype].map((proto) => {
-      const original = proto.checkFileContent;
-      return jest.spyOn(proto, 'checkFileContent').mockImplementation(function (this: PooledCodec | InThreadCodec, ...args: Parameters<Codec['checkFileContent']>) {
-        seen.push(args[2]);
-        return original.apply(this, args);
-      });
-    });
-    try {
-      await restoreToDirectory('by-tags');
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-    }
-    const blobs = new Set(entries.flatMap((e) => e.content));
-    // big.bin and small.txt (the empty file has no content to read back), each with the shard's tags of every blob.
-    expect(seen).toHaveLength(2);
-    for (const tags of seen) expect(tags?.size).toBe(blobs.size);
-  });
 
   describe('an S3 target', () => {
     /**

@@ -14,7 +14,8 @@ import { initVault, openVault, type Vault } from '../../../../vault/repository/v
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { computeBlobId, importVaultKeys } from '../../../../vault/crypto/vault-keys';
 import { verifyVault } from '../../../../vault/checker/verify';
-import { RestoredContentTags } from '../../../../vault/restorer/restored-content-tags';
+import { CheckedWrites } from '../../../../vault/restorer/checked-writes';
+import { packKey } from '../../../../vault/repository/vault-layout';
 import { pseudoRandomBytes, readTree, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
 /** Chunks of ~16 KiB and 256 KiB packs: many chunks and packs, yet quick on the in-thread path. */
@@ -78,7 +79,7 @@ describe('codec worker threads and the in-thread path', () => {
     }
   });
 
-  it('content tags: both codecs record the tag of every blob they restore, and checkFileContent then goes by the tags (a wrong tag is a difference though every id matches; a blob not recorded sends the file back to its ids)', async () => {
+  it('checked writes: both codecs read every blob back as they write it and the restorer records each file placed; a file changed since is not taken on its record; a write that reads back otherwise is found', async () => {
     const src = path.join(dir, 'src');
     await writeSource(src);
     const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
@@ -86,48 +87,51 @@ describe('codec worker threads and the in-thread path', () => {
     const { snapshot } = await backupDirectory(vault, src);
     const index = await vault.index();
     const files: ManifestEntry[] = [];
-    for await (const e of (await vault.manifest(snapshot)).entries()) if (e.kind === 'file' && e.size > 0) files.push(e);
-    const blobsOf = (e: ManifestEntry) =>
-      e.content.map((hex) => {
-        const id = Buffer.from(hex, 'hex');
-        const where = index.lookup(id);
-        if (!where) throw new Error(`blob ${hex} is in no index`);
-        return { id, length: where.rawLength };
-      });
+    for await (const e of (await vault.manifest(snapshot)).entries()) if (e.kind === 'file') files.push(e);
     const byPath = (p: string): ManifestEntry => {
       const e = files.find((f) => f.path === p);
       if (!e) throw new Error(`no file ${p} in the snapshot`);
       return e;
     };
+    const statsOf = (file: string) => fs.lstat(file, { bigint: true });
     for (const workers of [true, false]) {
       await useWorkers(workers);
       const out = path.join(dir, `out-${String(workers)}`);
-      const tags = new RestoredContentTags();
-      await restoreSnapshot(vault, snapshot, out, { contentTags: tags });
-      expect(tags.size).toBe(new Set(files.flatMap((f) => f.content)).size);
+      const checked = new CheckedWrites();
+      await restoreSnapshot(vault, snapshot, out, { checkedWrites: checked });
+      expect(await readTree(out)).toEqual(await readTree(src));
+      // Every file, the empty one too.
+      expect(checked.size).toBe(files.length);
+      for (const f of files) expect({ workers, path: f.path, found: checked.foundFor(f.path, await statsOf(path.join(out, f.path))) }).toEqual({ workers, path: f.path, found: 'equal' });
+
+      // Changed after it was placed (same inode and length, new change time): read back in full instead.
+      const textFile = path.join(out, 'd/text.txt');
+      await fs.writeFile(textFile, Buffer.from('LIFEBOAT CODEC PATHS '.repeat(20_000)));
+      expect({ workers, found: checked.foundFor('d/text.txt', await statsOf(textFile)) }).toEqual({ workers, found: undefined });
+
+      // A descriptor that keeps nothing (/dev/zero: writes vanish, reads give zeros): the read-back differs.
+      const big = byPath('big.bin');
+      const id = Buffer.from(big.content[1] ?? '', 'hex');
+      const loc = index.lookup(id);
+      if (!loc) throw new Error('the second blob of big.bin is in no index');
       const pool = CodecPool.shared();
       expect(pool !== null).toBe(workers);
       const codec: Codec = pool ? new PooledCodec(store, pool, pool.keySet(vault.keys)) : new InThreadCodec(store, vault.keys);
-      for (const f of files) expect({ workers, path: f.path, found: await codec.checkFileContent(path.join(out, f.path), blobsOf(f), tags) }).toEqual({ workers, path: f.path, found: 'equal' });
-
-      const big = byPath('big.bin');
-      const bigFile = path.join(out, big.path);
-      const bytes = await fs.readFile(bigFile);
-      bytes[5_000_000] = (bytes[5_000_000] as number) ^ 1;
-      await fs.writeFile(bigFile, bytes);
-      expect({ workers, found: await codec.checkFileContent(bigFile, blobsOf(big), tags) }).toEqual({ workers, found: 'differs' });
-      bytes[5_000_000] = (bytes[5_000_000] as number) ^ 1;
-      await fs.writeFile(bigFile, bytes.subarray(0, bytes.length - 1));
-      expect({ workers, found: await codec.checkFileContent(bigFile, blobsOf(big), tags) }).toEqual({ workers, found: 'shorter' });
-
-      const text = byPath('d/text.txt');
-      const textFile = path.join(out, text.path);
-      const first = blobsOf(text)[0];
-      if (!first) throw new Error('d/text.txt has no blob');
-      tags.record(first.id, Buffer.alloc(16));
-      expect({ workers, by: 'tags', found: await codec.checkFileContent(textFile, blobsOf(text), tags) }).toEqual({ workers, by: 'tags', found: 'differs' });
-      expect({ workers, by: 'ids', found: await codec.checkFileContent(textFile, blobsOf(text)) }).toEqual({ workers, by: 'ids', found: 'equal' });
-      expect({ workers, by: 'ids (none recorded)', found: await codec.checkFileContent(textFile, blobsOf(text), new RestoredContentTags()) }).toEqual({ workers, by: 'ids (none recorded)', found: 'equal' });
+      const range = { packKey: packKey(loc.packId), offset: loc.offset, length: loc.storedLength, position: 0, blobs: [{ id, at: 0, stored: loc.storedLength, raw: loc.rawLength }] };
+      const sink = await fs.open('/dev/zero', 'r+');
+      try {
+        expect({ workers, restored: await codec.restoreRange(range, sink, false, { idResidue: 0 }) }).toEqual({ workers, restored: { bytes: loc.rawLength, checked: { found: 'differs', end: loc.rawLength } } });
+        expect({ workers, restored: await codec.restoreRange(range, sink, false) }).toEqual({ workers, restored: { bytes: loc.rawLength } });
+      } finally {
+        await sink.close();
+      }
+      // The same blob into a real file: read back equal.
+      const real = await fs.open(path.join(dir, `one-blob-${String(workers)}`), 'w+');
+      try {
+        expect({ workers, restored: await codec.restoreRange(range, real, false, { idResidue: 0 }) }).toEqual({ workers, restored: { bytes: loc.rawLength, checked: { found: 'equal', end: loc.rawLength } } });
+      } finally {
+        await real.close();
+      }
     }
   });
 
