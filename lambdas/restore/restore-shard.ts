@@ -20,7 +20,7 @@ import { putShardCheck, type ShardCheck, SHARD_CHECK_LISTED } from './shard-chec
 import { type RestoreIo } from './restore-io';
 
 export type RestoreShardDeps = RestoreIo & {
-  /** Entries written at once within a shard. @default 4 */
+  /** Entries written at once within a shard. @default FILE_ENTRIES_AT_ONCE for a file system, OBJECT_ENTRIES_AT_ONCE for S3 and DynamoDB */
   concurrency?: number;
   /** Test seam: the clock of the DynamoDB write budget (capacity-token-bucket.ts). */
   clock?: BucketClock;
@@ -34,6 +34,18 @@ export type RestoreShardResult = {
   /** File-system targets: entries (or attributes) not recreated as recorded — sockets, devices, some extended attributes — the first 20, and how many in all. */
   notRestored?: { count: number; first: NotRestored[] };
 };
+
+/** S3 objects and DynamoDB pages restored at once within a shard: each holds its content (a page whole) while it is written. */
+export const OBJECT_ENTRIES_AT_ONCE = 4;
+
+/**
+ * Files restored at once within a shard. A file costs a few calls besides its bytes (create, chmod,
+ * utimes, rename), which on EFS take milliseconds each, and a shard of small files at 4 in flight
+ * left the cores idle behind them; the bytes in flight stay bounded by the restorer's byte budget
+ * (64 MiB), whatever the number of files. The bench's drill alternating 4 and 16 (2026-12-03, three
+ * pairs): 3.58 / 4.04 / 3.85 s against 3.20 / 3.22 / 3.60 s (docs/BENCHMARKS.md, "The drill section").
+ */
+export const FILE_ENTRIES_AT_ONCE = 16;
 
 /** A BatchWriteItem of 25 items of up to a few KB must fit in the write budget's bucket, however small the budget. */
 const WRITE_BATCH_BURST_UNITS = 25;
@@ -171,7 +183,7 @@ async function restoreEntries(
   // S3 objects and DynamoDB pages: small entries' blobs are read from the vault a run at a time, not one read per entry.
   const contents = new EntryContentPrefetch(vault, target.type === 'filesystem' ? [] : entries, contentTags ? { contentTags } : {});
   const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, ...(checkedWrites ? { checkedWrites } : {}) }) : null;
-  await mapBounded(entries, deps.concurrency ?? 4, async (entry) => {
+  await mapBounded(entries, deps.concurrency ?? (target.type === 'filesystem' ? FILE_ENTRIES_AT_ONCE : OBJECT_ENTRIES_AT_ONCE), async (entry) => {
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
       // The key is restored verbatim under the target prefix: S3 keys are names, not paths.
