@@ -62,7 +62,7 @@ export async function seedSampleBucket(s3: S3Client, bucket: string): Promise<{ 
       }),
     );
   });
-  // A few hundred small objects so the bucket splits into several key-range shards.
+  // A few hundred small objects, so a restore of the bucket runs several shards (100 entries a shard); a backup of it is one shard (20,000 keys).
   await mapBounded(Array.from({ length: 300 }, (_, i) => i), PUTS_AT_ONCE, async (i) => {
     const body = seededBytes(`bulk-${i}`, 512 + i);
     bytes += body.length;

@@ -518,6 +518,7 @@ describe('drills and failover, with their faults', () => {
   }, 300_000);
 
   it('a pack corrupted in the DR vault makes the drill FAILED, naming the object, and the scratch targets are gone', async () => {
+    // Uses the replicated backups of the tests above (one cloud, one history, in file order): run alone (-t), it finds no backup to drill.
     const keys: string[] = [];
     for await (const page of paginateListObjectsV2({ client: drS3 }, { Bucket: names.drVault, Prefix: 'data/' })) for (const o of page.Contents ?? []) keys.push(o.Key ?? '');
     keys.sort();
