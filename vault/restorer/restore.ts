@@ -281,8 +281,7 @@ export class DirectoryRestorer {
       const checked = r.value.checked;
       if (!checked) continue;
       // Where the codec's checked blobs ended, against where the range's blobs end by the index: a codec writing (and reading back) elsewhere is found.
-      const range = ranges[i] as PackRange;
-      findings.push(checked.end === range.position + range.blobs.reduce((n, b) => n + b.raw, 0) ? checked.found : 'incomplete');
+      findings.push(checked.end === rangeEnd(ranges[i] as PackRange) ? checked.found : 'incomplete');
     }
     return { bytes, found: worstFinding(findings) };
   }
@@ -401,9 +400,14 @@ function coversOnce(ranges: readonly PackRange[], length: number): boolean {
   let next = 0;
   for (const range of ranges) {
     if (range.position !== next) return false;
-    for (const blob of range.blobs) next += blob.raw;
+    next = rangeEnd(range);
   }
   return next === length;
+}
+
+/** The file position after a range's blobs, by the index's plaintext lengths. */
+function rangeEnd(range: PackRange): number {
+  return range.blobs.reduce((end, blob) => end + blob.raw, range.position);
 }
 
 /** An entry's blobs in content order, each with its index location and its position in the content. */

@@ -46,9 +46,14 @@ function keyOf(k: number): WorkerKeys {
 /** Reads up to `length` bytes of `fd` from `position` into the start of the worker's read buffer (grown when needed); the bytes read, fewer only at the end of the file. */
 function readAt(fd: number, length: number, position: number): number {
   if (readBuf.length < length) readBuf = Buffer.allocUnsafeSlow(Math.max(length, readBuf.length * 2));
+  return readFullySync(fd, readBuf.subarray(0, length), position);
+}
+
+/** Fills `into` from `position` of `fd`; the bytes read, fewer only at the end of the file. */
+function readFullySync(fd: number, into: Buffer, position: number): number {
   let done = 0;
-  while (done < length) {
-    const n = fs.readSync(fd, readBuf, done, length - done, position + done);
+  while (done < into.length) {
+    const n = fs.readSync(fd, into, done, into.length - done, position + done);
     if (n === 0) break;
     done += n;
   }
@@ -117,7 +122,7 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
           throw err;
         }
         written += writeAtSync(m.fd, plain, position, m.h);
-        if (m.v !== undefined && found === 'equal') found = checkWritten(keyOf(m.k), m.fd, position, plain, b.id, m.v);
+        if (m.v !== undefined && found === 'equal') found = checkWritten(key, m.fd, position, plain, b.id, m.v);
         position += plain.length;
         // Written: freed now rather than by a collection (release-buffer.ts).
         releaseBuffer(plain);
@@ -165,12 +170,7 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
  */
 function checkWritten(key: WorkerKeys, fd: number, position: number, plain: Buffer, id: Uint8Array, residue: number): WriteCheckFinding {
   if (checkBuf.length < plain.length) checkBuf = Buffer.allocUnsafeSlow(Math.max(plain.length, checkBuf.length * 2));
-  let done = 0;
-  while (done < plain.length) {
-    const n = fs.readSync(fd, checkBuf, done, plain.length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
+  const done = readFullySync(fd, checkBuf.subarray(0, plain.length), position);
   // Short only past the file's end, where a sparse write left zeros unwritten (the file's length is set at the end).
   if (!checkBuf.subarray(0, done).equals(plain.subarray(0, done)) || !zerosFrom(plain, done)) return 'differs';
   if (sampledForIdCheck(id, residue) && !createHmac('sha256', key.mac).update(plain).digest().equals(id)) return 'misfiled';
