@@ -8,7 +8,8 @@ import { CfnLintOutputError } from './errors';
 /** A cfn-lint rule left out on purpose: its id (`W3005`) and why, written where the list is kept. */
 export type CfnLintIgnoredRule = { readonly rule: string; readonly reason: string };
 
-export type CfnLintTemplate = { readonly stack: string; readonly path: string };
+/** A template file, the stack it belongs to and the region that stack deploys to. */
+export type CfnLintTemplate = { readonly stack: string; readonly path: string; readonly region: string };
 
 export type CfnLintResult =
   | { readonly ran: true; readonly findings: DeployCheckFinding[] }
@@ -45,26 +46,27 @@ const cfnLintReport = z.array(
 );
 
 /**
- * Lints the templates with cfn-lint, all in one process (its start is the slow part), against every
- * region given (a template is checked for each: resource types and properties must exist there).
- * Errors and warnings are findings, except warnings and errors of the rules in `ignore`.
+ * Lints each template with cfn-lint against the region its stack deploys to (resource types and
+ * properties must exist there): one cfn-lint process per region, side by side. Until 2026-12-03
+ * every template was linted against every region of the set, which checked stacks against regions
+ * they are never deployed to. Side by side, the deploy-check test's lint (eight templates, four
+ * regions) took 46 s of wall time instead of 88 s on the 2-core machine, for the same CPU time
+ * (about 130 CPU-s for the whole file either way): each process pays cfn-lint's start and schema
+ * loading, which the extra regions of one process had shared. Errors and warnings are findings,
+ * except warnings and errors of the rules in `ignore`.
  */
-export async function runCfnLint(templates: readonly CfnLintTemplate[], options: { regions: readonly string[]; ignore: readonly CfnLintIgnoredRule[]; executable?: string }): Promise<CfnLintResult> {
+export async function runCfnLint(templates: readonly CfnLintTemplate[], options: { ignore: readonly CfnLintIgnoredRule[]; executable?: string }): Promise<CfnLintResult> {
   const executable = options.executable ?? findCfnLint();
   if (!executable) return { ran: false, reason: NOT_INSTALLED };
-  const args = ['--format', 'json', '--regions', ...new Set(options.regions), '--', ...templates.map((t) => t.path)];
-  const { exitCode, stdout, stderr, missing } = await run(executable, args);
-  // ENOENT, or a shim (pyenv, asdf) whose Python has no cfn-lint: 127 is the shell's "command not found".
-  if (missing || exitCode === 127) return { ran: false, reason: `${NOT_INSTALLED}: ${stderr.trim() || 'not found'}` };
-  let report: z.infer<typeof cfnLintReport>;
-  try {
-    report = cfnLintReport.parse(JSON.parse(stdout));
-  } catch (err) {
-    throw new CfnLintOutputError(exitCode, stderr || stdout, { cause: err });
-  }
+  const byRegion = new Map<string, CfnLintTemplate[]>();
+  for (const template of templates) byRegion.set(template.region, [...(byRegion.get(template.region) ?? []), template]);
+  const runs = await Promise.all([...byRegion].map(([region, group]) => lintRegion(executable, region, group)));
+  const notRun = runs.find((r) => !r.ran);
+  if (notRun) return notRun;
   const ignored = new Set(options.ignore.map((i) => i.rule));
   const stackOf = new Map(templates.map((t) => [path.resolve(t.path), t.stack]));
-  const findings = report
+  const findings = runs
+    .flatMap((r) => (r.ran ? r.report : []))
     .filter((entry) => (entry.Level === 'Error' || entry.Level === 'Warning') && !ignored.has(entry.Rule.Id))
     .map((entry) => {
       const location = entry.Location.Path ?? [];
@@ -77,6 +79,21 @@ export async function runCfnLint(templates: readonly CfnLintTemplate[], options:
       };
     });
   return { ran: true, findings };
+}
+
+type CfnLintReport = z.infer<typeof cfnLintReport>;
+
+/** One cfn-lint process over the templates of one region (its start, about 3 s of Python, is paid once per region). */
+async function lintRegion(executable: string, region: string, templates: readonly CfnLintTemplate[]): Promise<{ ran: true; report: CfnLintReport } | { ran: false; reason: string }> {
+  const args = ['--format', 'json', '--regions', region, '--', ...templates.map((t) => t.path)];
+  const { exitCode, stdout, stderr, missing } = await run(executable, args);
+  // ENOENT, or a shim (pyenv, asdf) whose Python has no cfn-lint: 127 is the shell's "command not found".
+  if (missing || exitCode === 127) return { ran: false, reason: `${NOT_INSTALLED}: ${stderr.trim() || 'not found'}` };
+  try {
+    return { ran: true, report: cfnLintReport.parse(JSON.parse(stdout)) };
+  } catch (err) {
+    throw new CfnLintOutputError(exitCode, stderr || stdout, { cause: err });
+  }
 }
 
 function run(executable: string, args: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string; missing: boolean }> {

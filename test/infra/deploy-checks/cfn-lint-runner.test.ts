@@ -7,7 +7,7 @@ describe('the cfn-lint runner without cfn-lint', () => {
   });
 
   it('reports that it did not run, and why', async () => {
-    const result = await runCfnLint([{ stack: 'S', path: '/nonexistent/S.template.json' }], { regions: ['eu-west-1'], ignore: [], executable: '/nonexistent/cfn-lint' });
+    const result = await runCfnLint([{ stack: 'S', path: '/nonexistent/S.template.json', region: 'eu-west-1' }], { ignore: [], executable: '/nonexistent/cfn-lint' });
     expect(result).toEqual({ ran: false, reason: expect.stringMatching(/^cfn-lint is not installed \(pip install cfn-lint, or pipx install cfn-lint\)/) });
   });
 });

@@ -114,27 +114,35 @@ if (!cfnLint) console.warn('Skipping the cfn-lint test: cfn-lint is not on PATH 
 // eslint-disable-next-line no-restricted-properties -- skipped only where cfn-lint is not installed, with the reason printed above
 const cfnLintTest = cfnLint ? it : it.skip;
 
-cfnLintTest('passes cfn-lint with no error or warning but the ignored rules, all templates in one run (a broken probe template proves the run reports)', async () => {
-  // A hand-written template with an error cfn-lint must report: a string where Lambda takes a number of MB.
-  const probe = path.join(tmp.dir, 'Probe.template.json');
-  writeFileSync(
-    probe,
-    JSON.stringify({
-      Resources: {
-        ProbeFunction: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs24.x', Handler: 'index.handler', Role: 'arn:aws:iam::111111111111:role/probe', Code: { ZipFile: 'exports.handler = async () => {}' }, MemorySize: 'lots' } },
-      },
-    }),
-  );
+cfnLintTest('passes cfn-lint with no error or warning but the ignored rules, each template against its own region (a broken probe template per region proves each run reports)', async () => {
   const stacks = [...configStacks, ...libraryStacks];
-  const templates = [...stacks.map((s) => ({ stack: s.stackName, path: templateFiles.get(s.stackName) ?? `(no template file for ${s.stackName})` })), { stack: 'Probe', path: probe }];
-  const result = await runCfnLint(templates, { regions: [...new Set(stacks.map((s) => s.region))], ignore: CFN_LINT_IGNORED_RULES, executable: cfnLint });
+  const regions = [...new Set(stacks.map((s) => s.region))].sort();
+  // The JSON-config app's two regions and the user app's two: each template linted against its own (cfn-lint-runner.ts says why).
+  expect(regions).toHaveLength(4);
+  // A hand-written template per region with an error cfn-lint must report: a string where Lambda takes a number of MB.
+  const probes = regions.map((region) => {
+    const probe = path.join(tmp.dir, `Probe-${region}.template.json`);
+    writeFileSync(
+      probe,
+      JSON.stringify({
+        Resources: {
+          ProbeFunction: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs24.x', Handler: 'index.handler', Role: 'arn:aws:iam::111111111111:role/probe', Code: { ZipFile: 'exports.handler = async () => {}' }, MemorySize: 'lots' } },
+        },
+      }),
+    );
+    return { stack: `Probe-${region}`, path: probe, region };
+  });
+  const templates = [...stacks.map((s) => ({ stack: s.stackName, path: templateFiles.get(s.stackName) ?? `(no template file for ${s.stackName})`, region: s.region })), ...probes];
+  const result = await runCfnLint(templates, { ignore: CFN_LINT_IGNORED_RULES, executable: cfnLint });
   if (!result.ran) {
     console.warn(`Skipping the cfn-lint test: ${result.reason}`);
     return;
   }
-  const probeFindings = result.findings.filter((f) => f.stack === 'Probe');
-  expect(probeFindings).toEqual([expect.objectContaining({ logicalId: 'ProbeFunction', path: 'Properties.MemorySize', message: expect.stringMatching(/^cfn-lint E3012 \(error\): 'lots' is not of type 'integer'/) })]);
-  expect(formatFindings(result.findings.filter((f) => f.stack !== 'Probe'))).toBe('');
-  // cfn-lint (Python) over every template takes 50–60 s of this 2-core machine alone, and passed 120 s (jest.config.cjs's
-  // testTimeout) when another jest run shared the cores: the limit is for a hung run, not for a slow one.
+  const isProbe = (stack: string): boolean => stack.startsWith('Probe-');
+  const probeFindings = result.findings.filter((f) => isProbe(f.stack)).sort((a, b) => a.stack.localeCompare(b.stack));
+  expect(probeFindings).toEqual(regions.map((region) => expect.objectContaining({ stack: `Probe-${region}`, logicalId: 'ProbeFunction', path: 'Properties.MemorySize', message: expect.stringMatching(/^cfn-lint E3012 \(error\): 'lots' is not of type 'integer'/) })));
+  expect(formatFindings(result.findings.filter((f) => !isProbe(f.stack)))).toBe('');
+  // cfn-lint (Python) over every template took 50–60 s of this 2-core machine alone when each was linted against
+  // every region, and passed 120 s (jest.config.cjs's testTimeout) when another jest run shared the cores: the
+  // limit is for a hung run, not for a slow one.
 }, 300_000);
