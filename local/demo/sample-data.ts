@@ -41,7 +41,20 @@ export const SAMPLE_OBJECT_KEYS = [
 /** Objects put at once while seeding. */
 const PUTS_AT_ONCE = 8;
 
-export async function seedSampleBucket(s3: S3Client, bucket: string): Promise<{ objects: number; bytes: number }> {
+/**
+ * Small objects under bulk/ beside the sample keys: the demo's few hundred make a restore of the bucket
+ * run several shards (100 entries a shard); a backup of it is still one shard (20,000 keys).
+ */
+export const DEMO_BULK_OBJECTS = 300;
+
+/**
+ * Seeds the sample objects and `bulkObjects` small ones (bulk/item-NNNN.dat). The end-to-end suites ask
+ * for fewer: every object costs each backup, restore, drill and comparison several requests to the local
+ * S3, and a suite that needs several restore shards sets the shard size instead
+ * (LIFEBOAT_RESTORE_ENTRIES_PER_SHARD).
+ */
+export async function seedSampleBucket(s3: S3Client, bucket: string, options: { bulkObjects?: number } = {}): Promise<{ objects: number; bytes: number }> {
+  const bulkObjects = options.bulkObjects ?? DEMO_BULK_OBJECTS;
   await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((err: Error) => {
     if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(err.name)) throw err;
   });
@@ -62,13 +75,12 @@ export async function seedSampleBucket(s3: S3Client, bucket: string): Promise<{ 
       }),
     );
   });
-  // A few hundred small objects, so a restore of the bucket runs several shards (100 entries a shard); a backup of it is one shard (20,000 keys).
-  await mapBounded(Array.from({ length: 300 }, (_, i) => i), PUTS_AT_ONCE, async (i) => {
+  await mapBounded(Array.from({ length: bulkObjects }, (_, i) => i), PUTS_AT_ONCE, async (i) => {
     const body = seededBytes(`bulk-${i}`, 512 + i);
     bytes += body.length;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `bulk/item-${String(i).padStart(4, '0')}.dat`, Body: body }));
   });
-  return { objects: SAMPLE_OBJECT_KEYS.length + 300, bytes };
+  return { objects: SAMPLE_OBJECT_KEYS.length + bulkObjects, bytes };
 }
 
 /** Items with every attribute type, numbers at full precision, nested maps and lists. */

@@ -21,7 +21,7 @@ import { runLocalExecution } from '../../../local/executor/run-local-execution';
 import { approveEveryTask } from '../../../local/executor/local-approver';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { pseudoRandomBytes, readTree } from '../../support/vault-test-helpers';
-import { RESTORE_PIECE_BYTES_ENV } from '../../../lambdas/restore/plan-restore';
+import { RESTORE_ENTRIES_PER_SHARD_ENV, RESTORE_PIECE_BYTES_ENV } from '../../../lambdas/restore/plan-restore';
 import { commitFixtureBackup } from '../../support/vault-backup-fixture';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -44,6 +44,9 @@ let vaultKeys: KeyFileKeyProvider;
 const BACKUP_TIME = new Date('2026-03-01T10:00:00Z');
 /** The states before validation: the overwrite choice and, with "overwrite": true, the approval (security-guards.test.ts tests them). */
 const APPROVAL_FRONT = new Set(['Overwrite requested?', 'Overwrite true?', 'Wait for approval']);
+/** Small objects beside the bucket's samples: with restore shards of 20 entries (SMALL_SHARDS), a restore of the bucket runs three shards. */
+const BULK_OBJECTS = 40;
+const SMALL_SHARDS = { [RESTORE_ENTRIES_PER_SHARD_ENV]: '20' };
 
 const source = <T extends SourceConfig['type']>(type: T) => sources.find((s): s is Extract<SourceConfig, { type: T }> => s.type === type) as Extract<SourceConfig, { type: T }>;
 
@@ -54,7 +57,7 @@ beforeAll(async () => {
   s3 = localS3Client(local.endpoints, local.environment.primaryRegion);
   ddb = localDynamoDbClient(local.endpoints, local.environment.primaryRegion);
   sources = local.environment.plans.flatMap((p) => p.sources);
-  await seedSampleBucket(s3, source('s3').bucket);
+  await seedSampleBucket(s3, source('s3').bucket, { bulkObjects: BULK_OBJECTS });
   await seedSampleTable(ddb, source('dynamodb').table, 120);
   await seedSampleDirectory(path.join(local.fsRoot, source('filesystem').path));
   // The key file the local executor gives every function (run-local-execution.ts): the same vault key.
@@ -135,11 +138,11 @@ it('restores the S3 source by backup id into a new bucket, equal object for obje
   const result = await runRestore({ source: source('s3').name, backupId, target: { type: 's3', bucket: target } }, [
     // The child execution whose batch starts with shard 0 (the Distributed Map's ItemBatcher: { BatchInput, Items }).
     { state: 'Restore shard', errorName: 'TransientError', whenInput: { Items: [{ shardIndex: 0 }] }, times: 2 },
-  ]);
+  ], SMALL_SHARDS);
   expect([result.error, result.cause]).toEqual([undefined, undefined]);
   expect(result.status).toBe('SUCCEEDED');
   const report = result.output as { entries: number; bytes: number; durationMs: number; verified: { entries: number; mismatches: number }; backupId: string };
-  expect(report).toMatchObject({ backupId, entries: SAMPLE_OBJECT_KEYS.length + 300, verified: { entries: SAMPLE_OBJECT_KEYS.length + 300, mismatches: 0 } });
+  expect(report).toMatchObject({ backupId, entries: SAMPLE_OBJECT_KEYS.length + BULK_OBJECTS, verified: { entries: SAMPLE_OBJECT_KEYS.length + BULK_OBJECTS, mismatches: 0 } });
   expect(report.durationMs).toBeGreaterThan(0);
 
   const history = loadExecutionHistory(dataDir, result.executionId);
@@ -150,7 +153,7 @@ it('restores the S3 source by backup id into a new bucket, equal object for obje
   expect(restoredShards.length).toBeGreaterThan(1);
   // Every shard of the manifest exactly once, and together every entry.
   expect([...restoredShards].sort((a, b) => a - b)).toEqual(restoredShards.map((_, i) => i));
-  expect(children.flatMap((e) => shardsOf(e.output)).reduce((n, s) => n + s.entries, 0)).toBe(SAMPLE_OBJECT_KEYS.length + 300);
+  expect(children.flatMap((e) => shardsOf(e.output)).reduce((n, s) => n + s.entries, 0)).toBe(SAMPLE_OBJECT_KEYS.length + BULK_OBJECTS);
   // The child holding shard 0 retried its task twice, then succeeded; no other child retried.
   const retried = history.events.filter((e) => e.type === 'StateRetried' && e.state === 'Restore shard');
   expect(retried).toHaveLength(2);

@@ -60,7 +60,8 @@ beforeAll(async () => {
   catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
   sources = local.environment.plans.flatMap((p) => p.sources);
   for (const source of sources) {
-    if (source.type === 's3') await seedSampleBucket(s3, source.bucket);
+    // A few small objects beside the samples, not the demo's 300: nothing here needs several restore shards of a bucket.
+    if (source.type === 's3') await seedSampleBucket(s3, source.bucket, { bulkObjects: 20 });
     else if (source.type === 'dynamodb') await seedSampleTable(ddb, source.table, 40);
     else await seedSampleDirectory(fsPath(source.path));
   }
