@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +33,18 @@ it('bundles a handler from its source with the codec worker beside it, once per 
   expect(bundle).toMatch(/require\("@aws-sdk\/client-dynamodb"\)/);
   expect(readFileSync(path.join(dir, 'codec-worker.js'), 'utf8')).toContain('parentPort');
   expect(handlerBundleDir('backup-lock')).toBe(dir);
+});
+
+it('maps a bundled handler\'s stack trace to our TypeScript sources with --enable-source-maps, from a map without the sources\' text', () => {
+  const dir = handlerBundleDir('backup-lock');
+  const map = JSON.parse(readFileSync(path.join(dir, 'index.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+  expect(map.sourcesContent).toBeUndefined();
+  expect(map.sources.some((s) => s.endsWith('lambdas/runtime/parse-input.ts'))).toBe(true);
+  // An invalid request fails in parseInput, as Lambda would run the bundle (its runtime sets --enable-source-maps through NODE_OPTIONS).
+  const script = `require(${JSON.stringify(path.join(dir, 'index.js'))}).handler({ action: 'nonsense' }, { getRemainingTimeInMillis: () => 1000, awsRequestId: 'r' }).catch((e) => { process.stdout.write(e.stack); });`;
+  const run = spawnSync(process.execPath, ['--enable-source-maps', '-e', script], { encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1' } });
+  expect(run.stdout).toMatch(/^InvalidInputError: Invalid backup lock request/);
+  expect(run.stdout).toMatch(new RegExp(`at parseInput \\(${REPO_ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/lambdas/runtime/parse-input\\.ts:\\d+:\\d+\\)`));
 });
 
 it('takes the bundles of LIFEBOAT_HANDLER_BUNDLES when it is set', () => {
