@@ -100,6 +100,10 @@ async function commitRun(tags: BackupRunTags, sources: RunSource[], tagsOf = bac
       startedAt: new Date(tags.startedAt),
     });
     snapshots.push(snapshot);
+    // A commit writes each source's snapshot after the S3 PUT of the one before, never in the same
+    // millisecond; this vault can (CI saw it), and the rebuild orders snapshots without the full tags by
+    // their time — plan order — with ties broken by id, which would put the sources in a random order.
+    while (new Date().toISOString() <= snapshot.time) await new Promise((resolve) => setTimeout(resolve, 1));
     records.push({
       name: source.name,
       type: source.kind ?? (source.name.endsWith('table') ? 'dynamodb' : 's3'),
