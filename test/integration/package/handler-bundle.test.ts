@@ -44,7 +44,8 @@ it('maps a bundled handler\'s stack trace to our TypeScript sources with --enabl
   const script = `require(${JSON.stringify(path.join(dir, 'index.js'))}).handler({ action: 'nonsense' }, { getRemainingTimeInMillis: () => 1000, awsRequestId: 'r' }).catch((e) => { process.stdout.write(e.stack); });`;
   const run = spawnSync(process.execPath, ['--enable-source-maps', '-e', script], { encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1' } });
   expect(run.stdout).toMatch(/^InvalidInputError: Invalid backup lock request/);
-  expect(run.stdout).toMatch(new RegExp(`at parseInput \\(${REPO_ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/lambdas/runtime/parse-input\\.ts:\\d+:\\d+\\)`));
+  expect(run.stdout).toMatch(/at parseInput \(.+\/lambdas\/runtime\/parse-input\.ts:\d+:\d+\)/);
+  expect(run.stdout).toContain(`at parseInput (${path.join(REPO_ROOT, 'lambdas', 'runtime', 'parse-input.ts')}:`);
 });
 
 it('takes the bundles of LIFEBOAT_HANDLER_BUNDLES when it is set', () => {
