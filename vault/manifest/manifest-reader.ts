@@ -107,7 +107,12 @@ export class ManifestReader {
 }
 
 /** A small LRU of loads by object id; a failed load is forgotten, so a later call tries again. */
-function cached<T>(cache: Map<string, Promise<T>>, size: number, id: string, load: () => Promise<T>): Promise<T> {
+/**
+ * What `load` gives for `id`, from `cache` (kept in order of use, at most `size` entries) when it is
+ * there; a load that fails is forgotten, so the next call tries again. For content-addressed
+ * objects only: what is cached under an id never goes stale.
+ */
+export function cached<T>(cache: Map<string, Promise<T>>, size: number, id: string, load: () => Promise<T>): Promise<T> {
   const hit = cache.get(id);
   if (hit) {
     cache.delete(id);
