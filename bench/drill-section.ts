@@ -58,8 +58,11 @@ type DrillPass = DrillSectionResult['drill'] & { entries: number; bytes: number 
  * (a deployed function's worker is prebuilt), so one untimed drill pass runs first
  * (`passes.warmupDrill`), and the timed passes compare warm drills with plain restores, each of which
  * is a fresh CLI process as a user runs it. Until 2026-12-03 the cold pass was one of the three.
+ * Five passes since 2026-12-03 (three before): within one run the same plain restore took 2.35 to
+ * 3.77 s, and with three passes a side that drew no quiet moment decided the ratio (1.41× in a run
+ * whose pairs, each plain restore with the drill right after it, gave 1.41×, 1.21× and 1.07×).
  */
-const PASSES = 3;
+const PASSES = 5;
 
 export type DrillSectionOptions = {
   vault: BenchVault;

@@ -1,7 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { lstat } from 'node:fs/promises';
 import { ID_CHECK_ONE_IN } from '../crypto/content-tag';
-import { type FsPath } from '../platform/posix-calls';
 import { WRITE_CHECK_FINDINGS, type WriteCheckFinding } from '../workers/codec-messages';
 
 export { WRITE_CHECK_FINDINGS, type WriteCheckFinding };
@@ -30,10 +28,13 @@ type WrittenFile = { readonly entryPath: string; readonly size: bigint; readonly
  * - the codec reports where its checked blobs ended, and the restorer compares that with where the
  *   range's blobs end by the index's lengths: a codec writing (and reading back) at a wrong position
  *   is found;
- * - the file was renamed onto its entry's name afterwards, and recorded here, for that entry, only
- *   when the name then leads to that very file (same device and inode); its change time is recorded
- *   with it, so a file changed after it was placed (content, length, mode, a rename or a link:
- *   anything that moves its ctime) is not taken on this record but read back in full.
+ * - the file was renamed onto its entry's name afterwards, and its descriptor's identity (device
+ *   and inode) and change time, taken after the rename, recorded here for that entry; the check
+ *   takes the record only when the entry's name then leads to that very file with that change
+ *   time, so a file changed after it was placed (content, length, mode, a rename or a link:
+ *   anything that moves its ctime) or another file at the name is read back in full. Until
+ *   2026-12-03 the name was also looked up (lstat) when the record was made: one more call per file,
+ *   a network round trip on EFS, that the check's own lookup makes redundant.
  *
  * The first link alone is re-proved by re-deriving the blob id (HMAC-SHA-256) of a sixteenth of the
  * blobs (idResidue), as the read-back by content tags did before (docs/ARCHITECTURE.md, "The content
@@ -56,13 +57,13 @@ export class CheckedWrites {
   }
 
   /**
-   * Records the file of entry `entryPath`, written with checked writes, once it is in place at
-   * `placedAt`: `written` is the identity of the descriptor it was written through. Nothing is
-   * recorded when the name leads to another file (or none): that file is then read back in full.
+   * Records the file of entry `entryPath`, written with checked writes, from the stats of its
+   * descriptor (fstat with `bigint`) taken once it was renamed onto its name: its identity and its
+   * change time then. Whether the name still leads to that very file is asked when it is checked
+   * (foundFor, with the name's lstat): a file that another took the name of since is read back in full.
    */
-  async recordPlaced(entryPath: string, placedAt: FsPath, written: { readonly dev: bigint; readonly ino: bigint }, size: number, found: WriteCheckFinding): Promise<void> {
-    const placed = await lstat(placedAt, { bigint: true }).catch(() => undefined);
-    if (!placed || !placed.isFile() || placed.dev !== written.dev || placed.ino !== written.ino) return;
+  recordPlaced(entryPath: string, placed: { readonly dev: bigint; readonly ino: bigint; readonly ctimeNs: bigint; isFile(): boolean }, size: number, found: WriteCheckFinding): void {
+    if (!placed.isFile()) return;
     this.files.set(identity(placed), { entryPath, size: BigInt(size), ctimeNs: placed.ctimeNs, found });
   }
 

@@ -120,7 +120,12 @@ export class RestoreTarget {
    * the attributes are applied and the file is renamed onto its name. On any failure the temporary
    * file is removed and nothing appears under the name.
    */
-  async writeFile(entryPath: string, attributes: EntryAttributes, size: number, write: (fh: fs.FileHandle) => Promise<number>): Promise<void> {
+  /**
+   * Writes a regular file under a temporary name and renames it onto its name. `placed`, when
+   * given, runs once the file has its name, with its descriptor still open (checked writes take the
+   * file's identity and change time there, with no lookup of the name).
+   */
+  async writeFile(entryPath: string, attributes: EntryAttributes, size: number, write: (fh: fs.FileHandle) => Promise<number>, placed?: (fh: fs.FileHandle) => Promise<void>): Promise<void> {
     const absolute = this.pathOfNonDirectory(entryPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const temp = tempPathFor(absolute);
@@ -130,8 +135,15 @@ export class RestoreTarget {
       const written = await write(fh);
       if (written < size) await fh.truncate(size);
       if (this.metadata) await this.attributes.toHandle(fh, attributes, entryPath);
-      await fh.close();
-      await this.replace(temp, absolute, entryPath);
+      if (placed) {
+        // Renaming an open file is safe on POSIX file systems and on NFS (EFS): only unlinking one is special there.
+        await this.replace(temp, absolute, entryPath);
+        await placed(fh);
+        await fh.close();
+      } else {
+        await fh.close();
+        await this.replace(temp, absolute, entryPath);
+      }
     } catch (err) {
       await fh.close().catch(() => undefined);
       await fs.unlink(temp).catch(() => undefined);

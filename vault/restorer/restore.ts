@@ -248,17 +248,19 @@ export class DirectoryRestorer {
     for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
     const sparse = this.target.writesHoles;
     const checked = this.checkedWrites;
-    let written: { dev: bigint; ino: bigint; found: WriteCheckFinding } | undefined;
-    await this.target.writeFile(entry.path, attributes, length, async (fh) => {
-      const { bytes, found } = await this.writeRanges(ranges, fh, sparse, checked);
-      if (checked) {
-        const { dev, ino } = await fh.stat({ bigint: true });
+    let found: WriteCheckFinding = 'equal';
+    await this.target.writeFile(
+      entry.path,
+      attributes,
+      length,
+      async (fh) => {
+        const written = await this.writeRanges(ranges, fh, sparse, checked);
         // The ranges' positions must cover the file once, in order: then no later write touched a range already compared.
-        written = { dev, ino, found: coversOnce(ranges, length) && length === entry.size ? found : worstFinding([found, 'incomplete']) };
-      }
-      return bytes;
-    });
-    if (checked && written) await checked.recordPlaced(entry.path, this.target.pathOf(entry.path), written, length, written.found);
+        found = coversOnce(ranges, length) && length === entry.size ? written.found : worstFinding([written.found, 'incomplete']);
+        return written.bytes;
+      },
+      checked ? async (fh) => checked.recordPlaced(entry.path, await fh.stat({ bigint: true }), length, found) : undefined,
+    );
     return length;
   }
 

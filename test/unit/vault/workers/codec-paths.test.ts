@@ -109,6 +109,14 @@ describe('codec worker threads and the in-thread path', () => {
       await fs.writeFile(textFile, Buffer.from('LIFEBOAT CODEC PATHS '.repeat(20_000)));
       expect({ workers, found: checked.foundFor('d/text.txt', await statsOf(textFile)) }).toEqual({ workers, found: undefined });
 
+      // Another file put at a name since (same content, another inode): not taken on the record either.
+      const other = files.find((f) => f.path !== 'd/text.txt' && f.size > 0);
+      if (!other) throw new Error('the snapshot was meant to hold a second non-empty file');
+      const otherFile = path.join(out, other.path);
+      await fs.writeFile(`${otherFile}.swap`, await fs.readFile(otherFile));
+      await fs.rename(`${otherFile}.swap`, otherFile);
+      expect({ workers, found: checked.foundFor(other.path, await statsOf(otherFile)) }).toEqual({ workers, found: undefined });
+
       // A descriptor that keeps nothing (/dev/zero: writes vanish, reads give zeros): the read-back differs.
       const big = byPath('big.bin');
       const id = Buffer.from(big.content[1] ?? '', 'hex');
