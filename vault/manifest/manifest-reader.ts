@@ -106,7 +106,6 @@ export class ManifestReader {
   }
 }
 
-/** A small LRU of loads by object id; a failed load is forgotten, so a later call tries again. */
 /**
  * What `load` gives for `id`, from `cache` (kept in order of use, at most `size` entries) when it is
  * there; a load that fails is forgotten, so the next call tries again. For content-addressed

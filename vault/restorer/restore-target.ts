@@ -117,13 +117,10 @@ export class RestoreTarget {
   /**
    * Writes a file entry of `size` bytes: `write` fills the open temporary file and resolves with the
    * bytes it wrote to it (fewer than `size` when it left holes: the length is then set here), then
-   * the attributes are applied and the file is renamed onto its name. On any failure the temporary
-   * file is removed and nothing appears under the name.
-   */
-  /**
-   * Writes a regular file under a temporary name and renames it onto its name. `placed`, when
-   * given, runs once the file has its name, with its descriptor still open (checked writes take the
-   * file's identity and change time there, with no lookup of the name).
+   * the attributes are applied and the file is renamed onto its name. On any failure before the
+   * rename the temporary file is removed and nothing appears under the name. `placed`, when given,
+   * runs once the file has its name, with its descriptor still open: checked writes take the file's
+   * identity and change time there, with no lookup of the name.
    */
   async writeFile(entryPath: string, attributes: EntryAttributes, size: number, write: (fh: fs.FileHandle) => Promise<number>, placed?: (fh: fs.FileHandle) => Promise<void>): Promise<void> {
     const absolute = this.pathOfNonDirectory(entryPath);
