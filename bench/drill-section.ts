@@ -53,8 +53,9 @@ type DrillPass = DrillSectionResult['drill'] & { entries: number; bytes: number 
  * Passes of each side, alternating (plain restore, drill, drill, plain restore, plain restore, …:
  * who goes first alternates too, since 2026-12-03), the fastest of each reported: one pass of the
  * plain restore was seen to take 2.39 s in one run and 3.90 s (6.4 CPU-s against 3.8) in the next
- * on this shared machine, which alone moved the ratio from 1.78× to 1.15×. The first drill pass in the bench's process runs about 1 s slower than the next (the codec
- * worker built from source with esbuild and started, the restore code compiled): a bench artefact
+ * on this shared machine, which alone moved the ratio from 1.78× to 1.15×. The first drill pass in
+ * the bench's process runs about 1 s slower than the next (the codec worker built from source with
+ * esbuild and started, the restore code compiled): a bench artefact
  * (a deployed function's worker is prebuilt), so one untimed drill pass runs first
  * (`passes.warmupDrill`), and the timed passes compare warm drills with plain restores, each of which
  * is a fresh CLI process as a user runs it. Until 2026-12-03 the cold pass was one of the three.

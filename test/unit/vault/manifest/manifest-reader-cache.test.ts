@@ -1,9 +1,8 @@
-import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
-import { type ByteRange } from '../../../../vault/backend/vault-store';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { initVault, openVault, type Vault } from '../../../../vault/repository/vault';
 import { MANIFEST_PREFIX } from '../../../../vault/repository/vault-layout';
+import { ManifestCountingStore } from '../../../support/manifest-counting-store';
 import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
 /**
@@ -16,14 +15,6 @@ const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
 const PATHS = ['a', 'b/1', 'b/2', 'c', 'd', 'e'];
 
-/** A memory store that counts the GETs of manifest objects (root and pages). */
-class CountingStore extends MemoryVaultStore {
-  manifestGets = 0;
-  override async get(key: string, range?: ByteRange): Promise<Buffer> {
-    if (key.startsWith(MANIFEST_PREFIX)) this.manifestGets++;
-    return super.get(key, range);
-  }
-}
 
 async function snapshotOf(vault: Vault, seed: number): Promise<Snapshot> {
   const parts = [];
@@ -41,10 +32,10 @@ async function walk(vault: Vault, snapshot: Snapshot, from?: string): Promise<st
   return paths;
 }
 
-let store: CountingStore;
+let store: ManifestCountingStore;
 let snapshots: Snapshot[];
 beforeEach(async () => {
-  store = new CountingStore('primary');
+  store = new ManifestCountingStore('primary');
   const writer = await initVault(store, new PassphraseKeyProvider('primary', FAST_SCRYPT), TUNING);
   snapshots = [await snapshotOf(writer, 1), await snapshotOf(writer, 2), await snapshotOf(writer, 3)];
 });

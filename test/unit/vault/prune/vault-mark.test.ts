@@ -6,16 +6,9 @@ import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-pro
 import { MarkedPages, markVault } from '../../../../vault/prune/vault-mark';
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { MANIFEST_PREFIX, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { ManifestCountingStore } from '../../../support/manifest-counting-store';
 import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
-/** A memory store that counts the GETs of manifest objects. */
-class CountingStore extends MemoryVaultStore {
-  manifestGets = 0;
-  override async get(key: string, range?: ByteRange): Promise<Buffer> {
-    if (key.startsWith(MANIFEST_PREFIX)) this.manifestGets++;
-    return super.get(key, range);
-  }
-}
 
 /** A mark as plain values: its referenced ids sorted, so two marks compare by what they hold. */
 async function marked(vault: Vault, pages?: MarkedPages): Promise<{ snapshots: number; manifests: Set<string>; blobs: string[] }> {
@@ -31,7 +24,7 @@ async function backup(vault: Vault, files: ReadonlyArray<[string, Buffer]>): Pro
 
 describe('markVault with MarkedPages', () => {
   it('reads each manifest page once across marks, yet marks a snapshot committed between them and forgets nothing it references', async () => {
-    const store = new CountingStore();
+    const store = new ManifestCountingStore();
     const made = await initVault(store, new PassphraseKeyProvider('mark test', { N: 1024, r: 8, p: 1 }), { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null });
     const vault = new Vault(store, made.keys, made.config);
     const first = await backup(vault, [['a', pseudoRandomBytes(20_000, 1)], ['b', pseudoRandomBytes(20_000, 2)]]);
