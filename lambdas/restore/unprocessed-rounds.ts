@@ -1,5 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TransientError } from '../runtime/errors';
+
+/**
+ * The backoff's wait, on the global setTimeout rather than node:timers/promises: jest's fake timers
+ * replace the global one only, and the give-up test would otherwise wait its ten rounds (about 9 s) for real.
+ */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** Rounds of sending what DynamoDB left unprocessed before a restore shard gives up (the step's Retry takes over). */
 const MAX_ROUNDS = 10;
@@ -14,7 +21,7 @@ export async function sendUntilProcessed<T>(batch: readonly T[], send: (pending:
   let pending = [...batch];
   for (let round = 0; pending.length > 0; round++) {
     if (round === MAX_ROUNDS) throw new TransientError(gaveUp(pending.length, MAX_ROUNDS));
-    if (round > 0) await sleep(Math.min(2000, 50 * 2 ** round) * (0.5 + Math.random() / 2));
+    if (round > 0) await pause(Math.min(2000, 50 * 2 ** round) * (0.5 + Math.random() / 2));
     pending = await send(pending);
   }
 }

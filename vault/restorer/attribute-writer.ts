@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { type EntryAttributes } from './entry-attributes';
 import { type NotRestoredLog } from './not-restored';
+import { type OpenFile } from '../platform/file-calls';
 import { type FsPath, type PosixCalls, PosixCallError, platformCalls, platformCallsUnavailableReason } from '../platform/posix-calls';
 
 /** Whose the restored entries are: `always` sets the recorded owner (an EPERM is reported), `never` leaves the restoring user's, `if-root` sets it when running as root and ignores an EPERM (as tar does). */
@@ -39,7 +40,7 @@ export class AttributeWriter {
   }
 
   /** A file or directory the restore holds open. */
-  async toHandle(fh: fs.FileHandle, a: EntryAttributes, entryPath: string): Promise<void> {
+  async toHandle(fh: OpenFile, a: EntryAttributes, entryPath: string): Promise<void> {
     if (this.wantsOwner(a)) await this.chown(() => fh.chown(a.uid as number, a.gid as number), a, entryPath);
     if (a.xattrs) this.setXattrs(a.xattrs, entryPath, (name, value) => this.calls?.setXattrFd(fh.fd, name, value));
     if (a.mode !== null) await fh.chmod(a.mode & this.options.modeMask);

@@ -7,6 +7,7 @@ import { type EntryAttributes } from './entry-attributes';
 import { NotRestoredLog } from './not-restored';
 import { resolveInsideTarget, UnsafeEntryPathError } from './safe-target-path';
 import { depthOf, parentOf, pathKey, piecePathFor, relativeDisplay, tempPathFor } from './target-path';
+import { fileCallsFor, CALLING_THREAD_CALLS, type OpenFile, type FileCalls, THREAD_POOL_CALLS } from '../platform/file-calls';
 import { type FsPath, PosixCallError, platformCalls, platformCallsUnavailableReason, S_IFBLK, S_IFCHR, S_IFIFO } from '../platform/posix-calls';
 
 /** Owner bits a directory keeps until finishDirectories, so that its children can still be written. */
@@ -36,6 +37,12 @@ export type RestoreTargetOptions = {
   readonly owner?: OwnerPolicy;
   /** Leave all-zero blocks of files as holes (sparse files come back sparse). @default true */
   readonly sparse?: boolean;
+  /**
+   * How files are changed, closed and renamed (vault/platform/file-calls.ts): `calling-thread` on
+   * the calling thread, `thread-pool` through libuv's threads. @default `calling-thread` on a local
+   * file system (ext4, xfs, btrfs, tmpfs, …), `thread-pool` on any other (EFS and NFS above all)
+   */
+  readonly fileCalls?: FileCalls['name'];
 };
 
 /**
@@ -79,6 +86,8 @@ export class RestoreTarget {
   private readonly attributes: AttributeWriter;
   /** Creates and renames wait their turn per directory here rather than spinning on its lock in the kernel. */
   private readonly changes = PROCESS_DIRECTORY_CHANGES;
+  /** Set with the first file written (the target exists by then): options.fileCalls, or the target's file system's. */
+  private calls: FileCalls | null = null;
 
   constructor(
     root: string,
@@ -89,6 +98,18 @@ export class RestoreTarget {
     this.sparse = options.sparse ?? true;
     const modeMask = options.keepSetIdBits === false ? 0o7777 & ~SET_ID_BITS : 0o7777;
     this.attributes = new AttributeWriter({ owner: options.owner ?? 'if-root', modeMask }, this.notRestored);
+    if (options.fileCalls) this.calls = options.fileCalls === 'calling-thread' ? CALLING_THREAD_CALLS : THREAD_POOL_CALLS;
+  }
+
+  /** The file calls for this target; `dir` is an existing directory inside it. */
+  private fileCalls(dir: FsPath): FileCalls {
+    this.calls ??= fileCallsFor(dir);
+    return this.calls;
+  }
+
+  /** Which file calls this target makes (`null` until its first file). */
+  get fileCallsName(): FileCalls['name'] | null {
+    return this.calls?.name ?? null;
   }
 
   /** The absolute path of an entry; throws UnsafeEntryPathError for paths that leave the target. */
@@ -122,12 +143,14 @@ export class RestoreTarget {
    * runs once the file has its name, with its descriptor still open: checked writes take the file's
    * identity and change time there, with no lookup of the name.
    */
-  async writeFile(entryPath: string, attributes: EntryAttributes, size: number, write: (fh: fs.FileHandle) => Promise<number>, placed?: (fh: fs.FileHandle) => Promise<void>): Promise<void> {
+  async writeFile(entryPath: string, attributes: EntryAttributes, size: number, write: (fh: OpenFile) => Promise<number>, placed?: (fh: OpenFile) => Promise<void>): Promise<void> {
     const absolute = this.pathOfNonDirectory(entryPath);
-    await this.ensureDirectory(parentOf(absolute), entryPath);
+    const dir = parentOf(absolute);
+    await this.ensureDirectory(dir, entryPath);
     const temp = tempPathFor(absolute);
+    const calls = this.fileCalls(dir);
     // Read and write: checked writes read each blob back through this descriptor (checked-writes.ts).
-    const fh = await this.changes.run(parentOf(absolute), () => fs.open(temp, fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600));
+    const fh = await this.changes.run(dir, () => calls.open(temp, fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600));
     try {
       const written = await write(fh);
       if (written < size) await fh.truncate(size);
@@ -154,7 +177,7 @@ export class RestoreTarget {
    * which finishFilePieces later puts in place. Opened without following a link and refused unless
    * it is a regular file, as every file the restore writes.
    */
-  async writeFilePiece(entryPath: string, restoreId: string, write: (fh: fs.FileHandle) => Promise<number>): Promise<number> {
+  async writeFilePiece(entryPath: string, restoreId: string, write: (fh: OpenFile) => Promise<number>): Promise<number> {
     const absolute = this.pathOfNonDirectory(entryPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const fh = await this.openPieceFile(absolute, entryPath, restoreId, fsc.O_CREAT);
@@ -360,7 +383,9 @@ export class RestoreTarget {
   /** Renames `temp` onto `absolute`: replaces a file or link there without following it, never a directory. */
   private async replace(temp: FsPath, absolute: FsPath, entryPath: string): Promise<void> {
     try {
-      await this.changes.run(parentOf(absolute), () => fs.rename(temp, absolute));
+      const dir = parentOf(absolute);
+      const calls = this.fileCalls(dir);
+      await this.changes.run(dir, () => calls.rename(temp, absolute));
     } catch (err) {
       // rename(2) itself refuses to replace a directory with a non-directory (no lstat per file needed).
       const code = (err as NodeJS.ErrnoException).code;

@@ -1,8 +1,8 @@
-import { type FileHandle } from 'node:fs/promises';
 import { fetchBlobs, type FetchOptions } from './blob-fetcher';
 import { type EntryAttributes, entryAttributes } from './entry-attributes';
 import { type NotRestored } from './not-restored';
 import { RestoreTarget, type RestoreTargetOptions } from './restore-target';
+import { type OpenFile } from '../platform/file-calls';
 import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange, type RestoredRange, type WriteCheck } from '../workers/codec';
@@ -265,7 +265,7 @@ export class DirectoryRestorer {
   }
 
   /** Restores the ranges into `fh` at their positions; resolves with the bytes written (holes left out) and, with `check`, what the checked writes found. */
-  private async writeRanges(ranges: readonly PackRange[], fh: FileHandle, sparse: boolean, check?: WriteCheck): Promise<{ bytes: number; found: WriteCheckFinding }> {
+  private async writeRanges(ranges: readonly PackRange[], fh: OpenFile, sparse: boolean, check?: WriteCheck): Promise<{ bytes: number; found: WriteCheckFinding }> {
     const tasks: Array<Promise<RestoredRange>> = [];
     for (const range of ranges) {
       await this.bytes.acquire(range.length);

@@ -1,4 +1,5 @@
-import { type FileHandle, open as openFile } from 'node:fs/promises';
+import { open as openFile } from 'node:fs/promises';
+import { type OpenFile } from '../platform/file-calls';
 import { CodecPool, CodecTaskError, type SlabRegion, type SlabPool } from './codec-pool';
 import { type FileContentCheck, type RestoreBlob, type WriteCheckFinding } from './codec-messages';
 import { type FsPath } from '../platform/posix-calls';
@@ -53,7 +54,7 @@ export interface Codec {
    * compared with its plaintext, the id of a blob sampled by `check.idResidue` re-derived; `checked`
    * says what that found and where the last blob checked ended.
    */
-  restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, check?: WriteCheck): Promise<RestoredRange>;
+  restoreRange(range: PackRange, fh: OpenFile, sparse: boolean, check?: WriteCheck): Promise<RestoredRange>;
   /**
    * Reads a restored file from its start, cut at the blobs' plaintext lengths, and compares each
    * piece's blob id (HMAC-SHA-256) with its blob's: whether the file is exactly that content, or how it is not.
@@ -130,7 +131,7 @@ export class PooledCodec implements Codec {
     );
   }
 
-  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, check?: WriteCheck): Promise<RestoredRange> {
+  async restoreRange(range: PackRange, fh: OpenFile, sparse: boolean, check?: WriteCheck): Promise<RestoredRange> {
     const { packKey, offset, length } = range;
     const residue = check?.idResidue;
     try {
@@ -182,7 +183,7 @@ export class InThreadCodec implements Codec {
     return (await seal(this.keys, id, region.bytes.subarray(start, start + length), { compressionLevel })).stored;
   }
 
-  async restoreRange(range: PackRange, fh: FileHandle, sparse: boolean, check?: WriteCheck): Promise<RestoredRange> {
+  async restoreRange(range: PackRange, fh: OpenFile, sparse: boolean, check?: WriteCheck): Promise<RestoredRange> {
     const { packKey, offset, length } = range;
     const bytes = await this.store.get(packKey, { offset, length });
     if (bytes.length !== length) throw new VaultCorruptionError(this.store.location, packKey, `pack is shorter than the index says (wanted bytes ${offset}–${offset + length})`);
@@ -204,7 +205,7 @@ export class InThreadCodec implements Codec {
   }
 
   /** A checked write: what `fh` holds at `position` right after `plain` was written there, against it (codec-worker.ts's checkWritten, in the thread). */
-  private async checkWritten(fh: FileHandle, position: number, plain: Buffer, id: Uint8Array, check: WriteCheck): Promise<WriteCheckFinding> {
+  private async checkWritten(fh: OpenFile, position: number, plain: Buffer, id: Uint8Array, check: WriteCheck): Promise<WriteCheckFinding> {
     const back = Buffer.allocUnsafe(plain.length);
     const done = await readFully(fh, back, position);
     // Short only past the file's end, where a sparse write left zeros unwritten (the file's length is set at the end).
@@ -231,7 +232,7 @@ export class InThreadCodec implements Codec {
 }
 
 /** Fills `into` from `position` of `fh`; the bytes read, fewer only at the end of the file. */
-async function readFully(fh: FileHandle, into: Buffer, position: number): Promise<number> {
+async function readFully(fh: Pick<OpenFile, 'read'>, into: Buffer, position: number): Promise<number> {
   let done = 0;
   while (done < into.length) {
     const { bytesRead } = await fh.read(into, done, into.length - done, position + done);

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { type FileHandle } from 'node:fs/promises';
+import { type OpenFile } from '../platform/file-calls';
 
 /**
  * Writing restored content with holes (docs/FORMAT.md §7, "Sparse files"): the file is new and
@@ -55,8 +55,8 @@ export function writeAtSync(fd: number, data: Buffer, position: number, sparse: 
   return written;
 }
 
-/** The same through a FileHandle (the in-thread codec's way). */
-export async function writeAt(fh: FileHandle, data: Buffer, position: number, sparse: boolean): Promise<number> {
+/** The same through a restore target's open file (the in-thread codec's way). */
+export async function writeAt(fh: OpenFile, data: Buffer, position: number, sparse: boolean): Promise<number> {
   const runs = sparse ? dataRuns(data, position) : [[0, data.length] as const];
   let written = 0;
   for (const [start, end] of runs) {

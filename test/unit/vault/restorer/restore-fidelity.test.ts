@@ -67,9 +67,12 @@ describe('restore brings back what the backup met (issue 9, items 4 and 5)', () 
     expect(Object.keys(entries.get('xattr-dir')?.meta['xattrs'] as object)).toEqual(['system.posix_acl_default', 'user.purpose']);
   });
 
+  // Both codecs, each with both ways of making the per-file calls (vault/platform/file-calls.ts).
   it.each([
-    ['through the codec workers', {}],
-    ['in-thread', { inline: true }],
+    ['through the codec workers, file calls on the calling thread', { fileCalls: 'calling-thread' }],
+    ['through the codec workers, file calls on the thread pool', { fileCalls: 'thread-pool' }],
+    ['in-thread, file calls on the calling thread', { inline: true, fileCalls: 'calling-thread' }],
+    ['in-thread, file calls on the thread pool', { inline: true, fileCalls: 'thread-pool' }],
   ] as Array<[string, RestoreOptions]>)('vault restore (%s): every entry as the source has it — bytes, names, kinds, modes, owners, ns mtimes, targets, links, xattrs — and the socket reported', async (name, options) => {
     const target = path.join(dir, `restored-${name.replace(/\W+/g, '-')}`);
     const stats = await restoreSnapshot(vault, snapshot, target, options);
