@@ -167,12 +167,17 @@ export async function readS3ObjectTags(s3: S3Client, bucket: string, key: string
   return tags;
 }
 
-/** Reads one small object whole, with its metadata and tags. Use openS3ObjectStream for large ones. */
+/**
+ * Reads one small object whole, with its metadata and tags. Use openS3ObjectStream for large ones.
+ * The tags cost a GetObjectTagging only when the GetObject says there are some (TagCount). S3 leaves
+ * TagCount out for a caller who may not read tags, so such a caller gets every object as untagged:
+ * a comparison with a backup that holds tags then reports them as different, never as equal.
+ */
 export async function readS3Object(s3: S3Client, bucket: string, summary: S3ObjectSummary): Promise<S3ObjectSnapshot> {
   const object = await openS3ObjectStream(s3, bucket, summary.key);
   const chunks: Buffer[] = [];
   for await (const chunk of object.body) chunks.push(chunk);
-  const tags = await readS3ObjectTags(s3, bucket, summary.key);
+  const tags = object.tagCount > 0 ? await readS3ObjectTags(s3, bucket, summary.key) : {};
   return {
     ...summary,
     ...(object.contentType !== undefined ? { contentType: object.contentType } : {}),
