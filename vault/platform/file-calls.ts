@@ -106,9 +106,9 @@ const openDescriptor = promisify(openCallback);
  * thread wake-ups and an event-loop turn. The open stays on the pool because creating a file can
  * take long (ext4 without a journal, as on the bench's machine, steps over every inode freed in the
  * last half minute whose inode-table block is not yet written), and the calling thread would stop
- * handing out work meanwhile. A restore of the bench's 1 GiB tree
- * (1,697 files: open, chmod, times, close and rename each) took 7–9 % less time
- * (docs/BENCHMARKS.md, "Per-file calls on the calling thread").
+ * handing out work meanwhile. A restore of the bench's 1 GiB tree (1,697 files: open, chmod, times,
+ * close and rename each) took 7–9 % less time (docs/BENCHMARKS.md, "Per-file calls on the calling
+ * thread").
  */
 export const CALLING_THREAD_CALLS: FileCalls = {
   name: 'calling-thread',
