@@ -133,7 +133,7 @@ export function vaultInit(options: VaultInitOptions, deps: Partial<VaultCommandD
 export function vaultBackup(source: string, options: VaultBackupOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return run(io, async () => {
-    CodecPool.prewarm(); // the worker threads boot while the vault, its index and the parent manifest load
+    CodecPool.prewarm(1); // one worker boots while the vault, its index and the parent manifest load; more start if the backup waits for it
     prewarmPlatformCalls();
     const vault = await open(options, env, io);
     const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
