@@ -1,10 +1,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** Outside vault/, the engine is used through its public face (vault/index.ts, vault/aws.ts) only. */
+/** Outside vault/, the engine is used through its public faces (vault/index.ts, vault/aws.ts, vault/prestart.ts) only. */
 const VAULT_INTERNALS = {
-  regex: '(^|/)vault/(?!aws(\\.js)?$)',
-  message: 'Import the vault engine through its public face (vault or vault/aws), not its internals.',
+  regex: '(^|/)vault/(?!(aws|prestart)(\\.js)?$)',
+  message: 'Import the vault engine through its public faces (vault, vault/aws, vault/prestart), not its internals.',
 };
 
 /** The engine imports nothing of the rest of Lifeboat. */

@@ -7,7 +7,15 @@ import { enableCompileCache } from 'node:module';
 // Enabled before the program is imported, so its modules are the ones cached.
 enableCompileCache();
 
-import('../cli/program.js')
+// `vault backup` and `vault restore` need a codec worker thread: started now, it boots on another core
+// while this one loads the commands' modules (vault/workers/prestarted-worker.ts). Anything else
+// about the arguments is for the program to judge.
+const [group, command] = process.argv.slice(2, 4);
+const prestart = group === 'vault' && (command === 'backup' || command === 'restore') ? import('../vault/prestart.js').then(({ prestartCodecWorker }) => prestartCodecWorker()) : Promise.resolve();
+
+prestart
+  .catch(() => undefined) // only a head start: the pool starts its workers itself otherwise
+  .then(() => import('../cli/program.js'))
   .then(({ buildProgram }) => buildProgram(process.argv))
   .then((program) => program.parseAsync(process.argv))
   .catch((err: unknown) => {

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type BlobCheck, type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck, type RestoreBlob, WRITE_CHECK_FINDINGS, type WriteCheckFinding } from './codec-messages';
 import { codecWorkerScript } from './codec-worker-location';
+import { takePrestartedWorker } from './prestarted-worker';
 import { type VaultKeys } from '../crypto/vault-keys';
 
 /**
@@ -140,6 +141,14 @@ export class CodecPool {
   }
 
   private start(count: number): void {
+    // The pool's first worker may already be booting (prestarted-worker.ts).
+    const early = count > 0 && this.workers.length === 0 ? takePrestartedWorker() : null;
+    if (early) {
+      const worker = new CodecWorker(early.worker, early.loaded ? null : early.release);
+      for (const message of this.registrations.values()) worker.register(message);
+      this.workers.push(worker);
+      if (--count === 0) return;
+    }
     const script = codecWorkerScript();
     let loading = count;
     const loaded = (): void => {
