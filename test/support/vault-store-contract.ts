@@ -7,7 +7,7 @@ import { listedKeys, pseudoRandomBytes } from './vault-test-helpers';
 export type VaultStoreUnderTest = { store: VaultStore; cleanup?: () => Promise<void> | void };
 
 /** Which optional VaultStore methods the store implements: the contract checks that it has exactly these, and tests them. */
-export type VaultStoreCapabilities = { putIfAbsent: boolean; putParts: boolean; localPath: boolean };
+export type VaultStoreCapabilities = { putIfAbsent: boolean; putParts: boolean; localPath: boolean; objectWriter: boolean };
 
 /** Keys every store must refuse (they could escape the vault's folder or are not plain relative paths). */
 export const INVALID_VAULT_KEYS = ['../escape', 'data/../../escape', '/absolute', 'a//b', 'trailing/', './config', 'data/./x', ''];
@@ -32,10 +32,11 @@ export function describeVaultStoreContract(name: string, makeStore: () => Promis
     it('has exactly the optional methods it declares, and a location to name in messages', () => {
       expect(store.location).toEqual(expect.any(String));
       expect(store.location.length).toBeGreaterThan(0);
-      expect({ putIfAbsent: typeof store.putIfAbsent, putParts: typeof store.putParts, localPath: typeof store.localPath }).toEqual({
+      expect({ putIfAbsent: typeof store.putIfAbsent, putParts: typeof store.putParts, localPath: typeof store.localPath, objectWriter: typeof store.createObjectWriter }).toEqual({
         putIfAbsent: capabilities.putIfAbsent ? 'function' : 'undefined',
         putParts: capabilities.putParts ? 'function' : 'undefined',
         localPath: capabilities.localPath ? 'function' : 'undefined',
+        objectWriter: capabilities.objectWriter ? 'function' : 'undefined',
       });
     });
 
@@ -171,6 +172,32 @@ export function describeVaultStoreContract(name: string, makeStore: () => Promis
         expect((await store.get('data/12/parts')).equals(Buffer.concat(parts))).toBe(true);
         await putParts('data/12/none', []);
         expect(await store.get('data/12/none')).toHaveLength(0);
+      });
+    }
+
+    if (capabilities.objectWriter) {
+      it('an object writer shows its object only once committed, whole; an aborted one leaves nothing', async () => {
+        const createObjectWriter = store.createObjectWriter?.bind(store);
+        if (!createObjectWriter) throw new Error(`${name} declares createObjectWriter but has none`);
+        const listed = async (): Promise<string[]> => {
+          const keys: string[] = [];
+          for await (const key of store.list('data/')) keys.push(key);
+          return keys.sort();
+        };
+        const parts = [pseudoRandomBytes(70_000, 3), new Uint8Array(0), pseudoRandomBytes(5_000, 4), Buffer.from('tail')];
+        const writer = await createObjectWriter('data/13/streamed');
+        for (const part of parts) await writer.write(part);
+        expect(await store.has('data/13/streamed')).toBe(false);
+        expect(await listed()).toEqual([]);
+        await writer.commit();
+        expect((await store.get('data/13/streamed')).equals(Buffer.concat(parts))).toBe(true);
+        expect(await listed()).toEqual(['data/13/streamed']);
+
+        const dropped = await createObjectWriter('data/13/dropped');
+        await dropped.write(pseudoRandomBytes(1000, 5));
+        await dropped.abort();
+        expect(await store.has('data/13/dropped')).toBe(false);
+        expect(await listed()).toEqual(['data/13/streamed']);
       });
     }
 

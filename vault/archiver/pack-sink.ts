@@ -161,9 +161,10 @@ export class PackSink {
   /** Appends a blob to the open pack, closing that pack first when the blob would make it reach packSize. */
   private async appendToPack(blob: SealedBlob): Promise<void> {
     const { bytes, blobs } = this.pack;
-    if (blobs > 0 && packObjectLength(bytes + blob.stored.length, blobs + 1) >= this.ctx.packSize) await this.closePack();
+    const length = blob.stored.length; // read first: the pack writer may free the blob once it is written
+    if (blobs > 0 && packObjectLength(bytes + length, blobs + 1) >= this.ctx.packSize) await this.closePack();
     await this.packs.add(blob.id, blob.stored, blob.rawLength);
-    this.pack.bytes += blob.stored.length;
+    this.pack.bytes += length;
     this.pack.blobs++;
     // A blob of packSize or more is a pack of its own (the PackWriter has closed it already).
     if (this.pack.bytes >= this.ctx.packSize) await this.closePack();

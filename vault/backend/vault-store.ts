@@ -52,6 +52,12 @@ export interface VaultStore {
   /** Optional: writes an object given as consecutive parts (same result as `put` of their concatenation, without building it). */
   putParts?(key: string, parts: readonly Uint8Array[], options?: PutOptions): Promise<void>;
   /**
+   * Optional (stores that can append cheaply: a directory): an object written piece by piece, seen
+   * under `key` only once `commit` resolves (same result as `put` of the pieces' concatenation). A
+   * backup streams each pack's blobs into one, so that it holds no pack in memory.
+   */
+  createObjectWriter?(key: string, options?: PutOptions): Promise<ObjectWriter>;
+  /**
    * Optional (stores with storage classes: S3): where an object is stored and whether it can be read now. Null for an
    * absent object. Stores without it hold every object readable at once.
    */
@@ -74,6 +80,16 @@ export interface VaultStore {
 }
 
 export type ByteRange = { readonly offset: number; readonly length: number };
+
+/** An object being written by VaultStore.createObjectWriter. */
+export interface ObjectWriter {
+  /** Appends bytes; they may be reused or freed once this resolves. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Makes the object visible under its key, whole (durably where the store is). */
+  commit(): Promise<void>;
+  /** Drops what was written; the key is left as it was. Safe after a failed write or commit. */
+  abort(): Promise<void>;
+}
 
 /** How an object is written. Stores that cannot tag objects (directories, memory) ignore `tags`. */
 export type PutOptions = {

@@ -4,7 +4,7 @@ import { encodePackHeader, PACK_TRAILER_BYTES, type PackEntry } from './pack-for
 import { objectContext, seal } from '../crypto/sealed-codec';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { packKey } from '../repository/vault-layout';
-import { type VaultStore } from '../backend/vault-store';
+import { type ObjectWriter, type VaultStore } from '../backend/vault-store';
 import { releaseBuffer } from '../platform/release-buffer';
 
 export type PackWriterOptions = {
@@ -17,9 +17,12 @@ export type PackWriterOptions = {
   /** Tags of every pack object (the writing plan's tier tag, which the vault's lifecycle rules select by). @default none */
   readonly tags?: Readonly<Record<string, string>>;
   /**
-   * The blobs are the writer's alone once added (a backup's freshly sealed blobs): once their pack
-   * is stored (or joined into one body, for a store without putParts), each blob that owns its whole
-   * ArrayBuffer is freed at once (release-buffer.ts)
+   * The blobs are the writer's alone once added (a backup's freshly sealed blobs). With a store that
+   * writes objects piece by piece (createObjectWriter: a directory), each blob is written into its
+   * pack's object as it is added, and freed once written: no pack is held in memory, and a codec
+   * worker gets the memory of its last blobs back for its next ones (docs/BENCHMARKS.md). Otherwise,
+   * once their pack is stored (or joined into one body, for a store without putParts), each blob that
+   * owns its whole ArrayBuffer is freed at once (release-buffer.ts)
    * instead of when the garbage collector gets to it. A backup's packs are its largest short-lived
    * buffers (about 1 GiB through the main thread per GiB stored), and dead ones were held until V8
    * noticed the external memory. Not for blobs that are views of bytes someone else reads (repack). @default false
@@ -35,6 +38,8 @@ export class PackWriter {
   private blobs: Buffer[] = [];
   private entries: PackEntry[] = [];
   private size = 0;
+  /** The open pack's object, when its blobs are written as they come (see PackWriterOptions.releaseBlobs). */
+  private stream: { readonly packId: string; readonly writer: ObjectWriter } | null = null;
   private readonly uploads = new Set<Promise<void>>();
   private failure: unknown = null;
 
@@ -47,10 +52,35 @@ export class PackWriter {
   /** Appends an encrypted blob; may wait for an upload slot when the pack fills. */
   async add(id: Buffer, stored: Buffer, rawLength: number): Promise<void> {
     this.throwIfFailed();
-    this.entries.push({ id, offset: this.size, storedLength: stored.length, rawLength });
-    this.blobs.push(stored);
-    this.size += stored.length;
+    const length = stored.length; // read first: a streamed blob is freed once written
+    if (this.streams()) await this.writeToStream(stored);
+    else this.blobs.push(stored);
+    this.entries.push({ id, offset: this.size, storedLength: length, rawLength });
+    this.size += length;
     if (this.size >= this.options.targetSize) await this.closePack();
+  }
+
+  private streams(): boolean {
+    return this.options.releaseBlobs === true && this.store.createObjectWriter !== undefined;
+  }
+
+  private async writeToStream(stored: Buffer): Promise<void> {
+    try {
+      if (!this.stream) {
+        const packId = randomBytes(32).toString('hex');
+        const put = this.options.tags ? { tags: this.options.tags } : undefined;
+        this.stream = { packId, writer: await (this.store.createObjectWriter as NonNullable<VaultStore['createObjectWriter']>)(packKey(packId), put) };
+      }
+      await this.stream.writer.write(stored);
+    } catch (err) {
+      // The pack cannot be finished: its object is dropped, and the writer fails from here on.
+      const stream = this.stream;
+      this.stream = null;
+      await stream?.writer.abort().catch(() => undefined);
+      this.failure ??= err;
+      throw err;
+    }
+    if (stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength) releaseBuffer(stored);
   }
 
   /** Closes the open pack and waits for every upload. */
@@ -68,22 +98,51 @@ export class PackWriter {
     const blobs = this.blobs;
     const entries = this.entries;
     const bodyLength = this.size;
+    const stream = this.stream;
     this.blobs = [];
     this.entries = [];
     this.size = 0;
-    while (this.uploads.size >= this.options.maxUploads) await Promise.race(this.uploads);
-    this.throwIfFailed();
-    const upload = this.upload(blobs, entries, bodyLength).catch((err: unknown) => {
+    this.stream = null;
+    try {
+      while (this.uploads.size >= this.options.maxUploads) await Promise.race(this.uploads);
+      this.throwIfFailed();
+    } catch (err) {
+      await stream?.writer.abort().catch(() => undefined);
+      throw err;
+    }
+    const upload = (stream ? this.finishStream(stream, entries, bodyLength) : this.upload(blobs, entries, bodyLength)).catch((err: unknown) => {
       this.failure ??= err;
     });
     const tracked = upload.finally(() => this.uploads.delete(tracked));
     this.uploads.add(tracked);
   }
 
-  private async upload(blobs: Buffer[], entries: PackEntry[], bodyLength: number): Promise<void> {
+  /** The header envelope and trailer that end a pack of these entries (docs/FORMAT.md). */
+  private async packEnd(entries: PackEntry[]): Promise<{ header: Buffer; trailer: Buffer }> {
     const { stored: header } = await seal(this.keys, objectContext('pack-header'), encodePackHeader(entries), { compressionLevel: null });
     const trailer = Buffer.allocUnsafe(PACK_TRAILER_BYTES);
     trailer.writeUInt32LE(header.length, 0);
+    return { header, trailer };
+  }
+
+  /** Ends a streamed pack: header and trailer written, the object committed; dropped when that fails. */
+  private async finishStream(stream: { readonly packId: string; readonly writer: ObjectWriter }, entries: PackEntry[], bodyLength: number): Promise<void> {
+    let length: number;
+    try {
+      const { header, trailer } = await this.packEnd(entries);
+      await stream.writer.write(header);
+      await stream.writer.write(trailer);
+      await stream.writer.commit();
+      length = bodyLength + header.length + PACK_TRAILER_BYTES;
+    } catch (err) {
+      await stream.writer.abort().catch(() => undefined);
+      throw err;
+    }
+    this.options.onPackStored({ packId: stream.packId, length, entries });
+  }
+
+  private async upload(blobs: Buffer[], entries: PackEntry[], bodyLength: number): Promise<void> {
+    const { header, trailer } = await this.packEnd(entries);
     const length = bodyLength + header.length + PACK_TRAILER_BYTES;
     const packId = randomBytes(32).toString('hex');
     // A store that takes parts writes the blobs where they are; otherwise the pack is joined once.

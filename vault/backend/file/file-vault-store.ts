@@ -3,7 +3,7 @@ import { type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VaultObjectNotFoundError } from '../../vault-errors';
-import { type ByteRange, type VaultStore } from '../vault-store';
+import { type ByteRange, type ObjectWriter, type VaultStore } from '../vault-store';
 
 export type FileVaultStoreOptions = {
   /** fsync each object (and its directory entry) before it counts as written. @default true */
@@ -90,14 +90,46 @@ export class FileVaultStore implements VaultStore {
     return true;
   }
 
-  /** Writes the parts to a new `.tmp-*` file in `dir` (created when missing), fsynced when durable; returns its path. */
-  private async writeTemp(dir: string, parts: readonly Uint8Array[]): Promise<string> {
+  /**
+   * The object is written to a `.tmp-*` file beside its key (which `list` ignores, as a crash may
+   * leave it), and renamed into place by `commit`, after an fsync when durable.
+   */
+  async createObjectWriter(key: string): Promise<ObjectWriter> {
+    const target = this.file(key);
+    const { tmp, fh } = await this.openTemp(path.dirname(target));
+    const durable = this.durable;
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      await fh.close();
+    };
+    return {
+      write: (bytes) => writeAll(fh, [bytes]),
+      commit: async () => {
+        if (durable) await fh.sync();
+        await close();
+        await fs.rename(tmp, target);
+      },
+      abort: async () => {
+        await close().catch(() => undefined);
+        await fs.rm(tmp, { force: true });
+      },
+    };
+  }
+
+  private async openTemp(dir: string): Promise<{ tmp: string; fh: fs.FileHandle }> {
     if (!this.madeDirs.has(dir)) {
       await fs.mkdir(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
     const tmp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
-    const fh = await fs.open(tmp, 'wx', 0o600);
+    return { tmp, fh: await fs.open(tmp, 'wx', 0o600) };
+  }
+
+  /** Writes the parts to a new `.tmp-*` file in `dir` (created when missing), fsynced when durable; returns its path. */
+  private async writeTemp(dir: string, parts: readonly Uint8Array[]): Promise<string> {
+    const { tmp, fh } = await this.openTemp(dir);
     try {
       await writeAll(fh, parts);
       if (this.durable) await fh.sync();

@@ -16,5 +16,6 @@ let vaults = 0;
 describeVaultStoreContract('S3VaultStore on the local cloud', async () => ({ store: new S3VaultStore({ client: s3().client, bucket: BUCKET, prefix: `vaults/v${++vaults}` }) }), {
   putIfAbsent: true,
   putParts: false,
+  objectWriter: false,
   localPath: false,
 });
