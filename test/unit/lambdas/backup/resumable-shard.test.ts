@@ -12,7 +12,7 @@ import { encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/d
 import { compareKeys } from '../../../../lambdas/sources/s3-bucket-source';
 import { type ShardSpec } from '../../../../lambdas/sources/shard-spec';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
-import { type VaultStore } from '../../../../vault/backend/vault-store';
+import { type ObjectWriter, type VaultStore } from '../../../../vault/backend/vault-store';
 import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
 import { openVault, type Vault } from '../../../../vault/repository/vault';
 import { VaultObjectNotFoundError } from '../../../../vault/vault-errors';
@@ -346,9 +346,15 @@ describe('resumable file-system shards', () => {
     let packs = 0;
     let segments = 0;
     const store = own.store;
+    const createObjectWriter = store.createObjectWriter?.bind(store);
+    if (!createObjectWriter) throw new Error('the test vault is a directory: its store writes packs piece by piece');
     const failing: VaultStore = Object.assign(Object.create(store) as VaultStore, {
-      // Packs go through putParts (FileVaultStore has it); everything else through put.
-      putParts: (key: string, parts: readonly Uint8Array[]): Promise<void> => (++packs === 2 || packs === 4 ? Promise.reject(killed('pack upload')) : store.putParts(key, parts)),
+      // Packs are streamed through object writers (FileVaultStore has them): the commit of packs 2 and 4 fails; everything else goes through put.
+      createObjectWriter: async (key: string): Promise<ObjectWriter> => {
+        const writer = await createObjectWriter(key);
+        const fails = ++packs === 2 || packs === 4;
+        return { ...writer, commit: () => (fails ? Promise.reject(killed('pack upload')) : writer.commit()) };
+      },
       put: (key: string, body: Uint8Array): Promise<void> => (key.includes('/segment-') && ++segments === 2 ? Promise.reject(killed('segment put')) : store.put(key, body)),
     });
     const failingVault = await openVault(failing, await KeyFileKeyProvider.load(own.keyFile));
