@@ -42,34 +42,34 @@ export class PackWriter {
   private stream: { readonly packId: string; readonly writer: ObjectWriter } | null = null;
   private readonly uploads = new Set<Promise<void>>();
   private failure: unknown = null;
+  /** The store's object writer when the open pack's blobs are written as they come (see PackWriterOptions.releaseBlobs). */
+  private readonly objectWriter: VaultStore['createObjectWriter'];
 
   constructor(
     private readonly store: VaultStore,
     private readonly keys: VaultKeys,
     private readonly options: PackWriterOptions,
-  ) {}
+  ) {
+    this.objectWriter = options.releaseBlobs ? store.createObjectWriter?.bind(store) : undefined;
+  }
 
   /** Appends an encrypted blob; may wait for an upload slot when the pack fills. */
   async add(id: Buffer, stored: Buffer, rawLength: number): Promise<void> {
     this.throwIfFailed();
     const length = stored.length; // read first: a streamed blob is freed once written
-    if (this.streams()) await this.writeToStream(stored);
+    if (this.objectWriter) await this.writeToStream(this.objectWriter, stored);
     else this.blobs.push(stored);
     this.entries.push({ id, offset: this.size, storedLength: length, rawLength });
     this.size += length;
     if (this.size >= this.options.targetSize) await this.closePack();
   }
 
-  private streams(): boolean {
-    return this.options.releaseBlobs === true && this.store.createObjectWriter !== undefined;
-  }
-
-  private async writeToStream(stored: Buffer): Promise<void> {
+  private async writeToStream(createObjectWriter: NonNullable<VaultStore['createObjectWriter']>, stored: Buffer): Promise<void> {
     try {
       if (!this.stream) {
         const packId = randomBytes(32).toString('hex');
         const put = this.options.tags ? { tags: this.options.tags } : undefined;
-        this.stream = { packId, writer: await (this.store.createObjectWriter as NonNullable<VaultStore['createObjectWriter']>)(packKey(packId), put) };
+        this.stream = { packId, writer: await createObjectWriter(packKey(packId), put) };
       }
       await this.stream.writer.write(stored);
     } catch (err) {

@@ -1,8 +1,8 @@
-import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type BlobCheck, type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck, type RestoreBlob, WRITE_CHECK_FINDINGS, type WriteCheckFinding } from './codec-messages';
 import { codecWorkerScript } from './codec-worker-location';
 import { takePrestartedWorker } from './prestarted-worker';
+import { codecPoolLimit } from './codec-pool-size';
 import { type VaultKeys } from '../crypto/vault-keys';
 
 /**
@@ -144,9 +144,7 @@ export class CodecPool {
     // The pool's first worker may already be booting (prestarted-worker.ts).
     const early = count > 0 && this.workers.length === 0 ? takePrestartedWorker() : null;
     if (early) {
-      const worker = new CodecWorker(early.worker, early.loaded ? null : early.release);
-      for (const message of this.registrations.values()) worker.register(message);
-      this.workers.push(worker);
+      this.add(new CodecWorker(early.worker, early.loaded ? null : early.release));
       if (--count === 0) return;
     }
     const script = codecWorkerScript();
@@ -155,15 +153,17 @@ export class CodecPool {
       if (--loading === 0) script.release();
     };
     try {
-      for (let i = 0; i < count; i++) {
-        const worker = new CodecWorker(new Worker(script.file, { name: `lifeboat-codec-${this.workers.length}` }), loaded);
-        for (const message of this.registrations.values()) worker.register(message);
-        this.workers.push(worker);
-      }
+      for (let i = 0; i < count; i++) this.add(new CodecWorker(new Worker(script.file, { name: `lifeboat-codec-${this.workers.length}` }), loaded));
     } catch (err) {
       script.release();
       throw err;
     }
+  }
+
+  /** Takes a worker into the pool, telling it first what the workers before it were told. */
+  private add(worker: CodecWorker): void {
+    for (const message of this.registrations.values()) worker.register(message);
+    this.workers.push(worker);
   }
 
   /**
@@ -187,9 +187,8 @@ export class CodecPool {
    */
   static shared(initial?: number): CodecPool | null {
     if (sharedPool !== undefined) return sharedPool;
-    const configured = process.env.LIFEBOAT_VAULT_WORKERS;
-    const size = configured !== undefined && configured !== '' ? Number(configured) : Math.min(4, os.availableParallelism());
-    if (!Number.isInteger(size) || size <= 0) {
+    const size = codecPoolLimit();
+    if (size === 0) {
       sharedPool = null;
       return null;
     }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { codecWorkerScript } from './codec-worker-location';
+import { codecPoolLimit } from './codec-pool-size';
 
 /**
  * A codec worker thread started before the pool that will use it: the CLI starts one for
@@ -20,13 +21,11 @@ let waiting: { worker: Worker; loaded: boolean; failed: boolean; release: () => 
 
 /**
  * Starts one codec worker thread for the process's codec pool to take over, unless one is waiting
- * already or the pool will have none (`LIFEBOAT_VAULT_WORKERS` not a positive number). Never keeps
+ * already or the pool will have none (codecPoolLimit 0). Never keeps
  * the process alive, and a thread that fails to start is simply not taken over.
  */
 export function prestartCodecWorker(): void {
-  if (waiting) return;
-  const configured = process.env.LIFEBOAT_VAULT_WORKERS;
-  if (configured !== undefined && configured !== '' && !(Number.isInteger(Number(configured)) && Number(configured) > 0)) return;
+  if (waiting || codecPoolLimit() === 0) return;
   let script: ReturnType<typeof codecWorkerScript>;
   let worker: Worker;
   try {
