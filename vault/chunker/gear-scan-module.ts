@@ -4,7 +4,8 @@
  * checked and reviewed like the rest of the code and the package needs no WebAssembly toolchain.
  *
  * Memory (one memory, exported as `memory`, GEAR_SCAN_PAGES pages): the gear table as 256
- * little-endian int32 at [0, 1024), then the window being scanned from GEAR_SCAN_DATA_OFFSET.
+ * little-endian int32 at [0, 1024), then the window being scanned from GEAR_SCAN_DATA_OFFSET. A
+ * second form of the module scans a shared memory it imports (gearScanModuleBytes('shared')).
  *
  * `scan(i, end, h, mask) → index | -1`, in WebAssembly text:
  *
@@ -130,12 +131,23 @@ function scanBody(): number[] {
   return [...unsignedLeb(locals.length + code.length), ...locals, ...code];
 }
 
-/** The module's bytes (a few hundred). */
-export function gearScanModuleBytes(): Uint8Array {
+/** The largest shared memory the in-place module accepts: 65,536 pages, all of 32-bit addressing. */
+const MAX_PAGES = 65536;
+
+/**
+ * The module's bytes (a few hundred). `own`: it defines GEAR_SCAN_PAGES of memory and exports it
+ * (`memory`, `scan`), and the scanner copies each window in. `shared`: it imports a shared memory
+ * (`env.memory`, any size) and exports `scan` alone, which then reads the data where it lies: the
+ * memory holds the gear table at [0, 1024) like the module's own, and data anywhere after it, at
+ * `GEAR_SCAN_DATA_OFFSET + i` for the `i` that `scan` takes.
+ */
+export function gearScanModuleBytes(memory: 'own' | 'shared' = 'own'): Uint8Array {
   const types = section(1, [1, 0x60, 4, I32, I32, I32, I32, 1, I32]);
+  // Limits 0x03: a minimum, a maximum, shared (the threads proposal's flag, which a SharedArrayBuffer's memory has).
+  const imports = memory === 'shared' ? section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x03, ...unsignedLeb(1), ...unsignedLeb(MAX_PAGES)]) : [];
   const functions = section(3, [1, 0]);
-  const memories = section(5, [1, 0, ...unsignedLeb(GEAR_SCAN_PAGES)]);
-  const exports = section(7, [2, ...name('memory'), 0x02, 0, ...name('scan'), 0x00, 0]);
+  const memories = memory === 'own' ? section(5, [1, 0, ...unsignedLeb(GEAR_SCAN_PAGES)]) : [];
+  const exports = memory === 'own' ? section(7, [2, ...name('memory'), 0x02, 0, ...name('scan'), 0x00, 0]) : section(7, [1, ...name('scan'), 0x00, 0]);
   const code = section(10, [1, ...scanBody()]);
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...functions, ...memories, ...exports, ...code]);
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...functions, ...memories, ...exports, ...code]);
 }

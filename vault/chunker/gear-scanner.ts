@@ -9,7 +9,7 @@ type ScanFunction = (i: number, end: number, h: number, mask: number) => number;
 type WebAssemblyApi = {
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports: object) => { readonly exports: Readonly<Record<string, unknown>> };
-  readonly Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  readonly Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => { readonly buffer: ArrayBuffer };
 };
 const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
@@ -31,14 +31,44 @@ function sharedEngine(): Engine {
   return engine;
 }
 
+/** The in-place module's instances, one per scannable shared memory, by its buffer. */
+const inPlaceEngines = new WeakMap<SharedArrayBuffer, Engine>();
+let inPlaceModule: object | undefined;
+
+/**
+ * Shared memory that the scanner reads where the data lies, with no copy into the module's own
+ * memory: the codec pool's slabs (vault/workers/codec-pool.ts), into which a backup reads its
+ * files. A SharedArrayBuffer (it is a shared WebAssembly memory's) of `bytes` from `base` on; the
+ * bytes before `base` hold the gear table and must be left alone. Copying each window from a
+ * SharedArrayBuffer into the module took about as long as the scan itself (2.2 GB/s against
+ * 4.7 GB/s from plain memory, docs/BENCHMARKS.md). Null where WebAssembly has no shared memory:
+ * the caller then makes a plain SharedArrayBuffer, which is scanned by copy.
+ */
+export function scannableSharedMemory(bytes: number): { readonly sab: SharedArrayBuffer; readonly base: number } | null {
+  let memory: { readonly buffer: ArrayBuffer };
+  try {
+    const pages = Math.ceil((GEAR_SCAN_DATA_OFFSET + bytes) / 65536);
+    memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return null;
+  }
+  inPlaceModule ??= new wasm.Module(gearScanModuleBytes('shared'));
+  const { scan } = new wasm.Instance(inPlaceModule, { env: { memory } }).exports;
+  const sab = memory.buffer as unknown;
+  if (!(sab instanceof SharedArrayBuffer) || typeof scan !== 'function') throw new Error('the in-place gear scan module does not take a shared memory or export its scan function');
+  inPlaceEngines.set(sab, { memory: new Uint8Array(sab), table: new DataView(sab, 0, GEAR_SCAN_DATA_OFFSET), scan: scan as ScanFunction, gear: null });
+  return { sab, base: GEAR_SCAN_DATA_OFFSET };
+}
+
 /**
  * The chunker's search for a boundary, run in WebAssembly (gear-scan-module.ts). It is the only
  * per-byte loop of a backup on the main thread, and the same loop in JavaScript ran at half the
  * speed (2026-12-02, 338 MB of the bench's files larger than 1 MiB: 560 and 1,950 MB/s in the first
  * and later passes in JavaScript, 1,170 and 4,000 MB/s here, the same cuts).
  *
- * The module scans its own memory, so each window of at most GEAR_SCAN_WINDOW_BYTES is copied in
- * first (a memcpy, a few percent of the scan).
+ * Data in a scannable shared memory (scannableSharedMemory: the codec pool's slabs) is scanned where
+ * it lies. Any other is copied into the module's own memory first, window by window (at most
+ * GEAR_SCAN_WINDOW_BYTES each).
  */
 export class GearScanner {
   constructor(private readonly gear: Int32Array) {}
@@ -48,11 +78,16 @@ export class GearScanner {
    * gear hash begun (at 0) at `hashStart` ≤ from and rolled through that byte; -1 when there is none.
    */
   find(b: Uint8Array, hashStart: number, from: number, to: number, mask: number): number {
-    const e = sharedEngine();
-    if (e.gear !== this.gear) {
-      for (let i = 0; i < 256; i++) e.table.setInt32(i * 4, this.gear[i] as number, true);
-      e.gear = this.gear;
+    const inPlace = b.buffer instanceof SharedArrayBuffer ? inPlaceEngines.get(b.buffer) : undefined;
+    // Where the data lies in the module's memory, less the table's offset that every load adds.
+    const at = b.byteOffset - GEAR_SCAN_DATA_OFFSET;
+    if (inPlace && at + from >= 0 && from < to) {
+      this.useTable(inPlace);
+      const found = inPlace.scan(at + from, at + to, this.hashAt(b, hashStart, from), mask);
+      return found < 0 ? -1 : found - at;
     }
+    const e = sharedEngine();
+    this.useTable(e);
     for (let window = from; window < to; window += GEAR_SCAN_WINDOW_BYTES) {
       const end = Math.min(to, window + GEAR_SCAN_WINDOW_BYTES);
       e.memory.set(b.subarray(window, end), GEAR_SCAN_DATA_OFFSET);
@@ -60,6 +95,13 @@ export class GearScanner {
       if (found >= 0) return window + found;
     }
     return -1;
+  }
+
+  /** Writes this scanner's gear table into the engine's memory unless it is there already. */
+  private useTable(e: Engine): void {
+    if (e.gear === this.gear) return;
+    for (let i = 0; i < 256; i++) e.table.setInt32(i * 4, this.gear[i] as number, true);
+    e.gear = this.gear;
   }
 
   /**

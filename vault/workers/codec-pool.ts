@@ -3,6 +3,7 @@ import { type BlobCheck, type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS,
 import { codecWorkerScript } from './codec-worker-location';
 import { takePrestartedWorker } from './prestarted-worker';
 import { codecPoolLimit } from './codec-pool-size';
+import { scannableSharedMemory } from '../chunker/gear-scanner';
 import { type VaultKeys } from '../crypto/vault-keys';
 
 /**
@@ -362,14 +363,19 @@ export type SlabRegion = { readonly slab: Slab; readonly offset: number; readonl
 
 export class Slab {
   refs = 0;
-  used = 0;
+  /** The offset up to which regions are handed out: from `base` to `end`. */
+  used: number;
   readonly bytes: Buffer;
   constructor(
     readonly id: number,
     readonly sab: SharedArrayBuffer,
     readonly pooled: boolean,
+    /** Where regions start: a scannable memory keeps the chunker's gear table before it. */
+    readonly base = 0,
+    readonly end = sab.byteLength,
   ) {
     this.bytes = Buffer.from(sab);
+    this.used = base;
   }
 }
 
@@ -404,7 +410,7 @@ export class SlabPool {
     if (length > this.slabSize) return this.dedicated(length);
     for (;;) {
       const cur = this.current;
-      if (cur && cur.used + length <= this.slabSize) {
+      if (cur && cur.used + length <= cur.end) {
         const offset = cur.used;
         cur.used += length;
         cur.refs++;
@@ -416,7 +422,7 @@ export class SlabPool {
       }
       const next = this.free.pop() ?? (this.count < this.maxSlabs ? this.create() : null);
       if (next) {
-        next.used = 0;
+        next.used = next.base;
         this.current = next;
         continue;
       }
@@ -435,8 +441,11 @@ export class SlabPool {
 
   private create(): Slab {
     this.count++;
-    const sab = new SharedArrayBuffer(this.slabSize);
-    return new Slab(this.pool.registerSlab(sab), sab, true);
+    // A slab the chunker scans where the backup read its files into it (gear-scanner.ts), if WebAssembly has shared memory.
+    const scannable = scannableSharedMemory(this.slabSize);
+    const sab = scannable?.sab ?? new SharedArrayBuffer(this.slabSize);
+    const base = scannable?.base ?? 0;
+    return new Slab(this.pool.registerSlab(sab), sab, true, base, base + this.slabSize);
   }
 
   retain(slab: Slab): void {
@@ -450,13 +459,13 @@ export class SlabPool {
       this.pool.dropSlab(slab.id);
       return;
     }
-    if (slab === this.current) slab.used = 0;
+    if (slab === this.current) slab.used = slab.base;
     else this.recycle(slab);
     this.wake();
   }
 
   private recycle(slab: Slab): void {
-    slab.used = 0;
+    slab.used = slab.base;
     this.free.push(slab);
   }
 

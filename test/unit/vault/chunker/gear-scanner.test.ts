@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { deriveGearTable } from '../../../../vault/chunker/chunker';
 import { GEAR_SCAN_WINDOW_BYTES } from '../../../../vault/chunker/gear-scan-module';
-import { GearScanner } from '../../../../vault/chunker/gear-scanner';
+import { GearScanner, scannableSharedMemory } from '../../../../vault/chunker/gear-scanner';
 import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
 /** The definition, byte by byte in JavaScript: h starts at 0 at hashStart and rolls through every byte. */
@@ -61,5 +61,58 @@ describe('GearScanner (the chunker scan in WebAssembly)', () => {
     const shared = new Uint8Array(new SharedArrayBuffer(300_000));
     shared.set(data.subarray(0, 300_000));
     expect(scanner.find(shared, 0, 1000, 300_000, topMask(14))).toBe(referenceFind(data, gear, 0, 1000, 300_000, topMask(14)));
+  });
+
+  describe('in place, in a scannable shared memory (the codec pool\'s slabs)', () => {
+    const length = 2 * GEAR_SCAN_WINDOW_BYTES + 777;
+    const memory = scannableSharedMemory(length);
+    if (!memory) throw new Error('this Node has no shared WebAssembly memory: the slabs would be scanned by copy');
+    const whole = Buffer.from(memory.sab);
+    whole.set(data.subarray(0, length), memory.base);
+    const slice = (start: number, end: number): Buffer => whole.subarray(memory.base + start, memory.base + end);
+
+    it('hands out a SharedArrayBuffer with room for the bytes after its base, scanned where they lie', () => {
+      expect(memory.sab).toBeInstanceOf(SharedArrayBuffer);
+      expect(memory.sab.byteLength - memory.base).toBeGreaterThanOrEqual(length);
+      scanner.find(slice(0, 100_000), 0, 0, 100_000, topMask(20));
+      // The in-place module reads its table from this memory, so a scan here put the scanner's table before the base.
+      expect(Buffer.from(memory.sab, 0, 1024).equals(Buffer.from(Int32Array.from(gear).buffer))).toBe(true);
+    });
+
+    it('finds the same boundary as the byte-by-byte definition in regions anywhere after the base', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 400_000 }), fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 300_000 }), fc.integer({ min: 1, max: 20 }), (start, hashStart, lead, length, bits) => {
+          const region = slice(start, start + 900_000);
+          const from = hashStart + lead;
+          const to = Math.min(region.length, from + length);
+          const mask = topMask(bits);
+          expect(scanner.find(region, hashStart, from, to, mask)).toBe(referenceFind(region, gear, hashStart, from, to, mask));
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it('scans past a window\'s length in one go, and keeps two vaults\' tables apart in the same memory', () => {
+      const region = slice(3, length);
+      expect(scanner.find(region, 0, 0, region.length, topMask(24))).toBe(referenceFind(region, gear, 0, 0, region.length, topMask(24)));
+      const otherGear = deriveGearTable(Buffer.alloc(32, 10));
+      const other = new GearScanner(otherGear);
+      for (let round = 0; round < 3; round++) {
+        expect(scanner.find(region, 0, 1000, 600_000, topMask(16))).toBe(referenceFind(region, gear, 0, 1000, 600_000, topMask(16)));
+        expect(other.find(region, 0, 1000, 600_000, topMask(16))).toBe(referenceFind(region, otherGear, 0, 1000, 600_000, topMask(16)));
+      }
+      // The tables live before the base: the data after it is what was put there.
+      expect(slice(0, length).equals(data.subarray(0, length))).toBe(true);
+    });
+
+    // Last: it puts data where this memory's table is, which the contract forbids of the memory's users.
+    it('scans a view that begins before the base by copy, and writes no table over its bytes', () => {
+      const view = whole.subarray(0, memory.base + 300_000);
+      view.set(data.subarray(500_000, 500_000 + memory.base), 0);
+      const before = Buffer.from(view);
+      const thirdGear = deriveGearTable(Buffer.alloc(32, 12));
+      expect(new GearScanner(thirdGear).find(view, 0, 10, view.length, topMask(14))).toBe(referenceFind(before, thirdGear, 0, 10, before.length, topMask(14)));
+      expect(view.equals(before)).toBe(true);
+    });
   });
 });
