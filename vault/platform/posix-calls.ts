@@ -6,7 +6,8 @@ import { getSystemErrorName } from 'node:util';
  * The POSIX calls Node has no API for, made through koffi (an FFI with prebuilt binaries, no install
  * script): extended attributes (`llistxattr`, `lgetxattr`, `lsetxattr`, `fsetxattr`), nanosecond
  * times that may be before 1970 (`utimensat`, `futimens`; Node's utimes rounds to about a microsecond
- * and turns a negative time into "now") and special files (`mknod`). This folder is the only place
+ * and turns a negative time into "now"), special files (`mknod`) and the page-cache hints of a restore
+ * (`sync_file_range`, `posix_fadvise`, `dup`: vault/restorer/drop-behind.ts). This folder is the only place
  * of Lifeboat that calls native code.
  *
  * `platformCalls()` is null where the calls are not available: another OS than Linux on a 64-bit
@@ -54,6 +55,16 @@ export interface PosixCalls {
   setTimesFd(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
   /** Creates a FIFO or device node (`mode` = S_IF… | permission bits, `rdev` = the device number as stat reports it). */
   makeNode(path: FsPath, mode: number, rdev: bigint): void;
+  /**
+   * Starts writing an open file's dirty pages to its device (`sync_file_range`, SYNC_FILE_RANGE_WRITE):
+   * the call does not wait for the writes, but it allocates the file's blocks and queues its writes,
+   * and it waits while the device's queue is full.
+   */
+  startWriteback(fd: number): void;
+  /** Drops an open file's cached pages that are clean (`posix_fadvise`, POSIX_FADV_DONTNEED); pages still dirty or being written stay. */
+  dropCleanPages(fd: number): void;
+  /** A second descriptor of the same open file (`dup`), closed with fs.closeSync. */
+  duplicate(fd: number): number;
 }
 
 type Koffi = typeof KoffiModule;
@@ -119,6 +130,9 @@ class LinuxPosixCalls implements PosixCalls {
   private readonly utimensat: NativeFunction;
   private readonly futimens: NativeFunction;
   private readonly mknod: NativeFunction;
+  private readonly syncFileRange: NativeFunction;
+  private readonly posixFadvise: NativeFunction;
+  private readonly dup: NativeFunction;
   private readonly scratch = Buffer.alloc(FIRST_TRY_BYTES);
 
   constructor(
@@ -133,6 +147,9 @@ class LinuxPosixCalls implements PosixCalls {
     this.utimensat = lib.func('int utimensat(int dirfd, const void *path, const void *times, int flags)');
     this.futimens = lib.func('int futimens(int fd, const void *times)');
     this.mknod = lib.func('int mknod(const void *path, uint32_t mode, uint64_t dev)');
+    this.syncFileRange = lib.func('int sync_file_range(int fd, int64_t offset, int64_t nbytes, uint32_t flags)');
+    this.posixFadvise = lib.func('int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)');
+    this.dup = lib.func('int dup(int fd)');
   }
 
   listXattrs(path: FsPath): Buffer[] {
@@ -174,6 +191,23 @@ class LinuxPosixCalls implements PosixCalls {
     this.check('mknod', path, this.mknod(cString(path), mode, rdev));
   }
 
+  startWriteback(fd: number): void {
+    // Offset 0 and length 0: the whole file.
+    this.check('sync_file_range', null, this.syncFileRange(fd, 0, 0, SYNC_FILE_RANGE_WRITE));
+  }
+
+  dropCleanPages(fd: number): void {
+    // posix_fadvise returns the error number itself rather than setting errno.
+    const error = Number(this.posixFadvise(fd, 0, 0, POSIX_FADV_DONTNEED));
+    if (error !== 0) throw new PosixCallError('posix_fadvise', error, null);
+  }
+
+  duplicate(fd: number): number {
+    const copy = Number(this.dup(fd));
+    if (copy < 0) throw new PosixCallError('dup', this.koffi.errno(), null);
+    return copy;
+  }
+
   /**
    * Calls a "fill this buffer, return the length" function: first into a reused buffer (one call
    * when the answer fits, the usual case), then, on ERANGE, with the size it reports (the attribute
@@ -199,6 +233,8 @@ class LinuxPosixCalls implements PosixCalls {
 }
 
 const ERANGE = 34;
+const SYNC_FILE_RANGE_WRITE = 2;
+const POSIX_FADV_DONTNEED = 4;
 
 /** `struct timespec[2]` {atime, mtime} of 64-bit Linux: tv_sec int64, tv_nsec long in [0, 1e9). */
 function timespecs(atimeNs: bigint, mtimeNs: bigint): Buffer {

@@ -7,7 +7,8 @@ import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange, type RestoredRange, type WriteCheck } from '../workers/codec';
 import { type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
-import { type FsPath } from '../platform/posix-calls';
+import { type FsPath, platformCalls } from '../platform/posix-calls';
+import { DropBehind } from './drop-behind';
 import { type Snapshot } from '../manifest/snapshot-record';
 import { type Vault } from '../repository/vault';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
@@ -80,6 +81,13 @@ export type RestoreOptions = FetchOptions &
      * @default unchecked writes (`lifeboat vault restore` proves nothing beyond the blobs' authentication)
      */
     readonly checkedWrites?: CheckedWrites;
+    /**
+     * Start each written file's writeback and drop its pages from the page cache once 64 MiB more
+     * were written (drop-behind.ts), on a local file system where the platform calls are available.
+     * The restorer's owner must then call `finish` when the restore ends.
+     * @default false (restoreSnapshot, which finishes its restorer: true)
+     */
+    readonly dropBehind?: boolean;
   };
 
 export type RestoreStats = {
@@ -151,6 +159,9 @@ export class DirectoryRestorer {
   private readonly filesInFlight = new Map<string, Promise<boolean>>();
   /** Files of this restore that were not written (damaged): a later hard link to one is written as a file. */
   private readonly filesNotWritten = new Set<string>();
+  private readonly dropBehindAsked: boolean;
+  /** Made with the first file written, once the target's file system is known; null: not on this target. */
+  private dropBehind: DropBehind | null | undefined;
 
   constructor(
     private readonly vault: Vault,
@@ -163,10 +174,16 @@ export class DirectoryRestorer {
     this.maxRead = options.maxReadBytes ?? 16 * 1024 * 1024;
     this.restores = options.restores ?? (() => true);
     this.checkedWrites = options.checkedWrites;
+    this.dropBehindAsked = options.dropBehind ?? false;
   }
 
   static async open(vault: Vault, targetDir: string, options: RestoreOptions = {}): Promise<DirectoryRestorer> {
     return new DirectoryRestorer(vault, await vault.index(), targetDir, options);
+  }
+
+  /** Ends what outlives the files (drop-behind's descriptors): call once the restore is over, whether it succeeded or not. */
+  finish(): void {
+    this.dropBehind?.finish();
   }
 
   /** What this restorer could not recreate as recorded so far. */
@@ -255,6 +272,7 @@ export class DirectoryRestorer {
       length,
       async (fh) => {
         const written = await this.writeRanges(ranges, fh, sparse, checked);
+        this.droppingBehind()?.written(fh.fd, length);
         // The ranges' positions must cover the file once, in order: then no later write touched a range already compared.
         found = coversOnce(ranges, length) && length === entry.size ? written.found : worstFinding([written.found, 'incomplete']);
         return written.bytes;
@@ -262,6 +280,15 @@ export class DirectoryRestorer {
       checked ? async (fh) => checked.recordPlaced(entry.path, await fh.stat({ bigint: true }), length, found) : undefined,
     );
     return length;
+  }
+
+  /** This restore's drop-behind, decided with its first file: asked for, on a local file system (the calling-thread calls), with the platform calls. */
+  private droppingBehind(): DropBehind | null {
+    if (this.dropBehind === undefined) {
+      const calls = this.dropBehindAsked && this.target.fileCallsName === 'calling-thread' ? platformCalls() : null;
+      this.dropBehind = calls ? new DropBehind(calls) : null;
+    }
+    return this.dropBehind;
   }
 
   /** Restores the ranges into `fh` at their positions; resolves with the bytes written (holes left out) and, with `check`, what the checked writes found. */
@@ -335,7 +362,16 @@ function symlinkTarget(entry: ManifestEntry): FsPath {
  */
 export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDir: string, options: RestoreOptions = {}): Promise<RestoreStats> {
   const include = options.include ?? '';
-  const restorer = await DirectoryRestorer.open(vault, targetDir, { restores: (p) => underPrefix(p, include), ...options });
+  const restorer = await DirectoryRestorer.open(vault, targetDir, { restores: (p) => underPrefix(p, include), dropBehind: true, ...options });
+  try {
+    return await restoreEntries(restorer, vault, snapshot, include);
+  } finally {
+    restorer.finish();
+  }
+}
+
+/** restoreSnapshot's pass over the manifest with its restorer. */
+async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapshot: Snapshot, include: string): Promise<RestoreStats> {
   const manifest = await vault.manifest(snapshot);
   const stats: RestoreStats = { entries: 0, files: 0, dirs: 0, symlinks: 0, specials: 0, links: 0, bytes: 0, notRestored: [] };
   const dirs: ManifestEntry[] = [];
