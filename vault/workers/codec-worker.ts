@@ -1,12 +1,13 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
 import { sampledForIdCheck } from '../crypto/content-tag';
 import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck, WRITE_CHECK_FINDINGS, type WriteCheckFinding } from './codec-messages';
 import { PromptCollector } from './prompt-collector';
 import { writeAtSync, zerosFrom } from './sparse-write';
 import { releaseBuffer } from '../platform/release-buffer';
+import { warmUpCodec } from './codec-warm-up';
 
 /**
  * The codec worker thread (codec-pool.ts starts it): the per-byte work of the vault — HMAC blob ids,
@@ -210,3 +211,14 @@ port.on('message', (m: CodecRequest) => {
 });
 // Tells the pool that this script is loaded (a script built from source is then removed from disk).
 port.postMessage({ ready: true });
+// A prestarted thread warms its codec while the program that started it loads (codec-warm-up.ts).
+// Only a head start: a failure here leaves the tasks to fail or succeed on their own.
+if ((workerData as { warmUp?: boolean } | null)?.warmUp === true) {
+  setImmediate(() => {
+    try {
+      warmUpCodec();
+    } catch {
+      // the first tasks then pay the first touches, as without a warm-up
+    }
+  });
+}

@@ -34,7 +34,8 @@ export function prestartCodecWorker(): void {
     return; // the pool will say why when it is made
   }
   try {
-    worker = new Worker(script.file, { name: 'lifeboat-codec-0' });
+    // warmUp: the thread seals a made-up block while it waits for its first task (codec-warm-up.ts).
+    worker = new Worker(script.file, { name: 'lifeboat-codec-0', workerData: { warmUp: true } });
   } catch {
     script.release();
     return;
