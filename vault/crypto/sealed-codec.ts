@@ -48,6 +48,9 @@ export class EnvelopeError extends Error {
   override name = 'EnvelopeError';
 }
 
+/** The zstd level a new vault's blobs are sealed with unless its creator chooses one (the vault's config keeps it). */
+export const DEFAULT_COMPRESSION_LEVEL = 3;
+
 export type SealOptions = {
   /** zstd level, or null to store raw. Compression is skipped anyway when it does not shrink the data. */
   readonly compressionLevel: number | null;

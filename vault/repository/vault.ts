@@ -12,7 +12,7 @@ import { type CommitParts, partsInMemory } from '../manifest/manifest-part-summa
 import { ManifestRootWriter } from '../manifest/manifest-root';
 import { cached, ManifestReader } from '../manifest/manifest-reader';
 import { decodeJson, encodeJson, getSealedObject, openSealed, putSealedObject } from '../crypto/sealed-object';
-import { objectContext, seal } from '../crypto/sealed-codec';
+import { DEFAULT_COMPRESSION_LEVEL, objectContext, seal } from '../crypto/sealed-codec';
 import { type Snapshot, type SnapshotRecord, snapshotRecordSchema, type SnapshotSource } from '../manifest/snapshot-record';
 import { SnapshotWriter, type SnapshotWriterOptions } from '../archiver/snapshot-writer';
 import { type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
@@ -65,7 +65,7 @@ export async function initVault(store: VaultStore, provider: KeyProvider, tuning
     created: new Date().toISOString(),
     chunker: { ...chunker },
     packSize: tuning.packSize ?? 16 * 1024 * 1024,
-    compressionLevel: tuning.compressionLevel === undefined ? 3 : tuning.compressionLevel,
+    compressionLevel: tuning.compressionLevel === undefined ? DEFAULT_COMPRESSION_LEVEL : tuning.compressionLevel,
   };
   const { stored } = await seal(keys, objectContext('config'), encodeJson(config), { compressionLevel: null });
   if (await writeConfigOnce(store, stored)) return new Vault(store, keys, config);

@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
-import { openSync, sealSync } from '../crypto/sealed-codec';
+import { DEFAULT_COMPRESSION_LEVEL, openSync, sealSync } from '../crypto/sealed-codec';
 import { releaseBuffer } from '../platform/release-buffer';
 
 /**
@@ -14,8 +14,6 @@ import { releaseBuffer } from '../platform/release-buffer';
  */
 export const WARM_UP_BLOCK_BYTES = 2 * 1024 * 1024;
 const WARM_UP_ROUNDS = 3;
-/** zstd's level of a vault's blobs (the backups' default), so that the same context sizes are touched. */
-const WARM_UP_LEVEL = 3;
 
 /** Seals, opens and hashes a made-up block a few times, freeing every output at once; returns the bytes sealed. Throws if a round trip differs. */
 export function warmUpCodec(): number {
@@ -26,7 +24,7 @@ export function warmUpCodec(): number {
   const context = randomBytes(32);
   for (let round = 0; round < WARM_UP_ROUNDS; round++) {
     createHmac('sha256', key).update(block).digest();
-    const { stored } = sealSync(key, context, block, WARM_UP_LEVEL);
+    const { stored } = sealSync(key, context, block, DEFAULT_COMPRESSION_LEVEL);
     const opened = openSync(key, context, stored, { maxPlaintext: block.length, expectedLength: block.length });
     const same = opened.equals(block);
     releaseBuffer(opened);
