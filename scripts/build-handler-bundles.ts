@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { bundleHandler, handlerNames } from '../lib/constructs/handler-bundle';
+import { bundleHandlers, handlerNames } from '../lib/constructs/handler-bundle';
 
 /**
  * Bundles every Lambda handler of lambdas/handlers into `<outdir>/<handler>/` (index.js, its source
@@ -9,11 +9,8 @@ import { bundleHandler, handlerNames } from '../lib/constructs/handler-bundle';
  */
 export function buildHandlerBundles(outdir: string): string[] {
   const handlers = handlerNames();
-  for (const handler of handlers) {
-    const dir = path.join(outdir, handler);
-    rmSync(dir, { recursive: true, force: true });
-    bundleHandler(handler, dir);
-  }
+  for (const handler of handlers) rmSync(path.join(outdir, handler), { recursive: true, force: true });
+  bundleHandlers(handlers, outdir);
   return handlers;
 }
 

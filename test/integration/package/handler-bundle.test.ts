@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type * as HandlerBundle from '../../../lib/constructs/handler-bundle';
 import { HANDLER_BUNDLES_ENV, HandlerBundleNotFoundError, handlerBundleDir } from '../../../lib/constructs/handler-bundle';
 import { REPO_ROOT } from '../../support/repo-root';
+
+type HandlerBundleModule = typeof HandlerBundle;
 
 /**
  * Where LifeboatFunction takes a handler's code from in the repository: LIFEBOAT_HANDLER_BUNDLES
@@ -33,6 +36,11 @@ it('bundles a handler from its source with the codec worker beside it, once per 
   expect(bundle).toMatch(/require\("@aws-sdk\/client-dynamodb"\)/);
   expect(readFileSync(path.join(dir, 'codec-worker.js'), 'utf8')).toContain('parentPort');
   expect(handlerBundleDir('backup-lock')).toBe(dir);
+  // The same build made every other handler's bundle, each in its own directory.
+  const other = handlerBundleDir('commit-backup');
+  expect(path.relative(REPO_ROOT, other).split(path.sep).slice(0, 3)).toEqual(['.cache', 'handler-bundles', 'commit-backup']);
+  expect(readFileSync(path.join(other, 'index.js'), 'utf8')).toContain('//# sourceMappingURL=index.js.map');
+  expect(readdirSync(path.dirname(dir)).filter((entry) => entry.endsWith('.tmp'))).toEqual([]);
 });
 
 it('maps a bundled handler\'s stack trace to our TypeScript sources with --enable-source-maps, from a map without the sources\' text', () => {
@@ -68,6 +76,10 @@ it('refuses a handler that has no source', () => {
   expect(() => handlerBundleDir('no-such-handler')).toThrow(/^No code for the Lifeboat handler "no-such-handler": none of .*handlers\/no-such-handler\/index\.js, .*lambdas\/handlers\/no-such-handler\.ts exists\./);
 });
 
-it('lets a synth that skips bundling use the unbundled sources', () => {
-  expect(handlerBundleDir('commit-backup', { bundle: false })).toBe(path.join(REPO_ROOT, 'lambdas', 'handlers'));
+it('lets a synth that skips bundling use the unbundled sources when nothing was bundled in the process', () => {
+  // A fresh module registry: the tests above bundled every handler in this one.
+  jest.isolateModules(() => {
+    const fresh = jest.requireActual<HandlerBundleModule>('../../../lib/constructs/handler-bundle');
+    expect(fresh.handlerBundleDir('commit-backup', { bundle: false })).toBe(path.join(REPO_ROOT, 'lambdas', 'handlers'));
+  });
 });
