@@ -280,7 +280,8 @@ export class Vault {
     const index = await this.index();
     const condemnedPacks = await loadCondemnedPacks(this.store, this.keys);
     const { inline, ...writerOptions } = options;
-    const codec = codecFor(this.store, this.keys, { inline });
+    // One codec thread to begin with; the pool adds more while the backup waits for them (CodecPool.grow).
+    const codec = codecFor(this.store, this.keys, { inline, workers: 1 });
     return new SnapshotWriter(
       { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec, condemnedPacks },
       { ...writerOptions, parent },

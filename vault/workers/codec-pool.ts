@@ -182,23 +182,40 @@ export class CodecPool {
   }
 
   /**
-   * The process's pool, or null when worker threads are disabled or unavailable. A pool created
-   * here starts all its workers; one created by `prewarm(initial)` starts `initial` and grows as
-   * backups wait for it (`grow`).
+   * The process's pool, or null when worker threads are disabled or unavailable, with at least
+   * `workers` of its threads started (all of them, up to its limit, when not given). A backup asks
+   * for one (Vault.newSnapshotWriter) and the pool grows as the backup waits for it (`grow`): a small
+   * backup, an incremental or a Lambda shard of a few changed objects, never pays for a second
+   * thread. Restores and checks ask for all: their tasks are whole pack ranges handed out at once,
+   * with no wait that would grow the pool.
    */
-  static shared(initial?: number): CodecPool | null {
-    if (sharedPool !== undefined) return sharedPool;
-    const size = codecPoolLimit();
-    if (size === 0) {
-      sharedPool = null;
-      return null;
+  static shared(workers?: number): CodecPool | null {
+    if (sharedPool === undefined) {
+      const size = codecPoolLimit();
+      if (size === 0) {
+        sharedPool = null;
+        return null;
+      }
+      try {
+        sharedPool = new CodecPool(size, Math.min(size, Math.max(1, workers ?? size)));
+      } catch {
+        sharedPool = null;
+      }
+      return sharedPool;
     }
-    try {
-      sharedPool = new CodecPool(size, Math.min(size, Math.max(1, initial ?? size)));
-    } catch {
-      sharedPool = null;
-    }
+    sharedPool?.ensure(workers ?? sharedPool.limit);
     return sharedPool;
+  }
+
+  /** Starts workers until `count` run (at most the limit); a worker that cannot start leaves the pool as it is. */
+  private ensure(count: number): void {
+    const missing = Math.min(count, this.limit) - this.workers.length;
+    if (missing <= 0) return;
+    try {
+      this.start(missing);
+    } catch {
+      // The workers already running carry on.
+    }
   }
 
   /**

@@ -71,9 +71,12 @@ export type RestoredRange = { readonly bytes: number; readonly checked?: { reado
 /** A blob of a file's content: its id and plaintext length. */
 export type FileBlob = { readonly id: Buffer; readonly length: number };
 
-/** The codec for a vault: pooled when the shared pool is up (and `inline` not asked), else in-thread. */
-export function codecFor(store: VaultStore, keys: VaultKeys, options: { inline?: boolean } = {}): Codec {
-  const pool = options.inline ? null : CodecPool.shared();
+/**
+ * The codec for a vault: pooled when the shared pool is up (and `inline` not asked), else in-thread.
+ * `workers`: how many of the pool's threads must run (CodecPool.shared; all by default).
+ */
+export function codecFor(store: VaultStore, keys: VaultKeys, options: { inline?: boolean; workers?: number } = {}): Codec {
+  const pool = options.inline ? null : CodecPool.shared(options.workers);
   return pool ? new PooledCodec(store, pool, pool.keySet(keys)) : new InThreadCodec(store, keys);
 }
 

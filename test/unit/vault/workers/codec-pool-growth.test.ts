@@ -19,16 +19,28 @@ describe('a codec pool that starts with one worker and grows when a backup waits
     else process.env.LIFEBOAT_VAULT_WORKERS = saved;
   });
 
-  it('starts the workers it was asked for, and shared() then returns that pool', () => {
+  it('starts the workers it was asked for, and shared(1) then returns that pool as it is', () => {
     CodecPool.prewarm(1);
-    const pool = CodecPool.shared() as CodecPool;
+    const pool = CodecPool.shared(1) as CodecPool;
     expect(pool.size).toBe(1);
     expect(pool.limit).toBe(LIMIT);
   });
 
+  it('starts the rest of the workers for a caller that asks for all of them (a restore after a backup)', () => {
+    CodecPool.prewarm(1);
+    const pool = CodecPool.shared(1) as CodecPool;
+    expect(pool.size).toBe(1);
+    expect(CodecPool.shared(2)).toBe(pool);
+    expect(pool.size).toBe(2);
+    expect(CodecPool.shared()).toBe(pool);
+    expect(pool.size).toBe(LIMIT);
+    expect(CodecPool.shared(LIMIT + 5)).toBe(pool);
+    expect(pool.size).toBe(LIMIT);
+  });
+
   it('grows only past the waiting threshold and never past its limit', () => {
     CodecPool.prewarm(1);
-    const pool = CodecPool.shared() as CodecPool;
+    const pool = CodecPool.shared(1) as CodecPool;
     expect(pool.grow(GROW_AFTER_WAITING_MS - 1)).toBe(false);
     expect(pool.size).toBe(1);
     expect(pool.grow(GROW_AFTER_WAITING_MS)).toBe(true);
@@ -40,7 +52,7 @@ describe('a codec pool that starts with one worker and grows when a backup waits
 
   it('adds a worker (and a slab) once allocations have waited long enough, and the new worker knows the keys and slabs registered before it', async () => {
     CodecPool.prewarm(1);
-    const pool = CodecPool.shared() as CodecPool;
+    const pool = CodecPool.shared(1) as CodecPool;
     const keys = await importVaultKeys(pseudoRandomBytes(64, 11));
     const k = pool.keySet(keys);
     const slabSize = 1 << 16;

@@ -37,7 +37,7 @@ describe('a codec worker started before its pool', () => {
   it('is taken over by the first pool, as its one worker, and runs its tasks', async () => {
     prestartCodecWorker();
     CodecPool.prewarm(1);
-    const pool = CodecPool.shared() as CodecPool;
+    const pool = CodecPool.shared(1) as CodecPool;
     expect(pool.size).toBe(1);
     // Taken: nothing is left waiting for a second pool.
     expect(prestartedWorkerState()).toBe('none');
@@ -53,7 +53,7 @@ describe('a codec worker started before its pool', () => {
     expect(prestartedWorkerState()).toBe('loaded');
     process.env.LIFEBOAT_VAULT_WORKERS = '2';
     CodecPool.prewarm(2);
-    const pool = CodecPool.shared() as CodecPool;
+    const pool = CodecPool.shared(2) as CodecPool;
     expect(pool.size).toBe(2);
     await hashOnPool(pool, pseudoRandomBytes(40_000, 33));
   });
