@@ -43,6 +43,7 @@ export * from './manifest/manifest-reader';
 export * from './manifest/manifest-root';
 export * from './manifest/snapshot-record';
 export * from './pack/pack-format';
+export * from './platform/malloc-tuning';
 export * from './platform/posix-calls';
 export * from './pack/pack-reader';
 export * from './pack/pack-writer';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { CodecPool, prewarmPlatformCalls } from '../../vault';
+import { CodecPool, keepFreedBuffersInHeapSoon, prewarmPlatformCalls } from '../../vault';
 import { backupDirectory } from '../../vault';
 import { type KeyProvider } from '../../vault';
 import { KeyFileKeyProvider } from '../../vault';
@@ -135,6 +135,7 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
   return run(io, async () => {
     CodecPool.prewarm(1); // one worker boots while the vault, its index and the parent manifest load; more start if the backup waits for it
     prewarmPlatformCalls();
+    keepFreedBuffersInHeapSoon();
     const vault = await open(options, env, io);
     const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
     const { snapshot, skipped, xattrsNotRead } = await backupDirectory(vault, source, { parent });
@@ -165,6 +166,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     await checkRestoreTarget(options.target, options.overwrite ?? false);
     CodecPool.prewarm();
     prewarmPlatformCalls();
+    keepFreedBuffersInHeapSoon();
     const vault = await open(options, env, io);
     const snapshot = await vault.resolveSnapshot(ref);
     // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does);

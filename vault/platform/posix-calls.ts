@@ -7,7 +7,8 @@ import { getSystemErrorName } from 'node:util';
  * script): extended attributes (`llistxattr`, `lgetxattr`, `lsetxattr`, `fsetxattr`), nanosecond
  * times that may be before 1970 (`utimensat`, `futimens`; Node's utimes rounds to about a microsecond
  * and turns a negative time into "now"), special files (`mknod`) and the page-cache hints of a restore
- * (`sync_file_range`, `posix_fadvise`, `dup`: vault/restorer/drop-behind.ts). This folder is the only place
+ * (`sync_file_range`, `posix_fadvise`, `dup`: vault/restorer/drop-behind.ts), and glibc's malloc
+ * parameters (`mallopt`: ./malloc-tuning.ts). This folder is the only place
  * of Lifeboat that calls native code.
  *
  * `platformCalls()` is null where the calls are not available: another OS than Linux on a 64-bit
@@ -65,6 +66,8 @@ export interface PosixCalls {
   dropCleanPages(fd: number): void;
   /** A second descriptor of the same open file (`dup`), closed with fs.closeSync. */
   duplicate(fd: number): number;
+  /** Sets one of glibc's malloc parameters (`mallopt`, M_… from malloc.h); false when glibc refuses the value. */
+  setMallocOption(param: number, value: number): boolean;
 }
 
 type Koffi = typeof KoffiModule;
@@ -133,6 +136,7 @@ class LinuxPosixCalls implements PosixCalls {
   private readonly syncFileRange: NativeFunction;
   private readonly posixFadvise: NativeFunction;
   private readonly dup: NativeFunction;
+  private readonly mallopt: NativeFunction;
   private readonly scratch = Buffer.alloc(FIRST_TRY_BYTES);
 
   constructor(
@@ -150,6 +154,7 @@ class LinuxPosixCalls implements PosixCalls {
     this.syncFileRange = lib.func('int sync_file_range(int fd, int64_t offset, int64_t nbytes, uint32_t flags)');
     this.posixFadvise = lib.func('int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)');
     this.dup = lib.func('int dup(int fd)');
+    this.mallopt = lib.func('int mallopt(int param, int value)');
   }
 
   listXattrs(path: FsPath): Buffer[] {
@@ -206,6 +211,11 @@ class LinuxPosixCalls implements PosixCalls {
     const copy = Number(this.dup(fd));
     if (copy < 0) throw new PosixCallError('dup', this.koffi.errno(), null);
     return copy;
+  }
+
+  setMallocOption(param: number, value: number): boolean {
+    // mallopt returns 1 on success, 0 on error (and sets no errno).
+    return Number(this.mallopt(param, value)) === 1;
   }
 
   /**
