@@ -172,13 +172,10 @@ export class CodecPool {
    * workers long enough (GROW_AFTER_WAITING_MS) to be worth one. Returns whether it did.
    */
   grow(waitedMs: number): boolean {
-    if (waitedMs < GROW_AFTER_WAITING_MS || this.workers.length >= this.limit) return false;
-    try {
-      this.start(1);
-    } catch {
-      return false; // the workers already running carry on
-    }
-    return true;
+    if (waitedMs < GROW_AFTER_WAITING_MS) return false;
+    const before = this.workers.length;
+    this.ensure(before + 1);
+    return this.workers.length > before;
   }
 
   /**
