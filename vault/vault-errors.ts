@@ -37,9 +37,35 @@ export class VaultCorruptionError extends VaultError {
   constructor(
     readonly location: string,
     readonly key: string,
-    detail: string,
+    /** What is wrong, without the location and key (the message has them). */
+    readonly detail: string,
   ) {
     super(`${location}: object ${key} is corrupt: ${detail}`);
+  }
+}
+
+/** One blob of a pack that failed its check: its id (hex) and what is wrong with it. */
+export type DamagedBlob = { readonly id: string; readonly detail: string };
+
+/** Blobs named in a message; the rest are counted. */
+const DAMAGED_BLOBS_NAMED = 3;
+
+/**
+ * Some blobs of a pack failed their check, every blob having been checked: the others are intact and
+ * still restore. `damaged` lists them all (a verify names the snapshot entries that reference them).
+ */
+export class DamagedBlobsError extends VaultCorruptionError {
+  override name = 'DamagedBlobsError';
+  constructor(
+    location: string,
+    key: string,
+    readonly damaged: readonly DamagedBlob[],
+    /** Blobs the check read, the damaged ones included. */
+    readonly checked: number,
+  ) {
+    const named = damaged.slice(0, DAMAGED_BLOBS_NAMED).map((b) => `blob ${b.id}: ${b.detail}`);
+    const more = damaged.length > DAMAGED_BLOBS_NAMED ? `; and ${damaged.length - DAMAGED_BLOBS_NAMED} more` : '';
+    super(location, key, `${damaged.length} of its ${checked} blobs are damaged (the others are intact): ${named.join('; ')}${more}`);
   }
 }
 

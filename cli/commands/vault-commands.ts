@@ -197,7 +197,7 @@ export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultComm
     else {
       for (const p of report.problems) io.out(`CORRUPT ${p.key}: ${p.message}`);
       io.out(
-        `${report.ok ? 'OK' : 'FAILED'}: ${report.snapshots} snapshots, ${report.entries} manifest entries, ${report.indexes} indexes, ${report.packs} packs, ${report.blobs} blobs${options.readData ? ` (${report.blobsRead} read)` : ''}, ${report.problems.length} problems`,
+        `${report.ok ? 'OK' : 'FAILED'}: ${report.snapshots} snapshots, ${report.entries} manifest entries, ${report.indexes} indexes, ${report.packs} packs, ${report.blobs} blobs${options.readData ? ` (${report.blobsRead} read${report.blobsDamaged > 0 ? `, ${report.blobsDamaged} damaged` : ''})` : ''}, ${report.problems.length} problems`,
       );
       for (const line of describeUnreferenced(report)) io.out(line);
       const archived = report.archivedNotRead ?? [];

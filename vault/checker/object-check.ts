@@ -3,17 +3,21 @@ import { computeBlobId, type VaultKeys } from '../crypto/vault-keys';
 import { getSealedObject, openSealed, sha256Hex } from '../crypto/sealed-object';
 import { type BlobCheck } from '../workers/codec-messages';
 import { type PackEntry } from '../pack/pack-format';
-import { authenticateBlob, decodeBlob, parsePack, readPackHeader } from '../pack/pack-reader';
+import { MAX_BLOB_PLAINTEXT, parsePack, readPackHeader } from '../pack/pack-reader';
+import { authenticate, EnvelopeError, open } from '../crypto/sealed-codec';
 import { type Vault } from '../repository/vault';
 import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
-import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
+import { type DamagedBlob, DamagedBlobsError, VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { CodecPool, CodecTaskError } from '../workers/codec-pool';
 
 /**
  * Decrypts every blob of a pack held whole in memory and recomputes its id (HMAC of the plaintext):
  * the deepest check a pack has, shared by `lifeboat vault verify --read-data` and the scrub.
- * Returns the header (parsed here unless the caller passes it); throws VaultCorruptionError naming the pack and the blob.
+ * Returns the header (parsed here unless the caller passes it). Every blob is checked, past a damaged
+ * one: then DamagedBlobsError lists them all (the others are intact, and a verify names what they
+ * cost); a pack that cannot be checked at all throws VaultCorruptionError. `onBlob` is called for each
+ * blob checked, damaged or not.
  *
  * The per-byte work (AES-GCM, zstd, HMAC) runs on the codec worker threads when the pool is up,
  * as backup and restore do: the in-thread fallback (HMAC on WebCrypto, zlib on libuv's pool) cost the
@@ -34,20 +38,35 @@ export async function verifyPackBody(
     await checkBlobsOnWorkers(pool, pool.keySet(keys), { location, key }, header, body, check, options.onBlob);
     return header;
   }
-  await mapBounded(header, 4, async (e) => {
-    const stored = body.subarray(e.offset, e.offset + e.storedLength);
-    if (check === 'authenticate') {
-      await authenticateBlob(keys, e.id, stored, { location, key });
-      options.onBlob?.();
-      return;
-    }
-    const plain = await decodeBlob(keys, e.id, stored, e.rawLength, { location, key });
-    if (!(await computeBlobId(keys, plain)).equals(e.id)) {
-      throw new VaultCorruptionError(location, key, `blob ${e.id.toString('hex')} decrypts to content with another id`);
+  const damaged: Array<{ at: number; blob: DamagedBlob }> = [];
+  await mapBounded(header, 4, async (e, at) => {
+    try {
+      await checkBlobInThread(keys, e, body.subarray(e.offset, e.offset + e.storedLength), check);
+    } catch (err) {
+      if (!(err instanceof EnvelopeError)) throw err;
+      damaged.push({ at, blob: { id: e.id.toString('hex'), detail: err.message } });
     }
     options.onBlob?.();
   });
+  if (damaged.length > 0) {
+    throw new DamagedBlobsError(
+      location,
+      key,
+      damaged.sort((a, b) => a.at - b.at).map((d) => d.blob),
+      header.length,
+    );
+  }
   return header;
+}
+
+/** One blob's check in this thread; throws EnvelopeError saying what is wrong. */
+async function checkBlobInThread(keys: VaultKeys, e: PackEntry, stored: Buffer, check: BlobCheck): Promise<void> {
+  if (check === 'authenticate') {
+    await authenticate(keys, e.id, stored);
+    return;
+  }
+  const plain = await open(keys, e.id, stored, { maxPlaintext: MAX_BLOB_PLAINTEXT, expectedLength: e.rawLength });
+  if (!(await computeBlobId(keys, plain)).equals(e.id)) throw new EnvelopeError('decrypts to content with another id');
 }
 
 /** Stored bytes of one worker task: few messages per pack, yet every worker gets a part of each pack. */
@@ -83,7 +102,9 @@ async function checkBlobsOnWorkers(
   }
   if (run.length > 0) runs.push(run);
   const tasks: Array<Promise<void>> = [];
+  const damaged: Array<{ at: number; blob: DamagedBlob }> = [];
   let short: VaultCorruptionError | undefined;
+  let first = 0;
   for (const blobs of runs) {
     const start = Math.min(...blobs.map((e) => e.offset));
     const end = Math.max(...blobs.map((e) => e.offset + e.storedLength));
@@ -92,7 +113,7 @@ async function checkBlobsOnWorkers(
       break;
     }
     const listed = blobs.map((e) => ({ id: e.id, at: e.offset - start, stored: e.storedLength, raw: e.rawLength }));
-    let task: Promise<number>;
+    let task: Promise<{ damaged: Array<{ index: number; detail: string }> }>;
     if (Buffer.isBuffer(pack)) {
       // No region is held while waiting here: the ones allocated before belong to checks in flight.
       const region = await pool.slabs.alloc(end - start);
@@ -101,10 +122,13 @@ async function checkBlobsOnWorkers(
     } else {
       task = pool.check(k, { file: pack.file }, start, end - start, listed, check);
     }
-    const checked = task.then(() => {
+    const runFirst = first;
+    first += blobs.length;
+    const checked = task.then((result) => {
+      for (const d of result.damaged) damaged.push({ at: runFirst + d.index, blob: { id: (blobs[d.index] as PackEntry).id.toString('hex'), detail: d.detail } });
       for (let i = 0; i < blobs.length; i++) onBlob?.();
     });
-    // Settled below once every run is handed out; until then a damaged run must not count as an unhandled rejection.
+    // Settled below once every run is handed out; until then a failed run must not count as an unhandled rejection.
     checked.catch(() => undefined);
     tasks.push(checked);
   }
@@ -116,6 +140,14 @@ async function checkBlobsOnWorkers(
     throw err;
   }
   if (short) throw short;
+  if (damaged.length > 0) {
+    throw new DamagedBlobsError(
+      where.location,
+      where.key,
+      damaged.sort((a, b) => a.at - b.at).map((d) => d.blob),
+      header.length,
+    );
+  }
 }
 
 /**

@@ -6,13 +6,14 @@ import { parsePack, readPackHeader } from '../pack/pack-reader';
 import { type PackEntry } from '../pack/pack-format';
 import { getSealedObject } from '../crypto/sealed-object';
 import { type Vault } from '../repository/vault';
-import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
+import { DamagedBlobsError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
 import { VaultIndex } from '../blob-index/vault-index';
 import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../repository/vault-layout';
 import { unreadableSnapshotAdvice } from '../repository/snapshot-listing';
 import { findUnreferencedObjects, type UnreferencedObject } from './unreferenced-objects';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { verifyPackBody } from './object-check';
+import { EntryFindings, LostBlobs } from './lost-entries';
 
 export type VerifyOptions = {
   /** Also read every pack whole, decrypt every blob and check its id. */
@@ -31,6 +32,8 @@ export type VerifyReport = {
   blobs: number;
   entries: number;
   blobsRead: number;
+  /** Of the blobs read (readData), those that failed their check. */
+  blobsDamaged: number;
   problems: VerifyProblem[];
   /** Objects nothing refers to (garbage of a killed backup): information, not a problem; a prune reclaims them. */
   unreferenced: UnreferencedObject[];
@@ -49,11 +52,12 @@ export type VerifyReport = {
  * agrees with the index; each snapshot, manifest root and page decrypts and matches its hash;
  * each blob a manifest references is indexed. With readData: every pack is read whole, every blob
  * decrypted and its HMAC id recomputed, and the pack must consist of nothing but its blobs and header.
+ * Each snapshot also names its entries whose data is lost (lost-entries.ts): what its restore would leave out.
  * Objects nothing refers to (garbage of a killed backup) are listed in `unreferenced`, not as problems.
  */
 export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { store, keys } = vault;
-  const report: VerifyReport = { ok: true, snapshots: 0, indexes: 0, packs: 0, blobs: 0, entries: 0, blobsRead: 0, problems: [], unreferenced: [], unreferencedBytes: 0 };
+  const report: VerifyReport = { ok: true, snapshots: 0, indexes: 0, packs: 0, blobs: 0, entries: 0, blobsRead: 0, blobsDamaged: 0, problems: [], unreferenced: [], unreferencedBytes: 0 };
   const problem = (key: string, err: unknown): void => {
     report.problems.push({ key, message: err instanceof Error ? err.message : String(err) });
   };
@@ -98,10 +102,16 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   }
   const packs = [...packEntries.entries()];
   report.packs = packs.length;
+  // Blobs whose data is gone: a copy in a missing pack, or (readData) a copy that fails its check. Lost
+  // only when every indexed copy is (a blob two writers stored is listed once per pack).
+  const lostCopies = new LostBlobs(packEntries);
   await mapBounded(packs, options.readData ? (options.concurrency ?? 3) : 8, ([packId, info]) =>
     guard(packKey(packId), async () => {
       const key = packKey(packId);
-      if (!present.has(packId)) throw new VaultObjectNotFoundError(store.location, key);
+      if (!present.has(packId)) {
+        for (const e of info.entries) lostCopies.lose(e.id);
+        throw new VaultObjectNotFoundError(store.location, key);
+      }
       let header: PackEntry[];
       let body: Buffer | null = null;
       if (options.readData) {
@@ -118,7 +128,16 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
           throw new VaultCorruptionError(store.location, key, `blob ${e.id.toString('hex')} is not where the index puts it`);
         }
       }
-      if (body) await verifyPackBody(store.location, key, keys, body, { header, onBlob: () => report.blobsRead++ });
+      if (!body) return;
+      try {
+        await verifyPackBody(store.location, key, keys, body, { header, onBlob: () => report.blobsRead++ });
+      } catch (err) {
+        if (err instanceof DamagedBlobsError) {
+          report.blobsDamaged += err.damaged.length;
+          for (const d of err.damaged) lostCopies.lose(Buffer.from(d.id, 'hex'));
+        }
+        throw err;
+      }
     }),
   );
 
@@ -145,43 +164,74 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     report.problems.splice(missingIndexProblemsAt, 0, ...found);
   };
   const damagedIndexes = [...new Set([...report.problems.map((p) => p.key), ...[...missingIndexes.keys()].map(indexKey)].filter((k) => k.startsWith(INDEX_PREFIX)))];
+  const lost = lostCopies.lost();
   const reached = new Set<string>();
+  // What the pages reached before hold, so that every snapshot sharing them is told (pages and nodes without findings are not kept).
+  const pageFindings = new Map<string, EntryFindings>();
+  const nodeFindings = new Map<string, EntryFindings>();
   for (const snapshot of snapshots) {
     await guard(snapshotKey(snapshot.id), async () => {
       report.snapshots++;
       reached.add(snapshot.manifest);
       const root = await loadManifestRoot(store, keys, snapshot.manifest);
-      const missing = new Set<string>();
-      let entriesMissing = 0;
-      let example = '';
+      const found = new EntryFindings();
+      // The node whose pages the walk yields now (v2 roots): it keeps their findings for later snapshots that reach it.
+      const current: { node: string | null } = { node: null };
+      const tell = (findings: EntryFindings | undefined): void => {
+        if (!findings?.any()) return;
+        found.add(findings);
+        if (current.node === null) return;
+        let kept = nodeFindings.get(current.node);
+        if (!kept) nodeFindings.set(current.node, (kept = new EntryFindings()));
+        kept.add(findings);
+      };
       // A node that cannot be read is a problem of its own; its pages are then not reached, as a damaged root's are not.
-      const loadNode: NodeLoader = async (node) => {
-        if (reached.has(node.id)) return undefined;
-        reached.add(node.id);
+      const loadNode: NodeLoader = async (ref) => {
+        current.node = null;
+        if (reached.has(ref.id)) {
+          found.add(nodeFindings.get(ref.id));
+          return undefined;
+        }
+        reached.add(ref.id);
+        current.node = ref.id;
         let pages: readonly PageRef[] | undefined;
-        await guard(`manifest/${node.id}`, async () => {
-          pages = await loadManifestNode(store, keys, node);
+        await guard(`manifest/${ref.id}`, async () => {
+          pages = await loadManifestNode(store, keys, ref);
         });
         return pages;
       };
       for await (const ref of rootPages(root, loadNode)) {
-        if (reached.has(ref.id)) continue;
+        if (reached.has(ref.id)) {
+          tell(pageFindings.get(ref.id));
+          continue;
+        }
         reached.add(ref.id);
+        const page = new EntryFindings();
         await guard(`manifest/${ref.id}`, async () => {
           for (const entry of await loadPage(store, keys, ref)) {
             report.entries++;
-            const absent = entry.content.filter((blob) => !index.has(Buffer.from(blob, 'hex')));
-            if (absent.length === 0) continue;
-            entriesMissing++;
-            example ||= `entry ${JSON.stringify(entry.path)}, blob ${absent[0] as string}`;
-            for (const blob of absent) missing.add(blob);
+            page.entry(
+              entry.path,
+              entry.content.filter((blob) => !index.has(Buffer.from(blob, 'hex'))),
+              lost.size > 0 ? entry.content.filter((blob) => lost.has(blob)) : [],
+            );
           }
         });
+        if (page.any()) pageFindings.set(ref.id, page);
+        tell(page);
       }
-      if (missing.size > 0) {
+      if (found.absent.blobs.size > 0) {
         snapshotsMissingBlobs.add(snapshot.id);
         const where = damagedIndexes.length > 0 ? `; they are probably in ${damagedIndexes.join(', ')}, reported above` : '';
-        problem(snapshotKey(snapshot.id), `${entriesMissing} entries reference ${missing.size} blob(s) that no index lists (e.g. ${example})${where}`);
+        const { entries, blobs, example } = found.absent;
+        problem(snapshotKey(snapshot.id), `${entries} entries reference ${blobs.size} blob(s) that no index lists (e.g. entry ${JSON.stringify(example.path)}, blob ${example.blob})${where}`);
+      }
+      if (found.lost.blobs.size > 0) {
+        const { entries, blobs, example } = found.lost;
+        problem(
+          snapshotKey(snapshot.id),
+          `${entries} entries reference ${blobs.size} blob(s) whose data is damaged or in a missing pack, reported above (e.g. entry ${JSON.stringify(example.path)}, blob ${example.blob}): a restore of this snapshot recreates every other entry and names these`,
+        );
       }
     });
   }
@@ -196,3 +246,4 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   report.ok = report.problems.length === 0;
   return report;
 }
+

@@ -31,7 +31,8 @@ export type CodecRequest =
   /**
    * Checks each blob b of file f, or of slab s (`at` relative to o): with `a` (authenticate) its GCM tag only, else
    * opened and its id recomputed (HMAC of the plaintext) → {t, bytes (stored bytes authenticated, or
-   * plaintext bytes re-hashed)}, or a corrupt error naming the first blob that fails.
+   * plaintext bytes re-hashed, of the intact blobs), bad (the blobs that failed: index in b, what is wrong)}.
+   * Every blob is checked, past a damaged one; a range beyond the file's end fails the task.
    */
   | { op: 'check'; t: number; k: number; f?: string; s?: number; o: number; n: number; b: readonly RestoreBlob[]; a: boolean }
   /**
@@ -62,6 +63,8 @@ export type CodecReply = {
   stored?: ArrayBuffer;
   flags?: number;
   bytes?: number;
+  /** `check`: the blobs that failed, by index in the request's list, with what is wrong. */
+  bad?: Array<{ i: number; e: string }>;
   end?: number;
   plain?: ArrayBuffer;
 };

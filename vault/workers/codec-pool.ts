@@ -349,13 +349,21 @@ export class CodecPool {
 
   /**
    * Checks the listed blobs of a pack file (read by the worker itself) or of a slab (`at` relative to `offset`): `authenticate` their GCM tags, or
-   * `rehash` (open each and recompute its id); throws CodecTaskError (corrupt, naming the blob) at the
-   * first that fails. Resolves with the bytes checked.
+   * `rehash` (open each and recompute its id). Every blob is checked: resolves with the bytes of the
+   * intact ones and the damaged ones (by index in `blobs`, with what is wrong). A range the file does
+   * not hold throws CodecTaskError (corrupt).
    */
-  async check(k: number, source: { file: string } | { slab: number }, offset: number, length: number, blobs: readonly RestoreBlob[], how: BlobCheck = 'rehash'): Promise<number> {
+  async check(
+    k: number,
+    source: { file: string } | { slab: number },
+    offset: number,
+    length: number,
+    blobs: readonly RestoreBlob[],
+    how: BlobCheck = 'rehash',
+  ): Promise<{ bytes: number; damaged: Array<{ index: number; detail: string }> }> {
     const where = 'file' in source ? { f: source.file } : { s: source.slab };
     const r = await this.run({ op: 'check', k, ...where, o: offset, n: length, b: blobs.map(ownBlobBytes), a: how === 'authenticate' });
-    return r.bytes as number;
+    return { bytes: r.bytes as number, damaged: (r.bad ?? []).map((b) => ({ index: b.i, detail: b.e })) };
   }
 }
 

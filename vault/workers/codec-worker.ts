@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { authenticateSync, EnvelopeError, openSync, sealSync } from '../crypto/sealed-codec';
 import { sampledForIdCheck } from '../crypto/content-tag';
-import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck, WRITE_CHECK_FINDINGS, type WriteCheckFinding } from './codec-messages';
+import { type CodecReply, type CodecRequest, FILE_CONTENT_FLAGS, type FileContentCheck, type RestoreBlob, WRITE_CHECK_FINDINGS, type WriteCheckFinding } from './codec-messages';
 import { PromptCollector } from './prompt-collector';
 import { writeAtSync, zerosFrom } from './sparse-write';
 import { releaseBuffer } from '../platform/release-buffer';
@@ -134,34 +134,37 @@ function handle(m: CodecRequest): { reply: CodecReply; transfer: ArrayBuffer[] }
       const key = keyOf(m.k);
       const bytes = m.f !== undefined ? readPack(m.f, m.o, m.n) : view(m.s ?? -1, m.o, m.n);
       let checked = 0;
-      for (const b of m.b) {
-        const name = Buffer.from(b.id).toString('hex');
-        if (m.a) {
-          try {
-            authenticateSync(key.enc, b.id, bytes.subarray(b.at, b.at + b.stored));
-          } catch (err) {
-            if (err instanceof EnvelopeError) throw new EnvelopeError(`blob ${name}: ${err.message}`);
-            throw err;
-          }
-          checked += b.stored;
-          continue;
-        }
-        let plain: Buffer;
+      const bad: Array<{ i: number; e: string }> = [];
+      m.b.forEach((b, i) => {
         try {
-          plain = openBlob(key, b.id, bytes.subarray(b.at, b.at + b.stored), b.raw);
+          checked += checkBlob(key, b, bytes.subarray(b.at, b.at + b.stored), m.a);
         } catch (err) {
-          if (err instanceof EnvelopeError) throw new EnvelopeError(`blob ${name}: ${err.message}`);
-          throw err;
+          if (!(err instanceof EnvelopeError)) throw err;
+          bad.push({ i, e: err.message });
         }
-        if (!createHmac('sha256', key.mac).update(plain).digest().equals(b.id)) throw new EnvelopeError(`blob ${name} decrypts to content with another id`);
-        checked += plain.length;
-        releaseBuffer(plain);
-      }
-      return { reply: { t: m.t, bytes: checked }, transfer: [] };
+      });
+      return { reply: { t: m.t, bytes: checked, ...(bad.length > 0 ? { bad } : {}) }, transfer: [] };
     }
     case 'file-ids':
       return { reply: { t: m.t, flags: FILE_CONTENT_FLAGS.indexOf(checkFileIds(keyOf(m.k), m.f, m.n, m.ids)) }, transfer: [] };
   }
+}
+
+/**
+ * One stored blob's check: its GCM tag (`authenticateOnly`), or opened and its id recomputed. Returns
+ * the bytes checked; throws EnvelopeError saying what is wrong.
+ */
+function checkBlob(key: WorkerKeys, b: RestoreBlob, stored: Buffer, authenticateOnly: boolean): number {
+  if (authenticateOnly) {
+    authenticateSync(key.enc, b.id, stored);
+    return b.stored;
+  }
+  const plain = openBlob(key, b.id, stored, b.raw);
+  const length = plain.length;
+  const intact = createHmac('sha256', key.mac).update(plain).digest().equals(b.id);
+  releaseBuffer(plain);
+  if (!intact) throw new EnvelopeError('decrypts to content with another id');
+  return length;
 }
 
 /**

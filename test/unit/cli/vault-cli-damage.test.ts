@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { vaultBackup, vaultInit, vaultRestore } from '../../../cli/commands/vault-commands';
+import { vaultBackup, vaultInit, vaultRestore, vaultVerify } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 import { type CliRun, runVaultCli } from '../../support/vault-cli-process';
@@ -122,6 +122,32 @@ describe('lifeboat vault on a damaged vault', () => {
       `UNREFERENCED pack data/cd/${orphan} (4096 bytes)`,
       'INFO: 2 unreferenced objects, 4608 bytes: left by a killed or failed backup, or being written by a running one; no snapshot needs them, a prune reclaims them',
     ]);
+  });
+
+  it('verify --read-data reads every blob of a damaged pack, names the damaged one and the entry that loses data', async () => {
+    const { vault, keyFile, src } = await newVault('damaged-blob');
+    await fs.writeFile(path.join(src, 'one.bin'), pseudoRandomBytes(20_000, 4));
+    await fs.writeFile(path.join(src, 'two.bin'), pseudoRandomBytes(30_000, 5));
+    const id = await backup(src, vault, keyFile);
+    const [packDir] = await fs.readdir(path.join(vault, 'data'));
+    const [pack] = await fs.readdir(path.join(vault, 'data', packDir as string));
+    const packFile = path.join(vault, 'data', packDir as string, pack as string);
+    const bytes = await fs.readFile(packFile);
+    bytes[50] = (bytes[50] as number) ^ 0xff; // inside the pack's first blob
+    await fs.writeFile(packFile, bytes);
+    const io = capture();
+    expect(await vaultVerify({ vault, keyFile, readData: true }, { io })).toBe(1);
+    expect(io.lines).toHaveLength(3);
+    expect(io.lines[0]).toMatch(new RegExp(`^CORRUPT data/${packDir as string}/${pack as string}: .* is corrupt: 1 of its 2 blobs are damaged \\(the others are intact\\): blob [0-9a-f]{64}: authentication failed`));
+    const lost = /^CORRUPT snapshots\/([0-9a-f]{64}): 1 entries reference 1 blob\(s\) whose data is damaged or in a missing pack, reported above \(e\.g\. entry "(one|two)\.bin", blob [0-9a-f]{64}\)/.exec(io.lines[1] ?? '');
+    expect(lost?.[1]).toBe(id);
+    expect(io.lines[2]).toBe('FAILED: 1 snapshots, 2 manifest entries, 1 indexes, 1 packs, 2 blobs (2 read, 1 damaged), 2 problems');
+    // The restore loses that entry alone, as verify said.
+    const errors: string[] = [];
+    expect(await vaultRestore('latest', { vault, keyFile, target: path.join(dir, 'damaged-blob-restored') }, { io: { out: () => undefined, err: (l) => errors.push(l) } })).toBe(1);
+    expect(errors[0]).toContain(`\n  ${lost?.[2] as string}.bin: `);
+    const other = lost?.[2] === 'one' ? 'two.bin' : 'one.bin';
+    expect(await fs.readFile(path.join(dir, 'damaged-blob-restored', other))).toEqual(await fs.readFile(path.join(src, other)));
   });
 
   it('ls prints entry names with control characters escaped as ls -b does', async () => {

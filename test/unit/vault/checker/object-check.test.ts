@@ -1,11 +1,13 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
-import { checkVaultObject } from '../../../../vault/checker/object-check';
+import { checkVaultObject, verifyPackBody } from '../../../../vault/checker/object-check';
+import { parsePack } from '../../../../vault/pack/pack-reader';
+import { type PackEntry } from '../../../../vault/pack/pack-format';
 import { scrubObjects } from '../../../../vault/checker/scrub';
 import { sealSync } from '../../../../vault/crypto/sealed-codec';
 import { packKey } from '../../../../vault/repository/vault-layout';
-import { VaultCorruptionError } from '../../../../vault/vault-errors';
+import { DamagedBlobsError, VaultCorruptionError } from '../../../../vault/vault-errors';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
@@ -73,6 +75,34 @@ describe.each([
     forged.copy(pack, loc.offset);
     await fs.writeFile(file, pack);
     await checkVaultObject(vault, key, { check: 'authenticate' });
-    await expect(checkVaultObject(vault, key, { check: 'rehash' })).rejects.toThrow(`blob ${id.toString('hex')} decrypts to content with another id`);
+    await expect(checkVaultObject(vault, key, { check: 'rehash' })).rejects.toThrow(`blobs are damaged (the others are intact): blob ${id.toString('hex')}: decrypts to content with another id`);
+  });
+
+  it('checks every blob of a pack past a damaged one, and lists each damaged blob in pack order', async () => {
+    const { vault, store } = await newTestVault(dir);
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src);
+    // Incompressible files of a few chunks each, in one pack.
+    for (let i = 0; i < 5; i++) await fs.writeFile(path.join(src, `f${i}.bin`), pseudoRandomBytes(6_000, 20 + i));
+    await backupDirectory(vault, src);
+    const packs: string[] = [];
+    for await (const key of store.list('data/')) packs.push(key);
+    expect(packs).toHaveLength(1);
+    const key = packs[0] as string;
+    const body = await store.get(key);
+    const header = await parsePack(store.location, key, vault.keys, body);
+    const n = header.length;
+    expect(n).toBeGreaterThanOrEqual(5);
+    // The second and the last blob, in the pack's order.
+    const damaged = [header[1], header[n - 1]] as PackEntry[];
+    for (const e of damaged) body[e.offset + 30] = (body[e.offset + 30] as number) ^ 0x01;
+    let checked = 0;
+    const err = await verifyPackBody(store.location, key, vault.keys, body, { onBlob: () => checked++ }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DamagedBlobsError);
+    const found = err as DamagedBlobsError;
+    expect(found.damaged.map((d) => d.id)).toEqual(damaged.map((e) => e.id.toString('hex')));
+    expect(found.damaged.every((d) => d.detail.startsWith('authentication failed'))).toBe(true);
+    expect([found.checked, checked]).toEqual([n, n]);
+    expect(found.message).toContain(`${key} is corrupt: 2 of its ${n} blobs are damaged (the others are intact): blob ${damaged[0]?.id.toString('hex')}: authentication failed`);
   });
 });

@@ -10,9 +10,10 @@ import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { markVault } from '../../../../vault/prune/vault-mark';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
 import { initVault, openVault, type Vault } from '../../../../vault/repository/vault';
-import { manifestKey, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { manifestKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { corrupt } from '../../../support/scrub-vault-pair';
 import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
+import { encodeJson, putSealedObject } from '../../../../vault/crypto/sealed-object';
 
 /**
  * Every reader of whole manifests handles a two-level root (docs/FORMAT.md §7): prune's mark,
@@ -24,14 +25,19 @@ const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
 const PATHS = ['a', 'b/1', 'b/2', 'c', 'd', 'e/1', 'e/2', 'f', 'g'];
 
-async function twoLevelSnapshot(vault: Vault, seed: number): Promise<Snapshot> {
+/** The manifest parts of one writer per two paths; committed with fanout 2 they make 5 pages under 3 nodes. */
+async function twoLevelParts(vault: Vault, seed: number): Promise<Array<Awaited<ReturnType<Awaited<ReturnType<Vault['newSnapshotWriter']>>['finish']>>>> {
   const parts = [];
   for (let at = 0; at < PATHS.length; at += 2) {
     const writer = await vault.newSnapshotWriter({ inline: true });
     for (const [i, path] of PATHS.entries()) if (i >= at && i < at + 2) await writer.add({ path, kind: 'object', meta: {}, content: pseudoRandomBytes(3000 + i * 700, seed * 100 + i) });
     parts.push(await writer.finish());
   }
-  return vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts, tags: [`backupId:b${seed}`, 'plan:files'], manifestFanout: 2 });
+  return parts;
+}
+
+async function twoLevelSnapshot(vault: Vault, seed: number): Promise<Snapshot> {
+  return vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: await twoLevelParts(vault, seed), tags: [`backupId:b${seed}`, 'plan:files'], manifestFanout: 2 });
 }
 
 async function nodesOf(vault: Vault, snapshot: Snapshot): Promise<Extract<ManifestRoot, { v: 2 }>['nodes']> {
@@ -85,6 +91,58 @@ it('verify names a damaged node, and still checks the pages of the other nodes',
   const report = await verifyVault(vault);
   expect(report.problems).toEqual([{ key: manifestKey(middle.id), message: expect.stringContaining(manifestKey(middle.id)) }]);
   expect(report.entries).toBe(PATHS.length - middle.count);
+});
+
+it('verify tells every snapshot that shares a node or a page which entries reference lost data, and still reads the intact blobs of a damaged pack', async () => {
+  // The same parts committed twice share their pages (the merge hands pages of runs that do not overlap over as they are)
+  // under new nodes; a second snapshot record of a root shares its nodes. Either way verify reads each object once.
+  const parts = await twoLevelParts(vault, 1);
+  const commit = (): Promise<Snapshot> => vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts, manifestFanout: 2 });
+  const first = await commit();
+  const samePages = await commit();
+  const firstRoot = await loadManifestRoot(vault.store, vault.keys, first.manifest);
+  const { id: _id, ...record } = first;
+  const sameRootId = await putSealedObject(vault.store, vault.keys, snapshotKey, 'snapshot', encodeJson({ ...record, time: new Date(Date.parse(record.time) + 1000).toISOString() }), null);
+  const [a, b] = [await nodesOf(vault, first), await nodesOf(vault, samePages)];
+  expect(a.map((n) => n.id).filter((id) => b.some((m) => m.id === id))).toEqual([]);
+  expect(firstRoot.v).toBe(2);
+  const index = await vault.index();
+  const blobOf = async (path: string): Promise<{ pack: string; offset: number }> => {
+    for await (const e of vault.entries(first)) {
+      if (e.path !== path) continue;
+      const at = index.lookup(Buffer.from(e.content[0] as string, 'hex'));
+      if (!at) throw new Error(`blob of ${path} not indexed`);
+      return { pack: packKey(at.packId), offset: at.offset };
+    }
+    throw new Error(`no entry ${path}`);
+  };
+  // One byte of the first blob of c (second page, first node) and of f (fourth page, second node), in their packs.
+  for (const path of ['c', 'f']) {
+    const { pack, offset } = await blobOf(path);
+    const body = await vault.store.get(pack);
+    body.writeUInt8((body.readUInt8(offset + 20) ^ 0x40) & 0xff, offset + 20);
+    await vault.store.put(pack, body);
+  }
+  const sharing = [kept.id, first.id, samePages.id, sameRootId];
+  const report = await verifyVault(vault, { readData: true });
+  expect([report.blobsRead, report.blobsDamaged]).toEqual([report.blobs, 2]);
+  const packProblems = report.problems.filter((p) => p.key.startsWith('data/'));
+  expect(packProblems.length).toBeGreaterThanOrEqual(1);
+  for (const p of packProblems) expect(p.message).toMatch(/blobs are damaged \(the others are intact\): blob [0-9a-f]{64}: authentication failed/);
+  const snapshotProblems = report.problems.filter((p) => p.key.startsWith('snapshots/'));
+  // `kept` (seed 1 too) holds the same contents, so the same blobs: it is told as well.
+  expect(snapshotProblems.map((p) => p.key).sort()).toEqual(sharing.map(snapshotKey).sort());
+  for (const p of snapshotProblems) expect(p.message).toMatch(/^2 entries reference 2 blob\(s\) whose data is damaged or in a missing pack, reported above \(e\.g\. entry "c", blob [0-9a-f]{64}\): a restore/);
+
+  // Without reading data, a missing pack costs the entries whose blobs it held, in every snapshot.
+  const { pack } = await blobOf('d');
+  await vault.store.delete(pack);
+  const structure = await verifyVault(vault);
+  expect(structure.blobsRead).toBe(0);
+  expect(structure.problems.find((p) => p.key === pack)?.message).toMatch(/does not exist/);
+  const lost = structure.problems.filter((p) => p.key.startsWith('snapshots/'));
+  expect(lost.map((p) => p.key).sort()).toEqual(sharing.map(snapshotKey).sort());
+  for (const p of lost) expect(p.message).toMatch(/^\d+ entries reference \d+ blob\(s\) whose data is damaged or in a missing pack, reported above \(e\.g\. entry "[a-g]/);
 });
 
 /** How many times each manifest object was read while `run` ran. */

@@ -15,7 +15,7 @@ import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { computeBlobId, importVaultKeys } from '../../../../vault/crypto/vault-keys';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { CheckedWrites } from '../../../../vault/restorer/checked-writes';
-import { packKey } from '../../../../vault/repository/vault-layout';
+import { packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { pseudoRandomBytes, readTree, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
 /** Chunks of ~16 KiB and 256 KiB packs: many chunks and packs, yet quick on the in-thread path. */
@@ -169,7 +169,7 @@ describe('codec worker threads and the in-thread path', () => {
     }
   });
 
-  it('checks stored blobs on a worker: opens them and recomputes their ids, naming the first that fails', async () => {
+  it('checks stored blobs on a worker: opens them and recomputes their ids, going on past a damaged one and naming each', async () => {
     const p = CodecPool.shared() as CodecPool;
     const keys = await importVaultKeys(pseudoRandomBytes(64, 4));
     const k = p.keySet(keys);
@@ -180,30 +180,34 @@ describe('codec worker threads and the in-thread path', () => {
     // A blob that authenticates (sealed with the key, its id as context) but whose plaintext has another id.
     const wrongId = Buffer.alloc(32, 7);
     const forged = (await seal(keys, wrongId, plains[1] as Buffer, { compressionLevel: null })).stored;
-    const run = async (blobs: Array<{ id: Buffer; stored: Buffer; raw: number }>): Promise<number> => {
+    const run = async (blobs: Array<{ id: Buffer; stored: Buffer; raw: number }>, how?: 'authenticate'): Promise<{ bytes: number; damaged: Array<{ index: number; detail: string }> }> => {
       const all = Buffer.concat(blobs.map((b) => b.stored));
       const region = await slabs.alloc(all.length);
       all.copy(region.bytes);
       let at = 0;
       const listed = blobs.map((b) => ({ id: b.id, at: (at += b.stored.length) - b.stored.length, stored: b.stored.length, raw: b.raw }));
       try {
-        return await p.check(k, { slab: region.slab.id }, region.offset, all.length, listed);
+        return await p.check(k, { slab: region.slab.id }, region.offset, all.length, listed, how);
       } finally {
         slabs.release(region.slab);
       }
     };
-    const good = plains.map((d, i) => ({ id: ids[i] as Buffer, stored: stored[i] as Buffer, raw: d.length }));
-    expect(await run(good)).toBe((plains[0] as Buffer).length + (plains[1] as Buffer).length);
-    await expect(run([...good, { id: wrongId, stored: forged, raw: (plains[1] as Buffer).length }])).rejects.toMatchObject({
-      corrupt: true,
-      message: `blob ${wrongId.toString('hex')} decrypts to content with another id`,
-    });
-    const flipped = Buffer.from(stored[1] as Buffer);
+    const [first, second] = plains.map((d, i) => ({ id: ids[i] as Buffer, stored: stored[i] as Buffer, raw: d.length })) as [{ id: Buffer; stored: Buffer; raw: number }, { id: Buffer; stored: Buffer; raw: number }];
+    expect(await run([first, second])).toEqual({ bytes: first.raw + second.raw, damaged: [] });
+    // The forged blob first: the intact one after it is still checked and counted.
+    expect(await run([{ id: wrongId, stored: forged, raw: second.raw }, first])).toEqual({ bytes: first.raw, damaged: [{ index: 0, detail: 'decrypts to content with another id' }] });
+    // It authenticates: only a rehash finds it.
+    expect(await run([{ id: wrongId, stored: forged, raw: second.raw }, first], 'authenticate')).toEqual({ bytes: forged.length + first.stored.length, damaged: [] });
+    const flipped = Buffer.from(second.stored);
     flipped[20] = (flipped[20] as number) ^ 1;
-    await expect(run([good[0] as (typeof good)[0], { ...(good[1] as (typeof good)[0]), stored: flipped }])).rejects.toMatchObject({
-      corrupt: true,
-      message: expect.stringContaining(`blob ${(ids[1] as Buffer).toString('hex')}: `) as string,
-    });
+    const found = await run([{ ...second, stored: flipped }, first, { ...second, stored: flipped }]);
+    expect(found.bytes).toBe(first.raw);
+    expect(found.damaged.map((d) => d.index)).toEqual([0, 2]);
+    expect(found.damaged[0]?.detail).toMatch(/authentication failed/);
+    // A range past the end of a pack file fails the task: nothing there can be checked.
+    const file = path.join(dir, 'short-pack');
+    await fs.writeFile(file, first.stored);
+    await expect(p.check(k, { file }, 0, first.stored.length + 10, [{ id: first.id, at: 0, stored: first.stored.length + 10, raw: first.raw }])).rejects.toMatchObject({ corrupt: true });
   });
 
   it.each([
@@ -313,7 +317,7 @@ describe('codec worker threads and the in-thread path', () => {
     await fs.writeFile(path.join(src, 'big.bin'), pseudoRandomBytes(10 * 1024 * 1024, 9));
     const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
     const vault = await initVault(store, await KeyFileKeyProvider.create(path.join(dir, 'key')), { ...TUNING, packSize: 12 * 1024 * 1024 });
-    await backupDirectory(vault, src);
+    const { snapshot } = await backupDirectory(vault, src);
     const packs: string[] = [];
     for await (const key of store.list('data/')) packs.push(key);
     const victim = store.localPath(packs[0] as string);
@@ -321,8 +325,12 @@ describe('codec worker threads and the in-thread path', () => {
     expect(bytes.length).toBeGreaterThan(8 * 1024 * 1024);
     bytes[5] = (bytes[5] as number) ^ 0xff;
     await fs.writeFile(victim, bytes);
-    const { problems } = await verifyVault(vault, { readData: true });
-    expect(problems).toEqual([{ key: packs[0], message: expect.stringContaining('blob ') as string }]);
+    const report = await verifyVault(vault, { readData: true });
+    // Only the first blob is damaged: every other blob of the pack, in every worker task, is still checked.
+    expect([report.blobsRead, report.blobsDamaged]).toEqual([report.blobs, 1]);
+    expect(report.problems.map((p) => p.key)).toEqual([packs[0], snapshotKey(snapshot.id)]);
+    expect(report.problems[0]?.message).toMatch(new RegExp(`1 of its ${report.blobs} blobs are damaged \\(the others are intact\\): blob [0-9a-f]{64}: authentication failed`));
+    expect(report.problems[1]?.message).toMatch(/^1 entries reference 1 blob\(s\) whose data is damaged or in a missing pack, reported above \(e\.g\. entry "big\.bin", blob [0-9a-f]{64}\)/);
   });
 
   it('names the pack when a worker finds a damaged blob on restore', async () => {
