@@ -160,9 +160,24 @@ function listed(lines: readonly string[]): string[] {
   return shown;
 }
 
+/**
+ * `--include` as a path inside the snapshot: relative to the directory that was backed up, so a
+ * leading `/` or `./` is dropped (`.` alone is the whole snapshot); `..` can name nothing in it.
+ * A trailing `/` keeps its meaning: what lies below the directory, not the directory's own entry.
+ */
+export function includePath(raw: string): string {
+  const path = raw.replace(/^(?:\.?\/)+/, '');
+  if (path === '.') return '';
+  if (path.split('/').some((part) => part === '..')) {
+    throw new VaultError(`--include ${JSON.stringify(raw)}: a path inside a snapshot has no ".." parts; paths are relative to the directory that was backed up`);
+  }
+  return path;
+}
+
 export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return run(io, async () => {
+    const include = includePath(options.include ?? '');
     await checkRestoreTarget(options.target, options.overwrite ?? false);
     CodecPool.prewarm();
     prewarmPlatformCalls();
@@ -172,7 +187,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does);
     // owners are set when running as root (as tar does) or when asked with --owner.
     const stats = await restoreSnapshot(vault, snapshot, options.target, {
-      include: options.include ?? '',
+      include,
       overwrite: options.overwrite ?? false,
       keepSetIdBits: true,
       owner: options.owner ? 'always' : 'if-root',

@@ -7,6 +7,7 @@ import { type ManifestEntry, type Vault } from '../../vault';
 import { shardsPerBatch } from '../backup/shard-batch-size';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
 import { SnapshotMismatchError } from './restore-errors';
+import { InvalidInputError } from '../runtime/errors';
 import { selectedEntries } from './restore-selection';
 import { DEFAULT_PIECE_BYTES, piecesOf } from './object-pieces';
 import { s3Attributes, s3TargetKey } from './restored-entry';
@@ -118,6 +119,13 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
       wholeEntries++;
       wholeBytes += entry.size;
     }
+  }
+  // Checked before the target is prepared: a filter that selects nothing is a mistyped prefix far more often than a wish, and nothing is written for it.
+  if (restore.prefix !== '' && entries === 0) {
+    const form = restore.source.type === 's3' ? 'a key prefix, as S3 lists keys ("reports/2026/")' : 'a path relative to the backed-up directory ("var/log")';
+    throw new InvalidInputError(
+      `Invalid restore request: filter.prefix ${JSON.stringify(restore.prefix)} matches no entry of backup ${restore.backupId} of source ${restore.source.name}, so nothing was restored and the target was not touched; it is ${form}`,
+    );
   }
   const pieceBytes = Math.max(basePieceBytes, Math.ceil(splitBytes / Math.max(1, Math.floor(maxShards / 2))));
   const wholeShards = Math.max(1, Math.min(splitBytes > 0 ? Math.ceil(maxShards / 2) : maxShards, wholeEntries, Math.max(Math.ceil(wholeEntries / entriesPerShard), Math.ceil(wholeBytes / bytesPerShard))));

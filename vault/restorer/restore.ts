@@ -352,7 +352,22 @@ function symlinkTarget(entry: ManifestEntry): FsPath {
 }
 
 /**
- * Restores a snapshot (or the subset under `include`) into `targetDir`. Files, `object` and `page`
+ * `include` names no entry of the snapshot: the restore would bring back nothing, which is a
+ * mistyped or misplaced path far more often than a wish. Thrown before the target is touched.
+ */
+export class IncludeMatchesNothingError extends VaultError {
+  override name = 'IncludeMatchesNothingError';
+  constructor(
+    readonly snapshotId: string,
+    readonly include: string,
+  ) {
+    const short = snapshotId.slice(0, 12);
+    super(`snapshot ${short} has no entry at or under ${JSON.stringify(include)}, so nothing was restored; its paths are relative to the directory that was backed up (\`lifeboat vault ls ${short}\` lists them)`);
+  }
+}
+
+/**
+ * Restores a snapshot (or the subset under `include`: IncludeMatchesNothingError when there is none) into `targetDir`. Files, `object` and `page`
  * entries become regular files; directories, symlinks, FIFOs and devices are recreated, hard links
  * linked; attributes applied. What may not be recreated is in the result's `notRestored`.
  *
@@ -362,12 +377,19 @@ function symlinkTarget(entry: ManifestEntry): FsPath {
  */
 export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDir: string, options: RestoreOptions = {}): Promise<RestoreStats> {
   const include = options.include ?? '';
+  if (include !== '' && !(await holdsEntryUnder(vault, snapshot, include))) throw new IncludeMatchesNothingError(snapshot.id, include);
   const restorer = await DirectoryRestorer.open(vault, targetDir, { restores: (p) => underPrefix(p, include), dropBehind: true, ...options });
   try {
     return await restoreEntries(restorer, vault, snapshot, include);
   } finally {
     restorer.finish();
   }
+}
+
+/** Whether the snapshot has an entry at or under `include` (reads the manifest up to the first such entry). */
+async function holdsEntryUnder(vault: Vault, snapshot: Snapshot, include: string): Promise<boolean> {
+  for await (const entry of (await vault.manifest(snapshot)).entries(include)) if (underPrefix(entry.path, include)) return true;
+  return false;
 }
 
 /** restoreSnapshot's pass over the manifest with its restorer. */

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { vaultInit, vaultLs, vaultRestore, vaultVerify } from '../../../cli/commands/vault-commands';
+import { vaultBackup, vaultInit, vaultLs, vaultRestore, vaultVerify } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../support/vault-test-helpers';
 import { REPO_ROOT } from '../../support/repo-root';
@@ -67,6 +67,41 @@ describe('lifeboat vault CLI', () => {
     const bad = capture();
     expect(await vaultVerify({ vault, keyFile }, { io: bad })).toBe(1);
     expect(bad.lines.join('\n')).toContain(`index/${indexName as string}`);
+  });
+
+  it('restores the part --include names, taken relative to the backed-up directory; refuses one that names nothing, before touching the target', async () => {
+    const vault = path.join(dir, 'include-vault');
+    const keyFile = path.join(dir, 'include-key');
+    const src = path.join(dir, 'include-src');
+    await fs.mkdir(path.join(src, 'd1', 'd2'), { recursive: true });
+    await fs.mkdir(path.join(src, 'd1x'));
+    await fs.writeFile(path.join(src, 'd1', 'a'), 'a\n');
+    await fs.writeFile(path.join(src, 'd1', 'd2', 'b'), 'b\n');
+    await fs.writeFile(path.join(src, 'd1x', 'c'), 'c\n');
+    const io = capture();
+    expect(await vaultInit({ vault, keyFile }, { io })).toBe(0);
+    expect(await vaultBackup(src, { vault, keyFile }, { io })).toBe(0);
+
+    // A leading "/" or "./" is the backed-up directory itself; the sibling d1x is not under d1.
+    for (const [label, include] of [['slash', '/d1'], ['dot', './d1'], ['plain', 'd1']]) {
+      const target = path.join(dir, `include-${label}`);
+      expect(await vaultRestore('latest', { vault, keyFile, target, include }, { io })).toBe(0);
+      const tree = await readTree(target);
+      const whole = await readTree(src);
+      expect([...tree.keys()].sort()).toEqual(['d1', 'd1/a', 'd1/d2', 'd1/d2/b']);
+      for (const [name, spec] of tree) expect(spec).toEqual(whole.get(name));
+    }
+
+    for (const [label, include, message] of [
+      ['nothing', 'nope', /^lifeboat vault: snapshot [0-9a-f]{12} has no entry at or under "nope", so nothing was restored; its paths are relative to the directory that was backed up \(`lifeboat vault ls [0-9a-f]{12}` lists them\)$/],
+      ['parent', '../etc', /^lifeboat vault: --include "\.\.\/etc": a path inside a snapshot has no "\.\." parts/],
+    ] as const) {
+      const target = path.join(dir, `include-${label}`);
+      const failed = capture();
+      expect(await vaultRestore('latest', { vault, keyFile, target, include }, { io: failed })).toBe(1);
+      expect(failed.errors).toEqual([expect.stringMatching(message)]);
+      await expect(fs.stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
+    }
   });
 
   it('explains a missing key option and a wrong key file', async () => {

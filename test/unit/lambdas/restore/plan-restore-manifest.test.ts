@@ -137,3 +137,19 @@ it('refuses a batch naming shards the plan lacks, before writing anything, and s
     'Restore plan restore-plans/r-bad.json belongs to restore r-bad, not to r-other',
   );
 });
+
+it('restores the part a filter prefix selects, and refuses a prefix that selects nothing before it prepares the target or writes a plan', async () => {
+  const planned = await planRestore({ ...resolved('r-d1'), prefix: 'd1' }, { map: 'distributed', maxConcurrency: MAX_CONCURRENCY }, { ...io(), limits: { entriesPerShard: 4 } });
+  const { lines, plan } = stored(planned);
+  const selected = (await entriesByShard(lines, plan)).flat();
+  expect(selected).toEqual(allPaths.filter((p) => p === 'd1' || p.startsWith('d1/')));
+
+  written.clear();
+  await expect(planRestore({ ...resolved('r-nope'), prefix: 'd9' }, { map: 'distributed', maxConcurrency: MAX_CONCURRENCY }, io())).rejects.toMatchObject({
+    name: 'InvalidInputError',
+    message:
+      'Invalid restore request: filter.prefix "d9" matches no entry of backup 20260301T100000Z-1a2b3c4d of source files, so nothing was restored and the target was not touched; it is a path relative to the backed-up directory ("var/log")',
+  });
+  expect(written.size).toBe(0);
+  await expect(fs.stat(path.join(dir, 'fs', 'r-nope'))).rejects.toMatchObject({ code: 'ENOENT' });
+});
