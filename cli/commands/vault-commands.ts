@@ -57,6 +57,8 @@ async function storeFor(location: string, env: NodeJS.ProcessEnv): Promise<Vault
 }
 
 async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, create: boolean): Promise<KeyProvider> {
+  // Either key opens the vault; with both, which one was meant is a guess this command does not make.
+  if (options.passphraseEnv !== undefined && options.keyFile !== undefined) throw new VaultError('give the vault key with --key-file <file> or with --passphrase-env <VAR>, not both');
   if (options.passphraseEnv !== undefined) {
     const passphrase = env[options.passphraseEnv];
     if (!passphrase) throw new VaultError(`environment variable ${options.passphraseEnv} (from --passphrase-env) is empty or not set`);

@@ -108,5 +108,8 @@ describe('lifeboat vault CLI', () => {
     const io = capture();
     expect(await vaultLs(undefined, { vault: path.join(dir, 'nowhere') }, { io })).toBe(1);
     expect(io.errors.join('\n')).toMatch(/holds no vault|--key-file/);
+    const both = capture();
+    expect(await vaultLs(undefined, { vault: path.join(dir, 'vault'), keyFile: path.join(dir, 'key'), passphraseEnv: 'LIFEBOAT_TEST_PASSPHRASE' }, { io: both, env: { LIFEBOAT_TEST_PASSPHRASE: 'x' } })).toBe(1);
+    expect(both.errors).toEqual(['lifeboat vault: give the vault key with --key-file <file> or with --passphrase-env <VAR>, not both']);
   });
 });
