@@ -4,11 +4,24 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VaultObjectNotFoundError } from '../../vault-errors';
 import { type ByteRange, type ObjectWriter, type VaultStore } from '../vault-store';
+import { platformCalls, type PosixCalls } from '../../platform/posix-calls';
 
 export type FileVaultStoreOptions = {
   /** fsync each object (and its directory entry) before it counts as written. @default true */
   readonly durable?: boolean;
+  /**
+   * Once a durable object of DROP_PAGES_MIN_BYTES or more is synced, its pages are dropped from the
+   * page cache through these calls (POSIX_FADV_DONTNEED; the pages are clean after the fsync). A
+   * backup writes each pack once and reads none back: kept, a gigabyte of packs would take a gigabyte
+   * of cache pages and push out what the machine's programs keep cached, as a restore's drop-behind
+   * avoids (vault/restorer/drop-behind.ts). A verify or repack right after reads the packs from the
+   * disk instead. Null: pages stay. @default the platform calls where available (vault/platform/posix-calls.ts)
+   */
+  readonly pageCache?: Pick<PosixCalls, 'dropCleanPages'> | null;
 };
+
+/** Objects smaller than this keep their pages: few, and the call would not pay (index and manifest objects). */
+export const DROP_PAGES_MIN_BYTES = 256 * 1024;
 
 /**
  * A vault in a local directory (an on-prem disk, a mounted volume, the benchmark). Writes go to a
@@ -18,6 +31,7 @@ export type FileVaultStoreOptions = {
 export class FileVaultStore implements VaultStore {
   readonly location: string;
   private readonly durable: boolean;
+  private readonly pageCache: Pick<PosixCalls, 'dropCleanPages'> | null | undefined;
   private readonly madeDirs = new Set<string>();
 
   constructor(
@@ -27,6 +41,18 @@ export class FileVaultStore implements VaultStore {
     this.root = path.resolve(root);
     this.location = this.root;
     this.durable = options.durable ?? true;
+    this.pageCache = options.pageCache;
+  }
+
+  /** After the fsync of a durable object of `bytes`: its clean pages leave the cache (see FileVaultStoreOptions.pageCache). */
+  private dropSyncedPages(fd: number, bytes: number): void {
+    if (bytes < DROP_PAGES_MIN_BYTES) return;
+    try {
+      // Loaded on the first large object only: a store that writes none never loads koffi.
+      (this.pageCache === undefined ? platformCalls() : this.pageCache)?.dropCleanPages(fd);
+    } catch {
+      // A cache hint: the object is written and synced whether or not its pages stay.
+    }
   }
 
   private file(key: string): string {
@@ -99,15 +125,22 @@ export class FileVaultStore implements VaultStore {
     const { tmp, fh } = await this.openTemp(path.dirname(target));
     const durable = this.durable;
     let closed = false;
+    let written = 0;
     const close = async (): Promise<void> => {
       if (closed) return;
       closed = true;
       await fh.close();
     };
     return {
-      write: (bytes) => writeAll(fh, [bytes]),
+      write: async (bytes) => {
+        await writeAll(fh, [bytes]);
+        written += bytes.length;
+      },
       commit: async () => {
-        if (durable) await fh.sync();
+        if (durable) {
+          await fh.sync();
+          this.dropSyncedPages(fh.fd, written);
+        }
         await close();
         await fs.rename(tmp, target);
       },
@@ -132,7 +165,13 @@ export class FileVaultStore implements VaultStore {
     const { tmp, fh } = await this.openTemp(dir);
     try {
       await writeAll(fh, parts);
-      if (this.durable) await fh.sync();
+      if (this.durable) {
+        await fh.sync();
+        this.dropSyncedPages(
+          fh.fd,
+          parts.reduce((n, p) => n + p.length, 0),
+        );
+      }
     } catch (err) {
       await fh.close();
       await fs.rm(tmp, { force: true });

@@ -1,5 +1,6 @@
+import { fstatSync } from 'node:fs';
 import * as path from 'node:path';
-import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
+import { DROP_PAGES_MIN_BYTES, FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { describeVaultStoreContract } from '../../../support/vault-store-contract';
@@ -39,5 +40,58 @@ describe('MemoryVaultStore', () => {
     };
     await expect(list('data')).rejects.toThrow(`memory://vault: invalid list prefix "data"`);
     await expect(list('../')).rejects.toThrow('invalid list prefix');
+  });
+});
+
+describe('FileVaultStore page cache', () => {
+  /** A store whose page-cache calls are recorded with the size of the file they were made on (the fd is open then). */
+  async function recordingStore(durable: boolean): Promise<{ store: FileVaultStore; dropped: number[]; cleanup: () => Promise<void> }> {
+    const dir = await tempDir('file-store-pages');
+    const dropped: number[] = [];
+    const pageCache = { dropCleanPages: (fd: number) => void dropped.push(fstatSync(fd).size) };
+    return { store: new FileVaultStore(path.join(dir, 'vault'), { durable, pageCache }), dropped, cleanup: () => removeDir(dir) };
+  }
+
+  it('drops the pages of a synced object of DROP_PAGES_MIN_BYTES or more, written whole or piece by piece, and keeps smaller ones', async () => {
+    const { store, dropped, cleanup } = await recordingStore(true);
+    try {
+      const big = Buffer.alloc(DROP_PAGES_MIN_BYTES, 7);
+      await store.put('data/aa/big', big);
+      await store.putParts('data/aa/parts', [big.subarray(0, 1000), big.subarray(1000)]);
+      const writer = await store.createObjectWriter('data/aa/streamed');
+      await writer.write(big.subarray(0, 100_000));
+      await writer.write(big.subarray(100_000));
+      await writer.commit();
+      await store.put('index/small', Buffer.alloc(DROP_PAGES_MIN_BYTES - 1, 1));
+      expect(dropped).toEqual([DROP_PAGES_MIN_BYTES, DROP_PAGES_MIN_BYTES, DROP_PAGES_MIN_BYTES]);
+      // The bytes are all there, whatever the cache holds.
+      for (const key of ['data/aa/big', 'data/aa/parts', 'data/aa/streamed']) expect((await store.get(key)).equals(big)).toBe(true);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('leaves the pages of objects it does not sync (still dirty), and writes on when the hint fails', async () => {
+    const { store, dropped, cleanup } = await recordingStore(false);
+    try {
+      await store.put('data/aa/big', Buffer.alloc(DROP_PAGES_MIN_BYTES, 7));
+      expect(dropped).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+    const dir = await tempDir('file-store-pages-failing');
+    try {
+      const failing = new FileVaultStore(path.join(dir, 'vault'), {
+        pageCache: {
+          dropCleanPages: () => {
+            throw new Error('EINVAL: posix_fadvise failed');
+          },
+        },
+      });
+      await failing.put('data/aa/big', Buffer.alloc(DROP_PAGES_MIN_BYTES, 9));
+      expect((await failing.get('data/aa/big')).equals(Buffer.alloc(DROP_PAGES_MIN_BYTES, 9))).toBe(true);
+    } finally {
+      await removeDir(dir);
+    }
   });
 });
