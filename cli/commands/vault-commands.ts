@@ -164,11 +164,12 @@ function listed(lines: readonly string[]): string[] {
 
 /**
  * `--include` as a path inside the snapshot: relative to the directory that was backed up, so a
- * leading `/` or `./` is dropped (`.` alone is the whole snapshot); `..` can name nothing in it.
- * A trailing `/` keeps its meaning: what lies below the directory, not the directory's own entry.
+ * leading `/` or `./` is dropped (`.` alone is the whole snapshot); `..` can name nothing in it. A
+ * trailing `/` (what a shell's completion adds to a directory) is dropped too: the directory's own
+ * entry, its mode, times and attributes, is restored with what lies below it.
  */
 export function includePath(raw: string): string {
-  const path = raw.replace(/^(?:\.?\/)+/, '');
+  const path = raw.replace(/^(?:\.?\/)+/, '').replace(/\/+$/, '');
   if (path === '.') return '';
   if (path.split('/').some((part) => part === '..')) {
     throw new VaultError(`--include ${JSON.stringify(raw)}: a path inside a snapshot has no ".." parts; paths are relative to the directory that was backed up`);

@@ -82,14 +82,15 @@ describe('lifeboat vault CLI', () => {
     expect(await vaultInit({ vault, keyFile }, { io })).toBe(0);
     expect(await vaultBackup(src, { vault, keyFile }, { io })).toBe(0);
 
-    // A leading "/" or "./" is the backed-up directory itself; the sibling d1x is not under d1.
-    for (const [label, include] of [['slash', '/d1'], ['dot', './d1'], ['plain', 'd1']]) {
+    // A leading "/" or "./" is the backed-up directory itself; a trailing "/" (a shell's completion) still restores d1's own entry; the sibling d1x is not under d1.
+    for (const [label, include] of [['slash', '/d1'], ['dot', './d1'], ['plain', 'd1'], ['trailing', 'd1/']]) {
       const target = path.join(dir, `include-${label}`);
       expect(await vaultRestore('latest', { vault, keyFile, target, include }, { io })).toBe(0);
       const tree = await readTree(target);
       const whole = await readTree(src);
       expect([...tree.keys()].sort()).toEqual(['d1', 'd1/a', 'd1/d2', 'd1/d2/b']);
       for (const [name, spec] of tree) expect(spec).toEqual(whole.get(name));
+      expect((await fs.stat(path.join(target, 'd1'))).mtimeMs).toBe((await fs.stat(path.join(src, 'd1'))).mtimeMs);
     }
 
     for (const [label, include, message] of [
