@@ -15,16 +15,17 @@ import { verifyVault, type VerifyReport } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { describeUnreadableSnapshot } from '../../vault';
 import { escapeName } from '../escape-name';
+import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
 
 /**
- * `lifeboat vault init | backup | restore | verify | ls`: the vault engine on a local directory (or
+ * `lifeboat vault init | backup | restore | verify | ls | forget | prune`: the vault engine on a local directory (or
  * `s3://bucket/prefix`) and a key, as a program. Exit codes: 0 success, 1 failure (for verify:
  * a problem was found; each is printed with the object it concerns; unreferenced objects are
  * information and keep 0), 3 completed with entries left out: a backup that committed its snapshot
  * but could not read some entries, a restore that finished but was not allowed to recreate some
- * (sockets, devices when not root, some extended attributes); each is listed on stderr (as restic's
- * exit 3). An unreadable snapshot object is a warning on stderr for ls, restore and backup, which go
+ * (sockets, devices when not root, some extended attributes), a forget that S3 Object Lock kept from
+ * deleting some snapshots; each is listed on stderr (as restic's exit 3). An unreadable snapshot object is a warning on stderr for ls, restore and backup, which go
  * on with the readable snapshots (docs/FORMAT.md §10). Entry names are printed through escapeName.
  */
 export const EXIT_OK = 0;
@@ -40,9 +41,10 @@ export type VaultRestoreOptions = VaultAccessOptions & { include?: string; targe
 export type VaultVerifyOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
 export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: string };
 export type VaultPruneOptions = VaultAccessOptions & { dryRun?: boolean; grace?: string; repackThreshold?: string; json?: boolean };
+export type VaultForgetOptions = VaultAccessOptions & VaultForgetRuleOptions & { dryRun?: boolean; json?: boolean };
 
 export type VaultCommandDeps = { io: CliIo; env: NodeJS.ProcessEnv };
-const defaultDeps: VaultCommandDeps = { io: processIo, env: process.env };
+export const defaultDeps: VaultCommandDeps = { io: processIo, env: process.env };
 
 async function storeFor(location: string, env: NodeJS.ProcessEnv): Promise<VaultStore> {
   // Local vaults never load the AWS SDK (a quarter of a second of start-up); s3:// ones load it here.
@@ -73,7 +75,7 @@ async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, 
  * latest` or a backup's parent lookup: each is named in a warning on stderr, with what to do, and
  * the command goes on with the readable snapshots (docs/FORMAT.md §10).
  */
-async function open(options: VaultAccessOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<Vault> {
+export async function openForCommand(options: VaultAccessOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<Vault> {
   const vault = await openVault(await storeFor(options.vault, env), await keyProvider(options, env, false));
   vault.onUnreadableSnapshot = (u) => io.err(`lifeboat vault: warning: ${describeUnreadableSnapshot(u)}`);
   return vault;
@@ -83,7 +85,7 @@ async function open(options: VaultAccessOptions, env: NodeJS.ProcessEnv, io: Cli
  * Runs a command: its status on success, EXIT_FAILED with the message on any error. The codec worker
  * pool is stopped when the command ends, success or not, so that the process exits with its status.
  */
-async function run(io: CliIo, fn: () => Promise<number>): Promise<number> {
+export async function runVaultCommand(io: CliIo, fn: () => Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (err) {
@@ -123,7 +125,7 @@ async function checkRestoreTarget(target: string, overwrite: boolean): Promise<v
 
 export function vaultInit(options: VaultInitOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
-  return run(io, async () => {
+  return runVaultCommand(io, async () => {
     const compressionLevel = options.compression === undefined ? 3 : options.compression === 'off' ? null : Number(options.compression);
     if (compressionLevel !== null && !Number.isInteger(compressionLevel)) throw new VaultError(`--compression must be a zstd level or "off", got ${options.compression}`);
     const vault = await initVault(await storeFor(options.vault, env), await keyProvider(options, env, true), { compressionLevel });
@@ -134,11 +136,11 @@ export function vaultInit(options: VaultInitOptions, deps: Partial<VaultCommandD
 
 export function vaultBackup(source: string, options: VaultBackupOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
-  return run(io, async () => {
+  return runVaultCommand(io, async () => {
     CodecPool.prewarm(1); // one worker boots while the vault, its index and the parent manifest load; more start if the backup waits for it
     prewarmPlatformCalls();
     keepFreedBuffersInHeapSoon();
-    const vault = await open(options, env, io);
+    const vault = await openForCommand(options, env, io);
     const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
     const { snapshot, skipped, xattrsNotRead } = await backupDirectory(vault, source, { parent });
     const s = snapshot.stats;
@@ -156,7 +158,7 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
 }
 
 /** The first LISTED_ENTRIES lines indented, then how many more there are. */
-function listed(lines: readonly string[]): string[] {
+export function listed(lines: readonly string[]): string[] {
   const shown = lines.slice(0, LISTED_ENTRIES).map((line) => `  ${line}`);
   if (lines.length > LISTED_ENTRIES) shown.push(`  … and ${lines.length - LISTED_ENTRIES} more`);
   return shown;
@@ -179,13 +181,13 @@ export function includePath(raw: string): string {
 
 export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
-  return run(io, async () => {
+  return runVaultCommand(io, async () => {
     const include = includePath(options.include ?? '');
     await checkRestoreTarget(options.target, options.overwrite ?? false);
     CodecPool.prewarm();
     prewarmPlatformCalls();
     keepFreedBuffersInHeapSoon();
-    const vault = await open(options, env, io);
+    const vault = await openForCommand(options, env, io);
     const snapshot = await vault.resolveSnapshot(ref);
     // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does);
     // owners are set when running as root (as tar does) or when asked with --owner.
@@ -208,8 +210,8 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
 
 export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
-  return run(io, async () => {
-    const vault = await open(options, env, io);
+  return runVaultCommand(io, async () => {
+    const vault = await openForCommand(options, env, io);
     const report = await verifyVault(vault, { readData: options.readData ?? false });
     if (options.json) io.out(JSON.stringify(report));
     else {
@@ -244,8 +246,8 @@ function describeUnreferenced(report: VerifyReport): string[] {
 
 export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
-  return run(io, async () => {
-    const vault = await open(options, env, io);
+  return runVaultCommand(io, async () => {
+    const vault = await openForCommand(options, env, io);
     if (ref === undefined) {
       const snapshots = await vault.listSnapshots();
       if (options.json) io.out(JSON.stringify(snapshots));
@@ -279,10 +281,10 @@ function access(cmd: Command): Command {
 /** `vault prune`: the prune of `lifeboat prune` on a vault given by location (docs/FORMAT.md "Prune"). */
 export function vaultPrune(options: VaultPruneOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
-  return run(io, async () => {
+  return runVaultCommand(io, async () => {
     const settings = parsePruneSettings(options);
     if (typeof settings === 'string') throw new VaultError(settings);
-    const vault = await open(options, env, io);
+    const vault = await openForCommand(options, env, io);
     const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false });
     if (options.json) io.out(JSON.stringify(report, null, 2));
     else for (const line of pruneReportLines(report, vault.location)) io.out(line);
@@ -323,6 +325,24 @@ export function registerVaultCommands(program: Command): void {
     .option('--prefix <pathPrefix>', 'only entries under this path')
     .option('--json', 'one JSON object per line')
     .action(async (ref: string | undefined, o: VaultLsOptions) => exit(await vaultLs(ref, o)));
+  access(
+    vault
+      .command('forget')
+      .description('delete snapshots: the ones named, or those the --keep-* rules do not keep, per backed-up directory (a prune then reclaims their data; exit 3: Object Lock kept some)')
+      .argument('[snapshots...]', 'snapshot ids, unique prefixes, or "latest"'),
+  )
+    .option('--keep-last <n>', 'keep the n newest snapshots')
+    .option('--keep-hourly <n>', 'keep the newest snapshot of each of the n newest hours that have one')
+    .option('--keep-daily <n>', 'keep the newest snapshot of each of the n newest days that have one')
+    .option('--keep-weekly <n>', 'keep the newest snapshot of each of the n newest ISO weeks that have one')
+    .option('--keep-monthly <n>', 'keep the newest snapshot of each of the n newest months that have one')
+    .option('--keep-yearly <n>', 'keep the newest snapshot of each of the n newest years that have one')
+    .option('--keep-within <duration>', 'keep every snapshot taken within this long before the newest ("7d", "2w", "1y6m")')
+    .option('--time-zone <zone>', 'IANA time zone the hours, days, weeks, months and years are counted in (default UTC)')
+    .option('--dry-run', 'show what would be forgotten; change nothing')
+    .option('--json', 'print the decisions as JSON')
+    // Loaded when run: the retention rules bring schemas that backup and restore do not load.
+    .action(async (refs: string[], o: VaultForgetOptions) => exit(await (await import('./vault-forget-command.js')).vaultForget(refs, o)));
   access(vault.command('prune').description('delete what no snapshot references (condemned now, deleted by a run after the grace period) and repack packs with too much garbage'))
     .option('--dry-run', 'show what would be deleted, condemned and repacked, and the bytes freed; change nothing')
     .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25); 0 deletes at once, only safe while no backup runs')

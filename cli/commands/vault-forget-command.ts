@@ -1,0 +1,63 @@
+import { ObjectLockedError, type Snapshot, snapshotKey, VaultError } from '../../vault';
+import { escapeName } from '../escape-name';
+import { checkForgettable, decideVaultForget, forgetPolicy, type VaultForgetDecision } from './vault-forget';
+import { defaultDeps, EXIT_INCOMPLETE, EXIT_OK, listed, openForCommand, runVaultCommand, type VaultCommandDeps, type VaultForgetOptions } from './vault-commands';
+
+/**
+ * `vault forget`: deletes snapshot objects, the named ones or those the --keep-* rules do not keep
+ * (vault-forget.ts). Their data stays until a prune reclaims what no snapshot references; a
+ * snapshot is a whole manifest, so no other snapshot depends on it.
+ */
+export function vaultForget(refs: readonly string[], options: VaultForgetOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
+  const { io, env } = { ...defaultDeps, ...deps };
+  return runVaultCommand(io, async () => {
+    const policy = forgetPolicy(options);
+    if (refs.length > 0 && policy) throw new VaultError('name the snapshots to forget or give --keep-* rules, not both');
+    if (refs.length === 0 && !policy) {
+      throw new VaultError('name the snapshots to forget, or give --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly or --keep-within (the newest snapshot of each directory is always kept)');
+    }
+    const vault = await openForCommand(options, env, io);
+    let decisions: VaultForgetDecision[];
+    if (policy) decisions = decideVaultForget(await vault.listSnapshots(), policy, new Date());
+    else {
+      // Every name resolves before anything is deleted: a typo forgets nothing.
+      const named = new Map<string, Snapshot>();
+      for (const ref of refs) {
+        const s = await vault.resolveSnapshot(ref);
+        named.set(s.id, s);
+      }
+      checkForgettable([...named.values()]);
+      decisions = [...named.values()].map((snapshot) => ({ snapshot, forget: true, reasons: [] }));
+    }
+    const dryRun = options.dryRun ?? false;
+    const forgotten: string[] = [];
+    const locked: Array<{ id: string; reason: string }> = [];
+    for (const d of decisions) {
+      if (!d.forget || dryRun) continue;
+      try {
+        await vault.store.delete(snapshotKey(d.snapshot.id));
+        forgotten.push(d.snapshot.id);
+      } catch (err) {
+        if (!(err instanceof ObjectLockedError)) throw err;
+        locked.push({ id: d.snapshot.id, reason: err.message });
+      }
+    }
+    const forgets = decisions.filter((d) => d.forget).length;
+    if (options.json) {
+      const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
+      io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked }));
+    } else {
+      for (const d of decisions) {
+        const verb = d.forget ? (dryRun ? 'would forget' : 'forget') : 'keep';
+        const why = d.reasons.length > 0 ? `  (${d.reasons.join('; ')})` : '';
+        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.source.id)}${why}`);
+      }
+      if (dryRun) io.out(`Would forget ${forgets} of ${decisions.length} snapshot(s); nothing was changed.`);
+      else io.out(`Forgot ${forgotten.length} snapshot(s). Their data stays until \`lifeboat vault prune\` reclaims what no snapshot references.`);
+    }
+    if (locked.length === 0) return EXIT_OK;
+    io.err(`lifeboat vault: ${locked.length} snapshot(s) were not forgotten: S3 Object Lock retains them (a later forget deletes them once their retention ends):`);
+    for (const line of listed(locked.map((l) => `${l.id.slice(0, 12)}: ${l.reason}`))) io.err(line);
+    return EXIT_INCOMPLETE;
+  });
+}

@@ -1,0 +1,86 @@
+import { type RetentionConfig, retentionSchema } from '../../config/lifeboat-config';
+import { backupIdOfTags } from '../../lambdas/catalog/backup-snapshot-tags';
+import { decideRetention } from '../../lambdas/retention/decide-retention';
+import { type Snapshot, VaultError } from '../../vault';
+
+/** The keep rules of `lifeboat vault forget`, as commander hands them over (strings). */
+export type VaultForgetRuleOptions = {
+  keepLast?: string;
+  keepHourly?: string;
+  keepDaily?: string;
+  keepWeekly?: string;
+  keepMonthly?: string;
+  keepYearly?: string;
+  keepWithin?: string;
+  timeZone?: string;
+};
+
+/** One snapshot's verdict: forgotten, or kept with every reason that keeps it. */
+export type VaultForgetDecision = { readonly snapshot: Snapshot; readonly forget: boolean; readonly reasons: readonly string[] };
+
+const COUNT_RULES = ['keepLast', 'keepHourly', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const;
+
+/** The keep rules as a retention policy (the plans' `retention` schema, so the same words and checks), or null when none is given. */
+export function forgetPolicy(options: VaultForgetRuleOptions): RetentionConfig | null {
+  const raw: Record<string, unknown> = {};
+  for (const rule of COUNT_RULES) {
+    const value = options[rule];
+    if (value === undefined) continue;
+    if (!/^\d+$/.test(value)) throw new VaultError(`--${flagOf(rule)} must be a whole number, got ${JSON.stringify(value)}`);
+    raw[rule] = Number(value);
+  }
+  if (options.keepWithin !== undefined) raw['keepWithin'] = options.keepWithin;
+  if (options.timeZone !== undefined) raw['timeZone'] = options.timeZone;
+  if (Object.keys(raw).length === 0) return null;
+  const parsed = retentionSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = typeof issue?.path[0] === 'string' ? `--${flagOf(issue.path[0])} ` : '';
+    throw new VaultError(`${field}${issue?.message ?? 'is not a retention policy'}`);
+  }
+  return parsed.data;
+}
+
+/** `keepDaily` → `keep-daily`. */
+function flagOf(rule: string): string {
+  return rule.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * Which snapshots the policy forgets, restic's `forget --keep-*` over a bare vault: the policy is
+ * applied to each backed-up directory (source) on its own, by decideRetention, the same rules the
+ * plans' retention uses (so the newest snapshot of each source is always kept). Snapshots the
+ * backup workflow wrote (a `backupId:` tag) are kept: their catalog's retention forgets them, and
+ * deleting them here would leave catalog records naming snapshots that are gone.
+ */
+export function decideVaultForget(snapshots: readonly Snapshot[], policy: RetentionConfig, now: Date): VaultForgetDecision[] {
+  const decisions: VaultForgetDecision[] = [];
+  const bySource = new Map<string, Snapshot[]>();
+  for (const s of snapshots) {
+    if (backupIdOfTags(s.tags) !== undefined) {
+      decisions.push({ snapshot: s, forget: false, reasons: [catalogManaged(s)] });
+      continue;
+    }
+    const key = `${s.source.kind}:${s.source.id}`;
+    bySource.set(key, [...(bySource.get(key) ?? []), s]);
+  }
+  for (const group of bySource.values()) {
+    const byId = new Map(group.map((s) => [s.id, s]));
+    const verdicts = decideRetention(
+      group.map((s) => ({ backupId: s.id, status: 'COMMITTED' as const, startedAt: s.time })),
+      policy,
+      now,
+    );
+    for (const v of verdicts) decisions.push({ snapshot: byId.get(v.backupId) as Snapshot, forget: !v.keep, reasons: v.reasons });
+  }
+  return decisions.sort((a, b) => (a.snapshot.time < b.snapshot.time ? 1 : a.snapshot.time > b.snapshot.time ? -1 : 0));
+}
+
+/** Snapshots named on the command line: each must be one the bare vault may forget. */
+export function checkForgettable(snapshots: readonly Snapshot[]): void {
+  for (const s of snapshots) if (backupIdOfTags(s.tags) !== undefined) throw new VaultError(`snapshot ${s.id.slice(0, 12)}: ${catalogManaged(s)}`);
+}
+
+function catalogManaged(s: Snapshot): string {
+  return `written by the backup workflow (backup ${backupIdOfTags(s.tags) as string}): its plan's retention forgets it (\`lifeboat backups forget\`), which keeps the catalog in step`;
+}

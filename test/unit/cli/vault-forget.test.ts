@@ -1,0 +1,142 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { type CliIo } from '../../../cli/cli-io';
+import { vaultBackup, vaultInit, vaultLs, vaultPrune, vaultRestore, vaultVerify } from '../../../cli/commands/vault-commands';
+import { vaultForget } from '../../../cli/commands/vault-forget-command';
+import { backupDirectory } from '../../../vault/archiver/directory-source';
+import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
+import { openLocalVaultStore } from '../../../vault/backend/open-local-vault-store';
+import { openVault } from '../../../vault/repository/vault';
+import { FileVaultStore } from '../../../vault/backend/file/file-vault-store';
+import { snapshotKey } from '../../../vault/repository/vault-layout';
+import { ObjectLockedError } from '../../../vault/vault-errors';
+import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../support/vault-test-helpers';
+
+function capture(): CliIo & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
+}
+
+/**
+ * `lifeboat vault forget`: snapshots named, or those the --keep-* rules (the plans' retention rules,
+ * per backed-up directory) do not keep; a prune then reclaims their data.
+ */
+describe('lifeboat vault forget', () => {
+  let dir: string;
+  let vault: string;
+  let keyFile: string;
+  let a: string;
+  let b: string;
+  /** Snapshot ids of directory a, oldest first, and of b. */
+  let ofA: string[];
+  let ofB: string;
+
+  const snapshotIds = async (): Promise<string[]> => {
+    const io = capture();
+    expect(await vaultLs(undefined, { vault, keyFile }, { io })).toBe(0);
+    return io.lines.map((l) => l.split(/\s+/)[0] as string).filter((id) => /^[0-9a-f]+$/.test(id));
+  };
+
+  beforeEach(async () => {
+    dir = await tempDir('vault-forget');
+    vault = path.join(dir, 'vault');
+    keyFile = path.join(dir, 'key');
+    a = path.join(dir, 'a');
+    b = path.join(dir, 'b');
+    await fs.mkdir(a);
+    await fs.mkdir(b);
+    const io = capture();
+    expect(await vaultInit({ vault, keyFile }, { io })).toBe(0);
+    ofA = [];
+    for (let i = 0; i < 3; i++) {
+      await fs.writeFile(path.join(a, `v${i}.bin`), pseudoRandomBytes(50_000, 10 + i));
+      const out = capture();
+      expect(await vaultBackup(a, { vault, keyFile }, { io: out })).toBe(0);
+      ofA.push(out.lines[0] as string);
+    }
+    await fs.writeFile(path.join(b, 'only.bin'), pseudoRandomBytes(40_000, 99));
+    const out = capture();
+    expect(await vaultBackup(b, { vault, keyFile }, { io: out })).toBe(0);
+    ofB = out.lines[0] as string;
+  });
+  afterEach(async () => removeDir(dir));
+
+  it('forgets what --keep-last does not keep, per directory; a dry run changes nothing; a prune then reclaims the data and the vault verifies', async () => {
+    const dry = capture();
+    expect(await vaultForget([], { vault, keyFile, keepLast: '1', dryRun: true }, { io: dry })).toBe(0);
+    expect(dry.lines.filter((l) => l.startsWith('would forget')).map((l) => l.split(/\s+/)[2])).toEqual([ofA[1], ofA[0]].map((id) => (id as string).slice(0, 12)));
+    expect(dry.lines.at(-1)).toBe('Would forget 2 of 4 snapshot(s); nothing was changed.');
+    expect((await snapshotIds()).length).toBe(4);
+
+    const io = capture();
+    expect(await vaultForget([], { vault, keyFile, keepLast: '1' }, { io })).toBe(0);
+    const kept = io.lines.filter((l) => l.startsWith('keep'));
+    expect(kept.map((l) => l.split(/\s+/)[1]).sort()).toEqual([ofA[2], ofB].map((id) => (id as string).slice(0, 12)).sort());
+    for (const line of kept) expect(line).toMatch(/\(last 1|\(newest/);
+    expect(io.lines.at(-1)).toBe('Forgot 2 snapshot(s). Their data stays until `lifeboat vault prune` reclaims what no snapshot references.');
+    expect((await snapshotIds()).sort()).toEqual([ofA[2], ofB].map((id) => (id as string).slice(0, 16)).sort());
+
+    expect(await vaultPrune({ vault, keyFile, grace: '0' }, { io: capture() })).toBe(0);
+    expect(await vaultVerify({ vault, keyFile, readData: true }, { io: capture() })).toBe(0);
+    const target = path.join(dir, 'restored');
+    expect(await vaultRestore(ofA[2] as string, { vault, keyFile, target }, { io: capture() })).toBe(0);
+    expect(await readTree(target)).toEqual(await readTree(a));
+  });
+
+  it('forgets the snapshots named by unique prefix, and nothing when one name matches none', async () => {
+    const missing = capture();
+    expect(await vaultForget([(ofA[0] as string).slice(0, 10), 'ffffffffffff'], { vault, keyFile }, { io: missing })).toBe(1);
+    expect(missing.errors).toEqual([expect.stringMatching(/^lifeboat vault: no snapshot in .* starts with ffffffffffff$/)]);
+    expect((await snapshotIds()).length).toBe(4);
+
+    const io = capture();
+    expect(await vaultForget([(ofA[0] as string).slice(0, 10), ofB.slice(0, 12)], { vault, keyFile }, { io })).toBe(0);
+    expect(io.lines.filter((l) => l.startsWith('forget')).length).toBe(2);
+    expect((await snapshotIds()).sort()).toEqual([ofA[1], ofA[2]].map((id) => (id as string).slice(0, 16)).sort());
+  });
+
+  it('refuses usage it cannot act on, before opening the vault', async () => {
+    for (const [options, refs, message] of [
+      [{}, [], /^lifeboat vault: name the snapshots to forget, or give --keep-last/],
+      [{ keepLast: '1' }, ['latest'], /^lifeboat vault: name the snapshots to forget or give --keep-\* rules, not both$/],
+      [{ keepDaily: 'x' }, [], /^lifeboat vault: --keep-daily must be a whole number, got "x"$/],
+      [{ keepWithin: 'soon' }, [], /^lifeboat vault: --keep-within .*"soon" is not a duration/],
+    ] as const) {
+      const io = capture();
+      expect(await vaultForget(refs, { vault: path.join(dir, 'no-vault-here'), keyFile, ...options }, { io })).toBe(1);
+      expect(io.errors).toEqual([expect.stringMatching(message)]);
+    }
+  });
+
+  it('goes on past a snapshot S3 Object Lock retains, names it, and exits 3', async () => {
+    const locked = ofA[0] as string;
+    const del = FileVaultStore.prototype.delete;
+    const spy = jest.spyOn(FileVaultStore.prototype, 'delete').mockImplementation(async function (this: FileVaultStore, key: string) {
+      if (key === snapshotKey(locked)) throw new ObjectLockedError(this.location, key, 'COMPLIANCE retention until 2027-01-01');
+      return del.call(this, key);
+    });
+    try {
+      const io = capture();
+      expect(await vaultForget([], { vault, keyFile, keepLast: '1' }, { io })).toBe(3);
+      expect(io.lines.at(-1)).toBe('Forgot 1 snapshot(s). Their data stays until `lifeboat vault prune` reclaims what no snapshot references.');
+      expect(io.errors[0]).toBe('lifeboat vault: 1 snapshot(s) were not forgotten: S3 Object Lock retains them (a later forget deletes them once their retention ends):');
+      expect(io.errors[1]).toMatch(new RegExp(`^ {2}${locked.slice(0, 12)}: .* is locked \\(COMPLIANCE retention until 2027-01-01\\)`));
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await snapshotIds()).sort()).toEqual([locked, ofA[2], ofB].map((id) => (id as string).slice(0, 16)).sort());
+  });
+
+  it('keeps the snapshots the backup workflow wrote: their catalog forgets them', async () => {
+    const managed = await backupDirectory(await openVault(openLocalVaultStore(vault), await KeyFileKeyProvider.load(keyFile)), b, { tags: ['backupId:20261204T100000Z-1a2b3c4d', 'plan:files'] });
+    const io = capture();
+    expect(await vaultForget([], { vault, keyFile, keepLast: '1' }, { io })).toBe(0);
+    const line = io.lines.find((l) => l.includes(managed.snapshot.id.slice(0, 12)));
+    expect(line).toMatch(/^keep {9}[0-9a-f]{12} .*\(written by the backup workflow \(backup 20261204T100000Z-1a2b3c4d\): its plan's retention forgets it/);
+    const named = capture();
+    expect(await vaultForget([managed.snapshot.id], { vault, keyFile }, { io: named })).toBe(1);
+    expect(named.errors[0]).toMatch(/written by the backup workflow/);
+    expect(await snapshotIds()).toContain(managed.snapshot.id.slice(0, 16));
+  });
+});
