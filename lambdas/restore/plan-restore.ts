@@ -124,7 +124,7 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   if (restore.prefix !== '' && entries === 0) {
     const form = restore.source.type === 's3' ? 'a key prefix, as S3 lists keys ("reports/2026/")' : 'a path relative to the backed-up directory ("var/log")';
     throw new InvalidInputError(
-      `Invalid restore request: filter.prefix ${JSON.stringify(restore.prefix)} matches no entry of backup ${restore.backupId} of source ${restore.source.name}, so nothing was restored and the target was not touched; it is ${form}`,
+      `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(restore.prefix)} matches no entry of backup ${restore.backupId} of source ${restore.source.name}, so nothing was restored and the target was not touched; it is ${form}`,
     );
   }
   const pieceBytes = Math.max(basePieceBytes, Math.ceil(splitBytes / Math.max(1, Math.floor(maxShards / 2))));
