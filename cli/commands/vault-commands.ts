@@ -6,7 +6,7 @@ import { type KeyProvider } from '../../vault';
 import { KeyFileKeyProvider } from '../../vault';
 import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
-import { type ManifestEntry, RestoreIncompleteError, restoreSnapshot } from '../../vault';
+import { type ManifestEntry, RestoreIncompleteError, restoreSnapshot, snapshotPathOf } from '../../vault';
 import { initVault, openVault, type Vault } from '../../vault';
 import { parsePruneSettings, pruneToEnd } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
@@ -164,18 +164,10 @@ export function listed(lines: readonly string[]): string[] {
   return shown;
 }
 
-/**
- * `--include` as a path inside the snapshot: relative to the directory that was backed up, so a
- * leading `/` or `./` is dropped (`.` alone is the whole snapshot); `..` can name nothing in it. A
- * trailing `/` (what a shell's completion adds to a directory) is dropped too: the directory's own
- * entry, its mode, times and attributes, is restored with what lies below it.
- */
+/** `--include` as a path inside the snapshot (snapshotPathOf: relative to the directory that was backed up). */
 export function includePath(raw: string): string {
-  const path = raw.replace(/^(?:\.?\/)+/, '').replace(/\/+$/, '');
-  if (path === '.') return '';
-  if (path.split('/').some((part) => part === '..')) {
-    throw new VaultError(`--include ${JSON.stringify(raw)}: a path inside a snapshot has no ".." parts; paths are relative to the directory that was backed up`);
-  }
+  const path = snapshotPathOf(raw);
+  if (path === null) throw new VaultError(`--include ${JSON.stringify(raw)}: a path inside a snapshot has no ".." parts; paths are relative to the directory that was backed up`);
   return path;
 }
 

@@ -4,7 +4,7 @@ import { ForgottenBackupError } from '../catalog/catalog-errors';
 import { InvalidInputError } from '../runtime/errors';
 import { type Snapshot } from '../../vault';
 import { type Vault } from '../../vault';
-import { VaultNotFoundError, VaultObjectNotFoundError } from '../../vault';
+import { snapshotPathOf, VaultNotFoundError, VaultObjectNotFoundError } from '../../vault';
 import { parseRestoreRequest } from './restore-request';
 import { BackupNotReplicatedError, SnapshotMismatchError } from './restore-errors';
 import { checkTargetAllowed } from './restore-target-policy';
@@ -43,6 +43,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   if (request.filter && source.type === 'dynamodb') {
     throw new InvalidInputError('Invalid restore request: filter: a DynamoDB table is restored whole; remove "filter" (it applies to S3 keys and directory paths)');
   }
+  const prefix = filterPrefixOf(request.filter?.prefix, source.type);
   checkTargetAllowed(deps.restoreTargetPrefix, source, request.target, deps.mountPath, deps.sources);
 
   const record = readBackupRecord(
@@ -68,7 +69,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
     target: request.target,
     overwrite: request.overwrite,
     keepSetIdBits: request.keepSetIdBits,
-    prefix: request.filter?.prefix ?? '',
+    prefix,
     startedAt: (deps.now ?? (() => new Date()))().toISOString(),
     ...(source.type === 'dynamodb' && source.writeBudget ? { writeBudget: source.writeBudget } : {}),
   };
@@ -86,4 +87,16 @@ async function loadSnapshotFrom(open: ResolveRestoreDeps['openVault'], side: 'pr
       { cause: err },
     );
   }
+}
+
+/**
+ * The filter's prefix as the plan matches it: an S3 key prefix as given (a plain string prefix, as S3
+ * lists); a directory path as entry paths are written (snapshotPathOf), so that `/docs`, `./docs`
+ * and `docs/` all name the directory `docs` with its own entry.
+ */
+function filterPrefixOf(raw: string | undefined, sourceType: SourceConfig['type']): string {
+  if (raw === undefined || sourceType !== 'filesystem') return raw ?? '';
+  const path = snapshotPathOf(raw);
+  if (path === null) throw new InvalidInputError(`Invalid restore request: filter.prefix: ${JSON.stringify(raw)} has a ".." part; a directory path in a backup is relative to the backed-up directory ("var/log")`);
+  return path;
 }

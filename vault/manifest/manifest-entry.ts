@@ -69,3 +69,16 @@ export function underPrefix(path: string, prefix: string): boolean {
   if (prefix.endsWith('/')) return path.startsWith(prefix);
   return path === prefix || path.startsWith(`${prefix}/`);
 }
+
+/**
+ * A path a person gives within a directory snapshot, written as its entry paths are: relative to the
+ * directory that was backed up, so a leading `/` or `./` goes (`.` alone is the whole snapshot, ''),
+ * and a trailing `/` too (a shell's completion adds it to a directory, whose own entry, with its
+ * mode and times, belongs to what the path names). Null for a path with a `..` part, which names
+ * nothing in a snapshot. S3 key prefixes are not paths: they stay as given.
+ */
+export function snapshotPathOf(raw: string): string | null {
+  const path = raw.replace(/^(?:\.?\/)+/, '').replace(/\/+$/, '');
+  if (path === '.') return '';
+  return path.split('/').some((part) => part === '..') ? null : path;
+}

@@ -7,15 +7,20 @@ import { resolveRestore, type ResolveRestoreDeps } from '../../../../lambdas/res
 import { selectedEntries } from '../../../../lambdas/restore/restore-selection';
 import { type Vault } from '../../../../vault/repository/vault';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { backupDirectory } from '../../../../vault/archiver/directory-source';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 
 const sources: SourceConfig[] = [
   { type: 's3', name: 'assets', bucket: 'prod-assets', prefix: '' },
   { type: 'dynamodb', name: 'orders', table: 'prod-orders' },
+  { type: 'filesystem', name: 'files', path: '/mnt/lifeboat/files' },
 ];
 const s3mock = mockClient(S3Client);
 let dir: string;
 let vault: Vault;
 let s3SnapshotId: string;
+let filesSnapshotId: string;
 const BACKUP = '20260301T100000Z-1a2b3c4d';
 
 beforeAll(async () => {
@@ -26,6 +31,12 @@ beforeAll(async () => {
     await writer.add({ path: key.replace('/../', '/dotdot/'), kind: 'object', meta: { metadata: {}, tags: {}, etag: '"x"', size: key.length, lastModified: '' }, content: Buffer.from(key) });
   }
   s3SnapshotId = (await vault.commitSnapshot({ source: { kind: 's3', id: 'assets', bucket: 'prod-assets', prefix: '' }, parts: [await writer.finish()] })).id;
+  const files = path.join(dir, 'files');
+  await fs.mkdir(path.join(files, 'docs'), { recursive: true });
+  await fs.mkdir(path.join(files, 'docsX'));
+  await fs.writeFile(path.join(files, 'docs', 'a.txt'), 'a');
+  await fs.writeFile(path.join(files, 'docsX', 'b.txt'), 'b');
+  filesSnapshotId = (await backupDirectory(vault, files)).snapshot.id;
 });
 afterAll(() => removeDir(dir));
 beforeEach(() => {
@@ -85,6 +96,21 @@ it('resolves a backup id to the source snapshot, with target, filter and vault',
   const paths: string[] = [];
   for await (const e of selectedEntries(vault, await vault.loadSnapshot(s3SnapshotId), resolved)) paths.push(e.path);
   expect(paths).toEqual(['reports/2026/q1.csv', 'reports/2026/q2.csv', 'reportsX']);
+});
+
+it('takes a directory filter as a path in the backup: a leading / or ./ and a trailing / name the same directory, with its own entry', async () => {
+  const record = { ...committed(filesSnapshotId), sources: [{ name: 'files', type: 'filesystem', snapshotId: filesSnapshotId }] };
+  for (const given of ['docs', '/docs', './docs/', 'docs/']) {
+    const resolved = await resolveRestore({ source: 'files', backupId: BACKUP, target: { type: 'filesystem', path: '/restore-files' }, filter: { prefix: given } }, 'e', deps({ [BACKUP]: record }));
+    expect(resolved.prefix).toBe('docs');
+    const paths: string[] = [];
+    for await (const e of selectedEntries(vault, await vault.loadSnapshot(filesSnapshotId), resolved)) paths.push(e.path);
+    expect(paths).toEqual(['docs', 'docs/a.txt']);
+  }
+  await expect(resolveRestore({ source: 'files', backupId: BACKUP, target: { type: 'filesystem', path: '/restore-files' }, filter: { prefix: 'docs/../etc' } }, 'e', deps({ [BACKUP]: record }))).rejects.toMatchObject({
+    name: 'InvalidInputError',
+    message: 'Invalid restore request: filter.prefix: "docs/../etc" has a ".." part; a directory path in a backup is relative to the backed-up directory ("var/log")',
+  });
 });
 
 it('resolves a point in time in UTC through the catalog', async () => {
