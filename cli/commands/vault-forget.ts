@@ -62,7 +62,9 @@ export function decideVaultForget(snapshots: readonly Snapshot[], policy: Retent
       continue;
     }
     const key = `${s.source.kind}:${s.source.id}`;
-    bySource.set(key, [...(bySource.get(key) ?? []), s]);
+    let group = bySource.get(key);
+    if (!group) bySource.set(key, (group = []));
+    group.push(s);
   }
   for (const group of bySource.values()) {
     const byId = new Map(group.map((s) => [s.id, s]));

@@ -386,10 +386,12 @@ export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDi
   }
 }
 
-/** Whether the snapshot has an entry at or under `include` (reads the manifest up to the first such entry). */
+/** Whether the snapshot has an entry at or under `include` (the manifest reader yields only those, from the page that may hold the first). */
 async function holdsEntryUnder(vault: Vault, snapshot: Snapshot, include: string): Promise<boolean> {
-  for await (const entry of (await vault.manifest(snapshot)).entries(include)) if (underPrefix(entry.path, include)) return true;
-  return false;
+  const entries = (await vault.manifest(snapshot)).entries(include);
+  const first = await entries.next();
+  await entries.return(undefined);
+  return first.done !== true;
 }
 
 /** restoreSnapshot's pass over the manifest with its restorer. */
