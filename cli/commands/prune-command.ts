@@ -42,7 +42,7 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false });
     const finishedAt = now();
     if (options.json) io.out(JSON.stringify({ vault: side, ...report }, null, 2));
-    else for (const line of pruneReportLines(report, `the ${side} vault (${vault.location})`)) io.out(line);
+    else for (const line of pruneReportLines(report, `the ${side} vault (${vault.location})`, settings.graceMs)) io.out(line);
     if (report.dryRun) return 0;
     const run = { environment: access.environment.name, vault: side, trigger: 'cli' as const, startedAt, finishedAt, done: true };
     try {

@@ -12,14 +12,18 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** The lines `lifeboat prune` and `lifeboat vault prune` print for a report: deleted, repacked, bytes freed, what waits. */
-export function pruneReportLines(report: PruneReport, where: string): string[] {
+/**
+ * The lines `lifeboat prune` and `lifeboat vault prune` print for a report: deleted, repacked, bytes
+ * freed, what waits. With a grace of 0 (`graceMs`) what was condemned was swept by the same command.
+ */
+export function pruneReportLines(report: PruneReport, where: string, graceMs?: number): string[] {
   const would = report.dryRun ? 'would be ' : '';
+  const when = graceMs === 0 && !report.dryRun ? 'swept at once (grace 0): counted in Deleted above' : `${would}deleted by a run after the grace period`;
   const lines = [
     `${report.dryRun ? 'Dry run of the prune of' : 'Pruned'} ${where}: ${report.snapshots} snapshot(s) kept.`,
     `Deleted${report.dryRun ? ' (would delete)' : ''}: ${report.packsDeleted} pack(s), ${report.indexesDeleted} index object(s), ${report.manifestsDeleted} manifest object(s); ${formatBytes(report.bytesFreed)} freed.`,
     `Repacked: ${report.packsRepacked} pack(s) ${would}rewritten (${report.blobsMoved} live blob(s), ${formatBytes(report.bytesRepackWritten)} written${report.dryRun ? '' : ` into ${report.newPacks} new pack(s)`}).`,
-    `Condemned: ${report.packsCondemned} pack(s) (${formatBytes(report.bytesCondemned)}), ${report.indexesCondemned} index object(s), ${report.manifestsCondemned} manifest object(s) ${would}deleted by a run after the grace period.`,
+    `Condemned: ${report.packsCondemned} pack(s) (${formatBytes(report.bytesCondemned)}), ${report.indexesCondemned} index object(s), ${report.manifestsCondemned} manifest object(s) ${when}.`,
   ];
   if (report.spared > 0) lines.push(`Spared: ${report.spared} condemned object(s) that a snapshot committed since references.`);
   if (report.locked.length > 0) lines.push(`Locked: ${report.locked.length} object(s) Object Lock still retains were skipped; a later run deletes them (e.g. ${report.locked.slice(0, 3).join(', ')}).`);

@@ -24,7 +24,7 @@ export function parsePruneSettings(options: { grace?: string; repackThreshold?: 
  * Prunes a vault to the end (every cursor followed). With a grace of 0 the objects it condemns are
  * deleted by a second pass at once: only safe when no backup of this vault is running.
  */
-export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; repackThreshold?: number; dryRun?: boolean }): Promise<PruneReport> {
+export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; repackThreshold?: number; dryRun?: boolean; assumeForgotten?: ReadonlySet<string> }): Promise<PruneReport> {
   // Every pass marks afresh (snapshot objects are read again), but reads each manifest page once.
   const markedPages = new MarkedPages();
   const runOnce = async (): Promise<PruneReport> => {

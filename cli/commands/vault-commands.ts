@@ -41,7 +41,7 @@ export type VaultRestoreOptions = VaultAccessOptions & { include?: string; targe
 export type VaultVerifyOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
 export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: string };
 export type VaultPruneOptions = VaultAccessOptions & { dryRun?: boolean; grace?: string; repackThreshold?: string; json?: boolean };
-export type VaultForgetOptions = VaultAccessOptions & VaultForgetRuleOptions & { dryRun?: boolean; json?: boolean };
+export type VaultForgetOptions = VaultAccessOptions & VaultForgetRuleOptions & { dryRun?: boolean; json?: boolean; prune?: boolean; grace?: string; repackThreshold?: string };
 
 export type VaultCommandDeps = { io: CliIo; env: NodeJS.ProcessEnv };
 export const defaultDeps: VaultCommandDeps = { io: processIo, env: process.env };
@@ -279,7 +279,7 @@ export function vaultPrune(options: VaultPruneOptions, deps: Partial<VaultComman
     const vault = await openForCommand(options, env, io);
     const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false });
     if (options.json) io.out(JSON.stringify(report, null, 2));
-    else for (const line of pruneReportLines(report, vault.location)) io.out(line);
+    else for (const line of pruneReportLines(report, vault.location, settings.graceMs)) io.out(line);
     return EXIT_OK;
   });
 }
@@ -331,8 +331,11 @@ export function registerVaultCommands(program: Command): void {
     .option('--keep-yearly <n>', 'keep the newest snapshot of each of the n newest years that have one')
     .option('--keep-within <duration>', 'keep every snapshot taken within this long before the newest ("7d", "2w", "1y6m")')
     .option('--time-zone <zone>', 'IANA time zone the hours, days, weeks, months and years are counted in (default UTC)')
-    .option('--dry-run', 'show what would be forgotten; change nothing')
-    .option('--json', 'print the decisions as JSON')
+    .option('--dry-run', 'show what would be forgotten (and, with --prune, what the prune would then reclaim); change nothing')
+    .option('--prune', 'then prune, as `vault prune` does: what only the forgotten snapshots referenced is condemned, and deleted by a run after the grace period')
+    .option('--grace <hours>', 'with --prune: hours condemned objects wait before deletion (default 25); 0 deletes at once, only safe while no backup runs')
+    .option('--repack-threshold <share>', 'with --prune: repack packs with more than this share of garbage (default 0.2)')
+    .option('--json', 'print the decisions (and the prune report) as JSON')
     // Loaded when run: the retention rules bring schemas that backup and restore do not load.
     .action(async (refs: string[], o: VaultForgetOptions) => exit(await (await import('./vault-forget-command.js')).vaultForget(refs, o)));
   access(vault.command('prune').description('delete what no snapshot references (condemned now, deleted by a run after the grace period) and repack packs with too much garbage'))

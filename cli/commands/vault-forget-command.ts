@@ -1,12 +1,15 @@
-import { ObjectLockedError, type Snapshot, snapshotKey, VaultError } from '../../vault';
+import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, VaultError } from '../../vault';
 import { escapeName } from '../escape-name';
+import { parsePruneSettings, pruneToEnd } from './prune-to-end';
+import { pruneReportLines } from './prune-report-lines';
 import { checkForgettable, decideVaultForget, forgetPolicy, type VaultForgetDecision } from './vault-forget';
 import { defaultDeps, EXIT_INCOMPLETE, EXIT_OK, listed, openForCommand, runVaultCommand, type VaultCommandDeps, type VaultForgetOptions } from './vault-commands';
 
 /**
  * `vault forget`: deletes snapshot objects, the named ones or those the --keep-* rules do not keep
  * (vault-forget.ts). Their data stays until a prune reclaims what no snapshot references; a
- * snapshot is a whole manifest, so no other snapshot depends on it.
+ * snapshot is a whole manifest, so no other snapshot depends on it. With --prune that prune follows
+ * (restic's `forget --prune`); a dry run then prunes as if the forget had run.
  */
 export function vaultForget(refs: readonly string[], options: VaultForgetOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
@@ -16,6 +19,7 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     if (refs.length === 0 && !policy) {
       throw new VaultError('name the snapshots to forget, or give --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly or --keep-within (the newest snapshot of each directory is always kept)');
     }
+    const pruneSettings = pruneSettingsOf(options);
     const vault = await openForCommand(options, env, io);
     let decisions: VaultForgetDecision[];
     if (policy) decisions = decideVaultForget(await vault.listSnapshots(), policy, new Date());
@@ -43,9 +47,12 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
       }
     }
     const forgets = decisions.filter((d) => d.forget).length;
+    // A snapshot Object Lock kept still protects its data: the prune sees it as it is.
+    const assumeForgotten = dryRun ? new Set(decisions.filter((d) => d.forget).map((d) => d.snapshot.id)) : undefined;
+    const pruned: PruneReport | undefined = pruneSettings ? await pruneToEnd(vault, { ...pruneSettings, dryRun, ...(assumeForgotten ? { assumeForgotten } : {}) }) : undefined;
     if (options.json) {
       const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
-      io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked }));
+      io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: pruned } : {}) }));
     } else {
       for (const d of decisions) {
         const verb = d.forget ? (dryRun ? 'would forget' : 'forget') : 'keep';
@@ -53,11 +60,25 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
         io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.source.id)}${why}`);
       }
       if (dryRun) io.out(`Would forget ${forgets} of ${decisions.length} snapshot(s); nothing was changed.`);
+      else if (pruned) io.out(`Forgot ${forgotten.length} snapshot(s).`);
       else io.out(`Forgot ${forgotten.length} snapshot(s). Their data stays until \`lifeboat vault prune\` reclaims what no snapshot references.`);
+      if (pruned) for (const line of pruneReportLines(pruned, vault.location, pruneSettings?.graceMs)) io.out(line);
     }
     if (locked.length === 0) return EXIT_OK;
     io.err(`lifeboat vault: ${locked.length} snapshot(s) were not forgotten: S3 Object Lock retains them (a later forget deletes them once their retention ends):`);
     for (const line of listed(locked.map((l) => `${l.id.slice(0, 12)}: ${l.reason}`))) io.err(line);
     return EXIT_INCOMPLETE;
   });
+}
+
+/** The prune that follows a forget: its settings, or undefined without --prune (whose settings alone are a usage error). */
+function pruneSettingsOf(options: VaultForgetOptions): { graceMs?: number; repackThreshold?: number } | undefined {
+  if (!options.prune) {
+    const stray = [options.grace !== undefined ? '--grace' : '', options.repackThreshold !== undefined ? '--repack-threshold' : ''].filter(Boolean);
+    if (stray.length > 0) throw new VaultError(`${stray.join(' and ')} ${stray.length > 1 ? 'are' : 'is'} for the prune: add --prune, or run \`lifeboat vault prune\` with ${stray.length > 1 ? 'them' : 'it'}`);
+    return undefined;
+  }
+  const settings = parsePruneSettings(options);
+  if (typeof settings === 'string') throw new VaultError(settings);
+  return settings;
 }

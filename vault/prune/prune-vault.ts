@@ -33,6 +33,12 @@ export type PruneOptions = {
   readonly cursor?: PruneCursor;
   /** Manifest pages already read by an earlier call of this process (vault-mark.ts): each is read once. @default a new MarkedPages */
   readonly markedPages?: MarkedPages;
+  /**
+   * Snapshot ids a dry run counts as deleted: what a forget that has not run yet would leave to
+   * prune (`lifeboat vault forget --prune --dry-run`). Refused in a real run, where only a snapshot
+   * object that is gone may stop protecting its data.
+   */
+  readonly assumeForgotten?: ReadonlySet<string>;
 };
 
 /** The report as it travels in a cursor between invocations (the state machine's payload). */
@@ -130,6 +136,8 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   if (!Number.isFinite(graceMs) || graceMs < 0) throw new VaultError(`prune: graceMs must be a non-negative number of milliseconds, got ${graceMs}`);
   if (!(threshold >= 0 && threshold < 1)) throw new VaultError(`prune: repackThreshold must be at least 0 and below 1, got ${threshold}`);
   const dryRun = options.dryRun ?? false;
+  const assumeForgotten = options.assumeForgotten ?? new Set<string>();
+  if (assumeForgotten.size > 0 && !dryRun) throw new VaultError('prune: snapshots may be assumed forgotten only in a dry run; delete them first');
   const markedPages = options.markedPages ?? new MarkedPages();
   const report: PruneReport = options.cursor ? { ...options.cursor.report, locked: [...options.cursor.report.locked], damaged: [...options.cursor.report.damaged] } : emptyPruneReport(dryRun);
   const outOfTime = (): boolean => options.deadline !== undefined && now() >= options.deadline;
@@ -142,7 +150,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   // Phase 1: sweep. `started` is taken before marking: a backup that committed before the mark is seen by it.
   let batches = await loadCondemnedBatches(vault.store, vault.keys);
   const due = batches.filter((b) => Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) <= started);
-  let mark = await markVault(vault, markedPages);
+  let mark = await markVault(vault, markedPages, assumeForgotten);
   report.snapshots = mark.snapshots;
   let indexObjects = await loadIndexObjects(vault);
   if (due.length > 0) {
@@ -157,7 +165,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   if (outOfTime()) return unfinished('condemn');
 
   // Phase 2: condemn and repack.
-  mark = dryRun ? mark : await markVault(vault, markedPages);
+  mark = dryRun ? mark : await markVault(vault, markedPages, assumeForgotten);
   const pending = pendingObjects(batches);
   const plan = planPrune({
     mark,

@@ -56,10 +56,12 @@ export class MarkedPages {
  * Marks from every `snapshots/*` object. An unreadable snapshot object stops the prune: what it
  * references cannot be known, and deleting it would be a guess (verify names it; repair first).
  * The snapshot objects are always listed and read again; `pages` (one per process) spares reading
- * a manifest page twice.
+ * a manifest page twice. `ignored` snapshots mark nothing (a dry run's `assumeForgotten`).
  */
-export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPages()): Promise<VaultMark> {
-  const { snapshots, unreadable } = await vault.scanSnapshots();
+export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPages(), ignored: ReadonlySet<string> = new Set()): Promise<VaultMark> {
+  const scan = await vault.scanSnapshots();
+  const snapshots = scan.snapshots.filter((s) => !ignored.has(s.id));
+  const unreadable = scan.unreadable;
   const gone = unreadable.filter((u) => !u.reason.startsWith('it was deleted'));
   if (gone.length > 0) {
     throw new VaultError(`${vault.location}: prune stops: ${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);

@@ -84,6 +84,47 @@ describe('lifeboat vault forget', () => {
     expect(await readTree(target)).toEqual(await readTree(a));
   });
 
+  it('with --prune prunes after forgetting; its dry run reports what that prune would reclaim, as if the forget had run', async () => {
+    const json = (io: { lines: string[] }): { forgotten: string[]; prune: { snapshots: number; packsCondemned: number; bytesCondemned: number; packsDeleted: number; bytesFreed: number; dryRun: boolean } } =>
+      JSON.parse(io.lines.join('\n')) as ReturnType<typeof json>;
+    // a's files so far only in its older snapshots: the prune has data to reclaim.
+    await fs.rm(path.join(a, 'v0.bin'));
+    await fs.rm(path.join(a, 'v1.bin'));
+    const last = capture();
+    expect(await vaultBackup(a, { vault, keyFile }, { io: last })).toBe(0);
+    const dry = capture();
+    expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true, grace: '0', dryRun: true, json: true }, { io: dry })).toBe(0);
+    const would = json(dry);
+    expect(would.forgotten).toEqual([]);
+    expect(would.prune).toMatchObject({ dryRun: true, snapshots: 2 });
+    expect(would.prune.packsCondemned).toBeGreaterThan(0);
+    expect((await snapshotIds()).length).toBe(5);
+
+    const io = capture();
+    expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true, grace: '0', json: true }, { io })).toBe(0);
+    const done = json(io);
+    expect(done.forgotten.sort()).toEqual([ofA[0], ofA[1], ofA[2]].sort());
+    // With a grace of 0 what is condemned is deleted in the same command: the dry run's condemned figures are the real run's.
+    expect(done.prune).toMatchObject({ dryRun: false, snapshots: 2, packsCondemned: would.prune.packsCondemned, bytesCondemned: would.prune.bytesCondemned });
+    expect(done.prune.packsDeleted).toBe(would.prune.packsCondemned);
+    expect(done.prune.bytesFreed).toBeGreaterThan(0);
+    expect(await vaultVerify({ vault, keyFile, readData: true }, { io: capture() })).toBe(0);
+    for (const [id, source] of [[last.lines[0], a], [ofB, b]] as const) {
+      const target = path.join(dir, `restored-${id as string}`);
+      expect(await vaultRestore(id as string, { vault, keyFile, target }, { io: capture() })).toBe(0);
+      expect(await readTree(target)).toEqual(await readTree(source));
+    }
+  });
+
+  it('prints the prune report after the decisions, and keeps the data for the grace period by default', async () => {
+    const io = capture();
+    expect(await vaultForget([ofB.slice(0, 12)], { vault, keyFile, prune: true }, { io })).toBe(0);
+    expect(io.lines[1]).toBe('Forgot 1 snapshot(s).');
+    expect(io.lines[2]).toMatch(/^Pruned .*: 3 snapshot\(s\) kept\.$/);
+    expect(io.lines.find((l) => l.startsWith('Deleted'))).toMatch(/^Deleted: 0 pack\(s\)/);
+    expect(io.lines.find((l) => l.startsWith('Condemned'))).toMatch(/^Condemned: [1-9]\d* pack\(s\) .* deleted by a run after the grace period\.$/);
+  });
+
   it('forgets the snapshots named by unique prefix, and nothing when one name matches none', async () => {
     const missing = capture();
     expect(await vaultForget([(ofA[0] as string).slice(0, 10), 'ffffffffffff'], { vault, keyFile }, { io: missing })).toBe(1);
@@ -102,6 +143,10 @@ describe('lifeboat vault forget', () => {
       [{ keepLast: '1' }, ['latest'], /^lifeboat vault: name the snapshots to forget or give --keep-\* rules, not both$/],
       [{ keepDaily: 'x' }, [], /^lifeboat vault: --keep-daily must be a whole number, got "x"$/],
       [{ keepWithin: 'soon' }, [], /^lifeboat vault: --keep-within .*"soon" is not a duration/],
+      [{ keepLast: '1', grace: '0' }, [], /^lifeboat vault: --grace is for the prune: add --prune, or run `lifeboat vault prune` with it$/],
+      [{ keepLast: '1', grace: '0', repackThreshold: '0.5' }, [], /^lifeboat vault: --grace and --repack-threshold are for the prune: add --prune/],
+      [{ keepLast: '1', prune: true, grace: 'soon' }, [], /^lifeboat vault: --grace must be a number of hours \(0 or more\), got soon$/],
+      [{ keepLast: '1', prune: true, repackThreshold: '1' }, [], /^lifeboat vault: --repack-threshold must be at least 0 and below 1, got 1$/],
     ] as const) {
       const io = capture();
       expect(await vaultForget(refs, { vault: path.join(dir, 'no-vault-here'), keyFile, ...options }, { io })).toBe(1);

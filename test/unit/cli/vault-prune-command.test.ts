@@ -48,6 +48,7 @@ describe('lifeboat vault prune', () => {
     const pruned = capture();
     expect(await vaultPrune({ vault, keyFile, grace: '0' }, { io: pruned.io })).toBe(0);
     expect(pruned.out.join('\n')).toMatch(/Deleted: [1-9]\d* pack\(s\), \d+ index object\(s\), \d+ manifest object\(s\); \d+\.\d KiB freed\./);
+    expect(pruned.out.join('\n')).toMatch(/Condemned: [1-9]\d* pack\(s\) .* swept at once \(grace 0\): counted in Deleted above\./);
     const verify = capture();
     expect(await vaultVerify({ vault, keyFile, readData: true }, { io: verify.io })).toBe(0);
     expect(verify.out.join('\n')).not.toMatch(/UNREFERENCED pack/);

@@ -102,6 +102,33 @@ describe('pruneVault', () => {
     await expectVerifies(reopen());
   });
 
+  it('a dry run that assumes snapshots forgotten reports what their deletion would leave to prune; a real run refuses the assumption', async () => {
+    const { vault, clock, reopen } = await newVault();
+    const a = new Map([['x', data(1)], ['y', data(2)]]);
+    const b = new Map([['x', data(1)], ['z', data(3)]]);
+    const idA = await backup(vault, a);
+    await backup(vault, b);
+    const keys = await listedKeys(vault.store, '');
+
+    const assumed = await prune(reopen(), clock, { dryRun: true, assumeForgotten: new Set([idA]) });
+    expect(assumed.snapshots).toBe(1);
+    expect(assumed.packsCondemned + assumed.packsRepacked).toBeGreaterThan(0);
+    expect(await listedKeys(vault.store, '')).toEqual(keys);
+    await expect(pruneVault(reopen(), { graceMs: GRACE, now: () => clock.t, assumeForgotten: new Set([idA]) })).rejects.toThrow(
+      'prune: snapshots may be assumed forgotten only in a dry run; delete them first',
+    );
+    expect(await listedKeys(vault.store, '')).toEqual(keys);
+
+    await vault.store.delete(snapshotKey(idA));
+    const real = await prune(reopen(), clock);
+    expect({ snapshots: real.snapshots, packs: real.packsCondemned, repacked: real.packsRepacked, bytes: real.bytesCondemned }).toEqual({
+      snapshots: assumed.snapshots,
+      packs: assumed.packsCondemned,
+      repacked: assumed.packsRepacked,
+      bytes: assumed.bytesCondemned,
+    });
+  });
+
   it('folds a blob stored twice by parallel writers into one pack', async () => {
     const { vault, clock, reopen } = await newVault();
     const content = data(7, 64 * 1024);
