@@ -1,4 +1,4 @@
-import { Aspects, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_MIRROR_CHECK_SCHEDULE, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
@@ -28,7 +28,7 @@ import { RestoreWorkflow } from './restore-workflow';
 import { PruneWorkflow } from './prune-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
 import { SourceMirrors } from './source-mirrors';
-import { validatePlans } from './validated-plans';
+import { checkPlansShape, validatePlans } from './validated-plans';
 import { setWorkflowLogging } from './workflow-logging';
 import { mirrorOf } from '../../config/lifeboat-config';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
@@ -276,8 +276,28 @@ export class LifeboatProtection extends Construct {
     this.prefix = props.prefix ?? defaultPrefix(this);
     setWorkflowLogging(this, this.prefix, props.security);
     this.environmentName = props.environmentName ?? this.prefix;
-    this.checkOwnProps(stack, props);
-    const { sources, fileSystem } = validatePlans(this, 'LifeboatProtection', { plans: props.plans, drRegion: props.drRegion, ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}) });
+    // Every issue at once: the construct's own props, then the plans and the settings a config file has too.
+    checkPlansShape(this, 'LifeboatProtection', { plans: props.plans, drRegion: props.drRegion });
+    const ownIssues = this.ownPropIssues(stack, props);
+    let validated: ReturnType<typeof validatePlans>;
+    try {
+      validated = validatePlans(this, 'LifeboatProtection', {
+        plans: props.plans,
+        drRegion: props.drRegion,
+        ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}),
+        settings: {
+          ...(props.notifications ? { notifications: props.notifications } : {}),
+          ...(props.mirrorCheck ? { mirrorCheck: props.mirrorCheck } : {}),
+          ...(props.scrub ? { scrub: { ...(props.scrub.schedule !== undefined ? { schedule: props.scrub.schedule } : {}) } } : {}),
+          ...(props.prune ? { prune: { ...(props.prune.schedule !== undefined ? { schedule: props.prune.schedule } : {}) } } : {}),
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof InvalidLifeboatPropsError)) throw err;
+      throw new InvalidLifeboatPropsError(err.construct, [...ownIssues, ...err.issues]);
+    }
+    if (ownIssues.length > 0) throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.path}`, ownIssues);
+    const { sources, fileSystem } = validated;
 
     this.drStack = props.drStack ?? siblingDrStack(stack, props.drRegion, props.drAccount);
     if (this.drStack !== stack) stack.addStackDependency(this.drStack, 'Lifeboat: the primary vault replicates into the DR vault');
@@ -536,8 +556,8 @@ export class LifeboatProtection extends Construct {
     for (const fn of [...this.node.findAll(), ...drScope.node.findAll()]) if (fn instanceof LifeboatFunction) Tags.of(fn.role ?? fn).add(KEY_USER_TAG, this.prefix);
   }
 
-  /** The props the plan schema does not cover: prefix, environment name, regions and the DR stack. */
-  private checkOwnProps(stack: Stack, props: LifeboatProtectionProps): void {
+  /** What is wrong with the props the plan schema does not cover: prefix, environment name, regions, the DR stack, approver, prune. */
+  private ownPropIssues(stack: Stack, props: LifeboatProtectionProps): string[] {
     const issues: string[] = [];
     const maxLength = maxPrefixLength([stack.region, props.drRegion]);
     if (!PREFIX_PATTERN.test(this.prefix)) {
@@ -545,14 +565,29 @@ export class LifeboatProtection extends Construct {
     } else if (this.prefix.length > maxLength) {
       issues.push(`prefix: "${this.prefix}" has ${this.prefix.length} characters, at most ${maxLength} fit: the access-log bucket <prefix>-access-logs-<account>-<region> must fit S3's 63`);
     }
+    const reserved = RESERVED_BUCKET_NAME_STARTS.find((start) => this.prefix.startsWith(start));
+    if (reserved !== undefined) issues.push(`prefix: "${this.prefix}" starts with "${reserved}", which S3 reserves at the start of bucket names (the vault is <prefix>-vault-…): choose another prefix`);
     // S3 ARNs carry no account, so protections of one app overlap whatever accounts they deploy to.
+    const accounts = new Set([stack.account, props.drStack?.account ?? props.drAccount ?? stack.account]);
     for (const other of this.node.root.node.findAll()) {
       if (!(other instanceof LifeboatProtection) || other === this) continue;
       const overlap = ownedNamePatternOverlap(other.prefix, this.prefix) ?? ownedNamePatternOverlap(this.prefix, other.prefix);
       if (overlap) issues.push(`prefix: protection ${other.node.path} and this one: ${overlap}`);
+      else if (other.prefix === this.prefix && mayShareAccount(accounts, new Set([Stack.of(other).account, other.drStack.account]))) {
+        issues.push(`prefix: protection ${other.node.path} has the prefix "${this.prefix}" too, and may deploy into the same account: every physical name (vaults, catalog, state machines, schedules) would be the same; give one of them another prefix`);
+      }
     }
     if (props.environmentName !== undefined && !PREFIX_PATTERN.test(props.environmentName)) {
       issues.push(`environmentName: "${props.environmentName}" must be lowercase letters, digits and dashes, starting with a letter and ending with a letter or digit`);
+    } else if (props.environmentName !== undefined && props.environmentName.length > MAX_ENVIRONMENT_NAME) {
+      issues.push(`environmentName: "${props.environmentName}" has ${props.environmentName.length} characters, at most ${MAX_ENVIRONMENT_NAME} (it names the alarm topics, whose display name SNS limits to 100)`);
+    }
+    // Scheduler names have at most 64 characters; a plan's drill schedule is the longest: <prefix>-drill-<plan>.
+    for (const plan of props.plans) {
+      const schedule = plan.drill ? `${this.prefix}-drill-${plan.name}` : `${this.prefix}-${plan.name}`;
+      if (schedule.length > MAX_SCHEDULE_NAME) {
+        issues.push(`plans: plan "${plan.name}"'s ${plan.drill ? 'drill ' : ''}schedule would be named ${schedule} (${schedule.length} characters); EventBridge Scheduler allows ${MAX_SCHEDULE_NAME}: shorten the prefix or the plan's name`);
+      }
     }
     const immutability = props.immutability;
     if (immutability !== undefined) {
@@ -576,7 +611,15 @@ export class LifeboatProtection extends Construct {
     // Drill schedules are `<prefix>-drill-<plan>`: a plan named drill-x would take the name of plan x's drill schedule.
     for (const p of props.plans.filter((plan) => plan.name.startsWith('drill-'))) issues.push(`plans: plan "${p.name}" starts with "drill-"; its schedule would be named like a plan's drill schedule (<prefix>-drill-<plan>): rename the plan`);
     const grace = props.prune?.graceHours;
-    if (grace !== undefined && !(Number.isFinite(grace) && grace > 0)) issues.push(`prune.graceHours: ${grace} must be a number of hours above 0 (and above the longest backup, 24.25 h)`);
+    if (grace !== undefined && !(Number.isFinite(grace) && grace > 0 && grace <= MAX_GRACE_HOURS)) {
+      issues.push(`prune.graceHours: ${grace} must be a number of hours above 0 and at most a year (${MAX_GRACE_HOURS})`);
+    } else if (grace !== undefined && grace < BACKUP_LEASE_HOURS) {
+      // Allowed (a backup that outlives the grace refuses to commit, so nothing is lost), but worth a word at synth.
+      Annotations.of(this).addWarningV2(
+        'lifeboat:prune-grace-below-lease',
+        `prune.graceHours ${grace} is below the backup lease (${BACKUP_LEASE_HOURS} h): a backup that runs longer than ${grace} h refuses to commit (BackupOutlivedGraceError)`,
+      );
+    }
     const threshold = props.prune?.repackThreshold;
     if (threshold !== undefined && !(Number.isFinite(threshold) && threshold >= 0 && threshold < 1)) issues.push(`prune.repackThreshold: ${threshold} must be at least 0 and below 1 (the share of garbage above which a pack is repacked)`);
     if (props.plans.some((p) => p.name === 'prune')) issues.push('plans: a plan is named "prune"; its schedule would be named like the prune\'s (<prefix>-prune): rename the plan');
@@ -584,6 +627,18 @@ export class LifeboatProtection extends Construct {
     if (!Token.isUnresolved(stack.region) && stack.region === props.drRegion) {
       issues.push(`drRegion: "${props.drRegion}" is the region of stack ${stack.stackName}; the DR vault must be in another region`);
     }
+    if (props.approverRoleArn !== undefined) {
+      const account = props.approverRoleArn.split(':')[4];
+      if (!ROLE_ARN_PATTERN.test(props.approverRoleArn)) {
+        issues.push(`approverRoleArn: "${props.approverRoleArn}" must be an IAM role ARN such as arn:aws:iam::123456789012:role/lifeboat-approver (the stacks attach the approver's policy to that role)`);
+      } else if (!Token.isUnresolved(stack.account) && account !== stack.account) {
+        issues.push(`approverRoleArn: the role is account ${account}'s, not ${stack.account}'s: the stacks attach the approver's policy to a role of their own account`);
+      }
+    }
+    if (props.drAccount === undefined && props.drStack && !Token.isUnresolved(props.drStack.account) && !Token.isUnresolved(stack.account) && props.drStack.account !== stack.account) {
+      issues.push(`drStack: stack ${props.drStack.stackName} is in account ${props.drStack.account}, not ${stack.account}: set drAccount: '${props.drStack.account}' too, so that the DR vault and catalog let this account's roles in (docs/DEPLOYMENT.md, "The DR vault in another account")`);
+    }
+    issues.push(...sourceRegionIssues(stack, props.plans));
     if (props.drAccount !== undefined) {
       if (!/^\d{12}$/.test(props.drAccount)) issues.push(`drAccount: "${props.drAccount}" must be a 12-digit AWS account id`);
       if (Token.isUnresolved(stack.account)) issues.push(`drAccount: stack ${stack.stackName} has no account (environment-agnostic); give it one, so that the DR stack's policies can name the primary account`);
@@ -606,8 +661,43 @@ export class LifeboatProtection extends Construct {
         issues.push(`drStack: stack ${props.drStack.stackName} is in ${props.drStack.region}, but drRegion is ${props.drRegion}`);
       }
     }
-    if (issues.length > 0) throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.path}`, issues);
+    return issues;
   }
+}
+
+/** S3 refuses bucket names that start with these (S3's bucket naming rules). */
+const RESERVED_BUCKET_NAME_STARTS = ['xn--', 'sthree-', 'amzn-s3-demo-'] as const;
+/** EventBridge Scheduler's limit on a schedule's name. */
+const MAX_SCHEDULE_NAME = 64;
+/** `Lifeboat <environmentName>` is the alarm topics' display name, which SNS limits to 100 characters. */
+const MAX_ENVIRONMENT_NAME = 64;
+/** The config schema's bound (environment.prune.graceHours). */
+const MAX_GRACE_HOURS = 24 * 365;
+/** The backup lease, 24 h 15 min (lambdas/backup/backup-lease.ts): the longest a backup may run. */
+const BACKUP_LEASE_HOURS = 24.25;
+
+/** Whether two protections' accounts (primary and DR) may be the same: a token may be any account. */
+function mayShareAccount(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const all = [...a, ...b];
+  return all.some((account) => Token.isUnresolved(account)) || [...a].some((account) => b.has(account));
+}
+
+/**
+ * Sources whose bucket or table a stack of another region owns: the functions run in the protection's region and
+ * reach sources there (CDK would otherwise fail later, with a cross-environment reference error naming no source).
+ */
+function sourceRegionIssues(stack: Stack, plans: readonly LifeboatPlan[]): string[] {
+  if (Token.isUnresolved(stack.region)) return [];
+  const issues: string[] = [];
+  plans.forEach((plan, p) =>
+    plan.sources.forEach((source, s) => {
+      const resource = source.bucket ?? source.table;
+      const region = resource?.env.region;
+      if (resource === undefined || region === undefined || Token.isUnresolved(region) || region === stack.region) return;
+      issues.push(`plans[${p}].sources[${s}]: source "${source.name}": ${source.bucket ? 'bucket' : 'table'} ${resource.node.path} is in ${region}, but the protection is in ${stack.region}: protect it from a stack in ${region}`);
+    }),
+  );
+  return issues;
 }
 
 /** A catalog key: used through DynamoDB only, by the protection's tagged roles (protected-key.ts). */

@@ -162,10 +162,14 @@ export class SourceMirrors extends Construct {
     const cfnBucket = ownedCfnBucket(bucket, stack);
     if (cfnBucket) {
       if (cfnBucket.replicationConfiguration !== undefined) {
+        const mirroredFor = MIRRORED_BUCKETS.get(cfnBucket);
         throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.scope?.node.path ?? ''}`, [
-          `plans: source "${source.name}": bucket ${bucket.node.path} has a replication configuration of its own; S3 allows one per bucket: drop mirror, or add Lifeboat's rule to yours`,
+          mirroredFor !== undefined
+            ? `plans: source "${source.name}": bucket ${bucket.node.path} is mirrored already, for source "${mirroredFor}", and S3 allows one replication configuration per bucket: mirror one source of the bucket (a prefix that covers the others), or drop mirror from this one`
+            : `plans: source "${source.name}": bucket ${bucket.node.path} has a replication configuration of its own; S3 allows one per bucket: drop mirror, or add Lifeboat's rule to yours`,
         ]);
       }
+      MIRRORED_BUCKETS.set(cfnBucket, source.name);
       cfnBucket.versioningConfiguration = { status: 'Enabled' };
       cfnBucket.replicationConfiguration = {
         role: role.roleArn,
@@ -249,6 +253,9 @@ export class SourceMirrors extends Construct {
 }
 
 /** The CfnBucket of a bucket this stack creates (a Bucket, not an imported one), else undefined. */
+/** The source each bucket got Lifeboat's replication configuration for, so that a second mirrored source of it is told why it cannot have one. */
+const MIRRORED_BUCKETS = new WeakMap<s3.CfnBucket, string>();
+
 function ownedCfnBucket(bucket: s3.IBucket, stack: Stack): s3.CfnBucket | undefined {
   const child = bucket.node.defaultChild;
   return child instanceof s3.CfnBucket && Stack.of(bucket) === stack ? child : undefined;

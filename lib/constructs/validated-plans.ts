@@ -22,6 +22,16 @@ export type PlansInput = {
   readonly fileSystem?: object;
   /** Checked only when given. */
   readonly drRegion?: string;
+  /**
+   * LifeboatProtection's settings the environment schema checks as it checks a config file's (schedules, sample
+   * counts, e-mail addresses, the replication-lag threshold), each named by its prop path (`scrub.schedule`).
+   */
+  readonly settings?: {
+    readonly notifications?: object;
+    readonly mirrorCheck?: object;
+    readonly scrub?: { readonly schedule?: string };
+    readonly prune?: { readonly schedule?: string };
+  };
 };
 
 /**
@@ -32,6 +42,7 @@ export type PlansInput = {
  * bad prop by its path, e.g. `plans[0].retention`.
  */
 export function validatePlans(construct: IConstruct, kind: string, input: PlansInput): ValidatedPlans {
+  checkPlansShape(construct, kind, input);
   const drRegion = input.drRegion ?? PLACEHOLDER_DR_REGION;
   const result = environmentSchema.safeParse({
     name: 'lifeboat',
@@ -41,6 +52,7 @@ export function validatePlans(construct: IConstruct, kind: string, input: PlansI
     drRegion,
     plans: input.plans.map((plan) => ({ ...plan, sources: plan.sources.map((s) => s.config) })),
     ...(input.fileSystem !== undefined ? { fileSystem: { efs: input.fileSystem } } : {}),
+    ...definedSettings(input.settings ?? {}),
   });
   if (!result.success) {
     // The schema nests the mount as fileSystem.efs; the props have it as fileSystem.
@@ -53,6 +65,46 @@ export function validatePlans(construct: IConstruct, kind: string, input: PlansI
     sources: input.plans.flatMap((p) => p.sources),
     ...(result.data.fileSystem ? { fileSystem: result.data.fileSystem.efs } : {}),
   };
+}
+
+/**
+ * What the types promise but plain JavaScript (or an `as` cast) may not keep: plans as an array, a
+ * name on each, sources made by LifeboatSource. Checked first, so that a caller hears which prop is
+ * wrong instead of a TypeError from inside the construct.
+ */
+export function checkPlansShape(construct: IConstruct, kind: string, input: Pick<PlansInput, 'plans' | 'drRegion'>): void {
+  const plans: unknown = input.plans;
+  const issues: string[] = [];
+  if (!Array.isArray(plans)) issues.push('plans: required: an array of at least one plan');
+  else {
+    plans.forEach((plan: unknown, p) => {
+      const sources: unknown = (plan as { sources?: unknown } | null)?.sources;
+      if (typeof plan !== 'object' || plan === null) issues.push(`plans[${p}]: must be a plan (name, schedule, strategy, retention, objectives, sources)`);
+      else if (typeof (plan as { name?: unknown }).name !== 'string') issues.push(`plans[${p}].name: required: the plan's name`);
+      if (!Array.isArray(sources)) issues.push(`plans[${p}].sources: required: an array of sources made by LifeboatSource`);
+      else {
+        sources.forEach((source: unknown, i) => {
+          if (typeof (source as { config?: unknown } | null)?.config !== 'object') {
+            issues.push(`plans[${p}].sources[${i}]: is not a LifeboatSource: make sources with LifeboatSource.s3Bucket, LifeboatSource.dynamoDbTable or LifeboatSource.fileSystem`);
+          }
+        });
+      }
+    });
+  }
+  const drRegion: unknown = input.drRegion;
+  if ('drRegion' in input && typeof drRegion !== 'string') issues.push('drRegion: required: the region of the DR vault, such as us-west-2');
+  if (issues.length > 0) throw new InvalidLifeboatPropsError(`${kind} ${construct.node.path}`, issues);
+}
+
+/** The settings given, without the undefined ones (the schema's objects are strict). */
+function definedSettings(settings: NonNullable<PlansInput['settings']>): Record<string, object> {
+  const out: Record<string, object> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    const fields = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined));
+    if (Object.keys(fields).length > 0) out[key] = fields;
+  }
+  return out;
 }
 
 const PLACEHOLDER_PRIMARY_REGION = 'us-east-1';

@@ -524,6 +524,108 @@ describe('prop validation', () => {
     ]);
   });
 
+  it('names what plain JavaScript may leave out or get wrong, instead of failing with a TypeError', () => {
+    const loose = (props: object): LifeboatProtectionProps => props as LifeboatProtectionProps;
+    expect(errorOf((p) => loose({ ...p, drRegion: undefined })).issues).toEqual(['drRegion: required: the region of the DR vault, such as us-west-2']);
+    expect(errorOf((p) => loose({ ...p, plans: undefined })).issues).toEqual(['plans: required: an array of at least one plan']);
+    expect(errorOf((p) => loose({ ...p, plans: [{ ...p.plans[0], name: undefined }] })).issues).toEqual(['plans[0].name: required: the plan\'s name']);
+    expect(errorOf((p) => loose({ ...p, plans: [{ ...p.plans[0], sources: [{ type: 's3', name: 'assets', bucket: 'some-bucket' }] }] })).issues).toEqual([
+      'plans[0].sources[0]: is not a LifeboatSource: make sources with LifeboatSource.s3Bucket, LifeboatSource.dynamoDbTable or LifeboatSource.fileSystem',
+    ]);
+  });
+
+  it('checks the scrub, prune and mirror-check schedules, the samples and the notifications as a config file\'s', () => {
+    const err = errorOf((p) => ({
+      ...p,
+      scrub: { schedule: 'every day' },
+      prune: { schedule: 'cron(bad)' },
+      mirrorCheck: { schedule: 'rate(0 minutes)', samples: 0.5 },
+      notifications: { emails: ['not-an-email'], replicationLagMinutes: -10 },
+    }));
+    expect(err.issues).toEqual([
+      expect.stringMatching(/^notifications\.emails\[0\]: must be an e-mail address$/),
+      expect.stringMatching(/^notifications\.replicationLagMinutes: /),
+      expect.stringMatching(/^mirrorCheck\.schedule: /),
+      expect.stringMatching(/^mirrorCheck\.samples: /),
+      expect.stringMatching(/^scrub\.schedule: expression: must be rate/),
+      expect.stringMatching(/^prune\.schedule: /),
+    ]);
+  });
+
+  it('refuses an approver that is no role of the stack\'s account, and a grace longer than a year', () => {
+    expect(errorOf((p) => ({ ...p, approverRoleArn: 'arn:aws:iam::111111111111:user/bob' })).issues).toEqual([
+      'approverRoleArn: "arn:aws:iam::111111111111:user/bob" must be an IAM role ARN such as arn:aws:iam::123456789012:role/lifeboat-approver (the stacks attach the approver\'s policy to that role)',
+    ]);
+    expect(errorOf((p) => ({ ...p, approverRoleArn: 'arn:aws:iam::999999999999:role/approver' })).issues).toEqual([
+      'approverRoleArn: the role is account 999999999999\'s, not 111111111111\'s: the stacks attach the approver\'s policy to a role of their own account',
+    ]);
+    expect(errorOf((p) => ({ ...p, prune: { graceHours: 1e6 } })).issues).toEqual(['prune.graceHours: 1000000 must be a number of hours above 0 and at most a year (8760)']);
+  });
+
+  it('refuses a prefix S3 reserves, an environment name too long for the alarm topic, and a drill schedule name over 64 characters', () => {
+    expect(errorOf((p) => ({ ...p, prefix: 'xn--shop' })).issues).toEqual(['prefix: "xn--shop" starts with "xn--", which S3 reserves at the start of bucket names (the vault is <prefix>-vault-…): choose another prefix']);
+    expect(errorOf((p) => ({ ...p, environmentName: 'e'.repeat(65) })).issues).toEqual([
+      `environmentName: "${'e'.repeat(65)}" has 65 characters, at most 64 (it names the alarm topics, whose display name SNS limits to 100)`,
+    ]);
+    const prefix = 'p'.repeat(28);
+    const name = 'n'.repeat(32);
+    expect(errorOf((p) => ({ ...p, prefix, plans: [{ ...(p.plans[0] as LifeboatPlan), name, drill: { schedule: 'rate(7 days)' } }] })).issues).toEqual([
+      `plans: plan "${name}"'s drill schedule would be named ${prefix}-drill-${name} (67 characters); EventBridge Scheduler allows 64: shorten the prefix or the plan's name`,
+    ]);
+  });
+
+  it('refuses a second protection with the same prefix that may share the account, a DR stack of another account without drAccount, and a source of another region', () => {
+    expect(
+      errorOf((p, stack) => {
+        const other = new Stack(stack.node.scope as App, 'Other', { env: { ...ENV, region: 'eu-central-1' } });
+        new LifeboatProtection(other, 'Lifeboat', { ...p, plans: [plan([LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(other, 'Bucket', 'other-bucket'))])] });
+        return p;
+      }).issues,
+    ).toEqual([
+      'prefix: protection Other/Lifeboat has the prefix "shop-prod" too, and may deploy into the same account: every physical name (vaults, catalog, state machines, schedules) would be the same; give one of them another prefix',
+    ]);
+    expect(
+      errorOf((p, stack) => ({ ...p, drStack: new Stack(stack.node.scope as App, 'Dr', { env: { account: '222222222222', region: 'us-west-2' } }) })).issues,
+    ).toEqual([
+      'drStack: stack Dr is in account 222222222222, not 111111111111: set drAccount: \'222222222222\' too, so that the DR vault and catalog let this account\'s roles in (docs/DEPLOYMENT.md, "The DR vault in another account")',
+    ]);
+    expect(
+      errorOf((p, stack) => {
+        const elsewhere = new Stack(stack.node.scope as App, 'Eu', { env: { ...ENV, region: 'eu-central-1' } });
+        return { ...p, plans: [plan([LifeboatSource.s3Bucket('assets', new s3.Bucket(elsewhere, 'B'))])] };
+      }).issues,
+    ).toEqual(['plans[0].sources[0]: source "assets": bucket Eu/B is in eu-central-1, but the protection is in eu-west-1: protect it from a stack in eu-central-1']);
+  });
+
+  it('refuses a mirror on a bucket that is mirrored already: for another source, or by a replication configuration of its own', () => {
+    const mirroredTwice = errorOf((p, stack) => {
+      const bucket = new s3.Bucket(stack, 'Same', { versioned: true });
+      return { ...p, plans: [plan([LifeboatSource.s3Bucket('one', bucket, { mirror: true, prefix: 'a/' }), LifeboatSource.s3Bucket('two', bucket, { mirror: true, prefix: 'b/' })])] };
+    });
+    expect(mirroredTwice.issues).toEqual([
+      'plans: source "two": bucket Shop/Same is mirrored already, for source "one", and S3 allows one replication configuration per bucket: mirror one source of the bucket (a prefix that covers the others), or drop mirror from this one',
+    ]);
+    const replicatedByItsOwner = errorOf((p, stack) => {
+      const bucket = new s3.Bucket(stack, 'Replicated', { versioned: true });
+      (bucket.node.defaultChild as s3.CfnBucket).replicationConfiguration = { role: 'arn:aws:iam::111111111111:role/replication', rules: [{ status: 'Enabled', destination: { bucket: 'arn:aws:s3:::elsewhere' } }] };
+      return { ...p, plans: [plan([LifeboatSource.s3Bucket('one', bucket, { mirror: true })])] };
+    });
+    expect(replicatedByItsOwner.issues).toEqual([
+      'plans: source "one": bucket Shop/Replicated has a replication configuration of its own; S3 allows one per bucket: drop mirror, or add Lifeboat\'s rule to yours',
+    ]);
+  });
+
+  it('allows the same prefix for protections in two other accounts, and warns of a grace below the backup lease', () => {
+    const app = new App({ outdir: tempOutdir() });
+    const props = (stack: Stack): LifeboatProtectionProps => ({ prefix: 'shop', drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket'))])] });
+    const a = new Stack(app, 'A', { env: ENV });
+    const b = new Stack(app, 'B', { env: { ...ENV, account: '222222222222' } });
+    new LifeboatProtection(a, 'Lifeboat', { ...props(a), prune: { graceHours: 1 } });
+    new LifeboatProtection(b, 'Lifeboat', props(b));
+    const warnings = app.synth().getStackArtifact(a.artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
+    expect(warnings).toContainEqual(expect.stringContaining('prune.graceHours 1 is below the backup lease (24.25 h): a backup that runs longer than 1 h refuses to commit (BackupOutlivedGraceError)'));
+  });
+
   it('refuses a DR region equal to the stack\'s and a DR stack elsewhere', () => {
     expect(errorOf((p) => ({ ...p, drRegion: 'eu-west-1' })).issues).toEqual(['drRegion: "eu-west-1" is the region of stack Shop; the DR vault must be in another region']);
     expect(errorOf((p) => ({ ...p, drRegion: 'mars-1' })).issues).toEqual(['drRegion: must be an AWS region such as us-east-1']);
