@@ -7,6 +7,15 @@ import { enableCompileCache } from 'node:module';
 // Enabled before the program is imported, so its modules are the ones cached.
 enableCompileCache();
 
+// `lifeboat executions list | head`: a reader that stops reading is no error of the command's. Stop
+// quietly, as Unix tools do on SIGPIPE, instead of an unhandled EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 // `vault backup` and `vault restore` need a codec worker thread: started now, it boots on another core
 // while this one loads the commands' modules (vault/workers/prestarted-worker.ts). Anything else
 // about the arguments is for the program to judge.

@@ -28,16 +28,21 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   report: async () => (await import('./commands/report-command.js')).registerReportCommand,
 };
 
+/** The exit status of a command line commander refuses (docs: "2 bad usage"). */
+const EXIT_USAGE_ERROR = 2;
+
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
+  const requested = argv[2];
   const program = new Command('lifeboat')
     .description('Lifeboat: serverless backup and disaster recovery for S3, DynamoDB and file systems')
     .showHelpAfterError()
     .exitOverride((err) => {
-      // Commander's own exits (help, version, usage errors) keep their code.
-      process.exit(err.exitCode);
+      // Help and version exit 0. A usage error (a missing or unknown option, a bad option value) exits 2, as the
+      // commands' own usage errors do, so that it cannot read as a command's 1 (a drill FAILED, a scrub left damage);
+      // `lifeboat vault` keeps restic's 1 for every failure, its command-line errors too.
+      process.exit(err.exitCode === 0 ? 0 : requested === 'vault' ? 1 : EXIT_USAGE_ERROR);
     });
-  const requested = argv[2];
   const groups = requested !== undefined && requested in COMMAND_GROUPS ? [requested] : Object.keys(COMMAND_GROUPS);
   for (const group of groups) {
     const load = COMMAND_GROUPS[group];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type z } from 'zod';
-import { InvalidConfigError } from './config-errors';
+import { InvalidConfigError, UnknownEnvironmentError } from './config-errors';
 import { type EnvironmentConfig, type LifeboatConfig, lifeboatConfigSchema } from './lifeboat-config';
 
 /** Default config file, relative to the project root (override with LIFEBOAT_CONFIG or `-c config=...`). */
@@ -40,10 +40,6 @@ export function loadLifeboatConfig(file: string): LifeboatConfig {
 
 export function findEnvironment(config: LifeboatConfig, name: string): EnvironmentConfig {
   const env = config.environments.find((e) => e.name === name);
-  if (!env) {
-    throw new InvalidConfigError('config', [
-      `environment "${name}" is not defined; defined: ${config.environments.map((e) => e.name).join(', ')}`,
-    ]);
-  }
+  if (!env) throw new UnknownEnvironmentError(name, config.environments.map((e) => e.name));
   return env;
 }

@@ -42,7 +42,7 @@ function summary(a: ApprovalRecord): string {
 export async function approveCommand(execution: string, options: ApproveOptions, deps: Partial<ApprovalCommandDeps> = {}): Promise<number> {
   const io = deps.io ?? processIo;
   try {
-    if (options.reject && !options.reason) throw new Error('--reject needs --reason: the requester sees why');
+    if (options.reject && !options.reason?.trim()) throw new Error('--reject needs --reason with some text: the requester sees why');
     const access = deps.access ?? (await environmentAccess(options, deps.clients));
     const responder = deps.responder ?? (options.aws ? await awsResponder(access) : localTaskResponder(path.resolve(options.dataDir)));
     const decidedBy = await (deps.caller ?? (() => callerIdentity(options)))();

@@ -10,6 +10,8 @@ import { type AccessClients, environmentAccess, type TargetOptions, withTargetOp
 import { progressLine } from '../progress-line';
 import { registerRetentionCommands } from './retention-commands';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
+import { parseWorkerCount } from '../worker-count-option';
+import { unconfiguredNameWarning } from '../unconfigured-names';
 
 /**
  * `lifeboat backup --plan P` runs the backup workflow once and waits for it; `lifeboat backups list`
@@ -60,6 +62,8 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
   const { io, clients } = { ...defaultDeps, ...deps };
   try {
     const access = await environmentAccess(options, clients);
+    const unconfigured = unconfiguredNameWarning(access.environment, options);
+    if (unconfigured !== undefined) io.err(unconfigured);
     // The catalog validates every record it reads (lambdas/catalog/backup-record.ts).
     let records: BackupRecord[];
     if (options.source !== undefined) records = await access.catalog.listBackupsOfSource(options.source);
@@ -146,7 +150,7 @@ export function registerBackupCommand(program: Command): void {
   withTargetOptions(program.command('backup').description('run the backup workflow for a protection plan now, and wait for it'))
     .requiredOption('--plan <name>', 'protection plan')
     .option('--strategy <strategy>', 'full, incremental or differential (default: the plan\'s)')
-    .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))
+    .option('--workers <n>', 'local Lambda worker threads (1 to 64)', parseWorkerCount)
     .action(async (opts: BackupCommandOptions) => {
       process.exitCode = await backupCommand(opts);
     });

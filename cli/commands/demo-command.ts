@@ -4,6 +4,7 @@ import { type CliIo, processIo } from '../cli-io';
 import { drillReportLines } from '../drills/drill-report-text';
 import { formatFailoverReport } from './failover-command';
 import { planStatusLines } from './status-command';
+import { parseWorkerCount } from '../worker-count-option';
 
 export type DemoCommandOptions = { config: string; env: string; plan: string; dataDir: string; workers?: number };
 
@@ -36,7 +37,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--env <name>', 'environment', 'dev')
     .option('--plan <name>', 'protection plan', 'demo')
     .option('--data-dir <dir>', 'local cloud data directory', '.lifeboat')
-    .option('--workers <n>', 'Lambda worker threads (default: cores, at most 2)', (v) => Number.parseInt(v, 10))
+    .option('--workers <n>', 'Lambda worker threads, 1 to 64 (default: cores, at most 2)', parseWorkerCount)
     .action(async (opts: DemoCommandOptions) => {
       process.exitCode = await demoCommand(opts);
     });

@@ -11,6 +11,8 @@ import { sinceDate } from '../duration-option';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
+import { parseWorkerCount } from '../worker-count-option';
+import { unconfiguredNameWarning } from '../unconfigured-names';
 
 /**
  * `lifeboat drill run` starts the drill workflow `<prefix>-drill` in the region of the vault it drills
@@ -142,6 +144,8 @@ export async function drillsListCommand(options: DrillsListOptions, deps: Partia
   }
   try {
     const access = await accessOf(options, deps);
+    const unconfigured = unconfiguredNameWarning(access.environment, options);
+    if (unconfigured !== undefined) io.err(unconfigured);
     const records: DrillRecord[] = [];
     let unread = 0;
     for (const side of sides) {
@@ -213,6 +217,8 @@ export async function drillsEvidenceCommand(options: DrillsEvidenceOptions, deps
   }
   try {
     const access = await accessOf(options, deps);
+    const unconfigured = unconfiguredNameWarning(access.environment, options);
+    if (unconfigured !== undefined) io.err(unconfigured);
     const evidence = await collectDrillEvidence(access, { since, until, sides, ...(options.plan !== undefined ? { plan: options.plan } : {}) });
     if (format === 'json') io.out(JSON.stringify(evidence, null, 2));
     else io.out(evidenceMarkdown(evidence).trimEnd());
@@ -234,7 +240,7 @@ export function registerDrillCommand(program: Command): void {
     .requiredOption('--plan <name>', 'protection plan')
     .option('--backup <id>', 'drill this backup (default: the plan\'s drill selection)')
     .option('--vault <vault>', 'dr or primary: the vault drilled, and so the region the drill runs in (default: the plan\'s drill.vault, else dr)')
-    .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))
+    .option('--workers <n>', 'local Lambda worker threads (1 to 64)', parseWorkerCount)
     .action(async (opts: DrillRunCommandOptions) => {
       process.exitCode = await drillRunCommand(opts);
     });

@@ -8,6 +8,7 @@ import { humanBytes } from '../human-bytes';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './restore-commands';
+import { parseWorkerCount } from '../worker-count-option';
 
 /**
  * `lifeboat failover` starts the failover runbook `lifeboat-<env>-failover` of the DR region (the
@@ -113,7 +114,7 @@ export function registerFailoverCommand(program: Command): void {
     .option('--at <time>', 'point in time (ISO 8601 with zone): the newest backup at or before it')
     .option('--target-suffix <suffix>', 'targets are lifeboat-<env>-restore-<source>-<suffix> and <directory>-<suffix> (default: failover)')
     .option('--overwrite', 'restore into targets that already hold data (an earlier failover)')
-    .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))
+    .option('--workers <n>', 'local Lambda worker threads (1 to 64)', parseWorkerCount)
     .action(async (opts: FailoverCommandOptions) => {
       process.exitCode = await failoverCommand(opts);
     });

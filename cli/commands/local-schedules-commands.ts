@@ -19,6 +19,7 @@ import { type LocalSchedule, synthesizedSchedules } from '../../local/scheduler/
 import { causeMessage } from '../workflow-runner';
 import { type LocalCommandDeps } from './local-commands';
 import { cloudAccountsOf } from '../../local/cloud/cloud-accounts';
+import { parseWorkerCount } from '../worker-count-option';
 
 /**
  * `lifeboat local schedules list | fire NAME`: the EventBridge Scheduler schedules of the synthesized
@@ -27,7 +28,7 @@ import { cloudAccountsOf } from '../../local/cloud/cloud-accounts';
  * target, role, trust or permission is wrong), and for an unknown schedule name.
  */
 export type SchedulesListOptions = { dataDir: string; env: string; config: string; json?: boolean };
-export type SchedulesFireOptions = { dataDir: string; env: string; config: string; workers?: string };
+export type SchedulesFireOptions = { dataDir: string; env: string; config: string; workers?: number };
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -126,7 +127,7 @@ export async function fireScheduleCommand(name: string, options: SchedulesFireOp
       startedCloud = true;
     }
     await provisionFromTemplates(stacks, cloud.endpoints);
-    pool = new LambdaWorkerPool(Math.max(1, Number(options.workers ?? 2)));
+    pool = new LambdaWorkerPool(options.workers ?? 2);
     const firing = await fireSchedule(schedule, stacks, {
       scheduledTime: new Date(),
       clock: systemClock,
@@ -160,7 +161,7 @@ export function registerLocalSchedulesCommands(local: Command, deps: LocalComman
       process.exitCode = await listSchedulesCommand(opts, deps);
     });
   common(schedules.command('fire <name>').description("fire a schedule now: its target input, role and retry policy, on the local executor; waits for the execution's end"))
-    .option('--workers <n>', 'concurrent Lambda environments', '2')
+    .option('--workers <n>', 'concurrent Lambda environments (1 to 64)', parseWorkerCount, 2)
     .action(async (name: string, opts: SchedulesFireOptions) => {
       process.exitCode = await fireScheduleCommand(name, opts, deps);
     });

@@ -9,7 +9,7 @@ export function parsePruneSettings(options: { grace?: string; repackThreshold?: 
   const settings: { graceMs?: number; repackThreshold?: number } = {};
   if (options.grace !== undefined) {
     const hours = Number(options.grace);
-    if (!/^\s*\d*\.?\d+\s*$/.test(options.grace) || !Number.isFinite(hours)) return `--grace must be a number of hours (0 or more), got ${options.grace}`;
+    if (!/^\s*\d*\.?\d+\s*$/.test(options.grace) || !Number.isFinite(hours)) return `--grace must be a number of hours in digits, 0 or more (as 25 or 0.5), got ${options.grace}`;
     settings.graceMs = Math.round(hours * 3_600_000);
   }
   if (options.repackThreshold !== undefined) {

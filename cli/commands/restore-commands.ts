@@ -1,4 +1,4 @@
-import { type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type RestoreTarget } from '../../lambdas/restore/restore-request';
 import { ForgottenBackupError } from '../../lambdas/catalog/catalog-errors';
@@ -8,6 +8,8 @@ import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
+import { parseWorkerCount } from '../worker-count-option';
+import { restoreFlagHint } from '../runbook-field-flags';
 
 /**
  * `lifeboat restore` starts the restore runbook (the same input JSON as the console, docs/RUNBOOKS.md)
@@ -94,7 +96,10 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
       return outcome.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED;
     }
     if (outcome.status !== 'SUCCEEDED') {
-      io.err(`Restore ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
+      const cause = causeMessage(outcome.cause) ?? '';
+      io.err(`Restore ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${cause}`);
+      const hint = restoreFlagHint(cause);
+      if (hint !== undefined) io.err(hint);
       io.err(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
       return EXIT_FAILED;
     }
@@ -119,10 +124,15 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
 
 export async function verifyCommand(options: VerifyCommandOptions, deps: Partial<RestoreCommandDeps> = {}): Promise<number> {
   const { io, clients } = { ...defaultDeps, ...deps };
+  const side = options.from ?? 'primary';
+  // Anything else would be read as the primary vault, and an OK for the wrong vault is worse than none.
+  if (side !== 'primary' && side !== 'dr') {
+    io.err(`lifeboat verify: --from must be primary or dr, got ${JSON.stringify(side)}`);
+    return EXIT_USAGE;
+  }
   try {
     const access = await environmentAccess(options, clients);
     const record = readBackupRecord(await access.catalog.requireBackup(options.backup));
-    const side = options.from === 'dr' ? 'dr' : 'primary';
     // The CLI's catalog is the primary's: its forgottenAt is about the primary vault.
     if (record.forgottenAt !== undefined && side === 'primary') throw new ForgottenBackupError(record.backupId, record.forgottenAt, side);
     const result = await verifyBackup(await access.openVault(side), record, { readData: options.readData ?? false });
@@ -151,9 +161,9 @@ export function registerRestoreCommand(program: Command): void {
     .option('--overwrite', 'allow restoring onto the original source or a non-empty target')
     .option('--keep-setid', 'directory targets: keep setuid/setgid bits (the runbook drops them by default)')
     .option('--allow-unprotected-target', 'S3 targets: restore into a bucket without default encryption or Block Public Access (refused otherwise)')
-    .option('--from <vault>', 'primary or dr', 'primary')
+    .addOption(new Option('--from <vault>', 'the vault: primary or dr').choices(['primary', 'dr']).default('primary'))
     .option('--prefix <prefix>', 'restore only keys / paths under this prefix')
-    .option('--workers <n>', 'local Lambda worker threads', (v) => Number.parseInt(v, 10))
+    .option('--workers <n>', 'local Lambda worker threads (1 to 64)', parseWorkerCount)
     .action(async (opts: RestoreCommandOptions) => {
       process.exitCode = await restoreCommand(opts);
     });
@@ -163,7 +173,7 @@ export function registerVerifyCommand(program: Command): void {
   withTargetOptions(program.command('verify').description('verify one backup in the vault: snapshots, manifests, blobs (and their data with --read-data)'))
     .requiredOption('--backup <id>', 'backup id')
     .option('--read-data', 'read, decrypt and re-hash every blob')
-    .option('--from <vault>', 'primary or dr', 'primary')
+    .addOption(new Option('--from <vault>', 'the vault: primary or dr').choices(['primary', 'dr']).default('primary'))
     .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias); default: alias/lifeboat-<env>-vault')
     .action(async (opts: VerifyCommandOptions) => {
       process.exitCode = await verifyCommand(opts);

@@ -43,7 +43,13 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
   }
   try {
     const access = await environmentAccess(options, clients);
+    // One hold per backup: a second reason replaces the first, and one release lifts it. Said, not done silently.
+    // The hold matters more than the note: a read that fails only leaves the note out.
+    const earlier = await access.catalog.getBackup(backupId).then((r) => r?.hold, () => undefined);
     const outcome = await holdBackup(backupId, { reason: options.reason, by: options.by ?? operatorName(), at: (now ?? (() => new Date()))() }, holdDeps(access));
+    if (earlier && earlier.reason !== outcome.record.hold?.reason) {
+      io.err(`note: backup ${backupId} was held already ("${earlier.reason}", by ${earlier.by} at ${earlier.at}); a backup has one hold, which now reads "${outcome.record.hold?.reason ?? ''}", and one release lifts it: keep both cases in the reason`);
+    }
     printHoldOutcome(io, outcome, options.json === true, `Backup ${backupId} is on legal hold ("${outcome.record.hold?.reason ?? ''}"): every retention policy keeps it until \`lifeboat backups release ${backupId}\`.`);
     return EXIT_OK;
   } catch (err) {

@@ -1,4 +1,5 @@
 import { type Command } from 'commander';
+import { UnknownEnvironmentError } from '../../config/config-errors';
 import { type CliIo, processIo } from '../cli-io';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { environmentStatus } from '../status/environment-status';
@@ -8,12 +9,12 @@ import { type StatusSources, type StatusSourcesClients, statusSources } from '..
 /**
  * `lifeboat status [--json]`: an environment at a glance, a row per plan (docs/RUNBOOKS.md, "Status").
  * Local cloud by default, AWS with --aws. Exit codes: 0 every plan within its objectives (last
- * committed backup within the RPO, last drill PASSED), 1 a plan is not, or a catalog could not be read.
+ * committed backup within the RPO, last drill PASSED), 1 a plan is not, or a catalog could not be read, 2 bad usage.
  */
 export type StatusCommandOptions = TargetOptions & { json?: boolean };
 export type StatusCommandDeps = { io: CliIo; sources?: StatusSources; clients?: StatusSourcesClients; now?: () => Date };
 
-export const STATUS_EXIT = { WITHIN_OBJECTIVES: 0, NOT_WITHIN: 1 } as const;
+export const STATUS_EXIT = { WITHIN_OBJECTIVES: 0, NOT_WITHIN: 1, USAGE: 2 } as const;
 
 export async function statusCommand(options: StatusCommandOptions, deps: Partial<StatusCommandDeps> = {}): Promise<number> {
   const io = deps.io ?? processIo;
@@ -26,7 +27,8 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
     return status.withinObjectives ? STATUS_EXIT.WITHIN_OBJECTIVES : STATUS_EXIT.NOT_WITHIN;
   } catch (err) {
     io.err(`lifeboat status: ${err instanceof Error ? err.message : String(err)}`);
-    return STATUS_EXIT.NOT_WITHIN;
+    // A wrong --env is a usage error: exit 1 would read as a plan missing its objectives to a monitor.
+    return err instanceof UnknownEnvironmentError ? STATUS_EXIT.USAGE : STATUS_EXIT.NOT_WITHIN;
   }
 }
 

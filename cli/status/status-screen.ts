@@ -220,7 +220,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
   const missed = status.plans.filter((p) => !p.withinObjectives).length;
   lines.push(
     missed === 0 && status.problems.length === 0
-      ? `${MARK.ok} every plan is within its objectives (last committed backup within the RPO, last drill PASSED)`
+      ? `${MARK.ok} every plan is within its objectives (last committed backup within the RPO, ${status.plans.every((p) => 'lastDrill' in p && p.lastDrill !== undefined) ? 'last drill PASSED' : 'no last drill failed'})`
       : `${MARK.missed} ${missed} of ${status.plans.length} plan(s) not within their objectives${status.problems.length ? `; ${status.problems.length} part(s) of the catalogs could not be read` : ''}`,
   );
   return lines;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type SourceConfig } from '../../config/lifeboat-config';
+import { daysInMonth } from '../../config/schedule-expression';
 import { InvalidInputError } from '../runtime/errors';
 import { describeInputIssues } from '../runtime/parse-input';
 
@@ -10,9 +11,23 @@ import { describeInputIssues } from '../runtime/parse-input';
  */
 export const isoInstant = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), {
+  .refine((s) => ISO_INSTANT.test(s) && !Number.isNaN(Date.parse(s)), {
     message: 'must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z',
+  })
+  .refine((s) => !ISO_INSTANT.test(s) || Number.isNaN(Date.parse(s)) || isCalendarTime(s), {
+    message: 'is no time of the calendar (a day past the end of its month, an hour past 23, a minute or second past 59, or a zone offset past 23:59); e.g. 2026-11-24T10:00:00Z',
   });
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/** Date.parse reads 2026-02-30 as March 2: a restore "at or before" that time would take a backup newer than the one asked for. */
+function isCalendarTime(text: string): boolean {
+  const [, year, month, day, hour, minute, second = '0', offsetHours = '0', offsetMinutes = '0'] = ISO_INSTANT.exec(text) ?? [];
+  const y = Number(year);
+  const m = Number(month);
+  const d = Number(day);
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m) && Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 59 && Number(offsetHours) <= 23 && Number(offsetMinutes) <= 59;
+}
 
 /**
  * A directory target: absolute, without `.` or `..` segments and without NUL. `..` is refused, not

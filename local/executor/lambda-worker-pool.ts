@@ -73,6 +73,8 @@ export class LambdaWorkerPool {
     readonly size: number,
     onLog?: (line: string) => void,
   ) {
+    // A pool of no (or NaN) workers would queue every invocation and never run one.
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`a Lambda worker pool needs a whole number of workers, 1 or more; got ${size}`);
     this.ownLease = new ExecutionLease(onLog);
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
   }

@@ -131,7 +131,7 @@ describe('lifeboat local', () => {
   it('up fails with exit 1 and a clear message for an unknown environment', async () => {
     const io = capture();
     expect(await localUp({ dataDir, env: 'nope', config: configFile }, deps(io))).toBe(1);
-    expect(io.errors[0]).toMatch(/environment "nope" is not defined/);
+    expect(io.errors[0]).toMatch(/environment "nope" is not defined in the configuration \(its environments: .*\): pass --env with one of them/);
   });
 
   it('is wired into commander: `lifeboat local down` then `local status` (exit codes via process.exitCode)', async () => {

@@ -137,6 +137,11 @@ it('holds, forgets what the policy does not keep, hides it from the list, and a 
   const listed = capture();
   expect(await backupsListCommand({ ...target(), plan: 'demo', json: true }, { io: listed.io, clients: commandClients() })).toBe(0);
   expect((JSON.parse(listed.out.join('\n')) as { backupId: string }[]).map((r) => r.backupId)).toEqual([...ids].reverse().filter((i) => i !== second));
+  // A plan the config does not name: the catalog may still hold its history, so the listing runs, with a warning.
+  const unnamed = capture();
+  expect(await backupsListCommand({ ...target(), plan: 'nosuch' }, { io: unnamed.io, clients: commandClients() })).toBe(0);
+  expect(unnamed.err).toEqual([expect.stringMatching(/^warning: "nosuch" is not a plan of environment \S+ \(its plans: .*demo.*\); listing what the catalogs still hold for that name$/)]);
+  expect(unnamed.out.at(-1)).toBe('No backups.');
   const all = capture();
   expect(await backupsListCommand({ ...target(), plan: 'demo', all: true }, { io: all.io, clients: commandClients() })).toBe(0);
   const row = all.out.find((l) => l.startsWith(second ?? '-'));

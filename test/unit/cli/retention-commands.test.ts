@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectLockConfigurationCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
@@ -90,6 +90,19 @@ describe('hold and release', () => {
     ]);
     expect(err).toEqual([]);
     expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':hold'])).toEqual([hold, hold]);
+  });
+
+  it('says so when a second hold replaces the reason of the first: a backup has one hold, and one release lifts it', async () => {
+    const first = { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' };
+    const second = { reason: 'case 7', by: 'bob', at: '2026-04-02T00:00:00.000Z' };
+    ddb.on(GetCommand).resolves({ Item: record('b-1', '2026-03-01T00:00:00.000Z', { hold: first }) });
+    ddb.on(UpdateCommand).resolvesOnce({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z', { hold: second }) }).rejectsOnce(conditionFailed());
+    const { out, err, io } = capture();
+    expect(await backupsHoldCommand('b-1', { ...target, reason: 'case 7', by: 'bob' }, { io, now: () => new Date(second.at) })).toBe(0);
+    expect(out[0]).toBe('Backup b-1 is on legal hold ("case 7"): every retention policy keeps it until `lifeboat backups release b-1`.');
+    expect(err).toEqual([
+      'note: backup b-1 was held already ("case 42", by ann at 2026-04-01T00:00:00.000Z); a backup has one hold, which now reads "case 7", and one release lifts it: keep both cases in the reason',
+    ]);
   });
 
   it('fails naming a backup id the catalog does not know, exit 1', async () => {

@@ -203,6 +203,13 @@ describe('lifeboat status', () => {
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
   });
 
+  it('does not claim a passed drill for a plan that has none yet', async () => {
+    const undrilled = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [] });
+    const { out, io } = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: undrilled, now: () => NOW })).toBe(0);
+    expect(out.join('\n').split('\n').at(-1)).toBe('✓ every plan is within its objectives (last committed backup within the RPO, no last drill failed)');
+  });
+
   it('a drill catalog that cannot be read, or a plan whose backups cannot be, is said and exits 1', async () => {
     const down = sources({
       backups: [backup('2026-11-30T06:00:00.000Z')],

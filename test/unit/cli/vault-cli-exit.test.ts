@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { vaultBackup, vaultInit } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
-import { type CliRun, runVaultCli } from '../../support/vault-cli-process';
+import { spawn } from 'node:child_process';
+import { type CliRun, runVaultCli, vaultCliArgv } from '../../support/vault-cli-process';
 
 const quiet: CliIo = { out: () => undefined, err: () => undefined };
 /** Far above a command's run time here: a process still alive then is hung, not slow. */
@@ -102,5 +103,27 @@ describe('lifeboat vault commands exit with their status (codec workers never ke
     expect(r.stderr).toContain('1 file(s) could not be restored because their data in the vault is damaged or missing');
     expect(r.stderr).toContain('data.bin: ');
     expect(await fs.readdir(target)).toEqual([]);
+  });
+
+  it('stops quietly with its status when the reader of its output goes away (`vault ls … | head -1`)', async () => {
+    const src = path.join(dir, 'many');
+    await fs.mkdir(src);
+    for (let i = 0; i < 3000; i++) await fs.writeFile(path.join(src, `a-file-with-a-long-name-${i}`), String(i));
+    expect(await vaultBackup(src, { vault, keyFile }, { io: quiet })).toBe(0);
+    const child = spawn(process.execPath, vaultCliArgv(['ls', 'latest', ...access]), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Read the first chunk, then close the pipe as `head -1` does.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  it('exits 2 on a command line it cannot parse, and `lifeboat vault` 1, as restic does', () => {
+    const bare = (...args: string[]): CliRun => runVaultCli(args, { argv: args });
+    expect(bare('drill', 'run')).toMatchObject({ timedOut: false, status: 2, stderr: expect.stringContaining("required option '--plan <name>' not specified") });
+    expect(bare('backup', '--plan', 'demo', '--workers', 'abc')).toMatchObject({ timedOut: false, status: 2, stderr: expect.stringContaining('must be a whole number of worker threads from 1 to 64, got "abc"') });
+    expect(bare('verify', '--backup', 'x', '--from', 'tertiary')).toMatchObject({ timedOut: false, status: 2, stderr: expect.stringContaining('Allowed choices are primary, dr') });
+    expect(lifeboat('ls')).toMatchObject({ timedOut: false, status: 1, stderr: expect.stringContaining("required option '--vault <location>' not specified") });
   });
 });

@@ -145,7 +145,7 @@ describe('lifeboat vault forget', () => {
       [{ keepWithin: 'soon' }, [], /^lifeboat vault: --keep-within .*"soon" is not a duration/],
       [{ keepLast: '1', grace: '0' }, [], /^lifeboat vault: --grace is for the prune: add --prune, or run `lifeboat vault prune` with it$/],
       [{ keepLast: '1', grace: '0', repackThreshold: '0.5' }, [], /^lifeboat vault: --grace and --repack-threshold are for the prune: add --prune/],
-      [{ keepLast: '1', prune: true, grace: 'soon' }, [], /^lifeboat vault: --grace must be a number of hours \(0 or more\), got soon$/],
+      [{ keepLast: '1', prune: true, grace: 'soon' }, [], /^lifeboat vault: --grace must be a number of hours in digits, 0 or more \(as 25 or 0.5\), got soon$/],
       [{ keepLast: '1', prune: true, repackThreshold: '1' }, [], /^lifeboat vault: --repack-threshold must be at least 0 and below 1, got 1$/],
     ] as const) {
       const io = capture();

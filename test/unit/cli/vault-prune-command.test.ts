@@ -19,7 +19,7 @@ describe('lifeboat vault prune', () => {
   afterAll(async () => removeDir(dir));
 
   it('refuses a bad --grace or --repack-threshold, naming the option', () => {
-    expect(parsePruneSettings({ grace: '-1' })).toBe('--grace must be a number of hours (0 or more), got -1');
+    expect(parsePruneSettings({ grace: '-1' })).toBe('--grace must be a number of hours in digits, 0 or more (as 25 or 0.5), got -1');
     expect(parsePruneSettings({ repackThreshold: '1' })).toBe('--repack-threshold must be at least 0 and below 1, got 1');
     expect(parsePruneSettings({ grace: '1.5', repackThreshold: '0.3' })).toEqual({ graceMs: 5_400_000, repackThreshold: 0.3 });
   });

@@ -22,6 +22,10 @@ describe('restore runbook input', () => {
     [{ ...ok, backupId: 'nope' }, 'backupId: must be a backup id such as 20261124T100000Z-1a2b3c4d'],
     [{ source: 'assets', pointInTime: 'yesterday', target: ok.target }, 'pointInTime: must be an ISO 8601 time with a zone'],
     [{ source: 'assets', pointInTime: '2026-13-45T99:00:00Z', target: ok.target }, 'pointInTime: must be an ISO 8601 time with a zone'],
+    // Date.parse would read these as March 2 and May 1: a point in time later than the one asked for.
+    [{ source: 'assets', pointInTime: '2026-02-30T10:00:00Z', target: ok.target }, 'pointInTime: is no time of the calendar'],
+    [{ source: 'assets', pointInTime: '2026-04-31T10:00:00+02:00', target: ok.target }, 'pointInTime: is no time of the calendar'],
+    [{ source: 'assets', pointInTime: '2026-04-30T24:00:00Z', target: ok.target }, 'pointInTime: is no time of the calendar'],
     [{ source: 'assets', backupId: ok.backupId }, 'target: is required'],
     [{ ...ok, target: { type: 'ftp' } }, 'target.type: must have "type" s3'],
     [{ ...ok, source: 'payroll' }, 'source: unknown source "payroll"; known sources: assets, orders, files'],

@@ -1,0 +1,23 @@
+/**
+ * The restore runbook's input fields and the `lifeboat restore` options that set them. A runbook's
+ * errors name its fields (they are what a console user types); the CLI adds which option to change.
+ */
+const RESTORE_FIELD_FLAGS: ReadonlyArray<readonly [field: string, flag: string]> = [
+  ['backupId', '--backup'],
+  ['pointInTime', '--at'],
+  ['target', '--target'],
+  ['overwrite', '--overwrite'],
+  ['keepSetIdBits', '--keep-setid'],
+  ['allowUnprotectedTarget', '--allow-unprotected-target'],
+  ['vault', '--from'],
+  ['filter.prefix', '--prefix'],
+  ['source', '--source'],
+];
+
+/** "On the command line: …" for the runbook fields a restore's error names, or undefined when it names none. */
+export function restoreFlagHint(message: string): string | undefined {
+  // A field as an issue's path (`target.table: …`) or quoted (`set "overwrite": true`), not a word of the prose.
+  const named = RESTORE_FIELD_FLAGS.filter(([field]) => new RegExp(`(^|[\\s;(])(?:"${field.replace('.', '\\.')}"|${field.replace('.', '\\.')}(?:\\.[\\w.]+)?:)`).test(message));
+  if (named.length === 0) return undefined;
+  return `On the command line: ${named.map(([field, flag]) => `"${field}" is ${flag}`).join(', ')}.`;
+}
