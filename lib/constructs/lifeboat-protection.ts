@@ -1,4 +1,4 @@
-import { Annotations, Aspects, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Aws, CfnRule, Fn, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_MIRROR_CHECK_SCHEDULE, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
@@ -299,6 +299,18 @@ export class LifeboatProtection extends Construct {
     if (ownIssues.length > 0) throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.path}`, ownIssues);
     const { sources, fileSystem } = validated;
 
+    if (Token.isUnresolved(stack.region)) {
+      // An environment-agnostic stack learns its region at deploy time: CloudFormation refuses the deploy there, before
+      // any resource, when it is the DR region (both vaults would then be in one region, with one name).
+      new CfnRule(this, 'DrRegionDiffers', {
+        assertions: [
+          {
+            assert: Fn.conditionNot(Fn.conditionEquals(Aws.REGION, props.drRegion)),
+            assertDescription: `Lifeboat ${this.node.path}: this stack is deployed into ${props.drRegion}, the protection's drRegion; the DR vault must be in another region: deploy it elsewhere or change drRegion`,
+          },
+        ],
+      });
+    }
     this.drStack = props.drStack ?? siblingDrStack(stack, props.drRegion, props.drAccount);
     if (this.drStack !== stack) stack.addStackDependency(this.drStack, 'Lifeboat: the primary vault replicates into the DR vault');
     // The primary account, when the DR stack is in another one: its tagged roles get the DR vault's and catalog's consent.

@@ -440,6 +440,14 @@ describe('an environment-agnostic stack', () => {
     const vault = Object.values(Template.fromStack(s.built.stack).findResources('AWS::S3::Bucket', { Properties: { BucketName: Match.objectLike({ 'Fn::Join': Match.anyValue() }) } }));
     expect(JSON.stringify(vault.map((b) => b.Properties?.BucketName))).toContain('"agnostic-vault-",{"Ref":"AWS::AccountId"},"-",{"Ref":"AWS::Region"}');
     expect(s.built.protection.drStack.region).toBe('us-west-2');
+    // Its region is known at deploy time only: CloudFormation refuses a deploy into the DR region.
+    const rules = (Template.fromStack(s.built.stack).toJSON() as { Rules?: Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }> }).Rules ?? {};
+    expect(Object.values(rules).flatMap((r) => r.Assertions).filter((a) => a.AssertDescription.startsWith('Lifeboat'))).toEqual([
+      {
+        Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-west-2'] }] },
+        AssertDescription: expect.stringMatching(/^Lifeboat Agnostic\/Lifeboat: this stack is deployed into us-west-2, the protection's drRegion; the DR vault must be in another region/),
+      },
+    ]);
   });
 });
 
