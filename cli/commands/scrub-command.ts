@@ -118,7 +118,7 @@ async function openVaults(access: ScrubAccess, scope: ScrubScope, io: CliIo): Pr
 export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, io: CliIo): void {
   const read = Object.entries(report.read).map(([side, n]) => `${side} ${n}`).join(', ');
   const next = report.cycleComplete ? `cycle ${report.cursor.cycle} complete; the next run starts cycle ${report.nextCursor.cycle}` : `cycle ${report.nextCursor.cycle}: the next run starts after ${report.nextCursor.after ?? '(the first object)'}`;
-  io.out(`Scrubbed ${report.scope === 'both' ? 'both vaults' : `the ${report.scope} vault`}: read and verified ${read} of ${report.objects} objects (fraction ${+report.fraction.toFixed(4)}); ${next}.`);
+  io.out(`Scrubbed ${report.scope === 'both' ? 'both vaults' : `the ${report.scope} vault`}: read and verified ${read} of ${report.objects} objects (fraction ${+report.fraction.toPrecision(4)}); ${next}.`);
   if (report.findings.length > 0) {
     const table = new Table({ head: ['VAULT', 'OBJECT', 'PROBLEM', 'OUTCOME', 'WHY'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, 60] });
     for (const f of report.findings) table.push([f.vault, f.key, f.problem, f.outcome, f.reason ?? '']);
