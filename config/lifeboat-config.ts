@@ -4,6 +4,7 @@ import { functionMemoryIssue } from './lifeboat-handlers';
 import { ownedNamePatternOverlap } from './name-pattern-overlap';
 import { InvalidRetentionDurationError, parseRetentionDuration } from './retention-duration';
 import { InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
+import { MIN_SCRUB_FRACTION_MESSAGE, isBelowMinScrubFraction } from './scrub-fraction';
 import { storageTiersSchema } from './storage-tiers';
 import { isKnownTimeZone } from './time-zone';
 
@@ -349,7 +350,12 @@ export const environmentSchema = z
       .strictObject({
         schedule: scheduleExpression.optional(),
         /** The share of the objects each run reads: a cycle (every object read once) takes ⌈1/fraction⌉ runs. */
-        fraction: z.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (every object each run)').optional(),
+        fraction: z
+          .number()
+          .gt(0, 'must be above 0')
+          .max(1, 'must be at most 1 (every object each run)')
+          .refine((f) => !isBelowMinScrubFraction(f), MIN_SCRUB_FRACTION_MESSAGE)
+          .optional(),
       })
       .optional(),
     /** Object Lock on both vaults; absent: vault objects can be deleted (by prune, or by anyone with the rights). */

@@ -8,6 +8,7 @@ import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
 
 /**
  * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
@@ -45,7 +46,7 @@ export const DEFAULT_SCRUB_FRACTION = '1/7';
 export function parseScrubFraction(text: string): number | null {
   const ratio = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   const value = ratio ? Number(ratio[1]) / Number(ratio[2]) : /^\s*\d*\.?\d+\s*$/.test(text) ? Number(text) : NaN;
-  return Number.isFinite(value) && value > 0 && value <= 1 ? value : null;
+  return Number.isFinite(value) && value >= MIN_SCRUB_FRACTION && value <= 1 ? value : null;
 }
 
 export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<ScrubCommandDeps> = {}): Promise<number> {
@@ -59,7 +60,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   const fractionText = options.fraction ?? DEFAULT_SCRUB_FRACTION;
   const fraction = parseScrubFraction(fractionText);
   if (fraction === null) {
-    io.err(`lifeboat scrub: --fraction must be above 0 and at most 1, as 1/7 or 0.25, got ${fractionText}`);
+    io.err(`lifeboat scrub: --fraction must be at least ${MIN_SCRUB_FRACTION} and at most 1, as 1/7 or 0.25, got ${fractionText}`);
     return 2;
   }
   try {

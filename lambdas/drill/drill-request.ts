@@ -35,7 +35,7 @@ export type DrillRequest = {
 /** Validates the drill input against the schema and the environment's plans; every error names the field. */
 export function parseDrillRequest(raw: unknown, plans: readonly ProtectionPlanConfig[]): DrillRequest {
   const parsed = drillInputSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidInputError(`Invalid drill request: ${describeInputIssues(parsed.error)}`);
+  if (!parsed.success) throw new InvalidInputError(`Invalid drill request: ${describeInputIssues(parsed.error, raw)}`);
   const input = parsed.data;
   const plan = plans.find((p) => p.name === input.plan);
   if (!plan) {

@@ -44,7 +44,7 @@ export function isDrillable(backup: BackupRecord, vault: VaultSide): boolean {
  * `latest` and `random-within-window` choose among the window's drillable backups; `backup-id` the
  * one named, inside the window or not (ForgottenBackupError when retention forgot it). Throws NoBackupToDrillError when nothing can be drilled (the
  * message gives the newest backup's age and copy status), InvalidInputError for a named backup not
- * of this plan.
+ * of this plan or not drillable from this vault (not replicated, not committed).
  */
 export function selectDrillBackup(backups: readonly BackupRecord[], options: DrillSelectionOptions): DrillSelection {
   const start = options.startedAt.getTime();
@@ -59,8 +59,9 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
     backup = ofPlan.find((b) => b.backupId === options.backupId);
     if (!backup) throw new InvalidInputError(`Invalid drill request: backupId: plan "${options.plan}" has no backup ${options.backupId} started before the drill`);
     if (backup.forgottenAt !== undefined) throw new ForgottenBackupError(backup.backupId, backup.forgottenAt, options.vault);
+    // Named in the input: a mistaken input (refused, nothing recorded), not a plan without a backup to drill.
     if (!isDrillable(backup, options.vault)) {
-      throw new NoBackupToDrillError(`Backup ${backup.backupId} of plan "${options.plan}" cannot be drilled from the ${options.vault} vault: ${statusOf(backup)}`);
+      throw new InvalidInputError(`Invalid drill request: backupId: backup ${backup.backupId} of plan "${options.plan}" cannot be drilled from the ${options.vault} vault: ${statusOf(backup)}`);
     }
   } else {
     const pick = options.selection === 'latest' ? 0 : Math.min(inWindow.length - 1, Math.floor((options.random ?? Math.random)() * inWindow.length));
@@ -96,7 +97,12 @@ function noBackupMessage(ofPlan: readonly BackupRecord[], options: DrillSelectio
   const newest = committed[0];
   const within = `in the last ${options.windowDays} day${options.windowDays === 1 ? '' : 's'}`;
   if (!newest) {
-    return `Plan "${options.plan}" has no committed backup to drill${ofPlan[0] ? ` (its newest backup ${ofPlan[0].backupId} is ${ofPlan[0].status})` : ''}; run a backup of the plan first`;
+    const status = ofPlan[0] ? ` (its newest backup ${ofPlan[0].backupId} is ${ofPlan[0].status})` : '';
+    // The DR drill reads the DR catalog: a plan whose backups were never replicated has none there, however many the primary holds.
+    if (options.vault === 'dr') {
+      return `Plan "${options.plan}" has no committed backup in the DR catalog to drill${status}; a backup gets there when the backup workflow's Replicate step copies it: check the plan's backups and replication (lifeboat backups list: DR COPY), or drill the primary vault ("vault": "primary")`;
+    }
+    return `Plan "${options.plan}" has no committed backup to drill${status}; run a backup of the plan first`;
   }
   const ageHours = (options.startedAt.getTime() - Date.parse(newest.startedAt)) / 3_600_000;
   const copy = options.vault === 'dr' ? `, DR copy ${newest.copies?.dr ?? 'not recorded'}` : '';

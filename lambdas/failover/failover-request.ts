@@ -25,11 +25,19 @@ export const failoverRequestSchema = z
     overwrite: z.boolean({ error: 'must be true or false' }).default(false),
     /** Who asks, as the starter says (the CLI writes its caller identity): shown to the approver; not authenticated. */
     requestedBy: z.string().max(512).optional(),
-    /** Use a mirrored source's mirror when its last check is within the plan's RPO (docs/ARCHITECTURE.md, "Mirrors"); false restores every source from the vault. */
-    useMirrors: z.boolean({ error: 'must be true or false' }).default(true),
+    /**
+     * Use a mirrored source's mirror when its last check is within the plan's RPO (docs/ARCHITECTURE.md, "Mirrors");
+     * false restores every source from the vault. Default: true for the newest backup, false when backupId or at
+     * names one (a mirror holds the source as it is now, not as that backup holds it); true with either is refused.
+     */
+    useMirrors: z.boolean({ error: 'must be true or false' }).optional(),
   })
-  .refine((r) => !(r.backupId !== undefined && r.at !== undefined), { message: 'give either backupId or at, not both', path: ['backupId'] });
-export type FailoverRequest = z.infer<typeof failoverRequestSchema>;
+  .refine((r) => !(r.backupId !== undefined && r.at !== undefined), { message: 'give either backupId or at, not both', path: ['backupId'] })
+  .refine((r) => !(r.useMirrors === true && (r.backupId !== undefined || r.at !== undefined)), {
+    message: 'a mirror holds its source as it is now, not as the backup named by backupId or at holds it: drop useMirrors to restore every source from that backup, or drop backupId and at to fail over to the newest backup and the mirrors',
+    path: ['useMirrors'],
+  });
+export type FailoverRequest = Omit<z.infer<typeof failoverRequestSchema>, 'useMirrors'> & { readonly useMirrors: boolean };
 
 // zod does not carry the offending value in its issues: whether a field was given is read from the input.
 function given(raw: unknown, field: PropertyKey | undefined): boolean {
@@ -55,5 +63,7 @@ export function parseFailoverRequest(raw: unknown, plans: readonly ProtectionPla
   if (!planConfig) {
     throw new InvalidInputError(`Invalid failover input: plan: unknown plan "${request.plan}"; known plans: ${plans.map((p) => p.name).join(', ') || '(none)'}`);
   }
-  return { ...request, planConfig };
+  // A backup named (by id or time) is what the operator wants back: its copies, not the mirrors' present state.
+  const useMirrors = request.useMirrors ?? (request.backupId === undefined && request.at === undefined);
+  return { ...request, useMirrors, planConfig };
 }

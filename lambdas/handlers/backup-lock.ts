@@ -6,11 +6,15 @@ const leaseSchema = z.object({ backupId: z.string().min(1), plan: z.string().min
 const inputSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('acquire'),
-    request: z.object({
-      plan: z.string().min(1, 'must name a protection plan'),
-      strategy: z.enum(['full', 'incremental', 'differential']).optional(),
-      trigger: z.string().optional(),
-    }),
+    // The execution's input. Strict: a misspelt field ("stratgy") is refused, not run with the default strategy.
+    request: z.strictObject(
+      {
+        plan: z.string({ error: 'must name a protection plan' }).min(1, 'must name a protection plan'),
+        strategy: z.enum(['full', 'incremental', 'differential'], { error: 'must be full, incremental or differential' }).optional(),
+        trigger: z.string({ error: 'must be text (schedule, console, cli)' }).optional(),
+      },
+      { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; the fields are plan, strategy and trigger` : undefined) },
+    ),
     /** The execution's ARN ($$.Execution.Id): kept on the lease, so a stopped run's lease can be told from the next run's. */
     execution: z.string().min(1).optional(),
   }),

@@ -7,7 +7,13 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 const inputSchema = z
   .object({
-    samples: z.number({ message: 'must be a number' }).int().min(1, { message: 'must be at least 1' }).max(10_000, { message: 'must be at most 10000 (the samples go into one catalog item)' }).default(DEFAULT_FILE_MIRROR_SAMPLES),
+    // Each check gets its own message: a schema's type message stands for every check that has none, so 1.5 read "must be a number".
+    samples: z
+      .number({ message: 'must be a number' })
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be at least 1' })
+      .max(10_000, { message: 'must be at most 10000 (the samples go into one catalog item)' })
+      .default(DEFAULT_FILE_MIRROR_SAMPLES),
   })
   .strict();
 

@@ -11,7 +11,13 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 const inputSchema = z
   .object({
-    samples: z.number({ message: 'must be a number' }).int().min(1, { message: 'must be at least 1' }).max(100_000).default(DEFAULT_MIRROR_SAMPLES),
+    // Each check gets its own message: a schema's type message stands for every check that has none, so 1.5 and 100001 read "must be a number".
+    samples: z
+      .number({ message: 'must be a number' })
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be at least 1' })
+      .max(100_000, { message: 'must be at most 100000' })
+      .default(DEFAULT_MIRROR_SAMPLES),
     graceSeconds: z.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).default(DEFAULT_MIRROR_GRACE_SECONDS),
   })
   .strict();

@@ -3,6 +3,7 @@ import { pruneCursorSchema, pruneVault } from '../../vault';
 import { PruneLog } from '../catalog/prune-log';
 import { pruneRunRecord } from '../catalog/prune-record';
 import { publishPruneMetrics } from '../operations/operation-metrics';
+import { pruneRequestSchema } from '../retention/prune-request';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 /** Time kept back from the Lambda timeout: the step in flight (one pack's repack, one delete) finishes and the result returns. */
@@ -10,22 +11,13 @@ const RESERVE_MS = 90_000;
 /** Locked keys named in the output at most (the rest are counted): the state machine's payload stays small. */
 const LOCKED_NAMED = 20;
 
-// The request is strict: a misspelt field ("gracehours") is refused rather than silently falling back to a default.
-const requestSchema = z
-  .object({
-    graceHours: z.number({ message: 'must be a number of hours' }).nonnegative({ message: 'must not be negative' }).optional(),
-    repackThreshold: z.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).lt(1, { message: 'must be below 1' }).optional(),
-    dryRun: z.boolean({ message: 'must be true or false' }).default(false),
-  })
-  .strict();
-
 /**
  * The workflow's state: the execution's input as `request`, and this step's previous result as
  * `prune` (its cursor is where this invocation resumes, its `startedAt` when the run began). Other
  * fields (an earlier step's result) are ignored.
  */
 const inputSchema = z.object({
-  request: requestSchema.default({ dryRun: false }),
+  request: pruneRequestSchema.default({ dryRun: false }),
   prune: z.object({ cursor: z.optional(pruneCursorSchema), startedAt: z.iso.datetime().optional(), report: z.object({ lockedCount: z.number().int().nonnegative() }).optional() }).optional(),
 });
 

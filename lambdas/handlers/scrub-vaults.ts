@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_SCRUB_FRACTION_MESSAGE, isBelowMinScrubFraction } from '../../config/scrub-fraction';
 import { ScrubLog } from '../catalog/scrub-log';
 import { runScrubRunbook } from '../replication/scrub-runbook';
 import { publishScrubMetrics } from '../operations/operation-metrics';
@@ -12,7 +13,13 @@ export const DEFAULT_RUNBOOK_FRACTION = 1 / 7;
 const inputSchema = z
   .object({
     vault: z.enum(['primary', 'dr', 'both'], { message: 'must be "primary", "dr" or "both"' }).default('both'),
-    fraction: z.number({ message: 'must be a number' }).gt(0, { message: 'must be above 0' }).lte(1, { message: 'must be at most 1' }).default(DEFAULT_RUNBOOK_FRACTION),
+    fraction: z
+      .number({ message: 'must be a number' })
+      .gt(0, { message: 'must be above 0' })
+      .lte(1, { message: 'must be at most 1' })
+      // A tiny share (1e-300) passed, the scrub ran, and then its record failed in DynamoDB (Number underflow).
+      .refine((f) => !isBelowMinScrubFraction(f), { message: MIN_SCRUB_FRACTION_MESSAGE })
+      .default(DEFAULT_RUNBOOK_FRACTION),
     repair: z.boolean({ message: 'must be true or false' }).default(true),
   })
   .strict();

@@ -29,7 +29,7 @@ export function chooseSourceCopy(
 ): MirrorChoice {
   const vault = (reason: string): MirrorChoice => ({ source: source.name, type: source.type, use: 'vault', reason });
   if (!mirrorOf(source)) return vault('not mirrored: restored from the DR vault');
-  if (!options.useMirrors) return vault('mirror not used: the failover was started with "useMirrors": false');
+  if (!options.useMirrors) return vault('mirror not used: the failover was started with "useMirrors": false, or names a backup (backupId or at), which the mirror does not hold');
   if (source.type === 'filesystem') return vault('file-system mirrors are not compared by the mirror check, so their freshness is unknown: restored from the DR vault');
   if (source.type === 's3' && options.mirrorBucketPrefix === undefined) return vault('this function does not know the mirror buckets (LIFEBOAT_MIRROR_BUCKET_PREFIX): restored from the DR vault');
   if (!check) return vault('no mirror check is recorded yet: restored from the DR vault');

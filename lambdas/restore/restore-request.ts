@@ -3,6 +3,17 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 import { daysInMonth } from '../../config/schedule-expression';
 import { InvalidInputError } from '../runtime/errors';
 import { describeInputIssues } from '../runtime/parse-input';
+import {
+  DYNAMODB_TABLE_NAME_RULE,
+  MAX_S3_KEY_BYTES,
+  S3_BUCKET_NAME_RULE,
+  dynamoDbTableNameProblem,
+  encodableTextProblem,
+  linuxPathProblem,
+  loneSurrogateProblem,
+  s3BucketNameProblem,
+  utf8Bytes,
+} from './target-names';
 
 /**
  * The restore runbook's input, as typed into the Step Functions console or sent by `lifeboat
@@ -30,7 +41,8 @@ function isCalendarTime(text: string): boolean {
 }
 
 /**
- * A directory target: absolute, without `.` or `..` segments and without NUL. `..` is refused, not
+ * A directory target: absolute, without `.` or `..` segments and without NUL, within Linux's length
+ * limits (PATH_MAX, NAME_MAX) and well-formed Unicode. `..` is refused, not
  * normalized: the kernel resolves `..` after following a symlink on the way, so a path that stays
  * inside the mount lexically can leave it on disk, and the checks below are lexical.
  */
@@ -40,13 +52,59 @@ const directoryTargetPath = z
   .refine((p) => !p.includes('\0'), { message: 'must not contain a NUL byte' })
   .refine((p) => !p.split('/').some((s) => s === '..' || s === '.'), {
     message: 'must not contain "." or ".." segments (the kernel resolves ".." through symlinks, so the path could lead elsewhere than it reads); give the plain absolute path',
+  })
+  // Too long a path fails at the first mkdir with ENAMETOOLONG, which names no field; NUL is refused above.
+  .superRefine((p, ctx) => {
+    addProblem(ctx, linuxPathProblem(p));
+    addProblem(ctx, loneSurrogateProblem(p));
   });
+
+/** An S3 bucket name that S3 would accept: otherwise the restore fails at its first S3 call with an SDK error naming no field. */
+const targetBucketName = z
+  .string()
+  .min(3)
+  .max(63)
+  .superRefine((name, ctx) => {
+    const problem = s3BucketNameProblem(name);
+    if (problem) addProblem(ctx, `is no valid S3 bucket name: ${problem}; ${S3_BUCKET_NAME_RULE}`);
+  });
+
+const targetTableName = z
+  .string()
+  .min(3)
+  .max(255)
+  .superRefine((name, ctx) => {
+    const problem = dynamoDbTableNameProblem(name);
+    if (problem) addProblem(ctx, `is no valid DynamoDB table name: ${problem}; ${DYNAMODB_TABLE_NAME_RULE}`);
+  });
+
+/**
+ * Prepended to every restored key: it must leave at least one byte of S3's key limit (the keys
+ * themselves: parseRestoreRequest, with the filter), and be text S3 stores as given.
+ */
+const targetKeyPrefix = z.string().superRefine((prefix, ctx) => {
+  const bytes = utf8Bytes(prefix);
+  if (bytes >= MAX_S3_KEY_BYTES) {
+    addProblem(ctx, `is ${bytes} bytes long in UTF-8, which leaves no room within S3's ${MAX_S3_KEY_BYTES}-byte key limit for the keys restored under it (each restored key is the prefix followed by the object's key); use a prefix of at most ${MAX_S3_KEY_BYTES - 1} bytes`);
+  }
+  addProblem(ctx, encodableTextProblem(prefix));
+});
+
+/** An S3 key prefix or a directory path; its length limit depends on the source's type (parseRestoreRequest). */
+const filterPrefix = z
+  .string()
+  .min(1)
+  .superRefine((prefix, ctx) => addProblem(ctx, encodableTextProblem(prefix)));
+
+function addProblem(ctx: z.RefinementCtx, message: string | undefined): void {
+  if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+}
 
 export const restoreTargetSchema = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('s3'), bucket: z.string().min(3).max(63), prefix: z.string().default('') }),
-    z.strictObject({ type: z.literal('dynamodb'), table: z.string().min(3).max(255) }),
+    z.strictObject({ type: z.literal('s3'), bucket: targetBucketName, prefix: targetKeyPrefix.default('') }),
+    z.strictObject({ type: z.literal('dynamodb'), table: targetTableName }),
     z.strictObject({ type: z.literal('filesystem'), path: directoryTargetPath }),
   ],
   { error: 'must have "type" s3 (with "bucket"), dynamodb (with "table") or filesystem (with "path")' },
@@ -69,7 +127,7 @@ export const restoreRequestSchema = z
     allowUnprotectedTarget: z.boolean().default(false),
     /** Absent: the function's home vault (the primary's in the primary region, the DR vault in the DR region). */
     vault: z.enum(['primary', 'dr']).optional(),
-    filter: z.strictObject({ prefix: z.string().min(1) }).optional(),
+    filter: z.strictObject({ prefix: filterPrefix }).optional(),
     /** Who asks, as the starter says (the CLI writes its caller identity): shown to the approver of an overwrite; not authenticated. */
     requestedBy: z.string().max(512).optional(),
   })
@@ -85,7 +143,7 @@ export type RestoreRequest = Omit<z.infer<typeof restoreRequestSchema>, 'vault'>
  */
 export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig[], homeVault: 'primary' | 'dr' = 'primary'): RestoreRequest & { sourceConfig: SourceConfig } {
   const parsed = restoreRequestSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidInputError(`Invalid restore request: ${describeInputIssues(parsed.error)}`);
+  if (!parsed.success) throw new InvalidInputError(`Invalid restore request: ${describeInputIssues(parsed.error, raw)}`);
   const request = { ...parsed.data, vault: parsed.data.vault ?? homeVault };
   if (homeVault === 'dr' && request.vault === 'primary') {
     throw new InvalidInputError(
@@ -107,12 +165,38 @@ export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig
   if (request.allowUnprotectedTarget && request.target.type !== 's3') {
     throw new InvalidInputError(`Invalid restore request: allowUnprotectedTarget: applies to S3 targets only (their encryption and Block Public Access); remove it for a ${request.target.type} target`);
   }
+  const keyProblem = restoredKeyProblem(sourceConfig, request.target, request.filter?.prefix);
+  if (keyProblem) throw new InvalidInputError(`Invalid restore request: ${keyProblem}`);
   if (isOriginal(sourceConfig, request.target) && !request.overwrite) {
     throw new InvalidInputError(
       `Invalid restore request: target: this is the original ${describeSource(sourceConfig)}; restoring onto it replaces live data, so set "overwrite": true to confirm, or choose a new target`,
     );
   }
   return { ...request, sourceConfig };
+}
+
+/**
+ * The filter's prefix against the source's names (an S3 key has at most 1024 bytes, a directory path
+ * Linux's limits), and against the target: every restored key is `target.prefix` followed by a key
+ * that starts with `filter.prefix`, so together they must fit in one key. Otherwise the plan finds
+ * nothing, or every object fails to upload with an S3 error naming no field.
+ */
+function restoredKeyProblem(source: SourceConfig, target: RestoreTarget, filter: string | undefined): string | undefined {
+  if (filter === undefined) return undefined;
+  if (source.type === 'filesystem') {
+    const problem = linuxPathProblem(filter);
+    return problem === undefined ? undefined : `filter.prefix: ${problem}`;
+  }
+  if (source.type !== 's3') return undefined;
+  const filterBytes = utf8Bytes(filter);
+  if (filterBytes > MAX_S3_KEY_BYTES) {
+    return `filter.prefix: is ${filterBytes} bytes long in UTF-8, longer than any S3 key (at most ${MAX_S3_KEY_BYTES} bytes), so it matches nothing; give a prefix of at most ${MAX_S3_KEY_BYTES} bytes`;
+  }
+  const targetBytes = target.type === 's3' ? utf8Bytes(target.prefix) : 0;
+  if (targetBytes + filterBytes > MAX_S3_KEY_BYTES) {
+    return `target.prefix: every restored key is target.prefix (${targetBytes} bytes) followed by a key starting with filter.prefix (${filterBytes} bytes), together over S3's ${MAX_S3_KEY_BYTES}-byte key limit; shorten either so that both fit in ${MAX_S3_KEY_BYTES} bytes`;
+  }
+  return undefined;
 }
 
 function isOriginal(source: SourceConfig, target: RestoreTarget): boolean {

@@ -193,9 +193,14 @@ export class DrillWorkflow extends Construct {
       .when(sfn.Condition.stringEquals('$.report.verdict', 'PASSED'), passed)
       .when(sfn.Condition.stringEquals('$.report.verdict', 'OBJECTIVE_MISSED'), missed)
       .otherwise(failed);
-    const refused = new sfn.Fail(this, 'Drill refused', { comment: 'The input is invalid (unknown plan, a backup of another plan...): nothing was restored or recorded.', errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const refused = new sfn.Fail(this, 'Drill refused', {
+      comment: 'The input is invalid (unknown plan, a backup of another plan, one retention forgot...): nothing was restored or recorded.',
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
 
-    startTask.addCatch(refused, { errors: ['InvalidInputError'], resultPath: '$.error' });
+    // A backup named in the input that retention forgot is a mistaken input, as an unknown id is: no drill to record against the plan.
+    startTask.addCatch(refused, { errors: ['InvalidInputError', 'ForgottenBackupError'], resultPath: '$.error' });
     for (const step of [startTask, restoreSources, compareTask]) step.addCatch(cleanupTask, { errors: ['States.ALL'], resultPath: '$.error' });
     cleanupTask.addCatch(recordTask, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
     recordTask.next(verdict);

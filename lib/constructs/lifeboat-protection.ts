@@ -32,6 +32,7 @@ import { checkPlansShape, validatePlans } from './validated-plans';
 import { setWorkflowLogging } from './workflow-logging';
 import { mirrorOf } from '../../config/lifeboat-config';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
+import { isBelowMinScrubFraction, MIN_SCRUB_FRACTION_MESSAGE } from '../../config/scrub-fraction';
 
 /**
  * The Amazon EFS file system that holds the file-system sources, mounted through one access point into
@@ -618,6 +619,8 @@ export class LifeboatProtection extends Construct {
     const fraction = props.scrub?.fraction;
     if (fraction !== undefined && !(Number.isFinite(fraction) && fraction > 0 && fraction <= 1)) {
       issues.push(`scrub.fraction: ${fraction} must be above 0 and at most 1 (the share of the objects each scrub reads)`);
+    } else if (fraction !== undefined && isBelowMinScrubFraction(fraction)) {
+      issues.push(`scrub.fraction: ${fraction} ${MIN_SCRUB_FRACTION_MESSAGE}`);
     }
     // The plans' schedules are `<prefix>-<plan>`: a plan named scrub would take the scrub schedule's name.
     // Drill schedules are `<prefix>-drill-<plan>`: a plan named drill-x would take the name of plan x's drill schedule.

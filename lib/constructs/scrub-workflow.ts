@@ -140,7 +140,7 @@ export class ScrubWorkflow extends Construct {
     const scrubTask = lifeboatTask(
       this,
       'Scrub',
-      'Validates the input ({"vault": "primary" | "dr" | "both", "fraction": 0 < f <= 1, "repair": boolean}; defaults both, 1/7, true), reads and verifies the next slice of the vaults\' objects from the cursor in the catalog, compares the two listings, copies each damaged or missing object from the other vault once that copy verifies, and records the run.',
+      'Validates the input ({"vault": "primary" | "dr" | "both", "fraction": 1e-6 <= f <= 1, "repair": boolean}; defaults both, 1/7, true), reads and verifies the next slice of the vaults\' objects from the cursor in the catalog, compares the two listings, copies each damaged or missing object from the other vault once that copy verifies, and records the run.',
       scrub,
       '$.report',
     );

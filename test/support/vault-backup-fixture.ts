@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupRecord, type BackupSourceRecord, snapshotFieldsOfSource } from '../../lambdas/catalog/backup-record';
 import { encodeItemLines } from '../../lambdas/sources/dynamodb-item-codec';
+import { s3EntryPath } from '../../lambdas/sources/s3-entry-path';
 import { captureTableSchema } from '../../lambdas/sources/dynamodb-table-schema';
 import { backupDirectory } from '../../vault/archiver/directory-source';
 import { type Snapshot } from '../../vault/manifest/snapshot-record';
@@ -28,10 +29,12 @@ export async function snapshotSource(source: SourceConfig, deps: FixtureDeps, ta
         const got = await deps.s3.send(new GetObjectCommand({ Bucket: source.bucket, Key: key }));
         const body = Buffer.from((await got.Body?.transformToByteArray()) ?? new Uint8Array());
         const tagging = await deps.s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: key }));
+        // As the backup workflow stores a key (lambdas/sources/s3-object-entries.ts): under its entry path, the key itself in meta.
         await writer.add({
-          path: key,
+          path: s3EntryPath(key),
           kind: 'object',
           meta: {
+            key,
             ...(got.ContentType ? { contentType: got.ContentType } : {}),
             metadata: got.Metadata ?? {},
             tags: Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),

@@ -34,8 +34,9 @@ afterEach(async () => removeDir(dir));
 
 it.each([
   [{ vault: 'replica' }, 'lifeboat scrub: --vault must be primary, dr or both, got replica'],
-  [{ fraction: '0' }, 'lifeboat scrub: --fraction must be above 0 and at most 1, as 1/7 or 0.25, got 0'],
-  [{ fraction: '3/2' }, 'lifeboat scrub: --fraction must be above 0 and at most 1, as 1/7 or 0.25, got 3/2'],
+  [{ fraction: '0' }, 'lifeboat scrub: --fraction must be at least 0.000001 and at most 1, as 1/7 or 0.25, got 0'],
+  [{ fraction: '3/2' }, 'lifeboat scrub: --fraction must be at least 0.000001 and at most 1, as 1/7 or 0.25, got 3/2'],
+  [{ fraction: '0.0000001' }, 'lifeboat scrub: --fraction must be at least 0.000001 and at most 1, as 1/7 or 0.25, got 0.0000001'],
 ])('refuses %j with exit 2 before reaching anything', async (bad, message) => {
   const { err, io } = capture();
   expect(await scrubCommand({ ...target, ...bad }, { io, access })).toBe(2);

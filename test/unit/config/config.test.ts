@@ -59,6 +59,10 @@ describe('Lifeboat configuration', () => {
     expect(issues.some((i) => i.startsWith('environments[0].plans[0].drill.vault:'))).toBe(true);
     expect(issues.some((i) => i.startsWith('environments[0].plans[0].drill.samples:'))).toBe(true);
     expect(issues).toContain('environments[0].scrub.fraction: must be above 0');
+    // As the scrub runbook's input: 1e-300 would pass, scrub, and fail to be recorded (DynamoDB: Number underflow).
+    const tiny = issuesOf(withChange((c) => ((c.environments[0] as Record<string, unknown>).scrub = { fraction: 1e-300 })));
+    expect(tiny).toContain('environments[0].scrub.fraction: must be at least 0.000001 (1e-6): a cycle, every object read once, takes up to 1/fraction runs, a million at that share');
+    expect(parseLifeboatConfig(withChange((c) => ((c.environments[0] as Record<string, unknown>).scrub = { fraction: 1e-6 })), 'test.json').environments[0]?.scrub).toEqual({ fraction: 1e-6 });
 
     const good = parseLifeboatConfig(
       withChange((c) => {

@@ -73,5 +73,7 @@ describe('drill backup selection and RPO', () => {
   it('with no committed backup at all, says so', () => {
     expect(() => selectDrillBackup([backupAt('orders', h(1), { status: 'FAILED' })], base)).toThrow(/has no committed backup to drill \(its newest backup \S+ is FAILED\)/);
     expect(() => selectDrillBackup([], base)).toThrow(/has no committed backup to drill; run a backup/);
+    // The DR catalog has only what was replicated: the message sends the reader to replication, not to a backup.
+    expect(() => selectDrillBackup([], { ...base, vault: 'dr' })).toThrow(/has no committed backup in the DR catalog to drill; a backup gets there when the backup workflow's Replicate step copies it/);
   });
 });

@@ -16,6 +16,18 @@ it('fills the defaults: targetSuffix "failover", overwrite false', () => {
   });
 });
 
+it('uses the mirrors for the newest backup only: a backup named by id or time comes from the vault, and useMirrors true with one is refused', () => {
+  expect(parseFailoverRequest({ plan: 'demo' }, plans).useMirrors).toBe(true);
+  expect(parseFailoverRequest({ plan: 'demo', useMirrors: false }, plans).useMirrors).toBe(false);
+  expect(parseFailoverRequest({ plan: 'demo', backupId: '20261124T100000Z-1a2b3c4d' }, plans).useMirrors).toBe(false);
+  expect(parseFailoverRequest({ plan: 'demo', at: '2026-11-24T10:00:00Z' }, plans).useMirrors).toBe(false);
+  for (const named of [{ backupId: '20261124T100000Z-1a2b3c4d' }, { at: '2026-11-24T10:00:00Z' }]) {
+    expect(() => parseFailoverRequest({ plan: 'demo', ...named, useMirrors: true }, plans)).toThrow(
+      expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('useMirrors: a mirror holds its source as it is now, not as the backup named by backupId or at holds it') }),
+    );
+  }
+});
+
 it('keeps what is given', () => {
   const request = parseFailoverRequest({ plan: 'billing', at: '2026-11-24T10:00:00+01:00', targetSuffix: 'dr-2', overwrite: true }, plans);
   expect([request.at, request.targetSuffix, request.overwrite]).toEqual(['2026-11-24T10:00:00+01:00', 'dr-2', true]);

@@ -8,6 +8,12 @@ it.each([
   [{ dryRun: 'yes' }, 'Invalid forget request: dryRun: Invalid input: expected boolean, received string'],
   [{ plan: '' }, 'Invalid forget request: plan: '],
   [{ dry_run: true }, 'Invalid forget request: (input): Unrecognized key'],
+  // As the prune's first step: the prune's whole input is checked before anything is forgotten.
+  [{ request: { graceHours: -1 } }, 'Invalid forget request: request.graceHours: must not be negative'],
+  [{ request: { repackThreshold: 5 } }, 'Invalid forget request: request.repackThreshold: must be below 1'],
+  [{ request: { graceHours: 1e308, dryRun: true } }, 'Invalid forget request: request.graceHours: must be at most a year (8760 hours)'],
+  [{ request: { plan: 'demo' } }, 'Invalid forget request: request: Unrecognized key'],
+  [{ request: null }, 'Invalid forget request: request: must be a JSON object such as {"graceHours": 25, "dryRun": true}'],
 ])('refuses %j with an InvalidInputError naming the field', async (input, message) => {
   await expect(handler(input)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
 });

@@ -9,6 +9,9 @@ it.each([
   [{ vault: 'all' }, 'Invalid scrub request: vault: must be "primary", "dr" or "both"'],
   [{ fraction: 0 }, 'Invalid scrub request: fraction: must be above 0'],
   [{ fraction: 1.5 }, 'Invalid scrub request: fraction: must be at most 1'],
+  // 1e-300 ran the scrub and then failed to record it (DynamoDB: Number underflow).
+  [{ fraction: 1e-300, repair: false }, 'Invalid scrub request: fraction: must be at least 0.000001 (1e-6): a cycle, every object read once, takes up to 1/fraction runs, a million at that share'],
+  [{ fraction: 9.99e-7 }, 'Invalid scrub request: fraction: must be at least 0.000001 (1e-6)'],
   [{ fraction: '1/7' }, 'Invalid scrub request: fraction: must be a number'],
   [{ repair: 'yes' }, 'Invalid scrub request: repair: must be true or false'],
   [{ reapir: false }, 'Invalid scrub request: (input): Unrecognized key'],
