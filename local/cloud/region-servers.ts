@@ -8,6 +8,7 @@ import { BucketOwners, expectedBucketOwnerMiddleware } from './bucket-owners';
 import { bucketSecurityMiddleware } from './bucket-security';
 import { BucketSecurityState } from './bucket-security-state';
 import { cacheBucketLookups } from './cached-bucket-lookups';
+import { confineObjectKeys } from './confined-object-keys';
 import { dataDirLayout } from './cloud-state';
 import { conditionalGetMiddleware } from './conditional-get';
 import { conditionalPutMiddleware } from './conditional-put';
@@ -21,6 +22,7 @@ import { objectTaggingMiddleware } from './object-tagging';
 import { abortMultipartUploadMiddleware } from './abort-multipart-upload';
 import { multipartChecksumMiddleware, noteChecksumTrailer } from './multipart-checksums';
 import { storageClassMiddleware } from './storage-classes';
+import { keyRoutingMiddleware } from './s3-key-routing';
 
 /**
  * One region of the local cloud: its s3rver and its dynalite, on 127.0.0.1. A region can be stopped
@@ -88,6 +90,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
     // Path-style only: clients use forcePathStyle, and the Host header is 127.0.0.1.
     vhostBuckets: false,
   });
+  // Keys stay verbatim and inside their bucket (`../other-bucket/x`, `a/../b`): s3rver made paths of them as they came.
+  confineObjectKeys(s3.store);
   cacheBucketLookups(s3.store);
   // koa-logger formats every request and response line (chalk, then winston's colorize and
   // splat) even though `silent` drops them at the transport: a tenth of the cloud's CPU for no
@@ -125,6 +129,9 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(replication ? 9 : 8, 0, multipartChecksumMiddleware(s3.store));
   // Right after the conditional PUT (behind the owner check): s3rver ignores If-Match on GET and HEAD, which byte-range backups rely on.
   s3.middleware.splice(3, 0, conditionalGetMiddleware(s3.store));
+  // Outermost (added last: the indexes above count from the aws-chunked decoder), so every middleware and s3rver's
+  // router see one path: a key with an empty segment (`a//d`) in a form the router takes.
+  s3.middleware.unshift(keyRoutingMiddleware());
   return s3;
 }
 

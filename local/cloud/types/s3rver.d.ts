@@ -28,8 +28,8 @@ declare module 's3rver' {
       req: Readable;
       readonly headers: IncomingHttpHeaders;
       readonly method: string;
-      /** The request path, still URL-encoded (`/bucket/key`, path-style). */
-      readonly path: string;
+      /** The request path, still URL-encoded (`/bucket/key`, path-style); setting it rewrites the request URL, query kept. */
+      path: string;
       readonly querystring: string;
       status: number;
       type: string;
