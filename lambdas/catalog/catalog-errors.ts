@@ -16,8 +16,16 @@ export class BackupInProgressError extends Error {
 /** A backup id that the catalog does not know. */
 export class UnknownBackupError extends Error {
   override readonly name = 'UnknownBackupError';
-  constructor(readonly backupId: string) {
-    super(`No backup with id ${backupId} exists in the catalog. List them with \`lifeboat backups list\`.`);
+  constructor(
+    readonly backupId: string,
+    /** Which catalog was asked, when it matters to the reader (the DR catalog holds replicated backups only). */
+    readonly catalog?: 'DR',
+  ) {
+    super(
+      catalog === 'DR'
+        ? `No backup with id ${backupId} exists in the DR catalog: it holds only the backups replicated to the DR vault (a backup whose Replicate step has not run or failed is not there). List them with \`lifeboat backups list\`; restore it from the primary region while that is up.`
+        : `No backup with id ${backupId} exists in the catalog. List them with \`lifeboat backups list\`.`,
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
-import { ForgottenBackupError } from '../catalog/catalog-errors';
+import { type BackupRecord } from '../catalog/backup-record';
+import { ForgottenBackupError, UnknownBackupError } from '../catalog/catalog-errors';
 import { InvalidInputError } from '../runtime/errors';
 import { type Snapshot } from '../../vault';
 import { type Vault } from '../../vault';
@@ -47,7 +48,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   checkTargetAllowed(deps.restoreTargetPrefix, source, request.target, deps.mountPath, deps.sources);
 
   const record = readBackupRecord(
-    request.backupId !== undefined ? await deps.catalog.requireBackup(request.backupId) : await deps.catalog.backupAsOf(source.name, new Date(request.pointInTime ?? '').toISOString()),
+    request.backupId !== undefined ? await requireBackupIn(deps, request.backupId) : await deps.catalog.backupAsOf(source.name, new Date(request.pointInTime ?? '').toISOString()),
   );
   const sourceSnapshot = snapshotOfSource(record, source.name);
   // The catalog is the home region's: its forgottenAt is about the home vault; the other vault may still keep the backup.
@@ -99,4 +100,14 @@ function filterPrefixOf(raw: string | undefined, sourceType: SourceConfig['type'
   const path = snapshotPathOf(raw);
   if (path === null) throw new InvalidInputError(`Invalid restore request: filter.prefix: ${JSON.stringify(raw)} has a ".." part; a directory path in a backup is relative to the backed-up directory ("var/log")`);
   return path;
+}
+
+/** The named backup from the home region's catalog; in the DR region, a miss says that the DR catalog holds replicated backups only. */
+async function requireBackupIn(deps: Pick<ResolveRestoreDeps, 'catalog' | 'homeVault'>, backupId: string): Promise<BackupRecord> {
+  try {
+    return await deps.catalog.requireBackup(backupId);
+  } catch (err) {
+    if (err instanceof UnknownBackupError && deps.homeVault === 'dr') throw new UnknownBackupError(backupId, 'DR');
+    throw err;
+  }
 }

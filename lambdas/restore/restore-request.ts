@@ -57,7 +57,9 @@ const directoryTargetPath = z
   .superRefine((p, ctx) => {
     addProblem(ctx, linuxPathProblem(p));
     addProblem(ctx, loneSurrogateProblem(p));
-  });
+  })
+  // `/mnt//lifeboat/x` is the same directory as `/mnt/lifeboat/x` to the kernel: one spelling for the checks against the sources' paths.
+  .transform((p) => p.replace(/\/{2,}/g, '/'));
 
 /** An S3 bucket name that S3 would accept: otherwise the restore fails at its first S3 call with an SDK error naming no field. */
 const targetBucketName = z

@@ -130,6 +130,14 @@ it.each([
   await expect(resolveRestore(input, 'e', deps({ [BACKUP]: committed(s3SnapshotId) }))).rejects.toMatchObject({ name, message: expect.stringContaining(message) });
 });
 
+it('in the DR region, says of an unknown backup id that the DR catalog holds replicated backups only', async () => {
+  const input = { source: 'assets', backupId: '20990101T000000Z-deadbeef', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } };
+  await expect(resolveRestore(input, 'e', { ...deps({ [BACKUP]: committed(s3SnapshotId) }), homeVault: 'dr' })).rejects.toMatchObject({
+    name: 'UnknownBackupError',
+    message: expect.stringMatching(/^No backup with id 20990101T000000Z-deadbeef exists in the DR catalog: it holds only the backups replicated to the DR vault/),
+  });
+});
+
 it('refuses a backup that did not commit, and a snapshot of another kind', async () => {
   const failed = { ...committed(s3SnapshotId), status: 'FAILED' };
   await expect(resolveRestore({ source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', deps({ [BACKUP]: failed }))).rejects.toThrow('is FAILED, and only COMMITTED backups can be restored');

@@ -44,6 +44,9 @@ describe('restore runbook input', () => {
   it('allows restoring onto the original only with overwrite: true', () => {
     expect(parseRestoreRequest({ ...ok, overwrite: true, target: { type: 's3', bucket: 'prod-assets' } }, sources).overwrite).toBe(true);
     expect(() => parseRestoreRequest({ source: 'files', backupId: ok.backupId, target: { type: 'filesystem', path: '/mnt/files/' } }, sources)).toThrow(/original directory/);
+    // Repeated slashes name the same directory: the original, not a directory inside it.
+    expect(() => parseRestoreRequest({ source: 'files', backupId: ok.backupId, target: { type: 'filesystem', path: '/mnt//files' } }, sources)).toThrow(/original directory/);
+    expect(parseRestoreRequest({ source: 'files', backupId: ok.backupId, overwrite: true, target: { type: 'filesystem', path: '//mnt//files' } }, sources).target).toEqual({ type: 'filesystem', path: '/mnt/files' });
   });
 });
 
