@@ -45,7 +45,7 @@ export class RestoreSourceStateMachine extends Construct {
     const failed = new sfn.Fail(this, 'Source restore failed', { comment: 'Fails the execution with the failed step\'s own error name and message.', errorPath: '$.error.Error', causePath: '$.error.Cause' });
     const failurePath = chain.failurePath(failed);
     for (const step of chain.steps) step.addCatch(failurePath, { errors: ['States.ALL'], resultPath: '$.error' });
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: chain.chain, timeout: props.timeout });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: chain.chain, timeout: props.timeout, objectInput: false });
     chain.distributedMap?.grantVaultAccess(this.stateMachine, props.vaultKey);
     acknowledgeScopedWildcards(this, [props.vault.arnForObjects(`${RESTORE_MAP_RUNS_PREFIX}/*`)]);
     acknowledgeDistributedMapWildcards(this.stateMachine);

@@ -409,3 +409,28 @@ it('prune: the scheduled input ({}) runs Forget and Prune, and the run is record
     expect({ vault: documented.vault, done: documented.done, packsDeleted: documented.report.packsDeleted }).toEqual({ vault: 'primary', done: true, packsDeleted: 0 });
   }
 }, 180_000);
+
+it('every runbook refuses an input that is no JSON object, saying so, before any step runs', async () => {
+  const runbooks: [string, 'primary' | 'dr'][] = [
+    [names.backupStateMachine, 'primary'],
+    [names.restoreStateMachine, 'primary'],
+    [names.catalogRebuildStateMachine, 'primary'],
+    [names.scrubStateMachine, 'primary'],
+    [names.pruneStateMachine, 'primary'],
+    [names.drillStateMachine, 'dr'],
+    [names.failoverStateMachine, 'dr'],
+  ];
+  for (const [stateMachine, role] of runbooks) {
+    // Not null: the local executor fails reading `$` of a null input before the first state (lib/constructs/logged-state-machine.ts).
+    for (const input of ['demo', 42, true, ['demo']]) {
+      const result = await run(stateMachine, input, role);
+      expect({ stateMachine, input, status: result.status, error: result.error, cause: result.cause }).toEqual({
+        stateMachine,
+        input,
+        status: 'FAILED',
+        error: 'InvalidInputError',
+        cause: expect.stringMatching(/^Invalid input: the execution input must be a JSON object/),
+      });
+    }
+  }
+}, 180_000);

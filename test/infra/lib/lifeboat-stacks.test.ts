@@ -201,8 +201,9 @@ describe('primary stack', () => {
     expect(definition).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
     // Each plan's own bound, passed on by the plan step.
     expect(definition).toContain('\\"MaxConcurrencyPath\\":\\"$.backup.maxConcurrency\\"');
-    // The lease is the first step and is released on both the success and the failure path.
-    expect(definition).toContain('\\"StartAt\\":\\"Acquire lock\\"');
+    // The lease is the first step (after the input check every runbook starts with) and is released on both the success and the failure path.
+    expect(definition).toContain('\\"StartAt\\":\\"Input is an object?\\"');
+    expect(definition).toContain('\\"Default\\":\\"Acquire lock\\"');
     expect(definition).toContain('\\"Release lock\\"');
     expect(definition).toContain('\\"Release lock after failure\\"');
     primary.hasResourceProperties('AWS::StepFunctions::StateMachine', {
@@ -280,7 +281,8 @@ describe('primary stack', () => {
         StartAt: string;
         States: Record<string, { Type: string; Next?: string; Choices?: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default?: string }>;
       };
-      expect(definition.StartAt).toBe('Prune request');
+      expect(definition.StartAt).toBe('Input is an object?');
+      expect(definition.States['Input is an object?']?.Default).toBe('Prune request');
       expect(definition.States['Prune request']?.Next).toBe('Forget');
       expect(definition.States['Forget']?.Next).toBe('Prune');
       expect(definition.States['Prune']?.Next).toBe('Prune finished?');

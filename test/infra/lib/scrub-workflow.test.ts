@@ -67,8 +67,10 @@ function byAction(statements: Statement[]): Map<string, string[]> {
 
 it('defines lifeboat-dev-scrub: Scrub → Scrub report, Retry on TransientError, Catch to a failure report that fails with the error', () => {
   const definition = scrubDefinition();
-  expect(definition.StartAt).toBe('Scrub');
-  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Scrub', 'Scrub failed', 'Scrub report']);
+  // Every runbook starts by refusing an input that is no JSON object (lib/constructs/logged-state-machine.ts).
+  expect(definition.StartAt).toBe('Input is an object?');
+  expect(definition.States['Input is an object?']?.Default).toBe('Scrub');
+  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input is an object?', 'Input refused', 'Scrub', 'Scrub failed', 'Scrub report']);
   const task = definition.States['Scrub'] ?? {};
   expect(task).toMatchObject({ Type: 'Task', Next: 'Scrub report', ResultPath: '$.report' });
   expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['TransientError'], BackoffRate: 2, JitterStrategy: 'FULL' })]));
