@@ -51,7 +51,7 @@ export function failureReport(scope: Construct, props: { reportComment: string; 
  * non-empty array) is refused with InvalidInputError saying so. Without it the first step's Lambda
  * refused the input, but its Catch (`ResultPath: "$.error"`) could not merge the error into a
  * non-object, and the execution failed with States.ResultPathMatchFailure, the reason lost. An empty
- * array passes (Choice rules cannot tell it from an object) and is refused by the first step. A
+ * array passes (Choice rules cannot tell it from an object) and still ends that way. A
  * `null` input the local executor does not get this far with: it fails reading `$` itself
  * (States.Runtime: "Path expression '$' does not point to a value"), which at least names the input.
  */
