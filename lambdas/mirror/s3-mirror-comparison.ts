@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type MirrorDifference } from './mirror-record';
+import { compareKeys } from '../sources/s3-key-order';
 
 /** An object as a listing shows it: all the check compares (no object is read). */
 export type ListedObject = { key: string; size: number; etag: string; lastModified: number };
@@ -35,11 +36,6 @@ export type CompareS3MirrorOptions = {
 
 /** At most this many differences are kept in the result (the count is exact). */
 const MAX_DIFFERENCES = 20;
-
-/** S3 lists keys in the binary order of their UTF-8 bytes; JavaScript compares UTF-16 code units. */
-function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
 
 async function* listFrom(side: S3MirrorSide, prefix: string, after: string): AsyncGenerator<ListedObject> {
   let token: string | undefined;

@@ -1,5 +1,9 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { compareKeys } from './s3-key-order';
+
+/** S3's key order, where the listings' callers have always found it. */
+export { compareKeys };
 
 /** `lastModified` is ISO 8601 ('' when the endpoint does not say). */
 export type S3ObjectSummary = { key: string; size: number; etag: string; lastModified?: string };
@@ -72,10 +76,6 @@ export async function* listS3Objects(s3: S3Client, bucket: string, prefix: strin
   }
 }
 
-/** S3 orders keys by their UTF-8 bytes, which differs from JS string order for astral characters. */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
 
 /** Whether `key` lies in `range` (startAfter exclusive, endAt inclusive, UTF-8 byte order). */
 export function isKeyInRange(key: string, range: S3KeyRange): boolean {

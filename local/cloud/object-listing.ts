@@ -1,6 +1,7 @@
 import { type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compareKeys } from '../../lambdas/sources/s3-key-order';
 import { segmentOfDirectory, segmentOfObjectFile } from './object-key-paths';
 
 /**
@@ -46,27 +47,6 @@ export async function listKeys(bucketDir: string, options: KeyListingOptions): P
     else listing.commonPrefixes.push(entry.commonPrefix);
   }
   return listing;
-}
-
-/**
- * Orders keys as S3 does, by code point (the order of their UTF-8 bytes). JavaScript compares UTF-16
- * code units, which differs only between a surrogate (U+D800–U+DFFF, half of a code point above
- * U+FFFF) and a code unit of U+E000–U+FFFF; those two ranges swap places here.
- */
-export function compareKeys(a: string, b: string): number {
-  if (a === b) return 0;
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 /** The common prefix `key` (or every key starting with it) rolls up into; undefined when it is listed on its own. */
