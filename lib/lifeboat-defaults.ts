@@ -19,7 +19,7 @@ export const WORKFLOW_TIMEOUT = Duration.hours(24);
 /**
  * The restore runbook's timeout when some plan has an archive tier: a thaw alone may take 48 hours (Deep Archive, Bulk),
  * then the restore runs as usual. The backup workflow's too, whose replication may wait for thaws of the primary's packs
- * (its lease follows: ARCHIVE_BACKUP_LEASE_SECONDS in lambdas/backup/backup-lease.ts).
+ * (its lease follows: ARCHIVE_BACKUP_LEASE_SECONDS in config/backup-lease.ts).
  */
 export const ARCHIVE_RESTORE_TIMEOUT = Duration.hours(72);
 

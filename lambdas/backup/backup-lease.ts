@@ -2,19 +2,10 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { InvalidInputError } from '../runtime/errors';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { newBackupId } from './backup-id';
+import { ARCHIVE_BACKUP_LEASE_SECONDS, BACKUP_LEASE_SECONDS, backupLeaseSeconds } from '../../config/backup-lease';
 
-/** A lease outlives the longest backup the state machine allows (24 h), so it never expires under a live run. */
-export const BACKUP_LEASE_SECONDS = 24 * 60 * 60 + 15 * 60;
-/**
- * The same when some plan has an archive tier: the backup workflow then allows 72 hours (ARCHIVE_RESTORE_TIMEOUT), since
- * its replication may wait for thaws of archived primary packs (Deep Archive, Bulk: up to 48 hours).
- */
-export const ARCHIVE_BACKUP_LEASE_SECONDS = 72 * 60 * 60 + 15 * 60;
-
-/** The lease of a backup run: as long as the workflow may run, which the plans' archive tiers decide. */
-export function backupLeaseSeconds(plans: readonly ProtectionPlanConfig[]): number {
-  return plans.some((p) => p.storage?.archive !== undefined) ? ARCHIVE_BACKUP_LEASE_SECONDS : BACKUP_LEASE_SECONDS;
-}
+/** The lease's length lives in config/ (the constructs read it too); re-exported where the lease is taken. */
+export { ARCHIVE_BACKUP_LEASE_SECONDS, BACKUP_LEASE_SECONDS, backupLeaseSeconds };
 
 export type BackupRequest = { plan: string; strategy?: 'full' | 'incremental' | 'differential'; trigger?: string };
 

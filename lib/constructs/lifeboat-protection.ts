@@ -33,6 +33,7 @@ import { setWorkflowLogging } from './workflow-logging';
 import { mirrorOf } from '../../config/lifeboat-config';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
 import { isBelowMinScrubFraction, MIN_SCRUB_FRACTION_MESSAGE } from '../../config/scrub-fraction';
+import { backupLeaseSeconds } from '../../config/backup-lease';
 
 /**
  * The Amazon EFS file system that holds the file-system sources, mounted through one access point into
@@ -286,12 +287,8 @@ export class LifeboatProtection extends Construct {
         plans: props.plans,
         drRegion: props.drRegion,
         ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}),
-        settings: {
-          ...(props.notifications ? { notifications: props.notifications } : {}),
-          ...(props.mirrorCheck ? { mirrorCheck: props.mirrorCheck } : {}),
-          ...(props.scrub ? { scrub: { ...(props.scrub.schedule !== undefined ? { schedule: props.scrub.schedule } : {}) } } : {}),
-          ...(props.prune ? { prune: { ...(props.prune.schedule !== undefined ? { schedule: props.prune.schedule } : {}) } } : {}),
-        },
+        // The scrub's and the prune's other fields are checked with the construct's own props (their messages say more).
+        settings: { notifications: props.notifications, mirrorCheck: props.mirrorCheck, scrub: props.scrub && { schedule: props.scrub.schedule }, prune: props.prune && { schedule: props.prune.schedule } },
       });
     } catch (err) {
       if (!(err instanceof InvalidLifeboatPropsError)) throw err;
@@ -628,11 +625,11 @@ export class LifeboatProtection extends Construct {
     const grace = props.prune?.graceHours;
     if (grace !== undefined && !(Number.isFinite(grace) && grace > 0 && grace <= MAX_GRACE_HOURS)) {
       issues.push(`prune.graceHours: ${grace} must be a number of hours above 0 and at most a year (${MAX_GRACE_HOURS})`);
-    } else if (grace !== undefined && grace < BACKUP_LEASE_HOURS) {
+    } else if (grace !== undefined && grace < backupLeaseSeconds(props.plans) / 3600) {
       // Allowed (a backup that outlives the grace refuses to commit, so nothing is lost), but worth a word at synth.
       Annotations.of(this).addWarningV2(
         'lifeboat:prune-grace-below-lease',
-        `prune.graceHours ${grace} is below the backup lease (${BACKUP_LEASE_HOURS} h): a backup that runs longer than ${grace} h refuses to commit (BackupOutlivedGraceError)`,
+        `prune.graceHours ${grace} is below the backup lease (${backupLeaseSeconds(props.plans) / 3600} h): a backup that runs longer than ${grace} h refuses to commit (BackupOutlivedGraceError)`,
       );
     }
     const threshold = props.prune?.repackThreshold;
@@ -688,8 +685,6 @@ const MAX_SCHEDULE_NAME = 64;
 const MAX_ENVIRONMENT_NAME = 64;
 /** The config schema's bound (environment.prune.graceHours). */
 const MAX_GRACE_HOURS = 24 * 365;
-/** The backup lease, 24 h 15 min (lambdas/backup/backup-lease.ts): the longest a backup may run. */
-const BACKUP_LEASE_HOURS = 24.25;
 
 /** Whether two protections' accounts (primary and DR) may be the same: a token may be any account. */
 function mayShareAccount(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

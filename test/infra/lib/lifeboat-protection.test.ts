@@ -630,8 +630,14 @@ describe('prop validation', () => {
     const b = new Stack(app, 'B', { env: { ...ENV, account: '222222222222' } });
     new LifeboatProtection(a, 'Lifeboat', { ...props(a), prune: { graceHours: 1 } });
     new LifeboatProtection(b, 'Lifeboat', props(b));
-    const warnings = app.synth().getStackArtifact(a.artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
-    expect(warnings).toContainEqual(expect.stringContaining('prune.graceHours 1 is below the backup lease (24.25 h): a backup that runs longer than 1 h refuses to commit (BackupOutlivedGraceError)'));
+    // A plan with an archive tier runs (and holds its lease) up to 72 h 15 min: a grace of 30 h is below that one.
+    const c = new Stack(app, 'C', { env: { ...ENV, account: '333333333333' } });
+    const archived = plan([LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(c, 'Bucket', 'some-bucket'))], { storage: { archive: { storageClass: 'DEEP_ARCHIVE', afterDays: 180 } } });
+    new LifeboatProtection(c, 'Lifeboat', { prefix: 'shop', drRegion: 'us-west-2', plans: [archived], prune: { graceHours: 30 } });
+    const assembly = app.synth();
+    const warningsOf = (stack: Stack): string[] => assembly.getStackArtifact(stack.artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
+    expect(warningsOf(a)).toContainEqual(expect.stringContaining('prune.graceHours 1 is below the backup lease (24.25 h): a backup that runs longer than 1 h refuses to commit (BackupOutlivedGraceError)'));
+    expect(warningsOf(c)).toContainEqual(expect.stringContaining('prune.graceHours 30 is below the backup lease (72.25 h)'));
   });
 
   it('refuses a DR region equal to the stack\'s and a DR stack elsewhere', () => {
