@@ -34,22 +34,20 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
       decisions = [...named.values()].map((snapshot) => ({ snapshot, forget: true, reasons: [] }));
     }
     const dryRun = options.dryRun ?? false;
+    const toForget = decisions.filter((d) => d.forget).map((d) => d.snapshot.id);
     const forgotten: string[] = [];
     const locked: Array<{ id: string; reason: string }> = [];
-    for (const d of decisions) {
-      if (!d.forget || dryRun) continue;
+    for (const id of dryRun ? [] : toForget) {
       try {
-        await vault.store.delete(snapshotKey(d.snapshot.id));
-        forgotten.push(d.snapshot.id);
+        await vault.store.delete(snapshotKey(id));
+        forgotten.push(id);
       } catch (err) {
         if (!(err instanceof ObjectLockedError)) throw err;
-        locked.push({ id: d.snapshot.id, reason: err.message });
+        locked.push({ id, reason: err.message });
       }
     }
-    const forgets = decisions.filter((d) => d.forget).length;
-    // A snapshot Object Lock kept still protects its data: the prune sees it as it is.
-    const assumeForgotten = dryRun ? new Set(decisions.filter((d) => d.forget).map((d) => d.snapshot.id)) : undefined;
-    const pruned: PruneReport | undefined = pruneSettings ? await pruneToEnd(vault, { ...pruneSettings, dryRun, ...(assumeForgotten ? { assumeForgotten } : {}) }) : undefined;
+    // A real run prunes the vault as the forget left it (a snapshot Object Lock kept still protects its data).
+    const pruned: PruneReport | undefined = pruneSettings ? await pruneToEnd(vault, { ...pruneSettings, dryRun, ...(dryRun ? { assumeForgotten: new Set(toForget) } : {}) }) : undefined;
     if (options.json) {
       const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
       io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: pruned } : {}) }));
@@ -59,7 +57,7 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
         const why = d.reasons.length > 0 ? `  (${d.reasons.join('; ')})` : '';
         io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.source.id)}${why}`);
       }
-      if (dryRun) io.out(`Would forget ${forgets} of ${decisions.length} snapshot(s); nothing was changed.`);
+      if (dryRun) io.out(`Would forget ${toForget.length} of ${decisions.length} snapshot(s); nothing was changed.`);
       else if (pruned) io.out(`Forgot ${forgotten.length} snapshot(s).`);
       else io.out(`Forgot ${forgotten.length} snapshot(s). Their data stays until \`lifeboat vault prune\` reclaims what no snapshot references.`);
       if (pruned) for (const line of pruneReportLines(pruned, vault.location, pruneSettings?.graceMs)) io.out(line);

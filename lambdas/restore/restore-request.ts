@@ -20,24 +20,21 @@ import {
  * restore`. Every field is validated; each error names the field and says what would be valid.
  * docs/RUNBOOKS.md shows examples.
  */
-export const isoInstant = z
-  .string()
-  .refine((s) => ISO_INSTANT.test(s) && !Number.isNaN(Date.parse(s)), {
-    message: 'must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z',
-  })
-  .refine((s) => !ISO_INSTANT.test(s) || Number.isNaN(Date.parse(s)) || isCalendarTime(s), {
-    message: 'is no time of the calendar (a day past the end of its month, an hour past 23, a minute or second past 59, or a zone offset past 23:59); e.g. 2026-11-24T10:00:00Z',
-  });
+export const isoInstant = z.string().superRefine((text, ctx) => {
+  const parts = ISO_INSTANT.exec(text);
+  if (!parts || Number.isNaN(Date.parse(text))) addProblem(ctx, 'must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z');
+  else if (!isCalendarTime(parts)) {
+    addProblem(ctx, 'is no time of the calendar (a day past the end of its month, an hour past 23, a minute or second past 59, or a zone offset past 23:59); e.g. 2026-11-24T10:00:00Z');
+  }
+});
 
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
 /** Date.parse reads 2026-02-30 as March 2: a restore "at or before" that time would take a backup newer than the one asked for. */
-function isCalendarTime(text: string): boolean {
-  const [, year, month, day, hour, minute, second = '0', offsetHours = '0', offsetMinutes = '0'] = ISO_INSTANT.exec(text) ?? [];
-  const y = Number(year);
+function isCalendarTime([, year, month, day, hour, minute, second = '0', offsetHours = '0', offsetMinutes = '0']: RegExpExecArray): boolean {
   const m = Number(month);
   const d = Number(day);
-  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m) && Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 59 && Number(offsetHours) <= 23 && Number(offsetMinutes) <= 59;
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(Number(year), m) && Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 59 && Number(offsetHours) <= 23 && Number(offsetMinutes) <= 59;
 }
 
 /**

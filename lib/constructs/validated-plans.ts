@@ -52,7 +52,7 @@ export function validatePlans(construct: IConstruct, kind: string, input: PlansI
     drRegion,
     plans: input.plans.map((plan) => ({ ...plan, sources: plan.sources.map((s) => s.config) })),
     ...(input.fileSystem !== undefined ? { fileSystem: { efs: input.fileSystem } } : {}),
-    ...definedSettings(input.settings ?? {}),
+    ...input.settings,
   });
   if (!result.success) {
     // The schema nests the mount as fileSystem.efs; the props have it as fileSystem.
@@ -94,17 +94,6 @@ export function checkPlansShape(construct: IConstruct, kind: string, input: Pick
   const drRegion: unknown = input.drRegion;
   if ('drRegion' in input && typeof drRegion !== 'string') issues.push('drRegion: required: the region of the DR vault, such as us-west-2');
   if (issues.length > 0) throw new InvalidLifeboatPropsError(`${kind} ${construct.node.path}`, issues);
-}
-
-/** The settings given, without the undefined ones (the schema's objects are strict). */
-function definedSettings(settings: NonNullable<PlansInput['settings']>): Record<string, object> {
-  const out: Record<string, object> = {};
-  for (const [key, value] of Object.entries(settings)) {
-    if (value === undefined) continue;
-    const fields = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined));
-    if (Object.keys(fields).length > 0) out[key] = fields;
-  }
-  return out;
 }
 
 const PLACEHOLDER_PRIMARY_REGION = 'us-east-1';
