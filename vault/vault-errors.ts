@@ -80,6 +80,14 @@ export class VaultNotFoundError extends VaultError {
 }
 
 /**
+ * A store that holds a vault's objects but not its `config` (orphaned-vault-objects.ts): opening it
+ * fails, and so does `init`, which would put a new key over data no longer readable under it.
+ */
+export class VaultConfigMissingError extends VaultError {
+  override name = 'VaultConfigMissingError';
+}
+
+/**
  * The store refused to delete or overwrite an object because S3 Object Lock retains it (a retention
  * date not yet passed, or a legal hold). Prune treats it as "try again in a later run", never as a failure.
  */

@@ -64,7 +64,7 @@ export function registerPruneCommand(program: Command): void {
   withTargetOptions(program.command('prune').description('delete what no backup references any more from a vault (two phases: condemn now, delete after the grace period), and repack packs with too much garbage'))
     .option('--vault <vault>', 'primary or dr', 'primary')
     .option('--dry-run', 'show what would be deleted, condemned and repacked, and the bytes freed; change nothing')
-    .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25: above the longest backup); 0 deletes at once, only safe while no backup runs')
+    .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25: above the longest backup); 0 deletes at once, and a backup running meanwhile refuses to commit (run it again)')
     .option('--repack-threshold <share>', 'repack packs with more than this share of garbage (default 0.2)')
     .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias); default: alias/lifeboat-<env>-vault')
     .action(async (opts: PruneCommandOptions) => {

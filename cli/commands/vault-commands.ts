@@ -333,14 +333,14 @@ export function registerVaultCommands(program: Command): void {
     .option('--time-zone <zone>', 'IANA time zone the hours, days, weeks, months and years are counted in (default UTC)')
     .option('--dry-run', 'show what would be forgotten (and, with --prune, what the prune would then reclaim); change nothing')
     .option('--prune', 'then prune, as `vault prune` does: what only the forgotten snapshots referenced is condemned, and deleted by a run after the grace period')
-    .option('--grace <hours>', 'with --prune: hours condemned objects wait before deletion (default 25); 0 deletes at once, only safe while no backup runs')
+    .option('--grace <hours>', 'with --prune: hours condemned objects wait before deletion (default 25); 0 deletes at once, and a backup running meanwhile refuses to commit (run it again)')
     .option('--repack-threshold <share>', 'with --prune: repack packs with more than this share of garbage (default 0.2)')
     .option('--json', 'print the decisions (and the prune report) as JSON')
     // Loaded when run: the retention rules bring schemas that backup and restore do not load.
     .action(async (refs: string[], o: VaultForgetOptions) => exit(await (await import('./vault-forget-command.js')).vaultForget(refs, o)));
   access(vault.command('prune').description('delete what no snapshot references (condemned now, deleted by a run after the grace period) and repack packs with too much garbage'))
     .option('--dry-run', 'show what would be deleted, condemned and repacked, and the bytes freed; change nothing')
-    .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25); 0 deletes at once, only safe while no backup runs')
+    .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25); 0 deletes at once, and a backup running meanwhile refuses to commit (run it again)')
     .option('--repack-threshold <share>', 'repack packs with more than this share of garbage (default 0.2)')
     .option('--json', 'print the report as JSON')
     .action(async (o: VaultPruneOptions) => exit(await vaultPrune(o)));

@@ -21,3 +21,21 @@ export class BackupOutlivedGraceError extends VaultError {
 function formatHours(ms: number): string {
   return `${(ms / 3_600_000).toFixed(2)} h`;
 }
+
+/**
+ * Prune found blobs the snapshots reference that no index object lists (index-coverage.ts): it
+ * cannot tell which packs hold them, and the packs that do would look unlisted and be condemned.
+ * Nothing is condemned or deleted.
+ */
+export class IncompleteIndexError extends VaultError {
+  override name = 'IncompleteIndexError';
+  constructor(
+    readonly location: string,
+    readonly unindexedBlobs: number,
+  ) {
+    super(
+      `${location}: ${unindexedBlobs} blob(s) that snapshots reference are listed by no index object (an index object is missing or was never written), so prune cannot tell which packs hold them and deletes nothing. ` +
+        'Run `lifeboat vault verify` to see which snapshots are affected, bring the missing index object back (from an S3 noncurrent version, or the other vault of the pair), then prune again.',
+    );
+  }
+}

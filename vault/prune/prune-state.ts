@@ -85,19 +85,24 @@ export async function writePrunePolicy(store: VaultStore, keys: VaultKeys, polic
 export const CONDEMNATION_CLOCK_MARGIN_MS = 60_000;
 
 /**
- * The longest a backup that started at `startedAt` may run and still commit: the policy's grace
- * (a prune may start at any moment), or the smallest grace of a pending batch condemned while the
- * backup ran, when that is shorter. A batch condemned before the backup started does not count: the
- * backup leaves that batch's packs out of what it deduplicates against (loadCondemnedPacks), so its
- * sweep cannot take anything the backup relies on — otherwise one `prune --grace 0` would refuse
- * every backup until its batch is swept, a day later under the default grace. Without `startedAt`,
- * every pending batch counts. Null when the vault was never pruned: nothing can be swept from under a
- * backup then.
+ * The longest a backup that started at `startedAt` may run and still commit: the smallest grace of a
+ * prune that started while the backup ran (`prune/policy`, written at the start of every run, when its
+ * `updatedAt` is after the backup's start) and of a pending batch condemned while it ran. A batch
+ * condemned before the backup started does not count: the backup leaves that batch's packs out of
+ * what it deduplicates against (loadCondemnedPacks), so its sweep cannot take anything the backup
+ * relies on — otherwise one `prune --grace 0` would refuse every backup until its batch is swept. Nor
+ * does a prune that started before the backup: what it condemns after the backup's start is in a
+ * batch that counts, and a later run that could sweep that batch writes the policy again first.
+ * (Until 2026-12-04 the policy counted whenever it existed, so after one `prune --grace 0` every
+ * backup refused to commit until a prune with a grace ran.) Both times are taken a minute early
+ * (CONDEMNATION_CLOCK_MARGIN_MS). Without `startedAt`, the policy and every pending batch count.
+ * Null when no prune ran while the backup did: nothing can be swept from under it then.
  */
 export async function backupDurationLimit(store: VaultStore, keys: VaultKeys, startedAt?: Date): Promise<number | null> {
   const policy = await readPrunePolicy(store, keys);
   const since = startedAt ? startedAt.getTime() - CONDEMNATION_CLOCK_MARGIN_MS : -Infinity;
   const batches = (await loadCondemnedBatches(store, keys)).filter((b) => Date.parse(b.condemnedAt) >= since);
-  const graces = [...(policy ? [policy.graceMs] : []), ...batches.map((b) => b.graceMs)];
+  const prunedSince = policy !== null && Date.parse(policy.updatedAt) >= since;
+  const graces = [...(prunedSince ? [policy.graceMs] : []), ...batches.map((b) => b.graceMs)];
   return graces.length === 0 ? null : Math.min(...graces);
 }

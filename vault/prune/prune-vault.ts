@@ -10,6 +10,8 @@ import { type PendingObjects, planPrune, rewriteIndexes } from './prune-plan';
 import { type CondemnedBatch, loadCondemnedBatches, type StoredCondemnedBatch, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
 import { MarkedPages, markVault, type VaultMark } from './vault-mark';
+import { unindexedReferences } from './index-coverage';
+import { IncompleteIndexError } from './prune-errors';
 import { countSchema as count } from '../repository/vault-schema';
 
 /** The backup lease (24 h 15 min, lambdas/backup/backup-lease.ts) plus 45 min: no backup that may still commit outlives it. */
@@ -153,6 +155,9 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   let mark = await markVault(vault, markedPages, assumeForgotten);
   report.snapshots = mark.snapshots;
   let indexObjects = await loadIndexObjects(vault);
+  // Before anything is swept or condemned: with an index object missing, the packs it listed look unlisted.
+  const unindexed = unindexedReferences(mark, indexObjects);
+  if (unindexed > 0) throw new IncompleteIndexError(vault.location, unindexed);
   if (due.length > 0) {
     const finished = await sweep(vault, due, mark, indexObjects, { dryRun, outOfTime, report });
     if (!finished) return unfinished('sweep');

@@ -16,7 +16,8 @@ import { DEFAULT_COMPRESSION_LEVEL, objectContext, seal } from '../crypto/sealed
 import { type Snapshot, type SnapshotRecord, snapshotRecordSchema, type SnapshotSource } from '../manifest/snapshot-record';
 import { SnapshotWriter, type SnapshotWriterOptions } from '../archiver/snapshot-writer';
 import { type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
-import { KeyUnwrapError, VaultCorruptionError, VaultError, VaultNotFoundError, VaultObjectNotFoundError } from '../vault-errors';
+import { KeyUnwrapError, VaultConfigMissingError, VaultCorruptionError, VaultError, VaultNotFoundError, VaultObjectNotFoundError } from '../vault-errors';
+import { lostConfigAdvice, vaultObjectsWithoutConfig } from './orphaned-vault-objects';
 import { VaultIndex } from '../blob-index/vault-index';
 import { indexBlobLimit, VaultIndexTooLargeError } from '../blob-index/index-memory';
 import { importVaultKeys, type VaultKeys } from '../crypto/vault-keys';
@@ -54,6 +55,8 @@ export class SnapshotNotFoundError extends VaultError {
  */
 export async function initVault(store: VaultStore, provider: KeyProvider, tuning: VaultTuning = {}): Promise<Vault> {
   if (await store.has(CONFIG_KEY)) throw new VaultExistsError(`${store.location} already holds a vault (its config object exists)`);
+  const orphaned = await vaultObjectsWithoutConfig(store);
+  if (orphaned !== undefined) throw new VaultConfigMissingError(lostConfigAdvice(store.location, orphaned));
   const chunker = tuning.chunker ?? DEFAULT_CHUNKER_PARAMS;
   checkChunkerParams(chunker);
   const { plaintext, wrapped } = await provider.createVaultKey();
@@ -112,8 +115,10 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
   try {
     configStored = await store.get(CONFIG_KEY);
   } catch (err) {
-    if (err instanceof VaultObjectNotFoundError) throw new VaultNotFoundError(`${store.location} holds no vault (no config object); create one with \`lifeboat vault init\``);
-    throw err;
+    if (!(err instanceof VaultObjectNotFoundError)) throw err;
+    const orphaned = await vaultObjectsWithoutConfig(store);
+    if (orphaned !== undefined) throw new VaultConfigMissingError(lostConfigAdvice(store.location, orphaned));
+    throw new VaultNotFoundError(`${store.location} holds no vault (no config object); create one with \`lifeboat vault init\``);
   }
   const problems: string[] = [];
   const unwrapped: string[] = [];

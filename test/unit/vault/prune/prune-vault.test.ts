@@ -3,7 +3,7 @@ import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-
 import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
-import { BackupOutlivedGraceError } from '../../../../vault/prune/prune-errors';
+import { BackupOutlivedGraceError, IncompleteIndexError } from '../../../../vault/prune/prune-errors';
 import { loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { pruneVault, type PruneOptions, type PruneReport } from '../../../../vault/prune/prune-vault';
 import { initVault, Vault } from '../../../../vault/repository/vault';
@@ -271,6 +271,31 @@ describe('pruneVault', () => {
     await expectVerifies(reopen());
   });
 
+  it('with an index object missing, refuses before it sweeps or condemns anything: the packs that object listed look unlisted, and every snapshot needs them', async () => {
+    const store = new MemoryVaultStore();
+    const { vault, clock } = await newVault(store);
+    const first: Source = new Map([['a', data(51, 40 * 1024)], ['b', data(52, 40 * 1024)]]);
+    const firstId = await backup(vault, first);
+    const second: Source = new Map([...first, ['c', data(53, 20 * 1024)]]);
+    const secondId = await backup(vault, second);
+    const indexes = await listedKeys(store, 'index/');
+    const firstIndex = indexes[0] as string;
+    const saved = await store.get(firstIndex);
+    await store.delete(firstIndex);
+    const before = await listedKeys(store, '');
+    for (const options of [{ dryRun: true }, { graceMs: 0 }, {}]) {
+      clock.t += 2 * GRACE;
+      await expect(pruneVault(vault, { graceMs: GRACE, now: () => clock.t, ...options })).rejects.toThrow(IncompleteIndexError);
+    }
+    await expect(pruneVault(vault, { graceMs: 0, now: () => clock.t })).rejects.toThrow(/blob\(s\) that snapshots reference are listed by no index object .* deletes nothing/);
+    // Nothing deleted, nothing condemned (the prune policy object is the only write a refused run makes).
+    expect((await listedKeys(store, '')).filter((k) => k !== 'prune/policy')).toEqual(before.filter((k) => k !== 'prune/policy'));
+    expect(await loadCondemnedBatches(store, vault.keys)).toEqual([]);
+    await store.put(firstIndex, saved);
+    await expectRestores(vault, new Map([[firstId, first], [secondId, second]]));
+    await expectVerifies(vault);
+  });
+
   it('a backup that ran longer than the grace refuses to commit, naming the grace', async () => {
     const { vault, clock } = await newVault();
     await prune(vault, clock);
@@ -309,6 +334,34 @@ describe('pruneVault', () => {
     const id = await backup(reopen(), new Map([['y', data(62)]]), later);
     await expectRestores(reopen(), new Map([[id, new Map([['y', data(62)]])]]));
     await expectVerifies(reopen());
+  });
+
+  it('after a `prune --grace 0` (two runs: condemn, then sweep) backups that start later commit; one it ran under refuses', async () => {
+    const { vault, clock, reopen } = await newVault();
+    const idOld = await backup(vault, new Map([['x', data(71)]]));
+    await vault.store.delete(snapshotKey(idOld));
+    const underIt = new Date(clock.t);
+    clock.t += 1000;
+    expect((await prune(reopen(), clock, { graceMs: 0 })).packsCondemned).toBeGreaterThan(0);
+    clock.t += 1000;
+    expect((await prune(reopen(), clock, { graceMs: 0 })).packsDeleted).toBeGreaterThan(0);
+    expect(await loadCondemnedBatches(vault.store, vault.keys)).toEqual([]);
+    // The backup the prune ran under may have reused what was just deleted: refused.
+    await expect(backup(reopen(), new Map([['y', data(72)]]), underIt)).rejects.toThrow(/longer than the vault's prune grace of 0\.00 h/);
+    // A backup that starts after it (past the clocks' margin) runs for hours and commits: the grace-0 policy
+    // binds only a backup that a prune started during (until 2026-12-04 it refused every later backup).
+    const later = new Date(clock.t + 61_000);
+    clock.t = later.getTime() + 3 * HOUR;
+    const source = new Map([['y', data(72)], ['z', data(73)]]);
+    const id = await backup(reopen(), source, later);
+    await expectRestores(reopen(), new Map([[id, source]]));
+    await expectVerifies(reopen());
+    // A prune that starts while the next backup runs binds it again, with that prune's grace.
+    const next = new Date(clock.t);
+    clock.t += 1000;
+    await prune(reopen(), clock, { graceMs: HOUR });
+    clock.t += 2 * HOUR;
+    await expect(backup(reopen(), new Map([['w', data(74)]]), next)).rejects.toThrow(/longer than the vault's prune grace of 1\.00 h/);
   });
 
   it('skips a delete Object Lock refuses, reports it, and deletes it in a later run', async () => {

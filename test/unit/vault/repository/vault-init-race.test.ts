@@ -5,7 +5,7 @@ import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store'
 import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
 import { readEntry } from '../../../../vault/restorer/restore';
 import { initVault, openVault, type Vault, VaultExistsError } from '../../../../vault/repository/vault';
-import { KeyUnwrapError, VaultCorruptionError, VaultNotFoundError } from '../../../../vault/vault-errors';
+import { KeyUnwrapError, VaultConfigMissingError, VaultCorruptionError, VaultNotFoundError } from '../../../../vault/vault-errors';
 import { CONFIG_KEY, KEYS_PREFIX } from '../../../../vault/repository/vault-layout';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { pseudoRandomBytes, removeDir, requiredMethodsStore, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
@@ -198,6 +198,28 @@ describe('initVault racing initVault on one store', () => {
     const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
     await initVault(store, await KeyFileKeyProvider.load(keyFile), SMALL_TUNING);
     await expect(initVault(store, await KeyFileKeyProvider.load(keyFile), SMALL_TUNING)).rejects.toThrow(VaultExistsError);
+  });
+
+  it('a vault whose config was deleted: open says so and warns off init, and init refuses to put a new key over its snapshots', async () => {
+    const store = new FileVaultStore(path.join(dir, 'lost-config'), { durable: false });
+    const vault = await initVault(store, await KeyFileKeyProvider.load(keyFile), SMALL_TUNING);
+    const src = path.join(dir, 'lost-config-src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'f.bin'), pseudoRandomBytes(50_000, 3));
+    const { snapshot } = await backupDirectory(vault, src, { parent: null });
+    const config = await store.get(CONFIG_KEY);
+    await store.delete(CONFIG_KEY);
+    const before = await listKeys(store, '');
+    const opening = openVault(store, await KeyFileKeyProvider.load(keyFile));
+    await expect(opening).rejects.toThrow(VaultConfigMissingError);
+    await expect(openVault(store, await KeyFileKeyProvider.load(keyFile))).rejects.toThrow(/holds vault objects \(snapshots\/…\) but no config object: .*Do not run `lifeboat vault init` here/);
+    await expect(initVault(store, await KeyFileKeyProvider.load(keyFile), SMALL_TUNING)).rejects.toThrow(VaultConfigMissingError);
+    // Nothing written: no second key object, no config.
+    expect(await listKeys(store, '')).toEqual(before);
+    // With the config back, the snapshot restores as it was.
+    await store.put(CONFIG_KEY, config);
+    const reopened = await openVault(store, await KeyFileKeyProvider.load(keyFile));
+    expect((await readAll(readEntry(reopened, await reopened.loadSnapshot(snapshot.id), 'f.bin'))).equals(pseudoRandomBytes(50_000, 3))).toBe(true);
   });
 });
 
