@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { functionMemoryIssue } from './lifeboat-handlers';
 import { ownedNamePatternOverlap } from './name-pattern-overlap';
 import { InvalidRetentionDurationError, parseRetentionDuration } from './retention-duration';
-import { InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
+import { canonicalScheduleExpression, InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
 import { MIN_SCRUB_FRACTION_MESSAGE, isBelowMinScrubFraction } from './scrub-fraction';
 import { storageTiersSchema } from './storage-tiers';
 import { isKnownTimeZone } from './time-zone';
@@ -28,15 +28,22 @@ export function isAtOrUnder(absolutePath: string, dir: string): boolean {
   return p === d || p.startsWith(`${d}/`);
 }
 
-/** EventBridge Scheduler expression: rate(...), cron(...) or at(...), checked field by field as Scheduler checks it (so synth fails, not the deploy). */
-const scheduleExpression = z.string().superRefine((text, ctx) => {
-  try {
-    parseScheduleExpression(text);
-  } catch (err) {
-    if (!(err instanceof InvalidScheduleExpressionError)) throw err;
-    ctx.addIssue({ code: 'custom', message: `${err.field}: ${err.reason}` });
-  }
-});
+/**
+ * EventBridge Scheduler expression: rate(...), cron(...) or at(...), checked field by field as
+ * Scheduler checks it (so synth fails, not the deploy), and given on in its canonical spacing
+ * (canonicalScheduleExpression: a stray space copied into the config never reaches a template).
+ */
+const scheduleExpression = z
+  .string()
+  .superRefine((text, ctx) => {
+    try {
+      parseScheduleExpression(text);
+    } catch (err) {
+      if (!(err instanceof InvalidScheduleExpressionError)) throw err;
+      ctx.addIssue({ code: 'custom', message: `${err.field}: ${err.reason}` });
+    }
+  })
+  .transform(canonicalScheduleExpression);
 
 export const s3BucketSourceSchema = z.strictObject({
   type: z.literal('s3'),

@@ -73,6 +73,18 @@ const MONTH: FieldSpec = { name: 'month', min: 1, max: 12, names: MONTH_NAMES, s
 const DAY_OF_WEEK: FieldSpec = { name: 'day-of-week', min: 1, max: 7, names: DAY_NAMES, steps: false };
 const YEAR: FieldSpec = { name: 'year', min: 1970, max: 2199, steps: true };
 
+/**
+ * The expression as it is deployed: no whitespace around it or inside its parentheses' ends, one
+ * space between a rate's or a cron's fields. The parser reads `" cron(0 3 * * ? *) "` as well as
+ * the canonical form; what AWS accepts of the others is nowhere documented, so the schedule that
+ * reaches a template is this one. Call it on an expression that parses.
+ */
+export function canonicalScheduleExpression(text: string): string {
+  const match = /^(rate|cron|at)\((.*)\)$/s.exec(text.trim());
+  if (!match?.[1] || match[2] === undefined) return text;
+  return `${match[1]}(${match[2].trim().split(/\s+/).join(' ')})`;
+}
+
 export function parseScheduleExpression(text: string): ScheduleExpression {
   const match = /^(rate|cron|at)\((.*)\)$/s.exec(text.trim());
   if (!match?.[1] || match[2] === undefined) {

@@ -8,7 +8,7 @@ export class BackupInProgressError extends Error {
   ) {
     super(
       `Plan "${plan}" is locked by backup ${holder}, which is still running (its lease lasts until ${expiresAt}). ` +
-        'Wait for it to finish; if it is known to be dead, run `lifeboat unlock` for the plan.',
+        `Wait for it to finish. If it is known to be dead (no RUNNING execution of the backup state machine) and its lease was not released, delete the lease item, pk "LOCK#${plan}" and sk "LOCK", from the catalog table (docs/RUNBOOKS.md, "An execution ended FAILED, TIMED_OUT or ABORTED").`,
     );
   }
 }

@@ -22,7 +22,7 @@ const inputSchema = z.discriminatedUnion('action', [
 ]);
 
 /** First and last step of a backup: takes the plan's lease (naming the run) and gives it back on every path. */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'backup lock request' }, async (input, runtime) =>
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'backup lock request', executionInputAt: 'request' }, async (input, runtime) =>
   input.action === 'acquire'
     ? acquireBackupLease(input.request, { catalog: runtime.catalog, plans: runtime.plans, ...(input.execution !== undefined ? { execution: input.execution } : {}) })
     : releaseBackupLease(input.lock, { catalog: runtime.catalog }),

@@ -22,7 +22,7 @@ const inputSchema = z
  * home vault (the primary stack: `retention` in the primary vault; the DR stack: `drRetention` in the
  * DR vault), with the catalog of that region. Every plan unless one is named.
  */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'forget request' }, async ({ request, ...direct }, runtime) => {
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'forget request', executionInputAt: 'request' }, async ({ request, ...direct }, runtime) => {
   const input = request !== undefined ? { dryRun: request.dryRun } : direct;
   const vault = runtime.config.homeVault;
   const report = await forgetBackups(input, { vault, openStore: () => Promise.resolve(runtime.vaultStore(vault)), catalog: runtime.catalog, plans: runtime.plans, now: new Date() });

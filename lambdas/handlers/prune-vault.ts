@@ -28,7 +28,7 @@ const inputSchema = z.object({
  * that changes the vault records the run so far as `PRUNE#<vault>` in its region's catalog
  * (prune-record.ts); the one that finishes it publishes the bytes the run freed (PruneBytesFreed).
  */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune request' }, async (input, runtime, invocation) => {
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune request', executionInputAt: 'request' }, async (input, runtime, invocation) => {
   const remaining = invocation?.getRemainingTimeInMillis();
   const vault = await runtime.openVault(runtime.config.homeVault);
   const { request } = input;

@@ -11,8 +11,12 @@ export type LambdaInvocation = { getRemainingTimeInMillis(): number; awsRequestI
 /** A handler as Lambda (and the local executor) calls it. */
 export type LifeboatLambda<O> = (event: unknown, invocation?: LambdaInvocation) => Promise<O>;
 
-/** The event a handler accepts, and what to call it in an error message ("Invalid shard task: …"). */
-export type HandlerInput<I> = { schema: z.ZodType<I>; describes: string };
+/**
+ * The event a handler accepts, and what to call it in an error message ("Invalid shard task: …").
+ * `executionInputAt`: the event's field that holds the execution's input, when the state machine
+ * passes it whole (`{"request.$": "$"}`): its fields are named in errors as the operator wrote them.
+ */
+export type HandlerInput<I> = { schema: z.ZodType<I>; describes: string; executionInputAt?: string };
 
 /**
  * The one handler runtime (in the manner of Powertools' middleware): every handler is
@@ -39,7 +43,7 @@ export function lifeboatHandler<I, O>(
     logger.appendKeys({ ...invocationLogKeys(event, process.env.LIFEBOAT_ENVIRONMENT), ...(invocation?.awsRequestId ? { requestId: invocation.awsRequestId } : {}) });
     let parsed: I;
     try {
-      parsed = parseInput(input.schema, event, input.describes);
+      parsed = parseInput(input.schema, event, input.describes, input.executionInputAt);
     } catch (err) {
       logger.error(`Refused ${input.describes}`, { error: errorName(err), errorMessage: errorMessage(err) });
       throw err;

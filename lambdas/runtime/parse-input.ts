@@ -10,10 +10,10 @@ import { InvalidInputError } from './errors';
  * and a schema's one type message (`z.string({ error })`) is used for both, so "is required: the
  * name of the source" would answer `"source": 5`.
  */
-export function describeInputIssues(error: z.ZodError, input: unknown): string {
+export function describeInputIssues(error: z.ZodError, input: unknown, executionInputAt?: string): string {
   return error.issues
     .map((i) => {
-      const field = i.path.length ? i.path.join('.') : '(input)';
+      const field = fieldName(i.path, executionInputAt);
       if (i.code !== 'invalid_type') return `${field}: ${i.message}`;
       const value = valueAt(input, i.path);
       if (value === undefined) return `${field}: ${/^is required\b/.test(i.message) ? i.message : 'is required'}`;
@@ -65,10 +65,23 @@ function kindOf(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Validates a handler's event; the error names each bad field so a runbook user can fix it. */
-export function parseInput<T>(schema: z.ZodType<T>, event: unknown, what: string): T {
+/**
+ * A field's name as the operator wrote it. A step whose event carries the execution's input under a
+ * field of its own (`{"request.$": "$"}`) names that input's fields without the wrapper: the operator
+ * typed `{"graceHours": -1}`, not `request.graceHours`.
+ */
+function fieldName(path: readonly PropertyKey[], executionInputAt: string | undefined): string {
+  const own = executionInputAt !== undefined && path[0] === executionInputAt ? path.slice(1) : path;
+  return own.length ? own.map(String).join('.') : '(input)';
+}
+
+/**
+ * Validates a handler's event; the error names each bad field so a runbook user can fix it.
+ * `executionInputAt`: the event's field that holds the execution's input, whose fields are named as
+ * the operator wrote them (fieldName).
+ */
+export function parseInput<T>(schema: z.ZodType<T>, event: unknown, what: string, executionInputAt?: string): T {
   const result = schema.safeParse(event);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`);
-  throw new InvalidInputError(`Invalid ${what}: ${problems.join('; ')}`);
+  throw new InvalidInputError(`Invalid ${what}: ${describeInputIssues(result.error, event, executionInputAt)}`);
 }

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { schedulerPrincipal } from './scheduler-principal';
 import { scheduleDelivery } from './schedule-delivery';
+import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
 export type BackupSchedulesProps = {
   /** Names the protection in the role's description. */
@@ -37,7 +38,7 @@ export class BackupSchedules extends Construct {
         new scheduler.CfnSchedule(this, `Plan-${plan.name}`, {
           name: `${props.namePrefix}${plan.name}`,
           description: `Lifeboat backup of plan ${plan.name} (${plan.strategy}, RPO ${plan.objectives.rpoMinutes} min)`,
-          scheduleExpression: plan.schedule,
+          scheduleExpression: canonicalScheduleExpression(plan.schedule),
           scheduleExpressionTimezone: 'UTC',
           flexibleTimeWindow: { mode: 'OFF' },
           target: {

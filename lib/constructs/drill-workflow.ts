@@ -22,6 +22,7 @@ import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
 import { scheduleDelivery } from './schedule-delivery';
 import { validatePlans } from './validated-plans';
 import { schedulerPrincipal } from './scheduler-principal';
+import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
 export type DrillWorkflowProps = {
   /** Names the protection (the functions' LIFEBOAT_ENVIRONMENT). */
@@ -238,7 +239,7 @@ export class DrillWorkflow extends Construct {
         new scheduler.CfnSchedule(this, `Schedule-${plan.name}`, {
           name: `${prefix}${plan.name}`,
           description: `Lifeboat drill of plan ${plan.name} (${plan.drill?.selection ?? 'latest'} backup, RTO ${plan.objectives.rtoMinutes} min, RPO ${plan.objectives.rpoMinutes} min)`,
-          scheduleExpression: plan.drill?.schedule ?? '',
+          scheduleExpression: canonicalScheduleExpression(plan.drill?.schedule ?? ''),
           scheduleExpressionTimezone: 'UTC',
           flexibleTimeWindow: { mode: 'OFF' },
           target: {

@@ -13,6 +13,7 @@ import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-cat
 import { scheduleDelivery } from './schedule-delivery';
 import { validatePlans } from './validated-plans';
 import { schedulerPrincipal } from './scheduler-principal';
+import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
 export type FileMirrorSamplerProps = {
   readonly environmentName: string;
@@ -79,7 +80,7 @@ export class FileMirrorSampler extends Construct {
     this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
       name: props.name,
       description: `Lifeboat ${props.environmentName}: samples the mirrored file-system sources for the DR mirror check`,
-      scheduleExpression: props.schedule.expression,
+      scheduleExpression: canonicalScheduleExpression(props.schedule.expression),
       scheduleExpressionTimezone: 'UTC',
       flexibleTimeWindow: { mode: 'OFF' },
       target: {

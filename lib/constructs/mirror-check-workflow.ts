@@ -18,6 +18,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { scheduleDelivery } from './schedule-delivery';
 import { schedulerPrincipal } from './scheduler-principal';
 import { statementsByOwner } from './bucket-owner-condition';
+import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
 export type MirrorCheckWorkflowProps = {
   readonly environmentName: string;
@@ -145,7 +146,7 @@ export class MirrorCheckWorkflow extends Construct {
     this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
       name: props.stateMachineName,
       description: `Lifeboat mirror check of ${props.environmentName}: each mirror compared with its source, the lag recorded`,
-      scheduleExpression: props.schedule.expression,
+      scheduleExpression: canonicalScheduleExpression(props.schedule.expression),
       scheduleExpressionTimezone: 'UTC',
       flexibleTimeWindow: { mode: 'OFF' },
       target: {

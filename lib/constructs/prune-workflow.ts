@@ -17,6 +17,7 @@ import { homeVaultEnvironment } from './restore-functions';
 import { scheduleDelivery } from './schedule-delivery';
 import { schedulerPrincipal } from './scheduler-principal';
 import { validatePlans } from './validated-plans';
+import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
 /** The prune's EventBridge Scheduler schedule and the request it starts the state machine with. */
 export type PruneSchedule = {
@@ -187,7 +188,7 @@ export class PruneWorkflow extends Construct {
     return new scheduler.CfnSchedule(this, 'Schedule', {
       name: schedule.name,
       description: `Lifeboat prune of ${environmentName}'s ${side} vault: unreferenced objects condemned, those condemned a grace period ago deleted, packs repacked`,
-      scheduleExpression: schedule.expression,
+      scheduleExpression: canonicalScheduleExpression(schedule.expression),
       scheduleExpressionTimezone: 'UTC',
       flexibleTimeWindow: { mode: 'OFF' },
       target: {

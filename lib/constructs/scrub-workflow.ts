@@ -17,6 +17,7 @@ import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-l
 import { scheduleDelivery } from './schedule-delivery';
 import { validatePlans } from './validated-plans';
 import { schedulerPrincipal } from './scheduler-principal';
+import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
 /** The scrub's EventBridge Scheduler schedule. */
 export type ScrubSchedule = {
@@ -173,7 +174,7 @@ export class ScrubWorkflow extends Construct {
     return new scheduler.CfnSchedule(this, 'Schedule', {
       name: schedule.name,
       description: `Lifeboat scrub of ${environmentName}: the next slice of both vaults read, verified and repaired`,
-      scheduleExpression: schedule.expression,
+      scheduleExpression: canonicalScheduleExpression(schedule.expression),
       scheduleExpressionTimezone: 'UTC',
       flexibleTimeWindow: { mode: 'OFF' },
       target: {

@@ -49,6 +49,19 @@ describe('Lifeboat configuration', () => {
     expect(issues.some((i) => i.startsWith('environments[0].plans[0].sources[1].type'))).toBe(true);
   });
 
+  it('takes a schedule with stray spaces and keeps it in the spacing deployed (a space copied into the config never reaches a template)', () => {
+    const parsed = parseLifeboatConfig(
+      withChange((c) => {
+        const plan = (c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+        plan.schedule = ' cron(0  3 * * ? *) ';
+        plan.drill = { schedule: 'rate(7 days) ' };
+      }),
+      'test.json',
+    );
+    const plan = parsed.environments[0]?.plans[0];
+    expect({ schedule: plan?.schedule, drill: plan?.drill?.schedule }).toEqual({ schedule: 'cron(0 3 * * ? *)', drill: 'rate(7 days)' });
+  });
+
   it('names the fields of a bad drill and scrub, and gives the scrub settings to the schedule', () => {
     const raw = withChange((c) => {
       const plan = (c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>;

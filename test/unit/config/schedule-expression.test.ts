@@ -1,4 +1,4 @@
-import { type CronExpression, InvalidScheduleExpressionError, parseScheduleExpression } from '../../../config/schedule-expression';
+import { canonicalScheduleExpression, type CronExpression, InvalidScheduleExpressionError, parseScheduleExpression } from '../../../config/schedule-expression';
 
 function cron(text: string): CronExpression {
   const parsed = parseScheduleExpression(text);
@@ -120,4 +120,17 @@ describe('at expressions', () => {
 
 it('rejects what is neither rate, cron nor at', () => {
   expect(() => parseScheduleExpression('every(5 minutes)')).toThrow('expression: must be rate(value unit), cron(');
+});
+
+it('gives each expression it parses in one spacing, the one deployed: none around it or inside its parentheses\' ends, one between fields', () => {
+  for (const [written, deployed] of [
+    [' cron(0 3 * * ? *) ', 'cron(0 3 * * ? *)'],
+    ['cron( 0  3 *\t* ? * )', 'cron(0 3 * * ? *)'],
+    ['rate( 5   minutes) ', 'rate(5 minutes)'],
+    ['at( 2026-12-24T18:00:00 )', 'at(2026-12-24T18:00:00)'],
+    ['rate(1 day)', 'rate(1 day)'],
+  ] as const) {
+    expect(() => parseScheduleExpression(written)).not.toThrow();
+    expect([written, canonicalScheduleExpression(written)]).toEqual([written, deployed]);
+  }
 });

@@ -9,9 +9,9 @@ it.each([
   [{ samples: 1.5 }, 'Invalid mirror check request: samples: must be a whole number'],
   [{ samples: 100_001 }, 'Invalid mirror check request: samples: must be at most 100000'],
   [{ samples: 0 }, 'Invalid mirror check request: samples: must be at least 1'],
-  [{ samples: '3' }, 'Invalid mirror check request: samples: must be a number'],
+  [{ samples: '3' }, 'Invalid mirror check request: samples: must be a number, got a string'],
   [{ graceSeconds: -1 }, 'Invalid mirror check request: graceSeconds: must be at least 0'],
-  [{ graceSeconds: '900' }, 'Invalid mirror check request: graceSeconds: must be a number'],
+  [{ graceSeconds: '900' }, 'Invalid mirror check request: graceSeconds: must be a number, got a string'],
 ])('refuses %j with an InvalidInputError naming the field', async (input, message) => {
   await expect(handler(input)).rejects.toMatchObject({ name: 'InvalidInputError', message });
 });

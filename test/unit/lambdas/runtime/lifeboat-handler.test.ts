@@ -71,9 +71,9 @@ describe('lifeboatHandler', () => {
     const rejected = handler({ backup: { backupId: '', planKey: 7 } });
     await expect(rejected).rejects.toThrow(InvalidInputError);
     await expect(rejected).rejects.toThrow(
-      'Invalid commit request: backup.backupId: Too small: expected string to have >=1 characters; backup.planKey: Invalid input: expected string, received number',
+      'Invalid commit request: backup.backupId: Too small: expected string to have >=1 characters; backup.planKey: must be a string, got a number',
     );
-    await expect(handler(undefined)).rejects.toThrow('Invalid commit request: (input): Invalid input: expected object, received undefined');
+    await expect(handler(undefined)).rejects.toThrow('Invalid commit request: (input): is required');
     expect(runtime).not.toHaveBeenCalled();
     expect(work).not.toHaveBeenCalled();
   });
