@@ -7,6 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { type Construct } from 'constructs';
 import { APPROVAL_TIMEOUT } from '../lifeboat-defaults';
 import { LifeboatFunction } from './lifeboat-function';
+import { acknowledgeTaskResponseWildcard } from './nag-acknowledgements';
 import { TRANSIENT_ERROR_NAMES } from './workflow-errors';
 
 export type ApprovalStepProps = {
@@ -62,14 +63,20 @@ export function approvalStep(scope: Construct, id: string, props: ApprovalStepPr
 }
 
 /**
- * The approver (config `environment.security.approverRoleArn`): the only role of ours allowed
- * states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat on the runbooks that wait for approval, and
- * to read and mark the approvals in the catalog. Attached as an inline policy (AWS::IAM::Policy) of
- * the stack to the existing role, which must be in the stack's account.
+ * The approver (config `environment.security.approverRoleArn`): the only role Lifeboat grants
+ * states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat, and the right to read and mark the
+ * approvals in the catalog. Attached as an inline policy (AWS::IAM::Policy) of the stack to the
+ * existing role, which must be in the stack's account.
+ *
+ * The SendTask actions support no resource-level permissions: IAM matches them only with Resource
+ * `*` (CDK's `grantTaskResponse` names the state machine, and the approver could approve nothing in
+ * AWS). The task token is what names the execution; any principal of the account whose own policies
+ * allow these actions, and who can read the token (the execution history shows it), can answer too
+ * (docs/SECURITY.md, "Approvals").
  */
-export function grantApprover(scope: Construct, id: string, roleArn: string, stateMachine: sfn.IStateMachine, catalog: dynamodb.ITable, catalogKey: kms.IKey): void {
+export function grantApprover(scope: Construct, id: string, roleArn: string, catalog: dynamodb.ITable, catalogKey: kms.IKey): void {
   const role = iam.Role.fromRoleArn(scope, id, roleArn, { mutable: true });
-  stateMachine.grantTaskResponse(role);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resources: ['*'] }));
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
@@ -78,4 +85,5 @@ export function grantApprover(scope: Construct, id: string, roleArn: string, sta
     }),
   );
   catalogKey.grantEncryptDecrypt(role);
+  acknowledgeTaskResponseWildcard(role.node.tryFindChild('Policy') ?? role);
 }

@@ -143,8 +143,10 @@ export class BackupWorkflow extends Construct {
       // indexes to find them) and extends the retention of those retained too briefly; replicate the same in the
       // DR vault. Retention only: no legal hold (hold/release run with an operator's credentials), no bypass.
       grantVaultObjects(commit, vault, ['s3:GetObject'], ['data/*', 'index/*']);
-      grantVaultObjects(commit, vault, ['s3:GetObjectRetention', 's3:PutObjectRetention'], REPLICATED_PREFIXES);
+      grantVaultObjects(commit, vault, ['s3:GetObjectRetention', 's3:PutObjectRetention'], RETAINED_KEYS);
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectRetention', 's3:PutObjectRetention'], resources: drObjects(REPLICATED_PREFIXES) }));
+      // The DR vault's own config and keys (replication copies neither: the DR vault has its own key).
+      replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectRetention', 's3:PutObjectRetention'], resources: drObjects(VAULT_OPENING_KEYS) }));
       // An object written before Object Lock was turned on has no mode to keep: the bucket's default mode is read for it.
       commit.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [vault.bucketArn] }));
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [drVaultArn] }));
@@ -303,6 +305,12 @@ export const SHARD_MAP_RESULT_PREFIX = 'parts/map-runs';
 
 /** What replication copies (docs/FORMAT.md §1): everything a committed snapshot consists of; plans/ and parts/ stay behind. */
 const REPLICATED_PREFIXES = ['data/*', 'index/*', 'manifest/*', 'snapshots/*'];
+
+/** What opens a vault: written once, when the vault is made, and needed by every backup in it. */
+const VAULT_OPENING_KEYS = ['config', 'keys/*'];
+
+/** Whose retention a commit extends (snapshotObjectKeys): what a snapshot consists of, and what opens the vault. */
+const RETAINED_KEYS = [...REPLICATED_PREFIXES, ...VAULT_OPENING_KEYS];
 
 /** Exact S3 object actions on exact keys or key prefixes of the vault bucket. */
 function grantVaultObjects(fn: LifeboatFunction, vault: s3.IBucket, actions: string[], keys: string[]): void {

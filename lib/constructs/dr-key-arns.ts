@@ -24,10 +24,11 @@ export type DrKeyArnsProps = {
 };
 
 /**
- * The ARNs of the DR vault's and DR catalog's keys, for the primary region's functions and policies
- * (docs/SECURITY.md, "The DR keys by ARN"). CloudFormation has no cross-region references, so a custom
- * resource reads each key's id from the DR stack (DescribeStackResource) once, when this stack deploys;
- * the functions are granted, and use, exactly those keys. Moving an alias afterwards changes nothing,
+ * The ARNs of the DR vault's and DR catalog's keys (and, through `keyArn`, of the mirrors' key), for the
+ * primary region's functions, policies and replication rules (docs/SECURITY.md, "The DR keys by ARN").
+ * CloudFormation has no cross-region references, so a custom resource reads each key's id from the DR
+ * stack (DescribeStackResource) once, when this stack deploys; the functions are granted, and use,
+ * exactly those keys. Moving an alias afterwards changes nothing,
  * and only an update of the DR stack can change which key it is.
  *
  * A DR stack in another account cannot be described from here: the DR stack then holds a reader role
@@ -38,6 +39,9 @@ export class DrKeyArns extends Construct {
   readonly catalogKeyArn: string;
   /** The DR stack's role the lookup assumes, when that stack is in another account. */
   readonly readerRole?: iam.Role;
+  private readonly lookup: LifeboatFunction;
+  private readonly drStack: Stack;
+  private readonly readerRoleArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: DrKeyArnsProps) {
     super(scope, id);
@@ -71,19 +75,29 @@ export class DrKeyArns extends Construct {
       acknowledgeScopedWildcards(this, [drStackArns]);
     }
     if (lookup.role) acknowledgeXRayWildcard(lookup.role);
-    const arnOf = (name: string, key: Key): string =>
-      new CustomResource(this, name, {
-        serviceToken: lookup.functionArn,
-        resourceType: KEY_ARN_RESOURCE_TYPE,
-        properties: {
-          StackName: drStack.stackName,
-          LogicalResourceId: (key.node.defaultChild as CfnKey).logicalId,
-          Region: drStack.region,
-          Account: drStack.account,
-          ...(readerRoleArn !== undefined ? { RoleArn: readerRoleArn } : {}),
-        },
-      }).getAttString('Arn');
-    this.vaultKeyArn = arnOf('VaultKey', props.vaultKey);
-    this.catalogKeyArn = arnOf('CatalogKey', props.catalogKey);
+    this.lookup = lookup;
+    this.drStack = drStack;
+    this.readerRoleArn = readerRoleArn;
+    this.vaultKeyArn = this.keyArn('VaultKey', props.vaultKey);
+    this.catalogKeyArn = this.keyArn('CatalogKey', props.catalogKey);
+  }
+
+  /**
+   * The ARN of another key of the DR stack (the mirrors' key, source-mirrors.ts), read the same way: a lookup `id`
+   * of this construct that pins the key by its stack and logical id when this stack deploys.
+   */
+  keyArn(id: string, key: Key): string {
+    if (Stack.of(key) !== this.drStack) throw new Error(`DrKeyArns ${this.node.path}: key ${key.node.path} is not in the DR stack ${this.drStack.stackName}`);
+    return new CustomResource(this, id, {
+      serviceToken: this.lookup.functionArn,
+      resourceType: KEY_ARN_RESOURCE_TYPE,
+      properties: {
+        StackName: this.drStack.stackName,
+        LogicalResourceId: (key.node.defaultChild as CfnKey).logicalId,
+        Region: this.drStack.region,
+        Account: this.drStack.account,
+        ...(this.readerRoleArn !== undefined ? { RoleArn: this.readerRoleArn } : {}),
+      },
+    }).getAttString('Arn');
   }
 }

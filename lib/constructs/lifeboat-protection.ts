@@ -1,6 +1,7 @@
 import { Annotations, Aspects, Aws, CfnRule, Fn, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, type IConstruct } from 'constructs';
 import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_MIRROR_CHECK_SCHEDULE, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
 import { type LifeboatNames, lifeboatNames, maxPrefixLength, PREFIX_PATTERN } from '../lifeboat-names';
 import { createAccessLogsBucket } from './access-logs-bucket';
@@ -502,8 +503,12 @@ export class LifeboatProtection extends Construct {
         drScope,
         drRegion: props.drRegion,
         mirrorBucketPrefix: names.mirrorBucketPrefix,
-        drKey: this.drVault.key,
+        // The S3 mirrors get a key of their own in the DR stack (mirror-key.ts), pinned by DrKeyArns as the DR vault's is.
         drKeyArn: this.drKeyArns.vaultKeyArn,
+        drKeyArns: this.drKeyArns,
+        keyUser: this.prefix,
+        breakGlassArn: breakGlassPrincipalArn(this.drStack, props.security),
+        ...(remoteUser !== undefined ? { userAccount: remoteUser } : {}),
         drAccessLogs,
         ...(fileSystem ? { fileSystem } : {}),
       });
@@ -562,8 +567,7 @@ export class LifeboatProtection extends Construct {
       drRegion: props.drRegion,
       ...(props.notifications?.replicationLagMinutes !== undefined ? { replicationLagMinutes: props.notifications.replicationLagMinutes } : {}),
     });
-    // The key policies let only tagged roles use the keys: every function of this protection, on either side.
-    for (const fn of [...this.node.findAll(), ...drScope.node.findAll()]) if (fn instanceof LifeboatFunction) Tags.of(fn.role ?? fn).add(KEY_USER_TAG, this.prefix);
+    tagKeyUsers(this.prefix, [...this.node.findAll(), ...drScope.node.findAll()]);
   }
 
   /** What is wrong with the props the plan schema does not cover: prefix, environment name, regions, the DR stack, approver, prune. */
@@ -749,4 +753,18 @@ function drScopeId(protection: Construct, stack: Stack, drStack: Stack): string 
     ]);
   }
   return id;
+}
+
+/**
+ * The key policies let only roles tagged `lifeboat:key-user` = the prefix use the keys (protected-key.ts):
+ * every function of the protection, and every state machine, on either side. A state machine's own
+ * role reads its Distributed Map's items from the vault and writes the Map's results there
+ * (vault-distributed-map.ts), both SSE-KMS with the vault key: untagged, KMS refused them and every
+ * backup, restore, drill and failover failed at its first Map in AWS (the local cloud has no key policies).
+ */
+function tagKeyUsers(prefix: string, constructs: readonly IConstruct[]): void {
+  for (const node of constructs) {
+    if (node instanceof LifeboatFunction) Tags.of(node.role ?? node).add(KEY_USER_TAG, prefix);
+    else if (node instanceof sfn.StateMachine) Tags.of(node.role).add(KEY_USER_TAG, prefix);
+  }
 }

@@ -50,6 +50,14 @@ export function acknowledgeXRayWildcard(role: IConstruct): void {
   });
 }
 
+/** The approver's SendTaskSuccess/Failure/Heartbeat, which IAM matches only with Resource "*" (approval-step.ts). */
+export function acknowledgeTaskResponseWildcard(policy: IConstruct): void {
+  Validations.of(policy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'Approvals: states:SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat support no resource-level permissions; the task token names the execution.',
+  });
+}
+
 /**
  * A resolved resource as cdk-nag writes it in a finding: `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},…]]}`
  * becomes `arn:<AWS::Partition>:…`, `{"Fn::GetAtt":["Id","Arn"]}` becomes `<Id.Arn>` (cdk-nag's flattenCfnReference).

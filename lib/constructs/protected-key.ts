@@ -40,6 +40,13 @@ export type KeyUse = {
   readonly actions: readonly string[];
   /** IAM conditions besides the key-user tag (kms:ViaService, kms:EncryptionContext:…). */
   readonly conditions?: Record<string, Record<string, unknown>>;
+  /**
+   * Who may use the key this way: `lifeboat-roles`, the roles carrying the key-user tag (of the key's account and
+   * `userAccounts`); `account-iam`, any IAM principal of the key's own account whose IAM policies allow it, tagged or
+   * not (the application's roles reading a mirror of its own data, mirror-key.ts). Either way only with `conditions`.
+   * @default 'lifeboat-roles'
+   */
+  readonly by?: 'lifeboat-roles' | 'account-iam';
 };
 
 export type ProtectedKeyProps = {
@@ -65,7 +72,8 @@ export type ProtectedKeyProps = {
  * what, instead of CDK's default that gives the account `kms:*` (docs/SECURITY.md, "Keys"):
  * - administration through IAM (KEY_ADMINISTRATION_ACTIONS), so CloudFormation can create and tag it;
  * - grants only for AWS resources (DynamoDB tables encrypted with it);
- * - use only by roles carrying `lifeboat:key-user` = `keyUser`, and only in the ways `uses` lists;
+ * - use only by roles carrying `lifeboat:key-user` = `keyUser`, and only in the ways `uses` lists (a use `by: 'account-iam'`
+ *   is open to the account's IAM principals without the tag, still only with its conditions);
  * - everything for the break-glass principal, and KEY_DESTRUCTION_ACTIONS denied to every other principal.
  *
  * The policy denies PutKeyPolicy to the principal that deploys it, which KMS refuses ("would lock you
@@ -74,6 +82,8 @@ export type ProtectedKeyProps = {
  * own policies, which those methods also write, still need the key-user tag to take effect).
  */
 export function createProtectedKey(scope: Construct, id: string, props: ProtectedKeyProps): kms.Key {
+  // Without conditions, a use open to the account's IAM would be CDK's default key policy again.
+  if (props.uses.some((use) => use.by === 'account-iam' && Object.keys(use.conditions ?? {}).length === 0)) throw new Error(`${scope.node.path}/${id}: a key use by 'account-iam' needs conditions`);
   const key = new kms.Key(scope, id, { description: props.description, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
   const account = new iam.AccountRootPrincipal();
   const users = [account, ...(props.userAccounts ?? []).map((a) => new iam.AccountPrincipal(a))];
@@ -88,15 +98,16 @@ export function createProtectedKey(scope: Construct, id: string, props: Protecte
         resources: ['*'],
         conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       }),
-      ...props.uses.map(
-        (use, index) =>
-          new iam.PolicyStatement({
-            sid: `KeyUse${index + 1}ByLifeboatRoles`,
-            principals: users,
-            actions: [...use.actions],
-            resources: ['*'],
-            conditions: mergeConditions(tagged, use.conditions ?? {}),
-          }),
+      ...props.uses.map((use, index) =>
+        use.by === 'account-iam'
+          ? new iam.PolicyStatement({ sid: `KeyUse${index + 1}ByAccountIam`, principals: [account], actions: [...use.actions], resources: ['*'], conditions: use.conditions ?? {} })
+          : new iam.PolicyStatement({
+              sid: `KeyUse${index + 1}ByLifeboatRoles`,
+              principals: users,
+              actions: [...use.actions],
+              resources: ['*'],
+              conditions: mergeConditions(tagged, use.conditions ?? {}),
+            }),
       ),
       ...(props.servicePrincipalStatements ?? []),
       // The account as principal, narrowed by ARN: a key policy naming the role itself is refused while the role does not

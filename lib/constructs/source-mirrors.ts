@@ -1,4 +1,4 @@
-import { Annotations, CustomResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CustomResource, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,6 +11,9 @@ import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatSource } from './lifeboat-source';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { ownedBy, sourceBucketAccount } from './bucket-owner-condition';
+import { type DrKeyArns } from './dr-key-arns';
+import { createMirrorKey } from './mirror-key';
+import { KEY_USER_TAG } from './security-options';
 
 /** CloudFormation type of the custom resource that puts a replication configuration on a bucket Lifeboat does not own. */
 export const BUCKET_REPLICATION_RESOURCE_TYPE = 'Custom::LifeboatBucketReplication';
@@ -28,10 +31,19 @@ export type SourceMirrorsProps = {
   readonly drRegion: string;
   /** `<prefix>-mirror-`: a mirror bucket is this plus the source's name. */
   readonly mirrorBucketPrefix: string;
-  /** The DR vault's key (in the DR stack): the mirrors are encrypted with it. */
-  readonly drKey: kms.IKey;
-  /** Its ARN, by which the primary region's replication configuration and roles name it (DrKeyArns: no cross-region reference). */
+  /** The DR vault key's ARN (DrKeyArns): the EFS replica of a mirrored file system is encrypted with it. */
   readonly drKeyArn: string;
+  /** The lookup that pins the mirrors' key's ARN for the primary region, as it does the DR vault's (no cross-region reference). */
+  readonly drKeyArns: DrKeyArns;
+  /** The value of the key-user tag (KEY_USER_TAG) of the protection's roles: the replication roles carry it, the mirrors' key requires it. */
+  readonly keyUser: string;
+  /** The break-glass principal of the mirrors' key (security-options.ts, breakGlassPrincipalArn of the DR stack). */
+  readonly breakGlassArn: string;
+  /**
+   * The primary account, when the DR stack is in another one: its tagged replication roles may use the mirrors' key.
+   * @default the DR stack's account only
+   */
+  readonly userAccount?: string;
   /** The DR region's access-log bucket (cdk-nag AwsSolutions-S1). */
   readonly drAccessLogs: s3.IBucket;
   /** The environment's EFS file system, replicated when a file-system source is mirrored. */
@@ -44,10 +56,14 @@ export type S3Mirror = { readonly source: LifeboatSource; readonly bucketName: s
 /**
  * The native replication of every mirrored source into the DR region (docs/ARCHITECTURE.md, "Mirrors"):
  *
- * - **S3**: a mirror bucket `<prefix>-mirror-<source>` in the DR stack (versioned, the DR vault's key,
- *   TLS only, public access blocked, access-logged, retained), a replication role per source in the
- *   protection's stack that reads only the source's objects under its prefix and writes only replicas
- *   into its mirror, and one rule with Replication Time Control on the source bucket. A bucket this
+ * - **S3**: a mirror bucket `<prefix>-mirror-<source>` in the DR stack (versioned, encrypted with the
+ *   mirrors' own key, TLS only, public access blocked, access-logged, retained), a replication role per
+ *   source in the protection's stack (tagged `lifeboat:key-user`) that reads only the source's objects
+ *   under its prefix and writes only replicas into its mirror, and one rule with Replication Time Control
+ *   on the source bucket, whose replicas are encrypted with the mirrors' key too. The mirrors' key
+ *   (mirror-key.ts, one per protection, in the DR stack) is not the DR vault's: a mirror is the
+ *   application's data, which the DR account's own roles read and write after a failover (through S3,
+ *   for the mirror buckets only), while the vault's key serves the vault alone. A bucket this
  *   stack owns gets the rule (and versioning) through its CfnBucket, so CloudFormation owns the
  *   configuration; any other bucket gets it from the custom resource `Custom::LifeboatBucketReplication`
  *   (PutBucketReplication; it refuses a bucket that has rules of its own), and its versioning is a
@@ -61,6 +77,10 @@ export type S3Mirror = { readonly source: LifeboatSource; readonly bucketName: s
  */
 export class SourceMirrors extends Construct {
   readonly s3: S3Mirror[] = [];
+  /** The mirrors' key (in the DR stack), when an S3 source is mirrored: the mirror buckets' and their replicas' encryption. */
+  readonly key?: kms.Key;
+  /** Its ARN as the primary region names it (DrKeyArns), when there is the key. */
+  readonly keyArn?: string;
   /** The custom-resource function, when a source needs it. */
   readonly provider?: LifeboatFunction;
 
@@ -72,11 +92,26 @@ export class SourceMirrors extends Construct {
     const provider = needsProvider ? new LifeboatFunction(this, 'SourceReplication', { handler: 'source-replication', environment: { LIFEBOAT_ENVIRONMENT: props.environmentName } }) : undefined;
     if (provider) this.provider = provider;
     const wildcards: string[] = [];
+    const s3Mirrored = mirrored.filter((s) => s.config.type === 's3' && s.bucket);
+    let mirrorKey: { readonly key: kms.IKey; readonly arn: string } | undefined;
+    if (s3Mirrored.length > 0) {
+      const key = createMirrorKey(props.drScope, 'MirrorKey', {
+        environmentName: props.environmentName,
+        breakGlassArn: props.breakGlassArn,
+        keyUser: props.keyUser,
+        bucketNames: s3Mirrored.map((s) => mirrorBucketName(props, s)),
+        ...(props.userAccount !== undefined ? { userAccounts: [props.userAccount] } : {}),
+      });
+      const arn = props.drKeyArns.keyArn('MirrorKey', key);
+      this.key = key;
+      this.keyArn = arn;
+      mirrorKey = { key, arn };
+    }
 
     for (const source of mirrored) {
       const { config } = source;
-      if (config.type === 's3' && source.bucket) {
-        const mirror = this.mirrorS3(source, source.bucket, props, provider);
+      if (config.type === 's3' && source.bucket && mirrorKey) {
+        const mirror = this.mirrorS3(source, source.bucket, props, mirrorKey, provider);
         this.s3.push(mirror);
         wildcards.push(source.bucket.arnForObjects(`${config.prefix}*`), `arn:${stack.partition}:s3:::${mirror.bucketName}/*`);
       } else if (config.type === 'dynamodb' && source.table) {
@@ -101,12 +136,13 @@ export class SourceMirrors extends Construct {
     source: LifeboatSource,
     bucket: s3.IBucket,
     props: SourceMirrorsProps,
+    mirrorKey: { readonly key: kms.IKey; readonly arn: string },
     provider: LifeboatFunction | undefined,
   ): S3Mirror {
     const stack = Stack.of(this);
     const config = source.config;
     if (config.type !== 's3') throw new Error('not an S3 source');
-    const bucketName = `${props.mirrorBucketPrefix}${source.name}`;
+    const bucketName = mirrorBucketName(props, source);
     if (!Token.isUnresolved(bucketName) && bucketName.length > 63) {
       throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.scope?.node.path ?? ''}`, [
         `plans: the mirror bucket of source "${source.name}" would be ${bucketName} (${bucketName.length} characters); S3 allows 63: shorten the prefix or the source name`,
@@ -115,7 +151,7 @@ export class SourceMirrors extends Construct {
     const mirrorBucket = new s3.Bucket(props.drScope, `Mirror-${source.name}`, {
       bucketName,
       encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.drKey,
+      encryptionKey: mirrorKey.key,
       bucketKeyEnabled: true,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -132,14 +168,16 @@ export class SourceMirrors extends Construct {
       assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
       description: `Lifeboat ${props.environmentName}: S3 replicates source ${source.name} into ${bucketName} with it`,
     });
+    // The mirrors' key lets only tagged roles encrypt (mirror-key.ts): S3 Replication writes the replicas with this role. Its IAM names no other Lifeboat key.
+    Tags.of(role).add(KEY_USER_TAG, props.keyUser);
     const allow = (statement: iam.PolicyStatementProps): void => {
       role.addToPolicy(new iam.PolicyStatement(statement));
     };
     allow({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [bucket.bucketArn], conditions: ownedBy(sourceBucketAccount(stack, source)) });
     allow({ actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], resources: [bucket.arnForObjects(`${config.prefix}*`)], conditions: ownedBy(sourceBucketAccount(stack, source)) });
     allow({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${mirrorArn}/*`] });
-    // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
-    allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [props.drKeyArn] });
+    // The mirrors' key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
+    allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [mirrorKey.arn] });
     if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });
     acknowledgeXRayWildcard(role);
 
@@ -150,11 +188,11 @@ export class SourceMirrors extends Construct {
       Priority: 0,
       Filter: { Prefix: config.prefix },
       DeleteMarkerReplication: { Status: deleteMarkers ? 'Enabled' : 'Disabled' },
-      // Objects the source encrypts with KMS are re-encrypted with the DR key; the mirror's default encryption covers the rest.
+      // Objects the source encrypts with KMS are re-encrypted with the mirrors' key; the mirror's default encryption covers the rest.
       SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
       Destination: {
         Bucket: mirrorArn,
-        EncryptionConfiguration: { ReplicaKmsKeyID: props.drKeyArn },
+        EncryptionConfiguration: { ReplicaKmsKeyID: mirrorKey.arn },
         ReplicationTime: { Status: 'Enabled', Time: { Minutes: REPLICATION_TIME_MINUTES } },
         Metrics: { Status: 'Enabled', EventThreshold: { Minutes: REPLICATION_TIME_MINUTES } },
       },
@@ -183,7 +221,7 @@ export class SourceMirrors extends Construct {
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
             destination: {
               bucket: mirrorArn,
-              encryptionConfiguration: { replicaKmsKeyId: props.drKeyArn },
+              encryptionConfiguration: { replicaKmsKeyId: mirrorKey.arn },
               replicationTime: { status: 'Enabled', time: { minutes: REPLICATION_TIME_MINUTES } },
               metrics: { status: 'Enabled', eventThreshold: { minutes: REPLICATION_TIME_MINUTES } },
             },
@@ -252,10 +290,15 @@ export class SourceMirrors extends Construct {
   }
 }
 
-/** The CfnBucket of a bucket this stack creates (a Bucket, not an imported one), else undefined. */
+/** The mirror bucket of an S3 source: `<prefix>-mirror-<source>`. */
+function mirrorBucketName(props: SourceMirrorsProps, source: LifeboatSource): string {
+  return `${props.mirrorBucketPrefix}${source.name}`;
+}
+
 /** The source each bucket got Lifeboat's replication configuration for, so that a second mirrored source of it is told why it cannot have one. */
 const MIRRORED_BUCKETS = new WeakMap<s3.CfnBucket, string>();
 
+/** The CfnBucket of a bucket this stack creates (a Bucket, not an imported one), else undefined. */
 function ownedCfnBucket(bucket: s3.IBucket, stack: Stack): s3.CfnBucket | undefined {
   const child = bucket.node.defaultChild;
   return child instanceof s3.CfnBucket && Stack.of(bucket) === stack ? child : undefined;

@@ -62,6 +62,14 @@ export class DeployedPolicies {
     return Object.fromEntries(tags.map((t) => [`aws:PrincipalTag/${t.Key}`, String(this.resolve(t.Value))]));
   }
 
+  /** The logical ids of the roles the state machines run as (their RoleArn's Fn::GetAtt). */
+  stateMachineRoleIds(): string[] {
+    return Object.values(this.template.Resources)
+      .filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')
+      .map((r) => (r.Properties?.RoleArn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0])
+      .filter((id): id is string => id !== undefined);
+  }
+
   /** The logical ids of every resource of a type. */
   idsOf(type: string): string[] {
     return Object.entries(this.template.Resources)

