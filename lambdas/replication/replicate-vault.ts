@@ -7,9 +7,9 @@ import { VaultCorruptionError, VaultObjectArchivedError } from '../../vault';
 import { type RetrievalTier } from '../../config/storage-tiers';
 import { type ThawCounts, thawPacks } from '../thaw/pack-thaw';
 import { vaultKeyMaterial } from '../../vault';
-import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
+import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { objectsReplicaNeeds } from './replica-needs';
+import { loadIndexObjectsOf, markSnapshots, objectsNeeded } from './vault-references';
 import { ReplicaMismatchError } from './replication-errors';
 
 export type ReplicateVaultOptions = {
@@ -70,18 +70,24 @@ const REFERENCED_PREFIXES = [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX] as cons
  *    so every object can be copied byte for byte and opens there;
  * 2. the source's snapshots are listed FIRST; everything a listed snapshot references was stored
  *    before it, so the listing of data/, index/ and manifest/ that follows includes it;
- * 3. the objects the replica lacks are copied (content-addressed ones checked against their name,
+ * 3. of the objects the replica lacks, those the snapshots to copy need there are copied (by reference:
+ *    objectsTheSnapshotsNeed, vault-references.ts; content-addressed ones checked against their name,
  *    so a corrupt source object is never replicated), and only when all of them are there
  *    3b. the missing snapshots — the same commit order as a backup, so a snapshot visible in the
  *    replica is always complete.
  *
+ * By reference, not by listing: the source's listing also holds what no snapshot to copy needs — packs
+ * and index objects a prune of the source condemned (repacked packs, duplicates, the index objects
+ * listing them: the replica already holds those blobs, or gets the packs they were repacked into),
+ * packs of failed runs, and, when the replica's own prune removed what only snapshots it forgot
+ * referenced, that data again; the replica's prune would delete all of it and the next pass copy it
+ * again. A blob the snapshots reference is copied wherever it is, even in a pack a pending condemnation
+ * batch names (a backup may reuse a condemned blob while the batch is pending).
+ *
  * Snapshots the replica's retention forgot (`forgottenInReplica`) are skipped: a forgotten snapshot
  * stays forgotten there even while the source keeps it. The set is read after the replica's
  * snapshots are listed: the Forget step deletes a snapshot object before it marks the record, so a
- * snapshot found absent here was either never copied or is already being forgotten. When a pass
- * skips any snapshot, step 3 copies by reference (objectsReplicaNeeds: only what the copied
- * snapshots need) instead of by listing, or the forgotten snapshots' data the replica's prune
- * removed would be copied back with every pass.
+ * snapshot found absent here was either never copied or is already being forgotten.
  *
  * Packs the replica lacks that are archived in the source (a DR vault missing packs for longer than the archive days)
  * are thawed when `options.thaw` is given: the pass copies everything else, asks for their thaws (thawPacks, the restore's
@@ -110,14 +116,8 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
     if (forgotten.has(id)) skippedSnapshots.push(id);
     else snapshots.push(key);
   }
-  const byListing = listings.flatMap((listing) => listing.missing);
-  let referenced = byListing;
-  if (skippedSnapshots.length > 0) {
-    const snapshotIds = snapshots.map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
-    const replicaPacks = new Set((listings[0]?.present ?? []).map(packIdOfKey));
-    // Nothing but skipped snapshots missing (a pass run again): nothing to copy, no index to read.
-    referenced = snapshotIds.length === 0 ? [] : await objectsReplicaNeeds(source, target, snapshotIds, new Set(byListing), replicaPacks);
-  }
+  // Nothing but skipped snapshots missing (a pass run again), or no snapshot missing: nothing to copy, no index to read.
+  const referenced = snapshots.length === 0 ? [] : await objectsTheSnapshotsNeed(source, target, snapshots, listings);
 
   let copiedObjects = 0;
   let copiedBytes = 0;
@@ -157,6 +157,36 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   const copiedSnapshots = (await copyAll(snapshots)).map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
   return { complete: remainingObjects === 0, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots };
 }
+
+/**
+ * The data/, index/ and manifest/ keys the replica lacks that the snapshots `snapshotKeys` need there (vault-references.ts):
+ * their manifest objects, and for the blobs the replica's own index objects do not locate in a pack it holds, the
+ * source's packs and index objects that locate them. `listings` are missingKeys' of REFERENCED_PREFIXES, in that order.
+ * Reads the snapshots' manifests (each object once), the replica's index objects and the source's index objects the
+ * replica lacks.
+ */
+async function objectsTheSnapshotsNeed(source: Vault, target: VaultStore, snapshotKeys: readonly string[], listings: ReadonlyArray<{ missing: string[]; present: string[] }>): Promise<string[]> {
+  const [data, index, manifest] = listings as [Listing, Listing, Listing];
+  const ids = snapshotKeys.map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
+  const snapshots = [];
+  for (const id of ids) snapshots.push(await source.loadSnapshot(id));
+  const references = await markSnapshots(source, snapshots);
+  const indexIds = (keys: readonly string[]): string[] => keys.map((key) => idFromKey(INDEX_PREFIX, key) as string);
+  // The replica's index objects are opened with the source's keys: the same master key.
+  const [heldIndexes, offeredIndexes] = await Promise.all([loadIndexObjectsOf(target, source.keys, indexIds(index.present)), loadIndexObjectsOf(source.store, source.keys, indexIds(index.missing))]);
+  const needs = objectsNeeded(references, { indexes: heldIndexes, packs: new Set(data.present.map(packIdOfKey)) }, { indexes: offeredIndexes, packs: new Set(data.missing.map(packIdOfKey)) });
+  if (needs.unlocated > 0) {
+    throw new VaultCorruptionError(
+      source.location,
+      snapshotKey(ids[0] as string),
+      `${needs.unlocated} blob(s) that snapshot(s) ${ids.join(', ')} reference are in no pack an index object lists; not replicated (run \`lifeboat verify\` on the primary vault)`,
+    );
+  }
+  const manifests = manifest.missing.filter((key) => references.manifests.has(idFromKey(MANIFEST_PREFIX, key) as string));
+  return [...needs.keys, ...manifests];
+}
+
+type Listing = { missing: string[]; present: string[] };
 
 /** Keys under `prefix` that the source has and the replica lacks (well-formed vault keys only), and the replica's keys there. */
 async function missingKeys(source: VaultStore, target: VaultStore, prefix: string): Promise<{ missing: string[]; present: string[] }> {

@@ -1,10 +1,12 @@
-import { checkVaultObject, listScrubbedObjects, mapBounded, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY } from '../../vault';
-import { type BlobCheck, type ScrubCursor, type ScrubObjectResult, type Vault } from '../../vault';
+import { checkVaultObject, listScrubbedObjects, mapBounded, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
+import { type LoadedIndexObject, Vault, VaultError } from '../../vault';
+import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
 import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { copyVaultObject } from './replicate-vault';
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
+import { loadIndexObjectsOf, markSnapshots, objectsNeeded, readThroughStore } from './vault-references';
 
 export type ScrubScope = VaultSide | 'both';
 
@@ -61,6 +63,11 @@ export type ScrubReport = {
    * per vault; neither damage nor verified. Absent when there are none.
    */
   readonly notRead?: Partial<Record<VaultSide, { readonly archived: number; readonly first: readonly string[] }>>;
+  /**
+   * Per vault, the data/, index/ and manifest/ objects the other vault holds that it lacks and that its snapshots do not
+   * need (its prune removed them, or the other vault's prune has not yet): neither missing nor copied. Absent when there are none.
+   */
+  readonly notNeeded?: Partial<Record<VaultSide, number>>;
   /** Bytes are not counted: the slice is in objects. Every problem found, missing ones from the full listing comparison. */
   readonly findings: readonly ScrubFinding[];
   /** The unrepaired objects mapped to the backups, sources and paths they affect. */
@@ -103,6 +110,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const checked = new Map<VaultSide, Map<string, ScrubObjectResult>>();
   const read: Partial<Record<VaultSide, number>> = {};
   const notRead: NonNullable<ScrubReport['notRead']> = {};
+  const notNeeded: NonNullable<ScrubReport['notNeeded']> = {};
   const bad: { vault: VaultSide; key: string; problem: 'corrupt' | 'missing'; detail: string }[] = [];
   for (const side of sides) {
     const vault = vaults[side] as Vault;
@@ -116,7 +124,19 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const theirs = listings.get(other(side));
     const forgotten = options.forgotten?.[side];
     const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
-    for (const key of theirs ?? []) if (!listing.has(key) && !wasForgotten(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds` });
+    const lacks = [...(theirs ?? [])].filter((key) => !listing.has(key) && !wasForgotten(key));
+    const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
+    const referenced = lacks.filter((key) => key !== CONFIG_KEY && !key.startsWith(SNAPSHOTS_PREFIX));
+    // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide.
+    const needs = referenced.length > 0 ? await objectsVaultNeeds(vault, vaults[other(side)] as Vault, listing, referenced, missingSnapshots) : { keys: new Set<string>() };
+    const unknown = 'unknown' in needs ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
+    let left = 0;
+    for (const key of lacks) {
+      const needed = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX) || needs.keys.has(key);
+      if (needed) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}` });
+      else left++;
+    }
+    if (left > 0) notNeeded[side] = left;
   }
 
   const verifiesIn = async (side: VaultSide, key: string): Promise<string | null> => {
@@ -174,8 +194,54 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     objects: inScope.size,
     read,
     ...(Object.keys(notRead).length > 0 ? { notRead } : {}),
+    ...(Object.keys(notNeeded).length > 0 ? { notNeeded } : {}),
     findings,
     damage,
     ok: findings.every((f) => f.outcome === 'repaired'),
   };
+}
+
+/**
+ * Which of `lacking` (data/, index/ and manifest/ keys the other vault holds and `vault` lacks) the vault's own snapshots
+ * need (vault-references.ts): those it holds and `missingSnapshots` (snapshots it lacks and did not forget, about to be
+ * repaired, with what they reference). Its snapshots, manifests and index objects are read through to the other vault
+ * where its own copy is missing or damaged (readThroughStore): the references are the same bytes in both. An index
+ * object the vault lacks that cannot be read in the other vault either counts as needed (it may be; the repair then says
+ * why it cannot be made). When the references cannot be read at all (a snapshot or manifest object damaged in both
+ * vaults), `unknown` says why and every lacking object counts as needed, as a listing comparison would have it.
+ */
+async function objectsVaultNeeds(
+  vault: Vault,
+  otherVault: Vault,
+  listing: ReadonlySet<string>,
+  lacking: readonly string[],
+  missingSnapshots: readonly string[],
+): Promise<{ keys: ReadonlySet<string> } | { keys: ReadonlySet<string>; unknown: string }> {
+  try {
+    const view = new Vault(readThroughStore(vault.store, otherVault.store, missingSnapshots), vault.keys, vault.config);
+    const scan = await view.scanSnapshots();
+    const gone = scan.unreadable.filter((u) => !u.reason.startsWith('it was deleted'));
+    if (gone.length > 0) return { keys: new Set(lacking), unknown: gone.map((u) => `${u.key} cannot be read: ${u.reason}`).join('; ') };
+    const references = await markSnapshots(view, scan.snapshots);
+    const ids = (keys: Iterable<string>): string[] => [...keys].flatMap((key) => idFromKey(INDEX_PREFIX, key) ?? []);
+    const packIds = (keys: Iterable<string>): Set<string> => new Set([...keys].filter((key) => key.startsWith(DATA_PREFIX)).map((key) => key.slice(key.lastIndexOf('/') + 1)));
+    const heldIndexes = await loadIndexObjectsOf(view.store, vault.keys, ids(listing));
+    const unreadable: string[] = [];
+    const offeredIndexes: LoadedIndexObject[] = [];
+    await mapBounded(ids(lacking), 8, async (id) => {
+      try {
+        offeredIndexes.push(...(await loadIndexObjectsOf(otherVault.store, vault.keys, [id])));
+      } catch (err) {
+        if (!(err instanceof VaultError)) throw err;
+        unreadable.push(`${INDEX_PREFIX}${id}`);
+      }
+    });
+    offeredIndexes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const needs = objectsNeeded(references, { indexes: heldIndexes, packs: packIds(listing) }, { indexes: offeredIndexes, packs: packIds(lacking) });
+    const manifests = lacking.filter((key) => references.manifests.has(idFromKey(MANIFEST_PREFIX, key) ?? ''));
+    return { keys: new Set([...needs.keys, ...manifests, ...unreadable]) };
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    return { keys: new Set(lacking), unknown: err.message };
+  }
 }

@@ -128,7 +128,7 @@ export class BackupWorkflow extends Construct {
     const drVaultArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
     const drObjects = (keys: readonly string[]) => keys.map((k) => `${drVaultArn}/${k}`);
     grantVaultObjects(replicate, vault, ['s3:GetObject'], ['config', 'keys/*', ...REPLICATED_PREFIXES]);
-    // index/*: a pass that skips snapshots the DR vault's retention forgot copies by reference, reading the DR vault's index (lambdas/replication/replica-needs.ts).
+    // index/*: every pass copies by reference what the copied snapshots need, reading the DR vault's index (lambdas/replication/vault-references.ts).
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: drObjects(['config', 'keys/*', 'index/*']) }));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: drObjects(['config', 'keys/*', ...REPLICATED_PREFIXES]) }));
     // Big packs are copied in parts; an interrupted copy aborts its upload. Copied packs carry the plan's tier tag (PutObject with Tagging).

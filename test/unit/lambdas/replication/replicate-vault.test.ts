@@ -13,6 +13,7 @@ import { initVault, openVault, type Vault } from '../../../../vault/repository/v
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { loadCondemnedPacks } from '../../../../vault/prune/prune-state';
 import { newTestVault, pseudoRandomBytes, readTree, removeDir, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
 
 // Cheap scrypt: the replica's key is a passphrase here only to prove it is wrapped under a *different* key than the source's.
@@ -237,5 +238,84 @@ describe('replicateVault with a snapshot the replica forgot', () => {
     expect(asked).toBe(1);
     await replicateVault({ source, target: replica, targetKeys: replicaKeys, forgottenInReplica });
     expect(asked).toBe(1);
+  });
+});
+
+/**
+ * A prune of the primary condemns packs (a failed run's, a forgotten backup's) and a killed run left packs no index lists:
+ * replication copies what the snapshots it replicates need, none of that garbage (it was copied by listing until
+ * 2026-12: the DR vault's prune deleted it and the next pass copied it again).
+ */
+describe('replicateVault and the primary\'s garbage', () => {
+  const replicaKeys = new PassphraseKeyProvider('dr region key', FAST_SCRYPT);
+  let dir: string;
+
+  afterEach(async () => removeDir(dir));
+
+  it('copies none of the packs a prune condemned nor those of failed runs; the DR vault verifies and restores every snapshot', async () => {
+    dir = await tempDir('replicate-garbage');
+    const { vault: source } = await newTestVault(dir);
+    const store = source.store as FileVaultStore;
+    const replica = new FileVaultStore(path.join(dir, 'replica'), { durable: false });
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src, { recursive: true });
+    await fs.writeFile(path.join(src, 'kept.bin'), pseudoRandomBytes(150_000, 31));
+    const replicate = () => replicateVault({ source, target: replica, targetKeys: replicaKeys });
+
+    const { snapshot: first } = await backupDirectory(source, src);
+    const firstTree = await readTree(src);
+    expect(await replicate()).toMatchObject({ complete: true, copiedSnapshots: [first.id] });
+    const replicated = await listAll(replica, 'data/');
+
+    // A failed run: packs and index objects written, no snapshot committed (its snapshot object is removed again).
+    const before = new Set(await listAll(store, ''));
+    await fs.writeFile(path.join(src, 'failed.bin'), pseudoRandomBytes(120_000, 32));
+    const { snapshot: failed } = await backupDirectory(source, src);
+    await store.delete(`snapshots/${failed.id}`);
+    // A killed run: its index object was never written, so no index lists its packs.
+    await fs.writeFile(path.join(src, 'killed.bin'), pseudoRandomBytes(120_000, 33));
+    const beforeKilled = new Set(await listAll(store, ''));
+    const { snapshot: killed } = await backupDirectory(source, src);
+    await store.delete(`snapshots/${killed.id}`);
+    for (const key of await listAll(store, 'index/')) if (!beforeKilled.has(key)) await store.delete(key);
+    // A backup the primary forgot before it was replicated.
+    await fs.writeFile(path.join(src, 'forgotten.bin'), pseudoRandomBytes(120_000, 34));
+    const { snapshot: forgotten } = await backupDirectory(source, src);
+    await store.delete(`snapshots/${forgotten.id}`);
+    const garbage = (await listAll(store, 'data/')).filter((key) => !before.has(key));
+    expect(garbage.length).toBeGreaterThan(3);
+
+    // The prune condemns them (its grace keeps them in the primary for now: the batch is pending).
+    await pruneVault(source, {});
+    const condemned = await loadCondemnedPacks(store, source.keys);
+    expect(garbage.filter((key) => condemned.has(key.slice(key.lastIndexOf('/') + 1)))).toEqual(garbage);
+    for (const key of garbage) expect(await store.has(key)).toBe(true);
+
+    // The next backup: only its own new pack(s), index object(s), manifest objects and snapshot are copied.
+    await fs.rm(path.join(src, 'failed.bin'));
+    await fs.rm(path.join(src, 'killed.bin'));
+    await fs.rm(path.join(src, 'forgotten.bin'));
+    await fs.writeFile(path.join(src, 'next.bin'), pseudoRandomBytes(40_000, 35));
+    const { snapshot: next } = await backupDirectory(source, src);
+    const newPacks = (await listAll(store, 'data/')).filter((key) => !before.has(key) && !garbage.includes(key));
+    const progress = await replicate();
+    expect(progress).toMatchObject({ complete: true, copiedSnapshots: [next.id] });
+    const drData = await listAll(replica, 'data/');
+    for (const key of garbage) expect({ key, copied: drData.includes(key) }).toEqual({ key, copied: false });
+    expect(drData).toEqual([...replicated, ...newPacks].sort());
+    expect(progress.copiedBytes).toBeLessThan(80_000);
+    expect(await listAll(replica, 'snapshots/')).toEqual([`snapshots/${first.id}`, `snapshots/${next.id}`].sort());
+    expect(await replicate()).toMatchObject({ complete: true, copiedObjects: 0 });
+
+    const dr = await openVault(new FileVaultStore(replica.root), replicaKeys);
+    expect((await verifyVault(dr, { readData: true })).problems).toEqual([]);
+    for (const [snapshot, tree] of [
+      [first, firstTree],
+      [next, await readTree(src)],
+    ] as const) {
+      const out = path.join(dir, `out-${snapshot.id}`);
+      await restoreSnapshot(dr, await dr.loadSnapshot(snapshot.id), out);
+      expect(await readTree(out)).toEqual(tree);
+    }
   });
 });

@@ -1,11 +1,19 @@
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
+import { backupDirectory } from '../../../../vault/archiver/directory-source';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { type Vault } from '../../../../vault/repository/vault';
+import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
 import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
-import { readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
@@ -22,6 +30,9 @@ beforeEach(async () => {
 afterEach(async () => removeDir(dir));
 
 const everything = { scope: 'both', fraction: 1, cursor: FIRST_SCRUB_CURSOR } as const;
+/** The scrub-vault-pair's DR key (cheap scrypt). */
+const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
+const summaryOf = (report: Awaited<ReturnType<typeof scrubVaults>>) => scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-01T00:00:00Z', endedAt: '2026-12-01T00:00:01Z' });
 
 it('finds nothing in two healthy vaults and reads every object of both in one run with fraction 1', async () => {
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
@@ -150,4 +161,78 @@ it('does not read packs archived in a vault (a read needs a thaw): reported as n
   // The catalog's record of the run counts them, and calls the run clean.
   const summary = scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-01T00:00:00Z', endedAt: '2026-12-01T00:00:01Z' });
   expect([summary.outcome, summary.archivedNotRead]).toEqual(['CLEAN', { primary: packs.length }]);
+});
+
+describe('what a vault\'s prune removed while the other vault keeps it', () => {
+  /** A second backup of the primary without a.bin, replicated: the first is then the only one referencing a.bin's blobs. */
+  async function secondBackup(): Promise<Snapshot> {
+    await fs.rm(path.join(src, 'a.bin'));
+    await fs.writeFile(path.join(src, 'd.bin'), pseudoRandomBytes(60_000, 7));
+    const { snapshot } = await backupDirectory(pair.primary, src);
+    await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
+    return snapshot;
+  }
+
+  /** Forgets the first backup in one vault and prunes it there (grace 0: condemn, then sweep). */
+  async function forgetAndPrune(vault: Vault): Promise<void> {
+    await vault.store.delete(`snapshots/${pair.snapshot.id}`);
+    let clock = Date.parse('2026-03-05T00:00:00Z');
+    await pruneVault(vault, { graceMs: 0, now: () => clock++ });
+    await pruneVault(vault, { graceMs: 0, now: () => clock++ });
+  }
+
+  it('after the primary forgot and pruned a backup the DR vault keeps, reports nothing of it missing and copies nothing back', async () => {
+    const second = await secondBackup();
+    await forgetAndPrune(pair.primary);
+    const pruned = await listKeys(pair.primary.store, '');
+    const gone = (await listKeys(pair.dr.store, '')).filter((key) => !key.startsWith('keys/') && !pruned.includes(key));
+    expect(gone.filter((key) => key.startsWith('data/')).length).toBeGreaterThan(0);
+    expect(gone.filter((key) => key.startsWith('index/')).length).toBeGreaterThan(0);
+
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, forgotten: { primary: new Set([pair.snapshot.id]) } });
+    expect(report).toMatchObject({ ok: true, findings: [], damage: [], notNeeded: { primary: gone.length - 1 } });
+    expect(await listKeys(pair.primary.store, '')).toEqual(pruned);
+    expect(summaryOf(report).outcome).toBe('CLEAN');
+
+    // What a snapshot the primary keeps needs is still missing when deleted by hand, and repaired.
+    // Of those the DR vault holds too: the primary's repack wrote packs that only it holds, which no scrub can repair.
+    const inDr = new Set(await listKeys(pair.dr.store, ''));
+    const needed = (await snapshotObjectKeys(pair.primary, [second.id])).filter((key) => inDr.has(key));
+    const pack = needed.find((key) => key.startsWith('data/')) as string;
+    const index = needed.find((key) => key.startsWith('index/')) as string;
+    const page = needed.filter((key) => key.startsWith('manifest/')).pop() as string;
+    for (const key of [pack, index, page]) await pair.primary.store.delete(key);
+    const repaired = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, forgotten: { primary: new Set([pair.snapshot.id]) } });
+    expect(repaired.findings).toEqual([pack, index, page].sort().map((key) => expect.objectContaining({ vault: 'primary', key, problem: 'missing', outcome: 'repaired' })));
+    expect(repaired.ok).toBe(true);
+    expect(await listKeys(pair.primary.store, '')).toEqual(pruned);
+    expect((await verifyVault(pair.primary, { readData: true })).problems).toEqual([]);
+    const out = path.join(dir, 'out');
+    await restoreSnapshot(pair.primary, second, out);
+    expect(await readTree(out)).toEqual(await readTree(src));
+  });
+
+  it('the same the other way: the DR vault forgot and pruned a backup the primary keeps', async () => {
+    await secondBackup();
+    await forgetAndPrune(pair.dr);
+    const pruned = await listKeys(pair.dr.store, '');
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, forgotten: { dr: new Set([pair.snapshot.id]) } });
+    expect(report).toMatchObject({ ok: true, findings: [], notNeeded: { dr: expect.any(Number) } });
+    expect(await listKeys(pair.dr.store, '')).toEqual(pruned);
+  });
+
+  it('a snapshot missing in a vault that did not forget it is repaired with everything it needs there', async () => {
+    const firstTree = await readTree(src);
+    await secondBackup();
+    await forgetAndPrune(pair.primary);
+    // The primary's catalog cannot say it forgot the first backup: its snapshot is missing, so is what it references.
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+    expect(report.ok).toBe(true);
+    expect(report.findings).toContainEqual(expect.objectContaining({ vault: 'primary', key: `snapshots/${pair.snapshot.id}`, outcome: 'repaired' }));
+    expect(report.findings.some((f) => f.key.startsWith('data/'))).toBe(true);
+    expect((await verifyVault(pair.primary, { readData: true })).problems).toEqual([]);
+    const out = path.join(dir, 'first');
+    await restoreSnapshot(pair.primary, await pair.primary.loadSnapshot(pair.snapshot.id), out);
+    expect(await readTree(out)).toEqual(firstTree);
+  });
 });
