@@ -62,7 +62,13 @@ export async function openLocalEnvironment(options: {
         exitWithParent: options.exitWithParent ?? false,
         ...(options.replicationDelayMs !== undefined ? { replicationDelayMs: options.replicationDelayMs } : {}),
       });
-  await provisionFromTemplates(stacks, cloud.endpoints);
+  // A region stopped with `lifeboat local region stop` refuses connections, as a region that is down does: its
+  // stacks are not provisioned, so the DR region's runbooks (failover, drill, catalog rebuild) run without it.
+  const stopped = new Set(running ? (state?.stoppedRegions ?? []) : []);
+  await provisionFromTemplates(
+    stacks.filter((s) => !stopped.has(s.region)),
+    cloud.endpoints,
+  );
   const pools = new Map<number, LambdaWorkerPool>();
   return {
     environment,

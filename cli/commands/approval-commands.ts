@@ -12,7 +12,8 @@ import { type AccessClients, type EnvironmentAccess, environmentAccess, type Tar
  * "Approvals"). Locally the answer reaches the waiting local executor through the data directory;
  * with --aws it is SendTaskSuccess/SendTaskFailure with the caller's credentials, which only the
  * approver role (config `environment.security.approverRoleArn`) is allowed.
- * Exit codes: 0 done; 1 refused or failed (no such approval, already decided, not allowed, task gone).
+ * Exit codes: 0 done; 1 refused or failed (no such approval, already decided, not allowed, task gone;
+ * for `approvals list`, a region's catalog unreadable: the other region's approvals are still listed).
  */
 export type ApproveOptions = TargetOptions & { reject?: boolean; reason?: string; json?: boolean };
 export type ApprovalsListOptions = TargetOptions & { all?: boolean; json?: boolean };
@@ -67,12 +68,18 @@ export async function approvalsListCommand(options: ApprovalsListOptions, deps: 
   const io = deps.io ?? processIo;
   try {
     const access = deps.access ?? (await environmentAccess(options, deps.clients));
-    const all = [...(await access.approvalsIn('primary').list()), ...(await access.approvalsIn('dr').list())];
+    // Each region's catalog on its own: with the primary region down, the failover that waits is in the DR catalog,
+    // and listing it is what the approver needs then (docs/RUNBOOKS.md, "The primary region is down").
+    const regions = ['primary', 'dr'] as const;
+    const read = await Promise.allSettled(regions.map((region) => access.approvalsIn(region).list()));
+    const all = read.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
     const shown = (options.all ? all : all.filter((a) => a.status === 'PENDING')).map(({ taskToken: _token, ...rest }) => rest);
     if (options.json) io.out(JSON.stringify(shown, null, 2));
     else if (shown.length === 0) io.out(options.all ? 'No approvals recorded.' : 'No approval is pending.');
     else for (const a of shown) io.out(summary({ ...a, taskToken: '' }));
-    return 0;
+    const unread = read.flatMap((r, i) => (r.status === 'rejected' ? [`the ${regions[i] === 'primary' ? 'primary' : 'DR'} region's catalog could not be read (${r.reason instanceof Error ? r.reason.message : String(r.reason)})`] : []));
+    for (const problem of unread) io.err(`lifeboat approvals: ${problem}: the list above holds only the other region's approvals`);
+    return unread.length === 0 ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat approvals: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

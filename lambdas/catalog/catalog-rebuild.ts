@@ -103,6 +103,9 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
   for (const plan of plans) {
     for (const record of await deps.catalog.listBackupsOfPlan(plan)) {
       if (record.status !== 'COMMITTED') continue;
+      // Retention forgot it (its snapshot objects deleted on purpose): not missing. Until 2026-12-04 every
+      // forgotten backup was reported here, so a rebuild after any retention run exited 3 and said to restore.
+      if (record.forgottenAt !== undefined) continue;
       // A DR vault is expected to hold only what the catalog says was copied there.
       if (deps.side === 'dr' && record.copies?.dr !== 'COMMITTED') continue;
       const absent = record.sources.filter((s) => !byId.has(s.snapshotId)).map((s) => ({ source: s.name, snapshotId: s.snapshotId }));

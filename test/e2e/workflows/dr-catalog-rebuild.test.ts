@@ -10,6 +10,7 @@ import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-c
 import { startRegion, stopRegion } from '../../../local/cloud/region-outage';
 import { type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { openLocalEnvironment } from '../../../local/local-environment';
 import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, SMALL_PLAN, seedSmallSources, smallConfig } from '../../support/backup-test-environment';
 
 /**
@@ -132,3 +133,24 @@ it('`lifeboat catalog rebuild --vault dr --region dr` rebuilds the DR catalog in
     await startRegion(env.dataDir, primaryRegion);
   }
 }, 120_000);
+
+it('a local runbook opens its environment with the primary region down: the stopped region\'s stacks are not provisioned, and the DR runbook runs', async () => {
+  const primaryRegion = env.local.environment.primaryRegion;
+  await stopRegion(env.dataDir, primaryRegion);
+  try {
+    // What every local runbook of the CLI does first (cli/workflow-runner.ts). Until 2026-12-04 it provisioned both
+    // regions and failed on the refused connection, so `lifeboat failover` could not be rehearsed locally.
+    const opened = await openLocalEnvironment({ config: smallConfig, envName: 'test', dataDir: env.dataDir });
+    try {
+      const stack = opened.stacks.find((st) => st.role === 'dr');
+      if (!stack) throw new Error('no DR stack');
+      const result = await runLocalExecution({ stack, stateMachine: env.names.catalogRebuildStateMachine, input: { vault: 'dr' }, endpoints: opened.endpoints, dataDir: opened.dataDir, pool: opened.lambdaPool(2), retryIntervalScale: 0.001 });
+      expect([result.status, result.error, result.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    } finally {
+      await opened.close();
+    }
+    expect((await drCatalogView()).records.map((r) => r.backupId).sort()).toEqual([...backupIds].sort());
+  } finally {
+    await startRegion(env.dataDir, primaryRegion);
+  }
+}, 180_000);

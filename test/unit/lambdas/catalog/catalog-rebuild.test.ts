@@ -198,6 +198,9 @@ it('keeps the records a partially present catalog holds, adds the missing ones, 
   catalog.records.set(differential.backupId, { ...differential, status: 'FAILED', sources: [], error: 'States.Timeout' });
   const lost = { ...full, backupId: '20260304T100000Z-00000004', startedAt: '2026-03-04T10:00:00.000Z', sources: full.sources.map((s) => ({ ...s, snapshotId: 'f'.repeat(64) })) };
   catalog.records.set(lost.backupId, lost);
+  // One that retention forgot: its snapshots are gone from the vault on purpose, which is not missing.
+  const forgotten = { ...lost, backupId: '20260305T100000Z-00000005', startedAt: '2026-03-05T10:00:00.000Z', forgottenAt: '2026-03-20T10:00:00.000Z', sources: full.sources.map((s) => ({ ...s, snapshotId: 'e'.repeat(64) })) };
+  catalog.records.set(forgotten.backupId, forgotten);
 
   const report = await rebuildCatalog(deps());
 
