@@ -74,7 +74,18 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
         const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
         // A Distributed Map's child execution runs a batch of shards: its items, counted when it ends.
         const batchItems = new Map<string, number>();
+        // The execution runs inside this process: Ctrl-C (or a SIGTERM) stops it as StopExecution would, so it
+        // ends ABORTED and its status event releases a backup's lease (release-failed-backup). Killed outright,
+        // the lease held the plan for a day. A second Ctrl-C kills the process (the listeners are `once`).
+        const stop = new AbortController();
+        const onSignal = (signal: NodeJS.Signals): void => {
+          process.stderr.write(`\n${signal}: stopping the execution (it ends ABORTED and gives back what it holds); ${signal === 'SIGINT' ? 'Ctrl-C again' : 'the signal again'} kills at once\n`);
+          stop.abort();
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
         const result = await runLocalExecution({
+          abortSignal: stop.signal,
           stack,
           stateMachine: stateMachineOf(workflow, names),
           input,
@@ -103,6 +114,9 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
             progress.state = `waiting for approval: lifeboat approve ${waiting.executionId} (or --reject --reason …)`;
             onProgress({ ...progress, elapsedMs: Date.now() - started });
           },
+        }).finally(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
         });
         return {
           executionId: result.executionId,

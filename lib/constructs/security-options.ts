@@ -1,4 +1,4 @@
-import { type Stack } from 'aws-cdk-lib';
+import { Annotations, type Stack, Token } from 'aws-cdk-lib';
 
 /**
  * The security settings of a protection (docs/SECURITY.md). Same fields as `environment.security` in
@@ -35,8 +35,29 @@ export const LOG_RETENTION_DAYS_VALUES = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 
 export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 /** The principal exempt from the deny statements: the configured break-glass role, else the account's root user. */
+/** Stacks already warned that the break-glass role is of another account: one warning each, not one per key. */
+const WARNED_STACKS = new WeakSet<Stack>();
+
 export function breakGlassPrincipalArn(stack: Stack, security: LifeboatSecurityOptions | undefined): string {
-  return security?.breakGlassRoleArn ?? `arn:${stack.partition}:iam::${stack.account}:root`;
+  const root = `arn:${stack.partition}:iam::${stack.account}:root`;
+  const role = security?.breakGlassRoleArn;
+  if (role === undefined) return root;
+  // A role is its own account's break-glass. Named in a stack of another account (the DR stack with `drAccount`),
+  // it was the only principal that key and bucket policies there exempted from their destruction denies, which
+  // KMS does not let another account's principal use: nobody could change those policies again. That stack keeps
+  // its own account's root user.
+  const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(role)?.[1];
+  if (roleAccount !== undefined && !Token.isUnresolved(stack.account) && roleAccount !== stack.account) {
+    if (!WARNED_STACKS.has(stack)) {
+      WARNED_STACKS.add(stack);
+      Annotations.of(stack).addWarningV2(
+        'lifeboat:break-glass-of-another-account',
+        `security.breakGlassRoleArn is a role of account ${roleAccount}; stack ${stack.stackName} deploys to account ${stack.account}, whose root user stays its break-glass principal (docs/SECURITY.md).`,
+      );
+    }
+    return root;
+  }
+  return role;
 }
 
 /**

@@ -20,7 +20,9 @@ const DR = '222222222222';
 const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 const withoutMirrors = (env: LifeboatConfig['environments'][number]) => ({ ...env, plans: env.plans.map((p) => ({ ...p, sources: p.sources.map(({ mirror: _mirror, ...s }) => s) })) });
 const APPROVER = `arn:aws:iam::${PRIMARY}:role/lifeboat-approver`;
-const config = { environments: sample.environments.map((e) => ({ ...withoutMirrors(e), account: PRIMARY, drAccount: DR, security: { approverRoleArn: APPROVER } })) } as LifeboatConfig;
+/** The primary account's break-glass role: a principal of that account only (the DR stack keeps the DR account's root). */
+const BREAK_GLASS = `arn:aws:iam::${PRIMARY}:role/lifeboat-break-glass`;
+const config = { environments: sample.environments.map((e) => ({ ...withoutMirrors(e), account: PRIMARY, drAccount: DR, security: { approverRoleArn: APPROVER, breakGlassRoleArn: BREAK_GLASS } })) } as LifeboatConfig;
 const synthesized = synthesizeApp((app) => buildLifeboatApp(app, config), { nag: true });
 const dev = synthesized.built.get('dev');
 if (!dev) throw new Error('the sample config defines the dev environment');
@@ -108,6 +110,23 @@ it('gives the DR drill no access to the primary account\'s sources, and the DR r
   // The approver (a role of the primary account) gets its policy from the primary stack only.
   expect(policies(Template.fromStack(dev.primary))).toContain('"lifeboat-approver"');
   expect(policies(dr)).not.toContain('lifeboat-approver');
+});
+
+it('the break-glass role of the primary account is the primary stack\'s; the DR stack\'s keys and vault keep the DR account\'s root, with a warning', () => {
+  const breakGlassOf = (template: Template) =>
+    Object.values(template.findResources('AWS::KMS::Key')).map((key) => {
+      const statements = (key.Properties as { KeyPolicy: { Statement: { Sid?: string; Condition?: Record<string, Record<string, unknown>> }[] } }).KeyPolicy.Statement;
+      return [statements.find((st) => st.Sid === 'BreakGlass')?.Condition?.ArnEquals?.['aws:PrincipalArn'], statements.find((st) => st.Sid === 'DenyKeyDestructionButBreakGlass')?.Condition?.ArnNotEquals?.['aws:PrincipalArn']];
+    });
+  const primaryKeys = breakGlassOf(Template.fromStack(dev.primary));
+  const drKeys = breakGlassOf(Template.fromStack(dev.dr));
+  expect(primaryKeys.length).toBeGreaterThan(0);
+  expect(new Set(primaryKeys.flat())).toEqual(new Set([BREAK_GLASS]));
+  expect(drKeys.length).toBeGreaterThan(0);
+  expect(new Set(drKeys.flat().map((arn) => JSON.stringify(sides.dr.resolve(arn))))).toEqual(new Set([JSON.stringify(`arn:aws:iam::${DR}:root`)]));
+  expect(JSON.stringify(sides.dr.resolve(drVault.policy))).not.toContain(BREAK_GLASS);
+  const warnings = dev.dr.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+  expect(warnings).toEqual([expect.stringContaining(`security.breakGlassRoleArn is a role of account ${PRIMARY}; stack ${dev.dr.stackName} deploys to account ${DR}`)]);
 });
 
 describe('refused settings, each naming the field', () => {
