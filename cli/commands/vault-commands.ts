@@ -229,8 +229,16 @@ function describeUnreferenced(report: VerifyReport): string[] {
   if (report.unreferenced.length === 0) return [];
   const unknown = report.unreferenced.filter((o) => o.bytes === null).length;
   const lines = report.unreferenced.map((o) => `UNREFERENCED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}`);
+  const temps = report.unreferenced.filter((o) => o.kind === 'temp').length;
+  // Prune reclaims packs and manifest objects; it never looks at a writer's temporary files (a running one may own them).
+  const reclaim =
+    temps === 0
+      ? 'a prune reclaims them'
+      : temps === report.unreferenced.length
+        ? 'prune leaves temporary files alone (a running write may own one): delete them by hand when no backup or prune runs'
+        : 'a prune reclaims the packs and manifest objects; it leaves the temporary files alone (a running write may own one): delete those by hand when no backup or prune runs';
   lines.push(
-    `INFO: ${report.unreferenced.length} unreferenced objects, ${report.unreferencedBytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: left by a killed or failed backup, or being written by a running one; no snapshot needs them, a prune reclaims them`,
+    `INFO: ${report.unreferenced.length} unreferenced objects, ${report.unreferencedBytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: left by a killed or failed backup, or being written by a running one; no snapshot needs them, ${reclaim}`,
   );
   if (!report.ok) lines.push('INFO: the problems above may make objects look unreferenced that a damaged snapshot, manifest or index refers to: repair those first, delete nothing listed here');
   return lines;

@@ -35,7 +35,7 @@ export type VerifyReport = {
   /** Of the blobs read (readData), those that failed their check. */
   blobsDamaged: number;
   problems: VerifyProblem[];
-  /** Objects nothing refers to (garbage of a killed backup): information, not a problem; a prune reclaims them. */
+  /** Objects nothing refers to (garbage of a killed backup): information, not a problem; a prune reclaims the packs and manifest objects, not temporary files. */
   unreferenced: UnreferencedObject[];
   /** Their total size, of those whose size the store tells (see UnreferencedObject). */
   unreferencedBytes: number;

@@ -16,6 +16,7 @@ import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
 import { packKey } from '../repository/vault-layout';
 import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
+import { UnsafeEntryPathError } from './safe-target-path';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
@@ -394,6 +395,10 @@ async function holdsEntryUnder(vault: Vault, snapshot: Snapshot, include: string
   return first.done !== true;
 }
 
+/** What an UnsafeEntryPathError means to the whole restore, which it stops. */
+const RESTORE_STOPPED =
+  'Nothing was written for it, and the restore stopped there: entries after it were not restored, and the directories restored so far lack their final modes and times. Clear the conflict (or restore into another directory) and run the restore again.';
+
 /** restoreSnapshot's pass over the manifest with its restorer. */
 async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapshot: Snapshot, include: string): Promise<RestoreStats> {
   const manifest = await vault.manifest(snapshot);
@@ -428,6 +433,8 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
         damaged.push({ path: entry.path, error: err });
         return;
       }
+      // The restore stops here (the target is not what it may write into): say so, not only that this entry was skipped.
+      if (err instanceof UnsafeEntryPathError) throw new UnsafeEntryPathError(err.entryPath, err.reason, RESTORE_STOPPED);
       throw err;
     }
   });

@@ -8,9 +8,10 @@ export class UnsafeEntryPathError extends Error {
   override readonly name = 'UnsafeEntryPathError';
   constructor(
     readonly entryPath: string,
-    reason: string,
+    readonly reason: string,
+    consequence = 'Nothing was written for it.',
   ) {
-    super(`Refusing to restore entry ${JSON.stringify(entryPath)}: ${reason}. Nothing was written for it.`);
+    super(`Refusing to restore entry ${JSON.stringify(entryPath)}: ${reason}. ${consequence}`);
   }
 }
 

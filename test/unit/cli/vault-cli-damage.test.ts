@@ -120,7 +120,7 @@ describe('lifeboat vault on a damaged vault', () => {
       'OK: 1 snapshots, 1 manifest entries, 1 indexes, 1 packs, 1 blobs (1 read), 0 problems',
       'UNREFERENCED temp data/cd/.tmp-0123456789abcdef (512 bytes)',
       `UNREFERENCED pack data/cd/${orphan} (4096 bytes)`,
-      'INFO: 2 unreferenced objects, 4608 bytes: left by a killed or failed backup, or being written by a running one; no snapshot needs them, a prune reclaims them',
+      'INFO: 2 unreferenced objects, 4608 bytes: left by a killed or failed backup, or being written by a running one; no snapshot needs them, a prune reclaims the packs and manifest objects; it leaves the temporary files alone (a running write may own one): delete those by hand when no backup or prune runs',
     ]);
   });
 

@@ -81,11 +81,11 @@ describe('the one directory restorer (CLI and restore workflow)', () => {
     expect((await fs.stat(path.join(target, 'suid'))).mode & 0o7777).toBe(0o4755);
   });
 
-  it('never replaces a directory in the target with a file', async () => {
+  it('never replaces a directory in the target with a file, and says that the restore stopped there', async () => {
     const target = path.join(dir, 'target-dir-clash');
     await fs.mkdir(path.join(target, 'a.bin', 'keep'), { recursive: true });
     await expect(restoreSnapshot(vault, snapshot, target, { overwrite: true })).rejects.toThrow(
-      'Refusing to restore entry "a.bin": a directory is already there in the target. Nothing was written for it.',
+      'Refusing to restore entry "a.bin": a directory is already there in the target. Nothing was written for it, and the restore stopped there: entries after it were not restored',
     );
     expect(await fs.readdir(path.join(target, 'a.bin'))).toEqual(['keep']);
     expect((await fs.readdir(target)).filter((n) => n.includes('.tmp'))).toEqual([]);
