@@ -83,8 +83,14 @@ async function loadSnapshotFrom(open: ResolveRestoreDeps['openVault'], side: 'pr
   } catch (err) {
     if (side !== 'dr' || !(err instanceof VaultObjectNotFoundError || err instanceof VaultNotFoundError)) throw err;
     const status = record.copies?.dr ?? 'not recorded';
+    // COMMITTED: it was copied, so the DR vault's own retention forgot it (the DR catalog records that, this region's
+    // may not) or the copy was lost; replication copies neither again. Otherwise the next backup's Replicate copies it.
+    const why =
+      status === 'COMMITTED'
+        ? 'It was copied there, so the DR vault\'s retention forgot it (drRetention), which no backup copies again, or its copy was lost (lifeboat scrub compares the vaults).'
+        : `A backup of plan "${record.plan}" copies it: its Replicate step copies every backup the DR vault lacks.`;
     throw new BackupNotReplicatedError(
-      `Backup ${record.backupId} is not in the DR vault (${err.message}; its DR copy status in the catalog: ${status}); restore it from the primary vault ("vault": "primary"), or run a backup of plan "${record.plan}", whose Replicate step copies every backup the DR vault lacks`,
+      `Backup ${record.backupId} is not in the DR vault (${err.message}; its DR copy status in this region's catalog: ${status}); restore it from the primary vault ("vault": "primary"). ${why}`,
       { cause: err },
     );
   }

@@ -173,8 +173,13 @@ it('says a backup is not in the DR vault (and what to do) when the DR vault lack
   const d = { ...deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'FAILED' } } }), openVault: async (side: 'primary' | 'dr') => (side === 'dr' ? emptyDr : vault) };
   await expect(resolveRestore({ source: 'assets', backupId: BACKUP, vault: 'dr', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', d)).rejects.toMatchObject({
     name: 'BackupNotReplicatedError',
-    message: expect.stringMatching(/Backup 20260301T100000Z-1a2b3c4d is not in the DR vault .*DR copy status in the catalog: FAILED.*"vault": "primary"/),
+    message: expect.stringMatching(/Backup 20260301T100000Z-1a2b3c4d is not in the DR vault .*DR copy status in this region's catalog: FAILED.*"vault": "primary"\)\. A backup of plan "\w+" copies it/),
   });
+  // Copied once (COMMITTED) and gone: the DR vault's retention forgot it, which no backup undoes; no advice to run one.
+  const copied = { ...d, catalog: deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'COMMITTED' } } }).catalog };
+  const refused = resolveRestore({ source: 'assets', backupId: BACKUP, vault: 'dr', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', copied);
+  await expect(refused).rejects.toThrow(/status in this region's catalog: COMMITTED.*It was copied there, so the DR vault's retention forgot it \(drRetention\), which no backup copies again/);
+  await expect(refused).rejects.not.toThrow(/Replicate step/);
   await removeDir(emptyDr.location.replace(/\/vault$/, ''));
 });
 
