@@ -48,6 +48,7 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
       io.out(`Backup ${String(committed['backupId'] ?? '?')} of plan ${options.plan} committed.`);
       for (const key of ['entries', 'bytesScanned', 'bytesNew', 'bytesStored']) if (totals[key] !== undefined) io.out(`  ${key.padEnd(14)}${String(totals[key])}`);
       if (output?.replication) io.out(`  ${'drCopy'.padEnd(14)}replicated (${output.replication.copiedObjects ?? 0} objects, ${output.replication.copiedBytes ?? 0} bytes copied)`);
+      for (const line of observationNotes(committed['sources'])) io.out(`  ${'note'.padEnd(14)}${line}`);
     } else {
       io.err(`Backup ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
     }
@@ -166,4 +167,23 @@ export function registerBackupsCommands(program: Command): void {
       process.exitCode = await backupsListCommand(opts);
     });
   registerRetentionCommands(backups);
+}
+
+/**
+ * What the sources saw change under them while the backup read them (the catalog keeps the counts:
+ * `backups list --json`): an entry that changed while read is kept as read, and may be a state
+ * that never existed whole, so the operator hears of it.
+ */
+function observationNotes(sources: unknown): string[] {
+  if (!Array.isArray(sources)) return [];
+  return sources.flatMap((raw: unknown) => {
+    const source = raw as { name?: unknown; changedDuringRead?: unknown; vanished?: unknown; skipped?: unknown };
+    const counts = (key: 'changedDuringRead' | 'vanished' | 'skipped'): number => (typeof source[key] === 'number' ? source[key] : 0);
+    const parts = [
+      counts('changedDuringRead') > 0 ? `${counts('changedDuringRead')} entr${counts('changedDuringRead') === 1 ? 'y' : 'ies'} changed while read (kept as read, possibly torn; the next backup reads them again)` : undefined,
+      counts('vanished') > 0 ? `${counts('vanished')} vanished between listing and reading` : undefined,
+      counts('skipped') > 0 ? `${counts('skipped')} skipped as unreadable` : undefined,
+    ].filter((p): p is string => p !== undefined);
+    return parts.length > 0 ? [`source ${String(source.name)}: ${parts.join('; ')}`] : [];
+  });
 }

@@ -98,6 +98,24 @@ describe('lifeboat backup against AWS', () => {
     ]);
     expect(out.at(-1)).toContain('7 objects, 30 bytes copied');
   });
+
+  it('names each source that saw entries change, vanish or stay unreadable while it was read', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const sources = [
+      { name: 'demo-files', changedDuringRead: 1, vanished: 2, skipped: 0 },
+      { name: 'demo-assets', changedDuringRead: 0, vanished: 0, skipped: 0 },
+      { name: 'demo-orders' },
+    ];
+    const output = { committed: { backupId: 'b2', sources, totals: { entries: 10, bytesScanned: 100, bytesNew: 40, bytesStored: 20 } } };
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(output) });
+    const { out, deps } = capture();
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner })).toBe(0);
+    expect(out.filter((l) => l.trim().startsWith('note'))).toEqual([
+      '  note          source demo-files: 1 entry changed while read (kept as read, possibly torn; the next backup reads them again); 2 vanished between listing and reading',
+    ]);
+  });
 });
 
 describe('restore command line → runbook input', () => {
