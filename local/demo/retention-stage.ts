@@ -29,7 +29,7 @@ export type RetentionOutcome = {
   forgotten: string[];
   /** Snapshot objects of forgotten backups still in the vault after the forget (must be none). */
   snapshotsLeft: string[];
-  /** The first prune condemns, the second (after the grace) deletes, the third puts the vault back on the default grace. */
+  /** The first prune condemns, the second (after the grace) deletes, the third runs with the default grace, as the schedule does. */
   prunes: PruneRun[];
   kept: KeptCheck[];
 };
@@ -72,9 +72,8 @@ export async function forgetAndPrune(deps: Deps): Promise<RetentionOutcome> {
 
   const prunes: PruneRun[] = [];
   for (let run = 0; run < 2; run++) prunes.push(await runPrune(deps, 0));
-  // Every backup is held to the vault's prune grace (docs/FORMAT.md §11): left at 0 h, no later backup
-  // could commit (BackupOutlivedGraceError), not even the next demo's. A run with the default grace
-  // sweeps the last zero-grace batch and writes the default back.
+  // Then as the schedule runs it, with the default grace: it sweeps what the zero-grace runs left. (Until
+  // 2026-12-04 it was needed: a grace of 0 h left in the vault's policy refused every later backup.)
   prunes.push(await runPrune(deps, undefined));
 
   const kept: KeptCheck[] = [];

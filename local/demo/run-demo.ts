@@ -273,7 +273,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       for (const d of retention.decisions) out(`  ${d.keep ? 'keep  ' : 'forget'} ${d.backupId}  ${d.reasons.length > 0 ? d.reasons.join(', ') : 'no rule keeps it'}`);
       out(`  forgot ${retention.forgotten.length} backup(s): their snapshot objects deleted, their catalog records marked forgotten${retention.snapshotsLeft.length ? `; FAIL ${retention.snapshotsLeft.join(', ')} still there` : ''}`);
       for (const [i, run] of retention.prunes.entries()) {
-        const what = i === 0 ? 'grace 0 h in the demo, 25 h by default' : i === 1 ? 'again, after that grace' : 'with the default grace, which later backups are held to again';
+        const what = i === 0 ? 'grace 0 h in the demo, 25 h by default' : i === 1 ? 'again, after that grace' : 'with the default grace, as the schedule runs it';
         out(`  workflow ${names.pruneStateMachine} (${what}): ${run.status} in ${formatMs(run.durationMs)} (execution ${run.executionId})`);
         if (run.report) out(`    ${pruneSummary(run.report)}`);
         if (run.problem) out(`  FAIL ${run.problem}`);

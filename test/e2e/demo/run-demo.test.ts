@@ -160,10 +160,11 @@ it('forgets the oldest backup, prunes what only it used, and every kept backup s
   expect(retention?.kept.map((k) => [k.backupId, k.source, k.problems]).sort()).toEqual(
     [second, third].flatMap((id) => ['demo-assets', 'demo-files', 'demo-orders'].map((s) => [id, s, []])).sort(),
   );
-  // After the demo the vault is back on the default grace, so later backups commit (the demo runs again in the same directory).
+  // After the demo's prunes (its last with the default grace), a backup that starts later is held to no prune's grace:
+  // none started while it ran (docs/FORMAT.md §11), so it commits however long it runs (the demo runs again in the same directory).
   const vault = await openLocalVault(regionClients(local.environment.primaryRegion).s3, resourceNames(local.environment).primaryVault, dataDir);
   expect((await readPrunePolicy(vault.store, vault.keys))?.graceMs).toBe(DEFAULT_PRUNE_GRACE_MS);
-  expect(await backupDurationLimit(vault.store, vault.keys, new Date(Date.now() + CONDEMNATION_CLOCK_MARGIN_MS + 1000))).toBe(DEFAULT_PRUNE_GRACE_MS);
+  expect(await backupDurationLimit(vault.store, vault.keys, new Date(Date.now() + CONDEMNATION_CLOCK_MARGIN_MS + 1000))).toBeNull();
   // The catalog marks the forgotten backup; the kept ones are untouched.
   const catalog = new BackupCatalog(DynamoDBDocumentClient.from(regionClients(local.environment.primaryRegion).ddb), 'lifeboat-dev-catalog');
   expect((await catalog.requireBackup(first ?? '')).forgottenAt).toEqual(expect.any(String));
