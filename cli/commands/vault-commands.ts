@@ -142,17 +142,24 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
     keepFreedBuffersInHeapSoon();
     const vault = await openForCommand(options, env, io);
     const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
-    const { snapshot, skipped, xattrsNotRead } = await backupDirectory(vault, source, { parent });
+    const { snapshot, skipped, changed, xattrsNotRead } = await backupDirectory(vault, source, { parent });
     const s = snapshot.stats;
     if (options.json) {
-      io.out(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } }));
+      io.out(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, changed, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } }));
     } else {
       io.out(snapshot.id);
     }
     if (xattrsNotRead !== undefined) io.err(`lifeboat vault: note: extended attributes were not backed up: ${xattrsNotRead}`);
-    if (skipped.length === 0) return EXIT_OK;
-    io.err(`lifeboat vault: snapshot ${snapshot.id} committed, but ${skipped.length} entries (or attributes of entries) could not be read and are not in it:`);
-    for (const line of listed(skipped.map((k) => `${escapeName(k.path)}: ${k.reason}`))) io.err(line);
+    if (skipped.length === 0 && changed.length === 0) return EXIT_OK;
+    if (skipped.length > 0) {
+      io.err(`lifeboat vault: snapshot ${snapshot.id} committed, but ${skipped.length} entries (or attributes of entries) could not be read and are not in it:`);
+      for (const line of listed(skipped.map((k) => `${escapeName(k.path)}: ${k.reason}`))) io.err(line);
+    }
+    if (changed.length > 0) {
+      // tar's "file changed as we read it": what is stored may be a state the file never had whole.
+      io.err(`lifeboat vault: snapshot ${snapshot.id} committed, but ${changed.length} file(s) changed while they were read and are in it as read (possibly torn); the next backup reads them again:`);
+      for (const line of listed(changed.map(escapeName))) io.err(line);
+    }
     return EXIT_INCOMPLETE;
   });
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import { type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
 import { type EntryMeta } from '../manifest/manifest-entry';
 import { type Snapshot } from '../manifest/snapshot-record';
@@ -6,6 +7,7 @@ import { walkedEntryMeta, fileChangeToken } from './file-system-entry';
 import { HardLinkGroups } from './hard-link-groups';
 import { type SnapshotWriter } from './snapshot-writer';
 import { walkTree, type WalkedEntry } from './tree-walker';
+import { type FsPath } from '../platform/posix-calls';
 import { platformCalls, platformCallsUnavailableReason } from '../platform/posix-calls';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Vault } from '../repository/vault';
@@ -20,7 +22,14 @@ export type DirectoryBackupOptions = {
   readonly tags?: readonly string[];
   /** Called for each entry (or attribute of one) that could not be read and is not in the snapshot, with the reason. */
   readonly onSkip?: (relPath: string, reason: string) => void;
+  /** The lstat taken of a file after its read, to tell whether it changed meanwhile (default fs.lstat; tests give a file that changes). */
+  readonly lstatAfterRead?: (file: FsPath) => Promise<BigIntStats>;
 };
+
+/** The stat fields a file's content depends on: any of them different after the read means it changed while read. */
+function changedSince(before: BigIntStats, after: BigIntStats | null): boolean {
+  return after === null || after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs || after.ino !== before.ino;
+}
 
 /** An entry, or an attribute of one, that the backup could not read (the snapshot lacks it). */
 export type SkippedEntry = { readonly path: string; readonly reason: string };
@@ -29,6 +38,12 @@ export type DirectoryBackupResult = {
   snapshot: Snapshot;
   /** What could not be read, in the order met; empty when the snapshot holds the whole tree. */
   skipped: SkippedEntry[];
+  /**
+   * Files that changed while they were read (size, times or inode differ after the read from before it),
+   * in the order met: in the snapshot as read, which may be a state the file never had whole. Their
+   * recorded change token is the one from before, so the next backup reads them again.
+   */
+  changed: string[];
   /** Why extended attributes were not looked at (the platform calls are unavailable); absent when they were. */
   xattrsNotRead?: string;
 };
@@ -65,7 +80,10 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
 
   // Up to FILES_IN_FLIGHT entries are read and chunked at once, so reads overlap chunking and the
   // workers always have the next file; the writer's shared memory bounds the bytes in flight.
-  await forEachBounded(walkTree(root, { onProblem: (p) => skip(p.rel, p.message) }), FILES_IN_FLIGHT, (item) => addItem(writer, item, links, skip));
+  const changed: string[] = [];
+  await forEachBounded(walkTree(root, { onProblem: (p) => skip(p.rel, p.message) }), FILES_IN_FLIGHT, (item) =>
+    addItem(writer, item, links, skip, { lstat: options.lstatAfterRead ?? ((file) => fs.lstat(file, { bigint: true })), changed: (rel) => changed.push(rel) }),
+  );
   const part = await writer.finish();
   const snapshot = await vault.commitSnapshot({
     source: { kind: 'directory', id: root },
@@ -74,11 +92,17 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
     tags: options.tags ?? [],
     startedAt,
   });
-  return { snapshot, skipped, ...(platformCalls() ? {} : { xattrsNotRead: platformCallsUnavailableReason() }) };
+  return { snapshot, skipped, changed, ...(platformCalls() ? {} : { xattrsNotRead: platformCallsUnavailableReason() }) };
 }
 
 /** Adds one walked item to the writer; a file's content is read by the writer unless the parent's (or its first name's) can be reused. */
-async function addItem(writer: SnapshotWriter, item: WalkedEntry, links: HardLinkGroups, skip: (rel: string, reason: string) => void): Promise<void> {
+async function addItem(
+  writer: SnapshotWriter,
+  item: WalkedEntry,
+  links: HardLinkGroups,
+  skip: (rel: string, reason: string) => void,
+  afterRead: { lstat: (file: FsPath) => Promise<BigIntStats>; changed: (rel: string) => void },
+): Promise<void> {
   let meta: EntryMeta;
   try {
     meta = await walkedEntryMeta(item, (reason) => skip(item.rel, reason));
@@ -96,7 +120,9 @@ async function addItem(writer: SnapshotWriter, item: WalkedEntry, links: HardLin
   }
   const first = member?.role === 'first' ? member : null;
   try {
-    await writer.addFile({ path: item.rel, kind: 'file', meta, changeToken, ...(first ? { onContent: (c) => first.settle(c) } : {}) }, item.abs, Number(item.stat.size));
+    const read = await writer.addFile({ path: item.rel, kind: 'file', meta, changeToken, ...(first ? { onContent: (c) => first.settle(c) } : {}) }, item.abs, Number(item.stat.size));
+    // Only a file that was read can have changed under the read (one lstat more per file read, none per file reused).
+    if (read && changedSince(item.stat, await afterRead.lstat(item.abs).catch(() => null))) afterRead.changed(item.rel);
   } catch (err) {
     first?.settle(null);
     // Only an unreadable file is skipped; anything else (the vault, the workers) fails the backup.

@@ -151,10 +151,12 @@ export class SnapshotWriter {
    * Adds a regular file read from disk: the same entry as `add` with the file's bytes as content,
    * read (in FILE_READ_BLOCK blocks, up to `size`, its size when stat'ed) straight into the codec's
    * chunk memory (shared with the codec workers when pooled), so the data is never copied between threads.
+   * Resolves true when the file was read, false when its content was reused (the parent's, or `stored`).
    */
-  async addFile(entry: Omit<NewEntry, 'content'>, file: FsPath, size: number): Promise<void> {
-    if (await this.startEntry(entry)) return;
+  async addFile(entry: Omit<NewEntry, 'content'>, file: FsPath, size: number): Promise<boolean> {
+    if (await this.startEntry(entry)) return false;
     await this.addBlocks(entry, await fileBlocks(file, size));
+    return true;
   }
 
   /**
