@@ -1,6 +1,6 @@
 import { type KeyProvider } from '../../vault';
 import { putKeyObject, unwrapKeyObjects } from '../../vault';
-import { mapBounded } from '../../vault';
+import { mapBounded, markSnapshots } from '../../vault';
 import { sha256Hex } from '../../vault';
 import { type Vault } from '../../vault';
 import { VaultCorruptionError, VaultObjectArchivedError } from '../../vault';
@@ -9,7 +9,7 @@ import { type ThawCounts, thawPacks } from '../thaw/pack-thaw';
 import { vaultKeyMaterial } from '../../vault';
 import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { loadIndexObjectsOf, markSnapshots, objectsNeeded } from './vault-references';
+import { loadIndexObjectsOf, objectsNeeded } from './vault-references';
 import { ReplicaMismatchError } from './replication-errors';
 
 export type ReplicateVaultOptions = {

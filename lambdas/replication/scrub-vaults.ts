@@ -1,4 +1,4 @@
-import { checkVaultObject, listScrubbedObjects, mapBounded, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
+import { checkVaultObject, listScrubbedObjects, mapBounded, markSnapshots, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
 import { type LoadedIndexObject, Vault, VaultError } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
 import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
@@ -6,7 +6,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { copyVaultObject } from './replicate-vault';
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
-import { loadIndexObjectsOf, markSnapshots, objectsNeeded, readThroughStore } from './vault-references';
+import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
 
 export type ScrubScope = VaultSide | 'both';
 

@@ -1,5 +1,5 @@
-import { BlobIdSet, decodeIndexPacks, forEachBounded, getSealedObject, indexKey, isContentAddressedKey, loadManifestNode, loadManifestRoot, loadPage, LoadedPack, mapBounded, packKey, rootPages, sha256Hex, idFromKey } from '../../vault';
-import { type ByteRange, type LoadedIndexObject, type NodeLoader, type PageRef, type PutOptions, type Snapshot, type Vault, type VaultKeys, type VaultStore } from '../../vault';
+import { type BlobIdSet, decodeIndexPacks, getSealedObject, indexKey, isContentAddressedKey, LoadedPack, mapBounded, packKey, sha256Hex, idFromKey } from '../../vault';
+import { type ByteRange, type LoadedIndexObject, type PutOptions, type VaultKeys, type VaultStore } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
 
 /**
@@ -15,45 +15,11 @@ import { VaultObjectNotFoundError } from '../../vault';
  * that is not there (a writer deduplicating against it would otherwise reference a missing pack).
  */
 
-/** Manifest objects read at once (small, latency-bound), as prune's mark does. */
-const MANIFEST_READS_IN_FLIGHT = 8;
 /** Index objects read at once. */
 const INDEX_READS_IN_FLIGHT = 8;
 
-/** What some snapshots reference: their manifest objects (roots, nodes and pages, by id) and blob ids. */
+/** What some snapshots reference: their manifest objects (roots, nodes and pages, by id) and blob ids (prune's markSnapshots). */
 export type SnapshotReferences = { readonly manifests: ReadonlySet<string>; readonly blobs: BlobIdSet };
-
-/**
- * The manifest objects and blob ids of `snapshots` (read from `vault`), each manifest node and page read once however
- * many of the snapshots share it. A manifest object that cannot be read is thrown (VaultCorruptionError,
- * VaultObjectNotFoundError): what it references is unknown.
- */
-export async function markSnapshots(vault: Vault, snapshots: readonly Snapshot[]): Promise<SnapshotReferences> {
-  const manifests = new Set<string>();
-  const blobs = new BlobIdSet();
-  for (const snapshot of snapshots) {
-    if (manifests.has(snapshot.manifest)) continue;
-    manifests.add(snapshot.manifest);
-    const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
-    // A node met before (shared by two snapshots) had all its pages marked then.
-    const loadNode: NodeLoader = async (node) => {
-      if (manifests.has(node.id)) return undefined;
-      manifests.add(node.id);
-      return loadManifestNode(vault.store, vault.keys, node);
-    };
-    const unmarked = async function* (): AsyncGenerator<PageRef> {
-      for await (const ref of rootPages(root, loadNode)) {
-        if (manifests.has(ref.id)) continue;
-        manifests.add(ref.id);
-        yield ref;
-      }
-    };
-    await forEachBounded(unmarked(), MANIFEST_READS_IN_FLIGHT, async (ref) => {
-      for (const entry of await loadPage(vault.store, vault.keys, ref)) for (const blob of entry.content) blobs.addHex(blob);
-    });
-  }
-  return { manifests, blobs };
-}
 
 /** Reads the index objects `ids` of `store` (opened with `keys`: both vaults hold the same master key), each with the packs it lists. */
 export async function loadIndexObjectsOf(store: VaultStore, keys: VaultKeys, ids: readonly string[]): Promise<LoadedIndexObject[]> {

@@ -3,6 +3,7 @@ import { loadPage } from '../manifest/manifest-pages';
 import { type NodeRef, type PageRef } from '../manifest/manifest-format';
 import { loadManifestNode, loadManifestRoot, type NodeLoader, rootPages } from '../manifest/manifest-root';
 import { type Vault } from '../repository/vault';
+import { type Snapshot } from '../manifest/snapshot-record';
 import { VaultError } from '../vault-errors';
 import { forEachBounded } from '../workers/bounded-concurrency';
 
@@ -66,6 +67,17 @@ export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPag
   if (gone.length > 0) {
     throw new VaultError(`${vault.location}: prune stops: ${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
   }
+  const { manifests, blobs } = await markSnapshots(vault, snapshots, pages);
+  return { snapshots: snapshots.length, manifests, blobs };
+}
+
+/**
+ * The manifest objects (roots, nodes and pages, by id) and blob ids `snapshots` reference, each
+ * manifest node and page read once however many of the snapshots share it (and, through `pages`,
+ * however many marks one process makes). A manifest object that cannot be read is thrown: what it
+ * references is unknown. Prune's mark, and replication's and scrub's (lambdas/replication/vault-references.ts).
+ */
+export async function markSnapshots(vault: Vault, snapshots: readonly Snapshot[], pages: MarkedPages = new MarkedPages()): Promise<{ manifests: Set<string>; blobs: BlobIdSet }> {
   const manifests = new Set<string>();
   const blobs = new BlobIdSet();
   for (const snapshot of snapshots) {
@@ -92,5 +104,5 @@ export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPag
       for (let o = 0; o < ids.length; o += 32) blobs.add(ids, o);
     });
   }
-  return { snapshots: snapshots.length, manifests, blobs };
+  return { manifests, blobs };
 }
