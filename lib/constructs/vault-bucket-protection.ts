@@ -5,7 +5,10 @@ import { KEY_USER_TAG } from './security-options';
 /**
  * What no principal but the break-glass one may do to a vault bucket: delete an object version (the
  * only delete that destroys data in a versioned bucket), and change or remove what keeps versions and
- * locks in place (bucket policy, lifecycle, versioning, Object Lock, governance-mode bypass).
+ * locks in place (bucket policy, lifecycle, versioning, Object Lock, governance-mode bypass), or sends
+ * new objects elsewhere: the default encryption (the vault's writes name no key, so a default key of an
+ * attacker's would wrap every later pack, and its deletion would take them) and a replication
+ * configuration (a copy of every object in a bucket of the attacker's).
  */
 export const VAULT_TAMPERING_ACTIONS = [
   's3:DeleteObjectVersion',
@@ -15,6 +18,8 @@ export const VAULT_TAMPERING_ACTIONS = [
   's3:PutBucketVersioning',
   's3:PutBucketObjectLockConfiguration',
   's3:BypassGovernanceRetention',
+  's3:PutEncryptionConfiguration',
+  's3:PutReplicationConfiguration',
 ];
 
 /**

@@ -79,7 +79,7 @@ describe('IAM claims (evaluated with an IAM policy simulator)', () => {
     for (const vault of Object.values(vaults)) {
       for (const role of ourRoles) expect([role.name, await decide(role, 's3:DeleteObjectVersion', vaultObject(vault, 'snapshots/abc'))]).toEqual([role.name, expect.stringMatching(/Denied$/)]);
       expect(await decide(admin, 's3:DeleteObjectVersion', vaultObject(vault, 'data/ab/abcd'))).toBe('ExplicitlyDenied');
-      for (const action of ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutLifecycleConfiguration', 's3:PutBucketVersioning', 's3:PutBucketObjectLockConfiguration']) {
+      for (const action of ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutLifecycleConfiguration', 's3:PutBucketVersioning', 's3:PutBucketObjectLockConfiguration', 's3:PutEncryptionConfiguration', 's3:PutReplicationConfiguration']) {
         expect([action, await decide(admin, action, vaultBucket(vault))]).toEqual([action, 'ExplicitlyDenied']);
       }
     }
