@@ -48,6 +48,7 @@ export * from './platform/posix-calls';
 export * from './pack/pack-reader';
 export * from './pack/pack-writer';
 export * from './prune/index-objects';
+export * from './prune/index-coverage';
 export * from './prune/prune-errors';
 export * from './prune/prune-plan';
 export * from './prune/prune-state';

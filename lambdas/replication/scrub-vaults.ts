@@ -1,4 +1,4 @@
-import { checkVaultObject, listScrubbedObjects, mapBounded, markSnapshots, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
+import { checkVaultObject, listScrubbedObjects, loadIndexObject, mapBounded, markSnapshots, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
 import { type LoadedIndexObject, Vault, VaultError } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
 import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
@@ -230,7 +230,7 @@ async function objectsVaultNeeds(
     const offeredIndexes: LoadedIndexObject[] = [];
     await mapBounded(ids(lacking), 8, async (id) => {
       try {
-        offeredIndexes.push(...(await loadIndexObjectsOf(otherVault.store, vault.keys, [id])));
+        offeredIndexes.push((await loadIndexObject(otherVault.store, vault.keys, id)).object);
       } catch (err) {
         if (!(err instanceof VaultError)) throw err;
         unreadable.push(`${INDEX_PREFIX}${id}`);

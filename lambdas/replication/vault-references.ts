@@ -1,4 +1,4 @@
-import { type BlobIdSet, decodeIndexPacks, getSealedObject, indexKey, isContentAddressedKey, LoadedPack, mapBounded, packKey, sha256Hex, idFromKey } from '../../vault';
+import { BlobCoverage, type BlobIdSet, indexKey, isContentAddressedKey, loadIndexObject, type LoadedPack, mapBounded, packKey, sha256Hex, idFromKey } from '../../vault';
 import { type ByteRange, type LoadedIndexObject, type PutOptions, type VaultKeys, type VaultStore } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
 
@@ -23,16 +23,7 @@ export type SnapshotReferences = { readonly manifests: ReadonlySet<string>; read
 
 /** Reads the index objects `ids` of `store` (opened with `keys`: both vaults hold the same master key), each with the packs it lists. */
 export async function loadIndexObjectsOf(store: VaultStore, keys: VaultKeys, ids: readonly string[]): Promise<LoadedIndexObject[]> {
-  return mapBounded([...ids].sort(), INDEX_READS_IN_FLIGHT, async (id) => {
-    const key = indexKey(id);
-    const packs = new Map<string, LoadedPack>();
-    decodeIndexPacks(await getSealedObject(store, keys, key, id, 'index'), { location: store.location, key }, (packId, packLength, records) => {
-      // Writers list a pack once an object; should one list it twice, its records are one pack's.
-      const listed = packs.get(packId);
-      packs.set(packId, new LoadedPack(packId, listed?.length ?? packLength, listed ? Buffer.concat([listed.records, records]) : records));
-    });
-    return { id, packs: [...packs.values()] };
-  });
+  return mapBounded([...ids].sort(), INDEX_READS_IN_FLIGHT, async (id) => (await loadIndexObject(store, keys, id)).object);
 }
 
 export type HeldObjects = {
@@ -73,20 +64,7 @@ export type ObjectsNeeded = {
  */
 export function objectsNeeded(references: SnapshotReferences, held: HeldObjects, offered: OfferedObjects): ObjectsNeeded {
   const blobs = references.blobs;
-  const located = new Uint8Array(blobs.size);
-  const locate = (pack: LoadedPack): void => {
-    for (let k = 0; k < pack.count; k++) {
-      const ordinal = blobs.ordinalOf(pack.records, pack.idOffset(k));
-      if (ordinal >= 0) located[ordinal] = 1;
-    }
-  };
-  const provides = (pack: LoadedPack): boolean => {
-    for (let k = 0; k < pack.count; k++) {
-      const ordinal = blobs.ordinalOf(pack.records, pack.idOffset(k));
-      if (ordinal >= 0 && located[ordinal] === 0) return true;
-    }
-    return false;
-  };
+  const located = new BlobCoverage(blobs);
   /** Bytes of a pack that hold no referenced blob (its header counted as such). */
   const garbage = (pack: LoadedPack): number => {
     let referenced = 0;
@@ -94,17 +72,17 @@ export function objectsNeeded(references: SnapshotReferences, held: HeldObjects,
     return Math.max(0, pack.length - referenced);
   };
 
-  for (const o of held.indexes) for (const p of o.packs) if (held.packs.has(p.packId)) locate(p);
+  for (const o of held.indexes) for (const p of o.packs) if (held.packs.has(p.packId)) located.cover(p);
 
   const needed = new Set<string>();
   const offeredPack = (p: LoadedPack): boolean => !held.packs.has(p.packId) && offered.packs.has(p.packId);
   const takeIndex = (o: LoadedIndexObject): void => {
     needed.add(indexKey(o.id));
     for (const p of o.packs) {
-      if (held.packs.has(p.packId)) locate(p);
+      if (held.packs.has(p.packId)) located.cover(p);
       else if (offered.packs.has(p.packId)) {
         needed.add(packKey(p.packId));
-        locate(p);
+        located.cover(p);
       }
     }
   };
@@ -120,17 +98,15 @@ export function objectsNeeded(references: SnapshotReferences, held: HeldObjects,
   for (const o of held.indexes) {
     for (const p of o.packs.filter(offeredPack)) {
       needed.add(packKey(p.packId));
-      locate(p);
+      located.cover(p);
     }
   }
   // 3a. An index object that locates blobs in packs the vault holds.
-  for (const o of offeredIndexes) if (o.packs.some((p) => held.packs.has(p.packId) && provides(p))) takeIndex(o);
+  for (const o of offeredIndexes) if (o.packs.some((p) => held.packs.has(p.packId) && located.addsTo(p))) takeIndex(o);
   // 3b. An index object and the packs it lists.
-  for (const o of offeredIndexes) if (o.packs.some((p) => offeredPack(p) && provides(p))) takeIndex(o);
+  for (const o of offeredIndexes) if (o.packs.some((p) => offeredPack(p) && located.addsTo(p))) takeIndex(o);
 
-  let unlocated = 0;
-  for (const seen of located) if (seen === 0) unlocated++;
-  return { keys: [...needed].sort(), unlocated };
+  return { keys: [...needed].sort(), unlocated: located.uncovered() };
 }
 
 /**

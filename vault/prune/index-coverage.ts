@@ -1,5 +1,43 @@
+import { type BlobIdSet } from '../blob-index/blob-id-set';
 import { type LoadedIndexObject, type LoadedPack } from './index-objects';
 import { type VaultMark } from './vault-mark';
+
+/**
+ * Which blobs of a set (the referenced ones, by their ordinals in it) the packs covered so far hold:
+ * one byte a blob. Prune's check below, and the two-vault code's choice of what a vault needs
+ * (lambdas/replication/vault-references.ts).
+ */
+export class BlobCoverage {
+  private readonly held: Uint8Array;
+
+  constructor(private readonly blobs: BlobIdSet) {
+    this.held = new Uint8Array(blobs.size);
+  }
+
+  /** Counts the blobs of the set that `pack` holds as held. */
+  cover(pack: LoadedPack): void {
+    for (let k = 0; k < pack.count; k++) {
+      const ordinal = this.blobs.ordinalOf(pack.records, pack.idOffset(k));
+      if (ordinal >= 0) this.held[ordinal] = 1;
+    }
+  }
+
+  /** Whether `pack` holds a blob of the set that no covered pack holds. */
+  addsTo(pack: LoadedPack): boolean {
+    for (let k = 0; k < pack.count; k++) {
+      const ordinal = this.blobs.ordinalOf(pack.records, pack.idOffset(k));
+      if (ordinal >= 0 && this.held[ordinal] === 0) return true;
+    }
+    return false;
+  }
+
+  /** How many blobs of the set no covered pack holds. */
+  uncovered(): number {
+    let missing = 0;
+    for (const seen of this.held) if (seen === 0) missing++;
+    return missing;
+  }
+}
 
 /**
  * How many of the blobs the snapshots reference no index object lists, in any pack (a pack a pending
@@ -9,16 +47,7 @@ import { type VaultMark } from './vault-mark';
  * blobs"). One pass over every record, 1 byte a referenced blob.
  */
 export function unindexedReferences(mark: VaultMark, indexObjects: readonly LoadedIndexObject[]): number {
-  const listed = new Uint8Array(mark.blobs.size);
-  for (const o of indexObjects) for (const p of o.packs) markListed(listed, mark, p);
-  let missing = 0;
-  for (const seen of listed) if (seen === 0) missing++;
-  return missing;
-}
-
-function markListed(listed: Uint8Array, mark: VaultMark, pack: LoadedPack): void {
-  for (let k = 0; k < pack.count; k++) {
-    const ordinal = mark.blobs.ordinalOf(pack.records, pack.idOffset(k));
-    if (ordinal >= 0) listed[ordinal] = 1;
-  }
+  const coverage = new BlobCoverage(mark.blobs);
+  for (const o of indexObjects) for (const p of o.packs) coverage.cover(p);
+  return coverage.uncovered();
 }

@@ -2,6 +2,8 @@ import { decodeIndexPacks, type IndexedPack } from '../blob-index/index-object';
 import { indexBlobLimit, PRUNE_PEAK_BYTES_PER_BLOB, VaultIndexTooLargeError } from '../blob-index/index-memory';
 import { getSealedObject } from '../crypto/sealed-object';
 import { PACK_ENTRY_BYTES, type PackEntry, writePackEntry } from '../pack/pack-format';
+import { type VaultStore } from '../backend/vault-store';
+import { type VaultKeys } from '../crypto/vault-keys';
 import { type Vault } from '../repository/vault';
 import { idFromKey, INDEX_PREFIX, indexKey } from '../repository/vault-layout';
 import { mapBounded } from '../workers/bounded-concurrency';
@@ -73,15 +75,26 @@ export async function loadIndexObjects(vault: Vault): Promise<LoadedIndexObject[
   const tooLarge = (): VaultIndexTooLargeError => new VaultIndexTooLargeError(vault.location, blobLimit, memoryMb ?? 0, PRUNE_PEAK_BYTES_PER_BLOB);
   return mapBounded(ids, 8, async (id) => {
     if (blobs > blobLimit) throw tooLarge();
-    const key = indexKey(id);
-    const plain = await getSealedObject(vault.store, vault.keys, key, id, 'index');
-    const packs = new Map<string, LoadedPack>();
-    blobs += decodeIndexPacks(plain, { location: vault.location, key }, (packId, packLength, records) => {
-      // Writers list a pack once an object; should one list it twice, its records are one pack's.
-      const listed = packs.get(packId);
-      packs.set(packId, new LoadedPack(packId, listed?.length ?? packLength, listed ? Buffer.concat([listed.records, records]) : records));
-    });
+    const loaded = await loadIndexObject(vault.store, vault.keys, id);
+    blobs += loaded.blobs;
     if (blobs > blobLimit) throw tooLarge();
-    return { id, packs: [...packs.values()] };
+    return loaded.object;
   });
+}
+
+/**
+ * One index object of `store` (opened with `keys`), with the packs it lists and how many blob records
+ * it holds. Prune's loadIndexObjects, and the two-vault code's (lambdas/replication/vault-references.ts),
+ * which reads one vault's index objects with the other's keys (both vaults hold the same master key).
+ */
+export async function loadIndexObject(store: VaultStore, keys: VaultKeys, id: string): Promise<{ object: LoadedIndexObject; blobs: number }> {
+  const key = indexKey(id);
+  const plain = await getSealedObject(store, keys, key, id, 'index');
+  const packs = new Map<string, LoadedPack>();
+  const blobs = decodeIndexPacks(plain, { location: store.location, key }, (packId, packLength, records) => {
+    // Writers list a pack once an object; should one list it twice, its records are one pack's.
+    const listed = packs.get(packId);
+    packs.set(packId, new LoadedPack(packId, listed?.length ?? packLength, listed ? Buffer.concat([listed.records, records]) : records));
+  });
+  return { object: { id, packs: [...packs.values()] }, blobs };
 }
