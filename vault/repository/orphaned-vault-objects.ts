@@ -9,7 +9,7 @@ import { DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from './
  */
 export async function vaultObjectsWithoutConfig(store: VaultStore): Promise<string | undefined> {
   for (const prefix of [SNAPSHOTS_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, DATA_PREFIX]) {
-    for await (const key of store.list(prefix)) if (key.startsWith(prefix)) return prefix;
+    for await (const _key of store.list(prefix)) return prefix;
   }
   return undefined;
 }
