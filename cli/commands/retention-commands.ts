@@ -1,9 +1,11 @@
 import * as os from 'node:os';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
+import { type RetentionDecision } from '../../lambdas/retention/decide-retention';
 import { forgetBackups, type ForgetReport } from '../../lambdas/retention/forget-backups';
 import { bucketHasObjectLock } from '../../lambdas/retention/bucket-object-lock';
 import { holdBackup, type LegalHoldDeps, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
+import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { heldSnapshotsOf, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
@@ -130,7 +132,11 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
       {
         vault,
         catalog: access.catalogIn(vault),
-        openStore: async () => (await access.openVault(vault)).store,
+        openVault: () => access.openVault(vault),
+        snapshotArrivals: () => {
+          const { s3, bucket } = access.vaultBucket(vault);
+          return snapshotArrivals(s3, bucket);
+        },
         plans: access.environment.plans,
         now: (now ?? (() => new Date()))(),
       },
@@ -148,21 +154,40 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
 export function printForgetReport(io: CliIo, report: ForgetReport): void {
   for (const plan of report.plans) {
     io.out(`Plan ${plan.plan}, ${report.vault} vault: ${JSON.stringify(plan.policy)}`);
+    // Records the vault does not bear out (record-evidence.ts): said first, so that nobody misses them under a long table.
+    for (const n of plan.notCounted) io.out(`  not counted: ${n.backupId}: ${n.reason}`);
     if (plan.decisions.length === 0) {
       io.out('  No backups.');
       continue;
     }
     const table = new Table({ head: ['BACKUP', 'STARTED', 'ACTION', 'REASONS'], style: { head: [], border: [] } });
-    for (const d of plan.decisions) table.push([d.backupId, d.startedAt, d.keep ? 'keep' : 'forget', d.reasons.join(', ') || '-']);
+    for (const d of plan.decisions) table.push([d.backupId, d.startedAt, actionOf(d), d.reasons.join(', ') || '-']);
     io.out(table.toString());
-    const kept = plan.decisions.filter((d) => d.keep).length;
-    if (report.dryRun) io.out(`Dry run: would keep ${kept} and forget ${plan.forgotten.length} backup(s) of plan ${plan.plan}; nothing was changed.`);
+    const { kept, notCommitted } = retentionCounts(plan.decisions);
+    // A run that never committed is no snapshot: retention neither keeps nor forgets it, so it is said apart, not counted as kept.
+    const apart = notCommitted > 0 ? ` ${notCommitted} failed or running run(s) not counted: retention decides on committed backups only.` : '';
+    if (report.dryRun) io.out(`Dry run: would keep ${kept} and forget ${plan.forgotten.length} backup(s) of plan ${plan.plan}; nothing was changed.${apart}`);
     else {
-      io.out(`Kept ${kept}, forgot ${plan.forgotten.length} backup(s) of plan ${plan.plan} from the ${report.vault} vault (${plan.deletedObjects} snapshot object(s) deleted); the next prune reclaims their data.`);
+      io.out(`Kept ${kept}, forgot ${plan.forgotten.length} backup(s) of plan ${plan.plan} from the ${report.vault} vault (${plan.deletedObjects} snapshot object(s) deleted); the next prune reclaims their data.${apart}`);
       for (const id of plan.forgotten) io.out(`  forgotten: ${id}`);
     }
     for (const id of plan.heldMeanwhile) io.out(`  left alone: ${id} got a legal hold during this run`);
+    for (const r of plan.retimed) io.out(`  counted from ${r.countsFrom}: ${r.backupId}, whose snapshots reached this vault then (its record says it started ${r.startedAt})`);
+    for (const l of plan.leftInPlace) io.out(`  left in place: snapshot ${l.snapshotId} of ${l.backupId}, not marked forgotten: ${l.reason}`);
+    if (plan.leftInPlace.length > 0) io.out('  A record that names a snapshot not its own is forged or broken: see docs/SECURITY.md, "Catalog records as an attack", for what to check.');
   }
+}
+
+/** A decision's ACTION: `-` for a run that never committed (FAILED, RUNNING), which retention does not decide on (decide-retention.ts). */
+function actionOf(d: RetentionDecision): string {
+  if (d.status !== 'COMMITTED') return '-';
+  return d.keep ? 'keep' : 'forget';
+}
+
+/** What retention kept of a plan's committed backups, and the runs that never committed (neither kept nor forgotten). */
+export function retentionCounts(decisions: readonly RetentionDecision[]): { kept: number; notCommitted: number } {
+  const committed = decisions.filter((d) => d.status === 'COMMITTED');
+  return { kept: committed.filter((d) => d.keep).length, notCommitted: decisions.length - committed.length };
 }
 
 /** Adds hold, release and forget to the `backups` command group. */

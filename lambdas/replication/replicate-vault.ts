@@ -104,7 +104,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   const replicaHasConfig = await checkReplicaConfig(source.store, target, config);
   await ensureReplicaKey(source, target, options.targetKeys);
   // After the key: a replica with a config always opens.
-  if (!replicaHasConfig) await target.put(CONFIG_KEY, config);
+  if (!replicaHasConfig) await createReplicaConfig(source.store, target, config);
 
   const missingSnapshots = (await missingKeys(source.store, target, SNAPSHOTS_PREFIX)).missing;
   const listings = await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)));
@@ -233,10 +233,24 @@ export async function copyVaultObject(
   // repair (no plan at hand, `sourceTags`) copies the tags of the healthy copy it reads from.
   const tags = key.startsWith(DATA_PREFIX) ? (options.packTags ?? (options.sourceTags === true && source.tagsOf ? await source.tagsOf(key) : undefined)) : undefined;
   const putOptions = tags && Object.keys(tags).length > 0 ? { tags } : undefined;
-  // A damaged copy in the target must be written over; anything else is a create (immutable keys: once).
+  // A damaged copy in the target must be written over; anything else is a create (immutable keys: once; config: where absent).
   if (options.overDamagedCopy && target.replace) await target.replace(key, body, putOptions);
+  else if (key === CONFIG_KEY) await createReplicaConfig(source, target, body);
   else await target.put(key, body, putOptions);
   return body.length;
+}
+
+/**
+ * Writes `config` only where the target has none (putIfAbsent: If-None-Match: * on S3), as every other object
+ * replication writes is written once: the DR vault's policies let the primary account's roles create objects there,
+ * never replace one (lib/constructs/vault-bucket-protection.ts, allowVaultUseFrom). A config that is there after all
+ * (another pass, or the scrub, wrote it meanwhile) is success when its bytes are these, and another vault otherwise.
+ * A store without putIfAbsent gets a plain put.
+ */
+async function createReplicaConfig(source: VaultStore, target: VaultStore, config: Buffer): Promise<void> {
+  if (!target.putIfAbsent) return target.put(CONFIG_KEY, config);
+  if (await target.putIfAbsent(CONFIG_KEY, config)) return;
+  await checkReplicaConfig(source, target, config);
 }
 
 /** The replica opens with `targetKeys`: a key object there unwraps to the source's master key, or one is added. */

@@ -170,7 +170,16 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) && failedInto.has(b.vault)) {
       return done('unrepaired', `held back: other objects could not be repaired in the ${b.vault} vault, and a snapshot is made visible only when everything it may reference is there`);
     }
-    await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true });
+    try {
+      await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true });
+    } catch (err) {
+      // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
+      // another account"): that one object stays for the DR account's own scrub; the others are still repaired.
+      if (b.problem === 'corrupt' && isAccessDenied(err)) {
+        return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${err instanceof Error ? err.message : String(err)}); a DR vault in another account takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")`);
+      }
+      throw err;
+    }
     checked.get(b.vault)?.delete(b.key);
     const after = await verifiesIn(b.vault, b.key);
     if (after !== null) return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after})`);
@@ -244,4 +253,11 @@ async function objectsVaultNeeds(
     if (!(err instanceof VaultError)) throw err;
     return { keys: new Set(lacking), unknown: err.message };
   }
+}
+
+/** S3's refusal of a request (403), as the SDK throws it. */
+function isAccessDenied(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return e.name === 'AccessDenied' || e.$metadata?.httpStatusCode === 403;
 }

@@ -1,10 +1,14 @@
 import { type ProtectionPlanConfig, type RetentionConfig } from '../../config/lifeboat-config';
-import { snapshotKey, type VaultStore } from '../../vault';
+import { snapshotKey, VaultObjectNotFoundError, type VaultStore } from '../../vault';
 import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupRecord } from '../catalog/backup-record';
+import { backupIdOfTags, readBackupSnapshotTags } from '../catalog/backup-snapshot-tags';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { decideRetention, type RetentionDecision } from './decide-retention';
+import { type RecordEvidence, weighRecords } from './record-evidence';
 import { retentionOfVault } from './retention-policy';
+import { type SnapshotArrivals } from './snapshot-arrivals';
 
 /** What forgetting reads and writes in the catalog of the vault's region. */
 export type ForgetCatalog = Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup' | 'markForgotten'>;
@@ -12,12 +16,17 @@ export type ForgetCatalog = Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup
 export type ForgetBackupsDeps = {
   /** The vault the backups are forgotten from, and the catalog of its region. */
   vault: VaultSide;
-  /** Opens the vault's store, on the first delete only (a dry run or a run that forgets nothing opens nothing). */
-  openStore: () => Promise<Pick<VaultStore, 'delete'>>;
+  /** When each snapshot object reached the vault (snapshot-arrivals.ts): read once per run, dry runs included. */
+  snapshotArrivals: () => Promise<SnapshotArrivals>;
+  /** Opens the vault, on the first delete only (a dry run or a run that forgets nothing opens nothing). */
+  openVault: () => Promise<ForgetVault>;
   catalog: ForgetCatalog;
   plans: readonly Pick<ProtectionPlanConfig, 'name' | 'retention' | 'drRetention'>[];
   now: Date;
 };
+
+/** What forgetting uses of the vault: a snapshot's tags (whose backup it is), and the delete. */
+export type ForgetVault = { store: Pick<VaultStore, 'delete'>; loadSnapshot(snapshotId: string): Promise<{ tags: readonly string[] }> };
 
 export type ForgetRequest = { plan?: string | undefined; dryRun?: boolean | undefined };
 
@@ -32,6 +41,19 @@ export type PlanForgetReport = {
   heldMeanwhile: string[];
   /** Snapshot objects deleted (0 in a dry run). */
   deletedObjects: number;
+  /**
+   * Backups neither counted by the policy nor forgotten, with why: a record that claims to start in the
+   * future, or whose snapshots are none in the vault (record-evidence.ts; docs/SECURITY.md, "Catalog records as an attack").
+   */
+  notCounted: RecordEvidence['notCounted'];
+  /** Backups counted from when their snapshots reached the vault, not from their start (record-evidence.ts). */
+  retimed: RecordEvidence['retimed'];
+  /**
+   * Snapshots of a backup the policy forgot that this run left in place, with why: another live record
+   * names the snapshot too, or the snapshot's own tags name another backup or another start. The record
+   * is not marked forgotten either; every run reports it until someone looks (docs/RUNBOOKS.md, "Retention").
+   */
+  leftInPlace: { backupId: string; snapshotId: string; reason: string }[];
 };
 
 export type ForgetReport = { vault: VaultSide; dryRun: boolean; plans: PlanForgetReport[] };
@@ -47,6 +69,13 @@ export type ForgetReport = { vault: VaultSide; dryRun: boolean; plans: PlanForge
  * decides on again (a backup's age only grows, so the verdict stands) and finishes; deleting an
  * absent object is no error. A backup already marked is not decided on again: a re-run is a no-op.
  * The record is read once more just before its objects go, so a hold set after the decision wins.
+ *
+ * Records are not trusted blindly (a DR catalog in another account is written by the primary account's
+ * roles, docs/SECURITY.md "Catalog records as an attack"): a record counts from when its snapshots
+ * reached the vault when that is much later than the start it claims, a record starting in the future
+ * or with none of its snapshots in the vault is not counted (record-evidence.ts), and a record whose
+ * snapshot another live record names too, or whose snapshot's tags name another backup or start,
+ * keeps its snapshots and stays unmarked (`leftInPlace`).
  */
 export async function forgetBackups(request: ForgetRequest, deps: ForgetBackupsDeps): Promise<ForgetReport> {
   const dryRun = request.dryRun === true;
@@ -57,17 +86,45 @@ export async function forgetBackups(request: ForgetRequest, deps: ForgetBackupsD
       throw new InvalidInputError(`Invalid forget request: plan: no plan "${request.plan}" in this environment; its plans: ${deps.plans.map((p) => p.name).join(', ')}`);
     }
   }
+  // Every plan's records, also when one plan is asked for: a record of another plan may name a snapshot too.
+  const live = new Map<string, BackupRecord[]>();
+  for (const plan of deps.plans) live.set(plan.name, (await deps.catalog.listBackupsOfPlan(plan.name)).filter((r) => r.forgottenAt === undefined));
+  const namers = snapshotNamers([...live.values()].flat());
   const reports: PlanForgetReport[] = [];
-  for (const plan of plans) reports.push(await forgetPlan(plan, dryRun, deps));
+  const arrivals = await deps.snapshotArrivals();
+  for (const plan of plans) reports.push(await forgetPlan(plan, live.get(plan.name) ?? [], namers, arrivals, dryRun, deps));
   return { vault: deps.vault, dryRun, plans: reports };
 }
 
-async function forgetPlan(plan: ForgetBackupsDeps['plans'][number], dryRun: boolean, deps: ForgetBackupsDeps): Promise<PlanForgetReport> {
+async function forgetPlan(
+  plan: ForgetBackupsDeps['plans'][number],
+  live: readonly BackupRecord[],
+  namers: Map<string, Set<string>>,
+  arrivals: SnapshotArrivals,
+  dryRun: boolean,
+  deps: ForgetBackupsDeps,
+): Promise<PlanForgetReport> {
   const policy = retentionOfVault(plan, deps.vault);
-  const live = (await deps.catalog.listBackupsOfPlan(plan.name)).filter((r) => r.forgottenAt === undefined);
-  const decisions = decideRetention(live, policy, deps.now);
-  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], deletedObjects: 0 };
-  let store: Pick<VaultStore, 'delete'> | undefined;
+  const { counted, ghosts, notCounted, retimed } = weighRecords(live, arrivals, deps.now);
+  const startedAt = new Map(live.map((r) => [r.backupId, r.startedAt]));
+  // Decided at the time each counts from; shown with the start its record gives.
+  const decisions = decideRetention(
+    counted.map(({ record, countsFrom }) => ({ ...record, startedAt: countsFrom })),
+    policy,
+    deps.now,
+  ).map((d) => ({ ...d, startedAt: startedAt.get(d.backupId) ?? d.startedAt }));
+  // A ghost is forgotten when the policy would forget it among all the records, as before the evidence
+  // (so a run that died before marking is finished); kept, it stays out of the count and is reported.
+  const ghostIds = new Set(ghosts.map((g) => g.backupId));
+  const asBefore = ghosts.length > 0 ? decideRetention(live.filter((r) => !notCounted.some((n) => n.backupId === r.backupId)), policy, deps.now) : [];
+  for (const d of asBefore) {
+    if (!ghostIds.has(d.backupId)) continue;
+    if (d.keep) notCounted.push({ backupId: d.backupId, reason: 'none of its snapshots is in this vault; not counted' });
+    else decisions.push({ ...d, reasons: [] });
+  }
+  decisions.sort((x, y) => y.startedAt.localeCompare(x.startedAt));
+  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], deletedObjects: 0, notCounted, retimed, leftInPlace: [] };
+  let vault: ForgetVault | undefined;
   for (const decision of decisions) {
     if (decision.keep) continue;
     if (dryRun) {
@@ -80,12 +137,65 @@ async function forgetPlan(plan: ForgetBackupsDeps['plans'][number], dryRun: bool
       report.heldMeanwhile.push(record.backupId);
       continue;
     }
-    store ??= await deps.openStore();
+    vault ??= await deps.openVault();
+    const disputes: PlanForgetReport['leftInPlace'] = [];
     for (const source of record.sources) {
-      await store.delete(snapshotKey(source.snapshotId));
+      const reason = await disputeOf(record, source.snapshotId, namers, vault);
+      if (reason !== undefined) disputes.push({ backupId: record.backupId, snapshotId: source.snapshotId, reason });
+    }
+    if (disputes.length > 0) {
+      report.leftInPlace.push(...disputes);
+      continue;
+    }
+    for (const source of record.sources) {
+      await vault.store.delete(snapshotKey(source.snapshotId));
       report.deletedObjects++;
     }
     if (await deps.catalog.markForgotten(record.backupId, deps.now.toISOString())) report.forgotten.push(record.backupId);
+    for (const source of record.sources) namers.get(source.snapshotId)?.delete(record.backupId);
   }
   return report;
+}
+
+/**
+ * Why the snapshot of a record to forget must stay, or undefined when it may go. A snapshot is one
+ * backup's, and the backup workflow writes its id and start into the snapshot's tags: a record that
+ * names another backup's snapshot, or misstates its backup's start (and so its age), is a forged or
+ * broken record, and the snapshot may be a real backup's only copy. Snapshots without workflow tags
+ * (written before the tags, or by `lifeboat vault backup`) are judged by the records alone.
+ */
+async function disputeOf(record: BackupRecord, snapshotId: string, namers: Map<string, Set<string>>, vault: ForgetVault): Promise<string | undefined> {
+  const others = [...(namers.get(snapshotId) ?? [])].filter((id) => id !== record.backupId);
+  if (others.length > 0) return `the records of ${others.join(', ')} name this snapshot too`;
+  let tags: readonly string[];
+  try {
+    ({ tags } = await vault.loadSnapshot(snapshotId));
+  } catch (err) {
+    // Gone already (a run that died before marking the record): nothing to keep.
+    if (err instanceof VaultObjectNotFoundError) return undefined;
+    // Unreadable now (damaged, or the vault's key out of reach): kept until a run can tell whose it is.
+    return `the snapshot cannot be read to tell whose it is: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const owner = backupIdOfTags(tags);
+  if (owner === undefined) return undefined;
+  if (owner !== record.backupId) return `the snapshot belongs to backup ${owner}, not ${record.backupId}`;
+  const read = readBackupSnapshotTags(tags);
+  const startedAt = read !== undefined && 'tags' in read ? read.tags.startedAt : undefined;
+  if (startedAt !== undefined && Date.parse(startedAt) !== Date.parse(record.startedAt)) {
+    return `the snapshot says its backup started ${startedAt}, the record ${record.startedAt}`;
+  }
+  return undefined;
+}
+
+/** Snapshot id → the backups whose records name it. */
+function snapshotNamers(records: readonly BackupRecord[]): Map<string, Set<string>> {
+  const namers = new Map<string, Set<string>>();
+  for (const r of records) {
+    for (const source of r.sources) {
+      const set = namers.get(source.snapshotId) ?? new Set<string>();
+      set.add(r.backupId);
+      namers.set(source.snapshotId, set);
+    }
+  }
+  return namers;
 }

@@ -6,7 +6,7 @@ export const SUMMARY_IDS = 50;
 export type ForgetSummary = {
   vault: ForgetReport['vault'];
   dryRun: boolean;
-  plans: { plan: string; kept: number; forgottenCount: number; forgotten: string[]; heldMeanwhile: string[]; deletedObjects: number }[];
+  plans: { plan: string; kept: number; forgottenCount: number; forgotten: string[]; heldMeanwhile: string[]; deletedObjects: number; notCounted: string[]; leftInPlace: string[] }[];
 };
 
 /** The forget report as a workflow step returns it: counts per plan and the first forgotten ids, not the whole decision table. */
@@ -16,11 +16,15 @@ export function summarizeForget(report: ForgetReport): ForgetSummary {
     dryRun: report.dryRun,
     plans: report.plans.map((p) => ({
       plan: p.plan,
-      kept: p.decisions.filter((d) => d.keep).length,
+      // Committed backups only: a FAILED or RUNNING run is no snapshot, neither kept nor forgotten.
+      kept: p.decisions.filter((d) => d.keep && d.status === 'COMMITTED').length,
       forgottenCount: p.forgotten.length,
       forgotten: p.forgotten.slice(0, SUMMARY_IDS),
       heldMeanwhile: p.heldMeanwhile.slice(0, SUMMARY_IDS),
       deletedObjects: p.deletedObjects,
+      // Records the run did not trust (forget-backups.ts): listed, so that an operator looks at them.
+      notCounted: p.notCounted.slice(0, SUMMARY_IDS).map((n) => n.backupId),
+      leftInPlace: [...new Set(p.leftInPlace.map((l) => l.backupId))].slice(0, SUMMARY_IDS),
     })),
   };
 }

@@ -19,6 +19,7 @@ import { grantSourceRead, inventoryObjectsArn, sourceObjectsArn } from './source
 import { acknowledgeDistributedMapWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { validatePlans } from './validated-plans';
 import { VaultDistributedMap } from './vault-distributed-map';
+import { createOnlyPutStatements } from './vault-bucket-protection';
 
 export type BackupWorkflowProps = {
   /** Names the protection in catalog records and logs (the functions' LIFEBOAT_ENVIRONMENT). */
@@ -111,26 +112,41 @@ export class BackupWorkflow extends Construct {
     // Least privilege, per function: exact object actions on exact key prefixes of the vault
     // (docs/FORMAT.md §1 plus the workflow's plans/ and parts/, docs/ARCHITECTURE.md).
     const vault = props.vault;
-    // Plan: opens the vault, creating it on first use (config + a wrapped key), and stores the plan.
+    // Writes of objects that are written once (docs/FORMAT.md §1) are create-only (createOnlyPutStatements): their writers
+    // send If-None-Match: * (S3VaultStore.put for keys/, data/, index/, manifest/, snapshots/; putIfAbsent for config), so a
+    // role may add them but not replace one that exists. Multipart parts only where S3VaultStore may upload in parts
+    // (objects of 16 MiB or more: packs, and the largest index objects and manifest pages); `config` and key objects are small.
+    // Plan: opens the vault, creating it on first use (config with putIfAbsent, a key object), and stores the plan
+    // (plans/ is rewritten as planning goes on: no condition there).
     grantVaultObjects(plan, vault, ['s3:GetObject'], ['config', 'keys/*']);
-    grantVaultObjects(plan, vault, ['s3:PutObject'], ['config', 'keys/*', 'plans/*']);
+    grantCreateOnly(plan, vault, VAULT_OPENING_KEYS, { multipart: false });
+    grantVaultObjects(plan, vault, ['s3:PutObject'], ['plans/*']);
     // Snapshot shard: reads the plan, the index (less the packs prune condemned: prune/*) and the parent's manifest; uploads packs, indexes, manifest pages and its part.
-    // parts/*: a resumable shard reads its own cursor, segments and final part (lambdas/backup/snapshot-shard.ts).
+    // parts/*: a resumable shard reads its own cursor, segments and final part (lambdas/backup/snapshot-shard.ts), and rewrites its cursor.
     grantVaultObjects(snapshot, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*']);
-    grantVaultObjects(snapshot, vault, ['s3:PutObject'], ['index/*', 'manifest/*', 'parts/*']);
+    grantCreateOnly(snapshot, vault, ['data/*', 'index/*', 'manifest/*'], { multipart: true });
+    grantVaultObjects(snapshot, vault, ['s3:PutObject'], ['parts/*']);
     // PutObjectTagging: a PutObject with Tagging needs it; each pack carries its plan's tier tag (lifecycle rules, "Storage tiers").
-    grantVaultObjects(snapshot, vault, ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], ['data/*']);
-    // Commit: merges parts into manifests and writes snapshots (after checking prune's grace: prune/*); removes its own snapshot objects again if it fails for good.
+    grantVaultObjects(snapshot, vault, ['s3:PutObjectTagging', 's3:AbortMultipartUpload'], ['data/*']);
+    // Commit: merges parts into manifests and writes snapshots (after checking prune's grace: prune/*); remembers each committed
+    // source at parts/<backupId>/committed/<source>.json (its only write and delete under parts/), and if it fails for good
+    // removes the snapshot objects it wrote (commit-backup.ts, forgetSnapshots). Those are named by their hash, like every
+    // committed snapshot, and S3 offers no condition that tells them apart (DeleteObject has no s3:ExistingObjectTag key):
+    // the delete stays on snapshots/*, where in the versioned vault it can only hide a snapshot behind a delete marker
+    // (docs/SECURITY.md, "Immutable objects"); the create-only writes keep it from replacing one.
     grantVaultObjects(commit, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'manifest/*', 'snapshots/*', 'prune/*']);
-    grantVaultObjects(commit, vault, ['s3:PutObject'], ['manifest/*', 'snapshots/*', 'parts/*']);
-    grantVaultObjects(commit, vault, ['s3:DeleteObject'], ['snapshots/*', 'parts/*']);
+    grantCreateOnly(commit, vault, ['manifest/*', 'snapshots/*'], { multipart: true });
+    grantVaultObjects(commit, vault, ['s3:PutObject', 's3:DeleteObject'], [COMMITTED_SOURCES]);
+    grantVaultObjects(commit, vault, ['s3:DeleteObject'], ['snapshots/*']);
     // Replicate: reads every committed object kind of the primary; writes them, the config and its own key object into the DR vault.
     const drVaultArn = `arn:${stack.partition}:s3:::${dr.bucketName}`;
     const drObjects = (keys: readonly string[]) => keys.map((k) => `${drVaultArn}/${k}`);
     grantVaultObjects(replicate, vault, ['s3:GetObject'], ['config', 'keys/*', ...REPLICATED_PREFIXES]);
     // index/*: every pass copies by reference what the copied snapshots need, reading the DR vault's index (lambdas/replication/vault-references.ts).
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: drObjects(['config', 'keys/*', 'index/*']) }));
-    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: drObjects(['config', 'keys/*', ...REPLICATED_PREFIXES]) }));
+    // Everything replication writes into the DR vault is written once (replicate-vault.ts: config only where absent, the
+    // rest by S3VaultStore.put): create-only, as the DR vault's own bucket policy demands of a DR account of its own.
+    for (const statement of createOnlyPutStatements(drObjects([...VAULT_OPENING_KEYS, ...REPLICATED_PREFIXES]), { multipart: true })) replicate.addToRolePolicy(statement);
     // Big packs are copied in parts; an interrupted copy aborts its upload. Copied packs carry the plan's tier tag (PutObject with Tagging).
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload', 's3:PutObjectTagging'], resources: drObjects(['data/*']) }));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [drVaultArn] }));
@@ -287,7 +303,7 @@ export class BackupWorkflow extends Construct {
     acknowledgeDistributedMapWildcards(this.stateMachine);
 
     acknowledgeScopedWildcards(this, [
-      ...['keys/*', 'plans/*', 'parts/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*', `${SHARD_MAP_RESULT_PREFIX}/*`].map((prefix) => vault.arnForObjects(prefix)),
+      ...['keys/*', 'plans/*', 'parts/*', COMMITTED_SOURCES, 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*', `${SHARD_MAP_RESULT_PREFIX}/*`].map((prefix) => vault.arnForObjects(prefix)),
       ...drObjects(['keys/*', ...REPLICATED_PREFIXES]),
       ...sources.flatMap((s) => (s.config.type === 's3' ? [sourceObjectsArn(s)] : [])),
       ...sources.flatMap((s) => (s.config.type === 's3' && s.config.inventory ? [inventoryObjectsArn(s)] : [])),
@@ -309,12 +325,20 @@ const REPLICATED_PREFIXES = ['data/*', 'index/*', 'manifest/*', 'snapshots/*'];
 /** What opens a vault: written once, when the vault is made, and needed by every backup in it. */
 const VAULT_OPENING_KEYS = ['config', 'keys/*'];
 
+/** What commit writes and deletes under parts/: its record of each source it committed (backup-workspace.ts, committedSourceKey). */
+const COMMITTED_SOURCES = 'parts/*/committed/*';
+
 /** Whose retention a commit extends (snapshotObjectKeys): what a snapshot consists of, and what opens the vault. */
 const RETAINED_KEYS = [...REPLICATED_PREFIXES, ...VAULT_OPENING_KEYS];
 
 /** Exact S3 object actions on exact keys or key prefixes of the vault bucket. */
 function grantVaultObjects(fn: LifeboatFunction, vault: s3.IBucket, actions: string[], keys: string[]): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: keys.map((key) => vault.arnForObjects(key)) }));
+}
+
+/** s3:PutObject on keys of the vault that can only create objects there (createOnlyPutStatements). */
+function grantCreateOnly(fn: LifeboatFunction, vault: s3.IBucket, keys: readonly string[], options: { multipart: boolean }): void {
+  for (const statement of createOnlyPutStatements(keys.map((key) => vault.arnForObjects(key)), options)) fn.addToRolePolicy(statement);
 }
 
 function grantCatalogItems(fn: LifeboatFunction, table: dynamodb.ITable, actions: string[]): void {

@@ -21,6 +21,7 @@ import { RestoreSourceStateMachine } from './restore-source-state-machine';
 import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
 import { scheduleDelivery } from './schedule-delivery';
 import { validatePlans } from './validated-plans';
+import { createOnlyPutStatements } from './vault-bucket-protection';
 import { schedulerPrincipal } from './scheduler-principal';
 import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
@@ -148,8 +149,10 @@ export class DrillWorkflow extends Construct {
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteBucket'], resources: [scratchBuckets], conditions: own }));
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [scratchObjects], conditions: own }));
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'dynamodb:DeleteTable'], resources: [scratchTables] }));
-    // Record: the report object, written once (read back when a retry finds it), and the catalog item.
-    record.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: vaultObjects(['drills/*']) }));
+    // Record: the report object, written once (read back when a retry finds it), and the catalog item. Create-only
+    // (If-None-Match: *, drill-report-object.ts): the evidence of an earlier drill cannot be replaced by this role.
+    for (const statement of createOnlyPutStatements(vaultObjects(['drills/*']), { multipart: false })) record.addToRolePolicy(statement);
+    record.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects(['drills/*']) }));
     record.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     record.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.catalog.tableArn] }));
     props.catalogKey.grantEncryptDecrypt(record);

@@ -91,14 +91,23 @@ export class FailoverWorkflow extends Construct {
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantDecrypt(start);
     // The targets are the stack's own buckets (s3:ResourceAccount): a bucket of that name in another account is refused.
+    // An existing target must have default encryption and Block Public Access (target-bucket-protection.ts): read on every target.
     start.addToRolePolicy(
-      new iam.PolicyStatement({
-        // An existing target must have default encryption and Block Public Access (target-bucket-protection.ts); new ones are given both.
-        actions: ['s3:ListBucket', 's3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock'],
-        resources: [targetBuckets],
-        conditions: ownedBy(stack.account),
-      }),
+      new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock'], resources: [targetBuckets], conditions: ownedBy(stack.account) }),
     );
+    // New ones are created and given both (private-bucket.ts), by the names the failover gives its S3 sources' targets only
+    // (failover-targets.ts: `<restoreTargetPrefix><source>-<targetSuffix>`), not every restore target. IAM has no condition
+    // that tells a bucket this run creates from an earlier one of such a name, nor one on the settings PutPublicAccessBlock
+    // asks for: an earlier failover's target stays within reach (docs/SECURITY.md, "Restored data").
+    const createdBuckets = plansInStack(this, plans)
+      .flatMap((p) => p.sources)
+      .filter((source) => source.type === 's3')
+      .map((source) => `arn:${stack.partition}:s3:::${props.restoreTargetPrefix}${source.name}-*`);
+    if (createdBuckets.length > 0) {
+      start.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration'], resources: [...new Set(createdBuckets)], conditions: ownedBy(stack.account) }),
+      );
+    }
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [targetTables] }));
 
     const startTask = lifeboatTask(
@@ -145,6 +154,7 @@ export class FailoverWorkflow extends Construct {
     acknowledgeScopedWildcards(this, [
       ...restore.wildcardResources,
       targetBuckets,
+      ...createdBuckets,
       targetTables,
       ...[start, report, approval.fn].map((fn) => `${fn.functionArn}:*`),
     ]);

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -51,11 +51,25 @@ export class OperationsAlerts extends Construct {
   constructor(scope: Construct, id: string, props: OperationsAlertsProps) {
     super(scope, id);
     this.props = props;
-    // CloudWatch alarms and EventBridge (the rule's SnsTopic target) publish to the topic encrypting with its key; no role of
+    // CloudWatch alarms and EventBridge (the rule's target) publish to the topic encrypting with its key; no role of
     // ours uses it. A protected key like the others (protected-key.ts): CDK's grants on it are not deployed, hence both here.
-    const publishers = ['cloudwatch.amazonaws.com', 'events.amazonaws.com'].map(
-      (service) => new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
-    );
+    // Against the confused deputy: SNS encrypts a topic's messages under the encryption context aws:sns:topicArn, so the
+    // services may use the key for this topic only (its ARN built from the fixed name: the topic itself refers to the key).
+    // CloudWatch's requests also carry the alarm's account (aws:SourceAccount); EventBridge's KMS requests for an SNS
+    // target carry no aws:SourceArn or aws:SourceAccount, so a condition on them would refuse every notification: its
+    // confused-deputy guard is on the topic's policy (watchExecutions), which names the rule.
+    const stack = Stack.of(this);
+    const topicArn = Arn.format({ service: 'sns', resource: props.topicName }, stack);
+    const forThisTopic = { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } };
+    const publishers = [
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { ...forThisTopic.StringEquals, 'aws:SourceAccount': stack.account } },
+      }),
+      new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('events.amazonaws.com')], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: forThisTopic }),
+    ];
     this.topicKey = createProtectedKey(this, 'TopicKey', {
       description: `Lifeboat ${props.environmentName} alarm topic`,
       breakGlassArn: props.breakGlassArn,
@@ -65,6 +79,19 @@ export class OperationsAlerts extends Construct {
     });
     this.topic = new sns.Topic(this, 'Topic', { topicName: props.topicName, displayName: `Lifeboat ${props.environmentName}`, masterKey: this.topicKey, enforceSSL: true });
     for (const email of props.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    // The topic has a policy of its own (enforceSSL, the rule's grant), which replaces SNS's default one that let the
+    // account's alarms publish: this stack's alarms (this account and region, aws:SourceArn) may publish, no one else's.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': Arn.format({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack) },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
     this.alarmAction = new cloudwatchActions.SnsAction(this.topic);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
@@ -105,14 +132,37 @@ export class OperationsAlerts extends Construct {
       },
     });
     rule.addTarget(
-      new targets.SnsTopic(this.topic, {
-        message: events.RuleTargetInput.fromText(
+      this.topicTarget(
+        events.RuleTargetInput.fromText(
           `Lifeboat ${props.environmentName}: execution ${events.EventField.fromPath('$.detail.name')} of ${events.EventField.fromPath('$.detail.stateMachineArn')} ended ${events.EventField.fromPath('$.detail.status')}. docs/RUNBOOKS.md, "Alarms".`,
         ),
-        ...this.deliveryOptions(),
-      }),
+      ),
     );
     return rule;
+  }
+
+  /**
+   * The topic as a rule's target, as targets.SnsTopic makes it but for the topic's policy: SnsTopic lets
+   * events.amazonaws.com publish on behalf of any rule of any account; this names the rule (aws:SourceArn) and the
+   * stack's account (aws:SourceAccount), the confused-deputy guard AWS recommends for a service principal.
+   */
+  private topicTarget(message: events.RuleTargetInput): events.IRuleTarget {
+    const topic = this.topic;
+    const delivery = this.deliveryOptions();
+    return {
+      bind: (rule: events.IRuleRef): events.RuleTargetConfig => {
+        topic.addToResourcePolicy(
+          new iam.PolicyStatement({
+            principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+            actions: ['sns:Publish'],
+            resources: [topic.topicArn],
+            conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn }, StringEquals: { 'aws:SourceAccount': Stack.of(rule).account } },
+          }),
+        );
+        targets.addToDeadLetterQueueResourcePolicy(rule, delivery.deadLetterQueue);
+        return { ...targets.bindBaseTargetConfig(delivery), arn: topic.topicArn, input: message, targetResource: topic };
+      },
+    };
   }
 
   /** Retries and the dead-letter queue, for every target of the region's rules. */

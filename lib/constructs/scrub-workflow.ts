@@ -64,8 +64,22 @@ export type ScrubWorkflowProps = {
 /** What opening a vault and reading every scrubbed object reads (docs/FORMAT.md §1): config, key objects, packs, indexes, manifests, snapshots. */
 const VAULT_READ_KEYS = ['config', 'keys/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'];
 /**
- * What a repair writes: the objects replication copies, and `config` (replication writes it into a new
- * replica). Never `keys/*` (each vault's key objects are its own), never plans/ or parts/.
+ * What a repair writes (lambdas/replication/scrub-vaults.ts, heal → copyVaultObject): an object a vault lacks or
+ * holds damaged, copied from the other vault once that copy verifies — exactly the keys the scrub checks
+ * (vault/checker/object-check.ts, isScrubbedObjectKey), each for a reason of its own:
+ * - `config`: a vault that lost it opens no more (repaired first);
+ * - `data/*`: packs, the blobs of every backup;
+ * - `index/*`: where blobs are in the packs; a vault's snapshots need the index objects that locate their blobs;
+ * - `manifest/*`: the snapshots' manifest roots, nodes and pages;
+ * - `snapshots/*`: the snapshots themselves (repaired last, the commit protocol).
+ * Never `keys/*` (each vault's key objects are its own), never plans/, parts/, prune/ or restore-plans/.
+ *
+ * Not create-only: a copy that does not verify is written over (VaultStore.replace), and IAM cannot tell that
+ * overwrite from one of a healthy object of the same name. The repair of a missing object is create-only in the code
+ * (If-None-Match: S3VaultStore.put for the hashed and random names, putIfAbsent for `config`), so a repair racing a
+ * backup or replication never replaces their object; but the grant itself allows an unconditional PutObject on these
+ * prefixes (docs/SECURITY.md, "Immutable objects"). In a DR vault of another account that account's bucket policy
+ * refuses the overwrite (vault-bucket-protection.ts): there the repair of a damaged DR copy is the DR account's.
  */
 const REPAIRED_KEYS = ['config', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'];
 /** Packs (~16 MiB) are written in parts (S3VaultStore.put); a failed upload is aborted. */

@@ -30,10 +30,10 @@ export const VAULT_TAMPERING_ACTIONS = [
  * (docs/ARCHITECTURE.md): replication writes packs with their plan's tier tag (PutObject with Tagging needs
  * s3:PutObjectTagging), the scrub's repair reads a healthy pack's tags to write them with the repaired copy
  * (s3:GetObjectTagging), and a restore from the DR vault thaws archived packs (s3:RestoreObject: a temporary copy).
+ * `s3:PutObject` is not among them: allowVaultUseFrom allows it create-only (createOnlyPutStatements).
  */
 export const REMOTE_VAULT_USE_ACTIONS = [
   's3:GetObject',
-  's3:PutObject',
   's3:PutObjectTagging',
   's3:GetObjectTagging',
   's3:RestoreObject',
@@ -44,21 +44,101 @@ export const REMOTE_VAULT_USE_ACTIONS = [
   's3:GetBucketObjectLockConfiguration',
 ];
 
+/** IAM conditions: operator → key → value(s). */
+type Conditions = Record<string, Record<string, unknown>>;
+
+/**
+ * The conditions under which a PutObject can only create, S3 conditional writes (docs.aws.amazon.com/AmazonS3/latest/
+ * userguide/conditional-writes-enforce.html, "Enforce conditional writes on Amazon S3 buckets"; the condition keys
+ * `s3:if-none-match` and `s3:ObjectCreationOperation` of s3:PutObject in the Service Authorization Reference):
+ * `s3:if-none-match` is the request's If-None-Match header, which S3 honours on PutObject and
+ * CompleteMultipartUpload (its only value there is `*`, "only if the key is absent"; S3 answers 412 otherwise).
+ * CreateMultipartUpload and UploadPart carry no conditional header: they are authorized as s3:PutObject with
+ * `s3:ObjectCreationOperation` false and create no object; their completion is what must carry the header.
+ */
+export const CREATE_ONLY_CONDITIONS = {
+  /** PutObject and CompleteMultipartUpload with If-None-Match: *. */
+  create: { StringEquals: { 's3:if-none-match': '*' } },
+  /** CreateMultipartUpload and UploadPart (no object until the completion, which needs `create`). */
+  multipartPart: { Bool: { 's3:ObjectCreationOperation': 'false' } },
+} as const;
+
+/** Two condition blocks as one (IAM ANDs the keys of a block): operators present in both have their keys merged. */
+function mergeConditions(a: Conditions, b: Conditions): Conditions {
+  const merged: Conditions = { ...a };
+  for (const [operator, keys] of Object.entries(b)) merged[operator] = { ...(merged[operator] ?? {}), ...keys };
+  return merged;
+}
+
+export type CreateOnlyPutOptions = {
+  /** Also allow the parts of multipart uploads (objects at or above S3VaultStore's 16 MiB threshold: packs). */
+  readonly multipart: boolean;
+  /** For a resource policy: whom the statements allow. */
+  readonly principals?: iam.IPrincipal[];
+  /** Further conditions on both statements (a resource policy's principal tag). */
+  readonly conditions?: Conditions;
+  /** Statement ids `<sid>Create` and `<sid>Parts` (a resource policy's statements are named). */
+  readonly sid?: string;
+};
+
+/**
+ * `s3:PutObject` on `resources` that can only create objects (CREATE_ONLY_CONDITIONS): one statement for whole
+ * objects and completions with `If-None-Match: *`, and with `multipart` one for the uploads' parts. For keys whose
+ * writers send that header (S3VaultStore.put for keys/, data/, index/, manifest/ and snapshots/; putIfAbsent for
+ * `config`): with it, a role may add such an object but not replace one that exists.
+ */
+export function createOnlyPutStatements(resources: string[], options: CreateOnlyPutOptions): iam.PolicyStatement[] {
+  const statement = (suffix: string, conditions: Conditions) =>
+    new iam.PolicyStatement({
+      ...(options.sid ? { sid: `${options.sid}${suffix}` } : {}),
+      ...(options.principals ? { principals: options.principals } : {}),
+      actions: ['s3:PutObject'],
+      resources,
+      conditions: mergeConditions(conditions, options.conditions ?? {}),
+    });
+  return [statement('Create', CREATE_ONLY_CONDITIONS.create), ...(options.multipart ? [statement('Parts', CREATE_ONLY_CONDITIONS.multipartPart)] : [])];
+}
+
 /**
  * Lets the roles of `account` that carry `lifeboat:key-user` = `keyUser` (the protection's prefix) use
- * the vault as REMOTE_VAULT_USE_ACTIONS says: cross-account access needs the bucket's consent besides the
- * roles' own policies, which keep each role to its prefixes. By account and tag, not by role ARN: the
- * primary stack's role names are CloudFormation's, unknown to this stack, and a bucket policy naming a role
- * that does not exist yet is refused.
+ * the vault as REMOTE_VAULT_USE_ACTIONS says, and add objects create-only: cross-account access needs the
+ * bucket's consent besides the roles' own policies, which keep each role to its prefixes. By account and tag,
+ * not by role ARN: the primary stack's role names are CloudFormation's, unknown to this stack, and a bucket
+ * policy naming a role that does not exist yet is refused.
+ *
+ * Create-only, because everything the primary account writes here is written once: packs (random ids), index,
+ * manifest and snapshot objects and key objects (named by their hash; S3VaultStore.put sends If-None-Match for
+ * them, multipart completions included), and `config` (replicate-vault.ts writes it only where it is absent).
+ * Replication keeps no cursor or marker in the DR vault, so no key needs an overwrite statement of its own, and a
+ * compromised primary account cannot replace `config`, a key object or a committed object with bytes of its own.
+ * The Allow statements are what cross-account access needs; the Deny says the same to every principal of that
+ * account whatever another statement may allow it later: an object-creating PutObject (`s3:ObjectCreationOperation`
+ * true: PutObject, CompleteMultipartUpload) without If-None-Match is refused. The scrub's repair of a damaged copy
+ * in this vault, which overwrites, is the DR account's to run (docs/SECURITY.md, "The DR vault in another account").
  */
 export function allowVaultUseFrom(bucket: s3.IBucket, account: string, keyUser: string): void {
+  const primary = [new iam.AccountPrincipal(account)];
+  const tagged = { StringEquals: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: keyUser } };
   bucket.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'VaultUseByTheProtectionsRolesOfThePrimaryAccount',
-      principals: [new iam.AccountPrincipal(account)],
+      principals: primary,
       actions: REMOTE_VAULT_USE_ACTIONS,
       resources: [bucket.bucketArn, bucket.arnForObjects('*')],
-      conditions: { StringEquals: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: keyUser } },
+      conditions: tagged,
+    }),
+  );
+  for (const statement of createOnlyPutStatements([bucket.arnForObjects('*')], { multipart: true, principals: primary, conditions: tagged, sid: 'VaultAddsByTheProtectionsRolesOfThePrimaryAccount' })) {
+    bucket.addToResourcePolicy(statement);
+  }
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyOverwritesByThePrimaryAccount',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: { StringEquals: { 'aws:PrincipalAccount': account }, Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
     }),
   );
 }

@@ -3,6 +3,7 @@ import { type ProtectionPlanConfig, type RetentionConfig } from '../../config/li
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type RetentionDecision } from '../../lambdas/retention/decide-retention';
 import { forgetBackups } from '../../lambdas/retention/forget-backups';
+import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONDEMNATION_CLOCK_MARGIN_MS, DEFAULT_PRUNE_GRACE_MS, loadCondemnedBatches, type PruneReport, readPrunePolicy, snapshotKey, VaultNotFoundError, verifySnapshot } from '../../vault';
@@ -58,7 +59,7 @@ export async function forgetAndPrune(deps: Deps): Promise<RetentionOutcome> {
   const vault = await openLocalVault(deps.s3, deps.vaultBucket, deps.dataDir);
   const forget = await forgetBackups(
     { plan: deps.plan.name },
-    { vault: 'primary', openStore: () => Promise.resolve(vault.store), catalog: deps.catalog, plans: [{ name: deps.plan.name, retention: DEMO_RETENTION }], now: new Date() },
+    { vault: 'primary', openVault: () => Promise.resolve(vault), snapshotArrivals: () => snapshotArrivals(deps.s3, deps.vaultBucket), catalog: deps.catalog, plans: [{ name: deps.plan.name, retention: DEMO_RETENTION }], now: new Date() },
   );
   const planReport = forget.plans[0];
   const decisions = planReport?.decisions ?? [];

@@ -63,7 +63,9 @@ it('synthesizes the DR stack in the DR account, nag-clean, with the DR names of 
 
 it('lets the primary account\'s replicate role add objects to the DR vault and records to the DR catalog, across accounts', async () => {
   const replicate = role(dev.protection.backupWorkflow.functions.replicate);
-  for (const key of ['data/ab/abcd', 'index/abc', 'snapshots/abc', 'keys/abc', 'config']) expect([key, await simulatedDecision(replicate, 's3:PutObject', drObject(key))]).toEqual([key, 'Allowed']);
+  // Create-only (allowVaultUseFrom): with If-None-Match: *, as replication writes every object there.
+  const create = { 's3:if-none-match': '*', 's3:ObjectCreationOperation': 'true' };
+  for (const key of ['data/ab/abcd', 'index/abc', 'snapshots/abc', 'keys/abc', 'config']) expect([key, await simulatedDecision(replicate, 's3:PutObject', drObject(key), create)]).toEqual([key, 'Allowed']);
   expect(await simulatedDecision(replicate, 's3:GetObject', drObject('index/abc'))).toBe('Allowed');
   expect(await simulatedDecision(replicate, 'dynamodb:PutItem', drTable)).toBe('Allowed');
   // The restore runbook of the primary region reads the DR vault too.

@@ -247,7 +247,8 @@ describe('primary stack', () => {
     expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'dynamodb:Scan', 's3:GetObjectTagging', 'kms:GenerateDataKey', 'kms:Decrypt']));
     expect(actions).not.toContain('s3:DeleteObject');
     expect(actions.filter((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:Scan' && !a.startsWith('dynamodb:Describe'))).toEqual([]);
-    expect(vaultKeysFor(statements, 's3:PutObject')).toEqual(['data/*', 'index/*', 'manifest/*', 'parts/*']);
+    // Packs, indexes and manifest pages in two create-only statements (whole objects with If-None-Match, multipart parts).
+    expect([...new Set(vaultKeysFor(statements, 's3:PutObject'))]).toEqual(['data/*', 'index/*', 'manifest/*', 'parts/*']);
     expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'index/*', 'keys/*', 'manifest/*', 'parts/*', 'plans/*', 'prune/*', 'snapshots/*']);
     // The record-failure function touches only the catalog.
     expect(JSON.stringify(policyOf('BackupRecordBackupFailureRole'))).not.toContain('s3:');
@@ -258,8 +259,9 @@ describe('primary stack', () => {
     expect(vaultKeysFor(plan, 's3:PutObject')).toEqual(['config', 'keys/*', 'plans/*']);
     expect(actionsOf(plan)).not.toContain('s3:DeleteObject');
     const commit = policyOf('BackupCommitBackupRole');
-    expect(vaultKeysFor(commit, 's3:PutObject')).toEqual(['manifest/*', 'parts/*', 'snapshots/*']);
-    expect(vaultKeysFor(commit, 's3:DeleteObject')).toEqual(['parts/*', 'snapshots/*']);
+    // Under parts/ only its records of committed sources (parts/<backupId>/committed/<source>.json).
+    expect([...new Set(vaultKeysFor(commit, 's3:PutObject'))]).toEqual(['manifest/*', 'parts/*/committed/*', 'snapshots/*']);
+    expect(vaultKeysFor(commit, 's3:DeleteObject')).toEqual(['parts/*/committed/*', 'snapshots/*']);
     for (const fn of ['BackupPlanBackupRole', 'BackupSnapshotShardRole', 'BackupCommitBackupRole']) {
       const kms = policyOf(fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('kms:GenerateDataKey') || a === 'kms:Decrypt'));
       expect(actionsOf(kms)).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']));
@@ -325,7 +327,8 @@ describe('primary stack', () => {
     expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'snapshots/*']);
     const drObjects = (action: string) =>
       statements.filter((st) => actionsOf([st]).includes(action)).flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource])).map((r) => JSON.stringify(r)).filter((r) => r.includes('us-west-2'));
-    expect(drObjects('s3:PutObject').map((r) => /us-west-2\/([^"]+)"/.exec(r)?.[1]).sort()).toEqual(['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'snapshots/*']);
+    // Create-only (If-None-Match: *, and the parts of multipart uploads): two statements on the same keys.
+    expect([...new Set(drObjects('s3:PutObject').map((r) => /us-west-2\/([^"]+)"/.exec(r)?.[1]))].sort()).toEqual(['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'snapshots/*']);
     // Read in the DR vault: its config and key objects, and its index (a pass that skips forgotten snapshots copies by reference).
     expect(drObjects('s3:GetObject').map((r) => /us-west-2\/([^"]+)"/.exec(r)?.[1]).sort()).toEqual(['config', 'index/*', 'keys/*']);
     const drVaultKey = drKeyArnRef(primary, dr, 'alias/lifeboat-dev-dr-vault');

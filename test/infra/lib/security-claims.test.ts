@@ -103,11 +103,13 @@ describe('IAM claims (evaluated with an IAM policy simulator)', () => {
 
   it('the snapshot role writes only packs, indexes, manifest pages and its parts in the primary vault', async () => {
     const snapshot = roleOf(dev.protection.backupWorkflow.functions.snapshot, 'primary');
-    for (const key of ['data/ab/abcd', 'index/abc', 'manifest/abc', 'parts/b1/0']) expect([key, await decide(snapshot, 's3:PutObject', vaultObject(vaults.primary, key))]).toEqual([key, 'Allowed']);
+    // Packs, indexes and manifest pages are created with If-None-Match: * (S3VaultStore.put); only that is allowed there.
+    const create = { 's3:if-none-match': '*', 's3:ObjectCreationOperation': 'true' };
+    for (const key of ['data/ab/abcd', 'index/abc', 'manifest/abc', 'parts/b1/0']) expect([key, await decide(snapshot, 's3:PutObject', vaultObject(vaults.primary, key), create)]).toEqual([key, 'Allowed']);
     for (const key of ['snapshots/abc', 'config', 'keys/abc', 'plans/b1', 'drills/d1.json', 'other']) {
-      expect([key, await decide(snapshot, 's3:PutObject', vaultObject(vaults.primary, key))]).toEqual([key, expect.stringMatching(/Denied$/)]);
+      expect([key, await decide(snapshot, 's3:PutObject', vaultObject(vaults.primary, key), create)]).toEqual([key, expect.stringMatching(/Denied$/)]);
     }
-    expect(await decide(snapshot, 's3:PutObject', vaultObject(vaults.dr, 'data/ab/abcd'))).toMatch(/Denied$/);
+    expect(await decide(snapshot, 's3:PutObject', vaultObject(vaults.dr, 'data/ab/abcd'), create)).toMatch(/Denied$/);
     expect(await decide(snapshot, 's3:DeleteObject', vaultObject(vaults.primary, 'data/ab/abcd'))).toMatch(/Denied$/);
   });
 

@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { GetObjectLockConfigurationCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectLockConfigurationCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
-import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
+import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand, printForgetReport } from '../../../cli/commands/retention-commands';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -19,6 +19,8 @@ const s3 = mockClient(S3Client);
 beforeEach(() => {
   ddb.reset();
   s3.reset();
+  // A forget lists the vault bucket's snapshot objects (when each arrived): these records name none.
+  s3.on(ListObjectsV2Command).resolves({ Contents: [] });
   s3.on(GetObjectLockConfigurationCommand).rejects(new S3ServiceException({ name: 'ObjectLockConfigurationNotFoundError', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Object Lock configuration does not exist for this bucket' }));
 });
 
@@ -148,5 +150,53 @@ describe('forget', () => {
     expect(rows.at(-1)?.[3]).toBe('weekly snapshot');
     expect(out.at(-1)).toBe('Dry run: would keep 8 and forget 2 backup(s) of plan demo; nothing was changed.');
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+  it('counts FAILED and RUNNING runs neither as kept nor as forgotten: ACTION -, and said apart, so the counts add up to what retention decided', async () => {
+    // Seven committed daily backups (all kept: last 7) and, among them, a FAILED and a RUNNING run.
+    const items = Array.from({ length: 7 }, (_, i) => record(`b-${String(7 - i).padStart(2, '0')}`, `2026-03-${String(7 - i).padStart(2, '0')}T06:00:00.000Z`));
+    items.push(record('f-01', '2026-03-05T07:00:00.000Z', { status: 'FAILED', error: 'SourceUnreachableError' }));
+    items.push(record('r-01', '2026-03-07T07:00:00.000Z', { status: 'RUNNING' }));
+    ddb.on(QueryCommand).resolves({ Items: items });
+    const { out, io } = capture();
+    expect(await backupsForgetCommand({ ...target, plan: 'demo', dryRun: true }, { io, now: () => new Date('2026-03-08T00:00:00Z') })).toBe(0);
+    const rows = out.join('\n').split('\n').filter((l) => /\b[bfr]-\d\d\b/.test(l)).map((l) => l.split('│').map((c) => c.trim()).filter(Boolean));
+    expect(rows.filter((r) => r[2] === 'keep')).toHaveLength(7);
+    expect(rows.filter((r) => r[0] === 'f-01' || r[0] === 'r-01').map((r) => [r[0], r[2]])).toEqual([
+      ['r-01', '-'],
+      ['f-01', '-'],
+    ]);
+    expect(out.at(-1)).toBe('Dry run: would keep 7 and forget 0 backup(s) of plan demo; nothing was changed. 2 failed or running run(s) not counted: retention decides on committed backups only.');
+  });
+});
+
+describe('printForgetReport', () => {
+  it('says which records the vault did not bear out: not counted, counted from their arrival, snapshots left in place', () => {
+    const { out, io } = capture();
+    printForgetReport(io, {
+      vault: 'dr',
+      dryRun: false,
+      plans: [
+        {
+          plan: 'demo',
+          policy: { keepLast: 1 },
+          decisions: [
+            { backupId: 'b-2', startedAt: '2026-03-02T00:00:00.000Z', status: 'COMMITTED', keep: true, reasons: ['last 1'] },
+            { backupId: 'b-1', startedAt: '2026-03-01T00:00:00.000Z', status: 'COMMITTED', keep: false, reasons: [] },
+          ],
+          forgotten: [],
+          heldMeanwhile: [],
+          deletedObjects: 0,
+          notCounted: [{ backupId: 'b-9', reason: 'none of its snapshots is in this vault; not counted' }],
+          retimed: [{ backupId: 'b-2', startedAt: '2026-03-02T00:00:00.000Z', countsFrom: '2026-03-09T00:00:00.000Z' }],
+          leftInPlace: [{ backupId: 'b-1', snapshotId: 'abc', reason: 'the snapshot belongs to backup b-0, not b-1' }],
+        },
+      ],
+    });
+    expect(out[1]).toBe('  not counted: b-9: none of its snapshots is in this vault; not counted');
+    expect(out.slice(-3)).toEqual([
+      '  counted from 2026-03-09T00:00:00.000Z: b-2, whose snapshots reached this vault then (its record says it started 2026-03-02T00:00:00.000Z)',
+      '  left in place: snapshot abc of b-1, not marked forgotten: the snapshot belongs to backup b-0, not b-1',
+      '  A record that names a snapshot not its own is forged or broken: see docs/SECURITY.md, "Catalog records as an attack", for what to check.',
+    ]);
   });
 });

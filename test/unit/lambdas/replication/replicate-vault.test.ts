@@ -186,7 +186,9 @@ describe('replicateVault with a snapshot the replica forgot', () => {
 
     // The DR vault keeps one backup, the primary all of them.
     const plans = [{ name: 'files', retention: { keepLast: 10 }, drRetention: { keepLast: 1 } }];
-    const forget = await forgetBackups({}, { vault: 'dr', openStore: () => Promise.resolve(replica), catalog, plans, now: new Date('2026-03-03T00:00:00Z') });
+    // Each replicated snapshot reached the DR vault when its backup started, as far as retention is concerned.
+    const snapshotArrivals = () => Promise.resolve(new Map([...catalog.records.values()].flatMap((r) => r.sources.map((src): [string, Date] => [src.snapshotId, new Date(r.startedAt)]))));
+    const forget = await forgetBackups({}, { vault: 'dr', openVault: () => openVault(replica, replicaKeys), snapshotArrivals, catalog, plans, now: new Date('2026-03-03T00:00:00Z') });
     expect(forget.plans[0]?.forgotten).toEqual(['b1']);
     expect(await listAll(replica, 'snapshots/')).toEqual([`snapshots/${second.id}`]);
 

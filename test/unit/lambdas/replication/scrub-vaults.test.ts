@@ -236,3 +236,27 @@ describe('what a vault\'s prune removed while the other vault keeps it', () => {
     expect(await readTree(out)).toEqual(firstTree);
   });
 });
+
+it('a DR vault that refuses to replace its damaged copy (another account): that finding is unrepaired with the reason, the others still repaired', async () => {
+  const [pack, other] = await listKeys(pair.dr.store, 'data/');
+  const [index] = await listKeys(pair.primary.store, 'index/');
+  if (pack === undefined || index === undefined) throw new Error('the pair has a pack and an index');
+  await corrupt(pair.dr.store, pack);
+  await corrupt(pair.primary.store, index);
+  // As S3 answers a PutObject without If-None-Match that the DR account's bucket policy denies.
+  const refusal = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  const store = pair.dr.store as { replace?: unknown; put: unknown };
+  store.replace = () => Promise.reject(refusal);
+  store.put = () => Promise.reject(refusal);
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ vault: 'primary', key: index, problem: 'corrupt', outcome: 'repaired' }),
+      expect.objectContaining({ vault: 'dr', key: pack, problem: 'corrupt', outcome: 'unrepaired', reason: expect.stringContaining('the dr vault refused to replace its damaged copy (Access Denied); a DR vault in another account takes overwrites from its own account only') }),
+    ]),
+  );
+  expect(report.findings).toHaveLength(2);
+  expect(report.ok).toBe(false);
+  expect(other === undefined || (await pair.dr.store.get(other)).length > 0).toBe(true);
+});

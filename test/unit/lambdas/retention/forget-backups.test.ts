@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { forgetBackups, type ForgetCatalog } from '../../../../lambdas/retention/forget-backups';
+import { forgetBackups, type ForgetCatalog, type ForgetVault } from '../../../../lambdas/retention/forget-backups';
 import { summarizeForget } from '../../../../lambdas/retention/forget-summary';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
 import { backupDirectory, restoreSnapshot, snapshotKey, type Vault, type VaultStore, verifySnapshot } from '../../../../vault';
@@ -93,6 +93,23 @@ afterAll(async () => {
 
 const snapshotIdsOf = (backupId: string): string[] => [...(taken.get(backupId)?.values() ?? [])].map((s) => s.snapshotId);
 
+/**
+ * When each snapshot in the store "reached the vault", as S3 would say: at the start its record gives
+ * (a backup that committed at once), `at` for a snapshot no record names.
+ */
+async function arrivalsIn(records: MemoryCatalog, at = NOW): Promise<Map<string, Date>> {
+  const arrivals = new Map<string, Date>();
+  for await (const key of store.list('snapshots/')) {
+    const id = key.slice('snapshots/'.length);
+    const namer = [...records.records.values()].find((r) => r.sources.some((src) => src.snapshotId === id));
+    arrivals.set(id, namer ? new Date(namer.startedAt) : at);
+  }
+  return arrivals;
+}
+
+/** The vault as forget uses it, deleting through `through`. */
+const vaultWith = (through: VaultStore): ForgetVault => ({ store: through, loadSnapshot: (id) => vault.loadSnapshot(id) });
+
 /** A store that counts its deletes. */
 function countingStore(): { store: VaultStore; deletes: string[] } {
   const deletes: string[] = [];
@@ -101,15 +118,15 @@ function countingStore(): { store: VaultStore; deletes: string[] } {
 
 describe('forgetBackups', () => {
   it('refuses an unknown plan, naming it', async () => {
-    const run = forgetBackups({ plan: 'nope' }, { vault: 'primary', openStore: () => Promise.resolve(store), catalog, plans: [PLAN], now: NOW });
+    const run = forgetBackups({ plan: 'nope' }, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(store)), snapshotArrivals: () => arrivalsIn(catalog), catalog, plans: [PLAN], now: NOW });
     await expect(run).rejects.toThrow(InvalidInputError);
     await expect(run).rejects.toThrow('Invalid forget request: plan: no plan "nope" in this environment; its plans: files');
   });
 
   it('dry run: prints the decision and changes nothing, without opening the vault; the DR vault decides with drRetention', async () => {
     const before = await listedKeys(store, '');
-    const openStore = jest.fn(() => Promise.resolve(store));
-    const report = await forgetBackups({ dryRun: true }, { vault: 'primary', openStore, catalog, plans: [PLAN], now: NOW });
+    const openStore = jest.fn(() => Promise.resolve(vaultWith(store)));
+    const report = await forgetBackups({ dryRun: true }, { vault: 'primary', openVault: openStore, snapshotArrivals: () => arrivalsIn(catalog), catalog, plans: [PLAN], now: NOW });
     expect(report.plans[0]?.decisions.map((d) => [d.backupId.slice(0, 8), d.keep, d.reasons])).toEqual([
       ['20260306', true, ['last 2']],
       ['20260305', true, ['last 2']],
@@ -123,21 +140,21 @@ describe('forgetBackups', () => {
     expect(await listedKeys(store, '')).toEqual(before);
     expect([...catalog.records.values()].some((r) => r.forgottenAt !== undefined)).toBe(false);
 
-    const dr = await forgetBackups({ dryRun: true, plan: 'files' }, { vault: 'dr', openStore, catalog, plans: [PLAN], now: NOW });
+    const dr = await forgetBackups({ dryRun: true, plan: 'files' }, { vault: 'dr', openVault: openStore, snapshotArrivals: () => arrivalsIn(catalog), catalog, plans: [PLAN], now: NOW });
     expect(dr.plans[0]?.policy).toEqual({ keepLast: 4 });
     expect(dr.plans[0]?.forgotten).toEqual([]);
   });
 
   it('forgets: every source\'s snapshot object of a forgotten backup is gone, the record is marked, the kept ones verify and restore', async () => {
     const { store: counted, deletes } = countingStore();
-    const report = await forgetBackups({}, { vault: 'primary', openStore: () => Promise.resolve(counted), catalog, plans: [PLAN], now: NOW });
+    const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(catalog), catalog, plans: [PLAN], now: NOW });
     const forgotten = ['20260303T000000Z-00000003', '20260302T000000Z-00000002'];
     expect(report.plans[0]?.forgotten).toEqual(forgotten);
     expect(deletes.sort()).toEqual(forgotten.flatMap(snapshotIdsOf).map(snapshotKey).sort());
     const remaining = await listedKeys(store, 'snapshots/');
     for (const id of forgotten.flatMap(snapshotIdsOf)) expect(remaining).not.toContain(snapshotKey(id));
     for (const id of forgotten) expect(catalog.records.get(id)?.forgottenAt).toBe(NOW.toISOString());
-    expect(summarizeForget(report)).toEqual({ vault: 'primary', dryRun: false, plans: [{ plan: 'files', kept: 4, forgottenCount: 2, forgotten, heldMeanwhile: [], deletedObjects: 4 }] });
+    expect(summarizeForget(report)).toEqual({ vault: 'primary', dryRun: false, plans: [{ plan: 'files', kept: 3, forgottenCount: 2, forgotten, heldMeanwhile: [], deletedObjects: 4, notCounted: [], leftInPlace: [] }] });
 
     for (const kept of ['20260306T000000Z-00000006', '20260305T000000Z-00000005', '20260301T000000Z-00000001']) {
       expect(catalog.records.get(kept)?.forgottenAt).toBeUndefined();
@@ -155,7 +172,7 @@ describe('forgetBackups', () => {
   it('a re-run is a no-op: no delete, nothing forgotten again, the first time kept', async () => {
     const { store: counted, deletes } = countingStore();
     const later = new Date('2026-03-11T00:00:00Z');
-    const report = await forgetBackups({}, { vault: 'primary', openStore: () => Promise.resolve(counted), catalog, plans: [PLAN], now: later });
+    const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(catalog), catalog, plans: [PLAN], now: later });
     expect(report.plans[0]?.forgotten).toEqual([]);
     expect(report.plans[0]?.decisions.map((d) => d.backupId)).not.toContain('20260303T000000Z-00000003');
     expect(deletes).toEqual([]);
@@ -168,11 +185,11 @@ describe('forgetBackups', () => {
     const { hold: _hold, ...released } = catalog.records.get(oldest) as BackupRecord;
     catalog.records.set(oldest, released);
     catalog.failNextMark = true;
-    await expect(forgetBackups({}, { vault: 'primary', openStore: () => Promise.resolve(store), catalog, plans: [PLAN], now: NOW })).rejects.toThrow('the process died');
+    await expect(forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(store)), snapshotArrivals: () => arrivalsIn(catalog), catalog, plans: [PLAN], now: NOW })).rejects.toThrow('the process died');
     expect(await listedKeys(store, 'snapshots/')).not.toContain(snapshotKey(snapshotIdsOf(oldest)[0] ?? ''));
     expect(catalog.records.get(oldest)?.forgottenAt).toBeUndefined();
 
-    const report = await forgetBackups({}, { vault: 'primary', openStore: () => Promise.resolve(store), catalog, plans: [PLAN], now: NOW });
+    const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(store)), snapshotArrivals: () => arrivalsIn(catalog), catalog, plans: [PLAN], now: NOW });
     expect(report.plans[0]?.forgotten).toEqual([oldest]);
     expect(catalog.records.get(oldest)?.forgottenAt).toBe(NOW.toISOString());
   });
@@ -187,11 +204,184 @@ describe('forgetBackups', () => {
       markForgotten: (id, at) => catalog.markForgotten(id, at),
     };
     const { store: counted, deletes } = countingStore();
-    const report = await forgetBackups({}, { vault: 'primary', openStore: () => Promise.resolve(counted), catalog: racing, plans: [{ ...PLAN, retention: { keepLast: 1 } }], now: NOW });
+    const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(catalog), catalog: racing, plans: [{ ...PLAN, retention: { keepLast: 1 } }], now: NOW });
     expect(report.plans[0]?.decisions.find((d) => d.backupId === target)?.keep).toBe(false);
     expect(report.plans[0]?.heldMeanwhile).toEqual([target]);
     expect(report.plans[0]?.forgotten).toEqual([]);
     expect(deletes).toEqual([]);
     expect(catalog.records.get(target)?.forgottenAt).toBeUndefined();
+  });
+});
+
+describe('forgetBackups does not take catalog records on trust', () => {
+  /** A small catalog of its own: the shared one above is changed by the tests before. */
+  function catalogOf(records: BackupRecord[]): MemoryCatalog {
+    const own = new MemoryCatalog();
+    for (const r of records) own.records.set(r.backupId, r);
+    return own;
+  }
+  const record = (backupId: string, startedAt: string, snapshotIds: string[], plan = 'files'): BackupRecord => ({
+    backupId,
+    plan,
+    environment: 'dev',
+    sourceNames: snapshotIds.map((_, i) => `s${i}`),
+    sources: snapshotIds.map((snapshotId, i) => ({ name: `s${i}`, type: 'filesystem', snapshotId, rootHash: 'r', entries: 1, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 })),
+    strategy: 'full',
+    status: 'COMMITTED',
+    startedAt,
+    shardCount: 1,
+  });
+  /** A snapshot as the backup workflow writes it: its tags name its backup and the backup's start. */
+  async function workflowSnapshot(backupId: string, startedAt: string): Promise<string> {
+    const root = path.join(dir, 'trust', backupId);
+    await fs.mkdir(root, { recursive: true });
+    await fs.writeFile(path.join(root, 'file.txt'), `${backupId}\n`);
+    const { snapshot } = await backupDirectory(vault, root, { parent: null, tags: [`backupId:${backupId}`, 'plan:files', 'strategy:full', `startedAt:${startedAt}`] });
+    return snapshot.id;
+  }
+  const exists = async (snapshotId: string): Promise<boolean> => store.has(snapshotKey(snapshotId));
+
+  it('a record that claims to start in the future is neither counted nor forgotten, and the real backups stay', async () => {
+    const own = catalogOf([
+      record('real-1', '2026-03-08T00:00:00.000Z', [await workflowSnapshot('real-1', '2026-03-08T00:00:00.000Z')]),
+      record('real-2', '2026-03-09T00:00:00.000Z', [await workflowSnapshot('real-2', '2026-03-09T00:00:00.000Z')]),
+      // Forged: a year ahead; counted, it would be the newest and keepWithin would measure from it.
+      record('forged', '2027-03-09T00:00:00.000Z', [await workflowSnapshot('forged', '2027-03-09T00:00:00.000Z')]),
+    ]);
+    const { store: counted, deletes } = countingStore();
+    const report = await forgetBackups({}, { vault: 'dr', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(own), catalog: own, plans: [{ name: 'files', retention: { keepLast: 1 }, drRetention: { keepWithin: '7d' } }], now: NOW });
+    const plan = report.plans[0];
+    expect(plan?.notCounted.map((n) => n.backupId)).toEqual(['forged']);
+    expect(plan?.notCounted[0]?.reason).toContain("starts 2027-03-09T00:00:00.000Z, after this run's clock (2026-03-10T00:00:00.000Z)");
+    expect(plan?.decisions.map((d) => [d.backupId, d.keep])).toEqual([['real-2', true], ['real-1', true]]);
+    expect(plan?.forgotten).toEqual([]);
+    expect(deletes).toEqual([]);
+    expect(own.records.get('forged')?.forgottenAt).toBeUndefined();
+  });
+
+  it('a record within the clock skew still counts', async () => {
+    const own = catalogOf([
+      record('real-1', '2026-03-08T00:00:00.000Z', [await workflowSnapshot('real-1', '2026-03-08T00:00:00.000Z')]),
+      record('just-now', '2026-03-10T00:10:00.000Z', [await workflowSnapshot('just-now', '2026-03-10T00:10:00.000Z')]),
+    ]);
+    const report = await forgetBackups({ dryRun: true }, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(store)), snapshotArrivals: () => arrivalsIn(own), catalog: own, plans: [{ name: 'files', retention: { keepLast: 1 } }], now: NOW });
+    expect(report.plans[0]?.notCounted).toEqual([]);
+    expect(report.plans[0]?.forgotten).toEqual(['real-1']);
+  });
+
+  it("an old record naming another backup's snapshot, of its plan or another, leaves that snapshot and stays unmarked", async () => {
+    const realSnapshot = await workflowSnapshot('real', '2026-03-09T00:00:00.000Z');
+    const otherPlanSnapshot = await workflowSnapshot('other-plan', '2026-03-09T00:00:00.000Z');
+    const own = catalogOf([
+      record('real', '2026-03-09T00:00:00.000Z', [realSnapshot]),
+      record('other-plan', '2026-03-09T00:00:00.000Z', [otherPlanSnapshot], 'tables'),
+      // Forged and old, so that retention forgets them.
+      record('forged', '2020-01-01T00:00:00.000Z', [realSnapshot]),
+      record('forged-2', '2020-01-02T00:00:00.000Z', [otherPlanSnapshot]),
+    ]);
+    const { store: counted, deletes } = countingStore();
+    const plans = [{ name: 'files', retention: { keepLast: 1 } }, { name: 'tables', retention: { keepLast: 1 } }];
+    const report = await forgetBackups({ plan: 'files' }, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(own), catalog: own, plans, now: NOW });
+    expect(report.plans[0]?.forgotten).toEqual([]);
+    expect(report.plans[0]?.leftInPlace).toEqual([
+      { backupId: 'forged-2', snapshotId: otherPlanSnapshot, reason: 'the records of other-plan name this snapshot too' },
+      { backupId: 'forged', snapshotId: realSnapshot, reason: 'the records of real name this snapshot too' },
+    ]);
+    expect(deletes).toEqual([]);
+    for (const id of [realSnapshot, otherPlanSnapshot]) await expect(verifySnapshot(vault, id, { readData: true })).resolves.toMatchObject({ ok: true });
+    expect(own.records.get('forged')?.forgottenAt).toBeUndefined();
+    expect(summarizeForget(report).plans[0]?.leftInPlace).toEqual(['forged-2', 'forged']);
+  });
+
+  it("a record whose snapshot's tags name another backup, or another start, keeps the snapshot", async () => {
+    // The real backup's own record is gone (or was overwritten): only the snapshot's tags tell.
+    const stolen = await workflowSnapshot('victim', '2026-03-09T00:00:00.000Z');
+    const aged = await workflowSnapshot('aged', '2026-03-09T00:00:00.000Z');
+    const own = catalogOf([
+      record('new', '2026-03-09T12:00:00.000Z', [await workflowSnapshot('new', '2026-03-09T12:00:00.000Z')]),
+      record('impostor', '2020-01-01T00:00:00.000Z', [stolen]),
+      // A real record made to look old: the snapshot knows when its backup started.
+      record('aged', '2020-01-02T00:00:00.000Z', [aged]),
+    ]);
+    const { store: counted, deletes } = countingStore();
+    const report = await forgetBackups({}, { vault: 'dr', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(own), catalog: own, plans: [{ name: 'files', retention: { keepLast: 1 }, drRetention: { keepLast: 1 } }], now: NOW });
+    expect(report.plans[0]?.leftInPlace).toEqual([
+      { backupId: 'aged', snapshotId: aged, reason: 'the snapshot says its backup started 2026-03-09T00:00:00.000Z, the record 2020-01-02T00:00:00.000Z' },
+      { backupId: 'impostor', snapshotId: stolen, reason: 'the snapshot belongs to backup victim, not impostor' },
+    ]);
+    expect(deletes).toEqual([]);
+    expect(await exists(stolen)).toBe(true);
+    expect(await exists(aged)).toBe(true);
+  });
+
+  it('a record whose snapshots are its own is forgotten as before; one whose snapshot is gone already is just marked', async () => {
+    const mine = await workflowSnapshot('mine', '2026-03-01T00:00:00.000Z');
+    const own = catalogOf([
+      record('new', '2026-03-09T12:00:00.000Z', [await workflowSnapshot('new-2', '2026-03-09T12:00:00.000Z')]),
+      record('mine', '2026-03-01T00:00:00.000Z', [mine]),
+      record('gone', '2026-02-01T00:00:00.000Z', ['no-such-snapshot']),
+    ]);
+    const { store: counted, deletes } = countingStore();
+    const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(own), catalog: own, plans: [{ name: 'files', retention: { keepLast: 1 } }], now: NOW });
+    expect(report.plans[0]?.leftInPlace).toEqual([]);
+    expect(report.plans[0]?.forgotten).toEqual(['mine', 'gone']);
+    expect(deletes).toEqual([snapshotKey(mine), snapshotKey('no-such-snapshot')]);
+    expect(await exists(mine)).toBe(false);
+  });
+
+  it('a backdated record counts from when its snapshot reached the vault: it takes no slot of the past', async () => {
+    const day = (d: number, hour = '00'): string => `2026-03-0${d}T${hour}:00:00.000Z`;
+    const real = [3, 4, 5].map((d) => ({ id: `real-0${d}`, at: day(d) }));
+    // Forged later in the day than the real backups of those days, so the newest of each: written now.
+    const forged = [4, 5].map((d) => ({ id: `forged-0${d}`, at: day(d, '12') }));
+    const records: BackupRecord[] = [];
+    for (const b of [...real, ...forged]) records.push(record(b.id, b.at, [await workflowSnapshot(b.id, b.at)]));
+    const own = catalogOf(records);
+    // Both written the day before the run, forged-05 an hour before forged-04.
+    const arrivedAt = (id: string): Date => new Date(NOW.getTime() - (id === 'forged-05' ? 3 : 2) * 3_600_000);
+    const arrivals = async (): Promise<Map<string, Date>> => {
+      const map = await arrivalsIn(own);
+      for (const f of forged) map.set(own.records.get(f.id)?.sources[0]?.snapshotId ?? '', arrivedAt(f.id));
+      return map;
+    };
+    const { store: counted, deletes } = countingStore();
+    const report = await forgetBackups({}, { vault: 'dr', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: arrivals, catalog: own, plans: [{ name: 'files', retention: { keepLast: 1 }, drRetention: { keepDaily: 3 } }], now: NOW });
+    const plan = report.plans[0];
+    expect(plan?.retimed).toEqual([...forged].reverse().map((f) => ({ backupId: f.id, startedAt: f.at, countsFrom: arrivedAt(f.id).toISOString() })));
+    // Shown with the start their records give; decided at their arrival: both forged ones fall on 03-09.
+    expect(plan?.decisions.map((d) => [d.backupId, d.startedAt, d.keep])).toEqual([
+      ['forged-05', day(5, '12'), false],
+      ['real-05', day(5), true],
+      ['forged-04', day(4, '12'), true],
+      ['real-04', day(4), true],
+      ['real-03', day(3), false],
+    ]);
+    // The forged records took one daily slot (that of the day they were written), not those of the days they claim.
+    expect(plan?.forgotten.sort()).toEqual(['forged-05', 'real-03']);
+    expect(deletes.sort()).toEqual(['forged-05', 'real-03'].map((id) => snapshotKey(own.records.get(id)?.sources[0]?.snapshotId ?? '')).sort());
+  });
+
+  it('a record none of whose snapshots is in the vault is not counted; forgotten only where the policy forgot it anyway', async () => {
+    const own = catalogOf([
+      record('real-old', '2026-03-07T00:00:00.000Z', [await workflowSnapshot('real-old', '2026-03-07T00:00:00.000Z')]),
+      record('real-new', '2026-03-08T00:00:00.000Z', [await workflowSnapshot('real-new', '2026-03-08T00:00:00.000Z')]),
+      // Counted, these would be the two newest and keepLast 2 would forget both real backups.
+      record('ghost-1', '2026-03-09T00:00:00.000Z', ['nowhere-1']),
+      record('ghost-2', '2026-03-09T01:00:00.000Z', ['nowhere-2']),
+      // Old: the policy forgets it among all records; marking it deletes nothing (a run that died before marking).
+      record('ghost-old', '2026-01-01T00:00:00.000Z', ['nowhere-3']),
+    ]);
+    const { store: counted, deletes } = countingStore();
+    const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(own), catalog: own, plans: [{ name: 'files', retention: { keepLast: 2 } }], now: NOW });
+    const plan = report.plans[0];
+    expect(plan?.notCounted).toEqual([
+      { backupId: 'ghost-2', reason: 'none of its snapshots is in this vault; not counted' },
+      { backupId: 'ghost-1', reason: 'none of its snapshots is in this vault; not counted' },
+    ]);
+    expect(plan?.decisions.map((d) => [d.backupId, d.keep])).toEqual([['real-new', true], ['real-old', true], ['ghost-old', false]]);
+    expect(plan?.forgotten).toEqual(['ghost-old']);
+    expect(deletes).toEqual([snapshotKey('nowhere-3')]);
+    expect(own.records.get('ghost-old')?.forgottenAt).toBe(NOW.toISOString());
+    expect(own.records.get('ghost-1')?.forgottenAt).toBeUndefined();
   });
 });
