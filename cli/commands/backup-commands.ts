@@ -6,7 +6,7 @@ import { DEFAULT_MIRROR_CHECK_SCHEDULE } from '../../lib/lifeboat-defaults';
 import { environmentPrefix } from '../../lib/stacks/resource-names';
 import { mirrorDuration, type SourceMirrorStatus, sourceMirrorStatus } from '../status/mirror-status';
 import { type CliIo, processIo } from '../cli-io';
-import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { registerRetentionCommands } from './retention-commands';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
@@ -15,7 +15,8 @@ import { unconfiguredNameWarning } from '../unconfigured-names';
 
 /**
  * `lifeboat backup --plan P` runs the backup workflow once and waits for it; `lifeboat backups list`
- * shows the catalog. Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed.
+ * shows the primary catalog, with the DR copy of a backup the DR catalog marks forgotten (the DR vault's
+ * own retention) as FORGOTTEN. Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed.
  */
 export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
 export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; all?: boolean; json?: boolean };
@@ -76,8 +77,10 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       // Forgotten backups stay in the catalog for the history; --all shows them.
       if (!options.all) records = records.filter((r) => r.forgottenAt === undefined);
     }
+    // The primary's record keeps the DR copy as replication left it; the DR vault's retention forgets on its own (docs/RUNBOOKS.md, "Retention").
+    const drForgotten = await drForgottenOf(access, records, io);
     if (options.json) {
-      io.out(JSON.stringify(records, null, 2));
+      io.out(JSON.stringify(records.map((r) => (drForgotten.has(r.backupId) ? { ...r, drForgottenAt: drForgotten.get(r.backupId) } : r)), null, 2));
       return 0;
     }
     // Each mirrored source's last check, from the DR catalog the mirror check writes, judged as `lifeboat status` judges it (cli/status/mirror-status.ts).
@@ -104,7 +107,7 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     io.out(`${'BACKUP'.padEnd(28)}${'PLAN'.padEnd(14)}${'STATUS'.padEnd(11)}${'STRATEGY'.padEnd(13)}${'DR COPY'.padEnd(11)}${'STARTED'.padEnd(26)}SOURCES`);
     for (const r of records) {
       const sources = r.sources.map((s) => s.name).join(', ');
-      const drCopy = r.status === 'COMMITTED' ? (r.copies?.dr ?? '-') : '-';
+      const drCopy = r.status !== 'COMMITTED' ? '-' : drForgotten.has(r.backupId) ? 'FORGOTTEN' : (r.copies?.dr ?? '-');
       const status = r.forgottenAt !== undefined ? 'FORGOTTEN' : r.status;
       const hold = r.hold ? `  [legal hold: ${r.hold.reason}]` : '';
       io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}${hold}`);
@@ -114,6 +117,30 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     io.err(`lifeboat backups list: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+}
+
+/**
+ * The listed backups whose DR copy the DR catalog marks forgotten (`forgottenAt`: the DR vault's retention
+ * deleted their snapshots there), backupId → when. Only backups whose primary record says the copy was
+ * COMMITTED are asked about, per plan, so a list with none replicated reads nothing of the DR region. A DR
+ * catalog that cannot be read (a DR-region outage) is a warning: the column then shows the primary's record.
+ */
+async function drForgottenOf(access: EnvironmentAccess, records: readonly BackupRecord[], io: CliIo): Promise<Map<string, string>> {
+  const copied = records.filter((r) => r.status === 'COMMITTED' && r.copies?.dr === 'COMMITTED');
+  const forgotten = new Map<string, string>();
+  if (copied.length === 0) return forgotten;
+  const wanted = new Set(copied.map((r) => r.backupId));
+  try {
+    for (const plan of new Set(copied.map((r) => r.plan))) {
+      for (const dr of await access.catalogIn('dr').listBackupsOfPlan(plan)) if (dr.forgottenAt !== undefined && wanted.has(dr.backupId)) forgotten.set(dr.backupId, dr.forgottenAt);
+    }
+  } catch (err) {
+    io.err(
+      `warning: the DR catalog (${access.environment.drRegion}) could not be read (${err instanceof Error ? err.message : String(err)}): ` +
+        "DR COPY is the primary catalog's record, which does not know what the DR vault's retention forgot",
+    );
+  }
+  return forgotten;
 }
 
 const MIRROR_STATE: Record<SourceMirrorStatus['verdict'], string> = {

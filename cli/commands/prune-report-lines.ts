@@ -1,4 +1,4 @@
-import { type PruneReport } from '../../vault';
+import { type PruneReport, type TemporaryFilesReport } from '../../vault';
 
 /** A size for people: bytes, KiB, MiB or GiB with one decimal. */
 export function formatBytes(n: number): string {
@@ -15,8 +15,9 @@ export function formatBytes(n: number): string {
 /**
  * The lines `lifeboat prune` and `lifeboat vault prune` print for a report: deleted, repacked, bytes
  * freed, what waits. With a grace of 0 (`graceMs`) what was condemned was swept by the same command.
+ * `temporary`: what `vault prune` did with a vault directory's `.tmp-*` files (a line when it found any).
  */
-export function pruneReportLines(report: PruneReport, where: string, graceMs?: number): string[] {
+export function pruneReportLines(report: PruneReport, where: string, graceMs?: number, temporary?: TemporaryFilesReport): string[] {
   const would = report.dryRun ? 'would be ' : '';
   const when = graceMs === 0 && !report.dryRun ? 'swept at once (grace 0): counted in Deleted above' : `${would}deleted by a run after the grace period`;
   const lines = [
@@ -28,5 +29,11 @@ export function pruneReportLines(report: PruneReport, where: string, graceMs?: n
   if (report.spared > 0) lines.push(`Spared: ${report.spared} condemned object(s) that a snapshot committed since references.`);
   if (report.locked.length > 0) lines.push(`Locked: ${report.locked.length} object(s) Object Lock still retains were skipped; a later run deletes them (e.g. ${report.locked.slice(0, 3).join(', ')}).`);
   for (const d of report.damaged) lines.push(`Damaged: pack ${d.pack} was not repacked: ${d.problem}`);
+  if (temporary && temporary.files + temporary.kept > 0) {
+    const hours = `${Number((temporary.olderThanMs / 3_600_000).toFixed(2))} h`;
+    lines.push(
+      `Temporary files: ${temporary.files} .tmp-* file(s) of killed writers older than ${hours} ${report.dryRun ? 'would be ' : ''}deleted (${formatBytes(temporary.bytes)}); ${temporary.kept} younger one(s) kept (a running write may own them).`,
+    );
+  }
   return lines;
 }

@@ -12,6 +12,8 @@ import { parsePruneSettings, pruneToEnd } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
 import { VaultError } from '../../vault';
 import { verifyVault, type VerifyReport } from '../../vault';
+import { DEFAULT_PRUNE_GRACE_MS, reclaimTemporaryFiles, repairIndex, type RepairIndexReport } from '../../vault';
+import { packKey } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { describeUnreadableSnapshot } from '../../vault';
 import { escapeName } from '../escape-name';
@@ -19,13 +21,14 @@ import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
 
 /**
- * `lifeboat vault init | backup | restore | verify | ls | forget | prune`: the vault engine on a local directory (or
+ * `lifeboat vault init | backup | restore | verify | ls | forget | prune | repair index`: the vault engine on a local directory (or
  * `s3://bucket/prefix`) and a key, as a program. Exit codes: 0 success, 1 failure (for verify:
  * a problem was found; each is printed with the object it concerns; unreferenced objects are
  * information and keep 0), 3 completed with entries left out: a backup that committed its snapshot
  * but could not read some entries, a restore that finished but was not allowed to recreate some
  * (sockets, devices when not root, some extended attributes), a forget that S3 Object Lock kept from
- * deleting some snapshots; each is listed on stderr (as restic's exit 3). An unreadable snapshot object is a warning on stderr for ls, restore and backup, which go
+ * deleting some snapshots, an index repair that left damaged or missing packs or blobs out of the
+ * index; each is listed (as restic's exit 3). An unreadable snapshot object is a warning on stderr for ls, restore and backup, which go
  * on with the readable snapshots (docs/FORMAT.md §10). Entry names are printed through escapeName.
  */
 export const EXIT_OK = 0;
@@ -41,6 +44,7 @@ export type VaultRestoreOptions = VaultAccessOptions & { include?: string; targe
 export type VaultVerifyOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
 export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: string };
 export type VaultPruneOptions = VaultAccessOptions & { dryRun?: boolean; grace?: string; repackThreshold?: string; json?: boolean };
+export type VaultRepairIndexOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
 export type VaultForgetOptions = VaultAccessOptions & VaultForgetRuleOptions & { dryRun?: boolean; json?: boolean; prune?: boolean; grace?: string; repackThreshold?: string };
 
 export type VaultCommandDeps = { io: CliIo; env: NodeJS.ProcessEnv };
@@ -142,14 +146,17 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
     keepFreedBuffersInHeapSoon();
     const vault = await openForCommand(options, env, io);
     const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
-    const { snapshot, skipped, changed, xattrsNotRead } = await backupDirectory(vault, source, { parent });
+    // A vault inside the source would be backed up into itself, half written: it is left out, and said (a note: the snapshot is complete without it).
+    const ownVault = isS3VaultLocation(options.vault) ? [] : [options.vault];
+    const { snapshot, skipped, changed, excluded, xattrsNotRead } = await backupDirectory(vault, source, { parent, exclude: ownVault });
     const s = snapshot.stats;
     if (options.json) {
-      io.out(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, changed, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } }));
+      io.out(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, changed, excluded, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } }));
     } else {
       io.out(snapshot.id);
     }
     if (xattrsNotRead !== undefined) io.err(`lifeboat vault: note: extended attributes were not backed up: ${xattrsNotRead}`);
+    for (const e of excluded) io.err(`lifeboat vault: note: left out ${escapeName(e.path)}: it is the vault this backup writes to (${e.excludedAs})`);
     if (skipped.length === 0 && changed.length === 0) return EXIT_OK;
     if (skipped.length > 0) {
       io.err(`lifeboat vault: snapshot ${snapshot.id} committed, but ${skipped.length} entries (or attributes of entries) could not be read and are not in it:`);
@@ -237,13 +244,8 @@ function describeUnreferenced(report: VerifyReport): string[] {
   const unknown = report.unreferenced.filter((o) => o.bytes === null).length;
   const lines = report.unreferenced.map((o) => `UNREFERENCED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}`);
   const temps = report.unreferenced.filter((o) => o.kind === 'temp').length;
-  // Prune reclaims packs and manifest objects; it never looks at a writer's temporary files (a running one may own them).
-  const reclaim =
-    temps === 0
-      ? 'a prune reclaims them'
-      : temps === report.unreferenced.length
-        ? 'prune leaves temporary files alone (a running write may own one): delete them by hand when no backup or prune runs'
-        : 'a prune reclaims the packs and manifest objects; it leaves the temporary files alone (a running write may own one): delete those by hand when no backup or prune runs';
+  // Packs and manifest objects are condemned, then deleted after the grace; a temporary file goes once it is older than the grace (a running write may own a young one).
+  const reclaim = temps === 0 ? 'a prune reclaims them' : '`vault prune` reclaims them (a temporary file once it is older than the grace, and at least an hour: a running write may own a younger one)';
   lines.push(
     `INFO: ${report.unreferenced.length} unreferenced objects, ${report.unreferencedBytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: left by a killed or failed backup, or being written by a running one; no snapshot needs them, ${reclaim}`,
   );
@@ -292,11 +294,56 @@ export function vaultPrune(options: VaultPruneOptions, deps: Partial<VaultComman
     const settings = parsePruneSettings(options);
     if (typeof settings === 'string') throw new VaultError(settings);
     const vault = await openForCommand(options, env, io);
-    const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false });
-    if (options.json) io.out(JSON.stringify(report, null, 2));
-    else for (const line of pruneReportLines(report, vault.location, settings.graceMs)) io.out(line);
+    const dryRun = options.dryRun ?? false;
+    const report = await pruneToEnd(vault, { ...settings, dryRun });
+    // A vault directory's `.tmp-*` files of killed writers: nothing else reclaims them (a store's listing never shows them).
+    const temporaryFiles = await reclaimTemporaryFiles(vault.store, { graceMs: settings.graceMs ?? DEFAULT_PRUNE_GRACE_MS, dryRun });
+    if (options.json) io.out(JSON.stringify({ ...report, temporaryFiles }, null, 2));
+    else for (const line of pruneReportLines(report, vault.location, settings.graceMs, temporaryFiles)) io.out(line);
     return EXIT_OK;
   });
+}
+
+/**
+ * `vault repair index`: the index rebuilt from the packs (vault/repair/, docs/FORMAT.md "Repairing the
+ * index"). Exit 0 when every pack and blob is in the new index; 3 when some were left out (damaged,
+ * or missing): each is printed, and snapshots referencing them stay damaged until a backup stores
+ * those blobs again or they are forgotten; 1 when the repair failed.
+ */
+export function vaultRepairIndex(options: VaultRepairIndexOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
+  const { io, env } = { ...defaultDeps, ...deps };
+  return runVaultCommand(io, async () => {
+    const vault = await openForCommand(options, env, io);
+    const report = await repairIndex(vault, { readData: options.readData ?? false });
+    if (report.condemnedNotWeighed !== undefined) {
+      io.err(`lifeboat vault: warning: ${report.packsLeftToPrune} pack(s) a pending prune condemns were left to it unread, because the snapshots could not be read to tell whether one needs them: ${report.condemnedNotWeighed}`);
+    }
+    if (options.json) io.out(JSON.stringify({ vault: vault.location, ...report }, null, 2));
+    else for (const line of repairReportLines(report, vault.location)) io.out(line);
+    const leftOut = report.packsLeftOut.length + report.blobsLeftOut.length;
+    if (leftOut === 0) return EXIT_OK;
+    io.err(
+      `lifeboat vault: the index was rebuilt, but ${report.packsLeftOut.length} pack(s) and ${report.blobsLeftOut.length} blob(s) were left out of it: a snapshot that references them is damaged until a backup stores those blobs again (back up its source now: blobs in no index are stored anew) or it is forgotten; \`lifeboat vault verify\` names the snapshots`,
+    );
+    return EXIT_INCOMPLETE;
+  });
+}
+
+/** What `vault repair index` prints: what was read and indexed, the index objects written and removed, then every pack and blob left out and why. */
+export function repairReportLines(report: RepairIndexReport, where: string): string[] {
+  const read = report.readData ? 'read whole, every blob decrypted and its id checked' : 'their headers read';
+  const lines = [
+    `Repaired the index of ${where}: ${report.packsRead} pack(s) ${read}; ${report.packsIndexed} pack(s) with ${report.blobsIndexed} blob(s) indexed.`,
+    `Index objects: ${report.indexesWritten.length} written, then ${report.indexesRemoved.length} old one(s) removed${report.indexesUnreadable.length > 0 ? ` (${report.indexesUnreadable.length} of them unreadable)` : ''}${
+      report.indexesLocked.length > 0 ? `; ${report.indexesLocked.length} kept by Object Lock (their records stay beside the new ones)` : ''
+    }${report.indexesLeftToPrune > 0 ? `; ${report.indexesLeftToPrune} a pending prune condemns left to it` : ''}.`,
+  ];
+  for (const s of report.packsSalvaged) lines.push(`Salvaged: ${s.blobsCopied} intact blob(s) of ${packKey(s.pack)} copied into a new pack; the damaged pack is left unindexed, for prune to delete.`);
+  if (report.packsLeftToPrune > 0) lines.push(`Left to prune: ${report.packsLeftToPrune} pack(s) a pending prune condemns and no snapshot needs.`);
+  if (report.packsNotRead.length > 0) lines.push(`Not read: ${report.packsNotRead.length} pack(s) in an archive storage class (a read needs a thaw), indexed as before, e.g. ${report.packsNotRead.slice(0, 3).map(packKey).join(', ')}.`);
+  for (const p of report.packsLeftOut) lines.push(`LEFT OUT pack ${packKey(p.pack)}: ${p.reason}: ${p.detail}`);
+  for (const b of report.blobsLeftOut) lines.push(`LEFT OUT blob ${b.blob} of ${packKey(b.pack)}: ${b.reason}: ${b.detail}`);
+  return lines;
 }
 
 export function registerVaultCommands(program: Command): void {
@@ -336,7 +383,7 @@ export function registerVaultCommands(program: Command): void {
     vault
       .command('forget')
       .description('delete snapshots: the ones named, or those the --keep-* rules do not keep, per backed-up directory (a prune then reclaims their data; exit 3: Object Lock kept some)')
-      .argument('[snapshots...]', 'snapshot ids, unique prefixes, or "latest"'),
+      .argument('[snapshots...]', 'snapshot ids, unique prefixes, or "latest"; name each snapshot once (one named twice is refused, nothing forgotten)'),
   )
     .option('--keep-last <n>', 'keep the n newest snapshots')
     .option('--keep-hourly <n>', 'keep the newest snapshot of each of the n newest hours that have one')
@@ -353,7 +400,18 @@ export function registerVaultCommands(program: Command): void {
     .option('--json', 'print the decisions (and the prune report) as JSON')
     // Loaded when run: the retention rules bring schemas that backup and restore do not load.
     .action(async (refs: string[], o: VaultForgetOptions) => exit(await (await import('./vault-forget-command.js')).vaultForget(refs, o)));
-  access(vault.command('prune').description('delete what no snapshot references (condemned now, deleted by a run after the grace period) and repack packs with too much garbage'))
+  const repair = vault.command('repair').description('repair a damaged vault');
+  access(
+    repair
+      .command('index')
+      .description(
+        'build the index again from the packs themselves and replace the old index objects (exit 3: damaged or missing packs or blobs were left out; back up the sources again to store those blobs anew)',
+      ),
+  )
+    .option('--read-data', 'also decrypt every blob and check its id; a damaged blob is left out (its pack\'s intact blobs are copied into a new pack)')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: VaultRepairIndexOptions) => exit(await vaultRepairIndex(o)));
+  access(vault.command('prune').description('delete what no snapshot references (condemned now, deleted by a run after the grace period), repack packs with too much garbage, and delete old .tmp-* files of killed writers'))
     .option('--dry-run', 'show what would be deleted, condemned and repacked, and the bytes freed; change nothing')
     .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25); 0 deletes at once, and a backup running meanwhile refuses to commit (run it again)')
     .option('--repack-threshold <share>', 'repack packs with more than this share of garbage (default 0.2)')

@@ -2,14 +2,16 @@ import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, VaultE
 import { escapeName } from '../escape-name';
 import { parsePruneSettings, pruneToEnd } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
-import { checkForgettable, decideVaultForget, forgetPolicy, type VaultForgetDecision } from './vault-forget';
+import { checkForgettable, decideVaultForget, forgetPolicy, namedOnce, type VaultForgetDecision } from './vault-forget';
 import { defaultDeps, EXIT_INCOMPLETE, EXIT_OK, listed, openForCommand, runVaultCommand, type VaultCommandDeps, type VaultForgetOptions } from './vault-commands';
 
 /**
  * `vault forget`: deletes snapshot objects, the named ones or those the --keep-* rules do not keep
  * (vault-forget.ts). Their data stays until a prune reclaims what no snapshot references; a
  * snapshot is a whole manifest, so no other snapshot depends on it. With --prune that prune follows
- * (restic's `forget --prune`); a dry run then prunes as if the forget had run.
+ * (restic's `forget --prune`); a dry run then prunes as if the forget had run. Each snapshot is
+ * named once: one named twice (`latest latest`, or `latest` and its id) is refused before anything
+ * is deleted (vault-forget.ts namedOnce), so the count printed is always of the snapshots named.
  */
 export function vaultForget(refs: readonly string[], options: VaultForgetOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
@@ -24,14 +26,12 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     let decisions: VaultForgetDecision[];
     if (policy) decisions = decideVaultForget(await vault.listSnapshots(), policy, new Date());
     else {
-      // Every name resolves before anything is deleted: a typo forgets nothing.
-      const named = new Map<string, Snapshot>();
-      for (const ref of refs) {
-        const s = await vault.resolveSnapshot(ref);
-        named.set(s.id, s);
-      }
-      checkForgettable([...named.values()]);
-      decisions = [...named.values()].map((snapshot) => ({ snapshot, forget: true, reasons: [] }));
+      // Every name resolves before anything is deleted: a typo, or a snapshot named twice, forgets nothing.
+      const resolved: { ref: string; snapshot: Snapshot }[] = [];
+      for (const ref of refs) resolved.push({ ref, snapshot: await vault.resolveSnapshot(ref) });
+      const named = namedOnce(resolved);
+      checkForgettable(named);
+      decisions = named.map((snapshot) => ({ snapshot, forget: true, reasons: [] }));
     }
     const dryRun = options.dryRun ?? false;
     const toForget = decisions.filter((d) => d.forget).map((d) => d.snapshot.id);

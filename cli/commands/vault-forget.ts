@@ -78,6 +78,27 @@ export function decideVaultForget(snapshots: readonly Snapshot[], policy: Retent
   return decisions.sort((a, b) => (a.snapshot.time < b.snapshot.time ? 1 : a.snapshot.time > b.snapshot.time ? -1 : 0));
 }
 
+/**
+ * The snapshots named on the command line, each once. A snapshot named twice (`latest latest`, or
+ * `latest` and its own id or prefix) is refused rather than forgotten once: the operator who typed
+ * two names meant two snapshots, so one of them is a mistake, and a forget is not undone. Nothing
+ * is deleted then, and the error names the snapshot and every name that reached it.
+ */
+export function namedOnce(resolved: readonly { readonly ref: string; readonly snapshot: Snapshot }[]): Snapshot[] {
+  const byId = new Map<string, { snapshot: Snapshot; refs: string[] }>();
+  for (const { ref, snapshot } of resolved) {
+    const seen = byId.get(snapshot.id);
+    if (seen) seen.refs.push(ref);
+    else byId.set(snapshot.id, { snapshot, refs: [ref] });
+  }
+  const twice = [...byId.values()].filter((n) => n.refs.length > 1);
+  if (twice.length > 0) {
+    const which = twice.map((n) => `snapshot ${n.snapshot.id.slice(0, 12)} is named ${n.refs.length} times (${n.refs.map((r) => JSON.stringify(r)).join(', ')})`).join('; ');
+    throw new VaultError(`${which}: name each snapshot once (\`lifeboat vault ls\` lists them); nothing was forgotten`);
+  }
+  return [...byId.values()].map((n) => n.snapshot);
+}
+
 /** Snapshots named on the command line: each must be one the bare vault may forget. */
 export function checkForgettable(snapshots: readonly Snapshot[]): void {
   for (const s of snapshots) if (backupIdOfTags(s.tags) !== undefined) throw new VaultError(`snapshot ${s.id.slice(0, 12)}: ${catalogManaged(s)}`);

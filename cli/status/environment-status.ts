@@ -76,10 +76,11 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
   for (const plan of environment.plans) {
     let backups: BackupRecord[];
     let catalog: 'primary' | 'dr' = 'primary';
+    let primaryProblem = '';
     try {
       backups = await sources.listBackupsOfPlan(plan.name, 'primary');
     } catch (primaryErr) {
-      const primaryProblem = `the primary catalog (${environment.primaryRegion}) could not be read: ${message(primaryErr)}`;
+      primaryProblem = `the primary catalog (${environment.primaryRegion}) could not be read: ${message(primaryErr)}`;
       try {
         backups = await sources.listBackupsOfPlan(plan.name, 'dr');
         catalog = 'dr';
@@ -101,9 +102,9 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
       }
       mirrors.push(sourceMirrorStatus({ plan: plan.name, source, check, rpoSeconds: plan.objectives.rpoMinutes * 60, schedule: mirrorSchedule, now }));
     }
-    plans.push(
-      planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune: prunes[catalog], mirrors, now }),
-    );
+    // The plan's vault is the primary's: with its catalog unreadable its last prune is unknown, never "no prune yet" (the DR vault's has its own line).
+    const prune: PruneStatus = catalog === 'dr' ? { state: 'unreadable', note: primaryProblem } : prunes.primary;
+    plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune, mirrors, now }));
   }
   return {
     environment: environment.name,

@@ -84,7 +84,10 @@ export type PlanStatus = {
   drCopy: DrCopyStatus;
   vault: VaultUsage;
   scrub: ScrubStatus;
-  /** The last prune of the vault the plan's backups were read for (the primary's; the DR vault's when read from the DR catalog). */
+  /**
+   * The last prune of the primary vault, the plan's; `unreadable` (with the reason) when the backups were
+   * read from the DR catalog because the primary's could not be (the DR vault's prune is the environment's own line).
+   */
   prune: PruneStatus;
   /** Each mirrored source of the plan, in config order; empty when none is mirrored. */
   mirrors: SourceMirrorStatus[];
@@ -101,7 +104,7 @@ export type PlanStatusInput = {
   /** The environment's latest scrub run; 'unreadable' when the scrub log could not be read. */
   latestScrub?: ScrubRunRecord | 'unreadable';
   nextRun: NextRun;
-  /** The last prune of the vault of `catalog`. @default { state: 'never' } */
+  /** The last prune of the plan's (primary) vault. @default { state: 'never' } */
   prune?: PruneStatus;
   /** The plan's mirrored sources (mirror-status.ts). @default [] */
   mirrors?: readonly SourceMirrorStatus[];

@@ -111,7 +111,7 @@ function scrubCell(row: PlanStatus): string {
   const s = row.scrub;
   const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
   const p = row.prune;
-  const prune = p.state === 'never' ? 'no prune yet' : p.state === 'unreadable' ? 'prune unknown' : `pruned ${cellDuration(p.ageSeconds)} ago${p.outcome === 'DEADLINE' ? ' (cut)' : ''}`;
+  const prune = p.state === 'never' ? 'no prune yet' : p.state === 'unreadable' ? 'prune unknown (below)' : `pruned ${cellDuration(p.ageSeconds)} ago${p.outcome === 'DEADLINE' ? ' (cut)' : ''}`;
   return `${scrub}\n${prune}`;
 }
 

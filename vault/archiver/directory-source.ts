@@ -6,7 +6,7 @@ import { type Snapshot } from '../manifest/snapshot-record';
 import { walkedEntryMeta, fileChangeToken } from './file-system-entry';
 import { HardLinkGroups } from './hard-link-groups';
 import { type SnapshotWriter } from './snapshot-writer';
-import { walkTree, type WalkedEntry } from './tree-walker';
+import { walkIdentities, walkIdentity, type WalkIdentities, walkTree, type WalkedEntry } from './tree-walker';
 import { type FsPath } from '../platform/posix-calls';
 import { platformCalls, platformCallsUnavailableReason } from '../platform/posix-calls';
 import { forEachBounded } from '../workers/bounded-concurrency';
@@ -24,7 +24,17 @@ export type DirectoryBackupOptions = {
   readonly onSkip?: (relPath: string, reason: string) => void;
   /** The lstat taken of a file after its read, to tell whether it changed meanwhile (default fs.lstat; tests give a file that changes). */
   readonly lstatAfterRead?: (file: FsPath) => Promise<BigIntStats>;
+  /**
+   * Paths to leave out of the snapshot with all they hold, such as the vault the backup writes to when it
+   * lies inside the source (it would otherwise be backed up into itself, half written). Compared by device
+   * and inode (tree-walker.ts walkIdentities), so a path named through a symlink is caught too; a path
+   * that does not exist leaves nothing out. Each entry left out is in the result's `excluded`.
+   */
+  readonly exclude?: Iterable<string>;
 };
+
+/** An entry left out because the caller asked for it (`exclude`): its path in the source, and the path the caller named. */
+export type ExcludedEntry = { readonly path: string; readonly excludedAs: string };
 
 /** The stat fields a file's content depends on: any of them different after the read means it changed while read. */
 function changedSince(before: BigIntStats, after: BigIntStats | null): boolean {
@@ -44,6 +54,8 @@ export type DirectoryBackupResult = {
    * recorded change token is the one from before, so the next backup reads them again.
    */
   changed: string[];
+  /** What `exclude` left out, in the order met: not in the snapshot, by request (the snapshot is complete without it). */
+  excluded: ExcludedEntry[];
   /** Why extended attributes were not looked at (the platform calls are unavailable); absent when they were. */
   xattrsNotRead?: string;
 };
@@ -69,6 +81,8 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
     throw err;
   });
   if (!rootStat.isDirectory()) throw new VaultError(`the backup source ${root} is not a directory (back up the directory that holds it)`);
+  const exclude = await walkIdentities(options.exclude ?? []);
+  await refuseExcludedRoot(root, exclude);
   const parent = options.parent === undefined ? ((await vault.latestSnapshot(root))?.id ?? null) : options.parent;
   const writer = await vault.newSnapshotWriter({ parent });
   const skipped: SkippedEntry[] = [];
@@ -81,7 +95,9 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
   // Up to FILES_IN_FLIGHT entries are read and chunked at once, so reads overlap chunking and the
   // workers always have the next file; the writer's shared memory bounds the bytes in flight.
   const changed: string[] = [];
-  await forEachBounded(walkTree(root, { onProblem: (p) => skip(p.rel, p.message) }), FILES_IN_FLIGHT, (item) =>
+  const excluded: ExcludedEntry[] = [];
+  const walk = walkTree(root, { onProblem: (p) => skip(p.rel, p.message), exclude, onExcluded: (rel, excludedAs) => excluded.push({ path: rel, excludedAs }) });
+  await forEachBounded(walk, FILES_IN_FLIGHT, (item) =>
     addItem(writer, item, links, skip, { lstat: options.lstatAfterRead ?? ((file) => fs.lstat(file, { bigint: true })), changed: (rel) => changed.push(rel) }),
   );
   const part = await writer.finish();
@@ -92,7 +108,23 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
     tags: options.tags ?? [],
     startedAt,
   });
-  return { snapshot, skipped, changed, ...(platformCalls() ? {} : { xattrsNotRead: platformCallsUnavailableReason() }) };
+  return { snapshot, skipped, changed, excluded, ...(platformCalls() ? {} : { xattrsNotRead: platformCallsUnavailableReason() }) };
+}
+
+/**
+ * A source that is, or lies inside, a path to leave out would leave nothing to back up (or back up the
+ * vault into itself): refused, naming both. Inside is judged on real paths, so symlinks on the way count.
+ */
+async function refuseExcludedRoot(root: string, exclude: WalkIdentities): Promise<void> {
+  if (exclude.size === 0) return;
+  const real = await fs.realpath(root);
+  for (let dir = real; ; dir = path.dirname(dir)) {
+    const named = exclude.get(walkIdentity(await fs.stat(dir, { bigint: true })));
+    if (named !== undefined) {
+      throw new VaultError(`the backup source ${root} ${dir === real ? 'is' : 'lies inside'} ${named}, which this backup is told to leave out: back up a directory outside it`);
+    }
+    if (path.dirname(dir) === dir) return;
+  }
 }
 
 /** Adds one walked item to the writer; a file's content is read by the writer unless the parent's (or its first name's) can be reused. */

@@ -34,7 +34,41 @@ export type WalkOptions = {
    * way to it are entered but not met again.
    */
   readonly after?: string;
+  /**
+   * Entries to leave out with all they hold, by identity (walkIdentities: device and inode), so an
+   * entry is left out however the walk reaches it, under whatever name. Directories cannot be
+   * hard-linked, so a directory's identity is that one directory; a file's is shared by its hard links,
+   * which are the same file and are left out too.
+   */
+  readonly exclude?: WalkIdentities;
+  /** Told of each entry left out by `exclude`, with the path the caller named for it. */
+  readonly onExcluded?: (rel: string, named: string) => void;
 };
+
+/** Identities (`device:inode`) of entries to leave out, each with the path the caller named it by. */
+export type WalkIdentities = ReadonlyMap<string, string>;
+
+/** The identity of an entry as walkTree compares it with `exclude`. */
+export function walkIdentity(stat: Pick<BigIntStats, 'dev' | 'ino'>): string {
+  return `${stat.dev}:${stat.ino}`;
+}
+
+/**
+ * The identities of paths to leave out of a walk, following symlinks (a symlink named resolves to what
+ * it points to, which is what the walk meets). A path that does not exist has nothing to leave out.
+ */
+export async function walkIdentities(paths: Iterable<string>): Promise<Map<string, string>> {
+  const identities = new Map<string, string>();
+  for (const named of paths) {
+    const abs = path.resolve(named);
+    try {
+      identities.set(walkIdentity(await fs.stat(abs, { bigint: true })), abs);
+    } catch (err) {
+      if (!isVanished(err)) throw err;
+    }
+  }
+  return identities;
+}
 
 export class TreeWalkError extends VaultError {
   override name = 'TreeWalkError';
@@ -52,26 +86,31 @@ type ChildName = { readonly stored: string; readonly onDisk: FsPath };
  * lstat of a directory is started at once (the thread pool runs them side by side) and consumed in order.
  */
 export async function* walkTree(root: string, options: WalkOptions = {}): AsyncGenerator<WalkedEntry> {
-  const report = options.onProblem ?? throwProblem;
+  const walk: Walk = { report: options.onProblem ?? throwProblem, exclude: options.exclude ?? NOTHING_EXCLUDED, onExcluded: options.onExcluded ?? (() => undefined) };
   const absRoot = path.resolve(root);
   if (options.names === undefined) {
-    yield* walkChildren(absRoot, '', report, options.after);
+    yield* walkChildren(absRoot, '', walk, options.after);
     return;
   }
   const names = [...options.names].sort(comparePaths).map((stored) => ({ stored, onDisk: escapedNameBytes(stored) ?? stored }));
-  yield* walkNamed(absRoot, '', names, report, options.after);
+  yield* walkNamed(absRoot, '', names, walk, options.after);
 }
+
+/** What every level of a walk is told: where problems go, and what to leave out. */
+type Walk = { readonly report: (p: WalkProblem) => void; readonly exclude: WalkIdentities; readonly onExcluded: (rel: string, named: string) => void };
+
+const NOTHING_EXCLUDED: WalkIdentities = new Map();
 
 function throwProblem(problem: WalkProblem): void {
   throw new TreeWalkError(`${problem.rel}: ${problem.message}`);
 }
 
-async function* walkChildren(abs: FsPath, rel: string, report: (p: WalkProblem) => void, after?: string): AsyncGenerator<WalkedEntry> {
+async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: string): AsyncGenerator<WalkedEntry> {
   let raw: Buffer[];
   try {
     raw = await fs.readdir(abs, { encoding: 'buffer' });
   } catch (err) {
-    report({ rel: rel || '.', reason: isVanished(err) ? 'vanished' : 'unreadable', message: `cannot list: ${(err as Error).message}` });
+    walk.report({ rel: rel || '.', reason: isVanished(err) ? 'vanished' : 'unreadable', message: `cannot list: ${(err as Error).message}` });
     return;
   }
   const names = raw.map((bytes): ChildName => {
@@ -82,12 +121,12 @@ async function* walkChildren(abs: FsPath, rel: string, report: (p: WalkProblem) 
     abs,
     rel,
     names.sort((a, b) => comparePaths(a.stored, b.stored)),
-    report,
+    walk,
     after,
   );
 }
 
-async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], report: (p: WalkProblem) => void, after?: string): AsyncGenerator<WalkedEntry> {
+async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], walk: Walk, after?: string): AsyncGenerator<WalkedEntry> {
   const relOf = (name: ChildName): string => (rel === '' ? name.stored : `${rel}/${name.stored}`);
   // '/' sorts first (comparePaths), so a name before `after` that is not on its way has its whole subtree before it too.
   const names = after === undefined ? all : all.filter((name) => comparePaths(relOf(name), after) > 0 || underPrefix(after, relOf(name)));
@@ -107,12 +146,17 @@ async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], r
     try {
       stat = await (stats[i] as Promise<BigIntStats>);
     } catch (err) {
-      if (!metBefore) report({ rel: childRel, reason: isVanished(err) ? 'vanished' : 'unreadable', message: isVanished(err) ? 'deleted while the tree was walked' : `cannot stat: ${(err as Error).message}` });
+      if (!metBefore) walk.report({ rel: childRel, reason: isVanished(err) ? 'vanished' : 'unreadable', message: isVanished(err) ? 'deleted while the tree was walked' : `cannot stat: ${(err as Error).message}` });
+      continue;
+    }
+    const excludedAs = walk.exclude.size > 0 ? walk.exclude.get(walkIdentity(stat)) : undefined;
+    if (excludedAs !== undefined) {
+      if (!metBefore) walk.onExcluded(childRel, excludedAs);
       continue;
     }
     if (stat.isDirectory()) {
       if (!metBefore) yield { rel: childRel, abs: childAbs, kind: 'dir', stat };
-      yield* walkChildren(childAbs, childRel, report, metBefore ? after : undefined);
+      yield* walkChildren(childAbs, childRel, walk, metBefore ? after : undefined);
     } else if (metBefore) continue;
     else if (stat.isFile()) yield { rel: childRel, abs: childAbs, kind: 'file', stat };
     else if (stat.isSymbolicLink()) yield { rel: childRel, abs: childAbs, kind: 'symlink', stat };

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { type VaultStore } from '../backend/vault-store';
-import { CONFIG_KEY, idFromKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
+import { localObjectSize, temporaryFiles } from '../backend/file/local-objects';
+import { idFromKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
 
 /**
  * An object nothing refers to: a pack no index lists, a manifest object no snapshot reaches, or a
@@ -31,27 +30,9 @@ export async function findUnreferencedObjects(
     const id = idFromKey(MANIFEST_PREFIX, key);
     if (id && !refs.reachedManifests.has(id)) found.push({ key: manifestKey(id), kind: 'manifest' });
   }
-  const root = store.localPath ? path.dirname(store.localPath(CONFIG_KEY)) : null;
-  if (root) for await (const key of tempFiles(root, '')) found.push({ key, kind: 'temp' });
   const result: UnreferencedObject[] = [];
-  for (const f of found) result.push({ ...f, bytes: root ? await fileSize(path.join(root, ...f.key.split('/'))) : null });
+  for (const f of found) result.push({ ...f, bytes: await localObjectSize(store, f.key) });
+  // A temporary file's size is from the walk that found it (null only where there are none: S3).
+  for await (const t of temporaryFiles(store)) result.push({ key: t.key, kind: 'temp', bytes: t.bytes });
   return result.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-/** `.tmp-*` files under a vault directory, as '/'-separated keys. */
-async function* tempFiles(dir: string, keyPrefix: string): AsyncGenerator<string> {
-  for (const d of await fs.readdir(dir, { withFileTypes: true })) {
-    if (d.isDirectory()) yield* tempFiles(path.join(dir, d.name), `${keyPrefix}${d.name}/`);
-    else if (d.isFile() && d.name.startsWith('.tmp-')) yield `${keyPrefix}${d.name}`;
-  }
-}
-
-/** The size of a file, or null when it went away meanwhile (a writer renamed or removed its temp file). */
-async function fileSize(file: string): Promise<number | null> {
-  try {
-    return (await fs.stat(file)).size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
 }

@@ -3,6 +3,8 @@ import { type ManifestEntry } from '../manifest/manifest-entry';
 import { type Vault } from '../repository/vault';
 import { computeBlobId } from '../crypto/vault-keys';
 import { forEachBounded } from '../workers/bounded-concurrency';
+import { MANIFEST_PREFIX } from '../repository/vault-layout';
+import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
 
 /** Entries read back at once (readData): a few reads in flight hide the store's round trips. */
 const ENTRIES_READ_AT_ONCE = 8;
@@ -57,10 +59,23 @@ export async function verifySnapshot(vault: Vault, snapshotId: string, options: 
     }
     if (options.expectedEntries !== undefined && options.expectedEntries !== result.entries) result.problems.push(`${result.entries} entries, the catalog records ${options.expectedEntries}`);
   } catch (err) {
-    result.problems.push(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+    result.problems.push(manifestObjectProblem(err, snapshotId) ?? (err instanceof Error ? `${err.name}: ${err.message}` : String(err)));
   }
   result.ok = result.problems.length === 0;
   return result;
+}
+
+/**
+ * A manifest root, node or page the snapshot needs that is missing or damaged, said with the snapshot
+ * that needs it and what to do (the object's key alone does not say which backup it hurts); null for
+ * any other error.
+ */
+function manifestObjectProblem(err: unknown, snapshotId: string): string | null {
+  if (!(err instanceof VaultObjectNotFoundError || err instanceof VaultCorruptionError) || !err.key.startsWith(MANIFEST_PREFIX)) return null;
+  return (
+    `${err.name}: ${err.message}; the manifest of snapshot ${snapshotId} needs it: its restore cannot read the entries under it; ` +
+    'copy it again from the other vault (primary or DR: the same name holds the same bytes there)'
+  );
 }
 
 /** Reads an entry's blobs back; null when each authenticates, has its size and hashes to its id. */

@@ -1,19 +1,20 @@
 import { decodeIndexObject } from '../blob-index/index-object';
 import { loadPage } from '../manifest/manifest-pages';
 import { loadManifestNode, loadManifestRoot, type NodeLoader, rootPages } from '../manifest/manifest-root';
-import { type PageRef } from '../manifest/manifest-format';
+import { type ManifestRoot, type PageRef } from '../manifest/manifest-format';
 import { parsePack, readPackHeader } from '../pack/pack-reader';
 import { type PackEntry } from '../pack/pack-format';
 import { getSealedObject } from '../crypto/sealed-object';
 import { type Vault } from '../repository/vault';
 import { DamagedBlobsError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
 import { VaultIndex } from '../blob-index/vault-index';
-import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../repository/vault-layout';
+import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, manifestKey, packKey, snapshotKey } from '../repository/vault-layout';
 import { unreadableSnapshotAdvice } from '../repository/snapshot-listing';
 import { findUnreferencedObjects, type UnreferencedObject } from './unreferenced-objects';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { verifyPackBody } from './object-check';
 import { EntryFindings, LostBlobs } from './lost-entries';
+import { namedSnapshots, SnapshotReach } from './snapshot-reach';
 
 export type VerifyOptions = {
   /** Also read every pack whole, decrypt every blob and check its id. */
@@ -35,7 +36,7 @@ export type VerifyReport = {
   /** Of the blobs read (readData), those that failed their check. */
   blobsDamaged: number;
   problems: VerifyProblem[];
-  /** Objects nothing refers to (garbage of a killed backup): information, not a problem; a prune reclaims the packs and manifest objects, not temporary files. */
+  /** Objects nothing refers to (garbage of a killed backup): information, not a problem; a prune reclaims them (temporary files once older than its grace, and at least an hour). */
   unreferenced: UnreferencedObject[];
   /** Their total size, of those whose size the store tells (see UnreferencedObject). */
   unreferencedBytes: number;
@@ -53,23 +54,39 @@ export type VerifyReport = {
  * each blob a manifest references is indexed. With readData: every pack is read whole, every blob
  * decrypted and its HMAC id recomputed, and the pack must consist of nothing but its blobs and header.
  * Each snapshot also names its entries whose data is lost (lost-entries.ts): what its restore would leave out.
+ * A pack whose header cannot be read says how many blobs the index lists in it (they went unchecked), and
+ * a manifest object that cannot be read says which snapshots need it; both name the snapshots that
+ * reach them (snapshot-reach.ts), since the key alone does not tell the operator which backups it hurts.
  * Objects nothing refers to (garbage of a killed backup) are listed in `unreferenced`, not as problems.
  */
 export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { store, keys } = vault;
   const report: VerifyReport = { ok: true, snapshots: 0, indexes: 0, packs: 0, blobs: 0, entries: 0, blobsRead: 0, blobsDamaged: 0, problems: [], unreferenced: [], unreferencedBytes: 0 };
-  const problem = (key: string, err: unknown): void => {
-    report.problems.push({ key, message: err instanceof Error ? err.message : String(err) });
+  const problem = (key: string, err: unknown): VerifyProblem => {
+    const found = { key, message: err instanceof Error ? err.message : String(err) };
+    report.problems.push(found);
+    return found;
   };
-  const guard = async (key: string, fn: () => Promise<void>): Promise<void> => {
+  /** Runs a check of the object at `key`: the problem it found, or null (also for an archived object, listed as not read). */
+  const attempt = async (key: string, fn: () => Promise<void>): Promise<VerifyProblem | null> => {
     try {
       await fn();
+      return null;
     } catch (err) {
-      if (err instanceof VaultObjectArchivedError) (report.archivedNotRead ??= []).push(err.key);
-      else if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) problem(err.key, err);
-      else problem(key, err);
+      if (err instanceof VaultObjectArchivedError) {
+        (report.archivedNotRead ??= []).push(err.key);
+        return null;
+      }
+      return problem(err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError ? err.key : key, err);
     }
   };
+  const guard = async (key: string, fn: () => Promise<void>): Promise<void> => {
+    await attempt(key, fn);
+  };
+  // Objects whose problem is reported under their own key, told later which snapshots reach them (step 3).
+  const reach = new SnapshotReach();
+  const uncheckedPacks: { problem: VerifyProblem; blobs: number }[] = [];
+  const manifestProblems: VerifyProblem[] = [];
 
   // 1. Indexes, into a fresh table that also remembers each pack's entries for the header check.
   const index = new VaultIndex();
@@ -114,12 +131,20 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
       }
       let header: PackEntry[];
       let body: Buffer | null = null;
-      if (options.readData) {
-        body = await store.get(key);
-        if (body.length !== info.length) throw new VaultCorruptionError(store.location, key, `pack is ${body.length} bytes, the index says ${info.length}`);
-        header = await parsePack(store.location, key, keys, body);
-      } else {
-        header = await readPackHeader(store, keys, key, info.length);
+      try {
+        if (options.readData) {
+          body = await store.get(key);
+          if (body.length !== info.length) throw new VaultCorruptionError(store.location, key, `pack is ${body.length} bytes, the index says ${info.length}`);
+          header = await parsePack(store.location, key, keys, body);
+        } else {
+          header = await readPackHeader(store, keys, key, info.length);
+        }
+      } catch (err) {
+        if (!(err instanceof VaultCorruptionError)) throw err;
+        // Without its header nothing of the pack is checked: the blobs the index lists in it are counted, and the snapshots that use them named (step 3).
+        uncheckedPacks.push({ problem: problem(err.key, err), blobs: info.entries.length });
+        reach.uncheckedPack(err.key, info.entries.map((e) => e.id));
+        return;
       }
       const byId = new Map(header.map((e) => [e.id.toString('hex'), e]));
       for (const e of info.entries) {
@@ -159,7 +184,7 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     const found: VerifyProblem[] = [];
     for (const [id, by] of missingIndexes) {
       const hurt = by.filter((s) => snapshotsMissingBlobs.has(s));
-      if (hurt.length > 0) found.push({ key: indexKey(id), message: `does not exist, but snapshot(s) ${hurt.join(', ')} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there)` });
+      if (hurt.length > 0) found.push({ key: indexKey(id), message: `does not exist, but snapshot(s) ${hurt.join(', ')} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there), or, if \`vault repair index\` replaced it, the blobs still missing were left out as damaged: back up the source again (the same content heals the snapshot) or forget the snapshot` });
     }
     report.problems.splice(missingIndexProblemsAt, 0, ...found);
   };
@@ -169,11 +194,29 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   // What the pages reached before hold, so that every snapshot sharing them is told (pages and nodes without findings are not kept).
   const pageFindings = new Map<string, EntryFindings>();
   const nodeFindings = new Map<string, EntryFindings>();
+  /** Roots that could not be read, by id: the key their problem is reported under (a root two snapshots share is read and reported once). */
+  const failedRoots = new Map<string, string>();
   for (const snapshot of snapshots) {
+    // The reported objects this snapshot reaches: an unchecked pack its entries use, a manifest object it needs that cannot be read.
+    const hits = new Set<string>();
     await guard(snapshotKey(snapshot.id), async () => {
       report.snapshots++;
+      const failedRoot = failedRoots.get(snapshot.manifest);
+      if (failedRoot !== undefined) {
+        hits.add(failedRoot);
+        return;
+      }
       reached.add(snapshot.manifest);
-      const root = await loadManifestRoot(store, keys, snapshot.manifest);
+      let root: ManifestRoot | undefined;
+      const rootProblem = await attempt(manifestKey(snapshot.manifest), async () => {
+        root = await loadManifestRoot(store, keys, snapshot.manifest);
+      });
+      if (rootProblem) {
+        manifestProblems.push(rootProblem);
+        failedRoots.set(snapshot.manifest, rootProblem.key);
+        hits.add(rootProblem.key);
+      }
+      if (!root) return;
       const found = new EntryFindings();
       // The node whose pages the walk yields now (v2 roots): it keeps their findings for later snapshots that reach it.
       const current: { node: string | null } = { node: null };
@@ -185,29 +228,40 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
         if (!kept) nodeFindings.set(current.node, (kept = new EntryFindings()));
         kept.add(findings);
       };
+      const hit = (under: Iterable<string>): void => {
+        for (const key of under) hits.add(key);
+        if (current.node !== null) reach.keep(current.node, under);
+      };
       // A node that cannot be read is a problem of its own; its pages are then not reached, as a damaged root's are not.
       const loadNode: NodeLoader = async (ref) => {
         current.node = null;
         if (reached.has(ref.id)) {
           found.add(nodeFindings.get(ref.id));
+          for (const key of reach.keptUnder(ref.id)) hits.add(key);
           return undefined;
         }
         reached.add(ref.id);
         current.node = ref.id;
         let pages: readonly PageRef[] | undefined;
-        await guard(`manifest/${ref.id}`, async () => {
+        const nodeProblem = await attempt(manifestKey(ref.id), async () => {
           pages = await loadManifestNode(store, keys, ref);
         });
+        if (nodeProblem) {
+          manifestProblems.push(nodeProblem);
+          hit([nodeProblem.key]);
+        }
         return pages;
       };
       for await (const ref of rootPages(root, loadNode)) {
         if (reached.has(ref.id)) {
           tell(pageFindings.get(ref.id));
+          hit(reach.keptUnder(ref.id));
           continue;
         }
         reached.add(ref.id);
         const page = new EntryFindings();
-        await guard(`manifest/${ref.id}`, async () => {
+        const under = new Set<string>();
+        const pageProblem = await attempt(manifestKey(ref.id), async () => {
           for (const entry of await loadPage(store, keys, ref)) {
             report.entries++;
             page.entry(
@@ -215,10 +269,17 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
               entry.content.filter((blob) => !index.has(Buffer.from(blob, 'hex'))),
               lost.size > 0 ? entry.content.filter((blob) => lost.has(blob)) : [],
             );
+            for (const pack of reach.packsOf(entry.content)) under.add(pack);
           }
         });
+        if (pageProblem) {
+          manifestProblems.push(pageProblem);
+          under.add(pageProblem.key);
+        }
         if (page.any()) pageFindings.set(ref.id, page);
+        reach.keep(ref.id, under);
         tell(page);
+        hit(under);
       }
       if (found.absent.blobs.size > 0) {
         snapshotsMissingBlobs.add(snapshot.id);
@@ -234,6 +295,22 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
         );
       }
     });
+    reach.reach(snapshot.id, hits);
+  }
+
+  // Each object reported under its own key is told which snapshots it hurts, and what to do.
+  const told = (p: VerifyProblem, message: string): void => {
+    report.problems[report.problems.indexOf(p)] = { key: p.key, message };
+  };
+  const copyAgain = 'copy it again from the DR vault (the same name holds the same bytes there)';
+  for (const { problem: p, blobs } of uncheckedPacks) {
+    const by = reach.snapshotsOf(p.key);
+    const users = by.length === 0 ? 'no snapshot uses them' : `snapshot(s) ${namedSnapshots(by)} use them (${by.length})`;
+    told(p, `${p.message}; the ${blobs} blob(s) the index lists in it went unchecked, and ${users}; ${copyAgain}, then verify again`);
+  }
+  for (const p of manifestProblems) {
+    const by = reach.snapshotsOf(p.key);
+    told(p, `${p.message}; the manifest of snapshot(s) ${namedSnapshots(by)} needs it (${by.length}): their restores cannot read the entries under it; ${copyAgain}`);
   }
 
   reportMissingIndexes();

@@ -25,7 +25,8 @@ function formatHours(ms: number): string {
 /**
  * Prune found blobs the snapshots reference that no index object lists (index-coverage.ts): it
  * cannot tell which packs hold them, and the packs that do would look unlisted and be condemned.
- * Nothing is condemned or deleted.
+ * Nothing is condemned or deleted. The way out is `vault repair index` (vault/repair/), a backup of
+ * the sources, and forgetting the snapshots whose blobs are gone for good.
  */
 export class IncompleteIndexError extends VaultError {
   override name = 'IncompleteIndexError';
@@ -34,8 +35,10 @@ export class IncompleteIndexError extends VaultError {
     readonly unindexedBlobs: number,
   ) {
     super(
-      `${location}: ${unindexedBlobs} blob(s) that snapshots reference are listed by no index object (an index object is missing or was never written), so prune cannot tell which packs hold them and deletes nothing. ` +
-        'Run `lifeboat vault verify` to see which snapshots are affected, bring the missing index object back (from an S3 noncurrent version, or the other vault of the pair), then prune again.',
+      `${location}: ${unindexedBlobs} blob(s) that snapshots reference are listed by no index object (an index object is missing or damaged, or a repair left damaged blobs out), so prune cannot tell which packs hold them and deletes nothing. ` +
+        'To go on: (1) run `lifeboat vault repair index` (add --read-data to also drop damaged blobs): it rebuilds the index from the packs themselves; ' +
+        '(2) back up the affected sources again: a blob that is still in no index is stored anew where the source still has it; ' +
+        '(3) run `lifeboat vault verify`: a snapshot that still references a blob no index lists stays damaged until it is forgotten (`lifeboat vault forget <id>`, or the retention of its backup); then prune again.',
     );
   }
 }

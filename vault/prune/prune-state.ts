@@ -21,7 +21,7 @@ export const condemnedBatchSchema = z.object({
   v: z.literal(1),
   condemnedAt: z.iso.datetime(),
   graceMs: count,
-  /** Packs with their length (0 when unknown: a pack no index lists, whose size was not fetched). */
+  /** Packs with their length (0 when unknown: a pack no index lists, in a store where a size costs a request: S3). */
   packs: z.array(z.object({ id: hexId, bytes: count })),
   indexes: z.array(hexId),
   manifests: z.array(hexId),

@@ -13,6 +13,8 @@ import { MarkedPages, markVault, type VaultMark } from './vault-mark';
 import { unindexedReferences } from './index-coverage';
 import { IncompleteIndexError } from './prune-errors';
 import { countSchema as count } from '../repository/vault-schema';
+import { localObjectSize } from '../backend/file/local-objects';
+import { mapBounded } from '../workers/bounded-concurrency';
 
 /** The backup lease (24 h 15 min, lambdas/backup/backup-lease.ts) plus 45 min: no backup that may still commit outlives it. */
 export const DEFAULT_PRUNE_GRACE_MS = 25 * 60 * 60 * 1000;
@@ -199,7 +201,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
     repackDone = result.repacked.length + result.damaged.length + result.archived.length === plan.repack.length;
   }
   const repackedLength = new Map(plan.repack.map((p) => [p.id, p.length]));
-  const condemnedPacks = [...plan.garbagePacks, ...repackedIds.map((id) => ({ id, bytes: repackedLength.get(id) ?? 0 }))];
+  const condemnedPacks = [...(await withStoredSizes(vault, plan.garbagePacks)), ...repackedIds.map((id) => ({ id, bytes: repackedLength.get(id) ?? 0 }))];
   const { condemned: condemnedIndexes, carried } = rewriteIndexes(plan.liveIndexObjects, new Set(condemnedPacks.map((p) => p.id)), pending.packs);
   const batch: Pick<CondemnedBatch, 'packs' | 'indexes' | 'manifests'> = {
     packs: condemnedPacks,
@@ -235,6 +237,15 @@ function pendingObjects(batches: readonly StoredCondemnedBatch[]): PendingObject
     for (const m of b.manifests) manifests.add(m);
   }
   return { packs, indexes, manifests };
+}
+
+/**
+ * The packs with their sizes: a pack no index lists comes from the listing of `data/` without one
+ * (planPrune gives it 0), so its size is asked of the store, where that is cheap (a directory: a
+ * stat). Until 2026-12-04 they were condemned, reported and swept as "0 bytes" on every store; on S3, where a size costs a request per object, they still are (the listing has the sizes, but the VaultStore port does not hand them on).
+ */
+async function withStoredSizes(vault: Vault, packs: ReadonlyArray<{ id: string; bytes: number }>): Promise<Array<{ id: string; bytes: number }>> {
+  return mapBounded(packs, 8, async (p) => (p.bytes > 0 ? p : { id: p.id, bytes: (await localObjectSize(vault.store, packKey(p.id))) ?? 0 }));
 }
 
 async function listIds(vault: Vault, prefix: string): Promise<Set<string>> {
@@ -354,7 +365,8 @@ async function sweep(
         continue;
       }
       if (ctx.outOfTime()) return false;
-      const bytes = p.bytes || packBytes.get(p.id) || 0;
+      // Batches written before 2026-12-04 hold 0 for a pack no index listed: its size is read before it goes.
+      const bytes = p.bytes || packBytes.get(p.id) || ((await localObjectSize(vault.store, packKey(p.id))) ?? 0);
       await remove(
         batch,
         packKey(p.id),

@@ -82,12 +82,13 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
 }
 
 /**
- * One PackWriter per tag set, made when a pack with that set is first repacked. Each holds at most an
+ * One PackWriter per tag set, made when a pack with that set is first repacked (and by the index
+ * repair, vault/repair/, when it copies the intact blobs out of a damaged pack). Each holds at most an
  * open pack and two uploads (one uploading while the next fills, as the repack had with one writer), so
  * memory grows with the number of tag sets met (the vault's plans, and untagged: a few packs of
  * packSize each), not with the packs repacked.
  */
-class PackWritersByTags {
+export class PackWritersByTags {
   private readonly writers = new Map<string, PackWriter>();
 
   constructor(

@@ -194,9 +194,14 @@ it('with the primary region down: each plan from the DR catalog, what the DR vau
   expect(demo?.lastDrill?.verdict).toBe('PASSED');
   expect(legacy?.lastDrill).toBeUndefined();
   expect(legacy?.scrub).toEqual({ state: 'unreadable' });
-  // The mirror's last check is in the DR catalog, read as before; the prune row is the DR vault's.
+  // The mirror's last check is in the DR catalog, read as before; the plan's (primary) vault's prune is unknown, with why, not "no prune yet".
   expect(demo?.mirrors).toEqual([expect.objectContaining({ source: 'demo-assets', verdict: 'equal', withinObjectives: true })]);
-  expect(demo?.prune).toEqual({ state: 'never' });
+  expect(demo?.prune).toEqual({ state: 'unreadable', note: expect.stringMatching(/^the primary catalog \(us-east-1\) could not be read: .*ECONNREFUSED/) });
+  expect(status.prunes.dr).toEqual({ state: 'never' });
+  const screen = capture();
+  expect(await statusCommand(target(), { io: screen.io, now: NOW, clients: commandClients() })).toBe(1);
+  expect(screen.out.join('\n')).not.toContain('no prune yet');
+  expect(screen.out.filter((l) => l.includes('prune unknown'))).toHaveLength(2);
   expect(status.problems).toEqual([
     expect.stringMatching(/^the primary catalog \(us-east-1\) could not be read, its drills are not counted: .*ECONNREFUSED/),
     expect.stringMatching(/^the scrub runs could not be read: .*ECONNREFUSED/),

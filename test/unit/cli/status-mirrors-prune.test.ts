@@ -229,6 +229,32 @@ describe('lifeboat status with mirrors and prunes', () => {
   });
 });
 
+describe('lifeboat status with the primary region down', () => {
+  it('says the plan\'s prune is unknown, with the reason, not "no prune yet" from the DR vault\'s log; the DR vault\'s prune keeps its own line', async () => {
+    const refused = new Error('connect ECONNREFUSED 127.0.0.1:4567');
+    const down = sources({
+      listBackupsOfPlan: async (_plan, side) => {
+        if (side === 'primary') throw refused;
+        return [fresh];
+      },
+      latestPrune: async (vault) => {
+        if (vault === 'primary') throw refused;
+        return undefined;
+      },
+    });
+    const status = await environmentStatus(down, NOW);
+    const [demo] = status.plans as PlanStatus[];
+    expect(demo?.catalog).toBe('dr');
+    expect(demo?.prune).toEqual({ state: 'unreadable', note: 'the primary catalog (us-east-1) could not be read: connect ECONNREFUSED 127.0.0.1:4567' });
+    const screen = statusScreen(status);
+    expect(screen.join('\n')).not.toContain('no prune yet');
+    expect(screen.slice(3, 6).map((l) => l.slice(86).trim())).toEqual(['no scrub yet', 'prune unknown', '(below)']);
+    expect(screen).toContain('Prune of the primary vault (us-east-1): unknown (below)');
+    expect(screen).toContain('Prune of the DR vault (us-west-2): no run recorded yet');
+    expect(screen).toContain("! the primary vault's prune runs (us-east-1) could not be read: connect ECONNREFUSED 127.0.0.1:4567");
+  });
+});
+
 describe('lifeboat backups list', () => {
   it('a line per mirrored source with the verdict, lag and check age status judges by, and why one is not within the objectives', () => {
     const lines = mirrorLines([

@@ -90,7 +90,7 @@ describe('lifeboat vault on a damaged vault', () => {
     const out = lines(verify.stdout);
     expect(out).toHaveLength(6);
     expect(out[0]).toBe(
-      `CORRUPT index/${index as string}: does not exist, but snapshot(s) ${id} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there)`,
+      `CORRUPT index/${index as string}: does not exist, but snapshot(s) ${id} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there), or, if \`vault repair index\` replaced it, the blobs still missing were left out as damaged: back up the source again (the same content heals the snapshot) or forget the snapshot`,
     );
     expect(out[1]).toMatch(new RegExp(`^CORRUPT snapshots/${id}: 33 entries reference 1 blob\\(s\\) that no index lists \\(e\\.g\\. entry "copy-00\\.bin", blob [0-9a-f]{64}\\); they are probably in index/${index as string}, reported above$`));
     // The pack that index listed now looks unreferenced: it is named, with a warning not to delete it.
@@ -120,7 +120,7 @@ describe('lifeboat vault on a damaged vault', () => {
       'OK: 1 snapshots, 1 manifest entries, 1 indexes, 1 packs, 1 blobs (1 read), 0 problems',
       'UNREFERENCED temp data/cd/.tmp-0123456789abcdef (512 bytes)',
       `UNREFERENCED pack data/cd/${orphan} (4096 bytes)`,
-      'INFO: 2 unreferenced objects, 4608 bytes: left by a killed or failed backup, or being written by a running one; no snapshot needs them, a prune reclaims the packs and manifest objects; it leaves the temporary files alone (a running write may own one): delete those by hand when no backup or prune runs',
+      'INFO: 2 unreferenced objects, 4608 bytes: left by a killed or failed backup, or being written by a running one; no snapshot needs them, `vault prune` reclaims them (a temporary file once it is older than the grace, and at least an hour: a running write may own a younger one)',
     ]);
   });
 

@@ -137,6 +137,18 @@ describe('lifeboat vault forget', () => {
     expect((await snapshotIds()).sort()).toEqual([ofA[1], ofA[2]].map((id) => (id as string).slice(0, 16)).sort());
   });
 
+  it('refuses a snapshot named twice (as "latest" and by its id too), naming it and its names, and forgets nothing', async () => {
+    const newest = ofB.slice(0, 12);
+    for (const refs of [['latest', 'latest'], ['latest', newest, (ofA[0] as string).slice(0, 12)]]) {
+      const io = capture();
+      expect(await vaultForget(refs, { vault, keyFile }, { io })).toBe(1);
+      const names = refs.filter((r) => r === 'latest' || r === newest).map((r) => JSON.stringify(r)).join(', ');
+      expect(io.errors).toEqual([`lifeboat vault: snapshot ${newest} is named 2 times (${names}): name each snapshot once (\`lifeboat vault ls\` lists them); nothing was forgotten`]);
+      expect(io.lines).toEqual([]);
+      expect((await snapshotIds()).length).toBe(4);
+    }
+  });
+
   it('refuses usage it cannot act on, before opening the vault', async () => {
     for (const [options, refs, message] of [
       [{}, [], /^lifeboat vault: name the snapshots to forget, or give --keep-last/],

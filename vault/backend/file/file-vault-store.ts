@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { VaultObjectNotFoundError } from '../../vault-errors';
 import { type ByteRange, type ObjectWriter, type VaultStore } from '../vault-store';
 import { platformCalls, type PosixCalls } from '../../platform/posix-calls';
+import { TEMP_FILE_PREFIX } from './local-objects';
 
 export type FileVaultStoreOptions = {
   /** fsync each object (and its directory entry) before it counts as written. @default true */
@@ -26,7 +27,8 @@ export const DROP_PAGES_MIN_BYTES = 256 * 1024;
 /**
  * A vault in a local directory (an on-prem disk, a mounted volume, the benchmark). Writes go to a
  * temporary file in the same directory and are renamed into place, so a reader never sees a partial
- * object and a crash leaves at worst a `.tmp-*` file that `list` ignores.
+ * object and a crash leaves at worst a `.tmp-*` file that `list` ignores (and `vault prune` removes once
+ * it is older than the prune's grace: vault/prune/temporary-files.ts).
  */
 export class FileVaultStore implements VaultStore {
   readonly location: string;
@@ -71,6 +73,32 @@ export class FileVaultStore implements VaultStore {
     const target = this.file(key);
     const tmp = await this.writeTemp(path.dirname(target), parts);
     await fs.rename(tmp, target);
+    await this.syncDirectory(path.dirname(target));
+  }
+
+  /**
+   * When durable, fsyncs a directory after a rename into it: the rename is a change of the directory,
+   * and until it is on disk a power loss can undo it even though the file's bytes were synced. Callers
+   * rely on the order of their writes surviving a crash (a repair's new index objects before the old
+   * ones go, docs/FORMAT.md "Repairing the index"). A file system that cannot sync a directory (EINVAL,
+   * EISDIR, EBADF on some FUSE and network mounts) keeps the old behaviour: the rename is still atomic.
+   */
+  private async syncDirectory(dir: string): Promise<void> {
+    if (!this.durable) return;
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(dir, 'r');
+    } catch {
+      return;
+    }
+    try {
+      await fh.sync();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EBADF' && code !== 'ENOTSUP' && code !== 'EPERM') throw err;
+    } finally {
+      await fh.close();
+    }
   }
 
   /**
@@ -85,6 +113,7 @@ export class FileVaultStore implements VaultStore {
     const tmp = await this.writeTemp(path.dirname(target), [body]);
     try {
       await fs.link(tmp, target);
+      await this.syncDirectory(path.dirname(target));
       return true;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -143,6 +172,7 @@ export class FileVaultStore implements VaultStore {
         }
         await close();
         await fs.rename(tmp, target);
+        await this.syncDirectory(path.dirname(target));
       },
       abort: async () => {
         await close().catch(() => undefined);
@@ -156,7 +186,7 @@ export class FileVaultStore implements VaultStore {
       await fs.mkdir(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
-    const tmp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    const tmp = path.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(8).toString('hex')}`);
     return { tmp, fh: await fs.open(tmp, 'wx', 0o600) };
   }
 
@@ -231,7 +261,7 @@ export class FileVaultStore implements VaultStore {
       throw err;
     }
     for (const d of names) {
-      if (d.name.startsWith('.tmp-')) continue;
+      if (d.name.startsWith(TEMP_FILE_PREFIX)) continue;
       if (d.isDirectory()) yield* this.walk(path.join(dir, d.name), `${keyPrefix}${d.name}/`);
       else if (d.isFile()) yield `${keyPrefix}${d.name}`;
     }

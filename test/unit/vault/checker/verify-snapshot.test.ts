@@ -2,6 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { verifySnapshot } from '../../../../vault/checker/verify-snapshot';
+import { loadManifestRoot } from '../../../../vault/manifest/manifest-root';
+import { manifestKey } from '../../../../vault/repository/vault-layout';
 import { damageStoredBlob, newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 describe('verifySnapshot (the one backup verification of the runbook and the demo)', () => {
@@ -49,5 +51,25 @@ describe('verifySnapshot (the one backup verification of the runbook and the dem
     const damaged = await verifySnapshot(vault, snapshot.id, { readData: true });
     expect({ entries: damaged.entries, bytes: damaged.bytes }).toEqual({ entries: 20, bytes: 400_000 });
     expect(damaged.problems.map((p) => p.split(':')[0])).toEqual(['"f03.bin"', '"f09.bin"', '"f17.bin"']);
+  });
+
+  it('names the snapshot whose manifest needs a missing page, and what to do', async () => {
+    const own = path.join(dir, 'missing-page');
+    await fs.mkdir(own);
+    const { vault, store } = await newTestVault(own);
+    const src = path.join(own, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'a.txt'), 'a\n');
+    const { snapshot } = await backupDirectory(vault, src);
+    const root = await loadManifestRoot(store, vault.keys, snapshot.manifest);
+    if (root.v !== 1) throw new Error('a one-page snapshot was meant to have a one-level root');
+    const page = manifestKey(root.pages[0]?.id as string);
+    await store.delete(page);
+    const check = await verifySnapshot(vault, snapshot.id);
+    expect(check.ok).toBe(false);
+    expect(check.problems).toEqual([
+      `VaultObjectNotFoundError: ${store.location}: object ${page} does not exist; the manifest of snapshot ${snapshot.id} needs it: its restore cannot read the entries under it; ` +
+        'copy it again from the other vault (primary or DR: the same name holds the same bytes there)',
+    ]);
   });
 });

@@ -2,7 +2,12 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { verifyVault } from '../../../../vault/checker/verify';
-import { manifestObjectIds } from '../../../../vault/manifest/manifest-root';
+import { encodeJson, putSealedObject } from '../../../../vault/crypto/sealed-object';
+import { loadManifestRoot, manifestObjectIds } from '../../../../vault/manifest/manifest-root';
+import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
+import { PACK_TRAILER_BYTES } from '../../../../vault/pack/pack-format';
+import { readPackHeader } from '../../../../vault/pack/pack-reader';
+import { type Vault } from '../../../../vault/repository/vault';
 import { indexKey, manifestKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -13,6 +18,23 @@ describe('verifyVault on a damaged vault', () => {
     dir = await tempDir('verify');
   });
   afterAll(async () => removeDir(dir));
+
+  /** A backup of `files` (name → bytes) into a vault made before: its snapshot id. */
+  async function backedUpInto(vault: Vault, label: string, files: Map<string, Buffer>): Promise<string> {
+    const src = await fs.mkdtemp(path.join(dir, `${label}-`));
+    for (const [name, body] of files) await fs.writeFile(path.join(src, name), body);
+    return (await backupDirectory(vault, src)).snapshot.id;
+  }
+
+  /** The page ids of a snapshot's manifest, in order. */
+  async function pagesOf(vault: Vault, snapshot: Snapshot): Promise<string[]> {
+    const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
+    const all = new Set<string>();
+    for await (const id of manifestObjectIds(vault.store, vault.keys, snapshot.manifest)) all.add(id);
+    all.delete(snapshot.manifest);
+    if (root.v === 2) for (const n of root.nodes) all.delete(n.id);
+    return [...all];
+  }
 
   /** A vault with one backup of `files` (name → bytes). */
   async function backedUp(label: string, files: Map<string, Buffer>): Promise<Awaited<ReturnType<typeof newTestVault>> & { snapshotId: string; indexes: readonly string[] }> {
@@ -53,12 +75,76 @@ describe('verifyVault on a damaged vault', () => {
     expect(report.problems).toHaveLength(2);
     expect(report.problems[0]).toEqual({
       key: indexKey(missing),
-      message: `does not exist, but snapshot(s) ${v.snapshotId} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there)`,
+      message: `does not exist, but snapshot(s) ${v.snapshotId} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there), or, if \`vault repair index\` replaced it, the blobs still missing were left out as damaged: back up the source again (the same content heals the snapshot) or forget the snapshot`,
     });
     expect(report.problems[1]?.key).toBe(snapshotKey(v.snapshotId));
     expect(report.problems[1]?.message).toMatch(
       new RegExp(`^33 entries reference 1 blob\\(s\\) that no index lists \\(e\\.g\\. entry "copy-00\\.bin", blob [0-9a-f]{64}\\); they are probably in ${indexKey(missing)}, reported above$`),
     );
+  });
+
+  it('says of a pack whose header cannot be read how many blobs went unchecked and which snapshots use them, with or without reading data', async () => {
+    const v = await backedUp('bad-header', new Map([['a.bin', pseudoRandomBytes(3000, 11)], ['b.bin', pseudoRandomBytes(2000, 12)]]));
+    const src = path.join(path.dirname(v.store.localPath('config')), '..', 'src');
+    const again = (await backupDirectory(v.vault, src)).snapshot.id; // nothing changed: the same blobs
+    const other = path.join(dir, 'bad-header-other');
+    await fs.mkdir(other);
+    await fs.writeFile(path.join(other, 'c.bin'), pseudoRandomBytes(2500, 13));
+    await backupDirectory(v.vault, other);
+    const entry = await (await v.vault.manifest(await v.vault.loadSnapshot(v.snapshotId))).find('a.bin');
+    const at = (await v.vault.index()).lookup(Buffer.from(entry?.content[0] as string, 'hex'));
+    if (!at) throw new Error('a.bin has no indexed blob');
+    const key = packKey(at.packId);
+    const listed = (await readPackHeader(v.store, v.vault.keys, key, (await fs.stat(v.store.localPath(key))).size)).length;
+    const pack = await fs.readFile(v.store.localPath(key));
+    pack.writeUInt8((pack.readUInt8(pack.length - PACK_TRAILER_BYTES - 3) ^ 0x20) & 0xff, pack.length - PACK_TRAILER_BYTES - 3); // inside the sealed header
+    await fs.writeFile(v.store.localPath(key), pack);
+    const users = [v.snapshotId, again].sort();
+    for (const readData of [false, true]) {
+      const report = await verifyVault(v.vault, { readData });
+      expect(report.problems).toEqual([
+        {
+          key,
+          message: expect.stringMatching(
+            new RegExp(`^.*object ${key} is corrupt: .*; the ${listed} blob\\(s\\) the index lists in it went unchecked, and snapshot\\(s\\) ${users.join(', ')} use them \\(2\\); copy it again from the DR vault \\(the same name holds the same bytes there\\), then verify again$`),
+          ),
+        },
+      ]);
+    }
+    for (const id of users) await v.store.delete(snapshotKey(id));
+    expect((await verifyVault(v.vault)).problems).toEqual([{ key, message: expect.stringMatching(new RegExp(`; the ${listed} blob\\(s\\) the index lists in it went unchecked, and no snapshot uses them; copy it again`)) }]);
+  });
+
+  it('names every snapshot whose manifest needs a missing page, also through a node or a root another snapshot read first, and reports the page once', async () => {
+    const root = await fs.mkdtemp(path.join(dir, 'missing-page-'));
+    const { vault, store } = await newTestVault(root);
+    // Three runs of two paths: three pages; committed with fanout 2 under two nodes. The same parts committed twice share the pages under new nodes.
+    const parts: Awaited<ReturnType<Awaited<ReturnType<Vault['newSnapshotWriter']>>['finish']>>[] = [];
+    for (const names of [['a', 'b'], ['c', 'd'], ['e', 'f']]) {
+      const writer = await vault.newSnapshotWriter({ inline: true });
+      for (const [i, name] of names.entries()) await writer.add({ path: name, kind: 'object', meta: {}, content: pseudoRandomBytes(2000 + i * 100, name.charCodeAt(0)) });
+      parts.push(await writer.finish());
+    }
+    const commit = (): Promise<Snapshot> => vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts, manifestFanout: 2 });
+    const first = await commit();
+    const samePages = await commit();
+    // A second snapshot record of the first root: it shares the root and its nodes.
+    const { id: _id, ...record } = first;
+    const sameRoot = await putSealedObject(vault.store, vault.keys, snapshotKey, 'snapshot', encodeJson({ ...record, time: new Date(Date.parse(record.time) + 1000).toISOString() }), null);
+    const unrelated = await backedUpInto(vault, 'missing-page-other', new Map([['z.bin', pseudoRandomBytes(1500, 21)]]));
+    const pages = await pagesOf(vault, first);
+    expect(pages).toEqual(await pagesOf(vault, samePages));
+    const page = pages[1] as string;
+    await store.delete(manifestKey(page));
+    const needing = [first.id, samePages.id, sameRoot].sort();
+    expect(needing).not.toContain(unrelated);
+    const report = await verifyVault(vault);
+    expect(report.problems).toEqual([
+      {
+        key: manifestKey(page),
+        message: `${store.location}: object ${manifestKey(page)} does not exist; the manifest of snapshot(s) ${needing.join(', ')} needs it (3): their restores cannot read the entries under it; copy it again from the DR vault (the same name holds the same bytes there)`,
+      },
+    ]);
   });
 
   it('reports an orphan pack and temporary files as unreferenced, with their sizes, without failing', async () => {

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { backupsListCommand } from '../../../cli/commands/backup-commands';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { createCatalogShapedTable } from '../../../local/cloud';
+import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
+import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * `lifeboat backups list` after the DR vault's own retention forgot a copy: the primary's record still
+ * says its DR copy was COMMITTED (replication wrote that, and the DR forget writes only the DR
+ * catalog), so the list asks the DR catalog and shows the copy FORGOTTEN; with the DR region down it
+ * says it could not, and shows the primary's record. On the local cloud, both regions' catalog tables.
+ */
+
+const tmp = tempDir('backups-list-dr');
+const dataDir = join(tmp.dir, 'data');
+const environment = loadLifeboatConfig(SAMPLE_CONFIG_FILE).environments[0];
+if (!environment) throw new Error('the sample config has no environment');
+const names = resourceNames(environment);
+let cloud: LocalCloudHandle;
+const clients: DynamoDBClient[] = [];
+const [older, newer] = ['20260301T060000Z-00000001', '20260302T060000Z-00000002'];
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+const catalogIn = (region: string): BackupCatalog => {
+  const ddb = localDynamoDbClient(cloud.endpoints, region);
+  clients.push(ddb);
+  return new BackupCatalog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
+};
+const commandClients = () => {
+  const [dynamodb, drDynamodb] = [localDynamoDbClient(cloud.endpoints, PRIMARY), localDynamoDbClient(cloud.endpoints, DR)];
+  clients.push(dynamodb, drDynamodb);
+  return { dynamodb, drDynamodb };
+};
+const target = () => ({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir, plan: 'demo' });
+
+/** A committed backup of plan demo, as the commit step and replication leave it in a catalog. */
+async function committed(catalog: BackupCatalog, backupId: string, startedAt: string): Promise<void> {
+  const record: BackupRecord = { backupId, plan: 'demo', environment: 'dev', sourceNames: ['demo-files'], sources: [], strategy: 'full', status: 'RUNNING', startedAt, shardCount: 1 };
+  await catalog.createBackup(record);
+  const totals = { entries: 1, bytes: 6, bytesScanned: 6, bytesNew: 6, bytesStored: 40, blobsNew: 1 };
+  await catalog.markCommitted(backupId, { sources: [], totals, endedAt: startedAt });
+  expect(await catalog.markCopied(backupId)).toBe(true);
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ dataDir, regions: [PRIMARY, DR], exitWithParent: true });
+  for (const region of [PRIMARY, DR]) {
+    const ddb = localDynamoDbClient(cloud.endpoints, region);
+    clients.push(ddb);
+    await createCatalogShapedTable(ddb, names.catalogTable, { byPlan: true });
+  }
+  // Both backups replicated (both catalogs hold them); the DR vault's retention then forgot the older one there only.
+  for (const region of [PRIMARY, DR]) {
+    const catalog = catalogIn(region);
+    await committed(catalog, older, '2026-03-01T06:00:00.000Z');
+    await committed(catalog, newer, '2026-03-02T06:00:00.000Z');
+  }
+  expect(await catalogIn(DR).markForgotten(older, '2026-03-05T00:00:00.000Z')).toBe(true);
+}, 60_000);
+
+afterAll(async () => {
+  clients.forEach((c) => c.destroy());
+  await stopLocalCloud(dataDir);
+  tmp.remove();
+});
+
+const drCopyOf = (out: string[], backupId: string): string | undefined => {
+  const header = out.find((l) => l.startsWith('BACKUP'));
+  const row = out.find((l) => l.startsWith(backupId));
+  const at = header?.indexOf('DR COPY') ?? -1;
+  return row?.slice(at, at + 11).trim();
+};
+
+it('shows the DR copy the DR catalog marks forgotten as FORGOTTEN, not the primary\'s COMMITTED, in the table and in --json', async () => {
+  const text = capture();
+  expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
+  expect(text.err).toEqual([]);
+  expect([drCopyOf(text.out, older), drCopyOf(text.out, newer)]).toEqual(['FORGOTTEN', 'COMMITTED']);
+  // The backup is still in the primary vault: listed as COMMITTED there.
+  expect(text.out.find((l) => l.startsWith(older))?.split(/\s+/).slice(0, 3)).toEqual([older, 'demo', 'COMMITTED']);
+
+  const json = capture();
+  expect(await backupsListCommand({ ...target(), json: true }, { io: json.io, clients: commandClients() })).toBe(0);
+  const records = JSON.parse(json.out.join('\n')) as (BackupRecord & { drForgottenAt?: string })[];
+  expect(records.map((r) => [r.backupId, r.copies?.dr, r.drForgottenAt])).toEqual([
+    [newer, 'COMMITTED', undefined],
+    [older, 'COMMITTED', '2026-03-05T00:00:00.000Z'],
+  ]);
+});
+
+it('with the DR region down, says the DR catalog could not be read and shows the primary\'s record', async () => {
+  await stopRegion(dataDir, DR);
+  const text = capture();
+  expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
+  expect(text.err).toEqual([
+    expect.stringMatching(/^warning: the DR catalog \(us-west-2\) could not be read \(.+\): DR COPY is the primary catalog's record, which does not know what the DR vault's retention forgot$/),
+  ]);
+  expect([drCopyOf(text.out, older), drCopyOf(text.out, newer)]).toEqual(['COMMITTED', 'COMMITTED']);
+});

@@ -1,0 +1,48 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { type CliIo } from '../../../cli/cli-io';
+import { vaultBackup, vaultInit, vaultLs } from '../../../cli/commands/vault-commands';
+import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
+
+function capture(): CliIo & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
+}
+
+/**
+ * `lifeboat vault backup --vault V SRC` with V inside SRC: the vault is left out of the snapshot (it
+ * would be backed up into itself, half written), also when V is named through a symlink, and a note
+ * says so; the backup is complete otherwise (exit 0).
+ */
+describe('lifeboat vault backup of a directory that holds its own vault', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempDir('vault-own');
+  });
+  afterEach(async () => removeDir(dir));
+
+  it('leaves the vault out, named directly or through a symlink, and notes it on stderr and in --json', async () => {
+    const src = path.join(dir, 'src');
+    await fs.mkdir(path.join(src, 'docs'), { recursive: true });
+    await fs.writeFile(path.join(src, 'docs', 'a.txt'), 'a\n');
+    await fs.writeFile(path.join(src, 'big.bin'), pseudoRandomBytes(30_000, 3));
+    const vault = path.join(src, 'vault');
+    const keyFile = path.join(dir, 'key');
+    expect(await vaultInit({ vault, keyFile }, { io: capture() })).toBe(0);
+    const link = path.join(dir, 'link');
+    await fs.symlink(vault, link);
+
+    for (const named of [vault, link]) {
+      const io = capture();
+      expect(await vaultBackup(src, { vault: named, keyFile }, { io })).toBe(0);
+      expect(io.errors).toEqual([`lifeboat vault: note: left out vault: it is the vault this backup writes to (${named})`]);
+      const ls = capture();
+      expect(await vaultLs(io.lines[0], { vault, keyFile }, { io: ls })).toBe(0);
+      expect(ls.lines.map((l) => l.split(/\s+/).at(-1))).toEqual(['big.bin', 'docs', 'docs/a.txt']);
+    }
+    const json = capture();
+    expect(await vaultBackup(src, { vault, keyFile, json: true }, { io: json })).toBe(0);
+    expect((JSON.parse(json.lines[0] as string) as { excluded: unknown }).excluded).toEqual([{ path: 'vault', excludedAs: vault }]);
+  });
+});

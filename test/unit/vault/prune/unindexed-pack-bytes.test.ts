@@ -1,0 +1,52 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { writeCondemnedBatch } from '../../../../vault/prune/prune-state';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { packKey } from '../../../../vault/repository/vault-layout';
+import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+const HOUR = 3_600_000;
+
+describe('prune of a pack no index lists', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir('unindexed-pack-bytes');
+  });
+  afterAll(async () => removeDir(dir));
+
+  it('condemns and sweeps it with its real size in a directory vault, not 0 bytes', async () => {
+    const { vault, store } = await newTestVault(dir);
+    const writer = await vault.newSnapshotWriter({ inline: true });
+    await writer.add({ path: 'a', kind: 'object', meta: {}, content: pseudoRandomBytes(5000, 1) });
+    await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await writer.finish()] });
+    // A killed backup's pack: stored, never indexed.
+    const orphan = 'ab'.repeat(32);
+    const file = store.localPath(packKey(orphan));
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, pseudoRandomBytes(12_345, 2));
+    let t = Date.parse('2026-01-01T00:00:00Z');
+
+    const dry = await pruneVault(vault, { graceMs: HOUR, now: () => t, dryRun: true });
+    expect(dry.report).toMatchObject({ packsCondemned: 1, bytesCondemned: 12_345 });
+    const condemned = await pruneVault(vault, { graceMs: HOUR, now: () => t });
+    expect(condemned.report).toMatchObject({ packsCondemned: 1, bytesCondemned: 12_345 });
+    t += 2 * HOUR;
+    const swept = await pruneVault(vault, { graceMs: HOUR, now: () => t });
+    expect(swept.report).toMatchObject({ packsDeleted: 1, bytesFreed: 12_345 });
+    await expect(fs.stat(file)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('sweeps a batch written with 0 bytes for it (before sizes were read) and counts the size it has on disk', async () => {
+    const own = path.join(dir, 'old-batch');
+    await fs.mkdir(own);
+    const { vault, store } = await newTestVault(own);
+    const orphan = 'cd'.repeat(32);
+    const file = store.localPath(packKey(orphan));
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, pseudoRandomBytes(4_321, 3));
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    await writeCondemnedBatch(store, vault.keys, { v: 1, condemnedAt: new Date(t).toISOString(), graceMs: HOUR, packs: [{ id: orphan, bytes: 0 }], indexes: [], manifests: [] });
+    const swept = await pruneVault(vault, { graceMs: HOUR, now: () => t + 2 * HOUR });
+    expect(swept.report).toMatchObject({ packsDeleted: 1, bytesFreed: 4_321 });
+  });
+});

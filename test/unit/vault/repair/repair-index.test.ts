@@ -1,0 +1,170 @@
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { type VaultStore } from '../../../../vault/backend/vault-store';
+import { verifyVault } from '../../../../vault/checker/verify';
+import { seal } from '../../../../vault/crypto/sealed-codec';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { PackWriter } from '../../../../vault/pack/pack-writer';
+import { IncompleteIndexError } from '../../../../vault/prune/prune-errors';
+import { loadCondemnedBatches, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { repairIndex } from '../../../../vault/repair/repair-index';
+import { initVault, Vault } from '../../../../vault/repository/vault';
+import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { readEntry } from '../../../../vault/restorer/restore';
+import { listedKeys, pseudoRandomBytes } from '../../../support/vault-test-helpers';
+
+/** 1–16 KiB chunks, 16 KiB packs: a few dozen KiB of data make several packs. */
+const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
+const HOUR = 3_600_000;
+
+type Source = Map<string, Buffer>;
+
+async function newVault(store: VaultStore = new MemoryVaultStore()): Promise<{ vault: Vault; reopen: (s: VaultStore) => Vault }> {
+  const made = await initVault(store, new PassphraseKeyProvider('repair test', { N: 1024, r: 8, p: 1 }), TUNING);
+  return { vault: made, reopen: (s) => new Vault(s, made.keys, made.config) };
+}
+
+async function backup(vault: Vault, source: Source): Promise<string> {
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  for (const [path, content] of [...source].sort(([a], [b]) => a.localeCompare(b))) await writer.add({ path, kind: 'object', meta: {}, content });
+  const part = await writer.finish();
+  return (await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part] })).id;
+}
+
+async function expectRestores(vault: Vault, id: string, source: Source): Promise<void> {
+  const fresh = new Vault(vault.store, vault.keys, vault.config);
+  const snapshot = await fresh.loadSnapshot(id);
+  for (const [path, content] of source) {
+    const parts: Buffer[] = [];
+    for await (const b of readEntry(fresh, snapshot, path)) parts.push(b);
+    expect(Buffer.concat(parts)).toEqual(content);
+  }
+}
+
+async function problems(vault: Vault): Promise<string[]> {
+  return (await verifyVault(new Vault(vault.store, vault.keys, vault.config), { readData: true })).problems.map((p) => `${p.key}: ${p.message}`);
+}
+
+const ids = async (store: VaultStore, prefix: string): Promise<string[]> => (await listedKeys(store, prefix)).map((k) => idFromKey(prefix, k) as string);
+
+describe('repairIndex', () => {
+  it('a crash after the new index objects are written leaves both old and new, covering everything; running it again finishes', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    const one: Source = new Map([['a', pseudoRandomBytes(40_000, 1)]]);
+    const two: Source = new Map([['b', pseudoRandomBytes(40_000, 2)]]);
+    const first = await backup(vault, one);
+    const second = await backup(vault, two);
+    const before = await ids(memory, INDEX_PREFIX);
+    // The process dies at its first delete: every write before it happened.
+    const crashing: VaultStore = Object.assign(Object.create(memory) as VaultStore, {
+      delete: async (key: string) => {
+        if (key.startsWith(INDEX_PREFIX)) throw new Error('killed');
+        return memory.delete(key);
+      },
+    });
+    await expect(repairIndex(reopen(crashing))).rejects.toThrow('killed');
+    const after = await ids(memory, INDEX_PREFIX);
+    expect(after).toEqual(expect.arrayContaining(before));
+    expect(after.length).toBe(before.length + 1);
+    expect(await problems(vault)).toEqual([]);
+
+    const report = await repairIndex(reopen(memory));
+    expect(report.indexesWritten).toHaveLength(1);
+    expect(report.indexesRemoved.sort()).toEqual(after.sort());
+    expect(await ids(memory, INDEX_PREFIX)).toEqual(report.indexesWritten);
+    expect(await problems(vault)).toEqual([]);
+    await expectRestores(vault, first, one);
+    await expectRestores(vault, second, two);
+  });
+
+  it('a crash while writing the new index objects leaves the old ones untouched', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    await backup(vault, new Map([['a', pseudoRandomBytes(30_000, 3)]]));
+    const before = await ids(memory, INDEX_PREFIX);
+    const failing: VaultStore = Object.assign(Object.create(memory) as VaultStore, {
+      put: async (key: string, body: Uint8Array) => {
+        if (key.startsWith(INDEX_PREFIX)) throw new Error('disk full');
+        return memory.put(key, body);
+      },
+    });
+    await expect(repairIndex(reopen(failing))).rejects.toThrow('disk full');
+    expect(await ids(memory, INDEX_PREFIX)).toEqual(before);
+    expect(await problems(vault)).toEqual([]);
+  });
+
+  it('names a pack an index object lists that the vault does not hold, and leaves it out', async () => {
+    const { vault } = await newVault();
+    await backup(vault, new Map([['a', pseudoRandomBytes(10_000, 4)]]));
+    const [pack] = await ids(vault.store, DATA_PREFIX);
+    await vault.store.delete(packKey(pack as string));
+    const report = await repairIndex(vault);
+    expect(report.packsLeftOut).toEqual([{ pack, reason: 'missing', detail: 'an index object lists it, but the vault does not hold it' }]);
+    expect(report.packsIndexed).toBe(0);
+  });
+
+  it('with readData, tells a blob that decrypts to another id from one that does not decrypt', async () => {
+    const { vault } = await newVault();
+    const plain = pseudoRandomBytes(3000, 5);
+    const claimed = Buffer.alloc(32, 0xab); // sealed under this id, but its content hashes to another
+    const { stored } = await seal(vault.keys, claimed, plain, { compressionLevel: null });
+    const packs: string[] = [];
+    const writer = new PackWriter(vault.store, vault.keys, { targetSize: 1 << 20, maxUploads: 1, onPackStored: (p) => packs.push(p.packId) });
+    await writer.add(claimed, stored, plain.length);
+    await writer.flush();
+
+    const headersOnly = await repairIndex(vault);
+    expect(headersOnly).toMatchObject({ packsIndexed: 1, blobsIndexed: 1, blobsLeftOut: [] });
+    const checked = await repairIndex(vault, { readData: true });
+    expect(checked.blobsLeftOut).toEqual([{ pack: packs[0], blob: claimed.toString('hex'), reason: 'blob id mismatch', detail: 'decrypts to content with another id' }]);
+    expect(checked).toMatchObject({ packsIndexed: 0, blobsIndexed: 0, packsSalvaged: [] });
+  });
+
+  it('leaves a pack a pending prune batch condemns, and the index objects it condemns, to that prune', async () => {
+    const { vault } = await newVault();
+    const kept: Source = new Map([['k', pseudoRandomBytes(30_000, 6)]]);
+    const gone = await backup(vault, new Map([['g', pseudoRandomBytes(30_000, 7)]]));
+    const keep = await backup(vault, kept);
+    await vault.store.delete(snapshotKey(gone));
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    await pruneVault(vault, { graceMs: HOUR, now: () => t });
+    const [batch] = await loadCondemnedBatches(vault.store, vault.keys);
+    expect(batch?.packs.length).toBeGreaterThan(0);
+    expect(batch?.indexes.length).toBeGreaterThan(0);
+
+    const report = await repairIndex(vault);
+    expect(report.packsLeftToPrune).toBe(batch?.packs.length);
+    expect(report.indexesLeftToPrune).toBe(batch?.indexes.length);
+    const left = await ids(vault.store, INDEX_PREFIX);
+    for (const id of batch?.indexes ?? []) expect(left).toContain(id);
+    expect(report.indexesRemoved.some((id) => batch?.indexes.includes(id))).toBe(false);
+
+    t += 2 * HOUR;
+    await pruneVault(vault, { graceMs: HOUR, now: () => t });
+    for (const p of batch?.packs ?? []) expect(await vault.store.has(packKey(p.id))).toBe(false);
+    expect(await problems(vault)).toEqual([]);
+    await expectRestores(vault, keep, kept);
+  });
+
+  it('indexes a condemned pack that a snapshot still needs (a live pack condemned while its index object was missing), and prune then spares it', async () => {
+    const { vault } = await newVault();
+    const source: Source = new Map([['a', pseudoRandomBytes(10_000, 8)]]);
+    const id = await backup(vault, source);
+    const [pack] = await ids(vault.store, DATA_PREFIX);
+    const [index] = await ids(vault.store, INDEX_PREFIX);
+    // What a prune did before it refused incomplete indexes: the pack looked unlisted and was condemned.
+    await vault.store.delete(indexKey(index as string));
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: new Date(t).toISOString(), graceMs: HOUR, packs: [{ id: pack as string, bytes: 0 }], indexes: [], manifests: [] });
+    await expect(pruneVault(vault, { graceMs: HOUR, now: () => t + 2 * HOUR })).rejects.toThrow(IncompleteIndexError);
+
+    const report = await repairIndex(vault);
+    expect(report).toMatchObject({ packsIndexed: 1, packsLeftToPrune: 0 });
+    const swept = await pruneVault(new Vault(vault.store, vault.keys, vault.config), { graceMs: HOUR, now: () => t + 2 * HOUR });
+    expect(swept.report.packsDeleted).toBe(0);
+    expect(await vault.store.has(packKey(pack as string))).toBe(true);
+    expect(await problems(vault)).toEqual([]);
+    await expectRestores(vault, id, source);
+  });
+});

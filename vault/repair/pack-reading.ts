@@ -1,0 +1,85 @@
+import { type IndexedPack } from '../blob-index/index-object';
+import { localObjectSize } from '../backend/file/local-objects';
+import { verifyPackBody } from '../checker/object-check';
+import { type PackEntry } from '../pack/pack-format';
+import { parsePack, readPackHeader } from '../pack/pack-reader';
+import { type Vault } from '../repository/vault';
+import { packKey } from '../repository/vault-layout';
+import { DamagedBlobsError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
+
+/** Why the repair left a blob out of the index it builds (`vault repair index --read-data`). */
+export type BlobProblem = 'blob id mismatch' | 'decrypt failure';
+
+/** A damaged blob of a pack whose header reads. */
+export type DamagedPackBlob = { readonly blob: string; readonly reason: BlobProblem; readonly detail: string };
+
+/** A blob that passed the data check, with its stored bytes (a view into the pack's body), to be copied into a new pack. */
+export type IntactBlob = { readonly entry: PackEntry; readonly stored: Buffer };
+
+/**
+ * What reading one pack told:
+ * - `whole`: its header reads (and, with readData, every blob decrypts to its id): index it as it is;
+ * - `damaged`: the header reads but some blobs fail the data check: the intact ones are handed over to
+ *   be copied into a new pack (the damaged pack cannot be indexed in part: verify reads every blob its
+ *   header names, and its damaged ones would stay there, named, for ever);
+ * - `bad-header`: the header cannot be read or decrypted, or the pack fails as a whole: left out;
+ * - `gone`: deleted since the listing (a prune's sweep);
+ * - `archived`: in an archive storage class (S3 Glacier), unreadable without a thaw: not judged.
+ */
+export type PackReading =
+  | { readonly kind: 'whole'; readonly pack: IndexedPack }
+  | { readonly kind: 'damaged'; readonly packId: string; readonly damaged: readonly DamagedPackBlob[]; readonly intact: readonly IntactBlob[] }
+  | { readonly kind: 'bad-header'; readonly packId: string; readonly detail: string }
+  | { readonly kind: 'gone'; readonly packId: string }
+  | { readonly kind: 'archived'; readonly packId: string };
+
+/**
+ * Reads one pack as the repair needs it. Without `readData`, only its header (two ranged reads); the
+ * pack's length is the store's (a stat in a directory), else the length an old index object recorded,
+ * else the whole pack is read (S3 hands out no size without a request of its own). With `readData`,
+ * the whole pack is read and every blob decrypted and its id recomputed (verifyPackBody, as
+ * `vault verify --read-data` does).
+ */
+export async function readPackForRepair(vault: Vault, packId: string, options: { readonly readData: boolean; readonly indexedLength?: number }): Promise<PackReading> {
+  const { store, keys } = vault;
+  const key = packKey(packId);
+  try {
+    if (!options.readData) {
+      const length = (await localObjectSize(store, key)) ?? options.indexedLength;
+      if (length !== undefined) {
+        try {
+          return { kind: 'whole', pack: { packId, length, entries: await readPackHeader(store, keys, key, length) } };
+        } catch (err) {
+          // A length from an old index object may be the very thing that is wrong: the whole pack decides.
+          if (!(err instanceof VaultCorruptionError) || store.localPath) throw err;
+        }
+      }
+      const body = await store.get(key);
+      return { kind: 'whole', pack: { packId, length: body.length, entries: await parsePack(store.location, key, keys, body) } };
+    }
+    const body = await store.get(key);
+    const header = await parsePack(store.location, key, keys, body);
+    try {
+      await verifyPackBody(store.location, key, keys, body, { header });
+    } catch (err) {
+      if (!(err instanceof DamagedBlobsError)) throw err;
+      const bad = new Map(err.damaged.map((d) => [d.id, d.detail]));
+      const damaged: DamagedPackBlob[] = [];
+      const intact: IntactBlob[] = [];
+      for (const e of header) {
+        const id = e.id.toString('hex');
+        const detail = bad.get(id);
+        if (detail === undefined) intact.push({ entry: e, stored: body.subarray(e.offset, e.offset + e.storedLength) });
+        // The check's own words for a blob that decrypts but hashes to another id (codec-worker.ts, object-check.ts).
+        else damaged.push({ blob: id, reason: detail.includes('another id') ? 'blob id mismatch' : 'decrypt failure', detail });
+      }
+      return { kind: 'damaged', packId, damaged, intact };
+    }
+    return { kind: 'whole', pack: { packId, length: body.length, entries: header } };
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError) return { kind: 'gone', packId };
+    if (err instanceof VaultObjectArchivedError) return { kind: 'archived', packId };
+    if (err instanceof VaultCorruptionError) return { kind: 'bad-header', packId, detail: err.detail };
+    throw err;
+  }
+}

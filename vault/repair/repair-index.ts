@@ -1,0 +1,323 @@
+import { type IndexedPack } from '../blob-index/index-object';
+import { writeIndexObject } from '../blob-index/index-writer';
+import { type Vault } from '../repository/vault';
+import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey } from '../repository/vault-layout';
+import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
+import { mapBounded } from '../workers/bounded-concurrency';
+import { BlobCoverage } from '../prune/index-coverage';
+import { loadIndexObject, LoadedPack } from '../prune/index-objects';
+import { loadCondemnedBatches } from '../prune/prune-state';
+import { PackWritersByTags } from '../prune/repack';
+import { markVault } from '../prune/vault-mark';
+import { type BlobProblem, type IntactBlob, type PackReading, readPackForRepair } from './pack-reading';
+
+/**
+ * `lifeboat vault repair index` (docs/FORMAT.md, "Repairing the index"), after restic's `repair index`:
+ * the index is built again from what the packs under `data/` hold, each pack's header read (and with
+ * `readData` every blob decrypted and its id checked), and replaces the index objects there were.
+ * What a pack holds is the truth: an index object that is missing, damaged or wrong costs nothing the
+ * packs still have. The next backup then stores again every blob that is in no index, where its source
+ * still has it (it deduplicates only against indexed blobs), which heals the snapshots that reference it.
+ */
+
+export type RepairIndexOptions = {
+  /** Also read every pack whole, decrypt every blob and check its id; damaged blobs stay out of the index. */
+  readonly readData?: boolean;
+  /** Packs read at once. @default 8, or 3 with readData (each is held whole) */
+  readonly concurrency?: number;
+};
+
+/** A pack the new index leaves out, and why. */
+export type LeftOutPack = {
+  readonly pack: string;
+  /** `bad header`: its header cannot be read or decrypted; `missing`: an old index object lists it, but the vault does not hold it. */
+  readonly reason: 'bad header' | 'missing';
+  readonly detail: string;
+};
+
+/** A blob the new index leaves out (readData), the pack it is in, and why. */
+export type LeftOutBlob = { readonly pack: string; readonly blob: string; readonly reason: BlobProblem; readonly detail: string };
+
+export type RepairIndexReport = {
+  readData: boolean;
+  /** Packs whose header (with readData: every blob) was read. */
+  packsRead: number;
+  /** Packs the new index objects list, and their blobs. */
+  packsIndexed: number;
+  blobsIndexed: number;
+  packsLeftOut: LeftOutPack[];
+  blobsLeftOut: LeftOutBlob[];
+  /** Packs with damaged blobs whose intact blobs were copied into new packs (`newPacks`, indexed); the old pack is left unindexed, for prune. */
+  packsSalvaged: Array<{ pack: string; blobsCopied: number }>;
+  newPacks: string[];
+  /** Packs in an archive storage class, not read (a read needs a thaw): listed as old index objects listed them. */
+  packsNotRead: string[];
+  /** Packs a pending prune batch condemns that no snapshot needs from here: left to that batch's sweep, unindexed. */
+  packsLeftToPrune: number;
+  /** Why condemned packs could not be weighed, when the snapshots could not be read (they are then all left to prune). */
+  condemnedNotWeighed?: string;
+  indexesWritten: string[];
+  /** Old index objects removed once the new ones were written; `indexesUnreadable` are those of them that could not be read. */
+  indexesRemoved: string[];
+  indexesUnreadable: string[];
+  /** Old index objects Object Lock kept from being removed: their records stay in the index beside the new ones. */
+  indexesLocked: string[];
+  /** Index objects a pending prune batch condemns: left for its sweep, untouched. */
+  indexesLeftToPrune: number;
+};
+
+/** Blob records per new index object (44 bytes each: about 4 MiB), so that no reader has to hold one huge object. */
+export const REPAIR_INDEX_OBJECT_BLOBS = 100_000;
+
+/**
+ * Rebuilds the index of `vault` from its packs, in this order (each step leaves a vault whose index
+ * covers at least what it covered before; a repair cut short is simply run again):
+ *
+ * 1. Lists the index objects and the pending prune batches. Index objects a batch condemns are left
+ *    alone (its sweep removes them); every other one is read (unreadable ones noted) and will be replaced.
+ * 2. Lists `data/` and reads every pack a batch does not condemn; a condemned pack is read only when an
+ *    index object to be replaced lists it (a backup's pack condemned while that backup ran), or when it
+ *    holds a blob some snapshot references that no other pack holds (that is the one case the
+ *    snapshots are read for). Prune's rule stands: no index object written after a batch lists one of
+ *    its packs unless a replaced one did (docs/FORMAT.md "Prune"). With readData, a pack with damaged
+ *    blobs has its intact blobs copied into new packs and is itself left out of the index.
+ * 3. Writes the new index objects (durably, in a directory vault), then removes the ones replaced.
+ *
+ * Packs are never deleted: a pack left out (damaged, or a garbage pack it found) looks to the next
+ * prune like any pack no index lists, and that prune condemns it.
+ *
+ * Concurrency: like prune, the repair takes no lock (the vault has none); it is safe beside backups
+ * (their index objects written meanwhile are not ones it removes) and beside prunes with a grace, for
+ * the reasons in docs/FORMAT.md. Not beside `prune --grace 0`, which is safe beside nothing.
+ */
+export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}): Promise<RepairIndexReport> {
+  const readData = options.readData ?? false;
+  const concurrency = options.concurrency ?? (readData ? 3 : 8);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new VaultError(`repair index: concurrency must be a whole number of packs, 1 or more, got ${concurrency}`);
+  const report: RepairIndexReport = {
+    readData,
+    packsRead: 0,
+    packsIndexed: 0,
+    blobsIndexed: 0,
+    packsLeftOut: [],
+    blobsLeftOut: [],
+    packsSalvaged: [],
+    newPacks: [],
+    packsNotRead: [],
+    packsLeftToPrune: 0,
+    indexesWritten: [],
+    indexesRemoved: [],
+    indexesUnreadable: [],
+    indexesLocked: [],
+    indexesLeftToPrune: 0,
+  };
+
+  // 1. The old index objects and the pending prune batches (the batches first: an index object a
+  // batch written after this listing condemns was listed already, and is replaced like any other).
+  const batches = await loadCondemnedBatches(vault.store, vault.keys);
+  const condemnedPacks = new Set<string>();
+  const condemnedIndexes = new Set<string>();
+  for (const b of batches) {
+    for (const p of b.packs) condemnedPacks.add(p.id);
+    for (const i of b.indexes) condemnedIndexes.add(i);
+  }
+  const oldIds: string[] = [];
+  for await (const key of vault.store.list(INDEX_PREFIX)) {
+    const id = idFromKey(INDEX_PREFIX, key);
+    if (id) oldIds.push(id);
+  }
+  oldIds.sort();
+  const replaced: string[] = [];
+  /** What the readable replaced index objects list: per pack, its recorded length (a pack listed twice keeps the first). */
+  const listedLength = new Map<string, number>();
+  /** Packs the kept (condemned) index objects list, with their records: they stay indexed through those objects. */
+  const keptPacks: LoadedPack[] = [];
+  await mapBounded(oldIds, 8, async (id) => {
+    const kept = condemnedIndexes.has(id);
+    try {
+      const { object } = await loadIndexObject(vault.store, vault.keys, id);
+      if (kept) keptPacks.push(...object.packs);
+      else for (const p of object.packs) if (!listedLength.has(p.packId)) listedLength.set(p.packId, p.length);
+    } catch (err) {
+      if (err instanceof VaultObjectNotFoundError) return; // swept by a prune since the listing
+      if (!(err instanceof VaultCorruptionError)) throw err;
+      if (!kept) report.indexesUnreadable.push(id);
+    }
+    if (kept) report.indexesLeftToPrune++;
+    else replaced.push(id);
+  });
+  replaced.sort();
+  report.indexesUnreadable.sort();
+
+  // 2. The packs.
+  const stored = new Set<string>();
+  for await (const key of vault.store.list(DATA_PREFIX)) {
+    const id = idFromKey(DATA_PREFIX, key);
+    if (id) stored.add(id);
+  }
+  for (const packId of [...listedLength.keys()].sort()) {
+    if (!stored.has(packId) && !condemnedPacks.has(packId)) report.packsLeftOut.push({ pack: packId, reason: 'missing', detail: 'an index object lists it, but the vault does not hold it' });
+  }
+  const toRead: string[] = [];
+  const condemnedUnlisted: string[] = [];
+  for (const packId of [...stored].sort()) {
+    if (!condemnedPacks.has(packId) || listedLength.has(packId)) toRead.push(packId);
+    else condemnedUnlisted.push(packId);
+  }
+
+  // Held as loaded index records (44 bytes a blob), not an object per blob.
+  const indexed: IndexedPack[] = [];
+  const salvage = new Salvage(vault, report);
+  /** Archived packs a replaced index object lists: that listing is carried over. */
+  const archivedListings = new Set<string>();
+  const take = async (reading: PackReading): Promise<void> => {
+    switch (reading.kind) {
+      case 'whole':
+        report.packsRead++;
+        indexed.push(LoadedPack.of(reading.pack));
+        return;
+      case 'damaged':
+        report.packsRead++;
+        for (const d of reading.damaged) report.blobsLeftOut.push({ pack: reading.packId, ...d });
+        await salvage.copy(reading.packId, reading.intact);
+        return;
+      case 'bad-header':
+        report.packsRead++;
+        report.packsLeftOut.push({ pack: reading.packId, reason: 'bad header', detail: reading.detail });
+        return;
+      case 'archived':
+        // Not judged: what the old index said about it stands (an archived pack is read after a thaw).
+        report.packsNotRead.push(reading.packId);
+        if (listedLength.has(reading.packId)) archivedListings.add(reading.packId);
+        return;
+      case 'gone':
+        return;
+    }
+  };
+  await mapBounded(toRead, concurrency, async (packId) => take(await readPackForRepair(vault, packId, { readData, ...lengthOf(listedLength, packId) })));
+
+  // The intact blobs of damaged packs, copied: they count as held below.
+  indexed.push(...(await salvage.finish()));
+  // Condemned packs that nothing replaced lists: indexed only when a snapshot needs a blob of theirs
+  // that no other pack holds (a live pack a prune condemned when an index object was missing).
+  if (condemnedUnlisted.length > 0) {
+    let mark: Awaited<ReturnType<typeof markVault>> | null = null;
+    try {
+      mark = await markVault(vault);
+    } catch (err) {
+      if (!(err instanceof VaultError)) throw err;
+      report.condemnedNotWeighed = err.message;
+    }
+    if (mark === null) report.packsLeftToPrune = condemnedUnlisted.length;
+    else {
+      const coverage = new BlobCoverage(mark.blobs);
+      for (const p of keptPacks) coverage.cover(p);
+      for (const p of indexed) coverage.cover(LoadedPack.of(p));
+      for (const packId of condemnedUnlisted) {
+        const reading = await readPackForRepair(vault, packId, { readData });
+        const blobs = reading.kind === 'whole' ? LoadedPack.of(reading.pack) : reading.kind === 'damaged' ? LoadedPack.of({ packId, length: 0, entries: reading.intact.map((b) => b.entry) }) : null;
+        if (blobs && coverage.addsTo(blobs)) {
+          coverage.cover(blobs);
+          await take(reading);
+        } else report.packsLeftToPrune++;
+      }
+    }
+  }
+  indexed.push(...(await salvage.finish()));
+  // Archived packs keep the old index's listing; their records come from the replaced objects.
+  if (archivedListings.size > 0) indexed.push(...(await archivedRecords(vault, replaced, archivedListings)));
+  report.packsLeftOut.sort((a, b) => a.pack.localeCompare(b.pack));
+  report.blobsLeftOut.sort((a, b) => a.pack.localeCompare(b.pack) || a.blob.localeCompare(b.blob));
+  report.packsNotRead.sort();
+
+  // 3. New index objects first, then the old ones go.
+  indexed.sort((a, b) => a.packId.localeCompare(b.packId));
+  let group: IndexedPack[] = [];
+  let blobs = 0;
+  const flush = async (): Promise<void> => {
+    if (group.length === 0) return;
+    report.indexesWritten.push(await writeIndexObject(vault.store, vault.keys, group));
+    group = [];
+    blobs = 0;
+  };
+  for (const p of indexed) {
+    if (blobs > 0 && blobs + p.entries.length > REPAIR_INDEX_OBJECT_BLOBS) await flush();
+    group.push(p);
+    blobs += p.entries.length;
+    report.packsIndexed++;
+    report.blobsIndexed += p.entries.length;
+  }
+  await flush();
+  for (const id of replaced) {
+    try {
+      await vault.store.delete(indexKey(id));
+      report.indexesRemoved.push(id);
+    } catch (err) {
+      if (!(err instanceof ObjectLockedError)) throw err;
+      report.indexesLocked.push(id);
+    }
+  }
+  return report;
+}
+
+function lengthOf(listed: ReadonlyMap<string, number>, packId: string): { indexedLength?: number } {
+  const length = listed.get(packId);
+  return length === undefined ? {} : { indexedLength: length };
+}
+
+/** The records the replaced index objects hold for `packs` (read again: only for archived packs, which are few). */
+async function archivedRecords(vault: Vault, replaced: readonly string[], packs: ReadonlySet<string>): Promise<IndexedPack[]> {
+  const found = new Map<string, IndexedPack>();
+  for (const id of replaced) {
+    let object;
+    try {
+      ({ object } = await loadIndexObject(vault.store, vault.keys, id));
+    } catch (err) {
+      if (err instanceof VaultObjectNotFoundError || err instanceof VaultCorruptionError) continue;
+      throw err;
+    }
+    for (const p of object.packs) if (packs.has(p.packId) && !found.has(p.packId)) found.set(p.packId, { packId: p.packId, length: p.length, entries: p.entries });
+  }
+  return [...found.values()];
+}
+
+/**
+ * The intact blobs of damaged packs, copied as stored (an envelope is bound to its blob id, not its
+ * pack: prune's repack moves blobs the same way) into new packs with the old pack's tags. One pack at a
+ * time: the writers take blobs in order.
+ */
+class Salvage {
+  private readonly newPacks: IndexedPack[] = [];
+  private readonly writers: PackWritersByTags;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly vault: Vault,
+    private readonly report: RepairIndexReport,
+  ) {
+    this.writers = new PackWritersByTags(vault, (p) => this.newPacks.push(p));
+  }
+
+  copy(packId: string, intact: readonly IntactBlob[]): Promise<void> {
+    const run = this.queue.then(async () => {
+      // A pack whose every blob is damaged has nothing to copy: it is only left out.
+      if (intact.length === 0) return;
+      const { store } = this.vault;
+      const writer = this.writers.for(store.tagsOf ? await store.tagsOf(packKey(packId)) : {});
+      for (const b of intact) await writer.add(b.entry.id, b.stored, b.entry.rawLength);
+      this.report.packsSalvaged.push({ pack: packId, blobsCopied: intact.length });
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for every copy and upload; the new packs stored since the last call, to be indexed. */
+  async finish(): Promise<IndexedPack[]> {
+    await this.queue;
+    await this.writers.flushAll();
+    const stored = this.newPacks.splice(0);
+    this.report.packsSalvaged.sort((a, b) => a.pack.localeCompare(b.pack));
+    this.report.newPacks = [...this.report.newPacks, ...stored.map((p) => p.packId)].sort();
+    return stored;
+  }
+}
