@@ -10,8 +10,8 @@ export type CatalogTableProps = {
   readonly tableName: string;
   readonly encryptionKey: kms.IKey;
   /**
-   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the table and put, get and
-   * update its items (never delete): the primary account, for the DR catalog of a DR stack in another account.
+   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the table and put items (never
+   * get, update or delete one): the primary account, for the DR catalog of a DR stack in another account.
    * @default the table's own account only (no resource policy)
    */
   readonly userAccount?: { readonly account: string; readonly keyUser: string };
@@ -53,11 +53,16 @@ export class CatalogTable extends Construct {
       // By name, not by the table's own ARN: a resource policy referring to its table would be a circular reference.
       const stack = Stack.of(this);
       const tableArn = `arn:${stack.partition}:dynamodb:${stack.region}:${stack.account}:table/${props.tableName}`;
+      // What the primary account's roles do with the DR catalog, and no more: the backup's replicate step queries the
+      // plans' records (byPlan) and puts those the DR catalog lacks (a PutItem conditioned on attribute_not_exists),
+      // and the scrub queries byPlan for what the DR retention forgot. Nothing there gets or updates an item: the
+      // file sampler's GetItem is of a mirror, which a DR stack in another account refuses, and the operator's CLI
+      // addresses the DR catalog by name, in its own credentials' account.
       this.table.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'CatalogUseByTheProtectionsRolesOfThePrimaryAccount',
           principals: [new iam.AccountPrincipal(props.userAccount.account)],
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          actions: ['dynamodb:PutItem', 'dynamodb:Query'],
           resources: [tableArn, `${tableArn}/index/*`],
           conditions: { StringEquals: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: props.userAccount.keyUser } },
         }),

@@ -503,8 +503,7 @@ export class LifeboatProtection extends Construct {
         drScope,
         drRegion: props.drRegion,
         mirrorBucketPrefix: names.mirrorBucketPrefix,
-        // The S3 mirrors get a key of their own in the DR stack (mirror-key.ts), pinned by DrKeyArns as the DR vault's is.
-        drKeyArn: this.drKeyArns.vaultKeyArn,
+        // The mirrors (S3 and EFS) get a key of their own in the DR stack (mirror-key.ts), pinned by DrKeyArns as the DR vault's is: never the vault's key.
         drKeyArns: this.drKeyArns,
         keyUser: this.prefix,
         breakGlassArn: breakGlassPrincipalArn(this.drStack, props.security),

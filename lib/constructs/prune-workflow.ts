@@ -17,6 +17,7 @@ import { homeVaultEnvironment } from './restore-functions';
 import { scheduleDelivery } from './schedule-delivery';
 import { schedulerPrincipal } from './scheduler-principal';
 import { validatePlans } from './validated-plans';
+import { createOnlyPutStatements } from './vault-bucket-protection';
 import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
 /** The prune's EventBridge Scheduler schedule and the request it starts the state machine with. */
@@ -51,8 +52,20 @@ export type PruneWorkflowProps = {
 
 /** What the prune reads (docs/FORMAT.md §1 and §11): the whole vault but nothing outside it. */
 const VAULT_READ_KEYS = ['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*', 'prune/*'];
-/** What it writes: repacked packs, their index objects, condemnation batches and the policy. */
-const VAULT_WRITE_KEYS = ['data/*', 'index/*', 'prune/*'];
+/**
+ * What it creates and never replaces: repacked packs (random ids) and index objects (named by their hash), which
+ * S3VaultStore.put writes with `If-None-Match: *` (its IMMUTABLE_PREFIXES), multipart completions included, so the
+ * role may write them create-only (createOnlyPutStatements): a prune role cannot replace a pack or an index object.
+ */
+const VAULT_CREATE_KEYS = ['data/*', 'index/*'];
+/**
+ * What it writes unconditionally: its own state, `prune/policy` (rewritten at the start of every run) and the
+ * condemnation batches `prune/condemned/<id>`. A batch is written once (named by its hash) but outside the store's
+ * create-only prefixes, so its put carries no If-None-Match, and a create-only grant would refuse it.
+ */
+const VAULT_REWRITE_KEYS = ['prune/*'];
+/** Every key it writes: multipart uploads it may have to abort. */
+const VAULT_WRITE_KEYS = [...VAULT_CREATE_KEYS, ...VAULT_REWRITE_KEYS];
 /** What it may delete: swept packs, index and manifest objects, and swept batches. Never snapshots, keys or config. */
 const VAULT_DELETE_KEYS = ['data/*', 'index/*', 'manifest/*', 'prune/condemned/*'];
 /** Whose tags it reads and writes: packs (their storage tier tag), nothing else. */
@@ -67,11 +80,12 @@ const WORKFLOW_TIMEOUT = Duration.hours(6);
  * repacks, and runs again with its cursor while it answers `done: false`. The execution's output
  * is the prune report. Steps that must come first (the retention's Forget) go in front of the Prune task.
  *
- * Access: read every vault object kind and list the bucket; write packs, index objects and prune/
- * objects; read and write the tags of packs (the repack keeps each pack's storage tier); delete packs,
- * index and manifest objects and condemnation batches — never snapshots,
- * key objects or config; the vault key for Decrypt (read) and GenerateDataKey (SSE-KMS writes); put
- * the run's `PRUNE#<vault>` item into the region's catalog (and its key, the catalog's encryption).
+ * Access: read every vault object kind and list the bucket; create packs and index objects (never
+ * replace one: `If-None-Match: *` required) and write prune/ objects; read and write the tags of
+ * packs (the repack keeps each pack's storage tier); delete packs, index and manifest objects and
+ * condemnation batches — never snapshots, key objects or config; the vault key for Decrypt (read)
+ * and GenerateDataKey (SSE-KMS writes); put the run's `PRUNE#<vault>` item into the region's
+ * catalog (and its key, the catalog's encryption).
  */
 export class PruneWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -119,7 +133,9 @@ export class PruneWorkflow extends Construct {
     props.catalogKey.grantEncryptDecrypt(forget);
     const objects = (keys: readonly string[]) => keys.map((k) => props.vault.arnForObjects(k));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(VAULT_READ_KEYS) }));
-    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(VAULT_WRITE_KEYS) }));
+    for (const statement of createOnlyPutStatements(objects(VAULT_CREATE_KEYS), { multipart: true })) prune.addToRolePolicy(statement);
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(VAULT_REWRITE_KEYS) }));
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: objects(VAULT_WRITE_KEYS) }));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: objects(VAULT_DELETE_KEYS) }));
     // Tiers: the repack reads the tags of the packs it rewrites and writes the new packs with them
     // (PutObject with Tagging needs s3:PutObjectTagging too): packs only, docs/ARCHITECTURE.md "Storage tiers".

@@ -10,6 +10,9 @@ export type LifeboatSecurityOptions = {
    * Lifeboat's KMS keys, and delete object versions, change the bucket policy, lifecycle, versioning or
    * Object Lock settings of the vaults (an IAM role ARN, `arn:aws:iam::<account>:role/<name>`, exactly as
    * IAM writes it, path included). Stack updates that change those settings must be deployed as it.
+   * A role of the stack's own account can be taken over by that account's IAM administrators (its trust
+   * policy changed, or the role deleted and created again) unless an SCP forbids it: synth warns
+   * (docs/SECURITY.md, "A break-glass role needs an SCP").
    * @default the account's root user (`arn:<partition>:iam::<account>:root`): no IAM principal at all, so a
    * compromised administrator cannot act as it, and the one principal S3 never locks out of a bucket policy
    */
@@ -34,10 +37,12 @@ export const LOG_RETENTION_DAYS_VALUES = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 
 /** An IAM role ARN as `aws:PrincipalArn` carries it for the role's sessions. */
 export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
-/** The principal exempt from the deny statements: the configured break-glass role, else the account's root user. */
 /** Stacks already warned that the break-glass role is of another account: one warning each, not one per key. */
 const WARNED_STACKS = new WeakSet<Stack>();
+/** Stacks already warned that their break-glass role is one their own account's IAM can take over: one warning each. */
+const WARNED_OWN_ACCOUNT_ROLE = new WeakSet<Stack>();
 
+/** The principal exempt from the deny statements: the configured break-glass role, else the account's root user. */
 export function breakGlassPrincipalArn(stack: Stack, security: LifeboatSecurityOptions | undefined): string {
   const root = `arn:${stack.partition}:iam::${stack.account}:root`;
   const role = security?.breakGlassRoleArn;
@@ -57,7 +62,25 @@ export function breakGlassPrincipalArn(stack: Stack, security: LifeboatSecurityO
     }
     return root;
   }
+  warnOfOwnAccountRole(stack, role, roleAccount);
   return role;
+}
+
+/**
+ * The break-glass role is the one principal that may delete vault versions and schedule the keys' deletion, and
+ * nothing in the stack's policies stops an IAM administrator of the role's own account from becoming it: changing
+ * its trust policy, or deleting it and creating a role of the same name (same ARN, so the same exemption). Only an
+ * SCP can (docs/SECURITY.md, "A break-glass role needs an SCP"), which synth cannot see: it says so, once per stack.
+ * The default, the root user, is no IAM principal and is not exposed.
+ */
+function warnOfOwnAccountRole(stack: Stack, role: string, roleAccount: string | undefined): void {
+  if (WARNED_OWN_ACCOUNT_ROLE.has(stack)) return;
+  WARNED_OWN_ACCOUNT_ROLE.add(stack);
+  const account = roleAccount !== undefined ? `account ${roleAccount}` : 'its account';
+  Annotations.of(stack).addWarningV2(
+    'lifeboat:break-glass-role-without-scp',
+    `security.breakGlassRoleArn ${role} is stack ${stack.stackName}'s break-glass principal, a role: an IAM administrator of ${account} can take it over (change its trust policy, or delete it and create it again) and then delete vault versions and schedule the keys' deletion. Deny that with the SCP of docs/SECURITY.md, "A break-glass role needs an SCP", or leave breakGlassRoleArn out (the account's root user).`,
+  );
 }
 
 /**

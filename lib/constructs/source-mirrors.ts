@@ -12,7 +12,7 @@ import { type LifeboatSource } from './lifeboat-source';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { ownedBy, sourceBucketAccount } from './bucket-owner-condition';
 import { type DrKeyArns } from './dr-key-arns';
-import { createMirrorKey } from './mirror-key';
+import { createMirrorKey, EFS_KEY_USE_ACTIONS, efsViaService } from './mirror-key';
 import { KEY_USER_TAG } from './security-options';
 
 /** CloudFormation type of the custom resource that puts a replication configuration on a bucket Lifeboat does not own. */
@@ -31,11 +31,9 @@ export type SourceMirrorsProps = {
   readonly drRegion: string;
   /** `<prefix>-mirror-`: a mirror bucket is this plus the source's name. */
   readonly mirrorBucketPrefix: string;
-  /** The DR vault key's ARN (DrKeyArns): the EFS replica of a mirrored file system is encrypted with it. */
-  readonly drKeyArn: string;
   /** The lookup that pins the mirrors' key's ARN for the primary region, as it does the DR vault's (no cross-region reference). */
   readonly drKeyArns: DrKeyArns;
-  /** The value of the key-user tag (KEY_USER_TAG) of the protection's roles: the replication roles carry it, the mirrors' key requires it. */
+  /** The value of the key-user tag (KEY_USER_TAG) of the protection's roles: the replication roles and the source-replication function carry it, the mirrors' key requires it. */
   readonly keyUser: string;
   /** The break-glass principal of the mirrors' key (security-options.ts, breakGlassPrincipalArn of the DR stack). */
   readonly breakGlassArn: string;
@@ -72,12 +70,13 @@ export type S3Mirror = { readonly source: LifeboatSource; readonly bucketName: s
  * - **DynamoDB**: a `TableV2` of this stack gets a replica in the DR region; for any other table the
  *   replica is a precondition, which the mirror check verifies (and synth warns about).
  * - **EFS**: `Custom::LifeboatFileSystemReplication` creates the replication of the whole file system into
- *   a new read-only file system in the DR region, encrypted with the DR key (EFS replicates file systems,
- *   not directories).
+ *   a new read-only file system in the DR region, encrypted with the mirrors' key too (EFS replicates file
+ *   systems, not directories). No mirror names the DR vault's key, whose policy allows neither S3 Replication
+ *   nor EFS, and which serves the vault alone.
  */
 export class SourceMirrors extends Construct {
   readonly s3: S3Mirror[] = [];
-  /** The mirrors' key (in the DR stack), when an S3 source is mirrored: the mirror buckets' and their replicas' encryption. */
+  /** The mirrors' key (in the DR stack), when an S3 source or the file system is mirrored: the mirror buckets', their replicas' and the EFS replica's encryption. */
   readonly key?: kms.Key;
   /** Its ARN as the primary region names it (DrKeyArns), when there is the key. */
   readonly keyArn?: string;
@@ -93,13 +92,15 @@ export class SourceMirrors extends Construct {
     if (provider) this.provider = provider;
     const wildcards: string[] = [];
     const s3Mirrored = mirrored.filter((s) => s.config.type === 's3' && s.bucket);
+    const fileSystemMirrored = props.fileSystem !== undefined && mirrored.some((s) => s.config.type === 'filesystem');
     let mirrorKey: { readonly key: kms.IKey; readonly arn: string } | undefined;
-    if (s3Mirrored.length > 0) {
+    if (s3Mirrored.length > 0 || fileSystemMirrored) {
       const key = createMirrorKey(props.drScope, 'MirrorKey', {
         environmentName: props.environmentName,
         breakGlassArn: props.breakGlassArn,
         keyUser: props.keyUser,
         bucketNames: s3Mirrored.map((s) => mirrorBucketName(props, s)),
+        fileSystem: fileSystemMirrored,
         ...(props.userAccount !== undefined ? { userAccounts: [props.userAccount] } : {}),
       });
       const arn = props.drKeyArns.keyArn('MirrorKey', key);
@@ -122,7 +123,7 @@ export class SourceMirrors extends Construct {
             `plans: source "${source.name}" has mirror, but the protection has no fileSystem: EFS replication needs the file system's id (give fileSystem, or drop mirror)`,
           ]);
         }
-        if (provider) wildcards.push(...this.mirrorFileSystem(props.fileSystem, props, provider));
+        if (provider && mirrorKey) wildcards.push(...this.mirrorFileSystem(props.fileSystem, props, mirrorKey.arn, provider));
       }
     }
     if (provider) {
@@ -259,8 +260,8 @@ export class SourceMirrors extends Construct {
     );
   }
 
-  /** EFS replication of the whole file system into the DR region; returns the wildcard resources it grants. */
-  private mirrorFileSystem(fs: EfsMountConfig, props: SourceMirrorsProps, provider: LifeboatFunction): string[] {
+  /** EFS replication of the whole file system into the DR region, its replica under the mirrors' key (`keyArn`); returns the wildcard resources it grants. */
+  private mirrorFileSystem(fs: EfsMountConfig, props: SourceMirrorsProps, keyArn: string, provider: LifeboatFunction): string[] {
     const stack = Stack.of(this);
     if (this.node.tryFindChild('FileSystemReplication')) return [];
     const fsArn = `arn:${stack.partition}:elasticfilesystem:${stack.region}:${stack.account}:file-system/${fs.fileSystemId}`;
@@ -273,18 +274,17 @@ export class SourceMirrors extends Construct {
     );
     // EFS creates the read-only destination file system with the caller's rights.
     provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticfilesystem:CreateFileSystem'], resources: [drFileSystems] }));
-    provider.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:GenerateDataKeyWithoutPlaintext'],
-        resources: [props.drKeyArn],
-      }),
-    );
+    // EFS of the DR region uses the mirrors' key with this role's rights when it creates the replica (mirror-key.ts: the
+    // permissions the EFS User Guide requires); only through EFS there, and grants only for the file system.
+    const viaEfs = { StringEquals: { 'kms:ViaService': efsViaService(props.drRegion) } };
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey', ...EFS_KEY_USE_ACTIONS], resources: [keyArn], conditions: viaEfs }));
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:CreateGrant'], resources: [keyArn], conditions: { ...viaEfs, Bool: { 'kms:GrantIsForAWSResource': 'true' } } }));
     const linkedRole = `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/elasticfilesystem.amazonaws.com/AWSServiceRoleForAmazonElasticFileSystem`;
     provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:CreateServiceLinkedRole'], resources: [linkedRole], conditions: { StringEquals: { 'iam:AWSServiceName': 'elasticfilesystem.amazonaws.com' } } }));
     new CustomResource(this, 'FileSystemReplication', {
       serviceToken: provider.functionArn,
       resourceType: FILE_SYSTEM_REPLICATION_RESOURCE_TYPE,
-      properties: { FileSystemId: fs.fileSystemId, DestinationRegion: props.drRegion, KmsKeyId: props.drKeyArn },
+      properties: { FileSystemId: fs.fileSystemId, DestinationRegion: props.drRegion, KmsKeyId: keyArn },
     });
     return [drFileSystems];
   }

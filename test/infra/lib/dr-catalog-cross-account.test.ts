@@ -1,0 +1,64 @@
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type IConstruct } from 'constructs';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { type LifeboatConfig } from '../../../config/lifeboat-config';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { KEY_USER_TAG } from '../../../lib/constructs/security-options';
+import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
+import { synthesizeApp } from './synth-app';
+
+/**
+ * The DR catalog of a DR stack in another account (lib/constructs/catalog-table.ts): its resource policy lets the
+ * primary account's tagged roles do what they do there, put records and query byPlan (the backup's replicate step,
+ * the scrub), and nothing more: no GetItem, no UpdateItem, whatever a role of that account allows itself. Evaluated
+ * with the IAM policy simulator on the synthesized policies, across the two accounts.
+ */
+const PRIMARY = '111111111111';
+const DR = '222222222222';
+const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+const withoutMirrors = (env: LifeboatConfig['environments'][number]) => ({ ...env, plans: env.plans.map((p) => ({ ...p, sources: p.sources.map(({ mirror: _mirror, ...s }) => s) })) });
+const config = { environments: sample.environments.map((e) => ({ ...withoutMirrors(e), account: PRIMARY, drAccount: DR })) } as LifeboatConfig;
+const synthesized = synthesizeApp((app) => buildLifeboatApp(app, config));
+const dev = synthesized.built.get('dev');
+if (!dev) throw new Error('the sample config defines the dev environment');
+const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+const primary = new DeployedPolicies(Template.fromStack(dev.primary).toJSON() as CfnTemplate, { account: PRIMARY, region: 'us-east-1' });
+const dr = new DeployedPolicies(Template.fromStack(dev.dr).toJSON() as CfnTemplate, { account: DR, region: 'us-west-2' });
+const tableArn = `arn:aws:dynamodb:us-west-2:${DR}:table/${dev.protection.names.catalogTable}`;
+const tablePolicy = dr.resolve(Template.fromStack(dev.dr).toJSON().Resources[logicalId(dev.protection.drCatalog.table)].Properties.ResourcePolicy?.PolicyDocument);
+const drCatalog = (arn: string) => ({ arn, account: DR, policy: tablePolicy });
+
+type Statement = { Effect: string; Action: string | string[]; Resource: string | string[] };
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+it('lets every primary-account role do with the DR catalog what its own policies grant there', async () => {
+  // Every (role, action, resource) of the primary stack's IAM on the DR catalog or its indexes.
+  const uses = primary.idsOf('AWS::IAM::Role').flatMap((roleId) =>
+    primary
+      .identityPolicies(roleId)
+      .flatMap((p) => p.policy.Statement as Statement[])
+      .filter((st) => st.Effect === 'Allow')
+      .flatMap((st) => asArray(st.Resource).filter((r) => r.startsWith(tableArn)).flatMap((resource) => asArray(st.Action).filter((a) => a.startsWith('dynamodb:')).map((action) => ({ roleId, action, resource })))),
+  );
+  // The replicate step (PutItem, Query of byPlan) and the scrub (Query of byPlan).
+  expect([...new Set(uses.map((u) => u.action))].sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+  expect(uses.map((u) => u.roleId)).toEqual(expect.arrayContaining([logicalId(dev.protection.backupWorkflow.functions.replicate.role as IConstruct), logicalId(dev.protection.scrubWorkflow.function.role as IConstruct)]));
+  for (const { roleId, action, resource } of uses) {
+    expect([roleId, action, resource, await simulatedDecision(principalOfRole(primary, roleId), action, drCatalog(resource))]).toEqual([roleId, action, resource, 'Allowed']);
+  }
+});
+
+it('lets no principal of the primary account get, update or delete a DR catalog item, tagged or not, whatever its own policies allow', async () => {
+  const everything = [{ name: 'DynamoDbEverything', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] } }];
+  const tagged: SimulatedPrincipal = { arn: `arn:aws:iam::${PRIMARY}:role/tagged-by-an-admin`, account: PRIMARY, identityPolicies: everything, tags: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: dev.protection.prefix } };
+  for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) {
+    expect([action, await simulatedDecision(tagged, action, drCatalog(tableArn))]).toEqual([action, 'ImplicitlyDenied']);
+  }
+  // What the statement does allow that principal, as it allows the replicate role.
+  expect(await simulatedDecision(tagged, 'dynamodb:PutItem', drCatalog(tableArn))).toBe('Allowed');
+  expect(await simulatedDecision(tagged, 'dynamodb:Query', drCatalog(`${tableArn}/index/byPlan`))).toBe('Allowed');
+  expect(await simulatedDecision({ ...tagged, tags: {} }, 'dynamodb:PutItem', drCatalog(tableArn))).toBe('ImplicitlyDenied');
+});
