@@ -15,7 +15,8 @@ export function formatBytes(n: number): string {
 /**
  * The lines `lifeboat prune` and `lifeboat vault prune` print for a report: deleted, repacked, bytes
  * freed, what waits. With a grace of 0 (`graceMs`) what was condemned was swept by the same command.
- * `temporary`: what `vault prune` did with a vault directory's `.tmp-*` files (a line when it found any).
+ * `temporary`: what `vault prune` (and `vault forget --prune`) did with a vault directory's `.tmp-*`
+ * files (a line when it found any).
  */
 export function pruneReportLines(report: PruneReport, where: string, graceMs?: number, temporary?: TemporaryFilesReport): string[] {
   const would = report.dryRun ? 'would be ' : '';

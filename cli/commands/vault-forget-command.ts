@@ -1,4 +1,4 @@
-import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, VaultError } from '../../vault';
+import { DEFAULT_PRUNE_GRACE_MS, ObjectLockedError, type PruneReport, reclaimTemporaryFiles, type Snapshot, snapshotKey, type TemporaryFilesReport, VaultError } from '../../vault';
 import { escapeName } from '../escape-name';
 import { parsePruneSettings, pruneToEnd } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
@@ -9,7 +9,8 @@ import { defaultDeps, EXIT_INCOMPLETE, EXIT_OK, listed, openForCommand, runVault
  * `vault forget`: deletes snapshot objects, the named ones or those the --keep-* rules do not keep
  * (vault-forget.ts). Their data stays until a prune reclaims what no snapshot references; a
  * snapshot is a whole manifest, so no other snapshot depends on it. With --prune that prune follows
- * (restic's `forget --prune`); a dry run then prunes as if the forget had run. Each snapshot is
+ * (restic's `forget --prune`), and reclaims a vault directory's old `.tmp-*` files as `vault prune`
+ * does; a dry run then prunes as if the forget had run. Each snapshot is
  * named once: one named twice (`latest latest`, or `latest` and its id) is refused before anything
  * is deleted (vault-forget.ts namedOnce), so the count printed is always of the snapshots named.
  */
@@ -48,9 +49,11 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     }
     // A real run prunes the vault as the forget left it (a snapshot Object Lock kept still protects its data).
     const pruned: PruneReport | undefined = pruneSettings ? await pruneToEnd(vault, { ...pruneSettings, dryRun, ...(dryRun ? { assumeForgotten: new Set(toForget) } : {}) }) : undefined;
+    // The prune's companion, as in `vault prune`: a vault directory's `.tmp-*` files of killed writers, which no listing shows.
+    const temporaryFiles: TemporaryFilesReport | undefined = pruneSettings ? await reclaimTemporaryFiles(vault.store, { graceMs: pruneSettings.graceMs ?? DEFAULT_PRUNE_GRACE_MS, dryRun }) : undefined;
     if (options.json) {
       const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
-      io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: pruned } : {}) }));
+      io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: { ...pruned, temporaryFiles } } : {}) }));
     } else {
       for (const d of decisions) {
         const verb = d.forget ? (dryRun ? 'would forget' : 'forget') : 'keep';
@@ -60,7 +63,7 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
       if (dryRun) io.out(`Would forget ${toForget.length} of ${decisions.length} snapshot(s); nothing was changed.`);
       else if (pruned) io.out(`Forgot ${forgotten.length} snapshot(s).`);
       else io.out(`Forgot ${forgotten.length} snapshot(s). Their data stays until \`lifeboat vault prune\` reclaims what no snapshot references.`);
-      if (pruned) for (const line of pruneReportLines(pruned, vault.location, pruneSettings?.graceMs)) io.out(line);
+      if (pruned) for (const line of pruneReportLines(pruned, vault.location, pruneSettings?.graceMs, temporaryFiles)) io.out(line);
     }
     if (locked.length === 0) return EXIT_OK;
     io.err(`lifeboat vault: ${locked.length} snapshot(s) were not forgotten: S3 Object Lock retains them (a later forget deletes them once their retention ends):`);

@@ -25,6 +25,15 @@ export interface VaultStore {
   /** Every key that starts with `prefix` (which ends in '/' or is ''), in no particular order, paginating internally. */
   list(prefix: string): AsyncIterable<string>;
   /**
+   * Optional: what `list` yields, each key with its object's size in bytes (same prefix rule, same
+   * paging). S3 ListObjectsV2 returns every object's Size with its key, so the sizes cost no request of
+   * their own; a directory stats each file (one that goes between the walk and its stat is left out, as
+   * a later `list` would). Prune sizes the packs no index lists by it, and `vault repair index` reads a
+   * pack's header without reading the pack whole. Callers of a store without it fall back to `list`
+   * (and to whatever size they have otherwise).
+   */
+  listWithSizes?(prefix: string): AsyncIterable<ListedObject>;
+  /**
    * Optional: writes an object only when no object with that key exists, as one atomic step: of
    * several concurrent calls for one key at most one returns true (written); the others return false
    * and change nothing. Used for `config`, whose creation must have exactly one winner
@@ -80,6 +89,9 @@ export interface VaultStore {
 }
 
 export type ByteRange = { readonly offset: number; readonly length: number };
+
+/** An object found by VaultStore.listWithSizes: its key and its length in bytes. */
+export type ListedObject = { readonly key: string; readonly size: number };
 
 /** An object being written by VaultStore.createObjectWriter. */
 export interface ObjectWriter {

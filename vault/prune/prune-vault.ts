@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { type IndexedPack } from '../blob-index/index-object';
 import { writeIndexObject } from '../blob-index/index-writer';
 import { type Vault } from '../repository/vault';
-import { condemnedKey, DATA_PREFIX, idFromKey, indexKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
+import { condemnedKey, idFromKey, indexKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
 import { ObjectLockedError, VaultError } from '../vault-errors';
 import { BlobIdSet } from '../blob-index/blob-id-set';
 import { loadIndexObjects, type LoadedIndexObject, type LoadedPack } from './index-objects';
@@ -13,8 +13,8 @@ import { MarkedPages, markVault, type VaultMark } from './vault-mark';
 import { unindexedReferences } from './index-coverage';
 import { IncompleteIndexError } from './prune-errors';
 import { countSchema as count } from '../repository/vault-schema';
-import { localObjectSize } from '../backend/file/local-objects';
 import { mapBounded } from '../workers/bounded-concurrency';
+import { listStoredPacks, PackSizeLookup, type StoredPacks, storedPackSize } from './stored-packs';
 
 /** The backup lease (24 h 15 min, lambdas/backup/backup-lease.ts) plus 45 min: no backup that may still commit outlives it. */
 export const DEFAULT_PRUNE_GRACE_MS = 25 * 60 * 60 * 1000;
@@ -174,10 +174,11 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   // Phase 2: condemn and repack.
   mark = dryRun ? mark : await markVault(vault, markedPages, assumeForgotten);
   const pending = pendingObjects(batches);
+  const storedPacks = await listStoredPacks(vault.store);
   const plan = planPrune({
     mark,
     indexObjects,
-    storedPacks: await listIds(vault, DATA_PREFIX),
+    storedPacks: storedPacks.ids,
     storedManifests: await listIds(vault, MANIFEST_PREFIX),
     pending,
     repackThreshold: threshold,
@@ -201,7 +202,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
     repackDone = result.repacked.length + result.damaged.length + result.archived.length === plan.repack.length;
   }
   const repackedLength = new Map(plan.repack.map((p) => [p.id, p.length]));
-  const condemnedPacks = [...(await withStoredSizes(vault, plan.garbagePacks)), ...repackedIds.map((id) => ({ id, bytes: repackedLength.get(id) ?? 0 }))];
+  const condemnedPacks = [...(await withStoredSizes(vault, plan.garbagePacks, storedPacks)), ...repackedIds.map((id) => ({ id, bytes: repackedLength.get(id) ?? 0 }))];
   const { condemned: condemnedIndexes, carried } = rewriteIndexes(plan.liveIndexObjects, new Set(condemnedPacks.map((p) => p.id)), pending.packs);
   const batch: Pick<CondemnedBatch, 'packs' | 'indexes' | 'manifests'> = {
     packs: condemnedPacks,
@@ -241,11 +242,13 @@ function pendingObjects(batches: readonly StoredCondemnedBatch[]): PendingObject
 
 /**
  * The packs with their sizes: a pack no index lists comes from the listing of `data/` without one
- * (planPrune gives it 0), so its size is asked of the store, where that is cheap (a directory: a
- * stat). Until 2026-12-04 they were condemned, reported and swept as "0 bytes" on every store; on S3, where a size costs a request per object, they still are (the listing has the sizes, but the VaultStore port does not hand them on).
+ * (planPrune gives it 0), so it takes the size that listing gave (VaultStore.listWithSizes: S3's listing
+ * carries sizes, a directory stats its files); a store whose listing has none falls back to a directory
+ * store's stat, else 0. Until 2026-12-04 such packs were condemned, reported and swept as "0 bytes" on
+ * every store, and on S3 until its listing handed the sizes on.
  */
-async function withStoredSizes(vault: Vault, packs: ReadonlyArray<{ id: string; bytes: number }>): Promise<Array<{ id: string; bytes: number }>> {
-  return mapBounded(packs, 8, async (p) => (p.bytes > 0 ? p : { id: p.id, bytes: (await localObjectSize(vault.store, packKey(p.id))) ?? 0 }));
+async function withStoredSizes(vault: Vault, packs: ReadonlyArray<{ id: string; bytes: number }>, stored: StoredPacks): Promise<Array<{ id: string; bytes: number }>> {
+  return mapBounded(packs, 8, async (p) => (p.bytes > 0 ? p : { id: p.id, bytes: (await storedPackSize(vault.store, stored, p.id)) ?? 0 }));
 }
 
 async function listIds(vault: Vault, prefix: string): Promise<Set<string>> {
@@ -344,6 +347,7 @@ async function sweep(
   };
   const packBytes = new Map<string, number>();
   for (const o of indexObjects) for (const p of o.packs) packBytes.set(p.packId, p.length);
+  const sizes = new PackSizeLookup(vault.store);
   const lockedIndexes = new Set<string>();
   for (const batch of due) {
     for (const id of batch.indexes) {
@@ -365,8 +369,8 @@ async function sweep(
         continue;
       }
       if (ctx.outOfTime()) return false;
-      // Batches written before 2026-12-04 hold 0 for a pack no index listed: its size is read before it goes.
-      const bytes = p.bytes || packBytes.get(p.id) || ((await localObjectSize(vault.store, packKey(p.id))) ?? 0);
+      // Batches written before 2026-12-04 (on S3: before listings had sizes) hold 0 for a pack no index listed: its size is read before it goes.
+      const bytes = p.bytes || packBytes.get(p.id) || ((await sizes.sizeOf(p.id)) ?? 0);
       await remove(
         batch,
         packKey(p.id),

@@ -2,9 +2,9 @@ import { type VaultStore } from '../backend/vault-store';
 import { removeTemporaryFileOlderThan, temporaryFiles } from '../backend/file/local-objects';
 
 /**
- * The least age of a `.tmp-*` file that `vault prune` removes, whatever its grace. A writer's temporary
- * file lives from its first byte to its rename: for a pack, as long as the pack takes to fill (16 MiB
- * of a backup's new data) and each write moves its mtime on. A prune's grace (25 h by default) is far
+ * The least age of a `.tmp-*` file that `vault prune` (or `vault forget --prune`) removes, whatever
+ * its grace. A writer's temporary file lives from its first byte to its rename: for a pack, as long as
+ * the pack takes to fill (16 MiB of a backup's new data) and each write moves its mtime on. A prune's grace (25 h by default) is far
  * above that; `--grace 0` says "no backup is running", which a prune cannot check, so an hour without a
  * write still stands between a live writer and the unlink. Were a file of a stalled writer removed
  * anyway, that writer fails at its rename (the name is gone): a failed backup, never a damaged vault.

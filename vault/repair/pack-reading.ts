@@ -33,25 +33,34 @@ export type PackReading =
   | { readonly kind: 'gone'; readonly packId: string }
   | { readonly kind: 'archived'; readonly packId: string };
 
+/** What is known of a pack's length before it is read. */
+export type KnownPackLength = {
+  /** The size the store's listing gave (VaultStore.listWithSizes): the pack's true length. */
+  readonly storedLength?: number;
+  /** The length an old index object recorded: possibly the very thing that is wrong. */
+  readonly indexedLength?: number;
+};
+
 /**
  * Reads one pack as the repair needs it. Without `readData`, only its header (two ranged reads); the
- * pack's length is the store's (a stat in a directory), else the length an old index object recorded,
- * else the whole pack is read (S3 hands out no size without a request of its own). With `readData`,
- * the whole pack is read and every blob decrypted and its id recomputed (verifyPackBody, as
- * `vault verify --read-data` does).
+ * pack's length is the store's (the listing's size, or a directory store's stat when its listing has
+ * none), else the length an old index object recorded, else the whole pack is read (a store that can
+ * tell no size). With `readData`, the whole pack is read and every blob decrypted and its id recomputed
+ * (verifyPackBody, as `vault verify --read-data` does).
  */
-export async function readPackForRepair(vault: Vault, packId: string, options: { readonly readData: boolean; readonly indexedLength?: number }): Promise<PackReading> {
+export async function readPackForRepair(vault: Vault, packId: string, options: { readonly readData: boolean } & KnownPackLength): Promise<PackReading> {
   const { store, keys } = vault;
   const key = packKey(packId);
   try {
     if (!options.readData) {
-      const length = (await localObjectSize(store, key)) ?? options.indexedLength;
+      const stored = options.storedLength ?? (await localObjectSize(store, key));
+      const length = stored ?? options.indexedLength;
       if (length !== undefined) {
         try {
           return { kind: 'whole', pack: { packId, length, entries: await readPackHeader(store, keys, key, length) } };
         } catch (err) {
-          // A length from an old index object may be the very thing that is wrong: the whole pack decides.
-          if (!(err instanceof VaultCorruptionError) || store.localPath) throw err;
+          // A length from an old index object may be the very thing that is wrong: the whole pack decides. The store's own size is not.
+          if (!(err instanceof VaultCorruptionError) || stored !== null) throw err;
         }
       }
       const body = await store.get(key);

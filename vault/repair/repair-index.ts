@@ -1,7 +1,7 @@
 import { type IndexedPack } from '../blob-index/index-object';
 import { writeIndexObject } from '../blob-index/index-writer';
 import { type Vault } from '../repository/vault';
-import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey } from '../repository/vault-layout';
+import { idFromKey, INDEX_PREFIX, indexKey, packKey } from '../repository/vault-layout';
 import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { BlobCoverage } from '../prune/index-coverage';
@@ -9,6 +9,7 @@ import { loadIndexObject, LoadedPack } from '../prune/index-objects';
 import { loadCondemnedBatches } from '../prune/prune-state';
 import { PackWritersByTags } from '../prune/repack';
 import { markVault } from '../prune/vault-mark';
+import { listStoredPacks, type StoredPacks } from '../prune/stored-packs';
 import { type BlobProblem, type IntactBlob, type PackReading, readPackForRepair } from './pack-reading';
 
 /**
@@ -75,10 +76,10 @@ export const REPAIR_INDEX_OBJECT_BLOBS = 100_000;
  *
  * 1. Lists the index objects and the pending prune batches. Index objects a batch condemns are left
  *    alone (its sweep removes them); every other one is read (unreadable ones noted) and will be replaced.
- * 2. Lists `data/` and reads every pack a batch does not condemn; a condemned pack is read only when an
- *    index object to be replaced lists it (a backup's pack condemned while that backup ran), or when it
- *    holds a blob some snapshot references that no other pack holds (that is the one case the
- *    snapshots are read for). Prune's rule stands: no index object written after a batch lists one of
+ * 2. Lists `data/` (with the packs' sizes, where the store's listing has them) and reads every pack a
+ *    batch does not condemn; a condemned pack is read only when an index object to be replaced lists it
+ *    (a backup's pack condemned while that backup ran), or when it holds a blob some snapshot
+ *    references that no other pack holds (that is the one case the snapshots are read for). Prune's rule stands: no index object written after a batch lists one of
  *    its packs unless a replaced one did (docs/FORMAT.md "Prune"). With readData, a pack with damaged
  *    blobs has its intact blobs copied into new packs and is itself left out of the index.
  * 3. Writes the new index objects (durably, in a directory vault), then removes the ones replaced.
@@ -149,12 +150,9 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   replaced.sort();
   report.indexesUnreadable.sort();
 
-  // 2. The packs.
-  const stored = new Set<string>();
-  for await (const key of vault.store.list(DATA_PREFIX)) {
-    const id = idFromKey(DATA_PREFIX, key);
-    if (id) stored.add(id);
-  }
+  // 2. The packs (with their sizes where the listing has them: a header is then read without the pack).
+  const storedPacks = await listStoredPacks(vault.store);
+  const stored = storedPacks.ids;
   for (const packId of [...listedLength.keys()].sort()) {
     if (!stored.has(packId) && !condemnedPacks.has(packId)) report.packsLeftOut.push({ pack: packId, reason: 'missing', detail: 'an index object lists it, but the vault does not hold it' });
   }
@@ -194,7 +192,7 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
         return;
     }
   };
-  await mapBounded(toRead, concurrency, async (packId) => take(await readPackForRepair(vault, packId, { readData, ...lengthOf(listedLength, packId) })));
+  await mapBounded(toRead, concurrency, async (packId) => take(await readPackForRepair(vault, packId, { readData, ...lengthsOf(storedPacks, listedLength, packId) })));
 
   // The intact blobs of damaged packs, copied: they count as held below.
   indexed.push(...(await salvage.finish()));
@@ -214,7 +212,7 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
       for (const p of keptPacks) coverage.cover(p);
       for (const p of indexed) coverage.cover(LoadedPack.of(p));
       for (const packId of condemnedUnlisted) {
-        const reading = await readPackForRepair(vault, packId, { readData });
+        const reading = await readPackForRepair(vault, packId, { readData, ...lengthsOf(storedPacks, new Map(), packId) });
         const blobs = reading.kind === 'whole' ? LoadedPack.of(reading.pack) : reading.kind === 'damaged' ? LoadedPack.of({ packId, length: 0, entries: reading.intact.map((b) => b.entry) }) : null;
         if (blobs && coverage.addsTo(blobs)) {
           coverage.cover(blobs);
@@ -260,9 +258,11 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   return report;
 }
 
-function lengthOf(listed: ReadonlyMap<string, number>, packId: string): { indexedLength?: number } {
-  const length = listed.get(packId);
-  return length === undefined ? {} : { indexedLength: length };
+/** What is known of a pack's length before it is read: the listing's size, and what an old index object recorded. */
+function lengthsOf(stored: StoredPacks, listed: ReadonlyMap<string, number>, packId: string): { storedLength?: number; indexedLength?: number } {
+  const storedLength = stored.sizes?.get(packId);
+  const indexedLength = listed.get(packId);
+  return { ...(storedLength === undefined ? {} : { storedLength }), ...(indexedLength === undefined ? {} : { indexedLength }) };
 }
 
 /** The records the replaced index objects hold for `packs` (read again: only for archived packs, which are few). */

@@ -125,6 +125,31 @@ describe('lifeboat vault forget', () => {
     expect(io.lines.find((l) => l.startsWith('Condemned'))).toMatch(/^Condemned: [1-9]\d* pack\(s\) .* deleted by a run after the grace period\.$/);
   });
 
+  it('with --prune also deletes the .tmp-* files killed writers left that are older than the grace, keeps younger ones, and says so as vault prune does', async () => {
+    const tempFile = async (key: string, bytes: number, ageMs: number): Promise<string> => {
+      const file = path.join(vault, ...key.split('/'));
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, Buffer.alloc(bytes, 1));
+      const at = new Date(Date.now() - ageMs);
+      await fs.utimes(file, at, at);
+      return file;
+    };
+    const HOUR = 3_600_000;
+    const old = await tempFile('data/ab/.tmp-00112233aabbccdd', 700, 30 * HOUR);
+    const fresh = await tempFile('index/.tmp-ffeeddccbbaa9988', 300, 0);
+
+    const dry = capture();
+    expect(await vaultForget([ofB.slice(0, 12)], { vault, keyFile, prune: true, dryRun: true, json: true }, { io: dry })).toBe(0);
+    expect((JSON.parse(dry.lines.join('\n')) as { prune: { temporaryFiles: unknown } }).prune.temporaryFiles).toEqual({ files: 1, bytes: 700, kept: 1, olderThanMs: 25 * HOUR });
+    expect((await fs.stat(old)).size).toBe(700);
+
+    const io = capture();
+    expect(await vaultForget([ofB.slice(0, 12)], { vault, keyFile, prune: true }, { io })).toBe(0);
+    expect(io.lines.at(-1)).toBe('Temporary files: 1 .tmp-* file(s) of killed writers older than 25 h deleted (700 bytes); 1 younger one(s) kept (a running write may own them).');
+    await expect(fs.stat(old)).rejects.toThrow(/ENOENT/);
+    expect((await fs.stat(fresh)).size).toBe(300);
+  });
+
   it('forgets the snapshots named by unique prefix, and nothing when one name matches none', async () => {
     const missing = capture();
     expect(await vaultForget([(ofA[0] as string).slice(0, 10), 'ffffffffffff'], { vault, keyFile }, { io: missing })).toBe(1);

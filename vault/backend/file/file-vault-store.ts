@@ -3,9 +3,10 @@ import { type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VaultObjectNotFoundError } from '../../vault-errors';
-import { type ByteRange, type ObjectWriter, type VaultStore } from '../vault-store';
+import { type ByteRange, type ListedObject, type ObjectWriter, type VaultStore } from '../vault-store';
+import { mapBounded } from '../../workers/bounded-concurrency';
 import { platformCalls, type PosixCalls } from '../../platform/posix-calls';
-import { TEMP_FILE_PREFIX } from './local-objects';
+import { fileSize, TEMP_FILE_PREFIX } from './local-objects';
 
 export type FileVaultStoreOptions = {
   /** fsync each object (and its directory entry) before it counts as written. @default true */
@@ -21,14 +22,17 @@ export type FileVaultStoreOptions = {
   readonly pageCache?: Pick<PosixCalls, 'dropCleanPages'> | null;
 };
 
+/** Stats in flight in `listWithSizes`: enough to hide a network file system's round trips, few enough not to crowd a local disk. */
+const STATS_IN_FLIGHT = 16;
+
 /** Objects smaller than this keep their pages: few, and the call would not pay (index and manifest objects). */
 export const DROP_PAGES_MIN_BYTES = 256 * 1024;
 
 /**
  * A vault in a local directory (an on-prem disk, a mounted volume, the benchmark). Writes go to a
  * temporary file in the same directory and are renamed into place, so a reader never sees a partial
- * object and a crash leaves at worst a `.tmp-*` file that `list` ignores (and `vault prune` removes once
- * it is older than the prune's grace: vault/prune/temporary-files.ts).
+ * object and a crash leaves at worst a `.tmp-*` file that `list` ignores (and `vault prune` or `vault
+ * forget --prune` removes once it is older than the prune's grace: vault/prune/temporary-files.ts).
  */
 export class FileVaultStore implements VaultStore {
   readonly location: string;
@@ -248,11 +252,31 @@ export class FileVaultStore implements VaultStore {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
+    for await (const { keyPrefix, files } of this.directories(prefix)) for (const name of files) yield `${keyPrefix}${name}`;
+  }
+
+  /**
+   * The files of `list` with their sizes, a stat each: STATS_IN_FLIGHT at a time within a directory,
+   * because on a network file system (EFS, NFS) each stat is a round trip. A file gone before its stat
+   * is left out.
+   */
+  async *listWithSizes(prefix: string): AsyncIterable<ListedObject> {
+    for await (const { dir, keyPrefix, files } of this.directories(prefix)) {
+      const sizes = await mapBounded(files, STATS_IN_FLIGHT, (name) => fileSize(path.join(dir, name)));
+      for (let i = 0; i < files.length; i++) {
+        const size = sizes[i];
+        if (size !== null && size !== undefined) yield { key: `${keyPrefix}${files[i] as string}`, size };
+      }
+    }
+  }
+
+  /** The directories under `prefix`, each with the names of its object files (`.tmp-*` files left out), parents before their subdirectories. */
+  private async *directories(prefix: string): AsyncGenerator<{ dir: string; keyPrefix: string; files: string[] }> {
     const base = prefix === '' ? this.root : path.join(this.root, ...prefix.split('/').filter((s) => s !== ''));
     yield* this.walk(base, prefix === '' ? '' : prefix.endsWith('/') ? prefix : `${prefix}/`);
   }
 
-  private async *walk(dir: string, keyPrefix: string): AsyncGenerator<string> {
+  private async *walk(dir: string, keyPrefix: string): AsyncGenerator<{ dir: string; keyPrefix: string; files: string[] }> {
     let names: Dirent[];
     try {
       names = await fs.readdir(dir, { withFileTypes: true });
@@ -260,11 +284,15 @@ export class FileVaultStore implements VaultStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
+    const files: string[] = [];
+    const subdirectories: string[] = [];
     for (const d of names) {
       if (d.name.startsWith(TEMP_FILE_PREFIX)) continue;
-      if (d.isDirectory()) yield* this.walk(path.join(dir, d.name), `${keyPrefix}${d.name}/`);
-      else if (d.isFile()) yield `${keyPrefix}${d.name}`;
+      if (d.isDirectory()) subdirectories.push(d.name);
+      else if (d.isFile()) files.push(d.name);
     }
+    if (files.length > 0) yield { dir, keyPrefix, files };
+    for (const name of subdirectories) yield* this.walk(path.join(dir, name), `${keyPrefix}${name}/`);
   }
 
   async delete(key: string): Promise<void> {

@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { type VaultStore } from '../vault-store';
 
 /**
- * What only a vault in a directory has: object sizes for the price of a stat, and the `.tmp-*` files
- * a killed writer leaves (FileVaultStore writes every object to one and renames it into place). On S3
- * a size costs a request per object and an object appears whole or not at all, so these answer
- * "unknown" (null) and "none" there. Recognised by `localPath`, which only a directory store has.
+ * What only a vault in a directory has: one object's size for the price of a stat, and the `.tmp-*`
+ * files a killed writer leaves (FileVaultStore writes every object to one and renames it into place). On
+ * S3 one object's size costs a request and an object appears whole or not at all, so these answer
+ * "unknown" (null) and "none" there; the sizes of many objects come with a listing on every store that
+ * has VaultStore.listWithSizes. Recognised by `localPath`, which only a directory store has.
  */
 
 /** The prefix of every temporary file FileVaultStore writes; `list` never yields such names. */
@@ -69,7 +70,8 @@ async function* temporaryKeys(dir: string, keyPrefix: string): AsyncGenerator<st
   }
 }
 
-async function fileSize(file: string): Promise<number | null> {
+/** A file's size, or null when there is no such file (any more). */
+export async function fileSize(file: string): Promise<number | null> {
   return (await statOrNull(file))?.size ?? null;
 }
 

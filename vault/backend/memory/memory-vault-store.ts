@@ -1,5 +1,5 @@
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
-import { type ByteRange, type PutOptions, type VaultStore } from '../vault-store';
+import { type ByteRange, type ListedObject, type PutOptions, type VaultStore } from '../vault-store';
 import { vaultKeyProblem } from '../vault-key-rules';
 
 /**
@@ -54,11 +54,23 @@ export class MemoryVaultStore implements VaultStore {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
+    for (const key of this.keysUnder(prefix)) yield key;
+  }
+
+  async *listWithSizes(prefix: string): AsyncIterable<ListedObject> {
+    for (const key of this.keysUnder(prefix)) {
+      // Deleted since the keys were taken: left out, as a listing taken now would.
+      const body = this.objects.get(key);
+      if (body !== undefined) yield { key, size: body.length };
+    }
+  }
+
+  /** A copy of the keys under `prefix` (the caller may put or delete while it iterates). */
+  private keysUnder(prefix: string): string[] {
     if (prefix !== '' && (!prefix.endsWith('/') || vaultKeyProblem(prefix.slice(0, -1)) !== undefined)) {
       throw new VaultError(`${this.location}: invalid list prefix ${JSON.stringify(prefix)}: a list prefix is '' or a vault key followed by '/'`);
     }
-    // A copy of the keys: the caller may put or delete while it iterates.
-    for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) yield key;
+    return [...this.objects.keys()].filter((key) => key.startsWith(prefix));
   }
 
   async delete(key: string): Promise<void> {

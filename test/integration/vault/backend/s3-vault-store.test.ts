@@ -7,6 +7,7 @@ import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { mapBounded } from '../../../../vault/workers/bounded-concurrency';
 import { useLocalS3Bucket } from '../../../support/local-s3-bucket';
 import { listedKeys } from '../../../support/vault-test-helpers';
+import { listedWithSizes } from '../../../support/list-with-sizes-contract';
 
 const REGION = 'us-east-1';
 const BUCKET = 'vault-store-test';
@@ -58,6 +59,8 @@ describe('S3VaultStore on the local S3 emulator', () => {
     expect(await listedKeys(vault, '')).toEqual([...dataKeys, ...otherKeys].sort());
     expect(await listedKeys(vault, 'keys/')).toEqual(['keys/k1']);
     expect(await listedKeys(vault, 'snapshots/')).toEqual([]);
+    // The same pages with each object's Size (each body is its key).
+    expect(await listedWithSizes(vault, 'data/')).toEqual([...dataKeys].sort().map((key) => ({ key, size: key.length })));
   });
 
   it('keeps vaults under different prefixes apart', async () => {

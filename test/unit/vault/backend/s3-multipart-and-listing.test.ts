@@ -85,3 +85,44 @@ describe('listing', () => {
     expect(keys).toEqual(['index/a']);
   });
 });
+
+describe('listing with sizes', () => {
+  const withSizes = async (vault: S3VaultStore, prefix: string, into: Array<{ key: string; size: number }> = []): Promise<Array<{ key: string; size: number }>> => {
+    for await (const object of vault.listWithSizes(prefix)) into.push(object);
+    return into;
+  };
+
+  it('hands on the Size of each object from the same pages as list, relative to the vault prefix, one request a page', async () => {
+    const tokens: Array<string | undefined> = [];
+    const pages = [
+      { Contents: [{ Key: 'v/data/ab/p1', Size: 16_777_216 }, { Key: 'v/data/ab/p2', Size: 0 }, { Key: 'elsewhere/data/ab/p9', Size: 5 }], IsTruncated: true, NextContinuationToken: 't1' },
+      { Contents: [{ Key: 'v/data/cd/p3', Size: 42 }], IsTruncated: false },
+    ];
+    s3.on(ListObjectsV2Command).callsFake((input: { ContinuationToken?: string; Prefix?: string }) => {
+      tokens.push(input.ContinuationToken);
+      expect(input.Prefix).toBe('v/data/');
+      return pages[tokens.length - 1];
+    });
+    const vault = new S3VaultStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'vault', prefix: 'v' });
+    // A key outside the asked prefix (an emulator that ignores Prefix) is dropped, as list drops it.
+    expect(await withSizes(vault, 'data/')).toEqual([
+      { key: 'data/ab/p1', size: 16_777_216 },
+      { key: 'data/ab/p2', size: 0 },
+      { key: 'data/cd/p3', size: 42 },
+    ]);
+    expect(tokens).toEqual([undefined, 't1']);
+  });
+
+  it('refuses a truncated page without a continuation token, a prefix that is not a folder, and an object listed without its Size', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'index/a', Size: 1 }], IsTruncated: true });
+    const found: Array<{ key: string; size: number }> = [];
+    await expect(withSizes(store(), 'index/', found)).rejects.toThrow(
+      's3://vault: listing index/ returned a truncated page without a continuation token; the S3 endpoint is not behaving like S3',
+    );
+    expect(found).toEqual([{ key: 'index/a', size: 1 }]);
+    await expect(withSizes(store(), 'index')).rejects.toThrow(`s3://vault: invalid object key "index": a list prefix must be '' or end in '/'`);
+    await expect(withSizes(store(), '../')).rejects.toThrow('s3://vault: invalid object key "../"');
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'index/a' }], IsTruncated: false });
+    await expect(withSizes(store(), 'index/')).rejects.toThrow('s3://vault: listing index/ returned object index/a without its Size; the S3 endpoint is not behaving like S3');
+  });
+});

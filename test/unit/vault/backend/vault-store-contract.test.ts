@@ -1,22 +1,48 @@
 import { fstatSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DROP_PAGES_MIN_BYTES, FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
-import { describeVaultStoreContract } from '../../../support/vault-store-contract';
+import { describeVaultStoreContract, type VaultStoreUnderTest } from '../../../support/vault-store-contract';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { describeListWithSizesContract, listedWithSizes } from '../../../support/list-with-sizes-contract';
 
 /** The stores that need no server: a directory (durable, as in production) and memory. The S3 store runs the same contract in test/integration. */
-describeVaultStoreContract(
-  'FileVaultStore',
-  async () => {
-    const dir = await tempDir('file-store-contract');
-    return { store: new FileVaultStore(path.join(dir, 'vault')), cleanup: () => removeDir(dir) };
-  },
-  { putIfAbsent: true, putParts: true, localPath: true, objectWriter: true },
-);
+const fileStore = async (): Promise<VaultStoreUnderTest> => {
+  const dir = await tempDir('file-store-contract');
+  return { store: new FileVaultStore(path.join(dir, 'vault')), cleanup: () => removeDir(dir) };
+};
+const memoryStore = async (): Promise<VaultStoreUnderTest> => ({ store: new MemoryVaultStore() });
 
-describeVaultStoreContract('MemoryVaultStore', async () => ({ store: new MemoryVaultStore() }), { putIfAbsent: true, putParts: true, localPath: false, objectWriter: false });
+describeVaultStoreContract('FileVaultStore', fileStore, { putIfAbsent: true, putParts: true, localPath: true, objectWriter: true });
+describeListWithSizesContract('FileVaultStore', fileStore);
+
+describeVaultStoreContract('MemoryVaultStore', memoryStore, { putIfAbsent: true, putParts: true, localPath: false, objectWriter: false });
+describeListWithSizesContract('MemoryVaultStore', memoryStore);
+
+describe('FileVaultStore listWithSizes', () => {
+  it('leaves out the .tmp-* files of writers, finished or not, as list does, and sizes what a writer committed', async () => {
+    const { store, cleanup } = await fileStore();
+    try {
+      const files = store as FileVaultStore;
+      await files.put('data/ab/pack', Buffer.alloc(300, 1));
+      const writer = await files.createObjectWriter('data/ab/streamed');
+      await writer.write(Buffer.alloc(1000, 2));
+      // Uncommitted: only its .tmp-* file exists.
+      expect(await listedWithSizes(files, 'data/')).toEqual([{ key: 'data/ab/pack', size: 300 }]);
+      await writeFile(path.join(files.root, 'data', 'ab', '.tmp-0011223344556677'), Buffer.alloc(50));
+      await writer.write(Buffer.alloc(24, 3));
+      await writer.commit();
+      expect(await listedWithSizes(files, '')).toEqual([
+        { key: 'data/ab/pack', size: 300 },
+        { key: 'data/ab/streamed', size: 1024 },
+      ]);
+    } finally {
+      await cleanup?.();
+    }
+  });
+});
 
 describe('MemoryVaultStore', () => {
   it('names itself memory://<name> in its location and messages', async () => {
@@ -33,13 +59,15 @@ describe('MemoryVaultStore', () => {
     await expect(store.get('packs/p1', { offset: 20, length: 5 })).rejects.toThrow('memory://vault: object packs/p1 is corrupt');
   });
 
-  it('refuses list prefixes that are not a folder', async () => {
+  it('refuses list prefixes that are not a folder, with or without sizes', async () => {
     const store = new MemoryVaultStore();
     const list = async (prefix: string): Promise<void> => {
       for await (const key of store.list(prefix)) void key;
     };
     await expect(list('data')).rejects.toThrow(`memory://vault: invalid list prefix "data"`);
     await expect(list('../')).rejects.toThrow('invalid list prefix');
+    await expect(listedWithSizes(store, 'data')).rejects.toThrow(`memory://vault: invalid list prefix "data"`);
+    await expect(listedWithSizes(store, '../')).rejects.toThrow('invalid list prefix');
   });
 });
 

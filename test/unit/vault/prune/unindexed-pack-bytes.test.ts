@@ -1,9 +1,13 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { type ListedObject, type VaultStore } from '../../../../vault/backend/vault-store';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { initVault, type Vault } from '../../../../vault/repository/vault';
 import { packKey } from '../../../../vault/repository/vault-layout';
-import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
 
 const HOUR = 3_600_000;
 
@@ -48,5 +52,58 @@ describe('prune of a pack no index lists', () => {
     await writeCondemnedBatch(store, vault.keys, { v: 1, condemnedAt: new Date(t).toISOString(), graceMs: HOUR, packs: [{ id: orphan, bytes: 0 }], indexes: [], manifests: [] });
     const swept = await pruneVault(vault, { graceMs: HOUR, now: () => t + 2 * HOUR });
     expect(swept.report).toMatchObject({ packsDeleted: 1, bytesFreed: 4_321 });
+  });
+
+  /** A vault in memory whose store records the prefixes it was asked to list with sizes; `bare`: a store with the required methods only (no listWithSizes). */
+  async function memoryVault(options: { bare?: boolean } = {}): Promise<{ vault: Vault; memory: MemoryVaultStore; sizedListings: string[] }> {
+    const memory = new MemoryVaultStore();
+    const sizedListings: string[] = [];
+    const recording: VaultStore = Object.assign(Object.create(memory) as VaultStore, {
+      listWithSizes: (prefix: string): AsyncIterable<ListedObject> => {
+        sizedListings.push(prefix);
+        return memory.listWithSizes(prefix);
+      },
+    });
+    const store = options.bare ? requiredMethodsStore(memory) : recording;
+    const vault = await initVault(store, new PassphraseKeyProvider('unindexed pack bytes', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
+    const writer = await vault.newSnapshotWriter({ inline: true });
+    await writer.add({ path: 'a', kind: 'object', meta: {}, content: pseudoRandomBytes(5000, 1) });
+    await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await writer.finish()] });
+    return { vault, memory, sizedListings };
+  }
+
+  it('condemns and sweeps it with the size its listing gives on a store without files (memory, as S3), not 0 bytes (0 where the listing has no sizes)', async () => {
+    const { vault, memory, sizedListings } = await memoryVault();
+    const orphan = 'ab'.repeat(32);
+    await memory.put(packKey(orphan), pseudoRandomBytes(12_345, 2));
+    let t = Date.parse('2026-01-01T00:00:00Z');
+
+    const dry = await pruneVault(vault, { graceMs: HOUR, now: () => t, dryRun: true });
+    expect(dry.report).toMatchObject({ packsCondemned: 1, bytesCondemned: 12_345 });
+    const condemned = await pruneVault(vault, { graceMs: HOUR, now: () => t });
+    expect(condemned.report).toMatchObject({ packsCondemned: 1, bytesCondemned: 12_345 });
+    // The sizes came with the one listing of data/ each run takes anyway.
+    expect(sizedListings).toEqual(['data/', 'data/']);
+    t += 2 * HOUR;
+    const swept = await pruneVault(vault, { graceMs: HOUR, now: () => t });
+    expect(swept.report).toMatchObject({ packsDeleted: 1, bytesFreed: 12_345 });
+    expect(await memory.has(packKey(orphan))).toBe(false);
+
+    // The fallback, on a store whose listing has no sizes and that has no files: 0 bytes, as before.
+    const bare = await memoryVault({ bare: true });
+    await bare.memory.put(packKey(orphan), pseudoRandomBytes(999, 4));
+    expect((await pruneVault(bare.vault, { graceMs: HOUR, dryRun: true })).report).toMatchObject({ packsCondemned: 1, bytesCondemned: 0 });
+  });
+
+  it('sweeps a batch written with 0 bytes for it by listing only that pack’s folder, with sizes', async () => {
+    const { vault, memory, sizedListings } = await memoryVault();
+    const orphan = 'cd'.repeat(32);
+    await memory.put(packKey(orphan), pseudoRandomBytes(4_321, 3));
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    await writeCondemnedBatch(memory, vault.keys, { v: 1, condemnedAt: new Date(t).toISOString(), graceMs: HOUR, packs: [{ id: orphan, bytes: 0 }], indexes: [], manifests: [] });
+    const swept = await pruneVault(vault, { graceMs: HOUR, now: () => t + 2 * HOUR });
+    expect(swept.report).toMatchObject({ packsDeleted: 1, bytesFreed: 4_321 });
+    // The sweep's folder, then the condemn phase's listing of data/.
+    expect(sizedListings).toEqual(['data/cd/', 'data/']);
   });
 });
