@@ -43,11 +43,10 @@ export type PlanForgetReport = {
   deletedObjects: number;
   /**
    * Backups neither counted by the policy nor forgotten, with why: a record that claims to start in the
-   * future, or whose snapshots are none in the vault (record-evidence.ts; docs/SECURITY.md, "Catalog records as an attack").
+   * future, whose snapshot another record names too, whose snapshots reached the vault before its start,
+   * or none of whose snapshots is in the vault (record-evidence.ts; docs/SECURITY.md, "Catalog records as an attack").
    */
   notCounted: RecordEvidence['notCounted'];
-  /** Backups counted from when their snapshots reached the vault, not from their start (record-evidence.ts). */
-  retimed: RecordEvidence['retimed'];
   /**
    * Snapshots of a backup the policy forgot that this run left in place, with why: another live record
    * names the snapshot too, or the snapshot's own tags name another backup or another start. The record
@@ -71,11 +70,11 @@ export type ForgetReport = { vault: VaultSide; dryRun: boolean; plans: PlanForge
  * The record is read once more just before its objects go, so a hold set after the decision wins.
  *
  * Records are not trusted blindly (a DR catalog in another account is written by the primary account's
- * roles, docs/SECURITY.md "Catalog records as an attack"): a record counts from when its snapshots
- * reached the vault when that is much later than the start it claims, a record starting in the future
- * or with none of its snapshots in the vault is not counted (record-evidence.ts), and a record whose
- * snapshot another live record names too, or whose snapshot's tags name another backup or start,
- * keeps its snapshots and stays unmarked (`leftInPlace`).
+ * roles, docs/SECURITY.md "Catalog records as an attack"): records that no backup of this environment
+ * can have written are not counted (record-evidence.ts), a backup is kept when the policy keeps it
+ * either at its claimed start or at when its snapshots reached the vault, and a record whose snapshot
+ * another live record names too, or whose snapshot's tags name another backup, plan or start, keeps
+ * its snapshots and stays unmarked (`leftInPlace`).
  */
 export async function forgetBackups(request: ForgetRequest, deps: ForgetBackupsDeps): Promise<ForgetReport> {
   const dryRun = request.dryRun === true;
@@ -105,14 +104,29 @@ async function forgetPlan(
   deps: ForgetBackupsDeps,
 ): Promise<PlanForgetReport> {
   const policy = retentionOfVault(plan, deps.vault);
-  const { counted, ghosts, notCounted, retimed } = weighRecords(live, arrivals, deps.now);
-  const startedAt = new Map(live.map((r) => [r.backupId, r.startedAt]));
-  // Decided at the time each counts from; shown with the start its record gives.
+  const { counted, ghosts, notCounted } = weighRecords(live, arrivals, deps.now, namers);
+  // Decided twice, at the start each record claims and at when its snapshots reached the vault, and
+  // kept when either keeps it: the evidence may keep more, never forget more. A record backdated by a
+  // forger sits at its arrival in the second decision, so the backups whose slots it claims keep them
+  // there; a genuine backup that reached the vault late (a DR region catching up) is decided as
+  // before by its start (docs/SECURITY.md, "Catalog records as an attack").
+  const arrivedAt = new Map(counted.map((c) => [c.record.backupId, c.arrivedAt]));
+  const byArrival = new Map(
+    decideRetention(
+      counted.map(({ record, arrivedAt: at }) => ({ ...record, startedAt: at ?? record.startedAt })),
+      policy,
+      deps.now,
+    ).map((d) => [d.backupId, d]),
+  );
   const decisions = decideRetention(
-    counted.map(({ record, countsFrom }) => ({ ...record, startedAt: countsFrom })),
+    counted.map((c) => c.record),
     policy,
     deps.now,
-  ).map((d) => ({ ...d, startedAt: startedAt.get(d.backupId) ?? d.startedAt }));
+  ).map((d) => {
+    const late = byArrival.get(d.backupId);
+    if (d.keep || !late?.keep) return d;
+    return { ...d, keep: true, reasons: late.reasons.map((r) => `${r} as of its arrival ${arrivedAt.get(d.backupId) ?? ''}`) };
+  });
   // A ghost is forgotten when the policy would forget it among all the records, as before the evidence
   // (so a run that died before marking is finished); kept, it stays out of the count and is reported.
   const ghostIds = new Set(ghosts.map((g) => g.backupId));
@@ -123,7 +137,7 @@ async function forgetPlan(
     else decisions.push({ ...d, reasons: [] });
   }
   decisions.sort((x, y) => y.startedAt.localeCompare(x.startedAt));
-  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], deletedObjects: 0, notCounted, retimed, leftInPlace: [] };
+  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], deletedObjects: 0, notCounted, leftInPlace: [] };
   let vault: ForgetVault | undefined;
   for (const decision of decisions) {
     if (decision.keep) continue;
@@ -159,9 +173,9 @@ async function forgetPlan(
 
 /**
  * Why the snapshot of a record to forget must stay, or undefined when it may go. A snapshot is one
- * backup's, and the backup workflow writes its id and start into the snapshot's tags: a record that
- * names another backup's snapshot, or misstates its backup's start (and so its age), is a forged or
- * broken record, and the snapshot may be a real backup's only copy. Snapshots without workflow tags
+ * backup's, and the backup workflow writes its id, plan and start into the snapshot's tags: a record
+ * that names another backup's snapshot, or misstates its backup's plan (and so its policy) or start
+ * (and so its age), is a forged or broken record, and the snapshot may be a real backup's only copy. Snapshots without workflow tags
  * (written before the tags, or by `lifeboat vault backup`) are judged by the records alone.
  */
 async function disputeOf(record: BackupRecord, snapshotId: string, namers: Map<string, Set<string>>, vault: ForgetVault): Promise<string | undefined> {
@@ -180,9 +194,11 @@ async function disputeOf(record: BackupRecord, snapshotId: string, namers: Map<s
   if (owner === undefined) return undefined;
   if (owner !== record.backupId) return `the snapshot belongs to backup ${owner}, not ${record.backupId}`;
   const read = readBackupSnapshotTags(tags);
-  const startedAt = read !== undefined && 'tags' in read ? read.tags.startedAt : undefined;
-  if (startedAt !== undefined && Date.parse(startedAt) !== Date.parse(record.startedAt)) {
-    return `the snapshot says its backup started ${startedAt}, the record ${record.startedAt}`;
+  const told = read !== undefined && 'tags' in read ? read.tags : undefined;
+  // The plan too: a record moved to a plan with a shorter policy would be forgotten by that policy.
+  if (told !== undefined && told.plan !== record.plan) return `the snapshot says its backup is of plan ${told.plan}, the record ${record.plan}`;
+  if (told?.startedAt !== undefined && Date.parse(told.startedAt) !== Date.parse(record.startedAt)) {
+    return `the snapshot says its backup started ${told.startedAt}, the record ${record.startedAt}`;
   }
   return undefined;
 }

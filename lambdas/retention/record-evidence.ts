@@ -9,18 +9,8 @@ import { type SnapshotArrivals } from './snapshot-arrivals';
  */
 export const CLOCK_SKEW_MS = 15 * 60 * 1000;
 
-/**
- * How long after its start a backup's snapshots may reach a vault and still count from the start the
- * record gives: the backup's own run, then replication. A record whose snapshots arrived later counts
- * from their arrival, so a record cannot pass for older than the vault has known its snapshots: a
- * forged record could otherwise claim the daily, weekly and monthly slots of the past and push the real
- * backups there out of every rule. A backup that legitimately reached the vault late (a DR region that
- * was down, a backup that ran for more than a day) only counts as younger, and is kept longer.
- */
-export const ARRIVAL_TOLERANCE_MS = 24 * 60 * 60 * 1000;
-
-/** A record the run counts, at the time it counts from (`startedAt` unless its snapshots arrived late). */
-export type CountedRecord = { record: BackupRecord; countsFrom: string };
+/** A record the run counts, and when its snapshots reached the vault (the last of them), when the vault says. */
+export type CountedRecord = { record: BackupRecord; arrivedAt: string | undefined };
 
 export type RecordEvidence = {
   counted: CountedRecord[];
@@ -31,22 +21,31 @@ export type RecordEvidence = {
   ghosts: BackupRecord[];
   /** Records neither counted nor forgotten, with why. */
   notCounted: { backupId: string; reason: string }[];
-  /** Records counted from their snapshots' arrival instead of their start. */
-  retimed: { backupId: string; startedAt: string; countsFrom: string }[];
 };
 
 /**
  * Weighs a plan's live records against what the vault itself says (docs/SECURITY.md, "Catalog records
  * as an attack"): the catalog of a DR vault in another account is written by the primary account's
- * roles, so a record alone must not decide what the DR account deletes.
+ * roles, so a record alone must not decide what the DR account deletes. Left out of the count, each
+ * for a reason no backup of this environment can have:
+ * - a start after this run's clock (beyond CLOCK_SKEW_MS);
+ * - a snapshot that another live record (of any plan: `namers`, snapshot id → backup ids) names too:
+ *   a snapshot is one backup's, so one of the two records is forged or broken, and neither may push
+ *   other backups out;
+ * - a snapshot that reached the vault before the start its record claims (S3's LastModified, which no
+ *   writer chooses): a backup's snapshots are written after it starts.
+ * The others are counted, with when their snapshots arrived: forget-backups.ts decides at both times.
  */
-export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotArrivals, now: Date): RecordEvidence {
-  const evidence: RecordEvidence = { counted: [], ghosts: [], notCounted: [], retimed: [] };
-  const latestStart = now.getTime() + CLOCK_SKEW_MS;
+export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotArrivals, now: Date, namers: ReadonlyMap<string, ReadonlySet<string>>): RecordEvidence {
+  const evidence: RecordEvidence = { counted: [], ghosts: [], notCounted: [] };
+  const latest = now.getTime() + CLOCK_SKEW_MS;
+  const leaveOut = (record: BackupRecord, reason: string): void => {
+    evidence.notCounted.push({ backupId: record.backupId, reason: `${reason}; neither counted nor forgotten` });
+  };
   for (const record of live) {
     const started = Date.parse(record.startedAt);
-    if (started > latestStart) {
-      evidence.notCounted.push({ backupId: record.backupId, reason: `starts ${record.startedAt}, after this run's clock (${now.toISOString()}): no backup of this environment does; neither counted nor forgotten` });
+    if (started > latest) {
+      leaveOut(record, `starts ${record.startedAt}, after this run's clock (${now.toISOString()}): no backup of this environment does`);
       continue;
     }
     const arrived = record.sources.map((s) => arrivals.get(s.snapshotId)).filter((d): d is Date => d !== undefined);
@@ -54,15 +53,21 @@ export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotAr
       evidence.ghosts.push(record);
       continue;
     }
+    const shared = record.sources.flatMap((s) => [...(namers.get(s.snapshotId) ?? [])].filter((id) => id !== record.backupId).map((id) => ({ snapshotId: s.snapshotId, id })));
+    if (shared.length > 0) {
+      leaveOut(record, `its snapshot ${shared[0]?.snapshotId ?? ''} is named by the record of ${[...new Set(shared.map((x) => x.id))].join(', ')} too`);
+      continue;
+    }
+    const firstArrival = Math.min(...arrived.map((d) => d.getTime()));
+    if (arrived.length > 0 && firstArrival < started - CLOCK_SKEW_MS) {
+      leaveOut(record, `its snapshot reached this vault at ${new Date(firstArrival).toISOString()}, before the start it claims (${record.startedAt})`);
+      continue;
+    }
     // An arrival after this run's clock means one of the two clocks is off (a rehearsal run with a set
     // clock, as `lifeboat backups forget` takes in tests): no evidence of age then. In AWS, S3 stamps an
     // object when it is written, so nothing a writer does yields an arrival after the forget's now.
     const lastArrival = Math.max(...arrived.map((d) => d.getTime()));
-    if (arrived.length > 0 && lastArrival <= latestStart && lastArrival > started + ARRIVAL_TOLERANCE_MS) {
-      const countsFrom = new Date(lastArrival).toISOString();
-      evidence.retimed.push({ backupId: record.backupId, startedAt: record.startedAt, countsFrom });
-      evidence.counted.push({ record, countsFrom });
-    } else evidence.counted.push({ record, countsFrom: record.startedAt });
+    evidence.counted.push({ record, arrivedAt: arrived.length > 0 && lastArrival <= latest ? new Date(lastArrival).toISOString() : undefined });
   }
   return evidence;
 }

@@ -269,13 +269,13 @@ describe('forgetBackups does not take catalog records on trust', () => {
     expect(report.plans[0]?.forgotten).toEqual(['real-1']);
   });
 
-  it("an old record naming another backup's snapshot, of its plan or another, leaves that snapshot and stays unmarked", async () => {
+  it("an old record naming another backup's snapshot, of its plan or another: neither record is counted, nothing is forgotten", async () => {
     const realSnapshot = await workflowSnapshot('real', '2026-03-09T00:00:00.000Z');
     const otherPlanSnapshot = await workflowSnapshot('other-plan', '2026-03-09T00:00:00.000Z');
     const own = catalogOf([
       record('real', '2026-03-09T00:00:00.000Z', [realSnapshot]),
       record('other-plan', '2026-03-09T00:00:00.000Z', [otherPlanSnapshot], 'tables'),
-      // Forged and old, so that retention forgets them.
+      // Forged and old, so that retention would forget them, and their snapshots with them.
       record('forged', '2020-01-01T00:00:00.000Z', [realSnapshot]),
       record('forged-2', '2020-01-02T00:00:00.000Z', [otherPlanSnapshot]),
     ]);
@@ -283,14 +283,15 @@ describe('forgetBackups does not take catalog records on trust', () => {
     const plans = [{ name: 'files', retention: { keepLast: 1 } }, { name: 'tables', retention: { keepLast: 1 } }];
     const report = await forgetBackups({ plan: 'files' }, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(own), catalog: own, plans, now: NOW });
     expect(report.plans[0]?.forgotten).toEqual([]);
-    expect(report.plans[0]?.leftInPlace).toEqual([
-      { backupId: 'forged-2', snapshotId: otherPlanSnapshot, reason: 'the records of other-plan name this snapshot too' },
-      { backupId: 'forged', snapshotId: realSnapshot, reason: 'the records of real name this snapshot too' },
+    expect(report.plans[0]?.notCounted).toEqual([
+      { backupId: 'real', reason: `its snapshot ${realSnapshot} is named by the record of forged too; neither counted nor forgotten` },
+      { backupId: 'forged-2', reason: `its snapshot ${otherPlanSnapshot} is named by the record of other-plan too; neither counted nor forgotten` },
+      { backupId: 'forged', reason: `its snapshot ${realSnapshot} is named by the record of real too; neither counted nor forgotten` },
     ]);
     expect(deletes).toEqual([]);
     for (const id of [realSnapshot, otherPlanSnapshot]) await expect(verifySnapshot(vault, id, { readData: true })).resolves.toMatchObject({ ok: true });
     expect(own.records.get('forged')?.forgottenAt).toBeUndefined();
-    expect(summarizeForget(report).plans[0]?.leftInPlace).toEqual(['forged-2', 'forged']);
+    expect(summarizeForget(report).plans[0]?.notCounted).toEqual(['real', 'forged-2', 'forged']);
   });
 
   it("a record whose snapshot's tags name another backup, or another start, keeps the snapshot", async () => {
@@ -329,36 +330,32 @@ describe('forgetBackups does not take catalog records on trust', () => {
     expect(await exists(mine)).toBe(false);
   });
 
-  it('a backdated record counts from when its snapshot reached the vault: it takes no slot of the past', async () => {
+  it('backdated records written now take no slot of the past: kept where the policy keeps a backup at its start or at its arrival', async () => {
     const day = (d: number, hour = '00'): string => `2026-03-0${d}T${hour}:00:00.000Z`;
     const real = [3, 4, 5].map((d) => ({ id: `real-0${d}`, at: day(d) }));
-    // Forged later in the day than the real backups of those days, so the newest of each: written now.
+    // Forged later in the day than the real backups of those days, so the newest of each by their claims: written the day before the run.
     const forged = [4, 5].map((d) => ({ id: `forged-0${d}`, at: day(d, '12') }));
     const records: BackupRecord[] = [];
     for (const b of [...real, ...forged]) records.push(record(b.id, b.at, [await workflowSnapshot(b.id, b.at)]));
     const own = catalogOf(records);
-    // Both written the day before the run, forged-05 an hour before forged-04.
-    const arrivedAt = (id: string): Date => new Date(NOW.getTime() - (id === 'forged-05' ? 3 : 2) * 3_600_000);
     const arrivals = async (): Promise<Map<string, Date>> => {
       const map = await arrivalsIn(own);
-      for (const f of forged) map.set(own.records.get(f.id)?.sources[0]?.snapshotId ?? '', arrivedAt(f.id));
+      for (const f of forged) map.set(own.records.get(f.id)?.sources[0]?.snapshotId ?? '', new Date(NOW.getTime() - (f.id === 'forged-05' ? 3 : 2) * 3_600_000));
       return map;
     };
     const { store: counted, deletes } = countingStore();
     const report = await forgetBackups({}, { vault: 'dr', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: arrivals, catalog: own, plans: [{ name: 'files', retention: { keepLast: 1 }, drRetention: { keepDaily: 3 } }], now: NOW });
     const plan = report.plans[0];
-    expect(plan?.retimed).toEqual([...forged].reverse().map((f) => ({ backupId: f.id, startedAt: f.at, countsFrom: arrivedAt(f.id).toISOString() })));
-    // Shown with the start their records give; decided at their arrival: both forged ones fall on 03-09.
-    expect(plan?.decisions.map((d) => [d.backupId, d.startedAt, d.keep])).toEqual([
-      ['forged-05', day(5, '12'), false],
-      ['real-05', day(5), true],
-      ['forged-04', day(4, '12'), true],
-      ['real-04', day(4), true],
-      ['real-03', day(3), false],
+    // By their claims the forged records take the 4th and 5th; at their arrival they share the 9th, and the real ones keep theirs.
+    expect(plan?.decisions.map((d) => [d.backupId, d.startedAt, d.keep, d.reasons])).toEqual([
+      ['forged-05', day(5, '12'), true, ['daily snapshot']],
+      ['real-05', day(5), true, [`daily snapshot as of its arrival ${day(5)}`]],
+      ['forged-04', day(4, '12'), true, ['daily snapshot']],
+      ['real-04', day(4), true, [`daily snapshot as of its arrival ${day(4)}`]],
+      ['real-03', day(3), true, ['daily snapshot']],
     ]);
-    // The forged records took one daily slot (that of the day they were written), not those of the days they claim.
-    expect(plan?.forgotten.sort()).toEqual(['forged-05', 'real-03']);
-    expect(deletes.sort()).toEqual(['forged-05', 'real-03'].map((id) => snapshotKey(own.records.get(id)?.sources[0]?.snapshotId ?? '')).sort());
+    expect(plan?.forgotten).toEqual([]);
+    expect(deletes).toEqual([]);
   });
 
   it('a record none of whose snapshots is in the vault is not counted; forgotten only where the policy forgot it anyway', async () => {

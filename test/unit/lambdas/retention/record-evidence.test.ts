@@ -1,9 +1,10 @@
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { ARRIVAL_TOLERANCE_MS, CLOCK_SKEW_MS, weighRecords } from '../../../../lambdas/retention/record-evidence';
+import { CLOCK_SKEW_MS, weighRecords } from '../../../../lambdas/retention/record-evidence';
 
 const NOW = new Date('2026-03-10T00:00:00.000Z');
 const at = (msBeforeNow: number): string => new Date(NOW.getTime() - msBeforeNow).toISOString();
 const DAY = 24 * 3_600_000;
+const NO_NAMERS = new Map<string, Set<string>>();
 
 function record(backupId: string, startedAt: string, snapshotIds: string[], status: BackupRecord['status'] = 'COMMITTED'): BackupRecord {
   return {
@@ -20,21 +21,21 @@ function record(backupId: string, startedAt: string, snapshotIds: string[], stat
 }
 
 describe('weighRecords', () => {
-  it('counts a record from its start while its snapshots arrived within the tolerance, from the last arrival after it', () => {
+  it('counts a record with the last arrival of its snapshots, however late', () => {
     const arrivals = new Map([
-      ['on-time', new Date(NOW.getTime() - 10 * DAY + ARRIVAL_TOLERANCE_MS)],
+      ['on-time', new Date(NOW.getTime() - 10 * DAY + 60_000)],
       ['late-a', new Date(NOW.getTime() - 3 * DAY)],
       ['late-b', new Date(NOW.getTime() - 2 * DAY)],
     ]);
-    const evidence = weighRecords([record('on-time', at(10 * DAY), ['on-time']), record('late', at(10 * DAY), ['late-a', 'late-b'])], arrivals, NOW);
-    expect(evidence.counted.map((c) => [c.record.backupId, c.countsFrom])).toEqual([
-      ['on-time', at(10 * DAY)],
+    const evidence = weighRecords([record('on-time', at(10 * DAY), ['on-time']), record('late', at(10 * DAY), ['late-a', 'late-b'])], arrivals, NOW, NO_NAMERS);
+    expect(evidence.counted.map((c) => [c.record.backupId, c.arrivedAt])).toEqual([
+      ['on-time', at(10 * DAY - 60_000)],
       ['late', at(2 * DAY)],
     ]);
-    expect(evidence.retimed).toEqual([{ backupId: 'late', startedAt: at(10 * DAY), countsFrom: at(2 * DAY) }]);
+    expect(evidence.notCounted).toEqual([]);
   });
 
-  it('leaves out a record starting after the clock (beyond the skew) and a committed one with none of its snapshots in the vault', () => {
+  it('leaves out a record starting after the clock (beyond the skew), and sets aside a committed one with none of its snapshots in the vault', () => {
     const evidence = weighRecords(
       [
         record('future', new Date(NOW.getTime() + CLOCK_SKEW_MS + 1).toISOString(), ['f']),
@@ -43,17 +44,40 @@ describe('weighRecords', () => {
         // Not committed: no snapshots expected, counted (as kept) like before.
         record('failed', at(DAY), [], 'FAILED'),
       ],
-      new Map([['f', NOW], ['s', NOW]]),
+      new Map([
+        ['f', NOW],
+        ['s', NOW],
+      ]),
       NOW,
+      NO_NAMERS,
     );
     expect(evidence.notCounted.map((n) => n.backupId)).toEqual(['future']);
     expect(evidence.ghosts.map((g) => g.backupId)).toEqual(['ghost']);
     expect(evidence.counted.map((c) => c.record.backupId)).toEqual(['skewed', 'failed']);
   });
 
-  it('takes no evidence of age from an arrival after its own clock (a run with a set clock)', () => {
-    const evidence = weighRecords([record('old', at(30 * DAY), ['x'])], new Map([['x', new Date(NOW.getTime() + 90 * DAY)]]), NOW);
-    expect(evidence.counted.map((c) => c.countsFrom)).toEqual([at(30 * DAY)]);
-    expect(evidence.retimed).toEqual([]);
+  it('leaves out a record whose snapshot another record names, and one whose snapshot arrived before the start it claims', () => {
+    const arrivals = new Map([
+      ['shared', new Date(at(5 * DAY))],
+      ['early', new Date(at(5 * DAY))],
+      ['within-skew', new Date(NOW.getTime() - 2 * DAY - CLOCK_SKEW_MS)],
+    ]);
+    const namers = new Map([['shared', new Set(['a', 'b'])]]);
+    const evidence = weighRecords(
+      [record('a', at(5 * DAY), ['shared']), record('claims-later', at(2 * DAY), ['early']), record('skewed', at(2 * DAY), ['within-skew'])],
+      arrivals,
+      NOW,
+      namers,
+    );
+    expect(evidence.notCounted).toEqual([
+      { backupId: 'a', reason: 'its snapshot shared is named by the record of b too; neither counted nor forgotten' },
+      { backupId: 'claims-later', reason: `its snapshot reached this vault at ${at(5 * DAY)}, before the start it claims (${at(2 * DAY)}); neither counted nor forgotten` },
+    ]);
+    expect(evidence.counted.map((c) => c.record.backupId)).toEqual(['skewed']);
+  });
+
+  it('takes no arrival from after its own clock (a run with a set clock)', () => {
+    const evidence = weighRecords([record('old', at(30 * DAY), ['x'])], new Map([['x', new Date(NOW.getTime() + 90 * DAY)]]), NOW, NO_NAMERS);
+    expect(evidence.counted.map((c) => c.arrivedAt)).toEqual([undefined]);
   });
 });
