@@ -99,7 +99,7 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
   for (const shard of shards as RestoreShard[]) {
     const entries: ManifestEntry[] = [];
     for await (const entry of selectedEntries(vault, snapshot, plan.restore, shard)) entries.push(entry);
-    const shardVault = await vaultForBlobs(vault, () => entries.flatMap((e) => e.content));
+    const shardVault = await vaultForBlobs(vault, () => entries.flatMap((e) => e.content), restoreId);
     if (shard.piece) {
       results.push(await restorePiece(shardVault, plan, shard, entries, deps));
       continue;

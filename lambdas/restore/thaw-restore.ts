@@ -42,9 +42,13 @@ export async function thawRestore(input: { planKey: string }, deps: ThawRestoreD
 
   const snapshot = await vault.loadSnapshot(restore.snapshotId);
   // An index too large for the function: the restore's own blobs located (the manifest walked twice then).
-  const located = await vaultForBlobs(vault, async function* () {
-    for await (const entry of selectedEntries(vault, snapshot, restore)) yield* entry.content;
-  });
+  const located = await vaultForBlobs(
+    vault,
+    async function* () {
+      for await (const entry of selectedEntries(vault, snapshot, restore)) yield* entry.content;
+    },
+    restore.restoreId,
+  );
   const index = await located.index();
   const packIds = new Set<string>();
   for await (const entry of selectedEntries(vault, snapshot, restore)) {

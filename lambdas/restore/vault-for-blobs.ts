@@ -1,18 +1,30 @@
 import { type Vault, VaultIndexTooLargeError } from '../../vault';
 
+/** The run each container's opened vault last loaded its index for (lambda-runtime.ts keeps the vault across invocations). */
+const indexLoadedFor = new WeakMap<Vault, string>();
+
 /**
- * The vault a restore step reads some blobs from: the vault itself when its whole index fits the
- * function's memory (loaded once, kept for the container's next invocations); else a view whose index
- * keeps only these blobs (Vault.scopedTo), so that a vault too large to load whole still restores —
- * every index object is still read, but the memory is bounded by the step's blobs, not the vault's
- * (docs/SCALE.md, "Index per shard"). `blobIds` is asked for only in that case.
+ * The vault a restore step of run `run` (its restoreId) reads some blobs from: the vault itself when its
+ * whole index fits the function's memory; else a view whose index keeps only these blobs (Vault.scopedTo),
+ * so that a vault too large to load whole still restores — every index object is still read, but the
+ * memory is bounded by the step's blobs, not the vault's (docs/SCALE.md, "Index per shard"). `blobIds` is
+ * asked for only in that case.
+ *
+ * The index is loaded again for each run, once per container: a warm container's index may predate a
+ * prune that repacked blobs and deleted their old packs since, and would send the reads to packs that are
+ * gone. Within a run, prune's grace keeps every pack the loaded index names (docs/FORMAT.md §11).
  */
-export async function vaultForBlobs(vault: Vault, blobIds: () => AsyncIterable<string> | Iterable<string>): Promise<Vault> {
+export async function vaultForBlobs(vault: Vault, blobIds: () => AsyncIterable<string> | Iterable<string>, run: string): Promise<Vault> {
   try {
-    await vault.index();
+    if (indexLoadedFor.get(vault) === run) await vault.index();
+    else {
+      await vault.reloadIndex();
+      indexLoadedFor.set(vault, run);
+    }
     return vault;
   } catch (err) {
     if (!(err instanceof VaultIndexTooLargeError)) throw err;
+    indexLoadedFor.set(vault, run);
   }
   const ids = new Set<string>();
   for await (const id of blobIds()) ids.add(id);

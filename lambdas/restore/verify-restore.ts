@@ -78,7 +78,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     const pieced: ManifestEntry[] = [];
     if (pieceEntries.size > 0) for await (const entry of selectedEntries(vault, snapshot, restore)) if (pieceEntries.has(entry.path)) pieced.push(entry);
     // The pieced entries' blobs are read here (their pieces joined and read back): only theirs, when the whole index is too large.
-    const located = pieced.length > 0 ? await vaultForBlobs(vault, () => pieced.flatMap((e) => e.content)) : vault;
+    const located = pieced.length > 0 ? await vaultForBlobs(vault, () => pieced.flatMap((e) => e.content), restore.restoreId) : vault;
     // Read and finished through the directory opened without following links, as the shards wrote it (target-directory.ts).
     const targetDir = target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false }) : null;
     try {

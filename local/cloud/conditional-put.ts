@@ -3,16 +3,21 @@ import { s3RequestPath } from './s3-request-path';
 import { replyS3Error } from './s3-xml-reply';
 
 /**
- * `PutObject` with `If-None-Match: *` for s3rver, which ignores the header and overwrites: the
- * vault's creation relies on it (docs/FORMAT.md §2, exactly one `config` wins). Writes of one key
- * with the header are serialised, and a key that exists gets S3's answer, 412 PreconditionFailed.
- * A plain PUT racing a conditional one is not serialised (S3 makes no promise there either).
+ * `If-None-Match: *` for s3rver, which ignores the header and overwrites, on the two requests S3 honours it on:
+ * PutObject, and CompleteMultipartUpload (a POST with `uploadId`). The vault's creation relies on it (docs/FORMAT.md
+ * §2, exactly one `config` wins), and so does every create-only write of a pack large enough to go up in parts
+ * (S3VaultStore.put). Writes of one key with the header are serialised, and a key that exists gets S3's answer,
+ * 412 PreconditionFailed; a refused completion leaves its upload as it was (the writer aborts it). A plain PUT
+ * racing a conditional one is not serialised (S3 makes no promise there either).
  */
 export function conditionalPutMiddleware(store: S3rver.Store): S3rver.Middleware {
   const inFlight = new Map<string, Promise<void>>();
   return async (ctx, next) => {
+    if (ctx.headers['if-none-match'] !== '*') return next();
     const query = new URLSearchParams(ctx.querystring);
-    if (ctx.method !== 'PUT' || ctx.headers['if-none-match'] !== '*' || query.has('uploadId') || query.has('partNumber')) return next();
+    const put = ctx.method === 'PUT' && !query.has('uploadId') && !query.has('partNumber');
+    const completion = ctx.method === 'POST' && query.has('uploadId');
+    if (!put && !completion) return next();
     const { bucket, key } = s3RequestPath(ctx);
     if (!bucket || !key) return next();
     const id = `${bucket}/${key}`;

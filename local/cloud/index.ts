@@ -22,3 +22,4 @@ export * from './errors';
 export { createForeignBucket } from './foreign-bucket';
 export { transitionObjects, type TransitionObjectsOptions } from './transition-objects';
 export { LOCAL_THAW_SECONDS_ENV } from './storage-classes';
+export { type CreateOnlyPrefixes } from './create-only-guard';

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { toCloudProcessArgv } from './cloud-process-args';
+import { type CreateOnlyPrefixes, writeCreateOnlyPrefixes } from './create-only-guard';
 import { type CloudState, dataDirLayout, isProcessAlive, readCloudState, removeCloudState } from './cloud-state';
 import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError, LocalCloudStopError } from './errors';
 import { type RegionState } from './region-control-protocol';
@@ -37,6 +38,12 @@ export type StartLocalCloudOptions = {
    * (docs/LOCAL-CLOUD.md, "S3 Replication", "DynamoDB global tables"). Default: LIFEBOAT_LOCAL_REPLICATION_DELAY_MS, else 1000 ms.
    */
   replicationDelayMs?: number;
+  /**
+   * Tests: bucket name → key prefixes where S3 refuses (403 AccessDenied) a PutObject, CopyObject or
+   * CompleteMultipartUpload without `If-None-Match: *`, as IAM does under the create-only grants
+   * (create-only-guard.ts; docs/LOCAL-CLOUD.md, "Create-only writes"). Default: none, no guard.
+   */
+  createOnlyPrefixes?: CreateOnlyPrefixes;
 };
 
 export type LocalCloudHandle = {
@@ -175,6 +182,8 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     removeCloudState(layout.root);
   }
   mkdirSync(layout.root, { recursive: true });
+  // Written (or removed) on every start: a cloud started again on this data directory without the option has no guard.
+  writeCreateOnlyPrefixes(layout.root, options.createOnlyPrefixes);
 
   const argv = toCloudProcessArgv({
     dataDir: layout.root,

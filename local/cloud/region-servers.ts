@@ -12,6 +12,7 @@ import { confineObjectKeys } from './confined-object-keys';
 import { dataDirLayout } from './cloud-state';
 import { conditionalGetMiddleware } from './conditional-get';
 import { conditionalPutMiddleware } from './conditional-put';
+import { createOnlyGuardMiddleware, type CreateOnlyPrefixes, readCreateOnlyPrefixes } from './create-only-guard';
 import { chargeConsistentScans } from './consistent-scan-capacity';
 import { acceptTableArns } from './table-arn-names';
 import { objectLockMiddleware } from './object-lock';
@@ -79,7 +80,14 @@ function closeServer(server: Server, close: (cb: (err?: Error | null) => void) =
   });
 }
 
-type S3rverState = { objectLockDir: string; storageClassDir: string; owners: BucketOwners; security: BucketSecurityState };
+type S3rverState = {
+  objectLockDir: string;
+  storageClassDir: string;
+  owners: BucketOwners;
+  security: BucketSecurityState;
+  /** The create-only guard's prefixes (create-only-guard.ts), when startLocalCloud was given some. */
+  createOnly?: CreateOnlyPrefixes;
+};
 
 function createS3rver(directory: string, state: S3rverState, port: number, replication: S3rver.Middleware | undefined): S3rver {
   const s3 = new S3rver({
@@ -129,6 +137,9 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(replication ? 9 : 8, 0, multipartChecksumMiddleware(s3.store));
   // Right after the conditional PUT (behind the owner check): s3rver ignores If-Match on GET and HEAD, which byte-range backups rely on.
   s3.middleware.splice(3, 0, conditionalGetMiddleware(s3.store));
+  // Opt-in, between the owner check and the conditional PUT: IAM refuses a plain write to a create-only prefix (403)
+  // before S3 looks at the key (412).
+  if (state.createOnly) s3.middleware.splice(2, 0, createOnlyGuardMiddleware(state.createOnly));
   // Outermost (added last: the indexes above count from the aws-chunked decoder), so every middleware and s3rver's
   // router see one path: a key with an empty segment (`a//d`) in a form the router takes.
   s3.middleware.unshift(keyRoutingMiddleware());
@@ -241,6 +252,8 @@ export class RegionServers {
       owners: new BucketOwners(layout.s3OwnersFile(this.region), this.options.account),
       security: new BucketSecurityState(layout.s3BucketSecurityFile(this.region)),
     };
+    const createOnly = readCreateOnlyPrefixes(this.options.dataDir);
+    if (createOnly) s3State.createOnly = createOnly;
     const s3 = createS3rver(s3Dir, s3State, this.ports.s3, this.options.replication?.middleware(this.region));
     const s3Port = portOf(await s3.run());
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
