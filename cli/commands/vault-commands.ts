@@ -308,7 +308,9 @@ export function vaultPrune(options: VaultPruneOptions, deps: Partial<VaultComman
  * `vault repair index`: the index rebuilt from the packs (vault/repair/, docs/FORMAT.md "Repairing the
  * index"). Exit 0 when every pack and blob is in the new index; 3 when some were left out (damaged,
  * or missing): each is printed, and snapshots referencing them stay damaged until a backup stores
- * those blobs again or they are forgotten; 1 when the repair failed.
+ * those blobs again or they are forgotten; 3 too when a pack's header is unreadable (its blobs indexed
+ * from the old index: they restore, but the pack is damaged until `--read-data` copies them); 1 when the
+ * repair failed.
  */
 export function vaultRepairIndex(options: VaultRepairIndexOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
@@ -321,10 +323,18 @@ export function vaultRepairIndex(options: VaultRepairIndexOptions, deps: Partial
     if (options.json) io.out(JSON.stringify({ vault: vault.location, ...report }, null, 2));
     else for (const line of repairReportLines(report, vault.location)) io.out(line);
     const leftOut = report.packsLeftOut.length + report.blobsLeftOut.length;
-    if (leftOut === 0) return EXIT_OK;
-    io.err(
-      `lifeboat vault: the index was rebuilt, but ${report.packsLeftOut.length} pack(s) and ${report.blobsLeftOut.length} blob(s) were left out of it: a snapshot that references them is damaged until a backup stores those blobs again (back up its source now: blobs in no index are stored anew) or it is forgotten; \`lifeboat vault verify\` names the snapshots`,
-    );
+    const headerless = report.packsHeaderUnreadable.length;
+    if (leftOut === 0 && headerless === 0) return EXIT_OK;
+    if (leftOut > 0) {
+      io.err(
+        `lifeboat vault: the index was rebuilt, but ${report.packsLeftOut.length} pack(s) and ${report.blobsLeftOut.length} blob(s) were left out of it: a snapshot that references them is damaged until a backup stores those blobs again (back up its source now: blobs in no index are stored anew) or it is forgotten; \`lifeboat vault verify\` names the snapshots`,
+      );
+    }
+    if (headerless > 0) {
+      io.err(
+        `lifeboat vault: ${headerless} pack(s) have an unreadable header: their blobs were indexed from the old index and restore, but the packs are damaged (\`lifeboat vault verify\` names them); run \`lifeboat vault repair index --read-data\` to copy their blobs into new packs`,
+      );
+    }
     return EXIT_INCOMPLETE;
   });
 }
@@ -341,6 +351,7 @@ export function repairReportLines(report: RepairIndexReport, where: string): str
   for (const s of report.packsSalvaged) lines.push(`Salvaged: ${s.blobsCopied} intact blob(s) of ${packKey(s.pack)} copied into a new pack; the damaged pack is left unindexed, for prune to delete.`);
   if (report.packsLeftToPrune > 0) lines.push(`Left to prune: ${report.packsLeftToPrune} pack(s) a pending prune condemns and no snapshot needs.`);
   if (report.packsNotRead.length > 0) lines.push(`Not read: ${report.packsNotRead.length} pack(s) in an archive storage class (a read needs a thaw), indexed as before, e.g. ${report.packsNotRead.slice(0, 3).map(packKey).join(', ')}.`);
+  for (const p of report.packsHeaderUnreadable) lines.push(`HEADER UNREADABLE pack ${packKey(p.pack)}: ${p.blobs} blob(s) ${p.reason}: ${p.detail}`);
   for (const p of report.packsLeftOut) lines.push(`LEFT OUT pack ${packKey(p.pack)}: ${p.reason}: ${p.detail}`);
   for (const b of report.blobsLeftOut) lines.push(`LEFT OUT blob ${b.blob} of ${packKey(b.pack)}: ${b.reason}: ${b.detail}`);
   return lines;

@@ -273,7 +273,8 @@ export class SourceMirrors extends Construct {
       }),
     );
     // EFS creates the read-only destination file system with the caller's rights.
-    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticfilesystem:CreateFileSystem'], resources: [drFileSystems] }));
+    // DescribeFileSystems: an Update reads the replica's key, to refuse one that asks for another (source-replication-resource.ts).
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticfilesystem:CreateFileSystem', 'elasticfilesystem:DescribeFileSystems'], resources: [drFileSystems] }));
     // EFS of the DR region uses the mirrors' key with this role's rights when it creates the replica (mirror-key.ts: the
     // permissions the EFS User Guide requires); only through EFS there, and grants only for the file system.
     const viaEfs = { StringEquals: { 'kms:ViaService': efsViaService(props.drRegion) } };

@@ -174,7 +174,8 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   // Phase 2: condemn and repack.
   mark = dryRun ? mark : await markVault(vault, markedPages, assumeForgotten);
   const pending = pendingObjects(batches);
-  const storedPacks = await listStoredPacks(vault.store);
+  // Sizes are needed only for the few garbage packs no index lists: a directory stats just those (withStoredSizes).
+  const storedPacks = await listStoredPacks(vault.store, undefined, { statFiles: false });
   const plan = planPrune({
     mark,
     indexObjects,
@@ -242,10 +243,10 @@ function pendingObjects(batches: readonly StoredCondemnedBatch[]): PendingObject
 
 /**
  * The packs with their sizes: a pack no index lists comes from the listing of `data/` without one
- * (planPrune gives it 0), so it takes the size that listing gave (VaultStore.listWithSizes: S3's listing
- * carries sizes, a directory stats its files); a store whose listing has none falls back to a directory
- * store's stat, else 0. Until 2026-12-04 such packs were condemned, reported and swept as "0 bytes" on
- * every store, and on S3 until its listing handed the sizes on.
+ * (planPrune gives it 0), so it takes the size that listing gave where the listing carries sizes for
+ * free (VaultStore.listWithSizes on S3 and in memory); in a vault directory a stat of that pack alone,
+ * not of every pack; else 0. Until 2026-12-04 such packs were condemned, reported and swept as "0 bytes"
+ * on every store, and on S3 until its listing handed the sizes on.
  */
 async function withStoredSizes(vault: Vault, packs: ReadonlyArray<{ id: string; bytes: number }>, stored: StoredPacks): Promise<Array<{ id: string; bytes: number }>> {
   return mapBounded(packs, 8, async (p) => (p.bytes > 0 ? p : { id: p.id, bytes: (await storedPackSize(vault.store, stored, p.id)) ?? 0 }));

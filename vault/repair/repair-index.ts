@@ -10,7 +10,7 @@ import { loadCondemnedBatches } from '../prune/prune-state';
 import { PackWritersByTags } from '../prune/repack';
 import { markVault } from '../prune/vault-mark';
 import { listStoredPacks, type StoredPacks } from '../prune/stored-packs';
-import { type BlobProblem, type IntactBlob, type PackReading, readPackForRepair } from './pack-reading';
+import { type BlobProblem, type IntactBlob, type PackReading, readPackForRepair, readThroughRecords } from './pack-reading';
 
 /**
  * `lifeboat vault repair index` (docs/FORMAT.md, "Repairing the index"), after restic's `repair index`:
@@ -36,6 +36,15 @@ export type LeftOutPack = {
   readonly detail: string;
 };
 
+/**
+ * A pack whose header cannot be read that a replaced index object listed: its blobs are read through the
+ * index's offsets and lengths, never through the header, so that object's records for it are carried
+ * into the new index. Still damage: `vault verify` reports the header, and the CLI exits 3. With
+ * readData no pack is reported so: each blob is checked through those records and the intact ones are
+ * copied into new packs (packsSalvaged), the damaged ones left out (blobsLeftOut).
+ */
+export type HeaderUnreadablePack = { readonly pack: string; readonly reason: 'header unreadable, indexed from the old index'; readonly detail: string; readonly blobs: number };
+
 /** A blob the new index leaves out (readData), the pack it is in, and why. */
 export type LeftOutBlob = { readonly pack: string; readonly blob: string; readonly reason: BlobProblem; readonly detail: string };
 
@@ -47,6 +56,8 @@ export type RepairIndexReport = {
   packsIndexed: number;
   blobsIndexed: number;
   packsLeftOut: LeftOutPack[];
+  /** Packs with an unreadable header indexed through the records a replaced index object held for them (counted in packsIndexed). */
+  packsHeaderUnreadable: HeaderUnreadablePack[];
   blobsLeftOut: LeftOutBlob[];
   /** Packs with damaged blobs whose intact blobs were copied into new packs (`newPacks`, indexed); the old pack is left unindexed, for prune. */
   packsSalvaged: Array<{ pack: string; blobsCopied: number }>;
@@ -101,6 +112,7 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
     packsIndexed: 0,
     blobsIndexed: 0,
     packsLeftOut: [],
+    packsHeaderUnreadable: [],
     blobsLeftOut: [],
     packsSalvaged: [],
     newPacks: [],
@@ -165,9 +177,15 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
 
   // Held as loaded index records (44 bytes a blob), not an object per blob.
   const indexed: IndexedPack[] = [];
+  const indexHeaderless = (p: IndexedPack, detail: string): void => {
+    indexed.push(p);
+    report.packsHeaderUnreadable.push({ pack: p.packId, reason: 'header unreadable, indexed from the old index', detail, blobs: p.entries.length });
+  };
   const salvage = new Salvage(vault, report);
   /** Archived packs a replaced index object lists: that listing is carried over. */
   const archivedListings = new Set<string>();
+  /** Packs whose header does not read that a replaced index object lists, with what is wrong with the header. */
+  const headerless = new Map<string, string>();
   const take = async (reading: PackReading): Promise<void> => {
     switch (reading.kind) {
       case 'whole':
@@ -181,7 +199,9 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
         return;
       case 'bad-header':
         report.packsRead++;
-        report.packsLeftOut.push({ pack: reading.packId, reason: 'bad header', detail: reading.detail });
+        // Blobs are read through the index, not the header: the old records still reach them (below).
+        if (listedLength.has(reading.packId)) headerless.set(reading.packId, reading.detail);
+        else report.packsLeftOut.push({ pack: reading.packId, reason: 'bad header', detail: reading.detail });
         return;
       case 'archived':
         // Not judged: what the old index said about it stands (an archived pack is read after a thaw).
@@ -196,6 +216,43 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
 
   // The intact blobs of damaged packs, copied: they count as held below.
   indexed.push(...(await salvage.finish()));
+  // Archived packs keep the old index's listing, and so do packs whose header alone is damaged (checked
+  // through those records first, with readData); the records come from the replaced objects.
+  if (archivedListings.size > 0 || headerless.size > 0) {
+    const records = await recordsOf(vault, replaced, new Set([...archivedListings, ...headerless.keys()]));
+    for (const p of records) if (archivedListings.has(p.packId)) indexed.push(p);
+    // An index object that went unreadable or was swept since step 1 no longer vouches for the pack.
+    const found = new Set(records.map((p) => p.packId));
+    for (const [packId, detail] of headerless) if (!found.has(packId)) report.packsLeftOut.push({ pack: packId, reason: 'bad header', detail });
+    await mapBounded(
+      records.filter((p) => headerless.has(p.packId)),
+      concurrency,
+      async (p) => {
+        const detail = headerless.get(p.packId) ?? '';
+        if (!readData) return indexHeaderless(p, detail);
+        const reading = await readThroughRecords(vault, p);
+        switch (reading.kind) {
+          case 'read':
+            // As for a damaged pack whose header reads: the intact blobs go into new packs (with a header
+            // that reads: the vault is whole again), the damaged ones are left out, the pack stays unindexed.
+            for (const d of reading.damaged) report.blobsLeftOut.push({ pack: p.packId, ...d });
+            return salvage.copy(p.packId, reading.intact);
+          case 'bad-header':
+            report.packsLeftOut.push({ pack: p.packId, reason: 'bad header', detail });
+            return;
+          case 'archived':
+            // Moved to an archive class since it was read: its listing stands, as for any archived pack.
+            report.packsNotRead.push(p.packId);
+            indexed.push(p);
+            return;
+          case 'gone':
+            return;
+        }
+      },
+    );
+  }
+  indexed.push(...(await salvage.finish()));
+  report.packsHeaderUnreadable.sort((a, b) => a.pack.localeCompare(b.pack));
   // Condemned packs that nothing replaced lists: indexed only when a snapshot needs a blob of theirs
   // that no other pack holds (a live pack a prune condemned when an index object was missing).
   if (condemnedUnlisted.length > 0) {
@@ -222,8 +279,6 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
     }
   }
   indexed.push(...(await salvage.finish()));
-  // Archived packs keep the old index's listing; their records come from the replaced objects.
-  if (archivedListings.size > 0) indexed.push(...(await archivedRecords(vault, replaced, archivedListings)));
   report.packsLeftOut.sort((a, b) => a.pack.localeCompare(b.pack));
   report.blobsLeftOut.sort((a, b) => a.pack.localeCompare(b.pack) || a.blob.localeCompare(b.blob));
   report.packsNotRead.sort();
@@ -265,8 +320,8 @@ function lengthsOf(stored: StoredPacks, listed: ReadonlyMap<string, number>, pac
   return { ...(storedLength === undefined ? {} : { storedLength }), ...(indexedLength === undefined ? {} : { indexedLength }) };
 }
 
-/** The records the replaced index objects hold for `packs` (read again: only for archived packs, which are few). */
-async function archivedRecords(vault: Vault, replaced: readonly string[], packs: ReadonlySet<string>): Promise<IndexedPack[]> {
+/** The records the replaced index objects hold for `packs` (read again: only for archived packs and packs with a damaged header, which are few). */
+async function recordsOf(vault: Vault, replaced: readonly string[], packs: ReadonlySet<string>): Promise<IndexedPack[]> {
   const found = new Map<string, IndexedPack>();
   for (const id of replaced) {
     let object;

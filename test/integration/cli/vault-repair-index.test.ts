@@ -206,7 +206,7 @@ describe('lifeboat vault repair index', () => {
     expect((await fs.stat(freshTemp)).size).toBe(300);
   });
 
-  it('as a process: leaves out a pack whose header is damaged, names it, and exits 3 with a --json report', async () => {
+  it('as a process: a pack whose header is damaged is indexed from the old index (exit 3, named), and left out when no index lists it (exit 3)', async () => {
     const { vault, keyFile, src } = await newVault('bad-header');
     await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(40_000, 41));
     await backup(src, vault, keyFile);
@@ -220,10 +220,17 @@ describe('lifeboat vault repair index', () => {
     // As a user runs it: its own process, the exit code a script sees.
     const repaired = runVaultCli(['repair', 'index', '--vault', vault, '--key-file', keyFile, '--json']);
     expect(repaired.status).toBe(3);
-    expect(repaired.stderr).toMatch(/^lifeboat vault: the index was rebuilt, but 1 pack\(s\) and 0 blob\(s\) were left out of it/);
+    expect(repaired.stderr).toMatch(/^lifeboat vault: 1 pack\(s\) have an unreadable header: their blobs were indexed from the old index and restore/);
     const report = JSON.parse(repaired.stdout) as Record<string, unknown>;
-    expect(report).toMatchObject({ vault, readData: false, packsRead: 1, packsIndexed: 0, blobsIndexed: 0, packsLeftOut: [{ pack, reason: 'bad header' }], blobsLeftOut: [] });
-    expect(report['indexesWritten']).toEqual([]);
+    expect(report).toMatchObject({ vault, readData: false, packsRead: 1, packsIndexed: 1, packsLeftOut: [], packsHeaderUnreadable: [{ pack, reason: 'header unreadable, indexed from the old index' }], blobsLeftOut: [] });
+    expect(report['indexesWritten']).toHaveLength(1);
     expect(report['indexesRemoved']).toHaveLength(1);
+
+    // With no index object left that lists it, nothing tells where its blobs are: the pack is left out.
+    await fs.rm(path.join(vault, 'index'), { recursive: true, force: true });
+    const again = runVaultCli(['repair', 'index', '--vault', vault, '--key-file', keyFile, '--json']);
+    expect(again.status).toBe(3);
+    expect(again.stderr).toMatch(/^lifeboat vault: the index was rebuilt, but 1 pack\(s\) and 0 blob\(s\) were left out of it/);
+    expect(JSON.parse(again.stdout)).toMatchObject({ packsRead: 1, packsIndexed: 0, blobsIndexed: 0, packsLeftOut: [{ pack, reason: 'bad header' }], packsHeaderUnreadable: [], indexesWritten: [] });
   });
 });

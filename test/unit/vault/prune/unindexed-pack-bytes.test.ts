@@ -5,7 +5,7 @@ import { type ListedObject, type VaultStore } from '../../../../vault/backend/va
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
-import { initVault, type Vault } from '../../../../vault/repository/vault';
+import { initVault, Vault } from '../../../../vault/repository/vault';
 import { packKey } from '../../../../vault/repository/vault-layout';
 import { newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
 
@@ -52,6 +52,39 @@ describe('prune of a pack no index lists', () => {
     await writeCondemnedBatch(store, vault.keys, { v: 1, condemnedAt: new Date(t).toISOString(), graceMs: HOUR, packs: [{ id: orphan, bytes: 0 }], indexes: [], manifests: [] });
     const swept = await pruneVault(vault, { graceMs: HOUR, now: () => t + 2 * HOUR });
     expect(swept.report).toMatchObject({ packsDeleted: 1, bytesFreed: 4_321 });
+  });
+
+  it('in a directory vault stats only the packs no index lists, not every pack (on EFS each stat is a round trip)', async () => {
+    const own = path.join(dir, 'stat-few');
+    await fs.mkdir(own);
+    const { vault, store } = await newTestVault(own);
+    const writer = await vault.newSnapshotWriter({ inline: true });
+    await writer.add({ path: 'a', kind: 'object', meta: {}, content: pseudoRandomBytes(200_000, 5) });
+    await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await writer.finish()] });
+    const orphan = 'ef'.repeat(32);
+    const file = store.localPath(packKey(orphan));
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, pseudoRandomBytes(2_222, 6));
+    // What the prune asks of the store: a sized listing stats every file; localPath of a pack is the stat of that one (local-objects.ts).
+    const sizedListings: string[] = [];
+    const packsStatted: string[] = [];
+    const counting: VaultStore = Object.assign(Object.create(store) as VaultStore, {
+      listWithSizes: (prefix: string): AsyncIterable<ListedObject> => {
+        sizedListings.push(prefix);
+        return store.listWithSizes(prefix);
+      },
+      localPath: (key: string): string => {
+        if (key.startsWith('data/')) packsStatted.push(key);
+        return store.localPath(key);
+      },
+    });
+    const indexedPacks = (await fs.readdir(path.join(own, 'vault', 'data'), { recursive: true })).filter((f) => /[0-9a-f]{64}$/.test(f)).length - 1;
+    expect(indexedPacks).toBeGreaterThan(3);
+
+    const condemned = await pruneVault(new Vault(counting, vault.keys, vault.config), { graceMs: HOUR });
+    expect(condemned.report).toMatchObject({ packsCondemned: 1, bytesCondemned: 2_222 });
+    expect(sizedListings).toEqual([]);
+    expect(packsStatted).toEqual([packKey(orphan)]);
   });
 
   /** A vault in memory whose store records the prefixes it was asked to list with sizes; `bare`: a store with the required methods only (no listWithSizes). */

@@ -1,0 +1,89 @@
+import { CreateReplicationConfigurationCommand, DeleteReplicationConfigurationCommand, DescribeFileSystemsCommand, DescribeReplicationConfigurationsCommand, type EFSClient, ReplicationNotFound } from '@aws-sdk/client-efs';
+import { applyFileSystemReplication, ReplicaSettingsChangedError } from '../../../../lambdas/mirror/source-replication-resource';
+import { type CustomResourceEvent } from '../../../../lambdas/runtime/custom-resource-protocol';
+
+const OLD_KEY = 'arn:aws:kms:us-west-2:111122223333:key/1111aaaa-0000-0000-0000-000000000000';
+const NEW_KEY = 'arn:aws:kms:us-west-2:111122223333:key/2222bbbb-0000-0000-0000-000000000000';
+
+/** EFS as the source region and the DR region answer it: `replica` is the file system's existing replication, null for none. */
+function efs(replica: { region: string; fileSystemId: string; key: string } | null): { source: Pick<EFSClient, 'send'>; inRegion: (region: string) => Pick<EFSClient, 'send'>; calls: string[] } {
+  const calls: string[] = [];
+  const source = {
+    send: (command: unknown) => {
+      if (command instanceof DescribeReplicationConfigurationsCommand) {
+        calls.push(`describe replication ${command.input.FileSystemId}`);
+        if (!replica) return Promise.reject(new ReplicationNotFound({ message: 'no replication', $metadata: {} }));
+        return Promise.resolve({ Replications: [{ SourceFileSystemId: command.input.FileSystemId, Destinations: [{ Region: replica.region, FileSystemId: replica.fileSystemId, Status: 'ENABLED' }] }] });
+      }
+      if (command instanceof CreateReplicationConfigurationCommand) {
+        calls.push(`create ${command.input.SourceFileSystemId} -> ${command.input.Destinations?.[0]?.Region} ${command.input.Destinations?.[0]?.KmsKeyId}`);
+        return Promise.resolve({});
+      }
+      if (command instanceof DeleteReplicationConfigurationCommand) {
+        calls.push(`delete ${command.input.SourceFileSystemId}`);
+        return Promise.resolve({});
+      }
+      return Promise.reject(new Error(`unexpected command ${String(command)}`));
+    },
+  } as unknown as Pick<EFSClient, 'send'>;
+  const inRegion = (region: string): Pick<EFSClient, 'send'> =>
+    ({
+      send: (command: unknown) => {
+        if (!(command instanceof DescribeFileSystemsCommand)) return Promise.reject(new Error('unexpected command'));
+        calls.push(`describe file system ${command.input.FileSystemId} in ${region}`);
+        return Promise.resolve({ FileSystems: replica && command.input.FileSystemId === replica.fileSystemId ? [{ FileSystemId: replica.fileSystemId, Encrypted: true, KmsKeyId: replica.key }] : [] });
+      },
+    }) as unknown as Pick<EFSClient, 'send'>;
+  return { source, inRegion, calls };
+}
+
+function event(requestType: CustomResourceEvent['RequestType'], props: { FileSystemId?: string; DestinationRegion?: string; KmsKeyId?: string } = {}): CustomResourceEvent {
+  return {
+    RequestType: requestType,
+    ResourceType: 'Custom::LifeboatFileSystemReplication',
+    ...(requestType === 'Create' ? {} : { PhysicalResourceId: 'fs-0src' }),
+    ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:x', FileSystemId: 'fs-0src', DestinationRegion: 'us-west-2', KmsKeyId: OLD_KEY, ...props },
+  };
+}
+
+const EXISTING = { region: 'us-west-2', fileSystemId: 'fs-0replica', key: OLD_KEY };
+
+describe('applyFileSystemReplication', () => {
+  it('creates the replication on Create and removes it on Delete', async () => {
+    const { source, inRegion, calls } = efs(null);
+    expect(await applyFileSystemReplication(event('Create'), source, inRegion)).toBe('fs-0src');
+    expect(await applyFileSystemReplication(event('Delete'), source, inRegion)).toBe('fs-0src');
+    expect(calls).toEqual([`create fs-0src -> us-west-2 ${OLD_KEY}`, 'delete fs-0src']);
+  });
+
+  it('refuses an Update that changes the replica’s key, saying what to do, and changes nothing', async () => {
+    const { source, inRegion, calls } = efs(EXISTING);
+    const update = applyFileSystemReplication(event('Update', { KmsKeyId: NEW_KEY }), source, inRegion);
+    await expect(update).rejects.toThrow(ReplicaSettingsChangedError);
+    await expect(update).rejects.toThrow(
+      `File system fs-0src already replicates into us-west-2 (replica fs-0replica) under KMS key ${OLD_KEY}, but the stack asks for ${NEW_KEY}. EFS cannot change an existing replica's region or key: delete the replication configuration`,
+    );
+    expect(calls.filter((c) => c.startsWith('create') || c.startsWith('delete'))).toEqual([]);
+  });
+
+  it('refuses an Update that changes the replica’s region', async () => {
+    const { source, inRegion } = efs(EXISTING);
+    await expect(applyFileSystemReplication(event('Update', { DestinationRegion: 'eu-west-1' }), source, inRegion)).rejects.toThrow(
+      'File system fs-0src already replicates into us-west-2 (replica fs-0replica), but the stack asks for eu-west-1.',
+    );
+  });
+
+  it('passes the rollback of a refused Update (CloudFormation sends the old properties again): they are what EFS has', async () => {
+    const { source, inRegion, calls } = efs(EXISTING);
+    expect(await applyFileSystemReplication(event('Update', { KmsKeyId: OLD_KEY }), source, inRegion)).toBe('fs-0src');
+    // A key given by its id is the same key as its ARN.
+    expect(await applyFileSystemReplication(event('Update', { KmsKeyId: '1111aaaa-0000-0000-0000-000000000000' }), source, inRegion)).toBe('fs-0src');
+    expect(calls.filter((c) => c.startsWith('create') || c.startsWith('delete'))).toEqual([]);
+  });
+
+  it('creates the replica under the new key on an Update once the old replication was deleted, as the refusal asks', async () => {
+    const { source, inRegion, calls } = efs(null);
+    expect(await applyFileSystemReplication(event('Update', { KmsKeyId: NEW_KEY }), source, inRegion)).toBe('fs-0src');
+    expect(calls).toEqual(['describe replication fs-0src', `create fs-0src -> us-west-2 ${NEW_KEY}`]);
+  });
+});
