@@ -1,11 +1,13 @@
 import { type VaultStore } from '../backend/vault-store';
 import { localObjectSize, temporaryFiles } from '../backend/file/local-objects';
+import { PackSizeLookup } from '../prune/stored-packs';
 import { idFromKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
 
 /**
  * An object nothing refers to: a pack no index lists, a manifest object no snapshot reaches, or a
  * `.tmp-*` file a killed writer left in a vault directory. Not damage (no snapshot needs it) but
- * space; `bytes` is null where the store cannot tell sizes cheaply (S3: it would take a request per object).
+ * space; `bytes` is null where the store cannot tell sizes (a store whose listing carries none and that
+ * has no files to stat).
  */
 export type UnreferencedObject = { readonly key: string; readonly kind: 'pack' | 'manifest' | 'temp'; readonly bytes: number | null };
 
@@ -24,15 +26,26 @@ export async function findUnreferencedObjects(
     readonly reachedManifests: ReadonlySet<string>;
   },
 ): Promise<UnreferencedObject[]> {
-  const found: { key: string; kind: UnreferencedObject['kind'] }[] = [];
-  for (const id of refs.storedPacks) if (!refs.indexedPacks.has(id)) found.push({ key: packKey(id), kind: 'pack' });
-  for await (const key of store.list(MANIFEST_PREFIX)) {
-    const id = idFromKey(MANIFEST_PREFIX, key);
-    if (id && !refs.reachedManifests.has(id)) found.push({ key: manifestKey(id), kind: 'manifest' });
-  }
   const result: UnreferencedObject[] = [];
-  for (const f of found) result.push({ ...f, bytes: await localObjectSize(store, f.key) });
+  // Sizes from listings where they come with them (S3, memory: ListObjectsV2's Size), a stat each in a directory
+  // (PackSizeLookup lists only the folder of each unreferenced pack).
+  const listedSizes = store.listWithSizes !== undefined && store.localPath === undefined;
+  const packSizes = new PackSizeLookup(store);
+  for (const id of refs.storedPacks) {
+    if (refs.indexedPacks.has(id)) continue;
+    result.push({ key: packKey(id), kind: 'pack', bytes: await packSizes.sizeOf(id) });
+  }
+  const manifests = listedSizes && store.listWithSizes ? store.listWithSizes(MANIFEST_PREFIX) : listedKeysOnly(store.list(MANIFEST_PREFIX));
+  for await (const { key, size } of manifests) {
+    const id = idFromKey(MANIFEST_PREFIX, key);
+    if (id && !refs.reachedManifests.has(id)) result.push({ key: manifestKey(id), kind: 'manifest', bytes: size ?? (await localObjectSize(store, manifestKey(id))) });
+  }
   // A temporary file's size is from the walk that found it (null only where there are none: S3).
   for await (const t of temporaryFiles(store)) result.push({ key: t.key, kind: 'temp', bytes: t.bytes });
   return result.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** A key listing in the shape of listWithSizes', without sizes. */
+async function* listedKeysOnly(keys: AsyncIterable<string>): AsyncIterable<{ key: string; size: number | undefined }> {
+  for await (const key of keys) yield { key, size: undefined };
 }
