@@ -89,7 +89,7 @@ async function run(job: StepJob): Promise<unknown> {
       );
     case 'forget-backups':
       // The plan's retention (keepLast 1) over its backups, as the Forget step of <prefix>-prune applies it.
-      return forgetBackups({ plan: job.plan.name }, { vault: 'primary', openVault, snapshotArrivals: () => snapshotArrivals(s3, job.vaultBucket), catalog, plans, now: new Date() });
+      return forgetBackups({ plan: job.plan.name }, { vault: 'primary', openVault, snapshotArrivals: () => snapshotArrivals(new S3VaultStore({ client: s3, bucket: job.vaultBucket })), catalog, plans, now: new Date() });
     case 'prune-vault':
       // graceMs 0: what a run condemns, the next one deletes (the prune request's graceHours: 0); a repackThreshold as the request gives it.
       return (await pruneVault(await openVault(), { graceMs: 0, ...(call.repackThreshold !== undefined ? { repackThreshold: call.repackThreshold } : {}) })).report;

@@ -6,6 +6,7 @@ import { forgetBackups, type ForgetReport } from '../../lambdas/retention/forget
 import { bucketHasObjectLock } from '../../lambdas/retention/bucket-object-lock';
 import { holdBackup, type LegalHoldDeps, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
 import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
+import { S3VaultStore } from '../../vault/aws';
 import { heldSnapshotsOf, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
@@ -135,7 +136,7 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
         openVault: () => access.openVault(vault),
         snapshotArrivals: () => {
           const { s3, bucket } = access.vaultBucket(vault);
-          return snapshotArrivals(s3, bucket);
+          return snapshotArrivals(new S3VaultStore({ client: s3, bucket }));
         },
         plans: access.environment.plans,
         now: (now ?? (() => new Date()))(),

@@ -26,6 +26,6 @@ const inputSchema = z
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'forget request', executionInputAt: 'request' }, async ({ request, ...direct }, runtime) => {
   const input = request !== undefined ? { dryRun: request.dryRun } : direct;
   const vault = runtime.config.homeVault;
-  const report = await forgetBackups(input, { vault, openVault: () => runtime.openVault(vault), snapshotArrivals: () => snapshotArrivals(runtime.vaultS3(vault), runtime.vaultBucket(vault)), catalog: runtime.catalog, plans: runtime.plans, now: new Date() });
+  const report = await forgetBackups(input, { vault, openVault: () => runtime.openVault(vault), snapshotArrivals: () => snapshotArrivals(runtime.vaultStore(vault)), catalog: runtime.catalog, plans: runtime.plans, now: new Date() });
   return summarizeForget(report);
 });

@@ -48,8 +48,8 @@ export type PlanForgetReport = {
    */
   notCounted: RecordEvidence['notCounted'];
   /**
-   * Snapshots of a backup the policy forgot that this run left in place, with why: another live record
-   * names the snapshot too, or the snapshot's own tags name another backup or another start. The record
+   * Snapshots of a backup the policy forgot that this run left in place, with why: the snapshot's own
+   * tags name another backup, plan or start, or it cannot be read. The record
    * is not marked forgotten either; every run reports it until someone looks (docs/RUNBOOKS.md, "Retention").
    */
   leftInPlace: { backupId: string; snapshotId: string; reason: string }[];
@@ -72,9 +72,8 @@ export type ForgetReport = { vault: VaultSide; dryRun: boolean; plans: PlanForge
  * Records are not trusted blindly (a DR catalog in another account is written by the primary account's
  * roles, docs/SECURITY.md "Catalog records as an attack"): records that no backup of this environment
  * can have written are not counted (record-evidence.ts), a backup is kept when the policy keeps it
- * either at its claimed start or at when its snapshots reached the vault, and a record whose snapshot
- * another live record names too, or whose snapshot's tags name another backup, plan or start, keeps
- * its snapshots and stays unmarked (`leftInPlace`).
+ * either at its claimed start or at when its snapshots reached the vault, and a record whose snapshot's
+ * tags name another backup, plan or start keeps its snapshots and stays unmarked (`leftInPlace`).
  */
 export async function forgetBackups(request: ForgetRequest, deps: ForgetBackupsDeps): Promise<ForgetReport> {
   const dryRun = request.dryRun === true;
@@ -98,7 +97,7 @@ export async function forgetBackups(request: ForgetRequest, deps: ForgetBackupsD
 async function forgetPlan(
   plan: ForgetBackupsDeps['plans'][number],
   live: readonly BackupRecord[],
-  namers: Map<string, Set<string>>,
+  namers: ReadonlyMap<string, ReadonlySet<string>>,
   arrivals: SnapshotArrivals,
   dryRun: boolean,
   deps: ForgetBackupsDeps,
@@ -130,7 +129,8 @@ async function forgetPlan(
   // A ghost is forgotten when the policy would forget it among all the records, as before the evidence
   // (so a run that died before marking is finished); kept, it stays out of the count and is reported.
   const ghostIds = new Set(ghosts.map((g) => g.backupId));
-  const asBefore = ghosts.length > 0 ? decideRetention(live.filter((r) => !notCounted.some((n) => n.backupId === r.backupId)), policy, deps.now) : [];
+  const uncounted = new Set(notCounted.map((n) => n.backupId));
+  const asBefore = ghosts.length > 0 ? decideRetention(live.filter((r) => !uncounted.has(r.backupId)), policy, deps.now) : [];
   for (const d of asBefore) {
     if (!ghostIds.has(d.backupId)) continue;
     if (d.keep) notCounted.push({ backupId: d.backupId, reason: 'none of its snapshots is in this vault; not counted' });
@@ -154,7 +154,7 @@ async function forgetPlan(
     vault ??= await deps.openVault();
     const disputes: PlanForgetReport['leftInPlace'] = [];
     for (const source of record.sources) {
-      const reason = await disputeOf(record, source.snapshotId, namers, vault);
+      const reason = await disputeOf(record, source.snapshotId, vault);
       if (reason !== undefined) disputes.push({ backupId: record.backupId, snapshotId: source.snapshotId, reason });
     }
     if (disputes.length > 0) {
@@ -166,7 +166,6 @@ async function forgetPlan(
       report.deletedObjects++;
     }
     if (await deps.catalog.markForgotten(record.backupId, deps.now.toISOString())) report.forgotten.push(record.backupId);
-    for (const source of record.sources) namers.get(source.snapshotId)?.delete(record.backupId);
   }
   return report;
 }
@@ -175,12 +174,12 @@ async function forgetPlan(
  * Why the snapshot of a record to forget must stay, or undefined when it may go. A snapshot is one
  * backup's, and the backup workflow writes its id, plan and start into the snapshot's tags: a record
  * that names another backup's snapshot, or misstates its backup's plan (and so its policy) or start
- * (and so its age), is a forged or broken record, and the snapshot may be a real backup's only copy. Snapshots without workflow tags
- * (written before the tags, or by `lifeboat vault backup`) are judged by the records alone.
+ * (and so its age), is a forged or broken record, and the snapshot may be a real backup's only copy.
+ * Snapshots without workflow tags (written before the tags, or by `lifeboat vault backup`) are judged
+ * by the records alone. A snapshot two live records name never gets here: neither record is counted
+ * (record-evidence.ts).
  */
-async function disputeOf(record: BackupRecord, snapshotId: string, namers: Map<string, Set<string>>, vault: ForgetVault): Promise<string | undefined> {
-  const others = [...(namers.get(snapshotId) ?? [])].filter((id) => id !== record.backupId);
-  if (others.length > 0) return `the records of ${others.join(', ')} name this snapshot too`;
+async function disputeOf(record: BackupRecord, snapshotId: string, vault: ForgetVault): Promise<string | undefined> {
   let tags: readonly string[];
   try {
     ({ tags } = await vault.loadSnapshot(snapshotId));

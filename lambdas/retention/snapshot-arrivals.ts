@@ -1,22 +1,21 @@
-import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { idFromKey, SNAPSHOTS_PREFIX } from '../../vault';
+import { idFromKey, SNAPSHOTS_PREFIX, type VaultStore } from '../../vault';
 
 /** Snapshot id → when its object reached the vault. */
 export type SnapshotArrivals = ReadonlyMap<string, Date>;
 
 /**
- * When each snapshot object of a vault bucket was written: S3's LastModified, which S3 sets and no
- * writer can choose. Forget counts a backup from it when its record claims a much earlier start
- * (forget-backups.ts, "arrival"). One listing of `snapshots/`: a vault holds a few thousand
- * snapshots, not millions.
+ * When each snapshot object of a vault was written: the listing's LastModified (S3 sets it, no writer
+ * chooses it; VaultStore.listWithSizes). Forget decides each backup at this time as well as at its
+ * claimed start (forget-backups.ts). One listing of `snapshots/`: a vault holds a few thousand
+ * snapshots, not millions. A store whose listing carries no such time (a directory, memory) gives none,
+ * and forget then decides by the claimed starts alone.
  */
-export async function snapshotArrivals(s3: S3Client, bucket: string): Promise<SnapshotArrivals> {
+export async function snapshotArrivals(store: Pick<VaultStore, 'listWithSizes'>): Promise<SnapshotArrivals> {
   const arrivals = new Map<string, Date>();
-  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: SNAPSHOTS_PREFIX })) {
-    for (const object of page.Contents ?? []) {
-      const id = object.Key !== undefined ? idFromKey(SNAPSHOTS_PREFIX, object.Key) : null;
-      if (id !== null && object.LastModified !== undefined) arrivals.set(id, object.LastModified);
-    }
+  if (!store.listWithSizes) return arrivals;
+  for await (const { key, lastModified } of store.listWithSizes(SNAPSHOTS_PREFIX)) {
+    const id = idFromKey(SNAPSHOTS_PREFIX, key);
+    if (id !== null && lastModified !== undefined) arrivals.set(id, lastModified);
   }
   return arrivals;
 }

@@ -59,7 +59,7 @@ export async function forgetAndPrune(deps: Deps): Promise<RetentionOutcome> {
   const vault = await openLocalVault(deps.s3, deps.vaultBucket, deps.dataDir);
   const forget = await forgetBackups(
     { plan: deps.plan.name },
-    { vault: 'primary', openVault: () => Promise.resolve(vault), snapshotArrivals: () => snapshotArrivals(deps.s3, deps.vaultBucket), catalog: deps.catalog, plans: [{ name: deps.plan.name, retention: DEMO_RETENTION }], now: new Date() },
+    { vault: 'primary', openVault: () => Promise.resolve(vault), snapshotArrivals: () => snapshotArrivals(vault.store), catalog: deps.catalog, plans: [{ name: deps.plan.name, retention: DEMO_RETENTION }], now: new Date() },
   );
   const planReport = forget.plans[0];
   const decisions = planReport?.decisions ?? [];

@@ -91,7 +91,15 @@ export interface VaultStore {
 export type ByteRange = { readonly offset: number; readonly length: number };
 
 /** An object found by VaultStore.listWithSizes: its key and its length in bytes. */
-export type ListedObject = { readonly key: string; readonly size: number };
+export type ListedObject = {
+  readonly key: string;
+  readonly size: number;
+  /**
+   * When the object was written, where the listing says and no writer chooses it (S3: LastModified, which S3
+   * sets). Absent elsewhere: a file's mtime can be set by anyone, and a memory store keeps no time.
+   */
+  readonly lastModified?: Date;
+};
 
 /** An object being written by VaultStore.createObjectWriter. */
 export interface ObjectWriter {

@@ -327,16 +327,16 @@ export class S3VaultStore implements VaultStore {
     for await (const object of this.listObjects(prefix)) yield object.key;
   }
 
-  /** The sizes come with the listing (ListObjectsV2 `Size`): no HEAD per object. */
+  /** The sizes (and LastModified) come with the listing (ListObjectsV2 `Size`): no HEAD per object. */
   async *listWithSizes(prefix: string): AsyncIterable<ListedObject> {
-    for await (const { key, size } of this.listObjects(prefix)) {
+    for await (const { key, size, lastModified } of this.listObjects(prefix)) {
       if (size === undefined) throw new VaultError(`${this.location}: listing ${prefix || '(all)'} returned object ${key} without its Size; the S3 endpoint is not behaving like S3`);
-      yield { key, size };
+      yield { key, size, ...(lastModified !== undefined ? { lastModified } : {}) };
     }
   }
 
   /** The one paginated listing behind `list` and `listWithSizes`: vault keys (the store's prefix taken off) with the Size S3 gave. */
-  private async *listObjects(prefix: string): AsyncGenerator<{ key: string; size: number | undefined }> {
+  private async *listObjects(prefix: string): AsyncGenerator<{ key: string; size: number | undefined; lastModified: Date | undefined }> {
     if (prefix !== '') {
       if (!prefix.endsWith('/')) throw new InvalidVaultKeyError(this.location, prefix, "a list prefix must be '' or end in '/'");
       const problem = vaultKeyProblem(prefix.slice(0, -1));
@@ -346,7 +346,7 @@ export class S3VaultStore implements VaultStore {
     for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix })) {
       for (const object of page.Contents ?? []) {
         // Keys are always under Prefix; the check guards against an emulator or proxy that ignores it.
-        if (object.Key !== undefined && object.Key.startsWith(Prefix)) yield { key: object.Key.slice(this.keyPrefix.length), size: object.Size };
+        if (object.Key !== undefined && object.Key.startsWith(Prefix)) yield { key: object.Key.slice(this.keyPrefix.length), size: object.Size, lastModified: object.LastModified };
       }
       // The paginator stops at a page without a token; a truncated one would end the listing silently short.
       if (page.IsTruncated && !page.NextContinuationToken) {
