@@ -1,5 +1,6 @@
 import type S3rver from 's3rver';
 import { s3RequestPath } from './s3-request-path';
+import { createsObject } from './object-creating-request';
 import { replyS3Error } from './s3-xml-reply';
 
 /**
@@ -13,11 +14,7 @@ import { replyS3Error } from './s3-xml-reply';
 export function conditionalPutMiddleware(store: S3rver.Store): S3rver.Middleware {
   const inFlight = new Map<string, Promise<void>>();
   return async (ctx, next) => {
-    if (ctx.headers['if-none-match'] !== '*') return next();
-    const query = new URLSearchParams(ctx.querystring);
-    const put = ctx.method === 'PUT' && !query.has('uploadId') && !query.has('partNumber');
-    const completion = ctx.method === 'POST' && query.has('uploadId');
-    if (!put && !completion) return next();
+    if (ctx.headers['if-none-match'] !== '*' || !createsObject(ctx)) return next();
     const { bucket, key } = s3RequestPath(ctx);
     if (!bucket || !key) return next();
     const id = `${bucket}/${key}`;

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type S3rver from 's3rver';
 import { z } from 'zod';
 import { dataDirLayout } from './cloud-state';
+import { createsObject } from './object-creating-request';
 import { s3RequestPath } from './s3-request-path';
 import { replyS3Error } from './s3-xml-reply';
 
@@ -53,23 +54,6 @@ export function readCreateOnlyPrefixes(dataDir: string): CreateOnlyPrefixes | un
   return Object.keys(parsed.data).length > 0 ? parsed.data : undefined;
 }
 
-/** Query parameters that name no sub-resource: the SDK's operation hint, and a presigned URL's signature. */
-function isPlainQueryParameter(name: string): boolean {
-  return name === 'x-id' || name.toLowerCase().startsWith('x-amz-');
-}
-
-/**
- * The requests IAM authorizes as an object-creating s3:PutObject (`s3:ObjectCreationOperation` true): PutObject and
- * CopyObject (a PUT on a key with no sub-resource) and CompleteMultipartUpload (a POST with `uploadId`). Not
- * CreateMultipartUpload or UploadPart(Copy), which create no object and carry no conditional header, nor the PUTs
- * of an object's sub-resources (tagging, retention, legal hold, ACL), which are actions of their own.
- */
-function createsObject(ctx: S3rver.Context, query: URLSearchParams): boolean {
-  if (ctx.method === 'POST') return query.has('uploadId');
-  if (ctx.method !== 'PUT') return false;
-  return [...query.keys()].every(isPlainQueryParameter);
-}
-
 /**
  * Opt-in (startLocalCloud's createOnlyPrefixes): S3 under an IAM policy that allows s3:PutObject on some prefixes only
  * with `If-None-Match: *` (createOnlyPutStatements, and the DR vault's DenyOverwritesByThePrimaryAccount). The local
@@ -87,8 +71,7 @@ export function createOnlyGuardMiddleware(prefixes: CreateOnlyPrefixes): S3rver.
     const { bucket, key } = s3RequestPath(ctx);
     const guarded = byBucket.get(bucket);
     if (!guarded || !key) return next();
-    const query = new URLSearchParams(ctx.querystring);
-    if (!createsObject(ctx, query) || ctx.headers['if-none-match'] === '*') return next();
+    if (!createsObject(ctx) || ctx.headers['if-none-match'] === '*') return next();
     const prefix = guarded.find((p) => key.startsWith(p));
     if (prefix === undefined) return next();
     const operation = ctx.method === 'POST' ? 'CompleteMultipartUpload' : ctx.headers['x-amz-copy-source'] !== undefined ? 'CopyObject' : 'PutObject';

@@ -214,8 +214,6 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   };
   await mapBounded(toRead, concurrency, async (packId) => take(await readPackForRepair(vault, packId, { readData, ...lengthsOf(storedPacks, listedLength, packId) })));
 
-  // The intact blobs of damaged packs, copied: they count as held below.
-  indexed.push(...(await salvage.finish()));
   // Archived packs keep the old index's listing, and so do packs whose header alone is damaged (checked
   // through those records first, with readData); the records come from the replaced objects.
   if (archivedListings.size > 0 || headerless.size > 0) {
@@ -251,6 +249,8 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
       },
     );
   }
+  // The intact blobs of damaged packs, copied (once, so that the last new pack of each tier is the only partial
+  // one): they count as held by the coverage below.
   indexed.push(...(await salvage.finish()));
   report.packsHeaderUnreadable.sort((a, b) => a.pack.localeCompare(b.pack));
   // Condemned packs that nothing replaced lists: indexed only when a snapshot needs a blob of theirs
