@@ -12,6 +12,7 @@ export * from './backend/file/file-vault-store';
 export * from './backend/memory/memory-vault-store';
 export * from './backend/open-local-vault-store';
 export * from './backend/vault-store';
+export * from './backend/s3/sdk-error';
 export * from './blob-index/index-object';
 export * from './blob-index/blob-id-set';
 export * from './blob-index/index-writer';

@@ -3,16 +3,15 @@
  * carry `$metadata.httpStatusCode`; a HEAD request has no body, so its error's name is only the
  * status's ("NotFound", "Forbidden", or a bare number for a redirect).
  */
+import { httpStatusOf } from '../../vault';
+
+export { httpStatusOf };
+
 type SdkErrorShape = {
   name?: unknown;
   message?: unknown;
-  $metadata?: { httpStatusCode?: number };
   $response?: { headers?: Record<string, string | undefined> };
 };
-
-export function httpStatusOf(err: unknown): number | undefined {
-  return (err as SdkErrorShape | undefined)?.$metadata?.httpStatusCode;
-}
 
 export function errorNameOf(err: unknown): string {
   const name = (err as SdkErrorShape | undefined)?.name;

@@ -5,7 +5,7 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 import { type DrillError, type DrillSourceResult } from '../catalog/drill-record';
 import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntry } from '../restore/restored-entry';
-import { type ManifestEntry, resolveInsideTarget, type Vault } from '../../vault';
+import { isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type Vault } from '../../vault';
 import { LiveSampleMismatchError } from './drill-errors';
 
 /** The live-source comparison of one source (drill-record.ts `sampled`), with the entries whose restored copy differs. */
@@ -32,16 +32,10 @@ export function unreachableReason(err: unknown): string | undefined {
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text) ? `${name}: ${message}` : undefined;
 }
 
-type ErrorFields = { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null | undefined;
-
+/** Gone from the live source: an S3 object (NoSuchKey, a HEAD's NotFound, 404) or a file (ENOENT, ENOTDIR). */
 function isNotFound(err: unknown): boolean {
-  const e = err as ErrorFields;
-  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404 || e?.code === 'ENOENT' || e?.code === 'ENOTDIR';
-}
-
-function isPreconditionFailed(err: unknown): boolean {
-  const e = err as ErrorFields;
-  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return isS3NotFound(err) || code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 /** S3 keeps LastModified to the second in HeadObject (an HTTP date) and to the millisecond in some listings: compare seconds. */
@@ -81,7 +75,7 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, bucket: strin
     // If-Match: an object overwritten between the two requests is skipped, not reported as a difference.
     live = await s3Bytes(liveS3, bucket, key, etag);
   } catch (err) {
-    if (isNotFound(err) || isPreconditionFailed(err)) return 'changed';
+    if (isNotFound(err) || isS3PreconditionFailed(err)) return 'changed';
     const why = unreachableReason(err);
     // Only the live side's connection failures mean "unreachable"; the scratch bucket's are the drill's own failure.
     throw why !== undefined ? new LiveSourceUnreachable(why) : err;

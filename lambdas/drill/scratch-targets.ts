@@ -15,6 +15,7 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 import { createPrivateBucket } from '../restore/private-bucket';
 import { type RestoreTarget } from '../restore/restore-request';
 import { DrillScratchError } from './drill-errors';
+import { httpStatusOf } from '../../vault';
 
 /**
  * The scratch targets of drills (docs/ARCHITECTURE.md, "The drill workflow"): each source of a
@@ -78,13 +79,10 @@ function errorName(err: unknown): string {
   return err instanceof Error ? err.name : String(err);
 }
 
-function httpStatus(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-}
 
 function isUnsupported(err: unknown): boolean {
   const name = errorName(err);
-  return name === 'NotImplemented' || name === 'MethodNotAllowed' || httpStatus(err) === 501 || httpStatus(err) === 405;
+  return name === 'NotImplemented' || name === 'MethodNotAllowed' || httpStatusOf(err) === 501 || httpStatusOf(err) === 405;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { checkVaultObject, listScrubbedObjects, loadIndexObject, mapBounded, markSnapshots, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
 import { type LoadedIndexObject, Vault, VaultError } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
-import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { isS3AccessDenied, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { copyVaultObject } from './replicate-vault';
 import { type DamagedObject, describeDamage } from './scrub-damage';
@@ -175,7 +175,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     } catch (err) {
       // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
       // another account"): that one object stays for the DR account's own scrub; the others are still repaired.
-      if (b.problem === 'corrupt' && isAccessDenied(err)) {
+      if (b.problem === 'corrupt' && isS3AccessDenied(err)) {
         return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${err instanceof Error ? err.message : String(err)}); a DR vault in another account takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")`);
       }
       throw err;
@@ -255,9 +255,3 @@ async function objectsVaultNeeds(
   }
 }
 
-/** S3's refusal of a request (403), as the SDK throws it. */
-function isAccessDenied(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  return e.name === 'AccessDenied' || e.$metadata?.httpStatusCode === 403;
-}

@@ -1,5 +1,6 @@
 import { CreateBucketCommand, HeadBucketCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
 import { bucketLocation } from '../runtime/bucket-location';
+import { httpStatusOf } from '../../vault';
 
 /**
  * A new bucket in `region` for restored data (a failover's targets, a drill's scratch buckets):
@@ -46,8 +47,7 @@ async function unlessNotImplemented(call: Promise<unknown>): Promise<void> {
   try {
     await call;
   } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if ((err as Error).name === 'NotImplemented' && status === 501) return;
+    if ((err as Error).name === 'NotImplemented' && httpStatusOf(err) === 501) return;
     throw err;
   }
 }

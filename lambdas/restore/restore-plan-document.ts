@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { z } from 'zod';
 import { objectPieceSchema } from './object-pieces';
 import { resolvedRestoreSchema } from './resolved-restore';
-import { isS3NotFound } from '../sources/s3-not-found';
+import { isS3NotFound } from '../../vault';
 
 /**
  * The plan of one restore, stored as JSON in the primary vault bucket under `restore-plans/` (a

@@ -5,6 +5,7 @@ import { type RestoreTarget } from './restore-request';
 import { RestoreTargetMissingError, RestoreTargetNotEmptyError } from './restore-errors';
 import { checkTargetBucketProtected } from './target-bucket-protection';
 import { mountRootOf, openTargetDirectory } from './target-directory';
+import { isS3NotFound } from '../../vault';
 
 export type TargetDeps = {
   s3: S3Client;
@@ -25,8 +26,7 @@ export async function checkTargetState(target: RestoreTarget, overwrite: boolean
     try {
       await deps.s3.send(new HeadBucketCommand({ Bucket: target.bucket }));
     } catch (err) {
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || (err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchBucket') {
+      if (isS3NotFound(err) || (err as Error).name === 'NoSuchBucket') {
         throw new RestoreTargetMissingError(`Invalid restore request: target.bucket: bucket ${target.bucket} does not exist; create it (with your encryption and access settings) and start the restore again`);
       }
       throw err;

@@ -7,7 +7,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { type ManifestEntry, readEntryRange, type Vault } from '../../vault';
+import { isS3NotFound, type ManifestEntry, readEntryRange, type Vault } from '../../vault';
 import { withUnsignedPayload } from '../../vault/aws';
 import { completedPart, MULTIPART_CHECKSUM } from './multipart-checksum';
 import { type ObjectPiece } from './object-pieces';
@@ -17,7 +17,6 @@ import { SplitEntryIncompleteError } from './restore-errors';
 import { s3Attributes, s3TargetKey } from './restored-entry';
 import { type S3ObjectAttributes } from './s3-object-writer';
 import { UploadPartBuffer } from './upload-part-buffer';
-import { isS3NotFound } from '../sources/s3-not-found';
 
 /**
  * A large S3 entry restored by several shards: one multipart upload, created by the plan step,

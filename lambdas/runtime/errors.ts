@@ -2,6 +2,8 @@
  * Error classes the workflows act on. The state machines retry errors named `TransientError`
  * (see lib/constructs/workflow-errors.ts) and Catch everything else as permanent.
  */
+import { httpStatusOf } from '../../vault';
+
 export class TransientError extends Error {
   override readonly name = 'TransientError';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -63,7 +65,7 @@ const TRANSIENT_SDK_ERRORS = new Set([
 export function classifyError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof TransientError) return err;
   const code = (err as Error & { code?: string }).code;
-  const status = (err as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const status = httpStatusOf(err);
   if (TRANSIENT_SDK_ERRORS.has(err.name) || (code !== undefined && TRANSIENT_SDK_ERRORS.has(code)) || (status !== undefined && status >= 500)) {
     return new TransientError(`${err.name}: ${err.message}`, { cause: err });
   }

@@ -1,4 +1,5 @@
 import { type S3Client } from '@aws-sdk/client-s3';
+import { httpStatusOf } from '../../vault';
 
 /**
  * S3 refused a call that required the bucket to be owned by a given account (ExpectedBucketOwner):
@@ -41,10 +42,6 @@ function isObjectStateRefusal(err: unknown): boolean {
   return err instanceof Error && err.name === 'InvalidObjectState';
 }
 
-function statusOf(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-}
-
 /**
  * Puts ExpectedBucketOwner on every command of `client` that names a bucket, so that a bucket of the
  * right name in the wrong account is refused by S3 itself, before a byte moves (issue 13, item 1).
@@ -64,7 +61,7 @@ export function expectBucketOwner(client: S3Client, ownerOf: BucketOwnerOf): S3C
       } catch (err) {
         // 403 InvalidObjectState (a GET of an archived object not thawed) speaks of the object, not the bucket: the
         // vault store turns it into VaultObjectArchivedError, which the readers of archived packs handle.
-        if (statusOf(err) === 403 && !isObjectStateRefusal(err)) throw new BucketOwnerMismatchError(bucket, owner, context.commandName ?? 'the request', { cause: err });
+        if (httpStatusOf(err) === 403 && !isObjectStateRefusal(err)) throw new BucketOwnerMismatchError(bucket, owner, context.commandName ?? 'the request', { cause: err });
         throw err;
       }
     },

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { compareKeys } from './s3-key-order';
+import { isS3PreconditionFailed } from '../../vault';
 
 /** S3's key order, where the listings' callers have always found it. */
 export { compareKeys };
@@ -142,8 +143,7 @@ async function ifVersion<T>(bucket: string, key: string, etag: string, send: () 
   try {
     return await send();
   } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (err instanceof Error && (err.name === 'PreconditionFailed' || status === 412)) throw new S3ObjectChangedError(bucket, key, etag);
+    if (isS3PreconditionFailed(err)) throw new S3ObjectChangedError(bucket, key, etag);
     throw err;
   }
 }

@@ -1,12 +1,11 @@
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type EntryMeta, forEachBounded } from '../../vault';
+import { type EntryMeta, forEachBounded, isS3NotFound } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
 import { headS3Object, listS3Objects, openS3ObjectStream, readS3ObjectTags, type S3KeyRange, type S3ObjectHead } from './s3-bucket-source';
 import { s3EntryPath } from './s3-entry-path';
 import { type S3ResumePoint } from './shard-resume-point';
 import { type ShardRun } from './shard-run';
 import { StoppableListing } from './stoppable-listing';
-import { isS3NotFound } from './s3-not-found';
 
 /** Objects read at once by one shard: S3 latency, not bandwidth, bounds small objects. */
 const OBJECTS_IN_FLIGHT = 8;

@@ -1,11 +1,10 @@
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type ContentSource, type RecordedContent } from '../../vault';
+import { type ContentSource, isS3NotFound, type RecordedContent } from '../../vault';
 import { type EntrySink } from './entry-sink';
 import { headS3Object, openS3ObjectRange, readS3ObjectTags } from './s3-bucket-source';
 import { s3EntryPath } from './s3-entry-path';
 import { objectMeta, s3ChangeToken } from './s3-object-entries';
 import { type StoredObjectPiece } from './stored-object-piece';
-import { isS3NotFound } from './s3-not-found';
 
 /** One byte range of a split object, as its s3-range shard spec gives it. */
 export type S3RangePieceSpec = { bucket: string; key: string; etag: string; size: number; start: number; end: number; piece: number; pieces: number };

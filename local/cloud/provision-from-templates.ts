@@ -34,6 +34,7 @@ import { type CfnResource, type SynthesizedStack } from '../assembly/synthesized
 import { type ResolveContext, resolveString, resolveValue, templateParameters } from './cfn-intrinsics';
 import { ProvisioningError, UnresolvableTemplateValueError } from './errors';
 import { localDynamoDbClient, localS3Client } from './local-clients';
+import { httpStatusOf } from '../../vault';
 
 /**
  * Creates, in the local cloud, the buckets and tables the synthesized CloudFormation templates
@@ -387,7 +388,7 @@ async function ensureBucket(client: S3Client, bucketName: string, region: string
     await client.send(new HeadBucketCommand({ Bucket: bucketName }));
     return false;
   } catch (err) {
-    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw err;
+    if (httpStatusOf(err) !== 404) throw err;
   }
   try {
     await client.send(

@@ -24,6 +24,7 @@ import { vaultKeyProblem } from '../vault-key-rules';
 import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault-errors';
 import { isContentAddressedKey } from '../../repository/vault-layout';
 import { withUnsignedPayload } from './unsigned-payload';
+import { httpStatusOf, isS3NotFound, isS3PreconditionFailed } from './sdk-error';
 
 const MiB = 1024 * 1024;
 /** Pack objects are around 16 MiB (DESIGN.md §3); anything up to that goes up in one request. */
@@ -60,21 +61,6 @@ export type S3VaultStoreOptions = {
   partSizeBytes?: number;
 };
 
-
-function isNotFound(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return err.name === 'NoSuchKey' || err.name === 'NotFound' || httpStatus(err) === 404;
-}
-
-function httpStatus(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-}
-
-/** 412: a conditional write whose condition (here If-None-Match: *, "the key is absent") did not hold. */
-function isPreconditionFailed(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'PreconditionFailed' || httpStatus(err) === 412);
-}
-
 /**
  * Key prefixes of objects that are written once and never changed (docs/FORMAT.md §1): key objects,
  * packs, indexes, manifest pages and snapshots. `config`, plans/ and parts/ are not among them.
@@ -87,7 +73,7 @@ function isImmutableKey(key: string): boolean {
 
 /** 409: S3 saw a conflicting write to the key while the conditional write was in progress; S3 says to retry. */
 function isConditionalConflict(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'ConditionalRequestConflict' || httpStatus(err) === 409);
+  return err instanceof Error && (err.name === 'ConditionalRequestConflict' || httpStatusOf(err) === 409);
 }
 
 /** Attempts of a conditional write that S3 answers with 409 ConditionalRequestConflict (the SDK does not retry those). */
@@ -99,7 +85,7 @@ const CONDITIONAL_WRITE_ATTEMPTS = 5;
  * keeps one version per key, does (docs/LOCAL-CLOUD.md, "Object Lock").
  */
 function isObjectLockRefusal(err: unknown): boolean {
-  return err instanceof Error && httpStatus(err) === 403 && /object lock/i.test(err.message);
+  return err instanceof Error && httpStatusOf(err) === 403 && /object lock/i.test(err.message);
 }
 
 /** Why Object Lock keeps the object HEAD described from being deleted now; null when nothing does. */
@@ -117,7 +103,7 @@ function isArchivedRefusal(err: unknown): err is Error & { StorageClass?: string
 
 /** 409 RestoreAlreadyInProgress: RestoreObject for an object whose thaw runs already. */
 function isRestoreInProgress(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'RestoreAlreadyInProgress' || (httpStatus(err) === 409 && /in progress/i.test(err.message)));
+  return err instanceof Error && (err.name === 'RestoreAlreadyInProgress' || (httpStatusOf(err) === 409 && /in progress/i.test(err.message)));
 }
 
 /** The archive classes: a GET needs a completed RestoreObject (StoredObjectState.archived). */
@@ -139,7 +125,7 @@ function taggingOf(options: PutOptions | undefined): { Tagging?: string } {
 
 function isInvalidRange(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return err.name === 'InvalidRange' || httpStatus(err) === 416;
+  return err.name === 'InvalidRange' || httpStatusOf(err) === 416;
 }
 
 /**
@@ -210,7 +196,7 @@ export class S3VaultStore implements VaultStore {
       await this.putMultipart(key, Key, body, condition, tagging);
     } catch (err) {
       // Only a create-only write can fail its precondition: the object is there already.
-      if (createOnly && isPreconditionFailed(err)) return;
+      if (createOnly && isS3PreconditionFailed(err)) return;
       if (!isObjectLockRefusal(err)) throw err;
       // A content-addressed key holds these very bytes already, locked: the write has nothing to do.
       if (isContentAddressedKey(key)) return;
@@ -235,7 +221,7 @@ export class S3VaultStore implements VaultStore {
         await this.client.send(withUnsignedPayload(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, IfNoneMatch: '*' })));
         return true;
       } catch (err) {
-        if (isPreconditionFailed(err)) return false;
+        if (isS3PreconditionFailed(err)) return false;
         if (!isConditionalConflict(err) || attempt >= CONDITIONAL_WRITE_ATTEMPTS) throw err;
         // A concurrent write of the key is in flight: retry after it (the retry then usually gets 412).
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt * (0.5 + Math.random())));
@@ -263,7 +249,7 @@ export class S3VaultStore implements VaultStore {
       bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array();
       contentRange = out.ContentRange;
     } catch (err) {
-      if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      if (isS3NotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
       if (isArchivedRefusal(err)) throw new VaultObjectArchivedError(this.location, key, err.StorageClass);
       if (range && isInvalidRange(err)) {
         throw new VaultCorruptionError(this.location, key, `bytes ${range.offset}..${range.offset + range.length - 1} were asked for but the object is shorter than ${range.offset + 1} bytes (truncated, or an index points past its end)`);
@@ -280,7 +266,7 @@ export class S3VaultStore implements VaultStore {
       await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
       return true;
     } catch (err) {
-      if (isNotFound(err)) return false;
+      if (isS3NotFound(err)) return false;
       throw err;
     }
   }
@@ -305,7 +291,7 @@ export class S3VaultStore implements VaultStore {
       return out.$metadata.httpStatusCode === 200 ? 'ready' : 'started';
     } catch (err) {
       if (isRestoreInProgress(err)) return 'in-progress';
-      if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      if (isS3NotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
       throw err;
     }
   }
@@ -318,7 +304,7 @@ export class S3VaultStore implements VaultStore {
       for (const tag of out.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
       return tags;
     } catch (err) {
-      if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      if (isS3NotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
       throw err;
     }
   }
@@ -392,7 +378,7 @@ export class S3VaultStore implements VaultStore {
     try {
       await this.client.send(new PutObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.objectKey(key), LegalHold: { Status: on ? 'ON' : 'OFF' } }));
     } catch (err) {
-      if (isNotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      if (isS3NotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
       throw err;
     }
   }
@@ -402,8 +388,8 @@ export class S3VaultStore implements VaultStore {
     try {
       return await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
     } catch (err) {
-      if (isNotFound(err)) return null;
-      if (options.tolerateDenied && httpStatus(err) === 403) return undefined;
+      if (isS3NotFound(err)) return null;
+      if (options.tolerateDenied && httpStatusOf(err) === 403) return undefined;
       throw err;
     }
   }

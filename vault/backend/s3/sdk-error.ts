@@ -1,0 +1,31 @@
+/**
+ * What Lifeboat reads of an AWS SDK v3 error. The SDK names an error after the service's error code
+ * when the response has a body, but a HEAD request has none: its error is named only after the
+ * status ("NotFound", "Forbidden"), so each test below also looks at `$metadata.httpStatusCode`.
+ */
+type SdkErrorShape = { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | null | undefined;
+
+export function httpStatusOf(err: unknown): number | undefined {
+  const status = (err as SdkErrorShape)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function nameOf(err: unknown): unknown {
+  return (err as SdkErrorShape)?.name;
+}
+
+/** The object (or the bucket, for a HEAD) is not there: GetObject's NoSuchKey, HeadObject's NotFound, any 404. */
+export function isS3NotFound(err: unknown): boolean {
+  const name = nameOf(err);
+  return name === 'NoSuchKey' || name === 'NotFound' || httpStatusOf(err) === 404;
+}
+
+/** 412: a conditional request's condition (If-None-Match: *, If-Match: <etag>) did not hold. */
+export function isS3PreconditionFailed(err: unknown): boolean {
+  return nameOf(err) === 'PreconditionFailed' || httpStatusOf(err) === 412;
+}
+
+/** 403: the request was refused (IAM, a bucket policy, a KMS key policy). */
+export function isS3AccessDenied(err: unknown): boolean {
+  return nameOf(err) === 'AccessDenied' || httpStatusOf(err) === 403;
+}
