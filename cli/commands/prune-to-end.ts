@@ -1,4 +1,4 @@
-import { MarkedPages, pruneVault, type PruneReport, type Vault } from '../../vault';
+import { DEFAULT_PRUNE_GRACE_MS, MarkedPages, pruneVault, type PruneReport, reclaimTemporaryFiles, type TemporaryFilesReport, type Vault } from '../../vault';
 
 // Shared by `lifeboat prune` (an environment's vault) and `lifeboat vault prune` (a vault by path).
 // Its own module so that `lifeboat vault` does not load the environment access (AWS SDK clients,
@@ -52,4 +52,18 @@ export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; rep
     locked: [...first.locked, ...second.locked],
     damaged: [...first.damaged, ...second.damaged],
   };
+}
+
+/**
+ * The prune of `vault prune` and `vault forget --prune`: the prune to the end, then a vault
+ * directory's `.tmp-*` files of killed writers, which nothing else reclaims (a store's listing never
+ * shows them) and which go once they are older than the grace (a running write may own a young one).
+ */
+export async function pruneWithTemporaryFiles(
+  vault: Vault,
+  settings: { graceMs?: number; repackThreshold?: number; dryRun: boolean; assumeForgotten?: ReadonlySet<string> },
+): Promise<{ report: PruneReport; temporaryFiles: TemporaryFilesReport }> {
+  const report = await pruneToEnd(vault, settings);
+  const temporaryFiles = await reclaimTemporaryFiles(vault.store, { graceMs: settings.graceMs ?? DEFAULT_PRUNE_GRACE_MS, dryRun: settings.dryRun });
+  return { report, temporaryFiles };
 }

@@ -8,11 +8,11 @@ import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
 import { type ManifestEntry, RestoreIncompleteError, restoreSnapshot, snapshotPathOf } from '../../vault';
 import { initVault, openVault, type Vault } from '../../vault';
-import { parsePruneSettings, pruneToEnd } from './prune-to-end';
+import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
 import { VaultError } from '../../vault';
 import { verifyVault, type VerifyReport } from '../../vault';
-import { DEFAULT_PRUNE_GRACE_MS, reclaimTemporaryFiles, repairIndex, type RepairIndexReport } from '../../vault';
+import { repairIndex, type RepairIndexReport } from '../../vault';
 import { packKey } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { describeUnreadableSnapshot } from '../../vault';
@@ -295,9 +295,7 @@ export function vaultPrune(options: VaultPruneOptions, deps: Partial<VaultComman
     if (typeof settings === 'string') throw new VaultError(settings);
     const vault = await openForCommand(options, env, io);
     const dryRun = options.dryRun ?? false;
-    const report = await pruneToEnd(vault, { ...settings, dryRun });
-    // A vault directory's `.tmp-*` files of killed writers: nothing else reclaims them (a store's listing never shows them).
-    const temporaryFiles = await reclaimTemporaryFiles(vault.store, { graceMs: settings.graceMs ?? DEFAULT_PRUNE_GRACE_MS, dryRun });
+    const { report, temporaryFiles } = await pruneWithTemporaryFiles(vault, { ...settings, dryRun });
     if (options.json) io.out(JSON.stringify({ ...report, temporaryFiles }, null, 2));
     else for (const line of pruneReportLines(report, vault.location, settings.graceMs, temporaryFiles)) io.out(line);
     return EXIT_OK;

@@ -1,6 +1,6 @@
-import { DEFAULT_PRUNE_GRACE_MS, ObjectLockedError, type PruneReport, reclaimTemporaryFiles, type Snapshot, snapshotKey, type TemporaryFilesReport, VaultError } from '../../vault';
+import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, type TemporaryFilesReport, VaultError } from '../../vault';
 import { escapeName } from '../escape-name';
-import { parsePruneSettings, pruneToEnd } from './prune-to-end';
+import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
 import { checkForgettable, decideVaultForget, forgetPolicy, namedOnce, type VaultForgetDecision } from './vault-forget';
 import { defaultDeps, EXIT_INCOMPLETE, EXIT_OK, listed, openForCommand, runVaultCommand, type VaultCommandDeps, type VaultForgetOptions } from './vault-commands';
@@ -48,9 +48,9 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
       }
     }
     // A real run prunes the vault as the forget left it (a snapshot Object Lock kept still protects its data).
-    const pruned: PruneReport | undefined = pruneSettings ? await pruneToEnd(vault, { ...pruneSettings, dryRun, ...(dryRun ? { assumeForgotten: new Set(toForget) } : {}) }) : undefined;
-    // The prune's companion, as in `vault prune`: a vault directory's `.tmp-*` files of killed writers, which no listing shows.
-    const temporaryFiles: TemporaryFilesReport | undefined = pruneSettings ? await reclaimTemporaryFiles(vault.store, { graceMs: pruneSettings.graceMs ?? DEFAULT_PRUNE_GRACE_MS, dryRun }) : undefined;
+    const prune = pruneSettings ? await pruneWithTemporaryFiles(vault, { ...pruneSettings, dryRun, ...(dryRun ? { assumeForgotten: new Set(toForget) } : {}) }) : undefined;
+    const pruned: PruneReport | undefined = prune?.report;
+    const temporaryFiles: TemporaryFilesReport | undefined = prune?.temporaryFiles;
     if (options.json) {
       const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
       io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: { ...pruned, temporaryFiles } } : {}) }));
