@@ -284,6 +284,21 @@ export const efsMountSchema = efsAccessSchema.extend({
    * Absent: file-system mirrors are checked by EFS's replication state and lag only (docs/ARCHITECTURE.md, "Mirrors").
    */
   replica: efsAccessSchema.optional(),
+  /**
+   * A WRITABLE file system of the DR region, mounted the same way (its own access point, VPC, subnets and mount-target
+   * group, all in the DR region) into the DR region's functions that touch files: the DR restore runbook, the failover
+   * and the DR drill write directory sources into it, under its `mountPath` (a failover's directory target is the
+   * source's path moved from the protected file system's `mountPath` to this one's, plus `-<targetSuffix>`).
+   * Not the replica: EFS keeps a replica read-only for as long as its replication exists, so nothing could be restored
+   * into it. Who fails over the EFS way (deletes the replication, making the replica writable) may name the former
+   * replica here, and drops `replica` then. docs/ARCHITECTURE.md, "File systems in AWS (EFS)".
+   * Absent: directory sources cannot be restored in the DR region in AWS (synth warns).
+   */
+  drRestore: efsAccessSchema.optional(),
+}).refine((efs) => efs.drRestore === undefined || efs.drRestore.fileSystemId !== efs.replica?.fileSystemId, {
+  message:
+    'names the replica\'s file system: EFS keeps a replica read-only while its replication exists, so the DR region could not restore into it; give a writable file system of the DR region, or (after deleting the replication) remove "replica"',
+  path: ['drRestore', 'fileSystemId'],
 });
 
 /** At most one file system per environment: Lambda mounts at most one into a function. */
@@ -445,5 +460,5 @@ export type DynamoDbTableSourceConfig = z.infer<typeof dynamoDbTableSourceSchema
 export type FileSystemSourceConfig = z.infer<typeof fileSystemSourceSchema>;
 export type FileSystemConfig = z.infer<typeof fileSystemSchema>;
 export type EfsMountConfig = z.infer<typeof efsMountSchema>;
-/** One EFS file system's mount (the protected one, or its replica in the DR region). */
+/** One EFS file system's mount (the protected one, its replica or the DR restore file system in the DR region). */
 export type EfsAccessConfig = z.infer<typeof efsAccessSchema>;

@@ -78,7 +78,7 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
     ),
   );
   const fromVault = plan.sources.filter((s) => choices.find((c) => c.source === s.name)?.use !== 'mirror');
-  const targets = failoverTargets(fromVault, deps.restoreTargetPrefix, request.targetSuffix);
+  const targets = failoverTargets(fromVault, deps.restoreTargetPrefix, request.targetSuffix, deps.mountPath);
   await prepareFailoverTargets(targets, request.overwrite, { ...deps, sources: deps.plans.flatMap((p) => p.sources) });
   const failoverId = envelope.execution;
   return {

@@ -1,4 +1,4 @@
-import { type SourceConfig } from '../../config/lifeboat-config';
+import { type FileSystemSourceConfig, type SourceConfig } from '../../config/lifeboat-config';
 import { InvalidInputError } from '../runtime/errors';
 import { RestoreTargetMissingError, RestoreTargetNotAllowedError, RestoreTargetNotEmptyError, RestoreTargetUnprotectedError } from '../restore/restore-errors';
 import { createPrivateBucket } from '../restore/private-bucket';
@@ -15,12 +15,13 @@ export type FailoverTarget = { source: SourceConfig; target: RestoreTarget };
 /**
  * Where the failover restores a source: bucket and table `<restoreTargetPrefix><source>-<suffix>`
  * (the prefix is the one the restore functions' IAM may write, `<prefix>-restore-`), directory
- * `<source path>-<suffix>`. Fixed names, so applications can be pointed at them in advance and a
+ * `<source path>-<suffix>` moved onto the file system mounted into the DR functions (`mountPath`,
+ * see directoryFailoverPath). Fixed names, so applications can be pointed at them in advance and a
  * second failover with the same suffix finds the first one's targets (and refuses them without
  * overwrite). A bucket name over S3's 63 characters is refused naming `targetSuffix`, the only
  * part the operator chooses.
  */
-export function failoverTargetOf(source: SourceConfig, restoreTargetPrefix: string, suffix: string): RestoreTarget {
+export function failoverTargetOf(source: SourceConfig, restoreTargetPrefix: string, suffix: string, mountPath?: string): RestoreTarget {
   const name = `${restoreTargetPrefix}${source.name}-${suffix}`;
   if (source.type === 's3') {
     if (name.length > MAX_BUCKET_NAME) {
@@ -33,12 +34,35 @@ export function failoverTargetOf(source: SourceConfig, restoreTargetPrefix: stri
     return { type: 's3', bucket: name, prefix: '' };
   }
   if (source.type === 'dynamodb') return { type: 'dynamodb', table: name };
-  return { type: 'filesystem', path: `${source.path.replace(/\/+$/, '')}-${suffix}` };
+  return { type: 'filesystem', path: directoryFailoverPath(source, suffix, mountPath) };
 }
 
-/** The failover targets of a plan's sources, in the plan's order. */
-export function failoverTargets(sources: readonly SourceConfig[], restoreTargetPrefix: string, suffix: string): FailoverTarget[] {
-  return sources.map((source) => ({ source, target: failoverTargetOf(source, restoreTargetPrefix, suffix) }));
+/** Lambda mounts a file system only at one directory directly under /mnt/ (the config's mountPath rule): `/mnt/<name>`. */
+const LAMBDA_MOUNT_DIRECTORY = /^\/mnt\/[^/]+/;
+
+/**
+ * A directory source's failover target. Without a file system in the DR functions (`mountPath`
+ * absent: only the local cloud, whose one fs root holds both regions' directories, can write it)
+ * `<source path>-<suffix>`. With one (`fileSystem.efs.drRestore`, mounted at `mountPath`): the
+ * same path moved from the primary's mount onto it, `<mountPath>/<path below the primary's mount>-<suffix>`, so the layout
+ * under the mount is kept and, when both mounts share a path, the target is `<source path>-<suffix>`
+ * as before. The primary's mount is the source path's `/mnt/<name>`: the config puts every directory
+ * source under `fileSystem.efs.mountPath`, which is one directory directly under /mnt/. A source at
+ * the primary's mount root goes to `<mountPath>/<source name>-<suffix>` (its path plus the suffix
+ * would lie beside the mount, outside it).
+ */
+function directoryFailoverPath(source: FileSystemSourceConfig, suffix: string, mountPath: string | undefined): string {
+  const sourcePath = source.path.replace(/\/+$/, '');
+  const primaryMount = LAMBDA_MOUNT_DIRECTORY.exec(sourcePath)?.[0];
+  if (mountPath === undefined || primaryMount === undefined) return `${sourcePath}-${suffix}`;
+  const below = sourcePath.slice(primaryMount.length);
+  const drMount = mountPath.replace(/\/+$/, '');
+  return below === '' ? `${drMount}/${source.name}-${suffix}` : `${drMount}${below}-${suffix}`;
+}
+
+/** The failover targets of a plan's sources, in the plan's order; `mountPath`: the DR functions' file system (failoverTargetOf). */
+export function failoverTargets(sources: readonly SourceConfig[], restoreTargetPrefix: string, suffix: string, mountPath?: string): FailoverTarget[] {
+  return sources.map((source) => ({ source, target: failoverTargetOf(source, restoreTargetPrefix, suffix, mountPath) }));
 }
 
 export type PrepareTargetsDeps = TargetDeps & {

@@ -46,7 +46,11 @@ export type DrillWorkflowProps = {
    * comparison and no access to the sources (a DR stack in another account cannot read them)
    */
   readonly primaryRegion?: string;
-  /** @default no file system (directory sources are drilled only under the local cloud) */
+  /**
+   * The mount scratch directories are restored into: the sources' own file system (primary region), or the DR region's
+   * writable one (FileSystemMount.forDrRestore) for the DR drill.
+   * @default no file system (directory sources are drilled only under the local cloud)
+   */
   readonly fileSystem?: FileSystemMount;
   /**
    * Each plan whose `drill` names this workflow's vault gets a schedule `<schedulePrefix><plan>` starting it with `{ "plan": <name> }`.

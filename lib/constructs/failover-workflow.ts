@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { approvalStep, grantApprover } from './approval-step';
 import { ownedBy } from './bucket-owner-condition';
+import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
@@ -44,6 +45,13 @@ export type FailoverWorkflowProps = {
    * @default no mirrors: every source is restored from the DR vault
    */
   readonly mirrorBucketPrefix?: string;
+  /**
+   * The DR region's writable file system (FileSystemMount.forDrRestore): directory sources are restored into it, at
+   * their path moved onto its mount path (failover-targets.ts). Validate failover reads it (is a target empty?), the
+   * restore functions write it as the restore runbook's do.
+   * @default no file system: no function mounts one or runs in a VPC, and directory sources fail over under the local cloud only
+   */
+  readonly fileSystem?: FileSystemMount;
 };
 
 /**
@@ -70,6 +78,7 @@ export class FailoverWorkflow extends Construct {
       homeVault: { side: 'dr', bucket: props.vault, key: props.vaultKey },
       catalog: props.catalog,
       catalogKey: props.catalogKey,
+      ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}),
       sourcesWritable: false,
       idPrefix: 'Failover',
     });
@@ -80,8 +89,12 @@ export class FailoverWorkflow extends Construct {
       CATALOG_TABLE: props.catalog.tableName,
       LIFEBOAT_PLANS: stack.toJsonString(plansInStack(this, plans)),
       ...(props.mirrorBucketPrefix !== undefined ? { LIFEBOAT_MIRROR_BUCKET_PREFIX: props.mirrorBucketPrefix } : {}),
+      // Validate failover derives the directory targets from it and refuses one outside it (failover-targets.ts).
+      ...(props.fileSystem ? { LIFEBOAT_MOUNT_PATH: props.fileSystem.mountPath } : {}),
     };
-    const start = new LifeboatFunction(this, 'ValidateFailover', { handler: 'failover-start', environment });
+    // Validate failover only looks at the directory targets (absent or empty?): it reads; the restore functions write.
+    const files = props.fileSystem ? { files: { mount: props.fileSystem, access: 'read' as const } } : {};
+    const start = new LifeboatFunction(this, 'ValidateFailover', { handler: 'failover-start', environment, ...files });
     const report = new LifeboatFunction(this, 'ReportFailover', { handler: 'failover-report', environment });
     this.functions = { start, report };
 

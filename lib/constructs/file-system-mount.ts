@@ -18,6 +18,7 @@ const MOUNT_ID = 'FileSystemMount';
 /** Ids of the warnings synth adds (acknowledge them with Annotations.of(scope).acknowledgeWarning). */
 export const NO_FILE_SYSTEM_WARNING = 'lifeboat:filesystem-sources-not-mounted';
 export const UNUSED_FILE_SYSTEM_WARNING = 'lifeboat:filesystem-not-used';
+export const NO_DR_RESTORE_FILE_SYSTEM_WARNING = 'lifeboat:filesystem-sources-not-restorable-in-dr';
 
 /**
  * A protection's EFS file system (`fileSystem` of LifeboatProtection, `fileSystem.efs` in lifeboat.config.json) as the Lambda
@@ -56,6 +57,25 @@ export class FileSystemMount extends Construct {
       return undefined;
     }
     return new FileSystemMount(scope, MOUNT_ID, config);
+  }
+
+  /**
+   * The mount of the DR region's writable file system (`fileSystem.efs.drRestore`) into the DR region's functions that
+   * touch files (restore runbook, failover, drill), created as `DrRestoreMount` under `scope` (a construct of the DR
+   * stack); undefined when there is no file-system source to restore. Without `drRestore` but with file-system sources,
+   * a warning on `scope`: in AWS the DR region cannot restore them (the primary's file system is of another region and VPC).
+   */
+  static forDrRestore(scope: Construct, options: { readonly efs?: EfsMountConfig; readonly fileSystemSources: readonly string[]; readonly environmentName: string }): FileSystemMount | undefined {
+    const { efs: config, fileSystemSources: fsSources, environmentName } = options;
+    if (fsSources.length === 0) return undefined;
+    if (!config?.drRestore) {
+      Annotations.of(scope).addWarningV2(
+        NO_DR_RESTORE_FILE_SYSTEM_WARNING,
+        `Lifeboat "${environmentName}" has file-system sources (${fsSources.join(', ')}) but no writable file system in the DR region ("fileSystem.drRestore"): in AWS the DR region's restore runbook, failover and drill cannot write them, so with the primary region down they cannot be restored. Set fileSystem.drRestore (in lifeboat.config.json: fileSystem.efs.drRestore; docs/DEPLOYMENT.md, "A file system in the DR region").`,
+      );
+      return undefined;
+    }
+    return new FileSystemMount(scope, 'DrRestoreMount', config.drRestore);
   }
 
   /**

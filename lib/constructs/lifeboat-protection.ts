@@ -50,9 +50,19 @@ export type LifeboatFileSystem = LifeboatFileSystemAccess & {
    * @default file-system mirrors are judged by EFS's replication state and lag only
    */
   readonly replica?: LifeboatFileSystemAccess;
+  /**
+   * A writable file system of the DR region, mounted the same way there (its own access point, VPC, subnets and
+   * mount-target security group of the DR region) into the DR region's functions that touch files: the DR restore
+   * runbook, the failover and the DR drill write directory sources into it, under its `mountPath` (a failover's
+   * directory target is the source's path moved onto this mount, plus `-<targetSuffix>`). Not `replica`: EFS keeps a
+   * replica read-only while its replication exists; after deleting the replication (an EFS failover) the former replica
+   * may be named here, and `replica` dropped (docs/ARCHITECTURE.md, "File systems in AWS (EFS)").
+   * @default none: in AWS the DR region cannot restore directory sources (synth warns)
+   */
+  readonly drRestore?: LifeboatFileSystemAccess;
 };
 
-/** One EFS file system as functions mount it: the protected one, or its replica in the DR region. */
+/** One EFS file system as functions mount it: the protected one, its replica, or the DR region's restore file system. */
 export type LifeboatFileSystemAccess = {
   readonly fileSystemId: string;
   readonly accessPointId: string;
@@ -261,6 +271,8 @@ export class LifeboatProtection extends Construct {
   readonly schedules: BackupSchedules;
   /** The EFS mount of the functions that touch files, when there is one. */
   readonly fileSystemMount?: FileSystemMount;
+  /** The mount of the DR region's writable file system (`fileSystem.drRestore`, in `drStack`) into the DR functions that touch files. */
+  readonly drFileSystemMount?: FileSystemMount;
   /** Each region's alarm topic, dead-letter queue and execution-status rule. */
   readonly alerts: OperationsAlerts;
   readonly drAlerts: OperationsAlerts;
@@ -380,12 +392,12 @@ export class LifeboatProtection extends Construct {
     });
     const drAccount = props.drAccount !== undefined ? { account: props.drAccount } : {};
     const drCatalogLocation = { tableName: names.catalogTable, region: props.drRegion, keyArn: this.drKeyArns.catalogKeyArn, ...drAccount };
-    const mount = FileSystemMount.forSources(this, {
-      ...(fileSystem ? { efs: fileSystem } : {}),
-      fileSystemSources: sources.filter((s) => s.config.type === 'filesystem').map((s) => s.name),
-      environmentName: this.environmentName,
-    });
+    const mountOptions = { ...(fileSystem ? { efs: fileSystem } : {}), fileSystemSources: sources.filter((s) => s.config.type === 'filesystem').map((s) => s.name), environmentName: this.environmentName };
+    const mount = FileSystemMount.forSources(this, mountOptions);
     if (mount) this.fileSystemMount = mount;
+    // The DR region's own writable file system: the primary's is of another region and VPC, its replica read-only.
+    const drMount = FileSystemMount.forDrRestore(drScope, mountOptions);
+    if (drMount) this.drFileSystemMount = drMount;
 
     // Before the workflows: their schedules send what they cannot deliver to the region's dead-letter queue.
     const alerting = (scope: Construct, id: string) =>
@@ -423,14 +435,16 @@ export class LifeboatProtection extends Construct {
     // The approver is a role of this account: a DR stack of another account cannot attach it a policy (docs/DEPLOYMENT.md).
     const drApprover = remoteUser === undefined ? approver : {};
     this.restoreWorkflow = new RestoreWorkflow(this, 'Restore', { ...shared, ...approver, stateMachineName: names.restoreStateMachine, restoreTargetPrefix: names.restoreTargetPrefix });
-    // The DR region's runbooks: nothing in them names a primary-region resource (no file system either: the EFS
-    // mount is the primary region's; a directory source fails over under the local cloud only, docs/RUNBOOKS.md).
-    // What each of them reads and writes: the DR vault and the DR catalog.
+    // The DR region's runbooks: nothing in them names a primary-region resource. What each of them reads and writes:
+    // the DR vault and the DR catalog; the restore, the failover and the drill also the DR region's own file system
+    // (drRestore), when there is one: without it a directory source fails over under the local cloud only (docs/RUNBOOKS.md).
     const drVaultAndCatalog = { vault: this.drVault.bucket, vaultKey: this.drVault.key, catalog: this.drCatalog.table, catalogKey: this.drCatalogKey };
+    const drFiles = drMount ? { fileSystem: drMount } : {};
     this.drRestoreWorkflow = new RestoreWorkflow(drScope, 'Restore', {
       environmentName: this.environmentName,
       plans: props.plans,
       ...drVaultAndCatalog,
+      ...drFiles,
       vaultSide: 'dr',
       stateMachineName: names.restoreStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
@@ -441,6 +455,7 @@ export class LifeboatProtection extends Construct {
       environmentName: this.environmentName,
       plans: props.plans,
       ...drVaultAndCatalog,
+      ...drFiles,
       stateMachineName: names.failoverStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
       ...(sources.some((s) => mirrorOf(s.config) !== undefined) ? { mirrorBucketPrefix: names.mirrorBucketPrefix } : {}),
@@ -482,6 +497,7 @@ export class LifeboatProtection extends Construct {
     this.drDrillWorkflow = new DrillWorkflow(drScope, 'Drill', {
       ...drill,
       ...drVaultAndCatalog,
+      ...drFiles,
       vaultSide: 'dr',
       // A DR account has no access to the primary account's sources: its drill restores and verifies, and says why it compares no live source.
       ...(remoteUser === undefined ? { primaryRegion: stack.region } : {}),

@@ -44,7 +44,8 @@ export type RestoreWorkflowProps = {
   readonly catalog: dynamodb.ITable;
   readonly catalogKey: kms.IKey;
   /**
-   * The EFS mount of the file-system sources: directory targets are written through it.
+   * The EFS mount directory targets are written through: the file-system sources' own (primary region), or the DR
+   * region's writable file system (`vaultSide: 'dr'`, FileSystemMount.forDrRestore). Targets outside its mount path are refused.
    * @default no file system: no function mounts one or runs in a VPC
    */
   readonly fileSystem?: FileSystemMount;
@@ -76,7 +77,8 @@ export type RestoreWorkflowProps = {
  *   through its access point; see FileSystemMount).
  * It reads the primary vault and the DR vault (in the DR region, its key found by alias). The DR
  * region's runbook (`vaultSide: 'dr'`) reads the DR vault and the DR catalog only, and writes only
- * new targets in the DR region.
+ * new targets in the DR region: buckets and tables by the prefix, and directories of the DR region's
+ * own file system (`fileSystem.drRestore`, FileSystemMount.forDrRestore) when it is given.
  */
 export class RestoreWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;

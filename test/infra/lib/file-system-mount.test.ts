@@ -4,7 +4,7 @@ import { type CfnResource, type Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
-import { NO_FILE_SYSTEM_WARNING, UNUSED_FILE_SYSTEM_WARNING } from '../../../lib/constructs/file-system-mount';
+import { NO_DR_RESTORE_FILE_SYSTEM_WARNING, NO_FILE_SYSTEM_WARNING, UNUSED_FILE_SYSTEM_WARNING } from '../../../lib/constructs/file-system-mount';
 import { NETWORK_INTERFACE_ACTIONS } from '../../../lib/constructs/lifeboat-function';
 import { buildLifeboatApp, type LifeboatStacks } from '../../../lib/lifeboat-app';
 import { type CfnTemplate, type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
@@ -212,6 +212,15 @@ describe('with fileSystem.efs configured', () => {
     for (const type of ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EFS::FileSystem', 'AWS::EFS::AccessPoint', 'AWS::EFS::MountTarget', 'AWS::EC2::VPCEndpoint']) template.resourceCountIs(type, 0);
   });
 
+  it('warns, in the DR stack, that without fileSystem.efs.drRestore the DR region cannot restore the directory sources, and mounts nothing there', () => {
+    const warnings = Annotations.fromStack(s.stacks.dr).findWarning('*', Match.stringLikeRegexp('file-system sources \\(demo-files\\) but no writable file system in the DR region.*Set fileSystem.drRestore'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0]?.entry)).toContain(NO_DR_RESTORE_FILE_SYSTEM_WARNING);
+    const dr = Template.fromStack(s.stacks.dr);
+    for (const fn of Object.values(dr.findResources('AWS::Lambda::Function') as Record<string, Resource>)) expect(fn.Properties?.VpcConfig).toBeUndefined();
+    dr.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+  });
+
   it('adds no warning: neither a file-system one nor those of the imported VPC and subnets (acknowledged: subnets are named by id)', () => {
     const warnings = Annotations.fromStack(s.stacks.primary).findWarning('*', Match.stringLikeRegexp('file-system|fileSystem|availabilityZones|routeTable'));
     expect(warnings).toEqual([]);
@@ -231,6 +240,107 @@ describe('with fileSystem.efs configured', () => {
     const snapshot = [...local.values()].find((f) => f.environment.LIFEBOAT_HANDLER === 'snapshot-shard');
     expect(snapshot?.environment.VAULT_BUCKET).toBe('lifeboat-dev-vault-000000000000-us-east-1');
     expect(JSON.stringify(snapshot?.environment)).not.toMatch(/sg-|subnet-|fsap-/);
+  });
+});
+
+/**
+ * The DR region's own writable file system (fileSystem.efs.drRestore): mounted into the DR functions that touch files, the
+ * same set as in the primary region. The DR restore runbook's five restore functions, the failover's five and its
+ * Validate failover (it looks whether a directory target is empty), the DR drill's five, its compare and its cleanup.
+ */
+const DR_MOUNTS: [string, 'read' | 'write'][] = [
+  ...(['', 'Failover', 'Drill'] as const).flatMap((set): [string, 'read' | 'write'][] => [
+    [`${set}ResolveRestore`, 'read'],
+    [`${set}PlanRestore`, 'write'],
+    [`${set}RestoreShard`, 'write'],
+    [`${set}VerifyRestore`, 'write'],
+    [`${set}AbandonRestore`, 'write'],
+  ]),
+  ['ValidateFailover', 'read'],
+  ['CompareDrill', 'read'],
+  ['CleanUpDrill', 'write'],
+];
+
+describe('with fileSystem.efs.drRestore (a writable file system of the DR region)', () => {
+  const DR_EFS = {
+    fileSystemId: 'fs-0fedcba9876543210',
+    accessPointId: 'fsap-0fedcba9876543210',
+    vpcId: 'vpc-0fedcba9876543210',
+    subnetIds: ['subnet-0fedcba9876543210'],
+    securityGroupId: 'sg-0fedcba9876543210',
+    mountPath: '/mnt/lifeboat-dr',
+  };
+  const config = sampleWith((env) => {
+    env.fileSystem = { efs: { ...EFS, drRestore: DR_EFS } };
+  });
+  // cdk-nag over both stacks; no bundling (only the templates matter).
+  const s = synthesizeApp((app) => buildLifeboatApp(app, config).get('dev'), { nag: true });
+  const stacks = s.built;
+  if (!stacks) throw new Error('no dev stacks');
+  const dr = Template.fromStack(stacks.dr);
+  const drFunctions = Object.entries(dr.findResources('AWS::Lambda::Function') as Record<string, Resource>);
+  /** The DR function whose logical id is the construct id of a function of the DR restore runbook, the failover or the drill. */
+  const drFunction = (constructId: string): [string, Resource] => {
+    const found = drFunctions.filter(([logicalId]) => new RegExp(`^(Restore|Failover|Drill)${constructId}[0-9A-F]{8}$`).test(logicalId));
+    if (found.length !== 1) throw new Error(`${found.length} DR functions named ${constructId}`);
+    return found[0] as [string, Resource];
+  };
+  const [drGroupId] = Object.keys(dr.findResources('AWS::EC2::SecurityGroup'));
+  const drArn = (resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:elasticfilesystem:us-west-2:000000000000:${resource}`]] });
+
+  it('synthesizes both stacks with no unacknowledged cdk-nag finding', () => {
+    expect(s.violations()).toEqual([]);
+    expect(s.synthError).toBeUndefined();
+  });
+
+  it('puts exactly the DR functions that touch files in the DR VPC, with the DR access point mounted at its mount path; the others stay outside', () => {
+    const mounted = drFunctions.filter(([, f]) => f.Properties?.FileSystemConfigs !== undefined).map(([id]) => id);
+    const inVpc = drFunctions.filter(([, f]) => f.Properties?.VpcConfig !== undefined).map(([id]) => id);
+    const expected = DR_MOUNTS.map(([constructId]) => drFunction(constructId)[0]).sort();
+    expect(mounted.sort()).toEqual(expected);
+    expect(inVpc.sort()).toEqual(expected);
+    for (const [constructId] of DR_MOUNTS) {
+      const props = drFunction(constructId)[1].Properties;
+      expect(props?.VpcConfig).toEqual({ SubnetIds: DR_EFS.subnetIds, SecurityGroupIds: [{ 'Fn::GetAtt': [drGroupId, 'GroupId'] }] });
+      expect(props?.FileSystemConfigs).toEqual([{ Arn: drArn(`access-point/${DR_EFS.accessPointId}`), LocalMountPath: DR_EFS.mountPath }]);
+      // Directory targets are checked against the DR mount (and a failover's derived from it), not the primary's.
+      expect((props?.Environment as { Variables: Record<string, unknown> }).Variables.LIFEBOAT_MOUNT_PATH).toBe(DR_EFS.mountPath);
+    }
+  });
+
+  it('grants ClientMount to readers and ClientMount + ClientWrite to writers, on the DR file system only, through its access point only', () => {
+    for (const [constructId, access] of DR_MOUNTS) {
+      const { attached } = statementsOfRole(dr, roleOf(drFunction(constructId)[1]));
+      expect(efsStatements(attached)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: access === 'write' ? ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'] : 'elasticfilesystem:ClientMount',
+          Resource: drArn(`file-system/${DR_EFS.fileSystemId}`),
+          Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': drArn(`access-point/${DR_EFS.accessPointId}`) } },
+        },
+      ]);
+    }
+    const everyStatement = Object.values(dr.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(efsStatements(everyStatement)).toHaveLength(DR_MOUNTS.length);
+    expect(joinText(dr.toJSON())).not.toContain(EFS.fileSystemId);
+    expect(joinText(everyStatement)).not.toContain('ClientRootAccess');
+  });
+
+  it('gives the DR functions a security group of the DR VPC: out only NFS to the DR mount targets and HTTPS; NFS into those from it', () => {
+    dr.resourceCountIs('AWS::EC2::SecurityGroup', 1);
+    dr.hasResourceProperties('AWS::EC2::SecurityGroup', { VpcId: DR_EFS.vpcId, SecurityGroupEgress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })] });
+    const own = { 'Fn::GetAtt': [drGroupId, 'GroupId'] };
+    dr.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { GroupId: own, DestinationSecurityGroupId: DR_EFS.securityGroupId, IpProtocol: 'tcp', FromPort: 2049, ToPort: 2049 });
+    dr.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: DR_EFS.securityGroupId, SourceSecurityGroupId: own, IpProtocol: 'tcp', FromPort: 2049, ToPort: 2049 });
+    for (const type of ['AWS::EFS::FileSystem', 'AWS::EFS::AccessPoint', 'AWS::EFS::MountTarget', 'AWS::EC2::VPC', 'AWS::EC2::Subnet']) dr.resourceCountIs(type, 0);
+  });
+
+  it('leaves the primary stack as it is without drRestore, and warns nowhere about the DR region', () => {
+    const primary = Template.fromStack(stacks.primary);
+    const mounted = Object.values(primary.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((f) => f.Properties?.FileSystemConfigs !== undefined);
+    expect(mounted).toHaveLength(Object.keys(MOUNTS).length + 5);
+    expect(joinText(primary.toJSON())).not.toContain(DR_EFS.fileSystemId);
+    for (const stack of [stacks.primary, stacks.dr]) expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('file-system|fileSystem|availabilityZones|routeTable'))).toEqual([]);
   });
 });
 
@@ -259,6 +369,8 @@ describe('without fileSystem', () => {
       expect(fn.resource.Properties?.FileSystemConfigs).toBeUndefined();
     }
     s.template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    // Nor can the DR region restore them: the DR stack says so too.
+    expect(JSON.stringify(Annotations.fromStack(s.stacks.dr).findWarning('*', Match.anyValue()))).toContain(NO_DR_RESTORE_FILE_SYSTEM_WARNING);
   });
 
   it('adds no warning when the environment has no file-system source', () => {
@@ -267,7 +379,7 @@ describe('without fileSystem', () => {
         env.plans[0]?.sources.splice(2, 1);
       }),
     );
-    expect(Annotations.fromStack(s.stacks.primary).findWarning('*', Match.stringLikeRegexp('file-system|fileSystem'))).toEqual([]);
+    for (const stack of [s.stacks.primary, s.stacks.dr]) expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('file-system|fileSystem'))).toEqual([]);
   });
 });
 

@@ -431,6 +431,29 @@ describe('a mirrored file system with its replica mounted in the DR region (issu
   });
 });
 
+const DR_RESTORE_EFS = { fileSystemId: 'fs-0aaaabbbbccccdddd', accessPointId: 'fsap-0aaaabbbbccccdddd', vpcId: 'vpc-0aaaabbbbccccdddd', subnetIds: ['subnet-0aaaabbbbccccdddd'], securityGroupId: 'sg-0aaaabbbbccccdddd' };
+
+describe('a writable file system in the DR region (fileSystem.drRestore)', () => {
+  it('reaches the DR stack through the props: the DR restore, failover and drill functions that touch files mount it at its mount path', () => {
+    const s = synthesizeApp((app) => {
+      const stack = new Stack(app, 'Files', { env: ENV });
+      const protection = new LifeboatProtection(stack, 'Lifeboat', { prefix: 'files', drRegion: 'us-west-2', fileSystem: { ...EFS, drRestore: DR_RESTORE_EFS }, plans: [plan([LifeboatSource.fileSystem('files', '/mnt/lifeboat/files')])] });
+      return { stack, protection };
+    });
+    expect(s.synthError).toBeUndefined();
+    const { protection } = s.built;
+    // The default mount path, as for the primary's file system.
+    expect(protection.drFileSystemMount?.mountPath).toBe('/mnt/lifeboat');
+    const dr = Template.fromStack(protection.drStack);
+    const mounted = Object.values(dr.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((f) => f.Properties?.FileSystemConfigs !== undefined);
+    // The DR restore runbook's five, the failover's five and its validation, the DR drill's five, its compare and its cleanup.
+    expect(mounted).toHaveLength(18);
+    for (const fn of mounted) expect(JSON.stringify(fn.Properties?.FileSystemConfigs)).toContain(`:elasticfilesystem:us-west-2:${ENV.account}:access-point/${DR_RESTORE_EFS.accessPointId}`);
+    const validate = statementsOf(dr, 'failover-start').filter((st) => asArray(st.Action).some((a) => a.startsWith('elasticfilesystem:')));
+    expect(validate.map((st) => [st.Action, JSON.stringify(st.Resource)])).toEqual([['elasticfilesystem:ClientMount', expect.stringContaining(`file-system/${DR_RESTORE_EFS.fileSystemId}`)]]);
+  });
+});
+
 describe('an environment-agnostic stack', () => {
   it('synthesizes, with the account and region in physical names left to CloudFormation', () => {
     const s = synthesizeApp((app) => {
@@ -522,6 +545,15 @@ describe('prop validation', () => {
   it('names a bad field of the EFS mount as fileSystem.<field>', () => {
     const err = errorOf((p) => ({ ...p, fileSystem: { ...EFS, subnetIds: ['subnet-1'] } }));
     expect(err.issues).toEqual(['fileSystem.subnetIds[0]: must be a subnet id such as subnet-0123456789abcdef0']);
+  });
+
+  it('names a bad field of the DR restore file system as fileSystem.drRestore.<field>, and refuses the read-only replica there', () => {
+    expect(errorOf((p) => ({ ...p, fileSystem: { ...EFS, drRestore: { ...DR_RESTORE_EFS, mountPath: '/data' } } })).issues).toEqual([
+      'fileSystem.drRestore.mountPath: must be one directory directly under /mnt/, such as /mnt/lifeboat (Lambda mounts file systems there)',
+    ]);
+    expect(errorOf((p) => ({ ...p, fileSystem: { ...EFS, replica: DR_RESTORE_EFS, drRestore: DR_RESTORE_EFS } })).issues).toEqual([
+      'fileSystem.drRestore.fileSystemId: names the replica\'s file system: EFS keeps a replica read-only while its replication exists, so the DR region could not restore into it; give a writable file system of the DR region, or (after deleting the replication) remove "replica"',
+    ]);
   });
 
   it('refuses a prefix that is no valid name part or too long for the bucket names', () => {

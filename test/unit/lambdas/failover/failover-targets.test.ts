@@ -35,3 +35,21 @@ it('does not limit table names to a bucket name length', () => {
   const suffix = 'x'.repeat(40);
   expect(failoverTargetOf(orders, PREFIX, suffix)).toEqual({ type: 'dynamodb', table: `lifeboat-dev-restore-demo-orders-${suffix}` });
 });
+
+describe('a directory source on the DR region file system (fileSystem.efs.drRestore, mounted at mountPath)', () => {
+  const nested = sourceSchema.parse({ type: 'filesystem', name: 'media', path: '/mnt/lifeboat/apps/media' });
+  const atRoot = sourceSchema.parse({ type: 'filesystem', name: 'all-files', path: '/mnt/lifeboat/' });
+
+  it('moves the path below the primary mount onto the DR mount', () => {
+    expect(failoverTargetOf(nested, PREFIX, 'failover', '/mnt/lifeboat-dr')).toEqual({ type: 'filesystem', path: '/mnt/lifeboat-dr/apps/media-failover' });
+    expect(failoverTargetOf(files, PREFIX, 'nov24', '/mnt/lifeboat-dr/')).toEqual({ type: 'filesystem', path: '/mnt/lifeboat-dr/demo-files-nov24' });
+  });
+
+  it('keeps the target as before when both mounts share a path', () => {
+    expect(failoverTargetOf(nested, PREFIX, 'failover', '/mnt/lifeboat')).toEqual({ type: 'filesystem', path: '/mnt/lifeboat/apps/media-failover' });
+  });
+
+  it('puts a source at the primary mount root into a directory named after the source, inside the DR mount', () => {
+    expect(failoverTargetOf(atRoot, PREFIX, 'failover', '/mnt/lifeboat-dr')).toEqual({ type: 'filesystem', path: '/mnt/lifeboat-dr/all-files-failover' });
+  });
+});
