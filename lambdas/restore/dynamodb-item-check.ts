@@ -23,23 +23,36 @@ export type ItemCheckOptions = {
  * Reads the items a restore shard wrote back from the table (BatchGetItem, strongly consistent) and
  * compares each with the backup's, canonically encoded (encodeItemText: numbers, sets and binaries
  * exactly as stored). The mismatches, grouped by the items' attribute names, never their values:
- * the message reaches the execution's error and its logs. Unprocessed keys (throttling) are asked
- * again (unprocessed-rounds.ts); a table that keeps refusing is a TransientError, which the step retries.
+ * the message reaches the execution's error and its logs. Items of the page that share a key can
+ * only be one item in the table (the writes race, so which one is not known): every one beyond the
+ * first is counted as lost, and the table's item passes when it equals any of them. Unprocessed keys
+ * (throttling) are asked again (unprocessed-rounds.ts); a table that keeps refusing is a
+ * TransientError, which the step retries.
  * With a read budget each call first reserves its items' estimated units and settles them with the
  * ConsumedCapacity DynamoDB reports, as the restore's writes do (dynamodb-item-writer.ts): the
  * read-back of a table the application still uses takes no more than its share.
  */
 export async function checkDynamoDbItems(ddb: DynamoDBClient, table: string, keyNames: readonly string[], items: readonly Item[], options: ItemCheckOptions = {}): Promise<string[]> {
-  // A key written twice holds the later write.
-  const expected = new Map<string, Item>();
+  // By key: the page's items that have it (more than one: they collapsed into one item of the table).
+  const expected = new Map<string, Item[]>();
   const problems = new Map<string, number>();
-  const note = (shape: string): void => void problems.set(shape, (problems.get(shape) ?? 0) + 1);
+  const note = (problem: string): void => void problems.set(problem, (problems.get(problem) ?? 0) + 1);
+  const keyList = keyNames.map((k) => JSON.stringify(k)).join(', ');
   for (const item of items) {
     const key = keyOf(item, keyNames);
-    if (key === undefined) note(`${itemShape(item)} (no key ${keyNames.map((k) => JSON.stringify(k)).join(', ')})`);
-    else expected.set(encodeItemText(key), item);
+    if (key === undefined) {
+      note(`${itemShape(item)} (no key ${keyList}) missing or different in ${table}`);
+      continue;
+    }
+    const text = encodeItemText(key);
+    const same = expected.get(text);
+    if (!same) expected.set(text, [item]);
+    else {
+      same.push(item);
+      note(`${itemShape(item)} sharing its key (${keyList}) with another item of the backup, so ${table} holds only one of them`);
+    }
   }
-  const wanted = [...expected.values()];
+  const wanted = [...expected.values()].map((same) => same[0] as Item);
   const calls = Array.from({ length: Math.ceil(wanted.length / KEYS_PER_CALL) }, (_, i) => wanted.slice(i * KEYS_PER_CALL, (i + 1) * KEYS_PER_CALL));
   const budget = options.readBudget;
   await mapBounded(calls, CALLS_IN_FLIGHT, async (batch) => {
@@ -51,11 +64,16 @@ export async function checkDynamoDbItems(ddb: DynamoDBClient, table: string, key
       const want = text === undefined ? undefined : expected.get(text);
       if (text === undefined || want === undefined) continue;
       expected.delete(text);
-      if (encodeItemText(found) !== encodeItemText(want)) note(itemShape(want));
+      const foundText = encodeItemText(found);
+      if (!want.some((item) => encodeItemText(item) === foundText)) note(missingOrDifferent(want[0] as Item, table));
     }
   });
-  for (const missing of expected.values()) note(itemShape(missing));
-  return [...problems].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([shape, n]) => `${n === 1 ? 'an item' : `${n} items`} with attributes ${shape} missing or different in ${table}`);
+  for (const missing of expected.values()) note(missingOrDifferent(missing[0] as Item, table));
+  return [...problems].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([problem, n]) => `${n === 1 ? 'an item' : `${n} items`} with attributes ${problem}`);
+}
+
+function missingOrDifferent(item: Item, table: string): string {
+  return `${itemShape(item)} missing or different in ${table}`;
 }
 
 /** The items of `keys` the table holds, asking again for unprocessed keys. */

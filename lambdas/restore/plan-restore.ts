@@ -1,4 +1,4 @@
-import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { type TableCapacity, targetReadUnitsPerSecond, targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { type TableProtection } from '../sources/dynamodb-table-protection';
@@ -15,6 +15,8 @@ import { startSplitUpload } from './split-object-upload';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { type ResolvedRestore } from './resolved-restore';
 import { type RestoredTablePlace, restoredTableProtection } from './restored-table-protection';
+import { backupKeyOf, checkOverwrittenTableKey, keyNamesOf } from './target-table-key';
+import { LongestRestoredKey } from './restored-key-length';
 
 export type PlanRestoreDeps = {
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
@@ -90,7 +92,10 @@ export type PlannedRestore = {
  * keys, GSIs/LSIs with projections, billing, TTL — or creates the target directory), cuts the
  * selected manifest entries into contiguous shards balanced by entries and bytes, and stores the
  * plan with its shard manifest. Two passes over the manifest (totals, then boundaries), so memory
- * grows with the number of shards only, not with the entries.
+ * grows with the number of shards only, not with the entries. Refused before the target is touched:
+ * a filter that selects nothing, a target prefix that makes a key longer than S3 allows
+ * (restored-key-length.ts), and an overwrite into an existing table keyed otherwise than the backup
+ * (target-table-key.ts).
  */
 export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOut, deps: PlanRestoreDeps): Promise<PlannedRestore> {
   const vault = await deps.openVault(restore.vault);
@@ -111,8 +116,10 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   let wholeEntries = 0;
   let wholeBytes = 0;
   let splitBytes = 0;
+  const longestKey = new LongestRestoredKey();
   for await (const entry of selectedEntries(vault, snapshot, restore)) {
     entries++;
+    if (restore.target.type === 's3') longestKey.add(s3TargetKey(restore.target, entry));
     bytes += entry.size;
     if (splittable(entry) && entry.size > basePieceBytes) splitBytes += entry.size;
     else {
@@ -127,6 +134,9 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
       `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(restore.prefix)} matches no entry of backup ${restore.backupId} of source ${restore.source.name}, so nothing was restored and the target was not touched; it is ${form}`,
     );
   }
+  // Also before the target is prepared: in S3 the shard holding the key would fail with KeyTooLongError after the others wrote theirs.
+  if (restore.target.type === 's3') longestKey.check(restore.target.prefix);
+  const schema = restore.target.type === 'dynamodb' ? tableSchemaOf(snapshot.source, restore) : undefined;
   const pieceBytes = Math.max(basePieceBytes, Math.ceil(splitBytes / Math.max(1, Math.floor(maxShards / 2))));
   const wholeShards = Math.max(1, Math.min(splitBytes > 0 ? Math.ceil(maxShards / 2) : maxShards, wholeEntries, Math.max(Math.ceil(wholeEntries / entriesPerShard), Math.ceil(wholeBytes / bytesPerShard))));
   // Each entry weighs its bytes plus a fixed cost per request, so many small objects and a few big ones both spread.
@@ -159,7 +169,7 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
     weight += entry.size + PER_ENTRY;
   }
 
-  const { created, notes } = await prepareTarget(restore, snapshot.source, deps);
+  const { created, notes } = await prepareTarget(restore, schema, deps);
   await startSplitUploads(restore, splitEntries, deps);
   const table = restore.target.type === 'dynamodb' ? await describeTargetTable(deps.dynamodb, restore.target.table) : undefined;
   const shardsAtOnce = Math.max(1, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency)));
@@ -173,7 +183,8 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
     shards,
     ...(writeUnitsPerShard ? { writeUnitsPerShard } : {}),
     ...(readUnitsPerShard ? { readUnitsPerShard } : {}),
-    ...(table ? { tableKey: table.key } : {}),
+    // The backup's key, not the target's: an overwritten table was checked to have it, and it is the key the backed-up items are unique by.
+    ...(schema ? { tableKey: keyNamesOf(backupKeyOf(schema)) } : {}),
   };
   // The manifest first: a plan on the vault always has its manifest.
   const shardManifestKey = await putRestoreShardManifest(deps.planS3, deps.planBucket, restore.restoreId, shards);
@@ -219,26 +230,35 @@ function writeUnitsPerShardOf(capacity: TableCapacity, restore: ResolvedRestore,
  * use). A new table gets its source's protection (restored-table-protection.ts); `notes` say where it
  * has less.
  */
-async function prepareTarget(restore: ResolvedRestore, source: Record<string, unknown>, deps: PlanRestoreDeps): Promise<{ created: boolean; notes: string[] }> {
+async function prepareTarget(restore: ResolvedRestore, schema: TableSchema | undefined, deps: PlanRestoreDeps): Promise<{ created: boolean; notes: string[] }> {
   const target = restore.target;
   if (target.type === 'filesystem') {
     const made = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: true });
     await made?.close();
-  } else if (target.type === 'dynamodb') {
-    const exists = await tableExists(deps.dynamodb, target.table);
-    if (exists && restore.overwrite) return { created: false, notes: [] };
-    const parsed = tableSchemaSchema.safeParse(source['schema']);
-    if (!parsed.success) {
-      throw new SnapshotMismatchError(`Snapshot ${restore.snapshotId.slice(0, 12)} records no valid table schema, so table ${target.table} cannot be recreated: ${parsed.error.message}`);
+  } else if (target.type === 'dynamodb' && schema) {
+    const existing = await describeExistingTable(deps.dynamodb, target.table);
+    if (existing && restore.overwrite) {
+      checkOverwrittenTableKey(target.table, existing, schema, restore.backupId);
+      return { created: false, notes: [] };
     }
     const place = deps.tablePlace ?? { region: await deps.dynamodb.config.region(), scratch: false };
-    const protection = restoredTableProtection(await sourceProtectionOf(parsed.data, deps), place);
+    const protection = restoredTableProtection(await sourceProtectionOf(schema, deps), place);
     // Without overwrite, resolve refused an existing table: one found now is this restore's own, made by an earlier attempt of this step.
-    if (exists) await finishNewTable(deps.dynamodb, parsed.data, target.table, protection, deps.createTable);
-    else await createTableFromSchema(deps.dynamodb, parsed.data, target.table, protection, deps.createTable);
-    return { created: !exists, notes: protection.notes };
+    if (existing) await finishNewTable(deps.dynamodb, schema, target.table, protection, deps.createTable);
+    else await createTableFromSchema(deps.dynamodb, schema, target.table, protection, deps.createTable);
+    return { created: !existing, notes: protection.notes };
   }
   return { created: false, notes: [] };
+}
+
+/** The table schema the backup recorded: what a new table is made from, and the key an existing one must have. */
+function tableSchemaOf(source: Record<string, unknown>, restore: ResolvedRestore): TableSchema {
+  const parsed = tableSchemaSchema.safeParse(source['schema']);
+  if (!parsed.success) {
+    const table = restore.target.type === 'dynamodb' ? restore.target.table : '';
+    throw new SnapshotMismatchError(`Snapshot ${restore.snapshotId.slice(0, 12)} records no valid table schema, so table ${table} cannot be recreated or checked against it: ${parsed.error.message}`);
+  }
+  return parsed.data;
 }
 
 /** The protection the backup recorded; for an older snapshot, the live source's where it can be read. */
@@ -247,12 +267,13 @@ async function sourceProtectionOf(schema: TableSchema, deps: PlanRestoreDeps): P
   return deps.liveSourceProtection ? deps.liveSourceProtection() : undefined;
 }
 
-async function tableExists(ddb: DynamoDBClient, table: string): Promise<boolean> {
+/** The table's description, or undefined when there is no such table. */
+async function describeExistingTable(ddb: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
   try {
-    await ddb.send(new DescribeTableCommand({ TableName: table }));
-    return true;
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
+    return Table;
   } catch (err) {
-    if (err instanceof ResourceNotFoundException || (err as Error).name === 'ResourceNotFoundException') return false;
+    if (err instanceof ResourceNotFoundException || (err as Error).name === 'ResourceNotFoundException') return undefined;
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { comparePaths, type ManifestEntry, underPrefix } from '../../vault';
+import { ancestorDirectories, comparePaths, type ManifestEntry, underPrefix } from '../../vault';
 import { type Snapshot } from '../../vault';
 import { type Vault } from '../../vault';
 import { type ResolvedRestore } from './resolved-restore';
@@ -26,4 +26,14 @@ export async function* selectedEntries(
     if (range && comparePaths(entry.path, range.last) > 0) return;
     yield entry;
   }
+}
+
+/**
+ * The directories above a file-system filter's path (`sub` for `sub/deeper`), which the restore
+ * makes on the way to it: not entries of the selection, but given their recorded mode and mtime
+ * with the selected directories (verify-restore.ts). None for S3 keys and for a whole restore.
+ */
+export async function selectionAncestors(vault: Vault, snapshot: Snapshot, restore: Pick<ResolvedRestore, 'prefix' | 'source'>): Promise<ManifestEntry[]> {
+  if (restore.source.type !== 'filesystem' || restore.prefix === '') return [];
+  return ancestorDirectories(vault, snapshot, restore.prefix);
 }

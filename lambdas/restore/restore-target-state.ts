@@ -50,7 +50,7 @@ export async function checkTargetState(target: RestoreTarget, overwrite: boolean
       throw err;
     }
     throw new RestoreTargetNotEmptyError(
-      `Invalid restore request: target.table: table ${target.table} already exists; a restore creates its table from the backup's schema, so name a new table, or set "overwrite": true to write the items into the existing one`,
+      `Invalid restore request: target.table: table ${target.table} already exists; a restore creates its table from the backup's schema, so name a new table, or set "overwrite": true to write the items into the existing one (which must have the backup's key schema: the restore refuses another key before writing anything)`,
     );
   }
   // Walked even with overwrite: a link on the way to the target is refused before anything is written.

@@ -6,6 +6,7 @@ import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
 import { readS3ObjectTags } from '../sources/s3-bucket-source';
+import { differingS3Headers, s3HeadersOfMeta, s3HeadersOfResponse } from '../sources/s3-object-headers';
 import { MISFILED, restoredContentMatches, restoredFileMatches, streamReader } from './content-check';
 import { type ResolvedRestore } from './resolved-restore';
 import { directoryEntry, s3Attributes, s3TargetKey } from './restored-entry';
@@ -24,7 +25,9 @@ export type EntryCheckOutcome = { checked: number; mismatches: string[]; notRest
 const CHECKS_AT_ONCE = 8;
 
 /**
- * Checks each entry in the target: S3: size, content, content type, user metadata and tags;
+ * Checks each entry in the target: S3: size, content, content type, the other recorded headers
+ * (Content-Encoding, Cache-Control, Content-Disposition, Content-Language, Expires, website
+ * redirect: each present exactly when recorded), user metadata and tags;
  * directories: kind, mode, size, content and link target. A file's content is proved by `checkedWrites`
  * when it holds the file, unchanged since it was placed (checked-writes.ts), else read back in full
  * and compared by blob ids. A special file the restore was not
@@ -48,10 +51,11 @@ export async function checkRestoredEntries(
 }
 
 /**
- * One GetObject answers size, content type, user metadata and the number of tags with the body, so
- * an object is read back in one request; GetObjectTagging is sent only when the object has tags or
- * should have some (S3 answers TagCount to a caller allowed to read tags, which the verifying role
- * is). Until 2026-12-03 every object cost a HeadObject, a GetObjectTagging and a GetObject.
+ * One GetObject answers size, content type and the other headers, user metadata and the number of
+ * tags with the body, so an object is read back in one request; GetObjectTagging is sent only when
+ * the object has tags or should have some (S3 answers TagCount to a caller allowed to read tags,
+ * which the verifying role is). Until 2026-12-03 every object cost a HeadObject, a
+ * GetObjectTagging and a GetObject.
  */
 async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: string, entry: ManifestEntry, contentTags: RestoredContentTags | undefined): Promise<string | undefined> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch((err: Error) => err);
@@ -61,6 +65,10 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
     if ((object.ContentLength ?? -1) !== entry.size) return `size ${object.ContentLength} instead of ${entry.size}`;
     const want = s3Attributes(entry);
     if (want.contentType !== undefined && object.ContentType !== want.contentType) return `content type ${object.ContentType} instead of ${want.contentType}`;
+    // An entry of a backup that did not record the headers says nothing of them: not compared then.
+    const headers = s3HeadersOfMeta(entry.meta);
+    const differing = headers === undefined ? [] : differingS3Headers(s3HeadersOfResponse(object), headers);
+    if (differing.length > 0) return `headers differ from the backup: ${differing.join(', ')}`;
     if (!sameRecord(object.Metadata ?? {}, want.metadata)) return `user metadata differs in ${differingNames(object.Metadata ?? {}, want.metadata)}`;
     if ((object.TagCount ?? 0) > 0 || Object.keys(want.tags).length > 0) {
       const tags = await readS3ObjectTags(s3, bucket, key);

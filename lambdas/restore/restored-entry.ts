@@ -1,11 +1,12 @@
 import { type DirectoryEntry } from '../sources/directory-source';
 import { type ManifestEntry } from '../../vault';
 import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
+import { s3HeadersOfMeta } from '../sources/s3-object-headers';
 import { type S3ObjectAttributes } from './s3-object-writer';
 
 /**
  * How manifest entries (shared contract with the backup side) map to what the writers take.
- * S3 objects: meta { contentType?, metadata, tags, etag, size, lastModified }.
+ * S3 objects: meta { key?, contentType?, headers? (Content-Encoding, Cache-Control …), metadata, tags, etag, size, lastModified }.
  * Files: meta { mode, mtimeNs, uid, gid, xattrs?, target/targetBytes (symlinks), type/rdev (special), hardlink? }
  * as vault/archiver/file-system-entry.ts writes it (docs/FORMAT.md §7); the vault's restorer reads it.
  * directoryEntry is the workflow's verification view of it (kind, mode, size, link target).
@@ -28,6 +29,8 @@ export function s3Attributes(entry: ManifestEntry): S3ObjectAttributes {
   const meta = entry.meta;
   return {
     ...(typeof meta['contentType'] === 'string' ? { contentType: meta['contentType'] } : {}),
+    // None recorded (a backup made before they were) restores the object without them, as such a backup always did.
+    headers: s3HeadersOfMeta(meta) ?? {},
     metadata: stringRecord(meta['metadata']),
     tags: stringRecord(meta['tags']),
   };

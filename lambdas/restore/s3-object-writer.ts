@@ -8,19 +8,23 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { withUnsignedPayload } from '../../vault/aws';
+import { type S3ObjectHeaders } from '../sources/s3-object-headers';
 import { completedPart, type CompletedPart, MULTIPART_CHECKSUM } from './multipart-checksum';
 import { DEFAULT_PART_SIZE, partSizeFor } from './object-pieces';
+import { objectHeaderInput, withExpiresHeader } from './s3-object-header-input';
 import { UploadPartBuffer } from './upload-part-buffer';
 
-export type S3ObjectAttributes = { contentType?: string; metadata: Record<string, string>; tags: Record<string, string> };
+/** What a restored object gets besides its body: `headers` are the recorded ones (Content-Encoding, Cache-Control …; s3-object-headers.ts). */
+export type S3ObjectAttributes = { contentType?: string; headers: S3ObjectHeaders; metadata: Record<string, string>; tags: Record<string, string> };
 
 /** Objects larger than this are uploaded in parts (S3 allows at most 5 GiB in one PutObject). */
 export const DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
 
 /**
  * Writes one restored object: body from an async iterable of chunks (so large objects stream),
- * content type, user metadata and tags. Bodies above the threshold go up as a multipart upload,
- * aborted on failure so no orphaned parts are billed.
+ * content type and the other recorded headers, user metadata and tags. Bodies above the threshold
+ * go up as a multipart upload (the headers set when it is created), aborted on failure so no
+ * orphaned parts are billed.
  */
 export async function writeS3Object(
   s3: S3Client,
@@ -37,6 +41,7 @@ export async function writeS3Object(
     Bucket: bucket,
     Key: key,
     ...(attributes.contentType !== undefined ? { ContentType: attributes.contentType } : {}),
+    ...objectHeaderInput(attributes.headers),
     Metadata: attributes.metadata,
   };
   const buffer = new UploadPartBuffer(partSize);
@@ -54,13 +59,13 @@ export async function writeS3Object(
       buffer.push(chunk);
       total += chunk.byteLength;
       if (uploadId === undefined && buffer.bytes > threshold) {
-        const created = await s3.send(new CreateMultipartUploadCommand({ ...common, ChecksumAlgorithm: MULTIPART_CHECKSUM }));
+        const created = await s3.send(withExpiresHeader(new CreateMultipartUploadCommand({ ...common, ChecksumAlgorithm: MULTIPART_CHECKSUM }), attributes.headers.expires));
         uploadId = created.UploadId;
       }
       if (uploadId !== undefined) for (const part of buffer.fullParts()) await uploadPart(part);
     }
     if (uploadId === undefined) {
-      await s3.send(withUnsignedPayload(new PutObjectCommand({ ...common, Body: buffer.takeRest() })));
+      await s3.send(withUnsignedPayload(withExpiresHeader(new PutObjectCommand({ ...common, Body: buffer.takeRest() }), attributes.headers.expires)));
     } else {
       const last = buffer.takeRest();
       if (last.length > 0) await uploadPart(last);

@@ -15,6 +15,7 @@ import { type PieceRecord, pieceRecordsOf, type PieceRecordStore, piecesByEntry,
 import { type RestorePlanDocument } from './restore-plan-document';
 import { SplitEntryIncompleteError } from './restore-errors';
 import { s3Attributes, s3TargetKey } from './restored-entry';
+import { objectHeaderInput, withExpiresHeader } from './s3-object-header-input';
 import { type S3ObjectAttributes } from './s3-object-writer';
 import { UploadPartBuffer } from './upload-part-buffer';
 
@@ -26,16 +27,20 @@ import { UploadPartBuffer } from './upload-part-buffer';
  * restore leaves no partial object, only an incomplete upload (see docs/ARCHITECTURE.md).
  */
 
-/** Starts the multipart upload of a split entry (plan step): content type and user metadata go with it, tags come at completion. */
+/** Starts the multipart upload of a split entry (plan step): content type, the other recorded headers and user metadata go with it, tags come at completion. */
 export async function startSplitUpload(s3: S3Client, bucket: string, key: string, attributes: S3ObjectAttributes): Promise<string> {
   const created = await s3.send(
-    new CreateMultipartUploadCommand({
-      Bucket: bucket,
-      Key: key,
-      ...(attributes.contentType !== undefined ? { ContentType: attributes.contentType } : {}),
-      Metadata: attributes.metadata,
-      ChecksumAlgorithm: MULTIPART_CHECKSUM,
-    }),
+    withExpiresHeader(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(attributes.contentType !== undefined ? { ContentType: attributes.contentType } : {}),
+        ...objectHeaderInput(attributes.headers),
+        Metadata: attributes.metadata,
+        ChecksumAlgorithm: MULTIPART_CHECKSUM,
+      }),
+      attributes.headers.expires,
+    ),
   );
   if (!created.UploadId) throw new Error(`S3 started no multipart upload for s3://${bucket}/${key} (no UploadId in its answer)`);
   return created.UploadId;

@@ -7,7 +7,7 @@ import { readShardChecks, shardCheckKey, type ShardCheckStore } from './shard-ch
 import { completeSplitUploads } from './split-object-upload';
 import { type RestoreIo } from './restore-io';
 import { RestoreVerificationError } from './restore-errors';
-import { selectedEntries } from './restore-selection';
+import { selectedEntries, selectionAncestors } from './restore-selection';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { vaultForBlobs } from './vault-for-blobs';
@@ -44,8 +44,8 @@ const NOT_RESTORED_LISTED = 20;
 
 /**
  * Last step of a restore: puts large entries restored in pieces in place (split-object-upload.ts,
- * split-file-pieces.ts), gives restored directories their modes and mtimes, and establishes that
- * the target equals the manifest. Every shard read back what it wrote and recorded what it found
+ * split-file-pieces.ts), gives restored directories (and those above a filter's path) their modes
+ * and mtimes, and establishes that the target equals the manifest. Every shard read back what it wrote and recorded what it found
  * (shard-checks.ts): S3, every object's size, content (the vault's chunk ids of the bytes read
  * back), content type, user metadata and tags; directories, every file's and link's kind, mode,
  * size, content and link target; DynamoDB, every item by its key, canonically encoded, equal to the
@@ -119,6 +119,15 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
       }
       await close(() => true);
       if (done.length > 0) await check(done);
+      if (target.type === 'filesystem' && targetDir) {
+        // The filter's parents, outermost, last: the shards made them on the way to it. They get their recorded mode and mtime
+        // and are read back, but are not counted as verified entries: they are not the restore's (the report's counts match).
+        const ancestors = await selectionAncestors(vault, snapshot, restore);
+        notRestored.push(...(await finishDirectories(root, ancestors, { keepSetIdBits: restore.keepSetIdBits })));
+        const found = await checkRestoredEntries(vault, target, where, ancestors);
+        own.mismatches.push(...found.mismatches);
+        own.notRestored.push(...found.notRestored);
+      }
       const shards = await shardOutcomes(plan, deps);
       checked = own.checked + shards.checked;
       mismatches.push(...own.mismatches, ...shards.mismatches);

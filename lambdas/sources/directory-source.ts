@@ -41,27 +41,44 @@ export function resolveSourceRoot(configuredPath: string, env: NodeJS.ProcessEnv
 /**
  * Splits a directory by subtree: its top-level entries are dealt to at most `maxShards` shards,
  * largest subtree first onto the least-loaded shard, so shards carry similar byte counts.
+ *
+ * Top-level files that are hard links of each other (same device and inode) go to one shard as one
+ * unit: each shard walks its names alone, and only a walk that meets every name of a file records the
+ * later ones as links to the first (vault/archiver/hard-link-groups.ts); dealt apart, they would be
+ * stored, and restored, as separate files. Links between names inside different top-level
+ * directories, or between a top-level file and a name inside a directory, are still split (one
+ * directory is one subtree of one shard). Deterministic: units are ordered by bytes, then by their
+ * first name; a unit's names are sorted.
  */
 export async function planDirectoryShards(
   source: FileSystemSourceConfig,
   root: string,
   options: { maxShards: number; firstIndex: number },
 ): Promise<ShardSpec[]> {
-  const top: { name: string; bytes: number }[] = [];
+  /** One top-level name, or the top-level names of one hard-linked file, keyed by that file's dev:ino. */
+  const units = new Map<string, { names: string[]; bytes: number }>();
   // Listed as bytes and named as the manifest names them: a name that is not UTF-8 travels in the plan escaped.
   for (const raw of await readdir(root, { encoding: 'buffer' })) {
     const name = storedName(raw);
     let bytes = 0;
-    for await (const entry of walkDirectory(root, name)) bytes += entry.size;
-    top.push({ name, bytes });
+    let unitKey = `name:${name}`;
+    for await (const entry of walkTree(root, { names: [name] })) {
+      if (entry.kind === 'file') bytes += Number(entry.stat.size);
+      if (entry.rel === name && entry.kind !== 'dir' && entry.stat.nlink > 1n) unitKey = `inode:${entry.stat.dev}:${entry.stat.ino}`;
+    }
+    const unit = units.get(unitKey);
+    // A hard-linked file's bytes are read once, by its first name: the unit weighs one name.
+    if (unit) unit.names.push(name);
+    else units.set(unitKey, { names: [name], bytes });
   }
-  top.sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+  const top = [...units.values()].map((u) => ({ names: u.names.sort(), bytes: u.bytes }));
+  top.sort((a, b) => b.bytes - a.bytes || (a.names[0] ?? '').localeCompare(b.names[0] ?? ''));
   const shardCount = Math.max(1, Math.min(options.maxShards, top.length));
   const loads = Array.from({ length: shardCount }, () => ({ bytes: 0, paths: [] as string[] }));
-  for (const entry of top) {
+  for (const unit of top) {
     const target = loads.reduce((min, l) => (l.bytes < min.bytes ? l : min));
-    target.bytes += entry.bytes;
-    target.paths.push(entry.name);
+    target.bytes += unit.bytes;
+    target.paths.push(...unit.names);
   }
   return loads.map((load, i) => ({
     kind: 'filesystem' as const,

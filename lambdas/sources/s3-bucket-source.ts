@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { compareKeys } from './s3-key-order';
+import { type S3HeaderResponse, type S3ObjectHeaders, s3HeadersOfResponse } from './s3-object-headers';
 import { isS3PreconditionFailed } from '../../vault';
 
 /** S3's key order, where the listings' callers have always found it. */
@@ -11,6 +12,7 @@ export type S3ObjectSummary = { key: string; size: number; etag: string; lastMod
 
 export type S3ObjectSnapshot = S3ObjectSummary & {
   contentType?: string;
+  headers: S3ObjectHeaders;
   metadata: Record<string, string>;
   tags: Record<string, string>;
   body: Buffer;
@@ -26,6 +28,8 @@ export type S3ObjectStream = S3ObjectHead & {
 /** What GetObject and HeadObject say about an object besides its body. */
 export type S3ObjectHead = {
   contentType?: string;
+  /** Content-Encoding, Cache-Control, Content-Disposition, Content-Language, Expires, website redirect: those the object has. */
+  headers: S3ObjectHeaders;
   metadata: Record<string, string>;
   etag: string;
   size: number;
@@ -114,7 +118,7 @@ export async function openS3ObjectRange(s3: S3Client, bucket: string, key: strin
   };
 }
 
-/** HeadObject: metadata, content type, ETag, size and LastModified without the body; with `etag`, of that version only (else S3ObjectChangedError). */
+/** HeadObject: metadata, content type and the other headers, ETag, size and LastModified without the body; with `etag`, of that version only (else S3ObjectChangedError). */
 export async function headS3Object(s3: S3Client, bucket: string, key: string, etag?: string): Promise<S3ObjectHead> {
   if (etag === undefined) return headOf(await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
   return headOf(await ifVersion(bucket, key, etag, () => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }))));
@@ -148,9 +152,10 @@ async function ifVersion<T>(bucket: string, key: string, etag: string, send: () 
   }
 }
 
-function headOf(object: { ContentType?: string; Metadata?: Record<string, string>; ETag?: string; ContentLength?: number; LastModified?: Date; TagCount?: number }): S3ObjectHead {
+function headOf(object: S3HeaderResponse & { ContentType?: string; Metadata?: Record<string, string>; ETag?: string; ContentLength?: number; LastModified?: Date; TagCount?: number }): S3ObjectHead {
   return {
     ...(object.ContentType !== undefined ? { contentType: object.ContentType } : {}),
+    headers: s3HeadersOfResponse(object),
     metadata: object.Metadata ?? {},
     etag: object.ETag ?? '',
     size: object.ContentLength ?? 0,
@@ -181,6 +186,7 @@ export async function readS3Object(s3: S3Client, bucket: string, summary: S3Obje
   return {
     ...summary,
     ...(object.contentType !== undefined ? { contentType: object.contentType } : {}),
+    headers: object.headers,
     metadata: object.metadata,
     tags,
     body: Buffer.concat(chunks),

@@ -3,6 +3,7 @@ import { type EntryMeta, forEachBounded, isS3NotFound } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
 import { headS3Object, listS3Objects, openS3ObjectStream, readS3ObjectTags, type S3KeyRange, type S3ObjectHead } from './s3-bucket-source';
 import { s3EntryPath } from './s3-entry-path';
+import { type S3ObjectHeaders, s3HeadersOfMeta } from './s3-object-headers';
 import { type S3ResumePoint } from './shard-resume-point';
 import { type ShardRun } from './shard-run';
 import { StoppableListing } from './stoppable-listing';
@@ -20,12 +21,14 @@ export function s3ChangeToken(head: Pick<S3ObjectHead, 'etag' | 'size'>): string
 /**
  * Writes the objects of one key range as `object` entries (docs/ARCHITECTURE.md, "Backups in the
  * vault"): path = the key (escaped only where the vault cannot hold it), meta = key, content type,
- * user metadata, tags, ETag, size, LastModified; content = the body, streamed.
+ * the other headers the object has (s3-object-headers.ts), user metadata, tags, ETag, size,
+ * LastModified; content = the body, streamed.
  *
  * Unchanged objects (same ETag and size as in the parent snapshot) are not downloaded. Their tags
  * are still read, because tagging an object changes neither its ETag nor its LastModified; their
- * metadata is taken from the parent when LastModified is unchanged, else from a HeadObject
- * (replacing metadata with a copy keeps the ETag but moves LastModified).
+ * metadata and headers are taken from the parent when LastModified is unchanged, else from a
+ * HeadObject (replacing metadata with a copy keeps the ETag but moves LastModified; so does a
+ * parent entry that predates the recorded headers).
  *
  * Consistency: each object is read in one GetObject, whose ETag and size go into the entry, so an
  * entry's body, ETag, size and metadata are always one consistent version. Whether it has tags is
@@ -51,8 +54,10 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
       const listedToken = s3ChangeToken(summary);
       const prev = await sink.canReuse(path, 'object', listedToken);
       if (prev) {
-        const sameVersion = prev.meta.lastModified === summary.lastModified && summary.lastModified !== undefined;
-        const [head, tags] = await both(sameVersion ? Promise.resolve(headFromMeta(prev.meta)) : headS3Object(s3, spec.bucket, summary.key), readS3ObjectTags(s3, spec.bucket, summary.key));
+        const headers = s3HeadersOfMeta(prev.meta);
+        // A parent entry written before backups recorded the headers (none then) says nothing of them: one HeadObject reads them.
+        const sameVersion = headers !== undefined && prev.meta.lastModified === summary.lastModified && summary.lastModified !== undefined;
+        const [head, tags] = await both(sameVersion ? Promise.resolve(headFromMeta(prev.meta, headers)) : headS3Object(s3, spec.bucket, summary.key), readS3ObjectTags(s3, spec.bucket, summary.key));
         if (s3ChangeToken(head) === listedToken) {
           await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, head, tags), changeToken: listedToken });
           return;
@@ -113,10 +118,13 @@ async function both<A, B>(first: Promise<A>, second: Promise<B>, discard?: (a: A
   return [a.value, b.value];
 }
 
+/** An object entry's meta (docs/FORMAT.md §7); in `headers`, each header only when the object has it. */
 export function objectMeta(key: string, head: S3ObjectHead, tags: Record<string, string>): EntryMeta {
   return {
     key,
     ...(head.contentType !== undefined ? { contentType: head.contentType } : {}),
+    // Always written, {} for none: its presence tells a restore, its check and the next incremental that the headers were recorded.
+    headers: head.headers,
     metadata: head.metadata,
     tags,
     etag: head.etag,
@@ -125,12 +133,14 @@ export function objectMeta(key: string, head: S3ObjectHead, tags: Record<string,
   };
 }
 
-function headFromMeta(meta: EntryMeta): S3ObjectHead {
+function headFromMeta(meta: EntryMeta, headers: S3ObjectHeaders): S3ObjectHead {
   const metadata: Record<string, string> = {};
   const raw = meta.metadata;
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') metadata[k] = v;
   return {
     ...(typeof meta.contentType === 'string' ? { contentType: meta.contentType } : {}),
+    // Reused only for the same LastModified, which any change of them moves (S3 changes them only by rewriting or copying the object).
+    headers,
     metadata,
     etag: typeof meta.etag === 'string' ? meta.etag : '',
     size: typeof meta.size === 'number' ? meta.size : -1,

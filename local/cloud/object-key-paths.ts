@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Where the local S3 keeps an object's files: the one place an S3 key becomes a file path
@@ -16,10 +16,23 @@ import { join } from 'node:path';
  * with an object's files or with s3rver's own `._S3rver_uploads` directory): then it is written as
  * ESCAPED_DIRECTORY followed by its UTF-8 bytes percent-encoded (all but letters, digits, `-`, `_`
  * and `~`), which no verbatim segment can be, so the mapping stays one to one.
+ *
+ * A segment whose name would be longer than a file name may be (255 bytes: a 1,024-byte key without
+ * `/` is valid in S3) is cut into pieces, each but the last a directory named CHAINED_PIECE followed
+ * by the piece as it is, the last written as a short segment would be (a directory name, or the
+ * start of the object's file names). The names say it all, so listings read the key back from them
+ * alone, and no other segment can be written so (a verbatim directory never holds the marker, an
+ * escaped one starts otherwise). Segments that fit are written as before, so data written by an
+ * earlier version reads back as it was.
  */
 const S3RVER_MARKER = '._S3rver_';
 const ESCAPED_DIRECTORY = `${S3RVER_MARKER}dir_`;
+const CHAINED_PIECE = `${S3RVER_MARKER}long_`;
 export const OBJECT_FILE_SUFFIX = `${S3RVER_MARKER}object`;
+/** Linux's NAME_MAX: the longest file name, in bytes. */
+const MAX_NAME_BYTES = 255;
+/** The longest last segment written as it is: s3rver's longest suffix of an object's files (`metadata.json`) must fit after it. */
+const MAX_LAST_SEGMENT_BYTES = MAX_NAME_BYTES - Buffer.byteLength(`${S3RVER_MARKER}metadata.json`);
 
 /** The name on disk of a directory segment of a key. */
 export function directoryName(segment: string): string {
@@ -29,11 +42,17 @@ export function directoryName(segment: string): string {
 
 /**
  * The key segment a directory of a bucket stands for; undefined for a directory that holds no
- * object keys (s3rver's own, such as a bucket's `._S3rver_uploads`).
+ * object keys (s3rver's own, such as a bucket's `._S3rver_uploads`) or that holds a piece of a long
+ * segment (chainedPieceOf).
  */
 export function segmentOfDirectory(name: string): string | undefined {
   if (name.startsWith(ESCAPED_DIRECTORY)) return percentDecode(name.slice(ESCAPED_DIRECTORY.length));
   return name.includes(S3RVER_MARKER) ? undefined : name;
+}
+
+/** The piece of a long segment a directory holds, which the names below it continue; undefined for every other directory. */
+export function chainedPieceOf(name: string): string | undefined {
+  return name.startsWith(CHAINED_PIECE) ? name.slice(CHAINED_PIECE.length) : undefined;
 }
 
 /** The last key segment whose object content a file holds; undefined for every other file. */
@@ -48,12 +67,41 @@ export function segmentOfObjectFile(name: string): string | undefined {
 export function keyResourcePath(bucketDir: string, key: string, resource: string): string {
   const segments = key.split('/');
   const last = segments.pop() ?? '';
-  return join(bucketDir, ...segments.map(directoryName), `${last}${S3RVER_MARKER}${resource}`);
+  const { pieces, rest } = chained(last, (tail) => Buffer.byteLength(tail) <= MAX_LAST_SEGMENT_BYTES);
+  return join(bucketDir, ...segments.flatMap(directoryNames), ...pieces, `${rest}${S3RVER_MARKER}${resource}`);
 }
 
-/** The directory a key's files are in (the bucket's own for a key without `/`). */
+/** The directory a key's files are in (the bucket's own for a short key without `/`). */
 export function keyDirectory(bucketDir: string, key: string): string {
-  return join(bucketDir, ...key.split('/').slice(0, -1).map(directoryName));
+  return dirname(keyResourcePath(bucketDir, key, 'object'));
+}
+
+/** The directories a segment is written as: its name, or for a long one the names of its pieces. */
+function directoryNames(segment: string): string[] {
+  const { pieces, rest } = chained(segment, (tail) => Buffer.byteLength(directoryName(tail)) <= MAX_NAME_BYTES);
+  return [...pieces, directoryName(rest)];
+}
+
+/**
+ * Cuts pieces off the front of `segment`, whole characters each and as long as a name allows, until
+ * what is left `fits`; each piece becomes the name of a directory.
+ */
+function chained(segment: string, fits: (rest: string) => boolean): { pieces: string[]; rest: string } {
+  const pieces: string[] = [];
+  let rest = segment;
+  while (!fits(rest)) {
+    let piece = '';
+    let bytes = Buffer.byteLength(CHAINED_PIECE);
+    for (const char of rest) {
+      const size = Buffer.byteLength(char);
+      if (bytes + size > MAX_NAME_BYTES) break;
+      piece += char;
+      bytes += size;
+    }
+    pieces.push(CHAINED_PIECE + piece);
+    rest = rest.slice(piece.length);
+  }
+  return { pieces, rest };
 }
 
 const UNRESERVED = /^[A-Za-z0-9_~-]$/;

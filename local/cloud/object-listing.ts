@@ -2,7 +2,7 @@ import { type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareKeys } from '../../lambdas/sources/s3-key-order';
-import { segmentOfDirectory, segmentOfObjectFile } from './object-key-paths';
+import { chainedPieceOf, segmentOfDirectory, segmentOfObjectFile } from './object-key-paths';
 
 /**
  * The keys of a bucket as ListObjects answers them, read from the directory layout of
@@ -58,29 +58,43 @@ function commonPrefixOf(key: string, scope: Scope): string | undefined {
 
 type Child = { readonly order: string; readonly path: string; readonly isDirectory: boolean };
 
-/** A directory's object keys and sub-directories (by the key prefix each stands for), in key order. */
+/**
+ * A directory's object keys and sub-directories (by the key prefix each stands for), in key order.
+ * The pieces of a long segment (object-key-paths.ts) are read through: what lies below them is a
+ * child of this directory, under the segment they spell.
+ */
 async function children(dir: string, dirKey: string): Promise<Child[]> {
+  const found: Child[] = [];
+  await collectChildren(dir, dirKey, found);
+  // A file's key never starts with a sibling directory's prefix (its last segment has no `/`), so
+  // sorting files by key and directories by prefix puts every key of the directory in order.
+  return found.sort((a, b) => compareKeys(a.order, b.order));
+}
+
+/** Adds the children `dir` holds to `found`; `keyStart` is what each child's key starts with (the directory's key, and the pieces read so far). */
+async function collectChildren(dir: string, keyStart: string, found: Child[]): Promise<void> {
   let dirents: Dirent[];
   try {
     dirents = await readdir(dir, { withFileTypes: true });
   } catch (err) {
     // A directory removed by a delete racing the listing holds no keys.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  const found: Child[] = [];
   for (const dirent of dirents) {
     if (dirent.isDirectory()) {
+      const piece = chainedPieceOf(dirent.name);
+      if (piece !== undefined) {
+        await collectChildren(join(dir, dirent.name), keyStart + piece, found);
+        continue;
+      }
       const segment = segmentOfDirectory(dirent.name);
-      if (segment !== undefined) found.push({ order: `${dirKey}${segment}/`, path: join(dir, dirent.name), isDirectory: true });
+      if (segment !== undefined) found.push({ order: `${keyStart}${segment}/`, path: join(dir, dirent.name), isDirectory: true });
     } else {
       const last = segmentOfObjectFile(dirent.name);
-      if (last !== undefined) found.push({ order: dirKey + last, path: join(dir, dirent.name), isDirectory: false });
+      if (last !== undefined) found.push({ order: keyStart + last, path: join(dir, dirent.name), isDirectory: false });
     }
   }
-  // A file's key never starts with a sibling directory's prefix (its last segment has no `/`), so
-  // sorting files by key and directories by prefix puts every key of the directory in order.
-  return found.sort((a, b) => compareKeys(a.order, b.order));
 }
 
 async function* entries(dir: string, dirKey: string, scope: Scope): AsyncGenerator<Entry> {

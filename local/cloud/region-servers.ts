@@ -22,8 +22,11 @@ import { type RegionState } from './region-control-protocol';
 import { objectTaggingMiddleware } from './object-tagging';
 import { abortMultipartUploadMiddleware } from './abort-multipart-upload';
 import { multipartChecksumMiddleware, noteChecksumTrailer } from './multipart-checksums';
+import { multipartWebsiteRedirectMiddleware } from './multipart-website-redirect';
 import { storageClassMiddleware } from './storage-classes';
 import { keyRoutingMiddleware } from './s3-key-routing';
+import { keyLengthLimitMiddleware } from './key-length-limit';
+import { failWritesNotTheCloud } from './object-file-writes';
 
 /**
  * One region of the local cloud: its s3rver and its dynalite, on 127.0.0.1. A region can be stopped
@@ -98,6 +101,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
     // Path-style only: clients use forcePathStyle, and the Host header is 127.0.0.1.
     vhostBuckets: false,
   });
+  // A file that cannot be written fails its request, not the cloud process. First: confineObjectKeys wraps the part writes it makes.
+  failWritesNotTheCloud(s3.store);
   // Keys stay verbatim and inside their bucket (`../other-bucket/x`, `a/../b`): s3rver made paths of them as they came.
   confineObjectKeys(s3.store);
   cacheBucketLookups(s3.store);
@@ -135,6 +140,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(replication ? 8 : 7, 0, abortMultipartUploadMiddleware(s3.store));
   // Beside it: the checksum rules of multipart uploads created with an algorithm, which s3rver ignores.
   s3.middleware.splice(replication ? 9 : 8, 0, multipartChecksumMiddleware(s3.store));
+  // After it: the website redirect of a CreateMultipartUpload, which s3rver refuses (a restore sets the recorded one).
+  s3.middleware.splice(replication ? 10 : 9, 0, multipartWebsiteRedirectMiddleware(s3.store));
   // Right after the conditional PUT (behind the owner check): s3rver ignores If-Match on GET and HEAD, which byte-range backups rely on.
   s3.middleware.splice(3, 0, conditionalGetMiddleware(s3.store));
   // Opt-in, between the owner check and the conditional PUT: IAM refuses a plain write to a create-only prefix (403)
@@ -143,6 +150,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   // Outermost (added last: the indexes above count from the aws-chunked decoder), so every middleware and s3rver's
   // router see one path: a key with an empty segment (`a//d`) in a form the router takes.
   s3.middleware.unshift(keyRoutingMiddleware());
+  // Right behind it, in front of every write: S3 refuses a key over 1,024 bytes before looking at anything else.
+  s3.middleware.splice(1, 0, keyLengthLimitMiddleware());
   return s3;
 }
 

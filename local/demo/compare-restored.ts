@@ -13,7 +13,20 @@ import { mapBounded } from '../../vault';
 /** Objects read from each side at once. */
 const OBJECTS_AT_ONCE = 8;
 
-type ObjectView = { body: Buffer; contentType?: string; metadata: Record<string, string>; tags: string };
+/**
+ * The headers S3 keeps with an object besides its content type, by HTTP name. Listed here and not
+ * taken from the backup's code, so that a header the backup forgets shows as a difference.
+ */
+type ObjectHeaders = {
+  'Content-Encoding'?: string;
+  'Cache-Control'?: string;
+  'Content-Disposition'?: string;
+  'Content-Language'?: string;
+  Expires?: string;
+  'x-amz-website-redirect-location'?: string;
+};
+
+type ObjectView = { body: Buffer; contentType?: string; headers: ObjectHeaders; metadata: Record<string, string>; tags: string };
 
 async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
@@ -29,7 +42,22 @@ async function objectView(s3: S3Client, bucket: string, key: string): Promise<Ob
   // GetObject counts the object's tags (TagCount): an untagged one needs no GetObjectTagging.
   const tagging = (got.TagCount ?? 0) > 0 ? await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key })) : { TagSet: [] };
   const tags = (tagging.TagSet ?? []).map((t) => `${t.Key ?? ''}=${t.Value ?? ''}`).sort().join('&');
-  return { body, ...(got.ContentType ? { contentType: got.ContentType } : {}), metadata: got.Metadata ?? {}, tags };
+  const headers: ObjectHeaders = {
+    'Content-Encoding': got.ContentEncoding,
+    'Cache-Control': got.CacheControl,
+    'Content-Disposition': got.ContentDisposition,
+    'Content-Language': got.ContentLanguage,
+    // As sent (S3 keeps any string there); the SDK's Date parse only when the raw value is not given.
+    Expires: got.ExpiresString ?? got.Expires?.toUTCString(),
+    'x-amz-website-redirect-location': got.WebsiteRedirectLocation,
+  };
+  return { body, ...(got.ContentType ? { contentType: got.ContentType } : {}), headers, metadata: got.Metadata ?? {}, tags };
+}
+
+/** The headers whose values differ, by name: a side without one says "none". */
+function headerDifferences(source: ObjectHeaders, target: ObjectHeaders): string[] {
+  const names = Object.keys({ ...source, ...target }) as Array<keyof ObjectHeaders>;
+  return names.filter((name) => (source[name] || undefined) !== (target[name] || undefined)).map((name) => `${name} ${source[name] || 'none'} vs ${target[name] || 'none'}`);
 }
 
 /** `targetS3`: the target's region's client when it is not the source's (a failover restores into the DR region). */
@@ -49,6 +77,7 @@ export async function compareBuckets(s3: S3Client, source: { bucket: string; pre
       const found: string[] = [];
       if (!x.body.equals(y.body)) found.push(`${JSON.stringify(key)}: body differs`);
       if (x.contentType !== y.contentType) found.push(`${JSON.stringify(key)}: content type ${x.contentType} vs ${y.contentType}`);
+      for (const difference of headerDifferences(x.headers, y.headers)) found.push(`${JSON.stringify(key)}: ${difference}`);
       if (JSON.stringify(x.metadata) !== JSON.stringify(y.metadata)) found.push(`${JSON.stringify(key)}: metadata differs`);
       if (x.tags !== y.tags) found.push(`${JSON.stringify(key)}: tags ${x.tags} vs ${y.tags}`);
       return found;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   BatchWriteItemCommand,
   type AttributeValue,
@@ -36,16 +37,37 @@ export const SAMPLE_OBJECT_KEYS = [
   'weird/emoji-📦.bin',
   'empty-object',
   `deep/${'nested-folder/'.repeat(12)}leaf.txt`,
+  'static/app.js',
 ];
+
+/**
+ * The sample bucket's pre-compressed asset (one of SAMPLE_OBJECT_KEYS), as a static site or CDN
+ * origin stores it: gzip bytes that only Content-Encoding makes JavaScript, with the other headers S3
+ * keeps for such files. A restore that dropped them would serve it as garbage; the demo's, drill's
+ * and failover's comparisons name any header that differs.
+ */
+export const SAMPLE_ENCODED_ASSET = {
+  key: 'static/app.js',
+  /** Deterministic: Node's gzip writes no time or name into its header. */
+  body: gzipSync(Buffer.from('console.log("Lifeboat demo asset");\n'.repeat(400))),
+  headers: {
+    ContentType: 'application/javascript',
+    ContentEncoding: 'gzip',
+    CacheControl: 'public, max-age=31536000, immutable',
+    ContentDisposition: 'inline; filename="app.js"',
+    ContentLanguage: 'en',
+  },
+} as const;
 
 /** Objects put at once while seeding. */
 const PUTS_AT_ONCE = 8;
 
 /**
  * Small objects under bulk/ beside the sample keys: the demo's few hundred make a restore of the bucket
- * run several shards (100 entries a shard); a backup of it is still one shard (20,000 keys).
+ * run several shards (100 entries a shard); a backup of it is still one shard (20,000 keys). 299 with
+ * the nine sample keys: the demo's bucket keeps its 308 objects, the figure its documented outputs show.
  */
-export const DEMO_BULK_OBJECTS = 300;
+export const DEMO_BULK_OBJECTS = 299;
 
 /**
  * Seeds the sample objects and `bulkObjects` small ones (bulk/item-NNNN.dat). The end-to-end suites ask
@@ -61,7 +83,8 @@ export async function seedSampleBucket(s3: S3Client, bucket: string, options: { 
   let bytes = 0;
   // Put side by side: one at a time, seeding waited ~9 s on 316 sequential round trips.
   await mapBounded(SAMPLE_OBJECT_KEYS, PUTS_AT_ONCE, async (key, i) => {
-    const body = key === 'empty-object' ? Buffer.alloc(0) : seededBytes(key, 1024 * (i * 37 + 3));
+    const asset = key === SAMPLE_ENCODED_ASSET.key ? SAMPLE_ENCODED_ASSET : undefined;
+    const body = asset ? asset.body : key === 'empty-object' ? Buffer.alloc(0) : seededBytes(key, 1024 * (i * 37 + 3));
     bytes += body.length;
     await s3.send(
       new PutObjectCommand({
@@ -69,6 +92,7 @@ export async function seedSampleBucket(s3: S3Client, bucket: string, options: { 
         Key: key,
         Body: body,
         ContentType: key.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+        ...asset?.headers,
         Metadata: { origin: 'lifeboat-demo', index: String(i) },
         // The tags travel with the object (x-amz-tagging), as an uploader that tags at write time sends them.
         Tagging: `class=${i % 2 ? 'gold' : 'silver'}`,

@@ -9,6 +9,7 @@ import { type DirectoryEntry, walkDirectory } from '../../lambdas/sources/direct
 import { decodeItemLines, encodeItemText } from '../../lambdas/sources/dynamodb-item-codec';
 import { scanSegment } from '../../lambdas/sources/dynamodb-table-source';
 import { listS3Objects, readS3Object, type S3ObjectSummary } from '../../lambdas/sources/s3-bucket-source';
+import { differingS3Headers, s3HeadersOfMeta } from '../../lambdas/sources/s3-object-headers';
 import { s3KeyOfEntryPath } from '../../lambdas/sources/s3-entry-path';
 import { type ManifestEntry } from '../../vault';
 import { mapBounded, readEntryContent, restoreSnapshot, verifySnapshot } from '../../vault';
@@ -67,6 +68,10 @@ async function verifyBucket(vault: Vault, snapshot: Snapshot, bucket: string, pr
     if (!isDeepStrictEqual(entry.meta.metadata, liveObject.metadata)) mismatches.push(`object ${name}: user metadata differs`);
     if (!isDeepStrictEqual(entry.meta.tags, liveObject.tags)) mismatches.push(`object ${name}: tags differ`);
     if (entry.meta.contentType !== liveObject.contentType) mismatches.push(`object ${name}: content type differs`);
+    // A backup made before the headers were recorded has none to compare.
+    const recorded = s3HeadersOfMeta(entry.meta);
+    const differing = recorded === undefined ? [] : differingS3Headers(liveObject.headers, recorded);
+    if (differing.length > 0) mismatches.push(`object ${name}: headers differ: ${differing.join(', ')}`);
     return { mismatches, bytes: body.length, found: true };
   });
   for (const [i, checked] of perObject.entries()) {

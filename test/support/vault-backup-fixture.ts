@@ -6,6 +6,7 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupRecord, type BackupSourceRecord, snapshotFieldsOfSource } from '../../lambdas/catalog/backup-record';
 import { encodeItemLines } from '../../lambdas/sources/dynamodb-item-codec';
 import { s3EntryPath } from '../../lambdas/sources/s3-entry-path';
+import { s3HeadersOfResponse } from '../../lambdas/sources/s3-object-headers';
 import { captureTableSchema } from '../../lambdas/sources/dynamodb-table-schema';
 import { backupDirectory } from '../../vault/archiver/directory-source';
 import { type Snapshot } from '../../vault/manifest/snapshot-record';
@@ -36,6 +37,7 @@ export async function snapshotSource(source: SourceConfig, deps: FixtureDeps, ta
           meta: {
             key,
             ...(got.ContentType ? { contentType: got.ContentType } : {}),
+            headers: s3HeadersOfResponse(got),
             metadata: got.Metadata ?? {},
             tags: Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
             etag: got.ETag ?? '',

@@ -387,6 +387,24 @@ export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDi
   }
 }
 
+/**
+ * The directory entries of the snapshot above `path`, outermost first (`a` and `a/b` for `a/b/c`
+ * and for `a/b/`). A restore of `path` alone creates these directories in the target and gives them
+ * the entries' attributes with its own directories (finishDirectories), so the restored subtree is
+ * reached as it was, not through directories of mode 0700 dated by the restore.
+ */
+export async function ancestorDirectories(vault: Vault, snapshot: Snapshot, path: string): Promise<ManifestEntry[]> {
+  const manifest = await vault.manifest(snapshot);
+  // The last name is the path's own: '' after a trailing `/`, whose path selects only what lies below its directory.
+  const names = path.split('/').slice(0, -1).filter((name) => name !== '');
+  const found: ManifestEntry[] = [];
+  for (let depth = 1; depth <= names.length; depth++) {
+    const entry = await manifest.find(names.slice(0, depth).join('/'));
+    if (entry?.kind === 'dir') found.push(entry);
+  }
+  return found;
+}
+
 /** Whether the snapshot has an entry at or under `include` (the manifest reader yields only those, from the page that may hold the first). */
 async function holdsEntryUnder(vault: Vault, snapshot: Snapshot, include: string): Promise<boolean> {
   const entries = (await vault.manifest(snapshot)).entries(include);
@@ -439,7 +457,8 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
     }
   });
   for (const entry of symlinks) count(await restorer.restoreEntry(entry));
-  await restorer.finishDirectories(dirs);
+  // The include's parents were made on the way to it: they get their recorded attributes too, after everything below them was written.
+  await restorer.finishDirectories([...dirs, ...(include === '' ? [] : await ancestorDirectories(vault, snapshot, include))]);
   stats.notRestored = restorer.notRestored();
   if (damaged.length > 0) throw new RestoreIncompleteError(damaged.sort((a, b) => (a.path < b.path ? -1 : 1)), stats);
   return stats;

@@ -237,8 +237,8 @@ function plannedShards(result: LocalExecutionResult): Record<string, number> {
 }
 
 /**
- * Restore shards of one entry: shop-assets (the 8 samples and SHOP_BULK_OBJECTS small objects) then plans
- * more shards than an inline Map's 40 — 58 for its 68 entries, as the planner balances the samples'
+ * Restore shards of one entry: shop-assets (the 9 samples and SHOP_BULK_OBJECTS small objects) then plans
+ * more shards than an inline Map's 40 — about 59 for its 69 entries, as the planner balances the samples'
  * bytes and lets small entries share. Until 2026-12-03 the bucket held 300 small objects in shards of
  * 5 entries: about as many shards from 308 objects, each of which every backup, drill, failover and
  * comparison of the suite read or wrote.

@@ -47,6 +47,21 @@ describe('checkDynamoDbItems reads back the items a restore shard wrote', () => 
     expect(await checkDynamoDbItems(client, 't', ['pk', 'sk'], written)).toEqual(['2 items with attributes "pk", "sk", "tags", "total" missing or different in t']);
   });
 
+  it('counts items of the page that share the key it reads by as lost, even when the table holds one of them exactly', async () => {
+    // Audit R1 F2: read back by `pk` alone, the lines of one order are one item of the table, whichever write won.
+    const lines: Item[] = [
+      { pk: { S: 'x' }, sk: { N: '1' }, v: { S: 'only' } },
+      { pk: { S: 'y' }, sk: { N: '1' }, v: { S: 'line 1' } },
+      { pk: { S: 'y' }, sk: { N: '2' }, v: { S: 'line 2' } },
+      { pk: { S: 'y' }, sk: { N: '3' }, v: { S: 'line 3' } },
+    ];
+    const table = new Map([lines[0], lines[2]].map((item) => [item?.['pk']?.S, item]));
+    ddb.on(BatchGetItemCommand).callsFake((input: BatchGetItemCommandInput) => ({
+      Responses: { t: (input.RequestItems?.['t']?.Keys ?? []).flatMap((k): Item[] => (table.get(k['pk']?.S) ? [table.get(k['pk']?.S) as Item] : [])) },
+    }));
+    expect(await checkDynamoDbItems(client, 't', ['pk'], lines)).toEqual(['2 items with attributes "pk", "sk", "v" sharing its key ("pk") with another item of the backup, so t holds only one of them']);
+  });
+
   it('asks again for keys the table left unprocessed (throttled) and passes when they come', async () => {
     const calls = serveTable(written, (call, keys) => (call <= 2 ? keys.slice(0, 10) : []));
     expect(await checkDynamoDbItems(client, 't', ['pk', 'sk'], written)).toEqual([]);

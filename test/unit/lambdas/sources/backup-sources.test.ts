@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { newBackupId } from '../../../../lambdas/backup/backup-id';
@@ -55,6 +55,27 @@ describe('directory source', () => {
     // The largest subtree gets a shard to itself.
     expect(shards.find((s) => s.kind === 'filesystem' && s.paths.includes('big'))).toMatchObject({ paths: ['big'] });
     expect(shards.filter((s) => s.kind === 'filesystem' && s.includeRoot)).toHaveLength(1);
+  });
+
+  it('keeps top-level hard links of one file in one shard, as one unit weighed once, the same plan every time', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'lifeboat-src-'));
+    dirs.push(root);
+    // Each name alone would be dealt to its own shard (the biggest units first onto the least-loaded shard).
+    await writeFile(path.join(root, 'a-linked'), Buffer.alloc(30_000, 1));
+    await link(path.join(root, 'a-linked'), path.join(root, 'm-linked'));
+    await link(path.join(root, 'a-linked'), path.join(root, 'z-linked'));
+    await writeFile(path.join(root, 'other-1'), Buffer.alloc(20_000, 2));
+    await writeFile(path.join(root, 'other-2'), Buffer.alloc(20_000, 3));
+    await mkdir(path.join(root, 'dir'));
+    await writeFile(path.join(root, 'dir', 'inside'), Buffer.alloc(25_000, 4));
+    const source = { type: 'filesystem' as const, name: 'files', path: root };
+    const shards = await planDirectoryShards(source, root, { maxShards: 4, firstIndex: 0 });
+    const pathsOf = shards.map((s) => (s.kind === 'filesystem' ? s.paths : []));
+    expect(pathsOf).toEqual([['a-linked', 'm-linked', 'z-linked'], ['dir'], ['other-1'], ['other-2']]);
+    expect(await planDirectoryShards(source, root, { maxShards: 4, firstIndex: 0 })).toEqual(shards);
+    // Fewer shards than units: the three names still travel together.
+    const two = await planDirectoryShards(source, root, { maxShards: 2, firstIndex: 0 });
+    expect(two.map((s) => (s.kind === 'filesystem' ? s.paths : []))).toEqual([['a-linked', 'm-linked', 'other-2', 'z-linked'], ['dir', 'other-1']]);
   });
 
   it('maps a configured mount path under LIFEBOAT_FS_ROOT locally and leaves it alone in AWS', () => {

@@ -151,6 +151,44 @@ describe('addS3Shard', () => {
     }
   });
 
+  describe('the headers S3 keeps with an object (Content-Encoding, Cache-Control …)', () => {
+    const HEADERS = { ContentEncoding: 'gzip', CacheControl: 'no-cache', ContentDisposition: 'inline', ContentLanguage: 'fr', ExpiresString: '0', WebsiteRedirectLocation: '/a' };
+    const RECORDED = { contentEncoding: 'gzip', cacheControl: 'no-cache', contentDisposition: 'inline', contentLanguage: 'fr', expires: '0', websiteRedirectLocation: '/a' };
+    /** A parent entry of `a` with the listing's change token and LastModified: reusable unread. */
+    const parent = (meta: Record<string, unknown>) => ({ path: 'a', kind: 'object' as const, size: BODY.length, content: ['00'.repeat(32)], meta: { key: 'a', metadata: { m: '1' }, tags: {}, etag: '"a"', size: BODY.length, lastModified: new Date(0).toISOString(), ...meta } });
+    const reusingSink = (prev: ReturnType<typeof parent>) => {
+      const added: NewEntry[] = [];
+      return { added, sink: { canReuse: () => Promise.resolve(prev), add: (entry: NewEntry) => Promise.resolve(void added.push(entry)) } };
+    };
+
+    it('records those GetObject answers in meta.headers, and an empty record for an object without any', async () => {
+      const { s3 } = fakeS3(bucket(['a', 'b'], (call) => (call.command === 'GetObject' && call.key === 'a' ? Promise.resolve({ Body: Readable.from([BODY]), ETag: '"a"', ContentLength: BODY.length, LastModified: new Date(0), ...HEADERS }) : undefined)));
+      const { sink, added } = readingSink();
+      await addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations());
+      expect(Object.fromEntries(added.map((a) => [a.entry.path, a.entry.meta['headers']]))).toEqual({ a: RECORDED, b: {} });
+    });
+
+    it('reuses an unchanged object’s headers from its parent entry, with no HeadObject', async () => {
+      const { s3, log } = fakeS3(bucket(['a']));
+      const { sink, added } = reusingSink(parent({ headers: RECORDED }));
+      await addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations());
+      expect(log.filter((l) => l.startsWith('send') && !l.includes('ListObjects'))).toEqual(['send GetObjectTagging a']);
+      expect(added[0]?.meta['headers']).toEqual(RECORDED);
+    });
+
+    it('reads them with a HeadObject when the parent entry predates recorded headers, which says nothing of them', async () => {
+      const { s3, log } = fakeS3(
+        bucket(['a'], (call) => (call.command === 'HeadObject' ? Promise.resolve({ ETag: '"a"', ContentLength: BODY.length, LastModified: new Date(0), Metadata: { m: '1' }, ...HEADERS }) : undefined)),
+      );
+      const { sink, added } = reusingSink(parent({}));
+      await addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations());
+      expect(log).toContain('send HeadObject a');
+      expect(log).not.toContain('send GetObject a');
+      expect(added[0]).toMatchObject({ meta: { headers: RECORDED }, changeToken: `"a":${BODY.length}` });
+      expect(added[0]?.content).toBeUndefined();
+    });
+  });
+
   it('reports the GetObject error, and reads no tags of an object it could not read', async () => {
     const { s3, log } = fakeS3(
       bucket(['a'], (call) => {

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type S3rver from 's3rver';
+
+/** What s3rver's filesystem store hands putObject: its S3Object model. */
+type StoredObject = { bucket: string; key: string; content: Buffer | Readable; metadata: Record<string, string> };
+
+/** The methods of s3rver's FilesystemStore that write an object's or a part's bytes, and what they use. */
+type WritingStore = S3rver.Store & {
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
+  putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+  putPart(bucket: string, uploadId: string, partNumber: number | string, content: Readable): Promise<{ size: number; md5: string }>;
+};
+
+/**
+ * Makes a storage error of an object or part write fail that request (500 InternalError, s3rver's
+ * answer to any error a store method rejects with) instead of the whole local cloud. s3rver's
+ * putObject and putPart open their file with a write stream that has no 'error' listener: a file
+ * that cannot be opened (ENAMETOOLONG, EISDIR, EACCES, ENOSPC) raised an unhandled 'error' event,
+ * which ended the cloud process and with it every region's S3 and DynamoDB. These write the same
+ * files (the content, then `.md5` and the metadata through s3rver's own putMetadata), through a
+ * pipeline whose errors reject; a write also settles only once its bytes are in the file (s3rver's
+ * answered a PutObject of a buffer before the file was written).
+ */
+export function failWritesNotTheCloud(s3Store: S3rver.Store): void {
+  const store = s3Store as WritingStore;
+  store.putObject = async (object) => {
+    const file = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(file), { recursive: true });
+    const { size, md5 } = await writeContent(file, object.content);
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size, md5 };
+  };
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const file = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
+    await mkdir(dirname(file), { recursive: true });
+    const written = await writeContent(file, content);
+    await writeFile(`${file}.md5`, written.md5);
+    return written;
+  };
+}
+
+async function writeContent(file: string, content: Buffer | Readable): Promise<{ size: number; md5: string }> {
+  const md5 = createHash('md5');
+  if (Buffer.isBuffer(content)) {
+    await writeFile(file, content);
+    return { size: content.length, md5: md5.update(content).digest('hex') };
+  }
+  let size = 0;
+  const counting = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      md5.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  await pipeline(content, counting, createWriteStream(file));
+  return { size, md5: md5.digest('hex') };
+}
