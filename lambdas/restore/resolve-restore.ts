@@ -10,6 +10,7 @@ import { parseRestoreRequest } from './restore-request';
 import { BackupNotReplicatedError, SnapshotMismatchError } from './restore-errors';
 import { checkTargetAllowed } from './restore-target-policy';
 import { checkTargetState, type TargetDeps } from './restore-target-state';
+import { tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { readBackupRecord, type RestorableBackup, snapshotOfSource } from './restored-backup';
 import { type ResolvedRestore } from './resolved-restore';
 
@@ -59,7 +60,12 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
       `Snapshot ${snapshot.id.slice(0, 12)} of backup ${record.backupId} holds a ${snapshot.source.kind} source, but "${source.name}" is a ${source.type} source; the catalog and the vault disagree`,
     );
   }
-  await checkTargetState(request.target, request.overwrite, deps, { allowUnprotectedTarget: request.allowUnprotectedTarget });
+  // The backup's key schema, so that an overwrite into a table keyed otherwise is refused here, before an approval (an invalid one: the plan step says why).
+  const schema = request.target.type === 'dynamodb' ? tableSchemaSchema.safeParse(snapshot.source['schema']) : undefined;
+  await checkTargetState(request.target, request.overwrite, deps, {
+    allowUnprotectedTarget: request.allowUnprotectedTarget,
+    ...(schema?.success ? { backupTable: { schema: schema.data, backupId: record.backupId } } : {}),
+  });
   return {
     restoreId,
     source: { name: source.name, type: source.type },

@@ -1,4 +1,6 @@
-import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { type TableSchema } from '../sources/dynamodb-table-schema';
+import { checkOverwrittenTableKey } from './target-table-key';
 import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { readdir } from 'node:fs/promises';
 import { type RestoreTarget } from './restore-request';
@@ -21,7 +23,12 @@ export type TargetDeps = {
  * without `overwrite`, a target must hold no data yet (bucket prefix empty, table absent, directory
  * absent or empty), so a restore never mixes into live or earlier-restored data unasked.
  */
-export async function checkTargetState(target: RestoreTarget, overwrite: boolean, deps: TargetDeps, options: { allowUnprotectedTarget?: boolean } = {}): Promise<void> {
+export async function checkTargetState(
+  target: RestoreTarget,
+  overwrite: boolean,
+  deps: TargetDeps,
+  options: { allowUnprotectedTarget?: boolean; backupTable?: { schema: TableSchema; backupId: string } } = {},
+): Promise<void> {
   if (target.type === 's3') {
     try {
       await deps.s3.send(new HeadBucketCommand({ Bucket: target.bucket }));
@@ -42,12 +49,18 @@ export async function checkTargetState(target: RestoreTarget, overwrite: boolean
     return;
   }
   if (target.type === 'dynamodb') {
-    if (overwrite) return;
+    if (overwrite && !options.backupTable) return;
+    let existing: TableDescription | undefined;
     try {
-      await deps.dynamodb.send(new DescribeTableCommand({ TableName: target.table }));
+      existing = (await deps.dynamodb.send(new DescribeTableCommand({ TableName: target.table }))).Table;
     } catch (err) {
       if (err instanceof ResourceNotFoundException || (err as Error).name === 'ResourceNotFoundException') return;
       throw err;
+    }
+    // Here too, not only in the plan step: before an approver is asked to let a restore run that would be refused.
+    if (overwrite) {
+      if (existing && options.backupTable) checkOverwrittenTableKey(target.table, existing, options.backupTable.schema, options.backupTable.backupId);
+      return;
     }
     throw new RestoreTargetNotEmptyError(
       `Invalid restore request: target.table: table ${target.table} already exists; a restore creates its table from the backup's schema, so name a new table, or set "overwrite": true to write the items into the existing one (which must have the backup's key schema: the restore refuses another key before writing anything)`,

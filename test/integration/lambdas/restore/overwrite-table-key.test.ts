@@ -144,3 +144,20 @@ it('writes every item into an existing table with the backup\'s key, keeping wha
   await expect(overwriteRestore(table, 'r-same-key')).resolves.toMatchObject({ items: LINES.length, verified: { mismatches: 0 } });
   expect(await items(table)).toEqual([...(await items(SOURCE_TABLE)), JSON.stringify(Object.fromEntries(Object.entries(BEFORE).sort(([a], [b]) => a.localeCompare(b))))].sort());
 });
+
+it('refuses it already in Validate and resolve, the step before an approval, not only when the plan prepares the target', async () => {
+  const table = `${PREFIX}lines-by-pk-resolve`;
+  await existingTable(table, undefined);
+  const error = await refusal(
+    resolveRestore({ source: 'order-lines', backupId, target: { type: 'dynamodb', table }, overwrite: true }, 'r-by-pk-resolve', {
+      restoreTargetPrefix: PREFIX,
+      sources: [source],
+      catalog,
+      openVault: io.openVault,
+      s3,
+      dynamodb,
+      directory: io.directory,
+    }),
+  );
+  expect(error.message).toContain(`target.table: table ${table} is keyed by pk (HASH, S), but the items of backup ${backupId} are keyed by pk (HASH, S) + sk (RANGE, N)`);
+});
