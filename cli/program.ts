@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { packageVersion } from './package-version';
 
 /**
  * The command groups, each loaded only when its command runs: `lifeboat vault …` must start like a
@@ -36,6 +37,8 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   const requested = argv[2];
   const program = new Command('lifeboat')
     .description('Lifeboat: serverless backup and disaster recovery for S3, DynamoDB and file systems')
+    // Read only when asked for: every other command starts without it.
+    .version(requested === '--version' || requested === '-V' ? packageVersion() : '', '-V, --version', 'print the version of Lifeboat')
     .showHelpAfterError()
     .exitOverride((err) => {
       // Help and version exit 0. A usage error (a missing or unknown option, a bad option value) exits 2, as the

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { type Command } from 'commander';
 import { type ApprovalRecord } from '../../lambdas/approval/approval-record';
 import { localTaskResponder } from '../../local/executor/task-tokens';
+import { loadExecutionHistory } from '../../local/executor/execution-history';
 import { type CatalogRegion, decideApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
@@ -14,10 +15,71 @@ import { type AccessClients, type EnvironmentAccess, environmentAccess, type Tar
  * approver role (config `environment.security.approverRoleArn`) is allowed.
  * Exit codes: 0 done; 1 refused or failed (no such approval, already decided, not allowed, task gone;
  * for `approvals list`, a region's catalog unreadable: the other region's approvals are still listed).
+ *
+ * An approval whose execution stopped waiting (stopped, failed, or its 12-hour wait timed out) stays
+ * PENDING in the catalog until someone tries to decide it (decide-approval.ts then marks it ABANDONED):
+ * the list shows it as EXPIRED (past `expiresAt`) or ABANDONED (its execution is known to have ended),
+ * never as one that waits.
  */
 export type ApproveOptions = TargetOptions & { reject?: boolean; reason?: string; json?: boolean };
 export type ApprovalsListOptions = TargetOptions & { all?: boolean; json?: boolean };
-export type ApprovalCommandDeps = { io: CliIo; access?: EnvironmentAccess; clients?: AccessClients; responder?: TaskResponder; caller?: () => Promise<string>; now?: () => Date };
+/** The status of a pending approval's execution (RUNNING, ABORTED, …), or undefined when it cannot be told. */
+export type ExecutionStatusProbe = (region: CatalogRegion, record: ApprovalRecord) => Promise<string | undefined>;
+export type ApprovalCommandDeps = {
+  io: CliIo;
+  access?: EnvironmentAccess;
+  clients?: AccessClients;
+  responder?: TaskResponder;
+  caller?: () => Promise<string>;
+  now?: () => Date;
+  executionStatus?: ExecutionStatusProbe;
+};
+
+/** What `approvals list` shows of a record: the token never, and a pending one that waits for nothing as EXPIRED or ABANDONED. */
+export type ApprovalView = Omit<ApprovalRecord, 'taskToken' | 'status'> & {
+  status: ApprovalRecord['status'] | 'EXPIRED';
+  /** A pending approval's execution, when it no longer runs. */
+  executionStatus?: string;
+};
+
+/** Locally the executor's history under the data directory (RUNNING while it runs; a killed process leaves RUNNING, and expiresAt then tells). */
+function localExecutionStatus(dataDir: string): ExecutionStatusProbe {
+  return (_region, record) => {
+    try {
+      return Promise.resolve(loadExecutionHistory(dataDir, record.execution).status);
+    } catch {
+      return Promise.resolve(undefined);
+    }
+  };
+}
+
+/** In AWS, DescribeExecution in the region whose catalog holds the approval; an error (no permission, region down) tells nothing. */
+async function awsExecutionStatus(access: EnvironmentAccess): Promise<ExecutionStatusProbe> {
+  const { SFNClient, DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
+  const clients = new Map<CatalogRegion, InstanceType<typeof SFNClient>>();
+  return async (region, record) => {
+    let client = clients.get(region);
+    if (!client) clients.set(region, (client = new SFNClient({ region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion })));
+    try {
+      return (await client.send(new DescribeExecutionCommand({ executionArn: record.executionArn }))).status;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/**
+ * A record as listed: a PENDING one whose execution has ended is ABANDONED, one past its expiresAt
+ * (the wait's TimeoutSeconds) EXPIRED; only the others wait for a decision.
+ */
+export async function approvalView(region: CatalogRegion, record: ApprovalRecord, now: Date, executionStatus: ExecutionStatusProbe): Promise<ApprovalView> {
+  const { taskToken: _token, ...rest } = record;
+  if (record.status !== 'PENDING') return rest;
+  const status = await executionStatus(region, record);
+  if (status !== undefined && status !== 'RUNNING' && status !== 'PENDING_REDRIVE') return { ...rest, status: 'ABANDONED', executionStatus: status };
+  if (Date.parse(record.expiresAt) <= now.getTime()) return { ...rest, status: 'EXPIRED' };
+  return rest;
+}
 
 async function awsResponder(access: EnvironmentAccess): Promise<TaskResponder> {
   const { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } = await import('@aws-sdk/client-sfn');
@@ -36,8 +98,9 @@ async function callerIdentity(options: TargetOptions): Promise<string> {
   return identity.Arn ?? 'unknown AWS caller';
 }
 
-function summary(a: ApprovalRecord): string {
-  return `${a.execution}  ${a.kind}  ${a.status}  requested by ${a.requestedBy} at ${a.requestedAt}  expires ${a.expiresAt}  ${JSON.stringify(a.request)}`;
+function summary(a: ApprovalView): string {
+  const status = a.executionStatus !== undefined ? `${a.status} (execution ${a.executionStatus})` : a.status;
+  return `${a.execution}  ${a.kind}  ${status}  requested by ${a.requestedBy} at ${a.requestedAt}  expires ${a.expiresAt}  ${JSON.stringify(a.request)}`;
 }
 
 export async function approveCommand(execution: string, options: ApproveOptions, deps: Partial<ApprovalCommandDeps> = {}): Promise<number> {
@@ -72,11 +135,25 @@ export async function approvalsListCommand(options: ApprovalsListOptions, deps: 
     // and listing it is what the approver needs then (docs/RUNBOOKS.md, "The primary region is down").
     const regions = ['primary', 'dr'] as const;
     const read = await Promise.allSettled(regions.map((region) => access.approvalsIn(region).list()));
-    const all = read.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
-    const shown = (options.all ? all : all.filter((a) => a.status === 'PENDING')).map(({ taskToken: _token, ...rest }) => rest);
+    const probe = deps.executionStatus ?? (options.aws ? await awsExecutionStatus(access) : localExecutionStatus(path.resolve(options.dataDir)));
+    const now = deps.now?.() ?? new Date();
+    const shown: ApprovalView[] = [];
+    for (const [i, r] of read.entries()) {
+      const region = regions[i];
+      if (r.status !== 'fulfilled' || region === undefined) continue;
+      // One at a time: the pending approvals are few, and each may cost a DescribeExecution.
+      for (const record of r.value) if (options.all || record.status === 'PENDING') shown.push(await approvalView(region, record, now, probe));
+    }
+    const stale = shown.filter((a) => a.status === 'EXPIRED' || (a.status === 'ABANDONED' && a.executionStatus !== undefined)).length;
     if (options.json) io.out(JSON.stringify(shown, null, 2));
     else if (shown.length === 0) io.out(options.all ? 'No approvals recorded.' : 'No approval is pending.');
-    else for (const a of shown) io.out(summary({ ...a, taskToken: '' }));
+    else for (const a of shown) io.out(summary(a));
+    if (!options.json && stale > 0) {
+      io.out(
+        `${stale} of these wait${stale === 1 ? 's' : ''} for nothing: the execution ended, or its wait for approval expired, before anyone decided; nothing to approve or reject ` +
+          '(`lifeboat approve` marks it ABANDONED). Start the restore or failover again if it is still wanted.',
+      );
+    }
     const unread = read.flatMap((r, i) => (r.status === 'rejected' ? [`the ${regions[i] === 'primary' ? 'primary' : 'DR'} region's catalog could not be read (${r.reason instanceof Error ? r.reason.message : String(r.reason)})`] : []));
     for (const problem of unread) io.err(`lifeboat approvals: ${problem}: the list above holds only the other region's approvals`);
     return unread.length === 0 ? 0 : 1;

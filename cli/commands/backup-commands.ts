@@ -16,7 +16,9 @@ import { unconfiguredNameWarning } from '../unconfigured-names';
 /**
  * `lifeboat backup --plan P` runs the backup workflow once and waits for it; `lifeboat backups list`
  * shows the primary catalog, with the DR copy of a backup the DR catalog marks forgotten (the DR vault's
- * own retention) as FORGOTTEN. Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed.
+ * own retention) as FORGOTTEN. With the primary catalog unreadable (its region down), it says so and
+ * lists the DR catalog instead, the backups `lifeboat restore --from dr` can restore, and exits 1.
+ * Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed (or only the DR catalog read).
  */
 export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
 export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; all?: boolean; json?: boolean };
@@ -66,22 +68,31 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     const access = await environmentAccess(options, clients);
     const unconfigured = unconfiguredNameWarning(access.environment, options);
     if (unconfigured !== undefined) io.err(unconfigured);
-    // The catalog validates every record it reads (lambdas/catalog/backup-record.ts).
     let records: BackupRecord[];
-    if (options.source !== undefined) records = await access.catalog.listBackupsOfSource(options.source);
-    else {
-      const plans = options.plan !== undefined ? [options.plan] : access.environment.plans.map((p) => p.name);
-      records = [];
-      for (const plan of plans) records.push(...(await access.catalog.listBackupsOfPlan(plan)));
-      if (options.plan === undefined) records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-      // Forgotten backups stay in the catalog for the history; --all shows them.
-      if (!options.all) records = records.filter((r) => r.forgottenAt === undefined);
+    let fromDr = false;
+    try {
+      records = await listedBackups(access, 'primary', options);
+    } catch (primaryErr) {
+      // The primary region down: what the DR region can restore is in the DR catalog (its restore runbook reads it).
+      const primaryProblem = `the primary catalog (${access.environment.primaryRegion}) could not be read: ${errorMessage(primaryErr)}`;
+      try {
+        records = await listedBackups(access, 'dr', options);
+      } catch (drErr) {
+        io.err(`lifeboat backups list: ${primaryProblem}; the DR catalog (${access.environment.drRegion}) neither: ${errorMessage(drErr)}`);
+        return 1;
+      }
+      fromDr = true;
+      io.err(
+        `lifeboat backups list: ${primaryProblem}. Listed instead: the DR catalog (${access.environment.drRegion}), the backups the DR vault holds; ` +
+          "restore one with `lifeboat restore --from dr …` (the DR region's restore runbook, which works with the primary region down), or fail a plan over with `lifeboat failover --plan …`.",
+      );
     }
     // The primary's record keeps the DR copy as replication left it; the DR vault's retention forgets on its own (docs/RUNBOOKS.md, "Retention").
-    const drForgotten = await drForgottenOf(access, records, io);
+    const drForgotten = fromDr ? new Map<string, string>() : await drForgottenOf(access, records, io);
+    const exitCode = fromDr ? 1 : 0;
     if (options.json) {
       io.out(JSON.stringify(records.map((r) => (drForgotten.has(r.backupId) ? { ...r, drForgottenAt: drForgotten.get(r.backupId) } : r)), null, 2));
-      return 0;
+      return exitCode;
     }
     // Each mirrored source's last check, from the DR catalog the mirror check writes, judged as `lifeboat status` judges it (cli/status/mirror-status.ts).
     const now = new Date();
@@ -102,7 +113,7 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     for (const line of mirrorLines(mirrors)) io.out(line);
     if (records.length === 0) {
       io.out('No backups.');
-      return 0;
+      return exitCode;
     }
     io.out(`${'BACKUP'.padEnd(28)}${'PLAN'.padEnd(14)}${'STATUS'.padEnd(11)}${'STRATEGY'.padEnd(13)}${'DR COPY'.padEnd(11)}${'STARTED'.padEnd(26)}SOURCES`);
     for (const r of records) {
@@ -112,11 +123,27 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       const hold = r.hold ? `  [legal hold: ${r.hold.reason}]` : '';
       io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}${hold}`);
     }
-    return 0;
+    return exitCode;
   } catch (err) {
     io.err(`lifeboat backups list: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The backups a list shows, from one region's catalog, newest first; the catalog validates every record it reads (lambdas/catalog/backup-record.ts). */
+async function listedBackups(access: EnvironmentAccess, region: 'primary' | 'dr', options: BackupsListOptions): Promise<BackupRecord[]> {
+  const catalog = access.catalogIn(region);
+  if (options.source !== undefined) return catalog.listBackupsOfSource(options.source);
+  const plans = options.plan !== undefined ? [options.plan] : access.environment.plans.map((p) => p.name);
+  const records: BackupRecord[] = [];
+  for (const plan of plans) records.push(...(await catalog.listBackupsOfPlan(plan)));
+  if (options.plan === undefined) records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  // Forgotten backups stay in the catalog for the history; --all shows them.
+  return options.all ? records : records.filter((r) => r.forgottenAt === undefined);
 }
 
 /**

@@ -22,6 +22,7 @@ import { type SchedulerState } from '../../local/scheduler/scheduler-state';
 import { type CliIo, processIo } from '../cli-io';
 import { registerLocalSchedulesCommands } from './local-schedules-commands';
 import { cloudAccountsOf } from '../../local/cloud/cloud-accounts';
+import { localCommandLine } from '../local-command-line';
 
 /**
  * `lifeboat local up | down | status | region stop|start`: the local cloud as a long-lived
@@ -89,13 +90,13 @@ export async function localUp(options: LocalUpOptions, deps: Partial<LocalComman
     if (status.state === 'running') {
       const stopped = stoppedRegions(status);
       if (stopped.length) {
-        io.err(`Region ${stopped.join(', ')} of the local cloud on ${dataDir} is stopped, so it cannot be provisioned; run \`lifeboat local region start ${stopped[0] ?? ''}\` first.`);
+        io.err(`Region ${stopped.join(', ')} of the local cloud on ${dataDir} is stopped, so it cannot be provisioned; run \`${localCommandLine(`region start ${stopped[0] ?? ''}`, options)}\` first.`);
         return EXIT_FAILED;
       }
       cloud = await attachLocalCloud(dataDir);
       const missing = regions.filter((r) => !cloud.regions.includes(r));
       if (missing.length) {
-        io.err(`The local cloud on ${dataDir} (pid ${cloud.pid}) serves ${cloud.regions.join(', ')} but environment ${env.name} needs ${missing.join(', ')}; run \`lifeboat local down\` first.`);
+        io.err(`The local cloud on ${dataDir} (pid ${cloud.pid}) serves ${cloud.regions.join(', ')} but environment ${env.name} needs ${missing.join(', ')}; run \`${localCommandLine('down', options)}\` first.`);
         return EXIT_FAILED;
       }
       io.out(`Local cloud already running (pid ${cloud.pid}, data dir ${dataDir}):`);
@@ -118,7 +119,7 @@ export async function localUp(options: LocalUpOptions, deps: Partial<LocalComman
       io.out('Local scheduler stopped (this `up` has no --with-schedules).');
     }
     io.out(`Point tools at it with ${LOCAL_ENDPOINTS_ENV}='${JSON.stringify(cloud.endpoints)}'`);
-    io.out('Stop it with `lifeboat local down` (the data stays in the data dir).');
+    io.out(`Stop it with \`${localCommandLine('down', options)}\` (the data stays in the data dir).`);
     return EXIT_OK;
   } catch (err) {
     io.err(`lifeboat local up failed: ${(err as Error).message}`);
@@ -130,10 +131,11 @@ function scheduleLines(schedules: SchedulerState['schedules']): string[] {
   return schedules.map((s) => `  ${s.name}  ${s.expression} ${s.timezone}  ${s.state === 'ENABLED' ? `next ${s.nextFireTime ?? 'never'}` : 'DISABLED'}`);
 }
 
-function schedulerLines(status: LocalSchedulerStatus): string[] {
+function schedulerLines(status: LocalSchedulerStatus, dataDir: string): string[] {
+  const up = localCommandLine('up --with-schedules', { dataDir });
   if (status.state === 'running') return [`Schedules: active (local scheduler pid ${status.pid}, since ${status.startedAt}):`, ...scheduleLines(status.schedules)];
-  if (status.state === 'stale') return [`Schedules: not active (scheduler pid ${status.pid} is gone; \`lifeboat local up --with-schedules\` starts a new one).`];
-  return ['Schedules: not active (`lifeboat local up --with-schedules` fires them).'];
+  if (status.state === 'stale') return [`Schedules: not active (scheduler pid ${status.pid} is gone; \`${up}\` starts a new one).`];
+  return [`Schedules: not active (\`${up}\` fires them).`];
 }
 
 /** `local down`: stops the scheduler and the cloud; not running is reported and is not an error. */
@@ -184,25 +186,25 @@ export async function localStatus(options: LocalStatusOptions, deps: Partial<Loc
   if (status.state === 'stopped') {
     io.out(`The local cloud is not running (data dir ${status.dataDir}).`);
   } else if (status.state === 'stale') {
-    io.out(`The local cloud is not running: pid ${status.pid ?? '?'} from ${status.dataDir}/cloud.json is gone; \`lifeboat local down\` cleans up.`);
+    io.out(`The local cloud is not running: pid ${status.pid ?? '?'} from ${status.dataDir}/cloud.json is gone; \`${localCommandLine('down', options)}\` cleans up.`);
   } else {
     io.out(`The local cloud is running (pid ${status.pid ?? '?'}, since ${status.startedAt ?? '?'}, data dir ${status.dataDir}):`);
     for (const [region, state] of Object.entries(status.regionStates ?? {})) {
-      io.out(`  ${'region'.padEnd(9)}${region.padEnd(16)}${state === 'up' ? 'up' : `stopped (\`lifeboat local region start ${region}\` brings it back)`}`);
+      io.out(`  ${'region'.padEnd(9)}${region.padEnd(16)}${state === 'up' ? 'up' : `stopped (\`${localCommandLine(`region start ${region}`, options)}\` brings it back)`}`);
     }
     for (const s of status.services) {
       io.out(`  ${s.service.padEnd(9)}${s.region.padEnd(16)}${s.url.padEnd(26)}${serviceVerdict(s)}`);
     }
-    schedulerLines(scheduler).forEach((l) => io.out(l));
+    schedulerLines(scheduler, options.dataDir).forEach((l) => io.out(l));
   }
   return code;
 }
 
-function outageLine(result: RegionOutageResult): string {
+function outageLine(result: RegionOutageResult, options: LocalRegionOptions): string {
   const where = `S3 ${result.endpoints.s3}, DynamoDB ${result.endpoints.dynamodb}`;
   if (result.state === 'stopped') {
     return result.changed
-      ? `Region ${result.region} stopped: its S3 and DynamoDB refuse connections (${where}); data kept. Bring it back with \`lifeboat local region start ${result.region}\`.`
+      ? `Region ${result.region} stopped: its S3 and DynamoDB refuse connections (${where}); data kept. Bring it back with \`${localCommandLine(`region start ${result.region}`, options)}\`.`
       : `Region ${result.region} was already stopped; nothing done.`;
   }
   return result.changed
@@ -215,7 +217,7 @@ export async function localRegion(action: 'stop' | 'start', region: string, opti
   const { io } = { ...defaultDeps, ...deps };
   try {
     const change = action === 'stop' ? stopRegion : startRegion;
-    io.out(outageLine(await change(path.resolve(options.dataDir), region)));
+    io.out(outageLine(await change(path.resolve(options.dataDir), region), options));
     return EXIT_OK;
   } catch (err) {
     io.err(`lifeboat local region ${action} failed: ${(err as Error).message}`);

@@ -20,6 +20,7 @@ import { causeMessage } from '../workflow-runner';
 import { type LocalCommandDeps } from './local-commands';
 import { cloudAccountsOf } from '../../local/cloud/cloud-accounts';
 import { parseWorkerCount } from '../worker-count-option';
+import { localCommandLine } from '../local-command-line';
 
 /**
  * `lifeboat local schedules list | fire NAME`: the EventBridge Scheduler schedules of the synthesized
@@ -94,8 +95,8 @@ export async function listSchedulesCommand(options: SchedulesListOptions, deps: 
     io.out(table.toString());
     io.out(
       scheduler.state === 'running'
-        ? `The local scheduler fires these (pid ${scheduler.pid}); \`lifeboat local down\` stops it.`
-        : 'Nothing fires them now: start the local scheduler with `lifeboat local up --with-schedules`, or fire one with `lifeboat local schedules fire NAME`. Next fire times are those of a scheduler started now.',
+        ? `The local scheduler fires these (pid ${scheduler.pid}); \`${localCommandLine('down', options)}\` stops it.`
+        : `Nothing fires them now: start the local scheduler with \`${localCommandLine('up --with-schedules', options)}\`, or fire one with \`${localCommandLine('schedules fire NAME', options)}\`. Next fire times are those of a scheduler started now.`,
     );
     return EXIT_OK;
   } catch (err) {

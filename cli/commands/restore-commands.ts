@@ -5,17 +5,19 @@ import { ForgottenBackupError } from '../../lambdas/catalog/catalog-errors';
 import { readBackupRecord } from '../../lambdas/restore/restored-backup';
 import { verifyBackup } from '../../lambdas/restore/verify-backup';
 import { type CliIo, processIo } from '../cli-io';
-import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
-import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
+import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
 import { restoreFlagHint } from '../runbook-field-flags';
 
 /**
  * `lifeboat restore` starts the restore runbook (the same input JSON as the console, docs/RUNBOOKS.md)
  * and waits for its report; `lifeboat verify` checks one backup in the vault. Local cloud by
- * default, AWS with --aws. Exit codes: 0 success, 1 the run failed or verification found problems,
- * 2 the command line is wrong.
+ * default, AWS with --aws. `--from dr` runs the DR region's own restore runbook (the DR vault and
+ * the DR catalog, with a client of the DR region only), so that it works with the primary region
+ * down; `--region primary` runs the primary region's runbook on the DR vault instead. Exit codes:
+ * 0 success, 1 the run failed or verification found problems, 2 the command line is wrong.
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -30,23 +32,40 @@ export type RestoreCommandOptions = TargetOptions & {
   keepSetid?: boolean;
   allowUnprotectedTarget?: boolean;
   from?: string;
+  /** The region whose restore runbook runs. @default 'dr' with `--from dr`, else 'primary' */
+  region?: string;
   prefix?: string;
   json?: boolean;
   workers?: number;
 };
 export type VerifyCommandOptions = TargetOptions & { backup: string; readData?: boolean; from?: string; json?: boolean };
 
-export type RestoreCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner; clients?: AccessClients };
+export type RestoreCommandDeps = {
+  io: CliIo;
+  stderr: { isTTY?: boolean; write(s: string): boolean };
+  runner?: WorkflowRunner;
+  clients?: AccessClients;
+  /** The catalogs, for what a failed restore's hint says (does the other vault keep a forgotten backup?). */
+  access?: EnvironmentAccess;
+};
 const defaultDeps: RestoreCommandDeps = { io: processIo, stderr: process.stderr };
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** `s3://bucket[/prefix]`, `dynamodb://table`, or an absolute directory (`/path` or `file:///path`). */
+/**
+ * `s3://bucket[/prefix]`, `dynamodb://table`, or an absolute directory (`/path` or `file:///path`).
+ * An S3 prefix is a folder, as `aws s3 cp` and restic read `s3://bucket/restored`: `restored/`, so
+ * the keys land under `restored/…`, never as `restoredreports/…`. The runbook's own `prefix` field
+ * stays a raw key prefix for the console.
+ */
 export function parseTargetSpec(spec: string): RestoreTarget {
   const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(spec);
-  if (s3) return { type: 's3', bucket: s3[1] ?? '', prefix: s3[2] ?? '' };
+  if (s3) {
+    const prefix = s3[2] ?? '';
+    return { type: 's3', bucket: s3[1] ?? '', prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
+  }
   const table = /^dynamodb:(?:\/\/)?(.+)$/.exec(spec);
   if (table) return { type: 'dynamodb', table: table[1] ?? '' };
   const dir = spec.startsWith('file://') ? spec.slice('file://'.length) : spec;
@@ -70,6 +89,58 @@ export function restoreInput(options: RestoreCommandOptions): Record<string, unk
   };
 }
 
+/**
+ * The region whose restore runbook runs: the DR region's for the DR vault (it reads the DR catalog and
+ * works with the primary region down), unless --region says otherwise; the DR region has no primary vault.
+ */
+export function restoreRegion(options: Pick<RestoreCommandOptions, 'from' | 'region'>): WorkflowRegion {
+  const from = options.from ?? 'primary';
+  const region = options.region ?? (from === 'dr' ? 'dr' : 'primary');
+  if (region !== 'primary' && region !== 'dr') throw new UsageError(`--region must be primary or dr, got ${JSON.stringify(region)}`);
+  if (region === 'dr' && from !== 'dr') {
+    throw new UsageError("--region dr runs the DR region's restore runbook, which reads the DR vault only (so that it works with the primary region down); add --from dr, or leave out --region to restore from the primary vault");
+  }
+  return region;
+}
+
+/** A connection failure to the primary region, as the runbook's TransientError or the SDK reports it. */
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|socket hang up|TimeoutError|Could not connect/i;
+
+/**
+ * What a failed restore adds under its error: the options that set the fields it names, the DR
+ * region's runbook when the primary region does not answer, the other vault for a forgotten backup.
+ */
+async function failureHints(error: string | undefined, cause: string, region: WorkflowRegion, from: string, options: RestoreCommandOptions, deps: Partial<RestoreCommandDeps>): Promise<string[]> {
+  const hints: string[] = [];
+  const flags = restoreFlagHint(cause);
+  if (flags !== undefined) hints.push(flags);
+  if (region === 'primary' && from === 'primary' && UNREACHABLE.test(`${error ?? ''} ${cause}`)) {
+    hints.push(
+      'The primary region does not answer (its catalog or vault could not be reached): restore from the DR region with --from dr (its own restore runbook, DR vault and DR catalog; ' +
+        'targets in the DR region), or fail the plan over (`lifeboat failover --plan …`); docs/RUNBOOKS.md, "The primary region is down".',
+    );
+  }
+  if (error === 'ForgottenBackupError') {
+    const other = from === 'dr' ? 'primary' : 'dr';
+    const kept = await keptByOtherVault(options, deps, other);
+    if (kept === true) hints.push(`The ${other === 'dr' ? 'DR' : 'primary'} vault still keeps it: restore it with --from ${other}.`);
+    else if (kept === undefined) hints.push(`If the ${other === 'dr' ? 'DR' : 'primary'} vault still keeps it (\`lifeboat backups list --all\`), restore it with --from ${other}.`);
+  }
+  return hints;
+}
+
+/** Whether the other vault's catalog holds the backup committed and not forgotten; undefined when that could not be read. */
+async function keptByOtherVault(options: RestoreCommandOptions, deps: Partial<RestoreCommandDeps>, other: 'primary' | 'dr'): Promise<boolean | undefined> {
+  if (options.backup === undefined) return undefined;
+  try {
+    const access = deps.access ?? (await environmentAccess(options, deps.clients));
+    const record = await access.catalogIn(other).getBackup(options.backup);
+    return record !== undefined && record.status === 'COMMITTED' && record.forgottenAt === undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function runnerFor(options: TargetOptions & { workers?: number }): WorkflowRunner {
   const config = loadLifeboatConfig(options.config);
   if (options.aws) return awsWorkflowRunner({ environment: findEnvironment(config, options.env) });
@@ -81,15 +152,18 @@ type RestoreReportView = { restoreId?: string; backupId?: string; source?: strin
 export async function restoreCommand(options: RestoreCommandOptions, deps: Partial<RestoreCommandDeps> = {}): Promise<number> {
   const { io, stderr, runner } = { ...defaultDeps, ...deps };
   let input: Record<string, unknown>;
+  let region: WorkflowRegion;
   try {
     input = restoreInput(options);
+    region = restoreRegion(options);
   } catch (err) {
     io.err(`lifeboat restore: ${(err as Error).message}`);
     return EXIT_USAGE;
   }
+  const from = options.from ?? 'primary';
   try {
-    const progress = progressLine(stderr, 'restore');
-    const outcome = await (runner ?? runnerFor(options)).run('restore', input, (p) => progress.update(p));
+    const progress = progressLine(stderr, region === 'dr' ? "restore (the DR region's runbook)" : 'restore');
+    const outcome = await (runner ?? runnerFor(options)).run('restore', input, (p) => progress.update(p), { region });
     progress.done();
     if (options.json) {
       io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: causeMessage(outcome.cause) }) }, null, 2));
@@ -98,8 +172,7 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
     if (outcome.status !== 'SUCCEEDED') {
       const cause = causeMessage(outcome.cause) ?? '';
       io.err(`Restore ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${cause}`);
-      const hint = restoreFlagHint(cause);
-      if (hint !== undefined) io.err(hint);
+      for (const hint of await failureHints(outcome.error, cause, region, from, options, deps)) io.err(hint);
       io.err(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
       return EXIT_FAILED;
     }
@@ -117,7 +190,10 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
     for (const [k, v] of rows) io.out(`${k.padEnd(10)}${v}`);
     return EXIT_OK;
   } catch (err) {
-    io.err(`lifeboat restore: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    io.err(`lifeboat restore: ${message}`);
+    // StartExecution itself may be what the primary region does not answer (--aws).
+    for (const hint of await failureHints(err instanceof Error ? err.name : undefined, message, region, from, options, deps)) io.err(hint);
     return EXIT_FAILED;
   }
 }
@@ -157,11 +233,17 @@ export function registerRestoreCommand(program: Command): void {
     .requiredOption('--source <name>', 'the protected source to restore')
     .option('--backup <id>', 'backup id (see lifeboat backups list)')
     .option('--at <time>', 'point in time (ISO 8601 with zone): the newest committed backup at or before it')
-    .requiredOption('--target <spec>', 's3://bucket[/prefix], dynamodb://table or /absolute/directory')
+    .requiredOption('--target <spec>', 's3://bucket[/prefix] (a prefix is a folder: s3://b/restored writes restored/…), dynamodb://table or /absolute/directory')
     .option('--overwrite', 'allow restoring onto the original source or a non-empty target')
     .option('--keep-setid', 'directory targets: keep setuid/setgid bits (the runbook drops them by default)')
     .option('--allow-unprotected-target', 'S3 targets: restore into a bucket without default encryption or Block Public Access (refused otherwise)')
-    .addOption(new Option('--from <vault>', 'the vault: primary or dr').choices(['primary', 'dr']).default('primary'))
+    .addOption(new Option('--from <vault>', "the vault: primary or dr (dr: the DR region's restore runbook, which works with the primary region down; targets in the DR region)").choices(['primary', 'dr']).default('primary'))
+    .addOption(
+      new Option('--region <region>', "the region whose restore runbook runs (default: dr with --from dr, else primary); --region primary --from dr reads the DR vault from the primary region's runbook").choices([
+        'primary',
+        'dr',
+      ]),
+    )
     .option('--prefix <prefix>', 'restore only keys / paths under this prefix')
     .option('--workers <n>', 'local Lambda worker threads (1 to 64)', parseWorkerCount)
     .action(async (opts: RestoreCommandOptions) => {

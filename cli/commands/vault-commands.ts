@@ -7,7 +7,8 @@ import { KeyFileKeyProvider } from '../../vault';
 import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
 import { type ManifestEntry, RestoreIncompleteError, restoreSnapshot, snapshotPathOf } from '../../vault';
-import { initVault, openVault, type Vault } from '../../vault';
+import { initVault, openVault, type Vault, VaultExistsError } from '../../vault';
+import { COMPRESSION_LEVEL_MAX, COMPRESSION_LEVEL_MIN, DEFAULT_COMPRESSION_LEVEL, isCompressionLevel, KeyUnwrapError, VaultConfigMissingError } from '../../vault';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
 import { VaultError } from '../../vault';
@@ -80,9 +81,27 @@ async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, 
  * the command goes on with the readable snapshots (docs/FORMAT.md §10).
  */
 export async function openForCommand(options: VaultAccessOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<Vault> {
-  const vault = await openVault(await storeFor(options.vault, env), await keyProvider(options, env, false));
+  const provider = await keyProvider(options, env, false);
+  let vault: Vault;
+  try {
+    vault = await openVault(await storeFor(options.vault, env), provider);
+  } catch (err) {
+    const hint = err instanceof KeyUnwrapError ? otherKeyKindHint(err.message, provider.kind) : undefined;
+    if (hint !== undefined) throw new KeyUnwrapError(`${err instanceof Error ? err.message : String(err)}; ${hint}`);
+    throw err;
+  }
   vault.onUnreadableSnapshot = (u) => io.err(`lifeboat vault: warning: ${describeUnreadableSnapshot(u)}`);
   return vault;
+}
+
+/**
+ * The option that opens a vault whose key objects are of the other kind than the one given: the vault
+ * engine says `keys/… is a passphrase key`, which names no option of this command.
+ */
+function otherKeyKindHint(message: string, given: KeyProvider['kind']): string | undefined {
+  if (given === 'key-file' && message.includes(' is a passphrase key')) return 'this vault is opened with its passphrase: give --passphrase-env <VAR> instead of --key-file';
+  if (given === 'passphrase' && message.includes(' is a key-file key')) return 'this vault is opened with its key file: give --key-file <file> instead of --passphrase-env';
+  return undefined;
 }
 
 /**
@@ -127,14 +146,38 @@ async function checkRestoreTarget(target: string, overwrite: boolean): Promise<v
   }
 }
 
+/** `--compression`: "off" or a zstd level a vault's config may record (vault-config.ts), checked before anything is created. */
+export function parseCompressionOption(text: string | undefined): number | null {
+  if (text === undefined) return DEFAULT_COMPRESSION_LEVEL;
+  if (text === 'off') return null;
+  const level = text.trim() === '' ? NaN : Number(text);
+  if (!isCompressionLevel(level)) throw new VaultError(`--compression must be off or a zstd level from ${COMPRESSION_LEVEL_MIN} to ${COMPRESSION_LEVEL_MAX}, got ${text}`);
+  return level;
+}
+
 export function vaultInit(options: VaultInitOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return runVaultCommand(io, async () => {
-    const compressionLevel = options.compression === undefined ? 3 : options.compression === 'off' ? null : Number(options.compression);
-    if (compressionLevel !== null && !Number.isInteger(compressionLevel)) throw new VaultError(`--compression must be a zstd level or "off", got ${options.compression}`);
-    const vault = await initVault(await storeFor(options.vault, env), await keyProvider(options, env, true), { compressionLevel });
-    io.out(`Created vault ${vault.config.id} at ${vault.location}`);
-    return EXIT_OK;
+    const compressionLevel = parseCompressionOption(options.compression);
+    const store = await storeFor(options.vault, env);
+    if (options.passphraseEnv !== undefined || options.keyFile === undefined) {
+      const vault = await initVault(store, await keyProvider(options, env, true), { compressionLevel });
+      io.out(`Created vault ${vault.config.id} at ${vault.location}`);
+      return EXIT_OK;
+    }
+    // A key file this run creates belongs to the vault it creates: an init refused before it wrote anything
+    // (the vault exists, or its config is lost) removes it again, so that no key that opens nothing is left
+    // to be kept or copied. Any later failure keeps it: the vault may have been created with it. One that
+    // existed before is never touched.
+    const { provider, created } = await KeyFileKeyProvider.loadOrCreate(options.keyFile);
+    try {
+      const vault = await initVault(store, provider, { compressionLevel });
+      io.out(`Created vault ${vault.config.id} at ${vault.location}`);
+      return EXIT_OK;
+    } catch (err) {
+      if (created && (err instanceof VaultExistsError || err instanceof VaultConfigMissingError)) await fs.rm(options.keyFile, { force: true });
+      throw err;
+    }
   });
 }
 

@@ -7,7 +7,11 @@ export const APPROVALS_PK = 'APPROVALS';
 export const approvalKindSchema = z.enum(['restore', 'failover']);
 export type ApprovalKind = z.infer<typeof approvalKindSchema>;
 
-export const approvalStatusSchema = z.enum(['PENDING', 'APPROVED', 'REJECTED']);
+/**
+ * ABANDONED: someone tried to decide after the execution had stopped waiting (stopped, failed, or its
+ * wait timed out): Step Functions refused the answer, and nothing was approved or rejected.
+ */
+export const approvalStatusSchema = z.enum(['PENDING', 'APPROVED', 'REJECTED', 'ABANDONED']);
 export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
 
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO time');

@@ -1,5 +1,5 @@
 import { type ApprovalLog } from './approval-log';
-import { APPROVAL_REJECTED, ApprovalNotFoundError, ApprovalNotPendingError } from './approval-errors';
+import { APPROVAL_REJECTED, ApprovalAbandonedError, ApprovalNotFoundError, ApprovalNotPendingError } from './approval-errors';
 import { type ApprovalRecord } from './approval-record';
 
 export type CatalogRegion = 'primary' | 'dr';
@@ -11,6 +11,18 @@ export type TaskResponder = {
 };
 
 export type ApprovalDecision = { approve: true } | { approve: false; reason: string };
+
+/**
+ * Step Functions' refusals of SendTaskSuccess/SendTaskFailure for a token no task waits for any more:
+ * TaskTimedOut (the wait timed out, or the execution was stopped or failed) and TaskDoesNotExist (the
+ * local executor's answer for the same cases, local/executor/task-tokens.ts). Any other error (no
+ * permission, throttling, a region that does not answer) says nothing about the execution.
+ */
+const DEAD_TOKEN_ERRORS: ReadonlySet<string> = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
+
+export function isDeadTokenError(err: unknown): err is Error {
+  return err instanceof Error && DEAD_TOKEN_ERRORS.has(err.name);
+}
 
 /**
  * Finds the approval of `execution` in either region's catalog (an overwrite restore asks in its own
@@ -34,6 +46,9 @@ export async function findApproval(logs: Record<CatalogRegion, ApprovalLog>, exe
  * failure ApprovalRejected with the reason: it fails before writing), then marks the approval
  * decided in the catalog. Step Functions, not this code, decides whether the caller may approve:
  * only a principal allowed states:SendTaskSuccess/SendTaskFailure on the state machine gets through.
+ * An execution that no longer waits (Step Functions refuses the token as timed out or gone) gets its
+ * approval marked ABANDONED, and the caller ApprovalAbandonedError: otherwise it would read PENDING
+ * forever, and neither an approval nor a rejection could ever clear it.
  */
 export async function decideApproval(options: {
   logs: Record<CatalogRegion, ApprovalLog>;
@@ -44,12 +59,25 @@ export async function decideApproval(options: {
   now?: Date;
 }): Promise<ApprovalRecord> {
   const { region, record } = await findApproval(options.logs, options.execution);
-  if (record.status !== 'PENDING') throw new ApprovalNotPendingError(options.execution);
+  if (record.status !== 'PENDING') throw new ApprovalNotPendingError(options.execution, record.status);
   const decidedAt = (options.now ?? new Date()).toISOString();
-  if (options.decision.approve) {
-    await options.responder.success(region, record.taskToken, JSON.stringify({ approvedBy: options.decidedBy, approvedAt: decidedAt }));
-  } else {
-    await options.responder.failure(region, record.taskToken, APPROVAL_REJECTED, `Rejected by ${options.decidedBy}: ${options.decision.reason}`);
+  try {
+    if (options.decision.approve) {
+      await options.responder.success(region, record.taskToken, JSON.stringify({ approvedBy: options.decidedBy, approvedAt: decidedAt }));
+    } else {
+      await options.responder.failure(region, record.taskToken, APPROVAL_REJECTED, `Rejected by ${options.decidedBy}: ${options.decision.reason}`);
+    }
+  } catch (err) {
+    if (!isDeadTokenError(err)) throw err;
+    const refusal = `${err.name}: ${err.message}`;
+    try {
+      await options.logs[region].decide(options.execution, record.taskToken, { status: 'ABANDONED', decidedBy: options.decidedBy, decidedAt, reason: `${options.decision.approve ? 'approved' : 'rejected'} after the execution had stopped waiting (${refusal})` });
+    } catch (markErr) {
+      // Someone else decided or abandoned it meanwhile: theirs is what the catalog says.
+      if (markErr instanceof ApprovalNotPendingError) throw markErr;
+      throw new ApprovalAbandonedError(options.execution, refusal, markErr instanceof Error ? markErr.message : String(markErr));
+    }
+    throw new ApprovalAbandonedError(options.execution, refusal);
   }
   const status = options.decision.approve ? 'APPROVED' : 'REJECTED';
   const reason = options.decision.approve ? undefined : options.decision.reason;

@@ -21,6 +21,7 @@ import { changeSampleBucket, changeSampleDirectory, changeSampleTable } from './
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from './sample-data';
 import { type RestoreOutcome, restoreIntoNewTarget } from './restore-stage';
 import { DEMO_RETENTION, forgetAndPrune, restoreDefaultPruneGrace, type RetentionOutcome } from './retention-stage';
+import { decideRetention } from '../../lambdas/retention/decide-retention';
 import { type SourceVerification, verifyBackup } from './verify-backup';
 
 /** How the drill's and the failover's reports read: the CLI's own text (`lifeboat drills show`, `lifeboat failover`), given by the caller. */
@@ -265,13 +266,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (last?.status === 'COMMITTED') {
       const stage = replicated ? (mirrored.length > 0 ? 9 : 8) : 6;
       out('');
+      // What the plan's own policy and the demo's keep, counted over every backup of the plan the catalog holds: a reused
+      // data directory holds earlier demos' backups and those of `lifeboat backup`, and the forget applies to all of them.
+      const live = (await catalog.listBackupsOfPlan(plan.name)).filter((r) => r.forgottenAt === undefined && r.status === 'COMMITTED');
+      const ours = new Set(rounds.flatMap((r) => (r.record ? [r.record.backupId] : [])));
+      const earlier = live.filter((r) => !ours.has(r.backupId)).length;
+      const keptByPlan = decideRetention(live, plan.retention, new Date()).filter((d) => d.keep).length;
       out(
-        `${stage}. Retention and prune (primary vault): the plan's policy ${JSON.stringify(plan.retention)} keeps all ${rounds.length} backups of the last minutes; ` +
-          `the demo forgets with ${JSON.stringify(DEMO_RETENTION)} instead, as \`lifeboat backups forget\` does with a plan's policy`,
+        `${stage}. Retention and prune (primary vault): the plan's policy ${JSON.stringify(plan.retention)} keeps ${keptByPlan === live.length ? 'all ' : ''}${keptByPlan} of its ${live.length} backup(s)` +
+          `${earlier > 0 ? ` (${ours.size} of this run, ${earlier} from before it)` : ''}; the demo forgets with ${JSON.stringify(DEMO_RETENTION)} instead, as \`lifeboat backups forget\` does with a plan's policy`,
       );
+      if (earlier > 0) {
+        out(
+          `  note: like \`lifeboat backups forget\`, it decides over every backup of plan ${plan.name} in this data directory, so the ${earlier} from before this run ` +
+            '(earlier demos, `lifeboat backup`) are forgotten too unless the rule keeps them; run the demo on a fresh --data-dir to keep them',
+        );
+      }
       retention = await forgetAndPrune({ plan, catalog, s3, vaultBucket: names.primaryVault, stack: primary, stateMachine: names.pruneStateMachine, endpoints: local.endpoints, dataDir: local.dataDir, pool: lambdaPool });
-      for (const d of retention.decisions) out(`  ${d.keep ? 'keep  ' : 'forget'} ${d.backupId}  ${d.reasons.length > 0 ? d.reasons.join(', ') : 'no rule keeps it'}`);
-      out(`  forgot ${retention.forgotten.length} backup(s): their snapshot objects deleted, their catalog records marked forgotten${retention.snapshotsLeft.length ? `; FAIL ${retention.snapshotsLeft.join(', ')} still there` : ''}`);
+      for (const d of retention.decisions) out(`  ${d.keep ? 'keep  ' : 'forget'} ${d.backupId}  ${d.reasons.length > 0 ? d.reasons.join(', ') : 'no rule keeps it'}${ours.has(d.backupId) ? '' : '  (from before this run)'}`);
+      const forgottenEarlier = retention.forgotten.filter((id) => !ours.has(id)).length;
+      out(
+        `  kept ${retention.decisions.filter((d) => d.keep).length}, forgot ${retention.forgotten.length} backup(s)${forgottenEarlier > 0 ? ` (${forgottenEarlier} of them from before this run)` : ''}: ` +
+          `their snapshot objects deleted, their catalog records marked forgotten${retention.snapshotsLeft.length ? `; FAIL ${retention.snapshotsLeft.join(', ')} still there` : ''}`,
+      );
       for (const [i, run] of retention.prunes.entries()) {
         const what = i === 0 ? 'grace 0 h in the demo, 25 h by default' : i === 1 ? 'again, after that grace' : 'with the default grace, as the schedule runs it';
         out(`  workflow ${names.pruneStateMachine} (${what}): ${run.status} in ${formatMs(run.durationMs)} (execution ${run.executionId})`);

@@ -152,6 +152,11 @@ it('forgets the oldest backup, prunes what only it used, and every kept backup s
   ]);
   expect(retention?.forgotten).toEqual([first]);
   expect(retention?.snapshotsLeft).toEqual([]);
+  // What the plan's policy and the demo's keep is counted from the catalog and the result, not assumed.
+  expect(lines.find((l) => l.includes('Retention and prune'))).toMatch(
+    /^\d+\. Retention and prune \(primary vault\): the plan's policy \{"keepLast":7,"keepDaily":7,"keepWeekly":4\} keeps all 3 of its 3 backup\(s\); the demo forgets with \{"keepLast":2\} instead/,
+  );
+  expect(lines).toContain('  kept 2, forgot 1 backup(s): their snapshot objects deleted, their catalog records marked forgotten');
   // The first run condemns, the second (after the demo's 0 h grace) deletes: bytes freed; the third puts the default grace back.
   expect(retention?.prunes.map((p) => p.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
   expect(retention?.prunes[0]?.report?.bytesCondemned).toBeGreaterThan(0);

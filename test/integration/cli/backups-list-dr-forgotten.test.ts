@@ -7,7 +7,7 @@ import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { createCatalogShapedTable } from '../../../local/cloud';
-import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
+import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, startRegion, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -109,3 +109,27 @@ it('with the DR region down, says the DR catalog could not be read and shows the
   ]);
   expect([drCopyOf(text.out, older), drCopyOf(text.out, newer)]).toEqual(['COMMITTED', 'COMMITTED']);
 });
+
+it('with the primary region down, names it and lists the DR catalog instead, pointing to restore --from dr (exit 1)', async () => {
+  await startRegion(dataDir, DR);
+  await stopRegion(dataDir, PRIMARY);
+  try {
+    const text = capture();
+    expect(await backupsListCommand({ ...target(), all: true }, { io: text.io, clients: commandClients() })).toBe(1);
+    expect(text.err).toEqual([
+      expect.stringMatching(
+        /^lifeboat backups list: the primary catalog \(us-east-1\) could not be read: .+\. Listed instead: the DR catalog \(us-west-2\), the backups the DR vault holds; restore one with `lifeboat restore --from dr …` \(the DR region's restore runbook, which works with the primary region down\), or fail a plan over with `lifeboat failover --plan …`\.$/,
+      ),
+    ]);
+    // The DR catalog's own records: the older one forgotten there.
+    expect(text.out.filter((l) => /^\d{8}T/.test(l)).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      [newer, 'demo', 'COMMITTED'],
+      [older, 'demo', 'FORGOTTEN'],
+    ]);
+    const json = capture();
+    expect(await backupsListCommand({ ...target(), json: true }, { io: json.io, clients: commandClients() })).toBe(1);
+    expect((JSON.parse(json.out.join('\n')) as BackupRecord[]).map((r) => r.backupId)).toEqual([newer]);
+  } finally {
+    await startRegion(dataDir, PRIMARY);
+  }
+}, 60_000);

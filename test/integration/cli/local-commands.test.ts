@@ -67,6 +67,8 @@ describe('lifeboat local', () => {
     expect(io.text()).toContain(`bucket ${TEST_NAMES.primaryBucket} (created)`);
     expect(io.text()).toContain(`table  ${TEST_NAMES.ordersTable} (created)`);
     expect(io.text()).toMatch(/LIFEBOAT_LOCAL_ENDPOINTS='\{"s3":/);
+    // A data directory other than ./.lifeboat: the hint stops this cloud, not the one of ./.lifeboat.
+    expect(io.lines).toContain(`Stop it with \`lifeboat local down --data-dir ${dataDir}\` (the data stays in the data dir).`);
   });
 
   it('status reports running with every endpoint answering, as text and JSON', async () => {
@@ -125,7 +127,7 @@ describe('lifeboat local', () => {
     writeFileSync(other, JSON.stringify(config));
     const io = capture();
     expect(await localUp({ dataDir, env: 'dev', config: other }, deps(io))).toBe(1);
-    expect(io.errors[0]).toMatch(/serves us-east-1, us-west-2 but environment dev needs eu-west-1; run `lifeboat local down` first/);
+    expect(io.errors[0]).toMatch(/serves us-east-1, us-west-2 but environment dev needs eu-west-1; run `lifeboat local down --data-dir \S+` first/);
   });
 
   it('up fails with exit 1 and a clear message for an unknown environment', async () => {

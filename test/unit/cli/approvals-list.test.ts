@@ -33,9 +33,36 @@ function capture() {
 
 it('with the primary region down, lists the failover waiting in the DR catalog and says which catalog it could not read', async () => {
   const shown = capture();
-  expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', json: true }, { io: shown.io, access: accessWithPrimaryDown() })).toBe(1);
+  expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', json: true }, { io: shown.io, access: accessWithPrimaryDown(), now: () => new Date('2026-12-04T21:00:00.000Z'), executionStatus: async () => 'RUNNING' })).toBe(1);
   const { taskToken: _hidden, ...listed } = failover;
   expect(JSON.parse(shown.out.join('\n'))).toEqual([listed]);
   expect(shown.err).toEqual(["lifeboat approvals: the primary region's catalog could not be read (connect ECONNREFUSED 127.0.0.1:43137): the list above holds only the other region's approvals"]);
   expect(shown.out.join('\n')).not.toContain('token-never-shown');
+});
+
+describe('a pending approval that waits for nothing', () => {
+  const restore: ApprovalRecord = { ...failover, execution: '20261205T010930Z-307a6bfc', executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:20261205T010930Z-307a6bfc', stateMachine: 'lifeboat-dev-restore', kind: 'restore', request: { source: 'demo-files', overwrite: true } };
+  const waiting: ApprovalRecord = { ...failover, execution: '20261205T020000Z-aaaaaaaa', expiresAt: '2026-12-05T14:00:00.000Z' };
+  const access = { approvalsIn: (region: 'primary' | 'dr') => ({ list: () => Promise.resolve(region === 'primary' ? [restore] : [failover, waiting]) }) } as unknown as EnvironmentAccess;
+  /** The restore's execution was stopped (Ctrl-C); the others' status cannot be told. */
+  const executionStatus = async (_region: 'primary' | 'dr', record: ApprovalRecord) => (record.execution === restore.execution ? 'ABORTED' : undefined);
+  const now = () => new Date('2026-12-05T10:00:00.000Z');
+
+  it('is listed as ABANDONED when its execution ended, as EXPIRED past its expiresAt, and said to need no decision', async () => {
+    const shown = capture();
+    expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: shown.io, access, executionStatus, now })).toBe(0);
+    expect(shown.out).toEqual([
+      expect.stringMatching(/^20261205T010930Z-307a6bfc {2}restore {2}ABANDONED \(execution ABORTED\) {2}requested by alice/),
+      expect.stringMatching(/^20261204T203900Z-c73d0418 {2}failover {2}EXPIRED {2}requested by alice/),
+      expect.stringMatching(/^20261205T020000Z-aaaaaaaa {2}failover {2}PENDING {2}requested by alice/),
+      '2 of these wait for nothing: the execution ended, or its wait for approval expired, before anyone decided; nothing to approve or reject (`lifeboat approve` marks it ABANDONED). Start the restore or failover again if it is still wanted.',
+    ]);
+    const json = capture();
+    expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, access, executionStatus, now })).toBe(0);
+    expect((JSON.parse(json.out.join('\n')) as { execution: string; status: string; executionStatus?: string }[]).map((a) => [a.execution, a.status, a.executionStatus])).toEqual([
+      [restore.execution, 'ABANDONED', 'ABORTED'],
+      [failover.execution, 'EXPIRED', undefined],
+      [waiting.execution, 'PENDING', undefined],
+    ]);
+  });
 });

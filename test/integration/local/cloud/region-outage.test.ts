@@ -122,7 +122,7 @@ describe('a region outage', () => {
 
     const io = capture();
     expect(await localStatus({ dataDir }, { io })).toBe(0);
-    expect(io.lines).toContain(`  region   ${PRIMARY.padEnd(16)}stopped (\`lifeboat local region start ${PRIMARY}\` brings it back)`);
+    expect(io.lines).toContain(`  region   ${PRIMARY.padEnd(16)}stopped (\`lifeboat local region start ${PRIMARY} --data-dir ${dataDir}\` brings it back)`);
     expect(io.lines).toContain(`  region   ${DR.padEnd(16)}up`);
     expect(io.lines.filter((l) => l.endsWith('stopped'))).toHaveLength(2);
     expect(io.lines.filter((l) => l.endsWith('ok'))).toHaveLength(2);
@@ -143,7 +143,7 @@ describe('a region outage', () => {
     const io = capture();
     const synthesize = async (): Promise<never[]> => [];
     expect(await localUp({ dataDir, env: 'dev', config: SAMPLE_CONFIG_FILE }, { io, synthesize })).toBe(1);
-    expect(io.errors).toEqual([`Region ${PRIMARY} of the local cloud on ${dataDir} is stopped, so it cannot be provisioned; run \`lifeboat local region start ${PRIMARY}\` first.`]);
+    expect(io.errors).toEqual([`Region ${PRIMARY} of the local cloud on ${dataDir} is stopped, so it cannot be provisioned; run \`lifeboat local region start ${PRIMARY} --data-dir ${dataDir}\` first.`]);
   });
 
   it('starting it brings the object and the item back, byte for byte, on the same endpoints, to clients built before the outage', async () => {
@@ -183,7 +183,7 @@ describe('a region outage', () => {
     }
     expect(io.errors).toEqual([]);
     expect(io.lines).toEqual([
-      `Region ${PRIMARY} stopped: its S3 and DynamoDB refuse connections (S3 ${cloud.endpoints.s3[PRIMARY]}, DynamoDB ${cloud.endpoints.dynamodb[PRIMARY]}); data kept. Bring it back with \`lifeboat local region start ${PRIMARY}\`.`,
+      `Region ${PRIMARY} stopped: its S3 and DynamoDB refuse connections (S3 ${cloud.endpoints.s3[PRIMARY]}, DynamoDB ${cloud.endpoints.dynamodb[PRIMARY]}); data kept. Bring it back with \`lifeboat local region start ${PRIMARY} --data-dir ${dataDir}\`.`,
       `Region ${PRIMARY} started: its S3 and DynamoDB answer again on the same endpoints (S3 ${cloud.endpoints.s3[PRIMARY]}, DynamoDB ${cloud.endpoints.dynamodb[PRIMARY]}), with their data.`,
     ]);
     expect(await storedItem(ddb, 'after-restart')).toEqual({ pk: { S: 'after-restart' }, v: { N: '2' } });

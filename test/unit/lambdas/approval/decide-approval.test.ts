@@ -1,11 +1,15 @@
 import { type ApprovalLog } from '../../../../lambdas/approval/approval-log';
-import { ApprovalNotFoundError, ApprovalNotPendingError } from '../../../../lambdas/approval/approval-errors';
+import { ApprovalAbandonedError, ApprovalNotFoundError, ApprovalNotPendingError } from '../../../../lambdas/approval/approval-errors';
 import { type ApprovalRecord } from '../../../../lambdas/approval/approval-record';
 import { type CatalogRegion, decideApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
 import { requestApproval } from '../../../../lambdas/approval/request-approval';
 import { parseFailoverRequest } from '../../../../lambdas/failover/failover-request';
 import { parseRestoreRequest } from '../../../../lambdas/restore/restore-request';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
+import { localTaskResponder, TaskDoesNotExistError } from '../../../../local/executor/task-tokens';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { testPlan } from '../../../support/test-plans';
 
 /** An ApprovalLog over a Map, with the conditional decide of the catalog's; `down` makes every call fail as an unreachable region. */
@@ -17,7 +21,7 @@ function memoryLog(down = false): ApprovalLog & { items: Map<string, ApprovalRec
     request: async (a: ApprovalRecord) => void items.set(a.execution, a),
     get: async (execution: string) => (down ? unreachable() : items.get(execution)),
     list: async () => [...items.values()],
-    decide: async (execution: string, token: string, d: { status: 'APPROVED' | 'REJECTED'; decidedBy: string; decidedAt: string; reason?: string | undefined }) => {
+    decide: async (execution: string, token: string, d: { status: 'APPROVED' | 'REJECTED' | 'ABANDONED'; decidedBy: string; decidedAt: string; reason?: string | undefined }) => {
       const a = items.get(execution);
       if (!a || a.status !== 'PENDING' || a.taskToken !== token) throw new ApprovalNotPendingError(execution);
       items.set(execution, { ...a, ...d, ...(d.reason === undefined ? {} : { reason: d.reason }) });
@@ -101,5 +105,44 @@ describe('approvals', () => {
     const { responder } = recordingResponder();
     await expect(decideApproval({ logs: { primary: memoryLog(), dr: memoryLog() }, responder, execution: 'nope', decision: { approve: true }, decidedBy: 'bob' })).rejects.toThrow(ApprovalNotFoundError);
     await expect(decideApproval({ logs: { primary: memoryLog(), dr: memoryLog(true) }, responder, execution: 'nope', decision: { approve: true }, decidedBy: 'bob' })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('an approval whose execution stopped waiting', () => {
+  /** Step Functions' answer for a token whose task is gone, as the SDK throws it (name TaskTimedOut). */
+  const taskTimedOut = () => Object.assign(new Error("Task Timed Out: 'Provided task does not exist anymore'"), { name: 'TaskTimedOut' });
+  const deadResponder: TaskResponder = { success: () => Promise.reject(taskTimedOut()), failure: () => Promise.reject(taskTimedOut()) };
+
+  it('approving it marks it ABANDONED and says the execution no longer waits; a second try says it is abandoned', async () => {
+    const primary = memoryLog();
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    // Any other refusal (no permission) says nothing about the execution: the approval stays PENDING.
+    const denied = Object.assign(new Error('not authorized to perform: states:SendTaskSuccess'), { name: 'AccessDeniedException' });
+    const refusing: TaskResponder = { success: () => Promise.reject(denied), failure: () => Promise.reject(denied) };
+    await expect(decideApproval({ logs: { primary, dr: memoryLog() }, responder: refusing, execution: 'exec-1', decision: { approve: true }, decidedBy: 'eve' })).rejects.toThrow('not authorized');
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'PENDING' });
+    const approving = decideApproval({ logs: { primary, dr: memoryLog() }, responder: deadResponder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'bob', now: NOW });
+    await expect(approving).rejects.toThrow(ApprovalAbandonedError);
+    await expect(approving).rejects.toThrow(
+      "Execution exec-1 no longer waits for its approval (TaskTimedOut: Task Timed Out: 'Provided task does not exist anymore'): it was stopped, it failed, or its wait for approval timed out. Nothing was approved or rejected; its approval is now marked ABANDONED.",
+    );
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'ABANDONED', decidedBy: 'bob', decidedAt: NOW.toISOString(), reason: expect.stringContaining('approved after the execution had stopped waiting (TaskTimedOut') });
+    await expect(decideApproval({ logs: { primary, dr: memoryLog() }, responder: deadResponder, execution: 'exec-1', decision: { approve: false, reason: 'stale' }, decidedBy: 'carol' })).rejects.toThrow(
+      'The approval of execution exec-1 is ABANDONED: the execution stopped waiting before anyone decided, so there is nothing to approve',
+    );
+  });
+
+  it('rejecting it against the local executor (whose answer is TaskDoesNotExist) marks it ABANDONED too', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-dead-token-'));
+    try {
+      const dr = memoryLog();
+      await requestApproval(request, dr, NOW);
+      // No task registered the token: the execution ended (Ctrl-C, StopExecution, the wait's timeout).
+      await expect(localTaskResponder(dataDir).failure('dr', 'token-1', 'ApprovalRejected', 'x')).rejects.toBeInstanceOf(TaskDoesNotExistError);
+      await expect(decideApproval({ logs: { primary: memoryLog(), dr }, responder: localTaskResponder(dataDir), execution: 'exec-1', decision: { approve: false, reason: 'stale' }, decidedBy: 'bob', now: NOW })).rejects.toThrow(ApprovalAbandonedError);
+      expect(dr.items.get('exec-1')).toMatchObject({ status: 'ABANDONED', reason: expect.stringContaining('rejected after the execution had stopped waiting (TaskDoesNotExist') });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,27 @@
+import { DEFAULT_CONFIG_FILE } from '../config/load-config';
+import { DEFAULT_DATA_DIR } from '../local/cloud/cloud-state';
+
+/** What a hint's command line must carry to act on the same local cloud as the command that prints it. */
+export type LocalCommandTarget = { dataDir?: string; env?: string; config?: string };
+
+const DEFAULT_ENV = 'dev';
+
+/** A word as a shell reads it back: quoted when it holds anything but plain path characters. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * `lifeboat local <command>` with the options that were not the defaults: a hint printed as plain
+ * `lifeboat local down` would act on ./.lifeboat, and stop another cloud than the one meant. `down`,
+ * `status` and `region` take only --data-dir; `up` and `schedules` also --env and --config.
+ */
+export function localCommandLine(command: string, target: LocalCommandTarget): string {
+  const perEnvironment = /^(up|schedules)\b/.test(command);
+  return [
+    `lifeboat local ${command}`,
+    ...(perEnvironment && target.env !== undefined && target.env !== DEFAULT_ENV ? [`--env ${shellWord(target.env)}`] : []),
+    ...(perEnvironment && target.config !== undefined && target.config !== DEFAULT_CONFIG_FILE ? [`--config ${shellWord(target.config)}`] : []),
+    ...(target.dataDir !== undefined && target.dataDir !== DEFAULT_DATA_DIR ? [`--data-dir ${shellWord(target.dataDir)}`] : []),
+  ].join(' ');
+}
