@@ -1,15 +1,10 @@
 import { DEFAULT_CONFIG_FILE } from '../config/load-config';
-import { DEFAULT_DATA_DIR } from '../local/cloud/cloud-state';
+import { dataDirOption, shellWord } from '../local/cloud/data-dir-option';
 
 /** What a hint's command line must carry to act on the same local cloud as the command that prints it. */
 export type LocalCommandTarget = { dataDir?: string; env?: string; config?: string };
 
 const DEFAULT_ENV = 'dev';
-
-/** A word as a shell reads it back: quoted when it holds anything but plain path characters. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-}
 
 /**
  * `lifeboat local <command>` with the options that were not the defaults: a hint printed as plain
@@ -22,6 +17,5 @@ export function localCommandLine(command: string, target: LocalCommandTarget): s
     `lifeboat local ${command}`,
     ...(perEnvironment && target.env !== undefined && target.env !== DEFAULT_ENV ? [`--env ${shellWord(target.env)}`] : []),
     ...(perEnvironment && target.config !== undefined && target.config !== DEFAULT_CONFIG_FILE ? [`--config ${shellWord(target.config)}`] : []),
-    ...(target.dataDir !== undefined && target.dataDir !== DEFAULT_DATA_DIR ? [`--data-dir ${shellWord(target.dataDir)}`] : []),
-  ].join(' ');
+  ].join(' ') + dataDirOption(target.dataDir);
 }

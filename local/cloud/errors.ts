@@ -1,4 +1,5 @@
 /** Errors of the local cloud. Names end in `Error`; the `cause` is kept where there is one. */
+import { dataDirOption } from './data-dir-option';
 
 /** The local cloud process did not become ready; `log` holds the tail of its output. */
 export class LocalCloudStartError extends Error {
@@ -19,7 +20,7 @@ export class LocalCloudAlreadyRunningError extends Error {
     readonly dataDir: string,
     readonly pid: number,
   ) {
-    super(`A local cloud already runs on ${dataDir} (pid ${pid}); stop it with \`lifeboat local down\` first.`);
+    super(`A local cloud already runs on ${dataDir} (pid ${pid}); stop it with \`lifeboat local down${dataDirOption(dataDir)}\` first.`);
   }
 }
 
@@ -27,7 +28,7 @@ export class LocalCloudAlreadyRunningError extends Error {
 export class LocalCloudNotRunningError extends Error {
   override readonly name = 'LocalCloudNotRunningError';
   constructor(readonly dataDir: string) {
-    super(`No local cloud is running on ${dataDir}; start it with \`lifeboat local up\`.`);
+    super(`No local cloud is running on ${dataDir}; start it with \`lifeboat local up${dataDirOption(dataDir)}\`.`);
   }
 }
 

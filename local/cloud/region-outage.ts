@@ -1,5 +1,6 @@
 import { type CloudState, dataDirLayout, isProcessAlive, readCloudState } from './cloud-state';
 import { LocalCloudNotRunningError, RegionControlError, UnknownRegionError } from './errors';
+import { dataDirOption } from './data-dir-option';
 import { controlErrorSchema, type RegionAction, regionActionPath, type RegionChange, regionChangeSchema } from './region-control-protocol';
 
 /**
@@ -40,7 +41,7 @@ async function changeRegion(dataDir: string, region: string, action: RegionActio
   if (!state.regions.includes(region)) throw new UnknownRegionError(region, state.regions);
   if (!state.control) {
     throw new RegionControlError(
-      `The local cloud on ${dataDirLayout(dataDir).root} (pid ${state.pid}) was started by a Lifeboat without region control; restart it with \`lifeboat local down\` and \`lifeboat local up\`.`,
+      `The local cloud on ${dataDirLayout(dataDir).root} (pid ${state.pid}) was started by a Lifeboat without region control; restart it with \`lifeboat local down${dataDirOption(dataDir)}\` and \`lifeboat local up${dataDirOption(dataDir)}\`.`,
     );
   }
   const endpoints = { s3: state.endpoints.s3[region] ?? '?', dynamodb: state.endpoints.dynamodb[region] ?? '?' };

@@ -216,7 +216,7 @@ describe('a region outage', () => {
       await expect(startRegion(empty.dir, PRIMARY)).rejects.toBeInstanceOf(LocalCloudNotRunningError);
       const io = capture();
       expect(await localRegion('stop', PRIMARY, { dataDir: empty.dir }, { io })).toBe(1);
-      expect(io.errors[0]).toMatch(/No local cloud is running on .*; start it with `lifeboat local up`/);
+      expect(io.errors[0]).toContain(`No local cloud is running on ${empty.dir}; start it with \`lifeboat local up --data-dir ${empty.dir}\``);
     } finally {
       empty.remove();
     }
