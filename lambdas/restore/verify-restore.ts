@@ -119,9 +119,11 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
       }
       await close(() => true);
       if (done.length > 0) await check(done);
-      if (target.type === 'filesystem' && targetDir) {
-        // The filter's parents, outermost, last: the shards made them on the way to it. They get their recorded mode and mtime
-        // and are read back, but are not counted as verified entries: they are not the restore's (the report's counts match).
+      // The filter's parents, outermost, last: the shards made them on the way to it. They get their recorded mode and mtime
+      // and are read back, but are not counted as verified entries: they are not the restore's (the report's counts match).
+      // Only without overwrite: the target was then empty, so the restore made every parent in it; with overwrite the parents
+      // may be live directories that other files share, and the shards (other functions) do not say which ones they made.
+      if (target.type === 'filesystem' && targetDir && !restore.overwrite) {
         const ancestors = await selectionAncestors(vault, snapshot, restore);
         notRestored.push(...(await finishDirectories(root, ancestors, { keepSetIdBits: restore.keepSetIdBits })));
         const found = await checkRestoredEntries(vault, target, where, ancestors);

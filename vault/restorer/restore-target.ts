@@ -81,6 +81,8 @@ export class RestoreTarget {
   readonly notRestored = new NotRestoredLog();
   /** Directories checked (or being checked) to be real directories; entries restored side by side share one check. */
   private readonly verified = new Map<string, Promise<void>>();
+  /** Directories this restore created (by pathKey), as opposed to ones that were in the target already. */
+  private readonly made = new Set<string>();
   private readonly metadata: boolean;
   private readonly sparse: boolean;
   private readonly attributes: AttributeWriter;
@@ -126,6 +128,15 @@ export class RestoreTarget {
     const absolute = this.pathOf(entryPath);
     if (absolute === this.root) throw new UnsafeEntryPathError(entryPath, 'it names the target directory itself, and it is not a directory');
     return absolute;
+  }
+
+  /**
+   * Whether this restore created the directory of `entryPath` (an entry's, or a parent made on the way
+   * to one): a directory that was already in the target belongs to whoever made it, and a restore of a
+   * subtree must not change it.
+   */
+  madeDirectory(entryPath: string): boolean {
+    return this.made.has(pathKey(this.pathOf(entryPath)));
   }
 
   /** Creates a directory entry (and missing parents). Its attributes come with finishDirectories. */
@@ -370,6 +381,7 @@ export class RestoreTarget {
     if (!existing || !existing.isDirectory()) {
       try {
         await this.changes.run(parentOf(dir), () => fs.mkdir(dir, { mode: OWNER_RWX }));
+        this.made.add(pathKey(dir));
       } catch (err) {
         // Entries are restored side by side: another one may have created it a moment ago.
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await lstatOrNull(dir))?.isDirectory()) throw err;

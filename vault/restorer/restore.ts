@@ -457,8 +457,10 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
     }
   });
   for (const entry of symlinks) count(await restorer.restoreEntry(entry));
-  // The include's parents were made on the way to it: they get their recorded attributes too, after everything below them was written.
-  await restorer.finishDirectories([...dirs, ...(include === '' ? [] : await ancestorDirectories(vault, snapshot, include))]);
+  // The include's parents this restore made on the way to it get their recorded attributes too, after everything below them was
+  // written; parents that were in the target already (an overwrite in place) are left as their owner keeps them.
+  const ancestors = include === '' ? [] : (await ancestorDirectories(vault, snapshot, include)).filter((entry) => restorer.target.madeDirectory(entry.path));
+  await restorer.finishDirectories([...dirs, ...ancestors]);
   stats.notRestored = restorer.notRestored();
   if (damaged.length > 0) throw new RestoreIncompleteError(damaged.sort((a, b) => (a.path < b.path ? -1 : 1)), stats);
   return stats;

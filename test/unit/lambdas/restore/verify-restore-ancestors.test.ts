@@ -77,3 +77,26 @@ it('gives the directories above filter.prefix their recorded mode (set-id bits d
   for (const d of ['a/b/c', 'a/b/c/d']) expect(await modeAndTime(out, d)).toEqual(await modeAndTime(src, d));
   await expect(fs.access(path.join(out, 'a', 'b', 'beside.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
 });
+
+it('with overwrite leaves the directories above filter.prefix as the target has them: they may be live ones other files share', async () => {
+  const stored = new Map<string, string>();
+  const live = path.join(dir, 'fs', 'live');
+  await fs.mkdir(path.join(live, 'a', 'b'), { recursive: true, mode: 0o700 });
+  await fs.writeFile(path.join(live, 'a', 'b', 'later.txt'), 'written after the backup\n');
+  await fs.chmod(path.join(live, 'a'), 0o700);
+  await fs.chmod(path.join(live, 'a', 'b'), 0o700);
+  const plan: RestorePlanDocument = {
+    restore: { ...resolvedFileRestore({ restoreId: 'r-over', snapshotId: snapshot.id, target: { type: 'filesystem', path: '/live' } }), prefix: 'a/b/c', overwrite: true },
+    entries: 4,
+    bytes: 9,
+    shards: [{ index: 0, first: '', last: '\uffff', entries: 4, bytes: 9 }],
+  };
+  stored.set('restore-plans/r-over.json', JSON.stringify(plan));
+  servePlanObjects(planS3, stored);
+  const io = mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
+  await restoreShard({ restoreId: 'r-over', planKey: 'restore-plans/r-over.json', shardIndex: 0 }, io);
+  const report = await verifyRestore({ planKey: 'restore-plans/r-over.json' }, io);
+  expect(report.verified).toEqual({ entries: 3, mismatches: 0 });
+  for (const d of ['a', 'a/b']) expect((await modeAndTime(live, d)).mode).toBe(0o700);
+  for (const d of ['a/b/c', 'a/b/c/d']) expect(await modeAndTime(live, d)).toEqual(await modeAndTime(src, d));
+});

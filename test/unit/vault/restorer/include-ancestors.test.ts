@@ -58,3 +58,20 @@ it.each([
   for (const d of dirs) expect(await modeAndTime(target, d)).toEqual(await modeAndTime(src, d));
   await expect(fs.access(path.join(target, 'a', 'beside.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
 });
+
+it('leaves a parent that was already in the target as it is (an overwrite in place), and still finishes the ones it made', async () => {
+  const live = path.join(dir, 'live');
+  await restoreSnapshot(vault, snapshot, live);
+  // After the backup its owner locks a/ down and adds a file beside b; a/b is gone and comes back with the restore.
+  await fs.chmod(path.join(live, 'a'), 0o700);
+  await fs.writeFile(path.join(live, 'a', 'later.txt'), 'written after the backup\n');
+  await fs.rm(path.join(live, 'a', 'b'), { recursive: true });
+  const before = await modeAndTime(live, 'a');
+  await restoreSnapshot(vault, snapshot, live, { include: 'a/b/c/g.txt', overwrite: true });
+  // Its mode as its owner left it, and its time not set back to the recorded one (making b in it moved it forward, as any write does).
+  const after = await modeAndTime(live, 'a');
+  expect(after.mode).toBe(before.mode);
+  expect(after.mtime).toBeGreaterThanOrEqual(before.mtime);
+  expect(await modeAndTime(live, 'a/b')).toEqual(await modeAndTime(src, 'a/b'));
+  expect(await modeAndTime(live, 'a/b/c')).toEqual(await modeAndTime(src, 'a/b/c'));
+});
