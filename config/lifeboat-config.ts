@@ -434,6 +434,17 @@ export const environmentSchema = z
         }
       }),
     );
+    // A source that is the whole primary file system leaves no room beside it on a DR file system mounted at the same path: every
+    // directory there would be inside that source's path, which the restore's target rules refuse (restore-target-policy.ts).
+    const drMountPath = e.fileSystem?.efs.drRestore?.mountPath;
+    const atRoot = e.plans.flatMap((plan) => plan.sources).find((source) => source.type === 'filesystem' && isAtOrUnder(mountPath, source.path));
+    if (drMountPath !== undefined && atRoot !== undefined && isAtOrUnder(drMountPath, mountPath) && isAtOrUnder(mountPath, drMountPath)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `source "${atRoot.name}" is the whole file system at ${mountPath}, and drRestore is mounted at the same path: no directory of the DR file system would lie outside that source's path, so the DR region could restore it nowhere; give drRestore another mountPath, such as ${mountPath.replace(/\/+$/, '')}-dr`,
+        path: ['fileSystem', 'efs', 'drRestore', 'mountPath'],
+      });
+    }
   });
 
 export const lifeboatConfigSchema = z

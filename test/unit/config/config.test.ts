@@ -268,6 +268,16 @@ describe('Lifeboat configuration', () => {
       for (const ok of ['/mnt/lifeboat', '/mnt/lifeboat/', '/mnt/lifeboat/a/b']) expect(() => parseLifeboatConfig(withEfs({}, ok), 'test.json')).not.toThrow();
     });
 
+    it('refuses a DR restore file system at the primary mount path when a source is the whole primary file system', () => {
+      const drRestore = { ...efs, fileSystemId: 'fs-0fedcba9876543210', accessPointId: 'fsap-0fedcba9876543210' };
+      expect(issuesOf(withEfs({ drRestore: { ...drRestore, mountPath: '/mnt/lifeboat' } }, '/mnt/lifeboat/'))).toEqual([
+        'environments[0].fileSystem.efs.drRestore.mountPath: source "demo-files" is the whole file system at /mnt/lifeboat, and drRestore is mounted at the same path: no directory of the DR file system would lie outside that source\'s path, so the DR region could restore it nowhere; give drRestore another mountPath, such as /mnt/lifeboat-dr',
+      ]);
+      // Another mount path, or a source below the mount root, leaves room.
+      expect(() => parseLifeboatConfig(withEfs({ drRestore: { ...drRestore, mountPath: '/mnt/lifeboat-dr' } }, '/mnt/lifeboat'), 'test.json')).not.toThrow();
+      expect(() => parseLifeboatConfig(withEfs({ drRestore: { ...drRestore, mountPath: '/mnt/lifeboat' } }, '/mnt/lifeboat/demo-files'), 'test.json')).not.toThrow();
+    });
+
     it('leaves file-system source paths free when no fileSystem is configured (the local cloud maps any path)', () => {
       const raw = withChange((c) => {
         const plan = ((c.environments[0] as Record<string, unknown>).plans as Record<string, unknown>[])[0] as Record<string, unknown>;
