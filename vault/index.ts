@@ -63,6 +63,7 @@ export * from './repository/snapshot-locks';
 export * from './repository/vault-config';
 export * from './repository/vault-layout';
 export * from './repository/vault';
+export * from './repository/prune-state-seen-writer';
 export * from './restorer/attribute-writer';
 export * from './restorer/blob-fetcher';
 export * from './restorer/checked-writes';

@@ -20,13 +20,19 @@ export function formatBytes(n: number): string {
  */
 export function pruneReportLines(report: PruneReport, where: string, graceMs?: number, temporary?: TemporaryFilesReport): string[] {
   const would = report.dryRun ? 'would be ' : '';
-  const when = graceMs === 0 && !report.dryRun ? 'swept at once (grace 0): counted in Deleted above' : `${would}deleted by a run after the grace period`;
+  // With a grace of 0 the command sweeps what it condemns at once (pruneToEnd), a dry run counting it the same way.
+  const when = graceMs === 0 ? `${report.dryRun ? 'would be ' : ''}swept at once (grace 0): counted in Deleted above` : `${would}deleted by a run after the grace period`;
   const lines = [
     `${report.dryRun ? 'Dry run of the prune of' : 'Pruned'} ${where}: ${report.snapshots} snapshot(s) kept.`,
     `Deleted${report.dryRun ? ' (would delete)' : ''}: ${report.packsDeleted} pack(s), ${report.indexesDeleted} index object(s), ${report.manifestsDeleted} manifest object(s); ${formatBytes(report.bytesFreed)} freed.`,
     `Repacked: ${report.packsRepacked} pack(s) ${would}rewritten (${report.blobsMoved} live blob(s), ${formatBytes(report.bytesRepackWritten)} written${report.dryRun ? '' : ` into ${report.newPacks} new pack(s)`}).`,
     `Condemned: ${report.packsCondemned} pack(s) (${formatBytes(report.bytesCondemned)}), ${report.indexesCondemned} index object(s), ${report.manifestsCondemned} manifest object(s) ${when}.`,
   ];
+  if (report.packsMissing > 0) {
+    lines.push(
+      `Missing: ${report.packsMissing} pack(s) listed by index objects but not in the vault (a backup refused after a prune deleted its packs, or an older Lifeboat, left those records); the index objects listing them ${report.dryRun ? 'would be' : 'are'} replaced so that no backup reuses them. Run \`lifeboat vault verify\`: a snapshot that references them is damaged.`,
+    );
+  }
   if (report.spared > 0) lines.push(`Spared: ${report.spared} condemned object(s) that a snapshot committed since references.`);
   if (report.locked.length > 0) lines.push(`Locked: ${report.locked.length} object(s) Object Lock still retains were skipped; a later run deletes them (e.g. ${report.locked.slice(0, 3).join(', ')}).`);
   for (const d of report.damaged) lines.push(`Damaged: pack ${d.pack} was not repacked: ${d.problem}`);

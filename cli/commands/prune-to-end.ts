@@ -22,14 +22,17 @@ export function parsePruneSettings(options: { grace?: string; repackThreshold?: 
 
 /**
  * Prunes a vault to the end (every cursor followed). With a grace of 0 the objects it condemns are
- * deleted by a second pass at once: only safe when no backup of this vault is running.
+ * deleted by a second pass at once: only safe when no backup of this vault is running. A dry run makes
+ * one pass, which with a grace of 0 also counts what that second pass would delete
+ * (PruneOptions.dryRunSweepsCondemned), so its figures are the real run's.
  */
 export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; repackThreshold?: number; dryRun?: boolean; assumeForgotten?: ReadonlySet<string> }): Promise<PruneReport> {
   // Every pass marks afresh (snapshot objects are read again), but reads each manifest page once.
   const markedPages = new MarkedPages();
+  const options = { ...settings, markedPages, ...(settings.dryRun && settings.graceMs === 0 ? { dryRunSweepsCondemned: true } : {}) };
   const runOnce = async (): Promise<PruneReport> => {
-    let result = await pruneVault(vault, { ...settings, markedPages });
-    while (!result.done && result.cursor) result = await pruneVault(vault, { ...settings, markedPages, cursor: result.cursor });
+    let result = await pruneVault(vault, options);
+    while (!result.done && result.cursor) result = await pruneVault(vault, { ...options, cursor: result.cursor });
     return result.report;
   };
   const first = await runOnce();
@@ -51,6 +54,8 @@ export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; rep
     bytesFreed: first.bytesFreed + second.bytesFreed,
     locked: [...first.locked, ...second.locked],
     damaged: [...first.damaged, ...second.damaged],
+    packsMissing: first.packsMissing + second.packsMissing,
+    tombstonesRemoved: first.tombstonesRemoved + second.tombstonesRemoved,
   };
 }
 

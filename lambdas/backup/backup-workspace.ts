@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../runtime/errors';
-import { manifestPartSchema } from '../../vault';
+import { manifestPartSchema, pruneStateSeenSchema } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { shardResumePointSchema } from '../sources/shard-resume-point';
@@ -30,6 +30,12 @@ export const shardPartDocumentSchema = z.object({
   observations: z.object({ changedDuringRead: z.array(z.string()), vanished: z.array(z.string()), skipped: z.array(z.string()) }),
   /** An s3-range shard's piece of a split object (commit joins the pieces into one entry); absent for other shards. */
   pieces: z.array(storedObjectPieceSchema).optional(),
+  /**
+   * What the shard's writer saw of prune's state before it loaded its index (every stretch's, merged):
+   * commit holds the snapshot only to the prunes its writers did not see (docs/FORMAT.md §11). Absent
+   * in parts written before 2026-12-05: every prune within a minute before the backup's start counts.
+   */
+  pruneStateSeen: z.optional(pruneStateSeenSchema),
 });
 export type ShardPartDocument = z.infer<typeof shardPartDocumentSchema>;
 

@@ -1,7 +1,7 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type BackupSourceRecord, type BackupTotals, snapshotFieldsOfSource, sumBackupTotals } from '../catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
-import { type ManifestRun, type PartSummary, summarizePart, type Vault } from '../../vault';
+import { type ManifestRun, mergePruneStatesSeen, type PartSummary, type PruneStateSeen, summarizePart, type Vault } from '../../vault';
 import { extendSnapshotRetention, mapBounded, retentionWindow, snapshotKey } from '../../vault';
 import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
 import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
@@ -69,6 +69,7 @@ type PartOfCommit = {
   readonly summary: PartSummary;
   readonly observed: { readonly changedDuringRead: number; readonly vanished: number; readonly skipped: number };
   readonly pieces: NonNullable<ShardPartDocument['pieces']>;
+  readonly pruneStateSeen: PruneStateSeen | undefined;
 };
 
 function summarizeShardPart(doc: ShardPartDocument): PartOfCommit {
@@ -79,7 +80,19 @@ function summarizeShardPart(doc: ShardPartDocument): PartOfCommit {
     summary: summarizePart(doc.part),
     observed: { changedDuringRead: changedDuringRead.length, vanished: vanished.length, skipped: skipped.length },
     pieces: doc.pieces ?? [],
+    pruneStateSeen: doc.pruneStateSeen,
   };
+}
+
+/**
+ * What every writer of a source's shards saw of prune's state (Vault.commitSnapshot holds the snapshot
+ * only to the prunes they did not see); nothing when a part lacks it (one written before 2026-12-05).
+ */
+function seenByEvery(parts: readonly PartOfCommit[]): { pruneStateSeen?: PruneStateSeen } {
+  const states = parts.map((p) => p.pruneStateSeen);
+  if (states.length === 0 || states.some((s) => s === undefined)) return {};
+  const merged = mergePruneStatesSeen(states as PruneStateSeen[]);
+  return merged ? { pruneStateSeen: merged } : {};
 }
 
 /** A run's page references, read again from the shard's part (the merge checks they are still the run the summary was made from). */
@@ -135,6 +148,7 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
             parent: source.parent?.snapshotId ?? null,
             tags: backupSnapshotTags(runTags(plan), observations),
             startedAt: new Date(plan.createdAt),
+            ...seenByEvery(ofSource),
           });
       if (!done) {
         written.push(source);

@@ -1,4 +1,4 @@
-import { type ManifestPart } from '../../vault';
+import { type ManifestPart, mergePruneStatesSeen, type PruneStateSeen } from '../../vault';
 import { type ShardPartDocument } from './backup-workspace';
 
 /**
@@ -37,5 +37,14 @@ export function mergeShardSegments(stored: readonly ShardPartDocument[], last: S
     },
     // A range shard never stops part way (a piece is at most one shard's bytes); carried all the same.
     ...(segments.some((d) => d.pieces) ? { pieces: segments.flatMap((d) => d.pieces ?? []) } : {}),
+    ...seenByEvery(segments),
   };
+}
+
+/** What every stretch's writer saw of prune's state; nothing when one of them did not record it (then every prune counts). */
+function seenByEvery(segments: readonly ShardPartDocument[]): { pruneStateSeen?: PruneStateSeen } {
+  const states = segments.map((d) => d.pruneStateSeen);
+  if (states.some((s) => s === undefined)) return {};
+  const merged = mergePruneStatesSeen(states as PruneStateSeen[]);
+  return merged ? { pruneStateSeen: merged } : {};
 }

@@ -13,7 +13,7 @@ import { addS3RangePiece } from '../sources/s3-range-piece';
 import { type ShardResumePoint } from '../sources/shard-resume-point';
 import { type StopCheck } from '../sources/shard-run';
 import { type ShardSpec } from '../sources/shard-spec';
-import { type SnapshotWriter } from '../../vault';
+import { type PruneStateSeenWriter } from '../../vault';
 import { type Vault } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
 import { type PlannedSource } from './backup-plan-document';
@@ -106,7 +106,7 @@ export async function snapshotShard(input: SnapshotShardInput, deps: SnapshotSha
   const pieces = spec.kind === 's3-range' ? [await addS3RangePiece(deps.s3, spec, writer)] : undefined;
   const resumeAt = spec.kind === 's3-range' ? null : await readShard(spec, source, writer, observations, deps, cursor?.resume, stopCheck(deps));
   const part = await writer.finish();
-  const stretch: ShardPartDocument = { backupId, shardIndex, source: source.name, part, observations, ...(pieces ? { pieces } : {}) };
+  const stretch: ShardPartDocument = { backupId, shardIndex, source: source.name, part, observations, ...(pieces ? { pieces } : {}), pruneStateSeen: writer.pruneStateSeen };
   const segments = cursor?.segments ?? 0;
 
   if (resumeAt) {
@@ -136,7 +136,7 @@ function stopCheck(deps: SnapshotShardDeps): StopCheck | undefined {
   return () => deadline() < margin;
 }
 
-async function openWriter(vault: Vault, source: PlannedSource, packTags: Readonly<Record<string, string>>): Promise<SnapshotWriter> {
+async function openWriter(vault: Vault, source: PlannedSource, packTags: Readonly<Record<string, string>>): Promise<PruneStateSeenWriter> {
   try {
     return await vault.newSnapshotWriter({ parent: source.parent?.snapshotId ?? null, packTags });
   } catch (err) {

@@ -7,6 +7,10 @@ import { writeIndexObject } from '../blob-index/index-writer';
 import { type VaultIndex } from '../blob-index/vault-index';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { type VaultStore } from '../backend/vault-store';
+import { readPrunePolicy } from '../prune/prune-state';
+import { listStoredPacks } from '../prune/stored-packs';
+import { BackupPackPrunedError } from '../prune/prune-errors';
+import { packKey } from '../repository/vault-layout';
 
 /** A chunk in its stored form (envelope), on its way into a pack. */
 export type SealedBlob = { readonly id: Buffer; readonly stored: Buffer; readonly rawLength: number };
@@ -53,6 +57,14 @@ function packObjectLength(bytes: number, blobs: number): number {
  * index saves do). What is left is reported by `verify` as unreferenced and reclaimed by prune.
  *
  * The sink is also the writer's dedup memory for blobs between "sealing" and "indexed": `claim`.
+ *
+ * A prune that runs while the sink works sees its stored packs that no index object lists yet as a
+ * killed backup's, condemns them, and with a grace shorter than this backup deletes them. An index
+ * object listing such a pack would leave records that a later backup deduplicates against
+ * (docs/FORMAT.md §11), so before each index object the sink reads `prune/policy` again: when a prune
+ * has started since the sink did, it lists the packs' `data/<2 hex>/` folders (a listing, which the
+ * backup's role may do, not a read of each pack) and stops with BackupPackPrunedError if one is gone,
+ * after listing the others.
  */
 export class PackSink {
   /** The open pack (one PackWriter per pack, so that a pack can be closed before a blob overflows it). */
@@ -68,13 +80,20 @@ export class PackSink {
   private draining: Promise<void> | null = null;
   private unindexed: IndexedPack[] = [];
   private indexTimer: NodeJS.Timeout | null = null;
-  private readonly indexWrites: Array<Promise<string>> = [];
+  private readonly indexWrites: Array<Promise<string | null>> = [];
+  /** The policy's `updatedAt` when the sink started (undefined: it could not be read, so every index write checks its packs). */
+  private readonly policyAtStart: Promise<string | null | undefined>;
   private failure: unknown = null;
   /** Bytes of blobs (stored form) appended to packs. */
   bytesStored = 0;
 
   constructor(private readonly ctx: PackSinkContext) {
     this.packs = this.newPack();
+    // Read before any pack is stored: a prune that starts after this read writes a newer policy.
+    this.policyAtStart = readPrunePolicy(ctx.store, ctx.keys).then(
+      (p) => p?.updatedAt ?? null,
+      () => undefined,
+    );
   }
 
   /** Blobs of condemned packs this sink stored again (the index keeps their first, condemned, location). */
@@ -114,7 +133,7 @@ export class PackSink {
     while (this.packUploads.size > 0) await Promise.race(this.packUploads);
     this.throwIfFailed();
     this.flushIndex();
-    return Promise.all(this.indexWrites);
+    return (await Promise.all(this.indexWrites)).filter((id): id is string => id !== null);
   }
 
   private fail(err: unknown): void {
@@ -205,8 +224,33 @@ export class PackSink {
     if (this.unindexed.length === 0) return;
     const packs = this.unindexed;
     this.unindexed = [];
-    const write = writeIndexObject(this.ctx.store, this.ctx.keys, packs);
+    const write = this.stillStored(packs).then(async (stored) => {
+      const id = stored.length > 0 ? await writeIndexObject(this.ctx.store, this.ctx.keys, stored) : null;
+      if (stored.length < packs.length) {
+        const kept = new Set(stored.map((p) => p.packId));
+        throw new BackupPackPrunedError(this.ctx.store.location, packs.filter((p) => !kept.has(p.packId)).map((p) => p.packId));
+      }
+      return id;
+    });
     write.catch((err: unknown) => this.fail(err));
     this.indexWrites.push(write);
+  }
+
+  /** The packs that are still stored: all of them unless a prune has started since the sink did. */
+  private async stillStored(packs: IndexedPack[]): Promise<IndexedPack[]> {
+    const before = await this.policyAtStart;
+    const policy = await readPrunePolicy(this.ctx.store, this.ctx.keys);
+    if (before !== undefined && (policy?.updatedAt ?? null) === before) return packs;
+    const folders = new Map<string, Promise<ReadonlySet<string>>>();
+    const present = await Promise.all(
+      packs.map(async (p) => {
+        const key = packKey(p.packId);
+        const folder = key.slice(0, key.lastIndexOf('/') + 1);
+        let ids = folders.get(folder);
+        if (!ids) folders.set(folder, (ids = listStoredPacks(this.ctx.store, folder, { statFiles: false }).then((l) => l.ids)));
+        return (await ids).has(p.packId);
+      }),
+    );
+    return packs.filter((_, i) => present[i]);
   }
 }

@@ -1,9 +1,14 @@
 import { VaultError } from '../vault-errors';
 
+/** Why a backup was held to a grace: a prune's policy or a condemnation batch (or its tombstone), with its time. */
+export type OutlivedGraceCause = { readonly kind: 'policy'; readonly at: string } | { readonly kind: 'batch'; readonly at: string; readonly swept: boolean };
+
 /**
- * A backup ran longer than prune's grace period and may not commit: a prune may have condemned
- * (and, once the grace passed, deleted) blobs it deduplicated against when it started, so its
- * snapshot could reference data that is gone (docs/FORMAT.md "Prune").
+ * A backup ran longer than the grace of a prune that ran during it and may not commit: that prune
+ * may have condemned (and, once the grace passed, deleted) blobs the backup deduplicated against or
+ * packs it had just uploaded, so its snapshot could reference data that is gone (docs/FORMAT.md
+ * "Prune"). The message names the cause; a re-run is safe: its dedup index leaves out every pack a
+ * batch or tombstone names, so what a prune deleted is stored again.
  */
 export class BackupOutlivedGraceError extends VaultError {
   override name = 'BackupOutlivedGraceError';
@@ -11,15 +16,52 @@ export class BackupOutlivedGraceError extends VaultError {
     readonly location: string,
     readonly durationMs: number,
     readonly graceMs: number,
+    readonly heldBy?: OutlivedGraceCause,
   ) {
-    super(
-      `${location}: this backup ran ${formatHours(durationMs)}, longer than the vault's prune grace of ${formatHours(graceMs)}, so it is not committed: blobs it reused may have been pruned meanwhile. Run the backup again (it reuses what it uploaded), or raise prune's grace (environment.prune.graceHours, lifeboat prune --grace) above the longest backup.`,
-    );
+    super(`${location}: this backup is not committed: ${causeText(heldBy, graceMs)}, and this backup ran ${formatDuration(durationMs)}, not less than that grace, so blobs it relies on may be gone. ${advice(graceMs)}`);
   }
 }
 
-function formatHours(ms: number): string {
+function causeText(cause: OutlivedGraceCause | undefined, graceMs: number): string {
+  const grace = `grace ${formatDuration(graceMs)}`;
+  if (!cause) return `a prune with ${grace} ran during it`;
+  if (cause.kind === 'policy') return `a prune with ${grace} started at ${cause.at}, during it`;
+  return `a prune with ${grace} condemned unreferenced objects at ${cause.at}, during it${cause.swept ? ', and has deleted them since' : ''}`;
+}
+
+function advice(graceMs: number): string {
+  const rerun = 'Run the backup again: it reuses what it uploaded that is still stored, and stores again what a prune deleted.';
+  // A grace below the longest backup is what makes a running backup refuse; at the default it only happens to backups longer than a day.
+  return graceMs === 0
+    ? `${rerun} A prune with --grace 0 refuses every backup running meanwhile: use it only when none runs.`
+    : `${rerun} If backups often run this long, raise prune's grace (environment.prune.graceHours, lifeboat prune --grace) above the longest backup.`;
+}
+
+/** A duration for people: seconds under two minutes, minutes under two hours, else hours. */
+export function formatDuration(ms: number): string {
+  if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))} s`;
+  if (ms < 2 * 3_600_000) return `${Number((ms / 60_000).toFixed(1))} min`;
   return `${(ms / 3_600_000).toFixed(2)} h`;
+}
+
+/**
+ * A pack this backup stored is gone before the index object that would list it was written: a prune
+ * whose grace is shorter than this backup (`--grace 0`, or a writer stalled longer than the grace)
+ * found it unindexed, condemned and deleted it. Listing it would leave index records of a pack that
+ * does not exist, which a later backup would deduplicate against (docs/FORMAT.md §11), so the writer
+ * stops instead.
+ */
+export class BackupPackPrunedError extends VaultError {
+  override name = 'BackupPackPrunedError';
+  constructor(
+    readonly location: string,
+    readonly packIds: readonly string[],
+  ) {
+    super(
+      `${location}: ${packIds.length} pack(s) this backup uploaded were deleted by a prune that ran meanwhile (e.g. data/${(packIds[0] ?? '').slice(0, 2)}/${packIds[0] ?? ''}), so the backup stops without listing them. ` +
+        `Run the backup again: it reuses what it uploaded that is still stored, and stores again what the prune deleted. A prune with a grace shorter than a running backup (--grace 0) deletes the packs that backup has not indexed yet: use it only when no backup runs.`,
+    );
+  }
 }
 
 /**

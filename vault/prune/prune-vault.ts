@@ -5,9 +5,9 @@ import { type Vault } from '../repository/vault';
 import { condemnedKey, idFromKey, indexKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
 import { ObjectLockedError, VaultError } from '../vault-errors';
 import { BlobIdSet } from '../blob-index/blob-id-set';
-import { loadIndexObjects, type LoadedIndexObject, type LoadedPack } from './index-objects';
+import { loadIndexObjects, type LoadedIndexObject, LoadedPack } from './index-objects';
 import { type PendingObjects, planPrune, rewriteIndexes } from './prune-plan';
-import { type CondemnedBatch, loadCondemnedBatches, type StoredCondemnedBatch, writeCondemnedBatch, writePrunePolicy } from './prune-state';
+import { batchLineage, type CondemnedBatch, isTombstone, loadCondemnedBatches, type StoredCondemnedBatch, TOMBSTONE_MIN_KEEP_MS, tombstoneExpiresAt, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
 import { MarkedPages, markVault, type VaultMark } from './vault-mark';
 import { unindexedReferences } from './index-coverage';
@@ -43,6 +43,12 @@ export type PruneOptions = {
    * object that is gone may stop protecting its data.
    */
   readonly assumeForgotten?: ReadonlySet<string>;
+  /**
+   * In a dry run: count what this run condemns as deleted too, as the second pass of a grace-0 prune
+   * (pruneToEnd) sweeps it at once. The sweep is simulated on what this run read (a repack's new packs
+   * and index object as the real run would write them), so the figures are the real run's.
+   */
+  readonly dryRunSweepsCondemned?: boolean;
 };
 
 /** The report as it travels in a cursor between invocations (the state machine's payload). */
@@ -67,6 +73,9 @@ export const pruneReportSchema = z.object({
   /** Absent in cursors of runs before storage tiers. */
   archivedNotRepacked: z._default(count, 0),
   batchesPending: count,
+  /** Absent in cursors of runs before tombstones. */
+  packsMissing: z._default(count, 0),
+  tombstonesRemoved: z._default(count, 0),
 });
 export const pruneCursorSchema = z.object({ phase: z.enum(['sweep', 'condemn']), report: pruneReportSchema });
 
@@ -98,6 +107,14 @@ export type PruneReport = {
   archivedNotRepacked: number;
   /** Batches still waiting for their grace to pass. */
   batchesPending: number;
+  /**
+   * Packs an index object lists that the vault does not hold (a backup refused after a prune deleted
+   * them listed them, or a Lifeboat before 2026-12-05 left them): the index objects listing them are
+   * replaced and the packs condemned, so no backup deduplicates against them.
+   */
+  packsMissing: number;
+  /** Tombstones of swept batches removed: kept longer than any backup may run, and no index object lists their packs. */
+  tombstonesRemoved: number;
 };
 
 export type PruneResult = { readonly done: boolean; readonly cursor?: PruneCursor; readonly report: PruneReport };
@@ -123,6 +140,8 @@ export function emptyPruneReport(dryRun: boolean): PruneReport {
     damaged: [],
     archivedNotRepacked: 0,
     batchesPending: 0,
+    packsMissing: 0,
+    tombstonesRemoved: 0,
   };
 }
 
@@ -153,15 +172,17 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
 
   // Phase 1: sweep. `started` is taken before marking: a backup that committed before the mark is seen by it.
   let batches = await loadCondemnedBatches(vault.store, vault.keys);
-  const due = batches.filter((b) => Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) <= started);
+  const due = batches.filter((b) => !isTombstone(b) && Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) <= started);
   let mark = await markVault(vault, markedPages, assumeForgotten);
   report.snapshots = mark.snapshots;
   let indexObjects = await loadIndexObjects(vault);
   // Before anything is swept or condemned: with an index object missing, the packs it listed look unlisted.
   const unindexed = unindexedReferences(mark, indexObjects);
   if (unindexed > 0) throw new IncompleteIndexError(vault.location, unindexed);
+  const tombstones = batches.filter(isTombstone);
+  const sweepCtx = { dryRun, outOfTime, report, graceMs, now, tombstoned: new Set(tombstones.map(batchLineage)), tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))) };
   if (due.length > 0) {
-    const finished = await sweep(vault, due, mark, indexObjects, { dryRun, outOfTime, report });
+    const finished = await sweep(vault, due, mark, indexObjects, sweepCtx);
     if (!finished) return unfinished('sweep');
     if (!dryRun) {
       batches = await loadCondemnedBatches(vault.store, vault.keys);
@@ -169,11 +190,13 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
     }
     // In a dry run the due batches stay pending: what they name is counted as deleted above, not condemned again below.
   }
+  if (!(await removeExpiredTombstones(vault, batches.filter(isTombstone), indexObjects, started, sweepCtx))) return unfinished('sweep');
   if (outOfTime()) return unfinished('condemn');
 
-  // Phase 2: condemn and repack.
+  // Phase 2: condemn and repack. Tombstones name packs that are gone: nothing of them is pending.
   mark = dryRun ? mark : await markVault(vault, markedPages, assumeForgotten);
-  const pending = pendingObjects(batches);
+  const pendingBatches = batches.filter((b) => !isTombstone(b));
+  const pending = pendingObjects(pendingBatches);
   // Sizes are needed only for the few garbage packs no index lists: a directory stats just those (withStoredSizes).
   const storedPacks = await listStoredPacks(vault.store, undefined, { statFiles: false });
   const plan = planPrune({
@@ -184,6 +207,15 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
     pending,
     repackThreshold: threshold,
   });
+  // Packs an index object lists but the vault does not hold (index objects are loaded before data/ is
+  // listed, and a writer stores a pack before it lists it, so such a pack was deleted): their index
+  // objects are replaced below, and those no batch or tombstone names yet are condemned with them, so
+  // that from now on no backup deduplicates against their records.
+  const missing = listedButAbsent(indexObjects, storedPacks.ids, pending.packs);
+  const tombstoned = new Set<string>();
+  for (const t of batches) if (isTombstone(t)) for (const p of t.packs) tombstoned.add(p.id);
+  const missingToCondemn = missing.filter((id) => !tombstoned.has(id));
+  report.packsMissing += missing.length;
   let repackedIds: string[];
   const newPacks: IndexedPack[] = [];
   let repackDone = true;
@@ -204,18 +236,22 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   }
   const repackedLength = new Map(plan.repack.map((p) => [p.id, p.length]));
   const condemnedPacks = [...(await withStoredSizes(vault, plan.garbagePacks, storedPacks)), ...repackedIds.map((id) => ({ id, bytes: repackedLength.get(id) ?? 0 }))];
-  const { condemned: condemnedIndexes, carried } = rewriteIndexes(plan.liveIndexObjects, new Set(condemnedPacks.map((p) => p.id)), pending.packs);
+  const { condemned: condemnedIndexes, carried } = rewriteIndexes(plan.liveIndexObjects, new Set([...condemnedPacks.map((p) => p.id), ...missing]), pending.packs);
   const batch: Pick<CondemnedBatch, 'packs' | 'indexes' | 'manifests'> = {
     packs: condemnedPacks,
     indexes: condemnedIndexes,
     manifests: [...plan.garbageManifests],
   };
   const condemnsSomething = batch.packs.length + batch.indexes.length + batch.manifests.length > 0;
-  if (!dryRun && (condemnsSomething || newPacks.length > 0)) {
+  if (!dryRun && (condemnsSomething || newPacks.length > 0 || missingToCondemn.length > 0)) {
     // The new packs and the packs carried out of condemned index objects are indexed before the
     // batch exists: at no moment is a live pack listed only by condemned index objects.
     const toIndex = [...newPacks, ...carried];
     if (toIndex.length > 0) await writeIndexObject(vault.store, vault.keys, toIndex);
+    // Absent packs no batch or tombstone names (an older Lifeboat's leftovers) get a batch of their own
+    // with a grace of 0: from now on writers leave them out, and a backup running now, which may have
+    // deduplicated against them, refuses to commit (backupDurationLimit); its sweep makes it a tombstone.
+    if (missingToCondemn.length > 0) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: new Date(now()).toISOString(), graceMs: 0, packs: missingToCondemn.map((id) => ({ id, bytes: 0 })), indexes: [], manifests: [] });
     // Its time is taken right before it is written: a backup that started before then may rely on
     // what it condemns, and is held to its grace (backupDurationLimit, CONDEMNATION_CLOCK_MARGIN_MS).
     if (condemnsSomething) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: new Date(now()).toISOString(), graceMs, ...batch });
@@ -225,8 +261,61 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   report.indexesCondemned += batch.indexes.length;
   report.manifestsCondemned += batch.manifests.length;
   report.bytesCondemned += batch.packs.reduce((n, p) => n + p.bytes, 0);
-  report.batchesPending = batches.length + (condemnsSomething ? 1 : 0);
+  report.batchesPending = pendingBatches.length + (condemnsSomething ? 1 : 0) + (missingToCondemn.length > 0 ? 1 : 0);
+  if (dryRun && options.dryRunSweepsCondemned && condemnsSomething) {
+    // What the second pass of a grace-0 prune would sweep: this batch, against the index as the real
+    // run leaves it (the due batches' index objects gone, the repack's new packs and the carried packs
+    // listed by its new index object).
+    const dueIndexes = new Set(due.flatMap((b) => b.indexes));
+    const written: LoadedIndexObject = {
+      id: 'dry-run-new-index',
+      packs: [...plan.repack.map((p) => LoadedPack.of({ packId: `dry-run-${p.id}`, length: p.liveBytes, entries: [...p.live] })), ...carried.map((p) => LoadedPack.of(p))],
+    };
+    const condemnedNow: StoredCondemnedBatch = { v: 1, id: 'dry-run-batch', condemnedAt: new Date(started).toISOString(), graceMs, ...batch };
+    await sweep(vault, [condemnedNow], mark, [...indexObjects.filter((o) => !dueIndexes.has(o.id)), written], { ...sweepCtx, outOfTime: () => false });
+  }
   return repackDone ? { done: true, report } : unfinished('condemn');
+}
+
+/** The packs the index objects list that the listing of `data/` did not find, except those a pending batch names (its sweep may be deleting them now). */
+function listedButAbsent(indexObjects: readonly LoadedIndexObject[], stored: ReadonlySet<string>, pendingPacks: ReadonlySet<string>): string[] {
+  const absent = new Set<string>();
+  for (const o of indexObjects) for (const p of o.packs) if (!stored.has(p.packId) && !pendingPacks.has(p.packId)) absent.add(p.packId);
+  return [...absent].sort();
+}
+
+/**
+ * Removes the tombstones whose keep has passed (tombstoneExpiresAt: at least TOMBSTONE_MIN_KEEP_MS, the
+ * graces involved and the clocks' margin after their sweep) and whose packs no index object lists any
+ * more. One that an index object still lists waits: the condemn phase replaces that index object (its
+ * pack is absent from `data/`), and its sweep deletes it, after which the tombstone may go. Until then
+ * the tombstone is what keeps those records out of every backup's dedup. False when out of time.
+ */
+async function removeExpiredTombstones(
+  vault: Vault,
+  tombstones: readonly StoredCondemnedBatch[],
+  indexObjects: readonly LoadedIndexObject[],
+  started: number,
+  ctx: { dryRun: boolean; outOfTime: () => boolean; report: PruneReport; graceMs: number },
+): Promise<boolean> {
+  if (tombstones.length === 0) return true;
+  const listed = new Set<string>();
+  for (const o of indexObjects) for (const p of o.packs) listed.add(p.packId);
+  for (const t of tombstones) {
+    if (tombstoneExpiresAt(t, ctx.graceMs) > started || t.packs.some((p) => listed.has(p.id))) continue;
+    if (ctx.outOfTime()) return false;
+    if (!ctx.dryRun) {
+      try {
+        await vault.store.delete(condemnedKey(t.id));
+      } catch (err) {
+        if (!(err instanceof ObjectLockedError)) throw err;
+        ctx.report.locked.push(condemnedKey(t.id));
+        continue;
+      }
+    }
+    ctx.report.tombstonesRemoved++;
+  }
+  return true;
 }
 
 function pendingObjects(batches: readonly StoredCondemnedBatch[]): PendingObjects {
@@ -264,16 +353,19 @@ async function listIds(vault: Vault, prefix: string): Promise<Set<string>> {
 /**
  * Deletes what the due batches condemned and is still unreferenced, after marking again: a pack
  * holding a blob that a snapshot committed since references (and that no surviving pack holds)
- * is spared and, when no surviving index object lists it, indexed again first; a referenced
- * manifest object is spared. Index objects go before packs (an index naming a deleted pack would
- * fail verify), batch objects last, so a sweep cut short is done again by the next run.
+ * is spared and, when no surviving index object lists it, indexed again first — unless it is gone
+ * already (an index object listed a pack the vault no longer holds: its records would lie); a
+ * referenced manifest object is spared. Index objects go before packs (an index naming a deleted
+ * pack would fail verify). Then each batch is replaced by its tombstone (the packs it deleted, with
+ * `sweptAt`), written before the batch object is deleted: at no moment may a backup's dedup index
+ * trust a record of a pack this sweep deleted. A sweep cut short is done again by the next run.
  */
 async function sweep(
   vault: Vault,
   due: readonly StoredCondemnedBatch[],
   mark: VaultMark,
   indexObjects: readonly LoadedIndexObject[],
-  ctx: { dryRun: boolean; outOfTime: () => boolean; report: PruneReport },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; report: PruneReport; graceMs: number; now: () => number; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string> },
 ): Promise<boolean> {
   const { report } = ctx;
   const doomed = pendingObjects(due);
@@ -310,14 +402,21 @@ async function sweep(
   // Packs of the due batches that hold a referenced blob with no other home are spared.
   const spared = new Map<string, IndexedPack>();
   const carried = new Map<string, IndexedPack>();
+  const gone = new Set<string>();
   for (const o of indexObjects) {
     for (const p of o.packs) {
       if (doomed.packs.has(p.packId)) {
-        if (spared.has(p.packId)) continue;
-        if (homeless(p)) spared.set(p.packId, p);
-      } else if (doomed.indexes.has(o.id) && !listedBySurvivor.has(p.packId) && !carried.has(p.packId)) {
-        // A live pack only a condemned index object lists (a run that crashed between its new index and its batch cannot cause this, but be safe).
-        carried.set(p.packId, p);
+        if (spared.has(p.packId) || gone.has(p.packId) || !homeless(p)) continue;
+        // Rare (a snapshot committed since reuses it), so one existence check each: a pack that is gone
+        // (its batch condemned it as listed but absent) is not listed again, whatever referenced it.
+        if (await vault.store.has(packKey(p.packId))) spared.set(p.packId, p);
+        else gone.add(p.packId);
+      } else if (doomed.indexes.has(o.id) && !listedBySurvivor.has(p.packId) && !carried.has(p.packId) && !ctx.tombstonedPacks?.has(p.packId) && !gone.has(p.packId)) {
+        // A live pack only a condemned index object lists (a run that crashed between its new index and
+        // its batch cannot cause this, but be safe) — never one that is gone: an index object condemned
+        // for listing absent packs (the condemn phase's healing) must not have them listed again.
+        if (await vault.store.has(packKey(p.packId))) carried.set(p.packId, p);
+        else gone.add(p.packId);
       }
     }
   }
@@ -332,9 +431,10 @@ async function sweep(
   const lockedByBatch = new Map<string, CondemnedBatch>();
   const leftOf = (batch: StoredCondemnedBatch): CondemnedBatch => {
     let left = lockedByBatch.get(batch.id);
-    if (!left) lockedByBatch.set(batch.id, (left = { v: 1, condemnedAt: batch.condemnedAt, graceMs: batch.graceMs, packs: [], indexes: [], manifests: [] }));
+    if (!left) lockedByBatch.set(batch.id, (left = { v: 1, condemnedAt: batch.condemnedAt, graceMs: batch.graceMs, packs: [], indexes: [], manifests: [], from: batchLineage(batch) }));
     return left;
   };
+  const deletedPacks = new Map<string, CondemnedBatch['packs']>();
   const remove = async (batch: StoredCondemnedBatch, key: string, onDeleted: () => void, record: (b: CondemnedBatch) => void): Promise<void> => {
     if (ctx.dryRun) return onDeleted();
     try {
@@ -363,6 +463,8 @@ async function sweep(
   const heldByLockedIndex = new Set<string>();
   for (const o of indexObjects) if (lockedIndexes.has(o.id)) for (const p of o.packs) heldByLockedIndex.add(p.packId);
   for (const batch of due) {
+    const deleted: CondemnedBatch['packs'] = [];
+    deletedPacks.set(batch.id, deleted);
     for (const p of batch.packs) {
       if (spared.has(p.id)) continue;
       if (heldByLockedIndex.has(p.id)) {
@@ -378,6 +480,7 @@ async function sweep(
         () => {
           report.packsDeleted++;
           report.bytesFreed += bytes;
+          deleted.push({ id: p.id, bytes });
         },
         (b) => b.packs.push(p),
       );
@@ -390,7 +493,14 @@ async function sweep(
   }
   if (ctx.dryRun) return true;
   for (const batch of due) {
-    // What Object Lock kept goes into a batch of its own, due at once: a later run tries again.
+    // The tombstone first: its packs stay out of every backup's dedup, and it holds every backup that
+    // ran while the batch was condemned as the batch did (backupDurationLimit), for longer than a
+    // backup may run. Then what Object Lock kept, in a batch of its own, due at once: a later run tries again.
+    const sweptAt = new Date(ctx.now()).toISOString();
+    const keepMs = Math.max(batch.graceMs, ctx.graceMs, TOMBSTONE_MIN_KEEP_MS);
+    const deleted = deletedPacks.get(batch.id) ?? [];
+    // A batch whose object Object Lock keeps is swept again by every run: one tombstone of it is enough, unless this sweep deleted packs.
+    if (deleted.length > 0 || !ctx.tombstoned?.has(batchLineage(batch))) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: batch.condemnedAt, graceMs: batch.graceMs, packs: deleted, indexes: [], manifests: [], sweptAt, keepMs, from: batchLineage(batch) });
     const left = lockedByBatch.get(batch.id);
     if (left) await writeCondemnedBatch(vault.store, vault.keys, left);
     try {

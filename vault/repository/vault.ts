@@ -14,8 +14,8 @@ import { cached, ManifestReader } from '../manifest/manifest-reader';
 import { decodeJson, encodeJson, getSealedObject, openSealed, putSealedObject } from '../crypto/sealed-object';
 import { DEFAULT_COMPRESSION_LEVEL, objectContext, seal } from '../crypto/sealed-codec';
 import { type Snapshot, type SnapshotRecord, snapshotRecordSchema, type SnapshotSource } from '../manifest/snapshot-record';
-import { SnapshotWriter, type SnapshotWriterOptions } from '../archiver/snapshot-writer';
-import { type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
+import { type SnapshotWriterOptions } from '../archiver/snapshot-writer';
+import { checkCompressionLevel, type VaultConfig, vaultConfigSchema, type VaultTuning } from './vault-config';
 import { KeyUnwrapError, VaultConfigMissingError, VaultCorruptionError, VaultError, VaultNotFoundError, VaultObjectNotFoundError } from '../vault-errors';
 import { lostConfigAdvice, vaultObjectsWithoutConfig } from './orphaned-vault-objects';
 import { VaultIndex } from '../blob-index/vault-index';
@@ -25,8 +25,17 @@ import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapsh
 import { type VaultStore } from '../backend/vault-store';
 import { type SnapshotListing, unreadableSnapshotAdvice, type UnreadableSnapshot } from './snapshot-listing';
 import { mapBounded } from '../workers/bounded-concurrency';
-import { backupDurationLimit, loadCondemnedPacks } from '../prune/prune-state';
+import { backupDurationLimitWithCause, condemnedPacksOf, mergePruneStatesSeen, type PruneStateSeen, readPruneState, TOMBSTONE_MIN_KEEP_MS } from '../prune/prune-state';
 import { BackupOutlivedGraceError } from '../prune/prune-errors';
+import { PruneStateSeenWriter } from './prune-state-seen-writer';
+
+/**
+ * The oldest an index held by a Vault instance may be when a writer starts from it: a tombstone
+ * (docs/FORMAT.md §11) leaves a deleted pack's records out of a writer's dedup for at least
+ * TOMBSTONE_MIN_KEEP_MS after the sweep, and no index object lists that pack once it goes; an index
+ * loaded before both could still hold the records. An hour under that keep.
+ */
+const INDEX_MAX_AGE_FOR_WRITERS_MS = TOMBSTONE_MIN_KEEP_MS - 60 * 60 * 1000;
 
 /** The detail of a corruption error, without the location and key its message starts with. */
 function corruptionDetail(err: VaultCorruptionError): string {
@@ -59,6 +68,9 @@ export async function initVault(store: VaultStore, provider: KeyProvider, tuning
   if (orphaned !== undefined) throw new VaultConfigMissingError(lostConfigAdvice(store.location, orphaned));
   const chunker = tuning.chunker ?? DEFAULT_CHUNKER_PARAMS;
   checkChunkerParams(chunker);
+  const compressionLevel = tuning.compressionLevel === undefined ? DEFAULT_COMPRESSION_LEVEL : tuning.compressionLevel;
+  // Checked before anything is written: the reader refuses any other level, and the config cannot be replaced.
+  checkCompressionLevel(compressionLevel);
   const { plaintext, wrapped } = await provider.createVaultKey();
   const ownKeyObject = await putKeyObject(store, wrapped);
   const keys = await importVaultKeys(plaintext);
@@ -68,7 +80,7 @@ export async function initVault(store: VaultStore, provider: KeyProvider, tuning
     created: new Date().toISOString(),
     chunker: { ...chunker },
     packSize: tuning.packSize ?? 16 * 1024 * 1024,
-    compressionLevel: tuning.compressionLevel === undefined ? DEFAULT_COMPRESSION_LEVEL : tuning.compressionLevel,
+    compressionLevel,
   };
   const { stored } = await seal(keys, objectContext('config'), encodeJson(config), { compressionLevel: null });
   if (await writeConfigOnce(store, stored)) return new Vault(store, keys, config);
@@ -163,6 +175,13 @@ export type CommitInput = {
   /** When the backup started; durationMs counts from here. */
   readonly startedAt?: Date;
   /**
+   * What the writers of this snapshot saw of prune's state when they started (mergePruneStatesSeen of
+   * each writer's PruneStateSeenWriter.pruneStateSeen): a prune they all saw does not hold the backup.
+   * Defaults to what this instance's writers recorded for in-memory `parts` they returned; without
+   * either, every prune within a minute before `startedAt` counts (docs/FORMAT.md §11).
+   */
+  readonly pruneStateSeen?: PruneStateSeen;
+  /**
    * Page references per manifest root or node (docs/FORMAT.md §7); default MANIFEST_FANOUT. Tests
    * set it small to give a small manifest the two-level root a big one gets.
    */
@@ -175,6 +194,10 @@ export type CommitInput = {
  */
 export class Vault {
   private indexLoad: Promise<VaultIndex> | null = null;
+  /** When the current index load began (the `now` clock). */
+  private indexLoadStartedAt = 0;
+  /** What each writer of this instance saw of prune's state, by the part it returned (commitSnapshot). */
+  private readonly pruneStateSeenByPart = new WeakMap<ManifestPart, PruneStateSeen>();
   /** Every snapshot this instance has read, and those read before the current index load began (which it covers). */
   private readonly snapshotsRead = new Set<string>();
   private snapshotsCovered = new Set<string>();
@@ -224,6 +247,7 @@ export class Vault {
   index(): Promise<VaultIndex> {
     if (!this.indexLoad) {
       this.snapshotsCovered = new Set(this.snapshotsRead);
+      this.indexLoadStartedAt = this.now();
       this.indexLoad = this.loadIndex();
     }
     return this.indexLoad;
@@ -276,20 +300,29 @@ export class Vault {
 
   /**
    * A writer for one snapshot (or one shard of it). It does not reuse blobs of packs a prune
-   * condemned (docs/FORMAT.md §11): those are stored again. `parent` enables reuse of unchanged entries by
-   * change token; `inline` keeps the codec work in this thread even when worker threads are up (tests of both codecs).
+   * condemned or deleted (pending batches and tombstones, docs/FORMAT.md §11): those are stored again.
+   * Prune's state is read before the index: a tombstone is removed only after the index objects listing
+   * its packs are gone, so an index loaded after the tombstone was read holds no record it would have
+   * left out (an index this instance loaded more than INDEX_MAX_AGE_FOR_WRITERS_MS earlier is loaded
+   * again). What the writer saw is recorded for the commit (PruneStateSeenWriter). `parent` enables
+   * reuse of unchanged entries by change token; `inline` keeps the codec work in this thread even when
+   * worker threads are up (tests of both codecs).
    */
-  async newSnapshotWriter(options: { parent?: string | null; inline?: boolean } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<SnapshotWriter> {
+  async newSnapshotWriter(options: { parent?: string | null; inline?: boolean } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<PruneStateSeenWriter> {
     // The parent first: an index loaded after it covers it (index()), and is not loaded twice.
     const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
+    const { batches, seen } = await readPruneState(this.store, this.keys);
+    if (this.indexLoad && this.indexLoadStartedAt < this.now() - INDEX_MAX_AGE_FOR_WRITERS_MS) this.indexLoad = null;
     const index = await this.index();
-    const condemnedPacks = await loadCondemnedPacks(this.store, this.keys);
+    const condemnedPacks = condemnedPacksOf(batches);
     const { inline, ...writerOptions } = options;
     // One codec thread to begin with; the pool adds more while the backup waits for them (CodecPool.grow).
     const codec = codecFor(this.store, this.keys, { inline, workers: 1 });
-    return new SnapshotWriter(
+    return new PruneStateSeenWriter(
       { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec, condemnedPacks },
       { ...writerOptions, parent },
+      seen,
+      (part, state) => this.pruneStateSeenByPart.set(part, state),
     );
   }
 
@@ -326,20 +359,33 @@ export class Vault {
         durationMs: input.startedAt ? this.now() - input.startedAt.getTime() : 0,
       },
     };
-    await this.checkDurationWithinGrace(input.startedAt);
+    await this.checkDurationWithinGrace(input.startedAt, input.pruneStateSeen ?? this.pruneStateSeenOf(input.parts));
     const id = await putSealedObject(this.store, this.keys, snapshotKey, 'snapshot', encodeJson(record), null);
     return { ...record, id };
   }
 
   /**
-   * Right before the snapshot object is written (the commit point): a backup that ran longer than
-   * prune's grace refuses, since a sweep may have removed blobs it deduplicated against.
+   * Right before the snapshot object is written (the commit point): a backup that ran at least the
+   * grace of a prune that ran during it (one its writers did not see) refuses, since a sweep may have
+   * removed blobs it deduplicated against or packs it uploaded (docs/FORMAT.md §11).
    */
-  private async checkDurationWithinGrace(startedAt: Date | undefined): Promise<void> {
+  private async checkDurationWithinGrace(startedAt: Date | undefined, seen: PruneStateSeen | undefined): Promise<void> {
     if (!startedAt) return;
-    const limit = await backupDurationLimit(this.store, this.keys, startedAt);
+    const limit = await backupDurationLimitWithCause(this.store, this.keys, startedAt, seen);
     const duration = this.now() - startedAt.getTime();
-    if (limit !== null && duration >= limit) throw new BackupOutlivedGraceError(this.location, duration, limit);
+    if (limit !== null && duration >= limit.limitMs) throw new BackupOutlivedGraceError(this.location, duration, limit.limitMs, limit.cause);
+  }
+
+  /** What this instance's writers saw, when every part is one they returned (in memory); else unknown. */
+  private pruneStateSeenOf(parts: CommitInput['parts']): PruneStateSeen | undefined {
+    if (!Array.isArray(parts) || parts.length === 0) return undefined;
+    const states: PruneStateSeen[] = [];
+    for (const part of parts as readonly ManifestPart[]) {
+      const seen = this.pruneStateSeenByPart.get(part);
+      if (!seen) return undefined;
+      states.push(seen);
+    }
+    return mergePruneStatesSeen(states);
   }
 
   async loadSnapshot(id: string): Promise<Snapshot> {

@@ -39,6 +39,16 @@ async function backup(vault: Vault, source: Source, startedAt?: Date): Promise<s
   return (await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part], ...(startedAt ? { startedAt } : {}) })).id;
 }
 
+/** A backup whose writer starts (loads prune's state and its index) and stores `source` now, and commits when called. */
+async function startBackup(vault: Vault, source: Source): Promise<(startedAt?: Date) => Promise<string>> {
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  for (const [path, content] of [...source].sort(([a], [b]) => a.localeCompare(b))) await writer.add({ path, kind: 'object', meta: {}, content });
+  return async (startedAt?: Date) => {
+    const part = await writer.finish();
+    return (await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part], ...(startedAt ? { startedAt } : {}) })).id;
+  };
+}
+
 async function expectRestores(vault: Vault, kept: ReadonlyMap<string, Source>): Promise<void> {
   for (const [id, source] of kept) {
     const snapshot = await vault.loadSnapshot(id);
@@ -296,15 +306,17 @@ describe('pruneVault', () => {
     await expectVerifies(vault);
   });
 
-  it('a backup that ran longer than the grace refuses to commit, naming the grace', async () => {
-    const { vault, clock } = await newVault();
-    await prune(vault, clock);
+  it('a backup that ran longer than the grace of a prune that ran during it refuses to commit, naming the grace', async () => {
+    const { vault, clock, reopen } = await newVault();
     const startedAt = new Date(clock.t);
+    // Each backup's writer is open while the prune runs (a prune it saw start before it would not hold it).
+    const [a, b, c] = [await startBackup(reopen(), new Map([['x', data(41)]])), await startBackup(reopen(), new Map([['x', data(41)]])), await startBackup(reopen(), new Map([['x', data(41)]]))];
+    await prune(vault, clock);
     clock.t += GRACE;
-    await expect(backup(vault, new Map([['x', data(41)]]), startedAt)).rejects.toThrow(BackupOutlivedGraceError);
-    await expect(backup(vault, new Map([['x', data(41)]]), startedAt)).rejects.toThrow(/longer than the vault's prune grace of 1\.00 h/);
+    await expect(a(startedAt)).rejects.toThrow(BackupOutlivedGraceError);
+    await expect(b(startedAt)).rejects.toThrow(/a prune with grace 60(\.0)? min started at 2026-01-01T00:00:00\.000Z, during it, and this backup ran 60(\.0)? min/);
     clock.t -= 1;
-    await expect(backup(vault, new Map([['x', data(41)]]), startedAt)).resolves.toMatch(/^[0-9a-f]{64}$/);
+    await expect(c(startedAt)).resolves.toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('holds a backup to the grace of a batch condemned while it ran, not of one condemned before it started', async () => {
@@ -313,6 +325,7 @@ describe('pruneVault', () => {
     await vault.store.delete(snapshotKey(idOld));
     // A backup that starts now, before the prune condemns (it may dedup against what is condemned).
     const overlapping = new Date(clock.t);
+    const overlappingCommit = await startBackup(reopen(), new Map([['y', data(62)]]));
     clock.t += 1000;
     // An operator's `prune --grace 0`, then the schedule's prune with the usual grace: the zero-grace batch stays
     // pending for that grace (a sweep waits for the longer of the two), and the policy is the usual grace again.
@@ -323,11 +336,16 @@ describe('pruneVault', () => {
     clock.t += 1000;
     await prune(reopen(), clock);
     expect((await loadCondemnedBatches(vault.store, vault.keys)).map((b) => b.graceMs)).toEqual([0]);
-    await expect(backup(reopen(), new Map([['y', data(62)]]), overlapping)).rejects.toThrow(/longer than the vault's prune grace of 0\.00 h/);
-    // Started 30 s after the condemnation, within the clocks' margin (60 s): it still counts as overlapping it.
+    await expect(overlappingCommit(overlapping)).rejects.toThrow(/a prune with grace 0 s condemned unreferenced objects at .*, during it/);
+    // Started 30 s after the condemnation, within the clocks' margin (60 s), and committed without what its writers saw: it still counts as overlapping it.
     const condemnedAt = Date.parse(batch?.condemnedAt ?? '');
     clock.t = condemnedAt + 40_000;
-    await expect(backup(reopen(), new Map([['y', data(62)]]), new Date(condemnedAt + 30_000))).rejects.toThrow(BackupOutlivedGraceError);
+    const writer = await reopen().newSnapshotWriter({ inline: true });
+    await writer.add({ path: 'y', kind: 'object', meta: {}, content: data(62) });
+    const part = await writer.finish();
+    await expect(reopen().commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part], startedAt: new Date(condemnedAt + 30_000) })).rejects.toThrow(BackupOutlivedGraceError);
+    // The same with what its writer saw: the batch was there when it started, so it does not hold it.
+    await expect(reopen().commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part], startedAt: new Date(condemnedAt + 30_000), pruneStateSeen: writer.pruneStateSeen })).resolves.toBeDefined();
     // Started after it (past the margin): held to the policy's grace only.
     const later = new Date(condemnedAt + 61_000);
     clock.t = later.getTime() + 5 * 60_000;
@@ -341,15 +359,17 @@ describe('pruneVault', () => {
     const idOld = await backup(vault, new Map([['x', data(71)]]));
     await vault.store.delete(snapshotKey(idOld));
     const underIt = new Date(clock.t);
+    const underItCommit = await startBackup(reopen(), new Map([['y', data(72)]]));
     clock.t += 1000;
     expect((await prune(reopen(), clock, { graceMs: 0 })).packsCondemned).toBeGreaterThan(0);
     clock.t += 1000;
     expect((await prune(reopen(), clock, { graceMs: 0 })).packsDeleted).toBeGreaterThan(0);
-    expect(await loadCondemnedBatches(vault.store, vault.keys)).toEqual([]);
+    // The swept batch stays as a tombstone.
+    expect((await loadCondemnedBatches(vault.store, vault.keys)).map((b) => b.sweptAt !== undefined)).toEqual([true]);
     // The backup the prune ran under may have reused what was just deleted: refused.
-    await expect(backup(reopen(), new Map([['y', data(72)]]), underIt)).rejects.toThrow(/longer than the vault's prune grace of 0\.00 h/);
-    // A backup that starts after it (past the clocks' margin) runs for hours and commits: the grace-0 policy
-    // binds only a backup that a prune started during (until 2026-12-04 it refused every later backup).
+    await expect(underItCommit(underIt)).rejects.toThrow(/a prune with grace 0 s condemned unreferenced objects at .*, during it, and has deleted them since/);
+    // A backup that starts after it runs for hours and commits: the grace-0 policy and tombstone
+    // bind only a backup that a prune ran during (until 2026-12-04 it refused every later backup).
     const later = new Date(clock.t + 61_000);
     clock.t = later.getTime() + 3 * HOUR;
     const source = new Map([['y', data(72)], ['z', data(73)]]);
@@ -358,10 +378,11 @@ describe('pruneVault', () => {
     await expectVerifies(reopen());
     // A prune that starts while the next backup runs binds it again, with that prune's grace.
     const next = new Date(clock.t);
+    const nextCommit = await startBackup(reopen(), new Map([['w', data(74)]]));
     clock.t += 1000;
     await prune(reopen(), clock, { graceMs: HOUR });
     clock.t += 2 * HOUR;
-    await expect(backup(reopen(), new Map([['w', data(74)]]), next)).rejects.toThrow(/longer than the vault's prune grace of 1\.00 h/);
+    await expect(nextCommit(next)).rejects.toThrow(/a prune with grace 60(\.0)? min (started|condemned unreferenced objects) at .*, during it/);
   });
 
   it('skips a delete Object Lock refuses, reports it, and deletes it in a later run', async () => {
@@ -449,7 +470,8 @@ describe('pruneVault after a crash', () => {
     await expectVerifies(reopen());
     const next = await prune(reopen(), clock);
     expect(next.packsDeleted).toBeGreaterThan(0);
-    expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+    // What is left is tombstones only (their packs are gone): nothing is pending any more.
+    expect((await loadCondemnedBatches(memory, reopen().keys)).filter((b) => b.sweptAt === undefined)).toEqual([]);
     await expectRestores(reopen(), kept);
     await expectVerifies(reopen());
   });

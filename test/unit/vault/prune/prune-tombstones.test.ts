@@ -1,0 +1,242 @@
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { type VaultStore } from '../../../../vault/backend/vault-store';
+import { verifyVault } from '../../../../vault/checker/verify';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { BackupOutlivedGraceError, BackupPackPrunedError } from '../../../../vault/prune/prune-errors';
+import { loadCondemnedBatches, TOMBSTONE_MIN_KEEP_MS } from '../../../../vault/prune/prune-state';
+import { DEFAULT_PRUNE_GRACE_MS, pruneVault, type PruneReport } from '../../../../vault/prune/prune-vault';
+import { initVault, Vault } from '../../../../vault/repository/vault';
+import { condemnedKey, DATA_PREFIX, INDEX_PREFIX, PRUNE_POLICY_KEY, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { readEntry } from '../../../../vault/restorer/restore';
+import { VaultObjectNotFoundError } from '../../../../vault/vault-errors';
+import { listedKeys, pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
+
+/**
+ * docs/FORMAT.md §11: a backup refused after a concurrent prune leaves nothing a later backup trusts
+ * (tombstones, the healing of index objects that list absent packs), and the commit check sees a
+ * sweep even after another prune ran (audit R2 F1, F2).
+ */
+
+const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
+const HOUR = 3_600_000;
+type Source = Map<string, Buffer>;
+const data = (seed: number, n = 48 * 1024): Buffer => pseudoRandomBytes(n, seed);
+
+async function newVault(): Promise<{ memory: MemoryVaultStore; clock: { t: number }; reopen: (s?: VaultStore) => Vault }> {
+  const memory = new MemoryVaultStore();
+  const made = await initVault(memory, new PassphraseKeyProvider('tombstone test', { N: 1024, r: 8, p: 1 }), TUNING);
+  const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
+  const reopen = (s: VaultStore = memory): Vault => {
+    const v = new Vault(s, made.keys, made.config);
+    v.now = () => clock.t;
+    return v;
+  };
+  return { memory, clock, reopen };
+}
+
+/** A writer that keeps its packs unindexed until it finishes (as a backup does between its index saves). */
+async function openWriter(vault: Vault, source: Source): Promise<(startedAt: Date) => Promise<string>> {
+  const writer = await vault.newSnapshotWriter({ inline: true, packsPerIndex: 1000, indexIntervalMs: 3_600_000 });
+  for (const [path, content] of source) await writer.add({ path, kind: 'object', meta: {}, content });
+  return async (startedAt) => {
+    const part = await writer.finish();
+    return (await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part], startedAt })).id;
+  };
+}
+
+async function backup(vault: Vault, source: Source, startedAt: Date): Promise<string> {
+  return (await openWriter(vault, source))(startedAt);
+}
+
+/** `prune --grace G` as the CLI runs it: with a grace of 0, a second pass sweeps at once what the first condemned. */
+async function prune(vault: () => Vault, clock: { t: number }, graceMs: number): Promise<PruneReport> {
+  const run = async (): Promise<PruneReport> => {
+    const r = await pruneVault(vault(), { graceMs, now: () => clock.t });
+    expect(r.done).toBe(true);
+    return r.report;
+  };
+  const first = await run();
+  if (graceMs !== 0) return first;
+  clock.t += 1000;
+  const second = await run();
+  return { ...second, packsCondemned: first.packsCondemned, packsMissing: first.packsMissing + second.packsMissing };
+}
+
+async function waitForPacks(store: VaultStore, n: number): Promise<void> {
+  for (let i = 0; i < 200 && (await listedKeys(store, DATA_PREFIX)).length < n; i++) await new Promise((r) => setTimeout(r, 5));
+  expect((await listedKeys(store, DATA_PREFIX)).length).toBeGreaterThanOrEqual(n);
+}
+
+async function expectRestores(vault: Vault, id: string, source: Source): Promise<void> {
+  const snapshot = await vault.loadSnapshot(id);
+  for (const [path, content] of source) {
+    const parts: Buffer[] = [];
+    for await (const b of readEntry(vault, snapshot, path)) parts.push(b);
+    expect(Buffer.concat(parts).equals(content)).toBe(true);
+  }
+}
+
+async function expectVerifies(vault: Vault): Promise<void> {
+  expect((await verifyVault(vault, { readData: true })).problems).toEqual([]);
+}
+
+/**
+ * The store as a writer from before this fix saw it: `prune/policy` looks unwritten, so its pack sink
+ * never checks its packs before listing them (or the prune's delete fell between that check and the
+ * index write): it writes an index object listing the packs the prune deleted.
+ */
+function policyBlindStore(memory: MemoryVaultStore): VaultStore {
+  return requiredMethodsStore(memory, {
+    get: async (k, r) => {
+      if (k === PRUNE_POLICY_KEY) throw new VaultObjectNotFoundError(memory.location, k);
+      return memory.get(k, r);
+    },
+  });
+}
+
+/** The audit's F1: a backup runs, `prune --grace 0` deletes its unindexed packs, the backup then lists them in an index object and is refused. */
+async function refusedBackupListingDeletedPacks(): Promise<{ memory: MemoryVaultStore; clock: { t: number }; reopen: (s?: VaultStore) => Vault; source: Source }> {
+  const { memory, clock, reopen } = await newVault();
+  const source = new Map([['f1', data(1)], ['f2', data(2)]]);
+  const startedAt = new Date(clock.t);
+  const commit = await openWriter(reopen(policyBlindStore(memory)), source);
+  await waitForPacks(memory, 3);
+  clock.t += 1000;
+  const report = await prune(reopen, clock, 0);
+  expect(report.packsDeleted).toBeGreaterThan(0);
+  clock.t += 1000;
+  await expect(commit(startedAt)).rejects.toThrow(/condemned unreferenced objects at .*, during it, and has deleted them since/);
+  expect((await listedKeys(memory, INDEX_PREFIX)).length).toBeGreaterThan(0);
+  expect(await listedKeys(memory, 'snapshots/')).toEqual([]);
+  return { memory, clock, reopen, source };
+}
+
+describe('prune tombstones (docs/FORMAT.md §11)', () => {
+  it('a writer whose unindexed packs a grace-0 prune deleted stops before listing them; the re-run commits a snapshot that verifies and restores', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const source = new Map([['f1', data(11)], ['f2', data(12)]]);
+    const startedAt = new Date(clock.t);
+    const commit = await openWriter(reopen(), source);
+    await waitForPacks(memory, 3);
+    clock.t += 1000;
+    expect((await prune(reopen, clock, 0)).packsDeleted).toBeGreaterThan(0);
+    await expect(commit(startedAt)).rejects.toThrow(BackupPackPrunedError);
+    await expectVerifies(reopen());
+    clock.t += 10_000;
+    const again = await backup(reopen(), source, new Date(clock.t));
+    await expectVerifies(reopen());
+    await expectRestores(reopen(), again, source);
+  });
+
+  it('a backup that listed packs a prune deleted is refused, and the re-run stores those blobs again instead of trusting the stale records', async () => {
+    const { memory, clock, reopen, source } = await refusedBackupListingDeletedPacks();
+    const stale = await listedKeys(memory, INDEX_PREFIX);
+    clock.t += 10_000;
+    const again = await backup(reopen(), source, new Date(clock.t));
+    // Every blob of the new snapshot is in a pack the vault holds, listed by an index object the re-run wrote.
+    expect((await reopen().loadSnapshot(again)).stats.bytesNew).toBeGreaterThan(40 * 1024);
+    // The stale index object goes by the prune's healing (replaced, then swept after the grace); then all verifies and restores.
+    await prune(reopen, clock, HOUR);
+    clock.t += HOUR + 1;
+    await prune(reopen, clock, HOUR);
+    for (const k of stale) await expect(memory.has(k)).resolves.toBe(false);
+    await expectVerifies(reopen());
+    await expectRestores(reopen(), again, source);
+  });
+
+  it('prune #1 (grace 0) deletes what a running backup deduplicated against, prune #2 (default grace) follows: the backup still refuses to commit', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const source = new Map([['f', data(21)]]);
+    const old = await backup(reopen(), source, new Date(clock.t));
+    clock.t += HOUR;
+    // The running backup loads its index while the old snapshot's pack is live, and reuses its blobs.
+    const startedAt = new Date(clock.t);
+    const commit = await openWriter(reopen(), source);
+    await memory.delete(snapshotKey(old));
+    clock.t += 60_000;
+    expect((await prune(reopen, clock, 0)).packsDeleted).toBeGreaterThan(0);
+    clock.t += 60_000;
+    await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS);
+    clock.t += 60_000;
+    await expect(commit(startedAt)).rejects.toThrow(BackupOutlivedGraceError);
+    await expect(verifyVault(reopen(), { readData: true })).resolves.toMatchObject({ problems: [] });
+  });
+
+  it('a tombstone goes only after its keep has passed, and only once no index object lists its packs', async () => {
+    const { memory, clock, reopen, source } = await refusedBackupListingDeletedPacks();
+    const tombstones = async (): Promise<string[]> => (await loadCondemnedBatches(memory, reopen().keys)).filter((b) => b.sweptAt !== undefined).map((b) => b.id);
+    const [tombstone] = await tombstones();
+    expect(tombstone).toBeDefined();
+    const staleIndexes = await listedKeys(memory, INDEX_PREFIX);
+    clock.t += 2 * HOUR;
+    // A default-grace prune replaces the index object that lists the deleted packs (condemns it) and keeps the tombstone.
+    const healing = await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS);
+    expect(healing.packsMissing).toBeGreaterThan(0);
+    expect(await tombstones()).toContain(tombstone);
+    // Past the tombstone's keep, but the stale index object still exists (its batch is not due yet): the tombstone stays.
+    const batch = (await loadCondemnedBatches(memory, reopen().keys)).find((b) => b.sweptAt === undefined && b.indexes.length > 0);
+    expect(batch?.indexes).toEqual(staleIndexes.map((k) => k.slice(INDEX_PREFIX.length)));
+    clock.t = Date.parse(batch?.condemnedAt ?? '') + DEFAULT_PRUNE_GRACE_MS - 1;
+    expect(clock.t).toBeGreaterThan(Date.parse('2026-01-01T00:00:00Z') + TOMBSTONE_MIN_KEEP_MS + 60_000);
+    expect((await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS)).tombstonesRemoved).toBe(0);
+    expect(await tombstones()).toContain(tombstone);
+    for (const k of staleIndexes) await expect(memory.has(k)).resolves.toBe(true);
+    // The stale index object's batch is swept: then the tombstone goes in the same run.
+    clock.t += 2;
+    const sweep = await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS);
+    for (const k of staleIndexes) await expect(memory.has(k)).resolves.toBe(false);
+    expect(sweep.tombstonesRemoved).toBeGreaterThan(0);
+    expect(await memory.has(condemnedKey(tombstone as string))).toBe(false);
+    // Nothing stale is left: a backup of the same content stores it again and restores.
+    const again = await backup(reopen(), source, new Date(clock.t));
+    await expectVerifies(reopen());
+    await expectRestores(reopen(), again, source);
+  });
+
+  it('a tombstone within its keep stays, even when no index object lists its packs', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const old = await backup(reopen(), new Map([['f', data(31)]]), new Date(clock.t));
+    await memory.delete(snapshotKey(old));
+    await prune(reopen, clock, 0);
+    const swept = (await loadCondemnedBatches(memory, reopen().keys)).filter((b) => b.sweptAt !== undefined);
+    expect(swept.length).toBe(1);
+    const expires = Date.parse(swept[0]?.sweptAt ?? '') + TOMBSTONE_MIN_KEEP_MS + 60_000;
+    clock.t = expires - 1;
+    expect((await prune(reopen, clock, HOUR)).tombstonesRemoved).toBe(0);
+    clock.t = expires;
+    expect((await prune(reopen, clock, HOUR)).tombstonesRemoved).toBe(1);
+    expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+  });
+
+  it('prune heals an index object an older Lifeboat left listing a pack the vault does not hold, and reports it', async () => {
+    const { memory, clock, reopen, source } = await refusedBackupListingDeletedPacks();
+    // An older Lifeboat deleted the batch after its sweep: no tombstone keeps the stale records out.
+    for (const b of await loadCondemnedBatches(memory, reopen().keys)) await memory.delete(condemnedKey(b.id));
+    const healing = await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS);
+    expect(healing.packsMissing).toBeGreaterThan(0);
+    // Its batch names the absent packs: from now on no backup deduplicates against their records.
+    const heal = (await loadCondemnedBatches(memory, reopen().keys)).find((b) => b.graceMs === 0);
+    expect(heal?.packs.length).toBe(healing.packsMissing);
+    clock.t += 2 * 60_000;
+    const again = await backup(reopen(), source, new Date(clock.t));
+    expect((await reopen().loadSnapshot(again)).stats.bytesNew).toBeGreaterThan(40 * 1024);
+    clock.t += DEFAULT_PRUNE_GRACE_MS;
+    await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS);
+    await expectVerifies(reopen());
+    await expectRestores(reopen(), again, source);
+  });
+
+  it('a backup that starts right after a finished `prune --grace 0` commits (audit F2)', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const old = await backup(reopen(), new Map([['f', data(41)]]), new Date(clock.t));
+    await memory.delete(snapshotKey(old));
+    clock.t += HOUR;
+    expect((await prune(reopen, clock, 0)).packsDeleted).toBeGreaterThan(0);
+    // 10 s later, well within the clocks' margin of the prune's policy and tombstone.
+    clock.t += 10_000;
+    const source = new Map([['g', data(42)]]);
+    const id = await backup(reopen(), source, new Date(clock.t));
+    await expectRestores(reopen(), id, source);
+    await expectVerifies(reopen());
+  });
+});
