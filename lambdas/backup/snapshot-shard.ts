@@ -96,7 +96,7 @@ export async function snapshotShard(input: SnapshotShardInput, deps: SnapshotSha
   // A warm container's index predates this run: packs indexed since (by other shards, or by a failed
   // run of this plan) would otherwise be uploaded again and the parent's blobs look missing.
   if (indexFreshFor.get(deps.vault) !== backupId) {
-    await deps.vault.reloadIndex();
+    deps.vault.forgetIndex();
     indexFreshFor.set(deps.vault, backupId);
   }
   // Every pack carries the plan's tier tag: the vault's lifecycle rules move a plan's packs by it ("Storage tiers").

@@ -72,8 +72,23 @@ export function tombstoneExpiresAt(tombstone: CondemnedBatch, graceMs: number): 
 export const prunePolicySchema = z.object({ v: z.literal(1), graceMs: count, updatedAt: z.iso.datetime() });
 export type PrunePolicy = z.infer<typeof prunePolicySchema>;
 
-/** Every condemnation batch of the vault (unreadable ones are an error: prune must not guess what they held). */
+/**
+ * Every condemnation batch of the vault (unreadable ones are an error: prune must not guess what they
+ * held). A batch that vanished between the listing and its read was swept meanwhile: the listing is
+ * taken again, since the sweep wrote what replaces it (its tombstone, and what Object Lock kept) before
+ * it deleted the batch, and a writer that saw neither would trust records of its packs.
+ */
 export async function loadCondemnedBatches(store: VaultStore, keys: VaultKeys): Promise<StoredCondemnedBatch[]> {
+  for (let attempt = 1; ; attempt++) {
+    const { batches, vanished } = await listAndReadBatches(store, keys);
+    // A prune sweeping batch after batch may keep one vanishing: after a few listings, what was read stands (its tombstones included).
+    if (vanished === 0 || attempt >= BATCH_LISTINGS) return batches;
+  }
+}
+
+const BATCH_LISTINGS = 5;
+
+async function listAndReadBatches(store: VaultStore, keys: VaultKeys): Promise<{ batches: StoredCondemnedBatch[]; vanished: number }> {
   const ids: string[] = [];
   for await (const key of store.list(CONDEMNED_PREFIX)) {
     const id = idFromKey(CONDEMNED_PREFIX, key);
@@ -89,7 +104,8 @@ export async function loadCondemnedBatches(store: VaultStore, keys: VaultKeys): 
       throw err;
     }
   });
-  return loaded.filter((b): b is StoredCondemnedBatch => b !== null).sort((a, b) => a.condemnedAt.localeCompare(b.condemnedAt) || a.id.localeCompare(b.id));
+  const batches = loaded.filter((b): b is StoredCondemnedBatch => b !== null).sort((a, b) => a.condemnedAt.localeCompare(b.condemnedAt) || a.id.localeCompare(b.id));
+  return { batches, vanished: loaded.length - batches.length };
 }
 
 export function writeCondemnedBatch(store: VaultStore, keys: VaultKeys, batch: CondemnedBatch): Promise<string> {
@@ -141,11 +157,22 @@ export type PruneStateSeen = z.infer<typeof pruneStateSeenSchema>;
 
 /** Prune's state as a writer about to load its index sees it: the batches (for the packs it leaves out) and what PruneStateSeen records. */
 export async function readPruneState(store: VaultStore, keys: VaultKeys): Promise<{ batches: StoredCondemnedBatch[]; seen: PruneStateSeen }> {
-  // The policy first: a prune writes it before it condemns, so a batch listed after it is never newer than a policy unseen.
-  const policy = await readPrunePolicy(store, keys);
-  const batches = await loadCondemnedBatches(store, keys);
-  return { batches, seen: { policyUpdatedAt: policy?.updatedAt ?? null, batches: [...new Set(batches.map(batchLineage))].sort() } };
+  // The policy before and after the batches: a prune writes it before it condemns, sweeps or removes a
+  // tombstone, so when both reads agree no prune started while the batches were listed, and the
+  // batches are all that the policy's runs left. They may differ while prunes start: read again.
+  let policy = await readPrunePolicy(store, keys);
+  for (let attempt = 1; ; attempt++) {
+    const batches = await loadCondemnedBatches(store, keys);
+    const after = await readPrunePolicy(store, keys);
+    if ((after?.updatedAt ?? null) === (policy?.updatedAt ?? null) || attempt >= POLICY_READS) {
+      // Still moving after a few reads: the older policy is recorded, so the newer one counts at commit.
+      return { batches, seen: { policyUpdatedAt: policy?.updatedAt ?? null, batches: [...new Set(batches.map(batchLineage))].sort() } };
+    }
+    policy = after;
+  }
 }
+
+const POLICY_READS = 5;
 
 /** What every one of several writers saw: the batches all saw, and the policy only when all saw the same one. */
 export function mergePruneStatesSeen(states: readonly PruneStateSeen[]): PruneStateSeen | undefined {

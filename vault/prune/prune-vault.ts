@@ -466,7 +466,8 @@ async function sweep(
     const deleted: CondemnedBatch['packs'] = [];
     deletedPacks.set(batch.id, deleted);
     for (const p of batch.packs) {
-      if (spared.has(p.id)) continue;
+      // Deleted by an earlier sweep of this batch (its object kept by Object Lock, so swept again each run): counted then.
+      if (spared.has(p.id) || ctx.tombstonedPacks?.has(p.id)) continue;
       if (heldByLockedIndex.has(p.id)) {
         leftOf(batch).packs.push(p);
         continue;
@@ -493,16 +494,19 @@ async function sweep(
   }
   if (ctx.dryRun) return true;
   for (const batch of due) {
-    // The tombstone first: its packs stay out of every backup's dedup, and it holds every backup that
-    // ran while the batch was condemned as the batch did (backupDurationLimit), for longer than a
-    // backup may run. Then what Object Lock kept, in a batch of its own, due at once: a later run tries again.
+    // First what Object Lock kept, in a batch of its own (same lineage), due at once: a later run tries
+    // again. Then the tombstone: its packs stay out of every backup's dedup, and it holds every backup
+    // that ran while the batch was condemned as the batch did (backupDurationLimit), for longer than a
+    // backup may run. Both are written before the batch object goes, so a writer that lists the batches
+    // at any moment (and lists again when one vanished, loadCondemnedBatches) sees every pack of this
+    // lineage that still exists or was deleted: none is trusted unseen.
+    const left = lockedByBatch.get(batch.id);
+    if (left) await writeCondemnedBatch(vault.store, vault.keys, left);
     const sweptAt = new Date(ctx.now()).toISOString();
     const keepMs = Math.max(batch.graceMs, ctx.graceMs, TOMBSTONE_MIN_KEEP_MS);
     const deleted = deletedPacks.get(batch.id) ?? [];
     // A batch whose object Object Lock keeps is swept again by every run: one tombstone of it is enough, unless this sweep deleted packs.
     if (deleted.length > 0 || !ctx.tombstoned?.has(batchLineage(batch))) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: batch.condemnedAt, graceMs: batch.graceMs, packs: deleted, indexes: [], manifests: [], sweptAt, keepMs, from: batchLineage(batch) });
-    const left = lockedByBatch.get(batch.id);
-    if (left) await writeCondemnedBatch(vault.store, vault.keys, left);
     try {
       await vault.store.delete(condemnedKey(batch.id));
     } catch (err) {

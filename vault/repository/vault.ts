@@ -25,17 +25,10 @@ import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapsh
 import { type VaultStore } from '../backend/vault-store';
 import { type SnapshotListing, unreadableSnapshotAdvice, type UnreadableSnapshot } from './snapshot-listing';
 import { mapBounded } from '../workers/bounded-concurrency';
-import { backupDurationLimitWithCause, condemnedPacksOf, mergePruneStatesSeen, type PruneStateSeen, readPruneState, TOMBSTONE_MIN_KEEP_MS } from '../prune/prune-state';
+import { backupDurationLimitWithCause, condemnedPacksOf, isTombstone, mergePruneStatesSeen, type PruneStateSeen, readPruneState } from '../prune/prune-state';
 import { BackupOutlivedGraceError } from '../prune/prune-errors';
 import { PruneStateSeenWriter } from './prune-state-seen-writer';
 
-/**
- * The oldest an index held by a Vault instance may be when a writer starts from it: a tombstone
- * (docs/FORMAT.md §11) leaves a deleted pack's records out of a writer's dedup for at least
- * TOMBSTONE_MIN_KEEP_MS after the sweep, and no index object lists that pack once it goes; an index
- * loaded before both could still hold the records. An hour under that keep.
- */
-const INDEX_MAX_AGE_FOR_WRITERS_MS = TOMBSTONE_MIN_KEEP_MS - 60 * 60 * 1000;
 
 /** The detail of a corruption error, without the location and key its message starts with. */
 function corruptionDetail(err: VaultCorruptionError): string {
@@ -194,8 +187,11 @@ export type CommitInput = {
  */
 export class Vault {
   private indexLoad: Promise<VaultIndex> | null = null;
-  /** When the current index load began (the `now` clock). */
-  private indexLoadStartedAt = 0;
+  /**
+   * The tombstones there were right before a writer's index load began (newSnapshotWriter); null when
+   * the index was loaded otherwise. A writer's index must be loaded again once one of them is gone.
+   */
+  private tombstonesBeforeIndexLoad: ReadonlySet<string> | null = null;
   /** What each writer of this instance saw of prune's state, by the part it returned (commitSnapshot). */
   private readonly pruneStateSeenByPart = new WeakMap<ManifestPart, PruneStateSeen>();
   /** Every snapshot this instance has read, and those read before the current index load began (which it covers). */
@@ -247,7 +243,7 @@ export class Vault {
   index(): Promise<VaultIndex> {
     if (!this.indexLoad) {
       this.snapshotsCovered = new Set(this.snapshotsRead);
-      this.indexLoadStartedAt = this.now();
+      this.tombstonesBeforeIndexLoad = null;
       this.indexLoad = this.loadIndex();
     }
     return this.indexLoad;
@@ -276,6 +272,11 @@ export class Vault {
     return this.index();
   }
 
+  /** Forgets the loaded index without loading it again: the next use (a writer: with prune's state read first) loads it. */
+  forgetIndex(): void {
+    this.indexLoad = null;
+  }
+
   private async loadIndex(): Promise<VaultIndex> {
     const ids: string[] = [];
     for await (const key of this.store.list(INDEX_PREFIX)) {
@@ -302,9 +303,11 @@ export class Vault {
    * A writer for one snapshot (or one shard of it). It does not reuse blobs of packs a prune
    * condemned or deleted (pending batches and tombstones, docs/FORMAT.md §11): those are stored again.
    * Prune's state is read before the index: a tombstone is removed only after the index objects listing
-   * its packs are gone, so an index loaded after the tombstone was read holds no record it would have
-   * left out (an index this instance loaded more than INDEX_MAX_AGE_FOR_WRITERS_MS earlier is loaded
-   * again). What the writer saw is recorded for the commit (PruneStateSeenWriter). `parent` enables
+   * its packs are gone, so an index loaded after the tombstone was read holds no record it would leave
+   * out. An index this instance loaded earlier is kept only while every tombstone there was before its
+   * load still exists (one removed since may have had its packs listed by an index object the load read,
+   * and deleted since: its records would be trusted). What the writer saw is recorded for the commit
+   * (PruneStateSeenWriter). `parent` enables
    * reuse of unchanged entries by change token; `inline` keeps the codec work in this thread even when
    * worker threads are up (tests of both codecs).
    */
@@ -312,8 +315,13 @@ export class Vault {
     // The parent first: an index loaded after it covers it (index()), and is not loaded twice.
     const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
     const { batches, seen } = await readPruneState(this.store, this.keys);
-    if (this.indexLoad && this.indexLoadStartedAt < this.now() - INDEX_MAX_AGE_FOR_WRITERS_MS) this.indexLoad = null;
-    const index = await this.index();
+    const tombstones = new Set(batches.filter(isTombstone).map((b) => b.id));
+    const before = this.tombstonesBeforeIndexLoad;
+    if (this.indexLoad && (before === null || [...before].some((id) => !tombstones.has(id)))) this.indexLoad = null;
+    const loading = this.indexLoad === null;
+    const indexLoad = this.index();
+    if (loading) this.tombstonesBeforeIndexLoad = tombstones;
+    const index = await indexLoad;
     const condemnedPacks = condemnedPacksOf(batches);
     const { inline, ...writerOptions } = options;
     // One codec thread to begin with; the pool adds more while the backup waits for them (CodecPool.grow).
