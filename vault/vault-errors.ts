@@ -72,6 +72,12 @@ export class DamagedBlobsError extends VaultCorruptionError {
 /** The master key could not be unwrapped: wrong key file, wrong passphrase, or no access to the KMS key. */
 export class KeyUnwrapError extends VaultError {
   override name = 'KeyUnwrapError';
+  /** The kinds of the vault's key objects that the given provider does not open (a passphrase vault opened with a key file): what to give instead. */
+  readonly otherKeyKinds: readonly string[];
+  constructor(message: string, options?: { cause?: unknown; otherKeyKinds?: readonly string[] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.otherKeyKinds = options?.otherKeyKinds ?? [];
+  }
 }
 
 /** A store that holds no vault at all (no `config` object). */

@@ -86,7 +86,7 @@ export async function openForCommand(options: VaultAccessOptions, env: NodeJS.Pr
   try {
     vault = await openVault(await storeFor(options.vault, env), provider);
   } catch (err) {
-    const hint = err instanceof KeyUnwrapError ? otherKeyKindHint(err.message, provider.kind) : undefined;
+    const hint = err instanceof KeyUnwrapError ? otherKeyKindHint(err.otherKeyKinds, provider.kind) : undefined;
     if (hint !== undefined) throw new KeyUnwrapError(`${err instanceof Error ? err.message : String(err)}; ${hint}`);
     throw err;
   }
@@ -95,12 +95,13 @@ export async function openForCommand(options: VaultAccessOptions, env: NodeJS.Pr
 }
 
 /**
- * The option that opens a vault whose key objects are of the other kind than the one given: the vault
- * engine says `keys/… is a passphrase key`, which names no option of this command.
+ * The option that opens a vault whose key objects are of another kind than the one given
+ * (KeyUnwrapError.otherKeyKinds): the vault engine says `keys/… is a passphrase key`, which names no
+ * option of this command.
  */
-function otherKeyKindHint(message: string, given: KeyProvider['kind']): string | undefined {
-  if (given === 'key-file' && message.includes(' is a passphrase key')) return 'this vault is opened with its passphrase: give --passphrase-env <VAR> instead of --key-file';
-  if (given === 'passphrase' && message.includes(' is a key-file key')) return 'this vault is opened with its key file: give --key-file <file> instead of --passphrase-env';
+function otherKeyKindHint(otherKinds: readonly string[], given: KeyProvider['kind']): string | undefined {
+  if (given === 'key-file' && otherKinds.includes('passphrase')) return 'this vault is opened with its passphrase: give --passphrase-env <VAR> instead of --key-file';
+  if (given === 'passphrase' && otherKinds.includes('key-file')) return 'this vault is opened with its key file: give --key-file <file> instead of --passphrase-env';
   return undefined;
 }
 

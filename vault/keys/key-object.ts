@@ -19,7 +19,7 @@ export async function putKeyObject(store: VaultStore, wrapped: WrappedVaultKey, 
  * a key object removed between listing and reading (an init that lost its race, cleaning up) is
  * skipped, one whose bytes do not match its name is corruption.
  */
-export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider, problems: string[]): AsyncGenerator<{ key: string; material: Buffer }> {
+export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider, problems: string[], otherKinds?: Set<string>): AsyncGenerator<{ key: string; material: Buffer }> {
   for await (const key of store.list(KEYS_PREFIX)) {
     const id = idFromKey(KEYS_PREFIX, key);
     if (id === null) continue;
@@ -34,6 +34,7 @@ export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider
     const keyObject = decodeJson(keyObjectSchema, body, { location: store.location, key });
     if (keyObject.wrapped.kind !== provider.kind) {
       problems.push(`${key} is a ${keyObject.wrapped.kind} key`);
+      otherKinds?.add(keyObject.wrapped.kind);
       continue;
     }
     try {

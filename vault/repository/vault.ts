@@ -127,7 +127,8 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
   }
   const problems: string[] = [];
   const unwrapped: string[] = [];
-  for await (const { key, material } of unwrapKeyObjects(store, provider, problems)) {
+  const otherKinds = new Set<string>();
+  for await (const { key, material } of unwrapKeyObjects(store, provider, problems, otherKinds)) {
     const keys = await importVaultKeys(material);
     let plain: Buffer;
     try {
@@ -147,7 +148,7 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
       `it does not authenticate under the master key of ${unwrapped.join(', ')} (the key objects this provider opens): the config was altered or replaced, or those keys belong to another vault`,
     );
   }
-  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems.length ? problems.join('; ') : 'it has no key objects'}`);
+  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems.length ? problems.join('; ') : 'it has no key objects'}`, { otherKeyKinds: [...otherKinds].sort() });
 }
 
 export type CommitInput = {
