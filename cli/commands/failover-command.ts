@@ -1,3 +1,4 @@
+import { localRequester, REQUESTED_BY_OPTION } from '../requester';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
@@ -24,6 +25,8 @@ export type FailoverCommandOptions = TargetOptions & {
   at?: string;
   targetSuffix?: string;
   overwrite?: boolean;
+  /** Who asks (the approval record's `requestedBy`); the command line defaults it to user@host. */
+  requestedBy?: string;
   json?: boolean;
   workers?: number;
 };
@@ -32,7 +35,7 @@ export type FailoverCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(
 const defaultDeps: FailoverCommandDeps = { io: processIo, stderr: process.stderr };
 
 /** The runbook input a command line stands for; the runbook validates every field itself. */
-export function failoverInput(options: Pick<FailoverCommandOptions, 'plan' | 'backup' | 'at' | 'targetSuffix' | 'overwrite'>): Record<string, unknown> {
+export function failoverInput(options: Pick<FailoverCommandOptions, 'plan' | 'backup' | 'at' | 'targetSuffix' | 'overwrite' | 'requestedBy'>): Record<string, unknown> {
   if (options.backup !== undefined && options.at !== undefined) throw new UsageError('give at most one of --backup <id> and --at <time> (neither: the newest backup in the DR vault)');
   return {
     plan: options.plan,
@@ -40,6 +43,7 @@ export function failoverInput(options: Pick<FailoverCommandOptions, 'plan' | 'ba
     ...(options.at !== undefined ? { at: options.at } : {}),
     ...(options.targetSuffix !== undefined ? { targetSuffix: options.targetSuffix } : {}),
     ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.requestedBy !== undefined ? { requestedBy: options.requestedBy } : {}),
   };
 }
 
@@ -114,6 +118,7 @@ export function registerFailoverCommand(program: Command): void {
     .option('--at <time>', 'point in time (ISO 8601 with zone): the newest backup at or before it')
     .option('--target-suffix <suffix>', 'targets are lifeboat-<env>-restore-<source>-<suffix> and <directory>-<suffix> (default: failover)')
     .option('--overwrite', 'restore into targets that already hold data (an earlier failover)')
+    .option(...REQUESTED_BY_OPTION, localRequester())
     .option('--workers <n>', 'local Lambda worker threads (1 to 64)', parseWorkerCount)
     .action(async (opts: FailoverCommandOptions) => {
       process.exitCode = await failoverCommand(opts);

@@ -1,3 +1,4 @@
+import { localRequester, REQUESTED_BY_OPTION } from '../requester';
 import { type Command, Option } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type RestoreTarget } from '../../lambdas/restore/restore-request';
@@ -29,6 +30,8 @@ export type RestoreCommandOptions = TargetOptions & {
   at?: string;
   target: string;
   overwrite?: boolean;
+  /** Who asks (the approval record's `requestedBy`); the command line defaults it to user@host. */
+  requestedBy?: string;
   keepSetid?: boolean;
   allowUnprotectedTarget?: boolean;
   from?: string;
@@ -86,6 +89,7 @@ export function restoreInput(options: RestoreCommandOptions): Record<string, unk
     ...(options.allowUnprotectedTarget ? { allowUnprotectedTarget: true } : {}),
     ...(options.from !== undefined ? { vault: options.from } : {}),
     ...(options.prefix !== undefined ? { filter: { prefix: options.prefix } } : {}),
+    ...(options.requestedBy !== undefined ? { requestedBy: options.requestedBy } : {}),
   };
 }
 
@@ -245,6 +249,7 @@ export function registerRestoreCommand(program: Command): void {
       ]),
     )
     .option('--prefix <prefix>', 'restore only keys / paths under this prefix')
+    .option(...REQUESTED_BY_OPTION, localRequester())
     .option('--workers <n>', 'local Lambda worker threads (1 to 64)', parseWorkerCount)
     .action(async (opts: RestoreCommandOptions) => {
       process.exitCode = await restoreCommand(opts);
