@@ -122,6 +122,9 @@ async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' 
   throw new Error(`The restore report of ${source.name} has a ${target.type} target for a ${source.type} source`);
 }
 
+/** How many entries a sample may try, changed ones included, per sample asked for. */
+const MAX_TRIES_PER_SAMPLE = 4;
+
 /**
  * Compares up to `samples` entries of a restored source with the live source, byte for byte, where
  * the live entry is unchanged since the backup (S3: ETag and LastModified as the manifest recorded
@@ -137,26 +140,53 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
   if (typeof comparison === 'string') return { ...result, unreachable: comparison };
   const vault = await deps.openVault(report.vault);
   const snapshot = await vault.loadSnapshot(report.snapshotId);
-  // Every stride-th candidate, so the samples spread over the whole source rather than its first keys.
+  // Spread over the whole source rather than its first keys: a sample falls due every stride-th
+  // candidate, and one whose live entry changed since the backup leaves it due, so the next unchanged
+  // candidate is compared instead. Entries of other kinds (directories) count in `report.entries` but
+  // are never candidates: a second pass takes untried candidates until `samples` were compared. Changed
+  // entries are tried at most MAX_TRIES_PER_SAMPLE times `samples`: a source that changed entirely is
+  // not read whole for nothing.
   const stride = Math.max(1, Math.floor(report.entries / samples));
-  let candidate = 0;
-  for await (const entry of vault.entries(snapshot)) {
-    if (result.compared >= samples) break;
-    if (entry.kind !== comparison.kind || candidate++ % stride !== 0) continue;
+  const maxTries = samples * MAX_TRIES_PER_SAMPLE;
+  const tried = new Set<string>();
+  const done = (): boolean => result.compared >= samples || tried.size >= maxTries;
+  /** Compares one candidate: false when the live source could not be reached (the result says so). */
+  const attempt = async (entry: ManifestEntry): Promise<boolean> => {
+    tried.add(entry.path);
     let outcome: Outcome;
     try {
       outcome = await comparison.compare(entry);
     } catch (err) {
       if (!(err instanceof LiveSourceUnreachable)) throw err;
-      return { ...result, unreachable: `${comparison.live} could not be reached: ${err.message}` };
+      result.unreachable = `${comparison.live} could not be reached: ${err.message}`;
+      return false;
     }
     if (outcome === 'changed') {
       result.skippedChanged++;
-      continue;
+      return true;
     }
     result.compared++;
     if (outcome === 'matched') result.matched++;
     else result.mismatches.push(outcome.mismatch);
+    return true;
+  };
+  let candidate = 0;
+  let due = 0;
+  for await (const entry of vault.entries(snapshot)) {
+    if (done()) break;
+    if (entry.kind !== comparison.kind) continue;
+    if (candidate++ % stride === 0) due++;
+    if (due === 0) continue;
+    const comparedBefore = result.compared;
+    if (!(await attempt(entry))) return result;
+    if (result.compared > comparedBefore) due--;
+  }
+  if (!done()) {
+    for await (const entry of vault.entries(snapshot)) {
+      if (done()) break;
+      if (entry.kind !== comparison.kind || tried.has(entry.path)) continue;
+      if (!(await attempt(entry))) return result;
+    }
   }
   return result;
 }

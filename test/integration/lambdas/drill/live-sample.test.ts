@@ -98,6 +98,19 @@ describe('drill live sample, S3', () => {
     expect(comparison.errors).toEqual([{ error: 'LiveSampleMismatchError', message: expect.stringContaining('Source assets: 1 restored entry differs from the live source'), step: 'Compare with live sources' }]);
   });
 
+  it('compares the next unchanged object when the one due changed, instead of giving the sample up', async () => {
+    // Live a.txt and b.bin changed (b.bin above); the restored dir/c.bin differs. One sample, due at a.txt: it goes on to dir/c.bin.
+    await liveS3.send(new PutObjectCommand({ Bucket: LIVE, Key: 'a.txt', Body: 'also changed after the backup' }));
+    const sampled = await sampleLiveSource(report(s3Source, snapshotId, target, KEYS.length), s3Source, 1, deps());
+    expect(sampled).toEqual({ compared: 1, matched: 0, skippedChanged: 2, mismatches: [expect.stringMatching(/^"dir\/c\.bin": restored copy/)] });
+  });
+
+  it('fills its samples from the objects left untried when the entries it was told of (directories too) spread them thin', async () => {
+    // 25 entries reported for 5 objects: one due every 5th entry would try a.txt alone.
+    const sampled = await sampleLiveSource(report(s3Source, snapshotId, target, 25), s3Source, 3, deps());
+    expect(sampled).toMatchObject({ compared: 3, skippedChanged: 2 });
+  });
+
   it('a stopped primary region is unreachable, not a throw', async () => {
     // One attempt: the SDK's retries of a refused connection would only slow the test down.
     const oneTry = new S3Client({ region: PRIMARY, endpoint: cloud.endpoints.s3[PRIMARY], forcePathStyle: true, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
