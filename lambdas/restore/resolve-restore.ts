@@ -54,7 +54,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   const sourceSnapshot = snapshotOfSource(record, source.name);
   // The catalog is the home region's: its forgottenAt is about the home vault; the other vault may still keep the backup.
   if (record.forgottenAt !== undefined && request.vault === (deps.homeVault ?? 'primary')) throw new ForgottenBackupError(record.backupId, record.forgottenAt, request.vault);
-  const snapshot: Snapshot = await loadSnapshotFrom(deps.openVault, request.vault, sourceSnapshot.snapshotId, record);
+  const snapshot: Snapshot = await loadSnapshotFrom(deps.openVault, request.vault, sourceSnapshot.snapshotId, record, source.name);
   if (!KINDS[source.type].includes(snapshot.source.kind)) {
     throw new SnapshotMismatchError(
       `Snapshot ${snapshot.id.slice(0, 12)} of backup ${record.backupId} holds a ${snapshot.source.kind} source, but "${source.name}" is a ${source.type} source; the catalog and the vault disagree`,
@@ -83,7 +83,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
 }
 
 /** The snapshot from the chosen vault; from the DR vault, a missing one means the backup was not replicated, and the error says so. */
-async function loadSnapshotFrom(open: ResolveRestoreDeps['openVault'], side: 'primary' | 'dr', snapshotId: string, record: RestorableBackup): Promise<Snapshot> {
+async function loadSnapshotFrom(open: ResolveRestoreDeps['openVault'], side: 'primary' | 'dr', snapshotId: string, record: RestorableBackup, sourceName: string): Promise<Snapshot> {
   try {
     return await (await open(side)).loadSnapshot(snapshotId);
   } catch (err) {
@@ -96,7 +96,8 @@ async function loadSnapshotFrom(open: ResolveRestoreDeps['openVault'], side: 'pr
         ? 'It was copied there, so the DR vault\'s retention forgot it (drRetention), which no backup copies again, or its copy was lost (lifeboat scrub compares the vaults).'
         : `A backup of plan "${record.plan}" copies it: its Replicate step copies every backup the DR vault lacks.`;
     throw new BackupNotReplicatedError(
-      `Backup ${record.backupId} is not in the DR vault (${err.message}; its DR copy status in this region's catalog: ${status}); restore it from the primary vault ("vault": "primary"). ${why}`,
+      // The source by name: a drill restores several at once, and its verdict quotes this message alone.
+      `Backup ${record.backupId} is not in the DR vault: its snapshot of source "${sourceName}" is missing (${err.message}; its DR copy status in this region's catalog: ${status}); restore it from the primary vault ("vault": "primary"). ${why}`,
       { cause: err },
     );
   }

@@ -173,7 +173,7 @@ it('says a backup is not in the DR vault (and what to do) when the DR vault lack
   const d = { ...deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'FAILED' } } }), openVault: async (side: 'primary' | 'dr') => (side === 'dr' ? emptyDr : vault) };
   await expect(resolveRestore({ source: 'assets', backupId: BACKUP, vault: 'dr', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', d)).rejects.toMatchObject({
     name: 'BackupNotReplicatedError',
-    message: expect.stringMatching(/Backup 20260301T100000Z-1a2b3c4d is not in the DR vault .*DR copy status in this region's catalog: FAILED.*"vault": "primary"\)\. A backup of plan "\w+" copies it/),
+    message: expect.stringMatching(/Backup 20260301T100000Z-1a2b3c4d is not in the DR vault: its snapshot of source "assets" is missing .*DR copy status in this region's catalog: FAILED.*"vault": "primary"\)\. A backup of plan "\w+" copies it/),
   });
   // Copied once (COMMITTED) and gone: the DR vault's retention forgot it, which no backup undoes; no advice to run one.
   const copied = { ...d, catalog: deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'COMMITTED' } } }).catalog };
