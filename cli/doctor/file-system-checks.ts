@@ -6,7 +6,7 @@ import {
   type MountTargetDescription,
   paginateDescribeMountTargets,
 } from '@aws-sdk/client-efs';
-import { type EfsMountConfig, type FileSystemSourceConfig } from '../../config/lifeboat-config';
+import { type EfsAccessConfig, type FileSystemSourceConfig } from '../../config/lifeboat-config';
 import { resolveSourceRoot } from '../../lambdas/sources/directory-source';
 import { type CheckResult, fail, ok, skipped, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
@@ -49,11 +49,14 @@ async function mountTargets(efs: EFSClient, fileSystemId: string): Promise<Mount
   return targets;
 }
 
-/** The environment's EFS file system: available, its access point on it, and a mount target in every configured subnet. */
-export async function checkEfsMount(efs: EFSClient, ctx: DoctorContext, mount: EfsMountConfig): Promise<CheckResult> {
-  const name = `file system ${mount.fileSystemId}`;
-  const region = ctx.environment.primaryRegion;
-  const field = `fileSystem.efs of environment ${ctx.environment.name}`;
+/** Which mount a check is of: the sources' (`fileSystem.efs`, primary region) or the DR region's restore file system (`fileSystem.efs.drRestore`). */
+export type EfsMountRole = 'sources' | 'dr-restore';
+
+/** An EFS file system the functions mount: available, its access point on it, and a mount target in every configured subnet. */
+export async function checkEfsMount(efs: EFSClient, ctx: DoctorContext, mount: EfsAccessConfig, role: EfsMountRole = 'sources'): Promise<CheckResult> {
+  const name = `${role === 'dr-restore' ? 'DR file system' : 'file system'} ${mount.fileSystemId}`;
+  const region = role === 'dr-restore' ? ctx.environment.drRegion : ctx.environment.primaryRegion;
+  const field = `${role === 'dr-restore' ? 'fileSystem.efs.drRestore' : 'fileSystem.efs'} of environment ${ctx.environment.name}`;
   try {
     const fileSystem = (await efs.send(new DescribeFileSystemsCommand({ FileSystemId: mount.fileSystemId }))).FileSystems?.[0];
     if (!fileSystem) return fail(name, `EFS file system ${mount.fileSystemId} does not exist in ${region}`, `correct fileSystemId in ${field}`);
@@ -86,6 +89,31 @@ export async function checkEfsMount(efs: EFSClient, ctx: DoctorContext, mount: E
   } catch (err) {
     return fail(name, `cannot describe ${mount.fileSystemId} in ${region}: ${describeError(err)}`, `allow elasticfilesystem:DescribeFileSystems, DescribeAccessPoints and DescribeMountTargets to the caller, or correct ${field}`);
   }
+}
+
+/**
+ * The DR region's own file system for file-system sources (`fileSystem.efs.drRestore`): without it the
+ * DR region restores them nowhere in AWS (failover, DR restore, DR drill); with it, checked as the
+ * sources' file system is, in the DR region; in a DR account of its own, not read with these credentials.
+ */
+export async function checkDrRestoreMount(efs: (region: string) => EFSClient, ctx: DoctorContext): Promise<CheckResult> {
+  const { account, drAccount, drRegion, name: environment } = ctx.environment;
+  const mount = ctx.environment.fileSystem?.efs.drRestore;
+  if (!mount) {
+    return warn(
+      'DR file system',
+      `environment ${environment} has file-system sources but no fileSystem.efs.drRestore: in AWS the DR region cannot restore them (failover, DR restore and DR drill of those sources fail at their restore)`,
+      `create a writable EFS file system with an access point and mount targets in ${drRegion} and name it as "drRestore" inside fileSystem.efs (docs/DEPLOYMENT.md, "A file system in the DR region")`,
+    );
+  }
+  if (drAccount !== undefined && drAccount !== account) {
+    return warn(
+      `DR file system ${mount.fileSystemId}`,
+      `it is in account ${drAccount}, which the doctor does not read with account ${account}'s credentials`,
+      `with account ${drAccount}'s credentials: aws efs describe-mount-targets --file-system-id ${mount.fileSystemId} --region ${drRegion}`,
+    );
+  }
+  return checkEfsMount(efs(drRegion), ctx, mount, 'dr-restore');
 }
 
 /** A file-system source in AWS: it rests on the environment's file system, whose check came first. */

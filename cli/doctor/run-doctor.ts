@@ -13,7 +13,7 @@ import { checkConfigFile, checkEnvironment, checkSynthesis, type SynthesizeEnvir
 import { type AwsDoctorClients, type Disposable, type StorageClients } from './doctor-clients';
 import { type DoctorContext, doctorContext, type DoctorRequest } from './doctor-context';
 import { checkDynamoDbSource } from './dynamodb-source-check';
-import { checkEfsMount, checkEfsSource, checkLocalDirectorySource } from './file-system-checks';
+import { checkDrRestoreMount, checkEfsMount, checkEfsSource, checkLocalDirectorySource } from './file-system-checks';
 import { checkS3Source } from './s3-source-check';
 import { checkSchedule, checkSynthesizedSchedule } from './schedule-checks';
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
@@ -134,6 +134,8 @@ async function sourceChecks(
   if (clients.aws && efs && sources.some((s) => s.type === 'filesystem')) {
     fileSystemCheck = await checkEfsMount(clients.aws.efs(environment.primaryRegion), ctx, efs);
     results.push(fileSystemCheck);
+    const aws = clients.aws;
+    results.push(await checkDrRestoreMount((region) => aws.efs(region), ctx));
   }
   for (const source of sources) {
     switch (source.type) {

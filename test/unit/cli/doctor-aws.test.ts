@@ -41,6 +41,13 @@ const config = {
           vpcId: 'vpc-0123456789abcdef0',
           subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
           securityGroupId: 'sg-0123456789abcdef0',
+          drRestore: {
+            fileSystemId: 'fs-0fedcba9876543210',
+            accessPointId: 'fsap-0fedcba9876543210',
+            vpcId: 'vpc-0fedcba9876543210',
+            subnetIds: ['subnet-0fedcba9876543210'],
+            securityGroupId: 'sg-0fedcba9876543210',
+          },
         },
       },
       plans: [
@@ -199,11 +206,20 @@ function install(world: World): void {
     if (input.Name !== 'lifeboat-dev-demo') throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
     return { Name: input.Name, State: world.scheduleState, ScheduleExpression: 'rate(1 day)' };
   });
-  efs.on(DescribeFileSystemsCommand).resolves({ FileSystems: [{ FileSystemId: 'fs-0123456789abcdef0', LifeCycleState: 'available' } as never] });
-  efs.on(DescribeAccessPointsCommand).resolves({ AccessPoints: [{ AccessPointId: 'fsap-0123456789abcdef0', FileSystemId: 'fs-0123456789abcdef0', LifeCycleState: 'available' }] });
-  efs.on(DescribeMountTargetsCommand).resolves({
-    MountTargets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'].map((SubnetId, i) => ({ MountTargetId: `fsmt-${i}`, FileSystemId: 'fs-0123456789abcdef0', SubnetId, LifeCycleState: 'available', AvailabilityZoneName: `${PRIMARY}${'ab'[i]}` })) as never,
-  });
+  // The sources' file system in the primary region, the DR restore file system in the DR region (one mock answers both).
+  efs.on(DescribeFileSystemsCommand).callsFake((input: { FileSystemId: string }) => ({ FileSystems: [{ FileSystemId: input.FileSystemId, LifeCycleState: 'available' }] }));
+  efs.on(DescribeAccessPointsCommand).callsFake((input: { AccessPointId: string }) => ({
+    AccessPoints: [{ AccessPointId: input.AccessPointId, FileSystemId: input.AccessPointId.replace(/^fsap-/, 'fs-'), LifeCycleState: 'available' }],
+  }));
+  efs.on(DescribeMountTargetsCommand).callsFake((input: { FileSystemId: string }) => ({
+    MountTargets: (input.FileSystemId === 'fs-0fedcba9876543210' ? ['subnet-0fedcba9876543210'] : ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1']).map((SubnetId, i) => ({
+      MountTargetId: `fsmt-${i}`,
+      FileSystemId: input.FileSystemId,
+      SubnetId,
+      LifeCycleState: 'available',
+      AvailabilityZoneName: `${PRIMARY}${'ab'[i]}`,
+    })),
+  }));
 }
 
 const tmp = tempDir('doctor-aws');
@@ -235,6 +251,7 @@ describe('lifeboat doctor --aws', () => {
       `bootstrap ${PRIMARY}`,
       `bootstrap ${DR}`,
       'file system fs-0123456789abcdef0',
+      'DR file system fs-0fedcba9876543210',
       'source demo-assets',
       'source demo-orders',
       'source demo-files',
@@ -380,6 +397,23 @@ describe('lifeboat doctor command line', () => {
     });
     expect(checks.get('stack Lifeboat-dev-DR')).toMatchObject({ verdict: 'warn', detail: `in account ${DR_ACCOUNT}, which the doctor does not read with account ${ACCOUNT}'s credentials` });
     expect([...checks.values()].filter((c) => c.verdict !== 'ok' && c.verdict !== 'warn')).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it('warns that the DR region cannot restore file-system sources without fileSystem.efs.drRestore, saying what to create, exit 0', async () => {
+    const file = path.join(tmp.dir, 'no-dr-restore.config.json');
+    const withoutDrRestore = config.environments.map((e) => {
+      const { drRestore: _drRestore, ...efs } = e.fileSystem.efs;
+      return { ...e, fileSystem: { efs } };
+    });
+    writeFileSync(file, JSON.stringify({ environments: withoutDrRestore }));
+    const { code, checks } = await doctor(healthyWorld(), file);
+    expect(checks.get('DR file system')).toEqual({
+      name: 'DR file system',
+      verdict: 'warn',
+      detail: 'environment dev has file-system sources but no fileSystem.efs.drRestore: in AWS the DR region cannot restore them (failover, DR restore and DR drill of those sources fail at their restore)',
+      fix: `create a writable EFS file system with an access point and mount targets in ${DR} and name it as "drRestore" inside fileSystem.efs (docs/DEPLOYMENT.md, "A file system in the DR region")`,
+    });
     expect(code).toBe(0);
   });
 
