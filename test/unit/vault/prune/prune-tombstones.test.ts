@@ -3,12 +3,12 @@ import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { BackupOutlivedGraceError, BackupPackPrunedError } from '../../../../vault/prune/prune-errors';
-import { loadCondemnedBatches, TOMBSTONE_MIN_KEEP_MS } from '../../../../vault/prune/prune-state';
+import { loadCondemnedBatches, TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { DEFAULT_PRUNE_GRACE_MS, pruneVault, type PruneReport } from '../../../../vault/prune/prune-vault';
 import { initVault, Vault } from '../../../../vault/repository/vault';
-import { condemnedKey, DATA_PREFIX, INDEX_PREFIX, PRUNE_POLICY_KEY, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { CONDEMNED_PREFIX, condemnedKey, DATA_PREFIX, INDEX_PREFIX, PRUNE_POLICY_KEY, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { readEntry } from '../../../../vault/restorer/restore';
-import { VaultObjectNotFoundError } from '../../../../vault/vault-errors';
+import { ObjectLockedError, VaultObjectNotFoundError } from '../../../../vault/vault-errors';
 import { listedKeys, pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
 
 /**
@@ -238,5 +238,91 @@ describe('prune tombstones (docs/FORMAT.md §11)', () => {
     const id = await backup(reopen(), source, new Date(clock.t));
     await expectRestores(reopen(), id, source);
     await expectVerifies(reopen());
+  });
+});
+
+/** Races a review of the tombstones found, each as it was reproduced. */
+describe('prune tombstones under races', () => {
+  /**
+   * A Vault instance that stays warm (the Lambda runtime caches one per container, lambda-runtime.ts
+   * openVault) keeps an index loaded while a stale index object listed deleted packs. The tombstone that
+   * kept those packs out is removed once no index object lists them; the warm index still does. Until
+   * 2026-12-05 (an index was kept for 24 h) the next backup in that container deduplicated against the
+   * deleted packs, committed, and its snapshot did not restore; now the writer loads the index again.
+   */
+  it('a warm Vault loads its index again once a tombstone there was at its load is gone, so it never commits a snapshot referencing packs a prune deleted', async () => {
+    const { clock, reopen, source } = await refusedBackupListingDeletedPacks();
+    const t0 = clock.t;
+    clock.t = t0 + 2 * HOUR;
+    // The healing prune finds the refused backup's index object listing absent packs and condemns it.
+    expect((await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS)).packsMissing).toBeGreaterThan(0);
+
+    // The warm container: one Vault instance, used by an unrelated backup at T0+4h (its index then still holds the stale index object).
+    clock.t = t0 + 4 * HOUR;
+    const warm = reopen();
+    await backup(warm, new Map([['other', data(99)]]), new Date(clock.t));
+
+    const healBatch = (await loadCondemnedBatches(reopen().store, reopen().keys)).find((b) => b.sweptAt === undefined && b.indexes.length > 0);
+    if (!healBatch) throw new Error('setup: the healing prune condemned no index object');
+    // T0+27h: the stale index object is swept, and with it gone the tombstone may go.
+    clock.t = Date.parse(healBatch.condemnedAt) + DEFAULT_PRUNE_GRACE_MS;
+    expect(await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS)).toMatchObject({ indexesDeleted: 1, tombstonesRemoved: 1 });
+
+    // T0+27.5h: the warm container's index (23.5 h old) was loaded while the tombstone was there.
+    clock.t = t0 + 27.5 * HOUR;
+    const id = await backup(warm, source, new Date(clock.t));
+    await expectRestores(reopen(), id, source);
+    await expectVerifies(reopen());
+  });
+
+  /**
+   * A batch object Object Lock keeps (a bucket default retention covers prune/condemned/ too) is swept
+   * again by every run. Its packs are gone, but deleting an absent key succeeds, so every run counts them
+   * as deleted again (packsDeleted, bytesFreed) and, since deleted.length > 0, writes one more tombstone
+   * (itself locked): the skip for "one tombstone of it is enough" never applies.
+   */
+  it('a batch object Object Lock keeps is swept again by every run without counting its packs again or writing more tombstones', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const old = await backup(reopen(), new Map([['f', data(5)]]), new Date(clock.t));
+    await memory.delete(snapshotKey(old));
+    const locked = requiredMethodsStore(memory, {
+      delete: async (key) => {
+        if (key.startsWith(CONDEMNED_PREFIX)) throw new ObjectLockedError(memory.location, key, 'retention until next year');
+        return memory.delete(key);
+      },
+    });
+    for (let run = 1; run <= 4; run++) {
+      clock.t += HOUR;
+      await prune(() => reopen(locked), clock, 0);
+    }
+    const tombstones = (await loadCondemnedBatches(memory, reopen().keys)).filter((b) => b.sweptAt);
+    expect(tombstones.length).toBe(1);
+  });
+
+  /**
+   * A sweep replaces a batch by its tombstone (and what Object Lock kept) before it deletes the batch. A
+   * writer whose listing named the batch, whose read then found it gone, lists again: it must not go on
+   * without the tombstone, or it would trust records of the packs the sweep deleted.
+   */
+  it('lists the batches again when one vanished between the listing and its read, and finds what replaced it', async () => {
+    const { memory, reopen } = await newVault();
+    const keys = reopen().keys;
+    const pack = { id: 'ab'.repeat(32), bytes: 10 };
+    const batchId = await writeCondemnedBatch(memory, keys, { v: 1, condemnedAt: '2026-01-01T00:00:00.000Z', graceMs: 0, packs: [pack], indexes: [], manifests: [] });
+    let swept = false;
+    const racing = requiredMethodsStore(memory, {
+      get: async (key, range) => {
+        // The sweep runs right after the first listing: tombstone written, then the batch deleted.
+        if (!swept && key === condemnedKey(batchId)) {
+          swept = true;
+          await writeCondemnedBatch(memory, keys, { v: 1, condemnedAt: '2026-01-01T00:00:00.000Z', graceMs: 0, packs: [pack], indexes: [], manifests: [], sweptAt: '2026-01-01T00:00:01.000Z', keepMs: HOUR, from: batchId });
+          await memory.delete(condemnedKey(batchId));
+        }
+        return memory.get(key, range);
+      },
+    });
+    const batches = await loadCondemnedBatches(racing, keys);
+    expect(swept).toBe(true);
+    expect(batches).toEqual([expect.objectContaining({ from: batchId, sweptAt: '2026-01-01T00:00:01.000Z', packs: [pack] })]);
   });
 });
