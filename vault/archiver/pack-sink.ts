@@ -33,6 +33,11 @@ export type PackSinkContext = {
   readonly condemnedPacks?: ReadonlySet<string>;
   /** Tags of every pack this sink stores (PackWriterOptions.tags). @default none */
   readonly packTags?: Readonly<Record<string, string>>;
+  /**
+   * `prune/policy`'s `updatedAt` as the writer read it before this sink stored anything (null: none
+   * yet), so that the sink need not read it again. @default read when the sink starts
+   */
+  readonly prunePolicyAtStart?: string | null;
 };
 
 /** Packs uploading at once per sink; with the open one, a sink holds at most about (1 + this) × packSize of packs. */
@@ -89,11 +94,14 @@ export class PackSink {
 
   constructor(private readonly ctx: PackSinkContext) {
     this.packs = this.newPack();
-    // Read before any pack is stored: a prune that starts after this read writes a newer policy.
-    this.policyAtStart = readPrunePolicy(ctx.store, ctx.keys).then(
-      (p) => p?.updatedAt ?? null,
-      () => undefined,
-    );
+    // Read before any pack is stored (by the writer, or here): a prune that starts after this read writes a newer policy.
+    this.policyAtStart =
+      ctx.prunePolicyAtStart !== undefined
+        ? Promise.resolve(ctx.prunePolicyAtStart)
+        : readPrunePolicy(ctx.store, ctx.keys).then(
+            (p) => p?.updatedAt ?? null,
+            () => undefined,
+          );
   }
 
   /** Blobs of condemned packs this sink stored again (the index keeps their first, condemned, location). */

@@ -47,6 +47,8 @@ export type SnapshotWriterContext = {
   readonly codec: Codec;
   /** Packs a prune condemned: their blobs are not reused (docs/FORMAT.md §11). */
   readonly condemnedPacks?: ReadonlySet<string>;
+  /** `prune/policy`'s `updatedAt` as read before this writer started (null: none yet); absent: the pack sink reads it. */
+  readonly prunePolicyAtStart?: string | null;
 };
 
 export type SnapshotWriterOptions = {
@@ -101,7 +103,7 @@ export class SnapshotWriter {
     const onError = (err: unknown): void => {
       this.failure ??= err;
     };
-    this.sink = new PackSink({ store: ctx.store, keys: ctx.keys, index: ctx.index, packSize: ctx.packSize, budget: this.budget, onError, packsPerIndex: options.packsPerIndex ?? 32, indexIntervalMs: options.indexIntervalMs ?? 30_000, ...(ctx.condemnedPacks ? { condemnedPacks: ctx.condemnedPacks } : {}), ...(options.packTags ? { packTags: options.packTags } : {}) });
+    this.sink = new PackSink({ store: ctx.store, keys: ctx.keys, index: ctx.index, packSize: ctx.packSize, budget: this.budget, onError, packsPerIndex: options.packsPerIndex ?? 32, indexIntervalMs: options.indexIntervalMs ?? 30_000, ...(ctx.condemnedPacks ? { condemnedPacks: ctx.condemnedPacks } : {}), ...(ctx.prunePolicyAtStart !== undefined ? { prunePolicyAtStart: ctx.prunePolicyAtStart } : {}), ...(options.packTags ? { packTags: options.packTags } : {}) });
     this.manifest = new ManifestWriter({ store: ctx.store, keys: ctx.keys, runEntries: options.runEntries ?? 100_000, onError });
   }
 

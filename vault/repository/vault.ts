@@ -328,7 +328,7 @@ export class Vault {
     // One codec thread to begin with; the pool adds more while the backup waits for them (CodecPool.grow).
     const codec = codecFor(this.store, this.keys, { inline, workers: 1 });
     return new PruneStateSeenWriter(
-      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec, condemnedPacks },
+      { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec, condemnedPacks, prunePolicyAtStart: seen.policyUpdatedAt },
       { ...writerOptions, parent },
       seen,
       (part, state) => this.pruneStateSeenByPart.set(part, state),
