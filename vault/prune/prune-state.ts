@@ -113,10 +113,6 @@ export function writeCondemnedBatch(store: VaultStore, keys: VaultKeys, batch: C
 }
 
 /** The packs some batch condemns or some tombstone names: a backup's dedup index leaves their blobs out, so it stores them again. */
-export async function loadCondemnedPacks(store: VaultStore, keys: VaultKeys): Promise<Set<string>> {
-  return condemnedPacksOf(await loadCondemnedBatches(store, keys));
-}
-
 export function condemnedPacksOf(batches: readonly CondemnedBatch[]): Set<string> {
   const packs = new Set<string>();
   for (const b of batches) for (const p of b.packs) packs.add(p.id);
@@ -199,17 +195,13 @@ export type DurationLimit = {
  * grace, its own policy) cannot hide that a first one deleted packs under the backup.
  *
  * A batch condemned before the backup started does not count: the backup left that batch's packs out
- * of what it deduplicates against (loadCondemnedPacks), so its sweep cannot take anything the backup
+ * of what it deduplicates against (condemnedPacksOf), so its sweep cannot take anything the backup
  * relies on. Its time is taken a minute early (CONDEMNATION_CLOCK_MARGIN_MS); with `seen` (what the
  * backup's writers saw before loading their index) a batch they saw does not count even within that
  * minute, nor does the policy they saw: a backup right after a finished `prune --grace 0` commits.
  * Without `startedAt`, the policy and every batch count. Null when no prune ran while the backup did.
  */
-export async function backupDurationLimit(store: VaultStore, keys: VaultKeys, startedAt?: Date, seen?: PruneStateSeen): Promise<number | null> {
-  return (await backupDurationLimitWithCause(store, keys, startedAt, seen))?.limitMs ?? null;
-}
-
-export async function backupDurationLimitWithCause(store: VaultStore, keys: VaultKeys, startedAt?: Date, seen?: PruneStateSeen): Promise<DurationLimit | null> {
+export async function backupDurationLimit(store: VaultStore, keys: VaultKeys, startedAt?: Date, seen?: PruneStateSeen): Promise<DurationLimit | null> {
   const policy = await readPrunePolicy(store, keys);
   const since = startedAt ? startedAt.getTime() - CONDEMNATION_CLOCK_MARGIN_MS : -Infinity;
   const seenBatches = new Set(seen?.batches ?? []);

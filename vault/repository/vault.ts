@@ -25,7 +25,7 @@ import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapsh
 import { type VaultStore } from '../backend/vault-store';
 import { type SnapshotListing, unreadableSnapshotAdvice, type UnreadableSnapshot } from './snapshot-listing';
 import { mapBounded } from '../workers/bounded-concurrency';
-import { backupDurationLimitWithCause, condemnedPacksOf, isTombstone, mergePruneStatesSeen, type PruneStateSeen, readPruneState } from '../prune/prune-state';
+import { backupDurationLimit, condemnedPacksOf, isTombstone, mergePruneStatesSeen, type PruneStateSeen, readPruneState } from '../prune/prune-state';
 import { BackupOutlivedGraceError } from '../prune/prune-errors';
 import { PruneStateSeenWriter } from './prune-state-seen-writer';
 
@@ -380,7 +380,7 @@ export class Vault {
    */
   private async checkDurationWithinGrace(startedAt: Date | undefined, seen: PruneStateSeen | undefined): Promise<void> {
     if (!startedAt) return;
-    const limit = await backupDurationLimitWithCause(this.store, this.keys, startedAt, seen);
+    const limit = await backupDurationLimit(this.store, this.keys, startedAt, seen);
     const duration = this.now() - startedAt.getTime();
     if (limit !== null && duration >= limit.limitMs) throw new BackupOutlivedGraceError(this.location, duration, limit.limitMs, limit.cause);
   }

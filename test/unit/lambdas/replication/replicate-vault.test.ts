@@ -13,7 +13,7 @@ import { initVault, openVault, type Vault } from '../../../../vault/repository/v
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
-import { loadCondemnedPacks } from '../../../../vault/prune/prune-state';
+import { condemnedPacksOf, loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { newTestVault, pseudoRandomBytes, readTree, removeDir, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
 
 // Cheap scrypt: the replica's key is a passphrase here only to prove it is wrapped under a *different* key than the source's.
@@ -289,7 +289,7 @@ describe('replicateVault and the primary\'s garbage', () => {
 
     // The prune condemns them (its grace keeps them in the primary for now: the batch is pending).
     await pruneVault(source, {});
-    const condemned = await loadCondemnedPacks(store, source.keys);
+    const condemned = condemnedPacksOf(await loadCondemnedBatches(store, source.keys));
     expect(garbage.filter((key) => condemned.has(key.slice(key.lastIndexOf('/') + 1)))).toEqual(garbage);
     for (const key of garbage) expect(await store.has(key)).toBe(true);
 
