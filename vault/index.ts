@@ -51,6 +51,7 @@ export * from './pack/pack-writer';
 export * from './prune/index-objects';
 export * from './prune/index-coverage';
 export * from './prune/prune-errors';
+export * from './prune/prune-lease';
 export * from './prune/prune-plan';
 export * from './prune/prune-state';
 export * from './prune/prune-vault';

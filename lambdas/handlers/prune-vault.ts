@@ -39,6 +39,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune 
     ...(request.graceHours !== undefined ? { graceMs: Math.round(request.graceHours * 3_600_000) } : {}),
     ...(request.repackThreshold !== undefined ? { repackThreshold: request.repackThreshold } : {}),
     dryRun: request.dryRun,
+    // Named to a prune this one keeps waiting (PruneAlreadyRunningError).
+    lease: { holder: `the ${runtime.environment} prune workflow${invocation?.awsRequestId ? ` (Lambda request ${invocation.awsRequestId})` : ''}` },
     ...(cursor ? { cursor } : {}),
     ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
   });

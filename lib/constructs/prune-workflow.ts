@@ -66,8 +66,11 @@ const VAULT_CREATE_KEYS = ['data/*', 'index/*'];
 const VAULT_REWRITE_KEYS = ['prune/*'];
 /** Every key it writes: multipart uploads it may have to abort. */
 const VAULT_WRITE_KEYS = [...VAULT_CREATE_KEYS, ...VAULT_REWRITE_KEYS];
-/** What it may delete: swept packs, index and manifest objects, and swept batches. Never snapshots, keys or config. */
-const VAULT_DELETE_KEYS = ['data/*', 'index/*', 'manifest/*', 'prune/condemned/*'];
+/**
+ * What it may delete: swept packs, index and manifest objects, swept batches, and prune leases (its own when
+ * it ends, a dead prune's: vault/prune/prune-lease.ts). Never snapshots, keys or config.
+ */
+const VAULT_DELETE_KEYS = ['data/*', 'index/*', 'manifest/*', 'prune/condemned/*', 'prune/running/*'];
 /** Whose tags it reads and writes: packs (their storage tier tag), nothing else. */
 const VAULT_TAGGED_KEYS = ['data/*'];
 /** A prune runs a few invocations of at most 15 minutes each; the execution is stopped well after that. */
@@ -179,6 +182,9 @@ export class PruneWorkflow extends Construct {
       failName: 'Prune failed',
       failComment: 'Fails the execution with the prune\'s own error name and message.',
     });
+    // Another prune holds the vault's lease (a CLI prune, or a prune that died: its lease ends within
+    // PRUNE_LEASE_TTL_MS and a minute): waited for about a quarter of an hour before the run fails.
+    pruneTask.addRetry({ errors: ['PruneAlreadyRunningError'], interval: Duration.minutes(2), backoffRate: 1.5, maxAttempts: 4 });
     pruneTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
     forgetTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
     finished.when(sfn.Condition.booleanEquals('$.prune.done', true), report).otherwise(pruneTask);

@@ -296,4 +296,4 @@ export function objectContext(kind: SealedObjectKind): Buffer {
   return Buffer.from(`lifeboat/v1/${kind}`, 'utf8');
 }
 
-export type SealedObjectKind = 'config' | 'index' | 'manifest-page' | 'manifest-node' | 'manifest' | 'snapshot' | 'pack-header' | 'prune-condemned' | 'prune-policy';
+export type SealedObjectKind = 'config' | 'index' | 'manifest-page' | 'manifest-node' | 'manifest' | 'snapshot' | 'pack-header' | 'prune-condemned' | 'prune-policy' | 'prune-lease';

@@ -84,3 +84,47 @@ export class IncompleteIndexError extends VaultError {
     );
   }
 }
+/**
+ * Another prune of this vault is running: it holds the vault's prune lease (vault/prune/prune-lease.ts).
+ * Two prunes at once could sweep one batch against different marks and delete a pack a backup relies on.
+ */
+export class PruneAlreadyRunningError extends VaultError {
+  override name = 'PruneAlreadyRunningError';
+  constructor(
+    readonly location: string,
+    readonly leaseKey: string,
+    readonly other: { readonly holder: string; readonly startedAt: string; readonly renewedAt: string; readonly expiresAt: string },
+  ) {
+    super(
+      `${location}: another prune of this vault is running (${other.holder}, since ${other.startedAt}; its lease ${leaseKey} was renewed at ${other.renewedAt}), and two at once could delete data a backup relies on: nothing was changed. Wait for it to end and run this prune again. If that prune died, its lease ends by itself at ${other.expiresAt} (plus a minute for the clocks).`,
+    );
+  }
+}
+
+/**
+ * This prune can no longer be sure it holds the vault's prune lease (its renewals failed, or its
+ * process was stopped longer than the lease lasts), so another prune may have started: it stops before
+ * its next step. What it did so far is consistent (every step leaves a vault that verifies); run it again.
+ */
+export class PruneLeaseLostError extends VaultError {
+  override name = 'PruneLeaseLostError';
+  constructor(
+    readonly location: string,
+    readonly leaseKey: string,
+    why: string,
+  ) {
+    super(`${location}: this prune stopped: it may no longer hold its lease ${leaseKey} (${why}), and another prune may be running. Every step it finished left the vault consistent; run the prune again.`);
+  }
+}
+
+/** A prune lease that opens with the vault's keys but that this version cannot read (a newer Lifeboat's?): it may be a running prune's. */
+export class PruneLeaseUnreadableError extends VaultError {
+  override name = 'PruneLeaseUnreadableError';
+  constructor(
+    readonly location: string,
+    readonly leaseKey: string,
+    problem: string,
+  ) {
+    super(`${location}: the prune lease ${leaseKey} cannot be read (${problem}; a newer Lifeboat's?), so this prune cannot tell whether another one is running: nothing was changed. Prune with the newer Lifeboat, or, if no prune of this vault runs now, delete that object and run the prune again.`);
+  }
+}

@@ -15,6 +15,7 @@ import { IncompleteIndexError } from './prune-errors';
 import { countSchema as count } from '../repository/vault-schema';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { listStoredPacks, PackSizeLookup, type StoredPacks, storedPackSize } from './stored-packs';
+import { type PruneLease, type PruneLeaseOptions, withPruneLease } from './prune-lease';
 
 /** The backup lease (24 h 15 min, lambdas/backup/backup-lease.ts) plus 45 min: no backup that may still commit outlives it. */
 export const DEFAULT_PRUNE_GRACE_MS = 25 * 60 * 60 * 1000;
@@ -49,6 +50,11 @@ export type PruneOptions = {
    * and index object as the real run would write them), so the figures are the real run's.
    */
   readonly dryRunSweepsCondemned?: boolean;
+  /**
+   * The run's prune lease (prune-lease.ts): who it is (`holder`, named to a prune it keeps waiting),
+   * and, for tests, its timing. A dry run takes none.
+   */
+  readonly lease?: Omit<PruneLeaseOptions, 'now'>;
 };
 
 /** The report as it travels in a cursor between invocations (the state machine's payload). */
@@ -150,9 +156,17 @@ export function emptyPruneReport(dryRun: boolean): PruneReport {
  * grace has passed (marking again first: what a snapshot committed since references is spared),
  * then marks, condemns what no snapshot references, and repacks packs with too much garbage.
  * Nothing is deleted in the run that finds it unreferenced. Every step leaves a vault that verifies;
- * a call cut short (crash or deadline) is finished by the next.
+ * a call cut short (crash or deadline) is finished by the next. A run that writes holds the vault's
+ * prune lease throughout (prune-lease.ts): with another prune running it throws
+ * PruneAlreadyRunningError and changes nothing.
  */
 export async function pruneVault(vault: Vault, options: PruneOptions = {}): Promise<PruneResult> {
+  // Only runs that write hold the lease: a dry run reads, and may run beside a real one.
+  if (options.dryRun) return pruneHolding(vault, options, null);
+  return withPruneLease(vault.store, vault.keys, { ...options.lease, ...(options.now ? { now: options.now } : {}) }, (lease) => pruneHolding(vault, options, lease));
+}
+
+async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLease | null): Promise<PruneResult> {
   const now = options.now ?? Date.now;
   const graceMs = options.graceMs ?? DEFAULT_PRUNE_GRACE_MS;
   const threshold = options.repackThreshold ?? DEFAULT_REPACK_THRESHOLD;
@@ -163,7 +177,11 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   if (assumeForgotten.size > 0 && !dryRun) throw new VaultError('prune: snapshots may be assumed forgotten only in a dry run; delete them first');
   const markedPages = options.markedPages ?? new MarkedPages();
   const report: PruneReport = options.cursor ? { ...options.cursor.report, locked: [...options.cursor.report.locked], damaged: [...options.cursor.report.damaged] } : emptyPruneReport(dryRun);
-  const outOfTime = (): boolean => options.deadline !== undefined && now() >= options.deadline;
+  // Checked before every step that deletes or condemns: a run that lost its lease stops there (PruneLeaseLostError).
+  const outOfTime = (): boolean => {
+    lease?.assertHeld();
+    return options.deadline !== undefined && now() >= options.deadline;
+  };
   const unfinished = (phase: PruneCursor['phase']): PruneResult => ({ done: false, cursor: { phase, report }, report });
 
   // The grace backups are held to is stored before anything is condemned under it.
@@ -244,6 +262,7 @@ export async function pruneVault(vault: Vault, options: PruneOptions = {}): Prom
   };
   const condemnsSomething = batch.packs.length + batch.indexes.length + batch.manifests.length > 0;
   if (!dryRun && (condemnsSomething || newPacks.length > 0 || missingToCondemn.length > 0)) {
+    lease?.assertHeld();
     // The new packs and the packs carried out of condemned index objects are indexed before the
     // batch exists: at no moment is a live pack listed only by condemned index objects.
     const toIndex = [...newPacks, ...carried];

@@ -11,6 +11,8 @@ export const SNAPSHOTS_PREFIX = 'snapshots/';
 /** Prune's state (docs/FORMAT.md "Prune"): condemnation batches and the grace every backup is held to. */
 export const CONDEMNED_PREFIX = 'prune/condemned/';
 export const PRUNE_POLICY_KEY = 'prune/policy';
+/** The leases of running prunes (vault/prune/prune-lease.ts): one prune of a vault at a time. */
+export const PRUNE_LEASE_PREFIX = 'prune/running/';
 
 const HEX_ID = /^[0-9a-f]{64}$/;
 
@@ -23,6 +25,7 @@ export const indexKey = (id: string): string => `${INDEX_PREFIX}${id}`;
 export const manifestKey = (id: string): string => `${MANIFEST_PREFIX}${id}`;
 export const snapshotKey = (id: string): string => `${SNAPSHOTS_PREFIX}${id}`;
 export const condemnedKey = (id: string): string => `${CONDEMNED_PREFIX}${id}`;
+export const pruneLeaseKey = (id: string): string => `${PRUNE_LEASE_PREFIX}${id}`;
 export const keyObjectKey = (id: string): string => `${KEYS_PREFIX}${id}`;
 
 /** The id at the end of a listed key when it has the expected shape, else null (foreign files are ignored). */

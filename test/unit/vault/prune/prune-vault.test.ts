@@ -3,8 +3,9 @@ import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-
 import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
-import { BackupOutlivedGraceError, IncompleteIndexError } from '../../../../vault/prune/prune-errors';
-import { loadCondemnedBatches } from '../../../../vault/prune/prune-state';
+import { BackupOutlivedGraceError, IncompleteIndexError, PruneAlreadyRunningError } from '../../../../vault/prune/prune-errors';
+import { PRUNE_LEASE_TTL_MS } from '../../../../vault/prune/prune-lease';
+import { CONDEMNATION_CLOCK_MARGIN_MS, loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { pruneVault, type PruneOptions, type PruneReport } from '../../../../vault/prune/prune-vault';
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
@@ -468,6 +469,9 @@ describe('pruneVault after a crash', () => {
     clock.t += GRACE;
     await expect(pruneVault(reopen(dyingAt(memory, (op) => op === 'delete')), { graceMs: GRACE, now: () => clock.t })).rejects.toThrow('crashed');
     await expectVerifies(reopen());
+    // The dead run's lease stays until it expires: a prune before then is refused, one after goes on.
+    await expect(prune(reopen(), clock)).rejects.toThrow(PruneAlreadyRunningError);
+    clock.t += PRUNE_LEASE_TTL_MS + CONDEMNATION_CLOCK_MARGIN_MS;
     const next = await prune(reopen(), clock);
     expect(next.packsDeleted).toBeGreaterThan(0);
     // What is left is tombstones only (their packs are gone): nothing is pending any more.
@@ -481,6 +485,7 @@ describe('pruneVault after a crash', () => {
     await expect(pruneVault(reopen(dyingAt(memory, (op, key) => op === 'put' && key.startsWith('index/'))), { graceMs: GRACE, now: () => clock.t })).rejects.toThrow('crashed');
     await expectRestores(reopen(), kept);
     await expectVerifies(reopen());
+    clock.t += PRUNE_LEASE_TTL_MS + CONDEMNATION_CLOCK_MARGIN_MS;
     await prune(reopen(), clock);
     clock.t += GRACE;
     await prune(reopen(), clock);
