@@ -24,7 +24,7 @@ export function loggedStateMachine(
   const logGroup = lifeboatLogGroup(scope, 'Logs', `/aws/vendedlogs/states/${props.stateMachineName}`);
   return new sfn.StateMachine(scope, 'StateMachine', {
     stateMachineName: props.stateMachineName,
-    definitionBody: sfn.DefinitionBody.fromChainable(props.objectInput === false ? props.definition : objectInputGuard(scope).otherwise(props.definition)),
+    definitionBody: sfn.DefinitionBody.fromChainable(props.objectInput === false ? props.definition : objectInputGuard(scope, props.definition)),
     tracingEnabled: true,
     logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: workflowLogging(scope).includeExecutionData },
     timeout: props.timeout,
@@ -47,23 +47,39 @@ export function failureReport(scope: Construct, props: { reportComment: string; 
 }
 
 /**
- * The first state of a runbook: an input that is no JSON object (`null`, `"x"`, `42`, `true`, a
- * non-empty array) is refused with InvalidInputError saying so. Without it the first step's Lambda
- * refused the input, but its Catch (`ResultPath: "$.error"`) could not merge the error into a
- * non-object, and the execution failed with States.ResultPathMatchFailure, the reason lost. An empty
- * array passes (Choice rules cannot tell it from an object) and still ends that way. A
- * `null` input the local executor does not get this far with: it fails reading `$` itself
- * (States.Runtime: "Path expression '$' does not point to a value"), which at least names the input.
+ * The first states of a runbook: an input that is no JSON object (`null`, `"x"`, `42`, `true`, `[]`,
+ * `[…]`) is refused with InvalidInputError saying so, and an object goes on to `next` unchanged.
+ * Without them the first step's Lambda refused the input, but its Catch (`ResultPath: "$.error"`) could
+ * not merge the error into a non-object, and the execution failed with States.ResultPathMatchFailure,
+ * the reason lost.
+ *
+ * Why the input is tested as JSON text and not with Choice type rules: no Choice rule tells `[]` from
+ * `{}` (neither has `$[0]`, and there is no "is object" or "is array" rule), but the JSON text of an
+ * object, and of nothing else, starts with `{`. `States.JsonToString` writes the JSON text of whatever
+ * data its path selects (Amazon States Language, "Intrinsic functions"), and the Pass carries the input
+ * beside it as `input`, which the Choice's OutputPath hands on: `next` gets the very object, nothing
+ * added (later states read `$` and `$$.Execution.Input` alike). Both read `$$.Execution.Input`, which is
+ * `$` here (the first state), because the local executor (aws-local-stepfunctions) cannot select `$`
+ * when the input is `null`, `0` or `false` and fails with States.Runtime before any rule is tested. The
+ * price: the input is held twice in one state's output, so an input over about half of Step Functions'
+ * 256 KiB payload limit fails with States.DataLimitExceeded here; runbook inputs are a few fields.
  */
-function objectInputGuard(scope: Construct): sfn.Choice {
+function objectInputGuard(scope: Construct, next: sfn.IChainable): sfn.IChainable {
+  const executionInput = '$$.Execution.Input';
+  const asJsonText = new sfn.Pass(scope, 'Input as JSON text', {
+    comment: 'The execution input and its JSON text, for the object test that follows.',
+    parameters: { input: sfn.JsonPath.objectAt(executionInput), json: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(executionInput)) },
+  });
   const refused = new sfn.Fail(scope, 'Input refused', {
     comment: 'The execution input is no JSON object: nothing ran.',
     error: 'InvalidInputError',
     cause: 'Invalid input: the execution input must be a JSON object, such as {} or {"plan": "daily"}: see docs/RUNBOOKS.md for each runbook\'s fields',
   });
-  return new sfn.Choice(scope, 'Input is an object?', { comment: 'Refuses an input that is no JSON object before any step runs (its error could not be reported otherwise).' })
-    .when(
-      sfn.Condition.or(sfn.Condition.isNull('$'), sfn.Condition.isString('$'), sfn.Condition.isNumeric('$'), sfn.Condition.isBoolean('$'), sfn.Condition.isPresent('$[0]')),
-      refused,
-    );
+  const isObject = new sfn.Choice(scope, 'Input is an object?', {
+    comment: 'Refuses an input that is no JSON object before any step runs (its error could not be reported otherwise); an object goes on as it came.',
+    outputPath: '$.input',
+  })
+    .when(sfn.Condition.not(sfn.Condition.stringMatches('$.json', '{*')), refused)
+    .otherwise(next);
+  return asJsonText.next(isObject);
 }

@@ -360,15 +360,15 @@ describe('drills and failover, with their faults', () => {
     expect({ status: failover.status, error: failover.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
     expect(causeMessage(failover.cause)).toMatch(/backupId: /);
     // The failover's first state is its approval (approved at once here); validation comes right after it.
-    // (After `Input is an object?`, which every runbook starts with: docs/RUNBOOKS.md.)
+    // (After `Input as JSON text` and `Input is an object?`, which every runbook starts with: docs/RUNBOOKS.md.)
     for (const result of [unknown, other, failover]) {
-      expect(result.events.filter((e) => e.type === 'StateEntered' && e.state !== 'Wait for approval' && e.state !== 'Input is an object?').map((e) => e.state)[0]).toMatch(/^(Start drill|Validate failover)$/);
+      expect(result.events.filter((e) => e.type === 'StateEntered' && e.state !== 'Wait for approval' && e.state !== 'Input as JSON text' && e.state !== 'Input is an object?').map((e) => e.state)[0]).toMatch(/^(Start drill|Validate failover)$/);
     }
     // An input the runbook's parser refuses fails in the approval step itself, before anybody is asked to approve it.
     const unknownFailover = await run('dr', names.failoverStateMachine, { plan: 'nope' });
     expect({ status: unknownFailover.status, error: unknownFailover.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
     expect(causeMessage(unknownFailover.cause)).toMatch(/plan: unknown plan "nope"/);
-    expect(unknownFailover.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Input is an object?', 'Wait for approval', 'Failure report', 'Failover failed']);
+    expect(unknownFailover.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Input as JSON text', 'Input is an object?', 'Wait for approval', 'Failure report', 'Failover failed']);
     expect((await drDrills.list()).filter((d) => [unknown, other].some((r) => r.executionId === d.execution))).toEqual([]);
   }, 120_000);
 
@@ -450,7 +450,7 @@ describe('drills and failover, with their faults', () => {
     const again = await run('dr', names.failoverStateMachine, { plan: 'shop', targetSuffix: 'outage' });
     expect({ status: again.status, error: again.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
     expect(again.cause).toMatch(/overwrite: the failover target of source/);
-    expect(again.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Input is an object?', 'Wait for approval', 'Validate failover', 'Failure report', 'Failover failed']);
+    expect(again.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Input as JSON text', 'Input is an object?', 'Wait for approval', 'Validate failover', 'Failure report', 'Failover failed']);
   }, 240_000);
 
   it('lifeboat failover --at TIME restores the backup of that time into targets of the suffix given, each equal to its source', async () => {

@@ -43,7 +43,7 @@ let primaryVault: Vault;
 let vaultKeys: KeyFileKeyProvider;
 const BACKUP_TIME = new Date('2026-03-01T10:00:00Z');
 /** The states before validation: the overwrite choice and, with "overwrite": true, the approval (security-guards.test.ts tests them). */
-const APPROVAL_FRONT = new Set(['Input is an object?', 'Overwrite requested?', 'Overwrite true?', 'Wait for approval']);
+const APPROVAL_FRONT = new Set(['Input as JSON text', 'Input is an object?', 'Overwrite requested?', 'Overwrite true?', 'Wait for approval']);
 /** Small objects beside the bucket's samples: with restore shards of 20 entries (SMALL_SHARDS), a restore of the bucket runs three shards. */
 const BULK_OBJECTS = 40;
 const SMALL_SHARDS = { [RESTORE_ENTRIES_PER_SHARD_ENV]: '20' };

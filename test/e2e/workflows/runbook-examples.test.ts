@@ -421,8 +421,8 @@ it('every runbook refuses an input that is no JSON object, saying so, before any
     [names.failoverStateMachine, 'dr'],
   ];
   for (const [stateMachine, role] of runbooks) {
-    // Not null: the local executor fails reading `$` of a null input before the first state (lib/constructs/logged-state-machine.ts).
-    for (const input of ['demo', 42, true, ['demo']]) {
+    // `[]` too, which no Choice rule tells from an object, and the falsy ones, which the local executor cannot select as `$` (lib/constructs/logged-state-machine.ts).
+    for (const input of [[], ['demo'], 'demo', 42, 0, true, false, null]) {
       const result = await run(stateMachine, input, role);
       expect({ stateMachine, input, status: result.status, error: result.error, cause: result.cause }).toEqual({
         stateMachine,

@@ -47,9 +47,10 @@ const flat = (value: unknown): string => JSON.stringify(value);
 it('defines lifeboat-dev-catalog-rebuild: Rebuild catalog → Rebuild report, Retry on TransientError, Catch to a failure report that fails with the error', () => {
   const definition = rebuildDefinition();
   // Every runbook starts by refusing an input that is no JSON object (lib/constructs/logged-state-machine.ts).
-  expect(definition.StartAt).toBe('Input is an object?');
+  expect(definition.StartAt).toBe('Input as JSON text');
+  expect(definition.States['Input as JSON text']?.Next).toBe('Input is an object?');
   expect(definition.States['Input is an object?']?.Default).toBe('Rebuild catalog');
-  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input is an object?', 'Input refused', 'Rebuild catalog', 'Rebuild failed', 'Rebuild report']);
+  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input as JSON text', 'Input is an object?', 'Input refused', 'Rebuild catalog', 'Rebuild failed', 'Rebuild report']);
   const task = definition.States['Rebuild catalog'] ?? {};
   expect(task).toMatchObject({ Type: 'Task', Next: 'Rebuild report', ResultPath: '$.report' });
   expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['TransientError'], BackoffRate: 2, JitterStrategy: 'FULL' })]));
@@ -129,7 +130,7 @@ describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the D
   it('defines lifeboat-dev-catalog-rebuild in the DR stack with the same states', () => {
     const definition = rebuildDefinition(dr);
     expect(definition.States['Input is an object?']?.Default).toBe('Rebuild catalog');
-    expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input is an object?', 'Input refused', 'Rebuild catalog', 'Rebuild failed', 'Rebuild report']);
+    expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input as JSON text', 'Input is an object?', 'Input refused', 'Rebuild catalog', 'Rebuild failed', 'Rebuild report']);
     expect(String(definition.States['Rebuild catalog']?.Comment)).toContain('DR vault');
     dr.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/lifeboat-dev-catalog-rebuild' });
   });

@@ -202,7 +202,7 @@ describe('primary stack', () => {
     // Each plan's own bound, passed on by the plan step.
     expect(definition).toContain('\\"MaxConcurrencyPath\\":\\"$.backup.maxConcurrency\\"');
     // The lease is the first step (after the input check every runbook starts with) and is released on both the success and the failure path.
-    expect(definition).toContain('\\"StartAt\\":\\"Input is an object?\\"');
+    expect(definition).toContain('\\"StartAt\\":\\"Input as JSON text\\"');
     expect(definition).toContain('\\"Default\\":\\"Acquire lock\\"');
     expect(definition).toContain('\\"Release lock\\"');
     expect(definition).toContain('\\"Release lock after failure\\"');
@@ -281,13 +281,15 @@ describe('primary stack', () => {
       const [machine] = Object.values(machines);
       const definition = JSON.parse((machine?.Properties?.DefinitionString?.['Fn::Join'] as [string, unknown[]])[1].map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as {
         StartAt: string;
-        States: Record<string, { Type: string; Next?: string; Choices?: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default?: string }>;
+        States: Record<string, { Type: string; Next?: string; Choices?: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default?: string; Retry?: unknown[] }>;
       };
-      expect(definition.StartAt).toBe('Input is an object?');
+      expect(definition.StartAt).toBe('Input as JSON text');
       expect(definition.States['Input is an object?']?.Default).toBe('Prune request');
       expect(definition.States['Prune request']?.Next).toBe('Forget');
       expect(definition.States['Forget']?.Next).toBe('Prune');
       expect(definition.States['Prune']?.Next).toBe('Prune finished?');
+      // Another prune holding the vault's lease is waited for (a dead one's lease ends within 6 minutes).
+      expect(definition.States['Prune']?.Retry).toContainEqual({ ErrorEquals: ['PruneAlreadyRunningError'], IntervalSeconds: 120, MaxAttempts: 4, BackoffRate: 1.5 });
       expect(definition.States['Prune finished?']?.Choices).toEqual([{ Variable: '$.prune.done', BooleanEquals: true, Next: 'Prune report' }]);
       expect(definition.States['Prune finished?']?.Default).toBe('Prune');
       template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: home === 'dr' ? 'lifeboat-dev-prune-dr' : 'lifeboat-dev-prune', ScheduleExpression: 'rate(1 day)', Target: Match.objectLike({ Input: '{}' }) });
@@ -297,7 +299,7 @@ describe('primary stack', () => {
       const statements = Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${role}"`))
         .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
-      expect(vaultKeysFor(statements, 's3:DeleteObject')).toEqual(['data/*', 'index/*', 'manifest/*', 'prune/condemned/*']);
+      expect(vaultKeysFor(statements, 's3:DeleteObject')).toEqual(['data/*', 'index/*', 'manifest/*', 'prune/condemned/*', 'prune/running/*']);
       // Packs and index objects in two create-only statements (whole objects with If-None-Match, multipart parts); prune/ unconditional.
       expect([...new Set(vaultKeysFor(statements, 's3:PutObject'))]).toEqual(['data/*', 'index/*', 'prune/*']);
       // The repack keeps each pack's tier tag: it reads and writes the tags of packs, of no other object.

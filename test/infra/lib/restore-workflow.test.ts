@@ -44,7 +44,7 @@ const actions = (statements: Statement[]) => new Set(statements.flatMap((s) => (
 it('defines lifeboat-dev-restore: (approval if overwrite) → resolve → plan → Distributed Map of shards → verify → report, Retry on TransientError, Catch to a failure report', () => {
   const { definition, props } = restoreMachine();
   // Every runbook starts by refusing an input that is no JSON object (lib/constructs/logged-state-machine.ts).
-  expect(definition).toContain('\\"StartAt\\":\\"Input is an object?\\"');
+  expect(definition).toContain('\\"StartAt\\":\\"Input as JSON text\\"');
   expect(definition).toContain('\\"Default\\":\\"Overwrite requested?\\"');
   expect(definition).toContain('\\"Validate and resolve\\"');
   for (const state of ['Plan restore shards', 'Restore shards', 'Restore shard', 'Verify restore', 'Restore report', 'Restore planned?', 'Abandon restore', 'Failure report', 'Restore failed']) expect(definition).toContain(`\\"${state}\\"`);
@@ -159,7 +159,7 @@ it('makes overwrite restores and failovers wait for an approval (.waitForTaskTok
   expect(definition).toContain('\\"TimeoutSeconds\\":43200');
   const failover = Object.values(dr.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-failover' } }))[0];
   const failoverDefinition = JSON.stringify(failover?.Properties?.DefinitionString);
-  expect(failoverDefinition).toContain('\\"StartAt\\":\\"Input is an object?\\"');
+  expect(failoverDefinition).toContain('\\"StartAt\\":\\"Input as JSON text\\"');
   expect(failoverDefinition).toContain('\\"Default\\":\\"Wait for approval\\"');
   expect(failoverDefinition).toContain('lambda:invoke.waitForTaskToken');
   // Per runbook that waits (primary: restore; DR: restore and failover), attached to the configured approver role (by name) and to nothing else.

@@ -68,9 +68,10 @@ function byAction(statements: Statement[]): Map<string, string[]> {
 it('defines lifeboat-dev-scrub: Scrub → Scrub report, Retry on TransientError, Catch to a failure report that fails with the error', () => {
   const definition = scrubDefinition();
   // Every runbook starts by refusing an input that is no JSON object (lib/constructs/logged-state-machine.ts).
-  expect(definition.StartAt).toBe('Input is an object?');
+  expect(definition.StartAt).toBe('Input as JSON text');
+  expect(definition.States['Input as JSON text']?.Next).toBe('Input is an object?');
   expect(definition.States['Input is an object?']?.Default).toBe('Scrub');
-  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input is an object?', 'Input refused', 'Scrub', 'Scrub failed', 'Scrub report']);
+  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input as JSON text', 'Input is an object?', 'Input refused', 'Scrub', 'Scrub failed', 'Scrub report']);
   const task = definition.States['Scrub'] ?? {};
   expect(task).toMatchObject({ Type: 'Task', Next: 'Scrub report', ResultPath: '$.report' });
   expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['TransientError'], BackoffRate: 2, JitterStrategy: 'FULL' })]));
