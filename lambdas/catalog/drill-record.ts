@@ -7,6 +7,13 @@ const seconds = z.number().nonnegative();
 export const drillVerdictSchema = z.enum(['PASSED', 'FAILED', 'OBJECTIVE_MISSED']);
 export type DrillVerdict = z.infer<typeof drillVerdictSchema>;
 
+/**
+ * A drill error: its name (NoBackupToDrillError, RestoreVerificationError, LiveSampleMismatchError, ...), message, the
+ * step it came from, and the source whose restore it stopped (absent for an error of the drill as a whole).
+ */
+export const drillErrorSchema = z.object({ error: z.string().min(1), message: z.string(), step: z.string().optional(), source: z.string().optional() });
+export type DrillError = z.infer<typeof drillErrorSchema>;
+
 /** One source of the drilled backup: restored into its scratch target and verified, then sampled against the live source. */
 export const drillSourceResultSchema = z.object({
   source: z.string().min(1),
@@ -27,6 +34,12 @@ export const drillSourceResultSchema = z.object({
   restoreMs: count,
   /** The live-source comparison: entries compared, equal, skipped because the live entry changed since the backup; `unreachable` says why none was compared. */
   sampled: z.object({ compared: count, matched: count, skippedChanged: count, unreachable: z.string().optional() }),
+  /**
+   * Present when this source was not restored and verified (its restore failed: the error that stopped it, also in the
+   * report's `errors`); its figures are then 0 and `sampled.unreachable` says it was not compared. The other sources of
+   * the drill are restored, verified and reported all the same. Absent for a source that restored.
+   */
+  error: drillErrorSchema.optional(),
 });
 export type DrillSourceResult = z.infer<typeof drillSourceResultSchema>;
 
@@ -41,9 +54,6 @@ export const missedObjectiveSchema = z.object({
 });
 export type MissedObjective = z.infer<typeof missedObjectiveSchema>;
 
-/** A drill error: its name (NoBackupToDrillError, RestoreVerificationError, LiveSampleMismatchError, ...), message, and the step it came from. */
-export const drillErrorSchema = z.object({ error: z.string().min(1), message: z.string(), step: z.string().optional() });
-export type DrillError = z.infer<typeof drillErrorSchema>;
 
 /**
  * The report of one drill: the immutable object `drills/<drillId>.json` in the vault the drill
@@ -70,7 +80,7 @@ export const drillReportSchema = z.object({
   /** `items`: the DynamoDB sources' items together, when there are any. */
   totals: z.object({ entries: count, items: count.optional(), bytes: count }),
   objectives: z.object({ rpoMinutes: z.number().positive(), rtoMinutes: z.number().positive() }),
-  /** Wall time from the drill's start to every source restored and verified. Absent when the drill failed before that. */
+  /** Wall time from the drill's start to every source restored and verified. Absent when the drill failed before that, or a source never restored. */
   rto: z.object({ seconds, objectiveSeconds: seconds, met: z.boolean() }).optional(),
   /** The restored backup's age at the drill's start, and the largest gap between consecutive committed, replicated backups of the plan over the window (up to the drill's start). */
   rpo: z.object({ backupAgeSeconds: seconds, largestGapSeconds: seconds, backupsInWindow: count, objectiveSeconds: seconds, met: z.boolean() }).optional(),

@@ -1,7 +1,9 @@
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type DrillError, type DrillReport, type DrillSourceResult, type MissedObjective } from '../catalog/drill-record';
+import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreReport } from '../restore/verify-restore';
 import { type DrillStart } from './drill-start';
+import { type FailedSourceRestore, isFailedRestore } from './drill-state';
 import { type DrillComparison } from './live-sample';
 
 /** The error a Catch of the drill workflow puts into the state (`Error`, `Cause`: for a Lambda error, JSON with `errorMessage`). */
@@ -19,7 +21,8 @@ export type DrillOutcome = {
   region: string;
   vault: DrillReport['vault'];
   start?: DrillStart | undefined;
-  restored?: readonly RestoreReport[] | undefined;
+  /** Per source, in the order of the drill's restores: its report, or the failure its iteration caught. */
+  restored?: readonly (RestoreReport | FailedSourceRestore)[] | undefined;
   comparison?: DrillComparison | undefined;
   cleanup?: DrillReport['cleanup'] | undefined;
   error?: CaughtError | undefined;
@@ -39,6 +42,23 @@ export function caughtErrorOf(caught: CaughtError): DrillError {
 }
 
 const NOT_COMPARED = 'not compared: the drill stopped before the live comparison';
+const RESTORE_STEP = 'Restore sources';
+
+/** A source whose restore failed: its error, and zero figures (nothing of it was restored and verified). */
+function failedSourceResult(failure: FailedSourceRestore): DrillSourceResult & { error: DrillError } {
+  const error: DrillError = { ...caughtErrorOf(failure.error), step: RESTORE_STEP, source: failure.source };
+  return {
+    source: failure.source,
+    type: failure.target.type,
+    target: describeTarget(failure.target),
+    entries: 0,
+    bytes: 0,
+    verifiedEntries: 0,
+    restoreMs: 0,
+    sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: `not compared: the source's restore failed (${error.error})` },
+    error,
+  };
+}
 
 function hours(s: number): string {
   return s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s / 60)} min`;
@@ -46,29 +66,27 @@ function hours(s: number): string {
 
 /**
  * The drill's report (drill-record.ts) from what its steps returned: per source the restore and the
- * live comparison; RTO = the live comparison's start (every source restored and verified) minus the
- * drill's start; RPO = the chosen backup's age and the largest gap between backups, both against the
- * plan's `rpoMinutes`. Verdict: FAILED when any step failed or a sample differs (the first error is
- * first in `errors`), else OBJECTIVE_MISSED when RTO or RPO exceeds its objective (`missed` says
- * which and by how much), else PASSED.
+ * live comparison, or the error that stopped its restore; RTO = the live comparison's start (every
+ * source restored and verified) minus the drill's start, absent when a source did not restore; RPO =
+ * the chosen backup's age and the largest gap between backups, both against the plan's `rpoMinutes`.
+ * Verdict: FAILED when any step or any source's restore failed or a sample differs (`errors`: a step's
+ * error first, then each failed source's in the sources' order, then the mismatches), else
+ * OBJECTIVE_MISSED when RTO or RPO exceeds its objective (`missed` says which and by how much), else
+ * PASSED.
  */
 export function buildDrillReport(outcome: DrillOutcome): DrillReport {
   const { plan, start, restored, comparison } = outcome;
   const errors: DrillError[] = [];
   if (outcome.error) errors.push(caughtErrorOf(outcome.error));
-  errors.push(...(comparison?.errors ?? []));
 
-  const sources: DrillSourceResult[] = (restored ?? []).map((r) => ({
-    source: r.source,
-    type: r.target.type,
-    target: r.targetDescription,
-    entries: r.entries,
-    ...(r.items !== undefined ? { items: r.items } : {}),
-    bytes: r.bytes,
-    verifiedEntries: r.verified.entries,
-    restoreMs: Math.max(0, Math.round(r.durationMs)),
-    sampled: comparison?.sources.find((s) => s.source === r.source)?.sampled ?? { compared: 0, matched: 0, skippedChanged: 0, unreachable: NOT_COMPARED },
-  }));
+  const sources: DrillSourceResult[] = (restored ?? []).map((r) => {
+    if (!isFailedRestore(r)) return restoredSourceResult(r, comparison);
+    const failed = failedSourceResult(r);
+    errors.push(failed.error);
+    return failed;
+  });
+  errors.push(...(comparison?.errors ?? []));
+  const everySourceRestored = sources.every((s) => s.error === undefined);
   if (errors.length === 0 && (!start || !restored || !comparison)) {
     errors.push({ error: 'DrillIncompleteError', message: `The drill's state lacks ${!start ? 'the start' : !restored ? 'the restored sources' : 'the live comparison'} without an error; check the drill workflow's definition` });
   }
@@ -77,7 +95,8 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
   const rpoObjective = plan.objectives.rpoMinutes * 60;
   const missed: MissedObjective[] = [];
   let rto: DrillReport['rto'];
-  if (comparison && restored) {
+  // A source that never restored leaves the RTO unmeasured, as a drill that stopped before the comparison does.
+  if (comparison && restored && everySourceRestored) {
     const seconds = Math.max(0, Math.round((Date.parse(comparison.verifiedAt) - Date.parse(outcome.startedAt)) / 1000));
     rto = { seconds, objectiveSeconds: rtoObjective, met: seconds <= rtoObjective };
     if (!rto.met) missed.push({ objective: 'rto', measuredSeconds: seconds, objectiveSeconds: rtoObjective, bySeconds: seconds - rtoObjective, detail: `restore and verification took ${hours(seconds)}, over the RTO of ${hours(rtoObjective)} by ${hours(seconds - rtoObjective)}` });
@@ -119,10 +138,24 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
   };
 }
 
-/** The cause of the drill's Fail state: the first error, else the first missed objective. */
+function restoredSourceResult(r: RestoreReport, comparison: DrillComparison | undefined): DrillSourceResult {
+  return {
+    source: r.source,
+    type: r.target.type,
+    target: r.targetDescription,
+    entries: r.entries,
+    ...(r.items !== undefined ? { items: r.items } : {}),
+    bytes: r.bytes,
+    verifiedEntries: r.verified.entries,
+    restoreMs: Math.max(0, Math.round(r.durationMs)),
+    sampled: comparison?.sources.find((s) => s.source === r.source)?.sampled ?? { compared: 0, matched: 0, skippedChanged: 0, unreachable: NOT_COMPARED },
+  };
+}
+
+/** The cause of the drill's Fail state: the first error (with the source it stopped, when one), else the first missed objective. */
 export function drillFailureCause(report: DrillReport): string | undefined {
   const first = report.errors[0];
-  if (first) return `${first.error}: ${first.message}`;
+  if (first) return `${first.error}${first.source !== undefined ? ` (source ${first.source})` : ''}: ${first.message}`;
   const missed = report.missed[0];
   return missed ? `${missed.objective.toUpperCase()} missed: ${missed.detail ?? `${missed.measuredSeconds} s against ${missed.objectiveSeconds} s`}` : undefined;
 }

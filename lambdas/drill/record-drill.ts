@@ -7,6 +7,7 @@ import { type VaultStore } from '../../vault';
 import { drillIdOf } from './drill-id';
 import { parseDrillRequest } from './drill-request';
 import { type DrillStart } from './drill-start';
+import { type FailedSourceRestore } from './drill-state';
 import { type DrillCleanup } from './scratch-targets';
 import { type DrillComparison } from './live-sample';
 import { buildDrillReport, type CaughtError } from './drill-verdict';
@@ -18,7 +19,8 @@ export type DrillState = {
   execution: string;
   startedAt: string;
   drill?: DrillStart | undefined;
-  restored?: readonly RestoreReport[] | undefined;
+  /** Per source: its restore report, or the failure its iteration of `Restore sources` caught. */
+  restored?: readonly (RestoreReport | FailedSourceRestore)[] | undefined;
   comparison?: DrillComparison | undefined;
   cleanup?: DrillCleanup | undefined;
   error?: CaughtError | undefined;

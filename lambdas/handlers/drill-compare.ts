@@ -1,25 +1,26 @@
 import { z } from 'zod';
 import { drillStartSchema } from '../drill/drill-start';
-import { restoredSourceSchema } from '../drill/drill-state';
+import { restoredOnly, sourceRestoreSchema } from '../drill/drill-state';
 import { compareWithLiveSources } from '../drill/live-sample';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 // verifiedAt: $$.State.EnteredTime in AWS; the local executor's context has no State, so without it the step's own start stands in.
 const inputSchema = z.object({
   drill: drillStartSchema,
-  restored: z.array(restoredSourceSchema),
+  restored: z.array(sourceRestoreSchema),
   verifiedAt: z.iso.datetime({ offset: true, message: 'must be an ISO time ($$.State.EnteredTime)' }).optional(),
 });
 
 /**
  * Third step of the drill: restored copies against the live sources. The live buckets are in the
  * primary region (LIFEBOAT_PRIMARY_REGION); a drill in the DR region without it cannot reach them,
- * and the comparison says so per source instead of failing.
+ * and the comparison says so per source instead of failing. A source whose restore failed has nothing
+ * to compare: the others are compared all the same, so the drill's report has their figures.
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill comparison request' }, async ({ drill, restored, verifiedAt }, runtime) => {
   const { primaryRegion, homeVault } = runtime.config;
   const liveRegion: string | undefined = primaryRegion ?? (homeVault === 'primary' ? runtime.config.region : undefined);
-  return compareWithLiveSources({ restored, samples: drill.samples, verifiedAt: verifiedAt ?? new Date().toISOString() }, runtime.sources, {
+  return compareWithLiveSources({ restored: restoredOnly(restored), samples: drill.samples, verifiedAt: verifiedAt ?? new Date().toISOString() }, runtime.sources, {
     openVault: (side) => runtime.openVault(side),
     liveS3: liveRegion !== undefined ? runtime.clients.s3Client(liveRegion) : 'the primary region is not known to this function (LIFEBOAT_PRIMARY_REGION is not set: a DR vault in another account does not read the sources, docs/DEPLOYMENT.md)',
     targetS3: runtime.clients.s3Client(),

@@ -64,10 +64,11 @@ export type DrillWorkflowProps = {
 /**
  * The restore-and-verify drill (docs/RUNBOOKS.md, "Drill"; docs/ARCHITECTURE.md for the contracts):
  * Start drill (pick the backup, measure RPO, create scratch buckets) → Restore sources (the restore
- * chain once per source, into scratch targets) → Compare with live sources → Clean up scratch →
- * Record drill (RTO, verdict, report object, catalog) → PASSED succeeds, anything else fails with
- * DrillFailed or DrillObjectiveMissed. A failing step goes to the cleanup and the record all the
- * same, so scratch targets never outlive a drill and every drill that picked a plan is recorded.
+ * chain once per source, into scratch targets; a source whose restore fails becomes a failed item, the
+ * others go on) → Compare with live sources → Clean up scratch → Record drill (RTO, verdict, report
+ * object, catalog) → PASSED succeeds, anything else fails with DrillFailed or DrillObjectiveMissed. A
+ * failing step goes to the cleanup and the record all the same, so scratch targets never outlive a
+ * drill and every drill that picked a plan is recorded, with every source it restored or failed to.
  * Its functions write only scratch targets (`scratchPrefix*`), the report object and the catalog.
  */
 export class DrillWorkflow extends Construct {
@@ -174,12 +175,25 @@ export class DrillWorkflow extends Construct {
     // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
     const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
     const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout });
+    // A source's restore that fails must not stop the others (an inline Map fails, and stops every iteration, when one
+    // fails): its iteration catches the failure and returns it as its item, so the report lists every source and the
+    // verdict is FAILED all the same. A Fail state cannot be caught where it is, so the child's task and its Fail
+    // states (restore-source-state-machine.ts) run as the one branch of a Parallel, whose Catch sees their error.
+    const restoreOne = new sfn.Parallel(this, 'Restore and verify source', {
+      comment: 'Restores this source through the restore-source state machine; its result is the source\'s verification report, or, when the restore failed, the failure as an item.',
+      outputPath: '$[0]',
+    }).branch(restoreSource.startTask(this));
+    const notRestored = new sfn.Pass(this, 'Source not restored', {
+      comment: 'The source\'s restore failed: the item names the source, its scratch target and the child restore\'s own error and cause, for the report.',
+      parameters: { 'source.$': '$.request.source', 'target.$': '$.request.target', failed: true, 'error.$': '$.error' },
+    });
+    restoreOne.addCatch(notRestored, { errors: ['States.ALL'], resultPath: '$.error' });
     const restoreSources = new sfn.Map(this, 'Restore sources', {
-      comment: 'Restores every source of the backup into its scratch target and verifies it against the manifest, one iteration per source; each iteration\'s result is its restore report.',
+      comment: 'Restores every source of the backup into its scratch target and verifies it against the manifest, one iteration per source; each iteration\'s result is its restore report, or its failure ({ source, failed, target, error }).',
       itemsPath: '$.drill.restores',
       resultPath: '$.restored',
-    }).itemProcessor(restoreSource.startTask(this));
-    const compareTask = lifeboatTask(this, 'Compare with live sources', 'Compares a sample of restored entries with the live source where the live entry has not changed since the backup (when the source\'s region is reachable).', compare, '$.comparison', {
+    }).itemProcessor(restoreOne);
+    const compareTask = lifeboatTask(this, 'Compare with live sources', 'Compares a sample of restored entries with the live source where the live entry has not changed since the backup (when the source\'s region is reachable); sources whose restore failed are skipped.', compare, '$.comparison', {
       'drill.$': '$.drill',
       'restored.$': '$.restored',
     });
@@ -195,7 +209,7 @@ export class DrillWorkflow extends Construct {
       'state.$': '$',
     });
     const passed = new sfn.Succeed(this, 'Drill passed', { comment: 'Every source restored and verified within the objectives; the output is the drill report.', outputPath: '$.report' });
-    const failed = new sfn.Fail(this, 'Drill failed', { comment: 'A step failed or a restored entry differed; the cause names the first error.', error: 'DrillFailed', causePath: '$.report.summary' });
+    const failed = new sfn.Fail(this, 'Drill failed', { comment: 'A step or a source\'s restore failed, or a restored entry differed; the cause names the first error.', error: 'DrillFailed', causePath: '$.report.summary' });
     const missed = new sfn.Fail(this, 'Objective missed', { comment: 'Restored and verified, but the RTO or RPO objective was missed; the cause says which and by how much.', error: 'DrillObjectiveMissed', causePath: '$.report.summary' });
     const verdict = new sfn.Choice(this, 'Verdict?', { comment: 'PASSED succeeds; FAILED and OBJECTIVE_MISSED fail the execution, after the report is recorded.' })
       .when(sfn.Condition.stringEquals('$.report.verdict', 'PASSED'), passed)

@@ -47,17 +47,36 @@ it('synthesizes with cdk-nag AwsSolutions and no unacknowledged finding', () => 
   expect(synth.violations()).toEqual([]);
 });
 
+/**
+ * The drill's iteration runs those states as the one branch of a Parallel whose Catch turns a source's failure into its
+ * item (the drill reports every source); the failover's iteration is those states themselves (a failed source fails it).
+ */
+function iterationOf(map: { ItemProcessor: AslDoc }, perSourceCatch: boolean): AslDoc {
+  if (!perSourceCatch) return map.ItemProcessor;
+  expect(map.ItemProcessor.StartAt).toBe('Restore and verify source');
+  const parallel = map.ItemProcessor.States['Restore and verify source'] as { Type: string; Branches: AslDoc[]; OutputPath: string; Catch: unknown };
+  expect(parallel).toMatchObject({ Type: 'Parallel', OutputPath: '$[0]', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Source not restored' }] });
+  expect(map.ItemProcessor.States['Source not restored']).toMatchObject({
+    Type: 'Pass',
+    Parameters: { 'source.$': '$.request.source', 'target.$': '$.request.target', failed: true, 'error.$': '$.error' },
+    End: true,
+  });
+  expect(Object.keys(map.ItemProcessor.States).sort()).toEqual(['Restore and verify source', 'Source not restored']);
+  expect(parallel.Branches).toHaveLength(1);
+  return parallel.Branches[0] as AslDoc;
+}
+
 describe.each([
-  ['primary drill', () => primary, names.drillStateMachine, names.drillRestoreSourceStateMachine],
-  ['DR drill', () => dr, names.drillStateMachine, names.drillRestoreSourceStateMachine],
-  ['failover', () => dr, names.failoverStateMachine, names.failoverRestoreSourceStateMachine],
-] as const)('the %s', (_, template, parentName, childName) => {
+  ['primary drill', () => primary, names.drillStateMachine, names.drillRestoreSourceStateMachine, true],
+  ['DR drill', () => dr, names.drillStateMachine, names.drillRestoreSourceStateMachine, true],
+  ['failover', () => dr, names.failoverStateMachine, names.failoverRestoreSourceStateMachine, false],
+] as const)('the %s', (_, template, parentName, childName, perSourceCatch) => {
   it('runs Restore sources over one Restore source task per source: startExecution.sync:2 of the child with the item\'s request and restore id, its result the child\'s Output', () => {
     const parent = machine(template(), parentName);
     const child = machine(template(), childName);
-    const map = parent.definition.States['Restore sources'] as { ItemProcessor: AslDoc };
-    expect(map.ItemProcessor.StartAt).toBe('Restore source');
-    const task = map.ItemProcessor.States['Restore source'] as { Resource: string; Parameters: Record<string, unknown>; OutputPath: string; Catch: { ErrorEquals: string[]; Next: string }[] };
+    const iteration = iterationOf(parent.definition.States['Restore sources'] as { ItemProcessor: AslDoc }, perSourceCatch);
+    expect(iteration.StartAt).toBe('Restore source');
+    const task = iteration.States['Restore source'] as { Resource: string; Parameters: Record<string, unknown>; OutputPath: string; Catch: { ErrorEquals: string[]; Next: string }[] };
     expect(task.Resource).toMatch(/:states:::states:startExecution\.sync:2$/);
     expect(task.Parameters).toEqual({
       StateMachineArn: `<{'Ref':'${child.logicalId}'}>`,
@@ -66,10 +85,10 @@ describe.each([
     expect(task.OutputPath).toBe('$.Output');
     // A failed child: its DescribeExecution (the cause) parsed, and the iteration fails with the child's own error and cause.
     expect(task.Catch).toEqual([{ ErrorEquals: ['States.TaskFailed'], Next: 'Child failure' }]);
-    expect(map.ItemProcessor.States['Child failure']).toMatchObject({ Type: 'Pass', Parameters: { 'execution.$': 'States.StringToJson($.Cause)' } });
-    expect(map.ItemProcessor.States['Source failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.execution.Error', CausePath: '$.execution.Cause' });
+    expect(iteration.States['Child failure']).toMatchObject({ Type: 'Pass', Parameters: { 'execution.$': 'States.StringToJson($.Cause)' } });
+    expect(iteration.States['Source failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.execution.Error', CausePath: '$.execution.Cause' });
     // No shard of any restore runs in the parent: no Lambda task of the restore chain is left in it.
-    expect(Object.keys(map.ItemProcessor.States).sort()).toEqual(['Child failure', 'Child has a cause?', 'Child has an error?', 'Restore source', 'Source failed', 'Source not finished']);
+    expect(Object.keys(iteration.States).sort()).toEqual(['Child failure', 'Child has a cause?', 'Child has an error?', 'Restore source', 'Source failed', 'Source not finished']);
   });
 
   it('has a child of its own whose Restore shards is a Distributed Map over the shard manifest, at the top of its definition', () => {

@@ -25,6 +25,9 @@ it.each([
   ['drill-start', start, { input: { plan: 'orders' }, startedAt: '2026-11-30T12:00:00Z' }, 'Invalid drill envelope: execution: '],
   ['drill-compare', compare, { drill, restored: [{ source: 'assets' }] }, 'Invalid drill comparison request: restored.0.restoreId: '],
   ['drill-compare', compare, { drill: { ...drill, samples: -1 }, restored: [] }, 'Invalid drill comparison request: drill.samples: '],
+  // A failed source's item (the restore Map's Catch) is told from a report by `failed`, and its own fields are named.
+  ['drill-compare', compare, { drill, restored: [{ source: 'assets', failed: true, target: { type: 's3', bucket: 'lifeboat-dev-drill-0a0b0c0d-assets' } }] }, 'Invalid drill comparison request: restored.0.error: '],
+  ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x', state: { restored: [{ source: 'assets', failed: true, error: { Error: 'E' } }] } }, 'Invalid drill state: restored.0.target: '],
   ['drill-compare', compare, { drill, restored: [], verifiedAt: 'yesterday' }, 'Invalid drill comparison request: verifiedAt: must be an ISO time'],
   ['drill-cleanup', cleanup, { startedAt: '2026-11-30T12:00:00Z' }, 'Invalid drill cleanup request: execution: '],
   ['drill-cleanup', cleanup, { execution: 'e', startedAt: 'yesterday' }, 'Invalid drill cleanup request: startedAt: must be the execution start time'],

@@ -1,5 +1,6 @@
 import { drillReportSchema } from '../../../../lambdas/catalog/drill-record';
 import { type DrillStart } from '../../../../lambdas/drill/drill-start';
+import { type FailedSourceRestore } from '../../../../lambdas/drill/drill-state';
 import { buildDrillReport, drillFailureCause, type DrillOutcome } from '../../../../lambdas/drill/drill-verdict';
 import { type DrillComparison } from '../../../../lambdas/drill/live-sample';
 import { type RestoreReport } from '../../../../lambdas/restore/verify-restore';
@@ -138,6 +139,38 @@ describe('drill verdict', () => {
     expect(failed).toMatchObject({ verdict: 'FAILED', errors: [{ error: 'RestoreVerificationError', message: 'Restore verification failed: 1 of 10' }], sources: [] });
     expect(failed.rto).toBeUndefined();
     expect(drillReportSchema.safeParse(failed).success).toBe(true);
+  });
+
+  it('a source whose restore failed is listed FAILED with its error and zero figures; the others keep theirs; no RTO; its error comes first in the cause', () => {
+    const cause = JSON.stringify({ errorType: 'BackupNotReplicatedError', errorMessage: 'Backup 20261130T110000Z-00000001 is not in the DR vault: its snapshot of source "orders-table" is missing' });
+    const lost: FailedSourceRestore = { source: 'orders-table', failed: true, target: { type: 'dynamodb', table: 'lifeboat-dev-drill-0a0b0c0d-orders-table' }, error: { Error: 'BackupNotReplicatedError', Cause: cause } };
+    const mismatch = { error: 'LiveSampleMismatchError', message: 'Source assets: 1 restored entry differs', step: 'Compare with live sources' };
+    const only = { ...comparison(10, [mismatch]), sources: comparison(10).sources.slice(0, 1) };
+    const report = buildDrillReport(outcome({ restored: [restored[0] as RestoreReport, lost], comparison: only }));
+    expect(drillReportSchema.parse(report)).toEqual(report);
+    expect(report.verdict).toBe('FAILED');
+    const sourceError = { error: 'BackupNotReplicatedError', message: 'Backup 20261130T110000Z-00000001 is not in the DR vault: its snapshot of source "orders-table" is missing', step: 'Restore sources', source: 'orders-table' };
+    expect(report.sources).toEqual([
+      { source: 'assets', type: 's3', target: 's3://lifeboat-dev-drill-0a0b0c0d-assets/', entries: 10, bytes: 1000, verifiedEntries: 10, restoreMs: 61_000, sampled: { compared: 4, matched: 4, skippedChanged: 1 } },
+      {
+        source: 'orders-table',
+        type: 'dynamodb',
+        target: 'dynamodb table lifeboat-dev-drill-0a0b0c0d-orders-table',
+        entries: 0,
+        bytes: 0,
+        verifiedEntries: 0,
+        restoreMs: 0,
+        sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: "not compared: the source's restore failed (BackupNotReplicatedError)" },
+        error: sourceError,
+      },
+    ]);
+    // The sources' errors in their order, before the live comparison's.
+    expect(report.errors).toEqual([sourceError, mismatch]);
+    expect(report.totals).toEqual({ entries: 10, bytes: 1000 });
+    // Not every source was restored and verified: no RTO, though the comparison ran for the restored one.
+    expect(report.rto).toBeUndefined();
+    expect(report.rpo?.met).toBe(true);
+    expect(drillFailureCause(report)).toBe(`BackupNotReplicatedError (source orders-table): ${sourceError.message}`);
   });
 
   it('a drill that found no backup is FAILED with NoBackupToDrillError, without backup, RTO or RPO', () => {
