@@ -22,7 +22,7 @@ function missedOf(report: DrillReport, objective: MissedObjective['objective']):
 
 /** `12 min 04 s of 60 min: met`, `1 h 05 min of 60 min: MISSED by 5 min`, or why there is no figure. */
 export function rtoText(report: DrillReport): string {
-  if (!report.rto) return `not measured (the drill ended before every source was restored and verified); objective ${formatSeconds(report.objectives.rtoMinutes * 60)}`;
+  if (!report.rto) return `not measured (the drill ended, or a source failed to restore, before every source was restored and verified); objective ${formatSeconds(report.objectives.rtoMinutes * 60)}`;
   const missed = missedOf(report, 'rto');
   const verdict = report.rto.met ? 'met' : `MISSED by ${formatSeconds(missed?.bySeconds ?? report.rto.seconds - report.rto.objectiveSeconds)}`;
   return `${formatSeconds(report.rto.seconds)} of ${formatSeconds(report.rto.objectiveSeconds)}: ${verdict}`;
@@ -101,7 +101,7 @@ export function drillReportLines(report: DrillReport | DrillRecord): string[] {
       // A DynamoDB source's entries are pages of items: the items are what its owner counts.
       s.items !== undefined ? `${s.entries} (${s.items} items)` : String(s.entries),
       String(s.bytes),
-      `${s.verifiedEntries}/${s.entries}`,
+      s.error ? `FAILED (${s.error.error})` : `${s.verifiedEntries}/${s.entries}`,
       formatSeconds(s.restoreMs / 1000),
       samplesText(s.sampled),
     ]);
@@ -109,7 +109,7 @@ export function drillReportLines(report: DrillReport | DrillRecord): string[] {
   }
   if (report.errors.length > 0) {
     lines.push('Errors');
-    for (const e of report.errors) lines.push(`  ${e.error}${e.step ? ` (${e.step})` : ''}: ${e.message}`);
+    for (const e of report.errors) lines.push(`  ${e.error}${e.step ? ` (${e.step}${e.source ? `, source ${e.source}` : ''})` : e.source ? ` (source ${e.source})` : ''}: ${e.message}`);
   }
   const { cleanup } = report;
   lines.push(

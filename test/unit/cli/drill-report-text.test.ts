@@ -58,11 +58,28 @@ it('prints the whole report: backup, per-source table, RTO, RPO, verdict, cleanu
   expect(lines).not.toContain('Errors');
 });
 
+it('marks a source whose restore failed in the table and names it in the errors, beside the sources that restored', () => {
+  const base = drillReport();
+  const [assets] = base.sources;
+  const lost = { error: 'BackupNotReplicatedError', message: 'backup 20261130T060000Z-0badcafe has no copy of demo-orders in the dr vault: restore it from the primary vault', step: 'Restore sources', source: 'demo-orders' };
+  const report = drillReport({
+    sources: [assets!, { source: 'demo-orders', type: 'dynamodb', target: 'dynamodb table lifeboat-dev-drill-1a2b3c4d-demo-orders', entries: 0, bytes: 0, verifiedEntries: 0, restoreMs: 0, sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: 'not compared: the source\'s restore failed (BackupNotReplicatedError)' }, error: lost }],
+    rto: undefined,
+    verdict: 'FAILED',
+    errors: [lost],
+  });
+  const lines = drillReportLines(report);
+  expect(lines.find((l) => l.startsWith('  demo-orders'))).toMatch(/^ {2}demo-orders +dynamodb +dynamodb table \S+ +0 +0 +FAILED \(BackupNotReplicatedError\) +0 s +/);
+  expect(lines.find((l) => l.startsWith('  demo-assets'))).toMatch(/ 120\/120 /);
+  expect(lines).toContain(`  BackupNotReplicatedError (Restore sources, source demo-orders): ${lost.message}`);
+  expect(rtoText(report)).toMatch(/^not measured \(the drill ended, or a source failed to restore, before every source was restored and verified\)/);
+});
+
 it('prints a failed drill without figures it never measured, and its errors with their step', () => {
   const lines = drillReportLines(failedReport());
   expect(lines).toContain('Verdict   FAILED: NoBackupToDrillError: plan demo has no committed, replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING)');
   expect(lines).toContain('Backup    none drilled; selection latest, window 7 days');
-  expect(lines).toContain('RTO       not measured (the drill ended before every source was restored and verified); objective 1 h');
+  expect(lines).toContain('RTO       not measured (the drill ended, or a source failed to restore, before every source was restored and verified); objective 1 h');
   expect(lines).toContain('RPO       not measured (no backup was drilled); objective 1 d');
   expect(lines).toContain('  NoBackupToDrillError (Start drill): plan demo has no committed, replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING)');
   expect(lines).not.toContain('Sources');
