@@ -6,7 +6,7 @@ import { EnvelopeError, objectContext, open, seal } from '../crypto/sealed-codec
 import { type VaultKeys } from '../crypto/vault-keys';
 import { type VaultStore } from '../backend/vault-store';
 import { idFromKey, PRUNE_LEASE_PREFIX, pruneLeaseKey } from '../repository/vault-layout';
-import { ObjectLockedError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
+import { ObjectLockedError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { parseSchema } from '../repository/vault-schema';
 import { CONDEMNATION_CLOCK_MARGIN_MS } from './prune-state';
@@ -107,23 +107,21 @@ export class PruneLease {
     try {
       ({ leases: others, foreign } = await readOtherLeases(store, keys, id));
     } catch (err) {
-      await lease.withdraw();
+      // Its own lease must not outlive a refusal: the next run (the workflow's retry) would find it live.
+      await lease.withdraw().catch(() => undefined);
       throw err;
     }
     const listedAt = now();
     const live = others.filter((o) => !o.lease.released && Date.parse(o.lease.expiresAt) + CONDEMNATION_CLOCK_MARGIN_MS > listedAt);
     const first = live[0];
     if (first) {
-      await lease.withdraw();
+      await lease.withdraw().catch(() => undefined);
       throw new PruneAlreadyRunningError(store.location, pruneLeaseKey(first.id), first.lease);
     }
-    // Ended leases: a dead prune's, or a released one Object Lock kept. Best effort; locked ones stay, read as ended.
+    // Ended leases: a dead prune's, or a released one Object Lock kept, and objects that are no lease. Best effort:
+    // what stays (locked, or a delete that failed) is read as ended again by the next prune.
     await mapBounded([...others.map((o) => o.id), ...foreign], 8, async (other) => {
-      try {
-        await store.delete(pruneLeaseKey(other));
-      } catch (err) {
-        if (!(err instanceof ObjectLockedError)) throw err;
-      }
+      await store.delete(pruneLeaseKey(other)).catch(() => undefined);
     });
     const every = options.renewEveryMs ?? PRUNE_LEASE_RENEW_MS;
     if (every > 0) {
@@ -215,7 +213,8 @@ export async function withPruneLease<T>(store: VaultStore, keys: VaultKeys, opti
     await lease.release().catch(() => undefined);
     throw err;
   }
-  await lease.release();
+  // The run is done and its report stands: a failed release only leaves the lease to end at its expiry.
+  await lease.release().catch(() => undefined);
   return result;
 }
 
@@ -233,20 +232,28 @@ async function writeLease(store: VaultStore, keys: VaultKeys, id: string, record
  */
 async function readOtherLeases(store: VaultStore, keys: VaultKeys, ownId: string): Promise<{ leases: Array<{ id: string; lease: PruneLeaseRecord }>; foreign: string[] }> {
   const ids: string[] = [];
-  for await (const key of store.list(PRUNE_LEASE_PREFIX)) {
-    const id = idFromKey(PRUNE_LEASE_PREFIX, key);
-    if (id && id !== ownId) ids.push(id);
-  }
   const foreign: string[] = [];
+  // With sizes where the listing has them for free (S3): an object larger than any lease is not read at all.
+  const listed = store.listWithSizes ? store.listWithSizes(PRUNE_LEASE_PREFIX) : keysOnly(store.list(PRUNE_LEASE_PREFIX));
+  for await (const { key, size } of listed) {
+    const id = idFromKey(PRUNE_LEASE_PREFIX, key);
+    if (!id || id === ownId) continue;
+    if (size !== undefined && size > MAX_LEASE_BYTES) foreign.push(id);
+    else ids.push(id);
+  }
   const read = await mapBounded(ids, 8, async (id) => {
     const key = pruneLeaseKey(id);
     let plain: Buffer;
     try {
-      plain = await open(keys, objectContext('prune-lease'), await store.get(key), { maxPlaintext: MAX_LEASE_BYTES });
+      const stored = await store.get(key);
+      if (stored.length > MAX_LEASE_BYTES) throw new EnvelopeError(`${stored.length} bytes, more than any lease`);
+      plain = await open(keys, objectContext('prune-lease'), stored, { maxPlaintext: MAX_LEASE_BYTES });
     } catch (err) {
       // Released (deleted) between the listing and the read.
       if (err instanceof VaultObjectNotFoundError) return null;
-      if (err instanceof EnvelopeError) {
+      // Not a lease: sealed without the vault's keys, too large, or archived (a lease is written to the default
+      // storage class and lives minutes; only someone adding objects to the bucket puts one in an archive class).
+      if (err instanceof EnvelopeError || err instanceof VaultObjectArchivedError) {
         foreign.push(id);
         return null;
       }
@@ -261,6 +268,10 @@ async function readOtherLeases(store: VaultStore, keys: VaultKeys, ownId: string
   });
   const leases = read.filter((r): r is { id: string; lease: PruneLeaseRecord } => r !== null).sort((a, b) => a.lease.startedAt.localeCompare(b.lease.startedAt));
   return { leases, foreign };
+}
+
+async function* keysOnly(keys: AsyncIterable<string>): AsyncIterable<{ key: string; size?: number }> {
+  for await (const key of keys) yield { key };
 }
 
 function defaultHolder(): string {

@@ -198,7 +198,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const unindexed = unindexedReferences(mark, indexObjects);
   if (unindexed > 0) throw new IncompleteIndexError(vault.location, unindexed);
   const tombstones = batches.filter(isTombstone);
-  const sweepCtx = { dryRun, outOfTime, report, graceMs, now, tombstoned: new Set(tombstones.map(batchLineage)), tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))) };
+  const sweepCtx = { dryRun, outOfTime, checkLease: () => lease?.assertHeld(), report, graceMs, now, tombstoned: new Set(tombstones.map(batchLineage)), tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))) };
   if (due.length > 0) {
     const finished = await sweep(vault, due, mark, indexObjects, sweepCtx);
     if (!finished) return unfinished('sweep');
@@ -267,10 +267,12 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     // batch exists: at no moment is a live pack listed only by condemned index objects.
     const toIndex = [...newPacks, ...carried];
     if (toIndex.length > 0) await writeIndexObject(vault.store, vault.keys, toIndex);
+    lease?.assertHeld();
     // Absent packs no batch or tombstone names (an older Lifeboat's leftovers) get a batch of their own
     // with a grace of 0: from now on writers leave them out, and a backup running now, which may have
     // deduplicated against them, refuses to commit (backupDurationLimit); its sweep makes it a tombstone.
     if (missingToCondemn.length > 0) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: new Date(now()).toISOString(), graceMs: 0, packs: missingToCondemn.map((id) => ({ id, bytes: 0 })), indexes: [], manifests: [] });
+    lease?.assertHeld();
     // Its time is taken right before it is written: a backup that started before then may rely on
     // what it condemns, and is held to its grace (backupDurationLimit, CONDEMNATION_CLOCK_MARGIN_MS).
     if (condemnsSomething) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: new Date(now()).toISOString(), graceMs, ...batch });
@@ -384,7 +386,7 @@ async function sweep(
   due: readonly StoredCondemnedBatch[],
   mark: VaultMark,
   indexObjects: readonly LoadedIndexObject[],
-  ctx: { dryRun: boolean; outOfTime: () => boolean; report: PruneReport; graceMs: number; now: () => number; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string> },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string> },
 ): Promise<boolean> {
   const { report } = ctx;
   const doomed = pendingObjects(due);
@@ -519,6 +521,8 @@ async function sweep(
     // backup may run. Both are written before the batch object goes, so a writer that lists the batches
     // at any moment (and lists again when one vanished, loadCondemnedBatches) sees every pack of this
     // lineage that still exists or was deleted: none is trusted unseen.
+    // Each batch's ending is checked like a delete: a run that lost its lease stops between batches (the next sweeps the rest).
+    ctx.checkLease?.();
     const left = lockedByBatch.get(batch.id);
     if (left) await writeCondemnedBatch(vault.store, vault.keys, left);
     const sweptAt = new Date(ctx.now()).toISOString();

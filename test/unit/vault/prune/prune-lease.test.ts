@@ -5,11 +5,11 @@ import { objectContext, seal } from '../../../../vault/crypto/sealed-codec';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { PruneAlreadyRunningError, PruneLeaseLostError, PruneLeaseUnreadableError } from '../../../../vault/prune/prune-errors';
 import { PRUNE_LEASE_TTL_MS, PruneLease } from '../../../../vault/prune/prune-lease';
-import { CONDEMNATION_CLOCK_MARGIN_MS } from '../../../../vault/prune/prune-state';
+import { CONDEMNATION_CLOCK_MARGIN_MS, loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, PRUNE_LEASE_PREFIX, snapshotKey } from '../../../../vault/repository/vault-layout';
-import { ObjectLockedError } from '../../../../vault/vault-errors';
+import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { listedKeys, pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
 
 const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
@@ -218,5 +218,90 @@ describe('the prune lease: one prune of a vault at a time', () => {
     await expect(run).rejects.toThrow(PruneLeaseUnreadableError);
     await expect(run).rejects.toThrow(new RegExp(`${newer} cannot be read.*nothing was changed.*delete that object`));
     expect(await contents(store)).toEqual(before);
+  });
+
+  it('objects under prune/running/ that are archived or larger than any lease are no lease: not read whole, blocking nothing, deleted', async () => {
+    const memory = new MemoryVaultStore();
+    const archivedKey = `${PRUNE_LEASE_PREFIX}${'ef'.repeat(32)}`;
+    const hugeKey = `${PRUNE_LEASE_PREFIX}${'01'.repeat(32)}`;
+    const readsOfHuge: number[] = [];
+    const store = requiredMethodsStore(memory, {
+      get: async (k, r) => {
+        if (k === archivedKey) throw new VaultObjectArchivedError(memory.location, k, 'DEEP_ARCHIVE');
+        if (k === hugeKey) readsOfHuge.push(1);
+        return memory.get(k, r);
+      },
+      listWithSizes: (p) => memory.listWithSizes(p),
+    });
+    const { clock, reopen } = await vaultWithCondemnedPacks(memory);
+    await memory.put(archivedKey, Buffer.from('archived'));
+    await memory.put(hugeKey, Buffer.alloc(200_000));
+    const run = await pruneVault(reopen(store), { graceMs: HOUR, now: () => clock.t });
+    expect(run.report.packsDeleted).toBeGreaterThan(0);
+    expect(readsOfHuge).toEqual([]);
+    expect(await listedKeys(memory, PRUNE_LEASE_PREFIX)).toEqual([]);
+  });
+
+  it("a failed delete of a dead prune's lease fails no run and leaves no lease of the run behind", async () => {
+    const memory = new MemoryVaultStore();
+    const { keys, clock, reopen } = await vaultWithCondemnedPacks(memory);
+    const dead = await PruneLease.acquire(memory, keys, { holder: 'killed', now: () => clock.t, renewEveryMs: 0 });
+    clock.t += LEASE_OVER;
+    const deadKey = `${PRUNE_LEASE_PREFIX}${dead.id}`;
+    const store = requiredMethodsStore(memory, {
+      delete: async (k) => {
+        if (k === deadKey) throw new Error('socket hang up');
+        return memory.delete(k);
+      },
+    });
+    const run = await pruneVault(reopen(store), { graceMs: HOUR, now: () => clock.t });
+    expect(run.report.packsDeleted).toBeGreaterThan(0);
+    // Only the dead lease (ended, read as ended by the next prune) is left; the next prune goes on at once.
+    expect(await listedKeys(memory, PRUNE_LEASE_PREFIX)).toEqual([deadKey]);
+    await expect(pruneVault(reopen(store), { graceMs: HOUR, now: () => clock.t })).resolves.toMatchObject({ done: true });
+  });
+
+  it('a release that fails after the run finished does not turn the finished run into a failure', async () => {
+    const memory = new MemoryVaultStore();
+    const { clock, reopen } = await vaultWithCondemnedPacks(memory);
+    let deletesOfLeases = 0;
+    const store = requiredMethodsStore(memory, {
+      delete: async (k) => {
+        if (k.startsWith(PRUNE_LEASE_PREFIX) && ++deletesOfLeases === 1) throw new Error('503 SlowDown');
+        return memory.delete(k);
+      },
+    });
+    const run = await pruneVault(reopen(store), { graceMs: HOUR, now: () => clock.t });
+    expect(run.report.packsDeleted).toBeGreaterThan(0);
+    // Its lease is left to end at its expiry: a prune before then is refused, one after goes on.
+    await expect(pruneVault(reopen(memory), { graceMs: HOUR, now: () => clock.t })).rejects.toThrow(PruneAlreadyRunningError);
+    clock.t += LEASE_OVER;
+    await expect(pruneVault(reopen(memory), { graceMs: HOUR, now: () => clock.t })).resolves.toMatchObject({ done: true });
+  });
+
+  it('a sweep that lost its lease after its deletes stops before it ends the batch (no tombstone written, the batch stays for the next run)', async () => {
+    const memory = new MemoryVaultStore();
+    const { keys, clock, reopen } = await vaultWithCondemnedPacks(memory);
+    const pending = await loadCondemnedBatches(memory, keys);
+    const batchesBefore = pending.map((b) => b.id);
+    // Every object the due batch names is deleted (nothing references them again): the last of those deletes is the sweep's last.
+    const objectsToDelete = pending.reduce((n, b) => n + b.packs.length + b.indexes.length + b.manifests.length, 0);
+    let deletes = 0;
+    const stalling = requiredMethodsStore(memory, {
+      delete: async (k) => {
+        await memory.delete(k);
+        // The process stalls right after its last delete, longer than the lease lasts.
+        if (!k.startsWith('prune/') && ++deletes === objectsToDelete) clock.t += PRUNE_LEASE_TTL_MS;
+      },
+    });
+    await expect(pruneVault(reopen(stalling), { graceMs: HOUR, now: () => clock.t, lease: { renewEveryMs: 0 } })).rejects.toThrow(PruneLeaseLostError);
+    expect(deletes).toBe(objectsToDelete);
+    const after = await loadCondemnedBatches(memory, keys);
+    expect(after.filter((b) => b.sweptAt !== undefined)).toEqual([]);
+    expect(after.map((b) => b.id)).toEqual(batchesBefore);
+    clock.t += LEASE_OVER;
+    const next = await pruneVault(reopen(memory), { graceMs: HOUR, now: () => clock.t });
+    expect(next.done).toBe(true);
+    expect((await loadCondemnedBatches(memory, keys)).filter((b) => b.sweptAt === undefined && batchesBefore.includes(b.id))).toEqual([]);
   });
 });
