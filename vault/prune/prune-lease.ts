@@ -233,8 +233,9 @@ async function writeLease(store: VaultStore, keys: VaultKeys, id: string, record
 async function readOtherLeases(store: VaultStore, keys: VaultKeys, ownId: string): Promise<{ leases: Array<{ id: string; lease: PruneLeaseRecord }>; foreign: string[] }> {
   const ids: string[] = [];
   const foreign: string[] = [];
-  // With sizes where the listing has them for free (S3): an object larger than any lease is not read at all.
-  const listed = store.listWithSizes ? store.listWithSizes(PRUNE_LEASE_PREFIX) : keysOnly(store.list(PRUNE_LEASE_PREFIX));
+  // With sizes where the listing has them for free (S3): an object larger than any lease is not read at all. A
+  // directory would stat every file for them (on EFS a round trip each): there the read's length decides.
+  const listed = store.listWithSizes && store.localPath === undefined ? store.listWithSizes(PRUNE_LEASE_PREFIX) : keysOnly(store.list(PRUNE_LEASE_PREFIX));
   for await (const { key, size } of listed) {
     const id = idFromKey(PRUNE_LEASE_PREFIX, key);
     if (!id || id === ownId) continue;

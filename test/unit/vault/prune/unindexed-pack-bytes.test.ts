@@ -6,7 +6,7 @@ import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-pro
 import { writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { initVault, Vault } from '../../../../vault/repository/vault';
-import { packKey } from '../../../../vault/repository/vault-layout';
+import { packKey, PRUNE_LEASE_PREFIX } from '../../../../vault/repository/vault-layout';
 import { newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
 
 const HOUR = 3_600_000;
@@ -116,7 +116,7 @@ describe('prune of a pack no index lists', () => {
     const condemned = await pruneVault(vault, { graceMs: HOUR, now: () => t });
     expect(condemned.report).toMatchObject({ packsCondemned: 1, bytesCondemned: 12_345 });
     // The sizes came with the one listing of data/ each run takes anyway.
-    expect(sizedListings).toEqual(['data/', 'data/']);
+    expect(sizedListings.filter((p) => p !== PRUNE_LEASE_PREFIX)).toEqual(['data/', 'data/']);
     t += 2 * HOUR;
     const swept = await pruneVault(vault, { graceMs: HOUR, now: () => t });
     expect(swept.report).toMatchObject({ packsDeleted: 1, bytesFreed: 12_345 });
@@ -137,6 +137,7 @@ describe('prune of a pack no index lists', () => {
     const swept = await pruneVault(vault, { graceMs: HOUR, now: () => t + 2 * HOUR });
     expect(swept.report).toMatchObject({ packsDeleted: 1, bytesFreed: 4_321 });
     // The sweep's folder, then the condemn phase's listing of data/.
-    expect(sizedListings).toEqual(['data/cd/', 'data/']);
+    // (And the prune lease's listing of prune/running/, whose sizes keep an object larger than any lease from being read.)
+    expect(sizedListings.filter((p) => p !== PRUNE_LEASE_PREFIX)).toEqual(['data/cd/', 'data/']);
   });
 });
