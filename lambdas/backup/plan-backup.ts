@@ -12,6 +12,7 @@ import { planDynamoDbShards } from '../sources/dynamodb-table-source';
 import { listS3Objects, type S3ObjectSummary } from '../sources/s3-bucket-source';
 import { type InventoryPosition, latestInventoryManifestKey, listInventoryObjects } from '../sources/s3-inventory-listing';
 import { cutS3KeyRanges } from '../sources/s3-key-range-cutter';
+import { headLiveObject, type LiveObjectLookup } from '../sources/s3-live-object';
 import { s3ObjectPieces } from '../sources/s3-object-pieces';
 import { DEFAULT_S3_SHARD_SIZE, type S3ShardSize } from '../sources/s3-shard-size';
 import { type ShardSpec } from '../sources/shard-spec';
@@ -249,7 +250,10 @@ async function planShards(plan: ProtectionPlanConfig, continuation: PlanContinua
 /**
  * One bucket (or what is left of it after `resume.startAfter`) into key-range shards as its listing
  * streams; an object larger than a shard's bytes into one s3-range shard per byte range (its key
- * range skips it), so that no shard reads more than the budget. Returns where it stopped (a shard boundary) when `mustStop` says so after a closed range;
+ * range skips it), so that no shard reads more than the budget. From an inventory report, such an
+ * object is split by its ETag and size of now (one HeadObject each, in the cutter), so one rewritten
+ * since the report is backed up in its new version instead of failing every run until the next report.
+ * Returns where it stopped (a shard boundary) when `mustStop` says so after a closed range;
  * undefined when the listing ended (the last shard is open above).
  */
 async function planS3Source(
@@ -262,14 +266,17 @@ async function planS3Source(
   const startAfter = resume?.startAfter;
   let objects: AsyncIterable<S3ObjectSummary>;
   let inventoryManifest: string | undefined;
+  let lookUp: { lookUp: LiveObjectLookup } | undefined;
   const position: InventoryPosition = { file: resume?.inventoryFile ?? 0 };
   if (source.inventory) {
     inventoryManifest = resume?.inventoryManifest ?? (await latestInventoryManifestKey(deps.s3, source.bucket, source.inventory));
     objects = listInventoryObjects(deps.s3, source.inventory.bucket, inventoryManifest, { sourceBucket: source.bucket, prefix: source.prefix, position, ...(startAfter !== undefined ? { startAfter } : {}) });
+    // A report is a day or a week old: the objects it lists above the budget are split as they are now, never by the report's ETag.
+    lookUp = { lookUp: headLiveObject(deps.s3, source.bucket) };
   } else {
     objects = listS3Objects(deps.s3, source.bucket, source.prefix, startAfter !== undefined ? { startAfter } : {});
   }
-  for await (const cut of cutS3KeyRanges(objects, size, { bucket: source.bucket, ...(startAfter !== undefined ? { startAfter } : {}) })) {
+  for await (const cut of cutS3KeyRanges(objects, size, { bucket: source.bucket, ...(startAfter !== undefined ? { startAfter } : {}), ...lookUp })) {
     const split = cut.split;
     shards.add({ kind: 's3', index: shards.next(), source: source.name, bucket: source.bucket, prefix: source.prefix, ...cut.range, ...(split ? { splitKeys: [split.key] } : {}) });
     // An object above the byte budget: one shard per byte range, planned with the range that skips it.

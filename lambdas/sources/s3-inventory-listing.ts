@@ -8,7 +8,7 @@ import { compareKeys, S3ListingOrderError, type S3ObjectSummary } from './s3-buc
 /** Where a bucket's S3 Inventory reports are delivered (the source's `inventory` config). */
 export type S3InventoryLocation = { bucket: string; prefix: string; configId?: string };
 
-/** The inventory cannot be used: none delivered yet, several configurations to choose from, or a format Lifeboat does not read. */
+/** The inventory cannot be used: none delivered yet, several configurations to choose from, a format Lifeboat does not read, or a row it cannot read. */
 export class S3InventoryError extends Error {
   override readonly name = 'S3InventoryError';
 }
@@ -95,12 +95,14 @@ export async function* listInventoryObjects(
   for (; position.file < manifest.files.length; position.file++) {
     const file = manifest.files[position.file] as { key: string };
     const lines = createInterface({ input: (await openBody(s3, inventoryBucket, file.key)).pipe(createGunzip()), crlfDelay: Infinity });
+    const place: InventoryRowPlace = { bucket: inventoryBucket, file: file.key, line: 0 };
     for await (const line of lines) {
+      place.line++;
       if (line === '') continue;
       const row = parseCsvLine(line);
       if (latestAt >= 0 && row[latestAt] === 'false') continue;
       if (deleteMarkerAt >= 0 && row[deleteMarkerAt] === 'true') continue;
-      const key = decodeInventoryKey(row[keyAt] ?? '');
+      const key = rowKey(row[keyAt], line, place);
       if (previous !== undefined && compareKeys(key, previous) <= 0) throw new S3ListingOrderError(options.sourceBucket, previous, key);
       previous = key;
       if (!key.startsWith(options.prefix)) continue;
@@ -108,7 +110,8 @@ export async function* listInventoryObjects(
       const etag = etagAt >= 0 ? (row[etagAt] ?? '') : '';
       yield {
         key,
-        size: sizeAt >= 0 ? Number(row[sizeAt] ?? 0) || 0 : 0,
+        // A report without the Size column cuts by keys alone (every object counts 0 bytes).
+        size: sizeAt >= 0 ? rowSize(row[sizeAt], place) : 0,
         // Inventories give the ETag bare; ListObjectsV2 quotes it.
         etag: etag === '' || etag.startsWith('"') ? etag : `"${etag}"`,
         lastModified: modifiedAt >= 0 ? (row[modifiedAt] ?? '') : '',
@@ -120,9 +123,41 @@ export async function* listInventoryObjects(
 /** Which data file of the report the listing is in: read by the planner when it stops, to resume there. */
 export type InventoryPosition = { file: number };
 
-/** Inventory keys are URL-encoded ('+' never stands for itself: a literal '+' is %2B). */
+/** Inventory keys are URL-encoded ('+' never stands for itself: a literal '+' is %2B). Malformed escapes throw URIError. */
 export function decodeInventoryKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
+}
+
+/** Where a row lies: the data file (in the inventory bucket) and its line, 1-based, counting every line of the file. */
+type InventoryRowPlace = { bucket: string; file: string; line: number };
+
+/**
+ * A row the planner cannot read: the report is damaged or was not written by S3 Inventory. Planning
+ * stops (a guessed key or size would misplace a range boundary or a split) and the error names the
+ * data file, the line and the field as it is in the file.
+ */
+function malformedRow(place: InventoryRowPlace, what: string, options?: { cause: unknown }): S3InventoryError {
+  return new S3InventoryError(
+    `Inventory data file s3://${place.bucket}/${place.file}, line ${place.line}: ${what}. The report is damaged or not an S3 Inventory CSV report, so the source cannot be planned from it; ` +
+      'remove the source\'s inventory setting to plan it by listing the bucket until a sound report is delivered.',
+    options,
+  );
+}
+
+function rowKey(field: string | undefined, line: string, place: InventoryRowPlace): string {
+  if (field === undefined || field === '') throw malformedRow(place, `the row has no Key field (${JSON.stringify(line)})`);
+  try {
+    return decodeInventoryKey(field);
+  } catch (err) {
+    if (err instanceof URIError) throw malformedRow(place, `the Key field ${JSON.stringify(field)} is not valid URL encoding`, { cause: err });
+    throw err;
+  }
+}
+
+function rowSize(field: string | undefined, place: InventoryRowPlace): number {
+  if (field === undefined) throw malformedRow(place, 'the row has no Size field');
+  if (!/^\d+$/.test(field) || !Number.isSafeInteger(Number(field))) throw malformedRow(place, `the Size field ${JSON.stringify(field)} is not a number of bytes`);
+  return Number(field);
 }
 
 /** One CSV record of an inventory data file: fields in double quotes, a quote inside doubled. */

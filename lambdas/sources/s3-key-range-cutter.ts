@@ -1,4 +1,5 @@
 import { compareKeys, type S3KeyRange, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
+import { type LiveObjectLookup } from './s3-live-object';
 import { type S3ShardSize } from './s3-shard-size';
 
 /**
@@ -7,6 +8,11 @@ import { type S3ShardSize } from './s3-shard-size';
  * not count (keys, bytes) and whose backup is split by byte ranges (s3-object-pieces.ts).
  */
 export type CutKeyRange = { range: S3KeyRange; keys: number; bytes: number; closed: boolean; split?: S3ObjectSummary };
+
+/** Whether an object of `bytes` is larger than a shard's bytes: the size above which an object is read by byte ranges. */
+export function exceedsShardBytes(bytes: number, size: S3ShardSize): boolean {
+  return bytes > Math.max(1, size.bytes);
+}
 
 /**
  * Cuts a listing (ascending UTF-8 key order) into key ranges as it streams, holding no key but
@@ -19,11 +25,23 @@ export type CutKeyRange = { range: S3KeyRange; keys: number; bytes: number; clos
  * An object larger than `size.bytes` closes the range at its key with `split` set: the consumer plans
  * it as byte-range pieces and the range's shard skips it.
  *
+ * `lookUp`, for a listing that is a report of the past (an S3 Inventory): the pieces of a split object
+ * are pinned to its ETag (If-Match), so an ETag from the report would fail every run once the object
+ * was rewritten. Each object the listing gives above `size.bytes` is then looked up now, and `split`
+ * carries the live ETag and size. It still closes its range, whatever the answer, so that every
+ * lookup is followed by a closed range (where the consumer may stop): an object now at or under the
+ * bytes is counted in that range and read whole by its shard; one gone since is counted in nothing
+ * (the range covers its key; its shard finds it absent, or backs up whatever is there by then).
+ *
  * The consumer may stop after any closed range (the generator is then closed and the listing
  * stops); listing again with StartAfter = that range's endAt continues with the same boundaries.
  * Keys out of order fail with S3ListingOrderError: a range boundary would skip or repeat keys.
  */
-export async function* cutS3KeyRanges(objects: AsyncIterable<S3ObjectSummary>, size: S3ShardSize, options: { bucket: string; startAfter?: string }): AsyncGenerator<CutKeyRange> {
+export async function* cutS3KeyRanges(
+  objects: AsyncIterable<S3ObjectSummary>,
+  size: S3ShardSize,
+  options: { bucket: string; startAfter?: string; lookUp?: LiveObjectLookup },
+): AsyncGenerator<CutKeyRange> {
   const keysPerShard = Math.max(1, size.keys);
   const bytesPerShard = Math.max(1, size.bytes);
   let boundary = options.startAfter;
@@ -33,11 +51,15 @@ export async function* cutS3KeyRanges(objects: AsyncIterable<S3ObjectSummary>, s
   for await (const object of objects) {
     if (previous !== undefined && compareKeys(object.key, previous) <= 0) throw new S3ListingOrderError(options.bucket, previous, object.key);
     previous = object.key;
-    if (object.size > bytesPerShard && object.etag !== '') {
-      // Read by byte ranges across shards; the range closes at it so that the pieces and the range
-      // that skips the key are planned together (a continuation resumes after both). Without an ETag
-      // (an inventory report without the column) the pieces could not pin one version: read whole.
-      yield { range: { ...(boundary !== undefined ? { startAfter: boundary } : {}), endAt: object.key }, keys, bytes, closed: true, split: object };
+    // Without an ETag (an inventory report without the column, and no lookup) the pieces could not
+    // pin one version: such an object is read whole by its key range.
+    if (exceedsShardBytes(object.size, size) && (options.lookUp !== undefined || object.etag !== '')) {
+      const range: S3KeyRange = { ...(boundary !== undefined ? { startAfter: boundary } : {}), endAt: object.key };
+      const live = options.lookUp ? await options.lookUp(object.key) : object;
+      // The range closes at it so that the pieces and the range that skips the key are planned
+      // together (a continuation resumes after both).
+      if (live !== undefined && exceedsShardBytes(live.size, size) && live.etag !== '') yield { range, keys, bytes, closed: true, split: live };
+      else yield { range, keys: live ? keys + 1 : keys, bytes: live ? bytes + live.size : bytes, closed: true };
       boundary = object.key;
       keys = 0;
       bytes = 0;

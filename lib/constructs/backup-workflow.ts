@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { ownedBy, sourceBucketAccount } from './bucket-owner-condition';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -206,6 +207,12 @@ export class BackupWorkflow extends Construct {
     grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     grantCatalogItems(recordFailure, props.catalog, ['dynamodb:UpdateItem']);
     grantSourceRead(plan, sources, 'list');
+    // Planned from an inventory report, an object above the shard budget is split by its ETag and size of now, so the
+    // planner sends it one HeadObject, which needs s3:GetObject (no KMS: a HEAD decrypts nothing). Sources planned by LIST get none.
+    for (const source of sources) {
+      if (source.config.type !== 's3' || !source.config.inventory) continue;
+      plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [sourceObjectsArn(source)], conditions: ownedBy(sourceBucketAccount(stack, source)) }));
+    }
     grantSourceRead(snapshot, sources, 'read');
 
     const acquireTask = lifeboatTask(this, 'Acquire lock', 'Takes the plan\'s lease in the catalog (a conditional write), so no two runs of one plan overlap; fails at once when another run holds it.', lock, '$.lock', { action: 'acquire', 'request.$': '$', 'execution.$': '$$.Execution.Id' });

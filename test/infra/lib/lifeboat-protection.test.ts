@@ -98,6 +98,12 @@ describe('two protections in one app', () => {
     expect(s.synthError).toBeUndefined();
   });
 
+  it('lets the plan function of a bucket planned by LIST only list it: no object of it is read (no GetObject)', () => {
+    const planBackup = statementsOf(Template.fromStack(shop), 'plan-backup');
+    expect(resourcesFor(planBackup, 's3:ListBucket').filter((r) => r.includes('shop-assets'))).not.toEqual([]);
+    expect(resourcesFor(planBackup, 's3:GetObject').filter((r) => r.includes('shop-assets'))).toEqual([]);
+  });
+
   it('gives each protection its own physical names: the prefix given, or one derived from its path', () => {
     expect(named.prefix).toBe('shop-prod');
     expect(sameStack.prefix).toMatch(/^shop-second-[0-9a-f]{8}$/);
@@ -240,11 +246,15 @@ describe('a protection of the user\'s own bucket and table', () => {
     expect(resourcesFor(snapshot, 'dynamodb:Scan')).toEqual([JSON.stringify(tableArn)]);
     const keyArn = (key: kms.IKey | undefined) => JSON.stringify({ 'Fn::GetAtt': [id(key), 'Arn'] });
     expect(resourcesFor(snapshot, 'kms:Decrypt')).toEqual(expect.arrayContaining([keyArn(bucket.encryptionKey), keyArn(table.encryptionKey)]));
-    // Plan only lists: no object reads, no Scan, no source key.
+    // Plan lists, and reads no data: no Scan, no source key. The bucket is planned from its inventory, so the plan HEADs
+    // the objects it splits (HeadObject is s3:GetObject): GetObject on the source prefix of its account, nothing else of it.
     const planBackup = statementsOf(template, 'plan-backup');
     expect(resourcesFor(planBackup, 's3:ListBucket')).toContain(JSON.stringify(bucketArn));
     expect(resourcesFor(planBackup, 'dynamodb:Scan')).toEqual([]);
     expect(resourcesFor(planBackup, 'kms:Decrypt')).not.toContain(keyArn(bucket.encryptionKey));
+    expect(planBackup.filter((st) => JSON.stringify(st.Resource).includes(JSON.stringify(bucketArn)) && !asArray(st.Action).includes('s3:ListBucket'))).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [bucketArn, '/public/*']] }, Condition: { StringEquals: { 's3:ResourceAccount': '111111111111' } } },
+    ]);
   });
 
   it('lets the plan function, and no other, list and read the source\'s inventory reports of its configuration, decrypting with the inventory key', () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { protectionPlanSchema, type SourceConfig } from '../../../../config/lifeboat-config';
 import { newBackupId } from '../../../../lambdas/backup/backup-id';
@@ -39,17 +40,22 @@ const PLAN = 'split';
 const BUDGET = 200 * 1024;
 const BIG_KEY = 'media/big.bin';
 const source: SourceConfig = { type: 's3', name: 'media', bucket: BUCKET, prefix: '' };
-const plans = [
+/** A second bucket, planned from its S3 Inventory report (delivered to REPORTS under inv/<bucket>/daily/). */
+const INVENTORIED = 'lifeboat-test-split-inventoried';
+const REPORTS = 'lifeboat-test-split-reports';
+const INVENTORY_PLAN = 'split-inventory';
+const inventorySource: SourceConfig = { type: 's3', name: 'dumps', bucket: INVENTORIED, prefix: '', inventory: { bucket: REPORTS, prefix: 'inv', configId: 'daily' } };
+const planOf = (name: string, planSource: SourceConfig) =>
   protectionPlanSchema.parse({
-    name: PLAN,
+    name,
     schedule: 'rate(1 day)',
     strategy: 'incremental',
     retention: { keepLast: 5 },
     objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
     maxConcurrency: 2,
-    sources: [source],
-  }),
-];
+    sources: [planSource],
+  });
+const plans = [planOf(PLAN, source), planOf(INVENTORY_PLAN, inventorySource)];
 
 let dataDir: string;
 let work: string;
@@ -86,9 +92,9 @@ let endpoints: LocalEndpoints;
 
 type Run = { backupId: string; planned: PlannedBackup; shards: ShardSpec[] };
 
-async function plan(strategy: 'full' | 'incremental'): Promise<Run> {
+async function plan(strategy: 'full' | 'incremental', planName = PLAN): Promise<Run> {
   const backupId = newBackupId(new Date());
-  const request = { plan: PLAN, backupId, trigger: 'test', strategy };
+  const request = { plan: planName, backupId, trigger: 'test', strategy };
   const deps = { s3, dynamodb, vault, catalog, plans, environment: 'test', s3ShardSize: { bytes: BUDGET } };
   let planned = await planBackup(request, deps);
   while (planned.continuation) planned = await planBackup({ ...request, continuation: planned.continuation }, deps);
@@ -107,8 +113,8 @@ async function runShards(run: Run, before?: (spec: ShardSpec) => Promise<void>):
   }
 }
 
-async function backup(strategy: 'full' | 'incremental'): Promise<{ run: Run; record: BackupRecord; entries: ManifestEntry[] }> {
-  const run = await plan(strategy);
+async function backup(strategy: 'full' | 'incremental', planName = PLAN): Promise<{ run: Run; record: BackupRecord; entries: ManifestEntry[] }> {
+  const run = await plan(strategy, planName);
   await runShards(run);
   await commitBackup({ backupId: run.backupId, planKey: run.planned.planKey }, { vault, catalog });
   const record = await catalog.requireBackup(run.backupId);
@@ -230,5 +236,59 @@ describe('an object larger than a shard’s byte budget', () => {
     await expect(commitBackup({ backupId: run.backupId, planKey: run.planned.planKey }, { vault, catalog })).rejects.toThrow(/shard \d+ left no manifest part/);
     expect((await vault.listSnapshots()).length).toBe(snapshotsBefore);
     expect((await catalog.requireBackup(run.backupId)).status).toBe('RUNNING');
+  }, 60_000);
+});
+
+describe('an object larger than the budget, planned from an S3 Inventory report older than its current version', () => {
+  it('is split by its ETag and size of now (not the report\'s): the backup commits and the restore gives the NEW bytes back byte for byte', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: INVENTORIED }));
+    await s3.send(new CreateBucketCommand({ Bucket: REPORTS }));
+    // The day of the report: the dump as S3 Inventory listed it (3.4 budgets, four pieces), and a small object.
+    const old = pseudoRandomBytes(Math.floor(3.4 * BUDGET), 31);
+    await s3.send(new PutObjectCommand({ Bucket: INVENTORIED, Key: BIG_KEY, Body: old }));
+    const small = pseudoRandomBytes(1500, 32);
+    await s3.send(new PutObjectCommand({ Bucket: INVENTORIED, Key: 'notes/small.txt', Body: small }));
+    const reported = (await s3.send(new HeadObjectCommand({ Bucket: INVENTORIED, Key: BIG_KEY }))).ETag ?? '';
+    const rows = [
+      [INVENTORIED, BIG_KEY, String(old.length), '2026-11-30T00:00:00.000Z', reported.replace(/"/g, '')],
+      [INVENTORIED, 'notes/small.txt', String(small.length), '2026-11-30T00:00:00.000Z', 'x'],
+    ];
+    // Keys URL-encoded, as S3 Inventory writes them.
+    const data = gzipSync(Buffer.from(rows.map((r) => `${r.map((f, i) => `"${i === 1 ? encodeURIComponent(f) : f}"`).join(',')}\n`).join('')));
+    const dataKey = `inv/${INVENTORIED}/daily/data/1.csv.gz`;
+    await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: dataKey, Body: data }));
+    const manifest = { sourceBucket: INVENTORIED, destinationBucket: `arn:aws:s3:::${REPORTS}`, version: '2016-11-30', fileFormat: 'CSV', fileSchema: 'Bucket, Key, Size, LastModifiedDate, ETag', files: [{ key: dataKey, size: data.length, MD5checksum: 'x' }] };
+    await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: `inv/${INVENTORIED}/daily/2026-11-30T01-00Z/manifest.json`, Body: JSON.stringify(manifest) }));
+    // After the report, the nightly job rewrites the dump: other bytes, another size (2.6 budgets, three pieces).
+    const rewritten = pseudoRandomBytes(Math.floor(2.6 * BUDGET), 33);
+    await s3.send(new PutObjectCommand({ Bucket: INVENTORIED, Key: BIG_KEY, Body: rewritten }));
+    const live = (await s3.send(new HeadObjectCommand({ Bucket: INVENTORIED, Key: BIG_KEY }))).ETag;
+    expect(live).not.toBe(reported);
+
+    bigReads.length = 0;
+    const done = await backup('full', INVENTORY_PLAN);
+    expect(done.record.status).toBe('COMMITTED');
+    const pieces = rangeShards(done.run);
+    expect(pieces.map((p) => [p.etag, p.size, p.start, p.end])).toEqual([
+      [live, rewritten.length, 0, BUDGET],
+      [live, rewritten.length, BUDGET, 2 * BUDGET],
+      [live, rewritten.length, 2 * BUDGET, rewritten.length],
+    ]);
+    expect([...bigReads].sort()).toEqual(pieces.map((p) => `bytes=${p.start}-${p.end - 1}`).sort());
+    const entry = done.entries.find((e) => e.meta.key === BIG_KEY);
+    expect(entry).toMatchObject({ size: rewritten.length, changeToken: `${live}:${rewritten.length}` });
+
+    const target = `${PREFIX}split-inventory`;
+    await s3.send(new CreateBucketCommand({ Bucket: target }));
+    const resolved = await resolveRestore(
+      { source: inventorySource.name, backupId: done.run.backupId, target: { type: 's3', bucket: target }, allowUnprotectedTarget: true },
+      'r-split-inventory',
+      { restoreTargetPrefix: PREFIX, sources: [inventorySource], catalog, openVault: io.openVault, s3, dynamodb, directory: io.directory },
+    );
+    const restorePlan = await planRestore(resolved, { map: 'inline', maxConcurrency: 2 }, io);
+    for (const batch of restorePlan.shards ?? []) await restoreShardBatch(batch, io);
+    expect(await verifyRestore({ planKey: restorePlan.planKey }, io)).toMatchObject({ verified: { mismatches: 0 } });
+    expect((await body(target, BIG_KEY)).equals(rewritten)).toBe(true);
+    expect((await body(target, 'notes/small.txt')).equals(small)).toBe(true);
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type BackupPlanDocument } from '../../../../lambdas/backup/backup-plan-document';
@@ -8,7 +9,7 @@ import { planBackup, type PlanBackupDeps, type PlannedBackup } from '../../../..
 import { planContinuationSchema } from '../../../../lambdas/backup/plan-continuation';
 import { shardBatchSchema } from '../../../../lambdas/backup/snapshot-shard-batch';
 import { compareKeys, isKeyInRange, S3ListingOrderError } from '../../../../lambdas/sources/s3-bucket-source';
-import { parseCsvLine } from '../../../../lambdas/sources/s3-inventory-listing';
+import { parseCsvLine, S3InventoryError } from '../../../../lambdas/sources/s3-inventory-listing';
 import { s3ObjectPieces } from '../../../../lambdas/sources/s3-object-pieces';
 import { type ShardSpec } from '../../../../lambdas/sources/shard-spec';
 import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
@@ -269,6 +270,110 @@ describe('S3 Inventory as the listing', () => {
 
   it('parses quoted CSV fields with doubled quotes and empty fields', () => {
     expect(parseCsvLine('"a","b""c","",d,')).toEqual(['a', 'b"c', '', 'd', '']);
+  });
+
+  /** A bucket `src` whose one report (one data file of `rows`, fields as `schema` names them) is in `reports` under inv/src/daily/. */
+  const reportOf = (schema: string, rows: string[][]): Record<string, ScriptedBucket> => {
+    const manifest = { sourceBucket: 'src', destinationBucket: 'arn:aws:s3:::reports', version: '2016-11-30', fileFormat: 'CSV', fileSchema: schema, files: [{ key: 'inv/src/daily/data/1.csv.gz', size: 1, MD5checksum: 'x' }] };
+    const bodies = new Map<string, Buffer>([
+      ['inv/src/daily/2026-11-30T01-00Z/manifest.json', Buffer.from(JSON.stringify(manifest))],
+      ['inv/src/daily/data/1.csv.gz', csv(rows)],
+    ]);
+    return { reports: { objects: new Map([...bodies.keys()].map((k) => [k, 1])), bodies }, src: { objects: new Map() } };
+  };
+  const inventorySource = [{ type: 's3', name: 'bkt', bucket: 'src', inventory: { bucket: 'reports', prefix: 'inv', configId: 'daily' } }];
+
+  it('splits the objects the report lists above the budget by their ETag and size of now (one HeadObject each): not split when now at or under it, nothing planned for one gone', async () => {
+    const BUDGET = 1000;
+    // The report, a day old: every size and ETag as they were then.
+    const rows = [
+      ['src', 'a', '10', 'old-a'],
+      ['src', 'big-rewritten', String(3 * BUDGET), 'old-big'],
+      ['src', 'gone', String(5 * BUDGET), 'old-gone'],
+      ['src', 'm', '10', 'old-m'],
+      ['src', 'shrunk', String(2 * BUDGET + 500), 'old-shrunk'],
+      ['src', 'small-grown', '500', 'old-small'],
+      ['src', 'z', '10', 'old-z'],
+    ];
+    // The bucket now: big-rewritten rewritten (another ETag, another size), gone deleted, shrunk rewritten small; small-grown's growth is not looked for.
+    const now = new Map([
+      ['big-rewritten', { ETag: '"new-big"', ContentLength: 2 * BUDGET + 1 }],
+      ['shrunk', { ETag: '"new-shrunk"', ContentLength: 10 }],
+    ]);
+    const withHeads = (buckets: Record<string, ScriptedBucket>, heads: string[]): S3Client => {
+      const client = scriptedS3(buckets);
+      const listings = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+      const send = async (command: unknown): Promise<unknown> => {
+        if (!(command instanceof HeadObjectCommand)) return listings(command);
+        heads.push(`${command.input.Bucket}/${command.input.Key}`);
+        const head = now.get(command.input.Key ?? '');
+        if (!head) throw Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+        return { ...head, LastModified: new Date('2026-12-01T03:00:00Z') };
+      };
+      return Object.assign(client, { send });
+    };
+    const size = { s3ShardSize: { keys: 1000, bytes: BUDGET } };
+    const plan = (schema: string, columns: (row: string[]) => string[], extra: Partial<PlanBackupDeps> = {}) => {
+      const heads: string[] = [];
+      const h = harness({}, [planOf('plan', inventorySource)], { ...size, ...extra, s3: withHeads(reportOf(schema, rows.map(columns)), heads) });
+      return { h, heads };
+    };
+
+    const whole = plan('Bucket, Key, Size, ETag', (r) => r);
+    await planToEnd(whole.h, 'plan');
+    const { shards } = await planned(whole.h);
+    const piece = { kind: 's3-range', source: 'bkt', bucket: 'src', key: 'big-rewritten', etag: '"new-big"', size: 2 * BUDGET + 1, pieces: 3 };
+    expect(shards).toEqual([
+      { kind: 's3', index: 0, source: 'bkt', bucket: 'src', prefix: '', endAt: 'big-rewritten', splitKeys: ['big-rewritten'] },
+      { ...piece, index: 1, start: 0, end: BUDGET, piece: 0 },
+      { ...piece, index: 2, start: BUDGET, end: 2 * BUDGET, piece: 1 },
+      { ...piece, index: 3, start: 2 * BUDGET, end: 2 * BUDGET + 1, piece: 2 },
+      // Gone: its range still covers its key, and nothing else is planned for it.
+      { kind: 's3', index: 4, source: 'bkt', bucket: 'src', prefix: '', startAfter: 'big-rewritten', endAt: 'gone' },
+      // Now 10 bytes: read whole by its range, which does not skip it.
+      { kind: 's3', index: 5, source: 'bkt', bucket: 'src', prefix: '', startAfter: 'gone', endAt: 'shrunk' },
+      { kind: 's3', index: 6, source: 'bkt', bucket: 'src', prefix: '', startAfter: 'shrunk' },
+    ]);
+    // One HeadObject per object the report lists above the budget, in the source bucket; none for the others.
+    expect(whole.heads).toEqual(['src/big-rewritten', 'src/gone', 'src/shrunk']);
+    expectPartition(shards, [...rows.map((r) => r[1] as string), 'between', 'zz']);
+
+    // Continued over invocations (each stops at its first closed range): the same shards, each object looked up once.
+    const stopped = plan('Bucket, Key, Size, ETag', (r) => r, { deadline: () => 0 });
+    const runs = await planToEnd(stopped.h, 'plan');
+    expect(runs.length).toBeGreaterThan(3);
+    expect((await planned(stopped.h)).shards).toEqual(shards);
+    expect(stopped.heads).toEqual(whole.heads);
+
+    // A report without the ETag column: the lookup gives the version to pin, so its large objects are split too.
+    const noEtags = plan('Bucket, Key, Size', (r) => r.slice(0, 3));
+    await planToEnd(noEtags.h, 'plan');
+    expect((await planned(noEtags.h)).shards).toEqual(shards);
+  });
+
+  it('refuses a row it cannot read, naming the data file, the line and the field: a Key not URL-encoded, no Key, a Size not a number', async () => {
+    const schema = 'Bucket, Key, Size, LastModifiedDate, ETag';
+    const file = 's3://reports/inv/src/daily/data/1.csv.gz';
+    const advice = 'The report is damaged or not an S3 Inventory CSV report, so the source cannot be planned from it; remove the source\'s inventory setting to plan it by listing the bucket until a sound report is delivered.';
+    const good = ['src', 'a', '12', '2026-11-30T00:00:00.000Z', 'abc'];
+    const cases: [string[], string][] = [
+      [['src', 'reports%2Fq3%zz.csv', '12', '2026-11-30T00:00:00.000Z', 'abc'], `the Key field "reports%2Fq3%zz.csv" is not valid URL encoding`],
+      [['src'], 'the row has no Key field ("\\"src\\"")'],
+      [['src', '', '12', '2026-11-30T00:00:00.000Z', 'abc'], 'the row has no Key field ("\\"src\\",\\"\\",\\"12\\",\\"2026-11-30T00:00:00.000Z\\",\\"abc\\"")'],
+      [['src', 'b', '1.5e3', '2026-11-30T00:00:00.000Z', 'abc'], 'the Size field "1.5e3" is not a number of bytes'],
+      [['src', 'b', '', '2026-11-30T00:00:00.000Z', 'abc'], 'the Size field "" is not a number of bytes'],
+      [['src', 'b'], 'the row has no Size field'],
+    ];
+    for (const [bad, what] of cases) {
+      // The bad row is line 3: after a good row and an empty line.
+      const buckets = reportOf(schema, [good]);
+      const data = buckets.reports?.bodies;
+      data?.set('inv/src/daily/data/1.csv.gz', gzipSync(Buffer.from(`${good.map((f) => `"${f}"`).join(',')}\n\n${bad.map((f) => `"${f}"`).join(',')}\n`)));
+      const h = harness(buckets, [planOf('plan', inventorySource)]);
+      const error = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(S3InventoryError);
+      expect((error as Error).message).toBe(`Inventory data file ${file}, line 3: ${what}. ${advice}`);
+    }
   });
 });
 

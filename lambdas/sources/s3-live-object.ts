@@ -1,0 +1,23 @@
+import { type S3Client } from '@aws-sdk/client-s3';
+import { isS3NotFound } from '../../vault';
+import { headS3Object, type S3ObjectSummary } from './s3-bucket-source';
+
+/** One object as it is now: its key, ETag, size and LastModified; undefined when no object has the key any more. */
+export type LiveObjectLookup = (key: string) => Promise<S3ObjectSummary | undefined>;
+
+/**
+ * The lookup over S3: one HeadObject (IAM: s3:GetObject on the object). A 404 is an object deleted
+ * since it was listed (S3 answers a missing key with 404 to a caller granted s3:ListBucket on the
+ * bucket, as the planner is, and with 403 otherwise). Any other error is the caller's.
+ */
+export function headLiveObject(s3: S3Client, bucket: string): LiveObjectLookup {
+  return async (key) => {
+    try {
+      const head = await headS3Object(s3, bucket, key);
+      return { key, size: head.size, etag: head.etag, lastModified: head.lastModified };
+    } catch (err) {
+      if (isS3NotFound(err)) return undefined;
+      throw err;
+    }
+  };
+}
