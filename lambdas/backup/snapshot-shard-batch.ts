@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { shardSpecSchema } from '../sources/shard-spec';
+import { shardSpecSchema, type ShardSpec } from '../sources/shard-spec';
 import { BackupWorkspace } from './backup-workspace';
-import { DEFAULT_STOP_MARGIN_MS, type ShardProgress, snapshotShard, type SnapshotShardDeps } from './snapshot-shard';
+import { worstCaseFirstPageMs } from '../sources/dynamodb-page-entries';
+import { DEFAULT_STOP_MARGIN_MS, type ShardProgress, snapshotShardStretch, type SnapshotShardDeps } from './snapshot-shard';
 
 /** A Distributed Map child's input (ItemBatcher): the run's keys once, then the shards of the batch (lines of a shard manifest). */
 export const shardBatchSchema = z.object({
@@ -17,28 +18,43 @@ export type ShardBatch = z.infer<typeof shardBatchSchema>;
 export type ShardBatchProgress = { done: boolean; shards: ShardProgress[] };
 
 /**
+ * The time a shard's stretch may read before it can stop at all, beyond the stop margin: a budgeted
+ * DynamoDB segment reads on to its first page close, which at a small share of the read budget can
+ * take minutes (dynamodb-page-entries.ts, worstCaseFirstPageMs); every other reader can stop after
+ * its first entry.
+ */
+function timeBeforeFirstStopMs(spec: ShardSpec): number {
+  return spec.kind === 'dynamodb' && spec.readUnitsPerSecond ? worstCaseFirstPageMs(spec.readUnitsPerSecond) : 0;
+}
+
+/**
  * The shards of one batch, one after another, sharing the invocation's deadline and one stop margin
  * (taken from the time left at the start). The first shard that stops at the deadline ends the call
  * with done:false, and so does a deadline already within the margin before the next shard starts (a
  * shard always writes one entry before it can stop); the workflow calls again with the same batch,
- * and the shards finished already return at once (their final part exists).
+ * and the shards finished already return at once (their final part exists). After a shard that read
+ * in this call, a budgeted DynamoDB shard starts only with the margin *plus* its worst-case first page
+ * left: a stretch cannot stop before its first page closes. The first shard that reads in a call
+ * starts whatever that time (a later call would have no more: waiting would loop).
  */
 export async function snapshotShardBatch(batch: ShardBatch, deps: SnapshotShardDeps): Promise<ShardBatchProgress> {
   const { deadline } = deps;
   const margin = deps.stopMarginMs ?? (deadline ? Math.max(DEFAULT_STOP_MARGIN_MS, deadline() / 10) : 0);
   const shared: SnapshotShardDeps = { ...deps, stopMarginMs: margin };
   const shards: ShardProgress[] = [];
+  let read = false;
   for (const spec of batch.Items) {
-    if (shards.length > 0 && deadline && deadline() < margin) {
+    if (shards.length > 0 && deadline && deadline() < margin + (read ? timeBeforeFirstStopMs(spec) : 0)) {
       // No time to start another shard; but the ones left may all be finished (a batch called again).
       const workspace = new BackupWorkspace(deps.vault.store);
       const rest = batch.Items.slice(shards.length);
       for (const item of rest) if (!(await workspace.findPart(batch.BatchInput.backupId, item.index))) return { done: false, shards };
       return { done: true, shards };
     }
-    const progress = await snapshotShard({ backupId: batch.BatchInput.backupId, planKey: batch.BatchInput.planKey, spec }, shared);
-    shards.push(progress);
-    if (!progress.done) return { done: false, shards };
+    const stretch = await snapshotShardStretch({ backupId: batch.BatchInput.backupId, planKey: batch.BatchInput.planKey, spec }, shared);
+    read ||= stretch.read;
+    shards.push(stretch.progress);
+    if (!stretch.progress.done) return { done: false, shards };
   }
   return { done: true, shards };
 }

@@ -70,6 +70,11 @@ const indexFreshFor = new WeakMap<Vault, string>();
  * call for a shard whose final part exists returns done:true at once.
  */
 export async function snapshotShard(input: SnapshotShardInput, deps: SnapshotShardDeps): Promise<ShardProgress> {
+  return (await snapshotShardStretch(input, deps)).progress;
+}
+
+/** snapshotShard, and whether the call read the source (false: it found the shard's final part and returned at once). */
+export async function snapshotShardStretch(input: SnapshotShardInput, deps: SnapshotShardDeps): Promise<{ progress: ShardProgress; read: boolean }> {
   const { backupId, spec } = input;
   const shardIndex = spec.index;
   const workspace = new BackupWorkspace(deps.vault.store);
@@ -87,7 +92,7 @@ export async function snapshotShard(input: SnapshotShardInput, deps: SnapshotSha
   });
 
   const finished = await workspace.findPart(backupId, shardIndex);
-  if (finished) return progress(finished, true);
+  if (finished) return { progress: progress(finished, true), read: false };
   const cursor = await workspace.getCursor(backupId, shardIndex);
   if (cursor && (cursor.source !== source.name || cursor.resume.kind !== spec.kind)) {
     throw new InvalidInputError(`Backup ${backupId}: the cursor of shard ${shardIndex} is for a ${cursor.resume.kind} shard of source "${cursor.source}", not this ${spec.kind} shard of "${source.name}".`);
@@ -119,13 +124,13 @@ export async function snapshotShard(input: SnapshotShardInput, deps: SnapshotSha
     };
     const next: ShardCursor = { backupId, shardIndex, source: source.name, segments: segments + 1, resume: resumeAt, stored };
     await workspace.putCursor(next);
-    return { shardIndex, plan: plan.plan, source: source.name, ...stored, done: false };
+    return { progress: { shardIndex, plan: plan.plan, source: source.name, ...stored, done: false }, read: true };
   }
   const earlier: ShardPartDocument[] = [];
   for (let n = 0; n < segments; n++) earlier.push(await workspace.getSegment(backupId, shardIndex, n));
   const final = mergeShardSegments(earlier, stretch);
   await workspace.putPart(final);
-  return progress(final, true);
+  return { progress: progress(final, true), read: true };
 }
 
 /** The deadline as a stop check: stop once less than the margin is left (none without a deadline). */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeItem, encodeItemText, type DynamoDbItem } from './dynamodb-item-codec';
-import { scanSegment } from './dynamodb-table-source';
+import { scanSegmentPages } from './dynamodb-table-source';
 import { type EntrySink } from './entry-sink';
 import { type DynamoDbResumePoint } from './shard-resume-point';
 import { type ShardRun } from './shard-run';
-import { type ReadCapacityBudget } from './read-capacity-budget';
+import { BYTES_PER_READ_UNIT, type ReadCapacityBudget } from './read-capacity-budget';
 
 /** A page ends after an item whose key hash has its low CUT_BITS bits zero: about 2^CUT_BITS items a page. */
 const CUT_BITS = 6;
@@ -14,6 +14,28 @@ const MIN_PAGE_ITEMS = 8;
 /** … nor more than this many items or bytes. */
 const MAX_PAGE_ITEMS = 4096;
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+/** DynamoDB's largest item: the item that takes a page past MAX_PAGE_BYTES can add this much. */
+const MAX_ITEM_BYTES = 400 * 1024;
+
+/**
+ * The most read units one page entry can cost: MAX_PAGE_BYTES plus the item that crosses it, one
+ * consistent unit per 4 KB, twice. Twice because every Scan request is rounded up to a whole unit:
+ * at worst each request carries a little over 4 KB (one item of 4,097 bytes, or a budget's Limit of
+ * items just past a unit) and costs two units for one unit of items; a request holding less than
+ * half a unit only happens at the segment's end or while the first estimate is off. An item's
+ * canonical text is never shorter than DynamoDB's measure of its size (names, values, base64 for
+ * binary), so counting text bytes over-estimates, never under.
+ */
+export const WORST_CASE_PAGE_UNITS = 2 * Math.ceil((MAX_PAGE_BYTES + MAX_ITEM_BYTES) / BYTES_PER_READ_UNIT);
+
+/**
+ * How long a stretch may read before it *can* stop, at `unitsPerSecond` (a budgeted segment's share):
+ * its first page entry, in the worst case, plus about one Scan request's reservation (a second of the
+ * budget). After its first page a stretch stops within one Scan request (addDynamoDbSegment).
+ */
+export function worstCaseFirstPageMs(unitsPerSecond: number): number {
+  return Math.ceil(((WORST_CASE_PAGE_UNITS + unitsPerSecond) / unitsPerSecond) * 1000);
+}
 
 export type DynamoDbSegmentSpec = { table: string; segment: number; totalSegments: number; keyAttributes: readonly string[] };
 
@@ -51,15 +73,33 @@ function itemKey(item: DynamoDbItem, keyAttributes: readonly string[]): DynamoDb
  * A Scan is not a point-in-time view: items written during the backup may or may not be in it
  * (each item is read consistently, the table as a whole is fuzzy).
  *
- * Resumable (shard-run.ts): asked to stop, it stops only where a page entry has just closed, and
- * returns `resumeAt` — the scan continues after that page's last item (ExclusiveStartKey) with the
- * next page number, so the pages of a resumed segment are those of an uninterrupted one.
+ * Resumable (shard-run.ts): the stop check is asked once a page entry has closed in this stretch —
+ * after each page closes and before each further Scan request, the only place a budgeted scan waits —
+ * and a stop returns `resumeAt`, the key of the last closed page's last item (ExclusiveStartKey) with
+ * the next page number. Items read since that page (the open page) are dropped: none of them has
+ * reached the sink (a page is added whole when it closes), and the next stretch reads them again and
+ * closes the page at the same content-defined boundary, so the pages of a resumed segment are those of
+ * an uninterrupted one. That costs at most one page of extra reads (WORST_CASE_PAGE_UNITS) per stop,
+ * and bounds the time from "stop" to return by one Scan request instead of one page, which under a
+ * small read budget can take minutes. A stretch that has closed no page yet reads on to its first
+ * page close (else it could never progress): worstCaseFirstPageMs bounds that, and the shard batch
+ * starts a budgeted stretch only with that much time left (snapshot-shard-batch.ts). Before it returns
+ * a stopped stretch waits out its read budget's debt, so it consumed at most its share × its duration.
  */
 export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegmentSpec, sink: EntrySink, options: DynamoDbSegmentOptions = {}): Promise<{ items: number; resumeAt?: DynamoDbResumePoint }> {
   let lines: string[] = [];
   let bytes = 0;
   let page = options.resume?.nextPage ?? 0;
-  let total = 0;
+  /** Items of the pages added to the sink (an abandoned open page is not counted). */
+  let stored = 0;
+  // A stretch can only resume after an item's key: a plan without key attributes reads to the end.
+  const shouldStop = spec.keyAttributes.length > 0 ? options.shouldStop : undefined;
+  /** Where the next stretch resumes if this one stops now: after the last page it closed (none yet: it cannot stop). */
+  let lastClosed: DynamoDbResumePoint | undefined;
+  const stopped = async (resumeAt: DynamoDbResumePoint): Promise<{ items: number; resumeAt: DynamoDbResumePoint }> => {
+    await options.readBudget?.bucket.settleDebt();
+    return { items: stored, resumeAt };
+  };
   const flush = async (): Promise<void> => {
     if (lines.length === 0) return;
     const body = Buffer.from(lines.join(''), 'utf8');
@@ -67,22 +107,26 @@ export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegm
     lines = [];
     bytes = 0;
     await sink.add({ path: dynamoDbPagePath(spec.segment, page++), kind: 'page', meta: { items }, content: body });
+    stored += items;
   };
   const startKey = options.resume ? decodeItem(options.resume.startKey) : undefined;
-  for await (const items of scanSegment(ddb, spec.table, spec.segment, spec.totalSegments, startKey, options.readBudget)) {
+  for await (const { items, more } of scanSegmentPages(ddb, spec.table, spec.segment, spec.totalSegments, startKey, options.readBudget)) {
     for (const item of items) {
       const line = `${encodeItemText(item)}\n`;
       lines.push(line);
       bytes += Buffer.byteLength(line);
-      total++;
       const boundary = lines.length >= MIN_PAGE_ITEMS && isPageBoundary(item, spec.keyAttributes);
       if (boundary || lines.length >= MAX_PAGE_ITEMS || bytes >= MAX_PAGE_BYTES) {
         await flush();
-        // A stretch can only resume after an item's key: a plan without key attributes reads to the end.
-        if (spec.keyAttributes.length > 0 && options.shouldStop?.()) return { items: total, resumeAt: { kind: 'dynamodb', startKey: encodeItemText(itemKey(item, spec.keyAttributes)), nextPage: page } };
+        if (shouldStop) {
+          lastClosed = { kind: 'dynamodb', startKey: encodeItemText(itemKey(item, spec.keyAttributes)), nextPage: page };
+          if (shouldStop()) return stopped(lastClosed);
+        }
       }
     }
+    // The next Scan request may wait for the budget: once a page has closed, stop before it and leave the open page to the next stretch.
+    if (more && lastClosed && shouldStop?.()) return stopped(lastClosed);
   }
   await flush();
-  return { items: total };
+  return { items: stored };
 }

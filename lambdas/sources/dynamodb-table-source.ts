@@ -26,12 +26,16 @@ export function planDynamoDbShards(
   }));
 }
 
+/** One Scan page of a segment: its items, and whether DynamoDB said more follow (LastEvaluatedKey). */
+export type SegmentScanPage = { items: DynamoDbItem[]; more: boolean };
+
 /**
  * Pages of one parallel-scan segment, items in the low-level AttributeValue encoding so numbers keep
  * their full precision and binary stays binary. A scan is not a point-in-time view (fuzzy backup).
  * With a read budget the pages are paced by it (scan-within-budget.ts); without, as fast as DynamoDB serves them.
+ * `more` lets a reader that may stop tell a last page from one whose successor it would wait for.
  */
-export async function* scanSegment(
+export async function* scanSegmentPages(
   ddb: DynamoDBClient,
   table: string,
   segment: number,
@@ -39,10 +43,22 @@ export async function* scanSegment(
   /** Resume after this key (a stopped shard's cursor); absent = from the segment's start. */
   exclusiveStartKey?: DynamoDbItem,
   readBudget?: ReadCapacityBudget,
-): AsyncGenerator<DynamoDbItem[]> {
+): AsyncGenerator<SegmentScanPage> {
   const input = { TableName: table, Segment: segment, TotalSegments: totalSegments, ConsistentRead: true, ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}) };
   const pages = readBudget ? scanPagesWithinBudget(ddb, input, readBudget) : paginateScan({ client: ddb }, input);
-  for await (const page of pages) yield page.Items ?? [];
+  for await (const page of pages) yield { items: page.Items ?? [], more: page.LastEvaluatedKey !== undefined };
+}
+
+/** The items of scanSegmentPages, page by page. */
+export async function* scanSegment(
+  ddb: DynamoDBClient,
+  table: string,
+  segment: number,
+  totalSegments: number,
+  exclusiveStartKey?: DynamoDbItem,
+  readBudget?: ReadCapacityBudget,
+): AsyncGenerator<DynamoDbItem[]> {
+  for await (const page of scanSegmentPages(ddb, table, segment, totalSegments, exclusiveStartKey, readBudget)) yield page.items;
 }
 
 export async function describeTable(ddb: DynamoDBClient, table: string) {

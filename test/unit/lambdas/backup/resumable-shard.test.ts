@@ -9,6 +9,7 @@ import { BackupWorkspace, cursorKey, segmentKey } from '../../../../lambdas/back
 import { type ShardProgress, snapshotShard, type SnapshotShardDeps } from '../../../../lambdas/backup/snapshot-shard';
 import { snapshotShardBatch } from '../../../../lambdas/backup/snapshot-shard-batch';
 import { encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/dynamodb-item-codec';
+import { worstCaseFirstPageMs } from '../../../../lambdas/sources/dynamodb-page-entries';
 import { compareKeys } from '../../../../lambdas/sources/s3-bucket-source';
 import { type ShardSpec } from '../../../../lambdas/sources/shard-spec';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
@@ -16,6 +17,7 @@ import { type ObjectWriter, type VaultStore } from '../../../../vault/backend/va
 import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
 import { openVault, type Vault } from '../../../../vault/repository/vault';
 import { VaultObjectNotFoundError } from '../../../../vault/vault-errors';
+import { FakeBucketClock } from '../../../support/fake-bucket-clock';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -97,20 +99,33 @@ type DdbFake = { ddb: DynamoDBClient; items: DynamoDbItem[]; scans: number; fail
 function fakeDynamoDb(keyAttributes: string[]): DdbFake {
   const fake: DdbFake = { ddb: new DynamoDBClient({ region: 'us-east-1' }), items: [], scans: 0 };
   const keyText = (item: DynamoDbItem): string => encodeItemText(Object.fromEntries(keyAttributes.map((k) => [k, item[k] as AttributeValue])));
-  const send = async (command: { constructor: { name: string }; input: { Segment: number; TotalSegments: number; ExclusiveStartKey?: DynamoDbItem } }): Promise<unknown> => {
+  // A segment's items in scan order, computed again only when the table's items change (a budgeted scan asks for many small pages).
+  const orders = new Map<string, { of: DynamoDbItem[]; count: number; items: DynamoDbItem[]; keys: string[] }>();
+  const segmentOrder = (segment: number, total: number): { items: DynamoDbItem[]; keys: string[] } => {
+    const cached = orders.get(`${segment}/${total}`);
+    if (cached && cached.of === fake.items && cached.count === fake.items.length) return cached;
+    const keyed = fake.items.map((item) => ({ item, key: keyText(item) })).filter(({ key }) => (createHash('sha1').update(key).digest()[0] as number) % total === segment);
+    keyed.sort((a, b) => (a.key < b.key ? -1 : 1));
+    const order = { of: fake.items, count: fake.items.length, items: keyed.map((k) => k.item), keys: keyed.map((k) => k.key) };
+    orders.set(`${segment}/${total}`, order);
+    return order;
+  };
+  const send = async (command: { constructor: { name: string }; input: { Segment: number; TotalSegments: number; ExclusiveStartKey?: DynamoDbItem; Limit?: number } }): Promise<unknown> => {
     await new Promise((resolve) => setImmediate(resolve));
     if (command.constructor.name !== 'ScanCommand') throw new Error(`unexpected ${command.constructor.name}`);
     const failure = fake.failScan?.(fake.scans);
     fake.scans++;
     if (failure) throw failure;
-    const { Segment, TotalSegments, ExclusiveStartKey } = command.input;
-    const inSegment = fake.items.filter((item) => (createHash('sha1').update(keyText(item)).digest()[0] as number) % TotalSegments === Segment).sort((a, b) => (keyText(a) < keyText(b) ? -1 : 1));
-    const from = ExclusiveStartKey ? inSegment.findIndex((i) => keyText(i) === encodeItemText(ExclusiveStartKey)) + 1 : 0;
+    const { Segment, TotalSegments, ExclusiveStartKey, Limit } = command.input;
+    const { items: inSegment, keys } = segmentOrder(Segment, TotalSegments);
+    const from = ExclusiveStartKey ? keys.indexOf(encodeItemText(ExclusiveStartKey)) + 1 : 0;
     if (ExclusiveStartKey && from === 0) throw new Error('ExclusiveStartKey not in this segment');
-    const page = inSegment.slice(from, from + 25);
+    const page = inSegment.slice(from, from + Math.min(25, Limit ?? 25));
     const more = from + page.length < inSegment.length;
     const last = page[page.length - 1];
-    return { Items: page, ...(more && last ? { LastEvaluatedKey: Object.fromEntries(keyAttributes.map((k) => [k, last[k]])) } : {}) };
+    // Consumed units by DynamoDB's rule for a consistent Scan: one per started 4 KB of the page's items.
+    const units = Math.ceil(page.reduce((n, item) => n + Buffer.byteLength(encodeItemText(item)), 0) / 4096);
+    return { Items: page, ScannedCount: page.length, ConsumedCapacity: { CapacityUnits: units }, $metadata: { attempts: 1 }, ...(more && last ? { LastEvaluatedKey: Object.fromEntries(keyAttributes.map((k) => [k, last[k]])) } : {}) };
   };
   fake.ddb.send = send as unknown as DynamoDBClient['send'];
   return fake;
@@ -299,6 +314,51 @@ describe('resumable DynamoDB shards', () => {
   });
 });
 
+describe('resumable DynamoDB shards under a read budget', () => {
+  // Items of about 16 KB at 5 RCU/s (the read-budget test's per-segment share): a page entry averages
+  // 64 items, about 50 s of the budget, and may take minutes. Each call is a Lambda of LAMBDA_MS on
+  // the budget's fake clock, which moves only when the budget waits.
+  const LAMBDA_MS = 240_000;
+  const MARGIN_MS = 30_000;
+  const spec: ShardSpec = { kind: 'dynamodb', index: 0, source: 'table', table: 't', segment: 0, totalSegments: 1, readUnitsPerSecond: 5, averageItemBytes: 16 * 1024 };
+  let fake: DdbFake;
+
+  beforeAll(() => {
+    fake = fakeDynamoDb(['pk', 'sk']);
+    for (let i = 0; i < 1200; i++) fake.items.push({ pk: { S: `order-${i % 31}` }, sk: { N: String(i) }, body: { S: `${i}:`.padEnd(16_000, 'x') } });
+  });
+
+  it('stops within its margin at every deadline, never past the Lambda, and still stores the uninterrupted snapshot', async () => {
+    const reference = await entriesOf(await runShard(ddbSource, spec, { s3: fakeS3().s3, dynamodb: fake.ddb, clock: new FakeBucketClock() }), ddbSource);
+    const clock = new FakeBucketClock();
+    let callStart = 0;
+    const calls: number[] = [];
+    const run = await runShard(
+      ddbSource,
+      spec,
+      { s3: fakeS3().s3, dynamodb: fake.ddb, clock, deadline: () => callStart + LAMBDA_MS - clock.now(), stopMarginMs: MARGIN_MS },
+      {
+        beforeCall: async () => {
+          callStart = clock.now();
+        },
+        afterStop: async () => {
+          calls.push(clock.now() - callStart);
+        },
+      },
+    );
+    calls.push(clock.now() - callStart);
+    // A stretch stops once less than the margin is left: within about a Scan request of that (its first page aside, which fits here).
+    for (const ms of calls.slice(0, -1)) {
+      expect(ms).toBeGreaterThanOrEqual(LAMBDA_MS - MARGIN_MS);
+      expect(ms).toBeLessThanOrEqual(LAMBDA_MS - MARGIN_MS + 2_000);
+    }
+    expect(Math.max(...calls)).toBeLessThan(LAMBDA_MS);
+    expect(run.calls).toBeGreaterThan(4);
+    // The open pages it abandoned were read again and cut at the same content-defined boundaries.
+    expect(await entriesOf(run, ddbSource)).toEqual(reference);
+  });
+});
+
 // ---------- file systems ----------
 
 describe('resumable file-system shards', () => {
@@ -400,5 +460,25 @@ describe('snapshotShardBatch', () => {
     const entries = (await workspace.getPart(backupId, 0)).part.stats.entries + (await workspace.getPart(backupId, 1)).part.stats.entries;
     expect(entries).toBe(6);
     expect(await vault.store.has(segmentKey(backupId, 1, 0))).toBe(true);
+  });
+
+  it('starts a budgeted DynamoDB shard after another shard only with its worst-case first page left beyond the margin, and at once in a call that has read nothing yet', async () => {
+    const fake = fakeDynamoDb(['pk', 'sk']);
+    for (let i = 0; i < 120; i++) fake.items.push({ pk: { S: `user-${i % 7}` }, sk: { N: String(i) }, body: { S: 'y'.repeat(300 + i) } });
+    const { backupId, planKey } = await newPlan(ddbSource);
+    const items: ShardSpec[] = [
+      { kind: 'dynamodb', index: 0, source: 'table', table: 't', segment: 0, totalSegments: 2 },
+      { kind: 'dynamodb', index: 1, source: 'table', table: 't', segment: 1, totalSegments: 2, readUnitsPerSecond: 5, averageItemBytes: 400 },
+    ];
+    // More than the margin is left, but less than the margin and the budgeted shard's first page at 5 RCU/s.
+    const deps = { s3: fakeS3().s3, dynamodb: fake.ddb, vault, clock: new FakeBucketClock(), deadline: () => 1000 + worstCaseFirstPageMs(5) / 2, stopMarginMs: 1000 };
+    const first = await snapshotShardBatch({ BatchInput: { backupId, planKey }, Items: items }, deps);
+    expect(first).toMatchObject({ done: false, shards: [{ shardIndex: 0, done: true }] });
+    expect(await vault.store.has(cursorKey(backupId, 1))).toBe(false);
+    // Called again: shard 0 is found finished (nothing read), so the budgeted shard starts with the same time left.
+    const scans = fake.scans;
+    const second = await snapshotShardBatch({ BatchInput: { backupId, planKey }, Items: items }, deps);
+    expect(second).toMatchObject({ done: true, shards: [{ shardIndex: 0, done: true }, { shardIndex: 1, done: true }] });
+    expect(fake.scans).toBeGreaterThan(scans);
   });
 });

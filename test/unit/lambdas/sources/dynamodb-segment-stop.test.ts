@@ -1,0 +1,117 @@
+import { DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import { addDynamoDbSegment, worstCaseFirstPageMs } from '../../../../lambdas/sources/dynamodb-page-entries';
+import { encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/dynamodb-item-codec';
+import { ReadCapacityBudget } from '../../../../lambdas/sources/read-capacity-budget';
+import { type DynamoDbResumePoint } from '../../../../lambdas/sources/shard-resume-point';
+import { DEFAULT_STOP_MARGIN_MS } from '../../../../lambdas/backup/snapshot-shard';
+import { type NewEntry } from '../../../../vault';
+import { FakeBucketClock } from '../../../support/fake-bucket-clock';
+
+/**
+ * How long a budgeted DynamoDB stretch runs after it is told to stop (audit R5, finding 2). Items of
+ * 16 KB at 5 RCU/s, the per-segment share of the read-budget test: a page entry averages 64 items,
+ * about 50 s of budget, and may take minutes; a Scan request is about a second of it. The fake clock
+ * moves only when the budget waits, so the times are what the Lambda would spend waiting, exactly.
+ */
+const ITEM_BYTES = 16 * 1024;
+const SHARE = 5;
+const ITEMS = 1500;
+
+const items: DynamoDbItem[] = Array.from({ length: ITEMS }, (_, i) => ({ pk: { S: `order#${String(i).padStart(6, '0')}` }, body: { S: `${i}`.padEnd(ITEM_BYTES - 40, 'x') } }));
+
+/** A Scan that honours Limit and ExclusiveStartKey and reports the consumed units by DynamoDB's rule (a consistent unit per started 4 KB of the page). */
+function scriptedTable(): { ddb: DynamoDBClient; scans: number[] } {
+  const ddb = new DynamoDBClient({ region: 'us-east-1' });
+  const scans: number[] = [];
+  const send = async (command: { input: ScanCommandInput }): Promise<unknown> => {
+    const { ExclusiveStartKey, Limit } = command.input;
+    const from = ExclusiveStartKey ? items.findIndex((it) => it['pk']?.S === ExclusiveStartKey['pk']?.S) + 1 : 0;
+    const page = items.slice(from, from + (Limit ?? 100));
+    scans.push(page.length);
+    const bytes = page.reduce((n, it) => n + Buffer.byteLength(encodeItemText(it)), 0);
+    const last = page[page.length - 1];
+    const more = from + page.length < items.length;
+    return { Items: page, ScannedCount: page.length, ConsumedCapacity: { CapacityUnits: Math.ceil(bytes / 4096) }, ...(more && last ? { LastEvaluatedKey: { pk: last['pk'] } } : {}), $metadata: { attempts: 1 } };
+  };
+  ddb.send = send as unknown as DynamoDBClient['send'];
+  return { ddb, scans };
+}
+
+type Page = { path: string; content: Buffer };
+const segment = { table: 't', segment: 0, totalSegments: 1, keyAttributes: ['pk'] };
+
+/** A sink that keeps the pages and the clock time each was added at. */
+function recordingSink(clock: FakeBucketClock, pages: Page[], addedAt: number[]): { add(entry: NewEntry): Promise<void>; canReuse(): Promise<null> } {
+  return {
+    add: async (entry) => {
+      pages.push({ path: entry.path, content: Buffer.from(entry.content as Buffer) });
+      addedAt.push(clock.now());
+    },
+    canReuse: async () => null,
+  };
+}
+
+async function uninterrupted(): Promise<Page[]> {
+  const pages: Page[] = [];
+  const clock = new FakeBucketClock();
+  const budget = new ReadCapacityBudget({ unitsPerSecond: SHARE, averageItemBytes: ITEM_BYTES, consistentRead: true, clock });
+  await addDynamoDbSegment(scriptedTable().ddb, segment, recordingSink(clock, pages, []), { readBudget: budget });
+  return pages;
+}
+
+it('returns within one Scan request of "stop now" once a page has closed, and the stretches still store the uninterrupted pages', async () => {
+  const reference = await uninterrupted();
+  expect(reference.length).toBeGreaterThan(15);
+
+  const pages: Page[] = [];
+  const latencies: number[] = [];
+  const firstPageStops: number[] = [];
+  let resume: DynamoDbResumePoint | undefined;
+  for (let stretch = 0; ; stretch++) {
+    expect(stretch).toBeLessThan(200);
+    const clock = new FakeBucketClock();
+    const budget = new ReadCapacityBudget({ unitsPerSecond: SHARE, averageItemBytes: ITEM_BYTES, consistentRead: true, clock });
+    // The deadline reaches the margin at a time that varies from stretch to stretch (5-130 s in).
+    const stopAt = 5_000 + ((stretch * 37_003) % 125_000);
+    const addedAt: number[] = [];
+    const result = await addDynamoDbSegment(scriptedTable().ddb, segment, recordingSink(clock, pages, addedAt), {
+      ...(resume ? { resume } : {}),
+      readBudget: budget,
+      shouldStop: () => clock.now() >= stopAt,
+    });
+    if (!result.resumeAt) break;
+    resume = result.resumeAt;
+    const closedBeforeStop = addedAt.some((t) => t <= stopAt);
+    if (closedBeforeStop) latencies.push(clock.now() - stopAt);
+    else firstPageStops.push(clock.now());
+  }
+  // Both cases happened: stops after a closed page, and stretches that had to read on to their first page.
+  expect(latencies.length).toBeGreaterThan(5);
+  expect(firstPageStops.length).toBeGreaterThan(0);
+  // One Scan request is about a second of the budget (one item of 4-5 units here) plus its debt.
+  expect(Math.max(...latencies)).toBeLessThanOrEqual(2_000);
+  expect(Math.max(...latencies)).toBeLessThan(DEFAULT_STOP_MARGIN_MS);
+  // Before its first page closes a stretch cannot stop; worstCaseFirstPageMs bounds how long that takes.
+  expect(Math.max(...firstPageStops)).toBeLessThanOrEqual(worstCaseFirstPageMs(SHARE));
+
+  // Abandoned open pages are read again and closed at the same content-defined boundary.
+  expect(pages.map((p) => p.path)).toEqual(reference.map((p) => p.path));
+  expect(pages).toEqual(reference);
+});
+
+it('abandons the open page when it stops between Scan requests: none of it reaches the sink, the items count only stored pages, the cursor is the last closed page', async () => {
+  const pages: Page[] = [];
+  const clock = new FakeBucketClock();
+  // A larger share, so a Scan request carries about 50 items and a page closes inside one.
+  const budget = new ReadCapacityBudget({ unitsPerSecond: 200, averageItemBytes: ITEM_BYTES, consistentRead: true, clock });
+  const table = scriptedTable();
+  // "Go on" when the first page closes, "stop" from then on: the next check is before a Scan request, with a page open.
+  let asked = 0;
+  const result = await addDynamoDbSegment(table.ddb, segment, recordingSink(clock, pages, []), { readBudget: budget, shouldStop: () => asked++ > 0 });
+  expect(pages).toHaveLength(1);
+  const stored = pages[0]!.content.toString('utf8').split('\n').filter(Boolean);
+  const read = table.scans.reduce((a, b) => a + b, 0);
+  expect(read).toBeGreaterThan(stored.length);
+  expect(result.items).toBe(stored.length);
+  expect(result.resumeAt).toEqual({ kind: 'dynamodb', startKey: encodeItemText({ pk: items[stored.length - 1]!['pk']! }), nextPage: 1 });
+});
