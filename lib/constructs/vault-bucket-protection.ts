@@ -44,6 +44,15 @@ export const REMOTE_VAULT_USE_ACTIONS = [
   's3:GetBucketObjectLockConfiguration',
 ];
 
+/**
+ * What the primary account may add to a DR vault of another account: what replication copies (`config`, the key
+ * objects, packs, index, manifest and snapshot objects) and what the primary's scrub repairs when a DR copy is
+ * missing (the same prefixes). Nothing else: the DR vault's own state (`prune/`, `drills/`, `plans/`, `parts/`) is the
+ * DR account's, and an object the primary account could add there (a forged condemnation batch that does not open,
+ * an archived object) would stop the DR prune at every run.
+ */
+export const REMOTE_VAULT_CREATE_KEYS = ['config', 'keys/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'];
+
 /** IAM conditions: operator → key → value(s). */
 type Conditions = Record<string, Record<string, unknown>>;
 
@@ -128,7 +137,8 @@ export function allowVaultUseFrom(bucket: s3.IBucket, account: string, keyUser: 
       conditions: tagged,
     }),
   );
-  for (const statement of createOnlyPutStatements([bucket.arnForObjects('*')], { multipart: true, principals: primary, conditions: tagged, sid: 'VaultAddsByTheProtectionsRolesOfThePrimaryAccount' })) {
+  const created = REMOTE_VAULT_CREATE_KEYS.map((key) => bucket.arnForObjects(key));
+  for (const statement of createOnlyPutStatements(created, { multipart: true, principals: primary, conditions: tagged, sid: 'VaultAddsByTheProtectionsRolesOfThePrimaryAccount' })) {
     bucket.addToResourcePolicy(statement);
   }
   bucket.addToResourcePolicy(

@@ -68,6 +68,14 @@ it('lets the primary account\'s replicate role add objects to the DR vault and r
   for (const key of ['data/ab/abcd', 'index/abc', 'snapshots/abc', 'keys/abc', 'config']) expect([key, await simulatedDecision(replicate, 's3:PutObject', drObject(key), create)]).toEqual([key, 'Allowed']);
   expect(await simulatedDecision(replicate, 's3:GetObject', drObject('index/abc'))).toBe('Allowed');
   expect(await simulatedDecision(replicate, 'dynamodb:PutItem', drTable)).toBe('Allowed');
+  // Nothing else: the DR vault's own state is the DR account's. A role the primary account's admin creates with the
+  // protection's tag and every permission cannot add a condemnation batch or lease (which would stop the DR prune), a drill report or a plan.
+  const taggedAdmin = { ...primaryAdmin, arn: `arn:aws:iam::${PRIMARY}:role/forger`, tags: replicate.tags };
+  expect(Object.keys(replicate.tags)).toContain('aws:PrincipalTag/lifeboat:key-user');
+  expect(await simulatedDecision(taggedAdmin, 's3:PutObject', drObject('snapshots/abc'), create)).toBe('Allowed');
+  for (const key of [`prune/condemned/${'ab'.repeat(32)}`, `prune/running/${'ab'.repeat(32)}`, 'prune/policy', 'drills/x.json', 'plans/x', 'parts/x']) {
+    expect([key, await simulatedDecision(taggedAdmin, 's3:PutObject', drObject(key), create)]).toEqual([key, expect.stringMatching(/Denied$/)]);
+  }
   // The restore runbook of the primary region reads the DR vault too.
   expect(await simulatedDecision(role(dev.protection.restoreWorkflow.functions.shard), 's3:GetObject', drObject('data/ab/abcd'))).toBe('Allowed');
 });
