@@ -84,6 +84,13 @@ export async function* listInventoryObjects(
   const keyAt = column('Key');
   if (keyAt < 0) throw new S3InventoryError(`Inventory s3://${inventoryBucket}/${manifestKey} has no Key field (fileSchema: ${manifest.fileSchema}).`);
   const sizeAt = column('Size');
+  // Without sizes no object can be split, nor a shard sized by bytes: an object larger than one Lambda run reads
+  // would fail its shard at every run, and a newer report of the same configuration would not help.
+  if (sizeAt < 0) {
+    throw new S3InventoryError(
+      `Inventory s3://${inventoryBucket}/${manifestKey} has no Size field (fileSchema: ${manifest.fileSchema}): Lifeboat sizes shards and splits large objects by it. Add Size to the inventory configuration's optional fields (the next report carries it), or remove "inventory" from the source to plan by listing the bucket.`,
+    );
+  }
   const etagAt = column('ETag');
   const modifiedAt = column('LastModifiedDate');
   const latestAt = column('IsLatest');
@@ -110,8 +117,7 @@ export async function* listInventoryObjects(
       const etag = etagAt >= 0 ? (row[etagAt] ?? '') : '';
       yield {
         key,
-        // A report without the Size column cuts by keys alone (every object counts 0 bytes).
-        size: sizeAt >= 0 ? rowSize(row[sizeAt], place) : 0,
+        size: rowSize(row[sizeAt], place),
         // Inventories give the ETag bare; ListObjectsV2 quotes it.
         etag: etag === '' || etag.startsWith('"') ? etag : `"${etag}"`,
         lastModified: modifiedAt >= 0 ? (row[modifiedAt] ?? '') : '',

@@ -351,6 +351,14 @@ describe('S3 Inventory as the listing', () => {
     expect((await planned(noEtags.h)).shards).toEqual(shards);
   });
 
+  it('refuses a report without the Size field, saying to add it or plan by listing: no shard could be sized nor object split by it', async () => {
+    const buckets = reportOf('Bucket, Key, ETag', [['src', 'a', 'abc']]);
+    const h = harness(buckets, [planOf('plan', inventorySource)]);
+    const error = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(S3InventoryError);
+    expect((error as Error).message).toMatch(/^Inventory s3:\/\/reports\/inv\/src\/daily\/2026-11-30T01-00Z\/manifest\.json has no Size field \(fileSchema: Bucket, Key, ETag\).*Add Size to the inventory configuration's optional fields.*remove "inventory" from the source/);
+  });
+
   it('refuses a row it cannot read, naming the data file, the line and the field: a Key not URL-encoded, no Key, a Size not a number', async () => {
     const schema = 'Bucket, Key, Size, LastModifiedDate, ETag';
     const file = 's3://reports/inv/src/daily/data/1.csv.gz';
