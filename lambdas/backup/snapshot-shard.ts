@@ -165,7 +165,8 @@ async function readShard(
   if (spec.kind === 's3') {
     return addS3Shard(deps.s3, spec, sink, observations, { ...stop, ...(resume?.kind === 's3' ? { resume } : {}) });
   } else if (spec.kind === 'dynamodb') {
-    const readBudget = spec.readUnitsPerSecond ? new ReadCapacityBudget({ unitsPerSecond: spec.readUnitsPerSecond, averageItemBytes: spec.averageItemBytes, consistentRead: true, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
+    const owed = resume?.kind === 'dynamodb' ? resume.budgetDebtUnits : undefined;
+    const readBudget = spec.readUnitsPerSecond ? new ReadCapacityBudget({ unitsPerSecond: spec.readUnitsPerSecond, averageItemBytes: spec.averageItemBytes, consistentRead: true, initialDebtUnits: owed, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
     const segment = { table: spec.table, segment: spec.segment, totalSegments: spec.totalSegments, keyAttributes: source.keyAttributes ?? [] };
     const { resumeAt } = await addDynamoDbSegment(deps.dynamodb, segment, sink, { ...stop, ...(resume?.kind === 'dynamodb' ? { resume } : {}), ...(readBudget ? { readBudget } : {}) });
     return resumeAt ?? null;

@@ -18,6 +18,11 @@ export type CapacityTokenBucketOptions = {
   random?: () => number;
   /** Throttled attempts in a row before the caller gets a TransientError (the workflow's retry then takes over). @default 30 */
   maxThrottledInARow?: number;
+  /**
+   * Units an earlier bucket of the same scan ended owing (debtUnits): this one starts that far below empty, so a
+   * scan that stops without waiting out its debt and resumes in another invocation stays within the budget. @default 0
+   */
+  initialDebtUnits?: number;
 };
 
 /** What a bucket did, for logs, metrics and tests. */
@@ -80,6 +85,7 @@ export class CapacityTokenBucket {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.maxThrottledInARow = options.maxThrottledInARow ?? 30;
+    this.tokens = -Math.max(0, options.initialDebtUnits ?? 0);
     this.last = this.clock.now();
   }
 
@@ -131,6 +137,12 @@ export class CapacityTokenBucket {
     this.slowDown();
     const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.throttledInARow, 20));
     await this.wait(Math.floor(this.random() * ceiling));
+  }
+
+  /** The units the bucket owes now (0 when it is out of debt): what a stretch that stops at once hands to the next one's bucket. */
+  debtUnits(): number {
+    this.refill();
+    return Math.max(0, -this.tokens);
   }
 
   /** Waits until the bucket is out of debt (consumed ≤ budget × time since it was made). */

@@ -83,8 +83,9 @@ function itemKey(item: DynamoDbItem, keyAttributes: readonly string[]): DynamoDb
  * and bounds the time from "stop" to return by one Scan request instead of one page, which under a
  * small read budget can take minutes. A stretch that has closed no page yet reads on to its first
  * page close (else it could never progress): worstCaseFirstPageMs bounds that, and the shard batch
- * starts a budgeted stretch only with that much time left (snapshot-shard-batch.ts). Before it returns
- * a stopped stretch waits out its read budget's debt, so it consumed at most its share × its duration.
+ * starts a budgeted stretch only with that much time left (snapshot-shard-batch.ts). A stopped stretch
+ * returns at once and hands its read budget's debt to the next stretch (`budgetDebtUnits` in the
+ * resume point), whose budget starts that far in debt: the scan consumes at most its share × its time.
  */
 export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegmentSpec, sink: EntrySink, options: DynamoDbSegmentOptions = {}): Promise<{ items: number; resumeAt?: DynamoDbResumePoint }> {
   let lines: string[] = [];
@@ -96,9 +97,12 @@ export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegm
   const shouldStop = spec.keyAttributes.length > 0 ? options.shouldStop : undefined;
   /** Where the next stretch resumes if this one stops now: after the last page it closed (none yet: it cannot stop). */
   let lastClosed: DynamoDbResumePoint | undefined;
-  const stopped = async (resumeAt: DynamoDbResumePoint): Promise<{ items: number; resumeAt: DynamoDbResumePoint }> => {
-    await options.readBudget?.bucket.settleDebt();
-    return { items: stored, resumeAt };
+  // Returns at once: waiting out the budget's debt here could take minutes (one response of large items can cost
+  // hundreds of units over its estimate), past the stop margin. The debt goes with the cursor instead, and the next
+  // stretch's budget starts that far in debt, so the scan as a whole stays within its share.
+  const stopped = (resumeAt: DynamoDbResumePoint): { items: number; resumeAt: DynamoDbResumePoint } => {
+    const owed = options.readBudget?.bucket.debtUnits() ?? 0;
+    return { items: stored, resumeAt: owed > 0 ? { ...resumeAt, budgetDebtUnits: owed } : resumeAt };
   };
   const flush = async (): Promise<void> => {
     if (lines.length === 0) return;

@@ -19,6 +19,8 @@ export type ReadCapacityBudgetOptions = {
   consistentRead: boolean;
   clock?: BucketClock;
   random?: () => number;
+  /** The debt the scan's previous stretch ended with (CapacityTokenBucketOptions.initialDebtUnits). */
+  initialDebtUnits?: number | undefined;
 };
 
 /** The next Scan request: how many items to ask for, and the read units that should cost. */
@@ -47,6 +49,7 @@ export class ReadCapacityBudget {
       minBurstUnits: this.pageUnits,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.initialDebtUnits ? { initialDebtUnits: options.initialDebtUnits } : {}),
     });
   }
 

@@ -14,7 +14,11 @@ export type S3ResumePoint = z.infer<typeof s3ResumePointSchema>;
  * DynamoDB: the scan's ExclusiveStartKey — the key of the last item of the last page entry stored,
  * as canonical item text (encodeItemText: binary keys survive JSON) — and the number of the next page entry.
  */
-export const dynamoDbResumePointSchema = z.object({ kind: z.literal('dynamodb'), startKey: z.string(), nextPage: z.number().int().min(0) });
+/**
+ * `budgetDebtUnits`: the read units the stopped stretch's budget still owed (it returns at once instead of waiting them
+ * out, which could outlast its stop margin); the next stretch's budget starts that far in debt.
+ */
+export const dynamoDbResumePointSchema = z.object({ kind: z.literal('dynamodb'), startKey: z.string(), nextPage: z.number().int().min(0), budgetDebtUnits: z.number().min(0).optional() });
 export type DynamoDbResumePoint = z.infer<typeof dynamoDbResumePointSchema>;
 
 /**

@@ -70,7 +70,7 @@ it('returns within one Scan request of "stop now" once a page has closed, and th
   for (let stretch = 0; ; stretch++) {
     expect(stretch).toBeLessThan(200);
     const clock = new FakeBucketClock();
-    const budget = new ReadCapacityBudget({ unitsPerSecond: SHARE, averageItemBytes: ITEM_BYTES, consistentRead: true, clock });
+    const budget = new ReadCapacityBudget({ unitsPerSecond: SHARE, averageItemBytes: ITEM_BYTES, consistentRead: true, clock, initialDebtUnits: resume?.budgetDebtUnits });
     // The deadline reaches the margin at a time that varies from stretch to stretch (5-130 s in).
     const stopAt = 5_000 + ((stretch * 37_003) % 125_000);
     const addedAt: number[] = [];
@@ -113,5 +113,46 @@ it('abandons the open page when it stops between Scan requests: none of it reach
   const read = table.scans.reduce((a, b) => a + b, 0);
   expect(read).toBeGreaterThan(stored.length);
   expect(result.items).toBe(stored.length);
-  expect(result.resumeAt).toEqual({ kind: 'dynamodb', startKey: encodeItemText({ pk: items[stored.length - 1]!['pk']! }), nextPage: 1 });
+  expect(result.resumeAt).toMatchObject({ kind: 'dynamodb', startKey: encodeItemText({ pk: items[stored.length - 1]!['pk']! }), nextPage: 1 });
+});
+
+it('hands its read budget\'s debt to the next stretch instead of waiting it out: a response of large items stops at once, and the next stretch pays it first', async () => {
+  // Small items on average (the estimate), then a run of 350 KB items: one response costs hundreds of units over it.
+  const mixed: DynamoDbItem[] = Array.from({ length: 400 }, (_, i) => ({ pk: { S: `k#${String(i).padStart(5, '0')}` }, body: { S: 'x'.repeat(i >= 100 && i < 104 ? 350 * 1024 : 200) } }));
+  const ddb = new DynamoDBClient({ region: 'us-east-1' });
+  let consumed = 0;
+  ddb.send = (async (command: { input: ScanCommandInput }) => {
+    const { ExclusiveStartKey, Limit } = command.input;
+    const from = ExclusiveStartKey ? mixed.findIndex((it) => it['pk']?.S === ExclusiveStartKey['pk']?.S) + 1 : 0;
+    const page = mixed.slice(from, from + (Limit ?? 100));
+    const units = Math.ceil(page.reduce((n, it) => n + Buffer.byteLength(encodeItemText(it)), 0) / 4096);
+    consumed += units;
+    const last = page[page.length - 1];
+    return { Items: page, ScannedCount: page.length, ConsumedCapacity: { CapacityUnits: units }, ...(from + page.length < mixed.length && last ? { LastEvaluatedKey: { pk: last['pk'] } } : {}), $metadata: { attempts: 1 } };
+  }) as unknown as DynamoDBClient['send'];
+  const share = 3;
+  const sink = { add: async () => undefined, canReuse: async () => null };
+  const first = new FakeBucketClock();
+  // Stop from the first closed page on: the check before the next Scan request comes right after the costly response.
+  let closed = false;
+  const result = await addDynamoDbSegment(ddb, segment, { ...sink, add: async () => void (closed = true) }, {
+    readBudget: new ReadCapacityBudget({ unitsPerSecond: share, averageItemBytes: 250, consistentRead: true, clock: first }),
+    shouldStop: () => closed && consumed > 300,
+  });
+  const owed = result.resumeAt?.budgetDebtUnits ?? 0;
+  expect(owed).toBeGreaterThan(200);
+  // It returned without waiting the debt out (that alone would be owed ÷ share, over a minute at 3 RCU/s).
+  const firstMs = first.now();
+  expect(consumed).toBeGreaterThan(share * (firstMs / 1000) + 200);
+
+  // The next stretch starts that far in debt: over both, the scan stays within its share (plus one second of burst).
+  const second = new FakeBucketClock();
+  const before = consumed;
+  await addDynamoDbSegment(ddb, segment, sink, {
+    ...(result.resumeAt ? { resume: result.resumeAt } : {}),
+    readBudget: new ReadCapacityBudget({ unitsPerSecond: share, averageItemBytes: 250, consistentRead: true, clock: second, initialDebtUnits: owed }),
+  });
+  expect(second.sleeps[0]).toBeGreaterThanOrEqual((owed / share) * 1000 - 1000);
+  expect(consumed).toBeLessThanOrEqual(share * ((firstMs + second.now()) / 1000) + share + 1);
+  expect(consumed - before).toBeGreaterThan(0);
 });
