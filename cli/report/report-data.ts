@@ -1,6 +1,8 @@
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { lastDrillsByVault } from '../status/drill-status';
+import { drillLines } from '../status/status-screen';
 
 /**
  * What `lifeboat report --html` draws, computed from the catalogs (no I/O, unit-tested): per plan,
@@ -16,6 +18,9 @@ import { type DrillRecord } from '../../lambdas/catalog/drill-record';
  *   the report's time the age of the newest: the points where the gap exceeds the objective are the
  *   times the RPO was missed;
  * - drills: per drill that measured an RTO, the RTO against the objective.
+ *
+ * Besides the series, `lastDrills`: the newest drill of each vault, one line each as `lifeboat status`
+ * judges them (the DR vault's drill and the primary's each prove their own region, so both are listed).
  */
 
 /** Unix seconds (what uPlot's time axis takes). */
@@ -30,6 +35,8 @@ export type PlanReport = {
   durations: { t: Time[]; seconds: number[]; status: ('COMMITTED' | 'FAILED')[] };
   rpo: { t: Time[]; gapSeconds: number[]; objectiveSeconds: number[]; met: boolean[] };
   drills: { t: Time[]; rtoSeconds: number[]; objectiveSeconds: number[]; verdict: string[] };
+  /** The newest drill of each vault drilled, primary first, in the words of cli/status/status-screen.ts; empty when none. */
+  lastDrills: string[];
 };
 
 export type ReportData = {
@@ -73,6 +80,7 @@ export function planReport({ plan, backups, drills, now }: PlanReportInput): Pla
     durations: { t: [], seconds: [], status: [] },
     rpo: { t: [], gapSeconds: [], objectiveSeconds: [], met: [] },
     drills: { t: [], rtoSeconds: [], objectiveSeconds: [], verdict: [] },
+    lastDrills: drillLines(lastDrillsByVault(drills, now)),
   };
   let logicalSoFar = 0;
   let storedSoFar = 0;

@@ -57,6 +57,12 @@ for (const plan of data.plans) {
     [{ label: 'RTO', stroke: '#17becf', values: plan.drills.rtoSeconds }, { label: 'RTO objective', stroke: '#7f7f7f', dash: [6, 4], values: plan.drills.objectiveSeconds }], secondsAxis);
   const missed = plan.rpo.met.filter((m) => !m).length;
   section.appendChild(element('p', { class: 'summary' }, `RPO met at ${plan.rpo.met.length - missed} of ${plan.rpo.met.length} points; drills: ${plan.drills.verdict.join(', ') || 'none with an RTO'}`));
+  // The newest drill of each vault, as `lifeboat status` judges them: the chart mixes both vaults' drills.
+  section.appendChild(element('h3', {}, 'Newest drill of each vault'));
+  if (plan.lastDrills.length === 0) section.appendChild(element('p', { class: 'none' }, 'no drill yet'));
+  const lastDrills = element('ul', { 'data-last-drills': plan.plan });
+  for (const line of plan.lastDrills) lastDrills.appendChild(element('li', {}, line));
+  section.appendChild(lastDrills);
 }
 if (data.latest) {
   // Mirrors and prunes keep only their last run: listed as `lifeboat status` prints them, not charted.

@@ -1,7 +1,8 @@
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lambdas/catalog/backup-record';
-import { type DrillRecord, type DrillVerdict } from '../../lambdas/catalog/drill-record';
+import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
 import { type SourceMirrorStatus } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type PruneStatus } from './prune-status';
@@ -9,11 +10,14 @@ import { type PruneStatus } from './prune-status';
 /**
  * One plan's line of `lifeboat status`, computed from what the catalogs hold (no I/O here, so the
  * rules are unit-tested). The plan is within its objectives when its newest committed backup is no
- * older than the RPO, its newest drill, if any, PASSED, and each mirror of its sources is within them
+ * older than the RPO, the newest drill of each vault that has been drilled PASSED (drill-status.ts: a
+ * PASSED primary drill does not vouch for the DR region), and each mirror of its sources is within them
  * (mirror-status.ts: last check passed, not older than twice the check's schedule, lag within the
  * RPO); only these decide the ✓/✗ and the exit code. DR copy lag, vault figures, scrub and prune
  * are shown, not judged.
  */
+
+export { type DrillObjectiveStatus, type LastDrills, type LastDrillStatus } from './drill-status';
 
 export type LastBackupStatus = {
   /** The newest run of any status: a FAILED or RUNNING one after the last commit is shown next to it. */
@@ -22,22 +26,6 @@ export type LastBackupStatus = {
   lastCommitted?: { backupId: string; startedAt: string; endedAt?: string; ageSeconds: number };
   rpoSeconds: number;
   withinRpo: boolean;
-};
-
-export type DrillObjectiveStatus = { seconds: number; objectiveSeconds: number; met: boolean };
-
-export type LastDrillStatus = {
-  drillId: string;
-  vault: 'primary' | 'dr';
-  region: string;
-  startedAt: string;
-  ageSeconds: number;
-  verdict: DrillVerdict;
-  /** As the drill recorded them; absent when the drill ended before measuring. The RPO figure is the larger of the backup's age and the window's largest gap. */
-  rto?: DrillObjectiveStatus;
-  rpo?: DrillObjectiveStatus;
-  /** The first error of a FAILED drill. */
-  error?: string;
 };
 
 /**
@@ -80,7 +68,10 @@ export type PlanStatus = {
   withinObjectives: boolean;
   lastBackup: LastBackupStatus;
   nextRun: NextRun;
+  /** The newest drill of either vault, whatever its verdict: shown for compatibility, not what is judged. */
   lastDrill?: LastDrillStatus;
+  /** The newest drill of each vault drilled: what the ✓/✗ and the exit code follow. */
+  lastDrills: LastDrills;
   drCopy: DrCopyStatus;
   vault: VaultUsage;
   scrub: ScrubStatus;
@@ -116,8 +107,9 @@ const secondsBetween = (from: string, now: Date) => Math.max(0, (now.getTime() -
 export function planStatus(input: PlanStatusInput): PlanStatus {
   const committed = input.backups.filter((b) => b.status === 'COMMITTED');
   const lastBackup = lastBackupStatus(input, committed[0]);
-  const lastDrill = lastDrillStatus(input.drills, input.now);
-  const drillOk = lastDrill === undefined || lastDrill.verdict === 'PASSED';
+  const lastDrill = newestDrillStatus(input.drills, input.now);
+  const lastDrills = lastDrillsByVault(input.drills, input.now);
+  const drillOk = failingDrills(lastDrills).length === 0;
   const committedIds = new Set(committed.map((b) => b.backupId));
   const catalog = input.catalog ?? 'primary';
   return {
@@ -127,6 +119,7 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
     lastBackup,
     nextRun: input.nextRun,
     ...(lastDrill ? { lastDrill } : {}),
+    lastDrills,
     drCopy: catalog === 'dr' ? { state: 'primary-unreadable' } : drCopyStatus(committed),
     vault: vaultUsage(committed),
     scrub: scrubStatus(input.latestScrub, committedIds, input.now),
@@ -157,26 +150,6 @@ function lastBackupStatus(input: PlanStatusInput, last: BackupRecord | undefined
     ...(last && ageSeconds !== undefined ? { lastCommitted: { backupId: last.backupId, startedAt: last.startedAt, ...(last.endedAt ? { endedAt: last.endedAt } : {}), ageSeconds } } : {}),
     rpoSeconds,
     withinRpo: ageSeconds !== undefined && ageSeconds <= rpoSeconds,
-  };
-}
-
-/** The newest drill of either region (drill ids sort by start time). */
-function lastDrillStatus(drills: readonly DrillRecord[], now: Date): LastDrillStatus | undefined {
-  const newest = [...drills].sort((a, b) => b.drillId.localeCompare(a.drillId))[0];
-  if (!newest) return undefined;
-  const firstError = newest.errors[0];
-  return {
-    drillId: newest.drillId,
-    vault: newest.vault,
-    region: newest.region,
-    startedAt: newest.startedAt,
-    ageSeconds: secondsBetween(newest.startedAt, now),
-    verdict: newest.verdict,
-    ...(newest.rto ? { rto: { seconds: newest.rto.seconds, objectiveSeconds: newest.rto.objectiveSeconds, met: newest.rto.met } } : {}),
-    ...(newest.rpo
-      ? { rpo: { seconds: Math.max(newest.rpo.backupAgeSeconds, newest.rpo.largestGapSeconds), objectiveSeconds: newest.rpo.objectiveSeconds, met: newest.rpo.met } }
-      : {}),
-    ...(firstError ? { error: `${firstError.error}: ${firstError.message}` } : {}),
   };
 }
 

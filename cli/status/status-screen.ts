@@ -1,10 +1,11 @@
 import Table from 'cli-table3';
 import { humanBytes } from '../human-bytes';
 import { alarmLines } from './alarm-status';
+import { DRILL_VAULTS, type DrillObjectiveStatus, type DrillVault, failingDrills, type LastDrills, type LastDrillStatus } from './drill-status';
 import { type EnvironmentStatus, isUnreadable } from './environment-status';
 import { mirrorSummary } from './mirror-status';
 import { type NextRun } from './next-run';
-import { type DrillObjectiveStatus, type PlanStatus } from './plan-status';
+import { type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
 
 /**
@@ -79,10 +80,31 @@ function nextRunCell(next: NextRun, now: Date): string {
 
 const objectiveLine = (name: string, o: DrillObjectiveStatus | undefined) => (o ? `${name} ${mark(o.met)} ${cellDuration(o.seconds)}/${cellDuration(o.objectiveSeconds)}` : `${name} -`);
 
+/** One drill's block of the LAST DRILL cell: verdict, RTO, RPO, then its age and the vault it drilled. */
+const drillBlock = (d: LastDrillStatus) => [`${mark(d.verdict === 'PASSED')} ${d.verdict}`, objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo), `${cellDuration(d.ageSeconds)} ago, ${d.vault}`];
+
+/** The newest drill of each vault drilled, primary first: both are judged, so both are shown. */
 function drillCell(row: PlanStatus): string {
-  const d = row.lastDrill;
-  if (!d) return 'none yet';
-  return [`${mark(d.verdict === 'PASSED')} ${d.verdict}`, objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo), `${cellDuration(d.ageSeconds)} ago, ${d.vault}`].join('\n');
+  const blocks = DRILL_VAULTS.flatMap((vault) => {
+    const d = row.lastDrills[vault];
+    return d ? drillBlock(d) : [];
+  });
+  return blocks.length === 0 ? 'none yet' : blocks.join('\n');
+}
+
+const vaultName = (vault: DrillVault) => (vault === 'primary' ? 'primary' : 'DR');
+
+/**
+ * The newest drill of each vault in a line, marked ✓ or ✗ as it counts for the plan: what `lifeboat
+ * report` lists under the drill chart.
+ */
+export function drillLines(last: LastDrills): string[] {
+  return DRILL_VAULTS.flatMap((vault) => {
+    const d = last[vault];
+    if (!d) return [];
+    const objectives = [objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo)].join(', ');
+    return [`${mark(d.verdict === 'PASSED')} ${vaultName(vault)} vault (${d.region}): drill ${d.drillId} ${d.verdict} ${cellDuration(d.ageSeconds)} ago, ${objectives}${d.error ? `: ${d.error}` : ''}`];
+  });
 }
 
 function drCopyCell(row: PlanStatus): string {
@@ -162,8 +184,12 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
         `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${row.plan}\` and see why the schedule did not`,
     );
   }
-  const d = row.lastDrill;
-  if (d && d.verdict !== 'PASSED') reasons.push(`last drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}: see \`lifeboat drills show ${d.drillId}\``);
+  for (const d of failingDrills(row.lastDrills)) {
+    const other = row.lastDrills[d.vault === 'primary' ? 'dr' : 'primary'];
+    // A later PASSED drill of the other vault is easily taken for proof that all is well: say what it does not prove.
+    const later = other && other.verdict === 'PASSED' && other.drillId > d.drillId ? ` (a later ${vaultName(other.vault)} drill PASSED, which does not prove the ${vaultName(d.vault)} region can restore)` : '';
+    reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}${later}: see \`lifeboat drills show ${d.drillId}\``);
+  }
   for (const m of row.mirrors) reasons.push(...m.reasons);
   return reasons;
 }

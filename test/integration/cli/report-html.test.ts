@@ -94,4 +94,8 @@ inBrowser(`each chart renders with its points in headless Chromium${executablePa
   ]);
   expect(await page.$$eval('[data-plan="quiet"] .empty', (els) => els.map((e) => (e as unknown as { textContent: string }).textContent))).toEqual(Array(5).fill('no points yet'));
   expect(await page.$$eval('[data-latest] li', (els) => els.map((e) => (e as unknown as { textContent: string }).textContent))).toEqual([...LATEST.mirrors, ...LATEST.prunes]);
+  // The newest drill of each vault, listed as `lifeboat status` judges them (the catalog's drills are all of the DR vault).
+  const texts = (selector: string) => page.$$eval(selector, (els) => els.map((e) => (e as unknown as { textContent: string }).textContent));
+  expect(await texts('[data-last-drills="demo"] li')).toEqual(['✓ DR vault (us-west-2): drill 20261130T101500Z-1a2b3c4d PASSED 1h45m ago, RTO ✓ 12m04s/1h, RPO ✓ 23h53m/24h']);
+  expect([await texts('[data-last-drills="quiet"] li'), await texts('[data-plan="quiet"] .none')]).toEqual([[], ['no drill yet']]);
 });

@@ -66,7 +66,7 @@ beforeAll(async () => {
   }
   const primary = docs[PRIMARY] as DynamoDBDocumentClient;
   const catalog = new BackupCatalog(primary, TABLE);
-  // demo: backed up this morning, replicated up to yesterday's; last drill (DR) PASSED.
+  // demo: backed up this morning, replicated up to yesterday's; the newest drill of each vault (DR at 10:15, primary at 11:00) PASSED.
   await committed(catalog, 'demo', '20261128T060000Z-00000001', '2026-11-28T06:00:00.000Z', totals(40 * 1024 * 1024, 16 * 1024 * 1024), true);
   await committed(catalog, 'demo', '20261129T060000Z-00000002', '2026-11-29T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), true);
   await committed(catalog, 'demo', '20261130T060000Z-00000003', '2026-11-30T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), false);
@@ -80,6 +80,7 @@ beforeAll(async () => {
   await committed(drCatalog, 'demo', '20261129T060000Z-00000002', '2026-11-29T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), true);
   await committed(drCatalog, 'legacy', '20261127T060000Z-00000004', '2026-11-27T06:00:00.000Z', totals(8 * 1024 * 1024, 4 * 1024 * 1024), true);
   await new DrillLog(docs[DR] as DynamoDBDocumentClient, TABLE).record(drillRecordOf(drillReport()).record);
+  await new DrillLog(primary, TABLE).record(drillRecordOf(drillReport({ drillId: '20261130T110000Z-5e6f7a8b', vault: 'primary', region: PRIMARY, startedAt: '2026-11-30T11:00:00.000Z', endedAt: '2026-11-30T11:12:04.000Z' })).record);
   await new DrillLog(primary, TABLE).record(drillRecordOf(objectiveMissedReport({ plan: 'legacy', vault: 'primary', region: PRIMARY })).record);
   await new ScrubLog(primary, TABLE).record({
     environment: 'dev', startedAt: '2026-11-30T03:00:00.000Z', endedAt: '2026-11-30T03:04:00.000Z', scope: 'both', fraction: 1 / 7, repair: true,
@@ -127,6 +128,10 @@ it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ 
     '✓ demo     ✓ 6h/24h       not firing   ✓ PASSED            lag 24h        20.0 MiB    CLEAN 9h ago',
     '           COMMITTED      (no local    RTO ✓ 12m04s/1h     newest PENDING dedup 6.0×  pruned 8h27m',
     '                          scheduler)   RPO ✓ 23h53m/24h                               ago',
+    '                                       1h ago, primary',
+    '                                       ✓ PASSED',
+    '                                       RTO ✓ 12m04s/1h',
+    '                                       RPO ✓ 23h53m/24h',
     '                                       1h45m ago, dr',
     '─'.repeat(100),
     '✗ legacy   ✗ 3d6h/24h     not firing   ✗ OBJECTIVE_MISSED  up to date     4.0 MiB     CLEAN 9h ago',
@@ -136,7 +141,7 @@ it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ 
     '✗ legacy: last committed backup 20261127T060000Z-00000004 started 3d6h ago, older than the RPO of',
     '    24h (the newest run 20261128T060000Z-00000005 FAILED): run `lifeboat backup --plan legacy` and',
     '    see why the schedule did not',
-    '✗ legacy: last drill 20261129T101500Z-2b3c4d5e OBJECTIVE_MISSED: see',
+    '✗ legacy: last primary drill 20261129T101500Z-2b3c4d5e OBJECTIVE_MISSED: see',
     '    `lifeboat drills show 20261129T101500Z-2b3c4d5e`',
     'Mirrors in us-west-2 (✓: last check equal, at most 2× its schedule old, lag within the RPO):',
     '  ✓ demo/demo-assets → s3://lifeboat-dev-mirror-demo-assets/: equal (240 compared), lag 2.4s,',
@@ -180,6 +185,13 @@ it('--json: the same figures, one object per plan', async () => {
     withinRpo: false,
   });
   expect(legacy?.lastDrill).toEqual(expect.objectContaining({ verdict: 'OBJECTIVE_MISSED', rto: { seconds: 3900, objectiveSeconds: 3600, met: false } }));
+  // lastDrill stays the newest of either vault; lastDrills, what is judged, has the newest of each.
+  expect(demo?.lastDrill).toEqual(expect.objectContaining({ drillId: '20261130T110000Z-5e6f7a8b', vault: 'primary' }));
+  expect(demo?.lastDrills).toEqual({
+    primary: expect.objectContaining({ drillId: '20261130T110000Z-5e6f7a8b', region: PRIMARY, verdict: 'PASSED', ageSeconds: 3600 }),
+    dr: expect.objectContaining({ drillId: '20261130T101500Z-1a2b3c4d', region: DR, verdict: 'PASSED', ageSeconds: 6300 }),
+  });
+  expect(legacy?.lastDrills).toEqual({ primary: legacy?.lastDrill });
 });
 
 it('with the primary region down: each plan from the DR catalog, what the DR vault restores, and what could not be read; exits 1', async () => {
@@ -192,7 +204,9 @@ it('with the primary region down: each plan from the DR catalog, what the DR vau
   expect(demo?.lastBackup).toEqual(expect.objectContaining({ lastCommitted: expect.objectContaining({ backupId: '20261129T060000Z-00000002', ageSeconds: 30 * 3600 }), withinRpo: false }));
   // The DR region's drill of demo is still read; legacy's, run in the primary region, is not.
   expect(demo?.lastDrill?.verdict).toBe('PASSED');
+  expect(Object.keys(demo?.lastDrills ?? {})).toEqual(['dr']);
   expect(legacy?.lastDrill).toBeUndefined();
+  expect(legacy?.lastDrills).toEqual({});
   expect(legacy?.scrub).toEqual({ state: 'unreadable' });
   // The mirror's last check is in the DR catalog, read as before; the plan's (primary) vault's prune is unknown, with why, not "no prune yet".
   expect(demo?.mirrors).toEqual([expect.objectContaining({ source: 'demo-assets', verdict: 'equal', withinObjectives: true })]);

@@ -9,7 +9,7 @@ import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
 import { environmentStatus, type EnvironmentStatus } from '../../../cli/status/environment-status';
 import { localNextRun, type NextRun } from '../../../cli/status/next-run';
 import { planStatus, type PlanStatus } from '../../../cli/status/plan-status';
-import { statusScreen } from '../../../cli/status/status-screen';
+import { drillLines, reasonsNotWithin, statusScreen } from '../../../cli/status/status-screen';
 import { type StatusSources } from '../../../cli/status/status-sources';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -97,6 +97,43 @@ describe('the row of a plan', () => {
     expect(row([backup('2026-11-30T06:00:00.000Z')], [drill(failedReport({ drillId: '20261130T110000Z-3c4d5e6f' }))]).lastDrill).toEqual(
       expect.objectContaining({ verdict: 'FAILED', error: expect.stringMatching(/^NoBackupToDrillError: plan demo has no committed, replicated backup/) }),
     );
+  });
+
+  describe('drills: the newest drill of each vault is judged, not only the newest of either', () => {
+    // Yesterday the DR region's drill FAILED; this morning the primary's PASSED. Only the DR drill proves the DR region can restore.
+    const drFailed = () => drill(failedReport({ drillId: '20261129T101500Z-3c4d5e6f', startedAt: '2026-11-29T10:15:00.000Z', endedAt: '2026-11-29T10:15:02.000Z' }));
+    const primaryPassed = () => drill(drillReport({ drillId: '20261130T101500Z-7a8b9c0d', vault: 'primary', region: 'us-east-1' }));
+
+    it('a FAILED DR drill followed by a PASSED primary drill keeps the plan ✗, and the reason names the DR drill', () => {
+      const r = row([backup('2026-11-30T06:00:00.000Z')], [primaryPassed(), drFailed()]);
+      expect(r.withinObjectives).toBe(false);
+      // `lastDrill` stays the newest of either (for readers of --json); `lastDrills` carries what is judged.
+      expect(r.lastDrill).toEqual(expect.objectContaining({ drillId: '20261130T101500Z-7a8b9c0d', vault: 'primary', verdict: 'PASSED' }));
+      expect(r.lastDrills).toEqual({
+        primary: expect.objectContaining({ drillId: '20261130T101500Z-7a8b9c0d', vault: 'primary', region: 'us-east-1', verdict: 'PASSED', ageSeconds: 6300 }),
+        dr: expect.objectContaining({ drillId: '20261129T101500Z-3c4d5e6f', vault: 'dr', region: 'us-west-2', verdict: 'FAILED', ageSeconds: 25 * 3600 + 45 * 60, error: expect.stringMatching(/^NoBackupToDrillError: /) }),
+      });
+      expect(reasonsNotWithin(r)).toEqual([
+        'last DR drill 20261129T101500Z-3c4d5e6f FAILED: NoBackupToDrillError: plan demo has no committed, replicated backup in the last 7 days; ' +
+          'the newest is 9 days old (copies.dr PENDING) (a later primary drill PASSED, which does not prove the DR region can restore): ' +
+          'see `lifeboat drills show 20261129T101500Z-3c4d5e6f`',
+      ]);
+    });
+
+    it('the newest drill of each vault PASSED: ✓, whatever an older drill of either said', () => {
+      const olderPrimaryFailed = drill(failedReport({ vault: 'primary', region: 'us-east-1' }));
+      const r = row([backup('2026-11-30T06:00:00.000Z')], [drFailed(), olderPrimaryFailed, primaryPassed(), drill(drillReport({ drillId: '20261130T111500Z-1a2b3c4d', startedAt: '2026-11-30T11:15:00.000Z' }))]);
+      expect([r.lastDrills.primary?.verdict, r.lastDrills.dr?.verdict, r.withinObjectives]).toEqual(['PASSED', 'PASSED', true]);
+    });
+
+    it('only primary drills: judged as before, the newest decides', () => {
+      const olderFailed = drill(failedReport({ vault: 'primary', region: 'us-east-1' }));
+      const passed = row([backup('2026-11-30T06:00:00.000Z')], [olderFailed, primaryPassed()]);
+      expect([passed.withinObjectives, Object.keys(passed.lastDrills)]).toEqual([true, ['primary']]);
+      const missed = row([backup('2026-11-30T06:00:00.000Z')], [primaryPassed(), drill(objectiveMissedReport({ drillId: '20261130T111500Z-2b3c4d5e', startedAt: '2026-11-30T11:15:00.000Z', vault: 'primary', region: 'us-east-1' }))]);
+      expect(missed.withinObjectives).toBe(false);
+      expect(reasonsNotWithin(missed)).toEqual(['last primary drill 20261130T111500Z-2b3c4d5e OBJECTIVE_MISSED: see `lifeboat drills show 20261130T111500Z-2b3c4d5e`']);
+    });
   });
 
   it('DR copy lag: the newest committed backup against the newest with a committed DR copy, by start time', () => {
@@ -208,6 +245,37 @@ describe('lifeboat status', () => {
     const { out, io } = capture();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: undrilled, now: () => NOW })).toBe(0);
     expect(out.join('\n').split('\n').at(-1)).toBe('✓ every plan is within its objectives (last committed backup within the RPO, no last drill failed)');
+  });
+
+  it('a FAILED DR drill under a later PASSED primary one: both in the LAST DRILL cell, the DR one named below, exit 1; --json carries both', async () => {
+    const drills = [
+      drill(drillReport({ drillId: '20261130T101500Z-7a8b9c0d', vault: 'primary', region: 'us-east-1' })),
+      drill(failedReport({ drillId: '20261129T101500Z-3c4d5e6f', startedAt: '2026-11-29T10:15:00.000Z', endedAt: '2026-11-29T10:15:02.000Z' })),
+    ];
+    const both = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills });
+    const text = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: both, now: () => NOW })).toBe(1);
+    const lines = text.out.join('\n').split('\n');
+    expect(lines.slice(3, 11).map((l) => l.slice(39, 59).trimEnd())).toEqual(['✓ PASSED', 'RTO ✓ 12m04s/1h', 'RPO ✓ 23h53m/24h', '1h45m ago, primary', '✗ FAILED', 'RTO -', 'RPO -', '25h45m ago, dr']);
+    expect(lines[3]?.startsWith('✗ demo ')).toBe(true);
+    expect(lines.slice(11, 15)).toEqual([
+      '✗ demo: last DR drill 20261129T101500Z-3c4d5e6f FAILED: NoBackupToDrillError: plan demo has no',
+      '    committed, replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING) (a',
+      '    later primary drill PASSED, which does not prove the DR region can restore): see',
+      '    `lifeboat drills show 20261129T101500Z-3c4d5e6f`',
+    ]);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
+    expect(lines.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
+    const json = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: both, now: () => NOW })).toBe(1);
+    const [demo] = (JSON.parse(json.out.join('\n')) as EnvironmentStatus).plans as PlanStatus[];
+    expect(demo?.lastDrill?.vault).toBe('primary');
+    expect([demo?.lastDrills.primary?.verdict, demo?.lastDrills.dr?.verdict]).toEqual(['PASSED', 'FAILED']);
+    expect(drillLines(demo?.lastDrills ?? {})).toEqual([
+      '✓ primary vault (us-east-1): drill 20261130T101500Z-7a8b9c0d PASSED 1h45m ago, RTO ✓ 12m04s/1h, RPO ✓ 23h53m/24h',
+      '✗ DR vault (us-west-2): drill 20261129T101500Z-3c4d5e6f FAILED 25h45m ago, RTO -, RPO -: NoBackupToDrillError: plan demo has no committed, ' +
+        'replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING)',
+    ]);
   });
 
   it('a drill catalog that cannot be read, or a plan whose backups cannot be, is said and exits 1', async () => {

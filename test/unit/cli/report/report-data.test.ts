@@ -3,6 +3,7 @@ import { environmentReport, type ReportSources } from '../../../../cli/report/en
 import { planReport, type ReportData } from '../../../../cli/report/report-data';
 import { reportHtml, scriptSafeJson } from '../../../../cli/report/report-html';
 import { findEnvironment, loadLifeboatConfig } from '../../../../config/load-config';
+import { drillRecordOf, drillReport, failedReport } from '../../../support/drill-records';
 import { REPORT_BACKUPS, REPORT_DRILLS, REPORT_NOW } from '../../../support/report-records';
 import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
 
@@ -44,6 +45,18 @@ describe('the report\'s data', () => {
   it('drills: each one that measured an RTO, against the objective, in time order (a failed drill without an RTO is left out)', () => {
     const r = planReport({ plan: PLAN, backups: BACKUPS, drills: DRILLS, now: NOW });
     expect(r.drills).toEqual({ t: [unix('2026-11-29T10:15:00.000Z'), unix('2026-11-30T10:15:00.000Z')], rtoSeconds: [3900, 724], objectiveSeconds: [3600, 3600], verdict: ['OBJECTIVE_MISSED', 'PASSED'] });
+  });
+
+  it('lastDrills: the newest drill of each vault, as `lifeboat status` judges them, so a PASSED primary drill does not hide a FAILED DR one', () => {
+    const primaryPassed = drillRecordOf(drillReport({ drillId: '20261201T101500Z-7a8b9c0d', startedAt: '2026-12-01T10:15:00.000Z', vault: 'primary', region: 'us-east-1' })).record;
+    const drFailed = drillRecordOf(failedReport({ drillId: '20261201T091500Z-3c4d5e6f', startedAt: '2026-12-01T09:15:00.000Z' })).record;
+    const now = new Date('2026-12-01T12:15:00.000Z');
+    expect(planReport({ plan: PLAN, backups: BACKUPS, drills: [...DRILLS, drFailed, primaryPassed], now }).lastDrills).toEqual([
+      '✓ primary vault (us-east-1): drill 20261201T101500Z-7a8b9c0d PASSED 2h ago, RTO ✓ 12m04s/1h, RPO ✓ 23h53m/24h',
+      '✗ DR vault (us-west-2): drill 20261201T091500Z-3c4d5e6f FAILED 3h ago, RTO -, RPO -: NoBackupToDrillError: plan demo has no committed, ' +
+        'replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING)',
+    ]);
+    expect(planReport({ plan: PLAN, backups: BACKUPS, drills: [], now }).lastDrills).toEqual([]);
   });
 
   it('a region whose drills cannot be read is listed as a problem; an unknown plan is refused', async () => {
