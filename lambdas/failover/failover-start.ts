@@ -37,7 +37,7 @@ export type FailoverStartInput = { input: unknown; execution: string; startedAt:
 
 export type FailoverStartDeps = PrepareTargetsDeps & {
   plans: readonly ProtectionPlanConfig[];
-  /** The catalog of the function's home: in the DR stack, the DR catalog, which lists exactly the backups in the DR vault. */
+  /** The catalog of the function's home: in the DR stack, the DR catalog, which lists the backups copied to the DR vault (`forgottenAt`: since forgotten by its retention). */
   catalog: Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'>;
   /** The mirrors' last checks in the same catalog; without it every source comes from the vault. */
   mirrors?: Pick<MirrorLog, 'get'>;
@@ -47,7 +47,8 @@ export type FailoverStartDeps = PrepareTargetsDeps & {
 
 /**
  * The failover's first state: validates every field, resolves the backup in the DR catalog (by id,
- * the newest committed one at or before `at`, or the newest committed one), checks that it holds
+ * the newest committed one at or before `at`, or the newest committed one; always one the DR vault's
+ * retention has not forgotten), checks that it holds
  * every source of the plan, checks every target and creates the missing buckets. Returns one
  * restore request per source for the restore chain. Invalid input fails here, before anything is
  * written (buckets are created only after every check passed). A mirrored source whose last mirror
@@ -94,7 +95,12 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
   };
 }
 
-/** The backup a failover restores, from the catalog; errors name the field that chose it. */
+/**
+ * The backup a failover restores, from the catalog; errors name the field that chose it. Only a backup
+ * the DR vault still keeps qualifies: records its retention forgot (`forgottenAt`) stay COMMITTED for
+ * the history, but their snapshots are gone, and the restore chain would refuse them only after
+ * startFailover has created the targets.
+ */
 export async function resolveFailoverBackup(
   request: Pick<FailoverRequest, 'plan' | 'backupId' | 'at'>,
   catalog: Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'>,
@@ -108,29 +114,49 @@ export async function resolveFailoverBackup(
     }
     if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan "${record.plan}", not of plan "${request.plan}"`);
     if (record.status !== 'COMMITTED') throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is ${record.status}; only a COMMITTED backup can be restored`);
-    return record;
-  }
-  // Sorted here rather than trusting the index's order: startedAt strings of other writers may differ in precision.
-  const committed = (await catalog.listBackupsOfPlan(request.plan)).filter((r) => r.status === 'COMMITTED').sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
-  if (request.at !== undefined) {
-    const at = Date.parse(request.at);
-    const record = committed.find((r) => Date.parse(r.startedAt) <= at);
-    if (!record) {
-      const oldest = committed.at(-1);
+    if (record.forgottenAt !== undefined) {
+      const newest = (await keptBackupsOf(request.plan, catalog)).kept[0];
       throw new InvalidInputError(
-        `Invalid failover input: at: plan "${request.plan}" has no committed backup in the DR catalog started at or before ${request.at}` +
-          (oldest ? `; its oldest started at ${oldest.startedAt}` : '; it has none at all'),
+        `Invalid failover input: backupId: backup ${request.backupId} was forgotten by the DR vault's retention at ${record.forgottenAt}: its snapshots are no longer in the DR vault; ` +
+          (newest
+            ? `the newest kept is ${newest.backupId} (started ${newest.startedAt}): give it as backupId, or leave backupId out for it`
+            : `plan "${request.plan}" has no backup the DR vault keeps`),
       );
     }
     return record;
   }
-  const newest = committed[0];
+  const { kept, forgotten } = await keptBackupsOf(request.plan, catalog);
+  if (request.at !== undefined) {
+    const at = Date.parse(request.at);
+    const record = kept.find((r) => Date.parse(r.startedAt) <= at);
+    if (!record) {
+      const forgottenBefore = forgotten.filter((r) => Date.parse(r.startedAt) <= at).length;
+      const oldest = kept.at(-1);
+      throw new InvalidInputError(
+        `Invalid failover input: at: plan "${request.plan}" has no committed backup in the DR catalog started at or before ${request.at}` +
+          (forgottenBefore > 0 ? ` that the DR vault keeps (${forgottenBefore} started by then were forgotten by its retention)` : '') +
+          (oldest ? `; its oldest kept backup is ${oldest.backupId}, started at ${oldest.startedAt}: give an at from then on` : '; it has none the DR vault keeps'),
+      );
+    }
+    return record;
+  }
+  const newest = kept[0];
   if (!newest) {
     throw new InvalidInputError(
-      `Invalid failover input: plan: plan "${request.plan}" has no committed backup in the DR catalog; a backup reaches it once the backup's Replicate step has copied it to the DR vault`,
+      `Invalid failover input: plan: plan "${request.plan}" has no committed backup in the DR catalog` +
+        (forgotten.length > 0
+          ? ` that the DR vault keeps (its retention forgot all ${forgotten.length}); a backup that reaches it from now on can be failed over to`
+          : '; a backup reaches it once the backup\'s Replicate step has copied it to the DR vault'),
     );
   }
   return newest;
+}
+
+/** The plan's committed backups in the catalog, newest first: those the DR vault keeps, and those its retention forgot. */
+async function keptBackupsOf(plan: string, catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>): Promise<{ kept: BackupRecord[]; forgotten: BackupRecord[] }> {
+  // Sorted here rather than trusting the index's order: startedAt strings of other writers may differ in precision.
+  const committed = (await catalog.listBackupsOfPlan(plan)).filter((r) => r.status === 'COMMITTED').sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  return { kept: committed.filter((r) => r.forgottenAt === undefined), forgotten: committed.filter((r) => r.forgottenAt !== undefined) };
 }
 
 /** Longest restore id (the restore chain's own limit, and the length of a Step Functions execution name). */

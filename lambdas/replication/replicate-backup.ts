@@ -5,7 +5,7 @@ import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeys } from '../../vault';
+import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeys, SNAPSHOTS_PREFIX } from '../../vault';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
@@ -77,6 +77,8 @@ export type ReplicationReport = {
  *    leaves the primary's record not COMMITTED in DR and the next run writes it again;
  * 2. records copies.dr = COMMITTED in the primary catalog for this run's backup and for every earlier
  *    one the pass caught up on (a run whose replication failed is caught up by the next).
+ * Both only for a backup whose every snapshot the DR vault holds (backupsInDr): one the primary's
+ * retention forgot before it was copied stays as it is (copies.dr PENDING or FAILED), out of the DR catalog.
  * The snapshots' `backupId:` tags say which backups they belong to, so this needs the vault alone.
  */
 export async function replicateBackup(input: { backupId: string }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
@@ -104,8 +106,9 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
       if (backupId) backupIds.add(backupId);
     }
     if (deps.retentionDays !== undefined) await extendReplicaRetention(input.backupId, progress.copiedSnapshots, deps, deps.retentionDays);
-    if (deps.drCatalog) drCatalogWritten = await syncDrCatalog(input.backupId, backupIds, deps.catalog, deps.drCatalog);
-    for (const backupId of backupIds) if (await deps.catalog.markCopied(backupId)) backupsCopied++;
+    const copied = await backupsInDr(input.backupId, backupIds, deps);
+    if (drCatalog) drCatalogWritten = await writeDrCatalog(copied.toWrite, drCatalog);
+    for (const record of copied.toMark) if (await deps.catalog.markCopied(record.backupId)) backupsCopied++;
   }
   const { complete, copiedObjects, copiedBytes, remainingObjects } = progress;
   return {
@@ -146,30 +149,70 @@ async function extendReplicaRetention(backupId: string, copiedSnapshots: readonl
   await extendObjectsRetention(deps.target, await snapshotObjectKeys(replica, snapshotIds), until, extendTo);
 }
 
+/** The backups a pass records as copied: each is COMMITTED and the DR vault holds every snapshot of it. */
+type CopiedBackups = {
+  /** Not yet `copies.dr = COMMITTED` in the primary catalog. */
+  toMark: BackupRecord[];
+  /** Not in the DR catalog (always empty without one). */
+  toWrite: BackupRecord[];
+};
+
 /**
- * Every committed backup of this run's plan, and those of `backupIds`, into the DR catalog where it
- * lacks them; the backups of the plan whose primary record is not yet COMMITTED in DR join
- * `backupIds`, so the primary is marked after the DR catalog has them. Returns how many were written.
+ * The backups this pass records as copied: this run's, those of the snapshots it copied, and (with a DR
+ * catalog) every committed backup of the run's plan, so that one whose replication failed, or that
+ * a DR catalog deployed later lacks, is caught up. Only those whose every snapshot the DR vault holds:
+ * a backup the primary's retention forgot before any pass copied it has no snapshot left to copy,
+ * and recording it as copied would send a restore from the DR vault after data that never got there.
  */
-async function syncDrCatalog(backupId: string, backupIds: Set<string>, catalog: PrimaryCatalog, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<number> {
-  const current = await catalog.getBackup(backupId);
+async function backupsInDr(backupId: string, backupIds: ReadonlySet<string>, deps: ReplicateBackupDeps): Promise<CopiedBackups> {
   const records = new Map<string, BackupRecord>();
-  if (current) for (const record of await catalog.listBackupsOfPlan(current.plan)) records.set(record.backupId, record);
+  const current = await deps.catalog.getBackup(backupId);
+  if (current && deps.drCatalog) for (const record of await deps.catalog.listBackupsOfPlan(current.plan)) records.set(record.backupId, record);
   for (const id of backupIds) {
     if (records.has(id)) continue;
-    const record = await catalog.getBackup(id);
+    const record = id === backupId ? current : await deps.catalog.getBackup(id);
     if (record) records.set(id, record);
   }
-  const inDr = new Set<string>();
-  for (const plan of new Set([...records.values()].map((r) => r.plan))) for (const r of await drCatalog.listBackupsOfPlan(plan)) inDr.add(r.backupId);
-  let written = 0;
+  const inDrCatalog = new Set<string>();
+  if (deps.drCatalog) for (const plan of new Set([...records.values()].map((r) => r.plan))) for (const r of await deps.drCatalog.listBackupsOfPlan(plan)) inDrCatalog.add(r.backupId);
+  const copied: CopiedBackups = { toMark: [], toWrite: [] };
+  let held: Set<string> | undefined;
   for (const record of records.values()) {
     if (record.status !== 'COMMITTED') continue;
-    if (record.copies?.dr !== 'COMMITTED') backupIds.add(record.backupId);
-    if (inDr.has(record.backupId)) continue;
-    const copied: BackupRecord = { ...record, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } };
-    if (await drCatalog.putRebuiltBackup(copied)) written++;
-    await drCatalog.indexCommittedBackup(copied);
+    const unmarked = record.copies?.dr !== 'COMMITTED';
+    const unwritten = deps.drCatalog !== undefined && !inDrCatalog.has(record.backupId);
+    // Nothing to record for a backup both catalogs already have: the DR vault is not listed for it.
+    if (!unmarked && !unwritten) continue;
+    held ??= await snapshotKeysOf(deps.target);
+    if (!record.sources.every((source) => held?.has(snapshotKey(source.snapshotId)))) continue;
+    if (unmarked) copied.toMark.push(record);
+    if (unwritten) copied.toWrite.push(record);
+  }
+  return copied;
+}
+
+/**
+ * The DR vault's `snapshots/` keys, after the pass. Listed rather than asked for one by one: the Replicate
+ * role may list the DR bucket, but reads its `snapshots/*` (a HEAD is a read) only under Object Lock.
+ */
+async function snapshotKeysOf(target: VaultStore): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for await (const key of target.list(SNAPSHOTS_PREFIX)) keys.add(key);
+  return keys;
+}
+
+/**
+ * Writes copied backups into the DR catalog, as copied, before the primary catalog says so. The
+ * primary's `forgottenAt` is left out: in the DR catalog it means forgotten by the DR vault's
+ * retention, which has not happened to a backup whose snapshots the DR vault holds. Returns how many were written.
+ */
+async function writeDrCatalog(records: readonly BackupRecord[], drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<number> {
+  let written = 0;
+  for (const record of records) {
+    const drRecord: BackupRecord = { ...record, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } };
+    delete drRecord.forgottenAt;
+    if (await drCatalog.putRebuiltBackup(drRecord)) written++;
+    await drCatalog.indexCommittedBackup(drRecord);
   }
   return written;
 }

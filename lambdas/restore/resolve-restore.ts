@@ -91,13 +91,17 @@ async function loadSnapshotFrom(open: ResolveRestoreDeps['openVault'], side: 'pr
     const status = record.copies?.dr ?? 'not recorded';
     // COMMITTED: it was copied, so the DR vault's own retention forgot it (the DR catalog records that, this region's
     // may not) or the copy was lost; replication copies neither again. Otherwise the next backup's Replicate copies it.
+    // Never copied, and forgotten by the primary vault's retention meanwhile (this record is the primary region's): no vault holds it.
+    const lostEverywhere = status !== 'COMMITTED' && record.forgottenAt !== undefined;
     const why =
       status === 'COMMITTED'
         ? 'It was copied there, so the DR vault\'s retention forgot it (drRetention), which no backup copies again, or its copy was lost (lifeboat scrub compares the vaults).'
-        : `A backup of plan "${record.plan}" copies it: its Replicate step copies every backup the DR vault lacks.`;
+        : lostEverywhere
+          ? `It never reached the DR vault: the primary vault's retention forgot it at ${record.forgottenAt} before a Replicate step copied it, so neither vault holds it; choose a kept backup (lifeboat backups list).`
+          : `It never reached the DR vault (yet): a backup of plan "${record.plan}" copies it: its Replicate step copies every backup the DR vault lacks.`;
     throw new BackupNotReplicatedError(
       // The source by name: a drill restores several at once, and its verdict quotes this message alone.
-      `Backup ${record.backupId} is not in the DR vault: its snapshot of source "${sourceName}" is missing (${err.message}; its DR copy status in this region's catalog: ${status}); restore it from the primary vault ("vault": "primary"). ${why}`,
+      `Backup ${record.backupId} is not in the DR vault: its snapshot of source "${sourceName}" is missing (${err.message}; its DR copy status in this region's catalog: ${status}); ${lostEverywhere ? '' : 'restore it from the primary vault ("vault": "primary"). '}${why}`,
       { cause: err },
     );
   }

@@ -125,7 +125,7 @@ describe('which backup', () => {
   });
 
   it.each([
-    [{ plan: 'demo', at: '2026-11-20T09:59:59Z' }, 'Invalid failover input: at: plan "demo" has no committed backup in the DR catalog started at or before 2026-11-20T09:59:59Z; its oldest started at 2026-11-20T10:00:00.000Z'],
+    [{ plan: 'demo', at: '2026-11-20T09:59:59Z' }, `Invalid failover input: at: plan "demo" has no committed backup in the DR catalog started at or before 2026-11-20T09:59:59Z; its oldest kept backup is ${OLDEST.backupId}, started at 2026-11-20T10:00:00.000Z`],
     [{ plan: 'demo', backupId: OF_OTHER_PLAN.backupId }, `Invalid failover input: backupId: backup ${OF_OTHER_PLAN.backupId} is a backup of plan "other", not of plan "demo"`],
     [{ plan: 'demo', backupId: FAILED_LATER.backupId }, `Invalid failover input: backupId: backup ${FAILED_LATER.backupId} is FAILED; only a COMMITTED backup can be restored`],
     [{ plan: 'demo', backupId: '20261101T000000Z-0000ffff' }, 'Invalid failover input: backupId: backup 20261101T000000Z-0000ffff is not in the DR catalog'],

@@ -1,10 +1,15 @@
 import { handler as reportHandler } from '../../../../lambdas/handlers/failover-report';
 import { handler as startHandler } from '../../../../lambdas/handlers/failover-start';
-import { restoreIdOf } from '../../../../lambdas/failover/failover-start';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { type FailoverStartDeps, resolveFailoverBackup, restoreIdOf, startFailover } from '../../../../lambdas/failover/failover-start';
 
 /**
  * The restore ids of a failover's sources, and the two handlers' envelopes refused, naming the field,
- * before a function builds anything from its environment (none is set here). The start against a
+ * before a function builds anything from its environment (none is set here); the backups the DR
+ * vault's retention forgot, left out or refused before any target is created. The start against a
  * catalog and buckets: test/integration/lambdas/failover/failover-start.test.ts.
  */
 const RESTORE_ID = /^[0-9A-Za-z_-]{1,80}$/;
@@ -37,4 +42,89 @@ it.each([
 
 it('the report refuses an input without the start result, naming the field', async () => {
   await expect(reportHandler({ restored: [], finishedAt: '2026-11-24T12:00:00Z' })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('Invalid failover report input: failover: ') });
+});
+
+describe('a backup the DR vault forgot', () => {
+  const plan: ProtectionPlanConfig = protectionPlanSchema.parse({
+    name: 'shop',
+    schedule: 'rate(1 day)',
+    strategy: 'full',
+    retention: { keepLast: 7 },
+    objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+    sources: [{ type: 's3', name: 'shop-assets', bucket: 'lifeboat-shop-assets' }],
+  });
+  const recordOf = (backupId: string, startedAt: string, forgottenAt?: string): BackupRecord => ({
+    backupId,
+    plan: 'shop',
+    environment: 'au',
+    sourceNames: ['shop-assets'],
+    sources: [{ name: 'shop-assets', type: 's3', snapshotId: `snap-${backupId}`, rootHash: 'root', entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 }],
+    strategy: 'full',
+    status: 'COMMITTED',
+    startedAt,
+    shardCount: 1,
+    copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    ...(forgottenAt !== undefined ? { forgottenAt } : {}),
+  });
+  // The DR catalog after `lifeboat backups forget --vault dr` with drRetention {keepLast: 1}: B1 and B2 forgotten, B3 kept.
+  const B1 = recordOf('20261205T100000Z-0000000b', '2026-12-05T10:00:00.000Z', '2026-12-05T13:00:00.000Z');
+  const B2 = recordOf('20261205T110000Z-0000000c', '2026-12-05T11:00:00.000Z', '2026-12-05T13:00:00.000Z');
+  const B3 = recordOf('20261205T120000Z-0000000d', '2026-12-05T12:00:00.000Z');
+
+  /** The DR catalog's two reads, over a list; and an S3 client that records every call, so that a refusal is shown to come before any bucket is created. */
+  function setup(records: readonly BackupRecord[]): { deps: FailoverStartDeps; s3Calls: string[] } {
+    const catalog: FailoverStartDeps['catalog'] = {
+      getBackup: (backupId) => Promise.resolve(records.find((r) => r.backupId === backupId)),
+      listBackupsOfPlan: (name) => Promise.resolve(records.filter((r) => r.plan === name)),
+    };
+    const s3Calls: string[] = [];
+    const s3 = { send: (command: object) => {
+      s3Calls.push(command.constructor.name);
+      return Promise.reject(new Error('no S3 in this test'));
+    } } as unknown as S3Client;
+    const deps: FailoverStartDeps = { plans: [plan], catalog, region: 'us-west-2', restoreTargetPrefix: 'lifeboat-au-restore-', s3, dynamodb: {} as DynamoDBClient, directory: (p) => p };
+    return { deps, s3Calls };
+  }
+  const start = (input: object, deps: FailoverStartDeps): Promise<unknown> => startFailover({ input: { plan: 'shop', ...input }, execution: 'fo-1', startedAt: '2026-12-05T14:00:00Z' }, deps);
+
+  it('leaves forgotten records out: the newest kept backup, and the newest kept one at or before at', async () => {
+    const { deps } = setup([B1, B2, B3]);
+    expect((await resolveFailoverBackup({ plan: 'shop' }, deps.catalog)).backupId).toBe(B3.backupId);
+    // The newest forgotten backup (say, forgotten by hand as infected) is passed over for the newest kept one.
+    const newestForgotten = recordOf('20261205T130000Z-0000000e', '2026-12-05T13:00:00.000Z', '2026-12-05T13:30:00.000Z');
+    const withIt = setup([B1, B2, B3, newestForgotten]).deps.catalog;
+    expect((await resolveFailoverBackup({ plan: 'shop' }, withIt)).backupId).toBe(B3.backupId);
+    expect((await resolveFailoverBackup({ plan: 'shop', at: '2026-12-05T13:10:00Z' }, withIt)).backupId).toBe(B3.backupId);
+  });
+
+  it('refuses at with only forgotten backups at or before it, naming the oldest kept backup, before any bucket is created', async () => {
+    const { deps, s3Calls } = setup([B1, B2, B3]);
+    await expect(start({ at: B2.startedAt, targetSuffix: 'at1' }, deps)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message:
+        `Invalid failover input: at: plan "shop" has no committed backup in the DR catalog started at or before ${B2.startedAt} that the DR vault keeps ` +
+        `(2 started by then were forgotten by its retention); its oldest kept backup is ${B3.backupId}, started at ${B3.startedAt}: give an at from then on`,
+    });
+    expect(s3Calls).toEqual([]);
+  });
+
+  it('refuses a forgotten backupId, naming when it was forgotten and the newest kept backup, before any bucket is created', async () => {
+    const { deps, s3Calls } = setup([B1, B2, B3]);
+    await expect(start({ backupId: B1.backupId, targetSuffix: 'id1' }, deps)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message:
+        `Invalid failover input: backupId: backup ${B1.backupId} was forgotten by the DR vault's retention at 2026-12-05T13:00:00.000Z: its snapshots are no longer in the DR vault; ` +
+        `the newest kept is ${B3.backupId} (started ${B3.startedAt}): give it as backupId, or leave backupId out for it`,
+    });
+    expect(s3Calls).toEqual([]);
+  });
+
+  it('refuses the plan when the DR vault forgot every backup, saying so', async () => {
+    const { deps, s3Calls } = setup([B1, B2]);
+    await expect(start({}, deps)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('Invalid failover input: plan: plan "shop" has no committed backup in the DR catalog that the DR vault keeps (its retention forgot all 2)'),
+    });
+    expect(s3Calls).toEqual([]);
+  });
 });

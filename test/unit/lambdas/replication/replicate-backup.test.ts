@@ -10,7 +10,7 @@ import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethods
  * The Replicate step over two directory vaults and in-memory catalogs: the snapshots of backups the
  * DR catalog marks forgotten (any plan of the environment) are not copied back; the others are, and
  * the DR catalog's forgotten record is left as it is; under Object Lock the retention extended is
- * that of the DR vault's own objects.
+ * that of the DR vault's own objects; a backup is recorded as copied only once the DR vault holds its snapshots.
  */
 
 /** The catalog calls replication makes, over a map. */
@@ -135,4 +135,37 @@ it('under Object Lock extends the retention of what the DR vault itself holds, a
   expect(await replicateBackup({ backupId: 'f-3' }, deps)).toMatchObject({ complete: true, snapshotsSkipped: 1 });
   const reopened = await openVault(files, targetKeys);
   expect(extended.sort()).toEqual(await snapshotObjectKeys(reopened, [third.sources[0]?.snapshotId ?? '']));
+});
+
+it('records as copied only the backups whose snapshots the DR vault holds: one the primary forgot before it was copied stays uncopied and out of the DR catalog', async () => {
+  dir = await tempDir('replicate-backup-forgotten');
+  const { vault: source } = await newTestVault(dir);
+  const target = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  const snapshotOf = async (seed: number): Promise<string> => {
+    await fs.writeFile(path.join(src, `file-${seed}.bin`), pseudoRandomBytes(20_000, seed));
+    return (await backupDirectory(source, src, { parent: null })).snapshot.id;
+  };
+  const failedCopy = { primary: 'COMMITTED', dr: 'FAILED' } as const;
+  // t-1's Replicate failed (DR region down), then the primary's retention forgot it: its snapshot is gone from both vaults.
+  const lost = recordOf('t-1', 'tiny', await snapshotOf(1), '2026-03-01T00:00:00.000Z');
+  catalog.records.set('t-1', { ...lost, copies: failedCopy, forgottenAt: '2026-03-02T00:00:00.000Z' });
+  await source.store.delete(snapshotKey(lost.sources[0]?.snapshotId ?? ''));
+  // t-2's Replicate failed too, and the primary's forgottenAt is set while its snapshot is still there: this pass copies it.
+  const late = recordOf('t-2', 'tiny', await snapshotOf(2), '2026-03-01T12:00:00.000Z');
+  catalog.records.set('t-2', { ...late, copies: failedCopy, forgottenAt: '2026-03-02T00:00:00.000Z' });
+  const current = recordOf('t-3', 'tiny', await snapshotOf(3), '2026-03-03T00:00:00.000Z');
+  catalog.records.set('t-3', { ...current, copies: { primary: 'COMMITTED', dr: 'PENDING' } });
+
+  const report = await replicateBackup({ backupId: 't-3' }, { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog, plans: ['tiny'] });
+  expect(report).toMatchObject({ complete: true, backupsCopied: 2, drCatalogWritten: 2 });
+  expect(await target.has(snapshotKey(lost.sources[0]?.snapshotId ?? ''))).toBe(false);
+  expect(catalog.records.get('t-1')?.copies).toEqual(failedCopy);
+  expect(drCatalog.records.has('t-1')).toBe(false);
+  expect([catalog.records.get('t-2')?.copies?.dr, catalog.records.get('t-3')?.copies?.dr]).toEqual(['COMMITTED', 'COMMITTED']);
+  // In the DR catalog forgottenAt is about the DR vault, which holds t-2: the primary's is not carried over.
+  expect(drCatalog.records.get('t-2')).toEqual({ ...late, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } });
 });

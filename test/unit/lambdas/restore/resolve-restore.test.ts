@@ -173,8 +173,13 @@ it('says a backup is not in the DR vault (and what to do) when the DR vault lack
   const d = { ...deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'FAILED' } } }), openVault: async (side: 'primary' | 'dr') => (side === 'dr' ? emptyDr : vault) };
   await expect(resolveRestore({ source: 'assets', backupId: BACKUP, vault: 'dr', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', d)).rejects.toMatchObject({
     name: 'BackupNotReplicatedError',
-    message: expect.stringMatching(/Backup 20260301T100000Z-1a2b3c4d is not in the DR vault: its snapshot of source "assets" is missing .*DR copy status in this region's catalog: FAILED.*"vault": "primary"\)\. A backup of plan "\w+" copies it/),
+    message: expect.stringMatching(/Backup 20260301T100000Z-1a2b3c4d is not in the DR vault: its snapshot of source "assets" is missing .*DR copy status in this region's catalog: FAILED.*"vault": "primary"\)\. It never reached the DR vault \(yet\): a backup of plan "\w+" copies it/),
   });
+  // Never copied, and forgotten by the primary's retention since: neither vault holds it, so no advice to restore from the primary or wait for a backup.
+  const lost = { ...d, catalog: deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'FAILED' }, forgottenAt: '2026-03-02T00:00:00.000Z' } }).catalog };
+  const gone = resolveRestore({ source: 'assets', backupId: BACKUP, vault: 'dr', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', lost);
+  await expect(gone).rejects.toThrow(/status in this region's catalog: FAILED\); It never reached the DR vault: the primary vault's retention forgot it at 2026-03-02T00:00:00.000Z before a Replicate step copied it, so neither vault holds it; choose a kept backup/);
+  await expect(gone).rejects.not.toThrow(/"vault": "primary"|Replicate step copies/);
   // Copied once (COMMITTED) and gone: the DR vault's retention forgot it, which no backup undoes; no advice to run one.
   const copied = { ...d, catalog: deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'COMMITTED' } } }).catalog };
   const refused = resolveRestore({ source: 'assets', backupId: BACKUP, vault: 'dr', target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } }, 'e', copied);
