@@ -111,7 +111,9 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const of = `mirror of ${source.name} (${check.mirror})`;
   if (verdict === 'differences') {
     const first = check.firstDifference ? `, first ${JSON.stringify(check.firstDifference.key)} (${check.firstDifference.reason})` : '';
-    reasons.push(`${of}: the check of ${check.checkedAt} found ${check.differences} difference(s)${first}: see \`lifeboat backups list --plan ${plan}\` and the replication rule`);
+    // A difference stays open across checks until seen equal again (lambdas/mirror/mirror-verdict.ts): say since when.
+    const since = check.unresolvedSince && check.unresolvedSince !== check.checkedAt ? `, open since ${check.unresolvedSince}` : '';
+    reasons.push(`${of}: the check of ${check.checkedAt} found ${check.differences} difference(s)${first}${since}: see \`lifeboat backups list --plan ${plan}\` and the replication rule`);
   } else if (verdict === 'failed') {
     reasons.push(`${of}: the check of ${check.checkedAt} failed: ${check.note ?? 'no reason recorded'}`);
   }

@@ -10,6 +10,8 @@ import { compareS3Mirror } from './s3-mirror-comparison';
 import { efsReplicationState } from './efs-replication-state';
 import { compareFileMirror } from './file-mirror-comparison';
 import { type FileSamplesLog } from './file-samples-log';
+import { MAX_UNRESOLVED, mirrorVerdict, openDifferences } from './mirror-verdict';
+import { recheckS3Keys } from './s3-mirror-recheck';
 
 /** The name a source has in a stack of another region when CDK could not give it there (lib/constructs/plans-in-stack.ts). */
 const NAME_IN_OTHER_REGION = '(named in the primary region)';
@@ -47,7 +49,7 @@ export type FileReplica = {
 };
 
 /** One source's outcome in the execution's output. */
-export type MirrorCheckOfSource = Pick<MirrorRecord, 'source' | 'mirror' | 'passed' | 'compared' | 'differences' | 'inFlight' | 'lagSeconds'> & {
+export type MirrorCheckOfSource = Pick<MirrorRecord, 'source' | 'mirror' | 'passed' | 'compared' | 'differences' | 'inFlight' | 'lagSeconds' | 'unresolvedSince'> & {
   firstDifference?: MirrorDifference;
   note?: string;
   /** The source could not be reached: nothing compared, the previous check kept. */
@@ -67,7 +69,8 @@ const fmtLag = (lag: number | null): string => (lag === null ? 'unknown' : `${la
 
 /**
  * The mirror check: for each mirrored source, the next window compared with its mirror in this region,
- * the result recorded as `MIRROR#<source>` in this region's catalog. A source whose region cannot be
+ * the keys earlier runs found different compared again (S3), and the verdict over both recorded as
+ * `MIRROR#<source>` in this region's catalog (mirror-verdict.ts: a difference stays until seen resolved). A source whose region cannot be
  * reached keeps its previous record (with `lastAttempt`) and does not fail the check: the mirror is
  * then all there is, and its last known state is what a failover needs.
  */
@@ -89,6 +92,14 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             : `efs replica of ${deps.efs?.fileSystemId ?? '?'} (${deps.mirrorRegion})`;
       const base = { environment: deps.environment, source: source.name, plan: plan.name, type: source.type, mirror: where, checkedAt, graceSeconds: input.graceSeconds };
       let record: MirrorRecord;
+      const observed = (window: { differences: number; examples: MirrorDifference[] }) => ({
+        checkedAt,
+        now: deps.now(),
+        startedPass: after === '',
+        differences: window.differences,
+        examples: window.examples,
+        limit: Math.min(input.samples, MAX_UNRESOLVED),
+      });
       try {
         if (source.type === 'filesystem') {
           const efs = deps.efs as NonNullable<MirrorCheckDeps['efs']>;
@@ -125,20 +136,20 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         } else if ((source.type === 's3' ? source.bucket : source.table) === NAME_IN_OTHER_REGION) {
           record = { ...base, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: 0, note: 'the source\'s name is generated in the primary region and unknown here: name the bucket or table explicitly' };
         } else if (source.type === 's3') {
-          const window = await compareS3Mirror(
+          const sides = [
             { s3: deps.s3(deps.sourceRegion), bucket: source.bucket },
             { s3: deps.s3(deps.mirrorRegion), bucket: `${deps.mirrorBucketPrefix}${source.name}` },
-            { prefix: source.prefix, after, samples: input.samples, deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now },
-          );
+          ] as const;
+          const window = await compareS3Mirror(sides[0], sides[1], { prefix: source.prefix, after, samples: input.samples, deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now });
+          const keys = openDifferences(previous).listed.map((d) => d.key);
+          const rechecked = await recheckS3Keys(sides[0], sides[1], keys, { deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now });
           record = {
             ...base,
-            passed: window.differences === 0,
+            ...mirrorVerdict(previous, { ...observed(window), lagSeconds: window.lagSeconds, rechecked, endedPass: window.cursor === '' }),
             compared: window.compared,
-            differences: window.differences,
             inFlight: window.inFlight,
-            ...(window.examples[0] ? { firstDifference: window.examples[0] } : {}),
-            lagSeconds: window.lagSeconds,
             cursor: window.cursor,
+            rechecked: rechecked.length,
             durationMs: deps.now() - started,
           };
         } else {
@@ -147,15 +158,17 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             { ddb: deps.dynamodb(deps.mirrorRegion), table: source.table, region: deps.mirrorRegion },
             { after, samples: input.samples },
           );
+          // No re-check by key: the check may only Scan the source table, so an open difference waits for a clean pass.
+          // Without the replica nothing was compared: the open differences stay as they were and the pass does not move.
+          const missing = window.missingReplica !== undefined;
+          const verdict = mirrorVerdict(previous, { ...observed(window), lagSeconds: null, rechecked: [], ...(missing ? { startedPass: false } : {}), endedPass: !missing && window.cursor === '' });
           record = {
             ...base,
-            passed: window.differences === 0 && window.missingReplica === undefined,
+            ...verdict,
+            passed: verdict.passed && !missing,
             compared: window.compared,
-            differences: window.differences,
             inFlight: 0,
-            ...(window.examples[0] ? { firstDifference: window.examples[0] } : {}),
-            lagSeconds: null,
-            cursor: window.cursor,
+            cursor: missing ? after : window.cursor,
             durationMs: deps.now() - started,
             note: window.missingReplica ?? 'lag not measured: DynamoDB reports ReplicationLatency to CloudWatch, which this check does not read',
           };
@@ -179,6 +192,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         inFlight: record.inFlight,
         lagSeconds: record.lagSeconds,
         ...(record.firstDifference ? { firstDifference: record.firstDifference } : {}),
+        ...(record.unresolvedSince !== undefined ? { unresolvedSince: record.unresolvedSince } : {}),
         ...(record.note !== undefined ? { note: record.note } : {}),
       });
     }
@@ -192,7 +206,11 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
       ? {
           cause:
             `Mirror of ${failed.source} (${failed.mirror}) differs from its source: ` +
-            (failed.firstDifference ? `first differing key ${JSON.stringify(failed.firstDifference.key)} (${failed.firstDifference.reason}); ${failed.differences} difference(s); ` : `${failed.note ?? 'not compared'}; `) +
+            (failed.firstDifference
+              ? `first differing key ${JSON.stringify(failed.firstDifference.key)} (${failed.firstDifference.reason}${failed.firstDifference.foundAt !== undefined && failed.firstDifference.foundAt !== checkedAt ? `, found ${failed.firstDifference.foundAt} and not resolved since` : ''}); ${failed.differences} difference(s); `
+              : failed.differences > 0
+                ? `${failed.differences} difference(s) not resolved since ${failed.unresolvedSince ?? '?'} (more than the check lists by key: a full pass without a difference clears them); `
+                : `${failed.note ?? 'not compared'}; `) +
             `lag ${fmtLag(failed.lagSeconds)}`,
         }
       : {}),

@@ -19,7 +19,8 @@ const secs = (s: number): string => `${Math.round(s * 10) / 10} s`;
 
 /**
  * Mirror or vault for one source of a failover: the mirror when the source is mirrored, its last check
- * passed, and the data it holds is within the plan's RPO — the time since that check plus the lag it
+ * passed with no difference left unresolved (a difference an earlier window found and no run has seen
+ * equal since: mirror-verdict.ts), and the data it holds is within the plan's RPO — the time since that check plus the lag it
  * measured (an unmeasured lag counts as none, and the reason says so). Otherwise the vault, with the reason.
  */
 export function chooseSourceCopy(
@@ -33,9 +34,16 @@ export function chooseSourceCopy(
   if (source.type === 'filesystem') return vault('file-system mirrors are not compared by the mirror check, so their freshness is unknown: restored from the DR vault');
   if (source.type === 's3' && options.mirrorBucketPrefix === undefined) return vault('this function does not know the mirror buckets (LIFEBOAT_MIRROR_BUCKET_PREFIX): restored from the DR vault');
   if (!check) return vault('no mirror check is recorded yet: restored from the DR vault');
-  if (!check.passed) {
-    const first = check.firstDifference ? `first differing key ${JSON.stringify(check.firstDifference.key)} (${check.firstDifference.reason})` : (check.note ?? 'not compared');
-    return vault(`the last mirror check (${check.checkedAt}) failed: ${first}; restored from the DR vault`);
+  // A difference still open means the mirror lacks data, whatever the last window's lag says (also in a record marked passed, which no check writes).
+  const open = check.unresolvedSince !== undefined || (check.unresolved?.length ?? 0) > 0 || check.untracked !== undefined;
+  if (!check.passed || open) {
+    const first = check.firstDifference
+      ? `first differing key ${JSON.stringify(check.firstDifference.key)} (${check.firstDifference.reason})`
+      : check.differences > 0
+        ? `${check.differences} difference(s) not listed by key`
+        : (check.note ?? 'not compared');
+    const since = check.unresolvedSince !== undefined && check.unresolvedSince !== check.checkedAt ? `, a difference unresolved since ${check.unresolvedSince}` : '';
+    return vault(`the last mirror check (${check.checkedAt}) failed${since}: ${first}; restored from the DR vault`);
   }
   const sinceCheck = Math.max(0, (options.startedAt - Date.parse(check.checkedAt)) / 1000);
   const lag = check.lagSeconds ?? 0;

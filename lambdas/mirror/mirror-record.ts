@@ -4,14 +4,26 @@ import { z } from 'zod';
 export const mirrorPk = (source: string): string => `MIRROR#${source}`;
 export const MIRROR_SK = 'MIRROR';
 
-/** A difference between a source and its mirror: the key (S3 key, DynamoDB item key as JSON) and what differs. */
-export const mirrorDifferenceSchema = z.object({ key: z.string(), reason: z.string() });
+/**
+ * A difference between a source and its mirror: the key (S3 key, DynamoDB item key as JSON) and what
+ * differs; in a record, also when a check first found it (absent in records of earlier versions).
+ */
+export const mirrorDifferenceSchema = z.object({ key: z.string(), reason: z.string(), foundAt: z.string().optional() });
 export type MirrorDifference = z.infer<typeof mirrorDifferenceSchema>;
 
 /**
+ * Differences found that no later run has seen resolved, beyond those listed in `unresolved` (a window
+ * found more than the list holds): only a full pass over the source that finds no difference clears them.
+ */
+export const untrackedDifferencesSchema = z.object({ count: z.number().int().positive(), since: z.string().min(1) });
+
+/**
  * The latest mirror check of one source (`pk = MIRROR#<source>`, `sk = MIRROR`) in the catalog of the
- * region the check runs in (the DR region's): whether the window compared was equal, the first
- * difference, the replication lag, and where the next check's window starts. `checkedAt` is the last
+ * region the check runs in (the DR region's): the verdict, the first unresolved difference, the
+ * replication lag, and where the next check's window starts. A run compares one window, so the verdict
+ * is not the window's alone: a difference found by any run stays in the record (`passed: false`) until
+ * a later run re-checks its key and finds it equal, or a full pass finds no difference (mirror-verdict.ts).
+ * The optional fields are absent in records of earlier versions. `checkedAt` is the last
  * comparison that ran; an attempt that could not reach the source (its region down) leaves the
  * comparison as it was and is recorded under `lastAttempt`, so a failover during an outage still
  * sees the mirror's state from before it.
@@ -24,15 +36,30 @@ export const mirrorRecordSchema = z.object({
   /** Where the mirror is: `s3://<bucket>/<prefix>`, `dynamodb table <name> (<region>)`. */
   mirror: z.string().min(1),
   checkedAt: z.string().min(1),
+  /** No unresolved difference (this window's or an earlier one's) and no precondition missing. */
   passed: z.boolean(),
   /** Entries of the source compared in this window. */
   compared: z.number().int().nonnegative(),
+  /** Unresolved differences: this window's and earlier ones not yet seen equal (listed or untracked). */
   differences: z.number().int().nonnegative(),
   /** Differences too recent to count (written within the grace, still replicating). */
   inFlight: z.number().int().nonnegative(),
+  /** The oldest unresolved difference (the first of `unresolved`), with the time it was found. */
   firstDifference: mirrorDifferenceSchema.optional(),
+  /** Unresolved differences by key, oldest first, each re-checked by every run; at most as many as a window's samples (and 100). */
+  unresolved: z.array(mirrorDifferenceSchema).optional(),
+  untracked: untrackedDifferencesSchema.optional(),
+  /** When the oldest unresolved difference (listed or untracked) was found; absent when none is. */
+  unresolvedSince: z.string().optional(),
+  /** Keys of `unresolved` the run re-checked (besides its window). */
+  rechecked: z.number().int().nonnegative().optional(),
+  /** When the pass over the source in progress started (a window from its beginning). */
+  passStartedAt: z.string().optional(),
+  /** Differences the windows of that pass found so far: a pass that ends with none clears `untracked`. */
+  passDifferences: z.number().int().nonnegative().optional(),
   /**
-   * The replication lag in seconds: with differences, how long the oldest unreplicated write has waited;
+   * The replication lag in seconds: with differences, how long the oldest unreplicated write has waited
+   * (with an unresolved difference from an earlier run, at least the time since it was found);
    * without, the slowest replication seen in the window (mirror copy's time − source write's time). Null when unknown.
    */
   lagSeconds: z.number().nonnegative().nullable(),

@@ -52,6 +52,18 @@ async function* listFrom(side: S3MirrorSide, prefix: string, after: string): Asy
 }
 
 /**
+ * How a key's two listings differ: only the source has it, only the mirror has it (a difference when
+ * deletions are replicated), or another size or ETag. `writtenAt` is the source write's time, to tell
+ * a write still replicating (within the grace) from a failure. Undefined when they agree.
+ */
+export function listedDifference(a: ListedObject | undefined, b: ListedObject | undefined, deleteMarkers: boolean): { reason: string; writtenAt: number | undefined } | undefined {
+  if (a && !b) return { reason: 'missing in the mirror', writtenAt: a.lastModified };
+  if (!a && b) return deleteMarkers ? { reason: 'in the mirror but deleted from the source', writtenAt: undefined } : undefined;
+  if (a && b && (a.size !== b.size || a.etag !== b.etag)) return { reason: `differs: source ${a.size} bytes ETag ${a.etag}, mirror ${b.size} bytes ETag ${b.etag}`, writtenAt: a.lastModified };
+  return undefined;
+}
+
+/**
  * One window of a source bucket compared with its mirror, from the two listings merged in key order:
  * a key only the source has, or with another size or ETag in the mirror, is a difference (in flight
  * when the source wrote it within the grace); a key only the mirror has is one when deletions are
@@ -82,19 +94,19 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
   while (compared < options.samples && (a || b)) {
     const order = a && b ? compareKeys(a.key, b.key) : a ? -1 : 1;
     if (order < 0 && a) {
-      differ(a.key, 'missing in the mirror', a.lastModified);
+      const d = listedDifference(a, undefined, options.deleteMarkers);
+      if (d) differ(a.key, d.reason, d.writtenAt);
       lastKey = a.key;
       compared += 1;
       a = (await src.next()).value as ListedObject | undefined;
     } else if (order > 0 && b) {
-      if (options.deleteMarkers) differ(b.key, 'in the mirror but deleted from the source', undefined);
+      const d = listedDifference(undefined, b, options.deleteMarkers);
+      if (d) differ(b.key, d.reason, d.writtenAt);
       b = (await mir.next()).value as ListedObject | undefined;
     } else if (a && b) {
-      if (a.size !== b.size || a.etag !== b.etag) {
-        differ(a.key, `differs: source ${a.size} bytes ETag ${a.etag}, mirror ${b.size} bytes ETag ${b.etag}`, a.lastModified);
-      } else {
-        slowest = Math.max(slowest ?? 0, b.lastModified - a.lastModified);
-      }
+      const d = listedDifference(a, b, options.deleteMarkers);
+      if (d) differ(a.key, d.reason, d.writtenAt);
+      else slowest = Math.max(slowest ?? 0, b.lastModified - a.lastModified);
       lastKey = a.key;
       compared += 1;
       a = (await src.next()).value as ListedObject | undefined;

@@ -24,6 +24,7 @@ import { DrillLog } from '../../../lambdas/catalog/drill-log';
 import { type FailoverReport } from '../../../lambdas/failover/failover-report';
 import { type MirrorCheckResult } from '../../../lambdas/mirror/mirror-check';
 import { MirrorLog } from '../../../lambdas/mirror/mirror-log';
+import { sourceMirrorStatus } from '../../../cli/status/mirror-status';
 import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
 import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { startRegion, stopRegion } from '../../../local/cloud/region-outage';
@@ -335,6 +336,43 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
     expect(report.sources[0]?.target).toMatch(new RegExp(`^s3://${names.restoreTargetPrefix}web-assets-stale/`));
     expect(report.sources[0]?.reason).toMatch(/^the last mirror check \(.*\) failed: first differing key "site\/b\.txt" \(differs: .*\); restored from the DR vault$/);
   }, 90_000);
+
+  it('with a window smaller than the bucket, a difference outside the next window keeps the check failing, status ✗ and the failover on the vault, until the mirror holds the key again', async () => {
+    // Replication is still stopped (the case before). b.txt made equal by hand, a.txt changed: a window of 2 sees a and b.
+    const b = await s3.send(new GetObjectCommand({ Bucket: SOURCE, Key: 'site/b.txt' }));
+    await drS3.send(new PutObjectCommand({ Bucket: mirrorBucket, Key: 'site/b.txt', Body: await b.Body?.transformToString() }));
+    await put('site/a.txt', 'third a, changed while replication is stopped');
+    const windowOf2 = { graceSeconds: 0, samples: 2 };
+    const log = new MirrorLog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
+
+    const found = await run('dr', names.mirrorCheckStateMachine, windowOf2, undefined, MIRROR_WORKERS);
+    expect({ status: found.status, error: found.error }).toEqual({ status: 'FAILED', error: 'MirrorCheckFailed' });
+    expect(found.cause).toContain('first differing key "site/a.txt"');
+    const foundAt = (await log.get('web-assets'))?.checkedAt;
+    expect(await log.get('web-assets')).toEqual(expect.objectContaining({ cursor: 'site/b.txt', passed: false, unresolvedSince: foundAt }));
+
+    // The next window (dir/c.bin, e.txt) is equal; a.txt, outside it, is re-checked and still differs.
+    const next = await run('dr', names.mirrorCheckStateMachine, windowOf2, undefined, MIRROR_WORKERS);
+    expect({ status: next.status, error: next.error }).toEqual({ status: 'FAILED', error: 'MirrorCheckFailed' });
+    expect(next.cause).toContain(`first differing key "site/a.txt" (differs: source 45 bytes`);
+    expect(next.cause).toContain(`found ${foundAt ?? '?'} and not resolved since`);
+    const record = await log.get('web-assets');
+    expect(record).toEqual(expect.objectContaining({ passed: false, compared: 2, differences: 1, cursor: '', rechecked: 1, unresolvedSince: foundAt, firstDifference: expect.objectContaining({ key: 'site/a.txt', foundAt }) }));
+
+    // `lifeboat status` judges the mirror on this record: ✗, naming the key.
+    const status = sourceMirrorStatus({ plan: 'web', source: { name: 'web-assets', type: 's3' }, check: record, rpoSeconds: 3600, schedule: { expression: 'rate(1 hour)', name: 'mirror-check' }, now: new Date() });
+    expect(status).toEqual(expect.objectContaining({ verdict: 'differences', withinObjectives: false, reasons: [expect.stringContaining('found 1 difference(s), first "site/a.txt"')] }));
+
+    const report = await failOver('window');
+    expect(report.sources).toEqual([expect.objectContaining({ source: 'web-assets', from: 'vault' })]);
+    expect(report.sources[0]?.reason).toMatch(/^the last mirror check \(.*\) failed, a difference unresolved since .*: first differing key "site\/a\.txt" \(differs: .*\); restored from the DR vault$/);
+
+    // The mirror given a.txt again: the next run's re-check sees it equal and the check passes.
+    await drS3.send(new PutObjectCommand({ Bucket: mirrorBucket, Key: 'site/a.txt', Body: 'third a, changed while replication is stopped' }));
+    const fixed = await run('dr', names.mirrorCheckStateMachine, windowOf2, undefined, MIRROR_WORKERS);
+    expect(fixed.status).toBe('SUCCEEDED');
+    expect(await log.get('web-assets')).toEqual(expect.objectContaining({ passed: true, differences: 0, unresolved: [] }));
+  }, 120_000);
 });
 
 describe('drills and failover, with their faults', () => {

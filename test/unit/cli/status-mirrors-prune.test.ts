@@ -64,6 +64,9 @@ describe('a mirrored source', () => {
       `mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): the check of ${minutesAgo(5)} found 3 difference(s), first "img/a.png" (only in the source): see \`lifeboat backups list --plan demo\` and the replication rule`,
     ]);
     expect(mirrorSummary(m)).toBe('3 difference(s), lag 3.3s, checked 5m ago');
+    // Open since an earlier check (the verdict keeps a difference until it is seen equal again): since when is said.
+    const open = mirror(check({ passed: false, differences: 1, firstDifference: { key: 'img/a.png', reason: 'differs' }, unresolvedSince: minutesAgo(65) }));
+    expect(open.reasons[0]).toContain(`found 1 difference(s), first "img/a.png" (differs), open since ${minutesAgo(65)}: see`);
   });
 
   it('a failed check without a differing key (a precondition missing): not within, its note is the reason', () => {

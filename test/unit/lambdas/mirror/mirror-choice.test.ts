@@ -1,0 +1,33 @@
+import { type SourceConfig } from '../../../../config/lifeboat-config';
+import { chooseSourceCopy } from '../../../../lambdas/mirror/mirror-choice';
+import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
+
+/** The failover's choice of copy for a mirrored S3 source, from the mirror check's record (audit R6, F1). */
+const source = { type: 's3', name: 'web-assets', bucket: 'src', prefix: 'site/', mirror: true } as unknown as SourceConfig;
+const checkedAt = '2026-12-05T04:10:00.000Z';
+const options = { rpoMinutes: 60, startedAt: Date.parse(checkedAt) + 1000, mirrorBucketPrefix: 'lifeboat-au-mirror-', useMirrors: true };
+const check = (o: Partial<MirrorRecord>): MirrorRecord =>
+  mirrorRecordSchema.parse({
+    environment: 'au', source: 'web-assets', plan: 'web', type: 's3', mirror: 's3://lifeboat-au-mirror-web-assets/site/',
+    checkedAt, passed: true, compared: 2, differences: 0, inFlight: 0, lagSeconds: 0, graceSeconds: 0, cursor: '', durationMs: 1, unresolved: [], ...o,
+  });
+
+it('takes the mirror when the last check passed with nothing open', () => {
+  expect(chooseSourceCopy(source, check({}), options)).toEqual(expect.objectContaining({ use: 'mirror', target: 's3://lifeboat-au-mirror-web-assets/site/' }));
+});
+
+it('refuses the mirror while a difference an earlier window found is unresolved, naming the key and since when', () => {
+  const open = { key: 'site/a.txt', reason: 'differs: source 33 bytes, mirror 7 bytes', foundAt: '2026-12-05T04:00:00.000Z' };
+  const choice = chooseSourceCopy(source, check({ passed: false, differences: 1, firstDifference: open, unresolved: [open], unresolvedSince: open.foundAt, lagSeconds: 600 }), options);
+  expect(choice).toEqual({
+    source: 'web-assets',
+    type: 's3',
+    use: 'vault',
+    reason: `the last mirror check (${checkedAt}) failed, a difference unresolved since 2026-12-05T04:00:00.000Z: first differing key "site/a.txt" (differs: source 33 bytes, mirror 7 bytes); restored from the DR vault`,
+  });
+});
+
+it('refuses the mirror when a record says passed yet holds a difference open (only untracked ones)', () => {
+  const choice = chooseSourceCopy(source, check({ passed: true, differences: 3, untracked: { count: 3, since: '2026-12-05T04:00:00.000Z' }, unresolvedSince: '2026-12-05T04:00:00.000Z' }), options);
+  expect(choice).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining('a difference unresolved since 2026-12-05T04:00:00.000Z: 3 difference(s) not listed by key') }));
+});

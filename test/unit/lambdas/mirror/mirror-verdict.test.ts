@@ -1,0 +1,109 @@
+import { type MirrorDifference, type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
+import { type MirrorObservation, mirrorVerdict } from '../../../../lambdas/mirror/mirror-verdict';
+
+/**
+ * The mirror check's verdict over runs (audit R6, F1): each run compares one window, and a difference one
+ * window found must keep the check failing until a re-check of its key, or a clean full pass, resolves it.
+ */
+const T0 = Date.parse('2026-12-05T04:00:00.000Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const diff = (key: string, reason = 'differs: source 33 bytes, mirror 7 bytes'): MirrorDifference => ({ key, reason });
+
+/** A run's observation: an equal window in the middle of a pass, nothing to re-check, unless told. */
+const seen = (minutes: number, o: Partial<MirrorObservation> = {}): MirrorObservation => ({
+  checkedAt: at(minutes),
+  now: T0 + minutes * 60_000,
+  startedPass: false,
+  endedPass: false,
+  differences: 0,
+  examples: [],
+  lagSeconds: 0.4,
+  rechecked: [],
+  limit: 2,
+  ...o,
+});
+
+/** The record a run writes, fed to the next run as its previous. */
+const record = (minutes: number, verdict: ReturnType<typeof mirrorVerdict>, cursor: string): MirrorRecord =>
+  mirrorRecordSchema.parse({
+    environment: 'au',
+    source: 'web-assets',
+    plan: 'web',
+    type: 's3',
+    mirror: 's3://m/site/',
+    checkedAt: at(minutes),
+    compared: 2,
+    inFlight: 0,
+    graceSeconds: 0,
+    cursor,
+    durationMs: 1,
+    ...verdict,
+  });
+
+it('a difference found by one window keeps the verdict failing in the next window while its re-check still differs, with the time it was found and a growing lag', () => {
+  const first = mirrorVerdict(undefined, seen(0, { startedPass: true, differences: 1, examples: [diff('site/a.txt')], lagSeconds: 5 }));
+  expect(first).toEqual(expect.objectContaining({ passed: false, differences: 1, firstDifference: { ...diff('site/a.txt'), foundAt: at(0) }, unresolvedSince: at(0), lagSeconds: 5 }));
+
+  // The next window (c, d) is equal; a.txt, outside it, is re-checked and still differs.
+  const second = mirrorVerdict(record(0, first, 'site/b.txt'), seen(10, { endedPass: true, rechecked: [{ key: 'site/a.txt', difference: diff('site/a.txt', 'still stale') }] }));
+  expect(second).toEqual(
+    expect.objectContaining({
+      passed: false,
+      differences: 1,
+      firstDifference: { key: 'site/a.txt', reason: 'still stale', foundAt: at(0) },
+      unresolved: [{ key: 'site/a.txt', reason: 'still stale', foundAt: at(0) }],
+      unresolvedSince: at(0),
+      // Open for ten minutes: the mirror has lacked that write at least as long.
+      lagSeconds: 600,
+    }),
+  );
+});
+
+it('a re-check that finds the key equal resolves it: the verdict passes and the lag is the window\'s again', () => {
+  const first = mirrorVerdict(undefined, seen(0, { startedPass: true, differences: 1, examples: [diff('site/a.txt')] }));
+  const second = mirrorVerdict(record(0, first, 'site/b.txt'), seen(10, { rechecked: [{ key: 'site/a.txt' }] }));
+  expect(second).toEqual({ passed: true, differences: 0, lagSeconds: 0.4, unresolved: [], passStartedAt: at(0), passDifferences: 1 });
+});
+
+it('differences beyond the listed keys stay open (untracked) through a pass that finds any, and a clean full pass clears them', () => {
+  // The window counts 3 differences, lists 3, and the record holds 2.
+  const first = mirrorVerdict(undefined, seen(0, { startedPass: true, differences: 3, examples: [diff('a'), diff('b'), diff('c')] }));
+  expect(first).toEqual(expect.objectContaining({ passed: false, differences: 3, unresolved: [expect.objectContaining({ key: 'a' }), expect.objectContaining({ key: 'b' })], untracked: { count: 1, since: at(0) } }));
+
+  // a and b re-checked equal, the pass ends: it found differences, so c (untracked) stays open.
+  const second = mirrorVerdict(record(0, first, 'x'), seen(10, { endedPass: true, rechecked: [{ key: 'a' }, { key: 'b' }] }));
+  expect(second).toEqual(expect.objectContaining({ passed: false, differences: 1, unresolved: [], untracked: { count: 1, since: at(0) }, unresolvedSince: at(0), lagSeconds: 600 }));
+  expect(second.firstDifference).toBeUndefined();
+
+  // A new pass: its first window is clean but the pass is not over.
+  const third = mirrorVerdict(record(10, second, 'x'), seen(20, { startedPass: true }));
+  expect(third).toEqual(expect.objectContaining({ passed: false, untracked: { count: 1, since: at(0) }, passStartedAt: at(20), passDifferences: 0 }));
+
+  // It ends without a difference: everything it compared is equal, c included.
+  const fourth = mirrorVerdict(record(20, third, ''), seen(30, { endedPass: true }));
+  expect(fourth).toEqual(expect.objectContaining({ passed: true, differences: 0, unresolved: [], lagSeconds: 0.4, passDifferences: 0 }));
+  expect(fourth.untracked).toBeUndefined();
+});
+
+it('a key left out of the re-check (a DynamoDB source: the check may only scan) stays open until a clean full pass', () => {
+  const first = mirrorVerdict(undefined, seen(0, { startedPass: true, endedPass: true, differences: 1, examples: [diff('{"id":{"S":"1"}}')], lagSeconds: null }));
+  const second = mirrorVerdict(record(0, first, ''), seen(10, { startedPass: true, lagSeconds: null }));
+  expect(second).toEqual(expect.objectContaining({ passed: false, differences: 1, firstDifference: expect.objectContaining({ key: '{"id":{"S":"1"}}', foundAt: at(0) }), lagSeconds: 600 }));
+  const third = mirrorVerdict(record(10, second, ''), seen(20, { endedPass: true, lagSeconds: null }));
+  expect(third).toEqual(expect.objectContaining({ passed: true, differences: 0, unresolved: [], lagSeconds: null }));
+});
+
+it('a record of an earlier version that failed on a difference stays failing until its key is re-checked equal', () => {
+  const old = record(0, { passed: false, differences: 2, lagSeconds: 3, firstDifference: diff('site/a.txt') }, 'site/b.txt');
+  expect(old.unresolved).toBeUndefined();
+  const next = mirrorVerdict(old, seen(10, { rechecked: [{ key: 'site/a.txt', difference: diff('site/a.txt') }] }));
+  expect(next).toEqual(expect.objectContaining({ passed: false, differences: 2, firstDifference: { ...diff('site/a.txt'), foundAt: at(0) }, untracked: { count: 1, since: at(0) } }));
+  // An earlier version's passing record has nothing open.
+  expect(mirrorVerdict(record(0, { passed: true, differences: 0, lagSeconds: 0 }, ''), seen(10))).toEqual(expect.objectContaining({ passed: true, differences: 0 }));
+});
+
+it('a key found again by the window while open keeps the time it was first found and is listed once', () => {
+  const first = mirrorVerdict(undefined, seen(0, { startedPass: true, differences: 1, examples: [diff('a')] }));
+  const again = mirrorVerdict(record(0, first, ''), seen(10, { startedPass: true, differences: 1, examples: [diff('a', 'newer reason')], rechecked: [{ key: 'a', difference: diff('a', 'newer reason') }] }));
+  expect(again).toEqual(expect.objectContaining({ passed: false, differences: 1, unresolved: [{ key: 'a', reason: 'newer reason', foundAt: at(0) }] }));
+});
