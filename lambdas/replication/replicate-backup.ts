@@ -10,6 +10,7 @@ import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
 import { replicateVault, type ReplicationThaw } from './replicate-vault';
+import { type ReplicaPruneRunning } from './replica-prune-wait';
 
 /** What replication reads and writes in the primary region's catalog. */
 export type PrimaryCatalog = Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan' | 'markCopied'>;
@@ -67,6 +68,8 @@ export type ReplicationReport = {
   drCatalogWritten?: number;
   /** Packs to copy that are archived in the primary vault, and their thaws (absent when none): the workflow waits `waitSeconds` while any is pending. */
   thaw?: ReplicationThaw;
+  /** A prune of the DR vault still running when the pass ended (absent when none): why the pass is not complete. */
+  pruneRunning?: ReplicaPruneRunning;
 };
 
 /**
@@ -96,6 +99,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     deadline: deps.deadline,
     now: deps.now,
     ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(input.backupId, deps, drCatalog) } : {}),
+    snapshotsToVouchFor: () => snapshotsNotRecordedCopied(input.backupId, deps),
   });
   let backupsCopied = 0;
   let drCatalogWritten = 0;
@@ -120,6 +124,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     ...(progress.skippedSnapshots.length > 0 ? { snapshotsSkipped: progress.skippedSnapshots.length } : {}),
     ...(deps.drCatalog ? { drCatalogWritten } : {}),
     ...(progress.thaw ? { thaw: progress.thaw } : {}),
+    ...(progress.pruneRunning ? { pruneRunning: progress.pruneRunning } : {}),
   };
 }
 
@@ -131,6 +136,21 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
 async function snapshotsForgottenInDr(backupId: string, deps: ReplicateBackupDeps, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<Set<string>> {
   const current = await deps.catalog.getBackup(backupId);
   return forgottenSnapshotsOf(drCatalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])]);
+}
+
+/**
+ * The snapshots of the run's plan's committed backups not yet recorded copied to the DR vault (this run's among
+ * them): an earlier pass may have copied them and reported incomplete, so this pass checks what they need is there.
+ * Those of backups already recorded copied were vouched for by the pass that recorded them.
+ */
+async function snapshotsNotRecordedCopied(backupId: string, deps: ReplicateBackupDeps): Promise<Set<string>> {
+  const current = await deps.catalog.getBackup(backupId);
+  const records = current ? await deps.catalog.listBackupsOfPlan(current.plan) : [];
+  const ids = new Set<string>();
+  for (const record of [...records, ...(current ? [current] : [])]) {
+    if (record.status === 'COMMITTED' && record.copies?.dr !== 'COMMITTED') for (const source of record.sources) ids.add(source.snapshotId);
+  }
+  return ids;
 }
 
 /**

@@ -9,7 +9,9 @@ import { type ThawCounts, thawPacks } from '../thaw/pack-thaw';
 import { vaultKeyMaterial } from '../../vault';
 import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { loadIndexObjectsOf, objectsNeeded } from './vault-references';
+import { type LoadedIndexObject } from '../../vault';
+import { loadIndexObjectsOf, objectsNeeded, type SnapshotReferences } from './vault-references';
+import { awaitNoReplicaPrune, type ReplicaPruneRunning, type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { ReplicaMismatchError } from './replication-errors';
 
 export type ReplicateVaultOptions = {
@@ -39,13 +41,25 @@ export type ReplicateVaultOptions = {
    * @default none: an archived pack fails the pass with VaultObjectArchivedError
    */
   readonly thaw?: { readonly retrievalTier: RetrievalTier; readonly waitSeconds: number };
+  /**
+   * The snapshots the replica holds already that this pass must still vouch for: those an earlier pass copied but did
+   * not report complete (a prune of the replica may have deleted what they rely on), as the caller's catalog knows them
+   * (backups not yet recorded copied). Each pass reads their manifests, so naming only these keeps a pass from marking
+   * every snapshot of a large vault. @default every snapshot both vaults hold
+   */
+  readonly snapshotsToVouchFor?: () => Promise<ReadonlySet<string>>;
+  /** How the pass waits for a running prune of the replica (only with a `deadline`). @default every REPLICA_PRUNE_POLL_MS, with setTimeout */
+  readonly pruneWait?: Pick<ReplicaPruneWaitOptions, 'pollMs' | 'sleep'>;
 };
 
 /** The source's archived packs a pass met: their thaws were asked for (or found running or done). */
 export type ReplicationThaw = ThawCounts & { readonly retrievalTier: RetrievalTier; readonly waitSeconds: number };
 
 export type ReplicationProgress = {
-  /** True when the replica holds every snapshot the source held when this pass started (but those skipped), and all they reference. */
+  /**
+   * True when the replica holds every snapshot the source held when this pass started (but those skipped), and all they
+   * reference, and no prune of the replica that could delete some of that is running.
+   */
   readonly complete: boolean;
   readonly copiedObjects: number;
   readonly copiedBytes: number;
@@ -57,6 +71,8 @@ export type ReplicationProgress = {
   readonly skippedSnapshots: readonly string[];
   /** Present when packs to copy were archived in the source (only with `options.thaw`): the pass is not complete until they are thawed and copied. */
   readonly thaw?: ReplicationThaw;
+  /** Present when a prune of the replica was still running at the end of the pass: not complete until a pass finds none running. */
+  readonly pruneRunning?: ReplicaPruneRunning;
 };
 
 /** Replicated prefixes, in the order the commit protocol needs them (snapshots come last, separately). */
@@ -93,6 +109,16 @@ const REFERENCED_PREFIXES = [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX] as cons
  * are thawed when `options.thaw` is given: the pass copies everything else, asks for their thaws (thawPacks, the restore's
  * code path) and reports them in `thaw`, not complete; a pass after the thaw copies them, then the snapshots.
  *
+ * A prune of the replica (its DR retention's) may run meanwhile; its sweep marks, then deletes, so a snapshot
+ * copied between the two does not protect the packs it reuses from a batch the prune sweeps. So, once the
+ * snapshots are written, the pass waits (within its deadline; without one it looks once) until no prune lease
+ * of the replica is live (replica-prune-wait.ts, reading prune/running/ only), and only then looks again at
+ * what every snapshot both vaults hold needs in the replica and copies back what is missing (create-only: the
+ * key is absent) — those copied by this pass, and those an earlier pass copied but could not vouch for. A
+ * prune still running at the deadline leaves the pass incomplete (`pruneRunning`); the next pass does the
+ * same again. A pass therefore marks the snapshots it copies and those `snapshotsToVouchFor` names (by default every
+ * snapshot both vaults hold, as the scrub does).
+ *
  * Keys are compared by name only: vault objects are immutable (content-addressed or random ids),
  * so a name present in the replica is the same object. A pass that hits the deadline stops starting
  * copies and reports `complete: false`; the next pass lists again and carries on.
@@ -106,8 +132,11 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   // After the key: a replica with a config always opens.
   if (!replicaHasConfig) await createReplicaConfig(source.store, target, config);
 
-  const missingSnapshots = (await missingKeys(source.store, target, SNAPSHOTS_PREFIX)).missing;
-  const listings = await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)));
+  const snapshotListing = await missingKeys(source.store, target, SNAPSHOTS_PREFIX);
+  // A duration, on the process's own clock (`now` is the deadline's clock, and a test's may count its calls).
+  const listed = performance.now();
+  let listings = await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)));
+  const missingSnapshots = snapshotListing.missing;
   const forgotten = missingSnapshots.length > 0 && options.forgottenInReplica ? await options.forgottenInReplica() : new Set<string>();
   const snapshots: string[] = [];
   const skippedSnapshots: string[] = [];
@@ -116,8 +145,19 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
     if (forgotten.has(id)) skippedSnapshots.push(id);
     else snapshots.push(key);
   }
-  // Nothing but skipped snapshots missing (a pass run again), or no snapshot missing: nothing to copy, no index to read.
-  const referenced = snapshots.length === 0 ? [] : await objectsTheSnapshotsNeed(source, target, snapshots, listings);
+  // Every snapshot this pass vouches for: those it copies, and those the replica holds already — a pass that copied them
+  // may have reported incomplete because a prune of the replica was running, which may have deleted what they rely on.
+  const idOf = (key: string): string => idFromKey(SNAPSHOTS_PREFIX, key) ?? key;
+  const unvouched = options.snapshotsToVouchFor ? await options.snapshotsToVouchFor() : undefined;
+  const held = snapshotListing.common.map(idOf).filter((id) => !unvouched || unvouched.has(id));
+  const confirmed = [...held, ...snapshots.map(idOf)];
+  // Manifest objects are immutable: what the snapshots reference is read once, and weighed against each listing of the replica.
+  const references = confirmed.length === 0 ? undefined : await referencesOf(source, confirmed);
+  const indexCache = new Map<string, LoadedIndexObject>();
+  const needed = async (): Promise<string[]> => (references ? objectsTheSnapshotsNeed(source, target, confirmed, references, listings, indexCache) : []);
+  const referenced = await needed();
+  // How long finding what the replica lacks took: the time a later look (after waiting for its prune) needs again.
+  const lookMs = performance.now() - listed;
 
   let copiedObjects = 0;
   let copiedBytes = 0;
@@ -148,51 +188,89 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
     });
     return copied;
   };
+  const incomplete = async (copiedSnapshots: string[], extra: Pick<ReplicationProgress, 'pruneRunning'> = {}): Promise<ReplicationProgress> => {
+    const thawed = thaw && archivedPacks.length > 0 ? { ...(await thawPacks(source.store, archivedPacks, thaw.retrievalTier, 'replication')), retrievalTier: thaw.retrievalTier, waitSeconds: thaw.waitSeconds } : undefined;
+    return { complete: false, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, ...extra, ...(thawed ? { thaw: thawed } : {}) };
+  };
 
-  await copyAll(referenced);
   // The other objects are copied first: a pass that meets archived packs leaves only them for the passes after the thaw.
-  // Snapshots wait for them (the commit order), so the replica never shows a snapshot whose packs it lacks.
-  const thawed = thaw && archivedPacks.length > 0 ? { ...(await thawPacks(source.store, archivedPacks, thaw.retrievalTier, 'replication')), retrievalTier: thaw.retrievalTier, waitSeconds: thaw.waitSeconds } : undefined;
-  if (remainingObjects > 0) return { complete: false, copiedObjects, copiedBytes, remainingObjects: remainingObjects + snapshots.length, copiedSnapshots: [], skippedSnapshots, ...(thawed ? { thaw: thawed } : {}) };
+  await copyAll(referenced);
+  // Snapshots wait for what they reference (the commit order), so the replica never shows a snapshot whose packs it lacks.
+  if (remainingObjects > 0) {
+    remainingObjects += snapshots.length;
+    return incomplete([]);
+  }
   const copiedSnapshots = (await copyAll(snapshots)).map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
-  return { complete: remainingObjects === 0, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots };
+  if (remainingObjects > 0) return incomplete(copiedSnapshots);
+  if (!references) return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots };
+
+  // A prune of the replica that marked before these snapshots landed may delete what they rely on (a pack it condemned
+  // that they reuse); it holds its lease until its last delete. So: wait for no lease to be live (within the time the
+  // pass has left, keeping enough to look again), then look again at what the snapshots need — anything missing now
+  // was deleted by such a prune, and stays once copied back, as every prune that marks from now on sees the snapshots.
+  const pruneRunning = await awaitNoReplicaPrune(target, source.keys, {
+    now,
+    ...(options.deadline !== undefined ? { waitUntil: options.deadline - lookMs } : {}),
+    ...(options.pruneWait ?? {}),
+  });
+  if (pruneRunning) return incomplete(copiedSnapshots, { pruneRunning });
+  listings = await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)));
+  await copyAll(await needed());
+  if (remainingObjects > 0) return incomplete(copiedSnapshots);
+  return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots };
+}
+
+/** What the snapshots `ids` of the source reference (prune's mark): their manifest objects and blobs. */
+async function referencesOf(source: Vault, ids: readonly string[]): Promise<SnapshotReferences> {
+  const snapshots = [];
+  for (const id of ids) snapshots.push(await source.loadSnapshot(id));
+  return markSnapshots(source, snapshots);
 }
 
 /**
- * The data/, index/ and manifest/ keys the replica lacks that the snapshots `snapshotKeys` need there (vault-references.ts):
- * their manifest objects, and for the blobs the replica's own index objects do not locate in a pack it holds, the
- * source's packs and index objects that locate them. `listings` are missingKeys' of REFERENCED_PREFIXES, in that order.
- * Reads the snapshots' manifests (each object once), the replica's index objects and the source's index objects the
- * replica lacks.
+ * The data/, index/ and manifest/ keys the replica lacks that the snapshots `ids` (with `references`) need there
+ * (vault-references.ts): their manifest objects, and for the blobs the replica's own index objects do not locate in a
+ * pack it holds, the source's packs and index objects that locate them. `listings` are missingKeys' of
+ * REFERENCED_PREFIXES, in that order. Reads the replica's index objects and the source's index objects the replica
+ * lacks, each once per pass (`cache`: index objects are content-addressed, the same bytes in both vaults).
  */
-async function objectsTheSnapshotsNeed(source: Vault, target: VaultStore, snapshotKeys: readonly string[], listings: ReadonlyArray<{ missing: string[]; present: string[] }>): Promise<string[]> {
+async function objectsTheSnapshotsNeed(
+  source: Vault,
+  target: VaultStore,
+  ids: readonly string[],
+  references: SnapshotReferences,
+  listings: readonly Listing[],
+  cache: Map<string, LoadedIndexObject>,
+): Promise<string[]> {
   const [data, index, manifest] = listings as [Listing, Listing, Listing];
-  const ids = snapshotKeys.map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
-  const snapshots = [];
-  for (const id of ids) snapshots.push(await source.loadSnapshot(id));
-  const references = await markSnapshots(source, snapshots);
   const indexIds = (keys: readonly string[]): string[] => keys.map((key) => idFromKey(INDEX_PREFIX, key) as string);
-  // The replica's index objects are opened with the source's keys: the same master key.
-  const [heldIndexes, offeredIndexes] = await Promise.all([loadIndexObjectsOf(target, source.keys, indexIds(index.present)), loadIndexObjectsOf(source.store, source.keys, indexIds(index.missing))]);
+  const load = async (store: VaultStore, wanted: string[]): Promise<LoadedIndexObject[]> => {
+    // The replica's index objects are opened with the source's keys: the same master key.
+    for (const object of await loadIndexObjectsOf(store, source.keys, wanted.filter((id) => !cache.has(id)))) cache.set(object.id, object);
+    return wanted.map((id) => cache.get(id) as LoadedIndexObject);
+  };
+  const [heldIndexes, offeredIndexes] = await Promise.all([load(target, indexIds(index.present)), load(source.store, indexIds(index.missing))]);
   const needs = objectsNeeded(references, { indexes: heldIndexes, packs: new Set(data.present.map(packIdOfKey)) }, { indexes: offeredIndexes, packs: new Set(data.missing.map(packIdOfKey)) });
   if (needs.unlocated > 0) {
+    const named = ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ');
     throw new VaultCorruptionError(
       source.location,
       snapshotKey(ids[0] as string),
-      `${needs.unlocated} blob(s) that snapshot(s) ${ids.join(', ')} reference are in no pack an index object lists; not replicated (run \`lifeboat verify\` on the primary vault)`,
+      `${needs.unlocated} blob(s) that snapshot(s) ${named} reference are in no pack an index object of either vault lists; not replicated (run \`lifeboat verify\` on the primary vault)`,
     );
   }
   const manifests = manifest.missing.filter((key) => references.manifests.has(idFromKey(MANIFEST_PREFIX, key) as string));
   return [...needs.keys, ...manifests];
 }
 
-type Listing = { missing: string[]; present: string[] };
+type Listing = { missing: string[]; common: string[]; present: string[] };
 
-/** Keys under `prefix` that the source has and the replica lacks (well-formed vault keys only), and the replica's keys there. */
-async function missingKeys(source: VaultStore, target: VaultStore, prefix: string): Promise<{ missing: string[]; present: string[] }> {
+/** Keys under `prefix` that the source has and the replica lacks, that both have, and the replica's keys there (well-formed vault keys only). */
+async function missingKeys(source: VaultStore, target: VaultStore, prefix: string): Promise<Listing> {
   const [have, want] = await Promise.all([collect(target.list(prefix)), collect(source.list(prefix))]);
   const present = new Set(have);
-  return { missing: want.filter((key) => !present.has(key) && isVaultObjectKey(prefix, key)), present: have.filter((key) => isVaultObjectKey(prefix, key)) };
+  const wanted = want.filter((key) => isVaultObjectKey(prefix, key));
+  return { missing: wanted.filter((key) => !present.has(key)), common: wanted.filter((key) => present.has(key)), present: have.filter((key) => isVaultObjectKey(prefix, key)) };
 }
 
 /** `data/<2 hex>/<id>` → id (the key is a checked data key). */

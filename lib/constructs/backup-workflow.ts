@@ -144,7 +144,8 @@ export class BackupWorkflow extends Construct {
     const drObjects = (keys: readonly string[]) => keys.map((k) => `${drVaultArn}/${k}`);
     grantVaultObjects(replicate, vault, ['s3:GetObject'], ['config', 'keys/*', ...REPLICATED_PREFIXES]);
     // index/*: every pass copies by reference what the copied snapshots need, reading the DR vault's index (lambdas/replication/vault-references.ts).
-    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: drObjects(['config', 'keys/*', 'index/*']) }));
+    // prune/running/*: read only, to tell whether a DR prune runs that may delete what new snapshots reuse (replica-prune-wait.ts).
+    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: drObjects(['config', 'keys/*', 'index/*', 'prune/running/*']) }));
     // Everything replication writes into the DR vault is written once (replicate-vault.ts: config only where absent, the
     // rest by S3VaultStore.put): create-only, as the DR vault's own bucket policy demands of a DR account of its own.
     for (const statement of createOnlyPutStatements(drObjects([...VAULT_OPENING_KEYS, ...REPLICATED_PREFIXES]), { multipart: true })) replicate.addToRolePolicy(statement);
@@ -311,7 +312,7 @@ export class BackupWorkflow extends Construct {
 
     acknowledgeScopedWildcards(this, [
       ...['keys/*', 'plans/*', 'parts/*', COMMITTED_SOURCES, 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*', `${SHARD_MAP_RESULT_PREFIX}/*`].map((prefix) => vault.arnForObjects(prefix)),
-      ...drObjects(['keys/*', ...REPLICATED_PREFIXES]),
+      ...drObjects(['keys/*', 'prune/running/*', ...REPLICATED_PREFIXES]),
       ...sources.flatMap((s) => (s.config.type === 's3' ? [sourceObjectsArn(s)] : [])),
       ...sources.flatMap((s) => (s.config.type === 's3' && s.config.inventory ? [inventoryObjectsArn(s)] : [])),
       // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.

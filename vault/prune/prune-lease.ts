@@ -112,8 +112,7 @@ export class PruneLease {
       throw err;
     }
     const listedAt = now();
-    const live = others.filter((o) => !o.lease.released && Date.parse(o.lease.expiresAt) + CONDEMNATION_CLOCK_MARGIN_MS > listedAt);
-    const first = live[0];
+    const first = others.filter((o) => isLive(o.lease, listedAt))[0];
     if (first) {
       await lease.withdraw().catch(() => undefined);
       throw new PruneAlreadyRunningError(store.location, pruneLeaseKey(first.id), first.lease);
@@ -202,6 +201,23 @@ export class PruneLease {
   }
 }
 
+/**
+ * The live leases of the vault's prunes, oldest first, without writing or deleting anything: for a
+ * process that must know whether a prune runs but may not write under prune/ (replication into a DR
+ * vault of another account, lambdas/replication/replicate-vault.ts). What is no lease is ignored, as
+ * PruneLease.acquire ignores it; a lease this version cannot read throws PruneLeaseUnreadableError.
+ */
+export async function livePruneLeases(store: VaultStore, keys: VaultKeys, now: () => number = Date.now): Promise<Array<{ id: string; lease: PruneLeaseRecord }>> {
+  const { leases } = await readOtherLeases(store, keys);
+  const listedAt = now();
+  return leases.filter((o) => isLive(o.lease, listedAt));
+}
+
+/** Not released, and its end (plus the clocks' margin: the holder's clock may run behind) not yet passed. */
+function isLive(lease: PruneLeaseRecord, at: number): boolean {
+  return !lease.released && Date.parse(lease.expiresAt) + CONDEMNATION_CLOCK_MARGIN_MS > at;
+}
+
 /** Runs `fn` holding the vault's prune lease, released when it ends, whichever way. */
 export async function withPruneLease<T>(store: VaultStore, keys: VaultKeys, options: PruneLeaseOptions, fn: (lease: PruneLease) => Promise<T>): Promise<T> {
   const lease = await PruneLease.acquire(store, keys, options);
@@ -224,13 +240,13 @@ async function writeLease(store: VaultStore, keys: VaultKeys, id: string, record
 }
 
 /**
- * The other leases, oldest first; `foreign` are objects under prune/running/ that the vault's keys do
+ * The leases but `ownId`'s, oldest first; `foreign` are objects under prune/running/ that the vault's keys do
  * not open. Every prune of this vault has those keys, so such an object is no prune's lease (a stray
- * write, or someone who may add objects to the bucket without the keys): it is deleted, and blocks
+ * write, or someone who may add objects to the bucket without the keys): PruneLease.acquire deletes it, and it blocks
  * nothing. A lease that opens but whose content this version does not understand (a newer Lifeboat's)
  * stops the prune: it may be a running prune's.
  */
-async function readOtherLeases(store: VaultStore, keys: VaultKeys, ownId: string): Promise<{ leases: Array<{ id: string; lease: PruneLeaseRecord }>; foreign: string[] }> {
+async function readOtherLeases(store: VaultStore, keys: VaultKeys, ownId?: string): Promise<{ leases: Array<{ id: string; lease: PruneLeaseRecord }>; foreign: string[] }> {
   const ids: string[] = [];
   const foreign: string[] = [];
   // With sizes where the listing has them for free (S3): an object larger than any lease is not read at all. A

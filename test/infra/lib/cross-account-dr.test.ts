@@ -67,6 +67,8 @@ it('lets the primary account\'s replicate role add objects to the DR vault and r
   const create = { 's3:if-none-match': '*', 's3:ObjectCreationOperation': 'true' };
   for (const key of ['data/ab/abcd', 'index/abc', 'snapshots/abc', 'keys/abc', 'config']) expect([key, await simulatedDecision(replicate, 's3:PutObject', drObject(key), create)]).toEqual([key, 'Allowed']);
   expect(await simulatedDecision(replicate, 's3:GetObject', drObject('index/abc'))).toBe('Allowed');
+  // The DR prune's leases, read only: a pass does not vouch for its snapshots while a DR prune runs (replica-prune-wait.ts).
+  expect(await simulatedDecision(replicate, 's3:GetObject', drObject(`prune/running/${'ab'.repeat(32)}`))).toBe('Allowed');
   expect(await simulatedDecision(replicate, 'dynamodb:PutItem', drTable)).toBe('Allowed');
   // Nothing else: the DR vault's own state is the DR account's. A role the primary account's admin creates with the
   // protection's tag and every permission cannot add a condemnation batch or lease (which would stop the DR prune), a drill report or a plan.
