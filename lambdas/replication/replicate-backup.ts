@@ -110,7 +110,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
       if (backupId) backupIds.add(backupId);
     }
     if (deps.retentionDays !== undefined) await extendReplicaRetention(input.backupId, progress.copiedSnapshots, deps, deps.retentionDays);
-    const copied = await backupsInDr(input.backupId, backupIds, deps);
+    const copied = await backupsInDr(input.backupId, backupIds, deps, new Set(progress.vouchedSnapshots ?? []));
     if (drCatalog) drCatalogWritten = await writeDrCatalog(copied.toWrite, drCatalog);
     for (const record of copied.toMark) if (await deps.catalog.markCopied(record.backupId)) backupsCopied++;
   }
@@ -184,10 +184,12 @@ type CopiedBackups = {
  * a backup the primary's retention forgot before any pass copied it has no snapshot left to copy,
  * and recording it as copied would send a restore from the DR vault after data that never got there.
  */
-async function backupsInDr(backupId: string, backupIds: ReadonlySet<string>, deps: ReplicateBackupDeps): Promise<CopiedBackups> {
+async function backupsInDr(backupId: string, backupIds: ReadonlySet<string>, deps: ReplicateBackupDeps, vouched: ReadonlySet<string>): Promise<CopiedBackups> {
   const records = new Map<string, BackupRecord>();
   const current = await deps.catalog.getBackup(backupId);
-  if (current && deps.drCatalog) for (const record of await deps.catalog.listBackupsOfPlan(current.plan)) records.set(record.backupId, record);
+  // Every backup of the plan, with a DR catalog or without: one an earlier pass copied but could not vouch for (a DR
+  // prune was running) is recorded by the pass that vouches for it, which may copy nothing.
+  if (current) for (const record of await deps.catalog.listBackupsOfPlan(current.plan)) records.set(record.backupId, record);
   for (const id of backupIds) {
     if (records.has(id)) continue;
     const record = id === backupId ? current : await deps.catalog.getBackup(id);
@@ -203,10 +205,19 @@ async function backupsInDr(backupId: string, backupIds: ReadonlySet<string>, dep
     const unwritten = deps.drCatalog !== undefined && !inDrCatalog.has(record.backupId);
     // Nothing to record for a backup both catalogs already have: the DR vault is not listed for it.
     if (!unmarked && !unwritten) continue;
+    if (unmarked) {
+      // Not yet recorded copied: only when this pass checked what its snapshots need in the DR vault (vouchedSnapshots).
+      // Held there is not enough — a pass that copied it during a DR prune could not vouch for it, and a snapshot the
+      // primary has forgotten since cannot be checked from it: such a backup stays unrecorded.
+      if (!record.sources.every((source) => vouched.has(source.snapshotId))) continue;
+      copied.toMark.push(record);
+      if (unwritten) copied.toWrite.push(record);
+      continue;
+    }
+    // Recorded copied already (vouched for then), missing from the DR catalog only: written when the DR vault holds it.
     held ??= await snapshotKeysOf(deps.target);
     if (!record.sources.every((source) => held?.has(snapshotKey(source.snapshotId)))) continue;
-    if (unmarked) copied.toMark.push(record);
-    if (unwritten) copied.toWrite.push(record);
+    copied.toWrite.push(record);
   }
   return copied;
 }

@@ -73,6 +73,12 @@ export type ReplicationProgress = {
   readonly thaw?: ReplicationThaw;
   /** Present when a prune of the replica was still running at the end of the pass: not complete until a pass finds none running. */
   readonly pruneRunning?: ReplicaPruneRunning;
+  /**
+   * On a complete pass: the snapshots whose needs in the replica this pass checked after no prune of it was running —
+   * those it copied and those it was asked to vouch for that the source still lists. A caller records a backup as
+   * copied only when this pass, or one before it, vouched for its snapshots; one the replica merely holds may lack data.
+   */
+  readonly vouchedSnapshots?: readonly string[];
 };
 
 /** Replicated prefixes, in the order the commit protocol needs them (snapshots come last, separately). */
@@ -202,7 +208,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   }
   const copiedSnapshots = (await copyAll(snapshots)).map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
   if (remainingObjects > 0) return incomplete(copiedSnapshots);
-  if (!references) return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots };
+  if (!references) return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, vouchedSnapshots: [] };
 
   // A prune of the replica that marked before these snapshots landed may delete what they rely on (a pack it condemned
   // that they reuse); it holds its lease until its last delete. So: wait for no lease to be live (within the time the
@@ -217,7 +223,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   listings = await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)));
   await copyAll(await needed());
   if (remainingObjects > 0) return incomplete(copiedSnapshots);
-  return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots };
+  return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, vouchedSnapshots: confirmed };
 }
 
 /** What the snapshots `ids` of the source reference (prune's mark): their manifest objects and blobs. */
