@@ -156,3 +156,38 @@ it('hands its read budget\'s debt to the next stretch instead of waiting it out:
   expect(consumed).toBeLessThanOrEqual(share * ((firstMs + second.now()) / 1000) + share + 1);
   expect(consumed - before).toBeGreaterThan(0);
 });
+
+it('stops between throttles too: a run of throttled Scan requests after a closed page returns within one backoff of "stop now"', async () => {
+  const clock = new FakeBucketClock();
+  const table = scriptedTable();
+  const scripted = table.ddb.send.bind(table.ddb) as (command: { input: ScanCommandInput }) => Promise<unknown>;
+  let requests = 0;
+  let throttles = 0;
+  // The table serves two requests, then throttles every one (its application took the capacity).
+  table.ddb.send = (async (command: { input: ScanCommandInput }) => {
+    if (++requests > 2) {
+      throttles++;
+      throw Object.assign(new Error('Throughput exceeds the current capacity of your table'), { name: 'ProvisionedThroughputExceededException' });
+    }
+    return scripted(command);
+  }) as unknown as DynamoDBClient['send'];
+  const pages: Page[] = [];
+  const addedAt: number[] = [];
+  // A larger share, so a page closes within the two requests served.
+  const budget = new ReadCapacityBudget({ unitsPerSecond: 200, averageItemBytes: ITEM_BYTES, consistentRead: true, clock, random: () => 0.99 });
+  let stopAt: number | undefined;
+  const result = await addDynamoDbSegment(table.ddb, segment, recordingSink(clock, pages, addedAt), {
+    readBudget: budget,
+    shouldStop: () => {
+      // "Stop now" comes during the throttles: after the first page closed and two backoffs went by.
+      if (stopAt === undefined && throttles >= 2) stopAt = clock.now();
+      return stopAt !== undefined;
+    },
+  });
+  expect(pages.length).toBeGreaterThan(0);
+  expect(result.resumeAt).toMatchObject({ kind: 'dynamodb', nextPage: pages.length });
+  expect(stopAt).toBeDefined();
+  // At most one more backoff (capped at 20 s) after "stop now", not the 30 throttles a stretch tolerates.
+  expect(clock.now() - (stopAt ?? 0)).toBeLessThanOrEqual(20_000);
+  expect(throttles).toBeLessThan(6);
+});
