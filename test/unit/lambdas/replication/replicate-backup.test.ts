@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type PrimaryCatalog, replicateBackup } from '../../../../lambdas/replication/replicate-backup';
-import { backupDirectory, FileVaultStore, openVault, PassphraseKeyProvider, pruneVault, snapshotKey, snapshotObjectKeys, VaultObjectNotFoundError } from '../../../../vault';
+import { backupDirectory, FileVaultStore, openVault, PassphraseKeyProvider, PruneLease, pruneVault, snapshotKey, snapshotObjectKeys, type VaultStore, VaultObjectNotFoundError } from '../../../../vault';
 import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -168,4 +168,87 @@ it('records as copied only the backups whose snapshots the DR vault holds: one t
   expect([catalog.records.get('t-2')?.copies?.dr, catalog.records.get('t-3')?.copies?.dr]).toEqual(['COMMITTED', 'COMMITTED']);
   // In the DR catalog forgottenAt is about the DR vault, which holds t-2: the primary's is not carried over.
   expect(drCatalog.records.get('t-2')).toEqual({ ...late, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } });
+});
+
+/** A backup of plan "files" committed in the primary, its DR copy pending. */
+const pending = (backupId: string, snapshotId: string, startedAt: string): BackupRecord => ({ ...recordOf(backupId, 'files', snapshotId, startedAt), copies: { primary: 'COMMITTED', dr: 'PENDING' } });
+
+it('does not record a backup whose snapshot an interrupted pass copied during a DR sweep and the primary forgot since (it merely sits in the DR vault)', async () => {
+  dir = await tempDir('replicate-vouched');
+  const { vault: source } = await newTestVault(dir);
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src);
+  const replica = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  await fs.writeFile(path.join(src, 'x.bin'), pseudoRandomBytes(200_000, 7));
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  const deps = { source, target: replica as VaultStore, targetKeys, catalog, drCatalog, plans: ['files'] };
+  // X0 replicated; the DR retention forgets it; a DR prune condemns its packs.
+  const s0 = (await backupDirectory(source, src)).snapshot.id;
+  catalog.records.set('x0', pending('x0', s0, '2026-12-01T00:00:00.000Z'));
+  expect((await replicateBackup({ backupId: 'x0' }, deps)).complete).toBe(true);
+  await replica.delete(snapshotKey(s0));
+  drCatalog.records.set('x0', { ...(drCatalog.records.get('x0') as BackupRecord), forgottenAt: '2026-12-02T00:00:00.000Z' });
+  await pruneVault(await openVault(replica, targetKeys), { graceMs: 0 });
+  await new Promise((r) => setTimeout(r, 20));
+  // X1 (same data) reuses them; its pass runs between the next DR sweep's mark and its deletes.
+  const s1 = (await backupDirectory(source, src)).snapshot.id;
+  catalog.records.set('x1', pending('x1', s1, '2026-12-03T00:00:00.000Z'));
+  let during: Awaited<ReturnType<typeof replicateBackup>> | undefined;
+  const sweeping = new Proxy(replica, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (prop === 'delete') {
+        return async (key: string): Promise<void> => {
+          during ??= await replicateBackup({ backupId: 'x1' }, { ...deps, target: new FileVaultStore(replica.root, { durable: false }) });
+          return target.delete(key);
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  await pruneVault(await openVault(sweeping as VaultStore, targetKeys), { graceMs: 0, lease: { holder: 'dr prune' } });
+  expect(during).toMatchObject({ complete: false, pruneRunning: { holder: 'dr prune' } });
+  // X1's replication fails for good, then the primary forgets X1.
+  catalog.records.set('x1', { ...(catalog.records.get('x1') as BackupRecord), copies: { primary: 'COMMITTED', dr: 'FAILED' }, forgottenAt: '2026-12-04T00:00:00.000Z' });
+  await source.store.delete(snapshotKey(s1));
+  // The plan's next run, other data: complete, and it records itself only.
+  const src2 = path.join(dir, 'src2');
+  await fs.mkdir(src2);
+  await fs.writeFile(path.join(src2, 'y.bin'), pseudoRandomBytes(50_000, 9));
+  const s2 = (await backupDirectory(source, src2, { parent: null })).snapshot.id;
+  catalog.records.set('x2', pending('x2', s2, '2026-12-05T00:00:00.000Z'));
+  expect(await replicateBackup({ backupId: 'x2' }, deps)).toMatchObject({ complete: true, backupsCopied: 1, drCatalogWritten: 1 });
+  expect(catalog.records.get('x1')?.copies?.dr).toBe('FAILED');
+  expect(drCatalog.records.has('x1')).toBe(false);
+  expect(catalog.records.get('x2')?.copies?.dr).toBe('COMMITTED');
+});
+
+it('without a DR catalog, records a backup an interrupted pass caught up on once the repeat pass vouches for it', async () => {
+  dir = await tempDir('replicate-vouched');
+  const { vault: source } = await newTestVault(dir);
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src);
+  const replica = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const catalog = new MemoryCatalog();
+  const deps = { source, target: replica as VaultStore, targetKeys, catalog };
+  await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(50_000, 1));
+  const s0 = (await backupDirectory(source, src)).snapshot.id;
+  catalog.records.set('x0', pending('x0', s0, '2026-12-01T00:00:00.000Z'));
+  expect((await replicateBackup({ backupId: 'x0' }, deps)).complete).toBe(true);
+  // X1's replication failed for good; X2's first pass copies both while a DR prune holds its lease.
+  await fs.writeFile(path.join(src, 'b.bin'), pseudoRandomBytes(50_000, 2));
+  const s1 = (await backupDirectory(source, src)).snapshot.id;
+  catalog.records.set('x1', { ...pending('x1', s1, '2026-12-02T00:00:00.000Z'), copies: { primary: 'COMMITTED', dr: 'FAILED' } });
+  await fs.writeFile(path.join(src, 'c.bin'), pseudoRandomBytes(50_000, 3));
+  const s2 = (await backupDirectory(source, src)).snapshot.id;
+  catalog.records.set('x2', pending('x2', s2, '2026-12-03T00:00:00.000Z'));
+  const lease = await PruneLease.acquire(replica, (await openVault(replica, targetKeys)).keys, { holder: 'dr prune', renewEveryMs: 0 });
+  expect(await replicateBackup({ backupId: 'x2' }, deps)).toMatchObject({ complete: false, backupsCopied: 0, pruneRunning: { holder: 'dr prune' } });
+  await lease.release();
+  // The repeat pass copies nothing, vouches for both, and records both.
+  expect(await replicateBackup({ backupId: 'x2' }, deps)).toMatchObject({ complete: true, copiedObjects: 0, backupsCopied: 2 });
+  expect(['x0', 'x1', 'x2'].map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
 });
