@@ -86,9 +86,13 @@ export type ReplicationReport = {
  */
 export async function replicateBackup(input: { backupId: string }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
   const drCatalog = deps.drCatalog;
+  // Read once for the pass: the run holds its plan's lock, so no other backup of the plan commits meanwhile, and a
+  // record marked copied by someone else since is left as it is by markCopied and putRebuiltBackup.
+  const current = await deps.catalog.getBackup(input.backupId);
+  const planRecords = current ? await deps.catalog.listBackupsOfPlan(current.plan) : [];
   // The packs copied carry this run's plan's tier tag, so the DR vault's lifecycle rules move them as the primary's do
   // (a pack an earlier run of another plan wrote and left uncopied gets this plan's tag: "Storage tiers").
-  const plan = (await deps.catalog.getBackup(input.backupId))?.plan;
+  const plan = current?.plan;
   const retrievalTier = deps.thaw ? retrievalTierOf(deps.thaw.plans, plan) : undefined;
   const progress = await replicateVault({
     ...(deps.thaw && retrievalTier ? { thaw: { retrievalTier, waitSeconds: deps.thaw.waitSeconds ?? THAW_WAIT_SECONDS[retrievalTier] } } : {}),
@@ -98,8 +102,8 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     targetKeys: deps.targetKeys,
     deadline: deps.deadline,
     now: deps.now,
-    ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(input.backupId, deps, drCatalog) } : {}),
-    snapshotsToVouchFor: () => snapshotsNotRecordedCopied(input.backupId, deps),
+    ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(current, deps, drCatalog) } : {}),
+    snapshotsToVouchFor: () => Promise.resolve(snapshotsNotRecordedCopied(current, planRecords)),
   });
   let backupsCopied = 0;
   let drCatalogWritten = 0;
@@ -109,8 +113,8 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
       const backupId = backupIdOfTags((await deps.source.loadSnapshot(id)).tags);
       if (backupId) backupIds.add(backupId);
     }
-    if (deps.retentionDays !== undefined) await extendReplicaRetention(input.backupId, progress.copiedSnapshots, deps, deps.retentionDays);
-    const copied = await backupsInDr(input.backupId, backupIds, deps, new Set(progress.vouchedSnapshots ?? []));
+    if (deps.retentionDays !== undefined) await extendReplicaRetention(current, progress.copiedSnapshots, deps, deps.retentionDays);
+    const copied = await backupsInDr(current, planRecords, backupIds, deps, new Set(progress.vouchedSnapshots ?? []));
     if (drCatalog) drCatalogWritten = await writeDrCatalog(copied.toWrite, drCatalog);
     for (const record of copied.toMark) if (await deps.catalog.markCopied(record.backupId)) backupsCopied++;
   }
@@ -133,8 +137,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
  * the DR catalog's `forgottenAt` is about the DR vault. Every plan of the environment, since a pass
  * copies every snapshot the DR vault lacks, whatever its plan.
  */
-async function snapshotsForgottenInDr(backupId: string, deps: ReplicateBackupDeps, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<Set<string>> {
-  const current = await deps.catalog.getBackup(backupId);
+async function snapshotsForgottenInDr(current: BackupRecord | undefined, deps: ReplicateBackupDeps, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<Set<string>> {
   return forgottenSnapshotsOf(drCatalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])]);
 }
 
@@ -143,11 +146,9 @@ async function snapshotsForgottenInDr(backupId: string, deps: ReplicateBackupDep
  * them): an earlier pass may have copied them and reported incomplete, so this pass checks what they need is there.
  * Those of backups already recorded copied were vouched for by the pass that recorded them.
  */
-async function snapshotsNotRecordedCopied(backupId: string, deps: ReplicateBackupDeps): Promise<Set<string>> {
-  const current = await deps.catalog.getBackup(backupId);
-  const records = current ? await deps.catalog.listBackupsOfPlan(current.plan) : [];
+function snapshotsNotRecordedCopied(current: BackupRecord | undefined, planRecords: readonly BackupRecord[]): Set<string> {
   const ids = new Set<string>();
-  for (const record of [...records, ...(current ? [current] : [])]) {
+  for (const record of [...planRecords, ...(current ? [current] : [])]) {
     if (record.status === 'COMMITTED' && record.copies?.dr !== 'COMMITTED') for (const source of record.sources) ids.add(source.snapshotId);
   }
   return ids;
@@ -159,8 +160,7 @@ async function snapshotsNotRecordedCopied(backupId: string, deps: ReplicateBacku
  * prune repacks on its own, and a pass that skipped forgotten snapshots copied by reference, so the
  * primary's keys need not name objects there.
  */
-async function extendReplicaRetention(backupId: string, copiedSnapshots: readonly string[], deps: ReplicateBackupDeps, days: number): Promise<void> {
-  const record = await deps.catalog.getBackup(backupId);
+async function extendReplicaRetention(record: BackupRecord | undefined, copiedSnapshots: readonly string[], deps: ReplicateBackupDeps, days: number): Promise<void> {
   const wanted = [...new Set([...(record?.sources ?? []).map((s) => s.snapshotId), ...copiedSnapshots])];
   const snapshotIds = (await Promise.all(wanted.map(async (id) => ((await deps.target.has(snapshotKey(id))) ? id : null)))).filter((id): id is string => id !== null);
   if (snapshotIds.length === 0) return;
@@ -184,15 +184,20 @@ type CopiedBackups = {
  * a backup the primary's retention forgot before any pass copied it has no snapshot left to copy,
  * and recording it as copied would send a restore from the DR vault after data that never got there.
  */
-async function backupsInDr(backupId: string, backupIds: ReadonlySet<string>, deps: ReplicateBackupDeps, vouched: ReadonlySet<string>): Promise<CopiedBackups> {
+async function backupsInDr(
+  current: BackupRecord | undefined,
+  planRecords: readonly BackupRecord[],
+  backupIds: ReadonlySet<string>,
+  deps: ReplicateBackupDeps,
+  vouched: ReadonlySet<string>,
+): Promise<CopiedBackups> {
   const records = new Map<string, BackupRecord>();
-  const current = await deps.catalog.getBackup(backupId);
   // Every backup of the plan, with a DR catalog or without: one an earlier pass copied but could not vouch for (a DR
   // prune was running) is recorded by the pass that vouches for it, which may copy nothing.
-  if (current) for (const record of await deps.catalog.listBackupsOfPlan(current.plan)) records.set(record.backupId, record);
+  for (const record of planRecords) records.set(record.backupId, record);
   for (const id of backupIds) {
     if (records.has(id)) continue;
-    const record = id === backupId ? current : await deps.catalog.getBackup(id);
+    const record = id === current?.backupId ? current : await deps.catalog.getBackup(id);
     if (record) records.set(id, record);
   }
   const inDrCatalog = new Set<string>();
