@@ -1,5 +1,6 @@
 import { type VaultStore } from '../backend/vault-store';
 import { localObjectSize, temporaryFiles } from '../backend/file/local-objects';
+import { listWithFreeSizes } from '../backend/free-sizes-listing';
 import { PackSizeLookup } from '../prune/stored-packs';
 import { idFromKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
 
@@ -29,23 +30,16 @@ export async function findUnreferencedObjects(
   const result: UnreferencedObject[] = [];
   // Sizes from listings where they come with them (S3, memory: ListObjectsV2's Size), a stat each in a directory
   // (PackSizeLookup lists only the folder of each unreferenced pack).
-  const listedSizes = store.listWithSizes !== undefined && store.localPath === undefined;
   const packSizes = new PackSizeLookup(store);
   for (const id of refs.storedPacks) {
     if (refs.indexedPacks.has(id)) continue;
     result.push({ key: packKey(id), kind: 'pack', bytes: await packSizes.sizeOf(id) });
   }
-  const manifests = listedSizes && store.listWithSizes ? store.listWithSizes(MANIFEST_PREFIX) : listedKeysOnly(store.list(MANIFEST_PREFIX));
-  for await (const { key, size } of manifests) {
+  for await (const { key, size } of listWithFreeSizes(store, MANIFEST_PREFIX)) {
     const id = idFromKey(MANIFEST_PREFIX, key);
     if (id && !refs.reachedManifests.has(id)) result.push({ key: manifestKey(id), kind: 'manifest', bytes: size ?? (await localObjectSize(store, manifestKey(id))) });
   }
   // A temporary file's size is from the walk that found it (null only where there are none: S3).
   for await (const t of temporaryFiles(store)) result.push({ key: t.key, kind: 'temp', bytes: t.bytes });
   return result.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-/** A key listing in the shape of listWithSizes', without sizes. */
-async function* listedKeysOnly(keys: AsyncIterable<string>): AsyncIterable<{ key: string; size: number | undefined }> {
-  for await (const key of keys) yield { key, size: undefined };
 }

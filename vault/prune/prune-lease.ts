@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { decodeJson, encodeJson } from '../crypto/sealed-object';
 import { EnvelopeError, objectContext, open, seal } from '../crypto/sealed-codec';
 import { type VaultKeys } from '../crypto/vault-keys';
+import { listWithFreeSizes } from '../backend/free-sizes-listing';
 import { type VaultStore } from '../backend/vault-store';
 import { idFromKey, PRUNE_LEASE_PREFIX, pruneLeaseKey } from '../repository/vault-layout';
 import { ObjectLockedError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
@@ -249,10 +250,9 @@ async function writeLease(store: VaultStore, keys: VaultKeys, id: string, record
 async function readOtherLeases(store: VaultStore, keys: VaultKeys, ownId?: string): Promise<{ leases: Array<{ id: string; lease: PruneLeaseRecord }>; foreign: string[] }> {
   const ids: string[] = [];
   const foreign: string[] = [];
-  // With sizes where the listing has them for free (S3): an object larger than any lease is not read at all. A
-  // directory would stat every file for them (on EFS a round trip each): there the read's length decides.
-  const listed = store.listWithSizes && store.localPath === undefined ? store.listWithSizes(PRUNE_LEASE_PREFIX) : keysOnly(store.list(PRUNE_LEASE_PREFIX));
-  for await (const { key, size } of listed) {
+  // With sizes where the listing has them for free (S3): an object larger than any lease is not read at all. In a
+  // directory the read's length decides.
+  for await (const { key, size } of listWithFreeSizes(store, PRUNE_LEASE_PREFIX)) {
     const id = idFromKey(PRUNE_LEASE_PREFIX, key);
     if (!id || id === ownId) continue;
     if (size !== undefined && size > MAX_LEASE_BYTES) foreign.push(id);
@@ -285,10 +285,6 @@ async function readOtherLeases(store: VaultStore, keys: VaultKeys, ownId?: strin
   });
   const leases = read.filter((r): r is { id: string; lease: PruneLeaseRecord } => r !== null).sort((a, b) => a.lease.startedAt.localeCompare(b.lease.startedAt));
   return { leases, foreign };
-}
-
-async function* keysOnly(keys: AsyncIterable<string>): AsyncIterable<{ key: string; size?: number }> {
-  for await (const key of keys) yield { key };
 }
 
 function defaultHolder(): string {

@@ -1,4 +1,5 @@
 import { localObjectSize } from '../backend/file/local-objects';
+import { listsSizesFree } from '../backend/free-sizes-listing';
 import { type VaultStore } from '../backend/vault-store';
 import { DATA_PREFIX, idFromKey, packKey } from '../repository/vault-layout';
 
@@ -66,7 +67,7 @@ export class PackSizeLookup {
 
   async sizeOf(packId: string): Promise<number | null> {
     const key = packKey(packId);
-    if (this.store.localPath || !this.store.listWithSizes) return localObjectSize(this.store, key);
+    if (!listsSizesFree(this.store)) return localObjectSize(this.store, key);
     const folder = key.slice(0, key.lastIndexOf('/') + 1);
     let listing = this.folders.get(folder);
     if (!listing) this.folders.set(folder, (listing = listStoredPacks(this.store, folder)));
