@@ -1,3 +1,4 @@
+import { localRequester } from '../requester';
 import { DEFAULT_PRUNE_GRACE_MS, MarkedPages, pruneVault, type PruneReport, reclaimTemporaryFiles, type TemporaryFilesReport, type Vault } from '../../vault';
 
 // Shared by `lifeboat prune` (an environment's vault) and `lifeboat vault prune` (a vault by path).
@@ -29,7 +30,9 @@ export function parsePruneSettings(options: { grace?: string; repackThreshold?: 
 export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; repackThreshold?: number; dryRun?: boolean; assumeForgotten?: ReadonlySet<string> }): Promise<PruneReport> {
   // Every pass marks afresh (snapshot objects are read again), but reads each manifest page once.
   const markedPages = new MarkedPages();
-  const options = { ...settings, markedPages, ...(settings.dryRun && settings.graceMs === 0 ? { dryRunSweepsCondemned: true } : {}) };
+  // Named to a prune this one keeps waiting (PruneAlreadyRunningError): who runs it, where.
+  const lease = { holder: `${localRequester()} (pid ${process.pid})` };
+  const options = { ...settings, markedPages, lease, ...(settings.dryRun && settings.graceMs === 0 ? { dryRunSweepsCondemned: true } : {}) };
   const runOnce = async (): Promise<PruneReport> => {
     let result = await pruneVault(vault, options);
     while (!result.done && result.cursor) result = await pruneVault(vault, { ...options, cursor: result.cursor });

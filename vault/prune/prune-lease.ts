@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import * as z from 'zod/mini';
 import { decodeJson, encodeJson } from '../crypto/sealed-object';
 import { EnvelopeError, objectContext, open, seal } from '../crypto/sealed-codec';
@@ -62,7 +62,7 @@ export const pruneLeaseSchema = z.object({
 export type PruneLeaseRecord = z.infer<typeof pruneLeaseSchema>;
 
 export type PruneLeaseOptions = {
-  /** Who runs the prune. @default `<user>@<host> (pid <pid>)` */
+  /** Who runs the prune. @default `a process on <host> (pid <pid>)` */
   readonly holder?: string;
   /** Milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
@@ -287,14 +287,9 @@ async function readOtherLeases(store: VaultStore, keys: VaultKeys, ownId?: strin
   return { leases, foreign };
 }
 
+/** For callers that name none: the host and process tell prunes apart (the CLI names its user, the workflow its request). */
 function defaultHolder(): string {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // A uid with no passwd entry (some containers): the host and pid still tell prunes apart.
-  }
-  return `${user}@${hostname()} (pid ${process.pid})`;
+  return `a process on ${hostname()} (pid ${process.pid})`;
 }
 
 function iso(ms: number): string {
