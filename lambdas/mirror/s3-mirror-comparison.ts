@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type _Object, type S3Client } from '@aws-sdk/client-s3';
 import { type MirrorDifference } from './mirror-record';
 import { compareKeys } from '../sources/s3-key-order';
 
@@ -43,12 +43,19 @@ async function* listFrom(side: S3MirrorSide, prefix: string, after: string): Asy
     const page = await side.s3.send(
       new ListObjectsV2Command({ Bucket: side.bucket, Prefix: prefix || undefined, ...(token ? { ContinuationToken: token } : after ? { StartAfter: after } : {}) }),
     );
-    for (const o of page.Contents ?? []) {
-      if (o.Key === undefined) continue;
-      yield { key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
-    }
+    for (const o of page.Contents ?? []) if (o.Key !== undefined) yield listedObjectOf(o.Key, o);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+}
+
+/** A listing's entry for `key` as the check compares it. */
+export function listedObjectOf(key: string, o: _Object): ListedObject {
+  return { key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
+}
+
+/** A difference whose source write (`writtenAt`) is younger than the grace: still replicating, not a failure. */
+export function isInFlight(writtenAt: number | undefined, now: number, graceSeconds: number): boolean {
+  return writtenAt !== undefined && now - writtenAt < graceSeconds * 1000;
 }
 
 /**
@@ -71,7 +78,6 @@ export function listedDifference(a: ListedObject | undefined, b: ListedObject | 
  */
 export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide, options: CompareS3MirrorOptions): Promise<S3MirrorWindow> {
   const now = options.now();
-  const graceMs = options.graceSeconds * 1000;
   const src = listFrom(source, options.prefix, options.after);
   const mir = listFrom(mirror, options.prefix, options.after);
   let a = (await src.next()).value as ListedObject | undefined;
@@ -84,7 +90,7 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
   let oldestPending: number | undefined;
   let slowest: number | undefined;
   const differ = (key: string, reason: string, writtenAt: number | undefined): void => {
-    if (writtenAt !== undefined && now - writtenAt < graceMs) inFlight += 1;
+    if (isInFlight(writtenAt, now, options.graceSeconds)) inFlight += 1;
     else {
       differenceCount += 1;
       if (differences.length < MAX_DIFFERENCES) differences.push({ key, reason });

@@ -1,13 +1,12 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type MirrorDifference } from './mirror-record';
-import { listedDifference, type ListedObject, type S3MirrorSide } from './s3-mirror-comparison';
+import { isInFlight, listedDifference, listedObjectOf, type ListedObject, type S3MirrorSide } from './s3-mirror-comparison';
 
 /** The key as a listing shows it, or undefined when absent: a listing of the key as prefix starts with the key itself (ListBucket is all the check may do). */
 async function listedKey(side: S3MirrorSide, key: string): Promise<ListedObject | undefined> {
   const page = await side.s3.send(new ListObjectsV2Command({ Bucket: side.bucket, Prefix: key, MaxKeys: 1 }));
   const o = page.Contents?.[0];
-  if (o?.Key !== key) return undefined;
-  return { key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 };
+  return o?.Key === key ? listedObjectOf(key, o) : undefined;
 }
 
 /**
@@ -30,7 +29,7 @@ export async function recheckS3Keys(
       results.push({ key });
       continue;
     }
-    const inFlight = d.writtenAt !== undefined && options.now() - d.writtenAt < options.graceSeconds * 1000;
+    const inFlight = isInFlight(d.writtenAt, options.now(), options.graceSeconds);
     results.push({ key, difference: { key, reason: inFlight ? `${d.reason} (written again within the grace: still replicating)` : d.reason } });
   }
   return results;
