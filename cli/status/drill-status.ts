@@ -1,4 +1,5 @@
 import { type DrillRecord, type DrillVerdict } from '../../lambdas/catalog/drill-record';
+import { secondsBetween } from './seconds-between';
 
 /**
  * The drills `lifeboat status` judges: the newest drill of each vault. A drill of the DR vault proves
@@ -30,8 +31,6 @@ export type LastDrillStatus = {
 
 /** The newest drill of each vault; a vault without any drill has no key. */
 export type LastDrills = Partial<Record<DrillVault, LastDrillStatus>>;
-
-const secondsBetween = (from: string, now: Date) => Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
 
 /** Drill ids start with their start time (yyyymmddThhmmssZ), so the greatest id is the newest drill. */
 const newestOf = (drills: readonly DrillRecord[]) => [...drills].sort((a, b) => b.drillId.localeCompare(a.drillId))[0];

@@ -1,6 +1,7 @@
 import { parseScheduleExpression } from '../../config/schedule-expression';
 import { type MirrorDifference, type MirrorRecord } from '../../lambdas/mirror/mirror-record';
 import { nextFireTime } from '../../local/scheduler/next-fire-time';
+import { secondsBetween } from './seconds-between';
 
 /**
  * The state of one mirrored source as `lifeboat status` and `lifeboat backups list` show it, from
@@ -63,8 +64,6 @@ export type MirrorStatusInput = {
   schedule: { expression: string; name: string };
   now: Date;
 };
-
-const secondsBetween = (from: string, now: Date) => Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
 
 /**
  * The period of a schedule near `from`: the time between the two fire times after it (a `rate` its

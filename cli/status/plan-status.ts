@@ -6,6 +6,7 @@ import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus
 import { type SourceMirrorStatus } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type PruneStatus } from './prune-status';
+import { secondsBetween } from './seconds-between';
 
 /**
  * One plan's line of `lifeboat status`, computed from what the catalogs hold (no I/O here, so the
@@ -101,8 +102,6 @@ export type PlanStatusInput = {
   mirrors?: readonly SourceMirrorStatus[];
   now: Date;
 };
-
-const secondsBetween = (from: string, now: Date) => Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
 
 export function planStatus(input: PlanStatusInput): PlanStatus {
   const committed = input.backups.filter((b) => b.status === 'COMMITTED');
