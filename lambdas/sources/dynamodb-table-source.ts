@@ -49,18 +49,6 @@ export async function* scanSegmentPages(
   for await (const page of pages) yield { items: page.Items ?? [], more: page.LastEvaluatedKey !== undefined };
 }
 
-/** The items of scanSegmentPages, page by page. */
-export async function* scanSegment(
-  ddb: DynamoDBClient,
-  table: string,
-  segment: number,
-  totalSegments: number,
-  exclusiveStartKey?: DynamoDbItem,
-  readBudget?: ReadCapacityBudget,
-): AsyncGenerator<DynamoDbItem[]> {
-  for await (const page of scanSegmentPages(ddb, table, segment, totalSegments, exclusiveStartKey, readBudget)) yield page.items;
-}
-
 export async function describeTable(ddb: DynamoDBClient, table: string) {
   const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
   if (!Table) throw new Error(`DescribeTable returned no description for table ${table}.`);

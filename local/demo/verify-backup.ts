@@ -7,7 +7,7 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { type DirectoryEntry, walkDirectory } from '../../lambdas/sources/directory-source';
 import { decodeItemLines, encodeItemText } from '../../lambdas/sources/dynamodb-item-codec';
-import { scanSegment } from '../../lambdas/sources/dynamodb-table-source';
+import { scanSegmentPages } from '../../lambdas/sources/dynamodb-table-source';
 import { listS3Objects, readS3Object, type S3ObjectSummary } from '../../lambdas/sources/s3-bucket-source';
 import { differingS3Headers, s3HeadersOfMeta } from '../../lambdas/sources/s3-object-headers';
 import { s3KeyOfEntryPath } from '../../lambdas/sources/s3-entry-path';
@@ -94,7 +94,7 @@ async function verifyTable(vault: Vault, snapshot: Snapshot, table: string, ddb:
     backedUp.push(...items.map(encodeItemText));
   }
   const live: string[] = [];
-  for await (const page of scanSegment(ddb, table, 0, 1)) live.push(...page.map(encodeItemText));
+  for await (const page of scanSegmentPages(ddb, table, 0, 1)) live.push(...page.items.map(encodeItemText));
   backedUp.sort();
   live.sort();
   result.entries = backedUp.length;
