@@ -17,9 +17,12 @@ export class BucketOwnerMismatchError extends Error {
     readonly operation: string,
     options?: { cause?: unknown },
   ) {
+    // Both causes answer 403 alike, so the message names both: a cross-account source whose bucket policy does not
+    // let our roles in looked like a squatted bucket when it said only the first.
     super(
-      `bucket ${bucket} is not owned by account ${expectedOwner} (ExpectedBucketOwner): refusing to read/write it. ` +
-        `S3 answered ${operation} with 403 AccessDenied; if the bucket is ours, check the role's permissions on it.`,
+      `bucket ${bucket}: S3 answered ${operation} with 403 AccessDenied under ExpectedBucketOwner ${expectedOwner}, so nothing was read from or written to it. ` +
+        `Either the bucket is not owned by account ${expectedOwner} (a bucket of that name in another account), or this role may not do that: ` +
+        `check its IAM policy and, for a bucket of another account, that bucket's policy (docs/DEPLOYMENT.md, "An S3 source in another account").`,
       options,
     );
   }

@@ -65,7 +65,7 @@ describe('ExpectedBucketOwner on every S3 call', () => {
     const { s3, sent } = client(403, '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
     const refused = s3.send(new PutObjectCommand({ Bucket: 'lifeboat-dev-restore-x', Key: 'k', Body: 'b' }));
     await expect(refused).rejects.toBeInstanceOf(BucketOwnerMismatchError);
-    await expect(refused).rejects.toThrow('bucket lifeboat-dev-restore-x is not owned by account 111111111111 (ExpectedBucketOwner): refusing to read/write it. S3 answered PutObjectCommand with 403 AccessDenied');
+    await expect(refused).rejects.toThrow('bucket lifeboat-dev-restore-x: S3 answered PutObjectCommand with 403 AccessDenied under ExpectedBucketOwner 111111111111, so nothing was read from or written to it. Either the bucket is not owned by account 111111111111');
     expect(sent).toHaveLength(1);
     s3.destroy();
   });
