@@ -1,11 +1,12 @@
 import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, GetItemCommand, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { canonicalAttributes, itemKeyOf, itemKeyText } from './dynamodb-item-key';
 import { type MirrorDifference } from './mirror-record';
 
 export type DynamoDbMirrorWindow = {
   compared: number;
   differences: number;
   examples: MirrorDifference[];
-  /** The last key of the window as JSON, or '' at the end of the table. */
+  /** The last key of the window (itemKeyText), or '' at the end of the table. */
   cursor: string;
   /** Set when the replica is missing: the precondition, said so the user can act. */
   missingReplica?: string;
@@ -13,15 +14,16 @@ export type DynamoDbMirrorWindow = {
 
 const MAX_DIFFERENCES = 20;
 
-/** Attribute values as JSON with map keys sorted, so two equal items give the same text. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString('base64'));
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+type Item = Record<string, AttributeValue>;
+
+/**
+ * How the replica's copy of an item differs from the source's, attribute by attribute, or undefined when
+ * they agree. Absent from both is equal: the item was deleted, and the deletion has replicated.
+ */
+export function itemDifference(item: Item | undefined, copy: Item | undefined): string | undefined {
+  if (!item) return copy ? 'in the replica but deleted from the source' : undefined;
+  if (!copy) return 'missing in the replica';
+  return canonicalAttributes(copy) !== canonicalAttributes(item) ? 'differs in the replica' : undefined;
 }
 
 /**
@@ -49,18 +51,18 @@ export async function compareDynamoDbMirror(
     };
   }
   const page = await source.ddb.send(
-    new ScanCommand({ TableName: source.table, Limit: options.samples, ...(options.after ? { ExclusiveStartKey: JSON.parse(options.after) as Record<string, AttributeValue> } : {}) }),
+    new ScanCommand({ TableName: source.table, Limit: options.samples, ...(options.after ? { ExclusiveStartKey: itemKeyOf(options.after) } : {}) }),
   );
   const examples: MirrorDifference[] = [];
   let differences = 0;
   for (const item of page.Items ?? []) {
-    const key = Object.fromEntries(keyNames.map((k) => [k, item[k] as AttributeValue]));
+    const key: Item = Object.fromEntries(keyNames.map((k) => [k, item[k] as AttributeValue]));
     const { Item: copy } = await replica.ddb.send(new GetItemCommand({ TableName: replica.table, Key: key }));
-    const reason = !copy ? 'missing in the replica' : canonical(copy) !== canonical(item) ? 'differs in the replica' : undefined;
+    const reason = itemDifference(item, copy);
     if (reason) {
       differences += 1;
-      if (examples.length < MAX_DIFFERENCES) examples.push({ key: canonical(key), reason });
+      if (examples.length < MAX_DIFFERENCES) examples.push({ key: itemKeyText(key), reason });
     }
   }
-  return { compared: page.Items?.length ?? 0, differences, examples, cursor: page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : '' };
+  return { compared: page.Items?.length ?? 0, differences, examples, cursor: page.LastEvaluatedKey ? itemKeyText(page.LastEvaluatedKey) : '' };
 }

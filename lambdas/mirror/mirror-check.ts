@@ -6,6 +6,7 @@ import { unreachableReason } from '../drill/live-sample';
 import { type MirrorLog } from './mirror-log';
 import { type MirrorDifference, type MirrorRecord } from './mirror-record';
 import { compareDynamoDbMirror } from './dynamodb-mirror-comparison';
+import { recheckDynamoDbKeys } from './dynamodb-mirror-recheck';
 import { compareS3Mirror } from './s3-mirror-comparison';
 import { efsReplicationState } from './efs-replication-state';
 import { compareFileMirror } from './file-mirror-comparison';
@@ -69,7 +70,7 @@ const fmtLag = (lag: number | null): string => (lag === null ? 'unknown' : `${la
 
 /**
  * The mirror check: for each mirrored source, the next window compared with its mirror in this region,
- * the keys earlier runs found different compared again (S3), and the verdict over both recorded as
+ * the keys earlier runs found different compared again one by one, and the verdict over both recorded as
  * `MIRROR#<source>` in this region's catalog (mirror-verdict.ts: a difference stays until seen resolved). A source whose region cannot be
  * reached keeps its previous record (with `lastAttempt`) and does not fail the check: the mirror is
  * then all there is, and its last known state is what a failover needs.
@@ -153,15 +154,16 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             durationMs: deps.now() - started,
           };
         } else {
-          const window = await compareDynamoDbMirror(
+          const sides = [
             { ddb: deps.dynamodb(deps.sourceRegion), table: source.table },
-            { ddb: deps.dynamodb(deps.mirrorRegion), table: source.table, region: deps.mirrorRegion },
-            { after, samples: input.samples },
-          );
-          // No re-check by key: the check may only Scan the source table, so an open difference waits for a clean pass.
-          // Without the replica nothing was compared: the open differences stay as they were and the pass does not move.
+            { ddb: deps.dynamodb(deps.mirrorRegion), table: source.table },
+          ] as const;
+          const window = await compareDynamoDbMirror(sides[0], { ...sides[1], region: deps.mirrorRegion }, { after, samples: input.samples });
+          // Without the replica nothing was compared or re-checked: the open differences stay as they were and the pass does not move.
           const missing = window.missingReplica !== undefined;
-          const verdict = mirrorVerdict(previous, { ...observed(window), lagSeconds: null, rechecked: [], ...(missing ? { startedPass: false } : {}), endedPass: !missing && window.cursor === '' });
+          const keys = missing ? [] : openDifferences(previous).listed.map((d) => d.key);
+          const rechecked = await recheckDynamoDbKeys(sides[0], sides[1], keys);
+          const verdict = mirrorVerdict(previous, { ...observed(window), lagSeconds: null, rechecked, ...(missing ? { startedPass: false } : {}), endedPass: !missing && window.cursor === '' });
           record = {
             ...base,
             ...verdict,
@@ -169,6 +171,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             compared: window.compared,
             inFlight: 0,
             cursor: missing ? after : window.cursor,
+            rechecked: rechecked.length,
             durationMs: deps.now() - started,
             note: window.missingReplica ?? 'lag not measured: DynamoDB reports ReplicationLatency to CloudWatch, which this check does not read',
           };

@@ -99,7 +99,8 @@ export class MirrorCheckWorkflow extends Construct {
         for (const statement of statementsByOwner(['s3:ListBucket'], buckets)) check.addToRolePolicy(statement);
       } else if (source.type === 'dynamodb' && source.table !== NAME_IN_OTHER_REGION) {
         const tableIn = (region: string) => Arn.format({ service: 'dynamodb', region, resource: 'table', resourceName: source.table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
-        check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:DescribeTable'], resources: [tableIn(props.primaryRegion)] }));
+        // Scan walks the source window by window; GetItem re-reads, strongly consistent, the keys earlier runs found different (dynamodb-mirror-recheck.ts).
+        check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableIn(props.primaryRegion)] }));
         check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableIn(stack.region)] }));
       }
     }

@@ -94,3 +94,14 @@ it('lets any other DescribeTable error through', async () => {
   replica.on(DescribeTableCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
   await expect(compare()).rejects.toThrow('Rate exceeded');
 });
+
+it('writes a binary key\'s cursor as base64 and reads it, or an earlier version\'s byte-index cursor, back into bytes for the next Scan', async () => {
+  const last = { pk: { B: new Uint8Array([0, 255]) }, sk: { N: '1.5' } };
+  source.on(ScanCommand).resolves({ Items: [], LastEvaluatedKey: last });
+  const window = await compare('', 1);
+  expect(window.cursor).toBe('{"pk":{"B":"AP8="},"sk":{"N":"1.5"}}');
+  await compare(window.cursor, 1);
+  await compare(JSON.stringify(last), 1);
+  const starts = source.commandCalls(ScanCommand).map((c) => c.args[0].input.ExclusiveStartKey);
+  expect(starts).toEqual([undefined, { pk: { B: new Uint8Array([0, 255]) }, sk: { N: '1.5' } }, { pk: { B: new Uint8Array([0, 255]) }, sk: { N: '1.5' } }]);
+});

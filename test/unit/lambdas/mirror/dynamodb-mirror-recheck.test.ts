@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AttributeValue, DeleteItemCommand, type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
+import { createActiveTable, localDynamoDbClient, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { itemKeyText } from '../../../../lambdas/mirror/dynamodb-item-key';
+import { recheckDynamoDbKeys } from '../../../../lambdas/mirror/dynamodb-mirror-recheck';
+import { runMirrorCheck, type MirrorCheckDeps } from '../../../../lambdas/mirror/mirror-check';
+import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
+
+/**
+ * The open differences of a DynamoDB mirror re-read key by key each run (dynamodb-mirror-recheck.ts), on
+ * the local cloud's DynamoDB: the same table in two regions, the "replica" written by the test itself
+ * (no replication), so what each run sees is what the test made. The key is binary + number: both must
+ * survive the trip through the record's text (differences' keys, the window's cursor) back into GetItem
+ * and Scan.
+ */
+const PRIMARY = 'us-east-1';
+const DR = 'us-west-2';
+const TABLE = 'lbtest-mirror-orders';
+const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-ddb-recheck-'));
+let source: DynamoDBClient;
+let replica: DynamoDBClient;
+
+type Item = Record<string, AttributeValue>;
+type Key = { pk: AttributeValue; sk: AttributeValue };
+
+beforeAll(async () => {
+  const cloud = await startLocalCloud({ dataDir, regions: [PRIMARY, DR], exitWithParent: true });
+  source = localDynamoDbClient(cloud.endpoints, PRIMARY);
+  replica = localDynamoDbClient(cloud.endpoints, DR);
+  for (const client of [source, replica]) {
+    await createActiveTable(client, {
+      TableName: TABLE,
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'B' },
+        { AttributeName: 'sk', AttributeType: 'N' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  }
+});
+
+afterAll(async () => {
+  source?.destroy();
+  replica?.destroy();
+  await stopLocalCloud(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const put = (client: DynamoDBClient, item: Item) => client.send(new PutItemCommand({ TableName: TABLE, Item: item }));
+const del = (client: DynamoDBClient, key: Key) => client.send(new DeleteItemCommand({ TableName: TABLE, Key: key }));
+const keyOf = (item: Item): Key => ({ pk: item.pk as AttributeValue, sk: item.sk as AttributeValue });
+
+/** The source's items in the order a Scan (and so the windows) walks them. */
+async function scanOrder(): Promise<Item[]> {
+  const { Items } = await source.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
+  return Items ?? [];
+}
+
+const PLANS: ProtectionPlanConfig[] = [
+  {
+    name: 'orders',
+    schedule: 'rate(1 day)',
+    strategy: 'incremental',
+    retention: { keepLast: 7 },
+    objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+    maxConcurrency: 8,
+    sources: [{ type: 'dynamodb', name: 'orders', table: TABLE, mirror: true }],
+  },
+];
+
+/** runMirrorCheck's deps on the two regions, its catalog a list of records (each one as the catalog would take it). */
+function checkDeps(): { deps: MirrorCheckDeps; records: MirrorRecord[]; at: (t: string) => void } {
+  const records: MirrorRecord[] = [];
+  let now = 0;
+  return {
+    records,
+    at: (t) => {
+      now = Date.parse(t);
+    },
+    deps: {
+      environment: 'prod',
+      plans: PLANS,
+      mirrorRegion: DR,
+      sourceRegion: PRIMARY,
+      mirrorBucketPrefix: 'lifeboat-prod-mirror-',
+      s3: () => {
+        throw new Error('no S3 for a table');
+      },
+      dynamodb: (region) => (region === PRIMARY ? source : replica),
+      log: { get: () => Promise.resolve(records.at(-1)), record: (r) => Promise.resolve(void records.push(mirrorRecordSchema.parse(r))) },
+      now: () => now,
+    },
+  };
+}
+
+describe('the mirror check of a DynamoDB source, run after run', () => {
+  it('clears a difference when its key reads equal again, without a pass over the table; one still different stays open', async () => {
+    // 16 items, binary partition key and fractional numeric sort key; the replica starts equal.
+    for (let i = 0; i < 16; i += 1) {
+      const item = { pk: { B: Uint8Array.from([i, 0xff, 0]) }, sk: { N: String(i * 1.5) }, v: { S: `v${i}` } };
+      await put(source, item);
+      await put(replica, item);
+    }
+    const order = await scanOrder();
+    const [a, b, c, e] = order as [Item, Item, Item, Item];
+    // The first window's four items: a and c missing in the replica, b and e older there.
+    await del(replica, keyOf(a));
+    await del(replica, keyOf(c));
+    await put(replica, { ...b, v: { S: 'old' } });
+    await put(replica, { ...e, v: { S: 'old' } });
+
+    const { deps, records, at } = checkDeps();
+    at('2026-12-05T06:00:00Z');
+    await runMirrorCheck({ samples: 4, graceSeconds: 900 }, deps);
+    const first = records[0];
+    expect(first).toMatchObject({ passed: false, compared: 4, differences: 4, rechecked: 0, cursor: itemKeyText(keyOf(e)) });
+    expect(first?.unresolved).toEqual([
+      { key: itemKeyText(keyOf(a)), reason: 'missing in the replica', foundAt: '2026-12-05T06:00:00.000Z' },
+      { key: itemKeyText(keyOf(b)), reason: 'differs in the replica', foundAt: '2026-12-05T06:00:00.000Z' },
+      { key: itemKeyText(keyOf(c)), reason: 'missing in the replica', foundAt: '2026-12-05T06:00:00.000Z' },
+      { key: itemKeyText(keyOf(e)), reason: 'differs in the replica', foundAt: '2026-12-05T06:00:00.000Z' },
+    ]);
+
+    // a replicates at last; c is deleted from the source (absent on both sides now); e is deleted from the source only.
+    await put(replica, a);
+    await del(source, keyOf(c));
+    await del(source, keyOf(e));
+    at('2026-12-05T06:15:00Z');
+    await runMirrorCheck({ samples: 4, graceSeconds: 900 }, deps);
+    const second = records[1];
+    // The window went on to the next four items (all equal) and did not reach the end: only the re-check saw a, c and e again.
+    expect(second).toMatchObject({ passed: false, compared: 4, differences: 2, rechecked: 4, cursor: itemKeyText(keyOf(order[7] as Item)), passStartedAt: '2026-12-05T06:00:00.000Z' });
+    expect(second?.unresolved).toEqual([
+      { key: itemKeyText(keyOf(b)), reason: 'differs in the replica', foundAt: '2026-12-05T06:00:00.000Z' },
+      { key: itemKeyText(keyOf(e)), reason: 'in the replica but deleted from the source', foundAt: '2026-12-05T06:00:00.000Z' },
+    ]);
+
+    // b and e replicate: the mirror passes in the middle of its pass.
+    await put(replica, b);
+    await del(replica, keyOf(e));
+    at('2026-12-05T06:30:00Z');
+    const result = await runMirrorCheck({ samples: 4, graceSeconds: 900 }, deps);
+    expect(result.passed).toBe(true);
+    const third = records[2];
+    expect(third).toMatchObject({ passed: true, compared: 4, differences: 0, unresolved: [], rechecked: 2, cursor: itemKeyText(keyOf(order[11] as Item)) });
+    expect(third?.firstDifference).toBeUndefined();
+  });
+});
+
+describe('recheckDynamoDbKeys', () => {
+  const sides = () => [{ ddb: source, table: TABLE }, { ddb: replica, table: TABLE }] as const;
+
+  it('reads a binary and numeric key back from its text: equal, different and gone-from-both keys', async () => {
+    const same = { pk: { B: Uint8Array.from([200, 0, 1]) }, sk: { N: '-12.25' }, v: { S: 'same' } };
+    const changed = { pk: { B: Uint8Array.from([201]) }, sk: { N: '1e3' }, v: { S: 'new' } };
+    await put(source, same);
+    await put(replica, same);
+    await put(source, changed);
+    await put(replica, { ...changed, v: { S: 'old' } });
+    const gone = itemKeyText({ pk: { B: Uint8Array.from([202]) }, sk: { N: '7' } });
+    const [s, r] = sides();
+    // DynamoDB stores 1e3 as 1000: the key as a Scan returns it is the one the record holds.
+    const stored = (await scanOrder()).find((i) => (i.pk?.B as Uint8Array | undefined)?.[0] === 201) as Item;
+    expect(stored.sk).toEqual({ N: '1000' });
+    const keys = [itemKeyText(keyOf(same)), itemKeyText(keyOf(stored)), gone];
+    expect(await recheckDynamoDbKeys(s, r, keys)).toEqual([{ key: keys[0] }, { key: keys[1], difference: { key: keys[1], reason: 'differs in the replica' } }, { key: gone }]);
+  });
+
+  it('leaves out a key that is not of the table\'s key schema or not a key at all: it stays open until a clean pass', async () => {
+    const [s, r] = sides();
+    const keys = ['{"id":{"S":"a"}}', '{"pk":{"S":"yA=="},"sk":{"N":"1"}}', '{"pk":{"B":"yA=="}}', 'not json', '{"pk":{"B":"yA=="},"sk":{"N":"1"}}'];
+    expect(await recheckDynamoDbKeys(s, r, keys)).toEqual([{ key: keys[4] }]);
+  });
+});
