@@ -9,7 +9,7 @@ import { loadIndexObjects, type LoadedIndexObject, LoadedPack } from './index-ob
 import { type PendingObjects, planPrune, rewriteIndexes } from './prune-plan';
 import { batchLineage, type CondemnedBatch, isTombstone, loadCondemnedBatches, type StoredCondemnedBatch, TOMBSTONE_MIN_KEEP_MS, tombstoneExpiresAt, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
-import { MarkedPages, markVault, type VaultMark } from './vault-mark';
+import { manifestsMarkedSince, MarkedPages, markVault, type VaultMark } from './vault-mark';
 import { unindexedReferences } from './index-coverage';
 import { IncompleteIndexError } from './prune-errors';
 import { countSchema as count } from '../repository/vault-schema';
@@ -198,7 +198,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const unindexed = unindexedReferences(mark, indexObjects);
   if (unindexed > 0) throw new IncompleteIndexError(vault.location, unindexed);
   const tombstones = batches.filter(isTombstone);
-  const sweepCtx = { dryRun, outOfTime, checkLease: () => lease?.assertHeld(), report, graceMs, now, tombstoned: new Set(tombstones.map(batchLineage)), tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))) };
+  const sweepCtx = { dryRun, outOfTime, checkLease: () => lease?.assertHeld(), report, graceMs, now, markedPages, tombstoned: new Set(tombstones.map(batchLineage)), tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))) };
   if (due.length > 0) {
     const finished = await sweep(vault, due, mark, indexObjects, sweepCtx);
     if (!finished) return unfinished('sweep');
@@ -376,8 +376,9 @@ async function listIds(vault: Vault, prefix: string): Promise<Set<string>> {
  * holding a blob that a snapshot committed since references (and that no surviving pack holds)
  * is spared and, when no surviving index object lists it, indexed again first — unless it is gone
  * already (an index object listed a pack the vault no longer holds: its records would lie); a
- * referenced manifest object is spared. Index objects go before packs (an index naming a deleted
- * pack would fail verify). Then each batch is replaced by its tombstone (the packs it deleted, with
+ * referenced manifest object is spared, as is, right before the manifest deletes, one that a snapshot
+ * which appeared since the mark references (copied in by replication or a scrub: manifestsMarkedSince).
+ * Index objects go before packs (an index naming a deleted pack would fail verify). Then each batch is replaced by its tombstone (the packs it deleted, with
  * `sweptAt`), written before the batch object is deleted: at no moment may a backup's dedup index
  * trust a record of a pack this sweep deleted. A sweep cut short is done again by the next run.
  */
@@ -386,7 +387,7 @@ async function sweep(
   due: readonly StoredCondemnedBatch[],
   mark: VaultMark,
   indexObjects: readonly LoadedIndexObject[],
-  ctx: { dryRun: boolean; outOfTime: () => boolean; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string> },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string> },
 ): Promise<boolean> {
   const { report } = ctx;
   const doomed = pendingObjects(due);
@@ -445,8 +446,8 @@ async function sweep(
   // A condemned pack that an index object outside the due batches still lists stays (deleting it
   // would leave that index naming a missing pack); a later run condemns both together if garbage.
   for (const id of doomed.packs) if (listedBySurvivor.has(id) && !spared.has(id)) spared.set(id, { packId: id, length: 0, entries: [] });
-  const sparedManifests = [...doomed.manifests].filter((m) => mark.manifests.has(m));
-  report.spared += spared.size + sparedManifests.length;
+  const sparedManifests = new Set([...doomed.manifests].filter((m) => mark.manifests.has(m)));
+  report.spared += spared.size + sparedManifests.size;
   if (!ctx.dryRun && carried.size > 0) await writeIndexObject(vault.store, vault.keys, [...carried.values()]);
 
   const lockedByBatch = new Map<string, CondemnedBatch>();
@@ -507,8 +508,21 @@ async function sweep(
         (b) => b.packs.push(p),
       );
     }
-    for (const m of batch.manifests) {
-      if (sparedManifests.includes(m)) continue;
+  }
+  // Manifest objects last, and against the snapshots as they are now, not only as the mark saw them: a snapshot copied
+  // in since the mark (replication, a scrub's repair) may reference manifest objects a due batch condemned while it was
+  // absent (docs/FORMAT.md §11). For them this costs the new snapshots' roots and nodes; for packs it would cost every
+  // page of them, so packs stay the copier's to check (replicate-vault.ts waits for no prune, then copies back).
+  const toDelete = (batch: StoredCondemnedBatch): string[] => batch.manifests.filter((m) => !sparedManifests.has(m));
+  if (due.some((b) => toDelete(b).length > 0)) {
+    if (ctx.outOfTime()) return false;
+    const late = await manifestsMarkedSince(vault, mark, ctx.markedPages);
+    const sparedLate = new Set(due.flatMap(toDelete).filter((m) => late.has(m)));
+    report.spared += sparedLate.size;
+    for (const m of sparedLate) sparedManifests.add(m);
+  }
+  for (const batch of due) {
+    for (const m of toDelete(batch)) {
       if (ctx.outOfTime()) return false;
       await remove(batch, manifestKey(m), () => report.manifestsDeleted++, (b) => b.manifests.push(m));
     }

@@ -3,8 +3,9 @@ import { loadPage } from '../manifest/manifest-pages';
 import { type NodeRef, type PageRef } from '../manifest/manifest-format';
 import { loadManifestNode, loadManifestRoot, type NodeLoader, rootPages } from '../manifest/manifest-root';
 import { type Vault } from '../repository/vault';
+import { idFromKey, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
 import { type Snapshot } from '../manifest/snapshot-record';
-import { VaultError } from '../vault-errors';
+import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { forEachBounded } from '../workers/bounded-concurrency';
 
 /** Manifest pages a mark reads at once. */
@@ -13,6 +14,8 @@ const PAGES_IN_FLIGHT = 8;
 /** What the remaining snapshots reference: their manifest objects (roots, nodes and pages) and blob ids. */
 export type VaultMark = {
   readonly snapshots: number;
+  /** The ids of the snapshots the mark listed, ignored ones included (absent in marks made by hand: then every snapshot listed later is new to manifestsMarkedSince). */
+  readonly snapshotIds?: ReadonlySet<string>;
   readonly manifests: ReadonlySet<string>;
   /** Read only: the plan (prune-plan.ts) indexes its own arrays by these ids' ordinals. */
   readonly blobs: BlobIdSet;
@@ -68,7 +71,42 @@ export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPag
     throw new VaultError(`${vault.location}: prune stops: ${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
   }
   const { manifests, blobs } = await markSnapshots(vault, snapshots, pages);
-  return { snapshots: snapshots.length, manifests, blobs };
+  // Every snapshot listed, those a dry run ignores included: manifestsMarkedSince takes only the others for new.
+  return { snapshots: snapshots.length, snapshotIds: new Set(scan.snapshots.map((s) => s.id)), manifests, blobs };
+}
+
+/**
+ * The manifest objects (roots, nodes and pages) of the snapshots that appeared in the vault since `mark` was made, as a
+ * sweep asks right before it deletes manifest objects (docs/FORMAT.md §11, "Manifest objects and pending
+ * batches"): a snapshot copied in meanwhile (replication, a scrub's repair) may reference manifest objects a
+ * due batch condemned while it was absent. Only the new snapshot objects, their roots and nodes are read: a page's id is
+ * in its reference, so no page is read (MarkedPages keeps the nodes). A snapshot whose root the mark holds shares every
+ * manifest object with a marked one. A snapshot that vanished since the listing is left out; one that cannot be read
+ * stops the sweep, as it stops the mark: what it references is unknown.
+ */
+export async function manifestsMarkedSince(vault: Vault, mark: VaultMark, pages: MarkedPages = new MarkedPages()): Promise<Set<string>> {
+  const late = new Set<string>();
+  for await (const key of vault.store.list(SNAPSHOTS_PREFIX)) {
+    const id = idFromKey(SNAPSHOTS_PREFIX, key);
+    if (id === null || mark.snapshotIds?.has(id)) continue;
+    let snapshot: Snapshot;
+    try {
+      snapshot = await vault.loadSnapshot(id);
+    } catch (err) {
+      if (err instanceof VaultObjectNotFoundError) continue;
+      if (!(err instanceof VaultCorruptionError)) throw err;
+      throw new VaultError(`${vault.location}: prune stops before deleting manifest objects: ${key}, which appeared after its mark, is corrupt (${err.detail}); what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
+    }
+    if (mark.manifests.has(snapshot.manifest) || late.has(snapshot.manifest)) continue;
+    late.add(snapshot.manifest);
+    const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
+    const loadNode: NodeLoader = async (node) => {
+      late.add(node.id);
+      return pages.pages(vault, node);
+    };
+    for await (const ref of rootPages(root, loadNode)) late.add(ref.id);
+  }
+  return late;
 }
 
 /**
