@@ -1,12 +1,12 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { PACK_TIER_TAG, type StorageTiersInput } from '../../config/storage-tiers';
 import { VAULT_NONCURRENT_VERSION_DAYS } from '../lifeboat-defaults';
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { createProtectedKey } from './protected-key';
-import { breakGlassPrincipalArn } from './security-options';
+import { breakGlassPrincipalArn, KEY_USER_TAG } from './security-options';
 import { allowVaultUseFrom, denyVaultTampering } from './vault-bucket-protection';
 
 /** S3 Object Lock of a vault: the default retention every object gets when it is written. */
@@ -122,6 +122,8 @@ export class LifeboatVault extends Construct {
   readonly keyAlias?: kms.Alias;
   /** The replica vault, when `replica` was given. */
   readonly replica?: LifeboatVault;
+  /** The `lifeboat:key-user` tag value a role must carry to use this vault's key (`keyUser`, else the bucket name). */
+  readonly keyUser: string;
 
   constructor(scope: Construct, id: string, props: LifeboatVaultProps) {
     super(scope, id);
@@ -129,10 +131,11 @@ export class LifeboatVault extends Construct {
     const stack = Stack.of(this);
     const breakGlassArn = breakGlassPrincipalArn(stack, props.breakGlassRoleArn !== undefined ? { breakGlassRoleArn: props.breakGlassRoleArn } : undefined);
     const bucketArn = `arn:${stack.partition}:s3:::${props.bucketName}`;
+    this.keyUser = props.keyUser ?? props.bucketName;
     this.key = createProtectedKey(this, 'Key', {
       description: `Lifeboat vault ${props.bucketName}`,
       breakGlassArn,
-      keyUser: props.keyUser ?? props.bucketName,
+      keyUser: this.keyUser,
       ...(props.userAccount !== undefined ? { userAccounts: [props.userAccount] } : {}),
       uses: [
         // SSE-KMS of the vault's objects, only through S3 and only for this bucket (its Bucket Key's context is the bucket ARN).
@@ -183,5 +186,15 @@ export class LifeboatVault extends Construct {
         ...replica,
       });
     }
+  }
+
+  /**
+   * Lets the functions and state machines under `scope` use this vault: its key's policy admits only roles tagged
+   * `lifeboat:key-user=<keyUser>` (protected-key.ts), so every IAM role in `scope` gets that tag. LifeboatProtection
+   * tags its own roles; an app that assembles the parts itself (a BackupWorkflow of its own beside this vault) calls
+   * this on each workflow, or every KMS call of that workflow is refused in AWS. Their IAM grants are unchanged.
+   */
+  admitRolesOf(scope: IConstruct): void {
+    Tags.of(scope).add(KEY_USER_TAG, this.keyUser, { includeResourceTypes: ['AWS::IAM::Role'] });
   }
 }
