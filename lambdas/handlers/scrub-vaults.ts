@@ -24,12 +24,18 @@ const inputSchema = z
   })
   .strict();
 
+/** Time kept back from the Lambda timeout for the scrub's record and result, as replication keeps it. */
+const RESERVE_MS = 90_000;
+
 /** The scrub runbook's one step: the next slice of the vaults read and verified, each healed from the other, the run recorded in the catalog. */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub request' }, async ({ vault, fraction, repair }, runtime) => {
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub request' }, async ({ vault, fraction, repair }, runtime, invocation) => {
+  const remaining = invocation?.getRemainingTimeInMillis();
   const summary = await runScrubRunbook(
     { scope: vault, fraction, repair },
     {
       environment: runtime.environment,
+      // A repair that copied a snapshot into a vault waits, within this, for a prune of that vault to end (scrub-vaults.ts).
+      ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
       scrubLog: new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable),
       openVault: (side) => runtime.openVault(side),
       // A vault's retention is recorded in its region's catalog: the home one, and the DR one from the primary region when deployed with it.

@@ -29,10 +29,11 @@ export type ReplicaPruneWaitOptions = {
  * is, or the one still running when the time is up. Read-only towards prune state (livePruneLeases): with
  * the DR vault in another account the primary account's roles may not write under prune/ there.
  *
- * Why replication asks (lambdas/replication/replicate-vault.ts): a prune's sweep marks the vault and then
- * deletes; a snapshot copied between the two relies on objects the mark did not see it reference. A prune
- * takes its lease before it marks, and holds it until its last delete is done, so once no lease is live,
- * every prune that may have marked before the snapshots landed has finished deleting.
+ * Why replication asks (lambdas/replication/replicate-vault.ts), and the scrub's repair of a snapshot object in
+ * either vault (scrub-vaults.ts, lookAfterPrunes): a prune's sweep marks the vault and then deletes; a snapshot
+ * copied between the two relies on objects the mark did not see it reference. A prune takes its lease before it
+ * marks, and holds it until its last delete is done, so once no lease is live, every prune that may have marked
+ * before the snapshots landed has finished deleting.
  */
 export async function awaitNoReplicaPrune(store: VaultStore, keys: VaultKeys, options: ReplicaPruneWaitOptions): Promise<ReplicaPruneRunning | undefined> {
   const pollMs = options.pollMs ?? REPLICA_PRUNE_POLL_MS;

@@ -143,8 +143,9 @@ async function snapshotsForgottenInDr(current: BackupRecord | undefined, deps: R
 
 /**
  * The snapshots of the run's plan's committed backups not yet recorded copied to the DR vault (this run's among
- * them): an earlier pass may have copied them and reported incomplete, so this pass checks what they need is there.
- * Those of backups already recorded copied were vouched for by the pass that recorded them.
+ * them): an earlier pass may have copied them and reported incomplete, so this pass checks what they need is there —
+ * and, when the DR vault holds one of them already, what every snapshot both vaults hold needs (replicateVault): that
+ * pass may also have copied back a snapshot of a backup recorded copied, one the DR vault lost behind its catalog's back.
  */
 function snapshotsNotRecordedCopied(current: BackupRecord | undefined, planRecords: readonly BackupRecord[]): Set<string> {
   const ids = new Set<string>();

@@ -42,10 +42,12 @@ export type ReplicateVaultOptions = {
    */
   readonly thaw?: { readonly retrievalTier: RetrievalTier; readonly waitSeconds: number };
   /**
-   * The snapshots the replica holds already that this pass must still vouch for: those an earlier pass copied but did
-   * not report complete (a prune of the replica may have deleted what they rely on), as the caller's catalog knows them
-   * (backups not yet recorded copied). Each pass reads their manifests, so naming only these keeps a pass from marking
-   * every snapshot of a large vault. @default every snapshot both vaults hold
+   * The snapshots that this pass must vouch for if the replica holds them already: those an earlier pass may have copied
+   * without reporting complete (a prune of the replica may have deleted what they rely on), as the caller's catalog knows
+   * them (backups not yet recorded copied). When the replica holds none of them, the pass vouches only for those it
+   * copies, which keeps it from marking every snapshot of a large vault; when it holds one, for every snapshot both
+   * vaults hold (that earlier pass may have copied back others too). The named ones it copies land before the others.
+   * @default every snapshot both vaults hold
    */
   readonly snapshotsToVouchFor?: () => Promise<ReadonlySet<string>>;
   /** How the pass waits for a running prune of the replica (only with a `deadline`). @default every REPLICA_PRUNE_POLL_MS, with setTimeout */
@@ -122,8 +124,8 @@ const REFERENCED_PREFIXES = [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX] as cons
  * what every snapshot both vaults hold needs in the replica and copies back what is missing (create-only: the
  * key is absent) — those copied by this pass, and those an earlier pass copied but could not vouch for. A
  * prune still running at the deadline leaves the pass incomplete (`pruneRunning`); the next pass does the
- * same again. A pass therefore marks the snapshots it copies and those `snapshotsToVouchFor` names (by default every
- * snapshot both vaults hold, as the scrub does).
+ * same again. A pass therefore marks the snapshots it copies, and every snapshot both vaults hold when the replica holds
+ * one `snapshotsToVouchFor` names, the sign of such an incomplete pass (by default always, as the scrub does).
  *
  * Keys are compared by name only: vault objects are immutable (content-addressed or random ids),
  * so a name present in the replica is the same object. A pass that hits the deadline stops starting
@@ -141,7 +143,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   const snapshotListing = await missingKeys(source.store, target, SNAPSHOTS_PREFIX);
   // A duration, on the process's own clock (`now` is the deadline's clock, and a test's may count its calls).
   const listed = performance.now();
-  let listings = await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)));
+  const firstListings = await listReferenced(source.store, target);
   const missingSnapshots = snapshotListing.missing;
   const forgotten = missingSnapshots.length > 0 && options.forgottenInReplica ? await options.forgottenInReplica() : new Set<string>();
   const snapshots: string[] = [];
@@ -153,15 +155,17 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   }
   // Every snapshot this pass vouches for: those it copies, and those the replica holds already — a pass that copied them
   // may have reported incomplete because a prune of the replica was running, which may have deleted what they rely on.
+  // One of the snapshots to vouch for held already is the sign of such a pass, which may also have copied back snapshots
+  // the caller does not name (the replica forgot them behind its catalog's back): then every snapshot both vaults hold.
   const idOf = (key: string): string => idFromKey(SNAPSHOTS_PREFIX, key) ?? key;
   const unvouched = options.snapshotsToVouchFor ? await options.snapshotsToVouchFor() : undefined;
-  const held = snapshotListing.common.map(idOf).filter((id) => !unvouched || unvouched.has(id));
+  const common = snapshotListing.common.map(idOf);
+  const held = !unvouched || common.some((id) => unvouched.has(id)) ? common : [];
   const confirmed = [...held, ...snapshots.map(idOf)];
   // Manifest objects are immutable: what the snapshots reference is read once, and weighed against each listing of the replica.
   const references = confirmed.length === 0 ? undefined : await referencesOf(source, confirmed);
   const indexCache = new Map<string, LoadedIndexObject>();
-  const needed = async (): Promise<string[]> => (references ? objectsTheSnapshotsNeed(source, target, confirmed, references, listings, indexCache) : []);
-  const referenced = await needed();
+  const referenced = references ? await objectsTheSnapshotsNeed(source, target, confirmed, references, firstListings, indexCache) : [];
   // How long finding what the replica lacks took: the time a later look (after waiting for its prune) needs again.
   const lookMs = performance.now() - listed;
 
@@ -206,7 +210,11 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
     remainingObjects += snapshots.length;
     return incomplete([]);
   }
-  const copiedSnapshots = (await copyAll(snapshots)).map((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? key);
+  // The named snapshots first, all landed before any other starts: a pass cut short meanwhile that copied another one
+  // leaves a named one held, so the next pass vouches for every snapshot, that other one included (above).
+  const named = unvouched ? snapshots.filter((key) => unvouched.has(idOf(key))) : snapshots;
+  const others = snapshots.filter((key) => !named.includes(key));
+  const copiedSnapshots = [...(await copyAll(named)), ...(await copyAll(others))].map(idOf);
   if (remainingObjects > 0) return incomplete(copiedSnapshots);
   if (!references) return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, vouchedSnapshots: [] };
 
@@ -220,25 +228,47 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
     ...(options.pruneWait ?? {}),
   });
   if (pruneRunning) return incomplete(copiedSnapshots, { pruneRunning });
-  listings = await Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source.store, target, prefix)));
-  await copyAll(await needed());
+  await copyAll(await objectsTheSnapshotsLack(source, target, confirmed, references, indexCache));
   if (remainingObjects > 0) return incomplete(copiedSnapshots);
   return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, vouchedSnapshots: confirmed };
 }
 
 /** What the snapshots `ids` of the source reference (prune's mark): their manifest objects and blobs. */
-async function referencesOf(source: Vault, ids: readonly string[]): Promise<SnapshotReferences> {
+export async function referencesOf(source: Vault, ids: readonly string[]): Promise<SnapshotReferences> {
   const snapshots = [];
   for (const id of ids) snapshots.push(await source.loadSnapshot(id));
   return markSnapshots(source, snapshots);
 }
 
 /**
+ * What the snapshots `ids` of `source` (their `references`: referencesOf) need in `target` and it lacks now, from a
+ * listing of both vaults' data/, index/ and manifest/ taken now (objectsTheSnapshotsNeed). The one look at a
+ * snapshot's needs of the two-vault code: replication's, before and after it waits for a prune of the replica, and the
+ * scrub's, around its wait for a prune of a vault it copied snapshots into (scrub-vaults.ts). `cache` keeps the index
+ * objects read for the next look (they are content-addressed). Throws VaultCorruptionError when a referenced blob is
+ * in no pack an index object of either vault lists.
+ */
+export async function objectsTheSnapshotsLack(
+  source: Vault,
+  target: VaultStore,
+  ids: readonly string[],
+  references: SnapshotReferences,
+  cache: Map<string, LoadedIndexObject> = new Map(),
+): Promise<string[]> {
+  return objectsTheSnapshotsNeed(source, target, ids, references, await listReferenced(source.store, target), cache);
+}
+
+/** missingKeys of each of REFERENCED_PREFIXES, in that order. */
+function listReferenced(source: VaultStore, target: VaultStore): Promise<Listing[]> {
+  return Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source, target, prefix)));
+}
+
+/**
  * The data/, index/ and manifest/ keys the replica lacks that the snapshots `ids` (with `references`) need there
  * (vault-references.ts): their manifest objects, and for the blobs the replica's own index objects do not locate in a
- * pack it holds, the source's packs and index objects that locate them. `listings` are missingKeys' of
- * REFERENCED_PREFIXES, in that order. Reads the replica's index objects and the source's index objects the replica
- * lacks, each once per pass (`cache`: index objects are content-addressed, the same bytes in both vaults).
+ * pack it holds, the source's packs and index objects that locate them. `listings` are listReferenced's. Reads the
+ * replica's index objects and the source's index objects the replica lacks, each once per pass (`cache`: index objects
+ * are content-addressed, the same bytes in both vaults).
  */
 async function objectsTheSnapshotsNeed(
   source: Vault,

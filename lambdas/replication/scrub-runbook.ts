@@ -14,6 +14,8 @@ export type ScrubRunbookDeps = {
   /** The snapshots a vault's retention forgot (its region's catalog), when that catalog can be read here: not copied back into it. */
   forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>> | undefined;
   readonly now?: () => Date;
+  /** When this run must be done (ms since the epoch): a repair that copied a snapshot in waits for a running prune of that vault until then. */
+  readonly deadline?: number;
 };
 
 export type ScrubRunbookRequest = { readonly scope: ScrubScope; readonly fraction: number; readonly repair: boolean };
@@ -96,7 +98,7 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
     const set = await deps.forgottenSnapshots?.(side);
     if (set) forgotten[side] = set;
   }
-  const report = await scrubVaults({ vaults, scope: request.scope, fraction: request.fraction, cursor, repair: request.repair, forgotten });
+  const report = await scrubVaults({ vaults, scope: request.scope, fraction: request.fraction, cursor, repair: request.repair, forgotten, ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}) });
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
   await deps.scrubLog.record(record);
   if (!report.ok) throw new VaultDamageError(damageMessage(report, record));

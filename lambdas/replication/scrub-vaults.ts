@@ -3,7 +3,8 @@ import { type LoadedIndexObject, Vault, VaultError } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
 import { isS3AccessDenied, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
-import { copyVaultObject } from './replicate-vault';
+import { copyVaultObject, objectsTheSnapshotsLack, referencesOf } from './replicate-vault';
+import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
@@ -30,6 +31,15 @@ export type ScrubVaultsOptions = {
    * such a snapshot absent there is not missing, and is not copied back from the other vault.
    */
   readonly forgotten?: Partial<Record<VaultSide, ReadonlySet<string>>>;
+  /**
+   * Epoch ms by which the scrub stops waiting for a running prune of a vault it copied snapshot objects into (a
+   * Lambda's remaining time, as replication's deadline). Absent: it looks once and does not wait.
+   */
+  readonly deadline?: number;
+  /** The deadline's clock. @default Date.now */
+  readonly now?: () => number;
+  /** How the scrub waits for a running prune (only with a `deadline`). @default every REPLICA_PRUNE_POLL_MS, with setTimeout */
+  readonly pruneWait?: Pick<ReplicaPruneWaitOptions, 'pollMs' | 'sleep'>;
 };
 
 /**
@@ -81,6 +91,9 @@ const NOT_READ_LISTED = 20;
 
 const other = (side: VaultSide): VaultSide => (side === 'primary' ? 'dr' : 'primary');
 
+/** An object found damaged or missing in a vault, before the repair. */
+type Bad = { readonly vault: VaultSide; readonly key: string; readonly problem: 'corrupt' | 'missing'; readonly detail: string };
+
 /**
  * Scrubs an environment's two vaults (docs/RUNBOOKS.md, "Scrub"; docs/ARCHITECTURE.md, "Scrub and
  * self-heal"): reads and verifies the next slice of the objects (selectScrubSlice: every object once
@@ -89,7 +102,9 @@ const other = (side: VaultSide): VaultSide => (side === 'primary' ? 'dr' : 'prim
  * after that copy verifies, never overwriting with bad data, and a missing snapshot only once
  * everything else missing in that vault is repaired (the commit protocol: a visible snapshot is
  * complete). Both vaults hold the same master key and the same bytes under the same names, so a copy
- * is byte for byte. What stays unrepaired is mapped to the backups and paths it affects. A snapshot
+ * is byte for byte. A snapshot object copied into a vault is vouched for only once no prune of that
+ * vault runs, with what it needs there looked at again (lookAfterPrunes): otherwise it is `unrepaired`.
+ * What stays unrepaired is mapped to the backups and paths it affects. A snapshot
  * a vault's retention forgot (`forgotten`) is not missing there: the other vault may keep it longer.
  */
 export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubReport> {
@@ -111,7 +126,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const read: Partial<Record<VaultSide, number>> = {};
   const notRead: NonNullable<ScrubReport['notRead']> = {};
   const notNeeded: NonNullable<ScrubReport['notNeeded']> = {};
-  const bad: { vault: VaultSide; key: string; problem: 'corrupt' | 'missing'; detail: string }[] = [];
+  const bad: Bad[] = [];
   for (const side of sides) {
     const vault = vaults[side] as Vault;
     const listing = listings.get(side) as Set<string>;
@@ -155,15 +170,21 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
 
   const findings: ScrubFinding[] = [];
   const failedInto = new Set<VaultSide>();
-  const heal = async (b: (typeof bad)[number]): Promise<void> => {
+  const heal = async (b: Bad): Promise<void> => {
     const from = other(b.vault);
     const source = vaults[from];
-    const done = (outcome: ScrubFinding['outcome'], reason?: string): void => {
-      if (outcome === 'unrepaired') failedInto.add(b.vault);
-      findings.push({ ...b, outcome, ...(reason ? { reason } : {}) });
-    };
-    if (!source) return done('unrepaired', `the ${from} vault could not be opened, so there is no copy to repair from`);
-    if (!listings.get(from)?.has(b.key)) return done('unrepaired', `the ${from} vault lacks it too`);
+    if (!source) return found(b, 'unrepaired', `the ${from} vault could not be opened, so there is no copy to repair from`);
+    if (!listings.get(from)?.has(b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
+    return copyFrom(source, b);
+  };
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string): void => {
+    if (outcome === 'unrepaired') failedInto.add(b.vault);
+    findings.push({ ...b, outcome, ...(reason ? { reason } : {}) });
+  };
+  /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands. */
+  const copyFrom = async (source: Vault, b: Bad): Promise<void> => {
+    const from = other(b.vault);
+    const done = (outcome: ScrubFinding['outcome'], reason?: string): void => found(b, outcome, reason);
     const problem = await verifiesIn(from, b.key);
     if (problem !== null) return done('unrepaired', `the ${from} vault's copy is damaged too (${problem})`);
     if (!repair) return done('repairable');
@@ -189,6 +210,26 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
   for (const r of [0, 1, 2]) await mapBounded(bad.filter((b) => rank(b.key) === r), options.concurrency ?? 3, heal);
 
+  // Snapshot objects copied into a vault are checked again once no prune of it runs (lookAfterPrunes).
+  if (repair) {
+    for (const side of sides) {
+      const copied = findings.filter((f) => f.vault === side && f.outcome === 'repaired' && f.key.startsWith(SNAPSHOTS_PREFIX));
+      if (copied.length === 0) continue;
+      const ids = copied.map((f) => idFromKey(SNAPSHOTS_PREFIX, f.key) as string);
+      const vault = vaults[side] as Vault;
+      const source = vaults[other(side)] as Vault;
+      const detail = (key: string): string => `${vault.location} lacks ${key}, which snapshot(s) ${ids.join(', ')} copied in by this scrub need; it was deleted after the scrub listed the vault (by a prune of the ${side} vault that ran meanwhile)`;
+      const why = await lookAfterPrunes(side, vault, source, ids, {
+        deadline: options.deadline,
+        now: options.now,
+        pruneWait: options.pruneWait,
+        copyBack: (keys) => mapBounded(keys, options.concurrency ?? 3, (key) => copyFrom(source, { vault: side, key, problem: 'missing', detail: detail(key) })),
+      });
+      if (why === undefined) continue;
+      for (const f of copied) findings[findings.indexOf(f)] = { ...f, outcome: 'unrepaired', reason: `copied from the ${other(side)} vault, but ${why}` };
+    }
+  }
+
   const lost = new Map<string, VaultSide[]>();
   for (const f of findings) if (f.outcome === 'unrepaired') lost.set(f.key, [...(lost.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
   const damage = lost.size > 0 ? await describeDamage(vaults, lost) : [];
@@ -208,6 +249,59 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     damage,
     ok: findings.every((f) => f.outcome === 'repaired'),
   };
+}
+
+/**
+ * Vouches for the snapshots `ids` the scrub copied into `vault` from `source` (docs/FORMAT.md §11, "Manifest objects and
+ * pending batches"): a prune of `vault` between its mark and its deletes may have condemned packs (and index objects)
+ * they reuse while they were missing, and its sweep looks again at manifest objects only. So, as replication
+ * does (replicate-vault.ts, with its code: referencesOf, objectsTheSnapshotsLack, awaitNoReplicaPrune), it looks at what
+ * they need there and copies back what is missing, waits (until `deadline` less the time that look took; without a
+ * deadline it looks once) until no prune lease of `vault` is live, then looks and copies back again: every prune that
+ * marks after that sees the snapshots. Returns why they could not be vouched for (a prune still running, its leases
+ * unreadable, their needs unknown), or undefined once they were.
+ */
+async function lookAfterPrunes(
+  side: VaultSide,
+  vault: Vault,
+  source: Vault,
+  ids: readonly string[],
+  options: Pick<ScrubVaultsOptions, 'deadline' | 'now' | 'pruneWait'> & { copyBack(keys: readonly string[]): Promise<unknown> },
+): Promise<string | undefined> {
+  const cache = new Map<string, LoadedIndexObject>();
+  // Their manifests are read once; the first look also tells how long the look after the wait takes (replication's budget).
+  const started = performance.now();
+  let references: Awaited<ReturnType<typeof referencesOf>>;
+  try {
+    references = await referencesOf(source, ids);
+    await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, ids, references, cache));
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    return `what it needs in the ${side} vault could not be checked (${err.message})`;
+  }
+  const lookMs = performance.now() - started;
+  let running: Awaited<ReturnType<typeof awaitNoReplicaPrune>>;
+  try {
+    running = await awaitNoReplicaPrune(vault.store, vault.keys, {
+      now: options.now ?? Date.now,
+      ...(options.deadline !== undefined ? { waitUntil: options.deadline - lookMs } : {}),
+      ...(options.pruneWait ?? {}),
+    });
+  } catch (err) {
+    if (!isS3AccessDenied(err)) throw err;
+    return `whether a prune of the ${side} vault is running could not be read (${err instanceof Error ? err.message : String(err)}): the scrub needs s3:GetObject on prune/running/* there; the next scrub with repair copies back what such a prune deleted`;
+  }
+  if (running) {
+    const until = running.expiresAt ? `; its lease ends ${running.expiresAt} unless renewed` : '';
+    return `a prune of the ${side} vault was still running when the scrub last looked (${running.leaseKey}, held by ${running.holder}${until}): it may delete packs the snapshot reuses that it condemned while the snapshot was missing; the next scrub with repair after that prune ends copies back what it deleted`;
+  }
+  try {
+    await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, ids, references, cache));
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    return `what it needs in the ${side} vault could not be checked after the prune ended (${err.message})`;
+  }
+  return undefined;
 }
 
 /**

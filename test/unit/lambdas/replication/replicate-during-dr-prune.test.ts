@@ -140,7 +140,7 @@ describe('replicateVault while a prune of the DR vault sweeps', () => {
     await stuck.release();
   });
 
-  it('vouches again only for the snapshots the caller names (backups not recorded copied), besides those it copies', async () => {
+  it('vouches again for the snapshots it holds only when it holds one the caller names (a backup not recorded copied), besides those it copies', async () => {
     const { s1, s2 } = await s2ReusingPacksTheDrPruneCondemned();
     const forgottenInReplica = async (): Promise<Set<string>> => new Set([s1]);
     // An earlier pass copied S2 and could not vouch for it; then the DR prune's sweep deleted the packs S2 reuses.
@@ -156,10 +156,71 @@ describe('replicateVault while a prune of the DR vault sweeps', () => {
     // S2 named as vouched for already (its backup recorded copied): not looked at again, nothing copied back.
     expect(await replicateVault({ source, target: replica, targetKeys: replicaKeys, forgottenInReplica, snapshotsToVouchFor: async () => new Set() })).toMatchObject({ complete: true, copiedObjects: 0 });
     expect(await replica.has(gone)).toBe(false);
-    // Named as not yet vouched for: the pass finds the pack gone and copies it back.
+    // Named as not yet vouched for, and held: the pass finds the pack gone and copies it back.
     const again = await replicateVault({ source, target: replica, targetKeys: replicaKeys, forgottenInReplica, snapshotsToVouchFor: async () => new Set([s2]) });
     expect(again).toMatchObject({ complete: true, copiedSnapshots: [] });
     expect(again.copiedObjects).toBeGreaterThan(0);
     expect(await dataKeys()).toEqual(before);
+  });
+
+  describe('a snapshot of a backup recorded copied, which the DR vault lost behind its catalog\'s back', () => {
+    /** S1 replicated (its backup recorded copied), then deleted in the DR vault only (`lifeboat vault forget` there) and its packs condemned; S2, of other data, backed up. */
+    async function s1LostInDrAndS2(): Promise<{ s1: string; s2: string; src2: string }> {
+      const s1 = (await backupDirectory(source, src)).snapshot.id;
+      expect((await replicateVault({ source, target: replica, targetKeys: replicaKeys })).copiedSnapshots).toEqual([s1]);
+      await replica.delete(snapshotKey(s1));
+      expect((await pruneVault(await openVault(replica, replicaKeys), { graceMs: 0 })).report.packsCondemned).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const src2 = path.join(dir, 'src2');
+      await fs.mkdir(src2);
+      await fs.writeFile(path.join(src2, 'y.bin'), pseudoRandomBytes(120_000, 9));
+      return { s1, s2: (await backupDirectory(source, src2)).snapshot.id, src2 };
+    }
+
+    it('copied back by a pass cut short during a DR sweep, it is vouched for by the next pass, which copies back what the sweep deleted', async () => {
+      const { s1, s2 } = await s1LostInDrAndS2();
+      // The caller's catalog names S2 only: S1's backup is recorded copied, and no DR catalog says the DR vault forgot it.
+      const snapshotsToVouchFor = async (): Promise<Set<string>> => new Set([s2]);
+      let overlapping: ReplicationProgress | undefined;
+      const sweep = await pruneVault(await openVault(pausedAtFirstDelete(async () => {
+        overlapping = await replicateVault({ source, target: new FileVaultStore(replica.root, { durable: false }), targetKeys: replicaKeys, snapshotsToVouchFor });
+      }), replicaKeys), { graceMs: 0, lease: { holder: 'dr prune' } });
+      expect(overlapping).toMatchObject({ complete: false, pruneRunning: { holder: 'dr prune' } });
+      expect([...(overlapping?.copiedSnapshots ?? [])].sort()).toEqual([s1, s2].sort());
+      expect(sweep.report.packsDeleted).toBeGreaterThan(0);
+
+      // S2 is held and its backup not recorded copied: the sign of that pass. The next one vouches for S1 too.
+      const next = await replicateVault({ source, target: replica, targetKeys: replicaKeys, snapshotsToVouchFor });
+      expect(next).toMatchObject({ complete: true, copiedSnapshots: [] });
+      expect(next.vouchedSnapshots).toEqual(expect.arrayContaining([s1, s2]));
+      expect(next.copiedObjects).toBeGreaterThan(0);
+      const dr = await openVault(new FileVaultStore(replica.root), replicaKeys);
+      const out = path.join(dir, 'out');
+      await restoreSnapshot(dr, await dr.loadSnapshot(s1), out);
+      expect(await readTree(out)).toEqual(await readTree(src));
+      expect((await verifyVault(dr, { readData: true })).problems).toEqual([]);
+    });
+
+    it('a pass cut short by its deadline among the snapshots copies the named ones (backups not recorded copied) before the others', async () => {
+      const { s1, s2 } = await s1LostInDrAndS2();
+      const clock = { t: Date.now() };
+      const deadline = clock.t + 60_000;
+      // The deadline passes as S2's snapshot object lands.
+      const cutAtS2 = new Proxy(replica, {
+        get(target, prop, receiver) {
+          const value: unknown = Reflect.get(target, prop, receiver);
+          if (prop === 'put') {
+            return async (key: string, ...rest: unknown[]): Promise<void> => {
+              await (target.put as (k: string, ...r: unknown[]) => Promise<void>)(key, ...rest);
+              if (key === snapshotKey(s2)) clock.t = deadline;
+            };
+          }
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const cut = await replicateVault({ source, target: cutAtS2, targetKeys: replicaKeys, now: () => clock.t, deadline, snapshotsToVouchFor: async () => new Set([s2]) });
+      expect(cut).toMatchObject({ complete: false, copiedSnapshots: [s2], remainingObjects: 1 });
+      expect(await replica.has(snapshotKey(s1))).toBe(false);
+    });
   });
 });
