@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAbortedError, ExecutionError, type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { DistributedMapFailureThresholdError, UnsupportedDistributedMapError } from './errors';
+import { engineFailure, isIntrinsicFailure } from './engine-failure';
+import { DistributedMapFailureThresholdError, IntrinsicFailureError, ItemReaderFailedError, ResultWriterFailedError, StatesRuntimeFailureError, UnsupportedDistributedMapError } from './errors';
 import { type AslDefinition, type AslState, LONGEST_TIMER_SECONDS } from './state-machine-definition';
 
 /**
@@ -93,9 +94,10 @@ type ChildOutcome = { index: number; name: string; input: JsonValue; items: numb
 export async function runDistributedMap(stateName: string, state: DistributedMapState, input: JsonValue, runtime: DistributedMapRuntime): Promise<JsonValue> {
   const items = await readItems(stateName, state, input, runtime.s3);
   const selected = state.ItemSelector ?? (state.Parameters as Record<string, unknown> | undefined);
+  const selector = { state: stateName, field: state.ItemSelector ? 'ItemSelector' : 'Parameters' };
   const values: JsonValue[] = [];
-  for (const [index, value] of items.entries()) values.push(selected ? await evaluateTemplate(selected, input, { Map: { Item: { Index: index, Value: value } } }) : value);
-  const batches = await batchItems(state, values, input);
+  for (const [index, value] of items.entries()) values.push(selected ? await evaluateTemplate(selector, selected, input, { Map: { Item: { Index: index, Value: value } } }) : value);
+  const batches = await batchItems(stateName, state, values, input);
 
   const mapRunId = randomUUID();
   const label = state.Label ?? stateName;
@@ -104,9 +106,15 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
   const childDefinition: AslDefinition = { StartAt: state.ItemProcessor.StartAt, States: state.ItemProcessor.States };
   const machine = runtime.stateMachine(childDefinition);
 
-  const maxConcurrency = (await numberField(state.MaxConcurrency, state.MaxConcurrencyPath, input)) ?? 0;
-  const toleratedCount = await numberField(state.ToleratedFailureCount, state.ToleratedFailureCountPath, input);
-  const toleratedPercentage = await numberField(state.ToleratedFailurePercentage, state.ToleratedFailurePercentagePath, input);
+  const maxConcurrency = (await numberField({ state: stateName, field: 'MaxConcurrencyPath' }, state.MaxConcurrency, state.MaxConcurrencyPath, input, 'count')) ?? 0;
+  const toleratedCount = await numberField({ state: stateName, field: 'ToleratedFailureCountPath' }, state.ToleratedFailureCount, state.ToleratedFailureCountPath, input, 'count');
+  const toleratedPercentage = await numberField(
+    { state: stateName, field: 'ToleratedFailurePercentagePath' },
+    state.ToleratedFailurePercentage,
+    state.ToleratedFailurePercentagePath,
+    input,
+    'percentage',
+  );
   const totalItems = values.length;
   let failedItems = 0;
   let exceeded = false;
@@ -168,7 +176,7 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
 
   let result: JsonValue;
   if (state.ResultWriter) {
-    result = await writeResults(state.ResultWriter, input, outcomes, { mapRunArn, mapRunId, stateMachineArn: runtime.stateMachineArn, s3: runtime.s3 });
+    result = await writeResults(stateName, state.ResultWriter, input, outcomes, { mapRunArn, mapRunId, stateMachineArn: runtime.stateMachineArn, s3: runtime.s3 });
   } else {
     result = outcomes.map((o) => (o.status === 'SUCCEEDED' ? o.output : { Error: o.error, Cause: o.cause }));
   }
@@ -181,41 +189,63 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
 
 function childFailure(err: unknown): { error: string; cause: string } {
   if (err instanceof ExecutionAbortedError) return { error: 'States.Aborted', cause: 'The child execution was stopped: the map run failed or its execution was stopped.' };
-  if (err instanceof ExecutionError) {
-    const failure = err.cause as { name?: string; message?: string } | undefined;
-    return { error: failure?.name ?? 'States.Runtime', cause: failure?.message ?? err.message };
-  }
+  if (err instanceof ExecutionError) return engineFailure(err);
   return { error: err instanceof Error ? err.name : 'Error', cause: err instanceof Error ? err.message : String(err) };
 }
 
 /** The Map's items: from ItemReader (an S3 object or listing) when there is one, else from ItemsPath of the input. */
 async function readItems(stateName: string, state: DistributedMapState, input: JsonValue, s3: S3Client): Promise<JsonValue[]> {
   if (!state.ItemReader) {
-    const items = await evaluatePath(state.ItemsPath ?? '$', input);
-    if (!Array.isArray(items)) throw new UnsupportedDistributedMapError(stateName, `ItemsPath ${state.ItemsPath ?? '$'} does not select an array`);
+    const itemsPath = state.ItemsPath ?? '$';
+    const items = await evaluatePath({ state: stateName, field: 'ItemsPath' }, itemsPath, input);
+    if (!Array.isArray(items)) throw new StatesRuntimeFailureError(stateName, 'ItemsPath', `${itemsPath} selects ${JSON.stringify(items)}, not an array`);
     return items;
   }
   const reader = state.ItemReader;
-  const parameters = reader.Parameters ? await evaluateTemplate(reader.Parameters, input, {}) : {};
-  const { Bucket: bucket, Key: key, Prefix: prefix } = parameters as { Bucket?: unknown; Key?: unknown; Prefix?: unknown };
-  if (typeof bucket !== 'string') throw new UnsupportedDistributedMapError(stateName, 'ItemReader.Parameters has no Bucket');
-  const maxItems = (await numberField(reader.ReaderConfig?.MaxItems, reader.ReaderConfig?.MaxItemsPath, input)) ?? 0;
-  let items: JsonValue[];
-  if (/:states:::s3:listObjectsV2$/.test(reader.Resource)) {
-    items = [];
-    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, ...(typeof prefix === 'string' && prefix ? { Prefix: prefix } : {}) })) {
-      for (const o of page.Contents ?? []) {
-        items.push({ Etag: o.ETag ?? '', Key: o.Key ?? '', LastModified: o.LastModified?.toISOString() ?? '', Size: o.Size ?? 0, StorageClass: o.StorageClass ?? 'STANDARD' });
-      }
-    }
-  } else if (/:states:::s3:getObject$/.test(reader.Resource)) {
-    if (typeof key !== 'string') throw new UnsupportedDistributedMapError(stateName, 'ItemReader.Parameters has no Key');
-    const text = await readObjectText(s3, bucket, key);
-    items = parseItemFile(stateName, reader.ReaderConfig?.InputType ?? 'JSON', text, `s3://${bucket}/${key}`);
-  } else {
+  const inputType = reader.ReaderConfig?.InputType ?? 'JSON';
+  const getObject = /:states:::s3:getObject$/.test(reader.Resource);
+  // What the local layer cannot read is refused before anything is read.
+  if (!getObject && !/:states:::s3:listObjectsV2$/.test(reader.Resource)) {
     throw new UnsupportedDistributedMapError(stateName, `ItemReader resource ${reader.Resource} (supported: s3:getObject with JSON or JSONL, s3:listObjectsV2)`);
   }
+  if (getObject && !isReadableInputType(inputType)) throw new UnsupportedDistributedMapError(stateName, `ItemReader InputType ${inputType} (supported locally: JSON, JSONL)`);
+  const parameters = reader.Parameters ? await evaluateTemplate({ state: stateName, field: 'ItemReader.Parameters' }, reader.Parameters, input, {}) : {};
+  const { Bucket: bucket, Key: key, Prefix: prefix } = parameters as { Bucket?: unknown; Key?: unknown; Prefix?: unknown };
+  if (typeof bucket !== 'string') throw new ItemReaderFailedError(stateName, `ItemReader.Parameters gives no Bucket (got ${JSON.stringify(bucket)})`);
+  const maxItems = (await numberField({ state: stateName, field: 'ItemReader.ReaderConfig.MaxItemsPath' }, reader.ReaderConfig?.MaxItems, reader.ReaderConfig?.MaxItemsPath, input, 'count')) ?? 0;
+  let items: JsonValue[];
+  if (!getObject) {
+    items = [];
+    const where = `s3://${bucket}/${typeof prefix === 'string' ? prefix : ''}`;
+    try {
+      for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, ...(typeof prefix === 'string' && prefix ? { Prefix: prefix } : {}) })) {
+        for (const o of page.Contents ?? []) {
+          items.push({ Etag: o.ETag ?? '', Key: o.Key ?? '', LastModified: o.LastModified?.toISOString() ?? '', Size: o.Size ?? 0, StorageClass: o.StorageClass ?? 'STANDARD' });
+        }
+      }
+    } catch (err) {
+      throw new ItemReaderFailedError(stateName, `listing ${where} failed: ${describe(err)}`);
+    }
+  } else {
+    if (typeof key !== 'string') throw new ItemReaderFailedError(stateName, `ItemReader.Parameters gives no Key (got ${JSON.stringify(key)})`);
+    const where = `s3://${bucket}/${key}`;
+    let text: string;
+    try {
+      text = await readObjectText(s3, bucket, key);
+    } catch (err) {
+      throw new ItemReaderFailedError(stateName, `reading ${where} failed: ${describe(err)}`);
+    }
+    items = parseItemFile(stateName, inputType as ReadableInputType, text, where);
+  }
   return maxItems > 0 ? items.slice(0, maxItems) : items;
+}
+
+type ReadableInputType = 'JSON' | 'JSONL';
+const isReadableInputType = (type: string): type is ReadableInputType => type === 'JSON' || type === 'JSONL';
+
+/** An S3 or parse error as the cause of a reader or writer failure: its name (NoSuchKey, AccessDenied…) and message. */
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 async function readObjectText(s3: S3Client, bucket: string, key: string): Promise<string> {
@@ -223,32 +253,37 @@ async function readObjectText(s3: S3Client, bucket: string, key: string): Promis
   return object.Body ? await object.Body.transformToString('utf8') : '';
 }
 
-function parseItemFile(stateName: string, inputType: string, text: string, where: string): JsonValue[] {
-  try {
-    if (inputType === 'JSONL') {
-      return text
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as JsonValue);
+function parseItemFile(stateName: string, inputType: ReadableInputType, text: string, where: string): JsonValue[] {
+  if (inputType === 'JSONL') {
+    const items: JsonValue[] = [];
+    for (const [index, line] of text.split('\n').entries()) {
+      if (line.trim() === '') continue;
+      try {
+        items.push(JSON.parse(line) as JsonValue);
+      } catch (err) {
+        throw new ItemReaderFailedError(stateName, `line ${index + 1} of ${where} is not JSON: ${describe(err)}`);
+      }
     }
-    if (inputType === 'JSON') {
-      const parsed = JSON.parse(text) as JsonValue;
-      if (!Array.isArray(parsed)) throw new Error('the object is not a JSON array');
-      return parsed;
-    }
-  } catch (err) {
-    throw new UnsupportedDistributedMapError(stateName, `cannot read the items of ${where} as ${inputType}: ${err instanceof Error ? err.message : String(err)}`);
+    return items;
   }
-  throw new UnsupportedDistributedMapError(stateName, `ItemReader InputType ${inputType} (supported locally: JSON, JSONL)`);
+  let parsed: JsonValue;
+  try {
+    parsed = JSON.parse(text) as JsonValue;
+  } catch (err) {
+    throw new ItemReaderFailedError(stateName, `${where} is not JSON: ${describe(err)}`);
+  }
+  if (!Array.isArray(parsed)) throw new ItemReaderFailedError(stateName, `${where} is not a JSON array`);
+  return parsed;
 }
 
 /** Cuts the items into child inputs: one item each without ItemBatcher, else { Items, BatchInput } of at most MaxItemsPerBatch items / MaxInputBytesPerBatch bytes. */
-async function batchItems(state: DistributedMapState, items: JsonValue[], input: JsonValue): Promise<{ input: JsonValue; items: number }[]> {
+async function batchItems(stateName: string, state: DistributedMapState, items: JsonValue[], input: JsonValue): Promise<{ input: JsonValue; items: number }[]> {
   const batcher = state.ItemBatcher;
   if (!batcher) return items.map((item) => ({ input: item, items: 1 }));
-  const maxItems = (await numberField(batcher.MaxItemsPerBatch, batcher.MaxItemsPerBatchPath, input)) ?? 0;
-  const maxBytes = (await numberField(batcher.MaxInputBytesPerBatch, batcher.MaxInputBytesPerBatchPath, input)) ?? 256 * 1024;
-  const batchInput = batcher.BatchInput ? await evaluateTemplate(batcher.BatchInput, input, {}) : undefined;
+  const maxItems = (await numberField({ state: stateName, field: 'ItemBatcher.MaxItemsPerBatchPath' }, batcher.MaxItemsPerBatch, batcher.MaxItemsPerBatchPath, input, 'positive')) ?? 0;
+  const maxBytes =
+    (await numberField({ state: stateName, field: 'ItemBatcher.MaxInputBytesPerBatchPath' }, batcher.MaxInputBytesPerBatch, batcher.MaxInputBytesPerBatchPath, input, 'positive')) ?? 256 * 1024;
+  const batchInput = batcher.BatchInput ? await evaluateTemplate({ state: stateName, field: 'ItemBatcher.BatchInput' }, batcher.BatchInput, input, {}) : undefined;
   const batches: { input: JsonValue; items: number }[] = [];
   let current: JsonValue[] = [];
   let bytes = 0;
@@ -273,13 +308,25 @@ async function batchItems(state: DistributedMapState, items: JsonValue[], input:
  * FAILED_0.json (one file each locally; AWS splits at 5 GB), and returns the Map's output that points at them.
  */
 async function writeResults(
+  stateName: string,
   writer: NonNullable<DistributedMapState['ResultWriter']>,
   input: JsonValue,
   outcomes: ChildOutcome[],
   run: { mapRunArn: string; mapRunId: string; stateMachineArn: string; s3: S3Client },
 ): Promise<JsonValue> {
-  const parameters = (writer.Parameters ? await evaluateTemplate(writer.Parameters, input, {}) : {}) as { Bucket?: unknown; Prefix?: unknown };
-  const bucket = String(parameters.Bucket ?? '');
+  const parameters = (writer.Parameters ? await evaluateTemplate({ state: stateName, field: 'ResultWriter.Parameters' }, writer.Parameters, input, {}) : {}) as {
+    Bucket?: unknown;
+    Prefix?: unknown;
+  };
+  if (typeof parameters.Bucket !== 'string' || parameters.Bucket === '') throw new ResultWriterFailedError(stateName, `ResultWriter.Parameters gives no Bucket (got ${JSON.stringify(parameters.Bucket)})`);
+  const bucket = parameters.Bucket;
+  const put = async (key: string, body: string): Promise<void> => {
+    try {
+      await run.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+    } catch (err) {
+      throw new ResultWriterFailedError(stateName, `writing s3://${bucket}/${key} failed: ${describe(err)}`);
+    }
+  };
   const prefix = typeof parameters.Prefix === 'string' && parameters.Prefix !== '' ? `${parameters.Prefix.replace(/\/$/, '')}/` : '';
   const base = `${prefix}${run.mapRunId}/`;
   const record = (o: ChildOutcome) => ({
@@ -301,31 +348,55 @@ async function writeResults(
     if (of.length === 0) continue;
     const key = `${base}${status}_0.json`;
     const body = JSON.stringify(of.map(record));
-    await run.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+    await put(key, body);
     files[status].push({ Key: key, Size: Buffer.byteLength(body) });
   }
   const manifestKey = `${base}manifest.json`;
   const manifest = { DestinationBucket: bucket, MapRunArn: run.mapRunArn, ResultFiles: files };
-  await run.s3.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey, Body: JSON.stringify(manifest), ContentType: 'application/json' }));
+  await put(manifestKey, JSON.stringify(manifest));
   return { MapRunArn: run.mapRunArn, ResultWriterDetails: { Bucket: bucket, Key: manifestKey } };
 }
 
-async function numberField(value: number | undefined, path: string | undefined, input: JsonValue): Promise<number | undefined> {
+/** Which state and field a value is evaluated for: a failure names both. */
+type Field = { state: string; field: string };
+
+/**
+ * What a `…Path` field must select, as AWS checks it at run time: `count` a non-negative integer
+ * (MaxConcurrency, ToleratedFailureCount, MaxItems), `positive` an integer of 1 or more
+ * (MaxItemsPerBatch, MaxInputBytesPerBatch), `percentage` a number from 0 to 100.
+ */
+type NumberRule = 'count' | 'positive' | 'percentage';
+
+const NUMBER_RULES: Record<NumberRule, { test: (n: number) => boolean; says: string }> = {
+  count: { test: (n) => Number.isInteger(n) && n >= 0, says: 'a non-negative integer' },
+  positive: { test: (n) => Number.isInteger(n) && n >= 1, says: 'a positive integer' },
+  percentage: { test: (n) => n >= 0 && n <= 100, says: 'a number from 0 to 100' },
+};
+
+/** A number field or, when its `…Path` is set, the value the path selects, which must fit `rule` (else States.Runtime, as in AWS). */
+async function numberField(where: Field, value: number | undefined, path: string | undefined, input: JsonValue, rule: NumberRule): Promise<number | undefined> {
   if (path === undefined) return value;
-  const found = await evaluatePath(path, input);
-  return typeof found === 'number' ? found : undefined;
+  const found = await evaluatePath(where, path, input);
+  const { test, says } = NUMBER_RULES[rule];
+  if (typeof found !== 'number' || !test(found)) throw new StatesRuntimeFailureError(where.state, where.field, `${path} selects ${JSON.stringify(found)}; it must select ${says}`);
+  return found;
 }
 
-async function evaluatePath(path: string, input: JsonValue): Promise<JsonValue> {
-  const out = (await evaluateTemplate({ 'value.$': path }, input, {})) as { value?: JsonValue };
+async function evaluatePath(where: Field, path: string, input: JsonValue): Promise<JsonValue> {
+  const out = (await evaluateTemplate(where, { 'value.$': path }, input, {})) as { value?: JsonValue };
   return out.value ?? null;
 }
 
 /** One Pass state per payload template, kept: aws-local-stepfunctions evaluates paths, `$$` and intrinsic functions exactly as in the rest of the run. */
 const templateMachines = new Map<string, StateMachine>();
 
-/** A payload template (Parameters, ItemSelector, BatchInput…) evaluated against `input` and the context object `context`. */
-async function evaluateTemplate(template: Record<string, unknown>, input: JsonValue, context: Record<string, unknown>): Promise<JsonValue> {
+/**
+ * A payload template (Parameters, ItemSelector, BatchInput…) evaluated against `input` and the context
+ * object `context`. A path that selects nothing fails the execution with an uncatchable States.Runtime
+ * and a failed intrinsic function with States.IntrinsicFailure, as in AWS, not with the throw-away
+ * machine's ExecutionError (which a Catch on States.ALL would take).
+ */
+async function evaluateTemplate(where: Field, template: Record<string, unknown>, input: JsonValue, context: Record<string, unknown>): Promise<JsonValue> {
   const fingerprint = JSON.stringify(template);
   let machine = templateMachines.get(fingerprint);
   if (!machine) {
@@ -334,5 +405,12 @@ async function evaluateTemplate(template: Record<string, unknown>, input: JsonVa
     });
     templateMachines.set(fingerprint, machine);
   }
-  return (await machine.run(input, { context } as RunOptions).result) as JsonValue;
+  try {
+    return (await machine.run(input, { context } as RunOptions).result) as JsonValue;
+  } catch (err) {
+    const failure: unknown = err instanceof ExecutionError ? err.cause : err;
+    const reason = engineFailure(err).cause;
+    if (isIntrinsicFailure(failure)) throw new IntrinsicFailureError(where.state, where.field, reason);
+    throw new StatesRuntimeFailureError(where.state, where.field, reason);
+  }
 }

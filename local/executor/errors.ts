@@ -94,3 +94,61 @@ export class UnsupportedDistributedMapError extends Error {
     super(`Distributed map "${stateName}" cannot run locally: ${reason} (docs/LOCAL-CLOUD.md, "Distributed Map").`);
   }
 }
+
+/**
+ * A value of the definition that does not fit the input at run time (a path of a distributed Map that
+ * selects nothing, MaxItemsPerBatchPath selecting "2"): Step Functions fails the execution with
+ * `States.Runtime`, which no Retry or Catch matches, not even `States.ALL`. aws-local-stepfunctions
+ * tells such errors by `isCatchable` and `isRetryable`, as it does for its own States.Runtime.
+ */
+export class StatesRuntimeFailureError extends Error {
+  readonly isCatchable = false;
+  readonly isRetryable = false;
+  constructor(
+    readonly stateName: string,
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`An error occurred while executing the state "${stateName}": ${field}: ${reason}`);
+    // Step Functions' error name; the executor records it as the execution's error.
+    this.name = 'States.Runtime';
+  }
+}
+
+/** An intrinsic function in a distributed Map's field failed (States.StringToJson of text that is not JSON): `States.IntrinsicFailure`, as in AWS. */
+export class IntrinsicFailureError extends Error {
+  constructor(
+    readonly stateName: string,
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`The state "${stateName}": ${field}: an intrinsic function failed: ${reason}`);
+    this.name = 'States.IntrinsicFailure';
+  }
+}
+
+/**
+ * A distributed Map's ItemReader could not read its items (the object is missing, S3 refused, a line
+ * is not JSON): the Map fails with `States.ItemReaderFailed`, as in AWS, and the message says what the
+ * reader met. Bad data, not a gap of the local executor: fix the object or the path that names it.
+ */
+export class ItemReaderFailedError extends Error {
+  constructor(
+    readonly stateName: string,
+    reason: string,
+  ) {
+    super(`The ItemReader of map "${stateName}" could not read its items: ${reason}`);
+    this.name = 'States.ItemReaderFailed';
+  }
+}
+
+/** A distributed Map's ResultWriter could not write the results (S3 refused, no bucket): `States.ResultWriterFailed`, as in AWS. */
+export class ResultWriterFailedError extends Error {
+  constructor(
+    readonly stateName: string,
+    reason: string,
+  ) {
+    super(`The ResultWriter of map "${stateName}" could not write the results: ${reason}`);
+    this.name = 'States.ResultWriterFailed';
+  }
+}

@@ -29,8 +29,20 @@ export class LambdaFunctionError extends Error {
 type WorkerReply =
   | { id: string; ok: true; payload: unknown; durationMs: number }
   | { id: string; ok: false; errorType: string; errorMessage: string; trace: string[]; durationMs: number };
+/** The worker has the function's module loaded and is calling the handler: the function's own clock starts. */
+type WorkerLoaded = { id: string; loaded: true };
 
-type Pending = { resolve: (reply: WorkerReply) => void; timer: NodeJS.Timeout; requestId: string; lease: ExecutionLease };
+/** Hooks of one invocation. */
+export type InvocationHooks = {
+  /**
+   * Called once a worker is free and the invocation starts on it. In AWS a Task starts its function at
+   * once; locally it may first wait for a worker, and a clock of the Task (its TimeoutSeconds) must not
+   * count that wait (run-local-execution.ts starts it here).
+   */
+  onStart?: () => void;
+};
+
+type Pending = { resolve: (reply: WorkerReply) => void; timer: NodeJS.Timeout; requestId: string; lease: ExecutionLease; fn: LocalFunction };
 type Slot = { index: number; worker: Worker; busy: boolean; pending?: Pending; lease?: ExecutionLease };
 type Waiter = { lease: ExecutionLease; wake: () => void };
 
@@ -84,15 +96,22 @@ export class LambdaWorkerPool {
     return this.ownLease.records;
   }
 
-  async invoke(fn: LocalFunction, event: unknown, env: Record<string, string>, lease: ExecutionLease = this.ownLease): Promise<unknown> {
+  /**
+   * Runs `fn` on the first free worker. The function's timeout (`Sandbox.Timedout`, as Lambda reports it)
+   * counts from the handler's call, as in AWS: neither the wait for a worker nor the module's first load
+   * (Lambda's init phase, which has a limit of its own) is part of it. A load is bounded by the
+   * function's timeout too, so a module that hangs while loading still ends.
+   */
+  async invoke(fn: LocalFunction, event: unknown, env: Record<string, string>, lease: ExecutionLease = this.ownLease, hooks: InvocationHooks = {}): Promise<unknown> {
     const queued = Date.now();
     const slot = await this.acquire(lease);
     const requestId = randomUUID();
     const started = Date.now();
+    hooks.onStart?.();
     try {
       const reply = await new Promise<WorkerReply>((resolve) => {
-        const timer = setTimeout(() => this.timeOut(slot, fn), fn.timeoutSeconds * 1000);
-        slot.pending = { resolve, timer, requestId, lease };
+        const timer = setTimeout(() => this.timeOut(slot, fn, 'load'), fn.timeoutSeconds * 1000);
+        slot.pending = { resolve, timer, requestId, lease, fn };
         slot.lease = lease;
         slot.worker.postMessage({
           id: requestId,
@@ -100,7 +119,7 @@ export class LambdaWorkerPool {
           exportName: fn.exportName,
           env,
           event,
-          context: { functionName: fn.functionName, functionArn: fn.arn, memoryMb: fn.memoryMb, requestId, deadline: started + fn.timeoutSeconds * 1000 },
+          context: { functionName: fn.functionName, functionArn: fn.arn, memoryMb: fn.memoryMb, requestId, timeoutMs: fn.timeoutSeconds * 1000 },
         });
       });
       const record: InvocationRecord = { requestId, functionName: fn.functionName, worker: slot.index, queuedMs: started - queued, durationMs: reply.durationMs };
@@ -151,7 +170,7 @@ export class LambdaWorkerPool {
   private spawn(index: number): Slot {
     const worker = new Worker(WORKER_SCRIPT, { workerData: { nodePath: SDK_NODE_MODULES }, stdout: true, stderr: true });
     const slot: Slot = { index, worker, busy: false };
-    worker.on('message', (reply: WorkerReply) => this.settle(slot, reply));
+    worker.on('message', (message: WorkerReply | WorkerLoaded) => ('loaded' in message ? this.loaded(slot, message) : this.settle(slot, message)));
     worker.on('error', (err) => this.crashed(slot, `${err.name}: ${err.message}`));
     worker.on('exit', (code) => {
       if (!this.closed) this.crashed(slot, `the runtime exited with code ${code}`);
@@ -167,6 +186,14 @@ export class LambdaWorkerPool {
     return slot;
   }
 
+  /** The module is loaded and the handler called: from now on the function's own timeout counts. */
+  private loaded(slot: Slot, message: WorkerLoaded): void {
+    const pending = slot.pending;
+    if (!pending || pending.requestId !== message.id) return;
+    clearTimeout(pending.timer);
+    pending.timer = setTimeout(() => this.timeOut(slot, pending.fn, 'handler'), pending.fn.timeoutSeconds * 1000);
+  }
+
   private settle(slot: Slot, reply: WorkerReply): void {
     const pending = slot.pending;
     if (!pending || pending.requestId !== reply.id) return;
@@ -175,7 +202,7 @@ export class LambdaWorkerPool {
     pending.resolve(reply);
   }
 
-  private timeOut(slot: Slot, fn: LocalFunction): void {
+  private timeOut(slot: Slot, fn: LocalFunction, phase: 'load' | 'handler'): void {
     const pending = slot.pending;
     if (!pending) return;
     this.replace(slot);
@@ -183,7 +210,7 @@ export class LambdaWorkerPool {
       id: pending.requestId,
       ok: false,
       errorType: 'Sandbox.Timedout',
-      errorMessage: `Task timed out after ${fn.timeoutSeconds}.00 seconds`,
+      errorMessage: `RequestId: ${pending.requestId} Error: Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds${phase === 'load' ? ' (while loading the function\'s module)' : ''}`,
       trace: [],
       durationMs: fn.timeoutSeconds * 1000,
     });

@@ -23,7 +23,7 @@ function setEnvironment(env) {
 }
 
 parentPort.on('message', async (msg) => {
-  const started = Date.now();
+  let started = Date.now();
   try {
     setEnvironment(msg.env);
     // One module instance per function, as each Lambda function has its own sandboxes: functions of
@@ -38,6 +38,11 @@ parentPort.on('message', async (msg) => {
     }
     const fn = mod[msg.exportName];
     if (typeof fn !== 'function') throw Object.assign(new Error(`${msg.modulePath} exports no function "${msg.exportName}"`), { name: 'Runtime.HandlerNotFound' });
+    // The function's own clock starts here, after the module's load (Lambda's init phase): the pool
+    // restarts its timeout on this message, and the deadline the handler sees counts from now.
+    started = Date.now();
+    const deadline = started + msg.context.timeoutMs;
+    parentPort.postMessage({ id: msg.id, loaded: true });
     const context = {
       functionName: msg.context.functionName,
       functionVersion: '$LATEST',
@@ -47,7 +52,7 @@ parentPort.on('message', async (msg) => {
       logGroupName: `/aws/lambda/${msg.context.functionName}`,
       logStreamName: 'local',
       callbackWaitsForEmptyEventLoop: false,
-      getRemainingTimeInMillis: () => Math.max(0, msg.context.deadline - Date.now()),
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
     const result = await fn(msg.event, context);
     // Lambda returns JSON: undefined becomes null, Dates become strings, functions vanish.

@@ -22,6 +22,8 @@ import { type LocalFunction, localFunctions } from './local-functions';
 import { type AslDefinition, allStates, LONGEST_TIMER_SECONDS, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder } from './state-machine-definition';
 import { awaitTaskToken, newTaskToken, registerTaskToken, releaseTaskToken, SentTaskFailure } from './task-tokens';
 import { stackResources } from './stack-resources';
+import { withinStateTimeout } from './state-timeout';
+import { engineFailure } from './engine-failure';
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -143,7 +145,7 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
       if (before?.delayMs !== undefined) await delay(before.delayMs, ended.signal);
       if (before?.errorName !== undefined) throw new LambdaFunctionError(before.errorName, before.message ?? `fault injected before ${stateName}`);
       const event = task.integration === 'direct' ? input : (input as { Payload?: JsonValue }).Payload ?? null;
-      const payload = (await pool.invoke(fn, event, env, lease)) as JsonValue;
+      const payload = (await withinStateTimeout(task.stateTimeoutSeconds, (onStart) => pool.invoke(fn, event, env, lease, { onStart }))) as JsonValue;
       const after = faults.take(stateName, input, 'after');
       if (after?.errorName !== undefined) throw new LambdaFunctionError(after.errorName, after.message ?? `fault injected after ${stateName}`);
       // lambda:invoke returns the Invoke API response; a bare function ARN returns the payload itself.
@@ -287,9 +289,9 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
       history.cause = 'The execution was stopped.';
     } else if (err instanceof ExecutionError) {
       history.status = 'FAILED';
-      const failure = err.cause as { name?: string; message?: string } | undefined;
-      history.error = failure?.name ?? 'States.Runtime';
-      history.cause = failure?.message ?? err.message;
+      const failure = engineFailure(err);
+      history.error = failure.error;
+      history.cause = failure.cause;
     } else {
       history.status = 'FAILED';
       history.error = err instanceof Error ? err.name : 'Error';
@@ -355,14 +357,19 @@ function validatedStateMachine(definition: AslDefinition): StateMachine {
   return sm;
 }
 
-type PreparedTask = { fn: LocalFunction; integration: LambdaIntegration; timeoutSeconds: number };
+/**
+ * `timeoutSeconds`: what the library times the state with; `stateTimeoutSeconds`: the definition's own
+ * TimeoutSeconds of a plain Lambda Task, which the executor times from the function's start instead (state-timeout.ts).
+ */
+type PreparedTask = { fn: LocalFunction; integration: LambdaIntegration; timeoutSeconds: number; stateTimeoutSeconds?: number };
 
 
 /**
  * Checks that every Task invokes a function of the stack and adapts the definition to the local
- * runner: a Task without TimeoutSeconds gets its function's timeout (aws-local-stepfunctions would
- * otherwise stop it after 60 s, where AWS lets the function's own timeout decide), and Retry
- * intervals are scaled when asked.
+ * runner: a Lambda Task's state timer is taken from the library (which would start it before the wait
+ * for a worker, and stop a Task without TimeoutSeconds after 60 s): without TimeoutSeconds only the
+ * function's own timeout counts, from its start, as in AWS; with one, the executor times the state
+ * from the function's start (state-timeout.ts). Retry intervals are scaled when asked.
  */
 function prepareDefinition(
   source: AslDefinition,
@@ -397,10 +404,15 @@ function prepareDefinition(
       // The wait is the state's, not the function's: no TimeoutSeconds means "as long as Step Functions allows".
       state.Parameters = withTaskTokenPlaceholder(state.Parameters) as Record<string, unknown>;
       state.TimeoutSeconds = Math.min(state.TimeoutSeconds ?? LONGEST_TIMER_SECONDS, LONGEST_TIMER_SECONDS);
+      handlers.set(name, { fn, integration: target.integration, timeoutSeconds: state.TimeoutSeconds });
+    } else if (state.TimeoutSecondsPath !== undefined) {
+      // Evaluated by the library against the state's input; its timer then counts the wait for a worker too.
+      handlers.set(name, { fn, integration: target.integration, timeoutSeconds: LONGEST_TIMER_SECONDS });
     } else {
-      state.TimeoutSeconds ??= fn.timeoutSeconds + 1;
+      const stateTimeoutSeconds = state.TimeoutSeconds;
+      state.TimeoutSeconds = LONGEST_TIMER_SECONDS;
+      handlers.set(name, { fn, integration: target.integration, timeoutSeconds: LONGEST_TIMER_SECONDS, ...(stateTimeoutSeconds !== undefined ? { stateTimeoutSeconds } : {}) });
     }
-    handlers.set(name, { fn, integration: target.integration, timeoutSeconds: state.TimeoutSeconds });
     if (retryIntervalScale !== undefined && state.Retry) {
       // Per retrier, in ms; an override replaces backoff growth and jitter, which tests do not need.
       retryIntervalOverrides[name] = state.Retry.map((retrier) => (retrier.IntervalSeconds ?? 1) * 1000 * retryIntervalScale);

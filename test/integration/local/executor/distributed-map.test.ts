@@ -82,12 +82,12 @@ it('succeeds within the tolerated failure count and lists the failed batch in FA
   expect(succeeded.map((r) => JSON.parse(r.Output))).toEqual([{ sum: 3, count: 1, tag: 'T' }]);
 }, 120_000);
 
-it('names the object when the item file is not JSON Lines', async () => {
+it('fails the Map with States.ItemReaderFailed, naming the object and line, when the item file is not JSON Lines', async () => {
   await putItems('in/broken.jsonl', '{"n": 1}\nnot json\n');
   const result = await run(FROM_S3_MACHINE, { key: 'in/broken.jsonl', tag: 'T', concurrency: 1, tolerated: 0 });
   expect(result.status).toBe('FAILED');
-  expect(result.error).toBe('UnsupportedDistributedMapError');
-  expect(result.cause).toContain(`s3://${DISTRIBUTED_MAP_BUCKET}/in/broken.jsonl as JSONL`);
+  expect(result.error).toBe('States.ItemReaderFailed');
+  expect(result.cause).toContain(`line 2 of s3://${DISTRIBUTED_MAP_BUCKET}/in/broken.jsonl is not JSON`);
 }, 120_000);
 
 it('takes items from the input without a reader, applying ItemSelector with $$.Map.Item, and returns the outputs in item order', async () => {
