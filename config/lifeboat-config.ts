@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { failoverBucketNameIssue } from './failover-target-name';
 import { functionMemoryIssue } from './lifeboat-handlers';
 import { ownedNamePatternOverlap } from './name-pattern-overlap';
 import { InvalidRetentionDurationError, parseRetentionDuration } from './retention-duration';
@@ -459,6 +460,16 @@ export const lifeboatConfigSchema = z
     c.environments.forEach((env, i) => {
       const claim = c.environments.map((other) => ownedNamePatternOverlap(`lifeboat-${other.name}`, `lifeboat-${env.name}`)).find((o) => o !== undefined);
       if (claim) ctx.addIssue({ code: 'custom', message: claim, path: ['environments', i, 'name'] });
+      // Here, not in environmentSchema: constructs validate their plans with that schema under a placeholder name (validated-plans.ts),
+      // and LifeboatProtection checks the same rule with its real prefix. An environment's prefix is lifeboat-<env> (lib/stacks/resource-names.ts),
+      // its restore targets' lifeboat-<env>-restore- (lib/lifeboat-names.ts).
+      const restoreTargetPrefix = `lifeboat-${env.name}-restore-`;
+      env.plans.forEach((plan, p) =>
+        plan.sources.forEach((source, s) => {
+          const issue = source.type === 's3' ? failoverBucketNameIssue(restoreTargetPrefix, source.name, "the environment's name or the source's") : undefined;
+          if (issue) ctx.addIssue({ code: 'custom', message: issue, path: ['environments', i, 'plans', p, 'sources', s, 'name'] });
+        }),
+      );
     });
   });
 

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { InvalidInputError } from '../runtime/errors';
 import { isoInstant } from '../restore/restore-request';
+import { DEFAULT_FAILOVER_TARGET_SUFFIX } from '../../config/failover-target-name';
 
-/** The suffix of the failover targets when the input names none. */
-export const DEFAULT_FAILOVER_TARGET_SUFFIX = 'failover';
+/** The suffix of the failover targets when the input names none (one constant, shared with synth's name check). */
+export { DEFAULT_FAILOVER_TARGET_SUFFIX };
 
 /**
  * The failover runbook's input, as typed into the DR region's Step Functions console or sent by

@@ -1,3 +1,4 @@
+import { failoverTargetName, MAX_BUCKET_NAME } from '../../config/failover-target-name';
 import { type FileSystemSourceConfig, type SourceConfig } from '../../config/lifeboat-config';
 import { InvalidInputError } from '../runtime/errors';
 import { RestoreTargetMissingError, RestoreTargetNotAllowedError, RestoreTargetNotEmptyError, RestoreTargetUnprotectedError } from '../restore/restore-errors';
@@ -5,9 +6,6 @@ import { createPrivateBucket } from '../restore/private-bucket';
 import { type RestoreTarget } from '../restore/restore-request';
 import { checkTargetAllowed } from '../restore/restore-target-policy';
 import { checkTargetState, type TargetDeps } from '../restore/restore-target-state';
-
-/** S3's limit on a bucket name. */
-const MAX_BUCKET_NAME = 63;
 
 /** A source of the plan and where the failover restores it. */
 export type FailoverTarget = { source: SourceConfig; target: RestoreTarget };
@@ -22,7 +20,7 @@ export type FailoverTarget = { source: SourceConfig; target: RestoreTarget };
  * part the operator chooses.
  */
 export function failoverTargetOf(source: SourceConfig, restoreTargetPrefix: string, suffix: string, mountPath?: string): RestoreTarget {
-  const name = `${restoreTargetPrefix}${source.name}-${suffix}`;
+  const name = failoverTargetName(restoreTargetPrefix, source.name, suffix);
   if (source.type === 's3') {
     if (name.length > MAX_BUCKET_NAME) {
       const room = MAX_BUCKET_NAME - (restoreTargetPrefix.length + source.name.length + 1);

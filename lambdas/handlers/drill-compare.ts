@@ -22,7 +22,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
   const liveRegion: string | undefined = primaryRegion ?? (homeVault === 'primary' ? runtime.config.region : undefined);
   return compareWithLiveSources({ restored: restoredOnly(restored), samples: drill.samples, verifiedAt: verifiedAt ?? new Date().toISOString() }, runtime.sources, {
     openVault: (side) => runtime.openVault(side),
-    liveS3: liveRegion !== undefined ? runtime.clients.s3Client(liveRegion) : 'the primary region is not known to this function (LIFEBOAT_PRIMARY_REGION is not set: a DR vault in another account does not read the sources, docs/DEPLOYMENT.md)',
+    liveS3: liveRegion !== undefined ? runtime.clients.s3Client(liveRegion) : 'the primary region is not known to this function (LIFEBOAT_PRIMARY_REGION is not set: a DR vault in another account does not read the sources, docs/DEPLOYMENT.md; nor does the DR drill of a primary stack without env.region)',
     targetS3: runtime.clients.s3Client(),
     directory: runtime.directory,
   });

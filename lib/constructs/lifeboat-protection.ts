@@ -28,9 +28,10 @@ import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { PruneWorkflow } from './prune-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
-import { SourceMirrors } from './source-mirrors';
+import { mirroredTableIssue, SourceMirrors } from './source-mirrors';
 import { checkPlansShape, validatePlans } from './validated-plans';
 import { setWorkflowLogging } from './workflow-logging';
+import { failoverBucketNameIssue } from '../../config/failover-target-name';
 import { mirrorOf } from '../../config/lifeboat-config';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
 import { isBelowMinScrubFraction, MIN_SCRUB_FRACTION_MESSAGE } from '../../config/scrub-fraction';
@@ -159,8 +160,10 @@ export type LifeboatProtectionProps = {
   readonly fileSystem?: LifeboatFileSystem;
   /**
    * The stack (in `drRegion`, and in `drAccount`) that holds the DR vault. The protection's own stack depends on it.
-   * @default a stack next to the protection's stack (same Stage or App), named `<stackName>-LifeboatDR`, in
-   * `drAccount` and `drRegion`; protections of one stack share it
+   * @default a stack next to the protection's stack (same Stage or App), in `drAccount` and `drRegion`, shared by the
+   * protections of one stack with the same `drAccount` and `drRegion`: `<stackName>-LifeboatDR` for the stack's first
+   * protection, and for one with another `drRegion` (or `drAccount`) than the first `<stackName>-LifeboatDR-<drRegion>`
+   * (`<stackName>-LifeboatDR-<drAccount>-<drRegion>`). Required for a protection in a NestedStack.
    */
   readonly drStack?: Stack;
   /**
@@ -500,9 +503,17 @@ export class LifeboatProtection extends Construct {
       ...drFiles,
       vaultSide: 'dr',
       // A DR account has no access to the primary account's sources: its drill restores and verifies, and says why it compares no live source.
-      ...(remoteUser === undefined ? { primaryRegion: stack.region } : {}),
+      // Nor does a drill that cannot name the primary region: an environment-agnostic stack's region is {"Ref":"AWS::Region"}, which in the
+      // DR stack would name the DR region (ownPropIssues refuses scheduled DR drills that would compare live buckets then; see the warning below).
+      ...(remoteUser === undefined && !Token.isUnresolved(stack.region) ? { primaryRegion: stack.region } : {}),
       deadLetterQueue: this.drAlerts.deadLetterQueue,
     });
+    if (remoteUser === undefined && Token.isUnresolved(stack.region) && sources.some((s) => s.config.type === 's3')) {
+      Annotations.of(this).addWarningV2(
+        'lifeboat:dr-drill-without-primary-region',
+        `stack ${stack.stackName} has no region (environment-agnostic): a drill of the DR vault started by hand restores and verifies, but compares no live S3 source (its functions cannot name the primary region); give the stack env.region for that comparison`,
+      );
+    }
     const pruneSchedule = {
       name: names.pruneSchedule,
       expression: props.prune?.schedule ?? DEFAULT_PRUNE_SCHEDULE,
@@ -532,6 +543,7 @@ export class LifeboatProtection extends Construct {
         environmentName: this.environmentName,
         stateMachineName: names.mirrorCheckStateMachine,
         plans: props.plans,
+        // A region, never {"Ref":"AWS::Region"}, which here would name the DR region: ownPropIssues refuses mirrors of an environment-agnostic stack.
         primaryRegion: stack.region,
         mirrorBucketPrefix: names.mirrorBucketPrefix,
         catalog: this.drCatalog.table,
@@ -670,6 +682,19 @@ export class LifeboatProtection extends Construct {
       issues.push(`drStack: stack ${props.drStack.stackName} is in account ${props.drStack.account}, not ${stack.account}: set drAccount: '${props.drStack.account}' too, so that the DR vault and catalog let this account's roles in (docs/DEPLOYMENT.md, "The DR vault in another account")`);
     }
     issues.push(...sourceRegionIssues(stack, props.plans));
+    const remote = props.drAccount !== undefined && props.drAccount !== stack.account;
+    if (!remote) issues.push(...agnosticRegionIssues(stack, props.plans));
+    // Every S3 source, mirrored ones too: a failover restores a mirrored source from the vault when its mirror is stale.
+    const { restoreTargetPrefix } = lifeboatNames({ prefix: this.prefix, environmentName: this.environmentName, account: stack.account, primaryRegion: stack.region, drRegion: props.drRegion });
+    props.plans.forEach((plan, p) =>
+      plan.sources.forEach((source, s) => {
+        const failoverIssue = source.config.type === 's3' ? failoverBucketNameIssue(restoreTargetPrefix, source.name, "the prefix or the source's name") : undefined;
+        if (failoverIssue) issues.push(`plans[${p}].sources[${s}]: ${failoverIssue}`);
+        const tableIssue = source.table && mirrorOf(source.config) !== undefined ? mirroredTableIssue(source.table, stack, props.drRegion) : undefined;
+        if (tableIssue) issues.push(`plans[${p}].sources[${s}].mirror: source "${source.name}": ${tableIssue}`);
+      }),
+    );
+    if (!props.drStack) issues.push(...siblingDrStackIssues(stack, props.drRegion, props.drAccount));
     if (props.drAccount !== undefined) {
       if (!/^\d{12}$/.test(props.drAccount)) issues.push(`drAccount: "${props.drAccount}" must be a 12-digit AWS account id`);
       if (Token.isUnresolved(stack.account)) issues.push(`drAccount: stack ${stack.stackName} has no account (environment-agnostic); give it one, so that the DR stack's policies can name the primary account`);
@@ -702,6 +727,8 @@ const RESERVED_BUCKET_NAME_STARTS = ['xn--', 'sthree-', 'amzn-s3-demo-'] as cons
 const MAX_SCHEDULE_NAME = 64;
 /** `Lifeboat <environmentName>` is the alarm topics' display name, which SNS limits to 100 characters. */
 const MAX_ENVIRONMENT_NAME = 64;
+/** CloudFormation's limit on a stack's name. */
+const MAX_STACK_NAME = 128;
 /** The config schema's bound (environment.prune.graceHours). */
 const MAX_GRACE_HOURS = 24 * 365;
 
@@ -729,6 +756,28 @@ function sourceRegionIssues(stack: Stack, plans: readonly LifeboatPlan[]): strin
   return issues;
 }
 
+/**
+ * What in the DR stack would need the primary region, which an environment-agnostic stack does not name: its region is
+ * {"Ref":"AWS::Region"}, which in the DR stack resolves to the DR region. The mirror check would compare a table's replica with
+ * itself and read the source buckets through the DR region; a DR drill would sample the live buckets there. (A DR drill started
+ * by hand then compares no live source: the constructor warns.)
+ */
+function agnosticRegionIssues(stack: Stack, plans: readonly LifeboatPlan[]): string[] {
+  if (!Token.isUnresolved(stack.region)) return [];
+  const issues: string[] = [];
+  const why = `stack ${stack.node.path} has no region (environment-agnostic), and the DR stack cannot learn it`;
+  plans.forEach((plan, p) => {
+    plan.sources.forEach((source, s) => {
+      if (mirrorOf(source.config) === undefined) return;
+      issues.push(`plans[${p}].sources[${s}].mirror: source "${source.name}": the mirror check, in the DR region, compares the mirror with the source in the primary region, but ${why}: give the stack env.region, or drop mirror`);
+    });
+    if (plan.drill !== undefined && (plan.drill.vault ?? 'dr') === 'dr' && plan.sources.some((source) => source.config.type === 's3')) {
+      issues.push(`plans[${p}].drill: plan "${plan.name}"'s drill of the DR vault compares its restores with the live buckets in the primary region, but ${why}: give the stack env.region, or drill the primary vault (drill.vault: 'primary')`);
+    }
+  });
+  return issues;
+}
+
 /** A catalog key: used through DynamoDB only, by the protection's tagged roles (protected-key.ts). */
 function catalogKey(scope: Construct, description: string, keyUser: string, security: LifeboatSecurityOptions | undefined, userAccount?: string): kms.Key {
   return createProtectedKey(scope, 'CatalogKey', {
@@ -740,17 +789,48 @@ function catalogKey(scope: Construct, description: string, keyUser: string, secu
   });
 }
 
-/** The default DR stack: next to `stack` (same parent), `<stackName>-LifeboatDR` in `drRegion`; shared by the protections of `stack`. */
-function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | undefined): Stack {
+/** Where the default DR stack of a protection in `stack` goes: an existing sibling to share, or the id and name of a new one. */
+type SiblingDrStack = { readonly existing: Stack } | { readonly parent: Construct; readonly id: string; readonly stackName: string; readonly account?: string };
+
+/**
+ * One default DR stack per DR account and region, next to `stack` (same parent): protections of `stack` with the same
+ * drAccount and drRegion share it. The first keeps `<stackName>-LifeboatDR`, the name DR stacks have always had; a
+ * protection with another drRegion or drAccount gets `<stackName>-LifeboatDR-<region>` (`-<account>-<region>` for an
+ * account other than the stack's), so that its DR vault is never created in another protection's DR region or account.
+ */
+function siblingDrStackPlacement(stack: Stack, drRegion: string, drAccount: string | undefined): SiblingDrStack {
   const parent = stack.node.scope;
   if (!parent) throw new Error(`Stack ${stack.stackName} has no parent to create the Lifeboat DR stack in; pass drStack.`);
-  const id = `${stack.node.id}${DEFAULT_DR_STACK_SUFFIX}`;
-  const existing = parent.node.tryFindChild(id);
-  if (existing instanceof Stack) return existing;
-  return new Stack(parent, id, {
-    stackName: `${stack.stackName}${DEFAULT_DR_STACK_SUFFIX}`,
-    // drAccount, else the same account; an environment-agnostic account stays agnostic (the CLI's credentials decide at deploy).
-    env: { region: drRegion, ...(drAccount !== undefined ? { account: drAccount } : Token.isUnresolved(stack.account) ? {} : { account: stack.account }) },
+  // drAccount, else the same account; an environment-agnostic account stays agnostic (the CLI's credentials decide at deploy).
+  const account = drAccount ?? (Token.isUnresolved(stack.account) ? undefined : stack.account);
+  const suffixes = [DEFAULT_DR_STACK_SUFFIX, `${DEFAULT_DR_STACK_SUFFIX}-${account !== undefined && account !== stack.account ? `${account}-` : ''}${drRegion}`];
+  for (const suffix of suffixes) {
+    const existing = parent.node.tryFindChild(`${stack.node.id}${suffix}`);
+    if (existing === undefined) return { parent, id: `${stack.node.id}${suffix}`, stackName: `${stack.stackName}${suffix}`, ...(account !== undefined ? { account } : {}) };
+    if (existing instanceof Stack && existing.region === drRegion && (Token.isUnresolved(existing.account) ? account === undefined : existing.account === account)) return { existing };
+  }
+  throw new InvalidLifeboatPropsError(`Lifeboat DR stack of ${stack.node.path}`, [
+    `drStack: ${parent.node.path || 'the app'} already holds a construct ${stack.node.id}${suffixes[1]} that is no DR stack in ${drRegion}${account !== undefined ? ` and account ${account}` : ''}; pass drStack`,
+  ]);
+}
+
+/** What keeps the default DR stack from being made: a nested stack (its name is a token, its parent a stack), or a name over CloudFormation's 128 characters. */
+function siblingDrStackIssues(stack: Stack, drRegion: string, drAccount: string | undefined): string[] {
+  if (stack.nested) {
+    return [`drStack: the protection is in the nested stack ${stack.node.path}, next to which no DR stack can be made (a DR stack is a top-level stack of its own, in ${drRegion}); pass drStack: a Stack in ${drRegion}`];
+  }
+  const placement = siblingDrStackPlacement(stack, drRegion, drAccount);
+  if ('existing' in placement || placement.stackName.length <= MAX_STACK_NAME) return [];
+  return [`drStack: the DR stack would be named ${placement.stackName} (${placement.stackName.length} characters), over CloudFormation's ${MAX_STACK_NAME}: give stack ${stack.node.path} a shorter stackName, or pass drStack`];
+}
+
+/** The default DR stack (siblingDrStackPlacement): the one to share, or a new one. */
+function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | undefined): Stack {
+  const placement = siblingDrStackPlacement(stack, drRegion, drAccount);
+  if ('existing' in placement) return placement.existing;
+  return new Stack(placement.parent, placement.id, {
+    stackName: placement.stackName,
+    env: { region: drRegion, ...(placement.account !== undefined ? { account: placement.account } : {}) },
     description: `Lifeboat: DR vault of ${stack.stackName} (${drRegion})`,
   });
 }

@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { type ReadBudgetConfig, type SourceConfig, type WriteBudgetConfig } from '../../config/lifeboat-config';
@@ -104,8 +104,13 @@ export class LifeboatSource {
     );
   }
 
-  /** A DynamoDB table (items, keys, indexes and TTL; restore recreates the table from them). */
+  /**
+   * A DynamoDB table (items, keys, indexes and TTL; restore recreates the table from them), of the stack's own account and
+   * region: the functions reach it by its name, in theirs.
+   */
   static dynamoDbTable(name: string, table: dynamodb.ITable, options: DynamoDbTableSourceOptions = {}): LifeboatSource {
+    const issue = foreignTableIssue(table);
+    if (issue) throw new InvalidLifeboatPropsError(`LifeboatSource ${name}`, [issue]);
     return new LifeboatSource(
       {
         type: 'dynamodb',
@@ -152,4 +157,23 @@ export class LifeboatSource {
   get table(): dynamodb.ITable | undefined {
     return this.resources.table;
   }
+}
+
+/**
+ * A table imported by an ARN of another region or account (Table.fromTableArn): CDK reports the importing stack's
+ * environment for it, and the functions would address a table of that name in their own region and account instead.
+ * Only literal ARNs are judged; a token (an owned table, one imported by name) is the stack's.
+ */
+function foreignTableIssue(table: dynamodb.ITable): string | undefined {
+  if (Token.isUnresolved(table.tableArn)) return undefined;
+  const stack = Stack.of(table);
+  const { region, account } = Arn.split(table.tableArn, ArnFormat.SLASH_RESOURCE_NAME);
+  const fix = 'the functions reach a table by its name, in their own region and account: protect it from a stack there';
+  if (region !== undefined && !Token.isUnresolved(stack.region) && region !== stack.region) {
+    return `table: ${table.tableArn} is in ${region}, but stack ${stack.stackName} is in ${stack.region}; ${fix}`;
+  }
+  if (account !== undefined && !Token.isUnresolved(stack.account) && account !== stack.account) {
+    return `table: ${table.tableArn} is account ${account}'s, but stack ${stack.stackName} is in account ${stack.account}; ${fix}`;
+  }
+  return undefined;
 }

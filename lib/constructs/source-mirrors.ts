@@ -15,6 +15,24 @@ import { type DrKeyArns } from './dr-key-arns';
 import { createMirrorKey, EFS_KEY_USE_ACTIONS, efsViaService } from './mirror-key';
 import { KEY_USER_TAG } from './security-options';
 
+/**
+ * Why the DR replica a mirrored table gets (a TableV2 of `stack`: SourceMirrors adds it) cannot be made, or undefined:
+ * a customer-managed key with no replica key for the DR region. CDK would otherwise fail at synth with a resolution error
+ * that names neither the source nor `mirror`.
+ */
+export function mirroredTableIssue(table: dynamodb.ITable, stack: Stack, drRegion: string): string | undefined {
+  if (!(table instanceof dynamodb.TableV2) || Stack.of(table) !== stack) return undefined;
+  // TableV2 keeps its encryption private (no public getter). Read defensively: should CDK rename the field, this finds
+  // nothing and CDK's own error remains.
+  const encryption: unknown = Reflect.get(table, 'encryption');
+  if (!(encryption instanceof dynamodb.TableEncryptionV2) || encryption.type !== dynamodb.TableEncryption.CUSTOMER_MANAGED) return undefined;
+  if (encryption.replicaKeyArns !== undefined && Object.hasOwn(encryption.replicaKeyArns, drRegion)) return undefined;
+  return (
+    `table ${table.node.path} is encrypted with a customer-managed key that has no replica key for ${drRegion}, where its mirror (a replica) goes: ` +
+    `add one, TableEncryptionV2.customerManagedKey(key, { '${drRegion}': '<ARN of a key in ${drRegion}>' }), or drop mirror`
+  );
+}
+
 /** CloudFormation type of the custom resource that puts a replication configuration on a bucket Lifeboat does not own. */
 export const BUCKET_REPLICATION_RESOURCE_TYPE = 'Custom::LifeboatBucketReplication';
 /** CloudFormation type of the custom resource that starts EFS replication of the environment's file system. */
@@ -246,6 +264,8 @@ export class SourceMirrors extends Construct {
 
   private mirrorTable(source: LifeboatSource, table: dynamodb.ITable, drRegion: string): void {
     if (table instanceof dynamodb.TableV2 && Stack.of(table) === Stack.of(this)) {
+      const issue = mirroredTableIssue(table, Stack.of(this), drRegion);
+      if (issue) throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.scope?.node.path ?? ''}`, [`plans: source "${source.name}" has mirror: ${issue}`]);
       try {
         table.addReplica({ region: drRegion });
       } catch (err) {

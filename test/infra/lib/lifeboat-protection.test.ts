@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -184,6 +184,65 @@ describe('two protections in one app', () => {
     // The other protection of the stack has no Object Lock: its roles get no retention action. (Replicate's grant
     // on the DR vault's own config and keys is a statement of its own: replication does not copy them.)
     expect(everyAction.filter((a) => a === 's3:PutObjectRetention')).toHaveLength(3);
+  });
+});
+
+describe('protections of one stack with different DR regions or accounts (audit R7, finding 1)', () => {
+  const s = synthesizeApp((app) => {
+    const shop = new Stack(app, 'Shop', { env: ENV });
+    const assets = s3.Bucket.fromBucketName(shop, 'Assets', 'shop-assets');
+    const protect = (id: string, more: Partial<LifeboatProtectionProps>) =>
+      new LifeboatProtection(shop, id, { prefix: `shop-${id.toLowerCase()}`, drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('assets', assets)])], ...more });
+    return {
+      west: protect('West', {}),
+      east: protect('East', { drRegion: 'us-east-2' }),
+      westToo: protect('WestToo', {}),
+      otherAccount: protect('OtherAccount', { drAccount: '222222222222' }),
+    };
+    // Four protections in one stack exceed CloudFormation's 500 resources; only the templates are looked at here.
+  }, { context: { '@aws-cdk/core:stackResourceLimit': 0 } });
+
+  /** The DR vault bucket names of a DR stack's template. */
+  const drVaultsOf = (stack: Stack): unknown[] =>
+    Object.values(Template.fromStack(stack).findResources('AWS::S3::Bucket') as Record<string, Resource>)
+      .map((b) => b.Properties?.BucketName)
+      .filter((name) => typeof name === 'string' && name.includes('-vault-'));
+
+  it('gives each DR account and region its own DR stack, the first keeping <stackName>-LifeboatDR, and puts each DR vault there', () => {
+    expect(s.synthError).toBeUndefined();
+    const { west, east, westToo, otherAccount } = s.built;
+    expect([west, east, westToo, otherAccount].map((p) => [p.drStack.stackName, p.drStack.account, p.drStack.region])).toEqual([
+      ['Shop-LifeboatDR', '111111111111', 'us-west-2'],
+      ['Shop-LifeboatDR-us-east-2', '111111111111', 'us-east-2'],
+      ['Shop-LifeboatDR', '111111111111', 'us-west-2'],
+      ['Shop-LifeboatDR-222222222222-us-west-2', '222222222222', 'us-west-2'],
+    ]);
+    expect(westToo.drStack).toBe(west.drStack);
+    expect(drVaultsOf(west.drStack)).toEqual(['shop-west-vault-111111111111-us-west-2', 'shop-westtoo-vault-111111111111-us-west-2']);
+    expect(drVaultsOf(east.drStack)).toEqual(['shop-east-vault-111111111111-us-east-2']);
+    expect(drVaultsOf(otherAccount.drStack)).toEqual(['shop-otheraccount-vault-222222222222-us-west-2']);
+  });
+
+  it('refuses a protection in a nested stack without drStack, and a stack name too long for the DR stack\'s, and takes either with drStack', () => {
+    const app = new App({ outdir: tempOutdir() });
+    const shop = new Stack(app, 'Shop', { env: ENV });
+    const inner = new NestedStack(shop, 'Inner');
+    const long = new Stack(app, 'Long', { env: ENV, stackName: `S${'x'.repeat(117)}` });
+    const buckets = new Map([inner, long].map((scope) => [scope, s3.Bucket.fromBucketName(scope, 'Assets', 'shop-assets')]));
+    const props = (scope: Stack): LifeboatProtectionProps => ({ drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('assets', buckets.get(scope) as s3.IBucket)])] });
+    expect(() => new LifeboatProtection(inner, 'Lifeboat', props(inner))).toThrow(
+      new InvalidLifeboatPropsError('LifeboatProtection Shop/Inner/Lifeboat', [
+        'drStack: the protection is in the nested stack Shop/Inner, next to which no DR stack can be made (a DR stack is a top-level stack of its own, in us-west-2); pass drStack: a Stack in us-west-2',
+      ]),
+    );
+    expect(() => new LifeboatProtection(long, 'Lifeboat', props(long))).toThrow(
+      new InvalidLifeboatPropsError('LifeboatProtection Long/Lifeboat', [
+        `drStack: the DR stack would be named S${'x'.repeat(117)}-LifeboatDR (129 characters), over CloudFormation's 128: give stack Long a shorter stackName, or pass drStack`,
+      ]),
+    );
+    const drStack = new Stack(app, 'ShopDr', { env: { ...ENV, region: 'us-west-2' } });
+    expect(new LifeboatProtection(inner, 'InnerProtected', { ...props(inner), prefix: 'inner', drStack }).drStack).toBe(drStack);
+    expect(new LifeboatProtection(long, 'LongProtected', { ...props(long), prefix: 'longer', drStack }).drStack).toBe(drStack);
   });
 });
 
@@ -484,6 +543,51 @@ describe('an environment-agnostic stack', () => {
       },
     ]);
   });
+
+  // Its region is {"Ref":"AWS::Region"}, which in the DR stack names the DR region (audit R7, finding 2).
+  it('hands the DR stack no primary region: the DR drill compares no live bucket, and says so at synth', () => {
+    const s = synthesizeApp((app) => {
+      const stack = new Stack(app, 'Agnostic');
+      const bucket = s3.Bucket.fromBucketName(stack, 'Assets', 'agnostic-assets');
+      const protection = new LifeboatProtection(stack, 'Lifeboat', {
+        prefix: 'agnostic',
+        drRegion: 'us-west-2',
+        plans: [plan([LifeboatSource.s3Bucket('assets', bucket)], { drill: { schedule: 'rate(7 days)', vault: 'primary' } })],
+      });
+      return { stack, protection };
+    });
+    expect(s.synthError).toBeUndefined();
+    const drFunctions = Object.values(Template.fromStack(s.built.protection.drStack).findResources('AWS::Lambda::Function') as Record<string, Resource>);
+    expect(drFunctions.filter((fn) => JSON.stringify(fn.Properties?.Environment).includes('LIFEBOAT_PRIMARY_REGION'))).toEqual([]);
+    expect(drFunctions.filter((fn) => JSON.stringify(fn.Properties?.Environment).includes('"LIFEBOAT_HANDLER":"drill-compare"'))).toHaveLength(1);
+    const warnings = s.app.synth().getStackArtifact(s.built.stack.artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
+    expect(warnings).toContainEqual(expect.stringContaining('stack Agnostic has no region (environment-agnostic): a drill of the DR vault started by hand restores and verifies, but compares no live S3 source'));
+  });
+
+  it('refuses a mirror and a scheduled drill of the DR vault with a bucket, which would need the primary region in the DR stack', () => {
+    const stack = new Stack(new App({ outdir: tempOutdir() }), 'Agnostic');
+    const bucket = s3.Bucket.fromBucketName(stack, 'Assets', 'agnostic-assets');
+    const orders = dynamodb.Table.fromTableName(stack, 'Orders', 'agnostic-orders');
+    const drill = { schedule: 'rate(7 days)' };
+    expect(
+      () =>
+        new LifeboatProtection(stack, 'Lifeboat', {
+          prefix: 'agnostic',
+          drRegion: 'us-west-2',
+          plans: [
+            plan([LifeboatSource.s3Bucket('assets', bucket, { mirror: true }), LifeboatSource.dynamoDbTable('orders', orders, { mirror: true })], { drill }),
+            // Tables are not sampled live by a drill, so a drill of tables only needs no primary region.
+            plan([LifeboatSource.dynamoDbTable('orders-archive', orders)], { name: 'tables', drill }),
+          ],
+        }),
+    ).toThrow(
+      new InvalidLifeboatPropsError('LifeboatProtection Agnostic/Lifeboat', [
+        'plans[0].sources[0].mirror: source "assets": the mirror check, in the DR region, compares the mirror with the source in the primary region, but stack Agnostic has no region (environment-agnostic), and the DR stack cannot learn it: give the stack env.region, or drop mirror',
+        'plans[0].sources[1].mirror: source "orders": the mirror check, in the DR region, compares the mirror with the source in the primary region, but stack Agnostic has no region (environment-agnostic), and the DR stack cannot learn it: give the stack env.region, or drop mirror',
+        'plans[0].drill: plan "daily"\'s drill of the DR vault compares its restores with the live buckets in the primary region, but stack Agnostic has no region (environment-agnostic), and the DR stack cannot learn it: give the stack env.region, or drill the primary vault (drill.vault: \'primary\')',
+      ]),
+    );
+  });
 });
 
 describe('prop validation', () => {
@@ -682,6 +786,62 @@ describe('prop validation', () => {
     const warningsOf = (stack: Stack): string[] => assembly.getStackArtifact(stack.artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
     expect(warningsOf(a)).toContainEqual(expect.stringContaining('prune.graceHours 1 is below the backup lease (24.25 h): a backup that runs longer than 1 h refuses to commit (BackupOutlivedGraceError)'));
     expect(warningsOf(c)).toContainEqual(expect.stringContaining('prune.graceHours 30 is below the backup lease (72.25 h)'));
+  });
+
+  it('refuses an S3 source, mirrored or not, whose failover bucket would exceed 63 characters (audit R7, finding 3)', () => {
+    // shop-production-eu-restore- has 27 characters, -failover 9: a source name may have 27.
+    const err = errorOf((p, stack, bucket) => ({
+      ...p,
+      prefix: 'shop-production-eu',
+      plans: [
+        plan([
+          LifeboatSource.s3Bucket('customer-uploads-originals-x', bucket, { prefix: 'x/' }),
+          LifeboatSource.s3Bucket('customer-uploads-originals-y', bucket, { prefix: 'y/', mirror: true }),
+          LifeboatSource.s3Bucket('customer-uploads-originals9', bucket, { prefix: 'z/' }),
+          LifeboatSource.dynamoDbTable('customer-orders-table-eu-west-on', dynamodb.Table.fromTableName(stack, 'Orders', 'orders')),
+        ]),
+      ],
+    }));
+    expect(err.issues).toEqual([
+      'plans[0].sources[0]: source "customer-uploads-originals-x": the failover would restore it into the bucket shop-production-eu-restore-customer-uploads-originals-x-failover (64 characters), over S3\'s 63, and so refuse to fail over its plan; shorten the prefix or the source\'s name',
+      'plans[0].sources[1]: source "customer-uploads-originals-y": the failover would restore it into the bucket shop-production-eu-restore-customer-uploads-originals-y-failover (64 characters), over S3\'s 63, and so refuse to fail over its plan; shorten the prefix or the source\'s name',
+    ]);
+  });
+
+  it('refuses a table imported by the ARN of another region or account, and takes one of the stack\'s own (audit R7, finding 5)', () => {
+    const stack = new Stack(new App({ outdir: tempOutdir() }), 'Shop', { env: ENV });
+    const table = (id: string, arn: string) => dynamodb.Table.fromTableArn(stack, id, arn);
+    expect(() => LifeboatSource.dynamoDbTable('orders', table('East', 'arn:aws:dynamodb:us-east-2:111111111111:table/orders'))).toThrow(
+      new InvalidLifeboatPropsError('LifeboatSource orders', [
+        'table: arn:aws:dynamodb:us-east-2:111111111111:table/orders is in us-east-2, but stack Shop is in eu-west-1; the functions reach a table by its name, in their own region and account: protect it from a stack there',
+      ]),
+    );
+    expect(() => LifeboatSource.dynamoDbTable('orders', table('Foreign', 'arn:aws:dynamodb:eu-west-1:222222222222:table/orders'))).toThrow(
+      new InvalidLifeboatPropsError('LifeboatSource orders', [
+        'table: arn:aws:dynamodb:eu-west-1:222222222222:table/orders is account 222222222222\'s, but stack Shop is in account 111111111111; the functions reach a table by its name, in their own region and account: protect it from a stack there',
+      ]),
+    );
+    expect(LifeboatSource.dynamoDbTable('orders', table('Own', 'arn:aws:dynamodb:eu-west-1:111111111111:table/orders')).config).toEqual({ type: 'dynamodb', name: 'orders', table: 'orders' });
+    const agnostic = new Stack(stack.node.scope as App, 'Agnostic');
+    expect(LifeboatSource.dynamoDbTable('orders', dynamodb.Table.fromTableName(agnostic, 'Orders', 'orders')).name).toBe('orders');
+  });
+
+  it('refuses a mirrored TableV2 whose customer-managed key has no replica key for the DR region, and takes one that has (audit R7, finding 8)', () => {
+    const tableWith = (stack: Stack, replicaKeyArns?: Record<string, string>) =>
+      new dynamodb.TableV2(stack, 'Orders', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        encryption: dynamodb.TableEncryptionV2.customerManagedKey(new kms.Key(stack, 'OrdersKey'), replicaKeyArns),
+      });
+    const err = errorOf((p, stack) => ({ ...p, plans: [plan([LifeboatSource.dynamoDbTable('orders', tableWith(stack), { mirror: true })])] }));
+    expect(err.issues).toEqual([
+      'plans[0].sources[0].mirror: source "orders": table Shop/Orders is encrypted with a customer-managed key that has no replica key for us-west-2, where its mirror (a replica) goes: add one, TableEncryptionV2.customerManagedKey(key, { \'us-west-2\': \'<ARN of a key in us-west-2>\' }), or drop mirror',
+    ]);
+    const s = synthesizeApp((app) => {
+      const stack = new Stack(app, 'Shop', { env: ENV });
+      const orders = tableWith(stack, { 'us-west-2': 'arn:aws:kms:us-west-2:111111111111:key/replica' });
+      return new LifeboatProtection(stack, 'Lifeboat', { prefix: 'shop-prod', drRegion: 'us-west-2', plans: [plan([LifeboatSource.dynamoDbTable('orders', orders, { mirror: true })])] });
+    });
+    expect(s.synthError).toBeUndefined();
   });
 
   it('refuses a DR region equal to the stack\'s and a DR stack elsewhere', () => {
