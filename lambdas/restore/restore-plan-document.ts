@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { z } from 'zod';
 import { objectPieceSchema } from './object-pieces';
 import { resolvedRestoreSchema } from './resolved-restore';
-import { isS3NotFound } from '../../vault';
+import { isMissingS3Object } from '../sources/s3-missing-object';
 
 /**
  * The plan of one restore, stored as JSON in the primary vault bucket under `restore-plans/` (a
@@ -83,13 +83,17 @@ export async function putRestorePlan(s3: S3Client, bucket: string, plan: Restore
   return key;
 }
 
-/** The text of an object the restore steps keep beside the plan (piece records, check records), or undefined when there is none. */
+/**
+ * The text of an object the restore steps keep beside the plan (piece records, check records), or undefined when there
+ * is none. In AWS a missing record answers 403, not 404: the restore functions may list the vault only under some
+ * prefixes (restore-plans/ among them, lib/constructs/restore-functions.ts), so a 403 is checked with a listing.
+ */
 export async function getPlanObjectText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
   try {
     const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return await Body?.transformToString();
   } catch (err) {
-    if (isS3NotFound(err)) return undefined;
+    if (await isMissingS3Object(s3, bucket, key, err)) return undefined;
     throw err;
   }
 }

@@ -1,10 +1,11 @@
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type EntryMeta, forEachBounded, isS3NotFound } from '../../vault';
+import { type EntryMeta, forEachBounded } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
 import { headS3Object, listS3Objects, openS3ObjectStream, readS3ObjectTags, type S3KeyRange, type S3ObjectHead } from './s3-bucket-source';
 import { s3EntryPath } from './s3-entry-path';
 import { type S3ObjectHeaders, s3HeadersOfMeta } from './s3-object-headers';
 import { type S3ResumePoint } from './shard-resume-point';
+import { isMissingS3Object } from './s3-missing-object';
 import { type ShardRun } from './shard-run';
 import { StoppableListing } from './stoppable-listing';
 
@@ -72,8 +73,9 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
         object.destroy();
       }
     } catch (err) {
-      // Deleted between listing and reading: the backup is of the bucket as it is, so the key is left out.
-      if (!isS3NotFound(err)) throw err;
+      // Deleted between listing and reading: the backup is of the bucket as it is, so the key is left out. (A 403 may
+      // be such a key too, for a role whose ListBucket is conditioned on the source's prefix: isMissingS3Object.)
+      if (!(await isMissingS3Object(s3, spec.bucket, summary.key, err))) throw err;
       observations.vanished.push(summary.key);
     }
   });

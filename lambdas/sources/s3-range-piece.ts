@@ -1,9 +1,10 @@
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type ContentSource, isS3NotFound, type RecordedContent } from '../../vault';
+import { type ContentSource, type RecordedContent } from '../../vault';
 import { type EntrySink } from './entry-sink';
 import { headS3Object, openS3ObjectRange, readS3ObjectTags } from './s3-bucket-source';
 import { s3EntryPath } from './s3-entry-path';
 import { objectMeta, s3ChangeToken } from './s3-object-entries';
+import { isMissingS3Object } from './s3-missing-object';
 import { type StoredObjectPiece } from './stored-object-piece';
 
 /** One byte range of a split object, as its s3-range shard spec gives it. */
@@ -63,8 +64,9 @@ export async function addS3RangePiece(s3: S3Client, spec: S3RangePieceSpec, sink
     // The version is the planned one (If-Match), so its ETag and the whole size are the spec's.
     return tags ? { ...stored, meta: objectMeta(spec.key, { ...object, etag: spec.etag, size: spec.size }, tags), changeToken } : stored;
   } catch (err) {
-    // Deleted after planning: the snapshot is of the bucket as read, so commit leaves the object out.
-    if (!isS3NotFound(err)) throw err;
+    // Deleted after planning: the snapshot is of the bucket as read, so commit leaves the object out (a 403 for a
+    // role whose ListBucket is conditioned on the source's prefix is checked with a listing: isMissingS3Object).
+    if (!(await isMissingS3Object(s3, spec.bucket, spec.key, err))) throw err;
     return { ...base, outcome: 'vanished' };
   }
 }

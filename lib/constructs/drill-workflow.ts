@@ -116,8 +116,10 @@ export class DrillWorkflow extends Construct {
     const scratchObjects = `${scratchBuckets}/*`;
     const scratchTables = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: `${props.scratchPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
     const vaultObjects = (prefixes: string[]) => prefixes.map((p) => props.vault.arnForObjects(p));
-    // Start: the plan's backups (byPlan) and records; the scratch buckets (restore targets must exist).
-    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/byPlan`] }));
+    // Start: the plan's backups (listBackupsOfPlan: Query of the byPlan index) and records (getBackup: GetItem on the
+    // table), each action on its own resource; the scratch buckets (restore targets must exist).
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [props.catalog.tableArn] }));
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantDecrypt(start);
     // Scratch buckets are the stack's own (s3:ResourceAccount): a bucket of that name in another account is not ours to fill.
     const own = ownedBy(stack.account);

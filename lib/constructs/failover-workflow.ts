@@ -101,7 +101,9 @@ export class FailoverWorkflow extends Construct {
     const targetBuckets = `arn:${stack.partition}:s3:::${props.restoreTargetPrefix}*`;
     const targetTables = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: `${props.restoreTargetPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
     // Validate: the plan's backups in the DR catalog; every target checked (HeadBucket and "is it empty" need ListBucket, its protection the two Gets), buckets created.
-    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/byPlan`] }));
+    // listBackupsOfPlan is a Query of the byPlan index; getBackup and the mirrors' MIRROR# records are GetItem on the table.
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [props.catalog.tableArn] }));
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantDecrypt(start);
     // The targets are the stack's own buckets (s3:ResourceAccount): a bucket of that name in another account is refused.
     // An existing target must have default encryption and Block Public Access (target-bucket-protection.ts): read on every target.

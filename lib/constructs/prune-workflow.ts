@@ -11,6 +11,7 @@ import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
+import { bucketHasObjectLock } from './bucket-object-lock';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { plansInStack } from './plans-in-stack';
 import { homeVaultEnvironment } from './restore-functions';
@@ -48,6 +49,13 @@ export type PruneWorkflowProps = {
   readonly catalogKey: kms.IKey;
   /** @default no schedule */
   readonly schedule?: PruneSchedule;
+  /**
+   * Whether the vault's bucket has Object Lock (environment.immutability): its deleters then read each object's
+   * retention and legal hold before they delete it (S3VaultStore.delete), which S3 shows only to a role with
+   * s3:GetObjectRetention and s3:GetObjectLegalHold.
+   * @default whether `vault` is a bucket of this app created with Object Lock (bucketHasObjectLock)
+   */
+  readonly objectLock?: boolean;
 };
 
 /** What the prune reads (docs/FORMAT.md §1 and §11): the whole vault but nothing outside it. */
@@ -71,6 +79,17 @@ const VAULT_WRITE_KEYS = [...VAULT_CREATE_KEYS, ...VAULT_REWRITE_KEYS];
  * it ends, a dead prune's: vault/prune/prune-lease.ts). Never snapshots, keys or config.
  */
 const VAULT_DELETE_KEYS = ['data/*', 'index/*', 'manifest/*', 'prune/condemned/*', 'prune/running/*'];
+/**
+ * What the Forget step deletes: the snapshot objects of forgotten backups. With Object Lock also where it reads
+ * their retention and legal hold.
+ */
+const FORGET_DELETE_KEYS = ['snapshots/*'];
+/**
+ * What S3VaultStore.delete HEADs before deleting, on a vault with Object Lock: S3 puts the retention and legal hold
+ * headers in a HEAD only for a role allowed s3:GetObjectRetention and s3:GetObjectLegalHold. Without them the HEAD
+ * looks unlocked and the delete adds a delete marker over a retained object (docs/ARCHITECTURE.md, "Object Lock").
+ */
+const LOCK_READ_ACTIONS = ['s3:GetObjectRetention', 's3:GetObjectLegalHold'];
 /** Whose tags it reads and writes: packs (their storage tier tag), nothing else. */
 const VAULT_TAGGED_KEYS = ['data/*'];
 /** A prune runs a few invocations of at most 15 minutes each; the execution is stopped well after that. */
@@ -86,7 +105,8 @@ const WORKFLOW_TIMEOUT = Duration.hours(6);
  * Access: read every vault object kind and list the bucket; create packs and index objects (never
  * replace one: `If-None-Match: *` required) and write prune/ objects; read and write the tags of
  * packs (the repack keeps each pack's storage tier); delete packs, index and manifest objects and
- * condemnation batches — never snapshots, key objects or config; the vault key for Decrypt (read)
+ * condemnation batches — never snapshots, key objects or config — and, with Object Lock, read the
+ * retention and legal hold of exactly those (the Forget step: of snapshots); the vault key for Decrypt (read)
  * and GenerateDataKey (SSE-KMS writes); put the run's `PRUNE#<vault>` item into the region's
  * catalog (and its key, the catalog's encryption).
  */
@@ -127,19 +147,27 @@ export class PruneWorkflow extends Construct {
       },
     });
     this.forgetFunction = forget;
-    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [props.vault.arnForObjects('snapshots/*')] }));
+    const objects = (keys: readonly string[]) => keys.map((k) => props.vault.arnForObjects(k));
+    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: objects(FORGET_DELETE_KEYS) }));
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.vault.arnForObjects('config'), props.vault.arnForObjects('keys/*')] }));
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
-    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [props.catalog.tableArn, `${props.catalog.tableArn}/index/*`] }));
+    // ForgetCatalog (lambdas/retention/forget-backups.ts): the plan's backups by the byPlan index, records by GetItem.
+    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantEncryptDecrypt(forget);
-    const objects = (keys: readonly string[]) => keys.map((k) => props.vault.arnForObjects(k));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(VAULT_READ_KEYS) }));
     for (const statement of createOnlyPutStatements(objects(VAULT_CREATE_KEYS), { multipart: true })) prune.addToRolePolicy(statement);
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(VAULT_REWRITE_KEYS) }));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: objects(VAULT_WRITE_KEYS) }));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: objects(VAULT_DELETE_KEYS) }));
+    // Object Lock: each delete is preceded by a HEAD that must show the object's lock (LOCK_READ_ACTIONS), on exactly
+    // the keys each function deletes; a retained object is then kept (ObjectLockedError: the prune's report.locked,
+    // the lease's "released" record), not hidden behind a delete marker.
+    if (props.objectLock ?? bucketHasObjectLock(props.vault)) {
+      prune.addToRolePolicy(new iam.PolicyStatement({ actions: LOCK_READ_ACTIONS, resources: objects(VAULT_DELETE_KEYS) }));
+      forget.addToRolePolicy(new iam.PolicyStatement({ actions: LOCK_READ_ACTIONS, resources: objects(FORGET_DELETE_KEYS) }));
+    }
     // Tiers: the repack reads the tags of the packs it rewrites and writes the new packs with them
     // (PutObject with Tagging needs s3:PutObjectTagging too): packs only, docs/ARCHITECTURE.md "Storage tiers".
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'], resources: objects(VAULT_TAGGED_KEYS) }));
@@ -192,7 +220,7 @@ export class PruneWorkflow extends Construct {
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: this.firstState.next(forgetTask).next(pruneTask).next(finished), timeout: WORKFLOW_TIMEOUT });
     if (props.schedule) this.schedule = this.addSchedule(props.environmentName, props.vaultSide, props.schedule);
 
-    acknowledgeScopedWildcards(this, [...new Set([...objects(VAULT_READ_KEYS), ...objects(VAULT_WRITE_KEYS), ...objects(VAULT_DELETE_KEYS)]), `${prune.functionArn}:*`, `${forget.functionArn}:*`, props.vault.arnForObjects('snapshots/*'), props.vault.arnForObjects('keys/*'), `${props.catalog.tableArn}/index/*`]);
+    acknowledgeScopedWildcards(this, [...new Set([...objects(VAULT_READ_KEYS), ...objects(VAULT_WRITE_KEYS), ...objects(VAULT_DELETE_KEYS)]), `${prune.functionArn}:*`, `${forget.functionArn}:*`, props.vault.arnForObjects('snapshots/*'), props.vault.arnForObjects('keys/*')]);
     for (const role of [prune.role, forget.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
   }
 

@@ -140,6 +140,12 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
   plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [home.key.keyArn] }));
   for (const fn of [shard, verify, abandon, ...(thaw ? [thaw] : [])]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));
+  // Piece and check records may be absent (a shard that did not finish). S3 answers their GET with 403, not 404, to a role
+  // whose ListBucket is conditioned on s3:prefix, so getPlanObjectText checks a 403 with a one-key listing of the record,
+  // allowed here under restore-plans/ only (lambdas/sources/s3-missing-object.ts).
+  for (const fn of [shard, verify]) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [home.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [PLAN_PREFIX] } } }));
+  }
   abandon.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [home.key.keyArn] }));
   // A shard restoring a piece of a large S3 entry records its uploaded parts beside the plan (split-object-upload.ts).
   shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [home.bucket.arnForObjects(PLAN_PREFIX)] }));

@@ -7,8 +7,9 @@ import { type LifeboatSource } from './lifeboat-source';
 /**
  * Grants a function what it needs of the protected sources and nothing more:
  * 'list' → enumerate and describe (s3:ListBucket; dynamodb:DescribeTable, DescribeTimeToLive,
- * DescribeContinuousBackups and ListTagsOfResource, the schema and protection a restore recreates); 'read' → also read the data (objects and their tags under the source
- * prefix; Scan of the table) and decrypt with the source's KMS key when it has one. File-system
+ * DescribeContinuousBackups and ListTagsOfResource, the schema and protection a restore recreates); 'read' → read the data
+ * (the current version of objects and their tags under the source prefix, listing the bucket; Scan of the table, and no
+ * Describe*) and decrypt with the source's KMS key when it has one. File-system
  * sources get nothing here: a function that touches files mounts the EFS file system, and its
  * elasticfilesystem:ClientMount (and ClientWrite) come with that mount (FileSystemMount, via
  * LifeboatFunction's `files`). Bucket statements carry s3:ResourceAccount: the source's account
@@ -30,7 +31,8 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Lif
         conditions: ownedBy(account, config.prefix ? { StringLike: { 's3:prefix': [`${config.prefix}*`] } } : {}),
       });
       if (level === 'read') {
-        allow({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'], resources: [sourceObjectsArn(source)], conditions: ownedBy(account) });
+        // The current version only: no reader sends a VersionId, so no s3:GetObjectVersion.
+        allow({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: [sourceObjectsArn(source)], conditions: ownedBy(account) });
         if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });
       }
       const { inventoryBucket } = source;
@@ -46,11 +48,10 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Lif
       }
     } else if (table) {
       allow({
-        // 'list' also reads what a restore gives the table it recreates: point-in-time recovery and tags (dynamodb-table-protection.ts).
-        actions:
-          level === 'read'
-            ? ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:Scan']
-            : ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ListTagsOfResource'],
+        // 'list' (the planner) reads the schema, size and capacity, and what a restore gives the table it recreates:
+        // point-in-time recovery and tags (dynamodb-table-protection.ts). 'read' (the shards) only Scans: the planner
+        // hands them the schema and sizes in the shard spec, so they describe nothing.
+        actions: level === 'read' ? ['dynamodb:Scan'] : ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ListTagsOfResource'],
         resources: [table.tableArn],
       });
       if (level === 'read' && table.encryptionKey) allow({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: [table.encryptionKey.keyArn] });

@@ -59,7 +59,6 @@ it('the documented bucket policy admits the functions that read the source, and 
     [plan, 's3:ListBucket', sourceBucket],
     [snapshot, 's3:ListBucket', sourceBucket],
     [snapshot, 's3:GetObject', sourceObject],
-    [snapshot, 's3:GetObjectVersion', sourceObject],
     [snapshot, 's3:GetObjectTagging', sourceObject],
   ] as const;
   for (const [who, action, resource] of reads) {

@@ -344,8 +344,12 @@ export class S3VaultStore implements VaultStore {
   /**
    * HEAD first: on a versioned bucket with Object Lock, S3 answers a plain DeleteObject of a locked
    * object by adding a delete marker (the locked version stays, hidden, and no space is freed), so a
-   * retention or legal hold is recognised before any delete is tried. Without s3:GetObjectRetention
-   * and s3:GetObjectLegalHold, HEAD omits the lock headers and the delete is tried as before.
+   * retention or legal hold is recognised before any delete is tried. S3 shows the lock headers only
+   * to a caller allowed s3:GetObjectRetention and s3:GetObjectLegalHold: without them a locked object
+   * looks unlocked here and the delete adds a delete marker over it. A HEAD cannot tell "not allowed to
+   * see" from "no lock" (an object written before the lock), so the store does not guess: every role
+   * that deletes on a vault with Object Lock is granted both on the keys it deletes (docs/ARCHITECTURE.md,
+   * "Object Lock"; test/infra/lib/prune-object-lock.test.ts).
    */
   async delete(key: string): Promise<void> {
     const Key = this.objectKey(key);
