@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { replicateVault, type ReplicationProgress } from '../../../../lambdas/replication/replicate-vault';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
-import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { PRUNE_LEASE_TTL_MS, PruneLease } from '../../../../vault/prune/prune-lease';
@@ -12,6 +11,7 @@ import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { openVault, type Vault } from '../../../../vault/repository/vault';
 import { snapshotKey } from '../../../../vault/repository/vault-layout';
 import { newTestVault, pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { pausedAtFirstDelete } from '../../../support/paused-at-first-delete';
 
 const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
@@ -50,32 +50,13 @@ describe('replicateVault while a prune of the DR vault sweeps', () => {
     return { s1, s2 };
   }
 
-  /** The DR store, running `during` once, when the sweep issues its first delete (after its mark). */
-  function pausedAtFirstDelete(during: () => Promise<void>): VaultStore {
-    let ran = false;
-    return new Proxy(replica, {
-      get(target, prop, receiver) {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (prop === 'delete') {
-          return async (key: string): Promise<void> => {
-            if (!ran) {
-              ran = true;
-              await during();
-            }
-            return target.delete(key);
-          };
-        }
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-  }
 
   it('a pass overlapping the sweep is not complete; the next one copies back what the sweep deleted, and the DR copy restores and prunes', async () => {
     const { s1, s2 } = await s2ReusingPacksTheDrPruneCondemned();
     const forgottenInReplica = async (): Promise<ReadonlySet<string>> => new Set([s1]);
 
     let overlapping: ReplicationProgress | undefined;
-    const sweepingStore = pausedAtFirstDelete(async () => {
+    const sweepingStore = pausedAtFirstDelete(replica, async () => {
       overlapping = await replicateVault({ source, target: new FileVaultStore(replica.root, { durable: false }), targetKeys: replicaKeys, forgottenInReplica });
     });
     const sweep = await pruneVault(await openVault(sweepingStore, replicaKeys), { graceMs: 0, lease: { holder: 'dr prune' } });
@@ -182,7 +163,7 @@ describe('replicateVault while a prune of the DR vault sweeps', () => {
       // The caller's catalog names S2 only: S1's backup is recorded copied, and no DR catalog says the DR vault forgot it.
       const snapshotsToVouchFor = async (): Promise<Set<string>> => new Set([s2]);
       let overlapping: ReplicationProgress | undefined;
-      const sweep = await pruneVault(await openVault(pausedAtFirstDelete(async () => {
+      const sweep = await pruneVault(await openVault(pausedAtFirstDelete(replica, async () => {
         overlapping = await replicateVault({ source, target: new FileVaultStore(replica.root, { durable: false }), targetKeys: replicaKeys, snapshotsToVouchFor });
       }), replicaKeys), { graceMs: 0, lease: { holder: 'dr prune' } });
       expect(overlapping).toMatchObject({ complete: false, pruneRunning: { holder: 'dr prune' } });

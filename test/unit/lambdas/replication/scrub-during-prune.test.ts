@@ -11,6 +11,7 @@ import { snapshotKey } from '../../../../vault/repository/vault-layout';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { pausedAtFirstDelete } from '../../../support/paused-at-first-delete';
 
 /**
  * docs/FORMAT.md §11, "Manifest objects and pending batches", the scrub's repair: the DR vault lost a snapshot object
@@ -39,25 +40,6 @@ beforeEach(async () => {
 });
 afterEach(async () => removeDir(dir));
 
-/** The DR store, running `during` once, when the sweep issues its first delete (after its mark). */
-function pausedAtFirstDelete(store: VaultStore, during: () => Promise<void>): VaultStore {
-  let ran = false;
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (prop === 'delete') {
-        return async (key: string): Promise<void> => {
-          if (!ran) {
-            ran = true;
-            await during();
-          }
-          return target.delete(key);
-        };
-      }
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
 
 /** The DR vault as a reader opens it afresh: the snapshot restores from it byte for byte, and it verifies. */
 async function expectDrRestores(): Promise<void> {

@@ -12,6 +12,7 @@ import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { openVault, type Vault } from '../../../../vault/repository/vault';
 import { manifestKey } from '../../../../vault/repository/vault-layout';
 import { newTestVault, pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { pausedAtFirstDelete } from '../../../support/paused-at-first-delete';
 
 /**
  * docs/FORMAT.md §11, "Manifest objects and pending batches", the replication path: the DR vault holds a snapshot's
@@ -52,25 +53,6 @@ describe('replication of a snapshot whose manifest objects a DR prune condemned'
     });
   }
 
-  /** The replica store, running `during` once, when the sweep issues its first delete (after its mark). */
-  function pausedAtFirstDelete(during: () => Promise<void>): VaultStore {
-    let ran = false;
-    return new Proxy(replica, {
-      get(target, prop, receiver) {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (prop === 'delete') {
-          return async (key: string): Promise<void> => {
-            if (!ran) {
-              ran = true;
-              await during();
-            }
-            return target.delete(key);
-          };
-        }
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-  }
 
   it('the sweep spares the manifest objects of the snapshot copied during it; the next pass copies back its packs, and the DR copy restores', async () => {
     const s1 = (await backupDirectory(source, src)).snapshot.id;
@@ -87,7 +69,7 @@ describe('replication of a snapshot whose manifest objects a DR prune condemned'
 
     // The next pass copies S1's snapshot object only (the rest is there), between the sweep's mark and its deletes.
     let overlapping: ReplicationProgress | undefined;
-    const sweep = await pruneVault(await openVault(pausedAtFirstDelete(async () => {
+    const sweep = await pruneVault(await openVault(pausedAtFirstDelete(replica, async () => {
       overlapping = await replicateVault({ source, target: new FileVaultStore(replica.root, { durable: false }), targetKeys: replicaKeys });
     }), replicaKeys), { graceMs: 0, lease: { holder: 'dr prune' } });
     expect(overlapping).toMatchObject({ complete: false, copiedSnapshots: [s1], pruneRunning: { holder: 'dr prune' } });
