@@ -16,14 +16,33 @@ export function failoverTargetName(restoreTargetPrefix: string, sourceName: stri
   return `${restoreTargetPrefix}${sourceName}-${suffix}`;
 }
 
+/** How many characters of `targetSuffix` the failover's bucket for this source can take within S3's 63 (0 or less: none). */
+export function failoverSuffixRoom(restoreTargetPrefix: string, sourceName: string): number {
+  return MAX_BUCKET_NAME - failoverTargetName(restoreTargetPrefix, sourceName, '').length;
+}
+
 /**
- * Why the failover could not restore an S3 source from the vault with the default suffix (its bucket name over S3's 63
- * characters), or undefined when it can. Every S3 source counts, mirrored ones too: the failover restores a mirrored
- * source from the vault when its mirror's last check is older than the plan's RPO (lambdas/failover/failover-start.ts).
- * `shorten`: what the caller can shorten, in its own words (the prefix, or the environment's name).
+ * Why the failover could never restore an S3 source from the vault (its bucket name over S3's 63 characters with any
+ * suffix, even one character), or undefined when some suffix fits. Every S3 source counts, mirrored ones too: the
+ * failover restores a mirrored source from the vault when its mirror's last check is older than the plan's RPO
+ * (lambdas/failover/failover-start.ts). `shorten`: what the caller can shorten, in its own words (the prefix, or the
+ * environment's name). A source that fits only a suffix shorter than the default is not refused (the failover's input
+ * names one: `targetSuffix`), and renaming a source loses its history: failoverSuffixWarning says so instead.
  */
 export function failoverBucketNameIssue(restoreTargetPrefix: string, sourceName: string, shorten: string): string | undefined {
+  if (failoverSuffixRoom(restoreTargetPrefix, sourceName) >= 1) return undefined;
+  const name = failoverTargetName(restoreTargetPrefix, sourceName, 'x');
+  return `source "${sourceName}": the failover would restore it into a bucket ${name} or longer (${name.length} characters with a one-character targetSuffix), over S3's ${MAX_BUCKET_NAME}, and so refuse to fail over its plan; shorten ${shorten}`;
+}
+
+/**
+ * What an operator must know before a failover when the default suffix does not fit but a shorter one does: the
+ * failover without `targetSuffix` refuses the plan (its error says what to pass), so the runbook needs one of at most
+ * this many characters. Undefined when the default fits.
+ */
+export function failoverSuffixWarning(restoreTargetPrefix: string, sourceName: string): string | undefined {
+  const room = failoverSuffixRoom(restoreTargetPrefix, sourceName);
+  if (room >= DEFAULT_FAILOVER_TARGET_SUFFIX.length || room < 1) return undefined;
   const name = failoverTargetName(restoreTargetPrefix, sourceName, DEFAULT_FAILOVER_TARGET_SUFFIX);
-  if (name.length <= MAX_BUCKET_NAME) return undefined;
-  return `source "${sourceName}": the failover would restore it into the bucket ${name} (${name.length} characters), over S3's ${MAX_BUCKET_NAME}, and so refuse to fail over its plan; shorten ${shorten}`;
+  return `source "${sourceName}": the failover's default bucket ${name} (${name.length} characters) is over S3's ${MAX_BUCKET_NAME}: a failover of its plan must name a targetSuffix of at most ${room} character${room === 1 ? '' : 's'} (docs/RUNBOOKS.md, "Failover")`;
 }

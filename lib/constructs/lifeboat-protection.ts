@@ -31,7 +31,7 @@ import { ScrubWorkflow } from './scrub-workflow';
 import { mirroredTableIssue, SourceMirrors } from './source-mirrors';
 import { checkPlansShape, validatePlans } from './validated-plans';
 import { setWorkflowLogging } from './workflow-logging';
-import { failoverBucketNameIssue } from '../../config/failover-target-name';
+import { failoverBucketNameIssue, failoverSuffixWarning } from '../../config/failover-target-name';
 import { mirrorOf } from '../../config/lifeboat-config';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
 import { isBelowMinScrubFraction, MIN_SCRUB_FRACTION_MESSAGE } from '../../config/scrub-fraction';
@@ -514,6 +514,11 @@ export class LifeboatProtection extends Construct {
         `stack ${stack.stackName} has no region (environment-agnostic): a drill of the DR vault started by hand restores and verifies, but compares no live S3 source (its functions cannot name the primary region); give the stack env.region for that comparison`,
       );
     }
+    // A source whose failover bucket fits only a suffix shorter than the default: the runbook must name one (ownPropIssues refuses none fitting).
+    for (const source of sources) {
+      const warning = source.config.type === 's3' ? failoverSuffixWarning(names.restoreTargetPrefix, source.name) : undefined;
+      if (warning) Annotations.of(this).addWarningV2(`lifeboat:failover-suffix-${source.name}`, warning);
+    }
     const pruneSchedule = {
       name: names.pruneSchedule,
       expression: props.prune?.schedule ?? DEFAULT_PRUNE_SCHEDULE,
@@ -828,11 +833,20 @@ function siblingDrStackIssues(stack: Stack, drRegion: string, drAccount: string 
 function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | undefined): Stack {
   const placement = siblingDrStackPlacement(stack, drRegion, drAccount);
   if ('existing' in placement) return placement.existing;
-  return new Stack(placement.parent, placement.id, {
+  const drStack = new Stack(placement.parent, placement.id, {
     stackName: placement.stackName,
     env: { region: drRegion, ...(placement.account !== undefined ? { account: placement.account } : {}) },
     description: `Lifeboat: DR vault of ${stack.stackName} (${drRegion})`,
   });
+  // Which protection gets the plain name follows the order they are built in: removing or reordering the first would rename
+  // this stack, and a deploy of the renamed one fails on the vault names the old one still holds.
+  if (placement.stackName !== `${stack.stackName}${DEFAULT_DR_STACK_SUFFIX}`) {
+    Annotations.of(stack).addWarningV2(
+      `lifeboat:dr-stack-name-by-order-${drRegion}`,
+      `the default DR stack ${placement.stackName} is named after the order of the protections in ${stack.node.path} (the first one built has ${stack.stackName}${DEFAULT_DR_STACK_SUFFIX}): removing or reordering protections would rename it and fail the next deploy; pass drStack to fix its name`,
+    );
+  }
+  return drStack;
 }
 
 /** The id of a protection's construct in the DR stack: its path below its own stack, which is unique there. */

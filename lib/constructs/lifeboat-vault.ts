@@ -8,6 +8,7 @@ import { createAccessLogsBucket } from './access-logs-bucket';
 import { createProtectedKey } from './protected-key';
 import { breakGlassPrincipalArn, KEY_USER_TAG } from './security-options';
 import { allowVaultUseFrom, denyVaultTampering } from './vault-bucket-protection';
+import { InvalidLifeboatPropsError } from './invalid-props-error';
 
 /** S3 Object Lock of a vault: the default retention every object gets when it is written. */
 export type LifeboatVaultImmutability = {
@@ -44,7 +45,7 @@ export type LifeboatVaultProps = {
   readonly breakGlassRoleArn?: string;
   /**
    * The value of the `lifeboat:key-user` tag a role must carry to use the vault's key (protected-key.ts).
-   * @default the bucket name
+   * @default the bucket name; a replica's, its primary's keyUser (a workflow uses both keys, and a role carries one value)
    */
   readonly keyUser?: string;
   /**
@@ -105,6 +106,9 @@ export type LifeboatVaultReplicaProps = Omit<LifeboatVaultProps, 'replica'> & {
   /** @default 'ReplicaVault' */
   readonly id?: string;
 };
+
+/** The key user each scope's roles were admitted to (LifeboatVault.admitRolesOf). */
+const admittedKeyUsers = new WeakMap<IConstruct, string>();
 
 /**
  * A vault: an S3 bucket encrypted with its own customer-managed KMS key (rotated yearly), TLS only
@@ -181,6 +185,8 @@ export class LifeboatVault extends Construct {
     if (props.replica) {
       const { scope: replicaScope, id: replicaId, ...replica } = props.replica;
       this.replica = new LifeboatVault(replicaScope, replicaId ?? 'ReplicaVault', {
+        // The same key user as this vault: a workflow uses both keys, and a role carries one lifeboat:key-user value.
+        keyUser: this.keyUser,
         ...(props.immutability ? { immutability: props.immutability } : {}),
         ...(props.packTiers ? { packTiers: props.packTiers } : {}),
         ...replica,
@@ -195,6 +201,14 @@ export class LifeboatVault extends Construct {
    * this on each workflow, or every KMS call of that workflow is refused in AWS. Their IAM grants are unchanged.
    */
   admitRolesOf(scope: IConstruct): void {
+    // A role carries one value of the tag: a second vault of another key user would silently take the first one's roles away.
+    const admitted = admittedKeyUsers.get(scope);
+    if (admitted !== undefined && admitted !== this.keyUser) {
+      throw new InvalidLifeboatPropsError(`LifeboatVault ${this.node.path}`, [
+        `admitRolesOf: the roles of ${scope.node.path} are admitted to the vaults of key user "${admitted}" already, and a role carries one lifeboat:key-user value; give this vault (and its replica) keyUser "${admitted}" too`,
+      ]);
+    }
+    admittedKeyUsers.set(scope, this.keyUser);
     Tags.of(scope).add(KEY_USER_TAG, this.keyUser, { includeResourceTypes: ['AWS::IAM::Role'] });
   }
 }

@@ -53,7 +53,9 @@ export type PruneWorkflowProps = {
    * Whether the vault's bucket has Object Lock (environment.immutability): its deleters then read each object's
    * retention and legal hold before they delete it (S3VaultStore.delete), which S3 shows only to a role with
    * s3:GetObjectRetention and s3:GetObjectLegalHold.
-   * @default whether `vault` is a bucket of this app created with Object Lock (bucketHasObjectLock)
+   * @default whether `vault` is a bucket of this app created with Object Lock (bucketHasObjectLock); for an imported
+   * bucket, true: the two read grants are harmless without a lock, and without them a locked vault's deletes would put
+   * delete markers over retained objects
    */
   readonly objectLock?: boolean;
 };
@@ -164,7 +166,7 @@ export class PruneWorkflow extends Construct {
     // Object Lock: each delete is preceded by a HEAD that must show the object's lock (LOCK_READ_ACTIONS), on exactly
     // the keys each function deletes; a retained object is then kept (ObjectLockedError: the prune's report.locked,
     // the lease's "released" record), not hidden behind a delete marker.
-    if (props.objectLock ?? bucketHasObjectLock(props.vault)) {
+    if (props.objectLock ?? bucketHasObjectLock(props.vault) ?? true) {
       prune.addToRolePolicy(new iam.PolicyStatement({ actions: LOCK_READ_ACTIONS, resources: objects(VAULT_DELETE_KEYS) }));
       forget.addToRolePolicy(new iam.PolicyStatement({ actions: LOCK_READ_ACTIONS, resources: objects(FORGET_DELETE_KEYS) }));
     }

@@ -2,7 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BackupWorkflow, CatalogTable, LifeboatSource, LifeboatVault } from '../../../lib';
+import { Construct } from 'constructs';
+import { BackupWorkflow, CatalogTable, InvalidLifeboatPropsError, LifeboatSource, LifeboatVault } from '../../../lib';
 import { synthesizeApp } from './synth-app';
 
 /**
@@ -66,4 +67,24 @@ it('the vault key\'s use is conditioned on that tag, which no role of a workflow
   for (const st of uses.filter((u) => u.Sid !== 'BreakGlass')) expect([st.Sid, st.Condition?.StringEquals?.['aws:PrincipalTag/lifeboat:key-user']]).toEqual([st.Sid, VAULT]);
   const untagged = Template.fromStack(without.built.stack).toJSON() as { Resources: Record<string, { Properties?: { Tags?: unknown } }> };
   expect(roleIdsOf(without).filter((id) => JSON.stringify(untagged.Resources[id]?.Properties?.Tags ?? []).includes('lifeboat:key-user'))).toEqual([]);
+});
+
+it('a replica shares its primary\'s key user, and admitting one workflow to vaults of two key users throws', () => {
+  const synthesized = synthesizeApp((app) => {
+    const stack = new Stack(app, 'Own', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const drStack = new Stack(app, 'OwnDr', { env: { account: ACCOUNT, region: 'us-west-2' } });
+    const vault = new LifeboatVault(stack, 'Vault', { bucketName: VAULT, replica: { scope: drStack, bucketName: `own-vault-${ACCOUNT}-us-west-2` } });
+    const other = new LifeboatVault(stack, 'Other', { bucketName: `other-vault-${ACCOUNT}-eu-west-1` });
+    return { vault, other, stack };
+  });
+  const { vault, other, stack } = synthesized.built;
+  expect(vault.replica?.keyUser).toBe(VAULT);
+  const workflowScope = new Construct(stack, 'Workflow');
+  vault.admitRolesOf(workflowScope);
+  vault.replica?.admitRolesOf(workflowScope);
+  expect(() => other.admitRolesOf(workflowScope)).toThrow(
+    new InvalidLifeboatPropsError('LifeboatVault Own/Other', [
+      `admitRolesOf: the roles of Own/Workflow are admitted to the vaults of key user "${VAULT}" already, and a role carries one lifeboat:key-user value; give this vault (and its replica) keyUser "${VAULT}" too`,
+    ]),
+  );
 });

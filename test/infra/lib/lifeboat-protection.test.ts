@@ -223,6 +223,16 @@ describe('protections of one stack with different DR regions or accounts (audit 
     expect(drVaultsOf(otherAccount.drStack)).toEqual(['shop-otheraccount-vault-222222222222-us-west-2']);
   });
 
+  it('warns that a suffixed default DR stack is named after the order of the protections, and names none for the first', () => {
+    const { west } = s.built;
+    const warnings = s.app.synth().getStackArtifact(Stack.of(west).artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data)).filter((w) => w.includes('named after the order'));
+    expect(warnings).toEqual([
+      expect.stringContaining('the default DR stack Shop-LifeboatDR-us-east-2 is named after the order of the protections in Shop'),
+      expect.stringContaining('the default DR stack Shop-LifeboatDR-222222222222-us-west-2 is named after the order of the protections in Shop'),
+    ]);
+    expect(warnings[0]).toContain('pass drStack to fix its name');
+  });
+
   it('refuses a protection in a nested stack without drStack, and a stack name too long for the DR stack\'s, and takes either with drStack', () => {
     const app = new App({ outdir: tempOutdir() });
     const shop = new Stack(app, 'Shop', { env: ENV });
@@ -788,23 +798,36 @@ describe('prop validation', () => {
     expect(warningsOf(c)).toContainEqual(expect.stringContaining('prune.graceHours 30 is below the backup lease (72.25 h)'));
   });
 
-  it('refuses an S3 source, mirrored or not, whose failover bucket would exceed 63 characters (audit R7, finding 3)', () => {
-    // shop-production-eu-restore- has 27 characters, -failover 9: a source name may have 27.
+  it('refuses an S3 source, mirrored or not, whose failover bucket exceeds 63 characters with any suffix (audit R7, finding 3)', () => {
+    // shop-production-eu-west-1-ab-restore- has 37 characters: with `-` and a one-character suffix, a source name may have 24.
     const err = errorOf((p, stack, bucket) => ({
       ...p,
-      prefix: 'shop-production-eu',
+      prefix: 'shop-production-eu-west-1-ab',
       plans: [
         plan([
-          LifeboatSource.s3Bucket('customer-uploads-originals-x', bucket, { prefix: 'x/' }),
-          LifeboatSource.s3Bucket('customer-uploads-originals-y', bucket, { prefix: 'y/', mirror: true }),
-          LifeboatSource.s3Bucket('customer-uploads-originals9', bucket, { prefix: 'z/' }),
+          LifeboatSource.s3Bucket('customer-uploads-origin-x', bucket, { prefix: 'x/' }),
+          LifeboatSource.s3Bucket('customer-uploads-origin-y', bucket, { prefix: 'y/', mirror: true }),
+          LifeboatSource.s3Bucket('customer-uploads-origin9', bucket, { prefix: 'z/' }),
           LifeboatSource.dynamoDbTable('customer-orders-table-eu-west-on', dynamodb.Table.fromTableName(stack, 'Orders', 'orders')),
         ]),
       ],
     }));
     expect(err.issues).toEqual([
-      'plans[0].sources[0]: source "customer-uploads-originals-x": the failover would restore it into the bucket shop-production-eu-restore-customer-uploads-originals-x-failover (64 characters), over S3\'s 63, and so refuse to fail over its plan; shorten the prefix or the source\'s name',
-      'plans[0].sources[1]: source "customer-uploads-originals-y": the failover would restore it into the bucket shop-production-eu-restore-customer-uploads-originals-y-failover (64 characters), over S3\'s 63, and so refuse to fail over its plan; shorten the prefix or the source\'s name',
+      'plans[0].sources[0]: source "customer-uploads-origin-x": the failover would restore it into a bucket shop-production-eu-west-1-ab-restore-customer-uploads-origin-x-x or longer (64 characters with a one-character targetSuffix), over S3\'s 63, and so refuse to fail over its plan; shorten the prefix or the source\'s name',
+      'plans[0].sources[1]: source "customer-uploads-origin-y": the failover would restore it into a bucket shop-production-eu-west-1-ab-restore-customer-uploads-origin-y-x or longer (64 characters with a one-character targetSuffix), over S3\'s 63, and so refuse to fail over its plan; shorten the prefix or the source\'s name',
+    ]);
+  });
+
+  it('warns of an S3 source whose failover bucket fits only a targetSuffix shorter than the default, naming how long it may be (review 40c)', () => {
+    const app = new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Shop', { env: ENV });
+    const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket');
+    // shop-production-eu-restore- has 27 characters: the default `-failover` fits a source name of 27, this one has 28.
+    new LifeboatProtection(stack, 'Lifeboat', { prefix: 'shop-production-eu', drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('customer-uploads-originals-x', bucket), LifeboatSource.s3Bucket('assets', bucket, { prefix: 'a/' })])] });
+    const assembly = app.synth();
+    const warnings = assembly.getStackArtifact(stack.artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data)).filter((w) => w.includes('targetSuffix'));
+    expect(warnings).toEqual([
+      expect.stringContaining('source "customer-uploads-originals-x": the failover\'s default bucket shop-production-eu-restore-customer-uploads-originals-x-failover (64 characters) is over S3\'s 63: a failover of its plan must name a targetSuffix of at most 7 characters'),
     ]);
   });
 

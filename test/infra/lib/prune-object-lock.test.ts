@@ -1,8 +1,12 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type IConstruct } from 'constructs';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
+import { LifeboatSource, PruneWorkflow } from '../../../lib';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -81,5 +85,32 @@ describe('without immutability (the sample config)', () => {
     const { prune, forget } = await lockReads(side, [...PRUNE_DELETES, ...FORGET_DELETES]);
     expect(prune).toEqual(expected([...PRUNE_DELETES, ...FORGET_DELETES], 'ImplicitlyDenied'));
     expect(forget).toEqual(expected([...PRUNE_DELETES, ...FORGET_DELETES], 'ImplicitlyDenied'));
+  });
+});
+
+describe('an imported vault bucket (review 40c)', () => {
+  // Nothing in the app tells whether an imported bucket has Object Lock: the two read grants are harmless without one, and
+  // without them a locked vault's deletes would put delete markers over retained objects.
+  const built = synthesizeApp((app) => {
+    const stack = new Stack(app, 'Own', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const catalog = new dynamodb.Table(stack, 'Catalog', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    const source = LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(stack, 'Assets', 'own-assets'));
+    const plans = [{ name: 'daily', schedule: 'rate(1 day)', strategy: 'incremental' as const, retention: { keepLast: 7 }, objectives: { rpoMinutes: 1440, rtoMinutes: 60 }, sources: [source] }];
+    const common = { environmentName: 'own', plans, vaultKey: key, vaultSide: 'primary' as const, catalog, catalogKey: key };
+    const imported = new PruneWorkflow(stack, 'Imported', { ...common, stateMachineName: 'own-prune-imported', vault: s3.Bucket.fromBucketName(stack, 'Vault', 'own-vault') });
+    const declared = new PruneWorkflow(stack, 'Declared', { ...common, stateMachineName: 'own-prune-declared', vault: s3.Bucket.fromBucketName(stack, 'Vault2', 'own-vault-2'), objectLock: false });
+    return { stack, imported, declared };
+  }).built;
+  const policies = new DeployedPolicies(Template.fromStack(built.stack).toJSON() as CfnTemplate, { account: ACCOUNT, region: 'us-east-1' });
+  const decide = async (workflow: PruneWorkflow, bucket: string) => {
+    const role = workflow.forgetFunction.role;
+    if (!role) throw new Error('the function has no role');
+    return simulatedDecision(principalOfRole(policies, logicalId(role)), 's3:GetObjectRetention', { arn: `arn:aws:s3:::${bucket}/snapshots/abc`, account: ACCOUNT });
+  };
+
+  it('lets the deleters read the lock unless told the bucket has none', async () => {
+    expect(await decide(built.imported, 'own-vault')).toBe('Allowed');
+    expect(await decide(built.declared, 'own-vault-2')).toBe('ImplicitlyDenied');
   });
 });
