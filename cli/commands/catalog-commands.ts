@@ -148,7 +148,7 @@ function printRebuild(view: RebuildView, io: CliIo): void {
     }
     io.out(table.toString());
   }
-  const dr = { 'this-vault-is-dr': 'DR copies: COMMITTED (rebuilt from the DR vault).', 'checked-in-dr-vault': 'DR copies: checked in the DR vault (COMMITTED when it holds every snapshot, else PENDING).', unknown: 'DR copies: unknown (the DR vault was not reached); the next backup\'s replication records them.' };
+  const dr = { 'this-vault-is-dr': 'DR copies: COMMITTED (rebuilt from the DR vault).', 'checked-in-dr-vault': 'DR copies: PENDING (each plan\'s next Replicate step checks what the DR vault holds and records them).', unknown: 'DR copies: unknown (the DR vault was not reached); the next backup\'s replication records them.' };
   io.out(dr[view.drCopies]);
   if (view.untaggedSnapshots > 0) io.out(`${view.untaggedSnapshots} snapshot(s) without a backupId tag (not written by the backup workflow) were ignored.`);
   for (const u of view.unreadableSnapshots) io.err(describeUnreadableSnapshot(u));

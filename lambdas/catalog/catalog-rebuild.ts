@@ -11,9 +11,8 @@ import { CatalogItemInvalidError } from './catalog-errors';
  * per-source index items, field for field what the commit step wrote.
  *
  * Never a downgrade, and idempotent: a record already in the table is the workflow's own and is
- * kept as it is — RUNNING and FAILED ones included — except that a COMMITTED record whose DR copy
- * the vaults prove (copies.dr) is raised to COMMITTED; its index items are written again (the
- * same items). A backup with a source's snapshot missing is not recorded (the commit protocol never
+ * kept as it is — RUNNING and FAILED ones included; a COMMITTED one's index items are written again
+ * (the same items). It never records a DR copy (copiesOf): only replication vouches for one. A backup with a source's snapshot missing is not recorded (the commit protocol never
  * shows a partial backup), and a catalog record whose snapshot the vault lacks is reported, never
  * changed or deleted: the vault may be the damaged side.
  */
@@ -21,7 +20,7 @@ import { CatalogItemInvalidError } from './catalog-errors';
 export type VaultSide = 'primary' | 'dr';
 
 /** The catalog operations a rebuild needs (BackupCatalog has them). */
-export type RebuildCatalog = Pick<BackupCatalog, 'getBackup' | 'putRebuiltBackup' | 'indexCommittedBackup' | 'markCopied' | 'listBackupsOfPlan'>;
+export type RebuildCatalog = Pick<BackupCatalog, 'getBackup' | 'putRebuiltBackup' | 'indexCommittedBackup' | 'listBackupsOfPlan'>;
 
 export type CatalogRebuildDeps = {
   /** The vault the records are rebuilt from. */
@@ -34,19 +33,24 @@ export type CatalogRebuildDeps = {
   plans: readonly string[];
   /**
    * Rebuilding from the primary vault: whether the DR vault holds a snapshot object (by name: the
-   * replica's objects are the primary's, byte for byte). Absent or null: the DR vault could not be
+   * replica's objects are the primary's, byte for byte). Given: the DR vault was reached, and rebuilt
+   * records get copies.dr PENDING whatever it holds (copiesOf). Absent or null: it could not be
    * reached, and rebuilt records leave copies.dr out (unknown).
    */
   drHolds?: ((snapshotId: string) => Promise<boolean>) | null;
 };
 
+/**
+ * `updated` is no longer given (until 2026-12-05 a rebuild raised copies.dr to COMMITTED when the DR vault held a
+ * backup's snapshots); it stays so that summaries keep their shape.
+ */
 export type RebuildOutcome = 'created' | 'updated' | 'unchanged' | 'kept' | 'skipped';
 
 export type RebuiltBackup = {
   backupId: string;
   plan?: string;
   outcome: RebuildOutcome;
-  /** Why it was kept or skipped, or what was updated. */
+  /** Why it was kept or skipped. */
   note?: string;
   /** Fields of a created record worked out from other data (snapshots older than the full tags). */
   derived?: string[];
@@ -200,7 +204,7 @@ async function candidateRecord(backupId: string, group: Snapshot[], byId: Map<st
     derived.push(parentBackupId ? 'parentBackupId (from the parent snapshots\' tags)' : 'parentBackupId (unknown: the parent snapshots are not in this vault)');
   }
 
-  const copies = await copiesOf(sources, deps);
+  const copies = copiesOf(deps);
   if (!copies.dr) unrecovered.push('copies.dr (the DR vault could not be checked)');
   const record: BackupRecord = {
     backupId,
@@ -227,15 +231,19 @@ async function candidateRecord(backupId: string, group: Snapshot[], byId: Map<st
 
 /**
  * Where the backup is committed. From the DR vault: in both (a backup reaches the DR vault only
- * after its primary commit). From the primary vault: the DR copy is COMMITTED when the DR vault
- * holds every snapshot, otherwise PENDING — the next backup's replication copies it and marks it,
- * as it catches up after a FAILED copy; whether an earlier attempt had FAILED is not in any vault.
+ * after its primary commit; the DR vault is what the DR catalog describes). From the primary vault,
+ * the DR copy is PENDING even when the DR vault holds every snapshot: held there is not copied
+ * (replicate-backup.ts, backupsInDr) — a pass that copied it while a DR prune swept may have left it
+ * without packs it reuses, and only a complete pass checks that (vouches for it). A PENDING backup of
+ * a plan is what the plan's next Replicate step names: held, it vouches for every snapshot both vaults
+ * hold (one mark of the DR vault) and records the backup copied; absent, it copies it. Marked
+ * COMMITTED here, no pass would check it again, and a record missing from the DR catalog would be
+ * written there on the strength of the listing alone. Whether an earlier attempt had FAILED is in no vault.
  */
-async function copiesOf(sources: BackupSourceRecord[], deps: CatalogRebuildDeps): Promise<NonNullable<BackupRecord['copies']>> {
+function copiesOf(deps: CatalogRebuildDeps): NonNullable<BackupRecord['copies']> {
   if (deps.side === 'dr') return { primary: 'COMMITTED', dr: 'COMMITTED' };
   if (!deps.drHolds) return { primary: 'COMMITTED' };
-  for (const source of sources) if (!(await deps.drHolds(source.snapshotId))) return { primary: 'COMMITTED', dr: 'PENDING' };
-  return { primary: 'COMMITTED', dr: 'COMMITTED' };
+  return { primary: 'COMMITTED', dr: 'PENDING' };
 }
 
 /** baseBackupId of an old snapshot's run, from its parent's record, as parent selection set it. */
@@ -285,8 +293,6 @@ async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog): Pr
   await catalog.indexCommittedBackup(existing);
   const differs = existing.sources.some((s) => record.sources.find((r) => r.name === s.name)?.snapshotId !== s.snapshotId);
   const differNote = differs ? 'the catalog names other snapshots than the vault holds for this backup; the catalog record is kept' : undefined;
-  if (record.copies?.dr === 'COMMITTED' && existing.copies && existing.copies.dr !== 'COMMITTED' && (await catalog.markCopied(record.backupId))) {
-    return { ...base, outcome: 'updated', note: [`copies.dr ${existing.copies.dr ?? 'unset'} → COMMITTED (the DR vault holds its snapshots)`, differNote].filter(Boolean).join('; ') };
-  }
+  // Its copies.dr stays as it is, even when the DR vault holds its snapshots: only replication vouches for a DR copy (copiesOf).
   return { ...base, outcome: 'unchanged', ...(differNote ? { note: differNote } : {}) };
 }

@@ -104,6 +104,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     now: deps.now,
     ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(current, deps, drCatalog) } : {}),
     snapshotsToVouchFor: () => Promise.resolve(snapshotsNotRecordedCopied(current, planRecords)),
+    stillUnvouched: (held) => snapshotsStillNotRecordedCopied(held, current, planRecords, deps.catalog),
   });
   let backupsCopied = 0;
   let drCatalogWritten = 0;
@@ -153,6 +154,38 @@ function snapshotsNotRecordedCopied(current: BackupRecord | undefined, planRecor
     if (record.status === 'COMMITTED' && record.copies?.dr !== 'COMMITTED') for (const source of record.sources) ids.add(source.snapshotId);
   }
   return ids;
+}
+
+/**
+ * Of `held` (snapshots snapshotsNotRecordedCopied named that the DR vault holds already), those whose backup's record,
+ * read again now, is still not recorded copied. The records were read before the pass; since then another plan's
+ * Replicate step may have copied one (a pass copies every snapshot the DR vault lacks) and, having vouched for it,
+ * recorded it copied: held because of that, it is no sign of an incomplete pass, and needs no mark of the whole DR
+ * vault. A record is marked copied only by a complete pass that vouched for its snapshots (backupsInDr), never by a
+ * catalog rebuild (catalog-rebuild.ts), so one recorded copied was vouched for. A record gone since counts as unvouched.
+ */
+async function snapshotsStillNotRecordedCopied(
+  held: readonly string[],
+  current: BackupRecord | undefined,
+  planRecords: readonly BackupRecord[],
+  catalog: PrimaryCatalog,
+): Promise<Set<string>> {
+  const backupsOf = new Map<string, Set<string>>();
+  for (const record of [...planRecords, ...(current ? [current] : [])]) {
+    for (const source of record.sources) backupsOf.set(source.snapshotId, (backupsOf.get(source.snapshotId) ?? new Set()).add(record.backupId));
+  }
+  const copied = new Map<string, boolean>();
+  const recordedCopied = async (backupId: string): Promise<boolean> => {
+    if (!copied.has(backupId)) copied.set(backupId, (await catalog.getBackup(backupId))?.copies?.dr === 'COMMITTED');
+    return copied.get(backupId) === true;
+  };
+  const still = new Set<string>();
+  for (const id of held) {
+    const backups = [...(backupsOf.get(id) ?? [])];
+    if (backups.length === 0) still.add(id);
+    for (const backupId of backups) if (!(await recordedCopied(backupId))) still.add(id);
+  }
+  return still;
 }
 
 /**

@@ -50,6 +50,14 @@ export type ReplicateVaultOptions = {
    * @default every snapshot both vaults hold
    */
   readonly snapshotsToVouchFor?: () => Promise<ReadonlySet<string>>;
+  /**
+   * Of the named snapshots (`snapshotsToVouchFor`) the replica holds, those still not vouched for, read again now: a
+   * pass copies every snapshot the replica lacks, whatever its plan, so another plan's complete pass may have copied
+   * and vouched for one since the names were read; that one is no sign of an incomplete pass. Asked only when the
+   * replica holds a named snapshot, before the pass chooses to vouch for every snapshot both vaults hold.
+   * @default all of them (the names are not read again)
+   */
+  readonly stillUnvouched?: (held: readonly string[]) => Promise<ReadonlySet<string>>;
   /** How the pass waits for a running prune of the replica (only with a `deadline`). @default every REPLICA_PRUNE_POLL_MS, with setTimeout */
   readonly pruneWait?: Pick<ReplicaPruneWaitOptions, 'pollMs' | 'sleep'>;
 };
@@ -125,7 +133,8 @@ const REFERENCED_PREFIXES = [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX] as cons
  * key is absent) — those copied by this pass, and those an earlier pass copied but could not vouch for. A
  * prune still running at the deadline leaves the pass incomplete (`pruneRunning`); the next pass does the
  * same again. A pass therefore marks the snapshots it copies, and every snapshot both vaults hold when the replica holds
- * one `snapshotsToVouchFor` names, the sign of such an incomplete pass (by default always, as the scrub does).
+ * one `snapshotsToVouchFor` names that is still not vouched for when read again (`stillUnvouched`), the sign of such an
+ * incomplete pass (by default always, as the scrub does).
  *
  * Keys are compared by name only: vault objects are immutable (content-addressed or random ids),
  * so a name present in the replica is the same object. A pass that hits the deadline stops starting
@@ -157,10 +166,13 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   // may have reported incomplete because a prune of the replica was running, which may have deleted what they rely on.
   // One of the snapshots to vouch for held already is the sign of such a pass, which may also have copied back snapshots
   // the caller does not name (the replica forgot them behind its catalog's back): then every snapshot both vaults hold.
+  // Unless, read again, it has been vouched for meanwhile (`stillUnvouched`): another plan's pass copied it.
   const idOf = (key: string): string => idFromKey(SNAPSHOTS_PREFIX, key) ?? key;
   const unvouched = options.snapshotsToVouchFor ? await options.snapshotsToVouchFor() : undefined;
   const common = snapshotListing.common.map(idOf);
-  const held = !unvouched || common.some((id) => unvouched.has(id)) ? common : [];
+  const namedHeld = unvouched ? common.filter((id) => unvouched.has(id)) : [];
+  const signHeld = namedHeld.length > 0 && options.stillUnvouched ? (await options.stillUnvouched(namedHeld)).size > 0 : namedHeld.length > 0;
+  const held = !unvouched || signHeld ? common : [];
   const confirmed = [...held, ...snapshots.map(idOf)];
   // Manifest objects are immutable: what the snapshots reference is read once, and weighed against each listing of the replica.
   const references = confirmed.length === 0 ? undefined : await referencesOf(source, confirmed);
@@ -213,7 +225,8 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   // The named snapshots first, all landed before any other starts: a pass cut short meanwhile that copied another one
   // leaves a named one held, so the next pass vouches for every snapshot, that other one included (above).
   const named = unvouched ? snapshots.filter((key) => unvouched.has(idOf(key))) : snapshots;
-  const others = snapshots.filter((key) => !named.includes(key));
+  const isNamed = new Set(named);
+  const others = snapshots.filter((key) => !isNamed.has(key));
   const copiedSnapshots = [...(await copyAll(named)), ...(await copyAll(others))].map(idOf);
   if (remainingObjects > 0) return incomplete(copiedSnapshots);
   if (!references) return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, vouchedSnapshots: [] };

@@ -32,8 +32,9 @@ export type ScrubVaultsOptions = {
    */
   readonly forgotten?: Partial<Record<VaultSide, ReadonlySet<string>>>;
   /**
-   * Epoch ms by which the scrub stops waiting for a running prune of a vault it copied snapshot objects into (a
-   * Lambda's remaining time, as replication's deadline). Absent: it looks once and does not wait.
+   * Epoch ms by which the scrub is done with a vault it copied snapshot objects into (a Lambda's remaining time, as
+   * replication's deadline): it stops waiting for a running prune there early enough to look again and copy back
+   * (COPY_BACK_RESERVE_MS), and starts no copy-back after it. Absent: it looks once, does not wait, and copies back all.
    */
   readonly deadline?: number;
   /** The deadline's clock. @default Date.now */
@@ -88,6 +89,17 @@ export type ScrubReport = {
 
 /** Archived keys named in the report per vault (the count covers them all). */
 const NOT_READ_LISTED = 20;
+
+/**
+ * Time kept, beyond the time a look took, between the end of the wait for a prune and the deadline, for copying back
+ * what that prune deleted (the first look rarely copies anything: the packs are deleted only while it waits). A minute
+ * copies about 6 GiB at 100 MiB/s; a prune that deleted more leaves the snapshot `unrepaired` at the deadline and the
+ * next scrub with repair copies the rest, rather than the copy-back running into the Lambda's timeout.
+ */
+export const COPY_BACK_RESERVE_MS = 60_000;
+
+/** Keys named in a reason (the count covers them all). */
+const KEYS_NAMED = 3;
 
 const other = (side: VaultSide): VaultSide => (side === 'primary' ? 'dr' : 'primary');
 
@@ -170,21 +182,22 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
 
   const findings: ScrubFinding[] = [];
   const failedInto = new Set<VaultSide>();
-  const heal = async (b: Bad): Promise<void> => {
+  const heal = async (b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = other(b.vault);
     const source = vaults[from];
     if (!source) return found(b, 'unrepaired', `the ${from} vault could not be opened, so there is no copy to repair from`);
     if (!listings.get(from)?.has(b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
     return copyFrom(source, b);
   };
-  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string): void => {
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => {
     if (outcome === 'unrepaired') failedInto.add(b.vault);
     findings.push({ ...b, outcome, ...(reason ? { reason } : {}) });
+    return outcome;
   };
-  /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands. */
-  const copyFrom = async (source: Vault, b: Bad): Promise<void> => {
+  /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands; returns the finding's outcome. */
+  const copyFrom = async (source: Vault, b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = other(b.vault);
-    const done = (outcome: ScrubFinding['outcome'], reason?: string): void => found(b, outcome, reason);
+    const done = (outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => found(b, outcome, reason);
     const problem = await verifiesIn(from, b.key);
     if (problem !== null) return done('unrepaired', `the ${from} vault's copy is damaged too (${problem})`);
     if (!repair) return done('repairable');
@@ -204,7 +217,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     checked.get(b.vault)?.delete(b.key);
     const after = await verifiesIn(b.vault, b.key);
     if (after !== null) return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after})`);
-    done('repaired');
+    return done('repaired');
   };
   // config first (the vault opens with it), snapshots last (the commit protocol).
   const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
@@ -219,12 +232,21 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
       const vault = vaults[side] as Vault;
       const source = vaults[other(side)] as Vault;
       const detail = (key: string): string => `${vault.location} lacks ${key}, which snapshot(s) ${ids.join(', ')} copied in by this scrub need; it was deleted after the scrub listed the vault (by a prune of the ${side} vault that ran meanwhile)`;
-      const why = await lookAfterPrunes(side, vault, source, ids, {
-        deadline: options.deadline,
-        now: options.now,
-        pruneWait: options.pruneWait,
-        copyBack: (keys) => mapBounded(keys, options.concurrency ?? 3, (key) => copyFrom(source, { vault: side, key, problem: 'missing', detail: detail(key) })),
-      });
+      const now = options.now ?? Date.now;
+      // As replication's copyAll: no copy starts after the deadline, so the run still has its reserve to report and record.
+      const copyBack = async (keys: readonly string[]): Promise<CopyBack> => {
+        const failed: string[] = [];
+        const notCopied: string[] = [];
+        await mapBounded(keys, options.concurrency ?? 3, async (key) => {
+          if (options.deadline !== undefined && now() >= options.deadline) {
+            notCopied.push(key);
+            return;
+          }
+          if ((await copyFrom(source, { vault: side, key, problem: 'missing', detail: detail(key) })) !== 'repaired') failed.push(key);
+        });
+        return { failed, notCopied };
+      };
+      const why = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack });
       if (why === undefined) continue;
       for (const f of copied) findings[findings.indexOf(f)] = { ...f, outcome: 'unrepaired', reason: `copied from the ${other(side)} vault, but ${why}` };
     }
@@ -251,40 +273,59 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   };
 }
 
+/** What a copy-back left missing: keys whose copy failed (each has its own `unrepaired` finding), and keys not started before the deadline. */
+type CopyBack = { readonly failed: readonly string[]; readonly notCopied: readonly string[] };
+
+/** Why the snapshots are not vouched for after a copy-back, or undefined when it copied everything. */
+function copyBackShortfall(side: VaultSide, when: string, result: CopyBack): string | undefined {
+  const named = (keys: readonly string[]): string => `${keys.slice(0, KEYS_NAMED).join(', ')}${keys.length > KEYS_NAMED ? ` and ${keys.length - KEYS_NAMED} more` : ''}`;
+  const why: string[] = [];
+  if (result.failed.length > 0) why.push(`${result.failed.length} object(s) it needs in the ${side} vault could not be copied back ${when} (${named(result.failed)}: see their findings)`);
+  if (result.notCopied.length > 0) why.push(`${result.notCopied.length} object(s) it needs in the ${side} vault were not copied back ${when}: the scrub's deadline came first (${named(result.notCopied)}); the next scrub with repair copies the rest`);
+  return why.length > 0 ? why.join('; ') : undefined;
+}
+
 /**
  * Vouches for the snapshots `ids` the scrub copied into `vault` from `source` (docs/FORMAT.md §11, "Manifest objects and
  * pending batches"): a prune of `vault` between its mark and its deletes may have condemned packs (and index objects)
  * they reuse while they were missing, and its sweep looks again at manifest objects only. So, as replication
  * does (replicate-vault.ts, with its code: referencesOf, objectsTheSnapshotsLack, awaitNoReplicaPrune), it looks at what
- * they need there and copies back what is missing, waits (until `deadline` less the time that look took; without a
- * deadline it looks once) until no prune lease of `vault` is live, then looks and copies back again: every prune that
- * marks after that sees the snapshots. Returns why they could not be vouched for (a prune still running, its leases
- * unreadable, their needs unknown), or undefined once they were.
+ * they need there and copies back what is missing, waits until no prune lease of `vault` is live (until `deadline` less
+ * the time that look took and COPY_BACK_RESERVE_MS for copying back what the prune deleted; without a deadline it looks
+ * once), then looks and copies back again: every prune that marks after that sees the snapshots. Returns why they could
+ * not be vouched for (a prune still running, its leases unreadable, their needs unknown, an object they need that could
+ * not be copied back, or was not by the deadline), or undefined once they were.
  */
 async function lookAfterPrunes(
   side: VaultSide,
   vault: Vault,
   source: Vault,
   ids: readonly string[],
-  options: Pick<ScrubVaultsOptions, 'deadline' | 'now' | 'pruneWait'> & { copyBack(keys: readonly string[]): Promise<unknown> },
+  options: Pick<ScrubVaultsOptions, 'deadline' | 'pruneWait'> & { now: () => number; copyBack(keys: readonly string[]): Promise<CopyBack> },
 ): Promise<string | undefined> {
   const cache = new Map<string, LoadedIndexObject>();
-  // Their manifests are read once; the first look also tells how long the look after the wait takes (replication's budget).
-  const started = performance.now();
+  // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything
+  // before the wait) tells how long the look after the wait takes; its copying gets COPY_BACK_RESERVE_MS.
   let references: Awaited<ReturnType<typeof referencesOf>>;
+  let lookMs: number;
+  let first: CopyBack;
   try {
     references = await referencesOf(source, ids);
-    await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, ids, references, cache));
+    const started = performance.now();
+    const lacking = await objectsTheSnapshotsLack(source, vault.store, ids, references, cache);
+    lookMs = performance.now() - started;
+    first = await options.copyBack(lacking);
   } catch (err) {
     if (!(err instanceof VaultError)) throw err;
     return `what it needs in the ${side} vault could not be checked (${err.message})`;
   }
-  const lookMs = performance.now() - started;
+  const shortfall = copyBackShortfall(side, 'in the look before the wait for a prune', first);
+  if (shortfall !== undefined) return shortfall;
   let running: Awaited<ReturnType<typeof awaitNoReplicaPrune>>;
   try {
     running = await awaitNoReplicaPrune(vault.store, vault.keys, {
-      now: options.now ?? Date.now,
-      ...(options.deadline !== undefined ? { waitUntil: options.deadline - lookMs } : {}),
+      now: options.now,
+      ...(options.deadline !== undefined ? { waitUntil: options.deadline - lookMs - COPY_BACK_RESERVE_MS } : {}),
       ...(options.pruneWait ?? {}),
     });
   } catch (err) {
@@ -295,13 +336,14 @@ async function lookAfterPrunes(
     const until = running.expiresAt ? `; its lease ends ${running.expiresAt} unless renewed` : '';
     return `a prune of the ${side} vault was still running when the scrub last looked (${running.leaseKey}, held by ${running.holder}${until}): it may delete packs the snapshot reuses that it condemned while the snapshot was missing; the next scrub with repair after that prune ends copies back what it deleted`;
   }
+  let second: CopyBack;
   try {
-    await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, ids, references, cache));
+    second = await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, ids, references, cache));
   } catch (err) {
     if (!(err instanceof VaultError)) throw err;
     return `what it needs in the ${side} vault could not be checked after the prune ended (${err.message})`;
   }
-  return undefined;
+  return copyBackShortfall(side, 'after the prune ended', second);
 }
 
 /**

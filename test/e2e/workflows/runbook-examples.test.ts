@@ -238,8 +238,10 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
       expect(await made()).toEqual([]);
       const output = succeeded(await run(names.catalogRebuildStateMachine, input)) as { outcomes: Record<string, number>; leftOut: boolean };
       expect({ input, outcomes: output.outcomes, leftOut: output.leftOut }).toEqual({ input, outcomes: { created: madeBackupIds.length, updated: 0, unchanged: 0, kept: 0, skipped: 0 }, leftOut: false });
-      // Field for field what the workflow wrote (copies.dr included: from the primary it is checked in the DR vault), and the same index items.
-      expect(await made()).toEqual(originals);
+      // Field for field what the workflow wrote, and the same index items; but copies.dr: from the primary vault it is PENDING until the
+      // plan's next Replicate step has checked what the DR vault holds (a snapshot object there does not prove its packs are).
+      const fromDr = (input as { vault?: string }).vault === 'dr';
+      expect(await made()).toEqual(fromDr ? originals : originals.map((r) => ({ ...r, copies: { ...r.copies, dr: 'PENDING' } })));
       expect(await indexed()).toEqual(originalIndex);
       rebuildOutputs.push(output);
     }

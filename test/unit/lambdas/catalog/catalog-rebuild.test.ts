@@ -1,10 +1,12 @@
 import { type BackupRecord, type BackupSourceRecord, sumBackupTotals } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags, type SourceObservationTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
 import { rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
+import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { verifyVault } from '../../../../vault/checker/verify';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
-import { initVault, type Vault } from '../../../../vault/repository/vault';
+import { initVault, openVault, type Vault } from '../../../../vault/repository/vault';
 import { SMALL_TUNING } from '../../../support/vault-test-helpers';
 
 /**
@@ -166,8 +168,8 @@ it('rebuilds every committed backup field for field, with its index items, from 
 
   const report = await rebuildCatalog(deps());
 
-  // The third backup's snapshots are not in the DR vault: PENDING, what its record said until replication copied it.
-  const expected = originals.map((r, i) => (i === 2 ? { ...r, copies: { primary: 'COMMITTED' as const, dr: 'PENDING' as const } } : r));
+  // PENDING, held in the DR vault or not: what each record said until replication vouched for its copy (the next pass does).
+  const expected = originals.map((r) => ({ ...r, copies: { primary: 'COMMITTED' as const, dr: 'PENDING' as const } }));
   for (const original of expected) expect(catalog.records.get(original.backupId)).toEqual(original);
   expect(report.backups.map((b) => [b.backupId, b.outcome, b.derived, b.unrecovered])).toEqual(originals.map((r) => [r.backupId, 'created', undefined, undefined]));
   expect(report).toMatchObject({ vault: 'primary', snapshots: 6, untaggedSnapshots: 0, unreadableSnapshots: [], drCopies: 'checked-in-dr-vault', missingFromVault: [] });
@@ -186,7 +188,7 @@ it('changes nothing on a second run', async () => {
   expect(again.backups.map((b) => b.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
 });
 
-it('keeps the records a partially present catalog holds, adds the missing ones, raises a proven DR copy and reports records whose snapshot the vault lacks', async () => {
+it('keeps the records a partially present catalog holds, DR copy status included, adds the missing ones and reports records whose snapshot the vault lacks', async () => {
   const [full, incremental, differential] = await commitChain();
   if (!full || !incremental || !differential) throw new Error('three backups');
   for (const r of [full, incremental]) for (const s of r.sources) inDr.add(s.snapshotId);
@@ -205,11 +207,12 @@ it('keeps the records a partially present catalog holds, adds the missing ones, 
   const report = await rebuildCatalog(deps());
 
   expect(report.backups).toEqual([
-    { backupId: full.backupId, plan: 'orders', outcome: 'updated', note: 'copies.dr FAILED → COMMITTED (the DR vault holds its snapshots)' },
+    // The DR vault holds its snapshots, but only replication vouches for a copy: FAILED stays until its next pass.
+    { backupId: full.backupId, plan: 'orders', outcome: 'unchanged' },
     { backupId: incremental.backupId, plan: 'orders', outcome: 'unchanged' },
     { backupId: differential.backupId, plan: 'orders', outcome: 'kept', note: expect.stringContaining('the catalog has it FAILED') },
   ]);
-  expect(catalog.records.get(full.backupId)).toEqual(full);
+  expect(catalog.records.get(full.backupId)).toEqual({ ...full, copies: { primary: 'COMMITTED', dr: 'FAILED' } });
   expect(catalog.records.get(incremental.backupId)?.trigger).toBe('console');
   expect(catalog.records.get(differential.backupId)?.status).toBe('FAILED');
   expect(catalog.records.get(lost.backupId)).toEqual(lost);
@@ -238,6 +241,31 @@ it('never downgrades a DR copy the DR vault cannot show, and from the DR vault r
   expect(unknown.drCopies).toBe('unknown');
   expect(catalog.records.get(full.backupId)?.copies).toEqual({ primary: 'COMMITTED' });
   expect(unknown.backups[0]?.unrecovered).toEqual(['copies.dr (the DR vault could not be checked)']);
+});
+
+it('from the primary vault, a backup the DR vault merely holds is rebuilt PENDING, so the next Replicate step checks it, copies back what it lacks and records it copied', async () => {
+  const [full] = await commitChain();
+  if (!full) throw new Error('a backup');
+  const dr = new MemoryVaultStore('dr');
+  const drKeys = new PassphraseKeyProvider('dr', { N: 1024, r: 8, p: 1 });
+  catalog.records.set(full.backupId, { ...full, copies: { primary: 'COMMITTED', dr: 'PENDING' } });
+  expect(await replicateBackup({ backupId: full.backupId }, { source: vault, target: dr, targetKeys: drKeys, catalog })).toMatchObject({ complete: true });
+  // A pass that copied the snapshots while a DR prune swept (or a deleted object): the DR vault holds the snapshots
+  // but lacks what they reference. Then the catalog is lost.
+  for await (const key of dr.list('manifest/')) await dr.delete(key);
+  catalog.records.clear();
+  const drSnapshots = new Set<string>();
+  for await (const key of dr.list('snapshots/')) drSnapshots.add(key.slice('snapshots/'.length));
+
+  await rebuildCatalog(deps({ drHolds: async (id) => drSnapshots.has(id) }));
+  expect([...catalog.records.values()].map((r) => r.copies?.dr)).toEqual(['PENDING', 'PENDING', 'PENDING']);
+  expect((await verifyVault(await openVault(dr, drKeys), { readData: false })).problems).not.toEqual([]);
+
+  // The plan's next Replicate step names them, finds them held, checks what they need and records them copied.
+  const newest = [...catalog.records.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0] as BackupRecord;
+  expect(await replicateBackup({ backupId: newest.backupId }, { source: vault, target: dr, targetKeys: drKeys, catalog })).toMatchObject({ complete: true, backupsCopied: 3 });
+  expect((await verifyVault(await openVault(dr, drKeys), { readData: true })).problems).toEqual([]);
+  expect([...catalog.records.values()].map((r) => r.copies?.dr)).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
 });
 
 it('does not record a backup whose snapshot of one of its sources is missing, naming the source', async () => {
@@ -275,7 +303,7 @@ it('rebuilds snapshots written before the full tags (backupId, plan, strategy on
   for (const original of [full.record, inc1.record, inc2.record]) {
     const rebuilt = catalog.records.get(original.backupId);
     // Recovered exactly: identity, plan, strategy, parents, snapshots, counters, totals, copies.
-    const exact: Partial<BackupRecord> = structuredClone(original);
+    const exact: Partial<BackupRecord> = { ...structuredClone(original), copies: { primary: 'COMMITTED', dr: 'PENDING' } };
     for (const field of ['startedAt', 'endedAt', 'trigger', 'shardCount'] as const) delete exact[field];
     for (const source of exact.sources ?? []) for (const counter of ['changedDuringRead', 'vanished', 'skipped'] as const) delete source[counter];
     expect(rebuilt).toMatchObject(exact);

@@ -252,3 +252,52 @@ it('without a DR catalog, records a backup an interrupted pass caught up on once
   expect(await replicateBackup({ backupId: 'x2' }, deps)).toMatchObject({ complete: true, copiedObjects: 0, backupsCopied: 2 });
   expect(['x0', 'x1', 'x2'].map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(['COMMITTED', 'COMMITTED', 'COMMITTED']);
 });
+
+it('another plan\'s pass that copied and recorded a named snapshot since this step read its catalog does not make this pass mark every snapshot', async () => {
+  dir = await tempDir('replicate-other-plan');
+  const { vault: source } = await newTestVault(dir);
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src);
+  const target = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const catalog = new MemoryCatalog();
+  let manifestReads = 0;
+  const store = source.store as { get: VaultStore['get'] };
+  const get = store.get.bind(source.store);
+  store.get = (key, range) => {
+    if (key.startsWith('manifest/')) manifestReads++;
+    return get(key, range);
+  };
+  const backup = async (backupId: string, plan: string, seed: number, startedAt: string): Promise<void> => {
+    await fs.writeFile(path.join(src, `${backupId}.bin`), pseudoRandomBytes(30_000, seed));
+    const snapshotId = (await backupDirectory(source, src, { tags: [`backupId:${backupId}`] })).snapshot.id;
+    catalog.records.set(backupId, { ...recordOf(backupId, plan, snapshotId, startedAt), copies: { primary: 'COMMITTED', dr: 'PENDING' } });
+  };
+  for (let i = 0; i < 3; i++) await backup(`old-${i}`, 'a', i + 1, `2026-12-0${i + 1}T00:00:00.000Z`);
+  expect((await replicateBackup({ backupId: 'old-2' }, { source, target, targetKeys, catalog })).complete).toBe(true);
+  await backup('a-1', 'a', 10, '2026-12-05T00:00:00.000Z');
+  await backup('b-1', 'b', 11, '2026-12-05T00:00:01.000Z');
+
+  // Plan b's step reads its catalog (b-1 not recorded copied); plan a's step runs meanwhile, copies b-1 too and records it.
+  let aReport: Awaited<ReturnType<typeof replicateBackup>> | undefined;
+  let readsOfA = 0;
+  const stale: PrimaryCatalog = {
+    getBackup: (id) => catalog.getBackup(id),
+    markCopied: (id) => catalog.markCopied(id),
+    listBackupsOfPlan: async (plan) => {
+      const records = await catalog.listBackupsOfPlan(plan);
+      aReport = await replicateBackup({ backupId: 'a-1' }, { source, target, targetKeys, catalog });
+      readsOfA = manifestReads;
+      return records;
+    },
+  };
+  manifestReads = 0;
+  const bReport = await replicateBackup({ backupId: 'b-1' }, { source, target, targetKeys, catalog: stale });
+  expect(aReport).toMatchObject({ complete: true, backupsCopied: 2 });
+  // Plan a's pass marked the two snapshots it copied; plan b's read no manifest: b-1 was recorded copied by then, so it
+  // vouched for nothing (without the second read of b-1's record: a mark of every snapshot of the DR vault).
+  expect(readsOfA).toBeGreaterThan(0);
+  expect(bReport).toMatchObject({ complete: true, copiedObjects: 0, backupsCopied: 0 });
+  expect(manifestReads).toBe(readsOfA);
+  expect(['a-1', 'b-1'].map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(['COMMITTED', 'COMMITTED']);
+});

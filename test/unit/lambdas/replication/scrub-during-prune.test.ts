@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { type ScrubReport, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { COPY_BACK_RESERVE_MS, type ScrubReport, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { verifyVault } from '../../../../vault/checker/verify';
@@ -8,6 +8,7 @@ import { PRUNE_LEASE_TTL_MS, PruneLease } from '../../../../vault/prune/prune-le
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { openVault } from '../../../../vault/repository/vault';
 import { snapshotKey } from '../../../../vault/repository/vault-layout';
+import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -126,7 +127,9 @@ it('with a deadline, stops waiting in time for a prune that outlasts it; a lease
   const deadline = clock.t + PRUNE_LEASE_TTL_MS / 2;
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, now: () => clock.t, deadline, pruneWait: { pollMs: 30_000, sleep: async (ms) => void (clock.t += ms) } });
   expect(clock.t).toBeLessThanOrEqual(deadline);
-  expect(clock.t).toBeGreaterThan(deadline - 60_000);
+  // It stops waiting early enough to look again and copy back what the prune deleted (COPY_BACK_RESERVE_MS).
+  expect(clock.t).toBeLessThanOrEqual(deadline - COPY_BACK_RESERVE_MS);
+  expect(clock.t).toBeGreaterThan(deadline - COPY_BACK_RESERVE_MS - 60_000);
   expect(report.findings).toEqual([expect.objectContaining({ key: snapshotKey(pair.snapshot.id), outcome: 'unrepaired', reason: expect.stringContaining('held by long dr prune') })]);
 
   // The scrub's role without s3:GetObject on prune/running/* (as S3 answers it): said so, not taken for no prune.
@@ -140,4 +143,94 @@ it('with a deadline, stops waiting in time for a prune that outlasts it; a lease
     expect.objectContaining({ key: snapshotKey(pair.snapshot.id), outcome: 'unrepaired', reason: expect.stringContaining('could not be read (Access Denied): the scrub needs s3:GetObject on prune/running/* there') }),
   ]);
   await lease.release();
+});
+
+/**
+ * Runs a scrub that copies the snapshot into the DR vault while a DR prune sits between its sweep's mark and its
+ * deletes; the sweep goes on once the scrub waits for it (the clock then at +30 s), and ends before the scrub looks again.
+ */
+async function scrubDuringSweep(options: { deadline: number; clock: { t: number }; concurrency?: number }): Promise<{ report: ScrubReport; packsDeleted: number }> {
+  let sweepEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (sweepEnded = resolve));
+  let scrubbing: Promise<ScrubReport> | undefined;
+  const sweepingStore = pausedAtFirstDelete(pair.dr.store, async () => {
+    let slept!: () => void;
+    const sleeping = new Promise<void>((resolve) => (slept = resolve));
+    scrubbing = scrubVaults({
+      ...everything,
+      vaults: { primary: pair.primary, dr: pair.dr },
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      now: () => options.clock.t,
+      deadline: options.deadline,
+      pruneWait: {
+        pollMs: 30_000,
+        sleep: async (ms) => {
+          options.clock.t += ms;
+          slept();
+          await ended;
+        },
+      },
+    });
+    await Promise.race([scrubbing, sleeping]);
+  });
+  const sweep = await pruneVault(await openVault(sweepingStore, drKeys), { graceMs: 0, lease: { holder: 'dr prune' } });
+  sweepEnded();
+  expect(sweep.report.packsDeleted).toBeGreaterThan(2);
+  return { report: await (scrubbing as Promise<ScrubReport>), packsDeleted: sweep.report.packsDeleted };
+}
+
+it('a pack the sweep deleted that cannot be copied back (archived in the primary) leaves the copied snapshot unrepaired, naming it, not repaired', async () => {
+  // The primary's packs are in an archive tier: a GET is refused until thawed.
+  const primaryStore = pair.primary.store as { get: VaultStore['get'] };
+  const get = primaryStore.get.bind(pair.primary.store);
+  primaryStore.get = (key, range) => (key.startsWith('data/') ? Promise.reject(new VaultObjectArchivedError('primary', key, 'DEEP_ARCHIVE')) : get(key, range));
+  const clock = { t: Date.now() };
+  const { report, packsDeleted } = await scrubDuringSweep({ clock, deadline: clock.t + 10 * 60_000 });
+
+  const packs = report.findings.filter((f) => f.key.startsWith('data/'));
+  expect(packs).toHaveLength(packsDeleted);
+  for (const f of packs) expect(f).toMatchObject({ vault: 'dr', problem: 'missing', outcome: 'unrepaired' });
+  expect(report.ok).toBe(false);
+  const snapshot = report.findings.find((f) => f.key === snapshotKey(pair.snapshot.id));
+  expect(snapshot).toMatchObject({
+    vault: 'dr',
+    outcome: 'unrepaired',
+    reason: expect.stringContaining(`copied from the primary vault, but ${packsDeleted} object(s) it needs in the dr vault could not be copied back after the prune ended (data/`),
+  });
+  expect(snapshot?.reason).toContain((packs[0] as { key: string }).key);
+});
+
+it('the copy-back after the wait starts no copy after the deadline: the snapshot is unrepaired, the next scrub with repair copies the rest', async () => {
+  const clock = { t: Date.now() };
+  // The wait ends by the deadline less the look and COPY_BACK_RESERVE_MS; then each pack copy takes 50 s (a scaled-down
+  // large copy-back): two start before the deadline, the others would run past it (and past the Lambda's timeout).
+  const deadline = clock.t + 30_000 + COPY_BACK_RESERVE_MS + 30_000;
+  const drStore = pair.dr.store as { put: VaultStore['put'] };
+  const put = drStore.put.bind(pair.dr.store);
+  drStore.put = async (key, body, opts) => {
+    if (key.startsWith('data/')) clock.t += 50_000;
+    return put(key, body, opts);
+  };
+  const { report, packsDeleted } = await scrubDuringSweep({ clock, deadline, concurrency: 1 });
+
+  expect(clock.t).toBeLessThan(deadline + 50_000);
+  const copied = report.findings.filter((f) => f.key.startsWith('data/'));
+  expect(copied).toHaveLength(2);
+  for (const f of copied) expect(f).toMatchObject({ outcome: 'repaired' });
+  expect(report.ok).toBe(false);
+  // What the sweep deleted and was not copied back (its packs, and an index object of them) is what the reason counts.
+  const drHas = new Set([...(await listKeys(pair.dr.store, 'data/')), ...(await listKeys(pair.dr.store, 'index/'))]);
+  const left = [...(await listKeys(pair.primary.store, 'data/')), ...(await listKeys(pair.primary.store, 'index/'))].filter((key) => !drHas.has(key));
+  expect(left.length).toBeGreaterThanOrEqual(packsDeleted - 2);
+  expect(report.findings.find((f) => f.key === snapshotKey(pair.snapshot.id))).toMatchObject({
+    outcome: 'unrepaired',
+    reason: expect.stringContaining(`${left.length} object(s) it needs in the dr vault were not copied back after the prune ended: the scrub's deadline came first (`),
+  });
+  expect(report.findings.find((f) => f.key === snapshotKey(pair.snapshot.id))?.reason).toContain('the next scrub with repair copies the rest');
+
+  drStore.put = put;
+  const next = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr } });
+  expect(next.ok).toBe(true);
+  expect(next.findings.map((f) => f.key).sort()).toEqual(left.sort());
+  await expectDrRestores();
 });
