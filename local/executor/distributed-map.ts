@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ExecutionAbortedError, ExecutionError, type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { engineFailure, isIntrinsicFailure } from './engine-failure';
-import { DistributedMapFailureThresholdError, IntrinsicFailureError, ItemReaderFailedError, ResultWriterFailedError, StatesRuntimeFailureError, UnsupportedDistributedMapError } from './errors';
+import { ExecutionAbortedError, ExecutionError, type RunOptions, type StateMachine } from 'aws-local-stepfunctions';
+import { engineFailure } from './engine-failure';
+import { DistributedMapFailureThresholdError, ItemReaderFailedError, ResultWriterFailedError, StatesRuntimeFailureError, UnsupportedDistributedMapError } from './errors';
 import { type AslDefinition, type AslState, LONGEST_TIMER_SECONDS } from './state-machine-definition';
+import { evaluatePath, evaluateTemplate, type Field } from './template-evaluation';
 
 /**
  * Step Functions' Distributed Map, run locally (docs/LOCAL-CLOUD.md, "Distributed Map").
@@ -357,9 +358,6 @@ async function writeResults(
   return { MapRunArn: run.mapRunArn, ResultWriterDetails: { Bucket: bucket, Key: manifestKey } };
 }
 
-/** Which state and field a value is evaluated for: a failure names both. */
-type Field = { state: string; field: string };
-
 /**
  * What a `…Path` field must select, as AWS checks it at run time: `count` a non-negative integer
  * (MaxConcurrency, ToleratedFailureCount, MaxItems), `positive` an integer of 1 or more
@@ -380,37 +378,4 @@ async function numberField(where: Field, value: number | undefined, path: string
   const { test, says } = NUMBER_RULES[rule];
   if (typeof found !== 'number' || !test(found)) throw new StatesRuntimeFailureError(where.state, where.field, `${path} selects ${JSON.stringify(found)}; it must select ${says}`);
   return found;
-}
-
-async function evaluatePath(where: Field, path: string, input: JsonValue): Promise<JsonValue> {
-  const out = (await evaluateTemplate(where, { 'value.$': path }, input, {})) as { value?: JsonValue };
-  return out.value ?? null;
-}
-
-/** One Pass state per payload template, kept: aws-local-stepfunctions evaluates paths, `$$` and intrinsic functions exactly as in the rest of the run. */
-const templateMachines = new Map<string, StateMachine>();
-
-/**
- * A payload template (Parameters, ItemSelector, BatchInput…) evaluated against `input` and the context
- * object `context`. A path that selects nothing fails the execution with an uncatchable States.Runtime
- * and a failed intrinsic function with States.IntrinsicFailure, as in AWS, not with the throw-away
- * machine's ExecutionError (which a Catch on States.ALL would take).
- */
-async function evaluateTemplate(where: Field, template: Record<string, unknown>, input: JsonValue, context: Record<string, unknown>): Promise<JsonValue> {
-  const fingerprint = JSON.stringify(template);
-  let machine = templateMachines.get(fingerprint);
-  if (!machine) {
-    machine = new StateMachine({ StartAt: 'Template', States: { Template: { Type: 'Pass', Parameters: template, End: true } } } as unknown as StateMachineDefinition, {
-      validationOptions: { noValidate: true },
-    });
-    templateMachines.set(fingerprint, machine);
-  }
-  try {
-    return (await machine.run(input, { context } as RunOptions).result) as JsonValue;
-  } catch (err) {
-    const failure: unknown = err instanceof ExecutionError ? err.cause : err;
-    const reason = engineFailure(err).cause;
-    if (isIntrinsicFailure(failure)) throw new IntrinsicFailureError(where.state, where.field, reason);
-    throw new StatesRuntimeFailureError(where.state, where.field, reason);
-  }
 }

@@ -10,8 +10,10 @@ export type FaultRule = {
   /** Error name the state fails with, e.g. "TransientError" (retried) or "ShardReadError" (caught); absent with `delayMs`: the task only waits. */
   errorName?: string;
   /**
-   * 'before' only: the task waits this long first (a hung source, a slow shard), so that an execution
-   * can be stopped or run into its TimeoutSeconds (local executor options `abortSignal`, `executionTimeoutSeconds`).
+   * 'before' only: the function hangs this long first (a hung source, a slow shard), on its worker and
+   * its own clock (lambda-worker-pool.ts InjectedHang), so that an execution can be stopped or run
+   * into its TimeoutSeconds (local executor options `abortSignal`, `executionTimeoutSeconds`), a Task
+   * into its TimeoutSeconds (States.Timeout) and a function into its timeout (Sandbox.Timedout), as in AWS.
    */
   delayMs?: number;
   message?: string;

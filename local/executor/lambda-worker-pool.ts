@@ -32,19 +32,52 @@ type WorkerReply =
 /** The worker has the function's module loaded and is calling the handler: the function's own clock starts. */
 type WorkerLoaded = { id: string; loaded: true };
 
-/** Hooks of one invocation. */
-export type InvocationHooks = {
+/**
+ * A fault injected before a handler (fault-injection.ts `delayMs`): a hung source, a slow shard. The
+ * function waits on its own clock, after its module loaded, so its timeout and its Task's TimeoutSeconds
+ * both count the wait, as they count a hung function in AWS; then it fails with `errorType` when one is
+ * given (its handler never runs), or calls its handler.
+ */
+export type InjectedHang = { delayMs: number; errorType?: string; errorMessage?: string };
+
+/** How one invocation is run, beyond its function and event. */
+export type InvocationOptions = {
   /**
    * Called once a worker is free and the invocation starts on it. In AWS a Task starts its function at
    * once; locally it may first wait for a worker, and a clock of the Task (its TimeoutSeconds) must not
    * count that wait (run-local-execution.ts starts it here).
    */
   onStart?: () => void;
+  /**
+   * Aborted when the caller stops waiting (its Task timed out). In AWS the function runs on in its own
+   * execution environment and holds nothing of the workflow, so a Retry starts at once. Here the
+   * invocation leaves its slot to a fresh worker and runs on, on its old worker, to its end or its
+   * function's timeout; it is then recorded and that worker terminated. Without this each Retry of a
+   * hung function would queue behind the last attempt for up to its timeout (15 min for ours).
+   */
+  abandon?: AbortSignal;
+  hang?: InjectedHang;
 };
 
 type Pending = { resolve: (reply: WorkerReply) => void; timer: NodeJS.Timeout; requestId: string; lease: ExecutionLease; fn: LocalFunction };
-type Slot = { index: number; worker: Worker; busy: boolean; pending?: Pending; lease?: ExecutionLease };
+/**
+ * A worker and the invocation it runs. Whether a slot's index is taken is kept apart (`taken`): an
+ * invoke() holds the index while the worker under it may be swapped (timed out, crashed, abandoned).
+ */
+type Slot = { index: number; worker: Worker; pending?: Pending; lease?: ExecutionLease };
 type Waiter = { lease: ExecutionLease; wake: () => void };
+
+/**
+ * AWS gives a function's init phase (its module's load) 10 s, whatever the function's timeout. Locally
+ * a load is bounded by the longer of that and the function's timeout: a module that hangs while
+ * loading still ends, and a slow bundle of a short function does not fail where AWS runs it.
+ */
+const INIT_LIMIT_SECONDS = 10;
+
+/** How long a function's module may take to load in a worker. */
+export function loadLimitSeconds(fn: LocalFunction): number {
+  return Math.max(INIT_LIMIT_SECONDS, fn.timeoutSeconds);
+}
 
 /**
  * One execution's use of a pool: its invocation records and where its handlers' log lines go. A
@@ -67,7 +100,8 @@ const SDK_NODE_MODULES = path.resolve(path.dirname(require.resolve('@aws-sdk/cli
 /**
  * Lambda fan-out on this machine: `size` worker threads, each an execution environment that runs
  * one invocation at a time (as Lambda does), so CPU-bound shards of a Map really use every core.
- * Invocations beyond `size` wait for a free worker. A worker that crashes or times out is replaced.
+ * Invocations beyond `size` wait for a free worker. A worker that crashes or times out is replaced,
+ * and so is one whose caller stopped waiting (InvocationOptions.abandon): the pool keeps its size.
  *
  * Like Lambda's execution environments, workers stay warm between invocations, and between
  * executions when the pool is shared (a LocalEnvironment keeps one per size): a handler's modules,
@@ -76,6 +110,12 @@ const SDK_NODE_MODULES = path.resolve(path.dirname(require.resolve('@aws-sdk/cli
  */
 export class LambdaWorkerPool {
   private readonly slots: Slot[] = [];
+  /** Whether each slot index is held by an invoke(). */
+  private readonly taken: boolean[] = [];
+  /** Workers still running an invocation whose caller stopped waiting; terminated when it ends. */
+  private readonly orphans = new Set<Slot>();
+  /** Worker threads started and not yet exited, orphans included. */
+  private readonly live = new Set<Worker>();
   private readonly waiters: Waiter[] = [];
   private closed = false;
   /** The lease of invoke() calls that name none (a pool used by one execution). */
@@ -88,7 +128,10 @@ export class LambdaWorkerPool {
     // A pool of no (or NaN) workers would queue every invocation and never run one.
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a Lambda worker pool needs a whole number of workers, 1 or more; got ${size}`);
     this.ownLease = new ExecutionLease(onLog);
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
+    for (let i = 0; i < size; i++) {
+      this.slots.push(this.spawn(i));
+      this.taken.push(false);
+    }
   }
 
   /** The invocations made without a lease of their own. */
@@ -96,22 +139,43 @@ export class LambdaWorkerPool {
     return this.ownLease.records;
   }
 
+  /** Worker threads running now: the pool's `size` and any abandoned invocation's still at work (0 once closed). */
+  get threads(): number {
+    return this.live.size;
+  }
+
   /**
    * Runs `fn` on the first free worker. The function's timeout (`Sandbox.Timedout`, as Lambda reports it)
    * counts from the handler's call, as in AWS: neither the wait for a worker nor the module's first load
-   * (Lambda's init phase, which has a limit of its own) is part of it. A load is bounded by the
-   * function's timeout too, so a module that hangs while loading still ends.
+   * (Lambda's init phase, which has a limit of its own: loadLimitSeconds) is part of it. An injected
+   * hang (`options.hang`) is part of it, as a hung function's time is.
    */
-  async invoke(fn: LocalFunction, event: unknown, env: Record<string, string>, lease: ExecutionLease = this.ownLease, hooks: InvocationHooks = {}): Promise<unknown> {
+  async invoke(fn: LocalFunction, event: unknown, env: Record<string, string>, lease: ExecutionLease = this.ownLease, options: InvocationOptions = {}): Promise<unknown> {
     const queued = Date.now();
     const slot = await this.acquire(lease);
     const requestId = randomUUID();
     const started = Date.now();
-    hooks.onStart?.();
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.release(slot.index);
+    };
+    const abandon = (): void => {
+      this.detach(slot, requestId);
+      release();
+    };
+    options.abandon?.addEventListener('abort', abandon, { once: true });
+    options.onStart?.();
     try {
       const reply = await new Promise<WorkerReply>((resolve) => {
-        const timer = setTimeout(() => this.timeOut(slot, fn, 'load'), fn.timeoutSeconds * 1000);
-        slot.pending = { resolve, timer, requestId, lease, fn };
+        const timer = setTimeout(() => this.timeOut(slot, 'load'), loadLimitSeconds(fn) * 1000);
+        // Recorded when it ends, not when the caller resumes: an abandoned invocation's caller never does.
+        const record = (done: WorkerReply): void => {
+          lease.records.push({ requestId, functionName: fn.functionName, worker: slot.index, queuedMs: started - queued, durationMs: done.durationMs, ...(done.ok ? {} : { errorType: done.errorType }) });
+          resolve(done);
+        };
+        slot.pending = { resolve: record, timer, requestId, lease, fn };
         slot.lease = lease;
         slot.worker.postMessage({
           id: requestId,
@@ -120,15 +184,14 @@ export class LambdaWorkerPool {
           env,
           event,
           context: { functionName: fn.functionName, functionArn: fn.arn, memoryMb: fn.memoryMb, requestId, timeoutMs: fn.timeoutSeconds * 1000 },
+          ...(options.hang ? { hang: options.hang } : {}),
         });
       });
-      const record: InvocationRecord = { requestId, functionName: fn.functionName, worker: slot.index, queuedMs: started - queued, durationMs: reply.durationMs };
-      if (!reply.ok) record.errorType = reply.errorType;
-      lease.records.push(record);
       if (!reply.ok) throw new LambdaFunctionError(reply.errorType, reply.errorMessage, reply.trace);
       return reply.payload;
     } finally {
-      this.release(slot);
+      options.abandon?.removeEventListener('abort', abandon);
+      release();
     }
   }
 
@@ -136,15 +199,16 @@ export class LambdaWorkerPool {
    * Ends an execution's use of the pool. Iterations of a failed Map may still be in flight or
    * queued: they are settled with an error (nobody reads it) so that no timer keeps the process
    * alive, and a worker still running one is replaced (a warm pool must not serve the next
-   * execution from a worker busy with the last one's leftovers).
+   * execution from a worker busy with the last one's leftovers). Its abandoned invocations end
+   * too: their workers are terminated.
    */
   endLease(lease: ExecutionLease): void {
     lease.ended = true;
-    for (const slot of [...this.slots]) {
+    for (const slot of [...this.orphans, ...this.slots]) {
       const pending = slot.pending;
       if (!pending || pending.lease !== lease) continue;
       clearTimeout(pending.timer);
-      this.replace(slot);
+      this.retire(slot);
       pending.resolve(executionEnded(pending.requestId));
     }
     for (const waiter of this.waiters.filter((w) => w.lease === lease)) {
@@ -153,10 +217,12 @@ export class LambdaWorkerPool {
     }
   }
 
-  /** Stops every worker: invocations in flight or queued are settled with an error. */
+  /** Stops every worker, abandoned invocations' included: invocations in flight or queued are settled with an error. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const slot of this.slots) {
+    const all = [...this.orphans, ...this.slots];
+    this.orphans.clear();
+    for (const slot of all) {
       const pending = slot.pending;
       if (!pending) continue;
       clearTimeout(pending.timer);
@@ -164,15 +230,17 @@ export class LambdaWorkerPool {
       pending.resolve(executionEnded(pending.requestId));
     }
     for (const waiter of this.waiters.splice(0)) waiter.wake();
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(all.map((s) => s.worker.terminate()));
   }
 
   private spawn(index: number): Slot {
     const worker = new Worker(WORKER_SCRIPT, { workerData: { nodePath: SDK_NODE_MODULES }, stdout: true, stderr: true });
-    const slot: Slot = { index, worker, busy: false };
+    const slot: Slot = { index, worker };
+    this.live.add(worker);
     worker.on('message', (message: WorkerReply | WorkerLoaded) => ('loaded' in message ? this.loaded(slot, message) : this.settle(slot, message)));
     worker.on('error', (err) => this.crashed(slot, `${err.name}: ${err.message}`));
     worker.on('exit', (code) => {
+      this.live.delete(worker);
       if (!this.closed) this.crashed(slot, `the runtime exited with code ${code}`);
     });
     for (const stream of [worker.stdout, worker.stderr]) {
@@ -191,7 +259,7 @@ export class LambdaWorkerPool {
     const pending = slot.pending;
     if (!pending || pending.requestId !== message.id) return;
     clearTimeout(pending.timer);
-    pending.timer = setTimeout(() => this.timeOut(slot, pending.fn, 'handler'), pending.fn.timeoutSeconds * 1000);
+    pending.timer = setTimeout(() => this.timeOut(slot, 'handler'), pending.fn.timeoutSeconds * 1000);
   }
 
   private settle(slot: Slot, reply: WorkerReply): void {
@@ -199,57 +267,66 @@ export class LambdaWorkerPool {
     if (!pending || pending.requestId !== reply.id) return;
     clearTimeout(pending.timer);
     slot.pending = undefined;
+    // An abandoned invocation's worker has no slot to go back to.
+    if (this.orphans.has(slot)) this.retire(slot);
     pending.resolve(reply);
   }
 
-  private timeOut(slot: Slot, fn: LocalFunction, phase: 'load' | 'handler'): void {
+  private timeOut(slot: Slot, phase: 'load' | 'handler'): void {
     const pending = slot.pending;
     if (!pending) return;
-    this.replace(slot);
+    this.retire(slot);
+    const seconds = phase === 'load' ? loadLimitSeconds(pending.fn) : pending.fn.timeoutSeconds;
     pending.resolve({
       id: pending.requestId,
       ok: false,
       errorType: 'Sandbox.Timedout',
-      errorMessage: `RequestId: ${pending.requestId} Error: Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds${phase === 'load' ? ' (while loading the function\'s module)' : ''}`,
+      errorMessage: `RequestId: ${pending.requestId} Error: Task timed out after ${seconds.toFixed(2)} seconds${phase === 'load' ? ' (while loading the function\'s module)' : ''}`,
       trace: [],
-      durationMs: fn.timeoutSeconds * 1000,
+      durationMs: seconds * 1000,
     });
   }
 
   private crashed(slot: Slot, reason: string): void {
-    if (this.closed || this.slots[slot.index] !== slot) return;
+    if (this.closed || (this.slots[slot.index] !== slot && !this.orphans.has(slot))) return;
     const pending = slot.pending;
-    this.replace(slot);
+    this.retire(slot);
     if (pending) {
       clearTimeout(pending.timer);
       pending.resolve({ id: pending.requestId, ok: false, errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${pending.requestId} Error: ${reason}`, trace: [], durationMs: 0 });
     }
   }
 
-  /** Swaps a dead or hung worker for a fresh one in the same slot index. */
-  private replace(slot: Slot): void {
+  /** Hands the slot of an invocation whose caller stopped waiting to a fresh worker; the old one runs on as an orphan. */
+  private detach(slot: Slot, requestId: string): void {
+    // Already ended (answered, timed out, crashed, its execution over): nothing runs on.
+    if (this.closed || this.slots[slot.index] !== slot || slot.pending?.requestId !== requestId) return;
+    this.orphans.add(slot);
+    this.slots[slot.index] = this.spawn(slot.index);
+  }
+
+  /** Terminates a dead, hung or finished worker: a slot's gets a fresh one in the same index, an orphan's none. */
+  private retire(slot: Slot): void {
     slot.pending = undefined;
-    const fresh = this.spawn(slot.index);
-    fresh.busy = slot.busy;
-    this.slots[slot.index] = fresh;
+    if (!this.orphans.delete(slot)) this.slots[slot.index] = this.spawn(slot.index);
     void slot.worker.terminate();
   }
 
   private async acquire(lease: ExecutionLease): Promise<Slot> {
     for (;;) {
       if (this.closed || lease.ended) throw new LambdaFunctionError('Lifeboat.ExecutionEnded', 'the execution ended before this invocation started');
-      const free = this.slots.find((s) => !s.busy);
-      if (free) {
-        free.busy = true;
-        return free;
+      const free = this.taken.indexOf(false);
+      const slot = this.slots[free];
+      if (slot) {
+        this.taken[free] = true;
+        return slot;
       }
       await new Promise<void>((resolve) => this.waiters.push({ lease, wake: resolve }));
     }
   }
 
-  private release(slot: Slot): void {
-    const current = this.slots[slot.index];
-    if (current) current.busy = false;
+  private release(index: number): void {
+    this.taken[index] = false;
     this.waiters.shift()?.wake();
   }
 }

@@ -43,6 +43,14 @@ parentPort.on('message', async (msg) => {
     started = Date.now();
     const deadline = started + msg.context.timeoutMs;
     parentPort.postMessage({ id: msg.id, loaded: true });
+    if (msg.hang) {
+      // An injected hang (fault-injection.ts delayMs) spends the function's own time, as a hung call would.
+      await new Promise((resolve) => setTimeout(resolve, msg.hang.delayMs));
+      if (msg.hang.errorType !== undefined) {
+        parentPort.postMessage({ id: msg.id, ok: false, errorType: msg.hang.errorType, errorMessage: msg.hang.errorMessage ?? '', trace: [], durationMs: Date.now() - started });
+        return;
+      }
+    }
     const context = {
       functionName: msg.context.functionName,
       functionVersion: '$LATEST',

@@ -17,12 +17,12 @@ import { extractDistributedMaps, runDistributedMap } from './distributed-map';
 import { FailedMapGuard } from './failed-map-guard';
 import { FaultInjector, type FaultRule } from './fault-injection';
 import { type NestedIntegration, nestedExecutionIntegration, runNestedExecution } from './nested-execution';
-import { ExecutionLease, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
+import { ExecutionLease, type InjectedHang, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
 import { type AslDefinition, allStates, LONGEST_TIMER_SECONDS, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder } from './state-machine-definition';
 import { awaitTaskToken, newTaskToken, registerTaskToken, releaseTaskToken, SentTaskFailure } from './task-tokens';
 import { stackResources } from './stack-resources';
-import { withinStateTimeout } from './state-timeout';
+import { timeoutSecondsAt, withinStateTimeout } from './state-timeout';
 import { engineFailure } from './engine-failure';
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -133,8 +133,21 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   };
 
   const functionEnv = (fn: LocalFunction): Record<string, string> => ({ ...baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb), ...options.extraEnv });
-  // Ends injected delays when the execution ends (stopped, timed out), so no timer outlives it.
+  // Ends what waits on the execution (task tokens, nested children, distributed Maps) when it ends (stopped, timed out).
   const ended = new AbortController();
+  const startedAt = new Date().toISOString();
+  const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+  // The context object ($$) of the run, which TimeoutSecondsPath may read too.
+  const executionContext = {
+    Execution: {
+      Id: executionArn,
+      Name: executionName,
+      Input: options.input as JsonValue,
+      StartTime: startedAt,
+      RoleArn: `arn:aws:iam::${options.stack.account}:role/local`,
+    },
+    StateMachine: { Id: machine.arn, Name: machine.name },
+  };
   const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
   for (const [stateName, task] of tasks) {
     const invoke = async (input: JsonValue): Promise<JsonValue> => {
@@ -142,10 +155,17 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
       const fn = task.fn;
       const env = functionEnv(fn);
       const before = faults.take(stateName, input, 'before');
-      if (before?.delayMs !== undefined) await delay(before.delayMs, ended.signal);
-      if (before?.errorName !== undefined) throw new LambdaFunctionError(before.errorName, before.message ?? `fault injected before ${stateName}`);
+      const faultMessage = before?.message ?? `fault injected before ${stateName}`;
+      if (before?.errorName !== undefined && before.delayMs === undefined) throw new LambdaFunctionError(before.errorName, faultMessage);
+      // A delay is the function's own time (a hung call), on its worker: its timeout and the Task's count it.
+      const hang: InjectedHang | undefined =
+        before?.delayMs !== undefined ? { delayMs: before.delayMs, ...(before.errorName !== undefined ? { errorType: before.errorName, errorMessage: faultMessage } : {}) } : undefined;
       const event = task.integration === 'direct' ? input : (input as { Payload?: JsonValue }).Payload ?? null;
-      const payload = (await withinStateTimeout(task.stateTimeoutSeconds, (onStart) => pool.invoke(fn, event, env, lease, { onStart }))) as JsonValue;
+      const stateTimeoutSeconds =
+        task.stateTimeoutPath !== undefined ? await timeoutSecondsAt(stateName, task.stateTimeoutPath, input, { ...executionContext, State: { Name: stateName } }) : task.stateTimeoutSeconds;
+      const payload = (await withinStateTimeout(stateTimeoutSeconds, ({ onStart, timedOut }) =>
+        pool.invoke(fn, event, env, lease, { onStart, abandon: timedOut, ...(hang ? { hang } : {}) }),
+      )) as JsonValue;
       const after = faults.take(stateName, input, 'after');
       if (after?.errorName !== undefined) throw new LambdaFunctionError(after.errorName, after.message ?? `fault injected after ${stateName}`);
       // lambda:invoke returns the Invoke API response; a bare function ARN returns the payload itself.
@@ -232,7 +252,6 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
       });
   }
 
-  const startedAt = new Date().toISOString();
   const history: ExecutionHistory = {
     executionId: executionName,
     stateMachine: machine.name,
@@ -250,20 +269,7 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   // Saved now so that `lifeboat executions list` shows a running execution, not only finished ones.
   saveExecutionHistory(options.dataDir, history);
   options.onStarted?.(executionName);
-  const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${executionName}`;
-  const execution = sm.run(options.input as JsonValue, {
-    overrides,
-    context: {
-      Execution: {
-        Id: executionArn,
-        Name: executionName,
-        Input: options.input as JsonValue,
-        StartTime: startedAt,
-        RoleArn: `arn:aws:iam::${options.stack.account}:role/local`,
-      },
-      StateMachine: { Id: machine.arn, Name: machine.name },
-    },
-  });
+  const execution = sm.run(options.input as JsonValue, { overrides, context: executionContext });
   const abort = () => execution.abort();
   if (options.abortSignal?.aborted) abort();
   else options.abortSignal?.addEventListener('abort', abort, { once: true });
@@ -327,20 +333,6 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   return { ...history, status: history.status as LocalExecutionResult['status'], stoppedAt: history.stoppedAt, historyFile, statusEventDeliveries };
 }
 
-/** Waits `ms`, or less when `signal` aborts first. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** Fingerprints of the definitions validated in this process. */
 const validatedDefinitions = new Set<string>();
 
@@ -358,18 +350,19 @@ function validatedStateMachine(definition: AslDefinition): StateMachine {
 }
 
 /**
- * `timeoutSeconds`: what the library times the state with; `stateTimeoutSeconds`: the definition's own
- * TimeoutSeconds of a plain Lambda Task, which the executor times from the function's start instead (state-timeout.ts).
+ * `timeoutSeconds`: what the library times the state with; `stateTimeoutSeconds` or `stateTimeoutPath`: the
+ * definition's own TimeoutSeconds or TimeoutSecondsPath of a plain Lambda Task, which the executor times
+ * from the function's start instead (state-timeout.ts).
  */
-type PreparedTask = { fn: LocalFunction; integration: LambdaIntegration; timeoutSeconds: number; stateTimeoutSeconds?: number };
+type PreparedTask = { fn: LocalFunction; integration: LambdaIntegration; timeoutSeconds: number; stateTimeoutSeconds?: number; stateTimeoutPath?: string };
 
 
 /**
  * Checks that every Task invokes a function of the stack and adapts the definition to the local
  * runner: a Lambda Task's state timer is taken from the library (which would start it before the wait
  * for a worker, and stop a Task without TimeoutSeconds after 60 s): without TimeoutSeconds only the
- * function's own timeout counts, from its start, as in AWS; with one, the executor times the state
- * from the function's start (state-timeout.ts). Retry intervals are scaled when asked.
+ * function's own timeout counts, from its start, as in AWS; with TimeoutSeconds or TimeoutSecondsPath,
+ * the executor times the state from the function's start (state-timeout.ts). Retry intervals are scaled when asked.
  */
 function prepareDefinition(
   source: AslDefinition,
@@ -388,8 +381,9 @@ function prepareDefinition(
     if (state.Type !== 'Task') continue;
     const nesting = nestedExecutionIntegration(state);
     if (nesting) {
-      // The child's own timeout bounds it; aws-local-stepfunctions would stop the Task after 60 s.
-      state.TimeoutSeconds ??= LONGEST_TIMER_SECONDS;
+      // The child's own timeout bounds it; aws-local-stepfunctions would stop the Task after 60 s. A longer
+      // TimeoutSeconds than Node's longest timer (AWS allows a year) would fire at once.
+      state.TimeoutSeconds = Math.min(state.TimeoutSeconds ?? LONGEST_TIMER_SECONDS, LONGEST_TIMER_SECONDS);
       nested.set(name, nesting);
       if (retryIntervalScale !== undefined && state.Retry) retryIntervalOverrides[name] = state.Retry.map((retrier) => (retrier.IntervalSeconds ?? 1) * 1000 * retryIntervalScale);
       continue;
@@ -405,13 +399,19 @@ function prepareDefinition(
       state.Parameters = withTaskTokenPlaceholder(state.Parameters) as Record<string, unknown>;
       state.TimeoutSeconds = Math.min(state.TimeoutSeconds ?? LONGEST_TIMER_SECONDS, LONGEST_TIMER_SECONDS);
       handlers.set(name, { fn, integration: target.integration, timeoutSeconds: state.TimeoutSeconds });
-    } else if (state.TimeoutSecondsPath !== undefined) {
-      // Evaluated by the library against the state's input; its timer then counts the wait for a worker too.
-      handlers.set(name, { fn, integration: target.integration, timeoutSeconds: LONGEST_TIMER_SECONDS });
     } else {
       const stateTimeoutSeconds = state.TimeoutSeconds;
+      const stateTimeoutPath = typeof state.TimeoutSecondsPath === 'string' ? state.TimeoutSecondsPath : undefined;
+      // The library's timer would count the wait for a worker, and overflow past Node's longest timer.
+      delete state.TimeoutSecondsPath;
       state.TimeoutSeconds = LONGEST_TIMER_SECONDS;
-      handlers.set(name, { fn, integration: target.integration, timeoutSeconds: LONGEST_TIMER_SECONDS, ...(stateTimeoutSeconds !== undefined ? { stateTimeoutSeconds } : {}) });
+      handlers.set(name, {
+        fn,
+        integration: target.integration,
+        timeoutSeconds: LONGEST_TIMER_SECONDS,
+        ...(stateTimeoutSeconds !== undefined ? { stateTimeoutSeconds } : {}),
+        ...(stateTimeoutPath !== undefined ? { stateTimeoutPath } : {}),
+      });
     }
     if (retryIntervalScale !== undefined && state.Retry) {
       // Per retrier, in ms; an override replaces backoff growth and jitter, which tests do not need.

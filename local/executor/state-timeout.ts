@@ -1,4 +1,17 @@
 import { ExecutionError, type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { StatesRuntimeFailureError } from './errors';
+import { LONGEST_TIMER_SECONDS } from './state-machine-definition';
+import { evaluatePath } from './template-evaluation';
+
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a timed run is given: when to start the state's clock, and a signal that it ran out. */
+export type StateClock = {
+  /** Starts the state's timer: called when its function starts on a worker. */
+  onStart: () => void;
+  /** Aborted when the state times out: the function is abandoned to run on by itself (InvocationOptions.abandon). */
+  timedOut: AbortSignal;
+};
 
 /**
  * A Lambda Task's own `TimeoutSeconds`, counted from when its function starts on a worker.
@@ -7,18 +20,27 @@ import { ExecutionError, type RunOptions, StateMachine, type StateMachineDefinit
  * may then wait for a free worker of the pool, a wait AWS does not have (Lambda starts the function at
  * once). So the executor gives the library no timer for these Tasks (LONGEST_TIMER_SECONDS) and keeps
  * the definition's here, started by the pool's `onStart`. As in AWS, a timed-out Task fails with
- * `States.Timeout` while its function runs on to its end (its worker stays busy until then).
+ * `States.Timeout` while its function runs on to its end, on a worker of its own (`timedOut`), so a
+ * Retry starts at once. A TimeoutSeconds longer than Node's longest timer (AWS allows a year) is
+ * clamped to it, about 24.8 days: Node would fire a longer one at once.
  */
-export async function withinStateTimeout<T>(seconds: number | undefined, run: (onStart: () => void) => Promise<T>): Promise<T> {
-  if (seconds === undefined) return run(() => undefined);
+export async function withinStateTimeout<T>(seconds: number | undefined, run: (clock: StateClock) => Promise<T>): Promise<T> {
+  const timedOut = new AbortController();
+  if (seconds === undefined) return run({ onStart: () => undefined, timedOut: timedOut.signal });
   const timeoutError = await statesTimeoutErrorFactory();
   let timer: NodeJS.Timeout | undefined;
   let expire: (err: Error) => void = () => undefined;
   const expired = new Promise<never>((_, reject) => {
     expire = reject;
   });
-  const running = run(() => {
-    timer = setTimeout(() => expire(timeoutError()), seconds * 1000);
+  const running = run({
+    onStart: () => {
+      timer = setTimeout(() => {
+        timedOut.abort();
+        expire(timeoutError());
+      }, Math.min(seconds, LONGEST_TIMER_SECONDS) * 1000);
+    },
+    timedOut: timedOut.signal,
   });
   // Once the state timed out, how its function ends is nobody's concern (AWS discards it too).
   running.catch(() => undefined);
@@ -27,6 +49,19 @@ export async function withinStateTimeout<T>(seconds: number | undefined, run: (o
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A Task's `TimeoutSecondsPath`, evaluated as aws-local-stepfunctions does (on the Task's effective
+ * input, the one its handler gets), so that the executor, not the library, times the Task: from its
+ * function's start, clamped as TimeoutSeconds is. What it selects must be a positive integer, else the
+ * execution fails with States.Runtime, as in AWS.
+ */
+export async function timeoutSecondsAt(stateName: string, path: string, input: JsonValue, context: Record<string, unknown>): Promise<number> {
+  const where = { state: stateName, field: 'TimeoutSecondsPath' };
+  const found = await evaluatePath(where, path, input, context);
+  if (typeof found !== 'number' || !Number.isInteger(found) || found < 1) throw new StatesRuntimeFailureError(stateName, where.field, `${path} selects ${JSON.stringify(found)}; it must select a positive integer`);
+  return found;
 }
 
 let factory: Promise<() => Error> | undefined;

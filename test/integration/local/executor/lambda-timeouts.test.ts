@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
+import { executionsDir } from '../../../../local/executor/execution-history';
+import { type FaultRule } from '../../../../local/executor/fault-injection';
+import { LambdaWorkerPool } from '../../../../local/executor/lambda-worker-pool';
 import { runLocalExecution } from '../../../../local/executor/run-local-execution';
 import { tempDir } from '../../../support/local-cloud-helpers';
-import { BOUNDED_MACHINE, QUEUED_MACHINE, SLOW_LOAD_MACHINE, synthesizeTimeoutsApp } from './timeouts-app';
+import { BOUNDED_MACHINE, LONG_MACHINE, LONG_SYNC_MACHINE, PATH_MACHINE, QUEUED_MACHINE, RETRIED_MACHINE, SLOW_LOAD_MACHINE, SLOWER_LOAD_MACHINE, synthesizeTimeoutsApp } from './timeouts-app';
 
 /**
  * Timeouts of Lambda Tasks as AWS counts them: a function's timeout from its handler's start, a Task's
@@ -16,7 +20,8 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => work.remove());
 
-const run = (stateMachine: string, input: unknown) => runLocalExecution({ stack, stateMachine, input, endpoints: { s3: {}, dynamodb: {} }, dataDir: work.dir, workers: 1 });
+const run = (stateMachine: string, input: unknown, faults: FaultRule[] = []) =>
+  runLocalExecution({ stack, stateMachine, input, endpoints: { s3: {}, dynamodb: {} }, dataDir: work.dir, workers: 1, faults });
 
 it('runs Map items queued for the only worker to success when each works within its function timeout', async () => {
   // 3 items of 2 s on one worker: the last waits 4 s, more than the 3 s timeout, and must not time out for it.
@@ -55,3 +60,100 @@ it("does not count the module's first load (Lambda's init phase) against the fun
   expect(result.status).toBe('SUCCEEDED');
   expect((result.output as { remainingMs: number }).remainingMs).toBeGreaterThan(500);
 }, 60_000);
+
+it("bounds a module's load by AWS's 10 s init limit, not by a shorter function timeout", async () => {
+  // 2.5 s of load under a 2 s timeout: AWS runs it (init may take 10 s), and the handler still gets its 2 s.
+  const result = await run(SLOWER_LOAD_MACHINE, { ms: 100 });
+  expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+  expect((result.output as { remainingMs: number }).remainingMs).toBeGreaterThan(1500);
+}, 60_000);
+
+describe('an injected delay (a hung call) is the function\'s own time', () => {
+  it("times a Task out at its TimeoutSeconds (States.Timeout) when the delay outlasts it", async () => {
+    // TimeoutSeconds 2, a 10 s function, a 3 s hang before a 10 ms handler.
+    const started = Date.now();
+    const result = await run(BOUNDED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Bounded work', delayMs: 3000 }]);
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
+    expect(Date.now() - started).toBeLessThan(2900);
+  }, 60_000);
+
+  it("times the function out (Sandbox.Timedout) when the delay outlasts the function's timeout", async () => {
+    // No TimeoutSeconds, a 3 s function, a 4 s hang.
+    const result = await run(QUEUED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Work on item', delayMs: 4000 }]);
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'Sandbox.Timedout' });
+    expect(result.invocations.map((i) => i.errorType)).toEqual(['Sandbox.Timedout']);
+  }, 60_000);
+
+  it("leaves the handler less of its time, and with an errorName fails with it once waited", async () => {
+    const slow = await run(QUEUED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Work on item', delayMs: 1000 }]);
+    expect(slow.status).toBe('SUCCEEDED');
+    // 3 s of timeout, 1 s of it spent hanging.
+    expect((slow.output as { results: { remainingMs: number }[] }).results[0]?.remainingMs).toBeLessThan(2100);
+
+    const failed = await run(QUEUED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Work on item', delayMs: 500, errorName: 'SlowFailure', message: 'gave up' }]);
+    expect({ status: failed.status, error: failed.error }).toEqual({ status: 'FAILED', error: 'SlowFailure' });
+    expect(JSON.parse(failed.cause ?? '{}')).toEqual({ errorType: 'SlowFailure', errorMessage: 'gave up', trace: [] });
+    expect(failed.invocations).toEqual([expect.objectContaining({ errorType: 'SlowFailure', durationMs: expect.any(Number) })]);
+    expect(failed.invocations[0]?.durationMs).toBeGreaterThanOrEqual(500);
+  }, 60_000);
+});
+
+it('retries a timed-out Task at once on a fresh worker while the abandoned function runs on, and leaves no worker behind', async () => {
+  // TimeoutSeconds 1, Retry ×2 on States.Timeout, a function that spins 10 s (of its 15 s), one worker.
+  const pool = new LambdaWorkerPool(1);
+  try {
+    const started = Date.now();
+    const result = await runLocalExecution({
+      stack,
+      stateMachine: RETRIED_MACHINE,
+      input: { spinMs: 10_000 },
+      endpoints: { s3: {}, dynamodb: {} },
+      dataDir: work.dir,
+      pool,
+      retryIntervalScale: 0.001,
+    });
+    const elapsed = Date.now() - started;
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
+    // Three attempts of 1 s each, none queued behind the one before (which would wait for its 10 s).
+    expect(elapsed).toBeLessThan(6000);
+    expect(result.events.filter((e) => e.type === 'StateRetried').length).toBe(2);
+    expect(result.invocations).toHaveLength(3);
+    for (const invocation of result.invocations) expect(invocation.queuedMs).toBeLessThan(500);
+    // Each attempt's function ran: its handler logged.
+    const log = readFileSync(path.join(executionsDir(work.dir), `${result.executionId}.log`), 'utf8');
+    expect(log.split('\n').filter((line) => line.includes('spinning for 10000 ms'))).toHaveLength(3);
+    // The abandoned workers end with the execution; the pool keeps its one.
+    await waitFor(() => pool.threads === 1, 2000);
+    expect(pool.threads).toBe(1);
+  } finally {
+    await pool.close();
+  }
+  expect(pool.threads).toBe(0);
+}, 60_000);
+
+describe('a Task timeout longer than Node\'s longest timer (about 24.8 days)', () => {
+  it('does not time a TimeoutSeconds of 30 days out at once', async () => {
+    const result = await run(LONG_MACHINE, { ms: 200 });
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+  }, 60_000);
+
+  it('does not time a startExecution.sync Task with TimeoutSeconds of 30 days out at once', async () => {
+    const result = await run(LONG_SYNC_MACHINE, {});
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+  }, 60_000);
+
+  it('does not time a TimeoutSecondsPath of 30 days out at once, and still applies a short one', async () => {
+    const long = await run(PATH_MACHINE, { ms: 200, timeoutSeconds: 30 * 24 * 3600 });
+    expect({ status: long.status, error: long.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+    const short = await run(PATH_MACHINE, { ms: 3000, timeoutSeconds: 1 });
+    expect({ status: short.status, error: short.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
+    const bad = await run(PATH_MACHINE, { ms: 10, timeoutSeconds: 'soon' });
+    expect({ status: bad.status, error: bad.error }).toEqual({ status: 'FAILED', error: 'States.Runtime' });
+    expect(bad.cause).toMatch(/TimeoutSecondsPath: \$\.timeoutSeconds selects "soon"; it must select a positive integer/);
+  }, 60_000);
+});
+
+async function waitFor(condition: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+}
