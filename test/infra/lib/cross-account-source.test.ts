@@ -40,14 +40,14 @@ const role = (fn: { role?: IConstruct }): SimulatedPrincipal => {
 };
 
 /** The statement as docs/DEPLOYMENT.md prints it, with its placeholders filled in: what a user pastes is what is tested. */
-function documentedStatement(prefix: string): unknown {
+function documentedPolicy(prefix: string): unknown {
   const docs = readFileSync(join(REPO_ROOT, 'docs/DEPLOYMENT.md'), 'utf8');
   const section = docs.split('## An S3 source in another account')[1]?.split('\n## ')[0] ?? '';
   const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
   if (!json) throw new Error('docs/DEPLOYMENT.md, "An S3 source in another account", has no ```json block');
   return JSON.parse(json.replaceAll('<lifeboat account>', ACCOUNT).replaceAll('<prefix>', prefix).replaceAll('<bucket>', BUCKET)) as unknown;
 }
-const bucketPolicy = { Version: '2012-10-17', Statement: [documentedStatement(dev.protection.prefix)] };
+const bucketPolicy = documentedPolicy(dev.protection.prefix);
 const sourceBucket = (policy?: unknown) => ({ arn: `arn:aws:s3:::${BUCKET}`, account: SOURCE_ACCOUNT, ...(policy ? { policy } : {}) });
 const sourceObject = (policy?: unknown) => ({ arn: `arn:aws:s3:::${BUCKET}/photos/a.jpg`, account: SOURCE_ACCOUNT, ...(policy ? { policy } : {}) });
 
