@@ -52,13 +52,13 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     const pruned: PruneReport | undefined = prune?.report;
     const temporaryFiles: TemporaryFilesReport | undefined = prune?.temporaryFiles;
     if (options.json) {
-      const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
+      const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, hostname: d.snapshot.hostname, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
       io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: { ...pruned, temporaryFiles } } : {}) }));
     } else {
       for (const d of decisions) {
         const verb = d.forget ? (dryRun ? 'would forget' : 'forget') : 'keep';
         const why = d.reasons.length > 0 ? `  (${d.reasons.join('; ')})` : '';
-        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.source.id)}${why}`);
+        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.hostname)}  ${escapeName(d.snapshot.source.id)}${why}`);
       }
       if (dryRun) io.out(`Would forget ${toForget.length} of ${decisions.length} snapshot(s); nothing was changed.`);
       else if (pruned) io.out(`Forgot ${forgotten.length} snapshot(s).`);

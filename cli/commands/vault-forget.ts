@@ -48,8 +48,9 @@ function flagOf(rule: string): string {
 
 /**
  * Which snapshots the policy forgets, restic's `forget --keep-*` over a bare vault: the policy is
- * applied to each backed-up directory (source) on its own, by decideRetention, the same rules the
- * plans' retention uses (so the newest snapshot of each source is always kept). Snapshots the
+ * applied to each backed-up directory (source) of each machine on its own — snapshots are grouped by
+ * hostname and source, as restic groups by host and paths — by decideRetention, the same rules the
+ * plans' retention uses (so the newest snapshot of each directory of each host is always kept). Snapshots the
  * backup workflow wrote (a `backupId:` tag) are kept: their catalog's retention forgets them, and
  * deleting them here would leave catalog records naming snapshots that are gone.
  */
@@ -61,7 +62,8 @@ export function decideVaultForget(snapshots: readonly Snapshot[], policy: Retent
       decisions.push({ snapshot: s, forget: false, reasons: [catalogManaged(s)] });
       continue;
     }
-    const key = `${s.source.kind}:${s.source.id}`;
+    // Host and path, as restic groups by default: one path on two machines sharing a vault is two directories.
+    const key = JSON.stringify([s.hostname, s.source.kind, s.source.id]);
     let group = bySource.get(key);
     if (!group) bySource.set(key, (group = []));
     group.push(s);

@@ -14,6 +14,7 @@ import { s3Attributes, s3TargetKey } from './restored-entry';
 import { startSplitUpload } from './split-object-upload';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { type ResolvedRestore } from './resolved-restore';
+import { loadRestoreSnapshot } from './restore-snapshot';
 import { type RestoredTablePlace, restoredTableProtection } from './restored-table-protection';
 import { backupKeyOf, checkOverwrittenTableKey, keyNamesOf } from './target-table-key';
 import { LongestRestoredKey } from './restored-key-length';
@@ -99,7 +100,7 @@ export type PlannedRestore = {
  */
 export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOut, deps: PlanRestoreDeps): Promise<PlannedRestore> {
   const vault = await deps.openVault(restore.vault);
-  const snapshot = await vault.loadSnapshot(restore.snapshotId);
+  const snapshot = await loadRestoreSnapshot(vault, restore);
   const maxShards = deps.limits?.maxShards ?? (fanOut.map === 'distributed' ? MAX_DISTRIBUTED_SHARDS : MAX_INLINE_SHARDS);
   const entriesPerShard = deps.limits?.entriesPerShard ?? 100;
   const bytesPerShard = deps.limits?.bytesPerShard ?? 256 * 1024 * 1024;

@@ -7,6 +7,7 @@ import { vaultForBlobs } from './vault-for-blobs';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
 import { getRestorePlan, type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, type RestoreShardTask } from './restore-plan-document';
 import { type ResolvedRestore } from './resolved-restore';
+import { loadRestoreSnapshot } from './restore-snapshot';
 import { mountRootOf, openTargetDirectory, type TargetDirectory } from './target-directory';
 import { SnapshotMismatchError } from './restore-errors';
 import { selectedEntries } from './restore-selection';
@@ -94,7 +95,7 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
     );
   }
   const vault = await deps.openVault(plan.restore.vault);
-  const snapshot = await vault.loadSnapshot(plan.restore.snapshotId);
+  const snapshot = await loadRestoreSnapshot(vault, plan.restore);
   const results: RestoreShardResult[] = [];
   for (const shard of shards as RestoreShard[]) {
     const entries: ManifestEntry[] = [];

@@ -11,6 +11,7 @@ import { selectedEntries, selectionAncestors } from './restore-selection';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { vaultForBlobs } from './vault-for-blobs';
+import { loadRestoreSnapshot } from './restore-snapshot';
 
 /** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
 const DIRECTORIES_AT_ONCE = 1000;
@@ -73,7 +74,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     // The shards read back everything they wrote, and recorded what they found (shard-checks.ts).
     // This step finishes and reads back the rest: the entries restored in pieces, then the directories.
     const vault = await deps.openVault(restore.vault);
-    const snapshot = await vault.loadSnapshot(restore.snapshotId);
+    const snapshot = await loadRestoreSnapshot(vault, restore);
     const pieceEntries = new Set(plan.shards.filter((s) => s.piece).map((s) => s.first));
     const pieced: ManifestEntry[] = [];
     if (pieceEntries.size > 0) for await (const entry of selectedEntries(vault, snapshot, restore)) if (pieceEntries.has(entry.path)) pieced.push(entry);

@@ -3,8 +3,12 @@ import { parseRetentionDuration, subtractDuration } from '../../config/retention
 import { type BackupRecord } from '../catalog/backup-record';
 import { type BucketUnit, bucketKey } from './time-buckets';
 
-/** What the decision reads of a backup record. */
-export type RetentionCandidate = Pick<BackupRecord, 'backupId' | 'status' | 'startedAt' | 'hold'>;
+/**
+ * What the decision reads of a backup record. `sources` (the names of the sources it holds a snapshot
+ * of) is optional: candidates without it (`lifeboat vault forget`, which groups its snapshots itself)
+ * are decided as one group.
+ */
+export type RetentionCandidate = Pick<BackupRecord, 'backupId' | 'status' | 'startedAt' | 'hold'> & { sources?: readonly { readonly name: string }[] };
 
 /** The verdict on one backup: kept (with every reason that keeps it) or forgotten (no reason). */
 export type RetentionDecision = {
@@ -38,22 +42,56 @@ export const DEFAULT_RETENTION_TIME_ZONE = 'UTC';
  * - `minAge D`: nothing younger than D at `now` is forgotten ("younger than minAge 1d");
  * - a legal hold keeps its backup whatever the rules ("legal hold: case 42");
  * - the newest committed backup is always kept ("newest backup") even when no rule reaches it.
+ *
+ * Then the same rules again per source, over the committed backups that hold that source (restic
+ * applies its policy per host+paths group): a backup the plan-wide pass forgets is kept when its
+ * source's pass keeps it, with the reason naming the source ("newest backup of source uploads",
+ * "last 2 of source uploads"). A source removed from (or renamed in) the plan is held only by the
+ * older backups, which the newer ones would otherwise push out of every count; its last backups stay
+ * as the policy would keep them had it stayed. While every backup holds every source the per-source
+ * passes keep exactly what the plan-wide one does: it is a union, it never forgets more.
+ *
  * RUNNING and FAILED backups are no snapshots: never counted, never forgotten here. Returns one
  * decision per backup, newest first.
  */
 export function decideRetention(backups: readonly RetentionCandidate[], policy: RetentionConfig, now: Date): RetentionDecision[] {
-  const timeZone = policy.timeZone ?? DEFAULT_RETENTION_TIME_ZONE;
   const ordered = [...backups].sort(newestFirst);
   const reasons = new Map<string, string[]>(ordered.map((b) => [b.backupId, []]));
-  const keep = (b: RetentionCandidate, reason: string): void => {
-    reasons.get(b.backupId)?.push(reason);
-  };
   const committed = ordered.filter((b) => b.status === 'COMMITTED');
 
   for (const b of ordered) {
-    if (b.hold) keep(b, `legal hold: ${b.hold.reason}`);
-    if (b.status !== 'COMMITTED') keep(b, `${b.status.toLowerCase()}: only committed backups are forgotten`);
+    if (b.hold) reasons.get(b.backupId)?.push(`legal hold: ${b.hold.reason}`);
+    if (b.status !== 'COMMITTED') reasons.get(b.backupId)?.push(`${b.status.toLowerCase()}: only committed backups are forgotten`);
   }
+  const held = new Set(ordered.filter((b) => b.hold).map((b) => b.backupId));
+  for (const [backupId, why] of applyRules(committed, policy, now, held)) reasons.get(backupId)?.push(...why);
+  const keptPlanWide = new Set([...reasons].filter(([, why]) => why.length > 0).map(([backupId]) => backupId));
+  for (const source of sourceNamesOf(committed)) {
+    const holding = committed.filter((b) => b.sources?.some((s) => s.name === source));
+    for (const [backupId, why] of applyRules(holding, policy, now, keptPlanWide)) {
+      if (!keptPlanWide.has(backupId)) reasons.get(backupId)?.push(...why.map((w) => `${w} of source ${source}`));
+    }
+  }
+
+  return ordered.map((b) => {
+    const why = reasons.get(b.backupId) ?? [];
+    return { backupId: b.backupId, startedAt: b.startedAt, status: b.status, keep: why.length > 0, reasons: why };
+  });
+}
+
+/**
+ * The keep rules over one group of committed backups, newest first: backup id → the reasons that
+ * keep it (a backup no rule keeps is absent). The group's newest backup is always kept: "newest
+ * backup" is said only when nothing else keeps it, neither a rule nor `keptAlready` (a legal hold).
+ */
+function applyRules(committed: readonly RetentionCandidate[], policy: RetentionConfig, now: Date, keptAlready: ReadonlySet<string>): Map<string, string[]> {
+  const timeZone = policy.timeZone ?? DEFAULT_RETENTION_TIME_ZONE;
+  const reasons = new Map<string, string[]>();
+  const keep = (b: RetentionCandidate, reason: string): void => {
+    const why = reasons.get(b.backupId);
+    if (why) why.push(reason);
+    else reasons.set(b.backupId, [reason]);
+  };
   if (policy.minAge !== undefined) {
     const minAge = parseRetentionDuration(policy.minAge);
     const bound = subtractDuration(now, minAge).getTime();
@@ -78,12 +116,13 @@ export function decideRetention(backups: readonly RetentionCandidate[], policy: 
     const bound = subtractDuration(new Date(newest.startedAt), within).getTime();
     for (const b of committed) if (Date.parse(b.startedAt) >= bound) keep(b, `within ${within.text}`);
   }
-  if (newest && reasons.get(newest.backupId)?.length === 0) keep(newest, 'newest backup');
+  if (newest && !reasons.has(newest.backupId) && !keptAlready.has(newest.backupId)) keep(newest, 'newest backup');
+  return reasons;
+}
 
-  return ordered.map((b) => {
-    const why = reasons.get(b.backupId) ?? [];
-    return { backupId: b.backupId, startedAt: b.startedAt, status: b.status, keep: why.length > 0, reasons: why };
-  });
+/** Every source name the backups hold a snapshot of, sorted (so that the reasons come in a stable order). */
+function sourceNamesOf(backups: readonly RetentionCandidate[]): string[] {
+  return [...new Set(backups.flatMap((b) => (b.sources ?? []).map((s) => s.name)))].sort();
 }
 
 function newestFirst(a: RetentionCandidate, b: RetentionCandidate): number {

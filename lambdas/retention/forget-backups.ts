@@ -1,5 +1,5 @@
 import { type ProtectionPlanConfig, type RetentionConfig } from '../../config/lifeboat-config';
-import { snapshotKey, VaultObjectNotFoundError, type VaultStore } from '../../vault';
+import { ObjectLockedError, snapshotKey, VaultObjectNotFoundError, type VaultStore } from '../../vault';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
 import { backupIdOfTags, readBackupSnapshotTags } from '../catalog/backup-snapshot-tags';
@@ -25,8 +25,11 @@ export type ForgetBackupsDeps = {
   now: Date;
 };
 
-/** What forgetting uses of the vault: a snapshot's tags (whose backup it is), and the delete. */
-export type ForgetVault = { store: Pick<VaultStore, 'delete'>; loadSnapshot(snapshotId: string): Promise<{ tags: readonly string[] }> };
+/**
+ * What forgetting uses of the vault: a snapshot's tags (whose backup it is) and time (the order of
+ * its deletes), and the delete, which throws ObjectLockedError for an object S3 Object Lock retains.
+ */
+export type ForgetVault = { store: Pick<VaultStore, 'delete'>; loadSnapshot(snapshotId: string): Promise<{ tags: readonly string[]; time?: string }> };
 
 export type ForgetRequest = { plan?: string | undefined; dryRun?: boolean | undefined };
 
@@ -53,6 +56,13 @@ export type PlanForgetReport = {
    * is not marked forgotten either; every run reports it until someone looks (docs/RUNBOOKS.md, "Retention").
    */
   leftInPlace: { backupId: string; snapshotId: string; reason: string }[];
+  /**
+   * Backups the policy forgot that S3 Object Lock still retains (`immutability`: a retention not yet
+   * passed, or an S3 legal hold): kept, their record unmarked, and their decision says so; a later
+   * run forgets them once the lock has passed. `reason` is the store's, with the retention date
+   * (`GOVERNANCE until …`) when S3 shows it. Always empty in a dry run, which cannot see locks.
+   */
+  locked: { backupId: string; snapshotId: string; reason: string }[];
 };
 
 export type ForgetReport = { vault: VaultSide; dryRun: boolean; plans: PlanForgetReport[] };
@@ -137,7 +147,7 @@ async function forgetPlan(
     else decisions.push({ ...d, reasons: [] });
   }
   decisions.sort((x, y) => y.startedAt.localeCompare(x.startedAt));
-  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], deletedObjects: 0, notCounted, leftInPlace: [] };
+  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], deletedObjects: 0, notCounted, leftInPlace: [], locked: [] };
   let vault: ForgetVault | undefined;
   for (const decision of decisions) {
     if (decision.keep) continue;
@@ -153,21 +163,60 @@ async function forgetPlan(
     }
     vault ??= await deps.openVault();
     const disputes: PlanForgetReport['leftInPlace'] = [];
+    const times = new Map<string, string>();
     for (const source of record.sources) {
-      const reason = await disputeOf(record, source.snapshotId, vault);
-      if (reason !== undefined) disputes.push({ backupId: record.backupId, snapshotId: source.snapshotId, reason });
+      const looked = await disputeOf(record, source.snapshotId, vault);
+      if (looked.time !== undefined) times.set(source.snapshotId, looked.time);
+      if (looked.reason !== undefined) disputes.push({ backupId: record.backupId, snapshotId: source.snapshotId, reason: looked.reason });
     }
     if (disputes.length > 0) {
       report.leftInPlace.push(...disputes);
       continue;
     }
-    for (const source of record.sources) {
-      await vault.store.delete(snapshotKey(source.snapshotId));
-      report.deletedObjects++;
+    const locked = await deleteSnapshots(record, times, vault);
+    report.deletedObjects += locked.deleted;
+    if (locked.refused) {
+      // Object Lock retains it (docs/ARCHITECTURE.md, "Object Lock"): kept until a later run, not a failure of this one.
+      report.locked.push({ backupId: record.backupId, ...locked.refused });
+      const at = decisions.indexOf(decision);
+      decisions[at] = { ...decision, keep: true, reasons: [`locked by Object Lock: ${locked.refused.reason}`] };
+      continue;
     }
     if (await deps.catalog.markForgotten(record.backupId, deps.now.toISOString())) report.forgotten.push(record.backupId);
   }
   return report;
+}
+
+/**
+ * Deletes a backup's snapshot objects, the newest snapshot first, and stops at the first one Object
+ * Lock retains. A bucket's default retention runs from each object's write, so the newest snapshot's
+ * lock passes last: once it deletes, the older ones delete too, and a backup is not left with some
+ * of its snapshots gone while the others stay locked (should it happen all the same — a retention
+ * extended on one object — the record stays unmarked and a later run deletes the rest; deleting an
+ * absent object is no error).
+ */
+async function deleteSnapshots(
+  record: BackupRecord,
+  times: ReadonlyMap<string, string>,
+  vault: ForgetVault,
+): Promise<{ deleted: number; refused?: { snapshotId: string; reason: string } }> {
+  const order = [...record.sources].sort((a, b) => (times.get(b.snapshotId) ?? '').localeCompare(times.get(a.snapshotId) ?? ''));
+  let deleted = 0;
+  for (const source of order) {
+    try {
+      await vault.store.delete(snapshotKey(source.snapshotId));
+    } catch (err) {
+      if (!(err instanceof ObjectLockedError)) throw err;
+      return { deleted, refused: { snapshotId: source.snapshotId, reason: lockDetail(err) } };
+    }
+    deleted++;
+  }
+  return { deleted };
+}
+
+/** The lock itself (`GOVERNANCE until 2026-12-06T06:38:32.863Z`, `a legal hold is set`) out of the store's message, or the message whole. */
+function lockDetail(err: ObjectLockedError): string {
+  return /is locked \((.*)\); it can be deleted/.exec(err.message)?.[1] ?? err.message;
 }
 
 /**
@@ -179,16 +228,23 @@ async function forgetPlan(
  * by the records alone. A snapshot two live records name never gets here: neither record is counted
  * (record-evidence.ts).
  */
-async function disputeOf(record: BackupRecord, snapshotId: string, vault: ForgetVault): Promise<string | undefined> {
+async function disputeOf(record: BackupRecord, snapshotId: string, vault: ForgetVault): Promise<{ reason?: string; time?: string }> {
   let tags: readonly string[];
+  let time: string | undefined;
   try {
-    ({ tags } = await vault.loadSnapshot(snapshotId));
+    ({ tags, time } = await vault.loadSnapshot(snapshotId));
   } catch (err) {
     // Gone already (a run that died before marking the record): nothing to keep.
-    if (err instanceof VaultObjectNotFoundError) return undefined;
+    if (err instanceof VaultObjectNotFoundError) return {};
     // Unreadable now (damaged, or the vault's key out of reach): kept until a run can tell whose it is.
-    return `the snapshot cannot be read to tell whose it is: ${err instanceof Error ? err.message : String(err)}`;
+    return { reason: `the snapshot cannot be read to tell whose it is: ${err instanceof Error ? err.message : String(err)}` };
   }
+  const reason = ownershipDispute(record, tags);
+  return reason === undefined ? (time === undefined ? {} : { time }) : { reason };
+}
+
+/** Why a snapshot with these tags is not the record's to forget, or undefined when it is. */
+function ownershipDispute(record: BackupRecord, tags: readonly string[]): string | undefined {
   const owner = backupIdOfTags(tags);
   if (owner === undefined) return undefined;
   if (owner !== record.backupId) return `the snapshot belongs to backup ${owner}, not ${record.backupId}`;

@@ -6,7 +6,7 @@ export const SUMMARY_IDS = 50;
 export type ForgetSummary = {
   vault: ForgetReport['vault'];
   dryRun: boolean;
-  plans: { plan: string; kept: number; forgottenCount: number; forgotten: string[]; heldMeanwhile: string[]; deletedObjects: number; notCounted: string[]; leftInPlace: string[] }[];
+  plans: { plan: string; kept: number; forgottenCount: number; forgotten: string[]; heldMeanwhile: string[]; deletedObjects: number; notCounted: string[]; leftInPlace: string[]; locked: { backupId: string; reason: string }[] }[];
 };
 
 /** The forget report as a workflow step returns it: counts per plan and the first forgotten ids, not the whole decision table. */
@@ -25,6 +25,8 @@ export function summarizeForget(report: ForgetReport): ForgetSummary {
       // Records the run did not trust (forget-backups.ts): listed, so that an operator looks at them.
       notCounted: p.notCounted.slice(0, SUMMARY_IDS).map((n) => n.backupId),
       leftInPlace: [...new Set(p.leftInPlace.map((l) => l.backupId))].slice(0, SUMMARY_IDS),
+      // Kept by Object Lock (immutability) although the policy forgot them: a later run forgets them, nothing failed.
+      locked: p.locked.slice(0, SUMMARY_IDS).map((l) => ({ backupId: l.backupId, reason: l.reason })),
     })),
   };
 }

@@ -188,6 +188,7 @@ describe('printForgetReport', () => {
           deletedObjects: 0,
           notCounted: [{ backupId: 'b-9', reason: 'none of its snapshots is in this vault; not counted' }],
           leftInPlace: [{ backupId: 'b-1', snapshotId: 'abc', reason: 'the snapshot belongs to backup b-0, not b-1' }],
+          locked: [],
         },
       ],
     });

@@ -115,6 +115,32 @@ describe('the decision and its reasons', () => {
     expect(reasonsOf(decideRetention(backups, { keepHourly: 0, keepLast: undefined, minAge: '1h', keepMonthly: 0, keepDaily: 0 }, new Date('2026-06-01T00:00:00Z')), 'b-2026-01-04T00:00:00Z')).toEqual(['newest backup']);
   });
 
+  it('keeps the last backups of a source removed from the plan, saying which source keeps them, as restic keeps each group', () => {
+    const of = (...names: string[]) => ({ sources: names.map((name) => ({ name })) });
+    // "uploads" was removed from the plan after 2 January: the newer backups hold "orders" only.
+    const backups = [
+      backup('2026-01-01T00:00:00Z', of('orders', 'uploads')),
+      backup('2026-01-02T00:00:00Z', of('orders', 'uploads')),
+      backup('2026-01-03T00:00:00Z', of('orders')),
+      backup('2026-01-04T00:00:00Z', of('orders')),
+      backup('2026-01-05T00:00:00Z', of('orders')),
+    ];
+    expect(decideRetention(backups, { keepLast: 1 }, now).map((d) => [d.backupId, d.reasons])).toEqual([
+      ['b-2026-01-05T00:00:00Z', ['last 1']],
+      ['b-2026-01-04T00:00:00Z', []],
+      ['b-2026-01-03T00:00:00Z', []],
+      ['b-2026-01-02T00:00:00Z', ['last 1 of source uploads']],
+      ['b-2026-01-01T00:00:00Z', []],
+    ]);
+    // Per source as per plan: the daily rule keeps two days of "uploads" too; a rule that reaches none still keeps its newest.
+    expect(kept(decideRetention(backups, { keepDaily: 2 }, now))).toEqual(['b-2026-01-05T00:00:00Z', 'b-2026-01-04T00:00:00Z', 'b-2026-01-02T00:00:00Z', 'b-2026-01-01T00:00:00Z']);
+    expect(reasonsOf(decideRetention(backups, { keepWithin: '1h', keepHourly: 0 }, now), 'b-2026-01-02T00:00:00Z')).toEqual(['within 1h of source uploads']);
+    expect(reasonsOf(decideRetention(backups, { keepYearly: 0 }, now), 'b-2026-01-02T00:00:00Z')).toEqual(['newest backup of source uploads']);
+    // A source every backup holds keeps nothing more than the plan-wide rules.
+    const always = backups.map((b) => ({ ...b, ...of('orders') }));
+    expect(kept(decideRetention(always, { keepLast: 2 }, now))).toEqual(['b-2026-01-05T00:00:00Z', 'b-2026-01-04T00:00:00Z']);
+  });
+
   it('decides on nothing when there are no backups', () => {
     expect(decideRetention([], { keepLast: 1 } satisfies RetentionConfig, now)).toEqual([]);
   });

@@ -154,7 +154,7 @@ describe('forgetBackups', () => {
     const remaining = await listedKeys(store, 'snapshots/');
     for (const id of forgotten.flatMap(snapshotIdsOf)) expect(remaining).not.toContain(snapshotKey(id));
     for (const id of forgotten) expect(catalog.records.get(id)?.forgottenAt).toBe(NOW.toISOString());
-    expect(summarizeForget(report)).toEqual({ vault: 'primary', dryRun: false, plans: [{ plan: 'files', kept: 3, forgottenCount: 2, forgotten, heldMeanwhile: [], deletedObjects: 4, notCounted: [], leftInPlace: [] }] });
+    expect(summarizeForget(report)).toEqual({ vault: 'primary', dryRun: false, plans: [{ plan: 'files', kept: 3, forgottenCount: 2, forgotten, heldMeanwhile: [], deletedObjects: 4, notCounted: [], leftInPlace: [], locked: [] }] });
 
     for (const kept of ['20260306T000000Z-00000006', '20260305T000000Z-00000005', '20260301T000000Z-00000001']) {
       expect(catalog.records.get(kept)?.forgottenAt).toBeUndefined();

@@ -1,0 +1,40 @@
+import { decideVaultForget } from '../../../cli/commands/vault-forget';
+import { type Snapshot } from '../../../vault/manifest/snapshot-record';
+
+/**
+ * `lifeboat vault forget --keep-*` groups snapshots by host and directory, as restic groups by host
+ * and paths: a vault two machines share, each backing up the same path, keeps the newest snapshot of
+ * each machine's directory (README: "the newest of each is always kept").
+ */
+function snapshot(id: string, hostname: string, time: string, dir = '/etc'): Snapshot {
+  const hex = id.repeat(64).slice(0, 64);
+  return {
+    id: hex,
+    v: 1,
+    time,
+    hostname,
+    source: { kind: 'directory', id: dir },
+    parent: null,
+    tags: [],
+    manifest: hex,
+    indexes: [],
+    stats: { entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1, durationMs: 1 },
+  };
+}
+
+describe('decideVaultForget groups by host and directory', () => {
+  it('keeps the only snapshot of a path on one host though another host backed the same path up later', () => {
+    const snapshots = [snapshot('a', 'hosta', '2026-12-05T06:37:09.000Z'), snapshot('b', 'hostb', '2026-12-05T06:37:12.000Z'), snapshot('c', 'hostb', '2026-12-05T06:38:00.000Z')];
+    const decisions = decideVaultForget(snapshots, { keepLast: 1 }, new Date('2026-12-06T00:00:00Z'));
+    expect(decisions.map((d) => [d.snapshot.hostname, d.snapshot.id.slice(0, 1), d.forget, d.reasons])).toEqual([
+      ['hostb', 'c', false, ['last 1']],
+      ['hostb', 'b', true, []],
+      ['hosta', 'a', false, ['last 1']],
+    ]);
+  });
+
+  it('still decides one host\'s snapshots of one path as one group', () => {
+    const snapshots = [snapshot('a', 'hosta', '2026-12-01T00:00:00.000Z'), snapshot('b', 'hosta', '2026-12-02T00:00:00.000Z'), snapshot('c', 'hosta', '2026-12-02T00:00:00.000Z', '/var')];
+    expect(decideVaultForget(snapshots, { keepLast: 1 }, new Date('2026-12-06T00:00:00Z')).filter((d) => d.forget).map((d) => d.snapshot.id.slice(0, 1))).toEqual(['a']);
+  });
+});
