@@ -3,10 +3,11 @@ import { ForgottenBackupError } from '../catalog/catalog-errors';
 import { type ResolvedRestore } from './resolved-restore';
 
 /**
- * The restore's snapshot, as the plan and shard steps load it again. Resolve checked that the backup
- * was not forgotten, but a restore can run long after that (an overwrite waits up to 12 hours for its
- * approval) and the daily `<prefix>-prune` workflow's Forget does not know about running restores: a
- * snapshot gone since then was forgotten by retention during the restore. Said so, as the
+ * The restore's snapshot, as the thaw, plan, shard and verify steps load it again. Resolve checked that
+ * the backup was not forgotten (after any approval, which comes first), but a restore can run long after
+ * that (the thaw loop waits up to 48 hours for archived packs, shards run for hours) and the daily
+ * `<prefix>-prune` workflow's Forget does not know about running restores: a snapshot gone since then was
+ * forgotten by retention during the restore. Said so, as the
  * ForgottenBackupError an operator knows, instead of the vault's bare "object does not exist"
  * (docs/RUNBOOKS.md, "Retention"). Only the snapshot object itself: another missing object is damage,
  * left to the vault's own error.

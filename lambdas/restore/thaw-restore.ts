@@ -5,6 +5,7 @@ import { getRestorePlan } from './restore-plan-document';
 import { type RestoreIo } from './restore-io';
 import { selectedEntries } from './restore-selection';
 import { vaultForBlobs } from './vault-for-blobs';
+import { loadRestoreSnapshot } from './restore-snapshot';
 
 export type ThawRestoreDeps = Pick<RestoreIo, 'openVault' | 'planS3' | 'planBucket'> & {
   /** The environment's plans: the restored source's plan says the retrieval tier. */
@@ -40,7 +41,7 @@ export async function thawRestore(input: { planKey: string }, deps: ThawRestoreD
   const store = vault.store;
   if (!store.storageState || !store.requestThaw) return { packs: 0, archived: 0, ready: 0, pending: 0, requested: 0, retrievalTier, waitSeconds };
 
-  const snapshot = await vault.loadSnapshot(restore.snapshotId);
+  const snapshot = await loadRestoreSnapshot(vault, restore);
   // An index too large for the function: the restore's own blobs located (the manifest walked twice then).
   const located = await vaultForBlobs(
     vault,

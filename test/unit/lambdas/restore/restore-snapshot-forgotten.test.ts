@@ -6,6 +6,8 @@ import { ForgottenBackupError } from '../../../../lambdas/catalog/catalog-errors
 import { planRestore } from '../../../../lambdas/restore/plan-restore';
 import { type ResolvedRestore } from '../../../../lambdas/restore/resolved-restore';
 import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
+import { thawRestore } from '../../../../lambdas/restore/thaw-restore';
+import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotKey } from '../../../../vault/repository/vault-layout';
@@ -16,8 +18,8 @@ import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-f
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**
- * Retention forgetting a backup while a restore of it runs (the daily Forget during an overwrite
- * restore's approval wait): the plan and shard steps, which load the snapshot again, say that the
+ * Retention forgetting a backup while a restore of it runs (the daily Forget during a thaw's wait, or
+ * long shards): the thaw, plan and shard steps, which load the snapshot again, say that the
  * backup was forgotten during the restore (ForgottenBackupError), not the vault's bare "does not exist".
  */
 const planS3 = mockClient(S3Client);
@@ -65,5 +67,15 @@ describe('a restore whose backup retention forgets under it', () => {
     const planned = await planRestore(restore, { map: 'distributed', maxConcurrency: 2 }, io());
     await store.delete(snapshotKey(restore.snapshotId));
     await expect(restoreShardBatch({ BatchInput: { restoreId: 'r-forgotten', planKey: planned.planKey }, Items: [{ shardIndex: 0 }] }, io())).rejects.toMatchObject(forgottenDuringRestore);
+  });
+
+  it('the thaw step, whose wait for archived packs is the longest, does too (review 40d)', async () => {
+    // An S3-like store (archive tiers): every object readable, so the thaw has nothing to thaw but loads the snapshot.
+    Object.assign(store, { storageState: () => Promise.resolve({ storageClass: 'STANDARD', readable: true }), requestThaw: () => Promise.resolve('ready') });
+    const planned = await planRestore(restore, { map: 'distributed', maxConcurrency: 2 }, io());
+    const thawDeps = { ...io(), plans: [{ name: 'demo', retention: { keepLast: 1 }, sources: [{ name: 'files', type: 'filesystem' as const, path: '/files' }] }] as unknown as ProtectionPlanConfig[] };
+    await expect(thawRestore({ planKey: planned.planKey }, thawDeps)).resolves.toMatchObject({ pending: 0 });
+    await store.delete(snapshotKey(restore.snapshotId));
+    await expect(thawRestore({ planKey: planned.planKey }, thawDeps)).rejects.toMatchObject(forgottenDuringRestore);
   });
 });
