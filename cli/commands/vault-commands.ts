@@ -192,7 +192,11 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
     const parent = options.parent === false ? null : options.parent === undefined ? undefined : (await vault.resolveSnapshot(options.parent)).id;
     // A vault inside the source would be backed up into itself, half written: it is left out, and said (a note: the snapshot is complete without it).
     const ownVault = isS3VaultLocation(options.vault) ? [] : [options.vault];
-    const { snapshot, skipped, changed, excluded, xattrsNotRead } = await backupDirectory(vault, source, { parent, exclude: ownVault });
+    const { snapshot, skipped, changed, excluded, xattrsNotRead } = await backupDirectory(vault, source, {
+      parent,
+      exclude: ownVault,
+      onParentUnreadable: (warning) => io.err(`lifeboat vault: warning: ${warning}`),
+    });
     const s = snapshot.stats;
     if (options.json) {
       io.out(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, changed, excluded, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } }));
@@ -446,6 +450,7 @@ export function registerVaultCommands(program: Command): void {
     .option('--keep-yearly <n>', 'keep the newest snapshot of each of the n newest years that have one')
     .option('--keep-within <duration>', 'keep every snapshot taken within this long before the newest ("7d", "2w", "1y6m")')
     .option('--time-zone <zone>', 'IANA time zone the hours, days, weeks, months and years are counted in (default UTC)')
+    .option('--group-by <grouping>', 'apply the --keep-* rules to each "host,path" (default: each directory of each machine) or each "path" (machines whose hostname changes every run)')
     .option('--dry-run', 'show what would be forgotten (and, with --prune, what the prune would then reclaim); change nothing')
     .option('--prune', 'then prune, as `vault prune` does: what only the forgotten snapshots referenced is condemned, and deleted by a run after the grace period')
     .option('--grace <hours>', 'with --prune: hours condemned objects wait before deletion (default 25); 0 deletes at once, and a backup running meanwhile refuses to commit (run it again)')

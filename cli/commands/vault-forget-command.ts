@@ -2,7 +2,7 @@ import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, type T
 import { escapeName } from '../escape-name';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
-import { checkForgettable, decideVaultForget, forgetPolicy, namedOnce, type VaultForgetDecision } from './vault-forget';
+import { checkForgettable, decideVaultForget, forgetGrouping, forgetPolicy, namedOnce, type VaultForgetDecision } from './vault-forget';
 import { defaultDeps, EXIT_INCOMPLETE, EXIT_OK, listed, openForCommand, runVaultCommand, type VaultCommandDeps, type VaultForgetOptions } from './vault-commands';
 
 /**
@@ -18,6 +18,8 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
   const { io, env } = { ...defaultDeps, ...deps };
   return runVaultCommand(io, async () => {
     const policy = forgetPolicy(options);
+    if (!policy && options.groupBy !== undefined) throw new VaultError('--group-by goes with --keep-* rules: named snapshots are forgotten as named');
+    forgetGrouping(options.groupBy);
     if (refs.length > 0 && policy) throw new VaultError('name the snapshots to forget or give --keep-* rules, not both');
     if (refs.length === 0 && !policy) {
       throw new VaultError('name the snapshots to forget, or give --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly or --keep-within (the newest snapshot of each directory is always kept)');
@@ -25,7 +27,7 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     const pruneSettings = pruneSettingsOf(options);
     const vault = await openForCommand(options, env, io);
     let decisions: VaultForgetDecision[];
-    if (policy) decisions = decideVaultForget(await vault.listSnapshots(), policy, new Date());
+    if (policy) decisions = decideVaultForget(await vault.listSnapshots(), policy, new Date(), forgetGrouping(options.groupBy));
     else {
       // Every name resolves before anything is deleted: a typo, or a snapshot named twice, forgets nothing.
       const resolved: { ref: string; snapshot: Snapshot }[] = [];
@@ -58,7 +60,7 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
       for (const d of decisions) {
         const verb = d.forget ? (dryRun ? 'would forget' : 'forget') : 'keep';
         const why = d.reasons.length > 0 ? `  (${d.reasons.join('; ')})` : '';
-        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.hostname)}  ${escapeName(d.snapshot.source.id)}${why}`);
+        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.source.id)}  (host ${JSON.stringify(d.snapshot.hostname)})${why}`);
       }
       if (dryRun) io.out(`Would forget ${toForget.length} of ${decisions.length} snapshot(s); nothing was changed.`);
       else if (pruned) io.out(`Forgot ${forgotten.length} snapshot(s).`);

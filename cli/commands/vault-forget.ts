@@ -13,6 +13,7 @@ export type VaultForgetRuleOptions = {
   keepYearly?: string;
   keepWithin?: string;
   timeZone?: string;
+  groupBy?: string;
 };
 
 /** One snapshot's verdict: forgotten, or kept with every reason that keeps it. */
@@ -41,6 +42,15 @@ export function forgetPolicy(options: VaultForgetRuleOptions): RetentionConfig |
   return parsed.data;
 }
 
+/** How `vault forget --keep-*` groups snapshots before applying the policy to each group (restic's `--group-by`). */
+export type VaultForgetGrouping = 'host,path' | 'path';
+
+/** The --group-by option: `host,path` (the default) or `path`. */
+export function forgetGrouping(value: string | undefined): VaultForgetGrouping {
+  if (value === undefined || value === 'host,path' || value === 'path') return value ?? 'host,path';
+  throw new VaultError(`--group-by must be "host,path" (the default: each directory of each machine on its own) or "path" (machines whose hostname changes every run), got ${JSON.stringify(value)}`);
+}
+
 /** `keepDaily` → `keep-daily`. */
 function flagOf(rule: string): string {
   return rule.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -49,12 +59,12 @@ function flagOf(rule: string): string {
 /**
  * Which snapshots the policy forgets, restic's `forget --keep-*` over a bare vault: the policy is
  * applied to each backed-up directory (source) of each machine on its own — snapshots are grouped by
- * hostname and source, as restic groups by host and paths — by decideRetention, the same rules the
+ * hostname and source, as restic groups by host and paths (or by source alone, `--group-by path`) — by decideRetention, the same rules the
  * plans' retention uses (so the newest snapshot of each directory of each host is always kept). Snapshots the
  * backup workflow wrote (a `backupId:` tag) are kept: their catalog's retention forgets them, and
  * deleting them here would leave catalog records naming snapshots that are gone.
  */
-export function decideVaultForget(snapshots: readonly Snapshot[], policy: RetentionConfig, now: Date): VaultForgetDecision[] {
+export function decideVaultForget(snapshots: readonly Snapshot[], policy: RetentionConfig, now: Date, groupBy: VaultForgetGrouping = 'host,path'): VaultForgetDecision[] {
   const decisions: VaultForgetDecision[] = [];
   const bySource = new Map<string, Snapshot[]>();
   for (const s of snapshots) {
@@ -62,8 +72,9 @@ export function decideVaultForget(snapshots: readonly Snapshot[], policy: Retent
       decisions.push({ snapshot: s, forget: false, reasons: [catalogManaged(s)] });
       continue;
     }
-    // Host and path, as restic groups by default: one path on two machines sharing a vault is two directories.
-    const key = JSON.stringify([s.hostname, s.source.kind, s.source.id]);
+    // Host and path, as restic groups by default: one path on two machines sharing a vault is two directories. `path`
+    // alone for machines whose hostname changes every run (containers, CI runners), each of which would be a group of one.
+    const key = JSON.stringify([groupBy === 'path' ? '' : s.hostname, s.source.kind, s.source.id]);
     let group = bySource.get(key);
     if (!group) bySource.set(key, (group = []));
     group.push(s);

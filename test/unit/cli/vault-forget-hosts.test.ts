@@ -1,4 +1,4 @@
-import { decideVaultForget } from '../../../cli/commands/vault-forget';
+import { decideVaultForget, forgetGrouping } from '../../../cli/commands/vault-forget';
 import { type Snapshot } from '../../../vault/manifest/snapshot-record';
 
 /**
@@ -36,5 +36,18 @@ describe('decideVaultForget groups by host and directory', () => {
   it('still decides one host\'s snapshots of one path as one group', () => {
     const snapshots = [snapshot('a', 'hosta', '2026-12-01T00:00:00.000Z'), snapshot('b', 'hosta', '2026-12-02T00:00:00.000Z'), snapshot('c', 'hosta', '2026-12-02T00:00:00.000Z', '/var')];
     expect(decideVaultForget(snapshots, { keepLast: 1 }, new Date('2026-12-06T00:00:00Z')).filter((d) => d.forget).map((d) => d.snapshot.id.slice(0, 1))).toEqual(['a']);
+  });
+
+  it('--group-by path decides one path across hosts as one group (machines whose hostname changes every run; review 40d)', () => {
+    const runners = ['1', '2', '3', '4'].map((n) => snapshot(n, `ci-runner-${n}`, `2026-12-0${n}T00:00:00.000Z`));
+    const now = new Date('2026-12-06T00:00:00Z');
+    expect(decideVaultForget(runners, { keepLast: 1 }, now).filter((d) => d.forget)).toEqual([]);
+    expect(decideVaultForget(runners, { keepLast: 1 }, now, 'path').filter((d) => d.forget).map((d) => d.snapshot.hostname)).toEqual(['ci-runner-3', 'ci-runner-2', 'ci-runner-1']);
+  });
+
+  it('refuses a grouping it does not know, naming both it knows', () => {
+    expect(forgetGrouping(undefined)).toBe('host,path');
+    expect(forgetGrouping('path')).toBe('path');
+    expect(() => forgetGrouping('host')).toThrow('--group-by must be "host,path" (the default: each directory of each machine on its own) or "path" (machines whose hostname changes every run), got "host"');
   });
 });
