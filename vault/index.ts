@@ -59,6 +59,7 @@ export * from './prune/repack';
 export * from './prune/temporary-files';
 export * from './prune/vault-mark';
 export * from './repair/repair-index';
+export * from './repair/repair-prune-state';
 export * from './repository/snapshot-listing';
 export * from './repository/snapshot-locks';
 export * from './repository/vault-config';

@@ -13,7 +13,7 @@ import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
 import { VaultError } from '../../vault';
 import { verifyVault, type VerifyReport } from '../../vault';
-import { repairIndex, type RepairIndexReport } from '../../vault';
+import { repairIndex, type RepairIndexReport, repairPruneState } from '../../vault';
 import { packKey } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { describeUnreadableSnapshot } from '../../vault';
@@ -22,7 +22,7 @@ import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
 
 /**
- * `lifeboat vault init | backup | restore | verify | ls | forget | prune | repair index`: the vault engine on a local directory (or
+ * `lifeboat vault init | backup | restore | verify | ls | forget | prune | repair index | repair prune-state`: the vault engine on a local directory (or
  * `s3://bucket/prefix`) and a key, as a program. Exit codes: 0 success, 1 failure (for verify:
  * a problem was found; each is printed with the object it concerns; unreferenced objects are
  * information and keep 0), 3 completed with entries left out: a backup that committed its snapshot
@@ -46,6 +46,7 @@ export type VaultVerifyOptions = VaultAccessOptions & { readData?: boolean; json
 export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: string };
 export type VaultPruneOptions = VaultAccessOptions & { dryRun?: boolean; grace?: string; repackThreshold?: string; json?: boolean };
 export type VaultRepairIndexOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
+export type VaultRepairPruneStateOptions = VaultAccessOptions & { json?: boolean };
 export type VaultForgetOptions = VaultAccessOptions & VaultForgetRuleOptions & { dryRun?: boolean; json?: boolean; prune?: boolean; grace?: string; repackThreshold?: string };
 
 export type VaultCommandDeps = { io: CliIo; env: NodeJS.ProcessEnv };
@@ -385,6 +386,26 @@ export function vaultRepairIndex(options: VaultRepairIndexOptions, deps: Partial
   });
 }
 
+/**
+ * `vault repair prune-state`: damaged objects of prune's state replaced (vault/repair/repair-prune-state.ts,
+ * docs/FORMAT.md §11 "A damaged prune state"), holding the prune lease. Exit 0, also when nothing was damaged; 1 when the repair failed.
+ */
+export function vaultRepairPruneState(options: VaultRepairPruneStateOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
+  const { io, env } = { ...defaultDeps, ...deps };
+  return runVaultCommand(io, async () => {
+    const vault = await openForCommand(options, env, io);
+    const report = await repairPruneState(vault);
+    if (options.json) {
+      io.out(JSON.stringify({ vault: vault.location, ...report }, null, 2));
+      return EXIT_OK;
+    }
+    if (report.damaged.length === 0) io.out(`${vault.location}: prune's state is intact; nothing was changed`);
+    for (const key of report.damaged) io.out(`Replaced ${key} (damaged)`);
+    if (report.tombstone !== null) io.out(`Wrote ${report.tombstone}: a tombstone naming the ${report.missingPacks} pack(s) an index object lists that are no longer stored, so that no backup deduplicates against them`);
+    return EXIT_OK;
+  });
+}
+
 /** What `vault repair index` prints: what was read and indexed, the index objects written and removed, then every pack and blob left out and why. */
 export function repairReportLines(report: RepairIndexReport, where: string): string[] {
   const read = report.readData ? 'read whole, every blob decrypted and its id checked' : 'their headers read';
@@ -469,6 +490,15 @@ export function registerVaultCommands(program: Command): void {
     .option('--read-data', 'also decrypt every blob and check its id; a damaged blob is left out (its pack\'s intact blobs are copied into a new pack)')
     .option('--json', 'print the report as JSON')
     .action(async (o: VaultRepairIndexOptions) => exit(await vaultRepairIndex(o)));
+  access(
+    repair
+      .command('prune-state')
+      .description(
+        "replace damaged objects of prune's state (prune/policy, prune/condemned/*), which stop every backup and prune: a damaged batch becomes a tombstone of the indexed packs no longer stored; run it when no prune runs (it takes the prune lease)",
+      ),
+  )
+    .option('--json', 'print the report as JSON')
+    .action(async (o: VaultRepairPruneStateOptions) => exit(await vaultRepairPruneState(o)));
   access(vault.command('prune').description('delete what no snapshot references (condemned now, deleted by a run after the grace period), repack packs with too much garbage, and delete old .tmp-* files of killed writers'))
     .option('--dry-run', 'show what would be deleted, condemned and repacked, and the bytes freed; change nothing')
     .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25); 0 deletes at once, and a backup running meanwhile refuses to commit (run it again)')

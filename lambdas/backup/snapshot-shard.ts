@@ -38,7 +38,17 @@ export type SnapshotShardDeps = {
   stopMarginMs?: number;
   /** Test seam: the clock of DynamoDB read budgets (capacity-token-bucket.ts). */
   clock?: BucketClock;
+  /**
+   * Where a warning goes that does not fail the shard: a parent snapshot that cannot be read (the shard
+   * then reads every entry). @default one JSON line on stderr (the function's log)
+   */
+  warn?: (warning: ShardWarning) => void;
 };
+
+/** A warning of one shard, as logged. */
+export type ShardWarning = { readonly backupId: string; readonly shardIndex: number; readonly source: string; readonly warning: string };
+
+const logWarning = (warning: ShardWarning): void => console.warn(JSON.stringify({ level: 'WARN', ...warning }));
 
 /** One shard of a backup, as the workflow hands it: the spec travels in the input; the plan (plans/<backupId>.json) gives its source and parent. */
 export type SnapshotShardInput = { backupId: string; planKey: string; spec: ShardSpec };
@@ -105,7 +115,8 @@ export async function snapshotShardStretch(input: SnapshotShardInput, deps: Snap
     indexFreshFor.set(deps.vault, backupId);
   }
   // Every pack carries the plan's tier tag: the vault's lifecycle rules move a plan's packs by it ("Storage tiers").
-  const writer = await openWriter(deps.vault, source, packTierTags(plan.plan));
+  const warn = (warning: string): void => (deps.warn ?? logWarning)({ backupId, shardIndex, source: source.name, warning });
+  const writer = await openWriter(deps.vault, source, packTierTags(plan.plan), warn);
   const observations = newObservations();
   // A byte range of a split object: one piece, stored without an entry, for commit to join (s3-range-piece.ts).
   const pieces = spec.kind === 's3-range' ? [await addS3RangePiece(deps.s3, spec, writer)] : undefined;
@@ -141,13 +152,19 @@ function stopCheck(deps: SnapshotShardDeps): StopCheck | undefined {
   return () => deadline() < margin;
 }
 
-async function openWriter(vault: Vault, source: PlannedSource, packTags: Readonly<Record<string, string>>): Promise<PruneStateSeenWriter> {
+/**
+ * The shard's writer, reusing the parent's unchanged entries. The parent only spares reads: one pruned
+ * since planning, or damaged (its snapshot object, manifest root or any page: the vault drops it with
+ * a warning, Vault.newSnapshotWriter), costs reading everything again, never the backup; else every
+ * incremental run of the source would fail on the same parent until a full one commits.
+ */
+async function openWriter(vault: Vault, source: PlannedSource, packTags: Readonly<Record<string, string>>, warn: (warning: string) => void): Promise<PruneStateSeenWriter> {
   try {
-    return await vault.newSnapshotWriter({ parent: source.parent?.snapshotId ?? null, packTags });
+    return await vault.newSnapshotWriter({ parent: source.parent?.snapshotId ?? null, packTags, onParentUnreadable: warn });
   } catch (err) {
-    // A parent pruned since planning only costs reading everything again, never correctness.
-    if (source.parent && err instanceof VaultObjectNotFoundError) return vault.newSnapshotWriter({ parent: null, packTags });
-    throw err;
+    if (!(source.parent && err instanceof VaultObjectNotFoundError)) throw err;
+    warn(`the parent snapshot ${source.parent.snapshotId} cannot be read (${err.key} does not exist; pruned since planning?): this shard reads every entry`);
+    return vault.newSnapshotWriter({ parent: null, packTags });
   }
 }
 

@@ -20,6 +20,11 @@ export type DirectoryBackupOptions = {
   /** Parent snapshot id; undefined = the latest snapshot of the same source; null = none (full read). */
   readonly parent?: string | null;
   readonly tags?: readonly string[];
+  /**
+   * Called when the parent snapshot cannot be read (damaged, or gone mid-backup), with a warning that
+   * names the object: the backup then goes on without it, reading every file. @default ignore
+   */
+  readonly onParentUnreadable?: (warning: string) => void;
   /** Called for each entry (or attribute of one) that could not be read and is not in the snapshot, with the reason. */
   readonly onSkip?: (relPath: string, reason: string) => void;
   /** The lstat taken of a file after its read, to tell whether it changed meanwhile (default fs.lstat; tests give a file that changes). */
@@ -84,7 +89,7 @@ export async function backupDirectory(vault: Vault, sourceDir: string, options: 
   const exclude = await walkIdentities(options.exclude ?? []);
   await refuseExcludedRoot(root, exclude);
   const parent = options.parent === undefined ? ((await vault.latestSnapshot(root))?.id ?? null) : options.parent;
-  const writer = await vault.newSnapshotWriter({ parent });
+  const writer = await vault.newSnapshotWriter({ parent, ...(options.onParentUnreadable ? { onParentUnreadable: options.onParentUnreadable } : {}) });
   const skipped: SkippedEntry[] = [];
   const skip = (rel: string, reason: string): void => {
     skipped.push({ path: rel, reason });

@@ -11,6 +11,8 @@ import { type VaultIndex } from '../blob-index/vault-index';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { type VaultStore } from '../backend/vault-store';
 import { type FsPath } from '../platform/posix-calls';
+import { type VaultCorruptionError, type VaultObjectNotFoundError } from '../vault-errors';
+import { isUnreadableParent } from './unreadable-parent';
 
 /** Content of a new entry: bytes, a stream of buffers, or a function producing either (called only when the content must be read). */
 export type ContentSource = Buffer | AsyncIterable<Buffer> | Iterable<Buffer> | (() => Buffer | AsyncIterable<Buffer> | Iterable<Buffer>);
@@ -54,6 +56,12 @@ export type SnapshotWriterContext = {
 export type SnapshotWriterOptions = {
   /** The parent snapshot's manifest, for reuse by change token. */
   readonly parent?: ManifestReader | null;
+  /**
+   * Called once when a page of the parent's manifest cannot be read (damaged, or removed by a prune):
+   * the writer then stops using the parent and reads every later entry, as a backup without one does.
+   * @default ignore
+   */
+  readonly onParentUnreadable?: (err: VaultCorruptionError | VaultObjectNotFoundError) => void;
   /** Tags of every pack the writer stores: the writing plan's tier tag (docs/ARCHITECTURE.md, "Storage tiers"). @default none */
   readonly packTags?: Readonly<Record<string, string>>;
   /** Bytes of chunk data in flight (hashing, compressing, encrypting, waiting to be packed). @default 64 MiB */
@@ -92,6 +100,8 @@ export class SnapshotWriter {
   private readonly pendingWork = new Set<Promise<unknown>>();
   private failure: unknown = null;
   private finished = false;
+  /** Set once a page of the parent could not be read: the parent is no longer used. */
+  private parentDropped = false;
   private readonly counts = { entries: 0, bytesScanned: 0, bytesNew: 0, blobsNew: 0, bytesReused: 0 };
 
   constructor(
@@ -115,8 +125,17 @@ export class SnapshotWriter {
 
   /** True when the parent snapshot has this path with the same kind and change token, and all its blobs are still indexed. */
   async canReuse(path: string, kind: EntryKind, changeToken: string | undefined): Promise<ManifestEntry | null> {
-    if (!this.options.parent || changeToken === undefined) return null;
-    const prev = await this.options.parent.find(path);
+    if (!this.options.parent || this.parentDropped || changeToken === undefined) return null;
+    let prev: ManifestEntry | undefined;
+    try {
+      prev = await this.options.parent.find(path);
+    } catch (err) {
+      // The parent only spares reads: a damaged or vanished page costs reading the files, not the backup.
+      if (!isUnreadableParent(err)) throw err;
+      if (!this.parentDropped) this.options.onParentUnreadable?.(err);
+      this.parentDropped = true;
+      return null;
+    }
     if (!prev || prev.kind !== kind || prev.changeToken !== changeToken) return null;
     for (const id of prev.content) if (!this.sink.has(Buffer.from(id, 'hex'))) return null;
     return prev;

@@ -28,6 +28,12 @@ export class VaultIndex {
   private readonly packIds: string[] = [];
   private readonly packLengths: number[] = [];
   private readonly packOrdinals = new Map<string, number>();
+  /**
+   * Index objects the load skipped because they failed their integrity check (Vault.index(), a
+   * reader's load): a blob this index lacks may be listed in one of them, so an error about a blob in
+   * no index names them (unindexedBlobDetail).
+   */
+  damagedObjects: readonly string[] = [];
 
   constructor(initialCapacity = 1024) {
     const cap = Math.max(16, initialCapacity);

@@ -1,3 +1,4 @@
+import { unindexedBlobNote } from '../blob-index/unindexed-blob';
 import { fetchBlobs } from '../restorer/blob-fetcher';
 import { type ManifestEntry } from '../manifest/manifest-entry';
 import { type Vault } from '../repository/vault';
@@ -45,7 +46,7 @@ export async function verifySnapshot(vault: Vault, snapshotId: string, options: 
         result.blobs += entry.content.length;
         const missing = entry.content.filter((id) => !index.has(Buffer.from(id, 'hex')));
         if (missing.length) {
-          found.push({ at, problem: `${JSON.stringify(entry.path)}: ${missing.length} blob(s) in no index, e.g. ${missing[0]}` });
+          found.push({ at, problem: `${JSON.stringify(entry.path)}: ${missing.length} blob(s) in no index, e.g. ${missing[0]}${unindexedBlobNote(index)}` });
           return;
         }
         if (options.readData && entry.content.length > 0) {

@@ -15,6 +15,7 @@ import { mapBounded } from '../workers/bounded-concurrency';
 import { verifyPackBody } from './object-check';
 import { EntryFindings, LostBlobs } from './lost-entries';
 import { namedSnapshots, SnapshotReach } from './snapshot-reach';
+import { damagedPruneStateObjects } from '../prune/prune-state';
 
 export type VerifyOptions = {
   /** Also read every pack whole, decrypt every blob and check its id. */
@@ -57,7 +58,8 @@ export type VerifyReport = {
  * A pack whose header cannot be read says how many blobs the index lists in it (they went unchecked), and
  * a manifest object that cannot be read says which snapshots need it; both name the snapshots that
  * reach them (snapshot-reach.ts), since the key alone does not tell the operator which backups it hurts.
- * Objects nothing refers to (garbage of a killed backup) are listed in `unreferenced`, not as problems.
+ * Damaged objects of prune's state (its policy, batches, tombstones) are problems too: they stop every
+ * backup and prune. Objects nothing refers to (garbage of a killed backup) are listed in `unreferenced`, not as problems.
  */
 export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { store, keys } = vault;
@@ -315,7 +317,11 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
 
   reportMissingIndexes();
 
-  // 4. Garbage: information only. A pack no index lists is what a killed backup leaves (packs are
+  // 4. Prune's state: no snapshot needs it, but a damaged batch or policy stops every backup and prune
+  // of the vault (DamagedPruneStateError), which a verify that says OK would hide.
+  for (const damaged of await damagedPruneStateObjects(store, keys)) problem(damaged.key, damaged);
+
+  // 5. Garbage: information only. A pack no index lists is what a killed backup leaves (packs are
   // stored before the index naming them), and so is a running backup's: it is reclaimed by a prune.
   report.unreferenced = await findUnreferencedObjects(store, { storedPacks: present, indexedPacks: new Set(packEntries.keys()), reachedManifests: reached });
   report.unreferencedBytes = report.unreferenced.reduce((n, o) => n + (o.bytes ?? 0), 0);

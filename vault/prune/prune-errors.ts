@@ -1,4 +1,5 @@
-import { VaultError } from '../vault-errors';
+import { PRUNE_POLICY_KEY } from '../repository/vault-layout';
+import { VaultCorruptionError, VaultError } from '../vault-errors';
 
 /** Why a backup was held to a grace: a prune's policy or a condemnation batch (or its tombstone), with its time. */
 export type OutlivedGraceCause = { readonly kind: 'policy'; readonly at: string } | { readonly kind: 'batch'; readonly at: string; readonly swept: boolean };
@@ -126,5 +127,24 @@ export class PruneLeaseUnreadableError extends VaultError {
     problem: string,
   ) {
     super(`${location}: the prune lease ${leaseKey} cannot be read (${problem}; a newer Lifeboat's?), so this prune cannot tell whether another one is running: nothing was changed. Prune with the newer Lifeboat, or, if no prune of this vault runs now, delete that object and run the prune again.`);
+  }
+}
+
+/**
+ * An object of prune's state (`prune/policy`, a `prune/condemned/<id>` batch or tombstone) fails its
+ * integrity check. Backups read that state before they load their index (it tells which packs they
+ * must not deduplicate against) and prunes before they sweep, so neither can run until it is repaired.
+ */
+export class DamagedPruneStateError extends VaultCorruptionError {
+  override name = 'DamagedPruneStateError';
+  constructor(cause: VaultCorruptionError) {
+    super(
+      cause.location,
+      cause.key,
+      `${cause.detail}; ${cause.key === PRUNE_POLICY_KEY ? 'every backup of this vault stops on this prune policy' : 'every backup and every prune of this vault stops on this condemnation batch'} until it is repaired: ` +
+        'run `lifeboat vault repair prune-state` (it needs write access to the vault and refuses while a prune runs; a backup running meanwhile may refuse to commit and must be run again)' +
+        (cause.key === PRUNE_POLICY_KEY ? ', or run `lifeboat vault prune`, which writes the policy anew' : '') +
+        '; docs/FORMAT.md §11, "A damaged prune state"',
+    );
   }
 }

@@ -4,7 +4,8 @@ import { objectContext, seal } from '../crypto/sealed-codec';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { type VaultStore } from '../backend/vault-store';
 import { CONDEMNED_PREFIX, condemnedKey, idFromKey, PRUNE_POLICY_KEY } from '../repository/vault-layout';
-import { VaultObjectNotFoundError } from '../vault-errors';
+import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
+import { DamagedPruneStateError } from './prune-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { countSchema as count, hexIdSchema as hexId, parseSchema } from '../repository/vault-schema';
 
@@ -73,8 +74,8 @@ export const prunePolicySchema = z.object({ v: z.literal(1), graceMs: count, upd
 export type PrunePolicy = z.infer<typeof prunePolicySchema>;
 
 /**
- * Every condemnation batch of the vault (unreadable ones are an error: prune must not guess what they
- * held). A batch that vanished between the listing and its read was swept meanwhile: the listing is
+ * Every condemnation batch of the vault (unreadable ones are an error, DamagedPruneStateError: prune
+ * must not guess what they held, nor may a backup, whose dedup must leave their packs out). A batch that vanished between the listing and its read was swept meanwhile: the listing is
  * taken again, since the sweep wrote what replaces it (its tombstone, and what Object Lock kept) before
  * it deleted the batch, and a writer that saw neither would trust records of its packs.
  */
@@ -95,9 +96,8 @@ async function listAndReadBatches(store: VaultStore, keys: VaultKeys): Promise<{
     if (id) ids.push(id);
   }
   const loaded = await mapBounded(ids, 8, async (id): Promise<StoredCondemnedBatch | null> => {
-    const key = condemnedKey(id);
     try {
-      return { ...decodeJson(condemnedBatchSchema, await getSealedObject(store, keys, key, id, 'prune-condemned'), { location: store.location, key }), id };
+      return await readCondemnedBatch(store, keys, id);
     } catch (err) {
       // Swept by a concurrent prune between the listing and the read: it condemns nothing any more.
       if (err instanceof VaultObjectNotFoundError) return null;
@@ -106,6 +106,42 @@ async function listAndReadBatches(store: VaultStore, keys: VaultKeys): Promise<{
   });
   const batches = loaded.filter((b): b is StoredCondemnedBatch => b !== null).sort((a, b) => a.condemnedAt.localeCompare(b.condemnedAt) || a.id.localeCompare(b.id));
   return { batches, vanished: loaded.length - batches.length };
+}
+
+/** One batch or tombstone; a damaged one is a DamagedPruneStateError, which says what it blocks and what to do. */
+async function readCondemnedBatch(store: VaultStore, keys: VaultKeys, id: string): Promise<StoredCondemnedBatch> {
+  const key = condemnedKey(id);
+  try {
+    return { ...decodeJson(condemnedBatchSchema, await getSealedObject(store, keys, key, id, 'prune-condemned'), { location: store.location, key }), id };
+  } catch (err) {
+    if (err instanceof VaultCorruptionError && !(err instanceof DamagedPruneStateError)) throw new DamagedPruneStateError(err);
+    throw err;
+  }
+}
+
+/**
+ * The objects of prune's state that fail their integrity check (the policy, batches, tombstones), each
+ * read on its own: what `vault verify` reports and `vault repair prune-state` replaces. Objects that
+ * vanish while read (a prune's sweep) are not damaged.
+ */
+export async function damagedPruneStateObjects(store: VaultStore, keys: VaultKeys): Promise<DamagedPruneStateError[]> {
+  const damaged: DamagedPruneStateError[] = [];
+  const collect = async (read: () => Promise<unknown>): Promise<void> => {
+    try {
+      await read();
+    } catch (err) {
+      if (err instanceof DamagedPruneStateError) damaged.push(err);
+      else if (!(err instanceof VaultObjectNotFoundError)) throw err;
+    }
+  };
+  await collect(() => readPrunePolicy(store, keys));
+  const ids: string[] = [];
+  for await (const key of store.list(CONDEMNED_PREFIX)) {
+    const id = idFromKey(CONDEMNED_PREFIX, key);
+    if (id) ids.push(id);
+  }
+  await mapBounded(ids, 8, (id) => collect(() => readCondemnedBatch(store, keys, id)));
+  return damaged.sort((a, b) => a.key.localeCompare(b.key));
 }
 
 export function writeCondemnedBatch(store: VaultStore, keys: VaultKeys, batch: CondemnedBatch): Promise<string> {
@@ -124,6 +160,7 @@ export async function readPrunePolicy(store: VaultStore, keys: VaultKeys): Promi
     return decodeJson(prunePolicySchema, await getSealedObject(store, keys, PRUNE_POLICY_KEY, null, 'prune-policy'), { location: store.location, key: PRUNE_POLICY_KEY });
   } catch (err) {
     if (err instanceof VaultObjectNotFoundError) return null;
+    if (err instanceof VaultCorruptionError && !(err instanceof DamagedPruneStateError)) throw new DamagedPruneStateError(err);
     throw err;
   }
 }

@@ -28,6 +28,7 @@ import { mapBounded } from '../workers/bounded-concurrency';
 import { backupDurationLimit, condemnedPacksOf, isTombstone, mergePruneStatesSeen, type PruneStateSeen, readPruneState } from '../prune/prune-state';
 import { BackupOutlivedGraceError } from '../prune/prune-errors';
 import { PruneStateSeenWriter } from './prune-state-seen-writer';
+import { unreadableParentWarning } from '../archiver/unreadable-parent';
 
 
 /** The detail of a corruption error, without the location and key its message starts with. */
@@ -40,6 +41,22 @@ function corruptionDetail(err: VaultCorruptionError): string {
 /** A vault that already exists where a new one was asked for. */
 export class VaultExistsError extends VaultError {
   override name = 'VaultExistsError';
+}
+
+/** Index objects that failed their integrity check, which a writer does not work around. */
+export class DamagedIndexError extends VaultCorruptionError {
+  override name = 'DamagedIndexError';
+  constructor(
+    location: string,
+    readonly damaged: readonly string[],
+  ) {
+    super(
+      location,
+      damaged[0] ?? 'index/',
+      `it fails its integrity check${damaged.length > 1 ? ` (as do ${damaged.slice(1).join(', ')})` : ''}, and a backup does not run on an index with holes: ` +
+        'run `lifeboat vault repair index` (it rewrites the index from the packs), or copy the object again from the other vault (primary or DR: the same name holds the same bytes there); restores of snapshots whose blobs other index objects list still work',
+    );
+  }
 }
 
 /** A snapshot reference that matches no snapshot, or several. */
@@ -239,7 +256,11 @@ export class Vault {
    * first time after the load may be newer than it (a long-lived instance: a warm Lambda, a DR vault
    * that replication wrote to since): then the next call loads the index again. A snapshot's index
    * objects are written before the snapshot object (docs/FORMAT.md §8, "Commit order"), so an index loaded
-   * after a snapshot was read covers its blobs.
+   * after a snapshot was read covers its blobs. This is a reader's load: an index object that fails its
+   * integrity check is skipped and named in `damagedObjects` (a restore of a snapshot whose blobs other
+   * objects list still works, and a blob then missing is reported with the damaged objects and the
+   * repair: unindexedBlobDetail). Writers refuse such an index (newSnapshotWriter); prune and repair
+   * read the index objects themselves, strictly (docs/FORMAT.md §10).
    */
   index(): Promise<VaultIndex> {
     if (!this.indexLoad) {
@@ -288,15 +309,24 @@ export class Vault {
     const scope = this.indexScope;
     const memoryMb = this.memoryLimitMb;
     const blobLimit = indexBlobLimit(memoryMb);
+    const damaged: string[] = [];
     await mapBounded(ids, 8, async (id) => {
       if (index.size > blobLimit) return;
       const key = indexKey(id);
-      const plain = await getSealedObject(this.store, this.keys, key, id, 'index');
+      let plain: Buffer;
+      try {
+        plain = await getSealedObject(this.store, this.keys, key, id, 'index');
+      } catch (err) {
+        if (!(err instanceof VaultCorruptionError)) throw err;
+        damaged.push(key);
+        return;
+      }
       decodeIndexObject(plain, { location: this.location, key }, (packId, packLength, blobId, offset, stored, raw) => {
         if (scope === null || scope.has(blobId)) index.add(blobId, packId, packLength, offset, stored, raw);
       });
     });
     if (memoryMb !== undefined && index.size > blobLimit) throw new VaultIndexTooLargeError(this.location, blobLimit, memoryMb);
+    index.damagedObjects = damaged.sort();
     return index;
   }
 
@@ -309,12 +339,13 @@ export class Vault {
    * load still exists (one removed since may have had its packs listed by an index object the load read,
    * and deleted since: its records would be trusted). What the writer saw is recorded for the commit
    * (PruneStateSeenWriter). `parent` enables
-   * reuse of unchanged entries by change token; `inline` keeps the codec work in this thread even when
+   * reuse of unchanged entries by change token; a damaged parent (its object, manifest root or a page)
+   * is dropped with a warning to `onParentUnreadable` and the backup reads every file; `inline` keeps the codec work in this thread even when
    * worker threads are up (tests of both codecs).
    */
-  async newSnapshotWriter(options: { parent?: string | null; inline?: boolean } & Omit<SnapshotWriterOptions, 'parent'> = {}): Promise<PruneStateSeenWriter> {
+  async newSnapshotWriter(options: { parent?: string | null; inline?: boolean; onParentUnreadable?: (warning: string) => void } & Omit<SnapshotWriterOptions, 'parent' | 'onParentUnreadable'> = {}): Promise<PruneStateSeenWriter> {
     // The parent first: an index loaded after it covers it (index()), and is not loaded twice.
-    const parent = options.parent ? await this.manifest(await this.loadSnapshot(options.parent)) : null;
+    const parent = options.parent ? await this.parentManifest(options.parent, options.onParentUnreadable) : null;
     const { batches, seen } = await readPruneState(this.store, this.keys);
     const tombstones = new Set(batches.filter(isTombstone).map((b) => b.id));
     const before = this.tombstonesBeforeIndexLoad;
@@ -323,16 +354,37 @@ export class Vault {
     const indexLoad = this.index();
     if (loading) this.tombstonesBeforeIndexLoad = tombstones;
     const index = await indexLoad;
+    // A backup is refused rather than run on an index with holes: it would store those blobs again
+    // (safe, but every run anew and silently), while the repair fixes the vault once.
+    if (index.damagedObjects.length > 0) throw new DamagedIndexError(this.location, index.damagedObjects);
     const condemnedPacks = condemnedPacksOf(batches);
-    const { inline, ...writerOptions } = options;
+    const { inline, onParentUnreadable, ...writerOptions } = options;
+    const parentId = options.parent;
+    const onPageUnreadable = onParentUnreadable && parentId ? { onParentUnreadable: (err: VaultCorruptionError | VaultObjectNotFoundError) => onParentUnreadable(unreadableParentWarning(parentId, err)) } : {};
     // One codec thread to begin with; the pool adds more while the backup waits for them (CodecPool.grow).
     const codec = codecFor(this.store, this.keys, { inline, workers: 1 });
     return new PruneStateSeenWriter(
       { store: this.store, keys: this.keys, index, chunker: this.chunker, packSize: this.config.packSize, compressionLevel: this.config.compressionLevel, codec, condemnedPacks, prunePolicyAtStart: seen.policyUpdatedAt },
-      { ...writerOptions, parent },
+      { ...writerOptions, ...onPageUnreadable, parent },
       seen,
       (part, state) => this.pruneStateSeenByPart.set(part, state),
     );
+  }
+
+  /**
+   * The parent's manifest for a writer; null, after a warning, when its snapshot object or manifest
+   * root is damaged: a damaged parent must not stop every later backup of its source, since it only
+   * spares reading unchanged files (docs/FORMAT.md §10). A parent that does not exist is thrown
+   * (VaultObjectNotFoundError), as before: the caller named it, and may pick another.
+   */
+  private async parentManifest(parentId: string, onUnreadable: ((warning: string) => void) | undefined): Promise<ManifestReader | null> {
+    try {
+      return await this.manifest(await this.loadSnapshot(parentId));
+    } catch (err) {
+      if (!(err instanceof VaultCorruptionError)) throw err;
+      onUnreadable?.(unreadableParentWarning(parentId, err));
+      return null;
+    }
   }
 
   /**

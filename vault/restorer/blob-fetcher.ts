@@ -1,6 +1,7 @@
 import { decodeBlob } from '../pack/pack-reader';
 import { VaultCorruptionError } from '../vault-errors';
 import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
+import { unindexedBlobDetail } from '../blob-index/unindexed-blob';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { packKey } from '../repository/vault-layout';
 import { type VaultStore } from '../backend/vault-store';
@@ -42,7 +43,7 @@ export async function* fetchBlobs<T>(
   for await (const req of requests) {
     const id = Buffer.from(req.id, 'hex');
     const loc = ctx.index.lookup(id);
-    if (!loc) throw new VaultCorruptionError(ctx.store.location, `blob ${req.id}`, 'it is referenced by the manifest but is in no index');
+    if (!loc) throw new VaultCorruptionError(ctx.store.location, `blob ${req.id}`, unindexedBlobDetail(ctx.index));
     if (batch && batch.packId === loc.packId && loc.offset === batch.end && batch.end - batch.offset + loc.storedLength <= maxRead) {
       batch.blobs.push({ req, loc, id });
       batch.end += loc.storedLength;

@@ -13,6 +13,7 @@ import { type Snapshot } from '../manifest/snapshot-record';
 import { type Vault } from '../repository/vault';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
+import { unindexedBlobDetail } from '../blob-index/unindexed-blob';
 import { packKey } from '../repository/vault-layout';
 import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
@@ -506,7 +507,7 @@ function* locatedBlobs(vault: Vault, index: VaultIndex, entry: ManifestEntry): G
   for (const hex of entry.content) {
     const id = Buffer.from(hex, 'hex');
     const loc = index.lookup(id);
-    if (!loc) throw new VaultCorruptionError(vault.location, `blob ${hex}`, 'it is referenced by the manifest but is in no index');
+    if (!loc) throw new VaultCorruptionError(vault.location, `blob ${hex}`, unindexedBlobDetail(index));
     yield { hex, id, loc, position };
     position += loc.rawLength;
   }
