@@ -246,12 +246,20 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     const snapshot = await vault.resolveSnapshot(ref);
     // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does);
     // owners are set when running as root (as tar does) or when asked with --owner.
-    const stats = await restoreSnapshot(vault, snapshot, options.target, {
+    // This process is the target's one writer, so what a killed restore left at temporary names
+    // goes (only a target that held anything, that is with --overwrite, can hold such files).
+    let leftovers = 0;
+    const restoring = restoreSnapshot(vault, snapshot, options.target, {
       include,
       overwrite: options.overwrite ?? false,
       keepSetIdBits: true,
       owner: options.owner ? 'always' : 'if-root',
       sparse: options.sparse ?? true,
+      leftoverTemporaries: { removed: () => leftovers++ },
+    });
+    // Said also when the restore fails (damaged files): they were removed all the same.
+    const stats = await restoring.finally(() => {
+      if (leftovers > 0) io.err(`Removed ${leftovers} temporary file(s) (.<name>.lifeboat-<random>.tmp) that an interrupted restore had left in the target`);
     });
     const links = stats.links > 0 ? ` (${stats.links} of them hard links)` : '';
     const specials = stats.specials > 0 ? `, ${stats.specials} special files` : '';
@@ -401,7 +409,8 @@ export function vaultRepairPruneState(options: VaultRepairPruneStateOptions, dep
     }
     if (report.damaged.length === 0) io.out(`${vault.location}: prune's state is intact; nothing was changed`);
     for (const key of report.damaged) io.out(`Replaced ${key} (damaged)`);
-    if (report.tombstone !== null) io.out(`Wrote ${report.tombstone}: a tombstone naming the ${report.missingPacks} pack(s) an index object lists that are no longer stored, so that no backup deduplicates against them`);
+    if (report.tombstone !== null) io.out(`Wrote ${report.tombstone}: a tombstone naming the ${report.missingPacks} pack(s) an index object lists that are no longer stored, so that no backup deduplicates against them (a backup running now refuses to commit: run it again)`);
+    if (report.damagedIndexObjects.length > 0) io.out(`Left out ${report.damagedIndexObjects.length} damaged index object(s) (${report.damagedIndexObjects.join(', ')}): backups refuse to run until \`lifeboat vault repair index\` rebuilds the index; run it next`);
     return EXIT_OK;
   });
 }

@@ -378,10 +378,20 @@ export class Vault {
    * (VaultObjectNotFoundError), as before: the caller named it, and may pick another.
    */
   private async parentManifest(parentId: string, onUnreadable: ((warning: string) => void) | undefined): Promise<ManifestReader | null> {
+    let snapshot: Snapshot;
     try {
-      return await this.manifest(await this.loadSnapshot(parentId));
+      snapshot = await this.loadSnapshot(parentId);
     } catch (err) {
       if (!(err instanceof VaultCorruptionError)) throw err;
+      onUnreadable?.(unreadableParentWarning(parentId, err));
+      return null;
+    }
+    try {
+      return await this.manifest(snapshot);
+    } catch (err) {
+      // The snapshot exists but its manifest root is damaged or gone: damage all the same (the parent is
+      // usually picked by default, the latest snapshot, so every later backup of the source would stop on it).
+      if (!(err instanceof VaultCorruptionError) && !(err instanceof VaultObjectNotFoundError)) throw err;
       onUnreadable?.(unreadableParentWarning(parentId, err));
       return null;
     }

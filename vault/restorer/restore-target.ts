@@ -6,7 +6,7 @@ import { DirectoryChangeQueue } from './directory-change-queue';
 import { type EntryAttributes } from './entry-attributes';
 import { NotRestoredLog } from './not-restored';
 import { resolveInsideTarget, UnsafeEntryPathError } from './safe-target-path';
-import { depthOf, parentOf, pathKey, piecePathFor, relativeDisplay, tempPathFor } from './target-path';
+import { childOf, depthOf, isTempName, parentOf, pathKey, piecePathFor, relativeDisplay, tempPathFor } from './target-path';
 import { fileCallsFor, CALLING_THREAD_CALLS, type OpenFile, type FileCalls, THREAD_POOL_CALLS } from '../platform/file-calls';
 import { type FsPath, PosixCallError, platformCalls, platformCallsUnavailableReason, S_IFBLK, S_IFCHR, S_IFIFO } from '../platform/posix-calls';
 
@@ -43,6 +43,15 @@ export type RestoreTargetOptions = {
    * file system (ext4, xfs, btrfs, tmpfs, …), `thread-pool` on any other (EFS and NFS above all)
    */
   readonly fileCalls?: FileCalls['name'];
+  /**
+   * Remove the temporary files a killed restore left (`.<name>.lifeboat-<random>.tmp`, partly
+   * written: isTempName) from each directory that was in the target already, when the restore first
+   * enters it and before it writes there; `removed` hears of each. Only for a restore that is the
+   * one writer of its target (`lifeboat vault restore`): the restore workflow's shards write side
+   * by side, and two meet in the directory at their boundary, where one would remove the file the
+   * other is writing. @default off
+   */
+  readonly leftoverTemporaries?: { readonly removed: (path: FsPath) => void };
 };
 
 /**
@@ -67,7 +76,8 @@ export type RecreatableSpecialType = keyof typeof NODE_TYPES;
  * - a file is written to a temporary name in its directory (O_CREAT|O_EXCL|O_NOFOLLOW), given its
  *   attributes, and renamed onto its name only when all its content was written and verified,
  *   so a damaged file never appears under its final name; symlinks, special files and hard links
- *   are made the same way;
+ *   are made the same way; what a killed restore left at such names is removed when asked
+ *   (`leftoverTemporaries`);
  * - rename replaces a file or link already at the name without following it, but never a directory;
  * - directories keep u+rwx until `finishDirectories` gives them their attributes, deepest first.
  *
@@ -363,6 +373,7 @@ export class RestoreTarget {
       const stats = await fs.stat(this.root).catch(() => null);
       if (stats && !stats.isDirectory()) throw new RestoreTargetNotDirectoryError(this.root);
       if (!stats) await fs.mkdir(this.root, { recursive: true });
+      else await this.removeLeftoverTemporaries(this.root);
       return;
     }
     await this.ensureDirectory(parentOf(dir), entryPath);
@@ -386,9 +397,33 @@ export class RestoreTarget {
         // Entries are restored side by side: another one may have created it a moment ago.
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await lstatOrNull(dir))?.isDirectory()) throw err;
       }
-    } else if ((existing.mode & OWNER_RWX) !== OWNER_RWX) {
+      return;
+    }
+    if ((existing.mode & OWNER_RWX) !== OWNER_RWX) {
       // A directory restored earlier (a retried shard) may carry its final read-only mode already.
       await chmodNoFollow(dir, (existing.mode & 0o7777) | OWNER_RWX);
+    }
+    await this.removeLeftoverTemporaries(dir);
+  }
+
+  /**
+   * Removes from `dir`, a directory that was in the target already, what a killed restore left at
+   * temporary names (RestoreTargetOptions.leftoverTemporaries). Runs within the directory's check,
+   * which every write into `dir` awaits: none of this restore's own temporary files is there yet.
+   * A directory at such a name is left alone (the restore never makes one there).
+   */
+  private async removeLeftoverTemporaries(dir: FsPath): Promise<void> {
+    const report = this.options.leftoverTemporaries;
+    if (!report) return;
+    // Names as bytes: a name that is not UTF-8 must be removed by its exact bytes.
+    const names = await fs.readdir(dir, { encoding: 'buffer' });
+    for (const name of names) {
+      if (!isTempName(name)) continue;
+      const leftover = childOf(dir, name);
+      const stats = await lstatOrNull(leftover);
+      if (!stats || stats.isDirectory()) continue;
+      await unlinkIfPresent(leftover);
+      report.removed(leftover);
     }
   }
 

@@ -20,9 +20,31 @@ export function parentOf(p: FsPath): FsPath {
 /** Bytes of the entry's name kept in its temporary name: with the rest, at most 124 of the 255 bytes a name may have. */
 const TEMP_NAME_BYTES = 100;
 
+/** Random bytes in a temporary name: 12 lowercase hex digits there. */
+const TEMP_RANDOM_BYTES = 6;
+
+/**
+ * Exactly the names tempPathFor makes, read as latin1 (one character per byte, so names that are
+ * not UTF-8 match too): a dot, 1 to 100 bytes of a name (no `/`), `.lifeboat-`, 12 lowercase hex
+ * digits, `.tmp`. A user's `.notes.lifeboat-old.tmp` or `.x.lifeboat-0123456789AB.tmp` does not match.
+ */
+const TEMP_NAME = new RegExp(`^\\.[^/\\0]{1,${TEMP_NAME_BYTES}}\\.lifeboat-[0-9a-f]{${TEMP_RANDOM_BYTES * 2}}\\.tmp$`);
+
+/** Whether `name` (one name, as its bytes) is a temporary name tempPathFor could have made. */
+export function isTempName(name: Buffer): boolean {
+  return TEMP_NAME.test(name.toString('latin1'));
+}
+
+/** `name` (one name, as its bytes) in directory `dir`. */
+export function childOf(dir: FsPath, name: Buffer): FsPath {
+  if (typeof dir === 'string' && isUtf8(name)) return path.join(dir, name.toString('utf8'));
+  const base = typeof dir === 'string' ? Buffer.from(dir) : dir;
+  return canonical(Buffer.concat([base, base[base.length - 1] === SLASH ? Buffer.alloc(0) : Buffer.from('/'), name]));
+}
+
 /** A fresh temporary name beside `p` (`.<name>.lifeboat-<random>.tmp`, the name cut to 100 bytes). */
 export function tempPathFor(p: FsPath): FsPath {
-  const suffix = `.lifeboat-${randomBytes(6).toString('hex')}.tmp`;
+  const suffix = `.lifeboat-${randomBytes(TEMP_RANDOM_BYTES).toString('hex')}.tmp`;
   if (typeof p === 'string') {
     // Cut by bytes, not characters: 100 characters of a non-Latin name can be 400 bytes.
     let name = path.basename(p).slice(0, TEMP_NAME_BYTES);

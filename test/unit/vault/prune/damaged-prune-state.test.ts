@@ -6,8 +6,13 @@ import { DamagedPruneStateError } from '../../../../vault/prune/prune-errors';
 import { loadCondemnedBatches, writeCondemnedBatch, writePrunePolicy } from '../../../../vault/prune/prune-state';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { repairPruneState } from '../../../../vault/repair/repair-prune-state';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { BackupOutlivedGraceError } from '../../../../vault/prune/prune-errors';
+import { DEFAULT_PRUNE_GRACE_MS } from '../../../../vault/prune/prune-vault';
+import { initVault, Vault as VaultClass } from '../../../../vault/repository/vault';
 import { type Vault } from '../../../../vault/repository/vault';
-import { condemnedKey, DATA_PREFIX, PRUNE_POLICY_KEY } from '../../../../vault/repository/vault-layout';
+import { CONDEMNED_PREFIX, condemnedKey, DATA_PREFIX, PRUNE_POLICY_KEY, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { type FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
@@ -57,8 +62,9 @@ describe("damaged objects of prune's state", () => {
 
     const report = await repairPruneState(vault, { lease });
     expect([...report.damaged].sort()).toEqual([batch, PRUNE_POLICY_KEY].sort());
-    // Every indexed pack is stored: nothing to keep backups away from.
-    expect(report).toMatchObject({ tombstone: null, missingPacks: 0 });
+    // Every indexed pack is stored: the tombstone names none, and is there to make a backup running now refuse to commit.
+    expect(report).toMatchObject({ missingPacks: 0, damagedIndexObjects: [] });
+    expect(report.tombstone).toMatch(/^prune\/condemned\/[0-9a-f]{64}$/);
     expect((await verifyVault(vault)).ok).toBe(true);
     await backupDirectory(vault, src);
     await pruneVault(vault, { lease });
@@ -95,5 +101,52 @@ describe("damaged objects of prune's state", () => {
     expect(snapshot.stats.bytesNew).toBe(content.length);
     expect(await listedKeys(store, DATA_PREFIX)).toHaveLength(1);
     expect(await listedKeys(store, DATA_PREFIX)).not.toContain(packKeyOfA);
+  });
+
+  it('the repair of a swept batch makes a backup that deduplicated against its deleted packs refuse to commit (review 40e)', async () => {
+    // A memory vault with a clock: backup B starts while an old snapshot's packs are live and deduplicates against them; the
+    // snapshot is forgotten, a prune with no grace deletes the packs (and first the index objects listing them) and leaves
+    // a tombstone; the tombstone is damaged, a default prune stops on it, the repair replaces it: B must not commit.
+    const memory = new MemoryVaultStore();
+    const made = await initVault(memory, new PassphraseKeyProvider('x', { N: 1024, r: 8, p: 1 }), { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null });
+    const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
+    const reopen = (): Vault => {
+      const v = new VaultClass(memory, made.keys, made.config);
+      v.now = () => clock.t;
+      return v;
+    };
+    const data = pseudoRandomBytes(48 * 1024, 21);
+    const openWriter = async (v: Vault) => {
+      const writer = await v.newSnapshotWriter({ inline: true, packsPerIndex: 1000, indexIntervalMs: 3_600_000 });
+      await writer.add({ path: 'f', kind: 'object', meta: {}, content: data });
+      return async (startedAt: Date) => (await v.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await writer.finish()], startedAt })).id;
+    };
+    const old = await (await openWriter(reopen()))(new Date(clock.t));
+    clock.t += 3_600_000;
+    const startedAt = new Date(clock.t);
+    const commitB = await openWriter(reopen());
+    await memory.delete(snapshotKey(old));
+    clock.t += 60_000;
+    const prune = (graceMs: number) => pruneVault(reopen(), { graceMs, now: () => clock.t, lease });
+    await prune(0);
+    clock.t += 1000;
+    expect((await prune(0)).report.packsDeleted).toBeGreaterThan(0);
+    const [tombstone] = await listedKeys(memory, CONDEMNED_PREFIX);
+    if (!tombstone) throw new Error('the sweep left no tombstone');
+    const bytes = await memory.get(tombstone);
+    bytes[20] = (bytes[20] as number) ^ 0xff;
+    await memory.put(tombstone, bytes);
+    clock.t += 60_000;
+    await expect(prune(DEFAULT_PRUNE_GRACE_MS)).rejects.toBeInstanceOf(DamagedPruneStateError);
+    clock.t += 60_000;
+    const repaired = await repairPruneState(reopen(), { lease, now: () => clock.t });
+    expect(repaired).toMatchObject({ damaged: [tombstone], missingPacks: 0, damagedIndexObjects: [] });
+    expect(repaired.tombstone).not.toBeNull();
+    clock.t += 60_000;
+    await expect(commitB(startedAt)).rejects.toBeInstanceOf(BackupOutlivedGraceError);
+    // Run again, the backup stores what it needs anew and restores.
+    const id = await (await openWriter(reopen()))(new Date(clock.t));
+    expect((await verifyVault(reopen())).ok).toBe(true);
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
   });
 });
