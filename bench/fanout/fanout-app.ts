@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { type CfnTemplate, type SynthesizedStack } from '../../local/assembly/synthesized-stack';
+import { type SynthesizedStack, synthesizedStackOf } from '../../local/assembly/synthesized-stack';
 
 export const FANOUT_STATE_MACHINE = 'lifeboat-bench-fanout';
 
@@ -27,13 +26,5 @@ export function synthesizeFanoutApp(outdir: string): SynthesizedStack {
   const map = new sfn.Map(stack, 'Burn shards', { itemsPath: '$.shards', maxConcurrency: 16 });
   map.itemProcessor(new tasks.LambdaInvoke(stack, 'Burn shard', { lambdaFunction: burn, payloadResponseOnly: true }));
   new sfn.StateMachine(stack, 'FanOut', { stateMachineName: FANOUT_STATE_MACHINE, definitionBody: sfn.DefinitionBody.fromChainable(map) });
-  const assembly = app.synth();
-  return {
-    stackName: stack.stackName,
-    role: 'primary',
-    account: '000000000000',
-    region: 'us-east-1',
-    template: JSON.parse(readFileSync(path.join(assembly.directory, stack.templateFile), 'utf8')) as CfnTemplate,
-    assemblyDir: path.resolve(assembly.directory),
-  };
+  return synthesizedStackOf(app.synth().directory, stack);
 }

@@ -249,17 +249,19 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     // This process is the target's one writer, so what a killed restore left at temporary names
     // goes (only a target that held anything, that is with --overwrite, can hold such files).
     let leftovers = 0;
+    let recent = 0;
     const restoring = restoreSnapshot(vault, snapshot, options.target, {
       include,
       overwrite: options.overwrite ?? false,
       keepSetIdBits: true,
       owner: options.owner ? 'always' : 'if-root',
       sparse: options.sparse ?? true,
-      leftoverTemporaries: { removed: () => leftovers++ },
+      leftoverTemporaries: { removed: () => leftovers++, leftRecent: () => recent++ },
     });
     // Said also when the restore fails (damaged files): they were removed all the same.
     const stats = await restoring.finally(() => {
       if (leftovers > 0) io.err(`Removed ${leftovers} temporary file(s) (.<name>.lifeboat-<random>.tmp) that an interrupted restore had left in the target`);
+      if (recent > 0) io.err(`Left ${recent} temporary file(s) (.<name>.lifeboat-<random>.tmp) changed in the last 15 minutes: another restore into this target may be writing them; a restore after they are that old removes them`);
     });
     const links = stats.links > 0 ? ` (${stats.links} of them hard links)` : '';
     const specials = stats.specials > 0 ? `, ${stats.specials} special files` : '';

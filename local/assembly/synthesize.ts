@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type * as cdk from 'aws-cdk-lib';
 import { type LifeboatConfig } from '../../config/lifeboat-config';
 import type * as lifeboatApp from '../../lib/lifeboat-app';
 import { findEnvironment } from '../../config/load-config';
 import { cachedSynthesis, SYNTH_CACHE_ENV } from './synthesis-cache';
-import { type CfnTemplate, type SynthesizedStack } from './synthesized-stack';
+import { type SynthesizedStack, synthesizedStackOf } from './synthesized-stack';
 
 /**
  * Synthesizes the CDK app as `cdk synth` does (same constructs, same bundled handlers; the cdk-nag
@@ -45,12 +43,5 @@ async function synthesizeInto(config: LifeboatConfig, envName: string, outdir: s
   return [
     { stack: built.primary, role: 'primary' as const },
     { stack: built.dr, role: 'dr' as const },
-  ].map(({ stack, role }) => ({
-    stackName: stack.stackName,
-    role,
-    account: stack.account,
-    region: stack.region,
-    template: JSON.parse(readFileSync(path.join(assembly.directory, stack.templateFile), 'utf8')) as CfnTemplate,
-    assemblyDir: path.resolve(assembly.directory),
-  }));
+  ].map(({ stack, role }) => synthesizedStackOf(assembly.directory, stack, role));
 }

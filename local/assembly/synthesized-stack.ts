@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 /**
  * What the local cloud and the local executor read from a synthesized CDK app: one entry per stack
  * of an environment, with its CloudFormation template and where its Lambda assets were bundled.
@@ -26,3 +28,19 @@ export type SynthesizedStack = {
   /** Absolute path of the cloud assembly directory (cdk.out); asset paths in Metadata are relative to it. */
   assemblyDir: string;
 };
+
+/**
+ * One stack of a synthesized cloud assembly as the local cloud takes it: its template read from the
+ * assembly directory (`app.synth().directory`), and the assembly's absolute path for its assets.
+ */
+export function synthesizedStackOf(assemblyDirectory: string, stack: { stackName: string; account: string; region: string; templateFile: string }, role: SynthesizedStack['role'] = 'primary'): SynthesizedStack {
+  return {
+    stackName: stack.stackName,
+    role,
+    account: stack.account,
+    region: stack.region,
+    template: JSON.parse(readFileSync(path.join(assemblyDirectory, stack.templateFile), 'utf8')) as CfnTemplate,
+    assemblyDir: path.resolve(assemblyDirectory),
+  };
+}
+

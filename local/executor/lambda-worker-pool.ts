@@ -101,7 +101,8 @@ const SDK_NODE_MODULES = path.resolve(path.dirname(require.resolve('@aws-sdk/cli
  * Lambda fan-out on this machine: `size` worker threads, each an execution environment that runs
  * one invocation at a time (as Lambda does), so CPU-bound shards of a Map really use every core.
  * Invocations beyond `size` wait for a free worker. A worker that crashes or times out is replaced,
- * and so is one whose caller stopped waiting (InvocationOptions.abandon): the pool keeps its size.
+ * and so is one whose caller stopped waiting (InvocationOptions.abandon): the pool keeps its size,
+ * and runs at most `size` such abandoned invocations besides (the oldest beyond is stopped).
  *
  * Like Lambda's execution environments, workers stay warm between invocations, and between
  * executions when the pool is shared (a LocalEnvironment keeps one per size): a handler's modules,
@@ -303,6 +304,16 @@ export class LambdaWorkerPool {
     if (this.closed || this.slots[slot.index] !== slot || slot.pending?.requestId !== requestId) return;
     this.orphans.add(slot);
     this.slots[slot.index] = this.spawn(slot.index);
+    // An orphan runs on as a timed-out task's function does in AWS, but here it holds a thread and a share of the
+    // cores the live attempts need: past the pool's size the oldest is stopped (nobody reads its result; its record
+    // says why). Without this, a Map of timing-out retries grew to dozens of threads (review 40f).
+    for (const oldest of this.orphans) {
+      if (this.orphans.size <= this.size) break;
+      const pending = oldest.pending;
+      if (pending) clearTimeout(pending.timer);
+      this.retire(oldest);
+      pending?.resolve(abandonedStopped(pending.requestId, this.size));
+    }
   }
 
   /** Terminates a dead, hung or finished worker: a slot's gets a fresh one in the same index, an orphan's none. */
@@ -329,6 +340,10 @@ export class LambdaWorkerPool {
     this.taken[index] = false;
     this.waiters.shift()?.wake();
   }
+}
+
+function abandonedStopped(requestId: string, size: number): WorkerReply {
+  return { id: requestId, ok: false, errorType: 'Lifeboat.Abandoned', errorMessage: `its state had timed out, and more than the pool's ${size} abandoned invocations were running: the oldest was stopped`, trace: [], durationMs: 0 };
 }
 
 function executionEnded(requestId: string): WorkerReply {

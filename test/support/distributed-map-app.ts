@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +5,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { type CfnTemplate, type SynthesizedStack } from '../../local/assembly/synthesized-stack';
+import { type SynthesizedStack, synthesizedStackOf } from '../../local/assembly/synthesized-stack';
 
 export const DISTRIBUTED_MAP_BUCKET = 'lbtest-distributed-map';
 export const FROM_S3_MACHINE = 'lbtest-distributed-from-s3';
@@ -58,13 +57,5 @@ export function synthesizeDistributedMapApp(outdir: string): SynthesizedStack {
   inline.addCatch(new sfn.Pass(stack, 'Caught'), { resultPath: '$.error' });
   new sfn.StateMachine(stack, 'InlineCaught', { stateMachineName: INLINE_CAUGHT_MACHINE, definitionBody: sfn.DefinitionBody.fromChainable(inline) });
 
-  const assembly = app.synth();
-  return {
-    stackName: stack.stackName,
-    role: 'primary',
-    account: '000000000000',
-    region: 'us-east-1',
-    template: JSON.parse(readFileSync(path.join(assembly.directory, stack.templateFile), 'utf8')) as CfnTemplate,
-    assemblyDir: path.resolve(assembly.directory),
-  };
+  return synthesizedStackOf(app.synth().directory, stack);
 }

@@ -51,8 +51,15 @@ export type RestoreTargetOptions = {
    * by side, and two meet in the directory at their boundary, where one would remove the file the
    * other is writing. @default off
    */
-  readonly leftoverTemporaries?: { readonly removed: (path: FsPath) => void };
+  readonly leftoverTemporaries?: { readonly removed: (path: FsPath) => void; readonly leftRecent?: (path: FsPath) => void };
 };
+
+/**
+ * A temporary file unchanged for this long is a killed restore's: a running one writes its temporary files
+ * as it goes (each write moves the modification time), so one younger than this may belong to another
+ * restore into the same target, and is left (`leftRecent`) rather than pulled from under it (review 40f).
+ */
+export const LEFTOVER_TEMPORARY_AGE_MS = 15 * 60_000;
 
 /**
  * One queue for every restore target of the process: the lock it stands in front of is the
@@ -408,8 +415,9 @@ export class RestoreTarget {
 
   /**
    * Removes from `dir`, a directory that was in the target already, what a killed restore left at
-   * temporary names (RestoreTargetOptions.leftoverTemporaries). Runs within the directory's check,
-   * which every write into `dir` awaits: none of this restore's own temporary files is there yet.
+   * temporary names (RestoreTargetOptions.leftoverTemporaries), once unchanged for
+   * LEFTOVER_TEMPORARY_AGE_MS. Runs within the directory's check, which every write into `dir` awaits:
+   * none of this restore's own temporary files is there yet.
    * A directory at such a name is left alone (the restore never makes one there).
    */
   private async removeLeftoverTemporaries(dir: FsPath): Promise<void> {
@@ -422,6 +430,10 @@ export class RestoreTarget {
       const leftover = childOf(dir, name);
       const stats = await lstatOrNull(leftover);
       if (!stats || stats.isDirectory()) continue;
+      if (Date.now() - stats.mtimeMs < LEFTOVER_TEMPORARY_AGE_MS) {
+        report.leftRecent?.(leftover);
+        continue;
+      }
       await unlinkIfPresent(leftover);
       report.removed(leftover);
     }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +5,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { type CfnTemplate, type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
+import { type SynthesizedStack, synthesizedStackOf } from '../../../../local/assembly/synthesized-stack';
 
 export const FAILURES_BUCKET = 'lbtest-dmap-failures';
 /** A bucket the local cloud does not have: the ResultWriter's PutObject fails there. */
@@ -54,13 +53,5 @@ export function synthesizeDistributedMapFailuresApp(outdir: string): Synthesized
   const parse = new sfn.Pass(stack, 'Parse text', { parameters: { 'parsed.$': 'States.StringToJson($.text)' } });
   new sfn.StateMachine(stack, 'Intrinsic', { stateMachineName: INTRINSIC_MACHINE, definitionBody: sfn.DefinitionBody.fromChainable(parse) });
 
-  const assembly = app.synth();
-  return {
-    stackName: stack.stackName,
-    role: 'primary',
-    account: '000000000000',
-    region: 'us-east-1',
-    template: JSON.parse(readFileSync(path.join(assembly.directory, stack.templateFile), 'utf8')) as CfnTemplate,
-    assemblyDir: path.resolve(assembly.directory),
-  };
+  return synthesizedStackOf(app.synth().directory, stack);
 }

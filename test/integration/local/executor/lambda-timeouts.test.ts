@@ -99,14 +99,16 @@ describe('an injected delay (a hung call) is the function\'s own time', () => {
 });
 
 it('retries a timed-out Task at once on a fresh worker while the abandoned function runs on, and leaves no worker behind', async () => {
-  // TimeoutSeconds 1, Retry ×2 on States.Timeout, a function that spins 10 s (of its 15 s), one worker.
+  // TimeoutSeconds 1, Retry ×2 on States.Timeout, a function that spins 4 s (of its 15 s), one worker.
   const pool = new LambdaWorkerPool(1);
   try {
     const started = Date.now();
     const result = await runLocalExecution({
       stack,
       stateMachine: RETRIED_MACHINE,
-      input: { spinMs: 10_000 },
+      // 4 s of spinning: a retry queued behind the attempt before would wait that long (3 attempts > 8 s); spinning
+      // longer only burns the cores the rest of the suite runs on.
+      input: { spinMs: 4000 },
       endpoints: { s3: {}, dynamodb: {} },
       dataDir: work.dir,
       pool,
@@ -114,14 +116,16 @@ it('retries a timed-out Task at once on a fresh worker while the abandoned funct
     });
     const elapsed = Date.now() - started;
     expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
-    // Three attempts of 1 s each, none queued behind the one before (which would wait for its 10 s).
+    // Three attempts of 1 s each, none queued behind the one before (which would wait for its 4 s).
     expect(elapsed).toBeLessThan(6000);
     expect(result.events.filter((e) => e.type === 'StateRetried').length).toBe(2);
     expect(result.invocations).toHaveLength(3);
     for (const invocation of result.invocations) expect(invocation.queuedMs).toBeLessThan(500);
+    // At most `size` abandoned invocations run on besides the pool's workers: the second orphan stopped the first.
+    expect(result.invocations.map((i) => i.errorType)).toContain('Lifeboat.Abandoned');
     // Each attempt's function ran: its handler logged.
     const log = readFileSync(path.join(executionsDir(work.dir), `${result.executionId}.log`), 'utf8');
-    expect(log.split('\n').filter((line) => line.includes('spinning for 10000 ms'))).toHaveLength(3);
+    expect(log.split('\n').filter((line) => line.includes('spinning for 4000 ms'))).toHaveLength(3);
     // The abandoned workers end with the execution; the pool keeps its one.
     await waitFor(() => pool.threads === 1, 2000);
     expect(pool.threads).toBe(1);

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { type CfnTemplate, type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
+import { type SynthesizedStack, synthesizedStackOf } from '../../../../local/assembly/synthesized-stack';
 
 /** An inline Map of Tasks without TimeoutSeconds over a function with a 3 s timeout. */
 export const QUEUED_MACHINE = 'lbtest-timeouts-queued';
@@ -82,13 +81,5 @@ export function synthesizeTimeoutsApp(outdir: string): SynthesizedStack {
   });
   new sfn.StateMachine(stack, 'LongSync', { stateMachineName: LONG_SYNC_MACHINE, definitionBody: sfn.DefinitionBody.fromChainable(startChild) });
 
-  const assembly = app.synth();
-  return {
-    stackName: stack.stackName,
-    role: 'primary',
-    account: '000000000000',
-    region: 'us-east-1',
-    template: JSON.parse(readFileSync(path.join(assembly.directory, stack.templateFile), 'utf8')) as CfnTemplate,
-    assemblyDir: path.resolve(assembly.directory),
-  };
+  return synthesizedStackOf(app.synth().directory, stack);
 }

@@ -66,6 +66,8 @@ describe('RestoreTarget leftoverTemporaries', () => {
     // A directory at a temporary name is not the restore's: it stays.
     const tempNamedDir = leftoverName('sub');
     await fs.mkdir(path.join(root, 'd', tempNamedDir));
+    // A killed restore's files are old: unchanged for longer than LEFTOVER_TEMPORARY_AGE_MS.
+    for (const p of [...leftovers, ...userFiles.keys()]) await makeOld(p);
     return { leftovers, userFiles, tempNamedDir };
   }
 
@@ -92,6 +94,19 @@ describe('RestoreTarget leftoverTemporaries', () => {
     const names = (await fs.readdir(path.join(root, 'd'))).filter((n) => isTempName(Buffer.from(n)));
     expect(names).toEqual([tempNamedDir]);
     expect((await fs.lstat(path.join(root, 'd', tempNamedDir))).isDirectory()).toBe(true);
+  });
+
+  it('leaves one changed within LEFTOVER_TEMPORARY_AGE_MS: another restore into the target may be writing it (review 40f)', async () => {
+    const root = path.join(dir, 't');
+    const { leftovers } = await plant(root);
+    const live = path.join(root, 'd', leftoverName('big.bin'));
+    await fs.writeFile(live, pseudoRandomBytes(4000, 42), { mode: 0o600 });
+    const removed: FsPath[] = [];
+    const recent: FsPath[] = [];
+    await restoreInto(new RestoreTarget(root, { owner: 'never', overwrite: true, leftoverTemporaries: { removed: (p) => removed.push(p), leftRecent: (p) => recent.push(p) } }));
+    expect(recent.map(String)).toEqual([live]);
+    expect(await fs.readFile(live)).toEqual(pseudoRandomBytes(4000, 42));
+    expect(removed.map(String).sort()).toEqual(leftovers.map(String).sort());
   });
 
   it('leaves them when not asked (the restore workflow, whose shards write side by side)', async () => {
@@ -126,6 +141,7 @@ describe('lifeboat vault restore --overwrite after a killed restore', () => {
     for (const p of leftovers) await fs.writeFile(p, pseudoRandomBytes(1000, 9), { mode: 0o600 });
     const userFile = path.join(target, 'sub', '.x.lifeboat-notes.tmp');
     await fs.writeFile(userFile, 'my notes\n');
+    for (const p of [...leftovers, userFile]) await makeOld(p);
 
     const run = capture();
     expect(await vaultRestore('latest', { vault, keyFile, target, overwrite: true }, { io: run })).toBe(0);
@@ -140,4 +156,10 @@ describe('lifeboat vault restore --overwrite after a killed restore', () => {
 function baseBytes(p: FsPath): Buffer {
   const bytes = typeof p === 'string' ? Buffer.from(p) : p;
   return bytes.subarray(bytes.lastIndexOf(0x2f) + 1);
+}
+
+/** Sets `p`'s times (a symlink's own) to two hours ago: a killed restore's leftover, unchanged since. */
+async function makeOld(p: FsPath): Promise<void> {
+  const then = (Date.now() - 2 * 3_600_000) / 1000;
+  await fs.lutimes(p, then, then);
 }
