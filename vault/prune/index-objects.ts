@@ -7,6 +7,7 @@ import { type VaultKeys } from '../crypto/vault-keys';
 import { type Vault } from '../repository/vault';
 import { idFromKey, INDEX_PREFIX, indexKey } from '../repository/vault-layout';
 import { mapBounded } from '../workers/bounded-concurrency';
+import { VaultCorruptionError } from '../vault-errors';
 
 /**
  * One pack of a loaded index object: its blob records stay the index plaintext's bytes (44 a blob;
@@ -59,9 +60,11 @@ export type LoadedIndexObject = { readonly id: string; readonly packs: readonly 
 /**
  * Every index object of the vault, each with its packs (prune rewrites them object by object). With
  * the vault's memory limit (Vault.memoryLimitMb), a vault with more blobs than a prune can hold fails
- * with VaultIndexTooLargeError before the process runs out of memory.
+ * with VaultIndexTooLargeError before the process runs out of memory. Strict: an object that fails its
+ * integrity check throws, unless `onDamaged` is given, which hears of its key and the object is left out
+ * (`vault repair prune-state`, which leaves damaged index objects to `vault repair index`).
  */
-export async function loadIndexObjects(vault: Vault): Promise<LoadedIndexObject[]> {
+export async function loadIndexObjects(vault: Vault, options: { onDamaged?: (key: string) => void } = {}): Promise<LoadedIndexObject[]> {
   const ids: string[] = [];
   for await (const key of vault.store.list(INDEX_PREFIX)) {
     const id = idFromKey(INDEX_PREFIX, key);
@@ -73,13 +76,22 @@ export async function loadIndexObjects(vault: Vault): Promise<LoadedIndexObject[
   let blobs = 0;
   // Only thrown past a finite limit, which a memory size gave.
   const tooLarge = (): VaultIndexTooLargeError => new VaultIndexTooLargeError(vault.location, blobLimit, memoryMb ?? 0, PRUNE_PEAK_BYTES_PER_BLOB);
-  return mapBounded(ids, 8, async (id) => {
+  const { onDamaged } = options;
+  const objects = await mapBounded(ids, 8, async (id) => {
     if (blobs > blobLimit) throw tooLarge();
-    const loaded = await loadIndexObject(vault.store, vault.keys, id);
+    let loaded: Awaited<ReturnType<typeof loadIndexObject>>;
+    try {
+      loaded = await loadIndexObject(vault.store, vault.keys, id);
+    } catch (err) {
+      if (!onDamaged || !(err instanceof VaultCorruptionError)) throw err;
+      onDamaged(indexKey(id));
+      return undefined;
+    }
     blobs += loaded.blobs;
     if (blobs > blobLimit) throw tooLarge();
     return loaded.object;
   });
+  return objects.filter((o): o is LoadedIndexObject => o !== undefined);
 }
 
 /**

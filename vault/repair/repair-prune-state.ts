@@ -1,8 +1,5 @@
 import { type Vault } from '../repository/vault';
-import { loadIndexObject } from '../prune/index-objects';
-import { idFromKey, INDEX_PREFIX, indexKey } from '../repository/vault-layout';
-import { VaultCorruptionError } from '../vault-errors';
-import { mapBounded } from '../workers/bounded-concurrency';
+import { loadIndexObjects } from '../prune/index-objects';
 import { listStoredPacks } from '../prune/stored-packs';
 import { withPruneLease, type PruneLeaseOptions } from '../prune/prune-lease';
 import { damagedPruneStateObjects, TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch, writePrunePolicy } from '../prune/prune-state';
@@ -62,21 +59,11 @@ export async function repairPruneState(vault: Vault, options: RepairPruneStateOp
     if (batches.length > 0) {
       const stored = await listStoredPacks(vault.store);
       const missing = new Set<string>();
-      const ids: string[] = [];
-      for await (const key of vault.store.list(INDEX_PREFIX)) {
-        const id = idFromKey(INDEX_PREFIX, key);
-        if (id) ids.push(id);
-      }
       // A damaged index object is left out: backups refuse to run while it is there, and `vault repair index` rebuilds the
       // index from the packs that are stored, so a deleted pack it may list is listed by nothing afterwards.
-      await mapBounded(ids.sort(), 8, async (id) => {
-        try {
-          for (const pack of (await loadIndexObject(vault.store, vault.keys, id)).object.packs) if (!stored.ids.has(pack.packId)) missing.add(pack.packId);
-        } catch (err) {
-          if (!(err instanceof VaultCorruptionError)) throw err;
-          damagedIndexObjects.push(indexKey(id));
-        }
-      });
+      for (const object of await loadIndexObjects(vault, { onDamaged: (key) => damagedIndexObjects.push(key) })) {
+        for (const pack of object.packs) if (!stored.ids.has(pack.packId)) missing.add(pack.packId);
+      }
       missingPacks = missing.size;
       // Always a tombstone, even naming no pack: dated now with no grace, it makes a backup that was running when the
       // damaged batch's sweep deleted packs it deduplicated against refuse to commit (§11, "Why no running backup loses a
