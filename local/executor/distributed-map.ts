@@ -4,7 +4,7 @@ import { ExecutionAbortedError, ExecutionError, type RunOptions, type StateMachi
 import { engineFailure } from './engine-failure';
 import { DistributedMapFailureThresholdError, ItemReaderFailedError, ResultWriterFailedError, StatesRuntimeFailureError, UnsupportedDistributedMapError } from './errors';
 import { type AslDefinition, type AslState, LONGEST_TIMER_SECONDS } from './state-machine-definition';
-import { evaluatePath, evaluateTemplate, type Field } from './template-evaluation';
+import { evaluatePath, evaluateTemplate, numberField } from './template-evaluation';
 
 /**
  * Step Functions' Distributed Map, run locally (docs/LOCAL-CLOUD.md, "Distributed Map").
@@ -363,19 +363,3 @@ async function writeResults(
  * (MaxConcurrency, ToleratedFailureCount, MaxItems), `positive` an integer of 1 or more
  * (MaxItemsPerBatch, MaxInputBytesPerBatch), `percentage` a number from 0 to 100.
  */
-type NumberRule = 'count' | 'positive' | 'percentage';
-
-const NUMBER_RULES: Record<NumberRule, { test: (n: number) => boolean; says: string }> = {
-  count: { test: (n) => Number.isInteger(n) && n >= 0, says: 'a non-negative integer' },
-  positive: { test: (n) => Number.isInteger(n) && n >= 1, says: 'a positive integer' },
-  percentage: { test: (n) => n >= 0 && n <= 100, says: 'a number from 0 to 100' },
-};
-
-/** A number field or, when its `…Path` is set, the value the path selects, which must fit `rule` (else States.Runtime, as in AWS). */
-async function numberField(where: Field, value: number | undefined, path: string | undefined, input: JsonValue, rule: NumberRule): Promise<number | undefined> {
-  if (path === undefined) return value;
-  const found = await evaluatePath(where, path, input);
-  const { test, says } = NUMBER_RULES[rule];
-  if (typeof found !== 'number' || !test(found)) throw new StatesRuntimeFailureError(where.state, where.field, `${path} selects ${JSON.stringify(found)}; it must select ${says}`);
-  return found;
-}

@@ -1,7 +1,6 @@
 import { ExecutionError, type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { StatesRuntimeFailureError } from './errors';
 import { LONGEST_TIMER_SECONDS } from './state-machine-definition';
-import { evaluatePath } from './template-evaluation';
+import { numberField } from './template-evaluation';
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -58,10 +57,7 @@ export async function withinStateTimeout<T>(seconds: number | undefined, run: (c
  * execution fails with States.Runtime, as in AWS.
  */
 export async function timeoutSecondsAt(stateName: string, path: string, input: JsonValue, context: Record<string, unknown>): Promise<number> {
-  const where = { state: stateName, field: 'TimeoutSecondsPath' };
-  const found = await evaluatePath(where, path, input, context);
-  if (typeof found !== 'number' || !Number.isInteger(found) || found < 1) throw new StatesRuntimeFailureError(stateName, where.field, `${path} selects ${JSON.stringify(found)}; it must select a positive integer`);
-  return found;
+  return (await numberField({ state: stateName, field: 'TimeoutSecondsPath' }, undefined, path, input, 'positive', context)) as number;
 }
 
 let factory: Promise<() => Error> | undefined;

@@ -40,3 +40,20 @@ export async function evaluateTemplate(where: Field, template: Record<string, un
     throw new StatesRuntimeFailureError(where.state, where.field, reason);
   }
 }
+
+export type NumberRule = 'count' | 'positive' | 'percentage';
+
+const NUMBER_RULES: Record<NumberRule, { test: (n: number) => boolean; says: string }> = {
+  count: { test: (n) => Number.isInteger(n) && n >= 0, says: 'a non-negative integer' },
+  positive: { test: (n) => Number.isInteger(n) && n >= 1, says: 'a positive integer' },
+  percentage: { test: (n) => n >= 0 && n <= 100, says: 'a number from 0 to 100' },
+};
+
+/** A number field or, when its `…Path` is set, the value the path selects, which must fit `rule` (else States.Runtime, as in AWS). */
+export async function numberField(where: Field, value: number | undefined, path: string | undefined, input: JsonValue, rule: NumberRule, context: Record<string, unknown> = {}): Promise<number | undefined> {
+  if (path === undefined) return value;
+  const found = await evaluatePath(where, path, input, context);
+  const { test, says } = NUMBER_RULES[rule];
+  if (typeof found !== 'number' || !test(found)) throw new StatesRuntimeFailureError(where.state, where.field, `${path} selects ${JSON.stringify(found)}; it must select ${says}`);
+  return found;
+}
