@@ -48,7 +48,7 @@ export const DEFAULT_RETENTION_TIME_ZONE = 'UTC';
  * source's pass keeps it, with the reason naming the source ("newest backup of source uploads",
  * "last 2 of source uploads"). A source removed from (or renamed in) the plan is held only by the
  * older backups, which the newer ones would otherwise push out of every count; its last backups stay
- * as the policy would keep them had it stayed. While every backup holds every source the per-source
+ * as its rules kept them on the day it left (relative rules count from its own newest backup). While every backup holds every source the per-source
  * passes keep exactly what the plan-wide one does: it is a union, it never forgets more.
  *
  * RUNNING and FAILED backups are no snapshots: never counted, never forgotten here. Returns one
