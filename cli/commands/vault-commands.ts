@@ -41,7 +41,7 @@ const LISTED_ENTRIES = 20;
 export type VaultAccessOptions = { vault: string; keyFile?: string; passphraseEnv?: string };
 export type VaultInitOptions = VaultAccessOptions & { compression?: string };
 export type VaultBackupOptions = VaultAccessOptions & { parent?: string | false; json?: boolean };
-export type VaultRestoreOptions = VaultAccessOptions & { include?: string; target: string; overwrite?: boolean; owner?: boolean; sparse?: boolean };
+export type VaultRestoreOptions = VaultAccessOptions & { include?: string; target: string; overwrite?: boolean; owner?: boolean; sparse?: boolean; json?: boolean };
 export type VaultVerifyOptions = VaultAccessOptions & { readData?: boolean; json?: boolean };
 export type VaultLsOptions = VaultAccessOptions & { json?: boolean; prefix?: string };
 export type VaultPruneOptions = VaultAccessOptions & { dryRun?: boolean; grace?: string; repackThreshold?: string; json?: boolean };
@@ -263,6 +263,19 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
       if (leftovers > 0) io.err(`Removed ${leftovers} temporary file(s) (.<name>.lifeboat-<random>.tmp) that an interrupted restore had left in the target`);
       if (recent > 0) io.err(`Left ${recent} temporary file(s) (.<name>.lifeboat-<random>.tmp) changed in the last 15 minutes: another restore into this target may be writing them; a restore after they are that old removes them`);
     });
+    if (options.json) {
+      // The same facts as the lines on stderr, for scripts: which snapshot went where, the counts, and every entry not restored as recorded.
+      io.out(
+        JSON.stringify({
+          snapshotId: snapshot.id,
+          target: options.target,
+          include,
+          stats: { entries: stats.entries, files: stats.files, links: stats.links, dirs: stats.dirs, symlinks: stats.symlinks, specials: stats.specials, bytes: stats.bytes },
+          notRestored: stats.notRestored.map((n) => ({ path: n.path, what: n.what })),
+          temporaryFiles: { removed: leftovers, leftRecent: recent },
+        }),
+      );
+    }
     const links = stats.links > 0 ? ` (${stats.links} of them hard links)` : '';
     const specials = stats.specials > 0 ? `, ${stats.specials} special files` : '';
     io.err(`Restored ${stats.entries} entries (${stats.files} files${links}, ${stats.dirs} directories, ${stats.symlinks} symlinks${specials}, ${stats.bytes} bytes) of ${snapshot.id} to ${options.target}`);
@@ -459,6 +472,7 @@ export function registerVaultCommands(program: Command): void {
     .option('--overwrite', 'restore into a non-empty directory, replacing files and links that are in the way')
     .option('--owner', 'set the recorded owners (uid/gid) and report those that may not be set; without it they are set when running as root')
     .addOption(new Option('--no-sparse', 'write all-zero blocks of files instead of leaving holes'))
+    .option('--json', 'print {snapshotId, target, include, stats, notRestored, temporaryFiles} as JSON on stdout (the lines on stderr stay)')
     .action(async (ref: string, o: VaultRestoreOptions) => exit(await vaultRestore(ref, o)));
   access(vault.command('verify').description('check the vault structure; with --read-data, decrypt every blob and check its id'))
     .option('--read-data', 'read and check every blob')

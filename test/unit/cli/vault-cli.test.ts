@@ -49,6 +49,22 @@ describe('lifeboat vault CLI', () => {
     const restored = await readTree(target);
     expect(restored).toEqual(await readTree(src));
 
+    // --json: what the stderr lines say, as one object on stdout, for scripts.
+    const asJson = capture();
+    const jsonTarget = path.join(dir, 'restored-json');
+    expect(await vaultRestore('latest', { vault, keyFile, target: jsonTarget, json: true }, { io: asJson })).toBe(0);
+    expect(asJson.lines).toHaveLength(1);
+    expect(JSON.parse(asJson.lines[0] as string)).toEqual({
+      snapshotId: result.snapshotId,
+      target: jsonTarget,
+      include: '',
+      stats: { entries: 4, files: 3, links: 0, dirs: 1, symlinks: 0, specials: 0, bytes: 1_500_012 },
+      notRestored: [],
+      temporaryFiles: { removed: 0, leftRecent: 0 },
+    });
+    expect(asJson.errors.join('\n')).toContain(`Restored 4 entries (3 files, 1 directories, 0 symlinks, 1500012 bytes) of ${result.snapshotId}`);
+    expect(await readTree(jsonTarget)).toEqual(await readTree(src));
+
     const ls = capture();
     expect(await vaultLs(undefined, { vault, keyFile }, { io: ls })).toBe(0);
     expect(ls.lines.join('\n')).toContain(result.snapshotId.slice(0, 16));
