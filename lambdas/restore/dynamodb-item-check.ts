@@ -116,14 +116,15 @@ function estimatedReadUnits(items: readonly Item[]): number {
   return items.reduce((sum, item) => sum + estimatedItemUnits(item, BYTES_PER_READ_UNIT), 0);
 }
 
+/** The item's key, or undefined when it lacks a key attribute. Own properties (Object.fromEntries): a key attribute may be named `__proto__`. */
 function keyOf(item: Item, keyNames: readonly string[]): Item | undefined {
-  const key: Item = {};
+  const entries: Array<[string, AttributeValue]> = [];
   for (const name of keyNames) {
-    const value = item[name];
+    const value = Object.hasOwn(item, name) ? item[name] : undefined;
     if (value === undefined) return undefined;
-    key[name] = value;
+    entries.push([name, value]);
   }
-  return key;
+  return Object.fromEntries(entries);
 }
 
 /** An item's attribute names, sorted and JSON-quoted. */

@@ -24,17 +24,50 @@ export function describeKey(key: readonly KeyAttribute[]): string {
  * Refuses an overwrite restore into an existing table whose primary key is not the backup's (names,
  * HASH/RANGE, attribute types). Items are written by the target's key: under another key, backed-up
  * items that share it would replace one another (or DynamoDB refuses a batch holding two of them)
- * part-way through the restore. Checked before anything is written.
+ * part-way through the restore. Checked before anything is written, with the key types of the
+ * table's secondary indexes (checkIndexKeyTypes).
  */
 export function checkOverwrittenTableKey(table: string, existing: TableDescription, backup: TableSchema, backupId: string): void {
   const have = keyOf(existing.KeySchema ?? [], existing.AttributeDefinitions ?? []);
   const want = backupKeyOf(backup);
-  if (describeKey(have) === describeKey(want)) return;
+  if (describeKey(have) === describeKey(want)) {
+    checkIndexKeyTypes(table, existing, backup, backupId);
+    return;
+  }
   throw new InvalidInputError(
     `Invalid restore request: target.table: table ${table} is keyed by ${describeKey(have)}, but the items of backup ${backupId} are keyed by ${describeKey(want)}; ` +
       `an overwrite restore writes into an existing table only when its key schema is the backup's (under another key, items would collide and replace one another). ` +
       `Nothing was written. Restore into a new table (the restore creates it with the backup's schema), or recreate ${table} with the key ${describeKey(want)} and run the restore again`,
   );
+}
+
+/**
+ * Refuses an overwrite restore into a table one of whose secondary indexes keys an attribute by
+ * another type than the backup's attribute definitions give it: DynamoDB refuses every item that
+ * holds the attribute with the other type ("Type mismatch for Index Key"), so the restore would fail
+ * on the first such batch after other pages were written. An attribute the backup does not define
+ * (no key of the source table or its indexes) has no recorded type and is not checked.
+ */
+function checkIndexKeyTypes(table: string, existing: TableDescription, backup: TableSchema, backupId: string): void {
+  const targetTypes = new Map((existing.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
+  const backupTypes = new Map(backup.attributeDefinitions.map((d) => [d.AttributeName, d.AttributeType]));
+  const indexes = [
+    ...(existing.GlobalSecondaryIndexes ?? []).map((i) => ({ kind: 'global secondary index', name: i.IndexName, keySchema: i.KeySchema ?? [] })),
+    ...(existing.LocalSecondaryIndexes ?? []).map((i) => ({ kind: 'local secondary index', name: i.IndexName, keySchema: i.KeySchema ?? [] })),
+  ];
+  for (const index of indexes) {
+    for (const { AttributeName: attribute } of index.keySchema) {
+      if (attribute === undefined) continue;
+      const theirs = targetTypes.get(attribute);
+      const ours = backupTypes.get(attribute);
+      if (theirs === undefined || ours === undefined || theirs === ours) continue;
+      throw new InvalidInputError(
+        `Invalid restore request: target.table: the ${index.kind} ${index.name ?? '?'} of table ${table} keys attribute ${JSON.stringify(attribute)} as ${theirs}, ` +
+          `but backup ${backupId} defines ${JSON.stringify(attribute)} as ${ours}; DynamoDB would refuse every item holding it part-way through the restore. ` +
+          `Nothing was written. Restore into a new table (the restore creates it with the backup's schema), or recreate the index with ${JSON.stringify(attribute)} of type ${ours} and run the restore again`,
+      );
+    }
+  }
 }
 
 function keyOf(

@@ -103,7 +103,9 @@ async function prepare(item: WalkedEntry, member: HardLinkMember | null, sink: E
     const recorded = await member.content;
     if (recorded) return { path: item.rel, kind: 'file', meta: { ...meta, hardlink: member.firstPath }, changeToken: fileChangeToken(stat), stored: recorded };
   }
-  if (await sink.canReuse(item.rel, 'file', fileChangeToken(stat))) return { path: item.rel, kind: 'file', meta, changeToken: fileChangeToken(stat) };
+  // The parent entry itself is passed on: the writer asked again could find the parent dropped by now (snapshot-writer.ts).
+  const prev = await sink.canReuse(item.rel, 'file', fileChangeToken(stat));
+  if (prev) return { path: item.rel, kind: 'file', meta, changeToken: fileChangeToken(stat), stored: { size: prev.size, content: prev.content }, reused: true };
   if (stat.size > BigInt(WHOLE_FILE_BYTES)) {
     return { path: item.rel, kind: 'file', meta, changeToken: fileChangeToken(stat), content: () => readBlocks(item.abs) };
   }

@@ -47,7 +47,12 @@ function checkBytes(value: unknown, path: string): Uint8Array {
 
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
-function encodeValue(value: AttributeValue, path: string): string {
+function encodeValue(value: AttributeValue | undefined, path: string): string {
+  // The SDK's response deserializer (@smithy/core 3.41) returns a top-level attribute named `__proto__` as an own property whose value is undefined.
+  if (value === undefined || value === null) {
+    throw new ItemCodecError(path, 'the attribute has no value (an attribute named __proto__ at the top level of an item comes back from the AWS SDK without its value); rename the attribute in the table, or back it up with an SDK that keeps it');
+  }
+  if (typeof value !== 'object') throw new ItemCodecError(path, `an AttributeValue must be an object, got ${typeof value}`);
   const types = Object.keys(value).filter((k) => (value as unknown as Record<string, unknown>)[k] !== undefined);
   if (types.length !== 1) throw new ItemCodecError(path, `an AttributeValue has exactly one type, got ${JSON.stringify(types)}`);
   if (value.S !== undefined) {
@@ -85,7 +90,7 @@ function encodeValue(value: AttributeValue, path: string): string {
 function encodeMap(map: Record<string, AttributeValue>, path: string): string {
   if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new ItemCodecError(path, 'M must be an object');
   const names = Object.keys(map).sort(byCodeUnit);
-  return `{${names.map((name) => `${json(name)}:${encodeValue(map[name] as AttributeValue, path ? `${path}.${name}` : name)}`).join(',')}}`;
+  return `{${names.map((name) => `${json(name)}:${encodeValue(map[name], path ? `${path}.${name}` : name)}`).join(',')}}`;
 }
 
 /** The canonical text of one item (one line of DynamoDB JSON). */
@@ -151,11 +156,15 @@ function decodeValue(raw: unknown, path: string): AttributeValue {
   }
 }
 
+/**
+ * Object.fromEntries, not `out[name] = …`: it defines each name as an own property, so an attribute
+ * named `__proto__` (a legal DynamoDB name) stays an attribute. Assigned, it would set the object's
+ * prototype instead: the attribute vanishes from the item (or, in an M, its value's fields leak into
+ * the SDK's request as a bogus member), and the read-back compares against the same lost item.
+ */
 function decodeMap(raw: unknown, path: string): Record<string, AttributeValue> {
   if (!isRecord(raw)) throw new ItemCodecError(path, 'M must be an object');
-  const out: Record<string, AttributeValue> = {};
-  for (const [name, value] of Object.entries(raw)) out[name] = decodeValue(value, path ? `${path}.${name}` : name);
-  return out;
+  return Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, decodeValue(value, path ? `${path}.${name}` : name)]));
 }
 
 function parse(text: string, where: string): unknown {

@@ -49,18 +49,17 @@ export function dynamoDbPagePath(segment: number, page: number): string {
 
 /** Whether a page may end after this item: decided by the item's key alone (content-defined pages). */
 export function isPageBoundary(item: DynamoDbItem, keyAttributes: readonly string[]): boolean {
-  const key: DynamoDbItem = {};
-  for (const name of keyAttributes) {
-    const value = item[name];
-    if (value !== undefined) key[name] = value;
-  }
-  const digest = createHash('sha256').update(encodeItemText(key)).digest();
+  const digest = createHash('sha256').update(encodeItemText(itemKey(item, keyAttributes))).digest();
   return ((digest[0] ?? 1) & ((1 << CUT_BITS) - 1)) === 0;
 }
 
-/** The key attributes of an item: the Scan's ExclusiveStartKey when a stopped stretch resumes after it. */
+/**
+ * The key attributes of an item: the Scan's ExclusiveStartKey when a stopped stretch resumes after it.
+ * Built with Object.fromEntries so that a key attribute named `__proto__` is an own property (an
+ * assignment would set the prototype and leave the key empty).
+ */
 function itemKey(item: DynamoDbItem, keyAttributes: readonly string[]): DynamoDbItem {
-  return Object.fromEntries(keyAttributes.filter((name) => item[name] !== undefined).map((name) => [name, item[name] as DynamoDbItem[string]]));
+  return Object.fromEntries(keyAttributes.filter((name) => Object.hasOwn(item, name) && item[name] !== undefined).map((name) => [name, item[name] as DynamoDbItem[string]]));
 }
 
 /**

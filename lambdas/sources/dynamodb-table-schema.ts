@@ -5,7 +5,9 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndexDescription,
   type KeySchemaElement,
+  type OnDemandThroughput,
   type Projection,
   type SSESpecification,
   type TableDescription,
@@ -18,32 +20,69 @@ import { z } from 'zod';
 import { type TableCapacity } from './dynamodb-capacity-budget';
 import { captureTableProtection, tableProtectionSchema } from './dynamodb-table-protection';
 
+const keySchemaSchema = z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) }));
+const projectionSchema = z.object({ ProjectionType: z.enum(['ALL', 'KEYS_ONLY', 'INCLUDE']), NonKeyAttributes: z.array(z.string()).optional() });
+const throughputSchema = z.object({ read: z.number(), write: z.number() });
+/** An on-demand maximum (OnDemandThroughput), each side only when the owner set one. */
+const onDemandMaxSchema = z.object({ read: z.number().optional(), write: z.number().optional() });
+
 /**
- * What a restore needs to recreate a table: keys, indexes with projections, TTL, billing, and its
- * protection (encryption, point-in-time recovery, deletion protection, tags). Stored in the backup's
- * snapshot; `protection` is absent from snapshots recorded before it existed (they stay readable).
+ * What a restore needs to recreate a table: keys, indexes with projections (and each GSI's own
+ * capacity), TTL, billing, on-demand maximum, stream, table class, and its protection (encryption,
+ * point-in-time recovery, deletion protection, tags). Stored in the backup's snapshot. Every field
+ * added after the first snapshots is optional, so older snapshots stay readable: `protection`, a
+ * GSI's `provisionedThroughput` (absent: the table's, as restores always gave it) and
+ * `onDemandThroughput`, and the table's `onDemandThroughput`, `stream` and `tableClass` (absent:
+ * DynamoDB's defaults, no maximum, no stream, STANDARD).
  */
 export const tableSchemaSchema = z.object({
   tableName: z.string(),
   attributeDefinitions: z.array(z.object({ AttributeName: z.string(), AttributeType: z.enum(['S', 'N', 'B']) })),
-  keySchema: z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) })),
-  globalSecondaryIndexes: z.array(z.object({ indexName: z.string(), keySchema: z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) })), projection: z.object({ ProjectionType: z.enum(['ALL', 'KEYS_ONLY', 'INCLUDE']), NonKeyAttributes: z.array(z.string()).optional() }) })),
-  localSecondaryIndexes: z.array(z.object({ indexName: z.string(), keySchema: z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) })), projection: z.object({ ProjectionType: z.enum(['ALL', 'KEYS_ONLY', 'INCLUDE']), NonKeyAttributes: z.array(z.string()).optional() }) })),
+  keySchema: keySchemaSchema,
+  globalSecondaryIndexes: z.array(
+    z.object({ indexName: z.string(), keySchema: keySchemaSchema, projection: projectionSchema, provisionedThroughput: throughputSchema.optional(), onDemandThroughput: onDemandMaxSchema.optional() }),
+  ),
+  localSecondaryIndexes: z.array(z.object({ indexName: z.string(), keySchema: keySchemaSchema, projection: projectionSchema })),
   billingMode: z.enum(['PAY_PER_REQUEST', 'PROVISIONED']),
-  provisionedThroughput: z.object({ read: z.number(), write: z.number() }).optional(),
+  provisionedThroughput: throughputSchema.optional(),
+  onDemandThroughput: onDemandMaxSchema.optional(),
+  /** The source's stream view type. A restored table gets a new stream (another ARN, none of the source's records). */
+  stream: z.object({ viewType: z.enum(['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES']) }).optional(),
+  tableClass: z.enum(['STANDARD', 'STANDARD_INFREQUENT_ACCESS']).optional(),
   ttlAttribute: z.string().optional(),
   protection: tableProtectionSchema.optional(),
 });
 export type TableSchema = z.infer<typeof tableSchemaSchema>;
 
-type Index = TableSchema['globalSecondaryIndexes'][number];
+type IndexDescription = { IndexName?: string; KeySchema?: KeySchemaElement[]; Projection?: Projection };
 
-function toIndex(i: { IndexName?: string; KeySchema?: KeySchemaElement[]; Projection?: Projection }): Index {
+function projectionOf(i: IndexDescription): z.input<typeof projectionSchema> {
+  return { ProjectionType: i.Projection?.ProjectionType ?? 'ALL', ...(i.Projection?.NonKeyAttributes ? { NonKeyAttributes: i.Projection.NonKeyAttributes } : {}) };
+}
+
+function toLocalIndex(i: IndexDescription): TableSchema['localSecondaryIndexes'][number] {
+  return tableSchemaSchema.shape.localSecondaryIndexes.element.parse({ indexName: i.IndexName, keySchema: i.KeySchema, projection: projectionOf(i) });
+}
+
+/** A GSI with its own capacity: its provisioned RCU/WCU on a provisioned table, its on-demand maximum when set. */
+function toGlobalIndex(i: GlobalSecondaryIndexDescription, billingMode: TableSchema['billingMode']): TableSchema['globalSecondaryIndexes'][number] {
+  const onDemand = onDemandMaxOf(i.OnDemandThroughput);
   return tableSchemaSchema.shape.globalSecondaryIndexes.element.parse({
     indexName: i.IndexName,
     keySchema: i.KeySchema,
-    projection: { ProjectionType: i.Projection?.ProjectionType ?? 'ALL', ...(i.Projection?.NonKeyAttributes ? { NonKeyAttributes: i.Projection.NonKeyAttributes } : {}) },
+    projection: projectionOf(i),
+    ...(billingMode === 'PROVISIONED' && (i.ProvisionedThroughput?.ReadCapacityUnits ?? 0) > 0
+      ? { provisionedThroughput: { read: i.ProvisionedThroughput?.ReadCapacityUnits, write: i.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } }
+      : {}),
+    ...(onDemand ? { onDemandThroughput: onDemand } : {}),
   });
+}
+
+/** OnDemandThroughput as the schema records it; undefined when neither side has a maximum. */
+function onDemandMaxOf(t: OnDemandThroughput | undefined): TableSchema['onDemandThroughput'] {
+  const read = positive(t?.MaxReadRequestUnits);
+  const write = positive(t?.MaxWriteRequestUnits);
+  return read === undefined && write === undefined ? undefined : { ...(read !== undefined ? { read } : {}), ...(write !== undefined ? { write } : {}) };
 }
 
 /** Reads a table's schema (DescribeTable, DescribeTimeToLive, DescribeContinuousBackups, ListTagsOfResource). */
@@ -67,16 +106,20 @@ export async function captureTable(ddb: DynamoDBClient, table: string): Promise<
   }
   const protection = await captureTableProtection(ddb, Table);
   const billingMode = Table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' || (Table.ProvisionedThroughput?.ReadCapacityUnits ?? 0) === 0 ? 'PAY_PER_REQUEST' : 'PROVISIONED';
+  const onDemand = billingMode === 'PAY_PER_REQUEST' ? onDemandMaxOf(Table.OnDemandThroughput) : undefined;
   const schema = tableSchemaSchema.parse({
     tableName: Table.TableName,
     attributeDefinitions: Table.AttributeDefinitions ?? [],
     keySchema: Table.KeySchema ?? [],
-    globalSecondaryIndexes: (Table.GlobalSecondaryIndexes ?? []).map(toIndex),
-    localSecondaryIndexes: (Table.LocalSecondaryIndexes ?? []).map(toIndex),
+    globalSecondaryIndexes: (Table.GlobalSecondaryIndexes ?? []).map((i) => toGlobalIndex(i, billingMode)),
+    localSecondaryIndexes: (Table.LocalSecondaryIndexes ?? []).map(toLocalIndex),
     billingMode,
     ...(billingMode === 'PROVISIONED'
       ? { provisionedThroughput: { read: Table.ProvisionedThroughput?.ReadCapacityUnits ?? 1, write: Table.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } }
       : {}),
+    ...(onDemand ? { onDemandThroughput: onDemand } : {}),
+    ...(Table.StreamSpecification?.StreamEnabled && Table.StreamSpecification.StreamViewType ? { stream: { viewType: Table.StreamSpecification.StreamViewType } } : {}),
+    ...(Table.TableClassSummary?.TableClass ? { tableClass: Table.TableClassSummary.TableClass } : {}),
     ...(ttlAttribute ? { ttlAttribute } : {}),
     protection,
   });
@@ -97,14 +140,30 @@ export async function describeTargetTable(ddb: DynamoDBClient, table: string): P
   return { capacity: capacityOf(Table), key };
 }
 
+/**
+ * The table's capacity as budgets use it. Reads (a Scan, a read-back) use the table's own read
+ * capacity. Writes use the smallest write capacity of the table and its GSIs: every item written
+ * into the table is also written into each GSI whose key it holds, and a GSI short of write capacity
+ * throttles the table's writes, the application's too. Which items a GSI takes is not known before
+ * they are written, so every GSI counts.
+ */
 function capacityOf(table: TableDescription): TableCapacity {
   const read = table.ProvisionedThroughput?.ReadCapacityUnits ?? 0;
   const provisioned = table.BillingModeSummary?.BillingMode !== 'PAY_PER_REQUEST' && read > 0;
+  const indexes = table.GlobalSecondaryIndexes ?? [];
+  const write = smallest([table.ProvisionedThroughput?.WriteCapacityUnits ?? 1, ...indexes.map((i) => i.ProvisionedThroughput?.WriteCapacityUnits)]);
+  const onDemandWrite = smallest([table.OnDemandThroughput?.MaxWriteRequestUnits, ...indexes.map((i) => i.OnDemandThroughput?.MaxWriteRequestUnits)]);
   return {
     billingMode: provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST',
-    ...(provisioned ? { provisioned: { read, write: table.ProvisionedThroughput?.WriteCapacityUnits ?? 1 } } : {}),
-    onDemandMax: { read: positive(table.OnDemandThroughput?.MaxReadRequestUnits), write: positive(table.OnDemandThroughput?.MaxWriteRequestUnits) },
+    ...(provisioned ? { provisioned: { read, write: write ?? 1 } } : {}),
+    onDemandMax: { read: positive(table.OnDemandThroughput?.MaxReadRequestUnits), write: onDemandWrite },
   };
+}
+
+/** The smallest positive figure, or undefined when none is (0 or -1: not provisioned, no maximum). */
+function smallest(values: ReadonlyArray<number | undefined>): number | undefined {
+  const set = values.filter((v): v is number => v !== undefined && v > 0);
+  return set.length > 0 ? Math.min(...set) : undefined;
 }
 
 /** OnDemandThroughput's -1 means "no maximum". */
@@ -129,7 +188,8 @@ export type CreateTableOptions = {
 };
 
 /**
- * Creates `tableName` with the schema of the backed-up table and `settings` (encryption, deletion
+ * Creates `tableName` with the schema of the backed-up table (keys, indexes with their capacity,
+ * billing, on-demand maximum, stream view type, table class) and `settings` (encryption, deletion
  * protection and tags with CreateTable itself, point-in-time recovery once it is ACTIVE), and waits
  * until it is ACTIVE.
  */
@@ -137,15 +197,34 @@ export async function createTableFromSchema(ddb: DynamoDBClient, schema: TableSc
   const throughput = schema.provisionedThroughput
     ? { ProvisionedThroughput: { ReadCapacityUnits: schema.provisionedThroughput.read, WriteCapacityUnits: schema.provisionedThroughput.write } }
     : {};
+  const onDemand = (max: TableSchema['onDemandThroughput']): Pick<CreateTableCommandInput, 'OnDemandThroughput'> =>
+    schema.billingMode === 'PAY_PER_REQUEST' && max ? { OnDemandThroughput: { MaxReadRequestUnits: max.read ?? -1, MaxWriteRequestUnits: max.write ?? -1 } } : {};
+  // A GSI gets its own recorded capacity; a snapshot recorded before GSIs had theirs gives each the table's, as restores always did.
+  const indexThroughput = (i: TableSchema['globalSecondaryIndexes'][number]): Pick<CreateTableCommandInput, 'ProvisionedThroughput'> =>
+    i.provisionedThroughput && schema.billingMode === 'PROVISIONED'
+      ? { ProvisionedThroughput: { ReadCapacityUnits: i.provisionedThroughput.read, WriteCapacityUnits: i.provisionedThroughput.write } }
+      : throughput;
   const input: CreateTableCommandInput = {
     TableName: tableName,
     AttributeDefinitions: schema.attributeDefinitions as AttributeDefinition[],
     KeySchema: schema.keySchema,
     BillingMode: schema.billingMode,
     ...throughput,
+    ...onDemand(schema.onDemandThroughput),
     ...(schema.globalSecondaryIndexes.length
-      ? { GlobalSecondaryIndexes: schema.globalSecondaryIndexes.map((i) => ({ IndexName: i.indexName, KeySchema: i.keySchema, Projection: i.projection, ...throughput })) }
+      ? {
+          GlobalSecondaryIndexes: schema.globalSecondaryIndexes.map((i) => ({
+            IndexName: i.indexName,
+            KeySchema: i.keySchema,
+            Projection: i.projection,
+            ...indexThroughput(i),
+            ...onDemand(i.onDemandThroughput),
+          })),
+        }
       : {}),
+    // A new stream: its own ARN and none of the source's records; consumers of the source's stream must be pointed at it.
+    ...(schema.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: schema.stream.viewType } } : {}),
+    ...(schema.tableClass ? { TableClass: schema.tableClass } : {}),
     ...(schema.localSecondaryIndexes.length
       ? { LocalSecondaryIndexes: schema.localSecondaryIndexes.map((i) => ({ IndexName: i.indexName, KeySchema: i.keySchema, Projection: i.projection })) }
       : {}),

@@ -4,7 +4,9 @@ import { type NewEntry } from '../../vault';
 /**
  * What a source reader writes its entries into: the part of a SnapshotWriter it needs. Sources ask
  * `canReuse` first so that an unchanged entry (same change token as in the parent snapshot) is
- * recorded without reading its content.
+ * recorded without reading its content, and add it with the parent entry they got as `stored`
+ * (`reused: true`): the writer asked again could meanwhile have dropped a parent whose page another
+ * entry found damaged, and must not then record the entry empty (snapshot-writer.ts `add`).
  */
 export type EntrySink = {
   add(entry: NewEntry): Promise<void>;

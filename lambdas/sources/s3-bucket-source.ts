@@ -164,12 +164,13 @@ function headOf(object: S3HeaderResponse & { ContentType?: string; Metadata?: Re
   };
 }
 
-/** The object's tags (GetObjectTagging), as a record. */
+/**
+ * The object's tags (GetObjectTagging), as a record. Object.fromEntries defines each tag as an own
+ * property: a tag named `__proto__` assigned as `tags[key] = …` would set the prototype and be lost.
+ */
 export async function readS3ObjectTags(s3: S3Client, bucket: string, key: string): Promise<Record<string, string>> {
   const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-  const tags: Record<string, string> = {};
-  for (const tag of tagging.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-  return tags;
+  return Object.fromEntries((tagging.TagSet ?? []).flatMap((tag) => (tag.Key !== undefined ? [[tag.Key, tag.Value ?? '']] : [])));
 }
 
 /**

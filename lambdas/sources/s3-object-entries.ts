@@ -60,7 +60,8 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
         const sameVersion = headers !== undefined && prev.meta.lastModified === summary.lastModified && summary.lastModified !== undefined;
         const [head, tags] = await both(sameVersion ? Promise.resolve(headFromMeta(prev.meta, headers)) : headS3Object(s3, spec.bucket, summary.key), readS3ObjectTags(s3, spec.bucket, summary.key));
         if (s3ChangeToken(head) === listedToken) {
-          await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, head, tags), changeToken: listedToken });
+          // The parent entry itself: the writer asked again could find the parent dropped by now (entry-sink.ts).
+          await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, head, tags), changeToken: listedToken, stored: { size: prev.size, content: prev.content }, reused: true });
           return;
         }
       }
@@ -136,9 +137,10 @@ export function objectMeta(key: string, head: S3ObjectHead, tags: Record<string,
 }
 
 function headFromMeta(meta: EntryMeta, headers: S3ObjectHeaders): S3ObjectHead {
-  const metadata: Record<string, string> = {};
   const raw = meta.metadata;
-  if (raw && typeof raw === 'object' && !Array.isArray(raw)) for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') metadata[k] = v;
+  // Own properties (Object.fromEntries): a metadata name `__proto__` assigned would set the prototype and be lost.
+  const metadata: Record<string, string> =
+    raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
   return {
     ...(typeof meta.contentType === 'string' ? { contentType: meta.contentType } : {}),
     // Reused only for the same LastModified, which any change of them moves (S3 changes them only by rewriting or copying the object).

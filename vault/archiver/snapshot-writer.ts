@@ -25,8 +25,13 @@ export type NewEntry = {
   readonly kind: EntryKind;
   readonly meta: EntryMeta;
   readonly content?: ContentSource;
-  /** Content already in the vault, recorded as it is and not read (a hard link's later names reuse the first name's). */
+  /**
+   * Content already in the vault, recorded as it is and not read: a hard link's later names reuse the
+   * first name's, and a source that asked `canReuse` passes the parent entry it got (with `reused`).
+   */
   readonly stored?: RecordedContent;
+  /** `stored` is the parent snapshot's content, reused unread: counted in the stats' bytesReused. */
+  readonly reused?: boolean;
   /** Equal to the parent snapshot's token for this path → the parent's content is reused unread. */
   readonly changeToken?: string;
   /**
@@ -147,6 +152,7 @@ export class SnapshotWriter {
     if (this.finished) throw new Error('SnapshotWriter.add after finish');
     checkEntryPath(entry.path);
     if (entry.stored) {
+      if (entry.reused) this.counts.bytesReused += entry.stored.size;
       this.recordWith(entry, entry.stored);
       return true;
     }
@@ -161,6 +167,13 @@ export class SnapshotWriter {
   async add(entry: NewEntry): Promise<void> {
     if (await this.startEntry(entry)) return;
     if (entry.content === undefined) {
+      // A file or object with a change token and nothing to read was meant to reuse its parent's content. The parent
+      // may have been dropped since the caller's own canReuse (a damaged page met by another entry in flight): recorded
+      // empty, it would restore as 0 bytes and every later incremental would reuse that. Callers pass what canReuse
+      // gave them as `stored`; one that does not is a bug that must fail the backup, not empty a file.
+      if (entry.changeToken !== undefined && (entry.kind === 'file' || entry.kind === 'object')) {
+        throw new Error(`SnapshotWriter.add: ${entry.kind} ${JSON.stringify(entry.path)} has neither content nor stored content, and its parent entry cannot be reused; pass what canReuse returned as \`stored\``);
+      }
       this.recordWith(entry, { size: 0, content: [] });
       return;
     }

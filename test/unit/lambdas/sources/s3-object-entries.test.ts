@@ -174,6 +174,9 @@ describe('addS3Shard', () => {
       await addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations());
       expect(log.filter((l) => l.startsWith('send') && !l.includes('ListObjects'))).toEqual(['send GetObjectTagging a']);
       expect(added[0]?.meta['headers']).toEqual(RECORDED);
+      // Audit R14 F1: the parent entry's content goes with it, so that a writer that dropped its parent since cannot record it empty.
+      expect(added[0]?.stored).toEqual({ size: BODY.length, content: ['00'.repeat(32)] });
+      expect(added[0]?.reused).toBe(true);
     });
 
     it('reads them with a HeadObject when the parent entry predates recorded headers, which says nothing of them', async () => {

@@ -59,4 +59,19 @@ describe('a backup whose parent snapshot is damaged', () => {
     await restoreSnapshot(vault, snapshot, out);
     expect(await readTree(out)).toEqual(await readTree(src));
   });
+
+  // Audit R14 F1: an entry added for reuse whose parent the writer has dropped meanwhile was recorded as 0 bytes.
+  it('refuses a file or object entry with a change token but no content it can reuse, instead of recording it empty', async () => {
+    const { reopen } = await vaultWithParent();
+    const writer = await (await reopen()).newSnapshotWriter({ parent: null });
+    for (const kind of ['file', 'object'] as const) {
+      await expect(writer.add({ path: `${kind}.txt`, kind, meta: {}, changeToken: 'same-as-parent' })).rejects.toThrow(
+        `SnapshotWriter.add: ${kind} "${kind}.txt" has neither content nor stored content, and its parent entry cannot be reused`,
+      );
+    }
+    // Entries that have no content (a directory) and files without a change token (nothing to reuse) are recorded as before.
+    await writer.add({ path: 'dir', kind: 'dir', meta: {} });
+    await writer.add({ path: 'empty.txt', kind: 'file', meta: {} });
+    expect(writer.stats.entries).toBe(2);
+  });
 });
