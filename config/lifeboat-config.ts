@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { failoverBucketNameIssue } from './failover-target-name';
 import { functionMemoryIssue } from './lifeboat-handlers';
 import { ownedNamePatternOverlap } from './name-pattern-overlap';
+import { reservedSourceNameIssues, type ReservedNameOwner } from './reserved-source-names';
 import { InvalidRetentionDurationError, parseRetentionDuration } from './retention-duration';
 import { canonicalScheduleExpression, InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
 import { MIN_SCRUB_FRACTION_MESSAGE, isBelowMinScrubFraction } from './scrub-fraction';
@@ -457,6 +458,8 @@ export const lifeboatConfigSchema = z
     path: ['environments'],
   })
   .superRefine((c, ctx) => {
+    // Every environment's patterns, not only the source's own: environments may share an account, and S3 names are global.
+    const owners: ReservedNameOwner[] = c.environments.map((other) => ({ prefix: `lifeboat-${other.name}`, describedAs: `environment "${other.name}"` }));
     c.environments.forEach((env, i) => {
       const claim = c.environments.map((other) => ownedNamePatternOverlap(`lifeboat-${other.name}`, `lifeboat-${env.name}`)).find((o) => o !== undefined);
       if (claim) ctx.addIssue({ code: 'custom', message: claim, path: ['environments', i, 'name'] });
@@ -468,6 +471,10 @@ export const lifeboatConfigSchema = z
         plan.sources.forEach((source, s) => {
           const issue = source.type === 's3' ? failoverBucketNameIssue(restoreTargetPrefix, source.name, "the environment's name or the source's") : undefined;
           if (issue) ctx.addIssue({ code: 'custom', message: issue, path: ['environments', i, 'plans', p, 'sources', s, 'name'] });
+          // Without a file system the drills' scratch root is the local fs root (checked too), and with one added later, the default mount.
+          for (const reserved of reservedSourceNameIssues(source, owners, env.fileSystem?.efs.mountPath ?? DEFAULT_MOUNT_PATH, 'the environment')) {
+            ctx.addIssue({ code: 'custom', message: reserved.message, path: ['environments', i, 'plans', p, 'sources', s, ...reserved.field] });
+          }
         }),
       );
     });

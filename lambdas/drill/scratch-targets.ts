@@ -11,7 +11,7 @@ import {
   ListObjectVersionsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type SourceConfig } from '../../config/lifeboat-config';
+import { isAtOrUnder, type SourceConfig } from '../../config/lifeboat-config';
 import { createPrivateBucket } from '../restore/private-bucket';
 import { type RestoreTarget } from '../restore/restore-request';
 import { DrillScratchError } from './drill-errors';
@@ -23,7 +23,10 @@ import { httpStatusOf } from '../../vault';
  * `<drillTargetPrefix><8 hex of the drill id>-<source>`, where drillTargetPrefix is `<prefix>-drill-`
  * (the drill functions' LIFEBOAT_RESTORE_TARGET_PREFIX, the only names their IAM lets them write).
  * Everything here finds targets by that name, so a drill that failed half way is cleaned up by the
- * same step, and nothing whose name lacks the drill prefix is ever touched.
+ * same step, and nothing whose name lacks the drill prefix is ever touched. A configured source is never
+ * touched either, whatever its name: the config refuses sources in the pattern (reserved-source-names.ts),
+ * but a source whose name synth could not read (a token) or a config deployed before that check could
+ * still be named so, and its deletion would take every version of the live data.
  */
 
 /** Longest S3 bucket name; tables take the same name so one name describes the source's target in every store. */
@@ -102,8 +105,14 @@ export async function createScratchBucket(s3: S3Client, region: string, bucket: 
 
 export type ScratchDeps = { s3: S3Client; dynamodb: DynamoDBClient; directoryRoot?: ScratchDirectoryRoot | undefined };
 
-/** What a cleanup did: targets removed (described as restore reports describe targets), and failures (the name and the error), which do not stop the others. */
-export type ScratchRemoval = { removed: string[]; errors: string[] };
+/** What removing scratch needs beyond creating it: the environment's sources, which it never removes. */
+export type ScratchRemovalDeps = ScratchDeps & { sources: readonly SourceConfig[] };
+
+/**
+ * What a cleanup did: targets removed (described as restore reports describe targets), targets left alone because
+ * they are a configured source (the description and why), and failures (the name and the error), which do not stop the others.
+ */
+export type ScratchRemoval = { removed: string[]; skipped: string[]; errors: string[] };
 
 type ScratchTarget = { kind: 'bucket' | 'table' | 'directory'; name: string; createdAt?: Date | undefined };
 
@@ -210,9 +219,34 @@ async function removeTarget(deps: ScratchDeps, target: ScratchTarget): Promise<v
   }
 }
 
-async function removeAll(deps: ScratchDeps, targets: readonly ScratchTarget[]): Promise<ScratchRemoval> {
-  const result: ScratchRemoval = { removed: [], errors: [] };
+/**
+ * The configured source a target found by the scratch prefix is (or, for a directory, holds or lies in), if any.
+ * Directories compare configured paths: the scratch root's configured path joined with the name.
+ */
+function sourceAt(target: ScratchTarget, sources: readonly SourceConfig[], root: ScratchDirectoryRoot | undefined): { source: SourceConfig; what: string } | undefined {
+  for (const source of sources) {
+    if (target.kind === 'bucket' && source.type === 's3') {
+      if (source.bucket === target.name) return { source, what: 'is the bucket of' };
+      if (source.inventory?.bucket === target.name) return { source, what: 'is the inventory bucket of' };
+    }
+    if (target.kind === 'table' && source.type === 'dynamodb' && source.table === target.name) return { source, what: 'is the table of' };
+    if (target.kind === 'directory' && source.type === 'filesystem') {
+      const dir = path.posix.join(root?.configured ?? '/', target.name);
+      if (isAtOrUnder(source.path, dir)) return { source, what: isAtOrUnder(dir, source.path) ? 'is the directory of' : 'holds the directory of' };
+      if (isAtOrUnder(dir, source.path)) return { source, what: 'is inside the directory of' };
+    }
+  }
+  return undefined;
+}
+
+async function removeAll(deps: ScratchRemovalDeps, targets: readonly ScratchTarget[]): Promise<ScratchRemoval> {
+  const result: ScratchRemoval = { removed: [], skipped: [], errors: [] };
   for (const target of targets) {
+    const live = sourceAt(target, deps.sources, deps.directoryRoot);
+    if (live) {
+      result.skipped.push(`${describe(target, deps.directoryRoot)}: ${live.what} source "${live.source.name}"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`);
+      continue;
+    }
     try {
       await removeTarget(deps, target);
       result.removed.push(describe(target, deps.directoryRoot));
@@ -224,13 +258,13 @@ async function removeAll(deps: ScratchDeps, targets: readonly ScratchTarget[]): 
 }
 
 /** Removes every scratch target of one drill, found by its name prefix (so also those of a drill that stopped half way). */
-export async function removeDrillScratch(deps: ScratchDeps, drillTargetPrefix: string, drillId: string): Promise<ScratchRemoval> {
+export async function removeDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, drillId: string): Promise<ScratchRemoval> {
   assertDrillPrefix(drillTargetPrefix);
   return removeAll(deps, await listScratch(deps, drillScratchPrefix(drillTargetPrefix, drillId)));
 }
 
 /** Removes scratch targets of any drill (`<drillTargetPrefix>*`) created more than a day before `now`: leftovers of drills whose cleanup did not run. */
-export async function sweepDrillScratch(deps: ScratchDeps, drillTargetPrefix: string, now: Date): Promise<ScratchRemoval> {
+export async function sweepDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, now: Date): Promise<ScratchRemoval> {
   assertDrillPrefix(drillTargetPrefix);
   const old = (await listScratch(deps, drillTargetPrefix.toLowerCase())).filter((t) => t.createdAt !== undefined && now.getTime() - t.createdAt.getTime() > SWEEP_AGE_MS);
   return removeAll(deps, old);
@@ -242,10 +276,13 @@ export type DrillCleanup = { removed: string[]; swept: string[]; errors: string[
 /**
  * The drill's cleanup step: removes this drill's scratch targets, then (with `sweep`) those of
  * earlier drills older than a day. Failures are listed, not thrown: the drill still gets recorded,
- * and the next drill's sweep tries again.
+ * and the next drill's sweep tries again. A source it left alone is listed with the errors (the
+ * drill record keeps no other list): it needs a rename, and each drill says so again until then.
  */
-export async function cleanUpDrill(input: { drillId: string; sweep: boolean; now: Date }, drillTargetPrefix: string, deps: ScratchDeps): Promise<DrillCleanup> {
+export async function cleanUpDrill(input: { drillId: string; sweep: boolean; now: Date }, drillTargetPrefix: string, deps: ScratchRemovalDeps): Promise<DrillCleanup> {
   const own = await removeDrillScratch(deps, drillTargetPrefix, input.drillId);
-  const swept = input.sweep ? await sweepDrillScratch(deps, drillTargetPrefix, input.now) : { removed: [], errors: [] };
-  return { removed: own.removed, swept: swept.removed, errors: [...own.errors, ...swept.errors] };
+  const swept = input.sweep ? await sweepDrillScratch(deps, drillTargetPrefix, input.now) : { removed: [], skipped: [], errors: [] };
+  // The sweep finds this drill's skipped source again; say it once.
+  const skipped = [...new Set([...own.skipped, ...swept.skipped])];
+  return { removed: own.removed, swept: swept.removed, errors: [...own.errors, ...swept.errors, ...skipped.map((s) => `skipped ${s}`)] };
 }

@@ -17,5 +17,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directoryRoot: scratchDirectoryRootOf(runtime.config, runtime.directory),
+    // Never removed, whatever their names (scratch-targets.ts): the plans this drill function was deployed with (LIFEBOAT_PLANS).
+    sources: runtime.sources,
   }),
 );

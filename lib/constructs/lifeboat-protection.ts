@@ -1,5 +1,7 @@
 import { Annotations, Aspects, Aws, CfnRule, Fn, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_MIRROR_CHECK_SCHEDULE, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
@@ -16,6 +18,7 @@ import { FileSystemMount } from './file-system-mount';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { LifeboatMemorySizes } from './lifeboat-memory-sizes';
 import { type LifeboatPlan } from './lifeboat-plan';
+import { type LifeboatSource } from './lifeboat-source';
 import { LifeboatVault, type LifeboatVaultImmutability } from './lifeboat-vault';
 import { LifeboatOperations } from './lifeboat-operations';
 import { OperationsAlerts } from './operations-alerts';
@@ -32,8 +35,9 @@ import { mirroredTableIssue, SourceMirrors } from './source-mirrors';
 import { checkPlansShape, validatePlans } from './validated-plans';
 import { setWorkflowLogging } from './workflow-logging';
 import { failoverBucketNameIssue, failoverSuffixWarning } from '../../config/failover-target-name';
-import { mirrorOf } from '../../config/lifeboat-config';
+import { DEFAULT_MOUNT_PATH, mirrorOf } from '../../config/lifeboat-config';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
+import { type NamedSource, reservedSourceNameIssues, type ReservedNameOwner } from '../../config/reserved-source-names';
 import { isBelowMinScrubFraction, MIN_SCRUB_FRACTION_MESSAGE } from '../../config/scrub-fraction';
 import { backupLeaseSeconds } from '../../config/backup-lease';
 
@@ -689,6 +693,11 @@ export class LifeboatProtection extends Construct {
     issues.push(...sourceRegionIssues(stack, props.plans));
     const remote = props.drAccount !== undefined && props.drAccount !== stack.account;
     if (!remote) issues.push(...agnosticRegionIssues(stack, props.plans));
+    // Sources named like this protection's restore or drill targets, or another's of the app (S3 names are global).
+    const reservedNameOwners: ReservedNameOwner[] = [
+      { prefix: this.prefix, describedAs: `this protection (prefix "${this.prefix}")` },
+      ...this.node.root.node.findAll().flatMap((other) => (other instanceof LifeboatProtection && other !== this && other.prefix !== this.prefix ? [{ prefix: other.prefix, describedAs: `protection ${other.node.path} (prefix "${other.prefix}")` }] : [])),
+    ];
     // Every S3 source, mirrored ones too: a failover restores a mirrored source from the vault when its mirror is stale.
     const { restoreTargetPrefix } = lifeboatNames({ prefix: this.prefix, environmentName: this.environmentName, account: stack.account, primaryRegion: stack.region, drRegion: props.drRegion });
     props.plans.forEach((plan, p) =>
@@ -697,6 +706,9 @@ export class LifeboatProtection extends Construct {
         if (failoverIssue) issues.push(`plans[${p}].sources[${s}]: ${failoverIssue}`);
         const tableIssue = source.table && mirrorOf(source.config) !== undefined ? mirroredTableIssue(source.table, stack, props.drRegion) : undefined;
         if (tableIssue) issues.push(`plans[${p}].sources[${s}].mirror: source "${source.name}": ${tableIssue}`);
+        for (const reserved of reservedSourceNameIssues(namesOf(source), reservedNameOwners, props.fileSystem?.mountPath ?? DEFAULT_MOUNT_PATH, 'the prefix')) {
+          issues.push(`plans[${p}].sources[${s}].${reserved.field.join('.')}: ${reserved.message}`);
+        }
       }),
     );
     if (!props.drStack) issues.push(...siblingDrStackIssues(stack, props.drRegion, props.drAccount));
@@ -736,6 +748,28 @@ const MAX_ENVIRONMENT_NAME = 64;
 const MAX_STACK_NAME = 128;
 /** The config schema's bound (environment.prune.graceHours). */
 const MAX_GRACE_HOURS = 24 * 365;
+
+/**
+ * A source's bucket, table and path as the reserved-name check reads them: a bucket or table name that is a token
+ * (an owned resource) is read from its CloudFormation resource when given there as a plain string; one CloudFormation
+ * generates (or imports by a token) cannot be judged at synth and is left as it is, which no pattern matches.
+ */
+function namesOf(source: LifeboatSource): NamedSource {
+  const config = source.config;
+  if (config.type === 's3') {
+    const inventory = config.inventory ? { inventory: { bucket: plainName(config.inventory.bucket, source.inventoryBucket) } } : {};
+    return { type: 's3', name: config.name, bucket: plainName(config.bucket, source.bucket), ...inventory };
+  }
+  if (config.type === 'dynamodb') return { type: 'dynamodb', name: config.name, table: plainName(config.table, source.table) };
+  return config;
+}
+
+function plainName(name: string, resource: IConstruct | undefined): string {
+  if (!Token.isUnresolved(name)) return name;
+  const cfn = resource?.node.defaultChild;
+  const given: unknown = cfn instanceof s3.CfnBucket ? cfn.bucketName : cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable ? cfn.tableName : undefined;
+  return typeof given === 'string' && !Token.isUnresolved(given) ? given : name;
+}
 
 /** Whether two protections' accounts (primary and DR) may be the same: a token may be any account. */
 function mayShareAccount(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

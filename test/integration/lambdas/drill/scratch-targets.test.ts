@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { cleanUpDrill, createScratchBucket, drillScratchPrefix, removeDrillScratch, scratchTargetName, sweepDrillScratch } from '../../../../lambdas/drill/scratch-targets';
 import { DrillScratchError } from '../../../../lambdas/drill/drill-errors';
 import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
@@ -35,7 +36,7 @@ afterAll(async () => {
   rmSync(fsRoot, { recursive: true, force: true });
 });
 
-const deps = () => ({ s3, dynamodb, directoryRoot: { configured: '/', real: fsRoot } });
+const deps = (sources: readonly SourceConfig[] = []) => ({ s3, dynamodb, directoryRoot: { configured: '/', real: fsRoot }, sources });
 
 async function buckets(): Promise<string[]> {
   return ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name ?? '').sort();
@@ -99,11 +100,11 @@ describe('drill scratch targets', () => {
     expect(await tables()).toEqual([b('orders'), others.table].sort());
     expect(readdirSync(fsRoot).sort()).toEqual([b('files'), others.dir].sort());
     // Again (a retried cleanup): nothing left of that drill, no error.
-    expect(await removeDrillScratch(deps(), PREFIX, DRILL_A)).toEqual({ removed: [], errors: [] });
+    expect(await removeDrillScratch(deps(), PREFIX, DRILL_A)).toEqual({ removed: [], skipped: [], errors: [] });
   });
 
   it('the sweep keeps targets younger than a day and removes older ones with the drill prefix only', async () => {
-    expect(await sweepDrillScratch(deps(), PREFIX, new Date())).toEqual({ removed: [], errors: [] });
+    expect(await sweepDrillScratch(deps(), PREFIX, new Date())).toEqual({ removed: [], skipped: [], errors: [] });
     const later = new Date(Date.now() + 2 * DAY_MS);
     const swept = await sweepDrillScratch(deps(), PREFIX, later);
     expect(swept.errors).toEqual([]);
@@ -140,11 +141,71 @@ describe('drill scratch targets', () => {
       { step: 'initialize', name: 'lateWriter' },
     );
     try {
-      expect(await removeDrillScratch(deps(), PREFIX, DRILL_C)).toEqual({ removed: [`s3://${bucket}/`], errors: [] });
+      expect(await removeDrillScratch(deps(), PREFIX, DRILL_C)).toEqual({ removed: [`s3://${bucket}/`], skipped: [], errors: [] });
     } finally {
       s3.middlewareStack.remove('lateWriter');
     }
     expect(lateWrites).toBe(1);
     expect(await buckets()).not.toContain(bucket);
+  });
+});
+
+/**
+ * Audit R12, F1: a live source named like a drill's scratch target (the config refuses such names now, but one named by
+ * a token, or deployed before that check, may still be) is never emptied or deleted by the cleanup; it is reported.
+ */
+describe('drill scratch targets: a configured source named like scratch', () => {
+  const DRILL_D = '20261128T100000Z-dddddddd';
+  const live = { bucket: `${PREFIX}results`, inventory: `${PREFIX}inventory`, table: `${PREFIX}ledger`, dir: `${PREFIX}files`, nest: `${PREFIX}nest` };
+  const sources: SourceConfig[] = [
+    { type: 's3', name: 'results', bucket: live.bucket, prefix: '', inventory: { bucket: live.inventory, prefix: '' } },
+    { type: 'dynamodb', name: 'ledger', table: live.table },
+    { type: 'filesystem', name: 'files', path: `/${live.dir}` },
+    // A source below a directory in the pattern: that directory holds it.
+    { type: 'filesystem', name: 'nested', path: `/${live.nest}/inner` },
+  ];
+  const scratch = scratchTargetName(PREFIX, DRILL_D, 'assets');
+
+  beforeAll(async () => {
+    for (const bucket of [live.bucket, live.inventory]) {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'q4/report.csv', Body: 'live data' }));
+    }
+    await makeTable(live.table);
+    await dynamodb.send(new PutItemCommand({ TableName: live.table, Item: { pk: { S: 'invoice-1' } } }));
+    makeDir(live.dir);
+    makeDir(`${live.nest}/inner`);
+    await createScratchBucket(s3, REGION, scratch);
+  });
+
+  it('the sweep leaves every source alone, says so, and still removes a real scratch bucket older than a day', async () => {
+    const swept = await sweepDrillScratch(deps(sources), PREFIX, new Date(Date.now() + 2 * DAY_MS));
+    expect(swept.errors).toEqual([]);
+    expect(swept.removed).toEqual([`s3://${scratch}/`]);
+    expect(swept.skipped.sort()).toEqual(
+      [
+        `s3://${live.bucket}/: is the bucket of source "results"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`,
+        `s3://${live.inventory}/: is the inventory bucket of source "results"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`,
+        `dynamodb table ${live.table}: is the table of source "ledger"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`,
+        `directory /${live.dir}: is the directory of source "files"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`,
+        `directory /${live.nest}: holds the directory of source "nested"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`,
+      ].sort(),
+    );
+    expect(await buckets()).toEqual(expect.arrayContaining([live.bucket, live.inventory]));
+    expect(await buckets()).not.toContain(scratch);
+    const object = await s3.send(new GetObjectCommand({ Bucket: live.bucket, Key: 'q4/report.csv' }));
+    expect(await object.Body?.transformToString()).toBe('live data');
+    expect((await dynamodb.send(new GetItemCommand({ TableName: live.table, Key: { pk: { S: 'invoice-1' } } }))).Item).toEqual({ pk: { S: 'invoice-1' } });
+    expect(readFileSync(join(fsRoot, live.dir, 'sub', 'f.txt'), 'utf8')).toBe('restored');
+    expect(existsSync(join(fsRoot, live.nest, 'inner', 'sub', 'f.txt'))).toBe(true);
+  });
+
+  it('the cleanup step lists each source it left alone once, with its errors (the drill record keeps no other list)', async () => {
+    const cleanup = await cleanUpDrill({ drillId: DRILL_D, sweep: true, now: new Date(Date.now() + 2 * DAY_MS) }, PREFIX, deps(sources));
+    expect(cleanup.removed).toEqual([]);
+    expect(cleanup.swept).toEqual([]);
+    expect(cleanup.errors).toHaveLength(5);
+    expect(cleanup.errors).toContain(`skipped s3://${live.bucket}/: is the bucket of source "results"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`);
+    expect(await tables()).toContain(live.table);
   });
 });
