@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, paginateQuery, PutCommand, type QueryCommandInput, UpdateCommand, type UpdateCommandInput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type z } from 'zod';
-import { BackupInProgressError, BackupNotCommittableError, CatalogItemInvalidError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
+import { InvalidInputError, TransientError } from '../runtime/errors';
+import { BackupBeingForgottenError } from './backup-being-forgotten-error';
+import { BackupInProgressError, BackupNotCommittableError, CatalogItemInvalidError, ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
 import {
   type BackupRecord,
   backupRecordSchema,
@@ -12,8 +14,15 @@ import {
   type LegalHold,
   type PlanLockItem,
   planLockItemSchema,
+  type RestorePin,
   sourceIndexItemSchema,
 } from './backup-record';
+
+/** How often pinBackup tries again when the record's pins map appeared or went between its two writes. */
+const PIN_ATTEMPTS = 3;
+
+/** What a pin and a forget claim both require of the record: committed, and not forgotten. */
+const PINNABLE = '#status = :committed AND attribute_not_exists(forgottenAt) AND attribute_not_exists(forgettingAt)';
 
 /**
  * The backup catalog over its DynamoDB table (key design in lib/constructs/catalog-table.ts).
@@ -54,10 +63,11 @@ export class BackupCatalog {
    * the record the workflow wrote is the truth and a rebuild never replaces it.
    */
   async putRebuiltBackup(record: BackupRecord): Promise<boolean> {
+    // Pins and a forget claim are about this catalog's own restores and forget runs: a record copied from the other
+    // region's catalog (replicate-backup.ts) must not carry that catalog's, which nothing here would ever remove.
+    const { pins: _pins, pinVersion: _pinVersion, forgettingAt: _forgettingAt, ...item } = record;
     try {
-      await this.ddb.send(
-        new PutCommand({ TableName: this.table, Item: { pk: `BACKUP#${record.backupId}`, sk: 'BACKUP', ...record }, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
+      await this.ddb.send(new PutCommand({ TableName: this.table, Item: { pk: `BACKUP#${record.backupId}`, sk: 'BACKUP', ...item }, ConditionExpression: 'attribute_not_exists(pk)' }));
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
@@ -312,6 +322,115 @@ export class BackupCatalog {
           ConditionExpression: '#status = :committed',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED' },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Pins a committed backup for a running restore (docs/RUNBOOKS.md, "Running restores"): retention keeps it
+   * while `pin.until` is ahead (decide-retention.ts). Idempotent for one `pinId` (a retried resolve step sets
+   * the same pin again). Every pin adds one to `pinVersion`, which a forget claim must find unchanged
+   * (claimForgetting): DynamoDB applies conditional writes to one item one after the other, so either the pin
+   * lands first and the claim is refused, or the claim lands first and the pin is refused — never both.
+   *
+   * Two writes, because a map entry can be SET only inside an existing map: into `pins` when the record has
+   * it, else `pins` as a new map. Refused: UnknownBackupError; ForgottenBackupError for a backup forgotten
+   * from `vault` (this catalog's region's vault), or being forgotten (a forget claimed it); InvalidInputError
+   * for one that never committed. A record whose pins map appeared or went between the two writes is tried
+   * again, PIN_ATTEMPTS times, then TransientError (the workflow retries the step).
+   */
+  async pinBackup(backupId: string, pinId: string, pin: RestorePin, vault: 'primary' | 'dr'): Promise<void> {
+    for (let attempt = 1; attempt <= PIN_ATTEMPTS; attempt++) {
+      if (await this.tryPin(backupId, 'SET #pins.#id = :pin ADD #pv :one', `${PINNABLE} AND attribute_exists(#pins)`, { ':pin': pin }, { '#id': pinId })) return;
+      if (await this.tryPin(backupId, 'SET #pins = :map ADD #pv :one', `${PINNABLE} AND attribute_not_exists(#pins)`, { ':map': { [pinId]: pin } }, {})) return;
+      const current = await this.getBackup(backupId);
+      if (!current) throw new UnknownBackupError(backupId);
+      if (current.forgottenAt !== undefined) throw new ForgottenBackupError(backupId, current.forgottenAt, vault);
+      if (current.forgettingAt !== undefined) throw new BackupBeingForgottenError(backupId, current.forgettingAt, vault);
+      if (current.status !== 'COMMITTED') throw new InvalidInputError(`Invalid restore request: backupId: backup ${backupId} is ${current.status}, and only COMMITTED backups can be restored`);
+    }
+    throw new TransientError(`Backup ${backupId} could not be pinned for restore ${pinId}: its record's pins changed under each of ${PIN_ATTEMPTS} attempts (other restores starting); the step is retried.`);
+  }
+
+  private async tryPin(backupId: string, update: string, condition: string, values: Record<string, unknown>, names: Record<string, string>): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status', '#pins': 'pins', '#pv': 'pinVersion', ...names },
+          ExpressionAttributeValues: { ':committed': 'COMMITTED', ':one': 1, ...values },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Removes a restore's pin. Returns whether there was one: an absent pin, or a record gone, is no error. */
+  async unpinBackup(backupId: string, pinId: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
+          UpdateExpression: 'REMOVE #pins.#id',
+          // Also keeps an UpdateItem from creating an item (and a REMOVE from naming a path under a missing map).
+          ConditionExpression: 'attribute_exists(#pins.#id)',
+          ExpressionAttributeNames: { '#pins': 'pins', '#id': pinId },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * A forget run's claim on a backup, made before it deletes any snapshot object (forget-backups.ts): sets
+   * `forgettingAt` (the first claim's time stays) only while the backup is committed, not forgotten, holds no
+   * legal hold and has the `pinVersion` the run's re-read saw (`seen.pinVersion`; undefined: never pinned).
+   * Returns false, writing nothing, when any of that fails: a hold or pin landed after the re-read.
+   */
+  async claimForgetting(backupId: string, at: string, seen: { pinVersion?: number | undefined }): Promise<boolean> {
+    const pinned = seen.pinVersion === undefined ? 'attribute_not_exists(#pv)' : '(attribute_not_exists(#pv) OR #pv = :seen)';
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
+          UpdateExpression: 'SET forgettingAt = if_not_exists(forgettingAt, :at)',
+          ConditionExpression: `#status = :committed AND attribute_not_exists(forgottenAt) AND attribute_not_exists(#hold) AND ${pinned}`,
+          ExpressionAttributeNames: { '#status': 'status', '#hold': 'hold', '#pv': 'pinVersion' },
+          ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED', ...(seen.pinVersion === undefined ? {} : { ':seen': seen.pinVersion }) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Withdraws a forget claim whose run deleted nothing (Object Lock refused the first delete): the intact backup can be pinned and restored again. */
+  async releaseForgetting(backupId: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
+          UpdateExpression: 'REMOVE forgettingAt',
+          ConditionExpression: 'attribute_exists(forgettingAt)',
         }),
       );
       return true;

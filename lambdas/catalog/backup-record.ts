@@ -92,6 +92,21 @@ export const legalHoldSchema = z.object({
 });
 export type LegalHold = z.infer<typeof legalHoldSchema>;
 
+/**
+ * A restore pin (docs/RUNBOOKS.md, "Running restores"): a running restore's claim that retention must
+ * keep the backup until `until`. Keyed by the restore's id in the record's `pins`; the restore's last
+ * step removes it, and a restore that dies elsewhere leaves it until `until` (its workflow's timeout).
+ */
+export const restorePinSchema = z.object({
+  /** ISO time after which the pin counts for nothing. */
+  until: z.string().min(1),
+  /** What pinned: `restore <restoreId>`. */
+  by: z.string().min(1),
+  /** When (ISO time). */
+  at: z.string().min(1),
+});
+export type RestorePin = z.infer<typeof restorePinSchema>;
+
 export const backupRecordSchema = z.object({
   backupId: z.string().min(1),
   plan: z.string().min(1),
@@ -126,6 +141,18 @@ export const backupRecordSchema = z.object({
    * history but cannot be restored or drilled from that vault.
    */
   forgottenAt: z.string().min(1).optional(),
+  /** Running restores' pins by restore id (backup-catalog.ts pinBackup): retention keeps the backup while one is live. */
+  pins: z.record(z.string(), restorePinSchema).optional(),
+  /**
+   * Counts the pins ever set. Forget claims a backup only if it is still the count its re-read saw
+   * (claimForgetting), so a pin set after that re-read refuses the claim.
+   */
+  pinVersion: z.number().int().nonnegative().optional(),
+  /**
+   * When a forget run claimed the backup (claimForgetting), before deleting its snapshot objects: from then
+   * on no restore pins it; the run (or a later one) marks it `forgottenAt` once the objects are gone.
+   */
+  forgettingAt: z.string().min(1).optional(),
 });
 export type BackupRecord = z.infer<typeof backupRecordSchema>;
 

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { resolveRestore } from '../restore/resolve-restore';
+import { DEFAULT_RESTORE_PIN_SECONDS, RESTORE_PIN_SECONDS_ENV } from '../restore/restore-pin';
+import { InvalidEnvironmentError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 // The request itself is validated field by field by resolveRestore; here only the envelope the state machine adds.
 const inputSchema = z.object({ request: z.unknown(), restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/, 'must be the execution name') });
 
-/** First step of the restore runbook: validate every field, resolve the backup and snapshot, check the target. Writes nothing. */
+/** First step of the restore runbook: validate every field, resolve the backup and snapshot, check the target. Writes only the restore's pin on the backup. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restore envelope' }, async (input, runtime) =>
   resolveRestore(input.request, input.restoreId, {
     restoreTargetPrefix: runtime.config.restoreTargetPrefix,
@@ -14,8 +16,20 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restor
     catalog: runtime.catalog,
     openVault: (side) => runtime.openVault(side),
     homeVault: runtime.config.homeVault,
+    pin: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]) },
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,
   }),
 );
+
+/**
+ * How long the pin lasts (restore-pin.ts). Read per invocation, as plan-restore's limits: the local executor's warm
+ * environments keep the runtime of their first invocation. Unset: a function deployed before the variable existed.
+ */
+function pinSeconds(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_RESTORE_PIN_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new InvalidEnvironmentError(RESTORE_PIN_SECONDS_ENV, `"${raw}" is not a whole number of seconds, 1 or more`);
+  return seconds;
+}

@@ -1,13 +1,16 @@
 import { z } from 'zod';
+import { handlerLogger } from '../operations/handler-logger';
 import { publishRestoreMetrics } from '../operations/operation-metrics';
+import { releaseRestorePin } from '../restore/restore-pin';
 import { verifyRestore } from '../restore/verify-restore';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 const inputSchema = z.object({ planKey: z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key') });
 
-/** Last step of the restore: finish directories, read the target back, compare with the manifest, report. */
+/** Last step of the restore: finish directories, read the target back, compare with the manifest, unpin the backup, report. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restore verification request' }, async (input, runtime) => {
-  const report = await verifyRestore(input, runtime.restoreIo());
+  const releasePin = releaseRestorePin(runtime.catalog, runtime.config.homeVault, (message) => handlerLogger.warn(message));
+  const report = await verifyRestore(input, { ...runtime.restoreIo(), releasePin });
   const plan = runtime.plans.find((p) => p.sources.some((s) => s.name === report.source))?.name;
   publishRestoreMetrics(runtime.environment, plan, report);
   return report;

@@ -3,9 +3,11 @@ import { RestoreTarget } from '../../vault';
 import { piecesByEntry } from './piece-records';
 import { getRestorePlan } from './restore-plan-document';
 import { type RestoreIo } from './restore-io';
+import { type ReleaseRestorePin } from './restore-pin';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 
-export type AbandonRestoreDeps = Pick<RestoreIo, 'planS3' | 'planBucket' | 'targetS3' | 'directory' | 'mountPath'>;
+/** `releasePin`: removes the restore's pin on its backup (restore-pin.ts); absent, nothing is unpinned. */
+export type AbandonRestoreDeps = Pick<RestoreIo, 'planS3' | 'planBucket' | 'targetS3' | 'directory' | 'mountPath'> & { releasePin?: ReleaseRestorePin | undefined };
 
 /** What abandoning a failed restore removed. */
 export type AbandonedRestore = { restoreId: string; abortedUploads: number; removedPieceFiles: number };
@@ -18,11 +20,13 @@ export type AbandonedRestore = { restoreId: string; abortedUploads: number; remo
  * wrote. Both are named by the plan alone (upload id and key, entry path), so this needs neither the
  * vault nor the snapshot. Idempotent: an upload already gone (NoSuchUpload) or a piece file already
  * removed counts as removed. The objects and files the shards did write stay, as after any failed
- * restore; a new restore replaces them.
+ * restore; a new restore replaces them. The restore's pin on its backup is removed first (best effort),
+ * so that a failure to abandon the pieces does not keep the backup from retention.
  */
 export async function abandonRestore(input: { planKey: string }, deps: AbandonRestoreDeps): Promise<AbandonedRestore> {
   const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);
   const restoreId = plan.restore.restoreId;
+  await deps.releasePin?.(plan.restore);
   const target = plan.restore.target;
   const split = piecesByEntry(plan);
   const outcome: AbandonedRestore = { restoreId, abortedUploads: 0, removedPieceFiles: 0 };

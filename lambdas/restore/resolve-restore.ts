@@ -13,6 +13,7 @@ import { checkTargetState, type TargetDeps } from './restore-target-state';
 import { tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { readBackupRecord, type RestorableBackup, snapshotOfSource } from './restored-backup';
 import { type ResolvedRestore } from './resolved-restore';
+import { pinsItsBackup, restorePinOf } from './restore-pin';
 
 export type ResolveRestoreDeps = TargetDeps & {
   /** New buckets and tables a restore may create start with this (LIFEBOAT_RESTORE_TARGET_PREFIX). */
@@ -24,6 +25,12 @@ export type ResolveRestoreDeps = TargetDeps & {
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
   /** The vault of the function's region: the default of the request's `vault`, and in the DR region the only one. @default 'primary' */
   homeVault?: 'primary' | 'dr';
+  /**
+   * Pins the backup in `catalog` (restore-pin.ts) for `seconds` (the restore workflow's timeout) when the
+   * restore reads the home vault. Absent: no pin (callers that run no forget beside the restore: tests, the
+   * bench); the handler always gives it.
+   */
+  pin?: { catalog: Pick<BackupCatalog, 'pinBackup' | 'unpinBackup'>; seconds: number } | undefined;
   now?: () => Date;
 };
 
@@ -34,7 +41,9 @@ const KINDS: Record<SourceConfig['type'], readonly string[]> = { s3: ['s3'], dyn
  * The first step of the restore runbook: validates every field of the request (each error names
  * the field), resolves the backup (by id, or the newest committed one at or before a point in
  * time), finds the source's snapshot in the chosen vault, and checks that the target may and can
- * receive it. Writes nothing.
+ * receive it. Writes only the restore's pin on the backup (restore-pin.ts), once the backup is known
+ * not to be forgotten and before its snapshot is read: a pin that lands guarantees the snapshot is there
+ * (no forget deletes it from then on); one refused fails the resolve with ForgottenBackupError.
  */
 export async function resolveRestore(raw: unknown, restoreId: string, deps: ResolveRestoreDeps): Promise<ResolvedRestore> {
   const request = parseRestoreRequest(raw, deps.sources, deps.homeVault);
@@ -53,8 +62,31 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   );
   const sourceSnapshot = snapshotOfSource(record, source.name);
   // The catalog is the home region's: its forgottenAt is about the home vault; the other vault may still keep the backup.
-  if (record.forgottenAt !== undefined && request.vault === (deps.homeVault ?? 'primary')) throw new ForgottenBackupError(record.backupId, record.forgottenAt, request.vault);
-  const snapshot: Snapshot = await loadSnapshotFrom(deps.openVault, request.vault, sourceSnapshot.snapshotId, record, source.name);
+  const home = deps.homeVault ?? 'primary';
+  if (record.forgottenAt !== undefined && request.vault === home) throw new ForgottenBackupError(record.backupId, record.forgottenAt, request.vault);
+  const pin = pinsItsBackup(request, home) ? deps.pin : undefined;
+  if (pin) await pin.catalog.pinBackup(record.backupId, restoreId, restorePinOf(restoreId, (deps.now ?? (() => new Date()))(), pin.seconds), request.vault);
+  try {
+    return await resolveSnapshotAndTarget(request, record, sourceSnapshot.snapshotId, { restoreId, prefix }, deps);
+  } catch (err) {
+    // A resolve that fails leaves no pin: its failure path has no abandon step (nothing was planned). Quietly: the
+    // resolve's own error is what the operator must see, and a pin left behind stops counting at its `until`.
+    if (pin) await pin.catalog.unpinBackup(record.backupId, restoreId).catch(() => false);
+    throw err;
+  }
+}
+
+/** The rest of the resolve, once the backup is known and pinned: its snapshot from the chosen vault, and the target's checks. */
+async function resolveSnapshotAndTarget(
+  request: ReturnType<typeof parseRestoreRequest>,
+  record: RestorableBackup,
+  snapshotId: string,
+  restore: { restoreId: string; prefix: string },
+  deps: ResolveRestoreDeps,
+): Promise<ResolvedRestore> {
+  const { restoreId, prefix } = restore;
+  const source = request.sourceConfig;
+  const snapshot: Snapshot = await loadSnapshotFrom(deps.openVault, request.vault, snapshotId, record, source.name);
   if (!KINDS[source.type].includes(snapshot.source.kind)) {
     throw new SnapshotMismatchError(
       `Snapshot ${snapshot.id.slice(0, 12)} of backup ${record.backupId} holds a ${snapshot.source.kind} source, but "${source.name}" is a ${source.type} source; the catalog and the vault disagree`,

@@ -5,9 +5,11 @@ import { type ResolvedRestore } from './resolved-restore';
 /**
  * The restore's snapshot, as the thaw, plan, shard and verify steps load it again. Resolve checked that
  * the backup was not forgotten (after any approval, which comes first), but a restore can run long after
- * that (the thaw loop waits up to 48 hours for archived packs, shards run for hours) and the daily
- * `<prefix>-prune` workflow's Forget does not know about running restores: a snapshot gone since then was
- * forgotten by retention during the restore. Said so, as the
+ * that (the thaw loop waits up to 48 hours for archived packs, shards run for hours). Resolve pins the backup
+ * (restore-pin.ts) so that the daily `<prefix>-prune` workflow's Forget keeps it, but only in the catalog of
+ * the vault's own region: a restore that reads the other region's vault is not pinned, and that vault's own
+ * forget may delete the snapshot meanwhile. A snapshot gone since the resolve was forgotten by retention
+ * during the restore. Said so, as the
  * ForgottenBackupError an operator knows, instead of the vault's bare "object does not exist"
  * (docs/RUNBOOKS.md, "Retention"). Only the snapshot object itself: another missing object is damage,
  * left to the vault's own error.

@@ -12,11 +12,13 @@ import { describeTarget, type ResolvedRestore } from './resolved-restore';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { vaultForBlobs } from './vault-for-blobs';
 import { loadRestoreSnapshot } from './restore-snapshot';
+import { type ReleaseRestorePin } from './restore-pin';
 
 /** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
 const DIRECTORIES_AT_ONCE = 1000;
 
-export type VerifyRestoreDeps = RestoreIo & { now?: () => Date };
+/** `releasePin`: removes the restore's pin on its backup once it is verified (restore-pin.ts); absent, nothing is unpinned. */
+export type VerifyRestoreDeps = RestoreIo & { now?: () => Date; releasePin?: ReleaseRestorePin | undefined };
 
 /** The runbook's result: what was restored where, verified against the manifest. */
 export type RestoreReport = {
@@ -52,7 +54,8 @@ const NOT_RESTORED_LISTED = 20;
  * size, content and link target; DynamoDB, every item by its key, canonically encoded, equal to the
  * backup's. Here each shard's record is read, and the directories and the entries restored in
  * pieces are read back. Any difference, or a shard without a record, fails with
- * RestoreVerificationError.
+ * RestoreVerificationError (the abandon step then unpins). Verified, the restore's pin on its backup
+ * is removed (best effort): retention may forget the backup from then on.
  */
 export async function verifyRestore(input: { planKey: string }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
   const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);
@@ -141,6 +144,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     }
   }
   if (mismatches.length > 0) throw new RestoreVerificationError(mismatches.sort(), checked);
+  await deps.releasePin?.(restore);
   return {
     restoreId: restore.restoreId,
     backupId: restore.backupId,

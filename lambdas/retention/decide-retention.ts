@@ -1,6 +1,7 @@
 import { type RetentionConfig } from '../../config/lifeboat-config';
 import { parseRetentionDuration, subtractDuration } from '../../config/retention-duration';
 import { type BackupRecord } from '../catalog/backup-record';
+import { livePins } from './live-pins';
 import { type BucketUnit, bucketKey } from './time-buckets';
 
 /**
@@ -8,7 +9,7 @@ import { type BucketUnit, bucketKey } from './time-buckets';
  * of) is optional: candidates without it (`lifeboat vault forget`, which groups its snapshots itself)
  * are decided as one group.
  */
-export type RetentionCandidate = Pick<BackupRecord, 'backupId' | 'status' | 'startedAt' | 'hold'> & { sources?: readonly { readonly name: string }[] };
+export type RetentionCandidate = Pick<BackupRecord, 'backupId' | 'status' | 'startedAt' | 'hold' | 'pins'> & { sources?: readonly { readonly name: string }[] };
 
 /** The verdict on one backup: kept (with every reason that keeps it) or forgotten (no reason). */
 export type RetentionDecision = {
@@ -41,6 +42,8 @@ export const DEFAULT_RETENTION_TIME_ZONE = 'UTC';
  *   plan whose backups stopped does not lose its last ones ("within 7d");
  * - `minAge D`: nothing younger than D at `now` is forgotten ("younger than minAge 1d");
  * - a legal hold keeps its backup whatever the rules ("legal hold: case 42");
+ * - so does a running restore's pin until its `until` (backup-record.ts; "pinned by restore r-1 until
+ *   2026-03-11T00:00:00.000Z"); a pin whose `until` has passed counts for nothing;
  * - the newest committed backup is always kept ("newest backup") even when no rule reaches it.
  *
  * Then the same rules again per source, over the committed backups that hold that source (restic
@@ -62,8 +65,10 @@ export function decideRetention(backups: readonly RetentionCandidate[], policy: 
   for (const b of ordered) {
     if (b.hold) reasons.get(b.backupId)?.push(`legal hold: ${b.hold.reason}`);
     if (b.status !== 'COMMITTED') reasons.get(b.backupId)?.push(`${b.status.toLowerCase()}: only committed backups are forgotten`);
+    else for (const pin of livePins(b, now)) reasons.get(b.backupId)?.push(`pinned by ${pin.by} until ${pin.until}`);
   }
-  const held = new Set(ordered.filter((b) => b.hold).map((b) => b.backupId));
+  // A pin is treated as a legal hold: the rules still count the backup, and it needs no "newest backup" of its own.
+  const held = new Set(ordered.filter((b) => b.hold || (b.status === 'COMMITTED' && livePins(b, now).length > 0)).map((b) => b.backupId));
   for (const [backupId, why] of applyRules(committed, policy, now, held)) reasons.get(backupId)?.push(...why);
   const keptPlanWide = new Set([...reasons].filter(([, why]) => why.length > 0).map(([backupId]) => backupId));
   for (const source of sourceNamesOf(committed)) {

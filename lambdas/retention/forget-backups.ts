@@ -6,12 +6,13 @@ import { backupIdOfTags, readBackupSnapshotTags } from '../catalog/backup-snapsh
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { decideRetention, type RetentionDecision } from './decide-retention';
+import { livePins } from './live-pins';
 import { type RecordEvidence, weighRecords } from './record-evidence';
 import { retentionOfVault } from './retention-policy';
 import { type SnapshotArrivals } from './snapshot-arrivals';
 
 /** What forgetting reads and writes in the catalog of the vault's region. */
-export type ForgetCatalog = Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup' | 'markForgotten'>;
+export type ForgetCatalog = Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup' | 'claimForgetting' | 'releaseForgetting' | 'markForgotten'>;
 
 export type ForgetBackupsDeps = {
   /** The vault the backups are forgotten from, and the catalog of its region. */
@@ -42,6 +43,11 @@ export type PlanForgetReport = {
   forgotten: string[];
   /** Backups the decision forgot but that got a legal hold before their objects were deleted: left alone. */
   heldMeanwhile: string[];
+  /**
+   * Backups the decision forgot that a restore (or drill, or failover) pinned before this run claimed them
+   * (docs/RUNBOOKS.md, "Running restores"): kept, their decision says by whom and until when.
+   */
+  pinnedMeanwhile: { backupId: string; by: string; until: string }[];
   /** Snapshot objects deleted (0 in a dry run). */
   deletedObjects: number;
   /**
@@ -77,7 +83,11 @@ export type ForgetReport = { vault: VaultSide; dryRun: boolean; plans: PlanForge
  * Order and crashes: objects first, mark second, so a crash in between leaves a record the next run
  * decides on again (a backup's age only grows, so the verdict stands) and finishes; deleting an
  * absent object is no error. A backup already marked is not decided on again: a re-run is a no-op.
- * The record is read once more just before its objects go, so a hold set after the decision wins.
+ * The record is read once more just before its objects go, so a hold or a restore's pin set after the
+ * decision wins; then, before the first delete, the run claims the backup in the catalog
+ * (claimForgetting: only while no hold is set and no pin was added since that re-read), and a restore
+ * pins a backup only while no run has claimed it (BackupCatalog.pinBackup): one conditional write to one
+ * item each, so a restore and a forget never both win (docs/ARCHITECTURE.md, "Retention and running restores").
  *
  * Records are not trusted blindly (a DR catalog in another account is written by the primary account's
  * roles, docs/SECURITY.md "Catalog records as an attack"): records that no backup of this environment
@@ -147,7 +157,7 @@ async function forgetPlan(
     else decisions.push({ ...d, reasons: [] });
   }
   decisions.sort((x, y) => y.startedAt.localeCompare(x.startedAt));
-  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], deletedObjects: 0, notCounted, leftInPlace: [], locked: [] };
+  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], pinnedMeanwhile: [], deletedObjects: 0, notCounted, leftInPlace: [], locked: [] };
   let vault: ForgetVault | undefined;
   for (const decision of decisions) {
     if (decision.keep) continue;
@@ -161,6 +171,8 @@ async function forgetPlan(
       report.heldMeanwhile.push(record.backupId);
       continue;
     }
+    // A record claimed already (a run that died after its claim) has no live pin: the claim refused every pin since.
+    if (record.forgettingAt === undefined && keptByPins(report, decisions, decision, record, deps.now)) continue;
     vault ??= await deps.openVault();
     const disputes: PlanForgetReport['leftInPlace'] = [];
     const times = new Map<string, string>();
@@ -173,9 +185,23 @@ async function forgetPlan(
       report.leftInPlace.push(...disputes);
       continue;
     }
+    const claimed = record.forgettingAt === undefined;
+    if (claimed && !(await deps.catalog.claimForgetting(record.backupId, deps.now.toISOString(), { pinVersion: record.pinVersion }))) {
+      // A hold or a pin landed between the re-read and the claim; read again to say which.
+      const current = await deps.catalog.getBackup(record.backupId);
+      if (!current || current.status !== 'COMMITTED' || current.forgottenAt !== undefined) continue;
+      if (current.hold) report.heldMeanwhile.push(record.backupId);
+      // Neither (a restore that pinned and unpinned in between): left to the next run, which decides on it afresh.
+      else keptByPins(report, decisions, decision, current, deps.now);
+      continue;
+    }
     const locked = await deleteSnapshots(record, times, vault);
     report.deletedObjects += locked.deleted;
     if (locked.refused) {
+      // Nothing deleted: the claim is withdrawn, so that the intact backup can be restored again. Once something is
+      // deleted the backup is broken and stays claimed (no restore pins it); a later run deletes the rest and marks it.
+      // A claim of an earlier run stays too: this run cannot tell what that run deleted.
+      if (claimed && locked.deleted === 0) await deps.catalog.releaseForgetting(record.backupId);
       // Object Lock retains it (docs/ARCHITECTURE.md, "Object Lock"): kept until a later run, not a failure of this one.
       report.locked.push({ backupId: record.backupId, ...locked.refused });
       const at = decisions.indexOf(decision);
@@ -185,6 +211,18 @@ async function forgetPlan(
     if (await deps.catalog.markForgotten(record.backupId, deps.now.toISOString())) report.forgotten.push(record.backupId);
   }
   return report;
+}
+
+/**
+ * When the record shows live restore pins: reports them (pinnedMeanwhile), makes its decision say it is kept
+ * and by whom, and returns true; false when no pin keeps it.
+ */
+function keptByPins(report: PlanForgetReport, decisions: RetentionDecision[], decision: RetentionDecision, record: BackupRecord, now: Date): boolean {
+  const pins = livePins(record, now);
+  if (pins.length === 0) return false;
+  report.pinnedMeanwhile.push(...pins.map((p) => ({ backupId: record.backupId, by: p.by, until: p.until })));
+  decisions[decisions.indexOf(decision)] = { ...decision, keep: true, reasons: pins.map((p) => `pinned by ${p.by} until ${p.until}`) };
+  return true;
 }
 
 /**

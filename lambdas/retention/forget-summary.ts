@@ -6,7 +6,7 @@ export const SUMMARY_IDS = 50;
 export type ForgetSummary = {
   vault: ForgetReport['vault'];
   dryRun: boolean;
-  plans: { plan: string; kept: number; forgottenCount: number; forgotten: string[]; heldMeanwhile: string[]; deletedObjects: number; notCounted: string[]; leftInPlace: string[]; locked: { backupId: string; reason: string }[] }[];
+  plans: { plan: string; kept: number; forgottenCount: number; forgotten: string[]; heldMeanwhile: string[]; pinnedMeanwhile: { backupId: string; by: string; until: string }[]; deletedObjects: number; notCounted: string[]; leftInPlace: string[]; locked: { backupId: string; reason: string }[] }[];
 };
 
 /** The forget report as a workflow step returns it: counts per plan and the first forgotten ids, not the whole decision table. */
@@ -21,6 +21,8 @@ export function summarizeForget(report: ForgetReport): ForgetSummary {
       forgottenCount: p.forgotten.length,
       forgotten: p.forgotten.slice(0, SUMMARY_IDS),
       heldMeanwhile: p.heldMeanwhile.slice(0, SUMMARY_IDS),
+      // Kept for running restores that pinned them after the decision (docs/RUNBOOKS.md, "Running restores").
+      pinnedMeanwhile: p.pinnedMeanwhile.slice(0, SUMMARY_IDS),
       deletedObjects: p.deletedObjects,
       // Records the run did not trust (forget-backups.ts): listed, so that an operator looks at them.
       notCounted: p.notCounted.slice(0, SUMMARY_IDS).map((n) => n.backupId),

@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { type Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatSource } from './lifeboat-source';
@@ -78,7 +79,7 @@ const PLAN_PREFIX = 'restore-plans/*';
 /**
  * The four functions of a restore (resolve, plan, shard, verify) with exactly their access: read the
  * home vault (and the DR vault from the primary region), keep the restore plan in the home vault,
- * read the catalog, write targets named `restoreTargetPrefix*` (and the sources only when
+ * read the catalog and pin (resolve) and unpin (verify, abandon) the restored backup in it, write targets named `restoreTargetPrefix*` (and the sources only when
  * `sourcesWritable`). The restore runbook, the drill and the failover each create their own set
  * (restoreSourceChain runs them), so a drill's functions can write scratch targets and nothing else.
  * Created directly in `scope` (construct ids ResolveRestore, PlanRestore, ...): the restore runbook's
@@ -107,13 +108,18 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Directory targets: resolve only looks (lstat/readdir: absent or empty?); plan creates the directory, shards write
   // entries and read them back, verify gives directories their final mode and mtime, so those three write.
   // S3 targets likewise: plan starts the multipart upload of an entry restored in pieces and verify completes it.
-  const resolve = new LifeboatFunction(scope, id('ResolveRestore'), { handler: 'resolve-restore', environment: common, ...files('read') });
+  // Packs are shared by every plan, so any plan's archive tier may archive a pack any restore reads: with none, no Thaw step.
+  const archived = props.plans.some((p) => p.storage?.archive !== undefined);
+  // Resolve pins the backup it restores for as long as an execution of the state machines these functions serve may
+  // run (their timeout, restore-workflow.ts, drill-workflow.ts, failover-workflow.ts): LIFEBOAT_RESTORE_PIN_SECONDS,
+  // lambdas/restore/restore-pin.ts. A pin left by a restore that died stops counting when no execution can still run.
+  const pinSeconds = (archived ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT).toSeconds();
+  const resolve = new LifeboatFunction(scope, id('ResolveRestore'), { handler: 'resolve-restore', environment: { ...common, LIFEBOAT_RESTORE_PIN_SECONDS: String(pinSeconds) }, ...files('read') });
   const plan = new LifeboatFunction(scope, id('PlanRestore'), { handler: 'plan-restore', environment: common, ...files('write') });
   const shard = new LifeboatFunction(scope, id('RestoreShard'), { handler: 'restore-shard', environment: common, ...files('write') });
   const verify = new LifeboatFunction(scope, id('VerifyRestore'), { handler: 'verify-restore', environment: common, ...files('write') });
-  // Packs are shared by every plan, so any plan's archive tier may archive a pack any restore reads: with none, no Thaw step.
   // Sized by DEFAULT_FUNCTION_SIZING (1 GiB, 15 minutes): it walks the manifest, loads the index and HEADs the packs.
-  const thaw = props.plans.some((p) => p.storage?.archive !== undefined) ? new LifeboatFunction(scope, id('ThawRestore'), { handler: 'thaw-restore', environment: common }) : undefined;
+  const thaw = archived ? new LifeboatFunction(scope, id('ThawRestore'), { handler: 'thaw-restore', environment: common }) : undefined;
   // The failure path of a planned restore (abandon-restore.ts): from the plan alone, aborts the uploads and removes the
   // piece files of entries restored in pieces; it reads no vault data.
   const abandon = new LifeboatFunction(scope, id('AbandonRestore'), { handler: 'abandon-restore', environment: common, ...files('write') });
@@ -153,9 +159,12 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Thaw: RestoreObject on packs only (HEAD needs the s3:GetObject granted above), in the vault a restore reads.
   if (thaw) thaw.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:RestoreObject'], resources: [home.bucket.arnForObjects('data/*'), ...(drBucketArn ? [`${drBucketArn}/data/*`] : [])] }));
 
-  // Catalog: resolve reads backups by id and by source (Query on the table, no index).
-  props.catalogKey.grantDecrypt(resolve);
-  resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.catalog.tableArn] }));
+  // Catalog: resolve reads backups by id and by source (Query on the table, no index) and pins the backup it restores
+  // (UpdateItem of the backup's record, lambdas/restore/restore-pin.ts); verify (success) and abandon (failure) unpin it.
+  // Encrypt and decrypt: an UpdateItem reads the item and writes it back under the table's key.
+  resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+  for (const fn of [verify, abandon]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+  for (const fn of [resolve, verify, abandon]) props.catalogKey.grantEncryptDecrypt(fn);
 
   // Targets: new ones by name pattern, and (restore runbook of the primary region) the protected sources themselves.
   const targetPrefix = props.restoreTargetPrefix;

@@ -38,7 +38,7 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
   const resolveTask = lifeboatTask(
     scope,
     'Validate and resolve',
-    'Validates the request field by field, resolves the backup (by id, or the newest committed at or before pointInTime) in the chosen vault and checks that the target may and can receive it (the source itself only with overwrite). Writes nothing.',
+    'Validates the request field by field, resolves the backup (by id, or the newest committed at or before pointInTime) in the chosen vault and checks that the target may and can receive it (the source itself only with overwrite). Writes only a pin on the backup record in the catalog (docs/RUNBOOKS.md, "Running restores").',
     fns.resolve,
     '$.resolved',
     props.resolvePayload,

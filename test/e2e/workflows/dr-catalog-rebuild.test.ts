@@ -45,7 +45,8 @@ const byId = (a: { backupId: string }, b: { backupId: string }) => a.backupId.lo
 
 /** What the DR region's runbooks read of the backups: every record of the plan and each source's index. */
 async function drCatalogView(): Promise<{ records: BackupRecord[]; bySource: Record<string, string[]> }> {
-  const records = (await dr.catalog.listBackupsOfPlan(SMALL_PLAN)).sort(byId);
+  // Without the bookkeeping of restores (their pins, docs/RUNBOOKS.md "Running restores"): no rebuild can know it, nor needs to.
+  const records = (await dr.catalog.listBackupsOfPlan(SMALL_PLAN)).sort(byId).map(({ pins: _pins, pinVersion: _pinVersion, ...record }) => record);
   const bySource = Object.fromEntries(await Promise.all(env.plan.sources.map(async (s) => [s.name, (await dr.catalog.listBackupsOfSource(s.name)).map((r) => r.backupId)])));
   return { records, bySource };
 }

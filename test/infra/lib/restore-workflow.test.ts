@@ -91,9 +91,25 @@ it('gives each restore function exact, least-privilege access', () => {
   // In the vault, the shard writes only beside the plans (a piece's uploaded parts, its check record): restore-plans/*.
   const vaultPuts = shard.filter((s) => JSON.stringify(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes('VaultBucket'));
   expect(vaultPuts.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([['s3:PutObject', expect.stringMatching(/"\/restore-plans\/\*"\]/)]]);
-  // The abandon step (a failed restore's pieces): reads the plan, aborts uploads on targets, nothing else.
+  // The abandon step (a failed restore's pieces): reads the plan, aborts uploads on targets, unpins the backup, nothing else.
   const abandon = statementsOf('abandon-restore');
-  expect(actions(abandon)).toEqual(new Set(['s3:GetObject', 'kms:Decrypt', 's3:AbortMultipartUpload', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+  expect(actions(abandon)).toEqual(
+    new Set(['s3:GetObject', 'kms:Decrypt', 's3:AbortMultipartUpload', 'dynamodb:UpdateItem', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+  );
+  // Restore pins (lambdas/restore/restore-pin.ts): resolve pins, verify and abandon unpin, by UpdateItem on the catalog table only.
+  for (const [fn, catalogActions] of [
+    [resolve, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    [verify, ['dynamodb:UpdateItem']],
+    [abandon, ['dynamodb:UpdateItem']],
+  ] as const) {
+    const onCatalog = fn.filter((st) => JSON.stringify(st.Action).includes('dynamodb:') && JSON.stringify(st.Resource).includes('CatalogTable'));
+    expect(onCatalog.map((st) => [st.Action, JSON.stringify(st.Resource)])).toEqual([[catalogActions.length === 1 ? catalogActions[0] : [...catalogActions], expect.not.stringContaining('index')]]);
+  }
+  // The pin lasts the restore state machine's timeout (24 hours; 72 with an archive tier), so no execution outlives it.
+  // The state machine's own TimeoutSeconds is the definition's last key (the approval task's comes before it).
+  const machineTimeout = /.*\\"TimeoutSeconds\\":(\d+)/s.exec(restoreMachine().definition)?.[1];
+  expect(Number(machineTimeout)).toBeGreaterThanOrEqual(24 * 60 * 60);
+  primary.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'resolve-restore', LIFEBOAT_RESTORE_PIN_SECONDS: machineTimeout }) } });
   expect(abandon.filter((st) => JSON.stringify(st.Action).includes('s3:GetObject')).map((st) => JSON.stringify(st.Resource))).toEqual([expect.stringMatching(/VaultBucket.*"\/restore-plans\/\*"\]/)]);
   const aborts = abandon.filter((st) => JSON.stringify(st.Action).includes('s3:AbortMultipartUpload'));
   expect(aborts.every((st) => !JSON.stringify(st.Resource).includes('VaultBucket'))).toBe(true);

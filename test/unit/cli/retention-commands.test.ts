@@ -170,6 +170,31 @@ describe('forget', () => {
 });
 
 describe('printForgetReport', () => {
+  it('says which backups a running restore pinned during the run, by whom and until when', () => {
+    const { out, io } = capture();
+    printForgetReport(io, {
+      vault: 'primary',
+      dryRun: false,
+      plans: [
+        {
+          plan: 'demo',
+          policy: { keepLast: 1 },
+          decisions: [
+            { backupId: 'b-2', startedAt: '2026-03-02T00:00:00.000Z', status: 'COMMITTED', keep: true, reasons: ['last 1'] },
+            { backupId: 'b-1', startedAt: '2026-03-01T00:00:00.000Z', status: 'COMMITTED', keep: true, reasons: ['pinned by restore r-7 until 2026-03-11T00:00:00.000Z'] },
+          ],
+          forgotten: [],
+          heldMeanwhile: [],
+          pinnedMeanwhile: [{ backupId: 'b-1', by: 'restore r-7', until: '2026-03-11T00:00:00.000Z' }],
+          deletedObjects: 0,
+          notCounted: [],
+          leftInPlace: [],
+          locked: [],
+        },
+      ],
+    });
+    expect(out).toContain('  left alone: b-1 was pinned during this run by restore r-7 until 2026-03-11T00:00:00.000Z');
+  });
   it('says which records the vault did not bear out: not counted, snapshots left in place', () => {
     const { out, io } = capture();
     printForgetReport(io, {
@@ -185,6 +210,7 @@ describe('printForgetReport', () => {
           ],
           forgotten: [],
           heldMeanwhile: [],
+          pinnedMeanwhile: [],
           deletedObjects: 0,
           notCounted: [{ backupId: 'b-9', reason: 'none of its snapshots is in this vault; not counted' }],
           leftInPlace: [{ backupId: 'b-1', snapshotId: 'abc', reason: 'the snapshot belongs to backup b-0, not b-1' }],

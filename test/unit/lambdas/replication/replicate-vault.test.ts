@@ -15,6 +15,7 @@ import { verifyVault } from '../../../../vault/checker/verify';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { condemnedPacksOf, loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { newTestVault, pseudoRandomBytes, readTree, removeDir, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
+import { memoryForgetClaims } from '../../../support/memory-forget-claims';
 
 // Cheap scrypt: the replica's key is a passphrase here only to prove it is wrapped under a *different* key than the source's.
 const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
@@ -131,6 +132,9 @@ describe('replicateVault with a snapshot the replica forgot', () => {
   /** The catalog operations of the DR region that forget uses, over a map (DynamoDB's conditional write of markForgotten). */
   class DrCatalog implements ForgetCatalog {
     readonly records = new Map<string, BackupRecord>();
+    private readonly claims = memoryForgetClaims(this.records);
+    claimForgetting: ForgetCatalog['claimForgetting'] = (...args) => this.claims.claimForgetting(...args);
+    releaseForgetting: ForgetCatalog['releaseForgetting'] = (...args) => this.claims.releaseForgetting(...args);
     listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
       return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan).sort((a, b) => b.startedAt.localeCompare(a.startedAt)));
     }

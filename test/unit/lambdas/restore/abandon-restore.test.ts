@@ -95,6 +95,15 @@ it('fails with S3\'s error when an upload cannot be aborted (the step retries or
   await expect(abandonRestore({ planKey }, deps())).rejects.toMatchObject({ name: 'AccessDenied' });
 });
 
+it('unpins the restore\'s backup first, so that a failure to abort the uploads leaves no pin behind', async () => {
+  s3.on(AbortMultipartUploadCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+  const planKey = storePlan('r-pinned', { type: 's3', bucket: 'target', prefix: '' }, [{ path: 'big.bin', uploadId: 'u-1' }]);
+  const released: string[] = [];
+  const releasePin = (r: { restoreId: string; backupId: string; vault: string }) => Promise.resolve(void released.push(`${r.restoreId} ${r.backupId} ${r.vault}`));
+  await expect(abandonRestore({ planKey }, { ...deps(), releasePin })).rejects.toMatchObject({ name: 'AccessDenied' });
+  expect(released).toEqual(['r-pinned 20260301T100000Z-1a2b3c4d primary']);
+});
+
 it('removes the piece file of each file restored in pieces and nothing else', async () => {
   const target = path.join(dir, 'fs', 'restore-files');
   await fs.mkdir(path.join(target, 'sub'), { recursive: true });

@@ -2,8 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetBucketEncryptionCommand, GetPublicAccessBlockCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type SourceConfig } from '../../../../config/lifeboat-config';
-import { NoBackupAtTimeError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
+import { ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
 import { resolveRestore, type ResolveRestoreDeps } from '../../../../lambdas/restore/resolve-restore';
+import { releaseRestorePin } from '../../../../lambdas/restore/restore-pin';
 import { selectedEntries } from '../../../../lambdas/restore/restore-selection';
 import { type Vault } from '../../../../vault/repository/vault';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -196,4 +197,79 @@ it('refuses a backup retention forgot from the home vault, saying when; the othe
     message: `Backup ${BACKUP} was forgotten by retention at 2026-04-01T03:00:00.000Z: its snapshots are no longer in the primary vault. Choose a kept backup (\`lifeboat backups list\`), or restore it from the other vault if that one still keeps it.`,
   });
   await expect(resolveRestore({ ...request, vault: 'dr' }, 'e', deps({ [BACKUP]: forgotten }))).resolves.toMatchObject({ backupId: BACKUP, vault: 'dr' });
+});
+
+describe('the restore pin (restore-pin.ts)', () => {
+  /** deps() with a pin catalog that records its calls (and `events`: pins and vault opens, in order). */
+  function pinning(refuse?: Error) {
+    const events: string[] = [];
+    const base = deps({ [BACKUP]: committed(s3SnapshotId) });
+    const pin = {
+      seconds: 86_400,
+      catalog: {
+        pinBackup: (backupId: string, pinId: string, p: unknown, side: string) => {
+          events.push(`pin ${backupId} ${pinId} ${side} ${JSON.stringify(p)}`);
+          return refuse ? Promise.reject(refuse) : Promise.resolve();
+        },
+        unpinBackup: (backupId: string, pinId: string) => Promise.resolve(events.push(`unpin ${backupId} ${pinId}`) > 0),
+      },
+    };
+    const openVault = (side: 'primary' | 'dr') => {
+      events.push(`open ${side}`);
+      return Promise.resolve(vault);
+    };
+    return { events, deps: { ...base, openVault, pin } };
+  }
+  const request = (extra: Record<string, unknown> = {}) => ({ source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-a' }, ...extra });
+
+  it('pins the backup of a restore from the home vault before reading its snapshot, until now + the workflow timeout', async () => {
+    const { events, deps: d } = pinning();
+    await resolveRestore(request(), 'exec-9', d);
+    expect(events).toEqual([`pin ${BACKUP} exec-9 primary {"until":"2026-03-03T00:00:00.000Z","by":"restore exec-9","at":"2026-03-02T00:00:00.000Z"}`, 'open primary']);
+  });
+
+  it('does not pin a restore from the other region\'s vault: its catalog and forget are that region\'s', async () => {
+    const { events, deps: d } = pinning();
+    await resolveRestore(request({ vault: 'dr' }), 'exec-dr', d);
+    expect(events).toEqual(['open dr']);
+    // In the DR region the DR vault is the home vault: pinned there.
+    const dr = pinning();
+    await resolveRestore(request(), 'exec-home-dr', { ...dr.deps, homeVault: 'dr' });
+    expect(dr.events[0]).toMatch(/^pin \S+ exec-home-dr dr /);
+  });
+
+  it('fails with the refused pin\'s ForgottenBackupError and reads no snapshot', async () => {
+    const refusal = new ForgottenBackupError(BACKUP, '2026-03-01T23:00:00.000Z', 'primary');
+    const { events, deps: d } = pinning(refusal);
+    await expect(resolveRestore(request(), 'exec-late', d)).rejects.toBe(refusal);
+    expect(events.filter((e) => e.startsWith('open'))).toEqual([]);
+  });
+
+  it('removes its pin when a later check refuses the restore (no abandon step runs for a restore that was never planned)', async () => {
+    s3mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'already-here' }] });
+    const { events, deps: d } = pinning();
+    await expect(resolveRestore(request(), 'exec-full', d)).rejects.toMatchObject({ name: 'RestoreTargetNotEmptyError' });
+    expect(events.at(-1)).toBe(`unpin ${BACKUP} exec-full`);
+  });
+});
+
+describe('releaseRestorePin', () => {
+  const restore = { restoreId: 'r-1', backupId: BACKUP, vault: 'primary' as const };
+
+  it('unpins a restore of the home vault; never one of the other vault', async () => {
+    const calls: string[] = [];
+    const catalog = { unpinBackup: (b: string, p: string) => Promise.resolve(calls.push(`${b} ${p}`) > 0) };
+    await releaseRestorePin(catalog, 'primary', () => undefined)(restore);
+    await releaseRestorePin(catalog, 'dr', () => undefined)(restore);
+    expect(calls).toEqual([`${BACKUP} r-1`]);
+  });
+
+  it('is best effort: an unpin that fails is logged, and the restore goes on', async () => {
+    const warnings: string[] = [];
+    const catalog = { unpinBackup: () => Promise.reject(Object.assign(new Error('User is not authorized to perform: dynamodb:UpdateItem'), { name: 'AccessDeniedException' })) };
+    await expect(releaseRestorePin(catalog, 'primary', (m) => warnings.push(m))(restore)).resolves.toBeUndefined();
+    expect(warnings).toEqual([
+      `Could not remove the pin of restore r-1 from backup ${BACKUP} (AccessDeniedException: User is not authorized to perform: dynamodb:UpdateItem); retention keeps the backup until the pin's time has passed.`,
+    ]);
+  });
 });

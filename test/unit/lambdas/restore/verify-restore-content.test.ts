@@ -157,6 +157,18 @@ describe.each([
     expect(error.mismatches).toEqual([expect.stringContaining('restore shard 0 ("" to "\uffff") left no check record') as string]);
   });
 
+  it('unpins the backup once the restore is verified, and only then (a failed verify leaves it to the abandon step)', async () => {
+    const released: string[] = [];
+    const releasePin = (r: { restoreId: string; backupId: string; vault: string }) => Promise.resolve(void released.push(`${r.restoreId} ${r.backupId} ${r.vault}`));
+    const { planKey } = await restoreToDirectory('unpinned');
+    await verifyRestore({ planKey }, { ...io(), releasePin });
+    expect(released).toEqual(['r-unpinned 20260301T100000Z-1a2b3c4d primary']);
+    const failing = await restoreToDirectory('still-pinned');
+    stored.delete(shardCheckKey('r-still-pinned', 0));
+    await expect(verifyRestore({ planKey: failing.planKey }, { ...io(), releasePin })).rejects.toBeInstanceOf(RestoreVerificationError);
+    expect(released).toHaveLength(1);
+  });
+
   /**
    * What a writer's fault would leave: the vault's blob of small.txt sealed from other bytes of the
    * same length under its id, so it authenticates and is written as it decodes. Per residue: checked

@@ -115,6 +115,25 @@ describe('the decision and its reasons', () => {
     expect(reasonsOf(decideRetention(backups, { keepHourly: 0, keepLast: undefined, minAge: '1h', keepMonthly: 0, keepDaily: 0 }, new Date('2026-06-01T00:00:00Z')), 'b-2026-01-04T00:00:00Z')).toEqual(['newest backup']);
   });
 
+  it('keeps a backup a running restore pinned, saying by whom and until when; an expired pin counts for nothing', () => {
+    const now = new Date('2026-06-01T00:00:00Z');
+    const pin = (by: string, until: string) => ({ until, by, at: '2026-05-31T00:00:00Z' });
+    const backups = [
+      backup('2026-01-01T00:00:00Z', { pins: { 'r-old': pin('restore r-old', '2026-05-31T23:59:59Z') } }),
+      backup('2026-01-02T00:00:00Z', { pins: { 'r-2': pin('restore r-2', '2026-06-02T00:00:00Z'), 'r-1': pin('restore r-1', '2026-06-01T12:00:00Z') } }),
+      backup('2026-01-03T00:00:00Z'),
+      backup('2026-01-04T00:00:00Z', { pins: { 'r-4': pin('restore r-4', '2026-06-02T00:00:00Z') } }),
+    ];
+    expect(decideRetention(backups, { keepLast: 1 }, now).map((d) => [d.backupId, d.keep, d.reasons])).toEqual([
+      // As a held backup, a pinned one is counted by the rules all the same: it is the last 1 too.
+      ['b-2026-01-04T00:00:00Z', true, ['pinned by restore r-4 until 2026-06-02T00:00:00Z', 'last 1']],
+      ['b-2026-01-03T00:00:00Z', false, []],
+      ['b-2026-01-02T00:00:00Z', true, ['pinned by restore r-1 until 2026-06-01T12:00:00Z', 'pinned by restore r-2 until 2026-06-02T00:00:00Z']],
+      // Its pin's time has passed (a restore that died): forgotten as if it had none.
+      ['b-2026-01-01T00:00:00Z', false, []],
+    ]);
+  });
+
   it('keeps the last backups of a source removed from the plan, saying which source keeps them, as restic keeps each group', () => {
     const of = (...names: string[]) => ({ sources: names.map((name) => ({ name })) });
     // "uploads" was removed from the plan after 2 January: the newer backups hold "orders" only.

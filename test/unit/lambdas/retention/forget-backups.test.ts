@@ -7,6 +7,7 @@ import { summarizeForget } from '../../../../lambdas/retention/forget-summary';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
 import { backupDirectory, restoreSnapshot, snapshotKey, type Vault, type VaultStore, verifySnapshot } from '../../../../vault';
 import { listedKeys, newTestVault, readTree, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
+import { memoryForgetClaims } from '../../../support/memory-forget-claims';
 
 /**
  * Forgetting against a real (directory) vault and an in-memory catalog: forgotten backups lose
@@ -18,6 +19,9 @@ import { listedKeys, newTestVault, readTree, removeDir, requiredMethodsStore, te
 /** The catalog operations forget uses, over a map, with DynamoDB's semantics of the conditional writes. */
 class MemoryCatalog implements ForgetCatalog {
   readonly records = new Map<string, BackupRecord>();
+  private readonly claims = memoryForgetClaims(this.records);
+  claimForgetting: ForgetCatalog['claimForgetting'] = (...args) => this.claims.claimForgetting(...args);
+  releaseForgetting: ForgetCatalog['releaseForgetting'] = (...args) => this.claims.releaseForgetting(...args);
   failNextMark = false;
   listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
     return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan).sort((a, b) => b.startedAt.localeCompare(a.startedAt)));
@@ -154,7 +158,7 @@ describe('forgetBackups', () => {
     const remaining = await listedKeys(store, 'snapshots/');
     for (const id of forgotten.flatMap(snapshotIdsOf)) expect(remaining).not.toContain(snapshotKey(id));
     for (const id of forgotten) expect(catalog.records.get(id)?.forgottenAt).toBe(NOW.toISOString());
-    expect(summarizeForget(report)).toEqual({ vault: 'primary', dryRun: false, plans: [{ plan: 'files', kept: 3, forgottenCount: 2, forgotten, heldMeanwhile: [], deletedObjects: 4, notCounted: [], leftInPlace: [], locked: [] }] });
+    expect(summarizeForget(report)).toEqual({ vault: 'primary', dryRun: false, plans: [{ plan: 'files', kept: 3, forgottenCount: 2, forgotten, heldMeanwhile: [], pinnedMeanwhile: [], deletedObjects: 4, notCounted: [], leftInPlace: [], locked: [] }] });
 
     for (const kept of ['20260306T000000Z-00000006', '20260305T000000Z-00000005', '20260301T000000Z-00000001']) {
       expect(catalog.records.get(kept)?.forgottenAt).toBeUndefined();
@@ -201,6 +205,8 @@ describe('forgetBackups', () => {
       // The listing is read before the hold was set; the re-read just before the delete sees it.
       listBackupsOfPlan: (plan) => catalog.listBackupsOfPlan(plan),
       getBackup: (id) => Promise.resolve(id === target ? held : catalog.records.get(id)),
+      claimForgetting: (id, at, seen) => catalog.claimForgetting(id, at, seen),
+      releaseForgetting: (id) => catalog.releaseForgetting(id),
       markForgotten: (id, at) => catalog.markForgotten(id, at),
     };
     const { store: counted, deletes } = countingStore();

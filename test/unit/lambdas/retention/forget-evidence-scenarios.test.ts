@@ -2,6 +2,7 @@ import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
 import { forgetBackups, type ForgetCatalog, type ForgetReport } from '../../../../lambdas/retention/forget-backups';
+import { memoryForgetClaims } from '../../../support/memory-forget-claims';
 
 /**
  * Forget against forged and late catalog records (docs/SECURITY.md, "Catalog records as an attack"),
@@ -30,6 +31,9 @@ function record(backupId: string, plan: string, startedAt: string, snapshotId: s
 /** Records in a catalog, snapshots in a vault (tags and arrival), and the deletes a forget makes. */
 class World implements ForgetCatalog {
   readonly records = new Map<string, BackupRecord>();
+  private readonly claims = memoryForgetClaims(this.records);
+  claimForgetting: ForgetCatalog['claimForgetting'] = (...args) => this.claims.claimForgetting(...args);
+  releaseForgetting: ForgetCatalog['releaseForgetting'] = (...args) => this.claims.releaseForgetting(...args);
   readonly snapshots = new Map<string, { tags: string[]; arrived: Date }>();
   readonly deleted: string[] = [];
 

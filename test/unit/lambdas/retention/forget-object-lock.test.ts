@@ -5,6 +5,7 @@ import { forgetBackups, type ForgetCatalog, type ForgetVault } from '../../../..
 import { summarizeForget } from '../../../../lambdas/retention/forget-summary';
 import { backupDirectory, ObjectLockedError, snapshotKey, type Vault, type VaultStore } from '../../../../vault';
 import { newTestVault, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
+import { memoryForgetClaims } from '../../../support/memory-forget-claims';
 
 /**
  * Forget on a vault with S3 Object Lock (`immutability`): a snapshot the store refuses to delete
@@ -17,6 +18,9 @@ const LOCK = 'GOVERNANCE until 2026-04-01T00:00:00.000Z';
 
 class MemoryCatalog implements ForgetCatalog {
   readonly records = new Map<string, BackupRecord>();
+  private readonly claims = memoryForgetClaims(this.records);
+  claimForgetting: ForgetCatalog['claimForgetting'] = (...args) => this.claims.claimForgetting(...args);
+  releaseForgetting: ForgetCatalog['releaseForgetting'] = (...args) => this.claims.releaseForgetting(...args);
   listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
     return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan));
   }

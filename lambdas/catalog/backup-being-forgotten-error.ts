@@ -1,0 +1,15 @@
+import { ForgottenBackupError } from './catalog-errors';
+
+/**
+ * A restore could not pin its backup because a forget run claimed it first (backup-catalog.ts
+ * claimForgetting): its snapshot objects are being deleted, or are gone already. A ForgottenBackupError
+ * (same name, so the workflows treat it alike: never retried) whose message says so.
+ */
+export class BackupBeingForgottenError extends ForgottenBackupError {
+  constructor(backupId: string, forgettingAt: string, vault: 'primary' | 'dr') {
+    super(backupId, forgettingAt, vault);
+    this.message =
+      `Backup ${backupId} is being forgotten by retention since ${forgettingAt}: its snapshots are being deleted from the ${vault} vault, so it cannot be restored from there. ` +
+      'Choose a kept backup (`lifeboat backups list`), or restore it from the other vault if that one still keeps it; to keep a backup you mean to restore later, hold it first (`lifeboat backups hold`).';
+  }
+}
