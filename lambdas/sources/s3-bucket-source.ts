@@ -7,8 +7,12 @@ import { isS3PreconditionFailed } from '../../vault';
 /** S3's key order, where the listings' callers have always found it. */
 export { compareKeys };
 
-/** `lastModified` is ISO 8601 ('' when the endpoint does not say). */
-export type S3ObjectSummary = { key: string; size: number; etag: string; lastModified?: string };
+/**
+ * `lastModified` is ISO 8601 ('' when the endpoint does not say). `storageClass` as the listing or
+ * HeadObject says it (absent: STANDARD, or not said); `restored`: an archived object with a restored
+ * copy readable now (the listing's RestoreStatus). An archived one not restored is not read (s3-archived-object.ts).
+ */
+export type S3ObjectSummary = { key: string; size: number; etag: string; lastModified?: string; storageClass?: string; restored?: boolean };
 
 export type S3ObjectSnapshot = S3ObjectSummary & {
   contentType?: string;
@@ -36,6 +40,10 @@ export type S3ObjectHead = {
   lastModified: string;
   /** TagCount: how many tags the object has, as S3 says to a caller allowed to read them (0 when it says nothing). */
   tagCount: number;
+  /** x-amz-storage-class, which S3 sends for every class but STANDARD. */
+  storageClass?: string;
+  /** An archived object with a restored copy readable now (x-amz-restore: ongoing-request="false"). */
+  restored?: boolean;
 };
 
 /** A key range of one shard: keys k with startAfter < k <= endAt in UTF-8 byte order; absent bounds are open. */
@@ -69,14 +77,23 @@ export class S3ListingOrderError extends Error {
 export async function* listS3Objects(s3: S3Client, bucket: string, prefix: string, range: S3KeyRange = {}): AsyncGenerator<S3ObjectSummary> {
   let previous = range.startAfter;
   // StartAfter stays in every page's request: with a ContinuationToken S3 (and s3rver) resume from the token.
-  const pages = paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix || undefined, StartAfter: range.startAfter });
+  // RestoreStatus: whether an archived object has a readable restored copy (an endpoint that ignores the header sends none).
+  const pages = paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix || undefined, StartAfter: range.startAfter, OptionalObjectAttributes: ['RestoreStatus'] });
   for await (const page of pages) {
     for (const object of page.Contents ?? []) {
       if (object.Key === undefined) continue;
       if (previous !== undefined && compareKeys(object.Key, previous) <= 0) throw new S3ListingOrderError(bucket, previous, object.Key);
       previous = object.Key;
       if (range.endAt !== undefined && compareKeys(object.Key, range.endAt) > 0) return;
-      yield { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '', lastModified: object.LastModified?.toISOString() ?? '' };
+      const restored = object.RestoreStatus?.IsRestoreInProgress === false && object.RestoreStatus.RestoreExpiryDate !== undefined;
+      yield {
+        key: object.Key,
+        size: object.Size ?? 0,
+        etag: object.ETag ?? '',
+        lastModified: object.LastModified?.toISOString() ?? '',
+        ...(object.StorageClass !== undefined ? { storageClass: object.StorageClass } : {}),
+        ...(restored ? { restored } : {}),
+      };
     }
   }
 }
@@ -152,7 +169,7 @@ async function ifVersion<T>(bucket: string, key: string, etag: string, send: () 
   }
 }
 
-function headOf(object: S3HeaderResponse & { ContentType?: string; Metadata?: Record<string, string>; ETag?: string; ContentLength?: number; LastModified?: Date; TagCount?: number }): S3ObjectHead {
+function headOf(object: S3HeaderResponse & { ContentType?: string; Metadata?: Record<string, string>; ETag?: string; ContentLength?: number; LastModified?: Date; TagCount?: number; StorageClass?: string; Restore?: string }): S3ObjectHead {
   return {
     ...(object.ContentType !== undefined ? { contentType: object.ContentType } : {}),
     headers: s3HeadersOfResponse(object),
@@ -161,6 +178,8 @@ function headOf(object: S3HeaderResponse & { ContentType?: string; Metadata?: Re
     size: object.ContentLength ?? 0,
     lastModified: object.LastModified?.toISOString() ?? '',
     tagCount: object.TagCount ?? 0,
+    ...(object.StorageClass !== undefined ? { storageClass: object.StorageClass } : {}),
+    ...(object.Restore?.includes('ongoing-request="false"') === true ? { restored: true } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { compareKeys, type S3KeyRange, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
+import { isListedAsArchived } from './s3-archived-object';
 import { type LiveObjectLookup } from './s3-live-object';
 import { type S3ShardSize } from './s3-shard-size';
 
@@ -23,7 +24,9 @@ export function exceedsShardBytes(bytes: number, size: S3ShardSize): boolean {
  * the whole key space, whatever is written after planning.
  *
  * An object larger than `size.bytes` closes the range at its key with `split` set: the consumer plans
- * it as byte-range pieces and the range's shard skips it.
+ * it as byte-range pieces and the range's shard skips it. An archived one (GLACIER, DEEP_ARCHIVE, not
+ * restored) is counted in its range like any object instead: the range's shard reports it as not
+ * backed up (or reuses it from the parent, unchanged) without reading its bytes.
  *
  * `lookUp`, for a listing that is a report of the past (an S3 Inventory): the pieces of a split object
  * are pinned to its ETag (If-Match), so an ETag from the report would fail every run once the object
@@ -53,12 +56,13 @@ export async function* cutS3KeyRanges(
     previous = object.key;
     // Without an ETag (an inventory report without the column, and no lookup) the pieces could not
     // pin one version: such an object is read whole by its key range.
-    if (exceedsShardBytes(object.size, size) && (options.lookUp !== undefined || object.etag !== '')) {
+    // Nor is an archived one split: its key range leaves it out and reports it (s3-object-entries.ts), which pieces cannot.
+    if (exceedsShardBytes(object.size, size) && (options.lookUp !== undefined || object.etag !== '') && !isListedAsArchived(object)) {
       const range: S3KeyRange = { ...(boundary !== undefined ? { startAfter: boundary } : {}), endAt: object.key };
       const live = options.lookUp ? await options.lookUp(object.key) : object;
       // The range closes at it so that the pieces and the range that skips the key are planned
       // together (a continuation resumes after both).
-      if (live !== undefined && exceedsShardBytes(live.size, size) && live.etag !== '') yield { range, keys, bytes, closed: true, split: live };
+      if (live !== undefined && exceedsShardBytes(live.size, size) && live.etag !== '' && !isListedAsArchived(live)) yield { range, keys, bytes, closed: true, split: live };
       else yield { range, keys: live ? keys + 1 : keys, bytes: live ? bytes + live.size : bytes, closed: true };
       boundary = object.key;
       keys = 0;

@@ -2,7 +2,7 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { headS3Object, type S3ObjectSummary } from './s3-bucket-source';
 import { isMissingS3Object } from './s3-missing-object';
 
-/** One object as it is now: its key, ETag, size and LastModified; undefined when no object has the key any more. */
+/** One object as it is now: its key, ETag, size, LastModified and storage class; undefined when no object has the key any more. */
 export type LiveObjectLookup = (key: string) => Promise<S3ObjectSummary | undefined>;
 
 /**
@@ -16,7 +16,7 @@ export function headLiveObject(s3: S3Client, bucket: string): LiveObjectLookup {
   return async (key) => {
     try {
       const head = await headS3Object(s3, bucket, key);
-      return { key, size: head.size, etag: head.etag, lastModified: head.lastModified };
+      return { key, size: head.size, etag: head.etag, lastModified: head.lastModified, ...(head.storageClass !== undefined ? { storageClass: head.storageClass } : {}), ...(head.restored === true ? { restored: true } : {}) };
     } catch (err) {
       if (await isMissingS3Object(s3, bucket, key, err)) return undefined;
       throw err;

@@ -6,6 +6,7 @@ import { s3EntryPath } from './s3-entry-path';
 import { type S3ObjectHeaders, s3HeadersOfMeta } from './s3-object-headers';
 import { type S3ResumePoint } from './shard-resume-point';
 import { isMissingS3Object } from './s3-missing-object';
+import { archivedRefusalOf, archivedSkipReason, isListedAsArchived } from './s3-archived-object';
 import { type ShardRun } from './shard-run';
 import { StoppableListing } from './stoppable-listing';
 
@@ -24,6 +25,11 @@ export function s3ChangeToken(head: Pick<S3ObjectHead, 'etag' | 'size'>): string
  * vault"): path = the key (escaped only where the vault cannot hold it), meta = key, content type,
  * the other headers the object has (s3-object-headers.ts), user metadata, tags, ETag, size,
  * LastModified; content = the body, streamed.
+ *
+ * Archived objects (GLACIER, DEEP_ARCHIVE, an Intelligent-Tiering archive tier: s3-archived-object.ts)
+ * cannot be read without a restore request: each is left out and named in `observations.skipped`,
+ * and the backup commits. One unchanged since the parent is not read anyway, so it stays in the
+ * snapshot as the parent has it (HeadObject and GetObjectTagging answer for archived objects).
  *
  * Unchanged objects (same ETag and size as in the parent snapshot) are not downloaded. Their tags
  * are still read, because tagging an object changes neither its ETag nor its LastModified; their
@@ -65,6 +71,11 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
           return;
         }
       }
+      // Archived and not restored (the listing says so): no GetObject, which S3 would refuse. Reported, not backed up (s3-archived-object.ts).
+      if (isListedAsArchived(summary)) {
+        observations.skipped.push(archivedSkipReason(summary.key, { storageClass: summary.storageClass }));
+        return;
+      }
       const object = await openS3ObjectStream(s3, spec.bucket, summary.key);
       try {
         const tags = tagReads.needed(object) ? await tagReads.read(readS3ObjectTags(s3, spec.bucket, summary.key)) : {};
@@ -74,6 +85,12 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
         object.destroy();
       }
     } catch (err) {
+      // Archived though the listing did not say (an Intelligent-Tiering archive tier, or archived since it was listed).
+      const archived = archivedRefusalOf(err);
+      if (archived) {
+        observations.skipped.push(archivedSkipReason(summary.key, { ...(summary.storageClass !== undefined ? { storageClass: summary.storageClass } : {}), ...archived }));
+        return;
+      }
       // Deleted between listing and reading: the backup is of the bucket as it is, so the key is left out. (A 403 may
       // be such a key too, for a role whose ListBucket is conditioned on the source's prefix: isMissingS3Object.)
       if (!(await isMissingS3Object(s3, spec.bucket, summary.key, err))) throw err;

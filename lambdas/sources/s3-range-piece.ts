@@ -5,6 +5,7 @@ import { headS3Object, openS3ObjectRange, readS3ObjectTags } from './s3-bucket-s
 import { s3EntryPath } from './s3-entry-path';
 import { objectMeta, s3ChangeToken } from './s3-object-entries';
 import { isMissingS3Object } from './s3-missing-object';
+import { archivedRefusalOf, S3SourceObjectArchivedError } from './s3-archived-object';
 import { type StoredObjectPiece } from './stored-object-piece';
 
 /** One byte range of a split object, as its s3-range shard spec gives it. */
@@ -64,6 +65,10 @@ export async function addS3RangePiece(s3: S3Client, spec: S3RangePieceSpec, sink
     // The version is the planned one (If-Match), so its ETag and the whole size are the spec's.
     return tags ? { ...stored, meta: objectMeta(spec.key, { ...object, etag: spec.etag, size: spec.size }, tags), changeToken } : stored;
   } catch (err) {
+    // Archived though the planning listing did not say (an Intelligent-Tiering archive tier, or archived since):
+    // a piece cannot leave its object out, so the backup fails naming it (the planner does not split listed archived objects).
+    const archived = archivedRefusalOf(err);
+    if (archived) throw new S3SourceObjectArchivedError(spec.bucket, spec.key, archived);
     // Deleted after planning: the snapshot is of the bucket as read, so commit leaves the object out (a 403 for a
     // role whose ListBucket is conditioned on the source's prefix is checked with a listing: isMissingS3Object).
     if (!(await isMissingS3Object(s3, spec.bucket, spec.key, err))) throw err;

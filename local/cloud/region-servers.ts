@@ -11,6 +11,7 @@ import { cacheBucketLookups } from './cached-bucket-lookups';
 import { confineObjectKeys } from './confined-object-keys';
 import { dataDirLayout } from './cloud-state';
 import { conditionalGetMiddleware } from './conditional-get';
+import { copyMovesLastModified } from './copy-last-modified';
 import { conditionalPutMiddleware } from './conditional-put';
 import { createOnlyGuardMiddleware, type CreateOnlyPrefixes, readCreateOnlyPrefixes } from './create-only-guard';
 import { chargeConsistentScans } from './consistent-scan-capacity';
@@ -106,6 +107,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   // Keys stay verbatim and inside their bucket (`../other-bucket/x`, `a/../b`): s3rver made paths of them as they came.
   confineObjectKeys(s3.store);
   cacheBucketLookups(s3.store);
+  // A CopyObject, also onto itself, moves the target's LastModified, which s3rver takes from the file's mtime.
+  copyMovesLastModified(s3.store);
   // koa-logger formats every request and response line (chalk, then winston's colorize and
   // splat) even though `silent` drops them at the transport: a tenth of the cloud's CPU for no
   // output. Errors still reach s3rver's own logger.
