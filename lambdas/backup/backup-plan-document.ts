@@ -10,7 +10,14 @@ export const plannedSourceSchema = z.object({
   /** The `source` of the vault snapshot: { kind, id: <source name>, ...description } (bucket/prefix, table/schema, path). */
   snapshotSource: snapshotSourceSchema,
   /** The snapshot the shards reuse unchanged entries from, and the backup it belongs to; null = read everything. */
-  parent: z.object({ backupId: z.string(), snapshotId: z.string().regex(/^[0-9a-f]{64}$/) }).nullable(),
+  parent: z
+    .object({
+      backupId: z.string(),
+      snapshotId: z.string().regex(/^[0-9a-f]{64}$/),
+      /** The parent backup's start (absent in plans stored before it was recorded): S3 metadata is reused by it (s3-object-entries.ts). */
+      startedAt: z.string().optional(),
+    })
+    .nullable(),
   /** DynamoDB: the table's key attributes (they place the content-defined page boundaries). */
   keyAttributes: z.array(z.string()).optional(),
 });

@@ -1,7 +1,8 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type BackupStrategy } from '../catalog/backup-record';
 
-export type SourceParent = { backupId: string; snapshotId: string } | null;
+/** `startedAt`: the parent backup's start, before any of its reads (the S3 reader trusts reused metadata by it: s3-object-entries.ts). */
+export type SourceParent = { backupId: string; snapshotId: string; startedAt: string } | null;
 
 export type ParentSelection = {
   /** The strategy applied: incremental/differential with nothing to build on becomes full. */
@@ -29,7 +30,7 @@ export async function selectParents(catalog: BackupCatalog, sourceNames: readonl
     const record = await catalog.latestBackupOfSource(name, requested === 'differential' ? { strategy: 'full' } : {});
     const snapshot = record?.sources.find((s) => s.name === name);
     if (!record || !snapshot) continue;
-    parents.set(name, { backupId: record.backupId, snapshotId: snapshot.snapshotId });
+    parents.set(name, { backupId: record.backupId, snapshotId: snapshot.snapshotId, startedAt: record.startedAt });
     records.push(record);
   }
   // The newest of the parents' backups names the run's parent (normally all sources share one).

@@ -180,7 +180,8 @@ async function readShard(
 ): Promise<ShardResumePoint | null> {
   const stop = shouldStop ? { shouldStop } : {};
   if (spec.kind === 's3') {
-    return addS3Shard(deps.s3, spec, sink, observations, { ...stop, ...(resume?.kind === 's3' ? { resume } : {}) });
+    const parentStartedAt = source.parent?.startedAt;
+    return addS3Shard(deps.s3, spec, sink, observations, { ...stop, ...(resume?.kind === 's3' ? { resume } : {}), ...(parentStartedAt !== undefined ? { parentStartedAt } : {}) });
   } else if (spec.kind === 'dynamodb') {
     const owed = resume?.kind === 'dynamodb' ? resume.budgetDebtUnits : undefined;
     const readBudget = spec.readUnitsPerSecond ? new ReadCapacityBudget({ unitsPerSecond: spec.readUnitsPerSecond, averageItemBytes: spec.averageItemBytes, consistentRead: true, initialDebtUnits: owed, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;

@@ -35,7 +35,11 @@ export function s3ChangeToken(head: Pick<S3ObjectHead, 'etag' | 'size'>): string
  * are still read, because tagging an object changes neither its ETag nor its LastModified; their
  * metadata and headers are taken from the parent when LastModified is unchanged, else from a
  * HeadObject (replacing metadata with a copy keeps the ETag but moves LastModified; so does a
- * parent entry that predates the recorded headers).
+ * parent entry that predates the recorded headers). LastModified has whole seconds, so a copy in the
+ * same second as the write before it does not move it: the parent's metadata is trusted only for an
+ * object last written at least REUSED_META_MARGIN_MS before the parent backup started
+ * (`parentStartedAt`), whose reads all came later. A copy after the parent's read then lands in a later
+ * second; a younger object gets a HeadObject (docs/ARCHITECTURE.md, "S3 metadata reuse").
  *
  * Consistency: each object is read in one GetObject, whose ETag and size go into the entry, so an
  * entry's body, ETag, size and metadata are always one consistent version. Whether it has tags is
@@ -48,7 +52,14 @@ export function s3ChangeToken(head: Pick<S3ObjectHead, 'etag' | 'size'>): string
  * takes no further key, finishes the objects in flight and returns the last key taken (null: the
  * range is done).
  */
-export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySink, observations: ShardObservations, run: ShardRun<S3ResumePoint> = {}): Promise<S3ResumePoint | null> {
+export async function addS3Shard(
+  s3: S3Client,
+  spec: S3ShardSpec,
+  sink: EntrySink,
+  observations: ShardObservations,
+  run: ShardRun<S3ResumePoint> & { readonly parentStartedAt?: string } = {},
+): Promise<S3ResumePoint | null> {
+  const parentStart = run.parentStartedAt === undefined ? undefined : Date.parse(run.parentStartedAt);
   const range = run.resume ? { startAfter: run.resume.lastKey, ...(spec.endAt !== undefined ? { endAt: spec.endAt } : {}) } : spec;
   const objects = new StoppableListing(listS3Objects(s3, spec.bucket, spec.prefix, range), run.shouldStop);
   const split = new Set(spec.splitKeys ?? []);
@@ -63,7 +74,7 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
       if (prev) {
         const headers = s3HeadersOfMeta(prev.meta);
         // A parent entry written before backups recorded the headers (none then) says nothing of them: one HeadObject reads them.
-        const sameVersion = headers !== undefined && prev.meta.lastModified === summary.lastModified && summary.lastModified !== undefined;
+        const sameVersion = headers !== undefined && prev.meta.lastModified === summary.lastModified && summary.lastModified !== undefined && writtenBefore(summary.lastModified, parentStart);
         const [head, tags] = await both(sameVersion ? Promise.resolve(headFromMeta(prev.meta, headers)) : headS3Object(s3, spec.bucket, summary.key), readS3ObjectTags(s3, spec.bucket, summary.key));
         if (s3ChangeToken(head) === listedToken) {
           // The parent entry itself: the writer asked again could find the parent dropped by now (entry-sink.ts).
@@ -98,6 +109,19 @@ export async function addS3Shard(s3: S3Client, spec: S3ShardSpec, sink: EntrySin
     }
   });
   return objects.stopped && objects.last ? { kind: 's3', lastKey: objects.last.key } : null;
+}
+
+/**
+ * Margin between an object's LastModified and the parent backup's start for the parent's metadata to be
+ * reused unread: a second for LastModified's resolution, the rest for the clocks of S3 and of the
+ * function that stamped the start. A younger object costs one HeadObject.
+ */
+const REUSED_META_MARGIN_MS = 5_000;
+
+/** Whether an object last modified at `lastModified` was written well before the parent started reading (unknown start: yes, as plans stored before it was recorded). */
+function writtenBefore(lastModified: string, parentStart: number | undefined): boolean {
+  if (parentStart === undefined || Number.isNaN(parentStart)) return true;
+  return Date.parse(lastModified) + REUSED_META_MARGIN_MS <= parentStart;
 }
 
 /**

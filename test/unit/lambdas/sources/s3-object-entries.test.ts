@@ -179,6 +179,23 @@ describe('addS3Shard', () => {
       expect(added[0]?.reused).toBe(true);
     });
 
+    // LastModified has whole seconds: a copy-in-place in the same second as the write before it, after the parent read the object, does not move it.
+    it('reads them with a HeadObject when the object was written less than 5 s before the parent backup started, and trusts the parent otherwise', async () => {
+      const head = (call: Call) => (call.command === 'HeadObject' ? Promise.resolve({ ETag: '"a"', ContentLength: BODY.length, LastModified: new Date(0), Metadata: { m: 'copied' }, ...HEADERS }) : undefined);
+      const young = fakeS3(bucket(['a'], head));
+      const youngSink = reusingSink(parent({ headers: RECORDED }));
+      await addS3Shard(young.s3, { bucket: 'b', prefix: '' }, youngSink.sink, newObservations(), { parentStartedAt: new Date(4_999).toISOString() });
+      expect(young.log).toContain('send HeadObject a');
+      expect(youngSink.added[0]?.meta['metadata']).toEqual({ m: 'copied' });
+      expect(youngSink.added[0]?.stored).toEqual({ size: BODY.length, content: ['00'.repeat(32)] });
+
+      const old = fakeS3(bucket(['a'], head));
+      const oldSink = reusingSink(parent({ headers: RECORDED }));
+      await addS3Shard(old.s3, { bucket: 'b', prefix: '' }, oldSink.sink, newObservations(), { parentStartedAt: new Date(5_000).toISOString() });
+      expect(old.log).not.toContain('send HeadObject a');
+      expect(oldSink.added[0]?.meta['metadata']).toEqual({ m: '1' });
+    });
+
     it('reads them with a HeadObject when the parent entry predates recorded headers, which says nothing of them', async () => {
       const { s3, log } = fakeS3(
         bucket(['a'], (call) => (call.command === 'HeadObject' ? Promise.resolve({ ETag: '"a"', ContentLength: BODY.length, LastModified: new Date(0), Metadata: { m: '1' }, ...HEADERS }) : undefined)),
