@@ -9,8 +9,8 @@ import { RestoreTargetNotAllowedError } from './restore-errors';
  * - a NEW S3 bucket or DynamoDB table whose name starts with the restore-target prefix
  *   (`<prefix>-restore-`, LIFEBOAT_RESTORE_TARGET_PREFIX): IAM grants
  *   the restore functions write access to exactly that name pattern, nothing else; never another
- *   source's bucket or table, even one so named (the config refuses such names, reserved-source-names.ts,
- *   but a token or an older deployment may have one): that restore needs no approval, and would mix
+ *   source's bucket or table, even one so named (such names are allowed: a failover's targets may
+ *   become sources, docs/RUNBOOKS.md "Reserved names"): that restore needs no approval, and would mix
  *   this source's data into the other live one and its backups;
  * - the ORIGINAL bucket or table of the source being restored, only with `overwrite: true`: IAM
  *   grants write access to each protected source for that purpose;
@@ -37,7 +37,7 @@ export function defaultRestoreTargetPrefix(environment: string): string {
  */
 export function checkTargetAllowed(prefix: string, source: SourceConfig, target: RestoreTarget, mountPath?: string, sources: readonly SourceConfig[] = [source]): void {
   if (target.type === 'filesystem') checkDirectoryTarget(source, target.path, mountPath, sources);
-  checkNotAnotherSource(prefix, source, target, sources);
+  checkNotAnotherSource(source, target, sources);
   if (target.type === 's3' && source.type === 's3' && target.bucket !== source.bucket && !target.bucket.startsWith(prefix)) {
     throw new RestoreTargetNotAllowedError(
       `Invalid restore request: target.bucket: the restore workflow may write only to buckets named ${prefix}* (or to the source's own bucket ${source.bucket} with "overwrite": true); "${target.bucket}" is neither`,
@@ -54,13 +54,12 @@ export function checkTargetAllowed(prefix: string, source: SourceConfig, target:
  * A bucket or table target that is another source's (the same bucket may hold several S3 sources under their prefixes:
  * the source's own bucket is its original, which parseRestoreRequest sends through `overwrite` and its approval).
  */
-function checkNotAnotherSource(prefix: string, source: SourceConfig, target: RestoreTarget, sources: readonly SourceConfig[]): void {
-  const rename = (noun: string, name: string) => (name.startsWith(prefix) ? ` (and rename that source's ${noun} out of ${prefix}*, which the config refuses for sources)` : '');
+function checkNotAnotherSource(source: SourceConfig, target: RestoreTarget, sources: readonly SourceConfig[]): void {
   if (target.type === 's3' && (source.type !== 's3' || target.bucket !== source.bucket)) {
     const other = sources.find((s) => s.type === 's3' && (s.bucket === target.bucket || s.inventory?.bucket === target.bucket));
     if (other?.type === 's3') {
       throw new RestoreTargetNotAllowedError(
-        `Invalid restore request: target.bucket: "${target.bucket}" is the ${other.bucket === target.bucket ? 'bucket' : 'inventory bucket'} of source "${other.name}", live data that is itself backed up; a restore may reach a source only as its own original, with "overwrite": true. Choose a new bucket${rename('bucket', target.bucket)}`,
+        `Invalid restore request: target.bucket: "${target.bucket}" is the ${other.bucket === target.bucket ? 'bucket' : 'inventory bucket'} of source "${other.name}", live data that is itself backed up; a restore may reach a source only as its own original, with "overwrite": true. Choose a new bucket`,
       );
     }
   }
@@ -68,7 +67,7 @@ function checkNotAnotherSource(prefix: string, source: SourceConfig, target: Res
     const other = sources.find((s) => s.type === 'dynamodb' && s.table === target.table);
     if (other) {
       throw new RestoreTargetNotAllowedError(
-        `Invalid restore request: target.table: "${target.table}" is the table of source "${other.name}", live data that is itself backed up; a restore may reach a source only as its own original, with "overwrite": true. Choose a new table${rename('table', target.table)}`,
+        `Invalid restore request: target.table: "${target.table}" is the table of source "${other.name}", live data that is itself backed up; a restore may reach a source only as its own original, with "overwrite": true. Choose a new table`,
       );
     }
   }

@@ -197,8 +197,12 @@ export async function createTableFromSchema(ddb: DynamoDBClient, schema: TableSc
   const throughput = schema.provisionedThroughput
     ? { ProvisionedThroughput: { ReadCapacityUnits: schema.provisionedThroughput.read, WriteCapacityUnits: schema.provisionedThroughput.write } }
     : {};
-  const onDemand = (max: TableSchema['onDemandThroughput']): Pick<CreateTableCommandInput, 'OnDemandThroughput'> =>
-    schema.billingMode === 'PAY_PER_REQUEST' && max ? { OnDemandThroughput: { MaxReadRequestUnits: max.read ?? -1, MaxWriteRequestUnits: max.write ?? -1 } } : {};
+  const onDemand = (max: TableSchema['onDemandThroughput']): Pick<CreateTableCommandInput, 'OnDemandThroughput'> => {
+    if (schema.billingMode !== 'PAY_PER_REQUEST' || max === undefined || (max.read === undefined && max.write === undefined)) return {};
+    // A side without a maximum is left out, not sent as -1: AWS documents -1 as "remove the maximum currently set",
+    // and a new table given no maximum for a side has none, which is what the source had.
+    return { OnDemandThroughput: { ...(max.read !== undefined ? { MaxReadRequestUnits: max.read } : {}), ...(max.write !== undefined ? { MaxWriteRequestUnits: max.write } : {}) } };
+  };
   // A GSI gets its own recorded capacity; a snapshot recorded before GSIs had theirs gives each the table's, as restores always did.
   const indexThroughput = (i: TableSchema['globalSecondaryIndexes'][number]): Pick<CreateTableCommandInput, 'ProvisionedThroughput'> =>
     i.provisionedThroughput && schema.billingMode === 'PROVISIONED'

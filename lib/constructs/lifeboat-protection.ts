@@ -242,6 +242,8 @@ export type LifeboatProtectionProps = {
 export class LifeboatProtection extends Construct {
   readonly prefix: string;
   readonly environmentName: string;
+  /** This protection's sources as the reserved-name check reads them, kept so that a protection built later checks them against its prefix. */
+  private readonly reservedNameSubjects: readonly ReservedNameSubject[];
   readonly names: LifeboatNames;
   /** The primary vault, in this construct's stack. */
   readonly vault: LifeboatVault;
@@ -300,6 +302,7 @@ export class LifeboatProtection extends Construct {
     this.environmentName = props.environmentName ?? this.prefix;
     // Every issue at once: the construct's own props, then the plans and the settings a config file has too.
     checkPlansShape(this, 'LifeboatProtection', { plans: props.plans, drRegion: props.drRegion });
+    this.reservedNameSubjects = reservedNameSubjectsOf(props);
     const ownIssues = this.ownPropIssues(stack, props);
     let validated: ReturnType<typeof validatePlans>;
     try {
@@ -693,11 +696,24 @@ export class LifeboatProtection extends Construct {
     issues.push(...sourceRegionIssues(stack, props.plans));
     const remote = props.drAccount !== undefined && props.drAccount !== stack.account;
     if (!remote) issues.push(...agnosticRegionIssues(stack, props.plans));
-    // Sources named like this protection's restore or drill targets, or another's of the app (S3 names are global).
-    const reservedNameOwners: ReservedNameOwner[] = [
-      { prefix: this.prefix, describedAs: `this protection (prefix "${this.prefix}")` },
-      ...this.node.root.node.findAll().flatMap((other) => (other instanceof LifeboatProtection && other !== this && other.prefix !== this.prefix ? [{ prefix: other.prefix, describedAs: `protection ${other.node.path} (prefix "${other.prefix}")` }] : [])),
-    ];
+    // Sources named like this protection's drill scratch targets, or another's of the app (S3 names are global). Both
+    // ways: this protection's sources against every earlier protection's prefix, and the earlier protections' sources
+    // against this prefix, so the outcome does not depend on which was constructed first.
+    const self: ReservedNameOwner = { prefix: this.prefix, describedAs: `this protection (prefix "${this.prefix}")` };
+    const earlier = this.node.root.node.findAll().flatMap((other) => (other instanceof LifeboatProtection && other !== this && other.prefix !== this.prefix ? [other] : []));
+    const owners: [ReservedNameOwner, string][] = [[self, 'the prefix'], ...earlier.map((other): [ReservedNameOwner, string] => [{ prefix: other.prefix, describedAs: `protection ${other.node.path} (prefix "${other.prefix}")` }, "that protection's prefix"])];
+    for (const { at, source, directoryRoot } of this.reservedNameSubjects) {
+      for (const [owner, rename] of owners) {
+        for (const reserved of reservedSourceNameIssues(source, [owner], directoryRoot, rename)) issues.push(`${at}.${reserved.field.join('.')}: ${reserved.message}`);
+      }
+    }
+    for (const other of earlier) {
+      for (const { at, source, directoryRoot } of other.reservedNameSubjects) {
+        for (const reserved of reservedSourceNameIssues(source, [self], directoryRoot, "this protection's prefix")) {
+          issues.push(`prefix: protection ${other.node.path}'s ${at}.${reserved.field.join('.')}: ${reserved.message}`);
+        }
+      }
+    }
     // Every S3 source, mirrored ones too: a failover restores a mirrored source from the vault when its mirror is stale.
     const { restoreTargetPrefix } = lifeboatNames({ prefix: this.prefix, environmentName: this.environmentName, account: stack.account, primaryRegion: stack.region, drRegion: props.drRegion });
     props.plans.forEach((plan, p) =>
@@ -706,9 +722,6 @@ export class LifeboatProtection extends Construct {
         if (failoverIssue) issues.push(`plans[${p}].sources[${s}]: ${failoverIssue}`);
         const tableIssue = source.table && mirrorOf(source.config) !== undefined ? mirroredTableIssue(source.table, stack, props.drRegion) : undefined;
         if (tableIssue) issues.push(`plans[${p}].sources[${s}].mirror: source "${source.name}": ${tableIssue}`);
-        for (const reserved of reservedSourceNameIssues(namesOf(source), reservedNameOwners, props.fileSystem?.mountPath ?? DEFAULT_MOUNT_PATH, 'the prefix')) {
-          issues.push(`plans[${p}].sources[${s}].${reserved.field.join('.')}: ${reserved.message}`);
-        }
       }),
     );
     if (!props.drStack) issues.push(...siblingDrStackIssues(stack, props.drRegion, props.drAccount));
@@ -749,10 +762,20 @@ const MAX_STACK_NAME = 128;
 /** The config schema's bound (environment.prune.graceHours). */
 const MAX_GRACE_HOURS = 24 * 365;
 
+/** One source of a protection for the reserved-name check: where its props hold it, its names, and its drill scratch root. */
+type ReservedNameSubject = { readonly at: string; readonly source: NamedSource; readonly directoryRoot: string };
+
+function reservedNameSubjectsOf(props: LifeboatProtectionProps): ReservedNameSubject[] {
+  const directoryRoot = props.fileSystem?.mountPath ?? DEFAULT_MOUNT_PATH;
+  return props.plans.flatMap((plan, p) => plan.sources.map((source, s) => ({ at: `plans[${p}].sources[${s}]`, source: namesOf(source), directoryRoot })));
+}
+
 /**
  * A source's bucket, table and path as the reserved-name check reads them: a bucket or table name that is a token
- * (an owned resource) is read from its CloudFormation resource when given there as a plain string; one CloudFormation
- * generates (or imports by a token) cannot be judged at synth and is left as it is, which no pattern matches.
+ * (an owned resource) is read from its CloudFormation resource when it is a string there, tokens and all (a token
+ * never matches a literal prefix, so a name like `<prefix>-drill-x-${Aws.ACCOUNT_ID}` is still judged by its literal
+ * start); one CloudFormation generates (or imports by a token) cannot be judged at synth and is left as it is, which
+ * no pattern matches.
  */
 function namesOf(source: LifeboatSource): NamedSource {
   const config = source.config;
@@ -768,7 +791,7 @@ function plainName(name: string, resource: IConstruct | undefined): string {
   if (!Token.isUnresolved(name)) return name;
   const cfn = resource?.node.defaultChild;
   const given: unknown = cfn instanceof s3.CfnBucket ? cfn.bucketName : cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable ? cfn.tableName : undefined;
-  return typeof given === 'string' && !Token.isUnresolved(given) ? given : name;
+  return typeof given === 'string' ? given : name;
 }
 
 /** Whether two protections' accounts (primary and DR) may be the same: a token may be any account. */

@@ -121,7 +121,16 @@ describe('an on-demand table with a stream, Standard-IA and maximum throughput',
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       TableClass: 'STANDARD_INFREQUENT_ACCESS',
     });
-    expect(input?.GlobalSecondaryIndexes?.[0]).toEqual({ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' }, OnDemandThroughput: { MaxReadRequestUnits: -1, MaxWriteRequestUnits: 40 } });
+    expect(input?.GlobalSecondaryIndexes?.[0]).toEqual({ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' }, OnDemandThroughput: { MaxWriteRequestUnits: 40 } });
     expect(input).not.toHaveProperty('ProvisionedThroughput');
+  });
+
+  it('leaves out the side of a one-sided maximum the source has none for (AWS reads -1 as "remove the maximum")', async () => {
+    serve({ ...onDemand, OnDemandThroughput: { MaxReadRequestUnits: 300, MaxWriteRequestUnits: -1 } });
+    const { schema } = await captureTable(client, 'orders');
+    expect(schema.onDemandThroughput).toEqual({ read: 300 });
+    const input = await recreate(schema);
+    expect(input?.OnDemandThroughput).toEqual({ MaxReadRequestUnits: 300 });
+    expect(input?.GlobalSecondaryIndexes?.[0]?.OnDemandThroughput).toEqual({ MaxWriteRequestUnits: 40 });
   });
 });
