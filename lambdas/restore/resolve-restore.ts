@@ -2,7 +2,7 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
 import { ForgottenBackupError, UnknownBackupError } from '../catalog/catalog-errors';
-import { InvalidInputError } from '../runtime/errors';
+import { classifyError, InvalidInputError, TransientError } from '../runtime/errors';
 import { type Snapshot } from '../../vault';
 import { type Vault } from '../../vault';
 import { snapshotPathOf, VaultNotFoundError, VaultObjectNotFoundError } from '../../vault';
@@ -69,9 +69,11 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   try {
     return await resolveSnapshotAndTarget(request, record, sourceSnapshot.snapshotId, { restoreId, prefix }, deps);
   } catch (err) {
-    // A resolve that fails leaves no pin: its failure path has no abandon step (nothing was planned). Quietly: the
-    // resolve's own error is what the operator must see, and a pin left behind stops counting at its `until`.
-    if (pin) await pin.catalog.unpinBackup(record.backupId, restoreId).catch(() => false);
+    // A resolve that fails for good leaves no pin: its failure path has no abandon step (nothing was planned). Quietly:
+    // the resolve's own error is what the operator must see, and a pin left behind stops counting at its `until`.
+    // One the workflow retries (TransientError, as the handler classifies it) keeps its pin: a forget during the
+    // retry's backoff must not take the backup the retry will pin again under the same restore id.
+    if (pin && !(classifyError(err) instanceof TransientError)) await pin.catalog.unpinBackup(record.backupId, restoreId).catch(() => false);
     throw err;
   }
 }

@@ -251,6 +251,14 @@ describe('the restore pin (restore-pin.ts)', () => {
     await expect(resolveRestore(request(), 'exec-full', d)).rejects.toMatchObject({ name: 'RestoreTargetNotEmptyError' });
     expect(events.at(-1)).toBe(`unpin ${BACKUP} exec-full`);
   });
+
+  // Review 41b F3: a retried resolve must not leave its backup unpinned during the retry's backoff.
+  it('keeps its pin when the failure is one the workflow retries (a throttled or 5xx answer)', async () => {
+    s3mock.on(ListObjectsV2Command).rejects(Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }));
+    const { events, deps: d } = pinning();
+    await expect(resolveRestore(request(), 'exec-retried', d)).rejects.toThrow('Please reduce your request rate.');
+    expect(events.some((e) => e.startsWith('unpin'))).toBe(false);
+  });
 });
 
 describe('releaseRestorePin', () => {
