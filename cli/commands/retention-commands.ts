@@ -4,6 +4,7 @@ import { type Command } from 'commander';
 import { type RetentionDecision } from '../../lambdas/retention/decide-retention';
 import { forgetBackups, type ForgetReport } from '../../lambdas/retention/forget-backups';
 import { bucketHasObjectLock } from '../../lambdas/retention/bucket-object-lock';
+import { HoldOnForgettingBackupError } from '../../lambdas/catalog/hold-on-forgetting-backup-error';
 import { holdBackup, type LegalHoldDeps, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
 import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { S3VaultStore } from '../../vault/aws';
@@ -49,7 +50,26 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     // One hold per backup: a second reason replaces the first, and one release lifts it. Said, not done silently.
     // The hold matters more than the note: a read that fails only leaves the note out.
     const earlier = await access.catalog.getBackup(backupId).then((r) => r?.hold, () => undefined);
-    const outcome = await holdBackup(backupId, { reason: options.reason, by: options.by ?? operatorName(), at: (now ?? (() => new Date()))() }, holdDeps(access));
+    const deps = holdDeps(access);
+    // holdBackup reports any refusal of the DR catalog as "unreachable, run it again"; a DR forget's claim is no outage, and running again changes nothing.
+    let drForgetting: HoldOnForgettingBackupError | undefined;
+    const dr = deps.dr;
+    if (dr) {
+      deps.dr = {
+        setHold: (id, hold) =>
+          dr.setHold(id, hold).catch((err: unknown) => {
+            if (err instanceof HoldOnForgettingBackupError) drForgetting = err;
+            throw err;
+          }),
+        clearHold: (id) => dr.clearHold(id),
+      };
+    }
+    const outcome = await holdBackup(backupId, { reason: options.reason, by: options.by ?? operatorName(), at: (now ?? (() => new Date()))() }, deps);
+    if (drForgetting) {
+      io.err(`lifeboat backups hold: the DR catalog (${access.environment.drRegion}): ${drForgetting.message} The primary catalog records the hold, and the primary vault keeps the backup.`);
+      for (const result of outcome.objects ?? []) printVaultHold(io, result, true);
+      return EXIT_FAILED;
+    }
     if (earlier && earlier.reason !== outcome.record.hold?.reason) {
       io.err(`note: backup ${backupId} was held already ("${earlier.reason}", by ${earlier.by} at ${earlier.at}); a backup has one hold, which now reads "${outcome.record.hold?.reason ?? ''}", and one release lifts it: keep both cases in the reason`);
     }

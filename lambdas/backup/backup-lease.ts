@@ -14,7 +14,8 @@ export type HeldLease = { backupId: string; plan: string };
 /**
  * First step of a backup: names the run (its backup id) and takes the plan's lease for it, so two
  * runs of one plan never overlap. The second run fails with BackupInProgressError naming the holder.
- * `execution`: the run's execution ARN, kept on the lease for release-failed-backup.
+ * `execution`: the run's execution ARN, kept on the lease for release-failed-backup and so that a
+ * retried invocation of this step (its first response lost) continues under the first one's backup id.
  */
 export async function acquireBackupLease(
   request: BackupRequest,
@@ -24,8 +25,8 @@ export async function acquireBackupLease(
     throw new InvalidInputError(`Unknown plan "${request.plan}"; this environment's plans are: ${deps.plans.map((p) => p.name).join(', ')}.`);
   }
   const now = (deps.now ?? (() => new Date()))();
-  const backupId = newBackupId(now);
-  await deps.catalog.acquireLock(request.plan, backupId, now, backupLeaseSeconds(deps.plans), deps.execution);
+  // A retried task of the same execution gets the backup id its first invocation took the lease for (acquireLock).
+  const backupId = await deps.catalog.acquireLock(request.plan, newBackupId(now), now, backupLeaseSeconds(deps.plans), deps.execution);
   return { backupId, plan: request.plan };
 }
 

@@ -16,7 +16,7 @@ import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan
  *   parts/<backupId>/<shard>.json              a shard's ManifestPart and observations (Snapshot shard); an s3-range shard's piece
  *   parts/<backupId>/<shard>/segment-<n>.json  the part of a shard's n-th stretch cut by its deadline (resumable shards)
  *   parts/<backupId>/<shard>/cursor.json       how many segments are stored and where the shard resumes
- *   parts/<backupId>/committed/<source>.json   the snapshot committed for a source (Commit, for an idempotent retry)
+ *   parts/<backupId>/committed/<source>.json   a commit invocation's claim on a source, then the snapshot it committed (Commit: one snapshot per source, whatever the retries)
  * A vault reader ignores these prefixes (FORMAT.md §1). Parts of a failed backup are never read again.
  */
 export const PLANS_PREFIX = 'plans/';
@@ -55,7 +55,20 @@ export const shardCursorSchema = z.object({
 });
 export type ShardCursor = z.infer<typeof shardCursorSchema>;
 
-export const committedSourceSchema = z.object({ backupId: z.string(), source: z.string(), snapshotId: z.string().regex(/^[0-9a-f]{64}$/) });
+/**
+ * A source's commit marker, parts/<backupId>/committed/<source>.json. Created only once (If-None-Match)
+ * as a claim by one commit invocation (`invocation`, random per invocation) before it writes the
+ * source's snapshot; the claimer adds `snapshotId` once the snapshot object is written. Every other
+ * invocation of the same commit reuses that snapshot instead of writing its own (commit-backup.ts).
+ * Markers written before 2026-12-05 have no `invocation` and `claimedAt`, always a `snapshotId`.
+ */
+export const committedSourceSchema = z.object({
+  backupId: z.string(),
+  source: z.string(),
+  snapshotId: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  invocation: z.string().optional(),
+  claimedAt: z.string().optional(),
+});
 export type CommittedSource = z.infer<typeof committedSourceSchema>;
 
 /** A part a commit needs is not in the vault bucket: its shard never finished (the Map should have failed first). */
@@ -78,6 +91,17 @@ export class MissingShardSegmentError extends Error {
     readonly segment: number,
   ) {
     super(`Backup ${backupId}: shard ${shardIndex} has a cursor counting segment ${segment}, but ${segmentKey(backupId, shardIndex, segment)} is gone. Run the backup again.`);
+  }
+}
+
+/** A commit marker gone right after its claim: the only deleter is the cleanup of a backup marked FAILED (commit-backup.ts). */
+export class CommitMarkerVanishedError extends Error {
+  override readonly name = 'CommitMarkerVanishedError';
+  constructor(
+    readonly backupId: string,
+    readonly key: string,
+  ) {
+    super(`Backup ${backupId}: the commit marker ${key} vanished right after it was claimed, so the backup was marked FAILED meanwhile and cannot be committed. Run the backup again; what it uploaded is reused.`);
   }
 }
 
@@ -213,12 +237,41 @@ export class BackupWorkspace {
     return this.getJson(cursorKey(backupId, shardIndex), shardCursorSchema);
   }
 
+  /** Overwrites a source's marker: only its claimer does, to add the snapshot it wrote. */
   async putCommittedSource(doc: CommittedSource): Promise<void> {
     await this.putJson(committedSourceKey(doc.backupId, doc.source), doc);
   }
 
+  /**
+   * Claims a source for one commit invocation: creates its marker only where none exists, and returns
+   * the marker that stands (this claim, or the one another invocation made first). The marker is read
+   * back either way, as initVault reads `config` back: a store that ignores If-None-Match (bare
+   * s3rver) overwrites, and the read then names the later writer to both, except when the two reads
+   * fall between the two writes; a store without putIfAbsent gets check-then-put with that same caveat.
+   */
+  async claimCommittedSource(claim: CommittedSource): Promise<CommittedSource> {
+    const key = committedSourceKey(claim.backupId, claim.source);
+    const body = Buffer.from(JSON.stringify(claim), 'utf8');
+    if (this.store.putIfAbsent) await this.store.putIfAbsent(key, body);
+    else if (!(await this.getCommittedSource(claim.backupId, claim.source))) await this.store.put(key, body);
+    const standing = await this.getCommittedSource(claim.backupId, claim.source);
+    // Only a delete between the write and the read leaves nothing: the backup FAILED and its commit markers were cleaned up.
+    if (!standing) throw new CommitMarkerVanishedError(claim.backupId, key);
+    return standing;
+  }
+
   async getCommittedSource(backupId: string, source: string): Promise<CommittedSource | undefined> {
     return this.getJson(committedSourceKey(backupId, source), committedSourceSchema);
+  }
+
+  /** Every commit marker of a backup (one per source a commit claimed), in no particular order. */
+  async listCommittedSources(backupId: string): Promise<CommittedSource[]> {
+    const markers: CommittedSource[] = [];
+    for await (const key of this.store.list(`${PARTS_PREFIX}${backupId}/committed/`)) {
+      const marker = await this.getJson(key, committedSourceSchema);
+      if (marker) markers.push(marker);
+    }
+    return markers;
   }
 
   async deleteCommittedSource(backupId: string, source: string): Promise<void> {

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { type BackupCatalog } from '../catalog/backup-catalog';
+import { TransientError } from '../runtime/errors';
 import { type BackupRecord, type BackupSourceRecord, type BackupTotals, snapshotFieldsOfSource, sumBackupTotals } from '../catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
-import { type ManifestRun, mergePruneStatesSeen, type PartSummary, type PruneStateSeen, summarizePart, type Vault } from '../../vault';
+import { type ManifestRun, mergePruneStatesSeen, type PartSummary, type PruneStateSeen, type Snapshot, summarizePart, type Vault } from '../../vault';
 import { extendSnapshotRetention, mapBounded, retentionWindow, snapshotKey } from '../../vault';
-import { type BackupPlanDocument, type PlannedSource } from './backup-plan-document';
-import { BackupWorkspace, type ShardPartDocument } from './backup-workspace';
+import { type BackupPlanDocument } from './backup-plan-document';
+import { BackupWorkspace, committedSourceKey, type CommittedSource, type ShardPartDocument } from './backup-workspace';
 import { joinObjectPieces } from './joined-object-pieces';
 
 export type CommitBackupDeps = {
@@ -17,7 +19,17 @@ export type CommitBackupDeps = {
    */
   retentionDays?: number;
   now?: () => Date;
+  /** This invocation's id in the commit markers it claims; random per invocation by default. */
+  invocation?: string;
+  /** How an invocation waits for a source another invocation claimed: every `pollMs`, at most `maxMs` (then TransientError, and Step Functions retries). */
+  claimWait?: { pollMs: number; maxMs: number };
+  sleep?: (ms: number) => Promise<void>;
 };
+
+/** No Lambda invocation runs longer than 15 minutes; a minute more covers the clocks of two invocations. */
+const CLAIM_ABANDONED_AFTER_MS = 16 * 60_000;
+/** Within a commit function's own 15 minutes, with room for the commit that follows the wait. */
+const DEFAULT_CLAIM_WAIT = { pollMs: 1_000, maxMs: 10 * 60_000 };
 
 export type CommitBackupInput = { backupId: string; planKey: string };
 
@@ -36,6 +48,43 @@ export class PlanningUnfinishedError extends Error {
     super(
       `Backup ${backupId} cannot be committed: its planning never finished (${manifests} shard manifest(s) written, no shardCount in plans/${backupId}.json). ` +
         'The Plan step must run until it returns done: true; run the backup again.',
+    );
+  }
+}
+
+/**
+ * A source another commit invocation claimed and never finished: it wrote no snapshot within the longest
+ * time a Lambda invocation can run, so it died. The claim is not taken over (the marker has no
+ * compare-and-swap, and two invocations taking it over at once would both write a snapshot).
+ */
+export class CommitClaimAbandonedError extends Error {
+  override readonly name = 'CommitClaimAbandonedError';
+  constructor(
+    readonly backupId: string,
+    readonly source: string,
+    readonly claim: CommittedSource,
+  ) {
+    super(
+      `Backup ${backupId} cannot be committed: source ${source} was claimed by commit invocation ${claim.invocation ?? 'unknown'} at ${claim.claimedAt ?? 'an unknown time'}, ` +
+        `which ended without writing its snapshot (${committedSourceKey(backupId, source)} names none, and no Lambda invocation runs longer than 15 minutes). Run the backup again; what this run uploaded is reused.`,
+    );
+  }
+}
+
+/**
+ * A snapshot the commit was about to record is not in the vault. Checked right before the catalog write,
+ * so a backup is never marked COMMITTED on a snapshot that is gone. Never retried: the marker still names it.
+ */
+export class CommittedSnapshotMissingError extends Error {
+  override readonly name = 'CommittedSnapshotMissingError';
+  constructor(
+    readonly backupId: string,
+    readonly source: string,
+    readonly snapshotId: string,
+  ) {
+    super(
+      `Backup ${backupId} cannot be committed: the snapshot ${snapshotId} of source ${source} is not in the vault (${snapshotKey(snapshotId)}); it was deleted after it was written ` +
+        '(by the cleanup of a commit of a Lifeboat before 2026-12-05, or by hand). Nothing was marked committed; run the backup again, what this run uploaded is reused.',
     );
   }
 }
@@ -109,9 +158,16 @@ const PARTS_READ_AT_ONCE = 32;
  * snapshot object last) → catalog COMMITTED → the catalog's
  * per-source index items. Nothing is visible as a committed backup before the catalog write.
  *
- * Idempotent: each committed source is remembered at parts/<backupId>/committed/<source>.json, so a
- * retried commit reuses its snapshot instead of writing a second one. If the commit fails for good
- * part way, the snapshot objects it wrote are removed again, so a FAILED backup leaves no snapshot.
+ * At least once, and at the same time: Step Functions retries an invocation whose response was lost
+ * while that one may still run. Each source is claimed before its snapshot is written, by creating
+ * parts/<backupId>/committed/<source>.json only where it is absent, naming this invocation; the claimer
+ * adds the snapshot id once the snapshot object is written. Every other invocation reuses that snapshot
+ * (waiting for it while the claim is young), so a source gets one snapshot whatever the retries.
+ * A snapshot named in a marker may be recorded by any invocation, so it is deleted only once no commit
+ * can succeed any more: the record is FAILED (markCommitted needs RUNNING; forgetSnapshotsOfFailedBackup).
+ * An invocation that fails removes only what nobody else can know of: its own claim that names no
+ * snapshot yet, and the snapshot it wrote for it. Before the catalog write every recorded snapshot is
+ * checked to exist (CommittedSnapshotMissingError).
  */
 export async function commitBackup(input: CommitBackupInput, deps: CommitBackupDeps): Promise<CommittedBackup> {
   const workspace = new BackupWorkspace(deps.vault.store);
@@ -126,7 +182,15 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
     async (index) => summarizeShardPart(await workspace.getPart(plan.backupId, index)),
   );
 
-  const written: PlannedSource[] = [];
+  const claims: ClaimContext = {
+    workspace,
+    backupId: plan.backupId,
+    invocation: deps.invocation ?? randomUUID(),
+    now: deps.now ?? (() => new Date()),
+    wait: deps.claimWait ?? DEFAULT_CLAIM_WAIT,
+    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    unpublished: new Map(),
+  };
   const sources: BackupSourceRecord[] = [];
   // The backup ends when its last snapshot object is written (the catalog write follows): a time the
   // vault keeps, so a catalog rebuilt from the vault gets the same endedAt (and a retried commit too).
@@ -138,22 +202,17 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
       const split = joinObjectPieces(plan.backupId, ofSource.flatMap((p) => p.pieces));
       const observed = (f: (o: PartOfCommit['observed']) => number): number => ofSource.reduce((n, p) => n + f(p.observed), 0);
       const observations = { changedDuringRead: observed((o) => o.changedDuringRead), vanished: observed((o) => o.vanished) + split.vanished.length, skipped: observed((o) => o.skipped) };
-      const done = await workspace.getCommittedSource(plan.backupId, source.name);
-      const snapshot = done
-        ? await deps.vault.loadSnapshot(done.snapshotId)
-        : await deps.vault.commitSnapshot({
-            source: source.snapshotSource,
-            parts: { summaries: ofSource.map((p) => p.summary), runPages: (i, run) => runPagesAgain(workspace, plan.backupId, ofSource[i] as PartOfCommit, run) },
-            entries: split.entries,
-            parent: source.parent?.snapshotId ?? null,
-            tags: backupSnapshotTags(runTags(plan), observations),
-            startedAt: new Date(plan.createdAt),
-            ...seenByEvery(ofSource),
-          });
-      if (!done) {
-        written.push(source);
-        await workspace.putCommittedSource({ backupId: plan.backupId, source: source.name, snapshotId: snapshot.id });
-      }
+      const snapshot = await snapshotOfSource(claims, deps.vault, source.name, () =>
+        deps.vault.commitSnapshot({
+          source: source.snapshotSource,
+          parts: { summaries: ofSource.map((p) => p.summary), runPages: (i, run) => runPagesAgain(workspace, plan.backupId, ofSource[i] as PartOfCommit, run) },
+          entries: split.entries,
+          parent: source.parent?.snapshotId ?? null,
+          tags: backupSnapshotTags(runTags(plan), observations),
+          startedAt: new Date(plan.createdAt),
+          ...seenByEvery(ofSource),
+        }),
+      );
       latestSnapshotTime = latestSnapshotTime > snapshot.time ? latestSnapshotTime : snapshot.time;
       sources.push({
         name: source.name,
@@ -162,6 +221,10 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
         ...(source.parent ? { parentSnapshotId: source.parent.snapshotId } : {}),
         ...observations,
       });
+    }
+    // Another invocation's snapshot was reused on the strength of its marker: what is recorded must still be there.
+    for (const source of sources) {
+      if (!(await deps.vault.store.has(snapshotKey(source.snapshotId)))) throw new CommittedSnapshotMissingError(plan.backupId, source.name, source.snapshotId);
     }
     if (deps.retentionDays !== undefined) {
       // Packs reused from older backups may be near the end of their retention: this backup needs them for `days` more.
@@ -175,26 +238,89 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
     await deps.catalog.indexCommittedBackup(record);
     return { backupId: plan.backupId, status: 'COMMITTED', strategy: plan.strategy, sources, totals };
   } catch (err) {
-    await forgetSnapshots(deps, workspace, plan.backupId, written, sources);
+    await cleanUpFailedInvocation(claims, deps);
     throw err;
   }
 }
 
+/** What one commit invocation knows about its claims; `unpublished`: sources it claimed whose marker names no snapshot yet, with the snapshot it wrote (if it got that far). */
+type ClaimContext = {
+  readonly workspace: BackupWorkspace;
+  readonly backupId: string;
+  readonly invocation: string;
+  readonly now: () => Date;
+  readonly wait: { pollMs: number; maxMs: number };
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly unpublished: Map<string, string | undefined>;
+};
+
 /**
- * Best effort: removes the snapshot objects this attempt wrote, unless the catalog says the backup
- * committed after all. Manifest pages stay (unreferenced, collected by prune); packs and indexes
- * stay on purpose, for the next run to reuse.
+ * The snapshot of a source for this backup: the one a marker names; else, when this invocation's claim
+ * is the one that stands, the one `write` writes, named in the marker right after; else the one the
+ * claiming invocation writes, waited for.
  */
-async function forgetSnapshots(deps: CommitBackupDeps, workspace: BackupWorkspace, backupId: string, written: PlannedSource[], sources: BackupSourceRecord[]): Promise<void> {
-  if (written.length === 0) return;
-  try {
-    if ((await deps.catalog.getBackup(backupId))?.status === 'COMMITTED') return;
-    for (const source of written) {
-      const snapshotId = sources.find((s) => s.name === source.name)?.snapshotId ?? (await workspace.getCommittedSource(backupId, source.name))?.snapshotId;
-      if (snapshotId) await deps.vault.store.delete(snapshotKey(snapshotId));
-      await workspace.deleteCommittedSource(backupId, source.name);
+async function snapshotOfSource(ctx: ClaimContext, vault: Vault, source: string, write: () => Promise<Snapshot>): Promise<Snapshot> {
+  const started = ctx.now().getTime();
+  for (;;) {
+    const claim: CommittedSource = { backupId: ctx.backupId, source, invocation: ctx.invocation, claimedAt: ctx.now().toISOString() };
+    const standing = (await ctx.workspace.getCommittedSource(ctx.backupId, source)) ?? (await ctx.workspace.claimCommittedSource(claim));
+    if (standing.snapshotId !== undefined) return vault.loadSnapshot(standing.snapshotId);
+    if (standing.invocation === ctx.invocation) {
+      ctx.unpublished.set(source, undefined);
+      const snapshot = await write();
+      ctx.unpublished.set(source, snapshot.id);
+      await ctx.workspace.putCommittedSource({ ...claim, claimedAt: standing.claimedAt, snapshotId: snapshot.id });
+      ctx.unpublished.delete(source);
+      return snapshot;
     }
+    // Another invocation claimed the source and is writing its snapshot (or died doing so).
+    const claimedAt = standing.claimedAt === undefined ? Number.NaN : Date.parse(standing.claimedAt);
+    if (!(ctx.now().getTime() - claimedAt < CLAIM_ABANDONED_AFTER_MS)) throw new CommitClaimAbandonedError(ctx.backupId, source, standing);
+    if (ctx.now().getTime() - started >= ctx.wait.maxMs) {
+      throw new TransientError(`Backup ${ctx.backupId}: source ${source} is being committed by invocation ${standing.invocation ?? 'unknown'} since ${standing.claimedAt ?? '?'}; its snapshot was not written within ${ctx.wait.maxMs} ms of waiting. The step is retried.`);
+    }
+    await ctx.sleep(ctx.wait.pollMs);
+  }
+}
+
+/**
+ * Best effort, after this invocation failed: withdraws its claims that name no snapshot (the snapshot it
+ * wrote for one is known to no one else, so it goes too), then, when the backup is FAILED, every snapshot
+ * the commit markers name. Manifest pages stay (unreferenced, collected by prune); packs and indexes stay
+ * on purpose, for the next run to reuse.
+ */
+async function cleanUpFailedInvocation(ctx: ClaimContext, deps: CommitBackupDeps): Promise<void> {
+  try {
+    for (const [source, snapshotId] of ctx.unpublished) {
+      const marker = await ctx.workspace.getCommittedSource(ctx.backupId, source);
+      // Only this invocation writes a marker it claimed: read, then delete, races with nobody.
+      if (marker?.invocation !== ctx.invocation || marker.snapshotId !== undefined) continue;
+      if (snapshotId !== undefined) await deps.vault.store.delete(snapshotKey(snapshotId));
+      await ctx.workspace.deleteCommittedSource(ctx.backupId, source);
+    }
+    await forgetSnapshotsOfFailedBackup(ctx.backupId, deps);
   } catch {
     // The original error matters more; a snapshot left behind is not in the catalog, so no restore offers it.
   }
+}
+
+/**
+ * Deletes the snapshots the commit markers of a FAILED backup name, and the markers; does nothing to a
+ * backup in any other state. While the record is RUNNING some invocation of the commit may still record
+ * them (it reused them from a marker), and a COMMITTED backup has recorded them; a FAILED record can
+ * never be committed (markCommitted requires RUNNING). Returns the snapshot ids deleted. Object Lock may
+ * refuse a delete (ObjectLockedError, thrown): the snapshot stays until its retention passes.
+ */
+export async function forgetSnapshotsOfFailedBackup(backupId: string, deps: Pick<CommitBackupDeps, 'vault' | 'catalog'>): Promise<string[]> {
+  if ((await deps.catalog.getBackup(backupId))?.status !== 'FAILED') return [];
+  const workspace = new BackupWorkspace(deps.vault.store);
+  const deleted: string[] = [];
+  for (const marker of await workspace.listCommittedSources(backupId)) {
+    if (marker.snapshotId !== undefined) {
+      await deps.vault.store.delete(snapshotKey(marker.snapshotId));
+      deleted.push(marker.snapshotId);
+    }
+    await workspace.deleteCommittedSource(backupId, marker.source);
+  }
+  return deleted;
 }

@@ -3,6 +3,7 @@ import { DeleteCommand, GetCommand, paginateQuery, PutCommand, type QueryCommand
 import { type z } from 'zod';
 import { InvalidInputError, TransientError } from '../runtime/errors';
 import { BackupBeingForgottenError } from './backup-being-forgotten-error';
+import { HoldOnForgettingBackupError } from './hold-on-forgetting-backup-error';
 import { BackupInProgressError, BackupNotCommittableError, CatalogItemInvalidError, ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
 import {
   type BackupRecord,
@@ -171,11 +172,14 @@ export class BackupCatalog {
   }
 
   /**
-   * Takes the lease on a plan for `holder` until `expiresAt`. Re-entrant for the same holder (a
-   * retried task), and an expired lease of a run that died can be taken over. `execution` (the Step
-   * Functions execution ARN) lets release-failed-backup tell the lease of a stopped run from the next one's.
+   * Takes the lease on a plan for `holder` until `expiresAt`, and returns the holder that has it for
+   * this run. Re-entrant for the same holder, and for the same `execution` (the Step Functions execution
+   * ARN): a retried Acquire lock task, whose first invocation took the lease under another backup id
+   * and lost its response, gets that first holder back and the lease is left as it is. An expired lease
+   * of a run that died can be taken over. `execution` also lets release-failed-backup tell the lease of a
+   * stopped run from the next one's.
    */
-  async acquireLock(plan: string, holder: string, now: Date, leaseSeconds: number, execution?: string): Promise<void> {
+  async acquireLock(plan: string, holder: string, now: Date, leaseSeconds: number, execution?: string): Promise<string> {
     const expiresAt = Math.floor(now.getTime() / 1000) + leaseSeconds;
     try {
       await this.ddb.send(
@@ -186,9 +190,11 @@ export class BackupCatalog {
           ExpressionAttributeValues: { ':holder': holder, ':now': Math.floor(now.getTime() / 1000) },
         }),
       );
+      return holder;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const lock = await this.readLock(plan);
+      if (execution !== undefined && lock?.execution === execution) return lock.holder;
       throw new BackupInProgressError(plan, lock?.holder ?? 'unknown', new Date((lock?.expiresAt ?? 0) * 1000).toISOString());
     }
   }
@@ -297,9 +303,32 @@ export class BackupCatalog {
     return record;
   }
 
-  /** Sets (or replaces) the legal hold of a backup; UnknownBackupError when the catalog has no such backup. Returns the record as updated. */
+  /**
+   * Sets (or replaces) the legal hold of a backup. Returns the record as updated. Refused: UnknownBackupError
+   * when the catalog has no such backup; HoldOnForgettingBackupError when a forget run has claimed it
+   * (`forgettingAt`, claimForgetting): that run deletes its snapshots whatever the record says, so a hold
+   * recorded there would promise what nothing keeps.
+   */
   async setHold(backupId: string, hold: LegalHold): Promise<BackupRecord> {
-    return this.updateExisting(backupId, { UpdateExpression: 'SET #hold = :hold', ExpressionAttributeNames: { '#hold': 'hold' }, ExpressionAttributeValues: { ':hold': hold } });
+    try {
+      const { Attributes } = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
+          UpdateExpression: 'SET #hold = :hold',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(forgettingAt)',
+          ExpressionAttributeNames: { '#hold': 'hold' },
+          ExpressionAttributeValues: { ':hold': hold },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? this.parseItem(backupRecordSchema, Attributes) : await this.requireBackup(backupId);
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const current = await this.getBackup(backupId);
+      if (current?.forgettingAt !== undefined) throw new HoldOnForgettingBackupError(backupId, current.forgettingAt);
+      throw new UnknownBackupError(backupId);
+    }
   }
 
   /** Removes the legal hold of a backup (none is fine); UnknownBackupError when the catalog has no such backup. */

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,15 +26,30 @@ type WritingStore = S3rver.Store & {
  * files (the content, then `.md5` and the metadata through s3rver's own putMetadata), through a
  * pipeline whose errors reject; a write also settles only once its bytes are in the file (s3rver's
  * answered a PutObject of a buffer before the file was written).
+ *
+ * An object's content is written to a temporary file beside it and renamed into place, so a GET (or a
+ * listing's HEAD) during an overwrite reads the old bytes or the new ones, never a truncated file: S3
+ * PUTs are atomic, and the backup's commit markers are read while another invocation rewrites them
+ * (commit-backup.ts). The temporary name does not end in s3rver's `._S3rver_object`, so no listing
+ * shows it (a killed cloud may leave one; it holds no key).
  */
 export function failWritesNotTheCloud(s3Store: S3rver.Store): void {
   const store = s3Store as WritingStore;
   store.putObject = async (object) => {
     const file = store.getResourcePath(object.bucket, object.key, 'object');
     await mkdir(dirname(file), { recursive: true });
-    const { size, md5 } = await writeContent(file, object.content);
-    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
-    return { size, md5 };
+    // Short, in the object's directory (same file system, so the rename is atomic): the object's own name may already be near NAME_MAX.
+    const temporary = join(dirname(file), `.lifeboat-writing-${randomBytes(6).toString('hex')}`);
+    let written: { size: number; md5: string };
+    try {
+      written = await writeContent(temporary, object.content);
+      await rename(temporary, file);
+    } catch (err) {
+      await rm(temporary, { force: true });
+      throw err;
+    }
+    await store.putMetadata(object.bucket, object.key, object.metadata, written.md5);
+    return written;
   };
   store.putPart = async (bucket, uploadId, partNumber, content) => {
     const file = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
 import { pruneCommand } from '../../../cli/commands/prune-command';
 import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
@@ -170,6 +170,38 @@ it('lifeboat prune then reclaims the forgotten backup\'s data and records the ru
       snapshots: 8, bytesFreed: report.bytesFreed, deleted: expect.objectContaining({ packs: report.packsDeleted }), packsRepacked: report.packsRepacked, lockedSkipped: 0,
     }),
   );
+});
+
+it('refuses a hold on a backup a forget run has claimed, in the primary catalog or the DR one, and exits 1 saying a hold cannot keep it', async () => {
+  const [claimed, claimedInDr] = [ids[2] ?? '', ids[3] ?? ''];
+  const since = '2026-03-10T00:00:00.000Z';
+  const claim = (ddb: DynamoDBClient, backupId: string, update: string) =>
+    DynamoDBDocumentClient.from(ddb).send(new UpdateCommand({ TableName: names.catalogTable, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, UpdateExpression: update, ...(update.startsWith('SET') ? { ExpressionAttributeValues: { ':at': since } } : {}) }));
+  const [primaryDdb, drDdb] = [clients[0] as DynamoDBClient, localDynamoDbClient(cloud.endpoints, DR)];
+  clients.push(drDdb);
+  const primaryCatalog = new BackupCatalog(DynamoDBDocumentClient.from(primaryDdb), names.catalogTable);
+
+  await claim(primaryDdb, claimed, 'SET forgettingAt = :at');
+  const refused = capture();
+  expect(await backupsHoldCommand(claimed, { ...target(), reason: 'case 44', by: 'ann' }, { io: refused.io, clients: commandClients(), now })).toBe(1);
+  expect(refused.err).toEqual([
+    `lifeboat backups hold: Backup ${claimed} cannot be held: it is being forgotten by retention since ${since}, and its snapshots may already be deleted; a hold cannot keep it. ` +
+      'Hold another backup that is kept (`lifeboat backups list`); to keep backups from a forget, hold them before it runs.',
+  ]);
+  expect((await primaryCatalog.getBackup(claimed))?.hold).toBeUndefined();
+  await claim(primaryDdb, claimed, 'REMOVE forgettingAt');
+
+  // The DR catalog's own forget claimed its copy: the primary records the hold, the command says the DR copy cannot be kept.
+  const drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
+  await drCatalog.putRebuiltBackup(await primaryCatalog.requireBackup(claimedInDr));
+  await claim(drDdb, claimedInDr, 'SET forgettingAt = :at');
+  const dr = capture();
+  expect(await backupsHoldCommand(claimedInDr, { ...target(), reason: 'case 44', by: 'ann' }, { io: dr.io, clients: commandClients(), now })).toBe(1);
+  // (The DR vault bucket is made only by the next test: its S3 legal holds are a warning after the error.)
+  expect(dr.err[0]).toEqual(expect.stringMatching(new RegExp(`^lifeboat backups hold: the DR catalog \\(\\S+\\): Backup ${claimedInDr} cannot be held: it is being forgotten by retention since ${since}, .* The primary catalog records the hold, and the primary vault keeps the backup\\.$`)));
+  expect((await primaryCatalog.getBackup(claimedInDr))?.hold?.reason).toBe('case 44');
+  expect(await backupsReleaseCommand(claimedInDr, { ...target() }, { io: capture().io, clients: commandClients() })).toBe(0);
+  await DynamoDBDocumentClient.from(drDdb).send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: `BACKUP#${claimedInDr}`, sk: 'BACKUP' } }));
 });
 
 it('on Object Lock vaults, hold sets S3 legal holds in both vaults that the break-glass role cannot delete through; release lifts them but for another held backup', async () => {

@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { CatalogItemInvalidError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
+import { BackupInProgressError, CatalogItemInvalidError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
+import { HoldOnForgettingBackupError } from '../../../../lambdas/catalog/hold-on-forgetting-backup-error';
 
 /**
  * Catalog reads over a scripted DynamoDB: every item read is validated (an invalid one is named in
@@ -111,8 +112,21 @@ describe('retention: forgotten backups and legal holds', () => {
     const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' };
     ddb.on(UpdateCommand).resolvesOnce({ Attributes: item(record('b-1', { hold })) }).rejectsOnce(conditionFailed());
     await expect(catalog.setHold('b-1', hold)).resolves.toEqual(record('b-1', { hold }));
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET #hold = :hold', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':hold': hold } });
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET #hold = :hold', ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(forgettingAt)', ExpressionAttributeValues: { ':hold': hold } });
     await expect(catalog.clearHold('b-404')).rejects.toThrow(new UnknownBackupError('b-404'));
+  });
+
+  it('refuses a hold on a backup a forget run has claimed, saying since when and that a hold cannot keep it', async () => {
+    const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' };
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand, { Key: { pk: 'BACKUP#b-1', sk: 'BACKUP' } }).resolves({ Item: item(record('b-1', { forgettingAt: '2026-04-01T00:00:00.000Z' })) });
+    ddb.on(GetCommand, { Key: { pk: 'BACKUP#b-404', sk: 'BACKUP' } }).resolves({});
+    const refused = catalog.setHold('b-1', hold);
+    await expect(refused).rejects.toThrow(HoldOnForgettingBackupError);
+    await expect(refused).rejects.toThrow(
+      'Backup b-1 cannot be held: it is being forgotten by retention since 2026-04-01T00:00:00.000Z, and its snapshots may already be deleted; a hold cannot keep it.',
+    );
+    await expect(catalog.setHold('b-404', hold)).rejects.toThrow(new UnknownBackupError('b-404'));
   });
 
   it('marks a committed backup forgotten once, keeping the first time, and reports a record that is not committed', async () => {
@@ -120,5 +134,22 @@ describe('retention: forgotten backups and legal holds', () => {
     await expect(catalog.markForgotten('b-1', '2026-04-01T00:00:00.000Z')).resolves.toBe(true);
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET forgottenAt = if_not_exists(forgottenAt, :at)', ConditionExpression: '#status = :committed' });
     await expect(catalog.markForgotten('b-2', '2026-04-01T00:00:00.000Z')).resolves.toBe(false);
+  });
+});
+
+describe('the plan lease', () => {
+  const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+  const now = new Date('2026-04-01T00:00:00.000Z');
+  it('takes a free lease for the new holder', async () => {
+    ddb.on(PutCommand).resolves({});
+    await expect(catalog.acquireLock('orders', 'b-new', now, 600, 'arn:exec:1')).resolves.toBe('b-new');
+  });
+
+  it('gives a retried task of the same execution the holder its first invocation took, leaving the lease alone', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: { pk: 'LOCK#orders', sk: 'LOCK', holder: 'b-first', expiresAt: 1_775_000_600, execution: 'arn:exec:1' } });
+    await expect(catalog.acquireLock('orders', 'b-second', now, 600, 'arn:exec:1')).resolves.toBe('b-first');
+    await expect(catalog.acquireLock('orders', 'b-other', now, 600, 'arn:exec:2')).rejects.toThrow(new BackupInProgressError('orders', 'b-first', new Date(1_775_000_600_000).toISOString()));
+    await expect(catalog.acquireLock('orders', 'b-other', now, 600)).rejects.toThrow(BackupInProgressError);
   });
 });

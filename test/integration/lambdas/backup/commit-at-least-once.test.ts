@@ -1,0 +1,160 @@
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { commitBackup, forgetSnapshotsOfFailedBackup } from '../../../../lambdas/backup/commit-backup';
+import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { rebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
+import { TransientError } from '../../../../lambdas/runtime/errors';
+import { loadExecutionHistory } from '../../../../local/executor/execution-history';
+import { runLocalExecution } from '../../../../local/executor/run-local-execution';
+import { snapshotKey, type Snapshot } from '../../../../vault';
+import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, plannedBackupId, seedSmallSources, SMALL_PLAN } from '../../../support/backup-test-environment';
+
+/**
+ * Step Functions runs a task at least once: a retry after a lost response may run beside the first
+ * invocation (audit R16). Commit backup twice at once records one snapshot per source, all present;
+ * Acquire lock twice continues under the first invocation's backup id.
+ */
+let env: BackupTestEnvironment;
+
+beforeAll(async () => {
+  env = await openBackupTestEnvironment('atleastonce');
+  await seedSmallSources(env);
+}, 120_000);
+
+afterAll(async () => {
+  await env?.close();
+});
+
+async function snapshotsOf(backupId: string): Promise<Snapshot[]> {
+  return (await (await env.vault()).listSnapshots()).filter((s) => s.tags.includes(`backupId:${backupId}`));
+}
+
+/** A run stopped right before its commit, its record RUNNING again: every part stored, as the commit finds it. */
+async function runUpToCommit(): Promise<{ backupId: string; planKey: string }> {
+  const r = await env.runBackup({ strategy: 'full', faults: [{ state: 'Commit backup', errorName: 'Stop', at: 'before' }] });
+  const backupId = plannedBackupId(r);
+  const exited = loadExecutionHistory(env.dataDir, r.executionId).events.find((e) => e.type === 'StateExited' && e.state === 'Plan shards');
+  const planKey = (exited?.output as { backup: { planKey: string } }).backup.planKey;
+  await DynamoDBDocumentClient.from(env.ddb).send(
+    new UpdateCommand({
+      TableName: env.names.catalogTable,
+      Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
+      UpdateExpression: 'SET #s = :r REMOVE #e, #c, endedAt',
+      ExpressionAttributeNames: { '#s': 'status', '#e': 'error', '#c': 'cause' },
+      ExpressionAttributeValues: { ':r': 'RUNNING' },
+    }),
+  );
+  return { backupId, planKey };
+}
+
+it('a first commit that fails after the retry reused its snapshots deletes none of them: the backup commits on snapshots that exist', async () => {
+  const input = await runUpToCommit();
+  const catalog = () => new BackupCatalog(DynamoDBDocumentClient.from(env.ddb), env.names.catalogTable);
+  let retryAtCatalog!: () => void;
+  const retryReached = new Promise<void>((resolve) => (retryAtCatalog = resolve));
+  let firstAtCatalog!: () => void;
+  const firstReached = new Promise<void>((resolve) => (firstAtCatalog = resolve));
+  // The first invocation's catalog write is throttled once the retry has read its markers; the retry writes after the first gave up.
+  const first = catalog();
+  first.markCommitted = async () => {
+    firstAtCatalog();
+    await retryReached;
+    throw new TransientError('DynamoDB throttled the write (ProvisionedThroughputExceededException)');
+  };
+  const firstDone = commitBackup(input, { vault: await env.vault(), catalog: first }).then(
+    () => 'committed',
+    (err: Error) => err.name,
+  );
+  await firstReached;
+  const retry = catalog();
+  const mark = retry.markCommitted.bind(retry);
+  retry.markCommitted = async (id, result) => {
+    retryAtCatalog();
+    await firstDone;
+    return mark(id, result);
+  };
+  const committed = await commitBackup(input, { vault: await env.vault(), catalog: retry });
+  expect(await firstDone).toBe('TransientError');
+
+  const record = await env.catalog.requireBackup(input.backupId);
+  expect(record.status).toBe('COMMITTED');
+  const vault = await env.vault();
+  for (const s of record.sources) expect({ source: s.name, present: await vault.store.has(snapshotKey(s.snapshotId)) }).toEqual({ source: s.name, present: true });
+  expect((await snapshotsOf(input.backupId)).map((s) => s.id).sort()).toEqual(committed.sources.map((s) => s.snapshotId).sort());
+}, 120_000);
+
+it('a commit that finds a recorded snapshot gone refuses to mark the backup COMMITTED, naming it; once FAILED, its snapshots go', async () => {
+  const input = await runUpToCommit();
+  const vault = await env.vault();
+  // The first snapshot checked (small-bucket's) is deleted right before its check, as an old commit's cleanup would.
+  const has = vault.store.has.bind(vault.store);
+  let deleted = false;
+  vault.store.has = async (key) => {
+    if (!deleted && key.startsWith('snapshots/')) {
+      deleted = true;
+      await vault.store.delete(key);
+    }
+    return has(key);
+  };
+  try {
+    await expect(commitBackup(input, { vault, catalog: env.catalog })).rejects.toThrow(/^Backup \S+ cannot be committed: the snapshot [0-9a-f]{64} of source small-bucket is not in the vault \(snapshots\/[0-9a-f]{64}\)/);
+  } finally {
+    vault.store.has = has;
+  }
+  expect((await env.catalog.requireBackup(input.backupId)).status).toBe('RUNNING');
+  // While RUNNING, another invocation may still record them: the failed invocation left them.
+  expect(await snapshotsOf(input.backupId)).toHaveLength(env.plan.sources.length - 1);
+
+  // Once the run is FAILED no commit can record its snapshots any more: they and the markers go.
+  await env.catalog.markFailed(input.backupId, 'CommittedSnapshotMissingError', 'test', new Date().toISOString());
+  expect(await forgetSnapshotsOfFailedBackup(input.backupId, { vault, catalog: env.catalog })).toHaveLength(env.plan.sources.length);
+  expect(await snapshotsOf(input.backupId)).toEqual([]);
+}, 120_000);
+
+it('two commits at once write one snapshot per source, and a catalog rebuild restores the backup', async () => {
+  const primary = env.local.stacks.find((s) => s.role === 'primary');
+  if (!primary) throw new Error('no primary stack');
+  let first: Promise<string[]> | undefined;
+  const r = await runLocalExecution({
+    stack: primary,
+    stateMachine: env.names.backupStateMachine,
+    input: { plan: SMALL_PLAN, trigger: 'test', strategy: 'full' },
+    endpoints: env.local.endpoints,
+    dataDir: env.dataDir,
+    pool: env.local.lambdaPool(2),
+    faults: [],
+    retryIntervalScale: 0.001,
+    extraEnv: { LIFEBOAT_FS_ROOT: env.local.fsRoot },
+    onEvent: (e) => {
+      if (e.type !== 'StateEntered' || e.state !== 'Commit backup' || first) return;
+      // The first invocation, its response lost, slowed after each snapshot it writes; the workflow's own Commit is the retry.
+      const { backupId, planKey } = (e.input as { backup: { backupId: string; planKey: string } }).backup;
+      first = env.vault().then(async (vault) => {
+        const write = vault.commitSnapshot.bind(vault);
+        vault.commitSnapshot = async (i) => {
+          const snapshot = await write(i);
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+          return snapshot;
+        };
+        const c = await commitBackup({ backupId, planKey }, { vault, catalog: env.catalog, claimWait: { pollMs: 100, maxMs: 60_000 } });
+        return c.sources.map((s) => s.snapshotId);
+      });
+    },
+  });
+  expect({ status: r.status, error: r.error, cause: r.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
+  const backupId = committedBackupId(r);
+  const record = await env.catalog.requireBackup(backupId);
+  expect(await first).toEqual(record.sources.map((s) => s.snapshotId));
+  expect((await snapshotsOf(backupId)).map((s) => s.id).sort()).toEqual(record.sources.map((s) => s.snapshotId).sort());
+  const report = await rebuildCatalog({ vault: await env.vault(), side: 'primary', catalog: env.catalog, environment: 'test', plans: [SMALL_PLAN], drHolds: null });
+  expect(report.backups.filter((b) => b.backupId === backupId)).toEqual([{ backupId, plan: SMALL_PLAN, outcome: 'unchanged' }]);
+}, 180_000);
+
+it('Acquire lock run twice (its first response lost) continues under the first invocation\'s backup id', async () => {
+  const r = await env.runBackup({ faults: [{ state: 'Acquire lock', errorName: 'Lambda.ServiceException', message: 'response lost', at: 'after', times: 1 }] });
+  expect({ status: r.status, error: r.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+  const history = loadExecutionHistory(env.dataDir, r.executionId);
+  expect(history.events.filter((e) => e.type === 'StateRetried' && e.state === 'Acquire lock')).toHaveLength(1);
+  const backupId = committedBackupId(r);
+  expect((await env.catalog.requireBackup(backupId)).status).toBe('COMMITTED');
+  expect(await env.catalog.lease(SMALL_PLAN)).toBeUndefined();
+}, 120_000);
