@@ -3,7 +3,7 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { TransientError } from '../runtime/errors';
 import { type BackupRecord, type BackupSourceRecord, type BackupTotals, snapshotFieldsOfSource, sumBackupTotals } from '../catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
-import { type ManifestRun, mergePruneStatesSeen, type PartSummary, type PruneStateSeen, type Snapshot, summarizePart, type Vault } from '../../vault';
+import { type ManifestRun, mergePruneStatesSeen, type PartSummary, type PruneStateSeen, type Snapshot, summarizePart, type Vault, type VaultStore } from '../../vault';
 import { extendSnapshotRetention, mapBounded, retentionWindow, snapshotKey } from '../../vault';
 import { type BackupPlanDocument } from './backup-plan-document';
 import { BackupWorkspace, committedSourceKey, type CommittedSource, type ShardPartDocument } from './backup-workspace';
@@ -298,7 +298,7 @@ async function cleanUpFailedInvocation(ctx: ClaimContext, deps: CommitBackupDeps
       if (snapshotId !== undefined) await deps.vault.store.delete(snapshotKey(snapshotId));
       await ctx.workspace.deleteCommittedSource(ctx.backupId, source);
     }
-    await forgetSnapshotsOfFailedBackup(ctx.backupId, deps);
+    await forgetSnapshotsOfFailedBackup(ctx.backupId, { store: deps.vault.store, catalog: deps.catalog });
   } catch {
     // The original error matters more; a snapshot left behind is not in the catalog, so no restore offers it.
   }
@@ -309,15 +309,17 @@ async function cleanUpFailedInvocation(ctx: ClaimContext, deps: CommitBackupDeps
  * backup in any other state. While the record is RUNNING some invocation of the commit may still record
  * them (it reused them from a marker), and a COMMITTED backup has recorded them; a FAILED record can
  * never be committed (markCommitted requires RUNNING). Returns the snapshot ids deleted. Object Lock may
- * refuse a delete (ObjectLockedError, thrown): the snapshot stays until its retention passes.
+ * refuse a delete (ObjectLockedError, thrown): the snapshot stays until its retention passes. Called by
+ * the workflow's Record failure step once it has marked the record FAILED (record-backup-failure.ts),
+ * which needs the vault's store only, not its keys.
  */
-export async function forgetSnapshotsOfFailedBackup(backupId: string, deps: Pick<CommitBackupDeps, 'vault' | 'catalog'>): Promise<string[]> {
+export async function forgetSnapshotsOfFailedBackup(backupId: string, deps: { store: VaultStore; catalog: Pick<BackupCatalog, 'getBackup'> }): Promise<string[]> {
   if ((await deps.catalog.getBackup(backupId))?.status !== 'FAILED') return [];
-  const workspace = new BackupWorkspace(deps.vault.store);
+  const workspace = new BackupWorkspace(deps.store);
   const deleted: string[] = [];
   for (const marker of await workspace.listCommittedSources(backupId)) {
     if (marker.snapshotId !== undefined) {
-      await deps.vault.store.delete(snapshotKey(marker.snapshotId));
+      await deps.store.delete(snapshotKey(marker.snapshotId));
       deleted.push(marker.snapshotId);
     }
     await workspace.deleteCommittedSource(backupId, marker.source);

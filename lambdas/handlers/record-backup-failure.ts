@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { forgetSnapshotsOfFailedBackup } from '../backup/commit-backup';
+import { handlerLogger } from '../operations/handler-logger';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 const inputSchema = z.object({
@@ -8,7 +10,7 @@ const inputSchema = z.object({
   shards: z.array(z.number().int().min(0)).optional(),
 });
 
-type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED' | false };
+type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED' | false; snapshotsDeleted?: number };
 
 /**
  * Catch target of the backup workflow: marks the backup FAILED (a no-op when planning never created
@@ -17,11 +19,22 @@ type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED
  * run's Replicate step copies it). Also the Catch of a Snapshot shards child execution, with the
  * batch's shard indexes: the shard's own error is recorded first, and the map's later
  * States.ExceedToleratedFailureThreshold does not replace it (BackupCatalog.markFailed).
+ *
+ * Once FAILED, the snapshots a commit wrote for the backup (named in its commit markers) are deleted:
+ * no commit can record them any more, and the commit itself keeps them while the record is RUNNING,
+ * since a retried invocation may be recording them (commit-backup.ts). Best effort: a snapshot left
+ * behind is in no catalog record, so no restore or drill offers it.
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failure record' }, async (input, runtime): Promise<FailureRecorded> => {
   if (!input.lock) return { recorded: false };
   const { backupId } = input.lock;
   const cause = input.shards ? `Shard ${input.shards.join(', ')} of the batch that failed: ${input.error.Cause}` : input.error.Cause;
-  if (await runtime.catalog.markFailed(backupId, input.error.Error, cause, new Date().toISOString())) return { backupId, recorded: 'FAILED' };
+  if (await runtime.catalog.markFailed(backupId, input.error.Error, cause, new Date().toISOString())) {
+    const deleted = await forgetSnapshotsOfFailedBackup(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog }).catch((err: unknown) => {
+      handlerLogger.warn(`Snapshots of failed backup ${backupId} left in the vault: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+      return [];
+    });
+    return { backupId, recorded: 'FAILED', ...(deleted.length > 0 ? { snapshotsDeleted: deleted.length } : {}) };
+  }
   return { backupId, recorded: (await runtime.catalog.markCopyFailed(backupId)) ? 'DR_COPY_FAILED' : false };
 });

@@ -206,7 +206,13 @@ export class BackupWorkflow extends Construct {
     grantCatalogItems(plan, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     // Commit: RUNNING → COMMITTED, then the per-source index items (PutItem). Table ARN only: no index is queried.
     grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
-    grantCatalogItems(recordFailure, props.catalog, ['dynamodb:UpdateItem']);
+    grantCatalogItems(recordFailure, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
+    // Once FAILED, the snapshots its commit wrote go (record-backup-failure.ts): it lists and reads the backup's commit
+    // markers (SSE-KMS: Decrypt), deletes them and the snapshots they name. No vault keys: it opens no envelope.
+    grantVaultObjects(recordFailure, vault, ['s3:GetObject', 's3:DeleteObject'], [COMMITTED_SOURCES]);
+    grantVaultObjects(recordFailure, vault, ['s3:DeleteObject'], ['snapshots/*']);
+    recordFailure.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
+    recordFailure.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     grantSourceRead(plan, sources, 'list');
     // Planned from an inventory report, an object above the shard budget is split by its ETag and size of now, so the
     // planner sends it one HeadObject, which needs s3:GetObject (no KMS: a HEAD decrypts nothing). Sources planned by LIST get none.

@@ -250,11 +250,14 @@ describe('primary stack', () => {
     // Packs, indexes and manifest pages in two create-only statements (whole objects with If-None-Match, multipart parts).
     expect([...new Set(vaultKeysFor(statements, 's3:PutObject'))]).toEqual(['data/*', 'index/*', 'manifest/*', 'parts/*']);
     expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'index/*', 'keys/*', 'manifest/*', 'parts/*', 'plans/*', 'prune/*', 'snapshots/*']);
-    // The record-failure function touches only the catalog.
-    expect(JSON.stringify(policyOf('BackupRecordBackupFailureRole'))).not.toContain('s3:');
+    // The record-failure function, once a backup is FAILED, reads and deletes its commit markers and deletes the snapshots they name: nothing else.
+    const recordFailure = policyOf('BackupRecordBackupFailureRole');
+    expect([...new Set(actionsOf(recordFailure).filter((a) => a.startsWith('s3:')))].sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket']);
+    expect(vaultKeysFor(recordFailure, 's3:GetObject')).toEqual(['parts/*/committed/*']);
+    expect(vaultKeysFor(recordFailure, 's3:DeleteObject')).toEqual(['parts/*/committed/*', 'snapshots/*']);
   });
 
-  it('lets only the plan step create the vault and only the commit step write and remove snapshots', () => {
+  it('lets only the plan step create the vault and only the commit step write snapshots (commit and, for a FAILED backup, record-failure remove them)', () => {
     const plan = policyOf('BackupPlanBackupRole');
     expect(vaultKeysFor(plan, 's3:PutObject')).toEqual(['config', 'keys/*', 'plans/*']);
     expect(actionsOf(plan)).not.toContain('s3:DeleteObject');

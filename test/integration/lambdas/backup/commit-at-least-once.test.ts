@@ -4,8 +4,12 @@ import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { rebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
 import { TransientError } from '../../../../lambdas/runtime/errors';
 import { loadExecutionHistory } from '../../../../local/executor/execution-history';
+import { localFunctions } from '../../../../local/executor/local-functions';
 import { runLocalExecution } from '../../../../local/executor/run-local-execution';
+import { stackResources } from '../../../../local/executor/stack-resources';
+import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV } from '../../../../lambdas/runtime/local-endpoints';
 import { snapshotKey, type Snapshot } from '../../../../vault';
+import { listedKeys } from '../../../support/vault-test-helpers';
 import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, plannedBackupId, seedSmallSources, SMALL_PLAN } from '../../../support/backup-test-environment';
 
 /**
@@ -26,6 +30,23 @@ afterAll(async () => {
 
 async function snapshotsOf(backupId: string): Promise<Snapshot[]> {
   return (await (await env.vault()).listSnapshots()).filter((s) => s.tags.includes(`backupId:${backupId}`));
+}
+
+/** The synthesized Record failure function, invoked as the backup workflow's Catch invokes it. */
+async function invokeRecordFailure(event: unknown): Promise<unknown> {
+  const primary = env.local.stacks.find((s) => s.role === 'primary');
+  if (!primary) throw new Error('no primary stack');
+  const fn = [...localFunctions(stackResources(primary)).values()].find((f) => f.environment['LIFEBOAT_HANDLER'] === 'record-backup-failure' || /RecordBackupFailure/.test(f.logicalId));
+  if (!fn) throw new Error('no RecordBackupFailure function in the primary stack');
+  const functionEnv = {
+    AWS_REGION: primary.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    [LOCAL_ENDPOINTS_ENV]: JSON.stringify(env.local.endpoints),
+    ...fn.environment,
+    AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+  };
+  return env.local.lambdaPool(1).invoke(fn, event, functionEnv);
 }
 
 /** A run stopped right before its commit, its record RUNNING again: every part stored, as the commit finds it. */
@@ -104,10 +125,15 @@ it('a commit that finds a recorded snapshot gone refuses to mark the backup COMM
   // While RUNNING, another invocation may still record them: the failed invocation left them.
   expect(await snapshotsOf(input.backupId)).toHaveLength(env.plan.sources.length - 1);
 
-  // Once the run is FAILED no commit can record its snapshots any more: they and the markers go.
-  await env.catalog.markFailed(input.backupId, 'CommittedSnapshotMissingError', 'test', new Date().toISOString());
-  expect(await forgetSnapshotsOfFailedBackup(input.backupId, { vault, catalog: env.catalog })).toHaveLength(env.plan.sources.length);
+  // The workflow's Record failure step marks the run FAILED; then no commit can record its snapshots any more: they and the markers go.
+  const recorded = await invokeRecordFailure({ lock: { backupId: input.backupId }, error: { Error: 'CommittedSnapshotMissingError', Cause: 'test' } });
+  // Every snapshot a marker names (deleting the one already gone is no error).
+  expect(recorded).toEqual({ backupId: input.backupId, recorded: 'FAILED', snapshotsDeleted: env.plan.sources.length });
+  expect((await env.catalog.requireBackup(input.backupId)).status).toBe('FAILED');
   expect(await snapshotsOf(input.backupId)).toEqual([]);
+  expect(await listedKeys(vault.store, `parts/${input.backupId}/committed/`)).toEqual([]);
+  // Again (a retried step): nothing more to delete, and the record stays FAILED.
+  expect(await forgetSnapshotsOfFailedBackup(input.backupId, { store: vault.store, catalog: env.catalog })).toEqual([]);
 }, 120_000);
 
 it('two commits at once write one snapshot per source, and a catalog rebuild restores the backup', async () => {
