@@ -1,23 +1,32 @@
 import { z } from 'zod';
 import { cleanUpDrill, scratchDirectoryRootOf } from '../drill/scratch-targets';
 import { drillIdOf } from '../drill/drill-id';
+import { releaseDrillPins } from '../drill/drill-pins';
+import { drillStartSchema } from '../drill/drill-start';
+import { handlerLogger } from '../operations/handler-logger';
+import { releaseRestorePin } from '../restore/restore-pin';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 // The drill's id from the execution (drillIdOf), not from the start step's result: a drill whose start failed half
-// way has no result, and its scratch buckets must go all the same.
+// way has no result, and its scratch buckets must go all the same. `state`: the whole state (`$`), since ASL cannot
+// name a path that may be absent; only `state.drill` (the start step's result, absent when it failed) is read, for
+// the pins of the drill's restores.
 const inputSchema = z.object({
   execution: z.string().min(1, 'must be the execution name ($$.Execution.Name)'),
   startedAt: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be the execution start time ($$.Execution.StartTime)'),
   sweep: z.boolean({ message: 'must be true or false' }).default(true),
+  state: z.looseObject({ drill: drillStartSchema.optional() }).optional(),
 });
 
-/** Fourth step of the drill: remove this drill's scratch targets and sweep those of earlier drills older than a day. */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill cleanup request' }, async ({ execution, startedAt, sweep }, runtime) =>
-  cleanUpDrill({ drillId: drillIdOf(execution, startedAt), sweep, now: new Date() }, runtime.config.restoreTargetPrefix, {
+/** Fourth step of the drill: remove the pins of this drill's restores, then its scratch targets, and sweep those of earlier drills older than a day. */
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill cleanup request' }, async ({ execution, startedAt, sweep, state }, runtime) => {
+  // Best effort (releaseRestorePin logs a failure): a pin left behind counts until its `until`, and the scratch targets must go all the same.
+  await releaseDrillPins(state?.drill, releaseRestorePin(runtime.catalog, runtime.config.homeVault, (message) => handlerLogger.warn(message)));
+  return cleanUpDrill({ drillId: drillIdOf(execution, startedAt), sweep, now: new Date() }, runtime.config.restoreTargetPrefix, {
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directoryRoot: scratchDirectoryRootOf(runtime.config, runtime.directory),
     // Never removed, whatever their names (scratch-targets.ts): the plans this drill function was deployed with (LIFEBOAT_PLANS).
     sources: runtime.sources,
-  }),
-);
+  });
+});

@@ -6,11 +6,12 @@ import { type CreateTableOptions, createTableFromSchema, describeTargetTable, fi
 import { type ManifestEntry, type Vault } from '../../vault';
 import { shardsPerBatch } from '../backup/shard-batch-size';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
-import { SnapshotMismatchError } from './restore-errors';
+import { RestoreTargetMissingError, SnapshotMismatchError } from './restore-errors';
 import { InvalidInputError } from '../runtime/errors';
 import { selectedEntries } from './restore-selection';
 import { DEFAULT_PIECE_BYTES, piecesOf } from './object-pieces';
 import { s3Attributes, s3TargetKey } from './restored-entry';
+import { createPieceFiles } from './split-file-pieces';
 import { startSplitUpload } from './split-object-upload';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { type ResolvedRestore } from './resolved-restore';
@@ -92,7 +93,8 @@ export type PlannedRestore = {
  * Plans a restore: prepares the target (recreates a DynamoDB table from the backup's schema —
  * keys, GSIs/LSIs with projections, billing, TTL — or creates the target directory), cuts the
  * selected manifest entries into contiguous shards balanced by entries and bytes, and stores the
- * plan with its shard manifest. Two passes over the manifest (totals, then boundaries), so memory
+ * plan with its shard manifest; then creates the piece files of the files restored in pieces
+ * (split-file-pieces.ts). Two passes over the manifest (totals, then boundaries), so memory
  * grows with the number of shards only, not with the entries. Refused before the target is touched:
  * a filter that selects nothing, a target prefix that makes a key longer than S3 allows
  * (restored-key-length.ts), and an overwrite into an existing table keyed otherwise than the backup
@@ -190,6 +192,8 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   // The manifest first: a plan on the vault always has its manifest.
   const shardManifestKey = await putRestoreShardManifest(deps.planS3, deps.planBucket, restore.restoreId, shards);
   const planKey = await putRestorePlan(deps.planS3, deps.planBucket, plan);
+  // Last, so that a plan step failing before it leaves no piece file (no abandon step runs without a plan).
+  await createSplitFiles(restore, splitEntries, deps);
   const planned: PlannedRestore = {
     restoreId: restore.restoreId,
     planKey,
@@ -214,6 +218,23 @@ async function startSplitUploads(restore: ResolvedRestore, splitEntries: Readonl
     const key = s3TargetKey(target, entry);
     const uploadId = await startSplitUpload(deps.targetS3, target.bucket, key, s3Attributes(entry));
     for (const shard of shards) if (shard.piece) Object.assign(shard.piece, { uploadId, key });
+  }
+}
+
+/**
+ * Creates the piece file of each file restored in pieces (split-file-pieces.ts), which its pieces'
+ * shards only open: as the S3 upload above, it exists before any shard runs and only Verify restore
+ * or Abandon restore ends it.
+ */
+async function createSplitFiles(restore: ResolvedRestore, splitEntries: ReadonlyArray<{ entry: ManifestEntry }>, deps: PlanRestoreDeps): Promise<void> {
+  const target = restore.target;
+  if (splitEntries.length === 0 || target.type !== 'filesystem') return;
+  const dir = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false });
+  if (!dir) throw new RestoreTargetMissingError(`The restore target directory ${target.path} is gone: the plan step made it a moment ago, and nothing else may change the target during a restore; run the restore again`);
+  try {
+    await createPieceFiles(dir.path, splitEntries.map(({ entry }) => entry.path), restore);
+  } finally {
+    await dir.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
-import { CheckedWrites, comparePaths, EntryContentPrefetch, type ManifestEntry, type NotRestored, RestoredContentTags, type Vault } from '../../vault';
+import { CheckedWrites, comparePaths, EntryContentPrefetch, type ManifestEntry, type NotRestored, PieceFileMissingError, RestoredContentTags, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
 import { vaultForBlobs } from './vault-for-blobs';
@@ -138,8 +138,10 @@ async function restorePiece(vault: Vault, plan: RestorePlanDocument, shard: Rest
     const bytes = await uploadObjectPiece(vault, entry, piece, { restoreId, shardIndex: shard.index, bucket: target.bucket, key: s3TargetKey(target, entry) }, deps);
     return { shardIndex: shard.index, entries: shard.entries, bytes, items: 0 };
   }
-  const targetDir = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: true });
-  if (!targetDir) throw new SnapshotMismatchError(`The restore target directory ${target.path} could not be opened for piece ${shard.index} of ${JSON.stringify(entry.path)}`);
+  // Never created here: the plan step made the target directory and the piece file (plan-restore.ts), so a piece
+  // whose restore has ended (abandoned, or cleaned up by its drill) finds neither and leaves nothing behind.
+  const targetDir = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false });
+  if (!targetDir) throw new PieceFileMissingError(entry.path, restoreId, `the target directory ${target.path}`);
   try {
     const directory = await openDirectoryRestorer(vault, targetDir.path, () => false, { overwrite: plan.restore.overwrite, keepSetIdBits: plan.restore.keepSetIdBits });
     const bytes = await directory.restorePiece(entry, piece.start, piece.end, restoreId);

@@ -1,15 +1,40 @@
-import { type DirectoryRestorer, type ManifestEntry } from '../../vault';
+import { type DirectoryRestorer, type ManifestEntry, RestoreTarget } from '../../vault';
 import { type PieceRecordStore, pieceRecordsOf, piecesByEntry } from './piece-records';
 import { type RestorePlanDocument } from './restore-plan-document';
 import { SplitEntryIncompleteError } from './restore-errors';
 
 /**
- * A large file restored by several shards: each piece's shard writes the blobs that start in its
- * byte range into a piece file beside the entry's name, shared by the restore
- * (`.<name>.lifeboat-<restoreId>.part`, RestoreTarget.writeFilePiece), and records what it wrote
- * beside the plan (piece-records.ts); the verify step, once every piece has its record, gives the
- * file its length and attributes and renames it onto its name. Until then no file has the name.
+ * A large file restored by several shards: the plan step creates a piece file beside the entry's
+ * name, shared by the restore (`.<name>.lifeboat-<restoreId>.part`, createPieceFiles); each piece's
+ * shard writes the blobs that start in its byte range into it (RestoreTarget.writeFilePiece, which
+ * only opens it) and records what it wrote beside the plan (piece-records.ts); the verify step, once
+ * every piece has its record, gives the file its length and attributes and renames it onto its name.
+ * Until then no file has the name.
  */
+
+/**
+ * Creates the piece file of each of `paths` (entries the plan restores in pieces) under the target
+ * directory `root`, with the directories above it (plan step, once the plan is stored, before any
+ * shard runs). The shards only open it: a piece still being written after the restore ended (a shard
+ * invocation still running when Abandon restore removed the file) finds no file and writes nothing,
+ * where it used to create one as large as the entry that no later step removed (audit R17 F2). When
+ * one cannot be made, those made already are removed (best effort) and the step fails: no abandon
+ * step runs for a restore whose plan step failed.
+ */
+export async function createPieceFiles(root: string, paths: readonly string[], restore: { restoreId: string; overwrite: boolean; keepSetIdBits: boolean }): Promise<void> {
+  if (paths.length === 0) return;
+  const target = new RestoreTarget(root, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, owner: 'never' });
+  const made: string[] = [];
+  try {
+    for (const path of paths) {
+      await target.createFilePieces(path, restore.restoreId);
+      made.push(path);
+    }
+  } catch (err) {
+    for (const path of made) await target.discardFilePieces(path, restore.restoreId).catch(() => undefined);
+    throw err;
+  }
+}
 
 /**
  * Puts the plan's files restored in pieces in place (verify step, before the directories get

@@ -55,7 +55,8 @@ const NOT_RESTORED_LISTED = 20;
  * backup's. Here each shard's record is read, and the directories and the entries restored in
  * pieces are read back. Any difference, or a shard without a record, fails with
  * RestoreVerificationError (the abandon step then unpins). Verified, the restore's pin on its backup
- * is removed (best effort): retention may forget the backup from then on.
+ * is removed (best effort, `releasePin`): retention may forget the backup from then on. A drill's
+ * restore is given none: the drill reads the snapshot after this step, and its cleanup step unpins.
  */
 export async function verifyRestore(input: { planKey: string }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
   const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);

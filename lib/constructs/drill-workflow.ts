@@ -156,6 +156,10 @@ export class DrillWorkflow extends Construct {
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteBucket'], resources: [scratchBuckets], conditions: own }));
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [scratchObjects], conditions: own }));
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'dynamodb:DeleteTable'], resources: [scratchTables] }));
+    // The pins of the drill's restores (drill-pins.ts): their verify steps leave them, since Compare still reads the
+    // snapshot; the cleanup removes them, one conditional UpdateItem of the backup's record each, on the table only.
+    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+    props.catalogKey.grantEncryptDecrypt(cleanup);
     // Record: the report object, written once (read back when a retry finds it), and the catalog item. Create-only
     // (If-None-Match: *, drill-report-object.ts): the evidence of an earlier drill cannot be replaced by this role.
     for (const statement of createOnlyPutStatements(vaultObjects(['drills/*']), { multipart: false })) record.addToRolePolicy(statement);
@@ -199,10 +203,12 @@ export class DrillWorkflow extends Construct {
       'drill.$': '$.drill',
       'restored.$': '$.restored',
     });
-    const cleanupTask = lifeboatTask(this, 'Clean up scratch', 'Removes this drill\'s scratch buckets, tables and directories, and sweeps those of earlier drills older than a day.', cleanup, '$.cleanup', {
+    // The whole state: the pins of the drill's restores are named by `$.drill`, which a drill whose start failed has not.
+    const cleanupTask = lifeboatTask(this, 'Clean up scratch', 'Removes the pins of this drill\'s restores on its backup and this drill\'s scratch buckets, tables and directories, and sweeps those of earlier drills older than a day.', cleanup, '$.cleanup', {
       'execution.$': '$$.Execution.Name',
       'startedAt.$': '$$.Execution.StartTime',
       sweep: true,
+      'state.$': '$',
     });
     const recordTask = lifeboatTask(this, 'Record drill', 'Measures the RTO, gives the verdict against the plan\'s objectives, writes the report object drills/<id>.json into the vault and the drill into the catalog.', record, '$.report', {
       'input.$': '$$.Execution.Input',

@@ -200,15 +200,39 @@ export class RestoreTarget {
   }
 
   /**
-   * Writes one piece of a large file entry that several restorers write side by side (a restore
-   * shard each): `write` fills its byte range of the piece file shared by the restore (piecePathFor),
-   * which finishFilePieces later puts in place. Opened without following a link and refused unless
-   * it is a regular file, as every file the restore writes.
+   * Creates the empty piece file of a large file entry that several restorers write side by side
+   * (piecePathFor), and the directories above it that are missing: the restore's plan step does this
+   * once per such entry, before any piece is written. A retried plan step finds the file there and
+   * leaves it as it is (no O_TRUNC, no O_EXCL). Opened without following a link and refused unless it
+   * is a regular file, as every file the restore writes.
    */
-  async writeFilePiece(entryPath: string, restoreId: string, write: (fh: OpenFile) => Promise<number>): Promise<number> {
+  async createFilePieces(entryPath: string, restoreId: string): Promise<void> {
     const absolute = this.pathOfNonDirectory(entryPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
     const fh = await this.openPieceFile(absolute, entryPath, restoreId, fsc.O_CREAT);
+    await fh.close();
+  }
+
+  /**
+   * Writes one piece of a large file entry into the piece file createFilePieces made: `write` fills
+   * its byte range, which finishFilePieces later puts in place. The file is only opened, never
+   * created, and no directory is made on the way: once Abandon restore removed it (the restore failed)
+   * or Verify restore renamed it, a piece still being written (a shard invocation that outlived its
+   * restore: Step Functions stops no running Lambda invocation) fails with PieceFileMissingError
+   * instead of leaving a file as large as the entry that no later step removes (audit R17 F2).
+   */
+  async writeFilePiece(entryPath: string, restoreId: string, write: (fh: OpenFile) => Promise<number>): Promise<number> {
+    const absolute = this.pathOfNonDirectory(entryPath);
+    const pieceFile = piecePathFor(absolute, restoreId);
+    const missing = (cause?: unknown): PieceFileMissingError => new PieceFileMissingError(entryPath, restoreId, `the piece file ${relativeDisplay(this.root, pieceFile)}`, cause);
+    await this.requireDirectories(parentOf(absolute), entryPath, missing);
+    let fh: fs.FileHandle;
+    try {
+      fh = await this.openPieceFile(absolute, entryPath, restoreId, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(err);
+      throw err;
+    }
     try {
       return await write(fh);
     } finally {
@@ -374,6 +398,28 @@ export class RestoreTarget {
     return check;
   }
 
+  /**
+   * Makes sure `dir` and every directory between it and the root are there and real directories,
+   * changing nothing: where one is missing, `missing()` is thrown; a symlink or another file on the way
+   * is refused, since nothing is written through it (with or without `overwrite`: only a step that may
+   * create the directory replaces what is in its place).
+   */
+  private async requireDirectories(dir: FsPath, entryPath: string, missing: () => Error): Promise<void> {
+    if (dir === this.root) {
+      const stats = await fs.stat(this.root).catch(() => null);
+      if (!stats) throw missing();
+      if (!stats.isDirectory()) throw new RestoreTargetNotDirectoryError(this.root);
+      return;
+    }
+    await this.requireDirectories(parentOf(dir), entryPath, missing);
+    const existing = await lstatOrNull(dir);
+    if (!existing) throw missing();
+    if (!existing.isDirectory()) {
+      const what = existing.isSymbolicLink() ? 'a symlink' : 'not a directory';
+      throw new UnsafeEntryPathError(entryPath, `${JSON.stringify(relativeDisplay(this.root, dir))} is ${what} in the target, where the restore made a directory, and nothing is written through it`);
+    }
+  }
+
   private async checkDirectory(dir: FsPath, entryPath: string): Promise<void> {
     if (dir === this.root) {
       // The root itself may be a link the user chose; only what lies below it is checked for links.
@@ -459,6 +505,28 @@ export class RestoreTargetNotDirectoryError extends Error {
   override readonly name = 'RestoreTargetNotDirectoryError';
   constructor(readonly target: string) {
     super(`the restore target ${target} is a file, not a directory; choose a directory (it is created when missing)`);
+  }
+}
+
+/**
+ * A piece of a large file was to be written, but its piece file is not in the target: the restore's
+ * plan step creates it, and only Abandon restore (the restore failed) or Verify restore (the file was
+ * put in place) removes it. So the restore this piece belongs to has ended, and this piece is not
+ * written: nothing is created in the target.
+ */
+export class PieceFileMissingError extends Error {
+  override readonly name = 'PieceFileMissingError';
+  /** `missing`: what is not there, e.g. `the piece file media/.video.raw.lifeboat-<restoreId>.part`. */
+  constructor(
+    readonly entryPath: string,
+    readonly restoreId: string,
+    missing: string,
+    cause?: unknown,
+  ) {
+    super(
+      `${missing} is not in the target, so this piece of ${JSON.stringify(entryPath)} was not written by restore ${restoreId}: the restore's plan step creates the piece file and only Abandon restore (the restore failed) or Verify restore (the file is in place) removes it, so this restore has ended and nothing is left to do for it (if it failed, run the restore again)`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 

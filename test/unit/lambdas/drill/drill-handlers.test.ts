@@ -32,6 +32,8 @@ it.each([
   ['drill-cleanup', cleanup, { startedAt: '2026-11-30T12:00:00Z' }, 'Invalid drill cleanup request: execution: '],
   ['drill-cleanup', cleanup, { execution: 'e', startedAt: 'yesterday' }, 'Invalid drill cleanup request: startedAt: must be the execution start time'],
   ['drill-cleanup', cleanup, { execution: 'e', startedAt: '2026-11-30T12:00:00Z', sweep: 'yes' }, 'Invalid drill cleanup request: sweep: must be true or false'],
+  // The start step's result names the pins the cleanup removes (drill-pins.ts): checked like every other step's state.
+  ['drill-cleanup', cleanup, { execution: 'e', startedAt: '2026-11-30T12:00:00Z', state: { drill: { ...drill, restores: [{ restoreId: 'a/b' }] } } }, 'Invalid drill cleanup request: state.drill.restores.0.restoreId: '],
   ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x', state: { error: { Cause: 'no Error' } } }, 'Invalid drill state: error.Error: '],
   ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x' }, 'Invalid drill state: state: '],
 ])('%s refuses %j naming the field', async (_name, handler, input, message) => {

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { abandonRestore } from '../../../../lambdas/restore/abandon-restore';
 import { planRestore, type PlannedRestore } from '../../../../lambdas/restore/plan-restore';
 import { SplitEntryIncompleteError } from '../../../../lambdas/restore/restore-errors';
 import { restorePlanDocumentSchema, type RestorePlanDocument } from '../../../../lambdas/restore/restore-plan-document';
@@ -11,6 +12,7 @@ import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
+import { PieceFileMissingError } from '../../../../vault/restorer/restore-target';
 import { openVault, type Vault } from '../../../../vault/repository/vault';
 import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
 import { VaultIndexTooLargeError } from '../../../../vault/blob-index/index-memory';
@@ -68,6 +70,12 @@ beforeEach(() => {
   servePlanObjects(planS3, stored);
 });
 
+/** The piece files in `dir`, with their sizes. */
+async function partFiles(dir: string): Promise<Array<[string, number]>> {
+  const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.part')).sort();
+  return Promise.all(names.map(async (n): Promise<[string, number]> => [n, (await fs.stat(path.join(dir, n))).size]));
+}
+
 function io(): RestoreIo {
   return mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
 }
@@ -93,7 +101,13 @@ it('writes each piece into one shared piece file, puts the file in place at veri
   expect(ranges.reduce((n, s) => n + s.entries, 0)).toBe(document.entries - 1);
   expect(ranges.some((s) => s.first === 'media/zz-after')).toBe(true);
 
+  // The plan step made the piece file, empty, before any shard ran.
+  expect(await partFiles(path.join(target, 'media'))).toEqual([['.video.raw.lifeboat-r-file-pieces.part', 0]]);
   for (const batch of planned.shards ?? []) await restoreShardBatch(batch, io());
+  // A piece's shard retried (its first invocation's response lost) writes its range again into the same file.
+  const retried = (planned.shards ?? []).find((b) => b.Items[0]?.shardIndex === pieces[1]?.index);
+  if (!retried) throw new Error('no batch of the second piece');
+  await restoreShardBatch(retried, io());
   // Before verify: the pieces are in the piece file only; no file has the name.
   await expect(fs.lstat(path.join(target, BIG))).rejects.toMatchObject({ code: 'ENOENT' });
   expect((await fs.readdir(path.join(target, 'media'))).filter((n) => n.endsWith('.part'))).toEqual(['.video.raw.lifeboat-r-file-pieces.part']);
@@ -110,6 +124,28 @@ it('writes each piece into one shared piece file, puts the file in place at veri
   for (const name of ['a/small-0', 'a/small-1', 'media/small-2', 'media/small-4', 'media/zz-after']) expect([name, (await fs.readFile(path.join(target, name))).equals(await fs.readFile(path.join(source, name)))]).toEqual([name, true]);
   // A retried verify step finds the file in place and checks it again.
   await expect(verifyRestore({ planKey: planned.planKey }, io())).resolves.toMatchObject({ verified: { mismatches: 0 } });
+}, 60_000);
+
+it('a piece shard still running after Abandon restore removed the piece file (its restore failed) writes nothing and leaves no .part file', async () => {
+  const { planned, document, target } = await plan('r-file-late');
+  const [, late, failing] = document.shards.filter((s) => s.piece).map((s) => s.index);
+  // The other shards ran; one piece's shard failed, so the restore failed and was abandoned while `late` was still running.
+  for (const batch of planned.shards ?? []) if (batch.Items[0]?.shardIndex !== late && batch.Items[0]?.shardIndex !== failing) await restoreShardBatch(batch, io());
+  expect((await partFiles(path.join(target, 'media')))[0]?.[1]).toBeGreaterThanOrEqual(8 * MIB);
+  expect(await abandonRestore({ planKey: planned.planKey }, io())).toEqual({ restoreId: 'r-file-late', abortedUploads: 0, removedPieceFiles: 1 });
+  expect(await partFiles(path.join(target, 'media'))).toEqual([]);
+  // The late invocation reaches its write now (audit R17 F2: it used to create the piece file again, 8 MiB and more, never removed).
+  const lateBatch = (planned.shards ?? []).find((b) => b.Items[0]?.shardIndex === late);
+  if (!lateBatch) throw new Error('no batch of the late piece');
+  const attempt = restoreShardBatch(lateBatch, io());
+  await expect(attempt).rejects.toThrow(PieceFileMissingError);
+  await expect(attempt).rejects.toThrow(`the piece file media/.video.raw.lifeboat-r-file-late.part is not in the target, so this piece of "${BIG}" was not written by restore r-file-late`);
+  expect(await partFiles(path.join(target, 'media'))).toEqual([]);
+  await expect(fs.lstat(path.join(target, BIG))).rejects.toMatchObject({ code: 'ENOENT' });
+  // Nor does one whose target directory is gone (a drill's cleanup removed it) make the directory again.
+  await fs.rm(target, { recursive: true });
+  await expect(restoreShardBatch(lateBatch, io())).rejects.toThrow(`the target directory /r-file-late is not in the target, so this piece of "${BIG}" was not written`);
+  await expect(fs.lstat(target)).rejects.toMatchObject({ code: 'ENOENT' });
 }, 60_000);
 
 it('a piece whose shard never ran fails the verify step naming that shard; the piece file is removed and no file has the name', async () => {
