@@ -16,7 +16,8 @@ import { unconfiguredNameWarning } from '../unconfigured-names';
 /**
  * `lifeboat backup --plan P` runs the backup workflow once and waits for it; `lifeboat backups list`
  * shows the primary catalog, with the DR copy of a backup the DR catalog marks forgotten (the DR vault's
- * own retention) as FORGOTTEN. With the primary catalog unreadable (its region down), it says so and
+ * own retention) as FORGOTTEN. Backups retention forgot (FORGOTTEN) or is forgetting (FORGETTING: a forget
+ * run claimed them, no restore can pin them) are shown only with --all: neither can be restored from that vault. With the primary catalog unreadable (its region down), it says so and
  * lists the DR catalog instead, the backups `lifeboat restore --from dr` can restore, and exits 1.
  * Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed (or only the DR catalog read).
  */
@@ -119,7 +120,7 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     for (const r of records) {
       const sources = r.sources.map((s) => s.name).join(', ');
       const drCopy = r.status !== 'COMMITTED' ? '-' : drForgotten.has(r.backupId) ? 'FORGOTTEN' : (r.copies?.dr ?? '-');
-      const status = r.forgottenAt !== undefined ? 'FORGOTTEN' : r.status;
+      const status = r.forgottenAt !== undefined ? 'FORGOTTEN' : r.forgettingAt !== undefined ? 'FORGETTING' : r.status;
       const hold = r.hold ? `  [legal hold: ${r.hold.reason}]` : '';
       io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}${hold}`);
     }
@@ -142,8 +143,8 @@ async function listedBackups(access: EnvironmentAccess, region: 'primary' | 'dr'
   const records: BackupRecord[] = [];
   for (const plan of plans) records.push(...(await catalog.listBackupsOfPlan(plan)));
   if (options.plan === undefined) records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-  // Forgotten backups stay in the catalog for the history; --all shows them.
-  return options.all ? records : records.filter((r) => r.forgottenAt === undefined);
+  // Forgotten backups stay in the catalog for the history, and claimed ones are on their way there; --all shows them.
+  return options.all ? records : records.filter((r) => r.forgottenAt === undefined && r.forgettingAt === undefined);
 }
 
 /**
@@ -215,8 +216,8 @@ export function registerBackupsCommands(program: Command): void {
   const backups = program.command('backups').description('the backup catalog');
   withTargetOptions(backups.command('list').description('backups, newest first'))
     .option('--plan <name>', 'only this plan\'s backups')
-    .option('--source <name>', 'only committed backups of this source (never forgotten ones)')
-    .option('--all', 'also the backups retention forgot')
+    .option('--source <name>', 'only committed backups of this source (never forgotten or claimed ones)')
+    .option('--all', 'also the backups retention forgot or is forgetting')
     .action(async (opts: BackupsListOptions) => {
       process.exitCode = await backupsListCommand(opts);
     });

@@ -195,6 +195,7 @@ export function printForgetReport(io: CliIo, report: ForgetReport): void {
     for (const id of plan.heldMeanwhile) io.out(`  left alone: ${id} got a legal hold during this run`);
     for (const p of plan.pinnedMeanwhile) io.out(`  left alone: ${p.backupId} was pinned during this run by ${p.by} until ${p.until}`);
     for (const l of plan.locked) io.out(`  kept by Object Lock: ${l.backupId} (${l.reason}); a later forget deletes it once the lock has passed`);
+    for (const id of plan.releasedClaims) io.out(`  claim withdrawn: ${id} was claimed by an earlier forget that deleted none of its snapshots; kept intact, it can be restored again`);
     for (const l of plan.leftInPlace) io.out(`  left in place: snapshot ${l.snapshotId} of ${l.backupId}, not marked forgotten: ${l.reason}`);
     if (plan.leftInPlace.length > 0) io.out('  A record that names a snapshot not its own is forged or broken: see docs/SECURITY.md, "Catalog records as an attack", for what to check.');
   }

@@ -257,7 +257,10 @@ export class BackupCatalog {
     }
   }
 
-  /** Committed backups of a source that retention has not forgotten, newest first. */
+  /**
+   * Committed backups of a source that retention has neither forgotten nor claimed (`forgettingAt`: its snapshots
+   * are being deleted, and no restore can pin it), newest first: what a restore, a point in time or a parent may use.
+   */
   async listBackupsOfSource(source: string, options: { startedAtOrBefore?: string; limit?: number } = {}): Promise<BackupRecord[]> {
     const query: QueryCommandInput = {
       TableName: this.table,
@@ -273,7 +276,7 @@ export class BackupCatalog {
     for await (const item of this.queryItems(query)) {
       const record = await this.getBackup(this.parseItem(sourceIndexItemSchema, item).backupId);
       // The index items of a forgotten backup stay (the record keeps its history); reads pass over them.
-      if (record?.status === 'COMMITTED' && record.forgottenAt === undefined) records.push(record);
+      if (record !== undefined && isChoosable(record)) records.push(record);
       // At the limit the query stops: no further page is read.
       if (options.limit !== undefined && records.length >= options.limit) break;
     }
@@ -281,7 +284,7 @@ export class BackupCatalog {
   }
 
   /**
-   * The newest committed backup of a source that retention has not forgotten, optionally only among
+   * The newest committed backup of a source that retention has neither forgotten nor claimed, optionally only among
    * those of one strategy (the last full backup, for a differential). Reads the source's index items
    * newest first and fetches only the records it passes.
    */
@@ -291,12 +294,15 @@ export class BackupCatalog {
       const indexed = this.parseItem(sourceIndexItemSchema, item);
       if (options.strategy && indexed.strategy !== options.strategy) continue;
       const record = await this.getBackup(indexed.backupId);
-      if (record?.status === 'COMMITTED' && record.forgottenAt === undefined) return record;
+      if (record !== undefined && isChoosable(record)) return record;
     }
     return undefined;
   }
 
-  /** The newest committed backup of a source started at or before `at` (ISO time). */
+  /**
+   * The newest committed backup of a source started at or before `at` (ISO time) that retention neither forgot nor
+   * claimed: a point in time whose backup is being forgotten falls back to the next older kept one.
+   */
   async backupAsOf(source: string, at: string): Promise<BackupRecord> {
     const [record] = await this.listBackupsOfSource(source, { startedAtOrBefore: at, limit: 1 });
     if (!record) throw new NoBackupAtTimeError(source, at);
@@ -337,9 +343,10 @@ export class BackupCatalog {
   }
 
   /**
-   * Records that retention forgot a committed backup from this region's vault. Idempotent: a backup
-   * already forgotten keeps its first time. Returns false, writing nothing, when the backup is not
-   * (or no longer) a committed record.
+   * Records that retention forgot a committed backup from this region's vault. Returns false, writing
+   * nothing, when the backup is not (or no longer) a committed record, or is marked already: a backup
+   * already forgotten keeps its first time, and of two forget runs at once only the one that marks it
+   * reports it as forgotten by it.
    */
   async markForgotten(backupId: string, at: string): Promise<boolean> {
     try {
@@ -347,8 +354,8 @@ export class BackupCatalog {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'SET forgottenAt = if_not_exists(forgottenAt, :at)',
-          ConditionExpression: '#status = :committed',
+          UpdateExpression: 'SET forgottenAt = :at',
+          ConditionExpression: '#status = :committed AND attribute_not_exists(forgottenAt)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED' },
         }),
@@ -372,11 +379,17 @@ export class BackupCatalog {
    * from `vault` (this catalog's region's vault), or being forgotten (a forget claimed it); InvalidInputError
    * for one that never committed. A record whose pins map appeared or went between the two writes is tried
    * again, PIN_ATTEMPTS times, then TransientError (the workflow retries the step).
+   *
+   * Owned or shared (audit R17 F1): the first invocation to pin `pinId` writes the pin with its nonce and owns
+   * it; another invocation of the same step of the same execution (Step Functions' retry beside a slow first
+   * one, in either order) finds the pin there and removes its nonce instead, so that neither can remove it
+   * later (`unpinBackup` with `onlyIf.nonce`): only verify, abandon or its `until` end a shared pin.
    */
   async pinBackup(backupId: string, pinId: string, pin: RestorePin, vault: 'primary' | 'dr'): Promise<void> {
     for (let attempt = 1; attempt <= PIN_ATTEMPTS; attempt++) {
-      if (await this.tryPin(backupId, 'SET #pins.#id = :pin ADD #pv :one', `${PINNABLE} AND attribute_exists(#pins)`, { ':pin': pin }, { '#id': pinId })) return;
+      if (await this.tryPin(backupId, 'SET #pins.#id = :pin ADD #pv :one', `${PINNABLE} AND attribute_exists(#pins) AND attribute_not_exists(#pins.#id)`, { ':pin': pin }, { '#id': pinId })) return;
       if (await this.tryPin(backupId, 'SET #pins = :map ADD #pv :one', `${PINNABLE} AND attribute_not_exists(#pins)`, { ':map': { [pinId]: pin } }, {})) return;
+      if (await this.tryPin(backupId, 'REMOVE #pins.#id.#nonce ADD #pv :one', `${PINNABLE} AND attribute_exists(#pins.#id)`, {}, { '#id': pinId, '#nonce': 'nonce' })) return;
       const current = await this.getBackup(backupId);
       if (!current) throw new UnknownBackupError(backupId);
       if (current.forgottenAt !== undefined) throw new ForgottenBackupError(backupId, current.forgottenAt, vault);
@@ -405,8 +418,13 @@ export class BackupCatalog {
     }
   }
 
-  /** Removes a restore's pin. Returns whether there was one: an absent pin, or a record gone, is no error. */
-  async unpinBackup(backupId: string, pinId: string): Promise<boolean> {
+  /**
+   * Removes a restore's pin. Returns whether there was one: an absent pin, or a record gone, is no error.
+   * `onlyIf.nonce`: only while the pin still carries that nonce (RestorePin.nonce), i.e. no later invocation
+   * of the same restore's resolve step pinned again since; verify and abandon, which end the restore, omit it.
+   */
+  async unpinBackup(backupId: string, pinId: string, onlyIf: { nonce?: string | undefined } = {}): Promise<boolean> {
+    const own = onlyIf.nonce !== undefined;
     try {
       await this.ddb.send(
         new UpdateCommand({
@@ -414,8 +432,9 @@ export class BackupCatalog {
           Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
           UpdateExpression: 'REMOVE #pins.#id',
           // Also keeps an UpdateItem from creating an item (and a REMOVE from naming a path under a missing map).
-          ConditionExpression: 'attribute_exists(#pins.#id)',
-          ExpressionAttributeNames: { '#pins': 'pins', '#id': pinId },
+          ConditionExpression: own ? 'attribute_exists(#pins.#id) AND #pins.#id.#nonce = :nonce' : 'attribute_exists(#pins.#id)',
+          ExpressionAttributeNames: { '#pins': 'pins', '#id': pinId, ...(own ? { '#nonce': 'nonce' } : {}) },
+          ...(own ? { ExpressionAttributeValues: { ':nonce': onlyIf.nonce } } : {}),
         }),
       );
       return true;
@@ -451,15 +470,21 @@ export class BackupCatalog {
     }
   }
 
-  /** Withdraws a forget claim whose run deleted nothing (Object Lock refused the first delete): the intact backup can be pinned and restored again. */
-  async releaseForgetting(backupId: string): Promise<boolean> {
+  /**
+   * Withdraws a forget claim on a backup whose snapshots are all still in the vault (Object Lock refused the
+   * first delete, or a later run keeps the backup): the intact backup can be pinned and restored again. Only
+   * while `forgettingAt` is still `seen` (the claim the caller read) and the backup is not marked forgotten;
+   * returns false, writing nothing, otherwise.
+   */
+  async releaseForgetting(backupId: string, seen: string): Promise<boolean> {
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
           UpdateExpression: 'REMOVE forgettingAt',
-          ConditionExpression: 'attribute_exists(forgettingAt)',
+          ConditionExpression: 'forgettingAt = :seen AND attribute_not_exists(forgottenAt)',
+          ExpressionAttributeValues: { ':seen': seen },
         }),
       );
       return true;
@@ -519,4 +544,9 @@ export class BackupCatalog {
     const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
     throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
   }
+}
+
+/** Whether a reader that chooses a backup (a point in time, a parent, a listing of a source) may choose this record. */
+function isChoosable(record: BackupRecord): boolean {
+  return record.status === 'COMMITTED' && record.forgottenAt === undefined && record.forgettingAt === undefined;
 }

@@ -104,6 +104,13 @@ export const restorePinSchema = z.object({
   by: z.string().min(1),
   /** When (ISO time). */
   at: z.string().min(1),
+  /**
+   * Which invocation of the resolve step wrote the pin (random, per invocation). Every invocation of one
+   * execution pins under the same restore id, and a later one overwrites the nonce; a resolve that fails
+   * removes the pin only while the nonce is still its own (BackupCatalog.unpinBackup `onlyIf`), so a slow
+   * invocation that fails never unpins the restore a retry of it is running. Absent in pins written before it.
+   */
+  nonce: z.string().min(1).optional(),
 });
 export type RestorePin = z.infer<typeof restorePinSchema>;
 
@@ -150,7 +157,9 @@ export const backupRecordSchema = z.object({
   pinVersion: z.number().int().nonnegative().optional(),
   /**
    * When a forget run claimed the backup (claimForgetting), before deleting its snapshot objects: from then
-   * on no restore pins it; the run (or a later one) marks it `forgottenAt` once the objects are gone.
+   * on no restore pins it, and the catalog's readers pass over it as over a forgotten one; the run (or a
+   * later one) marks it `forgottenAt` once the objects are gone. A later run that keeps the backup with
+   * every snapshot still in the vault withdraws the claim (forget-backups.ts).
    */
   forgettingAt: z.string().min(1).optional(),
 });

@@ -3,6 +3,7 @@ import { type DrillReport } from '../catalog/drill-record';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { ForgottenBackupError } from '../catalog/catalog-errors';
+import { BackupBeingForgottenError } from '../catalog/backup-being-forgotten-error';
 import { NoBackupToDrillError } from './drill-errors';
 
 /** The recovery point the drill measures (drill-record.ts `rpo`, without the objective). */
@@ -26,11 +27,12 @@ const DAY_MS = 86_400_000;
 
 /**
  * Whether the drill may restore the backup from `vault`: committed, from the DR vault replicated, and
- * not forgotten by retention (the records are the drill's own region's catalog, whose `forgottenAt`
- * is about that region's vault, the one the drill reads).
+ * neither forgotten nor claimed by retention (the records are the drill's own region's catalog, whose
+ * `forgottenAt` and `forgettingAt` are about that region's vault, the one the drill reads; a claimed
+ * backup's snapshots are being deleted, and its restore's pin would be refused).
  */
 export function isDrillable(backup: BackupRecord, vault: VaultSide): boolean {
-  return backup.status === 'COMMITTED' && backup.forgottenAt === undefined && (vault === 'primary' || backup.copies?.dr === 'COMMITTED');
+  return backup.status === 'COMMITTED' && backup.forgottenAt === undefined && backup.forgettingAt === undefined && (vault === 'primary' || backup.copies?.dr === 'COMMITTED');
 }
 
 /**
@@ -42,7 +44,7 @@ export function isDrillable(backup: BackupRecord, vault: VaultSide): boolean {
  *   protected); with none in the window, the age of the newest drillable backup;
  * - `backupsInWindow`: the drillable backups in the window.
  * `latest` and `random-within-window` choose among the window's drillable backups; `backup-id` the
- * one named, inside the window or not (ForgottenBackupError when retention forgot it). Throws NoBackupToDrillError when nothing can be drilled (the
+ * one named, inside the window or not (ForgottenBackupError when retention forgot it or is forgetting it). Throws NoBackupToDrillError when nothing can be drilled (the
  * message gives the newest backup's age and copy status), InvalidInputError for a named backup not
  * of this plan or not drillable from this vault (not replicated, not committed).
  */
@@ -59,6 +61,7 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
     backup = ofPlan.find((b) => b.backupId === options.backupId);
     if (!backup) throw new InvalidInputError(`Invalid drill request: backupId: plan "${options.plan}" has no backup ${options.backupId} started before the drill`);
     if (backup.forgottenAt !== undefined) throw new ForgottenBackupError(backup.backupId, backup.forgottenAt, options.vault);
+    if (backup.forgettingAt !== undefined) throw new BackupBeingForgottenError(backup.backupId, backup.forgettingAt, options.vault);
     // Named in the input: a mistaken input (refused, nothing recorded), not a plan without a backup to drill.
     if (!isDrillable(backup, options.vault)) {
       throw new InvalidInputError(`Invalid drill request: backupId: backup ${backup.backupId} of plan "${options.plan}" cannot be drilled from the ${options.vault} vault: ${statusOf(backup)}`);

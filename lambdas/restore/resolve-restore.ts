@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
@@ -30,7 +31,14 @@ export type ResolveRestoreDeps = TargetDeps & {
    * restore reads the home vault. Absent: no pin (callers that run no forget beside the restore: tests, the
    * bench); the handler always gives it.
    */
-  pin?: { catalog: Pick<BackupCatalog, 'pinBackup' | 'unpinBackup'>; seconds: number } | undefined;
+  pin?:
+    | {
+        catalog: Pick<BackupCatalog, 'pinBackup' | 'unpinBackup'>;
+        seconds: number;
+        /** This invocation's pin nonce (RestorePin.nonce). @default a random UUID */
+        nonce?: () => string;
+      }
+    | undefined;
   now?: () => Date;
 };
 
@@ -65,7 +73,10 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   const home = deps.homeVault ?? 'primary';
   if (record.forgottenAt !== undefined && request.vault === home) throw new ForgottenBackupError(record.backupId, record.forgottenAt, request.vault);
   const pin = pinsItsBackup(request, home) ? deps.pin : undefined;
-  if (pin) await pin.catalog.pinBackup(record.backupId, restoreId, restorePinOf(restoreId, (deps.now ?? (() => new Date()))(), pin.seconds), request.vault);
+  // Every invocation of this step of one execution pins under the same restore id (the execution's name); the
+  // nonce tells this invocation's pin from that of a later one, which overwrites it and then owns the pin.
+  const nonce = pin ? (pin.nonce ?? randomUUID)() : undefined;
+  if (pin) await pin.catalog.pinBackup(record.backupId, restoreId, restorePinOf(restoreId, (deps.now ?? (() => new Date()))(), pin.seconds, nonce), request.vault);
   try {
     return await resolveSnapshotAndTarget(request, record, sourceSnapshot.snapshotId, { restoreId, prefix }, deps);
   } catch (err) {
@@ -73,7 +84,9 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
     // the resolve's own error is what the operator must see, and a pin left behind stops counting at its `until`.
     // One the workflow retries (TransientError, as the handler classifies it) keeps its pin: a forget during the
     // retry's backoff must not take the backup the retry will pin again under the same restore id.
-    if (pin && !(classifyError(err) instanceof TransientError)) await pin.catalog.unpinBackup(record.backupId, restoreId).catch(() => false);
+    // Only its own pin (audit R17 F1): a slow invocation whose retry already runs the restore may fail late (its
+    // target check finds the retry's files), and must not unpin the backup that restore is reading.
+    if (pin && !(classifyError(err) instanceof TransientError)) await pin.catalog.unpinBackup(record.backupId, restoreId, { nonce }).catch(() => false);
     throw err;
   }
 }

@@ -28,12 +28,15 @@ export function pinsItsBackup(restore: Pick<ResolvedRestore, 'vault'>, homeVault
   return restore.vault === homeVault;
 }
 
-/** The pin of restore `restoreId`, made at `now`, lasting `seconds`. */
-export function restorePinOf(restoreId: string, now: Date, seconds: number): RestorePin {
-  return { until: new Date(now.getTime() + seconds * 1000).toISOString(), by: `restore ${restoreId}`, at: now.toISOString() };
+/** The pin of restore `restoreId`, made at `now`, lasting `seconds`, by the resolve invocation whose nonce is `nonce` (RestorePin.nonce). */
+export function restorePinOf(restoreId: string, now: Date, seconds: number, nonce?: string): RestorePin {
+  return { until: new Date(now.getTime() + seconds * 1000).toISOString(), by: `restore ${restoreId}`, at: now.toISOString(), ...(nonce !== undefined ? { nonce } : {}) };
 }
 
-/** What the last steps of a restore do with its pin: remove it, never failing the restore. */
+/**
+ * What the last steps of a restore do with its pin: remove it, never failing the restore. Whatever its nonce:
+ * verify and abandon run after the restore's last resolve invocation, so the pin is theirs to end.
+ */
 export type ReleaseRestorePin = (restore: Pick<ResolvedRestore, 'restoreId' | 'backupId' | 'vault'>) => Promise<void>;
 
 /**

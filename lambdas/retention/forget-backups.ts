@@ -48,8 +48,17 @@ export type PlanForgetReport = {
    * (docs/RUNBOOKS.md, "Running restores"): kept, their decision says by whom and until when.
    */
   pinnedMeanwhile: { backupId: string; by: string; until: string }[];
-  /** Snapshot objects deleted (0 in a dry run). */
+  /**
+   * Snapshot objects this run deleted of the backups it forgot (or that Object Lock stopped half-way): only those
+   * in the vault when it looked, so a snapshot already gone (a run that died before marking, another run at the
+   * same time) is not counted again. 0 in a dry run.
+   */
   deletedObjects: number;
+  /**
+   * Backups an earlier forget run claimed (`forgettingAt`: it died after its claim) that this run keeps, or that
+   * Object Lock kept, with every snapshot still in the vault: the claim is withdrawn, so they can be restored again.
+   */
+  releasedClaims: string[];
   /**
    * Backups neither counted by the policy nor forgotten, with why: a record that claims to start in the
    * future, whose snapshot another record names too, whose snapshots reached the vault before its start,
@@ -83,6 +92,8 @@ export type ForgetReport = { vault: VaultSide; dryRun: boolean; plans: PlanForge
  * Order and crashes: objects first, mark second, so a crash in between leaves a record the next run
  * decides on again (a backup's age only grows, so the verdict stands) and finishes; deleting an
  * absent object is no error. A backup already marked is not decided on again: a re-run is a no-op.
+ * A claim left by a run that died before its first delete is withdrawn by a later run that keeps the
+ * backup with every snapshot still in the vault (`releasedClaims`).
  * The record is read once more just before its objects go, so a hold or a restore's pin set after the
  * decision wins; then, before the first delete, the run claims the backup in the catalog
  * (claimForgetting: only while no hold is set and no pin was added since that re-read), and a restore
@@ -157,10 +168,18 @@ async function forgetPlan(
     else decisions.push({ ...d, reasons: [] });
   }
   decisions.sort((x, y) => y.startedAt.localeCompare(x.startedAt));
-  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], pinnedMeanwhile: [], deletedObjects: 0, notCounted, leftInPlace: [], locked: [] };
-  let vault: ForgetVault | undefined;
+  const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], pinnedMeanwhile: [], deletedObjects: 0, releasedClaims: [], notCounted, leftInPlace: [], locked: [] };
+  let opened: Promise<ForgetVault> | undefined;
+  const vaultOnce = (): Promise<ForgetVault> => (opened ??= deps.openVault());
+  const listed = new Map(live.map((r) => [r.backupId, r]));
+  const releaseIfIntact = async (backupId: string): Promise<void> => {
+    if (!dryRun && listed.get(backupId)?.forgettingAt !== undefined && (await releaseIntactClaim(backupId, deps.catalog, vaultOnce))) report.releasedClaims.push(backupId);
+  };
   for (const decision of decisions) {
-    if (decision.keep) continue;
+    if (decision.keep) {
+      await releaseIfIntact(decision.backupId);
+      continue;
+    }
     if (dryRun) {
       report.forgotten.push(decision.backupId);
       continue;
@@ -173,11 +192,14 @@ async function forgetPlan(
     }
     // A record claimed already (a run that died after its claim) has no live pin: the claim refused every pin since.
     if (record.forgettingAt === undefined && keptByPins(report, decisions, decision, record, deps.now)) continue;
-    vault ??= await deps.openVault();
+    const vault = await vaultOnce();
     const disputes: PlanForgetReport['leftInPlace'] = [];
     const times = new Map<string, string>();
+    // The snapshots in the vault when this run looked: only their deletes are counted, and a backup is intact when all are.
+    const present = new Set<string>();
     for (const source of record.sources) {
       const looked = await disputeOf(record, source.snapshotId, vault);
+      if (looked.present) present.add(source.snapshotId);
       if (looked.time !== undefined) times.set(source.snapshotId, looked.time);
       if (looked.reason !== undefined) disputes.push({ backupId: record.backupId, snapshotId: source.snapshotId, reason: looked.reason });
     }
@@ -192,25 +214,64 @@ async function forgetPlan(
       if (!current || current.status !== 'COMMITTED' || current.forgottenAt !== undefined) continue;
       if (current.hold) report.heldMeanwhile.push(record.backupId);
       // Neither (a restore that pinned and unpinned in between): left to the next run, which decides on it afresh.
-      else keptByPins(report, decisions, decision, current, deps.now);
+      else if (!keptByPins(report, decisions, decision, current, deps.now)) decisions[decisions.indexOf(decision)] = { ...decision, keep: true, reasons: [LEFT_FOR_NEXT_RUN] };
       continue;
     }
     const locked = await deleteSnapshots(record, times, vault);
-    report.deletedObjects += locked.deleted;
+    const deletedPresent = locked.deleted.filter((id) => present.has(id)).length;
     if (locked.refused) {
-      // Nothing deleted: the claim is withdrawn, so that the intact backup can be restored again. Once something is
-      // deleted the backup is broken and stays claimed (no restore pins it); a later run deletes the rest and marks it.
-      // A claim of an earlier run stays too: this run cannot tell what that run deleted.
-      if (claimed && locked.deleted === 0) await deps.catalog.releaseForgetting(record.backupId);
+      report.deletedObjects += deletedPresent;
+      // Nothing deleted and every snapshot there: the backup is intact, and the claim (this run's, or that of an earlier
+      // run that died before its first delete) is withdrawn, so that it can be restored again. Once something is gone
+      // the backup is broken and stays claimed (no restore pins it); a later run deletes the rest and marks it.
+      if (deletedPresent === 0 && present.size === record.sources.length && record.sources.length > 0) {
+        if (await deps.catalog.releaseForgetting(record.backupId, record.forgettingAt ?? deps.now.toISOString())) report.releasedClaims.push(record.backupId);
+      }
       // Object Lock retains it (docs/ARCHITECTURE.md, "Object Lock"): kept until a later run, not a failure of this one.
       report.locked.push({ backupId: record.backupId, ...locked.refused });
       const at = decisions.indexOf(decision);
       decisions[at] = { ...decision, keep: true, reasons: [`locked by Object Lock: ${locked.refused.reason}`] };
       continue;
     }
-    if (await deps.catalog.markForgotten(record.backupId, deps.now.toISOString())) report.forgotten.push(record.backupId);
+    // Marked by this run only (audit R17 F3): of two runs at once, the one that marks it reports it and its deletes.
+    if (await deps.catalog.markForgotten(record.backupId, deps.now.toISOString())) {
+      report.forgotten.push(record.backupId);
+      report.deletedObjects += deletedPresent;
+    }
   }
+  // A record this run does not count (record-evidence.ts) may carry a stuck claim too; intact, it is released as a kept one is.
+  for (const n of notCounted) await releaseIfIntact(n.backupId);
   return report;
+}
+
+/** The reason of a backup whose claim was refused with neither a hold nor a live pin on it now (review 41b F5). */
+export const LEFT_FOR_NEXT_RUN = 'left for the next run: a pin or hold came and went during this run';
+
+/**
+ * Withdraws the claim (`forgettingAt`) of a backup this run keeps when every snapshot of it is still in the vault.
+ * Such a claim is left by a run that died after claiming and before its first delete (a Lambda timeout, an S3
+ * error): a later run that still forgets the backup finishes it, but one that keeps it (a hold set before the
+ * claim, a changed policy, the newest backup now) would leave it claimed for good, and every restore of the
+ * intact backup refused. Read again (consistently) first; released only while the claim is the one read.
+ */
+async function releaseIntactClaim(backupId: string, catalog: ForgetCatalog, vault: () => Promise<ForgetVault>): Promise<boolean> {
+  const record = await catalog.getBackup(backupId);
+  if (!record || record.status !== 'COMMITTED' || record.forgottenAt !== undefined || record.forgettingAt === undefined) return false;
+  if (!(await everySnapshotPresent(record, await vault()))) return false;
+  return catalog.releaseForgetting(record.backupId, record.forgettingAt);
+}
+
+/** Whether every snapshot of the record is in the vault now; one that cannot be read proves nothing, and counts as not. */
+async function everySnapshotPresent(record: BackupRecord, vault: ForgetVault): Promise<boolean> {
+  if (record.sources.length === 0) return false;
+  for (const source of record.sources) {
+    try {
+      await vault.loadSnapshot(source.snapshotId);
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -237,9 +298,9 @@ async function deleteSnapshots(
   record: BackupRecord,
   times: ReadonlyMap<string, string>,
   vault: ForgetVault,
-): Promise<{ deleted: number; refused?: { snapshotId: string; reason: string } }> {
+): Promise<{ deleted: string[]; refused?: { snapshotId: string; reason: string } }> {
   const order = [...record.sources].sort((a, b) => (times.get(b.snapshotId) ?? '').localeCompare(times.get(a.snapshotId) ?? ''));
-  let deleted = 0;
+  const deleted: string[] = [];
   for (const source of order) {
     try {
       await vault.store.delete(snapshotKey(source.snapshotId));
@@ -247,7 +308,7 @@ async function deleteSnapshots(
       if (!(err instanceof ObjectLockedError)) throw err;
       return { deleted, refused: { snapshotId: source.snapshotId, reason: lockDetail(err) } };
     }
-    deleted++;
+    deleted.push(source.snapshotId);
   }
   return { deleted };
 }
@@ -266,19 +327,19 @@ function lockDetail(err: ObjectLockedError): string {
  * by the records alone. A snapshot two live records name never gets here: neither record is counted
  * (record-evidence.ts).
  */
-async function disputeOf(record: BackupRecord, snapshotId: string, vault: ForgetVault): Promise<{ reason?: string; time?: string }> {
+async function disputeOf(record: BackupRecord, snapshotId: string, vault: ForgetVault): Promise<{ present: boolean; reason?: string; time?: string }> {
   let tags: readonly string[];
   let time: string | undefined;
   try {
     ({ tags, time } = await vault.loadSnapshot(snapshotId));
   } catch (err) {
     // Gone already (a run that died before marking the record): nothing to keep.
-    if (err instanceof VaultObjectNotFoundError) return {};
+    if (err instanceof VaultObjectNotFoundError) return { present: false };
     // Unreadable now (damaged, or the vault's key out of reach): kept until a run can tell whose it is.
-    return { reason: `the snapshot cannot be read to tell whose it is: ${err instanceof Error ? err.message : String(err)}` };
+    return { present: true, reason: `the snapshot cannot be read to tell whose it is: ${err instanceof Error ? err.message : String(err)}` };
   }
   const reason = ownershipDispute(record, tags);
-  return reason === undefined ? (time === undefined ? {} : { time }) : { reason };
+  return reason === undefined ? (time === undefined ? { present: true } : { present: true, time }) : { present: true, reason };
 }
 
 /** Why a snapshot with these tags is not the record's to forget, or undefined when it is. */

@@ -6,7 +6,7 @@ export const SUMMARY_IDS = 50;
 export type ForgetSummary = {
   vault: ForgetReport['vault'];
   dryRun: boolean;
-  plans: { plan: string; kept: number; forgottenCount: number; forgotten: string[]; heldMeanwhile: string[]; pinnedMeanwhile: { backupId: string; by: string; until: string }[]; deletedObjects: number; notCounted: string[]; leftInPlace: string[]; locked: { backupId: string; reason: string }[] }[];
+  plans: { plan: string; kept: number; forgottenCount: number; forgotten: string[]; heldMeanwhile: string[]; pinnedMeanwhile: { backupId: string; by: string; until: string }[]; deletedObjects: number; releasedClaims: string[]; notCounted: string[]; leftInPlace: string[]; locked: { backupId: string; reason: string }[] }[];
 };
 
 /** The forget report as a workflow step returns it: counts per plan and the first forgotten ids, not the whole decision table. */
@@ -24,6 +24,8 @@ export function summarizeForget(report: ForgetReport): ForgetSummary {
       // Kept for running restores that pinned them after the decision (docs/RUNBOOKS.md, "Running restores").
       pinnedMeanwhile: p.pinnedMeanwhile.slice(0, SUMMARY_IDS),
       deletedObjects: p.deletedObjects,
+      // Claims of runs that died before deleting, withdrawn: those backups can be restored again.
+      releasedClaims: p.releasedClaims.slice(0, SUMMARY_IDS),
       // Records the run did not trust (forget-backups.ts): listed, so that an operator looks at them.
       notCounted: p.notCounted.slice(0, SUMMARY_IDS).map((n) => n.backupId),
       leftInPlace: [...new Set(p.leftInPlace.map((l) => l.backupId))].slice(0, SUMMARY_IDS),

@@ -133,3 +133,26 @@ it('with the primary region down, names it and lists the DR catalog instead, poi
     await startRegion(dataDir, PRIMARY);
   }
 }, 60_000);
+
+// Review 41b F2: a backup a forget run claimed cannot be restored (its pin is refused): listed as a forgotten one is.
+it('hides a backup a forget run is forgetting (claimed) unless --all, which shows it as FORGETTING; --json likewise', async () => {
+  const claimed = '20260303T060000Z-00000003';
+  const primary = catalogIn(PRIMARY);
+  await committed(primary, claimed, '2026-03-03T06:00:00.000Z');
+  expect(await primary.claimForgetting(claimed, '2026-03-05T00:00:00.000Z', {})).toBe(true);
+  const rows = (out: string[]) => out.filter((l) => /^\d{8}T/.test(l)).map((l) => l.split(/\s+/).slice(0, 3));
+
+  const text = capture();
+  expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
+  expect(rows(text.out).map(([id]) => id)).toEqual([newer, older]);
+  const all = capture();
+  expect(await backupsListCommand({ ...target(), all: true }, { io: all.io, clients: commandClients() })).toBe(0);
+  expect(rows(all.out)[0]).toEqual([claimed, 'demo', 'FORGETTING']);
+
+  const json = capture();
+  expect(await backupsListCommand({ ...target(), json: true }, { io: json.io, clients: commandClients() })).toBe(0);
+  expect((JSON.parse(json.out.join('\n')) as BackupRecord[]).map((r) => r.backupId)).toEqual([newer, older]);
+  const jsonAll = capture();
+  expect(await backupsListCommand({ ...target(), json: true, all: true }, { io: jsonAll.io, clients: commandClients() })).toBe(0);
+  expect((JSON.parse(jsonAll.out.join('\n')) as BackupRecord[]).find((r) => r.backupId === claimed)?.forgettingAt).toBe('2026-03-05T00:00:00.000Z');
+});

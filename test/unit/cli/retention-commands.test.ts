@@ -84,6 +84,8 @@ describe('hold and release', () => {
   it('holds in the primary catalog, then the DR one, and says when the DR one has no record yet', async () => {
     const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' };
     ddb.on(UpdateCommand).resolvesOnce({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z', { hold }) }).rejectsOnce(conditionFailed());
+    // The refused DR write is read back to tell "no record" from "being forgotten": the DR catalog has none.
+    ddb.on(GetCommand).resolves({});
     const { out, err, io } = capture();
     expect(await backupsHoldCommand('b-1', { ...target, reason: 'case 42', by: 'ann' }, { io, now: () => new Date('2026-04-01T00:00:00Z') })).toBe(0);
     expect(out).toEqual([
@@ -187,6 +189,7 @@ describe('printForgetReport', () => {
           heldMeanwhile: [],
           pinnedMeanwhile: [{ backupId: 'b-1', by: 'restore r-7', until: '2026-03-11T00:00:00.000Z' }],
           deletedObjects: 0,
+          releasedClaims: [],
           notCounted: [],
           leftInPlace: [],
           locked: [],
@@ -194,6 +197,33 @@ describe('printForgetReport', () => {
       ],
     });
     expect(out).toContain('  left alone: b-1 was pinned during this run by restore r-7 until 2026-03-11T00:00:00.000Z');
+  });
+  it('says which claims of earlier runs it withdrew, and why a backup whose claim was refused is kept', () => {
+    const { out, io } = capture();
+    printForgetReport(io, {
+      vault: 'primary',
+      dryRun: false,
+      plans: [
+        {
+          plan: 'demo',
+          policy: { keepLast: 5 },
+          decisions: [
+            { backupId: 'b-2', startedAt: '2026-03-02T00:00:00.000Z', status: 'COMMITTED', keep: true, reasons: ['left for the next run: a pin or hold came and went during this run'] },
+            { backupId: 'b-1', startedAt: '2026-03-01T00:00:00.000Z', status: 'COMMITTED', keep: true, reasons: ['last 5'] },
+          ],
+          forgotten: [],
+          heldMeanwhile: [],
+          pinnedMeanwhile: [],
+          deletedObjects: 0,
+          releasedClaims: ['b-1'],
+          notCounted: [],
+          leftInPlace: [],
+          locked: [],
+        },
+      ],
+    });
+    expect(out.find((l) => l.includes('b-2') && l.includes('│'))).toMatch(/│ keep +│ left for the next run: a pin or hold came and went during this run │/);
+    expect(out.at(-1)).toBe('  claim withdrawn: b-1 was claimed by an earlier forget that deleted none of its snapshots; kept intact, it can be restored again');
   });
   it('says which records the vault did not bear out: not counted, snapshots left in place', () => {
     const { out, io } = capture();
@@ -212,6 +242,7 @@ describe('printForgetReport', () => {
           heldMeanwhile: [],
           pinnedMeanwhile: [],
           deletedObjects: 0,
+          releasedClaims: [],
           notCounted: [{ backupId: 'b-9', reason: 'none of its snapshots is in this vault; not counted' }],
           leftInPlace: [{ backupId: 'b-1', snapshotId: 'abc', reason: 'the snapshot belongs to backup b-0, not b-1' }],
           locked: [],

@@ -5,10 +5,11 @@ import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { ForgottenBackupError } from '../../../../lambdas/catalog/catalog-errors';
 import { forgetBackups, type ForgetCatalog, type ForgetVault } from '../../../../lambdas/retention/forget-backups';
+import { summarizeForget } from '../../../../lambdas/retention/forget-summary';
 import { restorePinOf } from '../../../../lambdas/restore/restore-pin';
 import { createCatalogShapedTable } from '../../../../local/cloud';
 import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud } from '../../../../local/cloud/local-cloud';
-import { ObjectLockedError, snapshotKey } from '../../../../vault';
+import { ObjectLockedError, snapshotKey, VaultObjectNotFoundError } from '../../../../vault';
 import { PRIMARY, tempDir } from '../../../support/local-cloud-helpers';
 
 /**
@@ -122,8 +123,11 @@ describe('BackupCatalog pins and forget claims on the local cloud', () => {
   });
 });
 
-/** The vault as forget uses it: snapshots without workflow tags (judged by the records), deletes recorded, `locked` keys refused. */
-function fakeVault(locked: ReadonlySet<string> = new Set()): { vault: ForgetVault; deletes: string[] } {
+/**
+ * The vault as forget uses it: snapshots without workflow tags (judged by the records), deletes recorded, `locked`
+ * keys refused; a snapshot deleted (or listed in `absent`) is gone: loading it fails as the vault's does.
+ */
+function fakeVault(locked: ReadonlySet<string> = new Set(), absent: ReadonlySet<string> = new Set()): { vault: ForgetVault; deletes: string[] } {
   const deletes: string[] = [];
   const vault: ForgetVault = {
     store: {
@@ -133,14 +137,18 @@ function fakeVault(locked: ReadonlySet<string> = new Set()): { vault: ForgetVaul
         return Promise.resolve();
       },
     },
-    loadSnapshot: () => Promise.resolve({ tags: [] }),
+    loadSnapshot: (snapshotId) => {
+      const key = snapshotKey(snapshotId);
+      if (absent.has(key) || deletes.includes(key)) return Promise.reject(new VaultObjectNotFoundError('s3://vault', key));
+      return Promise.resolve({ tags: [] });
+    },
   };
   return { vault, deletes };
 }
 
-async function forget(plan: string, records: readonly BackupRecord[], through: ForgetCatalog, vault: ForgetVault) {
+async function forget(plan: string, records: readonly BackupRecord[], through: ForgetCatalog, vault: ForgetVault, keepLast = 1) {
   const arrivals = new Map(records.flatMap((r) => r.sources.map((s) => [s.snapshotId, new Date(r.startedAt)] as const)));
-  const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vault), snapshotArrivals: () => Promise.resolve(arrivals), catalog: through, plans: [{ name: plan, retention: { keepLast: 1 } }], now: NOW });
+  const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vault), snapshotArrivals: () => Promise.resolve(arrivals), catalog: through, plans: [{ name: plan, retention: { keepLast } }], now: NOW });
   const [planReport] = report.plans;
   if (!planReport) throw new Error('no plan in the report');
   return planReport;
@@ -157,7 +165,7 @@ describe('forgetBackups over the local cloud catalog', () => {
         await catalog.pinBackup(id, 'r-race', pinFor('r-race'), 'primary');
         return catalog.claimForgetting(id, at, seen);
       },
-      releaseForgetting: (id) => catalog.releaseForgetting(id),
+      releaseForgetting: (id, seen) => catalog.releaseForgetting(id, seen),
       markForgotten: (id, at) => catalog.markForgotten(id, at),
     };
     const { vault, deletes } = fakeVault();
@@ -193,7 +201,7 @@ describe('forgetBackups over the local cloud catalog', () => {
         claims.push(id);
         return catalog.claimForgetting(id, at, seen);
       },
-      releaseForgetting: (id) => catalog.releaseForgetting(id),
+      releaseForgetting: (id, seen) => catalog.releaseForgetting(id, seen),
       markForgotten: (id, at) => catalog.markForgotten(id, at),
     };
     const { vault, deletes } = fakeVault();
@@ -204,4 +212,153 @@ describe('forgetBackups over the local cloud catalog', () => {
     const record = await catalog.requireBackup(old.backupId);
     expect([record.forgettingAt, record.forgottenAt]).toEqual(['2026-03-09T00:00:00.000Z', NOW.toISOString()]);
   });
+});
+
+// Audit R17 F1: every invocation of one execution's resolve step pins under the same restore id (the execution's name).
+describe('a pin\'s nonce: which resolve invocation owns it', () => {
+  it('the first pin of a restore is its invocation\'s own; a second pin of it shares it, and then no nonce removes it, whichever failed', async () => {
+    const [old, newest] = [await committed('nonce', 1), await committed('nonce', 2)];
+    await catalog.pinBackup(old.backupId, 'exec-1', restorePinOf('exec-1', NOW, PIN_SECONDS, 'first'), 'primary');
+    expect((await catalog.requireBackup(old.backupId)).pins).toEqual({ 'exec-1': { ...pinFor('exec-1'), nonce: 'first' } });
+    // The other invocation (Step Functions' retry, or a slow first one pinning after the retry did) finds the pin: shared.
+    await catalog.pinBackup(old.backupId, 'exec-1', restorePinOf('exec-1', NOW, PIN_SECONDS, 'retry'), 'primary');
+    expect((await catalog.requireBackup(old.backupId)).pins).toEqual({ 'exec-1': pinFor('exec-1') });
+
+    // Either invocation failing for good removes only a pin that carries its own nonce: none does any more.
+    expect(await catalog.unpinBackup(old.backupId, 'exec-1', { nonce: 'first' })).toBe(false);
+    expect(await catalog.unpinBackup(old.backupId, 'exec-1', { nonce: 'retry' })).toBe(false);
+    expect((await catalog.requireBackup(old.backupId)).pins).toEqual({ 'exec-1': pinFor('exec-1') });
+    const { vault, deletes } = fakeVault();
+    const report = await forget('nonce', [old, newest], catalog, vault);
+    expect(report.decisions.find((d) => d.backupId === old.backupId)).toMatchObject({ keep: true, reasons: ['pinned by restore exec-1 until 2026-03-11T00:00:00.000Z'] });
+    expect(deletes).toEqual([]);
+
+    // Verify or abandon end it.
+    expect(await catalog.unpinBackup(old.backupId, 'exec-1')).toBe(true);
+    expect((await catalog.requireBackup(old.backupId)).pins).toEqual({});
+  });
+
+  it('a pin only its own invocation made is removed by that invocation\'s nonce', async () => {
+    const { backupId } = await committed('own-pin', 1);
+    await catalog.pinBackup(backupId, 'exec-own', restorePinOf('exec-own', NOW, PIN_SECONDS, 'mine'), 'primary');
+    expect(await catalog.unpinBackup(backupId, 'exec-own', { nonce: 'other' })).toBe(false);
+    expect(await catalog.unpinBackup(backupId, 'exec-own', { nonce: 'mine' })).toBe(true);
+    expect((await catalog.requireBackup(backupId)).pins).toEqual({});
+  });
+
+  it('a pin written before nonces still parses; only an unpin without a nonce (verify, abandon) removes it', async () => {
+    const { backupId } = await committed('old-pin', 1);
+    await catalog.pinBackup(backupId, 'exec-old', pinFor('exec-old'), 'primary');
+    expect((await catalog.requireBackup(backupId)).pins).toEqual({ 'exec-old': pinFor('exec-old') });
+    expect(await catalog.unpinBackup(backupId, 'exec-old', { nonce: 'mine' })).toBe(false);
+    expect(await catalog.unpinBackup(backupId, 'exec-old')).toBe(true);
+  });
+});
+
+// Review 41b F1: a claim left by a run that died after claiming and before its first delete.
+describe('a claim left on an intact backup', () => {
+  /** A run that claimed the backup and died before deleting anything. */
+  const diedAfterClaiming = async (backupId: string) => expect(await catalog.claimForgetting(backupId, '2026-03-09T00:00:00.000Z', {})).toBe(true);
+
+  it('is withdrawn by a later run that keeps the backup (a policy that keeps more now), so a restore can pin it again', async () => {
+    const [old, newest] = [await committed('policy', 1), await committed('policy', 2)];
+    await diedAfterClaiming(old.backupId);
+    const { vault, deletes } = fakeVault();
+    const report = await forget('policy', [old, newest], catalog, vault, 5);
+    expect(report.decisions.find((d) => d.backupId === old.backupId)).toMatchObject({ keep: true, reasons: ['last 5'] });
+    expect(report.releasedClaims).toEqual([old.backupId]);
+    expect(deletes).toEqual([]);
+    expect((await catalog.requireBackup(old.backupId)).forgettingAt).toBeUndefined();
+    await catalog.pinBackup(old.backupId, 'r-after', pinFor('r-after'), 'primary');
+    expect(Object.keys((await catalog.requireBackup(old.backupId)).pins ?? {})).toEqual(['r-after']);
+  });
+
+  it('is withdrawn by a later run whose first delete Object Lock refuses', async () => {
+    const [old, newest] = [await committed('later-lock', 1), await committed('later-lock', 2)];
+    await diedAfterClaiming(old.backupId);
+    const { vault, deletes } = fakeVault(new Set([snapshotKey(old.sources[0]?.snapshotId ?? '')]));
+    const report = await forget('later-lock', [old, newest], catalog, vault);
+    expect(report.locked.map((l) => l.backupId)).toEqual([old.backupId]);
+    expect(report.releasedClaims).toEqual([old.backupId]);
+    expect(deletes).toEqual([]);
+    expect((await catalog.requireBackup(old.backupId)).forgettingAt).toBeUndefined();
+  });
+
+  it('is withdrawn from a record the run does not count (here: one that starts after the run\'s clock)', async () => {
+    const [old, newest, future] = [await committed('uncounted', 1), await committed('uncounted', 2), await committed('uncounted', 20)];
+    await diedAfterClaiming(future.backupId);
+    const { vault } = fakeVault();
+    const report = await forget('uncounted', [old, newest, future], catalog, vault, 5);
+    expect(report.notCounted.map((n) => n.backupId)).toEqual([future.backupId]);
+    expect(report.releasedClaims).toEqual([future.backupId]);
+    expect((await catalog.requireBackup(future.backupId)).forgettingAt).toBeUndefined();
+  });
+
+  it('stays when a snapshot of the backup is gone (the backup is broken), and when the claim changed since it was read', async () => {
+    const [old, newest] = [await committed('broken', 1), await committed('broken', 2)];
+    await diedAfterClaiming(old.backupId);
+    const { vault } = fakeVault(new Set(), new Set([snapshotKey(old.sources[0]?.snapshotId ?? '')]));
+    const report = await forget('broken', [old, newest], catalog, vault, 5);
+    expect(report.releasedClaims).toEqual([]);
+    expect((await catalog.requireBackup(old.backupId)).forgettingAt).toBe('2026-03-09T00:00:00.000Z');
+    expect(await catalog.releaseForgetting(old.backupId, '2026-03-08T00:00:00.000Z')).toBe(false);
+    expect((await catalog.requireBackup(old.backupId)).forgettingAt).toBe('2026-03-09T00:00:00.000Z');
+  });
+});
+
+// Review 41b F5.
+it('a backup whose claim was refused with neither a hold nor a live pin on it now is kept, saying it is left for the next run', async () => {
+  const [old, newest] = [await committed('came-went', 1), await committed('came-went', 2)];
+  // A restore pins and unpins (its resolve failed fast) between the run's re-read and its claim.
+  const cameAndWent: ForgetCatalog = {
+    listBackupsOfPlan: (p) => catalog.listBackupsOfPlan(p),
+    getBackup: (id) => catalog.getBackup(id),
+    claimForgetting: async (id, at, seen) => {
+      await catalog.pinBackup(id, 'r-fast', pinFor('r-fast'), 'primary');
+      await catalog.unpinBackup(id, 'r-fast');
+      return catalog.claimForgetting(id, at, seen);
+    },
+    releaseForgetting: (id, seen) => catalog.releaseForgetting(id, seen),
+    markForgotten: (id, at) => catalog.markForgotten(id, at),
+  };
+  const { vault, deletes } = fakeVault();
+  const report = await forget('came-went', [old, newest], cameAndWent, vault);
+  expect(report.decisions.find((d) => d.backupId === old.backupId)).toMatchObject({ keep: true, reasons: ['left for the next run: a pin or hold came and went during this run'] });
+  expect([report.forgotten, report.pinnedMeanwhile, report.heldMeanwhile, deletes]).toEqual([[], [], [], []]);
+  expect(summarizeForget({ vault: 'primary', dryRun: false, plans: [report] }).plans[0]).toMatchObject({ kept: 2, forgottenCount: 0 });
+});
+
+// Audit R17 F3.
+describe('two forget runs at once', () => {
+  it('mark a backup forgotten once: only the run that marks it reports it, and a snapshot deleted is counted once at most', async () => {
+    const records = [await committed('twice', 1), await committed('twice', 2), await committed('twice', 3), await committed('twice', 4)];
+    const { vault, deletes } = fakeVault();
+    const [a, b] = await Promise.all([forget('twice', records, catalog, vault), forget('twice', records, catalog, vault)]);
+    const expected = records.slice(0, 3).map((r) => r.backupId);
+    expect([...a.forgotten, ...b.forgotten].sort()).toEqual(expected.sort());
+    expect(new Set(deletes).size).toBe(3);
+    expect(a.deletedObjects + b.deletedObjects).toBeLessThanOrEqual(3);
+    for (const run of [a, b]) expect(run.deletedObjects).toBeLessThanOrEqual(run.forgotten.length);
+    for (const r of records.slice(0, 3)) expect((await catalog.requireBackup(r.backupId)).forgottenAt).toBe(NOW.toISOString());
+  });
+
+  it('markForgotten: the first mark wins and keeps its time, a second returns false', async () => {
+    const { backupId } = await committed('mark-once', 1);
+    expect(await catalog.markForgotten(backupId, '2026-03-09T00:00:00.000Z')).toBe(true);
+    expect(await catalog.markForgotten(backupId, NOW.toISOString())).toBe(false);
+    expect((await catalog.requireBackup(backupId)).forgottenAt).toBe('2026-03-09T00:00:00.000Z');
+  });
+});
+
+// Review 41b F2: a claimed backup is passed over as a forgotten one is, when a reader chooses.
+it('listBackupsOfSource, latestBackupOfSource and backupAsOf pass over a claimed backup: a point in time falls back to the next older kept one', async () => {
+  const [day1, day3, day5] = [await committed('readers', 1), await committed('readers', 3), await committed('readers', 5)];
+  // The source index items the commit step writes (all three records share the source name `files`): a source of its own here.
+  const source = 'readers-files';
+  for (const r of [day1, day3, day5]) await catalog.indexCommittedBackup({ ...r, sourceNames: [source] });
+  expect(await catalog.claimForgetting(day3.backupId, NOW.toISOString(), {})).toBe(true);
+  expect((await catalog.backupAsOf(source, '2026-03-04T00:00:00.000Z')).backupId).toBe(day1.backupId);
+  expect((await catalog.listBackupsOfSource(source)).map((r) => r.backupId)).toEqual([day5.backupId, day1.backupId]);
+  expect(await catalog.claimForgetting(day5.backupId, NOW.toISOString(), {})).toBe(true);
+  expect((await catalog.latestBackupOfSource(source))?.backupId).toBe(day1.backupId);
 });

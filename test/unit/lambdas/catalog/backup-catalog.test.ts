@@ -129,10 +129,10 @@ describe('retention: forgotten backups and legal holds', () => {
     await expect(catalog.setHold('b-404', hold)).rejects.toThrow(new UnknownBackupError('b-404'));
   });
 
-  it('marks a committed backup forgotten once, keeping the first time, and reports a record that is not committed', async () => {
+  it('marks a committed backup forgotten once, keeping the first time, and reports a record that is not committed or is marked already', async () => {
     ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     await expect(catalog.markForgotten('b-1', '2026-04-01T00:00:00.000Z')).resolves.toBe(true);
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET forgottenAt = if_not_exists(forgottenAt, :at)', ConditionExpression: '#status = :committed' });
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ UpdateExpression: 'SET forgottenAt = :at', ConditionExpression: '#status = :committed AND attribute_not_exists(forgottenAt)' });
     await expect(catalog.markForgotten('b-2', '2026-04-01T00:00:00.000Z')).resolves.toBe(false);
   });
 });

@@ -57,6 +57,17 @@ describe('drill backup selection and RPO', () => {
     );
   });
 
+  // Review 41b F2: a claimed backup's snapshots are being deleted, and its restore's pin would be refused.
+  it('passes over a backup a forget run claimed, in the choice and in the RPO, and names one asked for by id as being forgotten', () => {
+    const list = backups.map((b, i) => (i === 0 ? { ...b, forgettingAt: '2026-11-30T11:30:00.000Z' } : b));
+    const { backup, rpo } = selectDrillBackup(list, base);
+    expect(backup.startedAt).toBe(h(5));
+    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 2 });
+    expect(() => selectDrillBackup(list, { ...base, selection: 'backup-id', backupId: list[0]?.backupId })).toThrow(
+      expect.objectContaining({ name: 'ForgottenBackupError', message: expect.stringContaining(`Backup ${list[0]?.backupId ?? ''} is being forgotten by retention since 2026-11-30T11:30:00.000Z`) }),
+    );
+  });
+
   it('with nothing in the window: NoBackupToDrillError with the newest backup’s age and DR copy status', () => {
     const stale = [backupAt('orders', h(100), { dr: 'PENDING' })];
     let thrown: unknown;

@@ -5,6 +5,7 @@ import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
 import { resolveRestore, type ResolveRestoreDeps } from '../../../../lambdas/restore/resolve-restore';
 import { releaseRestorePin } from '../../../../lambdas/restore/restore-pin';
+import { type RestorePin } from '../../../../lambdas/catalog/backup-record';
 import { selectedEntries } from '../../../../lambdas/restore/restore-selection';
 import { type Vault } from '../../../../vault/repository/vault';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -206,12 +207,13 @@ describe('the restore pin (restore-pin.ts)', () => {
     const base = deps({ [BACKUP]: committed(s3SnapshotId) });
     const pin = {
       seconds: 86_400,
+      nonce: () => 'n-1',
       catalog: {
         pinBackup: (backupId: string, pinId: string, p: unknown, side: string) => {
           events.push(`pin ${backupId} ${pinId} ${side} ${JSON.stringify(p)}`);
           return refuse ? Promise.reject(refuse) : Promise.resolve();
         },
-        unpinBackup: (backupId: string, pinId: string) => Promise.resolve(events.push(`unpin ${backupId} ${pinId}`) > 0),
+        unpinBackup: (backupId: string, pinId: string, onlyIf?: { nonce?: string | undefined }) => Promise.resolve(events.push(`unpin ${backupId} ${pinId}${onlyIf?.nonce !== undefined ? ` if nonce ${onlyIf.nonce}` : ''}`) > 0),
       },
     };
     const openVault = (side: 'primary' | 'dr') => {
@@ -225,7 +227,7 @@ describe('the restore pin (restore-pin.ts)', () => {
   it('pins the backup of a restore from the home vault before reading its snapshot, until now + the workflow timeout', async () => {
     const { events, deps: d } = pinning();
     await resolveRestore(request(), 'exec-9', d);
-    expect(events).toEqual([`pin ${BACKUP} exec-9 primary {"until":"2026-03-03T00:00:00.000Z","by":"restore exec-9","at":"2026-03-02T00:00:00.000Z"}`, 'open primary']);
+    expect(events).toEqual([`pin ${BACKUP} exec-9 primary {"until":"2026-03-03T00:00:00.000Z","by":"restore exec-9","at":"2026-03-02T00:00:00.000Z","nonce":"n-1"}`, 'open primary']);
   });
 
   it('does not pin a restore from the other region\'s vault: its catalog and forget are that region\'s', async () => {
@@ -249,7 +251,7 @@ describe('the restore pin (restore-pin.ts)', () => {
     s3mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'already-here' }] });
     const { events, deps: d } = pinning();
     await expect(resolveRestore(request(), 'exec-full', d)).rejects.toMatchObject({ name: 'RestoreTargetNotEmptyError' });
-    expect(events.at(-1)).toBe(`unpin ${BACKUP} exec-full`);
+    expect(events.at(-1)).toBe(`unpin ${BACKUP} exec-full if nonce n-1`);
   });
 
   // Review 41b F3: a retried resolve must not leave its backup unpinned during the retry's backoff.
@@ -258,6 +260,65 @@ describe('the restore pin (restore-pin.ts)', () => {
     const { events, deps: d } = pinning();
     await expect(resolveRestore(request(), 'exec-retried', d)).rejects.toThrow('Please reduce your request rate.');
     expect(events.some((e) => e.startsWith('unpin'))).toBe(false);
+  });
+});
+
+// Audit R17 F1: every invocation of one execution's resolve step pins under the same restore id.
+describe('two invocations of one restore\'s resolve step', () => {
+  /** The pins of one record, as BackupCatalog keeps them: the first pin of an id keeps its nonce, a second one shares it (no nonce); an unpin with a nonce removes only a pin that carries it. */
+  function pinStore() {
+    const pins = new Map<string, RestorePin>();
+    const catalog = {
+      pinBackup: (_backupId: string, pinId: string, pin: RestorePin) => {
+        const there = pins.get(pinId);
+        if (!there) pins.set(pinId, pin);
+        else pins.set(pinId, { until: there.until, by: there.by, at: there.at });
+        return Promise.resolve();
+      },
+      unpinBackup: (_backupId: string, pinId: string, onlyIf: { nonce?: string | undefined } = {}) => {
+        const pin = pins.get(pinId);
+        if (!pin || (onlyIf.nonce !== undefined && pin.nonce !== onlyIf.nonce)) return Promise.resolve(false);
+        return Promise.resolve(pins.delete(pinId));
+      },
+    };
+    return { pins, catalog };
+  }
+
+  it('a slow one that fails for good after the retry pinned and resolved leaves the retry\'s pin in place', async () => {
+    // The retry's target check finds the target empty; the slow invocation's, later, finds what the retry's shards wrote.
+    s3mock.on(ListObjectsV2Command).resolvesOnce({ Contents: [] }).resolves({ Contents: [{ Key: 'written-by-the-retry' }] });
+    const { pins, catalog } = pinStore();
+    let letSlowOneOn: () => void = () => undefined;
+    const slowRead = new Promise<void>((resolve) => (letSlowOneOn = resolve));
+    let opens = 0;
+    const base = deps({ [BACKUP]: committed(s3SnapshotId) });
+    // No injected nonce: each invocation draws its own.
+    const d: ResolveRestoreDeps = { ...base, pin: { catalog, seconds: 86_400 }, openVault: async () => (++opens === 1 ? slowRead.then(() => vault) : vault) };
+    const request = { source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } };
+
+    const slow = resolveRestore(request, 'exec-twice', d);
+    while (!pins.has('exec-twice')) await new Promise((r) => setImmediate(r));
+    expect(pins.get('exec-twice')?.nonce).toEqual(expect.any(String));
+    await expect(resolveRestore(request, 'exec-twice', d)).resolves.toMatchObject({ restoreId: 'exec-twice', backupId: BACKUP });
+    // Shared: neither invocation's nonce is on it any more.
+    const shared = pins.get('exec-twice');
+    expect(shared?.nonce).toBeUndefined();
+
+    letSlowOneOn();
+    await expect(slow).rejects.toMatchObject({ name: 'RestoreTargetNotEmptyError' });
+    // The restore the retry runs keeps its backup pinned.
+    expect(pins.get('exec-twice')).toEqual(shared);
+  });
+
+  it('a slow one that pins only after the retry did, and then fails for good, leaves the retry\'s pin in place (the audit\'s order)', async () => {
+    s3mock.on(ListObjectsV2Command).resolvesOnce({ Contents: [] }).resolves({ Contents: [{ Key: 'written-by-the-retry' }] });
+    const { pins, catalog } = pinStore();
+    const base = deps({ [BACKUP]: committed(s3SnapshotId) });
+    const d: ResolveRestoreDeps = { ...base, pin: { catalog, seconds: 86_400 } };
+    const request = { source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-a' } };
+    await expect(resolveRestore(request, 'exec-late', d)).resolves.toMatchObject({ restoreId: 'exec-late' });
+    await expect(resolveRestore(request, 'exec-late', d)).rejects.toMatchObject({ name: 'RestoreTargetNotEmptyError' });
+    expect(pins.has('exec-late')).toBe(true);
   });
 });
 

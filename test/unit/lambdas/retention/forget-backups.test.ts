@@ -158,7 +158,7 @@ describe('forgetBackups', () => {
     const remaining = await listedKeys(store, 'snapshots/');
     for (const id of forgotten.flatMap(snapshotIdsOf)) expect(remaining).not.toContain(snapshotKey(id));
     for (const id of forgotten) expect(catalog.records.get(id)?.forgottenAt).toBe(NOW.toISOString());
-    expect(summarizeForget(report)).toEqual({ vault: 'primary', dryRun: false, plans: [{ plan: 'files', kept: 3, forgottenCount: 2, forgotten, heldMeanwhile: [], pinnedMeanwhile: [], deletedObjects: 4, notCounted: [], leftInPlace: [], locked: [] }] });
+    expect(summarizeForget(report)).toEqual({ vault: 'primary', dryRun: false, plans: [{ plan: 'files', kept: 3, forgottenCount: 2, forgotten, heldMeanwhile: [], pinnedMeanwhile: [], deletedObjects: 4, releasedClaims: [], notCounted: [], leftInPlace: [], locked: [] }] });
 
     for (const kept of ['20260306T000000Z-00000006', '20260305T000000Z-00000005', '20260301T000000Z-00000001']) {
       expect(catalog.records.get(kept)?.forgottenAt).toBeUndefined();
@@ -206,7 +206,7 @@ describe('forgetBackups', () => {
       listBackupsOfPlan: (plan) => catalog.listBackupsOfPlan(plan),
       getBackup: (id) => Promise.resolve(id === target ? held : catalog.records.get(id)),
       claimForgetting: (id, at, seen) => catalog.claimForgetting(id, at, seen),
-      releaseForgetting: (id) => catalog.releaseForgetting(id),
+      releaseForgetting: (id, seen) => catalog.releaseForgetting(id, seen),
       markForgotten: (id, at) => catalog.markForgotten(id, at),
     };
     const { store: counted, deletes } = countingStore();
