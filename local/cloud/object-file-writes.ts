@@ -27,11 +27,11 @@ type WritingStore = S3rver.Store & {
  * pipeline whose errors reject; a write also settles only once its bytes are in the file (s3rver's
  * answered a PutObject of a buffer before the file was written).
  *
- * An object's content is written to a temporary file beside it and renamed into place, so a GET (or a
- * listing's HEAD) during an overwrite reads the old bytes or the new ones, never a truncated file: S3
- * PUTs are atomic, and the backup's commit markers are read while another invocation rewrites them
- * (commit-backup.ts). The temporary name does not end in s3rver's `._S3rver_object`, so no listing
- * shows it (a killed cloud may leave one; it holds no key).
+ * An object's content is written to a temporary file beside it and renamed into place, so the object
+ * file never holds a cut body, not even after a write that failed half way. (That a GET beside a PUT
+ * sees one whole object, with its own length and ETag, is object-read-write-lock.ts's part.) The
+ * temporary name does not end in s3rver's `._S3rver_object`, so no listing shows it (a killed cloud
+ * may leave one; it holds no key).
  */
 export function failWritesNotTheCloud(s3Store: S3rver.Store): void {
   const store = s3Store as WritingStore;

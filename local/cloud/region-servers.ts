@@ -27,6 +27,7 @@ import { multipartWebsiteRedirectMiddleware } from './multipart-website-redirect
 import { storageClassMiddleware } from './storage-classes';
 import { keyRoutingMiddleware } from './s3-key-routing';
 import { keyLengthLimitMiddleware } from './key-length-limit';
+import { objectReadWriteLockMiddleware } from './object-read-write-lock';
 import { failWritesNotTheCloud } from './object-file-writes';
 
 /**
@@ -155,6 +156,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.unshift(keyRoutingMiddleware());
   // Right behind it, in front of every write: S3 refuses a key over 1,024 bytes before looking at anything else.
   s3.middleware.splice(1, 0, keyLengthLimitMiddleware());
+  // Behind them, in front of everything that reads or writes an object: S3's reads and writes of one key are atomic to each other.
+  s3.middleware.splice(2, 0, objectReadWriteLockMiddleware());
   return s3;
 }
 
