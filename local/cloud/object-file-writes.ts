@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type S3rver from 's3rver';
+import { type ObjectKeyLocks } from './object-read-write-lock';
 
 /** What s3rver's filesystem store hands putObject: its S3Object model. */
 type StoredObject = { bucket: string; key: string; content: Buffer | Readable; metadata: Record<string, string> };
@@ -28,12 +29,13 @@ type WritingStore = S3rver.Store & {
  * answered a PutObject of a buffer before the file was written).
  *
  * An object's content is written to a temporary file beside it and renamed into place, so the object
- * file never holds a cut body, not even after a write that failed half way. (That a GET beside a PUT
- * sees one whole object, with its own length and ETag, is object-read-write-lock.ts's part.) The
+ * file never holds a cut body, not even after a write that failed half way; the swap (rename and
+ * metadata) holds the key's lock alone, so a GET beside a PUT answers one whole object, with its own
+ * length and ETag (object-read-write-lock.ts). The
  * temporary name does not end in s3rver's `._S3rver_object`, so no listing shows it (a killed cloud
  * may leave one; it holds no key).
  */
-export function failWritesNotTheCloud(s3Store: S3rver.Store): void {
+export function failWritesNotTheCloud(s3Store: S3rver.Store, locks: ObjectKeyLocks): void {
   const store = s3Store as WritingStore;
   store.putObject = async (object) => {
     const file = store.getResourcePath(object.bucket, object.key, 'object');
@@ -43,12 +45,15 @@ export function failWritesNotTheCloud(s3Store: S3rver.Store): void {
     let written: { size: number; md5: string };
     try {
       written = await writeContent(temporary, object.content);
-      await rename(temporary, file);
     } catch (err) {
       await rm(temporary, { force: true });
       throw err;
     }
-    await store.putMetadata(object.bucket, object.key, object.metadata, written.md5);
+    // The swap alone holds the key's lock: readers meanwhile answer the old object, then the new one, each whole.
+    await locks.exclusive(object.bucket, object.key, async () => {
+      await rename(temporary, file);
+      await store.putMetadata(object.bucket, object.key, object.metadata, written.md5);
+    });
     return written;
   };
   store.putPart = async (bucket, uploadId, partNumber, content) => {

@@ -3,34 +3,53 @@ import { s3RequestPath } from './s3-request-path';
 
 /**
  * S3 reads and writes of one key are atomic towards each other: a GET during a PUT answers the old
- * object or the new one, whole, with its own ETag and metadata. s3rver reads an object in steps (its
- * size, its `.md5` and metadata, then the content file) and writes it in steps too, so a GET beside a
- * PUT of the same key could answer the new content with the old length or ETag, or a cut body (a commit
- * marker read while another commit invocation rewrites it failed to parse: commit-backup.ts). This
- * middleware gives each key a readers-writer lock: GET and HEAD share it, every other request on an
- * object (PUT, POST, DELETE) holds it alone, and a reader holds it until its response has been sent.
- * Waiting writers go before newer readers, so a key read all the time is still written. Not locked: a
- * multipart upload's parts (`partNumber`) and listing them (`uploadId` on a GET), which S3 keeps apart
- * from the object until the completion, and requests on a bucket.
+ * object or the new one, whole, with its own ETag and metadata, and does not wait for the PUT. s3rver
+ * reads an object in steps (its size, its `.md5` and metadata, then the content file) and writes it in
+ * steps too, so a GET beside a PUT of the same key could answer the new content with the old length or
+ * ETag, or a cut body (a commit marker read while another commit invocation rewrites it failed to parse:
+ * commit-backup.ts). Each key gets a readers-writer lock: a GET or HEAD holds it shared until its
+ * response has been sent (objectReadWriteLockMiddleware); a write streams its body into a temporary file
+ * unlocked and holds it alone only to swap the object in (object-file-writes.ts), as a DELETE does. A
+ * waiting swap goes before newer readers, so a key read all the time is still written.
  */
-export function objectReadWriteLockMiddleware(): S3rver.Middleware {
-  const locks = new Map<string, KeyLock>();
+export class ObjectKeyLocks {
+  private readonly locks = new Map<string, KeyLock>();
+
+  /** Runs `work` holding the key's lock alone. */
+  async exclusive<T>(bucket: string, key: string, work: () => Promise<T>): Promise<T> {
+    const release = await this.acquire(bucket, key, true);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
+  /** Takes the key's lock (shared, or alone when `write`); resolves with its release, which may be called more than once. */
+  async acquire(bucket: string, key: string, write: boolean): Promise<() => void> {
+    const id = `${bucket}/${key}`;
+    const lock = this.locks.get(id) ?? new KeyLock();
+    this.locks.set(id, lock);
+    await lock.acquire(write);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      lock.release(write);
+      if (lock.idle()) this.locks.delete(id);
+    };
+  }
+}
+
+/** The readers' side (and a DELETE's) of ObjectKeyLocks, in front of s3rver. Requests on a bucket and a multipart upload's parts are not locked. */
+export function objectReadWriteLockMiddleware(locks: ObjectKeyLocks): S3rver.Middleware {
   return async (ctx, next) => {
     const { bucket, key } = s3RequestPath(ctx);
     const query = new URLSearchParams(ctx.querystring);
-    if (bucket === '' || key === '' || query.has('partNumber') || (ctx.method === 'GET' && query.has('uploadId'))) return next();
-    const id = `${bucket}/${key}`;
-    const lock = locks.get(id) ?? new KeyLock();
-    locks.set(id, lock);
     const reading = ctx.method === 'GET' || ctx.method === 'HEAD';
-    await lock.acquire(!reading);
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      lock.release(!reading);
-      if (lock.idle()) locks.delete(id);
-    };
+    const deleting = ctx.method === 'DELETE' && !query.has('uploadId');
+    if (bucket === '' || key === '' || (!reading && !deleting) || query.has('uploadId') || query.has('partNumber')) return next();
+    const release = await locks.acquire(bucket, key, deleting);
     try {
       await next();
     } catch (err) {

@@ -27,7 +27,7 @@ import { multipartWebsiteRedirectMiddleware } from './multipart-website-redirect
 import { storageClassMiddleware } from './storage-classes';
 import { keyRoutingMiddleware } from './s3-key-routing';
 import { keyLengthLimitMiddleware } from './key-length-limit';
-import { objectReadWriteLockMiddleware } from './object-read-write-lock';
+import { ObjectKeyLocks, objectReadWriteLockMiddleware } from './object-read-write-lock';
 import { failWritesNotTheCloud } from './object-file-writes';
 
 /**
@@ -104,7 +104,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
     vhostBuckets: false,
   });
   // A file that cannot be written fails its request, not the cloud process. First: confineObjectKeys wraps the part writes it makes.
-  failWritesNotTheCloud(s3.store);
+  const keyLocks = new ObjectKeyLocks();
+  failWritesNotTheCloud(s3.store, keyLocks);
   // Keys stay verbatim and inside their bucket (`../other-bucket/x`, `a/../b`): s3rver made paths of them as they came.
   confineObjectKeys(s3.store);
   cacheBucketLookups(s3.store);
@@ -156,8 +157,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.unshift(keyRoutingMiddleware());
   // Right behind it, in front of every write: S3 refuses a key over 1,024 bytes before looking at anything else.
   s3.middleware.splice(1, 0, keyLengthLimitMiddleware());
-  // Behind them, in front of everything that reads or writes an object: S3's reads and writes of one key are atomic to each other.
-  s3.middleware.splice(2, 0, objectReadWriteLockMiddleware());
+  // Behind them, in front of everything that reads an object: S3's reads and writes of one key are atomic to each other.
+  s3.middleware.splice(2, 0, objectReadWriteLockMiddleware(keyLocks));
   return s3;
 }
 
