@@ -94,17 +94,6 @@ export class MissingShardSegmentError extends Error {
   }
 }
 
-/** A commit marker gone right after its claim: the only deleter is the cleanup of a backup marked FAILED (commit-backup.ts). */
-export class CommitMarkerVanishedError extends Error {
-  override readonly name = 'CommitMarkerVanishedError';
-  constructor(
-    readonly backupId: string,
-    readonly key: string,
-  ) {
-    super(`Backup ${backupId}: the commit marker ${key} vanished right after it was claimed, so the backup was marked FAILED meanwhile and cannot be committed. Run the backup again; what it uploaded is reused.`);
-  }
-}
-
 export function planKey(backupId: string): string {
   return `${PLANS_PREFIX}${backupId}.json`;
 }
@@ -249,15 +238,14 @@ export class BackupWorkspace {
    * s3rver) overwrites, and the read then names the later writer to both, except when the two reads
    * fall between the two writes; a store without putIfAbsent gets check-then-put with that same caveat.
    */
-  async claimCommittedSource(claim: CommittedSource): Promise<CommittedSource> {
+  async claimCommittedSource(claim: CommittedSource): Promise<CommittedSource | undefined> {
     const key = committedSourceKey(claim.backupId, claim.source);
     const body = Buffer.from(JSON.stringify(claim), 'utf8');
     if (this.store.putIfAbsent) await this.store.putIfAbsent(key, body);
     else if (!(await this.getCommittedSource(claim.backupId, claim.source))) await this.store.put(key, body);
-    const standing = await this.getCommittedSource(claim.backupId, claim.source);
-    // Only a delete between the write and the read leaves nothing: the backup FAILED and its commit markers were cleaned up.
-    if (!standing) throw new CommitMarkerVanishedError(claim.backupId, key);
-    return standing;
+    // Undefined: a delete came between the write and the read: the claim that won was withdrawn (its invocation
+    // failed before naming a snapshot), or the backup FAILED and its markers were cleaned up. The caller looks again.
+    return this.getCommittedSource(claim.backupId, claim.source);
   }
 
   async getCommittedSource(backupId: string, source: string): Promise<CommittedSource | undefined> {

@@ -187,6 +187,7 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
     backupId: plan.backupId,
     invocation: deps.invocation ?? randomUUID(),
     now: deps.now ?? (() => new Date()),
+    startedAt: (deps.now ?? (() => new Date()))().getTime(),
     wait: deps.claimWait ?? DEFAULT_CLAIM_WAIT,
     sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     unpublished: new Map(),
@@ -249,6 +250,8 @@ type ClaimContext = {
   readonly backupId: string;
   readonly invocation: string;
   readonly now: () => Date;
+  /** When this invocation began: its waits together stay within `wait.maxMs` of it, inside the function's own timeout (review 41c F1). */
+  readonly startedAt: number;
   readonly wait: { pollMs: number; maxMs: number };
   readonly sleep: (ms: number) => Promise<void>;
   readonly unpublished: Map<string, string | undefined>;
@@ -260,10 +263,14 @@ type ClaimContext = {
  * claiming invocation writes, waited for.
  */
 async function snapshotOfSource(ctx: ClaimContext, vault: Vault, source: string, write: () => Promise<Snapshot>): Promise<Snapshot> {
-  const started = ctx.now().getTime();
   for (;;) {
     const claim: CommittedSource = { backupId: ctx.backupId, source, invocation: ctx.invocation, claimedAt: ctx.now().toISOString() };
     const standing = (await ctx.workspace.getCommittedSource(ctx.backupId, source)) ?? (await ctx.workspace.claimCommittedSource(claim));
+    if (standing === undefined) {
+      // The claim that beat ours was withdrawn before we read it back (its invocation failed): look again (review 41c F2).
+      await waitOnce(ctx, source, 'its claim was withdrawn by the invocation that made it');
+      continue;
+    }
     if (standing.snapshotId !== undefined) return vault.loadSnapshot(standing.snapshotId);
     if (standing.invocation === ctx.invocation) {
       ctx.unpublished.set(source, undefined);
@@ -276,11 +283,16 @@ async function snapshotOfSource(ctx: ClaimContext, vault: Vault, source: string,
     // Another invocation claimed the source and is writing its snapshot (or died doing so).
     const claimedAt = standing.claimedAt === undefined ? Number.NaN : Date.parse(standing.claimedAt);
     if (!(ctx.now().getTime() - claimedAt < CLAIM_ABANDONED_AFTER_MS)) throw new CommitClaimAbandonedError(ctx.backupId, source, standing);
-    if (ctx.now().getTime() - started >= ctx.wait.maxMs) {
-      throw new TransientError(`Backup ${ctx.backupId}: source ${source} is being committed by invocation ${standing.invocation ?? 'unknown'} since ${standing.claimedAt ?? '?'}; its snapshot was not written within ${ctx.wait.maxMs} ms of waiting. The step is retried.`);
-    }
-    await ctx.sleep(ctx.wait.pollMs);
+    await waitOnce(ctx, source, `it is being committed by invocation ${standing.invocation ?? 'unknown'} since ${standing.claimedAt ?? '?'}`);
   }
+}
+
+/** One poll's wait for another invocation; TransientError (Step Functions retries the step) once this invocation has run `wait.maxMs`. */
+async function waitOnce(ctx: ClaimContext, source: string, why: string): Promise<void> {
+  if (ctx.now().getTime() - ctx.startedAt >= ctx.wait.maxMs) {
+    throw new TransientError(`Backup ${ctx.backupId}: the snapshot of source ${source} is not there yet (${why}) ${ctx.wait.maxMs} ms into this commit invocation. The step is retried.`);
+  }
+  await ctx.sleep(ctx.wait.pollMs);
 }
 
 /**
