@@ -7,8 +7,8 @@ import { s3RequestPath } from './s3-request-path';
  * reads an object in steps (its size, its `.md5` and metadata, then the content file) and writes it in
  * steps too, so a GET beside a PUT of the same key could answer the new content with the old length or
  * ETag, or a cut body (a commit marker read while another commit invocation rewrites it failed to parse:
- * commit-backup.ts). Each key gets a readers-writer lock: a GET or HEAD holds it shared until its
- * response has been sent (objectReadWriteLockMiddleware); a write streams its body into a temporary file
+ * commit-backup.ts). Each key gets a readers-writer lock: a GET or HEAD holds it shared while s3rver reads
+ * the object's attributes and opens its file (objectReadWriteLockMiddleware); a write streams its body into a temporary file
  * unlocked and holds it alone only to swap the object in (object-file-writes.ts), as a DELETE does. A
  * waiting swap goes before newer readers, so a key read all the time is still written.
  */
@@ -51,16 +51,12 @@ export function objectReadWriteLockMiddleware(locks: ObjectKeyLocks): S3rver.Mid
     if (bucket === '' || key === '' || (!reading && !deleting) || query.has('uploadId') || query.has('partNumber')) return next();
     const release = await locks.acquire(bucket, key, deleting);
     try {
+      // s3rver reads the object's size, ETag and metadata and opens its content file before `next` resolves; the
+      // body streams from that open file afterwards, which a later swap (a rename) does not change. So the lock
+      // ends here, not when the response is sent: a client that never reads its body blocks no one (review 41d F2).
       await next();
-    } catch (err) {
+    } finally {
       release();
-      throw err;
-    }
-    // A body still to be streamed (a GET's object file) is read after the middlewares return: the lock lasts until it is sent.
-    if (ctx.res.writableFinished || ctx.res.destroyed) release();
-    else {
-      ctx.res.once('finish', release);
-      ctx.res.once('close', release);
     }
   };
 }

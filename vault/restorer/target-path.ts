@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { type FsPath } from '../platform/posix-calls';
 
@@ -58,12 +58,16 @@ export function tempPathFor(p: FsPath): FsPath {
 
 /**
  * The name beside `p` that every shard writing a piece of the same entry opens (`.<name>.lifeboat-<restoreId>.part`,
- * the name cut as tempPathFor cuts it): fixed by the restore, so the pieces meet in one file.
+ * the name cut as tempPathFor cuts it): fixed by the restore, so the pieces meet in one file. A name longer than the
+ * cut gets `~<12 hex of its SHA-256>` after the cut part, so two long names that start alike in one directory get two
+ * piece files, not one (review 41d F5: verify then failed for both, and the workflow could not restore that backup).
  */
 export function piecePathFor(p: FsPath, restoreId: string): FsPath {
   if (!/^[0-9A-Za-z_-]{1,100}$/.test(restoreId)) throw new TypeError(`a restore id of at most 100 letters, digits, '-' and '_' names a piece file, not ${JSON.stringify(restoreId)}`);
   const temp = tempPathFor(p);
-  const fixed = `.lifeboat-${restoreId}.part`;
+  const full = typeof p === 'string' ? Buffer.from(path.basename(p)) : p.subarray(p.lastIndexOf(SLASH) + 1);
+  const distinct = full.length > TEMP_NAME_BYTES ? `~${createHash('sha256').update(full).digest('hex').slice(0, 12)}` : '';
+  const fixed = `${distinct}.lifeboat-${restoreId}.part`;
   if (typeof temp === 'string') return temp.replace(/\.lifeboat-[0-9a-f]{12}\.tmp$/, fixed);
   return Buffer.concat([temp.subarray(0, temp.length - '.lifeboat-000000000000.tmp'.length), Buffer.from(fixed)]);
 }

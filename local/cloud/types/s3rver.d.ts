@@ -1,7 +1,7 @@
 /** Minimal typings for s3rver 3.7 (the package ships none); only what the local cloud uses. */
 declare module 's3rver' {
   import { type AddressInfo } from 'node:net';
-  import { type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+  import { type IncomingHttpHeaders, type Server } from 'node:http';
   import { type Readable } from 'node:stream';
 
   namespace S3rver {
@@ -26,8 +26,6 @@ declare module 's3rver' {
     /** The part of s3rver's Koa context the local cloud touches: the request body stream and headers. */
     type Context = {
       req: Readable;
-      /** The Node response (koa's ctx.res): a streamed body is sent after the middlewares return. */
-      readonly res: ServerResponse;
       readonly headers: IncomingHttpHeaders;
       readonly method: string;
       /** The request path, still URL-encoded (`/bucket/key`, path-style); setting it rewrites the request URL, query kept. */

@@ -20,6 +20,12 @@ const attributes: EntryAttributes = { mode: 0o600, mtimeNs: 1_700_000_000_000_00
 it('names the piece file after the entry and the restore, and refuses a restore id that is not a plain name', () => {
   expect(piecePathFor('/t/media/video.raw', 'r-1_a')).toBe('/t/media/.video.raw.lifeboat-r-1_a.part');
   for (const id of ['', '../x', 'a/b', 'x'.repeat(101)]) expect(() => piecePathFor('/t/f', id)).toThrow(TypeError);
+  // Review 41d F5: names cut to the same first 100 bytes get a piece file each (a hash of the whole name after the cut).
+  const [one, two] = [`/t/${'n'.repeat(120)}-one.bin`, `/t/${'n'.repeat(120)}-two.bin`].map((p) => piecePathFor(p, 'r-1') as string);
+  expect(one).not.toBe(two);
+  expect(one).toMatch(new RegExp(`^/t/\\.${'n'.repeat(100)}~[0-9a-f]{12}\\.lifeboat-r-1\\.part$`));
+  const bytes = (piecePathFor(Buffer.from(`/t/${'n'.repeat(120)}-\xff.bin`, 'latin1'), 'r-1') as Buffer).toString('latin1');
+  expect(bytes).toMatch(/~[0-9a-f]{12}\.lifeboat-r-1\.part$/);
 });
 
 it('pieces written side by side meet in one file, which appears under its name only once finished, its length set', async () => {
