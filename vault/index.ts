@@ -4,6 +4,7 @@
  */
 export * from './archiver/block-source';
 export * from './archiver/directory-source';
+export * from './archiver/file-access-error';
 export * from './archiver/file-system-entry';
 export * from './archiver/hard-link-groups';
 export * from './archiver/snapshot-writer';

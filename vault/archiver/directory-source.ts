@@ -12,6 +12,7 @@ import { platformCalls, platformCallsUnavailableReason } from '../platform/posix
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Vault } from '../repository/vault';
 import { VaultError } from '../vault-errors';
+import { isFileAccessError } from './file-access-error';
 
 /** Entries being read and chunked at once. */
 const FILES_IN_FLIGHT = 4;
@@ -168,8 +169,3 @@ async function addItem(
   }
 }
 
-/** Errors of reading one entry that leave it out of the snapshot (reported) rather than fail the backup. */
-function isFileAccessError(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ELOOP' || code === 'EIO' || code === 'ENAMETOOLONG';
-}
