@@ -129,22 +129,12 @@ export class BackupCatalog {
   }
 
   private async setDrCopy(backupId: string, status: CopyStatus, condition: string): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'SET copies.dr = :copy',
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':copy': status, ':committed': 'COMMITTED' },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.updateRecordIf(backupId, {
+      UpdateExpression: 'SET copies.dr = :copy',
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':copy': status, ':committed': 'COMMITTED' },
+    });
   }
 
   /**
@@ -153,22 +143,12 @@ export class BackupCatalog {
    * States.ExceedToleratedFailureThreshold, which says only that a shard failed.
    */
   async markFailed(backupId: string, error: string, cause: string, endedAt: string): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'SET #status = :failed, endedAt = :endedAt, #error = if_not_exists(#error, :error), #cause = if_not_exists(#cause, :cause)',
-          ConditionExpression: 'attribute_exists(pk) AND #status <> :committed',
-          ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#cause': 'cause' },
-          ExpressionAttributeValues: { ':failed': 'FAILED', ':committed': 'COMMITTED', ':endedAt': endedAt, ':error': error, ':cause': cause.slice(0, 4000) },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.updateRecordIf(backupId, {
+      UpdateExpression: 'SET #status = :failed, endedAt = :endedAt, #error = if_not_exists(#error, :error), #cause = if_not_exists(#cause, :cause)',
+      ConditionExpression: 'attribute_exists(pk) AND #status <> :committed',
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#cause': 'cause' },
+      ExpressionAttributeValues: { ':failed': 'FAILED', ':committed': 'COMMITTED', ':endedAt': endedAt, ':error': error, ':cause': cause.slice(0, 4000) },
+    });
   }
 
   /**
@@ -349,22 +329,12 @@ export class BackupCatalog {
    * reports it as forgotten by it.
    */
   async markForgotten(backupId: string, at: string): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'SET forgottenAt = :at',
-          ConditionExpression: '#status = :committed AND attribute_not_exists(forgottenAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED' },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.updateRecordIf(backupId, {
+      UpdateExpression: 'SET forgottenAt = :at',
+      ConditionExpression: '#status = :committed AND attribute_not_exists(forgottenAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED' },
+    });
   }
 
   /**
@@ -400,22 +370,12 @@ export class BackupCatalog {
   }
 
   private async tryPin(backupId: string, update: string, condition: string, values: Record<string, unknown>, names: Record<string, string>): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { '#status': 'status', '#pins': 'pins', '#pv': 'pinVersion', ...names },
-          ExpressionAttributeValues: { ':committed': 'COMMITTED', ':one': 1, ...values },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.updateRecordIf(backupId, {
+      UpdateExpression: update,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { '#status': 'status', '#pins': 'pins', '#pv': 'pinVersion', ...names },
+      ExpressionAttributeValues: { ':committed': 'COMMITTED', ':one': 1, ...values },
+    });
   }
 
   /**
@@ -425,23 +385,13 @@ export class BackupCatalog {
    */
   async unpinBackup(backupId: string, pinId: string, onlyIf: { nonce?: string | undefined } = {}): Promise<boolean> {
     const own = onlyIf.nonce !== undefined;
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'REMOVE #pins.#id',
-          // Also keeps an UpdateItem from creating an item (and a REMOVE from naming a path under a missing map).
-          ConditionExpression: own ? 'attribute_exists(#pins.#id) AND #pins.#id.#nonce = :nonce' : 'attribute_exists(#pins.#id)',
-          ExpressionAttributeNames: { '#pins': 'pins', '#id': pinId, ...(own ? { '#nonce': 'nonce' } : {}) },
-          ...(own ? { ExpressionAttributeValues: { ':nonce': onlyIf.nonce } } : {}),
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.updateRecordIf(backupId, {
+      UpdateExpression: 'REMOVE #pins.#id',
+      // Also keeps an UpdateItem from creating an item (and a REMOVE from naming a path under a missing map).
+      ConditionExpression: own ? 'attribute_exists(#pins.#id) AND #pins.#id.#nonce = :nonce' : 'attribute_exists(#pins.#id)',
+      ExpressionAttributeNames: { '#pins': 'pins', '#id': pinId, ...(own ? { '#nonce': 'nonce' } : {}) },
+      ...(own ? { ExpressionAttributeValues: { ':nonce': onlyIf.nonce } } : {}),
+    });
   }
 
   /**
@@ -452,22 +402,12 @@ export class BackupCatalog {
    */
   async claimForgetting(backupId: string, at: string, seen: { pinVersion?: number | undefined }): Promise<boolean> {
     const pinned = seen.pinVersion === undefined ? 'attribute_not_exists(#pv)' : '(attribute_not_exists(#pv) OR #pv = :seen)';
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'SET forgettingAt = if_not_exists(forgettingAt, :at)',
-          ConditionExpression: `#status = :committed AND attribute_not_exists(forgottenAt) AND attribute_not_exists(#hold) AND ${pinned}`,
-          ExpressionAttributeNames: { '#status': 'status', '#hold': 'hold', '#pv': 'pinVersion' },
-          ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED', ...(seen.pinVersion === undefined ? {} : { ':seen': seen.pinVersion }) },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.updateRecordIf(backupId, {
+      UpdateExpression: 'SET forgettingAt = if_not_exists(forgettingAt, :at)',
+      ConditionExpression: `#status = :committed AND attribute_not_exists(forgottenAt) AND attribute_not_exists(#hold) AND ${pinned}`,
+      ExpressionAttributeNames: { '#status': 'status', '#hold': 'hold', '#pv': 'pinVersion' },
+      ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED', ...(seen.pinVersion === undefined ? {} : { ':seen': seen.pinVersion }) },
+    });
   }
 
   /**
@@ -477,16 +417,20 @@ export class BackupCatalog {
    * returns false, writing nothing, otherwise.
    */
   async releaseForgetting(backupId: string, seen: string): Promise<boolean> {
+    return this.updateRecordIf(backupId, {
+      UpdateExpression: 'REMOVE forgettingAt',
+      ConditionExpression: 'forgettingAt = :seen AND attribute_not_exists(forgottenAt)',
+      ExpressionAttributeValues: { ':seen': seen },
+    });
+  }
+
+  /**
+   * One conditional UpdateItem of a backup's record: true when it was applied, false when its condition did not
+   * hold (nothing written): for the writes whose refusal is an answer (already marked, pinned, claimed), not an error.
+   */
+  private async updateRecordIf(backupId: string, update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<boolean> {
     try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
-          UpdateExpression: 'REMOVE forgettingAt',
-          ConditionExpression: 'forgettingAt = :seen AND attribute_not_exists(forgottenAt)',
-          ExpressionAttributeValues: { ':seen': seen },
-        }),
-      );
+      await this.ddb.send(new UpdateCommand({ TableName: this.table, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, ...update }));
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
