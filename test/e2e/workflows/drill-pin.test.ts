@@ -6,15 +6,13 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LifeboatConfig, lifeboatConfigSchema, type SourceConfig } from '../../../config/lifeboat-config';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
-import { forgetBackups } from '../../../lambdas/retention/forget-backups';
-import { snapshotArrivals } from '../../../lambdas/retention/snapshot-arrivals';
+import { forgetKeepingLast as forgetKeepingLastOf } from '../../support/forget-keeping-last';
 import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { seedSampleBucket } from '../../../local/demo/sample-data';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
-import { S3VaultStore } from '../../../vault/backend/s3/s3-vault-store';
 import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
 import { type Vault } from '../../../vault/repository/vault';
 import { commitFixtureBackup } from '../../support/vault-backup-fixture';
@@ -84,23 +82,8 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** The Forget step's core over the local cloud, with the plan's policy: only the newest backup is kept. */
-async function forgetKeepingLast() {
-  const report = await forgetBackups(
-    { plan: 'keep' },
-    {
-      vault: 'primary',
-      catalog,
-      openVault: () => Promise.resolve(vault),
-      snapshotArrivals: () => snapshotArrivals(new S3VaultStore({ client: s3, bucket: names.primaryVault })),
-      plans: [{ name: 'keep', retention: { keepLast: 1 } }],
-      now: new Date(),
-    },
-  );
-  const [plan] = report.plans;
-  if (!plan) throw new Error('no plan in the forget report');
-  return plan;
-}
+/** The Forget step's core over the local cloud, keeping only the newest backup of plan keep. */
+const forgetKeepingLast = () => forgetKeepingLastOf('keep', { catalog, vault, s3, vaultBucket: names.primaryVault });
 
 it('a forget between the sources\' verify and the drill\'s Compare keeps the drilled backup (still pinned); the drill passes; after it, no pin is left', async () => {
   const primary = local.stacks.find((s) => s.role === 'primary');

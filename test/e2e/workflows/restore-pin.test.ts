@@ -7,15 +7,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type SourceConfig } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
-import { forgetBackups } from '../../../lambdas/retention/forget-backups';
-import { snapshotArrivals } from '../../../lambdas/retention/snapshot-arrivals';
+import { forgetKeepingLast as forgetKeepingLastOf } from '../../support/forget-keeping-last';
 import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { seedSampleDirectory } from '../../../local/demo/sample-data';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
-import { S3VaultStore } from '../../../vault/backend/s3/s3-vault-store';
 import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
 import { type Vault } from '../../../vault/repository/vault';
 import { eventually } from '../../support/eventually';
@@ -66,23 +64,8 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** The Forget step's core over the local cloud, with a policy that keeps only the newest backup of plan demo. */
-async function forgetKeepingLast() {
-  const report = await forgetBackups(
-    { plan: 'demo' },
-    {
-      vault: 'primary',
-      catalog,
-      openVault: () => Promise.resolve(vault),
-      snapshotArrivals: () => snapshotArrivals(new S3VaultStore({ client: s3, bucket: names.primaryVault })),
-      plans: [{ name: 'demo', retention: { keepLast: 1 } }],
-      now: new Date(),
-    },
-  );
-  const [plan] = report.plans;
-  if (!plan) throw new Error('no plan in the forget report');
-  return plan;
-}
+/** The Forget step's core over the local cloud, keeping only the newest backup of plan demo. */
+const forgetKeepingLast = () => forgetKeepingLastOf('demo', { catalog, vault, s3, vaultBucket: names.primaryVault });
 
 it('keeps a backup a running restore reads, with the pin as its reason; the restore completes equal to its source; then the backup is forgotten', async () => {
   const primary = local.stacks.find((s) => s.role === 'primary');
