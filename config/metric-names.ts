@@ -27,10 +27,13 @@ export const LIFEBOAT_METRICS = {
   /** Logical bytes per stored byte of the backup: how much dedup and compression saved (1 = nothing). */
   backupDedupRatio: metric('BackupDedupRatio', 'None', 'plan'),
   backupDuration: metric('BackupDuration', 'Seconds', 'plan'),
+  /** Source entries the backup left out (archived S3 objects, unreadable files): what the entries-skipped alarm sums. */
+  backupEntriesSkipped: metric('BackupEntriesSkipped', 'Count', 'plan'),
   sourceBytesScanned: metric('SourceBytesScanned', 'Bytes', 'source'),
   sourceBytesNew: metric('SourceBytesNew', 'Bytes', 'source'),
   sourceBytesStored: metric('SourceBytesStored', 'Bytes', 'source'),
   sourceEntries: metric('SourceEntries', 'Count', 'source'),
+  sourceEntriesSkipped: metric('SourceEntriesSkipped', 'Count', 'source'),
   // Per shard (snapshot-shard).
   shardDuration: metric('ShardDuration', 'Seconds', 'source'),
   shardBytesScanned: metric('ShardBytesScanned', 'Bytes', 'source'),

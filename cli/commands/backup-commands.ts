@@ -8,6 +8,7 @@ import { mirrorDuration, type SourceMirrorStatus, sourceMirrorStatus } from '../
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
+import { escapeName } from '../escape-name';
 import { registerRetentionCommands } from './retention-commands';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
@@ -123,6 +124,8 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       const status = r.forgottenAt !== undefined ? 'FORGOTTEN' : r.forgettingAt !== undefined ? 'FORGETTING' : r.status;
       const hold = r.hold ? `  [legal hold: ${r.hold.reason}]` : '';
       io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}${hold}`);
+      // What the backup saw change or left out, under its row: entries left out are not in it.
+      for (const line of observationNotes(r.sources)) io.out(`    ${line}`);
     }
     return exitCode;
   } catch (err) {
@@ -227,18 +230,22 @@ export function registerBackupsCommands(program: Command): void {
 /**
  * What the sources saw change under them while the backup read them (the catalog keeps the counts:
  * `backups list --json`): an entry that changed while read is kept as read, and may be a state
- * that never existed whole, so the operator hears of it.
+ * that never existed whole, so the operator hears of it. Entries left out (an archived object, an
+ * unreadable file) come with the first few reason lines the record keeps, escaped: a key is data
+ * whoever wrote the source chose.
  */
 function observationNotes(sources: unknown): string[] {
   if (!Array.isArray(sources)) return [];
   return sources.flatMap((raw: unknown) => {
-    const source = raw as { name?: unknown; changedDuringRead?: unknown; vanished?: unknown; skipped?: unknown };
+    const source = raw as { name?: unknown; changedDuringRead?: unknown; vanished?: unknown; skipped?: unknown; skippedExamples?: unknown };
     const counts = (key: 'changedDuringRead' | 'vanished' | 'skipped'): number => (typeof source[key] === 'number' ? source[key] : 0);
     const parts = [
       counts('changedDuringRead') > 0 ? `${counts('changedDuringRead')} entr${counts('changedDuringRead') === 1 ? 'y' : 'ies'} changed while read (kept as read, possibly torn; the next backup reads them again)` : undefined,
       counts('vanished') > 0 ? `${counts('vanished')} vanished between listing and reading` : undefined,
-      counts('skipped') > 0 ? `${counts('skipped')} skipped as unreadable` : undefined,
+      counts('skipped') > 0 ? `${counts('skipped')} left out (archived or unreadable; not in this backup)` : undefined,
     ].filter((p): p is string => p !== undefined);
-    return parts.length > 0 ? [`source ${String(source.name)}: ${parts.join('; ')}`] : [];
+    if (parts.length === 0) return [];
+    const examples = Array.isArray(source.skippedExamples) ? source.skippedExamples.filter((e): e is string => typeof e === 'string') : [];
+    return [`source ${escapeName(String(source.name))}: ${parts.join('; ')}`, ...examples.map((e) => `  left out: ${escapeName(e)}`)];
   });
 }

@@ -24,7 +24,8 @@ export type LastBackupStatus = {
   /** The newest run of any status: a FAILED or RUNNING one after the last commit is shown next to it. */
   newest?: { backupId: string; status: BackupStatus; startedAt: string; error?: string };
   /** The newest COMMITTED backup: its age (from its start, what a restore of it loses) against the RPO. */
-  lastCommitted?: { backupId: string; startedAt: string; endedAt?: string; ageSeconds: number };
+  /** `leftOut`: the source entries that backup did not hold (archived S3 objects, unreadable files), per source; shown, not judged. */
+  lastCommitted?: { backupId: string; startedAt: string; endedAt?: string; ageSeconds: number; leftOut?: { entries: number; bySource: Record<string, number> } };
   rpoSeconds: number;
   withinRpo: boolean;
 };
@@ -146,10 +147,16 @@ function lastBackupStatus(input: PlanStatusInput, last: BackupRecord | undefined
   const ageSeconds = last ? secondsBetween(last.startedAt, input.now) : undefined;
   return {
     ...(newest ? { newest: { backupId: newest.backupId, status: newest.status, startedAt: newest.startedAt, ...(newest.error !== undefined ? { error: newest.error } : {}) } } : {}),
-    ...(last && ageSeconds !== undefined ? { lastCommitted: { backupId: last.backupId, startedAt: last.startedAt, ...(last.endedAt ? { endedAt: last.endedAt } : {}), ageSeconds } } : {}),
+    ...(last && ageSeconds !== undefined ? { lastCommitted: { backupId: last.backupId, startedAt: last.startedAt, ...(last.endedAt ? { endedAt: last.endedAt } : {}), ageSeconds, ...leftOutOf(last) } } : {}),
     rpoSeconds,
     withinRpo: ageSeconds !== undefined && ageSeconds <= rpoSeconds,
   };
+}
+
+function leftOutOf(record: BackupRecord): { leftOut?: { entries: number; bySource: Record<string, number> } } {
+  const skipping = record.sources.filter((s) => (s.skipped ?? 0) > 0);
+  if (skipping.length === 0) return {};
+  return { leftOut: { entries: skipping.reduce((n, s) => n + (s.skipped ?? 0), 0), bySource: Object.fromEntries(skipping.map((s) => [s.name, s.skipped ?? 0])) } };
 }
 
 function drCopyStatus(committed: readonly BackupRecord[]): DrCopyStatus {

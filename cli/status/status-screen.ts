@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { humanBytes } from '../human-bytes';
+import { escapeName } from '../escape-name';
 import { alarmLines } from './alarm-status';
 import { DRILL_VAULTS, type DrillObjectiveStatus, type DrillVault, failingDrills, type LastDrills, type LastDrillStatus } from './drill-status';
 import { type EnvironmentStatus, isUnreadable } from './environment-status';
@@ -233,6 +234,11 @@ export function statusScreen(status: EnvironmentStatus): string[] {
     table.push([`${mark(row.withinObjectives)} ${row.plan}`, backupCell(row), nextRunCell(row.nextRun, now), drillCell(row), drCopyCell(row), vaultCell(row), scrubCell(row)]);
     for (const reason of reasonsNotWithin(row)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
     if (row.nextRun.state === 'unknown') notes.push(`  ${row.plan}: next run unknown: ${row.nextRun.reason}`);
+    const leftOut = row.lastBackup.lastCommitted?.leftOut;
+    if (leftOut) {
+      const bySource = Object.entries(leftOut.bySource).map(([source, n]) => `${escapeName(source)} ${n}`);
+      notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} left out ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} (archived or unreadable: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${row.plan}\``);
+    }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
   for (const note of [...notes, ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));

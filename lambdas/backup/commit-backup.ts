@@ -117,6 +117,8 @@ type PartOfCommit = {
   readonly source: string;
   readonly summary: PartSummary;
   readonly observed: { readonly changedDuringRead: number; readonly vanished: number; readonly skipped: number };
+  /** The first reason lines of what the shard left out (SKIPPED_EXAMPLES_PER_SOURCE at most). */
+  readonly skippedExamples: readonly string[];
   readonly pieces: NonNullable<ShardPartDocument['pieces']>;
   readonly pruneStateSeen: PruneStateSeen | undefined;
 };
@@ -128,6 +130,7 @@ function summarizeShardPart(doc: ShardPartDocument): PartOfCommit {
     source: doc.source,
     summary: summarizePart(doc.part),
     observed: { changedDuringRead: changedDuringRead.length, vanished: vanished.length, skipped: skipped.length },
+    skippedExamples: skipped.slice(0, SKIPPED_EXAMPLES_PER_SOURCE),
     pieces: doc.pieces ?? [],
     pruneStateSeen: doc.pruneStateSeen,
   };
@@ -147,6 +150,20 @@ function seenByEvery(parts: readonly PartOfCommit[]): { pruneStateSeen?: PruneSt
 /** A run's page references, read again from the shard's part (the merge checks they are still the run the summary was made from). */
 async function runPagesAgain(workspace: BackupWorkspace, backupId: string, part: PartOfCommit, run: number): Promise<ManifestRun> {
   return (await workspace.getPart(backupId, part.shardIndex)).part.runs[run] ?? [];
+}
+
+/**
+ * What a committed record keeps of the reason lines of entries left out (an archived object, an
+ * unreadable file): the count is exact, the lines are examples an operator starts from. Bounded per
+ * source and per backup, and each line in length, so a plan of many sources stays far within
+ * DynamoDB's 400 KB item (an S3 key is up to 1,024 bytes, its reason line about 150 more).
+ */
+const SKIPPED_EXAMPLES_PER_SOURCE = 3;
+const SKIPPED_EXAMPLES_PER_BACKUP = 10;
+const SKIPPED_EXAMPLE_MAX_CHARS = 1_300;
+
+function examplesWithin(budget: number, lines: readonly string[]): string[] {
+  return lines.slice(0, Math.max(0, Math.min(budget, SKIPPED_EXAMPLES_PER_SOURCE))).map((line) => (line.length > SKIPPED_EXAMPLE_MAX_CHARS ? `${line.slice(0, SKIPPED_EXAMPLE_MAX_CHARS - 1)}…` : line));
 }
 
 /** Shard parts read at once by the commit (each a small JSON object in the vault). */
@@ -196,6 +213,7 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
   // The backup ends when its last snapshot object is written (the catalog write follows): a time the
   // vault keeps, so a catalog rebuilt from the vault gets the same endedAt (and a retried commit too).
   let latestSnapshotTime = '';
+  let exampleBudget = SKIPPED_EXAMPLES_PER_BACKUP;
   try {
     for (const source of plan.sources) {
       const ofSource = parts.filter((p) => p.source === source.name);
@@ -203,6 +221,8 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
       const split = joinObjectPieces(plan.backupId, ofSource.flatMap((p) => p.pieces));
       const observed = (f: (o: PartOfCommit['observed']) => number): number => ofSource.reduce((n, p) => n + f(p.observed), 0);
       const observations = { changedDuringRead: observed((o) => o.changedDuringRead), vanished: observed((o) => o.vanished) + split.vanished.length, skipped: observed((o) => o.skipped) };
+      const skippedExamples = examplesWithin(exampleBudget, ofSource.flatMap((p) => p.skippedExamples));
+      exampleBudget -= skippedExamples.length;
       const snapshot = await snapshotOfSource(claims, deps.vault, source.name, () =>
         deps.vault.commitSnapshot({
           source: source.snapshotSource,
@@ -221,6 +241,7 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
         ...snapshotFieldsOfSource(snapshot),
         ...(source.parent ? { parentSnapshotId: source.parent.snapshotId } : {}),
         ...observations,
+        ...(skippedExamples.length > 0 ? { skippedExamples } : {}),
       });
     }
     // Another invocation's snapshot was reused on the strength of its marker: what is recorded must still be there.

@@ -76,6 +76,8 @@ export const backupSourceRecordSchema = backupTotalsSchema.extend({
   changedDuringRead: count.optional(),
   vanished: count.optional(),
   skipped: count.optional(),
+  /** The first reason lines of the entries skipped (`<key or path>: <why and what to do>`), a few at most: the count is in `skipped`. */
+  skippedExamples: z.array(z.string()).optional(),
 });
 export type BackupSourceRecord = z.infer<typeof backupSourceRecordSchema>;
 

@@ -10,7 +10,11 @@ import { publishMetrics } from './publish-metrics';
 
 const seconds = (ms: number): number => Math.max(0, ms) / 1000;
 
-/** A committed backup: the plan's totals, its duration, the dedup ratio, and the same counters per source. */
+/**
+ * A committed backup: the plan's totals, its duration, the dedup ratio, the entries it left out, and
+ * the same counters per source. The skipped count is published as 0 too, so a chart shows that runs
+ * were counted.
+ */
 export function publishBackupMetrics(environment: string, record: BackupRecord): void {
   const totals = record.totals;
   if (!totals) return;
@@ -25,12 +29,13 @@ export function publishBackupMetrics(environment: string, record: BackupRecord):
       // Logical bytes per byte this backup added to the vault; a run that stored nothing new has no ratio.
       backupDedupRatio: totals.bytesStored > 0 ? totals.bytes / totals.bytesStored : NaN,
       backupDuration: seconds(endedAt - Date.parse(record.startedAt)),
+      backupEntriesSkipped: record.sources.reduce((n, s) => n + (s.skipped ?? 0), 0),
     },
   );
   for (const source of record.sources) {
     publishMetrics(
       { environment, plan: record.plan, source: source.name },
-      { sourceBytesScanned: source.bytesScanned, sourceBytesNew: source.bytesNew, sourceBytesStored: source.bytesStored, sourceEntries: source.entries },
+      { sourceBytesScanned: source.bytesScanned, sourceBytesNew: source.bytesNew, sourceBytesStored: source.bytesStored, sourceEntries: source.entries, sourceEntriesSkipped: source.skipped ?? 0 },
     );
   }
 }

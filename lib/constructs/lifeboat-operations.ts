@@ -48,8 +48,8 @@ export type LifeboatOperationsProps = {
  *   stopped or timed-out backup and records it FAILED;
  * - the watchdog `watch-backup-age`, every WATCHDOG_INTERVAL: each plan's last committed and last
  *   replicated backup age as metrics;
- * - alarms per plan (backup age over the RPO, DR copy age, replication lag, drill failed or
- *   objective missed) and for scrub corruption, acting on the region's topic; the drill alarm also in
+ * - alarms per plan (backup age over the RPO, DR copy age, replication lag, source entries
+ *   skipped, drill failed or objective missed) and for scrub corruption, acting on the region's topic; the drill alarm also in
  *   the DR region, where DR-vault drills publish;
  * - the dashboard `<prefix>-operations` (cdk-monitoring-constructs): a row per plan, the backup
  *   workflow's executions, the dead-letter queue.
@@ -116,6 +116,15 @@ export class LifeboatOperations extends Construct {
         description: `Plan ${plan.name}: a backup reached the DR vault more than ${lagSeconds / 60} min after it committed.`,
         metric: this.metric('replicationLag', plan.name, 'Maximum', Duration.hours(1)),
         threshold: lagSeconds,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        evaluationPeriods: 1,
+      });
+      // A backup that commits without some of its source's entries (archived S3 objects, unreadable
+      // files) is not a failure, and no other alarm would tell: the data is unprotected all the same.
+      this.alarm(props.alerts, `${props.prefix}-${plan.name}-entries-skipped`, {
+        description: `Plan ${plan.name}: a committed backup left source entries out (archived S3 objects or unreadable files; \`lifeboat backups list --plan ${plan.name}\` names them).`,
+        metric: this.metric('backupEntriesSkipped', plan.name, 'Sum', Duration.hours(1)),
+        threshold: 0,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         evaluationPeriods: 1,
       });

@@ -455,7 +455,7 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     expect((fn?.Properties as { Environment: { Variables: Record<string, string> } }).Environment.Variables.LIFEBOAT_BACKUP_STATE_MACHINE).toBe(names.backupStateMachine);
   });
 
-  it('alarms per plan on backup age over the RPO, DR copy age, replication lag and drills, and on scrub corruption, each acting on the region\'s topic', () => {
+  it('alarms per plan on backup age over the RPO, DR copy age, replication lag, skipped source entries and drills, and on scrub corruption, each acting on the region\'s topic', () => {
     type AlarmProps = { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: string }[]; Statistic: string; Period: number; Threshold: number; EvaluationPeriods: number; ComparisonOperator: string; TreatMissingData: string; AlarmActions: unknown[] };
     const alarm = (template: Template, name: string) => byName(template, 'AWS::CloudWatch::Alarm', 'AlarmName', name).properties as AlarmProps;
     const plan = { Environment: 'dev', Plan: 'demo' };
@@ -463,6 +463,7 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
       [primary, 'lifeboat-dev-demo-backup-age', { MetricName: 'LastCommittedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1440 * 60, EvaluationPeriods: 3, TreatMissingData: 'breaching', dimensions: plan }],
       [primary, 'lifeboat-dev-demo-dr-copy-age', { MetricName: 'LastReplicatedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1440 * 60 + 3600, TreatMissingData: 'breaching', dimensions: plan }],
       [primary, 'lifeboat-dev-demo-replication-lag', { MetricName: 'ReplicationLag', Statistic: 'Maximum', Period: 3600, Threshold: 3600, TreatMissingData: 'notBreaching', dimensions: plan }],
+      [primary, 'lifeboat-dev-demo-entries-skipped', { MetricName: 'BackupEntriesSkipped', Statistic: 'Sum', Period: 3600, Threshold: 0, TreatMissingData: 'notBreaching', dimensions: plan }],
       [primary, 'lifeboat-dev-demo-drill', { MetricName: 'DrillNotPassed', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: plan }],
       [dr, 'lifeboat-dev-demo-drill', { MetricName: 'DrillNotPassed', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: plan }],
       [primary, 'lifeboat-dev-scrub-corruption', { MetricName: 'ScrubCorrupt', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: { Environment: 'dev' } }],

@@ -156,3 +156,22 @@ it('hides a backup a forget run is forgetting (claimed) unless --all, which show
   expect(await backupsListCommand({ ...target(), json: true, all: true }, { io: jsonAll.io, clients: commandClients() })).toBe(0);
   expect((JSON.parse(jsonAll.out.join('\n')) as BackupRecord[]).find((r) => r.backupId === claimed)?.forgettingAt).toBe('2026-03-05T00:00:00.000Z');
 });
+
+it('shows under a backup\'s row the source entries it left out, with the reason lines its record keeps, escaped', async () => {
+  const leaving = '20260304T060000Z-00000004';
+  const primary = catalogIn(PRIMARY);
+  await primary.createBackup({ backupId: leaving, plan: 'demo', environment: 'dev', sourceNames: ['demo-assets'], sources: [], strategy: 'full', status: 'RUNNING', startedAt: '2026-03-04T06:00:00.000Z', shardCount: 1 });
+  const source = { name: 'demo-assets', type: 's3' as const, snapshotId: 's-4', rootHash: 'r-4', entries: 3, bytes: 6, bytesScanned: 6, bytesNew: 6, bytesStored: 40, blobsNew: 1, changedDuringRead: 0, vanished: 0, skipped: 2 };
+  const skippedExamples = ['cold/a.bin: in storage class GLACIER (archived); not backed up', 'cold/\x1b]0;x\x07b: in storage class DEEP_ARCHIVE (archived); not backed up'];
+  await primary.markCommitted(leaving, { sources: [{ ...source, skippedExamples }], totals: { entries: 3, bytes: 6, bytesScanned: 6, bytesNew: 6, bytesStored: 40, blobsNew: 1 }, endedAt: '2026-03-04T06:00:00.000Z' });
+  const text = capture();
+  expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
+  const row = text.out.findIndex((l) => l.startsWith(leaving));
+  expect(text.out.slice(row + 1, row + 4)).toEqual([
+    '    source demo-assets: 2 left out (archived or unreadable; not in this backup)',
+    '      left out: cold/a.bin: in storage class GLACIER (archived); not backed up',
+    '      left out: cold/\\x1b]0;x\\ab: in storage class DEEP_ARCHIVE (archived); not backed up',
+  ]);
+  // The next row is the next backup: a backup that left nothing out has no note.
+  expect(text.out[row + 4]?.startsWith(newer)).toBe(true);
+});

@@ -99,13 +99,14 @@ describe('lifeboat backup against AWS', () => {
     expect(out.at(-1)).toContain('7 objects, 30 bytes copied');
   });
 
-  it('names each source that saw entries change, vanish or stay unreadable while it was read', async () => {
+  it('names each source that saw entries change, vanish or left out while it was read, with the first reasons of what it left out', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     const sources = [
       { name: 'demo-files', changedDuringRead: 1, vanished: 2, skipped: 0 },
       { name: 'demo-assets', changedDuringRead: 0, vanished: 0, skipped: 0 },
       { name: 'demo-orders' },
+      { name: 'demo-cold', changedDuringRead: 0, vanished: 0, skipped: 2, skippedExamples: ['cold/a.bin: in storage class GLACIER (archived); not backed up', 'cold/b\n\x1b[2J: in storage class DEEP_ARCHIVE (archived); not backed up'] },
     ];
     const output = { committed: { backupId: 'b2', sources, totals: { entries: 10, bytesScanned: 100, bytesNew: 40, bytesStored: 20 } } };
     sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(output) });
@@ -114,6 +115,10 @@ describe('lifeboat backup against AWS', () => {
     expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner })).toBe(0);
     expect(out.filter((l) => l.trim().startsWith('note'))).toEqual([
       '  note          source demo-files: 1 entry changed while read (kept as read, possibly torn; the next backup reads them again); 2 vanished between listing and reading',
+      '  note          source demo-cold: 2 left out (archived or unreadable; not in this backup)',
+      '  note            left out: cold/a.bin: in storage class GLACIER (archived); not backed up',
+      // A key is the source writer's data: a newline or an escape sequence is printed escaped, never forging a line.
+      '  note            left out: cold/b\\n\\x1b[2J: in storage class DEEP_ARCHIVE (archived); not backed up',
     ]);
   });
 });

@@ -64,6 +64,8 @@ it('a full backup of a bucket holding a GLACIER object commits, counts it skippe
   const record = await committed('full');
   const source = record.sources.find((s) => s.name === SOURCE);
   expect(source?.skipped).toBe(1);
+  // The reason line is kept in the record (what `backups list` and `status` show), not only counted.
+  expect(source?.skippedExamples).toEqual([expect.stringMatching(/^cold\/archived\.bin: in storage class GLACIER \(archived\); not backed up: restore it/)]);
   expect(source?.vanished).toBe(0);
   expect(await entryOf(record, 'cold/archived.bin')).toBeUndefined();
   // Every other object of the bucket compares equal (body, metadata, tags, headers); the archived one is the only difference.

@@ -23,7 +23,7 @@ const committed: BackupRecord = {
   environment: 'prod',
   sourceNames: ['orders-bucket', 'orders-table'],
   sources: [
-    { name: 'orders-bucket', type: 's3', snapshotId: 's1', rootHash: 'r1', entries: 10, bytes: 4000, bytesScanned: 3000, bytesNew: 1000, bytesStored: 500, blobsNew: 2 },
+    { name: 'orders-bucket', type: 's3', snapshotId: 's1', rootHash: 'r1', entries: 10, bytes: 4000, bytesScanned: 3000, bytesNew: 1000, bytesStored: 500, blobsNew: 2, skipped: 2 },
     { name: 'orders-table', type: 'dynamodb', snapshotId: 's2', rootHash: 'r2', entries: 5, bytes: 1000, bytesScanned: 1000, bytesNew: 200, bytesStored: 100, blobsNew: 1 },
   ],
   strategy: 'incremental',
@@ -42,12 +42,13 @@ it('publishes a committed backup as EMF in namespace Lifeboat: the plan totals u
   expect(plan).toEqual({
     namespace: 'Lifeboat',
     dimensions: [['Environment', 'Plan']],
-    values: { Environment: 'prod', Plan: 'orders', BackupBytesScanned: 4000, BackupBytesNew: 1200, BackupBytesStored: 600, BackupEntries: 15, BackupDedupRatio: 5000 / 600, BackupDuration: 90 },
-    units: { BackupBytesScanned: 'Bytes', BackupBytesNew: 'Bytes', BackupBytesStored: 'Bytes', BackupEntries: 'Count', BackupDedupRatio: 'None', BackupDuration: 'Seconds' },
+    values: { Environment: 'prod', Plan: 'orders', BackupBytesScanned: 4000, BackupBytesNew: 1200, BackupBytesStored: 600, BackupEntries: 15, BackupDedupRatio: 5000 / 600, BackupDuration: 90, BackupEntriesSkipped: 2 },
+    units: { BackupBytesScanned: 'Bytes', BackupBytesNew: 'Bytes', BackupBytesStored: 'Bytes', BackupEntries: 'Count', BackupDedupRatio: 'None', BackupDuration: 'Seconds', BackupEntriesSkipped: 'Count' },
   });
   expect(bucket?.dimensions).toEqual([['Environment', 'Plan', 'Source']]);
-  expect(bucket?.values).toEqual({ Environment: 'prod', Plan: 'orders', Source: 'orders-bucket', SourceBytesScanned: 3000, SourceBytesNew: 1000, SourceBytesStored: 500, SourceEntries: 10 });
-  expect(table?.values).toMatchObject({ Source: 'orders-table', SourceEntries: 5 });
+  expect(bucket?.values).toEqual({ Environment: 'prod', Plan: 'orders', Source: 'orders-bucket', SourceBytesScanned: 3000, SourceBytesNew: 1000, SourceBytesStored: 500, SourceEntries: 10, SourceEntriesSkipped: 2 });
+  // A source that left nothing out publishes 0 (its record has no count at all when written before the count existed).
+  expect(table?.values).toMatchObject({ Source: 'orders-table', SourceEntries: 5, SourceEntriesSkipped: 0 });
 });
 
 it('leaves out a dedup ratio of a backup that stored nothing new rather than publishing Infinity', async () => {
