@@ -3,8 +3,6 @@ import { cleanUpDrill, scratchDirectoryRootOf } from '../drill/scratch-targets';
 import { drillIdOf } from '../drill/drill-id';
 import { releaseDrillPins } from '../drill/drill-pins';
 import { drillStartSchema } from '../drill/drill-start';
-import { handlerLogger } from '../operations/handler-logger';
-import { releaseRestorePin } from '../restore/restore-pin';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 // The drill's id from the execution (drillIdOf), not from the start step's result: a drill whose start failed half
@@ -21,7 +19,7 @@ const inputSchema = z.object({
 /** Fourth step of the drill: remove the pins of this drill's restores, then its scratch targets, and sweep those of earlier drills older than a day. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill cleanup request' }, async ({ execution, startedAt, sweep, state }, runtime) => {
   // Best effort (releaseRestorePin logs a failure): a pin left behind counts until its `until`, and the scratch targets must go all the same.
-  await releaseDrillPins(state?.drill, releaseRestorePin(runtime.catalog, runtime.config.homeVault, (message) => handlerLogger.warn(message)));
+  await releaseDrillPins(state?.drill, runtime.releaseRestorePin());
   return cleanUpDrill({ drillId: drillIdOf(execution, startedAt), sweep, now: new Date() }, runtime.config.restoreTargetPrefix, {
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { handlerLogger } from '../operations/handler-logger';
 import { publishRestoreMetrics } from '../operations/operation-metrics';
-import { releaseRestorePin } from '../restore/restore-pin';
 import { verifyRestore } from '../restore/verify-restore';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -13,7 +11,7 @@ const inputSchema = z.object({ planKey: z.string().regex(/^restore-plans\/[0-9A-
  * drill's Compare step reads the snapshot after this, and its cleanup step unpins (lambdas/drill/drill-pins.ts).
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restore verification request' }, async (input, runtime) => {
-  const releasePin = runtime.config.scratchTargets === true ? undefined : releaseRestorePin(runtime.catalog, runtime.config.homeVault, (message) => handlerLogger.warn(message));
+  const releasePin = runtime.config.scratchTargets === true ? undefined : runtime.releaseRestorePin();
   const report = await verifyRestore(input, { ...runtime.restoreIo(), releasePin });
   const plan = runtime.plans.find((p) => p.sources.some((s) => s.name === report.source))?.name;
   publishRestoreMetrics(runtime.environment, plan, report);

@@ -1,7 +1,9 @@
 import { type S3Client } from '@aws-sdk/client-s3';
 import { type ProtectionPlanConfig, type SourceConfig } from '../../config/lifeboat-config';
 import { BackupCatalog } from '../catalog/backup-catalog';
+import { handlerLogger } from '../operations/handler-logger';
 import { type RestoreIo } from '../restore/restore-io';
+import { releaseRestorePin, type ReleaseRestorePin } from '../restore/restore-pin';
 import { resolveSourceRoot } from '../sources/directory-source';
 import { type KeyProvider, type Vault } from '../../vault';
 import { S3VaultStore } from '../../vault/aws';
@@ -41,6 +43,8 @@ export type LambdaRuntime = {
   directory(configuredPath: string): string;
   /** The vaults, the plan store and the target clients, as the restore shards and verification use them. */
   restoreIo(): RestoreIo;
+  /** What removes a restore's pin from its backup in this function's home catalog, logging a failure (restore-pin.ts). */
+  releaseRestorePin(): ReleaseRestorePin;
 };
 
 /**
@@ -107,6 +111,7 @@ export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
       directory: runtime.directory,
       mountPath: config.mountPath,
     }),
+    releaseRestorePin: () => releaseRestorePin(runtime.catalog, config.homeVault, (message) => handlerLogger.warn(message)),
   };
   return runtime;
 }
