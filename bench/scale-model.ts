@@ -1,6 +1,8 @@
 import { loadPriceTable, priceTableFileFor, type PriceTable } from '../cli/estimate/price-table';
 import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../lambdas/sources/s3-shard-size';
 import { MAX_SHARDS_PER_MANIFEST } from '../lambdas/backup/plan-backup';
+import { shardsPerBatch } from '../lambdas/backup/shard-batch-size';
+import { childTransitions, parentTransitions } from '../cli/estimate/backup-run-states';
 import { DEFAULT_CHUNKER_PARAMS, INDEX_PEAK_BYTES_PER_BLOB, indexBlobCapacity, PRUNE_PEAK_BYTES_PER_BLOB } from '../vault';
 
 /**
@@ -37,8 +39,8 @@ export type S3ScaleInput = {
   /** Keys a planning invocation lists per second (LIST pages, or an inventory report read). */
   listKeysPerSecond: number;
   listing: 'list' | 'inventory';
-  /** Map items per child execution (ItemBatcher). */
-  itemsPerBatch: number;
+  /** The plan's maxConcurrency, which prices the run: the Plan step sizes the ItemBatcher's batches from it (shardsPerBatch). */
+  maxConcurrency: number;
   /** Average stored (compressed, deduplicated) bytes per source byte of a full backup. */
   storedRatio: number;
   /** Prefix partitions S3 serves the source's GETs from (5,500 a second each); S3 adds them under sustained load, gradually. */
@@ -52,6 +54,10 @@ export type ScaleOutcome = {
   /** Work of one shard, start-up included, and the invocations it needs (a shard over the usable time resumes). */
   shardSeconds: number;
   invocationsPerShard: number;
+  /** At the plan's maxConcurrency: shards per child execution (the last round's batch), child executions, and Snapshot shard invocations per child (its shards one after another). */
+  shardsPerBatch: number;
+  children: number;
+  invocationsPerChild: number;
   planInvocations: number;
   planSeconds: number;
   lambdaGBSeconds: number;
@@ -70,11 +76,6 @@ export type ScaleOutcome = {
   index: { blobs: number; peakBytes: number; shardCapacity: number; fits: boolean; pruneCapacity: number; pruneFits: boolean };
 };
 
-/** State transitions per planning round of the parent (Plan task, Map state, Choice) and per run outside the loop (lock, commit, replicate, release, end). */
-export const PARENT_TRANSITIONS_PER_PLAN_ROUND = 3;
-export const PARENT_FIXED_TRANSITIONS = 6;
-/** Per invocation of a child (Standard) execution: its Task and the Choice that re-invokes a shard that returned done: false. */
-export const CHILD_TRANSITIONS_PER_ROUND = 2;
 /** S3 Inventory list price: $0.0025 per million objects listed (S3 pricing page, "Storage management"). */
 export const INVENTORY_PER_MILLION_OBJECTS = 0.0025;
 /** Pack size of the vault (a PUT each). */
@@ -96,11 +97,36 @@ function indexAt(blobs: number, limits: LambdaLimits): ScaleOutcome['index'] {
   return { blobs: Math.round(blobs), peakBytes: Math.round(blobs * INDEX_PEAK_BYTES_PER_BLOB), shardCapacity, fits: blobs <= shardCapacity, pruneCapacity, pruneFits: blobs <= pruneCapacity };
 }
 
-/** The parent's loop: Plan → Map(manifest) → Choice, as many rounds as planning invocations; the Map of a round waits for its plan. */
-function wallTime(planSeconds: number, planInvocations: number, shards: number, shardSeconds: number, concurrency: number): number {
-  const shardsPerRound = shards / planInvocations;
-  const waves = Math.ceil(shardsPerRound / concurrency);
-  return planSeconds + planInvocations * waves * shardSeconds;
+/**
+ * The children of one planning round's map at `concurrency`: the Plan step's batch size for the round's shards
+ * (shardsPerBatch, lambdas/backup/shard-batch-size.ts), each child running its batch's shards one after another,
+ * resuming past the usable time, with one start-up per invocation.
+ */
+function batchesOf(shardsPerRound: number, concurrency: number, workPerShard: number, throughput: ShardThroughput, limits: LambdaLimits) {
+  const batch = shardsPerBatch(shardsPerRound, concurrency);
+  const work = batch * workPerShard;
+  const invocations = Math.max(1, Math.ceil((throughput.startupSeconds + work) / limits.usableSeconds));
+  return { batch, children: Math.ceil(shardsPerRound / batch), invocations, seconds: work + invocations * throughput.startupSeconds };
+}
+
+/** The shards of a run cut into planning rounds (a manifest each), as even as the planner's budget makes them. */
+function roundsOf(shards: number, planInvocations: number): number[] {
+  const base = Math.floor(shards / planInvocations);
+  return Array.from({ length: planInvocations }, (_, i) => base + (i < shards - base * planInvocations ? 1 : 0));
+}
+
+/** The children of a run at `concurrency`: per round its batches; the Map of a round waits for its plan. */
+function childrenOf(shards: number, planInvocations: number, concurrency: number, workPerShard: number, throughput: ShardThroughput, limits: LambdaLimits) {
+  const rounds = roundsOf(shards, planInvocations).map((n) => batchesOf(n, concurrency, workPerShard, throughput, limits));
+  return {
+    last: rounds[rounds.length - 1] ?? batchesOf(0, concurrency, workPerShard, throughput, limits),
+    children: rounds.reduce((sum, r) => sum + r.children, 0),
+    invocations: rounds.reduce((sum, r) => sum + r.children * r.invocations, 0),
+    childSeconds: rounds.reduce((sum, r) => sum + r.children * r.seconds, 0),
+    transitions: rounds.reduce((sum, r) => sum + r.children * childTransitions(r.invocations), 0),
+    // The parent's loop: Plan → Map(manifest) → Choice; each round's children in waves of `concurrency`.
+    mapSeconds: rounds.reduce((sum, r) => sum + Math.ceil(r.children / concurrency) * r.seconds, 0),
+  };
 }
 
 export function modelS3Backup(input: S3ScaleInput, throughput: ShardThroughput, limits: LambdaLimits, prices: PriceTable, concurrencies: readonly number[]): ScaleOutcome {
@@ -110,11 +136,11 @@ export function modelS3Backup(input: S3ScaleInput, throughput: ShardThroughput, 
   const shardSeconds = work + invocationsPerShard * throughput.startupSeconds;
   const planSeconds = input.objects / input.listKeysPerSecond;
   const planInvocations = Math.max(Math.ceil(planSeconds / limits.usableSeconds), Math.ceil(shards / MAX_SHARDS_PER_MANIFEST), 1);
-  const lambdaGBSeconds = shards * shardSeconds * limits.shardMemoryGB + planSeconds * limits.planMemoryGB;
-  const lambdaRequests = shards * invocationsPerShard + planInvocations;
-  const children = Math.ceil(shards / input.itemsPerBatch);
-  // A child re-invokes its batch until every item is done: as many rounds as its slowest shard needs.
-  const transitions = PARENT_FIXED_TRANSITIONS + planInvocations * PARENT_TRANSITIONS_PER_PLAN_ROUND + children * invocationsPerShard * CHILD_TRANSITIONS_PER_ROUND;
+  const priced = childrenOf(shards, planInvocations, input.maxConcurrency, work, throughput, limits);
+  const lambdaGBSeconds = priced.childSeconds * limits.shardMemoryGB + planSeconds * limits.planMemoryGB;
+  const lambdaRequests = priced.invocations + planInvocations;
+  // One replication pass (the scale model prices the source side of a run).
+  const transitions = parentTransitions(planInvocations, 1) + priced.transitions;
   const pages = Math.ceil(input.objects / 1000);
   // Shards list their own ranges again; the planner lists once (or reads the inventory, priced per object).
   const listRequests = pages + (input.listing === 'list' ? pages : 0);
@@ -130,11 +156,15 @@ export function modelS3Backup(input: S3ScaleInput, throughput: ShardThroughput, 
   // Those GETs against 5,500 a second per prefix partition.
   const requestRateFloorSeconds = Math.round(gets / (S3_GET_PER_PREFIX * input.prefixPartitions));
   const wallSeconds: Record<number, number> = {};
-  for (const c of concurrencies) wallSeconds[c] = Math.max(requestRateFloorSeconds, Math.round(wallTime(planSeconds, planInvocations, shards, shardSeconds, c)));
+  // Each wall figure is a plan of that maxConcurrency: its own batches.
+  for (const c of concurrencies) wallSeconds[c] = Math.max(requestRateFloorSeconds, Math.round(planSeconds + childrenOf(shards, planInvocations, c, work, throughput, limits).mapSeconds));
   return {
     shards,
     shardSeconds: Math.round(shardSeconds * 10) / 10,
     invocationsPerShard,
+    shardsPerBatch: priced.last.batch,
+    children: priced.children,
+    invocationsPerChild: priced.last.invocations,
     planInvocations,
     planSeconds: Math.round(planSeconds),
     lambdaGBSeconds: Math.round(lambdaGBSeconds),
@@ -155,7 +185,8 @@ export type DynamoDbScaleInput = {
   maxSegments: number;
   /** Read units a second the backup may use (its budget); a strongly consistent read unit is 4 KB. */
   readUnitsPerSecond: number;
-  itemsPerBatch: number;
+  /** The plan's maxConcurrency (prices the run; see S3ScaleInput). */
+  maxConcurrency: number;
 };
 
 export function modelDynamoDbBackup(input: DynamoDbScaleInput, throughput: ShardThroughput, limits: LambdaLimits, prices: PriceTable, concurrencies: readonly number[]): ScaleOutcome {
@@ -164,20 +195,24 @@ export function modelDynamoDbBackup(input: DynamoDbScaleInput, throughput: Shard
   const invocationsPerShard = Math.max(1, Math.ceil((throughput.startupSeconds + work) / limits.usableSeconds));
   const shardSeconds = work + invocationsPerShard * throughput.startupSeconds;
   const readUnits = Math.ceil(input.bytes / 4096);
-  const lambdaGBSeconds = shards * shardSeconds * limits.shardMemoryGB;
-  const lambdaRequests = shards * invocationsPerShard + 1;
-  const transitions = PARENT_FIXED_TRANSITIONS + PARENT_TRANSITIONS_PER_PLAN_ROUND + Math.ceil(shards / input.itemsPerBatch) * invocationsPerShard * CHILD_TRANSITIONS_PER_ROUND;
+  const priced = childrenOf(shards, 1, input.maxConcurrency, work, throughput, limits);
+  const lambdaGBSeconds = priced.childSeconds * limits.shardMemoryGB;
+  const lambdaRequests = priced.invocations + 1;
+  const transitions = parentTransitions(1, 1) + priced.transitions;
   const lambda = lambdaGBSeconds * prices.lambda.arm64PerGBSecond + (lambdaRequests / 1e6) * prices.lambda.requestsPerMillion;
   const stepFunctions = (transitions / 1000) * prices.stepFunctions.standardPerThousandTransitions;
   const dynamodbReads = (readUnits / 1e6) * prices.dynamodb.onDemandReadUnitsPerMillion;
   // The read budget is a floor no concurrency lowers: the table serves at most readUnitsPerSecond × 4 KB a second to the backup.
   const budgetFloor = input.bytes / (input.readUnitsPerSecond * 4096);
   const wallSeconds: Record<number, number> = {};
-  for (const c of concurrencies) wallSeconds[c] = Math.round(Math.max(Math.ceil(shards / c) * shardSeconds, budgetFloor));
+  for (const c of concurrencies) wallSeconds[c] = Math.round(Math.max(childrenOf(shards, 1, c, work, throughput, limits).mapSeconds, budgetFloor));
   return {
     shards,
     shardSeconds: Math.round(shardSeconds * 10) / 10,
     invocationsPerShard,
+    shardsPerBatch: priced.last.batch,
+    children: priced.children,
+    invocationsPerChild: priced.last.invocations,
     planInvocations: 1,
     planSeconds: 0,
     lambdaGBSeconds: Math.round(lambdaGBSeconds),
@@ -208,18 +243,19 @@ export const BUCKET_100TB: Omit<S3ScaleInput, 'listKeysPerSecond' | 'listing'> =
   objects: 1e9,
   shardKeys: DEFAULT_KEYS_PER_S3_SHARD,
   shardBytes: DEFAULT_BYTES_PER_S3_SHARD,
-  itemsPerBatch: 1,
+  maxConcurrency: 100,
   storedRatio: 1,
   prefixPartitions: 10,
   taggedFraction: 0.1,
 };
-export const TABLE_10TB: DynamoDbScaleInput = { bytes: 10 * TB, bytesPerSegment: 10 * 2 ** 30, maxSegments: 1000, readUnitsPerSecond: 40_000, itemsPerBatch: 1 };
+export const TABLE_10TB: DynamoDbScaleInput = { bytes: 10 * TB, bytesPerSegment: 10 * 2 ** 30, maxSegments: 1000, readUnitsPerSecond: 40_000, maxConcurrency: 100 };
 
-function printOutcome(title: string, o: ScaleOutcome): void {
+function printOutcome(title: string, o: ScaleOutcome, maxConcurrency: number): void {
   const h = (s: number): string => `${(s / 3600).toFixed(1)} h`;
   const lines = [
     title,
     `  shards ${o.shards.toLocaleString('en-US')} (${o.shardSeconds} s each, ${o.invocationsPerShard} invocation(s) each); planning ${o.planInvocations} invocation(s), ${h(o.planSeconds)}`,
+    `  at maxConcurrency ${maxConcurrency}: ${o.children.toLocaleString('en-US')} child executions of up to ${o.shardsPerBatch} shard(s), ${o.invocationsPerChild} invocation(s) each`,
     `  Lambda ${o.lambdaGBSeconds.toLocaleString('en-US')} GB-s in ${o.lambdaRequests.toLocaleString('en-US')} requests; Step Functions ${o.transitions.toLocaleString('en-US')} transitions`,
     `  wall ${Object.entries(o.wallSeconds)
       .map(([c, s]) => `${h(s)} at concurrency ${c}`)
@@ -236,7 +272,7 @@ if (require.main === module) {
   const inventoryRate = Number(process.argv[3] ?? 200_000);
   const concurrencies = [100, 1000];
   process.stdout.write(`Scale model (prices ${prices.region} ${prices.date}; planner ${listRate} keys/s by LIST, ${inventoryRate} keys/s from an inventory)\n`);
-  printOutcome('100 TB, 1 billion objects, listed with LIST:', modelS3Backup({ ...BUCKET_100TB, listKeysPerSecond: listRate, listing: 'list' }, MEASURED_S3_SHARD, LAMBDA_LIMITS, prices, concurrencies));
-  printOutcome('100 TB, 1 billion objects, planned from S3 Inventory:', modelS3Backup({ ...BUCKET_100TB, listKeysPerSecond: inventoryRate, listing: 'inventory' }, MEASURED_S3_SHARD, LAMBDA_LIMITS, prices, concurrencies));
-  printOutcome('DynamoDB 10 TB, read budget 40,000 RCU/s:', modelDynamoDbBackup(TABLE_10TB, ASSUMED_DYNAMODB_SEGMENT, LAMBDA_LIMITS, prices, concurrencies));
+  printOutcome('100 TB, 1 billion objects, listed with LIST:', modelS3Backup({ ...BUCKET_100TB, listKeysPerSecond: listRate, listing: 'list' }, MEASURED_S3_SHARD, LAMBDA_LIMITS, prices, concurrencies), BUCKET_100TB.maxConcurrency);
+  printOutcome('100 TB, 1 billion objects, planned from S3 Inventory:', modelS3Backup({ ...BUCKET_100TB, listKeysPerSecond: inventoryRate, listing: 'inventory' }, MEASURED_S3_SHARD, LAMBDA_LIMITS, prices, concurrencies), BUCKET_100TB.maxConcurrency);
+  printOutcome('DynamoDB 10 TB, read budget 40,000 RCU/s:', modelDynamoDbBackup(TABLE_10TB, ASSUMED_DYNAMODB_SEGMENT, LAMBDA_LIMITS, prices, concurrencies), TABLE_10TB.maxConcurrency);
 }

@@ -6,8 +6,11 @@ import { type PriceTable } from './price-table';
 import { runsPerMonth } from './runs-per-month';
 import { tierMeasures } from './storage-tier-split';
 
-/** What of a plan its estimate needs: the catalog's records are grouped by its name, its schedule sets the runs a month, its storage tiers price its packs. */
-export type EstimatedPlan = { name: string; schedule: string; storage?: StorageTiersConfig };
+/**
+ * What of a plan its estimate needs: the catalog's records are grouped by its name, its schedule sets the runs a month, its
+ * maxConcurrency the batches of its shards (child executions, invocations, transitions, index loads), its storage tiers price its packs.
+ */
+export type EstimatedPlan = { name: string; schedule: string; maxConcurrency: number; storage?: StorageTiersConfig };
 
 /**
  * One plan's monthly estimate from its backup records: measured (plan-measures.ts), scaled to
@@ -24,5 +27,5 @@ export function measuredPlanEstimate(
   let measures = planMeasures(plan.name, backups);
   if (plan.storage) measures = { ...measures, tiers: tierMeasures(backups, plan.storage, options.now) };
   if (options.protectedBytes !== undefined) measures = scaledMeasures(measures, options.protectedBytes);
-  return planEstimate(measures, runsPerMonth(plan.schedule, options.now), prices);
+  return planEstimate(measures, runsPerMonth(plan.schedule, options.now), prices, plan.maxConcurrency);
 }

@@ -29,7 +29,7 @@ const sum = (lines: readonly CostLine[]) => lines.reduce((s, l) => s + l.dollars
 
 export function lifeboatLines(m: PlanMeasures, runs: number, perRun: RunRequests, p: PriceTable): CostLine[] {
   const puts = runs * (perRun.vaultPuts + perRun.replicationCopies + perRun.vaultLists + perRun.sourceLists);
-  const gets = runs * (perRun.vaultGets + perRun.replicationCopies + perRun.sourceGets);
+  const gets = runs * (perRun.vaultGets + perRun.indexGets + perRun.replicationCopies + perRun.sourceGets);
   const gbSeconds = runs * perRun.lambdaGBSeconds;
   const invocations = runs * perRun.lambdaInvocations;
   const transitions = runs * perRun.stateTransitions;
@@ -112,8 +112,9 @@ export function awsBackupLines(m: PlanMeasures, runs: number, p: PriceTable): Co
   return lines;
 }
 
-export function planEstimate(m: PlanMeasures, runs: number, prices: PriceTable): PlanEstimate {
-  const perRun = runRequests(m.typicalRun);
+/** `maxConcurrency`: the plan's, which sets the batches of its shards (workload-model.ts). */
+export function planEstimate(m: PlanMeasures, runs: number, prices: PriceTable, maxConcurrency: number): PlanEstimate {
+  const perRun = runRequests(m.typicalRun, { maxConcurrency, vaultIndexObjects: m.vaultIndexObjects });
   const lifeboat = lifeboatLines(m, runs, perRun, prices);
   const awsBackup = awsBackupLines(m, runs, prices);
   return { plan: m.plan, runsPerMonth: runs, measures: m, perRun, lifeboat, lifeboatTotal: sum(lifeboat), awsBackup, awsBackupTotal: sum(awsBackup) };

@@ -58,6 +58,13 @@ export type PlanMeasures = {
   /** How many committed backups the typical run is the mean of. */
   typicalOf: number;
   awsBackup: Partial<Record<SourceType, AwsBackupMeasures>>;
+  /**
+   * Index objects the plan's committed backups wrote to the vault (docs/COSTS.md, "Index loads"): every
+   * vault open of a run GETs each of them. A shard writes one when it stored new blobs, which the catalog
+   * does not record per shard: a backup that stored anything counts its shardCount (an upper bound; at
+   * scale, with even a 1 % change, every shard stores something).
+   */
+  vaultIndexObjects: number;
   /** A plan with `storage`: its stored bytes by storage class in the month estimated (storage-tier-split.ts). Absent: all in S3 Standard. */
   tiers?: TierMeasures;
 };
@@ -136,8 +143,10 @@ export function planMeasures(plan: string, backups: readonly BackupRecord[]): Pl
   const steady = committed.length > 1 ? committed.slice(0, -1) : committed;
   let storedBytes = 0;
   let replicatedBytes = 0;
+  let vaultIndexObjects = 0;
   for (const b of committed) {
     storedBytes += b.totals?.bytesStored ?? 0;
+    if ((b.totals?.bytesStored ?? 0) > 0) vaultIndexObjects += b.shardCount;
     if (b.copies?.dr === 'COMMITTED') replicatedBytes += b.totals?.bytesStored ?? 0;
   }
   const protectedBytes = newest.totals?.bytes ?? 0;
@@ -151,6 +160,7 @@ export function planMeasures(plan: string, backups: readonly BackupRecord[]): Pl
     typicalRun: meanRun(steady.map(runOf)),
     typicalOf: steady.length,
     awsBackup: awsBackupOf(committed, steady),
+    vaultIndexObjects,
   };
 }
 
@@ -172,6 +182,7 @@ export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMea
   if (m.protectedBytes <= 0) throw new NoCommittedBackupError(m.plan);
   const k = protectedBytes / m.protectedBytes;
   const r = m.typicalRun;
+  const shards = scaledShardCount(r, k);
   const awsBackup: PlanMeasures['awsBackup'] = {};
   for (const [type, a] of Object.entries(m.awsBackup) as [SourceType, AwsBackupMeasures][]) awsBackup[type] = { warmBytes: a.warmBytes * k, copyBytesPerRun: a.copyBytesPerRun * k };
   return {
@@ -185,13 +196,15 @@ export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMea
       bytes: r.bytes * k,
       bytesScanned: r.bytesScanned * k,
       bytesStored: r.bytesStored * k,
-      shards: scaledShardCount(r, k),
+      shards,
       s3Entries: r.s3Entries * k,
       s3Bytes: r.s3Bytes * k,
       s3EntriesRead: r.s3EntriesRead * k,
       dynamoDbBytesScanned: r.dynamoDbBytesScanned * k,
     },
     awsBackup,
+    // The backups kept, each cut into as many more shards as the typical run.
+    vaultIndexObjects: r.shards > 0 ? (m.vaultIndexObjects * shards) / r.shards : m.vaultIndexObjects,
     ...(m.tiers ? { tiers: scaledTierMeasures(m.tiers, k) } : {}),
   };
 }

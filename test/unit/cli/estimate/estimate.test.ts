@@ -47,6 +47,8 @@ describe('the measures of a plan', () => {
     expect(m).toEqual(expect.objectContaining({ committedBackups: 2, protectedBytes: 9 * GiB, storedBytes: 4 * GiB, replicatedBytes: 4 * GiB, storedRatio: 2.25, typicalOf: 1 }));
     expect(m.typicalRun).toEqual({ entries: 2000, bytes: 9 * GiB, bytesScanned: 2 * GiB, bytesStored: GiB, shards: 2, sources: 2, durationSeconds: 600, s3Entries: 1000, s3Bytes: 8 * GiB, s3EntriesRead: 125, dynamoDbBytesScanned: GiB });
     expect(m.awsBackup).toEqual({ s3: { warmBytes: 9 * GiB, copyBytesPerRun: GiB }, dynamodb: { warmBytes: 2 * GiB, copyBytesPerRun: GiB } });
+    // An index object per shard of each backup that stored anything: 4 + 2.
+    expect(m.vaultIndexObjects).toBe(6);
   });
 
   it('a plan without a committed backup is not measured', () => {
@@ -59,6 +61,8 @@ describe('the measures of a plan', () => {
     // 80 GiB of objects: 80 key ranges of 1 GiB (10,000 keys are under 20,000); a 10 GiB table: 10 segments of 1 GiB.
     expect(m.typicalRun).toEqual(expect.objectContaining({ bytesStored: 10 * GiB, shards: 90, durationSeconds: 600, s3EntriesRead: 1250 }));
     expect(m.awsBackup.s3).toEqual({ warmBytes: 90 * GiB, copyBytesPerRun: 10 * GiB });
+    // The backups kept, each in 45× the shards (90 for the typical run's 2).
+    expect(m.vaultIndexObjects).toBe(6 * 45);
   });
 });
 
@@ -80,37 +84,50 @@ describe('the scaled shard count', () => {
 
 describe('the monthly cost', () => {
   it('a run\'s requests, invocations, GB-seconds, transitions and KMS calls follow the documented model', () => {
-    expect(runRequests(planMeasures('demo', [FULL, INCREMENTAL]).typicalRun)).toEqual({
+    const m = planMeasures('demo', [FULL, INCREMENTAL]);
+    expect(runRequests(m.typicalRun, { maxConcurrency: 8, vaultIndexObjects: m.vaultIndexObjects })).toEqual({
       vaultPuts: 72, // 64 packs + 2 index objects + 1 manifest page + 2 snapshots, + 2 parts + 1 shard plan
-      vaultGets: 8,
-      vaultLists: 3,
+      vaultGets: 6, // 2 per shard + a parent snapshot per source
+      indexLoads: 4, // 2 children (a shard each: few shards), commit, replication
+      indexGets: 24, // 4 loads × the vault's 6 index objects
+      vaultLists: 5, // a page of index/ per load + the planner's
       replicationCopies: 69,
-      sourceGets: 125,
-      sourceLists: 1,
+      sourceGets: 1000, // 125 changed objects read, 875 unchanged ones' tags read
+      sourceLists: 2, // the planner's page, and the shard's listing of its range
       dynamoDbReadUnits: 262_144,
+      children: 2,
       lambdaInvocations: 7,
       lambdaGBSeconds: 2 * 600 * 2 + 2 + 20.48, // shards × wall time × 2 GB; 4 small calls; 1 GiB at 50 MiB/s × 1 GB
-      stateTransitions: 10,
+      stateTransitions: 17, // 11 in the parent + 3 per child
       kmsRequests: 10,
       crossRegionBytes: GiB,
     });
   });
 
+  it('batches many shards into fewer children, as the Plan step does: invocations, transitions and index loads follow the children', () => {
+    const run = { ...planMeasures('demo', [FULL, INCREMENTAL]).typicalRun, shards: 10_240 };
+    // shardsPerBatch(10,240, 8) = 10 → 1,024 children; 8 containers at once (+ commit, replication) load 20,480 index objects each.
+    const r = runRequests(run, { maxConcurrency: 8, vaultIndexObjects: 20_480 });
+    expect(r).toEqual(expect.objectContaining({ children: 1024, lambdaInvocations: 1029, stateTransitions: 11 + 3 * 1024, indexLoads: 10, indexGets: 204_800, vaultLists: 10 * 21 + 1 }));
+    // A plan allowed 1,000 at once: shardsPerBatch(10,240, 1,000) = 5 → 2,048 children, 1,000 containers.
+    expect(runRequests(run, { maxConcurrency: 1000, vaultIndexObjects: 20_480 })).toEqual(expect.objectContaining({ children: 2048, stateTransitions: 11 + 3 * 2048, indexLoads: 1002 }));
+  });
+
   it('30 daily runs of the example, priced: exact dollars per line and in total, next to AWS Backup', () => {
-    const e = planEstimate(planMeasures('demo', [FULL, INCREMENTAL]), 30, PRICES);
+    const e = planEstimate(planMeasures('demo', [FULL, INCREMENTAL]), 30, PRICES, 8);
     const cents = (lines: { item: string; dollars: number }[]) => lines.map((l) => [l.item, Number(l.dollars.toFixed(6))]);
     expect(cents(e.lifeboat)).toEqual([
       ['S3 Standard, primary vault (us-east-1)', 0.092], // 4 GB × $0.023
       ['S3 Standard, DR vault (us-west-2)', 0.092],
-      ['S3 PUT, COPY, LIST requests', 0.02175], // 30 × (72 + 69 + 3 + 1) = 4,350 × $0.005/1000
-      ['S3 GET requests', 0.002424], // 30 × (8 + 69 + 125) = 6,060 × $0.0004/1000
+      ['S3 PUT, COPY, LIST requests', 0.0222], // 30 × (72 + 69 + 5 + 2) = 4,440 × $0.005/1000
+      ['S3 GET requests', 0.013188], // 30 × (6 + 24 + 69 + 1,000) = 32,970 × $0.0004/1000
       ['DynamoDB source reads', 0.98304], // 30 × 262,144 RRU × $0.125/M
       ['Lambda (arm64)', 0.969039], // 72,674.4 GB-s × $0.0000133334 + 210 calls × $0.2/M
-      ['Step Functions (Standard)', 0.0075], // 300 × $0.025/1000
+      ['Step Functions (Standard)', 0.01275], // 30 × 17 = 510 × $0.025/1000
       ['Transfer us-east-1 → us-west-2', 0.6], // 30 GB × $0.02
       ['KMS requests', 0.0009], // 300 × $0.03/10000
     ]);
-    expect(e.lifeboatTotal).toBeCloseTo(2.76865284496, 10);
+    expect(e.lifeboatTotal).toBeCloseTo(2.78511684496, 10);
     expect(cents(e.awsBackup)).toEqual([
       ['AWS Backup warm storage, S3 (us-east-1)', 0.45], // (8 GB of the oldest, full + 1 GB the newer one read) × $0.05
       ['AWS Backup copy, S3 (us-west-2)', 0.45],
@@ -131,17 +148,17 @@ describe('the monthly cost', () => {
 
 describe('one plan\'s estimate from its records (shared by the command and the bench)', () => {
   it('measures, scales and prices the plan for its schedule\'s runs', () => {
-    const daily = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)' }, [FULL, FAILED, INCREMENTAL], PRICES, { now: NOW });
-    expect(daily).toEqual(planEstimate(planMeasures('demo', [FULL, INCREMENTAL]), 30, PRICES));
-    expect(daily.lifeboatTotal).toBeCloseTo(2.76865284496, 10);
-    const weeklyScaled = measuredPlanEstimate({ name: 'demo', schedule: 'cron(0 4 ? * SUN *)' }, [FULL, INCREMENTAL], PRICES, { protectedBytes: 90 * GiB, now: NOW });
+    const daily = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', maxConcurrency: 8 }, [FULL, FAILED, INCREMENTAL], PRICES, { now: NOW });
+    expect(daily).toEqual(planEstimate(planMeasures('demo', [FULL, INCREMENTAL]), 30, PRICES, 8));
+    expect(daily.lifeboatTotal).toBeCloseTo(2.78511684496, 10);
+    const weeklyScaled = measuredPlanEstimate({ name: 'demo', schedule: 'cron(0 4 ? * SUN *)', maxConcurrency: 8 }, [FULL, INCREMENTAL], PRICES, { protectedBytes: 90 * GiB, now: NOW });
     expect(weeklyScaled.runsPerMonth).toBe(4);
-    expect(weeklyScaled).toEqual(planEstimate(scaledMeasures(planMeasures('demo', [FULL, INCREMENTAL]), 90 * GiB), 4, PRICES));
+    expect(weeklyScaled).toEqual(planEstimate(scaledMeasures(planMeasures('demo', [FULL, INCREMENTAL]), 90 * GiB), 4, PRICES, 8));
     expect(weeklyScaled.measures.storedBytes).toBe(40 * GiB);
   });
 
   it('a plan without a committed backup throws NoCommittedBackupError', () => {
-    expect(() => measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)' }, [FAILED], PRICES, { now: NOW })).toThrow(NoCommittedBackupError);
+    expect(() => measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', maxConcurrency: 8 }, [FAILED], PRICES, { now: NOW })).toThrow(NoCommittedBackupError);
   });
 });
 
@@ -194,8 +211,8 @@ describe('a plan with storage tiers (docs/COSTS.md, "Storage tiers")', () => {
   });
 
   it('prices the packs in their classes, exact dollars per line; the other lines are as without tiers', () => {
-    const e = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', storage: YEARLY }, TIERED, PRICES, { now: NOW });
-    const plain = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)' }, TIERED, PRICES, { now: NOW });
+    const e = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', maxConcurrency: 8, storage: YEARLY }, TIERED, PRICES, { now: NOW });
+    const plain = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', maxConcurrency: 8 }, TIERED, PRICES, { now: NOW });
     const cents = (lines: { item: string; dollars: number }[]) => lines.map((l) => [l.item, Number(l.dollars.toFixed(6))]);
     expect(cents(e.lifeboat.slice(0, 6))).toEqual([
       ['S3 Standard, primary vault (us-east-1)', 0.023], // 1 GB × $0.023
@@ -213,14 +230,14 @@ describe('a plan with storage tiers (docs/COSTS.md, "Storage tiers")', () => {
     expect(e.lifeboatTotal - plain.lifeboatTotal).toBeCloseTo(0.30012 - 2.599, 10);
 
     // --protected-bytes scales every class and pack count alike.
-    const scaled = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', storage: YEARLY }, TIERED, PRICES, { protectedBytes: 90 * GiB, now: NOW });
+    const scaled = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', maxConcurrency: 8, storage: YEARLY }, TIERED, PRICES, { protectedBytes: 90 * GiB, now: NOW });
     expect(scaled.measures.tiers?.byClass.map((c) => c.storedBytes / GiB)).toEqual([10, 240, 320]);
     expect(scaled.measures.tiers?.transitions).toEqual([{ storageClass: 'GLACIER_IR', packs: 10_880 }]);
   });
 
   it('charges Intelligent-Tiering\'s monitoring per pack in the class', () => {
     const tiering = storageTiersSchema.parse({ transition: { storageClass: 'INTELLIGENT_TIERING', afterDays: 30 } });
-    const e = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', storage: tiering }, TIERED.slice(0, 2), PRICES, { now: NOW });
+    const e = measuredPlanEstimate({ name: 'demo', schedule: 'rate(1 day)', maxConcurrency: 8, storage: tiering }, TIERED.slice(0, 2), PRICES, { now: NOW });
     const cents = (lines: { item: string; dollars: number }[]) => lines.map((l) => [l.item, Number(l.dollars.toFixed(6))]);
     expect(cents(e.lifeboat.slice(0, 5))).toEqual([
       ['S3 Intelligent-Tiering, Frequent Access, primary vault (us-east-1)', 0.368], // 16 GB, 26.25 days in the class × $0.023
@@ -261,9 +278,9 @@ describe('lifeboat estimate', () => {
     expect(await estimateCommand(options, { io: text.io, listBackupsOfPlan, now: () => NOW })).toBe(0);
     const screen = text.out.join('\n');
     expect(screen).toMatch(/^Plan demo: 9\.0 GiB protected, 4\.0 GiB stored for 2 backup\(s\) \(logical ÷ stored 2\.25×\), 30 run\(s\) a month/m);
-    expect(screen).toMatch(/^ {2}total +\$2\.77$/m);
+    expect(screen).toMatch(/^ {2}total +\$2\.79$/m);
     expect(screen).toMatch(/^ {2}total +\$2\.50$/m);
-    expect(screen).toContain('Lifeboat $2.77 a month against AWS Backup $2.50 (111%)');
+    expect(screen).toContain('Lifeboat $2.79 a month against AWS Backup $2.50 (111%)');
     const json = capture();
     expect(await estimateCommand({ ...options, json: true, protectedBytes: '90GiB' }, { io: json.io, listBackupsOfPlan, now: () => NOW })).toBe(0);
     const estimate = JSON.parse(json.out.join('\n')) as EnvironmentEstimate;
