@@ -117,7 +117,9 @@ const DEFAULT_PREFIX_READABLE_LENGTH = 13;
  * The prefix a LifeboatProtection derives when none is given: the construct path, lowercased and
  * reduced to letters, digits and dashes (13 characters at most), then 8 hex digits of the path's hash.
  * Unique per app (paths are), stable while the construct keeps its path, and short enough that every
- * physical name built from it fits its service's limit in any region (see lifeboat-names.ts).
+ * physical name built from it fits its service's limit in any region (see lifeboat-names.ts). Moving or renaming
+ * the construct, its stack or a scope between them changes it, and with it every physical name: the protection
+ * warns at synth that it should be pinned (docs/DEPLOYMENT.md, "Settings that must not change after the first deploy").
  */
 export function defaultPrefix(construct: IConstruct): string {
   const readable = construct.node.path

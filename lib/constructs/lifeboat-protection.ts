@@ -151,8 +151,11 @@ export type LifeboatProtectionProps = {
   /**
    * Every physical name starts with it (`<prefix>-vault-<account>-<region>`, `<prefix>-catalog`, `<prefix>-backup`,
    * `alias/<prefix>-vault`, ...): lowercase letters, digits and dashes, starting with a letter, short enough for
-   * the access-log bucket `<prefix>-access-logs-<account>-<region>` to fit S3's 63 characters.
-   * @default derived from the construct path, unique in the app (lifeboat-defaults.ts, defaultPrefix)
+   * the access-log bucket `<prefix>-access-logs-<account>-<region>` to fit S3's 63 characters. Give it before the
+   * first deploy and never change it: another prefix deploys new, empty vaults and catalogs (docs/DEPLOYMENT.md,
+   * "Settings that must not change after the first deploy").
+   * @default derived from the construct path, unique in the app (lifeboat-defaults.ts, defaultPrefix); synth warns
+   * (`lifeboat:prefix-derived`), since moving or renaming the construct, its stack or a scope above it changes it
    */
   readonly prefix?: string;
   /** What is protected, when, how and for how long. At least one plan; plan and source names are unique. */
@@ -298,6 +301,8 @@ export class LifeboatProtection extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.prefix = props.prefix ?? defaultPrefix(this);
+    // Synth has no memory of the last deploy, so it cannot refuse a derived prefix that changed: it can only say so up front.
+    if (props.prefix === undefined) Annotations.of(this).addWarningV2('lifeboat:prefix-derived', derivedPrefixWarning(this.prefix));
     setWorkflowLogging(this, this.prefix, props.security);
     this.environmentName = props.environmentName ?? this.prefix;
     // Every issue at once: the construct's own props, then the plans and the settings a config file has too.
@@ -904,6 +909,16 @@ function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | unde
     );
   }
   return drStack;
+}
+
+/** What a protection without `prefix` says at synth: the prefix it derived, how to pin it, and what changing it would do. */
+function derivedPrefixWarning(prefix: string): string {
+  return (
+    `prefix is not given, so it is derived from this construct's path: "${prefix}". Pin it with prefix: '${prefix}' before the first deploy ` +
+    '(or now, with this value, if this protection is deployed already): moving or renaming the construct, its stack or a scope above it ' +
+    'changes a derived prefix, which deploys new, empty vaults and catalogs (the old ones are retained but no longer used); ' +
+    'docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"'
+  );
 }
 
 /** The id of a protection's construct in the DR stack: its path below its own stack, which is unique there. */

@@ -9,7 +9,10 @@ import { LifeboatProtection, LifeboatSource } from 'lifeboat';
  * Protecting them is the LifeboatProtection at the end: a daily incremental backup into an
  * encrypted vault in this region, copied to a DR vault in us-west-2 (a second stack, which the
  * protection creates next to this one), with restore runbooks; the assets are also mirrored into
- * us-west-2 by S3 Replication, ready without a restore.
+ * us-west-2 by S3 Replication, ready without a restore. The prefix `shop` starts every physical name
+ * of the protection; it is given, not derived from the construct path, so that a later refactor that
+ * moves or renames this construct cannot swap in new, empty vaults (docs/DEPLOYMENT.md, "Settings
+ * that must not change after the first deploy").
  */
 export class ShopStack extends Stack {
   readonly assets: s3.Bucket;
@@ -46,6 +49,8 @@ export class ShopStack extends Stack {
     });
 
     new LifeboatProtection(this, 'Lifeboat', {
+      // Every vault, catalog and key name starts with it; a derived one would change when this construct moves.
+      prefix: 'shop',
       drRegion: 'us-west-2',
       plans: [
         {
