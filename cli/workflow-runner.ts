@@ -2,6 +2,7 @@ import { DescribeExecutionCommand, DescribeMapRunCommand, type HistoryEvent as S
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
 import { resourceNames } from '../lib/stacks/resource-names';
+import { partitionOf } from './aws-partition';
 
 /**
  * Runs one of an environment's workflows to its end and reports progress: locally (the synthesized
@@ -133,8 +134,12 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
   };
 }
 
-/** Step Functions in AWS: the state machines have fixed names, so their ARNs follow from the config. */
-export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number; partition?: string }): WorkflowRunner {
+/**
+ * Step Functions in AWS: the state machines have fixed names, so their ARNs follow from the config: the
+ * partition from the region (GovCloud and China have their own), the account from the stack that runs it
+ * (the DR region's stack is in `drAccount` when the config names one).
+ */
+export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number }): WorkflowRunner {
   const env = options.environment;
   const client = options.client ?? new SFNClient({ region: env.primaryRegion });
   let drClient: SFNClient | undefined;
@@ -142,10 +147,12 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
   return {
     async run(workflow, input, onProgress, runOptions) {
       const name = stateMachineOf(workflow, names);
-      const region = regionOf(workflow, runOptions) === 'dr' ? env.drRegion : env.primaryRegion;
+      const side = regionOf(workflow, runOptions);
+      const region = side === 'dr' ? env.drRegion : env.primaryRegion;
+      const account = side === 'dr' ? (env.drAccount ?? env.account) : env.account;
       // The DR region's state machines are started with a client of that region (the primary region may be down).
-      const sfn = region === env.primaryRegion ? client : (drClient ??= options.drClient ?? new SFNClient({ region }));
-      const stateMachineArn = `arn:${options.partition ?? 'aws'}:states:${region}:${env.account}:stateMachine:${name}`;
+      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient({ region }));
+      const stateMachineArn = `arn:${partitionOf(region)}:states:${region}:${account}:stateMachine:${name}`;
       const started = Date.now();
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
       if (!executionArn) throw new Error(`StartExecution of ${stateMachineArn} returned no execution ARN.`);

@@ -4,7 +4,9 @@ import { type Command } from 'commander';
 import { type ApprovalRecord } from '../../lambdas/approval/approval-record';
 import { localTaskResponder } from '../../local/executor/task-tokens';
 import { loadExecutionHistory } from '../../local/executor/execution-history';
-import { type CatalogRegion, decideApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { type CatalogRegion, decideApproval, findApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 
@@ -30,7 +32,8 @@ export type ApprovalCommandDeps = {
   access?: EnvironmentAccess;
   clients?: AccessClients;
   responder?: TaskResponder;
-  caller?: () => Promise<string>;
+  /** Who decides, asked once the approval is found, in the region of the catalog that holds it. */
+  caller?: (region: CatalogRegion) => Promise<string>;
   now?: () => Date;
   executionStatus?: ExecutionStatusProbe;
 };
@@ -54,9 +57,8 @@ function localExecutionStatus(dataDir: string): ExecutionStatusProbe {
 }
 
 /** In AWS, DescribeExecution in the region whose catalog holds the approval; an error (no permission, region down) tells nothing. */
-async function awsExecutionStatus(access: EnvironmentAccess): Promise<ExecutionStatusProbe> {
-  const { SFNClient, DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
-  const clients = new Map<CatalogRegion, InstanceType<typeof SFNClient>>();
+function awsExecutionStatus(access: EnvironmentAccess): ExecutionStatusProbe {
+  const clients = new Map<CatalogRegion, SFNClient>();
   return async (region, record) => {
     let client = clients.get(region);
     if (!client) clients.set(region, (client = new SFNClient({ region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion })));
@@ -81,8 +83,7 @@ export async function approvalView(region: CatalogRegion, record: ApprovalRecord
   return rest;
 }
 
-async function awsResponder(access: EnvironmentAccess): Promise<TaskResponder> {
-  const { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } = await import('@aws-sdk/client-sfn');
+function awsResponder(access: EnvironmentAccess): TaskResponder {
   const client = (region: CatalogRegion) => new SFNClient({ region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion });
   return {
     success: async (region, token, output) => void (await client(region).send(new SendTaskSuccessCommand({ taskToken: token, output }))),
@@ -90,12 +91,27 @@ async function awsResponder(access: EnvironmentAccess): Promise<TaskResponder> {
   };
 }
 
-/** Who decides, as recorded in the catalog: the AWS caller's ARN, or the local user. */
-async function callerIdentity(options: TargetOptions): Promise<string> {
+const UNKNOWN_AWS_CALLER = 'unknown AWS caller';
+
+/**
+ * Who decides, as recorded in the catalog: the AWS caller's ARN, or the local user. STS is asked in
+ * the region of the catalog that holds the approval, never the SDK's default region: that is the
+ * operator's usual (primary) region, down when a failover waits, or none at all. Step Functions, not
+ * this name, decides who may approve, so an STS that does not answer costs the record its name
+ * (CloudTrail's SendTaskSuccess/SendTaskFailure event still names the caller), not the decision.
+ */
+async function callerIdentity(options: TargetOptions, region: string, io: CliIo): Promise<string> {
   if (!options.aws) return `local user ${os.userInfo().username}`;
-  const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-  const identity = await new STSClient({}).send(new GetCallerIdentityCommand({}));
-  return identity.Arn ?? 'unknown AWS caller';
+  try {
+    const identity = await new STSClient({ region }).send(new GetCallerIdentityCommand({}));
+    return identity.Arn ?? UNKNOWN_AWS_CALLER;
+  } catch (err) {
+    io.err(
+      `lifeboat approve: warning: the AWS caller could not be identified (STS GetCallerIdentity in ${region}: ${err instanceof Error ? err.message : String(err)}); ` +
+        `the decision is recorded as decided by "${UNKNOWN_AWS_CALLER}", and CloudTrail's SendTaskSuccess/SendTaskFailure event in ${region} names who it was`,
+    );
+    return UNKNOWN_AWS_CALLER;
+  }
 }
 
 function summary(a: ApprovalView): string {
@@ -108,10 +124,15 @@ export async function approveCommand(execution: string, options: ApproveOptions,
   try {
     if (options.reject && !options.reason?.trim()) throw new Error('--reject needs --reason with some text: the requester sees why');
     const access = deps.access ?? (await environmentAccess(options, deps.clients));
-    const responder = deps.responder ?? (options.aws ? await awsResponder(access) : localTaskResponder(path.resolve(options.dataDir)));
-    const decidedBy = await (deps.caller ?? (() => callerIdentity(options)))();
+    const responder = deps.responder ?? (options.aws ? awsResponder(access) : localTaskResponder(path.resolve(options.dataDir)));
+    const logs = { primary: access.approvalsIn('primary'), dr: access.approvalsIn('dr') };
+    // Found first: its catalog's region is one that answers (a failover's is the DR region, with the primary
+    // possibly down), and an approval that does not exist is said so before anything else is asked.
+    const { region } = await findApproval(logs, execution);
+    const regionName = region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion;
+    const decidedBy = await (deps.caller ?? (() => callerIdentity(options, regionName, io)))(region);
     const record = await decideApproval({
-      logs: { primary: access.approvalsIn('primary'), dr: access.approvalsIn('dr') },
+      logs,
       responder,
       execution,
       decision: options.reject ? { approve: false, reason: options.reason ?? '' } : { approve: true },
@@ -135,7 +156,7 @@ export async function approvalsListCommand(options: ApprovalsListOptions, deps: 
     // and listing it is what the approver needs then (docs/RUNBOOKS.md, "The primary region is down").
     const regions = ['primary', 'dr'] as const;
     const read = await Promise.allSettled(regions.map((region) => access.approvalsIn(region).list()));
-    const probe = deps.executionStatus ?? (options.aws ? await awsExecutionStatus(access) : localExecutionStatus(path.resolve(options.dataDir)));
+    const probe = deps.executionStatus ?? (options.aws ? awsExecutionStatus(access) : localExecutionStatus(path.resolve(options.dataDir)));
     const now = deps.now?.() ?? new Date();
     const shown: ApprovalView[] = [];
     for (const [i, r] of read.entries()) {

@@ -2,8 +2,8 @@ import { localRequester, REQUESTED_BY_OPTION } from '../requester';
 import { type Command, Option } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type RestoreTarget } from '../../lambdas/restore/restore-request';
-import { ForgottenBackupError } from '../../lambdas/catalog/catalog-errors';
-import { readBackupRecord } from '../../lambdas/restore/restored-backup';
+import { ForgottenBackupError, UnknownBackupError } from '../../lambdas/catalog/catalog-errors';
+import { readBackupRecord, type RestorableBackup } from '../../lambdas/restore/restored-backup';
 import { verifyBackup } from '../../lambdas/restore/verify-backup';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
@@ -202,8 +202,29 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
   }
 }
 
+/**
+ * The backup record that `verify` checks a vault against, read from the catalog of that vault's region:
+ * the DR vault's is the DR catalog, which answers with the primary region down and with the DR account's
+ * credentials (docs/DEPLOYMENT.md, "Operators"), and whose forgottenAt is about the DR vault. Only a
+ * record the DR catalog lacks is read from the primary catalog; its forgottenAt is the primary vault's,
+ * so it does not stop a verify of the DR vault. When the primary catalog cannot tell either (no such
+ * record, region down, another account's table), what is said is that the DR catalog lacks it.
+ */
+async function recordToVerify(access: EnvironmentAccess, side: 'primary' | 'dr', backupId: string): Promise<RestorableBackup> {
+  const own = await access.catalogIn(side).getBackup(backupId);
+  if (own?.forgottenAt !== undefined) throw new ForgottenBackupError(own.backupId, own.forgottenAt, side);
+  if (own !== undefined) return readBackupRecord(own);
+  if (side === 'primary') throw new UnknownBackupError(backupId);
+  const primary = await access
+    .catalogIn('primary')
+    .getBackup(backupId)
+    .catch(() => undefined);
+  if (primary === undefined) throw new UnknownBackupError(backupId, 'DR');
+  return readBackupRecord(primary);
+}
+
 export async function verifyCommand(options: VerifyCommandOptions, deps: Partial<RestoreCommandDeps> = {}): Promise<number> {
-  const { io, clients } = { ...defaultDeps, ...deps };
+  const { io, clients, access: givenAccess } = { ...defaultDeps, ...deps };
   const side = options.from ?? 'primary';
   // Anything else would be read as the primary vault, and an OK for the wrong vault is worse than none.
   if (side !== 'primary' && side !== 'dr') {
@@ -211,10 +232,8 @@ export async function verifyCommand(options: VerifyCommandOptions, deps: Partial
     return EXIT_USAGE;
   }
   try {
-    const access = await environmentAccess(options, clients);
-    const record = readBackupRecord(await access.catalog.requireBackup(options.backup));
-    // The CLI's catalog is the primary's: its forgottenAt is about the primary vault.
-    if (record.forgottenAt !== undefined && side === 'primary') throw new ForgottenBackupError(record.backupId, record.forgottenAt, side);
+    const access = givenAccess ?? (await environmentAccess(options, clients));
+    const record = await recordToVerify(access, side, options.backup);
     const result = await verifyBackup(await access.openVault(side), record, { readData: options.readData ?? false });
     if (options.json) io.out(JSON.stringify(result, null, 2));
     else {

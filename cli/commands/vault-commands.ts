@@ -59,9 +59,10 @@ async function storeFor(location: string, env: NodeJS.ProcessEnv): Promise<Vault
     if (stats && !stats.isDirectory()) throw new VaultError(`the vault location ${location} is a file, not a vault directory; give the directory that \`lifeboat vault init\` created`);
     return openLocalVaultStore(location);
   }
-  const [{ S3Client }, { openVaultStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../../vault/aws.js')]);
+  const [{ vaultS3Client }, { openVaultStore }] = await Promise.all([import('../vault-s3-client.js'), import('../../vault/aws.js')]);
   // The composition root: the S3 client is built here, and only when an s3:// location asks for it.
-  return openVaultStore(location, { s3Client: () => new S3Client({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' }) });
+  const client = await vaultS3Client(env);
+  return openVaultStore(location, { s3Client: () => client });
 }
 
 async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, create: boolean): Promise<KeyProvider> {
