@@ -128,7 +128,8 @@ export async function approveCommand(execution: string, options: ApproveOptions,
     const logs = { primary: access.approvalsIn('primary'), dr: access.approvalsIn('dr') };
     // Found first: its catalog's region is one that answers (a failover's is the DR region, with the primary
     // possibly down), and an approval that does not exist is said so before anything else is asked.
-    const { region } = await findApproval(logs, execution);
+    const found = await findApproval(logs, execution);
+    const { region } = found;
     const regionName = region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion;
     const decidedBy = await (deps.caller ?? (() => callerIdentity(options, regionName, io)))(region);
     const record = await decideApproval({
@@ -137,6 +138,7 @@ export async function approveCommand(execution: string, options: ApproveOptions,
       execution,
       decision: options.reject ? { approve: false, reason: options.reason ?? '' } : { approve: true },
       decidedBy,
+      found,
       ...(deps.now ? { now: deps.now() } : {}),
     });
     if (options.json) io.out(JSON.stringify({ ...record, taskToken: undefined }, null, 2));

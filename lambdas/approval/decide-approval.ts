@@ -57,8 +57,10 @@ export async function decideApproval(options: {
   decision: ApprovalDecision;
   decidedBy: string;
   now?: Date;
+  /** The approval as findApproval just read it: not read again (with one region down, each read waits on it). */
+  found?: { region: CatalogRegion; record: ApprovalRecord };
 }): Promise<ApprovalRecord> {
-  const { region, record } = await findApproval(options.logs, options.execution);
+  const { region, record } = options.found ?? (await findApproval(options.logs, options.execution));
   if (record.status !== 'PENDING') throw new ApprovalNotPendingError(options.execution, record.status);
   const decidedAt = (options.now ?? new Date()).toISOString();
   try {

@@ -112,6 +112,8 @@ describe('lifeboat approve --aws with the primary region down', () => {
     // STS is asked only once the approval has been read from the DR catalog.
     expect(calls.indexOf(`dynamodb ${DR} GetItem`)).toBeLessThan(calls.indexOf(`sts ${DR} GetCallerIdentity`));
     expect(calls.filter((c) => c.startsWith('states ') || c.endsWith('UpdateItem'))).toEqual([`states ${DR} SendTaskSuccess`, `dynamodb ${DR} UpdateItem`]);
+    // The approval is read once from each catalog: the primary, down, is not asked (and waited on) a second time.
+    expect(calls.filter((c) => c.endsWith('GetItem'))).toEqual([`dynamodb ${PRIMARY} GetItem`, `dynamodb ${DR} GetItem`]);
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({ taskToken: failover.taskToken, output: expect.stringContaining(`"approvedBy":"${CALLER}"`) });
   });
 
