@@ -124,7 +124,7 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       const status = r.forgottenAt !== undefined ? 'FORGOTTEN' : r.forgettingAt !== undefined ? 'FORGETTING' : r.status;
       const hold = r.hold ? `  [legal hold: ${r.hold.reason}]` : '';
       io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}${hold}`);
-      // What the backup saw change or left out, under its row: entries left out are not in it.
+      // What the backup saw change, or did not back up whole, under its row.
       for (const line of observationNotes(r.sources)) io.out(`    ${line}`);
     }
     return exitCode;
@@ -230,8 +230,8 @@ export function registerBackupsCommands(program: Command): void {
 /**
  * What the sources saw change under them while the backup read them (the catalog keeps the counts:
  * `backups list --json`): an entry that changed while read is kept as read, and may be a state
- * that never existed whole, so the operator hears of it. Entries left out (an archived object, an
- * unreadable file) come with the first few reason lines the record keeps, escaped: a key is data
+ * that never existed whole, so the operator hears of it. Entries not backed up whole (an archived
+ * object or unreadable file left out, an extended attribute that could not be read) come with the first few reason lines the record keeps, escaped: a key is data
  * whoever wrote the source chose.
  */
 function observationNotes(sources: unknown): string[] {
@@ -242,10 +242,10 @@ function observationNotes(sources: unknown): string[] {
     const parts = [
       counts('changedDuringRead') > 0 ? `${counts('changedDuringRead')} entr${counts('changedDuringRead') === 1 ? 'y' : 'ies'} changed while read (kept as read, possibly torn; the next backup reads them again)` : undefined,
       counts('vanished') > 0 ? `${counts('vanished')} vanished between listing and reading` : undefined,
-      counts('skipped') > 0 ? `${counts('skipped')} left out (archived or unreadable; not in this backup)` : undefined,
+      counts('skipped') > 0 ? `${counts('skipped')} not backed up whole (left out as archived or unreadable, or stored without metadata it could not read)` : undefined,
     ].filter((p): p is string => p !== undefined);
     if (parts.length === 0) return [];
     const examples = Array.isArray(source.skippedExamples) ? source.skippedExamples.filter((e): e is string => typeof e === 'string') : [];
-    return [`source ${escapeName(String(source.name))}: ${parts.join('; ')}`, ...examples.map((e) => `  left out: ${escapeName(e)}`)];
+    return [`source ${escapeName(String(source.name))}: ${parts.join('; ')}`, ...examples.map((e) => `  ${escapeName(e)}`)];
   });
 }

@@ -237,7 +237,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
     const leftOut = row.lastBackup.lastCommitted?.leftOut;
     if (leftOut) {
       const bySource = Object.entries(leftOut.bySource).map(([source, n]) => `${escapeName(source)} ${n}`);
-      notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} left out ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} (archived or unreadable: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${row.plan}\``);
+      notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${row.plan}\``);
     }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));

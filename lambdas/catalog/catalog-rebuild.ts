@@ -180,6 +180,8 @@ async function candidateRecord(backupId: string, group: Snapshot[], byId: Map<st
     });
   }
   if (oldShape) unrecovered.push('sources[].changedDuringRead, vanished, skipped (left out)');
+  // The tags keep the count of entries not backed up whole, not their reason lines (the commit keeps a few in the record).
+  else if (sources.some((s) => (s.skipped ?? 0) > 0)) unrecovered.push('sources[].skippedExamples (the snapshot tags keep only the count)');
 
   const times = tagged.map((t) => t.snapshot);
   let startedAt = run.startedAt;

@@ -72,8 +72,13 @@ export async function applyBucketReplication(event: CustomResourceEvent, s3: S3C
   );
   const foreign = (current?.Rules ?? []).filter((r) => !(r.ID ?? '').startsWith(RULE_ID_PREFIX));
   if (event.RequestType === 'Delete') {
-    // Only our own configuration goes; a bucket the user has since given rules of their own keeps them.
-    if (current && foreign.length === 0) await s3.send(new DeleteBucketReplicationCommand({ Bucket: bucket }));
+    // Only this resource's own rules go. A bucket the user has since given rules of their own keeps them,
+    // and so does one whose Lifeboat rule now replicates elsewhere: a renamed mirror's new resource is
+    // created (and puts its rule) before CloudFormation deletes the old one, whose Delete must not remove it.
+    const rules = current?.Rules ?? [];
+    const remaining = rules.filter((r) => !isRuleOf(configuration, r));
+    if (rules.length > 0 && remaining.length === 0) await s3.send(new DeleteBucketReplicationCommand({ Bucket: bucket }));
+    else if (current && remaining.length < rules.length) await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { ...current, Rules: remaining } }));
     return bucket;
   }
   if (foreign.length > 0) {
@@ -83,6 +88,11 @@ export async function applyBucketReplication(event: CustomResourceEvent, s3: S3C
   }
   await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: configuration }));
   return bucket;
+}
+
+/** Whether a rule on the bucket is one this resource put: one of its rule ids, replicating to the same bucket. */
+function isRuleOf(configuration: ReplicationConfiguration, rule: NonNullable<ReplicationConfiguration['Rules']>[number]): boolean {
+  return (configuration.Rules ?? []).some((own) => own.ID === rule.ID && own.Destination?.Bucket === rule.Destination?.Bucket);
 }
 
 /** An EFS client of one region: the replica's (the DR region's) is asked for the replica's key. */

@@ -122,7 +122,7 @@ export class LifeboatOperations extends Construct {
       // A backup that commits without some of its source's entries (archived S3 objects, unreadable
       // files) is not a failure, and no other alarm would tell: the data is unprotected all the same.
       this.alarm(props.alerts, `${props.prefix}-${plan.name}-entries-skipped`, {
-        description: `Plan ${plan.name}: a committed backup left source entries out (archived S3 objects or unreadable files; \`lifeboat backups list --plan ${plan.name}\` names them).`,
+        description: `Plan ${plan.name}: a committed backup did not hold some source entries whole (archived S3 objects or unreadable files left out, or metadata such as an extended attribute not read; \`lifeboat backups list --plan ${plan.name}\` names them).`,
         metric: this.metric('backupEntriesSkipped', plan.name, 'Sum', Duration.hours(1)),
         threshold: 0,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

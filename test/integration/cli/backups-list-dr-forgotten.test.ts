@@ -168,9 +168,9 @@ it('shows under a backup\'s row the source entries it left out, with the reason 
   expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
   const row = text.out.findIndex((l) => l.startsWith(leaving));
   expect(text.out.slice(row + 1, row + 4)).toEqual([
-    '    source demo-assets: 2 left out (archived or unreadable; not in this backup)',
-    '      left out: cold/a.bin: in storage class GLACIER (archived); not backed up',
-    '      left out: cold/\\x1b]0;x\\ab: in storage class DEEP_ARCHIVE (archived); not backed up',
+    '    source demo-assets: 2 not backed up whole (left out as archived or unreadable, or stored without metadata it could not read)',
+    '      cold/a.bin: in storage class GLACIER (archived); not backed up',
+    '      cold/\\x1b]0;x\\ab: in storage class DEEP_ARCHIVE (archived); not backed up',
   ]);
   // The next row is the next backup: a backup that left nothing out has no note.
   expect(text.out[row + 4]?.startsWith(newer)).toBe(true);

@@ -115,10 +115,10 @@ describe('lifeboat backup against AWS', () => {
     expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner })).toBe(0);
     expect(out.filter((l) => l.trim().startsWith('note'))).toEqual([
       '  note          source demo-files: 1 entry changed while read (kept as read, possibly torn; the next backup reads them again); 2 vanished between listing and reading',
-      '  note          source demo-cold: 2 left out (archived or unreadable; not in this backup)',
-      '  note            left out: cold/a.bin: in storage class GLACIER (archived); not backed up',
+      '  note          source demo-cold: 2 not backed up whole (left out as archived or unreadable, or stored without metadata it could not read)',
+      '  note            cold/a.bin: in storage class GLACIER (archived); not backed up',
       // A key is the source writer's data: a newline or an escape sequence is printed escaped, never forging a line.
-      '  note            left out: cold/b\\n\\x1b[2J: in storage class DEEP_ARCHIVE (archived); not backed up',
+      '  note            cold/b\\n\\x1b[2J: in storage class DEEP_ARCHIVE (archived); not backed up',
     ]);
   });
 });

@@ -240,12 +240,12 @@ describe('lifeboat status', () => {
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
   });
 
-  it('says what the last committed backup left out (archived or unreadable entries), per source, without judging the plan', async () => {
+  it('says what the last committed backup did not hold whole (entries left out, metadata not read), per source, without judging the plan', async () => {
     const counted = (name: string, skipped: number) => ({ name, type: 's3' as const, snapshotId: `s-${name}`, rootHash: 'r', entries: 5, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1, skipped });
     const leaving = sources({ backups: [backup('2026-11-30T06:00:00.000Z', { sources: [counted('demo-assets', 2), counted('demo-logs', 0), counted('demo-cold', 1)] }), backup('2026-11-29T06:00:00.000Z', { sources: [counted('demo-assets', 9)] })], drills: [drill(drillReport())] });
     const text = capture();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: leaving, now: () => NOW })).toBe(0);
-    expect(text.out.join(' ').replace(/\s+/g, ' ')).toMatch(/! demo: the last committed backup 20261130T060000Z-\d{8} left out 3 source entries \(archived or unreadable: demo-assets 2, demo-cold 1\); see `lifeboat backups list --plan demo`/);
+    expect(text.out.join(' ').replace(/\s+/g, ' ')).toMatch(/! demo: the last committed backup 20261130T060000Z-\d{8} did not back up 3 source entries whole \(left out as archived or unreadable, or without some metadata: demo-assets 2, demo-cold 1\); see `lifeboat backups list --plan demo`/);
     const json = capture();
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: leaving, now: () => NOW });
     const [demo] = (JSON.parse(json.out.join('\n')) as EnvironmentStatus).plans as PlanStatus[];
@@ -253,7 +253,7 @@ describe('lifeboat status', () => {
     // A backup that left nothing out has no such field and no such line.
     const clean = capture();
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: clean.io, sources: sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [drill(drillReport())] }), now: () => NOW });
-    expect(clean.out.join('\n')).not.toMatch(/left out/);
+    expect(clean.out.join('\n')).not.toMatch(/whole/);
   });
 
   it('does not claim a passed drill for a plan that has none yet', async () => {

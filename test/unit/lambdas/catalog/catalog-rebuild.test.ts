@@ -337,3 +337,12 @@ it('ignores snapshots not written by the workflow and skips, with the reason, ta
   ]);
   expect(catalog.records.size).toBe(0);
 });
+
+// Review 42a F3: the commit keeps a few reason lines of what was not backed up whole; the tags keep only the count.
+it('rebuilds a backup that skipped entries with its count, and says the reason lines are not recovered', async () => {
+  const { record } = await commitRun(run('20260310T100000Z-00000010'), [{ name: 'orders-bucket', observations: { changedDuringRead: 0, vanished: 0, skipped: 2 } }, { name: 'orders-table' }]);
+  const report = await rebuildCatalog(deps());
+  const rebuilt = catalog.records.get(record.backupId);
+  expect(rebuilt?.sources.find((s) => s.name === 'orders-bucket')?.skipped).toBe(2);
+  expect(report.backups.find((b) => b.backupId === record.backupId)?.unrecovered).toEqual(['sources[].skippedExamples (the snapshot tags keep only the count)']);
+});

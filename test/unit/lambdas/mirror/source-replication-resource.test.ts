@@ -1,5 +1,6 @@
 import { CreateReplicationConfigurationCommand, DeleteReplicationConfigurationCommand, DescribeFileSystemsCommand, DescribeReplicationConfigurationsCommand, type EFSClient, ReplicationNotFound } from '@aws-sdk/client-efs';
-import { applyFileSystemReplication, ReplicaSettingsChangedError } from '../../../../lambdas/mirror/source-replication-resource';
+import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationConfiguration, type S3Client } from '@aws-sdk/client-s3';
+import { applyBucketReplication, applyFileSystemReplication, ReplicaSettingsChangedError } from '../../../../lambdas/mirror/source-replication-resource';
 import { type CustomResourceEvent } from '../../../../lambdas/runtime/custom-resource-protocol';
 
 const OLD_KEY = 'arn:aws:kms:us-west-2:111122223333:key/1111aaaa-0000-0000-0000-000000000000';
@@ -85,5 +86,59 @@ describe('applyFileSystemReplication', () => {
     const { source, inRegion, calls } = efs(null);
     expect(await applyFileSystemReplication(event('Update', { KmsKeyId: NEW_KEY }), source, inRegion)).toBe('fs-0src');
     expect(calls).toEqual(['describe replication fs-0src', `create fs-0src -> us-west-2 ${NEW_KEY}`]);
+  });
+});
+
+describe('applyBucketReplication', () => {
+  /** A bucket's one replication configuration, as S3 keeps it; `calls` names each request. */
+  function bucket(initial?: ReplicationConfiguration): { s3: S3Client; current: () => ReplicationConfiguration | undefined; calls: string[] } {
+    let config = initial;
+    const calls: string[] = [];
+    const send = async (command: unknown): Promise<unknown> => {
+      calls.push((command as object).constructor.name.replace(/Command$/, ''));
+      if (command instanceof GetBucketReplicationCommand) {
+        if (!config) throw Object.assign(new Error('The replication configuration was not found'), { name: 'ReplicationConfigurationNotFoundError' });
+        return { ReplicationConfiguration: config };
+      }
+      if (command instanceof PutBucketReplicationCommand) config = command.input.ReplicationConfiguration;
+      else if (command instanceof DeleteBucketReplicationCommand) config = undefined;
+      return {};
+    };
+    return { s3: { send } as unknown as S3Client, current: () => config, calls };
+  }
+  const rule = (id: string, mirror: string) => ({ Id: id, Status: 'Enabled', Priority: '1', Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Enabled' }, Destination: { Bucket: `arn:aws:s3:::${mirror}` } });
+  const mirrorEvent = (requestType: CustomResourceEvent['RequestType'], mirror: string): CustomResourceEvent => ({
+    RequestType: requestType,
+    ResourceType: 'Custom::LifeboatBucketReplication',
+    PhysicalResourceId: 'shop-assets',
+    ResourceProperties: { Bucket: 'shop-assets', ReplicationConfiguration: { Role: `arn:aws:iam::111111111111:role/${mirror}`, Rules: [rule('lifeboat-mirror', mirror)] } },
+  }) as CustomResourceEvent;
+  const destinations = (config: ReplicationConfiguration | undefined) => config?.Rules?.map((r) => r.Destination?.Bucket);
+
+  it('puts the rule on Create and removes the whole configuration on Delete when only its rule is there', async () => {
+    const { s3, current } = bucket();
+    await applyBucketReplication(mirrorEvent('Create', 'shop-mirror-assets'), s3);
+    expect(destinations(current())).toEqual(['arn:aws:s3:::shop-mirror-assets']);
+    await applyBucketReplication(mirrorEvent('Delete', 'shop-mirror-assets'), s3);
+    expect(current()).toBeUndefined();
+  });
+
+  // Review 42a F1: a renamed mirrored source gets a new resource, created before CloudFormation deletes the old one.
+  it('a renamed mirror: the old resource\'s Delete, after the new one\'s Create, leaves the new rule in place', async () => {
+    const { s3, current, calls } = bucket();
+    await applyBucketReplication(mirrorEvent('Create', 'shop-mirror-assets'), s3);
+    await applyBucketReplication(mirrorEvent('Create', 'shop-mirror-pics'), s3);
+    calls.length = 0;
+    await applyBucketReplication(mirrorEvent('Delete', 'shop-mirror-assets'), s3);
+    expect(destinations(current())).toEqual(['arn:aws:s3:::shop-mirror-pics']);
+    expect(calls).toEqual(['GetBucketReplication']);
+  });
+
+  it('on Delete keeps the rules the user added since, removing only its own', async () => {
+    const userRule = { ID: 'user-backup', Status: 'Enabled' as const, Priority: 2, Filter: { Prefix: 'logs/' }, DeleteMarkerReplication: { Status: 'Disabled' as const }, Destination: { Bucket: 'arn:aws:s3:::user-logs' } };
+    const own = { ID: 'lifeboat-mirror', Status: 'Enabled' as const, Priority: 1, Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Enabled' as const }, Destination: { Bucket: 'arn:aws:s3:::shop-mirror-assets' } };
+    const { s3, current } = bucket({ Role: 'arn:aws:iam::111111111111:role/shop-mirror-assets', Rules: [own, userRule] });
+    await applyBucketReplication(mirrorEvent('Delete', 'shop-mirror-assets'), s3);
+    expect(current()?.Rules).toEqual([userRule]);
   });
 });
