@@ -9,7 +9,12 @@ import { holdBackup, type LegalHoldDeps, type LegalHoldOutcome, releaseBackup } 
 import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { S3VaultStore } from '../../vault/aws';
 import { heldSnapshotsOf, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
+import { UnconfiguredPlanError } from '../../lambdas/retention/unconfigured-plan-error';
+import { DEFAULT_CONFIG_FILE } from '../../config/load-config';
+import { dataDirOption, shellWord } from '../../local/cloud/data-dir-option';
+import { VaultError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
+import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 
 /**
@@ -22,7 +27,8 @@ import { type AccessClients, type EnvironmentAccess, environmentAccess, type Tar
  */
 export type BackupsHoldOptions = TargetOptions & { reason?: string; by?: string; json?: boolean };
 export type BackupsReleaseOptions = TargetOptions & { json?: boolean };
-export type BackupsForgetOptions = TargetOptions & { plan?: string; vault?: string; dryRun?: boolean; json?: boolean };
+/** The --keep-* rules (and --time-zone) are a policy for a plan that is not in the config (renamed or removed). */
+export type BackupsForgetOptions = TargetOptions & Omit<VaultForgetRuleOptions, 'groupBy'> & { plan?: string; vault?: string; dryRun?: boolean; json?: boolean };
 export type RetentionCommandDeps = { io: CliIo; clients?: AccessClients; now?: () => Date };
 const defaultDeps: RetentionCommandDeps = { io: processIo };
 
@@ -146,10 +152,18 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
     io.err(`lifeboat backups forget: --vault must be primary or dr, got ${vault}`);
     return EXIT_USAGE;
   }
+  let policy: ReturnType<typeof forgetPolicy>;
+  try {
+    policy = forgetPolicy(options);
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    io.err(`lifeboat backups forget: ${err.message}`);
+    return EXIT_USAGE;
+  }
   try {
     const access = await environmentAccess(options, clients);
     const report = await forgetBackups(
-      { plan: options.plan, dryRun: options.dryRun === true },
+      { plan: options.plan, dryRun: options.dryRun === true, policy: policy ?? undefined },
       {
         vault,
         catalog: access.catalogIn(vault),
@@ -163,18 +177,47 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
       },
     );
     if (options.json) io.out(JSON.stringify(report, null, 2));
-    else printForgetReport(io, report);
+    else printForgetReport(io, report, policy ? options.plan : undefined);
     return EXIT_OK;
   } catch (err) {
+    if (err instanceof UnconfiguredPlanError) {
+      io.err(`lifeboat backups forget: ${unconfiguredPlanAdvice(err, options, vault)}`);
+      return EXIT_USAGE;
+    }
     io.err(`lifeboat backups forget: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT_FAILED;
   }
 }
 
-/** The decision table of each plan (like `restic forget --dry-run`), then what was (or would be) forgotten. */
-export function printForgetReport(io: CliIo, report: ForgetReport): void {
+/**
+ * What to do about a plan that is not in the config, with the command line to paste (the same environment,
+ * config, data directory or --aws, and vault as the command that failed). Its dry run comes first: a policy typed
+ * by hand is checked against the decision table before anything is deleted.
+ */
+export function unconfiguredPlanAdvice(err: UnconfiguredPlanError, target: BackupsForgetOptions, vault: 'primary' | 'dr'): string {
+  const command = [
+    `lifeboat backups forget --plan ${shellWord(err.plan)}`,
+    ...(vault === 'dr' ? ['--vault dr'] : []),
+    '--keep-last 1 --dry-run',
+    ...(target.env !== 'dev' ? [`--env ${shellWord(target.env)}`] : []),
+    ...(target.config !== DEFAULT_CONFIG_FILE ? [`--config ${shellWord(target.config)}`] : []),
+  ].join(' ') + (target.aws ? ' --aws' : dataDirOption(target.dataDir));
+  return (
+    `the catalog holds ${err.backups} backup(s) of plan "${err.plan}", which is not in this environment's config (its plans: ${err.configuredPlans.join(', ')}), ` +
+    `so no retention policy applies to them. Give them a policy on the command line and read its decision table first: \`${command}\`; then run it without --dry-run. ` +
+    'Any --keep-* rule serves (e.g. --keep-daily 7 --keep-monthly 12 keeps their history); the newest backup is always kept, so --keep-last 1 forgets all but the newest' +
+    `${vault === 'dr' ? '' : ', and the DR vault needs the same with --vault dr'}.`
+  );
+}
+
+/**
+ * The decision table of each plan (like `restic forget --dry-run`), then what was (or would be) forgotten.
+ * `unconfigured`: the plan (not in the config) whose policy the command line gave.
+ */
+export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string): void {
   for (const plan of report.plans) {
-    io.out(`Plan ${plan.plan}, ${report.vault} vault: ${JSON.stringify(plan.policy)}`);
+    const given = plan.plan === unconfigured ? ' (not in the config: the policy of the command line)' : '';
+    io.out(`Plan ${plan.plan}, ${report.vault} vault: ${JSON.stringify(plan.policy)}${given}`);
     // Records the vault does not bear out (record-evidence.ts): said first, so that nobody misses them under a long table.
     for (const n of plan.notCounted) io.out(`  not counted: ${n.backupId}: ${n.reason}`);
     if (plan.decisions.length === 0) {
@@ -229,6 +272,15 @@ export function registerRetentionCommands(backups: Command): void {
     .option('--plan <name>', 'only this plan (default: every plan)')
     .option('--vault <vault>', 'primary or dr: the vault (and its region\'s catalog) to forget from', 'primary')
     .option('--dry-run', 'print the decision table and change nothing')
+    // A plan renamed or removed from the config has no policy there: these give it one (docs/RUNBOOKS.md, "A plan removed or renamed").
+    .option('--keep-last <n>', 'with --plan of a plan not in the config: keep its n newest backups')
+    .option('--keep-hourly <n>', 'likewise: the newest backup of each of the n newest hours that have one')
+    .option('--keep-daily <n>', 'likewise: the newest backup of each of the n newest days that have one')
+    .option('--keep-weekly <n>', 'likewise: the newest backup of each of the n newest ISO weeks that have one')
+    .option('--keep-monthly <n>', 'likewise: the newest backup of each of the n newest months that have one')
+    .option('--keep-yearly <n>', 'likewise: the newest backup of each of the n newest years that have one')
+    .option('--keep-within <duration>', 'likewise: every backup started within this long before its newest ("7d", "2w", "1y6m")')
+    .option('--time-zone <zone>', 'IANA time zone the --keep-* hours, days, weeks, months and years are counted in (default UTC)')
     .action(async (opts: BackupsForgetOptions) => {
       process.exitCode = await backupsForgetCommand(opts);
     });

@@ -7,6 +7,7 @@ import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
 import { localFileSystemRoot } from '../../local/local-environment';
 import { checkCredentials, checkLocalCloud } from './access-checks';
 import { checkLastBackup } from './backup-recency-checks';
+import { CATALOG_PLANS_CHECK, checkCatalogPlans } from './catalog-plan-checks';
 import { bootstrapRequirement, checkBootstrap, checkLocalRegion } from './bootstrap-checks';
 import { type CheckResult, passed, skipped } from './check-result';
 import { checkConfigFile, checkEnvironment, checkSynthesis, type SynthesizeEnvironment } from './config-checks';
@@ -50,6 +51,7 @@ function laterCheckNames(ctx: DoctorContext): string[] {
     `stack ${names.primaryStack}`,
     `stack ${names.drStack}`,
     ...environment.plans.flatMap((p) => [`schedule ${p.name}`, `last backup ${p.name}`, `dr copy ${p.name}`]),
+    CATALOG_PLANS_CHECK,
   ];
 }
 
@@ -186,5 +188,6 @@ async function deploymentChecks(
     if (passed(primaryStack)) results.push(...(await checkLastBackup(catalog, ctx, plan, inputs.now)));
     else results.push(dependsOn(`last backup ${plan.name}`, primaryStack), dependsOn(`dr copy ${plan.name}`, primaryStack));
   }
+  results.push(...(passed(primaryStack) ? await checkCatalogPlans(catalog, ctx) : [dependsOn(CATALOG_PLANS_CHECK, primaryStack)]));
   return results;
 }

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, paginateQuery, PutCommand, type QueryCommandInput, UpdateCommand, type UpdateCommandInput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type z } from 'zod';
+import { DeleteCommand, GetCommand, paginateQuery, paginateScan, PutCommand, type QueryCommandInput, UpdateCommand, type UpdateCommandInput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { InvalidInputError, TransientError } from '../runtime/errors';
 import { BackupBeingForgottenError } from './backup-being-forgotten-error';
 import { HoldOnForgettingBackupError } from './hold-on-forgetting-backup-error';
@@ -425,6 +425,76 @@ export class BackupCatalog {
   }
 
   /**
+   * Claims a restore target for one restore (lambdas/restore/target-claim.ts): a create-only item `TARGET#<key>`,
+   * written only where none is, or where the one there is the same restore's (a retried resolve step; it then
+   * shares the claim: its nonce is removed, so that neither invocation's own cleanup can release it, as pinBackup
+   * shares a pin), or where the one there lapsed (`until` passed: its restore can no longer be running).
+   * Returns undefined when the claim is this restore's, or the other restore's claim that refused it. A claim
+   * that went between the write and the read is tried again, CLAIM_ATTEMPTS times, then TransientError.
+   */
+  async claimTarget(key: string, claim: TargetClaim, now: Date): Promise<TargetClaim | undefined> {
+    const Key = { pk: `TARGET#${key}`, sk: 'TARGET' };
+    for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+      try {
+        await this.ddb.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...Key, ...claim },
+            // ISO instants of one format (toISOString) compare as strings in time order.
+            ConditionExpression: 'attribute_not_exists(pk) OR #until < :now',
+            ExpressionAttributeNames: { '#until': 'until' },
+            ExpressionAttributeValues: { ':now': now.toISOString() },
+          }),
+        );
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+      try {
+        await this.ddb.send(
+          new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'REMOVE #nonce', ConditionExpression: 'restoreId = :id', ExpressionAttributeNames: { '#nonce': 'nonce' }, ExpressionAttributeValues: { ':id': claim.restoreId } }),
+        );
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+      const holder = await this.targetClaim(key);
+      if (holder) return holder;
+    }
+    throw new TransientError(`Target ${claim.target} could not be claimed for restore ${claim.restoreId}: its claim changed under each of ${CLAIM_ATTEMPTS} attempts (other restores of it starting and ending); the step is retried.`);
+  }
+
+  /**
+   * Removes the claim of `restoreId` on a target. Returns whether there was one: a claim gone, lapsed and taken
+   * by another restore, or never taken is no error. `onlyIf.nonce`: only while the claim still carries that nonce
+   * (no other invocation of the same resolve step shares it); verify and abandon, which end the restore, omit it.
+   */
+  async releaseTarget(key: string, restoreId: string, onlyIf: { nonce?: string | undefined } = {}): Promise<boolean> {
+    const own = onlyIf.nonce !== undefined;
+    try {
+      await this.ddb.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: `TARGET#${key}`, sk: 'TARGET' },
+          ConditionExpression: own ? 'restoreId = :id AND #nonce = :nonce' : 'restoreId = :id',
+          ...(own ? { ExpressionAttributeNames: { '#nonce': 'nonce' } } : {}),
+          ExpressionAttributeValues: { ':id': restoreId, ...(own ? { ':nonce': onlyIf.nonce } : {}) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** The claim on a target as it stands (lapsed or not), or undefined. */
+  async targetClaim(key: string): Promise<TargetClaim | undefined> {
+    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: `TARGET#${key}`, sk: 'TARGET' }, ConsistentRead: true }));
+    return Item ? this.parseItem(targetClaimSchema, Item) : undefined;
+  }
+
+  /**
    * One conditional UpdateItem of a backup's record: true when it was applied, false when its condition did not
    * hold (nothing written): for the writes whose refusal is an answer (already marked, pinned, claimed), not an error.
    */
@@ -476,6 +546,38 @@ export class BackupCatalog {
     return records;
   }
 
+  /**
+   * Every plan the catalog holds backup records of, with its committed backups not forgotten and the newest of
+   * their starts: what `lifeboat doctor` compares with the config, to find a renamed or removed plan's backups,
+   * which no configured policy reaches. DynamoDB cannot list an index's distinct keys, so this is a paginated
+   * Scan of the byPlan index (only backup records carry `plan`), projected to four attributes: it reads every
+   * backup record once (forgotten ones too), which is for a diagnostic run by hand, never for a schedule.
+   */
+  async summarizePlans(): Promise<CatalogPlanSummary[]> {
+    const plans = new Map<string, CatalogPlanSummary>();
+    const pages = paginateScan(
+      { client: this.ddb },
+      {
+        TableName: this.table,
+        IndexName: 'byPlan',
+        ProjectionExpression: '#plan, startedAt, #status, forgottenAt',
+        ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status' },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const { plan, startedAt, status, forgottenAt } = item;
+        if (typeof plan !== 'string') continue;
+        const summary = plans.get(plan) ?? { plan, backups: 0 };
+        plans.set(plan, summary);
+        if (status !== 'COMMITTED' || forgottenAt !== undefined || typeof startedAt !== 'string') continue;
+        summary.backups += 1;
+        if (summary.newestStartedAt === undefined || startedAt > summary.newestStartedAt) summary.newestStartedAt = startedAt;
+      }
+    }
+    return [...plans.values()].sort((a, b) => a.plan.localeCompare(b.plan));
+  }
+
   /** The items of a query, page after page as they are consumed (the SDK paginator follows LastEvaluatedKey). */
   private async *queryItems(query: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
     for await (const page of paginateQuery({ client: this.ddb }, query)) yield* page.Items ?? [];
@@ -489,6 +591,33 @@ export class BackupCatalog {
     throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
   }
 }
+
+/** One plan of the catalog (BackupCatalog.summarizePlans). */
+export type CatalogPlanSummary = {
+  plan: string;
+  /** Committed backups not forgotten: what retention could still forget. */
+  backups: number;
+  /** The start of the newest of them (ISO), absent when there is none. */
+  newestStartedAt?: string;
+};
+
+/** How often claimTarget tries again when the claim it was refused by went before it could read it. */
+const CLAIM_ATTEMPTS = 3;
+
+/**
+ * A restore's claim on its target (BackupCatalog.claimTarget, lambdas/restore/target-claim.ts): the one restore
+ * that may write it until `until` (ISO), the restore workflow's timeout after `at`, as a restore pin's.
+ */
+export const targetClaimSchema = z.object({
+  restoreId: z.string().min(1),
+  /** The target as reports name it (describeTarget), for the message that refuses another restore. */
+  target: z.string().min(1),
+  at: z.string().min(1),
+  until: z.string().min(1),
+  /** The resolve invocation that took it, while only one has (see claimTarget). */
+  nonce: z.string().optional(),
+});
+export type TargetClaim = z.infer<typeof targetClaimSchema>;
 
 /** Whether a reader that chooses a backup (a point in time, a parent, a listing of a source) may choose this record. */
 function isChoosable(record: BackupRecord): boolean {

@@ -10,6 +10,7 @@ import { livePins } from './live-pins';
 import { type RecordEvidence, weighRecords } from './record-evidence';
 import { retentionOfVault } from './retention-policy';
 import { type SnapshotArrivals } from './snapshot-arrivals';
+import { UnconfiguredPlanError } from './unconfigured-plan-error';
 
 /** What forgetting reads and writes in the catalog of the vault's region. */
 export type ForgetCatalog = Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup' | 'claimForgetting' | 'releaseForgetting' | 'markForgotten'>;
@@ -32,7 +33,16 @@ export type ForgetBackupsDeps = {
  */
 export type ForgetVault = { store: Pick<VaultStore, 'delete'>; loadSnapshot(snapshotId: string): Promise<{ tags: readonly string[]; time?: string }> };
 
-export type ForgetRequest = { plan?: string | undefined; dryRun?: boolean | undefined };
+export type ForgetRequest = {
+  plan?: string | undefined;
+  dryRun?: boolean | undefined;
+  /**
+   * The policy for a plan that is not in the config (renamed or removed): its backups stay in the catalog and the
+   * vaults, and no configured policy reaches them. Given with `plan` only, and only for such a plan: a configured
+   * plan's policy is the config's, which every scheduled run applies again.
+   */
+  policy?: RetentionConfig | undefined;
+};
 
 export type PlanForgetReport = {
   plan: string;
@@ -105,24 +115,53 @@ export type ForgetReport = { vault: VaultSide; dryRun: boolean; plans: PlanForge
  * can have written are not counted (record-evidence.ts), a backup is kept when the policy keeps it
  * either at its claimed start or at when its snapshots reached the vault, and a record whose snapshot's
  * tags name another backup, plan or start keeps its snapshots and stays unmarked (`leftInPlace`).
+ *
+ * A plan renamed or removed from the config keeps its backups in the catalog, and a run over every plan does not
+ * see them (listing the catalog's plans takes a Scan of the whole table, which the scheduled step does not run:
+ * `lifeboat doctor` does, by hand). They are forgotten by naming the plan with a policy (plansToDecide).
  */
 export async function forgetBackups(request: ForgetRequest, deps: ForgetBackupsDeps): Promise<ForgetReport> {
   const dryRun = request.dryRun === true;
-  let plans = deps.plans;
-  if (request.plan !== undefined) {
-    plans = deps.plans.filter((p) => p.name === request.plan);
-    if (plans.length === 0) {
-      throw new InvalidInputError(`Invalid forget request: plan: no plan "${request.plan}" in this environment; its plans: ${deps.plans.map((p) => p.name).join(', ')}`);
-    }
-  }
+  const plans = await plansToDecide(request, deps);
   // Every plan's records, also when one plan is asked for: a record of another plan may name a snapshot too.
   const live = new Map<string, BackupRecord[]>();
-  for (const plan of deps.plans) live.set(plan.name, (await deps.catalog.listBackupsOfPlan(plan.name)).filter((r) => r.forgottenAt === undefined));
+  for (const plan of [...deps.plans, ...plans]) {
+    if (!live.has(plan.name)) live.set(plan.name, (await deps.catalog.listBackupsOfPlan(plan.name)).filter((r) => r.forgottenAt === undefined));
+  }
   const namers = snapshotNamers([...live.values()].flat());
   const reports: PlanForgetReport[] = [];
   const arrivals = await deps.snapshotArrivals();
   for (const plan of plans) reports.push(await forgetPlan(plan, live.get(plan.name) ?? [], namers, arrivals, dryRun, deps));
   return { vault: deps.vault, dryRun, plans: reports };
+}
+
+/**
+ * The plans this run decides on: the configured ones, or the one asked for. A plan the config does not name
+ * (renamed or removed: docs/RUNBOOKS.md, "A plan removed or renamed") is decided on only with a policy given in
+ * the request, through the same decision, pins, holds and claims as any plan; without one the error says how
+ * many of its backups the catalog holds. The policy applies in either vault (the request names no DR policy).
+ */
+async function plansToDecide(request: ForgetRequest, deps: ForgetBackupsDeps): Promise<ForgetBackupsDeps['plans']> {
+  const configured = deps.plans.map((p) => p.name);
+  if (request.plan === undefined) {
+    if (request.policy !== undefined) throw new InvalidInputError('Invalid forget request: policy: a policy is for one plan that is not in the config; name it with plan');
+    return deps.plans;
+  }
+  const plan = request.plan;
+  const named = deps.plans.find((p) => p.name === plan);
+  if (named) {
+    if (request.policy !== undefined) {
+      throw new InvalidInputError(
+        `Invalid forget request: policy: plan "${plan}" is in this environment's config, whose policy (${JSON.stringify(retentionOfVault(named, deps.vault))}) ` +
+          'every forget applies; change it in the config and deploy, or leave the policy out',
+      );
+    }
+    return [named];
+  }
+  if (request.policy !== undefined) return [{ name: plan, retention: request.policy }];
+  const backups = (await deps.catalog.listBackupsOfPlan(plan)).filter((r) => r.status === 'COMMITTED' && r.forgottenAt === undefined).length;
+  if (backups === 0) throw new InvalidInputError(`Invalid forget request: plan: no plan "${plan}" in this environment; its plans: ${configured.join(', ')}; the catalog holds no backups of it to forget either`);
+  throw new UnconfiguredPlanError(plan, backups, configured);
 }
 
 async function forgetPlan(

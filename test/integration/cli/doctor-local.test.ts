@@ -89,10 +89,11 @@ describe('lifeboat doctor in the local cloud', () => {
       'schedule small',
       'last backup small',
       'dr copy small',
+      'catalog plans',
     ]);
     expect(checkLines.filter((l) => !l.startsWith('ok '))).toEqual([]);
     expect(checkLines.find((l) => l.includes('schedule small'))).toContain('the local scheduler is not running: `lifeboat local up --with-schedules` fires it');
-    expect(lines.at(-1)).toBe('14 ok, 0 warn, 0 fail, 0 skipped (exit 0)');
+    expect(lines.at(-1)).toBe('15 ok, 0 warn, 0 fail, 0 skipped (exit 0)');
     expect(code).toBe(0);
   });
 

@@ -7,7 +7,7 @@ import { DescribeAccessPointsCommand, DescribeFileSystemsCommand, DescribeMountT
 import { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand as DocumentScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { doctorCommand } from '../../../cli/commands/doctor-command';
 import { type CheckResult } from '../../../cli/doctor/check-result';
@@ -202,6 +202,8 @@ function install(world: World): void {
   });
   dynamodb.on(ScanCommand).resolves({ Items: [], Count: 0 });
   documents.on(QueryCommand).callsFake(() => ({ Items: world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) }));
+  // The doctor's look for plans not in the config: a Scan of the byPlan index, four attributes of each record.
+  documents.on(DocumentScanCommand).callsFake(() => ({ Items: world.backups.map((b) => ({ plan: b.plan, startedAt: b.startedAt, status: b.status })) }));
   scheduler.on(GetScheduleCommand).callsFake((input: { Name: string }) => {
     if (input.Name !== 'lifeboat-dev-demo') throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
     return { Name: input.Name, State: world.scheduleState, ScheduleExpression: 'rate(1 day)' };
@@ -260,6 +262,7 @@ describe('lifeboat doctor --aws', () => {
       'schedule demo',
       'last backup demo',
       'dr copy demo',
+      'catalog plans',
     ]);
     expect([...checks.values()].filter((c) => c.verdict !== 'ok')).toEqual([]);
     expect(code).toBe(0);
@@ -277,7 +280,7 @@ describe('lifeboat doctor --aws', () => {
     expect(credentials).toMatchObject({ verdict: 'fail', detail: 'signed in to account 111111111111 as arn:aws:iam::111111111111:user/ops, but environment dev is account 000000000000' });
     expect(credentials?.fix).toContain('use credentials of account 000000000000');
     const after = [...checks.values()].slice([...checks.keys()].indexOf('credentials') + 1);
-    expect(after.length).toBe(11);
+    expect(after.length).toBe(12);
     expect(after.every((c) => c.verdict === 'skipped' && c.detail === 'depends on credentials, which failed')).toBe(true);
   });
 
@@ -371,6 +374,19 @@ describe('lifeboat doctor --aws', () => {
     expect(checks.get('stack Lifeboat-dev-Primary')).toMatchObject({ verdict: 'fail', fix: `npx cdk deploy Lifeboat-dev-Primary -c config=${configFile}` });
     expect(checks.get('schedule demo')).toMatchObject({ verdict: 'skipped', detail: 'depends on stack Lifeboat-dev-Primary, which failed' });
     expect(checks.get('dr copy demo')?.verdict).toBe('skipped');
+  });
+
+  it('warns on a plan the catalog holds backups of that is not in the config, naming it, its count, its newest and the command', async () => {
+    const nightly = (day: string) => committedBackup({ backupId: `202602${day}T060000Z-0000000${day}`, plan: 'nightly', startedAt: `2026-02-${day}T06:00:00.000Z` });
+    const { code, checks } = await doctor({ ...healthyWorld(), backups: [committedBackup(), nightly('20'), nightly('21')] });
+    expect(code).toBe(0);
+    expect(checks.has('catalog plans')).toBe(false);
+    expect(checks.get('catalog plan nightly')).toEqual({
+      name: 'catalog plan nightly',
+      verdict: 'warn',
+      detail: 'the catalog holds 2 backup(s) of plan nightly, the newest started 2026-02-21T06:00:00.000Z, which is not in the config (its plans: demo): no retention policy applies to them, so both vaults keep them',
+      fix: expect.stringMatching(/^lifeboat backups forget --plan nightly --keep-last 1 --dry-run --env dev --config \S+ --aws shows what a policy keeps/),
+    });
   });
 
   it('warns on a last backup older than the RPO and fails on a failed DR copy', async () => {
