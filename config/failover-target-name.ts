@@ -46,3 +46,15 @@ export function failoverSuffixWarning(restoreTargetPrefix: string, sourceName: s
   const name = failoverTargetName(restoreTargetPrefix, sourceName, DEFAULT_FAILOVER_TARGET_SUFFIX);
   return `source "${sourceName}": the failover's default bucket ${name} (${name.length} characters) is over S3's ${MAX_BUCKET_NAME}: a failover of its plan must name a targetSuffix of at most ${room} character${room === 1 ? '' : 's'} (docs/RUNBOOKS.md, "Failover")`;
 }
+
+/**
+ * The endings S3 reserves for bucket names (lambdas/restore/target-names.ts checks whole names with them): a
+ * `targetSuffix` that puts one at the end of every failover bucket (`s3alias`, `x--ol-s3`) is refused when the input
+ * is parsed, naming the field, instead of by CreateBucket on the day of the failover.
+ */
+export const S3_RESERVED_BUCKET_NAME_ENDS = ['-s3alias', '--ol-s3', '--x-s3', '--table-s3'] as const;
+
+/** The reserved ending a failover bucket named with `suffix` would have (its name is `...-<suffix>`), or undefined. */
+export function reservedSuffixEnding(suffix: string): string | undefined {
+  return S3_RESERVED_BUCKET_NAME_ENDS.find((end) => `-${suffix}`.endsWith(end));
+}

@@ -2,6 +2,7 @@ import { localRequester, REQUESTED_BY_OPTION } from '../requester';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { finishCommand, reportOfIncompleteCause } from '../../lambdas/failover/failover-incomplete';
 import { type FailoverReport } from '../../lambdas/failover/failover-report';
 import { type CliIo, processIo } from '../cli-io';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
@@ -16,8 +17,10 @@ import { parseWorkerCount } from '../worker-count-option';
  * same input JSON as its console, docs/RUNBOOKS.md, "Failover") and waits for its report: every
  * source of the plan restored from the DR vault into new targets, with the RTO and RPO against the
  * plan's objectives. Local cloud by default, AWS with --aws (Step Functions of the DR region only:
- * the primary region may be down). Exit codes: 0 every source restored, 1 the run failed, 2 the
- * command line is wrong. An objective missed is reported, not an exit code: the data is there.
+ * the primary region may be down). Exit codes: 0 every source restored, 1 the run failed (a partial
+ * failover too: its table says which sources are live and where, which failed and why, and the command
+ * that finishes it), 2 the command line is wrong. An objective missed is reported, not an exit code:
+ * the data is there.
  */
 export type FailoverCommandOptions = TargetOptions & {
   plan: string;
@@ -25,6 +28,8 @@ export type FailoverCommandOptions = TargetOptions & {
   at?: string;
   targetSuffix?: string;
   overwrite?: boolean;
+  /** Only these sources of the plan (`sources`: the failed ones of a partial failover). */
+  sources?: string[];
   /** Who asks (the approval record's `requestedBy`); the command line defaults it to user@host. */
   requestedBy?: string;
   json?: boolean;
@@ -35,7 +40,7 @@ export type FailoverCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(
 const defaultDeps: FailoverCommandDeps = { io: processIo, stderr: process.stderr };
 
 /** The runbook input a command line stands for; the runbook validates every field itself. */
-export function failoverInput(options: Pick<FailoverCommandOptions, 'plan' | 'backup' | 'at' | 'targetSuffix' | 'overwrite' | 'requestedBy'>): Record<string, unknown> {
+export function failoverInput(options: Pick<FailoverCommandOptions, 'plan' | 'backup' | 'at' | 'targetSuffix' | 'overwrite' | 'sources' | 'requestedBy'>): Record<string, unknown> {
   if (options.backup !== undefined && options.at !== undefined) throw new UsageError('give at most one of --backup <id> and --at <time> (neither: the newest backup in the DR vault)');
   return {
     plan: options.plan,
@@ -43,6 +48,7 @@ export function failoverInput(options: Pick<FailoverCommandOptions, 'plan' | 'ba
     ...(options.at !== undefined ? { at: options.at } : {}),
     ...(options.targetSuffix !== undefined ? { targetSuffix: options.targetSuffix } : {}),
     ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.sources !== undefined ? { sources: options.sources } : {}),
     ...(options.requestedBy !== undefined ? { requestedBy: options.requestedBy } : {}),
   };
 }
@@ -81,6 +87,25 @@ export function formatFailoverReport(report: FailoverReport): string[] {
   ];
 }
 
+/**
+ * A partial failover (FailoverIncompleteError) as a person acts on it: per source live (its target) or
+ * failed (its error), what to point the applications at, and the command that finishes it.
+ */
+export function formatIncompleteFailover(report: FailoverReport): string[] {
+  const table = new Table({ head: ['SOURCE', 'STATE', 'TARGET', 'ERROR'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, 70] });
+  const failed = report.failed ?? [];
+  for (const s of report.sources) table.push([s.source, s.from === 'mirror' ? 'live (mirror)' : 'live', s.target, '']);
+  for (const f of failed) table.push([f.source, 'FAILED', `${f.target} (not for the applications)`, `${f.error}: ${f.message}`]);
+  const total = report.sources.length + failed.length;
+  return [
+    `Failover ${report.failoverId} of plan ${report.plan} is INCOMPLETE: ${failed.length} of ${total} source(s) not restored; backup ${report.backup.backupId} (started ${report.backup.startedAt}), from the DR vault`,
+    table.toString(),
+    ...failed.map((f) => `${f.source}: ${f.action}`),
+    report.sources.length > 0 ? `Point the applications of ${report.sources.map((s) => s.source).join(', ')} at their targets above (docs/RUNBOOKS.md, "A source fails").` : 'No source is live yet.',
+    ...(report.finish ? ['Finish the failover (only the failed sources, the same backup and targets; it asks for an approval again):', `  ${finishCommand(report.finish)}`, `  or in the console: ${JSON.stringify(report.finish)}`] : []),
+  ];
+}
+
 export async function failoverCommand(options: FailoverCommandOptions, deps: Partial<FailoverCommandDeps> = {}): Promise<number> {
   const { io, stderr, runner } = { ...defaultDeps, ...deps };
   let input: Record<string, unknown>;
@@ -95,11 +120,21 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
     const outcome = await (runner ?? runnerFor(options)).run('failover', input, (p) => progress.update(p), { region: 'dr' });
     progress.done();
     if (options.json) {
-      io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: causeMessage(outcome.cause) }) }, null, 2));
+      // A partial failover's report comes with its cause: scripts get it as they get a complete one.
+      const partial = outcome.status === 'SUCCEEDED' ? undefined : reportOfIncompleteCause(outcome.cause);
+      io.out(
+        JSON.stringify(
+          { executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: causeMessage(outcome.cause), ...(partial ? { report: partial } : {}) }) },
+          null,
+          2,
+        ),
+      );
       return outcome.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED;
     }
     if (outcome.status !== 'SUCCEEDED') {
-      io.err(`Failover ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
+      const partial = reportOfIncompleteCause(outcome.cause);
+      if (partial) for (const line of formatIncompleteFailover(partial)) io.err(line);
+      else io.err(`Failover ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
       io.err(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
       return EXIT_FAILED;
     }
@@ -118,6 +153,7 @@ export function registerFailoverCommand(program: Command): void {
     .option('--at <time>', 'point in time (ISO 8601 with zone): the newest backup at or before it')
     .option('--target-suffix <suffix>', 'targets are lifeboat-<env>-restore-<source>-<suffix> and <directory>-<suffix> (default: failover)')
     .option('--overwrite', 'restore into targets that already hold data (an earlier failover)')
+    .option('--sources <names>', 'only these sources of the plan, comma-separated (a partial failover prints the command with its failed ones)', (value: string) => value.split(',').map((s) => s.trim()))
     .option(...REQUESTED_BY_OPTION, localRequester())
     .option('--workers <n>', 'local Lambda worker threads (1 to 64)', parseWorkerCount)
     .action(async (opts: FailoverCommandOptions) => {

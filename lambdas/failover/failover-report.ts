@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { caughtErrorSchema } from '../drill/drill-state';
+import { caughtErrorOf } from '../drill/drill-verdict';
+import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreReport } from '../restore/verify-restore';
 import { type FailoverStart } from './failover-start';
 
@@ -15,6 +18,21 @@ export const restoredSourceSchema = z.object({
   durationMs: z.number().nonnegative(),
 });
 export type RestoredSource = Pick<RestoreReport, 'restoreId' | 'source' | 'targetDescription' | 'entries' | 'items' | 'bytes' | 'durationMs'> & { target: { type: RestoreReport['target']['type'] } };
+
+/**
+ * An iteration of `Restore sources` whose restore failed: its Catch (lib/constructs/failover-workflow.ts, `Source not
+ * restored`) turns the failure into this item, so the Map goes on with the other sources and the report names every
+ * one. `error`: the child restore's own error and cause, as Step Functions caught them.
+ */
+export const failedSourceSchema = z.object({ restoreId: z.string().min(1), source: z.string().min(1), failed: z.literal(true), error: caughtErrorSchema });
+export type FailedSource = z.infer<typeof failedSourceSchema>;
+
+function isFailedSource(item: RestoredSource | FailedSource): item is FailedSource {
+  return 'failed' in item && item.failed === true;
+}
+
+/** An item of `$.restored`: the source's restore report, or its failure; told apart by `failed`. */
+export const sourceOutcomeSchema = z.discriminatedUnion('failed', [failedSourceSchema, restoredSourceSchema.extend({ failed: z.undefined().optional() })]);
 
 /**
  * One source of the failover: where it now is, what was restored, and how long its restore took; `from`
@@ -33,6 +51,26 @@ export type FailoverSourceReport = {
   reason?: string;
 };
 
+/** A source whose restore failed: not live. Its target may hold part of the restore, so it is no target for the applications. */
+export type FailoverFailedSource = {
+  source: string;
+  type: 's3' | 'dynamodb' | 'filesystem';
+  target: string;
+  /** The error's name (the restore step's own, e.g. RestoreIncompleteError, or States.Timeout). */
+  error: string;
+  /** Its message (a Lambda error's `errorMessage`), at most MAX_FAILED_MESSAGE characters. */
+  message: string;
+  /** What to do about it. */
+  action: string;
+};
+
+/**
+ * The runbook input that finishes a partial failover: the same plan, backup and targets, only the failed sources,
+ * over what their targets partly hold (`overwrite`, which the approver sees). Without the other fields of the first
+ * input: `requestedBy` is the new starter's, and `useMirrors` goes with the backup named.
+ */
+export type FailoverFinishInput = { plan: string; backupId: string; targetSuffix?: string; overwrite: true; sources: string[] };
+
 /** The failover runbook's result. */
 export type FailoverReport = {
   failoverId: string;
@@ -45,8 +83,28 @@ export type FailoverReport = {
   rtoSeconds: number;
   /** The age of the data at the failover's start, the oldest source's (backup age, or a mirror's data age): what was lost, at most. */
   rpoSeconds: number;
+  /** `rtoMet` is false while a source is not live: the plan's data is not all back. */
   objectives: { rtoMinutes: number; rpoMinutes: number; rtoMet: boolean; rpoMet: boolean };
+  /** The sources whose restore failed; absent when every source is live (`sources` lists the live ones only). */
+  failed?: FailoverFailedSource[];
+  /** With `failed`: the input that restores just those (docs/RUNBOOKS.md, "A source fails"). */
+  finish?: FailoverFinishInput;
 };
+
+/** A failed source's message in the report: room for what the error says to do, not for every key it lists. */
+export const MAX_FAILED_MESSAGE = 1000;
+
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+// Errors that outlast the retries without anything being wrong with the data or the input.
+const PASSING = new Set(['TransientError', 'States.Timeout', 'States.HeartbeatTimeout', 'RestoreSourceNotFinished']);
+
+function actionFor(error: string): string {
+  const finish = 'then restore it with the input in "finish" (this source only, the same backup, over what its target partly holds)';
+  return PASSING.has(error)
+    ? `A passing fault (throttling, a timeout) outlasted the retries: ${finish}.`
+    : `Fix what the error names (the restore's own error; "lifeboat executions show" or the child restore execution has the rest), ${finish}; or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr).`;
+}
 
 /** A restore result the report cannot place, or a source without one: the Map and the start disagree. */
 export class FailoverReportMismatchError extends Error {
@@ -61,13 +119,21 @@ export class FailoverPlanUnknownError extends Error {
 // Rounded up: a report never shows a recovery faster, or data fresher, than it was.
 const seconds = (fromIso: string, toIso: string): number => Math.max(0, Math.ceil((Date.parse(toIso) - Date.parse(fromIso)) / 1000));
 
+/** The targetSuffix the execution's input named, if any (it passed Validate failover, so it is a valid one). */
+function targetSuffixOf(request: unknown): string | undefined {
+  const suffix = request !== null && typeof request === 'object' ? (request as { targetSuffix?: unknown }).targetSuffix : undefined;
+  return typeof suffix === 'string' ? suffix : undefined;
+}
+
 /**
- * The failover's last state: per source its target and figures, the RTO of the whole failover
- * (start → `finishedAt`), the RPO of the data restored (the backup's age at the start), and both
- * against the plan's objectives. Pure: everything comes from the state's input and the plans.
+ * The failover's last state, reached whether or not every source was restored: per live source its
+ * target and figures (a restore from the DR vault, or its mirror), per failed source its error and what
+ * to do, the RTO of the whole failover (start → `finishedAt`), the RPO of the data restored (the backup's
+ * age at the start), and both against the plan's objectives. Pure: everything comes from the state's
+ * input (`request`: the execution's input, for the finishing input's targetSuffix) and the plans.
  */
 export function failoverReport(
-  input: { failover: FailoverStart; restored: readonly RestoredSource[]; finishedAt: string },
+  input: { failover: FailoverStart; restored: readonly (RestoredSource | FailedSource)[]; finishedAt: string; request?: unknown },
   plans: readonly ProtectionPlanConfig[],
 ): FailoverReport {
   const { failover, restored } = input;
@@ -78,11 +144,18 @@ export function failoverReport(
   if (unknown.length > 0) throw new FailoverReportMismatchError(`Restore results ${unknown.join(', ')} belong to no source of failover ${failover.failoverId}`);
   const choices = failover.choices ?? [];
   const choiceOf = (source: string) => choices.find((c) => c.source === source);
-  const restoredSources = failover.restores.map(({ restoreId, request }): FailoverSourceReport => {
+  const restoredSources: FailoverSourceReport[] = [];
+  const failed: FailoverFailedSource[] = [];
+  for (const { restoreId, request } of failover.restores) {
     const report = byId.get(restoreId);
     if (!report) throw new FailoverReportMismatchError(`Failover ${failover.failoverId} has no restore result for source "${request.source}" (restore ${restoreId})`);
+    if (isFailedSource(report)) {
+      const { error, message } = caughtErrorOf(report.error);
+      failed.push({ source: request.source, type: request.target.type, target: describeTarget(request.target), error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error) });
+      continue;
+    }
     const reason = choiceOf(request.source)?.reason;
-    return {
+    restoredSources.push({
       source: request.source,
       type: report.target.type,
       target: report.targetDescription,
@@ -91,18 +164,20 @@ export function failoverReport(
       bytes: report.bytes,
       rtoSeconds: Math.ceil(report.durationMs / 1000),
       ...(choices.length > 0 ? { from: 'vault' as const, ...(reason !== undefined ? { reason } : {}) } : {}),
-    };
-  });
+    });
+  }
   const mirrored = choices.filter((c) => c.use === 'mirror');
   const mirrorSources = mirrored.map((c): FailoverSourceReport => ({ source: c.source, type: c.type, target: c.target ?? '', entries: 0, bytes: 0, rtoSeconds: 0, from: 'mirror', reason: c.reason }));
   // In the plan's order.
   const order = choices.map((c) => c.source);
-  const sources = [...restoredSources, ...mirrorSources].sort((x, y) => order.indexOf(x.source) - order.indexOf(y.source));
+  const inPlanOrder = <T extends { source: string }>(list: T[]): T[] => list.sort((x, y) => order.indexOf(x.source) - order.indexOf(y.source));
+  const sources = inPlanOrder([...restoredSources, ...mirrorSources]);
   const finishedAt = new Date(input.finishedAt).toISOString();
   const rtoSeconds = seconds(failover.startedAt, finishedAt);
   const backupAge = failover.restores.length > 0 || mirrored.length === 0 ? seconds(failover.backup.startedAt, failover.startedAt) : 0;
   const rpoSeconds = Math.max(backupAge, ...mirrored.map((c) => Math.ceil(c.dataAgeSeconds ?? 0)));
   const { rtoMinutes, rpoMinutes } = plan.objectives;
+  const targetSuffix = targetSuffixOf(input.request);
   return {
     failoverId: failover.failoverId,
     plan: failover.plan,
@@ -112,6 +187,12 @@ export function failoverReport(
     sources,
     rtoSeconds,
     rpoSeconds,
-    objectives: { rtoMinutes, rpoMinutes, rtoMet: rtoSeconds <= rtoMinutes * 60, rpoMet: rpoSeconds <= rpoMinutes * 60 },
+    objectives: { rtoMinutes, rpoMinutes, rtoMet: failed.length === 0 && rtoSeconds <= rtoMinutes * 60, rpoMet: rpoSeconds <= rpoMinutes * 60 },
+    ...(failed.length > 0
+      ? {
+          failed: inPlanOrder(failed),
+          finish: { plan: failover.plan, backupId: failover.backup.backupId, ...(targetSuffix !== undefined ? { targetSuffix } : {}), overwrite: true as const, sources: inPlanOrder(failed).map((f) => f.source) },
+        }
+      : {}),
   };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { InvalidInputError } from '../runtime/errors';
 import { isoInstant } from '../restore/restore-request';
-import { DEFAULT_FAILOVER_TARGET_SUFFIX } from '../../config/failover-target-name';
+import { DEFAULT_FAILOVER_TARGET_SUFFIX, reservedSuffixEnding, S3_RESERVED_BUCKET_NAME_ENDS } from '../../config/failover-target-name';
 
 /** The suffix of the failover targets when the input names none (one constant, shared with synth's name check). */
 export { DEFAULT_FAILOVER_TARGET_SUFFIX };
@@ -32,6 +32,15 @@ export const failoverRequestSchema = z
      * names one (a mirror holds the source as it is now, not as that backup holds it); true with either is refused.
      */
     useMirrors: z.boolean({ error: 'must be true or false' }).optional(),
+    /** Only these sources of the plan (a partial failover's `finish` names its failed ones); absent: every source. */
+    sources: z
+      .array(z.string({ error: 'must be source names' }).min(1, 'must be source names'), { error: 'must be a list of source names of the plan' })
+      .min(1, 'must name at least one source (leave it out for every source of the plan)')
+      .optional(),
+  })
+  .refine((r) => reservedSuffixEnding(r.targetSuffix) === undefined, {
+    message: `must not make the bucket names end with one of S3's reserved endings (${S3_RESERVED_BUCKET_NAME_ENDS.join(', ')}), which CreateBucket refuses: choose another suffix`,
+    path: ['targetSuffix'],
   })
   .refine((r) => !(r.backupId !== undefined && r.at !== undefined), { message: 'give either backupId or at, not both', path: ['backupId'] })
   .refine((r) => !(r.useMirrors === true && (r.backupId !== undefined || r.at !== undefined)), {
@@ -49,13 +58,13 @@ function describe(error: z.ZodError, raw: unknown): string {
   return error.issues
     .map((i) => {
       const field = i.path.length ? i.path.join('.') : '(input)';
-      if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix, overwrite, requestedBy and useMirrors`;
+      if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field; the fields are plan, backupId, at, targetSuffix, overwrite, requestedBy, useMirrors and sources`;
       return i.code === 'invalid_type' && i.path.length > 0 && !given(raw, i.path[0]) ? `${field}: is required` : `${field}: ${i.message}`;
     })
     .join('; ');
 }
 
-/** Validates the input against the schema and the environment's plans; every error names its field. */
+/** Validates the input against the schema and the environment's plans; every error names its field. `planConfig`: the plan, with only the `sources` named when given. */
 export function parseFailoverRequest(raw: unknown, plans: readonly ProtectionPlanConfig[]): FailoverRequest & { planConfig: ProtectionPlanConfig } {
   const parsed = failoverRequestSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidInputError(`Invalid failover input: ${describe(parsed.error, raw)}`);
@@ -66,5 +75,11 @@ export function parseFailoverRequest(raw: unknown, plans: readonly ProtectionPla
   }
   // A backup named (by id or time) is what the operator wants back: its copies, not the mirrors' present state.
   const useMirrors = request.useMirrors ?? (request.backupId === undefined && request.at === undefined);
-  return { ...request, useMirrors, planConfig };
+  if (request.sources === undefined) return { ...request, useMirrors, planConfig };
+  const names = planConfig.sources.map((s) => s.name);
+  const strangers = [...new Set(request.sources.filter((name) => !names.includes(name)))];
+  if (strangers.length > 0) {
+    throw new InvalidInputError(`Invalid failover input: sources: ${strangers.map((n) => `"${n}"`).join(', ')} ${strangers.length === 1 ? 'is not a source' : 'are not sources'} of plan "${planConfig.name}"; its sources are ${names.join(', ')}`);
+  }
+  return { ...request, useMirrors, planConfig: { ...planConfig, sources: planConfig.sources.filter((s) => request.sources?.includes(s.name)) } };
 }

@@ -6,6 +6,7 @@ import { createPrivateBucket } from '../restore/private-bucket';
 import { type RestoreTarget } from '../restore/restore-request';
 import { checkTargetAllowed } from '../restore/restore-target-policy';
 import { checkTargetState, type TargetDeps } from '../restore/restore-target-state';
+import { s3BucketNameProblem } from '../restore/target-names';
 
 /** A source of the plan and where the failover restores it. */
 export type FailoverTarget = { source: SourceConfig; target: RestoreTarget };
@@ -29,6 +30,9 @@ export function failoverTargetOf(source: SourceConfig, restoreTargetPrefix: stri
           (room > 0 ? `use a suffix of at most ${room} characters` : `the prefix and source name leave no room for a suffix`),
       );
     }
+    // A suffix such as "s3alias" or "x--x-s3" makes a name S3 reserves: refused here naming the field, not by CreateBucket.
+    const problem = s3BucketNameProblem(name);
+    if (problem) throw new InvalidInputError(`Invalid failover input: targetSuffix: the target bucket of source "${source.name}" would be ${name}, which is no valid S3 bucket name: ${problem}; choose another suffix`);
     return { type: 's3', bucket: name, prefix: '' };
   }
   if (source.type === 'dynamodb') return { type: 'dynamodb', table: name };

@@ -7,7 +7,7 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
 // The request itself is validated field by field by resolveRestore; here only the envelope the state machine adds.
 const inputSchema = z.object({ request: z.unknown(), restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/, 'must be the execution name') });
 
-/** First step of the restore runbook: validate every field, resolve the backup and snapshot, check the target. Writes only the restore's pin on the backup. */
+/** First step of the restore runbook: validate every field, resolve the backup and snapshot, check the target. Writes only the restore's claim on its target and its pin on the backup. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restore envelope' }, async (input, runtime) =>
   resolveRestore(input.request, input.restoreId, {
     restoreTargetPrefix: runtime.config.restoreTargetPrefix,
@@ -17,6 +17,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restor
     openVault: (side) => runtime.openVault(side),
     homeVault: runtime.config.homeVault,
     pin: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]) },
+    // As long as the pin: a claim left by a restore that died lapses when its execution can no longer be running.
+    claim: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]) },
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,

@@ -266,6 +266,8 @@ async function prepareTarget(restore: ResolvedRestore, schema: TableSchema | und
     const place = deps.tablePlace ?? { region: await deps.dynamodb.config.region(), scratch: false };
     const protection = restoredTableProtection(await sourceProtectionOf(schema, deps), place);
     // Without overwrite, resolve refused an existing table: one found now is this restore's own, made by an earlier attempt of this step.
+    // That holds only under the target's claim (target-claim.ts, audit R22 F1): resolve claimed the table before it checked it, so no
+    // other restore or failover can have created it in between; without the claim, one that did would be taken as ours and mixed into.
     if (existing) await finishNewTable(deps.dynamodb, schema, target.table, protection, deps.createTable);
     else await createTableFromSchema(deps.dynamodb, schema, target.table, protection, deps.createTable);
     return { created: !existing, notes: protection.notes };

@@ -11,7 +11,10 @@ import { httpStatusOf } from '../../vault';
  *
  * Idempotent for the caller's own bucket (a retried step finds it): "already owned by you", and
  * "already exists" from an endpoint that says so for the owner too (s3rver) when the caller may read
- * it. A name another account holds rethrows S3's BucketAlreadyExists.
+ * it. A name another account holds rethrows S3's BucketAlreadyExists. An own bucket is not necessarily this
+ * run's: another failover or drill of the same name may have made it. That is sound only because nothing is
+ * written into a restore target before its restore holds the target's claim (lambdas/restore/target-claim.ts,
+ * taken by the resolve step, which then checks the bucket is empty): an empty bucket made twice mixes nothing.
  */
 export async function createPrivateBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
   try {

@@ -15,6 +15,8 @@ import { tableSchemaSchema } from '../sources/dynamodb-table-schema';
 import { readBackupRecord, type RestorableBackup, snapshotOfSource } from './restored-backup';
 import { type ResolvedRestore } from './resolved-restore';
 import { pinsItsBackup, restorePinOf } from './restore-pin';
+import { claimRestoreTarget, releaseRestoreTarget, type TargetClaimDeps } from './target-claim';
+import { RestoreTargetClaimedError } from './restore-target-claimed-error';
 
 export type ResolveRestoreDeps = TargetDeps & {
   /** New buckets and tables a restore may create start with this (LIFEBOAT_RESTORE_TARGET_PREFIX). */
@@ -39,6 +41,12 @@ export type ResolveRestoreDeps = TargetDeps & {
         nonce?: () => string;
       }
     | undefined;
+  /**
+   * Claims the target in the catalog (target-claim.ts) for `seconds` (the pin's) before it is checked: one restore
+   * writes a target at a time. Absent: no claim (tests and the bench, which run one restore at a time); the handler
+   * always gives it. Its nonce is the pin's (one per invocation).
+   */
+  claim?: (TargetClaimDeps & { nonce?: () => string }) | undefined;
   now?: () => Date;
 };
 
@@ -49,7 +57,8 @@ const KINDS: Record<SourceConfig['type'], readonly string[]> = { s3: ['s3'], dyn
  * The first step of the restore runbook: validates every field of the request (each error names
  * the field), resolves the backup (by id, or the newest committed one at or before a point in
  * time), finds the source's snapshot in the chosen vault, and checks that the target may and can
- * receive it. Writes only the restore's pin on the backup (restore-pin.ts), once the backup is known
+ * receive it. Writes only the restore's claim on its target (target-claim.ts: taken before the target is checked, so
+ * that no other restore writes it between the check and this restore's writes) and its pin on the backup (restore-pin.ts), once the backup is known
  * not to be forgotten and before its snapshot is read: a pin that lands guarantees the snapshot is there
  * (no forget deletes it from then on); one refused fails the resolve with ForgottenBackupError.
  */
@@ -75,11 +84,20 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   const pin = pinsItsBackup(request, home) ? deps.pin : undefined;
   // Every invocation of this step of one execution pins under the same restore id (the execution's name); the
   // nonce tells this invocation's pin from that of a later one, which overwrites it and then owns the pin.
-  const nonce = pin ? (pin.nonce ?? randomUUID)() : undefined;
-  if (pin) await pin.catalog.pinBackup(record.backupId, restoreId, restorePinOf(restoreId, (deps.now ?? (() => new Date()))(), pin.seconds, nonce), request.vault);
+  const claim = deps.claim;
+  const nonce = pin || claim ? (pin?.nonce ?? claim?.nonce ?? randomUUID)() : undefined;
+  const now = (deps.now ?? (() => new Date()))();
+  if (pin) await pin.catalog.pinBackup(record.backupId, restoreId, restorePinOf(restoreId, now, pin.seconds, nonce), request.vault);
   try {
+    // Before the target's check, which is sound only once no other restore can write the target (target-claim.ts).
+    if (claim) await claimRestoreTarget(request.target, restoreId, now, claim, nonce);
     return await resolveSnapshotAndTarget(request, record, sourceSnapshot.snapshotId, { restoreId, prefix }, deps);
   } catch (err) {
+    // Its claim as its pin, by the same rules: released for good failures only, and only while this invocation owns it.
+    // A claim refused is another restore's, never this one's to release.
+    if (claim && !(err instanceof RestoreTargetClaimedError) && !(classifyError(err) instanceof TransientError)) {
+      await releaseRestoreTarget(claim.catalog, request.target, restoreId, nonce).catch(() => false);
+    }
     // A resolve that fails for good leaves no pin: its failure path has no abandon step (nothing was planned). Quietly:
     // the resolve's own error is what the operator must see, and a pin left behind stops counting at its `until`.
     // One the workflow retries (TransientError, as the handler classifies it) keeps its pin: a forget during the

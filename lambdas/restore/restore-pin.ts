@@ -1,6 +1,7 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type RestorePin } from '../catalog/backup-record';
-import { type ResolvedRestore } from './resolved-restore';
+import { describeTarget, type ResolvedRestore } from './resolved-restore';
+import { releaseRestoreTarget } from './target-claim';
 
 /**
  * Restore pins (docs/RUNBOOKS.md, "Running restores"): the resolve step pins the backup it restores in
@@ -34,22 +35,36 @@ export function restorePinOf(restoreId: string, now: Date, seconds: number, nonc
 }
 
 /**
- * What the last steps of a restore do with its pin: remove it, never failing the restore. Whatever its nonce:
- * verify and abandon run after the restore's last resolve invocation, so the pin is theirs to end.
+ * What the last steps of a restore do with its pin and with its claim on its target (target-claim.ts): remove
+ * them, never failing the restore. Whatever their nonce: verify and abandon run after the restore's last resolve
+ * invocation, so both are theirs to end. `target`: the claim's target; absent, only the pin is removed.
  */
-export type ReleaseRestorePin = (restore: Pick<ResolvedRestore, 'restoreId' | 'backupId' | 'vault'>) => Promise<void>;
+export type ReleaseRestorePin = (restore: Pick<ResolvedRestore, 'restoreId' | 'backupId' | 'vault'> & { target?: ResolvedRestore['target'] | undefined }) => Promise<void>;
 
 /**
  * Best effort: an unpin that fails is logged through `warn` and does not fail the restore (its data is
- * restored and verified, or its failure is what matters); the pin then counts until its `until`.
+ * restored and verified, or its failure is what matters); the pin then counts until its `until`. The same for
+ * the target's claim, which is in the same catalog whichever vault the restore read (the resolve step took it
+ * there): one not released holds the target until its `until`.
  */
-export function releaseRestorePin(catalog: Pick<BackupCatalog, 'unpinBackup'>, homeVault: 'primary' | 'dr', warn: (message: string) => void): ReleaseRestorePin {
+export function releaseRestorePin(catalog: Pick<BackupCatalog, 'unpinBackup' | 'releaseTarget'>, homeVault: 'primary' | 'dr', warn: (message: string) => void): ReleaseRestorePin {
   return async (restore) => {
-    if (!pinsItsBackup(restore, homeVault)) return;
+    if (pinsItsBackup(restore, homeVault)) {
+      try {
+        await catalog.unpinBackup(restore.backupId, restore.restoreId);
+      } catch (err) {
+        warn(`Could not remove the pin of restore ${restore.restoreId} from backup ${restore.backupId} (${describeError(err)}); retention keeps the backup until the pin's time has passed.`);
+      }
+    }
+    if (restore.target === undefined) return;
     try {
-      await catalog.unpinBackup(restore.backupId, restore.restoreId);
+      await releaseRestoreTarget(catalog, restore.target, restore.restoreId);
     } catch (err) {
-      warn(`Could not remove the pin of restore ${restore.restoreId} from backup ${restore.backupId} (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}); retention keeps the backup until the pin's time has passed.`);
+      warn(`Could not release the claim of restore ${restore.restoreId} on ${describeTarget(restore.target)} (${describeError(err)}); other restores into it are refused until the claim's time has passed.`);
     }
   };
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -1,3 +1,5 @@
+import { S3_RESERVED_BUCKET_NAME_ENDS } from '../../config/failover-target-name';
+
 /**
  * The rules a restore target's names must follow, checked when the runbook input is validated: a
  * name AWS or the kernel would refuse otherwise fails deep in the restore, with an error that names
@@ -18,8 +20,19 @@ export function s3BucketNameProblem(name: string): string | undefined {
   if (/^[.-]|[.-]$/.test(name)) return 'it begins or ends with a dot or hyphen';
   if (name.includes('..')) return 'it has two dots in a row';
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'it is formatted as an IP address';
+  // S3 refuses these at CreateBucket (InvalidBucketName), which names no field: found here, the field is named.
+  const start = S3_RESERVED_BUCKET_NAME_STARTS.find((s) => name.startsWith(s));
+  if (start !== undefined) return `it begins with "${start}", which S3 reserves at the start of bucket names`;
+  const end = S3_RESERVED_BUCKET_NAME_ENDS.find((e) => name.endsWith(e));
+  if (end !== undefined) return `it ends with "${end}", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets)`;
   return undefined;
 }
+
+/** S3 refuses general purpose bucket names that start with these (its bucket naming rules). "sthree-configurator" starts with "sthree-". */
+export const S3_RESERVED_BUCKET_NAME_STARTS = ['xn--', 'sthree-', 'amzn-s3-demo-'] as const;
+
+/** ... or end with these (config/failover-target-name.ts, which the config may import): access point and Object Lambda aliases, directory buckets, table buckets. */
+export { S3_RESERVED_BUCKET_NAME_ENDS };
 
 /** DynamoDB's rule for table names (its length: the schema's min/max). */
 export const DYNAMODB_TABLE_NAME_RULE = 'a DynamoDB table name is 3 to 255 letters, digits, underscores, dots and hyphens';

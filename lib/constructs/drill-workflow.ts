@@ -157,8 +157,9 @@ export class DrillWorkflow extends Construct {
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [scratchObjects], conditions: own }));
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'dynamodb:DeleteTable'], resources: [scratchTables] }));
     // The pins of the drill's restores (drill-pins.ts): their verify steps leave them, since Compare still reads the
-    // snapshot; the cleanup removes them, one conditional UpdateItem of the backup's record each, on the table only.
-    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+    // snapshot; the cleanup removes them, one conditional UpdateItem of the backup's record each, on the table only,
+    // and with each its restore's claim on its scratch target (lambdas/restore/target-claim.ts), one conditional DeleteItem.
+    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }));
     props.catalogKey.grantEncryptDecrypt(cleanup);
     // Record: the report object, written once (read back when a retry finds it), and the catalog item. Create-only
     // (If-None-Match: *, drill-report-object.ts): the evidence of an earlier drill cannot be replaced by this role.

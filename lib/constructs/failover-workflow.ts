@@ -58,9 +58,11 @@ export type FailoverWorkflowProps = {
  * The failover runbook (docs/RUNBOOKS.md, "Failover"), in the DR region's stack: Wait for approval
  * (approval-step.ts; rejected or timed out, nothing is created or written) → Validate failover
  * (every field and every source's target checked up front, target buckets created) → Restore sources
- * (the restore chain once per source, in parallel, from the DR vault) → Failover report (per-source
- * and total RTO, the RPO of the data restored). It names only resources of its own region: it works
- * with the primary region down.
+ * (the restore chain once per source, in parallel, from the DR vault; a source whose restore fails
+ * becomes a failed item, the others go on) → Failover report (per-source and total RTO, the RPO of the
+ * data restored; the failed sources with their errors) → SUCCEEDED with the report when every source is
+ * live, else FAILED with FailoverIncompleteError, whose cause names the failed and the live sources. It
+ * names only resources of its own region: it works with the primary region down.
  */
 export class FailoverWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -137,16 +139,43 @@ export class FailoverWorkflow extends Construct {
     // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
     const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
     const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout });
+    // A source's restore that fails must not hide the others (an inline Map fails, and stops every iteration, when one
+    // fails): as in the drill, its iteration catches the failure and returns it as its item, so the report names every
+    // source, live or failed, and the execution fails after it. A Fail state cannot be caught where it is, so the
+    // child's task and its Fail states (restore-source-state-machine.ts) run as the one branch of a Parallel.
+    const restoreOne = new sfn.Parallel(this, 'Restore and verify source', {
+      comment: 'Restores this source through the restore-source state machine; its result is the source\'s verification report, or, when the restore failed, the failure as an item.',
+      outputPath: '$[0]',
+    }).branch(restoreSource.startTask(this));
+    const notRestored = new sfn.Pass(this, 'Source not restored', {
+      comment: 'The source\'s restore failed: the item names the source, its restore and target, and the child restore\'s own error and cause, for the report.',
+      parameters: { 'source.$': '$.request.source', 'restoreId.$': '$.restoreId', 'target.$': '$.request.target', failed: true, 'error.$': '$.error' },
+    });
+    restoreOne.addCatch(notRestored, { errors: ['States.ALL'], resultPath: '$.error' });
     const restoreSources = new sfn.Map(this, 'Restore sources', {
-      comment: 'Restores every source of the backup from the DR vault into its target in this region and verifies it, one iteration per source, in parallel.',
+      comment: 'Restores every source of the backup from the DR vault into its target in this region and verifies it, one iteration per source, in parallel; each iteration\'s result is its restore report, or its failure ({ source, restoreId, target, failed, error }).',
       itemsPath: '$.failover.restores',
       resultPath: '$.restored',
-    }).itemProcessor(restoreSource.startTask(this));
-    const reportTask = lifeboatTask(this, 'Failover report', 'Per source: target, entries, bytes and restore time; the total RTO and the RPO of the data restored, against the plan\'s objectives.', report, '$.report', {
-      'failover.$': '$.failover',
-      'restored.$': '$.restored',
-    });
+    }).itemProcessor(restoreOne);
+    const reportTask = lifeboatTask(
+      this,
+      'Failover report',
+      'Per live source: target, entries, bytes and restore time; per failed source: its error and what to do, and the input that finishes the failover; the total RTO and the RPO of the data restored, against the plan\'s objectives.',
+      report,
+      '$.report',
+      { 'failover.$': '$.failover', 'restored.$': '$.restored', 'request.$': '$$.Execution.Input' },
+    );
     const done = new sfn.Succeed(this, 'Failover complete', { comment: 'Every source is restored and verified in this region; the output is the failover report.', outputPath: '$.report' });
+    // A partial failover must not look SUCCEEDED: the operator would point every application at targets some of which are empty.
+    const incomplete = new sfn.Fail(this, 'Failover incomplete', {
+      comment: 'A source\'s restore failed: fails the execution with FailoverIncompleteError, whose cause names the failed sources and the live ones with their targets, and carries the report.',
+      error: 'FailoverIncompleteError',
+      causePath: '$.report.incompleteCause',
+    });
+    // IsPresent true, never false: the one form both Step Functions and the local executor evaluate alike (restore-workflow.ts).
+    const everySource = new sfn.Choice(this, 'Every source restored?', { comment: 'The report has incompleteCause when a source\'s restore failed: the execution fails with it; else it succeeds with the report.' })
+      .when(sfn.Condition.isPresent('$.report.incompleteCause'), incomplete)
+      .otherwise(done);
     const failureReport = failureReportState(this, {
       reportComment: 'Collects the failed step\'s error and cause with the input and execution name, for the Fail state and the execution history.',
       failName: 'Failover failed',
@@ -161,7 +190,7 @@ export class FailoverWorkflow extends Construct {
     });
     for (const step of [approval.task, startTask, restoreSources, reportTask]) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
     // The approval's result goes to $.approval: Validate failover still reads the execution's own input ($).
-    const definition = approval.task.next(startTask).next(restoreSources).next(reportTask).next(done);
+    const definition = approval.task.next(startTask).next(restoreSources).next(reportTask).next(everySource);
     // A failover that meets archived packs thaws them first: the restore runbook's archive timeout.
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout });
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, props.catalog, props.catalogKey);

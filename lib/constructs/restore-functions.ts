@@ -162,8 +162,13 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Catalog: resolve reads backups by id and by source (Query on the table, no index) and pins the backup it restores
   // (UpdateItem of the backup's record, lambdas/restore/restore-pin.ts); verify (success) and abandon (failure) unpin it.
   // Encrypt and decrypt: an UpdateItem reads the item and writes it back under the table's key.
-  resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
-  for (const fn of [verify, abandon]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+  // Resolve also claims the restore's target (lambdas/restore/target-claim.ts): a conditional PutItem of the TARGET# item,
+  // an UpdateItem when a retried resolve shares it, a GetItem of the claim that refused it, and a conditional DeleteItem
+  // of its own claim when it fails for good; verify and abandon delete the claim where they unpin.
+  resolve.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }),
+  );
+  for (const fn of [verify, abandon]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }));
   for (const fn of [resolve, verify, abandon]) props.catalogKey.grantEncryptDecrypt(fn);
 
   // Targets: new ones by name pattern, and (restore runbook of the primary region) the protected sources themselves.

@@ -29,7 +29,7 @@ it('synthesizes with no unacknowledged cdk-nag finding', () => {
 it.each([
   ['primary', 'us-east-1'],
   ['dr', 'us-west-2'],
-] as const)('the %s drill\'s cleanup may remove a pin from a backup record of its catalog (UpdateItem on the table), nothing more of the catalog', async (side, region) => {
+] as const)('the %s drill\'s cleanup may remove a pin from a backup record of its catalog (UpdateItem on the table) and a target claim (DeleteItem on the table), nothing more of the catalog', async (side, region) => {
   const stack = side === 'primary' ? dev.primary : dev.dr;
   const drill = side === 'primary' ? dev.protection.drillWorkflow : dev.protection.drDrillWorkflow;
   const policies = new DeployedPolicies(Template.fromStack(stack).toJSON() as CfnTemplate, { account: ACCOUNT, region });
@@ -52,7 +52,7 @@ it.each([
     ['dynamodb:UpdateItem', 'table', 'Allowed'],
     ['dynamodb:UpdateItem', '/index/byPlan', 'ImplicitlyDenied'],
     ['dynamodb:PutItem', 'table', 'ImplicitlyDenied'],
-    ['dynamodb:DeleteItem', 'table', 'ImplicitlyDenied'],
+    ['dynamodb:DeleteItem', 'table', 'Allowed'],
     ['dynamodb:GetItem', 'table', 'ImplicitlyDenied'],
     ['dynamodb:Query', '/index/byPlan', 'ImplicitlyDenied'],
   ]);

@@ -48,8 +48,8 @@ it('synthesizes with cdk-nag AwsSolutions and no unacknowledged finding', () => 
 });
 
 /**
- * The drill's iteration runs those states as the one branch of a Parallel whose Catch turns a source's failure into its
- * item (the drill reports every source); the failover's iteration is those states themselves (a failed source fails it).
+ * The drill's and the failover's iterations run those states as the one branch of a Parallel whose Catch turns a
+ * source's failure into its item (both report every source, audit R22 F2 for the failover).
  */
 function iterationOf(map: { ItemProcessor: AslDoc }, perSourceCatch: boolean): AslDoc {
   if (!perSourceCatch) return map.ItemProcessor;
@@ -69,7 +69,7 @@ function iterationOf(map: { ItemProcessor: AslDoc }, perSourceCatch: boolean): A
 describe.each([
   ['primary drill', () => primary, names.drillStateMachine, names.drillRestoreSourceStateMachine, true],
   ['DR drill', () => dr, names.drillStateMachine, names.drillRestoreSourceStateMachine, true],
-  ['failover', () => dr, names.failoverStateMachine, names.failoverRestoreSourceStateMachine, false],
+  ['failover', () => dr, names.failoverStateMachine, names.failoverRestoreSourceStateMachine, true],
 ] as const)('the %s', (_, template, parentName, childName, perSourceCatch) => {
   it('runs Restore sources over one Restore source task per source: startExecution.sync:2 of the child with the item\'s request and restore id, its result the child\'s Output', () => {
     const parent = machine(template(), parentName);

@@ -73,9 +73,13 @@ it('gives each restore function exact, least-privilege access', () => {
   const verify = statementsOf('verify-restore');
   // Only the shard writes targets' data; only plan creates tables (new ones, by name pattern) and writes plans. An S3
   // entry restored in pieces is one multipart upload: plan starts it, verify completes or aborts it (s3:PutObject on target objects only).
-  for (const a of ['s3:PutObject', 'dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 's3:DeleteObject', 'dynamodb:DeleteItem']) expect(actions(resolve).has(a)).toBe(false);
+  // DeleteItem: on the catalog's target claims only (checked below), never on a target table.
+  const offCatalog = (fn: Statement[]) => fn.filter((st) => !JSON.stringify(st.Resource).includes('CatalogTable'));
+  for (const a of ['s3:PutObject', 'dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 's3:DeleteObject']) expect(actions(resolve).has(a)).toBe(false);
+  expect(actions(offCatalog(resolve)).has('dynamodb:DeleteItem')).toBe(false);
   // Verify reads the shards' records: it neither writes nor scans a target table (each shard read back its items).
-  for (const a of ['dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 's3:DeleteObject', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchGetItem']) expect(actions(verify).has(a)).toBe(false);
+  for (const a of ['dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 's3:DeleteObject', 'dynamodb:Scan', 'dynamodb:BatchGetItem']) expect(actions(verify).has(a)).toBe(false);
+  expect(actions(offCatalog(verify)).has('dynamodb:DeleteItem')).toBe(false);
   const verifyPuts = verify.filter((s) => JSON.stringify(s.Action).includes('s3:PutObject'));
   expect(verifyPuts.map((s) => s.Action)).toEqual([['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload']]);
   expect(JSON.stringify(verifyPuts[0]?.Resource)).toContain(':s3:::lifeboat-dev-restore-*/*');
@@ -94,16 +98,18 @@ it('gives each restore function exact, least-privilege access', () => {
   // The abandon step (a failed restore's pieces): reads the plan, aborts uploads on targets, unpins the backup, nothing else.
   const abandon = statementsOf('abandon-restore');
   expect(actions(abandon)).toEqual(
-    new Set(['s3:GetObject', 'kms:Decrypt', 's3:AbortMultipartUpload', 'dynamodb:UpdateItem', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+    new Set(['s3:GetObject', 'kms:Decrypt', 's3:AbortMultipartUpload', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
   );
   // Restore pins (lambdas/restore/restore-pin.ts): resolve pins, verify and abandon unpin, by UpdateItem on the catalog table only.
+  // Target claims (lambdas/restore/target-claim.ts): resolve claims (PutItem; UpdateItem, GetItem) and releases its own when it
+  // fails (DeleteItem); verify and abandon release (DeleteItem). On the table only.
   for (const [fn, catalogActions] of [
-    [resolve, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
-    [verify, ['dynamodb:UpdateItem']],
-    [abandon, ['dynamodb:UpdateItem']],
+    [resolve, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']],
+    [verify, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
+    [abandon, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
   ] as const) {
     const onCatalog = fn.filter((st) => JSON.stringify(st.Action).includes('dynamodb:') && JSON.stringify(st.Resource).includes('CatalogTable'));
-    expect(onCatalog.map((st) => [st.Action, JSON.stringify(st.Resource)])).toEqual([[catalogActions.length === 1 ? catalogActions[0] : [...catalogActions], expect.not.stringContaining('index')]]);
+    expect(onCatalog.map((st) => [st.Action, JSON.stringify(st.Resource)])).toEqual([[[...catalogActions], expect.not.stringContaining('index')]]);
   }
   // The pin lasts the restore state machine's timeout (24 hours; 72 with an archive tier), so no execution outlives it.
   // The state machine's own TimeoutSeconds is the definition's last key (the approval task's comes before it).

@@ -327,7 +327,7 @@ describe('releaseRestorePin', () => {
 
   it('unpins a restore of the home vault; never one of the other vault', async () => {
     const calls: string[] = [];
-    const catalog = { unpinBackup: (b: string, p: string) => Promise.resolve(calls.push(`${b} ${p}`) > 0) };
+    const catalog = { unpinBackup: (b: string, p: string) => Promise.resolve(calls.push(`${b} ${p}`) > 0), releaseTarget: () => Promise.resolve(false) };
     await releaseRestorePin(catalog, 'primary', () => undefined)(restore);
     await releaseRestorePin(catalog, 'dr', () => undefined)(restore);
     expect(calls).toEqual([`${BACKUP} r-1`]);
@@ -335,7 +335,7 @@ describe('releaseRestorePin', () => {
 
   it('is best effort: an unpin that fails is logged, and the restore goes on', async () => {
     const warnings: string[] = [];
-    const catalog = { unpinBackup: () => Promise.reject(Object.assign(new Error('User is not authorized to perform: dynamodb:UpdateItem'), { name: 'AccessDeniedException' })) };
+    const catalog = { unpinBackup: () => Promise.reject(Object.assign(new Error('User is not authorized to perform: dynamodb:UpdateItem'), { name: 'AccessDeniedException' })), releaseTarget: () => Promise.resolve(false) };
     await expect(releaseRestorePin(catalog, 'primary', (m) => warnings.push(m))(restore)).resolves.toBeUndefined();
     expect(warnings).toEqual([
       `Could not remove the pin of restore r-1 from backup ${BACKUP} (AccessDeniedException: User is not authorized to perform: dynamodb:UpdateItem); retention keeps the backup until the pin's time has passed.`,

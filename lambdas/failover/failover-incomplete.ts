@@ -1,0 +1,77 @@
+import { type FailoverFinishInput, type FailoverReport } from './failover-report';
+
+/** The error a failover ends with when a source's restore failed (its `Failover incomplete` Fail state). */
+export const FAILOVER_INCOMPLETE_ERROR = 'FailoverIncompleteError';
+
+/** Step Functions' limit on an execution's failure cause (ExecutionFailedEventDetails.cause). */
+export const MAX_FAILURE_CAUSE = 32_768;
+
+// A failed source's message in the one-paragraph summary: its first words say what failed.
+const SUMMARY_MESSAGE = 300;
+
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** The `lifeboat failover` command line that runs `finish` (docs/RUNBOOKS.md, "A source fails"). */
+export function finishCommand(finish: FailoverFinishInput): string {
+  return [
+    `lifeboat failover --plan ${finish.plan} --backup ${finish.backupId}`,
+    ...(finish.targetSuffix !== undefined ? [`--target-suffix ${finish.targetSuffix}`] : []),
+    `--sources ${finish.sources.join(',')} --overwrite`,
+  ].join(' ');
+}
+
+/**
+ * What a partial failover's cause says first: which sources failed and why, which are live and where,
+ * and how to finish. Read alone (the console's cause, an alert) it is enough to act on.
+ */
+export function failoverIncompleteSummary(report: FailoverReport): string {
+  const failed = report.failed ?? [];
+  const total = failed.length + report.sources.length;
+  const live = report.sources.map((s) => `${s.source} at ${s.target}${s.from === 'mirror' ? ' (its mirror)' : ''}`);
+  return [
+    `Failover ${report.failoverId} of plan "${report.plan}" is incomplete: ${failed.length} of ${total} source(s) not restored, ${report.sources.length} live.`,
+    `Not restored (their targets may hold part of the restore: not for the applications): ${failed.map((f) => `${f.source} (${f.error}: ${clip(f.message, SUMMARY_MESSAGE)})`).join('; ')}.`,
+    live.length > 0 ? `Live, restored and verified (point their applications at these): ${live.join('; ')}.` : 'No source is live.',
+    ...(report.finish ? [`To finish, start the failover again with ${JSON.stringify(report.finish)} (${finishCommand(report.finish)}).`] : []),
+  ].join(' ');
+}
+
+/**
+ * The Fail state's cause: JSON as a Lambda error's (`errorMessage`: the summary, which the console and
+ * `causeMessage` show), with the whole report under `report` for `lifeboat failover` to print. Within
+ * Step Functions' cause limit: a report too long for it is left out, and the summary cut.
+ */
+export function failoverIncompleteCause(report: FailoverReport): string {
+  const summary = failoverIncompleteSummary(report);
+  const whole = JSON.stringify({ errorType: FAILOVER_INCOMPLETE_ERROR, errorMessage: summary, report });
+  if (whole.length <= MAX_FAILURE_CAUSE) return whole;
+  // JSON escapes can lengthen the summary: cut it until the whole text fits.
+  let room = MAX_FAILURE_CAUSE - 100;
+  for (;;) {
+    const text = JSON.stringify({ errorType: FAILOVER_INCOMPLETE_ERROR, errorMessage: clip(summary, room) });
+    if (text.length <= MAX_FAILURE_CAUSE) return text;
+    room = Math.max(1, room - (text.length - MAX_FAILURE_CAUSE));
+  }
+}
+
+/**
+ * The report step's output: the report, plus `incompleteCause` when a source failed, which the `Failover
+ * incomplete` Fail state (lib/constructs/failover-workflow.ts) ends the execution with. A complete failover's
+ * output is the report alone, as before.
+ */
+export function reportStepOutput(report: FailoverReport): FailoverReport & { incompleteCause?: string } {
+  return report.failed ? { ...report, incompleteCause: failoverIncompleteCause(report) } : report;
+}
+
+/** The report a FailoverIncompleteError's cause carries, when it does (a cause cut to fit carries none). */
+export function reportOfIncompleteCause(cause: string | undefined): FailoverReport | undefined {
+  if (cause === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorType?: unknown; report?: unknown };
+    if (parsed.errorType !== FAILOVER_INCOMPLETE_ERROR || parsed.report === null || typeof parsed.report !== 'object') return undefined;
+    const report = parsed.report as Partial<FailoverReport>;
+    return Array.isArray(report.sources) && Array.isArray(report.failed) ? (report as FailoverReport) : undefined;
+  } catch {
+    return undefined;
+  }
+}

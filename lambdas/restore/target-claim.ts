@@ -1,0 +1,61 @@
+import { posix } from 'node:path';
+import { type BackupCatalog, type TargetClaim } from '../catalog/backup-catalog';
+import { describeTarget } from './resolved-restore';
+import { type RestoreTarget } from './restore-request';
+import { RestoreTargetClaimedError } from './restore-target-claimed-error';
+
+/**
+ * Target claims (audit R22 F1; docs/RUNBOOKS.md, "Running restores"). The resolve step's target check ("empty or
+ * absent, unless overwrite") is check-then-act: two restores (or failovers, or a double click) into one target both
+ * pass it before either writes, and both then succeed into a mix of two backups. So every restore, overwrite or not
+ * (two overwrites mix as well), claims its target in the catalog its pin goes to before it checks it: a create-only
+ * item per target, keyed by the target's identity (targetClaimKey), holding the restore id. A second restore of the
+ * same target is refused (RestoreTargetClaimedError) until the first releases the claim, where it removes its pin
+ * (verify, abandon, a drill's cleanup), or the claim lapses at `until`, the restore workflow's timeout after it was
+ * taken (as a pin's, restore-pin.ts): no execution that took it can still be running then.
+ *
+ * The check after the claim is what makes it sound: a restore that took the claim once the other released it
+ * finds that one's data and is refused (unless overwrite, when writing over it is what was asked).
+ */
+
+/**
+ * A target's identity in the catalog. S3: the bucket, not bucket and prefix: the restore's checks and writes of one
+ * prefix see another's (an empty prefix is the whole bucket, and a prefix may lie inside another: "a/" and "a/b/"),
+ * so prefix-level claims would still let two restores into one bucket pass each other's emptiness check and mix.
+ * Two restores into different prefixes of one bucket therefore run one after the other. A table by its name; a
+ * directory by its path, normalized so that "/mnt/x/", "/mnt/x" and "/mnt//x" are one target.
+ */
+export function targetClaimKey(target: RestoreTarget): string {
+  if (target.type === 's3') return `s3#${target.bucket}`;
+  if (target.type === 'dynamodb') return `dynamodb#${target.table}`;
+  const path = posix.normalize(target.path);
+  return `filesystem#${path.length > 1 ? path.replace(/\/+$/, '') : path}`;
+}
+
+/** What taking a claim needs: the catalog, how long the claim lasts (the pin's seconds), and this invocation's nonce. */
+export type TargetClaimDeps = {
+  catalog: Pick<BackupCatalog, 'claimTarget' | 'releaseTarget'>;
+  seconds: number;
+};
+
+/**
+ * Claims `target` for restore `restoreId`, or throws RestoreTargetClaimedError naming the restore that holds it,
+ * when it started and what to do. Re-entrant for the same restore id (a retried resolve step), and a lapsed claim
+ * of another restore is taken over (BackupCatalog.claimTarget).
+ */
+export async function claimRestoreTarget(target: RestoreTarget, restoreId: string, now: Date, deps: TargetClaimDeps, nonce?: string): Promise<void> {
+  const claim: TargetClaim = {
+    restoreId,
+    target: describeTarget(target),
+    at: now.toISOString(),
+    until: new Date(now.getTime() + deps.seconds * 1000).toISOString(),
+    ...(nonce !== undefined ? { nonce } : {}),
+  };
+  const holder = await deps.catalog.claimTarget(targetClaimKey(target), claim, now);
+  if (holder) throw new RestoreTargetClaimedError(claim.target, holder);
+}
+
+/** Removes the claim of `restoreId` on `target`; with `nonce`, only while no other invocation of its resolve step shares it. */
+export async function releaseRestoreTarget(catalog: Pick<BackupCatalog, 'releaseTarget'>, target: RestoreTarget, restoreId: string, nonce?: string): Promise<boolean> {
+  return catalog.releaseTarget(targetClaimKey(target), restoreId, { nonce });
+}

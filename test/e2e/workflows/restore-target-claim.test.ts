@@ -1,0 +1,206 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { lifeboatConfigSchema } from '../../../config/lifeboat-config';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { createPrivateBucket } from '../../../lambdas/restore/private-bucket';
+import { targetClaimKey } from '../../../lambdas/restore/target-claim';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
+import { seedSampleBucket, seedSampleTable } from '../../../local/demo/sample-data';
+import { type FaultRule } from '../../../local/executor/fault-injection';
+import { approveEveryTask } from '../../../local/executor/local-approver';
+import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
+import { eventually } from '../../support/eventually';
+
+/**
+ * Audit R22 F1: two restores into one target both passed the "empty or absent" check before either wrote, both
+ * SUCCEEDED, and the target held a mix of both backups. The target claim (lambdas/restore/target-claim.ts) gives a
+ * target one restore at a time. Backups B1 and B2 differ (only-in-b1 / only-in-b2, shared.txt); restore A is held
+ * after its resolve step (which took the claim) while restore B of the other backup starts into the same target.
+ */
+const rawConfig = {
+  environments: [
+    {
+      name: 'tc',
+      account: '000000000000',
+      primaryRegion: 'us-east-1',
+      drRegion: 'us-west-2',
+      plans: [
+        {
+          name: 'duo',
+          schedule: 'rate(1 day)',
+          strategy: 'full',
+          retention: { keepLast: 5 },
+          objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
+          sources: [
+            { type: 's3', name: 'duo-a', bucket: 'lifeboat-tc-duo-a' },
+            { type: 'dynamodb', name: 'duo-t', table: 'lifeboat-tc-duo-t' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+const config = lifeboatConfigSchema.parse(rawConfig);
+
+let dataDir: string;
+let local: LocalEnvironment;
+let s3: S3Client;
+let ddb: DynamoDBClient;
+let catalog: BackupCatalog;
+let names: ReturnType<typeof resourceNames>;
+let b1: string;
+let b2: string;
+
+const run = (input: unknown, options: { executionName?: string; faults?: FaultRule[] } = {}) => {
+  const primary = local.stacks.find((s) => s.role === 'primary');
+  if (!primary) throw new Error('no primary stack');
+  return runLocalExecution({
+    stack: primary,
+    stateMachine: names.restoreStateMachine,
+    input,
+    endpoints: local.endpoints,
+    dataDir,
+    pool: local.lambdaPool(2),
+    retryIntervalScale: 0.001,
+    extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
+    // An overwrite waits for its approval (approval-step.ts): the local approver gives it.
+    onTaskToken: approveEveryTask(dataDir),
+    ...options,
+  });
+};
+
+async function backup(): Promise<string> {
+  const primary = local.stacks.find((s) => s.role === 'primary');
+  if (!primary) throw new Error('no primary stack');
+  const r = await runLocalExecution({ stack: primary, stateMachine: names.backupStateMachine, input: { plan: 'duo', trigger: 'test' }, endpoints: local.endpoints, dataDir, pool: local.lambdaPool(2), retryIntervalScale: 0.001 });
+  const id = (r.output as { committed?: { backupId?: string } } | undefined)?.committed?.backupId;
+  if (r.status !== 'SUCCEEDED' || id === undefined) throw new Error(`backup failed: ${r.error ?? ''} ${r.cause ?? ''}`);
+  return id;
+}
+
+const hasItem = async (table: string, id: string) => (await ddb.send(new GetItemCommand({ TableName: table, Key: { orderId: { S: id } }, ConsistentRead: true }))).Item !== undefined;
+const onlyKeys = async (bucket: string) => ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((c) => c.Key ?? '').filter((k) => k.startsWith('only-in'));
+/** The restore waits after its resolve step (claim taken, nothing written yet) while another starts. */
+const heldAfterResolve: FaultRule[] = [{ state: 'Plan restore shards', delayMs: 6_000, times: 1 }];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-target-claim-'));
+  writeFileSync(path.join(dataDir, 'lifeboat.config.json'), JSON.stringify(rawConfig));
+  local = await openLocalEnvironment({ config, envName: 'tc', dataDir, exitWithParent: true });
+  names = resourceNames(local.environment);
+  s3 = localS3Client(local.endpoints, 'us-east-1');
+  ddb = localDynamoDbClient(local.endpoints, 'us-east-1');
+  catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), names.catalogTable);
+  await seedSampleBucket(s3, 'lifeboat-tc-duo-a', { bulkObjects: 5 });
+  await seedSampleTable(ddb, 'lifeboat-tc-duo-t', 20);
+  const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: 'lifeboat-tc-duo-a', Key: key, Body: body }));
+  await put('only-in-b1.txt', 'b1');
+  await put('shared.txt', 'version-from-B1');
+  await ddb.send(new PutItemCommand({ TableName: 'lifeboat-tc-duo-t', Item: { orderId: { S: 'only-in-b1' }, placedAt: { N: '1' } } }));
+  b1 = await backup();
+  await s3.send(new DeleteObjectCommand({ Bucket: 'lifeboat-tc-duo-a', Key: 'only-in-b1.txt' }));
+  await put('only-in-b2.txt', 'b2');
+  await put('shared.txt', 'version-from-B2 (longer)');
+  await ddb.send(new DeleteItemCommand({ TableName: 'lifeboat-tc-duo-t', Key: { orderId: { S: 'only-in-b1' } } }));
+  await ddb.send(new PutItemCommand({ TableName: 'lifeboat-tc-duo-t', Item: { orderId: { S: 'only-in-b2' }, placedAt: { N: '2' } } }));
+  b2 = await backup();
+}, 240_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  ddb?.destroy();
+  await local?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('two restores into one new table: the second is refused naming the first, the table holds the first backup only, and verify releases the claim', async () => {
+  const table = 'lifeboat-tc-restore-claim-t';
+  const target = { type: 'dynamodb', table } as const;
+  const first = run({ source: 'duo-t', backupId: b1, target }, { executionName: 'claim-first-t', faults: heldAfterResolve });
+  await eventually(() => catalog.targetClaim(targetClaimKey(target)), (c) => c !== undefined, 'the first restore claiming its table');
+  const second = await run({ source: 'duo-t', backupId: b2, target }, { executionName: 'claim-second-t' });
+  expect(second.status).toBe('FAILED');
+  expect(second.error).toBe('RestoreTargetClaimedError');
+  expect(second.cause).toContain('dynamodb table lifeboat-tc-restore-claim-t is being restored by restore claim-first-t');
+  expect(second.cause).toContain('choose another target');
+  const won = await first;
+  expect([won.status, won.error]).toEqual(['SUCCEEDED', undefined]);
+  expect(won.output).toMatchObject({ backupId: b1, verified: { mismatches: 0 } });
+  expect([await hasItem(table, 'only-in-b1'), await hasItem(table, 'only-in-b2')]).toEqual([true, false]);
+  expect((await ddb.send(new ScanCommand({ TableName: table, Select: 'COUNT' }))).Count).toBe(21);
+  expect(await catalog.targetClaim(targetClaimKey(target))).toBeUndefined();
+}, 180_000);
+
+it('two overwrites into one bucket mix too: the second is refused; the bucket holds the first backup only', async () => {
+  const bucket = 'lifeboat-tc-restore-claim-a';
+  await createPrivateBucket(s3, 'us-east-1', bucket);
+  const target = { type: 's3', bucket, prefix: '' } as const;
+  const first = run({ source: 'duo-a', backupId: b1, target, overwrite: true }, { executionName: 'claim-first-a', faults: heldAfterResolve });
+  await eventually(() => catalog.targetClaim(targetClaimKey(target)), (c) => c !== undefined, 'the first restore claiming its bucket');
+  // Another prefix of the same bucket: the claim is the bucket's (target-claim.ts says why).
+  const second = await run({ source: 'duo-a', backupId: b2, target: { ...target, prefix: 'other/' }, overwrite: true }, { executionName: 'claim-second-a' });
+  expect([second.status, second.error]).toEqual(['FAILED', 'RestoreTargetClaimedError']);
+  expect(second.cause).toContain(`s3://${bucket}/other/ is being restored by restore claim-first-a`);
+  const won = await first;
+  expect([won.status, won.error]).toEqual(['SUCCEEDED', undefined]);
+  expect(await onlyKeys(bucket)).toEqual(['only-in-b1.txt']);
+  const shared = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'shared.txt' }));
+  expect(await shared.Body?.transformToString()).toBe('version-from-B1');
+  expect(await catalog.targetClaim(targetClaimKey(target))).toBeUndefined();
+}, 180_000);
+
+it('a restore that fails after its plan releases its claim in the abandon step', async () => {
+  const target = { type: 'dynamodb', table: 'lifeboat-tc-restore-claim-abandoned' } as const;
+  const failing = run(
+    { source: 'duo-t', backupId: b1, target },
+    { executionName: 'claim-abandoned', faults: [...heldAfterResolve, { state: 'Verify restore', errorName: 'RestoreVerificationError', message: 'injected' }] },
+  );
+  const held = await eventually(() => catalog.targetClaim(targetClaimKey(target)), (c) => c !== undefined, 'the restore claiming its table');
+  expect(held?.restoreId).toBe('claim-abandoned');
+  const result = await failing;
+  expect([result.status, result.error]).toEqual(['FAILED', 'RestoreVerificationError']);
+  expect(await catalog.targetClaim(targetClaimKey(target))).toBeUndefined();
+}, 180_000);
+
+describe('claims in the local cloud catalog', () => {
+  const at = new Date('2026-12-05T10:00:00Z');
+  const claimOf = (restoreId: string, now: Date, nonce?: string) => ({
+    restoreId,
+    target: 'directory /mnt/claims',
+    at: now.toISOString(),
+    until: new Date(now.getTime() + 3600_000).toISOString(),
+    ...(nonce !== undefined ? { nonce } : {}),
+  });
+
+  it('a retried resolve of the same restore re-takes its claim and shares it: neither invocation alone releases it', async () => {
+    const key = targetClaimKey({ type: 'filesystem', path: '/mnt/claims/retried/' });
+    expect(await catalog.claimTarget(key, claimOf('r-1', at, 'first'), at)).toBeUndefined();
+    expect(await catalog.claimTarget(key, claimOf('r-1', at, 'retry'), at)).toBeUndefined();
+    // The other spelling of the path is the same target.
+    expect(await catalog.claimTarget(targetClaimKey({ type: 'filesystem', path: '/mnt//claims/retried' }), claimOf('r-2', at), at)).toMatchObject({ restoreId: 'r-1' });
+    expect(await catalog.releaseTarget(key, 'r-1', { nonce: 'first' })).toBe(false);
+    expect(await catalog.releaseTarget(key, 'r-1', { nonce: 'retry' })).toBe(false);
+    expect(await catalog.releaseTarget(key, 'r-2')).toBe(false);
+    expect(await catalog.releaseTarget(key, 'r-1')).toBe(true);
+    expect(await catalog.targetClaim(key)).toBeUndefined();
+  });
+
+  it('a lapsed claim of another restore is taken over; one not lapsed is not', async () => {
+    const key = targetClaimKey({ type: 'filesystem', path: '/mnt/claims/lapsed' });
+    expect(await catalog.claimTarget(key, claimOf('r-old', at), at)).toBeUndefined();
+    const before = new Date(at.getTime() + 3599_000);
+    expect(await catalog.claimTarget(key, claimOf('r-new', before), before)).toMatchObject({ restoreId: 'r-old', until: '2026-12-05T11:00:00.000Z' });
+    const after = new Date(at.getTime() + 3601_000);
+    expect(await catalog.claimTarget(key, claimOf('r-new', after), after)).toBeUndefined();
+    expect(await catalog.targetClaim(key)).toMatchObject({ restoreId: 'r-new', at: after.toISOString() });
+    // The restore that lost it cannot release the new holder's claim.
+    expect(await catalog.releaseTarget(key, 'r-old')).toBe(false);
+    expect(await catalog.releaseTarget(key, 'r-new')).toBe(true);
+  });
+});

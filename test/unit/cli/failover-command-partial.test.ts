@@ -1,0 +1,70 @@
+import { failoverCommand, failoverInput } from '../../../cli/commands/failover-command';
+import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
+import { failoverIncompleteCause } from '../../../lambdas/failover/failover-incomplete';
+import { type FailoverReport } from '../../../lambdas/failover/failover-report';
+
+/**
+ * `lifeboat failover` when a source's restore failed (FailoverIncompleteError): per source live (its target) or
+ * FAILED (its error), what to point the applications at, and the command that restores only the failed sources.
+ */
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, deps: { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, stderr: { isTTY: false, write: () => true } } };
+}
+const runnerReturning = (outcome: WorkflowOutcome): WorkflowRunner => ({ run: () => Promise.resolve(outcome) });
+const options = { config: 'lifeboat.config.json', env: 'au', dataDir: '.unused' };
+const BACKUP = '20261205T100000Z-1a2b3c4d';
+
+const report: FailoverReport = {
+  failoverId: 'f-1',
+  plan: 'trio',
+  backup: { backupId: BACKUP, startedAt: '2026-12-05T10:00:00.000Z' },
+  startedAt: '2026-12-05T12:00:00.000Z',
+  finishedAt: '2026-12-05T12:01:00.000Z',
+  sources: [
+    { source: 'trio-a', type: 's3', target: 's3://lifeboat-au-restore-trio-a-cli/', entries: 29, bytes: 4096, rtoSeconds: 3, from: 'vault' },
+    { source: 'trio-t', type: 'dynamodb', target: 'dynamodb table lifeboat-au-restore-trio-t-cli', entries: 1, items: 60, bytes: 6000, rtoSeconds: 5, from: 'vault' },
+  ],
+  rtoSeconds: 60,
+  rpoSeconds: 7200,
+  objectives: { rtoMinutes: 60, rpoMinutes: 1440, rtoMet: false, rpoMet: true },
+  failed: [{ source: 'trio-b', type: 's3', target: 's3://lifeboat-au-restore-trio-b-cli/', error: 'RestoreIncompleteError', message: '1 object(s) could not be restored (e.g. "readme.txt")', action: 'Fix what the error names, then restore it.' }],
+  finish: { plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', overwrite: true, sources: ['trio-b'] },
+};
+const incomplete: WorkflowOutcome = { executionId: 'f-1', status: 'FAILED', error: 'FailoverIncompleteError', cause: failoverIncompleteCause(report) };
+
+it('prints per source live with its target or FAILED with its error, and the command that finishes the failover; exit 1', async () => {
+  const { out, err, deps } = capture();
+  expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning(incomplete) })).toBe(1);
+  expect(out).toEqual([]);
+  const text = err.join('\n');
+  expect(err[0]).toBe(`Failover f-1 of plan trio is INCOMPLETE: 1 of 3 source(s) not restored; backup ${BACKUP} (started 2026-12-05T10:00:00.000Z), from the DR vault`);
+  expect(text).toMatch(/trio-a\s*│\s*live\s*│\s*s3:\/\/lifeboat-au-restore-trio-a-cli\/\s*│/);
+  expect(text).toMatch(/trio-t\s*│\s*live\s*│\s*dynamodb table lifeboat-au-restore-trio-t-cli\s*│/);
+  expect(text).toMatch(/trio-b\s*│\s*FAILED\s*│\s*s3:\/\/lifeboat-au-restore-trio-b-cli\/ \(not for the applications\)\s*│\s*RestoreIncompleteError: 1 object\(s\) could not be restored/);
+  expect(err).toContain('trio-b: Fix what the error names, then restore it.');
+  expect(err).toContain('Point the applications of trio-a, trio-t at their targets above (docs/RUNBOOKS.md, "A source fails").');
+  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite`);
+  expect(err).toContain(`  or in the console: {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","overwrite":true,"sources":["trio-b"]}`);
+  expect(err.at(-1)).toBe(`Execution f-1`);
+});
+
+it('--json gives scripts the partial report beside the error and the summary', async () => {
+  const { out, deps } = capture();
+  expect(await failoverCommand({ ...options, plan: 'trio', json: true }, { ...deps, runner: runnerReturning(incomplete) })).toBe(1);
+  const printed = JSON.parse(out.join('\n')) as { status: string; error: string; cause: string; report: FailoverReport };
+  expect(printed.report).toEqual(report);
+  expect(printed).toMatchObject({ status: 'FAILED', error: 'FailoverIncompleteError', cause: expect.stringMatching(/^Failover f-1 of plan "trio" is incomplete: 1 of 3 source\(s\) not restored, 2 live\./) as unknown as string });
+});
+
+it('a failure cause without a report (cut to fit, or another error) prints the error and its message as before', async () => {
+  const cut = JSON.stringify({ errorType: 'FailoverIncompleteError', errorMessage: 'Failover f-1 of plan "trio" is incomplete: …' });
+  const { err, deps } = capture();
+  expect(await failoverCommand({ ...options, plan: 'trio' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: cut }) })).toBe(1);
+  expect(err[0]).toBe('Failover FAILED: FailoverIncompleteError: Failover f-1 of plan "trio" is incomplete: …');
+});
+
+it('--sources becomes the input\'s sources', () => {
+  expect(failoverInput({ plan: 'trio', backup: BACKUP, targetSuffix: 'cli', sources: ['trio-b'], overwrite: true })).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', overwrite: true, sources: ['trio-b'] });
+});

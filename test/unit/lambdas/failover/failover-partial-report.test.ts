@@ -1,0 +1,114 @@
+import { FAILOVER_INCOMPLETE_ERROR, failoverIncompleteCause, MAX_FAILURE_CAUSE, reportOfIncompleteCause, reportStepOutput } from '../../../../lambdas/failover/failover-incomplete';
+import { type FailedSource, failoverReport, MAX_FAILED_MESSAGE, type RestoredSource } from '../../../../lambdas/failover/failover-report';
+import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
+import { testPlan } from '../../../support/test-plans';
+
+/**
+ * A failover in which a source's restore failed: the report lists the live sources (target, figures) and the failed
+ * ones (error, message, what to do), the input that finishes it, and the cause the execution fails with names both.
+ */
+const plan = testPlan({
+  name: 'trio',
+  sources: [
+    { type: 's3', name: 'trio-a', bucket: 'lifeboat-au-trio-a' },
+    { type: 's3', name: 'trio-b', bucket: 'lifeboat-au-trio-b' },
+    { type: 'dynamodb', name: 'trio-t', table: 'lifeboat-au-trio-t' },
+  ],
+});
+const BACKUP = '20261205T100000Z-1a2b3c4d';
+const request = (source: string, target: FailoverStart['restores'][number]['request']['target']) => ({ restoreId: `f-1-${source}`, request: { source, backupId: BACKUP, target, overwrite: false, vault: 'dr' as const } });
+const failover: FailoverStart = {
+  failoverId: 'f-1',
+  plan: 'trio',
+  startedAt: '2026-12-05T12:00:00.000Z',
+  backup: { backupId: BACKUP, startedAt: '2026-12-05T10:00:00.000Z' },
+  restores: [
+    request('trio-a', { type: 's3', bucket: 'lifeboat-au-restore-trio-a-cli', prefix: '' }),
+    request('trio-b', { type: 's3', bucket: 'lifeboat-au-restore-trio-b-cli', prefix: '' }),
+    request('trio-t', { type: 'dynamodb', table: 'lifeboat-au-restore-trio-t-cli' }),
+  ],
+  choices: ['trio-a', 'trio-b', 'trio-t'].map((source) => ({ source, use: 'vault' as const, reason: 'not mirrored: restored from the DR vault', type: source === 'trio-t' ? ('dynamodb' as const) : ('s3' as const) })),
+};
+const live: RestoredSource[] = [
+  { restoreId: 'f-1-trio-t', source: 'trio-t', target: { type: 'dynamodb' }, targetDescription: 'dynamodb table lifeboat-au-restore-trio-t-cli', entries: 1, items: 60, bytes: 6000, durationMs: 4_200 },
+  { restoreId: 'f-1-trio-a', source: 'trio-a', target: { type: 's3' }, targetDescription: 's3://lifeboat-au-restore-trio-a-cli/', entries: 29, bytes: 4096, durationMs: 2_100 },
+];
+const lambdaCause = (errorType: string, errorMessage: string) => JSON.stringify({ errorType, errorMessage, trace: ['at x', 'at y'] });
+const failedB: FailedSource = {
+  restoreId: 'f-1-trio-b',
+  source: 'trio-b',
+  failed: true,
+  error: { Error: 'RestoreIncompleteError', Cause: lambdaCause('RestoreIncompleteError', '1 object(s) could not be restored because their data in the vault is damaged or missing (e.g. "readme.txt")') },
+};
+const at = '2026-12-05T12:01:00.000Z';
+
+it('lists the live sources with their targets and the failed one with its error, what to do and the input that finishes the failover', () => {
+  const report = failoverReport({ failover, restored: [failedB, ...live], finishedAt: at, request: { plan: 'trio', targetSuffix: 'cli', requestedBy: 'ops@host' } }, [plan]);
+  expect(report.sources.map((s) => [s.source, s.target, s.entries])).toEqual([
+    ['trio-a', 's3://lifeboat-au-restore-trio-a-cli/', 29],
+    ['trio-t', 'dynamodb table lifeboat-au-restore-trio-t-cli', 1],
+  ]);
+  expect(report.failed).toEqual([
+    {
+      source: 'trio-b',
+      type: 's3',
+      target: 's3://lifeboat-au-restore-trio-b-cli/',
+      error: 'RestoreIncompleteError',
+      message: '1 object(s) could not be restored because their data in the vault is damaged or missing (e.g. "readme.txt")',
+      action: expect.stringMatching(/^Fix what the error names .*then restore it with the input in "finish"/) as unknown as string,
+    },
+  ]);
+  expect(report.finish).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', overwrite: true, sources: ['trio-b'] });
+  // The plan's data is not all back: the RTO objective is not met, however fast the report came.
+  expect(report.objectives).toMatchObject({ rtoMet: false, rpoMet: false });
+});
+
+it('takes a plain States.* cause as it is, calls a timeout a passing fault, and cuts a long message', () => {
+  const timedOut: FailedSource = { ...failedB, error: { Error: 'States.Timeout', Cause: 'The restore of the source timed out' } };
+  const [timeout] = failoverReport({ failover, restored: [timedOut, ...live], finishedAt: at }, [plan]).failed ?? [];
+  expect(timeout).toMatchObject({ error: 'States.Timeout', message: 'The restore of the source timed out', action: expect.stringMatching(/^A passing fault/) as unknown as string });
+  const long: FailedSource = { ...failedB, error: { Error: 'ShardWriteError', Cause: lambdaCause('ShardWriteError', 'k'.repeat(5000)) } };
+  const [cut] = failoverReport({ failover, restored: [long, ...live], finishedAt: at }, [plan]).failed ?? [];
+  expect(cut?.message).toHaveLength(MAX_FAILED_MESSAGE);
+  expect(cut?.message.endsWith('…')).toBe(true);
+  // No targetSuffix in the input: the finishing input leaves it out too (the default).
+  expect(failoverReport({ failover, restored: [long, ...live], finishedAt: at, request: { plan: 'trio' } }, [plan]).finish).toEqual({ plan: 'trio', backupId: BACKUP, overwrite: true, sources: ['trio-b'] });
+});
+
+it('has neither failed nor finish when every source is live', () => {
+  const report = failoverReport({ failover: { ...failover, restores: failover.restores.filter((r) => r.request.source !== 'trio-b') }, restored: live, finishedAt: at }, [plan]);
+  expect('failed' in report || 'finish' in report).toBe(false);
+});
+
+it('the report step adds the cause of FailoverIncompleteError: the summary names the failed and the live sources, the report rides along', () => {
+  const output = reportStepOutput(failoverReport({ failover, restored: [failedB, ...live], request: { plan: 'trio', targetSuffix: 'cli' }, finishedAt: at }, [plan]));
+  const cause = JSON.parse(output.incompleteCause ?? '{}') as { errorType: string; errorMessage: string };
+  expect(cause.errorType).toBe(FAILOVER_INCOMPLETE_ERROR);
+  expect(cause.errorMessage).toBe(
+    'Failover f-1 of plan "trio" is incomplete: 1 of 3 source(s) not restored, 2 live. ' +
+      'Not restored (their targets may hold part of the restore: not for the applications): trio-b (RestoreIncompleteError: 1 object(s) could not be restored because their data in the vault is damaged or missing (e.g. "readme.txt")). ' +
+      'Live, restored and verified (point their applications at these): trio-a at s3://lifeboat-au-restore-trio-a-cli/; trio-t at dynamodb table lifeboat-au-restore-trio-t-cli. ' +
+      `To finish, start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","overwrite":true,"sources":["trio-b"]} ` +
+      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite).`,
+  );
+  const { incompleteCause: _, ...report } = output;
+  expect(reportOfIncompleteCause(output.incompleteCause)).toEqual(report);
+  // Every source live: no cause, the report as before.
+  const complete = reportStepOutput(failoverReport({ failover: { ...failover, restores: failover.restores.filter((r) => r.request.source !== 'trio-b') }, restored: live, finishedAt: at }, [plan]));
+  expect(complete).not.toHaveProperty('incompleteCause');
+});
+
+it('keeps the cause within Step Functions\' limit: a report too long for it is left out, the summary cut', () => {
+  const many = Array.from({ length: 80 }, (_, i) => `s-${String(i).padStart(2, '0')}`);
+  const bigPlan = testPlan({ name: 'big', sources: many.map((name) => ({ type: 's3', name, bucket: `lifeboat-au-${name}` })) });
+  const big: FailoverStart = { ...failover, plan: 'big', restores: many.map((s) => request(s, { type: 's3', bucket: `lifeboat-au-restore-${s}-failover`, prefix: '' })), choices: undefined };
+  const restored = many.map((s): FailedSource => ({ restoreId: `f-1-${s}`, source: s, failed: true, error: { Error: 'ShardWriteError', Cause: lambdaCause('ShardWriteError', `Access Denied "${'\u00e9"'.repeat(600)}`) } }));
+  const report = failoverReport({ failover: big, restored, finishedAt: at }, [bigPlan]);
+  const cause = failoverIncompleteCause(report);
+  expect(cause.length).toBeLessThanOrEqual(MAX_FAILURE_CAUSE);
+  expect(cause.length).toBeGreaterThan(MAX_FAILURE_CAUSE - 3000);
+  const parsed = JSON.parse(cause) as { errorType: string; errorMessage: string; report?: unknown };
+  expect(parsed).toMatchObject({ errorType: FAILOVER_INCOMPLETE_ERROR, errorMessage: expect.stringMatching(/^Failover f-1 of plan "big" is incomplete: 80 of 80 source\(s\) not restored, 0 live\. .*…$/) as unknown as string });
+  expect(parsed.report).toBeUndefined();
+  expect(reportOfIncompleteCause(cause)).toBeUndefined();
+});
