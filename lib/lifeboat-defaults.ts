@@ -26,14 +26,6 @@ export const ARCHIVE_RESTORE_TIMEOUT = Duration.hours(72);
 /** How long an overwritten or deleted vault object version is kept (the safety net behind versioning). */
 export const VAULT_NONCURRENT_VERSION_DAYS = 30;
 
-/**
- * How long the backup workflow's working objects (`plans/`, `parts/`: plans, shard manifests, shard parts,
- * cursors, commit markers, map run results) stay in a vault before its lifecycle expires them. Nothing reads
- * them after the run that wrote them (a run lasts at most ARCHIVE_RESTORE_TIMEOUT plus its lease); kept for
- * two weeks so a failed run can be looked into. Without it they grew with every run (one part per shard).
- */
-export const VAULT_WORKSPACE_DAYS = 14;
-
 /** Memory and time limit of a function whose handler has no entry in FUNCTION_SIZING. */
 export const DEFAULT_FUNCTION_SIZING = { memorySize: 1024, timeout: Duration.minutes(15) } as const;
 

@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { PACK_TIER_TAG, type StorageTiersInput } from '../../config/storage-tiers';
-import { VAULT_NONCURRENT_VERSION_DAYS, VAULT_WORKSPACE_DAYS } from '../lifeboat-defaults';
+import { VAULT_NONCURRENT_VERSION_DAYS } from '../lifeboat-defaults';
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { createProtectedKey } from './protected-key';
 import { breakGlassPrincipalArn, KEY_USER_TAG } from './security-options';
@@ -175,8 +175,6 @@ export class LifeboatVault extends Construct {
       lifecycleRules: [
         // Old versions exist only as a safety net against accidental overwrite/delete; prune keeps the vault's size honest.
         { noncurrentVersionExpiration: Duration.days(VAULT_NONCURRENT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
-        // The backup workflow's working objects, read by no one once their run has ended (docs/ARCHITECTURE.md).
-        ...['plans/', 'parts/'].map((prefix) => ({ id: `lifeboat-workspace-${prefix.slice(0, -1)}`, prefix, expiration: Duration.days(VAULT_WORKSPACE_DAYS) })),
         ...packTierRules(props.packTiers ?? []),
       ],
     });
