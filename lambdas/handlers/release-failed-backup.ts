@@ -1,4 +1,6 @@
-import { executionStatusChangeSchema, releaseFailedBackup } from '../backup/release-failed-backup';
+import { forgetSnapshotsOfFailedBackup } from '../backup/commit-backup';
+import { executionStatusChangeSchema, type FailedBackupRelease, releaseFailedBackup } from '../backup/release-failed-backup';
+import { handlerLogger } from '../operations/handler-logger';
 import { publishBackupFailedMetric } from '../operations/operation-metrics';
 import { MissingEnvironmentError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
@@ -7,12 +9,23 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
  * Target of the environment's EventBridge rule on its state machines' FAILED, TIMED_OUT and ABORTED
  * executions (lib/constructs/lifeboat-operations.ts): frees the plan's lease a stopped or timed-out
  * backup kept, records the backup FAILED, and counts every backup execution that ended so (BackupFailed).
+ *
+ * Once it recorded the backup FAILED, it deletes the snapshots the backup's commit wrote (named in its
+ * commit markers), as the workflow's own Record failure step does: no commit can record them any more,
+ * and left in the vault they would be in no catalog record while prune kept their data forever. Best
+ * effort: a failure is logged, and a function deployed without the vault's grants deletes nothing.
  */
-export const handler = lifeboatHandler({ schema: executionStatusChangeSchema, describes: 'execution status change' }, async (event, runtime) => {
+export const handler = lifeboatHandler({ schema: executionStatusChangeSchema, describes: 'execution status change' }, async (event, runtime): Promise<FailedBackupRelease & { snapshotsDeleted?: number }> => {
   const backupStateMachineName = runtime.config.backupStateMachineName;
   if (backupStateMachineName === undefined) throw new MissingEnvironmentError('LIFEBOAT_BACKUP_STATE_MACHINE');
   const result = await releaseFailedBackup(event, { catalog: runtime.catalog, plans: runtime.plans, backupStateMachineName });
   // Every backup execution that ended badly counts once, here: whether its Catch had already recorded it or not.
   if (result.plan !== undefined) publishBackupFailedMetric(runtime.environment, result.plan);
-  return result;
+  if (result.recorded !== 'FAILED' || result.backupId === undefined) return result;
+  const backupId = result.backupId;
+  const deleted = await forgetSnapshotsOfFailedBackup(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog }).catch((err: unknown) => {
+    handlerLogger.warn(`Snapshots of failed backup ${backupId} left in the vault: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    return [];
+  });
+  return { ...result, ...(deleted.length > 0 ? { snapshotsDeleted: deleted.length } : {}) };
 });

@@ -30,6 +30,12 @@ export type LifeboatOperationsProps = {
   readonly catalogKey: kms.IKey;
   /** The primary vault (the functions' VAULT_BUCKET; they do not open it). */
   readonly vault: s3.IBucket;
+  /**
+   * The primary vault's key: with it, release-failed-backup may read a stopped backup's commit markers (SSE-KMS)
+   * and delete the snapshots they name once the backup is FAILED.
+   * @default release-failed-backup gets no vault access and leaves such snapshots in the vault
+   */
+  readonly vaultKey?: kms.IKey;
   readonly backupStateMachine: sfn.IStateMachine;
   readonly backupStateMachineName: string;
   /** The primary region's topic, dead-letter queue and execution-status rule. */
@@ -82,6 +88,14 @@ export class LifeboatOperations extends Construct {
     // Reads the lease, marks the backup FAILED (or its DR copy), deletes the lease: three item actions on the table.
     this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }));
     props.catalogKey.grantEncryptDecrypt(this.releaseFailedBackup);
+    if (props.vaultKey) {
+      // Once FAILED, the snapshots a stopped backup's commit wrote go (release-failed-backup.ts): it lists and reads the
+      // backup's commit markers (SSE-KMS: Decrypt), deletes them and the snapshots they name. As the Record failure step.
+      this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [props.vault.arnForObjects('parts/*/committed/*')] }));
+      this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.vault.arnForObjects('snapshots/*')] }));
+      this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
+      this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
+    }
     props.executionStatusRule.addTarget(new targets.LambdaFunction(this.releaseFailedBackup, { ...props.alerts.deliveryOptions(), event: events.RuleTargetInput.fromEventPath('$') }));
 
     this.watchdog = new LifeboatFunction(this, 'WatchBackupAge', { handler: 'watch-backup-age', environment });
@@ -153,7 +167,11 @@ export class LifeboatOperations extends Construct {
 
     this.monitoring = this.dashboard(props, plans, lagSeconds);
 
-    acknowledgeScopedWildcards(this, [`${this.releaseFailedBackup.functionArn}:*`, `${this.watchdog.functionArn}:*`]);
+    acknowledgeScopedWildcards(this, [
+      `${this.releaseFailedBackup.functionArn}:*`,
+      `${this.watchdog.functionArn}:*`,
+      ...(props.vaultKey ? [props.vault.arnForObjects('parts/*/committed/*'), props.vault.arnForObjects('snapshots/*')] : []),
+    ]);
     for (const fn of [this.releaseFailedBackup, this.watchdog]) acknowledgeXRayWildcard(fn.role ?? fn);
   }
 

@@ -603,6 +603,7 @@ export class LifeboatProtection extends Construct {
       catalog: this.catalog.table,
       catalogKey: this.catalogKey,
       vault: this.vault.bucket,
+      vaultKey: this.vault.key,
       backupStateMachine: this.backupWorkflow.stateMachine,
       backupStateMachineName: names.backupStateMachine,
       alerts: this.alerts,

@@ -453,6 +453,17 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
   it('gives release-failed-backup the backup state machine\'s name and only the lease and record actions on the catalog', () => {
     const [fn] = Object.values(primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'release-failed-backup' }) } } }));
     expect((fn?.Properties as { Environment: { Variables: Record<string, string> } }).Environment.Variables.LIFEBOAT_BACKUP_STATE_MACHINE).toBe(names.backupStateMachine);
+    // Once it records a stopped backup FAILED it deletes the snapshots its commit wrote: the markers and snapshots/ only, never data.
+    const roleId = (fn?.Properties as { Role: { 'Fn::GetAtt': [string, string] } }).Role['Fn::GetAtt'][0];
+    const statements = Object.values(primary.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const s3 = statements.filter((st) => JSON.stringify(st.Action).includes('s3:')).map((st) => [st.Action, JSON.stringify(st.Resource).replace(/^.*"(\/[^"]*)"\]\]\}$/, '$1')]);
+    expect(s3).toEqual([
+      [['s3:GetObject', 's3:DeleteObject'], '/parts/*/committed/*'],
+      ['s3:DeleteObject', '/snapshots/*'],
+      ['s3:ListBucket', expect.stringContaining('VaultBucket')],
+    ]);
   });
 
   it('alarms per plan on backup age over the RPO, DR copy age, replication lag, skipped source entries and drills, and on scrub corruption, each acting on the region\'s topic', () => {

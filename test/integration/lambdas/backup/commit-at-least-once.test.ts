@@ -34,10 +34,15 @@ async function snapshotsOf(backupId: string): Promise<Snapshot[]> {
 
 /** The synthesized Record failure function, invoked as the backup workflow's Catch invokes it. */
 async function invokeRecordFailure(event: unknown): Promise<unknown> {
+  return invokeSynthesized('record-backup-failure', event);
+}
+
+/** A synthesized function of the primary stack by its handler, invoked with its own environment on the local cloud. */
+async function invokeSynthesized(handler: string, event: unknown): Promise<unknown> {
   const primary = env.local.stacks.find((s) => s.role === 'primary');
   if (!primary) throw new Error('no primary stack');
-  const fn = [...localFunctions(stackResources(primary)).values()].find((f) => f.environment['LIFEBOAT_HANDLER'] === 'record-backup-failure' || /RecordBackupFailure/.test(f.logicalId));
-  if (!fn) throw new Error('no RecordBackupFailure function in the primary stack');
+  const fn = [...localFunctions(stackResources(primary)).values()].find((f) => f.environment['LIFEBOAT_HANDLER'] === handler);
+  if (!fn) throw new Error(`no ${handler} function in the primary stack`);
   const functionEnv = {
     AWS_REGION: primary.region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -134,6 +139,29 @@ it('a commit that finds a recorded snapshot gone refuses to mark the backup COMM
   expect(await listedKeys(vault.store, `parts/${input.backupId}/committed/`)).toEqual([]);
   // Again (a retried step): nothing more to delete, and the record stays FAILED.
   expect(await forgetSnapshotsOfFailedBackup(input.backupId, { store: vault.store, catalog: env.catalog })).toEqual([]);
+}, 120_000);
+
+// Review 42b: a backup stopped (ABORTED, TIMED_OUT) while its commit ran never reaches Record failure; the rule's
+// release-failed-backup records it FAILED, and must delete the snapshots its commit wrote, which no record names.
+it('a backup stopped after its commit wrote snapshots: release-failed-backup records it FAILED and deletes them and the markers', async () => {
+  const input = await runUpToCommit();
+  const vault = await env.vault();
+  const failing = new BackupCatalog(DynamoDBDocumentClient.from(env.ddb), env.names.catalogTable);
+  failing.markCommitted = async () => {
+    throw new TransientError('the execution was stopped here');
+  };
+  await expect(commitBackup(input, { vault, catalog: failing })).rejects.toThrow(/stopped here/);
+  expect(await snapshotsOf(input.backupId)).toHaveLength(env.plan.sources.length);
+  // The stopped execution's lease, as Acquire lock left it.
+  const executionArn = `arn:aws:states:us-east-1:000000000000:execution:${env.names.backupStateMachine}:stopped-${input.backupId}`;
+  await env.catalog.acquireLock(SMALL_PLAN, input.backupId, new Date(), 3600, executionArn);
+  const released = await invokeSynthesized('release-failed-backup', {
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: { executionArn, stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${env.names.backupStateMachine}`, status: 'ABORTED', input: JSON.stringify({ plan: SMALL_PLAN }) },
+  });
+  expect(released).toEqual({ plan: SMALL_PLAN, backupId: input.backupId, released: true, recorded: 'FAILED', snapshotsDeleted: env.plan.sources.length });
+  expect(await snapshotsOf(input.backupId)).toEqual([]);
+  expect(await listedKeys(vault.store, `parts/${input.backupId}/committed/`)).toEqual([]);
 }, 120_000);
 
 it('two commits at once write one snapshot per source, and a catalog rebuild restores the backup', async () => {
