@@ -1,17 +1,28 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 /** Where S3 sends a request when nothing names a region (the AWS CLI's default too). */
 const FALLBACK_REGION = 'us-east-1';
 
 /**
- * The S3 client of an `s3://` vault (`lifeboat vault …`). Its region is the AWS CLI's: AWS_REGION,
- * AWS_DEFAULT_REGION (which the SDK itself does not read), else the SDK's own choice (the active
- * profile's `region` in ~/.aws/config, then the instance's), else us-east-1. The bucket may be in
- * another region than that: S3 answers such a request with a redirect (301, or 400
- * AuthorizationHeaderMalformed), which the SDK follows only with followRegionRedirects, at one extra
- * round trip on first use.
+ * The S3 client of an `s3://` vault (`lifeboat vault …`). The configured region is the AWS CLI's:
+ * AWS_REGION, AWS_DEFAULT_REGION (which the SDK itself does not read), else the SDK's own choice (the
+ * active profile's `region` in ~/.aws/config, then the instance's), else us-east-1. The bucket may be in
+ * another region: one HeadBucket asks S3 where it is (`x-amz-bucket-region`), and the client returned
+ * is the bucket region's, so the vault's many requests go there directly. Why: the SDK does not remember
+ * a redirect, so with followRegionRedirects alone every request would be sent twice (and it follows a
+ * 400 AuthorizationHeaderMalformed only for HeadBucket). followRegionRedirects stays on as the fallback
+ * when HeadBucket is not allowed.
  */
-export async function vaultS3Client(env: NodeJS.ProcessEnv): Promise<S3Client> {
+export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string): Promise<S3Client> {
+  const configured = await clientInConfiguredRegion(env);
+  if (bucket === undefined) return configured;
+  const region = await bucketRegion(configured, bucket);
+  if (region === undefined || region === (await configured.config.region())) return configured;
+  configured.destroy();
+  return new S3Client({ region, followRegionRedirects: true });
+}
+
+async function clientInConfiguredRegion(env: NodeJS.ProcessEnv): Promise<S3Client> {
   const named = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (named) return new S3Client({ region: named, followRegionRedirects: true });
   const sdkChoice = new S3Client({ followRegionRedirects: true });
@@ -22,5 +33,15 @@ export async function vaultS3Client(env: NodeJS.ProcessEnv): Promise<S3Client> {
     // "Region is missing": none is configured anywhere the SDK looks.
     sdkChoice.destroy();
     return new S3Client({ region: FALLBACK_REGION, followRegionRedirects: true });
+  }
+}
+
+/** The bucket's region as S3 says it (a 403 or 404 carries the header too), or undefined when S3 does not say. */
+async function bucketRegion(client: S3Client, bucket: string): Promise<string | undefined> {
+  try {
+    return (await client.send(new HeadBucketCommand({ Bucket: bucket }))).BucketRegion;
+  } catch (err) {
+    // The vault's own requests then say what is wrong (no such bucket, access denied) in its words.
+    return (err as { $response?: { headers?: Record<string, string | undefined> } }).$response?.headers?.['x-amz-bucket-region'];
   }
 }

@@ -61,7 +61,7 @@ async function storeFor(location: string, env: NodeJS.ProcessEnv): Promise<Vault
   }
   const [{ vaultS3Client }, { openVaultStore }] = await Promise.all([import('../vault-s3-client.js'), import('../../vault/aws.js')]);
   // The composition root: the S3 client is built here, and only when an s3:// location asks for it.
-  const client = await vaultS3Client(env);
+  const client = await vaultS3Client(env, /^s3:\/\/([^/]+)/.exec(location)?.[1]);
   return openVaultStore(location, { s3Client: () => client });
 }
 

@@ -64,7 +64,8 @@ describe("a vault bucket of another region than the client's", () => {
         res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>');
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '6' });
+      // S3 names the bucket's region on every HeadBucket answer.
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '6', ...(req.method === 'HEAD' ? { 'x-amz-bucket-region': bucketRegion } : {}) });
       res.end('config');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -84,6 +85,25 @@ describe("a vault bucket of another region than the client's", () => {
       const answer = await client.send(new GetObjectCommand({ Bucket: 'eu-vault', Key: 'v/config' }));
       expect(await answer.Body?.transformToString()).toBe('config');
       expect(s3.signedFor).toEqual(['us-east-1', 'eu-west-1']);
+      client.destroy();
+    } finally {
+      await s3.close();
+    }
+  });
+
+  // Review 42b F2: the SDK does not remember a redirect; every request of the vault would be sent twice.
+  it('named by the vault location: the client is the bucket region\'s, found by one HeadBucket, and the vault\'s requests go there directly', async () => {
+    const s3 = await s3WithBucketIn('eu-west-1');
+    try {
+      await onlyConfigFile('[default]\nregion = us-east-1\n');
+      process.env.AWS_ENDPOINT_URL_S3 = s3.url;
+      process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+      process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+      const client = await vaultS3Client({}, 'eu-vault');
+      expect(await client.config.region()).toBe('eu-west-1');
+      const before = s3.signedFor.length;
+      for (const key of ['v/config', 'v/keys/k1', 'v/index/i1']) await (await client.send(new GetObjectCommand({ Bucket: 'eu-vault', Key: key }))).Body?.transformToString();
+      expect(s3.signedFor.slice(before)).toEqual(['eu-west-1', 'eu-west-1', 'eu-west-1']);
       client.destroy();
     } finally {
       await s3.close();
