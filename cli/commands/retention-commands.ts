@@ -118,9 +118,25 @@ function holdDeps(access: EnvironmentAccess): LegalHoldDeps {
     dr: access.catalogIn('dr'),
     objectLegalHold: vaultObjectLegalHold({
       vaults: [lockable('primary'), lockable('dr')],
-      heldSnapshots: (except) => heldSnapshotsOf(access.catalog, access.environment.plans.map((p) => p.name), except),
+      // Every plan the catalog holds backups of, not only the configured ones: a renamed or removed plan's held backup
+      // shares packs, index objects, config and keys with the others (audit R23). Without the Scan's answer nothing is released.
+      heldSnapshots: async (except) => heldSnapshotsOf(access.catalog, await plansOfCatalog(access), except),
     }),
   };
+}
+
+/** The configured plans and every other plan the primary catalog holds backup records of (BackupCatalog.summarizePlans). */
+async function plansOfCatalog(access: EnvironmentAccess): Promise<string[]> {
+  let listed: string[];
+  try {
+    listed = (await access.catalog.summarizePlans()).map((p) => p.plan);
+  } catch (err) {
+    throw new Error(
+      `cannot list the plans the catalog holds backups of (${err instanceof Error ? err.message : String(err)}), so it is unknown which objects other held backups need; allow dynamodb:Scan on the catalog's byPlan index and run the release again`,
+      { cause: err },
+    );
+  }
+  return [...new Set([...access.environment.plans.map((p) => p.name), ...listed])];
 }
 
 function printHoldOutcome(io: CliIo, outcome: LegalHoldOutcome, json: boolean, done: string): void {

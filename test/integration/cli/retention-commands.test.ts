@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, DeleteObjectCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectLegalHoldCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
 import { pruneCommand } from '../../../cli/commands/prune-command';
@@ -260,4 +260,28 @@ it('on Object Lock vaults, hold sets S3 legal holds in both vaults that the brea
   expect(await vault.store.has(snapshotKey(snapshots.get(newest) ?? ''))).toBe(false);
   expect(await backupsReleaseCommand(other, { ...target() }, { io: capture().io, clients: commandClients() })).toBe(0);
   await deleteAsBreakGlass(PRIMARY, names.primaryVault, other);
+});
+
+// Audit R23 F1: packs, index objects, config and keys are shared by every plan of the vault; a held backup of a plan the
+// config no longer names (renamed or removed) still needs them, and a release of another backup must leave them held.
+it('a release keeps the S3 legal holds that a held backup of a plan no longer in the config needs', async () => {
+  const primaryCatalog = new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable);
+  const { hold: _none, ...base } = await primaryCatalog.requireBackup(ids[5] ?? '');
+  const renamed = '20260306T070000Z-00000066';
+  expect(await primaryCatalog.putRebuiltBackup({ ...base, backupId: renamed, plan: 'nightly' })).toBe(true);
+  const released = ids[6] ?? '';
+  for (const id of [renamed, released]) expect(await backupsHoldCommand(id, { ...target(), reason: 'case 45', by: 'ann' }, { io: capture().io, clients: commandClients(), now })).toBe(0);
+
+  const release = capture();
+  expect(await backupsReleaseCommand(released, { ...target() }, { io: release.io, clients: commandClients() })).toBe(0);
+  expect(release.out.find((l) => l.includes('in the primary vault'))).toMatch(/^ {2}S3 legal hold released from \d+ object\(s\) in the primary vault; [1-9]\d* stay held for other held backups\.$/);
+  const s3 = localS3Client(cloud.endpoints, PRIMARY);
+  clients.push(s3);
+  const legalHold = async (key: string) => (await s3.send(new GetObjectLegalHoldCommand({ Bucket: names.primaryVault, Key: key }))).LegalHold?.Status;
+  // The vault's config and the renamed plan's snapshot stay held; the released backup's own snapshot does not.
+  expect(await legalHold('config')).toBe('ON');
+  expect(await legalHold(snapshotKey(snapshots.get(ids[5] ?? '') ?? ''))).toBe('ON');
+  expect(await legalHold(snapshotKey(snapshots.get(released) ?? ''))).toBe('OFF');
+  expect(await backupsReleaseCommand(renamed, { ...target() }, { io: capture().io, clients: commandClients() })).toBe(0);
+  expect(await legalHold('config')).toBe('OFF');
 });
