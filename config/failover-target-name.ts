@@ -50,7 +50,8 @@ export function failoverSuffixWarning(restoreTargetPrefix: string, sourceName: s
 /**
  * The endings S3 reserves for bucket names (lambdas/restore/target-names.ts checks whole names with them): a
  * `targetSuffix` that puts one at the end of every failover bucket (`s3alias`, `x--ol-s3`) is refused when the input
- * is parsed, naming the field, instead of by CreateBucket on the day of the failover.
+ * is parsed, naming the field, instead of by CreateBucket on the day of the failover. S3 also reserves `.mrap`, which
+ * no suffix can produce (it holds no dot): whole names are checked against it too (S3_RESERVED_WHOLE_NAME_ENDS).
  */
 export const S3_RESERVED_BUCKET_NAME_ENDS = ['-s3alias', '--ol-s3', '--x-s3', '--table-s3'] as const;
 

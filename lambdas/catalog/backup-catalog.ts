@@ -426,11 +426,19 @@ export class BackupCatalog {
 
   /**
    * Claims a restore target for one restore (lambdas/restore/target-claim.ts): a create-only item `TARGET#<key>`,
-   * written only where none is, or where the one there is the same restore's (a retried resolve step; it then
-   * shares the claim: its nonce is removed, so that neither invocation's own cleanup can release it, as pinBackup
-   * shares a pin), or where the one there lapsed (`until` passed: its restore can no longer be running).
-   * Returns undefined when the claim is this restore's, or the other restore's claim that refused it. A claim
-   * that went between the write and the read is tried again, CLAIM_ATTEMPTS times, then TransientError.
+   * written only where none is, or where the one there lapsed (`until` passed: its restore can no longer be
+   * running), or where the one there is the same restore's (a retried resolve step). A retry takes the claim over
+   * (review 42c F1): its nonce and `until` replace the earlier invocation's (`at` stays the first claim's), so the
+   * latest invocation owns it and its own failure for good releases it (releaseTarget with its nonce). Sharing it
+   * instead (no nonce, as pinBackup shares a pin) left a retry that then failed for good unable to release it, and
+   * the target refused to every other restore until `until`. An earlier invocation still running beside its retry
+   * (Step Functions gave up on it: a lost response, a task timeout) no longer owns it and cannot release it; the
+   * rare reverse order, the stale invocation reaching this write after its retry did, gives the stale one the claim:
+   * the retry then cannot release it, and the workflow's release step (lib/constructs/restore-source-chain.ts,
+   * "Release restore") or verify/abandon does when the execution ends. A claim without a nonce (`claim.nonce`
+   * absent) is shared as before. Returns undefined when the claim is this restore's, or the other restore's claim
+   * that refused it. A claim that went between the write and the read is tried again, CLAIM_ATTEMPTS times, then
+   * TransientError.
    */
   async claimTarget(key: string, claim: TargetClaim, now: Date): Promise<TargetClaim | undefined> {
     const Key = { pk: `TARGET#${key}`, sk: 'TARGET' };
@@ -451,8 +459,16 @@ export class BackupCatalog {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
       }
       try {
+        const own = claim.nonce !== undefined;
         await this.ddb.send(
-          new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'REMOVE #nonce', ConditionExpression: 'restoreId = :id', ExpressionAttributeNames: { '#nonce': 'nonce' }, ExpressionAttributeValues: { ':id': claim.restoreId } }),
+          new UpdateCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: own ? 'SET #nonce = :nonce, #until = :until' : 'SET #until = :until REMOVE #nonce',
+            ConditionExpression: 'restoreId = :id',
+            ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until' },
+            ExpressionAttributeValues: { ':id': claim.restoreId, ':until': claim.until, ...(own ? { ':nonce': claim.nonce } : {}) },
+          }),
         );
         return undefined;
       } catch (err) {
@@ -614,8 +630,10 @@ export const targetClaimSchema = z.object({
   target: z.string().min(1),
   at: z.string().min(1),
   until: z.string().min(1),
-  /** The resolve invocation that took it, while only one has (see claimTarget). */
+  /** The resolve invocation that owns it: the latest to take it (see claimTarget). */
   nonce: z.string().optional(),
+  /** The backup the restore pinned, for the release step of a restore that never planned (its request may give only a pointInTime). */
+  backupId: z.string().min(1).optional(),
 });
 export type TargetClaim = z.infer<typeof targetClaimSchema>;
 

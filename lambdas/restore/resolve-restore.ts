@@ -90,11 +90,13 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   if (pin) await pin.catalog.pinBackup(record.backupId, restoreId, restorePinOf(restoreId, now, pin.seconds, nonce), request.vault);
   try {
     // Before the target's check, which is sound only once no other restore can write the target (target-claim.ts).
-    if (claim) await claimRestoreTarget(request.target, restoreId, now, claim, nonce);
+    if (claim) await claimRestoreTarget(request.target, restoreId, now, claim, { nonce, backupId: record.backupId });
     return await resolveSnapshotAndTarget(request, record, sourceSnapshot.snapshotId, { restoreId, prefix }, deps);
   } catch (err) {
-    // Its claim as its pin, by the same rules: released for good failures only, and only while this invocation owns it.
-    // A claim refused is another restore's, never this one's to release.
+    // Its claim as its pin: released for good failures only, and only while this invocation owns it (the latest
+    // invocation does: BackupCatalog.claimTarget). A claim refused is another restore's, never this one's to release.
+    // A failure the workflow retries keeps it, for the retry; one whose retries run out, or an invocation that times
+    // out or crashes, leaves it to the workflow's "Release restore" step (release-unplanned-restore.ts).
     if (claim && !(err instanceof RestoreTargetClaimedError) && !(classifyError(err) instanceof TransientError)) {
       await releaseRestoreTarget(claim.catalog, request.target, restoreId, nonce).catch(() => false);
     }

@@ -36,8 +36,9 @@ export function restorePinOf(restoreId: string, now: Date, seconds: number, nonc
 
 /**
  * What the last steps of a restore do with its pin and with its claim on its target (target-claim.ts): remove
- * them, never failing the restore. Whatever their nonce: verify and abandon run after the restore's last resolve
- * invocation, so both are theirs to end. `target`: the claim's target; absent, only the pin is removed.
+ * them, never failing the restore. Whatever their nonce: verify, abandon and the release step of a restore that
+ * never planned run after the restore's last resolve invocation, so both are theirs to end. `target`: the claim's
+ * target; absent, only the pin is removed.
  */
 export type ReleaseRestorePin = (restore: Pick<ResolvedRestore, 'restoreId' | 'backupId' | 'vault'> & { target?: ResolvedRestore['target'] | undefined }) => Promise<void>;
 

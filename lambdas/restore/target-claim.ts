@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { type BackupCatalog, type TargetClaim } from '../catalog/backup-catalog';
 import { describeTarget } from './resolved-restore';
@@ -23,16 +24,24 @@ import { RestoreTargetClaimedError } from './restore-target-claimed-error';
  * prefix see another's (an empty prefix is the whole bucket, and a prefix may lie inside another: "a/" and "a/b/"),
  * so prefix-level claims would still let two restores into one bucket pass each other's emptiness check and mix.
  * Two restores into different prefixes of one bucket therefore run one after the other. A table by its name; a
- * directory by its path, normalized so that "/mnt/x/", "/mnt/x" and "/mnt//x" are one target.
+ * directory by its path, normalized so that "/mnt/x/", "/mnt/x" and "/mnt//x" are one target. A path longer than
+ * CLAIM_KEY_PATH_BYTES by its SHA-256 (review 42c F5): a target path may have 4,096 bytes, a DynamoDB partition key
+ * 2,048; the claim's `target` attribute keeps the readable path for the message that refuses another restore. A
+ * target path is absolute (restore-request.ts), so no path's key reads "sha256:...".
  */
 export function targetClaimKey(target: RestoreTarget): string {
   if (target.type === 's3') return `s3#${target.bucket}`;
   if (target.type === 'dynamodb') return `dynamodb#${target.table}`;
-  const path = posix.normalize(target.path);
-  return `filesystem#${path.length > 1 ? path.replace(/\/+$/, '') : path}`;
+  const normalized = posix.normalize(target.path);
+  const path = normalized.length > 1 ? normalized.replace(/\/+$/, '') : normalized;
+  if (Buffer.byteLength(path) <= CLAIM_KEY_PATH_BYTES) return `filesystem#${path}`;
+  return `filesystem#sha256:${createHash('sha256').update(path).digest('hex')}`;
 }
 
-/** What taking a claim needs: the catalog, how long the claim lasts (the pin's seconds), and this invocation's nonce. */
+/** The longest directory path a claim key holds as it is: well under DynamoDB's 2,048-byte partition key with its prefix. */
+export const CLAIM_KEY_PATH_BYTES = 512;
+
+/** What taking a claim needs: the catalog and how long the claim lasts (the pin's seconds). */
 export type TargetClaimDeps = {
   catalog: Pick<BackupCatalog, 'claimTarget' | 'releaseTarget'>;
   seconds: number;
@@ -40,16 +49,19 @@ export type TargetClaimDeps = {
 
 /**
  * Claims `target` for restore `restoreId`, or throws RestoreTargetClaimedError naming the restore that holds it,
- * when it started and what to do. Re-entrant for the same restore id (a retried resolve step), and a lapsed claim
- * of another restore is taken over (BackupCatalog.claimTarget).
+ * when it started and what to do. Re-entrant for the same restore id: a retried resolve step takes the claim over
+ * with its nonce (`by.nonce`, this invocation's), and a lapsed claim of another restore is taken over
+ * (BackupCatalog.claimTarget). `by.backupId`: the backup the restore pinned, kept in the claim for the release step
+ * of a restore that fails before its plan (release-unplanned-restore.ts), whose request may name only a pointInTime.
  */
-export async function claimRestoreTarget(target: RestoreTarget, restoreId: string, now: Date, deps: TargetClaimDeps, nonce?: string): Promise<void> {
+export async function claimRestoreTarget(target: RestoreTarget, restoreId: string, now: Date, deps: TargetClaimDeps, by: { nonce?: string | undefined; backupId?: string | undefined } = {}): Promise<void> {
   const claim: TargetClaim = {
     restoreId,
     target: describeTarget(target),
     at: now.toISOString(),
     until: new Date(now.getTime() + deps.seconds * 1000).toISOString(),
-    ...(nonce !== undefined ? { nonce } : {}),
+    ...(by.nonce !== undefined ? { nonce: by.nonce } : {}),
+    ...(by.backupId !== undefined ? { backupId: by.backupId } : {}),
   };
   const holder = await deps.catalog.claimTarget(targetClaimKey(target), claim, now);
   if (holder) throw new RestoreTargetClaimedError(claim.target, holder);

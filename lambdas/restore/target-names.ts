@@ -23,8 +23,8 @@ export function s3BucketNameProblem(name: string): string | undefined {
   // S3 refuses these at CreateBucket (InvalidBucketName), which names no field: found here, the field is named.
   const start = S3_RESERVED_BUCKET_NAME_STARTS.find((s) => name.startsWith(s));
   if (start !== undefined) return `it begins with "${start}", which S3 reserves at the start of bucket names`;
-  const end = S3_RESERVED_BUCKET_NAME_ENDS.find((e) => name.endsWith(e));
-  if (end !== undefined) return `it ends with "${end}", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets)`;
+  const end = S3_RESERVED_WHOLE_NAME_ENDS.find((e) => name.endsWith(e));
+  if (end !== undefined) return `it ends with "${end}", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets, Multi-Region Access Points)`;
   return undefined;
 }
 
@@ -33,6 +33,12 @@ export const S3_RESERVED_BUCKET_NAME_STARTS = ['xn--', 'sthree-', 'amzn-s3-demo-
 
 /** ... or end with these (config/failover-target-name.ts, which the config may import): access point and Object Lambda aliases, directory buckets, table buckets. */
 export { S3_RESERVED_BUCKET_NAME_ENDS };
+
+/**
+ * All the endings a whole bucket name is checked against: those above and `.mrap` (Multi-Region Access Points, review
+ * 42c F7), which only a restore's own `bucket` can end with: a failover suffix holds no dot, so its list leaves it out.
+ */
+export const S3_RESERVED_WHOLE_NAME_ENDS = [...S3_RESERVED_BUCKET_NAME_ENDS, '.mrap'] as const;
 
 /** DynamoDB's rule for table names (its length: the schema's min/max). */
 export const DYNAMODB_TABLE_NAME_RULE = 'a DynamoDB table name is 3 to 255 letters, digits, underscores, dots and hyphens';

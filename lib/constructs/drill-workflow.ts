@@ -16,7 +16,7 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { loggedStateMachine } from './logged-state-machine';
 import { acknowledgeChildExecutionWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
-import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
+import { homeVaultEnvironment, restoreFunctions, targetClaimStatement } from './restore-functions';
 import { RestoreSourceStateMachine } from './restore-source-state-machine';
 import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
 import { scheduleDelivery } from './schedule-delivery';
@@ -159,7 +159,8 @@ export class DrillWorkflow extends Construct {
     // The pins of the drill's restores (drill-pins.ts): their verify steps leave them, since Compare still reads the
     // snapshot; the cleanup removes them, one conditional UpdateItem of the backup's record each, on the table only,
     // and with each its restore's claim on its scratch target (lambdas/restore/target-claim.ts), one conditional DeleteItem.
-    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }));
+    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+    cleanup.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:DeleteItem']));
     props.catalogKey.grantEncryptDecrypt(cleanup);
     // Record: the report object, written once (read back when a retry finds it), and the catalog item. Create-only
     // (If-None-Match: *, drill-report-object.ts): the evidence of an earlier drill cannot be replaced by this role.

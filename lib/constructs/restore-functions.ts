@@ -163,12 +163,15 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // (UpdateItem of the backup's record, lambdas/restore/restore-pin.ts); verify (success) and abandon (failure) unpin it.
   // Encrypt and decrypt: an UpdateItem reads the item and writes it back under the table's key.
   // Resolve also claims the restore's target (lambdas/restore/target-claim.ts): a conditional PutItem of the TARGET# item,
-  // an UpdateItem when a retried resolve shares it, a GetItem of the claim that refused it, and a conditional DeleteItem
-  // of its own claim when it fails for good; verify and abandon delete the claim where they unpin.
-  resolve.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }),
-  );
-  for (const fn of [verify, abandon]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }));
+  // an UpdateItem when a retried resolve takes it over, a GetItem of the claim that refused it, and a conditional DeleteItem
+  // of its own claim when it fails for good; verify and abandon delete the claim where they unpin, and abandon reads it
+  // for the backup it records (release-unplanned-restore.ts). Put and Delete only on the claims (TARGET#*): they could
+  // otherwise replace or remove any catalog item (backup records, approvals, holds); the pins stay UpdateItem only.
+  resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+  resolve.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:PutItem', 'dynamodb:DeleteItem']));
+  for (const fn of [verify, abandon]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+  verify.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:DeleteItem']));
+  abandon.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:DeleteItem']));
   for (const fn of [resolve, verify, abandon]) props.catalogKey.grantEncryptDecrypt(fn);
 
   // Targets: new ones by name pattern, and (restore runbook of the primary region) the protected sources themselves.
@@ -235,6 +238,14 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
       ...all.map((fn) => `${fn.functionArn}:*`),
     ],
   };
+}
+
+/**
+ * `actions` on the restore target claims of `catalog` only (lambdas/restore/target-claim.ts, items `TARGET#<key>`):
+ * their own statement, conditioned on the item's partition key, as the approvals' and the prune and mirror claims' are.
+ */
+export function targetClaimStatement(catalog: dynamodb.ITable, actions: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions, resources: [catalog.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TARGET#*'] } } });
 }
 
 /**

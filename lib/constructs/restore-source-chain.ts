@@ -103,8 +103,9 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
   /**
    * The failure path, caught with `resultPath: '$.error'`: a restore that got as far as its plan is
    * abandoned first (abandon-restore.ts: its entries restored in pieces leave no multipart upload and
-   * no piece file), then `next` reports the caught error. A failure of the abandon step itself is kept
-   * beside it (`$.abandonError`) and never replaces the error that stopped the restore.
+   * no piece file), one that did not has its claim and pin released (release-unplanned-restore.ts), then
+   * `next` reports the caught error. A failure of either step itself is kept beside it (`$.abandonError`)
+   * and never replaces the error that stopped the restore.
    */
   const failurePath = (next: sfn.IChainable): sfn.IChainable => {
     const abandon = lifeboatTask(
@@ -117,10 +118,22 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
     );
     abandon.addCatch(next, { errors: ['States.ALL'], resultPath: '$.abandonError' });
     abandon.next(next);
+    // Review 42c F2: a resolve whose retries ran out, that timed out or crashed, kept its claim and pin for its retry;
+    // nothing else ends them (release-unplanned-restore.ts). The execution is ending: no invocation of it still needs them.
+    const release = lifeboatTask(
+      scope,
+      'Release restore',
+      'Removes the restore\'s claim on its target and its pin on the backup, which a resolve step that failed for good after its retries, timed out or crashed left: other restores into the target are refused while the claim stands.',
+      fns.abandon,
+      '$.released',
+      props.resolvePayload,
+    );
+    release.addCatch(next, { errors: ['States.ALL'], resultPath: '$.abandonError' });
+    release.next(next);
     // IsPresent true, never false: the one form both Step Functions and the local executor evaluate alike (restore-workflow.ts).
-    return new sfn.Choice(scope, 'Restore planned?', { comment: 'A restore that failed after its plan was stored is abandoned; one that failed before has nothing to abandon.' })
+    return new sfn.Choice(scope, 'Restore planned?', { comment: 'A restore that failed after its plan was stored is abandoned; one that failed before only releases its claim and pin.' })
       .when(sfn.Condition.isPresent('$.plan.planKey'), abandon)
-      .otherwise(next);
+      .otherwise(release);
   };
   return { chain, steps: [resolveTask, planTask, ...(thawTask ? [thawTask] : []), restoreShards, verifyTask], last: verifyTask, distributedMap, failurePath };
 }

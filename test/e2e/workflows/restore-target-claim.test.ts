@@ -168,6 +168,18 @@ it('a restore that fails after its plan releases its claim in the abandon step',
   expect(await catalog.targetClaim(targetClaimKey(target))).toBeUndefined();
 }, 180_000);
 
+it('a restore whose resolve fails transiently until its retries run out releases its claim ("Release restore"): the next restore into the target runs (review 42c F2)', async () => {
+  const table = 'lifeboat-tc-restore-claim-throttled';
+  const target = { type: 'dynamodb', table } as const;
+  // After the handler ran: each invocation took (or took over) the claim, then the task failed as a throttled resolve does.
+  const throttled = await run({ source: 'duo-t', backupId: b1, target }, { executionName: 'claim-throttled', faults: [{ state: 'Validate and resolve', errorName: 'TransientError', message: 'Rate exceeded', at: 'after' }] });
+  expect([throttled.status, throttled.error]).toEqual(['FAILED', 'TransientError']);
+  expect(await catalog.targetClaim(targetClaimKey(target))).toBeUndefined();
+  const next = await run({ source: 'duo-t', backupId: b2, target }, { executionName: 'claim-after-throttled' });
+  expect([next.status, next.error]).toEqual(['SUCCEEDED', undefined]);
+  expect([await hasItem(table, 'only-in-b1'), await hasItem(table, 'only-in-b2')]).toEqual([false, true]);
+}, 180_000);
+
 describe('claims in the local cloud catalog', () => {
   const at = new Date('2026-12-05T10:00:00Z');
   const claimOf = (restoreId: string, now: Date, nonce?: string) => ({
@@ -178,16 +190,15 @@ describe('claims in the local cloud catalog', () => {
     ...(nonce !== undefined ? { nonce } : {}),
   });
 
-  it('a retried resolve of the same restore re-takes its claim and shares it: neither invocation alone releases it', async () => {
+  it('a retried resolve of the same restore takes its claim over: the first invocation no longer releases it, the retry does (review 42c F1)', async () => {
     const key = targetClaimKey({ type: 'filesystem', path: '/mnt/claims/retried/' });
     expect(await catalog.claimTarget(key, claimOf('r-1', at, 'first'), at)).toBeUndefined();
     expect(await catalog.claimTarget(key, claimOf('r-1', at, 'retry'), at)).toBeUndefined();
     // The other spelling of the path is the same target.
     expect(await catalog.claimTarget(targetClaimKey({ type: 'filesystem', path: '/mnt//claims/retried' }), claimOf('r-2', at), at)).toMatchObject({ restoreId: 'r-1' });
     expect(await catalog.releaseTarget(key, 'r-1', { nonce: 'first' })).toBe(false);
-    expect(await catalog.releaseTarget(key, 'r-1', { nonce: 'retry' })).toBe(false);
     expect(await catalog.releaseTarget(key, 'r-2')).toBe(false);
-    expect(await catalog.releaseTarget(key, 'r-1')).toBe(true);
+    expect(await catalog.releaseTarget(key, 'r-1', { nonce: 'retry' })).toBe(true);
     expect(await catalog.targetClaim(key)).toBeUndefined();
   });
 

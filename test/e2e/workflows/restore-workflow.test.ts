@@ -232,7 +232,7 @@ describe('bad runbook inputs fail with the named error and write nothing', () =>
     expect(result.cause).toContain(message);
     const entered = loadExecutionHistory(dataDir, result.executionId).events.filter((e) => e.type === 'StateEntered' && !APPROVAL_FRONT.has(e.state ?? '')).map((e) => e.state);
     // Refused before any plan: nothing to abandon.
-    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Failure report', 'Restore failed']);
+    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Release restore', 'Failure report', 'Restore failed']);
     expect(await restorePlanKeys()).toEqual(plansBefore);
     expect(await canonicalItems(source('dynamodb').table)).toEqual(tablesBefore);
   }, 60_000);
@@ -264,7 +264,7 @@ describe('the guardrails of directory targets (issue 13, item 4): refused at Val
     expect(result.cause).toContain(message);
     const entered = loadExecutionHistory(dataDir, result.executionId).events.filter((e) => e.type === 'StateEntered' && !APPROVAL_FRONT.has(e.state ?? '')).map((e) => e.state);
     // Refused before any plan: nothing to abandon.
-    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Failure report', 'Restore failed']);
+    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Release restore', 'Failure report', 'Restore failed']);
     expect(await readTree(local.fsRoot)).toEqual(fsBefore);
     expect(await fs.readdir(outside)).toEqual([]);
     expect(existsSync(path.join(local.fsRoot, '..', '..', escapeName))).toBe(false);

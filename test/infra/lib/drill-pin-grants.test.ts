@@ -29,7 +29,7 @@ it('synthesizes with no unacknowledged cdk-nag finding', () => {
 it.each([
   ['primary', 'us-east-1'],
   ['dr', 'us-west-2'],
-] as const)('the %s drill\'s cleanup may remove a pin from a backup record of its catalog (UpdateItem on the table) and a target claim (DeleteItem on the table), nothing more of the catalog', async (side, region) => {
+] as const)('the %s drill\'s cleanup may remove a pin from a backup record of its catalog (UpdateItem on the table) and a target claim (DeleteItem of TARGET# items only), nothing more of the catalog', async (side, region) => {
   const stack = side === 'primary' ? dev.primary : dev.dr;
   const drill = side === 'primary' ? dev.protection.drillWorkflow : dev.protection.drDrillWorkflow;
   const policies = new DeployedPolicies(Template.fromStack(stack).toJSON() as CfnTemplate, { account: ACCOUNT, region });
@@ -37,23 +37,29 @@ it.each([
   if (!role) throw new Error('the cleanup function has no role');
   const cleanup = principalOfRole(policies, logicalId(role));
   const table = `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${dev.protection.names.catalogTable}`;
-  const decisions: Array<[string, string, string]> = [];
-  for (const [action, arn] of [
-    ['dynamodb:UpdateItem', table],
-    ['dynamodb:UpdateItem', `${table}/index/byPlan`],
-    ['dynamodb:PutItem', table],
-    ['dynamodb:DeleteItem', table],
-    ['dynamodb:GetItem', table],
-    ['dynamodb:Query', `${table}/index/byPlan`],
+  const decisions: Array<[string, string, string, string]> = [];
+  const claim = 'TARGET#s3#lifeboat-dev-drill-x';
+  const record = 'BACKUP#20260301T100000Z-1a2b3c4d';
+  for (const [action, arn, item] of [
+    ['dynamodb:UpdateItem', table, record],
+    ['dynamodb:UpdateItem', `${table}/index/byPlan`, record],
+    ['dynamodb:PutItem', table, claim],
+    ['dynamodb:DeleteItem', table, claim],
+    ['dynamodb:DeleteItem', table, record],
+    ['dynamodb:DeleteItem', table, 'APPROVALS'],
+    ['dynamodb:GetItem', table, claim],
+    ['dynamodb:Query', `${table}/index/byPlan`, record],
   ] as const) {
-    decisions.push([action, arn.slice(table.length) || 'table', await simulatedDecision(cleanup, action, { arn, account: ACCOUNT })]);
+    decisions.push([action, arn.slice(table.length) || 'table', item, await simulatedDecision(cleanup, action, { arn, account: ACCOUNT }, { 'dynamodb:LeadingKeys': [item] })]);
   }
   expect(decisions).toEqual([
-    ['dynamodb:UpdateItem', 'table', 'Allowed'],
-    ['dynamodb:UpdateItem', '/index/byPlan', 'ImplicitlyDenied'],
-    ['dynamodb:PutItem', 'table', 'ImplicitlyDenied'],
-    ['dynamodb:DeleteItem', 'table', 'Allowed'],
-    ['dynamodb:GetItem', 'table', 'ImplicitlyDenied'],
-    ['dynamodb:Query', '/index/byPlan', 'ImplicitlyDenied'],
+    ['dynamodb:UpdateItem', 'table', record, 'Allowed'],
+    ['dynamodb:UpdateItem', '/index/byPlan', record, 'ImplicitlyDenied'],
+    ['dynamodb:PutItem', 'table', claim, 'ImplicitlyDenied'],
+    ['dynamodb:DeleteItem', 'table', claim, 'Allowed'],
+    ['dynamodb:DeleteItem', 'table', record, 'ImplicitlyDenied'],
+    ['dynamodb:DeleteItem', 'table', 'APPROVALS', 'ImplicitlyDenied'],
+    ['dynamodb:GetItem', 'table', claim, 'ImplicitlyDenied'],
+    ['dynamodb:Query', '/index/byPlan', record, 'ImplicitlyDenied'],
   ]);
 });

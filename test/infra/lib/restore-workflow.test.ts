@@ -47,7 +47,7 @@ it('defines lifeboat-dev-restore: (approval if overwrite) → resolve → plan �
   expect(definition).toContain('\\"StartAt\\":\\"Input as JSON text\\"');
   expect(definition).toContain('\\"Default\\":\\"Overwrite requested?\\"');
   expect(definition).toContain('\\"Validate and resolve\\"');
-  for (const state of ['Plan restore shards', 'Restore shards', 'Restore shard', 'Verify restore', 'Restore report', 'Restore planned?', 'Abandon restore', 'Failure report', 'Restore failed']) expect(definition).toContain(`\\"${state}\\"`);
+  for (const state of ['Plan restore shards', 'Restore shards', 'Restore shard', 'Verify restore', 'Restore report', 'Restore planned?', 'Abandon restore', 'Release restore', 'Failure report', 'Restore failed']) expect(definition).toContain(`\\"${state}\\"`);
   expect(definition).toContain('\\"Type\\":\\"Map\\"');
   expect(definition).toContain('\\"ErrorEquals\\":[\\"TransientError\\"]');
   expect(definition).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
@@ -98,18 +98,23 @@ it('gives each restore function exact, least-privilege access', () => {
   // The abandon step (a failed restore's pieces): reads the plan, aborts uploads on targets, unpins the backup, nothing else.
   const abandon = statementsOf('abandon-restore');
   expect(actions(abandon)).toEqual(
-    new Set(['s3:GetObject', 'kms:Decrypt', 's3:AbortMultipartUpload', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+    new Set(['s3:GetObject', 'kms:Decrypt', 's3:AbortMultipartUpload', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
   );
   // Restore pins (lambdas/restore/restore-pin.ts): resolve pins, verify and abandon unpin, by UpdateItem on the catalog table only.
   // Target claims (lambdas/restore/target-claim.ts): resolve claims (PutItem; UpdateItem, GetItem) and releases its own when it
-  // fails (DeleteItem); verify and abandon release (DeleteItem). On the table only.
-  for (const [fn, catalogActions] of [
-    [resolve, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']],
-    [verify, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
-    [abandon, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
+  // fails (DeleteItem); verify and abandon release (DeleteItem), abandon reads the claim of a restore that never planned
+  // (GetItem). On the table only, and Put and Delete on the claims' items only (review 42c F3: TARGET#*, never a backup record).
+  const onClaims = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TARGET#*'] } };
+  for (const [fn, tableWide, claimActions] of [
+    [resolve, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['dynamodb:PutItem', 'dynamodb:DeleteItem']],
+    [verify, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    [abandon, 'dynamodb:UpdateItem', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
   ] as const) {
     const onCatalog = fn.filter((st) => JSON.stringify(st.Action).includes('dynamodb:') && JSON.stringify(st.Resource).includes('CatalogTable'));
-    expect(onCatalog.map((st) => [st.Action, JSON.stringify(st.Resource)])).toEqual([[[...catalogActions], expect.not.stringContaining('index')]]);
+    expect(onCatalog.map((st) => [st.Action, JSON.stringify(st.Resource), st.Condition])).toEqual([
+      [tableWide, expect.not.stringContaining('index'), undefined],
+      [claimActions, expect.not.stringContaining('index'), onClaims],
+    ]);
   }
   // The pin lasts the restore state machine's timeout (24 hours; 72 with an archive tier), so no execution outlives it.
   // The state machine's own TimeoutSeconds is the definition's last key (the approval task's comes before it).

@@ -9,10 +9,11 @@ const source: SourceConfig = { type: 's3', name: 'assets', bucket: 'prod-assets'
 const plans = [{ name: 'web', sources: [source] }] as unknown as ProtectionPlanConfig[];
 
 it.each([
-  ['lifeboat-dev-restore-x-s3alias', 'it ends with "-s3alias", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets)'],
-  ['lifeboat-dev-restore-x--ol-s3', 'it ends with "--ol-s3", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets)'],
-  ['lifeboat-dev-restore-x--x-s3', 'it ends with "--x-s3", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets)'],
-  ['lifeboat-dev-restore-x--table-s3', 'it ends with "--table-s3", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets)'],
+  ['lifeboat-dev-restore-x-s3alias', 'it ends with "-s3alias", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets, Multi-Region Access Points)'],
+  ['lifeboat-dev-restore-x--ol-s3', 'it ends with "--ol-s3", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets, Multi-Region Access Points)'],
+  ['lifeboat-dev-restore-x--x-s3', 'it ends with "--x-s3", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets, Multi-Region Access Points)'],
+  ['lifeboat-dev-restore-x--table-s3', 'it ends with "--table-s3", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets, Multi-Region Access Points)'],
+  ['lifeboat-dev-restore.x.mrap', 'it ends with ".mrap", which S3 reserves at the end of bucket names (access point aliases, directory and table buckets, Multi-Region Access Points)'],
   ['xn--restored', 'it begins with "xn--", which S3 reserves at the start of bucket names'],
   ['sthree-restored', 'it begins with "sthree-", which S3 reserves at the start of bucket names'],
   ['sthree-configurator-x', 'it begins with "sthree-", which S3 reserves at the start of bucket names'],
@@ -22,7 +23,7 @@ it.each([
 });
 
 it('keeps names that only look like the reserved ones', () => {
-  for (const name of ['lifeboat-dev-restore-x-ol-s3', 'lifeboat-dev-restore-s3alias-x', 'xn-restored', 'my-sthree-bucket']) expect(s3BucketNameProblem(name)).toBeUndefined();
+  for (const name of ['lifeboat-dev-restore-x-ol-s3', 'lifeboat-dev-restore-s3alias-x', 'xn-restored', 'my-sthree-bucket', 'lifeboat-dev-restore-mrap', 'lifeboat.mrap.x']) expect(s3BucketNameProblem(name)).toBeUndefined();
 });
 
 it('a restore request names target.bucket', () => {

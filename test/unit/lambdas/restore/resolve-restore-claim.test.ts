@@ -43,7 +43,8 @@ function claims(holder?: TargetClaim) {
       events.push(`claim ${key} ${claim.restoreId} until ${claim.until}`);
       const there = store.get(key);
       if (there && there.restoreId !== claim.restoreId) return Promise.resolve(there);
-      store.set(key, claim);
+      // A retry of the same restore takes the claim over: its nonce and until, the first claim's `at`.
+      store.set(key, there ? { ...there, until: claim.until, ...(claim.nonce !== undefined ? { nonce: claim.nonce } : {}) } : claim);
       return Promise.resolve(undefined);
     },
     releaseTarget: (key: string, restoreId: string, onlyIf: { nonce?: string | undefined } = {}) => {
@@ -83,7 +84,7 @@ it('claims the target (the bucket) for the restore workflow\'s timeout before ch
     const { events, store, catalog } = claims();
     await resolveRestore(request(overwrite), 'exec-1', deps(catalog));
     expect(events).toEqual([`claim ${KEY} exec-1 until 2026-03-03T00:00:00.000Z`, 'check target']);
-    expect(store.get(KEY)).toEqual({ restoreId: 'exec-1', target: 's3://lifeboat-dev-restore-x/', at: NOW.toISOString(), until: '2026-03-03T00:00:00.000Z', nonce: 'n-1' });
+    expect(store.get(KEY)).toEqual({ restoreId: 'exec-1', target: 's3://lifeboat-dev-restore-x/', at: NOW.toISOString(), until: '2026-03-03T00:00:00.000Z', nonce: 'n-1', backupId: BACKUP });
   }
 });
 

@@ -1,0 +1,42 @@
+import { type SourceConfig } from '../../config/lifeboat-config';
+import { type BackupCatalog } from '../catalog/backup-catalog';
+import { parseRestoreRequest } from './restore-request';
+import { type ReleaseRestorePin } from './restore-pin';
+import { releaseRestoreTarget, targetClaimKey } from './target-claim';
+
+/**
+ * The failure path of a restore that never stored its plan (review 42c F2): the resolve step failed for good after
+ * its retries ran out (a passing fault that outlasted them), timed out or crashed, so its own release never ran, or
+ * a later step failed before the plan was stored. Nothing else ends its claim on the target and its pin: the claim
+ * would refuse every other restore of the target until its `until` (24 h, 72 h with an archive tier), the finishing
+ * run of a partial failover included. The execution is ending, so no invocation of it can still need them: both are
+ * removed whatever their nonce (releaseRestorePin). Only this restore's: a claim another restore holds is not matched.
+ */
+export type ReleaseUnplannedRestoreDeps = {
+  sources: readonly SourceConfig[];
+  homeVault: 'primary' | 'dr';
+  /** Reads the claim for the backup it records (a request may give only a pointInTime); releases it when that is unknown. */
+  catalog: Pick<BackupCatalog, 'targetClaim' | 'releaseTarget'>;
+  releasePin: ReleaseRestorePin;
+};
+
+/** `claimReleased`: the target's claim was this restore's when the step read it (released since, best effort). */
+export type ReleasedUnplannedRestore = { restoreId: string; claimReleased: boolean };
+
+/** `request`: the restore's request as the resolve step received it; one it refused as invalid claimed and pinned nothing. */
+export async function releaseUnplannedRestore(input: { restoreId: string; request: unknown }, deps: ReleaseUnplannedRestoreDeps): Promise<ReleasedUnplannedRestore> {
+  let request: ReturnType<typeof parseRestoreRequest>;
+  try {
+    request = parseRestoreRequest(input.request, deps.sources, deps.homeVault);
+  } catch {
+    return { restoreId: input.restoreId, claimReleased: false };
+  }
+  const claim = await deps.catalog.targetClaim(targetClaimKey(request.target));
+  const own = claim?.restoreId === input.restoreId;
+  const backupId = request.backupId ?? (own ? claim.backupId : undefined);
+  if (backupId !== undefined) await deps.releasePin({ restoreId: input.restoreId, backupId, vault: request.vault, target: request.target });
+  // A pointInTime whose backup no claim of this restore records: the resolve failed before it claimed, so a pin it may
+  // have left is not found here and counts until its `until` (retention keeps that backup a day longer, no more).
+  else if (own) await releaseRestoreTarget(deps.catalog, request.target, input.restoreId);
+  return { restoreId: input.restoreId, claimReleased: own };
+}

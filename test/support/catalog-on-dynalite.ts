@@ -1,0 +1,26 @@
+import { type AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
+import { createCatalogShapedTable } from '../../local/cloud';
+
+/**
+ * The real BackupCatalog over a catalog-shaped table of an in-memory dynalite in the test's own process, on
+ * 127.0.0.1: the catalog's conditional writes run as DynamoDB runs them (key size limits included), without a
+ * local cloud. `close` stops the client and the server.
+ */
+export async function catalogOnDynalite(): Promise<{ catalog: BackupCatalog; close: () => Promise<void> }> {
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await createCatalogShapedTable(ddb, 'catalog');
+  return {
+    catalog: new BackupCatalog(DynamoDBDocumentClient.from(ddb), 'catalog'),
+    close: async () => {
+      ddb.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
