@@ -9,8 +9,9 @@ export type PlanBackupAges = { plan: string; lastCommittedAgeSeconds?: number; l
  * backup age from the catalog, published as LastCommittedBackupAge and LastReplicatedBackupAge. A
  * plan whose backups stopped (schedule deleted, every run refused) keeps being measured, which the
  * backups' own metrics cannot do. A plan without any such backup publishes nothing: its alarm treats
- * missing data as breaching. The age runs from the backup's end (its commit), or its start for
- * records without one.
+ * missing data as breaching. The age runs from the backup's start, as `lifeboat status`, the drill's
+ * RPO and the report measure it: what a restore of it loses is everything written since it started
+ * reading, so a long backup must not make the RPO alarm fire late by its duration.
  */
 export async function watchBackupAges(
   environment: string,
@@ -24,7 +25,7 @@ export async function watchBackupAges(
     const backups = await deps.catalog.listBackupsOfPlan(name);
     const committed = backups.find((b) => b.status === 'COMMITTED');
     const replicated = backups.find((b) => b.status === 'COMMITTED' && b.copies?.dr === 'COMMITTED');
-    const ageOf = (b: { startedAt: string; endedAt?: string | undefined }): number => Math.max(0, (now - Date.parse(b.endedAt ?? b.startedAt)) / 1000);
+    const ageOf = (b: { startedAt: string }): number => Math.max(0, (now - Date.parse(b.startedAt)) / 1000);
     const entry: PlanBackupAges = { plan: name };
     if (committed) entry.lastCommittedAgeSeconds = ageOf(committed);
     if (replicated) entry.lastReplicatedAgeSeconds = ageOf(replicated);

@@ -94,7 +94,8 @@ it('the watchdog publishes each plan\'s last committed and last replicated backu
       ages = await watchBackupAges('prod', [{ name: 'orders' }, { name: 'empty' }], { catalog: { listBackupsOfPlan: async (plan) => byPlan[plan] ?? [] }, now: () => now });
     }),
   );
-  expect(ages).toEqual([{ plan: 'orders', lastCommittedAgeSeconds: 30 * 60, lastReplicatedAgeSeconds: 59 * 60 + 30 }, { plan: 'empty' }]);
+  // Ages from each backup's start, as status and the drill's RPO measure them (audit R25 F1): not from its end.
+  expect(ages).toEqual([{ plan: 'orders', lastCommittedAgeSeconds: 31 * 60, lastReplicatedAgeSeconds: 61 * 60 }, { plan: 'empty' }]);
   expect(lines).toHaveLength(1);
-  expect(lines[0]?.values).toEqual({ Environment: 'prod', Plan: 'orders', LastCommittedBackupAge: 1800, LastReplicatedBackupAge: 3570 });
+  expect(lines[0]?.values).toEqual({ Environment: 'prod', Plan: 'orders', LastCommittedBackupAge: 1860, LastReplicatedBackupAge: 3660 });
 });
