@@ -1,7 +1,7 @@
 import { type RetentionConfig, retentionSchema } from '../../config/lifeboat-config';
 import { backupIdOfTags } from '../../lambdas/catalog/backup-snapshot-tags';
 import { decideRetention } from '../../lambdas/retention/decide-retention';
-import { type Snapshot, VaultError } from '../../vault';
+import { type Snapshot, snapshotStartedAt, VaultError } from '../../vault';
 
 /** The keep rules of `lifeboat vault forget`, as commander hands them over (strings). */
 export type VaultForgetRuleOptions = {
@@ -82,7 +82,8 @@ export function decideVaultForget(snapshots: readonly Snapshot[], policy: Retent
   for (const group of bySource.values()) {
     const byId = new Map(group.map((s) => [s.id, s]));
     const verdicts = decideRetention(
-      group.map((s) => ({ backupId: s.id, status: 'COMMITTED' as const, startedAt: s.time })),
+      // By when each backup started, as the rules say (a backup that ran past midnight counts on the day it started).
+      group.map((s) => ({ backupId: s.id, status: 'COMMITTED' as const, startedAt: snapshotStartedAt(s) })),
       policy,
       now,
     );

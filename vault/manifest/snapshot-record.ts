@@ -46,3 +46,12 @@ export const snapshotRecordSchema = z.object({
 export type SnapshotRecord = z.infer<typeof snapshotRecordSchema>;
 
 export type Snapshot = SnapshotRecord & { readonly id: string };
+
+/**
+ * When the backup of a snapshot started: `time` is the commit's instant and `stats.durationMs` counts
+ * from the start, so their difference is the start to about a millisecond (0 durations: the commit).
+ * Retention rules speak of when backups started (restic's too), and a long backup must count on its day.
+ */
+export function snapshotStartedAt(snapshot: Pick<SnapshotRecord, 'time' | 'stats'>): string {
+  return new Date(Date.parse(snapshot.time) - snapshot.stats.durationMs).toISOString();
+}

@@ -6,7 +6,7 @@ import { type Snapshot } from '../../../vault/manifest/snapshot-record';
  * and paths: a vault two machines share, each backing up the same path, keeps the newest snapshot of
  * each machine's directory (README: "the newest of each is always kept").
  */
-function snapshot(id: string, hostname: string, time: string, dir = '/etc'): Snapshot {
+function snapshot(id: string, hostname: string, time: string, dir = '/etc', durationMs = 1): Snapshot {
   const hex = id.repeat(64).slice(0, 64);
   return {
     id: hex,
@@ -18,9 +18,25 @@ function snapshot(id: string, hostname: string, time: string, dir = '/etc'): Sna
     tags: [],
     manifest: hex,
     indexes: [],
-    stats: { entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1, durationMs: 1 },
+    stats: { entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1, durationMs },
   };
 }
+
+// Audit R25 F3: the rules speak of when backups started; a snapshot's `time` is its commit.
+describe('decideVaultForget by when each backup started', () => {
+  it('keeps, under --keep-daily 3, a nightly backup whose run crossed midnight: it counts on the day it started', () => {
+    const minutes = 60_000;
+    // Nightly at 23:40 Berlin (22:40Z); the one of the 9th took 40 minutes and committed on the 10th (local time).
+    const nightly = [
+      snapshot('a', 'h', '2026-12-08T22:45:00.000Z', '/etc', 5 * minutes),
+      snapshot('b', 'h', '2026-12-09T23:20:00.000Z', '/etc', 40 * minutes),
+      snapshot('c', 'h', '2026-12-10T22:45:00.000Z', '/etc', 5 * minutes),
+    ];
+    const decisions = decideVaultForget(nightly, { keepDaily: 3, timeZone: 'Europe/Berlin' }, new Date('2026-12-11T08:00:00Z'));
+    expect(decisions.filter((d) => d.forget).map((d) => d.snapshot.id.slice(0, 1))).toEqual([]);
+    expect(decisions.map((d) => d.reasons)).toEqual([['daily snapshot'], ['daily snapshot'], ['daily snapshot']]);
+  });
+});
 
 describe('decideVaultForget groups by host and directory', () => {
   it('keeps the only snapshot of a path on one host though another host backed the same path up later', () => {
