@@ -250,7 +250,7 @@ export function registerDrillsCommands(program: Command): void {
   const drills = program.command('drills').description('the drills recorded in the primary and DR catalogs');
   withTargetOptions(drills.command('list').description('drills, newest first: plan, vault, backup, verdict, RTO and RPO against their objectives'))
     .option('--plan <name>', 'only this plan\'s drills')
-    .option('--since <duration>', 'only drills started in this period, as 30d, 12h, 2w')
+    .option('--since <duration>', 'only drills started in this period, as 30d, 12h, 2w, 6mo, 1y')
     .option('--vault <vault>', 'primary, dr or both: whose catalog to read', 'both')
     .action(async (opts: DrillsListOptions) => {
       process.exitCode = await drillsListCommand(opts);
@@ -261,7 +261,7 @@ export function registerDrillsCommands(program: Command): void {
       process.exitCode = await drillsShowCommand(drillId, opts);
     });
   withTargetOptions(drills.command('evidence').description('audit evidence: every drill of the period from both catalogs, verdicts and figures, each report object re-read from its vault and checked against its recorded SHA-256'))
-    .option('--since <duration>', 'the period, as 90d, 12h, 2w', '90d')
+    .option('--since <duration>', 'the period, as 90d, 12h, 2w, 6mo, 1y', '90d')
     .option('--plan <name>', 'only this plan\'s drills')
     .option('--format <format>', 'md or json (--json is the same as --format json)', 'md')
     .option('--vault <vault>', 'primary, dr or both: whose catalog to read', 'both')

@@ -117,7 +117,7 @@ it('keeps only the plan asked for, and says when the period has no drill', async
 });
 
 it.each([
-  [{ since: '90 days' }, 'lifeboat drills evidence: --since must be a whole number followed by m, h, d or w (minutes, hours, days, weeks), as 30d or 12h; got "90 days"'],
+  [{ since: '90 days' }, 'lifeboat drills evidence: --since must be a whole number followed by min, h, d, w, mo or y (minutes, hours, days, weeks, calendar months, years), as 30d, 12h or 6mo; got "90 days"'],
   [{ format: 'pdf' }, 'lifeboat drills evidence: --format must be md or json, got pdf'],
   [{ vault: 'replica' }, 'lifeboat drills evidence: --vault must be primary, dr or both, got replica'],
 ])('refuses %j with exit 2 before reading anything', async (bad, message) => {

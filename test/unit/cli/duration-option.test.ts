@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../../lambdas/runtime/errors';
 /** The `--since` periods of the CLI. */
 
 it.each([
-  ['90m', 90 * 60_000],
+  ['90min', 90 * 60_000],
   ['12h', 12 * 3_600_000],
   ['30d', 30 * 86_400_000],
   ['2w', 14 * 86_400_000],
@@ -12,12 +12,23 @@ it.each([
   expect(parseDuration(text)).toBe(ms);
 });
 
-it.each(['', '30', 'd', '0d', '-3d', '1.5d', '30 days', '30D', '3y'])('refuses %j as bad input naming the option', (text) => {
+it.each(['', '30', 'd', '0d', '-3d', '1.5d', '30 days', '30D', '3yr'])('refuses %j as bad input naming the option', (text) => {
   expect(() => parseDuration(text, '--since')).toThrow(InvalidDurationError);
   expect(() => parseDuration(text, '--since')).toThrow(InvalidInputError);
-  expect(() => parseDuration(text, '--since')).toThrow(`--since must be a whole number followed by m, h, d or w (minutes, hours, days, weeks), as 30d or 12h; got ${JSON.stringify(text)}`);
+  expect(() => parseDuration(text, '--since')).toThrow(
+    `--since must be a whole number followed by min, h, d, w, mo or y (minutes, hours, days, weeks, calendar months, years), as 30d, 12h or 6mo; got ${JSON.stringify(text)}`,
+  );
 });
 
-it('counts a period back from now', () => {
-  expect(sinceDate('90d', new Date('2026-11-30T12:00:00.000Z')).toISOString()).toBe('2026-09-01T12:00:00.000Z');
+// Audit R25 F4: in retention `6m` is six months; `--since 6m` meant six minutes, and an auditor got no drills.
+it('refuses a bare m, saying it could be minutes or months', () => {
+  expect(() => sinceDate('6m', new Date('2026-11-30T12:00:00.000Z'))).toThrow(/got "6m" \("m" could be minutes or months: write min or mo\)$/);
+});
+
+it('counts a period back from now, months and years on the calendar', () => {
+  const now = new Date('2026-11-30T12:00:00.000Z');
+  expect(sinceDate('90d', now).toISOString()).toBe('2026-09-01T12:00:00.000Z');
+  expect(sinceDate('6mo', now).toISOString()).toBe('2026-05-30T12:00:00.000Z');
+  expect(sinceDate('1y', now).toISOString()).toBe('2025-11-30T12:00:00.000Z');
+  expect(sinceDate('90min', now).toISOString()).toBe('2026-11-30T10:30:00.000Z');
 });
