@@ -16,8 +16,9 @@ const FALLBACK_REGION = 'us-east-1';
 export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string): Promise<S3Client> {
   const configured = await clientInConfiguredRegion(env);
   if (bucket === undefined) return configured;
-  const region = await bucketRegion(configured, bucket);
-  if (region === undefined || region === (await configured.config.region())) return configured;
+  const region = (await bucketRegion(configured, bucket))?.trim();
+  // An S3-compatible store may answer an empty header (review 42d): no region is named then.
+  if (!region || region === (await configured.config.region())) return configured;
   configured.destroy();
   return new S3Client({ region, followRegionRedirects: true });
 }

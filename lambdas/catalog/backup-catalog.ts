@@ -460,14 +460,18 @@ export class BackupCatalog {
       }
       try {
         const own = claim.nonce !== undefined;
+        // The backup this invocation resolved, too: a retried point-in-time resolve may pick a backup committed since
+        // the first one ran, and the Release restore step unpins the backup the claim names (review 42d F1).
+        const backup = claim.backupId !== undefined;
+        const sets = ['#until = :until', ...(own ? ['#nonce = :nonce'] : []), ...(backup ? ['#backupId = :backupId'] : [])];
         await this.ddb.send(
           new UpdateCommand({
             TableName: this.table,
             Key,
-            UpdateExpression: own ? 'SET #nonce = :nonce, #until = :until' : 'SET #until = :until REMOVE #nonce',
+            UpdateExpression: `SET ${sets.join(', ')}${own ? '' : ' REMOVE #nonce'}`,
             ConditionExpression: 'restoreId = :id',
-            ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until' },
-            ExpressionAttributeValues: { ':id': claim.restoreId, ':until': claim.until, ...(own ? { ':nonce': claim.nonce } : {}) },
+            ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until', ...(backup ? { '#backupId': 'backupId' } : {}) },
+            ExpressionAttributeValues: { ':id': claim.restoreId, ':until': claim.until, ...(own ? { ':nonce': claim.nonce } : {}), ...(backup ? { ':backupId': claim.backupId } : {}) },
           }),
         );
         return undefined;

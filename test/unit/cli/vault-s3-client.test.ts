@@ -110,3 +110,31 @@ describe("a vault bucket of another region than the client's", () => {
     }
   });
 });
+
+// Review 42d F2: an S3-compatible store that answers HeadBucket with an empty x-amz-bucket-region names no region.
+it('keeps the configured region when HeadBucket names an empty one', async () => {
+  const s3 = await (async () => {
+    const signedFor: string[] = [];
+    const server = http.createServer((req, res) => {
+      signedFor.push(/Credential=[^/]+\/\d{8}\/([^/]+)\/s3\//.exec(req.headers.authorization ?? '')?.[1] ?? '?');
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '6', ...(req.method === 'HEAD' ? { 'x-amz-bucket-region': '' } : {}) });
+      res.end('config');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, signedFor, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  })();
+  try {
+    await onlyConfigFile('[default]\nregion = us-east-1\n');
+    process.env.AWS_ENDPOINT_URL_S3 = s3.url;
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    const client = await vaultS3Client({}, 'minio-vault');
+    expect(await client.config.region()).toBe('us-east-1');
+    expect(await (await client.send(new GetObjectCommand({ Bucket: 'minio-vault', Key: 'v/config' }))).Body?.transformToString()).toBe('config');
+    client.destroy();
+  } finally {
+    await s3.close();
+  }
+});

@@ -94,3 +94,14 @@ it('the invocation a retry took the claim from cannot release it: only the owner
   expect(await catalog.releaseTarget(KEY, 'R3', { nonce: 'retry' })).toBe(true);
   expect(await catalog.targetClaim(KEY)).toBeUndefined();
 });
+
+// Review 42d F1: a retried point-in-time resolve may pick a backup committed since the first invocation; the claim must
+// name the backup the latest invocation pinned, which the Release restore step unpins.
+it('a takeover records the backup the retry resolved, not the first invocation\'s', async () => {
+  const key = targetClaimKey({ type: 'dynamodb', table: 'lifeboat-dev-restore-pit' });
+  const claim = { restoreId: 'r-pit', target: 'dynamodb table lifeboat-dev-restore-pit', at: NOW.toISOString(), until: '2026-03-03T00:00:00.000Z' };
+  expect(await catalog.claimTarget(key, { ...claim, nonce: 'first', backupId: 'W' }, NOW)).toBeUndefined();
+  expect(await catalog.claimTarget(key, { ...claim, nonce: 'retry', backupId: 'X' }, NOW)).toBeUndefined();
+  expect(await catalog.targetClaim(key)).toMatchObject({ restoreId: 'r-pit', nonce: 'retry', backupId: 'X' });
+  expect(await catalog.releaseTarget(key, 'r-pit')).toBe(true);
+});
