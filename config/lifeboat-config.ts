@@ -5,6 +5,7 @@ import { functionMemoryIssue } from './lifeboat-handlers';
 import { ownedNamePatternOverlap } from './name-pattern-overlap';
 import { reservedSourceNameIssues, type ReservedNameOwner } from './reserved-source-names';
 import { InvalidRetentionDurationError, parseRetentionDuration } from './retention-duration';
+import { nextFireTime } from './next-fire-time';
 import { canonicalScheduleExpression, InvalidScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
 import { MIN_SCRUB_FRACTION_MESSAGE, isBelowMinScrubFraction } from './scrub-fraction';
 import { storageTiersSchema } from './storage-tiers';
@@ -38,11 +39,19 @@ export function isAtOrUnder(absolutePath: string, dir: string): boolean {
 const scheduleExpression = z
   .string()
   .superRefine((text, ctx) => {
+    let parsed: ReturnType<typeof parseScheduleExpression>;
     try {
-      parseScheduleExpression(text);
+      parsed = parseScheduleExpression(text);
     } catch (err) {
       if (!(err instanceof InvalidScheduleExpressionError)) throw err;
       ctx.addIssue({ code: 'custom', message: `${err.field}: ${err.reason}` });
+      return;
+    }
+    // A cron every field of which is valid may still select no time at all (30 February, 31 April) or only past years:
+    // Scheduler accepts it and it never fires (audit R25 F2). An at() is a one-time schedule, meant to pass.
+    const now = new Date();
+    if (parsed.kind === 'cron' && nextFireTime(parsed, now, { timezone: 'UTC', createdAt: now }) === undefined) {
+      ctx.addIssue({ code: 'custom', message: `never fires after ${now.toISOString().slice(0, 10)}: no day the fields select exists, or its years have passed` });
     }
   })
   .transform(canonicalScheduleExpression);

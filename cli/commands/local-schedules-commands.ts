@@ -11,7 +11,7 @@ import { ScheduleNotFoundError } from '../../local/scheduler/errors';
 import { fireSchedule } from '../../local/scheduler/fire-schedule';
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
 import { localTargetStarter } from '../../local/scheduler/local-target-starter';
-import { nextFireTime } from '../../local/scheduler/next-fire-time';
+import { nextFireTime } from '../../config/next-fire-time';
 import { systemClock } from '../../local/scheduler/scheduler-clock';
 import { checkSchedulerRolePermission } from '../../local/scheduler/scheduler-role-permission';
 import { resolveScheduleTarget } from '../../local/scheduler/schedule-target';

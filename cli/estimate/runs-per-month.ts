@@ -1,5 +1,5 @@
 import { parseScheduleExpression } from '../../config/schedule-expression';
-import { nextFireTime } from '../../local/scheduler/next-fire-time';
+import { nextFireTime } from '../../config/next-fire-time';
 
 /** The month an estimate prices: 30 days (AWS prices storage per GB-month; the runs of a schedule are counted over 30 days). */
 export const MONTH_DAYS = 30;

@@ -1,6 +1,6 @@
 import { parseScheduleExpression } from '../../config/schedule-expression';
 import { type MirrorDifference, type MirrorRecord } from '../../lambdas/mirror/mirror-record';
-import { nextFireTime } from '../../local/scheduler/next-fire-time';
+import { nextFireTime } from '../../config/next-fire-time';
 import { secondsBetween } from './seconds-between';
 
 /**

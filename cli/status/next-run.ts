@@ -1,7 +1,7 @@
 import { GetScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { parseScheduleExpression } from '../../config/schedule-expression';
 import { type LocalSchedulerStatus } from '../../local/scheduler/local-scheduler';
-import { nextFireTime } from '../../local/scheduler/next-fire-time';
+import { nextFireTime } from '../../config/next-fire-time';
 import { describeError, errorNameOf } from '../doctor/sdk-error';
 
 /**

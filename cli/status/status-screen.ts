@@ -73,7 +73,7 @@ function nextRunCell(next: NextRun, now: Date): string {
     case 'not-firing':
       return 'not firing\n(no local scheduler)';
     case 'never-again':
-      return 'none: at() passed';
+      return next.expression.startsWith('at(') ? 'none: at() passed' : 'never fires\nagain (below)';
     case 'unknown':
       return 'unknown (below)';
   }
@@ -234,6 +234,10 @@ export function statusScreen(status: EnvironmentStatus): string[] {
     table.push([`${mark(row.withinObjectives)} ${row.plan}`, backupCell(row), nextRunCell(row.nextRun, now), drillCell(row), drCopyCell(row), vaultCell(row), scrubCell(row)]);
     for (const reason of reasonsNotWithin(row)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
     if (row.nextRun.state === 'unknown') notes.push(`  ${row.plan}: next run unknown: ${row.nextRun.reason}`);
+    // A cron or rate that will not fire again stops the plan's backups: said now, not when the RPO has passed (audit R25 F2).
+    if (row.nextRun.state === 'never-again' && !row.nextRun.expression.startsWith('at(')) {
+      notes.push(`! ${row.plan}: its schedule ${row.nextRun.schedule} (${row.nextRun.expression}) never fires again (its years or its end date have passed): no backup of this plan will start; change the schedule in the config and deploy`);
+    }
     const leftOut = row.lastBackup.lastCommitted?.leftOut;
     if (leftOut) {
       const bySource = Object.entries(leftOut.bySource).map(([source, n]) => `${escapeName(source)} ${n}`);

@@ -1,12 +1,6 @@
 /** Errors of the local scheduler. Names end in `Error`; each message says what to change. */
 
-/** A ScheduleExpressionTimezone that is not an IANA time zone this Node knows. */
-export class InvalidTimezoneError extends Error {
-  override readonly name = 'InvalidTimezoneError';
-  constructor(readonly timezone: string) {
-    super(`Unknown time zone "${timezone}": ScheduleExpressionTimezone must be an IANA zone such as UTC, Europe/Paris or America/New_York.`);
-  }
-}
+export { InvalidTimezoneError } from '../../config/invalid-timezone-error';
 
 /** An AWS::Scheduler::Schedule of the templates that cannot be read (bad property, unresolvable value). */
 export class InvalidScheduleError extends Error {

@@ -1,7 +1,7 @@
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { type LocalExecutionResult } from '../executor/run-local-execution';
 import { fireSchedule, type StartTarget } from './fire-schedule';
-import { nextFireTime } from './next-fire-time';
+import { nextFireTime } from '../../config/next-fire-time';
 import { type SchedulerClock } from './scheduler-clock';
 import { type LocalSchedule } from './synthesized-schedules';
 

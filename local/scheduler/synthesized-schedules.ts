@@ -4,7 +4,7 @@ import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { stackResources } from '../executor/stack-resources';
 import { InvalidScheduleError } from './errors';
 import { parseScheduleExpression, type ScheduleExpression } from '../../config/schedule-expression';
-import { assertTimezone } from './zoned-wall-time';
+import { assertTimezone } from '../../config/zoned-wall-time';
 
 /**
  * The `AWS::Scheduler::Schedule` resources of the synthesized templates, read as the local scheduler

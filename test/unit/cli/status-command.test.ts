@@ -256,6 +256,20 @@ describe('lifeboat status', () => {
     expect(clean.out.join('\n')).not.toMatch(/whole/);
   });
 
+  // Audit R25 F2: a cron whose years have passed shows no next run; the status said "at() passed" and nothing below.
+  it('says a plan whose cron schedule never fires again will start no backup, and an at() that passed as before', async () => {
+    const never = (expression: string) => sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [drill(drillReport())], nextRun: async () => ({ state: 'never-again' as const, schedule: 'lifeboat-dev-demo', expression }) });
+    const cron = capture();
+    await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: cron.io, sources: never('cron(0 2 * * ? 2025)'), now: () => NOW });
+    const screen = cron.out.join(' ').replace(/\s+/g, ' ');
+    expect(screen).toContain('never fires');
+    expect(screen).toContain('! demo: its schedule lifeboat-dev-demo (cron(0 2 * * ? 2025)) never fires again (its years or its end date have passed): no backup of this plan will start; change the schedule in the config and deploy');
+    const at = capture();
+    await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: at.io, sources: never('at(2026-01-01T00:00:00)'), now: () => NOW });
+    expect(at.out.join('\n')).toContain('none: at()');
+    expect(at.out.join('\n')).not.toContain('never fires again');
+  });
+
   it('does not claim a passed drill for a plan that has none yet', async () => {
     const undrilled = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [] });
     const { out, io } = capture();

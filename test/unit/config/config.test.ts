@@ -49,6 +49,14 @@ describe('Lifeboat configuration', () => {
     expect(issues.some((i) => i.startsWith('environments[0].plans[0].sources[1].type'))).toBe(true);
   });
 
+  // Audit R25 F2: Scheduler accepts these, and they never fire: the plan's backups would silently stop.
+  it.each(['cron(0 2 30 2 ? *)', 'cron(0 2 31 4,6,9,11 ? *)', 'cron(0 2 * * ? 2025)'])('refuses the cron %s, which never fires, naming the field', (expression) => {
+    const raw = withChange((c) => {
+      ((c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>).schedule = expression;
+    });
+    expect(issuesOf(raw)).toEqual([expect.stringMatching(/^environments\[0\]\.plans\[0\]\.schedule: never fires after \d{4}-\d{2}-\d{2}: no day the fields select exists, or its years have passed$/)]);
+  });
+
   it('takes a schedule with stray spaces and keeps it in the spacing deployed (a space copied into the config never reaches a template)', () => {
     const parsed = parseLifeboatConfig(
       withChange((c) => {

@@ -1,4 +1,4 @@
-import { type AtExpression, type CronExpression, daysInMonth, type RateExpression, type ScheduleExpression, type WallTime } from '../../config/schedule-expression';
+import { type AtExpression, type CronExpression, daysInMonth, type RateExpression, type ScheduleExpression, type WallTime } from './schedule-expression';
 import { instantsOfWallTime, wallTimeAt, wallTimeMs, zoneOffsetMs } from './zoned-wall-time';
 
 /**

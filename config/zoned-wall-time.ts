@@ -1,5 +1,5 @@
-import { InvalidTimezoneError } from './errors';
-import { type WallTime } from '../../config/schedule-expression';
+import { InvalidTimezoneError } from './invalid-timezone-error';
+import { type WallTime } from './schedule-expression';
 
 /**
  * Wall-clock times in an IANA time zone and the instants they name, through Intl (the zone data of

@@ -1,7 +1,7 @@
-import { InvalidTimezoneError } from '../../../../local/scheduler/errors';
-import { type FireTimeWindow, nextFireTime } from '../../../../local/scheduler/next-fire-time';
-import { parseScheduleExpression } from '../../../../config/schedule-expression';
-import { assertTimezone } from '../../../../local/scheduler/zoned-wall-time';
+import { InvalidTimezoneError } from '../../../config/invalid-timezone-error';
+import { type FireTimeWindow, nextFireTime } from '../../../config/next-fire-time';
+import { parseScheduleExpression } from '../../../config/schedule-expression';
+import { assertTimezone } from '../../../config/zoned-wall-time';
 
 const created = new Date('2026-01-01T00:00:00Z');
 const utc: FireTimeWindow = { timezone: 'UTC', createdAt: created };
