@@ -12,9 +12,8 @@ import { ScrubLog } from '../lambdas/catalog/scrub-log';
 import { PruneLog } from '../lambdas/catalog/prune-log';
 import { ApprovalLog } from '../lambdas/approval/approval-log';
 import { type KeyProvider } from '../vault';
-import { KeyFileKeyProvider } from '../vault';
 import { KmsKeyProvider } from '../vault/aws';
-import { openBackupVault } from '../lambdas/runtime/backup-vault';
+import { loadLocalKeyFile, openBackupVault } from '../lambdas/runtime/backup-vault';
 import { type Vault } from '../vault';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { connectLocalCloud } from '../local/cloud/local-cloud';
@@ -94,7 +93,7 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
     scrubLog: new ScrubLog(documents, names.catalogTable),
     async openVault(side) {
       let provider: KeyProvider;
-      if (!options.aws) provider = await KeyFileKeyProvider.load(path.join(path.resolve(options.dataDir), 'vault.key'));
+      if (!options.aws) provider = await loadLocalKeyFile(path.join(path.resolve(options.dataDir), 'vault.key'), bucketOf(side));
       else {
         const keyId = side === 'dr' ? names.drVaultKeyAlias : options.vaultKey || names.primaryVaultKeyAlias;
         const kms = clients.kms?.(regionOf(side)) ?? new KMSClient({ region: regionOf(side) });

@@ -383,8 +383,9 @@ async function createReplicaConfig(source: VaultStore, target: VaultStore, confi
 /** The replica opens with `targetKeys`: a key object there unwraps to the source's master key, or one is added. */
 async function ensureReplicaKey(source: Vault, target: VaultStore, targetKeys: KeyProvider): Promise<void> {
   const material = vaultKeyMaterial(source.keys);
-  // Key objects of another master key open nothing here (docs/FORMAT.md §2: readers skip them).
-  for await (const found of unwrapKeyObjects(target, targetKeys, [])) if (found.material.equals(material)) return;
+  // Key objects of another master key open nothing here, and damaged ones are skipped (docs/FORMAT.md §2):
+  // when the replica's only key object rotted, this writes a fresh one and the DR vault opens again.
+  for await (const found of unwrapKeyObjects(target, targetKeys)) if (found.material.equals(material)) return;
   await putKeyObject(target, await targetKeys.wrapVaultKey(material));
 }
 

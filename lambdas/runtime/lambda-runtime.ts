@@ -32,7 +32,7 @@ export type LambdaRuntime = {
   vaultS3(side: VaultSide): S3Client;
   /** The vault's objects as a store, without opening the vault (the replication target). */
   vaultStore(side: VaultSide): S3VaultStore;
-  /** What unwraps the vault's master key: the local key file, or the vault's KMS key in its region. */
+  /** What unwraps the vault's master key: the local key file (which must exist), or the vault's KMS key in its region. */
   vaultKeys(side: VaultSide): Promise<KeyProvider>;
   /**
    * The vault, opened once per container. `create` (primary only): initialise it when the bucket
@@ -94,7 +94,9 @@ export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
       let vault = opening.get(side);
       if (!vault) {
         const create = side === 'primary' && options.create === true;
-        vault = runtime.vaultKeys(side).then((provider) => openBackupVault({ s3: runtime.vaultS3(side), bucket: runtime.vaultBucket(side), provider, create, ...(config.memoryMb !== undefined ? { memoryMb: config.memoryMb } : {}) }));
+        // Only the open that may create the vault may create its local key file (vaultKeyProvider).
+        const keys = create ? (async () => vaultKeyProvider(keySource(side), location(side).bucket, { createIn: runtime.vaultStore(side) }))() : runtime.vaultKeys(side);
+        vault = keys.then((provider) => openBackupVault({ s3: runtime.vaultS3(side), bucket: runtime.vaultBucket(side), provider, create, ...(config.memoryMb !== undefined ? { memoryMb: config.memoryMb } : {}) }));
         // A failed open (vault missing, KMS throttled) must not stick to the container.
         vault.catch(() => opening.delete(side));
         opening.set(side, vault);

@@ -16,6 +16,7 @@ import { verifyPackBody } from './object-check';
 import { EntryFindings, LostBlobs } from './lost-entries';
 import { namedSnapshots, SnapshotReach } from './snapshot-reach';
 import { damagedPruneStateObjects } from '../prune/prune-state';
+import { damagedKeyObjects } from '../keys/key-object';
 
 export type VerifyOptions = {
   /** Also read every pack whole, decrypt every blob and check its id. */
@@ -59,7 +60,8 @@ export type VerifyReport = {
  * a manifest object that cannot be read says which snapshots need it; both name the snapshots that
  * reach them (snapshot-reach.ts), since the key alone does not tell the operator which backups it hurts.
  * Damaged objects of prune's state (its policy, batches, tombstones) are problems too: they stop every
- * backup and prune. Objects nothing refers to (garbage of a killed backup) are listed in `unreferenced`, not as problems.
+ * backup and prune. So are damaged key objects (opens skip them). Objects nothing refers to (garbage of a killed backup) are
+ * listed in `unreferenced`, not as problems.
  */
 export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { store, keys } = vault;
@@ -320,6 +322,8 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   // 4. Prune's state: no snapshot needs it, but a damaged batch or policy stops every backup and prune
   // of the vault (DamagedPruneStateError), which a verify that says OK would hide.
   for (const damaged of await damagedPruneStateObjects(store, keys)) problem(damaged.key, damaged);
+  // A damaged key object is skipped by every open; only here does anyone learn that a way in was lost.
+  for (const damaged of await damagedKeyObjects(store)) problem(damaged.key, damaged);
 
   // 5. Garbage: information only. A pack no index lists is what a killed backup leaves (packs are
   // stored before the index naming them), and so is a running backup's: it is reclaimed by a prune.

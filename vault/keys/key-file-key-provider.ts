@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import * as z from 'zod/mini';
 import { checkSchema } from '../repository/vault-schema';
 import { type KeyProvider, VAULT_KEY_BYTES, type WrappedVaultKey } from './key-provider';
 import { unwrapKey, wrapKey } from '../crypto/key-wrap';
 import { KeyUnwrapError } from '../vault-errors';
+import { DamagedKeyObjectError } from './damaged-key-object-error';
 
 /**
  * A local key file holding 32 random bytes that wrap the vault's master key (docs/FORMAT.md §2).
@@ -13,6 +15,31 @@ import { KeyUnwrapError } from '../vault-errors';
  * wrong key file is reported as such, not as corruption.
  */
 const keyFileSchema = z.object({ lifeboatKeyFile: z.literal(1), key: z.string() });
+
+/** Creates `file` exclusively (mode 0600) with `body`, synced: a key that a crash loses would orphan the vault it wraps. */
+async function writeSynced(file: string, body: string): Promise<void> {
+  const fh = await fs.open(file, 'wx', 0o600);
+  try {
+    await fh.writeFile(body);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Makes a new name in `dir` durable; best effort, as some file systems cannot sync a directory. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const fh = await fs.open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Ignored on purpose: the key file itself is synced; only its name might not survive a power cut.
+  }
+}
 
 export class KeyFileKeyProvider implements KeyProvider {
   readonly kind = 'key-file' as const;
@@ -43,11 +70,30 @@ export class KeyFileKeyProvider implements KeyProvider {
     return new KeyFileKeyProvider(file, key);
   }
 
-  /** Creates a new key file (mode 0600); refuses to overwrite an existing one. */
+  /**
+   * Creates a new key file (mode 0600); refuses to overwrite an existing one (an error with code
+   * EEXIST). The body is written whole and synced to a temporary file beside it, then hard-linked to
+   * the name, which fails when the name exists: a concurrent loadOrCreate (two first backups of a
+   * fresh data directory) never reads a key file that is created but not yet written.
+   */
   static async create(file: string): Promise<KeyFileKeyProvider> {
     const key = randomBytes(32);
     const body = `${JSON.stringify({ lifeboatKeyFile: 1, key: key.toString('base64') })}\n`;
-    await fs.writeFile(file, body, { mode: 0o600, flag: 'wx' });
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      await writeSynced(temp, body);
+      try {
+        await fs.link(temp, file);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // A file system without hard links: an exclusive create, not atomic, is the best it offers.
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+        await writeSynced(file, body);
+      }
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+    await syncDirectory(path.dirname(file));
     return new KeyFileKeyProvider(file, key);
   }
 
@@ -78,7 +124,7 @@ export class KeyFileKeyProvider implements KeyProvider {
   async unwrapVaultKey(wrapped: WrappedVaultKey): Promise<Buffer> {
     if (wrapped.kind !== this.kind) throw new KeyUnwrapError(`this vault key is of kind ${wrapped.kind}; a key file cannot open it`);
     const { nonce, fingerprint } = wrapped.params;
-    if (typeof nonce !== 'string') throw new KeyUnwrapError('the wrapped key has no nonce');
+    if (typeof nonce !== 'string') throw new DamagedKeyObjectError('the wrapped key has no nonce');
     if (fingerprint !== this.fingerprint()) {
       throw new KeyUnwrapError(`key file ${this.file} (fingerprint ${this.fingerprint()}) is not the key of this vault (it expects ${String(fingerprint)})`);
     }

@@ -1,6 +1,8 @@
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { type KeyProvider, VAULT_KEY_BYTES, type WrappedVaultKey } from './key-provider';
 import { KeyUnwrapError, VaultError } from '../vault-errors';
+import { DamagedKeyObjectError } from './damaged-key-object-error';
+import { kmsCiphertextProblem } from './kms-ciphertext';
 
 export type KmsKeyProviderOptions = {
   client: KMSClient;
@@ -107,10 +109,9 @@ export class KmsKeyProvider implements KeyProvider {
       );
     }
     const recordedKeyId = typeof wrapped.params['keyId'] === 'string' ? wrapped.params['keyId'] : undefined;
+    const problem = kmsCiphertextProblem(wrapped.ciphertext);
+    if (problem !== undefined) throw new DamagedKeyObjectError(`${problem}: the vault's keys/ object was altered; it records KMS key ${recordedKeyId ?? '(none)'}`);
     const ciphertext = Buffer.from(wrapped.ciphertext, 'base64');
-    if (ciphertext.length === 0 || ciphertext.toString('base64') !== wrapped.ciphertext) {
-      throw new KeyUnwrapError(`The KMS-wrapped vault key is not valid base64 (or is empty): the vault's keys/ object was altered; it records KMS key ${recordedKeyId ?? '(none)'}`);
-    }
     let out;
     try {
       // KeyId is the configured key, not the recorded one: the operator decides which key to trust,

@@ -2,6 +2,7 @@ import { randomBytes, scrypt } from 'node:crypto';
 import { type KeyProvider, VAULT_KEY_BYTES, type WrappedVaultKey } from './key-provider';
 import { unwrapKey, wrapKey } from '../crypto/key-wrap';
 import { KeyUnwrapError } from '../vault-errors';
+import { DamagedKeyObjectError } from './damaged-key-object-error';
 
 /** scrypt cost parameters (RFC 7914). They are stored with each wrapped key, so a vault opens with the cost it was created with. */
 export type ScryptCost = { readonly N: number; readonly r: number; readonly p: number };
@@ -12,6 +13,30 @@ export type ScryptCost = { readonly N: number; readonly r: number; readonly p: n
  * many vaults pass a lower cost explicitly to the constructor.
  */
 export const DEFAULT_SCRYPT_COST: ScryptCost = { N: 1 << 17, r: 8, p: 1 };
+
+/** The costliest parameters a reader derives with (docs/FORMAT.md §2): a stored key object chooses its own cost, so a forged one must not choose gigabytes. */
+export const SCRYPT_COST_LIMIT: ScryptCost = { N: 1 << 22, r: 32, p: 16 };
+
+/**
+ * The stored parameters of a passphrase-wrapped key, or why they cannot be those of a key object this
+ * provider wrote. Checked before deriving: scrypt itself would reject some (N not a power of two) with
+ * a bare RangeError, and accept others (N at its maximum) only after allocating gigabytes.
+ */
+export function readScryptParams(params: Readonly<Record<string, string | number>>): { salt: string; nonce: string; cost: ScryptCost } | { problem: string } {
+  const { salt, N, r, p, nonce } = params;
+  if (typeof salt !== 'string' || typeof nonce !== 'string' || typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number') {
+    return { problem: 'the wrapped key lacks its scrypt parameters (salt, N, r, p, nonce)' };
+  }
+  // N < 2^31 before the bit test: `&` works on 32-bit integers.
+  const powerOfTwo = Number.isInteger(N) && N >= 2 && N < 2 ** 31 && (N & (N - 1)) === 0;
+  if (!powerOfTwo || !Number.isInteger(r) || r < 1 || !Number.isInteger(p) || p < 1) {
+    return { problem: `impossible scrypt parameters N=${N} r=${r} p=${p} (N must be a power of two above 1, r and p positive integers)` };
+  }
+  if (N > SCRYPT_COST_LIMIT.N || r > SCRYPT_COST_LIMIT.r || p > SCRYPT_COST_LIMIT.p) {
+    return { problem: `refusing scrypt parameters N=${N} r=${r} p=${p}: too costly (at most N=${SCRYPT_COST_LIMIT.N} r=${SCRYPT_COST_LIMIT.r} p=${SCRYPT_COST_LIMIT.p})` };
+  }
+  return { salt, nonce, cost: { N, r, p } };
+}
 
 function deriveKek(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -44,12 +69,16 @@ export class PassphraseKeyProvider implements KeyProvider {
 
   async unwrapVaultKey(wrapped: WrappedVaultKey): Promise<Buffer> {
     if (wrapped.kind !== this.kind) throw new KeyUnwrapError(`this vault key is of kind ${wrapped.kind}; a passphrase cannot open it`);
-    const { salt, N, r, p, nonce } = wrapped.params;
-    if (typeof salt !== 'string' || typeof nonce !== 'string' || typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number') {
-      throw new KeyUnwrapError('the wrapped key lacks its scrypt parameters');
+    const stored = readScryptParams(wrapped.params);
+    if ('problem' in stored) throw new DamagedKeyObjectError(stored.problem);
+    const { N, r, p } = stored.cost;
+    let kek: Buffer;
+    try {
+      kek = await deriveKek(this.passphrase, Buffer.from(stored.salt, 'base64'), stored.cost);
+    } catch (err) {
+      // What scrypt still refuses within the limits above is the object's fault, not the passphrase's.
+      throw new DamagedKeyObjectError(`scrypt refused the stored parameters N=${N} r=${r} p=${p}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    if (N > 1 << 22 || r > 32 || p > 16) throw new KeyUnwrapError(`refusing scrypt parameters N=${N} r=${r} p=${p}: too costly`);
-    const kek = await deriveKek(this.passphrase, Buffer.from(salt, 'base64'), { N, r, p });
-    return unwrapKey(kek, wrapped.ciphertext, nonce, this.kind, 'wrong passphrase for this vault (or the key object was changed)');
+    return unwrapKey(kek, wrapped.ciphertext, stored.nonce, this.kind, 'wrong passphrase for this vault (or the key object was changed)');
   }
 }

@@ -4,7 +4,7 @@ import { codecFor } from '../workers/codec';
 import { Chunker, checkChunkerParams, DEFAULT_CHUNKER_PARAMS, deriveGearTable } from '../chunker/chunker';
 import { decodeIndexObject } from '../blob-index/index-object';
 import { type KeyProvider } from '../keys/key-provider';
-import { putKeyObject, unwrapKeyObjects } from '../keys/key-object';
+import { DAMAGED_KEY_OBJECT_ADVICE, newKeyObjectFindings, putKeyObject, unwrapKeyObjects } from '../keys/key-object';
 import { type ManifestEntry } from '../manifest/manifest-entry';
 import { type ManifestPart } from '../manifest/manifest-format';
 import { mergeRunsInto, type RunSource, runsInMemory, writeEntryRun } from '../manifest/manifest-merge';
@@ -130,7 +130,8 @@ async function writeConfigOnce(store: VaultStore, stored: Uint8Array): Promise<b
  * Opens a vault from its store and key alone: reads `config`, then tries each `keys/` object the
  * provider can unwrap until one's master key opens `config` (GCM authentication fails under any
  * other key). A vault normally has one key per provider, but an init that lost a race (initVault)
- * may have left its own, unrelated key object behind.
+ * may have left its own, unrelated key object behind. Damaged or forged key objects are skipped too;
+ * when no key opens the vault, the error names them and says how to restore one.
  */
 export async function openVault(store: VaultStore, provider: KeyProvider): Promise<Vault> {
   let configStored: Buffer;
@@ -142,10 +143,9 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
     if (orphaned !== undefined) throw new VaultConfigMissingError(lostConfigAdvice(store.location, orphaned));
     throw new VaultNotFoundError(`${store.location} holds no vault (no config object); create one with \`lifeboat vault init\``);
   }
-  const problems: string[] = [];
+  const findings = newKeyObjectFindings();
   const unwrapped: string[] = [];
-  const otherKinds = new Set<string>();
-  for await (const { key, material } of unwrapKeyObjects(store, provider, problems, otherKinds)) {
+  for await (const { key, material } of unwrapKeyObjects(store, provider, findings)) {
     const keys = await importVaultKeys(material);
     let plain: Buffer;
     try {
@@ -158,14 +158,17 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
     const config = decodeJson(vaultConfigSchema, plain, { location: store.location, key: CONFIG_KEY });
     return new Vault(store, keys, config);
   }
+  // Damaged key objects were skipped; when nothing else opened the vault, one of them may have been its key.
+  const damaged = findings.damaged.length > 0 ? `. If a damaged key object was this vault's key: ${DAMAGED_KEY_OBJECT_ADVICE}; a DR vault gets a fresh key object from its next replication` : '';
   if (unwrapped.length > 0) {
     throw new VaultCorruptionError(
       store.location,
       CONFIG_KEY,
-      `it does not authenticate under the master key of ${unwrapped.join(', ')} (the key objects this provider opens): the config was altered or replaced, or those keys belong to another vault`,
+      `it does not authenticate under the master key of ${unwrapped.join(', ')} (the key objects this provider opens): the config was altered or replaced, or those keys belong to another vault${damaged}`,
     );
   }
-  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems.length ? problems.join('; ') : 'it has no key objects'}`, { otherKeyKinds: [...otherKinds].sort() });
+  const problems = findings.problems.length ? findings.problems.join('; ') : 'it has no key objects';
+  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems}${damaged}`, { otherKeyKinds: [...findings.otherKinds].sort() });
 }
 
 export type CommitInput = {
