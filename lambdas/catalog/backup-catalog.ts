@@ -22,6 +22,15 @@ import {
 /** How often pinBackup tries again when the record's pins map appeared or went between its two writes. */
 const PIN_ATTEMPTS = 3;
 
+/**
+ * Items per Query page of the reads that want only the newest few of a long history (newestBackupsOfPlan, a
+ * source's point in time or parent): without a Limit, the first page alone is up to 1 MB.
+ */
+const NEWEST_PAGE = 25;
+
+/** Forgotten backups whose index items one Forget run removes at most (removeForgottenIndexItems), so a first run over an old catalog fits its timeout. */
+const SWEEP_RECORDS = 2000;
+
 /** What a pin and a forget claim both require of the record: committed, and not forgotten. */
 const PINNABLE = '#status = :committed AND attribute_not_exists(forgottenAt) AND attribute_not_exists(forgettingAt)';
 
@@ -216,8 +225,13 @@ export class BackupCatalog {
     return Item ? this.parseItem(planLockItemSchema, Item) : undefined;
   }
 
-  /** After COMMITTED: one index item per source, so "backups of a source" is one Query. Idempotent. */
+  /**
+   * After COMMITTED: one index item per source, so "backups of a source" is one Query. Idempotent. Not for a
+   * forgotten record (a rebuild re-indexing the records it finds): its index items were removed when it was
+   * forgotten (markForgotten), and writing them again would bring back what every point in time passes over.
+   */
   async indexCommittedBackup(record: BackupRecord): Promise<void> {
+    if (record.forgottenAt !== undefined) return;
     for (const source of record.sourceNames) {
       await this.ddb.send(
         new PutCommand({
@@ -251,11 +265,14 @@ export class BackupCatalog {
         ...(options.startedAtOrBefore ? { ':upper': `BACKUP#${options.startedAtOrBefore}~` } : {}),
       },
       ScanIndexForward: false,
+      // A caller that wants a few (a point in time) gets small pages: a forgotten backup has no index item any more.
+      ...(options.limit !== undefined ? { Limit: NEWEST_PAGE } : {}),
     };
     const records: BackupRecord[] = [];
     for await (const item of this.queryItems(query)) {
+      // The record, read consistently, still decides: a claim (`forgettingAt`) is on the record only, and an index item
+      // of a backup forgotten before markForgotten removed them (removeForgottenIndexItems has not swept it yet) stays.
       const record = await this.getBackup(this.parseItem(sourceIndexItemSchema, item).backupId);
-      // The index items of a forgotten backup stay (the record keeps its history); reads pass over them.
       if (record !== undefined && isChoosable(record)) records.push(record);
       // At the limit the query stops: no further page is read.
       if (options.limit !== undefined && records.length >= options.limit) break;
@@ -269,7 +286,7 @@ export class BackupCatalog {
    * newest first and fetches only the records it passes.
    */
   async latestBackupOfSource(source: string, options: { strategy?: BackupStrategy } = {}): Promise<BackupRecord | undefined> {
-    const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false };
+    const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false, Limit: NEWEST_PAGE };
     for await (const item of this.queryItems(query)) {
       const indexed = this.parseItem(sourceIndexItemSchema, item);
       if (options.strategy && indexed.strategy !== options.strategy) continue;
@@ -327,14 +344,77 @@ export class BackupCatalog {
    * nothing, when the backup is not (or no longer) a committed record, or is marked already: a backup
    * already forgotten keeps its first time, and of two forget runs at once only the one that marks it
    * reports it as forgotten by it.
+   *
+   * The run that marks it then deletes its per-source index items (audit R26 F2): only the readers that choose a
+   * backup read them (listBackupsOfSource, latestBackupOfSource), and they pass over a forgotten one, so left in
+   * place they made a point in time before the oldest kept backup read every backup the source ever had. The record
+   * keeps the history. A crash between the two writes leaves the items, which those readers still pass over.
    */
   async markForgotten(backupId: string, at: string): Promise<boolean> {
-    return this.updateRecordIf(backupId, {
-      UpdateExpression: 'SET forgottenAt = :at',
-      ConditionExpression: '#status = :committed AND attribute_not_exists(forgottenAt)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED' },
-    });
+    let Attributes: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes } = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' },
+          UpdateExpression: 'SET forgottenAt = :at',
+          ConditionExpression: '#status = :committed AND attribute_not_exists(forgottenAt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':at': at, ':committed': 'COMMITTED' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ));
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+    if (Attributes) await this.unindex(this.parseItem(indexedBackupSchema, Attributes));
+    return true;
+  }
+
+  /**
+   * The one-time sweep of a catalog written before markForgotten removed index items (audit R26 F2): deletes the
+   * index items of the plan's forgotten backups, oldest first, at most `maxRecords` backups per call, and keeps
+   * where it got to in an `INDEXSWEEP#<plan>` item, so the next call goes on from there and, once a call reaches the
+   * end, every later one costs one GetItem. Called by the Forget step (forget-backups.ts) after its run.
+   */
+  async removeForgottenIndexItems(plan: string, maxRecords = SWEEP_RECORDS): Promise<{ records: number; done: boolean }> {
+    const Key = { pk: `INDEXSWEEP#${plan}`, sk: 'INDEXSWEEP' };
+    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    if (Item?.done === true) return { records: 0, done: true };
+    const after = typeof Item?.after === 'string' ? Item.after : undefined;
+    const query: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: 'byPlan',
+      // From the last swept start on (>=: backups that started at the same time as it are swept once more, harmlessly).
+      KeyConditionExpression: after !== undefined ? '#plan = :plan AND startedAt >= :after' : '#plan = :plan',
+      FilterExpression: 'attribute_exists(forgottenAt)',
+      ProjectionExpression: 'pk, sk, backupId, startedAt, sourceNames',
+      ExpressionAttributeNames: { '#plan': 'plan' },
+      ExpressionAttributeValues: { ':plan': plan, ...(after !== undefined ? { ':after': after } : {}) },
+      ScanIndexForward: true,
+    };
+    let records = 0;
+    let last: string | undefined;
+    for await (const item of this.queryItems(query)) {
+      if (records >= maxRecords && last !== undefined) {
+        await this.ddb.send(new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET #after = :after', ExpressionAttributeNames: { '#after': 'after' }, ExpressionAttributeValues: { ':after': last } }));
+        return { records, done: false };
+      }
+      const indexed = this.parseItem(indexedBackupSchema, item);
+      await this.unindex(indexed);
+      last = indexed.startedAt;
+      records++;
+    }
+    await this.ddb.send(new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET #done = :done', ExpressionAttributeNames: { '#done': 'done' }, ExpressionAttributeValues: { ':done': true } }));
+    return { records, done: true };
+  }
+
+  /** Deletes a backup's per-source index items (absent ones are no error). */
+  private async unindex(backup: IndexedBackup): Promise<void> {
+    for (const source of backup.sourceNames) {
+      await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { pk: `SOURCE#${source}`, sk: `BACKUP#${backup.startedAt}#${backup.backupId}` } }));
+    }
   }
 
   /**
@@ -551,6 +631,35 @@ export class BackupCatalog {
     return Item ? this.parseItem(backupRecordSchema, Item) : undefined;
   }
 
+  /**
+   * A plan's backups newest first (GSI byPlan), in pages of NEWEST_PAGE items projected to the fields of
+   * BackupHead, read only as far as the caller iterates (audit R26 F1: a caller that wants the newest few must not
+   * read a history that only grows). An item those fields do not validate is yielded as its error, for the caller to
+   * report and pass over: one bad old record must not stop a reader that needs the others.
+   */
+  async *newestBackupsOfPlan(plan: string): AsyncGenerator<BackupHeadRead> {
+    const query: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: 'byPlan',
+      KeyConditionExpression: '#plan = :plan',
+      ProjectionExpression: 'pk, sk, backupId, #plan, #status, startedAt, copies, forgottenAt',
+      ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status' },
+      ExpressionAttributeValues: { ':plan': plan },
+      ScanIndexForward: false,
+      Limit: NEWEST_PAGE,
+    };
+    for await (const item of this.queryItems(query)) {
+      let read: BackupHeadRead;
+      try {
+        read = { head: this.parseItem(backupHeadSchema, item) };
+      } catch (err) {
+        if (!(err instanceof CatalogItemInvalidError)) throw err;
+        read = { invalid: err };
+      }
+      yield read;
+    }
+  }
+
   /** All backups of a plan, newest first (GSI byPlan). */
   async listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
     const records: BackupRecord[] = [];
@@ -640,6 +749,16 @@ export const targetClaimSchema = z.object({
   backupId: z.string().min(1).optional(),
 });
 export type TargetClaim = z.infer<typeof targetClaimSchema>;
+
+/** The fields of a backup record that newestBackupsOfPlan reads: enough to tell its state and age. */
+export const backupHeadSchema = backupRecordSchema.pick({ backupId: true, plan: true, status: true, startedAt: true, copies: true, forgottenAt: true });
+export type BackupHead = z.infer<typeof backupHeadSchema>;
+/** One item of newestBackupsOfPlan: its fields, or why they are not valid. */
+export type BackupHeadRead = { head: BackupHead } | { invalid: CatalogItemInvalidError };
+
+/** What the keys of a backup's index items are made of. */
+const indexedBackupSchema = backupRecordSchema.pick({ backupId: true, startedAt: true, sourceNames: true });
+type IndexedBackup = z.infer<typeof indexedBackupSchema>;
 
 /** Whether a reader that chooses a backup (a point in time, a parent, a listing of a source) may choose this record. */
 function isChoosable(record: BackupRecord): boolean {

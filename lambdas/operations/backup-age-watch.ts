@@ -1,4 +1,5 @@
-import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupCatalog, type BackupHead } from '../catalog/backup-catalog';
+import { handlerLogger } from './handler-logger';
 import { publishMetrics } from './publish-metrics';
 
 /** How old a plan's newest committed backup, and its newest backup the DR vault holds, are; absent when it has none. */
@@ -11,20 +12,19 @@ export type PlanBackupAges = { plan: string; lastCommittedAgeSeconds?: number; l
  * backups' own metrics cannot do. A plan without any such backup publishes nothing: its alarm treats
  * missing data as breaching. The age runs from the backup's start, as `lifeboat status`, the drill's
  * RPO and the report measure it: what a restore of it loses is everything written since it started
- * reading, so a long backup must not make the RPO alarm fire late by its duration.
+ * reading, so a long backup must not make the RPO alarm fire late by its duration. A plan that has no
+ * DR-copied backup is read to its oldest record (in small projected pages: its memory stays bounded).
  */
 export async function watchBackupAges(
   environment: string,
   plans: readonly { name: string }[],
-  deps: { catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>; now?: () => Date },
+  deps: { catalog: Pick<BackupCatalog, 'newestBackupsOfPlan'>; now?: () => Date; warn?: (message: string) => void },
 ): Promise<PlanBackupAges[]> {
   const now = (deps.now ?? (() => new Date()))().getTime();
+  const warn = deps.warn ?? ((message: string) => handlerLogger.warn(message));
   const ages: PlanBackupAges[] = [];
   for (const { name } of plans) {
-    // Newest first (the byPlan index sorts by start time).
-    const backups = await deps.catalog.listBackupsOfPlan(name);
-    const committed = backups.find((b) => b.status === 'COMMITTED');
-    const replicated = backups.find((b) => b.status === 'COMMITTED' && b.copies?.dr === 'COMMITTED');
+    const { committed, replicated } = await newestOf(name, deps.catalog, warn);
     const ageOf = (b: { startedAt: string }): number => Math.max(0, (now - Date.parse(b.startedAt)) / 1000);
     const entry: PlanBackupAges = { plan: name };
     if (committed) entry.lastCommittedAgeSeconds = ageOf(committed);
@@ -33,4 +33,24 @@ export async function watchBackupAges(
     ages.push(entry);
   }
   return ages;
+}
+
+/**
+ * The plan's newest committed backup and its newest one the DR vault holds, reading newest first only until both
+ * are found (audit R26 F1): reading the whole history every few minutes ran the function out of memory once a plan
+ * had years of hourly backups, and then every plan's age alarm fired. A record that does not validate is logged and
+ * passed over: measuring the others is the point, and a plan left unmeasured would alarm as missing data.
+ */
+async function newestOf(plan: string, catalog: Pick<BackupCatalog, 'newestBackupsOfPlan'>, warn: (message: string) => void): Promise<{ committed?: BackupHead; replicated?: BackupHead }> {
+  let committed: BackupHead | undefined;
+  for await (const read of catalog.newestBackupsOfPlan(plan)) {
+    if ('invalid' in read) {
+      warn(`Backup age watch of plan "${plan}" passed over a catalog record it cannot read: ${read.invalid.message}`);
+      continue;
+    }
+    if (read.head.status !== 'COMMITTED') continue;
+    committed ??= read.head;
+    if (read.head.copies?.dr === 'COMMITTED') return { committed, replicated: read.head };
+  }
+  return committed ? { committed } : {};
 }

@@ -13,7 +13,9 @@ import { type SnapshotArrivals } from './snapshot-arrivals';
 import { UnconfiguredPlanError } from './unconfigured-plan-error';
 
 /** What forgetting reads and writes in the catalog of the vault's region. */
-export type ForgetCatalog = Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup' | 'claimForgetting' | 'releaseForgetting' | 'markForgotten'>;
+export type ForgetCatalog = Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup' | 'claimForgetting' | 'releaseForgetting' | 'markForgotten'> &
+  // Optional: only a catalog with per-source index items (BackupCatalog) has any left to sweep.
+  Partial<Pick<BackupCatalog, 'removeForgottenIndexItems'>>;
 
 export type ForgetBackupsDeps = {
   /** The vault the backups are forgotten from, and the catalog of its region. */
@@ -131,7 +133,11 @@ export async function forgetBackups(request: ForgetRequest, deps: ForgetBackupsD
   const namers = snapshotNamers([...live.values()].flat());
   const reports: PlanForgetReport[] = [];
   const arrivals = await deps.snapshotArrivals();
-  for (const plan of plans) reports.push(await forgetPlan(plan, live.get(plan.name) ?? [], namers, arrivals, dryRun, deps));
+  for (const plan of plans) {
+    reports.push(await forgetPlan(plan, live.get(plan.name) ?? [], namers, arrivals, dryRun, deps));
+    // The index items of backups forgotten before markForgotten removed them, a bounded share per run until none is left.
+    if (!dryRun) await deps.catalog.removeForgottenIndexItems?.(plan.name);
+  }
   return { vault: deps.vault, dryRun, plans: reports };
 }
 

@@ -155,6 +155,11 @@ export class PruneWorkflow extends Construct {
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+    // markForgotten and the one-time sweep (removeForgottenIndexItems) delete the per-source index items of forgotten
+    // backups, and only those: no record, lock or claim of the catalog can be deleted with this grant.
+    forget.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SOURCE#*'] } } }),
+    );
     // ForgetCatalog (lambdas/retention/forget-backups.ts): the plan's backups by the byPlan index, records by GetItem.
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantEncryptDecrypt(forget);

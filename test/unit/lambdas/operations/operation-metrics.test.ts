@@ -91,7 +91,7 @@ it('the watchdog publishes each plan\'s last committed and last replicated backu
   let ages: Awaited<ReturnType<typeof watchBackupAges>> = [];
   const lines = emf(
     await capturedStdout(async () => {
-      ages = await watchBackupAges('prod', [{ name: 'orders' }, { name: 'empty' }], { catalog: { listBackupsOfPlan: async (plan) => byPlan[plan] ?? [] }, now: () => now });
+      ages = await watchBackupAges('prod', [{ name: 'orders' }, { name: 'empty' }], { catalog: { newestBackupsOfPlan: async function* (plan) { for (const head of byPlan[plan] ?? []) yield { head }; } }, now: () => now });
     }),
   );
   // Ages from each backup's start, as status and the drill's RPO measure them (audit R25 F1): not from its end.

@@ -1,0 +1,165 @@
+import { type AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { NoBackupAtTimeError } from '../../../../lambdas/catalog/catalog-errors';
+import { watchBackupAges } from '../../../../lambdas/operations/backup-age-watch';
+import { createCatalogShapedTable } from '../../../../local/cloud';
+import { capturedStdout } from '../../../support/captured-stdout';
+
+/**
+ * Audit R26: reads that want the newest few of a plan's or a source's history cost O(1) requests however long the
+ * history, on the real BackupCatalog over dynalite (127.0.0.1), with every request counted by a client middleware.
+ */
+
+const HISTORY = 2000;
+const start = Date.parse('2021-01-01T00:00:00.000Z');
+const hourly = (i: number): string => new Date(start + i * 3_600_000).toISOString();
+
+function record(plan: string, i: number, overrides: Partial<BackupRecord> = {}): BackupRecord {
+  return {
+    backupId: `${plan}-${String(i).padStart(6, '0')}`,
+    plan,
+    environment: 'prod',
+    sourceNames: [`${plan}-src`],
+    sources: [{ name: `${plan}-src`, type: 's3', snapshotId: `snap-${plan}-${i}`, rootHash: 'r', entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 }],
+    strategy: 'incremental',
+    status: 'COMMITTED',
+    startedAt: hourly(i),
+    endedAt: hourly(i),
+    shardCount: 1,
+    copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    ...overrides,
+  };
+}
+
+let server: ReturnType<typeof dynalite>;
+let ddb: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+let catalog: BackupCatalog;
+/** Requests by command name, and the items Queries returned, since the last reset. */
+const counted = { calls: {} as Record<string, number>, queryItems: 0 };
+const resetCounts = (): void => {
+  counted.calls = {};
+  counted.queryItems = 0;
+};
+
+beforeAll(async () => {
+  server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await createCatalogShapedTable(ddb, 'catalog', { byPlan: true });
+  doc = DynamoDBDocumentClient.from(ddb);
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      counted.calls[name] = (counted.calls[name] ?? 0) + 1;
+      const result = await next(args);
+      const output = result.output as { Items?: unknown[] };
+      if (name === 'QueryCommand') counted.queryItems += output.Items?.length ?? 0;
+      return result;
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  catalog = new BackupCatalog(doc, 'catalog');
+}, 30_000);
+
+afterAll(async () => {
+  ddb.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Writes items 25 to a request, as a seed: not through the catalog, so no request of it is counted against a read. */
+async function seed(items: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 25) {
+    await doc.send(new BatchWriteCommand({ RequestItems: { catalog: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+  }
+}
+const recordItem = (r: BackupRecord): Record<string, unknown> => ({ pk: `BACKUP#${r.backupId}`, sk: 'BACKUP', ...r });
+const indexItem = (r: BackupRecord): Record<string, unknown> => ({
+  pk: `SOURCE#${r.plan}-src`,
+  sk: `BACKUP#${r.startedAt}#${r.backupId}`,
+  backupId: r.backupId,
+  planName: r.plan,
+  sourceName: `${r.plan}-src`,
+  strategy: r.strategy,
+  startedAt: r.startedAt,
+});
+
+describe('the watchdog reads a plan newest first and stops (audit R26 F1)', () => {
+  it('measures a plan of thousands of records from its first page', async () => {
+    // The newest two are not yet copied to DR; every older one is.
+    await seed(Array.from({ length: HISTORY }, (_, i) => recordItem(record('long', i, i >= HISTORY - 2 ? { copies: { primary: 'COMMITTED', dr: 'PENDING' } } : {}))));
+    resetCounts();
+    let ages: Awaited<ReturnType<typeof watchBackupAges>> = [];
+    await capturedStdout(async () => {
+      ages = await watchBackupAges('prod', [{ name: 'long' }], { catalog, now: () => new Date(Date.parse(hourly(HISTORY - 1)) + 60_000), warn: () => undefined });
+    });
+    expect(ages).toEqual([{ plan: 'long', lastCommittedAgeSeconds: 60, lastReplicatedAgeSeconds: 2 * 3600 + 60 }]);
+    expect(counted.calls).toEqual({ QueryCommand: 1 });
+    expect(counted.queryItems).toBeLessThanOrEqual(25);
+  }, 60_000);
+
+  it('passes over a record it cannot read, says so, and measures the others', async () => {
+    const plan = 'damaged';
+    const bad = { ...recordItem(record(plan, 2, { copies: { primary: 'COMMITTED', dr: 'PENDING' } })), status: 'DONE', shardCount: 'three' };
+    await seed([recordItem(record(plan, 1)), bad, recordItem(record(plan, 3, { copies: { primary: 'COMMITTED', dr: 'FAILED' } }))]);
+    const warnings: string[] = [];
+    let ages: Awaited<ReturnType<typeof watchBackupAges>> = [];
+    await capturedStdout(async () => {
+      ages = await watchBackupAges('prod', [{ name: plan }], { catalog, now: () => new Date(hourly(4)), warn: (m) => warnings.push(m) });
+    });
+    expect(ages).toEqual([{ plan, lastCommittedAgeSeconds: 3600, lastReplicatedAgeSeconds: 3 * 3600 }]);
+    expect(warnings).toEqual([expect.stringMatching(/^Backup age watch of plan "damaged" passed over a catalog record it cannot read: Catalog item BACKUP#damaged-000002 \/ BACKUP .*status: Invalid option/)]);
+  });
+});
+
+describe('a point in time passes no forgotten backup (audit R26 F2)', () => {
+  it('answers NoBackupAtTimeError before the oldest kept backup with O(1) reads when the forget marked thousands', async () => {
+    const plan = 'pit';
+    const records = Array.from({ length: HISTORY }, (_, i) => record(plan, i));
+    await seed(records.flatMap((r) => [recordItem(r), indexItem(r)]));
+    // Every backup but the newest five forgotten, through the catalog as the Forget step does it.
+    for (const r of records.slice(0, HISTORY - 5)) expect(await catalog.markForgotten(r.backupId, '2026-12-01T00:00:00.000Z')).toBe(true);
+    resetCounts();
+    const before = hourly(HISTORY - 6);
+    await expect(catalog.backupAsOf(`${plan}-src`, before)).rejects.toThrow(NoBackupAtTimeError);
+    expect(counted.calls).toEqual({ QueryCommand: 1 });
+    resetCounts();
+    await expect(catalog.backupAsOf(`${plan}-src`, hourly(HISTORY - 3))).resolves.toMatchObject({ backupId: records[HISTORY - 3]?.backupId });
+    expect(counted.calls).toEqual({ QueryCommand: 1, GetItemCommand: 1 });
+  }, 120_000);
+
+  it('sweeps, a bounded share per call, the index items of backups an older version forgot without removing them', async () => {
+    const plan = 'legacy';
+    const records = Array.from({ length: 60 }, (_, i) => record(plan, i, i < 55 ? { forgottenAt: '2026-01-01T00:00:00.000Z' } : {}));
+    await seed(records.flatMap((r) => [recordItem(r), indexItem(r)]));
+    resetCounts();
+    await expect(catalog.backupAsOf(`${plan}-src`, hourly(54))).rejects.toThrow(NoBackupAtTimeError);
+    // Unswept, the record of each passed index item is read to learn it is forgotten.
+    expect(counted.calls.GetItemCommand).toBe(55);
+
+    expect(await catalog.removeForgottenIndexItems(plan, 30)).toEqual({ records: 30, done: false });
+    expect(await catalog.removeForgottenIndexItems(plan, 30)).toEqual({ records: 26, done: true });
+    resetCounts();
+    expect(await catalog.removeForgottenIndexItems(plan, 30)).toEqual({ records: 0, done: true });
+    expect(counted.calls).toEqual({ GetItemCommand: 1 });
+
+    resetCounts();
+    await expect(catalog.backupAsOf(`${plan}-src`, hourly(54))).rejects.toThrow(NoBackupAtTimeError);
+    expect(counted.calls).toEqual({ QueryCommand: 1 });
+    // The kept backups' index items stay.
+    await expect(catalog.backupAsOf(`${plan}-src`, hourly(59))).resolves.toMatchObject({ backupId: records[59]?.backupId });
+  }, 60_000);
+
+  it('does not index a forgotten record again (a rebuild re-indexing the records it finds)', async () => {
+    const forgotten = record('rebuilt', 1, { forgottenAt: '2026-01-01T00:00:00.000Z' });
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: recordItem(forgotten) }));
+    await catalog.indexCommittedBackup(forgotten);
+    const { Item } = await doc.send(new GetCommand({ TableName: 'catalog', Key: { pk: 'SOURCE#rebuilt-src', sk: `BACKUP#${forgotten.startedAt}#${forgotten.backupId}` } }));
+    expect(Item).toBeUndefined();
+  });
+});
