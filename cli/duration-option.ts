@@ -1,3 +1,4 @@
+import { subtractDuration } from '../config/retention-duration';
 import { InvalidInputError } from '../lambdas/runtime/errors';
 
 const UNIT_MS = { min: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
@@ -34,10 +35,7 @@ export function parseDuration(text: string, option = '--since'): number {
 /** The start of a look-back period ending `now`: the CLI's `--since` options (months and years on the calendar). */
 export function sinceDate(text: string, now: Date, option = '--since'): Date {
   const { amount, unit } = parse(text, option);
-  if (unit === 'mo' || unit === 'y') {
-    const start = new Date(now.getTime());
-    start.setUTCMonth(start.getUTCMonth() - amount * CALENDAR_MONTHS[unit]);
-    return start;
-  }
+  // Clamped to the month's last day, as retention counts months (31 March less a month is 28 February; review 42e F4).
+  if (unit === 'mo' || unit === 'y') return subtractDuration(now, { years: 0, months: amount * CALENDAR_MONTHS[unit], days: 0, hours: 0, text });
   return new Date(now.getTime() - amount * UNIT_MS[unit]);
 }

@@ -47,11 +47,16 @@ const scheduleExpression = z
       ctx.addIssue({ code: 'custom', message: `${err.field}: ${err.reason}` });
       return;
     }
-    // A cron every field of which is valid may still select no time at all (30 February, 31 April) or only past years:
-    // Scheduler accepts it and it never fires (audit R25 F2). An at() is a one-time schedule, meant to pass.
-    const now = new Date();
-    if (parsed.kind === 'cron' && nextFireTime(parsed, now, { timezone: 'UTC', createdAt: now }) === undefined) {
-      ctx.addIssue({ code: 'custom', message: `never fires after ${now.toISOString().slice(0, 10)}: no day the fields select exists, or its years have passed` });
+    // A cron every field of which is valid may still select no day at all (30 February, 31 April): Scheduler accepts
+    // it and it never fires (audit R25 F2). Decided for every year from a fixed instant, never from the clock: a config
+    // valid today must load tomorrow too (the Lambdas parse their plans with this schema; review 42e F1). A cron whose
+    // listed years have passed loads, and `lifeboat status` says it never fires again.
+    if (parsed.kind === 'cron') {
+      const since = new Date(Date.UTC(2000, 0, 1));
+      const everyYear = { ...parsed, years: new Set(Array.from({ length: 200 }, (_, i) => 2000 + i)) };
+      if (nextFireTime(everyYear, since, { timezone: 'UTC', createdAt: since }) === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'never fires: no day the day-of-month, month and day-of-week fields select exists in any year' });
+      }
     }
   })
   .transform(canonicalScheduleExpression);

@@ -97,11 +97,20 @@ export class KeyFileKeyProvider implements KeyProvider {
     return new KeyFileKeyProvider(file, key);
   }
 
-  /** Loads the key file, creating it first when it does not exist. */
+  /**
+   * Loads the key file, creating it first when it does not exist. Loaded first: an existing key file in a directory this
+   * process may not write (a read-only mount) must load, and create() writes a temporary file beside it (review 42e F2).
+   */
   static async loadOrCreate(file: string): Promise<{ provider: KeyFileKeyProvider; created: boolean }> {
+    const exists = await fs.access(file).then(
+      () => true,
+      () => false,
+    );
+    if (exists) return { provider: await KeyFileKeyProvider.load(file), created: false };
     try {
       return { provider: await KeyFileKeyProvider.create(file), created: true };
     } catch (err) {
+      // Another writer created it in between (two first backups of a fresh data directory): theirs is the key.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       return { provider: await KeyFileKeyProvider.load(file), created: false };
     }

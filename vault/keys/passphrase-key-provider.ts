@@ -44,6 +44,11 @@ function deriveKek(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<
   });
 }
 
+/** Node's refusal of scrypt parameters (thrown before any memory is taken), as opposed to a failure while deriving. */
+export function isScryptParameterError(err: unknown): boolean {
+  return err instanceof RangeError || (err as { code?: unknown } | null)?.code === 'ERR_CRYPTO_INVALID_SCRYPT_PARAMS';
+}
+
 /** The master key wrapped under scrypt(passphrase) (docs/FORMAT.md §2). Params: salt, N, r, p, nonce. */
 export class PassphraseKeyProvider implements KeyProvider {
   readonly kind = 'passphrase' as const;
@@ -76,7 +81,11 @@ export class PassphraseKeyProvider implements KeyProvider {
     try {
       kek = await deriveKek(this.passphrase, Buffer.from(stored.salt, 'base64'), stored.cost);
     } catch (err) {
-      // What scrypt still refuses within the limits above is the object's fault, not the passphrase's.
+      // Parameters scrypt refuses within the limits above are the object's fault; memory it cannot get is the machine's,
+      // and a good key object must not be called damaged (the advice would be to delete it; review 42e F3).
+      if (!isScryptParameterError(err)) {
+        throw new KeyUnwrapError(`cannot derive the key of this passphrase key object (N=${N} r=${r} p=${p} needs ${Math.ceil((128 * N * r) / 2 ** 20)} MiB): ${err instanceof Error ? err.message : String(err)}; run with more memory`, { cause: err });
+      }
       throw new DamagedKeyObjectError(`scrypt refused the stored parameters N=${N} r=${r} p=${p}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     return unwrapKey(kek, wrapped.ciphertext, stored.nonce, this.kind, 'wrong passphrase for this vault (or the key object was changed)');

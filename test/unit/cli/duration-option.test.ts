@@ -31,4 +31,7 @@ it('counts a period back from now, months and years on the calendar', () => {
   expect(sinceDate('6mo', now).toISOString()).toBe('2026-05-30T12:00:00.000Z');
   expect(sinceDate('1y', now).toISOString()).toBe('2025-11-30T12:00:00.000Z');
   expect(sinceDate('90min', now).toISOString()).toBe('2026-11-30T10:30:00.000Z');
+  // Clamped to the month's last day, as retention counts months (review 42e F4).
+  expect(sinceDate('1mo', new Date('2027-03-31T12:00:00.000Z')).toISOString()).toBe('2027-02-28T12:00:00.000Z');
+  expect(sinceDate('1y', new Date('2028-02-29T12:00:00.000Z')).toISOString()).toBe('2027-02-28T12:00:00.000Z');
 });
