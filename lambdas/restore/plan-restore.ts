@@ -8,8 +8,8 @@ import { shardsPerBatch } from '../backup/shard-batch-size';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
 import { RestoreTargetMissingError, SnapshotMismatchError } from './restore-errors';
 import { InvalidInputError } from '../runtime/errors';
-import { selectedEntries } from './restore-selection';
-import { DEFAULT_PIECE_BYTES, piecesOf } from './object-pieces';
+import { DEFAULT_PIECE_BYTES } from './object-pieces';
+import { cutShards, EXACT_CUT_PAGES, selectionTotals, type ShardBudget } from './restore-shard-cuts';
 import { s3Attributes, s3TargetKey } from './restored-entry';
 import { createPieceFiles } from './split-file-pieces';
 import { startSplitUpload } from './split-object-upload';
@@ -18,7 +18,6 @@ import { type ResolvedRestore } from './resolved-restore';
 import { loadRestoreSnapshot } from './restore-snapshot';
 import { type RestoredTablePlace, restoredTableProtection } from './restored-table-protection';
 import { backupKeyOf, checkOverwrittenTableKey, keyNamesOf } from './target-table-key';
-import { LongestRestoredKey } from './restored-key-length';
 
 export type PlanRestoreDeps = {
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
@@ -31,8 +30,11 @@ export type PlanRestoreDeps = {
   directory: (configuredPath: string) => string;
   /** Where the EFS file system is mounted (in AWS): the target directory is made from it without following links. @default '/' */
   mountPath?: string | undefined;
-  /** `pieceBytes`: an S3 entry larger than this is restored in pieces of about this size, a shard each (object-pieces.ts). */
-  limits?: { maxShards?: number; entriesPerShard?: number; bytesPerShard?: number; pieceBytes?: number };
+  /**
+   * `pieceBytes`: an S3 entry larger than this is restored in pieces of about this size, a shard each (object-pieces.ts).
+   * `exactPages`: selections of at most this many manifest pages get shard boundaries at entries, larger ones at pages (restore-shard-cuts.ts).
+   */
+  limits?: { maxShards?: number; entriesPerShard?: number; bytesPerShard?: number; pieceBytes?: number; exactPages?: number };
   /**
    * Where a table the restore creates is made (region, account) and whether it is a drill's scratch
    * table: restored-table-protection.ts. @default the DynamoDB client's region, not scratch
@@ -94,8 +96,9 @@ export type PlannedRestore = {
  * keys, GSIs/LSIs with projections, billing, TTL — or creates the target directory), cuts the
  * selected manifest entries into contiguous shards balanced by entries and bytes, and stores the
  * plan with its shard manifest; then creates the piece files of the files restored in pieces
- * (split-file-pieces.ts). Two passes over the manifest (totals, then boundaries), so memory
- * grows with the number of shards only, not with the entries. Refused before the target is touched:
+ * (split-file-pieces.ts). Two passes over the manifest's page references (totals, then boundaries;
+ * restore-shard-cuts.ts), reading only the pages where the references are not enough, so time grows
+ * with the manifest's nodes rather than its entries, and memory with the number of shards. Refused before the target is touched:
  * a filter that selects nothing, a target prefix that makes a key longer than S3 allows
  * (restored-key-length.ts), and an overwrite into an existing table keyed otherwise than the backup
  * (target-table-key.ts).
@@ -103,33 +106,16 @@ export type PlannedRestore = {
 export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOut, deps: PlanRestoreDeps): Promise<PlannedRestore> {
   const vault = await deps.openVault(restore.vault);
   const snapshot = await loadRestoreSnapshot(vault, restore);
-  const maxShards = deps.limits?.maxShards ?? (fanOut.map === 'distributed' ? MAX_DISTRIBUTED_SHARDS : MAX_INLINE_SHARDS);
-  const entriesPerShard = deps.limits?.entriesPerShard ?? 100;
-  const bytesPerShard = deps.limits?.bytesPerShard ?? 256 * 1024 * 1024;
-
-  // An S3 object or a file above the piece budget is restored in pieces, a shard each; the budget grows so
-  // that the pieces take at most half the shards, whatever the sizes (5 TB objects and 10,000 shards included).
-  const targetType = restore.target.type;
-  // A later name of a hard link is a link to its first name, not content of its own; DynamoDB pages are small.
-  const splittable = (entry: ManifestEntry): boolean =>
-    (targetType === 's3' && entry.kind === 'object') || (targetType === 'filesystem' && (entry.kind === 'object' || entry.kind === 'page' || (entry.kind === 'file' && typeof entry.meta['hardlink'] !== 'string')));
-  const basePieceBytes = deps.limits?.pieceBytes ?? DEFAULT_PIECE_BYTES;
-  let entries = 0;
-  let bytes = 0;
-  let wholeEntries = 0;
-  let wholeBytes = 0;
-  let splitBytes = 0;
-  const longestKey = new LongestRestoredKey();
-  for await (const entry of selectedEntries(vault, snapshot, restore)) {
-    entries++;
-    if (restore.target.type === 's3') longestKey.add(s3TargetKey(restore.target, entry));
-    bytes += entry.size;
-    if (splittable(entry) && entry.size > basePieceBytes) splitBytes += entry.size;
-    else {
-      wholeEntries++;
-      wholeBytes += entry.size;
-    }
-  }
+  const budget: ShardBudget = {
+    maxShards: deps.limits?.maxShards ?? (fanOut.map === 'distributed' ? MAX_DISTRIBUTED_SHARDS : MAX_INLINE_SHARDS),
+    entriesPerShard: deps.limits?.entriesPerShard ?? 100,
+    bytesPerShard: deps.limits?.bytesPerShard ?? 256 * 1024 * 1024,
+    basePieceBytes: deps.limits?.pieceBytes ?? DEFAULT_PIECE_BYTES,
+    exactPages: deps.limits?.exactPages ?? EXACT_CUT_PAGES,
+  };
+  const reader = await vault.manifest(snapshot);
+  const totals = await selectionTotals(reader, restore, budget);
+  const { entries, bytes } = totals;
   // Checked before the target is prepared: a filter that selects nothing is a mistyped prefix far more often than a wish, and nothing is written for it.
   if (restore.prefix !== '' && entries === 0) {
     const form = restore.source.type === 's3' ? 'a key prefix, as S3 lists keys ("reports/2026/")' : 'a path relative to the backed-up directory ("var/log")';
@@ -138,39 +124,10 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
     );
   }
   // Also before the target is prepared: in S3 the shard holding the key would fail with KeyTooLongError after the others wrote theirs.
-  if (restore.target.type === 's3') longestKey.check(restore.target.prefix);
+  // Without a target prefix every restored key is a key S3 held, so it fits (selectionTotals looks at keys only with one).
+  if (restore.target.type === 's3') totals.longestKey?.check(restore.target.prefix);
   const schema = restore.target.type === 'dynamodb' ? tableSchemaOf(snapshot.source, restore) : undefined;
-  const pieceBytes = Math.max(basePieceBytes, Math.ceil(splitBytes / Math.max(1, Math.floor(maxShards / 2))));
-  const wholeShards = Math.max(1, Math.min(splitBytes > 0 ? Math.ceil(maxShards / 2) : maxShards, wholeEntries, Math.max(Math.ceil(wholeEntries / entriesPerShard), Math.ceil(wholeBytes / bytesPerShard))));
-  // Each entry weighs its bytes plus a fixed cost per request, so many small objects and a few big ones both spread.
-  const PER_ENTRY = 64 * 1024;
-  const perShard = (wholeBytes + wholeEntries * PER_ENTRY) / wholeShards;
-  const shards: RestoreShard[] = [];
-  const splitEntries: Array<{ entry: ManifestEntry; shards: RestoreShard[] }> = [];
-  let current: RestoreShard | undefined;
-  let weight = 0;
-  let cut = 0;
-  for await (const entry of selectedEntries(vault, snapshot, restore)) {
-    const pieces = splittable(entry) ? piecesOf(entry.size, pieceBytes) : [];
-    if (pieces.length > 0) {
-      // Its own shards; the entries after it start a new range (ranges are contiguous in manifest order).
-      // An S3 piece's upload id comes from startSplitUploads, before the plan is stored.
-      const own: RestoreShard[] = pieces.map((p, i) => ({ index: shards.length + i, first: entry.path, last: entry.path, entries: p.start === 0 ? 1 : 0, bytes: p.end - p.start, piece: { ...p } }));
-      shards.push(...own);
-      splitEntries.push({ entry, shards: own });
-      current = undefined;
-      continue;
-    }
-    if (!current || (weight >= perShard * cut && cut < wholeShards)) {
-      current = { index: shards.length, first: entry.path, last: entry.path, entries: 0, bytes: 0 };
-      shards.push(current);
-      cut++;
-    }
-    current.last = entry.path;
-    current.entries++;
-    current.bytes += entry.size;
-    weight += entry.size + PER_ENTRY;
-  }
+  const { shards, splitEntries } = await cutShards(reader, restore, totals, budget);
 
   const { created, notes } = await prepareTarget(restore, schema, deps);
   await startSplitUploads(restore, splitEntries, deps);

@@ -80,8 +80,13 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     const vault = await deps.openVault(restore.vault);
     const snapshot = await loadRestoreSnapshot(vault, restore);
     const pieceEntries = new Set(plan.shards.filter((s) => s.piece).map((s) => s.first));
+    // Looked up by path (a page each), not found by a walk of the whole selection.
+    const manifest = await vault.manifest(snapshot);
     const pieced: ManifestEntry[] = [];
-    if (pieceEntries.size > 0) for await (const entry of selectedEntries(vault, snapshot, restore)) if (pieceEntries.has(entry.path)) pieced.push(entry);
+    for (const path of pieceEntries) {
+      const entry = await manifest.find(path);
+      if (entry) pieced.push(entry);
+    }
     // The pieced entries' blobs are read here (their pieces joined and read back): only theirs, when the whole index is too large.
     const located = pieced.length > 0 ? await vaultForBlobs(vault, () => pieced.flatMap((e) => e.content), restore.restoreId) : vault;
     // Read and finished through the directory opened without following links, as the shards wrote it (target-directory.ts).
@@ -118,9 +123,13 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
           }
         }
       };
-      for await (const entry of selectedEntries(vault, snapshot, restore)) {
-        await close((dir) => !underPrefix(entry.path, dir.path));
-        if (entry.kind === 'dir') openDirs.push(entry);
+      // Only a directory's selection holds directories (an S3 restore's holds objects alone, and its target is S3:
+      // restore-request.ts): an S3 restore skips this walk, which reads every page of the selection.
+      if (target.type === 'filesystem') {
+        for await (const entry of selectedEntries(vault, snapshot, restore)) {
+          await close((dir) => !underPrefix(entry.path, dir.path));
+          if (entry.kind === 'dir') openDirs.push(entry);
+        }
       }
       await close(() => true);
       if (done.length > 0) await check(done);

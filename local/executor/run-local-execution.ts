@@ -15,6 +15,7 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { localS3Client } from '../cloud/local-clients';
 import { extractDistributedMaps, runDistributedMap } from './distributed-map';
 import { FailedMapGuard } from './failed-map-guard';
+import { PayloadLimitGuard } from './payload-limit';
 import { FaultInjector, type FaultRule } from './fault-injection';
 import { type NestedIntegration, nestedExecutionIntegration, runNestedExecution } from './nested-execution';
 import { ExecutionLease, type InjectedHang, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
@@ -109,6 +110,9 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   // Before validation: what replaces each distributed Map is a Task the runner accepts.
   const distributedMaps = extractDistributedMaps(definition);
   const failedMaps = new FailedMapGuard(definition);
+  // Step Functions' 256 KiB per state: the run is stopped at the first state past it, and fails with States.DataLimitExceeded below.
+  let stopForPayloadLimit = (): void => undefined;
+  const payloadLimit = new PayloadLimitGuard(() => stopForPayloadLimit());
   // Validated before a worker pool exists, so a definition that does not load leaves no threads behind.
   const sm = validatedStateMachine(definition);
 
@@ -152,6 +156,7 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   for (const [stateName, task] of tasks) {
     const invoke = async (input: JsonValue): Promise<JsonValue> => {
       await failedMaps.check(stateName);
+      await payloadLimit.check(stateName);
       const fn = task.fn;
       const env = functionEnv(fn);
       const before = faults.take(stateName, input, 'before');
@@ -201,6 +206,7 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   for (const [stateName, integration] of nested) {
     taskResourceLocalHandlers[stateName] = async (input: JsonValue): Promise<JsonValue> => {
       await failedMaps.check(stateName);
+      await payloadLimit.check(stateName);
       // The child stops when this execution ends (stopped, timed out) or when a Map it runs in fails, as Step Functions stops a .sync child.
       const stop = new AbortController();
       const stopChild = () => stop.abort();
@@ -245,6 +251,7 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
         signal: ended.signal,
         onChildEvent: (log, childIndex) => {
           // A child's events join the parent's history with the child's index, as an inline Map's iterations do.
+          payloadLimit.observe({ ...(log as EventLogLike), index: childIndex });
           const event = { ...toHistoryEvent(log as EventLogLike), index: childIndex, mapRun: stateName };
           events.push(event);
           options.onEvent?.(event);
@@ -270,12 +277,14 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   saveExecutionHistory(options.dataDir, history);
   options.onStarted?.(executionName);
   const execution = sm.run(options.input as JsonValue, { overrides, context: executionContext });
+  stopForPayloadLimit = () => execution.abort();
   const abort = () => execution.abort();
   if (options.abortSignal?.aborted) abort();
   else options.abortSignal?.addEventListener('abort', abort, { once: true });
   const collecting = (async () => {
     for await (const log of execution.eventLogs) {
       failedMaps.observe(log as EventLogLike);
+      payloadLimit.observe(log as EventLogLike);
       const event = toHistoryEvent(log);
       events.push(event);
       options.onEvent?.(event);
@@ -309,6 +318,14 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   let statusEventDeliveries: StatusEventDelivery[] = [];
   try {
     await collecting.catch(() => undefined);
+    // Whatever the stopped run ended with (aborted, or done before the stop landed), AWS fails it here, uncaught.
+    const overLimit = payloadLimit.failure();
+    if (overLimit) {
+      history.status = 'FAILED';
+      history.error = overLimit.error;
+      history.cause = overLimit.cause;
+      delete history.output;
+    }
     pool.endLease(lease);
     history.stoppedAt = new Date().toISOString();
     if (ENDED_BADLY.has(history.status)) {

@@ -36,8 +36,39 @@ export class ManifestReader {
     return cached(this.nodes, ManifestReader.CACHE_NODES, ref.id, () => loadManifestNode(this.store, this.keys, ref));
   }
 
-  private pageRefs(from?: string): AsyncGenerator<PageRef> {
+  /**
+   * The page references in manifest order, from the first page whose last path is ≥ `from` (all
+   * without it). Each carries its page's first and last path, entry count and byte total, so a caller
+   * that needs only those (a restore's plan) reads the root and the nodes, never a page: at a billion
+   * entries about 500 nodes for 500,000 pages.
+   */
+  pageRefs(from?: string): AsyncGenerator<PageRef> {
     return rootPages(this.root, (ref) => this.node(ref), from);
+  }
+
+  /** The entries of the page `ref` names (a reference from `pageRefs`), checked against it; the last few pages read are kept. */
+  pageEntries(ref: PageRef): Promise<readonly ManifestEntry[]> {
+    return this.page(ref);
+  }
+
+  /**
+   * The entries of each of `refs`' pages, in their order, read one page ahead so decryption
+   * overlaps with the consumer: for a caller that picks the pages it reads from `pageRefs`.
+   */
+  async *pagesOf(refs: AsyncIterator<PageRef>): AsyncGenerator<{ readonly ref: PageRef; readonly entries: readonly ManifestEntry[] }> {
+    const nextPage = async (): Promise<{ ref: PageRef; entries: ManifestEntry[] } | null> => {
+      const ref = await refs.next();
+      return ref.done ? null : { ref: ref.value, entries: await this.page(ref.value) };
+    };
+    let next = nextPage();
+    for (;;) {
+      const page = await next;
+      if (!page) return;
+      next = nextPage();
+      // Settled below or dropped when the consumer stops early: never an unhandled rejection.
+      next.catch(() => undefined);
+      yield page;
+    }
   }
 
   /** The ids of the root and of its nodes: the manifest objects known from the root alone (its pages come with `pages`). */
@@ -52,20 +83,7 @@ export class ManifestReader {
    * what a replica lacks): with `structureIds`, every node and page is read once.
    */
   async *pages(from?: string): AsyncGenerator<{ readonly id: string; readonly entries: readonly ManifestEntry[] }> {
-    const refs = this.pageRefs(from);
-    const nextPage = async (): Promise<{ id: string; entries: ManifestEntry[] } | null> => {
-      const ref = await refs.next();
-      return ref.done ? null : { id: ref.value.id, entries: await this.page(ref.value) };
-    };
-    let next = nextPage();
-    for (;;) {
-      const page = await next;
-      if (!page) return;
-      next = nextPage();
-      // Settled below or dropped when the consumer stops early: never an unhandled rejection.
-      next.catch(() => undefined);
-      yield page;
-    }
+    for await (const { ref, entries } of this.pagesOf(this.pageRefs(from))) yield { id: ref.id, entries };
   }
 
   /**
