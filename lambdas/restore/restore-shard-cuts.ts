@@ -156,7 +156,11 @@ export async function cutShards(reader: ManifestReader, restore: Restore, totals
       const next = cut + (starts ? 1 : 0);
       const cutInside = ref.count > 1 && next < wholeShards && perShard * next <= end - PER_ENTRY;
       if (!cutInside || !exact) {
-        if (starts) current = startShard(ref.first);
+        // Past exactPages a page joins the open shard whole; one that would take it past two shares (a page just under
+        // the heavy limit after a nearly full shard) starts a new shard instead, so no shard holds about three (review 42g).
+        const open = current;
+        const overfull = !exact && !starts && open !== undefined && cut < wholeShards && open.bytes + open.entries * PER_ENTRY + ref.bytes + ref.count * PER_ENTRY > 2 * perShard;
+        if (starts || overfull) current = startShard(ref.first);
         const shard = current as RestoreShard;
         shard.last = ref.last;
         shard.entries += ref.count;
