@@ -1,6 +1,6 @@
 import { type AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
@@ -161,5 +161,20 @@ describe('a point in time passes no forgotten backup (audit R26 F2)', () => {
     await catalog.indexCommittedBackup(forgotten);
     const { Item } = await doc.send(new GetCommand({ TableName: 'catalog', Key: { pk: 'SOURCE#rebuilt-src', sk: `BACKUP#${forgotten.startedAt}#${forgotten.backupId}` } }));
     expect(Item).toBeUndefined();
+  });
+
+  // Review 42f F2: an operator's `backups forget` without dynamodb:DeleteItem forgot one backup per run and failed.
+  it('forgets a backup though its index items cannot be deleted: the delete is best effort', async () => {
+    const kept = record('denied', 1);
+    await seed([recordItem(kept), indexItem(kept)]);
+    const denying = new BackupCatalog(
+      {
+        send: (command: unknown) =>
+          command instanceof DeleteCommand ? Promise.reject(Object.assign(new Error('not authorized to perform: dynamodb:DeleteItem'), { name: 'AccessDeniedException' })) : doc.send(command as never),
+      } as unknown as DynamoDBDocumentClient,
+      'catalog',
+    );
+    await expect(denying.markForgotten(kept.backupId, '2026-12-05T00:00:00.000Z')).resolves.toBe(true);
+    expect((await catalog.getBackup(kept.backupId))?.forgottenAt).toBe('2026-12-05T00:00:00.000Z');
   });
 });
