@@ -7,6 +7,7 @@ import { plannedShardSpecs } from '../../../../lambdas/backup/planned-shard-spec
 import { snapshotShard } from '../../../../lambdas/backup/snapshot-shard';
 import { BucketOwnerMismatchError, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
 import { openBackupVault, vaultKeyProvider } from '../../../../lambdas/runtime/backup-vault';
+import { S3VaultStore } from '../../../../vault/aws';
 import { protectionPlanSchema } from '../../../../config/lifeboat-config';
 import { localS3Client } from '../../../../local/cloud/local-cloud';
 import { type Vault } from '../../../../vault/repository/vault';
@@ -72,7 +73,9 @@ function prefixScopedClient(options: { beforeGet?: (key: string) => Promise<void
 }
 
 async function openVault(create: boolean): Promise<Vault> {
-  const provider = await vaultKeyProvider({ keyFile: path.join(env.dataDir, 'vault.key') }, env.names.primaryVault);
+  // The Plan step's open may make the key file (only for a vault not created yet), as lambda-runtime.ts does.
+  const createIn = create ? { createIn: new S3VaultStore({ client: env.s3, bucket: env.names.primaryVault }) } : {};
+  const provider = await vaultKeyProvider({ keyFile: path.join(env.dataDir, 'vault.key') }, env.names.primaryVault, createIn);
   return openBackupVault({ s3: env.s3, bucket: env.names.primaryVault, provider, create });
 }
 

@@ -19,6 +19,7 @@ import { plannedShardSpecs } from '../../../../lambdas/backup/planned-shard-spec
 import { snapshotShard } from '../../../../lambdas/backup/snapshot-shard';
 import { type BackupRecord, type BackupSourceRecord } from '../../../../lambdas/catalog/backup-record';
 import { openBackupVault, vaultKeyProvider } from '../../../../lambdas/runtime/backup-vault';
+import { S3VaultStore } from '../../../../vault/aws';
 import { decodeItemLines, encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/dynamodb-item-codec';
 import { listS3Objects } from '../../../../lambdas/sources/s3-bucket-source';
 import { type ShardSpec } from '../../../../lambdas/sources/shard-spec';
@@ -92,7 +93,9 @@ async function deleteObject(key: string, bucket = BUCKET): Promise<void> {
 
 /** The primary vault as a Lambda opens it (create: Plan step only), with the key file the local executor uses. */
 async function openVault(create: boolean): Promise<Vault> {
-  const provider = await vaultKeyProvider({ keyFile: path.join(env.dataDir, 'vault.key') }, env.names.primaryVault);
+  // The Plan step's open may make the key file (only for a vault not created yet), as lambda-runtime.ts does.
+  const createIn = create ? { createIn: new S3VaultStore({ client: env.s3, bucket: env.names.primaryVault }) } : {};
+  const provider = await vaultKeyProvider({ keyFile: path.join(env.dataDir, 'vault.key') }, env.names.primaryVault, createIn);
   return openBackupVault({ s3: env.s3, bucket: env.names.primaryVault, provider, create });
 }
 
