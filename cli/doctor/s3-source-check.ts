@@ -3,6 +3,7 @@ import { type S3BucketSourceConfig } from '../../config/lifeboat-config';
 import { type CheckResult, fail, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError, errorHeaderOf, httpStatusOf } from './sdk-error';
+import { partitionOf } from '../aws-partition';
 
 export type S3SourceCheckOptions = {
   /**
@@ -61,7 +62,7 @@ export async function checkS3Source(s3: (region: string) => S3Client, ctx: Docto
       if (options.regionPerServer && (await bucketIsIn(s3(drRegion), source.bucket))) return elsewhere(drRegion);
       return fail(name, `bucket ${source.bucket} does not exist in ${primaryRegion}`, `create bucket ${source.bucket} in ${primaryRegion}, or correct ${field} in ${ctx.request.configFile}`);
     }
-    if (status === 403) return fail(name, `bucket ${source.bucket}: the caller may not read it (HeadBucket answered 403)`, `allow s3:ListBucket on arn:aws:s3:::${source.bucket} to the caller (and check the bucket policy)`);
+    if (status === 403) return fail(name, `bucket ${source.bucket}: the caller may not read it (HeadBucket answered 403)`, `allow s3:ListBucket on arn:${partitionOf(primaryRegion)}:s3:::${source.bucket} to the caller (and check the bucket policy)`);
     return fail(name, `bucket ${source.bucket}: ${describeError(err)}`, 'run the doctor again; if it persists, check the network and the S3 endpoint');
   }
 
@@ -77,7 +78,7 @@ export async function checkS3Source(s3: (region: string) => S3Client, ctx: Docto
       return warn(name, `bucket ${source.bucket} in ${primaryRegion} has no object${under}: a backup would be empty`, `check ${ctx.sourceField(source.name)}.prefix and that data is written to s3://${source.bucket}/${source.prefix}`);
     }
   } catch (err) {
-    return fail(name, `bucket ${source.bucket}: the caller may not list it${under} (${describeError(err)})`, `allow s3:ListBucket on arn:aws:s3:::${source.bucket} to the caller`);
+    return fail(name, `bucket ${source.bucket}: the caller may not list it${under} (${describeError(err)})`, `allow s3:ListBucket on arn:${partitionOf(primaryRegion)}:s3:::${source.bucket} to the caller`);
   }
   return ok(name, `bucket ${source.bucket} in ${primaryRegion}, listable${under}`);
 }
