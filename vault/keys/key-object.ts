@@ -70,6 +70,25 @@ function readKeyObject(store: VaultStore, key: string, id: string, body: Buffer)
 }
 
 /**
+ * Every `keys/` object in listing order, as readKeyObject judges it. A key object removed between listing and
+ * reading (an init that lost its race, cleaning up) is passed over.
+ */
+async function* keyObjectsOf(store: VaultStore): AsyncGenerator<{ key: string; read: ReturnType<typeof readKeyObject> }> {
+  for await (const key of store.list(KEYS_PREFIX)) {
+    const id = idFromKey(KEYS_PREFIX, key);
+    if (id === null) continue;
+    let body: Buffer;
+    try {
+      body = await store.get(key);
+    } catch (err) {
+      if (err instanceof VaultObjectNotFoundError) continue;
+      throw err;
+    }
+    yield { key, read: readKeyObject(store, key, id, body) };
+  }
+}
+
+/**
  * The master key material of every `keys/` object `provider` can unwrap, in listing order. Why the
  * others could not be used goes into `findings`: another kind of key, a wrong key or passphrase, or
  * damage. A damaged or forged key object is skipped like a wrong one (docs/FORMAT.md §2: a reader
@@ -83,17 +102,7 @@ export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider
     findings.damaged.push(key);
     findings.problems.push(`${key} is damaged (${damage}): skipped`);
   };
-  for await (const key of store.list(KEYS_PREFIX)) {
-    const id = idFromKey(KEYS_PREFIX, key);
-    if (id === null) continue;
-    let body: Buffer;
-    try {
-      body = await store.get(key);
-    } catch (err) {
-      if (err instanceof VaultObjectNotFoundError) continue;
-      throw err;
-    }
-    const read = readKeyObject(store, key, id, body);
+  for await (const { key, read } of keyObjectsOf(store)) {
     if ('damage' in read) {
       damaged(key, read.damage);
       continue;
@@ -124,17 +133,7 @@ export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider
  */
 export async function damagedKeyObjects(store: VaultStore): Promise<VaultCorruptionError[]> {
   const found: VaultCorruptionError[] = [];
-  for await (const key of store.list(KEYS_PREFIX)) {
-    const id = idFromKey(KEYS_PREFIX, key);
-    if (id === null) continue;
-    let body: Buffer;
-    try {
-      body = await store.get(key);
-    } catch (err) {
-      if (err instanceof VaultObjectNotFoundError) continue;
-      throw err;
-    }
-    const read = readKeyObject(store, key, id, body);
+  for await (const { key, read } of keyObjectsOf(store)) {
     if ('damage' in read) found.push(new VaultCorruptionError(store.location, key, `${read.damage}; it opens nothing (this vault opened through another key object): ${DAMAGED_KEY_OBJECT_ADVICE}`));
   }
   return found;
