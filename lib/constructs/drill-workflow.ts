@@ -183,19 +183,12 @@ export class DrillWorkflow extends Construct {
     // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
     const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
     const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout });
-    // A source's restore that fails must not stop the others (an inline Map fails, and stops every iteration, when one
-    // fails): its iteration catches the failure and returns it as its item, so the report lists every source and the
-    // verdict is FAILED all the same. A Fail state cannot be caught where it is, so the child's task and its Fail
-    // states (restore-source-state-machine.ts) run as the one branch of a Parallel, whose Catch sees their error.
-    const restoreOne = new sfn.Parallel(this, 'Restore and verify source', {
-      comment: 'Restores this source through the restore-source state machine; its result is the source\'s verification report, or, when the restore failed, the failure as an item.',
-      outputPath: '$[0]',
-    }).branch(restoreSource.startTask(this));
-    const notRestored = new sfn.Pass(this, 'Source not restored', {
+    // A source's restore that fails must not stop the others: its iteration returns the failure as its item, so the
+    // report lists every source and the verdict is FAILED all the same.
+    const restoreOne = restoreSource.sourceIterationCatchingFailure(this, {
       comment: 'The source\'s restore failed: the item names the source, its scratch target and the child restore\'s own error and cause, for the report.',
-      parameters: { 'source.$': '$.request.source', 'target.$': '$.request.target', failed: true, 'error.$': '$.error' },
+      failedItem: { 'source.$': '$.request.source', 'target.$': '$.request.target' },
     });
-    restoreOne.addCatch(notRestored, { errors: ['States.ALL'], resultPath: '$.error' });
     const restoreSources = new sfn.Map(this, 'Restore sources', {
       comment: 'Restores every source of the backup into its scratch target and verifies it against the manifest, one iteration per source; each iteration\'s result is its restore report, or its failure ({ source, failed, target, error }).',
       itemsPath: '$.drill.restores',

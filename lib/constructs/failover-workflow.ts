@@ -139,19 +139,12 @@ export class FailoverWorkflow extends Construct {
     // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
     const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
     const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout });
-    // A source's restore that fails must not hide the others (an inline Map fails, and stops every iteration, when one
-    // fails): as in the drill, its iteration catches the failure and returns it as its item, so the report names every
-    // source, live or failed, and the execution fails after it. A Fail state cannot be caught where it is, so the
-    // child's task and its Fail states (restore-source-state-machine.ts) run as the one branch of a Parallel.
-    const restoreOne = new sfn.Parallel(this, 'Restore and verify source', {
-      comment: 'Restores this source through the restore-source state machine; its result is the source\'s verification report, or, when the restore failed, the failure as an item.',
-      outputPath: '$[0]',
-    }).branch(restoreSource.startTask(this));
-    const notRestored = new sfn.Pass(this, 'Source not restored', {
+    // A source's restore that fails must not hide the others: as in the drill, its iteration returns the failure as its
+    // item, so the report names every source, live or failed, and the execution fails after it.
+    const restoreOne = restoreSource.sourceIterationCatchingFailure(this, {
       comment: 'The source\'s restore failed: the item names the source, its restore and target, and the child restore\'s own error and cause, for the report.',
-      parameters: { 'source.$': '$.request.source', 'restoreId.$': '$.restoreId', 'target.$': '$.request.target', failed: true, 'error.$': '$.error' },
+      failedItem: { 'source.$': '$.request.source', 'restoreId.$': '$.restoreId', 'target.$': '$.request.target' },
     });
-    restoreOne.addCatch(notRestored, { errors: ['States.ALL'], resultPath: '$.error' });
     const restoreSources = new sfn.Map(this, 'Restore sources', {
       comment: 'Restores every source of the backup from the DR vault into its target in this region and verifies it, one iteration per source, in parallel; each iteration\'s result is its restore report, or its failure ({ source, restoreId, target, failed, error }).',
       itemsPath: '$.failover.restores',

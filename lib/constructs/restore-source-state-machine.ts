@@ -87,4 +87,20 @@ export class RestoreSourceStateMachine extends Construct {
     start.addCatch(parsed.next(hasError), { errors: ['States.TaskFailed'] });
     return start;
   }
+
+  /**
+   * One source's iteration of a parent's Map that does not stop the others when it fails (an inline Map fails, and
+   * stops every iteration, when one fails): startTask as the one branch of a Parallel (a Fail state cannot be caught
+   * where it is), whose Catch turns the failure into the iteration's item, `{ ...failedItem, failed: true, error }`
+   * (`error`: the child restore's own error and cause). The drill's and the failover's Restore sources use it.
+   */
+  sourceIterationCatchingFailure(scope: Construct, failure: { comment: string; failedItem: Record<string, string> }): sfn.Parallel {
+    const restoreOne = new sfn.Parallel(scope, 'Restore and verify source', {
+      comment: 'Restores this source through the restore-source state machine; its result is the source\'s verification report, or, when the restore failed, the failure as an item.',
+      outputPath: '$[0]',
+    }).branch(this.startTask(scope));
+    const notRestored = new sfn.Pass(scope, 'Source not restored', { comment: failure.comment, parameters: { ...failure.failedItem, failed: true, 'error.$': '$.error' } });
+    restoreOne.addCatch(notRestored, { errors: ['States.ALL'], resultPath: '$.error' });
+    return restoreOne;
+  }
 }
