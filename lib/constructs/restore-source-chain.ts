@@ -105,7 +105,9 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
    * abandoned first (abandon-restore.ts: its entries restored in pieces leave no multipart upload and
    * no piece file), one that did not has its claim and pin released (release-unplanned-restore.ts), then
    * `next` reports the caught error. A failure of either step itself is kept beside it (`$.abandonError`)
-   * and never replaces the error that stopped the restore.
+   * and never replaces the error that stopped the restore. Either step gives the caught error back bounded
+   * (lambdas/restore/bounded-failure.ts: its message cut to 2,000 characters, the stack trace dropped), which
+   * replaces `$.error`: a drill's or failover's Map keeps one per failed source within 256 KiB.
    */
   const failurePath = (next: sfn.IChainable): sfn.IChainable => {
     const abandon = lifeboatTask(
@@ -114,10 +116,10 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
       'Aborts the multipart uploads and removes the piece files of the entries the plan restores in pieces, which only Verify restore would have put in place; objects, items and files already written stay.',
       fns.abandon,
       '$.abandoned',
-      { 'planKey.$': '$.plan.planKey' },
+      { 'planKey.$': '$.plan.planKey', 'error.$': '$.error' },
     );
     abandon.addCatch(next, { errors: ['States.ALL'], resultPath: '$.abandonError' });
-    abandon.next(next);
+    abandon.next(boundedError(scope, 'Abandoned restore\'s error', '$.abandoned.failure')).next(next);
     // Review 42c F2: a resolve whose retries ran out, that timed out or crashed, kept its claim and pin for its retry;
     // nothing else ends them (release-unplanned-restore.ts). The execution is ending: no invocation of it still needs them.
     const release = lifeboatTask(
@@ -126,14 +128,23 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
       'Removes the restore\'s claim on its target and its pin on the backup, which a resolve step that failed for good after its retries, timed out or crashed left: other restores into the target are refused while the claim stands.',
       fns.abandon,
       '$.released',
-      props.resolvePayload,
+      { ...props.resolvePayload, 'error.$': '$.error' },
     );
     release.addCatch(next, { errors: ['States.ALL'], resultPath: '$.abandonError' });
-    release.next(next);
+    release.next(boundedError(scope, 'Released restore\'s error', '$.released.failure')).next(next);
     // IsPresent true, never false: the one form both Step Functions and the local executor evaluate alike (restore-workflow.ts).
     return new sfn.Choice(scope, 'Restore planned?', { comment: 'A restore that failed after its plan was stored is abandoned; one that failed before only releases its claim and pin.' })
       .when(sfn.Condition.isPresent('$.plan.planKey'), abandon)
       .otherwise(release);
   };
   return { chain, steps: [resolveTask, planTask, ...(thawTask ? [thawTask] : []), restoreShards, verifyTask], last: verifyTask, distributedMap, failurePath };
+}
+
+/** A Pass that puts the cleanup step's bounded copy of the caught error (at `path`) in `$.error`'s place. */
+function boundedError(scope: Construct, name: string, path: string): sfn.Pass {
+  return new sfn.Pass(scope, name, {
+    comment: 'Replaces the caught error with the bounded copy the cleanup step gave back (its message cut to 2,000 characters, no stack trace), so that many failed sources fit in a parent\'s state.',
+    parameters: { 'Error.$': `${path}.Error`, 'Cause.$': `${path}.Cause` },
+    resultPath: '$.error',
+  });
 }

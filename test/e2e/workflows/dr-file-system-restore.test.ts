@@ -111,7 +111,7 @@ it('the DR restore runbook refuses a directory target outside the DR mount path 
   expect(causeMessage(result.cause)).toContain(`directory targets must be inside the mounted file system ${DR_MOUNT}`);
   // Refused by the first state: no plan, no shard, nothing to abandon.
   const entered = result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
-  expect(entered.slice(entered.indexOf('Validate and resolve'))).toEqual(['Validate and resolve', 'Restore planned?', 'Release restore', 'Failure report', 'Restore failed']);
+  expect(entered.slice(entered.indexOf('Validate and resolve'))).toEqual(['Validate and resolve', 'Restore planned?', 'Release restore', "Released restore's error", 'Failure report', 'Restore failed']);
   expect(existsSync(fsPath(target))).toBe(false);
 }, 120_000);
 

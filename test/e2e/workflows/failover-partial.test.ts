@@ -141,6 +141,12 @@ it('one source of three fails: the execution FAILS with FailoverIncompleteError,
   ]);
   expect(report.finish).toEqual({ plan: 'trio', backupId, targetSuffix: 'part', overwrite: true, sources: ['trio-b'] });
   expect(report.objectives.rtoMet).toBe(false);
+  // The failed source's item keeps its error bounded (review 42c F6): the child's Lambda error as JSON with its type and
+  // message, without the stack trace, so that dozens of failed sources stay within the state's 256 KiB.
+  const notRestored = result.events.find((e) => e.type === 'StateExited' && e.state === 'Source not restored');
+  const caught = (notRestored?.output as { error?: { Error: string; Cause: string } } | undefined)?.error;
+  expect(caught?.Error).toBe('BackupNotReplicatedError');
+  expect(Object.keys(JSON.parse(caught?.Cause ?? '{}') as object)).toEqual(['errorType', 'errorMessage']);
   // The cause's message, read alone (the console, an alert), names the failed and the live sources.
   const message = (JSON.parse(result.cause ?? '{}') as { errorMessage: string }).errorMessage;
   expect(message).toMatch(/^Failover \S+ of plan "trio" is incomplete: 1 of 3 source\(s\) not restored, 2 live\. .*trio-b \(BackupNotReplicatedError: .*Live, restored and verified .*trio-a at s3:\/\/\S+trio-a-part\/; trio-t at dynamodb table \S+trio-t-part\./);

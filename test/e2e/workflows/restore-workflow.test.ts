@@ -232,7 +232,7 @@ describe('bad runbook inputs fail with the named error and write nothing', () =>
     expect(result.cause).toContain(message);
     const entered = loadExecutionHistory(dataDir, result.executionId).events.filter((e) => e.type === 'StateEntered' && !APPROVAL_FRONT.has(e.state ?? '')).map((e) => e.state);
     // Refused before any plan: nothing to abandon.
-    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Release restore', 'Failure report', 'Restore failed']);
+    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Release restore', "Released restore's error", 'Failure report', 'Restore failed']);
     expect(await restorePlanKeys()).toEqual(plansBefore);
     expect(await canonicalItems(source('dynamodb').table)).toEqual(tablesBefore);
   }, 60_000);
@@ -264,7 +264,7 @@ describe('the guardrails of directory targets (issue 13, item 4): refused at Val
     expect(result.cause).toContain(message);
     const entered = loadExecutionHistory(dataDir, result.executionId).events.filter((e) => e.type === 'StateEntered' && !APPROVAL_FRONT.has(e.state ?? '')).map((e) => e.state);
     // Refused before any plan: nothing to abandon.
-    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Release restore', 'Failure report', 'Restore failed']);
+    expect(entered).toEqual(['Validate and resolve', 'Restore planned?', 'Release restore', "Released restore's error", 'Failure report', 'Restore failed']);
     expect(await readTree(local.fsRoot)).toEqual(fsBefore);
     expect(await fs.readdir(outside)).toEqual([]);
     expect(existsSync(path.join(local.fsRoot, '..', '..', escapeName))).toBe(false);
@@ -314,7 +314,7 @@ it('abandons a restore whose piece shard fails for good: the execution fails wit
   const events = loadExecutionHistory(dataDir, result.executionId).events;
   expect(events.some((e) => e.mapRun === 'Restore shards' && e.error === 'VaultCorruptionError')).toBe(true);
   const entered = events.filter((e) => e.type === 'StateEntered' && e.mapRun === undefined).map((e) => e.state);
-  expect(entered.slice(-4)).toEqual(['Restore planned?', 'Abandon restore', 'Failure report', 'Restore failed']);
+  expect(entered.slice(-5)).toEqual(['Restore planned?', 'Abandon restore', "Abandoned restore's error", 'Failure report', 'Restore failed']);
   const abandoned = events.find((e) => e.type === 'StateExited' && e.state === 'Abandon restore');
   expect((abandoned?.output as { abandoned?: unknown } | undefined)?.abandoned).toMatchObject({ abortedUploads: 1, removedPieceFiles: 0 });
   expect((abandoned?.output as { abandonError?: unknown } | undefined)?.abandonError).toBeUndefined();

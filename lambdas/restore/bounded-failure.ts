@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** A caught error as Step Functions puts it at a Catch's ResultPath. */
+export const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+export type CaughtError = z.infer<typeof caughtErrorSchema>;
+
+/** The longest error message a restore's failure keeps in the execution's state (characters). */
+export const MAX_FAILURE_MESSAGE = 2_000;
+
+/**
+ * The caught error of a failed restore, cut to a size that many of them fit in one execution's state. A
+ * drill's or a failover's `Restore sources` Map keeps every failed source's error in its result, and a
+ * Lambda's cause (its message, then its stack trace, in JSON) can be tens of KiB: two dozen of those passed
+ * Step Functions' 256 KiB and failed the execution with States.DataLimitExceeded, its report lost (review 42c
+ * F6). A Lambda error's cause stays JSON with its `errorType` and its message (cut to MAX_FAILURE_MESSAGE,
+ * saying so), so what reads `errorMessage` (the CLI, the reports) still finds it; the trace is dropped (the
+ * function's log has it). Any other cause is cut as text.
+ */
+export function boundedFailure(error: CaughtError): { Error: string; Cause: string } {
+  const cause = error.Cause ?? '';
+  const lambdaError = lambdaErrorOf(cause);
+  if (lambdaError) return { Error: error.Error, Cause: JSON.stringify({ errorType: lambdaError.errorType, errorMessage: clipped(lambdaError.errorMessage) }) };
+  return { Error: error.Error, Cause: clipped(cause) };
+}
+
+function lambdaErrorOf(cause: string): { errorType: string; errorMessage: string } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    const shape = z.object({ errorType: z.string(), errorMessage: z.string() }).safeParse(parsed);
+    return shape.success ? shape.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function clipped(message: string): string {
+  if (message.length <= MAX_FAILURE_MESSAGE) return message;
+  const more = message.length - MAX_FAILURE_MESSAGE;
+  return `${message.slice(0, MAX_FAILURE_MESSAGE)}… (${more} more characters: the failed function's log has the whole message)`;
+}
