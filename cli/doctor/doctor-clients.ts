@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EFSClient } from '@aws-sdk/client-efs';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -21,6 +22,7 @@ export type AwsDoctorClients = StorageClients & {
   cloudFormation(region: string): CloudFormationClient;
   scheduler(region: string): SchedulerClient;
   efs(region: string): EFSClient;
+  kms(region: string): KMSClient;
 };
 
 export type Disposable<T> = T & { destroy(): void };
@@ -61,6 +63,7 @@ export function awsDoctorClients(primaryRegion: string): Disposable<AwsDoctorCli
     cloudFormation: perRegion(made, (region) => new CloudFormationClient({ region })),
     scheduler: perRegion(made, (region) => new SchedulerClient({ region })),
     efs: perRegion(made, (region) => new EFSClient({ region })),
+    kms: perRegion(made, (region) => new KMSClient({ region })),
     destroy: () => made.forEach((c) => c.destroy()),
   };
 }

@@ -19,6 +19,7 @@ import { checkS3Source } from './s3-source-check';
 import { checkSchedule, checkSynthesizedSchedule } from './schedule-checks';
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
 import { checkDeployedStack, checkProvisionedStack } from './stack-checks';
+import { checkVaultKey } from './vault-key-checks';
 
 export type DoctorDeps = {
   synthesize: SynthesizeEnvironment;
@@ -49,7 +50,9 @@ function laterCheckNames(ctx: DoctorContext): string[] {
     ...(request.mode === 'aws' && efs && sources.some((s) => s.type === 'filesystem') ? [`file system ${efs.fileSystemId}`] : []),
     ...sources.map((s) => `source ${s.name}`),
     `stack ${names.primaryStack}`,
+    ...(request.mode === 'aws' ? [`vault key ${environment.primaryRegion}`] : []),
     `stack ${names.drStack}`,
+    ...(request.mode === 'aws' ? [`vault key ${environment.drRegion}`] : []),
     ...environment.plans.flatMap((p) => [`schedule ${p.name}`, `last backup ${p.name}`, `dr copy ${p.name}`]),
     CATALOG_PLANS_CHECK,
   ];
@@ -170,7 +173,11 @@ async function deploymentChecks(
   const { aws, storage, stacks } = inputs;
   const results: CheckResult[] = [];
   let primaryStack: CheckResult = dependsOn(`stack ${names.primaryStack}`, inputs.synthesis);
-  if (!stacks) results.push(primaryStack, dependsOn(`stack ${names.drStack}`, inputs.synthesis));
+  if (!stacks) {
+    const drStack = dependsOn(`stack ${names.drStack}`, inputs.synthesis);
+    const keys = (region: string, stack: CheckResult) => (aws ? [dependsOn(`vault key ${region}`, stack)] : []);
+    results.push(primaryStack, ...keys(environment.primaryRegion, primaryStack), drStack, ...keys(environment.drRegion, drStack));
+  }
   for (const stack of stacks ?? []) {
     const region = inputs.regionChecks.get(stack.region);
     let check: CheckResult;
@@ -178,6 +185,7 @@ async function deploymentChecks(
     else check = aws ? await checkDeployedStack(aws.cloudFormation(stack.region), ctx, stack) : await checkProvisionedStack(storage, ctx, stack);
     if (stack.role === 'primary') primaryStack = check;
     results.push(check);
+    if (aws) results.push(passed(check) ? await checkVaultKey(aws.kms(stack.region), ctx, stack.role) : dependsOn(`vault key ${stack.region}`, check));
   }
 
   const primaryTemplate = stacks?.find((s) => s.role === 'primary');

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeAccessPointsCommand, DescribeFileSystemsCommand, DescribeMountTargetsCommand, EFSClient } from '@aws-sdk/client-efs';
+import { DescribeKeyCommand, KMSClient, type KeyState } from '@aws-sdk/client-kms';
 import { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -115,6 +116,8 @@ type World = {
   scheduleState: 'ENABLED' | 'DISABLED';
   backups: BackupRecord[];
   refused?: string[];
+  /** The vault keys by region, as DescribeKey of their alias finds them (absent: no such alias). */
+  keys: Record<string, { state: KeyState; deletionDate?: Date } | 'denied' | undefined>;
 };
 
 function committedBackup(overrides: Partial<BackupRecord> = {}): BackupRecord {
@@ -147,6 +150,7 @@ function healthyWorld(): World {
     tables: new Set([`${PRIMARY}/lifeboat-demo-orders`]),
     scheduleState: 'ENABLED',
     backups: [committedBackup()],
+    keys: { [PRIMARY]: { state: 'Enabled' }, [DR]: { state: 'Enabled' } },
   };
 }
 
@@ -163,9 +167,18 @@ const dynamodb = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
 const scheduler = mockClient(SchedulerClient);
 const efs = mockClient(EFSClient);
+const kms = mockClient(KMSClient);
+const KEY_ALIASES: Record<string, string> = { [PRIMARY]: 'alias/lifeboat-dev-vault', [DR]: 'alias/lifeboat-dev-dr-vault' };
 
 function install(world: World): void {
-  for (const mock of [sts, cloudFormation, s3, dynamodb, documents, scheduler, efs]) mock.reset();
+  for (const mock of [sts, cloudFormation, s3, dynamodb, documents, scheduler, efs, kms]) mock.reset();
+  kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId: string }, getClient) => {
+    const region = await regionOf(getClient);
+    const key = world.keys[region];
+    if (key === 'denied') throw awsError('AccessDeniedException', 'User: arn:aws:iam::000000000000:user/ops is not authorized to perform: kms:DescribeKey', 400);
+    if (!key || input.KeyId !== KEY_ALIASES[region]) throw awsError('NotFoundException', `Alias arn:aws:kms:${region}:${ACCOUNT}:${input.KeyId} is not found.`, 400);
+    return { KeyMetadata: { KeyId: `key-${region}`, KeyState: key.state, ...(key.deletionDate ? { DeletionDate: key.deletionDate } : {}) } };
+  });
   sts.on(GetCallerIdentityCommand).resolves({ Account: world.callerAccount, Arn: `arn:aws:iam::${world.callerAccount}:user/ops` });
   cloudFormation.on(DescribeStacksCommand).callsFake(async (input: { StackName: string }, getClient) => {
     const region = await regionOf(getClient);
@@ -258,7 +271,9 @@ describe('lifeboat doctor --aws', () => {
       'source demo-orders',
       'source demo-files',
       'stack Lifeboat-dev-Primary',
+      `vault key ${PRIMARY}`,
       'stack Lifeboat-dev-DR',
+      `vault key ${DR}`,
       'schedule demo',
       'last backup demo',
       'dr copy demo',
@@ -280,7 +295,7 @@ describe('lifeboat doctor --aws', () => {
     expect(credentials).toMatchObject({ verdict: 'fail', detail: 'signed in to account 111111111111 as arn:aws:iam::111111111111:user/ops, but environment dev is account 000000000000' });
     expect(credentials?.fix).toContain('use credentials of account 000000000000');
     const after = [...checks.values()].slice([...checks.keys()].indexOf('credentials') + 1);
-    expect(after.length).toBe(12);
+    expect(after.length).toBe(14);
     expect(after.every((c) => c.verdict === 'skipped' && c.detail === 'depends on credentials, which failed')).toBe(true);
   });
 
@@ -395,6 +410,49 @@ describe('lifeboat doctor --aws', () => {
     expect(code).toBe(1);
     expect(checks.get('last backup demo')).toMatchObject({ verdict: 'warn', detail: '20260302T060000Z-1a2b3c4d (incremental) started 3 d ago, older than the RPO 24 h' });
     expect(checks.get('dr copy demo')).toMatchObject({ verdict: 'fail', fix: expect.stringMatching(/^lifeboat backup --plan demo --env dev --config .* --aws \(each run copies/) });
+  });
+
+  it('fails on a vault key scheduled for deletion, with the date and the commands that cancel it', async () => {
+    const world = healthyWorld();
+    world.keys[DR] = { state: 'PendingDeletion', deletionDate: new Date('2026-03-09T00:00:00Z') };
+    const { code, checks } = await doctor(world);
+    expect(code).toBe(1);
+    expect(checks.get(`vault key ${DR}`)).toEqual({
+      name: `vault key ${DR}`,
+      verdict: 'fail',
+      detail: `alias/lifeboat-dev-dr-vault (key-${DR}) is scheduled for deletion on 2026-03-09T00:00:00.000Z: from then on every backup in the DR vault is unreadable, for good; until then every run that uses the vault fails`,
+      fix: `cancel it now: aws kms cancel-key-deletion --key-id key-${DR} --region ${DR} && aws kms enable-key --key-id key-${DR} --region ${DR}; then find who scheduled it (CloudTrail ScheduleKeyDeletion)`,
+    });
+    expect(checks.get(`vault key ${PRIMARY}`)).toMatchObject({ verdict: 'ok', detail: `alias/lifeboat-dev-vault (key-${PRIMARY}) is Enabled` });
+  });
+
+  it('fails on a disabled vault key and on a missing alias, each saying what to do', async () => {
+    const world = healthyWorld();
+    world.keys[PRIMARY] = { state: 'Disabled' };
+    world.keys[DR] = undefined;
+    const { code, checks } = await doctor(world);
+    expect(code).toBe(1);
+    expect(checks.get(`vault key ${PRIMARY}`)).toMatchObject({
+      verdict: 'fail',
+      detail: `alias/lifeboat-dev-vault (key-${PRIMARY}) is Disabled: every backup, restore and replication that uses the primary vault fails`,
+      fix: `aws kms enable-key --key-id key-${PRIMARY} --region ${PRIMARY}; then find who disabled it (CloudTrail DisableKey)`,
+    });
+    expect(checks.get(`vault key ${DR}`)).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/^no key answers to alias\/lifeboat-dev-dr-vault in us-west-2: its alias was removed, or the key was deleted/) });
+    expect(checks.get(`vault key ${DR}`)?.fix).toMatch(/cdk deploy Lifeboat-dev-DR .*puts the alias back/);
+  });
+
+  it('warns when the caller may not read a vault key, and skips the key of a stack that is not deployed', async () => {
+    const world = healthyWorld();
+    world.stacks['Lifeboat-dev-DR'] = undefined;
+    world.keys[PRIMARY] = 'denied';
+    const { checks } = await doctor(world);
+    expect(checks.get(`vault key ${PRIMARY}`)).toEqual({
+      name: `vault key ${PRIMARY}`,
+      verdict: 'warn',
+      detail: `cannot read alias/lifeboat-dev-vault in ${PRIMARY}: AccessDeniedException (HTTP 400): User: arn:aws:iam::000000000000:user/ops is not authorized to perform: kms:DescribeKey`,
+      fix: 'allow kms:DescribeKey on the primary vault\'s key to the caller, then run the doctor again',
+    });
+    expect(checks.get(`vault key ${DR}`)).toMatchObject({ verdict: 'skipped', detail: 'depends on stack Lifeboat-dev-DR, which failed' });
   });
 });
 
