@@ -80,6 +80,8 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     alarmTopic: `${prefix}-alarms`,
     /** The EventBridge rule on the state machines' FAILED, TIMED_OUT and ABORTED executions, in each region. */
     executionStatusRule: `${prefix}-execution-ended`,
+    /** The EventBridge rule on calls that disable or delete a vault or catalog key (CloudTrail), in each region. */
+    keyChangeRule: `${prefix}-key-changed`,
     /** The dead-letter queue of the region's schedules and rule targets, and its alarm. */
     deadLetterQueue: `${prefix}-dead-letters`,
     deadLetterAlarm: `${prefix}-dead-letters`,

@@ -596,6 +596,8 @@ export class LifeboatProtection extends Construct {
     const primaryMachines = [this.backupWorkflow, this.restoreWorkflow, this.catalogRebuildWorkflow, this.scrubWorkflow, this.drillWorkflow, this.pruneWorkflow].map((w) => w.stateMachine);
     const drMachines = [this.drRestoreWorkflow, this.failoverWorkflow, this.drCatalogRebuildWorkflow, this.drDrillWorkflow, this.drPruneWorkflow, ...(this.mirrorCheckWorkflow ? [this.mirrorCheckWorkflow] : [])].map((w) => w.stateMachine);
     this.drAlerts.watchExecutions(drMachines);
+    this.alerts.watchKeys(names.keyChangeRule, [this.vault.key, this.catalogKey]);
+    this.drAlerts.watchKeys(names.keyChangeRule, [this.drVault.key, this.drCatalogKey]);
     this.operations = new LifeboatOperations(this, 'Operations', {
       environmentName: this.environmentName,
       prefix: this.prefix,

@@ -10,7 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { createProtectedKey } from './protected-key';
+import { createProtectedKey, KEY_DESTRUCTION_ACTIONS } from './protected-key';
 
 export type OperationsAlertsProps = {
   readonly environmentName: string;
@@ -135,6 +135,39 @@ export class OperationsAlerts extends Construct {
       this.topicTarget(
         events.RuleTargetInput.fromText(
           `Lifeboat ${props.environmentName}: execution ${events.EventField.fromPath('$.detail.name')} of ${events.EventField.fromPath('$.detail.stateMachineArn')} ended ${events.EventField.fromPath('$.detail.status')}. docs/RUNBOOKS.md, "Alarms".`,
+        ),
+      ),
+    );
+    return rule;
+  }
+
+  /**
+   * The EventBridge rule on calls that disable, schedule the deletion of, or replace the policy of one of these keys
+   * (KEY_DESTRUCTION_ACTIONS, which their policies refuse to all but the break-glass principal: protected-key.ts), with
+   * the topic as its target. A vault's backups are readable only while its key is: a key disabled stops every run, one
+   * deleted ends every backup in the vault, and its waiting period (7–30 days) is the time to notice. The events are
+   * CloudTrail's (`AWS API Call via CloudTrail`), which EventBridge receives only while a trail logs the region's
+   * management events. Matched by the key's id or ARN, the two forms those calls accept (not an alias).
+   */
+  watchKeys(ruleName: string, keys: readonly kms.IKey[]): events.Rule {
+    const props = this.props;
+    const rule = new events.Rule(this, 'KeyChangeRule', {
+      ruleName,
+      description: `Lifeboat ${props.environmentName}: calls that disable, schedule the deletion of or replace the policy of a vault or catalog KMS key`,
+      eventPattern: {
+        source: ['aws.kms'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['kms.amazonaws.com'],
+          eventName: KEY_DESTRUCTION_ACTIONS.map((action) => action.replace(/^kms:/, '')),
+          requestParameters: { keyId: keys.flatMap((key) => [key.keyId, key.keyArn]) },
+        },
+      },
+    });
+    rule.addTarget(
+      this.topicTarget(
+        events.RuleTargetInput.fromText(
+          `Lifeboat ${props.environmentName}: ${events.EventField.fromPath('$.detail.eventName')} on KMS key ${events.EventField.fromPath('$.detail.requestParameters.keyId')} by ${events.EventField.fromPath('$.detail.userIdentity.arn')}, at ${events.EventField.fromPath('$.detail.eventTime')} (an attempt the key policy refused too: the CloudTrail event's errorCode says). A vault's backups are readable only while its key is enabled. docs/RUNBOOKS.md, "Alarms".`,
         ),
       ),
     );

@@ -87,6 +87,7 @@ describe('stacks and physical names of the JSON-config app', () => {
       restoreTargetPrefix: 'lifeboat-dev-restore-',
       alarmTopic: 'lifeboat-dev-alarms',
       executionStatusRule: 'lifeboat-dev-execution-ended',
+      keyChangeRule: 'lifeboat-dev-key-changed',
       deadLetterQueue: 'lifeboat-dev-dead-letters',
       deadLetterAlarm: 'lifeboat-dev-dead-letters',
       schedulePrefix: 'lifeboat-dev-',
@@ -448,6 +449,30 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     const drRule = byName(dr, 'AWS::Events::Rule', 'Name', names.executionStatusRule).properties as { EventPattern: { detail: { stateMachineArn: unknown[] } }; Targets: unknown[] };
     expect(drRule.EventPattern.detail.stateMachineArn.map((ref) => (ref as { Ref: string }).Ref).sort()).toEqual(machineIds(dr));
     expect(drRule.Targets).toHaveLength(1);
+  });
+
+  it('sends every call that disables, schedules the deletion of or replaces the policy of a region\'s vault or catalog key (CloudTrail, by key id or ARN) to its topic', () => {
+    for (const [template, keyIds] of [
+      [primary, ['VaultKey', 'CatalogKey']],
+      [dr, ['ReplicaVaultKey', 'CatalogKey']],
+    ] as const) {
+      const rule = byName(template, 'AWS::Events::Rule', 'Name', names.keyChangeRule).properties as {
+        EventPattern: { source: string[]; 'detail-type': string[]; detail: { eventSource: string[]; eventName: string[]; requestParameters: { keyId: unknown[] } } };
+        Targets: Record<string, unknown>[];
+      };
+      expect(rule.EventPattern.source).toEqual(['aws.kms']);
+      expect(rule.EventPattern['detail-type']).toEqual(['AWS API Call via CloudTrail']);
+      expect(rule.EventPattern.detail.eventName).toEqual(['ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy']);
+      const keys = Object.keys(template.findResources('AWS::KMS::Key'));
+      const named = (prefix: string) => keys.filter((id) => id.startsWith(prefix));
+      const expected = keyIds.flatMap((prefix) => named(prefix)).flatMap((id) => [{ Ref: id }, { 'Fn::GetAtt': [id, 'Arn'] }]);
+      expect(expected).toHaveLength(4);
+      expect(rule.EventPattern.detail.requestParameters.keyId).toEqual(expected);
+      const [target] = rule.Targets;
+      expect(JSON.stringify(target?.Arn)).toMatch(/AlertsTopic/);
+      expect(JSON.stringify(target?.DeadLetterConfig)).toMatch(/AlertsDeadLetters/);
+      expect(JSON.stringify(target?.InputTransformer)).toContain('on KMS key');
+    }
   });
 
   it('gives release-failed-backup the backup state machine\'s name and only the lease and record actions on the catalog', () => {
