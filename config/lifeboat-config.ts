@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { failoverBucketNameIssue } from './failover-target-name';
+import { kmsKeyArnSchema, sourceKeyRegionIssue } from './kms-key-arn';
 import { functionMemoryIssue } from './lifeboat-handlers';
 import { ownedNamePatternOverlap } from './name-pattern-overlap';
 import { reservedSourceNameIssues, type ReservedNameOwner } from './reserved-source-names';
@@ -72,6 +73,13 @@ export const s3BucketSourceSchema = z.strictObject({
    * and every S3 call (ExpectedBucketOwner) name it, so a bucket of that name in any other account is refused.
    */
   account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  /**
+   * The customer managed KMS key of the bucket's SSE-KMS encryption (its ARN, of the primary region): the functions that
+   * read or write the bucket get kms:Decrypt (and, where they write, GenerateDataKey) on it, which S3 needs of the caller
+   * for every object encrypted with it. Absent: the functions get no KMS key of the bucket, and read only objects under
+   * SSE-S3, or under the AWS managed aws/s3 key of the bucket's own account (whose key policy admits them without IAM).
+   */
+  kmsKeyArn: kmsKeyArnSchema.optional(),
   /**
    * A live copy in the DR region through S3 Replication (docs/ARCHITECTURE.md, "Mirrors"): `true`, or
    * `{ deleteMarkers: false }` to keep objects deleted from the source in the mirror.
@@ -485,6 +493,9 @@ export const lifeboatConfigSchema = z
         plan.sources.forEach((source, s) => {
           const issue = source.type === 's3' ? failoverBucketNameIssue(restoreTargetPrefix, source.name, "the environment's name or the source's") : undefined;
           if (issue) ctx.addIssue({ code: 'custom', message: issue, path: ['environments', i, 'plans', p, 'sources', s, 'name'] });
+          // Source buckets are of the primary region (lifeboat doctor checks it), so their keys are too.
+          const keyIssue = source.type === 's3' && source.kmsKeyArn !== undefined ? sourceKeyRegionIssue(source.kmsKeyArn, env.primaryRegion) : undefined;
+          if (keyIssue) ctx.addIssue({ code: 'custom', message: keyIssue, path: ['environments', i, 'plans', p, 'sources', s, 'kmsKeyArn'] });
           // Without a file system the drills' scratch root is the local fs root (checked too), and with one added later, the default mount.
           for (const reserved of reservedSourceNameIssues(source, owners, env.fileSystem?.efs.mountPath ?? DEFAULT_MOUNT_PATH, 'the environment')) {
             ctx.addIssue({ code: 'custom', message: reserved.message, path: ['environments', i, 'plans', p, 'sources', s, ...reserved.field] });

@@ -1,5 +1,6 @@
 import { type App, CfnOutput, Stack, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type Construct } from 'constructs';
 import { type LifeboatConfig, type SourceConfig } from '../config/lifeboat-config';
@@ -53,15 +54,21 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
   return stacks;
 }
 
-/** A source of the config: its bucket or table imported by name (the config names resources Lifeboat does not own). */
+/**
+ * A source of the config: its bucket or table imported by name (the config names resources Lifeboat does not own). A
+ * bucket's `kmsKeyArn` becomes the imported bucket's `encryptionKey`: every grant on a source bucket's key (backup,
+ * restore onto the source, drill, mirror) reads it from there, and a bucket imported by name alone has none.
+ */
 function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
   switch (source.type) {
     case 's3':
       return LifeboatSource.s3Bucket(
         source.name,
-        source.account !== undefined
-          ? s3.Bucket.fromBucketAttributes(scope, `Source-${source.name}`, { bucketName: source.bucket, account: source.account })
-          : s3.Bucket.fromBucketName(scope, `Source-${source.name}`, source.bucket),
+        s3.Bucket.fromBucketAttributes(scope, `Source-${source.name}`, {
+          bucketName: source.bucket,
+          ...(source.account !== undefined ? { account: source.account } : {}),
+          ...(source.kmsKeyArn !== undefined ? { encryptionKey: kms.Key.fromKeyArn(scope, `SourceKey-${source.name}`, source.kmsKeyArn) } : {}),
+        }),
         {
           prefix: source.prefix,
           ...(source.mirror !== undefined ? { mirror: source.mirror } : {}),

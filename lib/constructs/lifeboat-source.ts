@@ -74,9 +74,14 @@ export type DynamoDbTableSourceOptions = MirrorOption & {
 /**
  * One thing a plan protects: an S3 bucket (or a prefix of it), a DynamoDB table, or a directory of a
  * file system. Buckets and tables are passed as constructs (IBucket / ITable, owned or imported): the
- * workflows grant their functions exactly what backup and restore need on them, including their KMS
- * key when they are encrypted with one, and their names reach the functions as tokens that
- * CloudFormation resolves.
+ * workflows grant their functions exactly what backup and restore need on them, including the KMS key
+ * the construct declares (its `encryptionKey`), and their names reach the functions as tokens that
+ * CloudFormation resolves. A bucket or table created with its key declares it; an imported one declares
+ * none unless given it: import an SSE-KMS bucket with
+ * `Bucket.fromBucketAttributes(scope, id, { bucketName, encryptionKey: Key.fromKeyArn(scope, keyId, keyArn) })`,
+ * not `Bucket.fromBucketName`, or no function may decrypt its objects and every backup of it fails
+ * with AccessDenied (S3 needs the caller's kms:Decrypt; a key of another account also needs its key
+ * policy to admit the roles: docs/DEPLOYMENT.md, "An S3 source in another account").
  */
 export class LifeboatSource {
   /** An S3 bucket, optionally only a key prefix of it. `name` is how the catalog and restore requests know the source. */

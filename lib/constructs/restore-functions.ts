@@ -206,18 +206,16 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem'], resources: targetTables }));
   // Read back: each shard the objects it wrote (restored-entry-check.ts), verify those it completed from pieces.
   for (const fn of [shard, verify]) grant(fn, statementsByOwner(['s3:GetObject', 's3:GetObjectTagging'], targetObjects));
+  // Table keys, for new tables and for a restore onto the source tables alike (sourcesWritable: the primary region's
+  // runbook, whose side grantSourceKeysForNewTables serves): only through DynamoDB, never a direct KMS call.
   grantSourceKeysForNewTables(stack, props, { plan, shard });
-  // Sources encrypted with their own KMS key: a restore onto them writes and reads back through it (shard; verify reads back pieced objects).
+  // Buckets encrypted with their own KMS key: a restore onto them writes and reads back through it (shard; verify reads back pieced objects).
   const bucketKeys = s3Sources.flatMap((s) => (s.bucket?.encryptionKey ? [s.bucket.encryptionKey.keyArn] : []));
-  const tableKeys = tableSources.flatMap((s) => (s.table?.encryptionKey ? [s.table.encryptionKey.keyArn] : []));
   if (bucketKeys.length > 0) {
     shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: bucketKeys }));
     // CreateMultipartUpload and CompleteMultipartUpload under the bucket's key (a split entry's upload).
     plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: bucketKeys }));
     verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: bucketKeys }));
-  }
-  if (tableKeys.length > 0) {
-    shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: tableKeys }));
   }
 
   return {
@@ -253,9 +251,11 @@ export function targetClaimStatement(catalog: dynamodb.ITable, actions: string[]
  * the key is of the functions' region: the primary region's functions (the DR region's use the AWS
  * managed key there, a primary key cannot encrypt in it). Plan creates the table (DynamoDB asks KMS
  * for a grant and describes the key on the caller's behalf), shards write items and read them back
- * through the key; every statement only through DynamoDB of the region (kms:ViaService), and only
- * for the keys the sources declare (an ITable's encryptionKey). Plan also reads a source's protection
- * live for a backup recorded before it was captured (DescribeContinuousBackups, ListTagsOfResource).
+ * through the key, in a new table or (the restore runbook's `overwrite`) in the source table itself;
+ * every statement only through DynamoDB of the region (kms:ViaService), and only for the keys the
+ * sources declare (an ITable's encryptionKey). Verify reads only the shards' records: no key. Plan
+ * also reads a source's protection live for a backup recorded before it was captured
+ * (DescribeContinuousBackups, ListTagsOfResource).
  */
 function grantSourceKeysForNewTables(stack: Stack, props: RestoreFunctionsProps, fns: { plan: LifeboatFunction; shard: LifeboatFunction }): void {
   if (props.homeVault.side !== 'primary') return;

@@ -9,7 +9,8 @@ import { type LifeboatSource } from './lifeboat-source';
  * 'list' → enumerate and describe (s3:ListBucket; dynamodb:DescribeTable, DescribeTimeToLive,
  * DescribeContinuousBackups and ListTagsOfResource, the schema and protection a restore recreates); 'read' → read the data
  * (the current version of objects and their tags under the source prefix, listing the bucket; Scan of the table, and no
- * Describe*) and decrypt with the source's KMS key when it has one. File-system
+ * Describe*) and decrypt with the source's KMS key when it has one (a table's only through DynamoDB, kms:ViaService; a
+ * bucket's when its IBucket declares it: an imported bucket carries none unless given its `encryptionKey`). File-system
  * sources get nothing here: a function that touches files mounts the EFS file system, and its
  * elasticfilesystem:ClientMount (and ClientWrite) come with that mount (FileSystemMount, via
  * LifeboatFunction's `files`). Bucket statements carry s3:ResourceAccount: the source's account
@@ -54,7 +55,11 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Lif
         actions: level === 'read' ? ['dynamodb:Scan'] : ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ListTagsOfResource'],
         resources: [table.tableArn],
       });
-      if (level === 'read' && table.encryptionKey) allow({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: [table.encryptionKey.keyArn] });
+      // The table's key only through DynamoDB of the region (the table is the stack's: LifeboatSource.dynamoDbTable), as
+      // the restore's grants on it: the shard's Scan has DynamoDB decrypt for it, never a direct kms:Decrypt of anything.
+      if (level === 'read' && table.encryptionKey) {
+        allow({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: [table.encryptionKey.keyArn], conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(grantee).region}.amazonaws.com` } } });
+      }
     }
   }
 }

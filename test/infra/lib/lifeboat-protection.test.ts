@@ -375,8 +375,22 @@ describe('a protection of the user\'s own bucket and table', () => {
     expect(resourcesFor(planRestore, 'dynamodb:ListTagsOfResource')).toEqual([JSON.stringify(tableArn)]);
     expect(resourcesFor(planRestore, 'dynamodb:TagResource').join()).not.toContain(id(table));
     const shard = statementsOf(template, 'restore-shard');
-    expect(shard.filter((st) => JSON.stringify(st.Condition ?? {}).includes('kms:ViaService'))).toEqual([
+    expect(shard.filter((st) => JSON.stringify(st.Resource) === JSON.stringify(keyArn))).toEqual([
       { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: keyArn, Condition: { StringEquals: viaDynamoDb } },
+    ]);
+    // No role of either stack may use the table's key outside DynamoDB (audit R28 F4): the backup's shards, the restore
+    // runbook's and the drill's included; verify reads only the shards' records, and gets the key not at all.
+    const onTableKey = [template, Template.fromStack(protection.drStack)].flatMap((t) =>
+      Object.entries(t.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap(([policyId, p]) =>
+        (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement.filter((st) => JSON.stringify(st.Resource).includes(id(table.encryptionKey))).map((st) => ({ policyId, ...st })),
+      ),
+    );
+    expect(onTableKey.length).toBeGreaterThan(0);
+    const throughDynamoDb = (st: Statement) => (st.Condition as { StringEquals?: Record<string, unknown> } | undefined)?.StringEquals?.['kms:ViaService'] === viaDynamoDb['kms:ViaService'];
+    expect(onTableKey.filter((st) => !throughDynamoDb(st))).toEqual([]);
+    expect(statementsOf(template, 'verify-restore').filter((st) => JSON.stringify(st.Resource).includes(id(table.encryptionKey)))).toEqual([]);
+    expect(statementsOf(template, 'snapshot-shard').filter((st) => JSON.stringify(st.Resource) === JSON.stringify(keyArn))).toEqual([
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: keyArn, Condition: { StringEquals: viaDynamoDb } },
     ]);
     const resolve = statementsOf(template, 'resolve-restore');
     const protectionReads = resolve.filter((st) => asArray(st.Action).includes('s3:GetBucketPublicAccessBlock'));

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type IConstruct } from 'constructs';
+import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
+import { REPO_ROOT, SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
+import { synthesizeApp } from './synth-app';
+
+/**
+ * S3 sources of the JSON-config app whose buckets encrypt with SSE-KMS under customer managed keys (audit R28 F1): the
+ * key a source declares (`kmsKeyArn`) reaches every function that reads or writes the bucket, and the key-policy
+ * statement docs/DEPLOYMENT.md gives for a key of another account admits the roles only together with that declaration.
+ * Decisions come from the IAM policy simulator over the synthesized roles.
+ */
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+const SOURCE_ACCOUNT = '333333333333';
+const OWN_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const PARTNER_KEY = `arn:aws:kms:${REGION}:${SOURCE_ACCOUNT}:key/mrk-0123456789abcdef0123456789abcdef`;
+/** The key of a source that declares none: the documented key policy alone must not let the roles in. */
+const UNDECLARED_KEY = `arn:aws:kms:${REGION}:${SOURCE_ACCOUNT}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
+
+const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+// The sample's mirrored bucket with a key of its own account; two buckets of another account, one declaring its key.
+// Through the config's schema, as `cdk synth` reads lifeboat.config.json.
+const config = parseLifeboatConfig({
+  environments: sample.environments.map((e) => ({
+    ...e,
+    plans: e.plans.map((p) => ({
+      ...p,
+      sources: [
+        ...p.sources.map((s) => (s.type === 's3' ? { ...s, kmsKeyArn: OWN_KEY } : s)),
+        { type: 's3', name: 'partner-assets', bucket: 'partner-kms-assets', prefix: '', account: SOURCE_ACCOUNT, kmsKeyArn: PARTNER_KEY },
+        { type: 's3', name: 'partner-plain', bucket: 'partner-plain-assets', prefix: '', account: SOURCE_ACCOUNT },
+      ],
+    })),
+  })),
+});
+const synthesized = synthesizeApp((app) => buildLifeboatApp(app, config));
+const dev = synthesized.built.get('dev');
+if (!dev) throw new Error('the sample config defines the dev environment');
+const primary = new DeployedPolicies(Template.fromStack(dev.primary).toJSON() as CfnTemplate, { account: ACCOUNT, region: REGION });
+const dr = new DeployedPolicies(Template.fromStack(dev.dr).toJSON() as CfnTemplate, { account: ACCOUNT, region: 'us-west-2' });
+const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+const roleIn = (policies: DeployedPolicies, role: IConstruct | undefined): SimulatedPrincipal => {
+  if (!role) throw new Error('the function has no role');
+  return principalOfRole(policies, logicalId(role));
+};
+
+/** The key-policy statement docs/DEPLOYMENT.md prints for a key of another account, its placeholders filled in. */
+function documentedKeyPolicy(prefix: string): unknown {
+  const docs = readFileSync(join(REPO_ROOT, 'docs/DEPLOYMENT.md'), 'utf8');
+  const section = docs.split('## An S3 source in another account')[1]?.split('\n## ')[0] ?? '';
+  const json = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((block) => block.includes('kms:Decrypt'));
+  if (!json) throw new Error('docs/DEPLOYMENT.md, "An S3 source in another account", has no key policy with kms:Decrypt');
+  return JSON.parse(json.replaceAll('<lifeboat account>', ACCOUNT).replaceAll('<prefix>', prefix).replaceAll('<region>', REGION)) as unknown;
+}
+const keyPolicy = documentedKeyPolicy(dev.protection.prefix);
+/** What S3 asks KMS for on the caller's behalf. */
+const throughS3 = { 'kms:ViaService': `s3.${REGION}.amazonaws.com` };
+/** The default key policy (a key's console and CDK default): it delegates to the account's IAM, so a role needs an IAM grant. */
+const DEFAULT_KEY_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
+const ownKey = { arn: OWN_KEY, account: ACCOUNT, policy: DEFAULT_KEY_POLICY };
+const partnerKey = (policy?: unknown) => ({ arn: PARTNER_KEY, account: SOURCE_ACCOUNT, ...(policy ? { policy } : {}) });
+const undeclaredKey = { arn: UNDECLARED_KEY, account: SOURCE_ACCOUNT, policy: keyPolicy };
+
+it('the backup\'s snapshot shards may decrypt with each key a source declares; the plan step with none', async () => {
+  const snapshot = roleIn(primary, dev.protection.backupWorkflow.functions.snapshot.role);
+  expect(await simulatedDecision(snapshot, 'kms:Decrypt', ownKey, throughS3)).toBe('Allowed');
+  expect(await simulatedDecision(snapshot, 'kms:Decrypt', partnerKey(keyPolicy), throughS3)).toBe('Allowed');
+  // Listing and HeadObject decrypt nothing.
+  const plan = roleIn(primary, dev.protection.backupWorkflow.functions.plan.role);
+  expect(await simulatedDecision(plan, 'kms:Decrypt', ownKey, throughS3)).toBe('ImplicitlyDenied');
+});
+
+it('a key of another account needs both halves: the declared key (IAM) and the documented key-policy statement', async () => {
+  const snapshot = roleIn(primary, dev.protection.backupWorkflow.functions.snapshot.role);
+  // The IAM half alone: the key's policy does not admit the role.
+  expect(await simulatedDecision(snapshot, 'kms:Decrypt', partnerKey(), throughS3)).toBe('ImplicitlyDenied');
+  // The key-policy half alone (a source that declares no key): nothing in the role's IAM allows it.
+  expect(await simulatedDecision(snapshot, 'kms:Decrypt', undeclaredKey, throughS3)).toBe('ImplicitlyDenied');
+  // The statement admits the roles through S3 only, and no untagged principal of the account.
+  expect(await simulatedDecision(snapshot, 'kms:Decrypt', partnerKey(keyPolicy), { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` })).toBe('ImplicitlyDenied');
+  const admin = { arn: `arn:aws:iam::${ACCOUNT}:role/administrator`, account: ACCOUNT, identityPolicies: [{ name: 'AdministratorAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }], tags: {} };
+  expect(await simulatedDecision(admin, 'kms:Decrypt', partnerKey(keyPolicy), throughS3)).toBe('ImplicitlyDenied');
+});
+
+it('a restore into the source itself writes through its key (primary runbook only); the DR region\'s restore gets none of it', async () => {
+  const fns = dev.protection.restoreWorkflow.functions;
+  const expected: [IConstruct | undefined, string][] = [
+    [fns.shard.role, 'kms:GenerateDataKey'],
+    [fns.shard.role, 'kms:Decrypt'],
+    [fns.plan.role, 'kms:GenerateDataKey'],
+    [fns.verify.role, 'kms:Decrypt'],
+    [fns.verify.role, 'kms:GenerateDataKey'],
+  ];
+  for (const [role, action] of expected) {
+    expect([action, await simulatedDecision(roleIn(primary, role), action, ownKey, throughS3)]).toEqual([action, 'Allowed']);
+  }
+  const drShard = roleIn(dr, dev.protection.drRestoreWorkflow.functions.shard.role);
+  expect(await simulatedDecision(drShard, 'kms:Decrypt', ownKey, throughS3)).toBe('ImplicitlyDenied');
+});
+
+it('the primary drill\'s live comparison and the mirror\'s replication role decrypt the source\'s objects with its key', async () => {
+  const compare = roleIn(primary, dev.protection.drillWorkflow.functions.compare.role);
+  expect(await simulatedDecision(compare, 'kms:Decrypt', ownKey, throughS3)).toBe('Allowed');
+  const mirror = dev.protection.mirrors?.s3.find((m) => m.source.name === 'demo-assets');
+  expect(await simulatedDecision(roleIn(primary, mirror?.role), 'kms:Decrypt', ownKey, throughS3)).toBe('Allowed');
+});
+
