@@ -3,7 +3,7 @@ import { putKeyObject, unwrapKeyObjects } from '../../vault';
 import { mapBounded, markSnapshots } from '../../vault';
 import { sha256Hex } from '../../vault';
 import { type Vault } from '../../vault';
-import { VaultCorruptionError, VaultObjectArchivedError } from '../../vault';
+import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type RetrievalTier } from '../../config/storage-tiers';
 import { type ThawCounts, thawPacks } from '../thaw/pack-thaw';
 import { vaultKeyMaterial } from '../../vault';
@@ -95,6 +95,22 @@ export type ReplicationProgress = {
 const REFERENCED_PREFIXES = [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX] as const;
 
 /**
+ * How many times one look at what the snapshots need may list both vaults again because the listing it acted on
+ * named an object that was gone when read (sweptSinceListed). A prune sweeps once per run, under a lease; a second
+ * miss in a row is two sweeps within one pass, and a third is not a race: the object's error is thrown.
+ */
+const RELISTS_AFTER_SWEEP = 2;
+
+/**
+ * A pack or index object a listing named that was gone when read: a prune of that vault swept it since (a repack's old
+ * packs and the index objects listing them, deleted after the grace), so the listing is out of date, not the vault
+ * damaged. A manifest object or snapshot is never that: a sweep spares what a snapshot references.
+ */
+function sweptSinceListed(err: unknown): err is VaultObjectNotFoundError {
+  return err instanceof VaultObjectNotFoundError && (err.key.startsWith(DATA_PREFIX) || err.key.startsWith(INDEX_PREFIX));
+}
+
+/**
  * Brings a replica vault up to date with its source, resumably and idempotently (docs/ARCHITECTURE.md,
  * "Replication to the DR vault"):
  *
@@ -114,7 +130,9 @@ const REFERENCED_PREFIXES = [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX] as cons
  * packs of failed runs, and, when the replica's own prune removed what only snapshots it forgot
  * referenced, that data again; the replica's prune would delete all of it and the next pass copy it
  * again. A blob the snapshots reference is copied wherever it is, even in a pack a pending condemnation
- * batch names (a backup may reuse a condemned blob while the batch is pending).
+ * batch names (a backup may reuse a condemned blob while the batch is pending). A prune of the source may sweep
+ * such a pack, or an index object the listing named, before the pass reads it: the pass then lists both vaults
+ * again and copies what the snapshots still lack (copyNeeded); only a blob then in no pack fails it.
  *
  * Snapshots the replica's retention forgot (`forgottenInReplica`) are skipped: a forgotten snapshot
  * stays forgotten there even while the source keeps it. The set is read after the replica's
@@ -177,9 +195,9 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   // Manifest objects are immutable: what the snapshots reference is read once, and weighed against each listing of the replica.
   const references = confirmed.length === 0 ? undefined : await referencesOf(source, confirmed);
   const indexCache = new Map<string, LoadedIndexObject>();
-  const referenced = references ? await objectsTheSnapshotsNeed(source, target, confirmed, references, firstListings, indexCache) : [];
-  // How long finding what the replica lacks took: the time a later look (after waiting for its prune) needs again.
-  const lookMs = performance.now() - listed;
+  // How long finding what the replica lacks took (set by the first look): the time a later look (after waiting for its
+  // prune, or after a sweep of the source) needs again.
+  let lookMs: number | undefined;
 
   let copiedObjects = 0;
   let copiedBytes = 0;
@@ -187,7 +205,8 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   // Packs archived in the source (GET answered InvalidObjectState): thawed after the pass, copied by a later one.
   const archivedPacks: string[] = [];
   const thaw = options.thaw && source.store.storageState && source.store.requestThaw ? options.thaw : undefined;
-  const copyAll = async (keys: readonly string[]): Promise<string[]> => {
+  /** Copies `keys`; with `swept`, a pack or index object gone from the source since it was listed is put there instead of thrown (sweptSinceListed). */
+  const copyAll = async (keys: readonly string[], swept?: VaultObjectNotFoundError[]): Promise<string[]> => {
     const copied: string[] = [];
     await mapBounded(keys, options.objectsInFlight ?? 8, async (key) => {
       if (options.deadline !== undefined && now() >= options.deadline) {
@@ -199,6 +218,10 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
         // Not `copiedBytes += await …`: that reads the total before the await and loses the other copies' bytes.
         bytes = await copyVaultObject(source.store, target, key, options.packTags ? { packTags: options.packTags } : {});
       } catch (err) {
+        if (swept && sweptSinceListed(err)) {
+          swept.push(err);
+          return;
+        }
         if (!(thaw && err instanceof VaultObjectArchivedError && key.startsWith(DATA_PREFIX))) throw err;
         archivedPacks.push(packIdOfKey(key));
         remainingObjects++;
@@ -215,8 +238,43 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
     return { complete: false, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, ...extra, ...(thawed ? { thaw: thawed } : {}) };
   };
 
+  /**
+   * Copies what the snapshots need in the replica and it lacks (objectsTheSnapshotsNeed), from `listings` or from both
+   * vaults listed now; the packs first, then, when every one of them was copied, the index objects and manifest objects,
+   * so that the replica is never given an index object naming a pack that could not be copied. The listing is of a
+   * moment: a prune of the source may sweep a pack or index object it names before it is read (its daily run and a
+   * backup's Replicate step are scheduled apart). Such an object (sweptSinceListed) makes the pass list both vaults
+   * again and copy what the snapshots still lack, up to RELISTS_AFTER_SWEEP times while the deadline leaves time for a
+   * look (else what is left counts as remaining, for the next pass): the repack that condemned the object indexed the
+   * blobs' new packs first, so the new listing locates them there. A blob then in no pack is the VaultCorruptionError
+   * naming the snapshots; an object gone again after the last listing is thrown as it was met.
+   */
+  const copyNeeded = async (refs: SnapshotReferences, listings: readonly Listing[] | null): Promise<void> => {
+    for (let relists = 0; ; relists++) {
+      const swept: VaultObjectNotFoundError[] = [];
+      try {
+        const keys = await objectsTheSnapshotsNeed(source, target, confirmed, refs, listings ?? (await listReferenced(source.store, target)), indexCache);
+        lookMs ??= performance.now() - listed;
+        await copyAll(keys.filter((key) => key.startsWith(DATA_PREFIX)), swept);
+        if (swept.length === 0) await copyAll(keys.filter((key) => !key.startsWith(DATA_PREFIX)), swept);
+      } catch (err) {
+        // An index object read to find what is needed (the source's, or the replica's under its own prune).
+        if (!sweptSinceListed(err)) throw err;
+        swept.push(err);
+      }
+      const gone = swept[0];
+      if (gone === undefined) return;
+      if (relists === RELISTS_AFTER_SWEEP) throw gone;
+      if (options.deadline !== undefined && now() >= options.deadline - (lookMs ?? performance.now() - listed)) {
+        remainingObjects += swept.length;
+        return;
+      }
+      listings = null;
+    }
+  };
+
   // The other objects are copied first: a pass that meets archived packs leaves only them for the passes after the thaw.
-  await copyAll(referenced);
+  if (references) await copyNeeded(references, firstListings);
   // Snapshots wait for what they reference (the commit order), so the replica never shows a snapshot whose packs it lacks.
   if (remainingObjects > 0) {
     remainingObjects += snapshots.length;
@@ -237,11 +295,11 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   // was deleted by such a prune, and stays once copied back, as every prune that marks from now on sees the snapshots.
   const pruneRunning = await awaitNoReplicaPrune(target, source.keys, {
     now,
-    ...(options.deadline !== undefined ? { waitUntil: options.deadline - lookMs } : {}),
+    ...(options.deadline !== undefined ? { waitUntil: options.deadline - (lookMs ?? 0) } : {}),
     ...(options.pruneWait ?? {}),
   });
   if (pruneRunning) return incomplete(copiedSnapshots, { pruneRunning });
-  await copyAll(await objectsTheSnapshotsLack(source, target, confirmed, references, indexCache));
+  await copyNeeded(references, null);
   if (remainingObjects > 0) return incomplete(copiedSnapshots);
   return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, vouchedSnapshots: confirmed };
 }
@@ -256,10 +314,10 @@ export async function referencesOf(source: Vault, ids: readonly string[]): Promi
 /**
  * What the snapshots `ids` of `source` (their `references`: referencesOf) need in `target` and it lacks now, from a
  * listing of both vaults' data/, index/ and manifest/ taken now (objectsTheSnapshotsNeed). The one look at a
- * snapshot's needs of the two-vault code: replication's, before and after it waits for a prune of the replica, and the
- * scrub's, around its wait for a prune of a vault it copied snapshots into (scrub-vaults.ts). `cache` keeps the index
- * objects read for the next look (they are content-addressed). Throws VaultCorruptionError when a referenced blob is
- * in no pack an index object of either vault lists.
+ * snapshot's needs of the two-vault code: replication's (copyNeeded, before and after it waits for a prune of the
+ * replica, and again after a sweep of the source), and the scrub's, around its wait for a prune of a vault it copied
+ * snapshots into (scrub-vaults.ts). `cache` keeps the index objects read for the next look (they are content-addressed).
+ * Throws VaultCorruptionError when a referenced blob is in no pack an index object of either vault lists.
  */
 export async function objectsTheSnapshotsLack(
   source: Vault,

@@ -12,7 +12,12 @@ const indexLoadedFor = new WeakMap<Vault, string>();
  *
  * The index is loaded again for each run, once per container: a warm container's index may predate a
  * prune that repacked blobs and deleted their old packs since, and would send the reads to packs that are
- * gone. Within a run, prune's grace keeps every pack the loaded index names (docs/FORMAT.md §11).
+ * gone. Within a run the loaded index is kept, though nothing holds a prune's sweep back for a restore (its
+ * grace may be shorter than the run, `--grace 0` sweeps at once: docs/FORMAT.md §11, "Repack"): a read that
+ * finds its pack gone reloads the index of the vault it reads through, this vault or the view made here, and
+ * reads the blobs where they are now (vault/restorer/swept-pack-reload.ts). So a later step or a retry of the
+ * run in this container meets the reloaded index, not the stale one; a reload that failed leaves no index
+ * behind, and the next call loads it again; a view is made anew, with an index of its own, on every call.
  */
 export async function vaultForBlobs(vault: Vault, blobIds: () => AsyncIterable<string> | Iterable<string>, run: string): Promise<Vault> {
   try {

@@ -85,7 +85,7 @@ async function readBack(vault: Vault, entry: ManifestEntry): Promise<string | nu
   let size = 0;
   try {
     const requests = entry.content.map((id, i) => ({ id, tag: i }));
-    for await (const { tag, data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests)) {
+    for await (const { tag, data } of fetchBlobs({ store: vault.store, keys: vault.keys, index, reloadFrom: vault }, requests)) {
       size += data.length;
       const id = (await computeBlobId(vault.keys, data)).toString('hex');
       if (id !== entry.content[tag]) return `blob ${tag} read back hashes to ${id}, the manifest lists ${String(entry.content[tag])}`;

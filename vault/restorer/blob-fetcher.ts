@@ -5,6 +5,7 @@ import { unindexedBlobDetail } from '../blob-index/unindexed-blob';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { packKey } from '../repository/vault-layout';
 import { type VaultStore } from '../backend/vault-store';
+import { indexAfterSweep, isSweptPack, lostAfterReload, type ReloadableIndex } from './swept-pack-reload';
 
 /** One blob to fetch, with the caller's tag carried through to the result. */
 export type BlobRequest<T> = { readonly id: string; readonly tag: T };
@@ -17,47 +18,102 @@ export type FetchOptions = {
   readonly maxReadBytes?: number;
 };
 
-type Batch<T> = { packId: string; offset: number; end: number; blobs: Array<{ req: BlobRequest<T>; loc: BlobLocation; id: Buffer }> };
+/** Where fetchBlobs reads: the vault's store and keys, and the index that locates the blobs. */
+export type FetchSource = {
+  readonly store: VaultStore;
+  readonly keys: VaultKeys;
+  readonly index: VaultIndex;
+  /**
+   * The vault `index` was loaded from. A read of a pack that is gone then reloads it once and reads the blobs where
+   * it locates them now (a prune may have repacked them and swept the pack since: swept-pack-reload.ts); a blob
+   * still in no other pack fails as before. @default none: a read of a pack that is gone fails
+   */
+  readonly reloadFrom?: ReloadableIndex;
+};
+
+type LocatedRequest<T> = { req: BlobRequest<T>; loc: BlobLocation; id: Buffer };
+type Batch<T> = { index: VaultIndex; packId: string; offset: number; end: number; blobs: Array<LocatedRequest<T>> };
+/** The index new lookups use: the one given, then the one a read of a swept pack loaded. */
+type Locating = { index: VaultIndex };
 
 /**
  * Fetches blobs in request order with read-ahead: consecutive requests for adjacent blobs of one pack
  * (the layout a backup produces for each file) become one ranged GET; up to `concurrency` reads and
  * their decryption/decompression (thread pool) run while the consumer writes earlier results.
  */
-export async function* fetchBlobs<T>(
-  ctx: { store: VaultStore; keys: VaultKeys; index: VaultIndex },
-  requests: AsyncIterable<BlobRequest<T>> | Iterable<BlobRequest<T>>,
-  options: FetchOptions = {},
-): AsyncGenerator<FetchedBlob<T>> {
+export async function* fetchBlobs<T>(ctx: FetchSource, requests: AsyncIterable<BlobRequest<T>> | Iterable<BlobRequest<T>>, options: FetchOptions = {}): AsyncGenerator<FetchedBlob<T>> {
   const concurrency = options.concurrency ?? 6;
   const maxRead = options.maxReadBytes ?? 16 * 1024 * 1024;
   const inFlight: Array<Promise<Array<FetchedBlob<T>>>> = [];
+  const locating: Locating = { index: ctx.index };
   let batch: Batch<T> | null = null;
 
   const start = (b: Batch<T>): void => {
-    const p = fetchBatch(ctx, b);
+    const p = fetchBatch(ctx, b, locating, maxRead);
     p.catch(() => undefined); // awaited in order below; this only avoids an early "unhandled rejection"
     inFlight.push(p);
   };
 
   for await (const req of requests) {
     const id = Buffer.from(req.id, 'hex');
-    const loc = ctx.index.lookup(id);
-    if (!loc) throw new VaultCorruptionError(ctx.store.location, `blob ${req.id}`, unindexedBlobDetail(ctx.index));
-    if (batch && batch.packId === loc.packId && loc.offset === batch.end && batch.end - batch.offset + loc.storedLength <= maxRead) {
-      batch.blobs.push({ req, loc, id });
-      batch.end += loc.storedLength;
-      continue;
-    }
+    const index = locating.index;
+    const loc = index.lookup(id);
+    if (!loc) throw new VaultCorruptionError(ctx.store.location, `blob ${req.id}`, unindexedBlobDetail(index));
+    if (batch && batch.index === index && extend(batch, { req, loc, id }, maxRead)) continue;
     if (batch) start(batch);
-    batch = { packId: loc.packId, offset: loc.offset, end: loc.offset + loc.storedLength, blobs: [{ req, loc, id }] };
+    batch = newBatch(index, { req, loc, id });
     while (inFlight.length >= concurrency) yield* await (inFlight.shift() as Promise<Array<FetchedBlob<T>>>);
   }
   if (batch) start(batch);
   while (inFlight.length > 0) yield* await (inFlight.shift() as Promise<Array<FetchedBlob<T>>>);
 }
 
-async function fetchBatch<T>(ctx: { store: VaultStore; keys: VaultKeys }, b: Batch<T>): Promise<Array<FetchedBlob<T>>> {
+function newBatch<T>(index: VaultIndex, blob: LocatedRequest<T>): Batch<T> {
+  return { index, packId: blob.loc.packId, offset: blob.loc.offset, end: blob.loc.offset + blob.loc.storedLength, blobs: [blob] };
+}
+
+/** Adds the blob to the batch when it follows the batch's last blob in its pack and the read stays within `maxRead`. */
+function extend<T>(batch: Batch<T>, blob: LocatedRequest<T>, maxRead: number): boolean {
+  const { loc } = blob;
+  if (batch.packId !== loc.packId || loc.offset !== batch.end || batch.end - batch.offset + loc.storedLength > maxRead) return false;
+  batch.blobs.push(blob);
+  batch.end += loc.storedLength;
+  return true;
+}
+
+/** Reads a batch; when its pack is gone and the source can reload its index, reads its blobs again where the reloaded index locates them. */
+async function fetchBatch<T>(ctx: FetchSource, b: Batch<T>, locating: Locating, maxRead: number): Promise<Array<FetchedBlob<T>>> {
+  try {
+    return await readBatch(ctx, b);
+  } catch (err) {
+    if (!ctx.reloadFrom || !isSweptPack(err)) throw err;
+    const index = await indexAfterSweep(ctx.reloadFrom, b.index);
+    // Later requests are located in the new index, not sent to the swept pack first (an index stale since is not put back).
+    if (locating.index === b.index) locating.index = index;
+    const moved = relocated(b, index, maxRead);
+    if (!moved) {
+      lostAfterReload(index);
+      throw err;
+    }
+    const fetched: Array<FetchedBlob<T>> = [];
+    for (const m of moved) fetched.push(...(await readBatch(ctx, m)));
+    return fetched;
+  }
+}
+
+/** The batch's blobs as batches of `index`, in order; null when one of them is in no other pack (it is lost, not moved). */
+function relocated<T>(b: Batch<T>, index: VaultIndex, maxRead: number): Array<Batch<T>> | null {
+  const batches: Array<Batch<T>> = [];
+  for (const { req, id } of b.blobs) {
+    const loc = index.lookup(id);
+    if (!loc || loc.packId === b.packId) return null;
+    const last = batches[batches.length - 1];
+    if (!last || !extend(last, { req, loc, id }, maxRead)) batches.push(newBatch(index, { req, loc, id }));
+  }
+  return batches;
+}
+
+async function readBatch<T>(ctx: { store: VaultStore; keys: VaultKeys }, b: Batch<T>): Promise<Array<FetchedBlob<T>>> {
   const key = packKey(b.packId);
   const bytes = await ctx.store.get(key, { offset: b.offset, length: b.end - b.offset });
   if (bytes.length !== b.end - b.offset) throw new VaultCorruptionError(ctx.store.location, key, `pack is shorter than the index says (wanted bytes ${b.offset}–${b.end})`);

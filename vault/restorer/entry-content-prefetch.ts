@@ -85,7 +85,7 @@ export class EntryContentPrefetch {
     const byEntry = new Map<ManifestEntry, Buffer[]>(group.entries.map((e) => [e, []]));
     const requests = group.entries.flatMap((entry) => entry.content.map((id) => ({ id, tag: entry })));
     const tags = this.options.contentTags;
-    for await (const { tag: entry, data } of fetchBlobs({ store: this.vault.store, keys: this.vault.keys, index }, requests)) {
+    for await (const { tag: entry, data } of fetchBlobs({ store: this.vault.store, keys: this.vault.keys, index, reloadFrom: this.vault }, requests)) {
       const chunks = byEntry.get(entry) as Buffer[];
       tags?.recordPlaintext(Buffer.from(entry.content[chunks.length] as string, 'hex'), data);
       chunks.push(data);

@@ -18,6 +18,7 @@ import { packKey } from '../repository/vault-layout';
 import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
 import { UnsafeEntryPathError } from './safe-target-path';
+import { indexAfterSweep, isSweptPack, lostAfterReload } from './swept-pack-reload';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
@@ -34,7 +35,7 @@ export async function* readEntryContent(vault: Vault, entry: ManifestEntry, opti
   const requests = entry.content.map((id) => ({ id, tag: null }));
   const tags = options.contentTags;
   let i = 0;
-  for await (const { data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests, options)) {
+  for await (const { data } of fetchBlobs({ store: vault.store, keys: vault.keys, index, reloadFrom: vault }, requests, options)) {
     tags?.recordPlaintext(Buffer.from(entry.content[i] as string, 'hex'), data);
     i++;
     yield data;
@@ -54,7 +55,7 @@ export async function* readEntryRange(vault: Vault, entry: ManifestEntry, start:
     if (position >= end) break;
     if (position + loc.rawLength > start) requests.push({ id: hex, tag: { from: Math.max(0, start - position), to: Math.min(loc.rawLength, end - position) } });
   }
-  for await (const { tag, data } of fetchBlobs({ store: vault.store, keys: vault.keys, index }, requests, options)) yield data.subarray(tag.from, tag.to);
+  for await (const { tag, data } of fetchBlobs({ store: vault.store, keys: vault.keys, index, reloadFrom: vault }, requests, options)) yield data.subarray(tag.from, tag.to);
 }
 
 /** Streams the entry at `entryPath` of a snapshot. */
@@ -167,7 +168,8 @@ export class DirectoryRestorer {
 
   constructor(
     private readonly vault: Vault,
-    private readonly index: VaultIndex,
+    /** Locates the blobs: the vault's index when the restorer opened, replaced by a reload when a read finds a pack swept (restoreRange). */
+    private index: VaultIndex,
     targetDir: string,
     options: RestoreOptions = {},
   ) {
@@ -262,7 +264,8 @@ export class DirectoryRestorer {
 
   /** Writes the content of an entry as a regular file; resolves with its length. */
   private async writeContent(entry: ManifestEntry, attributes: EntryAttributes): Promise<number> {
-    const ranges = rangesOf(this.vault, this.index, entry, this.maxRead);
+    const index = this.index;
+    const ranges = rangesOf(this.vault, index, entry, this.maxRead);
     let length = 0;
     for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
     const sparse = this.target.writesHoles;
@@ -273,7 +276,7 @@ export class DirectoryRestorer {
       attributes,
       length,
       async (fh) => {
-        const written = await this.writeRanges(ranges, fh, sparse, checked);
+        const written = await this.writeRanges(ranges, index, fh, sparse, checked);
         this.droppingBehind()?.written(fh.fd, length);
         // The ranges' positions must cover the file once, in order: then no later write touched a range already compared.
         found = coversOnce(ranges, length) && length === entry.size ? written.found : worstFinding([written.found, 'incomplete']);
@@ -293,12 +296,12 @@ export class DirectoryRestorer {
     return this.dropBehind;
   }
 
-  /** Restores the ranges into `fh` at their positions; resolves with the bytes written (holes left out) and, with `check`, what the checked writes found. */
-  private async writeRanges(ranges: readonly PackRange[], fh: OpenFile, sparse: boolean, check?: WriteCheck): Promise<{ bytes: number; found: WriteCheckFinding }> {
+  /** Restores the ranges (located by `index`) into `fh` at their positions; resolves with the bytes written (holes left out) and, with `check`, what the checked writes found. */
+  private async writeRanges(ranges: readonly PackRange[], index: VaultIndex, fh: OpenFile, sparse: boolean, check?: WriteCheck): Promise<{ bytes: number; found: WriteCheckFinding }> {
     const tasks: Array<Promise<RestoredRange>> = [];
     for (const range of ranges) {
       await this.bytes.acquire(range.length);
-      const task = this.codec.restoreRange(range, fh, sparse, check).finally(() => this.bytes.release(range.length));
+      const task = this.restoreRange(range, index, fh, sparse, check).finally(() => this.bytes.release(range.length));
       task.catch(() => undefined); // settled below, all of them, before the descriptor is closed
       tasks.push(task);
     }
@@ -318,16 +321,50 @@ export class DirectoryRestorer {
   }
 
   /**
+   * Restores one range. When its pack is gone, the vault's index is loaded again (once for every read that met the
+   * same stale index: swept-pack-reload.ts) and the range's blobs are restored from the packs it locates them in now,
+   * at the same positions: a prune may have repacked them and swept the pack since the index was loaded (docs/FORMAT.md
+   * §11, "Repack"). A blob in no other pack fails as before. Nothing of the range was written when its read failed.
+   */
+  private async restoreRange(range: PackRange, index: VaultIndex, fh: OpenFile, sparse: boolean, check?: WriteCheck): Promise<RestoredRange> {
+    try {
+      return await this.codec.restoreRange(range, fh, sparse, check);
+    } catch (err) {
+      if (!isSweptPack(err)) throw err;
+      const current = await indexAfterSweep(this.vault, index);
+      // Later files are located in the new index (an index stale since is not put back).
+      if (this.index === index) this.index = current;
+      const moved = relocatedRanges(range, current, this.maxRead);
+      if (!moved) {
+        lostAfterReload(current);
+        throw err;
+      }
+      let bytes = 0;
+      const findings: WriteCheckFinding[] = [];
+      let end = range.position;
+      for (const part of moved) {
+        const done = await this.codec.restoreRange(part, fh, sparse, check);
+        bytes += done.bytes;
+        if (!done.checked) continue;
+        findings.push(done.checked.end === rangeEnd(part) ? done.checked.found : 'incomplete');
+        end = done.checked.end;
+      }
+      return check ? { bytes, checked: { found: worstFinding(findings), end } } : { bytes };
+    }
+  }
+
+  /**
    * Writes the blobs of a file entry that start in `[start, end)` at their positions in the piece
    * file the restore shares (RestoreTarget.writeFilePiece); every blob of the entry belongs to
    * exactly one piece when the pieces cover it. Resolves with the bytes of content the piece holds.
    */
   async restorePiece(entry: ManifestEntry, start: number, end: number, restoreId: string): Promise<number> {
-    const ranges = rangesOf(this.vault, this.index, entry, this.maxRead, { start, end });
+    const index = this.index;
+    const ranges = rangesOf(this.vault, index, entry, this.maxRead, { start, end });
     let length = 0;
     for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
     const sparse = this.target.writesHoles;
-    await this.target.writeFilePiece(entry.path, restoreId, async (fh) => (await this.writeRanges(ranges, fh, sparse)).bytes);
+    await this.target.writeFilePiece(entry.path, restoreId, async (fh) => (await this.writeRanges(ranges, index, fh, sparse)).bytes);
     return length;
   }
 
@@ -472,9 +509,35 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
  * the file; with `span`, only the blobs that start inside it (a piece's).
  */
 function rangesOf(vault: Vault, index: VaultIndex, entry: ManifestEntry, maxRead: number, span?: { start: number; end: number }): PackRange[] {
-  const ranges: Array<{ packId: string; offset: number; end: number; position: number; blobs: Array<{ id: Buffer; at: number; stored: number; raw: number }> }> = [];
-  for (const { id, loc, position } of locatedBlobs(vault, index, entry)) {
-    if (span && (position < span.start || position >= span.end)) continue;
+  const located = locatedBlobs(vault, index, entry);
+  return packRanges(span ? startingIn(located, span) : located, maxRead);
+}
+
+/** The located blobs that start inside `span`. */
+function* startingIn<B extends { position: number }>(located: Iterable<B>, span: { start: number; end: number }): Generator<B> {
+  for (const blob of located) if (blob.position >= span.start && blob.position < span.end) yield blob;
+}
+
+/**
+ * A range's blobs as `index` locates them, at the same positions; null when one of them is in no pack but the
+ * range's own (it is lost, not moved).
+ */
+function relocatedRanges(range: PackRange, index: VaultIndex, maxRead: number): PackRange[] | null {
+  const located: Array<{ id: Uint8Array; loc: BlobLocation; position: number }> = [];
+  let position = range.position;
+  for (const blob of range.blobs) {
+    const loc = index.lookup(blob.id);
+    if (!loc || packKey(loc.packId) === range.packKey) return null;
+    located.push({ id: blob.id, loc, position });
+    position += blob.raw;
+  }
+  return packRanges(located, maxRead);
+}
+
+/** Located blobs, in file order, as runs of contiguous blobs of one pack of at most `maxRead` bytes (one read each). */
+function packRanges(located: Iterable<{ id: Uint8Array; loc: BlobLocation; position: number }>, maxRead: number): PackRange[] {
+  const ranges: Array<{ packId: string; offset: number; end: number; position: number; blobs: Array<{ id: Uint8Array; at: number; stored: number; raw: number }> }> = [];
+  for (const { id, loc, position } of located) {
     const cur = ranges[ranges.length - 1];
     if (cur && cur.packId === loc.packId && loc.offset === cur.end && cur.end - cur.offset + loc.storedLength <= maxRead) {
       cur.blobs.push({ id, at: loc.offset - cur.offset, stored: loc.storedLength, raw: loc.rawLength });
