@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, DescribeMapRunCommand, type HistoryEvent as S
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
 import { resourceNames } from '../lib/stacks/resource-names';
-import { partitionOf } from './aws-partition';
+import { partitionOf } from '../config/aws-partition';
 
 /**
  * Runs one of an environment's workflows to its end and reports progress: locally (the synthesized

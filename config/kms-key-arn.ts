@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { partitionOf } from './aws-partition';
 
 /**
  * A customer managed KMS key named in the config by its ARN (an S3 source's `kmsKeyArn`). By the key's ARN, never an
@@ -18,12 +19,6 @@ export function parseKmsKeyArn(text: string): KmsKeyArnParts | undefined {
   return { partition: m[1], region: m[2], account: m[3], keyId: m[4] };
 }
 
-/** The partition whose ARNs name resources of `region` (the regions the config accepts: `cn-*`, `us-gov-*` and the commercial ones). */
-function partitionOfRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
 
 /** A KMS key ARN as the config accepts it: well formed, and in the partition of its own region. */
 export const kmsKeyArnSchema = z.string().superRefine((text, ctx) => {
@@ -35,7 +30,7 @@ export const kmsKeyArnSchema = z.string().superRefine((text, ctx) => {
     });
     return;
   }
-  const partition = partitionOfRegion(parts.region);
+  const partition = partitionOf(parts.region);
   if (parts.partition !== partition) ctx.addIssue({ code: 'custom', message: `names partition ${parts.partition}, but keys of ${parts.region} are in partition ${partition}: write arn:${partition}:kms:…` });
 });
 

@@ -3,7 +3,7 @@ import { type S3BucketSourceConfig } from '../../config/lifeboat-config';
 import { type CheckResult, fail, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError, errorHeaderOf, httpStatusOf } from './sdk-error';
-import { partitionOf } from '../aws-partition';
+import { partitionOf } from '../../config/aws-partition';
 
 export type S3SourceCheckOptions = {
   /**

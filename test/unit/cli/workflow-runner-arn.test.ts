@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { partitionOf } from '../../../cli/aws-partition';
+import { partitionOf } from '../../../config/aws-partition';
 import { awsWorkflowRunner, type WorkflowName, type WorkflowRegion } from '../../../cli/workflow-runner';
 import { type EnvironmentConfig } from '../../../config/lifeboat-config';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
