@@ -1,16 +1,20 @@
 import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, type TemporaryFilesReport, VaultError } from '../../vault';
 import { escapeName } from '../escape-name';
+import { checkPruneWouldRun } from './forget-prune-preflight';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
 import { checkForgettable, decideVaultForget, forgetGrouping, forgetPolicy, namedOnce, type VaultForgetDecision } from './vault-forget';
-import { defaultDeps, EXIT_INCOMPLETE, EXIT_OK, listed, openForCommand, runVaultCommand, type VaultCommandDeps, type VaultForgetOptions } from './vault-commands';
+import { defaultDeps, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, listed, openForCommand, runVaultCommand, type VaultCommandDeps, type VaultForgetOptions } from './vault-commands';
 
 /**
  * `vault forget`: deletes snapshot objects, the named ones or those the --keep-* rules do not keep
  * (vault-forget.ts). Their data stays until a prune reclaims what no snapshot references; a
  * snapshot is a whole manifest, so no other snapshot depends on it. With --prune that prune follows
  * (restic's `forget --prune`), and reclaims a vault directory's old `.tmp-*` files as `vault prune`
- * does; a dry run then prunes as if the forget had run. Each snapshot is
+ * does; a dry run then prunes as if the forget had run. Before it deletes anything, a real run with
+ * --prune checks what would make that prune refuse (forget-prune-preflight.ts) and then forgets
+ * nothing; a prune that fails after the deletes all the same (a lease taken meanwhile, a store error)
+ * leaves the forget reported as done (decisions, "Forgot N", `pruneError` in --json) and exits 1. Each snapshot is
  * named once: one named twice (`latest latest`, or `latest` and its id) is refused before anything
  * is deleted (vault-forget.ts namedOnce), so the count printed is always of the snapshots named.
  */
@@ -38,6 +42,9 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     }
     const dryRun = options.dryRun ?? false;
     const toForget = decisions.filter((d) => d.forget).map((d) => d.snapshot.id);
+    // What would make the prune refuse refuses the forget too, before anything is deleted: forgetting
+    // first would leave snapshots gone under an error that says nothing was changed.
+    if (pruneSettings && !dryRun && toForget.length > 0) await checkPruneWouldRun(vault, new Set(toForget), pruneSettings);
     const forgotten: string[] = [];
     const locked: Array<{ id: string; reason: string }> = [];
     for (const id of dryRun ? [] : toForget) {
@@ -50,12 +57,22 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
       }
     }
     // A real run prunes the vault as the forget left it (a snapshot Object Lock kept still protects its data).
-    const prune = pruneSettings ? await pruneWithTemporaryFiles(vault, { ...pruneSettings, dryRun, ...(dryRun ? { assumeForgotten: new Set(toForget) } : {}) }) : undefined;
+    // What fails now (a lease taken since the check, a store error) fails the prune only: the forget is
+    // done, and is reported below all the same.
+    let prune: { report: PruneReport; temporaryFiles: TemporaryFilesReport } | undefined;
+    let pruneError: string | undefined;
+    if (pruneSettings) {
+      try {
+        prune = await pruneWithTemporaryFiles(vault, { ...pruneSettings, dryRun, ...(dryRun ? { assumeForgotten: new Set(toForget) } : {}) });
+      } catch (err) {
+        pruneError = err instanceof Error ? err.message : String(err);
+      }
+    }
     const pruned: PruneReport | undefined = prune?.report;
     const temporaryFiles: TemporaryFilesReport | undefined = prune?.temporaryFiles;
     if (options.json) {
       const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, hostname: d.snapshot.hostname, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
-      io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: { ...pruned, temporaryFiles } } : {}) }));
+      io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: { ...pruned, temporaryFiles } } : {}), ...(pruneError !== undefined ? { pruneError } : {}) }));
     } else {
       for (const d of decisions) {
         const verb = d.forget ? (dryRun ? 'would forget' : 'forget') : 'keep';
@@ -67,11 +84,22 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
       else io.out(`Forgot ${forgotten.length} snapshot(s). Their data stays until \`lifeboat vault prune\` reclaims what no snapshot references.`);
       if (pruned) for (const line of pruneReportLines(pruned, vault.location, pruneSettings?.graceMs, temporaryFiles)) io.out(line);
     }
-    if (locked.length === 0) return EXIT_OK;
-    io.err(`lifeboat vault: ${locked.length} snapshot(s) were not forgotten: S3 Object Lock retains them (a later forget deletes them once their retention ends):`);
-    for (const line of listed(locked.map((l) => `${l.id.slice(0, 12)}: ${l.reason}`))) io.err(line);
-    return EXIT_INCOMPLETE;
+    if (pruneError !== undefined) io.err(`lifeboat vault: ${pruneFailure(dryRun, options.json ?? false, forgotten.length, pruneError)}`);
+    if (locked.length > 0) {
+      io.err(`lifeboat vault: ${locked.length} snapshot(s) were not forgotten: S3 Object Lock retains them (a later forget deletes them once their retention ends):`);
+      for (const line of listed(locked.map((l) => `${l.id.slice(0, 12)}: ${l.reason}`))) io.err(line);
+    }
+    if (pruneError !== undefined) return EXIT_FAILED;
+    return locked.length > 0 ? EXIT_INCOMPLETE : EXIT_OK;
   });
+}
+
+/** The line that says the forget stands though its prune failed, where its list is, and what to run later. */
+function pruneFailure(dryRun: boolean, json: boolean, forgotten: number, reason: string): string {
+  const why = /[.!?)]$/.test(reason) ? reason : `${reason}.`;
+  if (dryRun) return `the dry run of the prune failed: ${why} Nothing was changed.`;
+  const where = forgotten === 0 ? '' : json ? ' (`forgotten` on stdout)' : ' (listed above)';
+  return `forgot ${forgotten} snapshot(s)${where}, but the prune did not run or did not finish: ${why} Run \`lifeboat vault prune\` later to reclaim their data.`;
 }
 
 /** The prune that follows a forget: its settings, or undefined without --prune (whose settings alone are a usage error). */
