@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { abandonRestore } from '../restore/abandon-restore';
-import { boundedFailure, caughtErrorSchema } from '../restore/bounded-failure';
-import { releaseUnplannedRestore } from '../restore/release-unplanned-restore';
+import { abandonRestore, type AbandonedRestore } from '../restore/abandon-restore';
+import { caughtErrorSchema, cleanUpReportingFailure } from '../restore/bounded-failure';
+import { releaseUnplannedRestore, type ReleasedUnplannedRestore } from '../restore/release-unplanned-restore';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 // A planned restore by its plan; one that failed before its plan by its envelope (the resolve step's input), whose request resolve validates.
@@ -15,12 +15,13 @@ const inputSchema = z.union([
 /**
  * The failure path of a restore. Planned: unpins its backup, releases its target, aborts the multipart uploads and
  * removes the piece files of its entries restored in pieces. Not planned: unpins its backup and releases its target.
- * Either way the output's `failure` is the given error, bounded, which the state machine reports in its stead.
+ * Either way the output's `failure` is the given error, bounded, which the state machine reports in its stead
+ * (cleanUpReportingFailure: also when the cleanup itself fails for a reason that is not transient).
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'abandon request' }, async (input, runtime) => {
-  const outcome =
+  const cleanUp = (): Promise<AbandonedRestore | ReleasedUnplannedRestore> =>
     'planKey' in input
-      ? await abandonRestore(input, { ...runtime.restoreIo(), releasePin: runtime.releaseRestorePin() })
-      : await releaseUnplannedRestore(input, { sources: runtime.sources, homeVault: runtime.config.homeVault, catalog: runtime.catalog, releasePin: runtime.releaseRestorePin() });
-  return input.error ? { ...outcome, failure: boundedFailure(input.error) } : outcome;
+      ? abandonRestore(input, { ...runtime.restoreIo(), releasePin: runtime.releaseRestorePin() })
+      : releaseUnplannedRestore(input, { sources: runtime.sources, homeVault: runtime.config.homeVault, catalog: runtime.catalog, releasePin: runtime.releaseRestorePin() });
+  return input.error ? cleanUpReportingFailure(input.error, cleanUp) : cleanUp();
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { classifyError, TransientError } from '../runtime/errors';
 
 /** A caught error as Step Functions puts it at a Catch's ResultPath. */
 export const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
@@ -37,4 +38,25 @@ function clipped(message: string): string {
   if (message.length <= MAX_FAILURE_MESSAGE) return message;
   const more = message.length - MAX_FAILURE_MESSAGE;
   return `${message.slice(0, MAX_FAILURE_MESSAGE)}… (${more} more characters: the failed function's log has the whole message)`;
+}
+
+/**
+ * A failed restore's cleanup (Abandon or Release restore), its output carrying the restore's error bounded as
+ * `failure`, which the state machine reports in the error's place. A cleanup that fails for a reason that is not
+ * transient ends here with `cleanupError` beside `failure`: its Catch would report the restore's error whole, and
+ * a cleanup fails mostly for the restore's own reason (a key disabled, the vault unreachable), in every source at
+ * once (review 43b F1). A transient error still goes to the step's Retry.
+ */
+export async function cleanUpReportingFailure<T extends object>(
+  error: CaughtError,
+  cleanUp: () => Promise<T>,
+): Promise<(T & { failure: { Error: string; Cause: string } }) | { failure: { Error: string; Cause: string }; cleanupError: { Error: string; Cause: string } }> {
+  const failure = boundedFailure(error);
+  try {
+    return { ...(await cleanUp()), failure };
+  } catch (err) {
+    const classified = classifyError(err);
+    if (classified instanceof TransientError || !(classified instanceof Error)) throw classified;
+    return { failure, cleanupError: boundedFailure({ Error: classified.name, Cause: classified.message }) };
+  }
 }

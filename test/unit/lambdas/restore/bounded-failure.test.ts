@@ -1,4 +1,4 @@
-import { boundedFailure, MAX_FAILURE_MESSAGE } from '../../../../lambdas/restore/bounded-failure';
+import { boundedFailure, cleanUpReportingFailure, MAX_FAILURE_MESSAGE } from '../../../../lambdas/restore/bounded-failure';
 
 const lambdaCause = (errorMessage: string) =>
   JSON.stringify({ errorType: 'RestoreVerificationError', errorMessage, trace: [`RestoreVerificationError: ${errorMessage}`, ...Array.from({ length: 12 }, (_, i) => `    at frame${i} (/var/task/index.js:${i}:1)`)] });
@@ -25,4 +25,24 @@ it('cuts a cause that is not a Lambda error as text, and keeps a short one and a
   expect(boundedFailure({ Error: 'States.Timeout' })).toEqual({ Error: 'States.Timeout', Cause: '' });
   // JSON of another shape is text too.
   expect(boundedFailure({ Error: 'X', Cause: '{"a":1}' })).toEqual({ Error: 'X', Cause: '{"a":1}' });
+});
+
+describe('cleanUpReportingFailure (Abandon and Release restore)', () => {
+  const caught = { Error: 'RestoreVerificationError', Cause: lambdaCause(`differs: ${'k'.repeat(5_000)}`) };
+
+  it('gives the cleanup\'s outcome back with the restore\'s error bounded', async () => {
+    const out = await cleanUpReportingFailure(caught, async () => ({ restoreId: 'r1', abortedUploads: 2, removedPieceFiles: 0 }));
+    expect(out).toEqual({ restoreId: 'r1', abortedUploads: 2, removedPieceFiles: 0, failure: boundedFailure(caught) });
+  });
+
+  it('ends a cleanup that fails for good with the bounded error and its own, instead of failing (its Catch would report the error whole: review 43b F1)', async () => {
+    const denied = Object.assign(new Error(`User is not authorized to perform: kms:Decrypt ${'x'.repeat(3_000)}`), { name: 'AccessDeniedException' });
+    const out = await cleanUpReportingFailure(caught, () => Promise.reject(denied));
+    expect(out).toEqual({ failure: boundedFailure(caught), cleanupError: { Error: 'AccessDeniedException', Cause: expect.stringMatching(/^User is not authorized to perform: kms:Decrypt x+… \(\d+ more characters/) as unknown as string } });
+  });
+
+  it('lets a transient failure of the cleanup go to the step\'s Retry', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    await expect(cleanUpReportingFailure(caught, () => Promise.reject(throttled))).rejects.toMatchObject({ name: 'TransientError', message: 'ThrottlingException: Rate exceeded' });
+  });
 });
