@@ -148,8 +148,7 @@ function printRebuild(view: RebuildView, io: CliIo): void {
     }
     io.out(table.toString());
   }
-  const dr = { 'this-vault-is-dr': 'DR copies: COMMITTED (rebuilt from the DR vault).', 'checked-in-dr-vault': 'DR copies: PENDING (each plan\'s next Replicate step checks what the DR vault holds and records them).', unknown: 'DR copies: unknown (the DR vault was not reached); the next backup\'s replication records them.' };
-  io.out(dr[view.drCopies]);
+  io.out(drCopiesLine(view.drCopies, outcomes));
   if (view.untaggedSnapshots > 0) io.out(`${view.untaggedSnapshots} snapshot(s) without a backupId tag (not written by the backup workflow) were ignored.`);
   for (const u of view.unreadableSnapshots) io.err(describeUnreadableSnapshot(u));
   for (const m of view.missingFromVault) {
@@ -158,6 +157,23 @@ function printRebuild(view: RebuildView, io: CliIo): void {
         `the record is left as it is: check it with \`lifeboat verify --backup ${m.backupId}${view.vault === 'dr' ? '' : ' --from dr'}\` and restore from the other vault.`,
     );
   }
+}
+
+/**
+ * The DR copy status of the records this rebuild created. Records it did not create keep theirs (a
+ * rebuild changes no existing record): with none created the line says so, not a status, which would
+ * read as the status of every backup.
+ */
+function drCopiesLine(mode: RebuildView['drCopies'], outcomes: Record<RebuildOutcome, number>): string {
+  const existing = outcomes.unchanged + outcomes.kept;
+  if (outcomes.created === 0) return `DR copies: no record was created${existing > 0 ? `; the ${existing} existing record(s) kept their DR copy status` : ''}.`;
+  const created = `the ${outcomes.created} backup(s) created here`;
+  const status = {
+    'this-vault-is-dr': 'DR copies: COMMITTED (rebuilt from the DR vault).',
+    'checked-in-dr-vault': `DR copies: PENDING for ${created} (each plan's next Replicate step checks what the DR vault holds and records them).`,
+    unknown: `DR copies: unknown for ${created} (the DR vault was not reached); the next backup's replication records them.`,
+  }[mode];
+  return `${status}${existing > 0 ? ` The ${existing} existing record(s) kept their DR copy status.` : ''}`;
 }
 
 export function registerCatalogCommands(program: Command): void {

@@ -2,7 +2,7 @@ import { type Command } from 'commander';
 import { type PruneLog } from '../../lambdas/catalog/prune-log';
 import { pruneRunRecord } from '../../lambdas/catalog/prune-record';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
-import { CodecPool, type Vault } from '../../vault';
+import { CodecPool, emptyPruneReport, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { pruneReportLines } from './prune-report-lines';
@@ -14,6 +14,7 @@ import { parsePruneSettings, pruneToEnd } from './prune-to-end';
  * references again is deleted, what nothing references now is condemned, packs with too much
  * garbage are repacked. A run that changes the vault is recorded in the catalog of the vault's
  * region as the workflow's are (`PRUNE#<vault>`, prune-record.ts; `lifeboat status` shows the latest).
+ * A vault that does not exist yet (no backup has run) has nothing to prune: said, nothing recorded, exit 0.
  * Exit codes: 0 done; 1 the prune failed or could not be recorded; 2 the command line is wrong.
  */
 export type PruneCommandOptions = TargetOptions & { vault?: string; dryRun?: boolean; grace?: string; repackThreshold?: string; json?: boolean };
@@ -36,7 +37,16 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
   }
   try {
     const access = deps.access ?? (await environmentAccess(options, deps.clients));
-    const vault = await access.openVault(side);
+    let vault: Vault;
+    try {
+      vault = await access.openVault(side);
+    } catch (err) {
+      // An environment's vaults are made by its workflows (the first backup's Plan step, its replication), never
+      // by `lifeboat vault init`, whose vault they could not open: before them there is nothing to prune.
+      if (!(err instanceof VaultNotFoundError)) throw err;
+      printNothingToPruneYet(side, options, err.message, io);
+      return 0;
+    }
     const now = deps.now ?? (() => new Date());
     const startedAt = now();
     const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false });
@@ -58,6 +68,13 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
   } finally {
     await CodecPool.shutdownShared();
   }
+}
+
+/** What a prune of a vault that does not exist yet prints: the workflow's note (lambdas/handlers/prune-vault.ts), and with --json an empty report. */
+function printNothingToPruneYet(side: VaultSide, options: PruneCommandOptions, reason: string, io: CliIo): void {
+  const why = side === 'primary' ? 'no backup has run (the primary vault does not exist' : 'no backup has been copied to the DR vault yet (it does not exist';
+  if (options.json) io.out(JSON.stringify({ vault: side, ...emptyPruneReport(options.dryRun ?? false), note: `nothing to prune yet: ${why}: ${reason})` }, null, 2));
+  else io.out(`Nothing to prune yet: ${why}: ${reason}).`);
 }
 
 export function registerPruneCommand(program: Command): void {

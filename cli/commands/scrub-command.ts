@@ -5,7 +5,7 @@ import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
 import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
-import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault } from '../../vault';
+import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
@@ -14,8 +14,11 @@ import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
  * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
  * vaults, and with --repair heals each from the other (lambdas/replication/scrub-vaults.ts;
  * docs/RUNBOOKS.md, "Scrub"). The run's summary, with the cursor the next run starts from, is
- * recorded in the catalog. Exit codes: 0 clean or everything repaired; 1 something left damaged or
- * missing (or the scrub failed); 2 the command line is wrong.
+ * recorded in the catalog. Before the first backup (no primary vault, and no DR vault either, or
+ * only the primary in scope) there is nothing to scrub: a CLEAN run of no objects, recorded, as the
+ * scheduled scrub records it (lambdas/replication/scrub-runbook.ts). Exit codes: 0 clean or
+ * everything repaired; 1 something left damaged or missing (or the scrub failed); 2 the command line
+ * is wrong.
  */
 export type ScrubCommandOptions = TargetOptions & { vault?: string; fraction?: string; repair?: boolean; json?: boolean };
 
@@ -66,7 +69,9 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   try {
     const startedAt = now().toISOString();
     const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients));
-    const vaults = await openVaults(access, scope, io);
+    const opened = await openVaults(access, scope, io);
+    if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false }, opened.nothingYet, io);
+    const { vaults } = opened;
     const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
     for (const side of ['primary', 'dr'] as const) {
       if (!access.forgottenSnapshots) break;
@@ -100,19 +105,62 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   }
 }
 
-/** The vaults in scope (each must open), and the other one too when the scope is one vault: it is what that vault is compared with and repaired from. */
-async function openVaults(access: ScrubAccess, scope: ScrubScope, io: CliIo): Promise<Partial<Record<VaultSide, Vault>>> {
+/**
+ * The vaults in scope (each must open), and the other one too when the scope is one vault: it is what
+ * that vault is compared with and repaired from. `nothingYet` (the primary vault's message) when no
+ * backup has run: the primary holds no vault, and neither does the DR vault (or the scope is the
+ * primary alone). A DR vault that exists without its primary is no fresh environment: a primary in
+ * scope then fails the run as any vault in scope that does not open.
+ */
+async function openVaults(access: ScrubAccess, scope: ScrubScope, io: CliIo): Promise<{ vaults: Partial<Record<VaultSide, Vault>> } | { nothingYet: string }> {
   const vaults: Partial<Record<VaultSide, Vault>> = {};
+  const failed: Partial<Record<VaultSide, unknown>> = {};
   for (const side of ['primary', 'dr'] as const) {
-    const required = scope === 'both' || scope === side;
     try {
       vaults[side] = await access.openVault(side);
     } catch (err) {
-      if (required) throw err;
-      io.err(`note: the ${side} vault cannot be opened (${message(err)}); the ${scope} vault is neither compared with it nor repaired from it`);
+      failed[side] = err;
     }
   }
-  return vaults;
+  const absent = (side: VaultSide): boolean => failed[side] instanceof VaultNotFoundError;
+  if (absent('primary') && (absent('dr') || (scope === 'primary' && vaults.dr === undefined))) return { nothingYet: message(failed.primary) };
+  for (const side of ['primary', 'dr'] as const) {
+    if (!(side in failed)) continue;
+    if (scope === 'both' || scope === side) throw failed[side];
+    io.err(`note: the ${side} vault cannot be opened (${message(failed[side])}); the ${scope} vault is neither compared with it nor repaired from it`);
+  }
+  return { vaults };
+}
+
+/**
+ * Before the first backup: a CLEAN run of no objects, its cursor the last run's, recorded as the scheduled
+ * scrub records it (lambdas/replication/scrub-runbook.ts), so that `lifeboat status` shows the scrub ran.
+ */
+async function nothingToScrubYet(
+  access: ScrubAccess,
+  run: { scope: ScrubScope; fraction: number; repair: boolean; startedAt: string; now: () => Date; json: boolean },
+  reason: string,
+  io: CliIo,
+): Promise<number> {
+  const note = `nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason})`;
+  let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
+  try {
+    cursor = (await access.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
+  } catch (err) {
+    io.err(`note: the catalog cannot be read (${message(err)}); the next run starts a new cycle at the first object`);
+  }
+  const report: ScrubReport = { scope: run.scope, fraction: run.fraction, repair: run.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
+  const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt: run.startedAt, endedAt: run.now().toISOString() });
+  let recorded = true;
+  try {
+    await access.scrubLog.record(summary);
+  } catch (err) {
+    recorded = false;
+    io.err(`note: the run could not be recorded in the catalog (${message(err)})`);
+  }
+  if (run.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes: [note] }, null, 2));
+  else io.out(`Nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason}).`);
+  return 0;
 }
 
 /** The report for a reader: what was read, a row per finding, the damage and what to do. */

@@ -7,7 +7,7 @@ import { KeyFileKeyProvider } from '../../vault';
 import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
 import { type ManifestEntry, RestoreIncompleteError, restoreSnapshot, snapshotPathOf } from '../../vault';
-import { initVault, openVault, type Vault, VaultExistsError } from '../../vault';
+import { initVault, openVault, type Vault, VaultExistsError, VaultNotFoundError } from '../../vault';
 import { COMPRESSION_LEVEL_MAX, COMPRESSION_LEVEL_MIN, DEFAULT_COMPRESSION_LEVEL, isCompressionLevel, KeyUnwrapError, VaultConfigMissingError } from '../../vault';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
 import { pruneReportLines } from './prune-report-lines';
@@ -88,6 +88,8 @@ export async function openForCommand(options: VaultAccessOptions, env: NodeJS.Pr
   try {
     vault = await openVault(await storeFor(options.vault, env), provider);
   } catch (err) {
+    // The engine's message gives no advice (an environment's vault is made by its first backup); a bare location's vault is made by `vault init`.
+    if (err instanceof VaultNotFoundError) throw new VaultNotFoundError(`${err.message}; create one with \`lifeboat vault init\``, { cause: err });
     const hint = err instanceof KeyUnwrapError ? otherKeyKindHint(err.otherKeyKinds, provider.kind) : undefined;
     if (hint !== undefined) throw new KeyUnwrapError(`${err instanceof Error ? err.message : String(err)}; ${hint}`);
     throw err;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { pruneCursorSchema, pruneVault } from '../../vault';
+import { emptyPruneReport, pruneCursorSchema, pruneVault, type Vault, VaultNotFoundError } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
 import { PruneLog } from '../catalog/prune-log';
 import { pruneRunRecord } from '../catalog/prune-record';
 import { publishPruneMetrics } from '../operations/operation-metrics';
@@ -27,11 +28,23 @@ const inputSchema = z.object({
  * when the time ran out; the workflow invokes it again with that cursor. Every invocation of a run
  * that changes the vault records the run so far as `PRUNE#<vault>` in its region's catalog
  * (prune-record.ts); the one that finishes it publishes the bytes the run freed (PruneBytesFreed).
+ * A home vault that does not exist yet is a completed run with an empty report and a `note`.
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune request', executionInputAt: 'request' }, async (input, runtime, invocation) => {
   const remaining = invocation?.getRemainingTimeInMillis();
-  const vault = await runtime.openVault(runtime.config.homeVault);
   const { request } = input;
+  let vault: Vault;
+  try {
+    vault = await runtime.openVault(runtime.config.homeVault);
+  } catch (err) {
+    // The schedules fire when they are created (a rate with no StartDate fires at once), at the deploy:
+    // before the first backup's Plan step creates the primary vault, and its replication the DR vault.
+    // Nothing to prune is a completed run, not a failure to alarm on. It records nothing and publishes
+    // no metric: no vault was pruned, and `lifeboat status` keeps saying "no prune yet". A run continued
+    // from a cursor had a vault: one gone since is not a fresh deploy, and fails.
+    if (err instanceof VaultNotFoundError && !input.prune?.cursor) return nothingToPruneYet(runtime.config.homeVault, request.dryRun, err.message);
+    throw err;
+  }
   const cursor = input.prune?.cursor;
   // A continued run keeps the start of its first invocation: the record and the duration are the run's.
   const startedAt = cursor && input.prune?.startedAt ? new Date(input.prune.startedAt) : new Date();
@@ -63,3 +76,15 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune 
     report: bounded,
   };
 });
+
+/** The output of a run that found no vault: done, an empty report, and why (the vault's own message after it). */
+function nothingToPruneYet(vault: VaultSide, dryRun: boolean, reason: string) {
+  const why = vault === 'primary' ? 'no backup has run (the primary vault does not exist' : 'no backup has been copied to the DR vault yet (it does not exist';
+  return {
+    vault,
+    done: true,
+    startedAt: new Date().toISOString(),
+    report: { ...emptyPruneReport(dryRun), lockedCount: 0 },
+    note: `nothing to prune yet: ${why}: ${reason})`,
+  };
+}

@@ -141,7 +141,10 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
     if (!(err instanceof VaultObjectNotFoundError)) throw err;
     const orphaned = await vaultObjectsWithoutConfig(store);
     if (orphaned !== undefined) throw new VaultConfigMissingError(lostConfigAdvice(store.location, orphaned));
-    throw new VaultNotFoundError(`${store.location} holds no vault (no config object); create one with \`lifeboat vault init\``);
+    // No advice here: what makes this vault is the caller's to say. A bare location is given one by
+    // `lifeboat vault init` (its CLI says so); an environment's vaults by its workflows' first backup,
+    // and a vault that `vault init` put there could not be opened by them.
+    throw new VaultNotFoundError(`${store.location} holds no vault (no config object)`);
   }
   const findings = newKeyObjectFindings();
   const unwrapped: string[] = [];
