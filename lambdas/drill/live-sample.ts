@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type SourceConfig } from '../../config/lifeboat-config';
+import { type S3BucketSourceConfig, type SourceConfig } from '../../config/lifeboat-config';
+import { KEY_IN_OTHER_REGION, NAME_IN_OTHER_REGION } from '../../config/names-in-other-region';
 import { type DrillError, type DrillSourceResult } from '../catalog/drill-record';
 import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntry } from '../restore/restored-entry';
-import { isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type Vault } from '../../vault';
+import { httpStatusOf, isS3AccessDenied, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type Vault } from '../../vault';
 import { LiveSampleMismatchError } from './drill-errors';
 
 /** The live-source comparison of one source (drill-record.ts `sampled`), with the entries whose restored copy differs. */
@@ -57,28 +58,71 @@ async function fileBytes(file: string | Buffer): Promise<Buffer> {
 
 type Outcome = 'matched' | 'changed' | { mismatch: string };
 
-/** The live source's region could not be reached (internal: becomes the result's `unreachable`). */
+/** The live source cannot be compared from here (internal: its message becomes the result's `unreachable`). */
 class LiveSourceUnreachable extends Error {
   override readonly name = 'LiveSourceUnreachable';
 }
 type S3Target = Extract<RestoreReport['target'], { type: 's3' }>;
 
+/**
+ * 403 InvalidObjectState: the live object was archived since the backup (a lifecycle transition keeps its ETag and
+ * LastModified, so HEAD still matches), and S3 serves it only once restored: it is skipped as a changed one is.
+ */
+function isArchivedRefusal(err: unknown): boolean {
+  return (err as { name?: unknown } | null | undefined)?.name === 'InvalidObjectState';
+}
+
+/**
+ * What S3 said when it refused: the SDK's own error, also when a middleware wrapped it (the runtime's ExpectedBucketOwner
+ * check keeps it as the cause of its BucketOwnerMismatchError), since its message is what names the missing permission
+ * ("not authorized to perform: kms:Decrypt on resource: ..."). A HEAD's refusal has no body, so no code to name it.
+ */
+function refusalOf(err: unknown): string {
+  let sdk: unknown = err;
+  let expectedOwner: unknown;
+  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    if (httpStatusOf(e) !== undefined) sdk = e;
+    expectedOwner ??= (e as { expectedOwner?: unknown }).expectedOwner;
+  }
+  const { name = 'Error', message = '' } = sdk as { name?: string; message?: string };
+  const status = httpStatusOf(sdk) ?? 403;
+  // The SDK names a bodiless error "Unknown", its message "UnknownError".
+  const said = name === 'Unknown' || message === '' ? `HTTP ${status} with no error code (a HEAD response has no body)` : `${name}: ${message}`;
+  return typeof expectedOwner === 'string' ? `${said}; the request named ExpectedBucketOwner ${expectedOwner}` : said;
+}
+
+/**
+ * A live bucket that refuses this function (403) cannot be compared, however often it is asked: the source is left
+ * out of the comparison with what to grant, and the drill's other sources are still compared. Not a restore failure,
+ * so not the drill's: the restore was verified against the backup.
+ */
+function notReadable(source: S3BucketSourceConfig, err: unknown): LiveSourceUnreachable {
+  return new LiveSourceUnreachable(
+    `bucket ${source.bucket} is not readable by this drill (${refusalOf(err)}): its compare function needs s3:GetObject on s3://${source.bucket}/${source.prefix}* ` +
+      'and, for objects encrypted with a customer managed KMS key, kms:Decrypt on that key, which it gets when the bucket is declared with its key ' +
+      '(LifeboatSource.s3Bucket of a bucket with its encryptionKey; lifeboat.config.json: the source\'s kmsKeyArn); ' +
+      'a bucket or key of another account must also admit the function\'s role in its own policy, and a bucket not owned by the account the source names is refused whatever the grants',
+  );
+}
+
 /** One S3 entry: skipped when the live object's ETag or LastModified moved since the backup, else both copies read and compared. */
-async function compareObject(liveS3: S3Client, targetS3: S3Client, bucket: string, target: S3Target, entry: ManifestEntry): Promise<Outcome> {
+async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3BucketSourceConfig, target: S3Target, entry: ManifestEntry): Promise<Outcome> {
   const key = s3KeyOfEntry(entry);
   const etag = entry.meta['etag'];
   if (typeof etag !== 'string' || etag === '') return 'changed';
   let live: Buffer;
   try {
-    const head = await liveS3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await liveS3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: key }));
     if (head.ETag !== etag || !sameSecond(head.LastModified, entry.meta['lastModified'])) return 'changed';
     // If-Match: an object overwritten between the two requests is skipped, not reported as a difference.
-    live = await s3Bytes(liveS3, bucket, key, etag);
+    live = await s3Bytes(liveS3, source.bucket, key, etag);
   } catch (err) {
-    if (isNotFound(err) || isS3PreconditionFailed(err)) return 'changed';
+    if (isNotFound(err) || isS3PreconditionFailed(err) || isArchivedRefusal(err)) return 'changed';
+    // Only the live side's refusals and connection failures mean "unreachable"; the scratch bucket's are the drill's own failure.
     const why = unreachableReason(err);
-    // Only the live side's connection failures mean "unreachable"; the scratch bucket's are the drill's own failure.
-    throw why !== undefined ? new LiveSourceUnreachable(why) : err;
+    if (why !== undefined) throw new LiveSourceUnreachable(`bucket ${source.bucket} could not be reached: ${why}`);
+    if (isS3AccessDenied(err)) throw notReadable(source, err);
+    throw err;
   }
   const restored = await s3Bytes(targetS3, target.bucket, `${target.prefix}${key}`).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
   if (!restored) return { mismatch: `${JSON.stringify(key)}: missing in s3://${target.bucket}/ (live object unchanged since the backup)` };
@@ -101,13 +145,30 @@ async function compareFile(liveRoot: string, restoredRoot: string, restoredPathN
 }
 
 /** How one entry of the source is compared: the manifest kind sampled and the comparison, or why the live source cannot be compared. */
-type EntryComparison = { kind: 'object' | 'file'; live: string; compare: (entry: ManifestEntry) => Promise<Outcome> };
+type EntryComparison = { kind: 'object' | 'file'; compare: (entry: ManifestEntry) => Promise<Outcome> };
+
+/**
+ * Why the drill's stack could not name what reading a source bucket takes (the stand-ins of config/names-in-other-region.ts,
+ * put in its plans by the constructs), or undefined when it could. Recognized before any request: sent to S3, a
+ * stand-in is an invalid bucket name (400) or one the function has no grant on (403), and a 404 would pass for objects changed.
+ */
+async function notNamedHere(bucket: string, drillS3: S3Client): Promise<string | undefined> {
+  if (bucket !== NAME_IN_OTHER_REGION && bucket !== KEY_IN_OTHER_REGION) return undefined;
+  const region = await drillS3.config.region();
+  if (bucket === NAME_IN_OTHER_REGION) return `bucket not compared: its name is generated in the primary stack and not known in ${region}; give the bucket a bucketName to have it sampled`;
+  return (
+    `bucket not compared: it is encrypted with a KMS key whose ARN is generated in a stack of another region or account and not known in ${region}, so this drill may not decrypt it; ` +
+    'declare the bucket\'s key by its ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket), or drill the primary vault (lifeboat drill run --vault primary), to have it sampled'
+  );
+}
 
 async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' }>, target: RestoreReport['target'], deps: LiveSampleDeps): Promise<EntryComparison | string> {
   if (source.type === 's3' && target.type === 's3') {
     const liveS3 = deps.liveS3;
     if (typeof liveS3 === 'string') return `bucket ${source.bucket} not compared: ${liveS3}`;
-    return { kind: 'object', live: `bucket ${source.bucket}`, compare: (entry) => compareObject(liveS3, deps.targetS3, source.bucket, target, entry) };
+    const unnamed = await notNamedHere(source.bucket, deps.targetS3);
+    if (unnamed !== undefined) return unnamed;
+    return { kind: 'object', compare: (entry) => compareObject(liveS3, deps.targetS3, source, target, entry) };
   }
   if (source.type === 'filesystem' && target.type === 'filesystem') {
     const liveRoot = deps.directory(source.path);
@@ -117,7 +178,7 @@ async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' 
     );
     if (problem !== undefined) return `directory ${source.path} is not reachable from this function (${problem}): the live file system is not mounted here`;
     const restoredRoot = deps.directory(target.path);
-    return { kind: 'file', live: `directory ${source.path}`, compare: (entry) => compareFile(liveRoot, restoredRoot, target.path, entry) };
+    return { kind: 'file', compare: (entry) => compareFile(liveRoot, restoredRoot, target.path, entry) };
   }
   throw new Error(`The restore report of ${source.name} has a ${target.type} target for a ${source.type} source`);
 }
@@ -130,7 +191,8 @@ const MAX_TRIES_PER_SAMPLE = 4;
  * the live entry is unchanged since the backup (S3: ETag and LastModified as the manifest recorded
  * them; files: size and mtime), spread over the manifest. Proves that the backup held what the
  * source held, which verification against the manifest alone cannot. A difference is returned
- * (`mismatches`), not thrown; a source region or mount that cannot be reached is `unreachable`.
+ * (`mismatches`), not thrown; a source region or mount that cannot be reached, a live bucket that refuses this
+ * function (403) and one its stack could not name (config/names-in-other-region.ts) are `unreachable`, with why.
  */
 export async function sampleLiveSource(report: RestoreReport, source: SourceConfig, samples: number, deps: LiveSampleDeps): Promise<LiveSample> {
   const result: LiveSample = { compared: 0, matched: 0, skippedChanged: 0, mismatches: [] };
@@ -158,7 +220,7 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
       outcome = await comparison.compare(entry);
     } catch (err) {
       if (!(err instanceof LiveSourceUnreachable)) throw err;
-      result.unreachable = `${comparison.live} could not be reached: ${err.message}`;
+      result.unreachable = err.message;
       return false;
     }
     if (outcome === 'changed') {

@@ -2,6 +2,7 @@ import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EFSClient } from '@aws-sdk/client-efs';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { mirrorOf, type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { NAME_IN_OTHER_REGION } from '../../config/names-in-other-region';
 import { unreachableReason } from '../drill/live-sample';
 import { type MirrorLog } from './mirror-log';
 import { type MirrorDifference, type MirrorRecord } from './mirror-record';
@@ -13,9 +14,6 @@ import { compareFileMirror } from './file-mirror-comparison';
 import { type FileSamplesLog } from './file-samples-log';
 import { MAX_UNRESOLVED, mirrorVerdict, openDifferences } from './mirror-verdict';
 import { recheckS3Keys } from './s3-mirror-recheck';
-
-/** The name a source has in a stack of another region when CDK could not give it there (lib/constructs/plans-in-stack.ts). */
-const NAME_IN_OTHER_REGION = '(named in the primary region)';
 
 export type MirrorCheckInput = {
   /** Entries per source per run. */

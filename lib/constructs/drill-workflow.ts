@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, type CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,11 +8,13 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { KEY_IN_OTHER_REGION } from '../../config/names-in-other-region';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy } from './bucket-owner-condition';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
+import { type LifeboatSource } from './lifeboat-source';
 import { lifeboatTask } from './lifeboat-task';
 import { loggedStateMachine } from './logged-state-machine';
 import { acknowledgeChildExecutionWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
@@ -82,6 +84,8 @@ export class DrillWorkflow extends Construct {
     const { plans, sources } = validatePlans(this, 'DrillWorkflow', { plans: props.plans });
     const stack = Stack.of(this);
     const plansHere = plansInStack(this, plans);
+    const comparesLive = props.primaryRegion !== undefined || props.vaultSide === 'primary';
+    const compared = comparesLive ? liveComparison(stack, plansHere, sources) : { plans: plansHere, keyArns: [] };
     const restore = restoreFunctions(this, {
       environmentName: props.environmentName,
       plans,
@@ -107,7 +111,7 @@ export class DrillWorkflow extends Construct {
     };
     const files = (access: 'read' | 'write') => (props.fileSystem ? { files: { mount: props.fileSystem, access } } : {});
     const start = new LifeboatFunction(this, 'StartDrill', { handler: 'drill-start', environment });
-    const compare = new LifeboatFunction(this, 'CompareDrill', { handler: 'drill-compare', environment, ...files('read') });
+    const compare = new LifeboatFunction(this, 'CompareDrill', { handler: 'drill-compare', environment: { ...environment, LIFEBOAT_PLANS: stack.toJsonString(compared.plans) }, ...files('read') });
     const cleanup = new LifeboatFunction(this, 'CleanUpDrill', { handler: 'drill-cleanup', environment, ...files('write') });
     const record = new LifeboatFunction(this, 'RecordDrill', { handler: 'drill-record', environment });
     this.functions = { start, compare, cleanup, record };
@@ -130,21 +134,18 @@ export class DrillWorkflow extends Construct {
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [scratchObjects], conditions: own }));
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [scratchBuckets], conditions: own }));
-    // The live sources by name (in the DR stack only those whose name CDK can give there; the others are not sampled: no access).
+    // The live sources by name (in the DR stack only those whose name, and key, CDK can give there; the others are not sampled: no access).
     const liveObjects: string[] = [];
-    const comparesLive = props.primaryRegion !== undefined || props.vaultSide === 'primary';
-    for (const config of comparesLive ? plansHere.flatMap((p) => p.sources) : []) {
-      if (config.type !== 's3' || config.bucket === NAME_IN_OTHER_REGION) continue;
+    for (const config of comparesLive ? compared.plans.flatMap((p) => p.sources) : []) {
+      if (config.type !== 's3' || config.bucket === NAME_IN_OTHER_REGION || config.bucket === KEY_IN_OTHER_REGION) continue;
       const bucketArn = `arn:${stack.partition}:s3:::${config.bucket}`;
       liveObjects.push(`${bucketArn}/${config.prefix}*`);
       const sourceOwner = ownedBy(config.account ?? stack.account);
       compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${bucketArn}/${config.prefix}*`], conditions: sourceOwner }));
       compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn], conditions: sourceOwner }));
     }
-    for (const source of comparesLive ? sources : []) {
-      const key = source.bucket?.encryptionKey;
-      if (key && Stack.of(key) === stack) compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }));
-    }
+    // S3 decrypts an SSE-KMS object for the caller only with the caller's own kms:Decrypt on the key.
+    if (compared.keyArns.length > 0) compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: compared.keyArns }));
     // Cleanup: find scratch targets by name (listing needs "*"), empty and delete them.
     // A policy of its own, so its "*" carries its own reason (the X-Ray one covers the default policy only).
     const listing = new iam.Policy(this, 'CleanUpDrillListing', { statements: [new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets', 'dynamodb:ListTables'], resources: ['*'] })] });
@@ -275,4 +276,40 @@ export class DrillWorkflow extends Construct {
         }),
     );
   }
+}
+
+/**
+ * The plans as the drill's compare function receives them, and the source buckets' KMS keys it is granted kms:Decrypt
+ * on. A key is granted wherever its ARN can be named in `stack`: a literal ARN (an imported key) in any stack; a key of
+ * this stack; one of another stack of the same account and region, through CDK's cross-stack reference (an export of
+ * that stack, which this one then depends on). A key whose ARN is a token of a stack in another region or account (a
+ * `new kms.Key` of the primary stack, seen from the DR stack) cannot be: CDK would add a reference, and a dependency,
+ * that the primary stack's own dependency on the DR stack makes a cycle. Its bucket is then replaced by
+ * KEY_IN_OTHER_REGION, so the function leaves the source out of its comparison and says why instead of being refused.
+ */
+function liveComparison(stack: Stack, plans: readonly ProtectionPlanConfig[], sources: readonly LifeboatSource[]): { plans: ProtectionPlanConfig[]; keyArns: string[] } {
+  const keyArns = new Set<string>();
+  // validatePlans lists the sources in plan order, as the plans hold their configs.
+  let index = 0;
+  const comparedPlans = plans.map((plan) => ({
+    ...plan,
+    sources: plan.sources.map((config) => {
+      const key = sources[index++]?.bucket?.encryptionKey;
+      // A bucket not named here is not read (and its stand-in says so first): its key is not needed either.
+      if (config.type !== 's3' || key === undefined || config.bucket === NAME_IN_OTHER_REGION) return config;
+      if (!keyArnNameableIn(stack, key)) return { ...config, bucket: KEY_IN_OTHER_REGION };
+      keyArns.add(key.keyArn);
+      return config;
+    }),
+  }));
+  return { plans: comparedPlans, keyArns: [...keyArns] };
+}
+
+/** Whether `key`'s ARN resolves in `stack` (CDK's rule for a cross-stack reference: the same account and region, unknown ones equal). */
+function keyArnNameableIn(stack: Stack, key: kms.IKey): boolean {
+  if (!Token.isUnresolved(key.keyArn)) return true;
+  const owner = Stack.of(key);
+  if (owner === stack) return true;
+  const environment = (s: Stack) => `${Token.isUnresolved(s.account) ? '?' : s.account}/${Token.isUnresolved(s.region) ? '?' : s.region}`;
+  return owner.node.root === stack.node.root && environment(owner) === environment(stack);
 }

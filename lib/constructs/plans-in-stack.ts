@@ -1,20 +1,17 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
 import { type ProtectionPlanConfig, type SourceConfig } from '../../config/lifeboat-config';
+import { NAME_IN_OTHER_REGION } from '../../config/names-in-other-region';
 
-/**
- * Stands for a source bucket or table whose name another region's stack cannot know: a name
- * CloudFormation generates in the primary stack (CDK refuses such cross-environment references).
- * No bucket or table can be named so, so a target never equals it.
- */
-export const NAME_IN_OTHER_REGION = '(named in the primary region)';
+// Defined in config/, where the functions that must recognize it (the drill's comparison, the mirror check) find it too.
+export { NAME_IN_OTHER_REGION };
 
 /**
  * The plans as the functions of `scope`'s stack receive them (LIFEBOAT_PLANS). In the sources' own
  * stack, unchanged. In the DR region's stack, a bucket or table name is kept when CDK can give it there
  * (a literal, or an explicitly named resource) and otherwise replaced by NAME_IN_OTHER_REGION: the DR
- * path never writes a source, and what it must know of one (the bucket a live comparison reads) is
- * recorded in the backup's snapshot.
+ * path never writes a source, and the functions that would read one there (the DR drill's live
+ * comparison, the mirror check) leave such a source out and say why.
  */
 export function plansInStack(scope: IConstruct, plans: readonly ProtectionPlanConfig[]): ProtectionPlanConfig[] {
   const stack = Stack.of(scope);

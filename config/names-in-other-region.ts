@@ -1,0 +1,20 @@
+/**
+ * Stand-ins for what a stack in another region cannot name about a source. The constructs put them in the plans a
+ * function of that stack receives (LIFEBOAT_PLANS); the functions recognize them and say why they leave the source
+ * alone. Here, not in lib/ or lambdas/, because both sides must agree on the exact text and neither may import the other.
+ * Each starts with "(", which no bucket or table name can, so a real name never equals one.
+ */
+
+/**
+ * A source bucket or table whose name CloudFormation generates in the primary stack (an auto-named `new s3.Bucket`):
+ * CDK refuses a reference to it from another region (lib/constructs/plans-in-stack.ts).
+ */
+export const NAME_IN_OTHER_REGION = '(named in the primary region)';
+
+/**
+ * A source bucket, in the plans of a drill's compare function in another region, encrypted with a KMS key whose ARN
+ * CloudFormation generates in a stack of another region or account: the function cannot be granted kms:Decrypt on it, so it does not
+ * read the bucket (lib/constructs/drill-workflow.ts). Short, as the bucket name it replaces may be: the plans must fit
+ * the Lambda environment's 4 KiB (lib/constructs/validated-plans.ts counts a name as at most 63 characters).
+ */
+export const KEY_IN_OTHER_REGION = '(key named in another region)';
