@@ -596,8 +596,9 @@ export class LifeboatProtection extends Construct {
     const primaryMachines = [this.backupWorkflow, this.restoreWorkflow, this.catalogRebuildWorkflow, this.scrubWorkflow, this.drillWorkflow, this.pruneWorkflow].map((w) => w.stateMachine);
     const drMachines = [this.drRestoreWorkflow, this.failoverWorkflow, this.drCatalogRebuildWorkflow, this.drDrillWorkflow, this.drPruneWorkflow, ...(this.mirrorCheckWorkflow ? [this.mirrorCheckWorkflow] : [])].map((w) => w.stateMachine);
     this.drAlerts.watchExecutions(drMachines);
-    this.alerts.watchKeys(names.keyChangeRule, [this.vault.key, this.catalogKey]);
-    this.drAlerts.watchKeys(names.keyChangeRule, [this.drVault.key, this.drCatalogKey]);
+    // The topic's own key too: disabled, it silences every alarm (that alert itself lands in the dead-letter queue).
+    this.alerts.watchKeys(names.keyChangeRule, [this.vault.key, this.catalogKey, this.alerts.topicKey]);
+    this.drAlerts.watchKeys(names.keyChangeRule, [this.drVault.key, this.drCatalogKey, this.drAlerts.topicKey, ...(this.mirrors?.key ? [this.mirrors.key] : [])]);
     this.operations = new LifeboatOperations(this, 'Operations', {
       environmentName: this.environmentName,
       prefix: this.prefix,

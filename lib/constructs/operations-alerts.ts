@@ -153,7 +153,7 @@ export class OperationsAlerts extends Construct {
     const props = this.props;
     const rule = new events.Rule(this, 'KeyChangeRule', {
       ruleName,
-      description: `Lifeboat ${props.environmentName}: calls that disable, schedule the deletion of or replace the policy of a vault or catalog KMS key`,
+      description: `Lifeboat ${props.environmentName}: calls that disable, schedule the deletion of or replace the policy of a vault, catalog, topic or mirror KMS key`,
       eventPattern: {
         source: ['aws.kms'],
         detailType: ['AWS API Call via CloudTrail'],

@@ -451,10 +451,10 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     expect(drRule.Targets).toHaveLength(1);
   });
 
-  it('sends every call that disables, schedules the deletion of or replaces the policy of a region\'s vault or catalog key (CloudTrail, by key id or ARN) to its topic', () => {
+  it('sends every call that disables, schedules the deletion of or replaces the policy of a region\'s vault, catalog, topic or mirror key (CloudTrail, by key id or ARN) to its topic', () => {
     for (const [template, keyIds] of [
-      [primary, ['VaultKey', 'CatalogKey']],
-      [dr, ['ReplicaVaultKey', 'CatalogKey']],
+      [primary, ['VaultKey', 'CatalogKey', 'AlertsTopicKey']],
+      [dr, ['ReplicaVaultKey', 'CatalogKey', 'AlertsTopicKey', 'MirrorKey']],
     ] as const) {
       const rule = byName(template, 'AWS::Events::Rule', 'Name', names.keyChangeRule).properties as {
         EventPattern: { source: string[]; 'detail-type': string[]; detail: { eventSource: string[]; eventName: string[]; requestParameters: { keyId: unknown[] } } };
@@ -466,7 +466,7 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
       const keys = Object.keys(template.findResources('AWS::KMS::Key'));
       const named = (prefix: string) => keys.filter((id) => id.startsWith(prefix));
       const expected = keyIds.flatMap((prefix) => named(prefix)).flatMap((id) => [{ Ref: id }, { 'Fn::GetAtt': [id, 'Arn'] }]);
-      expect(expected).toHaveLength(4);
+      expect(expected).toHaveLength(keyIds.length * 2);
       expect(rule.EventPattern.detail.requestParameters.keyId).toEqual(expected);
       const [target] = rule.Targets;
       expect(JSON.stringify(target?.Arn)).toMatch(/AlertsTopic/);
