@@ -12,10 +12,13 @@ import {
   type BackupStrategy,
   type BackupTotals,
   type CopyStatus,
+  isPreVaultBackupItem,
   type LegalHold,
   type PlanLockItem,
   planLockItemSchema,
   type RestorePin,
+  type SalvagedBackupItem,
+  salvageBackupItem,
   sourceIndexItemSchema,
 } from './backup-record';
 
@@ -274,8 +277,8 @@ export class BackupCatalog {
     for await (const item of this.queryItems(query)) {
       // The record, read consistently, still decides: a claim (`forgettingAt`) is on the record only, and an index item
       // of a backup forgotten before markForgotten removed them (removeForgottenIndexItems has not swept it yet) stays.
-      const record = await this.getBackup(this.parseItem(sourceIndexItemSchema, item).backupId);
-      if (record !== undefined && isChoosable(record)) records.push(record);
+      const record = await this.getChoosable(this.parseItem(sourceIndexItemSchema, item).backupId);
+      if (record !== undefined) records.push(record);
       // At the limit the query stops: no further page is read.
       if (options.limit !== undefined && records.length >= options.limit) break;
     }
@@ -292,8 +295,8 @@ export class BackupCatalog {
     for await (const item of this.queryItems(query)) {
       const indexed = this.parseItem(sourceIndexItemSchema, item);
       if (options.strategy && indexed.strategy !== options.strategy) continue;
-      const record = await this.getBackup(indexed.backupId);
-      if (record !== undefined && isChoosable(record)) return record;
+      const record = await this.getChoosable(indexed.backupId);
+      if (record !== undefined) return record;
     }
     return undefined;
   }
@@ -327,7 +330,7 @@ export class BackupCatalog {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return Attributes ? this.parseItem(backupRecordSchema, Attributes) : await this.requireBackup(backupId);
+      return Attributes ? this.parseRecord(Attributes) : await this.requireBackup(backupId);
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const current = await this.getBackup(backupId);
@@ -620,7 +623,7 @@ export class BackupCatalog {
       const { Attributes } = await this.ddb.send(
         new UpdateCommand({ TableName: this.table, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_NEW', ...update }),
       );
-      return Attributes ? this.parseItem(backupRecordSchema, Attributes) : await this.requireBackup(backupId);
+      return Attributes ? this.parseRecord(Attributes) : await this.requireBackup(backupId);
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) throw new UnknownBackupError(backupId);
       throw err;
@@ -635,7 +638,23 @@ export class BackupCatalog {
 
   async getBackup(backupId: string): Promise<BackupRecord | undefined> {
     const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, ConsistentRead: true }));
-    return Item ? this.parseItem(backupRecordSchema, Item) : undefined;
+    return Item ? this.parseRecord(Item) : undefined;
+  }
+
+  /**
+   * A backup a reader that chooses one (a point in time, a parent, a listing of a source) may choose, or undefined.
+   * A record from before the vault is passed over like a forgotten one (the vault holds nothing of it: audit R31 F1);
+   * any other invalid record still fails the read, which must not choose an older backup in its place unseen.
+   */
+  private async getChoosable(backupId: string): Promise<BackupRecord | undefined> {
+    let record: BackupRecord | undefined;
+    try {
+      record = await this.getBackup(backupId);
+    } catch (err) {
+      if (err instanceof CatalogItemInvalidError && err.preVault) return undefined;
+      throw err;
+    }
+    return record !== undefined && isChoosable(record) ? record : undefined;
   }
 
   /**
@@ -667,8 +686,16 @@ export class BackupCatalog {
     }
   }
 
-  /** All backups of a plan, newest first (GSI byPlan). */
-  async listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
+  /**
+   * All backups of a plan, newest first (GSI byPlan). An item that is not a valid record is passed over and handed to
+   * `onInvalid` (by default a warning in the log: logInvalidBackupItem), as newestBackupsOfPlan does: one record of
+   * an older version or a damaged one must not stop replication, retention, drills, failover, rebuild and the CLI
+   * for its whole plan (audit R31 F1). A reader that would act on the absence of a record — release what no other
+   * record holds, count a snapshot as one record's — reads `onInvalid`'s SalvagedBackupItem instead of passing
+   * over it (forget-backups.ts, object-legal-hold.ts).
+   */
+  async listBackupsOfPlan(plan: string, options: ListBackupsOptions = {}): Promise<BackupRecord[]> {
+    const onInvalid = options.onInvalid ?? logInvalidBackupItem;
     const records: BackupRecord[] = [];
     const query: QueryCommandInput = {
       TableName: this.table,
@@ -678,27 +705,28 @@ export class BackupCatalog {
       ExpressionAttributeValues: { ':plan': plan },
       ScanIndexForward: false,
     };
-    for await (const item of this.queryItems(query)) records.push(this.parseItem(backupRecordSchema, item));
+    for await (const item of this.queryItems(query)) {
+      const read = this.readRecord(item);
+      if ('record' in read) records.push(read.record);
+      else onInvalid(read.invalid);
+    }
     return records;
   }
 
   /**
    * Every plan the catalog holds backup records of, with its committed backups not forgotten and the newest of
    * their starts: what `lifeboat doctor` compares with the config, to find a renamed or removed plan's backups,
-   * which no configured policy reaches. DynamoDB cannot list an index's distinct keys, so this is a paginated
-   * Scan of the byPlan index (only backup records carry `plan`), projected to four attributes: it reads every
-   * backup record once (forgotten ones too), which is for a diagnostic run by hand, never for a schedule.
+   * which no configured policy reaches; and the records that are not valid (`invalid`), which listBackupsOfPlan passes
+   * over and doctor reports. DynamoDB cannot list an index's distinct keys, so this is a
+   * paginated Scan of the byPlan index (only backup records carry `plan`), of whole items, as validating them takes
+   * (a projection would save transfer, not read capacity): it reads every backup record once (forgotten ones too),
+   * which is for a diagnostic run by hand, never for a schedule.
    */
   async summarizePlans(): Promise<CatalogPlanSummary[]> {
     const plans = new Map<string, CatalogPlanSummary>();
     const pages = paginateScan(
       { client: this.ddb },
-      {
-        TableName: this.table,
-        IndexName: 'byPlan',
-        ProjectionExpression: '#plan, startedAt, #status, forgottenAt',
-        ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status' },
-      },
+      { TableName: this.table, IndexName: 'byPlan' },
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
@@ -706,6 +734,8 @@ export class BackupCatalog {
         if (typeof plan !== 'string') continue;
         const summary = plans.get(plan) ?? { plan, backups: 0 };
         plans.set(plan, summary);
+        const read = this.readRecord(item);
+        if ('invalid' in read) summary.invalid = [...(summary.invalid ?? []), read.invalid];
         if (status !== 'COMMITTED' || forgottenAt !== undefined || typeof startedAt !== 'string') continue;
         summary.backups += 1;
         if (summary.newestStartedAt === undefined || startedAt > summary.newestStartedAt) summary.newestStartedAt = startedAt;
@@ -719,12 +749,27 @@ export class BackupCatalog {
     for await (const page of paginateQuery({ client: this.ddb }, query)) yield* page.Items ?? [];
   }
 
+  /** A backup record as backupRecordSchema reads it, or CatalogItemInvalidError, which says so of a record from before the vault. */
+  private parseRecord(item: Record<string, unknown>): BackupRecord {
+    return this.parseItem(backupRecordSchema, item, { preVault: isPreVaultBackupItem(item) });
+  }
+
+  /** A backup record, or why it is not one with what its item still tells. */
+  private readRecord(item: Record<string, unknown>): { record: BackupRecord } | { invalid: InvalidBackupItem } {
+    try {
+      return { record: this.parseRecord(item) };
+    } catch (err) {
+      if (!(err instanceof CatalogItemInvalidError)) throw err;
+      return { invalid: { error: err, key: { pk: String(item.pk), sk: String(item.sk) }, ...salvageBackupItem(item) } };
+    }
+  }
+
   /** An item as `schema` reads it, or CatalogItemInvalidError naming the item (its keys) and each bad field. */
-  private parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
+  private parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>, options: { preVault?: boolean } = {}): T {
     const parsed = schema.safeParse(item);
     if (parsed.success) return parsed.data;
     const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
-    throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
+    throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems, options);
   }
 }
 
@@ -735,7 +780,25 @@ export type CatalogPlanSummary = {
   backups: number;
   /** The start of the newest of them (ISO), absent when there is none. */
   newestStartedAt?: string;
+  /** Its records that are not valid, which listBackupsOfPlan passes over (absent when none). */
+  invalid?: InvalidBackupItem[];
 };
+
+/** A backup record listBackupsOfPlan passed over: why (the error names the item and each bad field), its keys, and what its item still tells. */
+export type InvalidBackupItem = SalvagedBackupItem & {
+  readonly error: CatalogItemInvalidError;
+  readonly key: { readonly pk: string; readonly sk: string };
+};
+
+export type ListBackupsOptions = {
+  /** Where a record that is not valid goes, passed over. @default logInvalidBackupItem */
+  readonly onInvalid?: (invalid: InvalidBackupItem) => void;
+};
+
+/** One JSON line on stderr (the function's log; the CLI's stderr): the item and what to do about it. */
+export function logInvalidBackupItem(invalid: InvalidBackupItem): void {
+  console.warn(JSON.stringify({ level: 'WARN', item: `${invalid.key.pk} / ${invalid.key.sk}`, message: `passed over: ${invalid.error.message}` }));
+}
 
 /** How often claimTarget tries again when the claim it was refused by went before it could read it. */
 const CLAIM_ATTEMPTS = 3;

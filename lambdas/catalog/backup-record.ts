@@ -174,3 +174,49 @@ export type SourceIndexItem = z.infer<typeof sourceIndexItemSchema>;
 /** The lease item of a plan (pk LOCK#<plan>, sk LOCK). */
 export const planLockItemSchema = z.object({ holder: z.string().min(1), acquiredAt: z.string().optional(), expiresAt: z.number().int(), execution: z.string().min(1).optional() });
 export type PlanLockItem = z.infer<typeof planLockItemSchema>;
+
+/**
+ * Whether a backup item is a record of the versions before the vault (2026-11-24 and 25, commits 4e123f2 and
+ * 7c54507, until 7732852 "Backups into the vault"): `sources` held the plan's source names and there was no
+ * `sourceNames`. Those backups were plain copies outside the vault, so the vault holds nothing of them: no reader
+ * of this version can use the record, and deleting it loses nothing (docs/DEPLOYMENT.md, "Upgrades").
+ */
+export function isPreVaultBackupItem(item: Readonly<Record<string, unknown>>): boolean {
+  const { sources, sourceNames } = item;
+  return sourceNames === undefined && Array.isArray(sources) && sources.length > 0 && sources.every((s) => typeof s === 'string');
+}
+
+/**
+ * What the raw item of a backup record that does not parse still tells, read attribute by attribute: enough for a
+ * reader that passes over it not to act as if it were absent (forget-backups.ts, object-legal-hold.ts).
+ */
+export type SalvagedBackupItem = {
+  /** Its `backupId`, when that is a string. */
+  readonly backupId?: string;
+  /** A record from before the vault (isPreVaultBackupItem): the vault holds nothing of it. */
+  readonly preVault: boolean;
+  /** It has a `hold` attribute, readable or not: a legal hold may be on it. */
+  readonly mayBeHeld: boolean;
+  /** Its `forgottenAt` is a string: retention forgot it (its snapshots deleted on purpose). */
+  readonly forgotten: boolean;
+  /** The snapshot ids its `sources` name, as far as they read as strings. */
+  readonly snapshotIds: readonly string[];
+};
+
+export function salvageBackupItem(item: Readonly<Record<string, unknown>>): SalvagedBackupItem {
+  const { backupId, hold, forgottenAt, sources } = item;
+  const snapshotIds: string[] = [];
+  if (Array.isArray(sources)) {
+    for (const source of sources as unknown[]) {
+      const id = typeof source === 'object' && source !== null ? (source as Record<string, unknown>).snapshotId : undefined;
+      if (typeof id === 'string' && id !== '') snapshotIds.push(id);
+    }
+  }
+  return {
+    ...(typeof backupId === 'string' && backupId !== '' ? { backupId } : {}),
+    preVault: isPreVaultBackupItem(item),
+    mayBeHeld: hold !== undefined,
+    forgotten: typeof forgottenAt === 'string' && forgottenAt !== '',
+    snapshotIds,
+  };
+}

@@ -57,17 +57,46 @@ export class BackupNotCommittableError extends Error {
 /**
  * An item of the catalog table that does not have the shape this version reads (hand-edited, written
  * by an incompatible version, or damaged). Names the item and every bad field; never retried.
+ * `preVault`: a backup record of the versions before the vault (backup-record.ts, isPreVaultBackupItem), whose
+ * backup the vault never held: the usual advice ("the vault keeps the backup itself") would be wrong for it.
  */
 export class CatalogItemInvalidError extends Error {
   override readonly name = 'CatalogItemInvalidError';
+  readonly preVault: boolean;
   constructor(
     readonly table: string,
     readonly item: string,
     readonly problems: string[],
+    options: { preVault?: boolean } = {},
   ) {
     super(
-      `Catalog item ${item} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${problems.join('; ')}. ` +
-        'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
+      options.preVault === true
+        ? `Catalog item ${item} in table ${table} is a record from before the vault (2026-11-25): the vault holds nothing of it; delete the item ` +
+            '(docs/DEPLOYMENT.md, "Upgrades"; `lifeboat doctor` prints the command).'
+        : `Catalog item ${item} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${problems.join('; ')}. ` +
+            'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
+    );
+    this.preVault = options.preVault === true;
+  }
+}
+
+/**
+ * A legal hold's release in a catalog with a backup record it cannot read (listBackupsOfPlan passes it over) that has
+ * a `hold` attribute: which objects that record's snapshots need cannot be told, so releasing the S3 legal holds of
+ * the released backup could release objects the other hold still needs. Nothing is released in the vaults until the
+ * record is fixed or deleted (object-legal-hold.ts, heldSnapshotsOf).
+ */
+export class UnreadableHeldRecordError extends Error {
+  override readonly name = 'UnreadableHeldRecordError';
+  constructor(
+    readonly released: string,
+    readonly unreadable: readonly CatalogItemInvalidError[],
+  ) {
+    super(
+      `Backup ${released} is released in the catalog, but the S3 legal holds of its objects are left set: ` +
+        `${unreadable.length === 1 ? 'a backup record with a legal hold cannot be read' : `${unreadable.length} backup records with a legal hold cannot be read`}, ` +
+        `so which of those objects it still needs is unknown. ${unreadable.map((e) => e.message).join(' ')} ` +
+        'Then run the release again.',
     );
   }
 }

@@ -1,6 +1,6 @@
 import { type ProtectionPlanConfig, type RetentionConfig } from '../../config/lifeboat-config';
 import { ObjectLockedError, snapshotKey, VaultObjectNotFoundError, type VaultStore } from '../../vault';
-import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
 import { backupIdOfTags, readBackupSnapshotTags } from '../catalog/backup-snapshot-tags';
 import { InvalidInputError } from '../runtime/errors';
@@ -90,6 +90,12 @@ export type PlanForgetReport = {
    * (`GOVERNANCE until …`) when S3 shows it. Always empty in a dry run, which cannot see locks.
    */
   locked: { backupId: string; snapshotId: string; reason: string }[];
+  /**
+   * Records of the plan this run could not read (an older version's, or damaged: backup-catalog.ts, listBackupsOfPlan),
+   * by item key and why: neither decided on nor forgotten, and a snapshot one of them names is not counted as another
+   * record's alone. Absent when none (audit R31 F1).
+   */
+  unreadable?: { item: string; problem: string }[];
 };
 
 export type ForgetReport = {
@@ -133,13 +139,24 @@ export async function forgetBackups(request: ForgetRequest, deps: ForgetBackupsD
   const plans = await plansToDecide(request, deps);
   // Every plan's records, also when one plan is asked for: a record of another plan may name a snapshot too.
   const live = new Map<string, BackupRecord[]>();
+  // Passed over, but not as if absent: a snapshot one of them names may be its only backup's (snapshotNamers).
+  const unreadable = new Map<string, InvalidBackupItem[]>();
   for (const plan of [...deps.plans, ...plans]) {
-    if (!live.has(plan.name)) live.set(plan.name, (await deps.catalog.listBackupsOfPlan(plan.name)).filter((r) => r.forgottenAt === undefined));
+    if (live.has(plan.name)) continue;
+    const onInvalid = (invalid: InvalidBackupItem): void => {
+      logInvalidBackupItem(invalid);
+      unreadable.set(plan.name, [...(unreadable.get(plan.name) ?? []), invalid]);
+    };
+    live.set(plan.name, (await deps.catalog.listBackupsOfPlan(plan.name, { onInvalid })).filter((r) => r.forgottenAt === undefined));
   }
-  const namers = snapshotNamers([...live.values()].flat());
+  const namers = snapshotNamers([...live.values()].flat(), [...unreadable.values()].flat());
   const reports: PlanForgetReport[] = [];
   const arrivals = await deps.snapshotArrivals();
-  for (const plan of plans) reports.push(await forgetPlan(plan, live.get(plan.name) ?? [], namers, arrivals, dryRun, deps));
+  for (const plan of plans) {
+    const report = await forgetPlan(plan, live.get(plan.name) ?? [], namers, arrivals, dryRun, deps);
+    const invalid = unreadable.get(plan.name) ?? [];
+    reports.push(invalid.length > 0 ? { ...report, unreadable: invalid.map((i) => ({ item: `${i.key.pk} / ${i.key.sk}`, problem: i.error.message })) } : report);
+  }
   // After every plan's retention: the index items of backups forgotten before markForgotten removed them, one bounded
   // share per run across all plans until none is left, best effort (review 42f: a per-plan share could outlast the step's
   // timeout and fail the prune; a refused delete failed the forget).
@@ -427,15 +444,17 @@ function ownershipDispute(record: BackupRecord, tags: readonly string[]): string
   return undefined;
 }
 
-/** Snapshot id → the backups whose records name it. */
-function snapshotNamers(records: readonly BackupRecord[]): Map<string, Set<string>> {
+/**
+ * Snapshot id → the backups whose records name it: the live records, and the records that cannot be read as far as
+ * their items still name snapshots (not the forgotten ones: their snapshots were deleted on purpose). An unreadable
+ * record is named by its backup id, or by its item key when even that cannot be read.
+ */
+function snapshotNamers(records: readonly BackupRecord[], unreadable: readonly InvalidBackupItem[]): Map<string, Set<string>> {
   const namers = new Map<string, Set<string>>();
-  for (const r of records) {
-    for (const source of r.sources) {
-      const set = namers.get(source.snapshotId) ?? new Set<string>();
-      set.add(r.backupId);
-      namers.set(source.snapshotId, set);
-    }
-  }
+  const add = (snapshotId: string, backupId: string): void => {
+    namers.set(snapshotId, (namers.get(snapshotId) ?? new Set<string>()).add(backupId));
+  };
+  for (const r of records) for (const source of r.sources) add(source.snapshotId, r.backupId);
+  for (const u of unreadable) if (!u.forgotten) for (const id of u.snapshotIds) add(id, `${u.backupId ?? u.key.pk} (unreadable)`);
   return namers;
 }

@@ -1,6 +1,7 @@
 import { setBackupLegalHold, snapshotKey, type Vault } from '../../vault';
-import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
+import { UnreadableHeldRecordError } from '../catalog/catalog-errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ObjectLegalHold } from './legal-hold';
 
@@ -49,6 +50,8 @@ export function vaultObjectLegalHold(deps: { vaults: readonly LockableVault[]; h
       try {
         results.push(await holdInVault(vault, record, on, stillHeld));
       } catch (err) {
+        // A record that may need the objects cannot be read: no outage, and running again changes nothing until it is fixed.
+        if (err instanceof UnreadableHeldRecordError) throw err;
         const problem = err instanceof Error ? err.message : String(err);
         if (vault.side === 'dr') results.push({ vault: 'dr', state: 'unreachable', problem });
         else throw new ObjectLegalHoldError(`the catalog ${on ? 'holds' : 'released'} backup ${record.backupId}, but the S3 legal holds of its objects in the ${vault.side} vault could not be ${on ? 'set' : 'released'} (${problem}); run the command again`, { cause: err });
@@ -72,10 +75,19 @@ async function holdInVault(lockable: LockableVault, record: BackupRecord, on: bo
 
 /**
  * The snapshot ids of every backup of `plans` that has a legal hold, but `except`: packs are shared
- * between the plans of a vault, so a release keeps what any of them references.
+ * between the plans of a vault, so a release keeps what any of them references. A record that cannot be read
+ * (listBackupsOfPlan passes it over) and has a `hold` attribute refuses the release (UnreadableHeldRecordError):
+ * which objects its snapshots need cannot be told, and passing over it would release them. Not one from before
+ * the vault (the vault holds nothing of it), nor one without a hold.
  */
 export async function heldSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>, plans: readonly string[], except: string): Promise<string[]> {
   const ids: string[] = [];
-  for (const plan of plans) for (const record of await catalog.listBackupsOfPlan(plan)) if (record.hold && record.backupId !== except) ids.push(...record.sources.map((s) => s.snapshotId));
+  const unreadable: InvalidBackupItem[] = [];
+  const onInvalid = (invalid: InvalidBackupItem): void => {
+    logInvalidBackupItem(invalid);
+    if (invalid.mayBeHeld && !invalid.preVault && invalid.backupId !== except) unreadable.push(invalid);
+  };
+  for (const plan of plans) for (const record of await catalog.listBackupsOfPlan(plan, { onInvalid })) if (record.hold && record.backupId !== except) ids.push(...record.sources.map((s) => s.snapshotId));
+  if (unreadable.length > 0) throw new UnreadableHeldRecordError(except, unreadable.map((u) => u.error));
   return ids;
 }

@@ -1,0 +1,78 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { BackupCatalog, type InvalidBackupItem } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord, isPreVaultBackupItem, salvageBackupItem } from '../../../../lambdas/catalog/backup-record';
+import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+
+/**
+ * Audit R31 F1: a backup item of the versions before the vault (`sources` as names, no `sourceNames`) is told from a
+ * damaged one, and what an invalid item still tells (its snapshots, a hold, forgotten) is read from its attributes;
+ * listBackupsOfPlan passes over invalid items, handing each to onInvalid with that, and returns the others.
+ */
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const catalog = new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'catalog');
+beforeEach(() => ddb.reset());
+
+const legacy = { pk: 'BACKUP#20261124T120000Z-0000aaaa', sk: 'BACKUP', backupId: '20261124T120000Z-0000aaaa', plan: 'demo', environment: 'dev', sources: ['demo-assets', 'demo-files'], strategy: 'full', status: 'COMMITTED', startedAt: '2026-11-24T12:00:00.000Z', shardCount: 2 };
+const totals = { entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
+const valid: BackupRecord = {
+  backupId: '20261201T000000Z-00000001',
+  plan: 'demo',
+  environment: 'dev',
+  sourceNames: ['demo-files'],
+  sources: [{ name: 'demo-files', type: 'filesystem', snapshotId: 'a'.repeat(64), rootHash: 'r', ...totals }],
+  strategy: 'full',
+  status: 'COMMITTED',
+  startedAt: '2026-12-01T00:00:00.000Z',
+  shardCount: 1,
+};
+const damaged = { pk: 'BACKUP#b-2', sk: 'BACKUP', ...valid, backupId: 'b-2', status: 'DONE', hold: { reason: 'case 1' }, sources: [{ snapshotId: 'b'.repeat(64) }, { name: 'x' }, 'c'] };
+
+describe('isPreVaultBackupItem', () => {
+  it('is the 2026-11-24 shape only: names in sources, no sourceNames', () => {
+    expect(isPreVaultBackupItem(legacy)).toBe(true);
+    expect(isPreVaultBackupItem({ ...legacy, sourceNames: ['demo-files'] })).toBe(false);
+    expect(isPreVaultBackupItem({ ...legacy, sources: [] })).toBe(false);
+    expect(isPreVaultBackupItem({ ...valid, sourceNames: undefined })).toBe(false);
+    expect(isPreVaultBackupItem(damaged)).toBe(false);
+  });
+});
+
+describe('salvageBackupItem', () => {
+  it('reads the backup id, the snapshot ids that are strings, a hold attribute of any shape, and forgottenAt', () => {
+    expect(salvageBackupItem(damaged)).toEqual({ backupId: 'b-2', preVault: false, mayBeHeld: true, forgotten: false, snapshotIds: ['b'.repeat(64)] });
+    expect(salvageBackupItem(legacy)).toEqual({ backupId: legacy.backupId, preVault: true, mayBeHeld: false, forgotten: false, snapshotIds: [] });
+    expect(salvageBackupItem({ pk: 'BACKUP#?', sk: 'BACKUP', backupId: 7, forgottenAt: '2026-12-02T00:00:00.000Z', sources: 'x' })).toEqual({ preVault: false, mayBeHeld: false, forgotten: true, snapshotIds: [] });
+  });
+});
+
+describe('listBackupsOfPlan', () => {
+  it('returns the valid records and hands each invalid item to onInvalid, the pre-vault one with its own advice', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: `BACKUP#${valid.backupId}`, sk: 'BACKUP', ...valid }, damaged, legacy] });
+    const invalid: InvalidBackupItem[] = [];
+    await expect(catalog.listBackupsOfPlan('demo', { onInvalid: (i) => invalid.push(i) })).resolves.toEqual([valid]);
+    expect(invalid.map((i) => [i.key, i.backupId, i.preVault, i.mayBeHeld, i.snapshotIds])).toEqual([
+      [{ pk: 'BACKUP#b-2', sk: 'BACKUP' }, 'b-2', false, true, ['b'.repeat(64)]],
+      [{ pk: legacy.pk, sk: 'BACKUP' }, legacy.backupId, true, false, []],
+    ]);
+    expect(invalid.map((i) => i.error)).toEqual([expect.any(CatalogItemInvalidError), expect.any(CatalogItemInvalidError)]);
+    expect(invalid[0]?.error.message).toMatch(/^Catalog item BACKUP#b-2 \/ BACKUP in table catalog is not a valid backup record: .*Fix or delete the item \(the vault keeps the backup itself\)/);
+    expect(invalid[1]?.error.message).toBe(
+      `Catalog item ${legacy.pk} / BACKUP in table catalog is a record from before the vault (2026-11-25): the vault holds nothing of it; delete the item (docs/DEPLOYMENT.md, "Upgrades"; \`lifeboat doctor\` prints the command).`,
+    );
+  });
+
+  it('by default writes one warning line per item passed over', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [legacy, { pk: `BACKUP#${valid.backupId}`, sk: 'BACKUP', ...valid }] });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(catalog.listBackupsOfPlan('demo')).resolves.toEqual([valid]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(JSON.parse(String(warn.mock.calls[0]?.[0]))).toEqual({ level: 'WARN', item: `${legacy.pk} / BACKUP`, message: expect.stringMatching(/^passed over: Catalog item BACKUP#20261124T120000Z-0000aaaa \/ BACKUP in table catalog is a record from before the vault/) });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
