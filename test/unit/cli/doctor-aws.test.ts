@@ -215,8 +215,8 @@ function install(world: World): void {
   });
   dynamodb.on(ScanCommand).resolves({ Items: [], Count: 0 });
   documents.on(QueryCommand).callsFake(() => ({ Items: world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) }));
-  // The doctor's look for plans not in the config: a Scan of the byPlan index, four attributes of each record.
-  documents.on(DocumentScanCommand).callsFake(() => ({ Items: world.backups.map((b) => ({ plan: b.plan, startedAt: b.startedAt, status: b.status })) }));
+  // The doctor's look for plans not in the config: a Scan of the byPlan index, whole records (it validates them).
+  documents.on(DocumentScanCommand).callsFake(() => ({ Items: world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) }));
   scheduler.on(GetScheduleCommand).callsFake((input: { Name: string }) => {
     if (input.Name !== 'lifeboat-dev-demo') throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
     return { Name: input.Name, State: world.scheduleState, ScheduleExpression: 'rate(1 day)' };
