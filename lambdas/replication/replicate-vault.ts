@@ -141,7 +141,8 @@ function sweptSinceListed(err: unknown): err is VaultObjectNotFoundError {
  *
  * Packs the replica lacks that are archived in the source (a DR vault missing packs for longer than the archive days)
  * are thawed when `options.thaw` is given: the pass copies everything else, asks for their thaws (thawPacks, the restore's
- * code path) and reports them in `thaw`, not complete; a pass after the thaw copies them, then the snapshots.
+ * code path) and reports them in `thaw`, not complete; a pass after the thaw copies them, then the index objects (held
+ * back meanwhile: none may name a pack the replica lacks) and the snapshots.
  *
  * A prune of the replica (its DR retention's) may run meanwhile; its sweep marks, then deletes, so a snapshot
  * copied between the two does not protect the packs it reuses from a batch the prune sweeps. So, once the
@@ -202,13 +203,18 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   let copiedObjects = 0;
   let copiedBytes = 0;
   let remainingObjects = 0;
-  // Packs archived in the source (GET answered InvalidObjectState): thawed after the pass, copied by a later one.
-  const archivedPacks: string[] = [];
+  // Packs archived in the source (GET answered InvalidObjectState), by key: thawed after the pass, copied by a later one.
+  // A set across the looks of copyNeeded: a look after a sweep finds them missing again, and neither asks for them
+  // again nor counts them twice.
+  const archivedPacks = new Set<string>();
+  // Index objects held back while the replica lacks an archived pack (copyNeeded), counted once as remaining.
+  const heldIndexObjects = new Set<string>();
   const thaw = options.thaw && source.store.storageState && source.store.requestThaw ? options.thaw : undefined;
   /** Copies `keys`; with `swept`, a pack or index object gone from the source since it was listed is put there instead of thrown (sweptSinceListed). */
   const copyAll = async (keys: readonly string[], swept?: VaultObjectNotFoundError[]): Promise<string[]> => {
     const copied: string[] = [];
     await mapBounded(keys, options.objectsInFlight ?? 8, async (key) => {
+      if (archivedPacks.has(key)) return;
       if (options.deadline !== undefined && now() >= options.deadline) {
         remainingObjects++;
         return;
@@ -223,7 +229,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
           return;
         }
         if (!(thaw && err instanceof VaultObjectArchivedError && key.startsWith(DATA_PREFIX))) throw err;
-        archivedPacks.push(packIdOfKey(key));
+        archivedPacks.add(key);
         remainingObjects++;
         return;
       }
@@ -234,14 +240,16 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
     return copied;
   };
   const incomplete = async (copiedSnapshots: string[], extra: Pick<ReplicationProgress, 'pruneRunning'> = {}): Promise<ReplicationProgress> => {
-    const thawed = thaw && archivedPacks.length > 0 ? { ...(await thawPacks(source.store, archivedPacks, thaw.retrievalTier, 'replication')), retrievalTier: thaw.retrievalTier, waitSeconds: thaw.waitSeconds } : undefined;
+    const thawed = thaw && archivedPacks.size > 0 ? { ...(await thawPacks(source.store, [...archivedPacks].map(packIdOfKey), thaw.retrievalTier, 'replication')), retrievalTier: thaw.retrievalTier, waitSeconds: thaw.waitSeconds } : undefined;
     return { complete: false, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, ...extra, ...(thawed ? { thaw: thawed } : {}) };
   };
 
   /**
    * Copies what the snapshots need in the replica and it lacks (objectsTheSnapshotsNeed), from `listings` or from both
    * vaults listed now; the packs first, then, when every one of them was copied, the index objects and manifest objects,
-   * so that the replica is never given an index object naming a pack that could not be copied. The listing is of a
+   * so that the replica is never given an index object naming a pack that could not be copied. A pack archived in the
+   * source (this look's or an earlier one's) is not copied until its thaw ends: while the replica lacks one, the index
+   * objects wait too, all of them, counted as remaining, and a pass after the thaw copies them. The listing is of a
    * moment: a prune of the source may sweep a pack or index object it names before it is read (its daily run and a
    * backup's Replicate step are scheduled apart). Such an object (sweptSinceListed) makes the pass list both vaults
    * again and copy what the snapshots still lack, up to RELISTS_AFTER_SWEEP times while the deadline leaves time for a
@@ -256,7 +264,17 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
         const keys = await objectsTheSnapshotsNeed(source, target, confirmed, refs, listings ?? (await listReferenced(source.store, target)), indexCache);
         lookMs ??= performance.now() - listed;
         await copyAll(keys.filter((key) => key.startsWith(DATA_PREFIX)), swept);
-        if (swept.length === 0) await copyAll(keys.filter((key) => !key.startsWith(DATA_PREFIX)), swept);
+        if (swept.length === 0) {
+          // Which index object names an archived pack is not asked: the pass is incomplete anyway, and the one after
+          // the thaw copies what is still missing.
+          const held = archivedPacks.size > 0 ? keys.filter((key) => key.startsWith(INDEX_PREFIX)) : [];
+          for (const key of held) {
+            if (heldIndexObjects.has(key)) continue;
+            heldIndexObjects.add(key);
+            remainingObjects++;
+          }
+          await copyAll(keys.filter((key) => !key.startsWith(DATA_PREFIX) && !(held.length > 0 && key.startsWith(INDEX_PREFIX))), swept);
+        }
       } catch (err) {
         // An index object read to find what is needed (the source's, or the replica's under its own prune).
         if (!sweptSinceListed(err)) throw err;
@@ -273,7 +291,8 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
     }
   };
 
-  // The other objects are copied first: a pass that meets archived packs leaves only them for the passes after the thaw.
+  // The other objects are copied first: a pass that meets archived packs leaves only them and the index objects for the
+  // passes after the thaw.
   if (references) await copyNeeded(references, firstListings);
   // Snapshots wait for what they reference (the commit order), so the replica never shows a snapshot whose packs it lacks.
   if (remainingObjects > 0) {

@@ -87,12 +87,17 @@ async function fetchBatch<T>(ctx: FetchSource, b: Batch<T>, locating: Locating, 
     return await readBatch(ctx, b);
   } catch (err) {
     if (!ctx.reloadFrom || !isSweptPack(err)) throw err;
-    const index = await indexAfterSweep(ctx.reloadFrom, b.index);
-    // Later requests are located in the new index, not sent to the swept pack first (an index stale since is not put back).
-    if (locating.index === b.index) locating.index = index;
-    const moved = relocated(b, index, maxRead);
+    const relocation = await indexAfterSweep(
+      ctx.reloadFrom,
+      b.index,
+      b.blobs.map((blob) => blob.id),
+    );
+    // Later requests are located in the new index, not sent to the swept pack first (an index stale since is not put
+    // back); an index of this batch's blobs only locates nothing else.
+    if (relocation.whole && locating.index === b.index) locating.index = relocation.index;
+    const moved = relocated(b, relocation.index, maxRead);
     if (!moved) {
-      lostAfterReload(index);
+      lostAfterReload(b.index, relocation);
       throw err;
     }
     const fetched: Array<FetchedBlob<T>> = [];

@@ -331,12 +331,17 @@ export class DirectoryRestorer {
       return await this.codec.restoreRange(range, fh, sparse, check);
     } catch (err) {
       if (!isSweptPack(err)) throw err;
-      const current = await indexAfterSweep(this.vault, index);
-      // Later files are located in the new index (an index stale since is not put back).
-      if (this.index === index) this.index = current;
-      const moved = relocatedRanges(range, current, this.maxRead);
+      const relocation = await indexAfterSweep(
+        this.vault,
+        index,
+        range.blobs.map((blob) => blob.id),
+      );
+      // Later files are located in the new index (an index stale since is not put back); an index of this range's
+      // blobs only locates nothing else.
+      if (relocation.whole && this.index === index) this.index = relocation.index;
+      const moved = relocatedRanges(range, relocation.index, this.maxRead);
       if (!moved) {
-        lostAfterReload(current);
+        lostAfterReload(index, relocation);
         throw err;
       }
       let bytes = 0;

@@ -85,14 +85,16 @@ it('thaws the archived packs the replica lacks, copies everything else, and copi
   const thaw = { retrievalTier: 'Bulk', waitSeconds: 1800 } as const;
 
   const first = await replicateVault({ source, target: replica, targetKeys: replicaKeys, thaw });
-  expect(first).toMatchObject({ complete: false, remainingObjects: packs.length + 1, copiedSnapshots: [] });
+  const indexObjects = await listedKeys(primary.store, 'index/');
+  // The packs, the index objects held back until the replica holds the packs they name, and the snapshot.
+  expect(first).toMatchObject({ complete: false, remainingObjects: packs.length + indexObjects.length + 1, copiedSnapshots: [] });
   expect(first.thaw).toEqual({ archived: packs.length, ready: 0, pending: packs.length, requested: packs.length, retrievalTier: 'Bulk', waitSeconds: 1800 });
   expect(primary.requests.map((r) => r.key).sort()).toEqual(packs);
   for (const request of primary.requests) expect(request).toMatchObject({ days: THAW_DAYS, tier: 'Bulk' });
-  // The commit order: no snapshot in the replica while it lacks packs; the rest is there already.
+  // The commit order: no snapshot in the replica while it lacks packs, and no index object naming a pack it lacks.
   expect(await listedKeys(replica, 'snapshots/')).toEqual([]);
   expect(await listedKeys(replica, 'data/')).toEqual([]);
-  expect(await listedKeys(replica, 'index/')).toEqual(await listedKeys(primary.store, 'index/'));
+  expect(await listedKeys(replica, 'index/')).toEqual([]);
 
   // A look while S3 still thaws: pending, and no second RestoreObject.
   const second = await replicateVault({ source, target: replica, targetKeys: replicaKeys, thaw });
@@ -101,7 +103,8 @@ it('thaws the archived packs the replica lacks, copies everything else, and copi
 
   primary.finishThaws();
   const third = await replicateVault({ source, target: replica, targetKeys: replicaKeys, thaw });
-  expect(third).toMatchObject({ complete: true, remainingObjects: 0, copiedObjects: packs.length + 1, copiedSnapshots: [snapshotId] });
+  expect(third).toMatchObject({ complete: true, remainingObjects: 0, copiedObjects: packs.length + indexObjects.length + 1, copiedSnapshots: [snapshotId] });
+  expect(await listedKeys(replica, 'index/')).toEqual(indexObjects);
   expect(third.thaw).toBeUndefined();
 
   const dr = await openVault(new FileVaultStore(replica.root), replicaKeys);
@@ -158,6 +161,7 @@ it('replicateBackup thaws with the retrieval tier of the backup\'s plan and repo
   expect(report).toMatchObject({ complete: false, backupsCopied: 0, thaw: { pending: packs.length, requested: packs.length, retrievalTier: 'Expedited', waitSeconds: 60 } });
   primary.finishThaws();
   const done = await replicateBackup({ backupId: 'b1' }, { ...deps, thaw: { ...deps.thaw, waitSeconds: 1 } });
-  expect(done).toMatchObject({ complete: true, backupsCopied: 1, copiedObjects: packs.length + 1 });
+  // The packs, the index objects (held back until then) and the snapshot.
+  expect(done).toMatchObject({ complete: true, backupsCopied: 1, copiedObjects: packs.length + (await listedKeys(primary.store, 'index/')).length + 1 });
   expect(done.thaw).toBeUndefined();
 });
