@@ -6,7 +6,8 @@ import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { drillIdOf } from './drill-id';
 import { parseDrillRequest } from './drill-request';
-import { selectDrillBackup } from './drill-selection';
+import { UnreadableNewerBackupError, unreadableMaybeNewer, unreadableRecords } from '../failover/unreadable-newer-backups';
+import { isDrillable, selectDrillBackup } from './drill-selection';
 import { createScratchBucket, type ScratchDirectoryRoot, scratchTargetName, scratchTargetOf } from './scratch-targets';
 
 const seconds = z.number().nonnegative();
@@ -47,6 +48,9 @@ export type StartDrillDeps = {
 /**
  * The drill's first step: validates the input (InvalidInputError naming the field: the execution
  * then fails at once, nothing recorded), picks the backup and measures the RPO (drill-selection.ts),
+ * fails (UnreadableNewerBackupError, recorded as FAILED) when a record the catalog passed over may be of a backup newer
+ * than the newest it can drill, unless the input names the backup: a drill of an older backup in its place would prove
+ * the wrong backup restorable, and measure the RPO against it (review 43c F2),
  * makes the S3 scratch buckets (restores need their bucket to exist; tables and directories are made
  * by the restore itself), and returns one restore request per source of the backup.
  */
@@ -54,7 +58,8 @@ export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps):
   const request = parseDrillRequest(envelope.input, deps.plans);
   const drillId = drillIdOf(envelope.execution, envelope.startedAt);
   const plan = request.plan;
-  const backups = await deps.catalog.listBackupsOfPlan(plan.name);
+  const unreadable = unreadableRecords();
+  const backups = await deps.catalog.listBackupsOfPlan(plan.name, { onInvalid: unreadable.onInvalid });
   if (request.backupId !== undefined && !backups.some((b) => b.backupId === request.backupId)) {
     const other = await deps.catalog.getBackup(request.backupId);
     throw new InvalidInputError(
@@ -62,6 +67,15 @@ export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps):
         ? `Invalid drill request: backupId: backup ${request.backupId} belongs to plan "${other.plan}", not "${plan.name}"; drill plan "${other.plan}", or name a backup of "${plan.name}"`
         : `Invalid drill request: backupId: the catalog of ${deps.region} has no backup ${request.backupId}; list the plan's backups with \`lifeboat backups list --plan ${plan.name}\``,
     );
+  }
+  if (request.backupId === undefined) {
+    // Against the newest drillable backup, whatever the selection: a random one too stands for "the plan restores".
+    const start = Date.parse(envelope.startedAt);
+    const newest = backups
+      .filter((b) => b.plan === plan.name && isDrillable(b, deps.vault) && Date.parse(b.startedAt) <= start)
+      .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))[0];
+    const newer = unreadableMaybeNewer(unreadable.items, { after: newest?.startedAt, upTo: envelope.startedAt });
+    if (newer.length > 0) throw new UnreadableNewerBackupError('drill', plan.name, { region: deps.region, vault: deps.vault }, newest, newer);
   }
   const { backup, rpo } = selectDrillBackup(backups, {
     plan: plan.name,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
-import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupCatalog, type InvalidBackupItem } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
 import { chooseSourceCopy, mirrorChoiceSchema } from '../mirror/mirror-choice';
 import { type MirrorLog } from '../mirror/mirror-log';
@@ -9,6 +9,7 @@ import { InvalidInputError } from '../runtime/errors';
 import { restoreTargetSchema } from '../restore/restore-request';
 import { type FailoverRequest, parseFailoverRequest } from './failover-request';
 import { failoverTargets, prepareFailoverTargets, type PrepareTargetsDeps } from './failover-targets';
+import { UnreadableNewerBackupError, unreadableMaybeNewer, unreadableRecords } from './unreadable-newer-backups';
 
 /** What the restore chain takes per source (lambdas/restore/restore-request.ts): always from the DR vault. */
 export const failoverRestoreRequestSchema = z.strictObject({
@@ -48,7 +49,7 @@ export type FailoverStartDeps = PrepareTargetsDeps & {
 /**
  * The failover's first state: validates every field, resolves the backup in the DR catalog (by id,
  * the newest committed one at or before `at`, or the newest committed one; always one the DR vault's
- * retention has not forgotten), checks that it holds
+ * retention has not forgotten, and never an older one in the place of a record it cannot read), checks that it holds
  * every source of the plan, checks every target and creates the missing buckets. Returns one
  * restore request per source for the restore chain. Invalid input fails here, before anything is
  * written (buckets are created only after every check passed). A mirrored source whose last mirror
@@ -57,7 +58,7 @@ export type FailoverStartDeps = PrepareTargetsDeps & {
 export async function startFailover(envelope: FailoverStartInput, deps: FailoverStartDeps): Promise<FailoverStart> {
   const request = parseFailoverRequest(envelope.input, deps.plans);
   const plan = request.planConfig;
-  const backup = await resolveFailoverBackup(request, deps.catalog);
+  const backup = await resolveFailoverBackup(request, deps.catalog, deps.region);
   const held = new Set(backup.sources.map((s) => s.name));
   const missing = plan.sources.filter((s) => !held.has(s.name)).map((s) => s.name);
   if (missing.length > 0) {
@@ -99,11 +100,15 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
  * The backup a failover restores, from the catalog; errors name the field that chose it. Only a backup
  * the DR vault still keeps qualifies: records its retention forgot (`forgottenAt`) stay COMMITTED for
  * the history, but their snapshots are gone, and the restore chain would refuse them only after
- * startFailover has created the targets.
+ * startFailover has created the targets. Chosen by time (newest, or `at`), it is refused with
+ * UnreadableNewerBackupError when a record the catalog passed over may be of a later backup within that time: the
+ * failover would restore an older backup in its place unseen (review 43c F2). `region`: the catalog's, for the
+ * delete command that error gives.
  */
 export async function resolveFailoverBackup(
   request: Pick<FailoverRequest, 'plan' | 'backupId' | 'at'>,
   catalog: Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'>,
+  region?: string,
 ): Promise<BackupRecord> {
   if (request.backupId !== undefined) {
     const record = await catalog.getBackup(request.backupId);
@@ -125,10 +130,15 @@ export async function resolveFailoverBackup(
     }
     return record;
   }
-  const { kept, forgotten } = await keptBackupsOf(request.plan, catalog);
+  const { kept, forgotten, unreadable } = await keptBackupsOf(request.plan, catalog);
+  const refuseUnreadableNewer = (chosen: BackupRecord | undefined): void => {
+    const newer = unreadableMaybeNewer(unreadable, { after: chosen?.startedAt, upTo: request.at });
+    if (newer.length > 0) throw new UnreadableNewerBackupError('failover', request.plan, { region, vault: 'dr' }, chosen, newer);
+  };
   if (request.at !== undefined) {
     const at = Date.parse(request.at);
     const record = kept.find((r) => Date.parse(r.startedAt) <= at);
+    refuseUnreadableNewer(record);
     if (!record) {
       const forgottenBefore = forgotten.filter((r) => Date.parse(r.startedAt) <= at).length;
       const oldest = kept.at(-1);
@@ -141,6 +151,7 @@ export async function resolveFailoverBackup(
     return record;
   }
   const newest = kept[0];
+  refuseUnreadableNewer(newest);
   if (!newest) {
     throw new InvalidInputError(
       `Invalid failover input: plan: plan "${request.plan}" has no committed backup in the DR catalog` +
@@ -152,11 +163,20 @@ export async function resolveFailoverBackup(
   return newest;
 }
 
-/** The plan's committed backups in the catalog, newest first: those the DR vault keeps, and those its retention forgot. */
-async function keptBackupsOf(plan: string, catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>): Promise<{ kept: BackupRecord[]; forgotten: BackupRecord[] }> {
+/**
+ * The plan's committed backups in the catalog, newest first: those the DR vault keeps, and those its retention forgot;
+ * and the records it passed over as invalid (each logged as well).
+ */
+async function keptBackupsOf(
+  plan: string,
+  catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>,
+): Promise<{ kept: BackupRecord[]; forgotten: BackupRecord[]; unreadable: InvalidBackupItem[] }> {
+  const unreadable = unreadableRecords();
   // Sorted here rather than trusting the index's order: startedAt strings of other writers may differ in precision.
-  const committed = (await catalog.listBackupsOfPlan(plan)).filter((r) => r.status === 'COMMITTED').sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
-  return { kept: committed.filter((r) => r.forgottenAt === undefined), forgotten: committed.filter((r) => r.forgottenAt !== undefined) };
+  const committed = (await catalog.listBackupsOfPlan(plan, { onInvalid: unreadable.onInvalid }))
+    .filter((r) => r.status === 'COMMITTED')
+    .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  return { kept: committed.filter((r) => r.forgottenAt === undefined), forgotten: committed.filter((r) => r.forgottenAt !== undefined), unreadable: unreadable.items };
 }
 
 /** Longest restore id (the restore chain's own limit, and the length of a Step Functions execution name). */

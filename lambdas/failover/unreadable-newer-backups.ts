@@ -1,0 +1,90 @@
+import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
+
+/**
+ * A runbook that chooses "the newest backup" (at or before a time) from listBackupsOfPlan must not choose an older one
+ * in the place of a record it passed over unseen: the rule restore --at follows (backup-catalog.ts, getChoosable).
+ * The failover refuses and the drill fails instead (review 43c F2); a backup named by id is chosen by nobody's rule, so
+ * it is never held up by another record.
+ */
+
+/** The backup a runbook chose by time; absent when it found none it could read. */
+export type ChosenBackup = { readonly backupId: string; readonly startedAt: string };
+
+/** An `onInvalid` for listBackupsOfPlan that keeps every record passed over, still logging each as by default. */
+export function unreadableRecords(): { readonly onInvalid: (invalid: InvalidBackupItem) => void; readonly items: InvalidBackupItem[] } {
+  const items: InvalidBackupItem[] = [];
+  return {
+    items,
+    onInvalid: (invalid) => {
+      logInvalidBackupItem(invalid);
+      items.push(invalid);
+    },
+  };
+}
+
+/**
+ * The records passed over that may be a backup started after `after` (the chosen backup's start; absent: none was
+ * chosen) and at or before `upTo` (absent: no bound). Not a record from before the vault (the vault holds nothing of
+ * it) nor one retention forgot (`forgottenAt`: never chosen). Any other may be a committed backup the runbook would
+ * have chosen: its status and copies are not relied on, as the damage may be there. One whose `startedAt` is not a
+ * time may have started at any time.
+ */
+export function unreadableMaybeNewer(items: readonly InvalidBackupItem[], bounds: { after?: string | undefined; upTo?: string | undefined }): InvalidBackupItem[] {
+  const after = bounds.after !== undefined ? Date.parse(bounds.after) : -Infinity;
+  const upTo = bounds.upTo !== undefined ? Date.parse(bounds.upTo) : Infinity;
+  return items.filter((item) => {
+    if (item.preVault || item.forgotten) return false;
+    const started = item.startedAt !== undefined ? Date.parse(item.startedAt) : NaN;
+    return Number.isNaN(started) || (started > after && started <= upTo);
+  });
+}
+
+/** Records named one by one in the message at most; the function's log has a line for every record passed over. */
+const NAMED = 3;
+
+/** Where the records are: the region of the catalog and the vault whose snapshots can write them again. */
+export type UnreadableRecordsPlace = { readonly region?: string | undefined; readonly vault: 'primary' | 'dr' };
+
+/**
+ * A failover or drill that would have chosen an older backup in the place of a record it cannot read: names each such
+ * record with why it is invalid and the AWS CLI command that deletes it, and says what to do then (rebuild the record
+ * from the vault, run again, or name a backup by id). Never retried: the record stays as it is until someone changes it.
+ * The command is given here, as `lifeboat doctor` checks only the primary catalog, and a failover reads the DR one.
+ */
+export class UnreadableNewerBackupError extends Error {
+  override readonly name = 'UnreadableNewerBackupError';
+  readonly chosen: ChosenBackup | undefined;
+  constructor(
+    readonly runbook: 'failover' | 'drill',
+    readonly plan: string,
+    place: UnreadableRecordsPlace,
+    chosen: ChosenBackup | undefined,
+    readonly unreadable: readonly InvalidBackupItem[],
+  ) {
+    const catalog = place.vault === 'dr' ? 'the DR catalog' : 'the primary catalog';
+    const restores = runbook === 'failover' ? 'restore' : 'test';
+    const named = unreadable.slice(0, NAMED);
+    const records = named.map((u) => `${u.key.pk} / ${u.key.sk} (${u.startedAt !== undefined && !Number.isNaN(Date.parse(u.startedAt)) ? `started ${u.startedAt}` : 'its startedAt is not a time'})`);
+    const more = unreadable.length - named.length;
+    const newer = chosen !== undefined ? `a backup newer than ${chosen.backupId} (started ${chosen.startedAt}), which the ${runbook} would ${restores} in its place` : `the backup the ${runbook} should ${restores}`;
+    const rebuild = place.vault === 'dr' ? 'lifeboat catalog rebuild --vault dr --region dr' : 'lifeboat catalog rebuild --vault primary';
+    const byId =
+      runbook === 'failover'
+        ? `give "backupId" to restore a backup by id (lifeboat failover --plan ${plan} --backup <id>), an older one knowingly`
+        : `give "backupId" to drill a backup by id (lifeboat drill run --plan ${plan} --backup <id>)`;
+    super(
+      `${runbook === 'failover' ? 'Failover' : 'Drill'} of plan "${plan}" ${runbook === 'failover' ? 'refused' : 'failed'}: ${catalog} has ` +
+        `${unreadable.length === 1 ? 'a backup record' : `${unreadable.length} backup records`} it cannot read, ${records.join(', ')}${more > 0 ? ` and ${more} more (the function's log names each)` : ''}, ` +
+        `which may be of ${newer}. ${named.map((u) => u.error.message).join(' ')} ` +
+        `Delete ${unreadable.length === 1 ? 'it' : 'them'} with ${named.map((u) => deleteCommand(u, place.region)).join('; ')}${more > 0 ? ' (the others alike)' : ''}, and \`${rebuild}\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
+        `Then ${runbook === 'failover' ? 'start the failover' : 'run the drill'} again; or ${byId}.`,
+    );
+    this.chosen = chosen !== undefined ? { backupId: chosen.backupId, startedAt: chosen.startedAt } : undefined;
+  }
+}
+
+/** The AWS CLI's delete of the item, quoted for a POSIX shell. */
+function deleteCommand(item: InvalidBackupItem, region: string | undefined): string {
+  const key = JSON.stringify({ pk: { S: item.key.pk }, sk: { S: item.key.sk } });
+  return `aws dynamodb delete-item --region ${region ?? '<its region>'} --table-name ${item.error.table} --key '${key.replace(/'/g, "'\\''")}'`;
+}
