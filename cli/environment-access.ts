@@ -19,9 +19,17 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { connectLocalCloud } from '../local/cloud/local-cloud';
 import { localDynamoDbClient, localS3Client } from '../local/cloud/local-clients';
 import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
+import { partitionOf } from '../config/aws-partition';
 
 /** Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`). */
 export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string };
+
+/**
+ * `--dr-profile`: an AWS profile whose credentials reach the DR side (the DR catalog, the DR vault and its key) with
+ * --aws, for a command that writes there while the DR stack is in another account (`drAccount`), whose policies
+ * give the primary account's principals no such write. Without it the DR side uses the same credentials as the primary.
+ */
+export type DrAccountOptions = { drProfile?: string };
 
 /** The options every command that acts on an environment takes (TargetOptions, plus --json). */
 export function withTargetOptions(cmd: Command): Command {
@@ -38,6 +46,8 @@ export function withTargetOptions(cmd: Command): Command {
  * endpoints and the data directory's key file (the one the local executor gives every function), in
  * AWS through the SDK's default credentials and the vaults' KMS keys: the primary one by its alias
  * `alias/lifeboat-<env>-vault` unless --vault-key names another (ARN, id or alias), the DR one by its alias.
+ * The DR side (its catalog, vault and key) takes --dr-profile's credentials when a command gives them, and
+ * with `drAccount` its catalog is named by ARN, so that it is the DR account's table whoever asks.
  */
 export type EnvironmentAccess = {
   environment: EnvironmentConfig;
@@ -53,28 +63,71 @@ export type EnvironmentAccess = {
   /** The prune runs of a region's catalog: each vault's prune records itself in the catalog of its region. */
   pruneLogIn(region: 'primary' | 'dr'): PruneLog;
   openVault(side: 'primary' | 'dr'): Promise<Vault>;
+  /**
+   * The DR stack's account when it is not the environment's own (`drAccount`), else undefined: its catalog is then
+   * named by ARN (`drCatalogTable`), and what the primary account may do there is only what replication needs.
+   */
+  drAccount: string | undefined;
+  /** The DR catalog as the DR side's requests name it: its ARN when the DR stack is in another account, else its name. */
+  drCatalogTable: string;
   /** A vault's bucket and an S3 client of its region (for bucket-level calls, e.g. its Object Lock configuration). */
   vaultBucket(side: 'primary' | 'dr'): { s3: S3Client; bucket: string };
 };
 
-export type AccessClients = { dynamodb?: DynamoDBClient; drDynamodb?: DynamoDBClient; s3?: (region: string) => S3Client; kms?: (region: string) => KMSClient };
+/** The DR side's clients of one AWS profile's credentials (`--dr-profile`), all of the DR region. */
+export type ProfileClients = { dynamodb: DynamoDBClient; s3: S3Client; kms: KMSClient };
 
-export async function environmentAccess(options: TargetOptions, clients: AccessClients = {}): Promise<EnvironmentAccess> {
+export type AccessClients = {
+  dynamodb?: DynamoDBClient;
+  drDynamodb?: DynamoDBClient;
+  s3?: (region: string) => S3Client;
+  kms?: (region: string) => KMSClient;
+  /** The DR side's clients for --dr-profile (default: profileClients). */
+  drProfile?: (profile: string, region: string) => ProfileClients;
+};
+
+/**
+ * SDK clients whose credentials are those of an AWS profile (the client's `profile` setting: the shared config and
+ * credentials files' profile, SSO and role profiles included, as `fromIni({ profile })` reads it; the environment's
+ * AWS_ACCESS_KEY_ID does not take its place).
+ */
+export function profileClients(profile: string, region: string): ProfileClients {
+  return { dynamodb: new DynamoDBClient({ region, profile }), s3: new S3Client({ region, profile }), kms: new KMSClient({ region, profile }) };
+}
+
+/** The DR stack's account when the environment puts it in another account than its own (`drAccount`). */
+export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 'drAccount'>): string | undefined {
+  return environment.drAccount !== undefined && environment.drAccount !== environment.account ? environment.drAccount : undefined;
+}
+
+export async function environmentAccess(options: TargetOptions & DrAccountOptions, clients: AccessClients = {}): Promise<EnvironmentAccess> {
   const environment = findEnvironment(loadLifeboatConfig(options.config), options.env);
   const names = resourceNames(environment);
   const regionOf = (side: 'primary' | 'dr') => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   const bucketOf = (side: 'primary' | 'dr') => (side === 'primary' ? names.primaryVault : names.drVault);
+  const drAccount = otherDrAccount(environment);
+  // DynamoDB resolves a bare table name in the caller's own account: another account's table is reached by its ARN only.
+  const drCatalogTable = drAccount !== undefined ? `arn:${partitionOf(environment.drRegion)}:dynamodb:${environment.drRegion}:${drAccount}:table/${names.catalogTable}` : names.catalogTable;
   let endpoints: LocalEndpoints | undefined;
   if (!options.aws) endpoints = await connectLocalCloud(path.resolve(options.dataDir));
   const dynamodb = clients.dynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.primaryRegion) : new DynamoDBClient({ region: environment.primaryRegion }));
   const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region }));
+  // The DR side's own credentials, in AWS only (the local cloud has none): built on first use, once.
+  let drProfileClients: ProfileClients | undefined;
+  const profiled = (): ProfileClients | undefined => {
+    if (!options.aws || options.drProfile === undefined) return undefined;
+    drProfileClients ??= (clients.drProfile ?? profileClients)(options.drProfile, environment.drRegion);
+    return drProfileClients;
+  };
+  const s3Of = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.s3 : undefined) ?? s3(regionOf(side));
+  const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient({ region: regionOf(side) });
   const documents = DynamoDBDocumentClient.from(dynamodb);
   const catalog = new BackupCatalog(documents, names.catalogTable);
   let drDocuments: DynamoDBDocumentClient | undefined;
   // Built on first use: a command that never reads the DR catalog makes no DR-region client.
   const drDocumentClient = (): DynamoDBDocumentClient => {
     drDocuments ??= DynamoDBDocumentClient.from(
-      clients.drDynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.drRegion) : new DynamoDBClient({ region: environment.drRegion })),
+      profiled()?.dynamodb ?? clients.drDynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.drRegion) : new DynamoDBClient({ region: environment.drRegion })),
     );
     return drDocuments;
   };
@@ -84,23 +137,24 @@ export async function environmentAccess(options: TargetOptions, clients: AccessC
     catalog,
     catalogIn(region) {
       if (region === 'primary') return catalog;
-      drCatalog ??= new BackupCatalog(drDocumentClient(), names.catalogTable);
+      drCatalog ??= new BackupCatalog(drDocumentClient(), drCatalogTable);
       return drCatalog;
     },
-    approvalsIn: (region) => new ApprovalLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
-    mirrorsIn: (region) => new MirrorLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
-    pruneLogIn: (region) => new PruneLog(region === 'primary' ? documents : drDocumentClient(), names.catalogTable),
+    approvalsIn: (region) => (region === 'primary' ? new ApprovalLog(documents, names.catalogTable) : new ApprovalLog(drDocumentClient(), drCatalogTable)),
+    mirrorsIn: (region) => (region === 'primary' ? new MirrorLog(documents, names.catalogTable) : new MirrorLog(drDocumentClient(), drCatalogTable)),
+    pruneLogIn: (region) => (region === 'primary' ? new PruneLog(documents, names.catalogTable) : new PruneLog(drDocumentClient(), drCatalogTable)),
     scrubLog: new ScrubLog(documents, names.catalogTable),
     async openVault(side) {
       let provider: KeyProvider;
       if (!options.aws) provider = await loadLocalKeyFile(path.join(path.resolve(options.dataDir), 'vault.key'), bucketOf(side));
       else {
         const keyId = side === 'dr' ? names.drVaultKeyAlias : options.vaultKey || names.primaryVaultKeyAlias;
-        const kms = clients.kms?.(regionOf(side)) ?? new KMSClient({ region: regionOf(side) });
-        provider = new KmsKeyProvider({ client: kms, keyId, encryptionContext: { 'lifeboat:vault': bucketOf(side) } });
+        provider = new KmsKeyProvider({ client: kmsOf(side), keyId, encryptionContext: { 'lifeboat:vault': bucketOf(side) } });
       }
-      return openBackupVault({ s3: s3(regionOf(side)), bucket: bucketOf(side), provider, create: false });
+      return openBackupVault({ s3: s3Of(side), bucket: bucketOf(side), provider, create: false });
     },
-    vaultBucket: (side) => ({ s3: s3(regionOf(side)), bucket: bucketOf(side) }),
+    vaultBucket: (side) => ({ s3: s3Of(side), bucket: bucketOf(side) }),
+    drAccount,
+    drCatalogTable,
   };
 }

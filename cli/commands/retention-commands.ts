@@ -16,17 +16,23 @@ import { VaultError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
+import { isAccountRefusal } from '../../lambdas/retention/account-refusal';
+import { drHalfProblems, halfOptionsProblem, type HoldHalfOptions, type HoldHalves, holdHalves, type HoldVerb } from './legal-hold-halves';
 
 /**
  * `lifeboat backups hold|release|forget` (docs/RUNBOOKS.md, "Retention"). Hold and release write the
- * primary catalog and, when it answers, the DR one, then set or release the S3 legal holds on the
- * backup's objects in each vault whose bucket has Object Lock (the primary vault must answer, the DR
- * one is a warning when it does not); forget applies a vault's retention from here, through the
- * same core as the `<prefix>-prune` workflow's Forget step. Local cloud by default, AWS with --aws.
+ * primary catalog and then the DR one, then set or release the S3 legal holds on the backup's objects
+ * in each vault whose bucket has Object Lock (the primary vault must answer; the DR one is a warning
+ * when it does not). With the DR stack in another account (`drAccount`) the DR half needs that
+ * account's credentials: --dr-profile gives them, `--only dr` does the DR half alone, and without them
+ * the command fails after the primary half, saying the DR copy is not held and what to run
+ * (legal-hold-halves.ts). Forget applies a vault's retention from here, through the same core as the
+ * `<prefix>-prune` workflow's Forget step. Local cloud by default, AWS with --aws.
  * Exit codes: 0 ok, 1 failed, 2 bad option.
  */
-export type BackupsHoldOptions = TargetOptions & { reason?: string; by?: string; json?: boolean };
-export type BackupsReleaseOptions = TargetOptions & { json?: boolean };
+export type BackupsHoldOptions = TargetOptions & HoldHalfOptions & { reason?: string; by?: string; json?: boolean };
+export type BackupsReleaseOptions = TargetOptions & HoldHalfOptions & { json?: boolean };
 /** The --keep-* rules (and --time-zone) are a policy for a plan that is not in the config (renamed or removed). */
 export type BackupsForgetOptions = TargetOptions & Omit<VaultForgetRuleOptions, 'groupBy'> & { plan?: string; vault?: string; dryRun?: boolean; json?: boolean };
 export type RetentionCommandDeps = { io: CliIo; clients?: AccessClients; now?: () => Date };
@@ -51,13 +57,24 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     io.err('lifeboat backups hold: --reason is required: say why the backup is held (a case or ticket), e.g. --reason "case 42"');
     return EXIT_USAGE;
   }
+  const usage = halfOptionsProblem(options);
+  if (usage !== undefined) {
+    io.err(`lifeboat backups hold: ${usage}`);
+    return EXIT_USAGE;
+  }
+  const by = options.by ?? operatorName();
+  let halves: HoldHalves | undefined;
+  let access: EnvironmentAccess | undefined;
   try {
-    const access = await environmentAccess(options, clients);
+    access = await environmentAccess(options, clients);
+    halves = holdHalves(access, options);
+    // The catalog this run writes first: the primary's, or with --only dr the DR one's.
+    const first = halves.primary ? access.catalog : access.catalogIn('dr');
     // One hold per backup: a second reason replaces the first, and one release lifts it. Said, not done silently.
     // The hold matters more than the note: a read that fails only leaves the note out.
-    const earlier = await access.catalog.getBackup(backupId).then((r) => r?.hold, () => undefined);
-    const deps = holdDeps(access);
-    // holdBackup reports any refusal of the DR catalog as "unreachable, run it again"; a DR forget's claim is no outage, and running again changes nothing.
+    const earlier = await first.getBackup(backupId).then((r) => r?.hold, () => undefined);
+    const deps = holdDeps(access, halves);
+    // holdBackup reports any refusal of the DR catalog as a state of its own; a DR forget's claim is no outage, and running again changes nothing.
     let drForgetting: HoldOnForgettingBackupError | undefined;
     const dr = deps.dr;
     if (dr) {
@@ -70,41 +87,75 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
         clearHold: (id) => dr.clearHold(id),
       };
     }
-    const outcome = await holdBackup(backupId, { reason: options.reason, by: options.by ?? operatorName(), at: (now ?? (() => new Date()))() }, deps);
+    const outcome = await holdBackup(backupId, { reason: options.reason, by, at: (now ?? (() => new Date()))() }, deps);
     if (drForgetting) {
-      io.err(`lifeboat backups hold: the DR catalog (${access.environment.drRegion}): ${drForgetting.message} The primary catalog records the hold, and the primary vault keeps the backup.`);
+      const primaryKeeps = halves.primary ? ' The primary catalog records the hold, and the primary vault keeps the backup.' : '';
+      io.err(`lifeboat backups hold: the DR catalog (${access.environment.drRegion}): ${drForgetting.message}${primaryKeeps}`);
       for (const result of outcome.objects ?? []) printVaultHold(io, result, true);
       return EXIT_FAILED;
     }
-    if (earlier && earlier.reason !== outcome.record.hold?.reason) {
-      io.err(`note: backup ${backupId} was held already ("${earlier.reason}", by ${earlier.by} at ${earlier.at}); a backup has one hold, which now reads "${outcome.record.hold?.reason ?? ''}", and one release lifts it: keep both cases in the reason`);
+    const reason = outcome.record?.hold?.reason ?? '';
+    if (earlier && earlier.reason !== reason && outcome.record) {
+      io.err(`note: backup ${backupId} was held already ("${earlier.reason}", by ${earlier.by} at ${earlier.at}); a backup has one hold, which now reads "${reason}", and one release lifts it: keep both cases in the reason`);
     }
-    printHoldOutcome(io, outcome, options.json === true, `Backup ${backupId} is on legal hold ("${outcome.record.hold?.reason ?? ''}"): every retention policy keeps it until \`lifeboat backups release ${backupId}\`.`);
-    return EXIT_OK;
+    const done = halves.primary
+      ? `Backup ${backupId} is on legal hold ("${reason}"): every retention policy keeps it until \`lifeboat backups release ${backupId}\`.`
+      : `The DR copy of backup ${backupId} is on legal hold ("${reason}") in the DR catalog: the DR vault's retention keeps it until it is released there (\`lifeboat backups release ${backupId}\`, whose DR half is done the same way).`;
+    printHoldOutcome(io, backupId, outcome, halves, options.json === true, done);
+    return finishDrHalf(io, 'hold', backupId, outcome, halves, access, options, by);
   } catch (err) {
-    io.err(`lifeboat backups hold: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(`lifeboat backups hold: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}`);
     return EXIT_FAILED;
   }
 }
 
 export async function backupsReleaseCommand(backupId: string, options: BackupsReleaseOptions, deps: Partial<RetentionCommandDeps> = {}): Promise<number> {
   const { io, clients } = { ...defaultDeps, ...deps };
+  const usage = halfOptionsProblem(options);
+  if (usage !== undefined) {
+    io.err(`lifeboat backups release: ${usage}`);
+    return EXIT_USAGE;
+  }
+  let halves: HoldHalves | undefined;
+  let access: EnvironmentAccess | undefined;
   try {
-    const access = await environmentAccess(options, clients);
-    const outcome = await releaseBackup(backupId, holdDeps(access));
-    printHoldOutcome(io, outcome, options.json === true, `Backup ${backupId} has no legal hold: retention decides on it again at the next forget.`);
-    return EXIT_OK;
+    access = await environmentAccess(options, clients);
+    halves = holdHalves(access, options);
+    const outcome = await releaseBackup(backupId, holdDeps(access, halves));
+    const done = halves.primary
+      ? `Backup ${backupId} has no legal hold: retention decides on it again at the next forget.`
+      : `The DR copy of backup ${backupId} has no legal hold in the DR catalog: the DR vault's retention decides on it again at its next forget.`;
+    printHoldOutcome(io, backupId, outcome, halves, options.json === true, done);
+    // A release names no holder.
+    return finishDrHalf(io, 'release', backupId, outcome, halves, access, options, '');
   } catch (err) {
-    io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}`);
     return EXIT_FAILED;
   }
 }
 
+/** Exit 1, saying what to run, when the DR half left the DR copy unheld (or still held) and must not do so quietly; else 0. */
+function finishDrHalf(io: CliIo, verb: HoldVerb, backupId: string, outcome: LegalHoldOutcome, halves: HoldHalves, access: EnvironmentAccess, options: BackupsHoldOptions, by: string): number {
+  const problems = drHalfProblems(verb, backupId, outcome, halves, access, options, by);
+  for (const problem of problems) io.err(`lifeboat backups ${verb}: ${problem}`);
+  return problems.length > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
 /**
- * Both catalogs, and the S3 legal holds in both vaults: the operator's credentials set them (no
- * Lifeboat role has s3:PutObjectLegalHold), on the buckets that have Object Lock.
+ * After a refused primary half with the DR stack in another account: the likely cause is the DR account's
+ * credentials, with which a bare table name resolves in the DR account. Empty otherwise.
  */
-function holdDeps(access: EnvironmentAccess): LegalHoldDeps {
+function primaryRefusalAdvice(err: unknown, halves: HoldHalves | undefined, access: EnvironmentAccess | undefined): string {
+  if (!halves?.primary || access?.drAccount === undefined || !isAccountRefusal(err)) return '';
+  return ` (the primary catalog and vault are account ${access.environment.account}'s: run this with that account's credentials; the DR half takes account ${access.drAccount}'s, with --dr-profile or alone with --only dr)`;
+}
+
+/**
+ * The catalogs and the S3 legal holds of the vaults this run writes: the operator's credentials set them (no
+ * Lifeboat role has s3:PutObjectLegalHold), on the buckets that have Object Lock; the DR side's credentials are
+ * --dr-profile's when given (environment-access.ts).
+ */
+function holdDeps(access: EnvironmentAccess, halves: HoldHalves): LegalHoldDeps {
   const lockable = (side: 'primary' | 'dr') => ({
     side,
     objectLockEnabled: () => {
@@ -113,42 +164,50 @@ function holdDeps(access: EnvironmentAccess): LegalHoldDeps {
     },
     open: () => access.openVault(side),
   });
+  // What else is held, for a release to keep: the primary catalog's, as before, whenever this run writes it; with the DR
+  // half alone, the DR catalog's, the only one the DR account's credentials read.
+  const heldIn = halves.primary ? access.catalog : access.catalogIn('dr');
   return {
-    primary: access.catalog,
-    dr: access.catalogIn('dr'),
+    primary: halves.primary ? access.catalog : undefined,
+    dr: halves.dr ? access.catalogIn('dr') : undefined,
+    drInAnotherAccount: access.drAccount !== undefined,
     objectLegalHold: vaultObjectLegalHold({
-      vaults: [lockable('primary'), lockable('dr')],
+      vaults: [...(halves.primary ? [lockable('primary')] : []), ...(halves.dr ? [lockable('dr')] : [])],
       // Every plan the catalog holds backups of, not only the configured ones: a renamed or removed plan's held backup
       // shares packs, index objects, config and keys with the others (audit R23). Without the Scan's answer nothing is released.
-      heldSnapshots: async (except) => heldSnapshotsOf(access.catalog, await plansOfCatalog(access), except),
+      heldSnapshots: async (except) => heldSnapshotsOf(heldIn, await plansOfCatalog(heldIn, access.environment.plans), except),
     }),
   };
 }
 
-/** The configured plans and every other plan the primary catalog holds backup records of (BackupCatalog.summarizePlans). */
-async function plansOfCatalog(access: EnvironmentAccess): Promise<string[]> {
+/** The configured plans and every other plan the catalog holds backup records of (BackupCatalog.summarizePlans). */
+async function plansOfCatalog(catalog: Pick<BackupCatalog, 'summarizePlans'>, configured: readonly { name: string }[]): Promise<string[]> {
   let listed: string[];
   try {
-    listed = (await access.catalog.summarizePlans()).map((p) => p.plan);
+    listed = (await catalog.summarizePlans()).map((p) => p.plan);
   } catch (err) {
     throw new Error(
       `cannot list the plans the catalog holds backups of (${err instanceof Error ? err.message : String(err)}), so it is unknown which objects other held backups need; allow dynamodb:Scan on the catalog's byPlan index and run the release again`,
       { cause: err },
     );
   }
-  return [...new Set([...access.environment.plans.map((p) => p.name), ...listed])];
+  return [...new Set([...configured.map((p) => p.name), ...listed])];
 }
 
-function printHoldOutcome(io: CliIo, outcome: LegalHoldOutcome, json: boolean, done: string): void {
+function printHoldOutcome(io: CliIo, backupId: string, outcome: LegalHoldOutcome, halves: HoldHalves, json: boolean, done: string): void {
+  // A DR half left undone for want of the DR account's credentials is said as such, not as "skipped".
+  const drCatalog = halves.drNeedsCredentials ? { state: 'needs-dr-account-credentials' } : outcome.dr;
   if (json) {
-    io.out(JSON.stringify({ backupId: outcome.record.backupId, hold: outcome.record.hold ?? null, drCatalog: outcome.dr, objects: outcome.objects ?? [] }, null, 2));
+    io.out(JSON.stringify({ backupId: outcome.record?.backupId ?? backupId, hold: outcome.record?.hold ?? null, drCatalog, objects: outcome.objects ?? [] }, null, 2));
     return;
   }
-  io.out(done);
-  if (outcome.dr.state === 'written') io.out('  The DR catalog has it too.');
-  if (outcome.dr.state === 'absent') io.out('  The DR catalog has no record of this backup yet: replication copies the record, hold included.');
-  if (outcome.dr.state === 'unreachable') io.err(`warning: the DR catalog could not be written (${outcome.dr.problem}); run the command again when the DR region answers.`);
-  for (const result of outcome.objects ?? []) printVaultHold(io, result, outcome.record.hold !== undefined);
+  if (outcome.record) io.out(done);
+  if (outcome.dr.state === 'written' && halves.primary) io.out('  The DR catalog has it too.');
+  if (outcome.dr.state === 'absent' && halves.primary) io.out('  The DR catalog has no record of this backup yet: replication copies the record, hold included.');
+  if (outcome.dr.state === 'absent' && !halves.primary) io.out(`The DR catalog has no record of backup ${backupId} yet (not replicated, or no such backup): nothing was changed there; replication copies the primary catalog's record, hold included.`);
+  if (outcome.dr.state === 'unreachable' && !halves.drRequired) io.err(`warning: the DR catalog could not be written (${outcome.dr.problem}); run the command again when the DR region answers.`);
+  if (!halves.dr && !halves.drNeedsCredentials) io.out('  The DR catalog and the DR vault were left alone (--only primary).');
+  for (const result of outcome.objects ?? []) if (!(halves.drRequired && result.vault === 'dr' && result.state === 'unreachable')) printVaultHold(io, result, outcome.record?.hold !== undefined);
 }
 
 function printVaultHold(io: CliIo, result: VaultHoldResult, on: boolean): void {
@@ -272,15 +331,22 @@ export function retentionCounts(decisions: readonly RetentionDecision[]): { kept
   return { kept: committed.filter((d) => d.keep).length, notCommitted: decisions.length - committed.length };
 }
 
+const ONLY_HELP = "primary or dr: write only that region's catalog and vault (the DR half of a DR stack in another account, run with that account's credentials)";
+const DR_PROFILE_HELP = "with --aws: the AWS profile of the DR account (drAccount), whose credentials write the DR catalog and the DR vault's legal holds";
+
 /** Adds hold, release and forget to the `backups` command group. */
 export function registerRetentionCommands(backups: Command): void {
   withTargetOptions(backups.command('hold <backupId>').description('put a legal hold on a backup: every retention policy keeps it until released'))
     .option('--reason <text>', 'why (a case or ticket); required')
     .option('--by <name>', 'who sets the hold (default: the local user name)')
+    .option('--only <half>', ONLY_HELP)
+    .option('--dr-profile <profile>', DR_PROFILE_HELP)
     .action(async (backupId: string, opts: BackupsHoldOptions) => {
       process.exitCode = await backupsHoldCommand(backupId, opts);
     });
   withTargetOptions(backups.command('release <backupId>').description('lift the legal hold of a backup'))
+    .option('--only <half>', ONLY_HELP)
+    .option('--dr-profile <profile>', DR_PROFILE_HELP)
     .action(async (backupId: string, opts: BackupsReleaseOptions) => {
       process.exitCode = await backupsReleaseCommand(backupId, opts);
     });

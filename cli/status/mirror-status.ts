@@ -1,5 +1,6 @@
 import { parseScheduleExpression } from '../../config/schedule-expression';
-import { type MirrorDifference, type MirrorRecord } from '../../lambdas/mirror/mirror-record';
+import { type MirrorDifference, type MirrorRecord, mirrorPk } from '../../lambdas/mirror/mirror-record';
+import { reportedDifference } from '../../lambdas/mirror/reported-difference';
 import { nextFireTime } from '../../config/next-fire-time';
 import { secondsBetween } from './seconds-between';
 
@@ -39,6 +40,7 @@ export type SourceMirrorStatus = {
   compared?: number;
   differences?: number;
   inFlight?: number;
+  /** The record's first difference, a DynamoDB item's key named by its attribute names and digest (reportedKey): `status --json` and the lines are read where the key's values must not be. */
   firstDifference?: MirrorDifference;
   /** The replication lag the check measured; null when it could not (DynamoDB), absent without a check. */
   lagSeconds?: number | null;
@@ -108,8 +110,16 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
 
   const reasons: string[] = [];
   const of = `mirror of ${source.name} (${check.mirror})`;
+  // A table's key is named by reportedKey whichever of the source and its record says it is one.
+  const keyType = source.type === 'dynamodb' ? source.type : check.type;
+  const firstDifference = check.firstDifference ? reportedDifference(keyType, check.firstDifference) : undefined;
   if (verdict === 'differences') {
-    const first = check.firstDifference ? `, first ${JSON.stringify(check.firstDifference.key)} (${check.firstDifference.reason})` : '';
+    // An S3 key or a path is a name and is quoted; a DynamoDB item's key is its values, so the line says where the key itself is.
+    const first = !firstDifference
+      ? ''
+      : keyType === 'dynamodb'
+        ? `, first ${firstDifference.key} (${firstDifference.reason}; the key itself is in ${mirrorPk(check.source)} of the DR catalog)`
+        : `, first ${JSON.stringify(firstDifference.key)} (${firstDifference.reason})`;
     // A difference stays open across checks until seen equal again (lambdas/mirror/mirror-verdict.ts): say since when.
     const since = check.unresolvedSince && check.unresolvedSince !== check.checkedAt ? `, open since ${check.unresolvedSince}` : '';
     reasons.push(`${of}: the check of ${check.checkedAt} found ${check.differences} difference(s)${first}${since}: see \`lifeboat backups list --plan ${plan}\` and the replication rule`);
@@ -133,7 +143,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     compared: check.compared,
     differences: check.differences,
     inFlight: check.inFlight,
-    ...(check.firstDifference ? { firstDifference: check.firstDifference } : {}),
+    ...(firstDifference ? { firstDifference } : {}),
     lagSeconds: check.lagSeconds,
     ...(check.note !== undefined ? { note: check.note } : {}),
     ...(unreachable ? { unreachable } : {}),

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { encodeItemText, ItemCodecError } from '../sources/dynamodb-item-codec';
 
 /**
  * Attribute values as JSON with map keys sorted and binary values as base64 strings, so two equal items
@@ -58,4 +60,37 @@ export function itemKeyOf(text: string): Record<string, AttributeValue> {
     throw new ItemKeyTextError(`${JSON.stringify(text)} is not a DynamoDB item key: ${problems}`);
   }
   return parsed.data as Record<string, AttributeValue>;
+}
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * An item's key named without its values: `item with key ("email") sha256:<hex>`. A key is made of the
+ * item's own attribute values (an email, an account number), so what leaves the catalog — the mirror
+ * check's output and cause in the execution's history, a failover's reason, `lifeboat status` — names the
+ * key attributes and a digest only (docs/SECURITY.md, "Logs"). The digest is the SHA-256 of the key's
+ * canonical DynamoDB JSON (encodeItemText, the digest backups take of a key for their page boundaries,
+ * lambdas/sources/dynamodb-page-entries.ts), which is the very text the `MIRROR#` item holds
+ * (itemKeyText): `printf %s '<key>' | sha256sum` matches it. Text that is no key (a damaged record) is
+ * named by the digest of the text itself, still without its values.
+ */
+export function itemKeyLabel(text: string): string {
+  let key: Record<string, AttributeValue>;
+  try {
+    key = itemKeyOf(text);
+  } catch (err) {
+    if (err instanceof ItemKeyTextError) return `item key sha256:${sha256Hex(text)} (not an item key Lifeboat reads)`;
+    throw err;
+  }
+  let canonical: string;
+  try {
+    canonical = encodeItemText(key);
+  } catch (err) {
+    // A key itemKeyOf accepts and the codec refuses (an N that is no decimal number): the text is its only form.
+    if (!(err instanceof ItemCodecError)) throw err;
+    canonical = text;
+  }
+  const names = Object.keys(key).sort(byCodeUnit).map((name) => JSON.stringify(name)).join(', ');
+  return `item with key (${names}) sha256:${sha256Hex(canonical)}`;
 }

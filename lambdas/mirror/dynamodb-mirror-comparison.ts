@@ -1,5 +1,5 @@
 import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, GetItemCommand, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { canonicalAttributes, itemKeyOf, itemKeyText } from './dynamodb-item-key';
+import { canonicalAttributes, itemKeyLabel, itemKeyOf, itemKeyText, ItemKeyTextError } from './dynamodb-item-key';
 import { type MirrorDifference } from './mirror-record';
 
 export type DynamoDbMirrorWindow = {
@@ -15,6 +15,28 @@ export type DynamoDbMirrorWindow = {
 const MAX_DIFFERENCES = 20;
 
 type Item = Record<string, AttributeValue>;
+
+/**
+ * The window's cursor (the `MIRROR#` item's `cursor`) is not an item key this version reads. Its message
+ * names the cursor by itemKeyLabel, not its text: the error is the execution's cause, and a key's text is
+ * the item's values.
+ */
+export class MirrorCursorError extends Error {
+  override readonly name = 'MirrorCursorError';
+  constructor(table: string, cursor: string, cause: ItemKeyTextError) {
+    super(`the mirror check's cursor for table ${table} (${itemKeyLabel(cursor)}) is not a DynamoDB item key: set \`cursor\` of its MIRROR# item in the DR catalog to "" to start the next pass at the table's beginning`, { cause });
+  }
+}
+
+/** The Scan's ExclusiveStartKey for the window after `cursor`. */
+function startKey(table: string, cursor: string): Item {
+  try {
+    return itemKeyOf(cursor);
+  } catch (err) {
+    if (err instanceof ItemKeyTextError) throw new MirrorCursorError(table, cursor, err);
+    throw err;
+  }
+}
 
 /**
  * How the replica's copy of an item differs from the source's, attribute by attribute, or undefined when
@@ -51,7 +73,7 @@ export async function compareDynamoDbMirror(
     };
   }
   const page = await source.ddb.send(
-    new ScanCommand({ TableName: source.table, Limit: options.samples, ...(options.after ? { ExclusiveStartKey: itemKeyOf(options.after) } : {}) }),
+    new ScanCommand({ TableName: source.table, Limit: options.samples, ...(options.after ? { ExclusiveStartKey: startKey(source.table, options.after) } : {}) }),
   );
   const examples: MirrorDifference[] = [];
   let differences = 0;

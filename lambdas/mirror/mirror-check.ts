@@ -14,6 +14,7 @@ import { compareFileMirror } from './file-mirror-comparison';
 import { type FileSamplesLog } from './file-samples-log';
 import { MAX_UNRESOLVED, mirrorVerdict, openDifferences } from './mirror-verdict';
 import { recheckS3Keys } from './s3-mirror-recheck';
+import { differingKeyText, reportedDifference } from './reported-difference';
 
 export type MirrorCheckInput = {
   /** Entries per source per run. */
@@ -49,6 +50,7 @@ export type FileReplica = {
 
 /** One source's outcome in the execution's output. */
 export type MirrorCheckOfSource = Pick<MirrorRecord, 'source' | 'mirror' | 'passed' | 'compared' | 'differences' | 'inFlight' | 'lagSeconds' | 'unresolvedSince'> & {
+  /** The record's first difference, its key as reportedKey names it: the output is in the execution's history, where a DynamoDB key's values must not be. */
   firstDifference?: MirrorDifference;
   note?: string;
   /** The source could not be reached: nothing compared, the previous check kept. */
@@ -60,11 +62,25 @@ export type MirrorCheckResult = {
   /** Every mirrored source equal to its mirror (or unreachable, which says nothing against the mirror). */
   passed: boolean;
   sources: MirrorCheckOfSource[];
-  /** When not passed: the first failed source, its first differing key and the lag (the Fail state's cause). */
+  /** When not passed: the first failed source, its first differing key (as differingKeyText names it) and the lag (the Fail state's cause). */
   cause?: string;
 };
 
 const fmtLag = (lag: number | null): string => (lag === null ? 'unknown' : `${lag.toFixed(1)} s`);
+
+/** The Fail state's cause for a source whose check did not pass, from its record (the key named by differingKeyText, never a DynamoDB key's values). */
+function causeOf(record: MirrorRecord): string {
+  const first = record.firstDifference;
+  return (
+    `Mirror of ${record.source} (${record.mirror}) differs from its source: ` +
+    (first
+      ? `first differing ${differingKeyText(record.type, first.key)} (${first.reason}${first.foundAt !== undefined && first.foundAt !== record.checkedAt ? `, found ${first.foundAt} and not resolved since` : ''}); ${record.differences} difference(s); `
+      : record.differences > 0
+        ? `${record.differences} difference(s) not resolved since ${record.unresolvedSince ?? '?'} (more than the check lists by key: a full pass without a difference clears them); `
+        : `${record.note ?? 'not compared'}; `) +
+    `lag ${fmtLag(record.lagSeconds)}`
+  );
+}
 
 /**
  * The mirror check: for each mirrored source, the next window compared with its mirror in this region,
@@ -76,6 +92,7 @@ const fmtLag = (lag: number | null): string => (lag === null ? 'unknown' : `${la
 export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckDeps): Promise<MirrorCheckResult> {
   const checkedAt = new Date(deps.now()).toISOString();
   const results: MirrorCheckOfSource[] = [];
+  let cause: string | undefined;
   for (const plan of deps.plans) {
     for (const source of plan.sources) {
       const mirror = mirrorOf(source);
@@ -184,6 +201,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         continue;
       }
       await deps.log.record(record);
+      if (!record.passed && cause === undefined) cause = causeOf(record);
       results.push({
         source: record.source,
         mirror: record.mirror,
@@ -192,28 +210,11 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         differences: record.differences,
         inFlight: record.inFlight,
         lagSeconds: record.lagSeconds,
-        ...(record.firstDifference ? { firstDifference: record.firstDifference } : {}),
+        ...(record.firstDifference ? { firstDifference: reportedDifference(record.type, record.firstDifference) } : {}),
         ...(record.unresolvedSince !== undefined ? { unresolvedSince: record.unresolvedSince } : {}),
         ...(record.note !== undefined ? { note: record.note } : {}),
       });
     }
   }
-  const failed = results.find((r) => !r.passed && r.unreachable === undefined);
-  return {
-    checkedAt,
-    passed: failed === undefined,
-    sources: results,
-    ...(failed
-      ? {
-          cause:
-            `Mirror of ${failed.source} (${failed.mirror}) differs from its source: ` +
-            (failed.firstDifference
-              ? `first differing key ${JSON.stringify(failed.firstDifference.key)} (${failed.firstDifference.reason}${failed.firstDifference.foundAt !== undefined && failed.firstDifference.foundAt !== checkedAt ? `, found ${failed.firstDifference.foundAt} and not resolved since` : ''}); ${failed.differences} difference(s); `
-              : failed.differences > 0
-                ? `${failed.differences} difference(s) not resolved since ${failed.unresolvedSince ?? '?'} (more than the check lists by key: a full pass without a difference clears them); `
-                : `${failed.note ?? 'not compared'}; `) +
-            `lag ${fmtLag(failed.lagSeconds)}`,
-        }
-      : {}),
-  };
+  return { checkedAt, passed: cause === undefined, sources: results, ...(cause !== undefined ? { cause } : {}) };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mirrorOf, type SourceConfig } from '../../config/lifeboat-config';
 import { type MirrorRecord } from './mirror-record';
+import { differingKeyText } from './reported-difference';
 
 /** Where a failover takes a source from, and why (the failover report says it per source). */
 export const mirrorChoiceSchema = z.object({
@@ -37,8 +38,11 @@ export function chooseSourceCopy(
   // A difference still open means the mirror lacks data, whatever the last window's lag says (also in a record marked passed, which no check writes).
   const open = check.unresolvedSince !== undefined || (check.unresolved?.length ?? 0) > 0 || check.untracked !== undefined;
   if (!check.passed || open) {
+    // The reason is in the failover's output and report: a DynamoDB key by its names and digest, never its values
+    // (a table's key is named so whichever of the source and its record says it is one).
+    const keyType = source.type === 'dynamodb' ? source.type : check.type;
     const first = check.firstDifference
-      ? `first differing key ${JSON.stringify(check.firstDifference.key)} (${check.firstDifference.reason})`
+      ? `first differing ${differingKeyText(keyType, check.firstDifference.key)} (${check.firstDifference.reason})`
       : check.differences > 0
         ? `${check.differences} difference(s) not listed by key`
         : (check.note ?? 'not compared');

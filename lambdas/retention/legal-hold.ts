@@ -2,6 +2,7 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type LegalHold } from '../catalog/backup-record';
 import { UnknownBackupError } from '../catalog/catalog-errors';
 import { InvalidInputError } from '../runtime/errors';
+import { isAccountRefusal } from './account-refusal';
 import { type VaultHoldResult } from './object-legal-hold';
 
 /** What a hold or release writes in one catalog. */
@@ -15,19 +16,35 @@ export type HoldCatalog = Pick<BackupCatalog, 'setHold' | 'clearHold'>;
 export type ObjectLegalHold = (record: BackupRecord, on: boolean) => Promise<VaultHoldResult[]>;
 
 export type LegalHoldDeps = {
-  /** The primary region's catalog: the hold must land there, or the command fails. */
-  primary: HoldCatalog;
-  /** The DR region's catalog, written when it can be reached; a failure there is a warning. */
+  /**
+   * The primary region's catalog: the hold must land there, or the command fails. Absent when only the DR half
+   * is written (`--only dr`, with the DR account's credentials when the DR stack is in another account).
+   */
+  primary?: HoldCatalog | undefined;
+  /** The DR region's catalog, written after the primary's; a failure there is reported, not thrown. */
   dr?: HoldCatalog | undefined;
+  /**
+   * The DR catalog is another account's (`drAccount`): a refusal there (AccessDenied, ResourceNotFound) comes from
+   * credentials of the wrong account and is reported `refused`, since running the command again would change nothing.
+   */
+  drInAnotherAccount?: boolean | undefined;
   objectLegalHold?: ObjectLegalHold | undefined;
 };
 
-/** The primary's record as written, and what became of the DR catalog's copy. */
+/** The record as written, and what became of the DR catalog's copy. */
 export type LegalHoldOutcome = {
-  record: BackupRecord;
-  /** `written`; `absent` when the DR catalog has no record of the backup yet (not replicated: replication copies the hold with it); or why it could not be written. */
-  dr: { state: 'written' } | { state: 'absent' } | { state: 'skipped' } | { state: 'unreachable'; problem: string };
-  /** Per vault, the S3 legal holds on the backup's objects (absent without the Object Lock seam). */
+  /**
+   * The primary catalog's record as written; with the DR half only, the DR catalog's, and undefined when the DR
+   * catalog has none (`dr` is then `absent`).
+   */
+  record: BackupRecord | undefined;
+  /**
+   * `written`; `absent` when the DR catalog has no record of the backup yet (not replicated: replication copies the
+   * primary's record, hold included); `skipped` when no DR catalog was given; `refused` when the DR catalog is another
+   * account's and refused these credentials; `unreachable` when its region did not answer.
+   */
+  dr: { state: 'written' } | { state: 'absent' } | { state: 'skipped' } | { state: 'refused'; problem: string } | { state: 'unreachable'; problem: string };
+  /** Per vault, the S3 legal holds on the backup's objects (absent without the Object Lock seam, or without a record). */
   objects?: VaultHoldResult[];
 };
 
@@ -49,17 +66,25 @@ export async function releaseBackup(backupId: string, deps: LegalHoldDeps): Prom
 }
 
 async function writeBoth(write: (catalog: HoldCatalog) => Promise<BackupRecord>, deps: LegalHoldDeps, on: boolean): Promise<LegalHoldOutcome> {
-  const record = await write(deps.primary);
+  if (!deps.primary && !deps.dr) throw new InvalidInputError('Invalid legal hold: neither the primary nor the DR catalog was given; name at least one half (--only primary|dr)');
+  const primaryRecord = deps.primary ? await write(deps.primary) : undefined;
+  let drRecord: BackupRecord | undefined;
   let dr: LegalHoldOutcome['dr'] = { state: 'skipped' };
   if (deps.dr) {
     try {
-      await write(deps.dr);
+      drRecord = await write(deps.dr);
       dr = { state: 'written' };
     } catch (err) {
-      if (err instanceof UnknownBackupError) dr = { state: 'absent' };
-      else dr = { state: 'unreachable', problem: err instanceof Error ? err.message : String(err) };
+      dr = drFailure(err, deps.drInAnotherAccount === true);
     }
   }
-  if (!deps.objectLegalHold) return { record, dr };
+  const record = primaryRecord ?? drRecord;
+  if (!deps.objectLegalHold || !record) return { record, dr };
   return { record, dr, objects: await deps.objectLegalHold(record, on) };
+}
+
+function drFailure(err: unknown, inAnotherAccount: boolean): LegalHoldOutcome['dr'] {
+  if (err instanceof UnknownBackupError) return { state: 'absent' };
+  const problem = err instanceof Error ? err.message : String(err);
+  return inAnotherAccount && isAccountRefusal(err) ? { state: 'refused', problem } : { state: 'unreachable', problem };
 }

@@ -6,12 +6,16 @@ import { Construct } from 'constructs';
 import { KEY_USER_TAG } from './security-options';
 import { CATALOG_TABLE_KEYS } from '../../config/catalog-table-keys';
 
+/** The partitions of the DR catalog that replication writes from the primary account: backup records and their per-source index items. */
+export const REPLICATED_PARTITIONS = ['BACKUP#*', 'SOURCE#*'] as const;
+
 export type CatalogTableProps = {
   readonly tableName: string;
   readonly encryptionKey: kms.IKey;
   /**
-   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the table and put items (never
-   * get, update or delete one): the primary account, for the DR catalog of a DR stack in another account.
+   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the table and put items of the
+   * partitions replication writes (REPLICATED_PARTITIONS; never get, update or delete one): the primary account, for
+   * the DR catalog of a DR stack in another account.
    * @default the table's own account only (no resource policy)
    */
   readonly userAccount?: { readonly account: string; readonly keyUser: string };
@@ -54,17 +58,26 @@ export class CatalogTable extends Construct {
       const stack = Stack.of(this);
       const tableArn = `arn:${stack.partition}:dynamodb:${stack.region}:${stack.account}:table/${props.tableName}`;
       // What the primary account's roles do with the DR catalog, and no more: the backup's replicate step queries the
-      // plans' records (byPlan) and puts those the DR catalog lacks (a PutItem conditioned on attribute_not_exists),
-      // and the scrub queries byPlan for what the DR retention forgot. Nothing there gets or updates an item: the
-      // file sampler's GetItem is of a mirror, which a DR stack in another account refuses, and the operator's CLI
-      // addresses the DR catalog by name, in its own credentials' account.
+      // plans' records (byPlan) and puts those the DR catalog lacks (putRebuiltBackup: a BACKUP# record, conditioned on
+      // attribute_not_exists; indexCommittedBackup: its SOURCE# index items), and the scrub queries byPlan for what the
+      // DR retention forgot. Nothing there gets or updates an item: the file sampler's GetItem is of a mirror, which a DR
+      // stack in another account refuses, and the operator's legal holds are written with the DR account's credentials.
+      const principals = [new iam.AccountPrincipal(props.userAccount.account)];
+      const tagged = { [`aws:PrincipalTag/${KEY_USER_TAG}`]: props.userAccount.keyUser };
+      this.table.addToResourcePolicy(
+        new iam.PolicyStatement({ sid: 'CatalogUseByTheProtectionsRolesOfThePrimaryAccount', principals, actions: ['dynamodb:Query'], resources: [tableArn, `${tableArn}/index/*`], conditions: { StringEquals: tagged } }),
+      );
+      // A PutItem replaces a whole item (no policy can insist on its condition), so it is kept to the partitions replication
+      // writes: the DR account's own items in this table (TARGET# claims, APPROVALS, PRUNE#, LOCK#, DRILLS, SCRUB#,
+      // MIRROR#, INDEXSWEEP#) stay out of the primary account's reach. Its own statement: the Query of the byPlan index
+      // is keyed by plan name, not by these partitions.
       this.table.addToResourcePolicy(
         new iam.PolicyStatement({
-          sid: 'CatalogUseByTheProtectionsRolesOfThePrimaryAccount',
-          principals: [new iam.AccountPrincipal(props.userAccount.account)],
-          actions: ['dynamodb:PutItem', 'dynamodb:Query'],
-          resources: [tableArn, `${tableArn}/index/*`],
-          conditions: { StringEquals: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: props.userAccount.keyUser } },
+          sid: 'CatalogRecordsByTheProtectionsRolesOfThePrimaryAccount',
+          principals,
+          actions: ['dynamodb:PutItem'],
+          resources: [tableArn],
+          conditions: { StringEquals: tagged, 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...REPLICATED_PARTITIONS] } },
         }),
       );
     }

@@ -179,7 +179,7 @@ export class LifeboatVault extends Construct {
       ],
     });
     denyVaultTampering(this.bucket, breakGlassArn);
-    if (props.userAccount !== undefined) allowVaultUseFrom(this.bucket, props.userAccount, props.keyUser ?? props.bucketName);
+    if (props.userAccount !== undefined) allowVaultUseFrom(this.bucket, props.userAccount, props.keyUser ?? props.bucketName, props.immutability);
     // A sibling, not a child: the alias keeps the logical id it had before vaults were constructs of their own.
     if (props.keyAlias !== undefined) this.keyAlias = new kms.Alias(scope, `${id}KeyAlias`, { aliasName: props.keyAlias, targetKey: this.key });
     if (props.replica) {

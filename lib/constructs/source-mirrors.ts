@@ -194,7 +194,10 @@ export class SourceMirrors extends Construct {
     };
     allow({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [bucket.bucketArn], conditions: ownedBy(sourceBucketAccount(stack, source)) });
     allow({ actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], resources: [bucket.arnForObjects(`${config.prefix}*`)], conditions: ownedBy(sourceBucketAccount(stack, source)) });
-    allow({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${mirrorArn}/*`] });
+    // The mirror bucket is the DR stack's: pinned to its account, so a bucket of that name in another account (ours deleted
+    // out of band while the rule is live) never receives the replicas, whatever its bucket policy allows.
+    const drAccount = Stack.of(props.drScope).account;
+    allow({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${mirrorArn}/*`], conditions: ownedBy(Token.isUnresolved(drAccount) ? stack.account : drAccount) });
     // The mirrors' key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
     allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [mirrorKey.arn] });
     if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });

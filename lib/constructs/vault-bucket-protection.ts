@@ -1,5 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { longestRetentionDays } from '../../config/object-lock-window';
+import type { LifeboatVaultImmutability } from './lifeboat-vault';
 import { KEY_USER_TAG } from './security-options';
 
 /**
@@ -30,7 +32,9 @@ export const VAULT_TAMPERING_ACTIONS = [
  * (docs/ARCHITECTURE.md): replication writes packs with their plan's tier tag (PutObject with Tagging needs
  * s3:PutObjectTagging), the scrub's repair reads a healthy pack's tags to write them with the repaired copy
  * (s3:GetObjectTagging), and a restore from the DR vault thaws archived packs (s3:RestoreObject: a temporary copy).
- * `s3:PutObject` is not among them: allowVaultUseFrom allows it create-only (createOnlyPutStatements).
+ * `s3:PutObject` is not among them: allowVaultUseFrom allows it create-only (createOnlyPutStatements). Retention
+ * (s3:PutObjectRetention, and PutObject's lock headers) only in the vault's mode and no longer than replication asks
+ * for: allowVaultUseFrom's lock bounds (remoteLockBoundStatements).
  */
 export const REMOTE_VAULT_USE_ACTIONS = [
   's3:GetObject',
@@ -109,6 +113,50 @@ export function createOnlyPutStatements(resources: string[], options: CreateOnly
 }
 
 /**
+ * One day beyond the longest retention replication asks for (longestRetentionDays): S3 counts
+ * `s3:object-lock-remaining-retention-days` in whole days on its own clock, so a request for exactly that window,
+ * made by a function whose clock runs a little ahead or counted rounded up, must still pass.
+ */
+export const REMAINING_RETENTION_MARGIN_DAYS = 1;
+
+/**
+ * The Object Lock a principal of `account` may ask for in a vault locked as `immutability` says: the vault's own
+ * mode, for at most the days of the longest extension commit and replication make (config/object-lock-window.ts)
+ * plus REMAINING_RETENTION_MARGIN_DAYS, and no event hold (Lifeboat sets none). Denies, for every principal of that
+ * account whatever another statement allows it, `s3:PutObject` (lock headers on a PutObject, CopyObject or
+ * CreateMultipartUpload) and `s3:PutObjectRetention` (the condition keys `s3:object-lock-mode`,
+ * `s3:object-lock-remaining-retention-days`, `s3:object-lock-event-hold` and `s3:object-lock-event-hold-duration-days`
+ * of both actions in the Service Authorization Reference):
+ * - with `s3:object-lock-mode` present and not the vault's mode. Present (the Null test): a negated operator, and
+ *   its IfExists form alike, is true for an absent key, and a PutObject without lock headers, which is how
+ *   replication writes, must pass: S3 gives it the bucket's default retention, the DR account's own setting;
+ * - with `s3:object-lock-remaining-retention-days` above that bound (a numeric operator is false for an absent key);
+ * - with an event hold or its duration, which would keep an object locked until the hold is released and then for
+ *   up to a hundred years.
+ * Without them a compromised primary account could lock what it adds, or what is there, in COMPLIANCE mode for up
+ * to a hundred years, which no one in the DR account, its root included, could undo (audit R34 F2).
+ */
+export function remoteLockBoundStatements(objects: string, account: string, immutability: LifeboatVaultImmutability): iam.PolicyStatement[] {
+  const ofAccount = { StringEquals: { 'aws:PrincipalAccount': account } };
+  const deny = (sid: string, conditions: Conditions) =>
+    new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject', 's3:PutObjectRetention'],
+      resources: [objects],
+      conditions: mergeConditions(ofAccount, conditions),
+    });
+  const longest = longestRetentionDays(immutability.days) + REMAINING_RETENTION_MARGIN_DAYS;
+  return [
+    deny('DenyOtherLockModesToThePrimaryAccount', { StringNotEquals: { 's3:object-lock-mode': immutability.mode }, Null: { 's3:object-lock-mode': 'false' } }),
+    deny('DenyLongerLocksToThePrimaryAccount', { NumericGreaterThan: { 's3:object-lock-remaining-retention-days': String(longest) } }),
+    deny('DenyEventHoldsToThePrimaryAccount', { Null: { 's3:object-lock-event-hold': 'false' } }),
+    deny('DenyEventHoldDurationsToThePrimaryAccount', { Null: { 's3:object-lock-event-hold-duration-days': 'false' } }),
+  ];
+}
+
+/**
  * Lets the roles of `account` that carry `lifeboat:key-user` = `keyUser` (the protection's prefix) use
  * the vault as REMOTE_VAULT_USE_ACTIONS says, and add objects create-only: cross-account access needs the
  * bucket's consent besides the roles' own policies, which keep each role to its prefixes. By account and tag,
@@ -124,8 +172,9 @@ export function createOnlyPutStatements(resources: string[], options: CreateOnly
  * account whatever another statement may allow it later: an object-creating PutObject (`s3:ObjectCreationOperation`
  * true: PutObject, CompleteMultipartUpload) without If-None-Match is refused. The scrub's repair of a damaged copy
  * in this vault, which overwrites, is the DR account's to run (docs/SECURITY.md, "The DR vault in another account").
+ * With `immutability` (the vault's Object Lock), what that account may lock is bounded too (remoteLockBoundStatements).
  */
-export function allowVaultUseFrom(bucket: s3.IBucket, account: string, keyUser: string): void {
+export function allowVaultUseFrom(bucket: s3.IBucket, account: string, keyUser: string, immutability?: LifeboatVaultImmutability): void {
   const primary = [new iam.AccountPrincipal(account)];
   const tagged = { StringEquals: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: keyUser } };
   bucket.addToResourcePolicy(
@@ -151,6 +200,7 @@ export function allowVaultUseFrom(bucket: s3.IBucket, account: string, keyUser: 
       conditions: { StringEquals: { 'aws:PrincipalAccount': account }, Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
     }),
   );
+  if (immutability) for (const statement of remoteLockBoundStatements(bucket.arnForObjects('*'), account, immutability)) bucket.addToResourcePolicy(statement);
 }
 
 /**

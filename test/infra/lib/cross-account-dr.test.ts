@@ -3,8 +3,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { type IConstruct } from 'constructs';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
+import { longestRetentionDays } from '../../../config/object-lock-window';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { InvalidLifeboatPropsError } from '../../../lib';
+import { REMAINING_RETENTION_MARGIN_DAYS } from '../../../lib/constructs/vault-bucket-protection';
+import { retentionWindow } from '../../../vault/repository/snapshot-locks';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
@@ -82,6 +85,21 @@ it('lets the primary account\'s replicate role add objects to the DR vault and r
   expect(await simulatedDecision(role(dev.protection.restoreWorkflow.functions.shard), 's3:GetObject', drObject('data/ab/abcd'))).toBe('Allowed');
 });
 
+it('lets the primary account put only the DR catalog items replication writes (BACKUP#, SOURCE#), none of the DR account\'s own', async () => {
+  const replicate = role(dev.protection.backupWorkflow.functions.replicate);
+  const taggedAdmin = { ...primaryAdmin, arn: `arn:aws:iam::${PRIMARY}:role/forger`, tags: replicate.tags };
+  const put = (principal: SimulatedPrincipal, partition: string) => simulatedDecision(principal, 'dynamodb:PutItem', drTable, { 'dynamodb:LeadingKeys': [partition] });
+  // What writeDrCatalog puts: the record (putRebuiltBackup) and its per-source index items (indexCommittedBackup).
+  for (const partition of ['BACKUP#20261201T000000Z-aaaaaaaa', 'SOURCE#demo-orders']) expect([partition, await put(replicate, partition)]).toEqual([partition, 'Allowed']);
+  // A PutItem replaces the whole item: the DR account's restore claims, approvals, prune and drill runs, leases,
+  // scrub runs, mirror checks and index sweeps are out of reach, even of a role an admin tags and allows everything.
+  const own = ['TARGET#demo-orders', 'APPROVALS', 'PRUNE#dr', 'LOCK#demo', 'DRILLS', 'SCRUB#RUNS', 'MIRROR#demo-assets', 'INDEXSWEEP#demo'];
+  for (const principal of [replicate, taggedAdmin]) {
+    for (const partition of own) expect([principal.arn, partition, await put(principal, partition)]).toEqual([principal.arn, partition, expect.stringMatching(/Denied$/)]);
+  }
+  expect(await simulatedDecision(taggedAdmin, 'dynamodb:UpdateItem', drTable, { 'dynamodb:LeadingKeys': ['BACKUP#20261201T000000Z-aaaaaaaa'] })).toMatch(/Denied$/);
+});
+
 it('no principal of the primary account can delete from, re-policy or read the DR vault without the protection\'s tag, nor destroy the DR keys or catalog', async () => {
   for (const principal of [...primaryRoles, { name: 'administrator', ...primaryAdmin }]) {
     for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion']) expect([principal.name, action, await simulatedDecision(principal, action, drObject('snapshots/abc'))]).toEqual([principal.name, action, expect.stringMatching(/Denied$/)]);
@@ -149,5 +167,79 @@ describe('refused settings, each naming the field', () => {
     const mirrored = { ...base, drAccount: DR, plans: base.plans.map((p) => ({ ...p, sources: p.sources.map((s) => (s.type === 's3' ? { ...s, mirror: true } : s)) })) };
     expect(attempt(mirrored)).toThrow(InvalidLifeboatPropsError);
     expect(attempt(mirrored)).toThrow(/plans\[0\]\.sources\[0\]\.mirror: source "demo-assets" has a mirror, which a DR vault in another account \(drAccount\) does not offer/);
+  });
+});
+
+describe('with immutability: the Object Lock the primary account may put on the DR vault (audit R34 F2)', () => {
+  const IMMUTABILITY = { mode: 'GOVERNANCE', days: 30 } as const;
+  const locked = synthesizeApp((app) => buildLifeboatApp(app, { environments: config.environments.map((e) => ({ ...e, immutability: IMMUTABILITY })) } as LifeboatConfig));
+  const lockedDev = locked.built.get('dev');
+  if (!lockedDev) throw new Error('the sample config defines the dev environment');
+  const lockedSides = {
+    primary: new DeployedPolicies(Template.fromStack(lockedDev.primary).toJSON() as CfnTemplate, { account: PRIMARY, region: 'us-east-1' }),
+    dr: new DeployedPolicies(Template.fromStack(lockedDev.dr).toJSON() as CfnTemplate, { account: DR, region: 'us-west-2' }),
+  };
+  const lockedPolicy = lockedSides.dr.bucketPolicy(logicalId(lockedDev.protection.drVault.bucket));
+  const lockedObject = (key: string) => ({ arn: `arn:aws:s3:::${lockedDev.protection.names.drVault}/${key}`, account: DR, policy: lockedPolicy });
+  const replicateRole = lockedDev.protection.backupWorkflow.functions.replicate.role;
+  if (!replicateRole) throw new Error('the replicate function has no role');
+  const replicate = principalOfRole(lockedSides.primary, logicalId(replicateRole));
+  /** A role the compromised primary admin makes with every permission and the protection's tag, which the DR vault trusts. */
+  const forger = { ...primaryAdmin, arn: `arn:aws:iam::${PRIMARY}:role/forger`, tags: replicate.tags };
+  const create = { 's3:if-none-match': '*', 's3:ObjectCreationOperation': 'true' };
+  const parts = { 's3:ObjectCreationOperation': 'false' };
+  /** The days from now to the end of the window replication extends to (snapshot-locks.ts retentionWindow), as S3 would count them. */
+  const now = new Date('2026-12-05T00:00:00Z');
+  const windowDays = (retentionWindow(now, IMMUTABILITY.days).extendTo.getTime() - now.getTime()) / (24 * 3600 * 1000);
+  const lock = (mode: string, days: number) => ({ 's3:object-lock-mode': mode, 's3:object-lock-remaining-retention-days': String(days) });
+  const statementsOf = (policy: unknown) => (policy as { Statement: { Sid?: string; Condition?: Record<string, Record<string, unknown>> }[] }).Statement;
+
+  it('refuses any principal of the primary account, the replicate role included, COMPLIANCE, a retention beyond replication\'s window, or an event hold', async () => {
+    for (const [name, principal] of [['replicate', replicate], ['forger', forger]] as const) {
+      const refused: [string, string, ReturnType<typeof lockedObject>, Record<string, string>][] = [
+        ['new pack locked in COMPLIANCE', 's3:PutObject', lockedObject('data/ff/ffff'), { ...create, ...lock('COMPLIANCE', IMMUTABILITY.days) }],
+        ['new pack locked until 2125', 's3:PutObject', lockedObject('data/ff/ffff'), { ...create, ...lock('GOVERNANCE', 36500) }],
+        ['multipart upload started in COMPLIANCE', 's3:PutObject', lockedObject('data/ff/ffff'), { ...parts, ...lock('COMPLIANCE', IMMUTABILITY.days) }],
+        ['existing pack turned COMPLIANCE', 's3:PutObjectRetention', lockedObject('data/ab/abcd'), lock('COMPLIANCE', 3)],
+        ['the DR vault\'s config turned COMPLIANCE', 's3:PutObjectRetention', lockedObject('config'), lock('COMPLIANCE', IMMUTABILITY.days)],
+        ['existing pack one day past the window', 's3:PutObjectRetention', lockedObject('data/ab/abcd'), lock('GOVERNANCE', windowDays + REMAINING_RETENTION_MARGIN_DAYS + 1)],
+        ['existing pack until 2125', 's3:PutObjectRetention', lockedObject('data/ab/abcd'), lock('GOVERNANCE', 36500)],
+        ['event hold', 's3:PutObjectRetention', lockedObject('data/ab/abcd'), { 's3:object-lock-event-hold': 'ON' }],
+        ['event hold duration', 's3:PutObjectRetention', lockedObject('data/ab/abcd'), { 's3:object-lock-event-hold-duration-days': '36500' }],
+      ];
+      for (const [what, action, object, context] of refused) expect([name, what, await simulatedDecision(principal, action, object, context)]).toEqual([name, what, 'ExplicitlyDenied']);
+    }
+  });
+
+  it('still allows replication\'s own calls: create-only puts without lock headers (the bucket\'s default retention) and extensions in the vault\'s mode to the end of its window', async () => {
+    expect(windowDays).toBe(33);
+    for (const key of ['data/ab/abcd', 'index/abc', 'manifest/abc', 'snapshots/abc', 'keys/abc', 'config']) {
+      expect([key, await simulatedDecision(replicate, 's3:PutObject', lockedObject(key), create)]).toEqual([key, 'Allowed']);
+      for (const days of [IMMUTABILITY.days, windowDays, windowDays + REMAINING_RETENTION_MARGIN_DAYS]) {
+        expect([key, days, await simulatedDecision(replicate, 's3:PutObjectRetention', lockedObject(key), lock(IMMUTABILITY.mode, days))]).toEqual([key, days, 'Allowed']);
+      }
+    }
+    expect(await simulatedDecision(replicate, 's3:PutObject', lockedObject('data/ff/ffff'), parts)).toBe('Allowed');
+    // A put naming the vault's own mode and days, as the bucket's default retention gives it.
+    expect(await simulatedDecision(replicate, 's3:PutObject', lockedObject('data/ff/ffff'), { ...create, ...lock(IMMUTABILITY.mode, IMMUTABILITY.days) })).toBe('Allowed');
+    // The DR account's own principals are not bound by these statements (the DR account's IAM decides for them).
+    const drAdmin = { ...primaryAdmin, arn: `arn:aws:iam::${DR}:role/administrator`, account: DR };
+    expect(await simulatedDecision(drAdmin, 's3:PutObjectRetention', lockedObject('data/ab/abcd'), lock('COMPLIANCE', 36500))).toBe('Allowed');
+  });
+
+  it('bounds retention by the longest window commit and replication ask for (config/object-lock-window.ts), plus a day', () => {
+    for (const days of [1, 9, 10, 11, 30, 299, 300, 301, 3650, 36500]) {
+      const { until, extendTo } = retentionWindow(now, days);
+      const askedDays = (Math.max(until.getTime(), extendTo.getTime()) - now.getTime()) / (24 * 3600 * 1000);
+      expect([days, askedDays]).toEqual([days, longestRetentionDays(days)]);
+    }
+    const bounds = statementsOf(lockedPolicy).filter((s) => s.Sid === 'DenyLongerLocksToThePrimaryAccount');
+    expect(bounds.map((s) => s.Condition?.NumericGreaterThan)).toEqual([{ 's3:object-lock-remaining-retention-days': String(longestRetentionDays(IMMUTABILITY.days) + REMAINING_RETENTION_MARGIN_DAYS) }]);
+  });
+
+  it('adds no lock bounds to the DR vault of an environment without immutability (it has no Object Lock)', () => {
+    const sids = statementsOf(drVault.policy).map((s) => s.Sid);
+    expect(sids).toContain('VaultUseByTheProtectionsRolesOfThePrimaryAccount');
+    expect(sids.filter((sid) => sid?.includes('Lock') || sid?.includes('EventHold'))).toEqual([]);
   });
 });

@@ -309,9 +309,14 @@ describe('primary stack', () => {
       // The repack keeps each pack's tier tag: it reads and writes the tags of packs, of no other object.
       expect(vaultKeysFor(statements, 's3:GetObjectTagging')).toEqual(['data/*']);
       expect(vaultKeysFor(statements, 's3:PutObjectTagging')).toEqual(['data/*']);
-      // Its run record: PutItem of PRUNE#* items in its region's catalog, no other item.
-      const catalogWrites = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
-      expect(catalogWrites.map((st) => [st.Action, st.Condition])).toEqual([['dynamodb:PutItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRUNE#*'] } }]]);
+      // Its run record: PutItem of PRUNE#* items in its region's catalog, no other item; and a Query of the byPlan index
+      // only (a vault that does not exist is "nothing to prune yet" only while the catalog records no backup in it).
+      const catalogAccess = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+      expect(catalogAccess.map((st) => [st.Action, st.Condition])).toEqual([
+        ['dynamodb:PutItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRUNE#*'] } }],
+        ['dynamodb:Query', undefined],
+      ]);
+      expect(JSON.stringify(catalogAccess[1]?.Resource)).toMatch(/\/index\/byPlan"\]\]\}$/);
     }
   });
 
@@ -625,7 +630,7 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
     expect(statements.map((s) => [actions(s).sort(), text(s.Resource), s.Condition ?? null])).toEqual([
       [['s3:GetReplicationConfiguration', 's3:ListBucket'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }), owned],
       [['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets/*']] }), owned],
-      [['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}/*`]] }), null],
+      [['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}/*`]] }), owned],
       [['kms:Encrypt', 'kms:GenerateDataKey'], text(mirrorKeyArn), null],
     ]);
     // The custom resource's function may put replication on the source bucket only, and pass only this role to S3.
