@@ -1,10 +1,11 @@
 import { type Command } from 'commander';
 import { type PruneLog } from '../../lambdas/catalog/prune-log';
 import { pruneRunRecord } from '../../lambdas/catalog/prune-record';
+import { confirmNotCreatedYet, newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { CodecPool, emptyPruneReport, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
-import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { pruneReportLines } from './prune-report-lines';
 import { parsePruneSettings, pruneToEnd } from './prune-to-end';
 
@@ -14,12 +15,32 @@ import { parsePruneSettings, pruneToEnd } from './prune-to-end';
  * references again is deleted, what nothing references now is condemned, packs with too much
  * garbage are repacked. A run that changes the vault is recorded in the catalog of the vault's
  * region as the workflow's are (`PRUNE#<vault>`, prune-record.ts; `lifeboat status` shows the latest).
- * A vault that does not exist yet (no backup has run) has nothing to prune: said, nothing recorded, exit 0.
+ * A vault that does not exist yet (no backup has run: its region's catalog records none stored in it) has nothing
+ * to prune: said, nothing recorded, exit 0. One that does not exist although the catalog records backups in it was
+ * emptied: VaultMissingError, exit 1.
  * Exit codes: 0 done; 1 the prune failed or could not be recorded; 2 the command line is wrong.
  */
 export type PruneCommandOptions = TargetOptions & { vault?: string; dryRun?: boolean; grace?: string; repackThreshold?: string; json?: boolean };
 
-export type PruneAccess = { environment: { name: string }; openVault(side: VaultSide): Promise<Vault>; pruneLogIn(side: VaultSide): Pick<PruneLog, 'record'> };
+export type PruneAccess = {
+  environment: { name: string };
+  openVault(side: VaultSide): Promise<Vault>;
+  pruneLogIn(side: VaultSide): Pick<PruneLog, 'record'>;
+  /** The newest backup a vault's region's catalog records as stored in it (lambdas/replication/absent-vault.ts); absent: not asked. */
+  newestRecordedBackup?: NewestRecordedBackup;
+};
+
+/** An environment's prune access: its catalogs say whether a vault that does not exist ever held a backup. */
+function pruneAccessOf(access: EnvironmentAccess): PruneAccess {
+  const plans = access.environment.plans.map((plan) => plan.name);
+  return {
+    environment: access.environment,
+    openVault: (side) => access.openVault(side),
+    pruneLogIn: (side) => access.pruneLogIn(side),
+    newestRecordedBackup: (side) => newestBackupRecordedIn(side, access.catalogIn(side), plans),
+  };
+}
+
 export type PruneCommandDeps = { io: CliIo; clients?: AccessClients; access?: PruneAccess; now?: () => Date };
 
 export async function pruneCommand(options: PruneCommandOptions, deps: Partial<PruneCommandDeps> = {}): Promise<number> {
@@ -36,14 +57,16 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     return 2;
   }
   try {
-    const access = deps.access ?? (await environmentAccess(options, deps.clients));
+    const access = deps.access ?? pruneAccessOf(await environmentAccess(options, deps.clients));
     let vault: Vault;
     try {
       vault = await access.openVault(side);
     } catch (err) {
       // An environment's vaults are made by its workflows (the first backup's Plan step, its replication), never
-      // by `lifeboat vault init`, whose vault they could not open: before them there is nothing to prune.
+      // by `lifeboat vault init`, whose vault they could not open: before them there is nothing to prune. After them
+      // (the catalog records backups stored in it) the vault was emptied: VaultMissingError fails the command.
       if (!(err instanceof VaultNotFoundError)) throw err;
+      await confirmNotCreatedYet(side, err, access.newestRecordedBackup);
       printNothingToPruneYet(side, options, err.message, io);
       return 0;
     }

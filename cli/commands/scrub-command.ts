@@ -3,9 +3,11 @@ import { type Command } from 'commander';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
+import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
+import { openScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
-import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault, VaultNotFoundError } from '../../vault';
+import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
@@ -14,11 +16,12 @@ import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
  * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
  * vaults, and with --repair heals each from the other (lambdas/replication/scrub-vaults.ts;
  * docs/RUNBOOKS.md, "Scrub"). The run's summary, with the cursor the next run starts from, is
- * recorded in the catalog. Before the first backup (no primary vault, and no DR vault either, or
- * only the primary in scope) there is nothing to scrub: a CLEAN run of no objects, recorded, as the
- * scheduled scrub records it (lambdas/replication/scrub-runbook.ts). Exit codes: 0 clean or
- * everything repaired; 1 something left damaged or missing (or the scrub failed); 2 the command line
- * is wrong.
+ * recorded in the catalog. Before the first backup (neither vault exists, and neither region's
+ * catalog records a backup stored in its vault) there is nothing to scrub: a CLEAN run of no objects,
+ * recorded, as the scheduled scrub records it (lambdas/replication/scrub-runbook.ts); a vault in scope
+ * that does not exist although its catalog records backups in it fails (VaultMissingError). Exit codes:
+ * 0 clean or everything repaired; 1 something left damaged or missing (or the scrub failed); 2 the
+ * command line is wrong.
  */
 export type ScrubCommandOptions = TargetOptions & { vault?: string; fraction?: string; repair?: boolean; json?: boolean };
 
@@ -29,15 +32,19 @@ export type ScrubAccess = {
   openVault(side: VaultSide): Promise<Vault>;
   /** The snapshots a vault's retention forgot (its region's catalog): not missing there, not copied back. */
   forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>>;
+  /** The newest backup a vault's region's catalog records as stored in it (absent-vault.ts); absent: not asked. */
+  newestRecordedBackup?: NewestRecordedBackup;
 };
 
-/** An environment's scrub access: its catalogs say what each vault's retention forgot. */
+/** An environment's scrub access: its catalogs say what each vault's retention forgot, and whether a vault that does not exist ever held a backup. */
 function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
+  const plans = access.environment.plans.map((plan) => plan.name);
   return {
     environment: access.environment,
     scrubLog: access.scrubLog,
     openVault: (side) => access.openVault(side),
-    forgottenSnapshots: (side) => forgottenSnapshotsOf(access.catalogIn(side), access.environment.plans.map((plan) => plan.name)),
+    forgottenSnapshots: (side) => forgottenSnapshotsOf(access.catalogIn(side), plans),
+    newestRecordedBackup: (side) => newestBackupRecordedIn(side, access.catalogIn(side), plans),
   };
 }
 
@@ -69,9 +76,10 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   try {
     const startedAt = now().toISOString();
     const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients));
-    const opened = await openVaults(access, scope, io);
+    const opened = await openScrubbedVaults(scope, (side) => access.openVault(side), access.newestRecordedBackup);
     if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false }, opened.nothingYet, io);
     const { vaults } = opened;
+    for (const { side, error } of opened.unopened) io.err(`note: the ${side} vault cannot be opened (${message(error)}); the ${scope} vault is neither compared with it nor repaired from it`);
     const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
     for (const side of ['primary', 'dr'] as const) {
       if (!access.forgottenSnapshots) break;
@@ -103,33 +111,6 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     io.err(`lifeboat scrub: ${message(err)}`);
     return 1;
   }
-}
-
-/**
- * The vaults in scope (each must open), and the other one too when the scope is one vault: it is what
- * that vault is compared with and repaired from. `nothingYet` (the primary vault's message) when no
- * backup has run: the primary holds no vault, and neither does the DR vault (or the scope is the
- * primary alone). A DR vault that exists without its primary is no fresh environment: a primary in
- * scope then fails the run as any vault in scope that does not open.
- */
-async function openVaults(access: ScrubAccess, scope: ScrubScope, io: CliIo): Promise<{ vaults: Partial<Record<VaultSide, Vault>> } | { nothingYet: string }> {
-  const vaults: Partial<Record<VaultSide, Vault>> = {};
-  const failed: Partial<Record<VaultSide, unknown>> = {};
-  for (const side of ['primary', 'dr'] as const) {
-    try {
-      vaults[side] = await access.openVault(side);
-    } catch (err) {
-      failed[side] = err;
-    }
-  }
-  const absent = (side: VaultSide): boolean => failed[side] instanceof VaultNotFoundError;
-  if (absent('primary') && (absent('dr') || (scope === 'primary' && vaults.dr === undefined))) return { nothingYet: message(failed.primary) };
-  for (const side of ['primary', 'dr'] as const) {
-    if (!(side in failed)) continue;
-    if (scope === 'both' || scope === side) throw failed[side];
-    io.err(`note: the ${side} vault cannot be opened (${message(failed[side])}); the ${scope} vault is neither compared with it nor repaired from it`);
-  }
-  return { vaults };
 }
 
 /**

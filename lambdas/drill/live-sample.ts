@@ -6,7 +6,7 @@ import { KEY_IN_OTHER_REGION, NAME_IN_OTHER_REGION } from '../../config/names-in
 import { type DrillError, type DrillSourceResult } from '../catalog/drill-record';
 import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntry } from '../restore/restored-entry';
-import { httpStatusOf, isS3AccessDenied, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type Vault } from '../../vault';
+import { httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type Vault } from '../../vault';
 import { LiveSampleMismatchError } from './drill-errors';
 
 /** The live-source comparison of one source (drill-record.ts `sampled`), with the entries whose restored copy differs. */
@@ -72,18 +72,43 @@ function isArchivedRefusal(err: unknown): boolean {
   return (err as { name?: unknown } | null | undefined)?.name === 'InvalidObjectState';
 }
 
+/** The SDK's own error under any wrapper: the runtime's ExpectedBucketOwner check keeps it as the cause of its BucketOwnerMismatchError. */
+function s3ErrorOf(err: unknown): unknown {
+  let sdk: unknown = err;
+  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) if (httpStatusOf(e) !== undefined) sdk = e;
+  return sdk;
+}
+
+/** A 403 with no body, so with no code: the SDK names it "Unknown" (its message "UnknownError"). A HEAD's refusals are all such. */
+function isBodiless403(err: unknown): boolean {
+  const sdk = s3ErrorOf(err);
+  const { name = '', message = '' } = sdk as { name?: string; message?: string };
+  return httpStatusOf(sdk) === 403 && (name === 'Unknown' || name === 'Forbidden' || message === '' || message === 'UnknownError');
+}
+
+/**
+ * The codes of a 403 that mean a missing grant (IAM, the bucket policy, the bucket's KMS key: S3 answers a refused
+ * kms:Decrypt AccessDenied, naming the key in its message). Other 403s are not (review 43c F3): RequestTimeTooSkewed
+ * (this function's clock), SignatureDoesNotMatch and InvalidAccessKeyId (its credentials), AllAccessDisabled (the
+ * account): advice to grant s3:GetObject would be wrong, so they fail the compare step as any other error does.
+ */
+const PERMISSION_REFUSALS: ReadonlySet<string> = new Set(['AccessDenied', 'KMS.AccessDeniedException', 'AccessDeniedException']);
+
+/** A refusal for want of a permission: one of PERMISSION_REFUSALS, or a 403 with no body to say otherwise. */
+function isPermissionRefusal(err: unknown): boolean {
+  const { name } = s3ErrorOf(err) as { name?: unknown };
+  return (typeof name === 'string' && PERMISSION_REFUSALS.has(name)) || isBodiless403(err);
+}
+
 /**
  * What S3 said when it refused: the SDK's own error, also when a middleware wrapped it (the runtime's ExpectedBucketOwner
  * check keeps it as the cause of its BucketOwnerMismatchError), since its message is what names the missing permission
  * ("not authorized to perform: kms:Decrypt on resource: ..."). A HEAD's refusal has no body, so no code to name it.
  */
 function refusalOf(err: unknown): string {
-  let sdk: unknown = err;
+  const sdk = s3ErrorOf(err);
   let expectedOwner: unknown;
-  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
-    if (httpStatusOf(e) !== undefined) sdk = e;
-    expectedOwner ??= (e as { expectedOwner?: unknown }).expectedOwner;
-  }
+  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) expectedOwner ??= (e as { expectedOwner?: unknown }).expectedOwner;
   const { name = 'Error', message = '' } = sdk as { name?: string; message?: string };
   const status = httpStatusOf(sdk) ?? 403;
   // The SDK names a bodiless error "Unknown", its message "UnknownError".
@@ -92,9 +117,24 @@ function refusalOf(err: unknown): string {
 }
 
 /**
- * A live bucket that refuses this function (403) cannot be compared, however often it is asked: the source is left
- * out of the comparison with what to grant, and the drill's other sources are still compared. Not a restore failure,
- * so not the drill's: the restore was verified against the backup.
+ * Why S3 refused a HEAD: its 403 has no body, so a GET of the object's first byte asks for the code (a clock or
+ * credential problem refuses every request alike, and would otherwise pass for a missing grant). The GET's 403, or
+ * the HEAD's error when the GET is not refused (a refusal is checked before the range or the object's state).
+ */
+async function whyHeadRefused(liveS3: S3Client, bucket: string, key: string, headError: unknown): Promise<unknown> {
+  try {
+    const { Body } = await liveS3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: 'bytes=0-0' }));
+    await Body?.transformToByteArray();
+  } catch (err) {
+    if (httpStatusOf(s3ErrorOf(err)) === 403) return err;
+  }
+  return headError;
+}
+
+/**
+ * A live bucket that refuses this function for want of a grant (isPermissionRefusal) cannot be compared, however
+ * often it is asked: the source is left out of the comparison with what to grant, and the drill's other sources are
+ * still compared. Not a restore failure, so not the drill's: the restore was verified against the backup.
  */
 function notReadable(source: S3BucketSourceConfig, err: unknown): LiveSourceUnreachable {
   return new LiveSourceUnreachable(
@@ -112,7 +152,9 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3Buc
   if (typeof etag !== 'string' || etag === '') return 'changed';
   let live: Buffer;
   try {
-    const head = await liveS3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: key }));
+    const head = await liveS3
+      .send(new HeadObjectCommand({ Bucket: source.bucket, Key: key }))
+      .catch(async (err: unknown) => Promise.reject(isBodiless403(err) ? await whyHeadRefused(liveS3, source.bucket, key, err) : err));
     if (head.ETag !== etag || !sameSecond(head.LastModified, entry.meta['lastModified'])) return 'changed';
     // If-Match: an object overwritten between the two requests is skipped, not reported as a difference.
     live = await s3Bytes(liveS3, source.bucket, key, etag);
@@ -121,7 +163,7 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3Buc
     // Only the live side's refusals and connection failures mean "unreachable"; the scratch bucket's are the drill's own failure.
     const why = unreachableReason(err);
     if (why !== undefined) throw new LiveSourceUnreachable(`bucket ${source.bucket} could not be reached: ${why}`);
-    if (isS3AccessDenied(err)) throw notReadable(source, err);
+    if (isPermissionRefusal(err)) throw notReadable(source, err);
     throw err;
   }
   const restored = await s3Bytes(targetS3, target.bucket, `${target.prefix}${key}`).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
@@ -192,7 +234,8 @@ const MAX_TRIES_PER_SAMPLE = 4;
  * them; files: size and mtime), spread over the manifest. Proves that the backup held what the
  * source held, which verification against the manifest alone cannot. A difference is returned
  * (`mismatches`), not thrown; a source region or mount that cannot be reached, a live bucket that refuses this
- * function (403) and one its stack could not name (config/names-in-other-region.ts) are `unreachable`, with why.
+ * function (403 for want of a grant) and one its stack could not name (config/names-in-other-region.ts) are
+ * `unreachable`, with why; so is a source of which every entry tried had changed since the backup (none compared).
  */
 export async function sampleLiveSource(report: RestoreReport, source: SourceConfig, samples: number, deps: LiveSampleDeps): Promise<LiveSample> {
   const result: LiveSample = { compared: 0, matched: 0, skippedChanged: 0, mismatches: [] };
@@ -250,7 +293,16 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
       if (!(await attempt(entry))) return result;
     }
   }
+  // Every entry tried had moved since the backup: the source was reachable, but this drill compared nothing of it.
+  if (result.compared === 0 && result.skippedChanged > 0) result.unreachable = noneCompared(comparison.kind, result.skippedChanged);
   return result;
+}
+
+/** Why a source of which every entry tried was skipped has no comparison: said in its result, which would read as a pass. */
+function noneCompared(kind: EntryComparison['kind'], skipped: number): string {
+  const what = `${skipped} ${kind === 'object' ? 'object' : 'file'}${skipped === 1 ? '' : 's'} tried ${skipped === 1 ? 'was' : 'were all'}`;
+  const how = kind === 'object' ? 'deleted, overwritten or archived' : 'deleted or changed';
+  return `the ${what} ${how} since the backup: this drill compared no live copy of the source (its restore was verified against the backup)`;
 }
 
 /** What the drill's live comparison returns (`$.comparison`). */

@@ -3,9 +3,11 @@ import { emptyPruneReport, pruneCursorSchema, pruneVault, type Vault, VaultNotFo
 import { type VaultSide } from '../runtime/runtime-config';
 import { PruneLog } from '../catalog/prune-log';
 import { pruneRunRecord } from '../catalog/prune-record';
+import { confirmNotCreatedYet, newestBackupRecordedIn } from '../replication/absent-vault';
 import { publishPruneMetrics } from '../operations/operation-metrics';
 import { pruneRequestSchema } from '../retention/prune-request';
-import { lifeboatHandler } from '../runtime/lifeboat-handler';
+import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
+import { type LambdaRuntime } from '../runtime/lambda-runtime';
 
 /** Time kept back from the Lambda timeout: the step in flight (one pack's repack, one delete) finishes and the result returns. */
 const RESERVE_MS = 90_000;
@@ -28,9 +30,18 @@ const inputSchema = z.object({
  * when the time ran out; the workflow invokes it again with that cursor. Every invocation of a run
  * that changes the vault records the run so far as `PRUNE#<vault>` in its region's catalog
  * (prune-record.ts); the one that finishes it publishes the bytes the run freed (PruneBytesFreed).
- * A home vault that does not exist yet is a completed run with an empty report and a `note`.
+ * A home vault that does not exist yet (its region's catalog records no backup stored in it) is a completed run with
+ * an empty report and a `note`; one that does not exist although the catalog records backups in it was emptied, and
+ * the run fails with VaultMissingError.
  */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune request', executionInputAt: 'request' }, async (input, runtime, invocation) => {
+export const handler = pruneVaultHandler();
+
+/** The handler over `runtime` (the container's by default; a test passes its own). */
+export function pruneVaultHandler(runtime?: () => LambdaRuntime) {
+  return lifeboatHandler({ schema: inputSchema, describes: 'prune request', executionInputAt: 'request' }, pruneHomeVault, runtime);
+}
+
+async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: LambdaRuntime, invocation: LambdaInvocation | undefined) {
   const remaining = invocation?.getRemainingTimeInMillis();
   const { request } = input;
   let vault: Vault;
@@ -41,9 +52,12 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune 
     // before the first backup's Plan step creates the primary vault, and its replication the DR vault.
     // Nothing to prune is a completed run, not a failure to alarm on. It records nothing and publishes
     // no metric: no vault was pruned, and `lifeboat status` keeps saying "no prune yet". A run continued
-    // from a cursor had a vault: one gone since is not a fresh deploy, and fails.
-    if (err instanceof VaultNotFoundError && !input.prune?.cursor) return nothingToPruneYet(runtime.config.homeVault, request.dryRun, err.message);
-    throw err;
+    // from a cursor had a vault: one gone since is not a fresh deploy, and fails; so does one the catalog records
+    // backups in (emptied: the bucket's objects deleted), with VaultMissingError naming the newest.
+    if (!(err instanceof VaultNotFoundError) || input.prune?.cursor) throw err;
+    const plans = runtime.plans.map((plan) => plan.name);
+    await confirmNotCreatedYet(runtime.config.homeVault, err, (side) => newestBackupRecordedIn(side, runtime.catalog, plans));
+    return nothingToPruneYet(runtime.config.homeVault, request.dryRun, err.message);
   }
   const cursor = input.prune?.cursor;
   // A continued run keeps the start of its first invocation: the record and the duration are the run's.
@@ -75,7 +89,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'prune 
     ...(result.cursor ? { cursor: { phase: result.cursor.phase, report: { ...result.cursor.report, locked } } } : {}),
     report: bounded,
   };
-});
+}
 
 /** The output of a run that found no vault: done, an empty report, and why (the vault's own message after it). */
 function nothingToPruneYet(vault: VaultSide, dryRun: boolean, reason: string) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MIN_SCRUB_FRACTION_MESSAGE, isBelowMinScrubFraction } from '../../config/scrub-fraction';
 import { ScrubLog } from '../catalog/scrub-log';
+import { newestBackupRecordedIn } from '../replication/absent-vault';
 import { runScrubRunbook } from '../replication/scrub-runbook';
 import { publishScrubMetrics } from '../operations/operation-metrics';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
@@ -38,6 +39,9 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub 
       ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
       scrubLog: new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable),
       openVault: (side) => runtime.openVault(side),
+      // A vault that does not exist is "nothing to scrub yet" only while its region's catalog records no backup in it.
+      newestRecordedBackup: (side) =>
+        newestBackupRecordedIn(side, side === 'dr' && runtime.config.drCatalogTable !== undefined ? runtime.drCatalog() : runtime.catalog, runtime.plans.map((plan) => plan.name)),
       // A vault's retention is recorded in its region's catalog: the home one, and the DR one from the primary region when deployed with it.
       forgottenSnapshots: (side) => {
         const plans = runtime.plans.map((plan) => plan.name);

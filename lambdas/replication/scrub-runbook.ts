@@ -1,6 +1,8 @@
 import { type ScrubRunRecord } from '../catalog/scrub-record';
-import { FIRST_SCRUB_CURSOR, type Vault, VaultNotFoundError } from '../../vault';
+import { FIRST_SCRUB_CURSOR, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { type NewestRecordedBackup } from './absent-vault';
+import { openScrubbedVaults } from './open-scrubbed-vaults';
 import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
 import { type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
@@ -11,6 +13,12 @@ export type ScrubRunbookDeps = {
   readonly environment: string;
   readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
   openVault(side: VaultSide): Promise<Vault>;
+  /**
+   * The newest backup a vault's region's catalog records as stored in it (absent-vault.ts): a vault that does not
+   * exist while this names one was emptied, and the run fails with VaultMissingError. Absent (a caller with no
+   * catalog to ask): neither vault existing is taken as no backup yet.
+   */
+  newestRecordedBackup?: NewestRecordedBackup;
   /** The snapshots a vault's retention forgot (its region's catalog), when that catalog can be read here: not copied back into it. */
   forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>> | undefined;
   readonly now?: () => Date;
@@ -80,17 +88,14 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
   const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const notes: string[] = [];
-  const vaults: Partial<Record<VaultSide, Vault>> = {};
-  for (const side of ['primary', 'dr'] as const) {
-    try {
-      vaults[side] = await deps.openVault(side);
-    } catch (err) {
-      // The schedule fires on deploy (a rate fires on creation), before the first backup creates the
-      // primary vault (and its replica): nothing to scrub yet is a clean run, not a failure to alarm on.
-      if (side === 'primary' && err instanceof VaultNotFoundError) return nothingToScrubYet(request, deps, startedAt, err.message);
-      if (request.scope === 'both' || request.scope === side) throw err;
-      notes.push(`the ${side} vault cannot be opened (${err instanceof Error ? err.message : String(err)}); the ${request.scope} vault was neither compared with it nor repaired from it`);
-    }
+  // The schedule fires on deploy (a rate fires on creation), before the first backup creates the primary vault
+  // (and its replica): nothing to scrub yet is a clean run, not a failure to alarm on. Only then: a vault emptied
+  // since is no fresh environment (openScrubbedVaults).
+  const opened = await openScrubbedVaults(request.scope, (side) => deps.openVault(side), deps.newestRecordedBackup);
+  if ('nothingYet' in opened) return nothingToScrubYet(request, deps, startedAt, opened.nothingYet);
+  const { vaults } = opened;
+  for (const { side, error } of opened.unopened) {
+    notes.push(`the ${side} vault cannot be opened (${error instanceof Error ? error.message : String(error)}); the ${request.scope} vault was neither compared with it nor repaired from it`);
   }
   const cursor = (await deps.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
   const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};

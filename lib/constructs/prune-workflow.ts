@@ -110,7 +110,8 @@ const WORKFLOW_TIMEOUT = Duration.hours(6);
  * condemnation batches — never snapshots, key objects or config — and, with Object Lock, read the
  * retention and legal hold of exactly those (the Forget step: of snapshots); the vault key for Decrypt (read)
  * and GenerateDataKey (SSE-KMS writes); put the run's `PRUNE#<vault>` item into the region's
- * catalog (and its key, the catalog's encryption).
+ * catalog and Query its byPlan index (is a vault that does not exist one that never held a backup?),
+ * with its key, the catalog's encryption.
  */
 export class PruneWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -189,6 +190,9 @@ export class PruneWorkflow extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRUNE#*'] } },
       }),
     );
+    // A home vault that does not exist is "nothing to prune yet" only while the catalog records no backup stored in it
+    // (lambdas/replication/absent-vault.ts): each plan's newest backups by the byPlan index, read only.
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantEncryptDecrypt(prune);
 
     this.firstState = new sfn.Pass(this, 'Prune request', {

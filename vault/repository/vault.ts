@@ -139,7 +139,8 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
     configStored = await store.get(CONFIG_KEY);
   } catch (err) {
     if (!(err instanceof VaultObjectNotFoundError)) throw err;
-    const orphaned = await vaultObjectsWithoutConfig(store);
+    // Key objects count here (an hour old or more), not in initVault: two first backups starting together each write one.
+    const orphaned = await vaultObjectsWithoutConfig(store, { keyObjects: { now: new Date() } });
     if (orphaned !== undefined) throw new VaultConfigMissingError(lostConfigAdvice(store.location, orphaned));
     // No advice here: what makes this vault is the caller's to say. A bare location is given one by
     // `lifeboat vault init` (its CLI says so); an environment's vaults by its workflows' first backup,

@@ -1,0 +1,126 @@
+import { Readable } from 'node:stream';
+import { S3Client } from '@aws-sdk/client-s3';
+import { type SourceConfig } from '../../../../config/lifeboat-config';
+import { compareWithLiveSources, type LiveSampleDeps } from '../../../../lambdas/drill/live-sample';
+import { type RestoreReport } from '../../../../lambdas/restore/verify-restore';
+import { bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
+import { type ManifestEntry, type Vault } from '../../../../vault';
+
+/**
+ * Review 43c F3: any 403 from a live bucket made the source "not readable by this drill", with advice to grant
+ * s3:GetObject and kms:Decrypt, and the drill passed. Only a missing grant is that: AccessDenied (KMS's refusals
+ * included), or a HEAD's bodiless 403 once a GET says it is one. A clock, credential or account problem fails the
+ * compare step as any other error does. And a source of which every entry tried had changed since the backup says
+ * that none was compared. S3 is a real S3Client whose request handler answers as S3 does (a HEAD's 403 has no body).
+ */
+const LAST_MODIFIED = new Date('2026-12-05T10:00:00.000Z');
+const BYTES = Buffer.from('the logo, as backed up');
+const ETAG = '"0123456789abcdef0123456789abcdef"';
+
+type Answer = { status: number; headers?: Record<string, string>; body?: string | Buffer };
+type Request = { method: string; path: string; headers: Record<string, string> };
+
+function s3(region: string, answer: (request: Request) => Answer) {
+  const sent: string[] = [];
+  const client = new S3Client({
+    region,
+    credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+    forcePathStyle: true,
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: Request) => {
+        sent.push(`${request.method} ${decodeURIComponent(request.path)}${request.headers['range'] ? ` ${request.headers['range']}` : ''}`);
+        const { status, headers = {}, body } = answer(request);
+        return { response: { statusCode: status, headers, body: Readable.from(body === undefined ? [] : [Buffer.from(body)]) } };
+      },
+    },
+  });
+  return { client, sent };
+}
+
+const refusal = (code: string, message: string): Answer => ({
+  status: 403,
+  headers: { 'content-type': 'application/xml' },
+  body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+});
+const BODILESS_403: Answer = { status: 403 };
+const objectAnswer = (method: string): Answer => ({
+  status: 200,
+  headers: { etag: ETAG, 'last-modified': LAST_MODIFIED.toUTCString(), 'content-length': String(BYTES.length) },
+  ...(method === 'GET' ? { body: BYTES } : {}),
+});
+
+const entryAt = (key: string): ManifestEntry => ({ path: key, kind: 'object', meta: { key, etag: ETAG, lastModified: LAST_MODIFIED.toISOString() }, size: BYTES.length, content: [] });
+const vaultOf = (keys: string[]) => ({ loadSnapshot: async () => ({}), entries: async function* () { for (const key of keys) yield entryAt(key); } }) as unknown as Vault;
+
+const source: SourceConfig = { type: 's3', name: 'assets', bucket: 'shop-assets', prefix: '' };
+const report = (entries: number): RestoreReport => ({
+  restoreId: 'r',
+  backupId: '20261205T100000Z-00000001',
+  source: 'assets',
+  snapshotId: 's',
+  vault: 'dr',
+  target: { type: 's3', bucket: 'shop-drill-1a2b3c4d-assets', prefix: '' },
+  targetDescription: 's3://shop-drill-1a2b3c4d-assets/',
+  entries,
+  bytes: BYTES.length * entries,
+  verified: { entries, mismatches: 0 },
+  durationMs: 1,
+});
+
+function compare(live: S3Client, keys = ['img/logo.png'], deps: Partial<LiveSampleDeps> = {}) {
+  const scratch = s3('us-west-2', ({ method }) => objectAnswer(method));
+  return compareWithLiveSources({ restored: [report(keys.length)], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], { openVault: async () => vaultOf(keys), directory: (p) => p, liveS3: live, targetS3: scratch.client, ...deps });
+}
+
+describe('a live 403 that is no missing grant fails the compare step', () => {
+  it.each([
+    ['RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'],
+    ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'],
+    ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
+    ['AllAccessDisabled', 'All access to this object has been disabled'],
+  ])('%s on the GET', async (code, message) => {
+    const live = s3('eu-west-1', ({ method }) => (method === 'GET' ? refusal(code, message) : objectAnswer(method)));
+    await expect(compare(live.client)).rejects.toMatchObject({ name: code, message });
+  });
+
+  it('on the HEAD (no body, so no code): the GET of its first byte says which, under the ExpectedBucketOwner check too', async () => {
+    const live = s3('eu-west-1', ({ method }) => (method === 'HEAD' ? BODILESS_403 : refusal('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.')));
+    await expect(compare(live.client)).rejects.toMatchObject({ name: 'RequestTimeTooSkewed' });
+    expect(live.sent).toEqual(['HEAD /shop-assets/img/logo.png', 'GET /shop-assets/img/logo.png bytes=0-0']);
+    expectBucketOwner(live.client, bucketOwnerRule('111111111111', new Map()));
+    await expect(compare(live.client)).rejects.toMatchObject({ name: 'BucketOwnerMismatchError', cause: expect.objectContaining({ name: 'RequestTimeTooSkewed' }) });
+  });
+});
+
+describe('a missing grant still leaves the source out, saying what S3 said', () => {
+  it('a bodiless HEAD 403 named by the GET\'s AccessDenied; KMS\'s own refusal code', async () => {
+    const headRefused = s3('eu-west-1', ({ method }) => (method === 'HEAD' ? BODILESS_403 : refusal('AccessDenied', 'Access Denied')));
+    const byHead = await compare(headRefused.client);
+    expect(byHead.errors).toEqual([]);
+    expect(byHead.sources[0]?.sampled).toMatchObject({ compared: 0, unreachable: expect.stringMatching(/^bucket shop-assets is not readable by this drill \(AccessDenied: Access Denied\): its compare function needs s3:GetObject/) });
+    const kms = s3('eu-west-1', ({ method }) => (method === 'GET' ? refusal('KMS.AccessDeniedException', 'not authorized to perform: kms:Decrypt') : objectAnswer(method)));
+    expect((await compare(kms.client)).sources[0]?.sampled.unreachable).toMatch(/^bucket shop-assets is not readable by this drill \(KMS\.AccessDeniedException: not authorized to perform: kms:Decrypt\)/);
+  });
+});
+
+describe('a source of which every entry tried had changed since the backup', () => {
+  it('says none was compared; one compared entry among skipped ones needs no such note', async () => {
+    const archived = s3('eu-west-1', ({ method }) => (method === 'GET' ? refusal('InvalidObjectState', 'The operation is not valid for the object\'s storage class') : objectAnswer(method)));
+    const all = await compare(archived.client, ['img/a.png', 'img/b.png']);
+    expect(all.errors).toEqual([]);
+    expect(all.sources).toEqual([
+      {
+        source: 'assets',
+        sampled: {
+          compared: 0,
+          matched: 0,
+          skippedChanged: 2,
+          unreachable: 'the 2 objects tried were all deleted, overwritten or archived since the backup: this drill compared no live copy of the source (its restore was verified against the backup)',
+        },
+      },
+    ]);
+    const one = s3('eu-west-1', ({ method, path }) => (method === 'GET' && path.endsWith('a.png') ? refusal('InvalidObjectState', 'archived') : objectAnswer(method)));
+    expect((await compare(one.client, ['img/a.png', 'img/b.png'])).sources[0]?.sampled).toEqual({ compared: 1, matched: 1, skippedChanged: 1 });
+  });
+});
