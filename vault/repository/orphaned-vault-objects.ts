@@ -34,14 +34,15 @@ export async function vaultObjectsWithoutConfig(store: VaultStore, options: Orph
   return undefined;
 }
 
-/** A key object older than an init takes, or one whose age the store does not tell (then no init can be told from a leftover). */
+/**
+ * A key object older than an init takes. One whose age the store does not tell (a directory, memory) does not
+ * count: an init under way or failed there cannot be told from a leftover, and opening it says "no vault" as
+ * before (review 43d F1).
+ */
 async function hasSettledKeyObject(store: VaultStore, now: Date): Promise<boolean> {
-  if (!store.listWithSizes) {
-    for await (const _key of store.list(KEYS_PREFIX)) return true;
-    return false;
-  }
+  if (!store.listWithSizes) return false;
   for await (const { lastModified } of store.listWithSizes(KEYS_PREFIX)) {
-    if (lastModified === undefined || now.getTime() - lastModified.getTime() >= KEY_OBJECT_INIT_WINDOW_MS) return true;
+    if (lastModified !== undefined && now.getTime() - lastModified.getTime() >= KEY_OBJECT_INIT_WINDOW_MS) return true;
   }
   return false;
 }

@@ -50,12 +50,13 @@ describe('key objects without a config', () => {
     });
   }
 
-  it('count when asked, once older than an init takes (or of no known age); never for an init', async () => {
+  it('count when asked, once older than an init takes; never of no known age (a directory: review 43d F1), never for an init', async () => {
     const settled = new Date(NOW.getTime() - KEY_OBJECT_INIT_WINDOW_MS);
     const young = new Date(NOW.getTime() - KEY_OBJECT_INIT_WINDOW_MS + 60_000);
     expect(await vaultObjectsWithoutConfig(keysOnly(settled), { keyObjects: { now: NOW } })).toBe('keys/');
-    expect(await vaultObjectsWithoutConfig(keysOnly(undefined), { keyObjects: { now: NOW } })).toBe('keys/');
-    expect(await vaultObjectsWithoutConfig(keysOnly(young, false), { keyObjects: { now: NOW } })).toBe('keys/');
+    // A store that does not tell an object's age: an init under way or failed there cannot be told from a leftover.
+    expect(await vaultObjectsWithoutConfig(keysOnly(undefined), { keyObjects: { now: NOW } })).toBeUndefined();
+    expect(await vaultObjectsWithoutConfig(keysOnly(settled, false), { keyObjects: { now: NOW } })).toBeUndefined();
     // An init under way (its key written a minute ago, its config next): not a lost config.
     expect(await vaultObjectsWithoutConfig(keysOnly(young), { keyObjects: { now: NOW } })).toBeUndefined();
     // An init asks without `keyObjects`: a concurrent init's key, or its own failed attempt's, must not stop it.
