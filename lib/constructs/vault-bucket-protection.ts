@@ -33,7 +33,7 @@ export const VAULT_TAMPERING_ACTIONS = [
  * s3:PutObjectTagging), the scrub's repair reads a healthy pack's tags to write them with the repaired copy
  * (s3:GetObjectTagging), and a restore from the DR vault thaws archived packs (s3:RestoreObject: a temporary copy).
  * `s3:PutObject` is not among them: allowVaultUseFrom allows it create-only (createOnlyPutStatements). Retention
- * (s3:PutObjectRetention, and PutObject's lock headers) only in the vault's mode and no longer than replication asks
+ * (s3:PutObjectRetention, and PutObject's lock headers) no longer than replication asks
  * for: allowVaultUseFrom's lock bounds (remoteLockBoundStatements).
  */
 export const REMOTE_VAULT_USE_ACTIONS = [
@@ -120,21 +120,22 @@ export function createOnlyPutStatements(resources: string[], options: CreateOnly
 export const REMAINING_RETENTION_MARGIN_DAYS = 1;
 
 /**
- * The Object Lock a principal of `account` may ask for in a vault locked as `immutability` says: the vault's own
- * mode, for at most the days of the longest extension commit and replication make (config/object-lock-window.ts)
- * plus REMAINING_RETENTION_MARGIN_DAYS, and no event hold (Lifeboat sets none). Denies, for every principal of that
+ * The Object Lock a principal of `account` may ask for in a vault locked as `immutability` says: in either mode, for
+ * at most the days of the longest extension commit and replication make (config/object-lock-window.ts) plus
+ * REMAINING_RETENTION_MARGIN_DAYS, and no event hold (Lifeboat sets none). Denies, for every principal of that
  * account whatever another statement allows it, `s3:PutObject` (lock headers on a PutObject, CopyObject or
- * CreateMultipartUpload) and `s3:PutObjectRetention` (the condition keys `s3:object-lock-mode`,
- * `s3:object-lock-remaining-retention-days`, `s3:object-lock-event-hold` and `s3:object-lock-event-hold-duration-days`
- * of both actions in the Service Authorization Reference):
- * - with `s3:object-lock-mode` present and not the vault's mode. Present (the Null test): a negated operator, and
- *   its IfExists form alike, is true for an absent key, and a PutObject without lock headers, which is how
- *   replication writes, must pass: S3 gives it the bucket's default retention, the DR account's own setting;
- * - with `s3:object-lock-remaining-retention-days` above that bound (a numeric operator is false for an absent key);
+ * CreateMultipartUpload) and `s3:PutObjectRetention` (the condition keys `s3:object-lock-remaining-retention-days`,
+ * `s3:object-lock-event-hold` and `s3:object-lock-event-hold-duration-days` of both actions in the Service
+ * Authorization Reference):
+ * - with `s3:object-lock-remaining-retention-days` above that bound (a numeric operator is false for an absent key,
+ *   so a PutObject without lock headers, which is how replication writes, passes: S3 gives it the bucket's default
+ *   retention, the DR account's own setting);
  * - with an event hold or its duration, which would keep an object locked until the hold is released and then for
  *   up to a hundred years.
  * Without them a compromised primary account could lock what it adds, or what is there, in COMPLIANCE mode for up
- * to a hundred years, which no one in the DR account, its root included, could undo (audit R34 F2).
+ * to a hundred years, which no one in the DR account, its root included, could undo (audit R34 F2). The mode is not
+ * bounded: a COMPLIANCE lock within the bound lapses by itself, and replication extends an object in the mode it
+ * already has, so a vault whose `mode` changed would have its extensions of older copies refused (review 43d F2).
  */
 export function remoteLockBoundStatements(objects: string, account: string, immutability: LifeboatVaultImmutability): iam.PolicyStatement[] {
   const ofAccount = { StringEquals: { 'aws:PrincipalAccount': account } };
@@ -149,7 +150,6 @@ export function remoteLockBoundStatements(objects: string, account: string, immu
     });
   const longest = longestRetentionDays(immutability.days) + REMAINING_RETENTION_MARGIN_DAYS;
   return [
-    deny('DenyOtherLockModesToThePrimaryAccount', { StringNotEquals: { 's3:object-lock-mode': immutability.mode }, Null: { 's3:object-lock-mode': 'false' } }),
     deny('DenyLongerLocksToThePrimaryAccount', { NumericGreaterThan: { 's3:object-lock-remaining-retention-days': String(longest) } }),
     deny('DenyEventHoldsToThePrimaryAccount', { Null: { 's3:object-lock-event-hold': 'false' } }),
     deny('DenyEventHoldDurationsToThePrimaryAccount', { Null: { 's3:object-lock-event-hold-duration-days': 'false' } }),
