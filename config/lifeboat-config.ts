@@ -471,6 +471,21 @@ export const environmentSchema = z
     }
   });
 
+/**
+ * Plan names that would take another schedule's name: a plan's schedule is `<prefix>-<plan>` in the primary region, where
+ * the scrub's (`<prefix>-scrub`), the prune's (`<prefix>-prune`) and the file sampler's (`<prefix>-file-mirror-sample`)
+ * schedules are too, and plan x's drill schedule is `<prefix>-drill-x`. Scheduler refuses a second schedule of one name.
+ */
+const RESERVED_PLAN_NAMES: Readonly<Record<string, string>> = { scrub: "the scrub's", prune: "the prune's", 'file-mirror-sample': "the file-system mirror sampler's" };
+const DRILL_SCHEDULE_START = 'drill-';
+
+/** Why a plan may not have this name (its schedule would be named like another schedule of the environment), or undefined. */
+export function reservedPlanNameIssue(name: string): string | undefined {
+  if (name.startsWith(DRILL_SCHEDULE_START)) return `plan "${name}" starts with "${DRILL_SCHEDULE_START}"; its schedule would be named like a plan's drill schedule (<prefix>-drill-<plan>): rename the plan`;
+  const owner = Object.hasOwn(RESERVED_PLAN_NAMES, name) ? RESERVED_PLAN_NAMES[name] : undefined;
+  return owner === undefined ? undefined : `a plan is named "${name}"; its schedule would be named like ${owner} (<prefix>-${name}): rename the plan`;
+}
+
 export const lifeboatConfigSchema = z
   .strictObject({
     environments: z.array(environmentSchema).min(1, 'at least one environment is required'),
@@ -489,7 +504,10 @@ export const lifeboatConfigSchema = z
       // and LifeboatProtection checks the same rule with its real prefix. An environment's prefix is lifeboat-<env> (lib/stacks/resource-names.ts),
       // its restore targets' lifeboat-<env>-restore- (lib/lifeboat-names.ts).
       const restoreTargetPrefix = `lifeboat-${env.name}-restore-`;
-      env.plans.forEach((plan, p) =>
+      env.plans.forEach((plan, p) => {
+        // Here too, not in the plan schema: LifeboatProtection reports it among its own props (plans: ...).
+        const reservedName = reservedPlanNameIssue(plan.name);
+        if (reservedName) ctx.addIssue({ code: 'custom', message: reservedName, path: ['environments', i, 'plans', p, 'name'] });
         plan.sources.forEach((source, s) => {
           const issue = source.type === 's3' ? failoverBucketNameIssue(restoreTargetPrefix, source.name, "the environment's name or the source's") : undefined;
           if (issue) ctx.addIssue({ code: 'custom', message: issue, path: ['environments', i, 'plans', p, 'sources', s, 'name'] });
@@ -500,8 +518,8 @@ export const lifeboatConfigSchema = z
           for (const reserved of reservedSourceNameIssues(source, owners, env.fileSystem?.efs.mountPath ?? DEFAULT_MOUNT_PATH, 'the environment')) {
             ctx.addIssue({ code: 'custom', message: reserved.message, path: ['environments', i, 'plans', p, 'sources', s, ...reserved.field] });
           }
-        }),
-      );
+        });
+      });
     });
   });
 

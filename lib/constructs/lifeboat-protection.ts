@@ -1,4 +1,5 @@
 import { Annotations, Aspects, Aws, CfnRule, Fn, Stack, Tags, Token } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -33,9 +34,13 @@ import { PruneWorkflow } from './prune-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
 import { mirroredTableIssue, SourceMirrors } from './source-mirrors';
 import { checkPlansShape, validatePlans } from './validated-plans';
+import { tokenPaths, tokenPropIssue } from './literal-props';
+import { type FixedPhysicalName, placeOf, protectionPhysicalNames, sharedPhysicalNames } from './protection-physical-names';
 import { setWorkflowLogging } from './workflow-logging';
 import { failoverBucketNameIssue, failoverSuffixWarning } from '../../config/failover-target-name';
-import { DEFAULT_MOUNT_PATH, mirrorOf } from '../../config/lifeboat-config';
+import { DEFAULT_MOUNT_PATH, mirrorOf, reservedPlanNameIssue } from '../../config/lifeboat-config';
+import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
+import { parseScheduleExpression } from '../../config/schedule-expression';
 import { ownedNamePatternOverlap } from '../../config/name-pattern-overlap';
 import { type NamedSource, reservedSourceNameIssues, type ReservedNameOwner } from '../../config/reserved-source-names';
 import { isBelowMinScrubFraction, MIN_SCRUB_FRACTION_MESSAGE } from '../../config/scrub-fraction';
@@ -247,6 +252,8 @@ export class LifeboatProtection extends Construct {
   readonly environmentName: string;
   /** This protection's sources as the reserved-name check reads them, kept so that a protection built later checks them against its prefix. */
   private readonly reservedNameSubjects: readonly ReservedNameSubject[];
+  /** Every fixed physical name this protection gives a resource, kept so that a protection built later checks its own against them. */
+  private readonly fixedNames: readonly FixedPhysicalName[];
   readonly names: LifeboatNames;
   /** The primary vault, in this construct's stack. */
   readonly vault: LifeboatVault;
@@ -305,9 +312,18 @@ export class LifeboatProtection extends Construct {
     if (props.prefix === undefined) Annotations.of(this).addWarningV2('lifeboat:prefix-derived', derivedPrefixWarning(this.prefix));
     setWorkflowLogging(this, this.prefix, props.security);
     this.environmentName = props.environmentName ?? this.prefix;
+    // Tokens first: every later check would refuse one for its form, which is not what is wrong with it.
+    const tokens = literalPropIssues(props);
+    try {
+      checkPlansShape(this, 'LifeboatProtection', { plans: props.plans, drRegion: props.drRegion });
+    } catch (err) {
+      if (!(err instanceof InvalidLifeboatPropsError)) throw err;
+      throw new InvalidLifeboatPropsError(err.construct, [...tokens, ...err.issues]);
+    }
+    if (tokens.length > 0) throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.path}`, tokens);
     // Every issue at once: the construct's own props, then the plans and the settings a config file has too.
-    checkPlansShape(this, 'LifeboatProtection', { plans: props.plans, drRegion: props.drRegion });
     this.reservedNameSubjects = reservedNameSubjectsOf(props);
+    this.fixedNames = protectionPhysicalNames(this.prefix, this.environmentName, stack, props);
     const ownIssues = this.ownPropIssues(stack, props);
     let validated: ReturnType<typeof validatePlans>;
     try {
@@ -324,6 +340,11 @@ export class LifeboatProtection extends Construct {
     }
     if (ownIssues.length > 0) throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.path}`, ownIssues);
     const { sources, fileSystem } = validated;
+    // A warning, not a refusal: backups started by hand between the scheduled ones may keep the RPO.
+    validated.plans.forEach((plan, p) => {
+      const warning = rpoBelowScheduleWarning(plan, p, this.prefix);
+      if (warning) Annotations.of(this).addWarningV2('lifeboat:rpo-below-schedule', warning);
+    });
 
     if (Token.isUnresolved(stack.region)) {
       // An environment-agnostic stack learns its region at deploy time: CloudFormation refuses the deploy there, before
@@ -637,6 +658,15 @@ export class LifeboatProtection extends Construct {
       if (overlap) issues.push(`prefix: protection ${other.node.path} and this one: ${overlap}`);
       else if (other.prefix === this.prefix && mayShareAccount(accounts, new Set([Stack.of(other).account, other.drStack.account]))) {
         issues.push(`prefix: protection ${other.node.path} has the prefix "${this.prefix}" too, and may deploy into the same account: every physical name (vaults, catalog, state machines, schedules) would be the same; give one of them another prefix`);
+      } else if (other.prefix !== this.prefix) {
+        // Another prefix may still end in the same names: prefix shop with plan eu-daily and prefix shop-eu with plan daily both schedule shop-eu-daily.
+        const [shared, ...more] = sharedPhysicalNames(this.fixedNames, other.fixedNames);
+        if (shared) {
+          issues.push(
+            `prefix: protection ${other.node.path} (prefix "${other.prefix}") and this one (prefix "${this.prefix}") would both name the ${shared.type} ${shared.name}${placeOf(shared)}${more.length > 0 ? ` (and ${more.length} more name${more.length > 1 ? 's' : ''})` : ''}, ` +
+              'since plans name schedules and alarms <prefix>-<plan>…: the second deploy would fail or take over the other\'s; give one of them another prefix, or rename the plan',
+          );
+        }
       }
     }
     if (props.environmentName !== undefined && !PREFIX_PATTERN.test(props.environmentName)) {
@@ -671,9 +701,11 @@ export class LifeboatProtection extends Construct {
     } else if (fraction !== undefined && isBelowMinScrubFraction(fraction)) {
       issues.push(`scrub.fraction: ${fraction} ${MIN_SCRUB_FRACTION_MESSAGE}`);
     }
-    // The plans' schedules are `<prefix>-<plan>`: a plan named scrub would take the scrub schedule's name.
-    // Drill schedules are `<prefix>-drill-<plan>`: a plan named drill-x would take the name of plan x's drill schedule.
-    for (const p of props.plans.filter((plan) => plan.name.startsWith('drill-'))) issues.push(`plans: plan "${p.name}" starts with "drill-"; its schedule would be named like a plan's drill schedule (<prefix>-drill-<plan>): rename the plan`);
+    // Each plan's schedule is `<prefix>-<plan>`: a plan named scrub, prune, file-mirror-sample or drill-x would take another schedule's name.
+    for (const plan of props.plans) {
+      const reservedName = reservedPlanNameIssue(plan.name);
+      if (reservedName) issues.push(`plans: ${reservedName}`);
+    }
     const grace = props.prune?.graceHours;
     if (grace !== undefined && !(Number.isFinite(grace) && grace > 0 && grace <= MAX_GRACE_HOURS)) {
       issues.push(`prune.graceHours: ${grace} must be a number of hours above 0 and at most a year (${MAX_GRACE_HOURS})`);
@@ -686,10 +718,15 @@ export class LifeboatProtection extends Construct {
     }
     const threshold = props.prune?.repackThreshold;
     if (threshold !== undefined && !(Number.isFinite(threshold) && threshold >= 0 && threshold < 1)) issues.push(`prune.repackThreshold: ${threshold} must be at least 0 and below 1 (the share of garbage above which a pack is repacked)`);
-    if (props.plans.some((p) => p.name === 'prune')) issues.push('plans: a plan is named "prune"; its schedule would be named like the prune\'s (<prefix>-prune): rename the plan');
-    if (props.plans.some((p) => p.name === 'scrub')) issues.push('plans: a plan is named "scrub"; its schedule would be named like the scrub\'s (<prefix>-scrub): rename the plan');
     if (!Token.isUnresolved(stack.region) && stack.region === props.drRegion) {
       issues.push(`drRegion: "${props.drRegion}" is the region of stack ${stack.stackName}; the DR vault must be in another region`);
+    }
+    // A warning: a region newer than this aws-cdk-lib is not in its list, and refusing it would hold a user back until an upgrade.
+    if (!RegionInfo.regions.some((region) => region.name === props.drRegion)) {
+      Annotations.of(this).addWarningV2(
+        'lifeboat:dr-region-unknown',
+        `drRegion: "${props.drRegion}" is not a region aws-cdk-lib knows (RegionInfo.regions): check its spelling, since the DR stack would be deployed there; a region newer than this aws-cdk-lib is fine (acknowledge this warning)`,
+      );
     }
     if (props.approverRoleArn !== undefined) {
       const account = props.approverRoleArn.split(':')[4];
@@ -891,8 +928,41 @@ function siblingDrStackIssues(stack: Stack, drRegion: string, drAccount: string 
     return [`drStack: the protection is in the nested stack ${stack.node.path}, next to which no DR stack can be made (a DR stack is a top-level stack of its own, in ${drRegion}); pass drStack: a Stack in ${drRegion}`];
   }
   const placement = siblingDrStackPlacement(stack, drRegion, drAccount);
-  if ('existing' in placement || placement.stackName.length <= MAX_STACK_NAME) return [];
-  return [`drStack: the DR stack would be named ${placement.stackName} (${placement.stackName.length} characters), over CloudFormation's ${MAX_STACK_NAME}: give stack ${stack.node.path} a shorter stackName, or pass drStack`];
+  if ('existing' in placement) return [];
+  if (placement.stackName.length > MAX_STACK_NAME) {
+    return [`drStack: the DR stack would be named ${placement.stackName} (${placement.stackName.length} characters), over CloudFormation's ${MAX_STACK_NAME}: give stack ${stack.node.path} a shorter stackName, or pass drStack`];
+  }
+  const clash = stackNamedLike(stack.node.root, { stackName: placement.stackName, account: placement.account, region: drRegion });
+  return clash ? [drStackNameClashIssue(stack, placement.stackName, placement.account, drRegion, clash)] : [];
+}
+
+/** Where a stack is deployed, as CloudFormation knows it: its name in an account (undefined: any, an environment-agnostic stack) and region. */
+type StackPlace = { readonly stackName: string; readonly account: string | undefined; readonly region: string };
+
+/**
+ * A top-level stack of the app, other than `except`, that may be deployed under the same name into the same account and region:
+ * CloudFormation knows a stack by that name alone, so the second one deployed would update the first. CDK allows one stackName
+ * in several environments (a stack per region is a common pattern), which gives their default DR stacks, named after it and
+ * in the one drRegion, a single name.
+ */
+function stackNamedLike(root: IConstruct, place: StackPlace, except?: Stack): Stack | undefined {
+  const mayBe = (a: string | undefined, b: string) => a === undefined || Token.isUnresolved(a) || Token.isUnresolved(b) || a === b;
+  return root.node
+    .findAll()
+    .find((c): c is Stack => c instanceof Stack && c !== except && !c.nested && c.stackName === place.stackName && mayBe(place.account, c.account) && mayBe(place.region, c.region));
+}
+
+/** The refusal of a default DR stack whose name, account and region another stack of the app has: whose DR stack that is, and what to do. */
+function drStackNameClashIssue(stack: Stack, stackName: string, account: string | undefined, region: string, clash: Stack): string {
+  const where = `${account ?? '(any account)'}/${region}`;
+  const owner = clash.node.root.node.findAll().find((c) => c instanceof LifeboatProtection && c.drStack === clash && Stack.of(c) !== stack);
+  const ownerStack = owner ? Stack.of(owner) : undefined;
+  const shared = ownerStack?.stackName === stack.stackName ? ` (stacks ${stack.node.path} and ${ownerStack.node.path} share the stackName ${stack.stackName})` : '';
+  const why = ownerStack ? `the DR stack of ${ownerStack.node.path}${shared}` : 'another stack of the app';
+  return (
+    `drStack: the DR stack would be named ${stackName} in ${where}, which stack ${clash.node.path}, ${why}, already has there: CloudFormation knows a stack by its name ` +
+    `in an account and region, so deploying one would update the other and take its DR vault, catalog and runbooks over; give the stacks different stackNames, or pass drStack`
+  );
 }
 
 /** The default DR stack (siblingDrStackPlacement): the one to share, or a new one. */
@@ -904,6 +974,13 @@ function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | unde
     env: { region: drRegion, ...(placement.account !== undefined ? { account: placement.account } : {}) },
     description: `Lifeboat: DR vault of ${stack.stackName} (${drRegion})`,
   });
+  // A stack of that name made after this one (ownPropIssues refuses those made before): said at synth, the tree then being complete.
+  drStack.node.addValidation({
+    validate: () => {
+      const clash = stackNamedLike(drStack.node.root, { stackName: placement.stackName, account: placement.account, region: drRegion }, drStack);
+      return clash ? [`Lifeboat DR stack of ${stack.node.path}: ${drStackNameClashIssue(stack, placement.stackName, placement.account, drRegion, clash)}`] : [];
+    },
+  });
   // Which protection gets the plain name follows the order they are built in: removing or reordering the first would rename
   // this stack, and a deploy of the renamed one fails on the vault names the old one still holds.
   if (placement.stackName !== `${stack.stackName}${DEFAULT_DR_STACK_SUFFIX}`) {
@@ -913,6 +990,30 @@ function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | unde
     );
   }
   return drStack;
+}
+
+/** The props of the protection itself that must be literals and are tokens (the plans' and drRegion: checkPlansShape). */
+function literalPropIssues(props: LifeboatProtectionProps): string[] {
+  const { prefix, environmentName, drAccount, approverRoleArn, security, notifications, scrub, prune, mirrorCheck, immutability, functionMemory, fileSystem } = props;
+  return tokenPaths({ prefix, environmentName, drAccount, approverRoleArn, security, notifications, scrub, prune, mirrorCheck, immutability, functionMemory, fileSystem }, '').map(tokenPropIssue);
+}
+
+/**
+ * Why a plan's RPO cannot be kept by its schedule alone: the backup-age alarm (`<prefix>-<plan>-backup-age`) fires once the
+ * last committed backup is older than the RPO, so an RPO below the longest interval between scheduled backups puts it in ALARM
+ * for part of every such interval, and `lifeboat status` and `lifeboat doctor` report the plan missing its objective. Undefined
+ * when the schedule keeps it, or fires once (`at(...)`).
+ */
+function rpoBelowScheduleWarning(plan: { readonly name: string; readonly schedule: string; readonly objectives: { readonly rpoMinutes: number } }, index: number, prefix: string): string | undefined {
+  const gapMs = longestScheduleGapMs(parseScheduleExpression(plan.schedule));
+  if (gapMs === undefined || plan.objectives.rpoMinutes * 60_000 >= gapMs) return undefined;
+  const gapMinutes = gapMs / 60_000;
+  const readable = gapMinutes % 1440 === 0 ? ` (${gapMinutes / 1440} day${gapMinutes === 1440 ? '' : 's'})` : gapMinutes % 60 === 0 ? ` (${gapMinutes / 60} hour${gapMinutes === 60 ? '' : 's'})` : '';
+  return (
+    `plans[${index}].objectives.rpoMinutes: ${plan.objectives.rpoMinutes} is shorter than the longest interval between the backups of plan "${plan.name}"'s schedule ${plan.schedule}, ` +
+    `${gapMinutes} min${readable}: the alarm ${prefix}-${plan.name}-backup-age fires once the last backup is older than the RPO, so it would be in ALARM for part of every such interval, ` +
+    `and lifeboat status would show the plan missing its objective. Raise rpoMinutes to at least ${gapMinutes}, or schedule backups more often; acknowledge this warning if backups started by hand in between keep the RPO`
+  );
 }
 
 /** What a protection without `prefix` says at synth: the prefix it derived, how to pin it, and what changing it would do. */

@@ -3,6 +3,7 @@ import { type IConstruct } from 'constructs';
 import { type EfsMountConfig, environmentSchema, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { describeIssues } from '../../config/load-config';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
+import { tokenPaths, tokenPropIssue } from './literal-props';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { type LifeboatSource } from './lifeboat-source';
 
@@ -69,8 +70,9 @@ export function validatePlans(construct: IConstruct, kind: string, input: PlansI
 
 /**
  * What the types promise but plain JavaScript (or an `as` cast) may not keep: plans as an array, a
- * name on each, sources made by LifeboatSource. Checked first, so that a caller hears which prop is
- * wrong instead of a TypeError from inside the construct.
+ * name on each, sources made by LifeboatSource; and what they cannot say: that the plans' fields and
+ * drRegion are literals, not tokens (literal-props.ts). Checked first, so that a caller hears which
+ * prop is wrong instead of a TypeError from inside the construct, or a message about a token's form.
  */
 export function checkPlansShape(construct: IConstruct, kind: string, input: Pick<PlansInput, 'plans' | 'drRegion'>): void {
   const plans: unknown = input.plans;
@@ -84,17 +86,30 @@ export function checkPlansShape(construct: IConstruct, kind: string, input: Pick
       if (!Array.isArray(sources)) issues.push(`plans[${p}].sources: required: an array of sources made by LifeboatSource`);
       else {
         sources.forEach((source: unknown, i) => {
-          if (typeof (source as { config?: unknown } | null)?.config !== 'object') {
+          const config: unknown = (source as { config?: unknown } | null)?.config;
+          if (typeof config !== 'object') {
             issues.push(`plans[${p}].sources[${i}]: is not a LifeboatSource: make sources with LifeboatSource.s3Bucket, LifeboatSource.dynamoDbTable or LifeboatSource.fileSystem`);
-          }
+          } else issues.push(...tokenPaths(config, `plans[${p}].sources[${i}]`, SOURCE_FIELDS_MAY_BE_TOKENS).map(tokenPropIssue));
         });
+      }
+      if (typeof plan === 'object' && plan !== null) {
+        const fields = Object.fromEntries(Object.entries(plan).filter(([key]) => key !== 'sources'));
+        issues.push(...tokenPaths(fields, `plans[${p}]`).map(tokenPropIssue));
       }
     });
   }
   const drRegion: unknown = input.drRegion;
   if ('drRegion' in input && typeof drRegion !== 'string') issues.push('drRegion: required: the region of the DR vault, such as us-west-2');
+  else if (typeof drRegion === 'string' && Token.isUnresolved(drRegion)) issues.push(tokenPropIssue('drRegion'));
   if (issues.length > 0) throw new InvalidLifeboatPropsError(`${kind} ${construct.node.path}`, issues);
 }
+
+/**
+ * A source's fields that may be tokens: its bucket's or table's name (and the inventory bucket's), which a bucket or table of
+ * the user's stack has only at deploy, the account of an imported bucket, and the S3 key prefix and inventory configuration id,
+ * which reach the functions (LIFEBOAT_PLANS) and policies as they are, unchecked at synth.
+ */
+const SOURCE_FIELDS_MAY_BE_TOKENS: ReadonlySet<string> = new Set(['bucket', 'table', 'account', 'prefix', 'configId']);
 
 const PLACEHOLDER_PRIMARY_REGION = 'us-east-1';
 const PLACEHOLDER_DR_REGION = 'us-west-2';
