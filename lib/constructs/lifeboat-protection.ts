@@ -1,4 +1,4 @@
-import { Annotations, Aspects, Aws, CfnRule, Fn, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Aws, CfnRule, Fn, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -239,6 +239,12 @@ export type LifeboatProtectionProps = {
    */
   readonly mirrorCheck?: LifeboatMirrorCheckOptions;
 };
+
+/**
+ * The protections whose constructor ran to its end. One refused (InvalidLifeboatPropsError) stays in the construct tree
+ * half made when its caller catches the refusal and goes on: the checks between protections skip it (review 43e F2).
+ */
+const BUILT_PROTECTIONS = new WeakSet<LifeboatProtection>();
 
 /**
  * Lifeboat for one environment: the primary vault, catalog, backup, restore, catalog-rebuild and scrub workflows
@@ -637,6 +643,7 @@ export class LifeboatProtection extends Construct {
       ...(props.notifications?.replicationLagMinutes !== undefined ? { replicationLagMinutes: props.notifications.replicationLagMinutes } : {}),
     });
     tagKeyUsers(this.prefix, [...this.node.findAll(), ...drScope.node.findAll()]);
+    BUILT_PROTECTIONS.add(this);
   }
 
   /** What is wrong with the props the plan schema does not cover: prefix, environment name, regions, the DR stack, approver, prune. */
@@ -653,7 +660,7 @@ export class LifeboatProtection extends Construct {
     // S3 ARNs carry no account, so protections of one app overlap whatever accounts they deploy to.
     const accounts = new Set([stack.account, props.drStack?.account ?? props.drAccount ?? stack.account]);
     for (const other of this.node.root.node.findAll()) {
-      if (!(other instanceof LifeboatProtection) || other === this) continue;
+      if (!(other instanceof LifeboatProtection) || other === this || !BUILT_PROTECTIONS.has(other)) continue;
       const overlap = ownedNamePatternOverlap(other.prefix, this.prefix) ?? ownedNamePatternOverlap(this.prefix, other.prefix);
       if (overlap) issues.push(`prefix: protection ${other.node.path} and this one: ${overlap}`);
       else if (other.prefix === this.prefix && mayShareAccount(accounts, new Set([Stack.of(other).account, other.drStack.account]))) {
@@ -746,7 +753,7 @@ export class LifeboatProtection extends Construct {
     // ways: this protection's sources against every earlier protection's prefix, and the earlier protections' sources
     // against this prefix, so the outcome does not depend on which was constructed first.
     const self: ReservedNameOwner = { prefix: this.prefix, describedAs: `this protection (prefix "${this.prefix}")` };
-    const earlier = this.node.root.node.findAll().flatMap((other) => (other instanceof LifeboatProtection && other !== this && other.prefix !== this.prefix ? [other] : []));
+    const earlier = this.node.root.node.findAll().flatMap((other) => (other instanceof LifeboatProtection && other !== this && BUILT_PROTECTIONS.has(other) && other.prefix !== this.prefix ? [other] : []));
     const owners: [ReservedNameOwner, string][] = [[self, 'the prefix'], ...earlier.map((other): [ReservedNameOwner, string] => [{ prefix: other.prefix, describedAs: `protection ${other.node.path} (prefix "${other.prefix}")` }, "that protection's prefix"])];
     for (const { at, source, directoryRoot } of this.reservedNameSubjects) {
       for (const [owner, rename] of owners) {
@@ -932,7 +939,7 @@ function siblingDrStackIssues(stack: Stack, drRegion: string, drAccount: string 
   if (placement.stackName.length > MAX_STACK_NAME) {
     return [`drStack: the DR stack would be named ${placement.stackName} (${placement.stackName.length} characters), over CloudFormation's ${MAX_STACK_NAME}: give stack ${stack.node.path} a shorter stackName, or pass drStack`];
   }
-  const clash = stackNamedLike(stack.node.root, { stackName: placement.stackName, account: placement.account, region: drRegion });
+  const clash = stackNamedLike(stack.node.root, { stackName: placement.stackName, account: placement.account, region: drRegion, stage: Stage.of(stack) });
   return clash ? [drStackNameClashIssue(stack, placement.stackName, placement.account, drRegion, clash)] : [];
 }
 
@@ -945,11 +952,18 @@ type StackPlace = { readonly stackName: string; readonly account: string | undef
  * in several environments (a stack per region is a common pattern), which gives their default DR stacks, named after it and
  * in the one drRegion, a single name.
  */
-function stackNamedLike(root: IConstruct, place: StackPlace, except?: Stack): Stack | undefined {
-  const mayBe = (a: string | undefined, b: string) => a === undefined || Token.isUnresolved(a) || Token.isUnresolved(b) || a === b;
-  return root.node
-    .findAll()
-    .find((c): c is Stack => c instanceof Stack && c !== except && !c.nested && c.stackName === place.stackName && mayBe(place.account, c.account) && mayBe(place.region, c.region));
+function stackNamedLike(root: IConstruct, place: StackPlace & { readonly stage: Stage | undefined }, except?: Stack): Stack | undefined {
+  // Within one Stage (deployed together, with one set of credentials) an unknown account may be the same one; a stack of
+  // another Stage (deployed on its own, often into another account) clashes only where both places are known and equal
+  // (review 43e F1: Beta and Prod stages of environment-agnostic stacks were refused).
+  const known = (a: string | undefined): a is string => a !== undefined && !Token.isUnresolved(a);
+  const mayBe = (a: string | undefined, b: string) => !known(a) || !known(b) || a === b;
+  const surely = (a: string | undefined, b: string) => known(a) && known(b) && a === b;
+  return root.node.findAll().find((c): c is Stack => {
+    if (!(c instanceof Stack) || c === except || c.nested || c.stackName !== place.stackName) return false;
+    const same = Stage.of(c) === place.stage ? mayBe : surely;
+    return same(place.account, c.account) && same(place.region, c.region);
+  });
 }
 
 /** The refusal of a default DR stack whose name, account and region another stack of the app has: whose DR stack that is, and what to do. */
@@ -977,7 +991,7 @@ function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | unde
   // A stack of that name made after this one (ownPropIssues refuses those made before): said at synth, the tree then being complete.
   drStack.node.addValidation({
     validate: () => {
-      const clash = stackNamedLike(drStack.node.root, { stackName: placement.stackName, account: placement.account, region: drRegion }, drStack);
+      const clash = stackNamedLike(drStack.node.root, { stackName: placement.stackName, account: placement.account, region: drRegion, stage: Stage.of(drStack) }, drStack);
       return clash ? [`Lifeboat DR stack of ${stack.node.path}: ${drStackNameClashIssue(stack, placement.stackName, placement.account, drRegion, clash)}`] : [];
     },
   });

@@ -1,4 +1,4 @@
-import { type App, Stack } from 'aws-cdk-lib';
+import { type App, Stack, Stage } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { InvalidLifeboatPropsError, type LifeboatPlan, LifeboatProtection, LifeboatSource } from '../../../lib';
 import { templateOnlyApp } from '../../support/template-only-app';
@@ -68,4 +68,24 @@ it('accepts one stackName in two accounts, and in two regions whose DR stacks ar
   const drStack = new Stack(app, 'ShopEuDr', { env: { account: ACCOUNT, region: 'us-west-2' }, stackName: 'Shop-Eu-LifeboatDR' });
   const stack = shopStack(app, 'ShopC', 'eu-west-1');
   expect(new LifeboatProtection(stack, 'Lifeboat', { prefix: 'shop-c', drRegion: 'us-west-2', drStack, plans: [plan(stack)] }).drStack).toBe(drStack);
+});
+
+describe('stacks of separate Stages (review 43e F1)', () => {
+  const staged = (app: App, stage: string, env?: { account: string; region: string }) => new Stack(new Stage(app, stage), 'Shop', { stackName: 'shop', ...(env ? { env } : {}) });
+  const protectStaged = (stack: Stack, prefix: string) => new LifeboatProtection(stack, 'Lifeboat', { prefix, drRegion: 'us-west-2', plans: [plan(stack)] });
+
+  it('accepts Beta and Prod stages of environment-agnostic stacks of one stackName: each Stage deploys on its own, into an account it names then', () => {
+    const app = templateOnlyApp();
+    const beta = protectStaged(staged(app, 'Beta'), 'shop-beta');
+    const prod = protectStaged(staged(app, 'Prod'), 'shop-prod');
+    expect([beta.drStack.stackName, prod.drStack.stackName]).toEqual(['shop-LifeboatDR', 'shop-LifeboatDR']);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('still refuses two Stages pinned to one account whose DR stacks would share a name and region', () => {
+    const app = templateOnlyApp();
+    protectStaged(staged(app, 'Beta', { account: ACCOUNT, region: 'us-east-1' }), 'shop-beta');
+    const err = refusal(() => protectStaged(staged(app, 'Prod', { account: ACCOUNT, region: 'eu-west-1' }), 'shop-prod'));
+    expect(err.issues).toEqual([expect.stringMatching(/^drStack: the DR stack would be named shop-LifeboatDR in 111111111111\/us-west-2, which stack Beta\/Shop-LifeboatDR/)]);
+  });
 });

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { lifeboatConfigSchema } from '../../../config/lifeboat-config';
 import { describeIssues } from '../../../config/load-config';
@@ -60,6 +60,14 @@ describe('two protections of different prefixes', () => {
     expect(() => new LifeboatProtection(other, 'Lifeboat', { prefix: 'shop-eu', drRegion: 'us-west-2', plans: [plan(other, 'daily')] })).not.toThrow();
     const same = new Stack(app, 'ShopUs', { env: { account: ACCOUNT, region: 'us-east-1' } });
     expect(() => new LifeboatProtection(same, 'Lifeboat', { prefix: 'shop-eu', drRegion: 'us-west-2', plans: [plan(same, 'weekly')] })).not.toThrow();
+  });
+
+  it('are compared without tripping over a protection refused before its names were known, which a caller caught (review 43e F2)', () => {
+    const app = templateOnlyApp();
+    const bad = new Stack(app, 'Bad', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    refusal(() => new LifeboatProtection(bad, 'Lifeboat', { prefix: 'bad', drRegion: 'us-west-2', plans: [plan(bad, 'daily', { schedule: Lazy.string({ produce: () => 'rate(1 day)' }) })] }));
+    const good = new Stack(app, 'Good', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    expect(() => new LifeboatProtection(good, 'Lifeboat', { prefix: 'good', drRegion: 'us-west-2', plans: [plan(good, 'daily')] })).not.toThrow();
   });
 });
 
