@@ -35,12 +35,14 @@ export const kmsKeyArnSchema = z.string().superRefine((text, ctx) => {
 });
 
 /**
- * Why a source bucket in `bucketRegion` cannot be encrypted with the key `keyArn` (a well-formed key ARN), or undefined.
- * S3 encrypts an object only with a key of the bucket's own region, so a key of another region is a mistyped ARN, and
- * the grants made for it would leave the bucket's real key ungranted (every backup's GetObject refused).
+ * Why a source bucket or table in `sourceRegion` cannot be encrypted with the key `keyArn` (a well-formed key ARN), or
+ * undefined. S3 and DynamoDB encrypt only with a key of the resource's own region, so a key of another region is a
+ * mistyped ARN, and the grants made for it would leave the real key ungranted (every backup's reads refused).
  */
-export function sourceKeyRegionIssue(keyArn: string, bucketRegion: string): string | undefined {
+export function sourceKeyRegionIssue(keyArn: string, sourceRegion: string, kind: 'bucket' | 'table' = 'bucket'): string | undefined {
   const parts = parseKmsKeyArn(keyArn);
-  if (!parts || parts.region === bucketRegion) return undefined;
-  return `is a key of ${parts.region}, but the bucket is in the primary region ${bucketRegion} (S3 encrypts a bucket's objects only with a key of the bucket's region): give the key the bucket's default encryption names (aws s3api get-bucket-encryption --bucket <bucket>)`;
+  if (!parts || parts.region === sourceRegion) return undefined;
+  return kind === 'bucket'
+    ? `is a key of ${parts.region}, but the bucket is in the primary region ${sourceRegion} (S3 encrypts a bucket's objects only with a key of the bucket's region): give the key the bucket's default encryption names (aws s3api get-bucket-encryption --bucket <bucket>)`
+    : `is a key of ${parts.region}, but the table is in the primary region ${sourceRegion} (DynamoDB encrypts a table only with a key of its region): give the key the table names (aws dynamodb describe-table --table-name <table>: SSEDescription.KMSMasterKeyArn)`;
 }

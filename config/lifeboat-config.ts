@@ -126,6 +126,14 @@ export const dynamoDbTableSourceSchema = z.strictObject({
   type: z.literal('dynamodb'),
   name: resourceName,
   table: z.string().min(3).max(255),
+  /**
+   * The customer managed KMS key the table is encrypted with (its ARN, of the primary region): the snapshot shard gets
+   * kms:Decrypt and DescribeKey on it, and a restore into a new table from the primary region kms:CreateGrant and
+   * DescribeKey to create that table under the same key, all only through DynamoDB (kms:ViaService). Absent: the
+   * functions get no key of the table, which works while the key's policy admits them by itself (the AWS owned and the
+   * AWS managed aws/dynamodb keys do); a restore into a new table then falls back to aws/dynamodb when refused.
+   */
+  kmsKeyArn: kmsKeyArnSchema.optional(),
   /** A live copy in the DR region: a global-table replica there (docs/ARCHITECTURE.md, "Mirrors"). */
   mirror: z.boolean().optional(),
   /** The read capacity a backup of the table may use; absent: the defaults (25 % of provisioned RCU, 1,500 RCU/s on-demand). */
@@ -512,7 +520,10 @@ export const lifeboatConfigSchema = z
           const issue = source.type === 's3' ? failoverBucketNameIssue(restoreTargetPrefix, source.name, "the environment's name or the source's") : undefined;
           if (issue) ctx.addIssue({ code: 'custom', message: issue, path: ['environments', i, 'plans', p, 'sources', s, 'name'] });
           // Source buckets are of the primary region (lifeboat doctor checks it), so their keys are too.
-          const keyIssue = source.type === 's3' && source.kmsKeyArn !== undefined ? sourceKeyRegionIssue(source.kmsKeyArn, env.primaryRegion) : undefined;
+          const keyIssue =
+            (source.type === 's3' || source.type === 'dynamodb') && source.kmsKeyArn !== undefined
+              ? sourceKeyRegionIssue(source.kmsKeyArn, env.primaryRegion, source.type === 's3' ? 'bucket' : 'table')
+              : undefined;
           if (keyIssue) ctx.addIssue({ code: 'custom', message: keyIssue, path: ['environments', i, 'plans', p, 'sources', s, 'kmsKeyArn'] });
           // Without a file system the drills' scratch root is the local fs root (checked too), and with one added later, the default mount.
           for (const reserved of reservedSourceNameIssues(source, owners, env.fileSystem?.efs.mountPath ?? DEFAULT_MOUNT_PATH, 'the environment')) {

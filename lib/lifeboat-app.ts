@@ -56,8 +56,9 @@ export function buildLifeboatApp(app: App, config: LifeboatConfig): Map<string, 
 
 /**
  * A source of the config: its bucket or table imported by name (the config names resources Lifeboat does not own). A
- * bucket's `kmsKeyArn` becomes the imported bucket's `encryptionKey`: every grant on a source bucket's key (backup,
- * restore onto the source, drill, mirror) reads it from there, and a bucket imported by name alone has none.
+ * bucket's or table's `kmsKeyArn` becomes the imported resource's `encryptionKey`: every grant on a source's key
+ * (backup, restore onto the source or into a new table, drill, mirror) reads it from there, and a resource imported by
+ * name alone has none.
  */
 function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
   switch (source.type) {
@@ -84,12 +85,19 @@ function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
         },
       );
     case 'dynamodb':
-      return LifeboatSource.dynamoDbTable(source.name, dynamodb.Table.fromTableName(scope, `Source-${source.name}`, source.table), {
-        ...(source.mirror !== undefined ? { mirror: source.mirror } : {}),
-        ...(source.readBudget ? { readBudget: source.readBudget } : {}),
-        ...(source.writeBudget ? { writeBudget: source.writeBudget } : {}),
-        ...(source.scanSegments !== undefined ? { scanSegments: source.scanSegments } : {}),
-      });
+      return LifeboatSource.dynamoDbTable(
+        source.name,
+        dynamodb.Table.fromTableAttributes(scope, `Source-${source.name}`, {
+          tableName: source.table,
+          ...(source.kmsKeyArn !== undefined ? { encryptionKey: kms.Key.fromKeyArn(scope, `SourceKey-${source.name}`, source.kmsKeyArn) } : {}),
+        }),
+        {
+          ...(source.mirror !== undefined ? { mirror: source.mirror } : {}),
+          ...(source.readBudget ? { readBudget: source.readBudget } : {}),
+          ...(source.writeBudget ? { writeBudget: source.writeBudget } : {}),
+          ...(source.scanSegments !== undefined ? { scanSegments: source.scanSegments } : {}),
+        },
+      );
     case 'filesystem':
       return LifeboatSource.fileSystem(source.name, source.path, source.mirror !== undefined ? { mirror: source.mirror } : {});
   }
