@@ -14,7 +14,8 @@ export type ScrubbedVaults =
  * `nothingYet` (the primary vault's message) before the first backup: neither vault exists, and the catalog records
  * no backup stored in either (a schedule fires at the deploy). A vault in scope that does not exist fails the run:
  * with VaultMissingError when its catalog records backups stored in it (emptied: review 43c F1), else as it failed
- * to open. One vault that exists without the other is no fresh environment, whatever the scope.
+ * to open. One vault that exists without the other is no fresh environment, whatever the scope; a scrub of the
+ * primary alone whose DR vault could not be read at all goes by the primary vault and its catalog.
  */
 export async function openScrubbedVaults(scope: ScrubScope, openVault: (side: VaultSide) => Promise<Vault>, newestRecorded: NewestRecordedBackup | undefined): Promise<ScrubbedVaults> {
   const vaults: Partial<Record<VaultSide, Vault>> = {};
@@ -28,9 +29,12 @@ export async function openScrubbedVaults(scope: ScrubScope, openVault: (side: Va
   }
   const primary = failed.get('primary');
   const dr = failed.get('dr');
-  if (primary instanceof VaultNotFoundError && dr instanceof VaultNotFoundError) {
+  // A scrub of the primary alone whose DR region does not answer cannot tell whether the DR vault exists: the primary
+  // vault's absence and its catalog decide, as before the two were read together (review 43f F1).
+  const drUnknown = scope === 'primary' && dr !== undefined && !(dr instanceof VaultNotFoundError);
+  if (primary instanceof VaultNotFoundError && (dr instanceof VaultNotFoundError || drUnknown)) {
     await confirmNotCreatedYet('primary', primary, newestRecorded);
-    await confirmNotCreatedYet('dr', dr, newestRecorded);
+    if (dr instanceof VaultNotFoundError) await confirmNotCreatedYet('dr', dr, newestRecorded);
     return { nothingYet: primary.message };
   }
   const unopened: { side: VaultSide; error: unknown }[] = [];

@@ -89,12 +89,15 @@ describe('lifeboat scrub of a vault that does not exist', () => {
   });
   const drDown = async (side: VaultSide): Promise<Vault> => (side === 'dr' ? Promise.reject(new VaultError('connect ECONNREFUSED (the DR region is down)')) : openEmptied(side));
 
-  it('--vault primary with the DR region down: fails (exit 1) and records no CLEAN run', async () => {
+  it('--vault primary with the DR region down: fails (exit 1) while the catalog records a backup in it; nothing to scrub yet when none does (review 43f F1)', async () => {
     const { out, err, io } = capture();
-    expect(await scrubCommand({ ...target, vault: 'primary' }, { io, access: access(drDown) })).toBe(1);
+    expect(await scrubCommand({ ...target, vault: 'primary' }, { io, access: access(drDown, { primary: recordedIn('primary') }) })).toBe(1);
     expect(out).toEqual([]);
-    expect(err).toEqual([`lifeboat scrub: ${location('primary')} holds no vault (no config object)`]);
+    expect(err).toEqual([expect.stringMatching(new RegExp(`^lifeboat scrub: The primary vault does not exist .* the newest ${NEWEST} \\(plan daily`))]);
     expect(runs).toEqual([]);
+    const fresh = capture();
+    expect(await scrubCommand({ ...target, vault: 'primary' }, { io: fresh.io, access: access(drDown) })).toBe(0);
+    expect(fresh.out).toEqual([expect.stringMatching(/^Nothing to scrub yet: /)]);
   });
 
   it('both vaults emptied: fails with VaultMissingError while a catalog records backups in them; a CLEAN run of nothing when none does', async () => {

@@ -73,8 +73,15 @@ it('both vaults emptied: VaultMissingError when either catalog records a backup 
   expect(runs).toHaveLength(1);
 });
 
-it('a primary vault in scope that does not exist fails the run whatever the DR vault does; a DR-only scrub reads the DR vault, saying the primary is missing', async () => {
-  await expect(runScrubRunbook({ ...scheduled, scope: 'primary' }, deps({ primary: emptied('primary'), dr: new Error('dr region is down') }))).rejects.toThrow(VaultNotFoundError);
+it('a primary vault in scope that does not exist: nothing to scrub yet only while its catalog records no backup, the DR region not answering (review 43f F1); a DR-only scrub reads the DR vault, saying the primary is missing', async () => {
+  const drDown = { primary: emptied('primary'), dr: new Error('dr region is down') };
+  await expect(runScrubRunbook({ ...scheduled, scope: 'primary' }, deps(drDown, { primary: head(pair.backupId, false) }))).rejects.toThrow(VaultMissingError);
+  expect(runs).toEqual([]);
+  const fresh = await runScrubRunbook({ ...scheduled, scope: 'primary' }, deps(drDown));
+  expect(fresh).toMatchObject({ outcome: 'CLEAN', objects: 0, notes: [expect.stringMatching(/^nothing to scrub yet: /)] });
+  runs.length = 0;
+  // The DR vault present: one vault without the other is no fresh environment.
+  await expect(runScrubRunbook({ ...scheduled, scope: 'primary' }, deps({ primary: emptied('primary'), dr: pair.dr }))).rejects.toThrow(VaultNotFoundError);
   expect(runs).toEqual([]);
   const summary = await runScrubRunbook({ ...scheduled, scope: 'dr' }, deps({ primary: emptied('primary'), dr: pair.dr }));
   expect(summary.outcome).toBe('CLEAN');
