@@ -92,6 +92,15 @@ export function lifeboatNames(input: LifeboatNamesInput) {
 
 export type LifeboatNames = ReturnType<typeof lifeboatNames>;
 
+/** The alarms every plan has (lifeboat-operations.ts), each named `<prefix>-<plan>-<kind>`; the drill's in each region it drills from. */
+export const PLAN_ALARM_KINDS = ['backup-age', 'dr-copy-age', 'replication-lag', 'entries-skipped', 'drill'] as const;
+export type PlanAlarmKind = (typeof PLAN_ALARM_KINDS)[number];
+
+/** The name of a plan's alarm of `kind`. */
+export function planAlarmName(prefix: string, plan: string, kind: PlanAlarmKind): string {
+  return `${prefix}-${plan}-${kind}`;
+}
+
 /** A prefix: lowercase letters, digits and dashes, starting with a letter, ending with a letter or digit. */
 export const PREFIX_PATTERN = /^[a-z][a-z0-9-]*[a-z0-9]$/;
 

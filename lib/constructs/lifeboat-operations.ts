@@ -10,6 +10,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AxisPosition, DefaultDashboardFactory, MonitoringFacade, noopAction, type CustomMetricGroup } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import { DIMENSION, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE } from '../../config/metric-names';
+import { planAlarmName } from '../lifeboat-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
@@ -111,7 +112,7 @@ export class LifeboatOperations extends Construct {
     const lagSeconds = (props.replicationLagMinutes ?? DEFAULT_REPLICATION_LAG_MINUTES) * 60;
     for (const plan of plans) {
       const rpoSeconds = plan.objectives.rpoMinutes * 60;
-      this.alarm(props.alerts, `${props.prefix}-${plan.name}-backup-age`, {
+      this.alarm(props.alerts, planAlarmName(props.prefix, plan.name, 'backup-age'), {
         description: `Plan ${plan.name}: its last committed backup is older than the RPO objective (${plan.objectives.rpoMinutes} min), or it has none.`,
         metric: this.metric('lastCommittedBackupAge', plan.name, 'Maximum', WATCHDOG_INTERVAL),
         threshold: rpoSeconds,
@@ -119,14 +120,14 @@ export class LifeboatOperations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         evaluationPeriods: 3,
       });
-      this.alarm(props.alerts, `${props.prefix}-${plan.name}-dr-copy-age`, {
+      this.alarm(props.alerts, planAlarmName(props.prefix, plan.name, 'dr-copy-age'), {
         description: `Plan ${plan.name}: the newest backup the DR vault holds is older than the RPO objective plus the replication-lag threshold.`,
         metric: this.metric('lastReplicatedBackupAge', plan.name, 'Maximum', WATCHDOG_INTERVAL),
         threshold: rpoSeconds + lagSeconds,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         evaluationPeriods: 3,
       });
-      this.alarm(props.alerts, `${props.prefix}-${plan.name}-replication-lag`, {
+      this.alarm(props.alerts, planAlarmName(props.prefix, plan.name, 'replication-lag'), {
         description: `Plan ${plan.name}: a backup reached the DR vault more than ${lagSeconds / 60} min after it committed.`,
         metric: this.metric('replicationLag', plan.name, 'Maximum', Duration.hours(1)),
         threshold: lagSeconds,
@@ -135,7 +136,7 @@ export class LifeboatOperations extends Construct {
       });
       // A backup that commits without some of its source's entries (archived S3 objects, unreadable
       // files) is not a failure, and no other alarm would tell: the data is unprotected all the same.
-      this.alarm(props.alerts, `${props.prefix}-${plan.name}-entries-skipped`, {
+      this.alarm(props.alerts, planAlarmName(props.prefix, plan.name, 'entries-skipped'), {
         description: `Plan ${plan.name}: a committed backup did not hold some source entries whole (archived S3 objects or unreadable files left out, or metadata such as an extended attribute not read; \`lifeboat backups list --plan ${plan.name}\` names them).`,
         metric: this.metric('backupEntriesSkipped', plan.name, 'Sum', Duration.hours(1)),
         threshold: 0,
@@ -147,7 +148,7 @@ export class LifeboatOperations extends Construct {
         [props.alerts, 'Primary'],
         [props.drAlerts, 'DR'],
       ] as const) {
-        this.alarm(alerts, `${props.prefix}-${plan.name}-drill`, {
+        this.alarm(alerts, planAlarmName(props.prefix, plan.name, 'drill'), {
           id: `${where}-${plan.name}-drill`,
           description: `Plan ${plan.name}: a drill failed or missed its RTO (${plan.objectives.rtoMinutes} min) or RPO objective (docs/RUNBOOKS.md, "Drill").`,
           metric: this.metric('drillNotPassed', plan.name, 'Sum', Duration.hours(1)),

@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { DEFAULT_DR_STACK_SUFFIX, DEFAULT_MIRROR_CHECK_SCHEDULE, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_FRACTION, DEFAULT_SCRUB_SCHEDULE, defaultPrefix } from '../lifeboat-defaults';
-import { type LifeboatNames, lifeboatNames, maxPrefixLength, PREFIX_PATTERN } from '../lifeboat-names';
+import { type LifeboatNames, lifeboatNames, maxPrefixLength, planAlarmName, PREFIX_PATTERN } from '../lifeboat-names';
 import { createAccessLogsBucket } from './access-logs-bucket';
 import { BackupSchedules } from './backup-schedules';
 import { BackupWorkflow } from './backup-workflow';
@@ -1025,7 +1025,7 @@ function rpoBelowScheduleWarning(plan: { readonly name: string; readonly schedul
   const readable = gapMinutes % 1440 === 0 ? ` (${gapMinutes / 1440} day${gapMinutes === 1440 ? '' : 's'})` : gapMinutes % 60 === 0 ? ` (${gapMinutes / 60} hour${gapMinutes === 60 ? '' : 's'})` : '';
   return (
     `plans[${index}].objectives.rpoMinutes: ${plan.objectives.rpoMinutes} is shorter than the longest interval between the backups of plan "${plan.name}"'s schedule ${plan.schedule}, ` +
-    `${gapMinutes} min${readable}: the alarm ${prefix}-${plan.name}-backup-age fires once the last backup is older than the RPO, so it would be in ALARM for part of every such interval, ` +
+    `${gapMinutes} min${readable}: the alarm ${planAlarmName(prefix, plan.name, 'backup-age')} fires once the last backup is older than the RPO, so it would be in ALARM for part of every such interval, ` +
     `and lifeboat status would show the plan missing its objective. Raise rpoMinutes to at least ${gapMinutes}, or schedule backups more often; acknowledge this warning if backups started by hand in between keep the RPO`
   );
 }

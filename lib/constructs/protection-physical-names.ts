@@ -1,6 +1,6 @@
 import { type Stack, Token } from 'aws-cdk-lib';
 import { mirrorOf } from '../../config/lifeboat-config';
-import { type LifeboatNames, lifeboatNames } from '../lifeboat-names';
+import { type LifeboatNames, lifeboatNames, PLAN_ALARM_KINDS, planAlarmName } from '../lifeboat-names';
 import { type LifeboatPlan } from './lifeboat-plan';
 
 /**
@@ -28,9 +28,6 @@ export type ProtectionNamesInput = {
   /** Whether the DR stack is in another account: the DR-key lookup's and reader's roles have fixed names then (dr-key-arns.ts). */
   readonly crossAccount: boolean;
 };
-
-/** The alarms every plan has (lifeboat-operations.ts): `<prefix>-<plan>-<suffix>` in the primary region; the drill alarm in the DR region too. */
-const PLAN_ALARM_SUFFIXES = ['backup-age', 'dr-copy-age', 'replication-lag', 'entries-skipped', 'drill'] as const;
 
 /**
  * Every name of `lifeboatNames` a resource carries, plus what lifeboat-operations.ts and the schedules derive per plan: the
@@ -82,8 +79,9 @@ export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalNa
     ...input.plans.flatMap((plan) => [
       inRegion(primary, schedule, `${names.schedulePrefix}${plan.name}`),
       ...(plan.drill ? [inRegion((plan.drill.vault ?? 'dr') === 'dr' ? dr : primary, schedule, `${names.drillSchedulePrefix}${plan.name}`)] : []),
-      ...PLAN_ALARM_SUFFIXES.map((suffix) => inRegion(primary, alarm, `${input.prefix}-${plan.name}-${suffix}`)),
-      inRegion(dr, alarm, `${input.prefix}-${plan.name}-drill`),
+      // Every plan alarm in the primary region; the drill alarm in the DR region too.
+      ...PLAN_ALARM_KINDS.map((kind) => inRegion(primary, alarm, planAlarmName(input.prefix, plan.name, kind))),
+      inRegion(dr, alarm, planAlarmName(input.prefix, plan.name, 'drill')),
     ]),
   ];
 }
