@@ -760,8 +760,7 @@ export class BackupCatalog {
       return { record: this.parseRecord(item) };
     } catch (err) {
       if (!(err instanceof CatalogItemInvalidError)) throw err;
-      const { startedAt } = item;
-      return { invalid: { error: err, key: { pk: String(item.pk), sk: String(item.sk) }, ...(typeof startedAt === 'string' ? { startedAt } : {}), ...salvageBackupItem(item) } };
+      return { invalid: { error: err, key: { pk: String(item.pk), sk: String(item.sk) }, ...salvageBackupItem(item) } };
     }
   }
 
@@ -789,12 +788,6 @@ export type CatalogPlanSummary = {
 export type InvalidBackupItem = SalvagedBackupItem & {
   readonly error: CatalogItemInvalidError;
   readonly key: { readonly pk: string; readonly sk: string };
-  /**
-   * Its `startedAt` as the item holds it, parsable or not: the byPlan index's sort key, so a string on every item that
-   * index lists. For a reader that chooses the newest backup, to tell whether the record passed over may be newer than
-   * the one chosen (lambdas/failover/unreadable-newer-backups.ts).
-   */
-  readonly startedAt?: string;
 };
 
 export type ListBackupsOptions = {

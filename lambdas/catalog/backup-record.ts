@@ -193,6 +193,12 @@ export function isPreVaultBackupItem(item: Readonly<Record<string, unknown>>): b
 export type SalvagedBackupItem = {
   /** Its `backupId`, when that is a string. */
   readonly backupId?: string;
+  /**
+   * Its `startedAt` as the item holds it, parsable or not: the byPlan index's sort key, so a string on every item that
+   * index lists. For a reader that chooses the newest backup, to tell whether the record passed over may be newer than
+   * the one chosen (lambdas/failover/unreadable-newer-backups.ts).
+   */
+  readonly startedAt?: string;
   /** A record from before the vault (isPreVaultBackupItem): the vault holds nothing of it. */
   readonly preVault: boolean;
   /** It has a `hold` attribute, readable or not: a legal hold may be on it. */
@@ -204,7 +210,7 @@ export type SalvagedBackupItem = {
 };
 
 export function salvageBackupItem(item: Readonly<Record<string, unknown>>): SalvagedBackupItem {
-  const { backupId, hold, forgottenAt, sources } = item;
+  const { backupId, startedAt, hold, forgottenAt, sources } = item;
   const snapshotIds: string[] = [];
   if (Array.isArray(sources)) {
     for (const source of sources as unknown[]) {
@@ -214,6 +220,7 @@ export function salvageBackupItem(item: Readonly<Record<string, unknown>>): Salv
   }
   return {
     ...(typeof backupId === 'string' && backupId !== '' ? { backupId } : {}),
+    ...(typeof startedAt === 'string' ? { startedAt } : {}),
     preVault: isPreVaultBackupItem(item),
     mayBeHeld: hold !== undefined,
     forgotten: typeof forgottenAt === 'string' && forgottenAt !== '',

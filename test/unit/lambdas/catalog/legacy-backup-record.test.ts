@@ -41,9 +41,9 @@ describe('isPreVaultBackupItem', () => {
 });
 
 describe('salvageBackupItem', () => {
-  it('reads the backup id, the snapshot ids that are strings, a hold attribute of any shape, and forgottenAt', () => {
-    expect(salvageBackupItem(damaged)).toEqual({ backupId: 'b-2', preVault: false, mayBeHeld: true, forgotten: false, snapshotIds: ['b'.repeat(64)] });
-    expect(salvageBackupItem(legacy)).toEqual({ backupId: legacy.backupId, preVault: true, mayBeHeld: false, forgotten: false, snapshotIds: [] });
+  it('reads the backup id, startedAt, the snapshot ids that are strings, a hold attribute of any shape, and forgottenAt', () => {
+    expect(salvageBackupItem(damaged)).toEqual({ backupId: 'b-2', startedAt: damaged.startedAt, preVault: false, mayBeHeld: true, forgotten: false, snapshotIds: ['b'.repeat(64)] });
+    expect(salvageBackupItem(legacy)).toEqual({ backupId: legacy.backupId, startedAt: legacy.startedAt, preVault: true, mayBeHeld: false, forgotten: false, snapshotIds: [] });
     expect(salvageBackupItem({ pk: 'BACKUP#?', sk: 'BACKUP', backupId: 7, forgottenAt: '2026-12-02T00:00:00.000Z', sources: 'x' })).toEqual({ preVault: false, mayBeHeld: false, forgotten: true, snapshotIds: [] });
   });
 });
