@@ -81,7 +81,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     const { vaults } = opened;
     for (const { side, error } of opened.unopened) io.err(`note: the ${side} vault cannot be opened (${message(error)}); the ${scope} vault is neither compared with it nor repaired from it`);
     const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
-    for (const side of ['primary', 'dr'] as const) {
+    // Only the vaults in scope (scrub-runbook.ts): the other vault's catalog is not needed, so not read.
+    for (const side of scope === 'both' ? (['primary', 'dr'] as const) : [scope]) {
       if (!access.forgottenSnapshots) break;
       try {
         forgotten[side] = await access.forgottenSnapshots(side);

@@ -99,7 +99,9 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
   }
   const cursor = (await deps.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
   const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
-  for (const side of ['primary', 'dr'] as const) {
+  // Only the vaults in scope: scrubVaults asks a vault's forgotten snapshots only of a vault it checks, and a
+  // primary-only run must not fail because the DR region's catalog cannot be read.
+  for (const side of request.scope === 'both' ? (['primary', 'dr'] as const) : [request.scope]) {
     const set = await deps.forgottenSnapshots?.(side);
     if (set) forgotten[side] = set;
   }

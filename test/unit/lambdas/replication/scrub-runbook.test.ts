@@ -121,3 +121,14 @@ it('leaves out of the DR vault a snapshot its catalog marks forgotten: a clean r
   expect(asked).toEqual(['primary', 'dr']);
   expect(await pair.dr.store.has(key)).toBe(false);
 });
+
+it('a primary-only run reads only the primary catalog: a DR catalog that cannot be read does not fail it', async () => {
+  const asked: VaultSide[] = [];
+  const forgottenSnapshots = (side: VaultSide) => {
+    asked.push(side);
+    return side === 'dr' ? Promise.reject(new Error('the DR region is down')) : Promise.resolve(new Set<string>());
+  };
+  const summary = await runScrubRunbook({ scope: 'primary', fraction: 1, repair: true }, { ...deps(), forgottenSnapshots });
+  expect(summary).toMatchObject({ outcome: 'CLEAN', findings: [] });
+  expect(asked).toEqual(['primary']);
+});
