@@ -82,7 +82,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     for (const { side, error } of opened.unopened) io.err(`note: the ${side} vault cannot be opened (${message(error)}); the ${scope} vault is neither compared with it nor repaired from it`);
     const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
     // Only the vaults in scope (scrub-runbook.ts): the other vault's catalog is not needed, so not read.
-    for (const side of scope === 'both' ? (['primary', 'dr'] as const) : [scope]) {
+    const inScope: readonly VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
+    for (const side of inScope) {
       if (!access.forgottenSnapshots) break;
       try {
         forgotten[side] = await access.forgottenSnapshots(side);

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,7 +8,7 @@ import { type Construct } from 'constructs';
 import { APPROVAL_TIMEOUT } from '../lifeboat-defaults';
 import { LifeboatFunction } from './lifeboat-function';
 import { acknowledgeTaskResponseWildcard } from './nag-acknowledgements';
-import { TRANSIENT_ERROR_NAMES } from './workflow-errors';
+import { retryTransientErrors } from './workflow-errors';
 
 export type ApprovalStepProps = {
   readonly kind: 'restore' | 'failover';
@@ -58,7 +58,7 @@ export function approvalStep(scope: Construct, id: string, props: ApprovalStepPr
     retryOnServiceExceptions: true,
   });
   // Recording the approval may meet throttling; a rejection (ApprovalRejected) or the timeout is never retried.
-  task.addRetry({ errors: [...TRANSIENT_ERROR_NAMES], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4, jitterStrategy: sfn.JitterType.FULL });
+  retryTransientErrors(task);
   return { task, fn };
 }
 

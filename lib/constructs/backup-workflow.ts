@@ -12,6 +12,7 @@ import { type FileSystemAccess, type FileSystemMount } from './file-system-mount
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
+import { retryTransientErrors } from './workflow-errors';
 import { loggedStateMachine } from './logged-state-machine';
 import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-catalog-location';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
@@ -284,6 +285,8 @@ export class BackupWorkflow extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
       retryOnServiceExceptions: true,
     });
+    // The failure must reach the catalog: a throttled or briefly failing catalog write is retried like any task's.
+    retryTransientErrors(recordFailureTask);
     const failed = new sfn.Fail(this, 'Backup failed', { comment: 'Fails the execution with the error and cause of the step that failed, so alarms and the console show them.', errorPath: '$.error.Error', causePath: '$.error.Cause' });
     // Releasing is best effort on the failure path: the lease expires anyway, and the run's own error must reach Fail.
     const releaseAfterFailure = lifeboatTask(this, 'Release lock after failure', 'Releases the plan\'s lease after a failure, best effort: the lease expires anyway, and the run\'s own error must reach the Fail state.', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });

@@ -279,6 +279,29 @@ describe('primary stack', () => {
     expect(handlersWithKey).not.toEqual(expect.arrayContaining(['record-backup-failure']));
   });
 
+  it('retries a throttled Lambda invocation in every Lambda task of every state machine of both stacks (audit R39 F1)', () => {
+    type State = { Type: string; Resource?: string; Retry?: { ErrorEquals: string[] }[]; Iterator?: { States: Record<string, State> }; ItemProcessor?: { States: Record<string, State> }; Branches?: { States: Record<string, State> }[] };
+    const lambdaTasks = (states: Record<string, State>): [string, State][] =>
+      Object.entries(states).flatMap(([name, state]): [string, State][] => [
+        // A function's ARN is a token here ("ARN", below): a LambdaInvoke with payloadResponseOnly names the function itself.
+        ...(state.Type === 'Task' && (state.Resource === 'ARN' || (state.Resource ?? '').includes(':lambda:')) ? [[name, state] as [string, State]] : []),
+        ...lambdaTasks(state.Iterator?.States ?? state.ItemProcessor?.States ?? {}),
+        ...(state.Branches ?? []).flatMap((branch) => lambdaTasks(branch.States)),
+      ]);
+    let checked = 0;
+    for (const template of [primary, dr]) {
+      for (const machine of Object.values(template.findResources('AWS::StepFunctions::StateMachine'))) {
+        const text = machine.Properties?.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+        const definition = JSON.parse(typeof text === 'string' ? text : text['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as { States: Record<string, State> };
+        for (const [name, state] of lambdaTasks(definition.States)) {
+          checked++;
+          expect([name, (state.Retry ?? []).some((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'))]).toEqual([name, true]);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
   it('prunes each vault in its own region: <prefix>-prune loops Prune on its cursor, deletes only packs, indexes, manifests and batches, scheduled daily', () => {
     for (const [template, home] of [[primary, undefined], [dr, 'dr']] as const) {
       const machines = template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-prune' } });
