@@ -1015,18 +1015,25 @@ function literalPropIssues(props: LifeboatProtectionProps): string[] {
 /**
  * Why a plan's RPO cannot be kept by its schedule alone: the backup-age alarm (`<prefix>-<plan>-backup-age`) fires once the
  * last committed backup is older than the RPO, so an RPO below the longest interval between scheduled backups puts it in ALARM
- * for part of every such interval, and `lifeboat status` and `lifeboat doctor` report the plan missing its objective. Undefined
+ * for part of every such interval, and `lifeboat status` and `lifeboat doctor` report the plan missing its objective. An RPO
+ * equal to the interval too (audit R40 F2): ages run from a backup's start, so the last backup's age passes the RPO the moment
+ * the next run starts and stays past it until that run commits — every run longer than the alarm's 15 minutes alarms. Undefined
  * when the schedule keeps it, or fires once (`at(...)`).
  */
 function rpoBelowScheduleWarning(plan: { readonly name: string; readonly schedule: string; readonly objectives: { readonly rpoMinutes: number } }, index: number, prefix: string): string | undefined {
   const gapMs = longestScheduleGapMs(parseScheduleExpression(plan.schedule));
-  if (gapMs === undefined || plan.objectives.rpoMinutes * 60_000 >= gapMs) return undefined;
+  if (gapMs === undefined || plan.objectives.rpoMinutes * 60_000 > gapMs) return undefined;
   const gapMinutes = gapMs / 60_000;
   const readable = gapMinutes % 1440 === 0 ? ` (${gapMinutes / 1440} day${gapMinutes === 1440 ? '' : 's'})` : gapMinutes % 60 === 0 ? ` (${gapMinutes / 60} hour${gapMinutes === 60 ? '' : 's'})` : '';
+  const equal = plan.objectives.rpoMinutes * 60_000 === gapMs;
   return (
-    `plans[${index}].objectives.rpoMinutes: ${plan.objectives.rpoMinutes} is shorter than the longest interval between the backups of plan "${plan.name}"'s schedule ${plan.schedule}, ` +
-    `${gapMinutes} min${readable}: the alarm ${planAlarmName(prefix, plan.name, 'backup-age')} fires once the last backup is older than the RPO, so it would be in ALARM for part of every such interval, ` +
-    `and lifeboat status would show the plan missing its objective. Raise rpoMinutes to at least ${gapMinutes}, or schedule backups more often; acknowledge this warning if backups started by hand in between keep the RPO`
+    `plans[${index}].objectives.rpoMinutes: ${plan.objectives.rpoMinutes} is ${equal ? 'equal to' : 'shorter than'} the longest interval between the backups of plan "${plan.name}"'s schedule ${plan.schedule}, ` +
+    `${gapMinutes} min${readable}: the alarm ${planAlarmName(prefix, plan.name, 'backup-age')} fires once the last backup is older than the RPO` +
+    (equal
+      ? ` (ages run from a backup's start, so the last backup's age passes the RPO as the next run starts and until it commits), so it would be in ALARM during every run that takes more than 15 minutes, `
+      : `, so it would be in ALARM for part of every such interval, `) +
+    `and lifeboat status would show the plan missing its objective. Raise rpoMinutes above ${gapMinutes} by the longest a backup run takes plus 15 minutes (the alarm's three 5-minute periods), ` +
+    `for example ${gapMinutes + 60}, or schedule backups more often; acknowledge this warning if backups started by hand in between keep the RPO`
   );
 }
 

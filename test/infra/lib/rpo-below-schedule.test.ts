@@ -42,7 +42,8 @@ describe('a plan whose RPO is below its schedule\'s longest interval', () => {
     expect(warningsOf(protect([{ name: 'daily', schedule: 'rate(1 day)', rpoMinutes: 60 }]))).toEqual([
       'plans[0].objectives.rpoMinutes: 60 is shorter than the longest interval between the backups of plan "daily"\'s schedule rate(1 day), 1440 min (1 day): ' +
         'the alarm shop-daily-backup-age fires once the last backup is older than the RPO, so it would be in ALARM for part of every such interval, and lifeboat status would show ' +
-        'the plan missing its objective. Raise rpoMinutes to at least 1440, or schedule backups more often; acknowledge this warning if backups started by hand in between keep the RPO ' +
+        "the plan missing its objective. Raise rpoMinutes above 1440 by the longest a backup run takes plus 15 minutes (the alarm's three 5-minute periods), for example 1500, " +
+        'or schedule backups more often; acknowledge this warning if backups started by hand in between keep the RPO ' +
         `[ack: ${WARNING}]`,
     ]);
   });
@@ -51,7 +52,7 @@ describe('a plan whose RPO is below its schedule\'s longest interval', () => {
     const warnings = warningsOf(
       protect([
         { name: 'weekdays', schedule: 'cron(0 3 ? * MON-FRI *)', rpoMinutes: 1440 },
-        { name: 'kept', schedule: 'cron(0 0/6 * * ? *)', rpoMinutes: 360 },
+        { name: 'kept', schedule: 'cron(0 0/6 * * ? *)', rpoMinutes: 420 },
         { name: 'twice', schedule: 'cron(0 6,9 * * ? *)', rpoMinutes: 900 },
       ]),
     );
@@ -61,8 +62,16 @@ describe('a plan whose RPO is below its schedule\'s longest interval', () => {
     ]);
   });
 
+  it('warns for an RPO equal to the interval: the age passes it as each run starts, so every run longer than 15 minutes alarms (audit R40 F2)', () => {
+    expect(warningsOf(protect([{ name: 'daily', schedule: 'rate(1 day)', rpoMinutes: 1440 }]))).toEqual([
+      expect.stringMatching(
+        /^plans\[0\]\.objectives\.rpoMinutes: 1440 is equal to the longest interval .* rate\(1 day\), 1440 min \(1 day\): .*ages run from a backup's start.* ALARM during every run that takes more than 15 minutes.*for example 1500/,
+      ),
+    ]);
+  });
+
   it('does not warn when the RPO covers the interval, nor for a schedule that fires once (at)', () => {
-    expect(warningsOf(protect([{ name: 'daily', schedule: 'rate(1 day)', rpoMinutes: 1440 }, { name: 'once', schedule: 'at(2030-01-01T03:00:00)', rpoMinutes: 1 }]))).toEqual([]);
+    expect(warningsOf(protect([{ name: 'daily', schedule: 'rate(1 day)', rpoMinutes: 1500 }, { name: 'once', schedule: 'at(2030-01-01T03:00:00)', rpoMinutes: 1 }]))).toEqual([]);
   });
 
   it('warns in the JSON-config app too, which builds the same construct', () => {
