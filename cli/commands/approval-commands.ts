@@ -6,27 +6,28 @@ import { localTaskResponder } from '../../local/executor/task-tokens';
 import { loadExecutionHistory } from '../../local/executor/execution-history';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { type CatalogRegion, decideApproval, findApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
+import { type CatalogRegion, decideApproval, type ExecutionStatusProbe, findApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 
 /**
  * `lifeboat approve EXECUTION [--reject --reason …]` and `lifeboat approvals list` (docs/RUNBOOKS.md,
  * "Approvals"). Locally the answer reaches the waiting local executor through the data directory;
- * with --aws it is SendTaskSuccess/SendTaskFailure with the caller's credentials, which only the
- * approver role (config `environment.security.approverRoleArn`) is allowed.
+ * with --aws it is SendTaskSuccess/SendTaskFailure with the caller's credentials: the approver role
+ * (config `environment.security.approverRoleArn`), or any principal allowed those actions (on Resource
+ * "*", docs/SECURITY.md, "Approvals").
  * Exit codes: 0 done; 1 refused or failed (no such approval, already decided, not allowed, task gone;
  * for `approvals list`, a region's catalog unreadable: the other region's approvals are still listed).
  *
  * An approval whose execution stopped waiting (stopped, failed, or its 12-hour wait timed out) stays
  * PENDING in the catalog until someone tries to decide it (decide-approval.ts then marks it ABANDONED):
- * the list shows it as EXPIRED (past `expiresAt`) or ABANDONED (its execution is known to have ended),
- * never as one that waits.
+ * the list shows it as EXPIRED (past `expiresAt`) or ABANDONED (its execution ended ABORTED, FAILED or
+ * TIMED_OUT), never as one that waits. One answered outside `lifeboat approve` (the console's "Send
+ * task success") stays PENDING too; once its execution SUCCEEDED, it is listed as APPROVED_OUTSIDE.
  */
 export type ApproveOptions = TargetOptions & { reject?: boolean; reason?: string; json?: boolean };
 export type ApprovalsListOptions = TargetOptions & { all?: boolean; json?: boolean };
-/** The status of a pending approval's execution (RUNNING, ABORTED, …), or undefined when it cannot be told. */
-export type ExecutionStatusProbe = (region: CatalogRegion, record: ApprovalRecord) => Promise<string | undefined>;
+export type { ExecutionStatusProbe };
 export type ApprovalCommandDeps = {
   io: CliIo;
   access?: EnvironmentAccess;
@@ -38,9 +39,13 @@ export type ApprovalCommandDeps = {
   executionStatus?: ExecutionStatusProbe;
 };
 
-/** What `approvals list` shows of a record: the token never, and a pending one that waits for nothing as EXPIRED or ABANDONED. */
+/**
+ * What `approvals list` shows of a record: the token never, a pending one that waits for nothing as
+ * EXPIRED or ABANDONED, and one whose execution went on and SUCCEEDED as APPROVED_OUTSIDE (answered
+ * outside `lifeboat approve`: a rejection fails the execution).
+ */
 export type ApprovalView = Omit<ApprovalRecord, 'taskToken' | 'status'> & {
-  status: ApprovalRecord['status'] | 'EXPIRED';
+  status: ApprovalRecord['status'] | 'EXPIRED' | 'APPROVED_OUTSIDE';
   /** A pending approval's execution, when it no longer runs. */
   executionStatus?: string;
 };
@@ -70,15 +75,21 @@ function awsExecutionStatus(access: EnvironmentAccess): ExecutionStatusProbe {
   };
 }
 
+/** Execution statuses that end it without its approval having been given: stopped, failed (a rejection among them), timed out. */
+const ENDED_UNAPPROVED: ReadonlySet<string> = new Set(['ABORTED', 'FAILED', 'TIMED_OUT']);
+
 /**
- * A record as listed: a PENDING one whose execution has ended is ABANDONED, one past its expiresAt
- * (the wait's TimeoutSeconds) EXPIRED; only the others wait for a decision.
+ * A record as listed: a PENDING one whose execution ended ABORTED, FAILED or TIMED_OUT is ABANDONED,
+ * one whose execution SUCCEEDED (it passed its wait, so someone approved it outside `lifeboat approve`)
+ * APPROVED_OUTSIDE, one past its expiresAt (the wait's TimeoutSeconds) EXPIRED; only the others wait
+ * for a decision.
  */
 export async function approvalView(region: CatalogRegion, record: ApprovalRecord, now: Date, executionStatus: ExecutionStatusProbe): Promise<ApprovalView> {
   const { taskToken: _token, ...rest } = record;
   if (record.status !== 'PENDING') return rest;
   const status = await executionStatus(region, record);
-  if (status !== undefined && status !== 'RUNNING' && status !== 'PENDING_REDRIVE') return { ...rest, status: 'ABANDONED', executionStatus: status };
+  if (status === 'SUCCEEDED') return { ...rest, status: 'APPROVED_OUTSIDE', executionStatus: status };
+  if (status !== undefined && ENDED_UNAPPROVED.has(status)) return { ...rest, status: 'ABANDONED', executionStatus: status };
   if (Date.parse(record.expiresAt) <= now.getTime()) return { ...rest, status: 'EXPIRED' };
   return rest;
 }
@@ -139,6 +150,8 @@ export async function approveCommand(execution: string, options: ApproveOptions,
       decision: options.reject ? { approve: false, reason: options.reason ?? '' } : { approve: true },
       decidedBy,
       found,
+      // Asked only if Step Functions refuses the token: an execution answered from the console went on, and is not abandoned.
+      executionStatus: deps.executionStatus ?? (options.aws ? awsExecutionStatus(access) : localExecutionStatus(path.resolve(options.dataDir))),
       ...(deps.now ? { now: deps.now() } : {}),
     });
     if (options.json) io.out(JSON.stringify({ ...record, taskToken: undefined }, null, 2));
@@ -168,6 +181,7 @@ export async function approvalsListCommand(options: ApprovalsListOptions, deps: 
       for (const record of r.value) if (options.all || record.status === 'PENDING') shown.push(await approvalView(region, record, now, probe));
     }
     const stale = shown.filter((a) => a.status === 'EXPIRED' || (a.status === 'ABANDONED' && a.executionStatus !== undefined)).length;
+    const outside = shown.filter((a) => a.status === 'APPROVED_OUTSIDE').length;
     if (options.json) io.out(JSON.stringify(shown, null, 2));
     else if (shown.length === 0) io.out(options.all ? 'No approvals recorded.' : 'No approval is pending.');
     else for (const a of shown) io.out(summary(a));
@@ -175,6 +189,12 @@ export async function approvalsListCommand(options: ApprovalsListOptions, deps: 
       io.out(
         `${stale} of these wait${stale === 1 ? 's' : ''} for nothing: the execution ended, or its wait for approval expired, before anyone decided; nothing to approve or reject ` +
           '(`lifeboat approve` marks it ABANDONED). Start the restore or failover again if it is still wanted.',
+      );
+    }
+    if (!options.json && outside > 0) {
+      io.out(
+        `${outside} of these ${outside === 1 ? 'was' : 'were'} approved outside lifeboat approve (e.g. the Step Functions console's "Send task success", which leaves the catalog PENDING): ` +
+          'the execution went on and SUCCEEDED; nothing to approve or reject.',
       );
     }
     const unread = read.flatMap((r, i) => (r.status === 'rejected' ? [`the ${regions[i] === 'primary' ? 'primary' : 'DR'} region's catalog could not be read (${r.reason instanceof Error ? r.reason.message : String(r.reason)})`] : []));

@@ -5,11 +5,13 @@ export class ApprovalNotPendingError extends Error {
     readonly execution: string,
     /** The recorded status, when known. */
     readonly status?: string,
+    /** Who decided, when the record says. */
+    readonly decidedBy?: string,
   ) {
     super(
       status === 'ABANDONED'
         ? `The approval of execution ${execution} is ABANDONED: the execution stopped waiting before anyone decided, so there is nothing to approve; start the restore or failover again if it is still wanted.`
-        : `The approval of execution ${execution} is no longer pending (${status !== undefined ? `it is ${status}` : 'already approved or rejected, or requested again'}): see lifeboat approvals list.`,
+        : `The approval of execution ${execution} is no longer pending (${status !== undefined ? `it is ${status}${decidedBy !== undefined ? ` by ${decidedBy}` : ''}` : 'already approved or rejected, or requested again'}): see lifeboat approvals list.`,
     );
   }
 }
@@ -25,14 +27,65 @@ export class ApprovalAbandonedError extends Error {
     readonly execution: string,
     /** Step Functions' refusal, e.g. `TaskTimedOut: …`. */
     readonly refusal: string,
-    /** Why the catalog could not be marked, when it could not. */
+    /** Why the catalog could not be marked, and what it reads instead, when it could not. */
     markFailure?: string,
   ) {
     super(
       `Execution ${execution} no longer waits for its approval (${refusal}): it was stopped, it failed, or its wait for approval timed out. Nothing was approved or rejected; ` +
         (markFailure === undefined
           ? 'its approval is now marked ABANDONED. Start the restore or failover again if it is still wanted.'
-          : `its approval could not be marked ABANDONED (${markFailure}) and still reads PENDING in the catalog. Start the restore or failover again if it is still wanted.`),
+          : `its approval could not be marked ABANDONED (${markFailure}). Start the restore or failover again if it is still wanted.`),
+    );
+  }
+}
+
+/**
+ * `lifeboat approve` for an execution whose wait was answered outside `lifeboat approve` (the Step
+ * Functions console's "Send task success", which leaves the catalog PENDING): Step Functions refuses
+ * the answer as for an execution that stopped, but the execution went on. Nothing was sent, and the
+ * approval is left PENDING, as the console left it (`approvals list` tells it from its execution).
+ */
+export class ApprovalAnsweredElsewhereError extends Error {
+  override readonly name = 'ApprovalAnsweredElsewhereError';
+  constructor(
+    readonly execution: string,
+    /** SUCCEEDED: it was approved; RUNNING (or PENDING_REDRIVE): it goes on, or its wait has only just timed out. */
+    readonly executionStatus: string,
+    /** Step Functions' refusal, e.g. `TaskTimedOut: …`. */
+    readonly refusal: string,
+    /** Why the catalog could not be set back to PENDING, and what it reads instead, when it could not. */
+    resetFailure?: string,
+  ) {
+    super(
+      (executionStatus === 'SUCCEEDED'
+        ? `Execution ${execution} was already approved outside lifeboat approve (e.g. the Step Functions console's "Send task success"): it went on and SUCCEEDED, and Step Functions refused this answer (${refusal}). Nothing was sent; `
+        : `Execution ${execution} is ${executionStatus} but no longer waits for its approval (${refusal}): it was answered outside lifeboat approve (e.g. the Step Functions console) and goes on, or its wait has just timed out and it is about to fail. Nothing was sent; `) +
+        (resetFailure === undefined
+          ? 'its approval stays PENDING in the catalog, as whoever answered it left it: see lifeboat approvals list.'
+          : `its approval could not be set back to PENDING (${resetFailure}).`),
+    );
+  }
+}
+
+/**
+ * `lifeboat approve` whose SendTaskSuccess/SendTaskFailure failed (no permission, throttling, a region
+ * that does not answer) after its decision was recorded, and whose record could not be set back to
+ * PENDING either: the catalog names a decision that Step Functions may never have received.
+ */
+export class ApprovalUnsentError extends Error {
+  override readonly name = 'ApprovalUnsentError';
+  constructor(
+    readonly execution: string,
+    readonly decision: 'APPROVED' | 'REJECTED',
+    readonly decidedBy: string,
+    /** The send's error. */
+    readonly sendFailure: string,
+    /** Why the record could not be set back to PENDING. */
+    readonly resetFailure: string,
+  ) {
+    super(
+      `The decision on execution ${execution} could not be sent to Step Functions (${sendFailure}), and its approval could not be set back to PENDING (${resetFailure}): ` +
+        `the catalog reads ${decision} by ${decidedBy}, but the execution most likely still waits. Answer it from the Step Functions console ("Send task success/failure"), or let its wait time out.`,
     );
   }
 }

@@ -33,7 +33,10 @@ export class ApprovalLog {
     return status === undefined ? out : out.filter((a) => a.status === status);
   }
 
-  /** Marks the approval decided, only if it is still pending with this token (a second approver gets ApprovalNotPendingError). */
+  /**
+   * Records a decision (or claims it, before it is sent: decide-approval.ts), only if the approval is
+   * still pending with this token: a second approver gets ApprovalNotPendingError.
+   */
   async decide(execution: string, taskToken: string, decision: { status: Exclude<ApprovalStatus, 'PENDING'>; decidedBy: string; decidedAt: string; reason?: string | undefined }): Promise<void> {
     try {
       await this.ddb.send(
@@ -55,6 +58,43 @@ export class ApprovalLog {
       );
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') throw new ApprovalNotPendingError(execution);
+      throw err;
+    }
+  }
+
+  /**
+   * Rewrites a decision this caller recorded with `decide` (the same status, decidedBy and decidedAt)
+   * that never reached the execution: to ABANDONED with the reason, or back to PENDING (without
+   * decidedBy, decidedAt or reason) so that a later `lifeboat approve` can send one. Returns false,
+   * writing nothing, when the record no longer holds that decision (a retried request replaced it).
+   */
+  async reviseClaim(
+    execution: string,
+    taskToken: string,
+    claim: { status: 'APPROVED' | 'REJECTED'; decidedBy: string; decidedAt: string },
+    to: { status: 'ABANDONED'; reason: string } | { status: 'PENDING' },
+  ): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: APPROVALS_PK, sk: execution },
+          UpdateExpression: to.status === 'ABANDONED' ? 'SET approval.#status = :to, approval.reason = :reason' : 'SET approval.#status = :to REMOVE approval.decidedBy, approval.decidedAt, approval.reason',
+          ConditionExpression: 'approval.#status = :claimed AND approval.taskToken = :token AND approval.decidedBy = :by AND approval.decidedAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': to.status,
+            ':claimed': claim.status,
+            ':token': taskToken,
+            ':by': claim.decidedBy,
+            ':at': claim.decidedAt,
+            ...(to.status === 'ABANDONED' ? { ':reason': to.reason } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') return false;
       throw err;
     }
   }

@@ -10,6 +10,8 @@ export type ApprovalKind = z.infer<typeof approvalKindSchema>;
 /**
  * ABANDONED: someone tried to decide after the execution had stopped waiting (stopped, failed, or its
  * wait timed out): Step Functions refused the answer, and nothing was approved or rejected.
+ * APPROVED/REJECTED are recorded just before the answer is sent, and undone if it does not get through
+ * (decide-approval.ts). An answer sent outside `lifeboat approve` (the console) leaves PENDING.
  */
 export const approvalStatusSchema = z.enum(['PENDING', 'APPROVED', 'REJECTED', 'ABANDONED']);
 export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
@@ -18,8 +20,9 @@ const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be 
 
 /**
  * An approval a runbook execution waits for (docs/RUNBOOKS.md, "Approvals"). The task token is what
- * SendTaskSuccess/SendTaskFailure name; holding it is not enough to approve: only a principal allowed
- * states:SendTaskSuccess on the state machine (the approver role) can use it.
+ * SendTaskSuccess/SendTaskFailure name, and those actions allow no resource-level permissions: any
+ * principal allowed them (Resource "*": the approver role, but also e.g. an administrator) that can
+ * read the token, here or in the execution history, can answer (docs/SECURITY.md, "Approvals").
  */
 export const approvalRecordSchema = z.object({
   execution: z.string().min(1),

@@ -1,5 +1,5 @@
 import { type ApprovalLog } from './approval-log';
-import { APPROVAL_REJECTED, ApprovalAbandonedError, ApprovalNotFoundError, ApprovalNotPendingError } from './approval-errors';
+import { APPROVAL_REJECTED, ApprovalAbandonedError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalUnsentError } from './approval-errors';
 import { type ApprovalRecord } from './approval-record';
 
 export type CatalogRegion = 'primary' | 'dr';
@@ -42,13 +42,47 @@ export async function findApproval(logs: Record<CatalogRegion, ApprovalLog>, exe
 }
 
 /**
- * `lifeboat approve`: answers the waiting execution's task token (success: the runbook goes on;
- * failure ApprovalRejected with the reason: it fails before writing), then marks the approval
- * decided in the catalog. Step Functions, not this code, decides whether the caller may approve:
- * only a principal allowed states:SendTaskSuccess/SendTaskFailure on the state machine gets through.
- * An execution that no longer waits (Step Functions refuses the token as timed out or gone) gets its
- * approval marked ABANDONED, and the caller ApprovalAbandonedError: otherwise it would read PENDING
- * forever, and neither an approval nor a rejection could ever clear it.
+ * The status of the execution an approval belongs to (RUNNING, SUCCEEDED, ABORTED, …: DescribeExecution's,
+ * or the local executor's history), or undefined when it cannot be told.
+ */
+export type ExecutionStatusProbe = (region: CatalogRegion, record: ApprovalRecord) => Promise<string | undefined>;
+
+/** A dead token's execution that went on past its wait: it was answered outside `lifeboat approve`, not abandoned. */
+const WENT_ON: ReadonlySet<string> = new Set(['SUCCEEDED', 'RUNNING', 'PENDING_REDRIVE']);
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** The refusal of a decision that lost to another: the record as it now reads (status and who decided), when it can be read. */
+async function notPending(log: ApprovalLog, execution: string): Promise<ApprovalNotPendingError> {
+  const now = await log.get(execution).catch(() => undefined);
+  return now === undefined || now.status === 'PENDING' ? new ApprovalNotPendingError(execution) : new ApprovalNotPendingError(execution, now.status, now.decidedBy);
+}
+
+/**
+ * `lifeboat approve`: records the decision in the catalog, then answers the waiting execution's task
+ * token (success: the runbook goes on; failure ApprovalRejected with the reason: it fails before
+ * writing).
+ *
+ * Recorded first, with a conditional update from PENDING, so that of two approvers at once only one
+ * sends anything: the other fails the condition (ApprovalNotPendingError naming the first one's
+ * decision). Sent second, so what the catalog says has to be undone when the send does not get through:
+ * - Step Functions refuses the token as timed out or gone (the execution was stopped, failed or timed
+ *   out): the record becomes ABANDONED and the caller gets ApprovalAbandonedError; otherwise it would
+ *   claim a decision the execution never received. Unless the execution is known to have gone on
+ *   (`executionStatus` says SUCCEEDED or RUNNING: its task was answered outside `lifeboat approve`, by
+ *   the console): then it goes back to PENDING, as that answer left it, and the caller gets
+ *   ApprovalAnsweredElsewhereError.
+ * - Any other error (no permission, throttling, a region that does not answer) says nothing about
+ *   the execution: the record goes back to PENDING and the error is rethrown, so a retry sends again
+ *   (a send that did get through before its answer was lost is then refused as a dead token, above).
+ *   If the record cannot be set back either, ApprovalUnsentError says what the catalog wrongly holds.
+ * Each rewrite happens only while the record still holds this caller's decision.
+ *
+ * Step Functions, not this code, decides whether the caller may answer: SendTaskSuccess/SendTaskFailure
+ * allow no resource-level permissions, so any principal allowed them that can read the token can
+ * (docs/SECURITY.md, "Approvals").
  */
 export async function decideApproval(options: {
   logs: Record<CatalogRegion, ApprovalLog>;
@@ -59,10 +93,22 @@ export async function decideApproval(options: {
   now?: Date;
   /** The approval as findApproval just read it: not read again (with one region down, each read waits on it). */
   found?: { region: CatalogRegion; record: ApprovalRecord };
+  /** Asked only when Step Functions refuses the token as dead; without it, a dead token always means ABANDONED. */
+  executionStatus?: ExecutionStatusProbe;
 }): Promise<ApprovalRecord> {
   const { region, record } = options.found ?? (await findApproval(options.logs, options.execution));
-  if (record.status !== 'PENDING') throw new ApprovalNotPendingError(options.execution, record.status);
+  if (record.status !== 'PENDING') throw new ApprovalNotPendingError(options.execution, record.status, record.decidedBy);
+  const log = options.logs[region];
   const decidedAt = (options.now ?? new Date()).toISOString();
+  const status = options.decision.approve ? 'APPROVED' : 'REJECTED';
+  const reason = options.decision.approve ? undefined : options.decision.reason;
+  const claim = { status, decidedBy: options.decidedBy, decidedAt } as const;
+  try {
+    await log.decide(options.execution, record.taskToken, { ...claim, reason });
+  } catch (err) {
+    if (err instanceof ApprovalNotPendingError) throw await notPending(log, options.execution);
+    throw err;
+  }
   try {
     if (options.decision.approve) {
       await options.responder.success(region, record.taskToken, JSON.stringify({ approvedBy: options.decidedBy, approvedAt: decidedAt }));
@@ -70,19 +116,26 @@ export async function decideApproval(options: {
       await options.responder.failure(region, record.taskToken, APPROVAL_REJECTED, `Rejected by ${options.decidedBy}: ${options.decision.reason}`);
     }
   } catch (err) {
-    if (!isDeadTokenError(err)) throw err;
-    const refusal = `${err.name}: ${err.message}`;
-    try {
-      await options.logs[region].decide(options.execution, record.taskToken, { status: 'ABANDONED', decidedBy: options.decidedBy, decidedAt, reason: `${options.decision.approve ? 'approved' : 'rejected'} after the execution had stopped waiting (${refusal})` });
-    } catch (markErr) {
-      // Someone else decided or abandoned it meanwhile: theirs is what the catalog says.
-      if (markErr instanceof ApprovalNotPendingError) throw markErr;
-      throw new ApprovalAbandonedError(options.execution, refusal, markErr instanceof Error ? markErr.message : String(markErr));
+    /** Rewrites this caller's record; undefined when done, else why not (and what the catalog holds instead). */
+    const revise = async (to: { status: 'ABANDONED'; reason: string } | { status: 'PENDING' }): Promise<string | undefined> => {
+      try {
+        return (await log.reviseClaim(options.execution, record.taskToken, claim, to)) ? undefined : 'it was requested again meanwhile, with a new task token: see lifeboat approvals list';
+      } catch (reviseErr) {
+        return `${reviseErr instanceof Error ? reviseErr.message : String(reviseErr)}: the catalog still reads ${status} by ${options.decidedBy}, a decision the execution never received`;
+      }
+    };
+    if (!isDeadTokenError(err)) {
+      const resetFailure = await revise({ status: 'PENDING' });
+      if (resetFailure === undefined) throw err;
+      throw new ApprovalUnsentError(options.execution, status, options.decidedBy, describe(err), resetFailure);
     }
-    throw new ApprovalAbandonedError(options.execution, refusal);
+    const refusal = describe(err);
+    const executionStatus = await options.executionStatus?.(region, record).catch(() => undefined);
+    if (executionStatus !== undefined && WENT_ON.has(executionStatus)) {
+      throw new ApprovalAnsweredElsewhereError(options.execution, executionStatus, refusal, await revise({ status: 'PENDING' }));
+    }
+    const abandonFailure = await revise({ status: 'ABANDONED', reason: `${options.decision.approve ? 'approved' : 'rejected'} after the execution had stopped waiting (${refusal})` });
+    throw new ApprovalAbandonedError(options.execution, refusal, abandonFailure);
   }
-  const status = options.decision.approve ? 'APPROVED' : 'REJECTED';
-  const reason = options.decision.approve ? undefined : options.decision.reason;
-  await options.logs[region].decide(options.execution, record.taskToken, { status, decidedBy: options.decidedBy, decidedAt, reason });
-  return { ...record, status, decidedBy: options.decidedBy, decidedAt, ...(reason !== undefined ? { reason } : {}) };
+  return { ...record, ...claim, ...(reason !== undefined ? { reason } : {}) };
 }

@@ -1,4 +1,4 @@
-import { approvalsListCommand } from '../../../cli/commands/approval-commands';
+import { approvalsListCommand, approveCommand } from '../../../cli/commands/approval-commands';
 import { type EnvironmentAccess } from '../../../cli/environment-access';
 import { type ApprovalLog } from '../../../lambdas/approval/approval-log';
 import { type ApprovalRecord } from '../../../lambdas/approval/approval-record';
@@ -64,5 +64,53 @@ describe('a pending approval that waits for nothing', () => {
       [failover.execution, 'EXPIRED', undefined],
       [waiting.execution, 'PENDING', undefined],
     ]);
+  });
+});
+
+describe('a pending approval whose execution SUCCEEDED (answered outside lifeboat approve, audit R38 F3)', () => {
+  const consoleApproved: ApprovalRecord = { ...failover, execution: '20261205T030000Z-bbbbbbbb' };
+  const stopped: ApprovalRecord = { ...failover, execution: '20261205T040000Z-cccccccc' };
+  const access = { approvalsIn: (region: 'primary' | 'dr') => ({ list: () => Promise.resolve(region === 'dr' ? [consoleApproved, stopped] : []) }) } as unknown as EnvironmentAccess;
+  const executionStatus = async (_region: 'primary' | 'dr', record: ApprovalRecord) => (record.execution === consoleApproved.execution ? 'SUCCEEDED' : 'FAILED');
+  const now = () => new Date('2026-12-05T05:00:00.000Z');
+
+  it('is listed as APPROVED_OUTSIDE, not ABANDONED, and is not among those said to need starting again', async () => {
+    const shown = capture();
+    expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: shown.io, access, executionStatus, now })).toBe(0);
+    expect(shown.out).toEqual([
+      expect.stringMatching(/^20261205T030000Z-bbbbbbbb {2}failover {2}APPROVED_OUTSIDE \(execution SUCCEEDED\) {2}requested by alice/),
+      expect.stringMatching(/^20261205T040000Z-cccccccc {2}failover {2}ABANDONED \(execution FAILED\) {2}requested by alice/),
+      '1 of these waits for nothing: the execution ended, or its wait for approval expired, before anyone decided; nothing to approve or reject (`lifeboat approve` marks it ABANDONED). Start the restore or failover again if it is still wanted.',
+      '1 of these was approved outside lifeboat approve (e.g. the Step Functions console\'s "Send task success", which leaves the catalog PENDING): the execution went on and SUCCEEDED; nothing to approve or reject.',
+    ]);
+    const json = capture();
+    expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, access, executionStatus, now })).toBe(0);
+    expect((JSON.parse(json.out.join('\n')) as { status: string; executionStatus?: string }[]).map((a) => [a.status, a.executionStatus])).toEqual([
+      ['APPROVED_OUTSIDE', 'SUCCEEDED'],
+      ['ABANDONED', 'FAILED'],
+    ]);
+  });
+
+  it('approving it says it was already approved and leaves it PENDING, not ABANDONED', async () => {
+    const records = new Map<string, ApprovalRecord>([[consoleApproved.execution, consoleApproved]]);
+    const log = {
+      get: async (execution: string) => records.get(execution),
+      decide: async (execution: string, _token: string, d: Partial<ApprovalRecord>) => void records.set(execution, { ...records.get(execution)!, ...d }),
+      reviseClaim: async (execution: string, _token: string, _claim: unknown, to: { status: 'PENDING' | 'ABANDONED'; reason?: string }) => {
+        const { decidedBy: _by, decidedAt: _at, ...rest } = records.get(execution)!;
+        records.set(execution, to.status === 'PENDING' ? { ...rest, status: 'PENDING' } : { ...records.get(execution)!, status: 'ABANDONED' });
+        return true;
+      },
+    };
+    const empty = { get: async () => undefined };
+    const approveAccess = { approvalsIn: (region: 'primary' | 'dr') => (region === 'dr' ? log : empty), environment: { primaryRegion: 'us-east-1', drRegion: 'us-west-2' } } as unknown as EnvironmentAccess;
+    const taskGone = Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+    const responder = { success: () => Promise.reject(taskGone), failure: () => Promise.reject(taskGone) };
+    const said = capture();
+    expect(await approveCommand(consoleApproved.execution, { config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: said.io, access: approveAccess, responder, caller: async () => 'carol', executionStatus })).toBe(1);
+    expect(said.err).toEqual([
+      'lifeboat approve: Execution 20261205T030000Z-bbbbbbbb was already approved outside lifeboat approve (e.g. the Step Functions console\'s "Send task success"): it went on and SUCCEEDED, and Step Functions refused this answer (TaskTimedOut: Task Timed Out). Nothing was sent; its approval stays PENDING in the catalog, as whoever answered it left it: see lifeboat approvals list.',
+    ]);
+    expect(records.get(consoleApproved.execution)).toEqual(consoleApproved);
   });
 });

@@ -1,5 +1,5 @@
 import { type ApprovalLog } from '../../../../lambdas/approval/approval-log';
-import { ApprovalAbandonedError, ApprovalNotFoundError, ApprovalNotPendingError } from '../../../../lambdas/approval/approval-errors';
+import { ApprovalAbandonedError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalUnsentError } from '../../../../lambdas/approval/approval-errors';
 import { type ApprovalRecord } from '../../../../lambdas/approval/approval-record';
 import { type CatalogRegion, decideApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
 import { requestApproval } from '../../../../lambdas/approval/request-approval';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { testPlan } from '../../../support/test-plans';
 
-/** An ApprovalLog over a Map, with the conditional decide of the catalog's; `down` makes every call fail as an unreachable region. */
+/** An ApprovalLog over a Map, with the conditional decide and reviseClaim of the catalog's; `down` makes every call fail as an unreachable region. */
 function memoryLog(down = false): ApprovalLog & { items: Map<string, ApprovalRecord> } {
   const items = new Map<string, ApprovalRecord>();
   const unreachable = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'TimeoutError' }));
@@ -25,6 +25,16 @@ function memoryLog(down = false): ApprovalLog & { items: Map<string, ApprovalRec
       const a = items.get(execution);
       if (!a || a.status !== 'PENDING' || a.taskToken !== token) throw new ApprovalNotPendingError(execution);
       items.set(execution, { ...a, ...d, ...(d.reason === undefined ? {} : { reason: d.reason }) });
+    },
+    reviseClaim: async (execution: string, token: string, claim: { status: string; decidedBy: string; decidedAt: string }, to: { status: 'ABANDONED'; reason: string } | { status: 'PENDING' }) => {
+      const a = items.get(execution);
+      if (!a || a.status !== claim.status || a.taskToken !== token || a.decidedBy !== claim.decidedBy || a.decidedAt !== claim.decidedAt) return false;
+      if (to.status === 'ABANDONED') items.set(execution, { ...a, status: 'ABANDONED', reason: to.reason });
+      else {
+        const { decidedBy: _by, decidedAt: _at, reason: _reason, ...pending } = a;
+        items.set(execution, { ...pending, status: 'PENDING' });
+      }
+      return true;
     },
   };
   return log as unknown as ApprovalLog & { items: Map<string, ApprovalRecord> };
@@ -143,6 +153,88 @@ describe('an approval whose execution stopped waiting', () => {
       expect(dr.items.get('exec-1')).toMatchObject({ status: 'ABANDONED', reason: expect.stringContaining('rejected after the execution had stopped waiting (TaskDoesNotExist') });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('two approvers at once (audit R38 F2)', () => {
+  it('the first records its decision before sending; the second, deciding while the first sends, is refused and sends nothing', async () => {
+    const primary = memoryLog();
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const logs = { primary, dr: memoryLog() };
+    const bob = recordingResponder();
+    let bobsAnswer: unknown;
+    let catalogWhileAliceSends: ApprovalRecord | undefined;
+    // Alice's SendTaskSuccess: while it is on its way, Bob rejects.
+    const alice: TaskResponder = {
+      success: async () => {
+        catalogWhileAliceSends = primary.items.get('exec-1');
+        bobsAnswer = await decideApproval({ logs, responder: bob.responder, execution: 'exec-1', decision: { approve: false, reason: 'wrong backup' }, decidedBy: 'bob', now: NOW }).catch((err: unknown) => err);
+      },
+      failure: () => Promise.reject(new Error('Alice only approves')),
+    };
+    await expect(decideApproval({ logs, responder: alice, execution: 'exec-1', decision: { approve: true }, decidedBy: 'alice', now: NOW })).resolves.toMatchObject({ status: 'APPROVED', decidedBy: 'alice' });
+    expect(catalogWhileAliceSends).toMatchObject({ status: 'APPROVED', decidedBy: 'alice' });
+    expect(bobsAnswer).toBeInstanceOf(ApprovalNotPendingError);
+    expect((bobsAnswer as Error).message).toBe('The approval of execution exec-1 is no longer pending (it is APPROVED by alice): see lifeboat approvals list.');
+    expect(bob.sent).toEqual([]);
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'APPROVED', decidedBy: 'alice', decidedAt: NOW.toISOString() });
+  });
+});
+
+describe('a decision whose answer does not get through', () => {
+  const taskTimedOut = () => Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+  const deadResponder: TaskResponder = { success: () => Promise.reject(taskTimedOut()), failure: () => Promise.reject(taskTimedOut()) };
+
+  it('a send that fails otherwise (throttled) sets the record back to PENDING, so that a retry sends it', async () => {
+    const primary = memoryLog();
+    const pending = await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const failing: TaskResponder = { success: () => Promise.reject(throttled), failure: () => Promise.reject(throttled) };
+    await expect(decideApproval({ logs: { primary, dr: memoryLog() }, responder: failing, execution: 'exec-1', decision: { approve: false, reason: 'wrong backup' }, decidedBy: 'bob', now: NOW })).rejects.toBe(throttled);
+    expect(primary.items.get('exec-1')).toEqual(pending);
+    const { sent, responder } = recordingResponder();
+    await decideApproval({ logs: { primary, dr: memoryLog() }, responder, execution: 'exec-1', decision: { approve: false, reason: 'wrong backup' }, decidedBy: 'bob', now: NOW });
+    expect(sent).toEqual([{ region: 'primary', token: 'token-1', kind: 'failure', error: 'ApprovalRejected', detail: 'Rejected by bob: wrong backup' }]);
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'REJECTED', decidedBy: 'bob', reason: 'wrong backup' });
+  });
+
+  it('when the record cannot be set back either, the error says the catalog reads a decision that was never sent', async () => {
+    const primary = memoryLog();
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const unreachable = Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
+    const failing: TaskResponder = { success: () => Promise.reject(unreachable), failure: () => Promise.reject(unreachable) };
+    const logs = { primary: Object.assign(primary, { reviseClaim: () => Promise.reject(new Error('Requested resource not found')) }), dr: memoryLog() };
+    const deciding = decideApproval({ logs, responder: failing, execution: 'exec-1', decision: { approve: true }, decidedBy: 'bob', now: NOW });
+    await expect(deciding).rejects.toBeInstanceOf(ApprovalUnsentError);
+    await expect(deciding).rejects.toThrow(
+      'The decision on execution exec-1 could not be sent to Step Functions (TimeoutError: connect ETIMEDOUT), and its approval could not be set back to PENDING (Requested resource not found: the catalog still reads APPROVED by bob, a decision the execution never received): the catalog reads APPROVED by bob, but the execution most likely still waits.',
+    );
+  });
+
+  it('a dead token whose execution SUCCEEDED was approved outside lifeboat approve: said so, and left PENDING rather than ABANDONED', async () => {
+    const primary = memoryLog();
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const probed: string[] = [];
+    const executionStatus = async (region: CatalogRegion, record: ApprovalRecord) => (probed.push(`${region} ${record.executionArn}`), 'SUCCEEDED');
+    const deciding = decideApproval({ logs: { primary, dr: memoryLog() }, responder: deadResponder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'carol', now: NOW, executionStatus });
+    await expect(deciding).rejects.toBeInstanceOf(ApprovalAnsweredElsewhereError);
+    await expect(deciding).rejects.toThrow(
+      'Execution exec-1 was already approved outside lifeboat approve (e.g. the Step Functions console\'s "Send task success"): it went on and SUCCEEDED, and Step Functions refused this answer (TaskTimedOut: Task Timed Out). Nothing was sent; its approval stays PENDING in the catalog',
+    );
+    expect(probed).toEqual([`primary ${request.executionArn}`]);
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'PENDING' });
+    expect(primary.items.get('exec-1')?.decidedBy).toBeUndefined();
+  });
+
+  it('a dead token whose execution was stopped (or whose status cannot be told) is ABANDONED', async () => {
+    for (const status of ['ABORTED', undefined]) {
+      const primary = memoryLog();
+      await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+      await expect(
+        decideApproval({ logs: { primary, dr: memoryLog() }, responder: deadResponder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'carol', now: NOW, executionStatus: async () => status }),
+      ).rejects.toBeInstanceOf(ApprovalAbandonedError);
+      expect(primary.items.get('exec-1')).toMatchObject({ status: 'ABANDONED', decidedBy: 'carol', reason: 'approved after the execution had stopped waiting (TaskTimedOut: Task Timed Out)' });
     }
   });
 });
