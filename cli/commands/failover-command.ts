@@ -88,20 +88,29 @@ export function formatFailoverReport(report: FailoverReport): string[] {
 }
 
 /**
- * A partial failover (FailoverIncompleteError) as a person acts on it: per source live (its target) or
- * failed (its error), what to point the applications at, and the command that finishes it.
+ * A partial failover (FailoverIncompleteError) as a person acts on it: per source live (its target), failed
+ * (its error), or REFUSED because another restore holds its target (that restore's, which this failover
+ * neither wrote nor finishes), what to point the applications at, and the command that finishes it.
  */
 export function formatIncompleteFailover(report: FailoverReport): string[] {
   const table = new Table({ head: ['SOURCE', 'STATE', 'TARGET', 'ERROR'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, 70] });
   const failed = report.failed ?? [];
+  const held = failed.filter((f) => f.heldBy !== undefined);
   for (const s of report.sources) table.push([s.source, s.from === 'mirror' ? 'live (mirror)' : 'live', s.target, '']);
-  for (const f of failed) table.push([f.source, 'FAILED', `${f.target} (not for the applications)`, `${f.error}: ${f.message}`]);
+  for (const f of failed) {
+    if (f.heldBy !== undefined) table.push([f.source, 'REFUSED', `${f.target} (held by ${f.heldBy})`, `${f.error}: ${f.message}`]);
+    else table.push([f.source, 'FAILED', `${f.target} (not for the applications)`, `${f.error}: ${f.message}`]);
+  }
   const total = report.sources.length + failed.length;
+  const noneLive =
+    held.length > 0
+      ? `No source of this failover is live; the targets of ${held.map((f) => f.source).join(', ')} are held by other restores (above), whose own reports say whether they are live.`
+      : 'No source is live yet.';
   return [
     `Failover ${report.failoverId} of plan ${report.plan} is INCOMPLETE: ${failed.length} of ${total} source(s) not restored; backup ${report.backup.backupId} (started ${report.backup.startedAt}), from the DR vault`,
     table.toString(),
     ...failed.map((f) => `${f.source}: ${f.action}`),
-    report.sources.length > 0 ? `Point the applications of ${report.sources.map((s) => s.source).join(', ')} at their targets above (docs/RUNBOOKS.md, "A source fails").` : 'No source is live yet.',
+    report.sources.length > 0 ? `Point the applications of ${report.sources.map((s) => s.source).join(', ')} at their targets above (docs/RUNBOOKS.md, "A source fails").` : noneLive,
     ...(report.finish ? ['Finish the failover (only the failed sources, the same backup and targets; it asks for an approval again):', `  ${finishCommand(report.finish)}`, `  or in the console: ${JSON.stringify(report.finish)}`] : []),
   ];
 }

@@ -26,12 +26,24 @@ export function finishCommand(finish: FailoverFinishInput): string {
  */
 export function failoverIncompleteSummary(report: FailoverReport): string {
   const failed = report.failed ?? [];
+  // A target another restore holds is that restore's: this failover wrote nothing there, and does not finish it.
+  const held = failed.filter((f) => f.heldBy !== undefined);
+  const partial = failed.filter((f) => f.heldBy === undefined);
   const total = failed.length + report.sources.length;
   const live = report.sources.map((s) => `${s.source} at ${s.target}${s.from === 'mirror' ? ' (its mirror)' : ''}`);
   return [
     `Failover ${report.failoverId} of plan "${report.plan}" is incomplete: ${failed.length} of ${total} source(s) not restored, ${report.sources.length} live.`,
-    `Not restored (their targets may hold part of the restore: not for the applications): ${failed.map((f) => `${f.source} (${f.error}: ${clip(f.message, SUMMARY_MESSAGE)})`).join('; ')}.`,
-    live.length > 0 ? `Live, restored and verified (point their applications at these): ${live.join('; ')}.` : 'No source is live.',
+    ...(partial.length > 0 ? [`Not restored (their targets may hold part of the restore: not for the applications): ${partial.map((f) => `${f.source} (${f.error}: ${clip(f.message, SUMMARY_MESSAGE)})`).join('; ')}.`] : []),
+    ...(held.length > 0
+      ? [
+          `Refused, their targets held by other restores (this failover wrote nothing there and does not finish them; wait for those restores to end, or fail these sources over with another targetSuffix): ${held.map((f) => `${f.source} at ${f.target} (held by ${f.heldBy ?? ''})`).join('; ')}.`,
+        ]
+      : []),
+    live.length > 0
+      ? `Live, restored and verified (point their applications at these): ${live.join('; ')}.`
+      : held.length > 0
+        ? 'No source of this failover is live (a target held by another restore is that restore\'s: its own report says whether it is live).'
+        : 'No source is live.',
     ...(report.finish ? [`To finish, start the failover again with ${JSON.stringify(report.finish)} (${finishCommand(report.finish)}).`] : []),
   ].join(' ');
 }

@@ -62,11 +62,18 @@ export type FailoverFailedSource = {
   message: string;
   /** What to do about it. */
   action: string;
+  /**
+   * Its restore was refused (RestoreTargetClaimedError): the restore that holds the target's claim, e.g. another
+   * failover's `<execution>-<source>` ("another restore" if its message names none). This failover wrote nothing
+   * there, and leaves the source out of `finish`.
+   */
+  heldBy?: string;
 };
 
 /**
- * The runbook input that finishes a partial failover: the same plan, backup and targets, only the failed sources,
- * over what their targets partly hold (`overwrite`, which the approver sees). Without the other fields of the first
+ * The runbook input that finishes a partial failover: the same plan, backup and targets, only the failed sources
+ * whose targets this failover held (not those refused because another restore holds them), over what their targets
+ * partly hold (`overwrite`, which the approver sees). Without the other fields of the first
  * input: `requestedBy` is the new starter's, and `useMirrors` goes with the backup named.
  */
 export type FailoverFinishInput = { plan: string; backupId: string; targetSuffix?: string; overwrite: true; sources: string[] };
@@ -87,7 +94,10 @@ export type FailoverReport = {
   objectives: { rtoMinutes: number; rpoMinutes: number; rtoMet: boolean; rpoMet: boolean };
   /** The sources whose restore failed; absent when every source is live (`sources` lists the live ones only). */
   failed?: FailoverFailedSource[];
-  /** With `failed`: the input that restores just those (docs/RUNBOOKS.md, "A source fails"). */
+  /**
+   * With `failed`: the input that restores just those this failover held (docs/RUNBOOKS.md, "A source fails"); absent
+   * when every failed source's target is held by another restore (`heldBy`).
+   */
   finish?: FailoverFinishInput;
 };
 
@@ -98,6 +108,26 @@ const clip = (text: string, max: number): string => (text.length <= max ? text :
 
 // Errors that outlast the retries without anything being wrong with the data or the input.
 const PASSING = new Set(['TransientError', 'States.Timeout', 'States.HeartbeatTimeout', 'RestoreSourceNotFinished']);
+
+// The error of a restore refused because another restore holds its target's claim (restore-target-claimed-error.ts).
+const TARGET_CLAIMED = 'RestoreTargetClaimedError';
+
+/**
+ * The restore that holds the target, as RestoreTargetClaimedError's message names it ("… is being restored by
+ * restore <id> (…"): the caught error carries only its name and message.
+ */
+export function claimHolderOf(message: string): string | undefined {
+  return /\bis being restored by restore (\S+) \(/.exec(message)?.[1];
+}
+
+function claimedAction(target: string, holder: string | undefined): string {
+  const other = holder !== undefined ? `restore ${holder}` : 'another restore';
+  return (
+    `This failover wrote nothing to ${target}: ${other} holds it (another failover, restore or drill into the same target; a failover's restores are named <its execution>-<source>). ` +
+    `It is not in "finish": do not restore this source there with "overwrite", which would replace what ${other} restored and the applications may already use. ` +
+    `Wait for ${other} to end (if its failover completes, this source is live at that target, with that failover's backup: its report says so), or fail this source over with another "targetSuffix".`
+  );
+}
 
 function actionFor(error: string): string {
   const finish = 'then restore it with the input in "finish" (this source only, the same backup, over what its target partly holds)';
@@ -151,7 +181,14 @@ export function failoverReport(
     if (!report) throw new FailoverReportMismatchError(`Failover ${failover.failoverId} has no restore result for source "${request.source}" (restore ${restoreId})`);
     if (isFailedSource(report)) {
       const { error, message } = caughtErrorOf(report.error);
-      failed.push({ source: request.source, type: request.target.type, target: describeTarget(request.target), error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error) });
+      const target = describeTarget(request.target);
+      if (error === TARGET_CLAIMED) {
+        // Refused before it wrote: the target is the holder's, never this failover's to finish over.
+        const holder = claimHolderOf(message);
+        failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: claimedAction(target, holder), heldBy: holder ?? 'another restore' });
+        continue;
+      }
+      failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error) });
       continue;
     }
     const reason = choiceOf(request.source)?.reason;
@@ -178,6 +215,7 @@ export function failoverReport(
   const rpoSeconds = Math.max(backupAge, ...mirrored.map((c) => Math.ceil(c.dataAgeSeconds ?? 0)));
   const { rtoMinutes, rpoMinutes } = plan.objectives;
   const targetSuffix = targetSuffixOf(input.request);
+  const toFinish = inPlanOrder(failed.filter((f) => f.heldBy === undefined)).map((f) => f.source);
   return {
     failoverId: failover.failoverId,
     plan: failover.plan,
@@ -191,7 +229,7 @@ export function failoverReport(
     ...(failed.length > 0
       ? {
           failed: inPlanOrder(failed),
-          finish: { plan: failover.plan, backupId: failover.backup.backupId, ...(targetSuffix !== undefined ? { targetSuffix } : {}), overwrite: true as const, sources: inPlanOrder(failed).map((f) => f.source) },
+          ...(toFinish.length > 0 ? { finish: { plan: failover.plan, backupId: failover.backup.backupId, ...(targetSuffix !== undefined ? { targetSuffix } : {}), overwrite: true as const, sources: toFinish } } : {}),
         }
       : {}),
   };

@@ -68,3 +68,21 @@ it('a failure cause without a report (cut to fit, or another error) prints the e
 it('--sources becomes the input\'s sources', () => {
   expect(failoverInput({ plan: 'trio', backup: BACKUP, targetSuffix: 'cli', sources: ['trio-b'], overwrite: true })).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', overwrite: true, sources: ['trio-b'] });
 });
+
+it('a source refused because another failover holds its target: REFUSED "held by" it, no finish command and no overwrite (audit R38 F1)', async () => {
+  const held: FailoverReport = {
+    ...report,
+    sources: [],
+    failed: [
+      { source: 'trio-a', type: 's3', target: 's3://lifeboat-au-restore-trio-a-cli/', error: 'RestoreTargetClaimedError', message: 'Invalid restore request: target: … is being restored by restore f-0-trio-a (…', action: 'This failover wrote nothing to s3://lifeboat-au-restore-trio-a-cli/: restore f-0-trio-a holds it.', heldBy: 'f-0-trio-a' },
+    ],
+  };
+  delete held.finish;
+  const { err, deps } = capture();
+  expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(held) }) })).toBe(1);
+  const text = err.join('\n');
+  expect(text).toMatch(/trio-a\s*│\s*REFUSED\s*│\s*s3:\/\/lifeboat-au-restore-trio-a-cli\/ \(held by f-0-trio-a\)\s*│\s*RestoreTargetClaimedError: /);
+  expect(err).toContain('trio-a: This failover wrote nothing to s3://lifeboat-au-restore-trio-a-cli/: restore f-0-trio-a holds it.');
+  expect(err).toContain('No source of this failover is live; the targets of trio-a are held by other restores (above), whose own reports say whether they are live.');
+  expect(text).not.toMatch(/FAILED|not for the applications|No source is live yet|--overwrite|Finish the failover/);
+});

@@ -1,6 +1,7 @@
 import { FAILOVER_INCOMPLETE_ERROR, failoverIncompleteCause, MAX_FAILURE_CAUSE, reportOfIncompleteCause, reportStepOutput } from '../../../../lambdas/failover/failover-incomplete';
-import { type FailedSource, failoverReport, MAX_FAILED_MESSAGE, type RestoredSource } from '../../../../lambdas/failover/failover-report';
+import { claimHolderOf, type FailedSource, failoverReport, MAX_FAILED_MESSAGE, type RestoredSource } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
+import { RestoreTargetClaimedError } from '../../../../lambdas/restore/restore-target-claimed-error';
 import { testPlan } from '../../../support/test-plans';
 
 /**
@@ -111,4 +112,54 @@ it('keeps the cause within Step Functions\' limit: a report too long for it is l
   expect(parsed).toMatchObject({ errorType: FAILOVER_INCOMPLETE_ERROR, errorMessage: expect.stringMatching(/^Failover f-1 of plan "big" is incomplete: 80 of 80 source\(s\) not restored, 0 live\. .*…$/) as unknown as string });
   expect(parsed.report).toBeUndefined();
   expect(reportOfIncompleteCause(cause)).toBeUndefined();
+});
+
+/** A source whose restore the target claim refused (audit R38 F1): another failover's restore holds its target. */
+function claimedSource(source: string, target: string, holder: string): FailedSource {
+  const refused = new RestoreTargetClaimedError(target, { restoreId: holder, target, at: '2026-12-05T11:59:00.000Z', until: '2026-12-06T11:59:00.000Z' });
+  return { restoreId: `f-1-${source}`, source, failed: true, error: { Error: refused.name, Cause: lambdaCause(refused.name, refused.message) } };
+}
+
+it('reads the restore that holds the target from RestoreTargetClaimedError\'s message', () => {
+  expect(claimHolderOf(new RestoreTargetClaimedError('dynamodb table t', { restoreId: 'fo-first-duo-t', target: 'dynamodb table t', at: at, until: at }).message)).toBe('fo-first-duo-t');
+  expect(claimHolderOf('Access Denied')).toBeUndefined();
+});
+
+it('a source refused because another failover holds its target: "held by" it, its own action, and left out of finish; the other failed source is finished', () => {
+  const heldA = claimedSource('trio-a', 's3://lifeboat-au-restore-trio-a-cli/', 'f-0-trio-a');
+  const trioT = live.filter((l) => l.source === 'trio-t');
+  const report = failoverReport({ failover, restored: [heldA, failedB, ...trioT], finishedAt: at, request: { plan: 'trio', targetSuffix: 'cli' } }, [plan]);
+  expect(report.failed?.map((f) => [f.source, f.error, f.heldBy])).toEqual([
+    ['trio-a', 'RestoreTargetClaimedError', 'f-0-trio-a'],
+    ['trio-b', 'RestoreIncompleteError', undefined],
+  ]);
+  const action = report.failed?.[0]?.action ?? '';
+  expect(action).toMatch(/^This failover wrote nothing to s3:\/\/lifeboat-au-restore-trio-a-cli\/: restore f-0-trio-a holds it /);
+  expect(action).toContain('It is not in "finish": do not restore this source there with "overwrite"');
+  expect(action).toContain('or fail this source over with another "targetSuffix"');
+  expect(report.finish).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', overwrite: true, sources: ['trio-b'] });
+  const summary = (JSON.parse(reportStepOutput(report).incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
+  expect(summary).toContain('Not restored (their targets may hold part of the restore: not for the applications): trio-b (RestoreIncompleteError: ');
+  expect(summary).toContain(
+    'Refused, their targets held by other restores (this failover wrote nothing there and does not finish them; wait for those restores to end, or fail these sources over with another targetSuffix): trio-a at s3://lifeboat-au-restore-trio-a-cli/ (held by f-0-trio-a).',
+  );
+  expect(summary).toContain('"sources":["trio-b"]');
+});
+
+it('every source refused because another failover holds the targets: no finish input, and the summary calls none of those targets unfit or unrestored', () => {
+  const two: FailoverStart = { ...failover, restores: failover.restores.filter((r) => r.request.source !== 'trio-b') };
+  const restored = [claimedSource('trio-a', 's3://lifeboat-au-restore-trio-a-cli/', 'f-0-trio-a'), claimedSource('trio-t', 'dynamodb table lifeboat-au-restore-trio-t-cli', 'f-0-trio-t')];
+  const report = failoverReport({ failover: two, restored, finishedAt: at, request: { plan: 'trio', targetSuffix: 'cli' } }, [plan]);
+  expect(report.failed?.map((f) => f.heldBy)).toEqual(['f-0-trio-a', 'f-0-trio-t']);
+  expect(report).not.toHaveProperty('finish');
+  expect(report.objectives.rtoMet).toBe(false);
+  const output = reportStepOutput(report);
+  expect((JSON.parse(output.incompleteCause ?? '{}') as { errorMessage: string }).errorMessage).toBe(
+    'Failover f-1 of plan "trio" is incomplete: 2 of 2 source(s) not restored, 0 live. ' +
+      'Refused, their targets held by other restores (this failover wrote nothing there and does not finish them; wait for those restores to end, or fail these sources over with another targetSuffix): ' +
+      'trio-a at s3://lifeboat-au-restore-trio-a-cli/ (held by f-0-trio-a); trio-t at dynamodb table lifeboat-au-restore-trio-t-cli (held by f-0-trio-t). ' +
+      "No source of this failover is live (a target held by another restore is that restore's: its own report says whether it is live).",
+  );
+  const { incompleteCause: _, ...rest } = output;
+  expect(reportOfIncompleteCause(output.incompleteCause)).toEqual(rest);
 });
