@@ -89,6 +89,12 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
  */
 export const APPROVAL_TIMEOUT = Duration.hours(12);
 
+/**
+ * Replication lag beyond which the replication-lag alarm fires, unless the environment sets its own
+ * (`notifications.replicationLagMinutes`); the dr-copy-age alarm and `lifeboat status` allow the RPO plus this.
+ */
+export const DEFAULT_REPLICATION_LAG_MINUTES = 60;
+
 /** When the mirror check runs (EventBridge Scheduler, UTC): often enough that a failover finds a check well within a typical RPO. */
 export const DEFAULT_MIRROR_CHECK_SCHEDULE = 'rate(15 minutes)';
 

@@ -1,10 +1,8 @@
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
-import { mirrorOf } from '../../config/lifeboat-config';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
-import { DEFAULT_MIRROR_CHECK_SCHEDULE } from '../../lib/lifeboat-defaults';
-import { environmentPrefix } from '../../lib/stacks/resource-names';
-import { mirrorDuration, type SourceMirrorStatus, sourceMirrorStatus } from '../status/mirror-status';
+import { mirrorDuration, type SourceMirrorStatus } from '../status/mirror-status';
+import { mirrorCheckSchedule, planMirrors } from '../status/plan-mirrors';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
@@ -24,7 +22,8 @@ import { unconfiguredNameWarning } from '../unconfigured-names';
  */
 export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
 export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; all?: boolean; json?: boolean };
-export type BackupCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner; clients?: AccessClients };
+/** `now`: the time the mirrors' check ages are taken at (default the clock's). */
+export type BackupCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner; clients?: AccessClients; now?: () => Date };
 const defaultDeps: BackupCommandDeps = { io: processIo, stderr: process.stderr };
 
 export async function backupCommand(options: BackupCommandOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {
@@ -65,7 +64,7 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
 }
 
 export async function backupsListCommand(options: BackupsListOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {
-  const { io, clients } = { ...defaultDeps, ...deps };
+  const { io, clients, now: clock } = { ...defaultDeps, ...deps };
   try {
     const access = await environmentAccess(options, clients);
     const unconfigured = unconfiguredNameWarning(access.environment, options);
@@ -97,20 +96,13 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       return exitCode;
     }
     // Each mirrored source's last check, from the DR catalog the mirror check writes, judged as `lifeboat status` judges it (cli/status/mirror-status.ts).
-    const now = new Date();
+    const now = clock ? clock() : new Date();
     const { environment } = access;
-    const schedule = { expression: environment.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, name: `${environmentPrefix(environment)}-mirror-check` };
+    const schedule = mirrorCheckSchedule(environment);
     const mirrors: SourceMirrorStatus[] = [];
     for (const plan of environment.plans.filter((p) => options.plan === undefined || p.name === options.plan)) {
-      for (const source of plan.sources.filter((s) => mirrorOf(s) !== undefined && (options.source === undefined || s.name === options.source))) {
-        let check: Parameters<typeof sourceMirrorStatus>[0]['check'];
-        try {
-          check = source.type === 'filesystem' ? undefined : await access.mirrorsIn('dr').get(source.name);
-        } catch (err) {
-          check = { unreadable: err instanceof Error ? err.message : String(err) };
-        }
-        mirrors.push(sourceMirrorStatus({ plan: plan.name, source, check, rpoSeconds: plan.objectives.rpoMinutes * 60, schedule, now }));
-      }
+      const mirrorCheck = (source: string) => access.mirrorsIn('dr').get(source);
+      mirrors.push(...(await planMirrors({ plan, ...(options.source !== undefined ? { source: options.source } : {}), mirrorCheck, schedule, now })).mirrors);
     }
     for (const line of mirrorLines(mirrors)) io.out(line);
     if (records.length === 0) {

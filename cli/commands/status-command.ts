@@ -9,8 +9,9 @@ import { type StatusSources, type StatusSourcesClients, statusSources } from '..
 /**
  * `lifeboat status [--json]`: an environment at a glance, a row per plan (docs/RUNBOOKS.md, "Status").
  * Local cloud by default, AWS with --aws. Exit codes: 0 every plan within its objectives (last
- * committed backup within the RPO, the newest drill of each vault drilled PASSED), 1 a plan is not,
- * or a catalog could not be read, 2 bad usage.
+ * committed backup within the RPO, the DR vault's newest within the RPO plus the replication-lag
+ * threshold, the newest drill of each vault drilled PASSED, each mirror's last check passed: plan-status.ts),
+ * 1 a plan is not, or a catalog or the alarm list could not be read, 2 bad usage.
  */
 export type StatusCommandOptions = TargetOptions & { json?: boolean };
 export type StatusCommandDeps = { io: CliIo; sources?: StatusSources; clients?: StatusSourcesClients; now?: () => Date };

@@ -1,12 +1,10 @@
-import { mirrorOf } from '../../config/lifeboat-config';
-import { DEFAULT_MIRROR_CHECK_SCHEDULE } from '../../lib/lifeboat-defaults';
-import { environmentPrefix } from '../../lib/stacks/resource-names';
+import { DEFAULT_REPLICATION_LAG_MINUTES } from '../../lib/lifeboat-defaults';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { type DrillSide } from '../drills/drill-access';
 import { type AlarmsStatus } from './alarm-status';
-import { type SourceMirrorStatus, sourceMirrorStatus } from './mirror-status';
+import { mirrorCheckSchedule, planMirrors } from './plan-mirrors';
 import { type PruneStatus, pruneStatus } from './prune-status';
 import { planStatus, type PlanStatus } from './plan-status';
 import { type StatusSources } from './status-sources';
@@ -69,7 +67,9 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
       problems.push(`the ${side} vault's prune runs (${sources.regionOf(side)}) could not be read: ${message(err)}`);
     }
   }
-  const mirrorSchedule = { expression: environment.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, name: `${environmentPrefix(environment)}-mirror-check` };
+  const mirrorSchedule = mirrorCheckSchedule(environment);
+  // The dr-copy-age alarm's allowance beyond the RPO (lib/constructs/lifeboat-operations.ts): status judges the DR copy by the same rule.
+  const replicationLagSeconds = (environment.notifications?.replicationLagMinutes ?? DEFAULT_REPLICATION_LAG_MINUTES) * 60;
   const alarms = await sources.alarms();
   if (alarms.state === 'unreadable') problems.push(alarms.note);
   const plans: (PlanStatus | UnreadablePlan)[] = [];
@@ -91,20 +91,11 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
       }
     }
     const nextRun = await sources.nextRun(plan.name, now);
-    const mirrors: SourceMirrorStatus[] = [];
-    for (const source of plan.sources.filter((s) => mirrorOf(s) !== undefined)) {
-      let check: Parameters<typeof sourceMirrorStatus>[0]['check'];
-      try {
-        check = source.type === 'filesystem' ? undefined : await sources.mirrorCheck(source.name);
-      } catch (err) {
-        check = { unreadable: message(err) };
-        problems.push(`the mirror check of ${source.name} could not be read from the DR catalog (${environment.drRegion}): ${message(err)}`);
-      }
-      mirrors.push(sourceMirrorStatus({ plan: plan.name, source, check, rpoSeconds: plan.objectives.rpoMinutes * 60, schedule: mirrorSchedule, now }));
-    }
+    const { mirrors, unreadable } = await planMirrors({ plan, mirrorCheck: (source) => sources.mirrorCheck(source), schedule: mirrorSchedule, now });
+    for (const u of unreadable) problems.push(`the mirror check of ${u.source} could not be read from the DR catalog (${environment.drRegion}): ${u.error}`);
     // The plan's vault is the primary's: with its catalog unreadable its last prune is unknown, never "no prune yet" (the DR vault's has its own line).
     const prune: PruneStatus = catalog === 'dr' ? { state: 'unreadable', note: primaryProblem } : prunes.primary;
-    plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune, mirrors, now }));
+    plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune, mirrors, replicationLagSeconds, now }));
   }
   return {
     environment: environment.name,

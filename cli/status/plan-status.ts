@@ -1,4 +1,5 @@
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { DEFAULT_REPLICATION_LAG_MINUTES } from '../../lib/lifeboat-defaults';
 import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
@@ -14,8 +15,9 @@ import { secondsBetween } from './seconds-between';
  * older than the RPO, the newest drill of each vault that has been drilled PASSED (drill-status.ts: a
  * PASSED primary drill does not vouch for the DR region), and each mirror of its sources is within them
  * (mirror-status.ts: last check passed, not older than twice the check's schedule, lag within the
- * RPO); only these decide the ✓/✗ and the exit code. DR copy lag, vault figures, scrub and prune
- * are shown, not judged.
+ * RPO), and the newest backup the DR vault holds is no older than the RPO plus the replication-lag
+ * threshold (the rule of the plan's dr-copy-age alarm: DrCopyObjectiveStatus); only these decide the
+ * ✓/✗ and the exit code. Vault figures, scrub and prune are shown, not judged.
  */
 
 export { type DrillObjectiveStatus, type LastDrills, type LastDrillStatus } from './drill-status';
@@ -43,6 +45,17 @@ export type DrCopyStatus =
   | { state: 'no-backup' }
   /** Read from the DR catalog because the primary's could not be: nothing to compare the DR copies with. */
   | { state: 'primary-unreadable' };
+
+/**
+ * The DR copy against the rule of the plan's dr-copy-age alarm (lib/constructs/lifeboat-operations.ts):
+ * the newest backup the DR vault holds (committed, DR copy COMMITTED), aged from its start as the
+ * watchdog ages it, is within `objectiveSeconds` = the RPO + the environment's replication-lag
+ * threshold (`notifications.replicationLagMinutes`, default DEFAULT_REPLICATION_LAG_MINUTES); with no
+ * such backup it is not (the alarm, on missing data, is in ALARM too). A restore from the DR region
+ * loses at least that age. Absent when not judged apart: the plan has no committed backup, or its
+ * backups were read from the DR catalog (the RPO is then judged on what the DR vault holds).
+ */
+export type DrCopyObjectiveStatus = { newestCopied?: { backupId: string; ageSeconds: number }; objectiveSeconds: number; met: boolean };
 
 /**
  * The plan's share of the vault. `storedBytes`: the sum of `totals.bytesStored` over the plan's
@@ -75,6 +88,8 @@ export type PlanStatus = {
   /** The newest drill of each vault drilled: what the ✓/✗ and the exit code follow. */
   lastDrills: LastDrills;
   drCopy: DrCopyStatus;
+  /** The DR copy's age against the dr-copy-age alarm's rule: what the ✓/✗ follows; absent when not judged apart. */
+  drCopyObjective?: DrCopyObjectiveStatus;
   vault: VaultUsage;
   scrub: ScrubStatus;
   /**
@@ -101,6 +116,8 @@ export type PlanStatusInput = {
   prune?: PruneStatus;
   /** The plan's mirrored sources (mirror-status.ts). @default [] */
   mirrors?: readonly SourceMirrorStatus[];
+  /** The environment's replication-lag threshold, `notifications.replicationLagMinutes` in seconds. @default DEFAULT_REPLICATION_LAG_MINUTES × 60 */
+  replicationLagSeconds?: number;
   now: Date;
 };
 
@@ -112,15 +129,17 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   const drillOk = failingDrills(lastDrills).length === 0;
   const committedIds = new Set(committed.map((b) => b.backupId));
   const catalog = input.catalog ?? 'primary';
+  const drCopyObjective = catalog === 'dr' || committed.length === 0 ? undefined : drCopyObjectiveStatus(input, committed);
   return {
     plan: input.plan.name,
     catalog,
-    withinObjectives: lastBackup.withinRpo && drillOk && (input.mirrors ?? []).every((m) => m.withinObjectives),
+    withinObjectives: lastBackup.withinRpo && drillOk && (drCopyObjective?.met ?? true) && (input.mirrors ?? []).every((m) => m.withinObjectives),
     lastBackup,
     nextRun: input.nextRun,
     ...(lastDrill ? { lastDrill } : {}),
     lastDrills,
     drCopy: catalog === 'dr' ? { state: 'primary-unreadable' } : drCopyStatus(committed),
+    ...(drCopyObjective ? { drCopyObjective } : {}),
     vault: vaultUsage(committed),
     scrub: scrubStatus(input.latestScrub, committedIds, input.now),
     prune: input.prune ?? { state: 'never' },
@@ -168,6 +187,15 @@ function drCopyStatus(committed: readonly BackupRecord[]): DrCopyStatus {
   if (!copied) return { state: 'none-copied', newestCommitted: newest.backupId, newestCopy };
   const lagSeconds = Math.max(0, (Date.parse(newest.startedAt) - Date.parse(copied.startedAt)) / 1000);
   return { state: 'behind', lagSeconds, newestCopied: copied.backupId, newestCommitted: newest.backupId, newestCopy };
+}
+
+function drCopyObjectiveStatus(input: PlanStatusInput, committed: readonly BackupRecord[]): DrCopyObjectiveStatus {
+  const objectiveSeconds = input.plan.objectives.rpoMinutes * 60 + (input.replicationLagSeconds ?? DEFAULT_REPLICATION_LAG_MINUTES * 60);
+  const copied = committed.find((b) => b.copies?.dr === 'COMMITTED');
+  if (!copied) return { objectiveSeconds, met: false };
+  const ageSeconds = secondsBetween(copied.startedAt, input.now);
+  // The alarm compares GreaterThanThreshold: an age exactly at the objective is within it, as for the RPO.
+  return { newestCopied: { backupId: copied.backupId, ageSeconds }, objectiveSeconds, met: ageSeconds <= objectiveSeconds };
 }
 
 function vaultUsage(committed: readonly BackupRecord[]): VaultUsage {

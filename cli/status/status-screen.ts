@@ -110,13 +110,15 @@ export function drillLines(last: LastDrills): string[] {
 
 function drCopyCell(row: PlanStatus): string {
   const c = row.drCopy;
+  // Marked only when judged ✗ (the dr-copy-age alarm's rule), the reason below the table.
+  const missed = row.drCopyObjective?.met === false ? `${MARK.missed} ` : '';
   switch (c.state) {
     case 'up-to-date':
       return 'up to date';
     case 'behind':
-      return `lag ${cellDuration(c.lagSeconds)}\nnewest ${c.newestCopy}`;
+      return `${missed}lag ${cellDuration(c.lagSeconds)}\nnewest ${c.newestCopy}`;
     case 'none-copied':
-      return `no DR copy\nnewest ${c.newestCopy}`;
+      return `${missed}no DR copy\nnewest ${c.newestCopy}`;
     case 'no-backup':
       return '-';
     case 'primary-unreadable':
@@ -185,6 +187,7 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
         `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${row.plan}\` and see why the schedule did not`,
     );
   }
+  reasons.push(...drCopyReasons(row));
   for (const d of failingDrills(row.lastDrills)) {
     const other = row.lastDrills[d.vault === 'primary' ? 'dr' : 'primary'];
     // A later PASSED drill of the other vault is easily taken for proof that all is well: say what it does not prove.
@@ -193,6 +196,25 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
   return reasons;
+}
+
+/**
+ * Why the DR copy is ✗: the dr-copy-age alarm's rule (plan-status.ts, DrCopyObjectiveStatus). Nothing
+ * when the DR copy is the last committed backup: that one's age beyond the RPO has its own reason.
+ */
+function drCopyReasons(row: PlanStatus): string[] {
+  const o = row.drCopyObjective;
+  const c = row.drCopy;
+  if (!o || o.met || (c.state !== 'behind' && c.state !== 'none-copied')) return [];
+  const rpo = cellDuration(row.lastBackup.rpoSeconds);
+  const lag = cellDuration(o.objectiveSeconds - row.lastBackup.rpoSeconds);
+  const newest = `the newest, ${c.newestCommitted}: DR copy ${c.newestCopy}`;
+  const see = `see \`lifeboat backups list --plan ${row.plan}\` and docs/RUNBOOKS.md, "Alarms" (dr-copy-age)`;
+  if (!o.newestCopied) return [`no backup of the plan is in the DR vault (${newest}): a restore from the DR region has nothing to restore; ${see}`];
+  return [
+    `the newest backup in the DR vault, ${o.newestCopied.backupId}, started ${cellDuration(o.newestCopied.ageSeconds)} ago, older than the RPO of ${rpo} plus the replication-lag threshold of ${lag} ` +
+      `(the dr-copy-age alarm's rule; ${newest}): a restore from the DR region loses more than that; ${see}`,
+  ];
 }
 
 /**
@@ -211,6 +233,17 @@ function wrapped(note: string, indent = ''): string[] {
   }
   lines.push(line);
   return lines;
+}
+
+/**
+ * What could not be read, for the last line: the problems (listed with `!` above) are the catalogs' and
+ * logs' parts, and the CloudWatch alarm list when it could not be read, which is no part of a catalog.
+ */
+function notReadSummary(status: EnvironmentStatus): string {
+  const alarmList = status.alarms.state === 'unreadable' ? 1 : 0;
+  const catalogParts = status.problems.length - alarmList;
+  const parts = [...(catalogParts > 0 ? [`${catalogParts} part(s) of the catalogs`] : []), ...(alarmList ? ['the CloudWatch alarm list'] : [])];
+  return parts.length === 0 ? '' : `; ${parts.join(' and ')} could not be read`;
 }
 
 export function statusScreen(status: EnvironmentStatus): string[] {
@@ -254,10 +287,8 @@ export function statusScreen(status: EnvironmentStatus): string[] {
   for (const line of pruneLines(status)) lines.push(...wrapped(line));
   lines.push(...alarmLines(status.alarms));
   const missed = status.plans.filter((p) => !p.withinObjectives).length;
-  lines.push(
-    missed === 0 && status.problems.length === 0
-      ? `${MARK.ok} every plan is within its objectives (last committed backup within the RPO, ${status.plans.every((p) => 'lastDrill' in p && p.lastDrill !== undefined) ? 'last drill PASSED' : 'no last drill failed'})`
-      : `${MARK.missed} ${missed} of ${status.plans.length} plan(s) not within their objectives${status.problems.length ? `; ${status.problems.length} part(s) of the catalogs could not be read` : ''}`,
-  );
+  if (missed === 0 && status.problems.length === 0) {
+    lines.push(`${MARK.ok} every plan is within its objectives (last committed backup within the RPO, ${status.plans.every((p) => 'lastDrill' in p && p.lastDrill !== undefined) ? 'last drill PASSED' : 'no last drill failed'})`);
+  } else lines.push(...wrapped(`${MARK.missed} ${missed} of ${status.plans.length} plan(s) not within their objectives${notReadSummary(status)}`));
   return lines;
 }

@@ -1,6 +1,6 @@
 import { EFSClient } from '@aws-sdk/client-efs';
 import { z } from 'zod';
-import { DEFAULT_MIRROR_GRACE_SECONDS, DEFAULT_MIRROR_SAMPLES } from '../mirror/mirror-defaults';
+import { DEFAULT_MIRROR_GRACE_SECONDS, DEFAULT_MIRROR_SAMPLES, MAX_MIRROR_GRACE_SECONDS } from '../mirror/mirror-defaults';
 import { runMirrorCheck } from '../mirror/mirror-check';
 import { MirrorLog } from '../mirror/mirror-log';
 import { FileSamplesLog } from '../mirror/file-samples-log';
@@ -18,7 +18,15 @@ const inputSchema = z
       .min(1, { message: 'must be at least 1' })
       .max(100_000, { message: 'must be at most 100000' })
       .default(DEFAULT_MIRROR_SAMPLES),
-    graceSeconds: z.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).default(DEFAULT_MIRROR_GRACE_SECONDS),
+    // Whole seconds up to a day: every record carries it, and DynamoDB stores no number below 1e-130 nor the SDK one above
+    // 2^53, so 1e-200 and 1e200 once failed after the comparison, unrecorded (audit R39 F2); a grace of days calls real differences in flight.
+    graceSeconds: z
+      .number({ message: 'must be a number' })
+      .min(0, { message: 'must be at least 0' })
+      .max(MAX_MIRROR_GRACE_SECONDS, { message: `must be at most ${MAX_MIRROR_GRACE_SECONDS} (a day)` })
+      // Not .int(): zod's also refuses 1e200 (above 2^53), which then read "must be a whole number" beside the bound it breaks.
+      .refine((n) => Number.isInteger(n), { message: 'must be a whole number of seconds' })
+      .default(DEFAULT_MIRROR_GRACE_SECONDS),
   })
   .strict();
 

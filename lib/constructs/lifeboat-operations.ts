@@ -10,6 +10,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AxisPosition, DefaultDashboardFactory, MonitoringFacade, noopAction, type CustomMetricGroup } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import { DIMENSION, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE } from '../../config/metric-names';
+import { DEFAULT_REPLICATION_LAG_MINUTES } from '../lifeboat-defaults';
 import { planAlarmName } from '../lifeboat-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -19,8 +20,8 @@ import { validatePlans } from './validated-plans';
 
 /** How often the watchdog measures each plan's last backup ages; the age alarms look at this period. */
 export const WATCHDOG_INTERVAL = Duration.minutes(5);
-/** Replication lag beyond which the replication-lag alarm fires, unless the environment sets its own. */
-export const DEFAULT_REPLICATION_LAG_MINUTES = 60;
+// The default lives with the others (the CLI's status reads it too); exported here as before.
+export { DEFAULT_REPLICATION_LAG_MINUTES };
 
 export type LifeboatOperationsProps = {
   readonly environmentName: string;

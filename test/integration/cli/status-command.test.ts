@@ -49,12 +49,13 @@ async function committed(catalog: BackupCatalog, plan: string, backupId: string,
 }
 
 beforeAll(async () => {
-  // The sample config's environment, with a second plan (`legacy`) whose schedule stopped.
+  // The sample config's environment at an RPO of a day, with a second plan (`legacy`) whose schedule stopped.
   const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
   const [dev] = config.environments;
   if (!dev?.plans[0]) throw new Error('the sample config has no dev environment with a plan');
-  const legacy = { ...dev.plans[0], name: 'legacy', sources: [{ type: 's3' as const, name: 'legacy-assets', bucket: 'lifeboat-legacy-assets', prefix: '' }], drill: undefined };
-  writeFileSync(configFile, JSON.stringify({ environments: [{ ...dev, plans: [dev.plans[0], legacy] }] }, null, 2));
+  const demo = { ...dev.plans[0], objectives: { rpoMinutes: 1440, rtoMinutes: 60 } };
+  const legacy = { ...demo, name: 'legacy', sources: [{ type: 's3' as const, name: 'legacy-assets', bucket: 'lifeboat-legacy-assets', prefix: '' }], drill: undefined };
+  writeFileSync(configFile, JSON.stringify({ environments: [{ ...dev, plans: [demo, legacy] }] }, null, 2));
 
   cloud = await startLocalCloud({ dataDir, regions: [PRIMARY, DR], exitWithParent: true });
   const docs: Record<string, DynamoDBDocumentClient> = {};
@@ -66,9 +67,9 @@ beforeAll(async () => {
   }
   const primary = docs[PRIMARY] as DynamoDBDocumentClient;
   const catalog = new BackupCatalog(primary, TABLE);
-  // demo: backed up this morning, replicated up to yesterday's; the newest drill of each vault (DR at 10:15, primary at 11:00) PASSED.
+  // demo: backed up this morning, replicated up to yesterday's (24h30m old: within the RPO plus the replication-lag threshold); the newest drill of each vault (DR at 10:15, primary at 11:00) PASSED.
   await committed(catalog, 'demo', '20261128T060000Z-00000001', '2026-11-28T06:00:00.000Z', totals(40 * 1024 * 1024, 16 * 1024 * 1024), true);
-  await committed(catalog, 'demo', '20261129T060000Z-00000002', '2026-11-29T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), true);
+  await committed(catalog, 'demo', '20261129T113000Z-00000002', '2026-11-29T11:30:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), true);
   await committed(catalog, 'demo', '20261130T060000Z-00000003', '2026-11-30T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), false);
   // legacy: the last committed backup is three days old, the newest run since FAILED; its last drill (primary) missed the RTO.
   await committed(catalog, 'legacy', '20261127T060000Z-00000004', '2026-11-27T06:00:00.000Z', totals(8 * 1024 * 1024, 4 * 1024 * 1024), true);
@@ -77,7 +78,7 @@ beforeAll(async () => {
   // The DR catalog lists what the Replicate step copied: demo's first two backups, legacy's one.
   const drCatalog = new BackupCatalog(docs[DR] as DynamoDBDocumentClient, TABLE);
   await committed(drCatalog, 'demo', '20261128T060000Z-00000001', '2026-11-28T06:00:00.000Z', totals(40 * 1024 * 1024, 16 * 1024 * 1024), true);
-  await committed(drCatalog, 'demo', '20261129T060000Z-00000002', '2026-11-29T06:00:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), true);
+  await committed(drCatalog, 'demo', '20261129T113000Z-00000002', '2026-11-29T11:30:00.000Z', totals(40 * 1024 * 1024, 2 * 1024 * 1024), true);
   await committed(drCatalog, 'legacy', '20261127T060000Z-00000004', '2026-11-27T06:00:00.000Z', totals(8 * 1024 * 1024, 4 * 1024 * 1024), true);
   await new DrillLog(docs[DR] as DynamoDBDocumentClient, TABLE).record(drillRecordOf(drillReport()).record);
   await new DrillLog(primary, TABLE).record(drillRecordOf(drillReport({ drillId: '20261130T110000Z-5e6f7a8b', vault: 'primary', region: PRIMARY, startedAt: '2026-11-30T11:00:00.000Z', endedAt: '2026-11-30T11:12:04.000Z' })).record);
@@ -125,7 +126,7 @@ it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ 
     'Environment dev (local cloud): primary us-east-1, DR us-west-2, at 2026-11-30 12:00 UTC',
     'PLAN       BACKUP AGE/RPO NEXT RUN     LAST DRILL          DR COPY        VAULT       SCRUB, PRUNE',
     '─'.repeat(100),
-    '✓ demo     ✓ 6h/24h       not firing   ✓ PASSED            lag 24h        20.0 MiB    CLEAN 9h ago',
+    '✓ demo     ✓ 6h/24h       not firing   ✓ PASSED            lag 18h30m     20.0 MiB    CLEAN 9h ago',
     '           COMMITTED      (no local    RTO ✓ 12m04s/1h     newest PENDING dedup 6.0×  pruned 8h27m',
     '                          scheduler)   RPO ✓ 23h53m/24h                               ago',
     '                                       1h ago, primary',
@@ -168,7 +169,9 @@ it('--json: the same figures, one object per plan', async () => {
     expect.objectContaining({
       plan: 'demo',
       withinObjectives: true,
-      drCopy: { state: 'behind', lagSeconds: 86_400, newestCopied: '20261129T060000Z-00000002', newestCommitted: '20261130T060000Z-00000003', newestCopy: 'PENDING' },
+      drCopy: { state: 'behind', lagSeconds: 66_600, newestCopied: '20261129T113000Z-00000002', newestCommitted: '20261130T060000Z-00000003', newestCopy: 'PENDING' },
+      // Judged by the dr-copy-age alarm's rule: the RPO plus the default replication-lag threshold of 60 minutes.
+      drCopyObjective: { newestCopied: { backupId: '20261129T113000Z-00000002', ageSeconds: 88_200 }, objectiveSeconds: 90_000, met: true },
       vault: { committedBackups: 3, latestLogicalBytes: 40 * 1024 * 1024, logicalBytes: 120 * 1024 * 1024, storedBytes: 20 * 1024 * 1024, dedupRatio: 6 },
       nextRun: expect.objectContaining({ state: 'not-firing' }),
       prune: expect.objectContaining({ state: 'ran', vault: 'primary', outcome: 'COMPLETED', finishedAt: '2026-11-30T03:32:05.000Z', bytesFreed: 48 * 1024 * 1024, durationMs: 125_000 }),
@@ -201,7 +204,7 @@ it('with the primary region down: each plan from the DR catalog, what the DR vau
   const status = JSON.parse(out.join('\n')) as EnvironmentStatus;
   const [demo, legacy] = status.plans as PlanStatus[];
   expect(demo).toEqual(expect.objectContaining({ catalog: 'dr', withinObjectives: false, drCopy: { state: 'primary-unreadable' } }));
-  expect(demo?.lastBackup).toEqual(expect.objectContaining({ lastCommitted: expect.objectContaining({ backupId: '20261129T060000Z-00000002', ageSeconds: 30 * 3600 }), withinRpo: false }));
+  expect(demo?.lastBackup).toEqual(expect.objectContaining({ lastCommitted: expect.objectContaining({ backupId: '20261129T113000Z-00000002', ageSeconds: 88_200 }), withinRpo: false }));
   // The DR region's drill of demo is still read; legacy's, run in the primary region, is not.
   expect(demo?.lastDrill?.verdict).toBe('PASSED');
   expect(Object.keys(demo?.lastDrills ?? {})).toEqual(['dr']);

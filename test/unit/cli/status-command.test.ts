@@ -370,3 +370,100 @@ describe('lifeboat status', () => {
     expect(statusScreen(await environmentStatus(sources(), NOW))).toContain('Alarms in ALARM: not emulated on the local cloud (CloudWatch alarms exist in AWS: --aws)');
   });
 });
+
+// Audit R40 F3: replication failing for days left the plan ✓ and the exit 0 while its dr-copy-age alarm was in ALARM.
+describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backup the DR vault holds no older than the RPO plus the replication-lag threshold', () => {
+  const copy = (dr: 'PENDING' | 'FAILED') => ({ copies: { primary: 'COMMITTED' as const, dr } });
+  const lagging = (copiedAt: string) => [backup('2026-11-30T06:00:00.000Z', copy('FAILED')), backup('2026-11-29T18:00:00.000Z', copy('FAILED')), backup(copiedAt)];
+
+  it('25 h old (RPO 24 h + the default 60 min) is within, as the alarm (greater than its threshold) is OK; a second more is not', () => {
+    const at = row(lagging('2026-11-29T11:00:00.000Z'));
+    expect(at.drCopyObjective).toEqual({ newestCopied: { backupId: expect.stringMatching(/^20261129T110000Z-/), ageSeconds: 90_000 }, objectiveSeconds: 90_000, met: true });
+    expect(at.withinObjectives).toBe(true);
+    expect(reasonsNotWithin(at)).toEqual([]);
+    const over = row(lagging('2026-11-29T10:59:59.000Z'));
+    expect(over.drCopyObjective).toEqual(expect.objectContaining({ objectiveSeconds: 90_000, met: false }));
+    expect(over.lastBackup.withinRpo).toBe(true);
+    expect(over.withinObjectives).toBe(false);
+  });
+
+  it('replication FAILED for three days: ✗ with the reason, though the last committed backup is within the RPO', () => {
+    const r = row([backup('2026-11-30T06:00:00.000Z', copy('FAILED')), backup('2026-11-29T06:00:00.000Z', copy('FAILED')), backup('2026-11-28T06:00:00.000Z', copy('FAILED')), backup('2026-11-27T06:00:00.000Z')]);
+    expect(r.lastBackup.withinRpo).toBe(true);
+    expect(r.withinObjectives).toBe(false);
+    expect(reasonsNotWithin(r)).toEqual([
+      expect.stringMatching(
+        /^the newest backup in the DR vault, 20261127T060000Z-\d{8}, started 3d6h ago, older than the RPO of 24h plus the replication-lag threshold of 1h \(the dr-copy-age alarm's rule; the newest, 20261130T060000Z-\d{8}: DR copy FAILED\): a restore from the DR region loses more than that; see `lifeboat backups list --plan demo` and docs\/RUNBOOKS\.md, "Alarms" \(dr-copy-age\)$/,
+      ),
+    ]);
+  });
+
+  it('no backup in the DR vault at all: ✗ (the alarm, on missing data, is in ALARM too); a plan without a committed backup is judged on its RPO alone', () => {
+    const none = row([backup('2026-11-30T06:00:00.000Z', copy('PENDING'))]);
+    expect(none.drCopyObjective).toEqual({ objectiveSeconds: 90_000, met: false });
+    expect(none.withinObjectives).toBe(false);
+    expect(reasonsNotWithin(none)).toEqual([
+      `no backup of the plan is in the DR vault (the newest, ${String(none.lastBackup.lastCommitted?.backupId)}: DR copy PENDING): a restore from the DR region has nothing to restore; ` +
+        'see `lifeboat backups list --plan demo` and docs/RUNBOOKS.md, "Alarms" (dr-copy-age)',
+    ]);
+    const never = row([backup('2026-11-30T11:00:00.000Z', { status: 'RUNNING', totals: undefined, copies: undefined })]);
+    expect(never.drCopyObjective).toBeUndefined();
+    expect(reasonsNotWithin(never)).toHaveLength(1);
+  });
+
+  it('an up-to-date DR copy past the RPO adds no second reason: the RPO\'s names the same backup', () => {
+    const stale = row([backup('2026-11-28T06:00:00.000Z')]);
+    expect(stale.drCopyObjective?.met).toBe(false);
+    expect(reasonsNotWithin(stale)).toEqual([expect.stringMatching(/^last committed backup 20261128T060000Z-\d{8} started 2d6h ago, older than the RPO of 24h: /)]);
+  });
+
+  it('the environment\'s notifications.replicationLagMinutes is the allowance, as the alarm\'s; read from the DR catalog, the DR copy is not judged apart', async () => {
+    const backups = lagging('2026-11-29T06:00:00.000Z');
+    const day = { ...environment, plans: environment.plans.map((p) => ({ ...p, objectives: { rpoMinutes: 1440, rtoMinutes: 60 } })) };
+    const byDefault = await environmentStatus(sources({ environment: day, backups }), NOW);
+    expect([byDefault.withinObjectives, (byDefault.plans[0] as PlanStatus).drCopyObjective?.objectiveSeconds]).toEqual([false, 90_000]);
+    const lenient = await environmentStatus(sources({ environment: { ...day, notifications: { emails: [], replicationLagMinutes: 360 } }, backups }), NOW);
+    expect((lenient.plans[0] as PlanStatus).drCopyObjective).toEqual(expect.objectContaining({ objectiveSeconds: 108_000, met: true }));
+    expect(lenient.withinObjectives).toBe(true);
+    expect(row(backups).drCopyObjective?.met).toBe(false);
+    expect(planStatus({ plan: DAY, backups, catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW }).drCopyObjective).toBeUndefined();
+  });
+
+  it('on the screen: ✗ in the row and in the DR COPY cell, the reason below, exit 1; --json carries drCopyObjective', async () => {
+    const day = { ...environment, plans: environment.plans.map((p) => ({ ...p, objectives: { rpoMinutes: 1440, rtoMinutes: 60 } })) };
+    const failing = sources({ environment: day, backups: lagging('2026-11-27T06:00:00.000Z') });
+    const text = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: failing, now: () => NOW })).toBe(1);
+    expect(text.out.slice(3, 5)).toEqual([
+      '✗ demo     ✓ 6h/24h       in 18h       none yet            ✗ lag 3d       146.5 KiB   no scrub yet',
+      '           COMMITTED      12-01 06:00Z                     newest FAILED  dedup 20.0× no prune yet',
+    ]);
+    expect(text.out.join(' ').replace(/\s+/g, ' ')).toContain('✗ demo: the newest backup in the DR vault, ');
+    for (const line of text.out) expect([...line].length).toBeLessThanOrEqual(100);
+    expect(text.out.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
+    const json = capture();
+    await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: failing, now: () => NOW });
+    const [demo] = (JSON.parse(json.out.join('\n')) as EnvironmentStatus).plans as PlanStatus[];
+    expect(demo?.drCopyObjective).toEqual({ newestCopied: { backupId: expect.stringMatching(/^20261127T060000Z-/), ageSeconds: 3 * 86_400 + 6 * 3600 }, objectiveSeconds: 90_000, met: false });
+  });
+});
+
+// Audit R40 F4: an unreadable alarm list was counted as "part(s) of the catalogs".
+describe('the last line names what could not be read', () => {
+  const denied = { state: 'unreadable' as const, prefix: 'lifeboat-dev-', note: 'the CloudWatch alarms lifeboat-dev-* in us-east-1 could not be read: AccessDenied' };
+
+  it('the alarm list alone: the alarm list, not a catalog', async () => {
+    const screen = statusScreen(await environmentStatus(sources({ target: 'aws', backups: [backup('2026-11-30T06:00:00.000Z')], alarms: async () => denied }), NOW));
+    expect(screen.at(-1)).toBe('✗ 0 of 1 plan(s) not within their objectives; the CloudWatch alarm list could not be read');
+  });
+
+  it('a catalog and the alarm list: each counted as what it is', async () => {
+    const both = sources({ target: 'aws', backups: [backup('2026-11-30T06:00:00.000Z')], alarms: async () => denied, latestScrub: async () => Promise.reject(new Error('AccessDenied')) });
+    const status = await environmentStatus(both, NOW);
+    expect(status.problems).toHaveLength(2);
+    // Wrapped at 100 columns as the notes are.
+    expect(statusScreen(status).slice(-2).join('\n')).toBe('✗ 0 of 1 plan(s) not within their objectives; 1 part(s) of the catalogs and the CloudWatch alarm\n    list could not be read');
+    const catalogOnly = statusScreen(await environmentStatus({ ...both, alarms: async () => ({ state: 'read', prefix: 'lifeboat-dev-', regions: ['us-east-1', 'us-west-2'], inAlarm: [] }) }, NOW));
+    expect(catalogOnly.at(-1)).toBe('✗ 0 of 1 plan(s) not within their objectives; 1 part(s) of the catalogs could not be read');
+  });
+});

@@ -232,6 +232,41 @@ describe('lifeboat status with mirrors and prunes', () => {
   });
 });
 
+// Audit R40 F1: status passed a file-system source no check at all, so a broken EFS replication read "not checked (file system)" and ✓.
+describe('lifeboat status with a mirrored file system', () => {
+  const files = environment.plans[0]?.sources.find((s) => s.type === 'filesystem');
+  if (!files) throw new Error('the sample config has no file-system source');
+  const withFileMirror = { ...environment, plans: environment.plans.map((p) => ({ ...p, objectives: { rpoMinutes: 1440, rtoMinutes: 60 }, sources: p.sources.map((s) => (s.name === files.name ? { ...s, mirror: true } : s)) })) };
+  const efs = { type: 'filesystem' as const, source: files.name, mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', compared: 0, differences: 0, inFlight: 0 };
+  const reading = (record: MirrorRecord | undefined) => {
+    const asked: string[] = [];
+    const s = sources({ environment: withFileMirror, mirrorCheck: async (source) => (asked.push(source), source === files.name ? record : check()) });
+    return { asked, s };
+  };
+
+  it('reads its check from the DR catalog: EFS replication in ERROR makes the plan ✗ with the reasons, exit 1', async () => {
+    const { asked, s } = reading(check({ ...efs, passed: false, lagSeconds: 3 * 86_400, note: 'EFS replication into us-west-2 is ERROR' }));
+    const { out, io } = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: s, now: () => NOW })).toBe(1);
+    expect(asked).toEqual(['demo-assets', files.name]);
+    const screen = out.join(' ').replace(/\s+/g, ' ');
+    expect(out[3]).toMatch(/^✗ demo +✓ 6h\/24h/);
+    expect(screen).toContain(`✗ demo: mirror of ${files.name} (efs fs-0dr (us-west-2, replica of fs-0src)): the check of ${minutesAgo(5)} failed: EFS replication into us-west-2 is ERROR`);
+    expect(screen).toContain(`✗ demo: mirror of ${files.name} (efs fs-0dr (us-west-2, replica of fs-0src)): replication lag 3d, beyond the plan's RPO of 24h`);
+    expect(screen).toContain(` ✗ demo/${files.name} → efs fs-0dr (us-west-2, replica of fs-0src): check failed, lag 3d, checked 5m ago `);
+    expect(out.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
+  });
+
+  it('replicating within the RPO is ✓; with no check recorded (the local cloud: no EFS) it is shown, not judged', async () => {
+    const replicating = await environmentStatus(reading(check({ ...efs, lagSeconds: 300 })).s, NOW);
+    expect(replicating.withinObjectives).toBe(true);
+    expect(statusScreen(replicating).join(' ').replace(/\s+/g, ' ')).toContain(` ✓ demo/${files.name} → efs fs-0dr (us-west-2, replica of fs-0src): replicating (EFS; contents not compared), lag 5m, checked 5m ago `);
+    const none = await environmentStatus(reading(undefined).s, NOW);
+    expect(none.withinObjectives).toBe(true);
+    expect(statusScreen(none)).toContain(`  - demo/${files.name}: not checked (file system)`);
+  });
+});
+
 describe('lifeboat status with the primary region down', () => {
   it('says the plan\'s prune is unknown, with the reason, not "no prune yet" from the DR vault\'s log; the DR vault\'s prune keeps its own line', async () => {
     const refused = new Error('connect ECONNREFUSED 127.0.0.1:4567');
