@@ -11,6 +11,9 @@ import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
 import { restoreFlagHint } from '../runbook-field-flags';
+import { escapeName } from '../escape-name';
+import { type NotRestored } from '../../vault';
+import { type BackupLeftOut } from '../../lambdas/restore/backup-left-out';
 
 /**
  * `lifeboat restore` starts the restore runbook (the same input JSON as the console, docs/RUNBOOKS.md)
@@ -18,7 +21,8 @@ import { restoreFlagHint } from '../runbook-field-flags';
  * default, AWS with --aws. `--from dr` runs the DR region's own restore runbook (the DR vault and
  * the DR catalog, with a client of the DR region only), so that it works with the primary region
  * down; `--region primary` runs the primary region's runbook on the DR vault instead. Exit codes:
- * 0 success, 1 the run failed or verification found problems, 2 the command line is wrong.
+ * 0 success (entries not restored, and what the backup left out, are printed under the report, not
+ * failed), 1 the run failed or verification found problems, 2 the command line is wrong.
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -151,7 +155,53 @@ function runnerFor(options: TargetOptions & { workers?: number }): WorkflowRunne
   return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
 }
 
-type RestoreReportView = { restoreId?: string; backupId?: string; source?: string; targetDescription?: string; vault?: string; entries?: number; bytes?: number; items?: number; durationMs?: number; verified?: { entries: number } };
+type RestoreReportView = {
+  restoreId?: string;
+  backupId?: string;
+  source?: string;
+  targetDescription?: string;
+  vault?: string;
+  entries?: number;
+  bytes?: number;
+  items?: number;
+  durationMs?: number;
+  verified?: { entries: number };
+  notRestored?: { count: number; first: NotRestored[] };
+  backupLeftOut?: BackupLeftOut;
+};
+
+/** Entries of the report's lists printed under their line: the rest are in `--json` (notRestored: the first 20). */
+const LISTED = 5;
+
+/**
+ * The lines under the table that say what the target lacks although the restore succeeded (audit R41
+ * F2, F4): entries the restore was not allowed to recreate (not counted as verified), and what the backup
+ * itself left out of the source. The exit code stays 0: the execution succeeded, and the restored
+ * entries are verified; these lines, and the report's fields, are how it is told (docs/RUNBOOKS.md).
+ * Paths and reason lines are escaped: a name is data whoever wrote the source chose.
+ */
+function shortfallLines(r: RestoreReportView): string[] {
+  const lines: string[] = [];
+  const notRestored = r.notRestored;
+  if (notRestored && notRestored.count > 0) {
+    lines.push(`Not restored  ${notRestored.count} ${notRestored.count === 1 ? 'entry or attribute' : 'entries or attributes'} (the target lacks them; not counted as verified):`);
+    for (const n of notRestored.first.slice(0, LISTED)) lines.push(`  ${escapeName(n.path)}: ${escapeName(n.what)}`);
+    if (notRestored.count > LISTED) lines.push(`  … and ${notRestored.count - LISTED} more (--json lists the first ${notRestored.first.length})`);
+  }
+  const leftOut = r.backupLeftOut;
+  if (leftOut && 'unknown' in leftOut) lines.push(`Left out by the backup: not known (${leftOut.unknown})`);
+  else if (leftOut) {
+    const plural = (n: number): string => `${n} entr${n === 1 ? 'y' : 'ies'}`;
+    const parts = [
+      leftOut.skipped > 0 ? `${plural(leftOut.skipped)} not backed up whole (left out as archived or unreadable, or stored without metadata it could not read)` : undefined,
+      leftOut.vanished > 0 ? `${plural(leftOut.vanished)} vanished between listing and reading` : undefined,
+      leftOut.changedDuringRead > 0 ? `${plural(leftOut.changedDuringRead)} changed while read (restored as read, possibly torn)` : undefined,
+    ].filter((p): p is string => p !== undefined);
+    lines.push(`Left out by the backup (of the whole source, so not in the target either): ${parts.join('; ')}`);
+    for (const e of leftOut.skippedExamples.slice(0, LISTED)) lines.push(`  ${escapeName(e)}`);
+  }
+  return lines;
+}
 
 export async function restoreCommand(options: RestoreCommandOptions, deps: Partial<RestoreCommandDeps> = {}): Promise<number> {
   const { io, stderr, runner } = { ...defaultDeps, ...deps };
@@ -192,6 +242,7 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
       ['Duration', `${((r.durationMs ?? 0) / 1000).toFixed(1)} s`],
     ];
     for (const [k, v] of rows) io.out(`${k.padEnd(10)}${v}`);
+    for (const line of shortfallLines(r)) io.out(line);
     return EXIT_OK;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

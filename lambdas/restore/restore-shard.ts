@@ -215,7 +215,7 @@ async function restoreEntries(
   const notRestored = directory?.notRestored() ?? [];
   if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
   if (target.type === 'dynamodb') await putShardCheck(deps, shardCheckOf(restore, shard, { checked: result.entries, mismatches: itemMismatches, notRestored: [] }, result.items));
-  else await checkShard(vault, restore, target, shard, entries, targetDir, deps, { contentTags, checkedWrites });
+  else await checkShard(vault, restore, target, shard, entries, targetDir, deps, { contentTags, checkedWrites, notRestored });
   return result;
 }
 
@@ -225,7 +225,8 @@ async function restoreEntries(
  * file written with checked writes and unchanged since is not read again (checked-writes.ts).
  * Here, while the shard's bytes are fresh in the page cache and shards run side by side, the reading
  * back is spread over the shards; one verify step reading a whole restore back could not finish a
- * large one inside a Lambda's 15 minutes.
+ * large one inside a Lambda's 15 minutes. What the restorer could not recreate goes into the record
+ * too, so the verify step's report lists it and does not count those entries as verified equal.
  */
 async function checkShard(
   vault: Vault,
@@ -235,11 +236,11 @@ async function checkShard(
   entries: readonly ManifestEntry[],
   targetDir: TargetDirectory | null,
   deps: RestoreShardDeps,
-  proofs: { contentTags: RestoredContentTags | undefined; checkedWrites: CheckedWrites | undefined },
+  proofs: { contentTags: RestoredContentTags | undefined; checkedWrites: CheckedWrites | undefined; notRestored: readonly NotRestored[] },
 ): Promise<void> {
-  const { contentTags, checkedWrites } = proofs;
+  const { contentTags, checkedWrites, notRestored } = proofs;
   const where = { targetS3: deps.targetS3, root: targetDir?.path ?? '', keepSetIdBits: restore.keepSetIdBits, ...(contentTags ? { contentTags } : {}), ...(checkedWrites ? { checkedWrites } : {}) };
-  const outcome = await checkRestoredEntries(vault, target, where, entries.filter((e) => e.kind !== 'dir'));
+  const outcome = await checkRestoredEntries(vault, target, where, entries.filter((e) => e.kind !== 'dir'), notRestored);
   await putShardCheck(deps, shardCheckOf(restore, shard, outcome));
 }
 

@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type BigIntStats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
-import { type CheckedWrites, type ManifestEntry, type NotRestored, platformCalls, type RestoredContentTags, type WriteCheckFinding } from '../../vault';
+import { type CheckedWrites, entryAttributes, type ManifestEntry, type NotRestored, platformCalls, platformCallsUnavailableReason, type RestoredContentTags, type WriteCheckFinding } from '../../vault';
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
@@ -18,7 +18,12 @@ import { directoryEntry, s3Attributes, s3TargetKey } from './restored-entry';
  * (their modes are set at the end) and entries restored in pieces (verify-restore.ts).
  */
 
-/** What checking a set of restored entries found. */
+/**
+ * What checking a set of restored entries found. `checked`: the entries read back (equal, or in
+ * `mismatches`); an entry in `notRestored` is not among them, so a report's "verified N entries
+ * equal to the backup" never counts a socket that is not there or a file without its extended
+ * attributes (audit R41 F2).
+ */
 export type EntryCheckOutcome = { checked: number; mismatches: string[]; notRestored: NotRestored[] };
 
 /** Entries read back at once. */
@@ -32,21 +37,37 @@ const CHECKS_AT_ONCE = 8;
  * when it holds the file, unchanged since it was placed (checked-writes.ts), else read back in full
  * and compared by blob ids. A special file the restore was not
  * allowed to make is a NotRestored, not a mismatch. `root` is the target directory's path as opened
- * by the caller (file-system targets).
+ * by the caller (file-system targets). `reported`: what the restorer that wrote these entries said
+ * it could not recreate (an extended attribute of a namespace it may not write, a device); an entry
+ * it names is a NotRestored with the restorer's own reasons, however equal the rest of it reads
+ * back, and what it names of other entries is carried into the outcome as it is.
  */
 export async function checkRestoredEntries(
   vault: Vault,
   target: Exclude<ResolvedRestore['target'], { type: 'dynamodb' }>,
   where: { targetS3: S3Client; root: string; keepSetIdBits: boolean; contentTags?: RestoredContentTags; checkedWrites?: CheckedWrites },
   entries: readonly ManifestEntry[],
+  reported: readonly NotRestored[] = [],
 ): Promise<EntryCheckOutcome> {
   const outcome: EntryCheckOutcome = { checked: 0, mismatches: [], notRestored: [] };
+  const reportedFor = new Map<string, NotRestored[]>();
+  for (const item of reported) reportedFor.set(item.path, [...(reportedFor.get(item.path) ?? []), item]);
   await mapBounded(entries, CHECKS_AT_ONCE, async (entry) => {
     const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry, where.contentTags) : await checkFile(vault, where.root, entry, where.keepSetIdBits, where.checkedWrites);
-    if (typeof problem === 'object') outcome.notRestored.push(problem);
-    else if (problem) outcome.mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
-    outcome.checked++;
+    const told = reportedFor.get(entry.path);
+    reportedFor.delete(entry.path);
+    if (typeof problem === 'string') {
+      outcome.mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
+      outcome.checked++;
+      if (told) outcome.notRestored.push(...told);
+      return;
+    }
+    // The restorer's reasons say more than the check's ("socket not recreated: a socket belongs to …").
+    const lost = told ?? (problem ? [problem] : []);
+    if (lost.length > 0) outcome.notRestored.push(...lost);
+    else outcome.checked++;
   });
+  for (const items of reportedFor.values()) outcome.notRestored.push(...items);
   return outcome;
 }
 
@@ -89,6 +110,16 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
  * restore may not make devices), which is reported, not failed.
  */
 async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean, checkedWrites: CheckedWrites | undefined): Promise<string | NotRestored | undefined> {
+  const problem = await compareFile(vault, root, entry, keepSetIdBits, checkedWrites);
+  if (problem !== undefined) return problem;
+  // Without the platform calls (in AWS: docs/ARCHITECTURE.md, "Platform calls") no extended attribute is set; the
+  // restorer says so once for all entries, naming the first, so each entry that recorded some is named here.
+  if (entryAttributes(entry).xattrs !== null && !platformCalls()) return { path: entry.path, what: `extended attributes not restored: ${platformCallsUnavailableReason()}` };
+  return undefined;
+}
+
+/** The entry's kind, mode, size, content and link target against the manifest's; extended attributes are not read back. */
+async function compareFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean, checkedWrites: CheckedWrites | undefined): Promise<string | NotRestored | undefined> {
   const file = resolveInsideTarget(root, entry.path);
   // bigint: a file's identity (device, inode: 64-bit on NFS and EFS) and change time to the nanosecond, for checkedWrites.
   const stats = await lstat(file, { bigint: true }).catch(() => undefined);

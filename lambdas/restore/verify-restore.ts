@@ -13,12 +13,17 @@ import { mountRootOf, openTargetDirectory } from './target-directory';
 import { vaultForBlobs } from './vault-for-blobs';
 import { loadRestoreSnapshot } from './restore-snapshot';
 import { type ReleaseRestorePin } from './restore-pin';
+import { backupLeftOut, type BackupLeftOut, type BackupRecords } from './backup-left-out';
 
 /** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
 const DIRECTORIES_AT_ONCE = 1000;
 
-/** `releasePin`: removes the restore's pin on its backup once it is verified (restore-pin.ts); absent, nothing is unpinned. */
-export type VerifyRestoreDeps = RestoreIo & { now?: () => Date; releasePin?: ReleaseRestorePin | undefined };
+/**
+ * `releasePin`: removes the restore's pin on its backup once it is verified (restore-pin.ts); absent, nothing is unpinned.
+ * `backupRecords`: the catalog whose record of the backup says what it left out of the source (backup-left-out.ts);
+ * absent (tests of the other steps), the report says nothing of it.
+ */
+export type VerifyRestoreDeps = RestoreIo & { now?: () => Date; releasePin?: ReleaseRestorePin | undefined; backupRecords?: BackupRecords | undefined };
 
 /** The runbook's result: what was restored where, verified against the manifest. */
 export type RestoreReport = {
@@ -32,13 +37,20 @@ export type RestoreReport = {
   entries: number;
   bytes: number;
   items?: number;
+  /** `entries`: those read back equal to the backup; an entry in `notRestored` is not one of them. */
   verified: { entries: number; mismatches: number };
   /**
    * File-system targets: entries or attributes the restore was not allowed to recreate (sockets,
-   * devices when not root, extended attributes of directories it may not write), the first 20 and
-   * the count; absent when there are none. The shards' results list those of files and links.
+   * devices when not root, FIFOs and extended attributes without the platform calls or where it may
+   * not write them), of files, links and directories, the first 20 and the count; absent when there
+   * are none. A partial restore, not a failed one: the execution succeeds and says so here.
    */
   notRestored?: { count: number; first: NotRestored[] };
+  /**
+   * What the backup itself did not hold whole of the source (its catalog record's counts, the whole source's):
+   * not in the target either, and not in `verified`; absent when it left nothing out (backup-left-out.ts).
+   */
+  backupLeftOut?: BackupLeftOut;
   durationMs: number;
 };
 
@@ -103,8 +115,9 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
       const where = { targetS3: deps.targetS3, root, keepSetIdBits: restore.keepSetIdBits };
       const own = await checkRestoredEntries(located, target, where, pieced);
       const check = async (done: readonly ManifestEntry[]): Promise<void> => {
-        if (target.type === 'filesystem' && targetDir) notRestored.push(...(await finishDirectories(root, done, { keepSetIdBits: restore.keepSetIdBits })));
-        const found = await checkRestoredEntries(vault, target, where, done);
+        // What finishing the directories could not set (their extended attributes) is theirs: they are not counted as verified.
+        const lost = target.type === 'filesystem' && targetDir ? await finishDirectories(root, done, { keepSetIdBits: restore.keepSetIdBits }) : [];
+        const found = await checkRestoredEntries(vault, target, where, done, lost);
         own.checked += found.checked;
         own.mismatches.push(...found.mismatches);
         own.notRestored.push(...found.notRestored);
@@ -139,8 +152,8 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
       // may be live directories that other files share, and the shards (other functions) do not say which ones they made.
       if (target.type === 'filesystem' && targetDir && !restore.overwrite) {
         const ancestors = await selectionAncestors(vault, snapshot, restore);
-        notRestored.push(...(await finishDirectories(root, ancestors, { keepSetIdBits: restore.keepSetIdBits })));
-        const found = await checkRestoredEntries(vault, target, where, ancestors);
+        const lost = await finishDirectories(root, ancestors, { keepSetIdBits: restore.keepSetIdBits });
+        const found = await checkRestoredEntries(vault, target, where, ancestors, lost);
         own.mismatches.push(...found.mismatches);
         own.notRestored.push(...found.notRestored);
       }
@@ -154,6 +167,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     }
   }
   if (mismatches.length > 0) throw new RestoreVerificationError(mismatches.sort(), checked);
+  const leftOut = deps.backupRecords ? await backupLeftOut(deps.backupRecords, restore) : undefined;
   await deps.releasePin?.(restore);
   return {
     restoreId: restore.restoreId,
@@ -168,6 +182,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     ...(items !== undefined ? { items } : {}),
     verified: { entries: checked, mismatches: 0 },
     ...(notRestored.length > 0 ? { notRestored: { count: notRestored.length + unlistedNotRestored, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)).slice(0, NOT_RESTORED_LISTED) } } : {}),
+    ...(leftOut !== undefined ? { backupLeftOut: leftOut } : {}),
     durationMs: (deps.now ?? (() => new Date()))().getTime() - Date.parse(restore.startedAt),
   };
 }

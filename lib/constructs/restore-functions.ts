@@ -169,7 +169,9 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // otherwise replace or remove any catalog item (backup records, approvals, holds); the pins stay UpdateItem only.
   resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
   resolve.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:PutItem', 'dynamodb:DeleteItem']));
-  for (const fn of [verify, abandon]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+  // Verify also reads the backup's record (GetItem) for what the backup left out of the source (backup-left-out.ts).
+  verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+  abandon.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
   verify.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:DeleteItem']));
   abandon.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:DeleteItem']));
   for (const fn of [resolve, verify, abandon]) props.catalogKey.grantEncryptDecrypt(fn);

@@ -103,11 +103,11 @@ it('gives each restore function exact, least-privilege access', () => {
   // Restore pins (lambdas/restore/restore-pin.ts): resolve pins, verify and abandon unpin, by UpdateItem on the catalog table only.
   // Target claims (lambdas/restore/target-claim.ts): resolve claims (PutItem; UpdateItem, GetItem) and releases its own when it
   // fails (DeleteItem); verify and abandon release (DeleteItem), abandon reads the claim of a restore that never planned
-  // (GetItem). On the table only, and Put and Delete on the claims' items only (review 42c F3: TARGET#*, never a backup record).
+  // (GetItem), verify reads the backup's record for what the backup left out (GetItem, audit R41 F4). On the table only, and Put and Delete on the claims' items only (review 42c F3: TARGET#*, never a backup record).
   const onClaims = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TARGET#*'] } };
   for (const [fn, tableWide, claimActions] of [
     [resolve, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['dynamodb:PutItem', 'dynamodb:DeleteItem']],
-    [verify, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    [verify, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], 'dynamodb:DeleteItem'],
     [abandon, 'dynamodb:UpdateItem', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
   ] as const) {
     const onCatalog = fn.filter((st) => JSON.stringify(st.Action).includes('dynamodb:') && JSON.stringify(st.Resource).includes('CatalogTable'));

@@ -70,8 +70,9 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
   it('brings every entry back as vault restore does (owners aside), reports the socket, and verifies without a mismatch', async () => {
     const { results, report, target } = await runWorkflowSteps('/one-shard', []);
     expect(results[0]?.notRestored).toEqual({ count: 1, first: [{ path: 'socket', what: expect.stringContaining('socket not recreated') as string }] });
-    expect(report.verified.mismatches).toBe(0);
-    expect(report.notRestored).toEqual({ count: 1, first: [{ path: 'socket', what: 'socket not recreated' }] });
+    // The socket is not there: reported with the restorer's reason, and not among the entries verified equal (audit R41 F2).
+    expect(report.verified).toEqual({ entries: paths.length - 1, mismatches: 0 });
+    expect(report.notRestored).toEqual({ count: 1, first: [{ path: 'socket', what: expect.stringMatching(/^socket not recreated: /) as string }] });
     const expected = new Map([...source].filter(([, node]) => node.kind !== 'socket'));
     expect(withoutAttributes(await captureTree(target), ['uid', 'gid'])).toEqual(withoutAttributes(expected, ['uid', 'gid']));
   });
@@ -98,6 +99,6 @@ describe('the restore workflow’s shard and verify steps on a tree of hostile n
     expect(withoutAttributes(await captureTree(target), ['uid', 'gid'])).toEqual(withoutAttributes(expected, ['uid', 'gid']));
     // Two shards, each with a view of its own blobs: every entry read back equal.
     const split = await runWorkflowSteps('/index-too-large-two-shards', [paths.indexOf('other')], limited);
-    expect(split.report.verified).toMatchObject({ entries: paths.length, mismatches: 0 });
+    expect(split.report.verified).toMatchObject({ entries: paths.length - 1, mismatches: 0 });
   });
 });
