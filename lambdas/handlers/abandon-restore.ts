@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { abandonRestore, type AbandonedRestore } from '../restore/abandon-restore';
 import { caughtErrorSchema, cleanUpReportingFailure } from '../restore/bounded-failure';
+import { executionRestoreIdSchema } from '../restore/restore-id';
 import { releaseUnplannedRestore, type ReleasedUnplannedRestore } from '../restore/release-unplanned-restore';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -9,7 +10,8 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
 const error = caughtErrorSchema.optional();
 const inputSchema = z.union([
   z.strictObject({ planKey: z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key'), error }),
-  z.strictObject({ restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/, 'must be the execution name'), request: z.unknown(), error }),
+  // The restore id as the resolve step made it from the execution's name (resolve-restore.ts).
+  z.strictObject({ restoreId: executionRestoreIdSchema, request: z.unknown(), error }),
 ]);
 
 /**

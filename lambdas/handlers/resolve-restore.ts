@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { resolveRestore } from '../restore/resolve-restore';
+import { executionRestoreIdSchema } from '../restore/restore-id';
 import { DEFAULT_RESTORE_PIN_SECONDS, RESTORE_PIN_SECONDS_ENV } from '../restore/restore-pin';
 import { InvalidEnvironmentError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
-// The request itself is validated field by field by resolveRestore; here only the envelope the state machine adds.
-const inputSchema = z.object({ request: z.unknown(), restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/, 'must be the execution name') });
+// The request itself is validated field by field by resolveRestore; here only the envelope the state machine adds. The
+// execution's name becomes the restore id as the release step makes it (abandon-restore.ts), so both name the same restore.
+const inputSchema = z.object({ request: z.unknown(), restoreId: executionRestoreIdSchema });
 
 /** First step of the restore runbook: validate every field, resolve the backup and snapshot, check the target. Writes only the restore's claim on its target and its pin on the backup. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restore envelope' }, async (input, runtime) =>

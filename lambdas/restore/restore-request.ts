@@ -3,6 +3,7 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 import { daysInMonth } from '../../config/schedule-expression';
 import { InvalidInputError } from '../runtime/errors';
 import { describeInputIssues } from '../runtime/parse-input';
+import { checkSourceItselfAsTarget } from './restore-target-policy';
 import {
   DYNAMODB_TABLE_NAME_RULE,
   MAX_S3_KEY_BYTES,
@@ -137,8 +138,9 @@ export type RestoreRequest = Omit<z.infer<typeof restoreRequestSchema>, 'vault'>
 /**
  * Validates a restore request against the schema and against the environment's sources (`homeVault`:
  * the vault of the function's own region, the default of `vault`): the
- * source must exist, the target must be of its type, and restoring onto the source itself needs
- * `overwrite: true`.
+ * source must exist, the target must be of its type, restoring onto the source itself needs
+ * `overwrite: true` and what IAM grants of it (checkSourceItselfAsTarget), and a pointInTime is chosen
+ * among the home vault's backups only. The approval step runs this too, before anyone is asked.
  */
 export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig[], homeVault: 'primary' | 'dr' = 'primary'): RestoreRequest & { sourceConfig: SourceConfig } {
   const parsed = restoreRequestSchema.safeParse(raw);
@@ -147,6 +149,13 @@ export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig
   if (homeVault === 'dr' && request.vault === 'primary') {
     throw new InvalidInputError(
       'Invalid restore request: vault: this is the DR region\'s restore runbook, which reads the DR vault only (so that it works with the primary region down); remove "vault" or set it to "dr", or start the primary region\'s restore runbook to restore from the primary vault',
+    );
+  }
+  // The catalog this runbook reads is its own region's, and retention forgets each vault's backups on its own schedule
+  // (drRetention may keep more): "the newest backup at or before" among the home vault's is not the other vault's (audit R41 F3).
+  if (request.pointInTime !== undefined && request.vault !== homeVault) {
+    throw new InvalidInputError(
+      `Invalid restore request: pointInTime: this runbook chooses a point in time's backup among those its own (${homeVault}) vault keeps, which need not be those the ${request.vault} vault keeps; give "backupId" instead (lifeboat backups list --all shows the DR COPY of each), or start the DR region's restore runbook (lifeboat restore --from dr), whose catalog is the DR vault's`,
     );
   }
   const sourceConfig = sources.find((s) => s.name === request.source);
@@ -166,6 +175,7 @@ export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig
   }
   const keyProblem = restoredKeyProblem(sourceConfig, request.target, request.filter?.prefix);
   if (keyProblem) throw new InvalidInputError(`Invalid restore request: ${keyProblem}`);
+  checkSourceItselfAsTarget(sourceConfig, request.target, sources, homeVault);
   if (isOriginal(sourceConfig, request.target) && !request.overwrite) {
     throw new InvalidInputError(
       `Invalid restore request: target: this is the original ${describeSource(sourceConfig)}; restoring onto it replaces live data, so set "overwrite": true to confirm, or choose a new target`,

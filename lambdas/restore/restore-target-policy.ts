@@ -12,8 +12,9 @@ import { RestoreTargetNotAllowedError } from './restore-errors';
  *   source's bucket or table, even one so named (such names are allowed: a failover's targets may
  *   become sources, docs/RUNBOOKS.md "Reserved names"): that restore needs no approval, and would mix
  *   this source's data into the other live one and its backups;
- * - the ORIGINAL bucket or table of the source being restored, only with `overwrite: true`: IAM
- *   grants write access to each protected source for that purpose;
+ * - the ORIGINAL bucket or table of the source being restored, only with `overwrite: true` and only in the
+ *   primary region: IAM grants write access to each protected source for that purpose, in its bucket to the
+ *   keys under its prefix (checkSourceItselfAsTarget);
  * - a directory of the mounted file system that is neither the mount root, nor at, inside or above
  *   another source's directory (nor inside or above its own source's: that one only with
  *   `overwrite: true`, as its original); no IAM is involved, so these rules are the only guard.
@@ -37,6 +38,7 @@ export function defaultRestoreTargetPrefix(environment: string): string {
  */
 export function checkTargetAllowed(prefix: string, source: SourceConfig, target: RestoreTarget, mountPath?: string, sources: readonly SourceConfig[] = [source]): void {
   if (target.type === 'filesystem') checkDirectoryTarget(source, target.path, mountPath, sources);
+  checkSourceItselfAsTarget(source, target, sources);
   checkNotAnotherSource(source, target, sources);
   if (target.type === 's3' && source.type === 's3' && target.bucket !== source.bucket && !target.bucket.startsWith(prefix)) {
     throw new RestoreTargetNotAllowedError(
@@ -46,6 +48,42 @@ export function checkTargetAllowed(prefix: string, source: SourceConfig, target:
   if (target.type === 'dynamodb' && source.type === 'dynamodb' && target.table !== source.table && !target.table.startsWith(prefix)) {
     throw new RestoreTargetNotAllowedError(
       `Invalid restore request: target.table: the restore workflow may write only to tables named ${prefix}* (or to the source's own table ${source.table} with "overwrite": true); "${target.table}" is neither`,
+    );
+  }
+}
+
+/**
+ * A target in the source's own bucket or table, which IAM grants only as the source itself (audit R41 F1): in its
+ * bucket, objects under its prefix (source-access.ts, `<bucket>/<prefix>*`), and in the DR region's runbook nothing
+ * of any source (restore-workflow.ts, `sourcesWritable`). Checked by parseRestoreRequest, so that the approval step
+ * of an overwrite restore refuses it too, before anyone is asked to approve a restore IAM would stop half way.
+ * `homeVault`: the runbook's region ('dr': no source is writable there).
+ */
+export function checkSourceItselfAsTarget(source: SourceConfig, target: RestoreTarget, sources: readonly SourceConfig[], homeVault: 'primary' | 'dr' = 'primary'): void {
+  const original =
+    target.type === 's3' && source.type === 's3' && target.bucket === source.bucket
+      ? { field: 'target.bucket', what: `bucket ${source.bucket}` }
+      : target.type === 'dynamodb' && source.type === 'dynamodb' && target.table === source.table
+        ? { field: 'target.table', what: `table ${source.table}` }
+        : undefined;
+  if (original === undefined) return;
+  if (homeVault === 'dr') {
+    throw new RestoreTargetNotAllowedError(
+      `Invalid restore request: ${original.field}: this is the DR region's restore runbook, which may write only new buckets and tables (named by the restore-target prefix) and never a source; to restore onto the source's own ${original.what}, start the primary region's restore runbook (lifeboat restore without --from dr, or with --from dr --region primary to read the DR vault), or choose a new target here`,
+    );
+  }
+  if (target.type !== 's3' || source.type !== 's3' || target.prefix === '') return;
+  // Every restored key is target.prefix followed by the object's key (which starts with the source's prefix).
+  if (!target.prefix.startsWith(source.prefix)) {
+    throw new RestoreTargetNotAllowedError(
+      `Invalid restore request: target.prefix: in the source's own bucket ${source.bucket} the restore workflow may write only under the source's prefix "${source.prefix}" (what IAM grants it); "${target.prefix}" is outside it. Give "prefix": "" to restore onto the original, a prefix starting with "${source.prefix}", or a new bucket for a copy beside it`,
+    );
+  }
+  const restoredUnder = target.prefix + source.prefix;
+  const other = sources.find((s) => s.type === 's3' && s.name !== source.name && s.bucket === source.bucket && (restoredUnder.startsWith(s.prefix) || s.prefix.startsWith(restoredUnder)));
+  if (other?.type === 's3') {
+    throw new RestoreTargetNotAllowedError(
+      `Invalid restore request: target.prefix: the keys restored under "${target.prefix}" would land in the prefix "${other.prefix}" of source "${other.name}" in the same bucket, live data that is itself backed up; choose a prefix outside it, or a new bucket`,
     );
   }
 }

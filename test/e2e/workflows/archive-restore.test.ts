@@ -55,6 +55,8 @@ let local: LocalEnvironment;
 let s3: S3Client;
 let drS3: S3Client;
 let names: ReturnType<typeof resourceNames>;
+/** The first test's backup, which the DR-vault restore reads by id (the primary runbook refuses a pointInTime for the DR vault). */
+let firstBackupId = '';
 
 beforeAll(async () => {
   // The cloud process and the executor read it: thaws take a second, and so does each Wait for thaws.
@@ -93,6 +95,7 @@ it('backs up with tagged packs, and restores from GLACIER through the thaw loop,
   expect([backup.status, backup.error, backup.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
   const backupId = (backup.output as { committed?: { backupId?: string } }).committed?.backupId ?? '';
   expect(backupId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+  firstBackupId = backupId;
 
   // Every pack the backup wrote carries its plan's tier tag, which the vault's lifecycle rule selects by.
   const packs = await keysOf(names.primaryVault, 'data/');
@@ -129,7 +132,7 @@ it('replication tags the DR vault\'s packs too, and a restore from the DR vault 
 
   const target = `${names.restoreTargetPrefix}from-dr`;
   await s3.send(new CreateBucketCommand({ Bucket: target }));
-  const restore = await run(names.restoreStateMachine, { source: 'yearly-bucket', vault: 'dr', pointInTime: new Date().toISOString(), target: { type: 's3', bucket: target } });
+  const restore = await run(names.restoreStateMachine, { source: 'yearly-bucket', vault: 'dr', backupId: firstBackupId, target: { type: 's3', bucket: target } });
   expect([restore.status, restore.error, restore.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
   const history = loadExecutionHistory(dataDir, restore.executionId);
   const thaws = history.events.filter((e) => e.state === 'Thaw archived packs' && e.type === 'StateExited').map((e) => (e.output as { thaw: Record<string, unknown> }).thaw);

@@ -48,6 +48,22 @@ describe('restore runbook input', () => {
     expect(() => parseRestoreRequest({ source: 'files', backupId: ok.backupId, target: { type: 'filesystem', path: '/mnt//files' } }, sources)).toThrow(/original directory/);
     expect(parseRestoreRequest({ source: 'files', backupId: ok.backupId, overwrite: true, target: { type: 'filesystem', path: '//mnt//files' } }, sources).target).toEqual({ type: 'filesystem', path: '/mnt/files' });
   });
+
+  // Audit R41 F3: the primary runbook's catalog knows what the primary vault keeps, not what the DR vault's own retention kept.
+  it('refuses a pointInTime from the other region\'s vault, pointing at backupId or the DR region\'s runbook', () => {
+    const atTime = { source: 'assets', pointInTime: '2026-11-12T00:00:00Z', target: ok.target };
+    expect(() => parseRestoreRequest({ ...atTime, vault: 'dr' }, sources)).toThrow(
+      expect.objectContaining({
+        name: 'InvalidInputError',
+        message:
+          'Invalid restore request: pointInTime: this runbook chooses a point in time\'s backup among those its own (primary) vault keeps, which need not be those the dr vault keeps; give "backupId" instead (lifeboat backups list --all shows the DR COPY of each), or start the DR region\'s restore runbook (lifeboat restore --from dr), whose catalog is the DR vault\'s',
+      }),
+    );
+    // Its own vault, in either region, and a backup id from the other vault, are fine.
+    expect(parseRestoreRequest(atTime, sources).vault).toBe('primary');
+    expect(parseRestoreRequest({ ...atTime, vault: 'dr' }, sources, 'dr').vault).toBe('dr');
+    expect(parseRestoreRequest({ ...ok, vault: 'dr' }, sources).vault).toBe('dr');
+  });
 });
 
 describe('restore runbook input: what a field is and what it must be', () => {

@@ -47,3 +47,60 @@ describe('restore targets that are another source (checkTargetAllowed)', () => {
     expect(refusal(orders, { target: { type: 'dynamodb', table: `${PREFIX}orders-copy` } })).toBeUndefined();
   });
 });
+
+/**
+ * Audit R41 F1: in the source's own bucket IAM grants the restore functions only the objects under the source's prefix
+ * (source-access.ts), and the DR region's runbook no source at all. The first check (parseRestoreRequest, which the
+ * approval step of an overwrite restore runs too) refuses what IAM would refuse half way, naming the field.
+ */
+describe('a target in the source\'s own bucket or table (audit R41 F1)', () => {
+  const data: SourceConfig = { type: 's3', name: 'app-data', bucket: 'acme-shared', prefix: 'data/' };
+  const logs: SourceConfig = { type: 's3', name: 'app-logs', bucket: 'acme-shared', prefix: 'logs/' };
+  const whole: SourceConfig = { type: 's3', name: 'site', bucket: 'acme-site', prefix: '' };
+  const nested: SourceConfig = { type: 's3', name: 'site-reports', bucket: 'acme-site', prefix: 'reports/' };
+  const table: SourceConfig = { type: 'dynamodb', name: 'orders', table: 'acme-orders' };
+  const shared = [data, logs, whole, nested, table];
+  const check = (source: SourceConfig, target: Record<string, unknown>, homeVault: 'primary' | 'dr' = 'primary'): unknown => {
+    try {
+      const request = parseRestoreRequest({ source: source.name, backupId: BACKUP, target, overwrite: true }, shared, homeVault);
+      checkTargetAllowed(PREFIX, request.sourceConfig, request.target, undefined, shared);
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  };
+
+  it('accepts the original (prefix "") and prefixes under the source\'s own, which IAM grants', () => {
+    expect(check(data, { type: 's3', bucket: 'acme-shared' })).toBeUndefined();
+    expect(check(data, { type: 's3', bucket: 'acme-shared', prefix: 'data/restored/' })).toBeUndefined();
+    expect(check(whole, { type: 's3', bucket: 'acme-site', prefix: 'restored/' })).toBeUndefined();
+    expect(check(table, { type: 'dynamodb', table: 'acme-orders' })).toBeUndefined();
+  });
+
+  it('refuses a prefix outside the source\'s own, naming target.prefix and what to give instead', () => {
+    const err = check(data, { type: 's3', bucket: 'acme-shared', prefix: 'restored/' });
+    expect(err).toBeInstanceOf(RestoreTargetNotAllowedError);
+    expect((err as Error).message).toBe(
+      'Invalid restore request: target.prefix: in the source\'s own bucket acme-shared the restore workflow may write only under the source\'s prefix "data/" (what IAM grants it); "restored/" is outside it. Give "prefix": "" to restore onto the original, a prefix starting with "data/", or a new bucket for a copy beside it',
+    );
+    // Another source's live prefix in the same bucket, which IAM would let through for a source granted the whole bucket.
+    expect((check(data, { type: 's3', bucket: 'acme-shared', prefix: 'logs/' }) as Error).message).toMatch(/^Invalid restore request: target\.prefix: in the source's own bucket acme-shared .* "logs\/" is outside it/);
+    expect((check(whole, { type: 's3', bucket: 'acme-site', prefix: 'reports/old/' }) as Error).message).toBe(
+      'Invalid restore request: target.prefix: the keys restored under "reports/old/" would land in the prefix "reports/" of source "site-reports" in the same bucket, live data that is itself backed up; choose a prefix outside it, or a new bucket',
+    );
+  });
+
+  it('in the DR region\'s runbook, refuses the original bucket and table, pointing at the primary runbook or a new target', () => {
+    for (const [source, target, field] of [
+      [data, { type: 's3', bucket: 'acme-shared' }, 'target.bucket'],
+      [table, { type: 'dynamodb', table: 'acme-orders' }, 'target.table'],
+    ] as const) {
+      const err = check(source, target, 'dr');
+      expect(err).toBeInstanceOf(RestoreTargetNotAllowedError);
+      expect((err as Error).message).toMatch(new RegExp(`^Invalid restore request: ${field.replace('.', '\\.')}: this is the DR region's restore runbook, which may write only new buckets and tables .* never a source; to restore onto the source's own (bucket acme-shared|table acme-orders), start the primary region's restore runbook`));
+    }
+    // Without overwrite too: the DR refusal comes first, not a request to confirm an overwrite it could never do.
+    expect(() => parseRestoreRequest({ source: 'orders', backupId: BACKUP, target: { type: 'dynamodb', table: 'acme-orders' } }, shared, 'dr')).toThrow(/this is the DR region's restore runbook/);
+    expect(check(table, { type: 'dynamodb', table: `${PREFIX}orders` }, 'dr')).toBeUndefined();
+  });
+});

@@ -1,0 +1,46 @@
+import { handler as abandonHandler } from '../../../../lambdas/handlers/abandon-restore';
+import { handler as resolveHandler } from '../../../../lambdas/handlers/resolve-restore';
+import { executionRestoreIdSchema, restoreIdOfExecution } from '../../../../lambdas/restore/restore-id';
+
+/**
+ * Audit R39 F3: the restore runbook's restore id is its execution's name, and Step Functions allows names with `.`,
+ * `+`, `=`, `@` or non-ASCII letters, which a restore id (restore-plans/<id>.json, pins, target claims) may not hold.
+ * Such a name is made a restore id, the same one by the resolve step and by the release step, instead of refused.
+ */
+const SAFE = /^[0-9A-Za-z_-]{1,80}$/;
+
+describe('the restore id of an execution name', () => {
+  it('is the name itself when it is already one: the CLI\'s UUIDs, the failover\'s and drill\'s ids', () => {
+    for (const name of ['0b6f2a8e-64a3-4bde-9a0e-2f6b1c9d7e10', 'restore_orders-2026', 'x'.repeat(80)]) expect(restoreIdOfExecution(name)).toBe(name);
+  });
+
+  it('keeps the name readable, replaces what a restore id may not hold, and tells apart names that differ only there', () => {
+    expect(restoreIdOfExecution('orders.2026-01-05')).toMatch(/^orders_2026-01-05-[0-9a-f]{8}$/);
+    const names = ['orders.2026-01-05', 'orders+2026-01-05', 'orders@2026-01-05', 'wiederherstellung-ä', 'wiederherstellung-ö', 'é'.repeat(80), `${'y'.repeat(79)}.`];
+    const ids = names.map(restoreIdOfExecution);
+    for (const id of ids) expect([id, SAFE.test(id)]).toEqual([id, true]);
+    expect(new Set(ids).size).toBe(names.length);
+    // Every step that derives it gets the same id.
+    expect(names.map(restoreIdOfExecution)).toEqual(ids);
+  });
+
+  it('refuses only what no execution name is, naming the envelope field', () => {
+    for (const bad of ['', 'z'.repeat(81), 5]) {
+      expect(executionRestoreIdSchema.safeParse(bad).success).toBe(false);
+    }
+    expect(executionRestoreIdSchema.parse('ü'.repeat(80))).toMatch(SAFE);
+  });
+});
+
+describe('the runbook\'s steps take such an execution name (envelope checked before the function builds its runtime)', () => {
+  // No environment is set: a name the envelope accepts gets as far as the runtime, which reports the missing variable.
+  it.each(['orders.2026-01-05', 'restore+orders', 'wiederherstellung-ä'])('%s passes Validate and resolve\'s and Release restore\'s envelopes', async (name) => {
+    const request = { source: 'orders', backupId: '20261124T100000Z-1a2b3c4d', target: { type: 's3', bucket: 'lifeboat-dev-restore-orders' } };
+    await expect(resolveHandler({ request, restoreId: name })).rejects.not.toMatchObject({ name: 'InvalidInputError' });
+    await expect(abandonHandler({ request, restoreId: name, error: { Error: 'InvalidInputError', Cause: '{}' } })).rejects.not.toMatchObject({ name: 'InvalidInputError' });
+  });
+
+  it('refuses an envelope with no execution name, saying what the field must be', async () => {
+    await expect(resolveHandler({ request: {}, restoreId: '' })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('restoreId: must be the execution name ($$.Execution.Name: 1 to 80 characters)') });
+  });
+});
