@@ -4,7 +4,7 @@ import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { type CliIo, processIo } from '../cli-io';
 import { type DrillAccess, type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
-import { collectDrillEvidence, evidenceComplete, evidenceMarkdown } from '../drills/drill-evidence';
+import { collectDrillEvidence, evidenceComplete, evidenceMarkdown, evidenceProblems } from '../drills/drill-evidence';
 import { drillListLines, drillReportLines } from '../drills/drill-report-text';
 import { DRILL_EXIT, drillRunInput, drillRunRegion, type DrillRunResult, exitCodeOfRun, interpretDrillOutcome } from '../drills/drill-run-outcome';
 import { sinceDate } from '../duration-option';
@@ -23,8 +23,9 @@ import { unconfiguredNameWarning } from '../unconfigured-names';
  * Exit codes. `drill run`: 0 PASSED, 1 FAILED (or the execution failed before recording a report),
  * 2 the command line is wrong, 4 OBJECTIVE_MISSED. `drills list|show`: 0, 1 a catalog could not be
  * read (list: what could be read is still printed) or no such drill, 2 usage. `drills evidence`: 0
- * every report object matches its recorded SHA-256, 1 one is mismatched, missing or unreadable, or a
- * catalog could not be read, 2 usage.
+ * every report object matches its recorded SHA-256 and its catalog item, 1 one is mismatched, differs
+ * from its item, is missing or unreadable, or has no catalog item, or a catalog or vault could not be
+ * read, 2 usage.
  */
 export type DrillRunCommandOptions = TargetOptions & { plan: string; backup?: string; vault?: string; json?: boolean; workers?: number };
 export type DrillsListOptions = TargetOptions & { plan?: string; since?: string; vault?: string; json?: boolean };
@@ -53,18 +54,25 @@ async function accessOf(options: TargetOptions, deps: Partial<DrillCommandDeps>)
   return deps.access ?? drillAccess(options, deps.clients);
 }
 
+/** The execution's name (what a drill record's `execution` holds): the local executor's id, or the last field of an AWS execution ARN. */
+function executionNameOf(executionId: string): string {
+  return executionId.startsWith('arn:') ? executionId.slice(executionId.lastIndexOf(':') + 1) : executionId;
+}
+
 /**
- * The report of a drill that failed at its Choice: the record of a drill id named in the cause, else
- * the newest drill of the plan that started since the command did (a few minutes' slack for the
- * clocks of AWS and this machine).
+ * The report of a drill that failed at its Choice: the record of this run's execution, by a drill id
+ * named in the cause, else among the drills of the plan that started since the command did (a few
+ * minutes' slack for the clocks of AWS and this machine). Never another execution's: a concurrent
+ * drill of the same plan has its own verdict.
  */
-async function readBackRecord(log: ReturnType<DrillAccess['drillLog']>, plan: string, candidates: readonly string[], startedAt: Date): Promise<DrillRecord | undefined> {
+async function readBackRecord(log: ReturnType<DrillAccess['drillLog']>, plan: string, execution: string, candidates: readonly string[], startedAt: Date): Promise<DrillRecord | undefined> {
+  const ours = (record: DrillRecord | undefined): record is DrillRecord => record?.plan === plan && record.execution === execution;
   for (const id of candidates) {
     const record = await log.get(id);
-    if (record?.plan === plan) return record;
+    if (ours(record)) return record;
   }
   const recent = await log.list({ since: new Date(startedAt.getTime() - 5 * 60_000), plan });
-  return recent.at(-1);
+  return recent.filter(ours).at(-1);
 }
 
 export async function drillRunCommand(options: DrillRunCommandOptions, deps: Partial<DrillCommandDeps> = {}): Promise<number> {
@@ -97,8 +105,9 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
     if (result.kind === 'recorded') {
       try {
         const access = await accessOf(options, deps);
-        record = await readBackRecord(access.drillLog(region), options.plan, result.drillIdCandidates, startedAt);
-        if (!record) readBackProblem = `no drill of plan ${options.plan} is recorded in the ${region} catalog since ${startedAt.toISOString()}`;
+        const execution = executionNameOf(outcome.executionId);
+        record = await readBackRecord(access.drillLog(region), options.plan, execution, result.drillIdCandidates, startedAt);
+        if (!record) readBackProblem = `no drill of plan ${options.plan} by execution ${execution} is recorded in the ${region} catalog since ${startedAt.toISOString()}`;
       } catch (err) {
         readBackProblem = message(err);
       }
@@ -223,10 +232,7 @@ export async function drillsEvidenceCommand(options: DrillsEvidenceOptions, deps
     if (format === 'json') io.out(JSON.stringify(evidence, null, 2));
     else io.out(evidenceMarkdown(evidence).trimEnd());
     // The document goes to stdout (to a file, usually): the failures are said again where a person sees them.
-    for (const u of evidence.unreadableCatalogs) io.err(`INCOMPLETE: the ${u.vault} catalog (${u.region}) could not be read: ${u.message}`);
-    for (const { record, check } of evidence.drills) {
-      if (check.status !== 'match') io.err(`${check.status.toUpperCase()}: the report object ${record.reportKey} of drill ${record.drillId} in the ${record.vault} vault ${check.status === 'mismatch' ? `has SHA-256 ${check.actualSha256}, the catalog recorded ${record.reportSha256}` : check.status === 'missing' ? 'is not in the vault' : `could not be read: ${check.message}`}`);
-    }
+    for (const line of evidenceProblems(evidence)) io.err(line);
     return evidenceComplete(evidence) ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat drills evidence: ${message(err)}`);
@@ -260,7 +266,7 @@ export function registerDrillsCommands(program: Command): void {
     .action(async (drillId: string, opts: DrillsShowOptions) => {
       process.exitCode = await drillsShowCommand(drillId, opts);
     });
-  withTargetOptions(drills.command('evidence').description('audit evidence: every drill of the period from both catalogs, verdicts and figures, each report object re-read from its vault and checked against its recorded SHA-256'))
+  withTargetOptions(drills.command('evidence').description('audit evidence: every drill of the period from both catalogs and vaults, verdicts and figures from each report object, checked against its recorded SHA-256 and its catalog item; objects without a catalog item named'))
     .option('--since <duration>', 'the period, as 90d, 12h, 2w, 6mo, 1y', '90d')
     .option('--plan <name>', 'only this plan\'s drills')
     .option('--format <format>', 'md or json (--json is the same as --format json)', 'md')

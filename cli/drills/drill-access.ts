@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
@@ -16,7 +16,7 @@ export type DrillSide = 'primary' | 'dr';
 /**
  * The drills of an environment as the CLI reaches them: each region's catalog (`<prefix>-catalog`,
  * the same name in both regions: a drill is recorded in the region it ran in) and the report objects
- * `drills/<id>.json` in each region's vault bucket. Report objects are plain JSON (not vault
+ * `drills/<id>.json` in each region's vault bucket, read one by one or listed for a period. Report objects are plain JSON (not vault
  * encrypted), so no key is needed. Clients are per region, so a stopped DR region only fails what
  * reads from it.
  */
@@ -27,7 +27,21 @@ export type DrillAccess = {
   drillLog(side: DrillSide): Pick<DrillLog, 'get' | 'list'>;
   /** The object's bytes; undefined when the vault has no such key. */
   readReportObject(side: DrillSide, key: string): Promise<Uint8Array | undefined>;
+  /** The report objects' keys (`drills/<id>.json`) of drills started in the period (to the second, as drill ids are), in start order. */
+  listReportKeys(side: DrillSide, period: { since: Date; until: Date }): Promise<string[]>;
 };
+
+const REPORT_KEY = /^drills\/\d{8}T\d{6}Z-[0-9a-f]{8}\.json$/;
+
+/** A time as the leading part of a drill id (`yyyymmddThhmmssZ`: milliseconds dropped, as drill-id.ts does). */
+export function drillIdStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Whether a report key's drill started in the period: `drills/<since stamp>` < key < `drills/<until stamp>~` ('~' sorts after the id's '-'). */
+export function reportKeyInPeriod(key: string, period: { since: Date; until: Date }): boolean {
+  return REPORT_KEY.test(key) && key > `drills/${drillIdStamp(period.since)}` && key < `drills/${drillIdStamp(period.until)}~`;
+}
 
 export type DrillAccessClients = { dynamodb?: (region: string) => DynamoDBClient; s3?: (region: string) => S3Client };
 
@@ -41,6 +55,12 @@ export async function drillAccess(options: TargetOptions, clients: DrillAccessCl
   const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region }));
   const logs = new Map<DrillSide, DrillLog>();
   const buckets = new Map<DrillSide, S3Client>();
+  const bucketClient = (side: DrillSide) => {
+    let client = buckets.get(side);
+    if (!client) buckets.set(side, (client = s3(regionOf(side))));
+    return client;
+  };
+  const vaultOf = (side: DrillSide) => (side === 'primary' ? names.primaryVault : names.drVault);
   return {
     environment,
     regionOf,
@@ -50,15 +70,26 @@ export async function drillAccess(options: TargetOptions, clients: DrillAccessCl
       return log;
     },
     async readReportObject(side, key) {
-      let client = buckets.get(side);
-      if (!client) buckets.set(side, (client = s3(regionOf(side))));
       try {
-        const { Body } = await client.send(new GetObjectCommand({ Bucket: side === 'primary' ? names.primaryVault : names.drVault, Key: key }));
+        const { Body } = await bucketClient(side).send(new GetObjectCommand({ Bucket: vaultOf(side), Key: key }));
         return Body ? await Body.transformToByteArray() : new Uint8Array();
       } catch (err) {
         if (err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound')) return undefined;
         throw err;
       }
+    },
+    async listReportKeys(side, period) {
+      // Keys sort by the drill's start: the listing starts at the period (StartAfter) and stops past its end, so it reads the period's keys, not the vault's history.
+      const keys: string[] = [];
+      const end = `drills/${drillIdStamp(period.until)}~`;
+      for await (const page of paginateListObjectsV2({ client: bucketClient(side) }, { Bucket: vaultOf(side), Prefix: 'drills/', StartAfter: `drills/${drillIdStamp(period.since)}` })) {
+        for (const { Key } of page.Contents ?? []) {
+          if (Key === undefined) continue;
+          if (Key >= end) return keys;
+          if (reportKeyInPeriod(Key, period)) keys.push(Key);
+        }
+      }
+      return keys;
     },
   };
 }

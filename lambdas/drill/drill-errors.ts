@@ -9,6 +9,26 @@ export class NoBackupToDrillError extends Error {
   override readonly name = 'NoBackupToDrillError';
 }
 
+/**
+ * The backup the drill picked holds no snapshot of some of the plan's sources (sources added to the plan, or
+ * renamed, after it): restoring the others would prove only part of the plan restorable, so the drill is FAILED
+ * with the missing sources named, as a failover refuses such a backup (lambdas/failover/failover-start.ts).
+ */
+export class BackupLacksPlanSourcesError extends Error {
+  override readonly name = 'BackupLacksPlanSourcesError';
+  constructor(
+    readonly backupId: string,
+    readonly plan: string,
+    readonly missing: readonly string[],
+    named: boolean,
+  ) {
+    super(
+      `Backup ${backupId} holds no snapshot of ${missing.join(', ')} (sources of plan "${plan}" added or renamed after it?): the drill restores every source of the plan or none; ` +
+        (named ? 'name a later backup that holds every source, or run a backup of the plan first' : `run a backup of the plan (lifeboat backup --plan ${plan}) and drill again`),
+    );
+  }
+}
+
 /** A restored entry differs from the live source's entry although the live one is unchanged since the backup. Reported in the drill's result, not thrown. */
 export class LiveSampleMismatchError extends Error {
   override readonly name = 'LiveSampleMismatchError';

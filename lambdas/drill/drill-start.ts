@@ -7,6 +7,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { drillIdOf } from './drill-id';
 import { parseDrillRequest } from './drill-request';
 import { UnreadableNewerBackupError, unreadableMaybeNewer, unreadableRecords } from '../failover/unreadable-newer-backups';
+import { BackupLacksPlanSourcesError } from './drill-errors';
 import { isDrillable, selectDrillBackup } from './drill-selection';
 import { createScratchBucket, type ScratchDirectoryRoot, scratchTargetName, scratchTargetOf } from './scratch-targets';
 
@@ -23,7 +24,7 @@ export const drillStartSchema = z.object({
   samples: z.number().int().nonnegative(),
   backup: z.object({ backupId: z.string().min(1), startedAt: z.string().min(1), endedAt: z.string().optional(), strategy: z.string().optional() }),
   rpo: z.object({ backupAgeSeconds: seconds, largestGapSeconds: seconds, backupsInWindow: z.number().int().nonnegative() }),
-  /** One restore per source of the backup, each onto the source's scratch target: the restore chain's input. */
+  /** One restore per source of the plan (the backup holds every one), each onto the source's scratch target: the restore chain's input. */
   restores: z.array(z.object({ restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/), request: restoreRequestSchema })),
 });
 export type DrillStart = z.infer<typeof drillStartSchema>;
@@ -51,8 +52,9 @@ export type StartDrillDeps = {
  * fails (UnreadableNewerBackupError, recorded as FAILED) when a record the catalog passed over may be of a backup newer
  * than the newest it can drill, unless the input names the backup: a drill of an older backup in its place would prove
  * the wrong backup restorable, and measure the RPO against it (review 43c F2),
- * makes the S3 scratch buckets (restores need their bucket to exist; tables and directories are made
- * by the restore itself), and returns one restore request per source of the backup.
+ * fails (BackupLacksPlanSourcesError, recorded as FAILED) when the backup holds no snapshot of some source of the
+ * plan, makes the S3 scratch buckets (restores need their bucket to exist; tables and directories are made
+ * by the restore itself), and returns one restore request per source of the plan.
  */
 export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps): Promise<DrillStart> {
   const request = parseDrillRequest(envelope.input, deps.plans);
@@ -86,9 +88,12 @@ export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps):
     startedAt: new Date(envelope.startedAt),
     ...(deps.random ? { random: deps.random } : {}),
   });
-  const sourcesOfBackup = plan.sources.filter((s) => backup.sources.some((r) => r.name === s.name));
+  // Before any scratch target is made: a plan source the backup lacks fails the drill (recorded as FAILED), never a silent pass over it.
+  const held = new Set(backup.sources.map((s) => s.name));
+  const missing = plan.sources.filter((s) => !held.has(s.name)).map((s) => s.name);
+  if (missing.length > 0) throw new BackupLacksPlanSourcesError(backup.backupId, plan.name, missing, request.backupId !== undefined);
   const restores: DrillStart['restores'] = [];
-  for (const source of sourcesOfBackup) {
+  for (const source of plan.sources) {
     const name = scratchTargetName(deps.drillTargetPrefix, drillId, source.name);
     const target = scratchTargetOf(source, name, deps.directoryRoot);
     if (target.type === 's3') await createScratchBucket(deps.s3, deps.region, target.bucket);

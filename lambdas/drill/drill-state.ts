@@ -6,7 +6,7 @@ import { drillStartSchema } from './drill-start';
 /**
  * The drill workflow's state as its later steps receive it, validated at each step's door: what the
  * first step, the restore chain (per source: its report, or its failure), the comparison and the
- * cleanup returned, and the error a Catch stored. Unknown fields are dropped.
+ * cleanup returned, and the errors a Catch stored (a step's, the cleanup's). Unknown fields are dropped.
  */
 
 const count = z.number().int().nonnegative();
@@ -68,4 +68,6 @@ export const drillStateSchema = z.object({
   comparison: drillComparisonSchema.optional(),
   cleanup: drillCleanupSchema.optional(),
   error: caughtErrorSchema.optional(),
+  /** What the Catch of `Clean up scratch` stored when that step failed (`ResultPath: $.cleanupError`). */
+  cleanupError: caughtErrorSchema.optional(),
 });

@@ -26,6 +26,10 @@ export type DrillOutcome = {
   comparison?: DrillComparison | undefined;
   cleanup?: DrillReport['cleanup'] | undefined;
   error?: CaughtError | undefined;
+  /** The error the cleanup step's Catch stored (`$.cleanupError`): the step failed, so `cleanup` is absent. */
+  cleanupError?: CaughtError | undefined;
+  /** The start of this drill's scratch target names (drillScratchPrefix): what may remain when the cleanup failed before the start returned its targets. */
+  scratchPrefix?: string | undefined;
   endedAt: Date;
 };
 
@@ -72,7 +76,8 @@ function hours(s: number): string {
  * Verdict: FAILED when any step or any source's restore failed or a sample differs (`errors`: a step's
  * error first, then each failed source's in the sources' order, then the mismatches), else
  * OBJECTIVE_MISSED when RTO or RPO exceeds its objective (`missed` says which and by how much), else
- * PASSED.
+ * PASSED; never PASSED when no source was restored. A failed cleanup step is listed in `cleanup.errors`
+ * with the scratch targets it may have left.
  */
 export function buildDrillReport(outcome: DrillOutcome): DrillReport {
   const { plan, start, restored, comparison } = outcome;
@@ -89,6 +94,10 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
   const everySourceRestored = sources.every((s) => s.error === undefined);
   if (errors.length === 0 && (!start || !restored || !comparison)) {
     errors.push({ error: 'DrillIncompleteError', message: `The drill's state lacks ${!start ? 'the start' : !restored ? 'the restored sources' : 'the live comparison'} without an error; check the drill workflow's definition` });
+  }
+  // `[].every(...)` is true: a drill that restored nothing would otherwise pass, and prove nothing.
+  if (errors.length === 0 && sources.length === 0) {
+    errors.push({ error: 'DrillIncompleteError', message: `The drill restored no source of plan "${plan.name}" (its start returned no restore); a drill passes only when every source of the plan was restored and verified` });
   }
 
   const rtoObjective = plan.objectives.rtoMinutes * 60;
@@ -134,8 +143,24 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
     verdict: errors.length > 0 ? 'FAILED' : missed.length > 0 ? 'OBJECTIVE_MISSED' : 'PASSED',
     missed,
     errors,
-    cleanup: outcome.cleanup ?? { removed: [], swept: [], errors: [] },
+    cleanup: cleanupOf(outcome),
   };
+}
+
+/**
+ * What the cleanup did, or, when its step failed, that it failed and which scratch targets may remain. The verdict
+ * stays what the restore and the objectives make it (docs/RUNBOOKS.md, "Verdicts"): the left-over targets are the
+ * report's to show, and the next drill's sweep removes them once a day old.
+ */
+function cleanupOf(outcome: DrillOutcome): DrillReport['cleanup'] {
+  const cleanup = outcome.cleanup ?? { removed: [], swept: [], errors: [] };
+  if (!outcome.cleanupError) return cleanup;
+  const caught = caughtErrorOf(outcome.cleanupError);
+  const targets = outcome.start?.restores.map((r) => describeTarget(r.request.target)) ?? [];
+  const remaining =
+    targets.length > 0 ? targets.join(', ') : outcome.scratchPrefix !== undefined ? `those named ${outcome.scratchPrefix}*` : 'those named after this drill id';
+  const failed = `cleanup step failed (${caught.error}: ${caught.message}); scratch targets of this drill may remain: ${remaining}; the next drill's cleanup sweeps them once a day old, or delete them by hand`;
+  return { ...cleanup, errors: [...cleanup.errors, failed] };
 }
 
 function restoredSourceResult(r: RestoreReport, comparison: DrillComparison | undefined): DrillSourceResult {

@@ -8,7 +8,7 @@ import { drillIdOf } from './drill-id';
 import { parseDrillRequest } from './drill-request';
 import { type DrillStart } from './drill-start';
 import { type FailedSourceRestore } from './drill-state';
-import { type DrillCleanup } from './scratch-targets';
+import { type DrillCleanup, drillScratchPrefix } from './scratch-targets';
 import { type DrillComparison } from './live-sample';
 import { buildDrillReport, type CaughtError } from './drill-verdict';
 import { recordDrillReport } from './drill-report-object';
@@ -24,6 +24,8 @@ export type DrillState = {
   comparison?: DrillComparison | undefined;
   cleanup?: DrillCleanup | undefined;
   error?: CaughtError | undefined;
+  /** The cleanup step's own error, when it failed (the drill is recorded all the same). */
+  cleanupError?: CaughtError | undefined;
 };
 
 export type RecordDrillDeps = {
@@ -34,6 +36,8 @@ export type RecordDrillDeps = {
   /** The vault's objects (drills/<drillId>.json goes there). */
   store: VaultStore;
   drillLog: Pick<DrillLog, 'record'>;
+  /** `<prefix>-drill-` (LIFEBOAT_RESTORE_TARGET_PREFIX): names the scratch targets a failed cleanup may leave. */
+  drillTargetPrefix?: string | undefined;
   now?: () => Date;
 };
 
@@ -45,8 +49,9 @@ export type RecordDrillDeps = {
  */
 export async function recordDrill(state: DrillState, deps: RecordDrillDeps): Promise<DrillRecord> {
   const request = parseDrillRequest(state.input, deps.plans);
+  const drillId = state.drill?.drillId ?? drillIdOf(state.execution, state.startedAt);
   const report = buildDrillReport({
-    drillId: state.drill?.drillId ?? drillIdOf(state.execution, state.startedAt),
+    drillId,
     execution: state.execution,
     startedAt: state.startedAt,
     plan: request.plan,
@@ -60,6 +65,8 @@ export async function recordDrill(state: DrillState, deps: RecordDrillDeps): Pro
     comparison: state.comparison,
     cleanup: state.cleanup,
     error: state.error,
+    cleanupError: state.cleanupError,
+    ...(deps.drillTargetPrefix !== undefined ? { scratchPrefix: drillScratchPrefix(deps.drillTargetPrefix, drillId) } : {}),
     endedAt: (deps.now ?? (() => new Date()))(),
   });
   return recordDrillReport(report, { store: deps.store, drillLog: deps.drillLog });

@@ -4,7 +4,8 @@ import { restoredOnly, sourceRestoreSchema } from '../drill/drill-state';
 import { compareWithLiveSources } from '../drill/live-sample';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
-// verifiedAt: $$.State.EnteredTime in AWS; the local executor's context has no State, so without it the step's own start stands in.
+// verifiedAt: $$.State.EnteredTime (lib/constructs/drill-workflow.ts), the end of the RTO; the local executor has no State in its
+// context and leaves the field out, so there the step's own start stands in.
 const inputSchema = z.object({
   drill: drillStartSchema,
   restored: z.array(sourceRestoreSchema),

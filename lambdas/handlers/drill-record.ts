@@ -18,7 +18,7 @@ function pick(state: Record<string, unknown>, keys: readonly string[]): Record<s
 const envelopeSchema = z
   .object({ input: z.unknown(), execution: z.string(), startedAt: z.string(), state: z.record(z.string(), z.unknown()) })
   .transform(({ state, ...context }, ctx) => {
-    const parsed = drillStateSchema.safeParse({ ...pick(state, ['drill', 'restored', 'comparison', 'cleanup', 'error']), ...context });
+    const parsed = drillStateSchema.safeParse({ ...pick(state, ['drill', 'restored', 'comparison', 'cleanup', 'error', 'cleanupError']), ...context });
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
     return z.NEVER;
@@ -33,6 +33,7 @@ export const handler = lifeboatHandler({ schema: envelopeSchema, describes: 'dri
     vault: runtime.config.homeVault,
     store: runtime.vaultStore(runtime.config.homeVault),
     drillLog: new DrillLog(runtime.clients.documentClient(), runtime.config.catalogTable),
+    drillTargetPrefix: runtime.config.restoreTargetPrefix,
   });
   publishDrillMetrics(record);
   // `summary`: the Fail state's cause when the verdict is not PASSED (the first error, or the objective missed and by how much).

@@ -69,8 +69,9 @@ export type DrillWorkflowProps = {
  * chain once per source, into scratch targets; a source whose restore fails becomes a failed item, the
  * others go on) → Compare with live sources → Clean up scratch → Record drill (RTO, verdict, report
  * object, catalog) → PASSED succeeds, anything else fails with DrillFailed or DrillObjectiveMissed. A
- * failing step goes to the cleanup and the record all the same, so scratch targets never outlive a
- * drill and every drill that picked a plan is recorded, with every source it restored or failed to.
+ * failing step goes to the cleanup and the record all the same, so every drill that picked a plan is
+ * recorded, with every source it restored or failed to, and its scratch targets are removed (a failed
+ * cleanup is recorded with the targets it may leave, which the next drill's sweep removes once a day old).
  * Its functions write only scratch targets (`scratchPrefix*`), the report object and the catalog.
  */
 export class DrillWorkflow extends Construct {
@@ -195,9 +196,12 @@ export class DrillWorkflow extends Construct {
       itemsPath: '$.drill.restores',
       resultPath: '$.restored',
     }).itemProcessor(restoreOne);
+    // The RTO ends when this state is entered (every source restored and verified): EnteredTime is the state's, which a
+    // Retry does not move, so neither backoff nor a failed attempt nor a cold start counts in it.
     const compareTask = lifeboatTask(this, 'Compare with live sources', 'Compares a sample of restored entries with the live source where the live entry has not changed since the backup (when the source\'s region is reachable); sources whose restore failed are skipped.', compare, '$.comparison', {
       'drill.$': '$.drill',
       'restored.$': '$.restored',
+      'verifiedAt.$': '$$.State.EnteredTime',
     });
     // The whole state: the pins of the drill's restores are named by `$.drill`, which a drill whose start failed has not.
     const cleanupTask = lifeboatTask(this, 'Clean up scratch', 'Removes the pins of this drill\'s restores on its backup and this drill\'s scratch buckets, tables and directories, and sweeps those of earlier drills older than a day.', cleanup, '$.cleanup', {
@@ -228,6 +232,7 @@ export class DrillWorkflow extends Construct {
     // A backup named in the input that retention forgot is a mistaken input, as an unknown id is: no drill to record against the plan.
     startTask.addCatch(refused, { errors: ['InvalidInputError', 'ForgottenBackupError'], resultPath: '$.error' });
     for (const step of [startTask, restoreSources, compareTask]) step.addCatch(cleanupTask, { errors: ['States.ALL'], resultPath: '$.error' });
+    // A failed cleanup is recorded (cleanup.errors names it and the scratch targets it may leave; the next drill's sweep removes them).
     cleanupTask.addCatch(recordTask, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
     recordTask.next(verdict);
     const definition = startTask.next(restoreSources).next(compareTask).next(cleanupTask).next(recordTask);

@@ -20,7 +20,7 @@ import { FaultInjector, type FaultRule } from './fault-injection';
 import { type NestedIntegration, nestedExecutionIntegration, runNestedExecution } from './nested-execution';
 import { ExecutionLease, type InjectedHang, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
-import { type AslDefinition, allStates, LONGEST_TIMER_SECONDS, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder } from './state-machine-definition';
+import { type AslDefinition, allStates, LONGEST_TIMER_SECONDS, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder, withoutStateEnteredTime } from './state-machine-definition';
 import { awaitTaskToken, newTaskToken, registerTaskToken, releaseTaskToken, SentTaskFailure } from './task-tokens';
 import { stackResources } from './stack-resources';
 import { timeoutSecondsAt, withinStateTimeout } from './state-timeout';
@@ -396,6 +396,7 @@ function prepareDefinition(
   const unsupported: { state: string; resource: string }[] = [];
   for (const [name, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
+    if (state.Parameters) state.Parameters = withoutStateEnteredTime(state.Parameters) as Record<string, unknown>;
     const nesting = nestedExecutionIntegration(state);
     if (nesting) {
       // The child's own timeout bounds it; aws-local-stepfunctions would stop the Task after 60 s. A longer

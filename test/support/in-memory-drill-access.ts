@@ -1,11 +1,11 @@
-import { type DrillAccess, type DrillSide } from '../../cli/drills/drill-access';
+import { type DrillAccess, type DrillSide, reportKeyInPeriod } from '../../cli/drills/drill-access';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { SAMPLE_CONFIG_FILE } from './repo-root';
 
 /**
  * DrillAccess over maps, for the CLI's unit tests: each side's catalog (filtered like DrillLog.list:
- * ids at or after `since`, then plan) and each side's vault objects. A side in `down` throws on
+ * ids at or after `since`, then plan) and each side's vault objects (listed like S3: the period's report keys, sorted). A side in `down` throws on
  * every read, as a stopped region does.
  */
 export function inMemoryDrillAccess() {
@@ -29,6 +29,7 @@ export function inMemoryDrillAccess() {
       },
     }),
     readReportObject: async (side, key) => (refuse(side), objects[side].get(key)),
+    listReportKeys: async (side, period) => (refuse(side), [...objects[side].keys()].filter((k) => reportKeyInPeriod(k, period)).sort()),
   };
   return { access, catalogs, objects, down };
 }

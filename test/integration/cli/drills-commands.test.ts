@@ -1,10 +1,10 @@
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { drillsEvidenceCommand, drillsListCommand, drillsShowCommand } from '../../../cli/commands/drill-commands';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { DrillLog } from '../../../lambdas/catalog/drill-log';
-import { type DrillReport } from '../../../lambdas/catalog/drill-record';
+import { DRILLS_PK, type DrillReport } from '../../../lambdas/catalog/drill-record';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
@@ -98,7 +98,9 @@ it('shows a drill from whichever catalog holds it', async () => {
 it('evidence re-reads each report object from its vault: all match, exit 0; one altered in the DR vault, exit 1 naming it', async () => {
   const clean = capture();
   expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io: clean.io, now: NOW })).toBe(0);
-  expect(clean.out.join('\n')).toContain('Report objects re-read from their vaults: 3 match their recorded SHA-256, 0 mismatch, 0 missing, 0 unreadable.');
+  expect(clean.out.join('\n')).toContain(
+    'Report objects re-read from their vaults: 3 match their catalog item (SHA-256 and content), 0 mismatch their recorded SHA-256, 0 differ from their catalog item, 0 missing, 0 unreadable, 0 without a catalog item.',
+  );
 
   const altered = Buffer.from(passed.object.toString().replace('"verdict": "PASSED"', '"verdict":"PASSED"'));
   await s3.dr.send(new PutObjectCommand({ Bucket: names.drVault, Key: passed.record.reportKey, Body: altered }));
@@ -106,6 +108,30 @@ it('evidence re-reads each report object from its vault: all match, exit 0; one 
   expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io: tampered.io, now: NOW })).toBe(1);
   expect(tampered.err).toEqual([expect.stringMatching(new RegExp(`^MISMATCH: the report object ${passed.record.reportKey} of drill ${passed.record.drillId} in the dr vault has SHA-256 [0-9a-f]{64}, the catalog recorded ${passed.record.reportSha256}$`))]);
   await s3.dr.send(new PutObjectCommand({ Bucket: names.drVault, Key: passed.record.reportKey, Body: passed.object }));
+});
+
+it('evidence takes the report objects as the evidence: a rewritten catalog item differs, a deleted one leaves its object named; exit 1', async () => {
+  const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(cloud.endpoints, DR));
+  clients.push(ddb);
+  const log = new DrillLog(ddb, names.catalogTable);
+  // The PASSED drill's item rewritten (FAILED, 2 h), its reportKey and reportSha256 kept; the FAILED drill's item deleted.
+  await log.record({ ...passed.record, verdict: 'FAILED', rto: { seconds: 7200, objectiveSeconds: 3600, met: false } });
+  await ddb.send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: DRILLS_PK, sk: failed.record.drillId } }));
+  try {
+    const { out, err, io } = capture();
+    expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io, now: NOW })).toBe(1);
+    const md = out.join('\n');
+    expect(md).toContain('| PASSED | 1 |\n| OBJECTIVE_MISSED | 1 |\n| FAILED | 1 |\n| **Total** | 3 |');
+    expect(md).toContain('Pass rate: 33.3 % (1 of 3).');
+    expect(md).toContain(`| ${passed.record.drillId} | demo | dr (us-west-2) | 20261130T060000Z-0badcafe | PASSED | 12 min 04 s / 1 h |`);
+    expect(err).toEqual([
+      `UNRECORDED: the report object ${failed.record.reportKey} of drill ${failed.record.drillId} in the dr vault (plan demo, FAILED) has no catalog item: the item was deleted, or the drill's record step never wrote it`,
+      `DIFFERS: the catalog item of drill ${passed.record.drillId} differs from the report object ${passed.record.reportKey} of drill ${passed.record.drillId} in the dr vault: rto.seconds: catalog 7200, object 724; rto.met: catalog false, object true; verdict: catalog "FAILED", object "PASSED"`,
+    ]);
+  } finally {
+    await log.record(passed.record);
+    await log.record(failed.record);
+  }
 });
 
 it('with the DR region down, still lists the primary catalog\'s drills and exits 1 saying what it could not read', async () => {

@@ -106,7 +106,7 @@ describe('lifeboat drill run', () => {
     const memory = inMemoryDrillAccess();
     const { record } = drillRecordOf(objectiveMissedReport({ vault: 'primary', region: 'us-east-1' }));
     memory.catalogs.primary.push(record);
-    const { runner, calls } = fakeRunner({ executionId: 'exec-2', status: 'FAILED', error: 'DrillObjectiveMissed', cause: `drill ${record.drillId} of backup 20261130T060000Z-0badcafe: RTO missed by 300 s` });
+    const { runner, calls } = fakeRunner({ executionId: record.execution, status: 'FAILED', error: 'DrillObjectiveMissed', cause: `drill ${record.drillId} of backup 20261130T060000Z-0badcafe: RTO missed by 300 s` });
     const { out, err, io } = capture();
     expect(await drillRunCommand({ ...target, plan: 'demo', vault: 'primary', backup: '20261130T060000Z-0badcafe' }, { io, stderr, runner, access: memory.access })).toBe(4);
     expect(calls[0]).toEqual({ workflow: 'drill', input: { plan: 'demo', backupId: '20261130T060000Z-0badcafe' }, options: { region: 'primary' } });
@@ -115,16 +115,36 @@ describe('lifeboat drill run', () => {
     expect(err).toEqual([`Drill OBJECTIVE_MISSED: DrillObjectiveMissed: drill ${record.drillId} of backup 20261130T060000Z-0badcafe: RTO missed by 300 s`]);
   });
 
-  it('without an id in the cause, takes the newest drill of the plan started since the command: exit 1 and the report in --json', async () => {
+  it('without an id in the cause, takes the drill of this execution started since the command: exit 1 and the report in --json', async () => {
     const memory = inMemoryDrillAccess();
-    const older = drillRecordOf(drillReport({ drillId: '20261130T090000Z-00000001', startedAt: '2026-11-30T09:00:00.000Z' })).record;
-    const { record } = drillRecordOf(failedReport({ drillId: '20261130T101500Z-0000000f', startedAt: '2026-11-30T10:15:00.000Z' }));
+    const older = drillRecordOf(drillReport({ drillId: '20261130T090000Z-00000001', startedAt: '2026-11-30T09:00:00.000Z', execution: 'exec-3' })).record;
+    const { record } = drillRecordOf(failedReport({ drillId: '20261130T101500Z-0000000f', startedAt: '2026-11-30T10:15:00.000Z', execution: 'exec-3' }));
     memory.catalogs.dr.push(older, record);
     const { runner } = fakeRunner({ executionId: 'exec-3', status: 'FAILED', error: 'DrillFailed', cause: 'NoBackupToDrillError: no backup' });
     const { out, io } = capture();
     const code = await drillRunCommand({ ...target, plan: 'demo', json: true }, { io, stderr, runner, access: memory.access, now: () => new Date('2026-11-30T10:14:59.000Z') });
     expect(code).toBe(1);
     expect(JSON.parse(out.join('\n'))).toEqual({ executionId: 'exec-3', status: 'FAILED', verdict: 'FAILED', report: record, error: 'DrillFailed: NoBackupToDrillError: no backup' });
+  });
+
+  it('never prints a concurrent drill of the same plan: the record must be of this execution (an AWS ARN\'s name), else it says none was found', async () => {
+    const memory = inMemoryDrillAccess();
+    const mine = drillRecordOf(objectiveMissedReport({ drillId: '20261130T101500Z-aaaaaaaa', startedAt: '2026-11-30T10:15:00.000Z', execution: 'mine' })).record;
+    // Started 30 s later by someone else, and recorded PASSED before ours ended: the newest drill of the plan.
+    const theirs = drillRecordOf(drillReport({ drillId: '20261130T101530Z-bbbbbbbb', startedAt: '2026-11-30T10:15:30.000Z', execution: 'theirs' })).record;
+    memory.catalogs.dr.push(mine, theirs);
+    const arn = 'arn:aws:states:us-west-2:111111111111:execution:lifeboat-dev-drill:mine';
+    const { runner } = fakeRunner({ executionId: arn, status: 'FAILED', error: 'DrillObjectiveMissed', cause: "RPO missed: the backup's age 25.0 h exceeded the RPO of 24.0 h" });
+    const ours = capture();
+    const now = () => new Date('2026-11-30T10:14:59.000Z');
+    expect(await drillRunCommand({ ...target, plan: 'demo', json: true }, { io: ours.io, stderr, runner, access: memory.access, now })).toBe(4);
+    expect(JSON.parse(ours.out.join('\n'))).toMatchObject({ executionId: arn, verdict: 'OBJECTIVE_MISSED', report: { drillId: mine.drillId, execution: 'mine' } });
+
+    memory.catalogs.dr.splice(0, 1);
+    const none = capture();
+    expect(await drillRunCommand({ ...target, plan: 'demo' }, { io: none.io, stderr, runner, access: memory.access, now })).toBe(4);
+    expect(none.out.join('\n')).not.toContain(theirs.drillId);
+    expect(none.err[1]).toBe('The drill recorded a report that could not be read back (no drill of plan demo by execution mine is recorded in the dr catalog since 2026-11-30T10:14:59.000Z): see lifeboat drills list --plan demo --vault dr');
   });
 
   it('says so when a recorded report cannot be read back (the region\'s catalog down), keeping the verdict\'s exit code', async () => {

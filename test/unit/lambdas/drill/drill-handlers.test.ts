@@ -35,6 +35,8 @@ it.each([
   // The start step's result names the pins the cleanup removes (drill-pins.ts): checked like every other step's state.
   ['drill-cleanup', cleanup, { execution: 'e', startedAt: '2026-11-30T12:00:00Z', state: { drill: { ...drill, restores: [{ restoreId: 'a/b' }] } } }, 'Invalid drill cleanup request: state.drill.restores.0.restoreId: '],
   ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x', state: { error: { Cause: 'no Error' } } }, 'Invalid drill state: error.Error: '],
+  // The cleanup step's own error (its Catch's `$.cleanupError`) reaches the record: a failed cleanup is reported, not dropped.
+  ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x', state: { cleanupError: { Cause: 'no Error' } } }, 'Invalid drill state: cleanupError.Error: '],
   ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x' }, 'Invalid drill state: state: '],
 ])('%s refuses %j naming the field', async (_name, handler, input, message) => {
   await expect(handler(input)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });

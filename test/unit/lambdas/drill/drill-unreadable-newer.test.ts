@@ -52,7 +52,9 @@ const DAMAGED = itemOf('20261209T100000Z-0000000b', '2026-12-09T10:00:00.000Z', 
 const damagedAs = (backupId: string, startedAt: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ...DAMAGED, pk: `BACKUP#${backupId}`, backupId, startedAt, ...extra });
 
 const noS3 = new Proxy({}, { get: () => () => Promise.reject(new Error('no S3 call expected')) }) as unknown as S3Client;
-const deps = (vault: StartDrillDeps['vault'] = 'primary'): StartDrillDeps => ({ plans: [drilledPlan], catalog, vault, region: 'us-east-1', drillTargetPrefix: 'lifeboat-dev-drill-', s3: noS3 });
+// The plan of these backups: the drill restores every source of the plan, and the backups hold only the table.
+const tablePlan = { ...drilledPlan, sources: drilledPlan.sources.filter((s) => s.name === 'orders-table') };
+const deps = (vault: StartDrillDeps['vault'] = 'primary'): StartDrillDeps => ({ plans: [tablePlan], catalog, vault, region: 'us-east-1', drillTargetPrefix: 'lifeboat-dev-drill-', s3: noS3 });
 const start = (input: object, vault?: StartDrillDeps['vault']): Promise<DrillStart> => startDrill({ input: { plan: 'orders', ...input }, execution: 'exec-1', startedAt: STARTED }, deps(vault));
 
 it.each([['latest'], ['random-within-window']])('fails a %s drill when the newest record cannot be read, naming it, why, its delete command and backupId', async (selection) => {

@@ -181,6 +181,31 @@ describe('drill verdict', () => {
     expect(drillReportSchema.safeParse(report).success).toBe(true);
   });
 
+  it('a drill that restored no source is FAILED, never PASSED with an RTO over nothing', () => {
+    const report = buildDrillReport(outcome({ start: { ...start, restores: [] }, restored: [], comparison: { verifiedAt: at(1), sources: [], errors: [] } }));
+    expect(report.verdict).toBe('FAILED');
+    expect(report.errors).toEqual([{ error: 'DrillIncompleteError', message: 'The drill restored no source of plan "orders" (its start returned no restore); a drill passes only when every source of the plan was restored and verified' }]);
+    expect(drillReportSchema.safeParse(report).success).toBe(true);
+  });
+
+  it('a failed cleanup step is in cleanup.errors with the scratch targets it may leave; the verdict stays the restore\'s', () => {
+    const withTargets = {
+      ...start,
+      restores: restored.map((r) => ({ restoreId: r.restoreId, request: { source: r.source, backupId: r.backupId, target: r.target, vault: 'primary' as const, overwrite: false, keepSetIdBits: false, allowUnprotectedTarget: false } })),
+    };
+    const cleanupError = { Error: 'States.Timeout', Cause: 'Task timed out after 900.00 seconds' };
+    const report = buildDrillReport(outcome({ start: withTargets, cleanup: undefined, cleanupError }));
+    expect(report.verdict).toBe('PASSED');
+    expect(report.cleanup).toEqual({
+      removed: [],
+      swept: [],
+      errors: [
+        'cleanup step failed (States.Timeout: Task timed out after 900.00 seconds); scratch targets of this drill may remain: s3://lifeboat-dev-drill-0a0b0c0d-assets/, dynamodb table lifeboat-dev-drill-0a0b0c0d-orders-table; the next drill\'s cleanup sweeps them once a day old, or delete them by hand',
+      ],
+    });
+    expect(drillReportSchema.safeParse(report).success).toBe(true);
+  });
+
   it('a state missing a step’s result without an error is FAILED, not PASSED', () => {
     expect(buildDrillReport(outcome({ comparison: undefined })).errors[0]?.error).toBe('DrillIncompleteError');
   });

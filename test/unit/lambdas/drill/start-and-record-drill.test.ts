@@ -4,35 +4,45 @@ import { type DrillRecord } from '../../../../lambdas/catalog/drill-record';
 import { drillIdOf } from '../../../../lambdas/drill/drill-id';
 import { startDrill, type StartDrillDeps } from '../../../../lambdas/drill/drill-start';
 import { recordDrill } from '../../../../lambdas/drill/record-drill';
+import { drillScratchPrefix } from '../../../../lambdas/drill/scratch-targets';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { backupAt, drilledPlan, plainPlan } from './drill-test-plans';
 
 const STARTED = '2026-11-30T12:00:00.000Z';
-const orders = { ...backupAt('orders', '2026-11-30T11:00:00.000Z', { dr: 'COMMITTED' }), sources: [{ ...backupAt('orders', STARTED).sources[0], name: 'orders-table', type: 'dynamodb' as const }] } as BackupRecord;
+const snapshot = backupAt('orders', STARTED).sources[0] as BackupRecord['sources'][number];
+// Every source of the drilled plan (assets, orders-table).
+const orders = { ...backupAt('orders', '2026-11-30T11:00:00.000Z', { dr: 'COMMITTED' }), sources: [snapshot, { ...snapshot, name: 'orders-table', type: 'dynamodb' as const }] } as BackupRecord;
+// An older backup of the plan from before `assets` was added to it.
+const ordersBeforeAssets = { ...backupAt('orders', '2026-11-30T09:00:00.000Z', { dr: 'COMMITTED' }), sources: [{ ...snapshot, name: 'orders-table', type: 'dynamodb' as const }] } as BackupRecord;
 const files = backupAt('files', '2026-11-30T10:00:00.000Z', { dr: 'COMMITTED' });
 
-// Only DynamoDB sources in the drilled backup: the start makes no bucket, so no S3 is needed.
-const noS3 = new Proxy({}, { get: () => () => Promise.reject(new Error('no S3 call expected')) }) as unknown as S3Client;
+/** An S3 client that answers every call and records which bucket each call was about. */
+function recordingS3(): { s3: S3Client; buckets: string[] } {
+  const buckets: string[] = [];
+  const s3 = { send: async (command: { input: { Bucket?: string } }) => (buckets.push(command.input.Bucket ?? ''), {}) } as unknown as S3Client;
+  return { s3, buckets };
+}
 
-function deps(over: Partial<StartDrillDeps> = {}): StartDrillDeps {
+function deps(over: Partial<StartDrillDeps> = {}, backups: readonly BackupRecord[] = [orders, ordersBeforeAssets, files]): StartDrillDeps {
   return {
     plans: [drilledPlan, plainPlan],
     catalog: {
-      listBackupsOfPlan: async (plan: string) => [orders, files].filter((b) => b.plan === plan),
-      getBackup: async (id: string) => [orders, files].find((b) => b.backupId === id),
+      listBackupsOfPlan: async (plan: string) => backups.filter((b) => b.plan === plan),
+      getBackup: async (id: string) => backups.find((b) => b.backupId === id),
     },
     vault: 'dr',
     region: 'us-west-2',
     drillTargetPrefix: 'lifeboat-dev-drill-',
-    s3: noS3,
+    s3: recordingS3().s3,
     ...over,
   };
 }
 
 describe('drill start', () => {
-  it('returns the drill and one restore request per source of the backup onto its scratch target, from the home vault', async () => {
-    const drill = await startDrill({ input: { plan: 'orders', selection: 'latest' }, execution: 'exec-1', startedAt: STARTED }, deps());
+  it('returns the drill and one restore request per source of the plan onto its scratch target, from the home vault', async () => {
+    const { s3, buckets } = recordingS3();
+    const drill = await startDrill({ input: { plan: 'orders', selection: 'latest' }, execution: 'exec-1', startedAt: STARTED }, deps({ s3 }));
     expect(drill).toMatchObject({
       drillId: drillIdOf('exec-1', STARTED),
       plan: 'orders',
@@ -41,14 +51,35 @@ describe('drill start', () => {
       windowDays: 3,
       samples: 4,
       backup: { backupId: orders.backupId, startedAt: orders.startedAt, strategy: 'full' },
-      rpo: { backupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 1 },
+      rpo: { backupAgeSeconds: 3600, largestGapSeconds: 7200, backupsInWindow: 2 },
     });
+    const bucket = `${drillScratchPrefix('lifeboat-dev-drill-', drill.drillId)}assets`;
     expect(drill.restores).toEqual([
       {
+        restoreId: `${drill.drillId}-assets`,
+        request: { source: 'assets', backupId: orders.backupId, target: { type: 's3', bucket, prefix: '' }, vault: 'dr', overwrite: false, keepSetIdBits: false, allowUnprotectedTarget: false },
+      },
+      {
         restoreId: `${drill.drillId}-orders-table`,
-        request: { source: 'orders-table', backupId: orders.backupId, target: { type: 'dynamodb', table: expect.stringMatching(/^lifeboat-dev-drill-[0-9a-f]{8}-orders-table$/) }, vault: 'dr', overwrite: false, keepSetIdBits: false, allowUnprotectedTarget: false },
+        request: { source: 'orders-table', backupId: orders.backupId, target: { type: 'dynamodb', table: `${drillScratchPrefix('lifeboat-dev-drill-', drill.drillId)}orders-table` }, vault: 'dr', overwrite: false, keepSetIdBits: false, allowUnprotectedTarget: false },
       },
     ]);
+    // The S3 source's scratch bucket is made (create, public access block, encryption); the table is made by its restore.
+    expect(new Set(buckets)).toEqual(new Set([bucket]));
+  });
+
+  it.each([
+    ['the newest backup', { plan: 'orders', selection: 'latest' }, [ordersBeforeAssets], 'run a backup of the plan (lifeboat backup --plan orders) and drill again'],
+    ['a backup named in the input', { plan: 'orders', backupId: ordersBeforeAssets.backupId }, [orders, ordersBeforeAssets], 'name a later backup that holds every source, or run a backup of the plan first'],
+  ])('%s lacking a source of the plan fails the drill (recorded as FAILED) naming the source, before any scratch target is made', async (_what, input, backups, hint) => {
+    const { s3, buckets } = recordingS3();
+    const start = startDrill({ input, execution: 'exec-1', startedAt: STARTED }, deps({ s3 }, backups));
+    await expect(start).rejects.toMatchObject({
+      name: 'BackupLacksPlanSourcesError',
+      message: `Backup ${ordersBeforeAssets.backupId} holds no snapshot of assets (sources of plan "orders" added or renamed after it?): the drill restores every source of the plan or none; ${hint}`,
+    });
+    await expect(start).rejects.not.toBeInstanceOf(InvalidInputError);
+    expect(buckets).toEqual([]);
   });
 
   it('a backup of another plan is InvalidInputError naming backupId and the plan it belongs to', async () => {
@@ -69,6 +100,30 @@ describe('drill record', () => {
     expect(record).toMatchObject({ drillId: drillIdOf('exec-2', STARTED), verdict: 'FAILED', selection: 'random-within-window', windowDays: 3, errors: [{ error: 'NoBackupToDrillError', message: 'Plan "orders" has no backup to drill' }] });
     expect(recorded).toEqual([record]);
     expect(JSON.parse((await store.get(record.reportKey)).toString('utf8'))).toMatchObject({ drillId: record.drillId, verdict: 'FAILED' });
+  });
+
+  it('records the drill of a backup lacking a plan source as FAILED with its error, never PASSED', async () => {
+    const store = new MemoryVaultStore('vault');
+    const cause = JSON.stringify({ errorType: 'BackupLacksPlanSourcesError', errorMessage: 'Backup 20261130T090000Z-00000001 holds no snapshot of assets (…)' });
+    const record = await recordDrill(
+      { input: { plan: 'orders' }, execution: 'exec-3', startedAt: STARTED, error: { Error: 'BackupLacksPlanSourcesError', Cause: cause }, cleanup: { removed: [], swept: [], errors: [] } },
+      { plans: [drilledPlan], environment: 'dev', region: 'us-west-2', vault: 'dr', store, drillLog: { record: async () => undefined } },
+    );
+    expect(record).toMatchObject({ verdict: 'FAILED', sources: [], errors: [{ error: 'BackupLacksPlanSourcesError', message: 'Backup 20261130T090000Z-00000001 holds no snapshot of assets (…)' }] });
+  });
+
+  it('records a drill whose cleanup step failed with that failure and the scratch targets it may leave in cleanup.errors', async () => {
+    const store = new MemoryVaultStore('vault');
+    const cleanupError = { Error: 'Error', Cause: JSON.stringify({ errorType: 'Error', errorMessage: "ENOTDIR: not a directory, scandir '/data/fs/'" }) };
+    const common = { plans: [drilledPlan], environment: 'dev', region: 'us-west-2', vault: 'dr' as const, store, drillLog: { record: async () => undefined } };
+    // The start failed before returning the targets: they are named by this drill's prefix.
+    const record = await recordDrill({ input: { plan: 'orders' }, execution: 'exec-4', startedAt: STARTED, error: { Error: 'DrillScratchError', Cause: 'taken' }, cleanupError }, { ...common, drillTargetPrefix: 'lifeboat-dev-drill-' });
+    const prefix = drillScratchPrefix('lifeboat-dev-drill-', record.drillId);
+    expect(record.cleanup).toEqual({
+      removed: [],
+      swept: [],
+      errors: [`cleanup step failed (Error: ENOTDIR: not a directory, scandir '/data/fs/'); scratch targets of this drill may remain: those named ${prefix}*; the next drill's cleanup sweeps them once a day old, or delete them by hand`],
+    });
   });
 
   it('an invalid input is not recorded', async () => {
