@@ -74,7 +74,7 @@ it('passes, says so, and ends with the status screen of the plan: ✓ within its
   expect(screen[2]).toMatch(/^Environment dev \(local cloud\): primary us-east-1, DR us-west-2, at /);
   expect(screen[3]).toMatch(/^PLAN +BACKUP AGE\/RPO +NEXT RUN +LAST DRILL +DR COPY +VAULT +SCRUB, PRUNE$/);
   // The row: backed up minutes ago within the 24 h RPO, the drill PASSED, the DR copy up to date.
-  expect(screen[5]).toMatch(/^✓ demo +✓ \d+[ms]\S*\/24h +not firing +✓ PASSED +up to date +[\d.]+ [KMG]iB +no scrub yet$/);
+  expect(screen[5]).toMatch(/^✓ demo +✓ \d+[ms]\S*\/25h +not firing +✓ PASSED +up to date +[\d.]+ [KMG]iB +no scrub yet$/);
   expect(screen).toContain('Alarms in ALARM: not emulated on the local cloud (CloudWatch alarms exist in AWS: --aws)');
   expect(lines.at(-1)).toBe('✓ every plan is within its objectives (last committed backup within the RPO, last drill PASSED)');
 });

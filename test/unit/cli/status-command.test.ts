@@ -218,16 +218,16 @@ describe('lifeboat status', () => {
     expect(text.out.slice(1, 5)).toEqual([
       'PLAN       BACKUP AGE/RPO NEXT RUN     LAST DRILL          DR COPY        VAULT       SCRUB, PRUNE',
       '─'.repeat(100),
-      '✗ demo     ✗ 30h/24h      in 18h       ✓ PASSED            up to date     48.8 KiB    no scrub yet',
+      '✗ demo     ✗ 30h/25h      in 18h       ✓ PASSED            up to date     48.8 KiB    no scrub yet',
       '           COMMITTED      12-01 06:00Z RTO ✓ 12m04s/1h                    dedup 20.0× no prune yet',
     ]);
-    expect(screen).toMatch(/^✗ demo: last committed backup 20261129T060000Z-\d{8} started 30h ago, older than the RPO of 24h:\n {4}run `lifeboat backup --plan demo` and see why the schedule did not$/m);
+    expect(screen).toMatch(/^✗ demo: last committed backup 20261129T060000Z-\d{8} started 30h ago, older than the RPO of 25h:\n {4}run `lifeboat backup --plan demo` and see why the schedule did not$/m);
     expect(text.out.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
     const json = capture();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: stale, now: () => NOW })).toBe(1);
     const status = JSON.parse(json.out.join('\n')) as EnvironmentStatus;
     expect(status.withinObjectives).toBe(false);
-    expect(status.plans[0]).toEqual(expect.objectContaining({ plan: 'demo', withinObjectives: false, lastBackup: expect.objectContaining({ withinRpo: false, rpoSeconds: 86_400 }) }));
+    expect(status.plans[0]).toEqual(expect.objectContaining({ plan: 'demo', withinObjectives: false, lastBackup: expect.objectContaining({ withinRpo: false, rpoSeconds: 90_000 }) }));
   });
 
   it('every plan within its objectives: all ✓, exit 0, every line within 100 columns', async () => {

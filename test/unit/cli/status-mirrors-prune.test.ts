@@ -199,7 +199,7 @@ describe('lifeboat status with mirrors and prunes', () => {
     const stale = sources({ mirrorCheck: async () => check({ checkedAt: minutesAgo(45) }) });
     const text = capture();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: stale, now: () => NOW })).toBe(1);
-    expect(text.out[3]).toMatch(/^✗ demo +✓ 6h\/24h/);
+    expect(text.out[3]).toMatch(/^✗ demo +✓ 6h\/25h/);
     const screen = text.out.join(' ').replace(/\s+/g, ' ');
     expect(screen).toContain('✗ demo: mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): last checked 45m ago, more than twice the period of lifeboat-dev-mirror-check');
     expect(screen).toContain(' ✗ demo/demo-assets → s3://lifeboat-dev-mirror-demo-assets/: equal (120 compared, 2 in flight), lag 3.3s, checked 45m ago (stale) ');
