@@ -192,12 +192,14 @@ function shortfallLines(r: RestoreReportView): string[] {
   if (leftOut && 'unknown' in leftOut) lines.push(`Left out by the backup: not known (${leftOut.unknown})`);
   else if (leftOut) {
     const plural = (n: number): string => `${n} entr${n === 1 ? 'y' : 'ies'}`;
+    // Which of them the target lacks differs (review 44c F1): a skipped entry may be in the backup without some metadata,
+    // and an entry changed while read was restored as read.
     const parts = [
-      leftOut.skipped > 0 ? `${plural(leftOut.skipped)} not backed up whole (left out as archived or unreadable, or stored without metadata it could not read)` : undefined,
-      leftOut.vanished > 0 ? `${plural(leftOut.vanished)} vanished between listing and reading` : undefined,
+      leftOut.skipped > 0 ? `${plural(leftOut.skipped)} not backed up whole (left out as archived or unreadable: not in the target; or stored without metadata it could not read)` : undefined,
+      leftOut.vanished > 0 ? `${plural(leftOut.vanished)} vanished between listing and reading (not in the target)` : undefined,
       leftOut.changedDuringRead > 0 ? `${plural(leftOut.changedDuringRead)} changed while read (restored as read, possibly torn)` : undefined,
     ].filter((p): p is string => p !== undefined);
-    lines.push(`Left out by the backup (of the whole source, so not in the target either): ${parts.join('; ')}`);
+    lines.push(`Left out by the backup (counts of the whole source): ${parts.join('; ')}`);
     for (const e of leftOut.skippedExamples.slice(0, LISTED)) lines.push(`  ${escapeName(e)}`);
   }
   return lines;

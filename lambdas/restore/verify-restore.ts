@@ -105,15 +105,20 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     const targetDir = target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false }) : null;
     try {
       const root = targetDir?.path ?? (target.type === 'filesystem' ? deps.directory(target.path) : '');
+      let piecedRestorer: Awaited<ReturnType<typeof openDirectoryRestorer>> | undefined;
       if (pieced.length > 0) {
         // Large entries restored in pieces are put in place first: a file's rename changes its directory's mtime.
         const byPath = new Map(pieced.map((e) => [e.path, e]));
         const store = { planS3: deps.planS3, planBucket: deps.planBucket };
         if (target.type === 's3') await completeSplitUploads(plan, (p) => byPath.get(p), { ...store, targetS3: deps.targetS3 });
-        else if (targetDir) await finishSplitFiles(plan, (p) => byPath.get(p), await openDirectoryRestorer(located, root, () => true, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits }), store);
+        else if (targetDir) {
+          piecedRestorer = await openDirectoryRestorer(located, root, () => true, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits });
+          await finishSplitFiles(plan, (p) => byPath.get(p), piecedRestorer, store);
+        }
       }
       const where = { targetS3: deps.targetS3, root, keepSetIdBits: restore.keepSetIdBits };
-      const own = await checkRestoredEntries(located, target, where, pieced);
+      // What putting the pieced files in place could not set (their extended attributes) is not counted as verified (review 44c F2).
+      const own = await checkRestoredEntries(located, target, where, pieced, piecedRestorer?.notRestored() ?? []);
       const check = async (done: readonly ManifestEntry[]): Promise<void> => {
         // What finishing the directories could not set (their extended attributes) is theirs: they are not counted as verified.
         const lost = target.type === 'filesystem' && targetDir ? await finishDirectories(root, done, { keepSetIdBits: restore.keepSetIdBits }) : [];

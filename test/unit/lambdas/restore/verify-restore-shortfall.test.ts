@@ -110,7 +110,7 @@ describe('the restore report and `lifeboat restore` on what the target lacks', (
     expect(report.backupLeftOut).toEqual({ skipped: 2, skippedExamples: ['cold/ledger-2025.csv: in storage class GLACIER (archived); not backed up: …', 'evil\nname: cannot read'], vanished: 1, changedDuringRead: 0 });
     const { out } = await printed(report);
     expect(out.slice(-3)).toEqual([
-      'Left out by the backup (of the whole source, so not in the target either): 2 entries not backed up whole (left out as archived or unreadable, or stored without metadata it could not read); 1 entry vanished between listing and reading',
+      'Left out by the backup (counts of the whole source): 2 entries not backed up whole (left out as archived or unreadable: not in the target; or stored without metadata it could not read); 1 entry vanished between listing and reading (not in the target)',
       '  cold/ledger-2025.csv: in storage class GLACIER (archived); not backed up: …',
       '  evil\\nname: cannot read',
     ]);
