@@ -13,6 +13,8 @@ export class NoBackupToDrillError extends Error {
  * The backup the drill picked holds no snapshot of some of the plan's sources (sources added to the plan, or
  * renamed, after it): restoring the others would prove only part of the plan restorable, so the drill is FAILED
  * with the missing sources named, as a failover refuses such a backup (lambdas/failover/failover-start.ts).
+ * `advice` says what makes the next drill pass (drill-selection.ts: it depends on the selection and the vault).
+ * A backup named in the input is refused instead (InvalidInputError), as every other unusable named backup.
  */
 export class BackupLacksPlanSourcesError extends Error {
   override readonly name = 'BackupLacksPlanSourcesError';
@@ -20,11 +22,10 @@ export class BackupLacksPlanSourcesError extends Error {
     readonly backupId: string,
     readonly plan: string,
     readonly missing: readonly string[],
-    named: boolean,
+    advice: string,
   ) {
     super(
-      `Backup ${backupId} holds no snapshot of ${missing.join(', ')} (sources of plan "${plan}" added or renamed after it?): the drill restores every source of the plan or none; ` +
-        (named ? 'name a later backup that holds every source, or run a backup of the plan first' : `run a backup of the plan (lifeboat backup --plan ${plan}) and drill again`),
+      `Backup ${backupId} holds no snapshot of ${missing.join(', ')} (sources of plan "${plan}" added or renamed after it?): the drill restores every source of the plan or none; ${advice}`,
     );
   }
 }

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { ForgottenBackupError } from '../catalog/catalog-errors';
 import { BackupBeingForgottenError } from '../catalog/backup-being-forgotten-error';
-import { NoBackupToDrillError } from './drill-errors';
+import { BackupLacksPlanSourcesError, NoBackupToDrillError } from './drill-errors';
 
 /** The recovery point the drill measures (drill-record.ts `rpo`, without the objective). */
 export type DrillRpo = { backupAgeSeconds: number; largestGapSeconds: number; backupsInWindow: number };
@@ -16,6 +16,8 @@ export type DrillSelectionOptions = {
   /** The vault the drill restores from: from the DR vault only backups whose DR copy is committed. */
   vault: VaultSide;
   selection: DrillReport['selection'];
+  /** The plan's source names: the drill restores every one, so the backup it drills must hold a snapshot of each. */
+  sources: readonly string[];
   backupId?: string | undefined;
   windowDays: number;
   startedAt: Date;
@@ -43,10 +45,13 @@ export function isDrillable(backup: BackupRecord, vault: VaultSide): boolean {
  *   counting the gap from the newest one to the drill's start (data written since is not yet
  *   protected); with none in the window, the age of the newest drillable backup;
  * - `backupsInWindow`: the drillable backups in the window.
- * `latest` and `random-within-window` choose among the window's drillable backups; `backup-id` the
- * one named, inside the window or not (ForgottenBackupError when retention forgot it or is forgetting it). Throws NoBackupToDrillError when nothing can be drilled (the
- * message gives the newest backup's age and copy status), InvalidInputError for a named backup not
- * of this plan or not drillable from this vault (not replicated, not committed).
+ * `latest` takes the window's newest drillable backup; `random-within-window` any of the window's drillable backups
+ * that hold every source of the plan (after a source is added, the older ones never will: picking them would fail
+ * drill after drill until the whole window was backed up again); `backup-id` the one named, inside the window or not
+ * (ForgottenBackupError when retention forgot it or is forgetting it). Throws NoBackupToDrillError when nothing can be
+ * drilled (the message gives the newest backup's age and copy status), BackupLacksPlanSourcesError when the newest
+ * (`latest`) or every one of the window (`random-within-window`) lacks a source of the plan, InvalidInputError for a
+ * named backup not of this plan, not drillable from this vault (not replicated, not committed) or lacking a source.
  */
 export function selectDrillBackup(backups: readonly BackupRecord[], options: DrillSelectionOptions): DrillSelection {
   const start = options.startedAt.getTime();
@@ -55,6 +60,10 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
   const ofPlan = backups.filter((b) => b.plan === options.plan && time(b) <= start).sort((a, b) => time(b) - time(a));
   const drillable = ofPlan.filter((b) => isDrillable(b, options.vault));
   const inWindow = drillable.filter((b) => time(b) >= windowStart);
+  const lacking = (b: BackupRecord): string[] => {
+    const held = new Set(b.sources.map((s) => s.name));
+    return options.sources.filter((name) => !held.has(name));
+  };
 
   let backup: BackupRecord | undefined;
   if (options.selection === 'backup-id') {
@@ -66,9 +75,29 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
     if (!isDrillable(backup, options.vault)) {
       throw new InvalidInputError(`Invalid drill request: backupId: backup ${backup.backupId} of plan "${options.plan}" cannot be drilled from the ${options.vault} vault: ${statusOf(backup)}`);
     }
+    // As mistaken (this backup can never be drilled whole), and refused as a failover refuses it (failover-start.ts).
+    const missing = lacking(backup);
+    if (missing.length > 0) {
+      throw new InvalidInputError(
+        `Invalid drill request: backupId: backup ${backup.backupId} holds no snapshot of ${missing.join(', ')} (sources of plan "${options.plan}" added or renamed after it?): ` +
+          `the drill restores every source of the plan or none; name a later backup that holds every source (lifeboat backups list --plan ${options.plan})`,
+      );
+    }
+  } else if (options.selection === 'latest') {
+    backup = inWindow[0];
+    const missing = backup ? lacking(backup) : [];
+    if (backup && missing.length > 0) throw new BackupLacksPlanSourcesError(backup.backupId, options.plan, missing, lacksSourcesAdvice(ofPlan, backup, lacking, options));
   } else {
-    const pick = options.selection === 'latest' ? 0 : Math.min(inWindow.length - 1, Math.floor((options.random ?? Math.random)() * inWindow.length));
-    backup = inWindow[pick];
+    const complete = inWindow.filter((b) => lacking(b).length === 0);
+    const newest = inWindow[0];
+    if (newest && complete.length === 0) {
+      const within =
+        inWindow.length === 1
+          ? `it is the only backup of the last ${days(options.windowDays)}`
+          : `none of the ${inWindow.length} backups of the last ${days(options.windowDays)} holds every source (a random drill picks only among those that do)`;
+      throw new BackupLacksPlanSourcesError(newest.backupId, options.plan, lacking(newest), `${within}; ${lacksSourcesAdvice(ofPlan, newest, lacking, options)}`);
+    }
+    backup = complete[Math.min(complete.length - 1, Math.floor((options.random ?? Math.random)() * complete.length))];
   }
   if (!backup) throw new NoBackupToDrillError(noBackupMessage(ofPlan, options));
 
@@ -95,10 +124,29 @@ function statusOf(backup: BackupRecord): string {
   return `its DR copy is ${backup.copies?.dr ?? 'not recorded'} (only backups replicated to the DR vault can be drilled from it)`;
 }
 
+/**
+ * What to do when `backup`, the newest the drill may take, lacks a plan source: from the DR vault, a newer backup
+ * holding every source may only be waiting for its DR copy (a new backup would wait too); otherwise back up the plan.
+ */
+function lacksSourcesAdvice(ofPlan: readonly BackupRecord[], backup: BackupRecord, lacking: (b: BackupRecord) => string[], options: DrillSelectionOptions): string {
+  const newer = ofPlan.find(
+    (b) => Date.parse(b.startedAt) > Date.parse(backup.startedAt) && b.status === 'COMMITTED' && b.forgottenAt === undefined && b.forgettingAt === undefined && lacking(b).length === 0,
+  );
+  if (newer && options.vault === 'dr') {
+    return `backup ${newer.backupId} holds every source but its DR copy is ${newer.copies?.dr ?? 'not recorded'}: drill again once it is replicated (lifeboat backups list --plan ${options.plan}: DR COPY)`;
+  }
+  const replicated = options.vault === 'dr' ? ' once its DR copy is COMMITTED' : '';
+  return `run a backup of the plan (lifeboat backup --plan ${options.plan}) and drill again${replicated}`;
+}
+
+function days(n: number): string {
+  return `${n} day${n === 1 ? '' : 's'}`;
+}
+
 function noBackupMessage(ofPlan: readonly BackupRecord[], options: DrillSelectionOptions): string {
   const committed = ofPlan.filter((b) => b.status === 'COMMITTED');
   const newest = committed[0];
-  const within = `in the last ${options.windowDays} day${options.windowDays === 1 ? '' : 's'}`;
+  const within = `in the last ${days(options.windowDays)}`;
   if (!newest) {
     const status = ofPlan[0] ? ` (its newest backup ${ofPlan[0].backupId} is ${ofPlan[0].status})` : '';
     // The DR drill reads the DR catalog: a plan whose backups were never replicated has none there, however many the primary holds.

@@ -7,7 +7,6 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { drillIdOf } from './drill-id';
 import { parseDrillRequest } from './drill-request';
 import { UnreadableNewerBackupError, unreadableMaybeNewer, unreadableRecords } from '../failover/unreadable-newer-backups';
-import { BackupLacksPlanSourcesError } from './drill-errors';
 import { isDrillable, selectDrillBackup } from './drill-selection';
 import { createScratchBucket, type ScratchDirectoryRoot, scratchTargetName, scratchTargetOf } from './scratch-targets';
 
@@ -52,8 +51,8 @@ export type StartDrillDeps = {
  * fails (UnreadableNewerBackupError, recorded as FAILED) when a record the catalog passed over may be of a backup newer
  * than the newest it can drill, unless the input names the backup: a drill of an older backup in its place would prove
  * the wrong backup restorable, and measure the RPO against it (review 43c F2),
- * fails (BackupLacksPlanSourcesError, recorded as FAILED) when the backup holds no snapshot of some source of the
- * plan, makes the S3 scratch buckets (restores need their bucket to exist; tables and directories are made
+ * fails (BackupLacksPlanSourcesError, recorded as FAILED) when the backup it picks holds no snapshot of some source
+ * of the plan (a named one is refused: InvalidInputError), makes the S3 scratch buckets (restores need their bucket to exist; tables and directories are made
  * by the restore itself), and returns one restore request per source of the plan.
  */
 export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps): Promise<DrillStart> {
@@ -84,14 +83,12 @@ export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps):
     vault: deps.vault,
     selection: request.selection,
     backupId: request.backupId,
+    sources: plan.sources.map((s) => s.name),
     windowDays: request.windowDays,
     startedAt: new Date(envelope.startedAt),
     ...(deps.random ? { random: deps.random } : {}),
   });
-  // Before any scratch target is made: a plan source the backup lacks fails the drill (recorded as FAILED), never a silent pass over it.
-  const held = new Set(backup.sources.map((s) => s.name));
-  const missing = plan.sources.filter((s) => !held.has(s.name)).map((s) => s.name);
-  if (missing.length > 0) throw new BackupLacksPlanSourcesError(backup.backupId, plan.name, missing, request.backupId !== undefined);
+  // The backup holds every source of the plan (selectDrillBackup): one scratch target and restore per source.
   const restores: DrillStart['restores'] = [];
   for (const source of plan.sources) {
     const name = scratchTargetName(deps.drillTargetPrefix, drillId, source.name);

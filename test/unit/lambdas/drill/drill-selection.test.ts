@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../../../lambdas/runtime/errors';
 import { backupAt } from './drill-test-plans';
 
 const start = new Date('2026-11-30T12:00:00Z');
-const base = { plan: 'orders', vault: 'primary' as const, selection: 'latest' as const, windowDays: 2, startedAt: start };
+const base = { plan: 'orders', vault: 'primary' as const, selection: 'latest' as const, sources: ['assets'], windowDays: 2, startedAt: start };
 
 // Newest first as listed; the selection sorts itself.
 const h = (hoursBefore: number): string => new Date(start.getTime() - hoursBefore * 3_600_000).toISOString();
@@ -34,6 +34,15 @@ describe('drill backup selection and RPO', () => {
     expect(pick(0)).toBe(h(1));
     expect(pick(0.5)).toBe(h(5));
     expect(pick(0.999)).toBe(h(30));
+  });
+
+  it('random-within-window picks only among the window’s backups that hold every source of the plan; the RPO still counts them all', () => {
+    const pick = (r: number): ReturnType<typeof selectDrillBackup> => selectDrillBackup(backups, { ...base, selection: 'random-within-window', sources: ['assets', 'orders-table'], random: () => r });
+    const complete = backups.map((b, i) => (i === 1 ? { ...b, sources: [...b.sources, { ...b.sources[0]!, name: 'orders-table' }] } : b));
+    const chosen = (r: number): ReturnType<typeof selectDrillBackup> => selectDrillBackup(complete, { ...base, selection: 'random-within-window', sources: ['assets', 'orders-table'], random: () => r });
+    expect(chosen(0).backup.startedAt).toBe(h(5));
+    expect(chosen(0.99)).toEqual({ backup: complete[1], rpo: { backupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 } });
+    expect(() => pick(0.99)).toThrow(expect.objectContaining({ name: 'BackupLacksPlanSourcesError', message: expect.stringContaining('none of the 3 backups of the last 2 days holds every source') }));
   });
 
   it('a named backup is drilled even outside the window; RPO is its age', () => {

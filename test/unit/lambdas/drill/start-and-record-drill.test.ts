@@ -69,8 +69,13 @@ describe('drill start', () => {
   });
 
   it.each([
-    ['the newest backup', { plan: 'orders', selection: 'latest' }, [ordersBeforeAssets], 'run a backup of the plan (lifeboat backup --plan orders) and drill again'],
-    ['a backup named in the input', { plan: 'orders', backupId: ordersBeforeAssets.backupId }, [orders, ordersBeforeAssets], 'name a later backup that holds every source, or run a backup of the plan first'],
+    ['latest: the newest backup', { plan: 'orders', selection: 'latest' }, [ordersBeforeAssets], 'run a backup of the plan (lifeboat backup --plan orders) and drill again once its DR copy is COMMITTED'],
+    [
+      'random-within-window: every backup of the window',
+      { plan: 'orders', selection: 'random-within-window' },
+      [ordersBeforeAssets],
+      'it is the only backup of the last 3 days; run a backup of the plan (lifeboat backup --plan orders) and drill again once its DR copy is COMMITTED',
+    ],
   ])('%s lacking a source of the plan fails the drill (recorded as FAILED) naming the source, before any scratch target is made', async (_what, input, backups, hint) => {
     const { s3, buckets } = recordingS3();
     const start = startDrill({ input, execution: 'exec-1', startedAt: STARTED }, deps({ s3 }, backups));
@@ -79,6 +84,48 @@ describe('drill start', () => {
       message: `Backup ${ordersBeforeAssets.backupId} holds no snapshot of assets (sources of plan "orders" added or renamed after it?): the drill restores every source of the plan or none; ${hint}`,
     });
     await expect(start).rejects.not.toBeInstanceOf(InvalidInputError);
+    expect(buckets).toEqual([]);
+  });
+
+  // Review 44d F1: after a source is added, the window's older backups never hold it; a random pick among them failed drill after drill.
+  it('random-within-window drills only a backup that holds every source of the plan, and measures the RPO over all of the window', async () => {
+    const older = { ...backupAt('orders', '2026-11-29T09:00:00.000Z', { dr: 'COMMITTED' }), sources: ordersBeforeAssets.sources };
+    const drill = await startDrill({ input: { plan: 'orders', selection: 'random-within-window' }, execution: 'exec-1', startedAt: STARTED }, deps({ random: () => 0.99 }, [orders, ordersBeforeAssets, older]));
+    expect(drill.backup.backupId).toBe(orders.backupId);
+    expect(drill.restores.map((r) => r.request.backupId)).toEqual([orders.backupId, orders.backupId]);
+    // Gaps: 1 h (start − 11:00), 2 h (11:00 − 09:00), 24 h (09:00 − the day before).
+    expect(drill.rpo).toEqual({ backupAgeSeconds: 3600, largestGapSeconds: 24 * 3600, backupsInWindow: 3 });
+  });
+
+  it('random-within-window with no backup of the window holding every source names how many there are and what to do', async () => {
+    const older = { ...backupAt('orders', '2026-11-29T09:00:00.000Z', { dr: 'COMMITTED' }), sources: ordersBeforeAssets.sources };
+    const start = startDrill({ input: { plan: 'orders', selection: 'random-within-window' }, execution: 'exec-1', startedAt: STARTED }, deps({ vault: 'primary', random: () => 0.99 }, [ordersBeforeAssets, older]));
+    await expect(start).rejects.toMatchObject({
+      name: 'BackupLacksPlanSourcesError',
+      message:
+        `Backup ${ordersBeforeAssets.backupId} holds no snapshot of assets (sources of plan "orders" added or renamed after it?): the drill restores every source of the plan or none; ` +
+        'none of the 2 backups of the last 3 days holds every source (a random drill picks only among those that do); run a backup of the plan (lifeboat backup --plan orders) and drill again',
+    });
+  });
+
+  it.each([['latest'], ['random-within-window']])('a %s DR drill whose newer backup holds every source but is not replicated yet says to wait for its DR copy', async (selection) => {
+    const pending = { ...orders, copies: { primary: 'COMMITTED' as const, dr: 'PENDING' as const } };
+    const start = startDrill({ input: { plan: 'orders', selection }, execution: 'exec-1', startedAt: STARTED }, deps({ random: () => 0.99 }, [pending, ordersBeforeAssets]));
+    await expect(start).rejects.toMatchObject({
+      name: 'BackupLacksPlanSourcesError',
+      message: expect.stringContaining(`backup ${orders.backupId} holds every source but its DR copy is PENDING: drill again once it is replicated (lifeboat backups list --plan orders: DR COPY)`),
+    });
+  });
+
+  // Review 44d F2: a named backup that can never be drilled whole is a mistaken input, refused like any other unusable named backup.
+  it('a backup named in the input lacking a source of the plan is InvalidInputError naming backupId and the source, before any scratch target is made', async () => {
+    const { s3, buckets } = recordingS3();
+    const start = startDrill({ input: { plan: 'orders', backupId: ordersBeforeAssets.backupId }, execution: 'exec-1', startedAt: STARTED }, deps({ s3 }));
+    await expect(start).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(start).rejects.toThrow(
+      `Invalid drill request: backupId: backup ${ordersBeforeAssets.backupId} holds no snapshot of assets (sources of plan "orders" added or renamed after it?): ` +
+        'the drill restores every source of the plan or none; name a later backup that holds every source (lifeboat backups list --plan orders)',
+    );
     expect(buckets).toEqual([]);
   });
 
