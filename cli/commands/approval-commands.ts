@@ -61,7 +61,11 @@ function localExecutionStatus(dataDir: string): ExecutionStatusProbe {
   };
 }
 
-/** In AWS, DescribeExecution in the region whose catalog holds the approval; an error (no permission, region down) tells nothing. */
+/**
+ * In AWS, DescribeExecution in the region whose catalog holds the approval: undefined for an execution
+ * that does not exist; any other error (no permission, region down) tells nothing, and is thrown for
+ * `approve` to name (the stacks grant the approver role DescribeExecution on its runbooks' executions).
+ */
 function awsExecutionStatus(access: EnvironmentAccess): ExecutionStatusProbe {
   const clients = new Map<CatalogRegion, SFNClient>();
   return async (region, record) => {
@@ -69,8 +73,9 @@ function awsExecutionStatus(access: EnvironmentAccess): ExecutionStatusProbe {
     if (!client) clients.set(region, (client = new SFNClient({ region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion })));
     try {
       return (await client.send(new DescribeExecutionCommand({ executionArn: record.executionArn }))).status;
-    } catch {
-      return undefined;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ExecutionDoesNotExist') return undefined;
+      throw err;
     }
   };
 }
@@ -87,7 +92,8 @@ const ENDED_UNAPPROVED: ReadonlySet<string> = new Set(['ABORTED', 'FAILED', 'TIM
 export async function approvalView(region: CatalogRegion, record: ApprovalRecord, now: Date, executionStatus: ExecutionStatusProbe): Promise<ApprovalView> {
   const { taskToken: _token, ...rest } = record;
   if (record.status !== 'PENDING') return rest;
-  const status = await executionStatus(region, record);
+  // A status that cannot be read (no permission, region down) leaves only expiresAt to tell.
+  const status = await executionStatus(region, record).catch(() => undefined);
   if (status === 'SUCCEEDED') return { ...rest, status: 'APPROVED_OUTSIDE', executionStatus: status };
   if (status !== undefined && ENDED_UNAPPROVED.has(status)) return { ...rest, status: 'ABANDONED', executionStatus: status };
   if (Date.parse(record.expiresAt) <= now.getTime()) return { ...rest, status: 'EXPIRED' };

@@ -68,6 +68,35 @@ export class ApprovalAnsweredElsewhereError extends Error {
 }
 
 /**
+ * `lifeboat approve` whose answer Step Functions refused as for a task that no longer waits, for an
+ * execution whose status could not be asked (DescribeExecution denied, a region that does not answer):
+ * it may have stopped or failed, or gone on (answered from the console, or by an earlier attempt of this
+ * same answer whose reply was lost). Nothing more can be sent with that token; the approval is left
+ * PENDING, as before the attempt, for `approvals list` (or the console) to tell.
+ */
+export class ApprovalOutcomeUnknownError extends Error {
+  override readonly name = 'ApprovalOutcomeUnknownError';
+  constructor(
+    readonly execution: string,
+    /** Step Functions' refusal, e.g. `TaskTimedOut: …`. */
+    readonly refusal: string,
+    /** Why the execution's status could not be asked, e.g. `AccessDeniedException: …`. */
+    readonly probeFailure: string,
+    /** Why the catalog could not be set back to PENDING, and what it reads instead, when it could not. */
+    resetFailure?: string,
+  ) {
+    super(
+      `Execution ${execution} no longer waits for this answer (${refusal}), and whether it went on or ended could not be told: its status could not be read (${probeFailure}; ` +
+        "the approver needs states:DescribeExecution on the runbook's executions). It may have been answered already (from the Step Functions console, or by an earlier attempt of this answer whose reply was lost), " +
+        'or have been stopped, failed, or timed out. Nothing more can be sent for it; ' +
+        (resetFailure === undefined
+          ? 'its approval stays PENDING in the catalog. See the execution in the Step Functions console, or lifeboat approvals list with a role allowed states:DescribeExecution.'
+          : `its approval could not be set back to PENDING (${resetFailure}). See the execution in the Step Functions console.`),
+    );
+  }
+}
+
+/**
  * `lifeboat approve` whose SendTaskSuccess/SendTaskFailure failed (no permission, throttling, a region
  * that does not answer) after its decision was recorded, and whose record could not be set back to
  * PENDING either: the catalog names a decision that Step Functions may never have received.

@@ -1,5 +1,5 @@
 import { type ApprovalLog } from './approval-log';
-import { APPROVAL_REJECTED, ApprovalAbandonedError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalUnsentError } from './approval-errors';
+import { APPROVAL_REJECTED, ApprovalAbandonedError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalOutcomeUnknownError, ApprovalUnsentError } from './approval-errors';
 import { type ApprovalRecord } from './approval-record';
 
 export type CatalogRegion = 'primary' | 'dr';
@@ -43,7 +43,8 @@ export async function findApproval(logs: Record<CatalogRegion, ApprovalLog>, exe
 
 /**
  * The status of the execution an approval belongs to (RUNNING, SUCCEEDED, ABORTED, …: DescribeExecution's,
- * or the local executor's history), or undefined when it cannot be told.
+ * or the local executor's history), or undefined when there is no such execution. Rejects when it cannot
+ * be asked (no permission, a region that does not answer): that tells nothing about the execution.
  */
 export type ExecutionStatusProbe = (region: CatalogRegion, record: ApprovalRecord) => Promise<string | undefined>;
 
@@ -54,10 +55,18 @@ function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-/** The refusal of a decision that lost to another: the record as it now reads (status and who decided), when it can be read. */
-async function notPending(log: ApprovalLog, execution: string): Promise<ApprovalNotPendingError> {
-  const now = await log.get(execution).catch(() => undefined);
-  return now === undefined || now.status === 'PENDING' ? new ApprovalNotPendingError(execution) : new ApprovalNotPendingError(execution, now.status, now.decidedBy);
+type Claim = { status: 'APPROVED' | 'REJECTED'; decidedBy: string; decidedAt: string };
+
+/** Whether `now` is the record holding this very claim (its token, status, who and when to the millisecond). */
+function holdsClaim(now: ApprovalRecord | undefined, taskToken: string, claim: Claim): boolean {
+  return now !== undefined && now.taskToken === taskToken && now.status === claim.status && now.decidedBy === claim.decidedBy && now.decidedAt === claim.decidedAt;
+}
+
+/** Whether `now` already reads what reviseClaim was to write over this claim. */
+function reached(now: ApprovalRecord | undefined, taskToken: string, claim: Claim, to: { status: 'ABANDONED'; reason: string } | { status: 'PENDING' }): boolean {
+  if (now === undefined || now.taskToken !== taskToken || now.status !== to.status) return false;
+  if (to.status === 'PENDING') return now.decidedBy === undefined && now.decidedAt === undefined;
+  return now.decidedBy === claim.decidedBy && now.decidedAt === claim.decidedAt && now.reason === to.reason;
 }
 
 /**
@@ -73,12 +82,18 @@ async function notPending(log: ApprovalLog, execution: string): Promise<Approval
  *   claim a decision the execution never received. Unless the execution is known to have gone on
  *   (`executionStatus` says SUCCEEDED or RUNNING: its task was answered outside `lifeboat approve`, by
  *   the console): then it goes back to PENDING, as that answer left it, and the caller gets
- *   ApprovalAnsweredElsewhereError.
+ *   ApprovalAnsweredElsewhereError. When `executionStatus` cannot be asked (no states:DescribeExecution,
+ *   a region that does not answer), it goes back to PENDING too, with ApprovalOutcomeUnknownError.
  * - Any other error (no permission, throttling, a region that does not answer) says nothing about
  *   the execution: the record goes back to PENDING and the error is rethrown, so a retry sends again
  *   (a send that did get through before its answer was lost is then refused as a dead token, above).
  *   If the record cannot be set back either, ApprovalUnsentError says what the catalog wrongly holds.
  * Each rewrite happens only while the record still holds this caller's decision.
+ *
+ * The SDK retries a write whose answer was lost (a 500, a dropped connection), and the retry of one that
+ * was applied fails its own condition: a claim refused so is read back, and if the record holds this very
+ * claim (token, status, decidedBy, decidedAt) it is sent; a rewrite refused so is done if the record
+ * already reads what it was to write.
  *
  * Step Functions, not this code, decides whether the caller may answer: SendTaskSuccess/SendTaskFailure
  * allow no resource-level permissions, so any principal allowed them that can read the token can
@@ -102,12 +117,17 @@ export async function decideApproval(options: {
   const decidedAt = (options.now ?? new Date()).toISOString();
   const status = options.decision.approve ? 'APPROVED' : 'REJECTED';
   const reason = options.decision.approve ? undefined : options.decision.reason;
-  const claim = { status, decidedBy: options.decidedBy, decidedAt } as const;
+  const claim: Claim = { status, decidedBy: options.decidedBy, decidedAt };
   try {
     await log.decide(options.execution, record.taskToken, { ...claim, reason });
   } catch (err) {
-    if (err instanceof ApprovalNotPendingError) throw await notPending(log, options.execution);
-    throw err;
+    if (!(err instanceof ApprovalNotPendingError)) throw err;
+    // A retried UpdateItem (the SDK retries a 500 or a dropped connection) whose first attempt was applied fails
+    // its own PENDING condition: the record then holds this very claim, and sending it is still this caller's.
+    const now = await log.get(options.execution).catch(() => undefined);
+    if (!holdsClaim(now, record.taskToken, claim)) {
+      throw now === undefined || now.status === 'PENDING' ? new ApprovalNotPendingError(options.execution) : new ApprovalNotPendingError(options.execution, now.status, now.decidedBy);
+    }
   }
   try {
     if (options.decision.approve) {
@@ -119,10 +139,21 @@ export async function decideApproval(options: {
     /** Rewrites this caller's record; undefined when done, else why not (and what the catalog holds instead). */
     const revise = async (to: { status: 'ABANDONED'; reason: string } | { status: 'PENDING' }): Promise<string | undefined> => {
       try {
-        return (await log.reviseClaim(options.execution, record.taskToken, claim, to)) ? undefined : 'it was requested again meanwhile, with a new task token: see lifeboat approvals list';
+        if (await log.reviseClaim(options.execution, record.taskToken, claim, to)) return undefined;
       } catch (reviseErr) {
         return `${reviseErr instanceof Error ? reviseErr.message : String(reviseErr)}: the catalog still reads ${status} by ${options.decidedBy}, a decision the execution never received`;
       }
+      // The condition failed: a retried UpdateItem whose first attempt was applied (the record already reads
+      // `to`), or a retried request task replaced the record with a new token.
+      let now: ApprovalRecord | undefined;
+      try {
+        now = await log.get(options.execution);
+      } catch (readErr) {
+        return `it no longer holds this decision, and it could not be read again (${describe(readErr)}): see lifeboat approvals list`;
+      }
+      if (reached(now, record.taskToken, claim, to)) return undefined;
+      if (now === undefined || now.taskToken !== record.taskToken) return 'it was requested again meanwhile, with a new task token: see lifeboat approvals list';
+      return `it now reads ${now.status}${now.decidedBy !== undefined ? ` by ${now.decidedBy}` : ''}: see lifeboat approvals list`;
     };
     if (!isDeadTokenError(err)) {
       const resetFailure = await revise({ status: 'PENDING' });
@@ -130,7 +161,14 @@ export async function decideApproval(options: {
       throw new ApprovalUnsentError(options.execution, status, options.decidedBy, describe(err), resetFailure);
     }
     const refusal = describe(err);
-    const executionStatus = await options.executionStatus?.(region, record).catch(() => undefined);
+    let executionStatus: string | undefined;
+    try {
+      executionStatus = await options.executionStatus?.(region, record);
+    } catch (probeErr) {
+      // Not knowing whether the execution went on is no ground for saying nothing was approved: the token may
+      // have been answered from the console, or by an earlier attempt of this very send whose reply was lost.
+      throw new ApprovalOutcomeUnknownError(options.execution, refusal, describe(probeErr), await revise({ status: 'PENDING' }));
+    }
     if (executionStatus !== undefined && WENT_ON.has(executionStatus)) {
       throw new ApprovalAnsweredElsewhereError(options.execution, executionStatus, refusal, await revise({ status: 'PENDING' }));
     }

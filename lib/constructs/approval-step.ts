@@ -7,7 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { type Construct } from 'constructs';
 import { APPROVAL_TIMEOUT } from '../lifeboat-defaults';
 import { LifeboatFunction } from './lifeboat-function';
-import { acknowledgeTaskResponseWildcard } from './nag-acknowledgements';
+import { acknowledgeApproverExecutionsWildcard, acknowledgeTaskResponseWildcard } from './nag-acknowledgements';
 import { retryTransientErrors } from './workflow-errors';
 
 export type ApprovalStepProps = {
@@ -73,10 +73,16 @@ export function approvalStep(scope: Construct, id: string, props: ApprovalStepPr
  * AWS). The task token is what names the execution; any principal of the account whose own policies
  * allow these actions, and who can read the token (the execution history shows it), can answer too
  * (docs/SECURITY.md, "Approvals").
+ *
+ * Also states:DescribeExecution on the executions of `stateMachine` (the runbook it approves) only:
+ * when Step Functions refuses an answer as for a task that no longer waits, `lifeboat approve` asks
+ * whether the execution went on (answered from the console, or by this approver's own answer whose
+ * reply was lost and retried) or ended, and `approvals list` tells an ended execution from one that waits.
  */
-export function grantApprover(scope: Construct, id: string, roleArn: string, catalog: dynamodb.ITable, catalogKey: kms.IKey): void {
+export function grantApprover(scope: Construct, id: string, roleArn: string, catalog: dynamodb.ITable, catalogKey: kms.IKey, stateMachine: sfn.IStateMachine): void {
   const role = iam.Role.fromRoleArn(scope, id, roleArn, { mutable: true });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resources: ['*'] }));
+  const describe = stateMachine.grantExecution(role, 'states:DescribeExecution');
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
@@ -85,5 +91,7 @@ export function grantApprover(scope: Construct, id: string, roleArn: string, cat
     }),
   );
   catalogKey.grantEncryptDecrypt(role);
-  acknowledgeTaskResponseWildcard(role.node.tryFindChild('Policy') ?? role);
+  const policy = role.node.tryFindChild('Policy') ?? role;
+  acknowledgeTaskResponseWildcard(policy);
+  acknowledgeApproverExecutionsWildcard(policy, describe.principalStatements.flatMap((s) => s.resources));
 }

@@ -186,7 +186,7 @@ export class FailoverWorkflow extends Construct {
     const definition = approval.task.next(startTask).next(restoreSources).next(reportTask).next(everySource);
     // A failover that meets archived packs thaws them first: the restore runbook's archive timeout.
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout });
-    if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, props.catalog, props.catalogKey);
+    if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, props.catalog, props.catalogKey, this.stateMachine);
 
     acknowledgeScopedWildcards(this, [
       ...restore.wildcardResources,

@@ -59,6 +59,21 @@ export function acknowledgeTaskResponseWildcard(policy: IConstruct): void {
 }
 
 /**
+ * The approver's states:DescribeExecution on the executions of the one runbook it approves
+ * (`execution:<state machine name>:*`, CDK's grantExecution), whose names are made at run time.
+ * Acknowledged on the approver's policy, each resource by its text.
+ */
+export function acknowledgeApproverExecutionsWildcard(policy: IConstruct, executions: readonly string[]): void {
+  const stack = Stack.of(policy);
+  for (const resource of new Set(executions.map((r) => nagResourceText(stack.resolve(r))).filter((r) => r.includes('*')))) {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${resource}]`,
+      reason: 'Approvals: states:DescribeExecution on the executions of the one runbook the approver answers (lifeboat approve tells a console-approved or ended execution from one that waits), whose names Step Functions makes at run time.',
+    });
+  }
+}
+
+/**
  * A resolved resource as cdk-nag writes it in a finding: `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},…]]}`
  * becomes `arn:<AWS::Partition>:…`, `{"Fn::GetAtt":["Id","Arn"]}` becomes `<Id.Arn>` (cdk-nag's flattenCfnReference).
  */

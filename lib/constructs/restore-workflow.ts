@@ -142,7 +142,7 @@ export class RestoreWorkflow extends Construct {
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: overwrite, timeout: fns.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT });
     // The state machine reads the shard manifests and writes the map runs' results, in the home vault, and nothing else of it.
     restore.distributedMap?.grantVaultAccess(this.stateMachine, props.vaultKey);
-    if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, props.catalog, props.catalogKey);
+    if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, props.catalog, props.catalogKey, this.stateMachine);
 
     acknowledgeScopedWildcards(this, [...fns.wildcardResources, `${approval.fn.functionArn}:*`, props.vault.arnForObjects(`${RESTORE_MAP_RUNS_PREFIX}/*`)]);
     acknowledgeDistributedMapWildcards(this.stateMachine);

@@ -524,8 +524,8 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     const alarm = (template: Template, name: string) => byName(template, 'AWS::CloudWatch::Alarm', 'AlarmName', name).properties as AlarmProps;
     const plan = { Environment: 'dev', Plan: 'demo' };
     const expectations: [Template, string, Partial<AlarmProps> & { dimensions: Record<string, string> }][] = [
-      [primary, 'lifeboat-dev-demo-backup-age', { MetricName: 'LastCommittedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1440 * 60, EvaluationPeriods: 3, TreatMissingData: 'breaching', dimensions: plan }],
-      [primary, 'lifeboat-dev-demo-dr-copy-age', { MetricName: 'LastReplicatedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1440 * 60 + 3600, TreatMissingData: 'breaching', dimensions: plan }],
+      [primary, 'lifeboat-dev-demo-backup-age', { MetricName: 'LastCommittedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1500 * 60, EvaluationPeriods: 3, TreatMissingData: 'breaching', dimensions: plan }],
+      [primary, 'lifeboat-dev-demo-dr-copy-age', { MetricName: 'LastReplicatedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1500 * 60 + 3600, TreatMissingData: 'breaching', dimensions: plan }],
       [primary, 'lifeboat-dev-demo-replication-lag', { MetricName: 'ReplicationLag', Statistic: 'Maximum', Period: 3600, Threshold: 3600, TreatMissingData: 'notBreaching', dimensions: plan }],
       [primary, 'lifeboat-dev-demo-entries-skipped', { MetricName: 'BackupEntriesSkipped', Statistic: 'Sum', Period: 3600, Threshold: 0, TreatMissingData: 'notBreaching', dimensions: plan }],
       [primary, 'lifeboat-dev-demo-drill', { MetricName: 'DrillNotPassed', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: plan }],
@@ -579,8 +579,8 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
         annotations: (widget.properties.annotations?.horizontal ?? []).map((a) => [a.label, a.value]),
       };
     };
-    expect(widgets.some((w) => w.properties.markdown === '### Plan demo (RPO 1440 min, RTO 60 min)')).toBe(true);
-    expect(graph('Last backup age (s) vs RPO')).toMatchObject({ metrics: ['LastCommittedBackupAge', 'LastReplicatedBackupAge'], dimensions: ['Environment dev Plan demo', 'Environment dev Plan demo'], annotations: [['RPO objective', 86_400]] });
+    expect(widgets.some((w) => w.properties.markdown === '### Plan demo (RPO 1500 min, RTO 60 min)')).toBe(true);
+    expect(graph('Last backup age (s) vs RPO')).toMatchObject({ metrics: ['LastCommittedBackupAge', 'LastReplicatedBackupAge'], dimensions: ['Environment dev Plan demo', 'Environment dev Plan demo'], annotations: [['RPO objective', 90_000]] });
     expect(graph('Bytes new / stored per backup').metrics).toEqual(['BackupBytesNew', 'BackupBytesStored']);
     expect(graph('Backup duration (s)').metrics).toEqual(['BackupDuration']);
     expect(graph('Failed backups / replication lag (s)')).toMatchObject({ metrics: ['BackupFailed', 'ReplicationLag'], annotations: [['lag threshold', 3600]] });

@@ -197,3 +197,23 @@ it('makes overwrite restores and failovers wait for an approval (.waitForTaskTok
     for (const { st } of answering) expect({ Action: st.Action, Resource: st.Resource }).toEqual({ Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], Resource: '*' });
   }
 });
+
+it('lets the approver role read the status of the executions of exactly the runbooks it approves (review 44a F1)', () => {
+  // `lifeboat approve` asks DescribeExecution when Step Functions refuses an answer as for a closed task: without it,
+  // an execution approved from the console (or by a lost, retried answer) could not be told from a stopped one.
+  const executionsOf = (template: Template, region: string, stateMachineName: string) => {
+    const [logicalId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: stateMachineName } }));
+    // CDK's grantExecution: arn:<partition>:states:<region>:<account>:execution:<the state machine's name>:*
+    return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:states:${region}:000000000000:execution:`, { 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: logicalId }] }] }, ':*']] };
+  };
+  for (const [template, region, runbooks] of [
+    [primary, devConfig.primaryRegion, ['lifeboat-dev-restore']],
+    [dr, devConfig.drRegion, ['lifeboat-dev-restore', 'lifeboat-dev-failover']],
+  ] as const) {
+    const granted = allStatements(template)
+      .filter(({ roles, st }) => roles === '["lifeboat-approver"]' && JSON.stringify(st.Action).includes('states:DescribeExecution'))
+      .map(({ st }) => ({ Action: st.Action, Resource: st.Resource }));
+    expect(granted).toHaveLength(runbooks.length);
+    expect(granted).toEqual(expect.arrayContaining(runbooks.map((name) => ({ Action: 'states:DescribeExecution', Resource: executionsOf(template, region, name) }))));
+  }
+});

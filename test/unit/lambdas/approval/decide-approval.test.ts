@@ -1,5 +1,5 @@
 import { type ApprovalLog } from '../../../../lambdas/approval/approval-log';
-import { ApprovalAbandonedError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalUnsentError } from '../../../../lambdas/approval/approval-errors';
+import { ApprovalAbandonedError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalOutcomeUnknownError, ApprovalUnsentError } from '../../../../lambdas/approval/approval-errors';
 import { type ApprovalRecord } from '../../../../lambdas/approval/approval-record';
 import { type CatalogRegion, decideApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
 import { requestApproval } from '../../../../lambdas/approval/request-approval';
@@ -236,5 +236,115 @@ describe('a decision whose answer does not get through', () => {
       ).rejects.toBeInstanceOf(ApprovalAbandonedError);
       expect(primary.items.get('exec-1')).toMatchObject({ status: 'ABANDONED', decidedBy: 'carol', reason: 'approved after the execution had stopped waiting (TaskTimedOut: Task Timed Out)' });
     }
+  });
+});
+
+describe('a write whose first attempt was applied but whose answer was lost, retried by the SDK (review 44a F2)', () => {
+  /** The DynamoDB client's standard retry of a write that was applied, its answer lost (a 500): the retry fails its own condition. */
+  function appliedThenRefused(log: ReturnType<typeof memoryLog>, which: 'decide' | 'reviseClaim'): ReturnType<typeof memoryLog> {
+    if (which === 'decide') {
+      const decide = log.decide.bind(log);
+      return Object.assign(log, {
+        decide: async (...args: Parameters<ApprovalLog['decide']>) => {
+          await decide(...args);
+          return decide(...args);
+        },
+      });
+    }
+    const reviseClaim = log.reviseClaim.bind(log);
+    return Object.assign(log, {
+      reviseClaim: async (...args: Parameters<ApprovalLog['reviseClaim']>) => {
+        await reviseClaim(...args);
+        return reviseClaim(...args);
+      },
+    });
+  }
+
+  it('a claim whose retry finds its own claim sends it: the execution is approved, once, and the catalog names the approver', async () => {
+    const primary = appliedThenRefused(memoryLog(), 'decide');
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const { sent, responder } = recordingResponder();
+    await expect(decideApproval({ logs: { primary, dr: memoryLog() }, responder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'alice', now: NOW })).resolves.toMatchObject({
+      status: 'APPROVED',
+      decidedBy: 'alice',
+    });
+    expect(sent).toEqual([{ region: 'primary', token: 'token-1', kind: 'success', detail: JSON.stringify({ approvedBy: 'alice', approvedAt: NOW.toISOString() }) }]);
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'APPROVED', decidedBy: 'alice', decidedAt: NOW.toISOString() });
+  });
+
+  it('a rejection whose claim is retried so is sent as a rejection with its reason', async () => {
+    const primary = appliedThenRefused(memoryLog(), 'decide');
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const { sent, responder } = recordingResponder();
+    await decideApproval({ logs: { primary, dr: memoryLog() }, responder, execution: 'exec-1', decision: { approve: false, reason: 'wrong backup' }, decidedBy: 'bob', now: NOW });
+    expect(sent).toEqual([{ region: 'primary', token: 'token-1', kind: 'failure', error: 'ApprovalRejected', detail: 'Rejected by bob: wrong backup' }]);
+  });
+
+  it('a claim that finds the same approver\'s earlier decision (another decidedAt) is still refused and sends nothing', async () => {
+    const primary = memoryLog();
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const pending = primary.items.get('exec-1');
+    if (!pending) throw new Error('no approval recorded');
+    // Read while PENDING; meanwhile alice's own earlier command claimed it, a second earlier.
+    primary.items.set('exec-1', { ...pending, status: 'APPROVED', decidedBy: 'alice', decidedAt: new Date(NOW.getTime() - 1000).toISOString() });
+    const { sent, responder } = recordingResponder();
+    const deciding = decideApproval({ logs: { primary, dr: memoryLog() }, responder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'alice', now: NOW, found: { region: 'primary', record: pending } });
+    await expect(deciding).rejects.toThrow('The approval of execution exec-1 is no longer pending (it is APPROVED by alice): see lifeboat approvals list.');
+    expect(sent).toEqual([]);
+  });
+
+  it('a mark as ABANDONED whose retry is refused, the record already ABANDONED, is reported as done', async () => {
+    const primary = appliedThenRefused(memoryLog(), 'reviseClaim');
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const taskTimedOut = Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+    const dead: TaskResponder = { success: () => Promise.reject(taskTimedOut), failure: () => Promise.reject(taskTimedOut) };
+    const deciding = decideApproval({ logs: { primary, dr: memoryLog() }, responder: dead, execution: 'exec-1', decision: { approve: true }, decidedBy: 'carol', now: NOW, executionStatus: async () => 'ABORTED' });
+    await expect(deciding).rejects.toThrow('Nothing was approved or rejected; its approval is now marked ABANDONED.');
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'ABANDONED', decidedBy: 'carol' });
+  });
+
+  it('a reset to PENDING whose retry is refused, the record already PENDING, rethrows the send\'s error (not ApprovalUnsentError)', async () => {
+    const primary = appliedThenRefused(memoryLog(), 'reviseClaim');
+    const pending = await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const failing: TaskResponder = { success: () => Promise.reject(throttled), failure: () => Promise.reject(throttled) };
+    await expect(decideApproval({ logs: { primary, dr: memoryLog() }, responder: failing, execution: 'exec-1', decision: { approve: true }, decidedBy: 'bob', now: NOW })).rejects.toBe(throttled);
+    expect(primary.items.get('exec-1')).toEqual(pending);
+  });
+
+  it('a rewrite refused because the record was requested again (a new token) still says so', async () => {
+    const primary = memoryLog();
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    // While the send is on its way, a retried request task replaces the record with a new token.
+    const failing: TaskResponder = {
+      success: async () => {
+        await requestApproval({ ...request, kind: 'restore', taskToken: 'token-2' }, primary, NOW);
+        throw throttled;
+      },
+      failure: () => Promise.reject(throttled),
+    };
+    await expect(decideApproval({ logs: { primary, dr: memoryLog() }, responder: failing, execution: 'exec-1', decision: { approve: true }, decidedBy: 'bob', now: NOW })).rejects.toThrow(
+      'its approval could not be set back to PENDING (it was requested again meanwhile, with a new task token: see lifeboat approvals list)',
+    );
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'PENDING', taskToken: 'token-2' });
+  });
+});
+
+describe('a dead token whose execution status cannot be read (review 44a F1)', () => {
+  it('names the status check\'s error instead of saying nothing was approved, and leaves the approval PENDING', async () => {
+    const primary = memoryLog();
+    const pending = await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const taskTimedOut = Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+    const dead: TaskResponder = { success: () => Promise.reject(taskTimedOut), failure: () => Promise.reject(taskTimedOut) };
+    const denied = Object.assign(new Error('User: carol is not authorized to perform: states:DescribeExecution'), { name: 'AccessDeniedException' });
+    const deciding = decideApproval({ logs: { primary, dr: memoryLog() }, responder: dead, execution: 'exec-1', decision: { approve: true }, decidedBy: 'carol', now: NOW, executionStatus: () => Promise.reject(denied) });
+    await expect(deciding).rejects.toBeInstanceOf(ApprovalOutcomeUnknownError);
+    await expect(deciding).rejects.toThrow(
+      'Execution exec-1 no longer waits for this answer (TaskTimedOut: Task Timed Out), and whether it went on or ended could not be told: its status could not be read (AccessDeniedException: User: carol is not authorized to perform: states:DescribeExecution; ' +
+        "the approver needs states:DescribeExecution on the runbook's executions). It may have been answered already (from the Step Functions console, or by an earlier attempt of this answer whose reply was lost), " +
+        'or have been stopped, failed, or timed out. Nothing more can be sent for it; its approval stays PENDING in the catalog.',
+    );
+    expect(primary.items.get('exec-1')).toEqual(pending);
   });
 });
