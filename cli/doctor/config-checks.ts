@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { InvalidConfigError } from '../../config/config-errors';
 import { type EnvironmentConfig, type LifeboatConfig } from '../../config/lifeboat-config';
-import { loadLifeboatConfig } from '../../config/load-config';
+import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../../config/load-config';
 import { type SynthesizedStack } from '../../local/assembly/synthesized-stack';
 import { type CheckResult, fail, ok } from './check-result';
 
@@ -16,7 +17,30 @@ export function checkConfigFile(file: string): { result: CheckResult; config?: L
     return { result: ok('config', `${file} is valid (${environments} environment${environments === 1 ? '' : 's'})`), config };
   } catch (err) {
     if (!(err instanceof InvalidConfigError)) throw err;
+    const unreadable = unreadableFile(file);
+    if (unreadable) return { result: fail('config', `cannot read ${file}: ${unreadable.message}`, unreadable.fix) };
     return { result: fail('config', `${file} is not valid: ${err.issues.join('; ')}`, `correct the fields named here in ${file}`) };
+  }
+}
+
+/**
+ * Why `file` cannot be read at all, with what to do: no field of it can be corrected then. Asked only after the
+ * load failed, so a readable file costs nothing more.
+ */
+function unreadableFile(file: string): { message: string; fix: string } | undefined {
+  try {
+    readFileSync(file);
+    return undefined;
+  } catch (err) {
+    // Not `instanceof Error`: an fs error of another realm (a test runner's sandbox) is not one.
+    const { message, code } = err as NodeJS.ErrnoException;
+    const missing = code === 'ENOENT';
+    return {
+      message,
+      fix: missing
+        ? `create ${file}, or pass --config with the path of the config file (without it the doctor reads ${DEFAULT_CONFIG_FILE} in the current directory)`
+        : `make ${file} a readable file, or pass --config with the path of the config file`,
+    };
   }
 }
 

@@ -47,7 +47,10 @@ function laterCheckNames(ctx: DoctorContext): string[] {
   const efs = environment.fileSystem?.efs;
   return [
     ...[environment.primaryRegion, environment.drRegion].map((r) => (request.mode === 'aws' ? `bootstrap ${r}` : `region ${r}`)),
-    ...(request.mode === 'aws' && efs && sources.some((s) => s.type === 'filesystem') ? [`file system ${efs.fileSystemId}`] : []),
+    // The same names sourceChecks gives them (file-system-checks.ts): the DR line has no id without drRestore.
+    ...(request.mode === 'aws' && efs && sources.some((s) => s.type === 'filesystem')
+      ? [`file system ${efs.fileSystemId}`, efs.drRestore ? `DR file system ${efs.drRestore.fileSystemId}` : 'DR file system']
+      : []),
     ...sources.map((s) => `source ${s.name}`),
     `stack ${names.primaryStack}`,
     ...(request.mode === 'aws' ? [`vault key ${environment.primaryRegion}`] : []),
@@ -142,13 +145,15 @@ async function sourceChecks(
     const aws = clients.aws;
     results.push(await checkDrRestoreMount((region) => aws.efs(region), ctx));
   }
+  const awsClients = clients.aws;
+  const kms = awsClients ? (region: string) => awsClients.kms(region) : undefined;
   for (const source of sources) {
     switch (source.type) {
       case 's3':
-        results.push(await checkS3Source(clients.storage.s3, ctx, source, { regionPerServer: !clients.aws }));
+        results.push(await checkS3Source(clients.storage.s3, ctx, source, { regionPerServer: !clients.aws, ...(kms ? { kms } : {}) }));
         break;
       case 'dynamodb':
-        results.push(await checkDynamoDbSource(clients.storage.dynamodb, ctx, source));
+        results.push(await checkDynamoDbSource(clients.storage.dynamodb, ctx, source, kms ? { kms } : {}));
         break;
       case 'filesystem':
         results.push(clients.aws ? checkEfsSource(ctx, source, fileSystemCheck) : await checkLocalDirectorySource(clients.fsRoot, ctx, source));

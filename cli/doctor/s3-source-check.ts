@@ -4,6 +4,10 @@ import { type CheckResult, fail, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError, errorHeaderOf, httpStatusOf } from './sdk-error';
 import { partitionOf } from '../../config/aws-partition';
+import { environmentPrefix } from '../../lib/stacks/resource-names';
+import { KEY_USER_TAG } from '../../lib/constructs/security-options';
+import { bucketKeyResult } from './bucket-key-check';
+import { type KmsClients } from './source-key';
 
 export type S3SourceCheckOptions = {
   /**
@@ -12,6 +16,8 @@ export type S3SourceCheckOptions = {
    * GetBucketLocation tells the region.
    */
   regionPerServer: boolean;
+  /** In AWS: KMS, to tell an undeclared key of the bucket's default encryption customer managed or AWS managed. */
+  kms?: KmsClients;
 };
 
 /** GetBucketLocation's LocationConstraint as a region: empty is us-east-1, `EU` the old name of eu-west-1. */
@@ -20,17 +26,17 @@ function regionOfLocation(constraint: string | undefined): string {
   return constraint === 'EU' ? 'eu-west-1' : constraint;
 }
 
-async function bucketRegion(s3: S3Client, bucket: string): Promise<string | undefined> {
+async function bucketRegion(s3: S3Client, bucket: string, owner: string): Promise<string | undefined> {
   try {
-    return regionOfLocation((await s3.send(new GetBucketLocationCommand({ Bucket: bucket }))).LocationConstraint);
+    return regionOfLocation((await s3.send(new GetBucketLocationCommand({ Bucket: bucket, ExpectedBucketOwner: owner }))).LocationConstraint);
   } catch {
     return undefined;
   }
 }
 
-async function bucketIsIn(s3: S3Client, bucket: string): Promise<boolean> {
+async function bucketIsIn(s3: S3Client, bucket: string, owner: string): Promise<boolean> {
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }));
     return true;
   } catch {
     return false;
@@ -38,47 +44,73 @@ async function bucketIsIn(s3: S3Client, bucket: string): Promise<boolean> {
 }
 
 /**
- * Group 4, an S3 source: the bucket exists in the primary region (HeadBucket, then GetBucketLocation)
- * and the caller may list it (one ListObjectsV2 of one key under the source's prefix). The backup
- * functions run in the primary region and read the bucket there.
+ * Group 4, an S3 source: the bucket exists in the primary region (HeadBucket, then GetBucketLocation),
+ * is owned by the account the backup requires, the caller may list it (one ListObjectsV2 of one key
+ * under the source's prefix) and its default encryption's key is the declared one (bucket-key-check.ts).
+ * The backup functions run in the primary region and read the bucket there, each call with
+ * ExpectedBucketOwner = the source's `account`, else the environment's (lambdas/runtime/expected-bucket-owner.ts):
+ * every call here sends the same, so a bucket another account owns answers 403 here as it does them.
  */
 export async function checkS3Source(s3: (region: string) => S3Client, ctx: DoctorContext, source: S3BucketSourceConfig, options: S3SourceCheckOptions): Promise<CheckResult> {
   const name = `source ${source.name}`;
   const { primaryRegion, drRegion } = ctx.environment;
   const field = `${ctx.sourceField(source.name)}.bucket`;
   const primary = s3(primaryRegion);
+  const owner = source.account ?? ctx.environment.account;
+  const bucketArn = `arn:${partitionOf(primaryRegion)}:s3:::${source.bucket}`;
+  // A bucket of another account admits, as docs/DEPLOYMENT.md has its policy written, only Lifeboat's tagged roles:
+  // the operator's 403 there says nothing about the backup's access, and no grant on the operator's side changes it.
+  const crossAccount = ctx.request.mode === 'aws' && owner !== ctx.environment.account;
+  const unreadableCrossAccount = (operation: string) =>
+    warn(
+      name,
+      `bucket ${source.bucket} of account ${owner} answered ${operation} with 403: its policy as docs/DEPLOYMENT.md writes it admits only Lifeboat's roles (tagged ${KEY_USER_TAG}=${environmentPrefix(ctx.environment)}), not the doctor's caller, so the doctor cannot read it; a bucket that account ${owner} does not own answers the same`,
+      `with account ${owner}'s credentials, check that ${source.bucket} exists in ${primaryRegion} and that its policy has the statement of docs/DEPLOYMENT.md, "An S3 source in another account" (aws s3api get-bucket-policy --bucket ${source.bucket}); the next backup of the source proves the read`,
+    );
   const elsewhere = (region: string) =>
     fail(name, `bucket ${source.bucket} is in ${region}, not in the primary region ${primaryRegion}`, `back up a bucket of ${primaryRegion} (replicate or copy ${source.bucket} there) and name it in ${field}, or move the environment's primaryRegion`);
 
   try {
-    await primary.send(new HeadBucketCommand({ Bucket: source.bucket }));
+    await primary.send(new HeadBucketCommand({ Bucket: source.bucket, ExpectedBucketOwner: owner }));
   } catch (err) {
     const status = httpStatusOf(err);
     if (status === 301) {
-      const region = errorHeaderOf(err, 'x-amz-bucket-region') ?? (await bucketRegion(primary, source.bucket));
+      const region = errorHeaderOf(err, 'x-amz-bucket-region') ?? (await bucketRegion(primary, source.bucket, owner));
       return elsewhere(region ?? 'another region');
     }
     if (status === 404) {
-      if (options.regionPerServer && (await bucketIsIn(s3(drRegion), source.bucket))) return elsewhere(drRegion);
+      if (options.regionPerServer && (await bucketIsIn(s3(drRegion), source.bucket, owner))) return elsewhere(drRegion);
       return fail(name, `bucket ${source.bucket} does not exist in ${primaryRegion}`, `create bucket ${source.bucket} in ${primaryRegion}, or correct ${field} in ${ctx.request.configFile}`);
     }
-    if (status === 403) return fail(name, `bucket ${source.bucket}: the caller may not read it (HeadBucket answered 403)`, `allow s3:ListBucket on arn:${partitionOf(primaryRegion)}:s3:::${source.bucket} to the caller (and check the bucket policy)`);
+    if (status === 403) {
+      if (crossAccount) return unreadableCrossAccount('HeadBucket');
+      return fail(
+        name,
+        `bucket ${source.bucket}: the caller may not read it, or account ${owner} does not own it (HeadBucket with ExpectedBucketOwner ${owner} answered 403; the backups send the same)`,
+        `if ${source.bucket} is another account's bucket, set ${ctx.sourceField(source.name)}.account to its owner (docs/DEPLOYMENT.md, "An S3 source in another account") or correct ${field}; else allow s3:ListBucket on ${bucketArn} to the caller (and check the bucket policy)`,
+      );
+    }
     return fail(name, `bucket ${source.bucket}: ${describeError(err)}`, 'run the doctor again; if it persists, check the network and the S3 endpoint');
   }
 
   if (!options.regionPerServer) {
-    const region = await bucketRegion(primary, source.bucket);
+    const region = await bucketRegion(primary, source.bucket, owner);
     if (region !== undefined && region !== primaryRegion) return elsewhere(region);
   }
 
   const under = source.prefix ? ` under ${source.prefix}` : '';
+  let empty: CheckResult | undefined;
   try {
-    const listed = await primary.send(new ListObjectsV2Command({ Bucket: source.bucket, Prefix: source.prefix || undefined, MaxKeys: 1 }));
+    const listed = await primary.send(new ListObjectsV2Command({ Bucket: source.bucket, Prefix: source.prefix || undefined, MaxKeys: 1, ExpectedBucketOwner: owner }));
     if ((listed.KeyCount ?? listed.Contents?.length ?? 0) === 0) {
-      return warn(name, `bucket ${source.bucket} in ${primaryRegion} has no object${under}: a backup would be empty`, `check ${ctx.sourceField(source.name)}.prefix and that data is written to s3://${source.bucket}/${source.prefix}`);
+      empty = warn(name, `bucket ${source.bucket} in ${primaryRegion} has no object${under}: a backup would be empty`, `check ${ctx.sourceField(source.name)}.prefix and that data is written to s3://${source.bucket}/${source.prefix}`);
     }
   } catch (err) {
-    return fail(name, `bucket ${source.bucket}: the caller may not list it${under} (${describeError(err)})`, `allow s3:ListBucket on arn:${partitionOf(primaryRegion)}:s3:::${source.bucket} to the caller`);
+    if (crossAccount && httpStatusOf(err) === 403) return unreadableCrossAccount('ListObjectsV2');
+    return fail(name, `bucket ${source.bucket}: the caller may not list it${under} (${describeError(err)})`, `allow s3:ListBucket on ${bucketArn} to the caller`);
   }
-  return ok(name, `bucket ${source.bucket} in ${primaryRegion}, listable${under}`);
+  const key = await bucketKeyResult(primary, ctx, source, owner, options.kms);
+  // A key the roles may not use fails every backup: it outranks an empty listing.
+  if (key?.verdict === 'fail') return key;
+  return empty ?? key ?? ok(name, `bucket ${source.bucket} in ${primaryRegion}, listable${under}`);
 }

@@ -284,8 +284,9 @@ describe('lifeboat doctor --aws', () => {
     expect(checks.get(`bootstrap ${DR}`)?.detail).toBe('CDKToolkit version 27, templates need ≥ 6, qualifier hnb659fds');
     expect(checks.get('stack Lifeboat-dev-Primary')?.detail).toBe('UPDATE_COMPLETE in us-east-1, deployed template = synthesized template');
     expect(checks.get('last backup demo')?.detail).toBe('20260302T060000Z-1a2b3c4d (incremental) started 6 h ago, within the RPO 24 h');
-    // The source is listed under its prefix, in the primary region.
-    expect(s3.commandCalls(ListObjectsV2Command)[0]?.args[0].input).toEqual({ Bucket: 'lifeboat-demo-assets', Prefix: 'img/', MaxKeys: 1 });
+    // The source is listed under its prefix, in the primary region, as owned by the account the backups require.
+    expect(s3.commandCalls(ListObjectsV2Command)[0]?.args[0].input).toEqual({ Bucket: 'lifeboat-demo-assets', Prefix: 'img/', MaxKeys: 1, ExpectedBucketOwner: ACCOUNT });
+    expect(s3.commandCalls(HeadBucketCommand)[0]?.args[0].input).toEqual({ Bucket: 'lifeboat-demo-assets', ExpectedBucketOwner: ACCOUNT });
   });
 
   it('fails on credentials of another account, says which, and skips everything after', async () => {
@@ -294,8 +295,25 @@ describe('lifeboat doctor --aws', () => {
     const credentials = checks.get('credentials');
     expect(credentials).toMatchObject({ verdict: 'fail', detail: 'signed in to account 111111111111 as arn:aws:iam::111111111111:user/ops, but environment dev is account 000000000000' });
     expect(credentials?.fix).toContain('use credentials of account 000000000000');
+    // The same checks as the healthy run's after `credentials`, each skipped (the DR file system's line too).
     const after = [...checks.values()].slice([...checks.keys()].indexOf('credentials') + 1);
-    expect(after.length).toBe(14);
+    expect(after.map((c) => c.name)).toEqual([
+      `bootstrap ${PRIMARY}`,
+      `bootstrap ${DR}`,
+      'file system fs-0123456789abcdef0',
+      'DR file system fs-0fedcba9876543210',
+      'source demo-assets',
+      'source demo-orders',
+      'source demo-files',
+      'stack Lifeboat-dev-Primary',
+      `vault key ${PRIMARY}`,
+      'stack Lifeboat-dev-DR',
+      `vault key ${DR}`,
+      'schedule demo',
+      'last backup demo',
+      'dr copy demo',
+      'catalog plans',
+    ]);
     expect(after.every((c) => c.verdict === 'skipped' && c.detail === 'depends on credentials, which failed')).toBe(true);
   });
 
