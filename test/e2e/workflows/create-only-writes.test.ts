@@ -145,6 +145,9 @@ async function bytesOf(client: S3Client, bucket: string, key: string): Promise<B
   return Buffer.from((await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToByteArray()) ?? new Uint8Array());
 }
 
+/** The plan's newest backup (the incremental one below), which the restores restore. */
+let newestBackupId = '';
+
 /** Restores both sources of the plan's newest backup from `vault` into new targets named by `label`, and compares them with the sources. */
 async function restoreAndCompare(vault: 'primary' | 'dr', label: string, poolSize?: number): Promise<string[]> {
   const bucket = `lifeboat-test-restore-${label}`;
@@ -154,7 +157,8 @@ async function restoreAndCompare(vault: 'primary' | 'dr', label: string, poolSiz
     ['guarded-bucket', { type: 's3', bucket }],
     ['guarded-files', { type: 'filesystem', path: directory }],
   ] as const) {
-    const report = succeeded<{ verified: { mismatches: number } }>(await run(names.restoreStateMachine, { source, pointInTime: new Date().toISOString(), target, vault }, 'primary', poolSize));
+    // By id: the primary runbook chooses a point in time only among its own vault's backups (audit R41 F3).
+    const report = succeeded<{ verified: { mismatches: number } }>(await run(names.restoreStateMachine, { source, backupId: newestBackupId, target, vault }, 'primary', poolSize));
     expect({ vault, source, mismatches: report.verified.mismatches }).toEqual({ vault, source, mismatches: 0 });
   }
   return [...(await compareBuckets(s3, { bucket: SOURCE_BUCKET, prefix: '' }, { bucket, prefix: '' })), ...(await compareDirectories(fsPath(FILES), fsPath(directory)))];
@@ -176,6 +180,7 @@ describe('with plain writes to the create-only prefixes of both vaults refused',
     await s3.send(new PutObjectCommand({ Bucket: SOURCE_BUCKET, Key: 'objects/new', Body: seededBytes('new', 9000) }));
     const result = await run(names.backupStateMachine, { plan: PLAN, trigger: 'test', strategy: 'incremental' });
     const backupId = succeeded<{ committed: { backupId: string } }>(result).committed.backupId;
+    newestBackupId = backupId;
     const record = await catalog.requireBackup(backupId);
     expect({ strategy: record.strategy, copies: record.copies }).toEqual({ strategy: 'incremental', copies: { primary: 'COMMITTED', dr: 'COMMITTED' } });
   }, 300_000);
