@@ -95,7 +95,7 @@ it('runs a drill of the plan from the DR vault that PASSED, and prints its RTO a
   expect(record?.cleanup.removed).toHaveLength(3);
   expect(lines).toContain('  Verdict   PASSED: every source restored and verified, objectives met');
   expect(lines.find((l) => l.startsWith('  RTO   '))).toMatch(/^ {2}RTO {7}\d+ (s|min( \d\d s)?) of 1 h: met$/);
-  expect(lines.find((l) => l.startsWith('  RPO   '))).toMatch(/^ {2}RPO {7}backup age .*, objective 1 d: met$/);
+  expect(lines.find((l) => l.startsWith('  RPO   '))).toMatch(/^ {2}RPO {7}backup age .*, objective 1 d 1 h: met$/);
 });
 
 it('fails over with the primary region down: every source restored into the DR region, equal to its source', async () => {
