@@ -48,16 +48,8 @@ export type WorkflowRunner = {
   run(workflow: WorkflowName, input: unknown, onProgress: (p: WorkflowProgress) => void, options?: WorkflowRunOptions): Promise<WorkflowOutcome>;
 };
 
-/** The error a failed Lambda reports reaches Step Functions as JSON `{errorType, errorMessage, trace}`: keep its message. */
-export function causeMessage(cause: string | undefined): string | undefined {
-  if (cause === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
-  } catch {
-    return cause;
-  }
-}
+// Where local/ (the demo) can import it too; the commands import it from here.
+export { causeMessage } from '../lambdas/runtime/cause-message';
 
 /** The local executor. Imported lazily: it pulls in the CDK (synthesis) and the local cloud. */
 export function localWorkflowRunner(options: { config: LifeboatConfig; envName: string; dataDir: string; workers?: number }): WorkflowRunner {

@@ -27,6 +27,11 @@ export type LocalEnvironment = {
    * executions of this environment as Lambda keeps execution environments (one pool per size).
    */
   lambdaPool(size: number): LambdaWorkerPool;
+  /**
+   * Regions of an already running cloud that were stopped (`lifeboat local region stop`) when this
+   * environment opened: their stacks were not provisioned. Empty when this call started the cloud.
+   */
+  stoppedRegions: readonly string[];
   /** Stops the warm Lambda environments, and the cloud if this call started it (an already running one is left alone). */
   close(): Promise<void>;
 };
@@ -43,7 +48,11 @@ export async function openLocalEnvironment(options: {
   config: LifeboatConfig;
   envName: string;
   dataDir: string;
-  /** Tests: the cloud stops when the test process exits. */
+  /**
+   * The cloud this call starts stops by itself when this process is gone, however it ended (SIGTERM,
+   * SIGKILL), not only through close(). Default true: nothing that opens an environment wants the cloud it
+   * started to outlive it (a long-running cloud is `lifeboat local up`'s, which this call then attaches to).
+   */
   exitWithParent?: boolean;
   /** Delay of the local S3 Replication when this call starts the cloud (startLocalCloud's replicationDelayMs). */
   replicationDelayMs?: number;
@@ -59,12 +68,13 @@ export async function openLocalEnvironment(options: {
         dataDir,
         regions: [environment.primaryRegion, environment.drRegion],
         ...cloudAccountsOf(environment),
-        exitWithParent: options.exitWithParent ?? false,
+        exitWithParent: options.exitWithParent ?? true,
         ...(options.replicationDelayMs !== undefined ? { replicationDelayMs: options.replicationDelayMs } : {}),
       });
   // A region stopped with `lifeboat local region stop` refuses connections, as a region that is down does: its
   // stacks are not provisioned, so the DR region's runbooks (failover, drill, catalog rebuild) run without it.
-  const stopped = new Set(running ? (state?.stoppedRegions ?? []) : []);
+  const stoppedRegions = running ? [...(state?.stoppedRegions ?? [])] : [];
+  const stopped = new Set(stoppedRegions);
   await provisionFromTemplates(
     stacks.filter((s) => !stopped.has(s.region)),
     cloud.endpoints,
@@ -76,6 +86,7 @@ export async function openLocalEnvironment(options: {
     stacks,
     endpoints: cloud.endpoints,
     fsRoot: localFileSystemRoot(dataDir),
+    stoppedRegions,
     lambdaPool: (size) => {
       let pool = pools.get(size);
       if (!pool) pools.set(size, (pool = new LambdaWorkerPool(size)));

@@ -21,9 +21,15 @@ export type StartLocalCloudOptions = {
   dataDir: string;
   /** Regions to serve, e.g. the environment's primary and DR regions. */
   regions: readonly string[];
-  /** Own process group and unreferenced: the cloud outlives the caller (`lifeboat local up`). Default false. */
+  /**
+   * The cloud outlives the caller (`lifeboat local up`): it does not watch this process. Default false.
+   * Either way the cloud runs in a process group of its own (see startLocalCloud).
+   */
   detached?: boolean;
-  /** The cloud stops itself when this process exits (tests). Default false. */
+  /**
+   * The cloud stops itself when this process is gone, however it ended (a SIGKILL included). Default:
+   * `!detached`: a cloud that a command or the demo starts for itself never outlives it.
+   */
   exitWithParent?: boolean;
   /** Account id in dynalite's table ARNs. Default 000000000000. */
   account?: string;
@@ -193,17 +199,17 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     s3Ports: options.ports?.s3 ?? {},
     dynamoDbPorts: options.ports?.dynamodb ?? {},
     ...replicationDelayOption(options.replicationDelayMs),
-    ...(options.exitWithParent ? { parentPid: process.pid } : {}),
+    ...((options.exitWithParent ?? !options.detached) ? { parentPid: process.pid } : {}),
   });
   const logOffset = fileSize(layout.logFile);
   const logFd = openSync(layout.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(
-      process.execPath,
-      [...cloudProcessArgs(), ...argv],
-      { cwd: layout.root, detached: options.detached ?? false, stdio: ['ignore', logFd, logFd] },
-    );
+    // Always a process group of its own (`detached` in spawn's sense): a terminal's Ctrl-C goes to the
+    // foreground group, and the cloud in it stopped within 100 ms while the caller was still stopping its
+    // execution, whose release of the backup lease then found no cloud and left the plan locked for a day.
+    // The caller stops the cloud once it has given back what it holds; exitWithParent covers its death.
+    child = spawn(process.execPath, [...cloudProcessArgs(), ...argv], { cwd: layout.root, detached: true, stdio: ['ignore', logFd, logFd] });
   } finally {
     closeSync(logFd);
   }

@@ -3,6 +3,7 @@ import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { type LambdaWorkerPool } from '../executor/lambda-worker-pool';
 import { runLocalExecution } from '../executor/run-local-execution';
+import { executionProblem } from './execution-problem';
 
 export type DrillOutcome = {
   executionId: string;
@@ -14,7 +15,16 @@ export type DrillOutcome = {
   problems: string[];
 };
 
-type Deps = { stack: SynthesizedStack; stateMachine: string; endpoints: LocalEndpoints; dataDir: string; fsRoot: string; pool: LambdaWorkerPool };
+type Deps = {
+  stack: SynthesizedStack;
+  stateMachine: string;
+  endpoints: LocalEndpoints;
+  dataDir: string;
+  fsRoot: string;
+  pool: LambdaWorkerPool;
+  /** Stops the execution (the demo's Ctrl-C): it ends ABORTED. */
+  abortSignal?: AbortSignal;
+};
 
 /**
  * The drill workflow as its schedule starts it (`{ "plan": P }`, the rest from the plan's `drill`
@@ -32,6 +42,7 @@ export async function runDrill(plan: string, deps: Deps): Promise<DrillOutcome> 
     dataDir: deps.dataDir,
     pool: deps.pool,
     extraEnv: { LIFEBOAT_FS_ROOT: deps.fsRoot },
+    ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
   });
   const outcome: DrillOutcome = {
     executionId: execution.executionId,
@@ -40,7 +51,7 @@ export async function runDrill(plan: string, deps: Deps): Promise<DrillOutcome> 
     problems: [],
   };
   if (execution.status !== 'SUCCEEDED') {
-    outcome.problems.push(`${execution.error ?? execution.status}: ${execution.cause ?? ''}`);
+    outcome.problems.push(executionProblem(execution));
     return outcome;
   }
   const parsed = drillRecordSchema.safeParse(execution.output);

@@ -9,6 +9,7 @@ import { startRegion, stopRegion } from '../cloud/region-outage';
 import { type LambdaWorkerPool } from '../executor/lambda-worker-pool';
 import { runLocalExecution, type WaitingTask } from '../executor/run-local-execution';
 import { compareBuckets, compareDirectories, compareTables } from './compare-restored';
+import { executionProblem } from './execution-problem';
 
 /** One source of the failover: where it came back, and how it differs from the live source (empty: equal). */
 export type FailoverComparison = { source: string; target: string; problems: string[] };
@@ -42,6 +43,8 @@ type Deps = {
   progress: (line: string) => void;
   /** The approver: a failover waits for an approval (docs/RUNBOOKS.md, "Approvals"), which the demo gives as `lifeboat approve` would. */
   approve: (waiting: WaitingTask) => Promise<void>;
+  /** Stops the execution (the demo's Ctrl-C): it ends ABORTED, and the primary region is started again as after any end. */
+  abortSignal?: AbortSignal;
 };
 
 /**
@@ -66,6 +69,7 @@ export async function failOverWithPrimaryDown(input: { plan: string; targetSuffi
       dataDir: deps.dataDir,
       pool: deps.pool,
       extraEnv: { LIFEBOAT_FS_ROOT: deps.fsRoot },
+      ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
       onTaskToken: async (waiting) => {
         deps.progress(`the failover waits for approval; the demo approves it, as \`lifeboat approve ${waiting.executionId}\` does`);
         await deps.approve(waiting);
@@ -74,7 +78,7 @@ export async function failOverWithPrimaryDown(input: { plan: string; targetSuffi
     outcome.executionId = execution.executionId;
     outcome.status = execution.status;
     if (execution.status === 'SUCCEEDED') outcome.report = execution.output as FailoverReport;
-    else outcome.problems.push(`${execution.error ?? execution.status}: ${execution.cause ?? ''}`);
+    else outcome.problems.push(executionProblem(execution));
   } finally {
     await startRegion(deps.dataDir, deps.primaryRegion);
     outcome.primaryRunning = true;

@@ -7,6 +7,7 @@ import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { type LambdaWorkerPool } from '../executor/lambda-worker-pool';
 import { runLocalExecution } from '../executor/run-local-execution';
 import { compareBuckets, compareDirectories, compareTables } from './compare-restored';
+import { executionProblem } from './execution-problem';
 
 /** `items`: a DynamoDB restore's items (its `entries` are the pages that hold them). */
 export type RestoreOutcome = { source: string; target: string; status: string; durationMs: number; entries: number; items?: number; bytes: number; problems: string[] };
@@ -25,6 +26,8 @@ type Deps = {
   pool?: LambdaWorkerPool;
   /** Which vault to restore from. @default 'primary' */
   vault?: 'primary' | 'dr';
+  /** Stops the execution (the demo's Ctrl-C): it ends ABORTED. */
+  abortSignal?: AbortSignal;
 };
 
 /**
@@ -58,12 +61,13 @@ export async function restoreIntoNewTarget(source: SourceConfig, backupId: strin
     workers: deps.workers,
     ...(deps.pool ? { pool: deps.pool } : {}),
     extraEnv: { LIFEBOAT_FS_ROOT: deps.fsRoot },
+    ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
   });
   const durationMs = Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt);
   const report = (execution.output ?? {}) as { entries?: number; items?: number; bytes?: number; verified?: { mismatches?: number } };
   const outcome: RestoreOutcome = { source: source.name, target: description, status: execution.status, durationMs, entries: report.entries ?? 0, ...(report.items !== undefined ? { items: report.items } : {}), bytes: report.bytes ?? 0, problems: [] };
   if (execution.status !== 'SUCCEEDED') {
-    outcome.problems.push(`${execution.error ?? 'error'}: ${execution.cause ?? ''}`);
+    outcome.problems.push(executionProblem(execution));
     return outcome;
   }
   if ((report.verified?.mismatches ?? 0) > 0) outcome.problems.push(`the restore's own verification found ${report.verified?.mismatches} mismatches`);

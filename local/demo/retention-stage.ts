@@ -10,6 +10,7 @@ import { CONDEMNATION_CLOCK_MARGIN_MS, DEFAULT_PRUNE_GRACE_MS, loadCondemnedBatc
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { type LambdaWorkerPool } from '../executor/lambda-worker-pool';
 import { runLocalExecution } from '../executor/run-local-execution';
+import { executionProblem } from './execution-problem';
 import { openLocalVault } from './local-vault';
 
 /**
@@ -45,6 +46,8 @@ type Deps = {
   endpoints: LocalEndpoints;
   dataDir: string;
   pool: LambdaWorkerPool;
+  /** Stops the running prune (the demo's Ctrl-C): it ends ABORTED, and no further one starts. */
+  abortSignal?: AbortSignal;
 };
 
 /**
@@ -72,10 +75,12 @@ export async function forgetAndPrune(deps: Deps): Promise<RetentionOutcome> {
   }
 
   const prunes: PruneRun[] = [];
-  for (let run = 0; run < 2; run++) prunes.push(await runPrune(deps, 0));
-  // Then as the schedule runs it, with the default grace: it sweeps what the zero-grace runs left. (Until
-  // 2026-12-04 it was needed: a grace of 0 h left in the vault's policy refused every later backup.)
-  prunes.push(await runPrune(deps, undefined));
+  // The second after the first's grace of 0 h; then as the schedule runs it, with the default grace: it sweeps what the
+  // zero-grace runs left. (Until 2026-12-04 it was needed: a grace of 0 h left in the vault's policy refused every later backup.)
+  for (const graceHours of [0, 0, undefined]) {
+    if (deps.abortSignal?.aborted) break;
+    prunes.push(await runPrune(deps, graceHours));
+  }
 
   const kept: KeptCheck[] = [];
   const fresh = await openLocalVault(deps.s3, deps.vaultBucket, deps.dataDir);
@@ -107,16 +112,25 @@ export async function restoreDefaultPruneGrace(deps: Omit<Deps, 'plan' | 'catalo
   const prune = policy && policy.graceMs < DEFAULT_PRUNE_GRACE_MS ? await runPrune(deps, undefined) : undefined;
   const recent = (await loadCondemnedBatches(vault.store, vault.keys)).filter((b) => b.graceMs < DEFAULT_PRUNE_GRACE_MS).map((b) => Date.parse(b.condemnedAt) + CONDEMNATION_CLOCK_MARGIN_MS + 1000 - Date.now());
   const waitedMs = Math.max(0, ...recent);
-  if (waitedMs > 0) await sleep(waitedMs);
+  // Cut short by the demo's Ctrl-C: the demo stops after this stage.
+  if (waitedMs > 0) await sleep(waitedMs, undefined, deps.abortSignal ? { signal: deps.abortSignal } : {}).catch(() => undefined);
   return { ...(prune ? { prune } : {}), waitedMs };
 }
 
 async function runPrune(deps: Omit<Deps, 'plan' | 'catalog'>, graceHours: number | undefined): Promise<PruneRun> {
   const input = graceHours === undefined ? {} : { graceHours };
-  const execution = await runLocalExecution({ stack: deps.stack, stateMachine: deps.stateMachine, input, endpoints: deps.endpoints, dataDir: deps.dataDir, pool: deps.pool });
+  const execution = await runLocalExecution({
+    stack: deps.stack,
+    stateMachine: deps.stateMachine,
+    input,
+    endpoints: deps.endpoints,
+    dataDir: deps.dataDir,
+    pool: deps.pool,
+    ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
+  });
   const durationMs = Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt);
   const base = { executionId: execution.executionId, status: execution.status, durationMs };
-  if (execution.status !== 'SUCCEEDED') return { ...base, problem: `${execution.error ?? execution.status}: ${execution.cause ?? ''}` };
+  if (execution.status !== 'SUCCEEDED') return { ...base, problem: executionProblem(execution) };
   const report = (execution.output as { report?: PruneReport } | undefined)?.report;
   return report ? { ...base, report } : { ...base, problem: 'the prune succeeded without a report in its output' };
 }

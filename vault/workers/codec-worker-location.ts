@@ -39,10 +39,25 @@ export function codecWorkerScript(moduleDir: string = __dirname): CodecWorkerScr
     return { file: given, release: () => undefined };
   }
   bundledFromSource ??= bundleFromSource();
-  const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-codec-worker-'));
+  const temporary = tmpdir();
+  // The temporary directory's disk, not the data directory's: an error that names neither sent the operator to the wrong disk.
+  const unwritable = (what: string, err: unknown): Error =>
+    new Error(`Could not write the codec worker to ${what} (the temporary directory, TMPDIR=${temporary}): ${err instanceof Error ? err.message : String(err)}; free space there or set TMPDIR to a directory that has it`, { cause: err });
+  let dir: string;
+  try {
+    dir = mkdtempSync(path.join(temporary, 'lifeboat-codec-worker-'));
+  } catch (err) {
+    throw unwritable(temporary, err);
+  }
   const file = path.join(dir, CODEC_WORKER_FILE);
-  writeFileSync(file, bundledFromSource);
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    writeFileSync(file, bundledFromSource);
+  } catch (err) {
+    // Not yet under the exit clean-up: removed here, or a half-written file stayed behind.
+    remove();
+    throw unwritable(file, err);
+  }
   process.once('exit', remove);
   let released = false;
   return {

@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import type * as NodeFs from 'node:fs';
+import type * as NodeOs from 'node:os';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
@@ -72,6 +74,32 @@ describe('where the codec worker is loaded from', () => {
     expect(code).toContain('authentication failed (AES-256-GCM tag mismatch)');
     script.release();
     expect(existsSync(path.dirname(script.file))).toBe(false);
+  });
+
+  it('names the file and TMPDIR when the worker cannot be written there (a full disk), and leaves no directory behind', async () => {
+    const privateTmp = path.join(dir, 'full-tmp');
+    await fs.mkdir(privateTmp);
+    const empty = path.join(dir, 'no-worker-here');
+    await fs.mkdir(empty);
+    // os.tmpdir() reads the real process's TMPDIR, not the test's copy of the environment.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const temporary = jest.spyOn(require('node:os') as typeof NodeOs, 'tmpdir').mockReturnValue(privateTmp);
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    // The module object itself (the module under test calls its writeFileSync): an ES namespace import's properties cannot be redefined.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeFs = require('node:fs') as typeof NodeFs;
+    const write = jest.spyOn(nodeFs, 'writeFileSync').mockImplementationOnce(() => {
+      throw full;
+    });
+    try {
+      expect(() => codecWorkerScript(empty)).toThrow(
+        new RegExp(`^Could not write the codec worker to ${privateTmp}/lifeboat-codec-worker-\\w+/${CODEC_WORKER_FILE} \\(the temporary directory, TMPDIR=${privateTmp}\\): ENOSPC: no space left on device, write; free space there or set TMPDIR`),
+      );
+    } finally {
+      write.mockRestore();
+      temporary.mockRestore();
+    }
+    expect(await fs.readdir(privateTmp)).toEqual([]);
   });
 
   it('leaves no built worker on disk once the threads have loaded it, even when the process is then killed', async () => {
