@@ -8,6 +8,7 @@ import { describeError, errorNameOf } from './sdk-error';
 import { describeSourceKey, keyField, type KmsClients, type SourceKeyManager, undeclaredKeyResult } from './source-key';
 
 const BARE_KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+const ALIAS_ARN_ACCOUNT = /^arn:[a-z-]+:kms:[a-z0-9-]+:(\d{12}):alias\//;
 
 /** The bucket's default encryption rule; undefined for a bucket without one (before 2023), which is SSE-S3 today. */
 async function defaultEncryption(s3: S3Client, bucket: string, owner: string): Promise<ServerSideEncryptionByDefault | undefined> {
@@ -62,23 +63,42 @@ export async function bucketKeyResult(s3: S3Client, ctx: DoctorContext, source: 
   if (keyId === undefined) return source.kmsKeyArn !== undefined ? notUnderDeclared('the AWS managed key aws/s3') : awsManaged('aws/s3');
 
   // S3 takes a key id, a key ARN or an alias: only an ARN compares as it stands; a bare id is a key of the bucket's account and region.
-  let keyArn = parseKmsKeyArn(keyId) ? keyId : BARE_KEY_ID.test(keyId) ? `arn:${partitionOf(primaryRegion)}:kms:${primaryRegion}:${owner}:key/${keyId}` : undefined;
+  const partition = partitionOf(primaryRegion);
+  let keyArn = parseKmsKeyArn(keyId) ? keyId : BARE_KEY_ID.test(keyId) ? `arn:${partition}:kms:${primaryRegion}:${owner}:key/${keyId}` : undefined;
   if (keyArn !== undefined && keyArn === source.kmsKeyArn) return undefined;
+  // An alias name resolves in the caller's account (the environment's), so another account's alias is described by its ARN.
+  const aliasArn = foreign && keyId.startsWith('alias/') ? `arn:${partition}:kms:${primaryRegion}:${owner}:${keyId}` : undefined;
+  const otherAccountKey = (arn: string | undefined): CheckResult | undefined => {
+    const keyAccount = arn !== undefined ? parseKmsKeyArn(arn)?.account : aliasArn !== undefined ? owner : ALIAS_ARN_ACCOUNT.exec(keyId)?.[1];
+    if (source.kmsKeyArn !== undefined || kms === undefined || keyAccount === undefined || keyAccount === account) return undefined;
+    const named = arn ?? aliasArn ?? keyId;
+    return fail(
+      name,
+      `bucket ${source.bucket} encrypts by default with the KMS key ${named} of account ${keyAccount}, which ${field} does not declare: Lifeboat's roles get kms:Decrypt on the declared key only, and a key of another account needs both that IAM permission and a statement of its own key policy (docs/DEPLOYMENT.md, "An S3 source in another account"), so the backups' reads of objects under it are refused`,
+      `set ${field} in ${ctx.request.configFile} to ${arn !== undefined ? `"${arn}"` : `the key ARN that \`aws kms describe-key --key-id ${named}\` prints with account ${keyAccount}'s credentials`}, and add the key-policy statement of docs/DEPLOYMENT.md, "An S3 source in another account", to the key's policy in account ${keyAccount} (an AWS managed key of another account cannot be shared: make the bucket's default a customer managed key first)`,
+    );
+  };
+  // The key's account is in its ARN: an undeclared key of another account is refused whatever its KeyManager (an AWS
+  // managed one is never shared), and DescribeKey across accounts is normally refused to the operator anyway.
+  const undeclaredForeign = keyArn !== undefined ? otherAccountKey(keyArn) : undefined;
+  if (undeclaredForeign !== undefined) return undeclaredForeign;
   let described: SourceKeyManager | undefined;
   if (kms) {
-    described = await describeSourceKey(kms(parseKmsKeyArn(keyArn ?? '')?.region ?? primaryRegion), keyArn ?? keyId);
+    described = await describeSourceKey(kms(parseKmsKeyArn(keyArn ?? '')?.region ?? primaryRegion), keyArn ?? aliasArn ?? keyId);
     if ('arn' in described) keyArn = described.arn;
   }
   if (keyArn !== undefined && keyArn === source.kmsKeyArn) return undefined;
   if (described !== undefined && 'manager' in described && described.manager === 'AWS') {
     return source.kmsKeyArn !== undefined ? notUnderDeclared(`the AWS managed key ${keyArn ?? keyId}`) : awsManaged(keyArn ?? keyId);
   }
+  const resolvedForeign = otherAccountKey(keyArn);
+  if (resolvedForeign !== undefined) return resolvedForeign;
   if (source.kmsKeyArn !== undefined) {
     if (keyArn === undefined) {
       return warn(
         name,
-        `bucket ${source.bucket} encrypts by default with ${keyId}, which the doctor cannot resolve to a key ARN to compare with ${source.kmsKeyArn}, which ${field} declares${described && 'unreadable' in described ? ` (DescribeKey: ${described.unreadable})` : ''}`,
-        `check that \`aws kms describe-key --key-id ${keyId}\` prints ${source.kmsKeyArn}; else set ${field} to the Arn it prints`,
+        `bucket ${source.bucket} encrypts by default with ${aliasArn ?? keyId}, which the doctor cannot resolve to a key ARN to compare with ${source.kmsKeyArn}, which ${field} declares${described && 'unreadable' in described ? ` (DescribeKey: ${described.unreadable})` : ''}`,
+        `check that \`aws kms describe-key --key-id ${aliasArn ?? keyId}\` prints ${source.kmsKeyArn}; else set ${field} to the Arn it prints`,
       );
     }
     return fail(

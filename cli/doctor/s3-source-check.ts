@@ -34,9 +34,23 @@ async function bucketRegion(s3: S3Client, bucket: string, owner: string): Promis
   }
 }
 
-async function bucketIsIn(s3: S3Client, bucket: string, owner: string): Promise<boolean> {
+/**
+ * Only locates the bucket, so it sends no ExpectedBucketOwner: a local DR server with `drAccount` owns its buckets as
+ * that account and would answer 403, hiding a bucket created in the wrong region. Ownership is judged in the primary region.
+ */
+async function bucketIsIn(s3: S3Client, bucket: string): Promise<boolean> {
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }));
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `account` owns the bucket: a HeadBucket that `account` as ExpectedBucketOwner lets through. */
+async function ownedBy(s3: S3Client, bucket: string, account: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: account }));
     return true;
   } catch {
     return false;
@@ -49,7 +63,9 @@ async function bucketIsIn(s3: S3Client, bucket: string, owner: string): Promise<
  * under the source's prefix) and its default encryption's key is the declared one (bucket-key-check.ts).
  * The backup functions run in the primary region and read the bucket there, each call with
  * ExpectedBucketOwner = the source's `account`, else the environment's (lambdas/runtime/expected-bucket-owner.ts):
- * every call here sends the same, so a bucket another account owns answers 403 here as it does them.
+ * every call here sends the same (but the local DR-region locator), so a bucket another account owns answers 403 here
+ * as it does them. For a source naming another account, that 403 is told from a bucket the environment's account owns
+ * by one more HeadBucket.
  */
 export async function checkS3Source(s3: (region: string) => S3Client, ctx: DoctorContext, source: S3BucketSourceConfig, options: S3SourceCheckOptions): Promise<CheckResult> {
   const name = `source ${source.name}`;
@@ -79,11 +95,22 @@ export async function checkS3Source(s3: (region: string) => S3Client, ctx: Docto
       return elsewhere(region ?? 'another region');
     }
     if (status === 404) {
-      if (options.regionPerServer && (await bucketIsIn(s3(drRegion), source.bucket, owner))) return elsewhere(drRegion);
+      if (options.regionPerServer && (await bucketIsIn(s3(drRegion), source.bucket))) return elsewhere(drRegion);
       return fail(name, `bucket ${source.bucket} does not exist in ${primaryRegion}`, `create bucket ${source.bucket} in ${primaryRegion}, or correct ${field} in ${ctx.request.configFile}`);
     }
     if (status === 403) {
-      if (crossAccount) return unreadableCrossAccount('HeadBucket');
+      if (crossAccount) {
+        // The caller is of the environment's account (the credentials check): if that account owns the bucket, the 403
+        // came from the `account` the source names, and every backup call gets it too (BucketOwnerMismatch).
+        if (await ownedBy(primary, source.bucket, ctx.environment.account)) {
+          return fail(
+            name,
+            `bucket ${source.bucket} is owned by the environment's account ${ctx.environment.account}, not by account ${owner}, which ${ctx.sourceField(source.name)}.account names: the backups send ExpectedBucketOwner ${owner} and every read of the bucket is refused`,
+            `remove ${ctx.sourceField(source.name)}.account from ${ctx.request.configFile}, or set it to ${ctx.environment.account}`,
+          );
+        }
+        return unreadableCrossAccount('HeadBucket');
+      }
       return fail(
         name,
         `bucket ${source.bucket}: the caller may not read it, or account ${owner} does not own it (HeadBucket with ExpectedBucketOwner ${owner} answered 403; the backups send the same)`,

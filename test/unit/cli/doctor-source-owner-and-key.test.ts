@@ -114,6 +114,54 @@ describe('the S3 source check asks for the owner the backups require (F1)', () =
     expect(result.verdict).toBe('warn');
     expect(result.detail).toContain('a bucket that account 111111111111 does not own answers the same');
   });
+
+  it('fails a source naming another account for a bucket the environment\'s account owns, which the backups could not read', async () => {
+    world({ owner: ACCOUNT, callerAdmitted: true });
+    expect(await s3Check({ account: OTHER })).toEqual({
+      name: 'source assets',
+      verdict: 'fail',
+      detail: `bucket assets is owned by the environment's account ${ACCOUNT}, not by account ${OTHER}, which ${FIELD}.account names: the backups send ExpectedBucketOwner ${OTHER} and every read of the bucket is refused`,
+      fix: `remove ${FIELD}.account from ${CONFIG_FILE}, or set it to ${ACCOUNT}`,
+    });
+    expect(s3.commandCalls(HeadBucketCommand).map((call) => call.args[0].input.ExpectedBucketOwner)).toEqual([OTHER, ACCOUNT]);
+  });
+});
+
+describe('locally, a source bucket created in the DR region (review 44e F4)', () => {
+  const DR_ACCOUNT = '222222222222';
+  const status = (code: number) => Object.assign(new Error(String(code)), { name: String(code), $metadata: { httpStatusCode: code } });
+  /** One S3 server per region: the primary has no bucket; the DR server, run with drAccount, owns `assets` as that account. */
+  const server = (region: string): S3Client =>
+    ({
+      send: (command: { input: { Bucket?: string; ExpectedBucketOwner?: string } }) => {
+        if (region === REGION) return Promise.reject(status(404));
+        if (command.input.ExpectedBucketOwner !== undefined && command.input.ExpectedBucketOwner !== DR_ACCOUNT) return Promise.reject(status(403));
+        return Promise.resolve({});
+      },
+    }) as unknown as S3Client;
+
+  it('is reported as in the DR region even when the DR server owns its buckets as drAccount', async () => {
+    const config = parseLifeboatConfig({
+      environments: [
+        {
+          name: 'dev',
+          account: ACCOUNT,
+          drAccount: DR_ACCOUNT,
+          primaryRegion: REGION,
+          drRegion: 'us-west-2',
+          plans: [{ name: 'demo', schedule: 'rate(1 day)', strategy: 'incremental', retention: { keepLast: 7 }, objectives: { rpoMinutes: 1500, rtoMinutes: 60 }, sources: [{ type: 's3', name: 'assets', bucket: 'assets' }] }],
+        },
+      ],
+    });
+    const environment = config.environments[0];
+    const source = environment?.plans[0]?.sources[0];
+    if (!environment || !source) throw new Error('the config has its one source');
+    const ctx = doctorContext({ configFile: CONFIG_FILE, envName: 'dev', dataDir: '.lifeboat', mode: 'local' }, config, environment);
+    expect(await checkS3Source(server, ctx, source as S3BucketSourceConfig, { regionPerServer: true })).toMatchObject({
+      verdict: 'fail',
+      detail: 'bucket assets is in us-west-2, not in the primary region us-east-1',
+    });
+  });
 });
 
 describe('a cross-account source as docs/DEPLOYMENT.md sets it up (F2)', () => {
@@ -170,6 +218,43 @@ describe('the S3 source\'s default encryption against kmsKeyArn (F3)', () => {
     const result = await s3Check({});
     expect(result.verdict).toBe('warn');
     expect(result.fix).toContain(`set ${FIELD}.kmsKeyArn to its Arn`);
+  });
+
+  it('fails an undeclared key of another account without DescribeKey, naming the key to declare (review 44e F2)', async () => {
+    const foreignKey = key(OTHER, 'b');
+    world({ owner: OTHER, callerAdmitted: true, encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: foreignKey } }, { [foreignKey]: 'denied' });
+    expect(await s3Check({ account: OTHER })).toEqual({
+      name: 'source assets',
+      verdict: 'fail',
+      detail: `bucket assets encrypts by default with the KMS key ${foreignKey} of account ${OTHER}, which ${FIELD}.kmsKeyArn does not declare: Lifeboat's roles get kms:Decrypt on the declared key only, and a key of another account needs both that IAM permission and a statement of its own key policy (docs/DEPLOYMENT.md, "An S3 source in another account"), so the backups' reads of objects under it are refused`,
+      fix: `set ${FIELD}.kmsKeyArn in ${CONFIG_FILE} to "${foreignKey}", and add the key-policy statement of docs/DEPLOYMENT.md, "An S3 source in another account", to the key's policy in account ${OTHER} (an AWS managed key of another account cannot be shared: make the bucket's default a customer managed key first)`,
+    });
+    expect(kms.commandCalls(DescribeKeyCommand)).toHaveLength(0);
+    // The bare key id of a bucket of another account is that account's key, and a bucket of the environment's account
+    // whose default names another account's key is the same case.
+    world({ owner: OTHER, callerAdmitted: true, encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: foreignKey.split('/')[1] } });
+    expect(await s3Check({ account: OTHER })).toMatchObject({ verdict: 'fail', fix: expect.stringContaining(`to "${foreignKey}"`) });
+    world({ owner: ACCOUNT, callerAdmitted: true, encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: foreignKey } }, { [foreignKey]: { arn: foreignKey, manager: 'CUSTOMER' } });
+    expect(await s3Check({})).toMatchObject({ verdict: 'fail', fix: expect.stringContaining(`to "${foreignKey}"`) });
+    expect(kms.commandCalls(DescribeKeyCommand)).toHaveLength(0);
+  });
+
+  it('resolves an alias name of a bucket of another account in that account, not the caller\'s (review 44e F3)', async () => {
+    const foreignKey = key(OTHER, 'b');
+    const aliasArn = `arn:aws:kms:${REGION}:${OTHER}:alias/data`;
+    // The caller's own account has an alias of the same name, for its own key.
+    const keys = { 'alias/data': { arn: K1, manager: 'CUSTOMER' as const }, [aliasArn]: { arn: foreignKey, manager: 'CUSTOMER' as const } };
+    world({ owner: OTHER, callerAdmitted: true, encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/data' } }, keys);
+    expect(await s3Check({ account: OTHER, kmsKeyArn: foreignKey })).toMatchObject({ verdict: 'ok' });
+    expect(kms.commandCalls(DescribeKeyCommand).map((call) => call.args[0].input.KeyId)).toEqual([aliasArn]);
+    // Undeclared, it fails naming the key the alias names; unresolved, naming the alias ARN to describe.
+    world({ owner: OTHER, callerAdmitted: true, encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/data' } }, keys);
+    expect(await s3Check({ account: OTHER })).toMatchObject({ verdict: 'fail', fix: expect.stringContaining(`to "${foreignKey}"`) });
+    world({ owner: OTHER, callerAdmitted: true, encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/data' } }, { [aliasArn]: 'denied' });
+    expect(await s3Check({ account: OTHER })).toMatchObject({
+      verdict: 'fail',
+      fix: expect.stringContaining(`to the key ARN that \`aws kms describe-key --key-id ${aliasArn}\` prints with account ${OTHER}'s credentials`),
+    });
   });
 
   it('passes SSE-S3 and the AWS managed aws/s3 key of the environment\'s account without a declaration', async () => {
