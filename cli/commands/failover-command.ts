@@ -159,7 +159,7 @@ export function registerFailoverCommand(program: Command): void {
   withTargetOptions(program.command('failover').description('run the failover runbook in the DR region: every source of a plan restored from the DR vault into new targets, with RTO and RPO'))
     .requiredOption('--plan <name>', 'the protection plan to fail over')
     .option('--backup <id>', 'backup id (default: the newest backup in the DR vault)')
-    .option('--at <time>', 'point in time (ISO 8601 with zone): the newest backup at or before it')
+    .option('--at <time>', 'point in time (ISO 8601 with zone): the newest backup that started at or before it (STARTED in backups list, not the time in its id)')
     .option('--target-suffix <suffix>', 'targets are lifeboat-<env>-restore-<source>-<suffix> and <directory>-<suffix> (default: failover)')
     .option('--overwrite', 'restore into targets that already hold data (an earlier failover)')
     .option('--sources <names>', 'only these sources of the plan, comma-separated (a partial failover prints the command with its failed ones)', (value: string) => value.split(',').map((s) => s.trim()))

@@ -308,7 +308,7 @@ export function registerRestoreCommand(program: Command): void {
   withTargetOptions(program.command('restore').description('run the restore runbook: a backup (by id or point in time) of one source into a target, verified'))
     .requiredOption('--source <name>', 'the protected source to restore')
     .option('--backup <id>', 'backup id (see lifeboat backups list)')
-    .option('--at <time>', 'point in time (ISO 8601 with zone): the newest committed backup at or before it')
+    .option('--at <time>', 'point in time (ISO 8601 with zone): the newest committed backup that started at or before it (STARTED in backups list, not the time in its id)')
     .requiredOption('--target <spec>', 's3://bucket[/prefix] (a prefix is a folder: s3://b/restored writes restored/…), dynamodb://table or /absolute/directory')
     .option('--overwrite', 'allow restoring onto the original source or a non-empty target')
     .option('--keep-setid', 'directory targets: keep setuid/setgid bits (the runbook drops them by default)')
