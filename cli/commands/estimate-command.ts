@@ -22,6 +22,21 @@ export type EstimateCommandDeps = {
   now?: () => Date;
 };
 
+/**
+ * The primary catalog, whose backups the estimate measures, could not be read: with its region down, a bare
+ * connection error names neither the region nor that the estimate has to wait for it (review R43 F4).
+ */
+export class EstimateCatalogUnreadableError extends Error {
+  override name = 'EstimateCatalogUnreadableError';
+  constructor(region: string, plan: string, cause: unknown) {
+    super(
+      `the primary catalog (${region}), whose backups of plan ${plan} the estimate measures, could not be read: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        `Estimate again once ${region} answers; meanwhile \`lifeboat status\` and \`lifeboat backups list\` show what the DR catalog records`,
+      { cause },
+    );
+  }
+}
+
 export async function estimateCommand(options: EstimateCommandOptions, deps: Partial<EstimateCommandDeps> = {}): Promise<number> {
   const io = deps.io ?? processIo;
   try {
@@ -32,7 +47,13 @@ export async function estimateCommand(options: EstimateCommandOptions, deps: Par
     let list = deps.listBackupsOfPlan;
     if (!list) {
       const access = await environmentAccess(options, deps.clients);
-      list = (plan) => access.catalog.listBackupsOfPlan(plan);
+      list = async (plan) => {
+        try {
+          return await access.catalog.listBackupsOfPlan(plan);
+        } catch (err) {
+          throw new EstimateCatalogUnreadableError(environment.primaryRegion, plan, err);
+        }
+      };
     }
     const estimate = await environmentEstimate({
       environment,

@@ -26,7 +26,9 @@ import { localCommandLine } from '../local-command-line';
  * `lifeboat local schedules list | fire NAME`: the EventBridge Scheduler schedules of the synthesized
  * templates. `list` exits 0; `fire` exits 0 when the execution it started SUCCEEDED, 1 when it
  * failed, could not start within the RetryPolicy, or AWS would have refused the invocation (the
- * target, role, trust or permission is wrong), and for an unknown schedule name.
+ * target, role, trust or permission is wrong), for an unknown schedule name, and for a schedule of a
+ * stack whose region is stopped (`lifeboat local region stop`); the other region's schedules fire,
+ * provisioning only the stacks of regions that answer.
  */
 export type SchedulesListOptions = { dataDir: string; env: string; config: string; json?: boolean };
 export type SchedulesFireOptions = { dataDir: string; env: string; config: string; workers?: number };
@@ -122,12 +124,17 @@ export async function fireScheduleCommand(name: string, options: SchedulesFireOp
     checkSchedulerRolePermission(stacks, schedule, resolveScheduleTarget(stacks, schedule).stateMachineArn);
 
     const state = readCloudState(dataDir);
-    if (state && isProcessAlive(state.pid)) cloud = await attachLocalCloud(dataDir);
-    else {
+    let stoppedRegions: readonly string[] = [];
+    if (state && isProcessAlive(state.pid)) {
+      cloud = await attachLocalCloud(dataDir);
+      stoppedRegions = state.stoppedRegions;
+    } else {
       cloud = await startLocalCloud({ dataDir, regions: [env.primaryRegion, env.drRegion], ...cloudAccountsOf(env), ...deps.cloudOptions });
       startedCloud = true;
     }
-    await provisionFromTemplates(stacks, cloud.endpoints);
+    const { provision, skipped } = stacksToProvision(stacks, schedule, stoppedRegions, options);
+    for (const stack of skipped) io.err(`note: region ${stack.region} is stopped: ${stack.stackName}'s buckets and tables are not provisioned; ${schedule.name} is a schedule of ${schedule.stackName} (${schedule.region}), which fires without it`);
+    await provisionFromTemplates(provision, cloud.endpoints);
     pool = new LambdaWorkerPool(options.workers ?? 2);
     const firing = await fireSchedule(schedule, stacks, {
       scheduledTime: new Date(),
@@ -147,6 +154,31 @@ export async function fireScheduleCommand(name: string, options: SchedulesFireOp
     await pool?.close();
     if (startedCloud) await cloud?.stop();
   }
+}
+
+/** A schedule of a stack whose region is stopped: on AWS a region that is down fires none of its schedules. */
+export class ScheduleRegionStoppedError extends Error {
+  override name = 'ScheduleRegionStoppedError';
+}
+
+/**
+ * The stacks whose buckets and tables a fire provisions: every stack, less those of regions stopped with `lifeboat
+ * local region stop`, whose refused connections would fail the fire before it started (review R43 F5), so a DR
+ * stack's schedule fires during a primary outage, as it would on AWS. A schedule of a stopped region's stack is refused.
+ */
+export function stacksToProvision(
+  stacks: readonly SynthesizedStack[],
+  schedule: LocalSchedule,
+  stoppedRegions: readonly string[],
+  options: { dataDir: string; env: string; config: string },
+): { provision: SynthesizedStack[]; skipped: SynthesizedStack[] } {
+  if (stoppedRegions.includes(schedule.region)) {
+    throw new ScheduleRegionStoppedError(
+      `${schedule.name} is a schedule of ${schedule.stackName}, whose region ${schedule.region} is stopped: a region that is down fires none of its schedules. ` +
+        `Start the region with \`${localCommandLine(`region start ${schedule.region}`, options)}\` first, or fire a schedule of another region's stack`,
+    );
+  }
+  return { provision: stacks.filter((s) => !stoppedRegions.includes(s.region)), skipped: stacks.filter((s) => stoppedRegions.includes(s.region)) };
 }
 
 export function registerLocalSchedulesCommands(local: Command, deps: LocalCommandDeps): void {

@@ -13,7 +13,9 @@ import { InvalidInputError } from '../../lambdas/runtime/errors';
 /**
  * `lifeboat report --html FILE [--plan P]`: a self-contained HTML page of charts over time from the
  * catalogs (docs/RUNBOOKS.md, "Report"); `--json` prints the charts' data instead of (or besides) the page.
- * Exit 0 written, 1 the catalog or the file could not be read or written.
+ * With the primary catalog unreadable (its region down), a plan's backups are drawn from the DR catalog
+ * and the page says so. Exit 0 written, 1 the page was written from the DR catalog (the primary's could
+ * not be read), or a catalog or the file could not be read or written.
  */
 export type ReportCommandOptions = TargetOptions & { html?: string; json?: boolean; plan?: string };
 export type ReportCommandDeps = { io: CliIo; sources?: ReportSources; clients?: AccessClients & { drills?: DrillAccessClients }; now?: () => Date };
@@ -23,7 +25,7 @@ async function reportSources(options: TargetOptions, clients: ReportCommandDeps[
   const drills = await drillAccess(options, clients.drills);
   return {
     environment: access.environment,
-    listBackupsOfPlan: (plan) => access.catalog.listBackupsOfPlan(plan),
+    listBackupsOfPlan: (plan, catalog) => access.catalogIn(catalog).listBackupsOfPlan(plan),
     listDrills: (side) => drills.drillLog(side).list(),
     // The view model of `lifeboat status`, so the page and the command say the same of each mirror and prune.
     latestState: async (now) => {
@@ -46,7 +48,8 @@ export async function reportCommand(options: ReportCommandOptions, deps: Partial
       (options.json ? io.err : io.out)(`wrote ${options.html}: ${data.plans.length} plan(s), ${points} backup(s), 5 charts per plan${data.problems.length ? `; ${data.problems.length} problem(s) listed on the page` : ''}`);
     }
     for (const problem of data.problems) io.err(`! ${problem}`);
-    return 0;
+    // As `lifeboat status` and `backups list` do: a page of the DR catalog's backups is not the environment's whole picture.
+    return data.backupsFromDr ? 1 : 0;
   } catch (err) {
     io.err(`lifeboat report: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

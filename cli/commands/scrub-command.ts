@@ -4,10 +4,11 @@ import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
 import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
-import { openScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
+import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
+import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
 import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
-import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault } from '../../vault';
+import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
@@ -27,7 +28,8 @@ export type ScrubCommandOptions = TargetOptions & { vault?: string; fraction?: s
 
 /** What the command needs of an environment (environmentAccess provides it; tests pass their own). */
 export type ScrubAccess = {
-  readonly environment: { readonly name: string };
+  /** The regions name a vault that cannot be opened in the message (absent: not named). */
+  readonly environment: { readonly name: string; readonly primaryRegion?: string; readonly drRegion?: string };
   readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
   openVault(side: VaultSide): Promise<Vault>;
   /** The snapshots a vault's retention forgot (its region's catalog): not missing there, not copied back. */
@@ -76,10 +78,16 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   try {
     const startedAt = now().toISOString();
     const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients));
-    const opened = await openScrubbedVaults(scope, (side) => access.openVault(side), access.newestRecordedBackup);
+    const opened = await openVaultsNamingRegion(scope, access);
     if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false }, opened.nothingYet, io);
     const { vaults } = opened;
-    for (const { side, error } of opened.unopened) io.err(`note: the ${side} vault cannot be opened (${message(error)}); the ${scope} vault is neither compared with it nor repaired from it`);
+    // Said on stderr as they happen, and kept for --json (as the scheduled scrub's summary keeps them: scrub-runbook.ts).
+    const notes: string[] = [];
+    const note = (text: string) => {
+      notes.push(text);
+      io.err(`note: ${text}`);
+    };
+    for (const { side, error } of opened.unopened) note(`the ${side} vault cannot be opened (${message(error)}); the ${scope} vault is neither compared with it nor repaired from it`);
     const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
     // Only the vaults in scope (scrub-runbook.ts): the other vault's catalog is not needed, so not read.
     const inScope: readonly VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
@@ -88,14 +96,14 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       try {
         forgotten[side] = await access.forgottenSnapshots(side);
       } catch (err) {
-        io.err(`note: the ${side} catalog cannot be read (${message(err)}); a snapshot its retention forgot counts as missing in the ${side} vault`);
+        note(`the ${side} catalog cannot be read (${message(err)}); a snapshot its retention forgot counts as missing in the ${side} vault`);
       }
     }
     let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
     try {
       cursor = (await access.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
     } catch (err) {
-      io.err(`note: the catalog cannot be read (${message(err)}); this run starts a new cycle at the first object`);
+      note(`the catalog cannot be read (${message(err)}); this run starts a new cycle at the first object`);
     }
     const report = await scrubVaults({ vaults, scope, fraction, cursor, repair: options.repair ?? false, forgotten });
     const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() });
@@ -104,14 +112,48 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       await access.scrubLog.record(summary);
     } catch (err) {
       recorded = false;
-      io.err(`note: the run could not be recorded in the catalog (${message(err)}); the next run starts where this one did`);
+      note(`the run could not be recorded in the catalog (${message(err)}); the next run starts where the catalog's last recorded run left off`);
     }
-    if (options.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded }, null, 2));
-    else printScrubReport(report, summary, io);
+    if (options.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes }, null, 2));
+    else printScrubReport(report, summary, io, { recorded, unopened: opened.unopened.map((u) => u.side) });
     return report.ok ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat scrub: ${message(err)}`);
     return 1;
+  }
+}
+
+/**
+ * openScrubbedVaults, with a vault in scope that cannot be opened named with its region and the scrub that works
+ * without it (`--vault <other>`): with a region down, its bare connection error says neither (review R43 F4). A vault
+ * that does not exist, or one the catalog says was emptied, keeps its own error.
+ */
+async function openVaultsNamingRegion(scope: ScrubScope, access: ScrubAccess): Promise<ScrubbedVaults> {
+  const failures = new Map<VaultSide, unknown>();
+  const openVault = async (side: VaultSide): Promise<Vault> => {
+    try {
+      return await access.openVault(side);
+    } catch (err) {
+      failures.set(side, err);
+      throw err;
+    }
+  };
+  const vaultIn = (side: VaultSide) => {
+    const region = side === 'primary' ? access.environment.primaryRegion : access.environment.drRegion;
+    return `the ${side} vault${region ? ` (${region})` : ''}`;
+  };
+  try {
+    return await openScrubbedVaults(scope, openVault, access.newestRecordedBackup);
+  } catch (err) {
+    const side = [...failures].find(([, failure]) => failure === err)?.[0];
+    if (side === undefined || err instanceof VaultNotFoundError) throw err;
+    const other: VaultSide = side === 'primary' ? 'dr' : 'primary';
+    const otherFailure = failures.get(other);
+    const instead =
+      otherFailure === undefined
+        ? `. If its region is down, scrub the ${other} vault alone with \`lifeboat scrub --vault ${other}\` (it is then neither compared with the ${side} vault nor repaired from it), and both once the region answers`
+        : `; ${vaultIn(other)} neither: ${message(otherFailure)}`;
+    throw new ScrubVaultUnavailableError(`${vaultIn(side)} cannot be opened: ${message(err)}${instead}`, { cause: err });
   }
 }
 
@@ -146,10 +188,18 @@ async function nothingToScrubYet(
   return 0;
 }
 
+/** How a run went besides its report: whether the catalog recorded it, and the other vault it could not open (not compared, not repaired from). */
+export type ScrubRunContext = { readonly recorded: boolean; readonly unopened: readonly VaultSide[] };
+
 /** The report for a reader: what was read, a row per finding, the damage and what to do. */
-export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, io: CliIo): void {
+export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, io: CliIo, run: ScrubRunContext = { recorded: true, unopened: [] }): void {
   const read = Object.entries(report.read).map(([side, n]) => `${side} ${n}`).join(', ');
-  const next = report.cycleComplete ? `cycle ${report.cursor.cycle} complete; the next run starts cycle ${report.nextCursor.cycle}` : `cycle ${report.nextCursor.cycle}: the next run starts after ${report.nextCursor.after ?? '(the first object)'}`;
+  // An unrecorded run moves no cursor: the next one starts from the catalog's last record, not from this run's end.
+  const next = !run.recorded
+    ? `${report.cycleComplete ? `cycle ${report.cursor.cycle} complete` : `cycle ${report.cursor.cycle}`}; not recorded in the catalog, so the next run starts where the catalog's last recorded run left off`
+    : report.cycleComplete
+      ? `cycle ${report.cursor.cycle} complete; the next run starts cycle ${report.nextCursor.cycle}`
+      : `cycle ${report.nextCursor.cycle}: the next run starts after ${report.nextCursor.after ?? '(the first object)'}`;
   io.out(`Scrubbed ${report.scope === 'both' ? 'both vaults' : `the ${report.scope} vault`}: read and verified ${read} of ${report.objects} objects (fraction ${+report.fraction.toPrecision(4)}); ${next}.`);
   if (report.findings.length > 0) {
     const table = new Table({ head: ['VAULT', 'OBJECT', 'PROBLEM', 'OUTCOME', 'WHY'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, 60] });
@@ -165,11 +215,16 @@ export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, i
       io.err(`  backup ${a.backupId ?? '(none)'}, source ${a.source}, snapshot ${a.snapshotId.slice(0, 12)} (${a.time}): ${what}`);
     }
   }
+  // The other vault not opened: nothing was compared with it, and it was not searched for a good copy.
+  const unopened = run.unopened.map((side) => `the ${side} vault`).join(' and ');
+  const affected = `affected backups: ${summary.affectedBackups.join(', ') || 'none known'}`;
   const verdict: Record<ScrubRunRecord['outcome'], string> = {
-    CLEAN: 'Clean: every object read verified, and the vaults hold the same objects.',
+    CLEAN: unopened ? `Clean: every object read verified; not compared with ${unopened}, which could not be opened.` : 'Clean: every object read verified, and the vaults hold the same objects.',
     REPAIRED: `Repaired ${summary.repaired} object(s) from the other vault; each copy verified where it landed.`,
     REPAIRABLE: `${summary.repairable} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`,
-    DAMAGED: `${summary.unrepaired} object(s) have no good copy in either vault (affected backups: ${summary.affectedBackups.join(', ') || 'none known'}); back the affected sources up again, or restore the listed paths from an older backup.`,
+    DAMAGED: unopened
+      ? `${summary.unrepaired} object(s) are damaged or missing, and ${unopened}, which could not be opened, was not searched for a good copy (${affected}); scrub again with --repair once it opens.`
+      : `${summary.unrepaired} object(s) have no good copy in either vault (${affected}); back the affected sources up again, or restore the listed paths from an older backup.`,
   };
   (summary.outcome === 'DAMAGED' || summary.outcome === 'REPAIRABLE' ? io.err : io.out)(verdict[summary.outcome]);
 }

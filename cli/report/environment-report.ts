@@ -5,10 +5,10 @@ import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { type DrillSide } from '../drills/drill-access';
 import { type LatestState, planReport, type ReportData } from './report-data';
 
-/** What the report reads: the primary catalog's backups of a plan and each region's drills (tests give their own). */
+/** What the report reads: a catalog's backups of a plan (the primary's, the DR's when it cannot be read) and each region's drills (tests give their own). */
 export type ReportSources = {
   environment: EnvironmentConfig;
-  listBackupsOfPlan(plan: string): Promise<readonly BackupRecord[]>;
+  listBackupsOfPlan(plan: string, catalog: 'primary' | 'dr'): Promise<readonly BackupRecord[]>;
   listDrills(side: DrillSide): Promise<readonly DrillRecord[]>;
   /** The mirrors' last checks and the vaults' last prunes as `lifeboat status` shows them. @default not in the report */
   latestState?(now: Date): Promise<LatestState>;
@@ -16,12 +16,22 @@ export type ReportSources = {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** The report, and the plans whose backups came from the DR catalog because the primary's could not be read (absent: none). */
+export type EnvironmentReport = ReportData & { backupsFromDr?: string[] };
+
+/** A plan's backups could be read from neither region's catalog: the report has nothing to draw for it. */
+export class ReportBackupsUnreadableError extends Error {
+  override name = 'ReportBackupsUnreadableError';
+}
+
 /**
  * The report of an environment (or one plan of it). A region whose drills cannot be read is a
- * problem the page lists, and its charts go without those drills; backups that cannot be read fail
- * the report (there is nothing to draw).
+ * problem the page lists, and its charts go without those drills. A plan whose backups the primary
+ * catalog cannot give (its region down) is drawn from the DR catalog's, what the DR vault can restore,
+ * as `lifeboat status` does (cli/status/environment-status.ts), and listed as a problem; backups
+ * neither catalog gives fail the report (there is nothing to draw).
  */
-export async function environmentReport(sources: ReportSources, now: Date, onlyPlan?: string): Promise<ReportData> {
+export async function environmentReport(sources: ReportSources, now: Date, onlyPlan?: string): Promise<EnvironmentReport> {
   const { environment } = sources;
   const plans = onlyPlan === undefined ? environment.plans : environment.plans.filter((p) => p.name === onlyPlan);
   if (plans.length === 0) throw new InvalidInputError(`--plan: environment ${environment.name} has no plan ${onlyPlan} (plans: ${environment.plans.map((p) => p.name).join(', ') || 'none'})`);
@@ -35,8 +45,22 @@ export async function environmentReport(sources: ReportSources, now: Date, onlyP
     }
   }
   const reports = [];
+  const backupsFromDr: string[] = [];
   for (const plan of plans) {
-    reports.push(planReport({ plan, backups: await sources.listBackupsOfPlan(plan.name), drills: drills.filter((d) => d.plan === plan.name), now }));
+    let backups: readonly BackupRecord[];
+    try {
+      backups = await sources.listBackupsOfPlan(plan.name, 'primary');
+    } catch (primaryErr) {
+      const primaryProblem = `the primary catalog (${environment.primaryRegion}) could not be read: ${message(primaryErr)}`;
+      try {
+        backups = await sources.listBackupsOfPlan(plan.name, 'dr');
+      } catch (drErr) {
+        throw new ReportBackupsUnreadableError(`${plan.name}: its backups could not be read: ${primaryProblem}; the DR catalog (${environment.drRegion}) neither: ${message(drErr)}`, { cause: primaryErr });
+      }
+      backupsFromDr.push(plan.name);
+      problems.push(`${plan.name}: backups drawn from the DR catalog (${environment.drRegion}), what the DR vault can restore; ${primaryProblem}`);
+    }
+    reports.push(planReport({ plan, backups, drills: drills.filter((d) => d.plan === plan.name), now }));
   }
   let latest: LatestState | undefined;
   if (sources.latestState) {
@@ -46,5 +70,5 @@ export async function environmentReport(sources: ReportSources, now: Date, onlyP
       problems.push(`the mirrors' last checks and the vaults' last prunes could not be read and are not shown: ${message(err)}`);
     }
   }
-  return { environment: environment.name, generatedAt: now.toISOString(), plans: reports, ...(latest ? { latest } : {}), problems };
+  return { environment: environment.name, generatedAt: now.toISOString(), plans: reports, ...(latest ? { latest } : {}), problems, ...(backupsFromDr.length > 0 ? { backupsFromDr } : {}) };
 }

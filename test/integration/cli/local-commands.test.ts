@@ -9,7 +9,7 @@ import { fireScheduleCommand, listSchedulesCommand } from '../../../cli/commands
 import { synthesizeEnvironment } from '../../../local/assembly/synthesize';
 import { type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
 import { isProcessAlive } from '../../../local/cloud/cloud-state';
-import { connectLocalCloud, localDynamoDbClient, localS3Client, stopLocalCloud } from '../../../local/cloud/local-cloud';
+import { connectLocalCloud, localDynamoDbClient, localS3Client, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
 import { stopLocalScheduler } from '../../../local/scheduler/local-scheduler';
 import { readSchedulerState } from '../../../local/scheduler/scheduler-state';
 import { DR, PRIMARY, synthesizeTestApp, TEST_NAMES, tempDir } from '../../support/local-cloud-helpers';
@@ -249,5 +249,26 @@ describe('lifeboat local with schedules', () => {
     const io = capture();
     expect(await fireScheduleCommand('lifeboat-dev-demo', options, scheduledDeps(io, withoutGrant))).toBe(1);
     expect(io.errors[0]).toMatch(/^lifeboat local schedules fire failed: Schedule lifeboat-dev-demo cannot invoke its target: role Lifeboat-dev-Primary-SchedulesRole\w+ lacks states:StartExecution on arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-backup/);
+  });
+
+  it('with the primary region stopped, fires a DR stack schedule without provisioning the primary, and refuses a primary one (review R43 F5)', async () => {
+    const up = capture();
+    expect(await localUp(options, scheduledDeps(up))).toBe(0);
+    await stopRegion(scheduledDataDir, PRIMARY);
+    try {
+      const primarys = capture();
+      expect(await fireScheduleCommand('lifeboat-dev-scrub', options, scheduledDeps(primarys))).toBe(1);
+      expect(primarys.errors).toEqual([
+        `lifeboat local schedules fire failed: lifeboat-dev-scrub is a schedule of Lifeboat-dev-Primary, whose region ${PRIMARY} is stopped: a region that is down fires none of its schedules. ` +
+          `Start the region with \`lifeboat local region start ${PRIMARY} --data-dir ${scheduledDataDir}\` first, or fire a schedule of another region's stack`,
+      ]);
+      // The DR vault's prune: the DR stack's schedule, its state machine and everything it reads in the DR region.
+      const dr = capture();
+      expect(await fireScheduleCommand('lifeboat-dev-prune-dr', options, scheduledDeps(dr))).toBe(0);
+      expect(dr.errors).toEqual([`note: region ${PRIMARY} is stopped: Lifeboat-dev-Primary's buckets and tables are not provisioned; lifeboat-dev-prune-dr is a schedule of Lifeboat-dev-DR (${DR}), which fires without it`]);
+      expect(dr.lines.at(-1)).toMatch(/^Execution \S+: SUCCEEDED$/);
+    } finally {
+      await localDown({ dataDir: scheduledDataDir }, { io: capture() });
+    }
   });
 });

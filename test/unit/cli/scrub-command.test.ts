@@ -90,7 +90,9 @@ it('exits 1 when a vault in scope cannot be opened, and scrubs one vault alone w
   const down: ScrubAccess = { ...access, openVault: async (side) => (side === 'dr' ? Promise.reject(new Error('the DR region is down')) : pair.primary) };
   const both = capture();
   expect(await scrubCommand({ ...target }, { io: both.io, access: down })).toBe(1);
-  expect(both.err).toEqual(['lifeboat scrub: the DR region is down']);
+  expect(both.err).toEqual([
+    'lifeboat scrub: the dr vault cannot be opened: the DR region is down. If its region is down, scrub the primary vault alone with `lifeboat scrub --vault primary` (it is then neither compared with the dr vault nor repaired from it), and both once the region answers',
+  ]);
   const primaryOnly = capture();
   expect(await scrubCommand({ ...target, vault: 'primary', fraction: '1' }, { io: primaryOnly.io, access: down })).toBe(0);
   expect(primaryOnly.err).toEqual(['note: the dr vault cannot be opened (the DR region is down); the primary vault is neither compared with it nor repaired from it']);
@@ -108,4 +110,72 @@ it('leaves a snapshot the DR catalog marks forgotten out of the DR vault, and sa
   const noted = capture();
   expect(await scrubCommand({ ...target, fraction: '1' }, { io: noted.io, access: unreadable })).toBe(1);
   expect(noted.err).toContain('note: the dr catalog cannot be read (the DR region is down); a snapshot its retention forgot counts as missing in the dr vault');
+});
+
+describe('with the primary region down (review R43 F3, F4)', () => {
+  const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:38081'), { code: 'ECONNREFUSED' });
+  let primaryDown: ScrubAccess;
+  beforeEach(() => {
+    primaryDown = {
+      ...access,
+      environment: { name: 'dev', primaryRegion: 'us-east-1', drRegion: 'us-west-2' },
+      // The scrub log is the primary catalog's: unreadable and unwritable with its region.
+      scrubLog: { latest: () => Promise.reject(refused()), record: () => Promise.reject(refused()) },
+      openVault: async (side) => (side === 'primary' ? Promise.reject(refused()) : pair.dr),
+    };
+  });
+
+  it('scrubs the DR vault alone without claiming the vaults were compared or the cursor moved', async () => {
+    const { out, err, io } = capture();
+    expect(await scrubCommand({ ...target, vault: 'dr', fraction: '1' }, { io, access: primaryDown })).toBe(0);
+    expect(out).toEqual([
+      expect.stringMatching(/^Scrubbed the dr vault: read and verified dr (\d+) of \1 objects \(fraction 1\); cycle 1 complete; not recorded in the catalog, so the next run starts where the catalog's last recorded run left off\.$/),
+      'Clean: every object read verified; not compared with the primary vault, which could not be opened.',
+    ]);
+    expect(err).toEqual([
+      'note: the primary vault cannot be opened (connect ECONNREFUSED 127.0.0.1:38081); the dr vault is neither compared with it nor repaired from it',
+      'note: the catalog cannot be read (connect ECONNREFUSED 127.0.0.1:38081); this run starts a new cycle at the first object',
+      "note: the run could not be recorded in the catalog (connect ECONNREFUSED 127.0.0.1:38081); the next run starts where the catalog's last recorded run left off",
+    ]);
+  });
+
+  it('--json carries the notes, as the scheduled scrub\'s summary does', async () => {
+    const { out, io } = capture();
+    expect(await scrubCommand({ ...target, vault: 'dr', fraction: '1', json: true }, { io, access: primaryDown })).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({
+      scope: 'dr',
+      outcome: 'CLEAN',
+      recorded: false,
+      notes: [
+        'the primary vault cannot be opened (connect ECONNREFUSED 127.0.0.1:38081); the dr vault is neither compared with it nor repaired from it',
+        'the catalog cannot be read (connect ECONNREFUSED 127.0.0.1:38081); this run starts a new cycle at the first object',
+        "the run could not be recorded in the catalog (connect ECONNREFUSED 127.0.0.1:38081); the next run starts where the catalog's last recorded run left off",
+      ],
+    });
+  });
+
+  it('a recorded run of both vaults has no notes and says the vaults hold the same objects', async () => {
+    const { out, io } = capture();
+    expect(await scrubCommand({ ...target, fraction: '1', json: true }, { io, access })).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ outcome: 'CLEAN', recorded: true, notes: [] });
+    const text = capture();
+    expect(await scrubCommand({ ...target, fraction: '1' }, { io: text.io, access })).toBe(0);
+    expect(text.out.at(-1)).toBe('Clean: every object read verified, and the vaults hold the same objects.');
+  });
+
+  it('a scrub of both vaults names the primary region and points to --vault dr', async () => {
+    const { out, err, io } = capture();
+    expect(await scrubCommand({ ...target }, { io, access: primaryDown })).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toEqual([
+      'lifeboat scrub: the primary vault (us-east-1) cannot be opened: connect ECONNREFUSED 127.0.0.1:38081. If its region is down, scrub the dr vault alone with `lifeboat scrub --vault dr` (it is then neither compared with the primary vault nor repaired from it), and both once the region answers',
+    ]);
+  });
+
+  it('with both regions down, names both vaults and suggests neither', async () => {
+    const { err, io } = capture();
+    const bothDown: ScrubAccess = { ...primaryDown, openVault: () => Promise.reject(refused()) };
+    expect(await scrubCommand({ ...target, vault: 'primary' }, { io, access: bothDown })).toBe(1);
+    expect(err).toEqual(['lifeboat scrub: the primary vault (us-east-1) cannot be opened: connect ECONNREFUSED 127.0.0.1:38081; the dr vault (us-west-2) neither: connect ECONNREFUSED 127.0.0.1:38081']);
+  });
 });

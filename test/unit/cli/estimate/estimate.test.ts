@@ -1,3 +1,5 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createServer } from 'node:net';
 import { estimateCommand } from '../../../../cli/commands/estimate-command';
 import { parseByteSize, InvalidByteSizeError } from '../../../../cli/byte-size-option';
 import { type EnvironmentEstimate } from '../../../../cli/estimate/environment-estimate';
@@ -299,5 +301,30 @@ describe('lifeboat estimate', () => {
     const bad = capture();
     expect(await estimateCommand({ ...options, protectedBytes: 'lots' }, { io: bad.io, listBackupsOfPlan, now: () => NOW })).toBe(1);
     expect(bad.err.join('\n')).toMatch(/--protected-bytes must be a positive number of bytes/);
+  });
+
+  it('with the primary region down, names its catalog and region and says what to use meanwhile (review R43 F4)', async () => {
+    // A port nothing listens on: the connection is refused, as a region that is down refuses it.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const dynamodb = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const down = capture();
+    try {
+      expect(await estimateCommand({ ...options, aws: true }, { io: down.io, clients: { dynamodb }, now: () => NOW })).toBe(1);
+    } finally {
+      dynamodb.destroy();
+    }
+    expect(down.out).toEqual([]);
+    // Under jest the SDK rewraps Node's error (`AWS SDK error wrapper for Error: connect …`: test/integration/local/cloud/region-outage.test.ts).
+    expect(down.err).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          '^lifeboat estimate: the primary catalog \\(us-east-1\\), whose backups of plan demo the estimate measures, could not be read: (AWS SDK error wrapper for Error: )?' +
+            `connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\. Estimate again once us-east-1 answers; meanwhile \`lifeboat status\` and \`lifeboat backups list\` show what the DR catalog records$`,
+        ),
+      ),
+    ]);
   });
 });

@@ -75,6 +75,47 @@ describe('the report\'s data', () => {
     await expect(environmentReport(sources, NOW, 'nope')).rejects.toThrow('--plan: environment dev has no plan nope (plans: demo)');
   });
 
+  describe('with the primary region down (review R43 F4)', () => {
+    const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+    const refused = (port: number) => new Error(`connect ECONNREFUSED 127.0.0.1:${port}`);
+    const DR_BACKUPS = BACKUPS.slice(0, 2);
+    const primaryDown: ReportSources = {
+      environment,
+      listBackupsOfPlan: async (_plan, catalog) => (catalog === 'dr' ? DR_BACKUPS : Promise.reject(refused(45795))),
+      listDrills: async (side) => (side === 'dr' ? DRILLS : Promise.reject(refused(45795))),
+    };
+
+    it('draws each plan from the DR catalog and names the unreadable primary catalog and its region', async () => {
+      const data = await environmentReport(primaryDown, NOW);
+      expect(data.plans.map((p) => p.bytes.t.length)).toEqual([planReport({ plan: PLAN, backups: DR_BACKUPS, drills: [], now: NOW }).bytes.t.length]);
+      expect(data.backupsFromDr).toEqual(['demo']);
+      expect(data.problems).toEqual([
+        "the primary region's drills could not be read and are not drawn: connect ECONNREFUSED 127.0.0.1:45795",
+        'demo: backups drawn from the DR catalog (us-west-2), what the DR vault can restore; the primary catalog (us-east-1) could not be read: connect ECONNREFUSED 127.0.0.1:45795',
+      ]);
+      expect((await environmentReport({ ...primaryDown, listBackupsOfPlan: async () => BACKUPS }, NOW)).backupsFromDr).toBeUndefined();
+    });
+
+    it('fails naming both regions when neither catalog can be read', async () => {
+      const neither: ReportSources = { ...primaryDown, listBackupsOfPlan: async (_plan, catalog) => Promise.reject(refused(catalog === 'dr' ? 41234 : 45795)) };
+      await expect(environmentReport(neither, NOW)).rejects.toThrow(
+        'demo: its backups could not be read: the primary catalog (us-east-1) could not be read: connect ECONNREFUSED 127.0.0.1:45795; the DR catalog (us-west-2) neither: connect ECONNREFUSED 127.0.0.1:41234',
+      );
+    });
+
+    it('the command prints the data and the problems, and exits 1: the page is the DR catalog\'s', async () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+      expect(await reportCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io, sources: primaryDown, now: () => NOW })).toBe(1);
+      expect(JSON.parse(out.join('\n'))).toMatchObject({ environment: 'dev', backupsFromDr: ['demo'] });
+      expect(err).toEqual([
+        "! the primary region's drills could not be read and are not drawn: connect ECONNREFUSED 127.0.0.1:45795",
+        '! demo: backups drawn from the DR catalog (us-west-2), what the DR vault can restore; the primary catalog (us-east-1) could not be read: connect ECONNREFUSED 127.0.0.1:45795',
+      ]);
+    });
+  });
+
   it('carries the mirrors\' last checks and the vaults\' last prunes as status prints them, or names why they are missing', async () => {
     const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
     const latest = { mirrors: ['✓ demo/demo-assets → s3://lifeboat-dev-mirror-demo-assets/: equal (308 compared), lag 2s, checked 1m ago'], prunes: ['Prune of the primary vault (us-east-1): no run recorded yet'] };
