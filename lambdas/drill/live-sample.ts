@@ -24,13 +24,50 @@ export type LiveSampleDeps = {
 
 export const DYNAMODB_NOT_SAMPLED = 'DynamoDB tables are not sampled: a live item carries no version, so an unchanged item cannot be told from a changed one; the restore was verified against the backup';
 
-/** Connection-level failures: the source's region (or its mount) cannot be reached from here, which a drill notes and does not fail on. */
+/**
+ * The codes of a service that asks to be called less often (S3's 503 SlowDown; DynamoDB's, EFS's): the SDK retries
+ * them, and one still thrown says the region cannot serve this function now, not that the function is wrong.
+ */
+const THROTTLING_CODES: ReadonlySet<string> = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+]);
+
+/**
+ * A service error the SDK gave up retrying (a 5xx — InternalError, ServiceUnavailable, SlowDown — or throttling),
+ * named with its HTTP status, code and attempts; undefined for any other (a 4xx is this function's own problem).
+ */
+function serviceTrouble(err: unknown): string | undefined {
+  const sdk = s3ErrorOf(err);
+  const status = httpStatusOf(sdk);
+  const { name = 'Error', message = '', $metadata } = sdk as { name?: string; message?: string; $metadata?: { attempts?: number } };
+  if (!(THROTTLING_CODES.has(name) || status === 429 || (status !== undefined && status >= 500))) return undefined;
+  // A HEAD's error response has no body, so no code: the SDK names it "Unknown", its message "UnknownError".
+  const said = name === 'Unknown' || message === '' || message === 'UnknownError' ? `HTTP ${status ?? '?'} with no error code` : `${status !== undefined ? `HTTP ${status} ` : ''}${name}: ${message}`;
+  const attempts = $metadata?.attempts;
+  return attempts !== undefined && attempts > 1 ? `${said} (after ${attempts} attempts)` : said;
+}
+
+/**
+ * Why the source's region (or its mount) cannot serve this function, which a drill notes and does not fail on:
+ * a connection refused, reset or timed out, or, after the SDK's own retries, a 5xx or throttling answer.
+ * Undefined for any other error (a refusal for want of a grant is told apart by the caller).
+ */
 export function unreachableReason(err: unknown): string | undefined {
   // Not `instanceof Error`: Node's errors may come from another realm (jest's), and are still errors.
   if (typeof err !== 'object' || err === null || !('message' in err)) return undefined;
   const { name = 'Error', message = '', code = '' } = err as { name?: string; message?: string; code?: string };
   const text = `${name} ${code} ${message}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text) ? `${name}: ${message}` : undefined;
+  if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text)) return `${name}: ${message}`;
+  return serviceTrouble(err);
 }
 
 /** Gone from the live source: an S3 object (NoSuchKey, a HEAD's NotFound, 404) or a file (ENOENT, ENOTDIR). */
@@ -160,7 +197,7 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3Buc
     live = await s3Bytes(liveS3, source.bucket, key, etag);
   } catch (err) {
     if (isNotFound(err) || isS3PreconditionFailed(err) || isArchivedRefusal(err)) return 'changed';
-    // Only the live side's refusals and connection failures mean "unreachable"; the scratch bucket's are the drill's own failure.
+    // Only the live side's refusals, connection failures and 5xx/throttling mean "unreachable"; the scratch bucket's are the drill's own failure.
     const why = unreachableReason(err);
     if (why !== undefined) throw new LiveSourceUnreachable(`bucket ${source.bucket} could not be reached: ${why}`);
     if (isPermissionRefusal(err)) throw notReadable(source, err);
@@ -233,7 +270,8 @@ const MAX_TRIES_PER_SAMPLE = 4;
  * the live entry is unchanged since the backup (S3: ETag and LastModified as the manifest recorded
  * them; files: size and mtime), spread over the manifest. Proves that the backup held what the
  * source held, which verification against the manifest alone cannot. A difference is returned
- * (`mismatches`), not thrown; a source region or mount that cannot be reached, a live bucket that refuses this
+ * (`mismatches`), not thrown; a source region or mount that cannot be reached (or, after the SDK's retries, still
+ * answers 5xx or throttles: unreachableReason), a live bucket that refuses this
  * function (403 for want of a grant) and one its stack could not name (config/names-in-other-region.ts) are
  * `unreachable`, with why; so is a source of which every entry tried had changed since the backup (none compared).
  */

@@ -66,6 +66,33 @@ export type MirrorCheckResult = {
   cause?: string;
 };
 
+/**
+ * `client`, its errors remembered in `thrown`: only an error of the sources' region can say that region is
+ * unreachable. The mirror's region is this function's own, and a failure there is the check's.
+ */
+function ofSourceRegion<C extends object>(client: C, thrown: WeakSet<object>): C {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== 'send' || typeof value !== 'function') return value;
+      return async (...args: unknown[]): Promise<unknown> => {
+        try {
+          return (await Reflect.apply(value, target, args)) as unknown;
+        } catch (err) {
+          if (typeof err === 'object' && err !== null) thrown.add(err);
+          throw err;
+        }
+      };
+    },
+  });
+}
+
+/** Why the sources' region could not serve the check (unreachableReason), when `err` (or its cause) is one of its clients' errors. */
+function sourceRegionUnreachable(err: unknown, thrown: WeakSet<object>): string | undefined {
+  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) if (thrown.has(e)) return unreachableReason(e);
+  return undefined;
+}
+
 const fmtLag = (lag: number | null): string => (lag === null ? 'unknown' : `${lag.toFixed(1)} s`);
 
 /** The Fail state's cause for a source whose check did not pass, from its record (the key named by differingKeyText, never a DynamoDB key's values). */
@@ -86,13 +113,15 @@ function causeOf(record: MirrorRecord): string {
  * The mirror check: for each mirrored source, the next window compared with its mirror in this region,
  * the keys earlier runs found different compared again one by one, and the verdict over both recorded as
  * `MIRROR#<source>` in this region's catalog (mirror-verdict.ts: a difference stays until seen resolved). A source whose region cannot be
- * reached keeps its previous record (with `lastAttempt`) and does not fail the check: the mirror is
+ * reached (connection refused or timed out; after the SDK's retries, 5xx or throttling) keeps its previous record
+ * (with `lastAttempt`) and does not fail the check: the mirror is
  * then all there is, and its last known state is what a failover needs.
  */
 export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckDeps): Promise<MirrorCheckResult> {
   const checkedAt = new Date(deps.now()).toISOString();
   const results: MirrorCheckOfSource[] = [];
   let cause: string | undefined;
+  const fromSource = new WeakSet<object>();
   for (const plan of deps.plans) {
     for (const source of plan.sources) {
       const mirror = mirrorOf(source);
@@ -119,7 +148,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
       try {
         if (source.type === 'filesystem') {
           const efs = deps.efs as NonNullable<MirrorCheckDeps['efs']>;
-          const state = await efsReplicationState(efs.client(deps.sourceRegion), efs.fileSystemId, deps.mirrorRegion, deps.now());
+          const state = await efsReplicationState(ofSourceRegion(efs.client(deps.sourceRegion), fromSource), efs.fileSystemId, deps.mirrorRegion, deps.now());
           const replica = state.destinationFileSystemId ? `efs ${state.destinationFileSystemId} (${deps.mirrorRegion}, replica of ${efs.fileSystemId})` : base.mirror;
           const unchecked = { ...base, mirror: replica, compared: 0, differences: 0, inFlight: 0, lagSeconds: state.lagSeconds, cursor: '' };
           const mounted = efs.replica;
@@ -153,7 +182,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           record = { ...base, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: 0, note: 'the source\'s name is generated in the primary region and unknown here: name the bucket or table explicitly' };
         } else if (source.type === 's3') {
           const sides = [
-            { s3: deps.s3(deps.sourceRegion), bucket: source.bucket },
+            { s3: ofSourceRegion(deps.s3(deps.sourceRegion), fromSource), bucket: source.bucket },
             { s3: deps.s3(deps.mirrorRegion), bucket: `${deps.mirrorBucketPrefix}${source.name}` },
           ] as const;
           const window = await compareS3Mirror(sides[0], sides[1], { prefix: source.prefix, after, samples: input.samples, deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now });
@@ -170,7 +199,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           };
         } else {
           const sides = [
-            { ddb: deps.dynamodb(deps.sourceRegion), table: source.table },
+            { ddb: ofSourceRegion(deps.dynamodb(deps.sourceRegion), fromSource), table: source.table },
             { ddb: deps.dynamodb(deps.mirrorRegion), table: source.table },
           ] as const;
           const window = await compareDynamoDbMirror(sides[0], { ...sides[1], region: deps.mirrorRegion }, { after, samples: input.samples });
@@ -192,9 +221,9 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           };
         }
       } catch (err) {
-        const why = unreachableReason(err);
+        const why = sourceRegionUnreachable(err, fromSource);
         if (!why) throw err;
-        // The source's region is down (the mirror's is this one): keep the last comparison, note the attempt.
+        // The source's region is down or failing (the mirror's is this one): keep the last comparison, note the attempt.
         const lastAttempt = { at: checkedAt, error: `source region ${deps.sourceRegion} unreachable: ${why}` };
         if (previous) await deps.log.record({ ...previous, lastAttempt });
         results.push({ source: source.name, mirror: where, passed: previous?.passed ?? false, compared: 0, differences: 0, inFlight: 0, lagSeconds: previous?.lagSeconds ?? null, unreachable: lastAttempt.error });

@@ -6,11 +6,20 @@ import { type BucketOwnerOf, expectBucketOwner } from './expected-bucket-owner';
 import { LOCAL_CREDENTIALS, type LocalEndpoints } from './local-endpoints';
 
 /**
+ * How long a client of another region waits (ms) for a connection, and on a socket that carries nothing: by default
+ * the SDK waits forever, and a region that accepts connections but never answers would hold the function until its
+ * own timeout (audit R43). A timeout is retried as a refused connection is; a live sample or the mirror check then
+ * notes that region unreachable. The idle limit is no cap on a transfer that moves.
+ */
+export const OTHER_REGION_TIMEOUTS = { connectionTimeout: 5_000, socketTimeout: 30_000 } as const;
+
+/**
  * The AWS SDK clients of a function, built on first use and kept for the container: one per service
  * and region. In AWS they use the regional endpoints and the function's role; under the local
  * executor (`local` endpoints given) S3 and DynamoDB point at the local cloud. The core never builds
  * clients itself. With `bucketOwnerOf`, every S3 call names the account that must own its bucket
- * (ExpectedBucketOwner, expected-bucket-owner.ts): sources, restore targets and vaults alike.
+ * (ExpectedBucketOwner, expected-bucket-owner.ts): sources, restore targets and vaults alike. Clients of
+ * another region than the function's get OTHER_REGION_TIMEOUTS.
  */
 export class AwsClients {
   private readonly s3 = new Map<string, S3Client>();
@@ -25,6 +34,11 @@ export class AwsClients {
     private readonly bucketOwnerOf?: BucketOwnerOf,
   ) {}
 
+  /** The request handler's timeouts of a client of `region`: none in the function's own region, where the function stands or falls with it. */
+  private timeoutsFor(region: string): { requestHandler?: typeof OTHER_REGION_TIMEOUTS } {
+    return region === this.region ? {} : { requestHandler: OTHER_REGION_TIMEOUTS };
+  }
+
   s3Client(region: string = this.region): S3Client {
     let client = this.s3.get(region);
     if (!client) {
@@ -33,6 +47,7 @@ export class AwsClients {
       client = new S3Client({
         region,
         ...(endpoint ? { endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS } : {}),
+        ...this.timeoutsFor(region),
       });
       if (this.bucketOwnerOf) expectBucketOwner(client, this.bucketOwnerOf);
       this.s3.set(region, client);
@@ -46,7 +61,7 @@ export class AwsClients {
     if (!client) {
       const endpoint = this.local?.dynamodb[region];
       if (this.local && !endpoint) throw new Error(`The local cloud has no DynamoDB endpoint for region ${region}.`);
-      client = new DynamoDBClient({ region, ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}) });
+      client = new DynamoDBClient({ region, ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}), ...this.timeoutsFor(region) });
       this.dynamo.set(region, client);
     }
     return client;
@@ -56,7 +71,7 @@ export class AwsClients {
   kmsClient(region: string = this.region): KMSClient {
     let client = this.kms.get(region);
     if (!client) {
-      client = new KMSClient({ region });
+      client = new KMSClient({ region, ...this.timeoutsFor(region) });
       this.kms.set(region, client);
     }
     return client;
