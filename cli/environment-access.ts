@@ -20,6 +20,7 @@ import { connectLocalCloud } from '../local/cloud/local-cloud';
 import { localDynamoDbClient, localS3Client } from '../local/cloud/local-clients';
 import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
 import { partitionOf } from '../config/aws-partition';
+import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transferClientSettings } from './client-timeouts';
 
 /** Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`). */
 export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string };
@@ -72,6 +73,10 @@ export type EnvironmentAccess = {
   drCatalogTable: string;
   /** A vault's bucket and an S3 client of its region (for bucket-level calls, e.g. its Object Lock configuration). */
   vaultBucket(side: 'primary' | 'dr'): { s3: S3Client; bucket: string };
+  /** A DynamoDB client of a region's catalog, with the CLI's timeouts (the local cloud's endpoint locally): e.g. for the drill log. */
+  catalogClientIn(region: string): DynamoDBClient;
+  /** The timeouts of the clients this access builds: other clients of the same command (SFN, STS, CloudWatch…) take them too. */
+  timeouts: ClientTimeouts;
 };
 
 /** The DR side's clients of one AWS profile's credentials (`--dr-profile`), all of the DR region. */
@@ -84,6 +89,8 @@ export type AccessClients = {
   kms?: (region: string) => KMSClient;
   /** The DR side's clients for --dr-profile (default: profileClients). */
   drProfile?: (profile: string, region: string) => ProfileClients;
+  /** The timeouts of the clients built here, not of those given above (default CLI_CLIENT_TIMEOUTS; tests give short ones). */
+  timeouts?: ClientTimeouts;
 };
 
 /**
@@ -91,8 +98,13 @@ export type AccessClients = {
  * credentials files' profile, SSO and role profiles included, as `fromIni({ profile })` reads it; the environment's
  * AWS_ACCESS_KEY_ID does not take its place).
  */
-export function profileClients(profile: string, region: string): ProfileClients {
-  return { dynamodb: new DynamoDBClient({ region, profile }), s3: new S3Client({ region, profile }), kms: new KMSClient({ region, profile }) };
+export function profileClients(profile: string, region: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS): ProfileClients {
+  const request = requestClientSettings(timeouts);
+  return {
+    dynamodb: new DynamoDBClient({ ...request, region, profile }),
+    s3: new S3Client({ ...transferClientSettings(timeouts), region, profile }),
+    kms: new KMSClient({ ...request, region, profile }),
+  };
 }
 
 /** The DR stack's account when the environment puts it in another account than its own (`drAccount`). */
@@ -110,24 +122,31 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
   const drCatalogTable = drAccount !== undefined ? `arn:${partitionOf(environment.drRegion)}:dynamodb:${environment.drRegion}:${drAccount}:table/${names.catalogTable}` : names.catalogTable;
   let endpoints: LocalEndpoints | undefined;
   if (!options.aws) endpoints = await connectLocalCloud(path.resolve(options.dataDir));
-  const dynamodb = clients.dynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.primaryRegion) : new DynamoDBClient({ region: environment.primaryRegion }));
-  const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region }));
+  // Every client built here gives up on an endpoint that does not answer (client-timeouts.ts): with a region down,
+  // the other region's catalog is what the outage runbooks read, and waiting forever on the dead one would hide it.
+  const timeouts = clients.timeouts ?? CLI_CLIENT_TIMEOUTS;
+  const catalogSettings = requestClientSettings(timeouts);
+  const catalogClientIn = (region: string): DynamoDBClient =>
+    endpoints ? localDynamoDbClient(endpoints, region, catalogSettings) : new DynamoDBClient({ ...catalogSettings, region });
+  const dynamodb = clients.dynamodb ?? catalogClientIn(environment.primaryRegion);
+  const s3 = (region: string) =>
+    clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client({ ...transferClientSettings(timeouts), region }));
   // The DR side's own credentials, in AWS only (the local cloud has none): built on first use, once.
   let drProfileClients: ProfileClients | undefined;
   const profiled = (): ProfileClients | undefined => {
     if (!options.aws || options.drProfile === undefined) return undefined;
-    drProfileClients ??= (clients.drProfile ?? profileClients)(options.drProfile, environment.drRegion);
+    drProfileClients ??= clients.drProfile ? clients.drProfile(options.drProfile, environment.drRegion) : profileClients(options.drProfile, environment.drRegion, timeouts);
     return drProfileClients;
   };
   const s3Of = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.s3 : undefined) ?? s3(regionOf(side));
-  const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient({ region: regionOf(side) });
+  const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient({ ...requestClientSettings(timeouts), region: regionOf(side) });
   const documents = DynamoDBDocumentClient.from(dynamodb);
   const catalog = new BackupCatalog(documents, names.catalogTable);
   let drDocuments: DynamoDBDocumentClient | undefined;
   // Built on first use: a command that never reads the DR catalog makes no DR-region client.
   const drDocumentClient = (): DynamoDBDocumentClient => {
     drDocuments ??= DynamoDBDocumentClient.from(
-      profiled()?.dynamodb ?? clients.drDynamodb ?? (endpoints ? localDynamoDbClient(endpoints, environment.drRegion) : new DynamoDBClient({ region: environment.drRegion })),
+      profiled()?.dynamodb ?? clients.drDynamodb ?? catalogClientIn(environment.drRegion),
     );
     return drDocuments;
   };
@@ -154,6 +173,8 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
       return openBackupVault({ s3: s3Of(side), bucket: bucketOf(side), provider, create: false });
     },
     vaultBucket: (side) => ({ s3: s3Of(side), bucket: bucketOf(side) }),
+    catalogClientIn,
+    timeouts,
     drAccount,
     drCatalogTable,
   };

@@ -1,4 +1,5 @@
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { transferClientSettings } from './client-timeouts';
 
 /** Where S3 sends a request when nothing names a region (the AWS CLI's default too). */
 const FALLBACK_REGION = 'us-east-1';
@@ -11,7 +12,7 @@ const FALLBACK_REGION = 'us-east-1';
  * is the bucket region's, so the vault's many requests go there directly. Why: the SDK does not remember
  * a redirect, so with followRegionRedirects alone every request would be sent twice (and it follows a
  * 400 AuthorizationHeaderMalformed only for HeadBucket). followRegionRedirects stays on as the fallback
- * when HeadBucket is not allowed.
+ * when HeadBucket is not allowed. Its clients give up on an endpoint that does not answer (client-timeouts.ts).
  */
 export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string): Promise<S3Client> {
   const configured = await clientInConfiguredRegion(env);
@@ -20,20 +21,20 @@ export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string): Pr
   // An S3-compatible store may answer an empty header (review 42d): no region is named then.
   if (!region || region === (await configured.config.region())) return configured;
   configured.destroy();
-  return new S3Client({ region, followRegionRedirects: true });
+  return new S3Client({ ...transferClientSettings(), region, followRegionRedirects: true });
 }
 
 async function clientInConfiguredRegion(env: NodeJS.ProcessEnv): Promise<S3Client> {
   const named = env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  if (named) return new S3Client({ region: named, followRegionRedirects: true });
-  const sdkChoice = new S3Client({ followRegionRedirects: true });
+  if (named) return new S3Client({ ...transferClientSettings(), region: named, followRegionRedirects: true });
+  const sdkChoice = new S3Client({ ...transferClientSettings(), followRegionRedirects: true });
   try {
     await sdkChoice.config.region();
     return sdkChoice;
   } catch {
     // "Region is missing": none is configured anywhere the SDK looks.
     sdkChoice.destroy();
-    return new S3Client({ region: FALLBACK_REGION, followRegionRedirects: true });
+    return new S3Client({ ...transferClientSettings(), region: FALLBACK_REGION, followRegionRedirects: true });
   }
 }
 

@@ -9,6 +9,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type CatalogRegion, decideApproval, type ExecutionStatusProbe, findApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { type ClientTimeouts, requestClientSettings } from '../client-timeouts';
 
 /**
  * `lifeboat approve EXECUTION [--reject --reason …]` and `lifeboat approvals list` (docs/RUNBOOKS.md,
@@ -70,7 +71,7 @@ function awsExecutionStatus(access: EnvironmentAccess): ExecutionStatusProbe {
   const clients = new Map<CatalogRegion, SFNClient>();
   return async (region, record) => {
     let client = clients.get(region);
-    if (!client) clients.set(region, (client = new SFNClient({ region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion })));
+    if (!client) clients.set(region, (client = new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion })));
     try {
       return (await client.send(new DescribeExecutionCommand({ executionArn: record.executionArn }))).status;
     } catch (err) {
@@ -101,7 +102,7 @@ export async function approvalView(region: CatalogRegion, record: ApprovalRecord
 }
 
 function awsResponder(access: EnvironmentAccess): TaskResponder {
-  const client = (region: CatalogRegion) => new SFNClient({ region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion });
+  const client = (region: CatalogRegion) => new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion });
   return {
     success: async (region, token, output) => void (await client(region).send(new SendTaskSuccessCommand({ taskToken: token, output }))),
     failure: async (region, token, error, cause) => void (await client(region).send(new SendTaskFailureCommand({ taskToken: token, error, cause }))),
@@ -117,10 +118,10 @@ const UNKNOWN_AWS_CALLER = 'unknown AWS caller';
  * this name, decides who may approve, so an STS that does not answer costs the record its name
  * (CloudTrail's SendTaskSuccess/SendTaskFailure event still names the caller), not the decision.
  */
-async function callerIdentity(options: TargetOptions, region: string, io: CliIo): Promise<string> {
+async function callerIdentity(options: TargetOptions, region: string, io: CliIo, timeouts: ClientTimeouts | undefined): Promise<string> {
   if (!options.aws) return `local user ${os.userInfo().username}`;
   try {
-    const identity = await new STSClient({ region }).send(new GetCallerIdentityCommand({}));
+    const identity = await new STSClient({ ...requestClientSettings(timeouts), region }).send(new GetCallerIdentityCommand({}));
     return identity.Arn ?? UNKNOWN_AWS_CALLER;
   } catch (err) {
     io.err(
@@ -148,7 +149,7 @@ export async function approveCommand(execution: string, options: ApproveOptions,
     const found = await findApproval(logs, execution);
     const { region } = found;
     const regionName = region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion;
-    const decidedBy = await (deps.caller ?? (() => callerIdentity(options, regionName, io)))(region);
+    const decidedBy = await (deps.caller ?? (() => callerIdentity(options, regionName, io, access.timeouts)))(region);
     const record = await decideApproval({
       logs,
       responder,

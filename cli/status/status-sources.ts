@@ -11,6 +11,7 @@ import { environmentPrefix, resourceNames } from '../../lib/stacks/resource-name
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
 import { type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
 import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { requestClientSettings } from '../client-timeouts';
 import { ALARMS_NOT_EMULATED, type AlarmsStatus, awsAlarmsInAlarm } from './alarm-status';
 import { awsNextRun, localNextRun, type NextRun } from './next-run';
 
@@ -41,30 +42,59 @@ export type StatusSources = {
 
 export type StatusSourcesClients = AccessClients & { drills?: DrillAccessClients; scheduler?: SchedulerClient; cloudWatch?: (region: string) => Pick<CloudWatchClient, 'send'> };
 
+/** Node's and the SDK's ways of saying an endpoint did not answer at all (as opposed to answering with an error). */
+const UNANSWERED_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+function isUnanswered(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return err.name === 'TimeoutError' || (typeof code === 'string' && UNANSWERED_CODES.has(code));
+}
+
+/**
+ * A region's catalog reads that stop asking once it did not answer: status reads the same catalog several times in
+ * a row (drills, scrub runs, prunes, each plan's backups), and each read of a region that is down costs the clients'
+ * whole timeout (client-timeouts.ts), so the later ones fail at once with the first one's error instead.
+ */
+function catalogReads(): <T>(side: DrillSide, read: () => Promise<T>) => Promise<T> {
+  const unanswered = new Map<DrillSide, unknown>();
+  return async (side, read) => {
+    if (unanswered.has(side)) throw unanswered.get(side);
+    try {
+      return await read();
+    } catch (err) {
+      if (isUnanswered(err)) unanswered.set(side, err);
+      throw err;
+    }
+  };
+}
+
 export async function statusSources(options: TargetOptions, clients: StatusSourcesClients = {}): Promise<StatusSources> {
   const access = await environmentAccess(options, clients);
-  const drills = await drillAccess(options, clients.drills);
+  // The drill logs through the access's catalog clients, which give up on a region that does not answer (client-timeouts.ts).
+  const drills = await drillAccess(options, clients.drills ?? { dynamodb: (region) => access.catalogClientIn(region) });
   const { environment } = access;
   const names = resourceNames(environment);
   let scheduler: SchedulerClient | undefined;
+  const catalogOf = catalogReads();
   return {
     environment,
     target: options.aws ? 'aws' : 'local',
-    listBackupsOfPlan: (plan, side) => access.catalogIn(side).listBackupsOfPlan(plan),
-    latestScrub: () => access.scrubLog.latest(),
-    latestPrune: (vault) => access.pruneLogIn(vault).latest(vault),
-    mirrorCheck: (source) => access.mirrorsIn('dr').get(source),
-    listDrills: (side) => drills.drillLog(side).list(),
+    listBackupsOfPlan: (plan, side) => catalogOf(side, () => access.catalogIn(side).listBackupsOfPlan(plan)),
+    latestScrub: () => catalogOf('primary', () => access.scrubLog.latest()),
+    latestPrune: (vault) => catalogOf(vault, () => access.pruneLogIn(vault).latest(vault)),
+    mirrorCheck: (source) => catalogOf('dr', () => access.mirrorsIn('dr').get(source)),
+    listDrills: (side) => catalogOf(side, () => drills.drillLog(side).list()),
     regionOf: drills.regionOf,
     async alarms() {
       if (!options.aws) return ALARMS_NOT_EMULATED;
-      const cloudWatch = clients.cloudWatch ?? ((region: string) => new CloudWatchClient({ region }));
+      const cloudWatch = clients.cloudWatch ?? ((region: string) => new CloudWatchClient({ ...requestClientSettings(access.timeouts), region }));
       return awsAlarmsInAlarm(cloudWatch, [environment.primaryRegion, environment.drRegion], `${environmentPrefix(environment)}-`);
     },
     async nextRun(plan, now) {
       const scheduleName = `${names.schedulePrefix}${plan}`;
       if (!options.aws) return localNextRun(localSchedulerStatus(path.resolve(options.dataDir)), scheduleName);
-      scheduler ??= clients.scheduler ?? new SchedulerClient({ region: environment.primaryRegion });
+      scheduler ??= clients.scheduler ?? new SchedulerClient({ ...requestClientSettings(access.timeouts), region: environment.primaryRegion });
       return awsNextRun(scheduler, scheduleName, now);
     },
   };

@@ -26,19 +26,38 @@ export function isDeadTokenError(err: unknown): err is Error {
 
 /**
  * Finds the approval of `execution` in either region's catalog (an overwrite restore asks in its own
- * region, a failover in the DR region). Both are asked at once, and one region being unreachable does
- * not matter when the other has it: a failover is approved while the primary region is down.
+ * region, a failover in the DR region; an execution's approval is in one of them only). Both are asked
+ * at once, and the first to return the record answers, without waiting for the other: a failover is
+ * approved while the primary region is down, even one whose endpoint takes the request and never answers
+ * (its client's timeouts and retries would otherwise delay every approval). When neither has it, the first
+ * region's error (primary first) if a region could not be read, else ApprovalNotFoundError.
  */
-export async function findApproval(logs: Record<CatalogRegion, ApprovalLog>, execution: string): Promise<{ region: CatalogRegion; record: ApprovalRecord }> {
+export function findApproval(logs: Record<CatalogRegion, ApprovalLog>, execution: string): Promise<{ region: CatalogRegion; record: ApprovalRecord }> {
   const regions = ['primary', 'dr'] as const;
-  const answers = await Promise.allSettled(regions.map((region) => logs[region].get(execution)));
-  for (const [i, answer] of answers.entries()) {
-    const region = regions[i];
-    if (region !== undefined && answer.status === 'fulfilled' && answer.value) return { region, record: answer.value };
-  }
-  const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
-  if (failed) throw failed.reason;
-  throw new ApprovalNotFoundError(execution);
+  return new Promise((resolve, reject) => {
+    const errors = new Map<CatalogRegion, unknown>();
+    let pending = regions.length;
+    const settled = (): void => {
+      if (--pending > 0) return;
+      const failed = regions.find((region) => errors.has(region));
+      reject(failed !== undefined ? errors.get(failed) : new ApprovalNotFoundError(execution));
+    };
+    for (const region of regions) {
+      // Through a promise: a log that throws rather than rejects is one region's failure too.
+      Promise.resolve()
+        .then(() => logs[region].get(execution))
+        .then(
+        (record) => {
+          if (record) resolve({ region, record });
+          settled();
+        },
+        (err: unknown) => {
+          errors.set(region, err);
+          settled();
+        },
+      );
+    }
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS, type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 
 /**
@@ -15,8 +15,10 @@ function endpointFor(endpoints: LocalEndpoints, service: 's3' | 'dynamodb', regi
   return url;
 }
 
-export function localS3Client(endpoints: LocalEndpoints, region: string): S3Client {
+/** `settings`: more client settings (the CLI's timeouts, cli/client-timeouts.ts). */
+export function localS3Client(endpoints: LocalEndpoints, region: string, settings: S3ClientConfig = {}): S3Client {
   return new S3Client({
+    ...settings,
     region,
     endpoint: endpointFor(endpoints, 's3', region),
     forcePathStyle: true,
@@ -24,6 +26,6 @@ export function localS3Client(endpoints: LocalEndpoints, region: string): S3Clie
   });
 }
 
-export function localDynamoDbClient(endpoints: LocalEndpoints, region: string): DynamoDBClient {
-  return new DynamoDBClient({ region, endpoint: endpointFor(endpoints, 'dynamodb', region), credentials: LOCAL_CREDENTIALS });
+export function localDynamoDbClient(endpoints: LocalEndpoints, region: string, settings: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({ ...settings, region, endpoint: endpointFor(endpoints, 'dynamodb', region), credentials: LOCAL_CREDENTIALS });
 }

@@ -1,7 +1,7 @@
 import { type ApprovalLog } from '../../../../lambdas/approval/approval-log';
 import { ApprovalAbandonedError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalOutcomeUnknownError, ApprovalUnsentError } from '../../../../lambdas/approval/approval-errors';
 import { type ApprovalRecord } from '../../../../lambdas/approval/approval-record';
-import { type CatalogRegion, decideApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
+import { type CatalogRegion, decideApproval, findApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
 import { requestApproval } from '../../../../lambdas/approval/request-approval';
 import { parseFailoverRequest } from '../../../../lambdas/failover/failover-request';
 import { parseRestoreRequest } from '../../../../lambdas/restore/restore-request';
@@ -115,6 +115,28 @@ describe('approvals', () => {
     const { responder } = recordingResponder();
     await expect(decideApproval({ logs: { primary: memoryLog(), dr: memoryLog() }, responder, execution: 'nope', decision: { approve: true }, decidedBy: 'bob' })).rejects.toThrow(ApprovalNotFoundError);
     await expect(decideApproval({ logs: { primary: memoryLog(), dr: memoryLog(true) }, responder, execution: 'nope', decision: { approve: true }, decidedBy: 'bob' })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('finding an approval with one region that never answers (audit R43 F1)', () => {
+  /** A region whose endpoint takes the request and never answers: its read never settles. */
+  const silent = (): ApprovalLog => ({ get: () => new Promise<never>(() => undefined) }) as unknown as ApprovalLog;
+
+  it('returns the DR catalog\'s record without waiting for the primary\'s read, and the primary\'s without waiting for the DR\'s', async () => {
+    const dr = memoryLog();
+    const record = await requestApproval(request, dr, NOW);
+    await expect(findApproval({ primary: silent(), dr }, 'exec-1')).resolves.toEqual({ region: 'dr', record });
+    const primary = memoryLog();
+    const restore = await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    await expect(findApproval({ primary, dr: silent() }, 'exec-1')).resolves.toEqual({ region: 'primary', record: restore });
+  });
+
+  it('when neither has it, says it is not found, or names the region that failed (the primary\'s error first)', async () => {
+    await expect(findApproval({ primary: memoryLog(), dr: memoryLog() }, 'nope')).rejects.toThrow(new ApprovalNotFoundError('nope'));
+    const failing = (message: string): ApprovalLog => ({ get: () => Promise.reject(new Error(message)) }) as unknown as ApprovalLog;
+    await expect(findApproval({ primary: failing('primary down'), dr: memoryLog() }, 'nope')).rejects.toThrow('primary down');
+    await expect(findApproval({ primary: memoryLog(), dr: failing('dr down') }, 'nope')).rejects.toThrow('dr down');
+    await expect(findApproval({ primary: failing('primary down'), dr: failing('dr down') }, 'nope')).rejects.toThrow('primary down');
   });
 });
 
