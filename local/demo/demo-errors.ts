@@ -10,10 +10,13 @@ export class DemoAlreadyRunningError extends Error {
   constructor(
     readonly dataDir: string,
     readonly pid: number,
+    /** The lock file that names it. */
+    readonly lockFile: string,
   ) {
     super(
       `A demo (pid ${pid}) is already running on ${dataDir}: two demos on one data directory change each other's sources and lock each other's backups. ` +
-        `Wait for it to end, stop it (kill -INT ${pid}), or give this one another --data-dir.`,
+        `Wait for it to end, stop it (kill -INT ${pid}), or give this one another --data-dir. ` +
+        `If pid ${pid} is not a demo (the lock was left by one that was killed), delete ${lockFile}.`,
     );
   }
 }
