@@ -16,6 +16,12 @@ export type FaultRule = {
    * into its TimeoutSeconds (States.Timeout) and a function into its timeout (Sandbox.Timedout), as in AWS.
    */
   delayMs?: number;
+  /**
+   * With `delayMs`: the hang ends as soon as this file exists, still at `delayMs` at the latest. A test
+   * that holds an execution while it does something else releases it when done, instead of guessing a
+   * delay long enough for a loaded machine (and always waiting all of it).
+   */
+  releaseFile?: string;
   message?: string;
   /** How many matching invocations fail; unlimited when absent. */
   times?: number;

@@ -36,9 +36,9 @@ type WorkerLoaded = { id: string; loaded: true };
  * A fault injected before a handler (fault-injection.ts `delayMs`): a hung source, a slow shard. The
  * function waits on its own clock, after its module loaded, so its timeout and its Task's TimeoutSeconds
  * both count the wait, as they count a hung function in AWS; then it fails with `errorType` when one is
- * given (its handler never runs), or calls its handler.
+ * given (its handler never runs), or calls its handler. With `releaseFile` the wait ends early once that file exists.
  */
-export type InjectedHang = { delayMs: number; errorType?: string; errorMessage?: string };
+export type InjectedHang = { delayMs: number; releaseFile?: string; errorType?: string; errorMessage?: string };
 
 /** How one invocation is run, beyond its function and event. */
 export type InvocationOptions = {

@@ -8,6 +8,7 @@
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const Module = require('node:module');
+const { existsSync } = require('node:fs');
 
 // Bundles in a temporary cdk.out keep @aws-sdk/* external (the Lambda runtime provides it): resolve
 // those from the project's node_modules, as NODE_PATH would.
@@ -16,6 +17,22 @@ Module._initPaths();
 
 const baseEnv = { ...process.env };
 const modules = new Map();
+
+/** Polling, not fs.watch: the file may be written before the hang starts, and a watch of a missing file fails. */
+const RELEASE_POLL_MS = 50;
+
+/** An injected hang (fault-injection.ts delayMs): `delayMs`, or less once its `releaseFile` exists. */
+function injectedHang(hang) {
+  const until = Date.now() + hang.delayMs;
+  return new Promise((resolve) => {
+    const poll = () => {
+      const left = until - Date.now();
+      if (left <= 0 || (hang.releaseFile !== undefined && existsSync(hang.releaseFile))) return resolve();
+      setTimeout(poll, hang.releaseFile === undefined ? left : Math.min(left, RELEASE_POLL_MS));
+    };
+    poll();
+  });
+}
 
 function setEnvironment(env) {
   for (const key of Object.keys(process.env)) if (!(key in baseEnv) && !(key in env)) delete process.env[key];
@@ -45,7 +62,7 @@ parentPort.on('message', async (msg) => {
     parentPort.postMessage({ id: msg.id, loaded: true });
     if (msg.hang) {
       // An injected hang (fault-injection.ts delayMs) spends the function's own time, as a hung call would.
-      await new Promise((resolve) => setTimeout(resolve, msg.hang.delayMs));
+      await injectedHang(msg.hang);
       if (msg.hang.errorType !== undefined) {
         parentPort.postMessage({ id: msg.id, ok: false, errorType: msg.hang.errorType, errorMessage: msg.hang.errorMessage ?? '', trace: [], durationMs: Date.now() - started });
         return;

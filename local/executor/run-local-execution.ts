@@ -164,7 +164,13 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
       if (before?.errorName !== undefined && before.delayMs === undefined) throw new LambdaFunctionError(before.errorName, faultMessage);
       // A delay is the function's own time (a hung call), on its worker: its timeout and the Task's count it.
       const hang: InjectedHang | undefined =
-        before?.delayMs !== undefined ? { delayMs: before.delayMs, ...(before.errorName !== undefined ? { errorType: before.errorName, errorMessage: faultMessage } : {}) } : undefined;
+        before?.delayMs !== undefined
+          ? {
+              delayMs: before.delayMs,
+              ...(before.releaseFile !== undefined ? { releaseFile: before.releaseFile } : {}),
+              ...(before.errorName !== undefined ? { errorType: before.errorName, errorMessage: faultMessage } : {}),
+            }
+          : undefined;
       const event = task.integration === 'direct' ? input : (input as { Payload?: JsonValue }).Payload ?? null;
       const stateTimeoutSeconds =
         task.stateTimeoutPath !== undefined ? await timeoutSecondsAt(stateName, task.stateTimeoutPath, input, { ...executionContext, State: { Name: stateName } }) : task.stateTimeoutSeconds;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -92,6 +92,7 @@ it('a forget between the sources\' verify and the drill\'s Compare keeps the dri
   const comparing = new Promise<void>((resolve) => {
     compareEntered = resolve;
   });
+  const releaseFile = path.join(dataDir, 'release-drill');
   const drilling = runLocalExecution({
     stack: primary,
     stateMachine: names.drillStateMachine,
@@ -99,8 +100,8 @@ it('a forget between the sources\' verify and the drill\'s Compare keeps the dri
     endpoints: local.endpoints,
     dataDir,
     pool: local.lambdaPool(2),
-    // Compare waits (every source is restored and verified by then) while the forget runs.
-    faults: [{ state: 'Compare with live sources', delayMs: 10_000, times: 1 }],
+    // Compare waits (every source is restored and verified by then) until the forget has run.
+    faults: [{ state: 'Compare with live sources', delayMs: 120_000, releaseFile, times: 1 }],
     retryIntervalScale: 0.001,
     onEvent: (event) => {
       if (event.type === 'StateEntered' && event.state === 'Compare with live sources' && event.mapRun === undefined) compareEntered();
@@ -111,7 +112,7 @@ it('a forget between the sources\' verify and the drill\'s Compare keeps the dri
   const pins = (await catalog.requireBackup(older)).pins ?? {};
   const [restoreId] = Object.keys(pins);
   expect(Object.keys(pins)).toEqual([expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}-keep-assets$/)]);
-  const during = await forgetKeepingLast();
+  const during = await forgetKeepingLast().finally(() => writeFileSync(releaseFile, ''));
   expect(during.decisions.map((d) => [d.backupId, d.keep, d.reasons])).toEqual([
     [newer, true, ['last 1']],
     [older, true, [`pinned by restore ${restoreId} until ${pins[restoreId ?? '']?.until}`]],

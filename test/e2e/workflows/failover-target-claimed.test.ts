@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -100,8 +100,10 @@ it('a second failover into the same targets: its sources are REFUSED "held by" t
   const bucket = `${names.restoreTargetPrefix}duo-a-x`;
   const table = `${names.restoreTargetPrefix}duo-t-x`;
 
-  // The first failover (newest backup) waits after its resolve steps took both claims, before it writes.
-  const first = run('dr', names.failoverStateMachine, { plan: 'duo', backupId: b2, targetSuffix: 'x' }, { executionName: 'fc-first', workers: 3, faults: [{ state: 'Plan restore shards', delayMs: 30_000, times: 2 }] });
+  // The first failover (newest backup) waits after its resolve steps took both claims, before it writes,
+  // until the second one has ended (the release file).
+  const release = path.join(dataDir, 'release-fc-first');
+  const first = run('dr', names.failoverStateMachine, { plan: 'duo', backupId: b2, targetSuffix: 'x' }, { executionName: 'fc-first', workers: 3, faults: [{ state: 'Plan restore shards', delayMs: 300_000, releaseFile: release, times: 2 }] });
   const drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
   const holders = async () => [
     (await drCatalog.targetClaim(targetClaimKey({ type: 's3', bucket, prefix: '' })))?.restoreId,
@@ -125,7 +127,7 @@ it('a second failover into the same targets: its sources are REFUSED "held by" t
   };
   const lines: string[] = [];
   const io = { out: (l: string) => lines.push(`OUT ${l}`), err: (l: string) => lines.push(`ERR ${l}`) };
-  const code = await failoverCommand({ config: 'unused', env: 'fc', dataDir, plan: 'duo', backup: b1, targetSuffix: 'x' }, { io, runner, stderr: { isTTY: false, write: () => true } });
+  const code = await failoverCommand({ config: 'unused', env: 'fc', dataDir, plan: 'duo', backup: b1, targetSuffix: 'x' }, { io, runner, stderr: { isTTY: false, write: () => true } }).finally(() => writeFileSync(release, ''));
   const won = await first;
   const [second] = results;
   if (!second) throw new Error('the CLI ran no failover');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -71,6 +71,7 @@ it('keeps a backup a running restore reads, with the pin as its reason; the rest
   const primary = local.stacks.find((s) => s.role === 'primary');
   if (!primary) throw new Error('no primary stack');
   const target = '/mnt/restored/pinned';
+  const releaseFile = path.join(dataDir, 'release-restore');
   const restoring = runLocalExecution({
     stack: primary,
     stateMachine: names.restoreStateMachine,
@@ -78,8 +79,8 @@ it('keeps a backup a running restore reads, with the pin as its reason; the rest
     endpoints: local.endpoints,
     dataDir,
     pool: local.lambdaPool(2),
-    // The restore waits after its resolve step (which pinned the backup) while the forget runs.
-    faults: [{ state: 'Plan restore shards', delayMs: 10_000, times: 1 }],
+    // The restore waits after its resolve step (which pinned the backup) until the forget has run.
+    faults: [{ state: 'Plan restore shards', delayMs: 120_000, releaseFile, times: 1 }],
     retryIntervalScale: 0.001,
     extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot },
   });
@@ -94,7 +95,7 @@ it('keeps a backup a running restore reads, with the pin as its reason; the rest
   // Until now + the restore workflow's timeout (24 hours: the sample config has no archive tier).
   expect(Date.parse(pin?.until ?? '') - Date.parse(pin?.at ?? '')).toBe(24 * 60 * 60 * 1000);
 
-  const during = await forgetKeepingLast();
+  const during = await forgetKeepingLast().finally(() => writeFileSync(releaseFile, ''));
   expect(during.decisions.map((d) => [d.backupId, d.keep, d.reasons])).toEqual([
     [newer, true, ['last 1']],
     [older, true, [`pinned by restore ${restoreId} until ${pin?.until}`]],

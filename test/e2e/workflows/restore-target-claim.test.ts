@@ -87,7 +87,9 @@ async function backup(): Promise<string> {
 const hasItem = async (table: string, id: string) => (await ddb.send(new GetItemCommand({ TableName: table, Key: { orderId: { S: id } }, ConsistentRead: true }))).Item !== undefined;
 const onlyKeys = async (bucket: string) => ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((c) => c.Key ?? '').filter((k) => k.startsWith('only-in'));
 /** The restore waits after its resolve step (claim taken, nothing written yet) while another starts. */
-const heldAfterResolve: FaultRule[] = [{ state: 'Plan restore shards', delayMs: 6_000, times: 1 }];
+/** A restore held after its resolve step took the claim, until the test writes `releaseFile` (once it is done with the claim held). */
+const heldAfterResolve = (releaseFile: string): FaultRule[] => [{ state: 'Plan restore shards', delayMs: 120_000, releaseFile, times: 1 }];
+const release = (file: string) => writeFileSync(file, '');
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-target-claim-'));
@@ -122,9 +124,10 @@ afterAll(async () => {
 it('two restores into one new table: the second is refused naming the first, the table holds the first backup only, and verify releases the claim', async () => {
   const table = 'lifeboat-tc-restore-claim-t';
   const target = { type: 'dynamodb', table } as const;
-  const first = run({ source: 'duo-t', backupId: b1, target }, { executionName: 'claim-first-t', faults: heldAfterResolve });
+  const held = path.join(dataDir, 'release-claim-first-t');
+  const first = run({ source: 'duo-t', backupId: b1, target }, { executionName: 'claim-first-t', faults: heldAfterResolve(held) });
   await eventually(() => catalog.targetClaim(targetClaimKey(target)), (c) => c !== undefined, 'the first restore claiming its table');
-  const second = await run({ source: 'duo-t', backupId: b2, target }, { executionName: 'claim-second-t' });
+  const second = await run({ source: 'duo-t', backupId: b2, target }, { executionName: 'claim-second-t' }).finally(() => release(held));
   expect(second.status).toBe('FAILED');
   expect(second.error).toBe('RestoreTargetClaimedError');
   expect(second.cause).toContain('dynamodb table lifeboat-tc-restore-claim-t is being restored by restore claim-first-t');
@@ -141,10 +144,11 @@ it('two overwrites into one bucket mix too: the second is refused; the bucket ho
   const bucket = 'lifeboat-tc-restore-claim-a';
   await createPrivateBucket(s3, 'us-east-1', bucket);
   const target = { type: 's3', bucket, prefix: '' } as const;
-  const first = run({ source: 'duo-a', backupId: b1, target, overwrite: true }, { executionName: 'claim-first-a', faults: heldAfterResolve });
+  const held = path.join(dataDir, 'release-claim-first-a');
+  const first = run({ source: 'duo-a', backupId: b1, target, overwrite: true }, { executionName: 'claim-first-a', faults: heldAfterResolve(held) });
   await eventually(() => catalog.targetClaim(targetClaimKey(target)), (c) => c !== undefined, 'the first restore claiming its bucket');
   // Another prefix of the same bucket: the claim is the bucket's (target-claim.ts says why).
-  const second = await run({ source: 'duo-a', backupId: b2, target: { ...target, prefix: 'other/' }, overwrite: true }, { executionName: 'claim-second-a' });
+  const second = await run({ source: 'duo-a', backupId: b2, target: { ...target, prefix: 'other/' }, overwrite: true }, { executionName: 'claim-second-a' }).finally(() => release(held));
   expect([second.status, second.error]).toEqual(['FAILED', 'RestoreTargetClaimedError']);
   expect(second.cause).toContain(`s3://${bucket}/other/ is being restored by restore claim-first-a`);
   const won = await first;
@@ -157,11 +161,12 @@ it('two overwrites into one bucket mix too: the second is refused; the bucket ho
 
 it('a restore that fails after its plan releases its claim in the abandon step', async () => {
   const target = { type: 'dynamodb', table: 'lifeboat-tc-restore-claim-abandoned' } as const;
+  const releaseFile = path.join(dataDir, 'release-claim-abandoned');
   const failing = run(
     { source: 'duo-t', backupId: b1, target },
-    { executionName: 'claim-abandoned', faults: [...heldAfterResolve, { state: 'Verify restore', errorName: 'RestoreVerificationError', message: 'injected' }] },
+    { executionName: 'claim-abandoned', faults: [...heldAfterResolve(releaseFile), { state: 'Verify restore', errorName: 'RestoreVerificationError', message: 'injected' }] },
   );
-  const held = await eventually(() => catalog.targetClaim(targetClaimKey(target)), (c) => c !== undefined, 'the restore claiming its table');
+  const held = await eventually(() => catalog.targetClaim(targetClaimKey(target)), (c) => c !== undefined, 'the restore claiming its table').finally(() => release(releaseFile));
   expect(held?.restoreId).toBe('claim-abandoned');
   const result = await failing;
   expect([result.status, result.error]).toEqual(['FAILED', 'RestoreVerificationError']);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
@@ -37,6 +37,22 @@ it('fails the execution with the injected error name and cause when a task fails
   expect(result.status).toBe('FAILED');
   expect(result.error).toBe('BurnError');
   expect(JSON.parse(result.cause ?? '{}')).toMatchObject({ errorType: 'BurnError', errorMessage: 'too hot' });
+}, 60_000);
+
+it('holds a task on an injected hang until its release file exists, then runs the handler', async () => {
+  // A hang of ten minutes within a one-minute test: only the release ends it in time.
+  const releaseFile = path.join(dir, 'release-shard-0');
+  let succeeded = 0;
+  const result = await run({
+    faults: [{ state: 'Burn shard', delayMs: 600_000, releaseFile, whenInput: { shard: 0 }, times: 1 }],
+    onEvent: (event) => {
+      // Every other shard done while shard 0 hangs: now release it.
+      if (event.type === 'MapIterationSucceeded' && ++succeeded === shards.length - 1) writeFileSync(releaseFile, '');
+    },
+  });
+  expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
+  expect(result.output).toEqual(shards.map((s) => burnCpu(s)));
+  expect(result.injectedFaults).toEqual([{ state: 'Burn shard', errorName: 'delay 600000 ms', at: 'before' }]);
 }, 60_000);
 
 it('names the available state machines when asked for one that does not exist', async () => {
