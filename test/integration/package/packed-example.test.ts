@@ -9,7 +9,8 @@ import { REPO_ROOT } from '../../support/repo-root';
  * The package as a user gets it: `npm pack` (which builds dist/ in prepack), the tarball unpacked
  * into a temporary app's node_modules/lifeboat beside the repository's other dependencies
  * (symlinked: offline, no registry) except esbuild, and examples/protect-existing-stack compiled
- * and synthesized there under cdk-nag. The handlers' code must come from the prebuilt bundles.
+ * and synthesized there once, by its own entry point as `cdk synth` runs it, under cdk-nag
+ * (synth-example.cjs). The handlers' code must come from the prebuilt bundles.
  */
 const EXAMPLE_DIR = path.join(REPO_ROOT, 'examples', 'protect-existing-stack');
 /** What a user's project needs no copy of: esbuild above all (the point of prebuilt bundles). */
@@ -87,7 +88,15 @@ beforeAll(() => {
   packed = pack();
   assembleApp();
   const reportFile = path.join(tmp, 'report.json');
-  run(process.execPath, ['synth-example.cjs', path.join(tmp, 'cdk.out'), reportFile], appDir);
+  // One synth for every check below: the example's own entry point as `cdk synth` runs it (CDK_OUTDIR set,
+  // the credentials' account and region, the CLI's asset metadata context), with cdk-nag added by the harness.
+  run(process.execPath, ['synth-example.cjs', reportFile], appDir, {
+    ...USER_ENV,
+    CDK_OUTDIR: path.join(tmp, 'cdk.out'),
+    CDK_DEFAULT_ACCOUNT: '123456789012',
+    CDK_DEFAULT_REGION: 'eu-west-1',
+    CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:enable-asset-metadata': true }),
+  });
   report = JSON.parse(readFileSync(reportFile, 'utf8')) as SynthReport;
   const shop = report.stacks.find((s) => s.stackName === report.shopStackName);
   shopTemplate = shop ? (JSON.parse(readFileSync(shop.templateFile, 'utf8')) as Template) : {};
@@ -144,15 +153,13 @@ describe('examples/protect-existing-stack, installed from the tarball', () => {
   }, 120_000);
 
   it('synthesizes its own app as `cdk synth` runs it (CDK_OUTDIR set, the credentials\' account and region)', () => {
-    const outdir = path.join(tmp, 'cdk-synth.out');
-    run(process.execPath, [path.join('bin', 'app.js')], appDir, { ...USER_ENV, CDK_OUTDIR: outdir, CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' });
-    const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; environment?: string }> };
+    const manifest = JSON.parse(readFileSync(path.join(report.assemblyDir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; environment?: string }> };
     const stacks = Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack');
     expect(Object.fromEntries(stacks.map(([id, a]) => [id, a.environment]))).toEqual({
       Shop: 'aws://123456789012/eu-west-1',
       'Shop-LifeboatDR': 'aws://123456789012/us-west-2',
     });
-  }, 120_000);
+  });
 
   it('synthesizes offline with no cdk-nag AwsSolutions finding', () => {
     expect({ synthError: report.synthError, violations: unacknowledgedViolations() }).toEqual({ synthError: undefined, violations: [] });
