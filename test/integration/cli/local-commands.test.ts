@@ -28,10 +28,31 @@ function capture(): Captured {
   return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), text: () => [...lines, ...errors].join('\n') };
 }
 
+/**
+ * The test app, synthesized by the first `up` into its data dir's cdk.out and reused by the later ones
+ * (it is the same app whatever the config, and `down` keeps the data dir). Without the CDK's built-in
+ * CloudFormation validation, as the product's local synth (local/assembly/synthesize.ts): seconds of CPU.
+ */
+const testAppSyntheses = new Map<string, SynthesizedStack[]>();
+function synthesizeTestAppOnce(outdir: string): SynthesizedStack[] {
+  const known = testAppSyntheses.get(outdir);
+  if (known) return known;
+  const validation = process.env['CDK_VALIDATION'];
+  process.env['CDK_VALIDATION'] = 'false';
+  try {
+    const stacks = synthesizeTestApp(outdir);
+    testAppSyntheses.set(outdir, stacks);
+    return stacks;
+  } finally {
+    if (validation === undefined) delete process.env['CDK_VALIDATION'];
+    else process.env['CDK_VALIDATION'] = validation;
+  }
+}
+
 function deps(io: CliIo): Partial<LocalCommandDeps> {
   return {
     io,
-    synthesize: async ({ outdir }) => synthesizeTestApp(outdir),
+    synthesize: async ({ outdir }) => synthesizeTestAppOnce(outdir),
     // Detached like the real `up`, but bound to the test process so a failed run never leaks servers.
     cloudOptions: { exitWithParent: true },
   };

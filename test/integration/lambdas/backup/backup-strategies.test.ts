@@ -20,12 +20,13 @@ import { AWKWARD_KEYS, type BackupTestEnvironment, committedBackupId, openBackup
  */
 let env: BackupTestEnvironment;
 const LARGE_KEY = 'large/multipart.bin';
-const LARGE = seededBytes('large', 11 * 1024 * 1024 + 5);
+// One part of S3's smallest (5 MiB) and a 5-byte tail: more than a read or chunker batch holds (4 MiB).
+const LARGE = seededBytes('large', 5 * 1024 * 1024 + 5);
 
 beforeAll(async () => {
   env = await openBackupTestEnvironment('strategies');
   await seedSmallSources(env);
-  // An object uploaded in parts (ETag "<md5>-3"), larger than any single read.
+  // An object uploaded in parts (ETag "<md5>-2"), larger than any single read.
   const bucket = 'lifeboat-test-small';
   const { UploadId } = await env.s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: LARGE_KEY, ContentType: 'application/x-test' }));
   const parts = [];

@@ -9,6 +9,7 @@ import { runLocalExecution } from '../../../../local/executor/run-local-executio
 import { stackResources } from '../../../../local/executor/stack-resources';
 import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV } from '../../../../lambdas/runtime/local-endpoints';
 import { snapshotKey, type Snapshot } from '../../../../vault';
+import { observeS3Requests, type S3RequestObserver } from '../../../support/s3-request-observer';
 import { listedKeys } from '../../../support/vault-test-helpers';
 import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, plannedBackupId, seedSmallSources, SMALL_PLAN } from '../../../support/backup-test-environment';
 
@@ -24,8 +25,12 @@ beforeAll(async () => {
   await seedSmallSources(env);
 }, 120_000);
 
+/** In front of the primary S3 endpoint for the workflow's functions in the test of two commits at once. */
+let observer: S3RequestObserver | undefined;
+
 afterAll(async () => {
   await env?.close();
+  await observer?.close();
 });
 
 async function snapshotsOf(backupId: string): Promise<Snapshot[]> {
@@ -167,12 +172,23 @@ it('a backup stopped after its commit wrote snapshots: release-failed-backup rec
 it('two commits at once write one snapshot per source, and a catalog rebuild restores the backup', async () => {
   const primary = env.local.stacks.find((s) => s.role === 'primary');
   if (!primary) throw new Error('no primary stack');
+  const endpoint = env.local.endpoints.s3[primary.region];
+  if (!endpoint) throw new Error(`no local S3 endpoint for ${primary.region}`);
+  // The workflow's functions reach S3 through a proxy that counts the reads of each source's commit marker they were
+  // answered. A function keeps the endpoints of its first invocation (as a Lambda container keeps its environment):
+  // the workflow's Commit first runs here (the runs before stop ahead of it), and the proxy stays up to the end of
+  // the file for the runs after.
+  const markerReads = new Map<string, number>();
+  observer = await observeS3Requests(endpoint, ({ method, path, status }) => {
+    const source = /\/parts\/[^/]+\/committed\/([^/]+)\.json$/.exec(path)?.[1];
+    if (method === 'GET' && status === 200 && source !== undefined) markerReads.set(source, (markerReads.get(source) ?? 0) + 1);
+  });
   let first: Promise<string[]> | undefined;
   const r = await runLocalExecution({
     stack: primary,
     stateMachine: env.names.backupStateMachine,
     input: { plan: SMALL_PLAN, trigger: 'test', strategy: 'full' },
-    endpoints: env.local.endpoints,
+    endpoints: { ...env.local.endpoints, s3: { ...env.local.endpoints.s3, [primary.region]: observer.url } },
     dataDir: env.dataDir,
     pool: env.local.lambdaPool(2),
     faults: [],
@@ -180,13 +196,14 @@ it('two commits at once write one snapshot per source, and a catalog rebuild res
     extraEnv: { LIFEBOAT_FS_ROOT: env.local.fsRoot },
     onEvent: (e) => {
       if (e.type !== 'StateEntered' || e.state !== 'Commit backup' || first) return;
-      // The first invocation, its response lost, slowed after each snapshot it writes; the workflow's own Commit is the retry.
+      // The first invocation, its response lost, holds each snapshot it writes unnamed in its marker until the
+      // workflow's own Commit (the retry) has read that marker: the retry finds the claim and must wait for it.
       const { backupId, planKey } = (e.input as { backup: { backupId: string; planKey: string } }).backup;
       first = env.vault().then(async (vault) => {
         const write = vault.commitSnapshot.bind(vault);
         vault.commitSnapshot = async (i) => {
           const snapshot = await write(i);
-          await new Promise((resolve) => setTimeout(resolve, 3000));
+          await until(() => (markerReads.get(i.source.id) ?? 0) > 0, `the retried Commit reading the claim of ${i.source.id}`);
           return snapshot;
         };
         const c = await commitBackup({ backupId, planKey }, { vault, catalog: env.catalog, claimWait: { pollMs: 100, maxMs: 60_000 } });
@@ -202,6 +219,15 @@ it('two commits at once write one snapshot per source, and a catalog rebuild res
   const report = await rebuildCatalog({ vault: await env.vault(), side: 'primary', catalog: env.catalog, environment: 'test', plans: [SMALL_PLAN], drHolds: null });
   expect(report.backups.filter((b) => b.backupId === backupId)).toEqual([{ backupId, plan: SMALL_PLAN, outcome: 'unchanged' }]);
 }, 180_000);
+
+/** Resolves once `condition` holds (polled every 20 ms); fails after 60 s naming what never happened. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 it('Acquire lock run twice (its first response lost) continues under the first invocation\'s backup id', async () => {
   const r = await env.runBackup({ faults: [{ state: 'Acquire lock', errorName: 'Lambda.ServiceException', message: 'response lost', at: 'after', times: 1 }] });

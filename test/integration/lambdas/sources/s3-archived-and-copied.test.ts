@@ -42,8 +42,11 @@ it('an incremental after a copy-in-place with new metadata and Content-Type reco
   await env.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'c/meta-copy.txt', Body: 'meta body', Metadata: { v: '1' }, ContentType: 'text/plain', CacheControl: 'max-age=1' }));
   await committed('full');
   const before = await env.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'c/meta-copy.txt' }));
-  // LastModified has whole seconds: the copy must land in a later one to be told apart, on S3 as here.
-  await new Promise((resolve) => setTimeout(resolve, 1100));
+  // LastModified has whole seconds: the copy must land in a later one to be told apart, on S3 as here. The
+  // full backup above mostly took longer already; else the rest of that second is waited for, and 100 ms
+  // more for the file system's coarser clock, which the cloud's times come from.
+  const laterSecond = (before.LastModified?.getTime() ?? Date.now()) + 1000 + 100;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, laterSecond - Date.now())));
   await env.s3.send(
     new CopyObjectCommand({ Bucket: BUCKET, Key: 'c/meta-copy.txt', CopySource: `${BUCKET}/c/meta-copy.txt`, MetadataDirective: 'REPLACE', Metadata: { v: '2' }, ContentType: 'text/html', CacheControl: 'no-store' }),
   );

@@ -216,26 +216,28 @@ describe('S3', () => {
     expect(await tagsOf('src')).toEqual([{ Key: 'from', Value: 'source' }]);
   });
 
-  it('paginates ListObjectsV2 over 2,500 objects with continuation tokens, every key once', async () => {
+  // Pages of 100 rather than S3's largest (1,000): the listing (local/cloud/object-listing.ts) pages any MaxKeys
+  // alike, and a tenth of the objects to write is a tenth of the time.
+  it('paginates ListObjectsV2 over 250 objects with continuation tokens, every key once', async () => {
     const client = s3(PRIMARY);
     await client.send(new CreateBucketCommand({ Bucket: 'many' }));
-    const keys = Array.from({ length: 2500 }, (_, i) => `obj/${String(i).padStart(5, '0')}`);
+    const keys = Array.from({ length: 250 }, (_, i) => `obj/${String(i).padStart(5, '0')}`);
     await mapBounded(keys, 32, (Key) => client.send(new PutObjectCommand({ Bucket: 'many', Key, Body: Key })));
 
     const seen: string[] = [];
     const pageSizes: number[] = [];
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: 'many', Prefix: 'obj/', MaxKeys: 1000, ContinuationToken: token }));
+      const page = await client.send(new ListObjectsV2Command({ Bucket: 'many', Prefix: 'obj/', MaxKeys: 100, ContinuationToken: token }));
       pageSizes.push(page.Contents?.length ?? 0);
       seen.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       if (page.IsTruncated) expect(token).toBeTruthy();
     } while (token);
 
-    expect(pageSizes).toEqual([1000, 1000, 500]);
+    expect(pageSizes).toEqual([100, 100, 50]);
     expect(seen).toEqual(keys);
-    expect(new Set(seen).size).toBe(2500);
+    expect(new Set(seen).size).toBe(250);
   });
 });
 

@@ -24,13 +24,14 @@ const run = (stateMachine: string, input: unknown, faults: FaultRule[] = []) =>
   runLocalExecution({ stack, stateMachine, input, endpoints: { s3: {}, dynamodb: {} }, dataDir: work.dir, workers: 1, faults });
 
 it('runs Map items queued for the only worker to success when each works within its function timeout', async () => {
-  // 3 items of 2 s on one worker: the last waits 4 s, more than the 3 s timeout, and must not time out for it.
-  const result = await run(QUEUED_MACHINE, { items: [{ ms: 2000 }, { ms: 2000 }, { ms: 2000 }] });
+  // 3 items of 1.6 s on one worker: the last waits 3.2 s, more than the 3 s timeout (and, with its own
+  // work, 4.8 s), and must not time out for it.
+  const result = await run(QUEUED_MACHINE, { items: [{ ms: 1600 }, { ms: 1600 }, { ms: 1600 }] });
   expect(result.status).toBe('SUCCEEDED');
   expect(result.invocations.map((i) => i.errorType ?? 'ok')).toEqual(['ok', 'ok', 'ok']);
   expect(Math.max(...result.invocations.map((i) => i.queuedMs))).toBeGreaterThanOrEqual(3000);
   const results = (result.output as { results: { ms: number; remainingMs: number }[] }).results;
-  // Each handler saw about 1 s of its 3 s left: its clock started when it did.
+  // Each handler saw about 1.4 s of its 3 s left: its clock started when it did.
   for (const r of results) expect(r.remainingMs).toBeGreaterThan(500);
 }, 60_000);
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { buildSync } from 'esbuild';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { type SynthesizedStack, synthesizedStackOf } from '../../../../local/assembly/synthesized-stack';
@@ -23,19 +23,29 @@ export const PATH_MACHINE = 'lbtest-timeouts-path';
 /** One startExecution.sync:2 Task with TimeoutSeconds of 30 days, over a child that waits 1 s. */
 export const LONG_SYNC_MACHINE = 'lbtest-timeouts-long-sync';
 
-/** The state machines of the local executor's timeout tests, synthesized and bundled as the product's are. */
+/**
+ * The state machines of the local executor's timeout tests, synthesized and bundled as the product's are:
+ * plain `lambda.Function`s over a directory asset bundled beforehand (lib/constructs/lifeboat-function.ts).
+ * The handler is bundled once for all five functions (a NodejsFunction would spawn esbuild for each);
+ * the bundle goes beside `outdir`.
+ */
 export function synthesizeTimeoutsApp(outdir: string): SynthesizedStack {
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const bundleDir = path.join(path.dirname(outdir), 'timed-work-bundle');
+  buildSync({
+    entryPoints: [path.join(__dirname, 'timed-work-handler.ts')],
+    outfile: path.join(bundleDir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    logLevel: 'warning',
+  });
+  const code = lambda.Code.fromAsset(bundleDir);
+  // Without the CDK's built-in CloudFormation validation, as the local synth of the product (local/assembly/synthesize.ts).
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true }, builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'LbTestTimeouts', { env: { account: '000000000000', region: 'us-east-1' } });
   const timed = (id: string, timeout: Duration, environment: Record<string, string> = {}) =>
-    new NodejsFunction(stack, id, {
-      entry: path.join(__dirname, 'timed-work-handler.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      timeout,
-      environment,
-      bundling: { forceDockerBundling: false, format: OutputFormat.CJS, logLevel: LogLevel.WARNING },
-    });
+    new lambda.Function(stack, id, { code, handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X, timeout, environment });
   const work = timed('Work', Duration.seconds(3));
   const patient = timed('Patient', Duration.seconds(10));
   const slowLoad = timed('SlowLoad', Duration.seconds(2), { LOAD_MS: '1500' });
