@@ -44,7 +44,7 @@ export const TEST_NAMES = {
  * a TableV2 (AWS::DynamoDB::GlobalTable) with a replica in the DR region.
  */
 export function synthesizeTestApp(outdir: string, stackPrefix = 'LbTest'): SynthesizedStack[] {
-  const app = new App({ outdir });
+  const app = new App({ outdir, builtinCloudFormationValidation: false });
   const primary = new Stack(app, `${stackPrefix}-Primary`, { env: { account: ACCOUNT, region: PRIMARY } });
   const dr = new Stack(app, `${stackPrefix}-DR`, { env: { account: ACCOUNT, region: DR } });
 

@@ -18,7 +18,7 @@ export const PARENT_SYNC_MACHINE = 'lbtest-nested-parent-sync';
  * DescribeExecution from the cause (States.StringToJson) as the drill's and failover's do; one with .sync.
  */
 export function synthesizeNestedExecutionApp(outdir: string): SynthesizedStack {
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true }, builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'LbTestNested', { env: { account: '000000000000', region: 'us-east-1' } });
   const fn = new NodejsFunction(stack, 'Echo', {
     entry: path.join(__dirname, 'distributed-map-handler.ts'),

@@ -21,7 +21,7 @@ let stack: SynthesizedStack;
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-object-input-'));
-  const app = new App({ outdir: path.join(dir, 'cdk.out') });
+  const app = new App({ outdir: path.join(dir, 'cdk.out'), builtinCloudFormationValidation: false });
   const cdkStack = new Stack(app, 'ObjectInput', { env: { account: '000000000000', region: 'us-east-1' } });
   const firstStep = new sfn.Pass(cdkStack, 'First step', { result: sfn.Result.fromObject({ ran: true }), resultPath: '$.firstStep' });
   loggedStateMachine(cdkStack, { stateMachineName: STATE_MACHINE, definition: firstStep, timeout: Duration.minutes(1) });
