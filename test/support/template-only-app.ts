@@ -7,7 +7,9 @@ import { tempOutdir } from './temp-outdir';
  * does), and its output goes to a temporary directory removed after the file. The unit tier sets
  * no LIFEBOAT_HANDLER_BUNDLES, so an App that bundles makes every file that builds a
  * LifeboatProtection bundle each handler with esbuild: about 15 s of CPU a file on the 2-core machine.
+ * Without aws-cdk-lib's built-in CloudFormation validation, as every test app (docs/TESTING.md, "Test
+ * apps synthesize without the CloudFormation validator"): the tests check the templates themselves.
  */
 export function templateOnlyApp(): App {
-  return new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
+  return new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
 }

@@ -1,7 +1,9 @@
+import { type App } from 'aws-cdk-lib';
 import { InvalidConfigError } from '../../../config/config-errors';
+import { type LifeboatConfig } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
 import { type CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { buildLifeboatApp, type LifeboatStacks } from '../../../lib/lifeboat-app';
 import { LifeboatFunction } from '../../../lib/constructs/lifeboat-function';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { templateOnlyApp } from '../../support/template-only-app';
@@ -22,6 +24,32 @@ function issuesOf(raw: unknown): string[] {
     return (err as InvalidConfigError).issues as string[];
   }
   throw new Error('expected the config to be rejected');
+}
+
+type BuiltApp = { config: LifeboatConfig; app: App; stacks: LifeboatStacks };
+let built: BuiltApp | undefined;
+
+/**
+ * The app built from the sample config with a drill, a scrub schedule and functionMemory, built once for the
+ * tests that look at an app (a build is seconds of CPU), each checking its own part of it.
+ */
+function builtApp(): BuiltApp {
+  if (built) return built;
+  const config = parseLifeboatConfig(
+    withChange((c) => {
+      const env = c.environments[0] as Record<string, unknown>;
+      const plan = (env.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
+      plan.drill = { schedule: 'rate(7 days)' };
+      env.scrub = { schedule: 'cron(0 3 * * ? *)', fraction: 0.25 };
+      env.functionMemory = { 'prune-vault': 6144 };
+    }),
+    'test.json',
+  );
+  const app = templateOnlyApp();
+  const stacks = buildLifeboatApp(app, config).get(config.environments[0]?.name ?? '');
+  if (!stacks) throw new Error('the sample config defines an environment');
+  built = { config, app, stacks };
+  return built;
 }
 
 describe('Lifeboat configuration', () => {
@@ -94,21 +122,13 @@ describe('Lifeboat configuration', () => {
     expect(tiny).toContain('environments[0].scrub.fraction: must be at least 0.000001 (1e-6): a cycle, every object read once, takes up to 1/fraction runs, a million at that share');
     expect(parseLifeboatConfig(withChange((c) => ((c.environments[0] as Record<string, unknown>).scrub = { fraction: 1e-6 })), 'test.json').environments[0]?.scrub).toEqual({ fraction: 1e-6 });
 
-    const good = parseLifeboatConfig(
-      withChange((c) => {
-        const plan = (c.environments[0]?.plans as Record<string, unknown>[])[0] as Record<string, unknown>;
-        plan.drill = { schedule: 'rate(7 days)' };
-        (c.environments[0] as Record<string, unknown>).scrub = { schedule: 'cron(0 3 * * ? *)', fraction: 0.25 };
-      }),
-      'test.json',
-    );
+    const { config: good, stacks } = builtApp();
     expect(good.environments[0]?.plans[0]?.drill).toEqual({ schedule: 'rate(7 days)', selection: 'latest', windowDays: 7, vault: 'dr', samples: 10 });
-    const stacks = buildLifeboatApp(templateOnlyApp(), good).get(good.environments[0]?.name ?? '');
-    const schedule = stacks?.protection.scrubWorkflow.schedule;
+    const schedule = stacks.protection.scrubWorkflow.schedule;
     expect(schedule?.scheduleExpression).toBe('cron(0 3 * * ? *)');
     expect(JSON.parse(String(schedule?.target && (schedule.target as { input?: string }).input))).toEqual({ fraction: 0.25 });
-    expect(stacks?.protection.drDrillWorkflow.schedules.map((s) => s.name)).toEqual([`lifeboat-${good.environments[0]?.name ?? ''}-drill-${good.environments[0]?.plans[0]?.name ?? ''}`]);
-    expect(stacks?.protection.drillWorkflow.schedules).toEqual([]);
+    expect(stacks.protection.drDrillWorkflow.schedules.map((s) => s.name)).toEqual([`lifeboat-${good.environments[0]?.name ?? ''}-drill-${good.environments[0]?.plans[0]?.name ?? ''}`]);
+    expect(stacks.protection.drillWorkflow.schedules).toEqual([]);
   });
 
   it('names the field of a storage tier S3 would refuse, and defaults the retrieval tier', () => {
@@ -329,15 +349,8 @@ describe('an environment\'s functionMemory', () => {
   });
 
   it('sizes the environment\'s functions in both stacks of the app built from the config', () => {
-    const config = parseLifeboatConfig(
-      withChange((c) => {
-        (c.environments[0] as Record<string, unknown>).functionMemory = { 'prune-vault': 6144 };
-      }),
-      'test.json',
-    );
-    const app = templateOnlyApp();
-    const stacks = [...buildLifeboatApp(app, config).values()][0];
-    if (!stacks) throw new Error('the sample config defines an environment');
+    const { config, app, stacks } = builtApp();
+    expect(config.environments[0]?.functionMemory).toEqual({ 'prune-vault': 6144 });
     app.synth();
     for (const stack of [stacks.primary, stacks.dr]) {
       const prunes = stack.node.findAll().filter((c) => c instanceof LifeboatFunction && c.handlerName === 'prune-vault') as LifeboatFunction[];

@@ -31,7 +31,9 @@ async function writeSource(src: string): Promise<void> {
   await fs.writeFile(path.join(src, 'empty'), Buffer.alloc(0));
 }
 
+/** Turns the codec workers on or off. Only a change restarts the pool: each worker costs ~80 ms of CPU to boot. */
 async function useWorkers(on: boolean): Promise<void> {
+  if (on === (process.env.LIFEBOAT_VAULT_WORKERS !== '0')) return;
   await CodecPool.shutdownShared();
   if (on) delete process.env.LIFEBOAT_VAULT_WORKERS;
   else process.env.LIFEBOAT_VAULT_WORKERS = '0';
@@ -42,9 +44,9 @@ describe('codec worker threads and the in-thread path', () => {
   beforeEach(async () => {
     dir = await tempDir('codec');
   });
+  // The pool stays for the next test (the file's end stops it, stop-codec-pool-after-file.ts).
   afterEach(async () => {
     await useWorkers(true);
-    await CodecPool.shutdownShared();
     await removeDir(dir);
   });
 
