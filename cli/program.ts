@@ -35,10 +35,11 @@ const EXIT_USAGE_ERROR = 2;
 /** The `lifeboat` command table for `argv`: the named group only, or every group for help and unknown commands. */
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const requested = argv[2];
+  const version = requested === '--version' || requested === '-V';
   const program = new Command('lifeboat')
     .description('Lifeboat: serverless backup and disaster recovery for S3, DynamoDB and file systems')
     // Read only when asked for: every other command starts without it.
-    .version(requested === '--version' || requested === '-V' ? packageVersion() : '', '-V, --version', 'print the version of Lifeboat')
+    .version(version ? packageVersion() : '', '-V, --version', 'print the version of Lifeboat')
     .showHelpAfterError()
     .exitOverride((err) => {
       // Help and version exit 0. A usage error (a missing or unknown option, a bad option value) exits 2, as the
@@ -46,7 +47,8 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
       // `lifeboat vault` keeps restic's 1 for every failure, its command-line errors too.
       process.exit(err.exitCode === 0 ? 0 : requested === 'vault' ? 1 : EXIT_USAGE_ERROR);
     });
-  const groups = requested !== undefined && requested in COMMAND_GROUPS ? [requested] : Object.keys(COMMAND_GROUPS);
+  // The version needs no command; help and an unknown command list them all.
+  const groups = version ? [] : requested !== undefined && requested in COMMAND_GROUPS ? [requested] : Object.keys(COMMAND_GROUPS);
   for (const group of groups) {
     const load = COMMAND_GROUPS[group];
     if (load) (await load())(program);
