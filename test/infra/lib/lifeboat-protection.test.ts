@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import { type App, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,8 +10,8 @@ import { resolveValue } from '../../../local/cloud/cfn-intrinsics';
 import { stackResources } from '../../../local/executor/stack-resources';
 import { InvalidLifeboatPropsError, type LifeboatPlan, LifeboatProtection, type LifeboatProtectionProps, LifeboatSource } from '../../../lib';
 import { synthesizeApp } from './synth-app';
+import { templateOnlyApp } from '../../support/template-only-app';
 import { USER_APP_EFS, USER_APP_ENV } from './user-app-fixture';
-import { tempOutdir } from '../../support/temp-outdir';
 
 /** LifeboatProtection as a user's app uses it: in the user's stacks, with the user's buckets and tables. */
 
@@ -234,7 +234,7 @@ describe('protections of one stack with different DR regions or accounts (audit 
   });
 
   it('refuses a protection in a nested stack without drStack, and a stack name too long for the DR stack\'s, and takes either with drStack', () => {
-    const app = new App({ outdir: tempOutdir() });
+    const app = templateOnlyApp();
     const shop = new Stack(app, 'Shop', { env: ENV });
     const inner = new NestedStack(shop, 'Inner');
     const long = new Stack(app, 'Long', { env: ENV, stackName: `S${'x'.repeat(117)}` });
@@ -589,7 +589,7 @@ describe('an environment-agnostic stack', () => {
   });
 
   it('refuses a mirror and a scheduled drill of the DR vault with a bucket, which would need the primary region in the DR stack', () => {
-    const stack = new Stack(new App({ outdir: tempOutdir() }), 'Agnostic');
+    const stack = new Stack(templateOnlyApp(), 'Agnostic');
     const bucket = s3.Bucket.fromBucketName(stack, 'Assets', 'agnostic-assets');
     const orders = dynamodb.Table.fromTableName(stack, 'Orders', 'agnostic-orders');
     const drill = { schedule: 'rate(7 days)' };
@@ -617,7 +617,7 @@ describe('an environment-agnostic stack', () => {
 describe('prop validation', () => {
   /** The error of building a protection in a fresh stack (eu-west-1), with `change` applied to valid props. */
   function errorOf(change: (props: LifeboatProtectionProps, stack: Stack, bucket: s3.IBucket) => LifeboatProtectionProps): InvalidLifeboatPropsError {
-    const app = new App({ outdir: tempOutdir() });
+    const app = templateOnlyApp();
     const stack = new Stack(app, 'Shop', { env: ENV });
     const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket');
     const valid: LifeboatProtectionProps = { prefix: 'shop-prod', drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('assets', bucket)])] };
@@ -653,7 +653,7 @@ describe('prop validation', () => {
   });
 
   it('refuses an inventory bucket of another account (the functions expect their own account to own it)', () => {
-    const stack = new Stack(new App({ outdir: tempOutdir() }), 'Shop', { env: ENV });
+    const stack = new Stack(templateOnlyApp(), 'Shop', { env: ENV });
     const bucket = s3.Bucket.fromBucketName(stack, 'Assets', 'shop-assets-bucket');
     const foreign = s3.Bucket.fromBucketAttributes(stack, 'Inventory', { bucketName: 'shop-inventory', account: '222222222222' });
     expect(() => LifeboatSource.s3Bucket('assets', bucket, { inventory: { bucket: foreign } })).toThrow(
@@ -796,7 +796,7 @@ describe('prop validation', () => {
   });
 
   it('allows the same prefix for protections in two other accounts, and warns of a grace below the backup lease', () => {
-    const app = new App({ outdir: tempOutdir() });
+    const app = templateOnlyApp();
     const props = (stack: Stack): LifeboatProtectionProps => ({ prefix: 'shop', drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket'))])] });
     const a = new Stack(app, 'A', { env: ENV });
     const b = new Stack(app, 'B', { env: { ...ENV, account: '222222222222' } });
@@ -833,7 +833,7 @@ describe('prop validation', () => {
   });
 
   it('warns of an S3 source whose failover bucket fits only a targetSuffix shorter than the default, naming how long it may be (review 40c)', () => {
-    const app = new App({ outdir: tempOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = templateOnlyApp();
     const stack = new Stack(app, 'Shop', { env: ENV });
     const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket');
     // shop-production-eu-restore- has 27 characters: the default `-failover` fits a source name of 27, this one has 28.
@@ -846,7 +846,7 @@ describe('prop validation', () => {
   });
 
   it('refuses a table imported by the ARN of another region or account, and takes one of the stack\'s own (audit R7, finding 5)', () => {
-    const stack = new Stack(new App({ outdir: tempOutdir() }), 'Shop', { env: ENV });
+    const stack = new Stack(templateOnlyApp(), 'Shop', { env: ENV });
     const table = (id: string, arn: string) => dynamodb.Table.fromTableArn(stack, id, arn);
     expect(() => LifeboatSource.dynamoDbTable('orders', table('East', 'arn:aws:dynamodb:us-east-2:111111111111:table/orders'))).toThrow(
       new InvalidLifeboatPropsError('LifeboatSource orders', [

@@ -1,20 +1,17 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { loadLifeboatConfig } from '../../../config/load-config';
 import { LifeboatProtection, type LifeboatScrubOptions, LifeboatSource } from '../../../lib';
-import { buildLifeboatApp } from '../../../lib/lifeboat-app';
-import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { drKeyArnRef } from './dr-key-arn';
-import { synthesizeApp } from './synth-app';
-import { tempOutdir } from '../../support/temp-outdir';
+import { sampleEnvironmentTemplates } from './sample-environment-templates';
+import { templateOnlyApp } from '../../support/template-only-app';
 
 /** The scrub runbook's state machine, the exact grants of its one function, and its schedule (cdk-nag: lifeboat-stacks.test.ts). */
-const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
-const dev = synthesizeApp((app) => buildLifeboatApp(app, config)).built.get('dev');
-if (!dev) throw new Error('the sample config defines the dev environment');
-const primary = Template.fromStack(dev.primary);
-const dr = Template.fromStack(dev.dr);
+let primary: Template;
+let dr: Template;
+beforeAll(async () => {
+  ({ primary, dr } = await sampleEnvironmentTemplates('dev'));
+});
 
 type Resource = { Properties?: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -188,7 +185,7 @@ it('schedules lifeboat-dev-scrub daily with input {}, by a role that may start o
 
 describe('LifeboatProtection scrub prop', () => {
   const protect = (scrub: LifeboatScrubOptions, planName = 'daily'): Template => {
-    const app = new App({ outdir: tempOutdir() });
+    const app = templateOnlyApp();
     const stack = new Stack(app, 'Protected', { env: { account: '111111111111', region: 'eu-west-1' } });
     const orders = dynamodb.Table.fromTableName(stack, 'Orders', 'orders');
     new LifeboatProtection(stack, 'Protection', {

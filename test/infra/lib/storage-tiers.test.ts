@@ -19,6 +19,7 @@ import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-co
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { sampleEnvironmentTemplates } from './sample-environment-templates';
 import { synthesizeApp } from './synth-app';
 
 /**
@@ -151,10 +152,9 @@ it('gives the backup workflow a Wait loop for thaws of archived primary packs, a
   expect(restoreObject.map((s) => [s.Action, s.Resource])).toEqual([['s3:RestoreObject', { 'Fn::Join': ['', [{ 'Fn::GetAtt': [vaultId, 'Arn'] }, '/data/*']] }]]);
 });
 
-it('has no thaw loop at all when no plan archives', () => {
-  const plain = synthesizeApp((app) => buildLifeboatApp(app, sample)).built.get(env.name);
-  if (!plain) throw new Error('no dev environment');
-  const template = Template.fromStack(plain.primary);
+it('has no thaw loop at all when no plan archives', async () => {
+  // The sample config as it is, whose templates the run's synthesis cache holds.
+  const template = (await sampleEnvironmentTemplates(env.name)).primary;
   expect(JSON.stringify(template.toJSON())).not.toContain('Thaw archived packs');
   expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'thaw-restore' }) } } }))).toEqual([]);
   expect(JSON.stringify(template.toJSON())).not.toContain('Wait for primary thaws');
