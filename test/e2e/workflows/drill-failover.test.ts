@@ -446,6 +446,14 @@ describe('drills and failover, with their faults', () => {
     expect({ code, lines: code === 0 ? [] : lines }).toEqual({ code: 0, lines: [] });
     const printed = (JSON.parse(lines.join('\n')) as { verdict: string; report: DrillRecord }).report;
     expect(printed).toMatchObject({ plan: 'shop', vault: 'dr', verdict: 'PASSED' });
+    // The default shard size (an inline Map of restore shards): every source restored, verified entry for entry, and sampled.
+    expect(printed.sources.map((s) => [s.source, s.verifiedEntries === s.entries && s.entries > 0])).toEqual([
+      ['shop-assets', true],
+      ['shop-orders', true],
+      ['shop-files', true],
+    ]);
+    expect(printed.sources.find((s) => s.source === 'shop-assets')?.sampled).toMatchObject({ compared: 5, matched: 5 });
+    expect(printed.rto?.met).toBe(true);
     lines.length = 0;
     expect(await drillsEvidenceCommand({ ...target, since: '1d', plan: 'shop', format: 'json' }, { io, stderr: { isTTY: false, write: () => true } })).toBe(0);
     expect(lines.join('\n')).toContain(printed.reportSha256);

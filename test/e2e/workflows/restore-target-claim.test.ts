@@ -88,8 +88,16 @@ const hasItem = async (table: string, id: string) => (await ddb.send(new GetItem
 const onlyKeys = async (bucket: string) => ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((c) => c.Key ?? '').filter((k) => k.startsWith('only-in'));
 /** The restore waits after its resolve step (claim taken, nothing written yet) while another starts. */
 /** A restore held after its resolve step took the claim, until the test writes `releaseFile` (once it is done with the claim held). */
-const heldAfterResolve = (releaseFile: string): FaultRule[] => [{ state: 'Plan restore shards', delayMs: 120_000, releaseFile, times: 1 }];
+const heldAfterResolve = (releaseFile: string): FaultRule[] => {
+  held.push(releaseFile);
+  return [{ state: 'Plan restore shards', delayMs: 120_000, releaseFile, times: 1 }];
+};
 const release = (file: string) => writeFileSync(file, '');
+/** Every hold of the running test: released after it too, so that a test failing before its release leaves no worker of the shared pool hung for the next. */
+const held: string[] = [];
+afterEach(() => {
+  for (const file of held.splice(0)) release(file);
+});
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-target-claim-'));

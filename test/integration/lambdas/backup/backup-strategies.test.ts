@@ -95,7 +95,7 @@ it('runs a first backup as full (nothing to build on), one snapshot per source, 
   expect(entries.get('%lifeboat-escaped-key/not-really')?.path.startsWith(`${ESCAPED_KEY_SEGMENT}/`)).toBe(true);
   const large = entries.get(LARGE_KEY);
   expect(large).toMatchObject({ size: LARGE.length, meta: { contentType: 'application/x-test', size: LARGE.length } });
-  // The change token is ETag:size (s3rver gives multipart objects a plain MD5 ETag; S3 would say "<md5>-3").
+  // The change token is ETag:size (s3rver gives multipart objects a plain MD5 ETag; S3 would say "<md5>-2").
   expect(large?.changeToken).toBe(`${String(large?.meta.etag)}:${LARGE.length}`);
 
   const table = await vault.loadSnapshot(ofSource(full, 'small-table').snapshotId);

@@ -17,7 +17,12 @@ beforeAll(() => {
   stack = synthesizeFanoutApp(path.join(dir, 'cdk.out'));
 }, 60_000);
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Stops what a failed test left held on an injected hang. */
+const stopHeld = new AbortController();
+afterAll(() => {
+  stopHeld.abort();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const shards = Array.from({ length: 6 }, (_, shard) => ({ shard, rounds: 50 }));
 const run = (extra: Partial<Parameters<typeof runLocalExecution>[0]> = {}) =>
@@ -44,6 +49,8 @@ it('holds a task on an injected hang until its release file exists, then runs th
   const releaseFile = path.join(dir, 'release-shard-0');
   let succeeded = 0;
   const result = await run({
+    // Stopped when the file ends (afterAll) if the release never came: no worker is left hanging for ten minutes.
+    abortSignal: stopHeld.signal,
     faults: [{ state: 'Burn shard', delayMs: 600_000, releaseFile, whenInput: { shard: 0 }, times: 1 }],
     onEvent: (event) => {
       // Every other shard done while shard 0 hangs: now release it.
