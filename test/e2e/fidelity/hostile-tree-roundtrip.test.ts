@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { lifeboatConfigSchema } from '../../../config/lifeboat-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
+import { seededBytes } from '../../../local/demo/sample-data';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { ALL_HOSTILE_CASES, everyCaseTree, type HostileTree, hostileTree, type HostileTreeOptions } from '../../support/hostile-tree';
@@ -30,6 +31,8 @@ import { HANG_MS, vaultCliArgv } from '../../support/vault-cli-process';
  *  - restore workflow: the same kind of forest as the file-system source of a local environment,
  *    backed up by the synthesized backup workflow, restored by the restore runbook into a new
  *    directory, both run by the local executor with the bundled handlers.
+ * The workflows' environment also serves the top-level hard links of audit R1 (two names of one file
+ * at the top of a directory source, each possibly in a shard of its own), a fixed tree of its own plan.
  * The seed is fixed (fast-check prints it with the failing forest; our message repeats it). Runs
  * stop at the first failure without shrinking: every shrink step would be a backup and a restore,
  * and the difference list already names each path and attribute.
@@ -224,6 +227,10 @@ describe('hostile trees round-trip with every stored attribute', () => {
     const PLAN = 'hostile';
     const SOURCE = 'hostile-files';
     const SOURCE_PATH = '/mnt/hostile';
+    /** The plan of the top-level hard links below: one environment serves both (opening one is most of these tests' cost). */
+    const LINKS_PLAN = 'links';
+    const LINKS_SOURCE = 'linked-files';
+    const LINKS_SOURCE_PATH = '/mnt/linked';
     const config = lifeboatConfigSchema.parse({
       environments: [
         {
@@ -240,6 +247,15 @@ describe('hostile trees round-trip with every stored attribute', () => {
               objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
               maxConcurrency: 2,
               sources: [{ type: 'filesystem', name: SOURCE, path: SOURCE_PATH }],
+            },
+            {
+              name: LINKS_PLAN,
+              schedule: 'rate(1 day)',
+              strategy: 'full',
+              retention: { keepLast: 3 },
+              objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
+              maxConcurrency: 4,
+              sources: [{ type: 'filesystem', name: LINKS_SOURCE, path: LINKS_SOURCE_PATH }],
             },
           ],
         },
@@ -263,7 +279,7 @@ describe('hostile trees round-trip with every stored attribute', () => {
     const execute = (stateMachine: string, input: unknown) => {
       const primary = local.stacks.find((s) => s.role === 'primary');
       if (!primary) throw new Error('the synthesized environment has no primary stack');
-      return runLocalExecution({ stack: primary, stateMachine, input, endpoints: local.endpoints, dataDir, workers: 2, faults: [], retryIntervalScale: 0.001, extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot } });
+      return runLocalExecution({ stack: primary, stateMachine, input, endpoints: local.endpoints, dataDir, pool: local.lambdaPool(2), faults: [], retryIntervalScale: 0.001, extraEnv: { LIFEBOAT_FS_ROOT: local.fsRoot } });
     };
 
     it('restores every stored attribute but owners and setuid/setgid, and reports the sockets, as the runbook documents', async () => {
@@ -296,6 +312,40 @@ describe('hostile trees round-trip with every stored attribute', () => {
         }),
         { seed: SEED, numRuns: 1, endOnFailure: true },
       );
+    }, 180_000);
+
+    /**
+     * Audit R1, the note on hard links: two names of one file, both at the top level of a directory
+     * source, come back as links of one file (link count 2, one inode). The backup workflow deals a
+     * directory's top-level names to shards that each walk their names alone, and a walk records a hard
+     * link only between names it meets (lambdas/sources/directory-source.ts, planDirectoryShards); here
+     * the plan has more shards than the tree has other top-level names, so names dealt one by one would
+     * each get a shard of their own. Backed up by the synthesized backup workflow, restored by the
+     * restore runbook into a new directory, both run by the local executor with the bundled handlers.
+     */
+    it('restores two top-level names of one file as hard links of one file, through the backup workflow and the restore runbook', async () => {
+      const names = resourceNames(local.environment);
+      const source = path.join(local.fsRoot, LINKS_SOURCE_PATH);
+      await fs.mkdir(path.join(source, 'big-dir'), { recursive: true });
+      await fs.writeFile(path.join(source, 'big-dir', 'inside.bin'), seededBytes('inside', 50_000));
+      await fs.writeFile(path.join(source, 'big-file.bin'), seededBytes('big', 40_000));
+      // Far apart in name order, so nothing but the file they share keeps them together.
+      await fs.writeFile(path.join(source, 'a-first.txt'), seededBytes('linked', 3_000));
+      await fs.link(path.join(source, 'a-first.txt'), path.join(source, 'z-last.txt'));
+
+      const backup = await execute(names.backupStateMachine, { plan: LINKS_PLAN, trigger: 'test', strategy: 'full' });
+      expect([backup.status, backup.error, backup.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+      const backupId = (backup.output as { committed?: { backupId?: string } } | undefined)?.committed?.backupId;
+      const targetPath = '/mnt/restored/linked';
+      const restore = await execute(names.restoreStateMachine, { source: LINKS_SOURCE, backupId, target: { type: 'filesystem', path: targetPath } });
+      expect([restore.status, restore.error, restore.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+      expect(restore.output).toMatchObject({ verified: { mismatches: 0 } });
+
+      const target = path.join(local.fsRoot, targetPath);
+      const [first, last] = await Promise.all(['a-first.txt', 'z-last.txt'].map((name) => fs.stat(path.join(target, name))));
+      expect({ nlink: first?.nlink, sameInode: first?.ino === last?.ino }).toEqual({ nlink: 2, sameInode: true });
+      expect((await fs.readFile(path.join(target, 'z-last.txt'))).equals(seededBytes('linked', 3_000))).toBe(true);
+      expect((await fs.readFile(path.join(target, 'big-dir', 'inside.bin'))).equals(seededBytes('inside', 50_000))).toBe(true);
     }, 180_000);
   });
 });
