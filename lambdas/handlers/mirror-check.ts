@@ -1,4 +1,3 @@
-import { EFSClient } from '@aws-sdk/client-efs';
 import { z } from 'zod';
 import { DEFAULT_MIRROR_GRACE_SECONDS, DEFAULT_MIRROR_SAMPLES, MAX_MIRROR_GRACE_SECONDS } from '../mirror/mirror-defaults';
 import { runMirrorCheck } from '../mirror/mirror-check';
@@ -6,6 +5,7 @@ import { MirrorLog } from '../mirror/mirror-log';
 import { FileSamplesLog } from '../mirror/file-samples-log';
 import { type FileReplica } from '../mirror/mirror-check';
 import { replicaDirectory } from '../mirror/replica-directory';
+import { EfsClients } from '../mirror/efs-clients';
 import { MissingEnvironmentError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -29,6 +29,12 @@ const inputSchema = z
       .default(DEFAULT_MIRROR_GRACE_SECONDS),
   })
   .strict();
+
+let efsClients: EfsClients | undefined;
+/** The container's EFS clients (built on first use, as the runtime's other clients). */
+function efsClientsOf(ownRegion: string): EfsClients {
+  return (efsClients ??= new EfsClients(ownRegion));
+}
 
 /** The mirror check's one step (DR stack): each mirrored source's next window compared with its mirror, recorded in the DR catalog. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'mirror check request' }, async (input, runtime) => {
@@ -54,7 +60,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'mirror
     s3: (region) => runtime.clients.s3Client(region),
     dynamodb: (region) => runtime.clients.dynamoDbClient(region),
     // EFS has no local emulation: only a deployed check with a mirrored file system reads it.
-    ...(mirrorFileSystemId ? { efs: { client: (region: string) => new EFSClient({ region }), fileSystemId: mirrorFileSystemId, ...(replica ? { replica } : {}) } } : {}),
+    ...(mirrorFileSystemId ? { efs: { client: (region: string) => efsClientsOf(runtime.config.region).client(region), fileSystemId: mirrorFileSystemId, ...(replica ? { replica } : {}) } } : {}),
     log: new MirrorLog(runtime.clients.documentClient(), runtime.config.catalogTable),
     now: () => Date.now(),
   });
