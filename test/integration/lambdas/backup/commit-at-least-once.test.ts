@@ -10,6 +10,7 @@ import { stackResources } from '../../../../local/executor/stack-resources';
 import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV } from '../../../../lambdas/runtime/local-endpoints';
 import { snapshotKey, type Snapshot } from '../../../../vault';
 import { observeS3Requests, type S3RequestObserver } from '../../../support/s3-request-observer';
+import { eventually } from '../../../support/eventually';
 import { listedKeys } from '../../../support/vault-test-helpers';
 import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, plannedBackupId, seedSmallSources, SMALL_PLAN } from '../../../support/backup-test-environment';
 
@@ -203,7 +204,7 @@ it('two commits at once write one snapshot per source, and a catalog rebuild res
         const write = vault.commitSnapshot.bind(vault);
         vault.commitSnapshot = async (i) => {
           const snapshot = await write(i);
-          await until(() => (markerReads.get(i.source.id) ?? 0) > 0, `the retried Commit reading the claim of ${i.source.id}`);
+          await eventually(async () => markerReads.get(i.source.id) ?? 0, (reads) => reads > 0, `the retried Commit reading the claim of ${i.source.id}`, 60_000);
           return snapshot;
         };
         const c = await commitBackup({ backupId, planKey }, { vault, catalog: env.catalog, claimWait: { pollMs: 100, maxMs: 60_000 } });
@@ -219,15 +220,6 @@ it('two commits at once write one snapshot per source, and a catalog rebuild res
   const report = await rebuildCatalog({ vault: await env.vault(), side: 'primary', catalog: env.catalog, environment: 'test', plans: [SMALL_PLAN], drHolds: null });
   expect(report.backups.filter((b) => b.backupId === backupId)).toEqual([{ backupId, plan: SMALL_PLAN, outcome: 'unchanged' }]);
 }, 180_000);
-
-/** Resolves once `condition` holds (polled every 20 ms); fails after 60 s naming what never happened. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 it('Acquire lock run twice (its first response lost) continues under the first invocation\'s backup id', async () => {
   const r = await env.runBackup({ faults: [{ state: 'Acquire lock', errorName: 'Lambda.ServiceException', message: 'response lost', at: 'after', times: 1 }] });
