@@ -6,6 +6,9 @@ import { type DoctorContext } from './doctor-context';
 /** The line of the check when every plan the catalog holds backups of is in the config, or the catalog cannot be read. */
 export const CATALOG_PLANS_CHECK = 'catalog plans';
 
+/** The line of the DR catalog's scan when each of its backup records is valid, or it cannot be read. */
+export const DR_CATALOG_ITEMS_CHECK = 'dr catalog items';
+
 /**
  * Group 5, after a deploy: the plans the primary catalog holds backups of that the config does not name (renamed
  * or removed). No configured policy reaches their backups, not the scheduled forget either, so they stay in both
@@ -32,48 +35,109 @@ export async function checkCatalogPlans(catalog: Pick<BackupCatalog, 'summarizeP
   }
   const unconfigured = summaries.filter((s) => !configured.includes(s.plan) && s.backups > 0);
   const plans = unconfigured.length === 0 ? [ok(CATALOG_PLANS_CHECK, `every plan the catalog holds backups of is in the config (${configured.join(', ')})`)] : unconfigured.map((s) => unconfiguredPlanResult(s, ctx));
-  return [...plans, ...invalidItemResults(summaries.flatMap((s) => s.invalid ?? []), ctx)];
+  return [...plans, ...invalidItemResults(summaries.flatMap((s) => s.invalid ?? []), ctx, catalogPlace('primary', ctx))];
+}
+
+/**
+ * Group 5, after a deploy: the DR catalog's backup records that are not valid, as checkCatalogPlans names the primary
+ * catalog's. The DR catalog's records are its own items, whatever the primary's hold: written by replication, the DR
+ * region's retention and rebuilds, by an older version, or damaged there. The failover and the DR drill read this
+ * catalog, and refuse a choice by time while such a record may be a newer backup
+ * (lambdas/failover/unreadable-newer-backups.ts): found now, not in the middle of an outage. One `dr catalog item <pk>`
+ * line each, or one `dr catalog items` line that is ok, or warns that the catalog cannot be scanned: a DR region
+ * unreachable does not stop the doctor. The plans themselves are the primary catalog's check: replication gives the DR
+ * catalog the same ones. With the DR stack in another account (`drAccount`), the doctor has no credentials there (its
+ * resource policy lets this account Query, not Scan): it says how to look with that account's.
+ */
+export async function checkDrCatalogItems(catalog: Pick<BackupCatalog, 'summarizePlans'>, ctx: DoctorContext): Promise<CheckResult[]> {
+  const place = catalogPlace('dr', ctx);
+  const { account, drAccount } = ctx.environment;
+  if (ctx.request.mode === 'aws' && drAccount !== undefined && drAccount !== account) {
+    return [
+      warn(
+        DR_CATALOG_ITEMS_CHECK,
+        `${place.description} is in account ${drAccount}, which the doctor does not read with account ${account}'s credentials`,
+        `with account ${drAccount}'s credentials: ${preVaultScanCommand(ctx, place)} lists the records from before the vault; the logs of the DR region's runbooks name every record they pass over`,
+      ),
+    ];
+  }
+  let summaries: CatalogPlanSummary[];
+  try {
+    summaries = await catalog.summarizePlans();
+  } catch (err) {
+    // A warning, not a failure, as for the primary catalog: the DR region may be down, which is when it is needed.
+    return [
+      warn(
+        DR_CATALOG_ITEMS_CHECK,
+        `cannot scan ${place.description} for backup records that are not valid: ${err instanceof Error ? err.message : String(err)}`,
+        `allow dynamodb:Scan on the DR catalog table's byPlan index (${place.region}) to the caller, or run the doctor again once the DR region answers`,
+      ),
+    ];
+  }
+  const invalid = summaries.flatMap((s) => s.invalid ?? []);
+  if (invalid.length === 0) return [ok(DR_CATALOG_ITEMS_CHECK, `every backup record of ${place.description} is valid`)];
+  return invalidItemResults(invalid, ctx, place);
 }
 
 /** Items reported one by one at most; the rest in one line (a history of many pre-vault records would flood the report). */
 export const INVALID_ITEM_LINES = 10;
 
-function invalidItemResults(invalid: readonly InvalidBackupItem[], ctx: DoctorContext): CheckResult[] {
-  const results = invalid.slice(0, INVALID_ITEM_LINES).map((item) => invalidItemResult(item, ctx));
+/**
+ * Which catalog a finding is in: its region, the prefix of its lines, the vault a rebuild writes its records again
+ * from, and how a detail names it. The primary catalog's lines keep their names of before the DR catalog was checked.
+ */
+type CatalogPlace = { readonly side: 'primary' | 'dr'; readonly region: string; readonly line: string; readonly description: string };
+
+function catalogPlace(side: 'primary' | 'dr', ctx: DoctorContext): CatalogPlace {
+  const region = side === 'primary' ? ctx.environment.primaryRegion : ctx.environment.drRegion;
+  return side === 'primary'
+    ? { side, region, line: 'catalog', description: `the primary catalog ${ctx.names.catalogTable} (${region})` }
+    : { side, region, line: 'dr catalog', description: `the DR catalog ${ctx.names.catalogTable} (${region})` };
+}
+
+function invalidItemResults(invalid: readonly InvalidBackupItem[], ctx: DoctorContext, place: CatalogPlace): CheckResult[] {
+  const results = invalid.slice(0, INVALID_ITEM_LINES).map((item) => invalidItemResult(item, ctx, place));
   const more = invalid.length - INVALID_ITEM_LINES;
   if (more > 0) {
-    results.push(warn('catalog items', `${more} more backup record(s) are not valid`, `the same for each; those from before the vault are what ${preVaultScanCommand(ctx)} lists`));
+    const where = place.side === 'primary' ? '' : ` in ${place.description}`;
+    results.push(warn(`${place.line} items`, `${more} more backup record(s)${where} are not valid`, `the same for each; those from before the vault are what ${preVaultScanCommand(ctx, place)} lists`));
   }
   return results;
 }
 
 /**
  * A warning, not a failure: listings, retention and replication pass over the record. A record from before the vault
- * is deleted; a damaged one too, after which `catalog rebuild` writes it again from its snapshots when the vault holds them.
+ * is deleted; a damaged one too, after which `catalog rebuild` writes it again from its snapshots when the vault holds
+ * them: the primary catalog's from the primary vault, the DR catalog's from the DR vault (the DR region's own, as a
+ * failover does). The primary catalog's detail is the error's alone, whose table name is the same in both regions: the
+ * DR catalog's says which it is.
  */
-function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext): CheckResult {
-  const name = `catalog item ${invalid.key.pk}`;
-  const del = deleteItemCommand(invalid.key, ctx);
-  if (invalid.preVault) return warn(name, invalid.error.message, del);
+function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place: CatalogPlace): CheckResult {
+  const name = `${place.line} item ${invalid.key.pk}`;
+  const del = deleteItemCommand(invalid.key, ctx, place);
+  const where = place.side === 'primary' ? '' : `In ${place.description}: `;
+  if (invalid.preVault) return warn(name, `${where}${invalid.error.message}`, del);
   const held = invalid.mayBeHeld ? '; it has a legal hold, so `lifeboat backups release` of any other backup refuses until the item is fixed or deleted' : '';
-  return warn(name, `${invalid.error.message} Listings, retention and replication pass over it${held}`, `correct the item, or delete it (${del}) and run ${ctx.lifeboat('catalog rebuild --vault primary')} to write it again from the vault`);
+  const passedOver = place.side === 'primary' ? 'Listings, retention and replication pass over it' : 'Listings, the DR retention, failovers and drills pass over it (a failover or drill by time refuses while it may be a newer backup)';
+  const rebuild = ctx.lifeboat(place.side === 'primary' ? 'catalog rebuild --vault primary' : 'catalog rebuild --vault dr --region dr');
+  return warn(name, `${where}${invalid.error.message} ${passedOver}${held}`, `correct the item, or delete it (${del}) and run ${rebuild} to write it again from the ${place.side === 'primary' ? '' : 'DR '}vault`);
 }
 
-/** The AWS CLI's delete of one catalog item, in the primary region (against the local cloud's DynamoDB in local mode). */
-function deleteItemCommand(key: InvalidBackupItem['key'], ctx: DoctorContext): string {
+/** The AWS CLI's delete of one catalog item, in the catalog's region (against the local cloud's DynamoDB in local mode). */
+function deleteItemCommand(key: InvalidBackupItem['key'], ctx: DoctorContext, place: CatalogPlace): string {
   const json = JSON.stringify({ pk: { S: key.pk }, sk: { S: key.sk } });
-  return `${awsCli(ctx)} dynamodb delete-item --region ${ctx.environment.primaryRegion} --table-name ${ctx.names.catalogTable} --key ${shellWord(json)}`;
+  return `${awsCli(ctx, place)} dynamodb delete-item --region ${place.region} --table-name ${ctx.names.catalogTable} --key ${shellWord(json)}`;
 }
 
 /** The AWS CLI's scan for the backup records without `sourceNames`: those from before the vault (isPreVaultBackupItem), and any damaged that way. */
-function preVaultScanCommand(ctx: DoctorContext): string {
-  return `${awsCli(ctx)} dynamodb scan --region ${ctx.environment.primaryRegion} --table-name ${ctx.names.catalogTable} --index-name byPlan --filter-expression 'attribute_not_exists(sourceNames)' --projection-expression pk,sk`;
+function preVaultScanCommand(ctx: DoctorContext, place: CatalogPlace): string {
+  return `${awsCli(ctx, place)} dynamodb scan --region ${place.region} --table-name ${ctx.names.catalogTable} --index-name byPlan --filter-expression 'attribute_not_exists(sourceNames)' --projection-expression pk,sk`;
 }
 
-/** `aws`, or in local mode the AWS CLI pointed at the local cloud (its fixed credentials; the endpoint `lifeboat local status` shows). */
-function awsCli(ctx: DoctorContext): string {
+/** `aws`, or in local mode the AWS CLI pointed at the local cloud's DynamoDB of the catalog's region (its fixed credentials; the endpoint `lifeboat local status` shows). */
+function awsCli(ctx: DoctorContext, place: CatalogPlace): string {
   if (ctx.request.mode === 'aws') return 'aws';
-  return `AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url <the dynamodb ${ctx.environment.primaryRegion} URL of ${ctx.lifeboat('local status')}>`;
+  return `AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url <the dynamodb ${place.region} URL of ${ctx.lifeboat('local status')}>`;
 }
 
 function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext): CheckResult {

@@ -5,6 +5,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { localDynamoDbClient, localS3Client } from '../../local/cloud/local-clients';
 
@@ -66,4 +68,13 @@ export function awsDoctorClients(primaryRegion: string): Disposable<AwsDoctorCli
     kms: perRegion(made, (region) => new KMSClient({ region })),
     destroy: () => made.forEach((c) => c.destroy()),
   };
+}
+
+/**
+ * The backup catalog of one region of the environment (`<prefix>-catalog` in each) over the doctor's DynamoDB client of
+ * that region: the primary one for the plans and last backups, the DR one for what a failover reads. By name: the
+ * doctor reads a DR catalog only in its own account (another account's is named by ARN, and refuses it a Scan).
+ */
+export function catalogOfRegion(storage: StorageClients, region: string, table: string): BackupCatalog {
+  return new BackupCatalog(DynamoDBDocumentClient.from(storage.dynamodb(region)), table);
 }

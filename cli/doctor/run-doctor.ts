@@ -1,17 +1,15 @@
 import * as path from 'node:path';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
-import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type SynthesizedStack } from '../../local/assembly/synthesized-stack';
 import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
 import { localFileSystemRoot } from '../../local/local-environment';
 import { checkCredentials, checkLocalCloud } from './access-checks';
 import { checkLastBackup } from './backup-recency-checks';
-import { CATALOG_PLANS_CHECK, checkCatalogPlans } from './catalog-plan-checks';
+import { CATALOG_PLANS_CHECK, checkCatalogPlans, checkDrCatalogItems, DR_CATALOG_ITEMS_CHECK } from './catalog-plan-checks';
 import { bootstrapRequirement, checkBootstrap, checkLocalRegion } from './bootstrap-checks';
 import { type CheckResult, passed, skipped } from './check-result';
 import { checkConfigFile, checkEnvironment, checkSynthesis, type SynthesizeEnvironment } from './config-checks';
-import { type AwsDoctorClients, type Disposable, type StorageClients } from './doctor-clients';
+import { type AwsDoctorClients, catalogOfRegion, type Disposable, type StorageClients } from './doctor-clients';
 import { type DoctorContext, doctorContext, type DoctorRequest } from './doctor-context';
 import { checkDynamoDbSource } from './dynamodb-source-check';
 import { checkDrRestoreMount, checkEfsMount, checkEfsSource, checkLocalDirectorySource } from './file-system-checks';
@@ -58,6 +56,7 @@ function laterCheckNames(ctx: DoctorContext): string[] {
     ...(request.mode === 'aws' ? [`vault key ${environment.drRegion}`] : []),
     ...environment.plans.flatMap((p) => [`schedule ${p.name}`, `last backup ${p.name}`, `dr copy ${p.name}`]),
     CATALOG_PLANS_CHECK,
+    DR_CATALOG_ITEMS_CHECK,
   ];
 }
 
@@ -178,8 +177,8 @@ async function deploymentChecks(
   const { aws, storage, stacks } = inputs;
   const results: CheckResult[] = [];
   let primaryStack: CheckResult = dependsOn(`stack ${names.primaryStack}`, inputs.synthesis);
+  let drStack: CheckResult = dependsOn(`stack ${names.drStack}`, inputs.synthesis);
   if (!stacks) {
-    const drStack = dependsOn(`stack ${names.drStack}`, inputs.synthesis);
     const keys = (region: string, stack: CheckResult) => (aws ? [dependsOn(`vault key ${region}`, stack)] : []);
     results.push(primaryStack, ...keys(environment.primaryRegion, primaryStack), drStack, ...keys(environment.drRegion, drStack));
   }
@@ -189,12 +188,13 @@ async function deploymentChecks(
     if (region && !passed(region)) check = dependsOn(`stack ${stack.stackName}`, region);
     else check = aws ? await checkDeployedStack(aws.cloudFormation(stack.region), ctx, stack) : await checkProvisionedStack(storage, ctx, stack);
     if (stack.role === 'primary') primaryStack = check;
+    else drStack = check;
     results.push(check);
     if (aws) results.push(passed(check) ? await checkVaultKey(aws.kms(stack.region), ctx, stack.role) : dependsOn(`vault key ${stack.region}`, check));
   }
 
   const primaryTemplate = stacks?.find((s) => s.role === 'primary');
-  const catalog = new BackupCatalog(DynamoDBDocumentClient.from(storage.dynamodb(environment.primaryRegion)), names.catalogTable);
+  const catalog = catalogOfRegion(storage, environment.primaryRegion, names.catalogTable);
   for (const plan of environment.plans) {
     if (aws) results.push(passed(primaryStack) ? await checkSchedule(aws.scheduler(environment.primaryRegion), ctx, plan) : dependsOn(`schedule ${plan.name}`, primaryStack));
     else results.push(primaryTemplate ? checkSynthesizedSchedule(primaryTemplate, ctx, plan, localSchedulerStatus(path.resolve(ctx.request.dataDir))) : dependsOn(`schedule ${plan.name}`, inputs.synthesis));
@@ -202,5 +202,7 @@ async function deploymentChecks(
     else results.push(dependsOn(`last backup ${plan.name}`, primaryStack), dependsOn(`dr copy ${plan.name}`, primaryStack));
   }
   results.push(...(passed(primaryStack) ? await checkCatalogPlans(catalog, ctx) : [dependsOn(CATALOG_PLANS_CHECK, primaryStack)]));
+  // Not behind the primary stack: the DR catalog is what a failover reads, in an outage of the primary region too.
+  results.push(...(passed(drStack) ? await checkDrCatalogItems(catalogOfRegion(storage, environment.drRegion, names.catalogTable), ctx) : [dependsOn(DR_CATALOG_ITEMS_CHECK, drStack)]));
   return results;
 }

@@ -661,28 +661,42 @@ export class BackupCatalog {
    * A plan's backups newest first (GSI byPlan), in pages of NEWEST_PAGE items projected to the fields of
    * BackupHead, read only as far as the caller iterates (audit R26 F1: a caller that wants the newest few must not
    * read a history that only grows). An item those fields do not validate is yielded as its error, for the caller to
-   * report and pass over: one bad old record must not stop a reader that needs the others.
+   * report and pass over: one bad old record must not stop a reader that needs the others. So is a record from
+   * before the vault, whose head fields do validate: listBackupsOfPlan passes it over, and a reader of heads would
+   * otherwise take it for a backup (the age watch measuring it, the prune taking a primary vault not created yet for
+   * an emptied one) although no vault holds anything of it.
    */
   async *newestBackupsOfPlan(plan: string): AsyncGenerator<BackupHeadRead> {
     const query: QueryCommandInput = {
       TableName: this.table,
       IndexName: 'byPlan',
       KeyConditionExpression: '#plan = :plan',
-      ProjectionExpression: 'pk, sk, backupId, #plan, #status, startedAt, copies, forgottenAt',
-      ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status' },
+      // The first of its source names and of its sources are what tell a record from before the vault
+      // (isPreVaultBackupItem), in a few bytes: the whole lists would multiply what a long history's read transfers.
+      ProjectionExpression: 'pk, sk, backupId, #plan, #status, startedAt, copies, forgottenAt, #sourceNames[0], #sources[0]',
+      ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status', '#sourceNames': 'sourceNames', '#sources': 'sources' },
       ExpressionAttributeValues: { ':plan': plan },
       ScanIndexForward: false,
       Limit: NEWEST_PAGE,
     };
-    for await (const item of this.queryItems(query)) {
-      let read: BackupHeadRead;
-      try {
-        read = { head: this.parseItem(backupHeadSchema, item) };
-      } catch (err) {
-        if (!(err instanceof CatalogItemInvalidError)) throw err;
-        read = { invalid: err };
-      }
-      yield read;
+    for await (const item of this.queryItems(query)) yield this.readHead(item);
+  }
+
+  /**
+   * A backup's head from its item (whole, or projected as newestBackupsOfPlan reads it), or why it is not one.
+   * On a projected item isPreVaultBackupItem sees one source and at most one source name, which is all it takes: a
+   * record of this version has a name in `sourceNames` and a source record, never a string, in `sources`.
+   */
+  private readHead(item: Record<string, unknown>): BackupHeadRead {
+    if (isPreVaultBackupItem(item)) {
+      const problems = ['sourceNames: Required', 'sources: the names of its sources, not their snapshots'];
+      return { invalid: new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems, { preVault: true }) };
+    }
+    try {
+      return { head: this.parseItem(backupHeadSchema, item) };
+    } catch (err) {
+      if (!(err instanceof CatalogItemInvalidError)) throw err;
+      return { invalid: err };
     }
   }
 

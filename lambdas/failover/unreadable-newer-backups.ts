@@ -49,7 +49,8 @@ export type UnreadableRecordsPlace = { readonly region?: string | undefined; rea
  * A failover or drill that would have chosen an older backup in the place of a record it cannot read: names each such
  * record with why it is invalid and the AWS CLI command that deletes it, and says what to do then (rebuild the record
  * from the vault, run again, or name a backup by id). Never retried: the record stays as it is until someone changes it.
- * The command is given here, as `lifeboat doctor` checks only the primary catalog, and a failover reads the DR one.
+ * The command is given here too: the record may have been damaged since `lifeboat doctor` last named it (the doctor
+ * scans the primary catalog, and the DR one a failover reads when it reaches the DR stack).
  */
 export class UnreadableNewerBackupError extends Error {
   override readonly name = 'UnreadableNewerBackupError';

@@ -116,6 +116,8 @@ type World = {
   scheduleState: 'ENABLED' | 'DISABLED';
   backups: BackupRecord[];
   refused?: string[];
+  /** The DR catalog's backup items when they are not the primary's (`backups`), or why its Scan fails. */
+  drCatalog?: Record<string, unknown>[] | Error;
   /** The vault keys by region, as DescribeKey of their alias finds them (absent: no such alias). */
   keys: Record<string, { state: KeyState; deletionDate?: Date } | 'denied' | undefined>;
 };
@@ -216,7 +218,12 @@ function install(world: World): void {
   dynamodb.on(ScanCommand).resolves({ Items: [], Count: 0 });
   documents.on(QueryCommand).callsFake(() => ({ Items: world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) }));
   // The doctor's look for plans not in the config: a Scan of the byPlan index, whole records (it validates them).
-  documents.on(DocumentScanCommand).callsFake(() => ({ Items: world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) }));
+  // The DR catalog's, in the DR region, as replication leaves it unless the world says otherwise.
+  documents.on(DocumentScanCommand).callsFake(async (_input: unknown, getClient) => {
+    const dr = (await regionOf(getClient)) === DR ? world.drCatalog : undefined;
+    if (dr instanceof Error) throw dr;
+    return { Items: dr ?? world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) };
+  });
   scheduler.on(GetScheduleCommand).callsFake((input: { Name: string }) => {
     if (input.Name !== 'lifeboat-dev-demo') throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
     return { Name: input.Name, State: world.scheduleState, ScheduleExpression: 'rate(1 day)' };
@@ -278,6 +285,7 @@ describe('lifeboat doctor --aws', () => {
       'last backup demo',
       'dr copy demo',
       'catalog plans',
+      'dr catalog items',
     ]);
     expect([...checks.values()].filter((c) => c.verdict !== 'ok')).toEqual([]);
     expect(code).toBe(0);
@@ -313,6 +321,7 @@ describe('lifeboat doctor --aws', () => {
       'last backup demo',
       'dr copy demo',
       'catalog plans',
+      'dr catalog items',
     ]);
     expect(after.every((c) => c.verdict === 'skipped' && c.detail === 'depends on credentials, which failed')).toBe(true);
   });
@@ -420,6 +429,39 @@ describe('lifeboat doctor --aws', () => {
       detail: 'the catalog holds 2 backup(s) of plan nightly, the newest started 2026-02-21T06:00:00.000Z, which is not in the config (its plans: demo): no retention policy applies to them, so both vaults keep them',
       fix: expect.stringMatching(/^lifeboat backups forget --plan nightly --keep-last 1 --dry-run --env dev --config \S+ --aws shows what a policy keeps/),
     });
+  });
+
+  it('scans the DR catalog too, which a failover reads: names a record it cannot read there, with the DR region\'s delete and rebuild', async () => {
+    const damaged = { pk: 'BACKUP#20260301T060000Z-0000dr01', sk: 'BACKUP', ...committedBackup({ backupId: '20260301T060000Z-0000dr01', startedAt: '2026-03-01T06:00:00.000Z' }), status: 'DONE' };
+    const { code, checks } = await doctor({ ...healthyWorld(), drCatalog: [{ pk: `BACKUP#${committedBackup().backupId}`, sk: 'BACKUP', ...committedBackup() }, damaged] });
+    expect(code).toBe(0);
+    expect(checks.get('catalog plans')?.verdict).toBe('ok');
+    expect(checks.has('dr catalog items')).toBe(false);
+    expect(checks.get('dr catalog item BACKUP#20260301T060000Z-0000dr01')).toEqual({
+      name: 'dr catalog item BACKUP#20260301T060000Z-0000dr01',
+      verdict: 'warn',
+      detail: expect.stringMatching(/^In the DR catalog lifeboat-dev-catalog \(us-west-2\): Catalog item BACKUP#20260301T060000Z-0000dr01 \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: .* failovers and drills pass over it/),
+      fix: expect.stringMatching(/^correct the item, or delete it \(aws dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key .*\) and run lifeboat catalog rebuild --vault dr --region dr --env dev --config \S+ --aws to write it again from the DR vault$/),
+    });
+  });
+
+  it('warns, and goes on, when the DR catalog cannot be scanned', async () => {
+    const { code, checks } = await doctor({ ...healthyWorld(), drCatalog: awsError('AccessDeniedException', 'User: arn:aws:iam::000000000000:user/ops is not authorized to perform: dynamodb:Scan', 400) });
+    expect(code).toBe(0);
+    expect(checks.get('dr catalog items')).toEqual({
+      name: 'dr catalog items',
+      verdict: 'warn',
+      detail: 'cannot scan the DR catalog lifeboat-dev-catalog (us-west-2) for backup records that are not valid: User: arn:aws:iam::000000000000:user/ops is not authorized to perform: dynamodb:Scan',
+      fix: "allow dynamodb:Scan on the DR catalog table's byPlan index (us-west-2) to the caller, or run the doctor again once the DR region answers",
+    });
+  });
+
+  it('skips the DR catalog when the DR stack is not deployed, and still scans the primary one', async () => {
+    const world = healthyWorld();
+    world.stacks['Lifeboat-dev-DR'] = undefined;
+    const { checks } = await doctor(world);
+    expect(checks.get('dr catalog items')).toEqual({ name: 'dr catalog items', verdict: 'skipped', detail: 'depends on stack Lifeboat-dev-DR, which failed' });
+    expect(checks.get('catalog plans')?.verdict).toBe('ok');
   });
 
   it('warns on a last backup older than the RPO and fails on a failed DR copy', async () => {

@@ -1,4 +1,4 @@
-import { checkCatalogPlans, INVALID_ITEM_LINES } from '../../../cli/doctor/catalog-plan-checks';
+import { checkCatalogPlans, checkDrCatalogItems, INVALID_ITEM_LINES } from '../../../cli/doctor/catalog-plan-checks';
 import { doctorContext, type DoctorMode } from '../../../cli/doctor/doctor-context';
 import { type CatalogPlanSummary, type InvalidBackupItem } from '../../../lambdas/catalog/backup-catalog';
 import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
@@ -52,5 +52,86 @@ it('names a damaged record that may be held, and folds items beyond the first fe
     verdict: 'warn',
     detail: '3 more backup record(s) are not valid',
     fix: "the same for each; those from before the vault are what aws dynamodb scan --region us-east-1 --table-name lifeboat-dev-catalog --index-name byPlan --filter-expression 'attribute_not_exists(sourceNames)' --projection-expression pk,sk lists",
+  });
+});
+
+describe('the DR catalog, which a failover reads', () => {
+  const damaged: InvalidBackupItem = {
+    key: { pk: 'BACKUP#b-7', sk: 'BACKUP' },
+    backupId: 'b-7',
+    startedAt: '2026-12-01T00:00:00.000Z',
+    preVault: false,
+    mayBeHeld: false,
+    forgotten: false,
+    snapshotIds: [],
+    error: new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#b-7 / BACKUP', ['copies.dr: bad']),
+  };
+
+  it('names each record it cannot read as the DR catalog\'s, in the DR region, with the DR region\'s delete and rebuild', async () => {
+    const results = await checkDrCatalogItems(summaries([damaged, preVault(0)]), ctx('aws'));
+    const del = (pk: string) => `aws dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"${pk}"},"sk":{"S":"BACKUP"}}'`;
+    expect(results).toEqual([
+      {
+        name: 'dr catalog item BACKUP#b-7',
+        verdict: 'warn',
+        detail:
+          'In the DR catalog lifeboat-dev-catalog (us-west-2): Catalog item BACKUP#b-7 / BACKUP in table lifeboat-dev-catalog is not a valid backup record: copies.dr: bad. Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it. ' +
+          'Listings, the DR retention, failovers and drills pass over it (a failover or drill by time refuses while it may be a newer backup)',
+        fix: `correct the item, or delete it (${del('BACKUP#b-7')}) and run ${ctx('aws').lifeboat('catalog rebuild --vault dr --region dr')} to write it again from the DR vault`,
+      },
+      { name: 'dr catalog item BACKUP#20261124T120000Z-0000aaaa', verdict: 'warn', detail: `In the DR catalog lifeboat-dev-catalog (us-west-2): ${preVault(0).error.message}`, fix: del('BACKUP#20261124T120000Z-0000aaaa') },
+    ]);
+    expect(ctx('aws').lifeboat('catalog rebuild --vault dr --region dr')).toMatch(/^lifeboat catalog rebuild --vault dr --region dr --env dev .*--aws$/);
+  });
+
+  it('in local mode points the AWS CLI at the DR region\'s DynamoDB of the local cloud, and folds items beyond the first few', async () => {
+    const results = await checkDrCatalogItems(summaries(Array.from({ length: INVALID_ITEM_LINES + 1 }, (_, i) => preVault(i))), ctx('local'));
+    expect(results).toHaveLength(INVALID_ITEM_LINES + 1);
+    const cli = 'AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url <the dynamodb us-west-2 URL of lifeboat local status --data-dir /tmp/lb-data>';
+    expect(results[0]?.fix).toBe(`${cli} dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#20261124T120000Z-0000aaaa"},"sk":{"S":"BACKUP"}}'`);
+    expect(results.at(-1)).toEqual({
+      name: 'dr catalog items',
+      verdict: 'warn',
+      detail: '1 more backup record(s) in the DR catalog lifeboat-dev-catalog (us-west-2) are not valid',
+      fix: `the same for each; those from before the vault are what ${cli} dynamodb scan --region us-west-2 --table-name lifeboat-dev-catalog --index-name byPlan --filter-expression 'attribute_not_exists(sourceNames)' --projection-expression pk,sk lists`,
+    });
+  });
+
+  it('says so in one ok line when every record is valid', async () => {
+    expect(await checkDrCatalogItems(summaries([]), ctx('aws'))).toEqual([{ name: 'dr catalog items', verdict: 'ok', detail: 'every backup record of the DR catalog lifeboat-dev-catalog (us-west-2) is valid' }]);
+  });
+
+  it('warns, and goes on, when the DR catalog cannot be scanned (the DR region down, or no dynamodb:Scan)', async () => {
+    const unreachable = { summarizePlans: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:45457')) };
+    expect(await checkDrCatalogItems(unreachable, ctx('local'))).toEqual([
+      {
+        name: 'dr catalog items',
+        verdict: 'warn',
+        detail: 'cannot scan the DR catalog lifeboat-dev-catalog (us-west-2) for backup records that are not valid: connect ECONNREFUSED 127.0.0.1:45457',
+        fix: "allow dynamodb:Scan on the DR catalog table's byPlan index (us-west-2) to the caller, or run the doctor again once the DR region answers",
+      },
+    ]);
+  });
+
+  it('in AWS with the DR stack in another account, scans nothing and says how to look with that account\'s credentials', async () => {
+    const other = { ...environment, drAccount: '222222222222' };
+    const otherCtx = doctorContext({ configFile: SAMPLE_CONFIG_FILE, envName: 'dev', dataDir: '/tmp/lb-data', mode: 'aws' }, { ...config, environments: [other] }, other);
+    const scan = jest.fn(async (): Promise<CatalogPlanSummary[]> => []);
+    expect(await checkDrCatalogItems({ summarizePlans: scan }, otherCtx)).toEqual([
+      {
+        name: 'dr catalog items',
+        verdict: 'warn',
+        detail: "the DR catalog lifeboat-dev-catalog (us-west-2) is in account 222222222222, which the doctor does not read with account 000000000000's credentials",
+        fix:
+          "with account 222222222222's credentials: aws dynamodb scan --region us-west-2 --table-name lifeboat-dev-catalog --index-name byPlan --filter-expression 'attribute_not_exists(sourceNames)' --projection-expression pk,sk lists the records from before the vault; " +
+          "the logs of the DR region's runbooks name every record they pass over",
+      },
+    ]);
+    expect(scan).not.toHaveBeenCalled();
+  });
+
+  it('leaves the primary catalog\'s lines as they were: their names and details, in the primary region', async () => {
+    const results = await checkCatalogPlans(summaries([damaged]), ctx('aws'));
+    expect(results[1]).toEqual(expect.objectContaining({ name: 'catalog item BACKUP#b-7', detail: expect.stringMatching(/^Catalog item BACKUP#b-7 .* Listings, retention and replication pass over it$/), fix: expect.stringContaining('delete-item --region us-east-1 ') }));
   });
 });

@@ -123,6 +123,17 @@ describe('the watchdog reads a plan newest first and stops (audit R26 F1)', () =
   });
 });
 
+describe('the newest of a plan over dynalite: a record from before the vault is no backup', () => {
+  it('is yielded as not valid from its projected first source, and the newer records of the plan as heads', async () => {
+    const plan = 'upgraded';
+    const preVault = { pk: 'BACKUP#20261124T120000Z-0000aaaa', sk: 'BACKUP', backupId: '20261124T120000Z-0000aaaa', plan, environment: 'prod', sources: ['a', 'b'], strategy: 'full', status: 'COMMITTED', startedAt: '2020-12-31T00:00:00.000Z', shardCount: 2 };
+    await seed([preVault, recordItem(record(plan, 1, { copies: { primary: 'COMMITTED', dr: 'PENDING' } }))]);
+    const reads = [];
+    for await (const read of catalog.newestBackupsOfPlan(plan)) reads.push('head' in read ? read.head.backupId : `invalid, preVault ${read.invalid.preVault}`);
+    expect(reads).toEqual([`${plan}-000001`, 'invalid, preVault true']);
+  });
+});
+
 describe('a point in time passes no forgotten backup (audit R26 F2)', () => {
   it(`answers NoBackupAtTimeError before the oldest kept backup with O(1) reads when the forget marked ${FORGOTTEN} (${FORGOTTEN / 25} index pages)`, async () => {
     const plan = 'pit';

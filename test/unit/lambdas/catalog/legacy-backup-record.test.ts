@@ -4,6 +4,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { BackupCatalog, type InvalidBackupItem } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord, isPreVaultBackupItem, salvageBackupItem } from '../../../../lambdas/catalog/backup-record';
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { watchBackupAges } from '../../../../lambdas/operations/backup-age-watch';
+import { newestBackupRecordedIn } from '../../../../lambdas/replication/absent-vault';
+import { capturedStdout } from '../../../support/captured-stdout';
 
 /**
  * Audit R31 F1: a backup item of the versions before the vault (`sources` as names, no `sourceNames`) is told from a
@@ -74,5 +77,39 @@ describe('listBackupsOfPlan', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe('newestBackupsOfPlan', () => {
+  const validItem = { pk: `BACKUP#${valid.backupId}`, sk: 'BACKUP', ...valid };
+
+  it('yields a record from before the vault as not valid, with its own advice, as listBackupsOfPlan passes it over: never as a backup', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [validItem, legacy] });
+    const reads = [];
+    for await (const read of catalog.newestBackupsOfPlan('demo')) reads.push(read);
+    expect(reads).toEqual([{ head: { backupId: valid.backupId, plan: 'demo', status: 'COMMITTED', startedAt: valid.startedAt } }, { invalid: expect.any(CatalogItemInvalidError) }]);
+    const invalid = reads[1] !== undefined && 'invalid' in reads[1] ? reads[1].invalid : undefined;
+    expect(invalid?.preVault).toBe(true);
+    expect(invalid?.message).toMatch(/^Catalog item BACKUP#20261124T120000Z-0000aaaa \/ BACKUP in table catalog is a record from before the vault \(2026-11-25\): the vault holds nothing of it; delete the item/);
+    // What tells it, read in a few bytes of each item: the first of its sources and of its source names.
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ProjectionExpression).toMatch(/#sourceNames\[0\], #sources\[0\]/);
+  });
+
+  it('so the age watch measures no backup of a plan that has only a record from before the vault, and says why', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [legacy] });
+    const warnings: string[] = [];
+    let ages: Awaited<ReturnType<typeof watchBackupAges>> = [];
+    const stdout = await capturedStdout(async () => {
+      ages = await watchBackupAges('dev', [{ name: 'demo' }], { catalog, now: () => new Date('2026-12-01T00:00:00.000Z'), warn: (m) => warnings.push(m) });
+    });
+    // No LastCommittedBackupAge of a backup no vault holds: its alarm sees the plan without backups (missing data).
+    expect(ages).toEqual([{ plan: 'demo' }]);
+    expect(stdout).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/^Backup age watch of plan "demo" passed over a catalog record it cannot read: .* is a record from before the vault/)]);
+  });
+
+  it('so a primary vault not created yet in an environment upgraded from before the vault is not taken as emptied', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [legacy] });
+    await expect(newestBackupRecordedIn('primary', catalog, ['demo'])).resolves.toBeUndefined();
   });
 });
