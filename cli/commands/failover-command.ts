@@ -90,7 +90,8 @@ export function formatFailoverReport(report: FailoverReport): string[] {
 /**
  * A partial failover (FailoverIncompleteError) as a person acts on it: per source live (its target), failed
  * (its error), or REFUSED because another restore holds its target (that restore's, which this failover
- * neither wrote nor finishes), what to point the applications at, and the command that finishes it.
+ * neither wrote nor finishes), what to point the applications at, and the commands that finish it (with --overwrite for
+ * the targets it may have written, without for those it did not).
  */
 export function formatIncompleteFailover(report: FailoverReport): string[] {
   const table = new Table({ head: ['SOURCE', 'STATE', 'TARGET', 'ERROR'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, 70] });
@@ -112,6 +113,14 @@ export function formatIncompleteFailover(report: FailoverReport): string[] {
     ...failed.map((f) => `${f.source}: ${f.action}`),
     report.sources.length > 0 ? `Point the applications of ${report.sources.map((s) => s.source).join(', ')} at their targets above (docs/RUNBOOKS.md, "A source fails").` : noneLive,
     ...(report.finish ? ['Finish the failover (only the failed sources, the same backup and targets; it asks for an approval again):', `  ${finishCommand(report.finish)}`, `  or in the console: ${JSON.stringify(report.finish)}`] : []),
+    ...(report.finishWithoutOverwrite
+      ? [
+          // Their targets hold nothing of this failover's: finished without --overwrite, so a target another run wrote since is refused, not replaced.
+          `Finish ${report.finishWithoutOverwrite.sources.join(', ')}, whose ${report.finishWithoutOverwrite.sources.length > 1 ? 'targets' : 'target'} this failover did not write (without --overwrite; it asks for an approval again):`,
+          `  ${finishCommand(report.finishWithoutOverwrite)}`,
+          `  or in the console: ${JSON.stringify(report.finishWithoutOverwrite)}`,
+        ]
+      : []),
   ];
 }
 

@@ -1,4 +1,4 @@
-import { type FailoverFinishInput, type FailoverReport } from './failover-report';
+import { type FailoverFinishInput, type FailoverFinishWithoutOverwriteInput, type FailoverReport } from './failover-report';
 
 /** The error a failover ends with when a source's restore failed (its `Failover incomplete` Fail state). */
 export const FAILOVER_INCOMPLETE_ERROR = 'FailoverIncompleteError';
@@ -11,13 +11,22 @@ const SUMMARY_MESSAGE = 300;
 
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
-/** The `lifeboat failover` command line that runs `finish` (docs/RUNBOOKS.md, "A source fails"). */
-export function finishCommand(finish: FailoverFinishInput): string {
+/** The `lifeboat failover` command line that runs `finish` or `finishWithoutOverwrite` (docs/RUNBOOKS.md, "A source fails"). */
+export function finishCommand(finish: FailoverFinishInput | FailoverFinishWithoutOverwriteInput): string {
   return [
     `lifeboat failover --plan ${finish.plan} --backup ${finish.backupId}`,
     ...(finish.targetSuffix !== undefined ? [`--target-suffix ${finish.targetSuffix}`] : []),
-    `--sources ${finish.sources.join(',')} --overwrite`,
+    `--sources ${finish.sources.join(',')}`,
+    ...('overwrite' in finish ? ['--overwrite'] : []),
   ].join(' ');
+}
+
+/** How the summary says to run `finishWithoutOverwrite`: naming its sources, which `finish` (if any) leaves out. */
+function finishWithoutOverwriteText(finish: FailoverFinishWithoutOverwriteInput): string {
+  return (
+    `To finish ${finish.sources.join(', ')} (${finish.sources.length > 1 ? 'their targets' : 'its target'} not written by this failover), start the failover again with ` +
+    `${JSON.stringify(finish)} (${finishCommand(finish)}), without overwrite: it refuses a target another run has written since.`
+  );
 }
 
 /**
@@ -28,12 +37,17 @@ export function failoverIncompleteSummary(report: FailoverReport): string {
   const failed = report.failed ?? [];
   // A target another restore holds is that restore's: this failover wrote nothing there, and does not finish it.
   const held = failed.filter((f) => f.heldBy !== undefined);
-  const partial = failed.filter((f) => f.heldBy === undefined);
+  // A source whose restore stopped before writing its target: the target holds nothing of this failover's.
+  const unwritten = failed.filter((f) => f.wroteNothing === true);
+  const partial = failed.filter((f) => f.heldBy === undefined && f.wroteNothing === undefined);
   const total = failed.length + report.sources.length;
   const live = report.sources.map((s) => `${s.source} at ${s.target}${s.from === 'mirror' ? ' (its mirror)' : ''}`);
   return [
     `Failover ${report.failoverId} of plan "${report.plan}" is incomplete: ${failed.length} of ${total} source(s) not restored, ${report.sources.length} live.`,
     ...(partial.length > 0 ? [`Not restored (their targets may hold part of the restore: not for the applications): ${partial.map((f) => `${f.source} (${f.error}: ${clip(f.message, SUMMARY_MESSAGE)})`).join('; ')}.`] : []),
+    ...(unwritten.length > 0
+      ? [`Not restored, their targets not written by this failover (their restores stopped in Validate and resolve): ${unwritten.map((f) => `${f.source} (${f.error}: ${clip(f.message, SUMMARY_MESSAGE)})`).join('; ')}.`]
+      : []),
     ...(held.length > 0
       ? [
           `Refused, their targets held by other restores (this failover wrote nothing there and does not finish them; wait for those restores to end, or fail these sources over with another targetSuffix): ${held.map((f) => `${f.source} at ${f.target} (held by ${f.heldBy ?? ''})`).join('; ')}.`,
@@ -45,6 +59,7 @@ export function failoverIncompleteSummary(report: FailoverReport): string {
         ? 'No source of this failover is live (a target held by another restore is that restore\'s: its own report says whether it is live).'
         : 'No source is live.',
     ...(report.finish ? [`To finish, start the failover again with ${JSON.stringify(report.finish)} (${finishCommand(report.finish)}).`] : []),
+    ...(report.finishWithoutOverwrite ? [finishWithoutOverwriteText(report.finishWithoutOverwrite)] : []),
   ].join(' ');
 }
 

@@ -68,15 +68,29 @@ export type FailoverFailedSource = {
    * there, and leaves the source out of `finish`.
    */
   heldBy?: string;
+  /**
+   * Its restore stopped in its first step, Validate and resolve (its error is one of TARGET_UNWRITTEN_ERRORS), which
+   * writes nothing to the target: this failover wrote nothing there, and finishes it without `overwrite`
+   * (`finishWithoutOverwrite`), never over what another failover or restore may have written there since.
+   */
+  wroteNothing?: true;
 };
 
 /**
  * The runbook input that finishes a partial failover: the same plan, backup and targets, only the failed sources
- * whose targets this failover held (not those refused because another restore holds them), over what their targets
- * partly hold (`overwrite`, which the approver sees). Without the other fields of the first
- * input: `requestedBy` is the new starter's, and `useMirrors` goes with the backup named.
+ * whose restores may have written their targets (not those refused because another restore holds them, nor those
+ * that stopped before writing: `wroteNothing`), over what their targets partly hold (`overwrite`, which the approver
+ * sees). Without the other fields of the first input: `requestedBy` is the new starter's, and `useMirrors` goes with
+ * the backup named.
  */
 export type FailoverFinishInput = { plan: string; backupId: string; targetSuffix?: string; overwrite: true; sources: string[] };
+
+/**
+ * The runbook input that finishes the failed sources whose restores wrote nothing to their targets (`wroteNothing`):
+ * as `finish`, without `overwrite`, so that its Validate failover refuses a target another failover or restore has
+ * written since rather than replace that data.
+ */
+export type FailoverFinishWithoutOverwriteInput = Omit<FailoverFinishInput, 'overwrite'>;
 
 /** The failover runbook's result. */
 export type FailoverReport = {
@@ -95,10 +109,13 @@ export type FailoverReport = {
   /** The sources whose restore failed; absent when every source is live (`sources` lists the live ones only). */
   failed?: FailoverFailedSource[];
   /**
-   * With `failed`: the input that restores just those this failover held (docs/RUNBOOKS.md, "A source fails"); absent
-   * when every failed source's target is held by another restore (`heldBy`).
+   * With `failed`: the input that restores just those whose restores may have written their targets, over what they
+   * partly hold (docs/RUNBOOKS.md, "A source fails"); absent when there is none (every failed source `heldBy` another
+   * restore, or `wroteNothing`).
    */
   finish?: FailoverFinishInput;
+  /** With `failed`: the input that restores those that wrote nothing to their targets (`wroteNothing`), without overwrite; absent when there is none. */
+  finishWithoutOverwrite?: FailoverFinishWithoutOverwriteInput;
 };
 
 /** A failed source's message in the report: room for what the error says to do, not for every key it lists. */
@@ -111,6 +128,25 @@ const PASSING = new Set(['TransientError', 'States.Timeout', 'States.HeartbeatTi
 
 // The error of a restore refused because another restore holds its target's claim (restore-target-claimed-error.ts).
 const TARGET_CLAIMED = 'RestoreTargetClaimedError';
+
+/**
+ * The errors that say a source's restore wrote nothing to its target: raised only by its first step, Validate and
+ * resolve (resolve-restore.ts), which writes nothing there (only its claim on the target and its pin on the backup;
+ * Plan restore shards creates the table or directory, Restore shard writes the data), or they refuse the target
+ * itself, which another run then holds or changed (RestoreTargetNotEmptyError, RestoreTargetNotAllowedError: also
+ * the later steps' when the target directory was replaced by a file or a link). The report has only a failed
+ * restore's error name, and a name the resolve step shares with the steps that write (TransientError, a timeout,
+ * ForgottenBackupError, SnapshotMismatchError, InvalidInputError, …) does not say where the restore stopped: such a
+ * source may hold part of the restore and is finished with `overwrite`, as before.
+ */
+export const TARGET_UNWRITTEN_ERRORS: readonly string[] = [
+  'BackupNotReplicatedError',
+  'UnknownBackupError',
+  'NoBackupAtTimeError',
+  'RestoreTargetNotEmptyError',
+  'RestoreTargetNotAllowedError',
+  'RestoreTargetUnprotectedError',
+];
 
 /**
  * The restore that holds the target, as RestoreTargetClaimedError's message names it ("… is being restored by
@@ -126,6 +162,15 @@ function claimedAction(target: string, holder: string | undefined): string {
     `This failover wrote nothing to ${target}: ${other} holds it (another failover, restore or drill into the same target; a failover's restores are named <its execution>-<source>). ` +
     `It is not in "finish": do not restore this source there with "overwrite", which would replace what ${other} restored and the applications may already use. ` +
     `Wait for ${other} to end (if its failover completes, this source is live at that target, with that failover's backup: its report says so), or fail this source over with another "targetSuffix".`
+  );
+}
+
+function unwrittenAction(target: string): string {
+  return (
+    `This failover wrote nothing to ${target}: its restore stopped in its first step (Validate and resolve), which writes only its claim on the target and its pin on the backup. ` +
+    'Fix what the error names (the restore\'s own error; "lifeboat executions show" or the child restore execution has the rest), ' +
+    `then restore it with the input in "finishWithoutOverwrite" (this source only, the same backup, without "overwrite": if another failover or restore has written ${target} since, that run is refused rather than replace it); ` +
+    'or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr).'
   );
 }
 
@@ -188,6 +233,11 @@ export function failoverReport(
         failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: claimedAction(target, holder), heldBy: holder ?? 'another restore' });
         continue;
       }
+      if (TARGET_UNWRITTEN_ERRORS.includes(error)) {
+        // Its target holds nothing of this failover's: only a finish without overwrite may restore it there.
+        failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: unwrittenAction(target), wroteNothing: true });
+        continue;
+      }
       failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error) });
       continue;
     }
@@ -215,7 +265,10 @@ export function failoverReport(
   const rpoSeconds = Math.max(backupAge, ...mirrored.map((c) => Math.ceil(c.dataAgeSeconds ?? 0)));
   const { rtoMinutes, rpoMinutes } = plan.objectives;
   const targetSuffix = targetSuffixOf(input.request);
-  const toFinish = inPlanOrder(failed.filter((f) => f.heldBy === undefined)).map((f) => f.source);
+  const ordered = inPlanOrder(failed);
+  const toFinish = ordered.filter((f) => f.heldBy === undefined && f.wroteNothing === undefined).map((f) => f.source);
+  const toFinishWithoutOverwrite = ordered.filter((f) => f.wroteNothing === true).map((f) => f.source);
+  const finishing = { plan: failover.plan, backupId: failover.backup.backupId, ...(targetSuffix !== undefined ? { targetSuffix } : {}) };
   return {
     failoverId: failover.failoverId,
     plan: failover.plan,
@@ -228,8 +281,9 @@ export function failoverReport(
     objectives: { rtoMinutes, rpoMinutes, rtoMet: failed.length === 0 && rtoSeconds <= rtoMinutes * 60, rpoMet: rpoSeconds <= rpoMinutes * 60 },
     ...(failed.length > 0
       ? {
-          failed: inPlanOrder(failed),
-          ...(toFinish.length > 0 ? { finish: { plan: failover.plan, backupId: failover.backup.backupId, ...(targetSuffix !== undefined ? { targetSuffix } : {}), overwrite: true as const, sources: toFinish } } : {}),
+          failed: ordered,
+          ...(toFinish.length > 0 ? { finish: { ...finishing, overwrite: true as const, sources: toFinish } } : {}),
+          ...(toFinishWithoutOverwrite.length > 0 ? { finishWithoutOverwrite: { ...finishing, sources: toFinishWithoutOverwrite } } : {}),
         }
       : {}),
   };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog, type InvalidBackupItem } from '../catalog/backup-catalog';
@@ -6,6 +5,7 @@ import { type BackupRecord } from '../catalog/backup-record';
 import { chooseSourceCopy, mirrorChoiceSchema } from '../mirror/mirror-choice';
 import { type MirrorLog } from '../mirror/mirror-log';
 import { InvalidInputError } from '../runtime/errors';
+import { safeRestoreId } from '../restore/restore-id';
 import { restoreTargetSchema } from '../restore/restore-request';
 import { type FailoverRequest, parseFailoverRequest } from './failover-request';
 import { failoverTargets, prepareFailoverTargets, type PrepareTargetsDeps } from './failover-targets';
@@ -179,18 +179,12 @@ async function keptBackupsOf(
   return { kept: committed.filter((r) => r.forgottenAt === undefined), forgotten: committed.filter((r) => r.forgottenAt !== undefined), unreadable: unreadable.items };
 }
 
-/** Longest restore id (the restore chain's own limit, and the length of a Step Functions execution name). */
-const MAX_RESTORE_ID = 80;
-
 /**
- * The restore id of one source of a failover: `<failover id>-<source>`, which says where it comes
- * from. Execution names may hold characters a restore id may not, and with the source appended
- * may pass 80 characters: then the name is cut and 8 hex of its SHA-256 keep it unique.
+ * The restore id of one source of a failover: `<failover id>-<source>`, which says where it comes from. An execution
+ * name may hold characters a restore id may not, and with the source appended may pass 80 characters: then
+ * safeRestoreId replaces and cuts the failover id, and 8 hex of its SHA-256 keep it unique; the source stays whole
+ * (a source's name is a safe id of at most 32 characters, lifeboat-config.ts).
  */
 export function restoreIdOf(failoverId: string, source: string): string {
-  const plain = `${failoverId}-${source}`;
-  if (/^[0-9A-Za-z_-]+$/.test(plain) && plain.length <= MAX_RESTORE_ID) return plain;
-  const hash = createHash('sha256').update(failoverId).digest('hex').slice(0, 8);
-  const stem = failoverId.replace(/[^0-9A-Za-z_-]/g, '_').slice(0, Math.max(0, MAX_RESTORE_ID - source.length - hash.length - 2));
-  return `${stem}-${hash}-${source}`.slice(-MAX_RESTORE_ID).replace(/^-+/, '');
+  return safeRestoreId(failoverId, `-${source}`);
 }

@@ -7,17 +7,31 @@ const SAFE_RESTORE_ID = /^[0-9A-Za-z_-]{1,80}$/;
 const MAX_EXECUTION_NAME = 80;
 
 /**
+ * `name` made a restore id, with `suffix` (itself safe: a source's name after `-`) kept whole at its end: `name` and
+ * `suffix` as they are when together they are a safe id; else `name` with every other character replaced by `_`, cut to
+ * leave room for `-`, 8 hex of its SHA-256 and `suffix`: the hash keeps two names that differ only in the characters
+ * replaced or cut apart. The one implementation of both ids (restoreIdOfExecution, the failover's restoreIdOf):
+ * changing it changes ids that target claims, pins and restore plans already hold.
+ */
+export function safeRestoreId(name: string, suffix = ''): string {
+  const plain = `${name}${suffix}`;
+  if (SAFE_RESTORE_ID.test(plain)) return plain;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  // Per character, not per UTF-16 unit: a letter outside the BMP becomes one `_`.
+  const stem = Array.from(name, (c) => (/^[0-9A-Za-z_-]$/.test(c) ? c : '_'))
+    .join('')
+    .slice(0, Math.max(0, MAX_EXECUTION_NAME - suffix.length - hash.length - 1));
+  return `${stem}-${hash}${suffix}`;
+}
+
+/**
  * The restore id of a restore runbook execution, from its name (audit R39 F3): the name itself when it is a safe id (the
- * CLI's UUIDs, the failover's and drill's ids), else the name with every other character replaced by `_`, cut to leave
- * room for `-` and 8 hex of its SHA-256, which keeps two names that differ only in those characters apart. Step Functions
- * allows names with `.`, `+`, `=`, `@` and non-ASCII letters; the runbook's resolve step and its release step derive
- * the id each on its own, so both must call this.
+ * CLI's UUIDs, the failover's and drill's ids), else made one by safeRestoreId. Step Functions allows names with `.`,
+ * `+`, `=`, `@` and non-ASCII letters; the runbook's resolve step and its release step derive the id each on its own,
+ * so both must call this.
  */
 export function restoreIdOfExecution(executionName: string): string {
-  if (SAFE_RESTORE_ID.test(executionName)) return executionName;
-  const hash = createHash('sha256').update(executionName).digest('hex').slice(0, 8);
-  const stem = Array.from(executionName, (c) => (/^[0-9A-Za-z_-]$/.test(c) ? c : '_')).join('').slice(0, MAX_EXECUTION_NAME - hash.length - 1);
-  return `${stem}-${hash}`;
+  return safeRestoreId(executionName);
 }
 
 /** The `restoreId` of the runbook's envelope: `$$.Execution.Name` (any name Step Functions allows), made a restore id. */

@@ -139,7 +139,11 @@ it('one source of three fails: the execution FAILS with FailoverIncompleteError,
   expect(report.failed).toEqual([
     expect.objectContaining({ source: 'trio-b', type: 's3', target: `s3://${names.restoreTargetPrefix}trio-b-part/`, error: 'BackupNotReplicatedError', message: expect.stringContaining('its snapshot of source "trio-b" is missing') as unknown as string }),
   ]);
-  expect(report.finish).toEqual({ plan: 'trio', backupId, targetSuffix: 'part', overwrite: true, sources: ['trio-b'] });
+  // Its restore stopped in Validate and resolve, before writing its target: finished without overwrite, so that a
+  // target another run filled since is refused rather than replaced.
+  expect(report.failed?.[0]?.wroteNothing).toBe(true);
+  expect(report).not.toHaveProperty('finish');
+  expect(report.finishWithoutOverwrite).toEqual({ plan: 'trio', backupId, targetSuffix: 'part', sources: ['trio-b'] });
   expect(report.objectives.rtoMet).toBe(false);
   // The failed source's item keeps its error bounded (review 42c F6): the child's Lambda error as JSON with its type and
   // message, without the stack trace, so that dozens of failed sources stay within the state's 256 KiB.
@@ -151,13 +155,14 @@ it('one source of three fails: the execution FAILS with FailoverIncompleteError,
   const message = (JSON.parse(result.cause ?? '{}') as { errorMessage: string }).errorMessage;
   expect(message).toMatch(/^Failover \S+ of plan "trio" is incomplete: 1 of 3 source\(s\) not restored, 2 live\. .*trio-b \(BackupNotReplicatedError: .*Live, restored and verified .*trio-a at s3:\/\/\S+trio-a-part\/; trio-t at dynamodb table \S+trio-t-part\./);
 
-  // The CLI's table: live with the target, or FAILED with the error; then the command that finishes the failover.
+  // The CLI's table: live with the target, or FAILED with the error; then the command that finishes the failover (no
+  // --overwrite: the target holds nothing of this failover's).
   const printed = lines.join('\n');
   expect(lines[0]).toMatch(/^ERR Failover \S+ of plan trio is INCOMPLETE: 1 of 3 source\(s\) not restored; backup /);
   expect(printed).toMatch(new RegExp(`trio-a\\s*│\\s*live\\s*│\\s*s3://${names.restoreTargetPrefix}trio-a-part/`));
   expect(printed).toMatch(new RegExp(`trio-t\\s*│\\s*live\\s*│\\s*dynamodb table ${names.restoreTargetPrefix}trio-t-part`));
   expect(printed).toMatch(/trio-b\s*│\s*FAILED\s*│.*│\s*BackupNotReplicatedError: /);
-  expect(lines).toContain(`ERR   lifeboat failover --plan trio --backup ${backupId} --target-suffix part --sources trio-b --overwrite`);
+  expect(lines).toContain(`ERR   lifeboat failover --plan trio --backup ${backupId} --target-suffix part --sources trio-b`);
 
   // The live ones are whole: each target equal to its source.
   expect(await compareBuckets(s3, { bucket: 'lifeboat-fp-trio-a', prefix: '' }, { bucket: bucketOf(report.sources[0]?.target), prefix: '' }, drS3)).toEqual([]);
@@ -168,7 +173,7 @@ it('one source of three fails: the execution FAILS with FailoverIncompleteError,
   await stopRegion(dataDir, primaryRegion);
   let finished: LocalExecutionResult;
   try {
-    finished = await run('dr', names.failoverStateMachine, report.finish);
+    finished = await run('dr', names.failoverStateMachine, report.finishWithoutOverwrite);
   } finally {
     await startRegion(dataDir, primaryRegion);
   }

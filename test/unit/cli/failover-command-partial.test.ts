@@ -86,3 +86,21 @@ it('a source refused because another failover holds its target: REFUSED "held by
   expect(err).toContain('No source of this failover is live; the targets of trio-a are held by other restores (above), whose own reports say whether they are live.');
   expect(text).not.toMatch(/FAILED|not for the applications|No source is live yet|--overwrite|Finish the failover/);
 });
+
+it('a source whose restore wrote nothing to its target: its finish command has no --overwrite, the other\'s has', async () => {
+  const mixed: FailoverReport = {
+    ...report,
+    sources: [],
+    failed: [
+      { source: 'trio-a', type: 's3', target: 's3://lifeboat-au-restore-trio-a-cli/', error: 'BackupNotReplicatedError', message: 'its snapshot of source "trio-a" is missing', action: 'This failover wrote nothing to s3://lifeboat-au-restore-trio-a-cli/.', wroteNothing: true },
+      ...(report.failed ?? []),
+    ],
+    finishWithoutOverwrite: { plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', sources: ['trio-a'] },
+  };
+  const { err, deps } = capture();
+  expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(mixed) }) })).toBe(1);
+  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite`);
+  expect(err).toContain('Finish trio-a, whose target this failover did not write (without --overwrite; it asks for an approval again):');
+  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a`);
+  expect(err).toContain(`  or in the console: {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-a"]}`);
+});

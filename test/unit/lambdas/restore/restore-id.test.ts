@@ -1,5 +1,6 @@
 import { handler as abandonHandler } from '../../../../lambdas/handlers/abandon-restore';
 import { handler as resolveHandler } from '../../../../lambdas/handlers/resolve-restore';
+import { restoreIdOf } from '../../../../lambdas/failover/failover-start';
 import { executionRestoreIdSchema, restoreIdOfExecution } from '../../../../lambdas/restore/restore-id';
 
 /**
@@ -42,5 +43,39 @@ describe('the runbook\'s steps take such an execution name (envelope checked bef
 
   it('refuses an envelope with no execution name, saying what the field must be', async () => {
     await expect(resolveHandler({ request: {}, restoreId: '' })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('restoreId: must be the execution name ($$.Execution.Name: 1 to 80 characters)') });
+  });
+});
+
+/**
+ * The ids the restore runbook (its execution's name) and the failover (`<failover execution>-<source>`) derive, pinned
+ * as they were before both used one implementation: ids already in target claims, pins and restore plans (and in a
+ * running failover's state) must not change with it.
+ */
+describe('restore ids stay as they were', () => {
+  it.each([
+    ['0b6f2a8e-64a3-4bde-9a0e-2f6b1c9d7e10', '0b6f2a8e-64a3-4bde-9a0e-2f6b1c9d7e10'],
+    ['orders.2026-01-05', 'orders_2026-01-05-bb279473'],
+    ['orders+2026-01-05', 'orders_2026-01-05-f203d54c'],
+    ['wiederherstellung-ä', 'wiederherstellung-_-b997beb7'],
+    ['é'.repeat(80), `${'_'.repeat(71)}-4d214f0a`],
+    [`${'y'.repeat(79)}.`, `${'y'.repeat(71)}-7f86c4ed`],
+    ['z'.repeat(81), `${'z'.repeat(71)}-19ff968b`],
+    ['-a.b', '-a_b-c6c96fb5'],
+    ['😀x', '_x-10f5e9cd'],
+  ])('execution %j: %s', (name, id) => {
+    expect(restoreIdOfExecution(name)).toBe(id);
+  });
+
+  it.each([
+    ['0b6c2c5e-4f0a-4b9e-9a51-1f6f2d0c4e11', 'demo-assets', '0b6c2c5e-4f0a-4b9e-9a51-1f6f2d0c4e11-demo-assets'],
+    ['failover_2026_11_24', 'demo-assets', 'failover_2026_11_24-demo-assets'],
+    ['failover 2026.11.24 (drill)', 'demo-orders', 'failover_2026_11_24__drill_-11b4fe7c-demo-orders'],
+    ['failover 2026.11.24', 'demo-assets', 'failover_2026_11_24-6bd834c0-demo-assets'],
+    [`${'x'.repeat(80)}a`, 'a-source-name-of-thirty-two-char', `${'x'.repeat(38)}-f5c8d1ee-a-source-name-of-thirty-two-char`],
+    [`${'x'.repeat(80)}b`, 'a-source-name-of-thirty-two-char', `${'x'.repeat(38)}-783bacce-a-source-name-of-thirty-two-char`],
+    ['x'.repeat(75), 'demo-assets', `${'x'.repeat(59)}-81d23bf0-demo-assets`],
+    ['ü'.repeat(80), 'demo-orders', `${'_'.repeat(59)}-5b5f980c-demo-orders`],
+  ])('failover %j, source %s: %s', (failoverId, source, id) => {
+    expect(restoreIdOf(failoverId, source)).toBe(id);
   });
 });

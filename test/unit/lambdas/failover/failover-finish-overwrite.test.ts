@@ -1,0 +1,118 @@
+import { ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
+import { finishCommand, reportOfIncompleteCause, reportStepOutput } from '../../../../lambdas/failover/failover-incomplete';
+import { type FailedSource, failoverReport, type RestoredSource, TARGET_UNWRITTEN_ERRORS } from '../../../../lambdas/failover/failover-report';
+import { parseFailoverRequest } from '../../../../lambdas/failover/failover-request';
+import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
+import { BackupNotReplicatedError, RestoreTargetNotAllowedError, RestoreTargetNotEmptyError, RestoreTargetUnprotectedError } from '../../../../lambdas/restore/restore-errors';
+import { testPlan } from '../../../support/test-plans';
+
+/**
+ * A partial failover's `finish` restores its failed sources with `overwrite`, over what their targets partly hold. A
+ * source whose restore stopped in its first step (Validate and resolve: it writes only its claim on the target and its
+ * pin on the backup) wrote nothing to its target: finished with overwrite, it would replace whatever another failover
+ * or restore wrote there since. Such sources are finished by a second input without overwrite, whose Validate failover
+ * refuses a target that holds data.
+ */
+const plan = testPlan({
+  name: 'trio',
+  sources: [
+    { type: 's3', name: 'trio-a', bucket: 'lifeboat-au-trio-a' },
+    { type: 's3', name: 'trio-b', bucket: 'lifeboat-au-trio-b' },
+    { type: 'dynamodb', name: 'trio-t', table: 'lifeboat-au-trio-t' },
+  ],
+});
+const BACKUP = '20261205T100000Z-1a2b3c4d';
+const request = (source: string, target: FailoverStart['restores'][number]['request']['target']) => ({ restoreId: `f-1-${source}`, request: { source, backupId: BACKUP, target, overwrite: false, vault: 'dr' as const } });
+const failover: FailoverStart = {
+  failoverId: 'f-1',
+  plan: 'trio',
+  startedAt: '2026-12-05T12:00:00.000Z',
+  backup: { backupId: BACKUP, startedAt: '2026-12-05T10:00:00.000Z' },
+  restores: [
+    request('trio-a', { type: 's3', bucket: 'lifeboat-au-restore-trio-a-cli', prefix: '' }),
+    request('trio-b', { type: 's3', bucket: 'lifeboat-au-restore-trio-b-cli', prefix: '' }),
+    request('trio-t', { type: 'dynamodb', table: 'lifeboat-au-restore-trio-t-cli' }),
+  ],
+};
+const liveT: RestoredSource = { restoreId: 'f-1-trio-t', source: 'trio-t', target: { type: 'dynamodb' }, targetDescription: 'dynamodb table lifeboat-au-restore-trio-t-cli', entries: 1, items: 60, bytes: 6000, durationMs: 4_200 };
+const lambdaCause = (errorType: string, errorMessage: string) => JSON.stringify({ errorType, errorMessage });
+const failedWith = (source: string, error: Error): FailedSource => ({ restoreId: `f-1-${source}`, source, failed: true, error: { Error: error.name, Cause: lambdaCause(error.name, error.message) } });
+const notReplicated = new BackupNotReplicatedError(`Backup ${BACKUP} is not in the DR vault: its snapshot of source "trio-b" is missing`);
+// Raised by Restore shard or Verify restore, after the restore wrote its target.
+const incomplete = Object.assign(new Error('1 object(s) could not be restored (e.g. "readme.txt")'), { name: 'RestoreIncompleteError' });
+const at = '2026-12-05T12:01:00.000Z';
+const asked = { plan: 'trio', targetSuffix: 'cli' };
+
+it('finishes a source whose restore wrote nothing without overwrite, in its own input, and one that may have written with it', () => {
+  const report = failoverReport({ failover, restored: [failedWith('trio-a', incomplete), failedWith('trio-b', notReplicated), liveT], finishedAt: at, request: asked }, [plan]);
+  expect(report.finish).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', overwrite: true, sources: ['trio-a'] });
+  expect(report.finishWithoutOverwrite).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', sources: ['trio-b'] });
+  expect(report.failed?.map((f) => [f.source, f.error, f.wroteNothing])).toEqual([
+    ['trio-a', 'RestoreIncompleteError', undefined],
+    ['trio-b', 'BackupNotReplicatedError', true],
+  ]);
+  const action = report.failed?.[1]?.action ?? '';
+  expect(action).toMatch(/^This failover wrote nothing to s3:\/\/lifeboat-au-restore-trio-b-cli\/: its restore stopped in its first step \(Validate and resolve\)/);
+  expect(action).toContain('restore it with the input in "finishWithoutOverwrite"');
+  expect(action).not.toContain('"finish"');
+  // The runbook takes it as it is: the same plan, backup and targets, only that source, and no overwrite.
+  const parsed = parseFailoverRequest(report.finishWithoutOverwrite, [plan]);
+  expect([parsed.overwrite, parsed.sources, parsed.targetSuffix, parsed.backupId]).toEqual([false, ['trio-b'], 'cli', BACKUP]);
+});
+
+it('has no overwriting finish when no failed source may have written its target; the cause gives the command without --overwrite', () => {
+  const report = failoverReport({ failover, restored: [failedWith('trio-a', new RestoreTargetNotEmptyError('Invalid restore request: target: s3://lifeboat-au-restore-trio-a-cli/ already holds objects')), failedWith('trio-b', notReplicated), liveT], finishedAt: at, request: asked }, [plan]);
+  expect(report).not.toHaveProperty('finish');
+  expect(report.finishWithoutOverwrite).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', sources: ['trio-a', 'trio-b'] });
+  const output = reportStepOutput(report);
+  const summary = (JSON.parse(output.incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
+  expect(summary).toContain('Not restored, their targets not written by this failover (their restores stopped in Validate and resolve): trio-a (RestoreTargetNotEmptyError: ');
+  expect(summary).not.toContain('may hold part of the restore');
+  expect(summary).toContain(
+    `To finish trio-a, trio-b (their targets not written by this failover), start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-a","trio-b"]} ` +
+      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a,trio-b), without overwrite: it refuses a target another run has written since.`,
+  );
+  expect(summary).not.toContain('--overwrite');
+  const { incompleteCause: _, ...rest } = output;
+  expect(reportOfIncompleteCause(output.incompleteCause)).toEqual(rest);
+});
+
+it('with both kinds, the cause gives both inputs', () => {
+  const report = failoverReport({ failover, restored: [failedWith('trio-a', incomplete), failedWith('trio-b', notReplicated), liveT], finishedAt: at, request: asked }, [plan]);
+  const summary = (JSON.parse(reportStepOutput(report).incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
+  expect(summary).toContain('Not restored (their targets may hold part of the restore: not for the applications): trio-a (RestoreIncompleteError: ');
+  expect(summary).toContain('Not restored, their targets not written by this failover (their restores stopped in Validate and resolve): trio-b (BackupNotReplicatedError: ');
+  expect(summary).toContain(`To finish, start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","overwrite":true,"sources":["trio-a"]} (lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --overwrite).`);
+  expect(summary).toContain(
+    `To finish trio-b (its target not written by this failover), start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-b"]} ` +
+      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b), without overwrite: it refuses a target another run has written since.`,
+  );
+});
+
+it('keeps a source whose error does not say where its restore stopped (a passing fault) in the overwriting finish', () => {
+  const throttled: FailedSource = { ...failedWith('trio-b', Object.assign(new Error('ThrottlingException: Rate exceeded'), { name: 'TransientError' })) };
+  const report = failoverReport({ failover, restored: [throttled, failedWith('trio-a', incomplete), liveT], finishedAt: at, request: asked }, [plan]);
+  expect(report.finish?.sources).toEqual(['trio-a', 'trio-b']);
+  expect(report).not.toHaveProperty('finishWithoutOverwrite');
+});
+
+it('the finishing command has --overwrite only for the input that overwrites', () => {
+  expect(finishCommand({ plan: 'trio', backupId: BACKUP, sources: ['trio-b'] })).toBe(`lifeboat failover --plan trio --backup ${BACKUP} --sources trio-b`);
+  expect(finishCommand({ plan: 'trio', backupId: BACKUP, overwrite: true, sources: ['trio-b'] })).toBe(`lifeboat failover --plan trio --backup ${BACKUP} --sources trio-b --overwrite`);
+});
+
+// The report knows a failed restore by its error's name only: each name it counts as "stopped in the resolve step" is that error's.
+it.each([
+  new BackupNotReplicatedError('m'),
+  new UnknownBackupError(BACKUP),
+  new NoBackupAtTimeError('trio-b', at),
+  new RestoreTargetNotEmptyError('m'),
+  new RestoreTargetNotAllowedError('m'),
+  new RestoreTargetUnprotectedError('b', [], 'm'),
+])('%s is one of the errors of a restore that wrote nothing', (error) => {
+  expect(TARGET_UNWRITTEN_ERRORS).toContain(error.name);
+});
+
+it('does not count ForgottenBackupError: Restore shard and Verify restore raise it too, after writing (ForgottenDuringRestoreError)', () => {
+  expect(TARGET_UNWRITTEN_ERRORS).not.toContain(new ForgottenBackupError(BACKUP, at, 'dr').name);
+});
