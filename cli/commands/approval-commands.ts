@@ -4,9 +4,11 @@ import { type Command } from 'commander';
 import { type ApprovalRecord } from '../../lambdas/approval/approval-record';
 import { localTaskResponder } from '../../local/executor/task-tokens';
 import { loadExecutionHistory } from '../../local/executor/execution-history';
-import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, paginateGetExecutionHistory, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type CatalogRegion, decideApproval, type ExecutionStatusProbe, findApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
+import { APPROVAL_REJECTED } from '../../lambdas/approval/approval-errors';
+import { approvalTaskAnswer, type TaskAnswerProbe } from '../../lambdas/approval/task-answer';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type ClientTimeouts, requestClientSettings } from '../client-timeouts';
@@ -38,6 +40,8 @@ export type ApprovalCommandDeps = {
   caller?: (region: CatalogRegion) => Promise<string>;
   now?: () => Date;
   executionStatus?: ExecutionStatusProbe;
+  /** What the approval's task received (the execution history), asked only after Step Functions refuses the answer. */
+  taskAnswer?: TaskAnswerProbe;
 };
 
 /**
@@ -101,6 +105,38 @@ export async function approvalView(region: CatalogRegion, record: ApprovalRecord
   return rest;
 }
 
+/**
+ * In AWS, what the approval's task received, from GetExecutionHistory in the region whose catalog holds
+ * it (the approver needs states:GetExecutionHistory on the runbook's executions). Without the history, an
+ * execution that FAILED with ApprovalRejected (DescribeExecution's error and cause, which only
+ * SendTaskFailure gives it: the wait is its first state) still tells its rejection; anything else
+ * rejects with the history's error, which tells nothing.
+ */
+function awsTaskAnswer(access: EnvironmentAccess): TaskAnswerProbe {
+  return async (region, record) => {
+    const client = new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion });
+    try {
+      const pages = paginateGetExecutionHistory({ client, pageSize: 100 }, { executionArn: record.executionArn, includeExecutionData: true });
+      return await approvalTaskAnswer(
+        (async function* () {
+          for await (const page of pages) yield page.events ?? [];
+        })(),
+        record.taskToken,
+      );
+    } catch (historyErr) {
+      const described = await client.send(new DescribeExecutionCommand({ executionArn: record.executionArn })).catch(() => undefined);
+      if (described?.status === 'FAILED' && described.error === APPROVAL_REJECTED) {
+        return { answer: 'failure', error: described.error, cause: described.cause, at: (described.stopDate ?? new Date(0)).toISOString() };
+      }
+      throw historyErr;
+    }
+  };
+}
+
+/** A caller that cannot be named cannot tell its own earlier answer from another unnamed caller's. */
+const unnamedCallerAnswer: TaskAnswerProbe = () =>
+  Promise.reject(new Error(`the caller is "${UNKNOWN_AWS_CALLER}" (STS did not answer), so its own earlier answer cannot be told from another's`));
+
 function awsResponder(access: EnvironmentAccess): TaskResponder {
   const client = (region: CatalogRegion) => new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion });
   return {
@@ -150,6 +186,8 @@ export async function approveCommand(execution: string, options: ApproveOptions,
     const { region } = found;
     const regionName = region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion;
     const decidedBy = await (deps.caller ?? (() => callerIdentity(options, regionName, io, access.timeouts)))(region);
+    // Locally an answer is a file written in place, never lost on its way: there is no earlier answer of one's own to look for.
+    const taskAnswer = decidedBy === UNKNOWN_AWS_CALLER ? unnamedCallerAnswer : (deps.taskAnswer ?? (options.aws ? awsTaskAnswer(access) : undefined));
     const record = await decideApproval({
       logs,
       responder,
@@ -159,10 +197,16 @@ export async function approveCommand(execution: string, options: ApproveOptions,
       found,
       // Asked only if Step Functions refuses the token: an execution answered from the console went on, and is not abandoned.
       executionStatus: deps.executionStatus ?? (options.aws ? awsExecutionStatus(access) : localExecutionStatus(path.resolve(options.dataDir))),
+      ...(taskAnswer ? { taskAnswer } : {}),
       ...(deps.now ? { now: deps.now() } : {}),
     });
     if (options.json) io.out(JSON.stringify({ ...record, taskToken: undefined }, null, 2));
-    else io.out(`${record.status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${record.kind} ${record.execution} (decided by ${decidedBy}).`);
+    else if (record.answeredEarlier) {
+      io.out(
+        `${record.status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${record.kind} ${record.execution} (decided by ${decidedBy} at ${record.decidedAt ?? '?'}: ` +
+          "an earlier lifeboat approve of yours reached Step Functions and its reply was lost; Step Functions' record of the execution shows that answer, and nothing more was sent).",
+      );
+    } else io.out(`${record.status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${record.kind} ${record.execution} (decided by ${decidedBy}).`);
     return 0;
   } catch (err) {
     io.err(`lifeboat approve: ${err instanceof Error ? err.message : String(err)}`);

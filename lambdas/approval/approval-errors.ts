@@ -40,29 +40,86 @@ export class ApprovalAbandonedError extends Error {
 }
 
 /**
- * `lifeboat approve` for an execution whose wait was answered outside `lifeboat approve` (the Step
- * Functions console's "Send task success", which leaves the catalog PENDING): Step Functions refuses
- * the answer as for an execution that stopped, but the execution went on. Nothing was sent, and the
- * approval is left PENDING, as the console left it (`approvals list` tells it from its execution).
+ * Who answered an approval's task before this `lifeboat approve`, as far as can be told: `outside` when
+ * the execution history shows an answer that is not one `lifeboat approve` sends (the console's), `another`
+ * when it shows another approver's `lifeboat approve` (its reply lost before the catalog recorded it),
+ * `unknown` (with why) when the history could not tell.
+ */
+export type EarlierAnswer =
+  | { by: 'outside'; answer: 'success' | 'failure' }
+  | { by: 'another'; status: 'APPROVED' | 'REJECTED'; decidedBy: string; decidedAt: string | undefined }
+  | { by: 'unknown'; why: string };
+
+function earlierAnswerText(execution: string, executionStatus: string, answered: EarlierAnswer): string {
+  if (answered.by === 'outside') {
+    return answered.answer === 'success'
+      ? `Execution ${execution} was already approved outside lifeboat approve (e.g. the Step Functions console's "Send task success"): ${executionStatus === 'SUCCEEDED' ? 'it went on and SUCCEEDED' : `it is ${executionStatus}`}`
+      : `Execution ${execution} was already rejected outside lifeboat approve (e.g. the Step Functions console's "Send task failure"): it is ${executionStatus}`;
+  }
+  if (answered.by === 'another') {
+    return (
+      `Execution ${execution} was already ${answered.status === 'APPROVED' ? 'approved' : 'rejected'} by ${answered.decidedBy}${answered.decidedAt !== undefined ? ` at ${answered.decidedAt}` : ''} ` +
+      `(the execution history shows that lifeboat approve's answer; its reply was lost before the catalog recorded it): it is ${executionStatus}`
+    );
+  }
+  return (
+    `Execution ${execution} is ${executionStatus} but no longer waits for its approval: it was answered already, from outside lifeboat approve (e.g. the Step Functions console) ` +
+    `or by an earlier lifeboat approve whose reply was lost (an earlier run of your own among them)${executionStatus === 'RUNNING' ? ', or its wait has just timed out and it is about to fail' : ''}; ` +
+    `which could not be told (${answered.why})`
+  );
+}
+
+/**
+ * `lifeboat approve` for an execution whose wait was answered before this command (the Step Functions
+ * console's "Send task success", which leaves the catalog PENDING, or another approver's `lifeboat
+ * approve` whose reply was lost): Step Functions refuses the answer as for an execution that stopped,
+ * but the execution went on. Nothing was sent, and the approval is left PENDING, as it was before this
+ * command (`approvals list` tells it from its execution). Never says the answer was the caller's own:
+ * that one is recorded instead (decide-approval.ts).
  */
 export class ApprovalAnsweredElsewhereError extends Error {
   override readonly name = 'ApprovalAnsweredElsewhereError';
   constructor(
     readonly execution: string,
-    /** SUCCEEDED: it was approved; RUNNING (or PENDING_REDRIVE): it goes on, or its wait has only just timed out. */
+    /** SUCCEEDED: it was approved; RUNNING (or PENDING_REDRIVE): it goes on, or its wait has only just timed out; FAILED: after an answer the history shows. */
     readonly executionStatus: string,
     /** Step Functions' refusal, e.g. `TaskTimedOut: …`. */
     readonly refusal: string,
+    readonly answered: EarlierAnswer,
     /** Why the catalog could not be set back to PENDING, and what it reads instead, when it could not. */
     resetFailure?: string,
   ) {
     super(
-      (executionStatus === 'SUCCEEDED'
-        ? `Execution ${execution} was already approved outside lifeboat approve (e.g. the Step Functions console's "Send task success"): it went on and SUCCEEDED, and Step Functions refused this answer (${refusal}). Nothing was sent; `
-        : `Execution ${execution} is ${executionStatus} but no longer waits for its approval (${refusal}): it was answered outside lifeboat approve (e.g. the Step Functions console) and goes on, or its wait has just timed out and it is about to fail. Nothing was sent; `) +
+      `${earlierAnswerText(execution, executionStatus, answered)}, and Step Functions refused this answer (${refusal}). Nothing was sent; ` +
         (resetFailure === undefined
           ? 'its approval stays PENDING in the catalog, as whoever answered it left it: see lifeboat approvals list.'
           : `its approval could not be set back to PENDING (${resetFailure}).`),
+    );
+  }
+}
+
+/**
+ * `lifeboat approve` whose answer Step Functions refused because the caller's own earlier `lifeboat
+ * approve` had reached the execution (its reply lost, its record set back to PENDING), when that earlier
+ * answer is not what this command asked (an approval, then a rejection) or cannot be recorded: the
+ * execution history names the caller in that answer. Nothing more was sent.
+ */
+export class ApprovalAnsweredEarlierError extends Error {
+  override readonly name = 'ApprovalAnsweredEarlierError';
+  constructor(
+    readonly execution: string,
+    /** The decision the execution received, as its history shows it. */
+    readonly earlier: { status: 'APPROVED' | 'REJECTED'; decidedBy: string; decidedAt: string },
+    /** What this command asked for. */
+    readonly asked: 'APPROVED' | 'REJECTED',
+    /** Why the catalog could not record the earlier decision, and what it reads instead, when it could not. */
+    recordFailure?: string,
+  ) {
+    super(
+      `Execution ${execution} had already received your earlier answer: ${earlier.status} by ${earlier.decidedBy} at ${earlier.decidedAt} ` +
+        "(an earlier lifeboat approve whose reply was lost; Step Functions' record of the execution shows it). " +
+        (earlier.status !== asked ? `This ${asked === 'APPROVED' ? 'approval' : 'rejection'} was not sent: the task takes one answer. ` : 'Nothing more was sent. ') +
+        (recordFailure === undefined ? `Its approval now reads ${earlier.status} by ${earlier.decidedBy}.` : `Its approval could not be recorded so (${recordFailure}).`),
     );
   }
 }

@@ -4,6 +4,9 @@ import { CatalogItemInvalidError } from '../catalog/catalog-errors';
 import { APPROVALS_PK, type ApprovalRecord, approvalRecordSchema, type ApprovalStatus } from './approval-record';
 import { ApprovalNotPendingError } from './approval-errors';
 
+/** What reviseClaim rewrites a claim to (decide-approval.ts). */
+export type ClaimRevision = { status: 'ABANDONED'; reason: string } | { status: 'PENDING' } | { status: 'APPROVED' | 'REJECTED'; decidedAt: string; reason?: string | undefined };
+
 /**
  * The approvals in the catalog table of the runbook's region (approval-record.ts), one item per
  * execution under one partition. The record is nested under `approval`, so the byPlan index of
@@ -65,21 +68,30 @@ export class ApprovalLog {
   /**
    * Rewrites a decision this caller recorded with `decide` (the same status, decidedBy and decidedAt)
    * that never reached the execution: to ABANDONED with the reason, or back to PENDING (without
-   * decidedBy, decidedAt or reason) so that a later `lifeboat approve` can send one. Returns false,
-   * writing nothing, when the record no longer holds that decision (a retried request replaced it).
+   * decidedBy, decidedAt or reason) so that a later `lifeboat approve` can send one; or, when the
+   * execution had received this caller's earlier answer instead (its reply lost), to that decision
+   * (its status, time and reason; the same decidedBy). Returns false, writing nothing, when the record
+   * no longer holds that decision (a retried request replaced it).
    */
   async reviseClaim(
     execution: string,
     taskToken: string,
     claim: { status: 'APPROVED' | 'REJECTED'; decidedBy: string; decidedAt: string },
-    to: { status: 'ABANDONED'; reason: string } | { status: 'PENDING' },
+    to: ClaimRevision,
   ): Promise<boolean> {
+    const update =
+      to.status === 'ABANDONED'
+        ? 'SET approval.#status = :to, approval.reason = :reason'
+        : to.status === 'PENDING'
+          ? 'SET approval.#status = :to REMOVE approval.decidedBy, approval.decidedAt, approval.reason'
+          : `SET approval.#status = :to, approval.decidedAt = :decidedAt${to.reason !== undefined ? ', approval.reason = :reason' : ' REMOVE approval.reason'}`;
+    const reason = to.status === 'PENDING' ? undefined : to.reason;
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: APPROVALS_PK, sk: execution },
-          UpdateExpression: to.status === 'ABANDONED' ? 'SET approval.#status = :to, approval.reason = :reason' : 'SET approval.#status = :to REMOVE approval.decidedBy, approval.decidedAt, approval.reason',
+          UpdateExpression: update,
           ConditionExpression: 'approval.#status = :claimed AND approval.taskToken = :token AND approval.decidedBy = :by AND approval.decidedAt = :at',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -88,7 +100,8 @@ export class ApprovalLog {
             ':token': taskToken,
             ':by': claim.decidedBy,
             ':at': claim.decidedAt,
-            ...(to.status === 'ABANDONED' ? { ':reason': to.reason } : {}),
+            ...(reason !== undefined ? { ':reason': reason } : {}),
+            ...(to.status === 'APPROVED' || to.status === 'REJECTED' ? { ':decidedAt': to.decidedAt } : {}),
           },
         }),
       );

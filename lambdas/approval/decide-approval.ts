@@ -1,6 +1,17 @@
-import { type ApprovalLog } from './approval-log';
-import { APPROVAL_REJECTED, ApprovalAbandonedError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalOutcomeUnknownError, ApprovalUnsentError } from './approval-errors';
+import { type ApprovalLog, type ClaimRevision } from './approval-log';
+import {
+  APPROVAL_REJECTED,
+  ApprovalAbandonedError,
+  ApprovalAnsweredEarlierError,
+  ApprovalAnsweredElsewhereError,
+  ApprovalNotFoundError,
+  ApprovalNotPendingError,
+  ApprovalOutcomeUnknownError,
+  ApprovalUnsentError,
+  type EarlierAnswer,
+} from './approval-errors';
 import { type ApprovalRecord } from './approval-record';
+import { sentDecision, type TaskAnswer, type TaskAnswerProbe } from './task-answer';
 
 export type CatalogRegion = 'primary' | 'dr';
 
@@ -82,11 +93,15 @@ function holdsClaim(now: ApprovalRecord | undefined, taskToken: string, claim: C
 }
 
 /** Whether `now` already reads what reviseClaim was to write over this claim. */
-function reached(now: ApprovalRecord | undefined, taskToken: string, claim: Claim, to: { status: 'ABANDONED'; reason: string } | { status: 'PENDING' }): boolean {
+function reached(now: ApprovalRecord | undefined, taskToken: string, claim: Claim, to: ClaimRevision): boolean {
   if (now === undefined || now.taskToken !== taskToken || now.status !== to.status) return false;
   if (to.status === 'PENDING') return now.decidedBy === undefined && now.decidedAt === undefined;
-  return now.decidedBy === claim.decidedBy && now.decidedAt === claim.decidedAt && now.reason === to.reason;
+  if (to.status === 'ABANDONED') return now.decidedBy === claim.decidedBy && now.decidedAt === claim.decidedAt && now.reason === to.reason;
+  return now.decidedBy === claim.decidedBy && now.decidedAt === to.decidedAt && now.reason === to.reason;
 }
+
+/** A decided approval; `answeredEarlier` when the execution had received this caller's earlier answer (its reply lost) and this call sent nothing. */
+export type DecidedApproval = ApprovalRecord & { answeredEarlier?: true };
 
 /**
  * `lifeboat approve`: records the decision in the catalog, then answers the waiting execution's task
@@ -106,6 +121,15 @@ function reached(now: ApprovalRecord | undefined, taskToken: string, claim: Clai
  * - Any other error (no permission, throttling, a region that does not answer) says nothing about
  *   the execution: the record goes back to PENDING and the error is rethrown, so a retry sends again
  *   (a send that did get through before its answer was lost is then refused as a dead token, above).
+ * - For a dead token of an execution that exists, `taskAnswer` (the execution history) tells what its
+ *   task received. This caller's own earlier answer (lifeboat approve's output naming `decidedBy`, or
+ *   its `Rejected by <decidedBy>: …` cause), sent by a run whose reply was lost, is recorded as that
+ *   decision, with its time and reason, and returned with `answeredEarlier` (ApprovalAnsweredEarlierError
+ *   when it differs from this one); someone else's answer leaves the record PENDING with
+ *   ApprovalAnsweredElsewhereError naming whose it was; no answer (the wait timed out) marks it
+ *   ABANDONED. Without `taskAnswer`, or when the history cannot be read, an execution that went on
+ *   gets ApprovalAnsweredElsewhereError saying that whose answer it was could not be told: it is never
+ *   said to be this caller's, nor someone else's.
  *   If the record cannot be set back either, ApprovalUnsentError says what the catalog wrongly holds.
  * Each rewrite happens only while the record still holds this caller's decision.
  *
@@ -129,7 +153,13 @@ export async function decideApproval(options: {
   found?: { region: CatalogRegion; record: ApprovalRecord };
   /** Asked only when Step Functions refuses the token as dead; without it, a dead token always means ABANDONED. */
   executionStatus?: ExecutionStatusProbe;
-}): Promise<ApprovalRecord> {
+  /**
+   * Asked only when Step Functions refuses the token as dead and the execution exists: what its task
+   * received. Give it only when `decidedBy` names the caller for sure (a caller STS could not name must
+   * not take another unnamed caller's answer for its own).
+   */
+  taskAnswer?: TaskAnswerProbe;
+}): Promise<DecidedApproval> {
   const { region, record } = options.found ?? (await findApproval(options.logs, options.execution));
   if (record.status !== 'PENDING') throw new ApprovalNotPendingError(options.execution, record.status, record.decidedBy);
   const log = options.logs[region];
@@ -156,11 +186,14 @@ export async function decideApproval(options: {
     }
   } catch (err) {
     /** Rewrites this caller's record; undefined when done, else why not (and what the catalog holds instead). */
-    const revise = async (to: { status: 'ABANDONED'; reason: string } | { status: 'PENDING' }): Promise<string | undefined> => {
+    const revise = async (to: ClaimRevision): Promise<string | undefined> => {
       try {
         if (await log.reviseClaim(options.execution, record.taskToken, claim, to)) return undefined;
       } catch (reviseErr) {
-        return `${reviseErr instanceof Error ? reviseErr.message : String(reviseErr)}: the catalog still reads ${status} by ${options.decidedBy}, a decision the execution never received`;
+        const message = reviseErr instanceof Error ? reviseErr.message : String(reviseErr);
+        return to.status === 'APPROVED' || to.status === 'REJECTED'
+          ? `${message}: the catalog still reads ${status} by ${options.decidedBy} at ${decidedAt}`
+          : `${message}: the catalog still reads ${status} by ${options.decidedBy}, a decision the execution never received`;
       }
       // The condition failed: a retried UpdateItem whose first attempt was applied (the record already reads
       // `to`), or a retried request task replaced the record with a new token.
@@ -188,8 +221,30 @@ export async function decideApproval(options: {
       // have been answered from the console, or by an earlier attempt of this very send whose reply was lost.
       throw new ApprovalOutcomeUnknownError(options.execution, refusal, describe(probeErr), await revise({ status: 'PENDING' }));
     }
-    if (executionStatus !== undefined && WENT_ON.has(executionStatus)) {
-      throw new ApprovalAnsweredElsewhereError(options.execution, executionStatus, refusal, await revise({ status: 'PENDING' }));
+    let answer: TaskAnswer | undefined;
+    let unknownWhy = 'the execution history, which names who answered, was not read';
+    if (executionStatus !== undefined && options.taskAnswer) {
+      try {
+        answer = await options.taskAnswer(region, record);
+        if (answer === undefined) unknownWhy = 'the execution history shows no answer to its approval task yet';
+      } catch (historyErr) {
+        unknownWhy = `the execution history, which names who answered, could not be read: ${describe(historyErr)}`;
+      }
+    }
+    if (executionStatus !== undefined && (answer?.answer === 'success' || answer?.answer === 'failure')) {
+      const sent = sentDecision(answer, options.decidedBy);
+      if (sent?.decidedBy === options.decidedBy) {
+        // This caller's own earlier answer reached the execution, its reply lost: the decision is recorded as it was sent.
+        const earlier = { status: sent.status, decidedBy: options.decidedBy, decidedAt: sent.decidedAt ?? decidedAt };
+        const recordFailure = await revise({ status: earlier.status, decidedAt: earlier.decidedAt, reason: sent.reason });
+        if (recordFailure !== undefined || earlier.status !== status) throw new ApprovalAnsweredEarlierError(options.execution, earlier, status, recordFailure);
+        return { ...record, ...earlier, ...(sent.reason !== undefined ? { reason: sent.reason } : {}), answeredEarlier: true };
+      }
+      const answered: EarlierAnswer = sent ? { by: 'another', status: sent.status, decidedBy: sent.decidedBy, decidedAt: sent.decidedAt } : { by: 'outside', answer: answer.answer };
+      throw new ApprovalAnsweredElsewhereError(options.execution, executionStatus, refusal, answered, await revise({ status: 'PENDING' }));
+    }
+    if (executionStatus !== undefined && answer?.answer !== 'none' && WENT_ON.has(executionStatus)) {
+      throw new ApprovalAnsweredElsewhereError(options.execution, executionStatus, refusal, { by: 'unknown', why: unknownWhy }, await revise({ status: 'PENDING' }));
     }
     const abandonFailure = await revise({ status: 'ABANDONED', reason: `${options.decision.approve ? 'approved' : 'rejected'} after the execution had stopped waiting (${refusal})` });
     throw new ApprovalAbandonedError(options.execution, refusal, abandonFailure);

@@ -74,15 +74,16 @@ export function approvalStep(scope: Construct, id: string, props: ApprovalStepPr
  * allow these actions, and who can read the token (the execution history shows it), can answer too
  * (docs/SECURITY.md, "Approvals").
  *
- * Also states:DescribeExecution on the executions of `stateMachine` (the runbook it approves) only:
- * when Step Functions refuses an answer as for a task that no longer waits, `lifeboat approve` asks
- * whether the execution went on (answered from the console, or by this approver's own answer whose
- * reply was lost and retried) or ended, and `approvals list` tells an ended execution from one that waits.
+ * Also states:DescribeExecution and states:GetExecutionHistory on the executions of `stateMachine` (the
+ * runbook it approves) only: when Step Functions refuses an answer as for a task that no longer waits,
+ * `lifeboat approve` asks whether the execution went on or ended, and reads from the history what the
+ * approval task received — this approver's own earlier answer whose reply was lost, or another's — and
+ * `approvals list` tells an ended execution from one that waits.
  */
 export function grantApprover(scope: Construct, id: string, roleArn: string, catalog: dynamodb.ITable, catalogKey: kms.IKey, stateMachine: sfn.IStateMachine): void {
   const role = iam.Role.fromRoleArn(scope, id, roleArn, { mutable: true });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resources: ['*'] }));
-  const describe = stateMachine.grantExecution(role, 'states:DescribeExecution');
+  const describe = stateMachine.grantExecution(role, 'states:DescribeExecution', 'states:GetExecutionHistory');
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],

@@ -68,7 +68,7 @@ export function acknowledgeApproverExecutionsWildcard(policy: IConstruct, execut
   for (const resource of new Set(executions.map((r) => nagResourceText(stack.resolve(r))).filter((r) => r.includes('*')))) {
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${resource}]`,
-      reason: 'Approvals: states:DescribeExecution on the executions of the one runbook the approver answers (lifeboat approve tells a console-approved or ended execution from one that waits), whose names Step Functions makes at run time.',
+      reason: 'Approvals: states:DescribeExecution and states:GetExecutionHistory on the executions of the one runbook the approver answers (lifeboat approve tells a console-approved or ended execution from one that waits, and its own earlier answer whose reply was lost from another\'s), whose names Step Functions makes at run time.',
     });
   }
 }

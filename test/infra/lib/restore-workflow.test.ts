@@ -198,9 +198,10 @@ it('makes overwrite restores and failovers wait for an approval (.waitForTaskTok
   }
 });
 
-it('lets the approver role read the status of the executions of exactly the runbooks it approves (review 44a F1)', () => {
+it('lets the approver role read the status and history of the executions of exactly the runbooks it approves (review 44a F1)', () => {
   // `lifeboat approve` asks DescribeExecution when Step Functions refuses an answer as for a closed task: without it,
-  // an execution approved from the console (or by a lost, retried answer) could not be told from a stopped one.
+  // an execution approved from the console (or by a lost, retried answer) could not be told from a stopped one; and
+  // GetExecutionHistory for what the approval task received, its own lost answer or another's.
   const executionsOf = (template: Template, region: string, stateMachineName: string) => {
     const [logicalId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: stateMachineName } }));
     // CDK's grantExecution: arn:<partition>:states:<region>:<account>:execution:<the state machine's name>:*
@@ -214,6 +215,8 @@ it('lets the approver role read the status of the executions of exactly the runb
       .filter(({ roles, st }) => roles === '["lifeboat-approver"]' && JSON.stringify(st.Action).includes('states:DescribeExecution'))
       .map(({ st }) => ({ Action: st.Action, Resource: st.Resource }));
     expect(granted).toHaveLength(runbooks.length);
-    expect(granted).toEqual(expect.arrayContaining(runbooks.map((name) => ({ Action: 'states:DescribeExecution', Resource: executionsOf(template, region, name) }))));
+    expect(granted).toEqual(
+      expect.arrayContaining(runbooks.map((name) => ({ Action: ['states:DescribeExecution', 'states:GetExecutionHistory'], Resource: executionsOf(template, region, name) }))),
+    );
   }
 });

@@ -106,8 +106,10 @@ describe('a pending approval whose execution SUCCEEDED (answered outside lifeboa
     const approveAccess = { approvalsIn: (region: 'primary' | 'dr') => (region === 'dr' ? log : empty), environment: { primaryRegion: 'us-east-1', drRegion: 'us-west-2' } } as unknown as EnvironmentAccess;
     const taskGone = Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
     const responder = { success: () => Promise.reject(taskGone), failure: () => Promise.reject(taskGone) };
+    // The execution history shows the console's answer: its output is not one lifeboat approve sends.
+    const consoleAnswer = async () => ({ answer: 'success' as const, output: '{"ok":true}', at: '2026-12-05T03:10:00.000Z' });
     const said = capture();
-    expect(await approveCommand(consoleApproved.execution, { config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: said.io, access: approveAccess, responder, caller: async () => 'carol', executionStatus })).toBe(1);
+    expect(await approveCommand(consoleApproved.execution, { config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: said.io, access: approveAccess, responder, caller: async () => 'carol', executionStatus, taskAnswer: consoleAnswer })).toBe(1);
     expect(said.err).toEqual([
       'lifeboat approve: Execution 20261205T030000Z-bbbbbbbb was already approved outside lifeboat approve (e.g. the Step Functions console\'s "Send task success"): it went on and SUCCEEDED, and Step Functions refused this answer (TaskTimedOut: Task Timed Out). Nothing was sent; its approval stays PENDING in the catalog, as whoever answered it left it: see lifeboat approvals list.',
     ]);

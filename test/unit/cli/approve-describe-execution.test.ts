@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -82,6 +82,14 @@ it('DescribeExecution denied: approve names that error, does not say nothing was
 
 it('DescribeExecution allowed: a console-approved execution that SUCCEEDED is said so, and one that does not exist is ABANDONED', async () => {
   sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED' });
+  // Its history shows the console's answer to the approval task (output not one lifeboat approve sends).
+  const lambda = { resourceType: 'lambda', resource: 'invoke.waitForTaskToken' };
+  sfn.on(GetExecutionHistoryCommand).resolves({
+    events: [
+      { id: 2, type: 'TaskScheduled', timestamp: new Date('2026-12-05T10:00:00.000Z'), taskScheduledEventDetails: { ...lambda, region: environment.primaryRegion, parameters: JSON.stringify({ Payload: { taskToken: 'tok' } }) } },
+      { id: 4, type: 'TaskSucceeded', timestamp: new Date('2026-12-05T10:01:00.000Z'), taskSucceededEventDetails: { ...lambda, output: '{"ok":true}' } },
+    ],
+  });
   const succeeded = capture();
   expect(await approveCommand(EXECUTION, options, { io: succeeded.io })).toBe(1);
   expect(succeeded.err[0]).toContain(`Execution ${EXECUTION} was already approved outside lifeboat approve`);

@@ -77,3 +77,17 @@ it('a reset to PENDING applied but answered 500 counts as done: the send\'s own 
   expect(handler.updates).toBe(3);
   expect(await dr.get('exec-1')).toEqual(pending);
 });
+
+it('a claim rewritten to the earlier decision the execution received (its reply lost) takes that time and reason, on the real update expressions', async () => {
+  const { log: dr } = await catalog('claim-to-earlier', 0);
+  const pending = await requestApproval(request, dr, NOW);
+  const retry = { status: 'REJECTED' as const, decidedBy: 'alice', decidedAt: '2026-12-05T10:09:00.000Z' };
+  await dr.decide('exec-1', 'token-1', { ...retry, reason: 'changed my mind' });
+  expect(await dr.reviseClaim('exec-1', 'token-1', retry, { status: 'APPROVED', decidedAt: '2026-12-05T10:05:00.000Z' })).toBe(true);
+  expect(await dr.get('exec-1')).toEqual({ ...pending, status: 'APPROVED', decidedBy: 'alice', decidedAt: '2026-12-05T10:05:00.000Z' });
+  // The same claim no longer holds: nothing is written.
+  expect(await dr.reviseClaim('exec-1', 'token-1', retry, { status: 'PENDING' })).toBe(false);
+  const second = { status: 'APPROVED' as const, decidedBy: 'alice', decidedAt: '2026-12-05T10:05:00.000Z' };
+  expect(await dr.reviseClaim('exec-1', 'token-1', second, { status: 'REJECTED', decidedAt: '2026-12-05T10:05:01.000Z', reason: 'wrong backup' })).toBe(true);
+  expect(await dr.get('exec-1')).toEqual({ ...pending, status: 'REJECTED', decidedBy: 'alice', decidedAt: '2026-12-05T10:05:01.000Z', reason: 'wrong backup' });
+});

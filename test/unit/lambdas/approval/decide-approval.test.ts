@@ -239,14 +239,43 @@ describe('a decision whose answer does not get through', () => {
     await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
     const probed: string[] = [];
     const executionStatus = async (region: CatalogRegion, record: ApprovalRecord) => (probed.push(`${region} ${record.executionArn}`), 'SUCCEEDED');
-    const deciding = decideApproval({ logs: { primary, dr: memoryLog() }, responder: deadResponder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'carol', now: NOW, executionStatus });
+    // The history shows the console's answer: an output lifeboat approve does not send.
+    const taskAnswer = async (region: CatalogRegion) => (probed.push(`${region} history`), { answer: 'success' as const, output: '{"ok":true}', at: NOW.toISOString() });
+    const deciding = decideApproval({ logs: { primary, dr: memoryLog() }, responder: deadResponder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'carol', now: NOW, executionStatus, taskAnswer });
     await expect(deciding).rejects.toBeInstanceOf(ApprovalAnsweredElsewhereError);
     await expect(deciding).rejects.toThrow(
       'Execution exec-1 was already approved outside lifeboat approve (e.g. the Step Functions console\'s "Send task success"): it went on and SUCCEEDED, and Step Functions refused this answer (TaskTimedOut: Task Timed Out). Nothing was sent; its approval stays PENDING in the catalog',
     );
-    expect(probed).toEqual([`primary ${request.executionArn}`]);
+    expect(probed).toEqual([`primary ${request.executionArn}`, 'primary history']);
     expect(primary.items.get('exec-1')).toMatchObject({ status: 'PENDING' });
     expect(primary.items.get('exec-1')?.decidedBy).toBeUndefined();
+  });
+
+  it('a dead token whose execution went on, with no history to tell whose answer it got, is said to be answered by someone who cannot be told, never "outside lifeboat approve"', async () => {
+    const primary = memoryLog();
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const deciding = decideApproval({ logs: { primary, dr: memoryLog() }, responder: deadResponder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'carol', now: NOW, executionStatus: async () => 'SUCCEEDED' });
+    await expect(deciding).rejects.toThrow(
+      'Execution exec-1 is SUCCEEDED but no longer waits for its approval: it was answered already, from outside lifeboat approve (e.g. the Step Functions console) or by an earlier lifeboat approve whose reply was lost (an earlier run of your own among them); which could not be told (the execution history, which names who answered, was not read), and Step Functions refused this answer (TaskTimedOut: Task Timed Out). Nothing was sent; its approval stays PENDING in the catalog',
+    );
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'PENDING' });
+  });
+
+  it('a dead token whose history shows the task unanswered (its wait timed out) is ABANDONED even while the execution still reads RUNNING', async () => {
+    const primary = memoryLog();
+    await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
+    const deciding = decideApproval({
+      logs: { primary, dr: memoryLog() },
+      responder: deadResponder,
+      execution: 'exec-1',
+      decision: { approve: true },
+      decidedBy: 'carol',
+      now: NOW,
+      executionStatus: async () => 'RUNNING',
+      taskAnswer: async () => ({ answer: 'none' }),
+    });
+    await expect(deciding).rejects.toBeInstanceOf(ApprovalAbandonedError);
+    expect(primary.items.get('exec-1')).toMatchObject({ status: 'ABANDONED', decidedBy: 'carol' });
   });
 
   it('a dead token whose execution was stopped (or whose status cannot be told) is ABANDONED', async () => {
