@@ -21,6 +21,7 @@ import { localDynamoDbClient, localS3Client } from '../local/cloud/local-clients
 import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
 import { partitionOf } from '../config/aws-partition';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transferClientSettings } from './client-timeouts';
+import { isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 
 /** Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`). */
 export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string };
@@ -107,6 +108,16 @@ export function profileClients(profile: string, region: string, timeouts: Client
   };
 }
 
+/**
+ * What to do when a vault's S3 does not answer: its region may be down, and the other region's vault holds the
+ * replicated backups. The commands that open a vault name it with --from (verify, restore) or --vault (catalog
+ * rebuild, prune, forget, scrub).
+ */
+const OTHER_VAULT_HINT: Record<'primary' | 'dr', string> = {
+  primary: 'If the primary region is down, read the DR vault instead: --from dr (verify, restore) or --vault dr (catalog rebuild, prune, forget, scrub)',
+  dr: 'If the DR region is down, the primary vault is read with --from primary or --vault primary; commands that need the DR vault can run again when its region answers',
+};
+
 /** The DR stack's account when the environment puts it in another account than its own (`drAccount`). */
 export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 'drAccount'>): string | undefined {
   return environment.drAccount !== undefined && environment.drAccount !== environment.account ? environment.drAccount : undefined;
@@ -170,7 +181,16 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
         const keyId = side === 'dr' ? names.drVaultKeyAlias : options.vaultKey || names.primaryVaultKeyAlias;
         provider = new KmsKeyProvider({ client: kmsOf(side), keyId, encryptionContext: { 'lifeboat:vault': bucketOf(side) } });
       }
-      return openBackupVault({ s3: s3Of(side), bucket: bucketOf(side), provider, create: false });
+      try {
+        return await openBackupVault({ s3: s3Of(side), bucket: bucketOf(side), provider, create: false });
+      } catch (err) {
+        if (!isUnanswered(err)) throw err;
+        const endpoint = endpoints?.s3[regionOf(side)];
+        throw new VaultEndpointUnansweredError(
+          `the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)} could not be opened: S3 in ${regionOf(side)}${endpoint ? ` (${endpoint})` : ''} did not answer (${err.message}). ${OTHER_VAULT_HINT[side]}`,
+          { cause: err },
+        );
+      }
     },
     vaultBucket: (side) => ({ s3: s3Of(side), bucket: bucketOf(side) }),
     catalogClientIn,

@@ -1,5 +1,6 @@
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { transferClientSettings } from './client-timeouts';
+import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, transferClientSettings } from './client-timeouts';
+import { isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 
 /** Where S3 sends a request when nothing names a region (the AWS CLI's default too). */
 const FALLBACK_REGION = 'us-east-1';
@@ -12,37 +13,49 @@ const FALLBACK_REGION = 'us-east-1';
  * is the bucket region's, so the vault's many requests go there directly. Why: the SDK does not remember
  * a redirect, so with followRegionRedirects alone every request would be sent twice (and it follows a
  * 400 AuthorizationHeaderMalformed only for HeadBucket). followRegionRedirects stays on as the fallback
- * when HeadBucket is not allowed. Its clients give up on an endpoint that does not answer (client-timeouts.ts).
+ * when HeadBucket is not allowed. Its clients give up on an endpoint that does not answer (client-timeouts.ts),
+ * and an S3 that does not answer the HeadBucket fails the command then, naming its region and endpoint
+ * (VaultEndpointUnansweredError), instead of going on to the vault's own first read and waiting for it as long again.
  */
-export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string): Promise<S3Client> {
-  const configured = await clientInConfiguredRegion(env);
+export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS): Promise<S3Client> {
+  const settings = () => transferClientSettings(timeouts);
+  const configured = await clientInConfiguredRegion(env, settings);
   if (bucket === undefined) return configured;
-  const region = (await bucketRegion(configured, bucket))?.trim();
+  const region = (await bucketRegion(configured, bucket, env))?.trim();
   // An S3-compatible store may answer an empty header (review 42d): no region is named then.
   if (!region || region === (await configured.config.region())) return configured;
   configured.destroy();
-  return new S3Client({ ...transferClientSettings(), region, followRegionRedirects: true });
+  return new S3Client({ ...settings(), region, followRegionRedirects: true });
 }
 
-async function clientInConfiguredRegion(env: NodeJS.ProcessEnv): Promise<S3Client> {
+async function clientInConfiguredRegion(env: NodeJS.ProcessEnv, settings: () => ReturnType<typeof transferClientSettings>): Promise<S3Client> {
   const named = env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  if (named) return new S3Client({ ...transferClientSettings(), region: named, followRegionRedirects: true });
-  const sdkChoice = new S3Client({ ...transferClientSettings(), followRegionRedirects: true });
+  if (named) return new S3Client({ ...settings(), region: named, followRegionRedirects: true });
+  const sdkChoice = new S3Client({ ...settings(), followRegionRedirects: true });
   try {
     await sdkChoice.config.region();
     return sdkChoice;
   } catch {
     // "Region is missing": none is configured anywhere the SDK looks.
     sdkChoice.destroy();
-    return new S3Client({ ...transferClientSettings(), region: FALLBACK_REGION, followRegionRedirects: true });
+    return new S3Client({ ...settings(), region: FALLBACK_REGION, followRegionRedirects: true });
   }
 }
 
 /** The bucket's region as S3 says it (a 403 or 404 carries the header too), or undefined when S3 does not say. */
-async function bucketRegion(client: S3Client, bucket: string): Promise<string | undefined> {
+async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
     return (await client.send(new HeadBucketCommand({ Bucket: bucket }))).BucketRegion;
   } catch (err) {
+    if (isUnanswered(err)) {
+      client.destroy();
+      const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+      throw new VaultEndpointUnansweredError(
+        `the vault bucket ${bucket} could not be reached: S3 in ${await client.config.region()}${endpoint ? ` (${endpoint})` : ''} did not answer (${err.message}). ` +
+          "Check the network and the region (AWS_REGION); if that region is down, open the vault's copy in the DR region (its s3:// location) instead",
+        { cause: err },
+      );
+    }
     // The vault's own requests then say what is wrong (no such bucket, access denied) in its words.
     return (err as { $response?: { headers?: Record<string, string | undefined> } }).$response?.headers?.['x-amz-bucket-region'];
   }

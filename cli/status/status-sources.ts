@@ -12,6 +12,7 @@ import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
 import { type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
 import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
 import { requestClientSettings } from '../client-timeouts';
+import { isUnanswered } from '../unanswered-endpoint';
 import { ALARMS_NOT_EMULATED, type AlarmsStatus, awsAlarmsInAlarm } from './alarm-status';
 import { awsNextRun, localNextRun, type NextRun } from './next-run';
 
@@ -41,15 +42,6 @@ export type StatusSources = {
 };
 
 export type StatusSourcesClients = AccessClients & { drills?: DrillAccessClients; scheduler?: SchedulerClient; cloudWatch?: (region: string) => Pick<CloudWatchClient, 'send'> };
-
-/** Node's and the SDK's ways of saying an endpoint did not answer at all (as opposed to answering with an error). */
-const UNANSWERED_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
-
-function isUnanswered(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  return err.name === 'TimeoutError' || (typeof code === 'string' && UNANSWERED_CODES.has(code));
-}
 
 /**
  * A region's catalog reads that stop asking once it did not answer: status reads the same catalog several times in

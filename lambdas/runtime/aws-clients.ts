@@ -10,6 +10,11 @@ import { LOCAL_CREDENTIALS, type LocalEndpoints } from './local-endpoints';
  * the SDK waits forever, and a region that accepts connections but never answers would hold the function until its
  * own timeout (audit R43). A timeout is retried as a refused connection is; a live sample or the mirror check then
  * notes that region unreachable. The idle limit is no cap on a transfer that moves.
+ *
+ * Not the CLI's table (cli/client-timeouts.ts) on purpose: the CLI times out every client, its own region's too, and
+ * bounds each small request's answer (an operator waits at a terminal, and with the primary down must be sent to the
+ * DR region within seconds); a function gives its own region the SDK's defaults (it stands or falls with it), has
+ * nobody waiting but its own timeout, and moves its transfers over AWS's network, not an operator's link.
  */
 export const OTHER_REGION_TIMEOUTS = { connectionTimeout: 5_000, socketTimeout: 30_000 } as const;
 

@@ -1,0 +1,18 @@
+/** Node's and the SDK's ways of saying an endpoint did not answer at all (as opposed to answering with an error). */
+const UNANSWERED_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+/** Whether a request failed because its endpoint did not answer (a timeout of client-timeouts.ts, a refused or dropped connection). */
+export function isUnanswered(err: unknown): err is Error {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return err.name === 'TimeoutError' || (typeof code === 'string' && UNANSWERED_CODES.has(code));
+}
+
+/**
+ * An S3 endpoint of a vault did not answer (isUnanswered) after the client's attempts: the message names the
+ * vault, the region and the endpoint, and what to do instead, so that an operator in a region outage does not
+ * read the SDK's bare "requestTimeout" as a problem of the vault.
+ */
+export class VaultEndpointUnansweredError extends Error {
+  override readonly name = 'VaultEndpointUnansweredError';
+}
