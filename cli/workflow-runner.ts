@@ -58,6 +58,11 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
       const { openLocalEnvironment } = await import('../local/local-environment.js');
       const { runLocalExecution } = await import('../local/executor/run-local-execution.js');
       const local = await openLocalEnvironment({ config: options.config, envName: options.envName, dataDir: options.dataDir });
+      // The execution runs inside this process: Ctrl-C (or a SIGTERM) stops it as StopExecution would, so it ends
+      // ABORTED and its status event releases a backup's lease (release-failed-backup) while the local cloud still
+      // runs; then the cloud this command started is stopped. Killed outright, the lease held the plan for a day.
+      const stop = new AbortController();
+      const removeListeners = stopOnSignals(stop);
       try {
         const region = regionOf(workflow, runOptions);
         const stack = local.stacks.find((s) => s.role === region);
@@ -67,16 +72,6 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
         const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
         // A Distributed Map's child execution runs a batch of shards: its items, counted when it ends.
         const batchItems = new Map<string, number>();
-        // The execution runs inside this process: Ctrl-C (or a SIGTERM) stops it as StopExecution would, so it
-        // ends ABORTED and its status event releases a backup's lease (release-failed-backup). Killed outright,
-        // the lease held the plan for a day. A second Ctrl-C kills the process (the listeners are `once`).
-        const stop = new AbortController();
-        const onSignal = (signal: NodeJS.Signals): void => {
-          process.stderr.write(`\n${signal}: stopping the execution (it ends ABORTED and gives back what it holds); ${signal === 'SIGINT' ? 'Ctrl-C again' : 'the signal again'} kills at once\n`);
-          stop.abort();
-        };
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
         const result = await runLocalExecution({
           abortSignal: stop.signal,
           stack,
@@ -107,9 +102,6 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
             progress.state = `waiting for approval: lifeboat approve ${waiting.executionId} (or --reject --reason …)`;
             onProgress({ ...progress, elapsedMs: Date.now() - started });
           },
-        }).finally(() => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
         });
         return {
           executionId: result.executionId,
@@ -120,9 +112,37 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
           historyFile: result.historyFile,
         };
       } finally {
-        await local.close();
+        try {
+          await local.close();
+        } finally {
+          removeListeners();
+        }
       }
     },
+  };
+}
+
+/**
+ * SIGINT and SIGTERM abort `stop` (the first one, with the signal as the reason); each later one only says, on
+ * stderr, that the stop is under way: the listeners stay until the run and its clean-up are over. With no listener
+ * left, a second Ctrl-C got Node's default (or, under tsx, its preflight's exit once no listener remains) and killed
+ * the process mid-clean-up: the execution's history stayed RUNNING, a backup's lease held the plan for a day, and
+ * the local cloud this command started was left to notice its parent gone. Returns the listeners' removal.
+ */
+export function stopOnSignals(stop: AbortController, write: (line: string) => void = (line) => process.stderr.write(line)): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) {
+      write(`\n${signal}: stopping the execution (it ends ABORTED and gives back what it holds), then this command's clean-up\n`);
+      stop.abort(signal);
+      return;
+    }
+    write(`${signal}: already stopping; waiting for the execution's end and the clean-up (kill -KILL ${process.pid} ends the process without them)\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   };
 }
 

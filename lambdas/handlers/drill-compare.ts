@@ -4,12 +4,12 @@ import { restoredOnly, sourceRestoreSchema } from '../drill/drill-state';
 import { compareWithLiveSources } from '../drill/live-sample';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
-// verifiedAt: $$.State.EnteredTime (lib/constructs/drill-workflow.ts), the end of the RTO; the local executor has no State in its
-// context and leaves the field out, so there the step's own start stands in.
+// verifiedAt: $$.State.EnteredTime (lib/constructs/drill-workflow.ts), the end of the RTO, in AWS and locally alike
+// (local/executor/state-context.ts). Required: the function's own clock would move the RTO's end by each retry's backoff.
 const inputSchema = z.object({
   drill: drillStartSchema,
   restored: z.array(sourceRestoreSchema),
-  verifiedAt: z.iso.datetime({ offset: true, message: 'must be an ISO time ($$.State.EnteredTime)' }).optional(),
+  verifiedAt: z.iso.datetime({ offset: true, message: 'must be an ISO time ($$.State.EnteredTime)' }),
 });
 
 /**
@@ -21,7 +21,7 @@ const inputSchema = z.object({
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill comparison request' }, async ({ drill, restored, verifiedAt }, runtime) => {
   const { primaryRegion, homeVault } = runtime.config;
   const liveRegion: string | undefined = primaryRegion ?? (homeVault === 'primary' ? runtime.config.region : undefined);
-  return compareWithLiveSources({ restored: restoredOnly(restored), samples: drill.samples, verifiedAt: verifiedAt ?? new Date().toISOString() }, runtime.sources, {
+  return compareWithLiveSources({ restored: restoredOnly(restored), samples: drill.samples, verifiedAt }, runtime.sources, {
     openVault: (side) => runtime.openVault(side),
     liveS3: liveRegion !== undefined ? runtime.clients.s3Client(liveRegion) : 'the primary region is not known to this function (LIFEBOAT_PRIMARY_REGION is not set: a DR vault in another account does not read the sources, docs/DEPLOYMENT.md; nor does the DR drill of a primary stack without env.region)',
     targetS3: runtime.clients.s3Client(),

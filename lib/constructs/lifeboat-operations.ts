@@ -9,6 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AxisPosition, DefaultDashboardFactory, MonitoringFacade, noopAction, type CustomMetricGroup } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
+import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { DIMENSION, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE } from '../../config/metric-names';
 import { DEFAULT_REPLICATION_LAG_MINUTES } from '../lifeboat-defaults';
 import { planAlarmName } from '../lifeboat-names';
@@ -151,7 +152,7 @@ export class LifeboatOperations extends Construct {
       ] as const) {
         this.alarm(alerts, planAlarmName(props.prefix, plan.name, 'drill'), {
           id: `${where}-${plan.name}-drill`,
-          description: `Plan ${plan.name}: a drill failed or missed its RTO (${plan.objectives.rtoMinutes} min) or RPO objective (docs/RUNBOOKS.md, "Drill").`,
+          description: drillAlarmDescription(plan),
           metric: this.metric('drillNotPassed', plan.name, 'Sum', Duration.hours(1)),
           threshold: 0,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -264,4 +265,21 @@ export class LifeboatOperations extends Construct {
     facade.monitorSqsQueue({ queue: props.alerts.deadLetterQueue, humanReadableName: 'Undelivered schedule and rule events', alarmFriendlyName: 'dead-letters' });
     return facade;
   }
+}
+
+/**
+ * What the drill alarm says was missed, as drill-verdict.ts judges it: the RPO is judged on the drilled backup's age
+ * whatever the selection, so a plan whose drills pick at random raises this alarm for a pick older than the RPO with
+ * no backup-age alarm beside it; its operator is told so here, rather than sent looking for a gap in the backups.
+ */
+function drillAlarmDescription(plan: Pick<ProtectionPlanConfig, 'name' | 'objectives' | 'drill'>): string {
+  const { rtoMinutes, rpoMinutes } = plan.objectives;
+  const missed = `Plan ${plan.name}: a drill failed or missed its RTO (${rtoMinutes} min) or RPO objective (${rpoMinutes} min: the drilled backup's age or the largest gap between backups)`;
+  if (plan.drill?.selection === 'random-within-window') {
+    return (
+      `${missed}. Its scheduled drills pick a random backup of the last ${plan.drill.windowDays} days, ` +
+      `so a pick older than ${rpoMinutes} min misses the RPO even when newer backups are within it; \`lifeboat drills show\` says which (docs/RUNBOOKS.md, "Drill").`
+    );
+  }
+  return `${missed} (docs/RUNBOOKS.md, "Drill").`;
 }

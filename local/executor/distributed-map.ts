@@ -4,6 +4,7 @@ import { ExecutionAbortedError, ExecutionError, type RunOptions, type StateMachi
 import { engineFailure } from './engine-failure';
 import { DistributedMapFailureThresholdError, ItemReaderFailedError, ResultWriterFailedError, StatesRuntimeFailureError, UnsupportedDistributedMapError } from './errors';
 import { type AslDefinition, type AslState, LONGEST_TIMER_SECONDS } from './state-machine-definition';
+import { withStateContext } from './state-context';
 import { evaluatePath, evaluateTemplate, numberField } from './template-evaluation';
 
 /**
@@ -138,13 +139,16 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
       const batch = batches[index] as { input: JsonValue; items: number };
       const name = `${mapRunId.slice(0, 8)}-${String(index).padStart(6, '0')}`;
       const startDate = new Date().toISOString();
-      const execution = machine.run(batch.input, {
-        ...(runtime.overrides ? { overrides: runtime.overrides } : {}),
-        context: {
-          Execution: { Id: `${runtime.stateMachineArn.replace(':stateMachine:', ':execution:')}/${label}:${name}`, Name: name, Input: batch.input, StartTime: startDate },
-          StateMachine: { Id: `${runtime.stateMachineArn}/${label}`, Name: `${machineName}/${label}` },
-        },
-      } as RunOptions);
+      const execution = machine.run(
+        batch.input,
+        withStateContext({
+          ...(runtime.overrides ? { overrides: runtime.overrides } : {}),
+          context: {
+            Execution: { Id: `${runtime.stateMachineArn.replace(':stateMachine:', ':execution:')}/${label}:${name}`, Name: name, Input: batch.input, StartTime: startDate },
+            StateMachine: { Id: `${runtime.stateMachineArn}/${label}`, Name: `${machineName}/${label}` },
+          },
+        } as RunOptions),
+      );
       running.add(execution);
       const collecting = (async () => {
         for await (const log of execution.eventLogs) runtime.onChildEvent(log, index);

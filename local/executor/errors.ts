@@ -52,6 +52,20 @@ export class UnsupportedTaskResourceError extends Error {
   }
 }
 
+/**
+ * The installed aws-local-stepfunctions no longer has the internals the executor hooks into (state-context.ts, for
+ * `$$.State`): a version other than the one package-lock.json pins. Reinstall with `npm ci`, or adapt the hook.
+ */
+export class LocalEngineIncompatibleError extends Error {
+  override readonly name = 'LocalEngineIncompatibleError';
+  constructor(
+    readonly reason: string,
+    readonly feature: string,
+  ) {
+    super(`The local executor cannot provide ${feature}: aws-local-stepfunctions changed (${reason}); run \`npm ci\` to install the version package-lock.json pins, or adapt local/executor/state-context.ts to the new version`);
+  }
+}
+
 /** No execution with this id under the data directory. */
 export class ExecutionNotFoundError extends Error {
   override readonly name = 'ExecutionNotFoundError';

@@ -20,7 +20,8 @@ import { FaultInjector, type FaultRule } from './fault-injection';
 import { type NestedIntegration, nestedExecutionIntegration, runNestedExecution } from './nested-execution';
 import { ExecutionLease, type InjectedHang, LambdaFunctionError, LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction, localFunctions } from './local-functions';
-import { type AslDefinition, allStates, LONGEST_TIMER_SECONDS, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder, withoutStateEnteredTime } from './state-machine-definition';
+import { type AslDefinition, allStates, LONGEST_TIMER_SECONDS, invokedFunction, type LambdaIntegration, locateStateMachine, withTaskToken, withTaskTokenPlaceholder } from './state-machine-definition';
+import { withStateContext } from './state-context';
 import { awaitTaskToken, newTaskToken, registerTaskToken, releaseTaskToken, SentTaskFailure } from './task-tokens';
 import { stackResources } from './stack-resources';
 import { timeoutSecondsAt, withinStateTimeout } from './state-timeout';
@@ -282,7 +283,8 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   // Saved now so that `lifeboat executions list` shows a running execution, not only finished ones.
   saveExecutionHistory(options.dataDir, history);
   options.onStarted?.(executionName);
-  const execution = sm.run(options.input as JsonValue, { overrides, context: executionContext });
+  // `$$.State` (Name, EnteredTime, RetryCount) is given per run by state-context.ts: the library has none.
+  const execution = sm.run(options.input as JsonValue, withStateContext({ overrides, context: executionContext }));
   stopForPayloadLimit = () => execution.abort();
   const abort = () => execution.abort();
   if (options.abortSignal?.aborted) abort();
@@ -402,7 +404,6 @@ function prepareDefinition(
   const unsupported: { state: string; resource: string }[] = [];
   for (const [name, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
-    if (state.Parameters) state.Parameters = withoutStateEnteredTime(state.Parameters) as Record<string, unknown>;
     const nesting = nestedExecutionIntegration(state);
     if (nesting) {
       // The child's own timeout bounds it; aws-local-stepfunctions would stop the Task after 60 s. A longer

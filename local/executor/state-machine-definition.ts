@@ -86,17 +86,6 @@ export function withTaskTokenPlaceholder(parameters: unknown): unknown {
   return out;
 }
 
-/**
- * Removes every `"field.$": "$$.State.EnteredTime"` of a Task's `parameters`: aws-local-stepfunctions has no State in
- * its context (a path that selects nothing would fail the execution), so the function gets no such field and its own
- * clock stands in (the drill's compare step, lambdas/handlers/drill-compare.ts).
- */
-export function withoutStateEnteredTime(parameters: unknown): unknown {
-  if (Array.isArray(parameters)) return parameters.map(withoutStateEnteredTime);
-  if (parameters === null || typeof parameters !== 'object') return parameters;
-  return Object.fromEntries(Object.entries(parameters).filter(([key, value]) => !(key.endsWith('.$') && value === '$$.State.EnteredTime')).map(([key, value]) => [key, withoutStateEnteredTime(value)]));
-}
-
 /** `value` with every TASK_TOKEN_PLACEHOLDER replaced by `token`. */
 export function withTaskToken(value: unknown, token: string): unknown {
   if (value === TASK_TOKEN_PLACEHOLDER) return token;

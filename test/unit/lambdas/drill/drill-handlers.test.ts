@@ -29,6 +29,8 @@ it.each([
   ['drill-compare', compare, { drill, restored: [{ source: 'assets', failed: true, target: { type: 's3', bucket: 'lifeboat-dev-drill-0a0b0c0d-assets' } }] }, 'Invalid drill comparison request: restored.0.error: '],
   ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x', state: { restored: [{ source: 'assets', failed: true, error: { Error: 'E' } }] } }, 'Invalid drill state: restored.0.target: '],
   ['drill-compare', compare, { drill, restored: [], verifiedAt: 'yesterday' }, 'Invalid drill comparison request: verifiedAt: must be an ISO time'],
+  // The end of the RTO is the state's entry ($$.State.EnteredTime, locally too), never the function's clock.
+  ['drill-compare', compare, { drill, restored: [] }, 'Invalid drill comparison request: verifiedAt: is required'],
   ['drill-cleanup', cleanup, { startedAt: '2026-11-30T12:00:00Z' }, 'Invalid drill cleanup request: execution: '],
   ['drill-cleanup', cleanup, { execution: 'e', startedAt: 'yesterday' }, 'Invalid drill cleanup request: startedAt: must be the execution start time'],
   ['drill-cleanup', cleanup, { execution: 'e', startedAt: '2026-11-30T12:00:00Z', sweep: 'yes' }, 'Invalid drill cleanup request: sweep: must be true or false'],

@@ -1,0 +1,55 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { type LifeboatDrill, LifeboatProtection, LifeboatSource } from '../../../lib';
+import { templateOnlyApp } from '../../support/template-only-app';
+
+/**
+ * The drill alarm says what a drill's verdict judges (lambdas/drill/drill-verdict.ts): the RPO on the drilled backup's
+ * age and the largest gap, whatever the selection. A plan whose drills pick at random misses it with an old pick, with
+ * no backup-age alarm beside it: its alarm says so, in both regions.
+ */
+const stack = new Stack(templateOnlyApp(), 'Shop', { env: { account: '111111111111', region: 'us-east-1' } });
+const bucket = s3.Bucket.fromBucketName(stack, 'Assets', 'shop-assets');
+const plan = (name: string, drill: LifeboatDrill | undefined) => ({
+  name,
+  schedule: 'rate(1 hour)',
+  strategy: 'incremental' as const,
+  retention: { keepLast: 7 },
+  objectives: { rpoMinutes: 120, rtoMinutes: 30 },
+  sources: [LifeboatSource.s3Bucket(`assets-${name}`, bucket, { prefix: `${name}/` })],
+  ...(drill ? { drill } : {}),
+});
+const protection = new LifeboatProtection(stack, 'Lifeboat', {
+  prefix: 'shop',
+  drRegion: 'us-west-2',
+  plans: [plan('newest', { schedule: 'rate(7 days)' }), plan('sampled', { schedule: 'rate(7 days)', selection: 'random-within-window', windowDays: 3 }), plan('undrilled', undefined)],
+});
+
+function drillAlarmDescriptions(template: Template, planName: string): string[] {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `shop-${planName}-drill` } })) as { Properties: { AlarmDescription: string } }[];
+  return alarms.map((a) => a.Properties.AlarmDescription);
+}
+const templates = [Template.fromStack(stack), Template.fromStack(protection.drStack)];
+
+describe('the drill alarm description', () => {
+  it('gives a latest (or default) plan its RTO and RPO and what the RPO is judged on', () => {
+    for (const name of ['newest', 'undrilled']) {
+      for (const template of templates) {
+        expect(drillAlarmDescriptions(template, name)).toEqual([
+          `Plan ${name}: a drill failed or missed its RTO (30 min) or RPO objective (120 min: the drilled backup's age or the largest gap between backups) (docs/RUNBOOKS.md, "Drill"). docs/RUNBOOKS.md, "Alarms".`,
+        ]);
+      }
+    }
+  });
+
+  it('tells a random-within-window plan that an old random pick misses the RPO, naming its window', () => {
+    for (const template of templates) {
+      expect(drillAlarmDescriptions(template, 'sampled')).toEqual([
+        "Plan sampled: a drill failed or missed its RTO (30 min) or RPO objective (120 min: the drilled backup's age or the largest gap between backups). " +
+          'Its scheduled drills pick a random backup of the last 3 days, so a pick older than 120 min misses the RPO even when newer backups are within it; ' +
+          '`lifeboat drills show` says which (docs/RUNBOOKS.md, "Drill"). docs/RUNBOOKS.md, "Alarms".',
+      ]);
+    }
+  });
+});
