@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
+import { stopOnSignals } from './stop-on-signals';
 
 /**
  * Runs one of an environment's workflows to its end and reports progress: locally (the synthesized
@@ -62,7 +63,7 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
       // ABORTED and its status event releases a backup's lease (release-failed-backup) while the local cloud still
       // runs; then the cloud this command started is stopped. Killed outright, the lease held the plan for a day.
       const stop = new AbortController();
-      const removeListeners = stopOnSignals(stop);
+      const removeListeners = stopOnSignals(stop, { stopping: 'the execution', write: (line) => process.stderr.write(line) });
       try {
         const region = regionOf(workflow, runOptions);
         const stack = local.stacks.find((s) => s.role === region);
@@ -119,30 +120,6 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
         }
       }
     },
-  };
-}
-
-/**
- * SIGINT and SIGTERM abort `stop` (the first one, with the signal as the reason); each later one only says, on
- * stderr, that the stop is under way: the listeners stay until the run and its clean-up are over. With no listener
- * left, a second Ctrl-C got Node's default (or, under tsx, its preflight's exit once no listener remains) and killed
- * the process mid-clean-up: the execution's history stayed RUNNING, a backup's lease held the plan for a day, and
- * the local cloud this command started was left to notice its parent gone. Returns the listeners' removal.
- */
-export function stopOnSignals(stop: AbortController, write: (line: string) => void = (line) => process.stderr.write(line)): () => void {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!stop.signal.aborted) {
-      write(`\n${signal}: stopping the execution (it ends ABORTED and gives back what it holds), then this command's clean-up\n`);
-      stop.abort(signal);
-      return;
-    }
-    write(`${signal}: already stopping; waiting for the execution's end and the clean-up (kill -KILL ${process.pid} ends the process without them)\n`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   };
 }
 

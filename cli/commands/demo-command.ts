@@ -5,6 +5,7 @@ import { drillReportLines } from '../drills/drill-report-text';
 import { formatFailoverReport } from './failover-command';
 import { planStatusLines } from './status-command';
 import { parseWorkerCount } from '../worker-count-option';
+import { stopOnSignals } from '../stop-on-signals';
 
 export type DemoCommandOptions = { config: string; env: string; plan: string; dataDir: string; workers?: number };
 
@@ -20,7 +21,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo = proce
   // so it ends ABORTED and gives back what it holds (a backup's lease) while the local cloud still runs; then
   // the demo stops the cloud it started. Killed outright, the lease held the plan for a day.
   const stop = new AbortController();
-  const removeListeners = stopOnSignals(stop, io);
+  const removeListeners = stopOnSignals(stop, { stopping: 'the demo', write: (line) => io.err(line.replace(/\n$/, '')) });
   try {
     const result = await runDemo({
       config,
@@ -37,37 +38,6 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo = proce
   } finally {
     removeListeners();
   }
-}
-
-/** The same signal again within this long is the first one delivered twice, not a second Ctrl-C. */
-const DUPLICATE_SIGNAL_MS = 1000;
-
-/**
- * SIGINT and SIGTERM abort `stop`; a second one kills at once (and the cloud the demo started follows:
- * it watches this process). The listeners stay until the demo ends: tsx's CLI relays to its child the
- * Ctrl-C the terminal already gave it, and with no listener left that copy made tsx end the process
- * before the stopped execution had given back its lease. Returns the listeners' removal.
- */
-function stopOnSignals(stop: AbortController, io: CliIo): () => void {
-  let firstAt: number | undefined;
-  const remove = (): void => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (firstAt === undefined) {
-      firstAt = Date.now();
-      io.err(`\n${signal}: stopping the demo (the running execution ends ABORTED and gives back what it holds); ${signal === 'SIGINT' ? 'Ctrl-C again' : 'the signal again'} kills at once`);
-      stop.abort(signal);
-      return;
-    }
-    if (Date.now() - firstAt < DUPLICATE_SIGNAL_MS) return;
-    remove();
-    process.kill(process.pid, signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return remove;
 }
 
 export function registerDemoCommand(program: Command): void {
