@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { localDynamoDbClient, localS3Client } from '../../local/cloud/local-clients';
+import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings } from '../client-timeouts';
 
 /**
  * The SDK clients the doctor's checks take, one per service and region, made on first use and
@@ -54,18 +55,24 @@ export function localDoctorClients(endpoints: LocalEndpoints): Disposable<Storag
   };
 }
 
-/** Clients of AWS with the SDK's default credential chain; STS in the environment's primary region. */
-export function awsDoctorClients(primaryRegion: string): Disposable<AwsDoctorClients> {
+/**
+ * Clients of AWS with the SDK's default credential chain; STS in the environment's primary region. Every request is
+ * small (a describe, a head, a page of a scan), so every client gives up on an endpoint that does not answer as the
+ * CLI's small requests do (client-timeouts.ts): the doctor is run when something is wrong, a region down among
+ * the likeliest, and with the SDK's defaults a region that accepts connections and never answers held it for ever.
+ */
+export function awsDoctorClients(primaryRegion: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS, endpoint?: string): Disposable<AwsDoctorClients> {
   const made: Destroyable[] = [];
-  const sts = perRegion(made, (region) => new STSClient({ region }));
+  const settings = (region: string) => ({ region, ...requestClientSettings(timeouts), ...(endpoint !== undefined ? { endpoint } : {}) });
+  const sts = perRegion(made, (region) => new STSClient(settings(region)));
   return {
     sts: () => sts(primaryRegion),
-    s3: perRegion(made, (region) => new S3Client({ region })),
-    dynamodb: perRegion(made, (region) => new DynamoDBClient({ region })),
-    cloudFormation: perRegion(made, (region) => new CloudFormationClient({ region })),
-    scheduler: perRegion(made, (region) => new SchedulerClient({ region })),
-    efs: perRegion(made, (region) => new EFSClient({ region })),
-    kms: perRegion(made, (region) => new KMSClient({ region })),
+    s3: perRegion(made, (region) => new S3Client({ ...settings(region), ...(endpoint !== undefined ? { forcePathStyle: true } : {}) })),
+    dynamodb: perRegion(made, (region) => new DynamoDBClient(settings(region))),
+    cloudFormation: perRegion(made, (region) => new CloudFormationClient(settings(region))),
+    scheduler: perRegion(made, (region) => new SchedulerClient(settings(region))),
+    efs: perRegion(made, (region) => new EFSClient(settings(region))),
+    kms: perRegion(made, (region) => new KMSClient(settings(region))),
     destroy: () => made.forEach((c) => c.destroy()),
   };
 }
