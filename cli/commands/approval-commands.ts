@@ -204,7 +204,10 @@ export async function approveCommand(execution: string, options: ApproveOptions,
     else if (record.answeredEarlier) {
       io.out(
         `${record.status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${record.kind} ${record.execution} (decided by ${decidedBy} at ${record.decidedAt ?? '?'}: ` +
-          "an earlier lifeboat approve of yours reached Step Functions and its reply was lost; Step Functions' record of the execution shows that answer, and nothing more was sent).",
+          (record.status === 'APPROVED'
+            ? "an earlier lifeboat approve of yours reached Step Functions and its reply was lost; Step Functions' record of the execution shows that answer, and nothing more was sent)."
+            : // A rejection carries no time of its own: it may be this run's first attempt, which the SDK retried after its reply was lost.
+              "Step Functions had already taken this rejection of yours — this run's first attempt or an earlier lifeboat approve, whose reply was lost — and nothing more was sent)."),
       );
     } else io.out(`${record.status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${record.kind} ${record.execution} (decided by ${decidedBy}).`);
     return 0;

@@ -11,7 +11,7 @@ import {
   type EarlierAnswer,
 } from './approval-errors';
 import { type ApprovalRecord } from './approval-record';
-import { sentDecision, type TaskAnswer, type TaskAnswerProbe } from './task-answer';
+import { type SentDecision, sentDecision, type TaskAnswer, type TaskAnswerProbe } from './task-answer';
 
 export type CatalogRegion = 'primary' | 'dr';
 
@@ -98,6 +98,16 @@ function reached(now: ApprovalRecord | undefined, taskToken: string, claim: Clai
   if (to.status === 'PENDING') return now.decidedBy === undefined && now.decidedAt === undefined;
   if (to.status === 'ABANDONED') return now.decidedBy === claim.decidedBy && now.decidedAt === claim.decidedAt && now.reason === to.reason;
   return now.decidedBy === claim.decidedBy && now.decidedAt === to.decidedAt && now.reason === to.reason;
+}
+
+/**
+ * Whether the answer the task received is this run's own send (its first attempt taken, the SDK's retry refused): an
+ * approval carries the time of this run's claim (`approvedAt`), which no other run has. A rejection carries no time of
+ * its own, so which run sent it cannot be told: it is recorded as an answer taken earlier (with Step Functions' time),
+ * and the command says it may have been this run's first attempt.
+ */
+function ownFirstAttempt(sent: SentDecision, decidedAt: string): boolean {
+  return sent.status === 'APPROVED' && sent.decidedAt === decidedAt;
 }
 
 /** A decided approval; `answeredEarlier` when the execution had received this caller's earlier answer (its reply lost) and this call sent nothing. */
@@ -233,6 +243,11 @@ export async function decideApproval(options: {
     }
     if (executionStatus !== undefined && (answer?.answer === 'success' || answer?.answer === 'failure')) {
       const sent = sentDecision(answer, options.decidedBy);
+      if (sent?.decidedBy === options.decidedBy && sent.status === status && ownFirstAttempt(sent, decidedAt)) {
+        // This very send, its first attempt taken and its reply lost, its retry (the SDK's, in this run) refused:
+        // decided by this run as claimed, not an earlier run's answer.
+        return { ...record, ...claim, ...(reason !== undefined ? { reason } : {}) };
+      }
       if (sent?.decidedBy === options.decidedBy) {
         // This caller's own earlier answer reached the execution, its reply lost: the decision is recorded as it was sent.
         const earlier = { status: sent.status, decidedBy: options.decidedBy, decidedAt: sent.decidedAt ?? decidedAt };

@@ -67,6 +67,13 @@ export type TaskHistoryEvent = {
 /** The approval step's resource (lib/constructs/approval-step.ts: a lambda:invoke.waitForTaskToken task). */
 const CALLBACK_RESOURCE = 'invoke.waitForTaskToken';
 
+/**
+ * The errors of a failed invocation of the request function itself (Step Functions' and Lambda's: a timeout, a
+ * throttle, a crashed runtime), not an answer SendTaskFailure gave: its record may be written (its last step) and
+ * its task failed all the same, and nobody rejected anything.
+ */
+const INVOCATION_ERROR = /^(Lambda|Sandbox|States|Runtime)\./;
+
 /** The events that end an execution: after them, a task that was not answered never will be. */
 const EXECUTION_ENDED: ReadonlySet<string> = new Set(['ExecutionAborted', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionSucceeded']);
 
@@ -101,7 +108,9 @@ export async function approvalTaskAnswer(pages: AsyncIterable<readonly TaskHisto
       } else if (event.type === 'TaskSucceeded' && event.taskSucceededEventDetails?.resource === CALLBACK_RESOURCE) {
         return { answer: 'success', output: event.taskSucceededEventDetails.output, at };
       } else if (event.type === 'TaskFailed' && event.taskFailedEventDetails?.resource === CALLBACK_RESOURCE) {
-        return { answer: 'failure', error: event.taskFailedEventDetails.error, cause: event.taskFailedEventDetails.cause, at };
+        const { error, cause } = event.taskFailedEventDetails;
+        if (error !== undefined && INVOCATION_ERROR.test(error)) return { answer: 'none' };
+        return { answer: 'failure', error, cause, at };
       } else if ((event.type === 'TaskTimedOut' && event.taskTimedOutEventDetails?.resource === CALLBACK_RESOURCE) || EXECUTION_ENDED.has(event.type ?? '')) {
         return { answer: 'none' };
       }

@@ -131,13 +131,40 @@ it('an approval whose reply was lost, run again: the retry finds its own answer 
   expect(sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input)).toEqual([{ executionArn: pending.executionArn, includeExecutionData: true, maxResults: 100 }]);
 });
 
+it('the reply lost and the SDK\'s retry in the same run refused: decided by this run, not called an earlier run\'s answer (review r2 F1)', async () => {
+  // What a real SFNClient does on a dropped connection: it retries, and Step Functions refuses the spent token.
+  const sameRun = (given: NonNullable<typeof answer>) => {
+    answer = given;
+    return Promise.reject(Object.assign(new Error("Task Timed Out: 'Provided task does not exist anymore'"), { name: 'TaskTimedOut' }));
+  };
+  sfn.on(SendTaskSuccessCommand).callsFake((input: { output: string }) => sameRun({ kind: 'success', output: input.output }));
+  sfn.on(SendTaskFailureCommand).callsFake((input: { error: string; cause: string }) => sameRun({ kind: 'failure', error: input.error, cause: input.cause }));
+  const approved = capture();
+  expect(await approveCommand(EXECUTION, options, { io: approved.io, now: () => FIRST })).toBe(0);
+  expect([approved.out, approved.err]).toEqual([[`Approved: restore ${EXECUTION} (decided by ${CAROL}).`], []]);
+  expect(item).toEqual({ ...pending, status: 'APPROVED', decidedBy: CAROL, decidedAt: FIRST.toISOString() });
+
+  item = { ...pending };
+  answer = undefined;
+  const rejected = capture();
+  expect(await approveCommand(EXECUTION, { ...options, reject: true, reason: 'wrong backup' }, { io: rejected.io, now: () => FIRST })).toBe(0);
+  // A rejection carries no time of its own: whose attempt it was cannot be told, and the line says it may be this run's.
+  expect([rejected.out, rejected.err]).toEqual([
+    [
+      `Rejected: restore ${EXECUTION} (decided by ${CAROL} at ${TAKEN_AT.toISOString()}: Step Functions had already taken this rejection of yours — this run's first attempt or an earlier lifeboat approve, whose reply was lost — and nothing more was sent).`,
+    ],
+    [],
+  ]);
+  expect(item).toEqual({ ...pending, status: 'REJECTED', decidedBy: CAROL, decidedAt: TAKEN_AT.toISOString(), reason: 'wrong backup' });
+});
+
 it('a rejection whose reply was lost, with no right to read the history: the FAILED execution\'s ApprovalRejected cause names the approver, and the rejection is recorded', async () => {
   sfn.on(GetExecutionHistoryCommand).rejects(Object.assign(new Error('User: carol is not authorized to perform: states:GetExecutionHistory'), { name: 'AccessDeniedException' }));
   await lostFirstAnswer('wrong backup');
   const retry = capture();
   expect(await approveCommand(EXECUTION, { ...options, reject: true, reason: 'wrong backup' }, { io: retry.io, now: () => RETRY })).toBe(0);
   expect(retry.out[0]).toBe(
-    `Rejected: restore ${EXECUTION} (decided by ${CAROL} at ${TAKEN_AT.toISOString()}: an earlier lifeboat approve of yours reached Step Functions and its reply was lost; Step Functions' record of the execution shows that answer, and nothing more was sent).`,
+    `Rejected: restore ${EXECUTION} (decided by ${CAROL} at ${TAKEN_AT.toISOString()}: Step Functions had already taken this rejection of yours — this run's first attempt or an earlier lifeboat approve, whose reply was lost — and nothing more was sent).`,
   );
   expect(item).toEqual({ ...pending, status: 'REJECTED', decidedBy: CAROL, decidedAt: TAKEN_AT.toISOString(), reason: 'wrong backup' });
 });

@@ -30,6 +30,18 @@ it('no answer: none once the task timed out or the execution ended, undefined wh
   await expect(approvalTaskAnswer(pages([scheduled(undefined, 0)]), 'tok')).rejects.toThrow('the execution history shows no approval task with this task token (its parameters are not in the history)');
 });
 
+it('a failed invocation of the request function is no answer: nobody rejected anything (review r2 F2)', async () => {
+  for (const error of ['Sandbox.Timedout', 'Lambda.ServiceException', 'States.Timeout', 'Runtime.ExitError']) {
+    const failed: TaskHistoryEvent = { type: 'TaskFailed', timestamp: T(3), taskFailedEventDetails: { ...LAMBDA, error, cause: 'x' } };
+    await expect(approvalTaskAnswer(pages([scheduled('tok', 0), failed, { type: 'ExecutionFailed', timestamp: T(4) }]), 'tok')).resolves.toEqual({ answer: 'none' });
+  }
+  // SendTaskFailure's own errors stay answers: lifeboat approve's, and whatever the console's user typed.
+  for (const error of ['ApprovalRejected', 'Nope']) {
+    const failed: TaskHistoryEvent = { type: 'TaskFailed', timestamp: T(3), taskFailedEventDetails: { ...LAMBDA, error, cause: 'x' } };
+    await expect(approvalTaskAnswer(pages([scheduled('tok', 0), failed]), 'tok')).resolves.toEqual({ answer: 'failure', error, cause: 'x', at: T(3).toISOString() });
+  }
+});
+
 it('reads back the decisions lifeboat approve sends, and nothing else', () => {
   const at = '2026-12-05T10:00:09.000Z';
   expect(sentDecision({ answer: 'success', output: '{"approvedBy":"carol","approvedAt":"2026-12-05T10:00:08.000Z"}', at })).toEqual({ status: 'APPROVED', decidedBy: 'carol', decidedAt: '2026-12-05T10:00:08.000Z' });
