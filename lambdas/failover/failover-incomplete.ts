@@ -24,8 +24,8 @@ export function finishCommand(finish: FailoverFinishInput | FailoverFinishWithou
 /** How the summary says to run `finishWithoutOverwrite`: naming its sources, which `finish` (if any) leaves out. */
 function finishWithoutOverwriteText(finish: FailoverFinishWithoutOverwriteInput): string {
   return (
-    `To finish ${finish.sources.join(', ')} (${finish.sources.length > 1 ? 'their targets' : 'its target'} not written by this failover), start the failover again with ` +
-    `${JSON.stringify(finish)} (${finishCommand(finish)}), without overwrite: it refuses a target another run has written since.`
+    `To finish ${finish.sources.join(', ')} (${finish.sources.length > 1 ? 'their restores' : 'its restore'} refused or stopped before writing), start the failover again with ` +
+    `${JSON.stringify(finish)} (${finishCommand(finish)}), without overwrite: it refuses a target that holds data (another run's since, or, if this failover was started with overwrite, the data it was to replace: check it, then add "overwrite").`
   );
 }
 
@@ -46,7 +46,7 @@ export function failoverIncompleteSummary(report: FailoverReport): string {
     `Failover ${report.failoverId} of plan "${report.plan}" is incomplete: ${failed.length} of ${total} source(s) not restored, ${report.sources.length} live.`,
     ...(partial.length > 0 ? [`Not restored (their targets may hold part of the restore: not for the applications): ${partial.map((f) => `${f.source} (${f.error}: ${clip(f.message, SUMMARY_MESSAGE)})`).join('; ')}.`] : []),
     ...(unwritten.length > 0
-      ? [`Not restored, their targets not written by this failover (their restores stopped in Validate and resolve): ${unwritten.map((f) => `${f.source} (${f.error}: ${clip(f.message, SUMMARY_MESSAGE)})`).join('; ')}.`]
+      ? [`Not restored, their restores refused or stopped before writing (in Validate and resolve, or refused by the target itself: its action says which): ${unwritten.map((f) => `${f.source} (${f.error}: ${clip(f.message, SUMMARY_MESSAGE)})`).join('; ')}.`]
       : []),
     ...(held.length > 0
       ? [

@@ -71,7 +71,9 @@ export type FailoverFailedSource = {
   /**
    * Its restore stopped in its first step, Validate and resolve (its error is one of TARGET_UNWRITTEN_ERRORS), which
    * writes nothing to the target: this failover wrote nothing there, and finishes it without `overwrite`
-   * (`finishWithoutOverwrite`), never over what another failover or restore may have written there since.
+   * (`finishWithoutOverwrite`), never over what another failover or restore may have written there since. (A target's
+   * own refusal, RestoreTargetNotEmptyError or RestoreTargetNotAllowedError, may also come from Verify restore, after
+   * the writes: its action says so; the finish without overwrite is refused by the same check then.)
    */
   wroteNothing?: true;
 };
@@ -165,11 +167,23 @@ function claimedAction(target: string, holder: string | undefined): string {
   );
 }
 
-function unwrittenAction(target: string): string {
+// Errors a target raises itself (a link or a file on its path, or data in it): the resolve step's, and Verify
+// restore's too when the target was changed under a restore that had written it (target-directory.ts).
+const TARGET_REFUSED = new Set(['RestoreTargetNotEmptyError', 'RestoreTargetNotAllowedError']);
+
+function unwrittenAction(target: string, error: string, startedWithOverwrite: boolean): string {
+  const stopped = TARGET_REFUSED.has(error)
+    ? `This failover's restore was refused by ${target} itself (the error says what is there: data, or a link or file on its path), most likely in its first step (Validate and resolve), before writing; if the refusal came in Verify restore, after the shards had written, the target may hold part of the restore. `
+    : `This failover wrote nothing to ${target}: its restore stopped in its first step (Validate and resolve), which writes only its claim on the target and its pin on the backup. `;
+  // Started with overwrite, the target may still hold what the approver agreed to replace: a finish without it is
+  // refused then, for this failover's own reason, not because another run wrote there.
+  const refusal = startedWithOverwrite
+    ? `this failover was started with "overwrite", so ${target} may still hold the data it was to replace, and that run is refused until you have checked what it holds and add "overwrite" (--overwrite) knowingly`
+    : `if another failover or restore has written ${target} since, that run is refused rather than replace it`;
   return (
-    `This failover wrote nothing to ${target}: its restore stopped in its first step (Validate and resolve), which writes only its claim on the target and its pin on the backup. ` +
+    stopped +
     'Fix what the error names (the restore\'s own error; "lifeboat executions show" or the child restore execution has the rest), ' +
-    `then restore it with the input in "finishWithoutOverwrite" (this source only, the same backup, without "overwrite": if another failover or restore has written ${target} since, that run is refused rather than replace it); ` +
+    `then restore it with the input in "finishWithoutOverwrite" (this source only, the same backup, without "overwrite"): ${refusal}; ` +
     'or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr).'
   );
 }
@@ -235,7 +249,7 @@ export function failoverReport(
       }
       if (TARGET_UNWRITTEN_ERRORS.includes(error)) {
         // Its target holds nothing of this failover's: only a finish without overwrite may restore it there.
-        failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: unwrittenAction(target), wroteNothing: true });
+        failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: unwrittenAction(target, error, request.overwrite), wroteNothing: true });
         continue;
       }
       failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error) });

@@ -66,11 +66,11 @@ it('has no overwriting finish when no failed source may have written its target;
   expect(report.finishWithoutOverwrite).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', sources: ['trio-a', 'trio-b'] });
   const output = reportStepOutput(report);
   const summary = (JSON.parse(output.incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
-  expect(summary).toContain('Not restored, their targets not written by this failover (their restores stopped in Validate and resolve): trio-a (RestoreTargetNotEmptyError: ');
+  expect(summary).toContain('Not restored, their restores refused or stopped before writing (in Validate and resolve, or refused by the target itself: its action says which): trio-a (RestoreTargetNotEmptyError: ');
   expect(summary).not.toContain('may hold part of the restore');
   expect(summary).toContain(
-    `To finish trio-a, trio-b (their targets not written by this failover), start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-a","trio-b"]} ` +
-      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a,trio-b), without overwrite: it refuses a target another run has written since.`,
+    `To finish trio-a, trio-b (their restores refused or stopped before writing), start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-a","trio-b"]} ` +
+      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a,trio-b), without overwrite: it refuses a target that holds data (another run's since, or, if this failover was started with overwrite, the data it was to replace: check it, then add "overwrite").`,
   );
   expect(summary).not.toContain('--overwrite');
   const { incompleteCause: _, ...rest } = output;
@@ -81,12 +81,26 @@ it('with both kinds, the cause gives both inputs', () => {
   const report = failoverReport({ failover, restored: [failedWith('trio-a', incomplete), failedWith('trio-b', notReplicated), liveT], finishedAt: at, request: asked }, [plan]);
   const summary = (JSON.parse(reportStepOutput(report).incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
   expect(summary).toContain('Not restored (their targets may hold part of the restore: not for the applications): trio-a (RestoreIncompleteError: ');
-  expect(summary).toContain('Not restored, their targets not written by this failover (their restores stopped in Validate and resolve): trio-b (BackupNotReplicatedError: ');
+  expect(summary).toContain('Not restored, their restores refused or stopped before writing (in Validate and resolve, or refused by the target itself: its action says which): trio-b (BackupNotReplicatedError: ');
   expect(summary).toContain(`To finish, start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","overwrite":true,"sources":["trio-a"]} (lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --overwrite).`);
   expect(summary).toContain(
-    `To finish trio-b (its target not written by this failover), start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-b"]} ` +
-      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b), without overwrite: it refuses a target another run has written since.`,
+    `To finish trio-b (its restore refused or stopped before writing), start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-b"]} ` +
+      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b), without overwrite: it refuses a target that holds data (another run's since, or, if this failover was started with overwrite, the data it was to replace: check it, then add "overwrite").`,
   );
+});
+
+it('a target\'s own refusal may come after the writes (Verify restore), and a failover started with overwrite is told why its finish without it is refused (review r1)', () => {
+  const notAllowed = Object.assign(new Error('Invalid restore request: target: /mnt/app-f/x is a symbolic link'), { name: 'RestoreTargetNotAllowedError' });
+  const started = { ...failover, restores: failover.restores.map((r) => ({ ...r, request: { ...r.request, overwrite: true } })) };
+  const report = failoverReport({ failover: started, restored: [failedWith('trio-a', notAllowed), failedWith('trio-b', notReplicated), liveT], finishedAt: at, request: { ...asked, overwrite: true } }, [plan]);
+  const [refused, unwritten] = report.failed ?? [];
+  expect(refused?.action).toMatch(/^This failover's restore was refused by s3:\/\/lifeboat-au-restore-trio-a-cli\/ itself .*if the refusal came in Verify restore, after the shards had written, the target may hold part of the restore\. /);
+  expect(unwritten?.action).toMatch(/^This failover wrote nothing to s3:\/\/lifeboat-au-restore-trio-b-cli\/: /);
+  for (const action of [refused?.action, unwritten?.action]) {
+    expect(action).toContain('this failover was started with "overwrite", so');
+    expect(action).toContain('that run is refused until you have checked what it holds and add "overwrite" (--overwrite) knowingly');
+    expect(action).not.toContain('if another failover or restore has written');
+  }
 });
 
 it('keeps a source whose error does not say where its restore stopped (a passing fault) in the overwriting finish', () => {
