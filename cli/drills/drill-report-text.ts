@@ -1,4 +1,4 @@
-import { type DrillRecord, type DrillReport, type MissedObjective } from '../../lambdas/catalog/drill-record';
+import { type DrillRecord, type DrillReport, judgedRpoSeconds, type MissedObjective } from '../../lambdas/catalog/drill-record';
 
 /**
  * A drill's report for a reader (`lifeboat drill run`, `lifeboat drills show`) and its one-line form
@@ -28,14 +28,23 @@ export function rtoText(report: DrillReport): string {
   return `${formatSeconds(report.rto.seconds)} of ${formatSeconds(report.rto.objectiveSeconds)}: ${verdict}`;
 }
 
-/** The backup's age and the window's largest gap against the RPO objective; the figure that missed is the one the drill recorded in `missed`. */
+/**
+ * The newest backup's age and the window's largest gap against the RPO objective; the figure that missed is the one the
+ * drill recorded in `missed`. A drill of an older backup than the newest (random, or named) shows the drilled one's age
+ * too, marked as not judged; a report from before `newestBackupAgeSeconds` shows the drilled backup's age it was judged on.
+ */
 export function rpoText(report: DrillReport): string {
   if (!report.rpo) return `not measured (no backup was drilled); objective ${formatSeconds(report.objectives.rpoMinutes * 60)}`;
   const { rpo } = report;
   const missed = missedOf(report, 'rpo');
-  const verdict = rpo.met ? 'met' : `MISSED by ${formatSeconds(missed?.bySeconds ?? Math.max(rpo.backupAgeSeconds, rpo.largestGapSeconds) - rpo.objectiveSeconds)}`;
+  const verdict = rpo.met ? 'met' : `MISSED by ${formatSeconds(missed?.bySeconds ?? judgedRpoSeconds(rpo) - rpo.objectiveSeconds)}`;
+  const newest = rpo.newestBackupAgeSeconds;
+  const age =
+    newest === undefined || newest === rpo.backupAgeSeconds
+      ? `backup age ${formatSeconds(rpo.backupAgeSeconds)}`
+      : `newest backup age ${formatSeconds(newest)} (the drilled one's ${formatSeconds(rpo.backupAgeSeconds)}, not judged)`;
   return (
-    `backup age ${formatSeconds(rpo.backupAgeSeconds)}, largest gap ${formatSeconds(rpo.largestGapSeconds)} ` +
+    `${age}, largest gap ${formatSeconds(rpo.largestGapSeconds)} ` +
     `(${rpo.backupsInWindow} backup(s) in the ${report.windowDays}-day window), objective ${formatSeconds(rpo.objectiveSeconds)}: ${verdict}`
   );
 }
@@ -48,7 +57,7 @@ export function rtoCell(report: DrillReport): string {
 
 export function rpoCell(report: DrillReport): string {
   if (!report.rpo) return '-';
-  const measured = Math.max(report.rpo.backupAgeSeconds, report.rpo.largestGapSeconds);
+  const measured = judgedRpoSeconds(report.rpo);
   return `${formatSeconds(measured)} / ${formatSeconds(report.rpo.objectiveSeconds)}${report.rpo.met ? '' : ' MISSED'}`;
 }
 
@@ -90,6 +99,8 @@ export function drillReportLines(report: DrillReport | DrillRecord): string[] {
     ),
     label('RTO', rtoText(report)),
     label('RPO', rpoText(report)),
+    // What exceeded the RPO and what to check (drill-verdict.ts): the figures alone do not say whether backups stopped or only had a gap.
+    ...report.missed.filter((m) => m.objective === 'rpo' && m.detail !== undefined).map((m) => label('', m.detail ?? '')),
     label('Totals', `${report.totals.entries} entries${report.totals.items !== undefined ? ` (${report.totals.items} DynamoDB items)` : ''}, ${report.totals.bytes} bytes`),
   ];
   if (report.sources.length > 0) {

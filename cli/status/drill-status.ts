@@ -1,4 +1,4 @@
-import { type DrillRecord, type DrillVerdict } from '../../lambdas/catalog/drill-record';
+import { type DrillRecord, type DrillVerdict, judgedRpoSeconds } from '../../lambdas/catalog/drill-record';
 import { secondsBetween } from './seconds-between';
 
 /**
@@ -22,7 +22,7 @@ export type LastDrillStatus = {
   startedAt: string;
   ageSeconds: number;
   verdict: DrillVerdict;
-  /** As the drill recorded them; absent when the drill ended before measuring. The RPO figure is the larger of the backup's age and the window's largest gap. */
+  /** As the drill recorded them; absent when the drill ended before measuring. The RPO figure is the one the drill judged (judgedRpoSeconds: the newest backup's age or the window's largest gap). */
   rto?: DrillObjectiveStatus;
   rpo?: DrillObjectiveStatus;
   /** The first error of a FAILED drill. */
@@ -46,7 +46,7 @@ export function lastDrillStatus(drill: DrillRecord, now: Date): LastDrillStatus 
     verdict: drill.verdict,
     ...(drill.rto ? { rto: { seconds: drill.rto.seconds, objectiveSeconds: drill.rto.objectiveSeconds, met: drill.rto.met } } : {}),
     ...(drill.rpo
-      ? { rpo: { seconds: Math.max(drill.rpo.backupAgeSeconds, drill.rpo.largestGapSeconds), objectiveSeconds: drill.rpo.objectiveSeconds, met: drill.rpo.met } }
+      ? { rpo: { seconds: judgedRpoSeconds(drill.rpo), objectiveSeconds: drill.rpo.objectiveSeconds, met: drill.rpo.met } }
       : {}),
     ...(firstError ? { error: `${firstError.error}: ${firstError.message}` } : {}),
   };

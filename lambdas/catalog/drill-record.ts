@@ -49,7 +49,7 @@ export const missedObjectiveSchema = z.object({
   measuredSeconds: seconds,
   objectiveSeconds: seconds,
   bySeconds: seconds,
-  /** What was measured, in words: for the RPO, whether the backup's age or the largest gap between backups exceeded it. */
+  /** What was measured, in words: for the RPO, whether the plan's newest backup was too old or a gap between its backups too long, and what to check. */
   detail: z.string().optional(),
 });
 export type MissedObjective = z.infer<typeof missedObjectiveSchema>;
@@ -82,8 +82,23 @@ export const drillReportSchema = z.object({
   objectives: z.object({ rpoMinutes: z.number().positive(), rtoMinutes: z.number().positive() }),
   /** Wall time from the drill's start to every source restored and verified. Absent when the drill failed before that, or a source never restored. */
   rto: z.object({ seconds, objectiveSeconds: seconds, met: z.boolean() }).optional(),
-  /** The restored backup's age at the drill's start, and the largest gap between consecutive committed, replicated backups of the plan over the window (up to the drill's start). */
-  rpo: z.object({ backupAgeSeconds: seconds, largestGapSeconds: seconds, backupsInWindow: count, objectiveSeconds: seconds, met: z.boolean() }).optional(),
+  /**
+   * The recovery point at the drill's start: `backupAgeSeconds` the drilled backup's age (reported, not judged: a drill
+   * of an older backup proves older backups restore); `newestBackupAgeSeconds` the age of the plan's newest backup the
+   * drill could restore (absent in reports written before 2026-12-06, whose RPO was judged on the drilled backup's
+   * age); `largestGapSeconds` the largest gap between consecutive drillable (committed, from the DR vault replicated)
+   * backups of the plan over the window, up to the drill's start. `met`: judgedRpoSeconds within the objective.
+   */
+  rpo: z
+    .object({
+      backupAgeSeconds: seconds,
+      newestBackupAgeSeconds: seconds.optional(),
+      largestGapSeconds: seconds,
+      backupsInWindow: count,
+      objectiveSeconds: seconds,
+      met: z.boolean(),
+    })
+    .optional(),
   verdict: drillVerdictSchema,
   missed: z.array(missedObjectiveSchema),
   errors: z.array(drillErrorSchema),
@@ -91,6 +106,16 @@ export const drillReportSchema = z.object({
   cleanup: z.object({ removed: z.array(z.string()), swept: z.array(z.string()), errors: z.array(z.string()) }),
 });
 export type DrillReport = z.infer<typeof drillReportSchema>;
+
+/**
+ * The figure a drill's RPO is judged on (drill-verdict.ts), and readers show against the objective: the larger of the
+ * newest drillable backup's age and the window's largest gap, whatever backup was drilled. A report without
+ * `newestBackupAgeSeconds` (written before 2026-12-06) was judged on the drilled backup's age instead: its figure stays
+ * the one its verdict was reached on.
+ */
+export function judgedRpoSeconds(rpo: Pick<NonNullable<DrillReport['rpo']>, 'backupAgeSeconds' | 'newestBackupAgeSeconds' | 'largestGapSeconds'>): number {
+  return Math.max(rpo.newestBackupAgeSeconds ?? rpo.backupAgeSeconds, rpo.largestGapSeconds);
+}
 
 /** The catalog item: the report, where its object is, and the SHA-256 of the object's bytes (what `drills evidence` lists). */
 export const drillRecordSchema = drillReportSchema.extend({

@@ -7,7 +7,7 @@ import { BackupBeingForgottenError } from '../catalog/backup-being-forgotten-err
 import { BackupLacksPlanSourcesError, NoBackupToDrillError } from './drill-errors';
 
 /** The recovery point the drill measures (drill-record.ts `rpo`, without the objective). */
-export type DrillRpo = { backupAgeSeconds: number; largestGapSeconds: number; backupsInWindow: number };
+export type DrillRpo = { backupAgeSeconds: number; newestBackupAgeSeconds: number; largestGapSeconds: number; backupsInWindow: number };
 
 export type DrillSelection = { backup: BackupRecord; rpo: DrillRpo };
 
@@ -40,7 +40,10 @@ export function isDrillable(backup: BackupRecord, vault: VaultSide): boolean {
 /**
  * Picks the backup a drill restores from the plan's backups (any order), and measures the RPO at the
  * drill's start over the window `[start − windowDays, start]`:
- * - `backupAgeSeconds`: the start minus the chosen backup's start;
+ * - `backupAgeSeconds`: the start minus the chosen backup's start (reported: the RPO is not judged on it, a drill
+ *   of an older backup proves that older backups restore);
+ * - `newestBackupAgeSeconds`: the start minus the newest drillable backup's start, inside the window or not: the
+ *   recovery point the plan has now, whatever backup is drilled;
  * - `largestGapSeconds`: the largest gap between consecutive drillable backups in the window,
  *   counting the gap from the newest one to the drill's start (data written since is not yet
  *   protected); with none in the window, the age of the newest drillable backup;
@@ -107,11 +110,17 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
     largestGapMs = Math.max(largestGapMs, later - time(b));
     later = time(b);
   }
-  const newest = drillable[0];
-  if (inWindow.length === 0 && newest) largestGapMs = start - time(newest);
+  // Never undefined here: a chosen backup is drillable and started by the start.
+  const newest = drillable[0] ?? backup;
+  if (inWindow.length === 0) largestGapMs = start - time(newest);
   return {
     backup,
-    rpo: { backupAgeSeconds: seconds(start - time(backup)), largestGapSeconds: seconds(largestGapMs), backupsInWindow: inWindow.length },
+    rpo: {
+      backupAgeSeconds: seconds(start - time(backup)),
+      newestBackupAgeSeconds: seconds(start - time(newest)),
+      largestGapSeconds: seconds(largestGapMs),
+      backupsInWindow: inWindow.length,
+    },
   };
 }
 

@@ -22,7 +22,8 @@ export const drillStartSchema = z.object({
   windowDays: z.number().int().positive(),
   samples: z.number().int().nonnegative(),
   backup: z.object({ backupId: z.string().min(1), startedAt: z.string().min(1), endedAt: z.string().optional(), strategy: z.string().optional() }),
-  rpo: z.object({ backupAgeSeconds: seconds, largestGapSeconds: seconds, backupsInWindow: z.number().int().nonnegative() }),
+  /** drill-selection.ts `DrillRpo`; `newestBackupAgeSeconds` optional: a drill started by an earlier version (a deploy during it) still records. */
+  rpo: z.object({ backupAgeSeconds: seconds, newestBackupAgeSeconds: seconds.optional(), largestGapSeconds: seconds, backupsInWindow: z.number().int().nonnegative() }),
   /** One restore per source of the plan (the backup holds every one), each onto the source's scratch target: the restore chain's input. */
   restores: z.array(z.object({ restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/), request: restoreRequestSchema })),
 });

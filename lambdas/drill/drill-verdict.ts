@@ -1,5 +1,5 @@
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
-import { type DrillError, type DrillReport, type DrillSourceResult, type MissedObjective } from '../catalog/drill-record';
+import { type DrillError, type DrillReport, type DrillSourceResult, judgedRpoSeconds, type MissedObjective } from '../catalog/drill-record';
 import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreReport } from '../restore/verify-restore';
 import { type DrillStart } from './drill-start';
@@ -69,10 +69,37 @@ function hours(s: number): string {
 }
 
 /**
+ * What exceeded the RPO, and what to check: the plan's newest backup too old (no backup since: its backups, or from the
+ * DR vault their replication, stopped) or, with the newest within it, a gap between backups inside the window (runs
+ * missed or failed then, since recovered). The gap up to the drill's start is the newest backup's age: named once.
+ * A start of an earlier version (no `newestBackupAgeSeconds`) was judged on the drilled backup's age, and says so.
+ */
+function rpoMissedDetail(outcome: DrillOutcome, measure: DrillStart['rpo'], measured: number): string {
+  const objective = outcome.plan.objectives.rpoMinutes * 60;
+  const plan = outcome.plan.name;
+  const newest = measure.newestBackupAgeSeconds;
+  const age = newest ?? measure.backupAgeSeconds;
+  const what: string[] = [];
+  if (age > objective) {
+    what.push(newest !== undefined ? `the plan's newest backup drillable from the ${outcome.vault} vault is ${hours(age)} old` : `the drilled backup is ${hours(age)} old`);
+  }
+  if (measure.largestGapSeconds > objective && measure.largestGapSeconds > age) what.push(`the largest gap between its backups in the last ${outcome.windowDays} days is ${hours(measure.largestGapSeconds)}`);
+  const check =
+    newest === undefined
+      ? "check the plan's backups"
+      : newest > objective
+        ? `no backup of the plan has been ${outcome.vault === 'dr' ? 'replicated' : 'committed'} since: check its backup runs${outcome.vault === 'dr' ? ' and their replication to the DR vault' : ''}`
+        : "the newest backup is within it, so backups were missed or failed earlier in the window: check the plan's schedule and its failed backup runs";
+  return `${what.join(' and ')}, over the RPO of ${hours(objective)} by ${hours(measured - objective)}: ${check} (lifeboat backups list --plan ${plan})`;
+}
+
+/**
  * The drill's report (drill-record.ts) from what its steps returned: per source the restore and the
  * live comparison, or the error that stopped its restore; RTO = the live comparison's start (every
  * source restored and verified) minus the drill's start, absent when a source did not restore; RPO =
- * the chosen backup's age and the largest gap between backups, both against the plan's `rpoMinutes`.
+ * the age of the plan's newest drillable backup and the largest gap between backups, both against the plan's
+ * `rpoMinutes`, whatever the selection: the drilled backup's age is reported, not judged (a drill of an older
+ * backup proves older backups restore; the RPO is the recovery point the plan has at the drill's start).
  * Verdict: FAILED when any step or any source's restore failed or a sample differs (`errors`: a step's
  * error first, then each failed source's in the sources' order, then the mismatches), else
  * OBJECTIVE_MISSED when RTO or RPO exceeds its objective (`missed` says which and by how much), else
@@ -112,16 +139,9 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
   }
   let rpo: DrillReport['rpo'];
   if (start) {
-    const { backupAgeSeconds, largestGapSeconds } = start.rpo;
-    const worst = Math.max(backupAgeSeconds, largestGapSeconds);
-    rpo = { ...start.rpo, objectiveSeconds: rpoObjective, met: worst <= rpoObjective };
-    if (!rpo.met) {
-      const what = [
-        ...(backupAgeSeconds > rpoObjective ? [`the backup's age ${hours(backupAgeSeconds)}`] : []),
-        ...(largestGapSeconds > rpoObjective ? [`the largest gap between backups in the last ${outcome.windowDays} days ${hours(largestGapSeconds)}`] : []),
-      ];
-      missed.push({ objective: 'rpo', measuredSeconds: worst, objectiveSeconds: rpoObjective, bySeconds: worst - rpoObjective, detail: `${what.join(' and ')} exceeded the RPO of ${hours(rpoObjective)} (by up to ${hours(worst - rpoObjective)})` });
-    }
+    const measured = judgedRpoSeconds(start.rpo);
+    rpo = { ...start.rpo, objectiveSeconds: rpoObjective, met: measured <= rpoObjective };
+    if (!rpo.met) missed.push({ objective: 'rpo', measuredSeconds: measured, objectiveSeconds: rpoObjective, bySeconds: measured - rpoObjective, detail: rpoMissedDetail(outcome, start.rpo, measured) });
   }
   return {
     drillId: outcome.drillId,

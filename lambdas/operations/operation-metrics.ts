@@ -1,5 +1,5 @@
 import { type BackupRecord } from '../catalog/backup-record';
-import { type DrillReport } from '../catalog/drill-record';
+import { type DrillReport, judgedRpoSeconds } from '../catalog/drill-record';
 import { type ScrubRunRecord } from '../catalog/scrub-record';
 import { publishMetrics } from './publish-metrics';
 
@@ -67,13 +67,13 @@ export function publishRestoreMetrics(environment: string, plan: string | undefi
   publishMetrics({ environment, ...(plan !== undefined ? { plan } : {}), source: report.source }, { restoreDuration: seconds(report.durationMs), restoreBytes: report.bytes });
 }
 
-/** A drill's RTO, RPO (the restored backup's age) and verdict. */
+/** A drill's RTO, RPO (the figure it judged: the newest backup's age or the window's largest gap, not a random pick's age) and verdict. */
 export function publishDrillMetrics(report: Pick<DrillReport, 'environment' | 'plan' | 'verdict' | 'rto' | 'rpo'>): void {
   publishMetrics(
     { environment: report.environment, plan: report.plan },
     {
       ...(report.rto ? { drillRto: report.rto.seconds } : {}),
-      ...(report.rpo ? { drillRpo: report.rpo.backupAgeSeconds } : {}),
+      ...(report.rpo ? { drillRpo: judgedRpoSeconds(report.rpo) } : {}),
       drillPassed: report.verdict === 'PASSED' ? 1 : 0,
       drillNotPassed: report.verdict === 'PASSED' ? 0 : 1,
     },

@@ -268,17 +268,17 @@ export class LifeboatOperations extends Construct {
 }
 
 /**
- * What the drill alarm says was missed, as drill-verdict.ts judges it: the RPO is judged on the drilled backup's age
- * whatever the selection, so a plan whose drills pick at random raises this alarm for a pick older than the RPO with
- * no backup-age alarm beside it; its operator is told so here, rather than sent looking for a gap in the backups.
+ * What the drill alarm says was missed, as drill-verdict.ts judges it: the RPO on the age of the plan's newest drillable
+ * backup and the largest gap between its backups, whatever backup the drill restored. A plan whose drills pick at
+ * random is told that an old pick does not count, so its operator looks at the plan's backups, not at the pick.
  */
 function drillAlarmDescription(plan: Pick<ProtectionPlanConfig, 'name' | 'objectives' | 'drill'>): string {
   const { rtoMinutes, rpoMinutes } = plan.objectives;
-  const missed = `Plan ${plan.name}: a drill failed or missed its RTO (${rtoMinutes} min) or RPO objective (${rpoMinutes} min: the drilled backup's age or the largest gap between backups)`;
+  const missed = `Plan ${plan.name}: a drill failed or missed its RTO (${rtoMinutes} min) or RPO objective (${rpoMinutes} min: the newest backup's age or the largest gap between backups)`;
   if (plan.drill?.selection === 'random-within-window') {
     return (
-      `${missed}. Its scheduled drills pick a random backup of the last ${plan.drill.windowDays} days, ` +
-      `so a pick older than ${rpoMinutes} min misses the RPO even when newer backups are within it; \`lifeboat drills show\` says which (docs/RUNBOOKS.md, "Drill").`
+      `${missed}. Its scheduled drills restore a random backup of the last ${plan.drill.windowDays} days; ` +
+      `an old pick does not miss the RPO: a missed RPO means the plan's backups stopped or had a gap, whatever was drilled; \`lifeboat drills show\` says which (docs/RUNBOOKS.md, "Drill").`
     );
   }
   return `${missed} (docs/RUNBOOKS.md, "Drill").`;

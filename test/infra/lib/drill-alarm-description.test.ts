@@ -5,9 +5,9 @@ import { type LifeboatDrill, LifeboatProtection, LifeboatSource } from '../../..
 import { templateOnlyApp } from '../../support/template-only-app';
 
 /**
- * The drill alarm says what a drill's verdict judges (lambdas/drill/drill-verdict.ts): the RPO on the drilled backup's
- * age and the largest gap, whatever the selection. A plan whose drills pick at random misses it with an old pick, with
- * no backup-age alarm beside it: its alarm says so, in both regions.
+ * The drill alarm says what a drill's verdict judges (lambdas/drill/drill-verdict.ts): the RPO on the newest backup's
+ * age and the largest gap, whatever the selection. A plan whose drills pick at random is told an old pick does not
+ * miss it (so its operator looks at the plan's backups, not the pick), in both regions.
  */
 const stack = new Stack(templateOnlyApp(), 'Shop', { env: { account: '111111111111', region: 'us-east-1' } });
 const bucket = s3.Bucket.fromBucketName(stack, 'Assets', 'shop-assets');
@@ -37,17 +37,17 @@ describe('the drill alarm description', () => {
     for (const name of ['newest', 'undrilled']) {
       for (const template of templates) {
         expect(drillAlarmDescriptions(template, name)).toEqual([
-          `Plan ${name}: a drill failed or missed its RTO (30 min) or RPO objective (120 min: the drilled backup's age or the largest gap between backups) (docs/RUNBOOKS.md, "Drill"). docs/RUNBOOKS.md, "Alarms".`,
+          `Plan ${name}: a drill failed or missed its RTO (30 min) or RPO objective (120 min: the newest backup's age or the largest gap between backups) (docs/RUNBOOKS.md, "Drill"). docs/RUNBOOKS.md, "Alarms".`,
         ]);
       }
     }
   });
 
-  it('tells a random-within-window plan that an old random pick misses the RPO, naming its window', () => {
+  it('tells a random-within-window plan that an old random pick does not miss the RPO, naming its window', () => {
     for (const template of templates) {
       expect(drillAlarmDescriptions(template, 'sampled')).toEqual([
-        "Plan sampled: a drill failed or missed its RTO (30 min) or RPO objective (120 min: the drilled backup's age or the largest gap between backups). " +
-          'Its scheduled drills pick a random backup of the last 3 days, so a pick older than 120 min misses the RPO even when newer backups are within it; ' +
+        "Plan sampled: a drill failed or missed its RTO (30 min) or RPO objective (120 min: the newest backup's age or the largest gap between backups). " +
+          'Its scheduled drills restore a random backup of the last 3 days; an old pick does not miss the RPO: a missed RPO means the plan\'s backups stopped or had a gap, whatever was drilled; ' +
           '`lifeboat drills show` says which (docs/RUNBOOKS.md, "Drill"). docs/RUNBOOKS.md, "Alarms".',
       ]);
     }

@@ -1,4 +1,4 @@
-import { drillListLines, drillReportLines, formatSeconds, rpoText, rtoText, verdictText } from '../../../cli/drills/drill-report-text';
+import { drillListLines, drillReportLines, formatSeconds, rpoCell, rpoText, rtoText, verdictText } from '../../../cli/drills/drill-report-text';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 
 /** The readable drill report of `lifeboat drill run` and `lifeboat drills show`, and the lines of `drills list`. */
@@ -34,6 +34,31 @@ it('says which objective was missed and by how much, as the drill recorded it', 
   });
   expect(rpoText(rpoMissed)).toBe('backup age 50 min, largest gap 1 d 1 h (6 backup(s) in the 7-day window), objective 1 d: MISSED by 1 h');
   expect(verdictText(rpoMissed)).toBe('OBJECTIVE_MISSED: RPO missed by 1 h (1 d 1 h against 1 d)');
+});
+
+// The RPO is judged on the newest backup's age and the largest gap (lambdas/drill/drill-verdict.ts), not on an older drilled one's age.
+it('a drill of an older backup than the newest shows the newest backup’s age, judged, and the drilled one’s, not judged', () => {
+  const random = drillReport({ selection: 'random-within-window', rpo: { backupAgeSeconds: 522_000, newestBackupAgeSeconds: 3600, largestGapSeconds: 86_000, backupsInWindow: 7, objectiveSeconds: 86_400, met: true } });
+  expect(rpoText(random)).toBe("newest backup age 1 h (the drilled one's 6 d 1 h, not judged), largest gap 23 h 53 min (7 backup(s) in the 7-day window), objective 1 d: met");
+  expect(rpoCell(random)).toBe('23 h 53 min / 1 d');
+  // The newest is the drilled one (latest): as before.
+  expect(rpoText(drillReport({ rpo: { backupAgeSeconds: 15_300, newestBackupAgeSeconds: 15_300, largestGapSeconds: 86_000, backupsInWindow: 7, objectiveSeconds: 86_400, met: true } }))).toMatch(/^backup age 4 h 15 min, largest gap/);
+  // A report written before the newest backup's age was recorded was judged on the drilled backup's: its figure stays that one.
+  expect(rpoCell(drillReport({ rpo: { backupAgeSeconds: 522_000, largestGapSeconds: 86_000, backupsInWindow: 7, objectiveSeconds: 86_400, met: false } }))).toBe('6 d 1 h / 1 d MISSED');
+});
+
+it('prints what exceeded the RPO and what to check under the RPO line', () => {
+  const detail = "the plan's newest backup drillable from the dr vault is 30.0 h old, over the RPO of 24.0 h by 6.0 h: no backup of the plan has been replicated since: check its backup runs and their replication to the DR vault (lifeboat backups list --plan demo)";
+  const report = drillReport({
+    rpo: { backupAgeSeconds: 108_000, newestBackupAgeSeconds: 108_000, largestGapSeconds: 108_000, backupsInWindow: 6, objectiveSeconds: 86_400, met: false },
+    verdict: 'OBJECTIVE_MISSED',
+    missed: [{ objective: 'rpo', measuredSeconds: 108_000, objectiveSeconds: 86_400, bySeconds: 21_600, detail }],
+  });
+  const lines = drillReportLines(report);
+  expect(lines.slice(lines.findIndex((l) => l.startsWith('RPO')), lines.findIndex((l) => l.startsWith('Totals')))).toEqual([
+    'RPO       backup age 1 d 6 h, largest gap 1 d 6 h (6 backup(s) in the 7-day window), objective 1 d: MISSED by 6 h',
+    `          ${detail}`,
+  ]);
 });
 
 it('prints the whole report: backup, per-source table, RTO, RPO, verdict, cleanup and where the report object is', () => {

@@ -15,13 +15,13 @@ describe('drill backup selection and RPO', () => {
     const { backup, rpo } = selectDrillBackup(backups, base);
     expect(backup.startedAt).toBe(h(1));
     // In the 48 h window: 1, 5, 30 h before the start. Gaps: 1 (start−newest), 4, 25.
-    expect(rpo).toEqual({ backupAgeSeconds: 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 });
+    expect(rpo).toEqual({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 });
   });
 
   it('from the DR vault only backups whose DR copy is committed count', () => {
     const { backup, rpo } = selectDrillBackup(backups, { ...base, vault: 'dr' });
     expect(backup.startedAt).toBe(h(5));
-    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 2 });
+    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, newestBackupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 2 });
   });
 
   it('skips backups that are not committed', () => {
@@ -41,15 +41,21 @@ describe('drill backup selection and RPO', () => {
     const complete = backups.map((b, i) => (i === 1 ? { ...b, sources: [...b.sources, { ...b.sources[0]!, name: 'orders-table' }] } : b));
     const chosen = (r: number): ReturnType<typeof selectDrillBackup> => selectDrillBackup(complete, { ...base, selection: 'random-within-window', sources: ['assets', 'orders-table'], random: () => r });
     expect(chosen(0).backup.startedAt).toBe(h(5));
-    expect(chosen(0.99)).toEqual({ backup: complete[1], rpo: { backupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 } });
+    expect(chosen(0.99)).toEqual({ backup: complete[1], rpo: { backupAgeSeconds: 5 * 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 } });
     expect(() => pick(0.99)).toThrow(expect.objectContaining({ name: 'BackupLacksPlanSourcesError', message: expect.stringContaining('none of the 3 backups of the last 2 days holds every source') }));
   });
 
-  it('a named backup is drilled even outside the window; RPO is its age', () => {
+  it('a named backup is drilled even outside the window; its age is reported beside the newest backup’s, which the RPO is judged on', () => {
     const old = backups[3];
     const { backup, rpo } = selectDrillBackup(backups, { ...base, selection: 'backup-id', backupId: old?.backupId });
     expect(backup.backupId).toBe(old?.backupId);
-    expect(rpo.backupAgeSeconds).toBe(60 * 3600);
+    expect(rpo).toEqual({ backupAgeSeconds: 60 * 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 });
+  });
+
+  it('a named backup with none in the window: the newest drillable backup’s age, outside the window too, is the newest age and the gap', () => {
+    const older = [backupAt('orders', h(60), { dr: 'COMMITTED' }), backupAt('orders', h(100), { dr: 'COMMITTED' })];
+    const { rpo } = selectDrillBackup(older, { ...base, vault: 'dr', selection: 'backup-id', backupId: older[1]?.backupId });
+    expect(rpo).toEqual({ backupAgeSeconds: 100 * 3600, newestBackupAgeSeconds: 60 * 3600, largestGapSeconds: 60 * 3600, backupsInWindow: 0 });
   });
 
   it('a named backup not replicated cannot be drilled from the DR vault, and the error says why', () => {
@@ -71,7 +77,7 @@ describe('drill backup selection and RPO', () => {
     const list = backups.map((b, i) => (i === 0 ? { ...b, forgettingAt: '2026-11-30T11:30:00.000Z' } : b));
     const { backup, rpo } = selectDrillBackup(list, base);
     expect(backup.startedAt).toBe(h(5));
-    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 2 });
+    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, newestBackupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 2 });
     expect(() => selectDrillBackup(list, { ...base, selection: 'backup-id', backupId: list[0]?.backupId })).toThrow(
       expect.objectContaining({ name: 'ForgottenBackupError', message: expect.stringContaining(`Backup ${list[0]?.backupId ?? ''} is being forgotten by retention since 2026-11-30T11:30:00.000Z`) }),
     );

@@ -1,10 +1,12 @@
+import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { drillReportSchema } from '../../../../lambdas/catalog/drill-record';
 import { type DrillStart } from '../../../../lambdas/drill/drill-start';
 import { type FailedSourceRestore } from '../../../../lambdas/drill/drill-state';
 import { buildDrillReport, drillFailureCause, type DrillOutcome } from '../../../../lambdas/drill/drill-verdict';
 import { type DrillComparison } from '../../../../lambdas/drill/live-sample';
 import { type RestoreReport } from '../../../../lambdas/restore/verify-restore';
-import { drilledPlan } from './drill-test-plans';
+import { selectDrillBackup } from '../../../../lambdas/drill/drill-selection';
+import { backupAt, drilledPlan } from './drill-test-plans';
 
 const DRILL = '20261130T120000Z-1a2b3c4d';
 const STARTED = '2026-11-30T12:00:00.000Z';
@@ -19,7 +21,7 @@ const start: DrillStart = {
   windowDays: 3,
   samples: 4,
   backup: { backupId: '20261130T110000Z-00000001', startedAt: '2026-11-30T11:00:00.000Z', strategy: 'full' },
-  rpo: { backupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 20 },
+  rpo: { backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 20 },
   restores: [],
 };
 
@@ -90,7 +92,7 @@ describe('drill verdict', () => {
       errors: [],
       totals: { entries: 12, items: 180, bytes: 1500 },
       rto: { seconds: 600, objectiveSeconds: 1800, met: true },
-      rpo: { backupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 20, objectiveSeconds: 7200, met: true },
+      rpo: { backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 20, objectiveSeconds: 7200, met: true },
       backup: start.backup,
       endedAt: at(12),
     });
@@ -116,14 +118,37 @@ describe('drill verdict', () => {
     expect(drillFailureCause(report)).toMatch(/^RTO missed: restore and verification took 45 min, over the RTO of 30 min by 15 min/);
   });
 
-  it('OBJECTIVE_MISSED on RPO names whether the age or the largest gap exceeded it', () => {
-    const gap = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 600, largestGapSeconds: 3 * 3600, backupsInWindow: 5 } } }));
+  it('OBJECTIVE_MISSED on RPO says whether the newest backup is too old or a gap inside the window was too long, and what to check', () => {
+    const gap = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 600, newestBackupAgeSeconds: 600, largestGapSeconds: 3 * 3600, backupsInWindow: 5 } } }));
     expect(gap.verdict).toBe('OBJECTIVE_MISSED');
     expect(gap.rpo?.met).toBe(false);
     expect(gap.missed).toEqual([expect.objectContaining({ objective: 'rpo', measuredSeconds: 10_800, bySeconds: 3600 })]);
-    expect(gap.missed[0]?.detail).toMatch(/^the largest gap between backups in the last 3 days 3\.0 h exceeded/);
-    const age = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 7201, largestGapSeconds: 7201, backupsInWindow: 1 } } }));
-    expect(age.missed[0]?.detail).toMatch(/^the backup's age .* and the largest gap/);
+    expect(gap.missed[0]?.detail).toBe(
+      "the largest gap between its backups in the last 3 days is 3.0 h, over the RPO of 2.0 h by 1.0 h: the newest backup is within it, so backups were missed or failed earlier in the window: check the plan's schedule and its failed backup runs (lifeboat backups list --plan orders)",
+    );
+    // The gap up to the drill's start is the newest backup's age: named once, as the newest backup's age.
+    const stale = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 9000, newestBackupAgeSeconds: 9000, largestGapSeconds: 9000, backupsInWindow: 1 } } }));
+    expect(stale.missed[0]?.detail).toBe(
+      "the plan's newest backup drillable from the primary vault is 2.5 h old, over the RPO of 2.0 h by 30 min: no backup of the plan has been committed since: check its backup runs (lifeboat backups list --plan orders)",
+    );
+    const both = buildDrillReport(outcome({ vault: 'dr', start: { ...start, rpo: { backupAgeSeconds: 3 * 3600, newestBackupAgeSeconds: 3 * 3600, largestGapSeconds: 5 * 3600, backupsInWindow: 2 } } }));
+    expect(both.missed).toEqual([expect.objectContaining({ objective: 'rpo', measuredSeconds: 5 * 3600, bySeconds: 3 * 3600 })]);
+    expect(both.missed[0]?.detail).toBe(
+      "the plan's newest backup drillable from the dr vault is 3.0 h old and the largest gap between its backups in the last 3 days is 5.0 h, over the RPO of 2.0 h by 3.0 h: " +
+        'no backup of the plan has been replicated since: check its backup runs and their replication to the DR vault (lifeboat backups list --plan orders)',
+    );
+  });
+
+  it('the drilled backup’s age is reported, not judged: an old drilled backup with a fresh newest one meets the RPO', () => {
+    const report = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 50 * 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: 60 } } }));
+    expect(report).toMatchObject({ verdict: 'PASSED', missed: [], rpo: { backupAgeSeconds: 50 * 3600, newestBackupAgeSeconds: 3600, met: true } });
+  });
+
+  it('a start of an earlier version (no newest backup age) is judged on the drilled backup’s age, as then, and its record parses', () => {
+    const report = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 3 * 3600, largestGapSeconds: 3600, backupsInWindow: 3 } } }));
+    expect(drillReportSchema.parse(report)).toEqual(report);
+    expect(report.rpo).toEqual({ backupAgeSeconds: 3 * 3600, largestGapSeconds: 3600, backupsInWindow: 3, objectiveSeconds: 7200, met: false });
+    expect(report.missed[0]?.detail).toBe("the drilled backup is 3.0 h old, over the RPO of 2.0 h by 1.0 h: check the plan's backups (lifeboat backups list --plan orders)");
   });
 
   it('FAILED names the first error: the caught one before live-sample mismatches; a Lambda cause is unwrapped', () => {
@@ -208,5 +233,65 @@ describe('drill verdict', () => {
 
   it('a state missing a step’s result without an error is FAILED, not PASSED', () => {
     expect(buildDrillReport(outcome({ comparison: undefined })).errors[0]?.error).toBe('DrillIncompleteError');
+  });
+});
+
+/**
+ * The RPO is the recovery point the plan has at the drill's start (the newest drillable backup's age, the window's
+ * largest gap), whatever backup is drilled: a drill of an older backup proves older backups restore. Selection and
+ * verdict together, as the drill's first and last steps reach them.
+ */
+describe('drill RPO, whatever the selection', () => {
+  const daily: ProtectionPlanConfig = { ...drilledPlan, schedule: 'rate(1 day)', objectives: { rpoMinutes: 24 * 60, rtoMinutes: 30 } };
+  const hoursBefore = (n: number): string => new Date(Date.parse(STARTED) - n * 3_600_000).toISOString();
+  // A backup a day, the newest an hour before the drill: 1, 25, ..., 241 h old (the last three outside the 7-day window).
+  const fresh = Array.from({ length: 11 }, (_, i) => backupAt('orders', hoursBefore(1 + 24 * i)));
+  // The same, with the newest five missing: the newest is 121 h old.
+  const stopped = fresh.slice(5);
+
+  const drill = (backups: typeof fresh, selection: DrillOutcome['selection'], extra: { backupId?: string; random?: () => number } = {}) => {
+    const picked = selectDrillBackup(backups, { plan: 'orders', vault: 'primary', selection, sources: ['assets'], windowDays: 7, startedAt: new Date(STARTED), ...extra });
+    const backup = { backupId: picked.backup.backupId, startedAt: picked.backup.startedAt, strategy: picked.backup.strategy };
+    return buildDrillReport(outcome({ plan: daily, selection, windowDays: 7, start: { ...start, selection, windowDays: 7, backup, rpo: picked.rpo } }));
+  };
+
+  it('a random drill of a 6-day-old backup, with a backup a day up to the last hour, meets the RPO and reports the pick’s age', () => {
+    const report = drill(fresh, 'random-within-window', { random: () => 0.99 });
+    expect(report.backup?.startedAt).toBe(hoursBefore(1 + 24 * 6));
+    expect(report).toMatchObject({ verdict: 'PASSED', missed: [] });
+    expect(report.rpo).toEqual({ backupAgeSeconds: 145 * 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 24 * 3600, backupsInWindow: 7, objectiveSeconds: 86_400, met: true });
+  });
+
+  it('a named backup older than the window, with fresh newer ones, meets the RPO', () => {
+    const old = fresh[10]!;
+    const report = drill(fresh, 'backup-id', { backupId: old.backupId });
+    expect(report).toMatchObject({ verdict: 'PASSED', backup: { backupId: old.backupId }, rpo: { backupAgeSeconds: 241 * 3600, newestBackupAgeSeconds: 3600, met: true } });
+  });
+
+  it('a plan whose newest backup is older than the RPO misses it whatever is drilled, and says no backup was committed since', () => {
+    const reports = [drill(stopped, 'latest'), drill(stopped, 'random-within-window', { random: () => 0 }), drill(stopped, 'random-within-window', { random: () => 0.99 }), drill(stopped, 'backup-id', { backupId: stopped[3]!.backupId })];
+    for (const report of reports) {
+      expect(report.verdict).toBe('OBJECTIVE_MISSED');
+      expect(report.rpo).toMatchObject({ newestBackupAgeSeconds: 121 * 3600, largestGapSeconds: 121 * 3600, met: false });
+      expect(report.missed).toEqual([
+        {
+          objective: 'rpo',
+          measuredSeconds: 121 * 3600,
+          objectiveSeconds: 86_400,
+          bySeconds: 97 * 3600,
+          detail: "the plan's newest backup drillable from the primary vault is 121.0 h old, over the RPO of 24.0 h by 97.0 h: no backup of the plan has been committed since: check its backup runs (lifeboat backups list --plan orders)",
+        },
+      ]);
+    }
+  });
+
+  it('latest: the drilled backup is the newest, its figures as before', () => {
+    const report = drill(fresh, 'latest');
+    expect(report.backup?.startedAt).toBe(hoursBefore(1));
+    expect(report).toMatchObject({ verdict: 'PASSED', rpo: { backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 24 * 3600, backupsInWindow: 7, met: true } });
+    // A gap inside the window (the backups of 2 to 4 days ago missing), the newest fresh: missed on the gap alone.
+    const gapped = drill([...fresh.slice(0, 2), ...fresh.slice(5)], 'latest');
+    expect(gapped.rpo).toMatchObject({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 96 * 3600, met: false });
+    expect(gapped.missed[0]?.detail).toMatch(/^the largest gap between its backups in the last 7 days is 96\.0 h, over the RPO of 24\.0 h by 72\.0 h: the newest backup is within it/);
   });
 });

@@ -51,7 +51,7 @@ describe('drill start', () => {
       windowDays: 3,
       samples: 4,
       backup: { backupId: orders.backupId, startedAt: orders.startedAt, strategy: 'full' },
-      rpo: { backupAgeSeconds: 3600, largestGapSeconds: 7200, backupsInWindow: 2 },
+      rpo: { backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 7200, backupsInWindow: 2 },
     });
     const bucket = `${drillScratchPrefix('lifeboat-dev-drill-', drill.drillId)}assets`;
     expect(drill.restores).toEqual([
@@ -94,7 +94,7 @@ describe('drill start', () => {
     expect(drill.backup.backupId).toBe(orders.backupId);
     expect(drill.restores.map((r) => r.request.backupId)).toEqual([orders.backupId, orders.backupId]);
     // Gaps: 1 h (start − 11:00), 2 h (11:00 − 09:00), 24 h (09:00 − the day before).
-    expect(drill.rpo).toEqual({ backupAgeSeconds: 3600, largestGapSeconds: 24 * 3600, backupsInWindow: 3 });
+    expect(drill.rpo).toEqual({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 24 * 3600, backupsInWindow: 3 });
   });
 
   it('random-within-window with no backup of the window holding every source names how many there are and what to do', async () => {

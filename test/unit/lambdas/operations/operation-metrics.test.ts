@@ -60,12 +60,13 @@ it('leaves out a dedup ratio of a backup that stored nothing new rather than pub
 it('publishes a drill as RTO, RPO and a verdict the alarm sums', async () => {
   const lines = emf(
     await capturedStdout(() => {
-      publishDrillMetrics({ environment: 'prod', plan: 'orders', verdict: 'OBJECTIVE_MISSED', rto: { seconds: 4000, objectiveSeconds: 3600, met: false }, rpo: { backupAgeSeconds: 600, largestGapSeconds: 86_400, backupsInWindow: 7, objectiveSeconds: 86_400, met: true } });
+      publishDrillMetrics({ environment: 'prod', plan: 'orders', verdict: 'OBJECTIVE_MISSED', rto: { seconds: 4000, objectiveSeconds: 3600, met: false }, rpo: { backupAgeSeconds: 432_000, newestBackupAgeSeconds: 600, largestGapSeconds: 3_600, backupsInWindow: 7, objectiveSeconds: 86_400, met: true } });
       publishDrillMetrics({ environment: 'prod', plan: 'orders', verdict: 'PASSED' });
     }),
   );
   expect(lines.map((l) => l.values)).toEqual([
-    { Environment: 'prod', Plan: 'orders', DrillRto: 4000, DrillRpo: 600, DrillPassed: 0, DrillNotPassed: 1 },
+    // DrillRpo is the RPO the drill judged (the newest backup's age or the largest gap), not the age of the backup a random drill picked.
+    { Environment: 'prod', Plan: 'orders', DrillRto: 4000, DrillRpo: 3_600, DrillPassed: 0, DrillNotPassed: 1 },
     { Environment: 'prod', Plan: 'orders', DrillPassed: 1, DrillNotPassed: 0 },
   ]);
 });
