@@ -118,6 +118,23 @@ const OTHER_VAULT_HINT: Record<'primary' | 'dr', string> = {
   dr: 'If the DR region is down, the primary vault is read with --from primary or --vault primary; commands that need the DR vault can run again when its region answers',
 };
 
+/**
+ * A vault's KMS key provider whose unwrap, when KMS does not answer, fails naming KMS and the key: opening a vault
+ * reads from S3 and unwraps with KMS, and a bare timeout of either would otherwise be taken for S3's (review r3).
+ */
+function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; region: string; keyId: string; hint: string }): KeyProvider {
+  return {
+    kind: provider.kind,
+    createVaultKey: () => provider.createVaultKey(),
+    wrapVaultKey: (material) => provider.wrapVaultKey(material),
+    unwrapVaultKey: (wrapped) =>
+      provider.unwrapVaultKey(wrapped).catch((err: unknown) => {
+        if (!isUnanswered(err)) throw err;
+        throw new VaultEndpointUnansweredError(`${where.vault} could not be opened: KMS in ${where.region} did not answer to unwrap its key with ${where.keyId} (${err.message}). ${where.hint}`, { cause: err });
+      }),
+  };
+}
+
 /** The DR stack's account when the environment puts it in another account than its own (`drAccount`). */
 export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 'drAccount'>): string | undefined {
   return environment.drAccount !== undefined && environment.drAccount !== environment.account ? environment.drAccount : undefined;
@@ -179,7 +196,12 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
       if (!options.aws) provider = await loadLocalKeyFile(path.join(path.resolve(options.dataDir), 'vault.key'), bucketOf(side));
       else {
         const keyId = side === 'dr' ? names.drVaultKeyAlias : options.vaultKey || names.primaryVaultKeyAlias;
-        provider = new KmsKeyProvider({ client: kmsOf(side), keyId, encryptionContext: { 'lifeboat:vault': bucketOf(side) } });
+        provider = kmsNamedWhenUnanswered(new KmsKeyProvider({ client: kmsOf(side), keyId, encryptionContext: { 'lifeboat:vault': bucketOf(side) } }), {
+          vault: `the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)}`,
+          region: regionOf(side),
+          keyId,
+          hint: OTHER_VAULT_HINT[side],
+        });
       }
       try {
         return await openBackupVault({ s3: s3Of(side), bucket: bucketOf(side), provider, create: false });

@@ -71,9 +71,10 @@ describe('$$.State in a run given withStateContext', () => {
     // The retry is a later attempt of the same entry: same EnteredTime, RetryCount 1.
     expect(retried).toEqual({ ...first, retry: 1 });
     expect(first!.entered >= startedAt && first!.entered <= endedAt).toBe(true);
-    // The time of the state's StateEntered event (taken just before the library takes its own, so at most that millisecond).
+    // The time of the state's entry: taken just before the library stamps its StateEntered event (no bound on the gap
+    // between the two clock reads: a loaded machine may deschedule the process between them, review r3).
     const entry = entries.find((e) => e.name === 'Compare');
-    expect(first!.entered <= entry!.at && Date.parse(entry!.at) - Date.parse(first!.entered) <= 1).toBe(true);
+    expect(first!.entered <= entry!.at).toBe(true);
   });
 
   it('gives each Map iteration and Parallel branch its own State, and the Map\'s ItemSelector the Map state\'s', async () => {
