@@ -14,8 +14,9 @@ import { InvalidInputError } from '../../lambdas/runtime/errors';
  * `lifeboat report --html FILE [--plan P]`: a self-contained HTML page of charts over time from the
  * catalogs (docs/RUNBOOKS.md, "Report"); `--json` prints the charts' data instead of (or besides) the page.
  * With the primary catalog unreadable (its region down), a plan's backups are drawn from the DR catalog
- * and the page says so. Exit 0 written, 1 the page was written from the DR catalog (the primary's could
- * not be read), or a catalog or the file could not be read or written.
+ * and the page says so. Exit 0 written, 1 the page was written without all it draws (backups from the DR
+ * catalog, the primary's unread; a region's drills, or the mirrors' and prunes' state, unread: its problems),
+ * or a catalog or the file could not be read or written.
  */
 export type ReportCommandOptions = TargetOptions & { html?: string; json?: boolean; plan?: string };
 export type ReportCommandDeps = { io: CliIo; sources?: ReportSources; clients?: AccessClients & { drills?: DrillAccessClients }; now?: () => Date };
@@ -48,8 +49,10 @@ export async function reportCommand(options: ReportCommandOptions, deps: Partial
       (options.json ? io.err : io.out)(`wrote ${options.html}: ${data.plans.length} plan(s), ${points} backup(s), 5 charts per plan${data.problems.length ? `; ${data.problems.length} problem(s) listed on the page` : ''}`);
     }
     for (const problem of data.problems) io.err(`! ${problem}`);
-    // As `lifeboat status` and `backups list` do: a page of the DR catalog's backups is not the environment's whole picture.
-    return data.backupsFromDr ? 1 : 0;
+    // As `lifeboat status` and `drills list` do: a page drawn from the DR catalog's backups, or missing what could not be
+    // read (a region's drills, say: with drill.vault dr every drill is the DR catalog's), is not the environment's whole
+    // picture, and a scheduled report must not read as a success then. The page is written all the same.
+    return data.backupsFromDr || data.problems.length > 0 ? 1 : 0;
   } catch (err) {
     io.err(`lifeboat report: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

@@ -91,7 +91,9 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     if (drForgetting) {
       const primaryKeeps = halves.primary ? ' The primary catalog records the hold, and the primary vault keeps the backup.' : '';
       io.err(`lifeboat backups hold: the DR catalog (${access.environment.drRegion}): ${drForgetting.message}${primaryKeeps}`);
-      for (const result of outcome.objects ?? []) printVaultHold(io, result, true);
+      // A script learns from the object that the primary half was held; stdout carries nothing else under --json.
+      if (options.json) printHoldJson(io, backupId, outcome, { state: 'forgetting', problem: drForgetting.message });
+      else for (const result of outcome.objects ?? []) printVaultHold(io, result, true);
       return EXIT_FAILED;
     }
     const reason = outcome.record?.hold?.reason ?? '';
@@ -196,9 +198,9 @@ async function plansOfCatalog(catalog: Pick<BackupCatalog, 'summarizePlans'>, co
 
 function printHoldOutcome(io: CliIo, backupId: string, outcome: LegalHoldOutcome, halves: HoldHalves, json: boolean, done: string): void {
   // A DR half left undone for want of the DR account's credentials is said as such, not as "skipped".
-  const drCatalog = halves.drNeedsCredentials ? { state: 'needs-dr-account-credentials' } : outcome.dr;
+  const drCatalog: DrCatalogState = halves.drNeedsCredentials ? { state: 'needs-dr-account-credentials' } : outcome.dr;
   if (json) {
-    io.out(JSON.stringify({ backupId: outcome.record?.backupId ?? backupId, hold: outcome.record?.hold ?? null, drCatalog, objects: outcome.objects ?? [] }, null, 2));
+    printHoldJson(io, backupId, outcome, drCatalog);
     return;
   }
   if (outcome.record) io.out(done);
@@ -208,6 +210,14 @@ function printHoldOutcome(io: CliIo, backupId: string, outcome: LegalHoldOutcome
   if (outcome.dr.state === 'unreachable' && !halves.drRequired) io.err(`warning: the DR catalog could not be written (${outcome.dr.problem}); run the command again when the DR region answers.`);
   if (!halves.dr && !halves.drNeedsCredentials) io.out('  The DR catalog and the DR vault were left alone (--only primary).');
   for (const result of outcome.objects ?? []) if (!(halves.drRequired && result.vault === 'dr' && result.state === 'unreachable')) printVaultHold(io, result, outcome.record?.hold !== undefined);
+}
+
+/** What became of the DR catalog: the outcome's state, or the two the command tells apart (a DR half left for the DR account's credentials, a copy the DR catalog's own forget claimed). */
+type DrCatalogState = LegalHoldOutcome['dr'] | { state: 'needs-dr-account-credentials' } | { state: 'forgetting'; problem: string };
+
+/** What `--json` prints of a hold or release (docs/RUNBOOKS.md, "Legal holds"): the record's hold, `drCatalog`, and the S3 legal holds per vault. */
+function printHoldJson(io: CliIo, backupId: string, outcome: LegalHoldOutcome, drCatalog: DrCatalogState): void {
+  io.out(JSON.stringify({ backupId: outcome.record?.backupId ?? backupId, hold: outcome.record?.hold ?? null, drCatalog, objects: outcome.objects ?? [] }, null, 2));
 }
 
 function printVaultHold(io: CliIo, result: VaultHoldResult, on: boolean): void {

@@ -114,8 +114,12 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       recorded = false;
       note(`the run could not be recorded in the catalog (${message(err)}); the next run starts where the catalog's last recorded run left off`);
     }
-    if (options.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes }, null, 2));
-    else printScrubReport(report, summary, io, { recorded, unopened: opened.unopened.map((u) => u.side) });
+    const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side) };
+    if (options.json) {
+      io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes }, null, 2));
+      // Said again where a person sees them (the job's log), as without --json: what is left damaged, and what to do.
+      printScrubProblems(report, summary, io, run);
+    } else printScrubReport(report, summary, io, run);
     return report.ok ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat scrub: ${message(err)}`);
@@ -206,6 +210,15 @@ export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, i
     for (const f of report.findings) table.push([f.vault, f.key, f.problem, f.outcome, f.reason ?? '']);
     io.out(table.toString());
   }
+  printScrubProblems(report, summary, io, run);
+  if (summary.outcome === 'CLEAN' || summary.outcome === 'REPAIRED') io.out(scrubVerdict(summary, run));
+}
+
+/**
+ * On stderr: each object left damaged or missing with no good copy, the backups and paths it affects, and the
+ * verdict of a run that leaves something to do (REPAIRABLE, DAMAGED). Nothing for a clean or repaired run.
+ */
+function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: CliIo, run: ScrubRunContext): void {
   for (const d of report.damage) {
     io.err(`${d.key} is damaged or missing in ${d.vaults.join(' and ')} with no good copy${d.blobs !== undefined ? ` (it holds ${d.blobs} blob(s))` : ''}:`);
     if (d.affects.length === 0) io.err(`  no readable snapshot references it${d.note ? `; ${d.note}` : ''}`);
@@ -215,6 +228,11 @@ export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, i
       io.err(`  backup ${a.backupId ?? '(none)'}, source ${a.source}, snapshot ${a.snapshotId.slice(0, 12)} (${a.time}): ${what}`);
     }
   }
+  if (summary.outcome === 'DAMAGED' || summary.outcome === 'REPAIRABLE') io.err(scrubVerdict(summary, run));
+}
+
+/** The run's verdict in a sentence: what was found and what to do. */
+function scrubVerdict(summary: ScrubRunRecord, run: ScrubRunContext): string {
   // The other vault not opened: nothing was compared with it, and it was not searched for a good copy.
   const unopened = run.unopened.map((side) => `the ${side} vault`).join(' and ');
   const affected = `affected backups: ${summary.affectedBackups.join(', ') || 'none known'}`;
@@ -226,7 +244,7 @@ export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, i
       ? `${summary.unrepaired} object(s) are damaged or missing, and ${unopened}, which could not be opened, was not searched for a good copy (${affected}); scrub again with --repair once it opens.`
       : `${summary.unrepaired} object(s) have no good copy in either vault (${affected}); back the affected sources up again, or restore the listed paths from an older backup.`,
   };
-  (summary.outcome === 'DAMAGED' || summary.outcome === 'REPAIRABLE' ? io.err : io.out)(verdict[summary.outcome]);
+  return verdict[summary.outcome];
 }
 
 function message(err: unknown): string {

@@ -6,7 +6,7 @@ import { type KeyProvider } from '../../vault';
 import { KeyFileKeyProvider } from '../../vault';
 import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
-import { type ManifestEntry, RestoreIncompleteError, restoreSnapshot, snapshotPathOf } from '../../vault';
+import { type DamagedEntry, type ManifestEntry, RestoreIncompleteError, type RestoreStats, restoreSnapshot, snapshotPathOf } from '../../vault';
 import { initVault, openVault, type Vault, VaultExistsError, VaultNotFoundError } from '../../vault';
 import { COMPRESSION_LEVEL_MAX, COMPRESSION_LEVEL_MIN, DEFAULT_COMPRESSION_LEVEL, isCompressionLevel, KeyUnwrapError, VaultConfigMissingError } from '../../vault';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
@@ -261,13 +261,9 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
       sparse: options.sparse ?? true,
       leftoverTemporaries: { removed: () => leftovers++, leftRecent: () => recent++ },
     });
-    // Said also when the restore fails (damaged files): they were removed all the same.
-    const stats = await restoring.finally(() => {
-      if (leftovers > 0) io.err(`Removed ${leftovers} temporary file(s) (.<name>.lifeboat-<random>.tmp) that an interrupted restore had left in the target`);
-      if (recent > 0) io.err(`Left ${recent} temporary file(s) (.<name>.lifeboat-<random>.tmp) changed in the last 15 minutes: another restore into this target may be writing them; a restore after they are that old removes them`);
-    });
-    if (options.json) {
-      // The same facts as the lines on stderr, for scripts: which snapshot went where, the counts, and every entry not restored as recorded.
+    // The same facts as the lines on stderr, for scripts: which snapshot went where, the counts, every entry not restored
+    // as recorded, and the files whose data was damaged (none but when the restore fails for them).
+    const printJson = (stats: RestoreStats, damaged: readonly DamagedEntry[]) =>
       io.out(
         JSON.stringify({
           snapshotId: snapshot.id,
@@ -275,10 +271,22 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
           include,
           stats: { entries: stats.entries, files: stats.files, links: stats.links, dirs: stats.dirs, symlinks: stats.symlinks, specials: stats.specials, bytes: stats.bytes },
           notRestored: stats.notRestored.map((n) => ({ path: n.path, what: n.what })),
+          damaged: damaged.map((d) => ({ path: d.path, message: d.error.message })),
           temporaryFiles: { removed: leftovers, leftRecent: recent },
         }),
       );
-    }
+    // Said also when the restore fails (damaged files): they were removed all the same.
+    const stats = await restoring
+      .finally(() => {
+        if (leftovers > 0) io.err(`Removed ${leftovers} temporary file(s) (.<name>.lifeboat-<random>.tmp) that an interrupted restore had left in the target`);
+        if (recent > 0) io.err(`Left ${recent} temporary file(s) (.<name>.lifeboat-<random>.tmp) changed in the last 15 minutes: another restore into this target may be writing them; a restore after they are that old removes them`);
+      })
+      .catch((err: unknown) => {
+        // Every other entry was restored: a script learns which from the object; the error (exit 1) follows on stderr.
+        if (options.json && err instanceof RestoreIncompleteError) printJson(err.stats, err.damaged);
+        throw err;
+      });
+    if (options.json) printJson(stats, []);
     const links = stats.links > 0 ? ` (${stats.links} of them hard links)` : '';
     const specials = stats.specials > 0 ? `, ${stats.specials} special files` : '';
     io.err(`Restored ${stats.entries} entries (${stats.files} files${links}, ${stats.dirs} directories, ${stats.symlinks} symlinks${specials}, ${stats.bytes} bytes) of ${snapshot.id} to ${options.target}`);
@@ -475,7 +483,7 @@ export function registerVaultCommands(program: Command): void {
     .option('--overwrite', 'restore into a non-empty directory, replacing files and links that are in the way')
     .option('--owner', 'set the recorded owners (uid/gid) and report those that may not be set; without it they are set when running as root')
     .addOption(new Option('--no-sparse', 'write all-zero blocks of files instead of leaving holes'))
-    .option('--json', 'print {snapshotId, target, include, stats, notRestored, temporaryFiles} as JSON on stdout (the lines on stderr stay)')
+    .option('--json', 'print {snapshotId, target, include, stats, notRestored, damaged, temporaryFiles} as JSON on stdout, also when damaged data fails it (the lines on stderr stay)')
     .action(async (ref: string, o: VaultRestoreOptions) => exit(await vaultRestore(ref, o)));
   access(vault.command('verify').description('check the vault structure; with --read-data, decrypt every blob and check its id'))
     .option('--read-data', 'read and check every blob')

@@ -60,6 +60,7 @@ describe('lifeboat vault CLI', () => {
       include: '',
       stats: { entries: 4, files: 3, links: 0, dirs: 1, symlinks: 0, specials: 0, bytes: 1_500_012 },
       notRestored: [],
+      damaged: [],
       temporaryFiles: { removed: 0, leftRecent: 0 },
     });
     expect(asJson.errors.join('\n')).toContain(`Restored 4 entries (3 files, 1 directories, 0 symlinks, 1500012 bytes) of ${result.snapshotId}`);
