@@ -9,7 +9,11 @@ import { secondsBetween } from './seconds-between';
  * the `MIRROR#<source>` item the mirror check keeps in the DR catalog (no I/O here: the rules are
  * unit-tested). A mirror is within its plan's objectives when its last check passed, that check is
  * no older than twice the mirror check's schedule period (a missed run is tolerated, two are not),
- * and the lag it measured is within the plan's RPO. A mirror not checked yet is shown and not judged,
+ * and its data age is within the plan's RPO. The data age is a failover's (lambdas/mirror/mirror-choice.ts):
+ * a check compares one window of the source, so the age runs from the start of the last clean complete
+ * pass over the whole source, plus the largest lag measured since; with no such pass (records of
+ * earlier versions included) it is unknown, and a failover would restore from the DR vault: not within.
+ * A mirror not checked yet is shown and not judged,
  * as a plan without a drill is. A file-system mirror's check reads EFS's replication state (status
  * and time since the last sync), not its contents: it is judged on that.
  */
@@ -44,6 +48,10 @@ export type SourceMirrorStatus = {
   firstDifference?: MirrorDifference;
   /** The replication lag the check measured; null when it could not (DynamoDB), absent without a check. */
   lagSeconds?: number | null;
+  /** S3 and DynamoDB: when the last clean complete pass over the source started (MirrorRecord.cleanPassStartedAt). */
+  cleanPassStartedAt?: string;
+  /** S3 and DynamoDB: how old the mirror's data may be now (mirror-choice.ts's rule); absent without a clean complete pass. */
+  dataAgeSeconds?: number;
   note?: string;
   /** The last attempt that could not reach the source's region, after `checkedAt`: the comparison shown is from before it. */
   unreachable?: { at: string; error: string };
@@ -104,7 +112,12 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const period = schedulePeriodSeconds(input.schedule.expression, new Date(check.checkedAt));
   const staleAfterSeconds = period === undefined ? undefined : 2 * period;
   const stale = staleAfterSeconds !== undefined && checkAgeSeconds > staleAfterSeconds;
-  const lagOverRpo = check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
+  // A file system's lag is EFS's time since its last sync, a whole-file-system measure; a comparison's lag covers one window only.
+  const compared = source.type !== 'filesystem';
+  const cleanPassStartedAt = compared ? check.cleanPassStartedAt : undefined;
+  const lags = [cleanPassStartedAt !== undefined ? (check.cleanPassLagSeconds ?? null) : null, check.lagSeconds].filter((l): l is number => l !== null);
+  const dataAgeSeconds = cleanPassStartedAt === undefined ? undefined : Math.max(checkAgeSeconds, secondsBetween(cleanPassStartedAt, now)) + (lags.length > 0 ? Math.max(...lags) : 0);
+  const lagOverRpo = dataAgeSeconds !== undefined ? dataAgeSeconds > input.rpoSeconds : check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
   const verdict: MirrorVerdict = check.passed ? (source.type === 'filesystem' && check.compared === 0 && check.inFlight === 0 ? 'replicating' : 'equal') : check.differences > 0 ? 'differences' : 'failed';
   const unreachable = check.lastAttempt && Date.parse(check.lastAttempt.at) >= Date.parse(check.checkedAt) ? check.lastAttempt : undefined;
 
@@ -132,7 +145,21 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
         `${unreachable ? `; the source region was unreachable at ${unreachable.at}` : ''}: see why the mirror check did not run`,
     );
   }
-  if (lagOverRpo && check.lagSeconds !== null) reasons.push(`${of}: replication lag ${mirrorDuration(check.lagSeconds)}, beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}`);
+  if (compared && check.passed && cleanPassStartedAt === undefined) {
+    const inProgress = check.passStartedAt !== undefined ? ` (the pass in progress started ${check.passStartedAt})` : '';
+    reasons.push(
+      `${of}: no pass of the mirror check over the whole source has ended without a difference yet${inProgress}, so how old its data is is unknown and a failover restores from the DR vault: ` +
+        `wait for the pass to end, or raise the check's samples so that a pass fits within the plan's RPO`,
+    );
+  }
+  if (lagOverRpo && dataAgeSeconds !== undefined && cleanPassStartedAt !== undefined) {
+    reasons.push(
+      `${of}: its data may be ${mirrorDuration(dataAgeSeconds)} old (its last clean pass over the whole source started ${cleanPassStartedAt}; lag included), beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
+        `a failover restores from the DR vault`,
+    );
+  } else if (lagOverRpo && check.lagSeconds !== null) {
+    reasons.push(`${of}: replication lag ${mirrorDuration(check.lagSeconds)}, beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}`);
+  }
 
   return {
     ...base,
@@ -145,6 +172,8 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     inFlight: check.inFlight,
     ...(firstDifference ? { firstDifference } : {}),
     lagSeconds: check.lagSeconds,
+    ...(cleanPassStartedAt !== undefined ? { cleanPassStartedAt } : {}),
+    ...(dataAgeSeconds !== undefined ? { dataAgeSeconds } : {}),
     ...(check.note !== undefined ? { note: check.note } : {}),
     ...(unreachable ? { unreachable } : {}),
     ...(staleAfterSeconds !== undefined ? { staleAfterSeconds } : {}),

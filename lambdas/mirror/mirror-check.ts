@@ -111,7 +111,7 @@ function causeOf(record: MirrorRecord): string {
 
 /**
  * The mirror check: for each mirrored source, the next window compared with its mirror in this region,
- * the keys earlier runs found different compared again one by one, and the verdict over both recorded as
+ * the keys earlier runs found different (or saw in flight) compared again one by one, and the verdict over both recorded as
  * `MIRROR#<source>` in this region's catalog (mirror-verdict.ts: a difference stays until seen resolved). A source whose region cannot be
  * reached (connection refused or timed out; after the SDK's retries, 5xx or throttling) keeps its previous record
  * (with `lastAttempt`) and does not fail the check: the mirror is
@@ -186,11 +186,13 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             { s3: deps.s3(deps.mirrorRegion), bucket: `${deps.mirrorBucketPrefix}${source.name}` },
           ] as const;
           const window = await compareS3Mirror(sides[0], sides[1], { prefix: source.prefix, after, samples: input.samples, deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now });
-          const keys = openDifferences(previous).listed.map((d) => d.key);
-          const rechecked = await recheckS3Keys(sides[0], sides[1], keys, { deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now });
+          const open = openDifferences(previous).listed.map((d) => ({ key: d.key }));
+          const openKeys = new Set(open.map((k) => k.key));
+          const pending = (previous?.pending ?? []).filter((p) => !openKeys.has(p.key)).map((p) => ({ key: p.key, pending: p }));
+          const rechecked = await recheckS3Keys(sides[0], sides[1], [...open, ...pending], { deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now });
           record = {
             ...base,
-            ...mirrorVerdict(previous, { ...observed(window), lagSeconds: window.lagSeconds, rechecked, endedPass: window.cursor === '' }),
+            ...mirrorVerdict(previous, { ...observed(window), lagSeconds: window.lagSeconds, inFlightKeys: window.inFlightKeys, rechecked, endedPass: window.cursor === '' }),
             compared: window.compared,
             inFlight: window.inFlight,
             cursor: window.cursor,

@@ -11,7 +11,7 @@ export const mirrorChoiceSchema = z.object({
   /** With `mirror`: the mirror as the report names targets (`s3://bucket/prefix`, `dynamodb table <name>`). */
   target: z.string().optional(),
   type: z.enum(['s3', 'dynamodb', 'filesystem']),
-  /** With `mirror`: how old its data may be at the failover's start (time since the check + the lag it measured). */
+  /** With `mirror`: how old its data may be at the failover's start (time since its last clean complete pass started + the largest lag measured since). */
   dataAgeSeconds: z.number().nonnegative().optional(),
 });
 export type MirrorChoice = z.infer<typeof mirrorChoiceSchema>;
@@ -21,8 +21,12 @@ const secs = (s: number): string => `${Math.round(s * 10) / 10} s`;
 /**
  * Mirror or vault for one source of a failover: the mirror when the source is mirrored, its last check
  * passed with no difference left unresolved (a difference an earlier window found and no run has seen
- * equal since: mirror-verdict.ts), and the data it holds is within the plan's RPO — the time since that check plus the lag it
- * measured (an unmeasured lag counts as none, and the reason says so). Otherwise the vault, with the reason.
+ * equal since: mirror-verdict.ts), and the data it holds is within the plan's RPO. A check compares one
+ * window of the source, so its lag says nothing of the entries no window has reached yet: the data age is
+ * the time since the last clean complete pass started (a pass over the whole source that found no
+ * difference: every entry was seen equal after that time) plus the largest lag measured since (an
+ * unmeasured lag counts as none, and the reason says so). Without such a pass (a record of an earlier
+ * version included), how old the mirror's data is is unknown. Otherwise the vault, with the reason.
  */
 export function chooseSourceCopy(
   source: SourceConfig,
@@ -49,11 +53,21 @@ export function chooseSourceCopy(
     const since = check.unresolvedSince !== undefined && check.unresolvedSince !== check.checkedAt ? `, a difference unresolved since ${check.unresolvedSince}` : '';
     return vault(`the last mirror check (${check.checkedAt}) failed${since}: ${first}; restored from the DR vault`);
   }
+  if (check.cleanPassStartedAt === undefined) {
+    const inProgress = check.passStartedAt !== undefined ? ` (the pass in progress started ${check.passStartedAt})` : '';
+    return vault(
+      `no pass of the mirror check over the whole source has ended without a difference yet${inProgress}: each check compares one window, so how old the mirror's data is is unknown; restored from the DR vault`,
+    );
+  }
   const sinceCheck = Math.max(0, (options.startedAt - Date.parse(check.checkedAt)) / 1000);
-  const lag = check.lagSeconds ?? 0;
-  const dataAge = sinceCheck + lag;
+  const sincePass = Math.max(sinceCheck, (options.startedAt - Date.parse(check.cleanPassStartedAt)) / 1000);
+  const lags = [check.cleanPassLagSeconds ?? null, check.lagSeconds].filter((l): l is number => l !== null);
+  const lag = lags.length > 0 ? Math.max(...lags) : 0;
+  const dataAge = sincePass + lag;
   const rpo = options.rpoMinutes * 60;
-  const measured = `checked ${secs(sinceCheck)} before the failover (${check.compared} entries equal), lag ${check.lagSeconds === null ? 'not measured' : secs(lag)}`;
+  const measured =
+    `checked ${secs(sinceCheck)} before the failover (${check.compared} entries equal), lag ${lags.length === 0 ? 'not measured' : secs(lag)}, ` +
+    `its last clean pass over the whole source started ${secs(sincePass)} before`;
   if (dataAge > rpo) return vault(`the mirror was ${measured}: its data may be ${secs(dataAge)} old, beyond the plan's RPO of ${secs(rpo)}; restored from the DR vault`);
   const target = source.type === 's3' ? `s3://${options.mirrorBucketPrefix ?? ''}${source.name}/${source.prefix}` : `dynamodb table ${source.table}`;
   return { source: source.name, type: source.type, use: 'mirror', reason: `the mirror was ${measured}: data at most ${secs(dataAge)} old, within the plan's RPO of ${secs(rpo)}`, target, dataAgeSeconds: dataAge };

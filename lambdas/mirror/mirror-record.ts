@@ -18,6 +18,15 @@ export type MirrorDifference = z.infer<typeof mirrorDifferenceSchema>;
 export const untrackedDifferencesSchema = z.object({ count: z.number().int().positive(), since: z.string().min(1) });
 
 /**
+ * A key that differed within the grace (still replicating, not yet a difference): when a check first saw it
+ * so, and the source write it waited for (absent for a key only the mirror has: a listing cannot date a
+ * delete). Every run re-checks it (s3-mirror-recheck.ts): still differing once the grace has passed since
+ * that write (or since it was first seen), with no newer copy in the mirror, it becomes a difference.
+ */
+export const pendingKeySchema = z.object({ key: z.string(), foundAt: z.string().min(1), writtenAt: z.string().optional() });
+export type PendingKey = z.infer<typeof pendingKeySchema>;
+
+/**
  * The latest mirror check of one source (`pk = MIRROR#<source>`, `sk = MIRROR`) in the catalog of the
  * region the check runs in (the DR region's): the verdict, the first unresolved difference, the
  * replication lag, and where the next check's window starts. A run compares one window, so the verdict
@@ -57,6 +66,24 @@ export const mirrorRecordSchema = z.object({
   passStartedAt: z.string().optional(),
   /** Differences the windows of that pass found so far: a pass that ends with none clears `untracked`. */
   passDifferences: z.number().int().nonnegative().optional(),
+  /**
+   * The largest lag the runs of that pass measured (null: none measured, as for DynamoDB). Absent when
+   * the pass was started by an earlier version, which did not keep it: that pass cannot count as clean.
+   */
+  passLagSeconds: z.number().nonnegative().nullable().optional(),
+  /**
+   * When the last clean complete pass started: a pass whose windows, from the source's beginning to its end,
+   * found no difference and after which nothing was left open. Every entry of the source was seen equal (or in
+   * flight) at or after this time, so the mirror held the source's data as of it, less that pass's lag: a
+   * failover (mirror-choice.ts) and `lifeboat status` take the mirror's data age from here, not from the
+   * last window, which saw only a part of the source. Absent before the first clean complete pass (and in
+   * records of earlier versions): the mirror's data age is then unknown.
+   */
+  cleanPassStartedAt: z.string().optional(),
+  /** The largest lag the runs of that clean pass measured (null when none measured). */
+  cleanPassLagSeconds: z.number().nonnegative().nullable().optional(),
+  /** Keys that differed within the grace, re-checked by every run until equal or a difference; at most MAX_UNRESOLVED. */
+  pending: z.array(pendingKeySchema).optional(),
   /**
    * The replication lag in seconds: with differences, how long the oldest unreplicated write has waited
    * (with an unresolved difference from an earlier run, at least the time since it was found);

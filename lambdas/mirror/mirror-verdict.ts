@@ -1,4 +1,4 @@
-import { type MirrorDifference, type MirrorRecord } from './mirror-record';
+import { type MirrorDifference, type MirrorRecord, type PendingKey } from './mirror-record';
 
 /** The most keys a record lists as unresolved, whatever the window: each run re-checks them all, and the item stays far below DynamoDB's 400 KB. */
 export const MAX_UNRESOLVED = 100;
@@ -16,16 +16,38 @@ export type MirrorObservation = {
   examples: readonly MirrorDifference[];
   /** The window's lag (MirrorRecord.lagSeconds). */
   lagSeconds: number | null;
+  /** The window's keys in flight (within the grace), with the source write's time when there is one: tracked as `pending`. */
+  inFlightKeys?: ReadonlyArray<{ key: string; writtenAt?: number }>;
   /**
-   * Each previously unresolved key re-checked: with its difference when it still differs (or is in flight
-   * again), without when equal. A key left out (the check cannot read it alone) stays open until a clean pass.
+   * Each previously unresolved or pending key re-checked: with its difference when it still differs (or is
+   * in flight again; a pending key once the grace has passed), with `pending` when a pending key is still
+   * in flight, with neither when equal. A key left out (the check cannot read it alone) stays as it was,
+   * an unresolved one until a clean pass.
    */
-  rechecked: ReadonlyArray<{ key: string; difference?: MirrorDifference }>;
+  rechecked: ReadonlyArray<{ key: string; difference?: MirrorDifference; pending?: PendingKey }>;
   /** How many keys the record may list: the window's samples, at most MAX_UNRESOLVED. */
   limit: number;
 };
 
-export type MirrorVerdict = Pick<MirrorRecord, 'passed' | 'differences' | 'lagSeconds' | 'firstDifference' | 'unresolved' | 'untracked' | 'unresolvedSince' | 'passStartedAt' | 'passDifferences'>;
+export type MirrorVerdict = Pick<
+  MirrorRecord,
+  | 'passed'
+  | 'differences'
+  | 'lagSeconds'
+  | 'firstDifference'
+  | 'unresolved'
+  | 'untracked'
+  | 'unresolvedSince'
+  | 'passStartedAt'
+  | 'passDifferences'
+  | 'passLagSeconds'
+  | 'cleanPassStartedAt'
+  | 'cleanPassLagSeconds'
+  | 'pending'
+>;
+
+/** The larger of two lags, null standing for one not measured. */
+const largerLag = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
 
 /**
  * The differences a previous record leaves open. A record of an earlier version has no `unresolved`:
@@ -48,25 +70,37 @@ export function openDifferences(previous: MirrorRecord | undefined): { listed: M
  * listed keys, and listed keys not re-checked, stay open until a pass over the whole source (windows
  * from its beginning to its end) finds no difference. While one found by an earlier run is open, the
  * lag is at least the time since it was found, so no reader takes the mirror for fresh.
+ *
+ * Keys in flight are kept as `pending` and re-checked by every run; one the re-check promotes (still
+ * differing past the grace) is a difference of the pass in progress. A pass that ends with no
+ * difference and nothing open is a clean complete pass: `cleanPassStartedAt` is when it started, the
+ * time the mirror's data age is taken from (mirror-choice.ts), with the largest lag its runs measured.
  */
 export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorObservation): MirrorVerdict {
   const open = openDifferences(previous);
+  const recheck = new Map(seen.rechecked.map((r) => [r.key, r]));
+  const listedBefore = new Set(open.listed.map((d) => d.key));
+  // Pending keys the re-check found still differing past the grace: differences found by this run, dated from when first seen in flight.
+  const promoted = (previous?.pending ?? []).flatMap((p) => {
+    const d = recheck.get(p.key)?.difference;
+    return d && !listedBefore.has(p.key) ? [{ key: p.key, reason: d.reason, foundAt: d.foundAt ?? p.foundAt }] : [];
+  });
+
   const passStartedAt = seen.startedPass ? seen.checkedAt : previous?.passStartedAt;
   const before = seen.startedPass ? 0 : previous?.passDifferences;
-  const passDifferences = before === undefined ? undefined : before + seen.differences;
+  const passDifferences = before === undefined ? undefined : before + seen.differences + promoted.length;
   const cleanPass = seen.endedPass && passDifferences === 0;
 
-  const recheck = new Map(seen.rechecked.map((r) => [r.key, r.difference]));
   // A listed key stays open while its re-check still differs; it keeps the time it was first found.
   // A key the run could not re-check stays open as it was, until a clean pass has compared it again.
   const still = open.listed.flatMap((d) => {
     if (!recheck.has(d.key)) return cleanPass ? [] : [{ ...d, foundAt: d.foundAt ?? seen.checkedAt }];
-    const now = recheck.get(d.key);
+    const now = recheck.get(d.key)?.difference;
     return now === undefined ? [] : [{ key: d.key, reason: now.reason, foundAt: d.foundAt ?? seen.checkedAt }];
   });
-  const listedKeys = new Set(still.map((d) => d.key));
+  const listedKeys = new Set([...still, ...promoted].map((d) => d.key));
   const fresh = seen.examples.filter((d) => !listedKeys.has(d.key)).map((d) => ({ key: d.key, reason: d.reason, foundAt: seen.checkedAt }));
-  const all = [...still, ...fresh];
+  const all = [...still, ...promoted, ...fresh];
   const unresolved = all.slice(0, seen.limit);
   // Differences the window counted without a key, and keys the list has no room for.
   const beyond = seen.differences - seen.examples.length + (all.length - unresolved.length);
@@ -75,13 +109,38 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
   const untrackedCount = (carried?.count ?? 0) + beyond;
   const untracked = untrackedCount > 0 ? { count: untrackedCount, since: carried?.since ?? seen.checkedAt } : undefined;
 
+  // Keys still in flight: those the re-check kept (or found in flight again), then the window's new ones.
+  const differing = new Set(all.map((d) => d.key));
+  const kept = (previous?.pending ?? []).flatMap((p) => {
+    const r = recheck.get(p.key);
+    if (!r) return [p];
+    return r.pending ? [r.pending] : [];
+  });
+  const keptKeys = new Set(kept.map((p) => p.key));
+  const arrived = (seen.inFlightKeys ?? [])
+    .filter((k) => !keptKeys.has(k.key))
+    .map((k): PendingKey => ({ key: k.key, foundAt: seen.checkedAt, ...(k.writtenAt !== undefined ? { writtenAt: new Date(k.writtenAt).toISOString() } : {}) }));
+  // Past the limit a key in flight is not followed: the next pass compares it again (and its source write will be past the grace).
+  const pending = [...kept, ...arrived].filter((p) => !differing.has(p.key)).slice(0, seen.limit);
+  // A re-checked write still in flight is as late as the window's: the mirror lacks it since it was written.
+  const pendingLag = pending.reduce<number | null>((lag, p) => (p.writtenAt === undefined ? lag : largerLag(lag, Math.max(0, (seen.now - Date.parse(p.writtenAt)) / 1000))), null);
+  const windowLag = pendingLag === null ? seen.lagSeconds : largerLag(seen.lagSeconds, pendingLag);
+
   const times = [...unresolved.map((d) => d.foundAt), ...(untracked ? [untracked.since] : [])].sort();
   const unresolvedSince = times[0];
   // Open since an earlier run: the mirror has lacked that data at least since then, whatever this window measured.
   const earlier = unresolvedSince !== undefined && unresolvedSince < seen.checkedAt;
-  const lagSeconds = earlier ? Math.max(seen.lagSeconds ?? 0, (seen.now - Date.parse(unresolvedSince)) / 1000) : seen.lagSeconds;
+  const lagSeconds = earlier ? Math.max(windowLag ?? 0, (seen.now - Date.parse(unresolvedSince)) / 1000) : windowLag;
+  const passed = unresolved.length === 0 && untracked === undefined;
+
+  // The largest lag of the pass; undefined when the pass was started by an earlier version that did not keep it.
+  const lagBefore = seen.startedPass ? null : previous?.passLagSeconds;
+  const passLagSeconds = lagBefore === undefined ? undefined : largerLag(lagBefore, lagSeconds);
+  const clean = cleanPass && passed && passStartedAt !== undefined && passLagSeconds !== undefined;
+  const cleanPassStartedAt = clean ? passStartedAt : previous?.cleanPassStartedAt;
+  const cleanPassLagSeconds = clean ? passLagSeconds : previous?.cleanPassLagSeconds;
   return {
-    passed: unresolved.length === 0 && untracked === undefined,
+    passed,
     differences: unresolved.length + untrackedCount,
     lagSeconds,
     ...(unresolved[0] ? { firstDifference: unresolved[0] } : {}),
@@ -90,5 +149,9 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
     ...(unresolvedSince !== undefined ? { unresolvedSince } : {}),
     ...(passStartedAt !== undefined ? { passStartedAt } : {}),
     ...(passDifferences !== undefined ? { passDifferences } : {}),
+    ...(passLagSeconds !== undefined ? { passLagSeconds } : {}),
+    ...(cleanPassStartedAt !== undefined ? { cleanPassStartedAt } : {}),
+    ...(cleanPassLagSeconds !== undefined ? { cleanPassLagSeconds } : {}),
+    ...(pending.length > 0 ? { pending } : {}),
   };
 }

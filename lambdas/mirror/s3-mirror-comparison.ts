@@ -1,6 +1,7 @@
 import { ListObjectsV2Command, type _Object, type S3Client } from '@aws-sdk/client-s3';
 import { type MirrorDifference } from './mirror-record';
 import { compareKeys } from '../sources/s3-key-order';
+import { MAX_UNRESOLVED } from './mirror-verdict';
 
 /** An object as a listing shows it: all the check compares (no object is read). */
 export type ListedObject = { key: string; size: number; etag: string; lastModified: number };
@@ -11,8 +12,10 @@ export type S3MirrorWindow = {
   differences: number;
   /** The first of them (at most MAX_DIFFERENCES), in key order. */
   examples: MirrorDifference[];
-  /** Differences within the grace: writes still replicating. */
+  /** Differences within the grace: writes (and deletes) still replicating. */
   inFlight: number;
+  /** The first of them (at most MAX_UNRESOLVED), with the source write's time when there is one: later runs re-check them (s3-mirror-recheck.ts). */
+  inFlightKeys: Array<{ key: string; writtenAt?: number }>;
   /** See MirrorRecord.lagSeconds. */
   lagSeconds: number | null;
   /** The window's last key, or '' when it reached the end of the source. */
@@ -27,9 +30,9 @@ export type CompareS3MirrorOptions = {
   after: string;
   /** Keys of the source per window. */
   samples: number;
-  /** Whether deletions reach the mirror: then a key only the mirror has is a difference. */
+  /** Whether deletions reach the mirror: then a key only the mirror has is a difference (in flight when first seen). */
   deleteMarkers: boolean;
-  /** A difference whose source write is younger than this is in flight, not a failure. */
+  /** A difference whose source write (or, for a delete, its first sight) is younger than this is in flight, not a failure. */
   graceSeconds: number;
   now: () => number;
 };
@@ -54,8 +57,8 @@ export function listedObjectOf(key: string, o: _Object): ListedObject {
 }
 
 /** A difference whose source write (`writtenAt`) is younger than the grace: still replicating, not a failure. */
-export function isInFlight(writtenAt: number | undefined, now: number, graceSeconds: number): boolean {
-  return writtenAt !== undefined && now - writtenAt < graceSeconds * 1000;
+export function isInFlight(writtenAt: number, now: number, graceSeconds: number): boolean {
+  return now - writtenAt < graceSeconds * 1000;
 }
 
 /**
@@ -74,7 +77,9 @@ export function listedDifference(a: ListedObject | undefined, b: ListedObject | 
  * One window of a source bucket compared with its mirror, from the two listings merged in key order:
  * a key only the source has, or with another size or ETag in the mirror, is a difference (in flight
  * when the source wrote it within the grace); a key only the mirror has is one when deletions are
- * replicated. The window ends after `samples` source keys; the next starts after its last key.
+ * replicated (in flight when first seen). In-flight keys are listed for later runs to re-check: one
+ * that keeps differing past the grace becomes a difference there. The window ends after `samples`
+ * source keys; the next starts after its last key.
  */
 export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide, options: CompareS3MirrorOptions): Promise<S3MirrorWindow> {
   const now = options.now();
@@ -89,9 +94,14 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
   let lastKey = '';
   let oldestPending: number | undefined;
   let slowest: number | undefined;
+  const inFlightKeys: Array<{ key: string; writtenAt?: number }> = [];
   const differ = (key: string, reason: string, writtenAt: number | undefined): void => {
-    if (isInFlight(writtenAt, now, options.graceSeconds)) inFlight += 1;
-    else {
+    // A listing cannot date a delete: a key only the mirror has is taken as deleted when first seen, so it is in
+    // flight for the grace (its delete marker replicating) and a later run's re-check decides (s3-mirror-recheck.ts).
+    if (isInFlight(writtenAt ?? now, now, options.graceSeconds)) {
+      inFlight += 1;
+      if (inFlightKeys.length < MAX_UNRESOLVED) inFlightKeys.push({ key, ...(writtenAt !== undefined ? { writtenAt } : {}) });
+    } else {
       differenceCount += 1;
       if (differences.length < MAX_DIFFERENCES) differences.push({ key, reason });
     }
@@ -126,6 +136,7 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
     differences: differenceCount,
     examples: differences,
     inFlight,
+    inFlightKeys,
     lagSeconds: lagMs === undefined ? (differenceCount > 0 ? null : 0) : Math.max(0, lagMs) / 1000,
     cursor: a ? lastKey : '',
   };

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -91,6 +91,7 @@ export class MirrorCheckWorkflow extends Construct {
     });
     this.function = check;
     const wildcards: string[] = [`${check.functionArn}:*`];
+    const tableKeys = new Map(props.plans.flatMap((p) => p.sources).flatMap((s) => (s.table?.encryptionKey ? [[s.name, s.table.encryptionKey.keyArn] as const] : [])));
     for (const source of plansHere.flatMap((p) => p.sources).filter((s) => mirrorOf(s) !== undefined)) {
       if (source.type === 's3') {
         // Each bucket pinned to the account that must own it (bucket-owner-condition.ts): the mirror is ours, the source its owner's.
@@ -102,6 +103,16 @@ export class MirrorCheckWorkflow extends Construct {
         // Scan walks the source window by window; GetItem re-reads, strongly consistent, the keys earlier runs found different (dynamodb-mirror-recheck.ts).
         check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableIn(props.primaryRegion)] }));
         check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableIn(stack.region)] }));
+        // A reader of a table under a customer managed key needs that key's decrypt, as the backup shard's Scan gets it
+        // (source-access.ts): only through DynamoDB of the primary region. A key known only as a token of the primary
+        // stack (a key construct) cannot be named from this region's stack, nor can the replica's key in this region,
+        // which the config does not name: their key policies must admit the check (docs/ARCHITECTURE.md, "Mirrors").
+        const keyArn = tableKeys.get(source.name);
+        if (keyArn !== undefined && !Token.isUnresolved(keyArn)) {
+          check.addToRolePolicy(
+            new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: [keyArn], conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${props.primaryRegion}.amazonaws.com` } } }),
+          );
+        }
       }
     }
     if (mirroredFileSystem) {

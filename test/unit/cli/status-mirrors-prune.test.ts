@@ -41,6 +41,9 @@ function check(overrides: Partial<MirrorRecord> = {}): MirrorRecord {
     graceSeconds: 900,
     cursor: '',
     durationMs: 40,
+    // One window covers the source: each check is a clean complete pass.
+    cleanPassStartedAt: overrides.checkedAt ?? minutesAgo(5),
+    cleanPassLagSeconds: 3.25,
     ...overrides,
   };
 }
@@ -90,8 +93,25 @@ describe('a mirrored source', () => {
   it('a lag beyond the plan\'s RPO is not within; an unmeasured lag is not judged', () => {
     const late = mirror(check({ lagSeconds: 1200 }), 900);
     expect(late).toEqual(expect.objectContaining({ verdict: 'equal', lagOverRpo: true, withinObjectives: false }));
-    expect(late.reasons).toEqual(['mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): replication lag 20m, beyond the plan\'s RPO of 15m']);
+    expect(late.reasons).toEqual([
+      `mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): its data may be 25m old (its last clean pass over the whole source started ${minutesAgo(5)}; lag included), beyond the plan's RPO of 15m: a failover restores from the DR vault`,
+    ]);
     expect(mirror(check({ lagSeconds: null }), 900).withinObjectives).toBe(true);
+  });
+
+  it('the data age runs from the last clean complete pass (audit a1 F1): a window that passed says nothing of the rest of the source', () => {
+    // The last check (5 minutes ago) passed, but the last pass over the whole source without a difference started 50 minutes ago.
+    const old = mirror(check({ cleanPassStartedAt: minutesAgo(50), cleanPassLagSeconds: 1 }), 2700);
+    expect(old).toEqual(expect.objectContaining({ verdict: 'equal', dataAgeSeconds: 3003.25, lagOverRpo: true, withinObjectives: false }));
+    expect(old.reasons[0]).toContain(`its data may be 50m03s old (its last clean pass over the whole source started ${minutesAgo(50)}; lag included), beyond the plan's RPO of 45m`);
+    // No clean complete pass yet (or a record of an earlier version): the data age is unknown and a failover takes the vault.
+    const none = mirror(check({ cleanPassStartedAt: undefined, passStartedAt: minutesAgo(35), cursor: 'img/k.png' }));
+    expect(none).toEqual(expect.objectContaining({ verdict: 'equal', withinObjectives: false }));
+    expect(none.dataAgeSeconds).toBeUndefined();
+    expect(none.reasons).toEqual([
+      `mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): no pass of the mirror check over the whole source has ended without a difference yet (the pass in progress started ${minutesAgo(35)}), ` +
+        "so how old its data is is unknown and a failover restores from the DR vault: wait for the pass to end, or raise the check's samples so that a pass fits within the plan's RPO",
+    ]);
   });
 
   it('a file-system mirror is judged on EFS\'s replication state: replicating within the RPO, or not within with the check\'s note', () => {
@@ -306,7 +326,7 @@ describe('lifeboat backups list', () => {
       'demo-assets     EQUAL     3.3s          5m ago          s3://lifeboat-dev-mirror-demo-assets/',
       'late            EQUAL ✗   20m           40m ago ✗       s3://lifeboat-dev-mirror-demo-assets/',
       '  ✗ mirror of late (s3://lifeboat-dev-mirror-demo-assets/): last checked 40m ago, more than twice the period of lifeboat-dev-mirror-check (rate(15 minutes)): see why the mirror check did not run',
-      '  ✗ mirror of late (s3://lifeboat-dev-mirror-demo-assets/): replication lag 20m, beyond the plan\'s RPO of 15m',
+      `  ✗ mirror of late (s3://lifeboat-dev-mirror-demo-assets/): its data may be 1h old (its last clean pass over the whole source started ${minutesAgo(40)}; lag included), beyond the plan's RPO of 15m: a failover restores from the DR vault`,
       'new-one         UNCHECKED -             -               no mirror check recorded yet',
       "files           N/A       -             -               EFS replication: no check recorded yet (the mirror check reads EFS's replication state in AWS; a failover restores file systems from the DR vault)",
       '',

@@ -9,7 +9,7 @@ const options = { rpoMinutes: 60, startedAt: Date.parse(checkedAt) + 1000, mirro
 const check = (o: Partial<MirrorRecord>): MirrorRecord =>
   mirrorRecordSchema.parse({
     environment: 'au', source: 'web-assets', plan: 'web', type: 's3', mirror: 's3://lifeboat-au-mirror-web-assets/site/',
-    checkedAt, passed: true, compared: 2, differences: 0, inFlight: 0, lagSeconds: 0, graceSeconds: 0, cursor: '', durationMs: 1, unresolved: [], ...o,
+    checkedAt, passed: true, compared: 2, differences: 0, inFlight: 0, lagSeconds: 0, graceSeconds: 0, cursor: '', durationMs: 1, unresolved: [], cleanPassStartedAt: checkedAt, cleanPassLagSeconds: 0, ...o,
   });
 
 it('takes the mirror when the last check passed with nothing open', () => {
@@ -30,4 +30,21 @@ it('refuses the mirror while a difference an earlier window found is unresolved,
 it('refuses the mirror when a record says passed yet holds a difference open (only untracked ones)', () => {
   const choice = chooseSourceCopy(source, check({ passed: true, differences: 3, untracked: { count: 3, since: '2026-12-05T04:00:00.000Z' }, unresolvedSince: '2026-12-05T04:00:00.000Z' }), options);
   expect(choice).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining('a difference unresolved since 2026-12-05T04:00:00.000Z: 3 difference(s) not listed by key') }));
+});
+
+it('takes the data age from the start of the last clean complete pass, not from the last window (audit a1 F1)', () => {
+  const choice = chooseSourceCopy(source, check({ cleanPassStartedAt: '2026-12-05T03:40:00.000Z', cleanPassLagSeconds: 4, lagSeconds: 1 }), options);
+  expect(choice).toEqual(
+    expect.objectContaining({ use: 'mirror', dataAgeSeconds: 1805, reason: 'the mirror was checked 1 s before the failover (2 entries equal), lag 4 s, its last clean pass over the whole source started 1801 s before: data at most 1805 s old, within the plan\'s RPO of 3600 s' }),
+  );
+  expect(chooseSourceCopy(source, check({ cleanPassStartedAt: '2026-12-05T03:10:00.000Z' }), options)).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining('its data may be 3601 s old, beyond the plan\'s RPO of 3600 s') }));
+});
+
+it('refuses the mirror when no clean complete pass is recorded (a pass in progress, or a record of an earlier version)', () => {
+  expect(chooseSourceCopy(source, check({ cleanPassStartedAt: undefined }), options)).toEqual({
+    source: 'web-assets',
+    type: 's3',
+    use: 'vault',
+    reason: 'no pass of the mirror check over the whole source has ended without a difference yet: each check compares one window, so how old the mirror\'s data is is unknown; restored from the DR vault',
+  });
 });

@@ -62,7 +62,7 @@ it('a difference found by one window keeps the verdict failing in the next windo
 it('a re-check that finds the key equal resolves it: the verdict passes and the lag is the window\'s again', () => {
   const first = mirrorVerdict(undefined, seen(0, { startedPass: true, differences: 1, examples: [diff('site/a.txt')] }));
   const second = mirrorVerdict(record(0, first, 'site/b.txt'), seen(10, { rechecked: [{ key: 'site/a.txt' }] }));
-  expect(second).toEqual({ passed: true, differences: 0, lagSeconds: 0.4, unresolved: [], passStartedAt: at(0), passDifferences: 1 });
+  expect(second).toEqual({ passed: true, differences: 0, lagSeconds: 0.4, unresolved: [], passStartedAt: at(0), passDifferences: 1, passLagSeconds: 0.4 });
 });
 
 it('differences beyond the listed keys stay open (untracked) through a pass that finds any, and a clean full pass clears them', () => {
@@ -106,4 +106,48 @@ it('a key found again by the window while open keeps the time it was first found
   const first = mirrorVerdict(undefined, seen(0, { startedPass: true, differences: 1, examples: [diff('a')] }));
   const again = mirrorVerdict(record(0, first, ''), seen(10, { startedPass: true, differences: 1, examples: [diff('a', 'newer reason')], rechecked: [{ key: 'a', difference: diff('a', 'newer reason') }] }));
   expect(again).toEqual(expect.objectContaining({ passed: false, differences: 1, unresolved: [{ key: 'a', reason: 'newer reason', foundAt: at(0) }] }));
+});
+
+it('a pass that ends with no difference and nothing open is clean: its start and largest lag are kept until the next clean pass (audit a1 F1)', () => {
+  const first = mirrorVerdict(undefined, seen(0, { startedPass: true, lagSeconds: 2 }));
+  expect(first).toEqual(expect.objectContaining({ passed: true, passStartedAt: at(0), passLagSeconds: 2 }));
+  expect(first.cleanPassStartedAt).toBeUndefined();
+  const end = mirrorVerdict(record(0, first, 'm'), seen(10, { endedPass: true, lagSeconds: 0.5 }));
+  expect(end).toEqual(expect.objectContaining({ passed: true, cleanPassStartedAt: at(0), cleanPassLagSeconds: 2 }));
+  // The next pass finds a difference: not clean, the last clean pass is kept (a failover refuses the mirror while it is open anyway).
+  const next = mirrorVerdict(record(10, end, ''), seen(20, { startedPass: true, endedPass: true, differences: 1, examples: [diff('a')] }));
+  expect(next).toEqual(expect.objectContaining({ passed: false, passDifferences: 1, cleanPassStartedAt: at(0), cleanPassLagSeconds: 2 }));
+  // Resolved by the re-check, but that pass had a difference: still the pass of 0.
+  const resolved = mirrorVerdict(record(20, next, ''), seen(30, { startedPass: false, endedPass: false, rechecked: [{ key: 'a' }] }));
+  expect(resolved).toEqual(expect.objectContaining({ passed: true, cleanPassStartedAt: at(0) }));
+});
+
+it('a pass begun by an earlier version (no passLagSeconds) is not clean: its earlier windows\' lags are unknown', () => {
+  const old = record(0, { passed: true, differences: 0, lagSeconds: 0, passStartedAt: at(0), passDifferences: 0 }, 'm');
+  const end = mirrorVerdict(old, seen(10, { endedPass: true }));
+  expect(end).toEqual(expect.objectContaining({ passed: true, passDifferences: 0 }));
+  expect(end.cleanPassStartedAt).toBeUndefined();
+  expect(mirrorVerdict(record(10, end, ''), seen(20, { startedPass: true, endedPass: true }))).toEqual(expect.objectContaining({ cleanPassStartedAt: at(20) }));
+});
+
+it('a key in flight is kept pending with when it was first seen; promoted by its re-check, it is a difference of the pass, dated from then (audit a1 F2, F3)', () => {
+  const first = mirrorVerdict(undefined, seen(0, { startedPass: true, endedPass: true, inFlightKeys: [{ key: 'gone.txt' }, { key: 'hot.json', writtenAt: T0 - 60_000 }] }));
+  expect(first).toEqual(expect.objectContaining({ passed: true, pending: [{ key: 'gone.txt', foundAt: at(0) }, { key: 'hot.json', foundAt: at(0), writtenAt: at(-1) }], cleanPassStartedAt: at(0) }));
+  // hot.json is still in flight (written a minute ago): the lag covers it.
+  expect(first.lagSeconds).toBe(60);
+  const second = mirrorVerdict(
+    record(0, first, ''),
+    seen(15, { startedPass: true, endedPass: true, rechecked: [{ key: 'gone.txt', difference: { key: 'gone.txt', reason: 'in the mirror but deleted from the source (…)', foundAt: at(0) } }, { key: 'hot.json', pending: { key: 'hot.json', foundAt: at(0), writtenAt: at(-1) } }] }),
+  );
+  expect(second).toEqual(
+    expect.objectContaining({
+      passed: false,
+      passDifferences: 1,
+      firstDifference: { key: 'gone.txt', reason: 'in the mirror but deleted from the source (…)', foundAt: at(0) },
+      unresolvedSince: at(0),
+      lagSeconds: 960,
+      pending: [{ key: 'hot.json', foundAt: at(0), writtenAt: at(-1) }],
+      cleanPassStartedAt: at(0),
+    }),
+  );
 });

@@ -1,0 +1,212 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { sourceMirrorStatus } from '../../../../cli/status/mirror-status';
+import { type ProtectionPlanConfig, type SourceConfig } from '../../../../config/lifeboat-config';
+import { runMirrorCheck, type MirrorCheckDeps, type MirrorCheckResult } from '../../../../lambdas/mirror/mirror-check';
+import { chooseSourceCopy, type MirrorChoice } from '../../../../lambdas/mirror/mirror-choice';
+import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
+
+/**
+ * The S3 mirror check over several runs, and what a failover and `lifeboat status` make of its record
+ * (audit a1): a mirror is vouched for only by a clean pass over the whole source, not by its last
+ * window (F1); a key rewritten more often than the grace is followed across runs until the mirror gets
+ * a newer copy (F2); a key only the mirror has is a delete in flight before it is a difference (F3).
+ * Both buckets are listings in memory.
+ */
+const T0 = Date.parse('2026-12-05T12:00:00.000Z');
+const MIN = 60_000;
+const GRACE = 900;
+const PREFIX = 'lifeboat-prod-mirror-';
+
+type Obj = { Key: string; Size: number; ETag: string; LastModified: Date };
+
+/** A bucket whose ListObjectsV2 pages through `objects()` in key order, `MaxKeys` at a time. */
+function listingS3(objects: () => Obj[]): S3Client {
+  const send = (command: unknown) => {
+    if (!(command instanceof ListObjectsV2Command)) throw new Error(`unexpected command ${String(command)}`);
+    const { Prefix = '', StartAfter, ContinuationToken, MaxKeys = 1000 } = command.input;
+    const after = ContinuationToken ?? StartAfter ?? '';
+    const all = objects()
+      .filter((o) => o.Key.startsWith(Prefix) && o.Key > after)
+      .sort((a, b) => (a.Key < b.Key ? -1 : 1));
+    const page = all.slice(0, MaxKeys);
+    const more = all.length > page.length;
+    return Promise.resolve({ Contents: page, IsTruncated: more, NextContinuationToken: more ? page.at(-1)?.Key : undefined });
+  };
+  return { send } as unknown as S3Client;
+}
+
+const obj = (key: string, etag: string, at: number, size = 10): Obj => ({ Key: key, Size: size, ETag: `"${etag}"`, LastModified: new Date(at) });
+
+/** A mirrored S3 source `app` of plan `web` (RPO `rpoMinutes`), its buckets, the check's record, and a clock. */
+function mirrored(rpoMinutes: number) {
+  const source = { type: 's3', name: 'app', bucket: 'app-data', prefix: '', mirror: true } as unknown as SourceConfig;
+  const plans = [{ name: 'web', objectives: { rpoMinutes, rtoMinutes: 60 }, sources: [source] }] as unknown as ProtectionPlanConfig[];
+  const state = { now: T0, source: [] as Obj[], mirror: [] as Obj[], record: undefined as MirrorRecord | undefined };
+  const deps: MirrorCheckDeps = {
+    environment: 'prod',
+    plans,
+    mirrorRegion: 'us-west-2',
+    sourceRegion: 'us-east-1',
+    mirrorBucketPrefix: PREFIX,
+    s3: (region) => (region === 'us-east-1' ? listingS3(() => state.source) : listingS3(() => state.mirror)),
+    dynamodb: () => {
+      throw new Error('no DynamoDB source here');
+    },
+    log: {
+      get: () => Promise.resolve(state.record),
+      record: (r: MirrorRecord) => Promise.resolve(void (state.record = mirrorRecordSchema.parse(r))),
+    },
+    now: () => state.now,
+  };
+  const check = (samples = 1000): Promise<MirrorCheckResult> => runMirrorCheck({ samples, graceSeconds: GRACE }, deps);
+  const failover = (afterMs = MIN): MirrorChoice => chooseSourceCopy(source, state.record, { rpoMinutes, startedAt: state.now + afterMs, mirrorBucketPrefix: PREFIX, useMirrors: true });
+  const status = () =>
+    sourceMirrorStatus({ plan: 'web', source: { name: 'app', type: 's3' }, check: state.record, rpoSeconds: rpoMinutes * 60, schedule: { expression: 'rate(15 minutes)', name: 'mirror-check' }, now: new Date(state.now + MIN) });
+  return { state, check, failover, status };
+}
+
+describe('F1: the data age comes from the last clean complete pass, not from the last window', () => {
+  it('windows that pass while the part of the source no window has reached lacks two hours of writes: the failover takes the vault until a clean pass ends', async () => {
+    const m = mirrored(60);
+    // 30 old objects, replicated; 5 written 2 h to 1 h ago after replication broke, their keys after all the others (time-ordered).
+    for (let i = 0; i < 30; i++) {
+      const at = T0 - 5 * 3600_000 + i * MIN;
+      m.state.source.push(obj(`events/${new Date(at).toISOString()}.json`, `e${i}`, at));
+    }
+    m.state.mirror = m.state.source.map((o) => ({ ...o }));
+    const unreplicated = [0, 1, 2, 3, 4].map((i) => obj(`events/${new Date(T0 - 2 * 3600_000 + i * 15 * MIN).toISOString()}.json`, `n${i}`, T0 - 2 * 3600_000 + i * 15 * MIN));
+    m.state.source.push(...unreplicated);
+
+    for (let run = 1; run <= 3; run++) {
+      const result = await m.check(10);
+      expect({ run, passed: result.passed, compared: result.sources[0]?.compared, differences: result.sources[0]?.differences }).toEqual({ run, passed: true, compared: 10, differences: 0 });
+      // Before this fix: use=mirror, "data at most 60 s old".
+      expect(m.failover()).toEqual({
+        source: 'app',
+        type: 's3',
+        use: 'vault',
+        reason: `no pass of the mirror check over the whole source has ended without a difference yet (the pass in progress started ${new Date(T0).toISOString()}): each check compares one window, so how old the mirror's data is is unknown; restored from the DR vault`,
+      });
+      expect(m.status()).toEqual(expect.objectContaining({ verdict: 'equal', withinObjectives: false, reasons: [expect.stringContaining('no pass of the mirror check over the whole source has ended without a difference yet')] }));
+      m.state.now += 15 * MIN;
+    }
+    const fourth = await m.check(10);
+    expect(fourth.sources[0]).toEqual(expect.objectContaining({ passed: false, compared: 5, differences: 5 }));
+    expect(m.failover().use).toBe('vault');
+
+    // Replication repaired: the next pass (four windows) is clean; the mirror's data age runs from its start.
+    m.state.mirror.push(...unreplicated.map((o) => ({ ...o, LastModified: new Date(m.state.now + MIN) })));
+    m.state.now += 15 * MIN;
+    const passStart = m.state.now;
+    for (let run = 5; run <= 8; run++) {
+      expect((await m.check(10)).passed).toBe(true);
+      if (run < 8) expect(m.failover().use).toBe('vault');
+      if (run < 8) m.state.now += 15 * MIN;
+    }
+    expect(m.state.record).toEqual(expect.objectContaining({ cleanPassStartedAt: new Date(passStart).toISOString(), cursor: '' }));
+    const choice = m.failover();
+    // 45 min since the pass started + the failover a minute later; the largest lag of the pass: the five late copies, 2 h 1 min to 1 h 1 min after their writes.
+    const lag = (m.state.mirror.at(-5)?.LastModified.getTime() ?? 0) / 1000 - (unreplicated[0]?.LastModified.getTime() ?? 0) / 1000;
+    expect(choice).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining(`its last clean pass over the whole source started 2760 s before: its data may be ${2760 + lag} s old, beyond the plan's RPO of 3600 s`) }));
+    expect(m.status()).toEqual(expect.objectContaining({ withinObjectives: false, dataAgeSeconds: 2760 + lag, lagOverRpo: true }));
+
+  });
+
+  it('a source one window covers: every run is a clean complete pass, and the data age is the time since that check plus its lag', async () => {
+    const m = mirrored(60);
+    m.state.source = [obj('a.txt', 'a', T0 - 3600_000)];
+    m.state.mirror = [obj('a.txt', 'a', T0 - 3600_000 + 2000)];
+    await m.check();
+    expect(m.state.record).toEqual(expect.objectContaining({ passed: true, cleanPassStartedAt: new Date(T0).toISOString(), cleanPassLagSeconds: 2 }));
+    expect(m.failover()).toEqual(expect.objectContaining({ use: 'mirror', dataAgeSeconds: 62 }));
+  });
+});
+
+describe('F2: a key rewritten more often than the grace is followed until the mirror gets a newer copy', () => {
+  it('the mirror holding a 3-day-old copy of a key rewritten every 5 minutes: in flight at first sight, a difference a grace later, and the failover takes the vault', async () => {
+    const m = mirrored(15);
+    const old = T0 - 3 * 86_400_000;
+    m.state.mirror = [obj('a.txt', 'a', old), obj('state.json', 'v-3days', old, 100)];
+    const source = (): Obj[] => {
+      const lastWrite = m.state.now - ((m.state.now - T0) % (5 * MIN)) - MIN;
+      return [obj('a.txt', 'a', old), obj('state.json', `v${lastWrite}`, lastWrite, 120)];
+    };
+    m.state.source = source();
+    const first = await m.check();
+    // One listing cannot tell this from a key unchanged for 3 days and overwritten a minute ago: in flight, followed.
+    expect(first.sources[0]).toEqual(expect.objectContaining({ passed: true, inFlight: 1, differences: 0 }));
+    expect(m.state.record?.pending).toEqual([{ key: 'state.json', foundAt: new Date(T0).toISOString(), writtenAt: new Date(T0 - MIN).toISOString() }]);
+
+    m.state.now += 15 * MIN;
+    m.state.source = source();
+    const second = await m.check();
+    // Before this fix: passed, "lag 60 s", every run.
+    expect(second.passed).toBe(false);
+    expect(second.cause).toBe(
+      'Mirror of app (s3://lifeboat-prod-mirror-app/) differs from its source: first differing key "state.json" ' +
+        `(differs: source 120 bytes ETag "v${T0 + 14 * MIN}", mirror 100 bytes ETag "v-3days" (the mirror has received no copy since the source's write of ${new Date(T0 - MIN).toISOString()}, first seen in flight ${new Date(T0).toISOString()}: longer than the grace of 900 s), ` +
+        `found ${new Date(T0).toISOString()} and not resolved since); 1 difference(s); lag 900.0 s`,
+    );
+    expect(m.state.record?.pending).toBeUndefined();
+    expect(m.failover()).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining('first differing key "state.json"') }));
+  });
+
+  it('a key rewritten every 5 minutes whose copies keep reaching the mirror stays in flight; one overwritten after a month is in flight, then equal', async () => {
+    const m = mirrored(15);
+    const month = T0 - 30 * 86_400_000;
+    // Each write reaches the mirror 10 s later; the check lists 5 s after a write.
+    const writeAt = (now: number) => now - ((now - T0 + 5000) % (5 * MIN)) + 0;
+    const lists = () => {
+      const w = writeAt(m.state.now) - 5000;
+      m.state.source = [obj('hot.json', `v${w}`, w), obj('rare.txt', 'new', T0 - MIN)];
+      m.state.mirror = [obj('hot.json', `v${w - 5 * MIN}`, w - 5 * MIN + 10_000), m.state.now < T0 + 15 * MIN ? obj('rare.txt', 'old', month) : obj('rare.txt', 'new', T0 - MIN + 10_000)];
+    };
+    lists();
+    const first = await m.check();
+    expect(first.sources[0]).toEqual(expect.objectContaining({ passed: true, inFlight: 2, differences: 0 }));
+    for (let run = 2; run <= 4; run++) {
+      m.state.now += 15 * MIN;
+      lists();
+      const result = await m.check();
+      expect({ run, passed: result.passed, differences: result.sources[0]?.differences }).toEqual({ run, passed: true, differences: 0 });
+      expect(m.state.record?.pending?.map((p) => p.key)).toEqual(['hot.json']);
+    }
+    expect(m.failover().use).toBe('mirror');
+  });
+});
+
+describe('F3: a key only the mirror has is a delete in flight before it is a difference', () => {
+  const deleted = () => {
+    const m = mirrored(15);
+    const old = T0 - 86_400_000;
+    m.state.source = [obj('a.txt', 'a', old)];
+    m.state.mirror = [obj('a.txt', 'a', old), obj('b.txt', 'b', old)];
+    return m;
+  };
+
+  it('seen once: in flight, the check passes and the failover may take the mirror; gone from the mirror by the next run: resolved', async () => {
+    const m = deleted();
+    const first = await m.check();
+    // Before this fix: failed at once, "(in the mirror but deleted from the source); 1 difference(s); lag 0.0 s".
+    expect(first).toEqual(expect.objectContaining({ passed: true, sources: [expect.objectContaining({ inFlight: 1, differences: 0, lagSeconds: 0 })] }));
+    expect(m.state.record?.pending).toEqual([{ key: 'b.txt', foundAt: new Date(T0).toISOString() }]);
+    expect(m.failover().use).toBe('mirror');
+    m.state.mirror = m.state.mirror.filter((o) => o.Key !== 'b.txt');
+    m.state.now += 15 * MIN;
+    expect((await m.check()).passed).toBe(true);
+    expect(m.state.record?.pending).toBeUndefined();
+  });
+
+  it('still in the mirror a grace after it was first seen: a difference, with the time it has waited as the lag', async () => {
+    const m = deleted();
+    await m.check();
+    m.state.now += 10 * MIN;
+    expect((await m.check()).passed).toBe(true);
+    m.state.now += 5 * MIN;
+    const late = await m.check();
+    expect(late.cause).toBe(
+      'Mirror of app (s3://lifeboat-prod-mirror-app/) differs from its source: first differing key "b.txt" ' +
+        `(in the mirror but deleted from the source (still in the mirror since first seen ${new Date(T0).toISOString()}: longer than the grace of 900 s), found ${new Date(T0).toISOString()} and not resolved since); 1 difference(s); lag 900.0 s`,
+    );
+  });
+});
