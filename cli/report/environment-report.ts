@@ -11,7 +11,8 @@ export type ReportSources = {
   listBackupsOfPlan(plan: string, catalog: 'primary' | 'dr'): Promise<readonly BackupRecord[]>;
   listDrills(side: DrillSide): Promise<readonly DrillRecord[]>;
   /** The mirrors' last checks and the vaults' last prunes as `lifeboat status` shows them. @default not in the report */
-  latestState?(now: Date): Promise<LatestState>;
+  /** The mirrors' and prunes' lines, and what of them could not be read (`unread`: listed in the report's problems). */
+  latestState?(now: Date): Promise<LatestState & { unread?: string[] }>;
 };
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -65,7 +66,10 @@ export async function environmentReport(sources: ReportSources, now: Date, onlyP
   let latest: LatestState | undefined;
   if (sources.latestState) {
     try {
-      latest = await sources.latestState(now);
+      const { unread, ...lines } = await sources.latestState(now);
+      latest = lines;
+      // Marked "unknown" on the page: each says why, and a report missing them is not the whole picture (exit 1).
+      problems.push(...(unread ?? []));
     } catch (err) {
       problems.push(`the mirrors' last checks and the vaults' last prunes could not be read and are not shown: ${message(err)}`);
     }

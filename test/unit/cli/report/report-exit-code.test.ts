@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { reportCommand } from '../../../../cli/commands/report-command';
+import { reportCommand, unreadLatestState } from '../../../../cli/commands/report-command';
 import { type ReportSources } from '../../../../cli/report/environment-report';
 import { findEnvironment, loadLifeboatConfig } from '../../../../config/load-config';
 import { tempDir } from '../../../support/local-cloud-helpers';
@@ -41,4 +41,22 @@ it('exits 0 when everything was read', async () => {
   expect(await reportCommand({ ...options, json: true }, { io, sources: readable, now: () => REPORT_NOW })).toBe(0);
   expect(JSON.parse(out.join('\n'))).toMatchObject({ environment: 'dev', problems: [] });
   expect(err).toEqual([]);
+});
+
+it('exits 1 when the mirrors\' or prunes\' state could not be read, listing why (review r5)', async () => {
+  const unread = "the primary vault's prune runs (us-east-1) could not be read: PRUNE#primary: status: Invalid option";
+  const sources: ReportSources = { ...readable, latestState: async () => ({ mirrors: [], prunes: ['Prune of the primary vault (us-east-1): unknown (below)'], unread: [unread] }) };
+  const { out, err, io } = capture();
+  expect(await reportCommand({ ...options, json: true }, { io, sources, now: () => REPORT_NOW })).toBe(1);
+  expect(JSON.parse(out.join('\n'))).toMatchObject({ problems: [unread], latest: { mirrors: [], prunes: ['Prune of the primary vault (us-east-1): unknown (below)'] } });
+  expect(JSON.parse(out.join('\n'))).not.toHaveProperty('latest.unread');
+  expect(err).toEqual([`! ${unread}`]);
+});
+
+it('takes from lifeboat status\'s problems those about the mirrors\' and prunes\' state, and no other', () => {
+  // The texts of cli/status/environment-status.ts.
+  const prune = "the dr vault's prune runs (us-west-2) could not be read: connect ECONNREFUSED 127.0.0.1:9";
+  const mirror = 'the mirror check of demo-assets could not be read from the DR catalog (us-west-2): MIRROR#demo-assets: lagSeconds: Expected number';
+  const others = ['the scrub runs could not be read: timeout', "the primary catalog (us-east-1) could not be read, its drills are not counted: timeout"];
+  expect(unreadLatestState([others[0] as string, prune, others[1] as string, mirror])).toEqual([prune, mirror]);
 });
