@@ -14,8 +14,8 @@ import { backupPlanDocumentSchema, type BackupPlanDocument } from './backup-plan
  *   plans/<backupId>.json                      the plan: sources, parents, the shard manifests' keys (Plan step)
  *   plans/<backupId>/shards/<seq>.jsonl        the shards planned by planning invocation <seq>, one ShardSpec a line (the Map's items)
  *   parts/<backupId>/<shard>.json              a shard's ManifestPart and observations (Snapshot shard); an s3-range shard's piece
- *   parts/<backupId>/<shard>/segment-<n>.json  the part of a shard's n-th stretch cut by its deadline (resumable shards)
- *   parts/<backupId>/<shard>/cursor.json       how many segments are stored and where the shard resumes
+ *   parts/<backupId>/<shard>/segment-<n>.json  the part of a shard's n-th stretch cut by its deadline and where it ends (resumable shards; created once)
+ *   parts/<backupId>/<shard>/cursor.json       how many segments are stored and where the shard resumes (a copy of the last segment's end)
  *   parts/<backupId>/committed/<source>.json   a commit invocation's claim on a source, then the snapshot it committed (Commit: one snapshot per source, whatever the retries)
  * A vault reader ignores these prefixes (FORMAT.md §1). Parts of a failed backup are never read again.
  */
@@ -39,10 +39,13 @@ export const shardPartDocumentSchema = z.object({
 });
 export type ShardPartDocument = z.infer<typeof shardPartDocumentSchema>;
 
+/** The totals of a shard's stored segments, so a stopping call can report the whole shard's progress without reading them. */
+const storedTotalsSchema = z.object({ entries: z.number().int().min(0), bytesScanned: z.number().int().min(0), bytesNew: z.number().int().min(0) });
+
 /**
- * A stopped shard's progress: segments 0 … segments-1 are stored (a segment is written before the
- * cursor that counts it, so one written without it is simply written again), and the shard resumes
- * at `resume`, the entry boundary where the last of them ended.
+ * A stopped shard's progress: segments 0 … segments-1 are stored, and the shard resumes at `resume`,
+ * the entry boundary where the last of them ended. Always a copy of that segment's `next` (see
+ * shardSegmentDocumentSchema), so a cursor lost or moved back can be taken from the segments again.
  */
 export const shardCursorSchema = z.object({
   backupId: z.string(),
@@ -50,10 +53,21 @@ export const shardCursorSchema = z.object({
   source: z.string(),
   segments: z.number().int().min(1),
   resume: shardResumePointSchema,
-  /** The stored segments' totals, so a stopping call can report the whole shard's progress without reading them. */
-  stored: z.object({ entries: z.number().int().min(0), bytesScanned: z.number().int().min(0), bytesNew: z.number().int().min(0) }),
+  stored: storedTotalsSchema,
 });
 export type ShardCursor = z.infer<typeof shardCursorSchema>;
+
+/**
+ * A segment, parts/<backupId>/<shard>/segment-<n>.json: the part of a stretch cut by its deadline, and
+ * `next`, the cursor that follows it (where the shard resumes, the totals of segments 0 … n). Created
+ * only where none exists and never changed, so the first run of a stretch to store it decides where
+ * the shard goes on, whatever other runs of the same stretch do (snapshot-shard.ts). `next` is absent
+ * in segments written before 2026-12-06 (their cursor alone said where they end).
+ */
+export const shardSegmentDocumentSchema = shardPartDocumentSchema.extend({
+  next: z.object({ resume: shardResumePointSchema, stored: storedTotalsSchema }).optional(),
+});
+export type ShardSegmentDocument = z.infer<typeof shardSegmentDocumentSchema>;
 
 /**
  * A source's commit marker, parts/<backupId>/committed/<source>.json. Created only once (If-None-Match)
@@ -82,7 +96,7 @@ export class MissingShardPartError extends Error {
   }
 }
 
-/** A segment a shard's cursor counts is missing: something removed it (segments are never deleted by the workflow). */
+/** A segment a shard's cursor counts, or that it just stored, is missing: something removed it (segments are never deleted by the workflow). */
 export class MissingShardSegmentError extends Error {
   override readonly name = 'MissingShardSegmentError';
   constructor(
@@ -90,7 +104,7 @@ export class MissingShardSegmentError extends Error {
     readonly shardIndex: number,
     readonly segment: number,
   ) {
-    super(`Backup ${backupId}: shard ${shardIndex} has a cursor counting segment ${segment}, but ${segmentKey(backupId, shardIndex, segment)} is gone. Run the backup again.`);
+    super(`Backup ${backupId}: segment ${segment} of shard ${shardIndex} was stored, but ${segmentKey(backupId, shardIndex, segment)} is gone (the workflow never deletes one). Run the backup again.`);
   }
 }
 
@@ -207,12 +221,36 @@ export class BackupWorkspace {
     return this.getJson(partKey(backupId, shardIndex), shardPartDocumentSchema);
   }
 
-  async putSegment(doc: ShardPartDocument, segment: number): Promise<void> {
+  /**
+   * Creates segment `segment` of the shard only where none exists, and returns the segment that stands:
+   * `created` when it is this one. The segment is read back either way, as claimCommittedSource reads
+   * its marker: a store that ignores If-None-Match (bare s3rver) overwrites and answers "written", and
+   * the read then shows the later writer's bytes to the earlier one, except when both reads fall between
+   * the two writes; a store without putIfAbsent gets check-then-put with that same caveat.
+   */
+  async createSegment(doc: ShardSegmentDocument, segment: number): Promise<{ created: boolean; standing: ShardSegmentDocument }> {
+    const key = segmentKey(doc.backupId, doc.shardIndex, segment);
+    const body = Buffer.from(JSON.stringify(doc), 'utf8');
+    let written: boolean;
+    if (this.store.putIfAbsent) written = await this.store.putIfAbsent(key, body);
+    else if ((written = !(await this.store.has(key)))) await this.store.put(key, body);
+    let standing: Buffer;
+    try {
+      standing = await this.store.get(key);
+    } catch (err) {
+      if (err instanceof VaultObjectNotFoundError) throw new MissingShardSegmentError(doc.backupId, doc.shardIndex, segment);
+      throw err;
+    }
+    return { created: written && standing.equals(body), standing: shardSegmentDocumentSchema.parse(JSON.parse(standing.toString('utf8'))) };
+  }
+
+  /** Overwrites a segment: only one written before segments carried their cursor (`next`), which nothing else can continue from. */
+  async replaceLegacySegment(doc: ShardSegmentDocument, segment: number): Promise<void> {
     await this.putJson(segmentKey(doc.backupId, doc.shardIndex, segment), doc);
   }
 
-  async getSegment(backupId: string, shardIndex: number, segment: number): Promise<ShardPartDocument> {
-    const doc = await this.getJson(segmentKey(backupId, shardIndex, segment), shardPartDocumentSchema);
+  async getSegment(backupId: string, shardIndex: number, segment: number): Promise<ShardSegmentDocument> {
+    const doc = await this.getJson(segmentKey(backupId, shardIndex, segment), shardSegmentDocumentSchema);
     if (!doc) throw new MissingShardSegmentError(backupId, shardIndex, segment);
     return doc;
   }

@@ -14,8 +14,26 @@ export const shardBatchSchema = z.object({
 });
 export type ShardBatch = z.infer<typeof shardBatchSchema>;
 
-/** done = every shard of the batch is; `shards`: the progress of each shard called in this invocation, in order (not those found finished after the deadline). */
-export type ShardBatchProgress = { done: boolean; shards: ShardProgress[] };
+/**
+ * done = every shard of the batch is; `shards`: the progress of each shard called in this invocation, in
+ * order (not those found finished after the deadline), and whether it read in this call (false: it was
+ * found finished, by an earlier call of the batch).
+ */
+export type ShardBatchProgress = { done: boolean; shards: (ShardProgress & { read: boolean })[] };
+
+/** A shard's ShardDuration and ShardBytesScanned, as operation-metrics.ts publishes them. */
+export type ShardMetrics = { plan: string; source: string; durationMs: number; bytesScanned: number };
+
+/**
+ * The metrics of one call of a batch: one per shard that finished *in this call*. A shard found
+ * finished was published by the call that finished it (a batch called again meets it on every call);
+ * a shard's time is not measured alone, so the call's time is shared among the shards that read in it.
+ */
+export function shardMetricsOf(progress: ShardBatchProgress, callMs: number): ShardMetrics[] {
+  const read = progress.shards.filter((shard) => shard.read);
+  const durationMs = callMs / Math.max(1, read.length);
+  return read.filter((shard) => shard.done).map(({ plan, source, bytesScanned }) => ({ plan, source, durationMs, bytesScanned }));
+}
 
 /**
  * The time a shard's stretch may read before it can stop at all, beyond the stop margin: a budgeted
@@ -41,7 +59,7 @@ export async function snapshotShardBatch(batch: ShardBatch, deps: SnapshotShardD
   const { deadline } = deps;
   const margin = deps.stopMarginMs ?? (deadline ? Math.max(DEFAULT_STOP_MARGIN_MS, deadline() / 10) : 0);
   const shared: SnapshotShardDeps = { ...deps, stopMarginMs: margin };
-  const shards: ShardProgress[] = [];
+  const shards: ShardBatchProgress['shards'] = [];
   let read = false;
   for (const spec of batch.Items) {
     if (shards.length > 0 && deadline && deadline() < margin + (read ? timeBeforeFirstStopMs(spec) : 0)) {
@@ -53,7 +71,7 @@ export async function snapshotShardBatch(batch: ShardBatch, deps: SnapshotShardD
     }
     const stretch = await snapshotShardStretch({ backupId: batch.BatchInput.backupId, planKey: batch.BatchInput.planKey, spec }, shared);
     read ||= stretch.read;
-    shards.push(stretch.progress);
+    shards.push({ ...stretch.progress, read: stretch.read });
     if (!stretch.progress.done) return { done: false, shards };
   }
   return { done: true, shards };

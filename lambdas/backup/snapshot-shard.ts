@@ -17,7 +17,7 @@ import { type PruneStateSeenWriter } from '../../vault';
 import { type Vault } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
 import { type PlannedSource } from './backup-plan-document';
-import { BackupWorkspace, type ShardCursor, type ShardPartDocument } from './backup-workspace';
+import { BackupWorkspace, type ShardCursor, type ShardPartDocument, type ShardSegmentDocument } from './backup-workspace';
 import { mergeShardSegments } from './merge-shard-segments';
 
 export type SnapshotShardDeps = {
@@ -65,6 +65,9 @@ export const DEFAULT_STOP_MARGIN_MS = 60_000;
 /** Vault instances whose index was loaded for a given backup; a warm container reloads it once per run (see below). */
 const indexFreshFor = new WeakMap<Vault, string>();
 
+/** Where a stopped stretch ends: the cursor that follows its segment. */
+type ShardSegmentNext = NonNullable<ShardSegmentDocument['next']>;
+
 /**
  * One shard of a source into the vault: its own SnapshotWriter uploads packs and index objects
  * (so a later run reuses them even if this run never commits), then the writer's ManifestPart is
@@ -72,12 +75,14 @@ const indexFreshFor = new WeakMap<Vault, string>();
  *
  * Resumable (docs/ARCHITECTURE.md, "Resumable shards"): when `deps.deadline` says the time is nearly
  * up, the source reader stops at an entry boundary, the writer finishes (open pack, index object,
- * manifest runs), and the stretch is stored as segment n, then the cursor counting it and saying
- * where to resume; the call returns done:false. The next call with the same input resumes from the
- * cursor with a fresh writer; the call that reaches the shard's end stores every segment and its own
- * stretch as the final part. Every order of failures is safe: a segment stored without its cursor is
- * written again, a stretch that failed is read again from the cursor (its uploads are reused), and a
- * call for a shard whose final part exists returns done:true at once.
+ * manifest runs), and the stretch is stored as segment n with where it ends (created only where none
+ * exists), then the cursor counting it and saying where to resume; the call returns done:false. The
+ * next call with the same input resumes from the cursor with a fresh writer; the call that reaches the
+ * shard's end stores every segment and its own stretch as the final part. Every order of failures, and
+ * two runs of one stretch at once, is safe: a stretch that finds segment n stored already (by a run
+ * killed before its cursor, or one running beside it) drops its own and takes the cursor from that
+ * segment, a stretch that failed is read again from the cursor (its uploads are reused), and a call
+ * for a shard whose final part exists returns done:true at once.
  */
 export async function snapshotShard(input: SnapshotShardInput, deps: SnapshotShardDeps): Promise<ShardProgress> {
   return (await snapshotShardStretch(input, deps)).progress;
@@ -126,20 +131,47 @@ export async function snapshotShardStretch(input: SnapshotShardInput, deps: Snap
   const segments = cursor?.segments ?? 0;
 
   if (resumeAt) {
-    // The segment first, then the cursor that counts it: a call killed in between writes it again.
-    await workspace.putSegment(stretch, segments);
     const stored = {
       entries: (cursor?.stored.entries ?? 0) + part.stats.entries,
       bytesScanned: (cursor?.stored.bytesScanned ?? 0) + part.stats.bytesScanned,
       bytesNew: (cursor?.stored.bytesNew ?? 0) + part.stats.bytesNew,
     };
-    const next: ShardCursor = { backupId, shardIndex, source: source.name, segments: segments + 1, resume: resumeAt, stored };
-    await workspace.putCursor(next);
-    return { progress: { shardIndex, plan: plan.plan, source: source.name, ...stored, done: false }, read: true };
+    const ours = { resume: resumeAt, stored };
+    const cursorAfter = (next: ShardSegmentNext): ShardCursor => ({ backupId, shardIndex, source: source.name, segments: segments + 1, ...next });
+    const stopped = (next: ShardSegmentNext): { progress: ShardProgress; read: boolean } => ({ progress: { shardIndex, plan: plan.plan, source: source.name, ...next.stored, done: false }, read: true });
+    // Segment n is created only where none exists and carries the cursor that follows it; the cursor is
+    // always copied from the segment that stands. So when two runs of this stretch overlap (Step Functions
+    // retries a task after Lambda.ServiceException while the first invocation may still run), or a call
+    // killed between its segment and its cursor is retried, the first segment stored decides where the
+    // shard goes on, and segment n+1 always starts where segment n ends.
+    const { created, standing } = await workspace.createSegment({ ...stretch, next: ours }, segments);
+    if (created) {
+      await workspace.putCursor(cursorAfter(ours));
+      return stopped(ours);
+    }
+    if (!standing.next) {
+      // Written by a version whose segments did not say where they end, and not counted by the cursor
+      // (its call was killed before writing it): replaced by this stretch, as that version did.
+      await workspace.replaceLegacySegment({ ...stretch, next: ours }, segments);
+      await workspace.putCursor(cursorAfter(ours));
+      return stopped(ours);
+    }
+    // Another run stored segment n first: this stretch is dropped (its packs are left to prune, or reused
+    // by later stretches through the index) and the shard goes on from segment n's end. The cursor may
+    // meanwhile have moved past n; if it moves on between this read and the write below, the write
+    // moves it back to n+1, which costs one stretch read again, never an entry: the next call, resuming
+    // at segment n's end, finds segment n+1 stored and goes on from its end.
+    const now = await workspace.getCursor(backupId, shardIndex);
+    if ((now?.segments ?? 0) <= segments) await workspace.putCursor(cursorAfter(standing.next));
+    return stopped(standing.next);
   }
   const earlier: ShardPartDocument[] = [];
   for (let n = 0; n < segments; n++) earlier.push(await workspace.getSegment(backupId, shardIndex, n));
   const final = mergeShardSegments(earlier, stretch);
+  // Not create-only: every final part holds segments 0 … n-1 (stored once, never changed, each starting
+  // where the one before ends) and its own stretch from there to the shard's end, so two runs that both
+  // reach the end (or one that resumed from a cursor moved back) each store every entry once, and
+  // whichever part is written last is a whole one.
   await workspace.putPart(final);
   return { progress: progress(final, true), read: true };
 }

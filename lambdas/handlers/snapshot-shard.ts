@@ -1,4 +1,4 @@
-import { shardBatchSchema, snapshotShardBatch } from '../backup/snapshot-shard-batch';
+import { shardBatchSchema, shardMetricsOf, snapshotShardBatch } from '../backup/snapshot-shard-batch';
 import { publishShardMetrics } from '../operations/operation-metrics';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -16,8 +16,6 @@ export const handler = lifeboatHandler({ schema: shardBatchSchema, describes: 's
     vault: await runtime.openVault('primary'),
     ...(invocation ? { deadline: () => invocation.getRemainingTimeInMillis() } : {}),
   });
-  // Metrics once per finished shard; a shard's time is not measured alone, so the invocation's time is shared among the shards it ran.
-  const durationMs = (Date.now() - started) / Math.max(1, progress.shards.length);
-  for (const shard of progress.shards) if (shard.done) publishShardMetrics(runtime.environment, { plan: shard.plan, source: shard.source, durationMs, bytesScanned: shard.bytesScanned });
+  for (const metrics of shardMetricsOf(progress, Date.now() - started)) publishShardMetrics(runtime.environment, metrics);
   return { done: progress.done, shards: progress.shards.map(({ shardIndex, entries, bytesScanned, bytesNew, done }) => ({ shardIndex, entries, bytesScanned, bytesNew, done })) };
 });

@@ -415,7 +415,8 @@ describe('resumable file-system shards', () => {
         const fails = ++packs === 2 || packs === 4;
         return { ...writer, commit: () => (fails ? Promise.reject(killed('pack upload')) : writer.commit()) };
       },
-      put: (key: string, body: Uint8Array): Promise<void> => (key.includes('/segment-') && ++segments === 2 ? Promise.reject(killed('segment put')) : store.put(key, body)),
+      // Segments are created only where none exists (putIfAbsent): the second segment's create fails.
+      putIfAbsent: (key: string, body: Uint8Array): Promise<boolean> => (key.includes('/segment-') && ++segments === 2 ? Promise.reject(killed('segment put')) : store.putIfAbsent(key, body)),
     });
     const failingVault = await openVault(failing, await KeyFileKeyProvider.load(own.keyFile));
     const run = await runShard(fsSource, spec, deps(), { deadlineChecks: 3, vault: failingVault });
