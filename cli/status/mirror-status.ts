@@ -12,7 +12,7 @@ import { secondsBetween } from './seconds-between';
  * and its data age is within the plan's RPO. The data age is a failover's (lambdas/mirror/mirror-choice.ts):
  * a check compares one window of the source, so the age runs from the start of the last clean complete
  * pass over the whole source, plus the largest lag measured since; with no such pass (records of
- * earlier versions included) it is unknown, and a failover would restore from the DR vault: not within.
+ * earlier versions included; a pass that ended with keys in flight counts once they are seen replicated) it is unknown, and a failover would restore from the DR vault: not within.
  * A mirror not checked yet is shown and not judged,
  * as a plan without a drill is. A file-system mirror's check reads EFS's replication state (status
  * and time since the last sync), not its contents: it is judged on that.
@@ -146,7 +146,13 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     );
   }
   if (compared && check.passed && cleanPassStartedAt === undefined) {
-    const inProgress = check.passStartedAt !== undefined ? ` (the pass in progress started ${check.passStartedAt})` : '';
+    // A pass that ended with keys in flight counts once they are seen replicated (lambdas/mirror/mirror-verdict.ts).
+    const held = check.pending?.filter((p) => p.holdsPass === true).length ?? 0;
+    const inProgress = check.candidatePass
+      ? ` (the pass that started ${check.candidatePass.startedAt} ended with ${held} key(s) still replicating; it counts once the next checks see them replicated)`
+      : check.passStartedAt !== undefined
+        ? ` (the pass in progress started ${check.passStartedAt})`
+        : '';
     reasons.push(
       `${of}: no pass of the mirror check over the whole source has ended without a difference yet${inProgress}, so how old its data is is unknown and a failover restores from the DR vault: ` +
         `wait for the pass to end, or raise the check's samples so that a pass fits within the plan's RPO`,

@@ -13,6 +13,7 @@ import { efsReplicationState } from './efs-replication-state';
 import { compareFileMirror } from './file-mirror-comparison';
 import { type FileSamplesLog } from './file-samples-log';
 import { MAX_UNRESOLVED, mirrorVerdict, openDifferences } from './mirror-verdict';
+import { passSourceOf } from './pass-source';
 import { recheckS3Keys } from './s3-mirror-recheck';
 import { differingKeyText, reportedDifference } from './reported-difference';
 
@@ -127,15 +128,20 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
       const mirror = mirrorOf(source);
       if (!mirror || (source.type === 'filesystem' && !deps.efs)) continue;
       const started = deps.now();
-      const previous = await deps.log.get(source.name);
-      const after = previous?.cursor ?? '';
       const where =
         source.type === 's3'
           ? `s3://${deps.mirrorBucketPrefix}${source.name}/${source.prefix}`
           : source.type === 'dynamodb'
             ? `dynamodb table ${source.table} (${deps.mirrorRegion})`
             : `efs replica of ${deps.efs?.fileSystemId ?? '?'} (${deps.mirrorRegion})`;
-      const base = { environment: deps.environment, source: source.name, plan: plan.name, type: source.type, mirror: where, checkedAt, graceSeconds: input.graceSeconds };
+      const passOver = source.type === 'filesystem' ? undefined : { source: passSourceOf(source), mirror: where };
+      const stored = await deps.log.get(source.name);
+      // A record of another source or mirror (the configuration changed): its cursor, differences and clean pass were
+      // about other data (a clean pass that compared nothing of the new prefix would vouch for it), so a new pass starts.
+      const sameData = !stored || !passOver || (stored.passOver ? stored.passOver.source === passOver.source && stored.passOver.mirror === passOver.mirror : stored.mirror === where);
+      const previous = sameData ? stored : undefined;
+      const after = previous?.cursor ?? '';
+      const base = { environment: deps.environment, source: source.name, plan: plan.name, type: source.type, mirror: where, checkedAt, graceSeconds: input.graceSeconds, ...(passOver ? { passOver } : {}) };
       let record: MirrorRecord;
       const observed = (window: { differences: number; examples: MirrorDifference[] }) => ({
         checkedAt,
@@ -186,7 +192,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             { s3: deps.s3(deps.mirrorRegion), bucket: `${deps.mirrorBucketPrefix}${source.name}` },
           ] as const;
           const window = await compareS3Mirror(sides[0], sides[1], { prefix: source.prefix, after, samples: input.samples, deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now });
-          const open = openDifferences(previous).listed.map((d) => ({ key: d.key }));
+          const open = openDifferences(previous).listed.map((d) => ({ key: d.key, ...(d.foundAt !== undefined ? { foundAt: d.foundAt } : {}) }));
           const openKeys = new Set(open.map((k) => k.key));
           const pending = (previous?.pending ?? []).filter((p) => !openKeys.has(p.key)).map((p) => ({ key: p.key, pending: p }));
           const rechecked = await recheckS3Keys(sides[0], sides[1], [...open, ...pending], { deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now });
@@ -227,7 +233,8 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         if (!why) throw err;
         // The source's region is down or failing (the mirror's is this one): keep the last comparison, note the attempt.
         const lastAttempt = { at: checkedAt, error: `source region ${deps.sourceRegion} unreachable: ${why}` };
-        if (previous) await deps.log.record({ ...previous, lastAttempt });
+        // A record of other data is kept as it is too: a failover does not take it for this source's (mirror-choice.ts).
+        if (stored) await deps.log.record({ ...stored, lastAttempt });
         results.push({ source: source.name, mirror: where, passed: previous?.passed ?? false, compared: 0, differences: 0, inFlight: 0, lagSeconds: previous?.lagSeconds ?? null, unreachable: lastAttempt.error });
         continue;
       }

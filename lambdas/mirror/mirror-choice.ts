@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mirrorOf, type SourceConfig } from '../../config/lifeboat-config';
 import { type MirrorRecord } from './mirror-record';
+import { passSourceOf } from './pass-source';
 import { differingKeyText } from './reported-difference';
 
 /** Where a failover takes a source from, and why (the failover report says it per source). */
@@ -26,7 +27,9 @@ const secs = (s: number): string => `${Math.round(s * 10) / 10} s`;
  * the time since the last clean complete pass started (a pass over the whole source that found no
  * difference: every entry was seen equal after that time) plus the largest lag measured since (an
  * unmeasured lag counts as none, and the reason says so). Without such a pass (a record of an earlier
- * version included), how old the mirror's data is is unknown. Otherwise the vault, with the reason.
+ * version included; a pass that ended with keys in flight counts once they are seen replicated), how old
+ * the mirror's data is is unknown. A record of other data (the source's bucket, prefix or table changed
+ * since: MirrorRecord.passOver) says nothing of this source. Otherwise the vault, with the reason.
  */
 export function chooseSourceCopy(
   source: SourceConfig,
@@ -39,6 +42,12 @@ export function chooseSourceCopy(
   if (source.type === 'filesystem') return vault('file-system mirrors are not compared by the mirror check, so their freshness is unknown: restored from the DR vault');
   if (source.type === 's3' && options.mirrorBucketPrefix === undefined) return vault('this function does not know the mirror buckets (LIFEBOAT_MIRROR_BUCKET_PREFIX): restored from the DR vault');
   if (!check) return vault('no mirror check is recorded yet: restored from the DR vault');
+  // The configuration changed since the last check (another bucket, prefix or table): that check was about other data.
+  const configured = passSourceOf(source);
+  if (check.passOver !== undefined ? check.passOver.source !== configured : source.type === 's3' && check.mirror !== `s3://${options.mirrorBucketPrefix ?? ''}${source.name}/${source.prefix}`) {
+    const compared = check.passOver !== undefined ? `${check.passOver.source} with ${check.passOver.mirror}` : check.mirror;
+    return vault(`the last mirror check (${check.checkedAt}) compared ${compared}, not ${configured}: the source changed since, and the next check starts a new pass over it; restored from the DR vault`);
+  }
   // A difference still open means the mirror lacks data, whatever the last window's lag says (also in a record marked passed, which no check writes).
   const open = check.unresolvedSince !== undefined || (check.unresolved?.length ?? 0) > 0 || check.untracked !== undefined;
   if (!check.passed || open) {
@@ -54,7 +63,12 @@ export function chooseSourceCopy(
     return vault(`the last mirror check (${check.checkedAt}) failed${since}: ${first}; restored from the DR vault`);
   }
   if (check.cleanPassStartedAt === undefined) {
-    const inProgress = check.passStartedAt !== undefined ? ` (the pass in progress started ${check.passStartedAt})` : '';
+    const held = check.pending?.filter((p) => p.holdsPass === true).length ?? 0;
+    const inProgress = check.candidatePass
+      ? ` (the pass that started ${check.candidatePass.startedAt} ended with ${held} key(s) still replicating; it counts once the next checks see them replicated)`
+      : check.passStartedAt !== undefined
+        ? ` (the pass in progress started ${check.passStartedAt})`
+        : '';
     return vault(
       `no pass of the mirror check over the whole source has ended without a difference yet${inProgress}: each check compares one window, so how old the mirror's data is is unknown; restored from the DR vault`,
     );

@@ -23,7 +23,13 @@ export const untrackedDifferencesSchema = z.object({ count: z.number().int().pos
  * delete). Every run re-checks it (s3-mirror-recheck.ts): still differing once the grace has passed since
  * that write (or since it was first seen), with no newer copy in the mirror, it becomes a difference.
  */
-export const pendingKeySchema = z.object({ key: z.string(), foundAt: z.string().min(1), writtenAt: z.string().optional() });
+export const pendingKeySchema = z.object({
+  key: z.string(),
+  foundAt: z.string().min(1),
+  writtenAt: z.string().optional(),
+  /** Pending when the candidate pass ended (MirrorRecord.candidatePass): that pass counts once this key is seen replicated. */
+  holdsPass: z.literal(true).optional(),
+});
 export type PendingKey = z.infer<typeof pendingKeySchema>;
 
 /**
@@ -82,6 +88,21 @@ export const mirrorRecordSchema = z.object({
   cleanPassStartedAt: z.string().optional(),
   /** The largest lag the runs of that clean pass measured (null when none measured). */
   cleanPassLagSeconds: z.number().nonnegative().nullable().optional(),
+  /**
+   * A pass that ended with nothing open but keys still in flight (those of `pending` with `holdsPass`): the mirror
+   * is not known to hold those keys' data as of the pass yet. It becomes the clean pass (`cleanPassStartedAt`)
+   * once each of them is seen equal, or seen moving (the mirror received a copy at least as new as the write it
+   * waited for); one that becomes a difference drops it. `lagSeconds` is the largest lag measured from the
+   * pass's start until then. A later pass that ends the same way replaces it (its keys include those still held).
+   */
+  candidatePass: z.object({ startedAt: z.string().min(1), lagSeconds: z.number().nonnegative().nullable() }).optional(),
+  /**
+   * What the pass is over: the source (`s3://<bucket>/<prefix>`, `dynamodb table <name>`) and its mirror (`mirror`).
+   * A check that finds another (the configuration changed) starts a new pass and keeps nothing of this record:
+   * its cursor, differences and clean pass were about other data. Absent in records of earlier versions: those
+   * are taken as over the source configured now when their `mirror` is the mirror configured now.
+   */
+  passOver: z.object({ source: z.string().min(1), mirror: z.string().min(1) }).optional(),
   /** Keys that differed within the grace, re-checked by every run until equal or a difference; at most MAX_UNRESOLVED. */
   pending: z.array(pendingKeySchema).optional(),
   /**

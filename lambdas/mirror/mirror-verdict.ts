@@ -43,6 +43,7 @@ export type MirrorVerdict = Pick<
   | 'passLagSeconds'
   | 'cleanPassStartedAt'
   | 'cleanPassLagSeconds'
+  | 'candidatePass'
   | 'pending'
 >;
 
@@ -72,9 +73,15 @@ export function openDifferences(previous: MirrorRecord | undefined): { listed: M
  * lag is at least the time since it was found, so no reader takes the mirror for fresh.
  *
  * Keys in flight are kept as `pending` and re-checked by every run; one the re-check promotes (still
- * differing past the grace) is a difference of the pass in progress. A pass that ends with no
- * difference and nothing open is a clean complete pass: `cleanPassStartedAt` is when it started, the
- * time the mirror's data age is taken from (mirror-choice.ts), with the largest lag its runs measured.
+ * differing past the grace) is a difference of the pass in progress. A pass is judged by what is open
+ * when it ends, not by what its windows found: a difference a later run saw equal was equal after the
+ * pass started, and the lag it had is in the pass's lag. A pass that ends with nothing open and nothing
+ * in flight is a clean complete pass: `cleanPassStartedAt` is when it started, the time the mirror's
+ * data age is taken from (mirror-choice.ts), with the largest lag its runs measured. One that ends with
+ * keys in flight is a candidate (`candidatePass`): it is clean once each of those keys has been seen
+ * equal or moving (s3-mirror-recheck.ts), and dropped when one becomes a difference — else a key whose
+ * mirror copy is days old, first seen just after a write, would vouch for the mirror until the grace
+ * had passed. Requiring no key in flight at all would deny a busy bucket any clean pass.
  */
 export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorObservation): MirrorVerdict {
   const open = openDifferences(previous);
@@ -89,6 +96,7 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
   const passStartedAt = seen.startedPass ? seen.checkedAt : previous?.passStartedAt;
   const before = seen.startedPass ? 0 : previous?.passDifferences;
   const passDifferences = before === undefined ? undefined : before + seen.differences + promoted.length;
+  // Every key of the source was compared and none differed: what earlier runs left open untracked (or unread) is cleared.
   const cleanPass = seen.endedPass && passDifferences === 0;
 
   // A listed key stays open while its re-check still differs; it keeps the time it was first found.
@@ -109,21 +117,26 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
   const untrackedCount = (carried?.count ?? 0) + beyond;
   const untracked = untrackedCount > 0 ? { count: untrackedCount, since: carried?.since ?? seen.checkedAt } : undefined;
 
-  // Keys still in flight: those the re-check kept (or found in flight again), then the window's new ones.
+  // Keys still in flight: those the re-check kept (or found in flight again), open differences whose mirror copy moved and
+  // that are in flight again, then the window's new ones.
   const differing = new Set(all.map((d) => d.key));
   const kept = (previous?.pending ?? []).flatMap((p) => {
     const r = recheck.get(p.key);
     if (!r) return [p];
     return r.pending ? [r.pending] : [];
   });
-  const keptKeys = new Set(kept.map((p) => p.key));
+  const reopened = open.listed.flatMap((d) => {
+    const p = recheck.get(d.key)?.pending;
+    return p ? [p] : [];
+  });
+  const keptKeys = new Set([...kept, ...reopened].map((p) => p.key));
   const arrived = (seen.inFlightKeys ?? [])
     .filter((k) => !keptKeys.has(k.key))
     .map((k): PendingKey => ({ key: k.key, foundAt: seen.checkedAt, ...(k.writtenAt !== undefined ? { writtenAt: new Date(k.writtenAt).toISOString() } : {}) }));
   // Past the limit a key in flight is not followed: the next pass compares it again (and its source write will be past the grace).
-  const pending = [...kept, ...arrived].filter((p) => !differing.has(p.key)).slice(0, seen.limit);
+  const following = [...kept, ...reopened, ...arrived].filter((p) => !differing.has(p.key)).slice(0, seen.limit);
   // A re-checked write still in flight is as late as the window's: the mirror lacks it since it was written.
-  const pendingLag = pending.reduce<number | null>((lag, p) => (p.writtenAt === undefined ? lag : largerLag(lag, Math.max(0, (seen.now - Date.parse(p.writtenAt)) / 1000))), null);
+  const pendingLag = following.reduce<number | null>((lag, p) => (p.writtenAt === undefined ? lag : largerLag(lag, Math.max(0, (seen.now - Date.parse(p.writtenAt)) / 1000))), null);
   const windowLag = pendingLag === null ? seen.lagSeconds : largerLag(seen.lagSeconds, pendingLag);
 
   const times = [...unresolved.map((d) => d.foundAt), ...(untracked ? [untracked.since] : [])].sort();
@@ -136,9 +149,32 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
   // The largest lag of the pass; undefined when the pass was started by an earlier version that did not keep it.
   const lagBefore = seen.startedPass ? null : previous?.passLagSeconds;
   const passLagSeconds = lagBefore === undefined ? undefined : largerLag(lagBefore, lagSeconds);
-  const clean = cleanPass && passed && passStartedAt !== undefined && passLagSeconds !== undefined;
-  const cleanPassStartedAt = clean ? passStartedAt : previous?.cleanPassStartedAt;
-  const cleanPassLagSeconds = clean ? passLagSeconds : previous?.cleanPassLagSeconds;
+
+  // The candidate an earlier pass left: its keys still in flight unmoved keep `holdsPass` (the re-check returns a key that moved
+  // as a new entry, without it). It is dropped when one of them became a difference (or is no longer followed), clean once none is left.
+  const stillHeld = new Set(following.filter((p) => p.holdsPass === true).map((p) => p.key));
+  const released = (p: PendingKey): boolean => {
+    const r = recheck.get(p.key);
+    return r !== undefined && r.difference === undefined && r.pending?.holdsPass !== true;
+  };
+  const lost = (previous?.pending ?? []).some((p) => p.holdsPass === true && (differing.has(p.key) || (!released(p) && !stillHeld.has(p.key))));
+  const waitedFor = lost ? undefined : previous?.candidatePass;
+  const candidateLag = waitedFor ? largerLag(waitedFor.lagSeconds, lagSeconds) : null;
+  const confirmed = waitedFor && stillHeld.size === 0 ? { startedAt: waitedFor.startedAt, lagSeconds: candidateLag } : undefined;
+  const waiting = waitedFor && stillHeld.size > 0 ? { startedAt: waitedFor.startedAt, lagSeconds: candidateLag } : undefined;
+
+  // This run ends a pass with nothing open: clean when nothing is in flight either, else the candidate, replacing an earlier
+  // one (every key that one still waits for is in flight now, so held by this one too).
+  const ended = seen.endedPass && passed && passStartedAt !== undefined && passLagSeconds !== undefined ? { startedAt: passStartedAt, lagSeconds: passLagSeconds } : undefined;
+  const clean = ended && following.length === 0 ? ended : confirmed;
+  const candidatePass = ended && following.length > 0 ? ended : waiting;
+  const pending = following.map((p): PendingKey => {
+    if (ended && following.length > 0) return { ...p, holdsPass: true };
+    if (waiting || p.holdsPass === undefined) return p;
+    return { key: p.key, foundAt: p.foundAt, ...(p.writtenAt !== undefined ? { writtenAt: p.writtenAt } : {}) };
+  });
+  const cleanPassStartedAt = clean ? clean.startedAt : previous?.cleanPassStartedAt;
+  const cleanPassLagSeconds = clean ? clean.lagSeconds : previous?.cleanPassLagSeconds;
   return {
     passed,
     differences: unresolved.length + untrackedCount,
@@ -152,6 +188,7 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
     ...(passLagSeconds !== undefined ? { passLagSeconds } : {}),
     ...(cleanPassStartedAt !== undefined ? { cleanPassStartedAt } : {}),
     ...(cleanPassLagSeconds !== undefined ? { cleanPassLagSeconds } : {}),
+    ...(candidatePass !== undefined ? { candidatePass } : {}),
     ...(pending.length > 0 ? { pending } : {}),
   };
 }

@@ -9,10 +9,14 @@ async function listedKey(side: S3MirrorSide, key: string): Promise<ListedObject 
   return o?.Key === key ? listedObjectOf(key, o) : undefined;
 }
 
-/** A key to re-check: an open difference, or a key a check saw in flight (`pending`). */
-export type RecheckedKey = { key: string; pending?: PendingKey };
+/** A key to re-check: an open difference (with when it was found, when known), or a key a check saw in flight (`pending`). */
+export type RecheckedKey = { key: string; foundAt?: string; pending?: PendingKey };
 
-/** A re-checked key: equal (neither field), a difference (`difference`, with when it was first seen when it was pending), or still in flight (`pending`). */
+/**
+ * A re-checked key: equal (neither field), a difference (`difference`, with when it was first seen when it was
+ * pending), or in flight (`pending`: the same object when replication of the key has not moved since, a new one
+ * when the mirror received a newer copy and what differs now is in flight again).
+ */
 export type S3Recheck = { key: string; difference?: MirrorDifference; pending?: PendingKey };
 
 /**
@@ -28,6 +32,11 @@ export type S3Recheck = { key: string; difference?: MirrorDifference; pending?: 
  * replicating normally), so the key is followed across runs. A mirror copy at least as new as that write
  * (for a delete: the copy gone, or a newer one) shows replication of the key moving: what differs now is
  * judged afresh, as the window would.
+ *
+ * So is an open difference whose mirror copy is newer than when the difference was found: a key rewritten
+ * faster than it replicates is never seen equal, and after one stall longer than the grace it would stay a
+ * difference for ever, with a growing lag, though replication has recovered. What differs now is judged
+ * afresh: within the grace it is in flight again (`pending`, followed as any), beyond it still a difference.
  */
 export async function recheckS3Keys(
   source: S3MirrorSide,
@@ -37,7 +46,7 @@ export async function recheckS3Keys(
 ): Promise<S3Recheck[]> {
   const results: S3Recheck[] = [];
   // One key at a time: the list is bounded (MAX_UNRESOLVED) and each check is two small listings.
-  for (const { key, pending } of keys) {
+  for (const { key, foundAt, pending } of keys) {
     const [a, b] = await Promise.all([listedKey(source, key), listedKey(mirror, key)]);
     const d = listedDifference(a, b, options.deleteMarkers);
     if (!d) {
@@ -45,7 +54,18 @@ export async function recheckS3Keys(
       continue;
     }
     const now = options.now();
+    // What differs now, judged as the window would: in flight (followed from now) or a difference.
+    const afresh = (): S3Recheck =>
+      isInFlight(d.writtenAt ?? now, now, options.graceSeconds)
+        ? { key, pending: { key, foundAt: new Date(now).toISOString(), ...(d.writtenAt !== undefined ? { writtenAt: new Date(d.writtenAt).toISOString() } : {}) } }
+        : { key, difference: { key, reason: d.reason } };
     if (!pending) {
+      const moved = foundAt !== undefined && b !== undefined && b.lastModified > Date.parse(foundAt);
+      const judged = moved ? afresh() : undefined;
+      if (judged?.pending) {
+        results.push(judged);
+        continue;
+      }
       const inFlight = d.writtenAt !== undefined && isInFlight(d.writtenAt, now, options.graceSeconds);
       results.push({ key, difference: { key, reason: inFlight ? `${d.reason} (written again within the grace: still replicating)` : d.reason } });
       continue;
@@ -65,12 +85,7 @@ export async function recheckS3Keys(
       }
       continue;
     }
-    if (isInFlight(d.writtenAt ?? now, now, options.graceSeconds)) {
-      const at = new Date(now).toISOString();
-      results.push({ key, pending: { key, foundAt: at, ...(d.writtenAt !== undefined ? { writtenAt: new Date(d.writtenAt).toISOString() } : {}) } });
-    } else {
-      results.push({ key, difference: { key, reason: d.reason } });
-    }
+    results.push(afresh());
   }
   return results;
 }

@@ -132,12 +132,30 @@ it('a pass begun by an earlier version (no passLagSeconds) is not clean: its ear
 
 it('a key in flight is kept pending with when it was first seen; promoted by its re-check, it is a difference of the pass, dated from then (audit a1 F2, F3)', () => {
   const first = mirrorVerdict(undefined, seen(0, { startedPass: true, endedPass: true, inFlightKeys: [{ key: 'gone.txt' }, { key: 'hot.json', writtenAt: T0 - 60_000 }] }));
-  expect(first).toEqual(expect.objectContaining({ passed: true, pending: [{ key: 'gone.txt', foundAt: at(0) }, { key: 'hot.json', foundAt: at(0), writtenAt: at(-1) }], cleanPassStartedAt: at(0) }));
+  // The pass ended with keys in flight: a candidate, not yet clean (review r4).
+  expect(first).toEqual(
+    expect.objectContaining({
+      passed: true,
+      pending: [
+        { key: 'gone.txt', foundAt: at(0), holdsPass: true },
+        { key: 'hot.json', foundAt: at(0), writtenAt: at(-1), holdsPass: true },
+      ],
+      candidatePass: { startedAt: at(0), lagSeconds: 60 },
+    }),
+  );
+  expect(first.cleanPassStartedAt).toBeUndefined();
   // hot.json is still in flight (written a minute ago): the lag covers it.
   expect(first.lagSeconds).toBe(60);
   const second = mirrorVerdict(
     record(0, first, ''),
-    seen(15, { startedPass: true, endedPass: true, rechecked: [{ key: 'gone.txt', difference: { key: 'gone.txt', reason: 'in the mirror but deleted from the source (…)', foundAt: at(0) } }, { key: 'hot.json', pending: { key: 'hot.json', foundAt: at(0), writtenAt: at(-1) } }] }),
+    seen(15, {
+      startedPass: true,
+      endedPass: true,
+      rechecked: [
+        { key: 'gone.txt', difference: { key: 'gone.txt', reason: 'in the mirror but deleted from the source (…)', foundAt: at(0) } },
+        { key: 'hot.json', pending: { key: 'hot.json', foundAt: at(0), writtenAt: at(-1), holdsPass: true } },
+      ],
+    }),
   );
   expect(second).toEqual(
     expect.objectContaining({
@@ -147,7 +165,9 @@ it('a key in flight is kept pending with when it was first seen; promoted by its
       unresolvedSince: at(0),
       lagSeconds: 960,
       pending: [{ key: 'hot.json', foundAt: at(0), writtenAt: at(-1) }],
-      cleanPassStartedAt: at(0),
     }),
   );
+  // A key the candidate waited for became a difference: the candidate is dropped, and no pass is clean.
+  expect(second.candidatePass).toBeUndefined();
+  expect(second.cleanPassStartedAt).toBeUndefined();
 });

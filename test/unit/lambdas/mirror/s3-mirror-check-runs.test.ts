@@ -135,7 +135,9 @@ describe('F2: a key rewritten more often than the grace is followed until the mi
     const first = await m.check();
     // One listing cannot tell this from a key unchanged for 3 days and overwritten a minute ago: in flight, followed.
     expect(first.sources[0]).toEqual(expect.objectContaining({ passed: true, inFlight: 1, differences: 0 }));
-    expect(m.state.record?.pending).toEqual([{ key: 'state.json', foundAt: new Date(T0).toISOString(), writtenAt: new Date(T0 - MIN).toISOString() }]);
+    expect(m.state.record?.pending).toEqual([{ key: 'state.json', foundAt: new Date(T0).toISOString(), writtenAt: new Date(T0 - MIN).toISOString(), holdsPass: true }]);
+    // The pass ended with it in flight: not clean until it is seen replicated (review r4: before, the failover took this mirror as 90 s old).
+    expect(m.failover()).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining(`the pass that started ${new Date(T0).toISOString()} ended with 1 key(s) still replicating`) }));
 
     m.state.now += 15 * MIN;
     m.state.source = source();
@@ -152,7 +154,7 @@ describe('F2: a key rewritten more often than the grace is followed until the mi
   });
 
   it('a key rewritten every 5 minutes whose copies keep reaching the mirror stays in flight; one overwritten after a month is in flight, then equal', async () => {
-    const m = mirrored(15);
+    const m = mirrored(30);
     const month = T0 - 30 * 86_400_000;
     // Each write reaches the mirror 10 s later; the check lists 5 s after a write.
     const writeAt = (now: number) => now - ((now - T0 + 5000) % (5 * MIN)) + 0;
@@ -171,7 +173,10 @@ describe('F2: a key rewritten more often than the grace is followed until the mi
       expect({ run, passed: result.passed, differences: result.sources[0]?.differences }).toEqual({ run, passed: true, differences: 0 });
       expect(m.state.record?.pending?.map((p) => p.key)).toEqual(['hot.json']);
     }
-    expect(m.failover().use).toBe('mirror');
+    // Each pass ends with hot.json in flight; the next run sees a newer copy in the mirror and the pass counts:
+    // the data age runs from the previous run's start (16 min before the failover) plus the lag (10 s).
+    expect(m.state.record).toEqual(expect.objectContaining({ cleanPassStartedAt: new Date(T0 + 30 * MIN).toISOString(), candidatePass: { startedAt: new Date(T0 + 45 * MIN).toISOString(), lagSeconds: 10 } }));
+    expect(m.failover()).toEqual(expect.objectContaining({ use: 'mirror', dataAgeSeconds: 16 * 60 + 10 }));
   });
 });
 
@@ -184,17 +189,20 @@ describe('F3: a key only the mirror has is a delete in flight before it is a dif
     return m;
   };
 
-  it('seen once: in flight, the check passes and the failover may take the mirror; gone from the mirror by the next run: resolved', async () => {
+  it('seen once: in flight, the check passes but the pass is only a candidate; gone from the mirror by the next run: resolved, and a clean pass', async () => {
     const m = deleted();
     const first = await m.check();
     // Before this fix: failed at once, "(in the mirror but deleted from the source); 1 difference(s); lag 0.0 s".
     expect(first).toEqual(expect.objectContaining({ passed: true, sources: [expect.objectContaining({ inFlight: 1, differences: 0, lagSeconds: 0 })] }));
-    expect(m.state.record?.pending).toEqual([{ key: 'b.txt', foundAt: new Date(T0).toISOString() }]);
-    expect(m.failover().use).toBe('mirror');
+    expect(m.state.record?.pending).toEqual([{ key: 'b.txt', foundAt: new Date(T0).toISOString(), holdsPass: true }]);
+    // The pass ended with the delete in flight: it counts once the delete is seen replicated (review r4).
+    expect(m.failover().use).toBe('vault');
     m.state.mirror = m.state.mirror.filter((o) => o.Key !== 'b.txt');
     m.state.now += 15 * MIN;
     expect((await m.check()).passed).toBe(true);
     expect(m.state.record?.pending).toBeUndefined();
+    expect(m.state.record).toEqual(expect.objectContaining({ cleanPassStartedAt: new Date(T0 + 15 * MIN).toISOString() }));
+    expect(m.failover()).toEqual(expect.objectContaining({ use: 'mirror', dataAgeSeconds: 60 }));
   });
 
   it('still in the mirror a grace after it was first seen: a difference, with the time it has waited as the lag', async () => {
@@ -208,5 +216,97 @@ describe('F3: a key only the mirror has is a delete in flight before it is a dif
       'Mirror of app (s3://lifeboat-prod-mirror-app/) differs from its source: first differing key "b.txt" ' +
         `(in the mirror but deleted from the source (still in the mirror since first seen ${new Date(T0).toISOString()}: longer than the grace of 900 s), found ${new Date(T0).toISOString()} and not resolved since); 1 difference(s); lag 900.0 s`,
     );
+  });
+});
+
+describe('review r4: what a pass vouches for', () => {
+  it('1: after an upgrade, a pass that ends with a hot key in flight whose mirror copy is 3 days old is a candidate, never clean: the failover takes the vault', async () => {
+    const m = mirrored(15);
+    const old = T0 - 3 * 86_400_000;
+    m.state.mirror = [obj('a.txt', 'a', old), obj('state.json', 'v-3days', old, 100)];
+    const source = (): Obj[] => {
+      const last = m.state.now - ((m.state.now - T0) % (5 * MIN)) - MIN;
+      return [obj('a.txt', 'a', old), obj('state.json', `v${last}`, last, 120)];
+    };
+    // The record of the earlier version: passed, a pass without its lag.
+    const before = new Date(T0 - 15 * MIN).toISOString();
+    m.state.record = mirrorRecordSchema.parse({ environment: 'prod', source: 'app', plan: 'web', type: 's3', mirror: `s3://${PREFIX}app/`, checkedAt: before, graceSeconds: GRACE, passed: true, compared: 2, differences: 0, inFlight: 1, lagSeconds: 60, cursor: '', durationMs: 5, passStartedAt: before, passDifferences: 0, unresolved: [] });
+    for (let run = 1; run <= 3; run++) {
+      m.state.source = source();
+      const result = await m.check();
+      expect({ run, passed: result.passed }).toEqual({ run, passed: run === 1 });
+      // Before this fix: run 1 took the mirror as "data at most 90 s old".
+      expect({ run, use: m.failover().use, cleanPassStartedAt: m.state.record?.cleanPassStartedAt }).toEqual({ run, use: 'vault', cleanPassStartedAt: undefined });
+      m.state.now += 15 * MIN;
+    }
+  });
+
+  it('2: a key rewritten every 10 s whose replication stalled past the grace and then recovered is in flight again, not a difference for ever', async () => {
+    const m = mirrored(60);
+    const stallFrom = T0;
+    const stallTo = T0 + 40 * MIN;
+    const lastWrite = (t: number) => t - (t % 10_000);
+    // Each write reaches the mirror 30 s later, except from 12:00 to 12:40, when the mirror keeps the write of 12:00.
+    const lists = () => {
+      const t = m.state.now;
+      const copy = t - 30_000 >= stallFrom && t < stallTo + 30_000 ? lastWrite(stallFrom) : lastWrite(t - 30_000);
+      m.state.source = [obj('a.txt', 'a', T0 - 86_400_000), obj('heartbeat.json', `v${lastWrite(t)}`, lastWrite(t), 50)];
+      m.state.mirror = [obj('a.txt', 'a', T0 - 86_400_000), obj('heartbeat.json', `v${copy}`, copy, 50)];
+    };
+    m.state.now = T0 - 30 * MIN;
+    const outcomes: string[] = [];
+    for (let run = 1; run <= 8; run++) {
+      lists();
+      const result = await m.check();
+      outcomes.push(`${new Date(m.state.now).toISOString().slice(11, 16)} ${result.passed ? 'passed' : 'failed'} ${m.failover().use}`);
+      m.state.now += 15 * MIN;
+    }
+    // Before this fix: failed from 12:30 on, for ever, with a lag growing by 15 minutes a run.
+    expect(outcomes).toEqual(['11:30 passed vault', '11:45 passed mirror', '12:00 passed mirror', '12:15 passed mirror', '12:30 failed vault', '12:45 passed mirror', '13:00 passed mirror', '13:15 passed mirror']);
+    expect(m.state.record).toEqual(expect.objectContaining({ unresolved: [], lagSeconds: 0, pending: [expect.objectContaining({ key: 'heartbeat.json' })] }));
+  });
+
+  it('4: after the source prefix changed, the check starts a new pass over the new prefix: a clean pass of the old one vouches for nothing', async () => {
+    const m = mirrored(120);
+    const source = { type: 's3', name: 'app', bucket: 'app-data', prefix: 'archive/2026/', mirror: true } as unknown as SourceConfig;
+    for (let i = 0; i < 30; i++) m.state.source.push(obj(`logs/${String(i).padStart(5, '0')}.log`, `l${i}`, T0 - 86_400_000));
+    m.state.mirror = m.state.source.map((o) => ({ ...o }));
+    await m.check(10);
+    await m.check(10);
+    expect(m.state.record).toEqual(expect.objectContaining({ cursor: 'logs/00019.log', passOver: { source: 's3://app-data/', mirror: `s3://${PREFIX}app/` } }));
+    m.state.record = mirrorRecordSchema.parse({ ...m.state.record, cleanPassStartedAt: new Date(T0 - 75 * MIN).toISOString(), cleanPassLagSeconds: 0 });
+    // Files a replication rule never covered (it replicates new writes only): the mirror has none of them.
+    for (let i = 0; i < 3; i++) m.state.source.push(obj(`archive/2026/${i}.csv`, `r${i}`, T0 - 7 * 86_400_000));
+
+    // The configuration now says prefix archive/2026/: the record (and its clean pass) is of other data.
+    const choice = () => chooseSourceCopy(source, m.state.record, { rpoMinutes: 120, startedAt: m.state.now + MIN, mirrorBucketPrefix: PREFIX, useMirrors: true });
+    expect(choice()).toEqual(
+      expect.objectContaining({
+        use: 'vault',
+        reason: `the last mirror check (${new Date(T0).toISOString()}) compared s3://app-data/ with s3://${PREFIX}app/, not s3://app-data/archive/2026/: the source changed since, and the next check starts a new pass over it; restored from the DR vault`,
+      }),
+    );
+    const deps = { source: () => m.state.source, mirror: () => m.state.mirror };
+    const result = await runMirrorCheck(
+      { samples: 10, graceSeconds: GRACE },
+      {
+        environment: 'prod',
+        plans: [{ name: 'web', objectives: { rpoMinutes: 120, rtoMinutes: 60 }, sources: [source] }] as unknown as ProtectionPlanConfig[],
+        mirrorRegion: 'us-west-2',
+        sourceRegion: 'us-east-1',
+        mirrorBucketPrefix: PREFIX,
+        s3: (region) => listingS3(region === 'us-east-1' ? deps.source : deps.mirror),
+        dynamodb: () => {
+          throw new Error('no DynamoDB source here');
+        },
+        log: { get: () => Promise.resolve(m.state.record), record: (r: MirrorRecord) => Promise.resolve(void (m.state.record = mirrorRecordSchema.parse(r))) },
+        now: () => m.state.now,
+      },
+    );
+    // Before this fix: the old cursor ran past the new prefix, nothing was compared, and the old clean pass vouched for it.
+    expect(result.sources[0]).toEqual(expect.objectContaining({ passed: false, compared: 3, differences: 3 }));
+    expect(m.state.record).toEqual(expect.objectContaining({ cursor: '', passStartedAt: new Date(T0).toISOString(), passOver: { source: 's3://app-data/archive/2026/', mirror: `s3://${PREFIX}app/archive/2026/` } }));
+    expect(m.state.record?.cleanPassStartedAt).toBeUndefined();
+    expect(choice().use).toBe('vault');
   });
 });
