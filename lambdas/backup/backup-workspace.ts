@@ -225,8 +225,10 @@ export class BackupWorkspace {
    * Creates segment `segment` of the shard only where none exists, and returns the segment that stands:
    * `created` when it is this one. The segment is read back either way, as claimCommittedSource reads
    * its marker: a store that ignores If-None-Match (bare s3rver) overwrites and answers "written", and
-   * the read then shows the later writer's bytes to the earlier one, except when both reads fall between
-   * the two writes; a store without putIfAbsent gets check-then-put with that same caveat.
+   * the read then shows the later writer's bytes to the earlier one only when that read comes after the
+   * later write — two runs stopping seconds apart usually read before it, and both "win" (review r6): the
+   * guarantee needs a store that honours the condition (AWS S3, the file and memory stores, the local
+   * cloud's conditional-put front). A store without putIfAbsent gets check-then-put, with the same gap.
    */
   async createSegment(doc: ShardSegmentDocument, segment: number): Promise<{ created: boolean; standing: ShardSegmentDocument }> {
     const key = segmentKey(doc.backupId, doc.shardIndex, segment);
