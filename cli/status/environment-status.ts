@@ -4,7 +4,7 @@ import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { type DrillSide } from '../drills/drill-access';
 import { type AlarmsStatus } from './alarm-status';
-import { mirrorCheckSchedule, planMirrors } from './plan-mirrors';
+import { mirrorBucketPrefixOf, mirrorCheckSchedule, planMirrors } from './plan-mirrors';
 import { type PruneStatus, pruneStatus } from './prune-status';
 import { planStatus, type PlanStatus } from './plan-status';
 import { type StatusSources } from './status-sources';
@@ -91,7 +91,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
       }
     }
     const nextRun = await sources.nextRun(plan.name, now);
-    const { mirrors, unreadable } = await planMirrors({ plan, mirrorCheck: (source) => sources.mirrorCheck(source), schedule: mirrorSchedule, now });
+    const { mirrors, unreadable } = await planMirrors({ plan, mirrorCheck: (source) => sources.mirrorCheck(source), schedule: mirrorSchedule, now, mirrorBucketPrefix: mirrorBucketPrefixOf(environment) });
     for (const u of unreadable) problems.push(`the mirror check of ${u.source} could not be read from the DR catalog (${environment.drRegion}): ${u.error}`);
     // The plan's vault is the primary's: with its catalog unreadable its last prune is unknown, never "no prune yet" (the DR vault's has its own line).
     const prune: PruneStatus = catalog === 'dr' ? { state: 'unreadable', note: primaryProblem } : prunes.primary;

@@ -1,5 +1,8 @@
 import { parseScheduleExpression } from '../../config/schedule-expression';
+import { type SourceConfig } from '../../config/lifeboat-config';
 import { type MirrorDifference, type MirrorRecord, mirrorPk } from '../../lambdas/mirror/mirror-record';
+import { otherDataChecked } from '../../lambdas/mirror/pass-source';
+import { passProgressText, tooManyInFlight } from '../../lambdas/mirror/pass-progress';
 import { reportedDifference } from '../../lambdas/mirror/reported-difference';
 import { nextFireTime } from '../../config/next-fire-time';
 import { secondsBetween } from './seconds-between';
@@ -12,7 +15,10 @@ import { secondsBetween } from './seconds-between';
  * and its data age is within the plan's RPO. The data age is a failover's (lambdas/mirror/mirror-choice.ts):
  * a check compares one window of the source, so the age runs from the start of the last clean complete
  * pass over the whole source, plus the largest lag measured since; with no such pass (records of
- * earlier versions included; a pass that ended with keys in flight counts once they are seen replicated) it is unknown, and a failover would restore from the DR vault: not within.
+ * earlier versions included; a pass that ended with keys in flight counts once they are seen replicated, one with keys in
+ * flight it could not follow never does) it is unknown, and a failover would restore from the DR vault: not within.
+ * A check of other data (the source's bucket, prefix or table, or its mirror, changed since: pass-source.ts, the
+ * failover's own comparison) says nothing of this source: not within, whatever it found.
  * A mirror not checked yet is shown and not judged,
  * as a plan without a drill is. A file-system mirror's check reads EFS's replication state (status
  * and time since the last sync), not its contents: it is judged on that.
@@ -67,6 +73,11 @@ export type SourceMirrorStatus = {
 export type MirrorStatusInput = {
   plan: string;
   source: { name: string; type: 's3' | 'dynamodb' | 'filesystem' };
+  /**
+   * The source as configured now, and the mirror buckets' prefix (`<prefix>-mirror-`) when known: the check is
+   * compared with them as a failover compares it (otherDataChecked). Absent: the check is taken as this source's.
+   */
+  configured?: { source: SourceConfig; mirrorBucketPrefix?: string };
   /** The source's MIRROR# record; undefined before the first check; `{ unreadable }` when the DR catalog could not be read. */
   check: MirrorRecord | undefined | { unreadable: string };
   rpoSeconds: number;
@@ -114,10 +125,12 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const stale = staleAfterSeconds !== undefined && checkAgeSeconds > staleAfterSeconds;
   // A file system's lag is EFS's time since its last sync, a whole-file-system measure; a comparison's lag covers one window only.
   const compared = source.type !== 'filesystem';
-  const cleanPassStartedAt = compared ? check.cleanPassStartedAt : undefined;
+  // A check of other data: its clean pass, lag and verdict were about that data, not this source's (mirror-choice.ts refuses it).
+  const other = input.configured ? otherDataChecked(input.configured.source, check, input.configured.mirrorBucketPrefix) : undefined;
+  const cleanPassStartedAt = compared && !other ? check.cleanPassStartedAt : undefined;
   const lags = [cleanPassStartedAt !== undefined ? (check.cleanPassLagSeconds ?? null) : null, check.lagSeconds].filter((l): l is number => l !== null);
   const dataAgeSeconds = cleanPassStartedAt === undefined ? undefined : Math.max(checkAgeSeconds, secondsBetween(cleanPassStartedAt, now)) + (lags.length > 0 ? Math.max(...lags) : 0);
-  const lagOverRpo = dataAgeSeconds !== undefined ? dataAgeSeconds > input.rpoSeconds : check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
+  const lagOverRpo = other ? false : dataAgeSeconds !== undefined ? dataAgeSeconds > input.rpoSeconds : check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
   const verdict: MirrorVerdict = check.passed ? (source.type === 'filesystem' && check.compared === 0 && check.inFlight === 0 ? 'replicating' : 'equal') : check.differences > 0 ? 'differences' : 'failed';
   const unreachable = check.lastAttempt && Date.parse(check.lastAttempt.at) >= Date.parse(check.checkedAt) ? check.lastAttempt : undefined;
 
@@ -126,7 +139,12 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   // A table's key is named by reportedKey whichever of the source and its record says it is one.
   const keyType = source.type === 'dynamodb' ? source.type : check.type;
   const firstDifference = check.firstDifference ? reportedDifference(keyType, check.firstDifference) : undefined;
-  if (verdict === 'differences') {
+  if (other) {
+    reasons.push(
+      `${of}: the last check (${check.checkedAt}) covered other data: it compared ${other.compared}, not ${other.configured} as configured now, ` +
+        `so a failover restores from the DR vault: the next mirror check starts a new pass over the source, and the mirror counts once a pass over it ends clean`,
+    );
+  } else if (verdict === 'differences') {
     // An S3 key or a path is a name and is quoted; a DynamoDB item's key is its values, so the line says where the key itself is.
     const first = !firstDifference
       ? ''
@@ -145,17 +163,14 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
         `${unreachable ? `; the source region was unreachable at ${unreachable.at}` : ''}: see why the mirror check did not run`,
     );
   }
-  if (compared && check.passed && cleanPassStartedAt === undefined) {
-    // A pass that ended with keys in flight counts once they are seen replicated (lambdas/mirror/mirror-verdict.ts).
-    const held = check.pending?.filter((p) => p.holdsPass === true).length ?? 0;
-    const inProgress = check.candidatePass
-      ? ` (the pass that started ${check.candidatePass.startedAt} ended with ${held} key(s) still replicating; it counts once the next checks see them replicated)`
-      : check.passStartedAt !== undefined
-        ? ` (the pass in progress started ${check.passStartedAt})`
-        : '';
+  if (compared && check.passed && !other && cleanPassStartedAt === undefined) {
+    // A pass that ended with keys in flight counts once they are seen replicated, one with keys it could not follow never
+    // (lambdas/mirror/mirror-verdict.ts): more samples do not help there, fewer keys in flight at once per source do.
+    const act = tooManyInFlight(check)
+      ? `split the source into sources over narrower prefixes, so that each has fewer keys in flight at once than the check follows (a larger samples does not raise that), or accept that a failover restores it from the DR vault`
+      : `wait for the pass to end, or raise the check's samples so that a pass fits within the plan's RPO`;
     reasons.push(
-      `${of}: no pass of the mirror check over the whole source has ended without a difference yet${inProgress}, so how old its data is is unknown and a failover restores from the DR vault: ` +
-        `wait for the pass to end, or raise the check's samples so that a pass fits within the plan's RPO`,
+      `${of}: no pass of the mirror check over the whole source has ended without a difference yet${passProgressText(check)}, so how old its data is is unknown and a failover restores from the DR vault: ${act}`,
     );
   }
   if (lagOverRpo && dataAgeSeconds !== undefined && cleanPassStartedAt !== undefined) {

@@ -9,6 +9,11 @@ export function mirrorCheckSchedule(environment: Pick<EnvironmentConfig, 'name' 
   return { expression: environment.mirrorCheck?.schedule ?? DEFAULT_MIRROR_CHECK_SCHEDULE, name: `${environmentPrefix(environment)}-mirror-check` };
 }
 
+/** The mirror buckets' prefix (`<prefix>-mirror-`, lib/lifeboat-names.ts): a check of another S3 mirror is told apart with it. */
+export function mirrorBucketPrefixOf(environment: Pick<EnvironmentConfig, 'name'>): string {
+  return `${environmentPrefix(environment)}-mirror-`;
+}
+
 export type PlanMirrors = {
   /** Each mirrored source of the plan, in config order, judged (mirror-status.ts). */
   mirrors: SourceMirrorStatus[];
@@ -28,6 +33,8 @@ export async function planMirrors(input: {
   source?: string;
   mirrorCheck: (source: string) => Promise<MirrorRecord | undefined>;
   schedule: MirrorStatusInput['schedule'];
+  /** The mirror buckets' prefix (mirrorBucketPrefixOf): an S3 check of another mirror is then told apart too. */
+  mirrorBucketPrefix?: string;
   now: Date;
 }): Promise<PlanMirrors> {
   const { plan } = input;
@@ -41,7 +48,9 @@ export async function planMirrors(input: {
       check = { unreadable: error };
       result.unreadable.push({ source: source.name, error });
     }
-    result.mirrors.push(sourceMirrorStatus({ plan: plan.name, source, check, rpoSeconds: plan.objectives.rpoMinutes * 60, schedule: input.schedule, now: input.now }));
+    // The failover compares the check with the source as configured (mirror-choice.ts): status does the same, so they agree.
+    const configured = { source, ...(input.mirrorBucketPrefix !== undefined ? { mirrorBucketPrefix: input.mirrorBucketPrefix } : {}) };
+    result.mirrors.push(sourceMirrorStatus({ plan: plan.name, source, configured, check, rpoSeconds: plan.objectives.rpoMinutes * 60, schedule: input.schedule, now: input.now }));
   }
   return result;
 }

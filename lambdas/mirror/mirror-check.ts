@@ -13,7 +13,7 @@ import { efsReplicationState } from './efs-replication-state';
 import { compareFileMirror } from './file-mirror-comparison';
 import { type FileSamplesLog } from './file-samples-log';
 import { MAX_UNRESOLVED, mirrorVerdict, openDifferences } from './mirror-verdict';
-import { passSourceOf } from './pass-source';
+import { passSourceOf, s3MirrorOf } from './pass-source';
 import { recheckS3Keys } from './s3-mirror-recheck';
 import { differingKeyText, reportedDifference } from './reported-difference';
 
@@ -130,7 +130,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
       const started = deps.now();
       const where =
         source.type === 's3'
-          ? `s3://${deps.mirrorBucketPrefix}${source.name}/${source.prefix}`
+          ? s3MirrorOf(source, deps.mirrorBucketPrefix)
           : source.type === 'dynamodb'
             ? `dynamodb table ${source.table} (${deps.mirrorRegion})`
             : `efs replica of ${deps.efs?.fileSystemId ?? '?'} (${deps.mirrorRegion})`;
@@ -198,7 +198,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           const rechecked = await recheckS3Keys(sides[0], sides[1], [...open, ...pending], { deleteMarkers: mirror.deleteMarkers, graceSeconds: input.graceSeconds, now: deps.now });
           record = {
             ...base,
-            ...mirrorVerdict(previous, { ...observed(window), lagSeconds: window.lagSeconds, inFlightKeys: window.inFlightKeys, rechecked, endedPass: window.cursor === '' }),
+            ...mirrorVerdict(previous, { ...observed(window), lagSeconds: window.lagSeconds, inFlightKeys: window.inFlightKeys, inFlight: window.inFlight, rechecked, endedPass: window.cursor === '' }),
             compared: window.compared,
             inFlight: window.inFlight,
             cursor: window.cursor,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { mirrorOf, type SourceConfig } from '../../config/lifeboat-config';
 import { type MirrorRecord } from './mirror-record';
-import { passSourceOf } from './pass-source';
+import { otherDataChecked, s3MirrorOf } from './pass-source';
+import { passProgressText } from './pass-progress';
 import { differingKeyText } from './reported-difference';
 
 /** Where a failover takes a source from, and why (the failover report says it per source). */
@@ -27,7 +28,8 @@ const secs = (s: number): string => `${Math.round(s * 10) / 10} s`;
  * the time since the last clean complete pass started (a pass over the whole source that found no
  * difference: every entry was seen equal after that time) plus the largest lag measured since (an
  * unmeasured lag counts as none, and the reason says so). Without such a pass (a record of an earlier
- * version included; a pass that ended with keys in flight counts once they are seen replicated), how old
+ * version included; a pass that ended with keys in flight counts once they are seen replicated, one with keys in flight it
+ * could not follow never does), how old
  * the mirror's data is is unknown. A record of other data (the source's bucket, prefix or table changed
  * since: MirrorRecord.passOver) says nothing of this source. Otherwise the vault, with the reason.
  */
@@ -43,10 +45,9 @@ export function chooseSourceCopy(
   if (source.type === 's3' && options.mirrorBucketPrefix === undefined) return vault('this function does not know the mirror buckets (LIFEBOAT_MIRROR_BUCKET_PREFIX): restored from the DR vault');
   if (!check) return vault('no mirror check is recorded yet: restored from the DR vault');
   // The configuration changed since the last check (another bucket, prefix or table): that check was about other data.
-  const configured = passSourceOf(source);
-  if (check.passOver !== undefined ? check.passOver.source !== configured : source.type === 's3' && check.mirror !== `s3://${options.mirrorBucketPrefix ?? ''}${source.name}/${source.prefix}`) {
-    const compared = check.passOver !== undefined ? `${check.passOver.source} with ${check.passOver.mirror}` : check.mirror;
-    return vault(`the last mirror check (${check.checkedAt}) compared ${compared}, not ${configured}: the source changed since, and the next check starts a new pass over it; restored from the DR vault`);
+  const other = otherDataChecked(source, check, options.mirrorBucketPrefix);
+  if (other) {
+    return vault(`the last mirror check (${check.checkedAt}) compared ${other.compared}, not ${other.configured}: the source changed since, and the next check starts a new pass over it; restored from the DR vault`);
   }
   // A difference still open means the mirror lacks data, whatever the last window's lag says (also in a record marked passed, which no check writes).
   const open = check.unresolvedSince !== undefined || (check.unresolved?.length ?? 0) > 0 || check.untracked !== undefined;
@@ -63,14 +64,8 @@ export function chooseSourceCopy(
     return vault(`the last mirror check (${check.checkedAt}) failed${since}: ${first}; restored from the DR vault`);
   }
   if (check.cleanPassStartedAt === undefined) {
-    const held = check.pending?.filter((p) => p.holdsPass === true).length ?? 0;
-    const inProgress = check.candidatePass
-      ? ` (the pass that started ${check.candidatePass.startedAt} ended with ${held} key(s) still replicating; it counts once the next checks see them replicated)`
-      : check.passStartedAt !== undefined
-        ? ` (the pass in progress started ${check.passStartedAt})`
-        : '';
     return vault(
-      `no pass of the mirror check over the whole source has ended without a difference yet${inProgress}: each check compares one window, so how old the mirror's data is is unknown; restored from the DR vault`,
+      `no pass of the mirror check over the whole source has ended without a difference yet${passProgressText(check)}: each check compares one window, so how old the mirror's data is is unknown; restored from the DR vault`,
     );
   }
   const sinceCheck = Math.max(0, (options.startedAt - Date.parse(check.checkedAt)) / 1000);
@@ -83,6 +78,6 @@ export function chooseSourceCopy(
     `checked ${secs(sinceCheck)} before the failover (${check.compared} entries equal), lag ${lags.length === 0 ? 'not measured' : secs(lag)}, ` +
     `its last clean pass over the whole source started ${secs(sincePass)} before`;
   if (dataAge > rpo) return vault(`the mirror was ${measured}: its data may be ${secs(dataAge)} old, beyond the plan's RPO of ${secs(rpo)}; restored from the DR vault`);
-  const target = source.type === 's3' ? `s3://${options.mirrorBucketPrefix ?? ''}${source.name}/${source.prefix}` : `dynamodb table ${source.table}`;
+  const target = source.type === 's3' ? s3MirrorOf(source, options.mirrorBucketPrefix ?? '') : `dynamodb table ${source.table}`;
   return { source: source.name, type: source.type, use: 'mirror', reason: `the mirror was ${measured}: data at most ${secs(dataAge)} old, within the plan's RPO of ${secs(rpo)}`, target, dataAgeSeconds: dataAge };
 }

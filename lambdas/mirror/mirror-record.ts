@@ -78,6 +78,12 @@ export const mirrorRecordSchema = z.object({
    */
   passLagSeconds: z.number().nonnegative().nullable().optional(),
   /**
+   * Keys the runs of that pass saw in flight and could not follow (the record follows at most MAX_UNRESOLVED, 100, at once,
+   * whatever the samples): nothing says their mirror copies ever arrive, so a pass with any cannot count as clean or as a
+   * candidate. Absent when the pass was started by a version that did not count them: that pass cannot count either.
+   */
+  passUnfollowed: z.number().int().nonnegative().optional(),
+  /**
    * When the last clean complete pass started: a pass whose windows, from the source's beginning to its end,
    * found no difference and after which nothing was left open. Every entry of the source was seen equal (or in
    * flight) at or after this time, so the mirror held the source's data as of it, less that pass's lag: a

@@ -18,6 +18,8 @@ export type MirrorObservation = {
   lagSeconds: number | null;
   /** The window's keys in flight (within the grace), with the source write's time when there is one: tracked as `pending`. */
   inFlightKeys?: ReadonlyArray<{ key: string; writtenAt?: number }>;
+  /** How many keys the window found in flight: more than `inFlightKeys` when the comparison could not list them all (default: as many as it lists). */
+  inFlight?: number;
   /**
    * Each previously unresolved or pending key re-checked: with its difference when it still differs (or is
    * in flight again; a pending key once the grace has passed), with `pending` when a pending key is still
@@ -41,6 +43,7 @@ export type MirrorVerdict = Pick<
   | 'passStartedAt'
   | 'passDifferences'
   | 'passLagSeconds'
+  | 'passUnfollowed'
   | 'cleanPassStartedAt'
   | 'cleanPassLagSeconds'
   | 'candidatePass'
@@ -81,7 +84,9 @@ export function openDifferences(previous: MirrorRecord | undefined): { listed: M
  * keys in flight is a candidate (`candidatePass`): it is clean once each of those keys has been seen
  * equal or moving (s3-mirror-recheck.ts), and dropped when one becomes a difference — else a key whose
  * mirror copy is days old, first seen just after a write, would vouch for the mirror until the grace
- * had passed. Requiring no key in flight at all would deny a busy bucket any clean pass.
+ * had passed. Requiring no key in flight at all would deny a busy bucket any clean pass. A key in flight the record
+ * cannot follow (more than `limit` at once) is counted (`passUnfollowed`), and a pass with any is neither clean nor a
+ * candidate: nothing would ever see whether that key's mirror copy arrives (safety first: a failover then uses the vault).
  */
 export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorObservation): MirrorVerdict {
   const open = openDifferences(previous);
@@ -133,8 +138,12 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
   const arrived = (seen.inFlightKeys ?? [])
     .filter((k) => !keptKeys.has(k.key))
     .map((k): PendingKey => ({ key: k.key, foundAt: seen.checkedAt, ...(k.writtenAt !== undefined ? { writtenAt: new Date(k.writtenAt).toISOString() } : {}) }));
-  // Past the limit a key in flight is not followed: the next pass compares it again (and its source write will be past the grace).
-  const following = [...kept, ...reopened, ...arrived].filter((p) => !differing.has(p.key)).slice(0, seen.limit);
+  // Past the limit a key in flight is not followed: the next pass compares it again (and its source write will be past the grace),
+  // but this pass cannot vouch for the mirror, so it is counted. So are the window's keys the comparison could not list.
+  const toFollow = [...kept, ...reopened, ...arrived].filter((p) => !differing.has(p.key));
+  const following = toFollow.slice(0, seen.limit);
+  const unlisted = Math.max(0, (seen.inFlight ?? 0) - (seen.inFlightKeys?.length ?? 0));
+  const unfollowed = toFollow.length - following.length + unlisted;
   // A re-checked write still in flight is as late as the window's: the mirror lacks it since it was written.
   const pendingLag = following.reduce<number | null>((lag, p) => (p.writtenAt === undefined ? lag : largerLag(lag, Math.max(0, (seen.now - Date.parse(p.writtenAt)) / 1000))), null);
   const windowLag = pendingLag === null ? seen.lagSeconds : largerLag(seen.lagSeconds, pendingLag);
@@ -149,6 +158,9 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
   // The largest lag of the pass; undefined when the pass was started by an earlier version that did not keep it.
   const lagBefore = seen.startedPass ? null : previous?.passLagSeconds;
   const passLagSeconds = lagBefore === undefined ? undefined : largerLag(lagBefore, lagSeconds);
+  // Undefined likewise when the pass was started by a version that did not count the keys it could not follow.
+  const unfollowedBefore = seen.startedPass ? 0 : previous?.passUnfollowed;
+  const passUnfollowed = unfollowedBefore === undefined ? undefined : unfollowedBefore + unfollowed;
 
   // The candidate an earlier pass left: its keys still in flight unmoved keep `holdsPass` (the re-check returns a key that moved
   // as a new entry, without it). It is dropped when one of them became a difference (or is no longer followed), clean once none is left.
@@ -165,7 +177,9 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
 
   // This run ends a pass with nothing open: clean when nothing is in flight either, else the candidate, replacing an earlier
   // one (every key that one still waits for is in flight now, so held by this one too).
-  const ended = seen.endedPass && passed && passStartedAt !== undefined && passLagSeconds !== undefined ? { startedAt: passStartedAt, lagSeconds: passLagSeconds } : undefined;
+  // A pass with keys in flight it could not follow ends as neither: those keys were never seen replicated.
+  const ended =
+    seen.endedPass && passed && passStartedAt !== undefined && passLagSeconds !== undefined && passUnfollowed === 0 ? { startedAt: passStartedAt, lagSeconds: passLagSeconds } : undefined;
   const clean = ended && following.length === 0 ? ended : confirmed;
   const candidatePass = ended && following.length > 0 ? ended : waiting;
   const pending = following.map((p): PendingKey => {
@@ -186,6 +200,7 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
     ...(passStartedAt !== undefined ? { passStartedAt } : {}),
     ...(passDifferences !== undefined ? { passDifferences } : {}),
     ...(passLagSeconds !== undefined ? { passLagSeconds } : {}),
+    ...(passUnfollowed !== undefined ? { passUnfollowed } : {}),
     ...(cleanPassStartedAt !== undefined ? { cleanPassStartedAt } : {}),
     ...(cleanPassLagSeconds !== undefined ? { cleanPassLagSeconds } : {}),
     ...(candidatePass !== undefined ? { candidatePass } : {}),

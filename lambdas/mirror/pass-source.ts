@@ -1,4 +1,5 @@
-import { type DynamoDbTableSourceConfig, type S3BucketSourceConfig } from '../../config/lifeboat-config';
+import { type DynamoDbTableSourceConfig, type S3BucketSourceConfig, type SourceConfig } from '../../config/lifeboat-config';
+import { type MirrorRecord } from './mirror-record';
 
 /**
  * The source data a pass of the mirror check is over (MirrorRecord.passOver.source): the bucket and prefix, or
@@ -7,4 +8,31 @@ import { type DynamoDbTableSourceConfig, type S3BucketSourceConfig } from '../..
  */
 export function passSourceOf(source: S3BucketSourceConfig | DynamoDbTableSourceConfig): string {
   return source.type === 's3' ? `s3://${source.bucket}/${source.prefix}` : `dynamodb table ${source.table}`;
+}
+
+/** An S3 source's mirror as the check names it (MirrorRecord.mirror): `s3://<prefix><source>/<source's prefix>`. */
+export function s3MirrorOf(source: S3BucketSourceConfig, mirrorBucketPrefix: string): string {
+  return `s3://${mirrorBucketPrefix}${source.name}/${source.prefix}`;
+}
+
+/**
+ * What `check` compared, when that is not the source as configured now (its bucket, prefix or table changed
+ * since, or its mirror did); undefined when it is this source's. A failover (mirror-choice.ts) and `lifeboat
+ * status` (cli/status/mirror-status.ts) both judge by it, so status never shows as within its objectives a
+ * mirror the failover refuses. The mirror is compared when it is known: an S3 mirror with `mirrorBucketPrefix`
+ * (without it, a record of an earlier version is compared by its prefix alone); a DynamoDB mirror is the
+ * source's table in the catalog's own region, so its table says it. A file system's check compares no pass.
+ */
+export function otherDataChecked(source: SourceConfig, check: MirrorRecord, mirrorBucketPrefix: string | undefined): { compared: string; configured: string } | undefined {
+  if (source.type === 'filesystem') return undefined;
+  const mirror = source.type === 's3' && mirrorBucketPrefix !== undefined ? s3MirrorOf(source, mirrorBucketPrefix) : undefined;
+  const configured = `${passSourceOf(source)}${mirror !== undefined ? ` with ${mirror}` : ''}`;
+  if (check.passOver !== undefined) {
+    const other = check.passOver.source !== passSourceOf(source) || (mirror !== undefined && check.passOver.mirror !== mirror);
+    return other ? { compared: `${check.passOver.source} with ${check.passOver.mirror}`, configured } : undefined;
+  }
+  // A record of an earlier version names its mirror only, `s3://<mirror bucket>/<prefix>`.
+  if (source.type !== 's3') return undefined;
+  const other = mirror !== undefined ? check.mirror !== mirror : check.mirror.replace(/^s3:\/\/[^/]*\//, '') !== source.prefix;
+  return other ? { compared: check.mirror, configured } : undefined;
 }

@@ -48,3 +48,14 @@ it('refuses the mirror when no clean complete pass is recorded (a pass in progre
     reason: 'no pass of the mirror check over the whole source has ended without a difference yet: each check compares one window, so how old the mirror\'s data is is unknown; restored from the DR vault',
   });
 });
+
+it('refuses a record whose pass was over another mirror of the same source data (review r7 F3: passOver.mirror is compared too)', () => {
+  const passOver = { source: 's3://src/site/', mirror: 's3://lifeboat-old-mirror-web-assets/site/' };
+  expect(chooseSourceCopy(source, check({ passOver }), options)).toEqual(
+    expect.objectContaining({
+      use: 'vault',
+      reason: `the last mirror check (${checkedAt}) compared s3://src/site/ with s3://lifeboat-old-mirror-web-assets/site/, not s3://src/site/ with s3://lifeboat-au-mirror-web-assets/site/: the source changed since, and the next check starts a new pass over it; restored from the DR vault`,
+    }),
+  );
+  expect(chooseSourceCopy(source, check({ passOver: { ...passOver, mirror: 's3://lifeboat-au-mirror-web-assets/site/' } }), options).use).toBe('mirror');
+});

@@ -62,7 +62,7 @@ it('a difference found by one window keeps the verdict failing in the next windo
 it('a re-check that finds the key equal resolves it: the verdict passes and the lag is the window\'s again', () => {
   const first = mirrorVerdict(undefined, seen(0, { startedPass: true, differences: 1, examples: [diff('site/a.txt')] }));
   const second = mirrorVerdict(record(0, first, 'site/b.txt'), seen(10, { rechecked: [{ key: 'site/a.txt' }] }));
-  expect(second).toEqual({ passed: true, differences: 0, lagSeconds: 0.4, unresolved: [], passStartedAt: at(0), passDifferences: 1, passLagSeconds: 0.4 });
+  expect(second).toEqual({ passed: true, differences: 0, lagSeconds: 0.4, unresolved: [], passStartedAt: at(0), passDifferences: 1, passLagSeconds: 0.4, passUnfollowed: 0 });
 });
 
 it('differences beyond the listed keys stay open (untracked) through a pass that finds any, and a clean full pass clears them', () => {
@@ -170,4 +170,40 @@ it('a key in flight is kept pending with when it was first seen; promoted by its
   // A key the candidate waited for became a difference: the candidate is dropped, and no pass is clean.
   expect(second.candidatePass).toBeUndefined();
   expect(second.cleanPassStartedAt).toBeUndefined();
+});
+
+describe('keys in flight the record cannot follow (review r7 F1)', () => {
+  const inFlight = (...keys: string[]) => keys.map((key) => ({ key, writtenAt: T0 }));
+
+  it('a pass whose window saw more keys in flight than the limit ends neither clean nor as a candidate, and counts them', () => {
+    const verdict = mirrorVerdict(undefined, seen(0, { startedPass: true, endedPass: true, inFlightKeys: inFlight('a', 'b', 'c'), inFlight: 3 }));
+    expect(verdict).toEqual(expect.objectContaining({ passed: true, passUnfollowed: 1, pending: [expect.objectContaining({ key: 'a' }), expect.objectContaining({ key: 'b' })] }));
+    expect(verdict.cleanPassStartedAt).toBeUndefined();
+    expect(verdict.candidatePass).toBeUndefined();
+    // Within the limit the same pass is a candidate, as before.
+    expect(mirrorVerdict(undefined, seen(0, { startedPass: true, endedPass: true, inFlightKeys: inFlight('a', 'b'), inFlight: 2 }))).toEqual(
+      expect.objectContaining({ passUnfollowed: 0, candidatePass: { startedAt: at(0), lagSeconds: 0.4 } }),
+    );
+  });
+
+  it('keys the comparison counted in flight but could not list count too, and the count runs through the pass until a new one starts', () => {
+    const first = mirrorVerdict(undefined, seen(0, { startedPass: true, inFlightKeys: inFlight('a'), inFlight: 4 }));
+    expect(first.passUnfollowed).toBe(3);
+    // The next window ends the pass with nothing in flight: still neither clean nor a candidate.
+    const second = mirrorVerdict(record(0, first, 'b'), seen(10, { endedPass: true, rechecked: [{ key: 'a' }] }));
+    expect(second).toEqual(expect.objectContaining({ passed: true, passUnfollowed: 3 }));
+    expect(second.cleanPassStartedAt).toBeUndefined();
+    expect(second.candidatePass).toBeUndefined();
+    // A new pass starts counting afresh, and one with every key followed is clean.
+    const third = mirrorVerdict(record(10, second, ''), seen(20, { startedPass: true, endedPass: true }));
+    expect(third).toEqual(expect.objectContaining({ passUnfollowed: 0, cleanPassStartedAt: at(20) }));
+  });
+
+  it('a pass started by a version that did not count them cannot count as clean', () => {
+    const started = mirrorVerdict(undefined, seen(0, { startedPass: true }));
+    const { passUnfollowed: _dropped, ...earlier } = started;
+    const ended = mirrorVerdict(record(0, earlier, 'b'), seen(10, { endedPass: true }));
+    expect(ended.passUnfollowed).toBeUndefined();
+    expect(ended.cleanPassStartedAt).toBeUndefined();
+  });
 });

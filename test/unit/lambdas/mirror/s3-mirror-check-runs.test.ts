@@ -283,7 +283,7 @@ describe('review r4: what a pass vouches for', () => {
     expect(choice()).toEqual(
       expect.objectContaining({
         use: 'vault',
-        reason: `the last mirror check (${new Date(T0).toISOString()}) compared s3://app-data/ with s3://${PREFIX}app/, not s3://app-data/archive/2026/: the source changed since, and the next check starts a new pass over it; restored from the DR vault`,
+        reason: `the last mirror check (${new Date(T0).toISOString()}) compared s3://app-data/ with s3://${PREFIX}app/, not s3://app-data/archive/2026/ with s3://${PREFIX}app/archive/2026/: the source changed since, and the next check starts a new pass over it; restored from the DR vault`,
       }),
     );
     const deps = { source: () => m.state.source, mirror: () => m.state.mirror };
@@ -308,5 +308,33 @@ describe('review r4: what a pass vouches for', () => {
     expect(m.state.record).toEqual(expect.objectContaining({ cursor: '', passStartedAt: new Date(T0).toISOString(), passOver: { source: 's3://app-data/archive/2026/', mirror: `s3://${PREFIX}app/archive/2026/` } }));
     expect(m.state.record?.cleanPassStartedAt).toBeUndefined();
     expect(choice().use).toBe('vault');
+  });
+});
+
+describe('review r7', () => {
+  it('F1: a busy bucket with more keys in flight at once than the record follows is never vouched for, even with a larger samples: one of those keys is 3 days stale', async () => {
+    const m = mirrored(60);
+    const old = T0 - 3 * 86_400_000;
+    // 150 session files rewritten continuously, each replicated within a minute; zz-state.json, rewritten every 5 minutes, has not replicated for 3 days.
+    const lists = () => {
+      const t = m.state.now;
+      const last = t - ((t - T0) % (5 * MIN)) - MIN;
+      const sessions = Array.from({ length: 150 }, (_, i) => `sessions/${String(i).padStart(3, '0')}.json`);
+      m.state.source = [...sessions.map((k) => obj(k, `s${t - 5_000}`, t - 5_000)), obj('zz-state.json', `v${last}`, last, 120)];
+      m.state.mirror = [...sessions.map((k) => obj(k, `s${t - 65_000}`, t - MIN)), obj('zz-state.json', 'v-3days', old, 100)];
+    };
+    for (let run = 1; run <= 3; run++) {
+      lists();
+      await m.check(1000);
+      // Before this fix: from run 2 on the failover took the mirror, "data at most 990 s old".
+      expect({ run, use: m.failover().use, cleanPassStartedAt: m.state.record?.cleanPassStartedAt, candidatePass: m.state.record?.candidatePass }).toEqual({ run, use: 'vault', cleanPassStartedAt: undefined, candidatePass: undefined });
+      m.state.now += 15 * MIN;
+    }
+    expect(m.state.record).toEqual(expect.objectContaining({ passed: true, inFlight: 151, passUnfollowed: 51 }));
+    expect(m.state.record?.pending?.map((p) => p.key)).not.toContain('zz-state.json');
+    expect(m.failover().reason).toContain('saw 51 key(s) in flight it could not follow: the check follows at most 100 at once, whatever its samples, so that pass cannot vouch for the mirror');
+    const status = m.status();
+    expect(status.withinObjectives).toBe(false);
+    expect(status.reasons).toEqual([expect.stringContaining('split the source into sources over narrower prefixes, so that each has fewer keys in flight at once than the check follows (a larger samples does not raise that)')]);
   });
 });
