@@ -1,6 +1,6 @@
 import { parseScheduleExpression } from '../../config/schedule-expression';
 import { type SourceConfig } from '../../config/lifeboat-config';
-import { type MirrorDifference, type MirrorRecord, mirrorPk } from '../../lambdas/mirror/mirror-record';
+import { type MirrorDifference, type MirrorRecord, mirrorPk, vouchedCleanPass } from '../../lambdas/mirror/mirror-record';
 import { otherDataChecked } from '../../lambdas/mirror/pass-source';
 import { passProgressText, tooManyInFlight } from '../../lambdas/mirror/pass-progress';
 import { reportedDifference } from '../../lambdas/mirror/reported-difference';
@@ -127,7 +127,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const compared = source.type !== 'filesystem';
   // A check of other data: its clean pass, lag and verdict were about that data, not this source's (mirror-choice.ts refuses it).
   const other = input.configured ? otherDataChecked(input.configured.source, check, input.configured.mirrorBucketPrefix) : undefined;
-  const cleanPassStartedAt = compared && !other ? check.cleanPassStartedAt : undefined;
+  const cleanPassStartedAt = compared && !other ? vouchedCleanPass(check) : undefined;
   const lags = [cleanPassStartedAt !== undefined ? (check.cleanPassLagSeconds ?? null) : null, check.lagSeconds].filter((l): l is number => l !== null);
   const dataAgeSeconds = cleanPassStartedAt === undefined ? undefined : Math.max(checkAgeSeconds, secondsBetween(cleanPassStartedAt, now)) + (lags.length > 0 ? Math.max(...lags) : 0);
   const lagOverRpo = other ? false : dataAgeSeconds !== undefined ? dataAgeSeconds > input.rpoSeconds : check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
@@ -167,7 +167,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     // A pass that ended with keys in flight counts once they are seen replicated, one with keys it could not follow never
     // (lambdas/mirror/mirror-verdict.ts): more samples do not help there, fewer keys in flight at once per source do.
     const act = tooManyInFlight(check)
-      ? `split the source into sources over narrower prefixes, so that each has fewer keys in flight at once than the check follows (a larger samples does not raise that), or accept that a failover restores it from the DR vault`
+      ? `the check follows at most its samples and never more than 100 keys in flight at once: raise its samples if they are below 100, else split the source into sources over narrower prefixes, so that each has fewer keys in flight at once, or accept that a failover restores it from the DR vault`
       : `wait for the pass to end, or raise the check's samples so that a pass fits within the plan's RPO`;
     reasons.push(
       `${of}: no pass of the mirror check over the whole source has ended without a difference yet${passProgressText(check)}, so how old its data is is unknown and a failover restores from the DR vault: ${act}`,

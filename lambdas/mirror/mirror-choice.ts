@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mirrorOf, type SourceConfig } from '../../config/lifeboat-config';
-import { type MirrorRecord } from './mirror-record';
+import { type MirrorRecord, vouchedCleanPass } from './mirror-record';
 import { otherDataChecked, s3MirrorOf } from './pass-source';
 import { passProgressText } from './pass-progress';
 import { differingKeyText } from './reported-difference';
@@ -63,13 +63,14 @@ export function chooseSourceCopy(
     const since = check.unresolvedSince !== undefined && check.unresolvedSince !== check.checkedAt ? `, a difference unresolved since ${check.unresolvedSince}` : '';
     return vault(`the last mirror check (${check.checkedAt}) failed${since}: ${first}; restored from the DR vault`);
   }
-  if (check.cleanPassStartedAt === undefined) {
+  const cleanPassStartedAt = vouchedCleanPass(check);
+  if (cleanPassStartedAt === undefined) {
     return vault(
       `no pass of the mirror check over the whole source has ended without a difference yet${passProgressText(check)}: each check compares one window, so how old the mirror's data is is unknown; restored from the DR vault`,
     );
   }
   const sinceCheck = Math.max(0, (options.startedAt - Date.parse(check.checkedAt)) / 1000);
-  const sincePass = Math.max(sinceCheck, (options.startedAt - Date.parse(check.cleanPassStartedAt)) / 1000);
+  const sincePass = Math.max(sinceCheck, (options.startedAt - Date.parse(cleanPassStartedAt)) / 1000);
   const lags = [check.cleanPassLagSeconds ?? null, check.lagSeconds].filter((l): l is number => l !== null);
   const lag = lags.length > 0 ? Math.max(...lags) : 0;
   const dataAge = sincePass + lag;

@@ -127,3 +127,12 @@ export const mirrorRecordSchema = z.object({
   lastAttempt: z.object({ at: z.string(), error: z.string() }).optional(),
 });
 export type MirrorRecord = z.infer<typeof mirrorRecordSchema>;
+
+/**
+ * The start of the record's last clean complete pass, when it may vouch for the mirror: a record written before the
+ * check counted the keys in flight it could not follow (no `passUnfollowed`, versions before 2026-12-06) may hold a
+ * clean pass that had such keys, so it vouches for nothing until this version's next clean pass (review r8).
+ */
+export function vouchedCleanPass(check: Pick<MirrorRecord, 'cleanPassStartedAt' | 'passUnfollowed'>): string | undefined {
+  return check.passUnfollowed === undefined ? undefined : check.cleanPassStartedAt;
+}

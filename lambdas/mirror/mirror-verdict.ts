@@ -1,4 +1,4 @@
-import { type MirrorDifference, type MirrorRecord, type PendingKey } from './mirror-record';
+import { type MirrorDifference, type MirrorRecord, type PendingKey, vouchedCleanPass } from './mirror-record';
 
 /** The most keys a record lists as unresolved, whatever the window: each run re-checks them all, and the item stays far below DynamoDB's 400 KB. */
 export const MAX_UNRESOLVED = 100;
@@ -170,7 +170,8 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
     return r !== undefined && r.difference === undefined && r.pending?.holdsPass !== true;
   };
   const lost = (previous?.pending ?? []).some((p) => p.holdsPass === true && (differing.has(p.key) || (!released(p) && !stillHeld.has(p.key))));
-  const waitedFor = lost ? undefined : previous?.candidatePass;
+  // A candidate an earlier version left (no passUnfollowed) is not confirmed: it may have had keys it could not follow (review r8).
+  const waitedFor = lost || previous?.passUnfollowed === undefined ? undefined : previous.candidatePass;
   const candidateLag = waitedFor ? largerLag(waitedFor.lagSeconds, lagSeconds) : null;
   const confirmed = waitedFor && stillHeld.size === 0 ? { startedAt: waitedFor.startedAt, lagSeconds: candidateLag } : undefined;
   const waiting = waitedFor && stillHeld.size > 0 ? { startedAt: waitedFor.startedAt, lagSeconds: candidateLag } : undefined;
@@ -187,8 +188,10 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
     if (waiting || p.holdsPass === undefined) return p;
     return { key: p.key, foundAt: p.foundAt, ...(p.writtenAt !== undefined ? { writtenAt: p.writtenAt } : {}) };
   });
-  const cleanPassStartedAt = clean ? clean.startedAt : previous?.cleanPassStartedAt;
-  const cleanPassLagSeconds = clean ? clean.lagSeconds : previous?.cleanPassLagSeconds;
+  // Nor is a clean pass an earlier version recorded carried on (vouchedCleanPass: the failover and status do not trust it).
+  const vouching = previous !== undefined && vouchedCleanPass(previous) !== undefined ? previous : undefined;
+  const cleanPassStartedAt = clean ? clean.startedAt : vouching?.cleanPassStartedAt;
+  const cleanPassLagSeconds = clean ? clean.lagSeconds : vouching?.cleanPassLagSeconds;
   return {
     passed,
     differences: unresolved.length + untrackedCount,

@@ -13,7 +13,7 @@ export function passProgressText(check: MirrorRecord): string {
   if (unfollowed > 0 && check.passStartedAt !== undefined) {
     return (
       ` (the pass that started ${check.passStartedAt} saw ${unfollowed} key(s) in flight it could not follow: the check follows at most ` +
-      `${MAX_UNRESOLVED} at once, whatever its samples, so that pass cannot vouch for the mirror)`
+      `its samples and never more than ${MAX_UNRESOLVED} at once, so that pass cannot vouch for the mirror)`
     );
   }
   if (check.candidatePass) return ` (the pass that started ${check.candidatePass.startedAt} ended with ${held} key(s) still replicating; it counts once the next checks see them replicated)`;

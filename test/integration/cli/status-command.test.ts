@@ -99,7 +99,7 @@ beforeAll(async () => {
     environment: 'dev', source: 'demo-assets', plan: 'demo', type: 's3', mirror: 's3://lifeboat-dev-mirror-demo-assets/', checkedAt: '2026-11-30T11:56:00.000Z',
     passed: true, compared: 240, differences: 0, inFlight: 0, lagSeconds: 2.4, graceSeconds: 900, cursor: '', durationMs: 120,
     // A pass over the whole source that ended clean: what the data age counts from (without one, status shows ✗).
-    cleanPassStartedAt: '2026-11-30T11:56:00.000Z', cleanPassLagSeconds: 2.4,
+    passUnfollowed: 0, cleanPassStartedAt: '2026-11-30T11:56:00.000Z', cleanPassLagSeconds: 2.4,
   });
 }, 60_000);
 

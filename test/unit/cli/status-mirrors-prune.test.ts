@@ -42,7 +42,7 @@ function check(overrides: Partial<MirrorRecord> = {}): MirrorRecord {
     cursor: '',
     durationMs: 40,
     // One window covers the source: each check is a clean complete pass.
-    cleanPassStartedAt: overrides.checkedAt ?? minutesAgo(5),
+    passUnfollowed: 0, cleanPassStartedAt: overrides.checkedAt ?? minutesAgo(5),
     cleanPassLagSeconds: 3.25,
     ...overrides,
   };
@@ -101,11 +101,11 @@ describe('a mirrored source', () => {
 
   it('the data age runs from the last clean complete pass (audit a1 F1): a window that passed says nothing of the rest of the source', () => {
     // The last check (5 minutes ago) passed, but the last pass over the whole source without a difference started 50 minutes ago.
-    const old = mirror(check({ cleanPassStartedAt: minutesAgo(50), cleanPassLagSeconds: 1 }), 2700);
+    const old = mirror(check({ passUnfollowed: 0, cleanPassStartedAt: minutesAgo(50), cleanPassLagSeconds: 1 }), 2700);
     expect(old).toEqual(expect.objectContaining({ verdict: 'equal', dataAgeSeconds: 3003.25, lagOverRpo: true, withinObjectives: false }));
     expect(old.reasons[0]).toContain(`its data may be 50m03s old (its last clean pass over the whole source started ${minutesAgo(50)}; lag included), beyond the plan's RPO of 45m`);
     // No clean complete pass yet (or a record of an earlier version): the data age is unknown and a failover takes the vault.
-    const none = mirror(check({ cleanPassStartedAt: undefined, passStartedAt: minutesAgo(35), cursor: 'img/k.png' }));
+    const none = mirror(check({ passUnfollowed: 0, cleanPassStartedAt: undefined, passStartedAt: minutesAgo(35), cursor: 'img/k.png' }));
     expect(none).toEqual(expect.objectContaining({ verdict: 'equal', withinObjectives: false }));
     expect(none.dataAgeSeconds).toBeUndefined();
     expect(none.reasons).toEqual([

@@ -9,7 +9,7 @@ const options = { rpoMinutes: 60, startedAt: Date.parse(checkedAt) + 1000, mirro
 const check = (o: Partial<MirrorRecord>): MirrorRecord =>
   mirrorRecordSchema.parse({
     environment: 'au', source: 'web-assets', plan: 'web', type: 's3', mirror: 's3://lifeboat-au-mirror-web-assets/site/',
-    checkedAt, passed: true, compared: 2, differences: 0, inFlight: 0, lagSeconds: 0, graceSeconds: 0, cursor: '', durationMs: 1, unresolved: [], cleanPassStartedAt: checkedAt, cleanPassLagSeconds: 0, ...o,
+    checkedAt, passed: true, compared: 2, differences: 0, inFlight: 0, lagSeconds: 0, graceSeconds: 0, cursor: '', durationMs: 1, unresolved: [], passUnfollowed: 0, cleanPassStartedAt: checkedAt, cleanPassLagSeconds: 0, ...o,
   });
 
 it('takes the mirror when the last check passed with nothing open', () => {
@@ -33,15 +33,15 @@ it('refuses the mirror when a record says passed yet holds a difference open (on
 });
 
 it('takes the data age from the start of the last clean complete pass, not from the last window (audit a1 F1)', () => {
-  const choice = chooseSourceCopy(source, check({ cleanPassStartedAt: '2026-12-05T03:40:00.000Z', cleanPassLagSeconds: 4, lagSeconds: 1 }), options);
+  const choice = chooseSourceCopy(source, check({ passUnfollowed: 0, cleanPassStartedAt: '2026-12-05T03:40:00.000Z', cleanPassLagSeconds: 4, lagSeconds: 1 }), options);
   expect(choice).toEqual(
     expect.objectContaining({ use: 'mirror', dataAgeSeconds: 1805, reason: 'the mirror was checked 1 s before the failover (2 entries equal), lag 4 s, its last clean pass over the whole source started 1801 s before: data at most 1805 s old, within the plan\'s RPO of 3600 s' }),
   );
-  expect(chooseSourceCopy(source, check({ cleanPassStartedAt: '2026-12-05T03:10:00.000Z' }), options)).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining('its data may be 3601 s old, beyond the plan\'s RPO of 3600 s') }));
+  expect(chooseSourceCopy(source, check({ passUnfollowed: 0, cleanPassStartedAt: '2026-12-05T03:10:00.000Z' }), options)).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining('its data may be 3601 s old, beyond the plan\'s RPO of 3600 s') }));
 });
 
 it('refuses the mirror when no clean complete pass is recorded (a pass in progress, or a record of an earlier version)', () => {
-  expect(chooseSourceCopy(source, check({ cleanPassStartedAt: undefined }), options)).toEqual({
+  expect(chooseSourceCopy(source, check({ passUnfollowed: 0, cleanPassStartedAt: undefined }), options)).toEqual({
     source: 'web-assets',
     type: 's3',
     use: 'vault',
@@ -58,4 +58,10 @@ it('refuses a record whose pass was over another mirror of the same source data 
     }),
   );
   expect(chooseSourceCopy(source, check({ passOver: { ...passOver, mirror: 's3://lifeboat-au-mirror-web-assets/site/' } }), options).use).toBe('mirror');
+});
+
+it('does not trust a clean pass a record of an earlier version holds, which may have had keys in flight it could not follow (review r8)', () => {
+  // Written by a version that did not count them: cleanPassStartedAt without passUnfollowed.
+  const choice = chooseSourceCopy(source, check({ passUnfollowed: undefined, cleanPassStartedAt: '2026-12-05T04:00:00.000Z' }), options);
+  expect(choice).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining('no pass of the mirror check over the whole source has ended without a difference yet') }));
 });

@@ -207,3 +207,18 @@ describe('keys in flight the record cannot follow (review r7 F1)', () => {
     expect(ended.cleanPassStartedAt).toBeUndefined();
   });
 });
+
+it('a candidate or a clean pass an earlier version recorded (no passUnfollowed) is neither confirmed nor carried on (review r8)', () => {
+  // The version before passUnfollowed ended a pass with key a in flight: a candidate waiting for it.
+  const candidate = mirrorVerdict(undefined, seen(0, { startedPass: true, endedPass: true, inFlightKeys: [{ key: 'a', writtenAt: T0 }], inFlight: 1 }));
+  expect(candidate.candidatePass).toEqual({ startedAt: at(0), lagSeconds: 0.4 });
+  const { passUnfollowed: _dropped, ...older } = candidate;
+  // This version sees a replicated: it would confirm the candidate, but that pass may have had keys it could not follow.
+  const next = mirrorVerdict(record(0, older, 'b'), seen(10, { startedPass: true, rechecked: [{ key: 'a' }] }));
+  expect(next.cleanPassStartedAt).toBeUndefined();
+  // Nor does a clean pass the earlier version recorded stay on the record.
+  const clean = mirrorVerdict(undefined, seen(0, { startedPass: true, endedPass: true }));
+  expect(clean.cleanPassStartedAt).toBe(at(0));
+  const { passUnfollowed: _gone, ...olderClean } = clean;
+  expect(mirrorVerdict(record(0, olderClean, 'b'), seen(10, { startedPass: true })).cleanPassStartedAt).toBeUndefined();
+});

@@ -332,9 +332,9 @@ describe('review r7', () => {
     }
     expect(m.state.record).toEqual(expect.objectContaining({ passed: true, inFlight: 151, passUnfollowed: 51 }));
     expect(m.state.record?.pending?.map((p) => p.key)).not.toContain('zz-state.json');
-    expect(m.failover().reason).toContain('saw 51 key(s) in flight it could not follow: the check follows at most 100 at once, whatever its samples, so that pass cannot vouch for the mirror');
+    expect(m.failover().reason).toContain('saw 51 key(s) in flight it could not follow: the check follows at most its samples and never more than 100 at once, so that pass cannot vouch for the mirror');
     const status = m.status();
     expect(status.withinObjectives).toBe(false);
-    expect(status.reasons).toEqual([expect.stringContaining('split the source into sources over narrower prefixes, so that each has fewer keys in flight at once than the check follows (a larger samples does not raise that)')]);
+    expect(status.reasons).toEqual([expect.stringContaining('raise its samples if they are below 100, else split the source into sources over narrower prefixes, so that each has fewer keys in flight at once')]);
   });
 });
