@@ -1,6 +1,6 @@
 import { parseScheduleExpression } from '../../config/schedule-expression';
 import { type SourceConfig } from '../../config/lifeboat-config';
-import { type MirrorDifference, type MirrorRecord, mirrorPk, vouchedCleanPass } from '../../lambdas/mirror/mirror-record';
+import { type MirrorDifference, mirrorDataAge, type MirrorRecord, mirrorPk, vouchedCleanPass } from '../../lambdas/mirror/mirror-record';
 import { otherDataChecked } from '../../lambdas/mirror/pass-source';
 import { passProgressText, tooManyInFlight } from '../../lambdas/mirror/pass-progress';
 import { reportedDifference } from '../../lambdas/mirror/reported-difference';
@@ -128,8 +128,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   // A check of other data: its clean pass, lag and verdict were about that data, not this source's (mirror-choice.ts refuses it).
   const other = input.configured ? otherDataChecked(input.configured.source, check, input.configured.mirrorBucketPrefix) : undefined;
   const cleanPassStartedAt = compared && !other ? vouchedCleanPass(check) : undefined;
-  const lags = [cleanPassStartedAt !== undefined ? (check.cleanPassLagSeconds ?? null) : null, check.lagSeconds].filter((l): l is number => l !== null);
-  const dataAgeSeconds = cleanPassStartedAt === undefined ? undefined : Math.max(checkAgeSeconds, secondsBetween(cleanPassStartedAt, now)) + (lags.length > 0 ? Math.max(...lags) : 0);
+  const dataAgeSeconds = cleanPassStartedAt === undefined ? undefined : mirrorDataAge(check, cleanPassStartedAt, now.getTime()).dataAgeSeconds;
   const lagOverRpo = other ? false : dataAgeSeconds !== undefined ? dataAgeSeconds > input.rpoSeconds : check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
   const verdict: MirrorVerdict = check.passed ? (source.type === 'filesystem' && check.compared === 0 && check.inFlight === 0 ? 'replicating' : 'equal') : check.differences > 0 ? 'differences' : 'failed';
   const unreachable = check.lastAttempt && Date.parse(check.lastAttempt.at) >= Date.parse(check.checkedAt) ? check.lastAttempt : undefined;

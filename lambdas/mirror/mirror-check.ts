@@ -13,7 +13,7 @@ import { efsReplicationState } from './efs-replication-state';
 import { compareFileMirror } from './file-mirror-comparison';
 import { type FileSamplesLog } from './file-samples-log';
 import { MAX_UNRESOLVED, mirrorVerdict, openDifferences } from './mirror-verdict';
-import { passSourceOf, s3MirrorOf } from './pass-source';
+import { otherDataThan, passSourceOf, s3MirrorOf } from './pass-source';
 import { recheckS3Keys } from './s3-mirror-recheck';
 import { differingKeyText, reportedDifference } from './reported-difference';
 
@@ -138,7 +138,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
       const stored = await deps.log.get(source.name);
       // A record of another source or mirror (the configuration changed): its cursor, differences and clean pass were
       // about other data (a clean pass that compared nothing of the new prefix would vouch for it), so a new pass starts.
-      const sameData = !stored || !passOver || (stored.passOver ? stored.passOver.source === passOver.source && stored.passOver.mirror === passOver.mirror : stored.mirror === where);
+      const sameData = !stored || source.type === 'filesystem' || otherDataThan(source, stored, where) === undefined;
       const previous = sameData ? stored : undefined;
       const after = previous?.cursor ?? '';
       const base = { environment: deps.environment, source: source.name, plan: plan.name, type: source.type, mirror: where, checkedAt, graceSeconds: input.graceSeconds, ...(passOver ? { passOver } : {}) };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mirrorOf, type SourceConfig } from '../../config/lifeboat-config';
-import { type MirrorRecord, vouchedCleanPass } from './mirror-record';
+import { mirrorDataAge, type MirrorRecord, vouchedCleanPass } from './mirror-record';
 import { otherDataChecked, s3MirrorOf } from './pass-source';
 import { passProgressText } from './pass-progress';
 import { differingKeyText } from './reported-difference';
@@ -69,14 +69,10 @@ export function chooseSourceCopy(
       `no pass of the mirror check over the whole source has ended without a difference yet${passProgressText(check)}: each check compares one window, so how old the mirror's data is is unknown; restored from the DR vault`,
     );
   }
-  const sinceCheck = Math.max(0, (options.startedAt - Date.parse(check.checkedAt)) / 1000);
-  const sincePass = Math.max(sinceCheck, (options.startedAt - Date.parse(cleanPassStartedAt)) / 1000);
-  const lags = [check.cleanPassLagSeconds ?? null, check.lagSeconds].filter((l): l is number => l !== null);
-  const lag = lags.length > 0 ? Math.max(...lags) : 0;
-  const dataAge = sincePass + lag;
+  const { sinceCheckSeconds: sinceCheck, sincePassSeconds: sincePass, lagSeconds: lag, dataAgeSeconds: dataAge } = mirrorDataAge(check, cleanPassStartedAt, options.startedAt);
   const rpo = options.rpoMinutes * 60;
   const measured =
-    `checked ${secs(sinceCheck)} before the failover (${check.compared} entries equal), lag ${lags.length === 0 ? 'not measured' : secs(lag)}, ` +
+    `checked ${secs(sinceCheck)} before the failover (${check.compared} entries equal), lag ${lag === undefined ? 'not measured' : secs(lag)}, ` +
     `its last clean pass over the whole source started ${secs(sincePass)} before`;
   if (dataAge > rpo) return vault(`the mirror was ${measured}: its data may be ${secs(dataAge)} old, beyond the plan's RPO of ${secs(rpo)}; restored from the DR vault`);
   const target = source.type === 's3' ? s3MirrorOf(source, options.mirrorBucketPrefix ?? '') : `dynamodb table ${source.table}`;

@@ -136,3 +136,21 @@ export type MirrorRecord = z.infer<typeof mirrorRecordSchema>;
 export function vouchedCleanPass(check: Pick<MirrorRecord, 'cleanPassStartedAt' | 'passUnfollowed'>): string | undefined {
   return check.passUnfollowed === undefined ? undefined : check.cleanPassStartedAt;
 }
+
+/**
+ * How old a mirror's data may be at `atMs`, from the record's last clean complete pass (vouchedCleanPass): the time
+ * since that pass started (at least the time since the last check) plus the largest lag measured since, the pass's or
+ * the last check's (`lagSeconds` undefined when neither was measured: it counts as none). The failover's rule
+ * (mirror-choice.ts), which `lifeboat status` shows (cli/status/mirror-status.ts).
+ */
+export function mirrorDataAge(
+  check: Pick<MirrorRecord, 'checkedAt' | 'cleanPassLagSeconds' | 'lagSeconds'>,
+  cleanPassStartedAt: string,
+  atMs: number,
+): { sinceCheckSeconds: number; sincePassSeconds: number; lagSeconds: number | undefined; dataAgeSeconds: number } {
+  const sinceCheckSeconds = Math.max(0, (atMs - Date.parse(check.checkedAt)) / 1000);
+  const sincePassSeconds = Math.max(sinceCheckSeconds, (atMs - Date.parse(cleanPassStartedAt)) / 1000);
+  const lags = [check.cleanPassLagSeconds ?? null, check.lagSeconds].filter((l): l is number => l !== null);
+  const lagSeconds = lags.length > 0 ? Math.max(...lags) : undefined;
+  return { sinceCheckSeconds, sincePassSeconds, lagSeconds, dataAgeSeconds: sincePassSeconds + (lagSeconds ?? 0) };
+}

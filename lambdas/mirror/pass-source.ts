@@ -25,14 +25,21 @@ export function s3MirrorOf(source: S3BucketSourceConfig, mirrorBucketPrefix: str
  */
 export function otherDataChecked(source: SourceConfig, check: MirrorRecord, mirrorBucketPrefix: string | undefined): { compared: string; configured: string } | undefined {
   if (source.type === 'filesystem') return undefined;
-  const mirror = source.type === 's3' && mirrorBucketPrefix !== undefined ? s3MirrorOf(source, mirrorBucketPrefix) : undefined;
+  return otherDataThan(source, check, source.type === 's3' && mirrorBucketPrefix !== undefined ? s3MirrorOf(source, mirrorBucketPrefix) : undefined);
+}
+
+/**
+ * What `check` compared, when that is not `source` with `mirror` (the mirror as the check names it, when the caller
+ * knows it: the check itself always does, mirror-check.ts); undefined when it is the same data.
+ */
+export function otherDataThan(source: S3BucketSourceConfig | DynamoDbTableSourceConfig, check: MirrorRecord, mirror: string | undefined): { compared: string; configured: string } | undefined {
   const configured = `${passSourceOf(source)}${mirror !== undefined ? ` with ${mirror}` : ''}`;
   if (check.passOver !== undefined) {
     const other = check.passOver.source !== passSourceOf(source) || (mirror !== undefined && check.passOver.mirror !== mirror);
     return other ? { compared: `${check.passOver.source} with ${check.passOver.mirror}`, configured } : undefined;
   }
-  // A record of an earlier version names its mirror only, `s3://<mirror bucket>/<prefix>`.
+  // A record of an earlier version names its mirror only (`s3://<mirror bucket>/<prefix>`, `dynamodb table <name> (<region>)`).
+  if (mirror !== undefined) return check.mirror !== mirror ? { compared: check.mirror, configured } : undefined;
   if (source.type !== 's3') return undefined;
-  const other = mirror !== undefined ? check.mirror !== mirror : check.mirror.replace(/^s3:\/\/[^/]*\//, '') !== source.prefix;
-  return other ? { compared: check.mirror, configured } : undefined;
+  return check.mirror.replace(/^s3:\/\/[^/]*\//, '') !== source.prefix ? { compared: check.mirror, configured } : undefined;
 }
