@@ -18,14 +18,6 @@ import { InvalidInputError } from '../../lambdas/runtime/errors';
  * catalog, the primary's unread; a region's drills, or the mirrors' and prunes' state, unread: its problems),
  * or a catalog or the file could not be read or written.
  */
-/** environment-status.ts's problems of the state the page shows from it: a vault's prune runs, a mirror's last check. */
-const UNREAD_LATEST_STATE = /^the \S+ vault's prune runs .*could not be read|^the mirror check of .* could not be read/;
-
-/** Of `lifeboat status`'s problems, those about what the report's page shows from it (its mirror and prune lines). */
-export function unreadLatestState(problems: readonly string[]): string[] {
-  return problems.filter((problem) => UNREAD_LATEST_STATE.test(problem));
-}
-
 export type ReportCommandOptions = TargetOptions & { html?: string; json?: boolean; plan?: string };
 export type ReportCommandDeps = { io: CliIo; sources?: ReportSources; clients?: AccessClients & { drills?: DrillAccessClients }; now?: () => Date };
 
@@ -41,7 +33,7 @@ async function reportSources(options: TargetOptions, clients: ReportCommandDeps[
       const status = await environmentStatus(await statusSources(options, clients), now);
       // status reads on past what it cannot read and lists it in its problems: the page's mirror and prune lines
       // say "unknown" for those, and the report lists why (review r5).
-      return { mirrors: mirrorLines(status), prunes: pruneLines(status), unread: unreadLatestState(status.problems) };
+      return { mirrors: mirrorLines(status), prunes: pruneLines(status), unread: status.unreadMirrorsAndPrunes };
     },
   };
 }

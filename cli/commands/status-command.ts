@@ -24,7 +24,9 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
   try {
     const sources = deps.sources ?? (await statusSources(options, deps.clients));
     const status = await environmentStatus(sources, now);
-    if (options.json) io.out(JSON.stringify(status, null, 2));
+    // unreadMirrorsAndPrunes repeats some of `problems` for the report: not part of status's JSON.
+    const { unreadMirrorsAndPrunes: _forReport, ...shown } = status;
+    if (options.json) io.out(JSON.stringify(shown, null, 2));
     else for (const line of statusScreen(status)) io.out(line);
     return status.withinObjectives ? STATUS_EXIT.WITHIN_OBJECTIVES : STATUS_EXIT.NOT_WITHIN;
   } catch (err) {

@@ -32,6 +32,8 @@ export type EnvironmentStatus = {
   /** The last prune of each vault (prunes cover whole vaults; each row also carries its vault's). */
   prunes: Record<DrillSide, PruneStatus>;
   problems: string[];
+  /** Of `problems`, those about the mirrors' last checks and the vaults' last prunes, which the report's page shows from this (report-command.ts). */
+  unreadMirrorsAndPrunes: string[];
 };
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -43,6 +45,11 @@ export function isUnreadable(row: PlanStatus | UnreadablePlan): row is Unreadabl
 export async function environmentStatus(sources: StatusSources, now: Date): Promise<EnvironmentStatus> {
   const { environment } = sources;
   const problems: string[] = [];
+  const unreadMirrorsAndPrunes: string[] = [];
+  const unread = (problem: string): void => {
+    unreadMirrorsAndPrunes.push(problem);
+    problems.push(problem);
+  };
   const drills: DrillRecord[] = [];
   for (const side of ['primary', 'dr'] as const satisfies readonly DrillSide[]) {
     try {
@@ -64,7 +71,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
       prunes[side] = pruneStatus(await sources.latestPrune(side), now);
     } catch (err) {
       prunes[side] = pruneStatus({ unreadable: message(err) }, now);
-      problems.push(`the ${side} vault's prune runs (${sources.regionOf(side)}) could not be read: ${message(err)}`);
+      unread(`the ${side} vault's prune runs (${sources.regionOf(side)}) could not be read: ${message(err)}`);
     }
   }
   const mirrorSchedule = mirrorCheckSchedule(environment);
@@ -92,7 +99,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     }
     const nextRun = await sources.nextRun(plan.name, now);
     const { mirrors, unreadable } = await planMirrors({ plan, mirrorCheck: (source) => sources.mirrorCheck(source), schedule: mirrorSchedule, now, mirrorBucketPrefix: mirrorBucketPrefixOf(environment) });
-    for (const u of unreadable) problems.push(`the mirror check of ${u.source} could not be read from the DR catalog (${environment.drRegion}): ${u.error}`);
+    for (const u of unreadable) unread(`the mirror check of ${u.source} could not be read from the DR catalog (${environment.drRegion}): ${u.error}`);
     // The plan's vault is the primary's: with its catalog unreadable its last prune is unknown, never "no prune yet" (the DR vault's has its own line).
     const prune: PruneStatus = catalog === 'dr' ? { state: 'unreadable', note: primaryProblem } : prunes.primary;
     plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune, mirrors, replicationLagSeconds, now }));
@@ -108,5 +115,6 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     alarms,
     prunes,
     problems,
+    unreadMirrorsAndPrunes,
   };
 }

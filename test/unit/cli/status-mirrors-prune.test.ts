@@ -245,6 +245,8 @@ describe('lifeboat status with mirrors and prunes', () => {
       'the dr vault\'s prune runs (us-west-2) could not be read: connect ECONNREFUSED 127.0.0.1:4569',
       'the mirror check of demo-assets could not be read from the DR catalog (us-west-2): connect ECONNREFUSED 127.0.0.1:4569',
     ]);
+    // Both are what the report's page shows from status (report-command.ts): it lists them, and no other problem, as its own.
+    expect(status.unreadMirrorsAndPrunes).toEqual(status.problems);
     expect(status.withinObjectives).toBe(false);
     const screen = statusScreen(status);
     expect(screen).toContain('Prune of the DR vault (us-west-2): unknown (below)');

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { reportCommand, unreadLatestState } from '../../../../cli/commands/report-command';
+import { reportCommand } from '../../../../cli/commands/report-command';
 import { type ReportSources } from '../../../../cli/report/environment-report';
 import { findEnvironment, loadLifeboatConfig } from '../../../../config/load-config';
 import { tempDir } from '../../../support/local-cloud-helpers';
@@ -51,12 +51,4 @@ it('exits 1 when the mirrors\' or prunes\' state could not be read, listing why 
   expect(JSON.parse(out.join('\n'))).toMatchObject({ problems: [unread], latest: { mirrors: [], prunes: ['Prune of the primary vault (us-east-1): unknown (below)'] } });
   expect(JSON.parse(out.join('\n'))).not.toHaveProperty('latest.unread');
   expect(err).toEqual([`! ${unread}`]);
-});
-
-it('takes from lifeboat status\'s problems those about the mirrors\' and prunes\' state, and no other', () => {
-  // The texts of cli/status/environment-status.ts.
-  const prune = "the dr vault's prune runs (us-west-2) could not be read: connect ECONNREFUSED 127.0.0.1:9";
-  const mirror = 'the mirror check of demo-assets could not be read from the DR catalog (us-west-2): MIRROR#demo-assets: lagSeconds: Expected number';
-  const others = ['the scrub runs could not be read: timeout', "the primary catalog (us-east-1) could not be read, its drills are not counted: timeout"];
-  expect(unreadLatestState([others[0] as string, prune, others[1] as string, mirror])).toEqual([prune, mirror]);
 });
