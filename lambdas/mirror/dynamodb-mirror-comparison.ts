@@ -1,11 +1,18 @@
+import { createHash } from 'node:crypto';
 import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, GetItemCommand, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { canonicalAttributes, itemKeyLabel, itemKeyOf, itemKeyText, ItemKeyTextError } from './dynamodb-item-key';
 import { type MirrorDifference } from './mirror-record';
+import { MAX_UNRESOLVED } from './mirror-verdict';
 
 export type DynamoDbMirrorWindow = {
   compared: number;
+  /** Differences not in flight: with no grace, every item that differs (else none: each is in flight when first seen). */
   differences: number;
   examples: MirrorDifference[];
+  /** Items that differ, in flight when first seen (with a grace); absent when none. */
+  inFlight?: number;
+  /** The first of them (at most MAX_UNRESOLVED), each with its replica copy as read: later runs follow them (dynamodb-mirror-recheck.ts). */
+  inFlightKeys?: Array<{ key: string; replicaCopy: string }>;
   /** The last key of the window (itemKeyText), or '' at the end of the table. */
   cursor: string;
   /** Set when the replica is missing: the precondition, said so the user can act. */
@@ -49,14 +56,25 @@ export function itemDifference(item: Item | undefined, copy: Item | undefined): 
 }
 
 /**
+ * The replica's copy of an item as a digest (`sha256:<hex>` of its canonical attributes; `absent` when there is
+ * none): what a followed key keeps of the copy it last read, to see whether replication has moved it since.
+ */
+export function replicaCopyDigest(copy: Item | undefined): string {
+  return copy ? `sha256:${createHash('sha256').update(canonicalAttributes(copy), 'utf8').digest('hex')}` : 'absent';
+}
+
+/**
  * One window of a table compared with its global-table replica in the mirror region: a page of the
  * source's items (from the cursor) each read from the replica by key and compared attribute by
  * attribute. No lag: DynamoDB reports `ReplicationLatency` to CloudWatch, which this check does not read.
+ * DynamoDB keeps no write time per item, so an item that differs is dated from when first seen: with a
+ * grace it is in flight (as a delete is in an S3 window), followed by later runs, which judge it by whether
+ * its replica copy moves (dynamodb-mirror-recheck.ts); without one (0, the default) it is a difference at once.
  */
 export async function compareDynamoDbMirror(
   source: { ddb: DynamoDBClient; table: string },
   replica: { ddb: DynamoDBClient; table: string; region: string },
-  options: { after: string; samples: number },
+  options: { after: string; samples: number; graceSeconds?: number },
 ): Promise<DynamoDbMirrorWindow> {
   let keyNames: string[];
   try {
@@ -77,14 +95,26 @@ export async function compareDynamoDbMirror(
   );
   const examples: MirrorDifference[] = [];
   let differences = 0;
+  const inFlightKeys: Array<{ key: string; replicaCopy: string }> = [];
+  let inFlight = 0;
   for (const item of page.Items ?? []) {
     const key: Item = Object.fromEntries(keyNames.map((k) => [k, item[k] as AttributeValue]));
     const { Item: copy } = await replica.ddb.send(new GetItemCommand({ TableName: replica.table, Key: key }));
     const reason = itemDifference(item, copy);
-    if (reason) {
+    if (!reason) continue;
+    if ((options.graceSeconds ?? 0) > 0) {
+      inFlight += 1;
+      if (inFlightKeys.length < MAX_UNRESOLVED) inFlightKeys.push({ key: itemKeyText(key), replicaCopy: replicaCopyDigest(copy) });
+    } else {
       differences += 1;
       if (examples.length < MAX_DIFFERENCES) examples.push({ key: itemKeyText(key), reason });
     }
   }
-  return { compared: page.Items?.length ?? 0, differences, examples, cursor: page.LastEvaluatedKey ? itemKeyText(page.LastEvaluatedKey) : '' };
+  return {
+    compared: page.Items?.length ?? 0,
+    differences,
+    examples,
+    ...(inFlight > 0 ? { inFlight, inFlightKeys } : {}),
+    cursor: page.LastEvaluatedKey ? itemKeyText(page.LastEvaluatedKey) : '',
+  };
 }

@@ -12,7 +12,7 @@ import { compareS3Mirror } from './s3-mirror-comparison';
 import { efsReplicationState } from './efs-replication-state';
 import { compareFileMirror } from './file-mirror-comparison';
 import { type FileSamplesLog } from './file-samples-log';
-import { MAX_UNRESOLVED, mirrorVerdict, openDifferences } from './mirror-verdict';
+import { MAX_UNRESOLVED, type MirrorVerdict, mirrorVerdict, openDifferences } from './mirror-verdict';
 import { otherDataThan, passSourceOf, s3MirrorOf } from './pass-source';
 import { recheckS3Keys } from './s3-mirror-recheck';
 import { differingKeyText, reportedDifference } from './reported-difference';
@@ -20,7 +20,10 @@ import { differingKeyText, reportedDifference } from './reported-difference';
 export type MirrorCheckInput = {
   /** Entries per source per run. */
   samples: number;
-  /** A difference whose source write is younger than this is still replicating, not a failure (S3 RTC promises 15 minutes). */
+  /**
+   * A difference whose source write is younger than this is still replicating, not a failure (S3 RTC promises 15 minutes);
+   * a DynamoDB item, which has no write time, while its replica copy has moved within this (dynamodb-mirror-recheck.ts).
+   */
   graceSeconds: number;
 };
 
@@ -92,6 +95,32 @@ function ofSourceRegion<C extends object>(client: C, thrown: WeakSet<object>): C
 function sourceRegionUnreachable(err: unknown, thrown: WeakSet<object>): string | undefined {
   for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) if (thrown.has(e)) return unreachableReason(e);
   return undefined;
+}
+
+/**
+ * A DynamoDB verdict with each followed key's replica copy as this run read it (`read`: the re-check's before the
+ * window's), or as last recorded when this run did not read the key: mirrorVerdict rebuilds the entries it keeps
+ * and knows nothing of copies. The first difference goes without one: it is copied into the check's output.
+ */
+function withReplicaCopies(verdict: MirrorVerdict, read: ReadonlyArray<{ key: string; replicaCopy: string }>): MirrorVerdict {
+  const copies = new Map<string, string>();
+  for (const r of read) if (!copies.has(r.key)) copies.set(r.key, r.replicaCopy);
+  const withCopy = <T extends { key: string; replicaCopy?: string }>(entry: T): T => {
+    const replicaCopy = copies.get(entry.key) ?? entry.replicaCopy;
+    return replicaCopy === undefined ? entry : { ...entry, replicaCopy };
+  };
+  const { firstDifference, unresolved, pending, ...rest } = verdict;
+  return {
+    ...rest,
+    ...(firstDifference ? { firstDifference: withoutReplicaCopy(firstDifference) } : {}),
+    ...(unresolved ? { unresolved: unresolved.map(withCopy) } : {}),
+    ...(pending ? { pending: pending.map(withCopy) } : {}),
+  };
+}
+
+/** A difference without its replica copy's digest, which stays in the catalog (MirrorDifference.replicaCopy). */
+function withoutReplicaCopy({ replicaCopy: _copy, ...difference }: MirrorDifference): MirrorDifference {
+  return difference;
 }
 
 const fmtLag = (lag: number | null): string => (lag === null ? 'unknown' : `${lag.toFixed(1)} s`);
@@ -210,18 +239,31 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             { ddb: ofSourceRegion(deps.dynamodb(deps.sourceRegion), fromSource), table: source.table },
             { ddb: deps.dynamodb(deps.mirrorRegion), table: source.table },
           ] as const;
-          const window = await compareDynamoDbMirror(sides[0], { ...sides[1], region: deps.mirrorRegion }, { after, samples: input.samples });
+          const window = await compareDynamoDbMirror(sides[0], { ...sides[1], region: deps.mirrorRegion }, { after, samples: input.samples, graceSeconds: input.graceSeconds });
           // Without the replica nothing was compared or re-checked: the open differences stay as they were and the pass does not move.
           const missing = window.missingReplica !== undefined;
-          const keys = missing ? [] : openDifferences(previous).listed.map((d) => d.key);
-          const rechecked = await recheckDynamoDbKeys(sides[0], sides[1], keys);
-          const verdict = mirrorVerdict(previous, { ...observed(window), lagSeconds: null, rechecked, ...(missing ? { startedPass: false } : {}), endedPass: !missing && window.cursor === '' });
+          const open = openDifferences(previous).listed.map((d) => ({ key: d.key, ...(d.replicaCopy !== undefined ? { replicaCopy: d.replicaCopy } : {}) }));
+          const openKeys = new Set(open.map((k) => k.key));
+          const pending = (previous?.pending ?? []).filter((p) => !openKeys.has(p.key)).map((p) => ({ key: p.key, pending: p }));
+          const rechecked = await recheckDynamoDbKeys(sides[0], sides[1], missing ? [] : [...open, ...pending], { graceSeconds: input.graceSeconds, now: deps.now });
+          const verdict = withReplicaCopies(
+            mirrorVerdict(previous, {
+              ...observed(window),
+              lagSeconds: null,
+              rechecked,
+              inFlightKeys: (window.inFlightKeys ?? []).map((k) => ({ key: k.key })),
+              inFlight: window.inFlight ?? 0,
+              ...(missing ? { startedPass: false } : {}),
+              endedPass: !missing && window.cursor === '',
+            }),
+            [...rechecked, ...(window.inFlightKeys ?? [])],
+          );
           record = {
             ...base,
             ...verdict,
             passed: verdict.passed && !missing,
             compared: window.compared,
-            inFlight: 0,
+            inFlight: window.inFlight ?? 0,
             cursor: missing ? after : window.cursor,
             rechecked: rechecked.length,
             durationMs: deps.now() - started,
@@ -248,7 +290,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         differences: record.differences,
         inFlight: record.inFlight,
         lagSeconds: record.lagSeconds,
-        ...(record.firstDifference ? { firstDifference: reportedDifference(record.type, record.firstDifference) } : {}),
+        ...(record.firstDifference ? { firstDifference: reportedDifference(record.type, withoutReplicaCopy(record.firstDifference)) } : {}),
         ...(record.unresolvedSince !== undefined ? { unresolvedSince: record.unresolvedSince } : {}),
         ...(record.note !== undefined ? { note: record.note } : {}),
       });

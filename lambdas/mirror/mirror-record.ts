@@ -5,10 +5,19 @@ export const mirrorPk = (source: string): string => `MIRROR#${source}`;
 export const MIRROR_SK = 'MIRROR';
 
 /**
- * A difference between a source and its mirror: the key (S3 key, DynamoDB item key as JSON) and what
- * differs; in a record, also when a check first found it (absent in records of earlier versions).
+ * A DynamoDB item's copy in the replica as a check last read it (dynamodb-mirror-comparison.ts, replicaCopyDigest):
+ * DynamoDB keeps no write time per item, so a followed key's copy that reads other than last time is the only sign
+ * that replication of the key is moving. A digest, not the item: it stays in the `MIRROR#` item, as the key does,
+ * and adds 71 characters to each followed key (at most 2 × MAX_UNRESOLVED of them).
  */
-export const mirrorDifferenceSchema = z.object({ key: z.string(), reason: z.string(), foundAt: z.string().optional() });
+export const replicaCopySchema = z.string().min(1);
+
+/**
+ * A difference between a source and its mirror: the key (S3 key, DynamoDB item key as JSON) and what
+ * differs; in a record, also when a check first found it (absent in records of earlier versions) and,
+ * for a DynamoDB item, its replica copy as last read (`replicaCopy`: catalog only, never in an output).
+ */
+export const mirrorDifferenceSchema = z.object({ key: z.string(), reason: z.string(), foundAt: z.string().optional(), replicaCopy: replicaCopySchema.optional() });
 export type MirrorDifference = z.infer<typeof mirrorDifferenceSchema>;
 
 /**
@@ -22,11 +31,14 @@ export const untrackedDifferencesSchema = z.object({ count: z.number().int().pos
  * so, and the source write it waited for (absent for a key only the mirror has: a listing cannot date a
  * delete). Every run re-checks it (s3-mirror-recheck.ts): still differing once the grace has passed since
  * that write (or since it was first seen), with no newer copy in the mirror, it becomes a difference.
+ * A DynamoDB item has no write time: it is dated from when first seen, with its replica copy as then read
+ * (`replicaCopy`); a re-check that reads another copy re-dates it (dynamodb-mirror-recheck.ts).
  */
 export const pendingKeySchema = z.object({
   key: z.string(),
   foundAt: z.string().min(1),
   writtenAt: z.string().optional(),
+  replicaCopy: replicaCopySchema.optional(),
   /** Pending when the candidate pass ended (MirrorRecord.candidatePass): that pass counts once this key is seen replicated. */
   holdsPass: z.literal(true).optional(),
 });
@@ -98,8 +110,11 @@ export const mirrorRecordSchema = z.object({
    * A pass that ended with nothing open but keys still in flight (those of `pending` with `holdsPass`): the mirror
    * is not known to hold those keys' data as of the pass yet. It becomes the clean pass (`cleanPassStartedAt`)
    * once each of them is seen equal, or seen moving (the mirror received a copy at least as new as the write it
-   * waited for); one that becomes a difference drops it. `lagSeconds` is the largest lag measured from the
-   * pass's start until then. A later pass that ends the same way replaces it (its keys include those still held).
+   * waited for); one that becomes a difference drops it. A DynamoDB key counts once seen equal only: its copy
+   * moving says replication is alive, not how far behind it is (a digest has no order), so a table with an item
+   * never read equal has no clean pass while it stays so, and its data age runs on from the last one.
+   * `lagSeconds` is the largest lag measured from the pass's start until then. A later pass that ends the same way
+   * replaces it (its keys include those still held).
    */
   candidatePass: z.object({ startedAt: z.string().min(1), lagSeconds: z.number().nonnegative().nullable() }).optional(),
   /**

@@ -16,7 +16,11 @@ export function passProgressText(check: MirrorRecord): string {
       `its samples and never more than ${MAX_UNRESOLVED} at once, so that pass cannot vouch for the mirror)`
     );
   }
-  if (check.candidatePass) return ` (the pass that started ${check.candidatePass.startedAt} ended with ${held} key(s) still replicating; it counts once the next checks see them replicated)`;
+  if (check.candidatePass) {
+    // A table's item counts once read equal: its replica copy moving says replication is alive, not how far behind (dynamodb-mirror-recheck.ts).
+    const seen = check.type === 'dynamodb' ? 'read them equal in the replica (a copy seen moving does not say how far behind it is)' : 'see them replicated';
+    return ` (the pass that started ${check.candidatePass.startedAt} ended with ${held} key(s) still replicating; it counts once the next checks ${seen})`;
+  }
   return check.passStartedAt !== undefined ? ` (the pass in progress started ${check.passStartedAt})` : '';
 }
 

@@ -6,8 +6,9 @@ import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirro
 
 /**
  * The DynamoDB mirror check over several runs (review r4, finding 3): a pass is judged by what is open when it
- * ends. DynamoDB has no grace: an item written a moment before its window reads it differs there, and the next
- * run's strongly consistent re-check sees it equal. Both tables are maps in memory.
+ * ends. DynamoDB keeps no write time per item: an item written a moment before its window reads it is in flight
+ * there (dated from when first seen), and the next run's strongly consistent re-check sees it equal. Both tables
+ * are maps in memory.
  */
 const T0 = Date.parse('2026-12-05T12:00:00.000Z');
 const MIN = 60_000;
@@ -67,7 +68,120 @@ it('a pass during which one item differed in one window and was seen equal by th
     outcomes.push(`${new Date(now).toISOString().slice(11, 16)} ${result.passed ? 'passed' : 'failed'} ${choice.use}`);
     now += 15 * MIN;
   }
-  // Before this fix: every pass counted the item's difference, none was clean, and the failover never took the mirror.
-  expect(outcomes).toEqual(['12:00 passed vault', '12:15 failed vault', '12:30 passed vault', '12:45 passed mirror', '13:00 passed mirror', '13:15 failed vault', '13:30 passed mirror', '13:45 passed mirror']);
+  // Before review r4: every pass counted the item's difference, none was clean, and the failover never took the mirror.
+  // Before review r7 F2 the item failed the run that first saw it (12:15, 13:15); now it is in flight there.
+  expect(outcomes).toEqual(['12:00 passed vault', '12:15 passed vault', '12:30 passed vault', '12:45 passed mirror', '13:00 passed mirror', '13:15 passed mirror', '13:30 passed mirror', '13:45 passed mirror']);
   expect(record).toEqual(expect.objectContaining({ cleanPassStartedAt: new Date(T0 + 60 * MIN).toISOString(), cleanPassLagSeconds: null }));
+});
+
+describe('an item rewritten more often than it replicates (review r7 F2)', () => {
+  const key = (i: number) => `item${String(i).padStart(3, '0')}`;
+  const HOT = key(5);
+  const orders = { type: 'dynamodb', name: 'orders', table: 'orders', mirror: true } as unknown as SourceConfig;
+  const plans = [{ name: 'shop', objectives: { rpoMinutes: 60, rtoMinutes: 60 }, sources: [orders] }] as unknown as ProtectionPlanConfig[];
+
+  /** 20 items, equal on both sides; a check of 10 items per run (a pass is two runs), every 15 minutes, grace 900 s. */
+  function setup() {
+    const source = new Map<string, Item>();
+    const replica = new Map<string, Item>();
+    for (let i = 0; i < 20; i++) {
+      source.set(key(i), { pk: { S: key(i) }, v: { N: '1' } });
+      replica.set(key(i), { pk: { S: key(i) }, v: { N: '1' } });
+    }
+    const clock = { now: T0 };
+    const log: { record: MirrorRecord | undefined } = { record: undefined };
+    const deps: MirrorCheckDeps = {
+      environment: 'prod',
+      plans,
+      mirrorRegion: 'us-west-2',
+      sourceRegion: 'us-east-1',
+      mirrorBucketPrefix: 'lifeboat-prod-mirror-',
+      s3: () => {
+        throw new Error('no S3 source here');
+      },
+      dynamodb: (region) => table(region === 'us-east-1' ? source : replica),
+      log: { get: () => Promise.resolve(log.record), record: (r: MirrorRecord) => Promise.resolve(void (log.record = mirrorRecordSchema.parse(r))) },
+      now: () => clock.now,
+    };
+    /** One run: `hot` rewrites the item just before it (a counter) and, when `replicates`, the replica receives the run's source copy just after: it always lags one write. */
+    const run = async (hot: { replicates: boolean } | undefined): Promise<string> => {
+      if (hot) source.set(HOT, { pk: { S: HOT }, v: { N: String(Number(source.get(HOT)?.v?.N) + 1) } });
+      const result = await runMirrorCheck({ samples: 10, graceSeconds: 900 }, deps);
+      if (hot?.replicates) replica.set(HOT, { ...(source.get(HOT) as Item) });
+      const choice = chooseSourceCopy(orders, log.record, { rpoMinutes: 60, startedAt: clock.now + MIN, mirrorBucketPrefix: 'lifeboat-prod-mirror-', useMirrors: true });
+      const at = new Date(clock.now).toISOString().slice(11, 16);
+      clock.now += 15 * MIN;
+      return `${at} ${result.passed ? 'passed' : 'failed'} ${choice.use}`;
+    };
+    return { run, log, replica };
+  }
+
+  it('passes while the replica\'s copy is seen moving, and fails once it stops moving for longer than the grace', async () => {
+    const { run, log } = setup();
+    const outcomes: string[] = [];
+    outcomes.push(await run(undefined), await run(undefined));
+    for (let i = 0; i < 6; i++) outcomes.push(await run({ replicates: true }));
+    // Replication of the item stops; the source goes on rewriting it.
+    outcomes.push(await run({ replicates: false }), await run({ replicates: false }));
+    expect(log.record?.firstDifference).toEqual({
+      key: '{"pk":{"S":"item005"}}',
+      reason: "differs in the replica (the replica's copy has not changed since 2026-12-05T14:00:00.000Z: longer than the grace of 900 s)",
+      foundAt: '2026-12-05T14:00:00.000Z',
+    });
+    outcomes.push(await run({ replicates: false }));
+    expect(outcomes).toEqual([
+      // A clean pass (12:00–12:15) vouches for the mirror.
+      '12:00 passed vault',
+      '12:15 passed mirror',
+      // The item is hot from 12:30: never seen equal, but its replica copy moves at every re-check, so it is in flight.
+      // Every pass ends with it in flight: none vouches for it (a digest has no order: a replica days behind moves too),
+      // so the data age runs from the last clean pass (12:00) and passes the RPO of 60 minutes at 13:00.
+      '12:30 passed mirror',
+      '12:45 passed mirror',
+      '13:00 passed vault',
+      '13:15 passed vault',
+      '13:30 passed vault',
+      '13:45 passed vault',
+      // 14:00: the copy moved once more (the last write that replicated); 14:15: unchanged since 14:00 for the grace, a difference.
+      '14:00 passed vault',
+      '14:15 failed vault',
+      '14:30 failed vault',
+    ]);
+    expect(log.record).toMatchObject({ passed: false, differences: 1, cleanPassStartedAt: new Date(T0).toISOString() });
+    expect(log.record?.firstDifference).toEqual({ key: '{"pk":{"S":"item005"}}', reason: 'differs in the replica', foundAt: '2026-12-05T14:00:00.000Z' });
+    // The copy's digest is kept for the next re-check, in the catalog only.
+    expect(log.record?.unresolved?.[0]?.replicaCopy).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('a pass held by the item counts once the item is seen equal; a difference whose copy moves again is in flight again', async () => {
+    const { run, log } = setup();
+    const outcomes: string[] = [];
+    outcomes.push(await run(undefined), await run(undefined));
+    // Hot at 12:30 and 12:45: the pass that started 12:30 ends with the item in flight, a candidate it holds.
+    outcomes.push(await run({ replicates: true }), await run({ replicates: true }));
+    expect(log.record).toMatchObject({ candidatePass: { startedAt: '2026-12-05T12:30:00.000Z' }, pending: [expect.objectContaining({ key: '{"pk":{"S":"item005"}}', holdsPass: true })] });
+    // The writes pause and the replica has caught up: seen equal at 13:00, the candidate counts.
+    outcomes.push(await run(undefined));
+    expect(log.record).toMatchObject({ cleanPassStartedAt: '2026-12-05T12:30:00.000Z' });
+    // Written at 13:15 (first seen in flight 13:30), stalled until 14:00, replicating again (its copy moves) at 14:15, caught up at 14:30.
+    outcomes.push(await run({ replicates: false }), await run({ replicates: false }), await run({ replicates: false }), await run({ replicates: true }), await run({ replicates: true }));
+    outcomes.push(await run(undefined));
+    expect(outcomes).toEqual([
+      '12:00 passed vault',
+      '12:15 passed mirror',
+      '12:30 passed mirror',
+      '12:45 passed mirror',
+      '13:00 passed mirror',
+      '13:15 passed mirror',
+      '13:30 passed mirror',
+      '13:45 failed vault',
+      '14:00 failed vault',
+      // Its copy moved: in flight again (review r4's rule for S3), so the check passes; the data age still runs from 13:00.
+      '14:15 passed vault',
+      // Seen equal: the pass that started 14:00 counts, with the lag of the difference open in it (30 minutes), beyond the RPO.
+      '14:30 passed vault',
+    ]);
+    expect(log.record).toMatchObject({ passed: true, cleanPassStartedAt: '2026-12-05T14:00:00.000Z', cleanPassLagSeconds: 1800 });
+    expect(log.record?.pending).toBeUndefined();
+  });
 });

@@ -1,6 +1,6 @@
 import { type AttributeValue, DescribeTableCommand, DynamoDBClient, GetItemCommand, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { compareDynamoDbMirror } from '../../../../lambdas/mirror/dynamodb-mirror-comparison';
+import { compareDynamoDbMirror, replicaCopyDigest } from '../../../../lambdas/mirror/dynamodb-mirror-comparison';
 
 /** One window of a table compared with its global-table replica: item for item, by the replica's key schema. */
 
@@ -104,4 +104,22 @@ it('writes a binary key\'s cursor as base64 and reads it, or an earlier version\
   await compare(JSON.stringify(last), 1);
   const starts = source.commandCalls(ScanCommand).map((c) => c.args[0].input.ExclusiveStartKey);
   expect(starts).toEqual([undefined, { pk: { B: new Uint8Array([0, 255]) }, sk: { N: '1.5' } }, { pk: { B: new Uint8Array([0, 255]) }, sk: { N: '1.5' } }]);
+});
+
+it('with a grace, an item that differs is in flight when first seen (no write time to date it), with its replica copy as read', async () => {
+  source.on(ScanCommand).resolves({ Items: [item('a', { v: { S: 'new' } }), item('b'), item('c')] });
+  replicaHolds([item('a', { v: { S: 'old' } }), item('c')]);
+  const window = await compareDynamoDbMirror({ ddb: sourceClient, table: 'orders' }, { ddb: replicaClient, table: 'orders', region: 'us-west-2' }, { after: '', samples: 10, graceSeconds: 900 });
+  expect(window).toEqual({
+    compared: 3,
+    differences: 0,
+    examples: [],
+    inFlight: 2,
+    inFlightKeys: [
+      { key: '{"pk":{"S":"a"},"sk":{"N":"1"}}', replicaCopy: replicaCopyDigest(item('a', { v: { S: 'old' } })) },
+      { key: '{"pk":{"S":"b"},"sk":{"N":"1"}}', replicaCopy: 'absent' },
+    ],
+    cursor: '',
+  });
+  expect(replicaCopyDigest(item('a', { v: { S: 'old' } }))).toMatch(/^sha256:[0-9a-f]{64}$/);
 });

@@ -5,6 +5,7 @@ import { type AttributeValue, DeleteItemCommand, type DynamoDBClient, PutItemCom
 import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { createActiveTable, localDynamoDbClient, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { itemKeyText } from '../../../../lambdas/mirror/dynamodb-item-key';
+import { replicaCopyDigest } from '../../../../lambdas/mirror/dynamodb-mirror-comparison';
 import { recheckDynamoDbKeys } from '../../../../lambdas/mirror/dynamodb-mirror-recheck';
 import { runMirrorCheck, type MirrorCheckDeps } from '../../../../lambdas/mirror/mirror-check';
 import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
@@ -102,6 +103,7 @@ function checkDeps(): { deps: MirrorCheckDeps; records: MirrorRecord[]; at: (t: 
 
 describe('the mirror check of a DynamoDB source, run after run', () => {
   it('clears a difference when its key reads equal again, without a pass over the table; one still different stays open', async () => {
+    // No grace: each difference counts when found (with one, a window's difference is first followed in flight).
     // 16 items, binary partition key and fractional numeric sort key; the replica starts equal.
     for (let i = 0; i < 16; i += 1) {
       const item = { pk: { B: Uint8Array.from([i, 0xff, 0]) }, sk: { N: String(i * 1.5) }, v: { S: `v${i}` } };
@@ -118,7 +120,7 @@ describe('the mirror check of a DynamoDB source, run after run', () => {
 
     const { deps, records, at } = checkDeps();
     at('2026-12-05T06:00:00Z');
-    await runMirrorCheck({ samples: 4, graceSeconds: 900 }, deps);
+    await runMirrorCheck({ samples: 4, graceSeconds: 0 }, deps);
     const first = records[0];
     expect(first).toMatchObject({ passed: false, compared: 4, differences: 4, rechecked: 0, cursor: itemKeyText(keyOf(e)) });
     expect(first?.unresolved).toEqual([
@@ -133,20 +135,21 @@ describe('the mirror check of a DynamoDB source, run after run', () => {
     await del(source, keyOf(c));
     await del(source, keyOf(e));
     at('2026-12-05T06:15:00Z');
-    await runMirrorCheck({ samples: 4, graceSeconds: 900 }, deps);
+    await runMirrorCheck({ samples: 4, graceSeconds: 0 }, deps);
     const second = records[1];
     // The window went on to the next four items (all equal) and did not reach the end: only the re-check saw a, c and e again.
     expect(second).toMatchObject({ passed: false, compared: 4, differences: 2, rechecked: 4, cursor: itemKeyText(keyOf(order[7] as Item)), passStartedAt: '2026-12-05T06:00:00.000Z' });
+    // Each re-checked key keeps its replica copy as read (a digest: the catalog never holds a copy of the item).
     expect(second?.unresolved).toEqual([
-      { key: itemKeyText(keyOf(b)), reason: 'differs in the replica', foundAt: '2026-12-05T06:00:00.000Z' },
-      { key: itemKeyText(keyOf(e)), reason: 'in the replica but deleted from the source', foundAt: '2026-12-05T06:00:00.000Z' },
+      { key: itemKeyText(keyOf(b)), reason: 'differs in the replica', foundAt: '2026-12-05T06:00:00.000Z', replicaCopy: replicaCopyDigest({ ...b, v: { S: 'old' } }) },
+      { key: itemKeyText(keyOf(e)), reason: 'in the replica but deleted from the source', foundAt: '2026-12-05T06:00:00.000Z', replicaCopy: replicaCopyDigest({ ...e, v: { S: 'old' } }) },
     ]);
 
     // b and e replicate: the mirror passes in the middle of its pass.
     await put(replica, b);
     await del(replica, keyOf(e));
     at('2026-12-05T06:30:00Z');
-    const result = await runMirrorCheck({ samples: 4, graceSeconds: 900 }, deps);
+    const result = await runMirrorCheck({ samples: 4, graceSeconds: 0 }, deps);
     expect(result.passed).toBe(true);
     const third = records[2];
     expect(third).toMatchObject({ passed: true, compared: 4, differences: 0, unresolved: [], rechecked: 2, cursor: itemKeyText(keyOf(order[11] as Item)) });
@@ -156,6 +159,7 @@ describe('the mirror check of a DynamoDB source, run after run', () => {
 
 describe('recheckDynamoDbKeys', () => {
   const sides = () => [{ ddb: source, table: TABLE }, { ddb: replica, table: TABLE }] as const;
+  const OPTIONS = { graceSeconds: 900, now: () => Date.parse('2026-12-05T06:00:00Z') };
 
   it('reads a binary and numeric key back from its text: equal, different and gone-from-both keys', async () => {
     const same = { pk: { B: Uint8Array.from([200, 0, 1]) }, sk: { N: '-12.25' }, v: { S: 'same' } };
@@ -170,12 +174,46 @@ describe('recheckDynamoDbKeys', () => {
     const stored = (await scanOrder()).find((i) => (i.pk?.B as Uint8Array | undefined)?.[0] === 201) as Item;
     expect(stored.sk).toEqual({ N: '1000' });
     const keys = [itemKeyText(keyOf(same)), itemKeyText(keyOf(stored)), gone];
-    expect(await recheckDynamoDbKeys(s, r, keys)).toEqual([{ key: keys[0] }, { key: keys[1], difference: { key: keys[1], reason: 'differs in the replica' } }, { key: gone }]);
+    expect(await recheckDynamoDbKeys(s, r, keys.map((key) => ({ key })), OPTIONS)).toEqual([
+      { key: keys[0], replicaCopy: replicaCopyDigest(same) },
+      { key: keys[1], difference: { key: keys[1], reason: 'differs in the replica' }, replicaCopy: replicaCopyDigest({ ...stored, v: { S: 'old' } }) },
+      { key: gone, replicaCopy: 'absent' },
+    ]);
   });
 
   it('leaves out a key that is not of the table\'s key schema or not a key at all: it stays open until a clean pass', async () => {
     const [s, r] = sides();
     const keys = ['{"id":{"S":"a"}}', '{"pk":{"S":"yA=="},"sk":{"N":"1"}}', '{"pk":{"B":"yA=="}}', 'not json', '{"pk":{"B":"yA=="},"sk":{"N":"1"}}'];
-    expect(await recheckDynamoDbKeys(s, r, keys)).toEqual([{ key: keys[4] }]);
+    expect(await recheckDynamoDbKeys(s, r, keys.map((key) => ({ key })), OPTIONS)).toEqual([{ key: keys[4], replicaCopy: 'absent' }]);
+  });
+
+  it('judges a key by its replica copy (review r7 F2): moved, in flight again; unchanged, a difference once the grace has passed since first seen', async () => {
+    const hot = { pk: { B: Uint8Array.from([210, 1]) }, sk: { N: '1' }, n: { N: '7' } };
+    await put(source, hot);
+    await put(replica, { ...hot, n: { N: '5' } });
+    const [s, r] = sides();
+    const key = itemKeyText(keyOf(hot));
+    const seen = replicaCopyDigest({ ...hot, n: { N: '4' } });
+    const now = replicaCopyDigest({ ...hot, n: { N: '5' } });
+    const pending = { key, foundAt: '2026-12-05T06:00:00.000Z', replicaCopy: seen, holdsPass: true as const };
+    const at = (t: string) => ({ graceSeconds: 900, now: () => Date.parse(t) });
+    // The copy moved (4 → 5): in flight again from now, still holding its pass (a digest has no order). An open difference likewise.
+    expect(await recheckDynamoDbKeys(s, r, [{ key, pending }], at('2026-12-05T06:30:00Z'))).toEqual([
+      { key, pending: { key, foundAt: '2026-12-05T06:30:00.000Z', replicaCopy: now, holdsPass: true }, replicaCopy: now },
+    ]);
+    expect(await recheckDynamoDbKeys(s, r, [{ key, replicaCopy: seen }], at('2026-12-05T06:30:00Z'))).toEqual([{ key, pending: { key, foundAt: '2026-12-05T06:30:00.000Z', replicaCopy: now }, replicaCopy: now }]);
+    // Unchanged: in flight within the grace since first seen, a difference dated from then beyond it; an open difference stays one.
+    const still = { ...pending, replicaCopy: now };
+    expect(await recheckDynamoDbKeys(s, r, [{ key, pending: still }], at('2026-12-05T06:14:59Z'))).toEqual([{ key, pending: still, replicaCopy: now }]);
+    expect(await recheckDynamoDbKeys(s, r, [{ key, pending: still }], at('2026-12-05T06:15:00Z'))).toEqual([
+      {
+        key,
+        difference: { key, reason: "differs in the replica (the replica's copy has not changed since 2026-12-05T06:00:00.000Z: longer than the grace of 900 s)", foundAt: '2026-12-05T06:00:00.000Z' },
+        replicaCopy: now,
+      },
+    ]);
+    expect(await recheckDynamoDbKeys(s, r, [{ key, replicaCopy: now }], at('2026-12-05T06:30:00Z'))).toEqual([{ key, difference: { key, reason: 'differs in the replica' }, replicaCopy: now }]);
+    // Without a grace a moved copy is still a difference, as it always was.
+    expect(await recheckDynamoDbKeys(s, r, [{ key, replicaCopy: seen }], { graceSeconds: 0, now: () => 0 })).toEqual([{ key, difference: { key, reason: 'differs in the replica' }, replicaCopy: now }]);
   });
 });

@@ -90,11 +90,12 @@ const expectNoSeededValue = (text: string): void => {
   for (const value of SEEDED) expect(text).not.toContain(value);
 };
 
+// The checks run without a grace, so a difference counts when first found (with one it is first followed in flight).
 describe('a DynamoDB mirror that differs: the key\'s values stay in the catalog', () => {
   it('the mirror check\'s output and cause name the item by its key\'s names and digest; the record keeps the key for the re-check and the cursor', async () => {
     replicaItems = [BOB];
     const records: MirrorRecord[] = [];
-    const first: MirrorCheckResult = await runMirrorCheck({ samples: 1, graceSeconds: 900 }, checkDeps(records, '2026-12-05T14:00:00Z'));
+    const first: MirrorCheckResult = await runMirrorCheck({ samples: 1, graceSeconds: 0 }, checkDeps(records, '2026-12-05T14:00:00Z'));
     expect(first.passed).toBe(false);
     expect(first.cause).toBe(`Mirror of ${TABLE} (dynamodb table ${TABLE} (us-west-2)) differs from its source: first differing ${ALICE_LABEL} (missing in the replica); 1 difference(s); lag unknown`);
     expect(first.sources[0]?.firstDifference).toEqual({ key: ALICE_LABEL, reason: 'missing in the replica', foundAt: '2026-12-05T14:00:00.000Z' });
@@ -106,7 +107,7 @@ describe('a DynamoDB mirror that differs: the key\'s values stay in the catalog'
 
     // ALICE replicates: the re-check reads her key from the record and clears the difference; the window resumes after her.
     replicaItems = [ALICE, BOB];
-    const second = await runMirrorCheck({ samples: 1, graceSeconds: 900 }, checkDeps(records, '2026-12-05T14:15:00Z'));
+    const second = await runMirrorCheck({ samples: 1, graceSeconds: 0 }, checkDeps(records, '2026-12-05T14:15:00Z'));
     expect(second).toEqual({ checkedAt: '2026-12-05T14:15:00.000Z', passed: true, sources: [expect.objectContaining({ passed: true, differences: 0 })] });
     expect(sourceMock.commandCalls(ScanCommand).map((c) => c.args[0].input.ExclusiveStartKey)).toEqual([undefined, keyOf(ALICE)]);
     expect(replicaMock.commandCalls(GetItemCommand).filter((c) => c.args[0].input.ConsistentRead).map((c) => c.args[0].input.Key)).toEqual([keyOf(ALICE)]);
@@ -116,7 +117,7 @@ describe('a DynamoDB mirror that differs: the key\'s values stay in the catalog'
   it('a failover\'s reason and `lifeboat status` (its lines, `backups list`, --json) name the item the same way', async () => {
     replicaItems = [BOB];
     const records: MirrorRecord[] = [];
-    await runMirrorCheck({ samples: 1, graceSeconds: 900 }, checkDeps(records, '2026-12-05T14:00:00Z'));
+    await runMirrorCheck({ samples: 1, graceSeconds: 0 }, checkDeps(records, '2026-12-05T14:00:00Z'));
     const record = records[0] as MirrorRecord;
 
     const choice = chooseSourceCopy(SOURCE, record, { rpoMinutes: 60, startedAt: Date.parse('2026-12-05T14:05:00Z'), mirrorBucketPrefix: 'lifeboat-prod-mirror-', useMirrors: true });
@@ -146,7 +147,7 @@ describe('a DynamoDB mirror that differs: the key\'s values stay in the catalog'
       cursor: '{"email":{"S":"alice.secret@example.com"},"ssn":{"M":{"v":{"S":"123-45-6789"}}}}',
     });
     records.push(damaged);
-    const error: unknown = await runMirrorCheck({ samples: 1, graceSeconds: 900 }, deps).catch((err: unknown) => err);
+    const error: unknown = await runMirrorCheck({ samples: 1, graceSeconds: 0 }, deps).catch((err: unknown) => err);
     expect(error).toEqual(expect.objectContaining({ name: 'MirrorCursorError', message: expect.stringContaining(`set \`cursor\` of its MIRROR# item in the DR catalog to ""`) }));
     expectNoSeededValue((error as Error).message);
     expectNoSeededValue(String((error as Error).stack));
