@@ -1,6 +1,7 @@
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
+import { environmentKeys } from './environment-keys';
 import { measuredPlanEstimate } from './measured-plan-estimate';
 import { type CostLine, environmentLines, type PlanEstimate } from './monthly-cost';
 import { NoCommittedBackupError } from './plan-measures';
@@ -57,6 +58,6 @@ export async function environmentEstimate(input: EstimateInput): Promise<Environ
     ...(input.protectedBytes !== undefined ? { scaledToProtectedBytes: input.protectedBytes } : {}),
     plans: estimates,
     notMeasured,
-    environmentLines: environmentLines(prices),
+    environmentLines: environmentLines(prices, environmentKeys(environment)),
   };
 }

@@ -1,4 +1,5 @@
 import { type SourceType } from '../../lambdas/catalog/backup-record';
+import { type EnvironmentKey, type KeyStack } from './environment-keys';
 import { type PlanMeasures } from './plan-measures';
 import { type PriceTable } from './price-table';
 import { type PricedStorageClass, type TierMeasures } from './storage-tier-split';
@@ -120,7 +121,11 @@ export function planEstimate(m: PlanMeasures, runs: number, prices: PriceTable, 
   return { plan: m.plan, runsPerMonth: runs, measures: m, perRun, lifeboat, lifeboatTotal: sum(lifeboat), awsBackup, awsBackupTotal: sum(awsBackup) };
 }
 
-/** What an environment pays whatever its plans: the two vault KMS keys (primary and DR). */
-export function environmentLines(p: PriceTable): CostLine[] {
-  return [{ item: 'KMS keys (primary and DR vault)', quantity: 2, unit: 'key-months', dollars: 2 * p.kms.perKeyMonth }];
+/**
+ * What an environment pays whatever its plans: its customer-managed KMS keys (environment-keys.ts), at the
+ * price of a key's first year (each of its first two yearly rotations adds `perKeyMonth`, docs/COSTS.md).
+ */
+export function environmentLines(p: PriceTable, keys: readonly EnvironmentKey[]): CostLine[] {
+  const named = (stack: KeyStack) => keys.filter((k) => k.stack === stack).map((k) => k.key).join(', ');
+  return [{ item: `KMS keys (primary: ${named('primary')}; DR: ${named('dr')})`, quantity: keys.length, unit: 'key-months', dollars: keys.length * p.kms.perKeyMonth }];
 }
