@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { TransientError } from '../runtime/errors';
 import { type BackupRecord, type BackupSourceRecord, type BackupTotals, snapshotFieldsOfSource, sumBackupTotals } from '../catalog/backup-record';
-import { backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
+import { backupIdOfTags, backupSnapshotTags, type BackupRunTags } from '../catalog/backup-snapshot-tags';
 import { type ManifestRun, mergePruneStatesSeen, type PartSummary, type PruneStateSeen, type Snapshot, summarizePart, type Vault, type VaultStore } from '../../vault';
-import { extendSnapshotRetention, mapBounded, retentionWindow, snapshotKey } from '../../vault';
+import { extendSnapshotRetention, mapBounded, ObjectLockedError, retentionWindow, snapshotKey, VaultObjectNotFoundError } from '../../vault';
 import { type BackupPlanDocument } from './backup-plan-document';
 import { BackupWorkspace, committedSourceKey, type CommittedSource, type ShardPartDocument } from './backup-workspace';
 import { joinObjectPieces } from './joined-object-pieces';
@@ -331,31 +331,81 @@ async function cleanUpFailedInvocation(ctx: ClaimContext, deps: CommitBackupDeps
       if (snapshotId !== undefined) await deps.vault.store.delete(snapshotKey(snapshotId));
       await ctx.workspace.deleteCommittedSource(ctx.backupId, source);
     }
-    await forgetSnapshotsOfFailedBackup(ctx.backupId, { store: deps.vault.store, catalog: deps.catalog });
+    await forgetSnapshotsOfFailedBackup(ctx.backupId, { store: deps.vault.store, catalog: deps.catalog, openVault: async () => deps.vault });
   } catch {
     // The original error matters more; a snapshot left behind is not in the catalog, so no restore offers it.
   }
 }
 
+/** What reads a snapshot object's record: the opened vault (the record is sealed under the vault's keys). */
+export type SnapshotReader = Pick<Vault, 'loadSnapshot'>;
+
+/** A snapshot a commit marker of a FAILED backup names that stays in the vault, and why (its marker stays beside it). */
+export type KeptSnapshot = { snapshotId: string; source: string; reason: string };
+
 /**
  * Deletes the snapshots the commit markers of a FAILED backup name, and the markers; does nothing to a
  * backup in any other state. While the record is RUNNING some invocation of the commit may still record
  * them (it reused them from a marker), and a COMMITTED backup has recorded them; a FAILED record can
- * never be committed (markCommitted requires RUNNING). Returns the snapshot ids deleted. Object Lock may
- * refuse a delete (ObjectLockedError, thrown): the snapshot stays until its retention passes. Called by
- * the workflow's Record failure step once it has marked the record FAILED (record-backup-failure.ts),
- * which needs the vault's store only, not its keys.
+ * never be committed (markCommitted requires RUNNING). Returns the snapshot ids deleted (or already gone).
+ *
+ * A marker is not proof: the snapshot shard may write under parts/ (audit a2 F2), so a marker of a failed
+ * run could name another backup's snapshot. A snapshot is deleted only when its own record says it is this
+ * backup's (its `backupId:` tag, written by the commit, which alone writes snapshots/ and only create-only);
+ * any other, one that cannot be read, or one `openVault` is not given to read, is kept and reported
+ * (`onKept`). So is one Object Lock retains (ObjectLockedError): it stays until its retention passes. Called
+ * by the workflow's Record failure step once it has marked the record FAILED (record-backup-failure.ts), by
+ * release-failed-backup for a stopped run, and by a failed commit invocation.
  */
-export async function forgetSnapshotsOfFailedBackup(backupId: string, deps: { store: VaultStore; catalog: Pick<BackupCatalog, 'getBackup'> }): Promise<string[]> {
+export async function forgetSnapshotsOfFailedBackup(
+  backupId: string,
+  deps: {
+    store: VaultStore;
+    catalog: Pick<BackupCatalog, 'getBackup'>;
+    /** Opens the vault, the first time a marker names a snapshot that is there. Absent: every such snapshot is kept. */
+    openVault?: () => Promise<SnapshotReader>;
+    onKept?: (kept: KeptSnapshot) => void;
+  },
+): Promise<string[]> {
   if ((await deps.catalog.getBackup(backupId))?.status !== 'FAILED') return [];
   const workspace = new BackupWorkspace(deps.store);
   const deleted: string[] = [];
+  let reader: Promise<SnapshotReader> | undefined;
+  const read = (): Promise<SnapshotReader> => (reader ??= deps.openVault ? deps.openVault() : Promise.reject(new Error('this caller cannot open the vault to read it')));
   for (const marker of await workspace.listCommittedSources(backupId)) {
     if (marker.snapshotId !== undefined) {
-      await deps.store.delete(snapshotKey(marker.snapshotId));
+      const kept = await deleteOwnSnapshot(backupId, marker, marker.snapshotId, deps.store, read);
+      if (kept !== undefined) {
+        deps.onKept?.({ snapshotId: marker.snapshotId, source: marker.source, reason: kept });
+        continue;
+      }
       deleted.push(marker.snapshotId);
     }
     await workspace.deleteCommittedSource(backupId, marker.source);
   }
   return deleted;
+}
+
+/** Deletes snapshots/<snapshotId> when its record names `backupId` (or it is gone already); otherwise says why it stays. */
+async function deleteOwnSnapshot(backupId: string, marker: CommittedSource, snapshotId: string, store: VaultStore, read: () => Promise<SnapshotReader>): Promise<string | undefined> {
+  const key = snapshotKey(snapshotId);
+  if (!(await store.has(key))) return undefined;
+  let owner: string | undefined;
+  try {
+    owner = backupIdOfTags((await (await read()).loadSnapshot(snapshotId)).tags);
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError) return undefined;
+    return `its record could not be read to tell whose it is (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`;
+  }
+  if (owner !== backupId) {
+    // Left, and its marker with it: the marker was not written by this backup's commit, and is the evidence of who did.
+    return `its record names ${owner === undefined ? 'no backup' : `backup ${owner}`}, not ${backupId}: the commit marker ${committedSourceKey(backupId, marker.source)} that names it was not written by this backup's commit; find its writer (S3 data events, the object's version) before deleting it`;
+  }
+  try {
+    await store.delete(key);
+  } catch (err) {
+    if (err instanceof ObjectLockedError) return `Object Lock keeps it: ${err.message}`;
+    throw err;
+  }
+  return undefined;
 }

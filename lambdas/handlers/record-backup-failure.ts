@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { forgetSnapshotsOfFailedBackup } from '../backup/commit-backup';
+import { forgetSnapshotsOfFailedBackup, type KeptSnapshot } from '../backup/commit-backup';
 import { handlerLogger } from '../operations/handler-logger';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -10,7 +10,7 @@ const inputSchema = z.object({
   shards: z.array(z.number().int().min(0)).optional(),
 });
 
-type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED' | false; snapshotsDeleted?: number };
+type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED' | false; snapshotsDeleted?: number; snapshotsKept?: KeptSnapshot[] };
 
 /**
  * Catch target of the backup workflow: marks the backup FAILED (a no-op when planning never created
@@ -22,19 +22,26 @@ type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED
  *
  * Once FAILED, the snapshots a commit wrote for the backup (named in its commit markers) are deleted:
  * no commit can record them any more, and the commit itself keeps them while the record is RUNNING,
- * since a retried invocation may be recording them (commit-backup.ts). Best effort: a snapshot left
- * behind is in no catalog record, so no restore or drill offers it.
+ * since a retried invocation may be recording them (commit-backup.ts). Only a snapshot whose own record
+ * names this backup goes (the step opens the vault to read it): one a marker names that is another
+ * backup's, or that Object Lock retains, stays and is listed in `snapshotsKept`. Best effort: a snapshot
+ * left behind is in no catalog record, so no restore or drill offers it.
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failure record' }, async (input, runtime): Promise<FailureRecorded> => {
   if (!input.lock) return { recorded: false };
   const { backupId } = input.lock;
   const cause = input.shards ? `Shard ${input.shards.join(', ')} of the batch that failed: ${input.error.Cause}` : input.error.Cause;
   if (await runtime.catalog.markFailed(backupId, input.error.Error, cause, new Date().toISOString())) {
-    const deleted = await forgetSnapshotsOfFailedBackup(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog }).catch((err: unknown) => {
+    const kept: KeptSnapshot[] = [];
+    const onKept = (snapshot: KeptSnapshot): void => {
+      kept.push(snapshot);
+      handlerLogger.warn(`Snapshot ${snapshot.snapshotId} (source ${snapshot.source}) named by a commit marker of failed backup ${backupId} left in the vault: ${snapshot.reason}`);
+    };
+    const deleted = await forgetSnapshotsOfFailedBackup(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog, openVault: () => runtime.openVault('primary'), onKept }).catch((err: unknown) => {
       handlerLogger.warn(`Snapshots of failed backup ${backupId} left in the vault: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
       return [];
     });
-    return { backupId, recorded: 'FAILED', ...(deleted.length > 0 ? { snapshotsDeleted: deleted.length } : {}) };
+    return { backupId, recorded: 'FAILED', ...(deleted.length > 0 ? { snapshotsDeleted: deleted.length } : {}), ...(kept.length > 0 ? { snapshotsKept: kept } : {}) };
   }
   return { backupId, recorded: (await runtime.catalog.markCopyFailed(backupId)) ? 'DR_COPY_FAILED' : false };
 });

@@ -1,4 +1,4 @@
-import { forgetSnapshotsOfFailedBackup } from '../backup/commit-backup';
+import { forgetSnapshotsOfFailedBackup, type KeptSnapshot } from '../backup/commit-backup';
 import { executionStatusChangeSchema, type FailedBackupRelease, releaseFailedBackup } from '../backup/release-failed-backup';
 import { handlerLogger } from '../operations/handler-logger';
 import { publishBackupFailedMetric } from '../operations/operation-metrics';
@@ -12,10 +12,11 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
  *
  * Once it recorded the backup FAILED, it deletes the snapshots the backup's commit wrote (named in its
  * commit markers), as the workflow's own Record failure step does: no commit can record them any more,
- * and left in the vault they would be in no catalog record while prune kept their data forever. Best
- * effort: a failure is logged, and a function deployed without the vault's grants deletes nothing.
+ * and left in the vault they would be in no catalog record while prune kept their data forever. Only
+ * those whose own record names the backup (forgetSnapshotsOfFailedBackup): others stay, in `snapshotsKept`.
+ * Best effort: a failure is logged, and a function deployed without the vault's grants deletes nothing.
  */
-export const handler = lifeboatHandler({ schema: executionStatusChangeSchema, describes: 'execution status change' }, async (event, runtime): Promise<FailedBackupRelease & { snapshotsDeleted?: number }> => {
+export const handler = lifeboatHandler({ schema: executionStatusChangeSchema, describes: 'execution status change' }, async (event, runtime): Promise<FailedBackupRelease & { snapshotsDeleted?: number; snapshotsKept?: KeptSnapshot[] }> => {
   const backupStateMachineName = runtime.config.backupStateMachineName;
   if (backupStateMachineName === undefined) throw new MissingEnvironmentError('LIFEBOAT_BACKUP_STATE_MACHINE');
   const result = await releaseFailedBackup(event, { catalog: runtime.catalog, plans: runtime.plans, backupStateMachineName });
@@ -23,9 +24,14 @@ export const handler = lifeboatHandler({ schema: executionStatusChangeSchema, de
   if (result.plan !== undefined) publishBackupFailedMetric(runtime.environment, result.plan);
   if (result.recorded !== 'FAILED' || result.backupId === undefined) return result;
   const backupId = result.backupId;
-  const deleted = await forgetSnapshotsOfFailedBackup(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog }).catch((err: unknown) => {
+  const kept: KeptSnapshot[] = [];
+  const onKept = (snapshot: KeptSnapshot): void => {
+    kept.push(snapshot);
+    handlerLogger.warn(`Snapshot ${snapshot.snapshotId} (source ${snapshot.source}) named by a commit marker of failed backup ${backupId} left in the vault: ${snapshot.reason}`);
+  };
+  const deleted = await forgetSnapshotsOfFailedBackup(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog, openVault: () => runtime.openVault('primary'), onKept }).catch((err: unknown) => {
     handlerLogger.warn(`Snapshots of failed backup ${backupId} left in the vault: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
     return [];
   });
-  return { ...result, ...(deleted.length > 0 ? { snapshotsDeleted: deleted.length } : {}) };
+  return { ...result, ...(deleted.length > 0 ? { snapshotsDeleted: deleted.length } : {}), ...(kept.length > 0 ? { snapshotsKept: kept } : {}) };
 });

@@ -92,9 +92,10 @@ export class BackupWorkflow extends Construct {
     // As JSON, read by runtimeConfigFromEnv; only the functions that extend retention get it.
     const immutability: Record<string, string> = props.immutability ? { LIFEBOAT_IMMUTABILITY: JSON.stringify({ mode: props.immutability.mode, days: props.immutability.days }) } : {};
     const commit = new LifeboatFunction(this, 'CommitBackup', { handler: 'commit-backup', environment: { ...withVault, ...immutability } });
+    // The vault key: the step opens the vault to read whose snapshot a commit marker names before deleting it.
     const recordFailure = new LifeboatFunction(this, 'RecordBackupFailure', {
       handler: 'record-backup-failure',
-      environment: common,
+      environment: withVault,
     });
     // Replicate: the primary vault's objects into the DR vault (other region, other stack: named, its key by ARN).
     const dr = props.drVault;
@@ -128,6 +129,9 @@ export class BackupWorkflow extends Construct {
     grantVaultObjects(snapshot, vault, ['s3:GetObject'], ['config', 'keys/*', 'plans/*', 'parts/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*']);
     grantCreateOnly(snapshot, vault, ['data/*', 'index/*', 'manifest/*'], { multipart: true });
     grantVaultObjects(snapshot, vault, ['s3:PutObject'], ['parts/*']);
+    // ... but not the commit markers (parts/<id>/committed/*, no shard key has that shape): a marker names the snapshot a
+    // commit reuses and a failed run's cleanup deletes, and the shard is the role that parses untrusted source data (audit a2 F2).
+    snapshot.addToRolePolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['s3:PutObject'], resources: [vault.arnForObjects(COMMITTED_SOURCES)] }));
     // PutObjectTagging: a PutObject with Tagging needs it; each pack carries its plan's tier tag (lifecycle rules, "Storage tiers").
     grantVaultObjects(snapshot, vault, ['s3:PutObjectTagging', 's3:AbortMultipartUpload'], ['data/*']);
     // Commit: merges parts into manifests and writes snapshots (after checking prune's grace: prune/*); remembers each committed
@@ -209,9 +213,14 @@ export class BackupWorkflow extends Construct {
     grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     grantCatalogItems(recordFailure, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
     // Once FAILED, the snapshots its commit wrote go (record-backup-failure.ts): it lists and reads the backup's commit
-    // markers (SSE-KMS: Decrypt), deletes them and the snapshots they name. No vault keys: it opens no envelope.
+    // markers (SSE-KMS: Decrypt), deletes them and the snapshots they name, each only once its own record (opened with
+    // the vault's keys: config, keys/*) says it is this backup's; a marker is no proof (audit a2 F2).
     grantVaultObjects(recordFailure, vault, ['s3:GetObject', 's3:DeleteObject'], [COMMITTED_SOURCES]);
-    grantVaultObjects(recordFailure, vault, ['s3:DeleteObject'], ['snapshots/*']);
+    grantVaultObjects(recordFailure, vault, ['s3:GetObject', 's3:DeleteObject'], ['snapshots/*']);
+    grantVaultObjects(recordFailure, vault, ['s3:GetObject'], VAULT_OPENING_KEYS);
+    // Object Lock: the HEAD before each delete shows a retention or legal hold only to a role allowed to read them; without
+    // them a retained snapshot would be hidden behind a delete marker instead of kept (S3VaultStore.delete).
+    if (props.immutability) grantVaultObjects(recordFailure, vault, LOCK_READ_ACTIONS, ['snapshots/*']);
     recordFailure.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
     recordFailure.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     grantSourceRead(plan, sources, 'list');
@@ -344,6 +353,9 @@ const VAULT_OPENING_KEYS = ['config', 'keys/*'];
 
 /** What commit writes and deletes under parts/: its record of each source it committed (backup-workspace.ts, committedSourceKey). */
 const COMMITTED_SOURCES = 'parts/*/committed/*';
+
+/** What shows a deleter an object's Object Lock in its HEAD (S3VaultStore.delete), as the prune's LOCK_READ_ACTIONS. */
+const LOCK_READ_ACTIONS = ['s3:GetObjectRetention', 's3:GetObjectLegalHold'];
 
 /** Whose retention a commit extends (snapshotObjectKeys): what a snapshot consists of, and what opens the vault. */
 const RETAINED_KEYS = [...REPLICATED_PREFIXES, ...VAULT_OPENING_KEYS];

@@ -17,6 +17,7 @@ import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { type OperationsAlerts } from './operations-alerts';
+import { bucketHasObjectLock } from './bucket-object-lock';
 import { validatePlans } from './validated-plans';
 
 /** How often the watchdog measures each plan's last backup ages; the age alarms look at this period. */
@@ -31,7 +32,7 @@ export type LifeboatOperationsProps = {
   readonly plans: readonly LifeboatPlan[];
   readonly catalog: dynamodb.ITable;
   readonly catalogKey: kms.IKey;
-  /** The primary vault (the functions' VAULT_BUCKET; they do not open it). */
+  /** The primary vault (the functions' VAULT_BUCKET; release-failed-backup opens it, with vaultKey, to read snapshot records). */
   readonly vault: s3.IBucket;
   /**
    * The primary vault's key: with it, release-failed-backup may read a stopped backup's commit markers (SSE-KMS)
@@ -86,16 +87,24 @@ export class LifeboatOperations extends Construct {
 
     this.releaseFailedBackup = new LifeboatFunction(this, 'ReleaseFailedBackup', {
       handler: 'release-failed-backup',
-      environment: { ...environment, LIFEBOAT_BACKUP_STATE_MACHINE: props.backupStateMachineName },
+      // The vault key: it opens the vault to read whose snapshot a commit marker names before deleting it.
+      environment: { ...environment, LIFEBOAT_BACKUP_STATE_MACHINE: props.backupStateMachineName, ...(props.vaultKey ? { VAULT_KEY_ARN: props.vaultKey.keyArn } : {}) },
     });
     // Reads the lease, marks the backup FAILED (or its DR copy), deletes the lease: three item actions on the table.
     this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }));
     props.catalogKey.grantEncryptDecrypt(this.releaseFailedBackup);
     if (props.vaultKey) {
       // Once FAILED, the snapshots a stopped backup's commit wrote go (release-failed-backup.ts): it lists and reads the
-      // backup's commit markers (SSE-KMS: Decrypt), deletes them and the snapshots they name. As the Record failure step.
+      // backup's commit markers (SSE-KMS: Decrypt), deletes them and the snapshots they name, each only once its own record
+      // (opened with the vault's keys: config, keys/*) says it is this backup's. As the Record failure step (audit a2 F2).
       this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [props.vault.arnForObjects('parts/*/committed/*')] }));
-      this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.vault.arnForObjects('snapshots/*')] }));
+      this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [props.vault.arnForObjects('snapshots/*')] }));
+      this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.vault.arnForObjects('config'), props.vault.arnForObjects('keys/*')] }));
+      // Object Lock (an imported bucket may have it: nothing here can tell): the HEAD before each delete shows a retention or
+      // legal hold only to a role allowed to read them; without them a retained snapshot would get a delete marker instead.
+      if (bucketHasObjectLock(props.vault) ?? true) {
+        this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectRetention', 's3:GetObjectLegalHold'], resources: [props.vault.arnForObjects('snapshots/*')] }));
+      }
       this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
       this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     }
@@ -173,7 +182,7 @@ export class LifeboatOperations extends Construct {
     acknowledgeScopedWildcards(this, [
       `${this.releaseFailedBackup.functionArn}:*`,
       `${this.watchdog.functionArn}:*`,
-      ...(props.vaultKey ? [props.vault.arnForObjects('parts/*/committed/*'), props.vault.arnForObjects('snapshots/*')] : []),
+      ...(props.vaultKey ? [props.vault.arnForObjects('parts/*/committed/*'), props.vault.arnForObjects('snapshots/*'), props.vault.arnForObjects('keys/*')] : []),
     ]);
     for (const fn of [this.releaseFailedBackup, this.watchdog]) acknowledgeXRayWildcard(fn.role ?? fn);
   }

@@ -225,7 +225,7 @@ describe('primary stack', () => {
     }
   });
 
-  type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+  type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect?: string };
   const policyOf = (prefix: string): Statement[] => {
     const policies = primary.findResources('AWS::IAM::Policy');
     const policy = Object.entries(policies).find(([id]) => id.startsWith(prefix))?.[1];
@@ -249,12 +249,15 @@ describe('primary stack', () => {
     expect(actions).not.toContain('s3:DeleteObject');
     expect(actions.filter((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:Scan' && !a.startsWith('dynamodb:Describe'))).toEqual([]);
     // Packs, indexes and manifest pages in two create-only statements (whole objects with If-None-Match, multipart parts).
-    expect([...new Set(vaultKeysFor(statements, 's3:PutObject'))]).toEqual(['data/*', 'index/*', 'manifest/*', 'parts/*']);
+    expect([...new Set(vaultKeysFor(statements.filter((s) => s.Effect !== 'Deny'), 's3:PutObject'))]).toEqual(['data/*', 'index/*', 'manifest/*', 'parts/*']);
+    // ... but no commit marker (audit a2 F2): a marker names the snapshot a commit reuses and a failed run's cleanup deletes.
+    expect(vaultKeysFor(statements.filter((s) => s.Effect === 'Deny'), 's3:PutObject')).toEqual(['parts/*/committed/*']);
     expect(vaultKeysFor(statements, 's3:GetObject')).toEqual(['config', 'index/*', 'keys/*', 'manifest/*', 'parts/*', 'plans/*', 'prune/*', 'snapshots/*']);
-    // The record-failure function, once a backup is FAILED, reads and deletes its commit markers and deletes the snapshots they name: nothing else.
+    // The record-failure function, once a backup is FAILED, reads and deletes its commit markers and deletes the snapshots they name
+    // whose own record (read with the vault's keys: config, keys/*) names the backup: nothing else.
     const recordFailure = policyOf('BackupRecordBackupFailureRole');
     expect([...new Set(actionsOf(recordFailure).filter((a) => a.startsWith('s3:')))].sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket']);
-    expect(vaultKeysFor(recordFailure, 's3:GetObject')).toEqual(['parts/*/committed/*']);
+    expect(vaultKeysFor(recordFailure, 's3:GetObject')).toEqual(['config', 'keys/*', 'parts/*/committed/*', 'snapshots/*']);
     expect(vaultKeysFor(recordFailure, 's3:DeleteObject')).toEqual(['parts/*/committed/*', 'snapshots/*']);
   });
 
@@ -273,10 +276,9 @@ describe('primary stack', () => {
     const functions = Object.values(primary.findResources('AWS::Lambda::Function'));
     const withKey = functions.filter((f) => (f.Properties?.Environment?.Variables as Record<string, unknown> | undefined)?.VAULT_KEY_ARN !== undefined);
     const handlersWithKey = withKey.map((f) => (f.Properties?.Environment?.Variables as Record<string, string>).LIFEBOAT_HANDLER);
-    expect(handlersWithKey).toEqual(expect.arrayContaining(['commit-backup', 'plan-backup', 'snapshot-shard']));
-    // The lock and failure functions never open the vault.
+    // The failure function opens the vault to read whose snapshot a commit marker names (audit a2 F2); the lock function never does.
+    expect(handlersWithKey).toEqual(expect.arrayContaining(['commit-backup', 'plan-backup', 'snapshot-shard', 'record-backup-failure']));
     expect(handlersWithKey).not.toEqual(expect.arrayContaining(['backup-lock']));
-    expect(handlersWithKey).not.toEqual(expect.arrayContaining(['record-backup-failure']));
   });
 
   it('retries a throttled Lambda invocation in every Lambda task of every state machine of both stacks (audit R39 F1)', () => {
@@ -514,7 +516,9 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     const s3 = statements.filter((st) => JSON.stringify(st.Action).includes('s3:')).map((st) => [st.Action, JSON.stringify(st.Resource).replace(/^.*"(\/[^"]*)"\]\]\}$/, '$1')]);
     expect(s3).toEqual([
       [['s3:GetObject', 's3:DeleteObject'], '/parts/*/committed/*'],
-      ['s3:DeleteObject', '/snapshots/*'],
+      [['s3:GetObject', 's3:DeleteObject'], '/snapshots/*'],
+      // config and keys/*: it opens the vault to read a snapshot's record before deleting it (audit a2 F2).
+      ['s3:GetObject', expect.stringMatching(/VaultBucket.*\/config".*VaultBucket.*\/keys\/\*"/)],
       ['s3:ListBucket', expect.stringContaining('VaultBucket')],
     ]);
   });

@@ -1,7 +1,9 @@
+import * as path from 'node:path';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { commitBackup, forgetSnapshotsOfFailedBackup } from '../../../../lambdas/backup/commit-backup';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { rebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
+import { LOCAL_VAULT_KEY_FILE_ENV } from '../../../../lambdas/runtime/backup-vault';
 import { TransientError } from '../../../../lambdas/runtime/errors';
 import { loadExecutionHistory } from '../../../../local/executor/execution-history';
 import { localFunctions } from '../../../../local/executor/local-functions';
@@ -55,6 +57,8 @@ async function invokeSynthesized(handler: string, event: unknown): Promise<unkno
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     [LOCAL_ENDPOINTS_ENV]: JSON.stringify(env.local.endpoints),
     ...fn.environment,
+    // As the local executor gives every function (run-local-execution.ts): the failure handlers open the vault (audit a2 F2).
+    [LOCAL_VAULT_KEY_FILE_ENV]: path.join(env.dataDir, 'vault.key'),
     AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
   };
   return env.local.lambdaPool(1).invoke(fn, event, functionEnv);
