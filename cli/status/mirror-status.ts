@@ -165,9 +165,12 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   if (compared && check.passed && !other && cleanPassStartedAt === undefined) {
     // A pass that ended with keys in flight counts once they are seen replicated, one with keys it could not follow never
     // (lambdas/mirror/mirror-verdict.ts): more samples do not help there, fewer keys in flight at once per source do.
+    // A table's pass held by an item rewritten faster than it replicates counts only once its writes pause: more samples do not help either.
     const act = tooManyInFlight(check)
       ? `the check follows at most its samples and never more than 100 keys in flight at once: raise its samples if they are below 100, else split the source into sources over narrower prefixes, so that each has fewer keys in flight at once, or accept that a failover restores it from the DR vault`
-      : `wait for the pass to end, or raise the check's samples so that a pass fits within the plan's RPO`;
+      : check.candidatePass && check.type === 'dynamodb'
+        ? `more samples do not help: while its items are rewritten faster than they replicate, no pass vouches for the table (restoring it from the vault is always correct)`
+        : `wait for the pass to end, or raise the check's samples so that a pass fits within the plan's RPO`;
     reasons.push(
       `${of}: no pass of the mirror check over the whole source has ended without a difference yet${passProgressText(check)}, so how old its data is is unknown and a failover restores from the DR vault: ${act}`,
     );
@@ -175,7 +178,8 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   if (lagOverRpo && dataAgeSeconds !== undefined && cleanPassStartedAt !== undefined) {
     reasons.push(
       `${of}: its data may be ${mirrorDuration(dataAgeSeconds)} old (its last clean pass over the whole source started ${cleanPassStartedAt}; lag included), beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
-        `a failover restores from the DR vault`,
+        // A later pass held by keys in flight would bring the data age down once it counts: say what it waits for (review r1 F3 on 33caacf).
+        `a failover restores from the DR vault${check.candidatePass ? passProgressText(check) : ''}`,
     );
   } else if (lagOverRpo && check.lagSeconds !== null) {
     reasons.push(`${of}: replication lag ${mirrorDuration(check.lagSeconds)}, beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}`);

@@ -11,7 +11,10 @@ export type DynamoDbMirrorWindow = {
   examples: MirrorDifference[];
   /** Items that differ, in flight when first seen (with a grace); absent when none. */
   inFlight?: number;
-  /** The first of them (at most MAX_UNRESOLVED), each with its replica copy as read: later runs follow them (dynamodb-mirror-recheck.ts). */
+  /**
+   * Those of them a later run may follow (dynamodb-mirror-recheck.ts), each with its replica copy as read: every one
+   * the record follows already (`followed`), and at most MAX_UNRESOLVED others (newInFlightKeys).
+   */
   inFlightKeys?: Array<{ key: string; replicaCopy: string }>;
   /** The last key of the window (itemKeyText), or '' at the end of the table. */
   cursor: string;
@@ -64,6 +67,23 @@ export function replicaCopyDigest(copy: Item | undefined): string {
 }
 
 /**
+ * Which of the window's newly seen keys in flight are listed, when more than MAX_UNRESOLVED: an order that changes from
+ * run to run (SHA-256 of the run's `rotation` and the key), not the key order. In the key order, a window whose first 100
+ * new keys are items rewritten faster than they replicate (in flight at every run, never a difference) would list those at
+ * every run and never an item after them whose replication stopped, which would never become a difference (review r1 F1
+ * on 33caacf); in this order each key is listed by some run, and once followed unmoved it keeps its place (mirror-verdict.ts).
+ */
+function newInFlightKeys<T extends { key: string }>(keys: T[], rotation: string): T[] {
+  if (keys.length <= MAX_UNRESOLVED) return keys;
+  const rank = (key: string): string => createHash('sha256').update(`${rotation}\n${key}`, 'utf8').digest('hex');
+  return keys
+    .map((k) => ({ k, rank: rank(k.key) }))
+    .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0))
+    .slice(0, MAX_UNRESOLVED)
+    .map(({ k }) => k);
+}
+
+/**
  * One window of a table compared with its global-table replica in the mirror region: a page of the
  * source's items (from the cursor) each read from the replica by key and compared attribute by
  * attribute. No lag: DynamoDB reports `ReplicationLatency` to CloudWatch, which this check does not read.
@@ -74,7 +94,7 @@ export function replicaCopyDigest(copy: Item | undefined): string {
 export async function compareDynamoDbMirror(
   source: { ddb: DynamoDBClient; table: string },
   replica: { ddb: DynamoDBClient; table: string; region: string },
-  options: { after: string; samples: number; graceSeconds?: number },
+  options: { after: string; samples: number; graceSeconds?: number; followed?: ReadonlySet<string>; rotation?: string },
 ): Promise<DynamoDbMirrorWindow> {
   let keyNames: string[];
   try {
@@ -95,7 +115,9 @@ export async function compareDynamoDbMirror(
   );
   const examples: MirrorDifference[] = [];
   let differences = 0;
-  const inFlightKeys: Array<{ key: string; replicaCopy: string }> = [];
+  // Keys in flight the record follows already, and the others (at most `samples`: held until the window is read).
+  const followedKeys: Array<{ key: string; replicaCopy: string }> = [];
+  const otherKeys: Array<{ key: string; replicaCopy: string }> = [];
   let inFlight = 0;
   for (const item of page.Items ?? []) {
     const key: Item = Object.fromEntries(keyNames.map((k) => [k, item[k] as AttributeValue]));
@@ -104,12 +126,14 @@ export async function compareDynamoDbMirror(
     if (!reason) continue;
     if ((options.graceSeconds ?? 0) > 0) {
       inFlight += 1;
-      if (inFlightKeys.length < MAX_UNRESOLVED) inFlightKeys.push({ key: itemKeyText(key), replicaCopy: replicaCopyDigest(copy) });
+      const text = itemKeyText(key);
+      (options.followed?.has(text) === true ? followedKeys : otherKeys).push({ key: text, replicaCopy: replicaCopyDigest(copy) });
     } else {
       differences += 1;
       if (examples.length < MAX_DIFFERENCES) examples.push({ key: itemKeyText(key), reason });
     }
   }
+  const inFlightKeys = [...followedKeys, ...newInFlightKeys(otherKeys, options.rotation ?? '')];
   return {
     compared: page.Items?.length ?? 0,
     differences,

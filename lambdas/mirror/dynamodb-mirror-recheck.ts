@@ -39,9 +39,11 @@ export type DynamoDbRecheckedKey = { key: string; replicaCopy?: string; pending?
 
 /**
  * A re-checked key: equal (neither field), a difference, or in flight (`pending`); with its replica copy as
- * read now (`replicaCopy`), which the record keeps for the next run.
+ * read now (`replicaCopy`), which the record keeps for the next run. `moved`: in flight again because its copy
+ * moved; such a key may be so for ever (rewritten faster than it replicates), so it yields its place in the
+ * record to the window's new keys (mirror-verdict.ts).
  */
-export type DynamoDbRecheck = { key: string; difference?: MirrorDifference; pending?: PendingKey; replicaCopy: string };
+export type DynamoDbRecheck = { key: string; difference?: MirrorDifference; pending?: PendingKey; replicaCopy: string; moved?: true };
 
 /**
  * The keys an earlier check found different, or followed in flight, each read again from the source and from
@@ -88,7 +90,7 @@ export async function recheckDynamoDbKeys(
     const moved = last === undefined ? pending !== undefined : last !== replicaCopy;
     if (moved && options.graceSeconds > 0) {
       // In flight again from now; a key held by a candidate pass stays held (above).
-      results.push({ key: text, pending: { ...(pending ?? { key: text }), foundAt: new Date(now).toISOString(), replicaCopy }, replicaCopy });
+      results.push({ key: text, pending: { ...(pending ?? { key: text }), foundAt: new Date(now).toISOString(), replicaCopy }, replicaCopy, moved: true });
     } else if (!pending || moved) {
       results.push({ key: text, difference: { key: text, reason }, replicaCopy });
     } else if (isInFlight(Date.parse(pending.foundAt), now, options.graceSeconds)) {

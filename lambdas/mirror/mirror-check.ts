@@ -239,12 +239,14 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             { ddb: ofSourceRegion(deps.dynamodb(deps.sourceRegion), fromSource), table: source.table },
             { ddb: deps.dynamodb(deps.mirrorRegion), table: source.table },
           ] as const;
-          const window = await compareDynamoDbMirror(sides[0], { ...sides[1], region: deps.mirrorRegion }, { after, samples: input.samples, graceSeconds: input.graceSeconds });
-          // Without the replica nothing was compared or re-checked: the open differences stay as they were and the pass does not move.
-          const missing = window.missingReplica !== undefined;
           const open = openDifferences(previous).listed.map((d) => ({ key: d.key, ...(d.replicaCopy !== undefined ? { replicaCopy: d.replicaCopy } : {}) }));
           const openKeys = new Set(open.map((k) => k.key));
           const pending = (previous?.pending ?? []).filter((p) => !openKeys.has(p.key)).map((p) => ({ key: p.key, pending: p }));
+          // The window lists the keys followed already beside at most MAX_UNRESOLVED new ones, chosen anew at each run (review r1 F1 on 33caacf).
+          const followed = new Set([...open, ...pending].map((k) => k.key));
+          const window = await compareDynamoDbMirror(sides[0], { ...sides[1], region: deps.mirrorRegion }, { after, samples: input.samples, graceSeconds: input.graceSeconds, followed, rotation: checkedAt });
+          // Without the replica nothing was compared or re-checked: the open differences stay as they were and the pass does not move.
+          const missing = window.missingReplica !== undefined;
           const rechecked = await recheckDynamoDbKeys(sides[0], sides[1], missing ? [] : [...open, ...pending], { graceSeconds: input.graceSeconds, now: deps.now });
           const verdict = withReplicaCopies(
             mirrorVerdict(previous, {

@@ -74,7 +74,11 @@ export function chooseSourceCopy(
   const measured =
     `checked ${secs(sinceCheck)} before the failover (${check.compared} entries equal), lag ${lag === undefined ? 'not measured' : secs(lag)}, ` +
     `its last clean pass over the whole source started ${secs(sincePass)} before`;
-  if (dataAge > rpo) return vault(`the mirror was ${measured}: its data may be ${secs(dataAge)} old, beyond the plan's RPO of ${secs(rpo)}; restored from the DR vault`);
+  if (dataAge > rpo) {
+    // A later pass held by keys in flight would bring the data age down once it counts: say what it waits for (review r1 F3 on 33caacf).
+    const held = check.candidatePass ? passProgressText(check) : '';
+    return vault(`the mirror was ${measured}: its data may be ${secs(dataAge)} old, beyond the plan's RPO of ${secs(rpo)}${held}; restored from the DR vault`);
+  }
   const target = source.type === 's3' ? s3MirrorOf(source, options.mirrorBucketPrefix ?? '') : `dynamodb table ${source.table}`;
   return { source: source.name, type: source.type, use: 'mirror', reason: `the mirror was ${measured}: data at most ${secs(dataAge)} old, within the plan's RPO of ${secs(rpo)}`, target, dataAgeSeconds: dataAge };
 }

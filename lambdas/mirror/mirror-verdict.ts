@@ -1,7 +1,29 @@
 import { type MirrorDifference, type MirrorRecord, type PendingKey, vouchedCleanPass } from './mirror-record';
 
-/** The most keys a record lists as unresolved, whatever the window: each run re-checks them all, and the item stays far below DynamoDB's 400 KB. */
+/** The most keys a record lists as unresolved (and, apart, as pending), whatever the window: each run re-checks them all. */
 export const MAX_UNRESOLVED = 100;
+
+/**
+ * The most bytes (UTF-8) of key text a record lists, unresolved and pending keys together, so that the `MIRROR#` item
+ * stays far below DynamoDB's 400 KB: a table's key is up to 3 KB of values (a 2,048-byte partition and a 1,024-byte sort
+ * key), more as JSON, and 100 unresolved beside 100 pending such keys made an item over the limit, which failed the run
+ * (review r1 F2 on 33caacf). With each entry's other fields (a reason, times, a digest: well under 1 KB) and
+ * `firstDifference`'s copy of one key, the item stays under about 300 KB; S3 keys (at most 1 KB) rarely reach it.
+ */
+export const MAX_LISTED_KEY_BYTES = 128 * 1024;
+
+/** The longest prefix of `entries`, at most `count` long, whose keys fit in `bytes` (UTF-8), and the bytes they leave. */
+function fitting<T extends { key: string }>(entries: readonly T[], count: number, bytes: number): { kept: T[]; left: number } {
+  const kept: T[] = [];
+  let left = bytes;
+  for (const entry of entries.slice(0, count)) {
+    const size = Buffer.byteLength(entry.key, 'utf8');
+    if (size > left) break;
+    kept.push(entry);
+    left -= size;
+  }
+  return { kept, left };
+}
 
 /** What one run saw: its window, and the re-check of the keys the previous record left unresolved. */
 export type MirrorObservation = {
@@ -24,10 +46,11 @@ export type MirrorObservation = {
    * Each previously unresolved or pending key re-checked: with its difference when it still differs (or is
    * in flight again; a pending key once the grace has passed), with `pending` when a pending key is still
    * in flight, with neither when equal. A key left out (the check cannot read it alone) stays as it was,
-   * an unresolved one until a clean pass.
+   * an unresolved one until a clean pass. `moved`: a DynamoDB key in flight only because its replica copy
+   * moved, which yields its place in the record to keys the window saw first (dynamodb-mirror-recheck.ts).
    */
-  rechecked: ReadonlyArray<{ key: string; difference?: MirrorDifference; pending?: PendingKey }>;
-  /** How many keys the record may list: the window's samples, at most MAX_UNRESOLVED. */
+  rechecked: ReadonlyArray<{ key: string; difference?: MirrorDifference; pending?: PendingKey; moved?: true }>;
+  /** How many keys the record may list as unresolved, and as pending: the window's samples, at most MAX_UNRESOLVED (and MAX_LISTED_KEY_BYTES for both). */
   limit: number;
 };
 
@@ -114,7 +137,8 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
   const listedKeys = new Set([...still, ...promoted].map((d) => d.key));
   const fresh = seen.examples.filter((d) => !listedKeys.has(d.key)).map((d) => ({ key: d.key, reason: d.reason, foundAt: seen.checkedAt }));
   const all = [...still, ...promoted, ...fresh];
-  const unresolved = all.slice(0, seen.limit);
+  // The unresolved keys first: they fail the check; the pending ones get the bytes they leave (MAX_LISTED_KEY_BYTES).
+  const { kept: unresolved, left: bytesLeft } = fitting(all, seen.limit, MAX_LISTED_KEY_BYTES);
   // Differences the window counted without a key, and keys the list has no room for.
   const beyond = seen.differences - seen.examples.length + (all.length - unresolved.length);
 
@@ -138,10 +162,16 @@ export function mirrorVerdict(previous: MirrorRecord | undefined, seen: MirrorOb
   const arrived = (seen.inFlightKeys ?? [])
     .filter((k) => !keptKeys.has(k.key))
     .map((k): PendingKey => ({ key: k.key, foundAt: seen.checkedAt, ...(k.writtenAt !== undefined ? { writtenAt: new Date(k.writtenAt).toISOString() } : {}) }));
+  // A DynamoDB key kept only because its replica copy moved (`moved`) comes after the window's new keys: else items rewritten
+  // faster than they replicate, which stay in flight for ever, would fill the record and a newly differing item whose
+  // replication stopped would never be followed, so never be a difference (review r1 F1 on 33caacf). An S3 key has its write
+  // time, which makes it a difference in the window once past the grace, followed or not: S3's order is unchanged.
+  const yields = new Set(seen.rechecked.flatMap((r) => (r.moved === true && r.pending ? [r.key] : [])));
+  const followedBefore = [...kept, ...reopened];
   // Past the limit a key in flight is not followed: the next pass compares it again (and its source write will be past the grace),
   // but this pass cannot vouch for the mirror, so it is counted. So are the window's keys the comparison could not list.
-  const toFollow = [...kept, ...reopened, ...arrived].filter((p) => !differing.has(p.key));
-  const following = toFollow.slice(0, seen.limit);
+  const toFollow = [...followedBefore.filter((p) => !yields.has(p.key)), ...arrived, ...followedBefore.filter((p) => yields.has(p.key))].filter((p) => !differing.has(p.key));
+  const following = fitting(toFollow, seen.limit, bytesLeft).kept;
   const unlisted = Math.max(0, (seen.inFlight ?? 0) - (seen.inFlightKeys?.length ?? 0));
   const unfollowed = toFollow.length - following.length + unlisted;
   // A re-checked write still in flight is as late as the window's: the mirror lacks it since it was written.

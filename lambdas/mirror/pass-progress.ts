@@ -18,8 +18,11 @@ export function passProgressText(check: MirrorRecord): string {
   }
   if (check.candidatePass) {
     // A table's item counts once read equal: its replica copy moving says replication is alive, not how far behind (dynamodb-mirror-recheck.ts).
-    const seen = check.type === 'dynamodb' ? 'read them equal in the replica (a copy seen moving does not say how far behind it is)' : 'see them replicated';
-    return ` (the pass that started ${check.candidatePass.startedAt} ended with ${held} key(s) still replicating; it counts once the next checks ${seen})`;
+    const seen =
+      check.type === 'dynamodb'
+        ? "the items' writes pause and a check reads them equal in the replica (a copy seen moving does not say how far behind it is)"
+        : 'the next checks see them replicated';
+    return ` (the pass that started ${check.candidatePass.startedAt} ended with ${held} key(s) still replicating; it counts once ${seen})`;
   }
   return check.passStartedAt !== undefined ? ` (the pass in progress started ${check.passStartedAt})` : '';
 }

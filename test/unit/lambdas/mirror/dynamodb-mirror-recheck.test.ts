@@ -198,10 +198,13 @@ describe('recheckDynamoDbKeys', () => {
     const pending = { key, foundAt: '2026-12-05T06:00:00.000Z', replicaCopy: seen, holdsPass: true as const };
     const at = (t: string) => ({ graceSeconds: 900, now: () => Date.parse(t) });
     // The copy moved (4 → 5): in flight again from now, still holding its pass (a digest has no order). An open difference likewise.
+    // Both are `moved`: the record follows them after the window's new keys (review r1 F1 on 33caacf).
     expect(await recheckDynamoDbKeys(s, r, [{ key, pending }], at('2026-12-05T06:30:00Z'))).toEqual([
-      { key, pending: { key, foundAt: '2026-12-05T06:30:00.000Z', replicaCopy: now, holdsPass: true }, replicaCopy: now },
+      { key, pending: { key, foundAt: '2026-12-05T06:30:00.000Z', replicaCopy: now, holdsPass: true }, replicaCopy: now, moved: true },
     ]);
-    expect(await recheckDynamoDbKeys(s, r, [{ key, replicaCopy: seen }], at('2026-12-05T06:30:00Z'))).toEqual([{ key, pending: { key, foundAt: '2026-12-05T06:30:00.000Z', replicaCopy: now }, replicaCopy: now }]);
+    expect(await recheckDynamoDbKeys(s, r, [{ key, replicaCopy: seen }], at('2026-12-05T06:30:00Z'))).toEqual([
+      { key, pending: { key, foundAt: '2026-12-05T06:30:00.000Z', replicaCopy: now }, replicaCopy: now, moved: true },
+    ]);
     // Unchanged: in flight within the grace since first seen, a difference dated from then beyond it; an open difference stays one.
     const still = { ...pending, replicaCopy: now };
     expect(await recheckDynamoDbKeys(s, r, [{ key, pending: still }], at('2026-12-05T06:14:59Z'))).toEqual([{ key, pending: still, replicaCopy: now }]);
