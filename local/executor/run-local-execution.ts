@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { THAW_WAIT_SECONDS_ENV } from '../../lambdas/thaw/pack-thaw';
 import { thawSecondsFromEnv } from '../cloud/storage-classes';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, type StateMachine } from 'aws-local-stepfunctions';
 import { LOCAL_CREDENTIALS, LOCAL_ENDPOINTS_ENV, type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { LOCAL_VAULT_KEY_FILE_ENV } from '../../lambdas/runtime/backup-vault';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
@@ -26,6 +26,7 @@ import { awaitTaskToken, newTaskToken, registerTaskToken, releaseTaskToken, Sent
 import { stackResources } from './stack-resources';
 import { timeoutSecondsAt, withinStateTimeout } from './state-timeout';
 import { engineFailure } from './engine-failure';
+import { validatedStateMachine } from './validated-definitions';
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -115,7 +116,8 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   let stopForPayloadLimit = (): void => undefined;
   const payloadLimit = new PayloadLimitGuard(() => stopForPayloadLimit());
   // Validated before a worker pool exists, so a definition that does not load leaves no threads behind.
-  const sm = validatedStateMachine(definition);
+  const validated = (asl: AslDefinition): StateMachine => validatedStateMachine(asl, options.stack.assemblyDir);
+  const sm = validated(definition);
 
   const executionName = options.executionName ?? `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomBytes(4).toString('hex')}`;
   mkdirSync(executionsDir(options.dataDir), { recursive: true });
@@ -253,7 +255,7 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
       runDistributedMap(stateName, mapState, input, {
         s3: s3 as S3Client,
         overrides,
-        stateMachine: validatedStateMachine,
+        stateMachine: validated,
         stateMachineArn: machine.arn,
         signal: ended.signal,
         onChildEvent: (log, childIndex) => {
@@ -356,22 +358,6 @@ async function runExecution(options: LocalExecutionOptions, shared: SharedWithCh
   }
   const historyFile = saveExecutionHistory(options.dataDir, history);
   return { ...history, status: history.status as LocalExecutionResult['status'], stoppedAt: history.stoppedAt, historyFile, statusEventDeliveries };
-}
-
-/** Fingerprints of the definitions validated in this process. */
-const validatedDefinitions = new Set<string>();
-
-/**
- * The state machine for a definition, validated against the States Language (asl-validator) the
- * first time this process meets it. Validation compiles the JSON schemas each time (seconds of CPU),
- * and the same few synthesized definitions run again and again in one test run or demo.
- */
-function validatedStateMachine(definition: AslDefinition): StateMachine {
-  const fingerprint = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
-  const known = validatedDefinitions.has(fingerprint);
-  const sm = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: known ? { noValidate: true } : { checkArn: false } });
-  validatedDefinitions.add(fingerprint);
-  return sm;
 }
 
 /**
