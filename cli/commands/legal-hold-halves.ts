@@ -1,7 +1,9 @@
 import { DEFAULT_CONFIG_FILE } from '../../config/load-config';
 import { type LegalHoldOutcome } from '../../lambdas/retention/legal-hold';
 import { dataDirOption, shellWord } from '../../local/cloud/data-dir-option';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type DrAccountOptions, type EnvironmentAccess, type TargetOptions } from '../environment-access';
+import { type BreakGlassEnvironment, describedPrincipal, vaultBreakGlassArn } from './legal-hold-release-refusal';
 
 /**
  * The two halves of `lifeboat backups hold|release`: the primary catalog and vault, then the DR catalog and vault.
@@ -46,11 +48,16 @@ export function holdHalves(access: Pick<EnvironmentAccess, 'drAccount'>, options
  * repeat, given only where those credentials were not the ones refused.
  */
 export function drHalfCommand(verb: HoldVerb, backupId: string, options: TargetOptions & { reason?: string }, by: string, profile?: string): string {
+  return holdCommand(verb, backupId, options, by, { only: 'dr', ...(profile !== undefined ? { profile } : {}) });
+}
+
+/** A `lifeboat backups hold|release` command line: the backup, reason and holder, `--only`, `--dr-profile`, environment, config, and --aws (or data directory). */
+export function holdCommand(verb: HoldVerb, backupId: string, options: TargetOptions & { reason?: string }, by: string, half: { only?: string; profile?: string }): string {
   const words = [
     `lifeboat backups ${verb} ${shellWord(backupId)}`,
     ...(verb === 'hold' ? [`--reason ${shellWord(options.reason?.trim() ?? '')}`, `--by ${shellWord(by)}`] : []),
-    '--only dr',
-    ...(profile !== undefined ? [`--dr-profile ${shellWord(profile)}`] : []),
+    ...(half.only !== undefined ? [`--only ${shellWord(half.only)}`] : []),
+    ...(half.profile !== undefined ? [`--dr-profile ${shellWord(half.profile)}`] : []),
     ...(options.env !== 'dev' ? [`--env ${shellWord(options.env)}`] : []),
     ...(options.config !== DEFAULT_CONFIG_FILE ? [`--config ${shellWord(options.config)}`] : []),
   ];
@@ -67,14 +74,19 @@ export function drHalfProblems(
   backupId: string,
   outcome: Pick<LegalHoldOutcome, 'dr' | 'objects'>,
   halves: HoldHalves,
-  access: Pick<EnvironmentAccess, 'drAccount' | 'drCatalogTable'> & { environment: { drRegion: string } },
+  access: Pick<EnvironmentAccess, 'drAccount' | 'drCatalogTable'> & { environment: BreakGlassEnvironment & Pick<EnvironmentConfig, 'immutability'> },
   options: TargetOptions & HoldHalfOptions & { reason?: string },
   by: string,
 ): string[] {
   const copy = verb === 'hold' ? `the DR copy of backup ${backupId} is NOT held yet` : `the DR copy of backup ${backupId} is still held`;
   const again = drHalfCommand(verb, backupId, options, by, options.drProfile);
   const account = access.drAccount;
-  const asDrAccount = (command: string) => `run \`${command}\` with credentials of account ${account ?? ''} (as that account, or with --dr-profile <a profile of it>)`;
+  // The DR vault's bucket policy reserves lifting its legal holds to its break-glass principal (legal-hold-release-refusal.ts).
+  const breakGlass = verb === 'release' && access.environment.immutability !== undefined ? describedPrincipal(vaultBreakGlassArn(access.environment, 'dr')) : undefined;
+  const asDrAccount = (command: string) =>
+    breakGlass !== undefined
+      ? `run \`${command}\` with credentials of account ${account ?? ''}'s break-glass principal ${breakGlass}, to which the DR vault's bucket policy reserves lifting its S3 legal holds (as it, or with --dr-profile <a profile of it>)`
+      : `run \`${command}\` with credentials of account ${account ?? ''} (as that account, or with --dr-profile <a profile of it>)`;
   if (halves.drNeedsCredentials) {
     const forgets = verb === 'hold' ? "that account's own retention forgets its copy of a backup its catalog does not hold" : "that account's retention keeps the copy until its catalog is released too";
     return [`${copy}: the DR catalog and the DR vault are account ${account ?? ''}'s (drAccount), which take no ${verb} from this account's credentials, and ${forgets}. To ${verb} it there, ${asDrAccount(drHalfCommand(verb, backupId, options, by))}.`];

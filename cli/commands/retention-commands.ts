@@ -8,7 +8,7 @@ import { HoldOnForgettingBackupError } from '../../lambdas/catalog/hold-on-forge
 import { holdBackup, type LegalHoldDeps, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
 import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { S3VaultStore } from '../../vault/aws';
-import { heldSnapshotsOf, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
+import { heldSnapshotsOf, ObjectLegalHoldError, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
 import { UnconfiguredPlanError } from '../../lambdas/retention/unconfigured-plan-error';
 import { DEFAULT_CONFIG_FILE } from '../../config/load-config';
 import { dataDirOption, shellWord } from '../../local/cloud/data-dir-option';
@@ -18,13 +18,16 @@ import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { isAccountRefusal } from '../../lambdas/retention/account-refusal';
-import { drHalfProblems, halfOptionsProblem, type HoldHalfOptions, type HoldHalves, holdHalves, type HoldVerb } from './legal-hold-halves';
+import { drHalfProblems, halfOptionsProblem, holdCommand, type HoldHalfOptions, type HoldHalves, holdHalves, type HoldVerb } from './legal-hold-halves';
+import { type LegalHoldReleaseRefusedError, namingReleaseRefusals, releaseRefusedProblem, vaultBreakGlassArn } from './legal-hold-release-refusal';
 
 /**
- * `lifeboat backups hold|release|forget` (docs/RUNBOOKS.md, "Retention"). Hold and release write the
- * primary catalog and then the DR one, then set or release the S3 legal holds on the backup's objects
- * in each vault whose bucket has Object Lock (the primary vault must answer; the DR one is a warning
- * when it does not). With the DR stack in another account (`drAccount`) the DR half needs that
+ * `lifeboat backups hold|release|forget` (docs/RUNBOOKS.md, "Retention"). Hold writes the primary catalog
+ * and then the DR one, then sets the S3 legal holds on the backup's objects in each vault whose bucket has
+ * Object Lock; release lifts those S3 legal holds first and then writes the catalogs, so that a release the
+ * vault's bucket policy refuses (only its break-glass principal may lift a hold) leaves the backup held
+ * everywhere (legal-hold-release-refusal.ts). The primary vault must answer; the DR one is a warning when
+ * it does not. With the DR stack in another account (`drAccount`) the DR half needs that
  * account's credentials: --dr-profile gives them, `--only dr` does the DR half alone, and without them
  * the command fails after the primary half, saying the DR copy is not held and what to run
  * (legal-hold-halves.ts). Forget applies a vault's retention from here, through the same core as the
@@ -111,6 +114,11 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
   }
 }
 
+/**
+ * A release lifts the S3 legal holds first and releases the catalogs after: on a vault with Object Lock only the
+ * break-glass principal may lift a hold (docs/SECURITY.md, "Vault buckets"), and a release refused there then stops
+ * with the backup still held in the catalogs, rather than released in them and held in S3 only.
+ */
 export async function backupsReleaseCommand(backupId: string, options: BackupsReleaseOptions, deps: Partial<RetentionCommandDeps> = {}): Promise<number> {
   const { io, clients } = { ...defaultDeps, ...deps };
   const usage = halfOptionsProblem(options);
@@ -120,10 +128,32 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
   }
   let halves: HoldHalves | undefined;
   let access: EnvironmentAccess | undefined;
+  /** The S3 legal holds lifted before the catalogs were written: said when the catalogs then fail. */
+  let liftedFirst: VaultHoldResult[] = [];
   try {
     access = await environmentAccess(options, clients);
     halves = holdHalves(access, options);
-    const outcome = await releaseBackup(backupId, holdDeps(access, halves));
+    const refusals: LegalHoldReleaseRefusedError[] = [];
+    const { objectLegalHold, ...catalogs } = holdDeps(access, halves, (refusal) => refusals.push(refusal));
+    // The record of the catalog this run writes first (the primary's, or with --only dr the DR one's) names the objects.
+    const held = await (halves.primary ? access.catalog : access.catalogIn('dr')).getBackup(backupId);
+    let objects: VaultHoldResult[] | undefined;
+    if (held && objectLegalHold) {
+      try {
+        objects = await objectLegalHold(held, false);
+      } catch (err) {
+        if (refusals.length === 0 && err instanceof ObjectLegalHoldError) throw new Error(primaryVaultFailure(backupId, err), { cause: err });
+        if (refusals.length === 0) throw err;
+      }
+    }
+    if (refusals.length > 0) {
+      const command = holdCommand('release', backupId, options, '', { ...(options.only !== undefined ? { only: options.only } : {}), ...(options.drProfile !== undefined ? { profile: options.drProfile } : {}) });
+      io.err(`lifeboat backups release: ${releaseRefusedProblem(backupId, refusals, objects ?? [], { command, primaryHalf: halves.primary, drProfile: options.drProfile !== undefined })}`);
+      return EXIT_FAILED;
+    }
+    liftedFirst = (objects ?? []).filter((r) => r.state === 'changed');
+    const released = await releaseBackup(backupId, catalogs);
+    const outcome: LegalHoldOutcome = { ...released, ...(objects && released.record ? { objects } : {}) };
     const done = halves.primary
       ? `Backup ${backupId} has no legal hold: retention decides on it again at the next forget.`
       : `The DR copy of backup ${backupId} has no legal hold in the DR catalog: the DR vault's retention decides on it again at its next forget.`;
@@ -131,9 +161,22 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
     // A release names no holder.
     return finishDrHalf(io, 'release', backupId, outcome, halves, access, options, '');
   } catch (err) {
-    io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}`);
+    io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}${liftedBeforeCatalogs(liftedFirst)}`);
     return EXIT_FAILED;
   }
+}
+
+/** A primary vault whose S3 legal holds could not be lifted (not a refusal by its bucket policy): the catalogs are not written yet. */
+function primaryVaultFailure(backupId: string, err: ObjectLegalHoldError): string {
+  const problem = err.cause instanceof Error ? err.cause.message : err.message;
+  return `the S3 legal holds of backup ${backupId} in the primary vault could not be released (${problem}); the catalogs were not changed and still hold it (some of its objects may be released already): run the command again`;
+}
+
+/** After S3 legal holds were lifted and the catalogs then failed: the backup is still held in them, so retention keeps it. */
+function liftedBeforeCatalogs(lifted: readonly VaultHoldResult[]): string {
+  const where = lifted.flatMap((r) => (r.state === 'changed' ? [`${r.objects} object(s) in the ${r.vault} vault`] : []));
+  if (where.length === 0) return '';
+  return `. The S3 legal holds of ${where.join(' and ')} were released before; the catalog still holds the backup, so retention keeps it: run the command again to release it there`;
 }
 
 /** Exit 1, saying what to run, when the DR half left the DR copy unheld (or still held) and must not do so quietly; else 0. */
@@ -155,16 +198,21 @@ function primaryRefusalAdvice(err: unknown, halves: HoldHalves | undefined, acce
 /**
  * The catalogs and the S3 legal holds of the vaults this run writes: the operator's credentials set them (no
  * Lifeboat role has s3:PutObjectLegalHold), on the buckets that have Object Lock; the DR side's credentials are
- * --dr-profile's when given (environment-access.ts).
+ * --dr-profile's when given (environment-access.ts). `onReleaseRefused`: told of each release S3 refuses in a vault
+ * whose bucket policy reserves it to the break-glass principal (an environment with `immutability`).
  */
-function holdDeps(access: EnvironmentAccess, halves: HoldHalves): LegalHoldDeps {
+function holdDeps(access: EnvironmentAccess, halves: HoldHalves, onReleaseRefused?: (refusal: LegalHoldReleaseRefusedError) => void): LegalHoldDeps {
   const lockable = (side: 'primary' | 'dr') => ({
     side,
     objectLockEnabled: () => {
       const { s3, bucket } = access.vaultBucket(side);
       return bucketHasObjectLock(s3, bucket);
     },
-    open: () => access.openVault(side),
+    open: async () => {
+      const vault = await access.openVault(side);
+      if (!onReleaseRefused || access.environment.immutability === undefined) return vault;
+      return namingReleaseRefusals(vault, { side, bucket: access.vaultBucket(side).bucket, breakGlassArn: vaultBreakGlassArn(access.environment, side) }, onReleaseRefused);
+    },
   });
   // What else is held, for a release to keep: the primary catalog's, as before, whenever this run writes it; with the DR
   // half alone, the DR catalog's, the only one the DR account's credentials read.

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { longestRetentionDays } from '../../config/object-lock-window';
+import { bucketHasObjectLock } from './bucket-object-lock';
 import type { LifeboatVaultImmutability } from './lifeboat-vault';
 import { KEY_USER_TAG } from './security-options';
 
@@ -203,14 +204,26 @@ export function allowVaultUseFrom(bucket: s3.IBucket, account: string, keyUser: 
   if (immutability) for (const statement of remoteLockBoundStatements(bucket.arnForObjects('*'), account, immutability)) bucket.addToResourcePolicy(statement);
 }
 
+/** The statement id of the deny that keeps legal holds on a vault with Object Lock (denyVaultTampering). */
+export const LEGAL_HOLD_RELEASE_DENY_SID = 'DenyLegalHoldReleaseButBreakGlass';
+
 /**
  * Denies VAULT_TAMPERING_ACTIONS on the bucket and its objects to every principal whose ARN is not
  * `breakGlassArn` (docs/SECURITY.md, "Vault buckets"). CloudFormation's deployment role is among those
  * denied: the first deploy creates the settings (the policy does not exist yet when they are set), but
  * a later stack update that changes the bucket policy, lifecycle rules, versioning or Object Lock
  * fails with AccessDenied until it is deployed as the break-glass role (`cdk deploy --role-arn`).
+ *
+ * On a bucket with Object Lock, also the release of a legal hold (audit a2 F3): S3 lets anyone allowed
+ * s3:PutObjectLegalHold lift one, and a held object older than the default retention is then deleted by a plain
+ * DeleteObject plus the lifecycle rule 30 days later. Every s3:PutObjectLegalHold whose `s3:object-lock-legal-hold`
+ * (the request's status, ON or OFF) is not ON is denied, so placing a hold stays open to operators; `StringNotEquals`
+ * rather than `StringEquals` OFF, so that a request without the key is refused rather than let through. Only there:
+ * a bucket without Object Lock has no legal holds, and a new statement in an existing vault's policy makes its next
+ * deploy need the break-glass role.
  */
 export function denyVaultTampering(bucket: s3.IBucket, breakGlassArn: string): void {
+  const butBreakGlass = { ArnNotEquals: { 'aws:PrincipalArn': breakGlassArn } };
   bucket.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'DenyVaultTamperingButBreakGlass',
@@ -218,7 +231,19 @@ export function denyVaultTampering(bucket: s3.IBucket, breakGlassArn: string): v
       principals: [new iam.AnyPrincipal()],
       actions: VAULT_TAMPERING_ACTIONS,
       resources: [bucket.bucketArn, bucket.arnForObjects('*')],
-      conditions: { ArnNotEquals: { 'aws:PrincipalArn': breakGlassArn } },
+      conditions: butBreakGlass,
+    }),
+  );
+  // A bucket this stack does not define (undefined) is taken to have it: a deny too many costs nothing there.
+  if (bucketHasObjectLock(bucket) === false) return;
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: LEGAL_HOLD_RELEASE_DENY_SID,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObjectLegalHold'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: { ...butBreakGlass, StringNotEquals: { 's3:object-lock-legal-hold': 'ON' } },
     }),
   );
 }

@@ -7,10 +7,12 @@ import { loadLifeboatConfig } from '../../../config/load-config';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LifeboatProtection } from '../../../lib/constructs/lifeboat-protection';
 import { LifeboatSource } from '../../../lib/constructs/lifeboat-source';
 import { loggedStateMachine } from '../../../lib/constructs/logged-state-machine';
 import { KEY_USER_TAG } from '../../../lib/constructs/security-options';
+import { denyVaultTampering, LEGAL_HOLD_RELEASE_DENY_SID } from '../../../lib/constructs/vault-bucket-protection';
 import { setWorkflowLogging } from '../../../lib/constructs/workflow-logging';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
@@ -23,11 +25,14 @@ import { templateOnlyApp } from '../../support/template-only-app';
  * The security claims of docs/SECURITY.md: the IAM ones proven by evaluating the synthesized policies with an IAM
  * policy simulator (@cloud-copilot/iam-simulate): identity policies of each role, bucket and key policies
  * as deployed (intrinsics resolved, test/support/deployed-policies.ts). One synth of the JSON-config app
- * on the sample config with a break-glass role configured, whose templates the other claims read.
+ * on the sample config with a break-glass role and Object Lock (`immutability`, which the legal-hold claim needs)
+ * configured, whose templates the other claims read.
  */
 const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 const BREAK_GLASS = 'arn:aws:iam::000000000000:role/lifeboat-break-glass';
-const config: LifeboatConfig = { environments: sample.environments.map((e) => ({ ...e, security: { breakGlassRoleArn: BREAK_GLASS } })) };
+const config: LifeboatConfig = {
+  environments: sample.environments.map((e) => ({ ...e, security: { breakGlassRoleArn: BREAK_GLASS }, immutability: { mode: 'GOVERNANCE', days: 30 } })),
+};
 const synthesized = synthesizeApp((app) => buildLifeboatApp(app, config));
 const dev = synthesized.built.get('dev');
 if (!dev) throw new Error('the sample config defines the dev environment');
@@ -82,6 +87,22 @@ describe('IAM claims (evaluated with an IAM policy simulator)', () => {
       for (const action of ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutLifecycleConfiguration', 's3:PutBucketVersioning', 's3:PutBucketObjectLockConfiguration', 's3:PutEncryptionConfiguration', 's3:PutReplicationConfiguration']) {
         expect([action, await decide(admin, action, vaultBucket(vault))]).toEqual([action, 'ExplicitlyDenied']);
       }
+    }
+  });
+
+  // S3 lets whoever is allowed s3:PutObjectLegalHold lift a legal hold; a held object past its retention is then one
+  // DeleteObject and a lifecycle expiry from gone (audit a2 F3). Placing a hold stays open: `lifeboat backups hold`
+  // runs with an operator's credentials.
+  it('no role of ours, and no administrator, may lift a legal hold in either vault; placing one stays open, and the break-glass role lifts them', async () => {
+    const status = (value: string) => ({ 's3:object-lock-legal-hold': value });
+    for (const vault of Object.values(vaults)) {
+      const held = vaultObject(vault, 'snapshots/abc');
+      expect([vault.name, await decide(admin, 's3:PutObjectLegalHold', held, status('OFF'))]).toEqual([vault.name, 'ExplicitlyDenied']);
+      // A request without the status is refused too (StringNotEquals ON), not let through.
+      expect([vault.name, await decide(admin, 's3:PutObjectLegalHold', held)]).toEqual([vault.name, 'ExplicitlyDenied']);
+      expect([vault.name, await decide(admin, 's3:PutObjectLegalHold', held, status('ON'))]).toEqual([vault.name, 'Allowed']);
+      expect([vault.name, await decide(breakGlass, 's3:PutObjectLegalHold', held, status('OFF'))]).toEqual([vault.name, 'Allowed']);
+      for (const role of ourRoles) expect([role.name, await decide(role, 's3:PutObjectLegalHold', held, status('OFF'))]).toEqual([role.name, expect.stringMatching(/Denied$/)]);
     }
   });
 
@@ -216,6 +237,20 @@ describe('security settings in the templates', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { LoggingConfiguration: { IncludeExecutionData: true } });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, LogGroupName: '/aws/vendedlogs/states/p-debug' });
+  });
+});
+
+describe('denyVaultTampering', () => {
+  // A bucket without Object Lock has no legal holds: a statement there would only make the next deploy of every
+  // existing vault's policy need the break-glass role.
+  it('denies releasing legal holds only on a bucket with Object Lock', () => {
+    const stack = new Stack(templateOnlyApp(), 'Vaults', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const plain = new s3.Bucket(stack, 'Plain');
+    const locked = new s3.Bucket(stack, 'Locked', { objectLockEnabled: true });
+    for (const bucket of [plain, locked]) denyVaultTampering(bucket, BREAK_GLASS);
+    const sids = (bucket: s3.Bucket) => (bucket.policy?.document.toJSON() as { Statement: { Sid?: string }[] }).Statement.map((st) => st.Sid);
+    expect(sids(plain)).toEqual(['DenyVaultTamperingButBreakGlass']);
+    expect(sids(locked)).toEqual(['DenyVaultTamperingButBreakGlass', LEGAL_HOLD_RELEASE_DENY_SID]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
@@ -186,6 +186,21 @@ describe('with the primary account\'s credentials only', () => {
     expect(err).toEqual([expect.stringMatching(new RegExp(`^lifeboat backups release: the DR copy of backup ${ID} is still held: .*To release it there, run \`lifeboat backups release ${ID} --only dr --config \\S+ --aws\` with credentials of account ${DR_ACCOUNT}`))]);
     expect(held(DR_KEY)).toBeDefined();
     expect(sent.filter((s) => s.includes(DR))).toEqual([]);
+  });
+
+  it("with Object Lock (immutability), a release's DR half names the DR account's break-glass principal, the only one its vault lets lift a legal hold", async () => {
+    const lockedConfig = path.join(tmp.dir, 'dr-account-immutable.config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as LifeboatConfig;
+    writeFileSync(lockedConfig, JSON.stringify({ environments: config.environments.map((e) => ({ ...e, immutability: { mode: 'GOVERNANCE', days: 30 } })) } satisfies LifeboatConfig));
+    tables.get(DR_KEY)?.set(ID, record({ hold: { reason: 'case 42', by: 'ann', at: '2026-12-10T00:00:00.000Z' } }));
+    const { err, io } = capture();
+    expect(await backupsReleaseCommand(ID, { ...target, config: lockedConfig }, { io, clients: clients(PRIMARY_ACCOUNT) })).toBe(1);
+    expect(err).toEqual([
+      `lifeboat backups release: the DR copy of backup ${ID} is still held: the DR catalog and the DR vault are account ${DR_ACCOUNT}'s (drAccount), which take no release from this account's credentials, and that account's retention keeps the copy until its catalog is released too. ` +
+        `To release it there, run \`lifeboat backups release ${ID} --only dr --config ${lockedConfig} --aws\` with credentials of account ${DR_ACCOUNT}'s break-glass principal arn:aws:iam::${DR_ACCOUNT}:root (the root user of account ${DR_ACCOUNT}), ` +
+        "to which the DR vault's bucket policy reserves lifting its S3 legal holds (as it, or with --dr-profile <a profile of it>).",
+    ]);
+    expect(held(DR_KEY)).toBeDefined();
   });
 
   it('--only primary does the primary half and says the DR side was left alone, exit 0', async () => {

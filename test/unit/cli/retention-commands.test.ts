@@ -110,6 +110,8 @@ describe('hold and release', () => {
   });
 
   it('fails naming a backup id the catalog does not know, exit 1', async () => {
+    // A release reads the record first (its snapshots name the objects whose S3 legal holds it lifts before the catalogs).
+    ddb.on(GetCommand).resolves({});
     ddb.on(UpdateCommand).rejects(conditionFailed());
     const { err, io } = capture();
     expect(await backupsReleaseCommand('20990101T000000Z-deadbeef', { ...target }, { io })).toBe(1);
@@ -117,6 +119,7 @@ describe('hold and release', () => {
   });
 
   it('warns, without failing, when the DR catalog cannot be written', async () => {
+    ddb.on(GetCommand).resolves({ Item: record('b-1', '2026-03-01T00:00:00.000Z', { hold: { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' } }) });
     ddb.on(UpdateCommand).resolvesOnce({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z') }).rejectsOnce(new Error('connect ECONNREFUSED'));
     const { out, err, io } = capture();
     expect(await backupsReleaseCommand('b-1', { ...target }, { io })).toBe(0);

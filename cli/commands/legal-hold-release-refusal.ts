@@ -1,0 +1,102 @@
+import { partitionOf } from '../../config/aws-partition';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
+import { isAccountRefusal } from '../../lambdas/retention/account-refusal';
+import { type VaultHoldResult } from '../../lambdas/retention/object-legal-hold';
+import { type VaultSide } from '../../lambdas/runtime/runtime-config';
+import { Vault, type VaultStore } from '../../vault';
+
+/**
+ * A vault with Object Lock denies the release of an S3 legal hold to every principal but its break-glass one
+ * (lib/constructs/vault-bucket-protection.ts, statement DenyLegalHoldReleaseButBreakGlass; docs/SECURITY.md, "Vault
+ * buckets"), so `lifeboat backups release` run with an operator's credentials is refused there. This module tells that
+ * refusal apart from the others (a missing grant for the Object Lock configuration, the key, a snapshot's HEAD) and says
+ * whose credentials the release takes.
+ */
+
+/** What of the environment names a vault's break-glass principal. */
+export type BreakGlassEnvironment = Pick<EnvironmentConfig, 'account' | 'drAccount' | 'primaryRegion' | 'drRegion' | 'security'>;
+
+/**
+ * The break-glass principal of a vault's stack, as its bucket policy names it (breakGlassPrincipalArn in
+ * lib/constructs/security-options.ts, which needs a Stack): `security.breakGlassRoleArn` when it is a role of the vault's
+ * account, else that account's root user. With `drAccount` the DR vault's is the DR account's root user.
+ */
+export function vaultBreakGlassArn(environment: BreakGlassEnvironment, side: VaultSide): string {
+  const account = side === 'dr' ? (environment.drAccount ?? environment.account) : environment.account;
+  const role = environment.security?.breakGlassRoleArn;
+  if (role !== undefined && role.split(':')[4] === account) return role;
+  return `arn:${partitionOf(side === 'dr' ? environment.drRegion : environment.primaryRegion)}:iam::${account}:root`;
+}
+
+/** S3 refused to lift a legal hold (s3:PutObjectLegalHold OFF, 403) in a vault whose bucket policy reserves that to its break-glass principal. */
+export class LegalHoldReleaseRefusedError extends Error {
+  override readonly name = 'LegalHoldReleaseRefusedError';
+
+  constructor(
+    readonly vault: VaultSide,
+    readonly bucket: string,
+    readonly breakGlassArn: string,
+    readonly problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`S3 refused to lift a legal hold in the ${vault} vault ${bucket} (${problem}): its bucket policy reserves that to the break-glass principal ${breakGlassArn}`, options);
+  }
+}
+
+/**
+ * `vault` whose legal-hold releases that S3 refuses throw LegalHoldReleaseRefusedError, each also told to `refused`
+ * (a refusal in the DR vault is reported by vaultObjectLegalHold as a result, not thrown). Only the release: placing a
+ * hold is open to operators, so its refusal is another permission's.
+ */
+export function namingReleaseRefusals(vault: Vault, where: { side: VaultSide; bucket: string; breakGlassArn: string }, refused: (refusal: LegalHoldReleaseRefusedError) => void): Vault {
+  const store = vault.store;
+  const setLegalHold = store.setLegalHold?.bind(store);
+  if (!setLegalHold) return vault;
+  const naming = async (key: string, on: boolean): Promise<void> => {
+    try {
+      await setLegalHold(key, on);
+    } catch (err) {
+      if (on || !isAccountRefusal(err)) throw err;
+      const refusal = new LegalHoldReleaseRefusedError(where.side, where.bucket, where.breakGlassArn, err instanceof Error ? err.message : String(err), { cause: err });
+      refused(refusal);
+      throw refusal;
+    }
+  };
+  const wrapped = new Proxy(store, {
+    get: (target, property) => {
+      if (property === 'setLegalHold') return naming;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) satisfies VaultStore;
+  return new Vault(wrapped, vault.keys, vault.config);
+}
+
+/**
+ * What a release refused by a vault's bucket policy left, and how to finish it: the command stops before the catalogs,
+ * so the backup is still held in them (retention keeps it), and the refused vault's objects stay held; a vault released
+ * before the refusal is named. `command`: the same command line, to run again with the break-glass principals'
+ * credentials (an S3 release done twice is harmless). `drProfile`: the DR half's credentials came from --dr-profile.
+ */
+export function releaseRefusedProblem(
+  backupId: string,
+  refusals: readonly LegalHoldReleaseRefusedError[],
+  results: readonly VaultHoldResult[],
+  options: { command: string; primaryHalf: boolean; drProfile: boolean },
+): string {
+  const refused = new Map(refusals.map((r) => [r.vault, r]));
+  const sentences = [...refused.values()].map((r) => `S3 refused to lift the legal holds of backup ${backupId} in the ${r.vault} vault ${r.bucket} (${r.problem}): the vault's bucket policy reserves lifting a legal hold to its break-glass principal ${r.breakGlassArn} (docs/SECURITY.md, "Vault buckets").`);
+  const released = results.flatMap((r) => (r.state === 'changed' && !refused.has(r.vault) ? [`${r.objects} object(s) in the ${r.vault} vault`] : []));
+  const catalogs = options.primaryHalf ? 'the catalogs were not changed' : 'the DR catalog was not changed';
+  const before = released.length > 0 ? ` Released before the refusal: the S3 legal holds of ${released.join(' and ')}.` : '';
+  sentences.push(`Nothing else was released: ${catalogs} (the backup is still held there, and every retention policy keeps it), and its objects stay under S3 legal hold.${before}`);
+  const whose = [...refused.values()].map((r) => `${describedPrincipal(r.breakGlassArn)}${r.vault === 'dr' && options.drProfile ? ' for the DR half (its --dr-profile)' : ''}`);
+  sentences.push(`To release it, run \`${options.command}\` again with the credentials of ${whose.join(' and ')}.`);
+  return sentences.join(' ');
+}
+
+/** A break-glass ARN, saying when it is an account's root user (whose credentials are not a role's). */
+export function describedPrincipal(arn: string): string {
+  const root = /^arn:[^:]+:iam::(\d{12}):root$/.exec(arn);
+  return root ? `${arn} (the root user of account ${root[1] ?? ''})` : arn;
+}
