@@ -37,6 +37,7 @@ import { checkPlansShape, validatePlans } from './validated-plans';
 import { tokenPaths, tokenPropIssue } from './literal-props';
 import { type FixedPhysicalName, placeOf, protectionPhysicalNames, sharedPhysicalNames } from './protection-physical-names';
 import { setWorkflowLogging } from './workflow-logging';
+import { literalSourceName } from './plans-in-stack';
 import { failoverBucketNameIssue, failoverSuffixWarning } from '../../config/failover-target-name';
 import { DEFAULT_MOUNT_PATH, mirrorOf, reservedPlanNameIssue } from '../../config/lifeboat-config';
 import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
@@ -775,6 +776,9 @@ export class LifeboatProtection extends Construct {
         if (failoverIssue) issues.push(`plans[${p}].sources[${s}]: ${failoverIssue}`);
         const tableIssue = source.table && mirrorOf(source.config) !== undefined ? mirroredTableIssue(source.table, stack, props.drRegion) : undefined;
         if (tableIssue) issues.push(`plans[${p}].sources[${s}].mirror: source "${source.name}": ${tableIssue}`);
+        // A DR account has no mirrors at all (refused below, with its own reason).
+        const nameIssue = props.drAccount === undefined || props.drAccount === stack.account ? mirroredNameIssue(source, props.drRegion) : undefined;
+        if (nameIssue) issues.push(`plans[${p}].sources[${s}].mirror: source "${source.name}": ${nameIssue}`);
       }),
     );
     if (!props.drStack) issues.push(...siblingDrStackIssues(stack, props.drRegion, props.drAccount));
@@ -796,7 +800,16 @@ export class LifeboatProtection extends Construct {
     }
     if (props.drStack) {
       if (props.drStack === stack) issues.push(`drStack: is the protection's own stack ${stack.stackName}; give a stack in drRegion ${props.drRegion}`);
-      else if (!Token.isUnresolved(props.drStack.region) && props.drStack.region !== props.drRegion) {
+      else if (Token.isUnresolved(props.drStack.region)) {
+        // Refused, where an environment-agnostic protection stack is taken (with the DrRegionDiffers rule): that stack's region is
+        // unknown until deploy, the DR stack's is drRegion, a literal. Agnostic, it would deploy into the CLI's region (usually the
+        // primary's, whose names it would collide with), and CDK, which compares environments by their strings, would take it and
+        // an agnostic protection stack for one environment and reference the protection's resources from it (a dependency cycle).
+        issues.push(
+          `drStack: stack ${props.drStack.stackName} has no region (environment-agnostic), so it would be deployed into the region of the CLI's credentials, ` +
+            `not drRegion: give it env: { region: '${props.drRegion}' }`,
+        );
+      } else if (props.drStack.region !== props.drRegion) {
         issues.push(`drStack: stack ${props.drStack.stackName} is in ${props.drStack.region}, but drRegion is ${props.drRegion}`);
       }
     }
@@ -845,6 +858,24 @@ function plainName(name: string, resource: IConstruct | undefined): string {
   const cfn = resource?.node.defaultChild;
   const given: unknown = cfn instanceof s3.CfnBucket ? cfn.bucketName : cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable ? cfn.tableName : undefined;
   return typeof given === 'string' ? given : name;
+}
+
+/**
+ * Why a mirrored bucket or table cannot be mirror-checked, or undefined: the DR region's mirror check compares the mirror with
+ * the source, by the source's name, and the DR stack knows only a literal one (plans-in-stack.ts). Without it every check fails,
+ * and a failover, which uses a mirror only after a passed check, always restores from the vault.
+ */
+function mirroredNameIssue(source: LifeboatSource, drRegion: string): string | undefined {
+  const config = source.config;
+  if (config.type === 'filesystem' || mirrorOf(config) === undefined) return undefined;
+  if (literalSourceName(config.type === 's3' ? config.bucket : config.table) !== undefined) return undefined;
+  const [what, prop, importer] = config.type === 's3' ? ['bucket', 'bucketName', 's3.Bucket.fromBucketName'] : ['table', 'tableName', 'dynamodb.TableV2.fromTableName'];
+  const path = (source.bucket ?? source.table)?.node.path;
+  return (
+    `the mirror check, in ${drRegion}, compares the mirror with the ${what}${path !== undefined ? ` ${path}` : ''} by its name, and the ${what} has no literal name there ` +
+    `(CloudFormation generates it, or it is a parameter, an SSM value or an import, resolved only in the primary region), so every check would fail: ` +
+    `give a new ${what} a literal ${prop}; pass one deployed already as ${importer}(scope, id, '<its name>') (naming a deployed ${what} replaces it with an empty one); or drop mirror`
+  );
 }
 
 /** Whether two protections' accounts (primary and DR) may be the same: a token may be any account. */

@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { type ReadBudgetConfig, type SourceConfig, type WriteBudgetConfig } from '../../config/lifeboat-config';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
+import { rememberSourceName } from './plans-in-stack';
 
 /** Options of an S3 bucket source. */
 export type S3BucketSourceOptions = {
@@ -14,6 +15,7 @@ export type S3BucketSourceOptions = {
   /**
    * Keep a live copy in the DR region through S3 Replication (docs/ARCHITECTURE.md, "Mirrors"): the bucket
    * `<prefix>-mirror-<source>`; `{ deleteMarkers: false }` keeps objects deleted from the source in the mirror.
+   * The bucket needs a literal name (its `bucketName`, or imported by one): the DR region's mirror check finds it by it.
    * @default no mirror
    */
   readonly mirror?: boolean | { readonly deleteMarkers: boolean };
@@ -46,7 +48,8 @@ export type S3InventoryOption = {
 /** Options of a DynamoDB table or file-system source. */
 export type MirrorOption = {
   /**
-   * Keep a live copy in the DR region: a global-table replica (tables), EFS replication (file systems).
+   * Keep a live copy in the DR region: a global-table replica (tables), EFS replication (file systems). A mirrored
+   * table needs a literal name (its `tableName`, or imported by one): the DR region's mirror check finds it by it.
    * @default no mirror
    */
   readonly mirror?: boolean;
@@ -76,7 +79,7 @@ export type DynamoDbTableSourceOptions = MirrorOption & {
  * file system. Buckets and tables are passed as constructs (IBucket / ITable, owned or imported): the
  * workflows grant their functions exactly what backup and restore need on them, including the KMS key
  * the construct declares (its `encryptionKey`), and their names reach the functions as tokens that
- * CloudFormation resolves. A bucket or table created with its key declares it; an imported one declares
+ * CloudFormation resolves; in the DR region's stack, only a literal name does (plans-in-stack.ts). A bucket or table created with its key declares it; an imported one declares
  * none unless given it: import an SSE-KMS bucket with
  * `Bucket.fromBucketAttributes(scope, id, { bucketName, encryptionKey: Key.fromKeyArn(scope, keyId, keyArn) })`,
  * not `Bucket.fromBucketName`, or no function may decrypt its objects and every backup of it fails
@@ -100,6 +103,9 @@ export class LifeboatSource {
         ]);
       }
     }
+    // A token's resource, for the DR stack's plans: only a literal name may go there (plans-in-stack.ts).
+    rememberSourceName(bucket.bucketName, bucket);
+    if (inventory) rememberSourceName(inventory.bucket.bucketName, inventory.bucket);
     const inventoryConfig = inventory
       ? { inventory: { bucket: inventory.bucket.bucketName, prefix: inventory.prefix ?? '', ...(inventory.configId !== undefined ? { configId: inventory.configId } : {}) } }
       : {};
@@ -116,6 +122,7 @@ export class LifeboatSource {
   static dynamoDbTable(name: string, table: dynamodb.ITable, options: DynamoDbTableSourceOptions = {}): LifeboatSource {
     const issue = foreignTableIssue(table);
     if (issue) throw new InvalidLifeboatPropsError(`LifeboatSource ${name}`, [issue]);
+    rememberSourceName(table.tableName, table);
     return new LifeboatSource(
       {
         type: 'dynamodb',

@@ -779,14 +779,14 @@ describe('prop validation', () => {
 
   it('refuses a mirror on a bucket that is mirrored already: for another source, or by a replication configuration of its own', () => {
     const mirroredTwice = errorOf((p, stack) => {
-      const bucket = new s3.Bucket(stack, 'Same', { versioned: true });
+      const bucket = new s3.Bucket(stack, 'Same', { bucketName: 'shop-same', versioned: true });
       return { ...p, plans: [plan([LifeboatSource.s3Bucket('one', bucket, { mirror: true, prefix: 'a/' }), LifeboatSource.s3Bucket('two', bucket, { mirror: true, prefix: 'b/' })])] };
     });
     expect(mirroredTwice.issues).toEqual([
       'plans: source "two": bucket Shop/Same is mirrored already, for source "one", and S3 allows one replication configuration per bucket: mirror one source of the bucket (a prefix that covers the others), or drop mirror from this one',
     ]);
     const replicatedByItsOwner = errorOf((p, stack) => {
-      const bucket = new s3.Bucket(stack, 'Replicated', { versioned: true });
+      const bucket = new s3.Bucket(stack, 'Replicated', { bucketName: 'shop-replicated', versioned: true });
       (bucket.node.defaultChild as s3.CfnBucket).replicationConfiguration = { role: 'arn:aws:iam::111111111111:role/replication', rules: [{ status: 'Enabled', destination: { bucket: 'arn:aws:s3:::elsewhere' } }] };
       return { ...p, plans: [plan([LifeboatSource.s3Bucket('one', bucket, { mirror: true })])] };
     });
@@ -866,6 +866,7 @@ describe('prop validation', () => {
   it('refuses a mirrored TableV2 whose customer-managed key has no replica key for the DR region, and takes one that has (audit R7, finding 8)', () => {
     const tableWith = (stack: Stack, replicaKeyArns?: Record<string, string>) =>
       new dynamodb.TableV2(stack, 'Orders', {
+        tableName: 'shop-orders',
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         encryption: dynamodb.TableEncryptionV2.customerManagedKey(new kms.Key(stack, 'OrdersKey'), replicaKeyArns),
       });

@@ -146,7 +146,7 @@ it('knows every fixed physical name a protection\'s templates give, and no other
   const app = templateOnlyApp();
   const protections: { stack: Stack; protection: LifeboatProtection; props: LifeboatProtectionProps }[] = [];
   const shop = new Stack(app, 'Shop', { env: { account: ACCOUNT, region: 'eu-west-1' } });
-  const assets = new s3.Bucket(shop, 'AssetsBucket', { versioned: true });
+  const assets = new s3.Bucket(shop, 'AssetsBucket', { bucketName: 'assets-of-shop', versioned: true });
   const shopProps: LifeboatProtectionProps = {
     prefix: 'shop',
     drRegion: 'us-west-2',
@@ -165,8 +165,8 @@ it('knows every fixed physical name a protection\'s templates give, and no other
   for (const { stack, protection, props } of protections) {
     const fromTemplates = [stack, protection.drStack].flatMap((s) => templateNames(s, assembly.getStackArtifact(s.artifactId).template as { Resources?: Record<string, Resource> }));
     const known = protectionPhysicalNames(protection.prefix, protection.environmentName, stack, props).map(placed);
-    // The user's own bucket has no fixed name; everything else of these stacks is the protection's.
-    expect(sorted(fromTemplates)).toEqual(sorted(known));
+    // The user's own bucket (named, as a mirrored source must be) is not the protection's; everything else of these stacks is.
+    expect(sorted(fromTemplates)).toEqual(sorted([...known, ...(stack === shop ? ['S3 bucket assets-of-shop'] : [])]));
   }
   expect(protections[0]?.protection.fileMirrorSampler).toBeDefined();
   expect(protections[1]?.protection.drKeyArns.readerRole).toBeDefined();

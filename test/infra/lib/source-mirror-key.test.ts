@@ -35,7 +35,7 @@ function synthesize(drAccount?: string) {
   return synthesizeApp(
     (app) => {
       const stack = new Stack(app, 'Shop', { env: ENV });
-      const owned = new s3.Bucket(stack, 'Media', { enforceSSL: true, versioned: true });
+      const owned = new s3.Bucket(stack, 'Media', { bucketName: 'shop-media', enforceSSL: true, versioned: true });
       Validations.of(owned).acknowledge({ id: 'AwsSolutions-S1', reason: 'A test fixture: the user\'s bucket, not Lifeboat\'s.' });
       const imported = s3.Bucket.fromBucketName(stack, 'Assets', 'shop-assets');
       const protection = new LifeboatProtection(stack, 'Lifeboat', {
