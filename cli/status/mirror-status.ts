@@ -167,7 +167,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     // (lambdas/mirror/mirror-verdict.ts): more samples do not help there, fewer keys in flight at once per source do.
     // A table's pass held by an item rewritten faster than it replicates counts only once its writes pause: more samples do not help either.
     const act = tooManyInFlight(check)
-      ? `the check follows at most its samples and never more than 100 keys in flight at once: raise its samples if they are below 100, else split the source into sources over narrower prefixes, so that each has fewer keys in flight at once, or accept that a failover restores it from the DR vault`
+      ? `the check follows at most its samples, never more than 100 keys in flight at once nor more than 128 KiB of their key text: raise its samples if they are below 100, else split the source into sources over narrower prefixes, so that each has fewer keys in flight at once, or accept that a failover restores it from the DR vault`
       : check.candidatePass && check.type === 'dynamodb'
         ? `more samples do not help: while its items are rewritten faster than they replicate, no pass vouches for the table (restoring it from the vault is always correct)`
         : `wait for the pass to end, or raise the check's samples so that a pass fits within the plan's RPO`;

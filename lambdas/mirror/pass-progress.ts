@@ -1,5 +1,5 @@
 import { type MirrorRecord } from './mirror-record';
-import { MAX_UNRESOLVED } from './mirror-verdict';
+import { MAX_LISTED_KEY_BYTES, MAX_UNRESOLVED } from './mirror-verdict';
 
 /**
  * Why a record has no clean complete pass yet, in a parenthesis for the failover's reason (mirror-choice.ts) and
@@ -13,7 +13,8 @@ export function passProgressText(check: MirrorRecord): string {
   if (unfollowed > 0 && check.passStartedAt !== undefined) {
     return (
       ` (the pass that started ${check.passStartedAt} saw ${unfollowed} key(s) in flight it could not follow: the check follows at most ` +
-      `its samples and never more than ${MAX_UNRESOLVED} at once, so that pass cannot vouch for the mirror)`
+      `its samples, never more than ${MAX_UNRESOLVED} at once nor more than ${MAX_LISTED_KEY_BYTES / 1024} KiB of key text with the open differences, ` +
+      `so that pass cannot vouch for the mirror)`
     );
   }
   if (check.candidatePass) {

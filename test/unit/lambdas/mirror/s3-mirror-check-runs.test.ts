@@ -332,7 +332,7 @@ describe('review r7', () => {
     }
     expect(m.state.record).toEqual(expect.objectContaining({ passed: true, inFlight: 151, passUnfollowed: 51 }));
     expect(m.state.record?.pending?.map((p) => p.key)).not.toContain('zz-state.json');
-    expect(m.failover().reason).toContain('saw 51 key(s) in flight it could not follow: the check follows at most its samples and never more than 100 at once, so that pass cannot vouch for the mirror');
+    expect(m.failover().reason).toContain('saw 51 key(s) in flight it could not follow: the check follows at most its samples, never more than 100 at once nor more than 128 KiB of key text with the open differences, so that pass cannot vouch for the mirror');
     const status = m.status();
     expect(status.withinObjectives).toBe(false);
     expect(status.reasons).toEqual([expect.stringContaining('raise its samples if they are below 100, else split the source into sources over narrower prefixes, so that each has fewer keys in flight at once')]);
