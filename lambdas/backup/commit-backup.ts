@@ -328,7 +328,8 @@ async function cleanUpFailedInvocation(ctx: ClaimContext, deps: CommitBackupDeps
       const marker = await ctx.workspace.getCommittedSource(ctx.backupId, source);
       // Only this invocation writes a marker it claimed: read, then delete, races with nobody.
       if (marker?.invocation !== ctx.invocation || marker.snapshotId !== undefined) continue;
-      if (snapshotId !== undefined) await deps.vault.store.delete(snapshotKey(snapshotId));
+      // Hidden even under Object Lock's retention: nothing names it, and left listed prune would keep its data for ever.
+      if (snapshotId !== undefined) await deps.vault.store.delete(snapshotKey(snapshotId), { overRetention: true });
       await ctx.workspace.deleteCommittedSource(ctx.backupId, source);
     }
     await forgetSnapshotsOfFailedBackup(ctx.backupId, { store: deps.vault.store, catalog: deps.catalog, openVault: async () => deps.vault });
@@ -351,11 +352,14 @@ export type KeptSnapshot = { snapshotId: string; source: string; reason: string 
  *
  * A marker is not proof: the snapshot shard may write under parts/ (audit a2 F2), so a marker of a failed
  * run could name another backup's snapshot. A snapshot is deleted only when its own record says it is this
- * backup's (its `backupId:` tag, written by the commit, which alone writes snapshots/ and only create-only);
+ * backup's (its `backupId:` tag, written by the commit, which alone creates snapshots/ objects, create-only; the
+ * scrub's repair overwrites one only with a verified copy);
  * any other, one that cannot be read, or one `openVault` is not given to read, is kept and reported
- * (`onKept`). So is one Object Lock retains (ObjectLockedError): it stays until its retention passes. Called
- * by the workflow's Record failure step once it has marked the record FAILED (record-backup-failure.ts), by
- * release-failed-backup for a stopped run, and by a failed commit invocation.
+ * (`onKept`). Its own snapshot is deleted over Object Lock's retention (hidden behind a delete marker, the
+ * store's `overRetention`); one the store still refuses (a legal hold; the local cloud, which cannot hide
+ * a retained object) is kept and reported too. Called by the workflow's Record failure step once it has
+ * marked the record FAILED (record-backup-failure.ts), by release-failed-backup for a stopped run, and by a
+ * failed commit invocation.
  */
 export async function forgetSnapshotsOfFailedBackup(
   backupId: string,
@@ -402,9 +406,14 @@ async function deleteOwnSnapshot(backupId: string, marker: CommittedSource, snap
     return `its record names ${owner === undefined ? 'no backup' : `backup ${owner}`}, not ${backupId}: the commit marker ${committedSourceKey(backupId, marker.source)} that names it was not written by this backup's commit; find its writer (S3 data events, the object's version) before deleting it`;
   }
   try {
-    await store.delete(key);
+    // Over a retention: Commit has just written it, so it is always within the bucket's default retention here, and a
+    // refused delete is never tried again (no retention run forgets a FAILED backup). S3 hides it behind a delete marker
+    // and the lifecycle rule removes the retained version once its retention has passed; a legal hold still refuses.
+    await store.delete(key, { overRetention: true });
   } catch (err) {
-    if (err instanceof ObjectLockedError) return `Object Lock keeps it: ${err.message}`;
+    if (err instanceof ObjectLockedError) {
+      return `Object Lock keeps it: ${err.message}; nothing tries again on its own: once the lock is gone, run lifeboat vault forget ${snapshotId}`;
+    }
     throw err;
   }
   return undefined;

@@ -24,7 +24,7 @@ type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED
  * no commit can record them any more, and the commit itself keeps them while the record is RUNNING,
  * since a retried invocation may be recording them (commit-backup.ts). Only a snapshot whose own record
  * names this backup goes (the step opens the vault to read it): one a marker names that is another
- * backup's, or that Object Lock retains, stays and is listed in `snapshotsKept`. Best effort: a snapshot
+ * backup's, or that a legal hold keeps (or, on the local cloud, a retention), stays and is listed in `snapshotsKept`. Best effort: a snapshot
  * left behind is in no catalog record, so no restore or drill offers it.
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failure record' }, async (input, runtime): Promise<FailureRecorded> => {

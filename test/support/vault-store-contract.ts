@@ -111,6 +111,15 @@ export function describeVaultStoreContract(name: string, makeStore: () => Promis
       expect(await listedKeys(store, '')).toEqual(['locks/l2']);
     });
 
+    it('deletes with overRetention as without it when nothing retains the object (no Object Lock here), an absent object included', async () => {
+      await store.put('snapshots/s1', Buffer.from('snapshot'));
+      await store.put('snapshots/s2', Buffer.from('other snapshot'));
+      await store.delete('snapshots/s1', { overRetention: true });
+      expect(await store.has('snapshots/s1')).toBe(false);
+      await expect(store.delete('snapshots/s1', { overRetention: true })).resolves.toBeUndefined();
+      expect(await listedKeys(store, '')).toEqual(['snapshots/s2']);
+    });
+
     it('lists every key under a folder prefix, whole keys, nothing from a sibling folder that merely shares its first letters', async () => {
       const dataKeys = Array.from({ length: 60 }, (_, i) => `data/${(i % 16).toString(16).padStart(2, '0')}/${String(i).padStart(4, '0')}`);
       const otherKeys = ['config', 'keys/k1', 'index/i1', 'index-extra/i2', 'snapshots/s1'];

@@ -45,9 +45,10 @@ export interface VaultStore {
   /**
    * Removes an object; removing an absent object is not an error. A store with Object Lock throws
    * ObjectLockedError (vault/vault-errors.ts) for an object whose retention has not passed or that
-   * has a legal hold, without trying the delete.
+   * has a legal hold, without trying the delete. `options.overRetention` hides a retained object instead
+   * (DeleteOptions); stores without Object Lock (a directory, memory) delete as they always do.
    */
-  delete(key: string): Promise<void>;
+  delete(key: string, options?: DeleteOptions): Promise<void>;
   /**
    * Optional (stores with Object Lock): makes an object's retention last at least until `until`,
    * keeping its mode; never shortens it. An object retained until `until` or later is left alone (false);
@@ -110,6 +111,20 @@ export interface ObjectWriter {
   /** Drops what was written; the key is left as it was. Safe after a failed write or commit. */
   abort(): Promise<void>;
 }
+
+/** How VaultStore.delete treats an object Object Lock protects. */
+export type DeleteOptions = {
+  /**
+   * Hide an object under a retention rather than refuse: on S3 a plain DeleteObject puts a delete marker
+   * over it, which Object Lock allows (it protects versions, not which one is current), so listings, and
+   * prune with them, no longer see it, and the retained version stays until the bucket's noncurrent-version
+   * lifecycle rule removes it after its retention. A legal hold is still refused (ObjectLockedError), and so
+   * is a retained object on an endpoint that keeps one version per key (the local cloud: a delete there would
+   * destroy it). Only for an object nothing can ever need again: the snapshot of a FAILED backup whose own
+   * record names that backup (lambdas/backup/commit-backup.ts); prune and forget never pass it.
+   */
+  readonly overRetention?: boolean;
+};
 
 /** How an object is written. Stores that cannot tag objects (directories, memory) ignore `tags`. */
 export type PutOptions = {

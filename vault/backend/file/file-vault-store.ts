@@ -3,7 +3,7 @@ import { type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VaultObjectNotFoundError } from '../../vault-errors';
-import { type ByteRange, type ListedObject, type ObjectWriter, type VaultStore } from '../vault-store';
+import { type ByteRange, type DeleteOptions, type ListedObject, type ObjectWriter, type VaultStore } from '../vault-store';
 import { mapBounded } from '../../workers/bounded-concurrency';
 import { platformCalls, type PosixCalls } from '../../platform/posix-calls';
 import { fileSize, TEMP_FILE_PREFIX } from './local-objects';
@@ -295,7 +295,8 @@ export class FileVaultStore implements VaultStore {
     for (const name of subdirectories) yield* this.walk(path.join(dir, name), `${keyPrefix}${name}/`);
   }
 
-  async delete(key: string): Promise<void> {
+  /** A directory has no Object Lock, so nothing retains a file: `overRetention` changes nothing. */
+  async delete(key: string, _options?: DeleteOptions): Promise<void> {
     await fs.rm(this.file(key), { force: true });
   }
 }

@@ -1,5 +1,5 @@
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../../vault-errors';
-import { type ByteRange, type ListedObject, type PutOptions, type VaultStore } from '../vault-store';
+import { type ByteRange, type DeleteOptions, type ListedObject, type PutOptions, type VaultStore } from '../vault-store';
 import { vaultKeyProblem } from '../vault-key-rules';
 
 /**
@@ -73,7 +73,8 @@ export class MemoryVaultStore implements VaultStore {
     return [...this.objects.keys()].filter((key) => key.startsWith(prefix));
   }
 
-  async delete(key: string): Promise<void> {
+  /** No Object Lock in memory, so nothing retains an object: `overRetention` changes nothing. */
+  async delete(key: string, _options?: DeleteOptions): Promise<void> {
     const checked = this.checkedKey(key);
     this.objects.delete(checked);
     this.tags.delete(checked);

@@ -19,7 +19,7 @@ import {
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { mapBounded } from '../../workers/bounded-concurrency';
-import { type ByteRange, type ListedObject, type PutOptions, type StoredObjectState, type VaultStore } from '../vault-store';
+import { type ByteRange, type DeleteOptions, type ListedObject, type PutOptions, type StoredObjectState, type VaultStore } from '../vault-store';
 import { vaultKeyProblem } from '../vault-key-rules';
 import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault-errors';
 import { isContentAddressedKey } from '../../repository/vault-layout';
@@ -88,9 +88,10 @@ function isObjectLockRefusal(err: unknown): boolean {
   return err instanceof Error && httpStatusOf(err) === 403 && /object lock/i.test(err.message);
 }
 
-/** Why Object Lock keeps the object HEAD described from being deleted now; null when nothing does. */
-function lockOf(head: HeadObjectCommandOutput, now: Date): string | null {
+/** Why Object Lock keeps the object HEAD described from being deleted now (a retention not, when `overRetention`); null when nothing does. */
+function lockOf(head: HeadObjectCommandOutput, now: Date, overRetention: boolean): string | null {
   if (head.ObjectLockLegalHoldStatus === 'ON') return 'a legal hold is set';
+  if (overRetention) return null;
   const until = head.ObjectLockRetainUntilDate;
   if (until && until.getTime() > now.getTime()) return `${head.ObjectLockMode ?? 'retention'} until ${until.toISOString()}`;
   return null;
@@ -349,19 +350,24 @@ export class S3VaultStore implements VaultStore {
    * looks unlocked here and the delete adds a delete marker over it. A HEAD cannot tell "not allowed to
    * see" from "no lock" (an object written before the lock), so the store does not guess: every role
    * that deletes on a vault with Object Lock is granted both on the keys it deletes (docs/ARCHITECTURE.md,
-   * "Object Lock"; test/infra/lib/prune-object-lock.test.ts).
+   * "Object Lock"; test/infra/lib/prune-object-lock.test.ts). With `overRetention` only a legal hold
+   * refuses it: the same DeleteObject then hides a retained object behind a delete marker, on purpose
+   * (DeleteOptions; test/unit/vault/backend/s3-delete-over-retention.test.ts).
    */
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options?: DeleteOptions): Promise<void> {
     const Key = this.objectKey(key);
+    const overRetention = options?.overRetention === true;
     const head = await this.headOrUndefined(Key, { tolerateDenied: true });
     if (head === null) return;
-    const lock = head ? lockOf(head, new Date()) : null;
+    const lock = head ? lockOf(head, new Date(), overRetention) : null;
     if (lock) throw new ObjectLockedError(this.location, key, lock);
     try {
       // S3 DeleteObject succeeds for an absent key, which is the contract here.
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
     } catch (err) {
-      if (isObjectLockRefusal(err)) throw new ObjectLockedError(this.location, key, 'S3 refused the delete');
+      if (isObjectLockRefusal(err)) {
+        throw new ObjectLockedError(this.location, key, overRetention ? 'S3 refused the delete: this endpoint keeps one version per key, so it cannot hide a retained object behind a delete marker' : 'S3 refused the delete');
+      }
       throw err;
     }
   }
