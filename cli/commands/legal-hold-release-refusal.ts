@@ -1,5 +1,6 @@
 import { partitionOf } from '../../config/aws-partition';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
+import { type LegalHold } from '../../lambdas/catalog/backup-record';
 import { isAccountRefusal } from '../../lambdas/retention/account-refusal';
 import { type VaultHoldResult } from '../../lambdas/retention/object-legal-hold';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
@@ -74,25 +75,56 @@ export function namingReleaseRefusals(vault: Vault, where: { side: VaultSide; bu
 
 /**
  * What a release refused by a vault's bucket policy left, and how to finish it: the command stops before the catalogs,
- * so the backup is still held in them (retention keeps it), and the refused vault's objects stay held; a vault released
- * before the refusal is named. `command`: the same command line, to run again with the break-glass principals'
- * credentials (an S3 release done twice is harmless). `drProfile`: the DR half's credentials came from --dr-profile.
+ * so they are not changed, and the refused vault's objects stay held; a vault released before the refusal is named.
+ * `hold`: the hold of the record the release read (an earlier release whose S3 step failed left none in the catalogs).
+ * `command`: the same command line, to run again with the break-glass principals' credentials (an S3 release done
+ * twice is harmless). `drProfile`: the DR half's credentials came from --dr-profile.
  */
 export function releaseRefusedProblem(
   backupId: string,
   refusals: readonly LegalHoldReleaseRefusedError[],
   results: readonly VaultHoldResult[],
-  options: { command: string; primaryHalf: boolean; drProfile: boolean },
+  options: { command: string; primaryHalf: boolean; drProfile: boolean; hold: LegalHold | undefined },
 ): string {
   const refused = new Map(refusals.map((r) => [r.vault, r]));
   const sentences = [...refused.values()].map((r) => `S3 refused to lift the legal holds of backup ${backupId} in the ${r.vault} vault ${r.bucket} (${r.problem}): the vault's bucket policy reserves lifting a legal hold to its break-glass principal ${r.breakGlassArn} (docs/SECURITY.md, "Vault buckets").`);
   const released = results.flatMap((r) => (r.state === 'changed' && !refused.has(r.vault) ? [`${r.objects} object(s) in the ${r.vault} vault`] : []));
-  const catalogs = options.primaryHalf ? 'the catalogs were not changed' : 'the DR catalog was not changed';
-  const before = released.length > 0 ? ` Released before the refusal: the S3 legal holds of ${released.join(' and ')}.` : '';
-  sentences.push(`Nothing else was released: ${catalogs} (the backup is still held there, and every retention policy keeps it), and its objects stay under S3 legal hold.${before}`);
+  const catalogs = catalogsUnchanged(options.primaryHalf, options.hold);
+  if (released.length === 0) sentences.push(`Nothing else was released: ${catalogs}, and its objects stay under S3 legal hold.`);
+  else {
+    // Only the refused vaults' objects stay held: the others' were released before the refusal.
+    const stay = [...refused.keys()].map((vault) => `the ${vault} vault`).join(' and ');
+    sentences.push(`${catalogs[0]?.toUpperCase() ?? ''}${catalogs.slice(1)}, and its objects in ${stay} stay under S3 legal hold. Released before the refusal: the S3 legal holds of ${released.join(' and ')}.`);
+  }
   const whose = [...refused.values()].map((r) => `${describedPrincipal(r.breakGlassArn)}${r.vault === 'dr' && options.drProfile ? ' for the DR half (its --dr-profile)' : ''}`);
   sentences.push(`To release it, run \`${options.command}\` again with the credentials of ${whose.join(' and ')}.`);
   return sentences.join(' ');
+}
+
+/**
+ * That a release which stopped before the catalogs left them as they were, and what that means for retention, from
+ * the hold of the record it read (the primary catalog's, or with --only dr the DR one's): still held there, or, after an
+ * earlier release whose S3 step failed, held there no more.
+ */
+export function catalogsUnchanged(primaryHalf: boolean, hold: LegalHold | undefined): string {
+  const catalogs = primaryHalf ? 'the catalogs were not changed' : 'the DR catalog was not changed';
+  if (hold !== undefined) return `${catalogs} (the backup is still held there, and every retention policy keeps it)`;
+  return `${catalogs} (the ${primaryHalf ? 'primary' : 'DR'} catalog already has no legal hold on the backup, so no retention policy keeps it for one)`;
+}
+
+/** A vault whose bucket policy refused to lift the S3 legal holds, as `--json` lists it among the vaults' `objects`. */
+export type RefusedVaultRelease = { readonly vault: VaultSide; readonly state: 'refused'; readonly problem: string; readonly breakGlassArn: string };
+
+/**
+ * The per-vault `objects` of a refused release, for `--json`: the vaults that answered as they did, each refused vault
+ * as `refused` (vaultObjectLegalHold reports a refused DR vault as `unreachable`, and a refused primary vault not at all).
+ */
+export function refusedReleaseObjects(results: readonly VaultHoldResult[], refusals: readonly LegalHoldReleaseRefusedError[]): (VaultHoldResult | RefusedVaultRelease)[] {
+  const refused = (r: LegalHoldReleaseRefusedError): RefusedVaultRelease => ({ vault: r.vault, state: 'refused', problem: r.problem, breakGlassArn: r.breakGlassArn });
+  const byVault = new Map(refusals.map((r) => [r.vault, refused(r)]));
+  const listed = results.map((r) => byVault.get(r.vault) ?? r);
+  const unlisted = [...byVault.values()].filter((r) => !results.some((result) => result.vault === r.vault));
+  return [...unlisted, ...listed].sort((a, b) => (a.vault === b.vault ? 0 : a.vault === 'primary' ? -1 : 1));
 }
 
 /** A break-glass ARN, saying when it is an account's root user (whose credentials are not a role's). */

@@ -5,6 +5,7 @@ import { type RetentionDecision } from '../../lambdas/retention/decide-retention
 import { forgetBackups, type ForgetReport } from '../../lambdas/retention/forget-backups';
 import { bucketHasObjectLock } from '../../lambdas/retention/bucket-object-lock';
 import { HoldOnForgettingBackupError } from '../../lambdas/catalog/hold-on-forgetting-backup-error';
+import { UnreadableHeldRecordError } from '../../lambdas/catalog/catalog-errors';
 import { holdBackup, type LegalHoldDeps, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
 import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { S3VaultStore } from '../../vault/aws';
@@ -17,9 +18,10 @@ import { type CliIo, processIo } from '../cli-io';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { isAccountRefusal } from '../../lambdas/retention/account-refusal';
 import { drHalfProblems, halfOptionsProblem, holdCommand, type HoldHalfOptions, type HoldHalves, holdHalves, type HoldVerb } from './legal-hold-halves';
-import { type LegalHoldReleaseRefusedError, namingReleaseRefusals, releaseRefusedProblem, vaultBreakGlassArn } from './legal-hold-release-refusal';
+import { catalogsUnchanged, type LegalHoldReleaseRefusedError, namingReleaseRefusals, type RefusedVaultRelease, refusedReleaseObjects, releaseRefusedProblem, vaultBreakGlassArn } from './legal-hold-release-refusal';
 
 /**
  * `lifeboat backups hold|release|forget` (docs/RUNBOOKS.md, "Retention"). Hold writes the primary catalog
@@ -95,7 +97,7 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
       const primaryKeeps = halves.primary ? ' The primary catalog records the hold, and the primary vault keeps the backup.' : '';
       io.err(`lifeboat backups hold: the DR catalog (${access.environment.drRegion}): ${drForgetting.message}${primaryKeeps}`);
       // A script learns from the object that the primary half was held; stdout carries nothing else under --json.
-      if (options.json) printHoldJson(io, backupId, outcome, { state: 'forgetting', problem: drForgetting.message });
+      if (options.json) printHoldJson(io, backupId, outcome.record, { state: 'forgetting', problem: drForgetting.message }, outcome.objects ?? []);
       else for (const result of outcome.objects ?? []) printVaultHold(io, result, true);
       return EXIT_FAILED;
     }
@@ -143,12 +145,16 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
         objects = await objectLegalHold(held, false);
       } catch (err) {
         if (refusals.length === 0 && err instanceof ObjectLegalHoldError) throw new Error(primaryVaultFailure(backupId, err), { cause: err });
+        // Raised before any vault's hold is lifted: its message speaks of the objects only, the catalogs' state is said here.
+        if (err instanceof UnreadableHeldRecordError) throw new Error(`${catalogsUnchanged(halves.primary, held.hold)}. ${err.message}`, { cause: err });
         if (refusals.length === 0) throw err;
       }
     }
-    if (refusals.length > 0) {
+    if (held && refusals.length > 0) {
       const command = holdCommand('release', backupId, options, '', { ...(options.only !== undefined ? { only: options.only } : {}), ...(options.drProfile !== undefined ? { profile: options.drProfile } : {}) });
-      io.err(`lifeboat backups release: ${releaseRefusedProblem(backupId, refusals, objects ?? [], { command, primaryHalf: halves.primary, drProfile: options.drProfile !== undefined })}`);
+      io.err(`lifeboat backups release: ${releaseRefusedProblem(backupId, refusals, objects ?? [], { command, primaryHalf: halves.primary, drProfile: options.drProfile !== undefined, hold: held.hold })}`);
+      // Under --json stdout carries the one object whatever the exit code: the record as it still is, catalogs unwritten.
+      if (options.json) printHoldJson(io, backupId, held, { state: 'not-written' }, refusedReleaseObjects(objects ?? [], refusals));
       return EXIT_FAILED;
     }
     liftedFirst = (objects ?? []).filter((r) => r.state === 'changed');
@@ -248,7 +254,7 @@ function printHoldOutcome(io: CliIo, backupId: string, outcome: LegalHoldOutcome
   // A DR half left undone for want of the DR account's credentials is said as such, not as "skipped".
   const drCatalog: DrCatalogState = halves.drNeedsCredentials ? { state: 'needs-dr-account-credentials' } : outcome.dr;
   if (json) {
-    printHoldJson(io, backupId, outcome, drCatalog);
+    printHoldJson(io, backupId, outcome.record, drCatalog, outcome.objects ?? []);
     return;
   }
   if (outcome.record) io.out(done);
@@ -260,12 +266,16 @@ function printHoldOutcome(io: CliIo, backupId: string, outcome: LegalHoldOutcome
   for (const result of outcome.objects ?? []) if (!(halves.drRequired && result.vault === 'dr' && result.state === 'unreachable')) printVaultHold(io, result, outcome.record?.hold !== undefined);
 }
 
-/** What became of the DR catalog: the outcome's state, or the two the command tells apart (a DR half left for the DR account's credentials, a copy the DR catalog's own forget claimed). */
-type DrCatalogState = LegalHoldOutcome['dr'] | { state: 'needs-dr-account-credentials' } | { state: 'forgetting'; problem: string };
+/**
+ * What became of the DR catalog: the outcome's state, or the three the command tells apart (a DR half left for the DR
+ * account's credentials, a copy the DR catalog's own forget claimed, a release that stopped before the catalogs when a
+ * vault refused to lift its S3 legal holds).
+ */
+type DrCatalogState = LegalHoldOutcome['dr'] | { state: 'needs-dr-account-credentials' } | { state: 'forgetting'; problem: string } | { state: 'not-written' };
 
 /** What `--json` prints of a hold or release (docs/RUNBOOKS.md, "Legal holds"): the record's hold, `drCatalog`, and the S3 legal holds per vault. */
-function printHoldJson(io: CliIo, backupId: string, outcome: LegalHoldOutcome, drCatalog: DrCatalogState): void {
-  io.out(JSON.stringify({ backupId: outcome.record?.backupId ?? backupId, hold: outcome.record?.hold ?? null, drCatalog, objects: outcome.objects ?? [] }, null, 2));
+function printHoldJson(io: CliIo, backupId: string, record: BackupRecord | undefined, drCatalog: DrCatalogState, objects: readonly (VaultHoldResult | RefusedVaultRelease)[]): void {
+  io.out(JSON.stringify({ backupId: record?.backupId ?? backupId, hold: record?.hold ?? null, drCatalog, objects }, null, 2));
 }
 
 function printVaultHold(io: CliIo, result: VaultHoldResult, on: boolean): void {

@@ -84,7 +84,9 @@ export class CatalogItemInvalidError extends Error {
  * A legal hold's release in a catalog with a backup record it cannot read (listBackupsOfPlan passes it over) that has
  * a `hold` attribute: which objects that record's snapshots need cannot be told, so releasing the S3 legal holds of
  * the released backup could release objects the other hold still needs. Nothing is released in the vaults until the
- * record is fixed or deleted (object-legal-hold.ts, heldSnapshotsOf).
+ * record is fixed or deleted (object-legal-hold.ts, heldSnapshotsOf). The message speaks of the objects only: whether
+ * the catalogs were released already is the caller's to say (`lifeboat backups release` lifts the S3 holds before it
+ * writes them; a release given the Object Lock seam, legal-hold.ts, writes them first).
  */
 export class UnreadableHeldRecordError extends Error {
   override readonly name = 'UnreadableHeldRecordError';
@@ -93,9 +95,9 @@ export class UnreadableHeldRecordError extends Error {
     readonly unreadable: readonly CatalogItemInvalidError[],
   ) {
     super(
-      `Backup ${released} is released in the catalog, but the S3 legal holds of its objects are left set: ` +
-        `${unreadable.length === 1 ? 'a backup record with a legal hold cannot be read' : `${unreadable.length} backup records with a legal hold cannot be read`}, ` +
-        `so which of those objects it still needs is unknown. ${unreadable.map((e) => e.message).join(' ')} ` +
+      `The objects of backup ${released} keep their S3 legal holds: ` +
+        `${unreadable.length === 1 ? 'a backup record with a legal hold cannot be read, so which of them it still needs' : `${unreadable.length} backup records with a legal hold cannot be read, so which of them they still need`} ` +
+        `is unknown. ${unreadable.map((e) => e.message).join(' ')} ` +
         'Then run the release again.',
     );
   }

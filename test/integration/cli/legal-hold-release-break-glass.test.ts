@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectLegalHoldCommand, PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
 import { type LifeboatConfig } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig } from '../../../config/load-config';
@@ -22,7 +22,8 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  * principal but the break-glass one (audit a2 F3, lib/constructs/vault-bucket-protection.ts). The local cloud evaluates
  * no policy, so an operator's S3 clients here refuse s3:PutObjectLegalHold OFF as AWS does then (403 AccessDenied).
  * The release lifts the S3 holds before it writes the catalogs: refused, it leaves the backup held in both catalogs and
- * says whose credentials it takes; run as the break-glass principal it releases everything.
+ * says whose credentials it takes; run as the break-glass principal it releases everything. Review r3: what a refusal
+ * says is true of where the backup is held (R3-A..C), and --json prints its one object then too.
  */
 
 const tmp = tempDir('legal-hold-break-glass');
@@ -49,14 +50,15 @@ function capture() {
   return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
 }
 
+const DENIED = 'User: arn:aws:iam::000000000000:role/operator is not authorized to perform: s3:PutObjectLegalHold with an explicit deny in a resource-based policy';
+
 /** S3 of a region as an operator's credentials see a vault of ours: a legal hold may be placed there, not lifted. */
 function refusingReleases(s3: S3Client): S3Client {
   s3.middlewareStack.add(
     (next, context) => async (args) => {
       const status = (args.input as { LegalHold?: { Status?: string } }).LegalHold?.Status;
       if (context.commandName === 'PutObjectLegalHoldCommand' && status !== 'ON') {
-        const message = 'User: arn:aws:iam::000000000000:role/operator is not authorized to perform: s3:PutObjectLegalHold with an explicit deny in a resource-based policy';
-        throw Object.assign(new Error(message), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+        throw Object.assign(new Error(DENIED), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
       }
       return next(args);
     },
@@ -138,6 +140,32 @@ afterAll(async () => {
 
 const AGAIN = `run \`lifeboat backups release ${ID} --config ${configFile} --data-dir ${dataDir}\` again with the credentials of ${BREAK_GLASS} (the root user of account ${environment.account})`;
 
+it('R3-A: beside a held record it cannot read, a release lifts nothing and says the catalogs still hold the backup', async () => {
+  const damaged = { pk: 'BACKUP#20261204T060000Z-damaged1', sk: 'BACKUP', backupId: '20261204T060000Z-damaged1', plan: 'demo', environment: 'dev', status: 'DONE', startedAt: '2026-12-04T06:00:00.000Z', hold: { reason: 'case 9', by: 'bob', at: '2026-12-04T07:00:00.000Z' } };
+  const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(cloud.endpoints, PRIMARY));
+  clients.push(ddb);
+  await ddb.send(new PutCommand({ TableName: names.catalogTable, Item: damaged }));
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    const { out, err, io } = capture();
+    expect(await backupsReleaseCommand(ID, { ...target }, { io, clients: commandClients() })).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          '^lifeboat backups release: the catalogs were not changed \\(the backup is still held there, and every retention policy keeps it\\)\\. ' +
+            `The objects of backup ${ID} keep their S3 legal holds: a backup record with a legal hold cannot be read, so which of them it still needs is unknown\\. ` +
+            `Catalog item ${damaged.pk} / BACKUP in table ${names.catalogTable} is not a valid backup record: .* Then run the release again\\.$`,
+        ),
+      ),
+    ]);
+    expect(await heldWhere()).toEqual(HELD_EVERYWHERE);
+  } finally {
+    warn.mockRestore();
+    await ddb.send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: damaged.pk, sk: 'BACKUP' } }));
+  }
+});
+
 it("refused by the primary vault's bucket policy, a release changes nothing and says whose credentials it takes", async () => {
   const { out, err, io } = capture();
   expect(await backupsReleaseCommand(ID, { ...target }, { io, clients: commandClients([PRIMARY, DR]) })).toBe(1);
@@ -151,17 +179,30 @@ it("refused by the primary vault's bucket policy, a release changes nothing and 
   expect(await heldWhere()).toEqual(HELD_EVERYWHERE);
 });
 
-it('refused by the DR vault only, it says what the primary vault released, and the catalogs still hold the backup', async () => {
+it('refused by the DR vault only, it says what the primary vault released and that the DR vault keeps its holds; --json prints the unchanged record', async () => {
   const { out, err, io } = capture();
-  expect(await backupsReleaseCommand(ID, { ...target }, { io, clients: commandClients([DR]) })).toBe(1);
-  expect(out).toEqual([]);
+  expect(await backupsReleaseCommand(ID, { ...target, json: true }, { io, clients: commandClients([DR]) })).toBe(1);
   expect(err).toEqual([
     expect.stringMatching(
       new RegExp(
-        `^lifeboat backups release: S3 refused to lift the legal holds of backup ${ID} in the dr vault ${names.drVault} \\(.*\\): .* Nothing else was released: the catalogs were not changed .*\\. ` +
+        `^lifeboat backups release: S3 refused to lift the legal holds of backup ${ID} in the dr vault ${names.drVault} \\(.*\\): .* ` +
+          // R3 item 4: not "Nothing else was released … its objects stay under S3 legal hold" beside what the primary vault released.
+          'The catalogs were not changed \\(the backup is still held there, and every retention policy keeps it\\), and its objects in the dr vault stay under S3 legal hold\\. ' +
           `Released before the refusal: the S3 legal holds of [1-9]\\d* object\\(s\\) in the primary vault\\. To release it, run .*$`,
       ),
     ),
+  ]);
+  // R3-B: the one object on stdout whatever the exit code (docs/RUNBOOKS.md, "Legal holds").
+  expect(out.map((o) => JSON.parse(o) as unknown)).toEqual([
+    {
+      backupId: ID,
+      hold: { reason: 'case 42', by: 'ann', at: now().toISOString() },
+      drCatalog: { state: 'not-written' },
+      objects: [
+        { vault: 'primary', state: 'changed', objects: expect.any(Number), keptForOtherHolds: 0 },
+        { vault: 'dr', state: 'refused', problem: DENIED, breakGlassArn: BREAK_GLASS },
+      ],
+    },
   ]);
   expect(await heldWhere()).toEqual({ ...HELD_EVERYWHERE, primaryVault: 'OFF' });
 });
@@ -178,4 +219,21 @@ it("run as the break-glass principal, the release lifts every S3 legal hold and 
     expect.stringMatching(/^ {2}S3 legal hold released from [1-9]\d* object\(s\) in the dr vault\.$/),
   ]);
   expect(await heldWhere()).toEqual({ primaryCatalog: undefined, drCatalog: undefined, primaryVault: 'OFF', drVault: 'OFF' });
+});
+
+it('R3-C: after an earlier release left the catalogs without a hold and the S3 holds set, a refusal says the catalogs hold it no more', async () => {
+  expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io: capture().io, clients: commandClients(), now })).toBe(0);
+  // What a release before 2026-12-06 left when its S3 step failed: the catalogs released, the objects still held.
+  await catalogs.primary.clearHold(ID);
+  await catalogs.dr.clearHold(ID);
+  const { out, err, io } = capture();
+  expect(await backupsReleaseCommand(ID, { ...target, json: true }, { io, clients: commandClients([PRIMARY, DR]) })).toBe(1);
+  expect(err).toEqual([
+    `lifeboat backups release: S3 refused to lift the legal holds of backup ${ID} in the primary vault ${names.primaryVault} (${DENIED}): ` +
+      `the vault's bucket policy reserves lifting a legal hold to its break-glass principal ${BREAK_GLASS} (docs/SECURITY.md, "Vault buckets"). ` +
+      'Nothing else was released: the catalogs were not changed (the primary catalog already has no legal hold on the backup, so no retention policy keeps it for one), and its objects stay under S3 legal hold. ' +
+      `To release it, run \`lifeboat backups release ${ID} --config ${configFile} --data-dir ${dataDir}\` again with the credentials of ${BREAK_GLASS} (the root user of account ${environment.account}).`,
+  ]);
+  expect(out.map((o) => JSON.parse(o) as unknown)).toEqual([{ backupId: ID, hold: null, drCatalog: { state: 'not-written' }, objects: [{ vault: 'primary', state: 'refused', problem: DENIED, breakGlassArn: BREAK_GLASS }] }]);
+  expect(await heldWhere()).toEqual({ primaryCatalog: undefined, drCatalog: undefined, primaryVault: 'ON', drVault: 'ON' });
 });

@@ -243,8 +243,8 @@ describe('a legal hold\'s release beside records that cannot be read', () => {
       const refused = release();
       await expect(refused).rejects.toBeInstanceOf(UnreadableHeldRecordError);
       await expect(refused).rejects.toThrow(
-        `Backup ${released.backupId} is released in the catalog, but the S3 legal holds of its objects are left set: a backup record with a legal hold cannot be read, ` +
-          `so which of those objects it still needs is unknown. Catalog item ${damagedHeld.pk} / BACKUP in table ${TABLE} is not a valid backup record: `,
+        `The objects of backup ${released.backupId} keep their S3 legal holds: a backup record with a legal hold cannot be read, ` +
+          `so which of them it still needs is unknown. Catalog item ${damagedHeld.pk} / BACKUP in table ${TABLE} is not a valid backup record: `,
       );
       expect([...legalHolds.entries()]).toEqual([]);
     } finally {
